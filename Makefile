@@ -1,0 +1,102 @@
+# Mötesplats. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+
+TMP := $(CURDIR)/.tmp
+BIN := $(TMP)/bin
+export PATH := $(BIN):$(PATH)
+BUF_VERSION := 1.75.0
+PROTOC_GEN_GO_VERSION := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+# Every workspace module: `go test ./...` does not reach them from the root.
+MODULES = $(shell go list -m -f '{{.Dir}}/...')
+GO_FILES = $(shell find pkg services -name '*.go' -not -path '*/gen/*')
+
+.PHONY: help
+help: ## Describe useful make targets
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## .*$$' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "%-18s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Run the whole system in one process (embedded NATS, data in ./data)
+	go run ./services/stack
+
+.PHONY: test
+test: redis fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
+	go test -race -count=1 -timeout 15m $(MODULES)
+
+.PHONY: test-short
+test-short: ## Run every test once, without the race detector or checks
+	go test -count=1 $(MODULES)
+
+.PHONY: redis
+redis: ## Install Debian's redis-server when absent (tests start their own)
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing redis-server"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "redis-server is missing: run 'sudo apt-get install -y redis-server'"; exit 1; fi; \
+	fi
+
+.PHONY: fmt-check
+fmt-check: ## Fail when gofmt would change a file
+	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: vet
+vet: ## go vet every module
+	go vet $(MODULES)
+
+.PHONY: lint
+lint: fmt-check vet $(BIN)/buf ## gofmt, go vet and buf lint
+	cd proto && buf lint
+
+.PHONY: proto
+proto: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc ## Regenerate pkg/gen from proto/
+	cd proto && buf lint && buf generate
+
+.PHONY: check-generate
+check-generate: proto ## Fail when the committed generated code is stale
+	@out=$$(git status --porcelain -- pkg/gen); if [ -n "$$out" ]; then echo "generated code is stale; run make proto and commit:"; echo "$$out"; exit 1; fi
+
+.PHONY: bench
+bench: ## Run the Go benchmarks of every module and the matching comparison with LEMON
+	go test -run '^$$' -bench . -benchmem $(MODULES)
+	bash pkg/match/bench/run.sh
+
+.PHONY: match1
+match1: ## Build bin/match1, the MATCH1 instance solver
+	cd pkg && go build -o ../bin/match1 ./match/cmd/match1
+
+.PHONY: build
+build: match1 ## Build every binary into bin/
+	go build -o bin/stack ./services/stack
+	go build -o bin/participants ./services/participants
+	go build -o bin/volunteers ./services/volunteers
+
+.PHONY: seed
+seed: ## Load the demo data set into a running stack (make run)
+	go run ./services/stack seed
+
+.PHONY: token
+token: ## Print a local admin token for grpcurl (make run must have created ./data)
+	@go run ./services/stack token
+
+.PHONY: clean
+clean: ## Remove build output and tools (keeps ./data)
+	rm -rf bin .tmp
+
+$(BIN)/buf:
+	@mkdir -p $(BIN)
+	@if command -v npm >/dev/null; then \
+	  (cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm @bufbuild/buf@$(BUF_VERSION) >/dev/null) && ln -sf $(TMP)/npm/node_modules/.bin/buf $(BIN)/buf; \
+	else GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@v$(BUF_VERSION); fi
+
+$(BIN)/protoc-gen-go:
+	@mkdir -p $(BIN)
+	cd pkg && GOBIN=$(BIN) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+
+$(BIN)/protoc-gen-go-grpc:
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)

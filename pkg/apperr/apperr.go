@@ -1,0 +1,129 @@
+// Package apperr is the error vocabulary of the domain packages. A domain
+// error has a code and a message that is safe to show a caller; anything
+// else is internal and is logged, never sent. Transports map the codes once
+// (gRPC in pkg/grpcx, HTTP in the gateway).
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Code classifies an error for callers.
+type Code string
+
+// The codes a domain package may return. They mirror the gRPC codes the
+// services need, so the mapping stays one table.
+const (
+	// Invalid: the request is malformed; see the field violations.
+	Invalid Code = "invalid"
+	// NotFound: no such record, or one the caller may not see.
+	NotFound Code = "not_found"
+	// AlreadyExists: a record with that identity exists.
+	AlreadyExists Code = "already_exists"
+	// Conflict: a concurrent change won (etag mismatch); retry with fresh data.
+	Conflict Code = "conflict"
+	// FailedPrecondition: the record is not in a state that allows this.
+	FailedPrecondition Code = "failed_precondition"
+	// PermissionDenied: the caller is known but may not do this.
+	PermissionDenied Code = "permission_denied"
+	// Unauthenticated: no valid identity.
+	Unauthenticated Code = "unauthenticated"
+	// Unavailable: a dependency is down; retrying later may work.
+	Unavailable Code = "unavailable"
+	// Internal: a bug or an unexpected failure; the detail is only logged.
+	Internal Code = "internal"
+)
+
+// FieldViolation says what is wrong with one request field.
+type FieldViolation struct {
+	// Field is a dotted path, for example "participant.languages[2].code".
+	Field string
+	// Description says what to change, for a person to act on.
+	Description string
+}
+
+// Error is an application error whose Message is safe to show callers.
+type Error struct {
+	Code       Code
+	Message    string
+	Violations []FieldViolation
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if len(e.Violations) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	parts := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		parts[i] = v.Field + ": " + v.Description
+	}
+	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or Internal
+// for any other non-nil error.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// ErrorMessage returns the safe message of err, or "internal error".
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// Violations returns the field violations carried by err, if any.
+func Violations(err error) []FieldViolation {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Violations
+	}
+	return nil
+}
+
+// Validator collects field violations so that one response lists every
+// problem at once, instead of making the caller fix them one by one.
+type Validator struct {
+	violations []FieldViolation
+}
+
+// Check records a violation of field when ok is false.
+func (v *Validator) Check(ok bool, field, description string) {
+	if !ok {
+		v.Add(field, description)
+	}
+}
+
+// Add records a violation.
+func (v *Validator) Add(field, description string) {
+	v.violations = append(v.violations, FieldViolation{Field: field, Description: description})
+}
+
+// Valid reports whether no violation was recorded.
+func (v *Validator) Valid() bool { return len(v.violations) == 0 }
+
+// Err returns an Invalid *Error with the violations, or nil when there are none.
+func (v *Validator) Err() error {
+	if len(v.violations) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Message: "invalid request", Violations: v.violations}
+}

@@ -1,0 +1,739 @@
+// Package store keeps a service's records in a JetStream key-value bucket.
+//
+// Every write is a compare-and-set on the key's revision, so concurrent
+// writers never lose each other's changes: Update re-reads and re-applies
+// its change function on conflict. The events a write must publish are
+// stored in the same entry as the record (a transactional outbox inside the
+// value), so the write and its events are durable together; they are
+// published right after the write and, should the process die first, by the
+// relay when any replica next runs. Every replica watches the bucket and
+// keeps an in-memory index of all records for queries, so replicas converge
+// without talking to each other.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// Publisher publishes one event and returns once the stream has it.
+// pkg/events.Publisher implements it.
+type Publisher interface {
+	Publish(ctx context.Context, env *eventsv1.Envelope) error
+}
+
+// ErrNotFound is returned (wrapped in an *apperr.Error) when a key holds no
+// live record.
+var ErrNotFound = apperr.Errorf(apperr.NotFound, "not found")
+
+// Config describes a repository.
+type Config[T proto.Message] struct {
+	// Bucket is the KV bucket name, for example "participants".
+	Bucket string
+	// New returns an empty T to unmarshal into.
+	New func() T
+	// Replicas of the bucket's stream (1 for a single server, 3 in a cluster).
+	Replicas int
+	// Publisher sends outbox events. Without one, events wait in the
+	// outbox for a repository that has one.
+	Publisher Publisher
+	// Indexes name secondary keys to look records up by, for example
+	// "municipality" -> the record's municipality code.
+	Indexes map[string]func(T) []string
+	// RelayInterval is how often the relay looks for events left behind by
+	// a crash; default 2s. RelayGrace is how old such an entry must be
+	// before the relay takes it, so it does not race the writer that is
+	// publishing it right now; default 2s.
+	RelayInterval, RelayGrace time.Duration
+	// Logger for failures; never given record contents.
+	Logger *slog.Logger
+	// Hooks are fault-injection points for tests; nil in production.
+	Hooks *Hooks
+}
+
+// Hooks lets tests stop a write at the points where a crash would hurt.
+type Hooks struct {
+	// AfterWrite runs after the entry (record and outbox) is stored and
+	// before its events are published. Returning an error abandons the
+	// publish as a crash would; the caller still sees success.
+	AfterWrite func(key string) error
+}
+
+// Change is what an update function returns: the events the change must
+// publish. The record itself is changed in place.
+type Change = []*eventsv1.Envelope
+
+// Repo is a repository of T records in one bucket.
+type Repo[T proto.Message] struct {
+	cfg      Config[T]
+	kv       jetstream.KeyValue
+	requests jetstream.KeyValue
+	log      *slog.Logger
+
+	mu      sync.RWMutex
+	records map[string]indexed[T]
+	sorted  []string                        // ids in order, rebuilt lazily
+	dirty   bool                            // sorted needs a rebuild
+	byIndex map[string]map[string]keySet    // index name -> value -> ids
+	pending map[string]time.Time            // keys with an outbox, first seen
+	subs    []func(id string, v T, ok bool) // change subscribers
+
+	conflicts metric.Int64Counter
+	published metric.Int64Counter
+
+	ready    chan struct{}
+	stopOnce sync.Once
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+type indexed[T proto.Message] struct {
+	v   T
+	rev uint64
+}
+
+type keySet map[string]struct{}
+
+// Open creates the bucket if needed, loads every record into the index and
+// starts watching for changes and relaying left-behind events. Close stops it.
+func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Config[T]) (*Repo[T], error) {
+	if cfg.Bucket == "" || cfg.New == nil {
+		return nil, errors.New("store: Bucket and New are required")
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.RelayInterval == 0 {
+		cfg.RelayInterval = 2 * time.Second
+	}
+	if cfg.RelayGrace == 0 {
+		cfg.RelayGrace = 2 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:   cfg.Bucket,
+		History:  1, // an old revision would keep personal data after an update
+		Storage:  jetstream.FileStorage,
+		Replicas: cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open bucket %s: %w", cfg.Bucket, err)
+	}
+	requests, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:   cfg.Bucket + "_requests",
+		History:  1,
+		Storage:  jetstream.FileStorage,
+		Replicas: cfg.Replicas,
+		TTL:      24 * time.Hour, // how long a request id stays idempotent
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open bucket %s_requests: %w", cfg.Bucket, err)
+	}
+	meter := otel.GetMeterProvider().Meter("github.com/motesplats/motesplats/pkg/store")
+	conflicts, _ := meter.Int64Counter("store.conflicts", metric.WithDescription("revision conflicts retried by Update"))
+	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
+	r := &Repo[T]{
+		cfg: cfg, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
+		records:   map[string]indexed[T]{},
+		byIndex:   map[string]map[string]keySet{},
+		pending:   map[string]time.Time{},
+		conflicts: conflicts, published: published,
+		ready: make(chan struct{}), done: make(chan struct{}),
+	}
+	for name := range cfg.Indexes {
+		r.byIndex[name] = map[string]keySet{}
+	}
+	w, err := kv.WatchAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r.cancel = cancel
+	go r.watch(runCtx, w)
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		r.Close()
+		return nil, ctx.Err()
+	}
+	return r, nil
+}
+
+// Close stops the watcher and the relay.
+func (r *Repo[T]) Close() {
+	r.stopOnce.Do(func() {
+		r.cancel()
+		<-r.done
+	})
+}
+
+// OnChange registers fn to run for every change any replica makes, after
+// the index has it: ok is false when the record was removed. Services use
+// it to evict cached copies everywhere. fn must not block.
+func (r *Repo[T]) OnChange(fn func(id string, v T, ok bool)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.subs = append(r.subs, fn)
+}
+
+func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
+	defer close(r.done)
+	defer func() { _ = w.Stop() }()
+	tick := time.NewTicker(r.cfg.RelayInterval)
+	defer tick.Stop()
+	initial := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			r.relay(ctx)
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil { // end of the initial values
+				if initial {
+					initial = false
+					close(r.ready)
+				}
+				continue
+			}
+			r.apply(e.Key(), e.Revision(), e.Operation(), e.Value())
+		}
+	}
+}
+
+// apply brings the index up to date with one entry. Entries older than the
+// one indexed are ignored: a writer applies its own write at once (so a
+// client reads its own writes) and the watch delivers it again later.
+func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []byte) {
+	var rec storev1.Record
+	live := op == jetstream.KeyValuePut
+	if live {
+		if err := proto.Unmarshal(data, &rec); err != nil {
+			r.log.Error("store: undecodable entry", "key", key, "rev", rev)
+			return
+		}
+		live = !rec.GetRemoved()
+	}
+	var v T
+	if live {
+		v = r.cfg.New()
+		if err := proto.Unmarshal(rec.GetData(), v); err != nil {
+			r.log.Error("store: undecodable record", "key", key, "rev", rev)
+			return
+		}
+	}
+	r.mu.Lock()
+	if old, ok := r.records[key]; ok && old.rev >= rev {
+		r.mu.Unlock()
+		return
+	}
+	if op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 {
+		if _, ok := r.pending[key]; !ok {
+			r.pending[key] = time.Now()
+		}
+	} else {
+		delete(r.pending, key)
+	}
+	r.unindexLocked(key)
+	if live {
+		r.records[key] = indexed[T]{v: v, rev: rev}
+		r.indexLocked(key, v)
+	} else if op == jetstream.KeyValuePut {
+		// A removed entry still owes events: remember its revision so a
+		// late watch delivery of an older live revision is ignored.
+		r.records[key] = indexed[T]{rev: rev}
+	}
+	r.dirty = true
+	subs := r.subs
+	r.mu.Unlock()
+	for _, fn := range subs {
+		fn(key, v, live)
+	}
+}
+
+func (r *Repo[T]) indexLocked(key string, v T) {
+	for name, fn := range r.cfg.Indexes {
+		for _, val := range fn(v) {
+			set := r.byIndex[name][val]
+			if set == nil {
+				set = keySet{}
+				r.byIndex[name][val] = set
+			}
+			set[key] = struct{}{}
+		}
+	}
+}
+
+func (r *Repo[T]) unindexLocked(key string) {
+	old, ok := r.records[key]
+	if !ok {
+		return
+	}
+	if isLive(old) {
+		for name, fn := range r.cfg.Indexes {
+			for _, val := range fn(old.v) {
+				delete(r.byIndex[name][val], key)
+				if len(r.byIndex[name][val]) == 0 {
+					delete(r.byIndex[name], val)
+				}
+			}
+		}
+	}
+	delete(r.records, key)
+}
+
+func isLive[T proto.Message](e indexed[T]) bool {
+	var zero T
+	return any(e.v) != any(zero)
+}
+
+// Get reads the record with id from the bucket (not the index, so it is
+// never stale) and returns it with its revision. Returns NotFound when
+// there is none.
+func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
+	var zero T
+	if !ids.Valid(id) {
+		return zero, 0, ErrNotFound
+	}
+	rec, rev, err := r.getRecord(ctx, id)
+	if err != nil {
+		return zero, 0, err
+	}
+	if rec.GetRemoved() {
+		return zero, 0, ErrNotFound
+	}
+	v := r.cfg.New()
+	if err := proto.Unmarshal(rec.GetData(), v); err != nil {
+		return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	return v, rev, nil
+}
+
+func (r *Repo[T]) getRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
+	e, err := r.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: get %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	var rec storev1.Record
+	if err := proto.Unmarshal(e.Value(), &rec); err != nil {
+		return nil, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	return &rec, e.Revision(), nil
+}
+
+// Create stores v under id with the events the creation publishes. Returns
+// AlreadyExists when id holds a record.
+func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv1.Envelope) (uint64, error) {
+	if !ids.Valid(id) {
+		return 0, apperr.Errorf(apperr.Invalid, "invalid id")
+	}
+	data, err := proto.Marshal(v)
+	if err != nil {
+		return 0, fmt.Errorf("store: encode: %w", err)
+	}
+	rec := &storev1.Record{Data: data, Outbox: events}
+	raw, err := proto.Marshal(rec)
+	if err != nil {
+		return 0, fmt.Errorf("store: encode: %w", err)
+	}
+	rev, err := r.kv.Create(ctx, id, raw)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: create %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	r.apply(id, rev, jetstream.KeyValuePut, raw)
+	r.flush(ctx, id, rev, rec)
+	return rev, nil
+}
+
+// CreateOnce is Create made idempotent by a caller's request id: the first
+// call picks an id with newID and remembers it under requestKey for a day;
+// a repeated call (even after a crash half-way) creates or returns the
+// record under the same id. build makes the record and its events for id.
+func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func() string,
+	build func(id string) (T, []*eventsv1.Envelope, error)) (T, uint64, error) {
+	var zero T
+	if requestKey == "" {
+		return zero, 0, apperr.Errorf(apperr.Invalid, "request id is required")
+	}
+	// Hashing makes any caller-scoped key a valid, fixed-size KV key.
+	sum := sha256.Sum256([]byte(requestKey))
+	requestKey = hex.EncodeToString(sum[:16])
+	id := newID()
+	if _, err := r.requests.Create(ctx, requestKey, []byte(id)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return zero, 0, fmt.Errorf("store: reserve request: %w", err)
+		}
+		e, err := r.requests.Get(ctx, requestKey)
+		if err != nil {
+			return zero, 0, fmt.Errorf("store: read request: %w", err)
+		}
+		id = string(e.Value())
+		if v, rev, err := r.Get(ctx, id); err == nil {
+			return v, rev, nil
+		} else if apperr.ErrorCode(err) != apperr.NotFound {
+			return zero, 0, err
+		}
+	}
+	v, evs, err := build(id)
+	if err != nil {
+		return zero, 0, err
+	}
+	rev, err := r.Create(ctx, id, v, evs...)
+	if apperr.ErrorCode(err) == apperr.AlreadyExists {
+		// A concurrent repeat of the same request won the race.
+		return r.Get(ctx, id)
+	}
+	if err != nil {
+		return zero, 0, err
+	}
+	return v, rev, nil
+}
+
+// Update reads the record, calls fn on it and writes it back if the
+// revision has not moved; on a conflict it starts again with fresh data, so
+// no concurrent update is lost. fn may run more than once and must only
+// change v. It returns the events the change publishes. Returns NotFound,
+// or fn's error unchanged.
+func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64) (Change, error)) (T, uint64, error) {
+	var zero T
+	if !ids.Valid(id) {
+		return zero, 0, ErrNotFound
+	}
+	for attempt := 0; ; attempt++ {
+		rec, rev, err := r.getRecord(ctx, id)
+		if err != nil {
+			return zero, 0, err
+		}
+		if rec.GetRemoved() {
+			return zero, 0, ErrNotFound
+		}
+		v := r.cfg.New()
+		if err := proto.Unmarshal(rec.GetData(), v); err != nil {
+			return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+		}
+		evs, err := fn(v, rev)
+		if err != nil {
+			return zero, 0, err
+		}
+		data, err := proto.Marshal(v)
+		if err != nil {
+			return zero, 0, fmt.Errorf("store: encode: %w", err)
+		}
+		// Events a crashed writer left behind ride along, oldest first.
+		next := &storev1.Record{Data: data, Outbox: append(rec.GetOutbox(), evs...)}
+		newRev, err := r.write(ctx, id, next, rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			if err := backoff(ctx, attempt); err != nil {
+				return zero, 0, err
+			}
+			continue
+		}
+		if err != nil {
+			return zero, 0, err
+		}
+		r.flush(ctx, id, newRev, next)
+		return v, newRev, nil
+	}
+}
+
+// Remove deletes the record with id, publishing events first. With purge the
+// key is purged (its history and marker gone: erasure); otherwise a delete
+// marker stays. The record's data is dropped from the entry at once, so even
+// while its events are owed no personal data is kept. Returns NotFound.
+func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*eventsv1.Envelope) error {
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	for attempt := 0; ; attempt++ {
+		rec, rev, err := r.getRecord(ctx, id)
+		if err != nil {
+			return err
+		}
+		if rec.GetRemoved() && !purge {
+			return ErrNotFound
+		}
+		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: append(rec.GetOutbox(), events...)}
+		newRev, err := r.write(ctx, id, next, rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		r.flush(ctx, id, newRev, next)
+		return nil
+	}
+}
+
+func (r *Repo[T]) write(ctx context.Context, id string, rec *storev1.Record, rev uint64) (uint64, error) {
+	raw, err := proto.Marshal(rec)
+	if err != nil {
+		return 0, fmt.Errorf("store: encode: %w", err)
+	}
+	newRev, err := r.kv.Update(ctx, id, raw, rev)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return 0, jetstream.ErrKeyRevisionMismatch
+		}
+		return 0, fmt.Errorf("store: update %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	r.apply(id, newRev, jetstream.KeyValuePut, raw)
+	return newRev, nil
+}
+
+func backoff(ctx context.Context, attempt int) error {
+	if attempt >= 200 {
+		return apperr.Errorf(apperr.Unavailable, "too much contention, try again")
+	}
+	d := time.Duration(1+rand.IntN(1+min(attempt, 20))) * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// flush publishes the outbox of the entry just written and then clears it
+// (or removes the key). Failures are left to the relay: the caller's write
+// is already durable, so it still succeeds.
+func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1.Record) {
+	if len(rec.GetOutbox()) == 0 && !rec.GetRemoved() {
+		return
+	}
+	if h := r.cfg.Hooks; h != nil && h.AfterWrite != nil {
+		if err := h.AfterWrite(id); err != nil {
+			return
+		}
+	}
+	if r.cfg.Publisher == nil {
+		return
+	}
+	// The caller's context may end right after it has its answer; the
+	// publish must not be cut short by that.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := r.publishAndClear(ctx, id, rev, rec); err != nil {
+		r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
+	}
+}
+
+func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record) error {
+	for _, ev := range rec.GetOutbox() {
+		if err := r.cfg.Publisher.Publish(ctx, ev); err != nil {
+			return fmt.Errorf("publish %s: %w", ev.GetType(), err)
+		}
+		r.published.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+	}
+	var err error
+	switch {
+	case rec.GetRemoved() && rec.GetPurge():
+		err = r.kv.Purge(ctx, id, jetstream.LastRevision(rev))
+	case rec.GetRemoved():
+		err = r.kv.Delete(ctx, id, jetstream.LastRevision(rev))
+	default:
+		clean := &storev1.Record{Data: rec.GetData()}
+		_, err = r.write(ctx, id, clean, rev)
+	}
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		// A newer write carried the outbox forward; whoever flushes it
+		// publishes these events again and JetStream drops the duplicates.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("clear outbox: %w", err)
+	}
+	if rec.GetRemoved() {
+		r.mu.Lock()
+		delete(r.pending, id)
+		delete(r.records, id)
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// relay publishes outboxes that writers left behind (a crash between write
+// and publish, or NATS briefly away). Every replica runs it; publishing
+// twice is harmless because events are deduplicated by id.
+func (r *Repo[T]) relay(ctx context.Context) {
+	if r.cfg.Publisher == nil {
+		return
+	}
+	r.mu.RLock()
+	var due []string
+	for key, since := range r.pending {
+		if time.Since(since) >= r.cfg.RelayGrace {
+			due = append(due, key)
+		}
+	}
+	r.mu.RUnlock()
+	sort.Strings(due)
+	for _, key := range due {
+		rec, rev, err := r.getRecord(ctx, key)
+		if err != nil {
+			if apperr.ErrorCode(err) == apperr.NotFound {
+				r.mu.Lock()
+				delete(r.pending, key)
+				r.mu.Unlock()
+			}
+			continue
+		}
+		if len(rec.GetOutbox()) == 0 && !rec.GetRemoved() {
+			r.mu.Lock()
+			delete(r.pending, key)
+			r.mu.Unlock()
+			continue
+		}
+		if err := r.publishAndClear(ctx, key, rev, rec); err != nil {
+			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
+		}
+	}
+}
+
+// Query selects records from the in-memory index.
+type Query[T proto.Message] struct {
+	// Index and Values restrict the scan to records with any of Values in
+	// the named index; empty Index scans everything.
+	Index  string
+	Values []string
+	// Filter keeps records for which it returns true; nil keeps all.
+	Filter func(T) bool
+	// After skips ids up to and including After (the page token).
+	After string
+	// Limit is the page size; 0 returns all.
+	Limit int
+}
+
+// Page is a query's result.
+type Page[T proto.Message] struct {
+	Items []T
+	// Next is the id to pass as After for the next page; empty at the end.
+	Next string
+	// Total counts all records matching the query, across pages.
+	Total int
+}
+
+// Find runs q against the index, ordered by id. Results are shared with the
+// index: callers must not modify them (proto.Clone first).
+func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
+	r.mu.Lock()
+	if r.dirty {
+		r.sorted = r.sorted[:0]
+		for k, e := range r.records {
+			if isLive(e) {
+				r.sorted = append(r.sorted, k)
+			}
+		}
+		sort.Strings(r.sorted)
+		r.dirty = false
+	}
+	r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var candidates []string
+	if q.Index != "" {
+		idx, ok := r.byIndex[q.Index]
+		if !ok {
+			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
+		}
+		seen := keySet{}
+		for _, val := range q.Values {
+			for k := range idx[val] {
+				if _, dup := seen[k]; !dup {
+					seen[k] = struct{}{}
+					candidates = append(candidates, k)
+				}
+			}
+		}
+		sort.Strings(candidates)
+	} else {
+		candidates = r.sorted
+	}
+	var p Page[T]
+	last := ""
+	for _, k := range candidates {
+		e, ok := r.records[k]
+		if !ok || !isLive(e) {
+			continue
+		}
+		if q.Filter != nil && !q.Filter(e.v) {
+			continue
+		}
+		p.Total++
+		if k <= q.After {
+			continue
+		}
+		if q.Limit > 0 && len(p.Items) == q.Limit {
+			// A match beyond a full page: there is a next page.
+			p.Next = last
+			continue
+		}
+		p.Items = append(p.Items, e.v)
+		last = k
+	}
+	return p, nil
+}
+
+// Len returns how many live records the index holds.
+func (r *Repo[T]) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := 0
+	for _, e := range r.records {
+		if isLive(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// Lookup returns the indexed copy of id, if any, without touching the
+// bucket; it may lag a write made by another replica by milliseconds.
+func (r *Repo[T]) Lookup(id string) (T, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, ok := r.records[id]
+	if !ok || !isLive(e) {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}

@@ -1,0 +1,485 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+type facts = eventsv1.ParticipantFacts
+
+// jsPublisher publishes to real JetStream with the event id as Nats-Msg-Id,
+// as pkg/events does.
+type jsPublisher struct {
+	js    jetstream.JetStream
+	calls atomic.Int64
+}
+
+func (p *jsPublisher) Publish(ctx context.Context, env *eventsv1.Envelope) error {
+	p.calls.Add(1)
+	data, err := proto.Marshal(env)
+	if err != nil {
+		return err
+	}
+	_, err = p.js.PublishMsg(ctx, &nats.Msg{Subject: env.GetType(), Data: data}, jetstream.WithMsgID(env.GetId()))
+	return err
+}
+
+func mustStream(t *testing.T, js jetstream.JetStream) jetstream.Stream {
+	t.Helper()
+	s, err := js.CreateOrUpdateStream(testutil.Context(t), jetstream.StreamConfig{
+		Name: "TEST", Subjects: []string{"test.>"}, Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	return s
+}
+
+func mustOpen(t *testing.T, js jetstream.JetStream, mod func(*store.Config[*facts])) *store.Repo[*facts] {
+	t.Helper()
+	cfg := store.Config[*facts]{
+		Bucket: "people",
+		New:    func() *facts { return &facts{} },
+		Indexes: map[string]func(*facts) []string{
+			"municipality": func(f *facts) []string { return []string{f.GetMunicipalityCode()} },
+		},
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	r, err := store.Open(testutil.Context(t), js, cfg)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+func event(t *testing.T, subject, subjectID string) *eventsv1.Envelope {
+	t.Helper()
+	payload, err := anypb.New(&eventsv1.ParticipantErased{ParticipantId: subjectID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &eventsv1.Envelope{Id: ids.UUIDv7{}.New(), Type: subject, SubjectId: subjectID, Payload: payload}
+}
+
+func TestRepo_CreateGetUpdateRemove(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := mustOpen(t, n.JS, nil)
+
+	if _, err := r.Create(ctx, "p1", &facts{ParticipantId: "p1", MunicipalityCode: "0180"}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if _, err := r.Create(ctx, "p1", &facts{}); apperr.ErrorCode(err) != apperr.AlreadyExists {
+		t.Fatalf("second create err=%v, want AlreadyExists", err)
+	}
+	got, rev, err := r.Get(ctx, "p1")
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if got.GetMunicipalityCode() != "0180" || rev == 0 {
+		t.Fatalf("get=%v rev=%d", got, rev)
+	}
+	upd, rev2, err := r.Update(ctx, "p1", func(f *facts, _ uint64) (store.Change, error) {
+		f.MunicipalityCode = "1480"
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if upd.GetMunicipalityCode() != "1480" || rev2 <= rev {
+		t.Fatalf("update=%v rev=%d (was %d)", upd, rev2, rev)
+	}
+	// The writer's own index has the change at once.
+	if f, ok := r.Lookup("p1"); !ok || f.GetMunicipalityCode() != "1480" {
+		t.Fatalf("lookup after update=%v,%v", f, ok)
+	}
+	boom := errors.New("boom")
+	if _, _, err := r.Update(ctx, "p1", func(*facts, uint64) (store.Change, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("update with failing fn err=%v, want boom", err)
+	}
+	if err := r.Remove(ctx, "p1", false); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	for _, fn := range []func() error{
+		func() error { _, _, err := r.Get(ctx, "p1"); return err },
+		func() error {
+			_, _, err := r.Update(ctx, "p1", func(*facts, uint64) (store.Change, error) { return nil, nil })
+			return err
+		},
+		func() error { return r.Remove(ctx, "p1", false) },
+		func() error { _, _, err := r.Get(ctx, "bad.id"); return err },
+	} {
+		if err := fn(); apperr.ErrorCode(err) != apperr.NotFound {
+			t.Fatalf("after remove err=%v, want NotFound", err)
+		}
+	}
+	if _, ok := r.Lookup("p1"); ok {
+		t.Fatal("removed record still in the index")
+	}
+}
+
+func TestRepo_ConcurrentUpdatesLoseNothing(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	// Two replicas on their own connections write the same record.
+	_, js2 := n.Connect(t)
+	a := mustOpen(t, n.JS, nil)
+	b := mustOpen(t, js2, nil)
+	if _, err := a.Create(ctx, "p1", &facts{}); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := a
+			if i%2 == 1 {
+				r = b
+			}
+			_, _, err := r.Update(ctx, "p1", func(f *facts, _ uint64) (store.Change, error) {
+				f.HouseholdSize++
+				f.Interests = append(f.Interests, fmt.Sprintf("w%d", i))
+				return nil, nil
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("update: %v", err)
+		}
+	}
+	got, _, err := a.Get(ctx, "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetHouseholdSize() != writers || len(got.GetInterests()) != writers {
+		t.Fatalf("household_size=%d interests=%d, want %d each", got.GetHouseholdSize(), len(got.GetInterests()), writers)
+	}
+}
+
+func TestRepo_ReplicasConverge(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	_, js2 := n.Connect(t)
+	a := mustOpen(t, n.JS, nil)
+	b := mustOpen(t, js2, nil)
+	var removed atomic.Int64
+	b.OnChange(func(id string, _ *facts, ok bool) {
+		if !ok {
+			removed.Add(1)
+		}
+	})
+	for i := range 20 {
+		id := fmt.Sprintf("p%02d", i)
+		if _, err := a.Create(ctx, id, &facts{MunicipalityCode: []string{"0180", "1480"}[i%2]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if got := b.Len(); got != 20 {
+			return fmt.Errorf("replica b has %d records, want 20", got)
+		}
+		return nil
+	})
+	if err := a.Remove(ctx, "p03", true); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if _, ok := b.Lookup("p03"); ok {
+			return errors.New("erased record still on replica b")
+		}
+		if removed.Load() == 0 {
+			return errors.New("no removal notified")
+		}
+		return nil
+	})
+	page, err := b.Find(store.Query[*facts]{Index: "municipality", Values: []string{"1480"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 9 { // p01..p19 odd, minus p03
+		t.Fatalf("total=%d, want 9", page.Total)
+	}
+}
+
+func TestRepo_FindPages(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := mustOpen(t, n.JS, nil)
+	for i := range 7 {
+		if _, err := r.Create(ctx, fmt.Sprintf("p%d", i), &facts{HouseholdSize: int32(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	even := func(f *facts) bool { return f.GetHouseholdSize()%2 == 0 } // p0 p2 p4 p6
+	var got []int32
+	after := ""
+	pages := 0
+	for {
+		p, err := r.Find(store.Query[*facts]{Filter: even, After: after, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if p.Total != 4 {
+			t.Fatalf("total=%d, want 4", p.Total)
+		}
+		for _, f := range p.Items {
+			got = append(got, f.GetHouseholdSize())
+		}
+		if p.Next == "" {
+			break
+		}
+		after = p.Next
+	}
+	if fmt.Sprint(got) != "[0 2 4 6]" || pages != 2 {
+		t.Fatalf("got %v in %d pages, want [0 2 4 6] in 2", got, pages)
+	}
+	if _, err := r.Find(store.Query[*facts]{Index: "nope"}); err == nil {
+		t.Fatal("unknown index accepted")
+	}
+}
+
+func TestRepo_OutboxPublishesOnceAndClears(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	s := mustStream(t, n.JS)
+	pub := &jsPublisher{js: n.JS}
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Publisher = pub })
+	if _, err := r.Create(ctx, "p1", &facts{}, event(t, "test.created", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Update(ctx, "p1", func(f *facts, _ uint64) (store.Change, error) {
+		f.HouseholdSize = 3
+		return store.Change{event(t, "test.updated", "p1")}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.State.Msgs; got != 2 {
+		t.Fatalf("stream has %d events, want 2", got)
+	}
+	// The outbox was cleared, so another update publishes only its own event.
+	if _, _, err := r.Update(ctx, "p1", func(*facts, uint64) (store.Change, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := pub.calls.Load(); got != 2 {
+		t.Fatalf("publish calls=%d, want 2", got)
+	}
+}
+
+// TestRepo_CrashBetweenWriteAndPublish stops the write right after the entry
+// is durable, as a killed process would, shuts NATS down, and starts
+// everything again on the same files: the record is there and its event is
+// published exactly once by the relay.
+func TestRepo_CrashBetweenWriteAndPublish(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	n := testutil.MustNATSDir(t, dir)
+	ctx := testutil.Context(t)
+	mustStream(t, n.JS)
+	crash := errors.New("crash")
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.Publisher = &jsPublisher{js: n.JS}
+		c.Hooks = &store.Hooks{AfterWrite: func(string) error { return crash }}
+		c.RelayInterval = time.Hour // the dying process never relays
+	})
+	ev := event(t, "test.created", "p1")
+	if _, err := r.Create(ctx, "p1", &facts{MunicipalityCode: "0180"}, ev); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	r.Close()
+	n.Stop()
+
+	n2 := testutil.MustNATSDir(t, dir)
+	s := mustStream(t, n2.JS)
+	r2 := mustOpen(t, n2.JS, func(c *store.Config[*facts]) {
+		c.Publisher = &jsPublisher{js: n2.JS}
+		c.RelayInterval = 20 * time.Millisecond
+		c.RelayGrace = time.Millisecond
+	})
+	got, _, err := r2.Get(ctx, "p1")
+	if err != nil || got.GetMunicipalityCode() != "0180" {
+		t.Fatalf("after restart get=%v err=%v", got, err)
+	}
+	testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+		info, err := s.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != 1 {
+			return fmt.Errorf("stream has %d events, want 1", info.State.Msgs)
+		}
+		return nil
+	})
+	msg, err := s.GetLastMsgForSubject(ctx, "test.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msg.Header.Get(jetstream.MsgIDHeader); got != ev.GetId() {
+		t.Fatalf("published event id=%q, want %q", got, ev.GetId())
+	}
+	// The relay cleared the outbox: a later relay round publishes nothing more.
+	testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+		e, err := n2.JS.KeyValue(ctx, "people")
+		if err != nil {
+			return err
+		}
+		entry, err := e.Get(ctx, "p1")
+		if err != nil {
+			return err
+		}
+		if entry.Revision() < 2 {
+			return errors.New("outbox not cleared yet")
+		}
+		return nil
+	})
+}
+
+func TestRepo_ErasePurgesEverything(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	s := mustStream(t, n.JS)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Publisher = &jsPublisher{js: n.JS} })
+	secret := "SECRET-MARKER-0180"
+	if _, err := r.Create(ctx, "p1", &facts{MunicipalityCode: secret}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Remove(ctx, "p1", true, event(t, "test.erased", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Lookup("p1"); ok {
+		t.Fatal("erased record in index")
+	}
+	kvs, err := n.JS.Stream(ctx, "KV_people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := kvs.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+		m, err := kvs.GetMsg(ctx, seq)
+		if err != nil {
+			continue // removed
+		}
+		if len(m.Data) > 0 {
+			t.Fatalf("bucket still holds data at seq %d: %q", seq, m.Data)
+		}
+	}
+	sinfo, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sinfo.State.Msgs != 1 {
+		t.Fatalf("erased events=%d, want 1", sinfo.State.Msgs)
+	}
+}
+
+func TestRepo_CreateOnceIsIdempotent(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := mustOpen(t, n.JS, nil)
+	var built atomic.Int64
+	create := func() (string, error) {
+		v, _, err := r.CreateOnce(ctx, "org-1/req-42", ids.UUIDv7{}.New, func(id string) (*facts, []*eventsv1.Envelope, error) {
+			built.Add(1)
+			return &facts{ParticipantId: id}, nil, nil
+		})
+		return v.GetParticipantId(), err
+	}
+	var wg sync.WaitGroup
+	got := make([]string, 10)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := create()
+			if err != nil {
+				t.Errorf("create: %v", err)
+			}
+			got[i] = id
+		}()
+	}
+	wg.Wait()
+	for _, id := range got {
+		if id != got[0] || id == "" {
+			t.Fatalf("ids differ: %v", got)
+		}
+	}
+	if r.Len() != 1 {
+		t.Fatalf("records=%d, want 1", r.Len())
+	}
+}
+
+func BenchmarkRepo_Create(b *testing.B) {
+	n := testutil.MustNATS(b)
+	ctx := testutil.Context(b)
+	r, err := store.Open(ctx, n.JS, store.Config[*facts]{Bucket: "bench", New: func() *facts { return &facts{} }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	src := ids.UUIDv7{}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.Create(ctx, src.New(), &facts{MunicipalityCode: "0180"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRepo_Get(b *testing.B) {
+	n := testutil.MustNATS(b)
+	ctx := testutil.Context(b)
+	r, err := store.Open(ctx, n.JS, store.Config[*facts]{Bucket: "bench", New: func() *facts { return &facts{} }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Create(ctx, "p1", &facts{MunicipalityCode: "0180"}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := r.Get(ctx, "p1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+// Package testutil starts the real dependencies that integration tests need:
+// an embedded NATS server with JetStream on a temporary directory and a real
+// redis-server on a free port. Nothing here is a fake.
+package testutil
+
+import (
+	"bufio"
+	"context"
+
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/natsembed"
+)
+
+// NATS is a running embedded server with one client connection.
+type NATS struct {
+	Server *server.Server
+	Conn   *nats.Conn
+	JS     jetstream.JetStream
+	// Dir is the JetStream store directory, kept for restart tests.
+	Dir string
+}
+
+// MustNATS starts an embedded JetStream server on a free port with its
+// store in tb.TempDir(), and stops it when the test ends.
+func MustNATS(tb testing.TB) *NATS {
+	tb.Helper()
+	return MustNATSDir(tb, tb.TempDir())
+}
+
+// MustNATSDir is MustNATS with a given store directory, so a test can stop a
+// server and start another on the same data.
+func MustNATSDir(tb testing.TB, dir string) *NATS {
+	tb.Helper()
+	s, err := natsembed.Start(natsembed.Options{StoreDir: dir, Port: -1})
+	if err != nil {
+		tb.Fatalf("start nats: %v", err)
+	}
+	nc, err := natsembed.Connect(s, tb.Name())
+	if err != nil {
+		s.Shutdown()
+		tb.Fatalf("connect nats: %v", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatalf("jetstream: %v", err)
+	}
+	n := &NATS{Server: s, Conn: nc, JS: js, Dir: dir}
+	tb.Cleanup(n.Stop)
+	return n
+}
+
+// Stop closes the connection and shuts the server down; it is safe to call
+// more than once.
+func (n *NATS) Stop() {
+	n.Conn.Close()
+	n.Server.Shutdown()
+	n.Server.WaitForShutdown()
+}
+
+// Connect opens another client connection that the test owns, as a second
+// replica or service would.
+func (n *NATS) Connect(tb testing.TB) (*nats.Conn, jetstream.JetStream) {
+	tb.Helper()
+	nc, err := natsembed.Connect(n.Server, tb.Name())
+	if err != nil {
+		tb.Fatalf("connect nats: %v", err)
+	}
+	tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatalf("jetstream: %v", err)
+	}
+	return nc, js
+}
+
+// MustRedis starts redis-server on a free loopback port, without persistence,
+// and returns its address (host:port). `make test` installs Debian's
+// redis-server when it is absent; a test that needs Redis fails rather than
+// skips without it, so missing coverage is never hidden.
+func MustRedis(tb testing.TB) string {
+	tb.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatalf("redis-server not found: run `make test` (it installs it) or `apt-get install redis-server`")
+	}
+	port := FreePort(tb)
+	cmd := exec.Command(path,
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes",
+		"--dir", tb.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatalf("redis stdout: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start redis-server: %v", err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		signalled := false
+		for sc.Scan() {
+			if !signalled && strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(ready)
+				signalled = true
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		tb.Fatalf("redis-server on port %d not ready within 10s", port)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// CheckFor calls fn every interval until it returns nil or timeout passes,
+// then fails the test with fn's last error. Use it instead of time.Sleep to
+// wait for asynchronous effects.
+func CheckFor(tb testing.TB, timeout, interval time.Duration, fn func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for {
+		if err = fn(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("condition not met after %v: %v", timeout, err)
+		}
+		time.Sleep(interval)
+	}
+}
+
+// Context returns a context cancelled when the test ends.
+func Context(tb testing.TB) context.Context {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	return ctx
+}
