@@ -1,0 +1,66 @@
+// Package events publishes and consumes the protobuf events that services
+// tell each other what happened with, on NATS JetStream.
+//
+// Delivery is effectively once: a publisher sets Nats-Msg-Id to the event id
+// so JetStream drops a retried publish within the stream's duplicate window,
+// and consumers are durable, ack explicitly and wrap their handlers with
+// Idempotent so a redelivery (or a re-publish after the window) has no second
+// effect. A message that cannot be handled moves to a dead-letter subject
+// instead of blocking or vanishing. Trace context travels in NATS headers.
+package events
+
+// Subjects are <producer>.<entity>.<past-verb>. Each producer owns one stream
+// whose subjects are "<producer>.>", so adding an event type never touches
+// the stream configuration.
+const (
+	// StreamParticipants holds every event the participants service publishes.
+	StreamParticipants = "PARTICIPANTS"
+	// ParticipantsSubjects is the subject filter of StreamParticipants.
+	ParticipantsSubjects = "participants.>"
+
+	// ParticipantRegistered carries eventsv1.ParticipantRegistered.
+	ParticipantRegistered = "participants.participant.registered"
+	// ParticipantUpdated carries eventsv1.ParticipantUpdated.
+	ParticipantUpdated = "participants.participant.updated"
+	// ParticipantConsentChanged carries eventsv1.ParticipantConsentChanged.
+	ParticipantConsentChanged = "participants.participant.consent_changed"
+	// ParticipantDeleted carries eventsv1.ParticipantDeleted.
+	ParticipantDeleted = "participants.participant.deleted"
+	// ParticipantErased carries eventsv1.ParticipantErased; every consumer
+	// must forget the person.
+	ParticipantErased = "participants.participant.erased"
+)
+
+const (
+	// StreamVolunteers holds every event the volunteers service publishes.
+	StreamVolunteers = "VOLUNTEERS"
+	// VolunteersSubjects is the subject filter of StreamVolunteers.
+	VolunteersSubjects = "volunteers.>"
+
+	// VolunteerRegistered carries eventsv1.VolunteerRegistered.
+	VolunteerRegistered = "volunteers.volunteer.registered"
+	// VolunteerUpdated carries eventsv1.VolunteerUpdated.
+	VolunteerUpdated = "volunteers.volunteer.updated"
+	// VolunteerDeleted carries eventsv1.VolunteerDeleted.
+	VolunteerDeleted = "volunteers.volunteer.deleted"
+	// VolunteerErased carries eventsv1.VolunteerErased; every consumer must
+	// forget the person.
+	VolunteerErased = "volunteers.volunteer.erased"
+	// OrganisationCreated carries eventsv1.OrganisationCreated.
+	OrganisationCreated = "volunteers.organisation.created"
+	// OrganisationUpdated carries eventsv1.OrganisationUpdated.
+	OrganisationUpdated = "volunteers.organisation.updated"
+	// OrganisationDeleted carries eventsv1.OrganisationDeleted.
+	OrganisationDeleted = "volunteers.organisation.deleted"
+)
+
+const (
+	// StreamDeadLetter holds messages that consumers gave up on, one subject
+	// per consumer ("deadletter.<durable>"), for an operator to inspect and
+	// replay.
+	StreamDeadLetter = "DEADLETTER"
+	// DeadLetterSubjects is the subject filter of StreamDeadLetter.
+	DeadLetterSubjects = "deadletter.>"
+	// DeadLetterPrefix starts every default dead-letter subject.
+	DeadLetterPrefix = "deadletter."
+)
