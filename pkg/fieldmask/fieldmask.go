@@ -1,0 +1,67 @@
+// Package fieldmask applies an update mask: it copies the named top-level
+// fields from a request message onto a stored one, so a client that sends
+// only some fields never clears the others by accident.
+package fieldmask
+
+import (
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
+
+// Apply copies the fields named by paths from src to dst (clearing them in
+// dst when unset in src). Only names in updatable may appear; an empty
+// paths means all of updatable. It returns the paths applied, or an Invalid
+// error naming each path that is unknown or not updatable.
+func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]string, error) {
+	if len(paths) == 0 {
+		paths = updatable
+	}
+	var v apperr.Validator
+	// Working from a clone means dst shares no lists or messages with src.
+	d, s := dst.ProtoReflect(), proto.Clone(src).ProtoReflect()
+	fields := d.Descriptor().Fields()
+	var applied []string
+	for i, p := range paths {
+		if !slices.Contains(updatable, p) {
+			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q cannot be updated (updatable: %v)", p, updatable))
+			continue
+		}
+		fd := fields.ByName(protoreflect.Name(p))
+		if fd == nil {
+			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q is not a field", p))
+			continue
+		}
+		if s.Has(fd) {
+			d.Set(fd, s.Get(fd))
+		} else {
+			d.Clear(fd)
+		}
+		if !slices.Contains(applied, p) {
+			applied = append(applied, p)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return applied, nil
+}
+
+// Changed returns the names of the top-level fields that differ between a
+// and b, for "updated" events that say what changed without saying how.
+func Changed(a, b proto.Message) []string {
+	ra, rb := a.ProtoReflect(), b.ProtoReflect()
+	var out []string
+	fields := ra.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if ra.Has(fd) != rb.Has(fd) || (ra.Has(fd) && !ra.Get(fd).Equal(rb.Get(fd))) {
+			out = append(out, string(fd.Name()))
+		}
+	}
+	return out
+}

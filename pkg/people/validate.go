@@ -1,0 +1,198 @@
+// Package people validates the values that describe people in every
+// service (names, contact details, languages, availability), so that a
+// participant and a volunteer are held to the same rules and messages.
+package people
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/lang"
+	"github.com/motesplats/motesplats/pkg/municipality"
+)
+
+// Limits that keep records small and lists readable.
+const (
+	MaxNameRunes     = 100
+	MaxLanguages     = 20
+	MaxInterests     = 20
+	MaxAvailability  = 21
+	MaxHouseholdSize = 20
+	MaxAge           = 120
+)
+
+var (
+	interestRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	phoneRE    = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+)
+
+// Name checks a personal name: printable, trimmed, at most MaxNameRunes.
+func Name(v *apperr.Validator, field, s string, required bool) {
+	switch {
+	case s == "" && required:
+		v.Add(field, "is required")
+	case len(s) > 4*MaxNameRunes || utf8.RuneCountInString(s) > MaxNameRunes:
+		v.Add(field, fmt.Sprintf("must be at most %d characters", MaxNameRunes))
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8 text")
+	case strings.TrimSpace(s) != s:
+		v.Add(field, "must not start or end with spaces")
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		v.Add(field, "must not contain control characters")
+	}
+}
+
+// Municipality checks an SCB municipality code.
+func Municipality(v *apperr.Validator, field, code string) {
+	switch {
+	case code == "":
+		v.Add(field, "is required (a four-digit SCB municipality code, for example 0180 for Stockholm)")
+	case !municipality.Valid(code):
+		v.Add(field, "is not a Swedish municipality code (four digits, for example 0180 for Stockholm)")
+	}
+}
+
+// Language checks an ISO 639 language code.
+func Language(v *apperr.Validator, field, code string, required bool) {
+	if code == "" {
+		if required {
+			v.Add(field, "is required (an ISO 639 code such as ar, ti, so, prs)")
+		}
+		return
+	}
+	if !lang.Valid(code) {
+		v.Add(field, "is not an ISO 639 language code (lower case, for example ar, ti, so, prs, uk)")
+	}
+}
+
+// Contact checks e-mail, phone and preferred language; all are optional.
+func Contact(v *apperr.Validator, field string, c *typev1.Contact) {
+	if c == nil {
+		return
+	}
+	if e := c.GetEmail(); e != "" {
+		if len(e) > 254 {
+			v.Add(field+".email", "must be at most 254 characters")
+		} else if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			v.Add(field+".email", "is not an e-mail address")
+		}
+	}
+	if p := c.GetPhone(); p != "" && !phoneRE.MatchString(p) {
+		v.Add(field+".phone", "must be in international form, for example +46701234567")
+	}
+	Language(v, field+".preferred_language", c.GetPreferredLanguage(), false)
+}
+
+// Languages checks a list of language skills: valid codes, a level, no
+// language twice.
+func Languages(v *apperr.Validator, field string, ls []*typev1.LanguageSkill) {
+	if len(ls) > MaxLanguages {
+		v.Add(field, fmt.Sprintf("must list at most %d languages", MaxLanguages))
+		return
+	}
+	seen := map[string]bool{}
+	for i, l := range ls {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		Language(v, f+".code", l.GetCode(), true)
+		if seen[l.GetCode()] {
+			v.Add(f+".code", "is listed twice")
+		}
+		seen[l.GetCode()] = true
+		Enum(v, f+".level", l.GetLevel(), true)
+	}
+}
+
+// Interests checks interest tags: lower-case words from the shared
+// vocabulary style, so they can be matched and carried in events.
+func Interests(v *apperr.Validator, field string, tags []string) {
+	if len(tags) > MaxInterests {
+		v.Add(field, fmt.Sprintf("must list at most %d interests", MaxInterests))
+		return
+	}
+	seen := map[string]bool{}
+	for i, t := range tags {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !interestRE.MatchString(t) {
+			v.Add(f, "must be a lower-case tag of letters a-z, digits and '-', at most 32 characters")
+		} else if seen[t] {
+			v.Add(f, "is listed twice")
+		}
+		seen[t] = true
+	}
+}
+
+// Availability checks weekly slots.
+func Availability(v *apperr.Validator, field string, slots []*typev1.Availability) {
+	if len(slots) > MaxAvailability {
+		v.Add(field, fmt.Sprintf("must list at most %d slots", MaxAvailability))
+		return
+	}
+	for i, s := range slots {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		Enum(v, f+".weekday", s.GetWeekday(), true)
+		Enum(v, f+".day_part", s.GetDayPart(), true)
+	}
+}
+
+// Diets checks a list of diets.
+func Diets(v *apperr.Validator, field string, ds []typev1.Diet) {
+	for i, d := range ds {
+		Enum(v, fmt.Sprintf("%s[%d]", field, i), d, true)
+	}
+}
+
+// Enum checks that e is a value its enum defines, and not the zero
+// "unspecified" value when required.
+func Enum[E interface {
+	protoreflect.Enum
+	~int32
+}](v *apperr.Validator, field string, e E, required bool) {
+	if e.Descriptor().Values().ByNumber(protoreflect.EnumNumber(e)) == nil {
+		v.Add(field, "is not a known value")
+		return
+	}
+	if required && e == 0 {
+		v.Add(field, "is required")
+	}
+}
+
+// Date checks an optional YYYY-MM-DD date; notAfter, when non-zero, is the
+// latest acceptable day.
+func Date(v *apperr.Validator, field, s string, notAfter time.Time) {
+	if s == "" {
+		return
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		v.Add(field, "must be a date written YYYY-MM-DD")
+		return
+	}
+	if !notAfter.IsZero() && d.After(notAfter) {
+		v.Add(field, "must not be in the future")
+	}
+}
+
+// Household checks a household size and the other members' ages.
+func Household(v *apperr.Validator, field string, size int32, ages []int32) {
+	if size < 1 || size > MaxHouseholdSize {
+		v.Add(field+".size", fmt.Sprintf("must be between 1 and %d", MaxHouseholdSize))
+		return
+	}
+	if len(ages) > int(size)-1 {
+		v.Add(field+".member_ages", "lists more members than the household has besides the person")
+	}
+	for i, a := range ages {
+		if a < 0 || a > MaxAge {
+			v.Add(fmt.Sprintf("%s.member_ages[%d]", field, i), fmt.Sprintf("must be between 0 and %d", MaxAge))
+		}
+	}
+}

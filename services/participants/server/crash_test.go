@@ -1,0 +1,168 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/natsembed"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/participants/server"
+)
+
+// TestMain lets the test binary double as the process the crash test
+// kills: with MP_CRASH_DIR set it runs a participants service on an
+// embedded NATS in that directory instead of the tests.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("MP_CRASH_DIR"); dir != "" {
+		if err := crashHelper(dir, os.Getenv("MP_CRASH_MODE")); err != nil {
+			fmt.Fprintln(os.Stderr, "crash helper:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const crashExitCode = 3
+
+func crashHelper(dir, mode string) error {
+	raw, err := os.ReadFile(filepath.Join(dir, "key"))
+	if err != nil {
+		return err
+	}
+	key, err := auth.DecodePrivateKey(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return err
+	}
+	ns, err := natsembed.Start(natsembed.Options{StoreDir: filepath.Join(dir, "nats"), Port: -1, SyncAlways: true})
+	if err != nil {
+		return err
+	}
+	nc, err := natsembed.Connect(ns, "crash-helper")
+	if err != nil {
+		return err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	var hooks *store.Hooks
+	if mode == "after-write" {
+		// Die the moment the entry is durable, before its event goes out.
+		hooks = &store.Hooks{AfterWrite: func(string) error { os.Exit(crashExitCode); return nil }}
+	}
+	d := service.Deps{JS: js, Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second)}.WithDefaults()
+	return server.Run(context.Background(), "127.0.0.1:0", d, hooks, func(a net.Addr) {
+		_ = os.WriteFile(filepath.Join(dir, "addr.tmp"), []byte(a.String()), 0o600)
+		_ = os.Rename(filepath.Join(dir, "addr.tmp"), filepath.Join(dir, "addr"))
+	})
+}
+
+// TestCrashAroundCreate kills a real participants process around a Create
+// and restarts on the same files: the participant is there and its
+// registered event is on the stream exactly once.
+func TestCrashAroundCreate(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"after-write", "after-return"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			key := newKey(t)
+			if err := os.WriteFile(filepath.Join(dir, "key"), []byte(auth.EncodePrivateKey(key)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_MODE="+mode)
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			var addr string
+			testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+				b, err := os.ReadFile(filepath.Join(dir, "addr"))
+				addr = string(b)
+				return err
+			})
+			e := &env{t: t, addr: addr, signer: auth.NewSigner(key, "k1", time.Now)}
+			ctx := testutil.Context(t)
+			req := &pb.CreateParticipantRequest{Participant: newcomer("0180"), RequestId: "crash-1"}
+			_, err := e.as(admin).CreateParticipant(ctx, req)
+			switch mode {
+			case "after-write":
+				if err == nil {
+					t.Fatal("create succeeded although the process died before answering")
+				}
+				select {
+				case werr := <-exited:
+					if ee, ok := werr.(*exec.ExitError); !ok || ee.ExitCode() != crashExitCode {
+						t.Fatalf("helper exit: %v, want code %d", werr, crashExitCode)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("helper did not die")
+				}
+			case "after-return":
+				if err != nil {
+					t.Fatalf("create: %v", err)
+				}
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+
+			// Restart on the same files, in this process.
+			n := testutil.MustNATSDir(t, filepath.Join(dir, "nats"))
+			e2 := startOn(t, n, nil)
+			c := e2.client(mustSign(t, e2, admin))
+			// The client retries with the same request id, as clients do
+			// after an error: it gets the one participant.
+			res, err := c.CreateParticipant(ctx, req)
+			if err != nil {
+				t.Fatalf("retry after restart: %v", err)
+			}
+			list, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{})
+			if err != nil || list.GetTotalSize() != 1 {
+				t.Fatalf("participants after restart=%d err=%v, want 1", list.GetTotalSize(), err)
+			}
+			id := res.GetParticipant().GetId()
+			testutil.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+				n := countEvents(ctx, t, e2, events.ParticipantRegistered, id)
+				if n != 1 {
+					return fmt.Errorf("registered events for %s: %d, want 1", id, n)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func mustSign(t testing.TB, e *env, c auth.Claims) string {
+	t.Helper()
+	return e.token(c)
+}
+
+func countEvents(ctx context.Context, t testing.TB, e *env, subject, subjectID string) int {
+	n := 0
+	for _, m := range e.streamMsgs(ctx) {
+		if m.Subject == subject && strings.Contains(string(m.Data), subjectID) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,58 @@
+// Package server wires the participants service: its bucket, cache, event
+// stream and gRPC server. The service's own main and the embedded stack
+// both run it, so the two run modes share one wiring.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/participants/internal/grpcapi"
+	"github.com/motesplats/motesplats/services/participants/internal/participant"
+)
+
+// DefaultAddr is where the service listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:7001"
+
+// MaxRecvMsgSize lets oversized fields (a 10 MB name) reach validation, so
+// the caller gets a field violation rather than a transport error.
+const MaxRecvMsgSize = 12 << 20
+
+// Run serves the participants service on addr until ctx ends. ready, if not
+// nil, is called with the listening address once the service accepts calls.
+// hooks injects faults in tests; nil in production.
+func Run(ctx context.Context, addr string, d service.Deps, hooks *store.Hooks, ready func(net.Addr)) error {
+	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
+		Name: events.StreamParticipants, Subjects: []string{"participants.>"}, Replicas: d.Replicas,
+	}); err != nil {
+		return fmt.Errorf("participants: stream: %w", err)
+	}
+	cfg := participant.RepoConfig(events.NewPublisher(d.JS))
+	cfg.Replicas, cfg.Logger, cfg.Hooks = d.Replicas, d.Logger, hooks
+	repo, err := store.Open(ctx, d.JS, cfg)
+	if err != nil {
+		return fmt.Errorf("participants: %w", err)
+	}
+	defer repo.Close()
+	c := cache.New(d.Cache, cache.Options{Name: "participants", Prefix: "participants:", Logger: d.Logger})
+	svc := participant.New(repo, c, d.Now, d.IDs)
+
+	srv, hs := grpcx.NewServer(grpcx.Options{
+		Logger:             d.Logger,
+		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
+		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+		MaxRecvMsgSize:     MaxRecvMsgSize,
+	})
+	pb.RegisterParticipantServiceServer(srv, grpcapi.New(svc))
+	return service.Serve(ctx, "participants", addr, srv, hs, d, ready)
+}
