@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -56,9 +57,16 @@ func startEnv(t testing.TB, hooks *store.Hooks) *env {
 
 func startOn(t testing.TB, n *testutil.NATS, hooks *store.Hooks) *env {
 	t.Helper()
+	return startWith(t, n, hooks, nil)
+}
+
+// startWith starts the service with a given cache backend (nil: in-process).
+func startWith(t testing.TB, n *testutil.NATS, hooks *store.Hooks, backend cache.Backend) *env {
+	t.Helper()
 	key, otherKey := newKey(t), newKey(t)
 	d := service.Deps{
 		JS:       n.JS,
+		Cache:    backend,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
 	}.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())

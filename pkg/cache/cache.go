@@ -1,0 +1,327 @@
+// Package cache is a cache-aside layer for reads that repeat: a Get returns
+// the cached bytes or loads them once for all concurrent callers of a key
+// (singleflight), stores them with a short TTL and returns them.
+//
+// The cache is an optimisation, never a dependency: when the backend (Redis)
+// is slow or down, Get falls through to the loader, counts the failure in
+// the cache.errors metric and logs it at most once per interval. A request
+// never fails because of the cache.
+//
+// Values must not depend on the caller: concurrent callers of one key share
+// one load, run with the first caller's context. Filter by the caller's
+// scope after the cache, not inside the loader.
+package cache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"golang.org/x/sync/singleflight"
+	"google.golang.org/protobuf/proto"
+)
+
+// Backend is where cached bytes live. Implementations are safe for
+// concurrent use and return values the caller may keep and modify.
+type Backend interface {
+	// Get returns the value of key; ok is false when it is absent or expired.
+	Get(ctx context.Context, key string) (val []byte, ok bool, err error)
+	// Set stores val under key for ttl; ttl <= 0 stores it without expiry
+	// (Cache never does that: the TTL is the safety net for missed
+	// invalidations).
+	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	// Delete removes keys; absent keys are not an error.
+	Delete(ctx context.Context, keys ...string) error
+}
+
+// localBackend marks backends that never block on the network, so Cache
+// spares them the per-call timeout context (a timer per call).
+type localBackend interface{ local() }
+
+// Defaults for Options.
+const (
+	DefaultTTL      = 30 * time.Second
+	DefaultTimeout  = 50 * time.Millisecond
+	DefaultLogEvery = 10 * time.Second
+)
+
+// Options configure a Cache. The zero value works, with the defaults above.
+type Options struct {
+	// Name labels the metrics (attribute cache=Name) and logs, for example
+	// "participants".
+	Name string
+	// TTL bounds how long a value can outlive a missed invalidation.
+	// Default 30s.
+	TTL time.Duration
+	// Prefix is prepended to every key, so caches can share one Redis.
+	Prefix string
+	// Timeout bounds each backend call, so a slow Redis costs a request at
+	// most this much before the loader runs. Default 50ms; negative means
+	// no timeout. A Redis client only honours it with
+	// ContextTimeoutEnabled, which NewRedisClient sets.
+	Timeout time.Duration
+	// LogEvery is the least time between two logs of backend errors; the
+	// metric counts every one. Default 10s.
+	LogEvery time.Duration
+	// Logger receives backend error logs. Default slog.Default().
+	Logger *slog.Logger
+	// MeterProvider creates the counters. Default otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
+}
+
+// Cache is a cache-aside front of a Backend. It is safe for concurrent use.
+type Cache struct {
+	b      Backend
+	o      Options
+	local  bool
+	group  singleflight.Group
+	log    *slog.Logger
+	attrs  metric.MeasurementOption
+	hits   metric.Int64Counter
+	misses metric.Int64Counter
+	errs   metric.Int64Counter
+
+	// gen counts invalidations. A load that saw gen change while it ran may
+	// have read data that was deleted or changed meanwhile (an erasure, say),
+	// so its result is returned but not stored.
+	gen atomic.Uint64
+	// lastLog (unix nanos) and suppressed throttle backend error logs.
+	lastLog    atomic.Int64
+	suppressed atomic.Int64
+}
+
+// New returns a Cache over b.
+func New(b Backend, o Options) *Cache {
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.LogEvery <= 0 {
+		o.LogEvery = DefaultLogEvery
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MeterProvider == nil {
+		o.MeterProvider = otel.GetMeterProvider()
+	}
+	_, local := b.(localBackend)
+	c := &Cache{
+		b:     b,
+		o:     o,
+		local: local,
+		log:   o.Logger.With("cache", o.Name),
+		attrs: metric.WithAttributeSet(attribute.NewSet(attribute.String("cache", o.Name))),
+	}
+	m := o.MeterProvider.Meter("github.com/motesplats/motesplats/pkg/cache")
+	c.hits = counter(m, "cache.hits", "Reads served from the cache.")
+	c.misses = counter(m, "cache.misses", "Reads that ran the loader (absent, expired or backend error).")
+	c.errs = counter(m, "cache.errors", "Failed or timed-out backend calls; the request fell through to the source.")
+	return c
+}
+
+func counter(m metric.Meter, name, desc string) metric.Int64Counter {
+	c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit("{call}"))
+	if err != nil {
+		// The names are constants; an error here is a bug in the SDK
+		// setup, and the returned instrument still works as a no-op.
+		otel.Handle(err)
+	}
+	return c
+}
+
+// loadPanic carries a loader's panic out of the singleflight goroutine so
+// it is re-raised in each caller, where the server's recovery handles it,
+// instead of crashing the process (DoChan re-panics in a new goroutine).
+type loadPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *loadPanic) Error() string {
+	return fmt.Sprintf("cache: load panicked: %v\n%s", p.value, p.stack)
+}
+
+// Get returns the cached value of key, or calls load once for all
+// concurrent callers of key, stores the result for the TTL and returns it.
+// Backend errors are counted and logged, never returned; load errors are
+// returned and not cached. A caller whose ctx ends while it waits for
+// another caller's load gets ctx.Err(); the load itself runs on, without
+// cancellation, for the others. The returned slice is the caller's own.
+func (c *Cache) Get(ctx context.Context, key string, load func(ctx context.Context) ([]byte, error)) ([]byte, error) {
+	k := c.o.Prefix + key
+	val, ok, healthy := c.lookup(ctx, k)
+	if ok {
+		c.hits.Add(ctx, 1, c.attrs)
+		return val, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.misses.Add(ctx, 1, c.attrs)
+
+	lctx := context.WithoutCancel(ctx)
+	ch := c.group.DoChan(k, func() (v any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &loadPanic{value: r, stack: debug.Stack()}
+			}
+		}()
+		// A caller that missed just as the previous flight for k finished
+		// starts a new flight; look again so it does not load twice. Skip it
+		// when the backend just failed: it would only fail again.
+		if healthy {
+			if val, ok, _ := c.lookup(lctx, k); ok {
+				return val, nil
+			}
+		}
+		gen := c.gen.Load()
+		val, err := load(lctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.gen.Load() == gen {
+			c.set(lctx, k, val)
+		}
+		return val, nil
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			if p, ok := errors.AsType[*loadPanic](res.Err); ok {
+				panic(p)
+			}
+			return nil, res.Err
+		}
+		val := res.Val.([]byte)
+		if res.Shared {
+			val = bytes.Clone(val)
+		}
+		return val, nil
+	}
+}
+
+// Invalidate deletes keys from the backend, and makes loads already running
+// skip storing their result, since they may have read the old data. Errors
+// are counted and logged like any backend error, and returned for callers
+// that care (an erasure may want to retry).
+func (c *Cache) Invalidate(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	c.gen.Add(1)
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = c.o.Prefix + k
+		// Later Gets must not join a flight that started before the change.
+		c.group.Forget(full[i])
+	}
+	bctx, cancel := c.callContext(ctx)
+	defer cancel()
+	if err := c.b.Delete(bctx, full...); err != nil {
+		c.backendError(ctx, "delete", err)
+		return fmt.Errorf("cache %s: invalidate: %w", c.o.Name, err)
+	}
+	return nil
+}
+
+// GetProto is Get for protobuf values: it stores the wire encoding and
+// returns a fresh message made by newT. A cached value that no longer
+// decodes (a schema change) counts as a backend error and is reloaded.
+func GetProto[T proto.Message](ctx context.Context, c *Cache, key string, newT func() T, load func(ctx context.Context) (T, error)) (T, error) {
+	var (
+		loaded T
+		mine   bool
+	)
+	raw, err := c.Get(ctx, key, func(ctx context.Context) ([]byte, error) {
+		v, err := load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b, err := proto.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("cache %s: marshal %T: %w", c.o.Name, v, err)
+		}
+		// Only the caller whose closure ran sees this; it can skip decoding.
+		loaded, mine = v, true
+		return b, nil
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if mine {
+		return loaded, nil
+	}
+	v := newT()
+	if err := proto.Unmarshal(raw, v); err != nil {
+		c.backendError(ctx, "decode", err)
+		fresh, err := load(ctx)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		if b, err := proto.Marshal(fresh); err == nil {
+			c.set(ctx, c.o.Prefix+key, b)
+		}
+		return fresh, nil
+	}
+	return v, nil
+}
+
+// lookup reads k from the backend; healthy is false when the backend failed.
+func (c *Cache) lookup(ctx context.Context, k string) (val []byte, ok, healthy bool) {
+	bctx, cancel := c.callContext(ctx)
+	defer cancel()
+	val, ok, err := c.b.Get(bctx, k)
+	if err != nil {
+		if ctx.Err() == nil {
+			// The caller giving up is not the backend's fault.
+			c.backendError(ctx, "get", err)
+		}
+		return nil, false, false
+	}
+	return val, ok, true
+}
+
+func (c *Cache) set(ctx context.Context, k string, val []byte) {
+	bctx, cancel := c.callContext(ctx)
+	defer cancel()
+	if err := c.b.Set(bctx, k, val, c.o.TTL); err != nil {
+		c.backendError(ctx, "set", err)
+	}
+}
+
+func (c *Cache) callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.local || c.o.Timeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.o.Timeout)
+}
+
+// backendError counts err and logs it unless another was logged within
+// LogEvery. The log names the operation, never the key: keys carry ids, and
+// a flood of them would say nothing more than the count does.
+func (c *Cache) backendError(ctx context.Context, op string, err error) {
+	c.errs.Add(ctx, 1, c.attrs)
+	now := time.Now().UnixNano()
+	last := c.lastLog.Load()
+	if now-last < int64(c.o.LogEvery) || !c.lastLog.CompareAndSwap(last, now) {
+		c.suppressed.Add(1)
+		return
+	}
+	c.log.WarnContext(ctx, "cache backend failed; serving from source",
+		"op", op, "err", err, "suppressed", c.suppressed.Swap(0))
+}

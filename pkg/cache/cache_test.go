@@ -1,0 +1,555 @@
+package cache_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/cache"
+	benchv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/bench/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// backends returns one constructor per Backend implementation, so every
+// contract test runs against the in-process cache and a real redis-server.
+func backends() []struct {
+	name string
+	new  func(tb testing.TB) cache.Backend
+} {
+	return []struct {
+		name string
+		new  func(tb testing.TB) cache.Backend
+	}{
+		{"memory", func(testing.TB) cache.Backend { return cache.NewMemory(1000) }},
+		{"redis", func(tb testing.TB) cache.Backend { return cache.NewRedis(mustRedisClient(tb, testutil.MustRedis(tb))) }},
+	}
+}
+
+func mustRedisClient(tb testing.TB, addr string) *redis.Client {
+	tb.Helper()
+	c, err := cache.NewRedisClient("redis://" + addr)
+	if err != nil {
+		tb.Fatalf("redis client: %v", err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// metrics reads counters through a ManualReader, the way an exporter would.
+type metrics struct {
+	reader *sdkmetric.ManualReader
+	mp     *sdkmetric.MeterProvider
+}
+
+func newMetrics(tb testing.TB) *metrics {
+	r := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r))
+	tb.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	return &metrics{reader: r, mp: mp}
+}
+
+// count returns the value of counter name for cache=cacheName, 0 if unseen.
+func (m *metrics) count(tb testing.TB, name, cacheName string) int64 {
+	tb.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := m.reader.Collect(context.Background(), &rm); err != nil {
+		tb.Fatalf("collect: %v", err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, md := range sm.Metrics {
+			if md.Name != name {
+				continue
+			}
+			sum, ok := md.Data.(metricdata.Sum[int64])
+			if !ok {
+				tb.Fatalf("%s is %T, want Sum[int64]", name, md.Data)
+			}
+			for _, dp := range sum.DataPoints {
+				if v, ok := dp.Attributes.Value(attribute.Key("cache")); ok && v.AsString() == cacheName {
+					return dp.Value
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func TestBackend_Contract(t *testing.T) {
+	t.Parallel()
+	for _, bk := range backends() {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			b := bk.new(t)
+			ctx := testutil.Context(t)
+
+			t.Run("absent", func(t *testing.T) {
+				_, ok, err := b.Get(ctx, "absent")
+				if err != nil || ok {
+					t.Fatalf("Get(absent) ok=%v err=%v, want false nil", ok, err)
+				}
+			})
+
+			t.Run("set get", func(t *testing.T) {
+				if err := b.Set(ctx, "k1", []byte("v1"), time.Minute); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				got, ok, err := b.Get(ctx, "k1")
+				if err != nil || !ok {
+					t.Fatalf("Get ok=%v err=%v", ok, err)
+				}
+				if want := []byte("v1"); !bytes.Equal(got, want) {
+					t.Fatalf("Get=%q, want %q", got, want)
+				}
+				// The returned bytes are the caller's: changing them changes
+				// nothing stored.
+				got[0] = 'X'
+				again, _, _ := b.Get(ctx, "k1")
+				if want := []byte("v1"); !bytes.Equal(again, want) {
+					t.Fatalf("after mutating a result Get=%q, want %q", again, want)
+				}
+			})
+
+			t.Run("overwrite", func(t *testing.T) {
+				_ = b.Set(ctx, "k2", []byte("old"), time.Minute)
+				_ = b.Set(ctx, "k2", []byte("new"), time.Minute)
+				got, _, err := b.Get(ctx, "k2")
+				if err != nil || string(got) != "new" {
+					t.Fatalf("Get=%q err=%v, want new", got, err)
+				}
+			})
+
+			t.Run("empty value is present", func(t *testing.T) {
+				if err := b.Set(ctx, "empty", nil, time.Minute); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				got, ok, err := b.Get(ctx, "empty")
+				if err != nil || !ok || len(got) != 0 {
+					t.Fatalf("Get=%q ok=%v err=%v, want empty true nil", got, ok, err)
+				}
+			})
+
+			t.Run("ttl expiry", func(t *testing.T) {
+				if err := b.Set(ctx, "short", []byte("v"), 100*time.Millisecond); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				if err := b.Set(ctx, "long", []byte("v"), time.Hour); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+					if _, ok, err := b.Get(ctx, "short"); err != nil || ok {
+						return fmt.Errorf("short still present (ok=%v err=%v)", ok, err)
+					}
+					return nil
+				})
+				if _, ok, err := b.Get(ctx, "long"); err != nil || !ok {
+					t.Fatalf("long ok=%v err=%v, want present", ok, err)
+				}
+			})
+
+			t.Run("delete", func(t *testing.T) {
+				for _, k := range []string{"d1", "d2", "d3"} {
+					_ = b.Set(ctx, k, []byte(k), time.Minute)
+				}
+				if err := b.Delete(ctx, "d1", "d2", "never-set"); err != nil {
+					t.Fatalf("Delete: %v", err)
+				}
+				if err := b.Delete(ctx); err != nil {
+					t.Fatalf("Delete(): %v", err)
+				}
+				for k, want := range map[string]bool{"d1": false, "d2": false, "d3": true} {
+					if _, ok, err := b.Get(ctx, k); err != nil || ok != want {
+						t.Fatalf("Get(%s) ok=%v err=%v, want %v", k, ok, err, want)
+					}
+				}
+				if err := b.Delete(ctx, "d3"); err != nil {
+					t.Fatalf("Delete(d3): %v", err)
+				}
+				if _, ok, _ := b.Get(ctx, "d3"); ok {
+					t.Fatal("d3 present after single-key Delete")
+				}
+			})
+
+			t.Run("concurrent use", func(t *testing.T) {
+				var wg sync.WaitGroup
+				for i := range 8 {
+					wg.Go(func() {
+						for j := range 50 {
+							k := "c" + strconv.Itoa(j%5)
+							_ = b.Set(ctx, k, []byte(strconv.Itoa(i)), time.Minute)
+							if _, _, err := b.Get(ctx, k); err != nil {
+								t.Errorf("Get: %v", err)
+							}
+							if j%10 == 0 {
+								_ = b.Delete(ctx, k)
+							}
+						}
+					})
+				}
+				wg.Wait()
+			})
+		})
+	}
+}
+
+// countingBackend counts Get calls on a real backend, so a test can tell
+// when every caller has missed.
+type countingBackend struct {
+	cache.Backend
+	gets atomic.Int64
+}
+
+func (c *countingBackend) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	c.gets.Add(1)
+	return c.Backend.Get(ctx, key)
+}
+
+// contractTimeout is generous: the contract tests check behaviour, and a
+// loaded CI machine under -race must not turn a slow reply into a miss.
+// TestCache_RedisSlow covers the timeout.
+const contractTimeout = 5 * time.Second
+
+func TestCache_Contract(t *testing.T) {
+	t.Parallel()
+	for _, bk := range backends() {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			b := bk.new(t)
+
+			t.Run("singleflight", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				cb := &countingBackend{Backend: b}
+				m := newMetrics(t)
+				c := cache.New(cb, cache.Options{Timeout: contractTimeout, Name: "sf", Prefix: "sf:", MeterProvider: m.mp})
+				const n = 100
+				var loads atomic.Int64
+				release := make(chan struct{})
+				load := func(context.Context) ([]byte, error) {
+					loads.Add(1)
+					<-release
+					return []byte("loaded"), nil
+				}
+				var wg sync.WaitGroup
+				results := make(chan string, n)
+				for range n {
+					wg.Go(func() {
+						v, err := c.Get(ctx, "cold", load)
+						if err != nil {
+							t.Errorf("Get: %v", err)
+						}
+						results <- string(v)
+					})
+				}
+				// Every caller has missed (n Gets) and the one flight has
+				// looked again and started loading (+1): all n now wait on
+				// that flight. Without singleflight, n loads would run.
+				testutil.CheckFor(t, 10*time.Second, time.Millisecond, func() error {
+					if g, l := cb.gets.Load(), loads.Load(); g != n+1 || l != 1 {
+						return fmt.Errorf("backend gets=%d loads=%d, want %d and 1", g, l, n+1)
+					}
+					return nil
+				})
+				close(release)
+				wg.Wait()
+				close(results)
+				for v := range results {
+					if v != "loaded" {
+						t.Fatalf("Get=%q, want loaded", v)
+					}
+				}
+				if got := loads.Load(); got != 1 {
+					t.Fatalf("load called %d times, want 1", got)
+				}
+				// Each Get counts once: a miss, or a hit when its read
+				// reached Redis after the flight stored the value.
+				hits, misses := m.count(t, "cache.hits", "sf"), m.count(t, "cache.misses", "sf")
+				if hits+misses != n || misses < 1 {
+					t.Fatalf("hits=%d misses=%d, want %d in all and a miss", hits, misses, n)
+				}
+				// Now it is cached.
+				v, err := c.Get(ctx, "cold", load)
+				if err != nil || string(v) != "loaded" || loads.Load() != 1 {
+					t.Fatalf("warm Get=%q err=%v loads=%d, want a hit", v, err, loads.Load())
+				}
+				if got := m.count(t, "cache.hits", "sf"); got != hits+1 {
+					t.Fatalf("hits=%d, want %d", got, hits+1)
+				}
+			})
+
+			t.Run("load error not cached", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				c := cache.New(b, cache.Options{Timeout: contractTimeout, Name: "le", Prefix: "le:"})
+				boom := errors.New("source down")
+				_, err := c.Get(ctx, "k", func(context.Context) ([]byte, error) { return nil, boom })
+				if !errors.Is(err, boom) {
+					t.Fatalf("Get err=%v, want %v", err, boom)
+				}
+				calls := 0
+				v, err := c.Get(ctx, "k", func(context.Context) ([]byte, error) {
+					calls++
+					return []byte("ok"), nil
+				})
+				if err != nil || string(v) != "ok" || calls != 1 {
+					t.Fatalf("second Get=%q err=%v calls=%d, want ok nil 1", v, err, calls)
+				}
+			})
+
+			t.Run("ttl", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				c := cache.New(b, cache.Options{Timeout: contractTimeout, Name: "ttl", Prefix: "ttl:", TTL: 100 * time.Millisecond})
+				var loads atomic.Int64
+				load := func(context.Context) ([]byte, error) {
+					return []byte(strconv.FormatInt(loads.Add(1), 10)), nil
+				}
+				if v, _ := c.Get(ctx, "k", load); string(v) != "1" {
+					t.Fatalf("Get=%q, want 1", v)
+				}
+				testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+					if v, _ := c.Get(ctx, "k", load); string(v) == "1" {
+						return errors.New("value not expired yet")
+					}
+					return nil
+				})
+			})
+
+			t.Run("invalidate", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				c := cache.New(b, cache.Options{Timeout: contractTimeout, Name: "inv", Prefix: "inv:"})
+				var loads atomic.Int64
+				load := func(context.Context) ([]byte, error) {
+					return []byte(strconv.FormatInt(loads.Add(1), 10)), nil
+				}
+				_, _ = c.Get(ctx, "a", load)
+				_, _ = c.Get(ctx, "b", load)
+				if err := c.Invalidate(ctx, "a", "b"); err != nil {
+					t.Fatalf("Invalidate: %v", err)
+				}
+				_, _ = c.Get(ctx, "a", load)
+				_, _ = c.Get(ctx, "b", load)
+				if got := loads.Load(); got != 4 {
+					t.Fatalf("loads=%d, want 4 (both keys reloaded)", got)
+				}
+				// The prefix is applied: the backend holds inv:a, not a.
+				if _, ok, _ := b.Get(ctx, "inv:a"); !ok {
+					t.Fatal("backend has no inv:a")
+				}
+			})
+
+			t.Run("invalidate during load", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				c := cache.New(b, cache.Options{Timeout: contractTimeout, Name: "race", Prefix: "race:"})
+				started, release := make(chan struct{}), make(chan struct{})
+				done := make(chan []byte)
+				go func() {
+					v, _ := c.Get(ctx, "k", func(context.Context) ([]byte, error) {
+						close(started)
+						<-release
+						return []byte("stale"), nil
+					})
+					done <- v
+				}()
+				<-started
+				// The record changes (or is erased) while the load runs.
+				if err := c.Invalidate(ctx, "k"); err != nil {
+					t.Fatalf("Invalidate: %v", err)
+				}
+				close(release)
+				if v := <-done; string(v) != "stale" {
+					t.Fatalf("first Get=%q, want stale (its own load)", v)
+				}
+				v, err := c.Get(ctx, "k", func(context.Context) ([]byte, error) { return []byte("fresh"), nil })
+				if err != nil || string(v) != "fresh" {
+					t.Fatalf("Get after invalidation=%q err=%v, want fresh: the stale load was stored", v, err)
+				}
+			})
+
+			t.Run("caller cancelled while waiting", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				c := cache.New(b, cache.Options{Timeout: contractTimeout, Name: "cancel", Prefix: "cancel:"})
+				started, release := make(chan struct{}), make(chan struct{})
+				leader := make(chan []byte)
+				go func() {
+					v, _ := c.Get(ctx, "k", func(context.Context) ([]byte, error) {
+						close(started)
+						<-release
+						return []byte("v"), nil
+					})
+					leader <- v
+				}()
+				<-started
+				wctx, cancel := context.WithCancel(ctx)
+				cancel()
+				if _, err := c.Get(wctx, "k", nil); !errors.Is(err, context.Canceled) {
+					t.Fatalf("cancelled Get err=%v, want context.Canceled", err)
+				}
+				close(release)
+				if v := <-leader; string(v) != "v" {
+					t.Fatalf("leader Get=%q, want v", v)
+				}
+			})
+
+			t.Run("proto", func(t *testing.T) {
+				t.Parallel()
+				ctx := testutil.Context(t)
+				c := cache.New(b, cache.Options{Timeout: contractTimeout, Name: "proto", Prefix: "proto:"})
+				want := &benchv1.EchoRequest{Payload: []byte("hello")}
+				loads := 0
+				load := func(context.Context) (*benchv1.EchoRequest, error) {
+					loads++
+					return want, nil
+				}
+				newT := func() *benchv1.EchoRequest { return new(benchv1.EchoRequest) }
+				for i := range 2 {
+					got, err := cache.GetProto(ctx, c, "k", newT, load)
+					if err != nil {
+						t.Fatalf("GetProto #%d: %v", i, err)
+					}
+					if !proto.Equal(got, want) {
+						t.Fatalf("GetProto #%d=%v, want %v", i, got, want)
+					}
+				}
+				if loads != 1 {
+					t.Fatalf("loads=%d, want 1", loads)
+				}
+				// Bytes that do not decode are reloaded, not returned.
+				if err := b.Set(ctx, "proto:bad", []byte{0xff, 0xff}, time.Minute); err != nil {
+					t.Fatalf("Set: %v", err)
+				}
+				got, err := cache.GetProto(ctx, c, "bad", newT, load)
+				if err != nil || !proto.Equal(got, want) || loads != 2 {
+					t.Fatalf("GetProto(bad)=%v err=%v loads=%d, want reload", got, err, loads)
+				}
+			})
+		})
+	}
+}
+
+func TestCache_LoadPanicReachesCaller(t *testing.T) {
+	t.Parallel()
+	c := cache.New(cache.NewMemory(10), cache.Options{Name: "panic"})
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("Get did not re-panic in the caller")
+		}
+	}()
+	_, _ = c.Get(testutil.Context(t), "k", func(context.Context) ([]byte, error) { panic("bug") })
+}
+
+// syncBuffer is a log sink the cache may write from any goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func TestCache_RedisDown(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	// Nothing listens on a port that was just free: every call is refused,
+	// as after Redis dies.
+	rc := mustRedisClient(t, fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)))
+	m := newMetrics(t)
+	var logs syncBuffer
+	c := cache.New(cache.NewRedis(rc), cache.Options{
+		Name:          "down",
+		MeterProvider: m.mp,
+		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	const key = "participant:0198c2a0-0000-7000-8000-000000000001"
+	loads := 0
+	for i := range 3 {
+		v, err := c.Get(ctx, key, func(context.Context) ([]byte, error) {
+			loads++
+			return []byte("from source"), nil
+		})
+		if err != nil || string(v) != "from source" {
+			t.Fatalf("Get #%d=%q err=%v, want the loaded value", i, v, err)
+		}
+	}
+	if loads != 3 {
+		t.Fatalf("loads=%d, want 3 (nothing can be cached)", loads)
+	}
+	// Each Get fails one backend read and one write.
+	if got, want := m.count(t, "cache.errors", "down"), int64(6); got != want {
+		t.Fatalf("cache.errors=%d, want %d", got, want)
+	}
+	if got, want := m.count(t, "cache.misses", "down"), int64(3); got != want {
+		t.Fatalf("cache.misses=%d, want %d", got, want)
+	}
+	if err := c.Invalidate(ctx, key); err == nil {
+		t.Fatal("Invalidate with Redis down returned nil")
+	}
+	if got, want := m.count(t, "cache.errors", "down"), int64(7); got != want {
+		t.Fatalf("cache.errors after Invalidate=%d, want %d", got, want)
+	}
+	out := logs.String()
+	if got := strings.Count(out, "cache backend failed"); got != 1 {
+		t.Fatalf("logged %d times, want once per interval:\n%s", got, out)
+	}
+	if strings.Contains(out, "0198c2a0") {
+		t.Fatalf("log names the key:\n%s", out)
+	}
+}
+
+func TestCache_RedisSlow(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	addr := testutil.MustRedis(t)
+	// Socket timeouts beyond the pause, so only Options.Timeout can cut
+	// the wait short.
+	rc := mustRedisClient(t, addr+"?read_timeout=30s&write_timeout=30s")
+	m := newMetrics(t)
+	c := cache.New(cache.NewRedis(rc), cache.Options{
+		Name: "slow", MeterProvider: m.mp, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err := rc.Set(ctx, "k", "cached", time.Minute).Err(); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	// A real Redis that stops answering: CLIENT PAUSE holds every client's
+	// commands for 20s (the server is killed at cleanup). Without the
+	// per-call timeout, Get would wait and then return "cached".
+	admin := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { _ = admin.Close() })
+	if err := admin.Do(ctx, "CLIENT", "PAUSE", "20000", "ALL").Err(); err != nil {
+		t.Fatalf("CLIENT PAUSE: %v", err)
+	}
+	v, err := c.Get(ctx, "k", func(context.Context) ([]byte, error) { return []byte("from source"), nil })
+	if err != nil || string(v) != "from source" {
+		t.Fatalf("Get=%q err=%v, want the loaded value", v, err)
+	}
+	// The read and the write of the loaded value both timed out.
+	if got, want := m.count(t, "cache.errors", "slow"), int64(2); got != want {
+		t.Fatalf("cache.errors=%d, want %d", got, want)
+	}
+}
