@@ -65,6 +65,10 @@ bench: ## Run the Go benchmarks of every module and the matching comparison with
 	go test -run '^$$' -bench . -benchmem $(MODULES)
 	bash pkg/match/bench/run.sh
 
+.PHONY: load
+load: ## Load run on loopback with ghz: cached Get vs echo, create-to-event latency at 200 writes/s
+	bash deploy/load/run.sh
+
 .PHONY: match1
 match1: ## Build bin/match1, the MATCH1 instance solver
 	cd pkg && go build -o ../bin/match1 ./match/cmd/match1

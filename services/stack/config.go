@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+)
+
+// Config is the stack's configuration, from the environment only.
+type Config struct {
+	// DataDir holds the JetStream store and the local signing key
+	// (MP_DATA_DIR, default ./data).
+	DataDir string
+	// NATSAddr is where the embedded NATS listens (MP_NATS_ADDR,
+	// default 127.0.0.1:4222), so natscli and separate services can join.
+	NATSHost string
+	NATSPort int
+	// Service addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR).
+	ParticipantsAddr string
+	VolunteersAddr   string
+	// SigningKey (MP_SIGNING_KEY) mints tokens for token, seed and latency
+	// against separately run services; the stack itself uses its key file.
+	SigningKey string
+	// RedisURL switches the cache to Redis (REDIS_URL).
+	RedisURL string
+	// OTLPEndpoint exports traces and metrics (OTEL_EXPORTER_OTLP_ENDPOINT).
+	OTLPEndpoint string
+	LogLevel     slog.Level
+}
+
+// SigningKeyPath is where the stack keeps its local token-signing key.
+func (c Config) SigningKeyPath() string { return filepath.Join(c.DataDir, "signing.key") }
+
+func configFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		DataDir:          or(getenv("MP_DATA_DIR"), "data"),
+		NATSHost:         "127.0.0.1",
+		NATSPort:         4222,
+		ParticipantsAddr: or(getenv("PARTICIPANTS_ADDR"), "127.0.0.1:7001"),
+		VolunteersAddr:   or(getenv("VOLUNTEERS_ADDR"), "127.0.0.1:7002"),
+		RedisURL:         getenv("REDIS_URL"),
+		SigningKey:       getenv("MP_SIGNING_KEY"),
+		OTLPEndpoint:     getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+	}
+	if s := getenv("MP_NATS_PORT"); s != "" {
+		if _, err := fmt.Sscanf(s, "%d", &c.NATSPort); err != nil || c.NATSPort < -1 || c.NATSPort > 65535 {
+			return c, fmt.Errorf("MP_NATS_PORT: want a port number, or -1 for any free port")
+		}
+	}
+	if s := getenv("LOG_LEVEL"); s != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
+			return c, fmt.Errorf("LOG_LEVEL: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

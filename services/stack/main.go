@@ -1,0 +1,58 @@
+// Command stack runs the whole of Mötesplats in one process: an embedded
+// NATS server with JetStream (file store under ./data, fsync on every
+// write) and every service on its own loopback gRPC port, talking over real
+// gRPC and real NATS exactly as separate processes would.
+//
+//	stack          run everything (make run)
+//	stack token    print a signed token for grpcurl (make token)
+//	stack seed     load the demo data set through the public APIs (make seed)
+//	stack keygen   print a new signing key pair as environment settings
+//	stack echo     serve a bare gRPC echo service, the baseline for load runs
+//	stack latency  measure acknowledged create -> event handled (make load)
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	cfg, err := configFromEnv(os.Getenv)
+	if err == nil {
+		err = dispatch(ctx, cfg, os.Args[1:], os.Stdout)
+	}
+	stop()
+	if err != nil {
+		slog.Error("stack", "err", err)
+		os.Exit(1)
+	}
+}
+
+func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "", "run":
+		return run(ctx, cfg, out, nil)
+	case "token":
+		return token(cfg, args, out)
+	case "seed":
+		return seed(ctx, cfg, args, out)
+	case "keygen":
+		return keygen(out)
+	case "echo":
+		return echoServer(ctx, args, out)
+	case "latency":
+		return latency(ctx, cfg, args, out)
+	default:
+		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, echo or latency)", cmd)
+	}
+}

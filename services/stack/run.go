@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/natsembed"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/telemetry"
+	participants "github.com/motesplats/motesplats/services/participants/server"
+	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
+)
+
+// localKeyID names the stack's signing key in tokens.
+const localKeyID = "local"
+
+// Listening reports where each part of a running stack listens; tests use
+// it with :0 addresses.
+type Listening struct {
+	mu    sync.Mutex
+	addrs map[string]string
+	all   chan struct{}
+}
+
+func (l *Listening) set(name string, a net.Addr, want int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.addrs[name] = a.String()
+	if len(l.addrs) == want {
+		close(l.all)
+	}
+}
+
+// Addr returns the address of a part ("nats", "participants", ...).
+func (l *Listening) Addr(name string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.addrs[name]
+}
+
+// run starts the embedded NATS server and every service, prints where each
+// listens and how to get a token, and stops everything cleanly when ctx
+// ends. listening, if not nil, is filled in as parts come up.
+func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) error {
+	start := time.Now()
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tel.Shutdown(sctx)
+	}()
+	log := tel.Logger
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	key, err := auth.LoadOrCreateKeyFile(cfg.SigningKeyPath())
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	ns, err := natsembed.Start(natsembed.Options{
+		StoreDir: filepath.Join(cfg.DataDir, "nats"), Host: cfg.NATSHost, Port: cfg.NATSPort, SyncAlways: true,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	}()
+	nc, err := natsembed.Connect(ns, "motesplats-stack")
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	d := service.Deps{
+		JS:       js,
+		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{localKeyID: key.Public().(ed25519.PublicKey)}, time.Now, 30*time.Second),
+		Logger:   log,
+	}
+	if cfg.RedisURL != "" {
+		rc, err := cache.NewRedisClient(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		defer rc.Close()
+		d.Cache = cache.NewRedis(rc)
+	}
+	d = d.WithDefaults()
+
+	if listening == nil {
+		listening = &Listening{}
+	}
+	listening.addrs, listening.all = map[string]string{}, make(chan struct{})
+	const parts = 3
+	natsAddr := ns.Addr()
+	listening.set("nats", natsAddr, parts)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return participants.Run(gctx, cfg.ParticipantsAddr, d, nil, func(a net.Addr) { listening.set("participants", a, parts) })
+	})
+	g.Go(func() error {
+		return volunteers.Run(gctx, cfg.VolunteersAddr, d, func(a net.Addr) { listening.set("volunteers", a, parts) })
+	})
+	g.Go(func() error {
+		select {
+		case <-listening.all:
+		case <-gctx.Done():
+			return nil
+		}
+		fmt.Fprintf(out, "Mötesplats is up in %v (data in %s)\n", time.Since(start).Round(time.Millisecond), cfg.DataDir)
+		fmt.Fprintf(out, "  nats          nats://%s\n", listening.Addr("nats"))
+		fmt.Fprintf(out, "  participants  %s  (grpc: motesplats.participants.v1.ParticipantService)\n", listening.Addr("participants"))
+		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
+		fmt.Fprintf(out, "A token for grpcurl:  TOKEN=$(make -s token)\n")
+		fmt.Fprintf(out, "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" %s list\n", listening.Addr("participants"))
+		fmt.Fprintf(out, "Ctrl-C stops.\n")
+		return nil
+	})
+	err = g.Wait()
+	fmt.Fprintln(out, "stopped")
+	return err
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+)
+
+// The demo municipalities: large and small, in different counties.
+var seedMunicipalities = []string{"0180", "1480", "1280", "0380", "0880", "0580", "1880", "1980", "2480", "0680"}
+
+type seedOrg struct {
+	name  string
+	typ   volunteersv1.OrganisationType
+	munis []string
+	guide bool
+}
+
+var seedOrgs = []seedOrg{
+	{"Röda Korset Kalmar", volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, []string{"0880"}, false},
+	{"Invitationsdepartementet Stockholm", volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, []string{"0180", "0380"}, false},
+	{"Svenska kyrkan Göteborg", volunteersv1.OrganisationType_ORGANISATION_TYPE_CHURCH, []string{"1480"}, false},
+	{"ABF Malmö", volunteersv1.OrganisationType_ORGANISATION_TYPE_STUDY_ASSOCIATION, []string{"1280"}, false},
+	{"Studiefrämjandet Mitt", volunteersv1.OrganisationType_ORGANISATION_TYPE_STUDY_ASSOCIATION, []string{"0580", "1880", "1980"}, false},
+	{"Umeå kommun", volunteersv1.OrganisationType_ORGANISATION_TYPE_MUNICIPALITY, []string{"2480"}, false},
+	{"Jönköpings Föreningsråd", volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, []string{"0680"}, false},
+	{"Etableringslots Syd AB", volunteersv1.OrganisationType_ORGANISATION_TYPE_COMPANY, []string{"1280", "0880", "0680"}, true},
+	{"Arbetsgivarringen Nord", volunteersv1.OrganisationType_ORGANISATION_TYPE_TRADE_BODY, []string{"2480", "1980"}, true},
+	{"Flyktingguiderna Väst", volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, []string{"1480", "0180"}, true},
+}
+
+var (
+	newcomerGiven = []string{"Amina", "Yonas", "Hodan", "Farid", "Olena", "Ahmad", "Selam", "Abdi", "Mariam", "Dmytro",
+		"Fatima", "Tesfay", "Ayaan", "Zahra", "Iryna", "Omar", "Rahel", "Hamza", "Nasrin", "Bohdan"}
+	newcomerFamily = []string{"Hassan", "Tesfaye", "Warsame", "Ahmadi", "Kovalenko", "Ali", "Gebremedhin", "Mohamed",
+		"Haidari", "Shevchenko", "Yusuf", "Berhane", "Nur", "Rahimi", "Bondarenko"}
+	swedeGiven     = []string{"Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Eva", "Per", "Ingrid", "Nils", "Sara", "Olof"}
+	swedeFamily    = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Lindqvist", "Berg"}
+	newcomerLangs  = []string{"ar", "ti", "so", "prs", "uk", "en", "fa", "ps", "ku"}
+	volunteerLangs = []string{"en", "ar", "de", "es", "fr", "uk", "so", "ti"}
+	interestTags   = []string{"cooking", "football", "walking", "music", "knitting", "chess", "gardening", "cycling",
+		"reading", "crafts", "swimming", "films", "coding", "fishing", "dance"}
+)
+
+// seed loads the demo data set through the public gRPC APIs, as a
+// coordinator tool would. Request ids derive from the item number, so
+// running it twice creates nothing new.
+func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	nParticipants := fs.Int("participants", 2000, "newcomers to register")
+	nVolunteers := fs.Int("volunteers", 600, "volunteers to register")
+	workers := fs.Int("workers", 16, "concurrent calls")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		return err
+	}
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
+		auth.Claims{Subject: "seed", Role: auth.RoleAdmin}, 10*time.Minute))
+	pconn, err := grpcx.Dial(cfg.ParticipantsAddr, grpc.WithPerRPCCredentials(creds))
+	if err != nil {
+		return err
+	}
+	defer pconn.Close()
+	vconn, err := grpcx.Dial(cfg.VolunteersAddr, grpc.WithPerRPCCredentials(creds))
+	if err != nil {
+		return err
+	}
+	defer vconn.Close()
+	pc := participantsv1.NewParticipantServiceClient(pconn)
+	vc := volunteersv1.NewVolunteerServiceClient(vconn)
+	start := time.Now()
+
+	orgs := make([]*volunteersv1.Organisation, len(seedOrgs))
+	for i, o := range seedOrgs {
+		org := &volunteersv1.Organisation{Name: o.name, Type: o.typ, MunicipalityCodes: o.munis, IsGuideOrganisation: o.guide}
+		if o.guide {
+			for _, m := range o.munis {
+				for _, l := range []string{"ar", "ti", "so"} {
+					org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: l, Capacity: 10})
+				}
+			}
+		}
+		res, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: org, RequestId: fmt.Sprintf("seed-org-%02d", i)})
+		if err != nil {
+			return fmt.Errorf("organisation %q: %w", o.name, err)
+		}
+		orgs[i] = res.GetOrganisation()
+	}
+	// Participants and volunteers belong to an organisation serving their
+	// municipality, so coordinators' scopes see realistic slices.
+	orgFor := func(r *rand.Rand, muni string, guide bool) string {
+		var fit []string
+		for _, o := range orgs {
+			if o.GetIsGuideOrganisation() != guide {
+				continue
+			}
+			for _, m := range o.GetMunicipalityCodes() {
+				if m == muni {
+					fit = append(fit, o.GetId())
+				}
+			}
+		}
+		return fit[r.IntN(len(fit))]
+	}
+
+	var done atomic.Int64
+	total := int64(*nParticipants + *nVolunteers)
+	progress := func() {
+		if n := done.Add(1); n%200 == 0 || n == total {
+			fmt.Fprintf(out, "seeded %d/%d\n", n, total)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(*workers)
+	for i := range *nParticipants {
+		g.Go(func() error {
+			r := rand.New(rand.NewPCG(1, uint64(i)))
+			p := demoParticipant(r)
+			p.OrganisationId = orgFor(r, p.GetMunicipalityCode(), false)
+			_, err := pc.CreateParticipant(gctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: fmt.Sprintf("seed-p-%05d", i)})
+			if err != nil {
+				return fmt.Errorf("participant %d: %w", i, err)
+			}
+			progress()
+			return nil
+		})
+	}
+	for i := range *nVolunteers {
+		g.Go(func() error {
+			r := rand.New(rand.NewPCG(2, uint64(i)))
+			v := demoVolunteer(r)
+			v.OrganisationId = orgFor(r, v.GetMunicipalityCode(), false)
+			_, err := vc.CreateVolunteer(gctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: fmt.Sprintf("seed-v-%05d", i)})
+			if err != nil {
+				return fmt.Errorf("volunteer %d: %w", i, err)
+			}
+			progress()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded %d organisations, %d participants, %d volunteers in %v\n",
+		len(orgs), *nParticipants, *nVolunteers, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// zipfMunicipality concentrates people in the big cities, as in reality.
+func zipfMunicipality(r *rand.Rand) string {
+	for {
+		i := int(float64(len(seedMunicipalities)) * r.Float64() * r.Float64())
+		if i < len(seedMunicipalities) {
+			return seedMunicipalities[i]
+		}
+	}
+}
+
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+func someInterests(r *rand.Rand) []string {
+	n := 1 + r.IntN(4)
+	seen := map[string]bool{}
+	var out []string
+	for len(out) < n {
+		t := pick(r, interestTags)
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func someAvailability(r *rand.Rand) []*typev1.Availability {
+	var out []*typev1.Availability
+	for d := typev1.Weekday_WEEKDAY_MONDAY; d <= typev1.Weekday_WEEKDAY_SUNDAY; d++ {
+		if r.IntN(3) == 0 {
+			out = append(out, &typev1.Availability{Weekday: d, DayPart: typev1.DayPart(1 + r.IntN(3))})
+		}
+	}
+	return out
+}
+
+func demoParticipant(r *rand.Rand) *participantsv1.Participant {
+	given, family := pick(r, newcomerGiven), pick(r, newcomerFamily)
+	mother := pick(r, newcomerLangs)
+	langs := []*typev1.LanguageSkill{{Code: mother, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}}
+	if mother != "en" && r.IntN(3) == 0 {
+		langs = append(langs, &typev1.LanguageSkill{Code: "en", Level: typev1.LanguageLevel(1 + r.IntN(3))})
+	}
+	size := int32(1)
+	if r.IntN(3) == 0 {
+		size = int32(2 + r.IntN(4))
+	}
+	var ages []int32
+	for range size - 1 {
+		ages = append(ages, int32(r.IntN(60)))
+	}
+	permit := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(900))
+	p := &participantsv1.Participant{
+		MunicipalityCode:    zipfMunicipality(r),
+		GivenName:           given,
+		FamilyName:          family,
+		Contact:             &typev1.Contact{Email: fmt.Sprintf("%s.%s.%d@example.org", lower(given), lower(family), r.IntN(10000)), PreferredLanguage: mother},
+		Languages:           langs,
+		SwedishLevel:        typev1.SwedishLevel(1 + r.IntN(7)),
+		Household:           &participantsv1.Household{Size: size, MemberAges: ages},
+		Interests:           someInterests(r),
+		Gender:              typev1.Gender(r.IntN(3)),
+		Availability:        someAvailability(r),
+		ResidencePermitDate: permit.Format(time.DateOnly),
+		EstablishmentStatus: eventsv1.EstablishmentStatus(1 + r.IntN(3)),
+		ParentalLeave:       eventsv1.ParentalLeave(1 + r.IntN(3)),
+	}
+	if r.IntN(5) == 0 {
+		p.Diets = []typev1.Diet{pick(r, []typev1.Diet{typev1.Diet_DIET_HALAL, typev1.Diet_DIET_VEGETARIAN, typev1.Diet_DIET_NO_PORK})}
+	}
+	for _, purpose := range []eventsv1.ConsentPurpose{eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING,
+		eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES} {
+		if r.IntN(10) < 7 {
+			p.Consents = append(p.Consents, &participantsv1.Consent{Purpose: purpose, TextVersion: "2026-01", Language: mother})
+		}
+	}
+	return p
+}
+
+func demoVolunteer(r *rand.Rand) *volunteersv1.Volunteer {
+	given, family := pick(r, swedeGiven), pick(r, swedeFamily)
+	var langs []*typev1.LanguageSkill
+	for _, l := range volunteerLangs {
+		if r.IntN(4) == 0 {
+			langs = append(langs, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel(1 + r.IntN(4))})
+		}
+	}
+	var roles []*eventsv1.RoleCapacity
+	if r.IntN(10) < 6 {
+		roles = append(roles, &eventsv1.RoleCapacity{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: int32(1 + r.IntN(3))})
+	}
+	if r.IntN(10) < 4 || len(roles) == 0 {
+		roles = append(roles, &eventsv1.RoleCapacity{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, Capacity: int32(2 + r.IntN(5))})
+	}
+	if r.IntN(10) == 0 {
+		roles = append(roles, &eventsv1.RoleCapacity{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_HOMEWORK_HELPER, Capacity: 2})
+	}
+	seen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(300))
+	return &volunteersv1.Volunteer{
+		MunicipalityCode: zipfMunicipality(r),
+		GivenName:        given,
+		FamilyName:       family,
+		Contact:          &typev1.Contact{Email: fmt.Sprintf("%s.%s.%d@example.se", lower(given), lower(family), r.IntN(10000))},
+		Languages:        langs,
+		Roles:            roles,
+		Interests:        someInterests(r),
+		Gender:           typev1.Gender(r.IntN(3)),
+		Availability:     someAvailability(r),
+		DietsServed:      []typev1.Diet{typev1.Diet_DIET_VEGETARIAN},
+		BackgroundCheck: &volunteersv1.BackgroundCheck{Seen: true, SeenDate: seen.Format(time.DateOnly),
+			Verifier: "seed", ValidUntil: seen.AddDate(1, 0, 0).Format(time.DateOnly)},
+		HouseholdSize: int32(1 + r.IntN(4)),
+		BirthYear:     int32(1950 + r.IntN(55)),
+	}
+}
+
+func lower(s string) string {
+	b := []rune(s)
+	out := make([]rune, 0, len(b))
+	for _, c := range b {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			out = append(out, c+'a'-'A')
+		case c >= 'a' && c <= 'z':
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}

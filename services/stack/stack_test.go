@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection/grpc_reflection_v1"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// syncBuffer collects the stack's output while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testConfig(t *testing.T, dir string) Config {
+	t.Helper()
+	cfg, err := configFromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir, cfg.NATSPort = dir, -1
+	cfg.ParticipantsAddr, cfg.VolunteersAddr = "127.0.0.1:0", "127.0.0.1:0"
+	return cfg
+}
+
+// startStack runs the stack until the returned stop is called.
+func startStack(t *testing.T, cfg Config) (*Listening, *syncBuffer, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	l := &Listening{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, out, l) }()
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		if !strings.Contains(out.String(), "Ctrl-C stops") {
+			select {
+			case err := <-done:
+				t.Fatalf("stack stopped: %v\n%s", err, out.String())
+			default:
+			}
+			return context.DeadlineExceeded
+		}
+		return nil
+	})
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return l, out, stop
+}
+
+func TestStack_ServesAndKeepsDataAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	l, out, stop := startStack(t, cfg)
+	for _, want := range []string{"participants", "volunteers", "nats://", "grpcurl"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("start-up output lacks %q:\n%s", want, out.String())
+		}
+	}
+	ctx := testutil.Context(t)
+	for _, part := range []string{"participants", "volunteers"} {
+		conn, err := grpcx.Dial(l.Addr(part))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		res, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		if err != nil || res.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("%s health=%v err=%v", part, res.GetStatus(), err)
+		}
+		if services := reflected(t, ctx, conn); !strings.Contains(services, "motesplats."+part+".v1") {
+			t.Fatalf("%s reflection lists %s", part, services)
+		}
+	}
+
+	// The token command mints what the services accept.
+	var tok bytes.Buffer
+	if err := token(cfg, nil, &tok); err != nil {
+		t.Fatal(err)
+	}
+	creds := grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(strings.TrimSpace(tok.String()))))
+	vconn, err := grpcx.Dial(l.Addr("volunteers"), creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vconn.Close()
+	org, err := volunteersv1.NewVolunteerServiceClient(vconn).CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{
+		Organisation: &volunteersv1.Organisation{Name: "Röda Korset Kalmar", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION,
+			MunicipalityCodes: []string{"0880"}}})
+	if err != nil {
+		t.Fatalf("create organisation: %v", err)
+	}
+	pconn, err := grpcx.Dial(l.Addr("participants"), creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pconn.Close()
+	created, err := participantsv1.NewParticipantServiceClient(pconn).CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{
+		Participant: &participantsv1.Participant{OrganisationId: org.GetOrganisation().GetId(), MunicipalityCode: "0880", GivenName: "Amina"}})
+	if err != nil {
+		t.Fatalf("create participant: %v", err)
+	}
+	stop()
+
+	l2, _, _ := startStack(t, cfg)
+	pconn2, err := grpcx.Dial(l2.Addr("participants"), creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pconn2.Close()
+	got, err := participantsv1.NewParticipantServiceClient(pconn2).GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: created.GetParticipant().GetId()})
+	if err != nil || got.GetParticipant().GetGivenName() != "Amina" {
+		t.Fatalf("after restart get=%v err=%v", got, err)
+	}
+}
+
+func TestStack_Seed(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	l, _, _ := startStack(t, cfg)
+	cfg.ParticipantsAddr, cfg.VolunteersAddr = l.Addr("participants"), l.Addr("volunteers")
+	ctx := testutil.Context(t)
+	var out bytes.Buffer
+	if err := seed(ctx, cfg, []string{"-participants", "60", "-volunteers", "20"}, &out); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out.String())
+	}
+	// Seeding twice creates nothing new: request ids are stable.
+	if err := seed(ctx, cfg, []string{"-participants", "60", "-volunteers", "20"}, &out); err != nil {
+		t.Fatalf("second seed: %v", err)
+	}
+	var tok bytes.Buffer
+	if err := token(cfg, nil, &tok); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpcx.Dial(cfg.ParticipantsAddr, grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(strings.TrimSpace(tok.String())))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := participantsv1.NewParticipantServiceClient(conn).ListParticipants(ctx, &participantsv1.ListParticipantsRequest{PageSize: 1})
+	if err != nil || res.GetTotalSize() != 60 {
+		t.Fatalf("participants after seeding twice=%d err=%v, want 60", res.GetTotalSize(), err)
+	}
+}
+
+func TestDispatch_RefusesUnknownCommand(t *testing.T) {
+	err := dispatch(context.Background(), Config{}, []string{"frobnicate"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Fatalf("err=%v, want unknown command", err)
+	}
+}
+
+func reflected(t *testing.T, ctx context.Context, conn *grpc.ClientConn) string {
+	t.Helper()
+	stream, err := grpc_reflection_v1.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&grpc_reflection_v1.ServerReflectionRequest{MessageRequest: &grpc_reflection_v1.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range res.GetListServicesResponse().GetService() {
+		names = append(names, s.GetName())
+	}
+	return strings.Join(names, ",")
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+)
+
+// token prints a token signed with the stack's local key, for grpcurl and
+// scripts. It never creates a key: the stack must have run once.
+func token(cfg Config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	role := fs.String("role", "admin", "admin, coordinator, operator or service")
+	org := fs.String("org", "", "organisation id (coordinators)")
+	munis := fs.String("municipalities", "", "comma-separated SCB codes (coordinators)")
+	subject := fs.String("subject", "local-admin", "user id the token speaks for")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		return err
+	}
+	c := auth.Claims{Subject: *subject, Role: auth.Role(*role), Organisation: *org}
+	if *munis != "" {
+		c.Municipalities = strings.Split(*munis, ",")
+	}
+	tok, err := auth.NewSigner(key, localKeyID, time.Now).Sign(c, *ttl)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, tok)
+	return err
+}
+
+// signingKey is MP_SIGNING_KEY when set (separate processes, compose,
+// Kubernetes), otherwise the local stack's key file.
+func signingKey(cfg Config) (ed25519.PrivateKey, error) {
+	if cfg.SigningKey != "" {
+		k, err := auth.DecodePrivateKey(cfg.SigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("MP_SIGNING_KEY: %w", err)
+		}
+		return k, nil
+	}
+	k, err := readKey(cfg.SigningKeyPath())
+	if err != nil {
+		return nil, fmt.Errorf("no signing key at %s: start the stack once with `make run`, or set MP_SIGNING_KEY: %w", cfg.SigningKeyPath(), err)
+	}
+	return k, nil
+}
+
+// keygen prints a new key pair as environment settings for separate
+// processes: the private key for whoever mints tokens, the public key for
+// every service.
+func keygen(out io.Writer) error {
+	k, err := auth.GenerateKey()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s=%s\n",
+		auth.EncodePrivateKey(k), localKeyID, auth.EncodePublicKey(k.Public().(ed25519.PublicKey)))
+	return err
+}
+
+// readKey reads the stack's signing key without creating one: minting a
+// token with a key the running stack does not have would only confuse.
+func readKey(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return auth.DecodePrivateKey(strings.TrimSpace(string(b)))
+}

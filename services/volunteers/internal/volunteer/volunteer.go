@@ -1,0 +1,514 @@
+// Package volunteer holds the rules of the volunteer register: what a valid
+// volunteer record is, who may see and change it, and which events each
+// change publishes. Records are stored as their API message (see
+// docs/adr/0006-records-as-api-messages.md); the rules live here, not in the
+// gRPC layer.
+package volunteer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/events"
+	"github.com/motesplats/motesplats/pkg/fieldmask"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/volunteers/internal/page"
+)
+
+// Bucket is the KV bucket holding volunteers.
+const Bucket = "volunteers"
+
+// Limits on a volunteer record.
+const (
+	// MaxRoleCapacity bounds how many people one volunteer takes on in a
+	// role at once: more is a data-entry error, not generosity.
+	MaxRoleCapacity = 50
+	// MinAge is the youngest a volunteer may be; birth years after
+	// (this year - MinAge) are refused.
+	MinAge = 16
+	// MinBirthYear is the earliest birth year accepted.
+	MinBirthYear = 1900
+)
+
+// Updatable lists the fields UpdateVolunteer may change.
+var Updatable = []string{
+	"organisation_id", "municipality_code", "given_name", "family_name", "contact", "languages",
+	"roles", "interests", "gender", "availability", "diets_served", "background_check",
+	"household_size", "birth_year",
+}
+
+// Organisations tells whether an organisation exists, so a volunteer never
+// acts for one that does not. Exists returns an error only when it cannot
+// tell.
+type Organisations interface {
+	Exists(ctx context.Context, id string) (bool, error)
+}
+
+// Service is the volunteer register.
+type Service struct {
+	repo  *store.Repo[*pb.Volunteer]
+	cache *cache.Cache
+	orgs  Organisations
+	now   func() time.Time
+	ids   ids.Source
+}
+
+// New returns a Service over repo. Cached copies of a volunteer are
+// evicted on every replica when the record changes (the repo's watch).
+func New(repo *store.Repo[*pb.Volunteer], c *cache.Cache, orgs Organisations, now func() time.Time, src ids.Source) *Service {
+	s := &Service{repo: repo, cache: c, orgs: orgs, now: now, ids: src}
+	repo.OnChange(func(id string, _ *pb.Volunteer, _ bool) {
+		// The watch must not block on Redis; the TTL covers a lost eviction.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = c.Invalidate(ctx, cacheKey(id))
+		}()
+	})
+	return s
+}
+
+// RepoConfig returns the store configuration for volunteers, with the
+// indexes List uses.
+func RepoConfig(pub store.Publisher) store.Config[*pb.Volunteer] {
+	return store.Config[*pb.Volunteer]{
+		Bucket:    Bucket,
+		New:       func() *pb.Volunteer { return &pb.Volunteer{} },
+		Publisher: pub,
+		Indexes: map[string]func(*pb.Volunteer) []string{
+			"municipality": func(v *pb.Volunteer) []string { return []string{v.GetMunicipalityCode()} },
+			"organisation": func(v *pb.Volunteer) []string { return []string{v.GetOrganisationId()} },
+		},
+	}
+}
+
+// HasVolunteers reports whether any volunteer acts for organisation id,
+// from the index. It lets the organisation register refuse to delete an
+// organisation that volunteers still act for.
+func HasVolunteers(repo *store.Repo[*pb.Volunteer]) func(ctx context.Context, id string) (bool, error) {
+	return func(_ context.Context, id string) (bool, error) {
+		p, err := repo.Find(store.Query[*pb.Volunteer]{Index: "organisation", Values: []string{id}, Limit: 1})
+		if err != nil {
+			return false, err
+		}
+		return p.Total > 0, nil
+	}
+}
+
+func cacheKey(id string) string { return "volunteer/" + id }
+
+// Create registers v for the caller. requestID makes it idempotent: the
+// same caller and request id return the volunteer created first. Returns
+// Invalid (also when v.organisation_id names no organisation),
+// PermissionDenied.
+func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, error) {
+	if !canWrite(who) {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not register volunteers")
+	}
+	if v == nil {
+		v = &pb.Volunteer{}
+	}
+	v = proto.Clone(v).(*pb.Volunteer)
+	if v.GetOrganisationId() == "" && who.Role == auth.RoleCoordinator {
+		v.OrganisationId = who.Organisation
+	}
+	if v.GetHouseholdSize() == 0 {
+		v.HouseholdSize = 1
+	}
+	now := s.now().UTC()
+	var val apperr.Validator
+	if requestID != "" && !ids.Valid(requestID) {
+		val.Add("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	}
+	validate(&val, "volunteer", v, now)
+	if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", v.GetOrganisationId()); err != nil {
+		return nil, err
+	}
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only register volunteers in your organisation and municipalities")
+	}
+	if requestID == "" {
+		requestID = s.ids.New()
+	}
+	out, _, err := s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.ids.New,
+		func(id string) (*pb.Volunteer, []*eventsv1.Envelope, error) {
+			v.Id = id
+			v.CreateTime = timestamppb.New(now)
+			v.UpdateTime = v.CreateTime
+			v.Etag = ""
+			ev, err := s.event(events.VolunteerRegistered, id, &eventsv1.VolunteerRegistered{Facts: Facts(v, now)})
+			if err != nil {
+				return nil, nil, err
+			}
+			return v, []*eventsv1.Envelope{ev}, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	if !who.CanSee(out.GetOrganisationId(), out.GetMunicipalityCode()) {
+		// A repeated request id from another scope must not reveal a record.
+		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
+	}
+	return withEtag(out), nil
+}
+
+// checkOrganisation adds a violation of field when id is a well-formed id
+// that names no organisation (a malformed one is reported by validate).
+func (s *Service) checkOrganisation(ctx context.Context, val *apperr.Validator, field, id string) error {
+	if !ids.Valid(id) {
+		return nil
+	}
+	ok, err := s.orgs.Exists(ctx, id)
+	if err != nil {
+		return fmt.Errorf("look up organisation: %w", err)
+	}
+	if !ok {
+		val.Add(field, "names no organisation; register the organisation first")
+	}
+	return nil
+}
+
+// Get returns volunteer id if the caller may see it. Returns NotFound for a
+// volunteer outside the caller's organisation or municipalities, so their
+// existence is not revealed.
+func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Volunteer, error) {
+	if !ids.Valid(id) {
+		return nil, invalidID("id")
+	}
+	v, err := cache.GetProto(ctx, s.cache, cacheKey(id), func() *pb.Volunteer { return &pb.Volunteer{} },
+		func(ctx context.Context) (*pb.Volunteer, error) {
+			v, _, err := s.repo.Get(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return withEtag(v), nil
+		})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
+	}
+	return v, nil
+}
+
+// ListFilter narrows List; zero fields do not filter.
+type ListFilter struct {
+	MunicipalityCode string
+	Role             eventsv1.VolunteerRole
+	Language         string
+	OrganisationID   string
+}
+
+// List returns a page of the volunteers the caller may see that match f,
+// ordered by id, with the total across pages. Returns Invalid for a bad
+// filter, page size or token.
+func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSize int32, pageToken string) ([]*pb.Volunteer, string, int, error) {
+	var val apperr.Validator
+	size, after := page.Check(&val, pageSize, pageToken)
+	if f.MunicipalityCode != "" {
+		people.Municipality(&val, "municipality_code", f.MunicipalityCode)
+	}
+	people.Enum(&val, "role", f.Role, false)
+	people.Language(&val, "language", f.Language, false)
+	if f.OrganisationID != "" && !ids.Valid(f.OrganisationID) {
+		val.Add("organisation_id", "is not an id")
+	}
+	if err := val.Err(); err != nil {
+		return nil, "", 0, err
+	}
+	q := store.Query[*pb.Volunteer]{After: after, Limit: size}
+	switch {
+	case f.MunicipalityCode != "":
+		q.Index, q.Values = "municipality", []string{f.MunicipalityCode}
+	case f.OrganisationID != "":
+		q.Index, q.Values = "organisation", []string{f.OrganisationID}
+	case who.Role == auth.RoleCoordinator:
+		q.Index, q.Values = "organisation", []string{who.Organisation}
+	}
+	q.Filter = func(v *pb.Volunteer) bool {
+		if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
+			return false
+		}
+		if f.OrganisationID != "" && v.GetOrganisationId() != f.OrganisationID {
+			return false
+		}
+		if f.Role != 0 && !slices.ContainsFunc(v.GetRoles(), func(r *eventsv1.RoleCapacity) bool { return r.GetRole() == f.Role }) {
+			return false
+		}
+		if f.Language != "" && !slices.ContainsFunc(v.GetLanguages(), func(l *typev1.LanguageSkill) bool { return l.GetCode() == f.Language }) {
+			return false
+		}
+		return true
+	}
+	p, err := s.repo.Find(q)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	out := make([]*pb.Volunteer, len(p.Items))
+	for i, v := range p.Items {
+		out[i] = withEtag(v)
+	}
+	return out, page.Encode(p.Next), p.Total, nil
+}
+
+// Update applies the fields of v named by mask. A non-empty v.etag must
+// match the stored version. Returns Invalid, NotFound, Conflict,
+// PermissionDenied (moving a volunteer outside the caller's scope).
+func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, mask []string) (*pb.Volunteer, error) {
+	if !canWrite(who) {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change volunteers")
+	}
+	if v == nil || !ids.Valid(v.GetId()) {
+		return nil, invalidID("volunteer.id")
+	}
+	now := s.now().UTC()
+	out, _, err := s.repo.Update(ctx, v.GetId(), func(cur *pb.Volunteer, _ uint64) (store.Change, error) {
+		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
+			return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
+		}
+		if v.GetEtag() != "" && v.GetEtag() != etag(cur) {
+			return nil, apperr.Errorf(apperr.Conflict, "the volunteer was changed by someone else; reload and try again")
+		}
+		before := proto.Clone(cur).(*pb.Volunteer)
+		if _, err := fieldmask.Apply(cur, v, mask, Updatable, "update_mask"); err != nil {
+			return nil, err
+		}
+		if cur.GetHouseholdSize() == 0 {
+			cur.HouseholdSize = 1
+		}
+		var val apperr.Validator
+		validate(&val, "volunteer", cur, now)
+		if cur.GetOrganisationId() != before.GetOrganisationId() {
+			if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", cur.GetOrganisationId()); err != nil {
+				return nil, err
+			}
+		}
+		if err := val.Err(); err != nil {
+			return nil, err
+		}
+		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
+			return nil, apperr.Errorf(apperr.PermissionDenied, "you may not move a volunteer outside your organisation and municipalities")
+		}
+		changed := fieldmask.Changed(before, cur)
+		if len(changed) == 0 {
+			return nil, nil
+		}
+		cur.UpdateTime = timestamppb.New(now)
+		cur.Etag = ""
+		ev, err := s.event(events.VolunteerUpdated, cur.GetId(), &eventsv1.VolunteerUpdated{Facts: Facts(cur, now), ChangedFields: changed})
+		if err != nil {
+			return nil, err
+		}
+		return store.Change{ev}, nil
+	})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	_ = s.cache.Invalidate(ctx, cacheKey(out.GetId()))
+	return withEtag(out), nil
+}
+
+// Delete removes a volunteer who stops; with erase it also purges every
+// trace (the right to erasure). Both publish an event with the id only and
+// evict cached copies. Returns Invalid, NotFound, PermissionDenied.
+func (s *Service) Delete(ctx context.Context, who auth.Claims, id string, erase bool) error {
+	if !canWrite(who) {
+		return apperr.Errorf(apperr.PermissionDenied, "your role may not remove volunteers")
+	}
+	if !ids.Valid(id) {
+		return invalidID("id")
+	}
+	// The scope check reads the record; a concurrent move out of scope
+	// between read and remove is harmless, since removal only takes data away.
+	cur, _, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return notFound(err)
+	}
+	if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
+		return apperr.Errorf(apperr.NotFound, "volunteer not found")
+	}
+	var ev *eventsv1.Envelope
+	if erase {
+		ev, err = s.event(events.VolunteerErased, id, &eventsv1.VolunteerErased{VolunteerId: id})
+	} else {
+		ev, err = s.event(events.VolunteerDeleted, id, &eventsv1.VolunteerDeleted{VolunteerId: id})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.repo.Remove(ctx, id, erase, ev); err != nil {
+		return notFound(err)
+	}
+	_ = s.cache.Invalidate(ctx, cacheKey(id))
+	return nil
+}
+
+func (s *Service) event(subject, id string, payload proto.Message) (*eventsv1.Envelope, error) {
+	return events.NewEnvelope(s.ids.New(), subject, id, s.now(), payload)
+}
+
+// Facts is what other services learn about v at now: no names, contact
+// details, birth year or background-check details, only whether the check
+// is in force and an age band.
+func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
+	return proto.Clone(&eventsv1.VolunteerFacts{
+		VolunteerId:          v.GetId(),
+		OrganisationId:       v.GetOrganisationId(),
+		MunicipalityCode:     v.GetMunicipalityCode(),
+		Languages:            v.GetLanguages(),
+		Roles:                v.GetRoles(),
+		Interests:            v.GetInterests(),
+		Gender:               v.GetGender(),
+		Availability:         v.GetAvailability(),
+		DietsServed:          v.GetDietsServed(),
+		BackgroundCheckValid: CheckValid(v.GetBackgroundCheck(), now),
+		HouseholdSize:        v.GetHouseholdSize(),
+		AgeBand:              AgeBand(v.GetBirthYear(), now),
+	}).(*eventsv1.VolunteerFacts)
+}
+
+// CheckValid reports whether a background check is in force on now's date:
+// seen, and now between the day seen and the last valid day, inclusive.
+func CheckValid(bc *pb.BackgroundCheck, now time.Time) bool {
+	if !bc.GetSeen() || bc.GetSeenDate() == "" || bc.GetValidUntil() == "" {
+		return false
+	}
+	today := now.UTC().Format(time.DateOnly)
+	// YYYY-MM-DD strings order as the dates do.
+	return bc.GetSeenDate() <= today && today <= bc.GetValidUntil()
+}
+
+// AgeBand returns the decade of the age someone born in birthYear reaches
+// in now's year (30 for 30 to 39), or 0 when the birth year is not given.
+// The band, not the year, goes into events: it is all matching needs.
+func AgeBand(birthYear int32, now time.Time) int32 {
+	if birthYear == 0 {
+		return 0
+	}
+	age := int32(now.Year()) - birthYear
+	if age < 0 {
+		return 0
+	}
+	return age / 10 * 10
+}
+
+func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Time) {
+	if !ids.Valid(v.GetOrganisationId()) {
+		val.Add(field+".organisation_id", "is required (the id of the organisation the volunteer acts for)")
+	}
+	people.Municipality(val, field+".municipality_code", v.GetMunicipalityCode())
+	people.Name(val, field+".given_name", v.GetGivenName(), true)
+	people.Name(val, field+".family_name", v.GetFamilyName(), false)
+	people.Contact(val, field+".contact", v.GetContact())
+	people.Languages(val, field+".languages", v.GetLanguages())
+	validateRoles(val, field+".roles", v.GetRoles())
+	people.Interests(val, field+".interests", v.GetInterests())
+	people.Enum(val, field+".gender", v.GetGender(), false)
+	people.Availability(val, field+".availability", v.GetAvailability())
+	people.Diets(val, field+".diets_served", v.GetDietsServed())
+	validateCheck(val, field+".background_check", v.GetBackgroundCheck(), now)
+	if n := v.GetHouseholdSize(); n < 1 || n > people.MaxHouseholdSize {
+		val.Add(field+".household_size", fmt.Sprintf("must be between 1 and %d", people.MaxHouseholdSize))
+	}
+	if y, last := v.GetBirthYear(), int32(now.Year()-MinAge); y != 0 && (y < MinBirthYear || y > last) {
+		val.Add(field+".birth_year", fmt.Sprintf("must be between %d and %d (volunteers are at least %d), or 0 when not given", MinBirthYear, last, MinAge))
+	}
+}
+
+func validateRoles(val *apperr.Validator, field string, roles []*eventsv1.RoleCapacity) {
+	seen := map[eventsv1.VolunteerRole]bool{}
+	for i, r := range roles {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		people.Enum(val, f+".role", r.GetRole(), true)
+		if r.GetRole() != 0 && seen[r.GetRole()] {
+			val.Add(f+".role", "is listed twice; give each role once with its capacity")
+		}
+		seen[r.GetRole()] = true
+		if c := r.GetCapacity(); c < 0 || c > MaxRoleCapacity {
+			val.Add(f+".capacity", fmt.Sprintf("must be between 0 and %d", MaxRoleCapacity))
+		}
+	}
+}
+
+// validateCheck keeps the background check to its status: when seen, the
+// day, who saw it and until when it holds; when not seen, nothing.
+func validateCheck(val *apperr.Validator, field string, bc *pb.BackgroundCheck, now time.Time) {
+	if bc == nil {
+		return
+	}
+	if !bc.GetSeen() {
+		if bc.GetSeenDate() != "" || bc.GetVerifier() != "" || bc.GetValidUntil() != "" {
+			val.Add(field+".seen", "must be true when a date, verifier or validity is given")
+		}
+		return
+	}
+	if bc.GetSeenDate() == "" {
+		val.Add(field+".seen_date", "is required when seen (YYYY-MM-DD)")
+	} else {
+		people.Date(val, field+".seen_date", bc.GetSeenDate(), now)
+	}
+	switch vu := bc.GetValidUntil(); {
+	case vu == "":
+		val.Add(field+".valid_until", "is required when seen (YYYY-MM-DD)")
+	default:
+		d, err := time.Parse(time.DateOnly, vu)
+		if err != nil {
+			val.Add(field+".valid_until", "must be a date written YYYY-MM-DD")
+			break
+		}
+		if s, err := time.Parse(time.DateOnly, bc.GetSeenDate()); err == nil && d.Before(s) {
+			val.Add(field+".valid_until", "must not be before seen_date")
+		}
+	}
+	if !ids.Valid(bc.GetVerifier()) {
+		val.Add(field+".verifier", "is required when seen: the user id of who saw the extract (1 to 64 letters, digits, '-' or '_')")
+	}
+}
+
+func canWrite(who auth.Claims) bool {
+	return who.Role == auth.RoleAdmin || who.Role == auth.RoleCoordinator || who.Role == auth.RoleService
+}
+
+// withEtag returns a copy of v carrying its etag. The etag derives from the
+// update time, not the KV revision: clearing the outbox after a write bumps
+// the revision without changing the record.
+func withEtag(v *pb.Volunteer) *pb.Volunteer {
+	v = proto.Clone(v).(*pb.Volunteer)
+	v.Etag = etag(v)
+	return v
+}
+
+func etag(v *pb.Volunteer) string {
+	return strconv.FormatInt(v.GetUpdateTime().AsTime().UnixNano(), 36)
+}
+
+func invalidID(field string) error {
+	var val apperr.Validator
+	val.Add(field, "is not an id")
+	return val.Err()
+}
+
+func notFound(err error) error {
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return apperr.Errorf(apperr.NotFound, "volunteer not found")
+	}
+	return err
+}

@@ -1,0 +1,17 @@
+// Command volunteers serves the volunteer and organisation register on its
+// own, against the NATS and Redis named in the environment (see README:
+// Configuration).
+package main
+
+import (
+	"context"
+
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/services/volunteers/server"
+)
+
+func main() {
+	service.Main("volunteers", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
+		return server.Run(ctx, addr, d, nil)
+	})
+}

@@ -1,0 +1,73 @@
+// Package server wires the volunteers service: its buckets, cache, event
+// stream and gRPC server. The service's own main and the embedded stack
+// both run it, so the two run modes share one wiring.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/volunteers/internal/grpcapi"
+	"github.com/motesplats/motesplats/services/volunteers/internal/organisation"
+	"github.com/motesplats/motesplats/services/volunteers/internal/volunteer"
+)
+
+// DefaultAddr is where the service listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:7002"
+
+// MaxRecvMsgSize lets oversized fields (a 10 MB name) reach validation, so
+// the caller gets a field violation rather than a transport error.
+const MaxRecvMsgSize = 12 << 20
+
+// Run serves the volunteers service on addr until ctx ends. ready, if not
+// nil, is called with the listening address once the service accepts calls.
+func Run(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+	d = d.WithDefaults()
+	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
+		Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}, Replicas: d.Replicas,
+	}); err != nil {
+		return fmt.Errorf("volunteers: stream: %w", err)
+	}
+	pub := events.NewPublisher(d.JS)
+
+	vcfg := volunteer.RepoConfig(pub)
+	vcfg.Replicas, vcfg.Logger = d.Replicas, d.Logger
+	vols, err := store.Open(ctx, d.JS, vcfg)
+	if err != nil {
+		return fmt.Errorf("volunteers: %w", err)
+	}
+	defer vols.Close()
+	ocfg := organisation.RepoConfig(pub)
+	ocfg.Replicas, ocfg.Logger = d.Replicas, d.Logger
+	orgs, err := store.Open(ctx, d.JS, ocfg)
+	if err != nil {
+		return fmt.Errorf("volunteers: %w", err)
+	}
+	defer orgs.Close()
+
+	osvc := organisation.New(orgs,
+		cache.New(d.Cache, cache.Options{Name: "organisations", Prefix: "organisations:", Logger: d.Logger}),
+		d.Now, d.IDs, volunteer.HasVolunteers(vols))
+	vsvc := volunteer.New(vols,
+		cache.New(d.Cache, cache.Options{Name: "volunteers", Prefix: "volunteers:", Logger: d.Logger}),
+		osvc, d.Now, d.IDs)
+
+	srv, hs := grpcx.NewServer(grpcx.Options{
+		Logger:             d.Logger,
+		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
+		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+		MaxRecvMsgSize:     MaxRecvMsgSize,
+	})
+	pb.RegisterVolunteerServiceServer(srv, grpcapi.New(vsvc, osvc))
+	return service.Serve(ctx, "volunteers", addr, srv, hs, d, ready)
+}
