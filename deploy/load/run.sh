@@ -32,23 +32,31 @@ TOKEN=$(bin/stack token -ttl 30m)
 ID=$(grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"page_size": 1}' $PARTICIPANTS_ADDR \
   motesplats.participants.v1.ParticipantService/ListParticipants | python3 -c 'import json,sys; print(json.load(sys.stdin)["participants"][0]["id"])')
 
-run_ghz() { # name call data [metadata]
-  local out
-  out=$(ghz --insecure --format json -c "$CONC" -n "$REQUESTS" --call "$2" -d "$3" ${4:+-m "$4"} "$5")
-  python3 - "$1" "$out" <<'PY'
+cat >"$DATA/summary.py" <<'PY'
 import json, sys
-r = json.loads(sys.argv[2]); name = sys.argv[1]
+r = json.load(sys.stdin); name = sys.argv[1]
 lat = {d["percentage"]: d["latency"] / 1e6 for d in r.get("latencyDistribution") or []}
 errs = sum(v for k, v in (r.get("statusCodeDistribution") or {}).items() if k != "OK")
 print(f"{name}: {r['rps']:.0f} req/s  p50={lat.get(50, 0):.2f}ms p99={lat.get(99, 0):.2f}ms errors={errs}")
-open(f"/tmp/ghz-{name}.rps", "w").write(str(r["rps"]))
+open(sys.argv[2], "w").write(str(r["rps"]))
 PY
+run_ghz() { # name call data metadata address
+  ghz --insecure --cpus "${GHZ_CPUS:-$(nproc)}" --format json -c "$CONC" -n "$REQUESTS" --call "$2" -d "$3" ${4:+-m "$4"} "$5" \
+    | python3 "$DATA/summary.py" "$1" "$DATA/$1.rps"
 }
-echo "== cached Get vs bare echo (ghz, $REQUESTS requests, $CONC concurrent) =="
-run_ghz echo motesplats.bench.v1.EchoService/Echo '{"payload": ""}' "" 127.0.0.1:17099
-run_ghz get motesplats.participants.v1.ParticipantService/GetParticipant "{\"id\": \"$ID\"}" \
-  "{\"authorization\": \"Bearer $TOKEN\"}" $PARTICIPANTS_ADDR
-python3 -c "e=float(open('/tmp/ghz-echo.rps').read()); g=float(open('/tmp/ghz-get.rps').read()); print(f'cached Get / echo = {g/e:.0%} (target >= 60%)')"
+echo "== cached Get vs bare echo (ghz on ${GHZ_CPUS:-$(nproc)} CPUs, $REQUESTS requests, $CONC concurrent, 3 alternating rounds) =="
+for round in 1 2 3; do
+  run_ghz echo$round motesplats.bench.v1.EchoService/Echo '{"payload": ""}' "" 127.0.0.1:17099
+  run_ghz get$round motesplats.participants.v1.ParticipantService/GetParticipant "{\"id\": \"$ID\"}" \
+    "{\"authorization\": \"Bearer $TOKEN\"}" $PARTICIPANTS_ADDR
+done
+python3 - "$DATA" <<'PY'
+import statistics, sys
+d = sys.argv[1]
+rps = lambda n: statistics.median(float(open(f"{d}/{n}{i}.rps").read()) for i in (1, 2, 3))
+e, g = rps("echo"), rps("get")
+print(f"median: echo {e:.0f} req/s, cached Get {g:.0f} req/s: Get/echo = {g/e:.0%} (target >= 60%)")
+PY
 
 echo "== acknowledged create -> event handled by another process's consumer =="
 bin/stack latency -rate "${RATE:-200}" -duration "${DURATION:-10s}" -nats nats://127.0.0.1:14222

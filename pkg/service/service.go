@@ -75,7 +75,7 @@ func Serve(ctx context.Context, name, addr string, srv *grpc.Server, hs *health.
 	if err != nil {
 		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
 	}
-	d.Logger.Info("serving", "service", name, "addr", lis.Addr().String())
+	d.Logger.Info("serving", "component", name, "addr", lis.Addr().String())
 	if ready != nil {
 		ready(lis.Addr())
 	}
