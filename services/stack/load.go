@@ -166,6 +166,8 @@ func quantiles(d []time.Duration) string {
 		return "no samples"
 	}
 	slices.Sort(d)
-	q := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))].Round(10 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return d[min(len(d)-1, int(p*float64(len(d))))].Round(10 * time.Microsecond)
+	}
 	return fmt.Sprintf("p50=%v p90=%v p99=%v max=%v", q(0.50), q(0.90), q(0.99), d[len(d)-1].Round(10*time.Microsecond))
 }
