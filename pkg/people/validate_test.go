@@ -1,0 +1,70 @@
+package people
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+)
+
+func fields(v *apperr.Validator) []string {
+	var out []string
+	for _, fv := range apperr.Violations(v.Err()) {
+		out = append(out, fv.Field)
+	}
+	return out
+}
+
+func TestChecks(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		check func(v *apperr.Validator)
+		want  []string // violated fields; nil means valid
+	}{
+		{"name ok", func(v *apperr.Validator) { Name(v, "n", "Åsa Öberg-Ali", true) }, nil},
+		{"name required", func(v *apperr.Validator) { Name(v, "n", "", true) }, []string{"n"}},
+		{"name optional", func(v *apperr.Validator) { Name(v, "n", "", false) }, nil},
+		{"name 100 runes ok", func(v *apperr.Validator) { Name(v, "n", strings.Repeat("å", 100), true) }, nil},
+		{"name 101 runes", func(v *apperr.Validator) { Name(v, "n", strings.Repeat("å", 101), true) }, []string{"n"}},
+		{"name padded", func(v *apperr.Validator) { Name(v, "n", " Ali", true) }, []string{"n"}},
+		{"name control", func(v *apperr.Validator) { Name(v, "n", "A\nB", true) }, []string{"n"}},
+		{"name invalid utf8", func(v *apperr.Validator) { Name(v, "n", "\xff", true) }, []string{"n"}},
+		{"municipality ok", func(v *apperr.Validator) { Municipality(v, "m", "2480") }, nil},
+		{"municipality unknown", func(v *apperr.Validator) { Municipality(v, "m", "0000") }, []string{"m"}},
+		{"municipality empty", func(v *apperr.Validator) { Municipality(v, "m", "") }, []string{"m"}},
+		{"contact ok", func(v *apperr.Validator) {
+			Contact(v, "c", &typev1.Contact{Email: "a@b.se", Phone: "+46701234567", PreferredLanguage: "ti"})
+		}, nil},
+		{"contact bad", func(v *apperr.Validator) {
+			Contact(v, "c", &typev1.Contact{Email: "Amina <a@b.se>", Phone: "0701234567", PreferredLanguage: "xx"})
+		}, []string{"c.email", "c.phone", "c.preferred_language"}},
+		{"languages", func(v *apperr.Validator) {
+			Languages(v, "l", []*typev1.LanguageSkill{{Code: "ar", Level: 4}, {Code: "ar", Level: 0}})
+		}, []string{"l[1].code", "l[1].level"}},
+		{"interests", func(v *apperr.Validator) { Interests(v, "i", []string{"chess", "Chess", "chess"}) }, []string{"i[1]", "i[2]"}},
+		{"availability", func(v *apperr.Validator) {
+			Availability(v, "a", []*typev1.Availability{{Weekday: 1, DayPart: 3}, {Weekday: 8}})
+		}, []string{"a[1].weekday", "a[1].day_part"}},
+		{"diets", func(v *apperr.Validator) { Diets(v, "d", []typev1.Diet{typev1.Diet_DIET_HALAL, 0}) }, []string{"d[1]"}},
+		{"date ok", func(v *apperr.Validator) { Date(v, "d", "2026-11-23", now) }, nil},
+		{"date future", func(v *apperr.Validator) { Date(v, "d", "2026-11-24", now) }, []string{"d"}},
+		{"date malformed", func(v *apperr.Validator) { Date(v, "d", "23/11/2026", now) }, []string{"d"}},
+		{"household ok", func(v *apperr.Validator) { Household(v, "h", 3, []int32{40, 5}) }, nil},
+		{"household zero", func(v *apperr.Validator) { Household(v, "h", 0, nil) }, []string{"h.size"}},
+		{"household ages", func(v *apperr.Validator) { Household(v, "h", 2, []int32{121, 3}) }, []string{"h.member_ages", "h.member_ages[0]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v apperr.Validator
+			tt.check(&v)
+			if got := fields(&v); !slices.Equal(got, tt.want) {
+				t.Fatalf("violations=%v, want %v", got, tt.want)
+			}
+		})
+	}
+}
