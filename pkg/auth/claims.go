@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
 )
 
 // Role is what kind of caller a token stands for.
@@ -146,4 +148,15 @@ func NewContext(ctx context.Context, c Claims) context.Context {
 func FromContext(ctx context.Context) (Claims, bool) {
 	c, ok := ctx.Value(claimsKey{}).(Claims)
 	return c, ok
+}
+
+// Require returns the claims the server interceptor verified. Their
+// absence means a server was wired without the interceptor: it refuses
+// rather than guesses, with an Unauthenticated application error.
+func Require(ctx context.Context) (Claims, error) {
+	c, ok := FromContext(ctx)
+	if !ok {
+		return Claims{}, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
+	}
+	return c, nil
 }

@@ -325,3 +325,14 @@ func (c *Cache) backendError(ctx context.Context, op string, err error) {
 	c.log.WarnContext(ctx, "cache backend failed; serving from source",
 		"op", op, "err", err, "suppressed", c.suppressed.Swap(0))
 }
+
+// EvictAsync invalidates keys without making the caller wait: a store's
+// change notification must not block on Redis. The TTL covers an eviction
+// that fails.
+func (c *Cache) EvictAsync(keys ...string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = c.Invalidate(ctx, keys...)
+	}()
+}

@@ -115,6 +115,9 @@ func NewConsumer(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 	}
 	cfg.Backoff = slices.Clone(cfg.Backoff)
 	cfg.FilterSubjects = slices.Clone(cfg.FilterSubjects)
+	for i, f := range cfg.FilterSubjects {
+		cfg.FilterSubjects[i] = FilterFor(f)
+	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = DefaultAckWait
 	}
@@ -333,7 +336,7 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 	if env != nil {
 		attrs = append(attrs, semconv.MessagingMessageID(env.GetId()))
 	}
-	ctx, span := c.tracer.Start(ctx, "process "+msg.Subject(),
+	ctx, span := c.tracer.Start(ctx, "process "+typeOf(msg.Subject()),
 		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
 	defer span.End()
 

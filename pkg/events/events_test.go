@@ -276,7 +276,7 @@ func TestTraceContextPropagates(t *testing.T) {
 	}
 	wantAttrs := map[attribute.Key]string{
 		"messaging.system":           "nats",
-		"messaging.destination.name": events.ParticipantRegistered,
+		"messaging.destination.name": events.ParticipantRegistered + "." + env.GetSubjectId(),
 		"messaging.message.id":       env.GetId(),
 	}
 	for _, s := range []sdktrace.ReadOnlySpan{pub, proc} {
@@ -325,7 +325,7 @@ func TestFailingHandlerIsDeadLetteredAfterMaxDeliver(t *testing.T) {
 		t.Errorf("handler called %d times, want %d", got, want)
 	}
 	wantHeaders := map[string]string{
-		events.HeaderOriginalSubject:  events.ParticipantRegistered,
+		events.HeaderOriginalSubject:  events.ParticipantRegistered + "." + env.GetSubjectId(),
 		events.HeaderOriginalStream:   events.StreamParticipants,
 		events.HeaderOriginalSequence: "1",
 		events.HeaderConsumer:         "failing",

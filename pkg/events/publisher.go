@@ -30,7 +30,7 @@ func NewPublisher(js jetstream.JetStream, opts ...Option) *Publisher {
 	return &Publisher{js: js, opts: o, tracer: o.tracer()}
 }
 
-// Publish sends env on the subject env.Type and returns once JetStream has
+// Publish sends env on the subject "<env.Type>.<env.SubjectId>" and returns once JetStream has
 // stored it, so a nil error means the event is durable. Nats-Msg-Id is
 // env.Id: a publish retried after a lost ack is dropped by the stream, and
 // Publish then still returns nil. The caller's trace context goes into the
@@ -39,8 +39,13 @@ func (p *Publisher) Publish(ctx context.Context, env *eventsv1.Envelope) error {
 	if env == nil || env.GetId() == "" || env.GetType() == "" {
 		return errors.New("events: publish needs an envelope with id and type")
 	}
-	subject := env.GetType()
-	ctx, span := p.tracer.Start(ctx, "publish "+subject,
+	subject, err := SubjectFor(env)
+	if err != nil {
+		return err
+	}
+	// The span name carries the type, not the subject: ids would make its
+	// cardinality unbounded.
+	ctx, span := p.tracer.Start(ctx, "publish "+env.GetType(),
 		trace.WithSpanKind(trace.SpanKindProducer),
 		trace.WithAttributes(
 			natsSystem,

@@ -28,12 +28,12 @@ func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]s
 	var applied []string
 	for i, p := range paths {
 		if !slices.Contains(updatable, p) {
-			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q cannot be updated (updatable: %v)", p, updatable))
+			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q cannot be updated (updatable: %v)", short(p), updatable))
 			continue
 		}
 		fd := fields.ByName(protoreflect.Name(p))
 		if fd == nil {
-			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q is not a field", p))
+			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q is not a field", short(p)))
 			continue
 		}
 		if s.Has(fd) {
@@ -49,6 +49,14 @@ func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]s
 		return nil, err
 	}
 	return applied, nil
+}
+
+// short keeps an error message from echoing an oversized path back.
+func short(p string) string {
+	if len(p) > 64 {
+		return p[:64] + "..."
+	}
+	return p
 }
 
 // Changed returns the names of the top-level fields that differ between a

@@ -14,11 +14,12 @@ const iso6391 = "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs 
 	"to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
 
 // iso6393 are three-letter codes accepted in addition: languages spoken by
-// many newcomers that ISO 639-1 lacks, or only covers as a macrolanguage.
+// many newcomers that ISO 639-1 lacks (Dari, Sorani, Kurmanji, Tigre,
+// Beja, regional Arabic varieties, Sámi languages...). A language that has a
+// two-letter code is only accepted by that code ("ti", not "tir"), so one
+// language never goes by two names in filters and matching.
 const iso6393 = "prs ckb kmr sdh tig bej apc ary arz acm ajp kab ber aii syc haz bal brh " +
-	"lug nyn luo kik kam mfe tir amh orm som swa ara fas pus urd tur rus ukr eng fra deu spa " +
-	"yue cmn ben tam sin nep vie tha khm mya bos hrv srp sqi ron bul pol hun ces slk fin swe nor dan " +
-	"smn sme sma smj fit fkv rom rmy yid heb ell mkd slv lit lav est kur aze kat hye uzb tgk kaz kir tuk mon"
+	"nyn luo kam mfe yue cmn smn sma smj fit fkv rom rmy"
 
 var known = func() map[string]bool {
 	m := map[string]bool{}

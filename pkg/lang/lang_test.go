@@ -9,6 +9,7 @@ func TestValid(t *testing.T) {
 		want bool
 	}{
 		{"ar", true}, {"ti", true}, {"so", true}, {"prs", true}, {"uk", true}, {"en", true}, {"sv", true},
+		{"tir", false}, {"ara", false}, {"eng", false}, {"ckb", true},
 		{"AR", false}, {"xx", false}, {"", false}, {"arabic", false}, {"e", false},
 	}
 	for _, tt := range tests {

@@ -46,9 +46,15 @@ func Name(v *apperr.Validator, field, s string, required bool) {
 		v.Add(field, "must be valid UTF-8 text")
 	case strings.TrimSpace(s) != s:
 		v.Add(field, "must not start or end with spaces")
-	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+	case strings.IndexFunc(s, notNameRune) >= 0:
 		v.Add(field, "must not contain control characters")
 	}
+}
+
+// notNameRune rejects control and other invisible characters, except the
+// zero-width (non-)joiners that Persian, Dari and Indic names need.
+func notNameRune(r rune) bool {
+	return !unicode.IsPrint(r) && r != '\u200c' && r != '\u200d'
 }
 
 // Municipality checks an SCB municipality code.

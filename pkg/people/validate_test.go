@@ -32,6 +32,7 @@ func TestChecks(t *testing.T) {
 		{"name 100 runes ok", func(v *apperr.Validator) { Name(v, "n", strings.Repeat("å", 100), true) }, nil},
 		{"name 101 runes", func(v *apperr.Validator) { Name(v, "n", strings.Repeat("å", 101), true) }, []string{"n"}},
 		{"name padded", func(v *apperr.Validator) { Name(v, "n", " Ali", true) }, []string{"n"}},
+		{"name with ZWNJ (Dari)", func(v *apperr.Validator) { Name(v, "n", "می‌خواهم", true) }, nil},
 		{"name control", func(v *apperr.Validator) { Name(v, "n", "A\nB", true) }, []string{"n"}},
 		{"name invalid utf8", func(v *apperr.Validator) { Name(v, "n", "\xff", true) }, []string{"n"}},
 		{"municipality ok", func(v *apperr.Validator) { Municipality(v, "m", "2480") }, nil},

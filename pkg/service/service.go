@@ -199,11 +199,22 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	}()
 	log := tel.Logger
 	log.Info("starting", "config", cfg.String())
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name(name), nats.MaxReconnects(-1))
+	closed := make(chan struct{})
+	nc, err := nats.Connect(cfg.NATSURL, nats.Name(name), nats.MaxReconnects(-1),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	if err != nil {
 		return fmt.Errorf("connect NATS: %w", err)
 	}
-	defer func() { _ = nc.Drain() }()
+	defer func() {
+		// Drain lets in-flight messages finish; wait for it, within reason,
+		// so nothing acknowledged is cut off at exit.
+		if nc.Drain() == nil {
+			select {
+			case <-closed:
+			case <-time.After(10 * time.Second):
+			}
+		}
+	}()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -66,6 +67,11 @@ type Config[T proto.Message] struct {
 	RelayInterval, RelayGrace time.Duration
 	// Logger for failures; never given record contents.
 	Logger *slog.Logger
+	// BeforePurge runs before an erasure's events are published and its key
+	// purged: services use it to purge the person's earlier events from
+	// their stream (events.PurgeSubjectID). An error leaves the erasure to
+	// the relay, which retries it.
+	BeforePurge func(ctx context.Context, id string) error
 	// Hooks are fault-injection points for tests; nil in production.
 	Hooks *Hooks
 }
@@ -100,10 +106,12 @@ type Repo[T proto.Message] struct {
 	conflicts metric.Int64Counter
 	published metric.Int64Counter
 
-	ready    chan struct{}
-	stopOnce sync.Once
-	cancel   context.CancelFunc
-	done     chan struct{}
+	ready     chan struct{}
+	loaded    bool // the initial values are in; guarded by mu
+	stopOnce  sync.Once
+	cancel    context.CancelFunc
+	done      chan struct{}
+	relayDone chan struct{}
 }
 
 type indexed[T proto.Message] struct {
@@ -165,13 +173,18 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	for name := range cfg.Indexes {
 		r.byIndex[name] = map[string]keySet{}
 	}
-	w, err := kv.WatchAll(ctx)
+	// The watch lives until Close, not until Open's context ends: NATS
+	// unsubscribes a watcher whose context is done.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w, err := kv.WatchAll(runCtx)
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
+	r.relayDone = make(chan struct{})
 	go r.watch(runCtx, w)
+	go r.relayLoop(runCtx)
 	select {
 	case <-r.ready:
 	case <-ctx.Done():
@@ -186,11 +199,13 @@ func (r *Repo[T]) Close() {
 	r.stopOnce.Do(func() {
 		r.cancel()
 		<-r.done
+		<-r.relayDone
 	})
 }
 
-// OnChange registers fn to run for every change any replica makes, after
-// the index has it: ok is false when the record was removed. Services use
+// OnChange registers fn to run for every change to, or removal of, an
+// existing record that any replica makes, after the index has it: ok is
+// false when the record was removed. Services use
 // it to evict cached copies everywhere. fn must not block.
 func (r *Repo[T]) OnChange(fn func(id string, v T, ok bool)) {
 	r.mu.Lock()
@@ -201,27 +216,45 @@ func (r *Repo[T]) OnChange(fn func(id string, v T, ok bool)) {
 func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 	defer close(r.done)
 	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() == nil {
+					// Without its watch the index silently goes stale.
+					r.log.Error("store: watch ended; the index no longer follows the bucket")
+				}
+				return
+			}
+			if e == nil { // end of the initial values
+				r.mu.Lock()
+				first := !r.loaded
+				r.loaded = true
+				r.mu.Unlock()
+				if first {
+					close(r.ready)
+				}
+				continue
+			}
+			r.apply(e.Key(), e.Revision(), e.Operation(), e.Value())
+		}
+	}
+}
+
+// relayLoop runs the relay on its own, so a slow or unreachable stream
+// never holds up the index and the cache evictions that follow it.
+func (r *Repo[T]) relayLoop(ctx context.Context) {
+	defer close(r.relayDone)
 	tick := time.NewTicker(r.cfg.RelayInterval)
 	defer tick.Stop()
-	initial := true
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 			r.relay(ctx)
-		case e, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			if e == nil { // end of the initial values
-				if initial {
-					initial = false
-					close(r.ready)
-				}
-				continue
-			}
-			r.apply(e.Key(), e.Revision(), e.Operation(), e.Value())
 		}
 	}
 }
@@ -259,6 +292,11 @@ func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []
 	} else {
 		delete(r.pending, key)
 	}
+	old, had := r.records[key]
+	// Subscribers hear of changes to and removals of existing records: not
+	// of the initial replay, of new records (nothing can hold a stale copy
+	// of those), nor of an outbox being cleared (same record, new revision).
+	notify := r.loaded && had && (isLive(old) != live || (live && !proto.Equal(old.v, v)))
 	r.unindexLocked(key)
 	if live {
 		r.records[key] = indexed[T]{v: v, rev: rev}
@@ -271,6 +309,9 @@ func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []
 	r.dirty = true
 	subs := r.subs
 	r.mu.Unlock()
+	if !notify {
+		return
+	}
 	for _, fn := range subs {
 		fn(key, v, live)
 	}
@@ -364,8 +405,11 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 	if err != nil {
 		return 0, fmt.Errorf("store: encode: %w", err)
 	}
-	rev, err := r.kv.Create(ctx, id, raw)
-	if errors.Is(err, jetstream.ErrKeyExists) {
+	// Revision 0 means "this key never existed": unlike kv.Create, it
+	// refuses a key that holds a delete or purge marker, so an erased
+	// person can never come back under the same id.
+	rev, err := r.kv.Update(ctx, id, raw, 0)
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
 		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
 	}
 	if err != nil {
@@ -411,8 +455,13 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	}
 	rev, err := r.Create(ctx, id, v, evs...)
 	if apperr.ErrorCode(err) == apperr.AlreadyExists {
-		// A concurrent repeat of the same request won the race.
-		return r.Get(ctx, id)
+		// A concurrent repeat of the same request won the race, or the
+		// record it created has since been removed.
+		v, rev, err := r.Get(ctx, id)
+		if apperr.ErrorCode(err) == apperr.NotFound {
+			return zero, 0, apperr.Errorf(apperr.FailedPrecondition, "the record this request created has been removed")
+		}
+		return v, rev, err
 	}
 	if err != nil {
 		return zero, 0, err
@@ -449,6 +498,10 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		data, err := proto.Marshal(v)
 		if err != nil {
 			return zero, 0, fmt.Errorf("store: encode: %w", err)
+		}
+		if len(evs) == 0 && bytes.Equal(data, rec.GetData()) {
+			// Nothing changed: no write, no revision, no evictions.
+			return v, rev, nil
 		}
 		// Events a crashed writer left behind ride along, oldest first.
 		next := &storev1.Record{Data: data, Outbox: append(rec.GetOutbox(), evs...)}
@@ -557,6 +610,11 @@ func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1
 }
 
 func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record) error {
+	if rec.GetRemoved() && rec.GetPurge() && r.cfg.BeforePurge != nil {
+		if err := r.cfg.BeforePurge(ctx, id); err != nil {
+			return fmt.Errorf("before purge: %w", err)
+		}
+	}
 	for _, ev := range rec.GetOutbox() {
 		if err := r.cfg.Publisher.Publish(ctx, ev); err != nil {
 			return fmt.Errorf("publish %s: %w", ev.GetType(), err)
@@ -582,10 +640,48 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 		return fmt.Errorf("clear outbox: %w", err)
 	}
 	if rec.GetRemoved() {
+		// The index keeps its revision-only marker until the watch brings
+		// the delete or purge, so a late older revision cannot revive it.
 		r.mu.Lock()
 		delete(r.pending, id)
-		delete(r.records, id)
 		r.mu.Unlock()
+	}
+	return nil
+}
+
+// EraseRemoved erases a record that was deleted earlier: its key holds only
+// a delete marker, but events about it may still be in the stream. It runs
+// BeforePurge, publishes events and purges the key. Returns NotFound when
+// the key never existed, FailedPrecondition when it holds a live record
+// (use Remove).
+func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*eventsv1.Envelope) error {
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	if _, _, err := r.getRecord(ctx, id); err == nil {
+		return apperr.Errorf(apperr.FailedPrecondition, "the record is not removed")
+	} else if apperr.ErrorCode(err) != apperr.NotFound {
+		return err
+	}
+	if _, err := r.kv.History(ctx, id); errors.Is(err, jetstream.ErrKeyNotFound) {
+		return ErrNotFound
+	} else if err != nil {
+		return fmt.Errorf("store: history %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	if r.cfg.BeforePurge != nil {
+		if err := r.cfg.BeforePurge(ctx, id); err != nil {
+			return fmt.Errorf("store: before purge: %w", err)
+		}
+	}
+	if r.cfg.Publisher != nil {
+		for _, ev := range events {
+			if err := r.cfg.Publisher.Publish(ctx, ev); err != nil {
+				return fmt.Errorf("store: publish %s: %w", ev.GetType(), err)
+			}
+		}
+	}
+	if err := r.kv.Purge(ctx, id); err != nil {
+		return fmt.Errorf("store: purge %s/%s: %w", r.cfg.Bucket, id, err)
 	}
 	return nil
 }
@@ -736,4 +832,24 @@ func (r *Repo[T]) Lookup(id string) (T, bool) {
 		return zero, false
 	}
 	return e.v, true
+}
+
+// Etag returns a version tag of m's content: any change of a field other
+// than "etag" changes it, and an unchanged record keeps it. Clients send it
+// back to make an update fail if someone changed the record in between.
+// It hashes the content rather than using the KV revision, because clearing
+// an outbox bumps the revision without changing the record, and rather than
+// an update time, which an injected clock may repeat.
+func Etag(m proto.Message) string {
+	c := proto.Clone(m)
+	r := c.ProtoReflect()
+	if fd := r.Descriptor().Fields().ByName("etag"); fd != nil {
+		r.Clear(fd)
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
 }

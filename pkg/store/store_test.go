@@ -483,3 +483,111 @@ func BenchmarkRepo_Get(b *testing.B) {
 		}
 	}
 }
+
+// TestRepo_ErasedStaysErased retries the request that created a record
+// after the record was erased: nothing comes back.
+func TestRepo_ErasedStaysErased(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	var purged []string
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.BeforePurge = func(_ context.Context, id string) error { purged = append(purged, id); return nil }
+		c.Publisher = &jsPublisher{js: n.JS}
+	})
+	mustStream(t, n.JS)
+	create := func() (*facts, error) {
+		v, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return "p1" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
+			return &facts{ParticipantId: id}, nil, nil
+		})
+		return v, err
+	}
+	if _, err := create(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Remove(ctx, "p1", true); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(purged) != "[p1]" {
+		t.Fatalf("BeforePurge calls=%v, want [p1]", purged)
+	}
+	if _, err := create(); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Fatalf("retried create after erase: %v, want FailedPrecondition", err)
+	}
+	if _, err := r.Create(ctx, "p1", &facts{}); apperr.ErrorCode(err) != apperr.AlreadyExists {
+		t.Fatalf("create of an erased id: %v, want AlreadyExists", err)
+	}
+	if _, _, err := r.Get(ctx, "p1"); apperr.ErrorCode(err) != apperr.NotFound {
+		t.Fatalf("get: %v, want NotFound", err)
+	}
+}
+
+func TestRepo_EraseRemoved(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	s := mustStream(t, n.JS)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Publisher = &jsPublisher{js: n.JS} })
+	if _, err := r.Create(ctx, "p1", &facts{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EraseRemoved(ctx, "p1"); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Fatalf("erase of a live record: %v, want FailedPrecondition", err)
+	}
+	if err := r.Remove(ctx, "p1", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EraseRemoved(ctx, "p1", event(t, "test.erased", "p1")); err != nil {
+		t.Fatalf("erase after delete: %v", err)
+	}
+	if err := r.EraseRemoved(ctx, "never"); apperr.ErrorCode(err) != apperr.NotFound {
+		t.Fatalf("erase of an unknown id: %v, want NotFound", err)
+	}
+	if _, err := s.GetLastMsgForSubject(ctx, "test.erased"); err != nil {
+		t.Fatalf("erased event: %v", err)
+	}
+}
+
+func TestRepo_NoOpUpdateWritesNothing(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := mustOpen(t, n.JS, nil)
+	rev, err := r.Create(ctx, "p1", &facts{HouseholdSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rev2, err := r.Update(ctx, "p1", func(f *facts, _ uint64) (store.Change, error) {
+		f.HouseholdSize = 2
+		return nil, nil
+	})
+	if err != nil || rev2 != rev {
+		t.Fatalf("no-op update rev=%d err=%v, want %d", rev2, err, rev)
+	}
+}
+
+// TestRepo_OutlivesOpenContext opens with a context that ends right away:
+// the index must still follow the bucket until Close.
+func TestRepo_OutlivesOpenContext(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	openCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	a, err := store.Open(openCtx, n.JS, store.Config[*facts]{Bucket: "people", New: func() *facts { return &facts{} }})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	_, js2 := n.Connect(t)
+	b := mustOpen(t, js2, nil)
+	if _, err := b.Create(ctx, "p1", &facts{}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		if a.Len() != 1 {
+			return errors.New("replica a does not see b's create")
+		}
+		return nil
+	})
+}

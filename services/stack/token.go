@@ -24,6 +24,10 @@ func token(cfg Config, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *ttl <= 0 || *ttl > 24*time.Hour {
+		// Tokens are meant to be short-lived: there is no revocation list.
+		return fmt.Errorf("token: -ttl must be between 1s and 24h")
+	}
 	key, err := signingKey(cfg)
 	if err != nil {
 		return err

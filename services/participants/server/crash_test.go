@@ -160,7 +160,7 @@ func mustSign(t testing.TB, e *env, c auth.Claims) string {
 func countEvents(ctx context.Context, t testing.TB, e *env, subject, subjectID string) int {
 	n := 0
 	for _, m := range e.streamMsgs(ctx) {
-		if m.Subject == subject && strings.Contains(string(m.Data), subjectID) {
+		if m.Subject == subject+"."+subjectID {
 			n++
 		}
 	}

@@ -32,6 +32,7 @@ const MaxRecvMsgSize = 12 << 20
 // nil, is called with the listening address once the service accepts calls.
 // hooks injects faults in tests; nil in production.
 func Run(ctx context.Context, addr string, d service.Deps, hooks *store.Hooks, ready func(net.Addr)) error {
+	d = d.WithDefaults()
 	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
 		Name: events.StreamParticipants, Subjects: []string{"participants.>"}, Replicas: d.Replicas,
 	}); err != nil {
@@ -39,6 +40,9 @@ func Run(ctx context.Context, addr string, d service.Deps, hooks *store.Hooks, r
 	}
 	cfg := participant.RepoConfig(events.NewPublisher(d.JS))
 	cfg.Replicas, cfg.Logger, cfg.Hooks = d.Replicas, d.Logger, hooks
+	cfg.BeforePurge = func(ctx context.Context, id string) error {
+		return events.PurgeSubjectID(ctx, d.JS, events.StreamParticipants, "participants", id)
+	}
 	repo, err := store.Open(ctx, d.JS, cfg)
 	if err != nil {
 		return fmt.Errorf("participants: %w", err)

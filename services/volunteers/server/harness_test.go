@@ -199,7 +199,7 @@ func (h *harness) streamEvents(t *testing.T) ([]*eventsv1.Envelope, [][]byte) {
 		if err := proto.Unmarshal(m.Data, env); err != nil {
 			t.Fatalf("seq %d: %v", seq, err)
 		}
-		if env.GetType() != m.Subject {
+		if want, _ := events.SubjectFor(env); want != m.Subject {
 			t.Fatalf("seq %d: type %q on subject %q", seq, env.GetType(), m.Subject)
 		}
 		envs = append(envs, env)

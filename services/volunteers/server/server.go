@@ -42,6 +42,9 @@ func Run(ctx context.Context, addr string, d service.Deps, ready func(net.Addr))
 
 	vcfg := volunteer.RepoConfig(pub)
 	vcfg.Replicas, vcfg.Logger = d.Replicas, d.Logger
+	vcfg.BeforePurge = func(ctx context.Context, id string) error {
+		return events.PurgeSubjectID(ctx, d.JS, events.StreamVolunteers, "volunteers", id)
+	}
 	vols, err := store.Open(ctx, d.JS, vcfg)
 	if err != nil {
 		return fmt.Errorf("volunteers: %w", err)

@@ -73,7 +73,7 @@ func TestVolunteer_CRUDAndErase(t *testing.T) {
 	wantFacts := &eventsv1.VolunteerFacts{
 		VolunteerId: v.GetId(), OrganisationId: org.GetId(), MunicipalityCode: "0880",
 		Languages: in.GetLanguages(), Roles: in.GetRoles(), Interests: in.GetInterests(), Gender: in.GetGender(),
-		Availability: in.GetAvailability(), DietsServed: in.GetDietsServed(), BackgroundCheckValid: true,
+		Availability: in.GetAvailability(), DietsServed: in.GetDietsServed(), BackgroundCheckValid: true, BackgroundCheckValidUntil: "2099-01-10",
 		HouseholdSize: 1, AgeBand: int32((time.Now().Year() - 1984) / 10 * 10),
 	}
 	if diff := cmp.Diff(wantFacts, reg.GetFacts(), protocmp.Transform()); diff != "" {

@@ -6,7 +6,6 @@ package grpcapi
 import (
 	"context"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/services/participants/internal/participant"
@@ -23,15 +22,8 @@ var _ pb.ParticipantServiceServer = (*Server)(nil)
 // New returns a Server over svc.
 func New(svc *participant.Service) *Server { return &Server{svc: svc} }
 
-// caller returns the identity the auth interceptor verified. Its absence
-// means the server was wired without the interceptor: refuse, never guess.
-func caller(ctx context.Context) (auth.Claims, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Claims{}, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
-	}
-	return c, nil
-}
+// caller is the identity the auth interceptor verified.
+var caller = auth.Require
 
 // CreateParticipant registers a participant.
 func (s *Server) CreateParticipant(ctx context.Context, req *pb.CreateParticipantRequest) (*pb.CreateParticipantResponse, error) {

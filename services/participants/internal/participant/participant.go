@@ -7,10 +7,8 @@ package participant
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -25,6 +23,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -41,12 +40,6 @@ var Updatable = []string{
 	"residence_permit_date", "establishment_status", "parental_leave", "wants_same_gender_mentor",
 }
 
-// Page size bounds for List.
-const (
-	DefaultPageSize = 50
-	MaxPageSize     = 500
-)
-
 // Service is the participant register.
 type Service struct {
 	repo  *store.Repo[*pb.Participant]
@@ -59,14 +52,7 @@ type Service struct {
 // evicted on every replica when the record changes (the repo's watch).
 func New(repo *store.Repo[*pb.Participant], c *cache.Cache, now func() time.Time, src ids.Source) *Service {
 	s := &Service{repo: repo, cache: c, now: now, ids: src}
-	repo.OnChange(func(id string, _ *pb.Participant, _ bool) {
-		// The watch must not block on Redis; the TTL covers a lost eviction.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_ = c.Invalidate(ctx, cacheKey(id))
-		}()
-	})
+	repo.OnChange(func(id string, _ *pb.Participant, _ bool) { c.EvictAsync(cacheKey(id)) })
 	return s
 }
 
@@ -108,8 +94,14 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		v.Add("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	validate(&v, "participant", p, now)
+	seen := map[eventsv1.ConsentPurpose]bool{}
 	for i, c := range p.GetConsents() {
-		validateConsent(&v, fmt.Sprintf("participant.consents[%d]", i), c, now)
+		f := fmt.Sprintf("participant.consents[%d]", i)
+		validateConsent(&v, f, c, now)
+		if seen[c.GetPurpose()] {
+			v.Add(f+".purpose", "is listed twice: one consent per purpose")
+		}
+		seen[c.GetPurpose()] = true
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -187,13 +179,7 @@ type ListFilter struct {
 // Returns Invalid for a bad filter, page size or token.
 func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSize int32, pageToken string) ([]*pb.Participant, string, int, error) {
 	var v apperr.Validator
-	if pageSize < 0 || pageSize > MaxPageSize {
-		v.Add("page_size", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
-	}
-	after, ok := decodeToken(pageToken)
-	if !ok {
-		v.Add("page_token", "is not a token from a previous response")
-	}
+	size, after := page.Check(&v, pageSize, pageToken)
 	if f.MunicipalityCode != "" {
 		people.Municipality(&v, "municipality_code", f.MunicipalityCode)
 	}
@@ -204,10 +190,7 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
-	if pageSize == 0 {
-		pageSize = DefaultPageSize
-	}
-	q := store.Query[*pb.Participant]{After: after, Limit: int(pageSize)}
+	q := store.Query[*pb.Participant]{After: after, Limit: size}
 	if f.MunicipalityCode != "" {
 		q.Index, q.Values = "municipality", []string{f.MunicipalityCode}
 	} else if who.Role == auth.RoleCoordinator {
@@ -232,15 +215,15 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 		}
 		return true
 	}
-	page, err := s.repo.Find(q)
+	res, err := s.repo.Find(q)
 	if err != nil {
 		return nil, "", 0, err
 	}
-	out := make([]*pb.Participant, len(page.Items))
-	for i, p := range page.Items {
-		out[i] = proto.Clone(p).(*pb.Participant)
+	out := make([]*pb.Participant, len(res.Items))
+	for i, p := range res.Items {
+		out[i] = withEtag(p, 0)
 	}
-	return out, encodeToken(page.Next), page.Total, nil
+	return out, page.Encode(res.Next), res.Total, nil
 }
 
 // Update applies the fields of p named by mask. A non-empty p.etag must
@@ -258,7 +241,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant
 		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
 			return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 		}
-		if p.GetEtag() != "" && p.GetEtag() != etag(cur) {
+		if p.GetEtag() != "" && p.GetEtag() != store.Etag(cur) {
 			return nil, apperr.Errorf(apperr.Conflict, "the participant was changed by someone else; reload and try again")
 		}
 		before := proto.Clone(cur).(*pb.Participant)
@@ -316,9 +299,10 @@ func (s *Service) RecordConsent(ctx context.Context, who auth.Claims, id string,
 		c.GivenTime = timestamppb.New(now)
 	}
 	c.WithdrawnTime = nil
-	return s.changeConsent(ctx, who, id, c.GetPurpose(), true, func(p *pb.Participant) {
+	return s.changeConsent(ctx, who, id, c.GetPurpose(), true, func(p *pb.Participant) error {
 		p.Consents = slices.DeleteFunc(p.Consents, func(o *pb.Consent) bool { return o.GetPurpose() == c.GetPurpose() })
-		p.Consents = append(p.Consents, c)
+		p.Consents = append(p.Consents, proto.Clone(c).(*pb.Consent))
+		return nil
 	})
 }
 
@@ -334,37 +318,38 @@ func (s *Service) WithdrawConsent(ctx context.Context, who auth.Claims, id strin
 		return nil, err
 	}
 	now := s.now().UTC()
-	var precondition error
-	p, err := s.changeConsent(ctx, who, id, purpose, false, func(p *pb.Participant) {
+	return s.changeConsent(ctx, who, id, purpose, false, func(p *pb.Participant) error {
+		withdrawn := false
 		for _, c := range p.GetConsents() {
 			if c.GetPurpose() == purpose && c.GetWithdrawnTime() == nil {
 				c.WithdrawnTime = timestamppb.New(now)
-				return
+				withdrawn = true
 			}
 		}
-		precondition = apperr.Errorf(apperr.FailedPrecondition, "no consent for that purpose is in force")
+		if !withdrawn {
+			return apperr.Errorf(apperr.FailedPrecondition, "no consent for that purpose is in force")
+		}
+		return nil
 	})
-	if precondition != nil {
-		return nil, precondition
-	}
-	return p, err
 }
 
-func (s *Service) changeConsent(ctx context.Context, who auth.Claims, id string, purpose eventsv1.ConsentPurpose, granted bool, change func(*pb.Participant)) (*pb.Participant, error) {
+// changeConsent applies change to the stored participant. change may run
+// more than once (the store retries on conflict) and must only touch p.
+func (s *Service) changeConsent(ctx context.Context, who auth.Claims, id string, purpose eventsv1.ConsentPurpose, granted bool, change func(p *pb.Participant) error) (*pb.Participant, error) {
 	if !canWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change consent")
 	}
 	now := s.now().UTC()
-	failed := false
 	out, rev, err := s.repo.Update(ctx, id, func(cur *pb.Participant, _ uint64) (store.Change, error) {
 		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
 			return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 		}
 		before := proto.Clone(cur)
-		change(cur)
+		if err := change(cur); err != nil {
+			return nil, err
+		}
 		if proto.Equal(before, cur) {
-			failed = true
-			return nil, nil
+			return nil, nil // the same consent again: nothing to record
 		}
 		cur.UpdateTime = timestamppb.New(now)
 		ev, err := s.event(events.ParticipantConsentChanged, id, &eventsv1.ParticipantConsentChanged{
@@ -377,9 +362,7 @@ func (s *Service) changeConsent(ctx context.Context, who auth.Claims, id string,
 	if err != nil {
 		return nil, notFound(err)
 	}
-	if !failed {
-		_ = s.cache.Invalidate(ctx, cacheKey(id))
-	}
+	_ = s.cache.Invalidate(ctx, cacheKey(id))
 	return withEtag(out, rev), nil
 }
 
@@ -396,6 +379,16 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string, erase 
 	// The scope check reads the record; a concurrent move out of scope
 	// between read and remove is harmless, since removal only takes data away.
 	cur, _, err := s.repo.Get(ctx, id)
+	if erase && who.Role == auth.RoleAdmin && apperr.ErrorCode(err) == apperr.NotFound {
+		// A participant deleted earlier has no data left to check scope
+		// against, but events about them may remain: only an admin may
+		// erase them.
+		ev, err := s.event(events.ParticipantErased, id, &eventsv1.ParticipantErased{ParticipantId: id})
+		if err != nil {
+			return err
+		}
+		return notFound(s.repo.EraseRemoved(ctx, id, ev))
+	}
 	if err != nil {
 		return notFound(err)
 	}
@@ -507,17 +500,11 @@ func canWrite(who auth.Claims) bool {
 	return who.Role == auth.RoleAdmin || who.Role == auth.RoleCoordinator || who.Role == auth.RoleService
 }
 
-// withEtag returns a copy of p carrying its etag. The etag derives from
-// the update time, not the KV revision: clearing the outbox after a write
-// bumps the revision without changing the record.
+// withEtag returns a copy of p carrying its etag (store.Etag).
 func withEtag(p *pb.Participant, _ uint64) *pb.Participant {
 	p = proto.Clone(p).(*pb.Participant)
-	p.Etag = etag(p)
+	p.Etag = store.Etag(p)
 	return p
-}
-
-func etag(p *pb.Participant) string {
-	return strconv.FormatInt(p.GetUpdateTime().AsTime().UnixNano(), 36)
 }
 
 func invalidID(field string) error {
@@ -531,24 +518,4 @@ func notFound(err error) error {
 		return apperr.Errorf(apperr.NotFound, "participant not found")
 	}
 	return err
-}
-
-// Page tokens are the last id of a page, encoded so clients treat them as
-// opaque and do not build them.
-func encodeToken(after string) string {
-	if after == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + after))
-}
-
-func decodeToken(tok string) (string, bool) {
-	if tok == "" {
-		return "", true
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) < 4 || string(b[:3]) != "v1:" || !ids.Valid(string(b[3:])) {
-		return "", false
-	}
-	return string(b[3:]), true
 }

@@ -7,7 +7,6 @@ package grpcapi
 import (
 	"context"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/services/volunteers/internal/organisation"
@@ -28,15 +27,8 @@ func New(vols *volunteer.Service, orgs *organisation.Service) *Server {
 	return &Server{vols: vols, orgs: orgs}
 }
 
-// caller returns the identity the auth interceptor verified. Its absence
-// means the server was wired without the interceptor: refuse, never guess.
-func caller(ctx context.Context) (auth.Claims, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Claims{}, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
-	}
-	return c, nil
-}
+// caller is the identity the auth interceptor verified.
+var caller = auth.Require
 
 // CreateVolunteer registers a volunteer.
 func (s *Server) CreateVolunteer(ctx context.Context, req *pb.CreateVolunteerRequest) (*pb.CreateVolunteerResponse, error) {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -29,7 +28,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/services/volunteers/internal/page"
+	"github.com/motesplats/motesplats/pkg/page"
 )
 
 // Bucket is the KV bucket holding organisations.
@@ -62,14 +61,7 @@ type Service struct {
 // organisations.
 func New(repo *store.Repo[*pb.Organisation], c *cache.Cache, now func() time.Time, src ids.Source, inUse InUse) *Service {
 	s := &Service{repo: repo, cache: c, now: now, ids: src, inUse: inUse}
-	repo.OnChange(func(id string, _ *pb.Organisation, _ bool) {
-		// The watch must not block on Redis; the TTL covers a lost eviction.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_ = c.Invalidate(ctx, cacheKey(id))
-		}()
-	})
+	repo.OnChange(func(id string, _ *pb.Organisation, _ bool) { c.EvictAsync(cacheKey(id)) })
 	return s
 }
 
@@ -204,7 +196,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, o *pb.Organisatio
 	}
 	now := s.now().UTC()
 	out, _, err := s.repo.Update(ctx, o.GetId(), func(cur *pb.Organisation, _ uint64) (store.Change, error) {
-		if o.GetEtag() != "" && o.GetEtag() != etag(cur) {
+		if o.GetEtag() != "" && o.GetEtag() != store.Etag(cur) {
 			return nil, apperr.Errorf(apperr.Conflict, "the organisation was changed by someone else; reload and try again")
 		}
 		before := proto.Clone(cur).(*pb.Organisation)
@@ -349,17 +341,13 @@ func validateName(v *apperr.Validator, field, s string) {
 	}
 }
 
-// withEtag returns a copy of o carrying its etag, derived from the update
-// time (clearing the outbox bumps the KV revision without a change).
+// withEtag returns a copy of o carrying its etag (store.Etag).
 func withEtag(o *pb.Organisation) *pb.Organisation {
 	o = proto.Clone(o).(*pb.Organisation)
-	o.Etag = etag(o)
+	o.Etag = store.Etag(o)
 	return o
 }
 
-func etag(o *pb.Organisation) string {
-	return strconv.FormatInt(o.GetUpdateTime().AsTime().UnixNano(), 36)
-}
 
 func invalidID(field string) error {
 	var v apperr.Validator

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -24,9 +23,9 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/services/volunteers/internal/page"
 )
 
 // Bucket is the KV bucket holding volunteers.
@@ -71,14 +70,7 @@ type Service struct {
 // evicted on every replica when the record changes (the repo's watch).
 func New(repo *store.Repo[*pb.Volunteer], c *cache.Cache, orgs Organisations, now func() time.Time, src ids.Source) *Service {
 	s := &Service{repo: repo, cache: c, orgs: orgs, now: now, ids: src}
-	repo.OnChange(func(id string, _ *pb.Volunteer, _ bool) {
-		// The watch must not block on Redis; the TTL covers a lost eviction.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_ = c.Invalidate(ctx, cacheKey(id))
-		}()
-	})
+	repo.OnChange(func(id string, _ *pb.Volunteer, _ bool) { c.EvictAsync(cacheKey(id)) })
 	return s
 }
 
@@ -284,7 +276,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
 			return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
 		}
-		if v.GetEtag() != "" && v.GetEtag() != etag(cur) {
+		if v.GetEtag() != "" && v.GetEtag() != store.Etag(cur) {
 			return nil, apperr.Errorf(apperr.Conflict, "the volunteer was changed by someone else; reload and try again")
 		}
 		before := proto.Clone(cur).(*pb.Volunteer)
@@ -339,6 +331,16 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string, erase 
 	// The scope check reads the record; a concurrent move out of scope
 	// between read and remove is harmless, since removal only takes data away.
 	cur, _, err := s.repo.Get(ctx, id)
+	if erase && who.Role == auth.RoleAdmin && apperr.ErrorCode(err) == apperr.NotFound {
+		// A volunteer deleted earlier has no data left to check scope
+		// against, but events about them may remain: only an admin may
+		// erase them.
+		ev, err := s.event(events.VolunteerErased, id, &eventsv1.VolunteerErased{VolunteerId: id})
+		if err != nil {
+			return err
+		}
+		return notFound(s.repo.EraseRemoved(ctx, id, ev))
+	}
 	if err != nil {
 		return notFound(err)
 	}
@@ -380,8 +382,14 @@ func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
 		Availability:         v.GetAvailability(),
 		DietsServed:          v.GetDietsServed(),
 		BackgroundCheckValid: CheckValid(v.GetBackgroundCheck(), now),
-		HouseholdSize:        v.GetHouseholdSize(),
-		AgeBand:              AgeBand(v.GetBirthYear(), now),
+		BackgroundCheckValidUntil: func() string {
+			if v.GetBackgroundCheck().GetSeen() {
+				return v.GetBackgroundCheck().GetValidUntil()
+			}
+			return ""
+		}(),
+		HouseholdSize: v.GetHouseholdSize(),
+		AgeBand:       AgeBand(v.GetBirthYear(), now),
 	}).(*eventsv1.VolunteerFacts)
 }
 
@@ -487,17 +495,11 @@ func canWrite(who auth.Claims) bool {
 	return who.Role == auth.RoleAdmin || who.Role == auth.RoleCoordinator || who.Role == auth.RoleService
 }
 
-// withEtag returns a copy of v carrying its etag. The etag derives from the
-// update time, not the KV revision: clearing the outbox after a write bumps
-// the revision without changing the record.
+// withEtag returns a copy of v carrying its etag (store.Etag).
 func withEtag(v *pb.Volunteer) *pb.Volunteer {
 	v = proto.Clone(v).(*pb.Volunteer)
-	v.Etag = etag(v)
+	v.Etag = store.Etag(v)
 	return v
-}
-
-func etag(v *pb.Volunteer) string {
-	return strconv.FormatInt(v.GetUpdateTime().AsTime().UnixNano(), 36)
 }
 
 func invalidID(field string) error {

@@ -172,10 +172,15 @@ type VolunteerFacts struct {
 	BackgroundCheckValid bool `protobuf:"varint,10,opt,name=background_check_valid,json=backgroundCheckValid,proto3" json:"background_check_valid,omitempty"`
 	// Household size, for families-with-families rules.
 	HouseholdSize int32 `protobuf:"varint,11,opt,name=household_size,json=householdSize,proto3" json:"household_size,omitempty"`
-	// Age band lower bound (decade, for example 30 for 30-39), 0 when unknown.
-	AgeBand       int32 `protobuf:"varint,12,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Age band lower bound (decade, for example 30 for 30-39) when the event
+	// was published, 0 when unknown.
+	AgeBand int32 `protobuf:"varint,12,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
+	// Last day the background check is valid (YYYY-MM-DD), empty when there
+	// is none. background_check_valid is a snapshot: consumers compare this
+	// date with their own clock, since no event fires when a check expires.
+	BackgroundCheckValidUntil string `protobuf:"bytes,13,opt,name=background_check_valid_until,json=backgroundCheckValidUntil,proto3" json:"background_check_valid_until,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *VolunteerFacts) Reset() {
@@ -290,6 +295,13 @@ func (x *VolunteerFacts) GetAgeBand() int32 {
 		return x.AgeBand
 	}
 	return 0
+}
+
+func (x *VolunteerFacts) GetBackgroundCheckValidUntil() string {
+	if x != nil {
+		return x.BackgroundCheckValidUntil
+	}
+	return ""
 }
 
 // VolunteerRegistered is published when a volunteer is created.
@@ -768,7 +780,7 @@ const file_motesplats_events_v1_volunteers_proto_rawDesc = "" +
 	"%motesplats/events/v1/volunteers.proto\x12\x14motesplats.events.v1\x1a\x1fmotesplats/type/v1/people.proto\"c\n" +
 	"\fRoleCapacity\x127\n" +
 	"\x04role\x18\x01 \x01(\x0e2#.motesplats.events.v1.VolunteerRoleR\x04role\x12\x1a\n" +
-	"\bcapacity\x18\x02 \x01(\x05R\bcapacity\"\xd1\x04\n" +
+	"\bcapacity\x18\x02 \x01(\x05R\bcapacity\"\x92\x05\n" +
 	"\x0eVolunteerFacts\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -782,7 +794,8 @@ const file_motesplats_events_v1_volunteers_proto_rawDesc = "" +
 	"\x16background_check_valid\x18\n" +
 	" \x01(\bR\x14backgroundCheckValid\x12%\n" +
 	"\x0ehousehold_size\x18\v \x01(\x05R\rhouseholdSize\x12\x19\n" +
-	"\bage_band\x18\f \x01(\x05R\aageBand\"Q\n" +
+	"\bage_band\x18\f \x01(\x05R\aageBand\x12?\n" +
+	"\x1cbackground_check_valid_until\x18\r \x01(\tR\x19backgroundCheckValidUntil\"Q\n" +
 	"\x13VolunteerRegistered\x12:\n" +
 	"\x05facts\x18\x01 \x01(\v2$.motesplats.events.v1.VolunteerFactsR\x05facts\"u\n" +
 	"\x10VolunteerUpdated\x12:\n" +
