@@ -26,9 +26,9 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/pkg/page"
 )
 
 // Bucket is the KV bucket holding organisations.
@@ -347,7 +347,6 @@ func withEtag(o *pb.Organisation) *pb.Organisation {
 	o.Etag = store.Etag(o)
 	return o
 }
-
 
 func invalidID(field string) error {
 	var v apperr.Validator
