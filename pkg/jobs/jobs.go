@@ -1,0 +1,450 @@
+// Package jobs runs long matching jobs (or any batch work) so that each job
+// runs on exactly one replica, survives a crash, and reports its progress.
+//
+// A job is a JSON record in the KV bucket "<name>_jobs", changed only by
+// compare-and-set on its revision. Submitting a job writes the record and
+// puts its id on a JetStream work-queue stream ("JOBS_<NAME>"); every
+// replica pulls from one shared durable consumer, so JetStream hands each
+// id to one replica at a time. The runner marks the record running with its
+// own owner id and keeps the message alive with in-progress acks and a
+// heartbeat in the record while the job runs; it acks only after the job's
+// final state is committed. If the replica dies, the message is redelivered
+// after AckWait and the next runner finds a stale heartbeat, takes the job
+// over and runs it again: job functions must therefore be restartable (use
+// a frozen input snapshot and deterministic, create-once writes), which is
+// what makes "resume or restart cleanly" true.
+//
+// Jobs of one Manager run one at a time across all replicas (the consumer
+// allows one unacknowledged message): matching jobs compete for the same
+// capacity, and running them in turn keeps them from proposing the same
+// slot twice.
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// State is where a job is.
+type State string
+
+// The states. Succeeded and Failed are final.
+const (
+	Queued    State = "queued"
+	Running   State = "running"
+	Succeeded State = "succeeded"
+	Failed    State = "failed"
+)
+
+// Final reports whether s is Succeeded or Failed.
+func (s State) Final() bool { return s == Succeeded || s == Failed }
+
+// Job is the record of one job. It holds ids, codes and counts only: no
+// personal data, so it can be logged and shown to operators.
+type Job struct {
+	ID string `json:"id"`
+	// Organisation and Municipalities scope the job; services check callers
+	// against them.
+	Organisation   string   `json:"org,omitempty"`
+	Municipalities []string `json:"municipalities,omitempty"`
+	// Params is the service's own input description (JSON).
+	Params json.RawMessage `json:"params,omitempty"`
+	State  State           `json:"state"`
+	// Phase names what the job is doing; Progress is 0 to 100.
+	Phase    string `json:"phase,omitempty"`
+	Progress int    `json:"progress"`
+	// Counts are named sizes of the input and the result.
+	Counts map[string]int64 `json:"counts,omitempty"`
+	// Version is the version of the rules the job uses.
+	Version string `json:"version,omitempty"`
+	// Snapshot references the job's frozen input; a restarted job reuses it.
+	Snapshot string `json:"snapshot,omitempty"`
+	// Attempts counts the starts of the job.
+	Attempts int `json:"attempts"`
+	// Owner is the runner holding the job; Heartbeat its last sign of life.
+	Owner     string    `json:"owner,omitempty"`
+	Heartbeat time.Time `json:"heartbeat,omitzero"`
+	Created   time.Time `json:"created"`
+	Started   time.Time `json:"started,omitzero"`
+	Finished  time.Time `json:"finished,omitzero"`
+	// Error says why the last attempt failed, without personal data.
+	Error string `json:"error,omitempty"`
+}
+
+// Func runs one job. It gets the job as stored when it started and a Run to
+// report progress through. It must be restartable: a crash at any point
+// runs it again from the start with the same Job (and its Snapshot, once
+// set). Returning an error wrapped by Permanent fails the job at once;
+// other errors are retried up to MaxAttempts.
+type Func func(ctx context.Context, r *Run) error
+
+// Hooks are fault-injection points for tests; nil in production.
+type Hooks struct {
+	// OnReport runs at every progress report, before it is stored; tests
+	// kill the process here to crash a job at a chosen point.
+	OnReport func(job Job, phase string, done int)
+}
+
+// Config describes a Manager.
+type Config struct {
+	// Name is the kind of job, for example "mentoring". Required; letters,
+	// digits and '_' only.
+	Name string
+	// Replicas of the bucket and stream (1 or 3).
+	Replicas int
+	// AckWait is how long a job may go without a heartbeat before another
+	// replica takes it over (default 30s). Heartbeats go out every AckWait/5.
+	AckWait time.Duration
+	// MaxAttempts bounds how often a job is started (default 5).
+	MaxAttempts int
+	// OnFinish runs after a job's final state is stored and before its
+	// message is acknowledged, and again if a redelivery finds the job
+	// finished; it must be idempotent (publish with a deterministic event
+	// id). An error leaves the message to be redelivered.
+	OnFinish func(ctx context.Context, j Job) error
+	Now      func() time.Time
+	IDs      ids.Source
+	Logger   *slog.Logger
+	Hooks    *Hooks
+}
+
+// Manager submits, runs and watches jobs of one kind.
+type Manager struct {
+	cfg      Config
+	js       jetstream.JetStream
+	kv       jetstream.KeyValue
+	requests jetstream.KeyValue
+	stream   string
+	subject  string
+	owner    string
+	log      *slog.Logger
+
+	mu   sync.RWMutex
+	jobs map[string]Job
+
+	ready  chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// ErrLost is returned by Run methods when another replica took the job
+// over; the job function should return at once.
+var ErrLost = errors.New("jobs: job taken over by another runner")
+
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return permanent{err} }
+
+// Open creates the bucket and the work stream if needed and starts
+// indexing jobs. Close stops it.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, error) {
+	if cfg.Name == "" || strings.ContainsAny(cfg.Name, ".*> -") {
+		return nil, errors.New("jobs: Name is required and may hold letters, digits and '_' only")
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 30 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.IDs == nil {
+		cfg.IDs = ids.UUIDv7{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Name + "_jobs", History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: bucket: %w", err)
+	}
+	requests, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: cfg.Name + "_jobs_requests", History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
+		TTL: 7 * 24 * time.Hour, // how long a request id keeps naming its job
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: requests bucket: %w", err)
+	}
+	m := &Manager{
+		cfg: cfg, js: js, kv: kv, requests: requests,
+		stream:  "JOBS_" + strings.ToUpper(cfg.Name),
+		subject: "jobs." + cfg.Name + ".run",
+		owner:   cfg.IDs.New(),
+		log:     cfg.Logger.With("jobs", cfg.Name),
+		jobs:    map[string]Job{},
+		ready:   make(chan struct{}), done: make(chan struct{}),
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: m.stream, Subjects: []string{m.subject}, Retention: jetstream.WorkQueuePolicy,
+		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, Duplicates: 2 * time.Minute,
+	}); err != nil {
+		return nil, fmt.Errorf("jobs: stream: %w", err)
+	}
+	// The watch lives until Close: NATS unsubscribes a watcher whose
+	// context ends.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w, err := kv.WatchAll(runCtx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("jobs: watch: %w", err)
+	}
+	m.cancel = cancel
+	go m.watch(runCtx, w)
+	select {
+	case <-m.ready:
+	case <-ctx.Done():
+		m.Close()
+		return nil, ctx.Err()
+	}
+	return m, nil
+}
+
+// Close stops indexing.
+func (m *Manager) Close() {
+	m.cancel()
+	<-m.done
+}
+
+func (m *Manager) watch(ctx context.Context, w jetstream.KeyWatcher) {
+	defer close(m.done)
+	defer func() { _ = w.Stop() }()
+	initial := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil {
+				if initial {
+					initial = false
+					close(m.ready)
+				}
+				continue
+			}
+			m.index(e)
+		}
+	}
+}
+
+func (m *Manager) index(e jetstream.KeyValueEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e.Operation() != jetstream.KeyValuePut {
+		delete(m.jobs, e.Key())
+		return
+	}
+	var j Job
+	if err := json.Unmarshal(e.Value(), &j); err != nil {
+		m.log.Error("jobs: undecodable record", "key", e.Key())
+		return
+	}
+	m.jobs[e.Key()] = j
+}
+
+// Submit stores a queued job built from j and hands it to a runner.
+// requestKey makes it idempotent: the same key returns the job submitted
+// first (for a week), even after a crash half-way through. Returns Invalid
+// for an empty key.
+func (m *Manager) Submit(ctx context.Context, requestKey string, j Job) (Job, error) {
+	if requestKey == "" {
+		return Job{}, apperr.Errorf(apperr.Invalid, "request id is required")
+	}
+	sum := sha256.Sum256([]byte(requestKey))
+	key := hex.EncodeToString(sum[:16])
+	id := m.cfg.IDs.New()
+	if _, err := m.requests.Create(ctx, key, []byte(id)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return Job{}, fmt.Errorf("jobs: reserve request: %w", err)
+		}
+		e, err := m.requests.Get(ctx, key)
+		if err != nil {
+			return Job{}, fmt.Errorf("jobs: read request: %w", err)
+		}
+		id = string(e.Value())
+	}
+	existing, _, err := m.get(ctx, id)
+	switch {
+	case err == nil:
+		j = existing
+	case apperr.ErrorCode(err) == apperr.NotFound:
+		j.ID, j.State, j.Created = id, Queued, m.cfg.Now().UTC()
+		j.Phase, j.Progress, j.Attempts, j.Owner = "queued", 0, 0, ""
+		raw, err := json.Marshal(j)
+		if err != nil {
+			return Job{}, fmt.Errorf("jobs: encode: %w", err)
+		}
+		if _, err := m.kv.Create(ctx, id, raw); err != nil {
+			if !errors.Is(err, jetstream.ErrKeyExists) {
+				return Job{}, fmt.Errorf("jobs: create: %w", err)
+			}
+			if j, _, err = m.get(ctx, id); err != nil {
+				return Job{}, err
+			}
+		}
+	default:
+		return Job{}, err
+	}
+	if j.State == Queued {
+		// Publishing again for a repeated request is harmless: the stream
+		// drops the duplicate, and a late duplicate finds the job done.
+		if err := m.enqueue(ctx, id); err != nil {
+			return Job{}, err
+		}
+	}
+	m.mu.Lock()
+	if cur, ok := m.jobs[id]; !ok || cur.State == Queued {
+		m.jobs[id] = j
+	}
+	m.mu.Unlock()
+	return j, nil
+}
+
+func (m *Manager) enqueue(ctx context.Context, id string) error {
+	if _, err := m.js.Publish(ctx, m.subject, []byte(id), jetstream.WithMsgID(id)); err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", id, err)
+	}
+	return nil
+}
+
+// Get returns the job with id from the bucket. Returns NotFound.
+func (m *Manager) Get(ctx context.Context, id string) (Job, error) {
+	j, _, err := m.get(ctx, id)
+	return j, err
+}
+
+func (m *Manager) get(ctx context.Context, id string) (Job, uint64, error) {
+	if !ids.Valid(id) {
+		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	e, err := m.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	if err != nil {
+		return Job{}, 0, fmt.Errorf("jobs: get %s: %w", id, err)
+	}
+	var j Job
+	if err := json.Unmarshal(e.Value(), &j); err != nil {
+		return Job{}, 0, fmt.Errorf("jobs: decode %s: %w", id, err)
+	}
+	return j, e.Revision(), nil
+}
+
+// update applies fn to the job by compare-and-set, retrying on conflict.
+// fn returning an error aborts without writing.
+func (m *Manager) update(ctx context.Context, id string, fn func(*Job) error) (Job, error) {
+	for attempt := 0; attempt < 100; attempt++ {
+		j, rev, err := m.get(ctx, id)
+		if err != nil {
+			return Job{}, err
+		}
+		if err := fn(&j); err != nil {
+			return j, err
+		}
+		raw, err := json.Marshal(j)
+		if err != nil {
+			return Job{}, fmt.Errorf("jobs: encode: %w", err)
+		}
+		if _, err := m.kv.Update(ctx, id, raw, rev); err != nil {
+			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				continue
+			}
+			return Job{}, fmt.Errorf("jobs: update %s: %w", id, err)
+		}
+		return j, nil
+	}
+	return Job{}, apperr.Errorf(apperr.Unavailable, "job %s: too much contention", id)
+}
+
+// List returns the jobs for which keep returns true (nil keeps all), newest
+// first, from the in-memory index (every replica's index follows the
+// bucket).
+func (m *Manager) List(keep func(Job) bool) []Job {
+	m.mu.RLock()
+	out := make([]Job, 0, len(m.jobs))
+	for _, j := range m.jobs {
+		if keep == nil || keep(j) {
+			out = append(out, j)
+		}
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Job) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
+// Watch sends the job every time it changes, starting with its current
+// state, and closes the channel after a final state or when ctx ends.
+// Returns NotFound.
+func (m *Manager) Watch(ctx context.Context, id string) (<-chan Job, error) {
+	if _, _, err := m.get(ctx, id); err != nil {
+		return nil, err
+	}
+	w, err := m.kv.Watch(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: watch %s: %w", id, err)
+	}
+	out := make(chan Job, 1)
+	go func() {
+		defer close(out)
+		defer func() { _ = w.Stop() }()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil || e.Operation() != jetstream.KeyValuePut {
+					continue
+				}
+				var j Job
+				if json.Unmarshal(e.Value(), &j) != nil {
+					continue
+				}
+				select {
+				case out <- j:
+				case <-ctx.Done():
+					return
+				}
+				if j.State.Final() {
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}

@@ -1,0 +1,156 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+func open(t *testing.T, n *testutil.NATS, onFinish func(context.Context, jobs.Job) error) *jobs.Manager {
+	t.Helper()
+	_, js := n.Connect(t)
+	m, err := jobs.Open(testutil.Context(t), js, jobs.Config{Name: "test", AckWait: time.Second, MaxAttempts: 3, OnFinish: onFinish})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+func runIn(t *testing.T, m *jobs.Manager, fn jobs.Func) context.CancelFunc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, fn) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return cancel
+}
+
+func waitState(t *testing.T, m *jobs.Manager, id string, want jobs.State) jobs.Job {
+	t.Helper()
+	var j jobs.Job
+	testutil.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		var err error
+		j, err = m.Get(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if j.State != want {
+			return fmt.Errorf("state %s, want %s", j.State, want)
+		}
+		return nil
+	})
+	return j
+}
+
+// TestSubmitRunFinish: submitting twice gives one job, which runs once,
+// reports progress, finishes and is announced once per finish.
+func TestSubmitRunFinish(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	var finished atomic.Int32
+	m := open(t, n, func(context.Context, jobs.Job) error { finished.Add(1); return nil })
+	ctx := testutil.Context(t)
+	a, err := m.Submit(ctx, "req-1", jobs.Job{Organisation: "org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Submit(ctx, "req-1", jobs.Job{Organisation: "other"})
+	if err != nil || b.ID != a.ID || b.Organisation != "org" {
+		t.Fatalf("second submit = %+v, %v; want job %s", b, err, a.ID)
+	}
+	watch, err := m.Watch(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int32
+	runIn(t, m, func(ctx context.Context, r *jobs.Run) error {
+		runs.Add(1)
+		return r.Report(ctx, jobs.Progress{Phase: "work", Percent: 50, Counts: map[string]int64{"things": 3}, Force: true})
+	})
+	j := waitState(t, m, a.ID, jobs.Succeeded)
+	if runs.Load() != 1 || j.Progress != 100 || j.Counts["things"] != 3 || finished.Load() != 1 {
+		t.Fatalf("runs %d, job %+v, finished %d", runs.Load(), j, finished.Load())
+	}
+	var last jobs.Job
+	for j := range watch {
+		last = j
+	}
+	if last.State != jobs.Succeeded {
+		t.Fatalf("watch ended at %s", last.State)
+	}
+	if got := m.List(nil); len(got) != 1 {
+		t.Fatalf("list has %d jobs", len(got))
+	}
+}
+
+// TestTakeOverAfterRunnerDies: a runner whose connection dies mid-job
+// loses it to another replica after AckWait; the job succeeds there.
+func TestTakeOverAfterRunnerDies(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	nc1, js1 := n.Connect(t)
+	m1, err := jobs.Open(ctx, js1, jobs.Config{Name: "test", AckWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	block := make(chan struct{})
+	defer close(block)
+	runIn(t, m1, func(ctx context.Context, r *jobs.Run) error {
+		close(started)
+		<-block
+		return nil
+	})
+	j, err := m1.Submit(ctx, "req", jobs.Job{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	nc1.Close() // the first runner is cut off: no heartbeats, no ack
+	m2 := open(t, n, nil)
+	runIn(t, m2, func(ctx context.Context, r *jobs.Run) error { return nil })
+	got := waitState(t, m2, j.ID, jobs.Succeeded)
+	if got.Attempts != 2 {
+		t.Fatalf("attempts %d, want 2", got.Attempts)
+	}
+}
+
+// TestFailures: a permanent error fails at once; others retry until
+// MaxAttempts.
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	m := open(t, n, nil)
+	ctx := testutil.Context(t)
+	var calls atomic.Int32
+	runIn(t, m, func(ctx context.Context, r *jobs.Run) error {
+		calls.Add(1)
+		if r.Job().Organisation == "permanent" {
+			return jobs.Permanent(errors.New("bad input"))
+		}
+		return errors.New("flaky")
+	})
+	p, _ := m.Submit(ctx, "p", jobs.Job{Organisation: "permanent"})
+	j := waitState(t, m, p.ID, jobs.Failed)
+	if j.Attempts != 1 || j.Error != "bad input" {
+		t.Fatalf("permanent: %+v", j)
+	}
+	f, _ := m.Submit(ctx, "f", jobs.Job{Organisation: "flaky"})
+	j = waitState(t, m, f.ID, jobs.Failed)
+	if j.Attempts != 3 {
+		t.Fatalf("flaky: attempts %d, want 3", j.Attempts)
+	}
+}

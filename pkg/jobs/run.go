@@ -1,0 +1,328 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
+
+// Run is a running job as its Func sees it: the stored job and a way to
+// report progress. Reports are stored only while this runner still owns the
+// job, so a runner that lost it (stalled past AckWait) cannot overwrite the
+// new owner's progress.
+type Run struct {
+	m *Manager
+
+	mu        sync.Mutex
+	job       Job
+	lastWrite time.Time
+}
+
+// Job returns the job as last stored by this run.
+func (r *Run) Job() Job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j := r.job
+	j.Counts = maps.Clone(j.Counts)
+	return j
+}
+
+// Progress is one progress report.
+type Progress struct {
+	// Phase names the step ("snapshot", "solve", "propose").
+	Phase string
+	// Percent is overall progress, 0 to 100.
+	Percent int
+	// Done counts items of the phase done so far (for hooks and logs).
+	Done int
+	// Counts are merged into the job's counts.
+	Counts map[string]int64
+	// Force stores the report now; otherwise reports within 200ms of the
+	// last stored one in the same phase are only kept in memory.
+	Force bool
+}
+
+// Report records progress. It returns ErrLost when another runner took the
+// job over, and the job function should then return.
+func (r *Run) Report(ctx context.Context, p Progress) error {
+	if h := r.m.cfg.Hooks; h != nil && h.OnReport != nil {
+		h.OnReport(r.Job(), p.Phase, p.Done)
+	}
+	r.mu.Lock()
+	changed := p.Phase != r.job.Phase
+	r.job.Phase = p.Phase
+	r.job.Progress = max(0, min(p.Percent, 99)) // 100 only when committed
+	if len(p.Counts) > 0 && r.job.Counts == nil {
+		r.job.Counts = map[string]int64{}
+	}
+	maps.Copy(r.job.Counts, p.Counts)
+	due := p.Force || changed || time.Since(r.lastWrite) >= 200*time.Millisecond
+	r.mu.Unlock()
+	if !due {
+		return nil
+	}
+	return r.store(ctx, nil)
+}
+
+// SetSnapshot records the reference of the job's frozen input and the
+// rules version, at once, so a restart reuses them.
+func (r *Run) SetSnapshot(ctx context.Context, ref, version string) error {
+	r.mu.Lock()
+	r.job.Snapshot, r.job.Version = ref, version
+	r.mu.Unlock()
+	return r.store(ctx, nil)
+}
+
+// store writes the in-memory job (with a fresh heartbeat) if this runner
+// still owns it; final, when set, changes it once more before writing.
+func (r *Run) store(ctx context.Context, final func(*Job)) error {
+	r.mu.Lock()
+	mine := r.job
+	r.mu.Unlock()
+	now := r.m.cfg.Now().UTC()
+	j, err := r.m.update(ctx, mine.ID, func(j *Job) error {
+		if j.Owner != r.m.owner || j.State != Running {
+			return ErrLost
+		}
+		j.Phase, j.Progress, j.Counts = mine.Phase, mine.Progress, maps.Clone(mine.Counts)
+		j.Snapshot, j.Version = mine.Snapshot, mine.Version
+		j.Heartbeat = now
+		if final != nil {
+			final(j)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.job, r.lastWrite = j, time.Now()
+	r.mu.Unlock()
+	return nil
+}
+
+// Run pulls jobs and runs them with fn until ctx ends, one at a time across
+// every replica sharing the stream. On shutdown a running job is put back
+// in the queue for another replica. It returns nil when ctx ends.
+func (m *Manager) Run(ctx context.Context, fn Func) error {
+	cons, err := m.js.CreateOrUpdateConsumer(ctx, m.stream, jetstream.ConsumerConfig{
+		Durable:       m.cfg.Name + "_runner",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       m.cfg.AckWait,
+		MaxAckPending: 1, // one job at a time, across replicas
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("jobs: consumer: %w", err)
+	}
+	sweep := time.NewTicker(max(m.cfg.AckWait, time.Second))
+	defer sweep.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-sweep.C:
+			m.requeue(ctx)
+		default:
+		}
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			m.log.Warn("jobs: fetch failed", "err", err)
+			wait(ctx, time.Second)
+			continue
+		}
+		for msg := range batch.Messages() {
+			m.handle(ctx, msg, fn)
+		}
+	}
+	return nil
+}
+
+func wait(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// requeue publishes again the ids of jobs queued for a while, covering a
+// submitter that died between storing a job and enqueueing it. A duplicate
+// message is harmless: it finds the job running or finished.
+func (m *Manager) requeue(ctx context.Context) {
+	now := m.cfg.Now()
+	for _, j := range m.List(func(j Job) bool { return j.State == Queued && now.Sub(j.Created) > 2*m.cfg.AckWait }) {
+		if err := m.enqueue(ctx, j.ID); err != nil {
+			m.log.Warn("jobs: requeue failed", "job", j.ID, "err", err)
+		}
+	}
+}
+
+var errFinal = errors.New("job already final")
+
+// handle runs the job a message names, then settles the message.
+func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
+	id := string(msg.Data())
+	j, _, err := m.get(ctx, id)
+	switch {
+	case apperr.ErrorCode(err) == apperr.NotFound:
+		_ = msg.Term()
+		return
+	case err != nil:
+		_ = msg.NakWithDelay(time.Second)
+		return
+	case j.State.Final():
+		m.settleFinal(ctx, msg, j)
+		return
+	}
+	now := m.cfg.Now().UTC()
+	// A job running elsewhere is taken over: the consumer lets one message
+	// be unacknowledged at a time, so this delivery means the previous
+	// runner sent no heartbeat for AckWait (it died or stalled; a stalled
+	// runner notices at its next heartbeat, whose owner check fails), or
+	// the server lost the delivery state in a crash of its own.
+	j, err = m.update(ctx, id, func(j *Job) error {
+		if j.State.Final() {
+			return errFinal
+		}
+		j.Attempts++
+		j.State, j.Owner, j.Heartbeat, j.Error = Running, m.owner, now, ""
+		if j.Started.IsZero() {
+			j.Started = now
+		}
+		if j.Attempts > m.cfg.MaxAttempts {
+			j.State, j.Owner, j.Finished = Failed, "", now
+			j.Error = fmt.Sprintf("gave up after %d attempts", m.cfg.MaxAttempts)
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errFinal):
+		m.settleFinal(ctx, msg, j)
+		return
+	case err != nil:
+		_ = msg.NakWithDelay(time.Second)
+		return
+	case j.State == Failed:
+		m.settleFinal(ctx, msg, j)
+		return
+	}
+	m.log.Info("jobs: running", "job", id, "attempt", j.Attempts)
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	r := &Run{m: m, job: j, lastWrite: time.Now()}
+	var wg sync.WaitGroup
+	wg.Go(func() { m.heartbeat(runCtx, cancel, msg, r) })
+	runErr := m.call(runCtx, fn, r)
+	lost := errors.Is(context.Cause(runCtx), ErrLost) || errors.Is(runErr, ErrLost)
+	cancel(nil)
+	wg.Wait()
+
+	// The final writes must happen even when ctx has just ended.
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer fcancel()
+	switch {
+	case lost:
+		m.log.Warn("jobs: lost the job to another runner", "job", id)
+	case ctx.Err() != nil:
+		// Shutting down: hand the job back for another replica.
+		_, _ = m.update(fctx, id, func(j *Job) error {
+			if j.Owner != m.owner || j.State != Running {
+				return ErrLost
+			}
+			j.State, j.Owner = Queued, ""
+			return nil
+		})
+		_ = msg.Nak()
+	case runErr == nil:
+		err := r.store(fctx, func(j *Job) {
+			j.State, j.Phase, j.Progress, j.Owner, j.Finished = Succeeded, "done", 100, "", m.cfg.Now().UTC()
+		})
+		if err != nil {
+			m.log.Warn("jobs: could not commit success", "job", id, "err", err)
+			return
+		}
+		m.settleFinal(fctx, msg, r.Job())
+	default:
+		var p permanent
+		final := errors.As(runErr, &p) || j.Attempts >= m.cfg.MaxAttempts
+		m.log.Warn("jobs: attempt failed", "job", id, "attempt", j.Attempts, "final", final, "err", runErr)
+		err := r.store(fctx, func(j *Job) {
+			j.Error, j.Owner = runErr.Error(), ""
+			if final {
+				j.State, j.Finished = Failed, m.cfg.Now().UTC()
+			} else {
+				j.State = Queued
+			}
+		})
+		if err != nil {
+			return
+		}
+		if final {
+			m.settleFinal(fctx, msg, r.Job())
+			return
+		}
+		_ = msg.NakWithDelay(time.Duration(j.Attempts) * time.Second)
+	}
+}
+
+// call runs fn and turns a panic into an error, so one bad job fails
+// instead of killing the replica.
+func (m *Manager) call(ctx context.Context, fn Func, r *Run) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = Permanent(fmt.Errorf("job panicked: %v", p))
+		}
+	}()
+	return fn(ctx, r)
+}
+
+// heartbeat keeps the message from being redelivered and the record from
+// looking stale while the job runs; it cancels the run when the job was
+// taken over.
+func (m *Manager) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, msg jetstream.Msg, r *Run) {
+	t := time.NewTicker(m.cfg.AckWait / 5)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = msg.InProgress()
+			if err := r.store(ctx, nil); errors.Is(err, ErrLost) {
+				cancel(ErrLost)
+				return
+			}
+		}
+	}
+}
+
+// settleFinal runs OnFinish for a finished job and acknowledges its
+// message; if OnFinish fails the message comes back and it runs again.
+func (m *Manager) settleFinal(ctx context.Context, msg jetstream.Msg, j Job) {
+	if m.cfg.OnFinish != nil {
+		if err := m.cfg.OnFinish(ctx, j); err != nil {
+			m.log.Warn("jobs: finish hook failed; will retry", "job", j.ID, "err", err)
+			_ = msg.NakWithDelay(time.Second)
+			return
+		}
+	}
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(actx); err != nil {
+		m.log.Warn("jobs: ack failed", "job", j.ID, "err", err)
+	}
+	m.log.Info("jobs: finished", "job", j.ID, "state", string(j.State), "attempts", j.Attempts)
+}

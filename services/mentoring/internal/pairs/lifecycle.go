@@ -1,0 +1,528 @@
+package pairs
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
+)
+
+// Page size bounds.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+	maxCheckIns     = 500
+)
+
+// Get returns pair id if the caller may see it. Returns Invalid, NotFound.
+func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Pair, error) {
+	if !ids.Valid(id) {
+		return nil, invalid("id", "is not an id")
+	}
+	p, _, err := s.repo.Get(ctx, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if !canSee(who, p) {
+		return nil, errPairNotFound
+	}
+	return s.view(p, 0), nil
+}
+
+// view returns a copy of p with the computed follow-up fields.
+func (s *Service) view(p *pb.Pair, flagWeeks int) *pb.Pair {
+	p = clone(p)
+	if n := len(p.GetCheckIns()); n > 0 {
+		p.LastCheckInDate = p.GetCheckIns()[n-1].GetDate()
+	}
+	if p.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_ACTIVE {
+		d := s.rules.For(p.GetOrganisationId()).FollowUp()
+		if flagWeeks > 0 {
+			d = time.Duration(flagWeeks) * 7 * 24 * time.Hour
+		}
+		since := p.GetActiveTime().AsTime()
+		if last, err := time.Parse(time.DateOnly, p.GetLastCheckInDate()); err == nil && last.After(since) {
+			since = last
+		}
+		p.NeedsFollowUp = s.now().Sub(since) > d
+	}
+	return p
+}
+
+// ListFilter narrows List.
+type ListFilter struct {
+	JobID, MunicipalityCode, ParticipantID, VolunteerID string
+	Statuses                                            []eventsv1.PairStatus
+	FlagAfterWeeks                                      int32
+	OnlyNeedingFollowUp                                 bool
+}
+
+// List returns a page of the pairs the caller may see matching f, in id
+// order. Returns Invalid.
+func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size int32, token string) ([]*pb.Pair, string, int, error) {
+	var v apperr.Validator
+	if f.JobID != "" && !ids.Valid(f.JobID) {
+		v.Add("job_id", "is not an id")
+	}
+	if f.ParticipantID != "" && !ids.Valid(f.ParticipantID) {
+		v.Add("participant_id", "is not an id")
+	}
+	if f.VolunteerID != "" && !ids.Valid(f.VolunteerID) {
+		v.Add("volunteer_id", "is not an id")
+	}
+	if f.MunicipalityCode != "" && !municipality.Valid(f.MunicipalityCode) {
+		v.Add("municipality_code", "is not an SCB municipality code")
+	}
+	for k, st := range f.Statuses {
+		if _, ok := eventsv1.PairStatus_name[int32(st)]; !ok || st == 0 {
+			v.Add(fmt.Sprintf("statuses[%d]", k), "is not a pair status")
+		}
+	}
+	if f.FlagAfterWeeks < 0 || f.FlagAfterWeeks > 52 {
+		v.Add("flag_after_weeks", "must be from 0 to 52")
+	}
+	size, after, err := pageArgs(size, token)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", 0, err
+	}
+	q := store.Query[*pb.Pair]{After: after, Limit: int(size)}
+	switch {
+	case f.JobID != "":
+		q.Index, q.Values = "job", []string{f.JobID}
+	case f.ParticipantID != "":
+		q.Index, q.Values = "participant", []string{f.ParticipantID}
+	case f.VolunteerID != "":
+		q.Index, q.Values = "volunteer", []string{f.VolunteerID}
+	}
+	q.Filter = func(p *pb.Pair) bool {
+		if !canSee(who, p) ||
+			(f.JobID != "" && p.GetJobId() != f.JobID) ||
+			(f.ParticipantID != "" && p.GetParticipantId() != f.ParticipantID) ||
+			(f.VolunteerID != "" && p.GetVolunteerId() != f.VolunteerID) ||
+			(f.MunicipalityCode != "" && p.GetMunicipalityCode() != f.MunicipalityCode) ||
+			(len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.GetStatus())) {
+			return false
+		}
+		return !f.OnlyNeedingFollowUp || s.view(p, int(f.FlagAfterWeeks)).GetNeedsFollowUp()
+	}
+	page, err := s.repo.Find(q)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	out := make([]*pb.Pair, len(page.Items))
+	for k, p := range page.Items {
+		out[k] = s.view(p, int(f.FlagAfterWeeks))
+	}
+	return out, encodeToken(page.Next), page.Total, nil
+}
+
+// transition applies one lifecycle change to pair id under a scope check
+// and returns the pair after it. fn changes the pair and returns the event
+// subject and details; a nil subject means nothing changed.
+func (s *Service) transition(ctx context.Context, who auth.Claims, id string,
+	fn func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error)) (*pb.Pair, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	if !ids.Valid(id) {
+		return nil, invalid("id", "is not an id")
+	}
+	out, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
+		if !canSee(who, p) {
+			return nil, errPairNotFound
+		}
+		st := state(p)
+		prev := p.GetStatus()
+		now := s.now().UTC()
+		subject, fill, err := fn(p, &st, now)
+		if err != nil || subject == "" {
+			return nil, err
+		}
+		setState(p, st)
+		p.UpdatedBy = who.Subject
+		ev, err := s.changed(subject, "", p, prev, fill)
+		if err != nil {
+			return nil, err
+		}
+		return store.Change{ev}, nil
+	})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return s.view(out, 0), nil
+}
+
+// Approve approves a proposal and offers it to both people until the
+// offer expires. Returns Invalid, NotFound, FailedPrecondition.
+func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.Pair, error) {
+	return s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+		if _, ok := s.pool.Newcomer(p.GetParticipantId()); !ok {
+			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "the newcomer is no longer in the mentoring pool")
+		}
+		if _, ok := s.pool.Mentor(p.GetVolunteerId()); !ok {
+			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor is no longer in the mentoring pool")
+		}
+		if err := st.Approve(now, s.rules.For(p.GetOrganisationId()).OfferTTL()); err != nil {
+			return "", nil, err
+		}
+		p.DecideTime, p.OfferTime = timestamppb.New(now), timestamppb.New(now)
+		return events.PairOffered, nil, nil
+	})
+}
+
+// Reject rejects a proposal with a reason. Returns Invalid, NotFound,
+// FailedPrecondition.
+func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason eventsv1.RejectReason) (*pb.Pair, error) {
+	if _, ok := eventsv1.RejectReason_name[int32(reason)]; !ok || reason == 0 {
+		return nil, invalid("reason", "is required: a reject reason")
+	}
+	return s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+		if err := st.Reject(); err != nil {
+			return "", nil, err
+		}
+		p.DecideTime, p.RejectReason = timestamppb.New(now), reason
+		return events.PairRejected, func(m *eventsv1.MentoringPairChanged) { m.RejectReason = reason }, nil
+	})
+}
+
+// Replace replaces the mentor of a proposal by one of its alternatives:
+// the old proposal becomes replaced and a new one is made. Repeating the
+// call after a failure half-way returns the same new proposal. Returns
+// Invalid, NotFound, FailedPrecondition.
+func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor string) (*pb.Pair, *pb.Pair, error) {
+	if err := canAct(who); err != nil {
+		return nil, nil, err
+	}
+	var v apperr.Validator
+	if !ids.Valid(id) {
+		v.Add("id", "is not an id")
+	}
+	if !ids.Valid(mentor) {
+		v.Add("volunteer_id", "is not an id")
+	}
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	cur, _, err := s.repo.Get(ctx, id)
+	if err != nil || !canSee(who, cur) {
+		return nil, nil, errPairNotFound
+	}
+	newID := proposal.ID(cur.GetJobId(), cur.GetParticipantId(), mentor)
+	resumed := cur.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_REPLACED && cur.GetReplacedBy() == newID
+	var alt *pb.Candidate
+	for _, c := range cur.GetAlternatives() {
+		if c.GetVolunteerId() == mentor {
+			alt = c
+		}
+	}
+	if !resumed {
+		switch {
+		case cur.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_PROPOSED:
+			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed pair can have its candidate replaced; this one is %s", proposal.Status(cur.GetStatus()))
+		case alt == nil:
+			return nil, nil, invalid("volunteer_id", "is not one of the proposal's alternatives")
+		}
+		capacity, ok := s.mentorCapacity(mentor, cur.GetOrganisationId())
+		if !ok {
+			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor is no longer in the mentoring pool")
+		}
+		if len(s.livePairs("volunteer", mentor)) >= capacity {
+			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor has no free slot")
+		}
+		if page, _ := s.repo.Find(store.Query[*pb.Pair]{Index: "pairkey", Values: []string{rules.PairKey(cur.GetParticipantId(), mentor)}}); page.Total > 0 {
+			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "these two have been proposed to each other before")
+		}
+		old, err := s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+			if err := st.Replace(); err != nil {
+				return "", nil, err
+			}
+			p.DecideTime, p.ReplacedBy = timestamppb.New(now), newID
+			return events.PairReplaced, func(m *eventsv1.MentoringPairChanged) { m.RelatedPairId = newID }, nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		cur = old
+	}
+	if existing, _, err := s.repo.Get(ctx, newID); err == nil {
+		return s.view(existing, 0), s.view(cur, 0), nil
+	}
+	if alt == nil {
+		return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the replacement is no longer among the alternatives")
+	}
+	now := s.now().UTC()
+	p := &pb.Pair{
+		Id: newID, JobId: cur.GetJobId(), OrganisationId: cur.GetOrganisationId(), MunicipalityCode: cur.GetMunicipalityCode(),
+		ParticipantId: cur.GetParticipantId(), VolunteerId: mentor, Status: eventsv1.PairStatus_PAIR_STATUS_PROPOSED,
+		Score: alt.GetScore(), ScoreParts: alt.GetParts(), RulesVersion: cur.GetRulesVersion(),
+		ProposeTime: timestamppb.New(now), Replaces: cur.GetId(), UpdatedBy: who.Subject,
+		ParticipantGender: cur.GetParticipantGender(), ParticipantLanguage: cur.GetParticipantLanguage(),
+		ParticipantRegisterTime: cur.GetParticipantRegisterTime(),
+	}
+	// The replaced mentor becomes an alternative in turn.
+	p.Alternatives = append(p.Alternatives, &pb.Candidate{VolunteerId: cur.GetVolunteerId(), Score: cur.GetScore(), Parts: cur.GetScoreParts()})
+	for _, c := range cur.GetAlternatives() {
+		if c.GetVolunteerId() != mentor && len(p.Alternatives) < Alternatives {
+			p.Alternatives = append(p.Alternatives, c)
+		}
+	}
+	ev, err := s.changed(events.PairProposed, proposal.ID(newID, "proposed"), p, 0, func(m *eventsv1.MentoringPairChanged) { m.RelatedPairId = cur.GetId() })
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.repo.Create(ctx, newID, p, ev); err != nil && apperr.ErrorCode(err) != apperr.AlreadyExists {
+		return nil, nil, err
+	}
+	got, _, err := s.repo.Get(ctx, newID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.view(got, 0), s.view(cur, 0), nil
+}
+
+// Accept records that party accepted the offer. The acceptance that
+// completes the pair first takes a slot of the mentor and the newcomer's
+// single place (compare-and-set counters, so concurrent accepts on any
+// replicas never oversell), then marks the pair active; without a free
+// slot it fails and nothing is recorded. Returns Invalid, NotFound,
+// FailedPrecondition (expired, accepted twice, no slot, not offered).
+func (s *Service) Accept(ctx context.Context, who auth.Claims, id string, party eventsv1.Party) (*pb.Pair, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	if !ids.Valid(id) {
+		v.Add("id", "is not an id")
+	}
+	if party != eventsv1.Party_PARTY_NEWCOMER && party != eventsv1.Party_PARTY_MENTOR {
+		v.Add("party", "is required: newcomer or mentor")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	cur, _, err := s.repo.Get(ctx, id)
+	if err != nil || !canSee(who, cur) {
+		return nil, errPairNotFound
+	}
+	now := s.now().UTC()
+	st := state(cur)
+	complete, err := st.CanAccept(partyName(party), now)
+	if err != nil {
+		if st.Expired(now) {
+			_ = s.expire(ctx, id, who.Subject)
+		}
+		return nil, err
+	}
+	reserved := false
+	if complete {
+		capacity, ok := s.mentorCapacity(cur.GetVolunteerId(), cur.GetOrganisationId())
+		if !ok {
+			return nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor is no longer in the mentoring pool")
+		}
+		if err := s.slots.ReserveAll(ctx, []proposal.Claim{
+			{Resource: cur.GetVolunteerId(), Capacity: capacity, What: "mentor"},
+			{Resource: cur.GetParticipantId(), Capacity: 1, What: "newcomer"},
+		}, id, s.isActive); err != nil {
+			return nil, err
+		}
+		reserved = true
+	}
+	out, err := s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+		done, err := st.Accept(partyName(party), now)
+		if err != nil {
+			return "", nil, err
+		}
+		fill := func(m *eventsv1.MentoringPairChanged) { m.Party = party }
+		if !done {
+			return events.PairAccepted, fill, nil
+		}
+		if !reserved {
+			// The other party accepted between our read and this write:
+			// retry the whole call so the slots are taken first.
+			return "", nil, errRetryAccept
+		}
+		p.ActiveTime = timestamppb.New(now)
+		p.TermEndDate = now.AddDate(0, s.rules.For(p.GetOrganisationId()).TermMonths, 0).Format(time.DateOnly)
+		return events.PairActivated, fill, nil
+	})
+	if err == errRetryAccept {
+		return s.Accept(ctx, who, id, party)
+	}
+	if err != nil && reserved && !s.isActive(id) {
+		s.releaseSlots(context.WithoutCancel(ctx), cur)
+	}
+	return out, err
+}
+
+var errRetryAccept = apperr.Errorf(apperr.Conflict, "retry accept")
+
+// Decline records that party declined the offer, with a reason. Returns
+// Invalid, NotFound, FailedPrecondition.
+func (s *Service) Decline(ctx context.Context, who auth.Claims, id string, party eventsv1.Party, reason eventsv1.DeclineReason) (*pb.Pair, error) {
+	var v apperr.Validator
+	if party != eventsv1.Party_PARTY_NEWCOMER && party != eventsv1.Party_PARTY_MENTOR {
+		v.Add("party", "is required: newcomer or mentor")
+	}
+	if _, ok := eventsv1.DeclineReason_name[int32(reason)]; !ok || reason == 0 {
+		v.Add("reason", "is required: a decline reason")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+		if err := st.Decline(partyName(party), now); err != nil {
+			return "", nil, err
+		}
+		p.DecideTime, p.DeclineReason, p.DeclinedBy = timestamppb.New(now), reason, party
+		return events.PairDeclined, func(m *eventsv1.MentoringPairChanged) { m.Party, m.DeclineReason = party, reason }, nil
+	})
+}
+
+// CheckIn records a follow-up of an active pair. Returns Invalid, NotFound,
+// FailedPrecondition.
+func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb.CheckIn) (*pb.Pair, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	var v apperr.Validator
+	if !ids.Valid(id) {
+		v.Add("id", "is not an id")
+	}
+	if c == nil {
+		v.Add("check_in", "is required")
+		return nil, v.Err()
+	}
+	day, err := time.Parse(time.DateOnly, c.GetDate())
+	if err != nil || day.After(now) {
+		v.Add("check_in.date", "must be a date (YYYY-MM-DD), not in the future")
+	}
+	if _, ok := pb.CheckInRating_name[int32(c.GetRating())]; !ok {
+		v.Add("check_in.rating", "is not a rating")
+	}
+	if len(c.GetActivities()) > 6 {
+		v.Add("check_in.activities", "may list at most 6 activities")
+	}
+	for k, a := range c.GetActivities() {
+		if _, ok := pb.CheckInActivity_name[int32(a)]; !ok || a == 0 {
+			v.Add(fmt.Sprintf("check_in.activities[%d]", k), "is not an activity")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var ev *eventsv1.Envelope
+	out, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
+		if !canSee(who, p) {
+			return nil, errPairNotFound
+		}
+		if p.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_ACTIVE {
+			return nil, apperr.Errorf(apperr.FailedPrecondition, "only an active pair has check-ins; this one is %s", proposal.Status(p.GetStatus()))
+		}
+		if day.Before(p.GetActiveTime().AsTime().Truncate(24 * time.Hour)) {
+			return nil, invalid("check_in.date", "is before the pair became active")
+		}
+		if len(p.GetCheckIns()) >= maxCheckIns {
+			return nil, apperr.Errorf(apperr.FailedPrecondition, "the pair has %d check-ins, the most kept", maxCheckIns)
+		}
+		rec := &pb.CheckIn{Date: c.GetDate(), Met: c.GetMet(), Rating: c.GetRating(), Activities: c.GetActivities(),
+			RecordedBy: who.Subject, RecordTime: timestamppb.New(now)}
+		p.CheckIns = append(p.CheckIns, rec)
+		// Keep check-ins in date order, whatever order they are recorded in.
+		slices.SortStableFunc(p.CheckIns, func(a, b *pb.CheckIn) int {
+			if a.GetDate() < b.GetDate() {
+				return -1
+			}
+			if a.GetDate() > b.GetDate() {
+				return 1
+			}
+			return 0
+		})
+		p.UpdatedBy = who.Subject
+		var err error
+		ev, err = events.NewEnvelope(s.ids.New(), events.PairCheckedIn, p.GetId(), now,
+			&eventsv1.MentoringCheckInRecorded{Facts: facts(p), Date: c.GetDate(), Met: c.GetMet()})
+		if err != nil {
+			return nil, err
+		}
+		return store.Change{ev}, nil
+	})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return s.view(out, 0), nil
+}
+
+// End ends an active pair and frees both people's slots. Returns Invalid,
+// NotFound, FailedPrecondition.
+func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason eventsv1.EndReason) (*pb.Pair, error) {
+	if _, ok := eventsv1.EndReason_name[int32(reason)]; !ok || reason == 0 {
+		return nil, invalid("reason", "is required: an end reason")
+	}
+	out, err := s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+		if err := st.End(); err != nil {
+			return "", nil, err
+		}
+		p.EndTime, p.EndReason = timestamppb.New(now), reason
+		return events.PairEnded, func(m *eventsv1.MentoringPairChanged) { m.EndReason = reason }, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.releaseSlots(ctx, out)
+	return out, nil
+}
+
+// pageArgs checks a page size and token.
+func pageArgs(size int32, token string) (int32, string, error) {
+	var v apperr.Validator
+	if size < 0 || size > MaxPageSize {
+		v.Add("page_size", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
+	}
+	after, ok := decodeToken(token)
+	if !ok {
+		v.Add("page_token", "is not a token from a previous response")
+	}
+	if err := v.Err(); err != nil {
+		return 0, "", err
+	}
+	if size == 0 {
+		size = DefaultPageSize
+	}
+	return size, after, nil
+}
+
+func encodeToken(after string) string {
+	if after == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + after))
+}
+
+func decodeToken(tok string) (string, bool) {
+	if tok == "" {
+		return "", true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) < 4 || string(b[:3]) != "v1:" || !ids.Valid(string(b[3:])) {
+		return "", false
+	}
+	return string(b[3:]), true
+}

@@ -1,0 +1,386 @@
+// Package pairs is the mentoring programme's domain: matching jobs that
+// propose pairs with the engine's explanation, and each pair's life from
+// proposal to its end (pkg/proposal holds the shared lifecycle rules and the
+// slot counters). Pairs are stored as their API message (docs/adr/0006);
+// every change is a compare-and-set that carries its event in the record's
+// outbox, so a transition and its event are durable together.
+package pairs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
+	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
+)
+
+// Buckets and stores of the service besides the pool.
+const (
+	PairBucket  = "mentoring_pairs"
+	SlotBucket  = "mentoring_slots"
+	DataStore   = "mentoring_job_data" // object store: job snapshots and results
+	JobKind     = "mentoring"
+	partyNew    = "newcomer"
+	partyMentor = "mentor"
+)
+
+// parties of every mentoring offer.
+var parties = []string{partyNew, partyMentor}
+
+// RepoConfig returns the store configuration for pairs with the indexes the
+// service queries by.
+func RepoConfig(pub store.Publisher) store.Config[*pb.Pair] {
+	return store.Config[*pb.Pair]{
+		Bucket:    PairBucket,
+		New:       func() *pb.Pair { return &pb.Pair{} },
+		Publisher: pub,
+		Indexes: map[string]func(*pb.Pair) []string{
+			"participant": func(p *pb.Pair) []string { return []string{p.GetParticipantId()} },
+			"volunteer":   func(p *pb.Pair) []string { return []string{p.GetVolunteerId()} },
+			"job":         func(p *pb.Pair) []string { return []string{p.GetJobId()} },
+			"pairkey":     func(p *pb.Pair) []string { return []string{rules.PairKey(p.GetParticipantId(), p.GetVolunteerId())} },
+		},
+	}
+}
+
+// Service is the mentoring programme.
+type Service struct {
+	repo  *store.Repo[*pb.Pair]
+	pool  *pool.Pool
+	jobs  *jobs.Manager
+	slots *proposal.Slots
+	data  jetstream.ObjectStore
+	js    jetstream.JetStream
+	pub   store.Publisher
+	rules *rules.Set
+	now   func() time.Time
+	ids   ids.Source
+	log   *slog.Logger
+}
+
+// Deps are what New needs.
+type Deps struct {
+	Repo      *store.Repo[*pb.Pair]
+	Pool      *pool.Pool
+	Slots     *proposal.Slots
+	Data      jetstream.ObjectStore
+	JS        jetstream.JetStream
+	Publisher store.Publisher
+	Rules     *rules.Set
+	Now       func() time.Time
+	IDs       ids.Source
+	Logger    *slog.Logger
+}
+
+// New returns the Service. Attach the job manager with SetJobs before
+// serving.
+func New(d Deps) *Service {
+	return &Service{repo: d.Repo, pool: d.Pool, slots: d.Slots, data: d.Data, js: d.JS, pub: d.Publisher,
+		rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
+}
+
+// SetJobs attaches the job manager (it needs the service's OnFinish, so the
+// two are built in turn).
+func (s *Service) SetJobs(m *jobs.Manager) { s.jobs = m }
+
+// state converts a pair to the shared lifecycle. eventsv1.PairStatus and
+// proposal.Status number their statuses alike on purpose.
+func state(p *pb.Pair) proposal.State {
+	st := proposal.State{Status: proposal.Status(p.GetStatus()), Parties: parties, Accepted: map[string]time.Time{}}
+	if t := p.GetNewcomerAcceptTime(); t != nil {
+		st.Accepted[partyNew] = t.AsTime()
+	}
+	if t := p.GetMentorAcceptTime(); t != nil {
+		st.Accepted[partyMentor] = t.AsTime()
+	}
+	if t := p.GetOfferExpireTime(); t != nil {
+		st.OfferExpires = t.AsTime()
+	}
+	return st
+}
+
+// setState writes the lifecycle back into the pair.
+func setState(p *pb.Pair, st proposal.State) {
+	p.Status = eventsv1.PairStatus(st.Status)
+	if t, ok := st.Accepted[partyNew]; ok {
+		p.NewcomerAcceptTime = timestamppb.New(t)
+	}
+	if t, ok := st.Accepted[partyMentor]; ok {
+		p.MentorAcceptTime = timestamppb.New(t)
+	}
+	if !st.OfferExpires.IsZero() {
+		p.OfferExpireTime = timestamppb.New(st.OfferExpires)
+	}
+}
+
+func partyName(p eventsv1.Party) string {
+	if p == eventsv1.Party_PARTY_MENTOR {
+		return partyMentor
+	}
+	return partyNew
+}
+
+// facts is what events say about a pair.
+func facts(p *pb.Pair) *eventsv1.PairFacts {
+	return &eventsv1.PairFacts{
+		PairId: p.GetId(), JobId: p.GetJobId(), OrganisationId: p.GetOrganisationId(),
+		MunicipalityCode: p.GetMunicipalityCode(), ParticipantId: p.GetParticipantId(),
+		VolunteerId: p.GetVolunteerId(), Status: p.GetStatus(), RulesVersion: p.GetRulesVersion(),
+	}
+}
+
+// changed builds a pair-changed event; id empty means a fresh id.
+func (s *Service) changed(subject, id string, p *pb.Pair, prev eventsv1.PairStatus, fill func(*eventsv1.MentoringPairChanged)) (*eventsv1.Envelope, error) {
+	msg := &eventsv1.MentoringPairChanged{Facts: facts(p), PreviousStatus: prev}
+	if fill != nil {
+		fill(msg)
+	}
+	if id == "" {
+		id = s.ids.New()
+	}
+	return events.NewEnvelope(id, subject, p.GetId(), s.now(), msg)
+}
+
+// canSee reports whether the caller may see the pair.
+func canSee(who auth.Claims, p *pb.Pair) bool {
+	return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode())
+}
+
+func canAct(who auth.Claims) error {
+	switch who.Role {
+	case auth.RoleAdmin, auth.RoleCoordinator, auth.RoleService:
+		return nil
+	}
+	return apperr.Errorf(apperr.PermissionDenied, "your role may not change mentoring pairs")
+}
+
+func invalid(field, msg string) error {
+	var v apperr.Validator
+	v.Add(field, msg)
+	return v.Err()
+}
+
+var errPairNotFound = apperr.Errorf(apperr.NotFound, "pair not found")
+
+func notFound(err error) error {
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return errPairNotFound
+	}
+	return err
+}
+
+// clone returns a copy the caller may change.
+func clone(p *pb.Pair) *pb.Pair { return proto.Clone(p).(*pb.Pair) }
+
+// livePairs returns the pairs of a person (by index "participant" or
+// "volunteer") that are open or active.
+func (s *Service) livePairs(index, id string) []*pb.Pair {
+	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: index, Values: []string{id}, Filter: func(p *pb.Pair) bool {
+		return proposal.Status(p.GetStatus()).Live()
+	}})
+	if err != nil {
+		return nil
+	}
+	return page.Items
+}
+
+// mentorCapacity is how many newcomers a mentor may have at a time: what
+// the volunteer offers, capped by the organisation's rules. ok is false
+// when the mentor left the pool.
+func (s *Service) mentorCapacity(volunteerID, org string) (int, bool) {
+	m, ok := s.pool.Mentor(volunteerID)
+	if !ok {
+		return 0, false
+	}
+	return min(int(m.GetCapacity()), s.rules.For(org).MenteeSlots), true
+}
+
+// Leave acts on a person leaving the pool: open proposals are withdrawn,
+// active pairs end early, and for an erased person every pair record is
+// purged and their slot counter forgotten. Safe to call again.
+func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased bool) error {
+	index := "participant"
+	if kind == pool.Mentor {
+		index = "volunteer"
+	}
+	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: index, Values: []string{id}})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range page.Items {
+		pid := p.GetId()
+		if proposal.Status(p.GetStatus()).Live() {
+			if err := s.leavePair(ctx, pid); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		if erased {
+			if err := s.repo.Remove(ctx, pid, true); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+				errs = append(errs, err)
+			}
+			// The pair's events name the person; they go with the pair.
+			if err := events.PurgeSubjectID(ctx, s.js, events.StreamMentoring, "mentoring", pid); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if erased {
+		if err := s.slots.Forget(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) leavePair(ctx context.Context, id string) error {
+	var release *pb.Pair
+	_, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
+		release = nil
+		st := state(p)
+		prev := p.GetStatus()
+		now := s.now().UTC()
+		var subject string
+		var fill func(*eventsv1.MentoringPairChanged)
+		switch {
+		case st.Status.Open():
+			if err := st.Withdraw(); err != nil {
+				return nil, err
+			}
+			subject = events.PairWithdrawn
+			p.DecideTime = timestamppb.New(now)
+		case st.Status == proposal.Active:
+			if err := st.End(); err != nil {
+				return nil, err
+			}
+			subject = events.PairEnded
+			p.EndTime, p.EndReason = timestamppb.New(now), eventsv1.EndReason_END_REASON_LEFT_PROGRAMME
+			fill = func(m *eventsv1.MentoringPairChanged) { m.EndReason = p.GetEndReason() }
+			release = p
+		default:
+			return nil, nil
+		}
+		setState(p, st)
+		p.UpdatedBy = "mentoring"
+		ev, err := s.changed(subject, "", p, prev, fill)
+		if err != nil {
+			return nil, err
+		}
+		return store.Change{ev}, nil
+	})
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if release != nil {
+		s.releaseSlots(ctx, release)
+	}
+	return nil
+}
+
+// releaseSlots frees both people's slots held by pair p. A failure is
+// logged: the holder is dropped as stale at the next full reservation.
+func (s *Service) releaseSlots(ctx context.Context, p *pb.Pair) {
+	for _, r := range []string{p.GetVolunteerId(), p.GetParticipantId()} {
+		if err := s.slots.Release(ctx, r, p.GetId()); err != nil {
+			s.log.Warn("mentoring: slot release failed; left for the stale sweep", "pair", p.GetId(), "err", err)
+		}
+	}
+}
+
+// isActive reports whether pair id is active; slot counters use it to drop
+// holders left behind by a crash.
+func (s *Service) isActive(id string) bool {
+	p, _, err := s.repo.Get(context.Background(), id)
+	return err == nil && p.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_ACTIVE
+}
+
+// ExpireOffers marks offers past their expiry expired. Every replica runs
+// it; the compare-and-set makes the second a no-op.
+func (s *Service) ExpireOffers(ctx context.Context) {
+	now := s.now()
+	page, err := s.repo.Find(store.Query[*pb.Pair]{Filter: func(p *pb.Pair) bool {
+		st := state(p)
+		return st.Expired(now)
+	}})
+	if err != nil {
+		return
+	}
+	for _, p := range page.Items {
+		if err := s.expire(ctx, p.GetId(), "mentoring"); err != nil {
+			s.log.Warn("mentoring: expire failed", "pair", p.GetId(), "err", err)
+		}
+	}
+}
+
+func (s *Service) expire(ctx context.Context, id, by string) error {
+	_, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
+		st := state(p)
+		prev := p.GetStatus()
+		if err := st.Expire(s.now()); err != nil {
+			return nil, nil // no longer due: someone acted first
+		}
+		setState(p, st)
+		p.DecideTime, p.UpdatedBy = timestamppb.New(s.now().UTC()), by
+		ev, err := s.changed(events.PairExpired, proposal.ID(p.GetId(), "expired"), p, prev, nil)
+		if err != nil {
+			return nil, err
+		}
+		return store.Change{ev}, nil
+	})
+	return err
+}
+
+// Run runs the service's background work until ctx ends: offer expiry
+// and scheduled jobs.
+func (s *Service) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			s.ExpireOffers(ctx)
+			s.schedule(ctx)
+		}
+	}
+}
+
+// schedule submits the scheduled job of each organisation whose rules ask
+// for one, once per period: the request key names the period, so every
+// replica may try and only one job results.
+func (s *Service) schedule(ctx context.Context) {
+	for _, org := range s.rules.Orgs() {
+		r := s.rules.For(org)
+		if r.ScheduleEvery <= 0 || len(r.ScheduleMunicipalities) == 0 {
+			continue
+		}
+		period := s.now().UTC().Truncate(r.ScheduleEvery)
+		key := fmt.Sprintf("schedule/%s/%d", org, period.Unix())
+		munis := slices.Clone(r.ScheduleMunicipalities)
+		if _, err := s.jobs.Submit(ctx, key, jobs.Job{Organisation: org, Municipalities: munis}); err != nil {
+			s.log.Warn("mentoring: scheduled job not submitted", "org", org, "err", err)
+		}
+	}
+}

@@ -1,0 +1,333 @@
+// Package pool is the mentoring candidate pool: the newcomers who consent
+// to the mentoring purpose and the volunteers who are mentors with a valid
+// background check, holding only what matching and reports need. It is
+// kept in two KV buckets (so every replica shares it and it survives
+// restarts) and fed by the participants' and volunteers' events.
+//
+// Handling an event is idempotent and order-safe: each record remembers the
+// time and id of the newest event applied, and an older or repeated event
+// changes nothing. A person who leaves (consent withdrawn, no longer a
+// mentor, deleted, erased) becomes a tombstone holding only the id and that
+// event time, so a replayed older event cannot bring them back; the caller
+// is told at once (Leaver) so open proposals are withdrawn.
+package pool
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store"
+)
+
+// Buckets of the pool.
+const (
+	NewcomerBucket = "mentoring_newcomers"
+	MentorBucket   = "mentoring_mentors"
+)
+
+// Kind says which side of the pool a person is on.
+type Kind int
+
+// The kinds.
+const (
+	Newcomer Kind = iota
+	Mentor
+)
+
+// Leaver is told when a person leaves the pool; erased means every trace of
+// them must go. It must be idempotent: a redelivered event calls it again.
+type Leaver func(ctx context.Context, kind Kind, id string, erased bool) error
+
+// Pool is the candidate pool.
+type Pool struct {
+	Newcomers *store.Repo[*mentoringv1.PoolNewcomer]
+	Mentors   *store.Repo[*mentoringv1.PoolMentor]
+	leave     Leaver
+}
+
+// ScopeKey is the value of the "scope" index: organisation and
+// municipality.
+func ScopeKey(org, muni string) string { return org + "/" + muni }
+
+// Open opens both buckets. leave may be nil.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver) (*Pool, error) {
+	ncfg := store.Config[*mentoringv1.PoolNewcomer]{
+		Bucket: NewcomerBucket, Replicas: replicas,
+		New: func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
+		Indexes: map[string]func(*mentoringv1.PoolNewcomer) []string{
+			"scope": func(n *mentoringv1.PoolNewcomer) []string {
+				if n.GetGone() {
+					return nil
+				}
+				return []string{ScopeKey(n.GetOrganisationId(), n.GetMunicipalityCode())}
+			},
+		},
+	}
+	nrepo, err := store.Open(ctx, js, ncfg)
+	if err != nil {
+		return nil, fmt.Errorf("pool: %w", err)
+	}
+	mcfg := store.Config[*mentoringv1.PoolMentor]{
+		Bucket: MentorBucket, Replicas: replicas,
+		New: func() *mentoringv1.PoolMentor { return &mentoringv1.PoolMentor{} },
+		Indexes: map[string]func(*mentoringv1.PoolMentor) []string{
+			"scope": func(m *mentoringv1.PoolMentor) []string {
+				if m.GetGone() {
+					return nil
+				}
+				return []string{ScopeKey(m.GetOrganisationId(), m.GetMunicipalityCode())}
+			},
+		},
+	}
+	mrepo, err := store.Open(ctx, js, mcfg)
+	if err != nil {
+		nrepo.Close()
+		return nil, fmt.Errorf("pool: %w", err)
+	}
+	if leave == nil {
+		leave = func(context.Context, Kind, string, bool) error { return nil }
+	}
+	return &Pool{Newcomers: nrepo, Mentors: mrepo, leave: leave}, nil
+}
+
+// SetLeaver sets who is told about people leaving; call before consuming.
+func (p *Pool) SetLeaver(leave Leaver) { p.leave = leave }
+
+// Close closes both buckets.
+func (p *Pool) Close() {
+	p.Newcomers.Close()
+	p.Mentors.Close()
+}
+
+// Newcomer returns the newcomer with id if in the pool.
+func (p *Pool) Newcomer(id string) (*mentoringv1.PoolNewcomer, bool) {
+	n, ok := p.Newcomers.Lookup(id)
+	if !ok || n.GetGone() {
+		return nil, false
+	}
+	return n, true
+}
+
+// Mentor returns the mentor with id if in the pool.
+func (p *Pool) Mentor(id string) (*mentoringv1.PoolMentor, bool) {
+	m, ok := p.Mentors.Lookup(id)
+	if !ok || m.GetGone() {
+		return nil, false
+	}
+	return m, true
+}
+
+// InScope returns the newcomers and mentors of org in munis, sorted by id.
+// The slices share records with the index: do not modify them.
+func (p *Pool) InScope(org string, munis []string) ([]*mentoringv1.PoolNewcomer, []*mentoringv1.PoolMentor, error) {
+	keys := make([]string, len(munis))
+	for k, m := range munis {
+		keys[k] = ScopeKey(org, m)
+	}
+	np, err := p.Newcomers.Find(store.Query[*mentoringv1.PoolNewcomer]{Index: "scope", Values: keys})
+	if err != nil {
+		return nil, nil, err
+	}
+	mp, err := p.Mentors.Find(store.Query[*mentoringv1.PoolMentor]{Index: "scope", Values: keys})
+	if err != nil {
+		return nil, nil, err
+	}
+	return np.Items, mp.Items, nil
+}
+
+// newer reports whether the event (at, id) comes after the one a record
+// last applied. Equal times are ordered by event id, so the outcome never
+// depends on delivery order.
+func newer(at time.Time, id string, lastAt *timestamppb.Timestamp, lastID string) bool {
+	if lastAt == nil {
+		return true
+	}
+	la := lastAt.AsTime()
+	if !at.Equal(la) {
+		return at.After(la)
+	}
+	return id > lastID
+}
+
+// HandleParticipant applies one participants event. Unknown types are
+// ignored.
+func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) error {
+	msg, err := env.GetPayload().UnmarshalNew()
+	if err != nil {
+		return events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
+	}
+	var facts *eventsv1.ParticipantFacts
+	var id string
+	erased := false
+	switch m := msg.(type) {
+	case *eventsv1.ParticipantRegistered:
+		facts = m.GetFacts()
+	case *eventsv1.ParticipantUpdated:
+		facts = m.GetFacts()
+	case *eventsv1.ParticipantConsentChanged:
+		facts = m.GetFacts()
+		id = m.GetParticipantId()
+	case *eventsv1.ParticipantDeleted:
+		id = m.GetParticipantId()
+	case *eventsv1.ParticipantErased:
+		id, erased = m.GetParticipantId(), true
+	default:
+		return nil
+	}
+	if facts != nil {
+		id = facts.GetParticipantId()
+	}
+	if !ids.Valid(id) {
+		return events.Permanent(fmt.Errorf("pool: %s without a valid participant id", env.GetType()))
+	}
+	at := env.GetOccurredAt().AsTime()
+	var next *mentoringv1.PoolNewcomer
+	if facts != nil && slices.Contains(facts.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING) {
+		next = newcomerFrom(facts)
+	} else {
+		next = &mentoringv1.PoolNewcomer{ParticipantId: id, Gone: true}
+	}
+	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
+	applied, err := upsert(ctx, p.Newcomers, id, next, func(cur *mentoringv1.PoolNewcomer) bool {
+		return newer(at, env.GetId(), cur.GetEventTime(), cur.GetEventId())
+	})
+	if err != nil {
+		return err
+	}
+	// Leaving is acted on even when the record was already a tombstone: a
+	// crash after the tombstone and before the withdrawals must not leave
+	// proposals open. The leaver is idempotent.
+	if next.GetGone() && (applied || erased) {
+		return p.leave(ctx, Newcomer, id, erased)
+	}
+	return nil
+}
+
+// HandleVolunteer applies one volunteers event. Unknown types (such as
+// organisation events) are ignored.
+func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) error {
+	msg, err := env.GetPayload().UnmarshalNew()
+	if err != nil {
+		return events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
+	}
+	var facts *eventsv1.VolunteerFacts
+	var id string
+	erased := false
+	switch m := msg.(type) {
+	case *eventsv1.VolunteerRegistered:
+		facts = m.GetFacts()
+	case *eventsv1.VolunteerUpdated:
+		facts = m.GetFacts()
+	case *eventsv1.VolunteerDeleted:
+		id = m.GetVolunteerId()
+	case *eventsv1.VolunteerErased:
+		id, erased = m.GetVolunteerId(), true
+	default:
+		return nil
+	}
+	if facts != nil {
+		id = facts.GetVolunteerId()
+	}
+	if !ids.Valid(id) {
+		return events.Permanent(fmt.Errorf("pool: %s without a valid volunteer id", env.GetType()))
+	}
+	at := env.GetOccurredAt().AsTime()
+	var next *mentoringv1.PoolMentor
+	if capacity := mentorCapacity(facts); capacity > 0 && facts.GetBackgroundCheckValid() {
+		next = mentorFrom(facts, capacity)
+	} else {
+		next = &mentoringv1.PoolMentor{VolunteerId: id, Gone: true}
+	}
+	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
+	applied, err := upsert(ctx, p.Mentors, id, next, func(cur *mentoringv1.PoolMentor) bool {
+		return newer(at, env.GetId(), cur.GetEventTime(), cur.GetEventId())
+	})
+	if err != nil {
+		return err
+	}
+	if next.GetGone() && (applied || erased) {
+		return p.leave(ctx, Mentor, id, erased)
+	}
+	return nil
+}
+
+func mentorCapacity(f *eventsv1.VolunteerFacts) int32 {
+	for _, rc := range f.GetRoles() {
+		if rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR {
+			return rc.GetCapacity()
+		}
+	}
+	return 0
+}
+
+func newcomerFrom(f *eventsv1.ParticipantFacts) *mentoringv1.PoolNewcomer {
+	n := &mentoringv1.PoolNewcomer{
+		ParticipantId:         f.GetParticipantId(),
+		OrganisationId:        f.GetOrganisationId(),
+		MunicipalityCode:      f.GetMunicipalityCode(),
+		Languages:             f.GetLanguages(),
+		SwedishLevel:          f.GetSwedishLevel(),
+		Gender:                f.GetGender(),
+		WantsSameGenderMentor: f.GetWantsSameGenderMentor(),
+		HouseholdSize:         max(f.GetHouseholdSize(), 1),
+		Interests:             f.GetInterests(),
+	}
+	if t, err := time.Parse(time.RFC3339, f.GetRegisteredAt()); err == nil {
+		n.RegisterTime = timestamppb.New(t)
+	}
+	return proto.Clone(n).(*mentoringv1.PoolNewcomer)
+}
+
+func mentorFrom(f *eventsv1.VolunteerFacts, capacity int32) *mentoringv1.PoolMentor {
+	return proto.Clone(&mentoringv1.PoolMentor{
+		VolunteerId:      f.GetVolunteerId(),
+		OrganisationId:   f.GetOrganisationId(),
+		MunicipalityCode: f.GetMunicipalityCode(),
+		Languages:        f.GetLanguages(),
+		Gender:           f.GetGender(),
+		AgeBand:          f.GetAgeBand(),
+		HouseholdSize:    max(f.GetHouseholdSize(), 1),
+		Interests:        f.GetInterests(),
+		Capacity:         capacity,
+	}).(*mentoringv1.PoolMentor)
+}
+
+// upsert writes next under id unless the stored record is at least as new
+// (isNewer false). It reports whether it wrote.
+func upsert[T proto.Message](ctx context.Context, repo *store.Repo[T], id string, next T, isNewer func(cur T) bool) (bool, error) {
+	for {
+		_, err := repo.Create(ctx, id, next)
+		if err == nil {
+			return true, nil
+		}
+		if apperr.ErrorCode(err) != apperr.AlreadyExists {
+			return false, err
+		}
+		applied := false
+		_, _, err = repo.Update(ctx, id, func(cur T, _ uint64) (store.Change, error) {
+			applied = false
+			if !isNewer(cur) {
+				return nil, nil
+			}
+			proto.Reset(cur)
+			proto.Merge(cur, next)
+			applied = true
+			return nil, nil
+		})
+		if apperr.ErrorCode(err) == apperr.NotFound {
+			continue // removed in between: create again
+		}
+		return applied, err
+	}
+}

@@ -1,0 +1,171 @@
+package rules
+
+import (
+	"slices"
+
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/match"
+	"github.com/motesplats/motesplats/pkg/municipality"
+)
+
+// Rule names, as they appear in score parts.
+const (
+	RuleBase         = "base"
+	RuleSwedish      = "swedish"
+	RuleLanguage     = "language"
+	RuleMunicipality = "municipality"
+	RuleCounty       = "county"
+	RuleInterests    = "interests"
+	RuleFamily       = "family"
+	RuleAgeBand      = "age_band"
+)
+
+// Input is what the engine matches: newcomers, mentors with their free
+// slots as capacity, and pairs never to propose again.
+type Input struct {
+	Newcomers []*mentoringv1.PoolNewcomer
+	Mentors   []*mentoringv1.PoolMentor
+	// Excluded holds "<participant id>/<volunteer id>".
+	Excluded map[string]bool
+}
+
+// PairKey is the key of Input.Excluded.
+func PairKey(participantID, volunteerID string) string { return participantID + "/" + volunteerID }
+
+// Build turns the input into a matching instance under these rules. Every
+// rule that gives points becomes a named part of the pair's score.
+func (r *Rules) Build(in Input) (*match.Built, error) {
+	ns := make([]match.Person, len(in.Newcomers))
+	nfacts := make(map[string]*mentoringv1.PoolNewcomer, len(in.Newcomers))
+	for k, n := range in.Newcomers {
+		ns[k] = match.Person{ID: n.GetParticipantId(), Municipality: n.GetMunicipalityCode()}
+		nfacts[n.GetParticipantId()] = n
+	}
+	hs := make([]match.Person, len(in.Mentors))
+	mfacts := make(map[string]*mentoringv1.PoolMentor, len(in.Mentors))
+	for k, m := range in.Mentors {
+		hs[k] = match.Person{ID: m.GetVolunteerId(), Municipality: m.GetMunicipalityCode(), Capacity: int(m.GetCapacity())}
+		mfacts[m.GetVolunteerId()] = m
+	}
+	// Build calls every rule for one pair in turn; resolving the pair's
+	// facts once per pair (not per rule) keeps map lookups off the inner
+	// loop.
+	var (
+		lastN, lastH *match.Person
+		n            *mentoringv1.PoolNewcomer
+		m            *mentoringv1.PoolMentor
+	)
+	pair := func(np, hp *match.Person) {
+		if np != lastN {
+			lastN, n = np, nfacts[np.ID]
+		}
+		if hp != lastH {
+			lastH, m = hp, mfacts[hp.ID]
+		}
+	}
+	rule := func(name string, fn func() (int, bool)) match.Rule {
+		return match.RuleFunc{RuleName: name, Fn: func(np, hp *match.Person) (int, bool) {
+			pair(np, hp)
+			return fn()
+		}}
+	}
+	w := r.Weights
+	list := []match.Rule{
+		rule(RuleBase, func() (int, bool) {
+			return w.Base, m.GetCapacity() > 0 && !in.Excluded[PairKey(n.GetParticipantId(), m.GetVolunteerId())]
+		}),
+		rule("gender", func() (int, bool) { return 0, r.genderOK(n, m) }),
+		rule("area", func() (int, bool) { return 0, r.areaOK(n, m) }),
+		rule("families", func() (int, bool) {
+			return 0, r.Families != FamiliesRequire || n.GetHouseholdSize() <= 1 || m.GetHouseholdSize() > 1
+		}),
+		rule(RuleSwedish, func() (int, bool) {
+			if r.swedishShared(n) {
+				return w.Swedish, true
+			}
+			return 0, true
+		}),
+		rule(RuleLanguage, func() (int, bool) {
+			if r.otherShared(n, m) {
+				return w.Language, true
+			}
+			// The hard rule: without Swedish or another shared
+			// language the two cannot talk.
+			return 0, r.swedishShared(n)
+		}),
+		rule(RuleMunicipality, func() (int, bool) {
+			if n.GetMunicipalityCode() == m.GetMunicipalityCode() {
+				return w.Municipality, true
+			}
+			return 0, true
+		}),
+		rule(RuleCounty, func() (int, bool) {
+			if n.GetMunicipalityCode() != m.GetMunicipalityCode() && municipality.SameCounty(n.GetMunicipalityCode(), m.GetMunicipalityCode()) {
+				return w.County, true
+			}
+			return 0, true
+		}),
+		rule(RuleInterests, func() (int, bool) {
+			return w.Interests * min(sharedInterests(n.GetInterests(), m.GetInterests()), w.MaxInterests), true
+		}),
+		rule(RuleFamily, func() (int, bool) {
+			if r.Families != FamiliesIgnore && n.GetHouseholdSize() > 1 && m.GetHouseholdSize() > 1 {
+				return w.Family, true
+			}
+			return 0, true
+		}),
+	}
+	return match.Build(ns, hs, list, nil)
+}
+
+func (r *Rules) genderOK(n *mentoringv1.PoolNewcomer, m *mentoringv1.PoolMentor) bool {
+	same := n.GetGender() != typev1.Gender_GENDER_UNSPECIFIED && n.GetGender() == m.GetGender()
+	switch r.Gender {
+	case GenderSame:
+		return same
+	case GenderNewcomerChoice:
+		return !n.GetWantsSameGenderMentor() || same
+	}
+	return true
+}
+
+func (r *Rules) areaOK(n *mentoringv1.PoolNewcomer, m *mentoringv1.PoolMentor) bool {
+	switch r.Area {
+	case AreaMunicipality:
+		return n.GetMunicipalityCode() == m.GetMunicipalityCode()
+	case AreaCounty:
+		return municipality.SameCounty(n.GetMunicipalityCode(), m.GetMunicipalityCode())
+	}
+	return true
+}
+
+// swedishShared: every mentor speaks Swedish, so Swedish is shared once the
+// newcomer has reached the minimum level.
+func (r *Rules) swedishShared(n *mentoringv1.PoolNewcomer) bool {
+	return r.SwedishMinLevel != 0 && n.GetSwedishLevel() >= r.SwedishMinLevel
+}
+
+func (r *Rules) otherShared(n *mentoringv1.PoolNewcomer, m *mentoringv1.PoolMentor) bool {
+	for _, a := range n.GetLanguages() {
+		if a.GetLevel() < r.OtherMinLevel {
+			continue
+		}
+		for _, b := range m.GetLanguages() {
+			if a.GetCode() == b.GetCode() && b.GetLevel() >= r.OtherMinLevel {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sharedInterests(a, b []string) int {
+	n := 0
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			n++
+		}
+	}
+	return n
+}

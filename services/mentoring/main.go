@@ -1,0 +1,18 @@
+// Command mentoring serves the Mentor till mentor programme on its own,
+// against the NATS and Redis named in the environment; MENTORING_RULES_DIR
+// names the directory of per-organisation rule files (see README).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/services/mentoring/server"
+)
+
+func main() {
+	service.Main("mentoring", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
+		return server.Run(ctx, addr, d, server.Options{RulesDir: os.Getenv("MENTORING_RULES_DIR")}, nil)
+	})
+}

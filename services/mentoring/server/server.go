@@ -1,0 +1,166 @@
+// Package server wires the mentoring service: its buckets, the candidate
+// pool's consumers, the job runner and the gRPC server. The service's own
+// main and the embedded stack both run it, so the two run modes share one
+// wiring.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/mentoring/internal/grpcapi"
+	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
+	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
+	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
+)
+
+// DefaultAddr is where the service listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:7003"
+
+// Durable consumer names; replicas share them.
+const (
+	ParticipantsDurable = "mentoring-participants"
+	VolunteersDurable   = "mentoring-volunteers"
+)
+
+// ResultTTL is how long job results (unmatched newcomers and why) are kept.
+const ResultTTL = 30 * 24 * time.Hour
+
+// Options are the service's own settings.
+type Options struct {
+	// RulesDir holds "<organisation id>.yaml" rule files
+	// (MENTORING_RULES_DIR); empty uses the built-in default only.
+	RulesDir string
+	// JobAckWait is how long a job may go silent before another replica
+	// takes it over (default 30s; tests use less).
+	JobAckWait time.Duration
+	// SweepEvery is how often offers are expired and schedules checked
+	// (default 1 minute).
+	SweepEvery time.Duration
+	// JobHooks and StoreHooks inject faults in tests; nil in production.
+	JobHooks   *jobs.Hooks
+	StoreHooks *store.Hooks
+}
+
+// Run serves the mentoring service on addr until ctx ends. ready, if not
+// nil, is called with the listening address once the service accepts calls.
+func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func(net.Addr)) error {
+	d = d.WithDefaults()
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Minute
+	}
+	rs, err := rules.LoadDir(o.RulesDir)
+	if err != nil {
+		return fmt.Errorf("mentoring: %w", err)
+	}
+	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
+		Name: events.StreamMentoring, Subjects: []string{events.MentoringSubjects}, Replicas: d.Replicas,
+	}); err != nil {
+		return fmt.Errorf("mentoring: stream: %w", err)
+	}
+	pub := events.NewPublisher(d.JS)
+	rcfg := pairs.RepoConfig(pub)
+	rcfg.Replicas, rcfg.Logger, rcfg.Hooks = d.Replicas, d.Logger, o.StoreHooks
+	repo, err := store.Open(ctx, d.JS, rcfg)
+	if err != nil {
+		return fmt.Errorf("mentoring: %w", err)
+	}
+	defer repo.Close()
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil)
+	if err != nil {
+		return fmt.Errorf("mentoring: %w", err)
+	}
+	defer pl.Close()
+	slots, err := proposal.OpenSlots(ctx, d.JS, pairs.SlotBucket, d.Replicas, d.Now)
+	if err != nil {
+		return fmt.Errorf("mentoring: %w", err)
+	}
+	data, err := d.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket: pairs.DataStore, Storage: jetstream.FileStorage, Replicas: d.Replicas, TTL: ResultTTL,
+	})
+	if err != nil {
+		return fmt.Errorf("mentoring: job data store: %w", err)
+	}
+	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: slots, Data: data, JS: d.JS, Publisher: pub, Rules: rs,
+		Now: d.Now, IDs: d.IDs, Logger: d.Logger})
+	pl.SetLeaver(svc.Leave)
+	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
+		Name: pairs.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,
+		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks,
+	})
+	if err != nil {
+		return fmt.Errorf("mentoring: %w", err)
+	}
+	defer jm.Close()
+	svc.SetJobs(jm)
+
+	srv, hs := grpcx.NewServer(grpcx.Options{
+		Logger:             d.Logger,
+		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
+		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+	})
+	pb.RegisterMentoringServiceServer(srv, grpcapi.New(svc))
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return jm.Run(gctx, svc.RunJob) })
+	g.Go(func() error { return svc.Run(gctx, o.SweepEvery) })
+	g.Go(func() error {
+		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", pl.HandleParticipant)
+	})
+	g.Go(func() error {
+		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, "volunteers.volunteer.>", pl.HandleVolunteer)
+	})
+	g.Go(func() error { return service.Serve(gctx, "mentoring", addr, srv, hs, d, ready) })
+	return g.Wait()
+}
+
+// consume runs a durable, idempotent consumer of another service's
+// stream. The stream belongs to its producer, which may start after this
+// service (the embedded stack starts everything at once), so creating the
+// consumer is retried until the stream exists.
+func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
+	for {
+		c, err := newConsumer(ctx, d, stream, durable, filter, h)
+		if err == nil {
+			return c.Run(ctx)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrStreamNotFound) {
+			d.Logger.Warn("mentoring: consumer not ready; retrying", "consumer", durable, "err", err)
+		}
+		t := time.NewTimer(500 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func newConsumer(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) (*events.Consumer, error) {
+	ih, err := events.Idempotent(ctx, d.JS, "processed-"+durable, 0, h)
+	if err != nil {
+		return nil, err
+	}
+	return events.NewConsumer(ctx, d.JS, events.ConsumerConfig{
+		Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4,
+	}, ih)
+}
