@@ -281,6 +281,54 @@ func GetProto[T proto.Message](ctx context.Context, c *Cache, key string, newT f
 	return v, nil
 }
 
+// decodedStore is implemented by backends that can keep a decoded value
+// beside its bytes (the in-process one), so a hit skips decoding.
+type decodedStore interface {
+	getDecoded(key string) (any, bool)
+	attachDecoded(key string, val []byte, obj any)
+}
+
+// GetProtoShared is GetProto for callers that only read the result, such
+// as a handler returning it to gRPC for encoding: with the in-process
+// backend a hit returns the message decoded by an earlier call, shared
+// between callers, instead of decoding it again. Callers must not modify
+// it. With Redis it behaves as GetProto.
+func GetProtoShared[T proto.Message](ctx context.Context, c *Cache, key string, newT func() T, load func(ctx context.Context) (T, error)) (T, error) {
+	d, ok := c.b.(decodedStore)
+	if !ok {
+		return GetProto(ctx, c, key, newT, load)
+	}
+	k := c.o.Prefix + key
+	if obj, ok := d.getDecoded(k); ok {
+		if v, ok := obj.(T); ok {
+			c.hits.Add(ctx, 1, c.attrs)
+			return v, nil
+		}
+	}
+	var zero T
+	raw, err := c.Get(ctx, key, func(ctx context.Context) ([]byte, error) {
+		v, err := load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b, err := proto.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("cache %s: marshal %T: %w", c.o.Name, v, err)
+		}
+		return b, nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	v := newT()
+	if err := proto.Unmarshal(raw, v); err != nil {
+		// Bytes that no longer decode: take the copying path, which reloads.
+		return GetProto(ctx, c, key, newT, load)
+	}
+	d.attachDecoded(k, raw, v)
+	return v, nil
+}
+
 // lookup reads k from the backend; healthy is false when the backend failed.
 func (c *Cache) lookup(ctx context.Context, k string) (val []byte, ok, healthy bool) {
 	bctx, cancel := c.callContext(ctx)

@@ -28,6 +28,9 @@ type entry struct {
 	key     string
 	val     []byte
 	expires time.Time // zero: never
+	// obj is val decoded, attached by GetProtoShared so later in-process
+	// hits skip decoding; it goes with the entry on Set, Delete or expiry.
+	obj any
 }
 
 // NewMemory returns an in-process Backend holding at most maxEntries values
@@ -104,4 +107,32 @@ func (m *memory) Delete(_ context.Context, keys ...string) error {
 func (m *memory) remove(el *list.Element) {
 	m.order.Remove(el)
 	delete(m.items, el.Value.(*entry).key)
+}
+
+// getDecoded returns the decoded value attached to key, if any.
+func (m *memory) getDecoded(key string) (any, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, ok := m.items[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*entry)
+	if e.obj == nil || (!e.expires.IsZero() && !m.now().Before(e.expires)) {
+		return nil, false
+	}
+	m.order.MoveToFront(el)
+	return e.obj, true
+}
+
+// attachDecoded attaches obj to key's entry if the entry still holds val,
+// so a value decoded from older bytes is never served for newer ones.
+func (m *memory) attachDecoded(key string, val []byte, obj any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if el, ok := m.items[key]; ok {
+		if e := el.Value.(*entry); bytes.Equal(e.val, val) {
+			e.obj = obj
+		}
+	}
 }

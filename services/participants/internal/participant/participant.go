@@ -141,12 +141,13 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 
 // Get returns participant id if the caller may see it. Returns NotFound for
 // a participant outside the caller's organisation or municipalities, so
-// their existence is not revealed.
+// their existence is not revealed. The result may be shared with other
+// callers (the in-process cache keeps it decoded): do not modify it.
 func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Participant, error) {
 	if !ids.Valid(id) {
 		return nil, invalidID("id")
 	}
-	p, err := cache.GetProto(ctx, s.cache, cacheKey(id), func() *pb.Participant { return &pb.Participant{} },
+	p, err := cache.GetProtoShared(ctx, s.cache, cacheKey(id), func() *pb.Participant { return &pb.Participant{} },
 		func(ctx context.Context) (*pb.Participant, error) {
 			p, rev, err := s.repo.Get(ctx, id)
 			if err != nil {
