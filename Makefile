@@ -11,6 +11,7 @@ export PATH := $(BIN):$(PATH)
 BUF_VERSION := 1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+PROTOC_GEN_CONNECT_GO_VERSION := v1.21.1
 # Every workspace module: `go test ./...` does not reach them from the root.
 MODULES = $(shell go list -m -f '{{.Dir}}/...')
 GO_FILES = $(shell find pkg services -name '*.go' -not -path '*/gen/*')
@@ -24,7 +25,7 @@ run: ## Run the whole system in one process (embedded NATS, data in ./data)
 	go run ./services/stack
 
 .PHONY: test
-test: redis fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
+test: redis chromium fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
 	go test -race -count=1 -timeout 15m $(MODULES)
 
 .PHONY: test-short
@@ -40,6 +41,23 @@ redis: ## Install Debian's redis-server when absent (tests start their own)
 	  else echo "redis-server is missing: run 'sudo apt-get install -y redis-server'"; exit 1; fi; \
 	fi
 
+.PHONY: chromium
+chromium: ## Install Debian's chromium and chromium-driver when absent (the gateway's browser test drives them)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium and chromium-driver"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install -y chromium chromium-driver'"; exit 1; fi; \
+	fi
+
+.PHONY: e2e
+e2e: redis chromium ## Drive the web app in headless Chromium (sign in, register, match, approve, export); saves screenshots
+	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots go test -race -count=1 -run 'TestEndToEndBrowser' ./services/gateway/server/
+
+.PHONY: mp
+mp: ## Build bin/mp, the command line client
+	go build -o bin/mp ./services/gateway/cmd/mp
+
 .PHONY: fmt-check
 fmt-check: ## Fail when gofmt would change a file
 	@out=$$(gofmt -l $(GO_FILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -52,8 +70,12 @@ vet: ## go vet every module
 lint: fmt-check vet $(BIN)/buf ## gofmt, go vet and buf lint
 	cd proto && buf lint
 
+.PHONY: breaking
+breaking: $(BIN)/buf ## Fail on wire-incompatible proto changes against main (records are stored in this format)
+	cd proto && buf breaking --against '../.git#branch=main,subdir=proto'
+
 .PHONY: proto
-proto: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc ## Regenerate pkg/gen from proto/
+proto: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-connect-go ## Regenerate pkg/gen from proto/
 	cd proto && buf lint && buf generate
 
 .PHONY: check-generate
@@ -74,10 +96,11 @@ match1: ## Build bin/match1, the MATCH1 instance solver
 	cd pkg && go build -o ../bin/match1 ./match/cmd/match1
 
 .PHONY: build
-build: match1 ## Build every binary into bin/
+build: match1 mp ## Build every binary into bin/
 	go build -o bin/stack ./services/stack
 	go build -o bin/participants ./services/participants
 	go build -o bin/volunteers ./services/volunteers
+	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: seed
 seed: ## Load the demo data set into a running stack (make run)
@@ -104,3 +127,7 @@ $(BIN)/protoc-gen-go:
 $(BIN)/protoc-gen-go-grpc:
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+$(BIN)/protoc-gen-connect-go:
+	@mkdir -p $(BIN)
+	cd pkg && GOBIN=$(BIN) go install connectrpc.com/connect/cmd/protoc-gen-connect-go@$(PROTOC_GEN_CONNECT_GO_VERSION)

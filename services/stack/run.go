@@ -19,6 +19,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/telemetry"
+	gateway "github.com/motesplats/motesplats/services/gateway/server"
+	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
@@ -110,7 +112,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		listening = &Listening{}
 	}
 	listening.addrs, listening.all = map[string]string{}, make(chan struct{})
-	const parts = 3
+	const parts = 5
 	natsAddr := ns.Addr()
 	listening.set("nats", natsAddr, parts)
 
@@ -122,6 +124,27 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		return volunteers.Run(gctx, cfg.VolunteersAddr, d, func(a net.Addr) { listening.set("volunteers", a, parts) })
 	})
 	g.Go(func() error {
+		return mentoring.Run(gctx, cfg.MentoringAddr, d, mentoring.Options{RulesDir: cfg.MentoringRulesDir},
+			func(a net.Addr) { listening.set("mentoring", a, parts) })
+	})
+	g.Go(func() error {
+		// The gateway needs the services' bound addresses (":0" in tests).
+		gw := cfg.Gateway
+		for _, name := range []string{"participants", "volunteers", "mentoring"} {
+			for listening.Addr(name) == "" {
+				select {
+				case <-gctx.Done():
+					return nil
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}
+		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
+			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
+		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
+		return gateway.Run(gctx, gw, d, func(r gateway.Running) { listening.set("gateway", r.Addr, parts) })
+	})
+	g.Go(func() error {
 		select {
 		case <-listening.all:
 		case <-gctx.Done():
@@ -131,6 +154,8 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  nats          nats://%s\n", listening.Addr("nats"))
 		fmt.Fprintf(out, "  participants  %s  (grpc: motesplats.participants.v1.ParticipantService)\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
+		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
+		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
 		fmt.Fprintf(out, "A token for grpcurl:  TOKEN=$(make -s token)\n")
 		fmt.Fprintf(out, "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" %s list\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "Ctrl-C stops.\n")

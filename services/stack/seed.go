@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -9,15 +13,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	gateway "github.com/motesplats/motesplats/services/gateway/server"
 )
 
 // The demo municipalities: large and small, in different counties.
@@ -64,6 +72,8 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	nParticipants := fs.Int("participants", 2000, "newcomers to register")
 	nVolunteers := fs.Int("volunteers", 600, "volunteers to register")
 	workers := fs.Int("workers", 16, "concurrent calls")
+	natsURL := fs.String("nats", fmt.Sprintf("nats://%s:%d", cfg.NATSHost, cfg.NATSPort),
+		"NATS of the running stack, for the demo web app users (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +170,61 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "seeded %d organisations, %d participants, %d volunteers in %v\n",
 		len(orgs), *nParticipants, *nVolunteers, time.Since(start).Round(time.Millisecond))
+	if *natsURL == "" {
+		return nil
+	}
+	return seedUsers(ctx, *natsURL, key, orgs, out)
+}
+
+// seedUsers creates the demo sign-ins for the web app: an admin and a
+// coordinator for two of the organisations. Their passwords derive from
+// the stack's signing key, so they are stable across seeds of one data
+// directory and unknown to anyone without the key.
+func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, out io.Writer) error {
+	nc, err := nats.Connect(natsURL, nats.Name("seed"))
+	if err != nil {
+		return fmt.Errorf("seed users: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	password := func(email string) string {
+		m := hmac.New(sha256.New, key.Seed())
+		m.Write([]byte("demo-password:" + email))
+		return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:16]
+	}
+	type demo struct {
+		email, name string
+		role        gatewayv1.Role
+		org         *volunteersv1.Organisation
+	}
+	demos := []demo{
+		{"admin@example.org", "Admin", gatewayv1.Role_ROLE_ADMIN, nil},
+		{"anna@example.org", "Anna Lindqvist", gatewayv1.Role_ROLE_COORDINATOR, orgs[1]}, // Invitationsdepartementet: 0180, 0380
+		{"erik@example.org", "Erik Berg", gatewayv1.Role_ROLE_COORDINATOR, orgs[0]},      // Röda Korset Kalmar: 0880
+	}
+	var users []gateway.NewUser
+	for _, d := range demos {
+		u := &gatewayv1.User{Email: d.email, DisplayName: d.name, Role: d.role, Locale: "sv"}
+		if d.org != nil {
+			u.OrganisationId, u.MunicipalityCodes = d.org.GetId(), d.org.GetMunicipalityCodes()
+		}
+		users = append(users, gateway.NewUser{User: u, Password: password(d.email)})
+	}
+	n, err := gateway.EnsureUsers(ctx, js, users)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "web app sign-ins (%d new), at the gateway's address (http://127.0.0.1:8080 by default):\n", n)
+	for _, d := range demos {
+		scope := "all organisations"
+		if d.org != nil {
+			scope = fmt.Sprintf("%s, municipalities %v", d.org.GetName(), d.org.GetMunicipalityCodes())
+		}
+		fmt.Fprintf(out, "  %-20s password %s  (%s; %s)\n", d.email, password(d.email), d.role, scope)
+	}
 	return nil
 }
 

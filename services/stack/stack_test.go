@@ -44,7 +44,8 @@ func testConfig(t *testing.T, dir string) Config {
 		t.Fatal(err)
 	}
 	cfg.DataDir, cfg.NATSPort = dir, -1
-	cfg.ParticipantsAddr, cfg.VolunteersAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Gateway.Addr = "127.0.0.1:0"
 	return cfg
 }
 
@@ -154,12 +155,17 @@ func TestStack_Seed(t *testing.T) {
 	cfg.ParticipantsAddr, cfg.VolunteersAddr = l.Addr("participants"), l.Addr("volunteers")
 	ctx := testutil.Context(t)
 	var out bytes.Buffer
-	if err := seed(ctx, cfg, []string{"-participants", "60", "-volunteers", "20"}, &out); err != nil {
+	seedArgs := []string{"-participants", "60", "-volunteers", "20", "-nats", "nats://" + l.Addr("nats")}
+	if err := seed(ctx, cfg, seedArgs, &out); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out.String())
 	}
 	// Seeding twice creates nothing new: request ids are stable.
-	if err := seed(ctx, cfg, []string{"-participants", "60", "-volunteers", "20"}, &out); err != nil {
+	if err := seed(ctx, cfg, seedArgs, &out); err != nil {
 		t.Fatalf("second seed: %v", err)
+	}
+	if !strings.Contains(out.String(), "anna@example.org") || !strings.Contains(out.String(), "(3 new)") ||
+		!strings.Contains(out.String(), "(0 new)") {
+		t.Fatalf("seed output lacks the demo sign-ins, created once:\n%s", out.String())
 	}
 	var tok bytes.Buffer
 	if err := token(cfg, nil, &tok); err != nil {

@@ -1,0 +1,69 @@
+package account
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2id parameters: OWASP's minimum recommendation (19 MiB, two passes,
+// one lane). A hash costs tens of milliseconds, which is what slows a
+// password guesser; hashSlots bounds how many run at once so a burst of
+// sign-ins cannot take the process's memory.
+const (
+	argonMemory  = 19 * 1024
+	argonTime    = 2
+	argonThreads = 1
+	argonKeyLen  = 32
+	saltLen      = 16
+	hashSlots    = 4
+)
+
+// Password length bounds. The upper one keeps hashing cost bounded.
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 128
+)
+
+var b64 = base64.RawStdEncoding
+
+// hashPassword returns the PHC string of password's argon2id hash.
+func (s *Service) hashPassword(password string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("salt: %w", err)
+	}
+	s.slots <- struct{}{}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	<-s.slots
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// checkPassword reports whether password matches the PHC string, in time
+// independent of where the two differ.
+func (s *Service) checkPassword(phc, password string) bool {
+	parts := strings.Split(phc, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 256*1024 || t > 10 || p == 0 {
+		return false
+	}
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if errors.Join(err1, err2) != nil || len(want) == 0 {
+		return false
+	}
+	s.slots <- struct{}{}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	<-s.slots
+	return subtle.ConstantTimeCompare(got, want) == 1
+}

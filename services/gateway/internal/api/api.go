@@ -1,0 +1,283 @@
+// Package api serves motesplats.gateway.v1 with Connect: one handler per
+// service answers gRPC, gRPC-Web and JSON over HTTP. Every method but
+// CreateApiToken needs "Authorization: Bearer <API token>"; the handlers
+// hand the work to core and map its errors to Connect codes with the field
+// violations as a google.rpc.BadRequest detail.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// MaxBodyBytes bounds a request message; larger ones get ResourceExhausted
+// before they are decoded.
+const MaxBodyBytes = 1 << 20
+
+// codeOf maps domain codes to Connect codes.
+var codeOf = map[apperr.Code]connect.Code{
+	apperr.Invalid:            connect.CodeInvalidArgument,
+	apperr.NotFound:           connect.CodeNotFound,
+	apperr.AlreadyExists:      connect.CodeAlreadyExists,
+	apperr.Conflict:           connect.CodeAborted,
+	apperr.FailedPrecondition: connect.CodeFailedPrecondition,
+	apperr.PermissionDenied:   connect.CodePermissionDenied,
+	apperr.Unauthenticated:    connect.CodeUnauthenticated,
+	apperr.Unavailable:        connect.CodeUnavailable,
+	core.TooManyRequests:      connect.CodeResourceExhausted,
+}
+
+// Server implements the gateway's Connect services.
+type Server struct {
+	g       *core.Gateway
+	log     *slog.Logger
+	limitIP *account.Limiter
+	limitID *account.Limiter
+	// RemoteAddr extracts the client address (see web.RemoteAddr).
+	remoteAddr func(*http.Request) string
+}
+
+type callerKey struct{}
+
+// Handlers returns the Connect handlers by path prefix. limitIP and
+// limitID rate-limit sign-ins per address and per e-mail.
+func Handlers(g *core.Gateway, limitIP, limitID *account.Limiter, remoteAddr func(*http.Request) string) map[string]http.Handler {
+	s := &Server{g: g, log: g.Log, limitIP: limitIP, limitID: limitID, remoteAddr: remoteAddr}
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(s.authInterceptor()),
+		connect.WithReadMaxBytes(MaxBodyBytes),
+	}
+	out := map[string]http.Handler{}
+	add := func(path string, h http.Handler) { out[path] = s.withAddr(h) }
+	add(gatewayv1connect.NewUserServiceHandler(s, opts...))
+	add(gatewayv1connect.NewApiTokenServiceHandler(s, opts...))
+	add(gatewayv1connect.NewRegistryServiceHandler(s, opts...))
+	add(gatewayv1connect.NewAuditServiceHandler(s, opts...))
+	add(gatewayv1connect.NewMatchingServiceHandler(s, opts...))
+	return out
+}
+
+type addrKey struct{}
+
+// withAddr puts the client address in the context; Connect interceptors
+// do not see the *http.Request.
+func (s *Server) withAddr(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), addrKey{}, s.remoteAddr(r))))
+	})
+}
+
+func remote(ctx context.Context) string {
+	a, _ := ctx.Value(addrKey{}).(string)
+	return a
+}
+
+// open lists the procedures that need no token.
+var open = map[string]bool{gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure: true}
+
+func (s *Server) authInterceptor() connect.Interceptor {
+	return connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if open[req.Spec().Procedure] {
+				return next(ctx, req)
+			}
+			scheme, tok, _ := strings.Cut(req.Header().Get("Authorization"), " ")
+			if !strings.EqualFold(scheme, "bearer") || tok == "" {
+				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("an API token is required: run mp login"))
+			}
+			p, err := s.g.Accounts.Token(ctx, strings.TrimSpace(tok))
+			if err != nil {
+				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
+			}
+			ctx = context.WithValue(ctx, callerKey{}, core.Caller{Principal: p, RemoteAddr: remote(ctx), Channel: "api"})
+			return next(ctx, req)
+		}
+	})
+}
+
+func caller(ctx context.Context) core.Caller {
+	c, _ := ctx.Value(callerKey{}).(core.Caller)
+	return c
+}
+
+// toConnect maps any error to a Connect error a caller may see.
+func (s *Server) toConnect(ctx context.Context, err error) error {
+	pe := core.Public(ctx, s.log, err)
+	code, ok := codeOf[pe.Code]
+	if !ok {
+		code = connect.CodeInternal
+	}
+	ce := connect.NewError(code, errors.New(pe.Message))
+	if len(pe.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range pe.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+		}
+		if d, err := connect.NewErrorDetail(br); err == nil {
+			ce.AddDetail(d)
+		}
+	}
+	return ce
+}
+
+func reply[T any](s *Server, ctx context.Context, msg *T, err error) (*connect.Response[T], error) {
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	return connect.NewResponse(msg), nil
+}
+
+// GetUser implements UserService.
+func (s *Server) GetUser(ctx context.Context, req *connect.Request[gatewayv1.GetUserRequest]) (*connect.Response[gatewayv1.GetUserResponse], error) {
+	u, err := s.g.GetUser(ctx, caller(ctx), req.Msg.GetId())
+	return reply(s, ctx, &gatewayv1.GetUserResponse{User: u}, err)
+}
+
+// ListUsers implements UserService.
+func (s *Server) ListUsers(ctx context.Context, req *connect.Request[gatewayv1.ListUsersRequest]) (*connect.Response[gatewayv1.ListUsersResponse], error) {
+	us, next, err := s.g.ListUsers(ctx, caller(ctx), int(req.Msg.GetPageSize()), req.Msg.GetPageToken())
+	return reply(s, ctx, &gatewayv1.ListUsersResponse{Users: us, NextPageToken: next}, err)
+}
+
+// CreateUser implements UserService.
+func (s *Server) CreateUser(ctx context.Context, req *connect.Request[gatewayv1.CreateUserRequest]) (*connect.Response[gatewayv1.CreateUserResponse], error) {
+	u, err := s.g.CreateUser(ctx, caller(ctx), req.Msg.GetUser(), req.Msg.GetPassword())
+	return reply(s, ctx, &gatewayv1.CreateUserResponse{User: u}, err)
+}
+
+// UpdateUser implements UserService.
+func (s *Server) UpdateUser(ctx context.Context, req *connect.Request[gatewayv1.UpdateUserRequest]) (*connect.Response[gatewayv1.UpdateUserResponse], error) {
+	u, err := s.g.UpdateUser(ctx, caller(ctx), req.Msg.GetUser(), req.Msg.GetUpdateMask().GetPaths(), req.Msg.GetPassword())
+	return reply(s, ctx, &gatewayv1.UpdateUserResponse{User: u}, err)
+}
+
+// CreateApiToken implements ApiTokenService: sign in, rate limited.
+func (s *Server) CreateApiToken(ctx context.Context, req *connect.Request[gatewayv1.CreateApiTokenRequest]) (*connect.Response[gatewayv1.CreateApiTokenResponse], error) {
+	if err := s.limit(remote(ctx), req.Msg.GetEmail()); err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	a, err := s.g.Accounts.Authenticate(req.Msg.GetEmail(), req.Msg.GetPassword())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	id, tok, exp, err := s.g.Accounts.CreateToken(ctx, a, req.Msg.GetName())
+	return reply(s, ctx, &gatewayv1.CreateApiTokenResponse{Id: id, Token: tok, ExpireTime: timestamppb.New(exp), User: a.GetUser()}, err)
+}
+
+// limit applies both sign-in limits.
+func (s *Server) limit(addr, email string) error {
+	return Limit(s.limitIP, s.limitID, addr, email)
+}
+
+// Limit takes one sign-in attempt from the address's and the e-mail's
+// buckets; it returns TooManyRequests when either is empty.
+func Limit(byIP, byID *account.Limiter, addr, email string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	okIP, r1 := byIP.Allow(host)
+	okID, r2 := byID.Allow(strings.ToLower(strings.TrimSpace(email)))
+	if okIP && okID {
+		return nil
+	}
+	wait := max(r1, r2).Round(time.Second)
+	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %v and try again", max(wait, time.Second))
+}
+
+// DeleteApiToken implements ApiTokenService.
+func (s *Server) DeleteApiToken(ctx context.Context, req *connect.Request[gatewayv1.DeleteApiTokenRequest]) (*connect.Response[gatewayv1.DeleteApiTokenResponse], error) {
+	c := caller(ctx)
+	id, owner := req.Msg.GetId(), c.User.GetId()
+	if id == "current" {
+		id = c.TokenID
+	}
+	if c.IsAdmin() {
+		owner = ""
+	}
+	err := s.g.Accounts.DeleteToken(ctx, id, owner)
+	return reply(s, ctx, &gatewayv1.DeleteApiTokenResponse{}, err)
+}
+
+// GetParticipant implements RegistryService.
+func (s *Server) GetParticipant(ctx context.Context, req *connect.Request[gatewayv1.GetParticipantRequest]) (*connect.Response[gatewayv1.GetParticipantResponse], error) {
+	v, err := s.g.GetParticipant(ctx, caller(ctx), req.Msg.GetId())
+	return reply(s, ctx, &gatewayv1.GetParticipantResponse{Participant: v}, err)
+}
+
+// ListParticipants implements RegistryService.
+func (s *Server) ListParticipants(ctx context.Context, req *connect.Request[gatewayv1.ListParticipantsRequest]) (*connect.Response[gatewayv1.ListParticipantsResponse], error) {
+	res, err := s.g.ListParticipants(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, res, err)
+}
+
+// CreateParticipant implements RegistryService.
+func (s *Server) CreateParticipant(ctx context.Context, req *connect.Request[gatewayv1.CreateParticipantRequest]) (*connect.Response[gatewayv1.CreateParticipantResponse], error) {
+	p, err := s.g.CreateParticipant(ctx, caller(ctx), req.Msg.GetParticipant(), req.Msg.GetRequestId())
+	return reply(s, ctx, &gatewayv1.CreateParticipantResponse{Participant: p}, err)
+}
+
+// UpdateParticipant implements RegistryService.
+func (s *Server) UpdateParticipant(ctx context.Context, req *connect.Request[gatewayv1.UpdateParticipantRequest]) (*connect.Response[gatewayv1.UpdateParticipantResponse], error) {
+	p, err := s.g.UpdateParticipant(ctx, caller(ctx), req.Msg.GetParticipant(), req.Msg.GetUpdateMask().GetPaths())
+	return reply(s, ctx, &gatewayv1.UpdateParticipantResponse{Participant: p}, err)
+}
+
+// GetVolunteer implements RegistryService.
+func (s *Server) GetVolunteer(ctx context.Context, req *connect.Request[gatewayv1.GetVolunteerRequest]) (*connect.Response[gatewayv1.GetVolunteerResponse], error) {
+	v, err := s.g.GetVolunteer(ctx, caller(ctx), req.Msg.GetId())
+	return reply(s, ctx, &gatewayv1.GetVolunteerResponse{Volunteer: v}, err)
+}
+
+// ListVolunteers implements RegistryService.
+func (s *Server) ListVolunteers(ctx context.Context, req *connect.Request[gatewayv1.ListVolunteersRequest]) (*connect.Response[gatewayv1.ListVolunteersResponse], error) {
+	res, err := s.g.ListVolunteers(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, res, err)
+}
+
+// CreateVolunteer implements RegistryService.
+func (s *Server) CreateVolunteer(ctx context.Context, req *connect.Request[gatewayv1.CreateVolunteerRequest]) (*connect.Response[gatewayv1.CreateVolunteerResponse], error) {
+	v, err := s.g.CreateVolunteer(ctx, caller(ctx), req.Msg.GetVolunteer(), req.Msg.GetRequestId())
+	return reply(s, ctx, &gatewayv1.CreateVolunteerResponse{Volunteer: v}, err)
+}
+
+// UpdateVolunteer implements RegistryService.
+func (s *Server) UpdateVolunteer(ctx context.Context, req *connect.Request[gatewayv1.UpdateVolunteerRequest]) (*connect.Response[gatewayv1.UpdateVolunteerResponse], error) {
+	v, err := s.g.UpdateVolunteer(ctx, caller(ctx), req.Msg.GetVolunteer(), req.Msg.GetUpdateMask().GetPaths())
+	return reply(s, ctx, &gatewayv1.UpdateVolunteerResponse{Volunteer: v}, err)
+}
+
+// ListOrganisations implements RegistryService.
+func (s *Server) ListOrganisations(ctx context.Context, req *connect.Request[gatewayv1.ListOrganisationsRequest]) (*connect.Response[gatewayv1.ListOrganisationsResponse], error) {
+	orgs, next, err := s.g.ListOrganisations(ctx, caller(ctx), req.Msg.GetPageSize(), req.Msg.GetPageToken())
+	return reply(s, ctx, &gatewayv1.ListOrganisationsResponse{Organisations: orgs, NextPageToken: next}, err)
+}
+
+// ListAuditEntries implements AuditService.
+func (s *Server) ListAuditEntries(ctx context.Context, req *connect.Request[gatewayv1.ListAuditEntriesRequest]) (*connect.Response[gatewayv1.ListAuditEntriesResponse], error) {
+	q := audit.Query{UserID: req.Msg.GetUserId(), PageSize: int(req.Msg.GetPageSize()), PageToken: req.Msg.GetPageToken()}
+	if t := req.Msg.GetStartTime(); t != nil {
+		q.Start = t.AsTime()
+	}
+	if t := req.Msg.GetEndTime(); t != nil {
+		q.End = t.AsTime()
+	}
+	es, next, err := s.g.SearchAudit(ctx, caller(ctx), q)
+	return reply(s, ctx, &gatewayv1.ListAuditEntriesResponse{Entries: es, NextPageToken: next}, err)
+}

@@ -1,0 +1,175 @@
+// Package audit appends who read or changed which record to the AUDIT
+// stream and searches it. The stream refuses deletes and purges, so an
+// entry, once acknowledged, stays for the stream's whole retention. Entries
+// carry ids, never names, contact details or free text.
+//
+// The subject of an entry is audit.<user id>.<resource type>.<action>, so a
+// search by user is a subject filter that JetStream answers from its own
+// index, and a search by time starts at a time the stream seeks to.
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// Stream names the audit stream; Subjects is its filter.
+const (
+	Stream   = "AUDIT"
+	Subjects = "audit.>"
+)
+
+// Log records and searches audit entries.
+type Log struct {
+	js  jetstream.JetStream
+	now func() time.Time
+	ids ids.Source
+}
+
+// Open makes sure the AUDIT stream exists, append-only, and returns a Log.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int, now func() time.Time, src ids.Source) (*Log, error) {
+	if replicas <= 0 {
+		replicas = 1
+	}
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        Stream,
+		Subjects:    []string{Subjects},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    replicas,
+		DenyDelete:  true,
+		DenyPurge:   true,
+		Duplicates:  2 * time.Minute,
+		Description: "append-only audit log of reads and changes of personal data",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit stream: %w", err)
+	}
+	return &Log{js: js, now: now, ids: src}, nil
+}
+
+// token turns a free-form id into a safe subject token: ids are UUIDs, but
+// a caller-supplied id must never add subject levels or wildcards.
+func token(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// Record appends e, filling id and time, and returns once the stream has
+// stored it. A caller must not answer a request whose entry failed: an
+// unrecorded read of personal data is worse than a failed one.
+func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
+	e = proto.Clone(e).(*gatewayv1.AuditEntry)
+	e.Id = l.ids.New()
+	e.Time = timestamppb.New(l.now())
+	data, err := proto.Marshal(e)
+	if err != nil {
+		return err
+	}
+	subject := fmt.Sprintf("audit.%s.%s.%s", token(e.GetUserId()), token(e.GetResourceType()), token(e.GetAction()))
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, e.GetId())
+	if _, err := l.js.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// Query selects entries.
+type Query struct {
+	UserID     string
+	Start, End time.Time
+	PageSize   int
+	// PageToken is the stream sequence to continue from.
+	PageToken string
+}
+
+// Search returns entries matching q in stream order (time order) and the
+// token of the next page. Returns Invalid for a bad page token.
+func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, string, error) {
+	if q.PageSize <= 0 || q.PageSize > 1000 {
+		q.PageSize = 100
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{Subjects}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if q.UserID != "" {
+		cfg.FilterSubjects = []string{"audit." + token(q.UserID) + ".>"}
+	}
+	switch {
+	case q.PageToken != "":
+		seq, err := strconv.ParseUint(q.PageToken, 10, 64)
+		if err != nil || seq == 0 {
+			var v apperr.Validator
+			v.Add("page_token", "is not a token from a previous page")
+			return nil, "", v.Err()
+		}
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, seq
+	case !q.Start.IsZero():
+		start := q.Start
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
+	}
+	cons, err := l.js.OrderedConsumer(ctx, Stream, cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit search: %w", err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit search: %w", err)
+	}
+	pending := int(info.NumPending)
+	var out []*gatewayv1.AuditEntry
+	next := ""
+	for pending > 0 && len(out) < q.PageSize {
+		batch, err := cons.Fetch(min(pending, q.PageSize-len(out), 256), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, "", fmt.Errorf("audit search: %w", err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			meta, err := m.Metadata()
+			if err != nil {
+				return nil, "", err
+			}
+			pending = int(meta.NumPending)
+			e := &gatewayv1.AuditEntry{}
+			if err := proto.Unmarshal(m.Data(), e); err != nil {
+				continue // not an entry this version understands
+			}
+			if !q.End.IsZero() && !e.GetTime().AsTime().Before(q.End) {
+				return out, "", nil
+			}
+			out = append(out, e)
+			if len(out) == q.PageSize && pending > 0 {
+				next = strconv.FormatUint(meta.Sequence.Stream+1, 10)
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return nil, "", fmt.Errorf("audit search: %w", err)
+		}
+		if got == 0 {
+			break
+		}
+	}
+	return out, next, nil
+}

@@ -1,0 +1,237 @@
+// Package backend is the gateway's side of the services: gRPC clients that
+// carry the caller's identity as a short-lived signed token, and the joined
+// views the gateway assembles from several services and caches.
+//
+// Personal records are always read from their service with the caller's
+// token, so the service filters by the caller's scope itself. What the
+// gateway caches are the joins that do not depend on the caller (an
+// organisation's name, the names of a pair's two people); they are loaded
+// with the gateway's own service identity, kept for a short TTL, dropped
+// when an event says the source changed, and only ever shown next to
+// records the caller's own token already fetched.
+package backend
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+)
+
+// tokenTTL is the life of a per-request service token: long enough for one
+// request's calls, short enough that a leaked one is soon useless.
+const tokenTTL = time.Minute
+
+// Addrs are the services' gRPC addresses.
+type Addrs struct {
+	Participants, Volunteers, Mentoring string
+}
+
+// Backend holds the service clients and the view cache.
+type Backend struct {
+	Participants participantsv1.ParticipantServiceClient
+	Volunteers   volunteersv1.VolunteerServiceClient
+	// Mentoring is nil when no mentoring address is configured.
+	Mentoring mentoringv1.MentoringServiceClient
+
+	signer *auth.Signer
+	self   auth.TokenSource
+	cache  *cache.Cache
+	conns  []*grpc.ClientConn
+	log    *slog.Logger
+}
+
+// New dials the services (lazily: gRPC connects on first use) and returns
+// a Backend. key signs the per-user tokens; keyID names it.
+func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time, backend cache.Backend, log *slog.Logger) (*Backend, error) {
+	signer := auth.NewSigner(key, keyID, now)
+	b := &Backend{
+		signer: signer,
+		self:   auth.SignerSource(signer, auth.Claims{Subject: "gateway", Role: auth.RoleService, Issuer: "gateway"}, 5*time.Minute),
+		cache:  cache.New(backend, cache.Options{Name: "gateway", Prefix: "gateway:", TTL: 5 * time.Minute, Logger: log}),
+		log:    log,
+	}
+	dial := func(addr string) (*grpc.ClientConn, error) {
+		c, err := grpcx.Dial(addr, grpc.WithPerRPCCredentials(auth.PerRPCCredentials(b.self)))
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: %w", addr, err)
+		}
+		b.conns = append(b.conns, c)
+		return c, nil
+	}
+	pc, err := dial(addrs.Participants)
+	if err != nil {
+		return nil, err
+	}
+	vc, err := dial(addrs.Volunteers)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	if addrs.Mentoring != "" {
+		mc, err := dial(addrs.Mentoring)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Mentoring = mentoringv1.NewMentoringServiceClient(mc)
+	}
+	b.Participants = participantsv1.NewParticipantServiceClient(pc)
+	b.Volunteers = volunteersv1.NewVolunteerServiceClient(vc)
+	return b, nil
+}
+
+// Close closes the connections.
+func (b *Backend) Close() {
+	for _, c := range b.conns {
+		_ = c.Close()
+	}
+}
+
+// As returns ctx whose outgoing calls carry a token signed for c: the
+// services then filter by the caller's scope, not the gateway's.
+func (b *Backend) As(ctx context.Context, c auth.Claims) (context.Context, error) {
+	tok, err := b.signer.Sign(c, tokenTTL)
+	if err != nil {
+		return nil, fmt.Errorf("sign caller token: %w", err)
+	}
+	return auth.OutgoingContext(ctx, tok), nil
+}
+
+// Cache keys of the views. Each names the source record, so the event
+// about that record evicts exactly it.
+func orgKey(id string) string         { return "organisation/" + id }
+func participantKey(id string) string { return "participant/" + id }
+func volunteerKey(id string) string   { return "volunteer/" + id }
+
+// OrganisationName returns an organisation's name (not personal data),
+// cached. An unknown id gives "".
+func (b *Backend) OrganisationName(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	o, err := cache.GetProto(ctx, b.cache, orgKey(id), func() *volunteersv1.Organisation { return &volunteersv1.Organisation{} },
+		func(ctx context.Context) (*volunteersv1.Organisation, error) {
+			res, err := b.Volunteers.GetOrganisation(ctx, &volunteersv1.GetOrganisationRequest{Id: id})
+			if err != nil {
+				return nil, err
+			}
+			return &volunteersv1.Organisation{Id: id, Name: res.GetOrganisation().GetName()}, nil
+		})
+	if err != nil {
+		return ""
+	}
+	return o.GetName()
+}
+
+// PersonName is the display name of a participant or volunteer, with the
+// scope of the record it belongs to.
+type PersonName struct {
+	Name, Organisation, Municipality string
+}
+
+// ParticipantName returns a participant's name for joined views (a pair, a
+// proposal). Callers show it only next to a record the caller's token
+// fetched, which proves the caller may see the pair.
+func (b *Backend) ParticipantName(ctx context.Context, id string) (PersonName, error) {
+	p, err := cache.GetProto(ctx, b.cache, participantKey(id), func() *participantsv1.Participant { return &participantsv1.Participant{} },
+		func(ctx context.Context) (*participantsv1.Participant, error) {
+			res, err := b.Participants.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
+			if err != nil {
+				return nil, err
+			}
+			p := res.GetParticipant()
+			return &participantsv1.Participant{Id: id, GivenName: p.GetGivenName(), FamilyName: p.GetFamilyName(),
+				OrganisationId: p.GetOrganisationId(), MunicipalityCode: p.GetMunicipalityCode()}, nil
+		})
+	if err != nil {
+		return PersonName{}, err
+	}
+	return PersonName{Name: join(p.GetGivenName(), p.GetFamilyName()), Organisation: p.GetOrganisationId(), Municipality: p.GetMunicipalityCode()}, nil
+}
+
+// VolunteerName is ParticipantName for volunteers.
+func (b *Backend) VolunteerName(ctx context.Context, id string) (PersonName, error) {
+	v, err := cache.GetProto(ctx, b.cache, volunteerKey(id), func() *volunteersv1.Volunteer { return &volunteersv1.Volunteer{} },
+		func(ctx context.Context) (*volunteersv1.Volunteer, error) {
+			res, err := b.Volunteers.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: id})
+			if err != nil {
+				return nil, err
+			}
+			v := res.GetVolunteer()
+			return &volunteersv1.Volunteer{Id: id, GivenName: v.GetGivenName(), FamilyName: v.GetFamilyName(),
+				OrganisationId: v.GetOrganisationId(), MunicipalityCode: v.GetMunicipalityCode()}, nil
+		})
+	if err != nil {
+		return PersonName{}, err
+	}
+	return PersonName{Name: join(v.GetGivenName(), v.GetFamilyName()), Organisation: v.GetOrganisationId(), Municipality: v.GetMunicipalityCode()}, nil
+}
+
+func join(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
+}
+
+// invalidation maps an event to the cache keys it makes stale.
+func invalidation(env *eventsv1.Envelope) []string {
+	id := env.GetSubjectId()
+	if id == "" {
+		return nil
+	}
+	switch t := env.GetType(); {
+	case hasPrefix(t, "participants.participant."):
+		return []string{participantKey(id)}
+	case hasPrefix(t, "volunteers.volunteer."):
+		return []string{volunteerKey(id)}
+	case hasPrefix(t, "volunteers.organisation."):
+		return []string{orgKey(id)}
+	}
+	return nil
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+// Invalidate follows the producers' streams from now on and evicts the
+// views their events make stale, until ctx ends. Every replica runs its
+// own ordered (non-durable) consumer, because every replica's in-process
+// cache needs every eviction; with Redis the evictions repeat harmlessly.
+// A missed event costs at most the TTL of stale data.
+func (b *Backend) Invalidate(ctx context.Context, js jetstream.JetStream, streams []string) error {
+	for _, s := range streams {
+		cons, err := js.OrderedConsumer(ctx, s, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+		if err != nil {
+			return fmt.Errorf("invalidate %s: %w", s, err)
+		}
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			env := &eventsv1.Envelope{}
+			if proto.Unmarshal(m.Data(), env) != nil {
+				return
+			}
+			if keys := invalidation(env); len(keys) > 0 {
+				_ = b.cache.Invalidate(context.WithoutCancel(ctx), keys...)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("invalidate %s: %w", s, err)
+		}
+		defer cc.Stop()
+	}
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,460 @@
+// Package cli is the mp command line client: every command, against the
+// gateway's Connect API, with an API token stored by "mp login". It lives
+// outside cmd/mp so tests run commands in process against a real gateway.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// config is what mp login stores.
+type config struct {
+	Server string `json:"server"`
+	Token  string `json:"token"`
+}
+
+func configPath(e env) (string, error) {
+	dir := e.Getenv("MP_CONFIG_DIR")
+	if dir == "" {
+		base := e.Getenv("XDG_CONFIG_HOME")
+		if base == "" {
+			home := e.Getenv("HOME")
+			if home == "" {
+				return "", errors.New("no HOME: set MP_CONFIG_DIR")
+			}
+			base = filepath.Join(home, ".config")
+		}
+		dir = filepath.Join(base, "mp")
+	}
+	return filepath.Join(dir, "config.json"), nil
+}
+
+func loadConfig(e env) (config, error) {
+	var c config
+	p, err := configPath(e)
+	if err != nil {
+		return c, err
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, errors.New("not signed in: run mp login")
+	}
+	if err != nil {
+		return c, err
+	}
+	return c, json.Unmarshal(b, &c)
+}
+
+func saveConfig(e env, c config) error {
+	p, err := configPath(e)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(c, "", "  ")
+	return os.WriteFile(p, b, 0o600) // the token is a secret
+}
+
+// clients are the gateway's services, with the stored token.
+type clients struct {
+	users    gatewayv1connect.UserServiceClient
+	tokens   gatewayv1connect.ApiTokenServiceClient
+	registry gatewayv1connect.RegistryServiceClient
+	matching gatewayv1connect.MatchingServiceClient
+	cfg      config
+	http     *http.Client
+}
+
+func newClients(e env, c config) *clients {
+	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(connect.UnaryInterceptorFunc(
+		func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				if c.Token != "" {
+					req.Header().Set("Authorization", "Bearer "+c.Token)
+				}
+				return next(ctx, req)
+			}
+		}))}
+	return &clients{
+		users:    gatewayv1connect.NewUserServiceClient(e.HTTP, c.Server, opts...),
+		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),
+		registry: gatewayv1connect.NewRegistryServiceClient(e.HTTP, c.Server, opts...),
+		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
+		cfg:      c, http: e.HTTP,
+	}
+}
+
+// explain turns a Connect error into a message with every field to fix.
+func explain(err error) error {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	msg := ce.Message()
+	for _, d := range ce.Details() {
+		v, derr := d.Value()
+		if derr != nil {
+			continue
+		}
+		if br, ok := v.(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				msg += fmt.Sprintf("\n  %s: %s", fv.GetField(), fv.GetDescription())
+			}
+		}
+	}
+	return errors.New(msg)
+}
+
+// Env is what a command may touch: its input, output, environment and
+// HTTP client.
+type Env struct {
+	In     io.Reader
+	Out    io.Writer
+	Getenv func(string) string
+	HTTP   *http.Client
+}
+
+type env = Env
+
+// Run runs one mp command.
+func Run(ctx context.Context, args []string, e Env) error {
+	if len(args) == 0 {
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report ... (see mp help)")
+	}
+	cmd, args := args[0], args[1:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(e.Out, usage)
+		return nil
+	}
+	if cmd == "login" {
+		return login(ctx, args, e)
+	}
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	c := newClients(e, cfg)
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch cmd + " " + sub {
+	case "logout ":
+		_, err = c.tokens.DeleteApiToken(ctx, connect.NewRequest(&gatewayv1.DeleteApiTokenRequest{Id: "current"}))
+		if err == nil {
+			cfg.Token = ""
+			err = saveConfig(e, cfg)
+		}
+	case "whoami ":
+		var res *connect.Response[gatewayv1.GetUserResponse]
+		if res, err = c.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"})); err == nil {
+			u := res.Msg.GetUser()
+			fmt.Fprintf(e.Out, "%s <%s> %s %s %s\n", u.GetDisplayName(), u.GetEmail(), u.GetRole(), u.GetOrganisationId(), strings.Join(u.GetMunicipalityCodes(), ","))
+		}
+	case "participants list":
+		err = listParticipants(ctx, c, args, e)
+	case "participants add":
+		err = addParticipant(ctx, c, args, e)
+	case "volunteers list":
+		err = listVolunteers(ctx, c, args, e)
+	case "jobs start":
+		err = startJob(ctx, c, args, e)
+	case "jobs watch":
+		if len(args) != 1 {
+			return errors.New("usage: mp jobs watch ID")
+		}
+		err = watchJob(ctx, c, args[0], e)
+	case "proposals list":
+		err = listProposals(ctx, c, args, e)
+	case "proposals approve", "proposals reject":
+		err = decide(ctx, c, sub, args, e)
+	case "report export":
+		err = exportReport(ctx, c, args, e)
+	default:
+		return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace(cmd+" "+sub))
+	}
+	return explain(err)
+}
+
+const usage = `mp is the Mötesplats command line client.
+
+  mp login [-server URL] -email E        sign in (password from MP_PASSWORD or stdin)
+  mp logout                              revoke and forget the token
+  mp whoami                              show the signed-in user
+  mp participants list [-municipality C] list newcomers
+  mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
+                      [-languages ar,en] [-interests a,b] [-household 1] [-consent]
+  mp volunteers list [-municipality C]   list volunteers
+  mp jobs start [-municipalities C,...] [-follow]  start a matching job
+  mp jobs watch ID                       follow a job to the end
+  mp proposals list [-job ID]            proposals with their explanation
+  mp proposals approve ID                approve a proposal
+  mp proposals reject ID                 reject a proposal
+  mp report export [-o FILE]             the report as CSV (stdout by default)
+`
+
+func login(ctx context.Context, args []string, e env) error {
+	fs := flag.NewFlagSet("login", flag.ContinueOnError)
+	fs.SetOutput(e.Out)
+	server := fs.String("server", "http://127.0.0.1:8080", "gateway URL")
+	email := fs.String("email", "", "e-mail address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("login: -email is required")
+	}
+	pass := e.Getenv("MP_PASSWORD")
+	if pass == "" {
+		fmt.Fprint(e.Out, "Password: ")
+		line, err := bufio.NewReader(e.In).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		pass = strings.TrimRight(line, "\r\n")
+	}
+	host, _ := os.Hostname()
+	c := newClients(e, config{Server: strings.TrimRight(*server, "/")})
+	res, err := c.tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: *email, Password: pass, Name: "mp on " + host}))
+	if err != nil {
+		return explain(err)
+	}
+	if err := saveConfig(e, config{Server: c.cfg.Server, Token: res.Msg.GetToken()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "signed in as %s (%s); token valid until %s\n", res.Msg.GetUser().GetDisplayName(),
+		res.Msg.GetUser().GetRole(), res.Msg.GetExpireTime().AsTime().Format(time.DateOnly))
+	return nil
+}
+
+func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("participants list", flag.ContinueOnError)
+	muni := fs.String("municipality", "", "only this municipality code")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	token := ""
+	for {
+		res, err := c.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		if err != nil {
+			return err
+		}
+		for _, p := range res.Msg.GetParticipants() {
+			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", p.GetId(), p.GetGivenName(), p.GetFamilyName(), p.GetMunicipalityCode(), p.GetSwedishLevel())
+		}
+		if token = res.Msg.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
+}
+
+func splitCSV(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func addParticipant(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("participants add", flag.ContinueOnError)
+	given := fs.String("given-name", "", "given name")
+	family := fs.String("family-name", "", "family name")
+	muni := fs.String("municipality", "", "municipality code (four digits)")
+	level := fs.String("swedish-level", "SFI_A", "NONE, SFI_A..SFI_D, SAS or FLUENT")
+	langs := fs.String("languages", "", "language codes, comma separated")
+	interests := fs.String("interests", "", "interest tags, comma separated")
+	household := fs.Int("household", 1, "people in the household")
+	consent := fs.Bool("consent", false, "the newcomer consents to mentoring matching")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
+		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value["SWEDISH_LEVEL_"+strings.ToUpper(*level)]),
+		Household:    &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
+	for _, l := range splitCSV(*langs) {
+		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
+	}
+	if *consent {
+		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}}
+	}
+	res, err := c.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: p, RequestId: ids.UUIDv7{}.New()}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Out, res.Msg.GetParticipant().GetId())
+	return nil
+}
+
+func listVolunteers(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("volunteers list", flag.ContinueOnError)
+	muni := fs.String("municipality", "", "only this municipality code")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	token := ""
+	for {
+		res, err := c.registry.ListVolunteers(ctx, connect.NewRequest(&gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		if err != nil {
+			return err
+		}
+		for _, v := range res.Msg.GetVolunteers() {
+			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\n", v.GetId(), v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())
+		}
+		if token = res.Msg.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
+}
+
+func startJob(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("jobs start", flag.ContinueOnError)
+	org := fs.String("organisation", "", "organisation id (admins)")
+	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
+	follow := fs.Bool("follow", false, "follow the job's progress to the end")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := c.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{
+		RequestId: ids.UUIDv7{}.New(), OrganisationId: *org, MunicipalityCodes: splitCSV(*munis)}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Out, res.Msg.GetJob().GetId())
+	if *follow {
+		return watchJob(ctx, c, res.Msg.GetJob().GetId(), e)
+	}
+	return nil
+}
+
+// watchJob polls the job until it finishes, printing progress changes.
+func watchJob(ctx context.Context, c *clients, id string, e env) error {
+	last := ""
+	for {
+		res, err := c.matching.GetMatchingJob(ctx, connect.NewRequest(&gatewayv1.GetMatchingJobRequest{Id: id}))
+		if err != nil {
+			return err
+		}
+		j := res.Msg.GetJob()
+		line := fmt.Sprintf("%3d%% %s %s", j.GetProgressPercent(), strings.ToLower(strings.TrimPrefix(j.GetState().String(), "JOB_STATE_")), j.GetPhase())
+		if line != last {
+			fmt.Fprintln(e.Out, line)
+			last = line
+		}
+		switch j.GetState() {
+		case mentoringv1.JobState_JOB_STATE_SUCCEEDED:
+			fmt.Fprintf(e.Out, "proposals: %d, unmatched: %d\n", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched())
+			return nil
+		case mentoringv1.JobState_JOB_STATE_FAILED:
+			return fmt.Errorf("job failed: %s", j.GetErrorMessage())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func listProposals(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("proposals list", flag.ContinueOnError)
+	job := fs.String("job", "", "only proposals of this job")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: *job, PageSize: 200,
+		Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
+	if err != nil {
+		return err
+	}
+	for _, v := range res.Msg.GetPairs() {
+		var why []string
+		for _, p := range v.GetPair().GetScoreParts() {
+			why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+		}
+		fmt.Fprintf(e.Out, "%s\t%s + %s\tscore %d (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
+			v.GetPair().GetScore(), strings.Join(why, " "))
+	}
+	return nil
+}
+
+func decide(ctx context.Context, c *clients, what string, args []string, e env) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: mp proposals %s ID", what)
+	}
+	var v *gatewayv1.PairView
+	if what == "approve" {
+		res, err := c.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: args[0]}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetPair()
+	} else {
+		res, err := c.matching.RejectPair(ctx, connect.NewRequest(&gatewayv1.RejectPairRequest{Id: args[0], Reason: eventsv1.RejectReason_REJECT_REASON_POOR_FIT}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetPair()
+	}
+	fmt.Fprintf(e.Out, "%s %s\n", v.GetPair().GetId(), strings.ToLower(strings.TrimPrefix(v.GetPair().GetStatus().String(), "PAIR_STATUS_")))
+	return nil
+}
+
+// exportReport downloads the CSV the web app's Reports page exports.
+func exportReport(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("report export", flag.ContinueOnError)
+	outPath := fs.String("o", "", "write to this file instead of stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+"/reports/export.csv", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("export: the gateway answered %s", res.Status)
+	}
+	w := e.Out
+	if *outPath != "" {
+		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	_, err = io.Copy(w, res.Body)
+	return err
+}

@@ -1,0 +1,309 @@
+// Package core is what the gateway does for a signed-in caller, whichever
+// way the request came (a web page or the Connect API): it checks the
+// caller's role, calls the services with the caller's token, joins views,
+// and writes the audit entry. The web and API packages only translate.
+package core
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+	"github.com/motesplats/motesplats/services/gateway/internal/backend"
+)
+
+// Caller is who makes a request and from where.
+type Caller struct {
+	account.Principal
+	// RemoteAddr is the client's address, for the audit log.
+	RemoteAddr string
+	// Channel is "web" or "api".
+	Channel string
+}
+
+// Gateway carries out requests.
+type Gateway struct {
+	Accounts *account.Service
+	Backend  *backend.Backend
+	Audit    *audit.Log
+	Log      *slog.Logger
+}
+
+// errOperator refuses personal data to operators.
+var errOperator = apperr.Errorf(apperr.PermissionDenied, "your role does not give access to personal data")
+
+// errAdminOnly refuses admin screens to others.
+var errAdminOnly = apperr.Errorf(apperr.PermissionDenied, "only admins may do this")
+
+func personal(c Caller) error {
+	if c.User.GetRole() == gatewayv1.Role_ROLE_OPERATOR {
+		return errOperator
+	}
+	return nil
+}
+
+// IsAdmin reports whether the caller is an admin.
+func (c Caller) IsAdmin() bool { return c.User.GetRole() == gatewayv1.Role_ROLE_ADMIN }
+
+func adminOnly(c Caller) error {
+	if !c.IsAdmin() {
+		return errAdminOnly
+	}
+	return nil
+}
+
+// record appends an audit entry for the outcome of an action and returns
+// the error the caller gets: the action's own, or Unavailable when the
+// entry could not be written (no unrecorded access).
+func (g *Gateway) record(ctx context.Context, c Caller, action, resource, id string, err error) error {
+	outcome := "ok"
+	if err != nil {
+		outcome = string(Public(ctx, g.Log, err).Code)
+	}
+	aerr := g.Audit.Record(context.WithoutCancel(ctx), &gatewayv1.AuditEntry{
+		UserId: c.User.GetId(), Role: c.User.GetRole().String(), Action: action, ResourceType: resource,
+		ResourceId: id, RemoteAddr: c.RemoteAddr, Outcome: outcome, Channel: c.Channel,
+	})
+	if aerr != nil {
+		g.Log.ErrorContext(ctx, "audit entry not written", "err", aerr)
+		if err == nil {
+			return apperr.Errorf(apperr.Unavailable, "the audit log is not available; try again in a moment")
+		}
+	}
+	return err
+}
+
+// as returns ctx carrying the caller's service token.
+func (g *Gateway) as(ctx context.Context, c Caller) (context.Context, error) {
+	return g.Backend.As(ctx, c.Claims())
+}
+
+// Claims exposes the caller's service claims (scope checks of joined views).
+func (c Caller) Claims() auth.Claims { return c.Principal.Claims() }
+
+// GetParticipant returns a newcomer with the organisation's name.
+func (g *Gateway) GetParticipant(ctx context.Context, c Caller, id string) (*gatewayv1.ParticipantView, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.GetParticipant(sctx, &participantsv1.GetParticipantRequest{Id: id})
+	if err := g.record(ctx, c, "read", "participant", id, err); err != nil {
+		return nil, err
+	}
+	p := res.GetParticipant()
+	return &gatewayv1.ParticipantView{Participant: p, OrganisationName: g.Backend.OrganisationName(ctx, p.GetOrganisationId())}, nil
+}
+
+// ListParticipants pages through newcomers in the caller's scope.
+func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.ListParticipantsRequest) (*gatewayv1.ListParticipantsResponse, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{
+		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(),
+		Language: r.GetLanguage(), SwedishLevel: r.GetSwedishLevel(),
+	})
+	if err := g.record(ctx, c, "list", "participant", "", err); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.ListParticipantsResponse{Participants: res.GetParticipants(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+}
+
+// CreateParticipant registers a newcomer.
+func (g *Gateway) CreateParticipant(ctx context.Context, c Caller, p *participantsv1.Participant, requestID string) (*participantsv1.Participant, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.CreateParticipant(sctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: requestID})
+	if err := g.record(ctx, c, "create", "participant", res.GetParticipant().GetId(), err); err != nil {
+		return nil, err
+	}
+	return res.GetParticipant(), nil
+}
+
+// UpdateParticipant changes the named fields of a newcomer.
+func (g *Gateway) UpdateParticipant(ctx context.Context, c Caller, p *participantsv1.Participant, paths []string) (*participantsv1.Participant, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.UpdateParticipant(sctx, &participantsv1.UpdateParticipantRequest{Participant: p, UpdateMask: mask(paths)})
+	if err := g.record(ctx, c, "update", "participant", p.GetId(), err); err != nil {
+		return nil, err
+	}
+	return res.GetParticipant(), nil
+}
+
+// GetVolunteer returns a volunteer with the organisation's name.
+func (g *Gateway) GetVolunteer(ctx context.Context, c Caller, id string) (*gatewayv1.VolunteerView, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Volunteers.GetVolunteer(sctx, &volunteersv1.GetVolunteerRequest{Id: id})
+	if err := g.record(ctx, c, "read", "volunteer", id, err); err != nil {
+		return nil, err
+	}
+	v := res.GetVolunteer()
+	return &gatewayv1.VolunteerView{Volunteer: v, OrganisationName: g.Backend.OrganisationName(ctx, v.GetOrganisationId())}, nil
+}
+
+// ListVolunteers pages through volunteers in the caller's scope.
+func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.ListVolunteersRequest) (*gatewayv1.ListVolunteersResponse, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{
+		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(), Language: r.GetLanguage(),
+	})
+	if err := g.record(ctx, c, "list", "volunteer", "", err); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.ListVolunteersResponse{Volunteers: res.GetVolunteers(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+}
+
+// CreateVolunteer registers a volunteer.
+func (g *Gateway) CreateVolunteer(ctx context.Context, c Caller, v *volunteersv1.Volunteer, requestID string) (*volunteersv1.Volunteer, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Volunteers.CreateVolunteer(sctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: requestID})
+	if err := g.record(ctx, c, "create", "volunteer", res.GetVolunteer().GetId(), err); err != nil {
+		return nil, err
+	}
+	return res.GetVolunteer(), nil
+}
+
+// UpdateVolunteer changes the named fields of a volunteer.
+func (g *Gateway) UpdateVolunteer(ctx context.Context, c Caller, v *volunteersv1.Volunteer, paths []string) (*volunteersv1.Volunteer, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Volunteers.UpdateVolunteer(sctx, &volunteersv1.UpdateVolunteerRequest{Volunteer: v, UpdateMask: mask(paths)})
+	if err := g.record(ctx, c, "update", "volunteer", v.GetId(), err); err != nil {
+		return nil, err
+	}
+	return res.GetVolunteer(), nil
+}
+
+// ListOrganisations lists organisations; a coordinator sees only their own.
+func (g *Gateway) ListOrganisations(ctx context.Context, c Caller, pageSize int32, pageToken string) ([]*volunteersv1.Organisation, string, error) {
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := g.Backend.Volunteers.ListOrganisations(sctx, &volunteersv1.ListOrganisationsRequest{PageSize: pageSize, PageToken: pageToken})
+	if err != nil {
+		return nil, "", err
+	}
+	orgs := res.GetOrganisations()
+	if c.User.GetRole() == gatewayv1.Role_ROLE_COORDINATOR {
+		orgs = slices.DeleteFunc(slices.Clone(orgs), func(o *volunteersv1.Organisation) bool { return o.GetId() != c.User.GetOrganisationId() })
+	}
+	return orgs, res.GetNextPageToken(), nil
+}
+
+// GetUser returns a user: "me", or anyone for admins.
+func (g *Gateway) GetUser(ctx context.Context, c Caller, id string) (*gatewayv1.User, error) {
+	if id == "me" || id == c.User.GetId() {
+		return proto.Clone(c.User).(*gatewayv1.User), nil
+	}
+	if err := adminOnly(c); err != nil {
+		return nil, err
+	}
+	return g.Accounts.GetUser(ctx, id)
+}
+
+// ListUsers pages through users. Admins only.
+func (g *Gateway) ListUsers(ctx context.Context, c Caller, pageSize int, after string) ([]*gatewayv1.User, string, error) {
+	if err := adminOnly(c); err != nil {
+		return nil, "", err
+	}
+	return g.Accounts.ListUsers(pageSize, after)
+}
+
+// CreateUser creates a user. Admins only.
+func (g *Gateway) CreateUser(ctx context.Context, c Caller, u *gatewayv1.User, password string) (*gatewayv1.User, error) {
+	if err := adminOnly(c); err != nil {
+		return nil, err
+	}
+	out, err := g.Accounts.CreateUser(ctx, u, password)
+	if err := g.record(ctx, c, "create", "user", out.GetId(), err); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateUser changes a user. Admins may change anything; users only their
+// own locale and display name.
+func (g *Gateway) UpdateUser(ctx context.Context, c Caller, u *gatewayv1.User, paths []string, password string) (*gatewayv1.User, error) {
+	if !c.IsAdmin() {
+		if u.GetId() != c.User.GetId() && u.GetId() != "me" || password != "" {
+			return nil, errAdminOnly
+		}
+		for _, p := range paths {
+			if p != "locale" && p != "display_name" {
+				return nil, errAdminOnly
+			}
+		}
+		u = proto.Clone(u).(*gatewayv1.User)
+		u.Id = c.User.GetId()
+	}
+	out, err := g.Accounts.UpdateUser(ctx, u, paths, password)
+	if err := g.record(ctx, c, "update", "user", u.GetId(), err); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SearchAudit searches the audit log. Admins only; the search itself is
+// recorded too.
+func (g *Gateway) SearchAudit(ctx context.Context, c Caller, q audit.Query) ([]*gatewayv1.AuditEntry, string, error) {
+	if err := adminOnly(c); err != nil {
+		return nil, "", err
+	}
+	out, next, err := g.Audit.Search(ctx, q)
+	if err := g.record(ctx, c, "search", "audit", q.UserID, err); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}

@@ -1,0 +1,61 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+)
+
+// TooManyRequests is the code of a rate-limited sign-in. apperr has no
+// such code because only the gateway limits callers.
+const TooManyRequests apperr.Code = "resource_exhausted"
+
+// fromGRPC is the one table from the services' gRPC codes back to domain
+// codes; the gateway's transports map domain codes out again.
+var fromGRPC = map[codes.Code]apperr.Code{
+	codes.InvalidArgument:    apperr.Invalid,
+	codes.NotFound:           apperr.NotFound,
+	codes.AlreadyExists:      apperr.AlreadyExists,
+	codes.Aborted:            apperr.Conflict,
+	codes.FailedPrecondition: apperr.FailedPrecondition,
+	codes.PermissionDenied:   apperr.PermissionDenied,
+	codes.Unauthenticated:    apperr.Unavailable, // the gateway's own token was refused: our fault, not the user's
+	codes.Unavailable:        apperr.Unavailable,
+	codes.DeadlineExceeded:   apperr.Unavailable,
+	codes.ResourceExhausted:  TooManyRequests,
+}
+
+// Public turns any error into what a caller may see: a code, a message
+// safe to show, and the field violations to fix. Errors that are neither
+// domain errors nor service statuses become Internal "internal error",
+// and their detail is logged, never returned.
+func Public(ctx context.Context, log *slog.Logger, err error) *apperr.Error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		if ae.Code == apperr.Internal {
+			log.ErrorContext(ctx, "request failed", "err", err)
+			return apperr.Errorf(apperr.Internal, "internal error")
+		}
+		return ae
+	}
+	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
+		if c, ok := fromGRPC[s.Code()]; ok {
+			if c == apperr.Unavailable {
+				log.WarnContext(ctx, "service unavailable", "code", s.Code().String())
+				return apperr.Errorf(apperr.Unavailable, "a service is not answering; try again in a moment")
+			}
+			return &apperr.Error{Code: c, Message: s.Message(), Violations: grpcx.FieldViolations(err)}
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Errorf(apperr.Unavailable, "the request took too long; try again")
+	}
+	log.ErrorContext(ctx, "request failed", "err", err)
+	return apperr.Errorf(apperr.Internal, "internal error")
+}

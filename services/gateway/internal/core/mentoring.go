@@ -1,0 +1,206 @@
+package core
+
+import (
+	"context"
+	"slices"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+)
+
+// errNoMentoring answers mentoring requests when the gateway has no
+// mentoring service configured.
+var errNoMentoring = apperr.Errorf(apperr.Unavailable, "matching is not available: the mentoring service is not configured")
+
+// MentoringAvailable reports whether the mentoring screens can work.
+func (g *Gateway) MentoringAvailable() bool { return g.Backend.Mentoring != nil }
+
+func (g *Gateway) mentoring(ctx context.Context, c Caller) (context.Context, mentoringv1.MentoringServiceClient, error) {
+	if err := personal(c); err != nil {
+		return nil, nil, err
+	}
+	if g.Backend.Mentoring == nil {
+		return nil, nil, errNoMentoring
+	}
+	sctx, err := g.as(ctx, c)
+	return sctx, g.Backend.Mentoring, err
+}
+
+// scope fills a coordinator's organisation and municipalities in.
+func scope(c Caller, org string, munis []string) (string, []string) {
+	if c.User.GetRole() == gatewayv1.Role_ROLE_COORDINATOR {
+		if org == "" {
+			org = c.User.GetOrganisationId()
+		}
+		if len(munis) == 0 {
+			munis = slices.Clone(c.User.GetMunicipalityCodes())
+		}
+	}
+	return org, munis
+}
+
+// StartJob queues a matching job.
+func (g *Gateway) StartJob(ctx context.Context, c Caller, requestID, org string, munis []string) (*mentoringv1.Job, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	org, munis = scope(c, org, munis)
+	res, err := m.StartMatchingJob(sctx, &mentoringv1.StartMatchingJobRequest{RequestId: requestID, OrganisationId: org, MunicipalityCodes: munis})
+	if err := g.record(ctx, c, "start", "matching_job", res.GetJob().GetId(), err); err != nil {
+		return nil, err
+	}
+	return res.GetJob(), nil
+}
+
+// GetJob returns a job. Jobs hold counts, not personal data, so reading
+// one is not audited (the progress bar polls it every second).
+func (g *Gateway) GetJob(ctx context.Context, c Caller, id string) (*mentoringv1.Job, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.GetJob(sctx, &mentoringv1.GetJobRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	return res.GetJob(), nil
+}
+
+// ListJobs pages through jobs, newest first.
+func (g *Gateway) ListJobs(ctx context.Context, c Caller, pageSize int32, token string) ([]*mentoringv1.Job, string, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := m.ListJobs(sctx, &mentoringv1.ListJobsRequest{PageSize: pageSize, PageToken: token})
+	if err != nil {
+		return nil, "", err
+	}
+	return res.GetJobs(), res.GetNextPageToken(), nil
+}
+
+// view joins a pair with both names. The pair came from the mentoring
+// service under the caller's token, which proves the caller may see it;
+// the scope check here is a second wall for the cached names.
+func (g *Gateway) view(ctx context.Context, c Caller, p *mentoringv1.Pair) (*gatewayv1.PairView, error) {
+	if !c.Claims().CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.NotFound, "pair not found")
+	}
+	v := &gatewayv1.PairView{Pair: p}
+	if n, err := g.Backend.ParticipantName(ctx, p.GetParticipantId()); err == nil {
+		v.ParticipantName = n.Name
+	}
+	if n, err := g.Backend.VolunteerName(ctx, p.GetVolunteerId()); err == nil {
+		v.VolunteerName = n.Name
+	}
+	return v, nil
+}
+
+// ListPairs pages through pairs with both names.
+func (g *Gateway) ListPairs(ctx context.Context, c Caller, r *gatewayv1.ListPairsRequest) (*gatewayv1.ListPairsResponse, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.ListPairs(sctx, &mentoringv1.ListPairsRequest{
+		JobId: r.GetJobId(), Statuses: r.GetStatuses(), MunicipalityCode: r.GetMunicipalityCode(),
+		OnlyNeedingFollowUp: r.GetOnlyNeedingFollowUp(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
+	})
+	if err := g.record(ctx, c, "list", "pair", "", err); err != nil {
+		return nil, err
+	}
+	out := &gatewayv1.ListPairsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	for _, p := range res.GetPairs() {
+		if v, err := g.view(ctx, c, p); err == nil {
+			out.Pairs = append(out.Pairs, v)
+		}
+	}
+	return out, nil
+}
+
+// GetPair returns a pair with both names.
+func (g *Gateway) GetPair(ctx context.Context, c Caller, id string) (*gatewayv1.PairView, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := m.GetPair(sctx, &mentoringv1.GetPairRequest{Id: id})
+	if err := g.record(ctx, c, "read", "pair", id, err); err != nil {
+		return nil, err
+	}
+	return g.view(ctx, c, res.GetPair())
+}
+
+// PairAction is a change of a pair's state.
+type PairAction struct {
+	// Action is approve, reject, replace, accept, decline, check_in or end.
+	Action        string
+	Party         eventsv1.Party
+	RejectReason  eventsv1.RejectReason
+	DeclineReason eventsv1.DeclineReason
+	EndReason     eventsv1.EndReason
+	VolunteerID   string
+	CheckIn       *mentoringv1.CheckIn
+}
+
+// ChangePair applies a lifecycle action to pair id.
+func (g *Gateway) ChangePair(ctx context.Context, c Caller, id string, a PairAction) (*gatewayv1.PairView, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var p *mentoringv1.Pair
+	switch a.Action {
+	case "approve":
+		var res *mentoringv1.ApproveProposalResponse
+		res, err = m.ApproveProposal(sctx, &mentoringv1.ApproveProposalRequest{Id: id})
+		p = res.GetPair()
+	case "reject":
+		var res *mentoringv1.RejectProposalResponse
+		res, err = m.RejectProposal(sctx, &mentoringv1.RejectProposalRequest{Id: id, Reason: a.RejectReason})
+		p = res.GetPair()
+	case "replace":
+		var res *mentoringv1.ReplaceCandidateResponse
+		res, err = m.ReplaceCandidate(sctx, &mentoringv1.ReplaceCandidateRequest{Id: id, VolunteerId: a.VolunteerID})
+		p = res.GetPair()
+	case "accept":
+		var res *mentoringv1.AcceptOfferResponse
+		res, err = m.AcceptOffer(sctx, &mentoringv1.AcceptOfferRequest{Id: id, Party: a.Party})
+		p = res.GetPair()
+	case "decline":
+		var res *mentoringv1.DeclineOfferResponse
+		res, err = m.DeclineOffer(sctx, &mentoringv1.DeclineOfferRequest{Id: id, Party: a.Party, Reason: a.DeclineReason})
+		p = res.GetPair()
+	case "check_in":
+		var res *mentoringv1.RecordCheckInResponse
+		res, err = m.RecordCheckIn(sctx, &mentoringv1.RecordCheckInRequest{Id: id, CheckIn: a.CheckIn})
+		p = res.GetPair()
+	case "end":
+		var res *mentoringv1.EndPairResponse
+		res, err = m.EndPair(sctx, &mentoringv1.EndPairRequest{Id: id, Reason: a.EndReason})
+		p = res.GetPair()
+	default:
+		return nil, apperr.Errorf(apperr.Invalid, "unknown action")
+	}
+	if err := g.record(ctx, c, a.Action, "pair", id, err); err != nil {
+		return nil, err
+	}
+	return g.view(ctx, c, p)
+}
+
+// MentoringReport returns the programme report for the caller's scope.
+func (g *Gateway) MentoringReport(ctx context.Context, c Caller, r *gatewayv1.GetMentoringReportRequest) (*mentoringv1.GetReportResponse, error) {
+	sctx, m, err := g.mentoring(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	org, munis := scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
+	res, err := m.GetReport(sctx, &mentoringv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+	if err := g.record(ctx, c, "read", "mentoring_report", "", err); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,194 @@
+package core
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+)
+
+// Count is one bar of a report: a label and how many.
+type Count struct {
+	Label string
+	N     int
+}
+
+// Report holds the figures funders ask for, for the caller's scope. It
+// holds counts only, never a person.
+type Report struct {
+	Participants, Volunteers int
+	// ByMunicipality and BySwedishLevel count newcomers.
+	ByMunicipality []Count
+	BySwedishLevel []Count
+	// ByGender counts newcomers, so gaps become visible (DOMAIN.md).
+	ByGender []Count
+}
+
+// maxReportPages bounds a report's reads (500 per page).
+const maxReportPages = 200
+
+// Report computes the report for the caller's scope by paging through the
+// records the caller's token may see.
+func (g *Gateway) Report(ctx context.Context, c Caller) (*Report, error) {
+	r, err := g.report(ctx, c)
+	if err := g.record(ctx, c, "read", "report", "", err); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	muni, level, gender := map[string]int{}, map[string]int{}, map[string]int{}
+	r := &Report{}
+	token := ""
+	for range maxReportPages {
+		res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: 500, PageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range res.GetParticipants() {
+			r.Participants++
+			muni[p.GetMunicipalityCode()]++
+			level[LevelLabel(p.GetSwedishLevel())]++
+			gender[GenderLabel(p.GetGender())]++
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for range maxReportPages {
+		res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{PageSize: 500, PageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		r.Volunteers += len(res.GetVolunteers())
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	r.ByMunicipality, r.BySwedishLevel, r.ByGender = sorted(muni), sorted(level), sorted(gender)
+	return r, nil
+}
+
+// LevelLabel is the short name of a Swedish level ("SFI B").
+func LevelLabel(l typev1.SwedishLevel) string {
+	switch l {
+	case typev1.SwedishLevel_SWEDISH_LEVEL_NONE:
+		return "none"
+	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_A:
+		return "SFI A"
+	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B:
+		return "SFI B"
+	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C:
+		return "SFI C"
+	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_D:
+		return "SFI D"
+	case typev1.SwedishLevel_SWEDISH_LEVEL_SAS:
+		return "SAS"
+	case typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT:
+		return "fluent"
+	}
+	return "unknown"
+}
+
+// GenderLabel is the short name of a gender.
+func GenderLabel(g typev1.Gender) string {
+	switch g {
+	case typev1.Gender_GENDER_WOMAN:
+		return "woman"
+	case typev1.Gender_GENDER_MAN:
+		return "man"
+	case typev1.Gender_GENDER_OTHER:
+		return "other"
+	}
+	return "not given"
+}
+
+func sorted(m map[string]int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{k, n})
+	}
+	slices.SortFunc(out, func(a, b Count) int {
+		if a.Label < b.Label {
+			return -1
+		}
+		if a.Label > b.Label {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// ExportReport writes the report as CSV (section, label, count) and
+// records the export.
+func (g *Gateway) ExportReport(ctx context.Context, c Caller, w io.Writer) error {
+	r, err := g.report(ctx, c)
+	if err := g.record(ctx, c, "export", "report", "", err); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"section", "label", "count"})
+	_ = cw.Write([]string{"total", "participants", strconv.Itoa(r.Participants)})
+	_ = cw.Write([]string{"total", "volunteers", strconv.Itoa(r.Volunteers)})
+	for _, s := range []struct {
+		name string
+		rows []Count
+	}{{"municipality", r.ByMunicipality}, {"swedish_level", r.BySwedishLevel}, {"gender", r.ByGender}} {
+		for _, c := range s.rows {
+			_ = cw.Write([]string{s.name, c.Label, strconv.Itoa(c.N)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Dashboard is the start page's figures for the caller's scope.
+type Dashboard struct {
+	// Newcomers counts registered newcomers in scope.
+	Newcomers int
+	// Volunteers counts volunteers in scope.
+	Volunteers int
+	// Recent are the latest registered newcomers (newest first).
+	Recent []*participantsv1.Participant
+}
+
+// Dashboard returns the start page's figures.
+func (g *Gateway) Dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
+	if err := personal(c); err != nil {
+		return &Dashboard{}, nil // operators get an empty start page
+	}
+	lp, err := g.ListParticipants(ctx, c, &gatewayv1.ListParticipantsRequest{PageSize: 500})
+	if err != nil {
+		return nil, err
+	}
+	d := &Dashboard{Newcomers: int(lp.GetTotalSize())}
+	ps := lp.GetParticipants()
+	for i := len(ps) - 1; i >= 0 && len(d.Recent) < 5; i-- {
+		d.Recent = append(d.Recent, ps[i])
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	lv, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{PageSize: 1})
+	if err != nil {
+		return nil, err
+	}
+	d.Volunteers = int(lv.GetTotalSize())
+	return d, nil
+}

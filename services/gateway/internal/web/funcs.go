@@ -1,0 +1,112 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// fieldData is what the "field" template renders: a labelled input with
+// its hint and its error, wired with aria-describedby.
+type fieldData struct {
+	Name, Label, Type, Auto, Value, Err, Hint string
+	Required                                  bool
+	p                                         *page
+}
+
+type option struct{ Value, Label string }
+
+var funcs = template.FuncMap{
+	"field": func(p *page, name, labelKey, typ, auto string) fieldData {
+		v := p.Form.Get(name)
+		if typ == "password" {
+			v = "" // never echo a password back into the page
+		}
+		return fieldData{Name: name, Label: p.t(labelKey), Type: typ, Auto: auto, Value: v, Err: p.Errors[name], p: p}
+	},
+	"hint": func(f fieldData, key string) fieldData { f.Hint = f.p.t(key); return f },
+	"levels": func() []option {
+		var out []option
+		for v := typev1.SwedishLevel_SWEDISH_LEVEL_NONE; v <= typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT; v++ {
+			out = append(out, option{v.String(), core.LevelLabel(v)})
+		}
+		return out
+	},
+	"genders": func() []option {
+		return []option{{"GENDER_UNSPECIFIED", "g.unspecified"}, {"GENDER_WOMAN", "g.woman"}, {"GENDER_MAN", "g.man"}, {"GENDER_OTHER", "g.other"}}
+	},
+	"level": core.LevelLabel,
+	"langs": func(ls []*typev1.LanguageSkill) string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.GetCode())
+		}
+		return strings.Join(out, ", ")
+	},
+	"role": func(r gatewayv1.Role) string { return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_")) },
+	"time": func(t interface{ AsTime() time.Time }) string { return t.AsTime().UTC().Format("2006-01-02 15:04:05Z") },
+	"muniName": func(code string) string {
+		if m, ok := municipality.Lookup(code); ok {
+			return m.Name
+		}
+		return ""
+	},
+	"status": func(s eventsv1.PairStatus) string {
+		return strings.ToLower(strings.TrimPrefix(s.String(), "PAIR_STATUS_"))
+	},
+	"jobState": func(s mentoringv1.JobState) string {
+		return strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))
+	},
+	"rule": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"jobView": func(p *page, j *mentoringv1.Job) jobView {
+		done := j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED || j.GetState() == mentoringv1.JobState_JOB_STATE_FAILED
+		return jobView{Job: j, Running: !done, Done: j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED}
+	},
+	"pairView": func(p *page, v *gatewayv1.PairView) pairRow { return pairRow{PairView: v, CSRF: p.CSRF} },
+	"chart":    chart,
+}
+
+type jobView struct {
+	Job           *mentoringv1.Job
+	Running, Done bool
+}
+
+type pairRow struct {
+	*gatewayv1.PairView
+	CSRF, Message string
+}
+
+// chart draws counts as a horizontal SVG bar chart, labelled for screen
+// readers (role=img with a text alternative listing every bar).
+func chart(rows []core.Count) template.HTML {
+	if len(rows) == 0 {
+		return ""
+	}
+	const barH, gap, labelW, width = 22, 6, 110, 420
+	maxN := 1
+	var alt []string
+	for _, r := range rows {
+		maxN = max(maxN, r.N)
+		alt = append(alt, fmt.Sprintf("%s: %d", r.Label, r.N))
+	}
+	h := len(rows) * (barH + gap)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg role="img" viewBox="0 0 %d %d" width="100%%" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
+		width, h, template.HTMLEscapeString(strings.Join(alt, "; ")))
+	for i, r := range rows {
+		y := i * (barH + gap)
+		w := (width - labelW - 50) * r.N / maxN
+		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="#0b5394"></rect><text x="%d" y="%d">%d</text>`,
+			y+barH-6, template.HTMLEscapeString(r.Label), labelW, y, max(w, 1), barH, labelW+w+6, y+barH-6, r.N)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // every interpolated string is escaped above
+}

@@ -1,0 +1,271 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+type dashData struct {
+	*core.Dashboard
+	Mentoring                         bool
+	Waiting, OpenProposals, NoCheckIn int
+}
+
+// mentoringCounts fills the dashboard's mentoring tiles; a mentoring
+// service that fails leaves them at zero rather than failing the page.
+func (w *Web) mentoringCounts(r *http.Request, p *page, newcomers int) (waiting, proposals, noCheckIn int) {
+	ctx := r.Context()
+	if res, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 1}); err == nil {
+		proposals = int(res.GetTotalSize())
+	}
+	if res, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{OnlyNeedingFollowUp: true, PageSize: 1}); err == nil {
+		noCheckIn = int(res.GetTotalSize())
+	}
+	if res, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
+		eventsv1.PairStatus_PAIR_STATUS_PROPOSED, eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 1}); err == nil {
+		waiting = max(0, newcomers-int(res.GetTotalSize()))
+	}
+	return waiting, proposals, noCheckIn
+}
+
+type matchingData struct {
+	Available bool
+	RequestID string
+	Munis     []string
+	Jobs      []*mentoringv1.Job
+	Proposals []*gatewayv1.PairView
+	Pairs     []*gatewayv1.PairView
+}
+
+func (w *Web) matching(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("m.title"), "matching"
+	d, err := w.matchingData(r, p)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "matching")
+}
+
+func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
+	d := &matchingData{Available: w.g.MentoringAvailable(), RequestID: ids.UUIDv7{}.New(), Munis: p.User.GetMunicipalityCodes()}
+	if !d.Available {
+		return d, nil
+	}
+	ctx := r.Context()
+	jobs, _, err := w.g.ListJobs(ctx, p.caller, 3, "")
+	if err != nil {
+		return nil, err
+	}
+	d.Jobs = jobs
+	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job")}
+	props, err := w.g.ListPairs(ctx, p.caller, q)
+	if err != nil {
+		return nil, err
+	}
+	d.Proposals = props.GetPairs()
+	pairs, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
+		eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 50})
+	if err != nil {
+		return nil, err
+	}
+	d.Pairs = pairs.GetPairs()
+	return d, nil
+}
+
+func (w *Web) startJob(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("m.title"), "matching", r.PostForm
+	munis := r.PostForm["municipality_codes"]
+	if p.Admin {
+		munis = splitList(r.PostForm.Get("municipality_codes"))
+	}
+	_, err := w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+	if err != nil {
+		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
+			d, derr := w.matchingData(r, p)
+			if derr != nil {
+				return derr
+			}
+			p.Data = d
+			return w.render(rw, p, http.StatusUnprocessableEntity, "matching")
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/matching", http.StatusSeeOther)
+	return nil
+}
+
+// jobProgress returns the job fragment the progress bar polls.
+func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := w.g.GetJob(r.Context(), p.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	done := j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED || j.GetState() == mentoringv1.JobState_JOB_STATE_FAILED
+	return w.fragment(rw, p, "matching", "job", jobView{Job: j, Running: !done, Done: j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED})
+}
+
+// pairAction approves or rejects a proposal; htmx swaps the table row,
+// a plain form post goes back to the matching page.
+func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error {
+	a := core.PairAction{Action: r.PathValue("action")}
+	switch a.Action {
+	case "approve":
+	case "reject":
+		a.RejectReason = eventsv1.RejectReason_REJECT_REASON_POOR_FIT
+		if v, ok := eventsv1.RejectReason_value[r.PostForm.Get("reason")]; ok && v != 0 {
+			a.RejectReason = eventsv1.RejectReason(v)
+		}
+	default:
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	v, err := w.g.ChangePair(r.Context(), p.caller, r.PathValue("id"), a)
+	if err != nil {
+		return err
+	}
+	if r.Header.Get("HX-Request") == "" {
+		http.Redirect(rw, r, "/matching#proposals", http.StatusSeeOther)
+		return nil
+	}
+	msg := p.t("m.approved")
+	if a.Action == "reject" {
+		msg = p.t("m.rejected")
+	}
+	return w.fragment(rw, p, "matching", "proposal", pairRow{PairView: v, CSRF: p.CSRF, Message: msg})
+}
+
+type reportData struct {
+	Report    *core.Report
+	Mentoring []core.Count
+}
+
+func (w *Web) reports(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("r.title"), "reports"
+	rep, err := w.g.Report(r.Context(), p.caller)
+	if err != nil {
+		return err
+	}
+	d := reportData{Report: rep}
+	if w.g.MentoringAvailable() {
+		if mr, err := w.g.MentoringReport(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil {
+			byMonth := map[string]int{}
+			var months []string
+			for _, row := range mr.GetRows() {
+				if _, ok := byMonth[row.GetMonth()]; !ok {
+					months = append(months, row.GetMonth())
+				}
+				byMonth[row.GetMonth()] += int(row.GetCounts().GetProposed())
+			}
+			for _, m := range months {
+				d.Mentoring = append(d.Mentoring, core.Count{Label: m, N: byMonth[m]})
+			}
+		}
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "reports")
+}
+
+func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
+	var buf strings.Builder
+	if err := w.g.ExportReport(r.Context(), p.caller, &buf); err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	rw.Header().Set("Content-Disposition", `attachment; filename="motesplats-report-`+time.Now().Format("2006-01-02")+`.csv"`)
+	_, err := rw.Write([]byte(buf.String()))
+	return err
+}
+
+func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("u.title"), "users"
+	us, _, err := w.g.ListUsers(r.Context(), p.caller, 500, "")
+	if err != nil {
+		return err
+	}
+	p.Data = us
+	return w.render(rw, p, http.StatusOK, "users")
+}
+
+func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Form = r.PostForm
+	role := gatewayv1.Role(gatewayv1.Role_value["ROLE_"+strings.ToUpper(r.PostForm.Get("role"))])
+	_, err := w.g.CreateUser(r.Context(), p.caller, &gatewayv1.User{
+		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: role,
+		OrganisationId: strings.TrimSpace(r.PostForm.Get("organisation_id")), MunicipalityCodes: splitList(r.PostForm.Get("municipality_codes")),
+	}, r.PostForm.Get("password"))
+	if err != nil {
+		if formErrors(p, err, userField) {
+			p.Title, p.Nav = p.t("u.title"), "users"
+			us, _, lerr := w.g.ListUsers(r.Context(), p.caller, 500, "")
+			if lerr != nil {
+				return lerr
+			}
+			p.Data = us
+			return w.render(rw, p, http.StatusUnprocessableEntity, "users")
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) userAction(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if !p.Admin {
+		return apperr.Errorf(apperr.PermissionDenied, "only admins may do this")
+	}
+	var disabled bool
+	switch r.PathValue("action") {
+	case "disable":
+		disabled = true
+	case "enable":
+	default:
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: r.PathValue("id"), Disabled: disabled}, []string{"disabled"}, ""); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
+	return nil
+}
+
+type auditData struct {
+	Entries []*gatewayv1.AuditEntry
+	Next    string
+}
+
+func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("a.title"), "audit", r.URL.Query()
+	q := audit.Query{UserID: strings.TrimSpace(r.URL.Query().Get("user_id")), PageSize: 100, PageToken: r.URL.Query().Get("page_token")}
+	var v apperr.Validator
+	for name, t := range map[string]*time.Time{"from": &q.Start, "to": &q.End} {
+		if s := r.URL.Query().Get(name); s != "" {
+			parsed, err := time.ParseInLocation("2006-01-02T15:04", s, time.Local)
+			if err != nil {
+				v.Add(name, "must be a date and time")
+			}
+			*t = parsed
+		}
+	}
+	if err := v.Err(); err != nil {
+		formErrors(p, err, func(f string) string { return f })
+		return w.render(rw, p, http.StatusUnprocessableEntity, "audit")
+	}
+	es, next, err := w.g.SearchAudit(r.Context(), p.caller, q)
+	if err != nil {
+		if formErrors(p, err, func(f string) string { return f }) {
+			return w.render(rw, p, http.StatusUnprocessableEntity, "audit")
+		}
+		return err
+	}
+	p.Data = auditData{Entries: es, Next: next}
+	return w.render(rw, p, http.StatusOK, "audit")
+}

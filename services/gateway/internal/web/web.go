@@ -1,0 +1,509 @@
+// Package web serves the coordinators' web app: server-rendered pages
+// (html/template), htmx vendored under static/ for the live parts, no build
+// step. Every page but sign-in and first-run setup needs a session cookie;
+// every POST must carry the session's CSRF token (a form field or the
+// X-CSRF-Token header htmx sends). Errors never show internals: a page says
+// what the user can do, and the detail goes to the log.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/api"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// MaxFormBytes bounds a form body; larger ones get 413.
+const MaxFormBytes = 64 << 10
+
+// Cookie names.
+const (
+	sessionCookie = "mp_session"
+	preCSRFCookie = "mp_csrf"
+)
+
+// Options configure the web app.
+type Options struct {
+	// SecureCookies marks cookies Secure; set it whenever the gateway is
+	// reached over TLS (directly or behind a proxy).
+	SecureCookies bool
+	// LimitIP and LimitID rate-limit sign-ins per address and per e-mail.
+	LimitIP, LimitID *account.Limiter
+	// RemoteAddr returns a request's client address.
+	RemoteAddr func(*http.Request) string
+	Logger     *slog.Logger
+}
+
+// Web is the web app.
+type Web struct {
+	g    *core.Gateway
+	opts Options
+	// tpl holds each page's template per locale: the t function is bound
+	// at parse time, since a template cannot change its functions once it
+	// has run.
+	tpl map[string]map[string]*template.Template
+
+	setupMu    sync.Mutex // guards setupToken
+	setupToken string
+}
+
+// Route is one page or action, for the mux and for tests that sweep every
+// route (the access sweep enumerates Routes, so a new page is covered
+// without touching the test).
+type Route struct {
+	Method, Pattern string
+	// Public routes need no session.
+	Public bool
+	// Token routes also accept an API token ("Authorization: Bearer"), for
+	// the mp client; only GETs, so no CSRF question arises.
+	Token bool
+	h     handler
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, p *page) error
+
+// New parses the templates and returns the web app.
+func New(g *core.Gateway, opts Options) (*Web, error) {
+	w := &Web{g: g, opts: opts, tpl: map[string]map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		for locale := range messages {
+			t, err := template.New("layout.html").Funcs(funcs).
+				Funcs(template.FuncMap{"t": func(key string) string { return translate(locale, key) }}).
+				ParseFS(templateFS, "templates/layout.html", n)
+			if err != nil {
+				return nil, fmt.Errorf("template %s: %w", n, err)
+			}
+			if w.tpl[locale] == nil {
+				w.tpl[locale] = map[string]*template.Template{}
+			}
+			w.tpl[locale][strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+		}
+	}
+	return w, nil
+}
+
+// Routes lists every route of the app.
+func (w *Web) Routes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/signin", Public: true, h: w.signinPage},
+		{Method: "POST", Pattern: "/signin", Public: true, h: w.signin},
+		{Method: "GET", Pattern: "/setup", Public: true, h: w.setupPage},
+		{Method: "POST", Pattern: "/setup", Public: true, h: w.setup},
+		{Method: "POST", Pattern: "/settings/locale", Public: true, h: w.setLocale},
+		{Method: "POST", Pattern: "/signout", h: w.signout},
+		{Method: "GET", Pattern: "/{$}", h: w.dashboard},
+		{Method: "GET", Pattern: "/participants", h: w.participants},
+		{Method: "GET", Pattern: "/participants/new", h: w.participantNew},
+		{Method: "POST", Pattern: "/participants", h: w.participantCreate},
+		{Method: "GET", Pattern: "/participants/{id}", h: w.participantEdit},
+		{Method: "POST", Pattern: "/participants/{id}", h: w.participantUpdate},
+		{Method: "GET", Pattern: "/volunteers", h: w.volunteers},
+		{Method: "GET", Pattern: "/volunteers/new", h: w.volunteerNew},
+		{Method: "POST", Pattern: "/volunteers", h: w.volunteerCreate},
+		{Method: "GET", Pattern: "/volunteers/{id}", h: w.volunteerEdit},
+		{Method: "POST", Pattern: "/volunteers/{id}", h: w.volunteerUpdate},
+		{Method: "GET", Pattern: "/matching", h: w.matching},
+		{Method: "POST", Pattern: "/matching/jobs", h: w.startJob},
+		{Method: "GET", Pattern: "/matching/jobs/{id}", h: w.jobProgress},
+		{Method: "POST", Pattern: "/matching/pairs/{id}/{action}", h: w.pairAction},
+		{Method: "GET", Pattern: "/reports", h: w.reports},
+		{Method: "GET", Pattern: "/reports/export.csv", Token: true, h: w.exportCSV},
+		{Method: "GET", Pattern: "/admin/users", h: w.users},
+		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
+		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
+		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
+	}
+}
+
+// Register adds the app's routes and static files to mux.
+func (w *Web) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.Handle("GET /static/", http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(rw, r)
+	}))
+	for _, rt := range w.Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, w.wrap(rt))
+	}
+}
+
+// page is what every template gets, and the per-request state handlers
+// build up.
+type page struct {
+	Lang, Dir, Title, Nav, Flash, Action, CSRF string
+	User                                       *gatewayv1.User
+	Admin, Operator                            bool
+	Locales                                    []localeOpt
+	Form                                       url.Values
+	Errors                                     map[string]string
+	ErrorList                                  []errItem
+	Data                                       any
+
+	caller core.Caller
+	ctx    context.Context
+}
+
+type localeOpt struct{ Code, Name string }
+
+type errItem struct{ Field, Label, Message string }
+
+func (p *page) t(key string) string { return translate(p.Lang, key) }
+
+// wrap turns a route into an http.Handler: body limit, session, CSRF,
+// locale, error page.
+func (w *Web) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(rw, r.Body, MaxFormBytes)
+		rw.Header().Set("Cache-Control", "no-store")
+		p := &page{Lang: guessLocale(r), Form: url.Values{}, Errors: map[string]string{}, ctx: r.Context()}
+		for _, l := range []string{"sv", "en", "ar"} {
+			p.Locales = append(p.Locales, localeOpt{l, localeNames[l]})
+		}
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					http.Error(rw, "request too large", http.StatusRequestEntityTooLarge)
+					return
+				}
+				http.Error(rw, "bad request", http.StatusBadRequest)
+				return
+			}
+		}
+		princ, err := w.principal(r)
+		if err != nil && rt.Token && r.Method == http.MethodGet {
+			if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
+				princ, err = w.g.Accounts.Token(r.Context(), strings.TrimSpace(tok))
+			}
+		}
+		switch {
+		case err == nil:
+			p.caller = core.Caller{Principal: princ, RemoteAddr: w.opts.RemoteAddr(r), Channel: "web"}
+			p.User, p.CSRF = princ.User, princ.CSRFToken
+			p.Lang = princ.User.GetLocale()
+			p.Admin = princ.User.GetRole() == gatewayv1.Role_ROLE_ADMIN
+			p.Operator = princ.User.GetRole() == gatewayv1.Role_ROLE_OPERATOR
+		case rt.Public:
+			p.CSRF = w.preCSRF(rw, r)
+		default:
+			if r.Header.Get("HX-Request") != "" {
+				rw.Header().Set("HX-Redirect", "/signin")
+				rw.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		p.Dir = dir(p.Lang)
+		if r.Method == http.MethodPost && !w.csrfOK(r, p) {
+			w.fail(rw, p, http.StatusForbidden, p.t("err.generic"))
+			return
+		}
+		if err := rt.h(rw, r, p); err != nil {
+			w.renderError(rw, p, err)
+		}
+	})
+}
+
+func (w *Web) principal(r *http.Request) (account.Principal, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return account.Principal{}, err
+	}
+	return w.g.Accounts.Session(r.Context(), c.Value)
+}
+
+// preCSRF returns the double-submit token of a visitor without a session
+// (sign-in, setup), setting its cookie when missing.
+func (w *Web) preCSRF(rw http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	tok := randomToken()
+	http.SetCookie(rw, &http.Cookie{Name: preCSRFCookie, Value: tok, Path: "/", HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	return tok
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (w *Web) csrfOK(r *http.Request, p *page) bool {
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		got = r.PostForm.Get("csrf")
+	}
+	want := p.CSRF
+	if p.User == nil {
+		// Double submit: the form must echo the cookie already sent.
+		c, err := r.Cookie(preCSRFCookie)
+		if err != nil {
+			return false
+		}
+		want = c.Value
+	}
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// render writes a page template with status.
+func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) error {
+	t, ok := w.tpl[p.Lang][name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	_, err := buf.WriteTo(rw)
+	return err
+}
+
+// fragment writes a named template of a page (for htmx swaps).
+func (w *Web) fragment(rw http.ResponseWriter, p *page, file, name string, data any) error {
+	var buf bytes.Buffer
+	if err := w.tpl[p.Lang][file].ExecuteTemplate(&buf, name, data); err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := buf.WriteTo(rw)
+	return err
+}
+
+func (w *Web) fail(rw http.ResponseWriter, p *page, status int, msg string) {
+	p.Title, p.Data = p.t("err.title"), msg
+	if err := w.render(rw, p, status, "error"); err != nil {
+		w.opts.Logger.Error("render error page", "err", err)
+	}
+}
+
+// httpStatus maps domain codes to HTTP statuses.
+var httpStatus = map[apperr.Code]int{
+	apperr.Invalid:            http.StatusUnprocessableEntity,
+	apperr.NotFound:           http.StatusNotFound,
+	apperr.AlreadyExists:      http.StatusConflict,
+	apperr.Conflict:           http.StatusConflict,
+	apperr.FailedPrecondition: http.StatusConflict,
+	apperr.PermissionDenied:   http.StatusForbidden,
+	apperr.Unauthenticated:    http.StatusUnauthorized,
+	apperr.Unavailable:        http.StatusServiceUnavailable,
+	core.TooManyRequests:      http.StatusTooManyRequests,
+}
+
+// renderError shows err as a page: the domain message, never internals.
+func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
+	pe := core.Public(p.ctx, w.opts.Logger, err)
+	status, ok := httpStatus[pe.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	msg := pe.Message
+	switch pe.Code {
+	case apperr.NotFound:
+		msg = p.t("err.notfound")
+	case apperr.Internal:
+		msg = p.t("err.generic")
+	}
+	w.fail(rw, p, status, msg)
+}
+
+// formErrors puts an error's field violations on the page, keyed by form
+// field, and reports whether err was a validation error.
+func formErrors(p *page, err error, fieldOf func(string) string) bool {
+	pe := core.Public(p.ctx, slog.Default(), err)
+	if pe.Code != apperr.Invalid && pe.Code != apperr.AlreadyExists && pe.Code != apperr.PermissionDenied && pe.Code != apperr.Conflict {
+		return false
+	}
+	if len(pe.Violations) == 0 {
+		p.ErrorList = append(p.ErrorList, errItem{Message: pe.Message})
+		p.Errors["_"] = pe.Message
+		return true
+	}
+	for _, v := range pe.Violations {
+		f := fieldOf(v.Field)
+		if _, dup := p.Errors[f]; !dup {
+			p.Errors[f] = v.Description
+		}
+		label := p.t("f." + f)
+		if strings.HasPrefix(label, "f.") {
+			label = f
+		}
+		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: label, Message: v.Description})
+	}
+	return true
+}
+
+// RemoteAddr returns the client address of r: the connection's peer, or,
+// when trustProxy, the first X-Forwarded-For hop.
+func RemoteAddr(trustProxy bool) func(*http.Request) string {
+	return func(r *http.Request) string {
+		if trustProxy {
+			if f := r.Header.Get("X-Forwarded-For"); f != "" {
+				first, _, _ := strings.Cut(f, ",")
+				return strings.TrimSpace(first)
+			}
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			return r.RemoteAddr
+		}
+		return host
+	}
+}
+
+func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if p.User != nil {
+		http.Redirect(rw, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p.Title = p.t("signin")
+	return w.render(rw, p, http.StatusOK, "signin")
+}
+
+func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title = p.t("signin")
+	email := r.PostForm.Get("email")
+	p.Form.Set("email", email)
+	if err := api.Limit(w.opts.LimitIP, w.opts.LimitID, w.opts.RemoteAddr(r), email); err != nil {
+		pe := core.Public(p.ctx, w.opts.Logger, err)
+		p.ErrorList = []errItem{{Message: pe.Message}}
+		p.Errors["_"] = pe.Message
+		rw.Header().Set("Retry-After", "60")
+		return w.render(rw, p, http.StatusTooManyRequests, "signin")
+	}
+	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
+	if err != nil {
+		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: apperr.ErrorMessage(err)}}
+		p.Errors["email"] = apperr.ErrorMessage(err)
+		return w.render(rw, p, http.StatusUnauthorized, "signin")
+	}
+	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
+		HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.Redirect(rw, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if err := w.g.Accounts.DeleteSession(r.Context(), p.caller.SessionID); err != nil {
+		return err
+	}
+	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error {
+	l := r.PostForm.Get("locale")
+	if _, ok := messages[l]; !ok {
+		l = "sv"
+	}
+	http.SetCookie(rw, &http.Cookie{Name: "mp_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	if p.User != nil {
+		if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: p.User.GetId(), Locale: l}, []string{"locale"}, ""); err != nil {
+			return err
+		}
+	}
+	back := "/"
+	if p.User == nil {
+		back = "/signin"
+	}
+	http.Redirect(rw, r, back, http.StatusSeeOther)
+	return nil
+}
+
+// SetupToken returns the one-time token of the first-run setup link, or
+// "" when an account exists. The token is made on first call.
+func (w *Web) SetupToken() string {
+	if !w.g.Accounts.Empty() {
+		return ""
+	}
+	w.setupMu.Lock()
+	defer w.setupMu.Unlock()
+	if w.setupToken == "" {
+		w.setupToken = randomToken()
+	}
+	return w.setupToken
+}
+
+func (w *Web) setupOK(tok string) bool {
+	want := w.SetupToken()
+	return want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
+}
+
+func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error {
+	tok := r.URL.Query().Get("token")
+	if !w.setupOK(tok) {
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	p.Title, p.Data = p.t("setup.title"), tok
+	return w.render(rw, p, http.StatusOK, "setup")
+}
+
+func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
+	tok := r.PostForm.Get("token")
+	if !w.setupOK(tok) {
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
+	_, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
+		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
+	}, r.PostForm.Get("password"))
+	if err != nil {
+		if formErrors(p, err, userField) {
+			return w.render(rw, p, http.StatusUnprocessableEntity, "setup")
+		}
+		return err
+	}
+	w.setupMu.Lock()
+	w.setupToken = ""
+	w.setupMu.Unlock()
+	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	return nil
+}
+
+func userField(f string) string {
+	f = strings.TrimPrefix(f, "user.")
+	f, _, _ = strings.Cut(f, "[")
+	return f
+}

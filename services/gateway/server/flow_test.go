@@ -1,0 +1,111 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/cli"
+)
+
+// mentor registers a volunteer mentor through the gateway API.
+func mentor(t testing.TB, c *apiClient, org, muni, given string) string {
+	t.Helper()
+	res, err := c.registry.CreateVolunteer(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateVolunteerRequest{Volunteer: &volunteersv1.Volunteer{
+		OrganisationId: org, MunicipalityCode: muni, GivenName: given, FamilyName: "Andersson",
+		Languages: []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT}, {Code: "en", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT}},
+		Roles:     []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: 2}},
+		Interests: []string{"cooking", "football"},
+		BackgroundCheck: &volunteersv1.BackgroundCheck{Seen: true, SeenDate: time.Now().AddDate(0, -1, 0).Format(time.DateOnly),
+			ValidUntil: time.Now().AddDate(1, 0, 0).Format(time.DateOnly), Verifier: "test"},
+		BirthYear:     1975,
+		HouseholdSize: 1,
+	}}))
+	if err != nil {
+		t.Fatalf("create mentor: %v", err)
+	}
+	return res.Msg.GetVolunteer().GetId()
+}
+
+// mp runs an mp command in process with its config in dir.
+func mp(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	env := cli.Env{In: strings.NewReader(""), Out: &out, HTTP: &http.Client{Timeout: time.Minute},
+		Getenv: func(k string) string {
+			switch k {
+			case "MP_CONFIG_DIR":
+				return dir
+			case "MP_PASSWORD":
+				return password
+			}
+			return ""
+		}}
+	if err := cli.Run(testutil.Context(t), args, env); err != nil {
+		t.Fatalf("mp %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+// TestCLIFlow drives the Done-when path through the mp client: sign in,
+// register a newcomer, run a matching job and follow it, approve a
+// proposal with its explanation, export the report.
+func TestCLIFlow(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Röda Korset Kalmar", "0880")
+	coord := e.coordinator(admin, "anna@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+
+	dir := t.TempDir()
+	out := mp(t, dir, "login", "-server", e.base, "-email", "anna@example.org")
+	mustContain(t, out, "signed in as")
+	mustContain(t, mp(t, dir, "whoami"), "anna@example.org", "ROLE_COORDINATOR")
+	id := strings.TrimSpace(mp(t, dir, "participants", "add", "-given-name", "Amina", "-family-name", "Hassan",
+		"-municipality", "0880", "-swedish-level", "SFI_B", "-languages", "ar", "-interests", "cooking", "-consent"))
+	mustContain(t, mp(t, dir, "participants", "list"), id, "Amina Hassan")
+
+	// The mentoring service learns of the newcomer from events: wait for
+	// a job to propose her.
+	var proposals string
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		out := mp(t, dir, "jobs", "start", "-follow")
+		if !strings.Contains(out, "100%") {
+			return fmt.Errorf("job did not finish: %s", out)
+		}
+		proposals = mp(t, dir, "proposals", "list")
+		if !strings.Contains(proposals, "Amina Hassan + Erik Andersson") {
+			return fmt.Errorf("no proposal yet: %q", proposals)
+		}
+		return nil
+	})
+	mustContain(t, proposals, "score", "language=")
+	pairID, _, _ := strings.Cut(strings.TrimSpace(strings.Split(proposals, "\n")[0]), "\t")
+	mustContain(t, mp(t, dir, "proposals", "approve", pairID), "offered")
+	csv := mp(t, dir, "report", "export")
+	mustContain(t, csv, "section,label,count", "total,participants,1", "municipality,0880,1")
+
+	mp(t, dir, "logout")
+	var out2 bytes.Buffer
+	err := cli.Run(testutil.Context(t), []string{"whoami"}, cli.Env{Out: &out2, HTTP: http.DefaultClient,
+		Getenv: func(k string) string {
+			if k == "MP_CONFIG_DIR" {
+				return dir
+			}
+			return ""
+		}})
+	if err == nil {
+		t.Fatal("whoami after logout succeeded")
+	}
+}

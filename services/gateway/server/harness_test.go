@@ -1,0 +1,296 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/cache"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/backend"
+	"github.com/motesplats/motesplats/services/gateway/server"
+	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	participants "github.com/motesplats/motesplats/services/participants/server"
+	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
+)
+
+const (
+	adminEmail = "admin@example.org"
+	adminPass  = "correct horse battery"
+	password   = "a long enough password"
+)
+
+// clock is a settable clock shared by the gateway and the services, so a
+// test can move time past a session's end.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a running gateway in front of real participants, volunteers and
+// mentoring services on a private embedded NATS.
+type env struct {
+	t     testing.TB
+	base  string
+	key   ed25519.PrivateKey
+	addrs backend.Addrs
+	clock *clock
+	cfg   server.Config
+}
+
+type envOptions struct {
+	cache      cache.Backend
+	clock      *clock
+	sessionTTL time.Duration
+	burst      int
+}
+
+func start(t testing.TB, o envOptions) *env {
+	t.Helper()
+	n := testutil.MustNATS(t)
+	key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now
+	if o.clock != nil {
+		now = o.clock.Now
+	}
+	d := service.Deps{
+		JS:       n.JS,
+		Cache:    o.cache,
+		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"local": key.Public().(ed25519.PublicKey)}, now, 5*time.Second),
+		Now:      now,
+	}.WithDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	runPart := func(name string, f func(ready func(net.Addr)) error) string {
+		ready := make(chan net.Addr, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(func(a net.Addr) { ready <- a }); err != nil {
+				t.Errorf("%s: %v", name, err)
+				ready <- nil
+			}
+		}()
+		a := <-ready
+		if a == nil {
+			t.FailNow()
+		}
+		return a.String()
+	}
+	e := &env{t: t, key: key, clock: o.clock}
+	e.addrs.Participants = runPart("participants", func(r func(net.Addr)) error {
+		return participants.Run(ctx, "127.0.0.1:0", d, nil, r)
+	})
+	e.addrs.Volunteers = runPart("volunteers", func(r func(net.Addr)) error { return volunteers.Run(ctx, "127.0.0.1:0", d, r) })
+	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
+		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
+	})
+	e.cfg = server.Config{
+		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
+		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
+	}
+	ready := make(chan server.Running, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := server.Run(ctx, e.cfg, d, func(r server.Running) { ready <- r }); err != nil {
+			t.Errorf("gateway: %v", err)
+			ready <- server.Running{}
+		}
+	}()
+	r := <-ready
+	if r.Addr == nil {
+		t.FailNow()
+	}
+	e.base = "http://" + r.Addr.String()
+	return e
+}
+
+// apiClient returns Connect clients signed in as email.
+type apiClient struct {
+	users    gatewayv1connect.UserServiceClient
+	registry gatewayv1connect.RegistryServiceClient
+	matching gatewayv1connect.MatchingServiceClient
+	audit    gatewayv1connect.AuditServiceClient
+	tokens   gatewayv1connect.ApiTokenServiceClient
+	token    string
+}
+
+func (e *env) api(token string) *apiClient {
+	hc := &http.Client{Timeout: 30 * time.Second}
+	opts := []connect.ClientOption{connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if token != "" {
+				req.Header().Set("Authorization", "Bearer "+token)
+			}
+			return next(ctx, req)
+		}
+	}))}
+	return &apiClient{
+		users:    gatewayv1connect.NewUserServiceClient(hc, e.base, opts...),
+		registry: gatewayv1connect.NewRegistryServiceClient(hc, e.base, opts...),
+		matching: gatewayv1connect.NewMatchingServiceClient(hc, e.base, opts...),
+		audit:    gatewayv1connect.NewAuditServiceClient(hc, e.base, opts...),
+		tokens:   gatewayv1connect.NewApiTokenServiceClient(hc, e.base, opts...),
+		token:    token,
+	}
+}
+
+// login signs in over the API and returns a client with the token.
+func (e *env) login(email, pass string) *apiClient {
+	e.t.Helper()
+	res, err := e.api("").tokens.CreateApiToken(testutil.Context(e.t), connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: email, Password: pass, Name: "test"}))
+	if err != nil {
+		e.t.Fatalf("sign in %s: %v", email, err)
+	}
+	return e.api(res.Msg.GetToken())
+}
+
+// createOrg creates an organisation through the volunteers service
+// directly (the gateway has no organisation admin screens yet).
+func (e *env) createOrg(name string, munis ...string) string {
+	e.t.Helper()
+	c := e.serviceClient()
+	res, err := c.CreateOrganisation(testutil.Context(e.t), &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
+		Name: name, Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: munis}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res.GetOrganisation().GetId()
+}
+
+// coordinator creates a coordinator user through the admin API.
+func (e *env) coordinator(admin *apiClient, email, org string, munis ...string) *apiClient {
+	e.t.Helper()
+	_, err := admin.users.CreateUser(testutil.Context(e.t), connect.NewRequest(&gatewayv1.CreateUserRequest{
+		User: &gatewayv1.User{Email: email, DisplayName: "Coordinator " + email, Role: gatewayv1.Role_ROLE_COORDINATOR,
+			OrganisationId: org, MunicipalityCodes: munis, Locale: "en"}, Password: password}))
+	if err != nil {
+		e.t.Fatalf("create coordinator: %v", err)
+	}
+	return e.login(email, password)
+}
+
+// browser is an HTTP client with a cookie jar that follows the web app's
+// forms the way a browser does.
+type browser struct {
+	t    testing.TB
+	e    *env
+	c    *http.Client
+	csrf string
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: e.t, e: e, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get fetches path and remembers the page's CSRF token.
+func (b *browser) get(path string) (int, string) {
+	b.t.Helper()
+	res, err := b.c.Get(b.e.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if m := csrfRe.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return res.StatusCode, string(body)
+}
+
+// post submits a form with the remembered CSRF token (unless form sets
+// csrf itself).
+func (b *browser) post(path string, form url.Values) (int, string) {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf)
+	}
+	res, err := b.c.PostForm(b.e.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if m := csrfRe.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	if res.StatusCode == http.StatusSeeOther {
+		return res.StatusCode, res.Header.Get("Location")
+	}
+	return res.StatusCode, string(body)
+}
+
+// signIn signs the browser in and fails the test if it cannot.
+func (b *browser) signIn(email, pass string) {
+	b.t.Helper()
+	b.get("/signin")
+	code, loc := b.post("/signin", url.Values{"email": {email}, "password": {pass}})
+	if code != http.StatusSeeOther || loc != "/" {
+		b.t.Fatalf("sign in: %d %s", code, trim(loc))
+	}
+	if code, _ := b.get("/"); code != http.StatusOK {
+		b.t.Fatalf("dashboard after sign-in: %d", code)
+	}
+}
+
+func trim(s string) string {
+	if len(s) > 3000 {
+		return s[:3000] + "..."
+	}
+	return s
+}
+
+func mustContain(t testing.TB, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Fatalf("page lacks %q:\n%s", w, trim(body))
+		}
+	}
+}
+
+var _ = fmt.Sprintf

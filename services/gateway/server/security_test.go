@@ -1,0 +1,205 @@
+package server_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestCSRF: a form post without the session's token, or with another, is
+// refused and changes nothing.
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Org", "0880")
+	e.coordinator(admin, "c@example.org", org, "0880")
+	b := e.browser()
+	b.signIn("c@example.org", password)
+	form := url.Values{"given_name": {"Amina"}, "municipality_code": {"0880"}, "household_size": {"1"}, "swedish_level": {"SWEDISH_LEVEL_SFI_A"}}
+	for name, tok := range map[string]string{"missing": "", "wrong": "not-the-token"} {
+		f := url.Values{"csrf": {tok}}
+		for k, v := range form {
+			f[k] = v
+		}
+		if code, _ := b.post("/participants", f); code != http.StatusForbidden {
+			t.Errorf("%s token: %d, want 403", name, code)
+		}
+	}
+	// The sign-in form is protected too (double-submit cookie).
+	anon := e.browser()
+	if code, _ := anon.post("/signin", url.Values{"email": {"c@example.org"}, "password": {password}, "csrf": {"forged"}}); code != http.StatusForbidden {
+		t.Errorf("sign-in without the cookie's token: %d, want 403", code)
+	}
+	res, err := admin.registry.ListParticipants(testutil.Context(t), connect.NewRequest(&gatewayv1.ListParticipantsRequest{}))
+	if err != nil || len(res.Msg.GetParticipants()) != 0 {
+		t.Fatalf("a refused post registered someone: %v %v", res, err)
+	}
+	if code, _ := b.post("/participants", form); code != http.StatusSeeOther {
+		t.Fatalf("with the token: %d, want 303", code)
+	}
+}
+
+// TestSignInRateLimit: after the burst, more attempts on one account are
+// refused with 429 and ResourceExhausted, even with the right password.
+func TestSignInRateLimit(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{burst: 3})
+	b := e.browser()
+	b.get("/signin")
+	for i := range 3 {
+		if code, _ := b.post("/signin", url.Values{"email": {adminEmail}, "password": {"wrong password!"}}); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d, want 401", i, code)
+		}
+	}
+	code, body := b.post("/signin", url.Values{"email": {adminEmail}, "password": {adminPass}})
+	if code != http.StatusTooManyRequests {
+		t.Fatalf("after the burst: %d, want 429", code)
+	}
+	mustContain(t, body, "too many sign-in attempts")
+	_, err := e.api("").tokens.CreateApiToken(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: adminEmail, Password: adminPass}))
+	if connect.CodeOf(err) != connect.CodeResourceExhausted {
+		t.Fatalf("API sign-in after the burst: %v, want ResourceExhausted", err)
+	}
+}
+
+// TestSessionExpiry: a session stops working at its end.
+func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	e := start(t, envOptions{clock: clk, sessionTTL: time.Hour})
+	b := e.browser()
+	b.signIn(adminEmail, adminPass)
+	clk.Advance(59 * time.Minute)
+	if code, _ := b.get("/"); code != http.StatusOK {
+		t.Fatalf("before the end: %d", code)
+	}
+	clk.Advance(2 * time.Minute)
+	if code, loc := b.get("/"); code != http.StatusSeeOther {
+		t.Fatalf("after the end: %d %s, want a redirect to sign in", code, loc)
+	}
+}
+
+// TestRevocation: disabling a user ends their browser session and API
+// token on the very next request.
+func TestRevocation(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Org", "0880")
+	coord := e.coordinator(admin, "c@example.org", org, "0880")
+	b := e.browser()
+	b.signIn("c@example.org", password)
+	me, err := coord.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.users.UpdateUser(ctx, connect.NewRequest(&gatewayv1.UpdateUserRequest{
+		User: &gatewayv1.User{Id: me.Msg.GetUser().GetId(), Disabled: true}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"disabled"}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := b.get("/participants"); code != http.StatusSeeOther {
+		t.Fatalf("session after revocation: %d, want a redirect to sign in", code)
+	}
+	if _, err := coord.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{})); connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("token after revocation: %v, want Unauthenticated", err)
+	}
+	b2 := e.browser()
+	b2.get("/signin")
+	if code, _ := b2.post("/signin", url.Values{"email": {"c@example.org"}, "password": {password}}); code != http.StatusUnauthorized {
+		t.Fatalf("sign-in of a disabled user: %d, want 401", code)
+	}
+}
+
+// TestOversizedBodies: a form over 64 KiB gets 413 and an API message over
+// 1 MiB ResourceExhausted, before either is processed.
+func TestOversizedBodies(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	b := e.browser()
+	b.signIn(adminEmail, adminPass)
+	if code, _ := b.post("/participants", url.Values{"given_name": {strings.Repeat("a", 100<<10)}}); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("big form: %d, want 413", code)
+	}
+	admin := e.login(adminEmail, adminPass)
+	big := strings.Repeat("a", 2<<20)
+	_, err := admin.registry.GetParticipant(testutil.Context(t), connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: big}))
+	if connect.CodeOf(err) != connect.CodeResourceExhausted {
+		t.Fatalf("big message: %v, want ResourceExhausted", err)
+	}
+	res, err := http.Post(e.base+"/motesplats.gateway.v1.RegistryService/GetParticipant", "application/json", bytes.NewReader([]byte(`{"id":`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == http.StatusInternalServerError {
+		t.Fatal("malformed JSON got a 500")
+	}
+}
+
+// TestAuditTrail: reads, changes and exports are recorded with who, what
+// and from where, without personal data, and admins find them by user and
+// time.
+func TestAuditTrail(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Org", "0880")
+	coord := e.coordinator(admin, "c@example.org", org, "0880")
+	before := time.Now()
+	id := newcomer(t, coord, org, "0880", "Zainab")
+	if _, err := coord.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: id})); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.signIn("c@example.org", password)
+	if code, _ := b.get("/reports/export.csv"); code != http.StatusOK {
+		t.Fatalf("export: %d", code)
+	}
+	me, _ := coord.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"}))
+	uid := me.Msg.GetUser().GetId()
+	res, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{UserId: uid, StartTime: timestamppb.New(before)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, en := range res.Msg.GetEntries() {
+		if en.GetUserId() != uid || en.GetRemoteAddr() == "" || en.GetTime() == nil {
+			t.Errorf("incomplete entry %v", en)
+		}
+		got = append(got, en.GetAction()+" "+en.GetResourceType()+" "+en.GetResourceId())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{"create participant " + id, "read participant " + id, "export report "} {
+		if !strings.Contains(all, want) {
+			t.Errorf("audit lacks %q; has:\n%s", want, all)
+		}
+	}
+	if strings.Contains(res.Msg.String(), "Zainab") {
+		t.Error("an audit entry holds a name")
+	}
+	// Coordinators cannot read the log; a later window is empty.
+	if _, err := coord.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{})); connect.CodeOf(err) != connect.CodePermissionDenied {
+		t.Fatalf("coordinator reading the audit log: %v", err)
+	}
+	later, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{UserId: uid, StartTime: timestamppb.New(time.Now().Add(time.Hour))}))
+	if err != nil || len(later.Msg.GetEntries()) != 0 {
+		t.Fatalf("entries after now: %v %v", later, err)
+	}
+	var ce *connect.Error
+	_ = errors.As(err, &ce)
+}

@@ -1,0 +1,295 @@
+// Package server wires the gateway: accounts, audit log, service clients,
+// the Connect API and the web app on one HTTP server. The gateway's own
+// main and the embedded stack both run it, so the two run modes share one
+// wiring.
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/api"
+	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+	"github.com/motesplats/motesplats/services/gateway/internal/backend"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
+)
+
+// DefaultAddr is where the gateway listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Config is the gateway's own configuration (service.Deps carries the
+// shared parts: NATS, cache, logger, clock).
+type Config struct {
+	// Addr to listen on (GATEWAY_ADDR).
+	Addr string
+	// Services' gRPC addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR,
+	// MENTORING_ADDR; an empty mentoring address turns matching off).
+	Services backend.Addrs
+	// SigningKey signs the per-user service tokens (MP_SIGNING_KEY, or
+	// the stack's key file); KeyID names it in tokens (MP_SIGNING_KEY_ID,
+	// default "local").
+	SigningKey ed25519.PrivateKey
+	KeyID      string
+	// AdminEmail and AdminPassword create the first admin on a first run
+	// (MP_ADMIN_EMAIL, MP_ADMIN_PASSWORD); without them the gateway prints
+	// a one-time setup link.
+	AdminEmail, AdminPassword string
+	// PublicURL is how browsers reach the gateway, for the setup link
+	// (MP_PUBLIC_URL, default http://<Addr>).
+	PublicURL string
+	// SecureCookies marks cookies Secure (MP_SECURE_COOKIES=true); set it
+	// whenever browsers reach the gateway over TLS.
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For
+	// (MP_TRUST_PROXY=true), for the audit log and rate limits.
+	TrustProxy bool
+	// SessionTTL bounds a browser session (MP_SESSION_TTL, default 8h).
+	SessionTTL time.Duration
+	// SignInBurst attempts per address and per e-mail, then one per
+	// SignInEvery (defaults 10 and 20s).
+	SignInBurst int
+	SignInEvery time.Duration
+	// Out receives the start-up banner and the setup link.
+	Out io.Writer
+}
+
+// ConfigFromEnv reads the configuration; getenv is os.Getenv in main.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr: or(getenv("GATEWAY_ADDR"), DefaultAddr),
+		Services: backend.Addrs{
+			Participants: or(getenv("PARTICIPANTS_ADDR"), "127.0.0.1:7001"),
+			Volunteers:   or(getenv("VOLUNTEERS_ADDR"), "127.0.0.1:7002"),
+			Mentoring:    getenv("MENTORING_ADDR"),
+		},
+		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
+		AdminEmail:    getenv("MP_ADMIN_EMAIL"),
+		AdminPassword: getenv("MP_ADMIN_PASSWORD"),
+		PublicURL:     getenv("MP_PUBLIC_URL"),
+	}
+	if s := getenv("MP_SIGNING_KEY"); s != "" {
+		k, err := auth.DecodePrivateKey(s)
+		if err != nil {
+			return c, fmt.Errorf("MP_SIGNING_KEY: %w", err)
+		}
+		c.SigningKey = k
+	}
+	var err error
+	if c.SecureCookies, err = boolEnv(getenv, "MP_SECURE_COOKIES"); err != nil {
+		return c, err
+	}
+	if c.TrustProxy, err = boolEnv(getenv, "MP_TRUST_PROXY"); err != nil {
+		return c, err
+	}
+	if s := getenv("MP_SESSION_TTL"); s != "" {
+		if c.SessionTTL, err = time.ParseDuration(s); err != nil || c.SessionTTL < time.Minute {
+			return c, errors.New("MP_SESSION_TTL: want a duration of at least 1m, for example 8h")
+		}
+	}
+	return c, nil
+}
+
+func boolEnv(getenv func(string) string, name string) (bool, error) {
+	s := getenv(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("%s: want true or false", name)
+	}
+	return b, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Running is a started gateway, for tests and the stack.
+type Running struct {
+	// Addr is the bound address.
+	Addr net.Addr
+	// SetupURL is the one-time first-run link, or "".
+	SetupURL string
+}
+
+// Run serves the gateway until ctx ends. ready, if not nil, is called once
+// it accepts requests.
+func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) error {
+	d = d.WithDefaults()
+	log := d.Logger
+	if cfg.SigningKey == nil {
+		return errors.New("gateway: no signing key (MP_SIGNING_KEY)")
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	accounts, err := account.Open(ctx, d.JS, account.Config{SessionTTL: cfg.SessionTTL, Replicas: d.Replicas, Logger: log, Now: d.Now, IDs: d.IDs})
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	defer accounts.Close()
+	auditLog, err := audit.Open(ctx, d.JS, d.Replicas, d.Now, d.IDs)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	be, err := backend.New(cfg.Services, cfg.SigningKey, cfg.KeyID, d.Now, d.Cache, log)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	defer be.Close()
+	if accounts.Empty() && cfg.AdminEmail != "" {
+		if _, err := accounts.CreateUser(ctx, &gatewayv1.User{Email: cfg.AdminEmail, DisplayName: "Admin", Role: gatewayv1.Role_ROLE_ADMIN}, cfg.AdminPassword); err != nil {
+			return fmt.Errorf("gateway: first admin from MP_ADMIN_EMAIL: %w", err)
+		}
+		log.Info("created the first admin from MP_ADMIN_EMAIL")
+	}
+
+	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log}
+	burst, every := cfg.SignInBurst, cfg.SignInEvery
+	if burst <= 0 {
+		burst = 10
+	}
+	if every <= 0 {
+		every = 20 * time.Second
+	}
+	limitIP := account.NewLimiter(burst*5, every/5, d.Now)
+	limitID := account.NewLimiter(burst, every, d.Now)
+	remoteAddr := web.RemoteAddr(cfg.TrustProxy)
+	wa, err := web.New(g, web.Options{SecureCookies: cfg.SecureCookies, LimitIP: limitIP, LimitID: limitID, RemoteAddr: remoteAddr, Logger: log})
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	mux := http.NewServeMux()
+	for path, h := range api.Handlers(g, limitIP, limitID, remoteAddr) {
+		mux.Handle("POST "+path, h)
+		mux.Handle("GET "+path, h) // Connect GET for idempotent methods
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := d.JS.AccountInfo(r.Context()); err != nil {
+			http.Error(w, "nats not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	wa.Register(mux)
+
+	lis, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           otelhttp.NewHandler(secure(mux), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	run := Running{Addr: lis.Addr()}
+	if tok := wa.SetupToken(); tok != "" {
+		base := cfg.PublicURL
+		if base == "" {
+			base = "http://" + lis.Addr().String()
+		}
+		run.SetupURL = base + "/setup?token=" + tok
+		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", run.SetupURL)
+	}
+
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go invalidate(bg, be, d)
+	go sweep(bg, accounts, d)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(lis) }()
+	if ready != nil {
+		ready(run)
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("gateway: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), d.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+	}
+	return nil
+}
+
+// spanName names a request's span by route, never by the raw path (ids
+// are not personal data, but routes aggregate).
+func spanName(_ string, r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method
+}
+
+// secure sets the headers every response carries: a strict content
+// security policy (scripts and styles from this origin only), no framing,
+// no sniffing, no referrer leaks.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// invalidate follows the services' streams, retrying until they exist
+// (the services may start after the gateway).
+func invalidate(ctx context.Context, be *backend.Backend, d service.Deps) {
+	for ctx.Err() == nil {
+		err := be.Invalidate(ctx, d.JS, []string{events.StreamParticipants, events.StreamVolunteers})
+		if err == nil {
+			return
+		}
+		d.Logger.Debug("cache invalidation waiting for streams", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// sweep removes expired sessions and tokens every minute.
+func sweep(ctx context.Context, a *account.Service, d service.Deps) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Sweep(ctx); err != nil {
+				d.Logger.Warn("session sweep", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
+)
+
+// newcomer registers a participant with mentoring consent through c.
+func newcomer(t testing.TB, c *apiClient, org, muni, given string) string {
+	t.Helper()
+	res, err := c.registry.CreateParticipant(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
+		OrganisationId: org, MunicipalityCode: muni, GivenName: given, FamilyName: "Hassan",
+		Languages:    []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B, Household: &participantsv1.Household{Size: 1}, Interests: []string{"cooking"},
+		Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}},
+	}}))
+	if err != nil {
+		t.Fatalf("create newcomer: %v", err)
+	}
+	return res.Msg.GetParticipant().GetId()
+}
+
+// foreign is what coordinator A must never see: records of organisation B,
+// and records of organisation A in a municipality that is not A's.
+type foreign struct {
+	ids   []string // every id of a record coordinator A must not reach
+	names []string // names on those records
+	job   string
+}
+
+// TestAccessSweep tries every API method and every web route as a
+// coordinator of organisation A in municipality 0880 against records of
+// organisation B and of A's other municipality. Methods and routes are
+// enumerated from the service descriptors and the web route table, so a
+// new endpoint is swept without changing this test.
+func TestAccessSweep(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	orgA := e.createOrg("A-förening", "0880", "0180")
+	orgB := e.createOrg("B-förening", "0880")
+	coordA := e.coordinator(admin, "a@example.org", orgA, "0880")
+	newcomer(t, coordA, orgA, "0880", "Own")
+
+	var f foreign
+	f.ids = append(f.ids, newcomer(t, admin, orgB, "0880", "Bertil"), newcomer(t, admin, orgA, "0180", "Beata"),
+		mentor(t, admin, orgB, "0880", "Birger"), mentor(t, admin, orgA, "0180", "Britta"))
+	f.names = []string{"Bertil", "Beata", "Birger", "Britta"}
+	// A proposal of organisation B, from a job the admin runs.
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		res, err := admin.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{
+			RequestId: fmt.Sprintf("sweep-%d", time.Now().UnixNano()), OrganisationId: orgB, MunicipalityCodes: []string{"0880"}}))
+		if err != nil {
+			return err
+		}
+		f.job = res.Msg.GetJob().GetId()
+		testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+			j, err := admin.matching.GetMatchingJob(ctx, connect.NewRequest(&gatewayv1.GetMatchingJobRequest{Id: f.job}))
+			if err != nil {
+				return err
+			}
+			if s := j.Msg.GetJob().GetState(); s != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
+				return fmt.Errorf("job %v", s)
+			}
+			return nil
+		})
+		ps, err := admin.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: f.job}))
+		if err != nil {
+			return err
+		}
+		if len(ps.Msg.GetPairs()) == 0 {
+			return fmt.Errorf("no proposal for B yet")
+		}
+		f.ids = append(f.ids, ps.Msg.GetPairs()[0].GetPair().GetId())
+		return nil
+	})
+	f.ids = append(f.ids, f.job)
+	adminUser, err := admin.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ids = append(f.ids, adminUser.Msg.GetUser().GetId())
+
+	t.Run("api", func(t *testing.T) { sweepAPI(t, e, coordA.token, orgB, f) })
+	t.Run("web", func(t *testing.T) { sweepWeb(t, e, f) })
+}
+
+// adminOnly are the API services a coordinator is refused outright
+// (PermissionDenied), whatever the record.
+var adminOnly = map[string]bool{"motesplats.gateway.v1.AuditService": true, "motesplats.gateway.v1.UserService": true}
+
+func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
+	n := 0
+	protoregistry.GlobalFiles.RangeFilesByPackage("motesplats.gateway.v1", func(fd protoreflect.FileDescriptor) bool {
+		for i := range fd.Services().Len() {
+			sd := fd.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				md := sd.Methods().Get(j)
+				if md.Name() == "CreateApiToken" {
+					continue // sign-in: no record
+				}
+				n++
+				in := md.Input().Fields()
+				if in.ByName("id") != nil {
+					for _, id := range f.ids {
+						req := validFill(in)
+						req["id"] = id
+						code, body := connectCall(t, e, token, sd, md, req)
+						want := "not_found"
+						if adminOnly[string(sd.FullName())] {
+							want = "permission_denied"
+						}
+						if code != want {
+							t.Errorf("%s/%s(%s): %s %s, want %s", sd.Name(), md.Name(), id, code, trim(body), want)
+						}
+					}
+					continue
+				}
+				// No id: a list, a search or a create. Point every record
+				// field at organisation B and check nothing of B comes back.
+				req := map[string]any{}
+				for k := range in.Len() {
+					fdk := in.Get(k)
+					if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("organisation_id") != nil {
+						req[fdk.JSONName()] = map[string]any{"organisationId": orgB, "municipalityCode": "0880", "givenName": "Intruder"}
+					}
+					if fdk.Name() == "organisation_id" {
+						req[fdk.JSONName()] = orgB
+					}
+					if fdk.Name() == "job_id" {
+						req[fdk.JSONName()] = f.job
+					}
+				}
+				code, body := connectCall(t, e, token, sd, md, req)
+				if code == "ok" {
+					for _, s := range append(f.ids, f.names...) {
+						if strings.Contains(body, s) {
+							t.Errorf("%s/%s leaked %q: %s", sd.Name(), md.Name(), s, trim(body))
+						}
+					}
+					if strings.Contains(body, orgB) {
+						t.Errorf("%s/%s created or showed a record of organisation B: %s", sd.Name(), md.Name(), trim(body))
+					}
+				}
+			}
+		}
+		return true
+	})
+	if n < 20 {
+		t.Fatalf("swept only %d methods: the descriptors were not found", n)
+	}
+}
+
+// validFill sets the fields besides id that a method validates before it
+// looks the record up, so the sweep reaches the scope check: enums get
+// their first value, a check-in a valid one, ids a well-formed id.
+func validFill(in protoreflect.FieldDescriptors) map[string]any {
+	req := map[string]any{}
+	for k := range in.Len() {
+		fd := in.Get(k)
+		switch {
+		case fd.Kind() == protoreflect.EnumKind && !fd.IsList():
+			req[fd.JSONName()] = 1
+		case fd.Name() == "check_in":
+			req[fd.JSONName()] = map[string]any{"date": time.Now().Format(time.DateOnly), "met": true, "rating": "CHECK_IN_RATING_GOOD"}
+		case fd.Kind() == protoreflect.StringKind && strings.HasSuffix(string(fd.Name()), "_id"):
+			req[fd.JSONName()] = "01a20989-0000-7000-8000-000000000000"
+		}
+	}
+	return req
+}
+
+// connectCall calls a method with the Connect protocol's JSON encoding and
+// returns "ok" or the error code, and the body.
+func connectCall(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, req map[string]any) (string, string) {
+	t.Helper()
+	b, _ := json.Marshal(req)
+	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(b))
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode == http.StatusOK {
+		return "ok", string(body)
+	}
+	var ce struct{ Code string }
+	_ = json.Unmarshal(body, &ce)
+	return ce.Code, string(body)
+}
+
+func sweepWeb(t *testing.T, e *env, f foreign) {
+	b := e.browser()
+	b.signIn("a@example.org", password)
+	routes := (&web.Web{}).Routes()
+	for _, rt := range routes {
+		if rt.Public {
+			continue
+		}
+		if !strings.Contains(rt.Pattern, "{id}") {
+			if rt.Method != http.MethodGet {
+				continue // creates are swept through the API above
+			}
+			path := strings.ReplaceAll(rt.Pattern, "{$}", "")
+			code, body := b.get(path)
+			for _, s := range append(f.ids, f.names...) {
+				if strings.Contains(body, s) {
+					t.Errorf("GET %s (%d) leaked %q", path, code, s)
+				}
+			}
+			continue
+		}
+		for _, id := range f.ids {
+			for _, action := range []string{"approve", "reject", "disable", "enable"} {
+				path := strings.NewReplacer("{id}", url.PathEscape(id), "{action}", action).Replace(rt.Pattern)
+				var code int
+				var body string
+				if rt.Method == http.MethodGet {
+					code, body = b.get(path)
+				} else {
+					code, body = b.post(path, url.Values{})
+				}
+				want := http.StatusNotFound
+				if strings.HasPrefix(rt.Pattern, "/admin/") {
+					want = http.StatusForbidden
+				}
+				if code != want {
+					t.Errorf("%s %s: %d, want %d: %s", rt.Method, path, code, want, trim(body))
+				}
+				if !strings.Contains(rt.Pattern, "{action}") {
+					break
+				}
+			}
+		}
+	}
+}
+
+var _ = core.Caller{}

@@ -1,0 +1,43 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
+)
+
+// NewUser is an account to create with EnsureUsers.
+type NewUser struct {
+	User     *gatewayv1.User
+	Password string
+}
+
+// EnsureUsers creates each user whose e-mail is not taken yet, writing to
+// the gateway's account buckets on js directly; a running gateway sees
+// them at once through its watch. It never changes an existing user. The
+// local demo seed (`make seed`) uses it; real deployments create users on
+// the Users screen. It returns how many it created.
+func EnsureUsers(ctx context.Context, js jetstream.JetStream, users []NewUser) (int, error) {
+	accounts, err := account.Open(ctx, js, account.Config{})
+	if err != nil {
+		return 0, err
+	}
+	defer accounts.Close()
+	created := 0
+	for _, u := range users {
+		_, err := accounts.CreateUser(ctx, u.User, u.Password)
+		switch apperr.ErrorCode(err) {
+		case "":
+			created++
+		case apperr.AlreadyExists:
+		default:
+			return created, fmt.Errorf("user %s: %w", u.User.GetEmail(), err)
+		}
+	}
+	return created, nil
+}
