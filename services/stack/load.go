@@ -94,9 +94,17 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 		return err
 	}
 	cctx, stopConsumer := context.WithCancel(ctx)
-	defer stopConsumer()
-	go func() { _ = c.Run(cctx) }()
-	defer func() { _ = js.DeleteConsumer(context.Background(), events.StreamParticipants, durable) }()
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		_ = c.Run(cctx)
+	}()
+	defer func() {
+		// Stop the consumer before the connection closes under it.
+		stopConsumer()
+		<-consumed
+		_ = js.DeleteConsumer(context.Background(), events.StreamParticipants, durable)
+	}()
 
 	fmt.Fprintf(out, "writing %d creates/s for %v\n", *rate, *dur)
 	tick := time.NewTicker(time.Second / time.Duration(*rate))
