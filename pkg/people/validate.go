@@ -202,3 +202,25 @@ func Household(v *apperr.Validator, field string, size int32, ages []int32) {
 		}
 	}
 }
+
+// BirthYear checks an optional birth year: 0, or from 1900 to the year
+// someone minAge years old today was born.
+func BirthYear(v *apperr.Validator, field string, year int32, now time.Time, minAge int) {
+	if last := int32(now.Year() - minAge); year != 0 && (year < 1900 || year > last) {
+		v.Add(field, fmt.Sprintf("must be between 1900 and %d, or 0 when not given", last))
+	}
+}
+
+// AgeBand returns the decade of the age someone born in birthYear reaches
+// this year (30 for 30-39), or 0 when the year is not given. Programmes
+// weigh bands, never exact ages, so events carry no more than that.
+func AgeBand(birthYear int32, now time.Time) int32 {
+	if birthYear == 0 {
+		return 0
+	}
+	age := int32(now.Year()) - birthYear
+	if age < 0 {
+		return 0
+	}
+	return age / 10 * 10
+}

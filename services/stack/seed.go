@@ -292,6 +292,7 @@ func demoParticipant(r *rand.Rand) *participantsv1.Participant {
 		Gender:              typev1.Gender(r.IntN(3)),
 		Availability:        someAvailability(r),
 		ResidencePermitDate: permit.Format(time.DateOnly),
+		BirthYear:           int32(1960 + r.IntN(46)),
 		EstablishmentStatus: eventsv1.EstablishmentStatus(1 + r.IntN(3)),
 		ParentalLeave:       eventsv1.ParentalLeave(1 + r.IntN(3)),
 	}

@@ -197,6 +197,7 @@ func TestBadInput(t *testing.T) {
 		{"too many ages", func(p *pb.Participant) { p.Household.MemberAges = []int32{1, 2, 3} }, "participant.household.member_ages"},
 		{"consent without purpose", func(p *pb.Participant) { p.Consents[0].Purpose = 0 }, "participant.consents[0].purpose"},
 		{"consent twice", func(p *pb.Participant) { p.Consents = append(p.Consents, p.Consents[0]) }, "participant.consents[1].purpose"},
+		{"birth year", func(p *pb.Participant) { p.BirthYear = 1800 }, "participant.birth_year"},
 		{"bad email", func(p *pb.Participant) { p.Contact.Email = "not-an-email" }, "participant.contact.email"},
 		{"future permit", func(p *pb.Participant) { p.ResidencePermitDate = "2999-01-01" }, "participant.residence_permit_date"},
 		{"unknown enum", func(p *pb.Participant) { p.SwedishLevel = 99 }, "participant.swedish_level"},

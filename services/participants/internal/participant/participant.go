@@ -38,6 +38,7 @@ var Updatable = []string{
 	"organisation_id", "municipality_code", "given_name", "family_name", "contact", "languages",
 	"swedish_level", "household", "interests", "diets", "gender", "availability",
 	"residence_permit_date", "establishment_status", "parental_leave", "wants_same_gender_mentor",
+	"birth_year",
 }
 
 // Service is the participant register.
@@ -123,7 +124,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 					c.GivenTime = p.CreateTime
 				}
 			}
-			ev, err := s.event(events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: Facts(p)})
+			ev, err := s.event(events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: Facts(p, now)})
 			if err != nil {
 				return nil, nil, err
 			}
@@ -266,7 +267,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant
 		}
 		cur.UpdateTime = timestamppb.New(now)
 		cur.Etag = ""
-		ev, err := s.event(events.ParticipantUpdated, cur.GetId(), &eventsv1.ParticipantUpdated{Facts: Facts(cur), ChangedFields: changed})
+		ev, err := s.event(events.ParticipantUpdated, cur.GetId(), &eventsv1.ParticipantUpdated{Facts: Facts(cur, now), ChangedFields: changed})
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +355,7 @@ func (s *Service) changeConsent(ctx context.Context, who auth.Claims, id string,
 		}
 		cur.UpdateTime = timestamppb.New(now)
 		ev, err := s.event(events.ParticipantConsentChanged, id, &eventsv1.ParticipantConsentChanged{
-			ParticipantId: id, Purpose: purpose, Granted: granted, Facts: Facts(cur)})
+			ParticipantId: id, Purpose: purpose, Granted: granted, Facts: Facts(cur, now)})
 		if err != nil {
 			return nil, err
 		}
@@ -428,7 +429,7 @@ func HasConsent(p *pb.Participant, purpose eventsv1.ConsentPurpose, now time.Tim
 
 // Facts is what other services learn about p: no names, contact details or
 // free text.
-func Facts(p *pb.Participant) *eventsv1.ParticipantFacts {
+func Facts(p *pb.Participant, now time.Time) *eventsv1.ParticipantFacts {
 	f := &eventsv1.ParticipantFacts{
 		ParticipantId:         p.GetId(),
 		OrganisationId:        p.GetOrganisationId(),
@@ -445,6 +446,7 @@ func Facts(p *pb.Participant) *eventsv1.ParticipantFacts {
 		ParentalLeave:         p.GetParentalLeave(),
 		ResidencePermitDate:   p.GetResidencePermitDate(),
 		WantsSameGenderMentor: p.GetWantsSameGenderMentor(),
+		AgeBand:               people.AgeBand(p.GetBirthYear(), now),
 	}
 	if t := p.GetCreateTime(); t != nil {
 		f.RegisteredAt = t.AsTime().UTC().Format(time.RFC3339)
@@ -475,6 +477,7 @@ func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Tim
 	people.Date(v, field+".residence_permit_date", p.GetResidencePermitDate(), now)
 	people.Enum(v, field+".establishment_status", p.GetEstablishmentStatus(), false)
 	people.Enum(v, field+".parental_leave", p.GetParentalLeave(), false)
+	people.BirthYear(v, field+".birth_year", p.GetBirthYear(), now, 0)
 	if p.GetWantsSameGenderMentor() && p.GetGender() == 0 {
 		v.Add(field+".wants_same_gender_mentor", "needs the participant's gender to be given")
 	}

@@ -404,19 +404,8 @@ func CheckValid(bc *pb.BackgroundCheck, now time.Time) bool {
 	return bc.GetSeenDate() <= today && today <= bc.GetValidUntil()
 }
 
-// AgeBand returns the decade of the age someone born in birthYear reaches
-// in now's year (30 for 30 to 39), or 0 when the birth year is not given.
-// The band, not the year, goes into events: it is all matching needs.
-func AgeBand(birthYear int32, now time.Time) int32 {
-	if birthYear == 0 {
-		return 0
-	}
-	age := int32(now.Year()) - birthYear
-	if age < 0 {
-		return 0
-	}
-	return age / 10 * 10
-}
+// AgeBand is people.AgeBand, kept for callers of this package.
+func AgeBand(birthYear int32, now time.Time) int32 { return people.AgeBand(birthYear, now) }
 
 func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Time) {
 	if !ids.Valid(v.GetOrganisationId()) {

@@ -237,7 +237,10 @@ type ParticipantFacts struct {
 	// Ages of the other household members, for families-with-families rules.
 	HouseholdMemberAges []int32 `protobuf:"varint,16,rep,packed,name=household_member_ages,json=householdMemberAges,proto3" json:"household_member_ages,omitempty"`
 	// When the participant was registered (RFC 3339), for time-to-match reports.
-	RegisteredAt  string `protobuf:"bytes,17,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
+	RegisteredAt string `protobuf:"bytes,17,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
+	// Age band lower bound (decade, for example 30 for 30-39) when the event
+	// was published, 0 when the birth year is not given.
+	AgeBand       int32 `protobuf:"varint,18,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -389,6 +392,13 @@ func (x *ParticipantFacts) GetRegisteredAt() string {
 		return x.RegisteredAt
 	}
 	return ""
+}
+
+func (x *ParticipantFacts) GetAgeBand() int32 {
+	if x != nil {
+		return x.AgeBand
+	}
+	return 0
 }
 
 // ParticipantRegistered is published when a participant is created.
@@ -662,7 +672,7 @@ var File_motesplats_events_v1_participants_proto protoreflect.FileDescriptor
 
 const file_motesplats_events_v1_participants_proto_rawDesc = "" +
 	"\n" +
-	"'motesplats/events/v1/participants.proto\x12\x14motesplats.events.v1\x1a\x1fmotesplats/type/v1/people.proto\"\xcb\a\n" +
+	"'motesplats/events/v1/participants.proto\x12\x14motesplats.events.v1\x1a\x1fmotesplats/type/v1/people.proto\"\xe6\a\n" +
 	"\x10ParticipantFacts\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -681,7 +691,8 @@ const file_motesplats_events_v1_participants_proto_rawDesc = "" +
 	"\x15residence_permit_date\x18\x0e \x01(\tR\x13residencePermitDate\x127\n" +
 	"\x18wants_same_gender_mentor\x18\x0f \x01(\bR\x15wantsSameGenderMentor\x122\n" +
 	"\x15household_member_ages\x18\x10 \x03(\x05R\x13householdMemberAges\x12#\n" +
-	"\rregistered_at\x18\x11 \x01(\tR\fregisteredAt\"U\n" +
+	"\rregistered_at\x18\x11 \x01(\tR\fregisteredAt\x12\x19\n" +
+	"\bage_band\x18\x12 \x01(\x05R\aageBand\"U\n" +
 	"\x15ParticipantRegistered\x12<\n" +
 	"\x05facts\x18\x01 \x01(\v2&.motesplats.events.v1.ParticipantFactsR\x05facts\"y\n" +
 	"\x12ParticipantUpdated\x12<\n" +

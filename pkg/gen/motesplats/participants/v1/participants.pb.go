@@ -75,7 +75,10 @@ type Participant struct {
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Opaque version; pass it back in UpdateParticipantRequest to make the
 	// update fail if someone else changed the record in between.
-	Etag          string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Birth year, optional (0 when not given): only its decade is shared,
+	// for programmes that weigh age bands (mentoring).
+	BirthYear     int32 `protobuf:"varint,22,opt,name=birth_year,json=birthYear,proto3" json:"birth_year,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -255,6 +258,13 @@ func (x *Participant) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Participant) GetBirthYear() int32 {
+	if x != nil {
+		return x.BirthYear
+	}
+	return 0
 }
 
 // Household describes who lives with the participant.
@@ -1225,7 +1235,7 @@ var File_motesplats_participants_v1_participants_proto protoreflect.FileDescript
 
 const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\n" +
-	"-motesplats/participants/v1/participants.proto\x12\x1amotesplats.participants.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'motesplats/events/v1/participants.proto\x1a\x1fmotesplats/type/v1/people.proto\"\xe5\b\n" +
+	"-motesplats/participants/v1/participants.proto\x12\x1amotesplats.participants.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'motesplats/events/v1/participants.proto\x1a\x1fmotesplats/type/v1/people.proto\"\x84\t\n" +
 	"\vParticipant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -1252,7 +1262,9 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x15 \x01(\tR\x04etag\"@\n" +
+	"\x04etag\x18\x15 \x01(\tR\x04etag\x12\x1d\n" +
+	"\n" +
+	"birth_year\x18\x16 \x01(\x05R\tbirthYear\"@\n" +
 	"\tHousehold\x12\x12\n" +
 	"\x04size\x18\x01 \x01(\x05R\x04size\x12\x1f\n" +
 	"\vmember_ages\x18\x02 \x03(\x05R\n" +
