@@ -853,3 +853,34 @@ func Etag(m proto.Message) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
 }
+
+// RemoveScoped removes the record id on a caller's behalf, or with erase
+// purges it (Remove), publishing the event that event makes for the case.
+// visible tells whether the caller may see the record; one they may not
+// see is NotFound, so its existence is not revealed. A record deleted
+// earlier has no data left to check visibility against: it is erased only
+// when mayEraseRemoved (an admin), through EraseRemoved. Returns NotFound.
+func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, visible func(T) bool,
+	mayEraseRemoved bool, event func(erase bool) (*eventsv1.Envelope, error)) error {
+	// Reading before removing races with a concurrent move out of scope;
+	// that is harmless, since removal only takes data away.
+	cur, _, err := r.Get(ctx, id)
+	if erase && mayEraseRemoved && apperr.ErrorCode(err) == apperr.NotFound {
+		ev, err := event(true)
+		if err != nil {
+			return err
+		}
+		return r.EraseRemoved(ctx, id, ev)
+	}
+	if err != nil {
+		return err
+	}
+	if !visible(cur) {
+		return ErrNotFound
+	}
+	ev, err := event(erase)
+	if err != nil {
+		return err
+	}
+	return r.Remove(ctx, id, erase, ev)
+}

@@ -378,35 +378,16 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string, erase 
 	if !ids.Valid(id) {
 		return invalidID("id")
 	}
-	// The scope check reads the record; a concurrent move out of scope
-	// between read and remove is harmless, since removal only takes data away.
-	cur, _, err := s.repo.Get(ctx, id)
-	if erase && who.Role == auth.RoleAdmin && apperr.ErrorCode(err) == apperr.NotFound {
-		// A participant deleted earlier has no data left to check scope
-		// against, but events about them may remain: only an admin may
-		// erase them.
-		ev, err := s.event(events.ParticipantErased, id, &eventsv1.ParticipantErased{ParticipantId: id})
-		if err != nil {
-			return err
-		}
-		return notFound(s.repo.EraseRemoved(ctx, id, ev))
-	}
+	err := s.repo.RemoveScoped(ctx, id, erase,
+		func(cur *pb.Participant) bool { return who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) },
+		who.Role == auth.RoleAdmin,
+		func(erase bool) (*eventsv1.Envelope, error) {
+			if erase {
+				return s.event(events.ParticipantErased, id, &eventsv1.ParticipantErased{ParticipantId: id})
+			}
+			return s.event(events.ParticipantDeleted, id, &eventsv1.ParticipantDeleted{ParticipantId: id})
+		})
 	if err != nil {
-		return notFound(err)
-	}
-	if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-		return apperr.Errorf(apperr.NotFound, "participant not found")
-	}
-	var ev *eventsv1.Envelope
-	if erase {
-		ev, err = s.event(events.ParticipantErased, id, &eventsv1.ParticipantErased{ParticipantId: id})
-	} else {
-		ev, err = s.event(events.ParticipantDeleted, id, &eventsv1.ParticipantDeleted{ParticipantId: id})
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.repo.Remove(ctx, id, erase, ev); err != nil {
 		return notFound(err)
 	}
 	_ = s.cache.Invalidate(ctx, cacheKey(id))
