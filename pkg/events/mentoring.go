@@ -31,6 +31,9 @@ const (
 	PairCheckedIn = "mentoring.pair.checked_in"
 	// PairEnded carries eventsv1.MentoringPairChanged.
 	PairEnded = "mentoring.pair.ended"
+	// PairErased carries eventsv1.MentoringPairErased: the pair was erased
+	// with one of its people and its earlier events purged.
+	PairErased = "mentoring.pair.erased"
 	// MentoringJobFinished carries eventsv1.MentoringJobFinished.
 	MentoringJobFinished = "mentoring.job.finished"
 )

@@ -34,6 +34,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -116,11 +119,22 @@ type Config struct {
 	// finished; it must be idempotent (publish with a deterministic event
 	// id). An error leaves the message to be redelivered.
 	OnFinish func(ctx context.Context, j Job) error
-	Now      func() time.Time
-	IDs      ids.Source
-	Logger   *slog.Logger
-	Hooks    *Hooks
+	// FinishAttempts bounds how often OnFinish is tried for one job
+	// (default 10): past it the job's message is acknowledged anyway, so a
+	// hook that keeps failing cannot stop every later job.
+	FinishAttempts int
+	Now            func() time.Time
+	IDs            ids.Source
+	Logger         *slog.Logger
+	Hooks          *Hooks
+	// TracerProvider and MeterProvider default to the global providers;
+	// tests pass their own to read what a run recorded.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
+
+// instrumentation names the package's tracer and meter.
+const instrumentation = "github.com/motesplats/motesplats/pkg/jobs"
 
 // Manager submits, runs and watches jobs of one kind.
 type Manager struct {
@@ -135,6 +149,10 @@ type Manager struct {
 
 	mu   sync.RWMutex
 	jobs map[string]Job
+
+	tracer   trace.Tracer
+	duration metric.Float64Histogram
+	size     metric.Int64Histogram
 
 	ready  chan struct{}
 	cancel context.CancelFunc
@@ -168,6 +186,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
+	if cfg.FinishAttempts <= 0 {
+		cfg.FinishAttempts = 10
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -176,6 +197,23 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = otel.GetTracerProvider()
+	}
+	if cfg.MeterProvider == nil {
+		cfg.MeterProvider = otel.GetMeterProvider()
+	}
+	meter := cfg.MeterProvider.Meter(instrumentation)
+	duration, err := meter.Float64Histogram("jobs.run.duration", metric.WithUnit("s"),
+		metric.WithDescription("time one attempt of a job ran, by kind and outcome"))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: metric: %w", err)
+	}
+	size, err := meter.Int64Histogram("jobs.size",
+		metric.WithDescription("the named counts of a succeeded job (input and result sizes), by kind and name"))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: metric: %w", err)
 	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: cfg.Name + "_jobs", History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
@@ -198,6 +236,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		log:     cfg.Logger.With("jobs", cfg.Name),
 		jobs:    map[string]Job{},
 		ready:   make(chan struct{}), done: make(chan struct{}),
+		tracer: cfg.TracerProvider.Tracer(instrumentation), duration: duration, size: size,
 	}
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: m.stream, Subjects: []string{m.subject}, Retention: jetstream.WorkQueuePolicy,

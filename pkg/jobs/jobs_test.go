@@ -154,3 +154,89 @@ func TestFailures(t *testing.T) {
 		t.Fatalf("flaky: attempts %d, want 3", j.Attempts)
 	}
 }
+
+// TestHeartbeatRacesReports: with a tiny AckWait the heartbeat stores the
+// job every millisecond while the job reports progress with counts and sets
+// its snapshot. Nothing may crash (a concurrent map clone and write is
+// fatal), and no heartbeat may write an older snapshot or counts back: each
+// job ends with the snapshot it set and its last counts.
+func TestHeartbeatRacesReports(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	_, js := n.Connect(t)
+	ctx := testutil.Context(t)
+	m, err := jobs.Open(ctx, js, jobs.Config{Name: "race", AckWait: 5 * time.Millisecond, MaxAttempts: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	const reports = 150
+	runIn(t, m, func(ctx context.Context, r *jobs.Run) error {
+		id := r.Job().ID
+		for k := range reports {
+			if k == 3 {
+				if err := r.SetSnapshot(ctx, "snap-"+id, "v1"); err != nil {
+					return err
+				}
+			}
+			if err := r.Report(ctx, jobs.Progress{Phase: "work", Percent: k * 99 / reports, Done: k,
+				Counts: map[string]int64{"n": int64(k), fmt.Sprintf("c%d", k%7): int64(k)}, Force: k%10 == 0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var submitted []string
+	for k := range 8 {
+		j, err := m.Submit(ctx, fmt.Sprintf("req-%d", k), jobs.Job{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitted = append(submitted, j.ID)
+	}
+	for _, id := range submitted {
+		j := waitState(t, m, id, jobs.Succeeded)
+		if j.Snapshot != "snap-"+id || j.Version != "v1" || j.Counts["n"] != reports-1 {
+			t.Errorf("job %s ended with snapshot %q, version %q, counts %v; want snap-%s, v1, n=%d",
+				id, j.Snapshot, j.Version, j.Counts, id, reports-1)
+		}
+	}
+}
+
+// TestFinishHookGivesUp: a finish hook that keeps failing is retried
+// FinishAttempts times, then the job's message is acknowledged so the next
+// job runs.
+func TestFinishHookGivesUp(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	_, js := n.Connect(t)
+	ctx := testutil.Context(t)
+	var calls atomic.Int32
+	m, err := jobs.Open(ctx, js, jobs.Config{Name: "stuck", AckWait: time.Second, FinishAttempts: 2,
+		OnFinish: func(context.Context, jobs.Job) error { calls.Add(1); return errors.New("stream unavailable") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	var runs atomic.Int32
+	runIn(t, m, func(context.Context, *jobs.Run) error { runs.Add(1); return nil })
+	a, err := m.Submit(ctx, "a", jobs.Job{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Submit(ctx, "b", jobs.Job{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, a.ID, jobs.Succeeded)
+	waitState(t, m, b.ID, jobs.Succeeded)
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if got := calls.Load(); got != 4 {
+			return fmt.Errorf("finish hook ran %d times, want 2 per job", got)
+		}
+		return nil
+	})
+	if runs.Load() != 2 {
+		t.Errorf("jobs ran %d times, want 2", runs.Load())
+	}
+}

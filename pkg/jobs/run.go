@@ -9,6 +9,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 )
@@ -20,6 +24,9 @@ import (
 type Run struct {
 	m *Manager
 
+	// mu guards job and lastWrite and is held across every store, so the
+	// heartbeat and the job's own reports write one after the other, each
+	// from the newest in-memory state, and never put an older state back.
 	mu        sync.Mutex
 	job       Job
 	lastWrite time.Time
@@ -56,43 +63,56 @@ func (r *Run) Report(ctx context.Context, p Progress) error {
 		h.OnReport(r.Job(), p.Phase, p.Done)
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	changed := p.Phase != r.job.Phase
 	r.job.Phase = p.Phase
 	r.job.Progress = max(0, min(p.Percent, 99)) // 100 only when committed
-	if len(p.Counts) > 0 && r.job.Counts == nil {
-		r.job.Counts = map[string]int64{}
+	if len(p.Counts) > 0 {
+		// A fresh map: the one last stored may still be referenced by a
+		// copy handed out by Job.
+		c := make(map[string]int64, len(r.job.Counts)+len(p.Counts))
+		maps.Copy(c, r.job.Counts)
+		maps.Copy(c, p.Counts)
+		r.job.Counts = c
 	}
-	maps.Copy(r.job.Counts, p.Counts)
 	due := p.Force || changed || time.Since(r.lastWrite) >= 200*time.Millisecond
-	r.mu.Unlock()
 	if !due {
 		return nil
 	}
-	return r.store(ctx, nil)
+	return r.storeLocked(ctx, nil)
 }
 
 // SetSnapshot records the reference of the job's frozen input and the
 // rules version, at once, so a restart reuses them.
 func (r *Run) SetSnapshot(ctx context.Context, ref, version string) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.job.Snapshot, r.job.Version = ref, version
-	r.mu.Unlock()
-	return r.store(ctx, nil)
+	return r.storeLocked(ctx, nil)
 }
 
 // store writes the in-memory job (with a fresh heartbeat) if this runner
 // still owns it; final, when set, changes it once more before writing.
 func (r *Run) store(ctx context.Context, final func(*Job)) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.storeLocked(ctx, final)
+}
+
+// storeLocked is store with r.mu held. A snapshot once stored is never
+// cleared: a restart must reuse it, whatever this run holds in memory.
+func (r *Run) storeLocked(ctx context.Context, final func(*Job)) error {
 	mine := r.job
-	r.mu.Unlock()
+	counts := maps.Clone(mine.Counts)
 	now := r.m.cfg.Now().UTC()
 	j, err := r.m.update(ctx, mine.ID, func(j *Job) error {
 		if j.Owner != r.m.owner || j.State != Running {
 			return ErrLost
 		}
-		j.Phase, j.Progress, j.Counts = mine.Phase, mine.Progress, maps.Clone(mine.Counts)
-		j.Snapshot, j.Version = mine.Snapshot, mine.Version
+		j.Phase, j.Progress, j.Counts = mine.Phase, mine.Progress, maps.Clone(counts)
+		if mine.Snapshot != "" {
+			j.Snapshot, j.Version = mine.Snapshot, mine.Version
+		}
 		j.Heartbeat = now
 		if final != nil {
 			final(j)
@@ -102,9 +122,7 @@ func (r *Run) store(ctx context.Context, final func(*Job)) error {
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
 	r.job, r.lastWrite = j, time.Now()
-	r.mu.Unlock()
 	return nil
 }
 
@@ -130,7 +148,7 @@ func (m *Manager) Run(ctx context.Context, fn Func) error {
 	for ctx.Err() == nil {
 		select {
 		case <-sweep.C:
-			m.requeue(ctx)
+			m.requeue(ctx, cons)
 		default:
 		}
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
@@ -159,11 +177,23 @@ func wait(ctx context.Context, d time.Duration) {
 }
 
 // requeue publishes again the ids of jobs queued for a while, covering a
-// submitter that died between storing a job and enqueueing it. A duplicate
-// message is harmless: it finds the job running or finished.
-func (m *Manager) requeue(ctx context.Context) {
+// submitter that died between storing a job and enqueueing it. It does so
+// only while the work queue is empty: a queued job behind a running one
+// waits in the queue, and every replica republishing it each sweep would
+// pile up copies once the stream's duplicate window has passed. A copy
+// that still gets through is harmless: it finds the job running or
+// finished.
+func (m *Manager) requeue(ctx context.Context, cons jetstream.Consumer) {
 	now := m.cfg.Now()
-	for _, j := range m.List(func(j Job) bool { return j.State == Queued && now.Sub(j.Created) > 2*m.cfg.AckWait }) {
+	stale := m.List(func(j Job) bool { return j.State == Queued && now.Sub(j.Created) > 2*m.cfg.AckWait })
+	if len(stale) == 0 {
+		return
+	}
+	info, err := cons.Info(ctx)
+	if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
+		return
+	}
+	for _, j := range stale {
 		if err := m.enqueue(ctx, j.ID); err != nil {
 			m.log.Warn("jobs: requeue failed", "job", j.ID, "err", err)
 		}
@@ -221,7 +251,20 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 	}
 	m.log.Info("jobs: running", "job", id, "attempt", j.Attempts)
 
-	runCtx, cancel := context.WithCancelCause(ctx)
+	// One span per attempt: the job's own spans (its store writes, its
+	// events) become children, and ids and counts are all it carries.
+	sctx, span := m.tracer.Start(ctx, "jobs.run "+m.cfg.Name, trace.WithAttributes(
+		attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.id", id), attribute.Int("jobs.attempt", j.Attempts)))
+	started := time.Now()
+	outcome := "failed"
+	defer func() {
+		span.SetAttributes(attribute.String("jobs.outcome", outcome))
+		span.End()
+		m.duration.Record(context.WithoutCancel(ctx), time.Since(started).Seconds(), metric.WithAttributes(
+			attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.outcome", outcome)))
+	}()
+
+	runCtx, cancel := context.WithCancelCause(sctx)
 	r := &Run{m: m, job: j, lastWrite: time.Now()}
 	var wg sync.WaitGroup
 	wg.Go(func() { m.heartbeat(runCtx, cancel, msg, r) })
@@ -229,14 +272,20 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 	lost := errors.Is(context.Cause(runCtx), ErrLost) || errors.Is(runErr, ErrLost)
 	cancel(nil)
 	wg.Wait()
+	if runErr != nil {
+		span.RecordError(runErr)
+		span.SetStatus(codes.Error, "job attempt failed")
+	}
 
 	// The final writes must happen even when ctx has just ended.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer fcancel()
 	switch {
 	case lost:
+		outcome = "lost"
 		m.log.Warn("jobs: lost the job to another runner", "job", id)
 	case ctx.Err() != nil:
+		outcome = "shutdown"
 		// Shutting down: hand the job back for another replica.
 		_, _ = m.update(fctx, id, func(j *Job) error {
 			if j.Owner != m.owner || j.State != Running {
@@ -254,7 +303,12 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 			m.log.Warn("jobs: could not commit success", "job", id, "err", err)
 			return
 		}
-		m.settleFinal(fctx, msg, r.Job())
+		outcome = "succeeded"
+		done := r.Job()
+		for name, v := range done.Counts {
+			m.size.Record(fctx, v, metric.WithAttributes(attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.count", name)))
+		}
+		m.settleFinal(fctx, msg, done)
 	default:
 		var p permanent
 		final := errors.As(runErr, &p) || j.Attempts >= m.cfg.MaxAttempts
@@ -269,6 +323,9 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		})
 		if err != nil {
 			return
+		}
+		if !final {
+			outcome = "retry"
 		}
 		if final {
 			m.settleFinal(fctx, msg, r.Job())
@@ -310,13 +367,23 @@ func (m *Manager) heartbeat(ctx context.Context, cancel context.CancelCauseFunc,
 }
 
 // settleFinal runs OnFinish for a finished job and acknowledges its
-// message; if OnFinish fails the message comes back and it runs again.
+// message; if OnFinish fails the message comes back and it runs again, with
+// a growing delay. Jobs run one at a time, so a hook that keeps failing
+// would hold up every later job: after FinishAttempts deliveries the
+// message is acknowledged anyway and the failure logged as an error.
 func (m *Manager) settleFinal(ctx context.Context, msg jetstream.Msg, j Job) {
 	if m.cfg.OnFinish != nil {
 		if err := m.cfg.OnFinish(ctx, j); err != nil {
-			m.log.Warn("jobs: finish hook failed; will retry", "job", j.ID, "err", err)
-			_ = msg.NakWithDelay(time.Second)
-			return
+			n := uint64(1)
+			if meta, merr := msg.Metadata(); merr == nil {
+				n = meta.NumDelivered
+			}
+			if n < uint64(m.cfg.FinishAttempts) {
+				m.log.Warn("jobs: finish hook failed; will retry", "job", j.ID, "delivery", n, "err", err)
+				_ = msg.NakWithDelay(min(time.Duration(n)*time.Second, 30*time.Second))
+				return
+			}
+			m.log.Error("jobs: finish hook failed; giving up so later jobs can run", "job", j.ID, "delivery", n, "err", err)
 		}
 	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)

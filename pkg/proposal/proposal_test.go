@@ -1,7 +1,10 @@
 package proposal_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -132,9 +135,27 @@ func TestSlotsNeverOversell(t *testing.T) {
 	if err := s1.Reserve(ctx, "mentor-1", 2, "p-new", nil); err != nil {
 		t.Fatalf("reserve after release: %v", err)
 	}
-	// A holder that is no longer live and older than the grace is dropped.
-	s1.Grace = 0
-	if err := s1.Reserve(ctx, "mentor-1", 2, "p-newer", func(id string) bool { return id != "p-new" }); err != nil {
-		t.Fatalf("reserve over a stale holder: %v", err)
+	// A full resource keeps holders whose proposal still holds (open or
+	// active, however old) and those it cannot check; it drops only those
+	// known to be final or gone.
+	sweep := func(final string, fail bool) proposal.Holding {
+		return func(_ context.Context, id string) (bool, error) {
+			if fail {
+				return false, errors.New("nats: timeout")
+			}
+			return id != final, nil
+		}
+	}
+	if err := s1.Reserve(ctx, "mentor-1", 2, "p-late", sweep("p-new", true)); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Fatalf("reserve while holders cannot be checked: %v, want no slot", err)
+	}
+	if err := s1.Reserve(ctx, "mentor-1", 2, "p-late", sweep("nobody", false)); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Fatalf("reserve over live holders: %v, want no slot", err)
+	}
+	if err := s1.Reserve(ctx, "mentor-1", 2, "p-newer", sweep("p-new", false)); err != nil {
+		t.Fatalf("reserve over a final holder: %v", err)
+	}
+	if h, _ := s1.Holders(ctx, "mentor-1"); !slices.Contains(h, "p-newer") || slices.Contains(h, "p-new") || len(h) != 2 {
+		t.Fatalf("holders %v after the sweep", h)
 	}
 }

@@ -25,15 +25,21 @@ import (
 //
 // A holder is a proposal id. Reservation comes before the proposal is marked
 // active; a crash in between would leave a holder behind, so a full
-// resource first drops holders that are not live (the caller's live
-// function says so) and older than Grace.
+// resource first drops holders whose proposal no longer holds its slot:
+// the caller's Holding function says so. A holder counts while its
+// proposal is open or active, and also when Holding fails, so capacity is
+// freed only when a proposal is known to be final or gone (declined,
+// expired, ended, erased), never on a timer or on a read error: a stalled
+// accept or a NATS blip cannot oversell.
 type Slots struct {
 	kv  jetstream.KeyValue
 	now func() time.Time
-	// Grace protects a fresh holder whose proposal is being activated
-	// right now from being dropped as stale.
-	Grace time.Duration
 }
+
+// Holding reports whether the proposal holderID still holds its slot: true
+// while it is open or active, false once it is final or gone. An error
+// keeps the holder.
+type Holding func(ctx context.Context, holderID string) (bool, error)
 
 // ErrNoSlot is returned (wrapped, FailedPrecondition) when a resource is full.
 var ErrNoSlot = apperr.Errorf(apperr.FailedPrecondition, "no free slot")
@@ -61,7 +67,7 @@ func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, repli
 	if err != nil {
 		return nil, fmt.Errorf("slots: bucket %s: %w", bucket, err)
 	}
-	return &Slots{kv: kv, now: now, Grace: time.Minute}, nil
+	return &Slots{kv: kv, now: now}, nil
 }
 
 // Claim is one resource a proposal needs a slot of.
@@ -76,12 +82,12 @@ type Claim struct {
 
 // ReserveAll takes a slot of every claim for holder, or none: on failure it
 // releases what it took. Reserving again for the same holder is a no-op, so
-// a retry after a crash is safe. live reports whether a holder's proposal
-// is still active (nil: every holder is). Returns FailedPrecondition naming
-// the full resource.
-func (s *Slots) ReserveAll(ctx context.Context, claims []Claim, holderID string, live func(string) bool) error {
+// a retry after a crash is safe. holding tells which holders of a full
+// resource still count (nil: all of them). Returns FailedPrecondition
+// naming the full resource.
+func (s *Slots) ReserveAll(ctx context.Context, claims []Claim, holderID string, holding Holding) error {
 	for k, c := range claims {
-		if err := s.Reserve(ctx, c.Resource, c.Capacity, holderID, live); err != nil {
+		if err := s.Reserve(ctx, c.Resource, c.Capacity, holderID, holding); err != nil {
 			for _, prev := range claims[:k] {
 				_ = s.Release(context.WithoutCancel(ctx), prev.Resource, holderID)
 			}
@@ -96,15 +102,15 @@ func (s *Slots) ReserveAll(ctx context.Context, claims []Claim, holderID string,
 
 // Reserve takes one of capacity slots of resource for holderID. Returns
 // ErrNoSlot when full.
-func (s *Slots) Reserve(ctx context.Context, resource string, capacity int, holderID string, live func(string) bool) error {
+func (s *Slots) Reserve(ctx context.Context, resource string, capacity int, holderID string, holding Holding) error {
 	return s.change(ctx, resource, func(v *slotsValue) (bool, error) {
 		if slices.ContainsFunc(v.Holders, func(h holder) bool { return h.ID == holderID }) {
 			return false, nil
 		}
-		if len(v.Holders) >= capacity && live != nil {
-			now := s.now()
+		if len(v.Holders) >= capacity && holding != nil {
 			v.Holders = slices.DeleteFunc(v.Holders, func(h holder) bool {
-				return now.Sub(h.Since) > s.Grace && !live(h.ID)
+				held, err := holding(ctx, h.ID)
+				return err == nil && !held
 			})
 		}
 		if len(v.Holders) >= capacity {

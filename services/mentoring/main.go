@@ -13,6 +13,6 @@ import (
 
 func main() {
 	service.Main("mentoring", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
-		return server.Run(ctx, addr, d, server.Options{RulesDir: os.Getenv("MENTORING_RULES_DIR")}, nil)
+		return server.Run(ctx, addr, d, server.OptionsFromEnv(os.Getenv), nil)
 	})
 }

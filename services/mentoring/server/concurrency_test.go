@@ -27,7 +27,7 @@ func TestConcurrentAcceptsNeverOversell(t *testing.T) {
 	pop.mentors[0].Roles[0].Capacity = 2
 	e.seed(ctx, pop)
 
-	repo, err := store.Open(ctx, e.nats.JS, pairs.RepoConfig(nil))
+	repo, err := store.Open(ctx, e.nats.JS, pairs.RepoConfig(nil, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

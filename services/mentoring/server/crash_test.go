@@ -47,6 +47,20 @@ const crashExitCode = 3
 // crashPopulation is matched by every crash run and the crash-free run.
 func crashPopulation() people { return population(5, 120, 40) }
 
+// crashExtras join the pool after the crash: newcomers and mentors of the
+// same organisation and municipalities, who would be matched by a fresh
+// snapshot.
+func crashExtras() people {
+	p := population(6, 20, 10)
+	for k, n := range p.newcomers {
+		n.ParticipantId = fmt.Sprintf("p-late-%02d", k)
+	}
+	for k, m := range p.mentors {
+		m.VolunteerId = fmt.Sprintf("v-late-%02d", k)
+	}
+	return p
+}
+
 func crashHelper(dir, at string) error {
 	phase, doneStr, _ := strings.Cut(at, ":")
 	done, _ := strconv.Atoi(doneStr)
@@ -193,10 +207,28 @@ func TestCrashDuringJob(t *testing.T) {
 				t.Fatal("helper did not die at " + at)
 			}
 
-			// Restart on the same files, in this process.
+			// Restart on the same files, in this process. Once the job has
+			// its snapshot, the pool changes before it resumes: new people
+			// who would change the proposals if the restart took a new
+			// snapshot instead of reusing the stored one.
 			e := &env{t: t, nats: testutil.MustNATSDir(t, filepath.Join(dir, "nats")), key: key,
 				signer: auth.NewSigner(key, "k1", time.Now), clock: &clock{t: time.Now().UTC()}}
-			e.addrs = append(e.addrs, e.start(server.Options{}))
+			changePool := at != "snapshot:0"
+			poolReady := make(chan struct{})
+			var o server.Options
+			if changePool {
+				o.JobHooks = &jobs.Hooks{OnReport: func(jobs.Job, string, int) { <-poolReady }}
+				e.publishAll(ctx, registrations(t, crashExtras()))
+			}
+			e.addrs = append(e.addrs, e.start(o))
+			var closeOnce sync.Once
+			release := func() { closeOnce.Do(func() { close(poolReady) }) }
+			t.Cleanup(release) // before the service stops, should a check below fail
+			if changePool {
+				n, m := len(crashPopulation().newcomers), len(crashPopulation().mentors)
+				e.waitPool(ctx, n+len(crashExtras().newcomers), m+len(crashExtras().mentors))
+				release()
+			}
 			c := e.as(admin)
 			job := e.waitJob(ctx, c, res.GetJob().GetId())
 			if job.GetAttempts() < 2 {
@@ -224,14 +256,6 @@ func TestCrashDuringJob(t *testing.T) {
 
 func countSubject(ctx context.Context, t testing.TB, e *env, subject string) int {
 	t.Helper()
-	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		kv, err := e.nats.JS.KeyValue(ctx, "mentoring_pairs")
-		if err != nil {
-			return err
-		}
-		_ = kv
-		return nil
-	})
 	s, err := e.nats.JS.Stream(ctx, events.StreamMentoring)
 	if err != nil {
 		t.Fatal(err)

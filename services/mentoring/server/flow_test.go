@@ -66,9 +66,13 @@ func TestJobAndLifecycle(t *testing.T) {
 		t.Fatalf("accepting an active pair: %v, want FailedPrecondition", err)
 	}
 	today := e.clock.Now().Format(time.DateOnly)
-	if _, err := c.RecordCheckIn(ctx, &pb.RecordCheckInRequest{Id: p.GetId(), CheckIn: &pb.CheckIn{Date: today, Met: true,
-		Rating: pb.CheckInRating_CHECK_IN_RATING_GOOD, Activities: []pb.CheckInActivity{pb.CheckInActivity_CHECK_IN_ACTIVITY_LANGUAGE}}}); err != nil {
-		t.Fatal(err)
+	// A retried check-in (same request id) is recorded once.
+	for range 2 {
+		res, err := c.RecordCheckIn(ctx, &pb.RecordCheckInRequest{Id: p.GetId(), CheckIn: &pb.CheckIn{Date: today, Met: true, RequestId: "ci-1",
+			Rating: pb.CheckInRating_CHECK_IN_RATING_GOOD, Activities: []pb.CheckInActivity{pb.CheckInActivity_CHECK_IN_ACTIVITY_LANGUAGE}}})
+		if err != nil || len(res.GetPair().GetCheckIns()) != 1 {
+			t.Fatalf("check-in = %v, %v; want one check-in", res.GetPair().GetCheckIns(), err)
+		}
 	}
 	e.clock.Add(5 * 7 * 24 * time.Hour)
 	flagged, err := c.ListPairs(ctx, &pb.ListPairsRequest{OnlyNeedingFollowUp: true})

@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +191,141 @@ func TestReplayGivesSameState(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, poolState(ctx, t, bare.JS), protocmp.Transform()); diff != "" {
 		t.Errorf("replayed through the handlers (-once +replayed):\n%s", diff)
+	}
+}
+
+// publishCopies publishes every envelope as its own message, past the
+// stream's duplicate check, as a redelivering producer would.
+func publishCopies(ctx context.Context, t testing.TB, e *env, envs []*eventsv1.Envelope) {
+	t.Helper()
+	for k, env := range envs {
+		data, err := proto.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, err := events.SubjectFor(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.nats.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: data},
+			jetstream.WithMsgID(fmt.Sprintf("%s-copy-%d", env.GetId(), k))); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// lifeState renders every pair (id, people, status, reasons) and every
+// slot counter (resource -> holders), without the times and job ids that
+// differ between environments.
+func lifeState(ctx context.Context, t testing.TB, e *env) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	c := e.as(admin)
+	tok := ""
+	for {
+		res, err := c.ListPairs(ctx, &pb.ListPairsRequest{PageSize: 500, PageToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.GetPairs() {
+			out["pair/"+p.GetId()] = fmt.Sprintf("%s/%s %s end=%s", p.GetParticipantId(), p.GetVolunteerId(), p.GetStatus(), p.GetEndReason())
+		}
+		if tok = res.GetNextPageToken(); tok == "" {
+			break
+		}
+	}
+	kv, err := e.nats.JS.KeyValue(ctx, "mentoring_slots")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys.Keys() {
+		if en, err := kv.Get(ctx, k); err == nil {
+			out["slots/"+k] = holdersOf(en.Value())
+		}
+	}
+	return out
+}
+
+// holdersOf renders a slot counter's holders, sorted, without their times.
+func holdersOf(raw []byte) string {
+	var v struct {
+		Holders []struct {
+			ID string `json:"id"`
+		} `json:"holders"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "undecodable"
+	}
+	var ids []string
+	for _, h := range v.Holders {
+		ids = append(ids, h.ID)
+	}
+	slices.Sort(ids)
+	return strings.Join(ids, ",")
+}
+
+// TestReplayKeepsPairsAndSlots: with pairs proposed, offered and active,
+// the rest of the population's life (withdrawals, lost roles, deletions,
+// erasures) handled once or every event 1 to 5 times and then all again
+// leaves the same pairs, statuses and slot counters.
+func TestReplayKeepsPairsAndSlots(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	hist := history(t)
+	pop := population(3, 24, 8)
+	regs, rest := hist[:len(pop.newcomers)+len(pop.mentors)], hist[len(pop.newcomers)+len(pop.mentors):]
+	r := rand.New(rand.NewPCG(4, 4))
+	var replay []*eventsv1.Envelope
+	for _, env := range rest {
+		for range 1 + r.IntN(5) {
+			replay = append(replay, env)
+		}
+	}
+	replay = append(replay, rest...)
+
+	var states [2]map[string]string
+	for k, then := range [][]*eventsv1.Envelope{rest, replay} {
+		e := startEnv(t, 1, server.Options{})
+		e.publishAll(ctx, regs)
+		settled(ctx, t, e.nats.JS)
+		c := e.as(admin)
+		ps := pairsOf(ctx, t, c, e.runJob(ctx, c, "replay").GetId())
+		slices.SortFunc(ps, func(a, b *pb.Pair) int { return strings.Compare(a.GetId(), b.GetId()) })
+		mentors := map[string]bool{}
+		acted := 0
+		for _, p := range ps {
+			if mentors[p.GetVolunteerId()] || acted == 6 {
+				continue
+			}
+			mentors[p.GetVolunteerId()] = true
+			if acted%2 == 0 {
+				activate(ctx, t, c, p.GetId())
+			} else if _, err := c.ApproveProposal(ctx, &pb.ApproveProposalRequest{Id: p.GetId()}); err != nil {
+				t.Fatal(err)
+			}
+			acted++
+		}
+		publishCopies(ctx, t, e, then)
+		settled(ctx, t, e.nats.JS)
+		states[k] = lifeState(ctx, t, e)
+	}
+	if len(states[0]) < 10 {
+		t.Fatalf("state has %d entries; the test needs pairs and slots", len(states[0]))
+	}
+	if diff := cmp.Diff(states[0], states[1]); diff != "" {
+		t.Errorf("pairs and slots after replay (-once +replayed):\n%s", diff)
+	}
+	changed := 0
+	for _, v := range states[0] {
+		if strings.Contains(v, "WITHDRAWN") || strings.Contains(v, "ENDED") {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Errorf("no pair was withdrawn or ended; the history does not exercise Leave: %v", states[0])
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -22,8 +23,17 @@ func TestScopeAndValidation(t *testing.T) {
 	ctx := testutil.Context(t)
 	e.seed(ctx, population(4, 20, 8))
 	job := e.runJob(ctx, e.as(coordA), "scope")
-	p := pairsOf(ctx, t, e.as(coordA), job.GetId())[0]
-	id := p.GetId()
+	var p *pb.Pair
+	for _, q := range pairsOf(ctx, t, e.as(coordA), job.GetId()) {
+		if len(q.GetAlternatives()) > 0 {
+			p = q
+			break
+		}
+	}
+	if p == nil {
+		t.Fatal("no proposal with alternatives")
+	}
+	id, alt := p.GetId(), p.GetAlternatives()[0].GetVolunteerId()
 
 	calls := map[string]func(c pb.MentoringServiceClient) error{
 		"GetJob": func(c pb.MentoringServiceClient) error {
@@ -62,6 +72,18 @@ func TestScopeAndValidation(t *testing.T) {
 			_, err := c.RecordCheckIn(ctx, &pb.RecordCheckInRequest{Id: id, CheckIn: &pb.CheckIn{Date: "2026-01-01"}})
 			return err
 		},
+		"ReplaceCandidate": func(c pb.MentoringServiceClient) error {
+			_, err := c.ReplaceCandidate(ctx, &pb.ReplaceCandidateRequest{Id: id, VolunteerId: alt})
+			return err
+		},
+		"WatchJob": func(c pb.MentoringServiceClient) error {
+			st, err := c.WatchJob(ctx, &pb.WatchJobRequest{Id: job.GetId()})
+			if err != nil {
+				return err
+			}
+			_, err = st.Recv()
+			return err
+		},
 	}
 	for name, call := range calls {
 		for _, who := range []struct {
@@ -78,9 +100,27 @@ func TestScopeAndValidation(t *testing.T) {
 			}
 		}
 	}
-	list, err := e.as(coordB).ListPairs(ctx, &pb.ListPairsRequest{})
-	if err != nil || list.GetTotalSize() != 0 {
-		t.Errorf("other org lists %d pairs (%v), want 0", list.GetTotalSize(), err)
+	// Lists and reports show outsiders nothing of the pair or the job.
+	for _, who := range []auth.Claims{coordB, coordA2} {
+		c := e.as(who)
+		list, err := c.ListPairs(ctx, &pb.ListPairsRequest{})
+		if err != nil || list.GetTotalSize() != 0 {
+			t.Errorf("%s lists %d pairs (%v), want 0", who.Subject, list.GetTotalSize(), err)
+		}
+		jobs, err := c.ListJobs(ctx, &pb.ListJobsRequest{})
+		if err != nil || len(jobs.GetJobs()) != 0 {
+			t.Errorf("%s lists jobs %v (%v), want none", who.Subject, jobs.GetJobs(), err)
+		}
+		rep, err := c.GetReport(ctx, &pb.GetReportRequest{})
+		if err != nil || rep.GetTotals().GetProposed() != 0 || len(rep.GetRows()) != 0 {
+			t.Errorf("%s report: %v (%v), want empty", who.Subject, rep, err)
+		}
+	}
+	if jobs, err := e.as(coordA).ListJobs(ctx, &pb.ListJobsRequest{}); err != nil || len(jobs.GetJobs()) != 1 {
+		t.Errorf("the job's coordinator lists %v (%v), want the job", jobs.GetJobs(), err)
+	}
+	if rep, err := e.as(coordA).GetReport(ctx, &pb.GetReportRequest{}); err != nil || rep.GetTotals().GetProposed() == 0 {
+		t.Errorf("the job's coordinator report: %v (%v), want proposals", rep.GetTotals(), err)
 	}
 	if _, err := e.as(coordB).StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "x", OrganisationId: orgA, MunicipalityCodes: []string{"0180"}}); code(err) != codes.PermissionDenied {
 		t.Errorf("start for another org: %v, want PermissionDenied", err)
@@ -119,6 +159,26 @@ func TestScopeAndValidation(t *testing.T) {
 			_, err := c.ListPairs(ctx, &pb.ListPairsRequest{PageSize: 100000})
 			return err
 		}, "page_size"},
+		"watch a bad job id": {func() error {
+			st, err := c.WatchJob(ctx, &pb.WatchJobRequest{Id: "a.b"})
+			if err != nil {
+				return err
+			}
+			_, err = st.Recv()
+			return err
+		}, "id"},
+		"job list token": {func() error {
+			_, err := c.ListJobs(ctx, &pb.ListJobsRequest{PageToken: "garbage"})
+			return err
+		}, "page_token"},
+		"replace without a mentor": {func() error {
+			_, err := c.ReplaceCandidate(ctx, &pb.ReplaceCandidateRequest{Id: id})
+			return err
+		}, "volunteer_id"},
+		"replace by a non-alternative": {func() error {
+			_, err := c.ReplaceCandidate(ctx, &pb.ReplaceCandidateRequest{Id: id, VolunteerId: "v-9999"})
+			return err
+		}, "volunteer_id"},
 		"report month": {func() error {
 			_, err := c.GetReport(ctx, &pb.GetReportRequest{FromMonth: "2026-13"})
 			return err

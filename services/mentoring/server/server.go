@@ -57,6 +57,12 @@ type Options struct {
 	StoreHooks *store.Hooks
 }
 
+// OptionsFromEnv reads the service's own settings: MENTORING_RULES_DIR.
+// The rest of Options are for tests.
+func OptionsFromEnv(getenv func(string) string) Options {
+	return Options{RulesDir: getenv("MENTORING_RULES_DIR")}
+}
+
 // Run serves the mentoring service on addr until ctx ends. ready, if not
 // nil, is called with the listening address once the service accepts calls.
 func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func(net.Addr)) error {
@@ -74,7 +80,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("mentoring: stream: %w", err)
 	}
 	pub := events.NewPublisher(d.JS)
-	rcfg := pairs.RepoConfig(pub)
+	rcfg := pairs.RepoConfig(pub, d.JS)
 	rcfg.Replicas, rcfg.Logger, rcfg.Hooks = d.Replicas, d.Logger, o.StoreHooks
 	repo, err := store.Open(ctx, d.JS, rcfg)
 	if err != nil {

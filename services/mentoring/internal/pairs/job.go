@@ -23,8 +23,10 @@ import (
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
 	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
 )
 
@@ -122,12 +124,19 @@ func (s *Service) ListJobs(_ context.Context, who auth.Claims, size int32, token
 	start := 0
 	if after != "" {
 		start = slices.IndexFunc(all, func(j jobs.Job) bool { return j.ID == after }) + 1
+		if start == 0 {
+			// The job the token names is gone: continue with the next
+			// older id (ids are time-ordered) rather than from the top.
+			if start = slices.IndexFunc(all, func(j jobs.Job) bool { return j.ID < after }); start < 0 {
+				start = len(all)
+			}
+		}
 	}
 	var out []*pb.Job
 	next := ""
 	for k := start; k < len(all); k++ {
 		if len(out) == int(size) {
-			next = encodeToken(out[len(out)-1].GetId())
+			next = page.Encode(out[len(out)-1].GetId())
 			break
 		}
 		out = append(out, jobToProto(all[k]))
@@ -191,7 +200,7 @@ func resultName(jobID string) string   { return jobID + ".result" }
 
 // RunJob is the matching job (a jobs.Func). It is restartable: the input is
 // frozen in a snapshot before the first proposal is written, proposals have
-// ids derived from (job, newcomer, mentor) and are created once, so a run
+// ids derived from the two people (PairID) and are created once, so a run
 // after a crash at any point ends with the proposals a crash-free run makes.
 func (s *Service) RunJob(ctx context.Context, r *jobs.Run) error {
 	j := r.Job()
@@ -263,8 +272,12 @@ func (s *Service) RunJob(ctx context.Context, r *jobs.Run) error {
 			continue
 		}
 		mid := built.HostIDs[x.Host]
-		if err := s.propose(ctx, j, rs.Version, n, mid, x, cands[i]); err != nil {
+		ok, err := s.propose(ctx, j, rs.Version, n, mid, x, cands[i])
+		if err != nil {
 			return err
+		}
+		if !ok {
+			continue
 		}
 		done++
 		if done%25 == 0 || done == matched {
@@ -313,9 +326,9 @@ func (s *Service) snapshot(ctx context.Context, r *jobs.Run) (*pb.JobSnapshot, e
 	excluded := map[string]bool{}
 	for _, n := range ns {
 		// Every pair ever made for the newcomer excludes that mentor again.
-		page, _ := s.repo.Find(store.Query[*pb.Pair]{Index: "participant", Values: []string{n.GetParticipantId()}})
+		prior, _ := s.repo.Find(store.Query[*pb.Pair]{Index: "participant", Values: []string{n.GetParticipantId()}})
 		live := false
-		for _, p := range page.Items {
+		for _, p := range prior.Items {
 			excluded[rules.PairKey(p.GetParticipantId(), p.GetVolunteerId())] = true
 			live = live || proposal.Status(p.GetStatus()).Live()
 		}
@@ -412,12 +425,14 @@ func toParts(ps []match.Part) []*pb.ScorePart {
 	return out
 }
 
-// propose creates the proposal for one matched newcomer, once: its id
-// derives from the job and the two people, so a restarted job finds it
-// already there.
-func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb.PoolNewcomer, mentor string, x match.Explanation, cs []candidate) error {
+// propose creates the proposal for one matched newcomer, once, and reports
+// whether the job has it. Its id is the pair's (PairID), so the bucket's
+// create-once key decides: a restarted job finds its own proposal already
+// there, and a pair another job or a coordinator proposed before (even
+// one this replica's index has not seen yet) is not proposed again.
+func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb.PoolNewcomer, mentor string, x match.Explanation, cs []candidate) (bool, error) {
 	p := &pb.Pair{
-		Id: proposal.ID(j.ID, n.GetParticipantId(), mentor), JobId: j.ID,
+		Id: PairID(n.GetParticipantId(), mentor), JobId: j.ID,
 		OrganisationId: j.Organisation, MunicipalityCode: n.GetMunicipalityCode(),
 		ParticipantId: n.GetParticipantId(), VolunteerId: mentor,
 		Status: eventsv1.PairStatus_PAIR_STATUS_PROPOSED,
@@ -425,21 +440,65 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb
 		RulesVersion: version, ProposeTime: timestamppb.New(s.now().UTC()), UpdatedBy: "job:" + j.ID,
 	}
 	fillReportFacts(p, n)
-	// A pair proposed meanwhile by a coordinator's replacement is not
-	// proposed a second time.
-	if page, _ := s.repo.Find(store.Query[*pb.Pair]{Index: "pairkey", Values: []string{rules.PairKey(p.GetParticipantId(), mentor)},
-		Filter: func(o *pb.Pair) bool { return o.GetId() != p.GetId() }}); page.Total > 0 {
-		return nil
+	// The snapshot may be older than the pool: someone who left (or was
+	// erased) since must not be proposed.
+	if gone, err := s.anyGone(ctx, p); err != nil || gone {
+		return false, err
 	}
 	ev, err := s.changed(events.PairProposed, proposal.ID(p.GetId(), "proposed"), p, 0, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = s.repo.Create(ctx, p.GetId(), p, ev)
-	if apperr.ErrorCode(err) == apperr.AlreadyExists {
-		return nil
+	if _, err = s.repo.Create(ctx, p.GetId(), p, ev); apperr.ErrorCode(err) == apperr.AlreadyExists {
+		cur, _, gerr := s.repo.Get(ctx, p.GetId())
+		switch {
+		case apperr.ErrorCode(gerr) == apperr.NotFound:
+			return false, nil // erased with one of its people
+		case gerr != nil:
+			return false, gerr
+		case cur.GetJobId() != j.ID || cur.GetReplaces() != "":
+			return false, nil // proposed before, by another job or a coordinator
+		}
+	} else if err != nil {
+		return false, err
 	}
-	return err
+	// They may have left between the check and the create, and the
+	// leaver, reading its own replica's index, may have missed this pair:
+	// check again and clean up after them. Leave is idempotent.
+	return true, s.leaveIfGone(ctx, p)
+}
+
+// anyGone reports whether either person of p has left the pool.
+func (s *Service) anyGone(ctx context.Context, p *pb.Pair) (bool, error) {
+	for _, who := range []struct {
+		kind pool.Kind
+		id   string
+	}{{pool.Newcomer, p.GetParticipantId()}, {pool.Mentor, p.GetVolunteerId()}} {
+		gone, _, err := s.pool.Gone(ctx, who.kind, who.id)
+		if err != nil || gone {
+			return gone, err
+		}
+	}
+	return false, nil
+}
+
+// leaveIfGone runs Leave for each person of p who has left the pool.
+func (s *Service) leaveIfGone(ctx context.Context, p *pb.Pair) error {
+	for _, who := range []struct {
+		kind pool.Kind
+		id   string
+	}{{pool.Newcomer, p.GetParticipantId()}, {pool.Mentor, p.GetVolunteerId()}} {
+		gone, erased, err := s.pool.Gone(ctx, who.kind, who.id)
+		if err != nil {
+			return err
+		}
+		if gone {
+			if err := s.Leave(ctx, who.kind, who.id, erased); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func fillReportFacts(p *pb.Pair, n *pb.PoolNewcomer) {
@@ -505,7 +564,7 @@ func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string,
 			continue
 		}
 		if len(out) == int(size) {
-			next = encodeToken(out[len(out)-1].GetParticipantId())
+			next = page.Encode(out[len(out)-1].GetParticipantId())
 			continue
 		}
 		out = append(out, u)

@@ -2,7 +2,6 @@ package pairs
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"time"
@@ -16,17 +15,14 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
 )
 
-// Page size bounds.
-const (
-	DefaultPageSize = 50
-	MaxPageSize     = 500
-	maxCheckIns     = 500
-)
+// maxCheckIns bounds a pair's check-ins, and so its record's size.
+const maxCheckIns = 500
 
 // Get returns pair id if the caller may see it. Returns Invalid, NotFound.
 func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Pair, error) {
@@ -95,14 +91,11 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	if f.FlagAfterWeeks < 0 || f.FlagAfterWeeks > 52 {
 		v.Add("flag_after_weeks", "must be from 0 to 52")
 	}
-	size, after, err := pageArgs(size, token)
-	if err != nil {
-		return nil, "", 0, err
-	}
+	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
-	q := store.Query[*pb.Pair]{After: after, Limit: int(size)}
+	q := store.Query[*pb.Pair]{After: after, Limit: limit}
 	switch {
 	case f.JobID != "":
 		q.Index, q.Values = "job", []string{f.JobID}
@@ -122,15 +115,15 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 		}
 		return !f.OnlyNeedingFollowUp || s.view(p, int(f.FlagAfterWeeks)).GetNeedsFollowUp()
 	}
-	page, err := s.repo.Find(q)
+	found, err := s.repo.Find(q)
 	if err != nil {
 		return nil, "", 0, err
 	}
-	out := make([]*pb.Pair, len(page.Items))
-	for k, p := range page.Items {
+	out := make([]*pb.Pair, len(found.Items))
+	for k, p := range found.Items {
 		out[k] = s.view(p, int(f.FlagAfterWeeks))
 	}
-	return out, encodeToken(page.Next), page.Total, nil
+	return out, page.Encode(found.Next), found.Total, nil
 }
 
 // transition applies one lifecycle change to pair id under a scope check
@@ -224,7 +217,7 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 	if err != nil || !canSee(who, cur) {
 		return nil, nil, errPairNotFound
 	}
-	newID := proposal.ID(cur.GetJobId(), cur.GetParticipantId(), mentor)
+	newID := PairID(cur.GetParticipantId(), mentor)
 	resumed := cur.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_REPLACED && cur.GetReplacedBy() == newID
 	var alt *pb.Candidate
 	for _, c := range cur.GetAlternatives() {
@@ -245,6 +238,15 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 		}
 		if len(s.livePairs("volunteer", mentor)) >= capacity {
 			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor has no free slot")
+		}
+		// The bucket, not the index, says whether the pair exists (it has
+		// one id whoever proposed it); the index also knows pairs with
+		// ids from before that scheme.
+		switch _, _, gerr := s.repo.Get(ctx, newID); {
+		case gerr == nil:
+			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "these two have been proposed to each other before")
+		case apperr.ErrorCode(gerr) != apperr.NotFound:
+			return nil, nil, gerr
 		}
 		if page, _ := s.repo.Find(store.Query[*pb.Pair]{Index: "pairkey", Values: []string{rules.PairKey(cur.GetParticipantId(), mentor)}}); page.Total > 0 {
 			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "these two have been proposed to each other before")
@@ -339,7 +341,7 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id string, party 
 		if err := s.slots.ReserveAll(ctx, []proposal.Claim{
 			{Resource: cur.GetVolunteerId(), Capacity: capacity, What: "mentor"},
 			{Resource: cur.GetParticipantId(), Capacity: 1, What: "newcomer"},
-		}, id, s.isActive); err != nil {
+		}, id, s.holdsSlot); err != nil {
 			return nil, err
 		}
 		reserved = true
@@ -365,8 +367,15 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id string, party 
 	if err == errRetryAccept {
 		return s.Accept(ctx, who, id, party)
 	}
-	if err != nil && reserved && !s.isActive(id) {
-		s.releaseSlots(context.WithoutCancel(ctx), cur)
+	if err != nil && reserved {
+		// Give the slots back only when the pair is known not to be
+		// active; if it cannot be read, the holder stays and the counters'
+		// sweep drops it once the pair is final.
+		rctx := context.WithoutCancel(ctx)
+		if p, _, gerr := s.repo.Get(rctx, id); apperr.ErrorCode(gerr) == apperr.NotFound ||
+			(gerr == nil && p.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_ACTIVE) {
+			s.releaseSlots(rctx, cur)
+		}
 	}
 	return out, err
 }
@@ -414,6 +423,9 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 	if err != nil || day.After(now) {
 		v.Add("check_in.date", "must be a date (YYYY-MM-DD), not in the future")
 	}
+	if c.GetRequestId() != "" && !ids.Valid(c.GetRequestId()) {
+		v.Add("check_in.request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	}
 	if _, ok := pb.CheckInRating_name[int32(c.GetRating())]; !ok {
 		v.Add("check_in.rating", "is not a rating")
 	}
@@ -433,6 +445,9 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 		if !canSee(who, p) {
 			return nil, errPairNotFound
 		}
+		if rid := c.GetRequestId(); rid != "" && slices.ContainsFunc(p.GetCheckIns(), func(x *pb.CheckIn) bool { return x.GetRequestId() == rid }) {
+			return nil, nil // a retry: recorded already
+		}
 		if p.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_ACTIVE {
 			return nil, apperr.Errorf(apperr.FailedPrecondition, "only an active pair has check-ins; this one is %s", proposal.Status(p.GetStatus()))
 		}
@@ -443,7 +458,7 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 			return nil, apperr.Errorf(apperr.FailedPrecondition, "the pair has %d check-ins, the most kept", maxCheckIns)
 		}
 		rec := &pb.CheckIn{Date: c.GetDate(), Met: c.GetMet(), Rating: c.GetRating(), Activities: c.GetActivities(),
-			RecordedBy: who.Subject, RecordTime: timestamppb.New(now)}
+			RecordedBy: who.Subject, RecordTime: timestamppb.New(now), RequestId: c.GetRequestId()}
 		p.CheckIns = append(p.CheckIns, rec)
 		// Keep check-ins in date order, whatever order they are recorded in.
 		slices.SortStableFunc(p.CheckIns, func(a, b *pb.CheckIn) int {
@@ -457,7 +472,11 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 		})
 		p.UpdatedBy = who.Subject
 		var err error
-		ev, err = events.NewEnvelope(s.ids.New(), events.PairCheckedIn, p.GetId(), now,
+		evID := s.ids.New()
+		if c.GetRequestId() != "" {
+			evID = proposal.ID(p.GetId(), "check-in", c.GetRequestId())
+		}
+		ev, err = events.NewEnvelope(evID, events.PairCheckedIn, p.GetId(), now,
 			&eventsv1.MentoringCheckInRecorded{Facts: facts(p), Date: c.GetDate(), Met: c.GetMet()})
 		if err != nil {
 			return nil, err
@@ -490,39 +509,9 @@ func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason ev
 	return out, nil
 }
 
-// pageArgs checks a page size and token.
+// pageArgs checks a page size and token (pkg/page).
 func pageArgs(size int32, token string) (int32, string, error) {
 	var v apperr.Validator
-	if size < 0 || size > MaxPageSize {
-		v.Add("page_size", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
-	}
-	after, ok := decodeToken(token)
-	if !ok {
-		v.Add("page_token", "is not a token from a previous response")
-	}
-	if err := v.Err(); err != nil {
-		return 0, "", err
-	}
-	if size == 0 {
-		size = DefaultPageSize
-	}
-	return size, after, nil
-}
-
-func encodeToken(after string) string {
-	if after == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + after))
-}
-
-func decodeToken(tok string) (string, bool) {
-	if tok == "" {
-		return "", true
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) < 4 || string(b[:3]) != "v1:" || !ids.Valid(string(b[3:])) {
-		return "", false
-	}
-	return string(b[3:]), true
+	n, after := page.Check(&v, size, token)
+	return int32(n), after, v.Err()
 }

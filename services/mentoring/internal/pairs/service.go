@@ -45,12 +45,21 @@ const (
 var parties = []string{partyNew, partyMentor}
 
 // RepoConfig returns the store configuration for pairs with the indexes the
-// service queries by.
-func RepoConfig(pub store.Publisher) store.Config[*pb.Pair] {
+// service queries by. With js, erasing a pair first purges its events from
+// the MENTORING stream (docs/adr/0020); the store runs that hook again
+// from its relay after a crash, so no event naming an erased person stays.
+func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pair] {
+	var beforePurge func(context.Context, string) error
+	if js != nil {
+		beforePurge = func(ctx context.Context, id string) error {
+			return events.PurgeSubjectID(ctx, js, events.StreamMentoring, "mentoring", id)
+		}
+	}
 	return store.Config[*pb.Pair]{
-		Bucket:    PairBucket,
-		New:       func() *pb.Pair { return &pb.Pair{} },
-		Publisher: pub,
+		Bucket:      PairBucket,
+		New:         func() *pb.Pair { return &pb.Pair{} },
+		Publisher:   pub,
+		BeforePurge: beforePurge,
 		Indexes: map[string]func(*pb.Pair) []string{
 			"participant": func(p *pb.Pair) []string { return []string{p.GetParticipantId()} },
 			"volunteer":   func(p *pb.Pair) []string { return []string{p.GetVolunteerId()} },
@@ -58,6 +67,15 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Pair] {
 			"pairkey":     func(p *pb.Pair) []string { return []string{rules.PairKey(p.GetParticipantId(), p.GetVolunteerId())} },
 		},
 	}
+}
+
+// PairID is the id of the pair of a newcomer and a mentor, whichever job or
+// coordinator proposes it. The pairs bucket creates a key once, so the same
+// two people can be proposed to each other once, from any replica, even
+// while an index lags behind the bucket. (Pairs made before this scheme
+// have ids from their job; the snapshot's exclusions cover those.)
+func PairID(participantID, volunteerID string) string {
+	return proposal.ID("mentoring-pair", participantID, volunteerID)
 }
 
 // Service is the mentoring programme.
@@ -214,7 +232,8 @@ func (s *Service) mentorCapacity(volunteerID, org string) (int, bool) {
 
 // Leave acts on a person leaving the pool: open proposals are withdrawn,
 // active pairs end early, and for an erased person every pair record is
-// purged and their slot counter forgotten. Safe to call again.
+// erased (its events purged first, by the repository's BeforePurge) and
+// their slot counter forgotten. Safe to call again.
 func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased bool) error {
 	index := "participant"
 	if kind == pool.Mentor {
@@ -226,21 +245,12 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 	}
 	var errs []error
 	for _, p := range page.Items {
-		pid := p.GetId()
-		if proposal.Status(p.GetStatus()).Live() {
-			if err := s.leavePair(ctx, pid); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		}
 		if erased {
-			if err := s.repo.Remove(ctx, pid, true); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-				errs = append(errs, err)
-			}
-			// The pair's events name the person; they go with the pair.
-			if err := events.PurgeSubjectID(ctx, s.js, events.StreamMentoring, "mentoring", pid); err != nil {
-				errs = append(errs, err)
-			}
+			errs = append(errs, s.erasePair(ctx, p))
+			continue
+		}
+		if proposal.Status(p.GetStatus()).Live() {
+			errs = append(errs, s.leavePair(ctx, p.GetId()))
 		}
 	}
 	if erased {
@@ -249,6 +259,29 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// erasePair erases a pair of an erased person. No withdrawal or end event
+// is published for it: such an event would name the person after the
+// purge. The other person's slot is released first, so the erasure frees
+// the mentor's capacity even if the pair was active.
+func (s *Service) erasePair(ctx context.Context, p *pb.Pair) error {
+	if proposal.Status(p.GetStatus()) == proposal.Active {
+		for _, r := range []string{p.GetVolunteerId(), p.GetParticipantId()} {
+			if err := s.slots.Release(ctx, r, p.GetId()); err != nil {
+				return err
+			}
+		}
+	}
+	ev, err := events.NewEnvelope(proposal.ID(p.GetId(), "erased"), events.PairErased, p.GetId(), s.now(),
+		&eventsv1.MentoringPairErased{PairId: p.GetId()})
+	if err != nil {
+		return err
+	}
+	if err := s.repo.Remove(ctx, p.GetId(), true, ev); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+		return err
+	}
+	return nil
 }
 
 func (s *Service) leavePair(ctx context.Context, id string) error {
@@ -308,11 +341,18 @@ func (s *Service) releaseSlots(ctx context.Context, p *pb.Pair) {
 	}
 }
 
-// isActive reports whether pair id is active; slot counters use it to drop
-// holders left behind by a crash.
-func (s *Service) isActive(id string) bool {
-	p, _, err := s.repo.Get(context.Background(), id)
-	return err == nil && p.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_ACTIVE
+// holdsSlot is the slot counters' proposal.Holding: pair id keeps its slot
+// while open or active, loses it once final or gone. A read error is
+// returned, so the counters keep the holder rather than oversell.
+func (s *Service) holdsSlot(ctx context.Context, id string) (bool, error) {
+	p, _, err := s.repo.Get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return proposal.Status(p.GetStatus()).Live(), nil
 }
 
 // ExpireOffers marks offers past their expiry expired. Every replica runs

@@ -119,6 +119,25 @@ func (p *Pool) Newcomer(id string) (*mentoringv1.PoolNewcomer, bool) {
 	return n, true
 }
 
+// Gone reads from the bucket (not the index, which may lag behind
+// another replica's write) whether the person with id has left the pool,
+// and whether they were erased. A person never seen is not gone: the
+// caller only asks about people it found in the pool.
+func (p *Pool) Gone(ctx context.Context, kind Kind, id string) (gone, erased bool, err error) {
+	if kind == Mentor {
+		m, _, err := p.Mentors.Get(ctx, id)
+		if apperr.ErrorCode(err) == apperr.NotFound {
+			return false, false, nil
+		}
+		return m.GetGone(), m.GetErased(), err
+	}
+	n, _, err := p.Newcomers.Get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return false, false, nil
+	}
+	return n.GetGone(), n.GetErased(), err
+}
+
 // Mentor returns the mentor with id if in the pool.
 func (p *Pool) Mentor(id string) (*mentoringv1.PoolMentor, bool) {
 	m, ok := p.Mentors.Lookup(id)
@@ -196,7 +215,7 @@ func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) er
 	if facts != nil && slices.Contains(facts.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING) {
 		next = newcomerFrom(facts)
 	} else {
-		next = &mentoringv1.PoolNewcomer{ParticipantId: id, Gone: true}
+		next = &mentoringv1.PoolNewcomer{ParticipantId: id, Gone: true, Erased: erased}
 	}
 	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
 	applied, err := upsert(ctx, p.Newcomers, id, next, func(cur *mentoringv1.PoolNewcomer) bool {
@@ -247,7 +266,7 @@ func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) erro
 	if capacity := mentorCapacity(facts); capacity > 0 && facts.GetBackgroundCheckValid() {
 		next = mentorFrom(facts, capacity)
 	} else {
-		next = &mentoringv1.PoolMentor{VolunteerId: id, Gone: true}
+		next = &mentoringv1.PoolMentor{VolunteerId: id, Gone: true, Erased: erased}
 	}
 	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
 	applied, err := upsert(ctx, p.Mentors, id, next, func(cur *mentoringv1.PoolMentor) bool {
@@ -306,7 +325,11 @@ func mentorFrom(f *eventsv1.VolunteerFacts, capacity int32) *mentoringv1.PoolMen
 // upsert writes next under id unless the stored record is at least as new
 // (isNewer false). It reports whether it wrote.
 func upsert[T proto.Message](ctx context.Context, repo *store.Repo[T], id string, next T, isNewer func(cur T) bool) (bool, error) {
-	for {
+	// Create and Update disagree only while a removal marker sits on the
+	// key (Create: AlreadyExists, Update: NotFound); pool records are never
+	// removed, so a few rounds settle it, and a marker that stays is an
+	// error for the consumer to retry instead of a spin.
+	for attempt := 0; attempt < 5; attempt++ {
 		_, err := repo.Create(ctx, id, next)
 		if err == nil {
 			return true, nil
@@ -330,4 +353,5 @@ func upsert[T proto.Message](ctx context.Context, repo *store.Repo[T], id string
 		}
 		return applied, err
 	}
+	return false, apperr.Errorf(apperr.Unavailable, "pool: record %s is being removed; try again", id)
 }

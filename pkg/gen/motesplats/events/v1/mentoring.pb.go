@@ -642,6 +642,55 @@ func (x *MentoringCheckInRecorded) GetMet() bool {
 	return false
 }
 
+// MentoringPairErased is published when a pair is erased because one of
+// its people was: the pair's earlier events are purged from the stream
+// first, and this event, with the pair id only, is the one trace left
+// (docs/adr/0020). Consumers forget the pair.
+type MentoringPairErased struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The pair id.
+	PairId        string `protobuf:"bytes,1,opt,name=pair_id,json=pairId,proto3" json:"pair_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MentoringPairErased) Reset() {
+	*x = MentoringPairErased{}
+	mi := &file_motesplats_events_v1_mentoring_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MentoringPairErased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MentoringPairErased) ProtoMessage() {}
+
+func (x *MentoringPairErased) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_events_v1_mentoring_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MentoringPairErased.ProtoReflect.Descriptor instead.
+func (*MentoringPairErased) Descriptor() ([]byte, []int) {
+	return file_motesplats_events_v1_mentoring_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MentoringPairErased) GetPairId() string {
+	if x != nil {
+		return x.PairId
+	}
+	return ""
+}
+
 // MentoringJobFinished is published when a matching job ends.
 type MentoringJobFinished struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -663,7 +712,7 @@ type MentoringJobFinished struct {
 
 func (x *MentoringJobFinished) Reset() {
 	*x = MentoringJobFinished{}
-	mi := &file_motesplats_events_v1_mentoring_proto_msgTypes[3]
+	mi := &file_motesplats_events_v1_mentoring_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +724,7 @@ func (x *MentoringJobFinished) String() string {
 func (*MentoringJobFinished) ProtoMessage() {}
 
 func (x *MentoringJobFinished) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_events_v1_mentoring_proto_msgTypes[3]
+	mi := &file_motesplats_events_v1_mentoring_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +737,7 @@ func (x *MentoringJobFinished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentoringJobFinished.ProtoReflect.Descriptor instead.
 func (*MentoringJobFinished) Descriptor() ([]byte, []int) {
-	return file_motesplats_events_v1_mentoring_proto_rawDescGZIP(), []int{3}
+	return file_motesplats_events_v1_mentoring_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MentoringJobFinished) GetJobId() string {
@@ -759,7 +808,9 @@ const file_motesplats_events_v1_mentoring_proto_rawDesc = "" +
 	"\x18MentoringCheckInRecorded\x125\n" +
 	"\x05facts\x18\x01 \x01(\v2\x1f.motesplats.events.v1.PairFactsR\x05facts\x12\x12\n" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x10\n" +
-	"\x03met\x18\x03 \x01(\bR\x03met\"\xfe\x01\n" +
+	"\x03met\x18\x03 \x01(\bR\x03met\".\n" +
+	"\x13MentoringPairErased\x12\x17\n" +
+	"\apair_id\x18\x01 \x01(\tR\x06pairId\"\xfe\x01\n" +
 	"\x14MentoringJobFinished\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12-\n" +
@@ -824,7 +875,7 @@ func file_motesplats_events_v1_mentoring_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_events_v1_mentoring_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_events_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_motesplats_events_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_motesplats_events_v1_mentoring_proto_goTypes = []any{
 	(PairStatus)(0),                  // 0: motesplats.events.v1.PairStatus
 	(Party)(0),                       // 1: motesplats.events.v1.Party
@@ -834,24 +885,25 @@ var file_motesplats_events_v1_mentoring_proto_goTypes = []any{
 	(*PairFacts)(nil),                // 5: motesplats.events.v1.PairFacts
 	(*MentoringPairChanged)(nil),     // 6: motesplats.events.v1.MentoringPairChanged
 	(*MentoringCheckInRecorded)(nil), // 7: motesplats.events.v1.MentoringCheckInRecorded
-	(*MentoringJobFinished)(nil),     // 8: motesplats.events.v1.MentoringJobFinished
-	(*timestamppb.Timestamp)(nil),    // 9: google.protobuf.Timestamp
+	(*MentoringPairErased)(nil),      // 8: motesplats.events.v1.MentoringPairErased
+	(*MentoringJobFinished)(nil),     // 9: motesplats.events.v1.MentoringJobFinished
+	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
 }
 var file_motesplats_events_v1_mentoring_proto_depIdxs = []int32{
-	0, // 0: motesplats.events.v1.PairFacts.status:type_name -> motesplats.events.v1.PairStatus
-	5, // 1: motesplats.events.v1.MentoringPairChanged.facts:type_name -> motesplats.events.v1.PairFacts
-	0, // 2: motesplats.events.v1.MentoringPairChanged.previous_status:type_name -> motesplats.events.v1.PairStatus
-	1, // 3: motesplats.events.v1.MentoringPairChanged.party:type_name -> motesplats.events.v1.Party
-	2, // 4: motesplats.events.v1.MentoringPairChanged.reject_reason:type_name -> motesplats.events.v1.RejectReason
-	3, // 5: motesplats.events.v1.MentoringPairChanged.decline_reason:type_name -> motesplats.events.v1.DeclineReason
-	4, // 6: motesplats.events.v1.MentoringPairChanged.end_reason:type_name -> motesplats.events.v1.EndReason
-	5, // 7: motesplats.events.v1.MentoringCheckInRecorded.facts:type_name -> motesplats.events.v1.PairFacts
-	9, // 8: motesplats.events.v1.MentoringJobFinished.finish_time:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	0,  // 0: motesplats.events.v1.PairFacts.status:type_name -> motesplats.events.v1.PairStatus
+	5,  // 1: motesplats.events.v1.MentoringPairChanged.facts:type_name -> motesplats.events.v1.PairFacts
+	0,  // 2: motesplats.events.v1.MentoringPairChanged.previous_status:type_name -> motesplats.events.v1.PairStatus
+	1,  // 3: motesplats.events.v1.MentoringPairChanged.party:type_name -> motesplats.events.v1.Party
+	2,  // 4: motesplats.events.v1.MentoringPairChanged.reject_reason:type_name -> motesplats.events.v1.RejectReason
+	3,  // 5: motesplats.events.v1.MentoringPairChanged.decline_reason:type_name -> motesplats.events.v1.DeclineReason
+	4,  // 6: motesplats.events.v1.MentoringPairChanged.end_reason:type_name -> motesplats.events.v1.EndReason
+	5,  // 7: motesplats.events.v1.MentoringCheckInRecorded.facts:type_name -> motesplats.events.v1.PairFacts
+	10, // 8: motesplats.events.v1.MentoringJobFinished.finish_time:type_name -> google.protobuf.Timestamp
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_events_v1_mentoring_proto_init() }
@@ -865,7 +917,7 @@ func file_motesplats_events_v1_mentoring_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_events_v1_mentoring_proto_rawDesc), len(file_motesplats_events_v1_mentoring_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

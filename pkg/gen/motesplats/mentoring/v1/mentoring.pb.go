@@ -684,7 +684,11 @@ type CheckIn struct {
 	// Who recorded it (caller subject). Output only.
 	RecordedBy string `protobuf:"bytes,5,opt,name=recorded_by,json=recordedBy,proto3" json:"recorded_by,omitempty"`
 	// When it was recorded. Output only.
-	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	RecordTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	// Optional, set by the caller (1 to 64 letters, digits, '-' or '_'): a
+	// retry with the same request id records the check-in once. Kept with
+	// the check-in.
+	RequestId     string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -761,12 +765,20 @@ func (x *CheckIn) GetRecordTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *CheckIn) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 // Pair is a mentoring pair through its whole life: proposed by a job,
 // approved and offered, accepted by both, active with check-ins, ended.
 type Pair struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Derived from (job, newcomer, mentor), so a restarted job makes the
-	// same ids. Output only.
+	// Derived from (newcomer, mentor), so the same two people are proposed
+	// to each other once, and a restarted job makes the same ids. Output
+	// only.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The job that proposed it.
 	JobId string `protobuf:"bytes,2,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -3173,7 +3185,10 @@ type PoolNewcomer struct {
 	// True when the newcomer left the pool (consent withdrawn, deleted,
 	// erased): a tombstone with no facts, so a replayed older event cannot
 	// bring them back.
-	Gone          bool `protobuf:"varint,13,opt,name=gone,proto3" json:"gone,omitempty"`
+	Gone bool `protobuf:"varint,13,opt,name=gone,proto3" json:"gone,omitempty"`
+	// True when the newcomer was erased: every pair naming them must go,
+	// not only end.
+	Erased        bool `protobuf:"varint,14,opt,name=erased,proto3" json:"erased,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3299,6 +3314,13 @@ func (x *PoolNewcomer) GetGone() bool {
 	return false
 }
 
+func (x *PoolNewcomer) GetErased() bool {
+	if x != nil {
+		return x.Erased
+	}
+	return false
+}
+
 // PoolMentor is a volunteer mentor in the candidate pool, learned from the
 // volunteers' events. Stored, not served.
 type PoolMentor struct {
@@ -3323,7 +3345,9 @@ type PoolMentor struct {
 	EventId   string                 `protobuf:"bytes,11,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	// True when the volunteer left the pool (no longer a mentor, background
 	// check lapsed, deleted, erased).
-	Gone          bool `protobuf:"varint,12,opt,name=gone,proto3" json:"gone,omitempty"`
+	Gone bool `protobuf:"varint,12,opt,name=gone,proto3" json:"gone,omitempty"`
+	// True when the volunteer was erased.
+	Erased        bool `protobuf:"varint,13,opt,name=erased,proto3" json:"erased,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3438,6 +3462,13 @@ func (x *PoolMentor) GetEventId() string {
 func (x *PoolMentor) GetGone() bool {
 	if x != nil {
 		return x.Gone
+	}
+	return false
+}
+
+func (x *PoolMentor) GetErased() bool {
+	if x != nil {
+		return x.Erased
 	}
 	return false
 }
@@ -3612,7 +3643,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\tCandidate\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x05R\x05score\x128\n" +
-	"\x05parts\x18\x03 \x03(\v2\".motesplats.mentoring.v1.ScorePartR\x05parts\"\x97\x02\n" +
+	"\x05parts\x18\x03 \x03(\v2\".motesplats.mentoring.v1.ScorePartR\x05parts\"\xb6\x02\n" +
 	"\aCheckIn\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x10\n" +
 	"\x03met\x18\x02 \x01(\bR\x03met\x12>\n" +
@@ -3623,7 +3654,9 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\vrecorded_by\x18\x05 \x01(\tR\n" +
 	"recordedBy\x12;\n" +
 	"\vrecord_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"recordTime\"\xd7\r\n" +
+	"recordTime\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tR\trequestId\"\xd7\r\n" +
 	"\x04Pair\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -3796,7 +3829,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0fdecline_reasons\x18\a \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\x0edeclineReasons\x12K\n" +
 	"\x0ereject_reasons\x18\b \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\rrejectReasons\x12E\n" +
 	"\vend_reasons\x18\t \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\n" +
-	"endReasons\"\xf0\x04\n" +
+	"endReasons\"\x88\x05\n" +
 	"\fPoolNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -3812,7 +3845,8 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\n" +
 	"event_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
 	"\bevent_id\x18\f \x01(\tR\aeventId\x12\x12\n" +
-	"\x04gone\x18\r \x01(\bR\x04gone\"\xe0\x03\n" +
+	"\x04gone\x18\r \x01(\bR\x04gone\x12\x16\n" +
+	"\x06erased\x18\x0e \x01(\bR\x06erased\"\xf8\x03\n" +
 	"\n" +
 	"PoolMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12'\n" +
@@ -3828,7 +3862,8 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"event_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
 	"\bevent_id\x18\v \x01(\tR\aeventId\x12\x12\n" +
-	"\x04gone\x18\f \x01(\bR\x04gone\"\xfc\x01\n" +
+	"\x04gone\x18\f \x01(\bR\x04gone\x12\x16\n" +
+	"\x06erased\x18\r \x01(\bR\x06erased\"\xfc\x01\n" +
 	"\vJobSnapshot\x12C\n" +
 	"\tnewcomers\x18\x01 \x03(\v2%.motesplats.mentoring.v1.PoolNewcomerR\tnewcomers\x12=\n" +
 	"\amentors\x18\x02 \x03(\v2#.motesplats.mentoring.v1.PoolMentorR\amentors\x12%\n" +

@@ -1,0 +1,122 @@
+package server_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
+	"github.com/motesplats/motesplats/services/mentoring/server"
+)
+
+// TestWatchJob: watching a job streams its states until it succeeds, then
+// the stream ends.
+func TestWatchJob(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, 1, server.Options{})
+	ctx := testutil.Context(t)
+	e.seed(ctx, population(21, 30, 10))
+	c := e.as(coordA)
+	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "watch", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.WatchJob(ctx, &pb.WatchJobRequest{Id: res.GetJob().GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []*pb.Job
+	for {
+		msg, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, msg.GetJob())
+	}
+	if len(seen) == 0 {
+		t.Fatal("the watch sent nothing")
+	}
+	last := seen[len(seen)-1]
+	if last.GetState() != pb.JobState_JOB_STATE_SUCCEEDED || last.GetProgressPercent() != 100 || last.GetCounts().GetProposals() == 0 {
+		t.Fatalf("watch ended with %v", last)
+	}
+	for k := 1; k < len(seen); k++ {
+		if seen[k].GetProgressPercent() < seen[k-1].GetProgressPercent() {
+			t.Errorf("progress went back from %d to %d", seen[k-1].GetProgressPercent(), seen[k].GetProgressPercent())
+		}
+	}
+}
+
+// TestOfferExpiresBySweep: an offer nobody answers is expired by the
+// background sweep once its time is up, without any call touching it.
+func TestOfferExpiresBySweep(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, 1, server.Options{})
+	ctx := testutil.Context(t)
+	e.seed(ctx, population(22, 10, 5))
+	c := e.as(coordA)
+	p := pairsOf(ctx, t, c, e.runJob(ctx, c, "expiry").GetId())[0]
+	if _, err := c.ApproveProposal(ctx, &pb.ApproveProposalRequest{Id: p.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(13 * 24 * time.Hour) // not yet: the default offer lasts 14 days
+	if got := waitStatus(ctx, t, c, p.GetId(), eventsv1.PairStatus_PAIR_STATUS_OFFERED); got.GetOfferExpireTime().AsTime().Before(e.clock.Now()) {
+		t.Fatalf("offer expires at %s, before now", got.GetOfferExpireTime().AsTime())
+	}
+	e.clock.Add(24 * time.Hour)
+	waitStatus(ctx, t, c, p.GetId(), eventsv1.PairStatus_PAIR_STATUS_EXPIRED)
+}
+
+// TestScheduledJobs: an organisation whose rules ask for a job every hour
+// gets exactly one job per hour, however many sweeps run in it.
+func TestScheduledJobs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	yaml := string(rules.DefaultYAML) + "\nschedule:\n  every: 1h\n  municipalities: [\"0180\", \"0380\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, orgA+".yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := startEnv(t, 1, server.Options{RulesDir: dir})
+	ctx := testutil.Context(t)
+	c := e.as(coordA)
+	jobsDone := func(want int) {
+		t.Helper()
+		testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+			res, err := c.ListJobs(ctx, &pb.ListJobsRequest{})
+			if err != nil {
+				return err
+			}
+			done := 0
+			for _, j := range res.GetJobs() {
+				if j.GetState() == pb.JobState_JOB_STATE_SUCCEEDED {
+					done++
+				}
+			}
+			if len(res.GetJobs()) != want || done != want {
+				return fmt.Errorf("%d jobs, %d succeeded; want %d", len(res.GetJobs()), done, want)
+			}
+			return nil
+		})
+	}
+	jobsDone(1)
+	e.seed(ctx, population(23, 10, 5))
+	e.clock.Add(time.Hour)
+	jobsDone(2)
+	res, err := c.ListJobs(ctx, &pb.ListJobsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newest := res.GetJobs()[0]; newest.GetCounts().GetProposals() == 0 {
+		t.Errorf("the second scheduled job proposed nothing: %v", newest)
+	}
+}
