@@ -301,6 +301,7 @@ func newcomerFrom(f *eventsv1.ParticipantFacts) *mentoringv1.PoolNewcomer {
 		WantsSameGenderMentor: f.GetWantsSameGenderMentor(),
 		HouseholdSize:         max(f.GetHouseholdSize(), 1),
 		Interests:             f.GetInterests(),
+		AgeBand:               f.GetAgeBand(),
 	}
 	if t, err := time.Parse(time.RFC3339, f.GetRegisteredAt()); err == nil {
 		n.RegisterTime = timestamppb.New(t)

@@ -115,6 +115,13 @@ func (r *Rules) Build(in Input) (*match.Built, error) {
 			}
 			return 0, true
 		}),
+		rule(RuleAgeBand, func() (int, bool) {
+			// Only when both gave a birth year: an unknown age is no match.
+			if n.GetAgeBand() > 0 && n.GetAgeBand() == m.GetAgeBand() {
+				return w.AgeBand, true
+			}
+			return 0, true
+		}),
 	}
 	return match.Build(ns, hs, list, nil)
 }

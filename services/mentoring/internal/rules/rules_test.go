@@ -123,6 +123,9 @@ func TestRulesDecidePairs(t *testing.T) {
 		"families and interests": {n(func(x *mentoringv1.PoolNewcomer) { x.HouseholdSize, x.Interests = 4, []string{"a", "b", "c", "d"} }),
 			m(func(x *mentoringv1.PoolMentor) { x.HouseholdSize, x.Interests = 3, []string{"a", "b", "c", "d"} }), 10 + 40 + 30 + 3*8 + 15},
 		"no capacity": {n(keep), m(func(x *mentoringv1.PoolMentor) { x.Capacity = 0 }), 0},
+		"same age band": {n(func(x *mentoringv1.PoolNewcomer) { x.AgeBand = 30 }), m(func(x *mentoringv1.PoolMentor) { x.AgeBand = 30 }),
+			10 + 40 + 30 + 5},
+		"age unknown on one side": {n(keep), m(func(x *mentoringv1.PoolMentor) { x.AgeBand = 30 }), 10 + 40 + 30},
 	} {
 		b, err := r.Build(Input{Newcomers: []*mentoringv1.PoolNewcomer{tc.n}, Mentors: []*mentoringv1.PoolMentor{tc.m}})
 		if err != nil {

@@ -3188,7 +3188,9 @@ type PoolNewcomer struct {
 	Gone bool `protobuf:"varint,13,opt,name=gone,proto3" json:"gone,omitempty"`
 	// True when the newcomer was erased: every pair naming them must go,
 	// not only end.
-	Erased        bool `protobuf:"varint,14,opt,name=erased,proto3" json:"erased,omitempty"`
+	Erased bool `protobuf:"varint,14,opt,name=erased,proto3" json:"erased,omitempty"`
+	// Age band (decade of age, 0 when not given), for the age_band weight.
+	AgeBand       int32 `protobuf:"varint,15,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3319,6 +3321,13 @@ func (x *PoolNewcomer) GetErased() bool {
 		return x.Erased
 	}
 	return false
+}
+
+func (x *PoolNewcomer) GetAgeBand() int32 {
+	if x != nil {
+		return x.AgeBand
+	}
+	return 0
 }
 
 // PoolMentor is a volunteer mentor in the candidate pool, learned from the
@@ -3829,7 +3838,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0fdecline_reasons\x18\a \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\x0edeclineReasons\x12K\n" +
 	"\x0ereject_reasons\x18\b \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\rrejectReasons\x12E\n" +
 	"\vend_reasons\x18\t \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\n" +
-	"endReasons\"\x88\x05\n" +
+	"endReasons\"\xa3\x05\n" +
 	"\fPoolNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -3846,7 +3855,8 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"event_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
 	"\bevent_id\x18\f \x01(\tR\aeventId\x12\x12\n" +
 	"\x04gone\x18\r \x01(\bR\x04gone\x12\x16\n" +
-	"\x06erased\x18\x0e \x01(\bR\x06erased\"\xf8\x03\n" +
+	"\x06erased\x18\x0e \x01(\bR\x06erased\x12\x19\n" +
+	"\bage_band\x18\x0f \x01(\x05R\aageBand\"\xf8\x03\n" +
 	"\n" +
 	"PoolMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12'\n" +
