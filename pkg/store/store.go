@@ -96,6 +96,7 @@ type Repo[T proto.Message] struct {
 	log      *slog.Logger
 
 	mu      sync.RWMutex
+	applied uint64 // highest revision the index has seen
 	records map[string]indexed[T]
 	sorted  []string                        // ids in order, rebuilt lazily
 	dirty   bool                            // sorted needs a rebuild
@@ -281,6 +282,7 @@ func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []
 		}
 	}
 	r.mu.Lock()
+	r.applied = max(r.applied, rev)
 	if old, ok := r.records[key]; ok && old.rev >= rev {
 		r.mu.Unlock()
 		return
@@ -537,7 +539,14 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		if rec.GetRemoved() && !purge {
 			return ErrNotFound
 		}
-		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: append(rec.GetOutbox(), events...)}
+		outbox := append(rec.GetOutbox(), events...)
+		if purge {
+			// Events still owed about the record would be published after
+			// the purge of its history and outlive the erasure: only the
+			// erasure's own events go out.
+			outbox = events
+		}
+		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: outbox}
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
@@ -806,6 +815,42 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		last = k
 	}
 	return p, nil
+}
+
+// Sync waits until the index has applied every entry the bucket held when
+// Sync was called, so a Find right after sees every write any replica made
+// before. Call it before deciding from the index something that must not
+// be decided twice (a job choosing whom to propose). Returns ctx's error,
+// or Unavailable after 10 s.
+func (r *Repo[T]) Sync(ctx context.Context) error {
+	st, err := r.kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("store: status %s: %w", r.cfg.Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return fmt.Errorf("store: status %s: unexpected type %T", r.cfg.Bucket, st)
+	}
+	want := bs.StreamInfo().State.LastSeq
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.RLock()
+		done := r.applied >= want
+		r.mu.RUnlock()
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return apperr.Errorf(apperr.Unavailable, "the index of %s is behind", r.cfg.Bucket)
+		}
+		t := time.NewTimer(2 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Len returns how many live records the index holds.

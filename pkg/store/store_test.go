@@ -591,3 +591,58 @@ func TestRepo_OutlivesOpenContext(t *testing.T) {
 		return nil
 	})
 }
+
+// TestRepo_Sync makes replica a wait until it has applied what replica b
+// wrote: a Find right after Sync sees it.
+func TestRepo_Sync(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	_, js2 := n.Connect(t)
+	a := mustOpen(t, n.JS, nil)
+	b := mustOpen(t, js2, nil)
+	for i := range 200 {
+		if _, err := b.Create(ctx, fmt.Sprintf("p%03d", i), &facts{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Len(); got != 200 {
+		t.Fatalf("after Sync replica a has %d records, want 200", got)
+	}
+}
+
+// TestRepo_EraseDropsOwedEvents: events a crashed writer left in the
+// outbox are not published after an erasure purged the history.
+func TestRepo_EraseDropsOwedEvents(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	s := mustStream(t, n.JS)
+	crashing := true
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.Publisher = &jsPublisher{js: n.JS}
+		c.RelayInterval = time.Hour
+		c.Hooks = &store.Hooks{AfterWrite: func(string) error {
+			if crashing {
+				return errors.New("crash")
+			}
+			return nil
+		}}
+	})
+	if _, err := r.Create(ctx, "p1", &facts{}, event(t, "test.created", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	crashing = false
+	if err := r.Remove(ctx, "p1", true, event(t, "test.erased", "p1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetLastMsgForSubject(ctx, "test.created"); err == nil {
+		t.Fatal("the owed created event was published after the erasure")
+	}
+	if _, err := s.GetLastMsgForSubject(ctx, "test.erased"); err != nil {
+		t.Fatalf("erased event: %v", err)
+	}
+}

@@ -317,6 +317,14 @@ func (s *Service) snapshot(ctx context.Context, r *jobs.Run) (*pb.JobSnapshot, e
 		return snap, nil
 	}
 	rs := s.rules.For(j.Organisation)
+	// The previous job may have run on another replica a moment ago: read
+	// the pool and the pairs only once this replica's indexes have every
+	// write made before, so no pair is proposed twice.
+	for _, sync := range []func(context.Context) error{s.pool.Newcomers.Sync, s.pool.Mentors.Sync, s.repo.Sync} {
+		if err := sync(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ns, ms, err := s.pool.InScope(j.Organisation, j.Municipalities)
 	if err != nil {
 		return nil, err
