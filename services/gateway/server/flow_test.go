@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,9 +98,41 @@ func TestCLIFlow(t *testing.T) {
 	csv := mp(t, dir, "report", "export")
 	mustContain(t, csv, "section,label,count", "total,participants,1", "municipality,0880,1")
 
+	saved, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	mp(t, dir, "logout")
+
+	// The revoked token: the export route answers 401, not a redirect to
+	// the sign-in page, and mp fails instead of saving that page.
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var csvOut bytes.Buffer
+	err = cli.Run(testutil.Context(t), []string{"report", "export"}, cli.Env{Out: &csvOut, HTTP: http.DefaultClient,
+		Getenv: func(k string) string {
+			if k == "MP_CONFIG_DIR" {
+				return dir
+			}
+			return ""
+		}})
+	if err == nil || !strings.Contains(err.Error(), "mp login") || csvOut.Len() != 0 {
+		t.Fatalf("export with a revoked token: %v, wrote %q", err, csvOut.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.base+"/reports/export.csv", nil)
+	req.Header.Set("Authorization", "Bearer revoked-or-made-up")
+	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("token route with a bad token: %d, want 401", res.StatusCode)
+	}
+
 	var out2 bytes.Buffer
-	err := cli.Run(testutil.Context(t), []string{"whoami"}, cli.Env{Out: &out2, HTTP: http.DefaultClient,
+	err = cli.Run(testutil.Context(t), []string{"whoami"}, cli.Env{Out: &out2, HTTP: http.DefaultClient,
 		Getenv: func(k string) string {
 			if k == "MP_CONFIG_DIR" {
 				return dir

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"crypto/ed25519"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -292,5 +291,3 @@ func mustContain(t testing.TB, body string, want ...string) {
 		}
 	}
 }
-
-var _ = fmt.Sprintf

@@ -55,9 +55,12 @@ type Config struct {
 	// SecureCookies marks cookies Secure (MP_SECURE_COOKIES=true); set it
 	// whenever browsers reach the gateway over TLS.
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For
-	// (MP_TRUST_PROXY=true), for the audit log and rate limits.
-	TrustProxy bool
+	// TrustedProxies is how many reverse proxies, each appending to
+	// X-Forwarded-For, stand between clients and the gateway
+	// (MP_TRUSTED_PROXIES; MP_TRUST_PROXY=true means 1). The client
+	// address for the audit log and rate limits is the hop that many
+	// places from the right; 0 uses the connection's peer.
+	TrustedProxies int
 	// SessionTTL bounds a browser session (MP_SESSION_TTL, default 8h).
 	SessionTTL time.Duration
 	// SignInBurst attempts per address and per e-mail, then one per
@@ -93,8 +96,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.SecureCookies, err = boolEnv(getenv, "MP_SECURE_COOKIES"); err != nil {
 		return c, err
 	}
-	if c.TrustProxy, err = boolEnv(getenv, "MP_TRUST_PROXY"); err != nil {
+	trust, err := boolEnv(getenv, "MP_TRUST_PROXY")
+	if err != nil {
 		return c, err
+	}
+	if trust {
+		c.TrustedProxies = 1
+	}
+	if s := getenv("MP_TRUSTED_PROXIES"); s != "" {
+		if c.TrustedProxies, err = strconv.Atoi(s); err != nil || c.TrustedProxies < 0 || c.TrustedProxies > 10 {
+			return c, errors.New("MP_TRUSTED_PROXIES: want the number of proxies in front of the gateway, 0 to 10")
+		}
 	}
 	if s := getenv("MP_SESSION_TTL"); s != "" {
 		if c.SessionTTL, err = time.ParseDuration(s); err != nil || c.SessionTTL < time.Minute {
@@ -173,7 +185,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	}
 	limitIP := account.NewLimiter(burst*5, every/5, d.Now)
 	limitID := account.NewLimiter(burst, every, d.Now)
-	remoteAddr := web.RemoteAddr(cfg.TrustProxy)
+	remoteAddr := web.RemoteAddr(cfg.TrustedProxies)
 	wa, err := web.New(g, web.Options{SecureCookies: cfg.SecureCookies, LimitIP: limitIP, LimitID: limitID, RemoteAddr: remoteAddr, Logger: log})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

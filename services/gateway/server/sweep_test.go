@@ -21,7 +21,6 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
 
@@ -111,7 +110,7 @@ func TestAccessSweep(t *testing.T) {
 var adminOnly = map[string]bool{"motesplats.gateway.v1.AuditService": true, "motesplats.gateway.v1.UserService": true}
 
 func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
-	n := 0
+	n, targeted := 0, map[string]bool{}
 	protoregistry.GlobalFiles.RangeFilesByPackage("motesplats.gateway.v1", func(fd protoreflect.FileDescriptor) bool {
 		for i := range fd.Services().Len() {
 			sd := fd.Services().Get(i)
@@ -122,10 +121,28 @@ func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 				}
 				n++
 				in := md.Input().Fields()
-				if in.ByName("id") != nil {
+				// The record a method acts on is named by a top-level id,
+				// or, in an update, by the id of the record message it
+				// carries (UpdateParticipant{participant{id}}).
+				target := func(req map[string]any, id string) { req["id"] = id }
+				hasTarget := in.ByName("id") != nil
+				if !hasTarget && !strings.HasPrefix(string(md.Name()), "Create") {
+					for k := range in.Len() {
+						fdk := in.Get(k)
+						if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("id") != nil {
+							name := fdk.JSONName()
+							target = func(req map[string]any, id string) {
+								req[name] = map[string]any{"id": id, "givenName": "Intruder", "municipalityCode": "0880", "displayName": "Intruder"}
+							}
+							hasTarget = true
+						}
+					}
+				}
+				if hasTarget {
+					targeted[string(md.Name())] = true
 					for _, id := range f.ids {
 						req := validFill(in)
-						req["id"] = id
+						target(req, id)
 						code, body := connectCall(t, e, token, sd, md, req)
 						want := "not_found"
 						if adminOnly[string(sd.FullName())] {
@@ -170,6 +187,11 @@ func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 	if n < 20 {
 		t.Fatalf("swept only %d methods: the descriptors were not found", n)
 	}
+	for _, m := range []string{"UpdateParticipant", "UpdateVolunteer", "UpdateUser", "EraseParticipant", "RecordConsent", "DeleteVolunteer"} {
+		if !targeted[m] {
+			t.Errorf("%s was not tried with foreign record ids", m)
+		}
+	}
 }
 
 // validFill sets the fields besides id that a method validates before it
@@ -182,6 +204,8 @@ func validFill(in protoreflect.FieldDescriptors) map[string]any {
 		switch {
 		case fd.Kind() == protoreflect.EnumKind && !fd.IsList():
 			req[fd.JSONName()] = 1
+		case fd.Name() == "consent":
+			req[fd.JSONName()] = map[string]any{"purpose": "CONSENT_PURPOSE_MENTORING", "textVersion": "2026-01", "language": "sv"}
 		case fd.Name() == "check_in":
 			req[fd.JSONName()] = map[string]any{"date": time.Now().Format(time.DateOnly), "met": true, "rating": "CHECK_IN_RATING_GOOD"}
 		case fd.Kind() == protoreflect.StringKind && strings.HasSuffix(string(fd.Name()), "_id"):
@@ -213,10 +237,37 @@ func connectCall(t *testing.T, e *env, token string, sd protoreflect.ServiceDesc
 	return ce.Code, string(body)
 }
 
+// queryVariants are the query parameters the web pages read, pointed at
+// records coordinator A must not see: B's job, A's other municipality and
+// B's municipality, a foreign record id.
+func queryVariants(f foreign) []url.Values {
+	return []url.Values{
+		{},
+		{"job": {f.job}},
+		{"municipality_code": {"0180"}},
+		{"municipality_code": {"0880"}},
+		{"user_id": {f.ids[len(f.ids)-1]}, "resource_id": {f.ids[0]}},
+		{"created": {"1"}, "done": {"erased"}},
+	}
+}
+
 func sweepWeb(t *testing.T, e *env, f foreign) {
 	b := e.browser()
 	b.signIn("a@example.org", password)
 	routes := (&web.Web{}).Routes()
+	leaks := func(what string, code int, body string) {
+		t.Helper()
+		for _, s := range append(f.ids, f.names...) {
+			if strings.Contains(body, s) && !strings.Contains(what, s) {
+				t.Errorf("%s (%d) leaked %q", what, code, s)
+			}
+		}
+	}
+	// A form as full as the app's own, so a handler that checks scope
+	// only after validating still meets the record.
+	filled := url.Values{"given_name": {"Intruder"}, "family_name": {"X"}, "municipality_code": {"0880"}, "household_size": {"1"},
+		"mentor": {"1"}, "mentor_capacity": {"1"}, "consent_mentoring": {"1"}, "confirm": {"yes"}, "reason": {"REJECT_REASON_POOR_FIT"}}
+	n := 0
 	for _, rt := range routes {
 		if rt.Public {
 			continue
@@ -225,31 +276,41 @@ func sweepWeb(t *testing.T, e *env, f foreign) {
 			if rt.Method != http.MethodGet {
 				continue // creates are swept through the API above
 			}
-			path := strings.ReplaceAll(rt.Pattern, "{$}", "")
-			code, body := b.get(path)
-			for _, s := range append(f.ids, f.names...) {
-				if strings.Contains(body, s) {
-					t.Errorf("GET %s (%d) leaked %q", path, code, s)
+			for _, q := range queryVariants(f) {
+				path := strings.ReplaceAll(rt.Pattern, "{$}", "")
+				if len(q) > 0 {
+					path += "?" + q.Encode()
 				}
+				code, body := b.get(path)
+				n++
+				leaks("GET "+path, code, body)
 			}
 			continue
 		}
 		for _, id := range f.ids {
 			for _, action := range []string{"approve", "reject", "disable", "enable"} {
 				path := strings.NewReplacer("{id}", url.PathEscape(id), "{action}", action).Replace(rt.Pattern)
-				var code int
-				var body string
+				forms := []url.Values{{}, filled}
 				if rt.Method == http.MethodGet {
-					code, body = b.get(path)
-				} else {
-					code, body = b.post(path, url.Values{})
+					forms = []url.Values{{}, {"created": {"1"}}}
 				}
-				want := http.StatusNotFound
-				if strings.HasPrefix(rt.Pattern, "/admin/") {
-					want = http.StatusForbidden
-				}
-				if code != want {
-					t.Errorf("%s %s: %d, want %d: %s", rt.Method, path, code, want, trim(body))
+				for _, form := range forms {
+					var code int
+					var body string
+					if rt.Method == http.MethodGet {
+						code, body = b.get(path + "?" + form.Encode())
+					} else {
+						code, body = b.post(path, form)
+					}
+					n++
+					want := http.StatusNotFound
+					if strings.HasPrefix(rt.Pattern, "/admin/") {
+						want = http.StatusForbidden
+					}
+					if code != want {
+						t.Errorf("%s %s %v: %d, want %d: %s", rt.Method, path, form, code, want, trim(body))
+					}
+					leaks(rt.Method+" "+path, code, body)
 				}
 				if !strings.Contains(rt.Pattern, "{action}") {
 					break
@@ -257,6 +318,7 @@ func sweepWeb(t *testing.T, e *env, f foreign) {
 			}
 		}
 	}
+	if n < 100 {
+		t.Fatalf("swept only %d web requests", n)
+	}
 }
-
-var _ = core.Caller{}

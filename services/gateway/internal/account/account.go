@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -205,7 +206,7 @@ func validateUser(v *apperr.Validator, u *gatewayv1.User) {
 }
 
 func validatePassword(v *apperr.Validator, field, p string) {
-	if n := len([]rune(p)); n < MinPasswordLen || n > MaxPasswordLen {
+	if n := passwordLen(p); n < MinPasswordLen || n > MaxPasswordLen {
 		v.Add(field, fmt.Sprintf("must be %d to %d characters", MinPasswordLen, MaxPasswordLen))
 	}
 }
@@ -305,6 +306,7 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 	}
 	a, _, err := s.accounts.Update(ctx, u.GetId(), func(a *storev1.Account, _ uint64) (store.Change, error) {
 		cur := a.GetUser()
+		wasAdmin := isActiveAdmin(cur)
 		revoke := hash != ""
 		for _, p := range paths {
 			switch p {
@@ -331,6 +333,9 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
+		if wasAdmin && !isActiveAdmin(cur) && !s.otherActiveAdmin(cur.GetId()) {
+			return nil, apperr.Errorf(apperr.FailedPrecondition, "this is the last admin: make another user admin first")
+		}
 		if hash != "" {
 			a.PasswordHash = hash
 		}
@@ -347,11 +352,30 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 	return a.GetUser(), nil
 }
 
+func isActiveAdmin(u *gatewayv1.User) bool {
+	return u.GetRole() == gatewayv1.Role_ROLE_ADMIN && !u.GetDisabled()
+}
+
+// otherActiveAdmin reports whether an enabled admin other than id exists,
+// so no change leaves the gateway without one. Two admins demoting each
+// other at the same instant could both pass; that needs two admins acting
+// against each other, and the first-run admin variables recover it.
+func (s *Service) otherActiveAdmin(id string) bool {
+	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Limit: 1, Filter: func(a *storev1.Account) bool {
+		return a.GetUser().GetId() != id && isActiveAdmin(a.GetUser())
+	}})
+	return len(page.Items) > 0
+}
+
+// passwordLen is the length the password limits count, in characters
+// (runes) everywhere, so a password that may be set may also be used.
+func passwordLen(p string) int { return utf8.RuneCountInString(p) }
+
 // Authenticate checks an e-mail and password. Returns ErrBadCredentials
 // for an unknown e-mail, a wrong password or a disabled user alike.
 func (s *Service) Authenticate(email, password string) (*storev1.Account, error) {
 	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{normEmail(email)}, Limit: 1})
-	if len(page.Items) == 0 || len(password) > MaxPasswordLen {
+	if len(page.Items) == 0 || passwordLen(password) > MaxPasswordLen {
 		s.checkPassword(s.dummyHash, password)
 		return nil, ErrBadCredentials
 	}

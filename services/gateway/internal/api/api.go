@@ -188,17 +188,31 @@ func (s *Server) limit(addr, email string) error {
 // Limit takes one sign-in attempt from the address's and the e-mail's
 // buckets; it returns TooManyRequests when either is empty.
 func Limit(byIP, byID *account.Limiter, addr, email string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	okIP, r1 := byIP.Allow(host)
+	okIP, r1 := byIP.Allow(AddrBucket(addr))
 	okID, r2 := byID.Allow(strings.ToLower(strings.TrimSpace(email)))
 	if okIP && okID {
 		return nil
 	}
 	wait := max(r1, r2).Round(time.Second)
 	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %v and try again", max(wait, time.Second))
+}
+
+// AddrBucket names the rate-limit bucket of a client address: the address
+// itself for IPv4, its /64 for IPv6, since one host holds a whole /64 and
+// could otherwise take a fresh bucket per attempt.
+func AddrBucket(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return v4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // DeleteApiToken implements ApiTokenService.
@@ -271,7 +285,7 @@ func (s *Server) ListOrganisations(ctx context.Context, req *connect.Request[gat
 
 // ListAuditEntries implements AuditService.
 func (s *Server) ListAuditEntries(ctx context.Context, req *connect.Request[gatewayv1.ListAuditEntriesRequest]) (*connect.Response[gatewayv1.ListAuditEntriesResponse], error) {
-	q := audit.Query{UserID: req.Msg.GetUserId(), PageSize: int(req.Msg.GetPageSize()), PageToken: req.Msg.GetPageToken()}
+	q := audit.Query{UserID: req.Msg.GetUserId(), ResourceID: req.Msg.GetResourceId(), PageSize: int(req.Msg.GetPageSize()), PageToken: req.Msg.GetPageToken()}
 	if t := req.Msg.GetStartTime(); t != nil {
 		q.Start = t.AsTime()
 	}
@@ -280,4 +294,40 @@ func (s *Server) ListAuditEntries(ctx context.Context, req *connect.Request[gate
 	}
 	es, next, err := s.g.SearchAudit(ctx, caller(ctx), q)
 	return reply(s, ctx, &gatewayv1.ListAuditEntriesResponse{Entries: es, NextPageToken: next}, err)
+}
+
+// DeleteParticipant implements RegistryService.
+func (s *Server) DeleteParticipant(ctx context.Context, req *connect.Request[gatewayv1.DeleteParticipantRequest]) (*connect.Response[gatewayv1.DeleteParticipantResponse], error) {
+	err := s.g.DeleteParticipant(ctx, caller(ctx), req.Msg.GetId(), false)
+	return reply(s, ctx, &gatewayv1.DeleteParticipantResponse{}, err)
+}
+
+// EraseParticipant implements RegistryService.
+func (s *Server) EraseParticipant(ctx context.Context, req *connect.Request[gatewayv1.EraseParticipantRequest]) (*connect.Response[gatewayv1.EraseParticipantResponse], error) {
+	err := s.g.DeleteParticipant(ctx, caller(ctx), req.Msg.GetId(), true)
+	return reply(s, ctx, &gatewayv1.EraseParticipantResponse{}, err)
+}
+
+// RecordConsent implements RegistryService.
+func (s *Server) RecordConsent(ctx context.Context, req *connect.Request[gatewayv1.RecordConsentRequest]) (*connect.Response[gatewayv1.RecordConsentResponse], error) {
+	p, err := s.g.RecordConsent(ctx, caller(ctx), req.Msg.GetId(), req.Msg.GetConsent())
+	return reply(s, ctx, &gatewayv1.RecordConsentResponse{Participant: p}, err)
+}
+
+// WithdrawConsent implements RegistryService.
+func (s *Server) WithdrawConsent(ctx context.Context, req *connect.Request[gatewayv1.WithdrawConsentRequest]) (*connect.Response[gatewayv1.WithdrawConsentResponse], error) {
+	p, err := s.g.WithdrawConsent(ctx, caller(ctx), req.Msg.GetId(), req.Msg.GetPurpose())
+	return reply(s, ctx, &gatewayv1.WithdrawConsentResponse{Participant: p}, err)
+}
+
+// DeleteVolunteer implements RegistryService.
+func (s *Server) DeleteVolunteer(ctx context.Context, req *connect.Request[gatewayv1.DeleteVolunteerRequest]) (*connect.Response[gatewayv1.DeleteVolunteerResponse], error) {
+	err := s.g.DeleteVolunteer(ctx, caller(ctx), req.Msg.GetId(), false)
+	return reply(s, ctx, &gatewayv1.DeleteVolunteerResponse{}, err)
+}
+
+// EraseVolunteer implements RegistryService.
+func (s *Server) EraseVolunteer(ctx context.Context, req *connect.Request[gatewayv1.EraseVolunteerRequest]) (*connect.Response[gatewayv1.EraseVolunteerResponse], error) {
+	err := s.g.DeleteVolunteer(ctx, caller(ctx), req.Msg.GetId(), true)
+	return reply(s, ctx, &gatewayv1.EraseVolunteerResponse{}, err)
 }

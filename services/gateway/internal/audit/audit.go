@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +99,11 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 
 // Query selects entries.
 type Query struct {
-	UserID     string
+	UserID string
+	// ResourceID keeps entries about one record: its resource_id, or one
+	// of a list's resource_ids. Record ids are not in the subject, so this
+	// filter reads every entry the other criteria select.
+	ResourceID string
 	Start, End time.Time
 	PageSize   int
 	// PageToken is the stream sequence to continue from.
@@ -158,6 +163,14 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 			}
 			if !q.End.IsZero() && !e.GetTime().AsTime().Before(q.End) {
 				return out, "", nil
+			}
+			// The stream seeks by its own receive time; the entry's time
+			// decides, so a clock that differs cannot widen the window.
+			if !q.Start.IsZero() && e.GetTime().AsTime().Before(q.Start) {
+				continue
+			}
+			if q.ResourceID != "" && e.GetResourceId() != q.ResourceID && !slices.Contains(e.GetResourceIds(), q.ResourceID) {
+				continue
 			}
 			out = append(out, e)
 			if len(out) == q.PageSize && pending > 0 {

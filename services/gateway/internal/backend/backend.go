@@ -137,16 +137,10 @@ func (b *Backend) OrganisationName(ctx context.Context, id string) string {
 	return o.GetName()
 }
 
-// PersonName is the display name of a participant or volunteer, with the
-// scope of the record it belongs to.
-type PersonName struct {
-	Name, Organisation, Municipality string
-}
-
-// ParticipantName returns a participant's name for joined views (a pair, a
-// proposal). Callers show it only next to a record the caller's token
-// fetched, which proves the caller may see the pair.
-func (b *Backend) ParticipantName(ctx context.Context, id string) (PersonName, error) {
+// ParticipantName returns a participant's display name for joined views (a
+// pair, a proposal). Callers show it only next to a record the caller's
+// token fetched, which proves the caller may see the pair (ADR 0019).
+func (b *Backend) ParticipantName(ctx context.Context, id string) (string, error) {
 	p, err := cache.GetProto(ctx, b.cache, participantKey(id), func() *participantsv1.Participant { return &participantsv1.Participant{} },
 		func(ctx context.Context) (*participantsv1.Participant, error) {
 			res, err := b.Participants.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
@@ -158,13 +152,13 @@ func (b *Backend) ParticipantName(ctx context.Context, id string) (PersonName, e
 				OrganisationId: p.GetOrganisationId(), MunicipalityCode: p.GetMunicipalityCode()}, nil
 		})
 	if err != nil {
-		return PersonName{}, err
+		return "", err
 	}
-	return PersonName{Name: join(p.GetGivenName(), p.GetFamilyName()), Organisation: p.GetOrganisationId(), Municipality: p.GetMunicipalityCode()}, nil
+	return join(p.GetGivenName(), p.GetFamilyName()), nil
 }
 
 // VolunteerName is ParticipantName for volunteers.
-func (b *Backend) VolunteerName(ctx context.Context, id string) (PersonName, error) {
+func (b *Backend) VolunteerName(ctx context.Context, id string) (string, error) {
 	v, err := cache.GetProto(ctx, b.cache, volunteerKey(id), func() *volunteersv1.Volunteer { return &volunteersv1.Volunteer{} },
 		func(ctx context.Context) (*volunteersv1.Volunteer, error) {
 			res, err := b.Volunteers.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: id})
@@ -176,9 +170,21 @@ func (b *Backend) VolunteerName(ctx context.Context, id string) (PersonName, err
 				OrganisationId: v.GetOrganisationId(), MunicipalityCode: v.GetMunicipalityCode()}, nil
 		})
 	if err != nil {
-		return PersonName{}, err
+		return "", err
 	}
-	return PersonName{Name: join(v.GetGivenName(), v.GetFamilyName()), Organisation: v.GetOrganisationId(), Municipality: v.GetMunicipalityCode()}, nil
+	return join(v.GetGivenName(), v.GetFamilyName()), nil
+}
+
+// ForgetParticipant drops the cached views of a participant now, for a
+// removal or erasure the caller just made: the event that evicts them
+// everywhere may take a moment, and an erased name must not show meanwhile.
+func (b *Backend) ForgetParticipant(ctx context.Context, id string) {
+	_ = b.cache.Invalidate(context.WithoutCancel(ctx), participantKey(id))
+}
+
+// ForgetVolunteer is ForgetParticipant for volunteers.
+func (b *Backend) ForgetVolunteer(ctx context.Context, id string) {
+	_ = b.cache.Invalidate(context.WithoutCancel(ctx), volunteerKey(id))
 }
 
 func join(a, b string) string {

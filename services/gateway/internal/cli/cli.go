@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"golang.org/x/term"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -179,6 +180,10 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = listParticipants(ctx, c, args, e)
 	case "participants add":
 		err = addParticipant(ctx, c, args, e)
+	case "participants delete", "participants erase", "volunteers delete", "volunteers erase":
+		err = remove(ctx, c, cmd, sub, args, e)
+	case "participants consent":
+		err = consent(ctx, c, args, e)
 	case "volunteers list":
 		err = listVolunteers(ctx, c, args, e)
 	case "jobs start":
@@ -208,7 +213,12 @@ const usage = `mp is the Mötesplats command line client.
   mp participants list [-municipality C] list newcomers
   mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
                       [-languages ar,en] [-interests a,b] [-household 1] [-consent]
+  mp participants delete ID              remove a newcomer who leaves the programme
+  mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
+  mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
   mp volunteers list [-municipality C]   list volunteers
+  mp volunteers delete ID                remove a volunteer who leaves
+  mp volunteers erase [-yes] ID          erase every trace of a volunteer (asks to confirm)
   mp jobs start [-municipalities C,...] [-follow]  start a matching job
   mp jobs watch ID                       follow a job to the end
   mp proposals list [-job ID]            proposals with their explanation
@@ -230,12 +240,10 @@ func login(ctx context.Context, args []string, e env) error {
 	}
 	pass := e.Getenv("MP_PASSWORD")
 	if pass == "" {
-		fmt.Fprint(e.Out, "Password: ")
-		line, err := bufio.NewReader(e.In).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		var err error
+		if pass, err = readPassword(e); err != nil {
 			return err
 		}
-		pass = strings.TrimRight(line, "\r\n")
 	}
 	host, _ := os.Hostname()
 	c := newClients(e, config{Server: strings.TrimRight(*server, "/")})
@@ -249,6 +257,23 @@ func login(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(e.Out, "signed in as %s (%s); token valid until %s\n", res.Msg.GetUser().GetDisplayName(),
 		res.Msg.GetUser().GetRole(), res.Msg.GetExpireTime().AsTime().Format(time.DateOnly))
 	return nil
+}
+
+// readPassword prompts for the password. From a terminal it is read
+// without echo, so it never shows on screen or in a screen recording; from
+// a pipe it is the first line.
+func readPassword(e env) (string, error) {
+	fmt.Fprint(e.Out, "Password: ")
+	if f, ok := e.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.Out)
+		return string(b), err
+	}
+	line, err := bufio.NewReader(e.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
@@ -302,7 +327,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
 	}
 	if *consent {
-		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}}
+		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: "sv"}}
 	}
 	res, err := c.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: p, RequestId: ids.UUIDv7{}.New()}))
 	if err != nil {
@@ -372,7 +397,7 @@ func watchJob(ctx context.Context, c *clients, id string, e env) error {
 			fmt.Fprintf(e.Out, "proposals: %d, unmatched: %d\n", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched())
 			return nil
 		case mentoringv1.JobState_JOB_STATE_FAILED:
-			return fmt.Errorf("job failed: %s", j.GetErrorMessage())
+			return errors.New("the job failed; try again, and tell your administrator if it keeps failing")
 		}
 		select {
 		case <-ctx.Done():
@@ -438,13 +463,22 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
-	res, err := c.http.Do(req)
+	// A redirect would be the sign-in page: never follow one, or the
+	// page would be saved as the report.
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
+	switch {
+	case res.StatusCode == http.StatusUnauthorized || res.StatusCode/100 == 3:
+		return errors.New("export: the API token is not valid any more: run mp login")
+	case res.StatusCode != http.StatusOK:
 		return fmt.Errorf("export: the gateway answered %s", res.Status)
+	case !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv"):
+		return fmt.Errorf("export: the gateway sent %q, not CSV", res.Header.Get("Content-Type"))
 	}
 	w := e.Out
 	if *outPath != "" {
@@ -458,3 +492,76 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	_, err = io.Copy(w, res.Body)
 	return err
 }
+
+// remove deletes or erases a newcomer or volunteer. Erasing cannot be
+// undone, so it asks for "yes" on the input unless -yes is given.
+func remove(ctx context.Context, c *clients, kind, what string, args []string, e env) error {
+	fs := flag.NewFlagSet(kind+" "+what, flag.ContinueOnError)
+	fs.SetOutput(e.Out)
+	yes := fs.Bool("yes", false, "erase without asking")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: mp %s %s ID", kind, what)
+	}
+	id := fs.Arg(0)
+	if what == "erase" && !*yes {
+		fmt.Fprintf(e.Out, "Erase %s and every trace of them? This cannot be undone. Type yes to confirm: ", id)
+		line, err := bufio.NewReader(e.In).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if strings.TrimSpace(line) != "yes" {
+			return errors.New("not erased")
+		}
+	}
+	var err error
+	switch kind + " " + what {
+	case "participants delete":
+		_, err = c.registry.DeleteParticipant(ctx, connect.NewRequest(&gatewayv1.DeleteParticipantRequest{Id: id}))
+	case "participants erase":
+		_, err = c.registry.EraseParticipant(ctx, connect.NewRequest(&gatewayv1.EraseParticipantRequest{Id: id}))
+	case "volunteers delete":
+		_, err = c.registry.DeleteVolunteer(ctx, connect.NewRequest(&gatewayv1.DeleteVolunteerRequest{Id: id}))
+	case "volunteers erase":
+		_, err = c.registry.EraseVolunteer(ctx, connect.NewRequest(&gatewayv1.EraseVolunteerRequest{Id: id}))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "%s %sd\n", id, what) // deleted, erased
+	return nil
+}
+
+// consent records or withdraws a newcomer's consent to mentoring.
+func consent(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("participants consent", flag.ContinueOnError)
+	fs.SetOutput(e.Out)
+	withdraw := fs.Bool("withdraw", false, "withdraw the consent instead")
+	lang := fs.String("language", "sv", "language of the consent text the newcomer was shown")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: mp participants consent [-withdraw] ID")
+	}
+	purpose := eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING
+	if *withdraw {
+		if _, err := c.registry.WithdrawConsent(ctx, connect.NewRequest(&gatewayv1.WithdrawConsentRequest{Id: fs.Arg(0), Purpose: purpose})); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Out, "%s consent withdrawn\n", fs.Arg(0))
+		return nil
+	}
+	_, err := c.registry.RecordConsent(ctx, connect.NewRequest(&gatewayv1.RecordConsentRequest{Id: fs.Arg(0),
+		Consent: &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: *lang}}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "%s consent recorded\n", fs.Arg(0))
+	return nil
+}
+
+// consentTextVersion names the consent text mp records consent to.
+const consentTextVersion = "2026-01"

@@ -6,13 +6,16 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -65,13 +68,23 @@ func adminOnly(c Caller) error {
 // the error the caller gets: the action's own, or Unavailable when the
 // entry could not be written (no unrecorded access).
 func (g *Gateway) record(ctx context.Context, c Caller, action, resource, id string, err error) error {
+	return g.recordIDs(ctx, c, action, resource, id, nil, err)
+}
+
+// recordList is record for a list or search: the entry names every record
+// returned, so "who saw this person" can be answered for lists too.
+func (g *Gateway) recordList(ctx context.Context, c Caller, resource string, ids []string, err error) error {
+	return g.recordIDs(ctx, c, "list", resource, "", ids, err)
+}
+
+func (g *Gateway) recordIDs(ctx context.Context, c Caller, action, resource, id string, ids []string, err error) error {
 	outcome := "ok"
 	if err != nil {
 		outcome = string(Public(ctx, g.Log, err).Code)
 	}
 	aerr := g.Audit.Record(context.WithoutCancel(ctx), &gatewayv1.AuditEntry{
 		UserId: c.User.GetId(), Role: c.User.GetRole().String(), Action: action, ResourceType: resource,
-		ResourceId: id, RemoteAddr: c.RemoteAddr, Outcome: outcome, Channel: c.Channel,
+		ResourceId: id, ResourceIds: ids, RemoteAddr: c.RemoteAddr, Outcome: outcome, Channel: c.Channel,
 	})
 	if aerr != nil {
 		g.Log.ErrorContext(ctx, "audit entry not written", "err", aerr)
@@ -120,7 +133,7 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(),
 		Language: r.GetLanguage(), SwedishLevel: r.GetSwedishLevel(),
 	})
-	if err := g.record(ctx, c, "list", "participant", "", err); err != nil {
+	if err := g.recordList(ctx, c, "participant", idsOf(res.GetParticipants()), err); err != nil {
 		return nil, err
 	}
 	return &gatewayv1.ListParticipantsResponse{Participants: res.GetParticipants(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
@@ -187,7 +200,7 @@ func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.Lis
 	res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(), Language: r.GetLanguage(),
 	})
-	if err := g.record(ctx, c, "list", "volunteer", "", err); err != nil {
+	if err := g.recordList(ctx, c, "volunteer", idsOf(res.GetVolunteers()), err); err != nil {
 		return nil, err
 	}
 	return &gatewayv1.ListVolunteersResponse{Volunteers: res.GetVolunteers(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
@@ -266,6 +279,9 @@ func (g *Gateway) CreateUser(ctx context.Context, c Caller, u *gatewayv1.User, p
 	if err := adminOnly(c); err != nil {
 		return nil, err
 	}
+	if err := g.checkOrganisation(ctx, c, u); err != nil {
+		return nil, err
+	}
 	out, err := g.Accounts.CreateUser(ctx, u, password)
 	if err := g.record(ctx, c, "create", "user", out.GetId(), err); err != nil {
 		return nil, err
@@ -287,12 +303,64 @@ func (g *Gateway) UpdateUser(ctx context.Context, c Caller, u *gatewayv1.User, p
 		}
 		u = proto.Clone(u).(*gatewayv1.User)
 		u.Id = c.User.GetId()
+	} else if slices.ContainsFunc(paths, func(p string) bool { return p == "role" || p == "organisation_id" || p == "municipality_codes" }) {
+		cur, err := g.Accounts.GetUser(ctx, u.GetId())
+		if err != nil {
+			return nil, err
+		}
+		next := proto.Clone(cur).(*gatewayv1.User)
+		for _, p := range paths {
+			switch p {
+			case "role":
+				next.Role = u.GetRole()
+			case "organisation_id":
+				next.OrganisationId = u.GetOrganisationId()
+			case "municipality_codes":
+				next.MunicipalityCodes = u.GetMunicipalityCodes()
+			}
+		}
+		if err := g.checkOrganisation(ctx, c, next); err != nil {
+			return nil, err
+		}
 	}
 	out, err := g.Accounts.UpdateUser(ctx, u, paths, password)
 	if err := g.record(ctx, c, "update", "user", u.GetId(), err); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkOrganisation checks that a coordinator's organisation exists and
+// works in each of the coordinator's municipalities, asking the volunteers
+// service that keeps organisations. Returns Invalid naming the field.
+func (g *Gateway) checkOrganisation(ctx context.Context, c Caller, u *gatewayv1.User) error {
+	if u.GetRole() != gatewayv1.Role_ROLE_COORDINATOR || u.GetOrganisationId() == "" {
+		return nil // the account's own validation reports what is missing
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return err
+	}
+	var v apperr.Validator
+	res, err := g.Backend.Volunteers.GetOrganisation(sctx, &volunteersv1.GetOrganisationRequest{Id: u.GetOrganisationId()})
+	var code apperr.Code
+	if err != nil {
+		code = Public(ctx, g.Log, err).Code
+	}
+	switch {
+	case err == nil:
+		for i, m := range u.GetMunicipalityCodes() {
+			if !slices.Contains(res.GetOrganisation().GetMunicipalityCodes(), m) {
+				v.Add(fmt.Sprintf("user.municipality_codes[%d]", i), fmt.Sprintf("%s is not one of the organisation's municipalities (%s)",
+					m, strings.Join(res.GetOrganisation().GetMunicipalityCodes(), ", ")))
+			}
+		}
+	case code == apperr.NotFound || code == apperr.Invalid:
+		v.Add("user.organisation_id", "no organisation has this id")
+	default:
+		return err
+	}
+	return v.Err()
 }
 
 // SearchAudit searches the audit log. Admins only; the search itself is
@@ -306,4 +374,92 @@ func (g *Gateway) SearchAudit(ctx context.Context, c Caller, q audit.Query) ([]*
 		return nil, "", err
 	}
 	return out, next, nil
+}
+
+// idsOf returns the ids of records, for list audit entries.
+func idsOf[T interface{ GetId() string }](rs []T) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.GetId())
+	}
+	return out
+}
+
+// DeleteParticipant removes a newcomer who leaves, or with erase purges
+// every trace of them. The gateway's cached views of the newcomer (the
+// name shown on pairs) are dropped at once, before the event that would
+// drop them arrives.
+func (g *Gateway) DeleteParticipant(ctx context.Context, c Caller, id string, erase bool) error {
+	if err := personal(c); err != nil {
+		return err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return err
+	}
+	action := "delete"
+	if erase {
+		action = "erase"
+		_, err = g.Backend.Participants.EraseParticipant(sctx, &participantsv1.EraseParticipantRequest{Id: id})
+	} else {
+		_, err = g.Backend.Participants.DeleteParticipant(sctx, &participantsv1.DeleteParticipantRequest{Id: id})
+	}
+	if err == nil {
+		g.Backend.ForgetParticipant(ctx, id)
+	}
+	return g.record(ctx, c, action, "participant", id, err)
+}
+
+// DeleteVolunteer is DeleteParticipant for volunteers.
+func (g *Gateway) DeleteVolunteer(ctx context.Context, c Caller, id string, erase bool) error {
+	if err := personal(c); err != nil {
+		return err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return err
+	}
+	action := "delete"
+	if erase {
+		action = "erase"
+		_, err = g.Backend.Volunteers.EraseVolunteer(sctx, &volunteersv1.EraseVolunteerRequest{Id: id})
+	} else {
+		_, err = g.Backend.Volunteers.DeleteVolunteer(sctx, &volunteersv1.DeleteVolunteerRequest{Id: id})
+	}
+	if err == nil {
+		g.Backend.ForgetVolunteer(ctx, id)
+	}
+	return g.record(ctx, c, action, "volunteer", id, err)
+}
+
+// RecordConsent records a newcomer's consent for one purpose.
+func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, consent *participantsv1.Consent) (*participantsv1.Participant, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.RecordConsent(sctx, &participantsv1.RecordConsentRequest{ParticipantId: id, Consent: consent})
+	if err := g.record(ctx, c, "record_consent", "participant", id, err); err != nil {
+		return nil, err
+	}
+	return res.GetParticipant(), nil
+}
+
+// WithdrawConsent withdraws a newcomer's consent for one purpose.
+func (g *Gateway) WithdrawConsent(ctx context.Context, c Caller, id string, purpose eventsv1.ConsentPurpose) (*participantsv1.Participant, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.WithdrawConsent(sctx, &participantsv1.WithdrawConsentRequest{ParticipantId: id, Purpose: purpose})
+	if err := g.record(ctx, c, "withdraw_consent", "participant", id, err); err != nil {
+		return nil, err
+	}
+	return res.GetParticipant(), nil
 }

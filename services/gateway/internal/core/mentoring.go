@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -52,7 +54,7 @@ func (g *Gateway) StartJob(ctx context.Context, c Caller, requestID, org string,
 	if err := g.record(ctx, c, "start", "matching_job", res.GetJob().GetId(), err); err != nil {
 		return nil, err
 	}
-	return res.GetJob(), nil
+	return publicJob(res.GetJob()), nil
 }
 
 // GetJob returns a job. Jobs hold counts, not personal data, so reading
@@ -66,7 +68,24 @@ func (g *Gateway) GetJob(ctx context.Context, c Caller, id string) (*mentoringv1
 	if err != nil {
 		return nil, err
 	}
-	return res.GetJob(), nil
+	if msg := res.GetJob().GetErrorMessage(); msg != "" {
+		g.Log.WarnContext(ctx, "matching job failed", "job", id, "err", msg)
+	}
+	return publicJob(res.GetJob()), nil
+}
+
+// JobFailed is what callers see of a failed job's error: the mentoring
+// service's own message is an internal error chain, kept for the log.
+const JobFailed = "the job failed; try again, and tell your administrator if it keeps failing"
+
+// publicJob replaces a job's internal error text with JobFailed.
+func publicJob(j *mentoringv1.Job) *mentoringv1.Job {
+	if j.GetErrorMessage() == "" {
+		return j
+	}
+	j = proto.Clone(j).(*mentoringv1.Job)
+	j.ErrorMessage = JobFailed
+	return j
 }
 
 // ListJobs pages through jobs, newest first.
@@ -79,7 +98,11 @@ func (g *Gateway) ListJobs(ctx context.Context, c Caller, pageSize int32, token 
 	if err != nil {
 		return nil, "", err
 	}
-	return res.GetJobs(), res.GetNextPageToken(), nil
+	jobs := make([]*mentoringv1.Job, 0, len(res.GetJobs()))
+	for _, j := range res.GetJobs() {
+		jobs = append(jobs, publicJob(j))
+	}
+	return jobs, res.GetNextPageToken(), nil
 }
 
 // view joins a pair with both names. The pair came from the mentoring
@@ -91,10 +114,10 @@ func (g *Gateway) view(ctx context.Context, c Caller, p *mentoringv1.Pair) (*gat
 	}
 	v := &gatewayv1.PairView{Pair: p}
 	if n, err := g.Backend.ParticipantName(ctx, p.GetParticipantId()); err == nil {
-		v.ParticipantName = n.Name
+		v.ParticipantName = n
 	}
 	if n, err := g.Backend.VolunteerName(ctx, p.GetVolunteerId()); err == nil {
-		v.VolunteerName = n.Name
+		v.VolunteerName = n
 	}
 	return v, nil
 }
@@ -109,7 +132,7 @@ func (g *Gateway) ListPairs(ctx context.Context, c Caller, r *gatewayv1.ListPair
 		JobId: r.GetJobId(), Statuses: r.GetStatuses(), MunicipalityCode: r.GetMunicipalityCode(),
 		OnlyNeedingFollowUp: r.GetOnlyNeedingFollowUp(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	})
-	if err := g.record(ctx, c, "list", "pair", "", err); err != nil {
+	if err := g.recordList(ctx, c, "pair", pairIDs(res.GetPairs()...), err); err != nil {
 		return nil, err
 	}
 	out := &gatewayv1.ListPairsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
@@ -128,7 +151,7 @@ func (g *Gateway) GetPair(ctx context.Context, c Caller, id string) (*gatewayv1.
 		return nil, err
 	}
 	res, err := m.GetPair(sctx, &mentoringv1.GetPairRequest{Id: id})
-	if err := g.record(ctx, c, "read", "pair", id, err); err != nil {
+	if err := g.recordIDs(ctx, c, "read", "pair", id, pairIDs(res.GetPair()), err); err != nil {
 		return nil, err
 	}
 	return g.view(ctx, c, res.GetPair())
@@ -203,4 +226,16 @@ func (g *Gateway) MentoringReport(ctx context.Context, c Caller, r *gatewayv1.Ge
 		return nil, err
 	}
 	return res, nil
+}
+
+// pairIDs lists, for the audit entry, each pair's id and the ids of the
+// two people whose names the pair view shows.
+func pairIDs(ps ...*mentoringv1.Pair) []string {
+	var out []string
+	for _, p := range ps {
+		if p != nil {
+			out = append(out, p.GetId(), p.GetParticipantId(), p.GetVolunteerId())
+		}
+	}
+	return out
 }

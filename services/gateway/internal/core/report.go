@@ -3,11 +3,14 @@ package core
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"io"
 	"slices"
 	"strconv"
 
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -30,8 +33,12 @@ type Report struct {
 	ByGender []Count
 }
 
-// maxReportPages bounds a report's reads (500 per page).
+// maxReportPages bounds a report's reads (500 per page): 100,000 records.
 const maxReportPages = 200
+
+// errTooLarge refuses a report past maxReportPages rather than showing
+// figures silently cut short.
+var errTooLarge = apperr.Errorf(apperr.FailedPrecondition, "the register is too large for one report; ask an admin to report per municipality")
 
 // Report computes the report for the caller's scope by paging through the
 // records the caller's token may see.
@@ -53,8 +60,11 @@ func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
 	}
 	muni, level, gender := map[string]int{}, map[string]int{}, map[string]int{}
 	r := &Report{}
-	token := ""
-	for range maxReportPages {
+	token, more := "", true
+	for i := 0; more; i++ {
+		if i == maxReportPages {
+			return nil, errTooLarge
+		}
 		res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: 500, PageToken: token})
 		if err != nil {
 			return nil, err
@@ -65,19 +75,21 @@ func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
 			level[LevelLabel(p.GetSwedishLevel())]++
 			gender[GenderLabel(p.GetGender())]++
 		}
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+		token = res.GetNextPageToken()
+		more = token != ""
 	}
-	for range maxReportPages {
+	token, more = "", true // the volunteers' tokens are their own
+	for i := 0; more; i++ {
+		if i == maxReportPages {
+			return nil, errTooLarge
+		}
 		res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{PageSize: 500, PageToken: token})
 		if err != nil {
 			return nil, err
 		}
 		r.Volunteers += len(res.GetVolunteers())
-		if token = res.GetNextPageToken(); token == "" {
-			break
-		}
+		token = res.GetNextPageToken()
+		more = token != ""
 	}
 	r.ByMunicipality, r.BySwedishLevel, r.ByGender = sorted(muni), sorted(level), sorted(gender)
 	return r, nil
@@ -157,38 +169,69 @@ func (g *Gateway) ExportReport(ctx context.Context, c Caller, w io.Writer) error
 	return cw.Error()
 }
 
-// Dashboard is the start page's figures for the caller's scope.
+// Dashboard is the start page's figures for the caller's scope: counts
+// only, so it shows no person and reads no more than one record per count.
 type Dashboard struct {
-	// Newcomers counts registered newcomers in scope.
-	Newcomers int
-	// Volunteers counts volunteers in scope.
-	Volunteers int
-	// Recent are the latest registered newcomers (newest first).
-	Recent []*participantsv1.Participant
+	// Newcomers and Volunteers count the registered people in scope.
+	Newcomers, Volunteers int
+	// Mentoring says whether the mentoring figures below are known.
+	Mentoring bool
+	// Waiting counts newcomers who consent to mentoring and are in no
+	// proposed, offered or active pair.
+	Waiting int
+	// OpenProposals counts proposals to review; NoCheckIn active pairs
+	// that need a follow-up.
+	OpenProposals, NoCheckIn int
 }
 
-// Dashboard returns the start page's figures.
+// Dashboard returns the start page's figures. It asks each service for a
+// total (total_size of a one-record page), so it costs a few small calls
+// however large the register. Counts are not personal data, so they are
+// not audited. The mentoring figures are left out, not failed, when the
+// mentoring service does not answer.
 func (g *Gateway) Dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
 	if err := personal(c); err != nil {
 		return &Dashboard{}, nil // operators get an empty start page
-	}
-	lp, err := g.ListParticipants(ctx, c, &gatewayv1.ListParticipantsRequest{PageSize: 500})
-	if err != nil {
-		return nil, err
-	}
-	d := &Dashboard{Newcomers: int(lp.GetTotalSize())}
-	ps := lp.GetParticipants()
-	for i := len(ps) - 1; i >= 0 && len(d.Recent) < 5; i-- {
-		d.Recent = append(d.Recent, ps[i])
 	}
 	sctx, err := g.as(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	d := &Dashboard{}
+	lp, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: 1})
+	if err != nil {
+		return nil, err
+	}
+	d.Newcomers = int(lp.GetTotalSize())
 	lv, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{PageSize: 1})
 	if err != nil {
 		return nil, err
 	}
 	d.Volunteers = int(lv.GetTotalSize())
+	if g.Backend.Mentoring == nil {
+		return d, nil
+	}
+	consenting, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: 1,
+		ConsentPurpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING})
+	if err != nil {
+		return nil, err
+	}
+	count := func(r *mentoringv1.ListPairsRequest) (int, error) {
+		r.PageSize = 1
+		res, err := g.Backend.Mentoring.ListPairs(sctx, r)
+		return int(res.GetTotalSize()), err
+	}
+	var inPairs int
+	var errs [3]error
+	d.OpenProposals, errs[0] = count(&mentoringv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}})
+	d.NoCheckIn, errs[1] = count(&mentoringv1.ListPairsRequest{OnlyNeedingFollowUp: true})
+	inPairs, errs[2] = count(&mentoringv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
+		eventsv1.PairStatus_PAIR_STATUS_PROPOSED, eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}})
+	if err := errors.Join(errs[:]...); err != nil {
+		g.Log.WarnContext(ctx, "dashboard: mentoring figures unavailable", "err", err)
+		return d, nil
+	}
+	d.Mentoring = true
+	d.Waiting = max(0, int(consenting.GetTotalSize())-inPairs)
 	return d, nil
 }

@@ -65,18 +65,24 @@ var funcs = template.FuncMap{
 	"jobState": func(s mentoringv1.JobState) string {
 		return strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))
 	},
-	"rule": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-	"jobView": func(p *page, j *mentoringv1.Job) jobView {
-		done := j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED || j.GetState() == mentoringv1.JobState_JOB_STATE_FAILED
-		return jobView{Job: j, Running: !done, Done: j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED}
-	},
+	"rule":     func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"jobView":  func(_ *page, j *mentoringv1.Job) jobView { return newJobView(j) },
 	"pairView": func(p *page, v *gatewayv1.PairView) pairRow { return pairRow{PairView: v, CSRF: p.CSRF} },
 	"chart":    chart,
 }
 
+// jobView is a job as the progress bar shows it: polling while it runs,
+// a link to the proposals when it succeeded, a translated message (never
+// the service's error text) when it failed.
 type jobView struct {
-	Job           *mentoringv1.Job
-	Running, Done bool
+	Job                   *mentoringv1.Job
+	Running, Done, Failed bool
+}
+
+func newJobView(j *mentoringv1.Job) jobView {
+	s := j.GetState()
+	done, failed := s == mentoringv1.JobState_JOB_STATE_SUCCEEDED, s == mentoringv1.JobState_JOB_STATE_FAILED
+	return jobView{Job: j, Running: !done && !failed, Done: done, Failed: failed}
 }
 
 type pairRow struct {

@@ -14,29 +14,6 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
-type dashData struct {
-	*core.Dashboard
-	Mentoring                         bool
-	Waiting, OpenProposals, NoCheckIn int
-}
-
-// mentoringCounts fills the dashboard's mentoring tiles; a mentoring
-// service that fails leaves them at zero rather than failing the page.
-func (w *Web) mentoringCounts(r *http.Request, p *page, newcomers int) (waiting, proposals, noCheckIn int) {
-	ctx := r.Context()
-	if res, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 1}); err == nil {
-		proposals = int(res.GetTotalSize())
-	}
-	if res, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{OnlyNeedingFollowUp: true, PageSize: 1}); err == nil {
-		noCheckIn = int(res.GetTotalSize())
-	}
-	if res, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
-		eventsv1.PairStatus_PAIR_STATUS_PROPOSED, eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 1}); err == nil {
-		waiting = max(0, newcomers-int(res.GetTotalSize()))
-	}
-	return waiting, proposals, noCheckIn
-}
-
 type matchingData struct {
 	Available bool
 	RequestID string
@@ -88,7 +65,16 @@ func (w *Web) startJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if p.Admin {
 		munis = splitList(r.PostForm.Get("municipality_codes"))
 	}
-	_, err := w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+	var err error
+	if len(munis) == 0 && !p.Admin {
+		// No box ticked means none, not (as an empty list means to the
+		// API) all of the coordinator's municipalities.
+		var v apperr.Validator
+		v.Add("municipality_codes", "choose at least one municipality")
+		err = v.Err()
+	} else {
+		_, err = w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+	}
 	if err != nil {
 		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
 			d, derr := w.matchingData(r, p)
@@ -110,8 +96,7 @@ func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	done := j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED || j.GetState() == mentoringv1.JobState_JOB_STATE_FAILED
-	return w.fragment(rw, p, "matching", "job", jobView{Job: j, Running: !done, Done: j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED})
+	return w.fragment(rw, p, "matching", "job", newJobView(j))
 }
 
 // pairAction approves or rejects a proposal; htmx swaps the table row,
@@ -244,7 +229,8 @@ type auditData struct {
 
 func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("a.title"), "audit", r.URL.Query()
-	q := audit.Query{UserID: strings.TrimSpace(r.URL.Query().Get("user_id")), PageSize: 100, PageToken: r.URL.Query().Get("page_token")}
+	q := audit.Query{UserID: strings.TrimSpace(r.URL.Query().Get("user_id")), ResourceID: strings.TrimSpace(r.URL.Query().Get("resource_id")),
+		PageSize: 100, PageToken: r.URL.Query().Get("page_token")}
 	var v apperr.Validator
 	for name, t := range map[string]*time.Time{"from": &q.Start, "to": &q.End} {
 		if s := r.URL.Query().Get(name); s != "" {

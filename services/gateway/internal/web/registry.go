@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -30,17 +33,13 @@ func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if err != nil {
 		return err
 	}
-	data := dashData{Dashboard: d}
-	if w.g.MentoringAvailable() && !p.Operator {
-		data.Mentoring = true
-		data.Waiting, data.OpenProposals, data.NoCheckIn = w.mentoringCounts(r, p, d.Newcomers)
-	}
-	p.Data = data
+	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dashboard")
 }
 
 func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("p.title"), "participants", r.URL.Query()
+	p.Flash = doneFlash(p, r)
 	res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{
 		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
 	})
@@ -65,8 +64,12 @@ func (w *Web) participantNew(rw http.ResponseWriter, r *http.Request, p *page) e
 
 func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("p.new"), "participants", "/participants", r.PostForm
-	pt, err := participantFromForm(r.PostForm, p.Lang, true)
+	pt := &participantsv1.Participant{}
+	_, err := applyParticipantForm(pt, r.PostForm, url.Values{}, p.Admin)
 	if err == nil {
+		if r.PostForm.Get("consent_mentoring") != "" {
+			pt.Consents = []*participantsv1.Consent{mentoringConsent(p.Lang)}
+		}
 		pt, err = w.g.CreateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id"))
 	}
 	if err != nil {
@@ -77,6 +80,13 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	http.Redirect(rw, r, "/participants/"+pt.GetId()+"?created=1", http.StatusSeeOther)
 	return nil
+}
+
+// consentTextVersion names the consent text the form's checkbox stands for.
+const consentTextVersion = "2026-01"
+
+func mentoringConsent(lang string) *participantsv1.Consent {
+	return &participantsv1.Consent{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: lang}
 }
 
 func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -94,16 +104,24 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 	return w.render(rw, p, http.StatusOK, "participant_form")
 }
 
+// errStale answers a form posted over a record someone changed since the
+// form was shown: applying it would undo their change.
+var errStale = apperr.Errorf(apperr.Conflict, "the record was changed by someone else since you opened it; reload the page and try again")
+
+// participantUpdate saves an edit form. Only the fields the user changed
+// are sent, each merged into the stored record (a language keeps its
+// level, the contact its preferred language, the household its ages), so
+// saving a form unchanged changes nothing. Consent changes go through
+// RecordConsent and WithdrawConsent, the service's explicit acts.
 func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	id := r.PathValue("id")
 	p.Title, p.Nav, p.Action, p.Form = p.t("p.edit"), "participants", "/participants/"+id, r.PostForm
-	pt, err := participantFromForm(r.PostForm, p.Lang, false)
-	if err == nil {
-		pt.Id, pt.Etag = id, r.PostForm.Get("etag")
-		paths := []string{"given_name", "family_name", "municipality_code", "contact", "languages", "swedish_level",
-			"household", "interests", "gender", "wants_same_gender_mentor"}
-		pt, err = w.g.UpdateParticipant(r.Context(), p.caller, pt, paths)
+	cur, err := w.g.GetParticipant(r.Context(), p.caller, id)
+	if err != nil {
+		return err
 	}
+	p.Data = cur.GetOrganisationName()
+	pt, err := w.saveParticipant(r, p, cur.GetParticipant())
 	if err != nil {
 		if formErrors(p, err, participantField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "participant_form")
@@ -112,6 +130,32 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	p.Form, p.Flash = participantToForm(pt), p.t("saved")
 	return w.render(rw, p, http.StatusOK, "participant_form")
+}
+
+func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Participant) (*participantsv1.Participant, error) {
+	f, old := r.PostForm, participantToForm(cur)
+	if e := f.Get("etag"); e != "" && e != cur.GetEtag() {
+		return nil, errStale
+	}
+	pt := proto.Clone(cur).(*participantsv1.Participant)
+	paths, err := applyParticipantForm(pt, f, old, p.Admin)
+	if err != nil {
+		return nil, err
+	}
+	out := cur
+	if len(paths) > 0 {
+		pt.Etag = cur.GetEtag()
+		if out, err = w.g.UpdateParticipant(r.Context(), p.caller, pt, paths); err != nil {
+			return nil, err
+		}
+	}
+	switch want, had := f.Get("consent_mentoring") != "", old.Get("consent_mentoring") != ""; {
+	case want && !had:
+		return w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), mentoringConsent(p.Lang))
+	case !want && had:
+		return w.g.WithdrawConsent(r.Context(), p.caller, cur.GetId(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING)
+	}
+	return out, nil
 }
 
 // splitList splits a comma-separated field, trimming and dropping blanks.
@@ -137,25 +181,124 @@ func intField(v *apperr.Validator, form url.Values, name string) int32 {
 	return int32(n)
 }
 
-func participantFromForm(f url.Values, lang string, creating bool) (*participantsv1.Participant, error) {
+// formDiff compares a posted form f with old, the same form as rendered
+// from the stored record. A text field counts as changed only when it was
+// posted and differs; a checkbox (absent when unticked) when its state
+// differs. An empty old (a new record) makes every posted field count.
+type formDiff struct {
+	f, old url.Values
+	paths  []string
+}
+
+func (d *formDiff) changed(names ...string) bool {
+	for _, n := range names {
+		if _, posted := d.f[n]; posted && strings.TrimSpace(d.f.Get(n)) != strings.TrimSpace(d.old.Get(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *formDiff) ticked(name string) (now, changed bool) {
+	now = d.f.Get(name) != ""
+	return now, now != (d.old.Get(name) != "")
+}
+
+func (d *formDiff) set(path string) {
+	if !slices.Contains(d.paths, path) {
+		d.paths = append(d.paths, path)
+	}
+}
+
+// text copies a changed text field to *dst.
+func (d *formDiff) text(name, path string, dst *string, trim bool) {
+	if d.changed(name) {
+		*dst = d.f.Get(name)
+		if trim {
+			*dst = strings.TrimSpace(*dst)
+		}
+		d.set(path)
+	}
+}
+
+// contact merges the form's e-mail and phone into c, keeping the rest
+// (the preferred language the form does not show).
+func (d *formDiff) contact(c **typev1.Contact) {
+	if !d.changed("email", "phone") {
+		return
+	}
+	nc := &typev1.Contact{}
+	if *c != nil {
+		nc = proto.Clone(*c).(*typev1.Contact)
+	}
+	if _, ok := d.f["email"]; ok {
+		nc.Email = strings.TrimSpace(d.f.Get("email"))
+	}
+	if _, ok := d.f["phone"]; ok {
+		nc.Phone = strings.TrimSpace(d.f.Get("phone"))
+	}
+	*c = nc
+	d.set("contact")
+}
+
+// languages sets the form's language codes, keeping the level of every
+// language already recorded; a new one gets level def.
+func (d *formDiff) languages(ls *[]*typev1.LanguageSkill, def typev1.LanguageLevel) {
+	if !d.changed("languages") {
+		return
+	}
+	var out []*typev1.LanguageSkill
+	for _, code := range splitList(d.f.Get("languages")) {
+		if i := slices.IndexFunc(*ls, func(l *typev1.LanguageSkill) bool { return l.GetCode() == code }); i >= 0 {
+			out = append(out, proto.Clone((*ls)[i]).(*typev1.LanguageSkill))
+		} else {
+			out = append(out, &typev1.LanguageSkill{Code: code, Level: def})
+		}
+	}
+	*ls = out
+	d.set("languages")
+}
+
+// applyParticipantForm applies what the form changed (see formDiff) to p
+// and returns the record paths to update. Consent is not a path: it
+// changes only through RecordConsent and WithdrawConsent.
+func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admin bool) ([]string, error) {
 	var v apperr.Validator
-	p := &participantsv1.Participant{
-		OrganisationId: strings.TrimSpace(f.Get("organisation_id")), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
-		MunicipalityCode:      strings.TrimSpace(f.Get("municipality_code")),
-		Contact:               &typev1.Contact{Email: strings.TrimSpace(f.Get("email")), Phone: strings.TrimSpace(f.Get("phone"))},
-		SwedishLevel:          typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")]),
-		Household:             &participantsv1.Household{Size: intField(&v, f, "household_size")},
-		Interests:             splitList(f.Get("interests")),
-		Gender:                typev1.Gender(typev1.Gender_value[f.Get("gender")]),
-		WantsSameGenderMentor: f.Get("same_gender") != "",
+	d := &formDiff{f: f, old: old}
+	d.text("given_name", "given_name", &p.GivenName, false)
+	d.text("family_name", "family_name", &p.FamilyName, false)
+	d.text("municipality_code", "municipality_code", &p.MunicipalityCode, true)
+	if admin {
+		d.text("organisation_id", "organisation_id", &p.OrganisationId, true)
 	}
-	for _, code := range splitList(f.Get("languages")) {
-		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: code, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
+	d.contact(&p.Contact)
+	d.languages(&p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
+	if d.changed("swedish_level") {
+		p.SwedishLevel = typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")])
+		d.set("swedish_level")
 	}
-	if creating && f.Get("consent_mentoring") != "" {
-		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: lang}}
+	if d.changed("household_size") {
+		h := &participantsv1.Household{}
+		if p.GetHousehold() != nil {
+			h = proto.Clone(p.GetHousehold()).(*participantsv1.Household)
+		}
+		h.Size = intField(&v, f, "household_size")
+		p.Household = h
+		d.set("household")
 	}
-	return p, v.Err()
+	if d.changed("interests") {
+		p.Interests = splitList(f.Get("interests"))
+		d.set("interests")
+	}
+	if d.changed("gender") {
+		p.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
+		d.set("gender")
+	}
+	if now, changed := d.ticked("same_gender"); changed {
+		p.WantsSameGenderMentor = now
+		d.set("wants_same_gender_mentor")
+	}
+	return d.paths, v.Err()
 }
 
 func participantToForm(p *participantsv1.Participant) url.Values {
@@ -166,11 +309,7 @@ func participantToForm(p *participantsv1.Participant) url.Values {
 	f.Set("organisation_id", p.GetOrganisationId())
 	f.Set("email", p.GetContact().GetEmail())
 	f.Set("phone", p.GetContact().GetPhone())
-	var langs []string
-	for _, l := range p.GetLanguages() {
-		langs = append(langs, l.GetCode())
-	}
-	f.Set("languages", strings.Join(langs, ", "))
+	f.Set("languages", langCodes(p.GetLanguages()))
 	f.Set("swedish_level", p.GetSwedishLevel().String())
 	f.Set("household_size", strconv.Itoa(int(p.GetHousehold().GetSize())))
 	f.Set("interests", strings.Join(p.GetInterests(), ", "))
@@ -187,6 +326,14 @@ func participantToForm(p *participantsv1.Participant) url.Values {
 	return f
 }
 
+func langCodes(ls []*typev1.LanguageSkill) string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.GetCode())
+	}
+	return strings.Join(out, ", ")
+}
+
 // participantField maps a service's violation path to the form field.
 func participantField(f string) string {
 	f = strings.TrimPrefix(strings.TrimPrefix(f, "participant."), "volunteer.")
@@ -197,7 +344,7 @@ func participantField(f string) string {
 		return "household_size"
 	case strings.HasPrefix(f, "wants_same_gender"):
 		return "same_gender"
-	case strings.HasPrefix(f, "consents"):
+	case strings.HasPrefix(f, "consents"), f == "consent", strings.HasPrefix(f, "consent."):
 		return "consent_mentoring"
 	case strings.HasPrefix(f, "roles"):
 		return "mentor_capacity"
@@ -211,6 +358,7 @@ func participantField(f string) string {
 
 func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("v.title"), "volunteers", r.URL.Query()
+	p.Flash = doneFlash(p, r)
 	res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{
 		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
 	})
@@ -235,7 +383,8 @@ func (w *Web) volunteerNew(rw http.ResponseWriter, r *http.Request, p *page) err
 
 func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("v.new"), "volunteers", "/volunteers", r.PostForm
-	v, err := volunteerFromForm(r.PostForm, p.User.GetId())
+	v := &volunteersv1.Volunteer{}
+	_, err := applyVolunteerForm(v, r.PostForm, url.Values{}, p.Admin, p.User.GetId(), time.Now())
 	if err == nil {
 		v, err = w.g.CreateVolunteer(r.Context(), p.caller, v, r.PostForm.Get("request_id"))
 	}
@@ -263,15 +412,18 @@ func (w *Web) volunteerEdit(rw http.ResponseWriter, r *http.Request, p *page) er
 	return w.render(rw, p, http.StatusOK, "volunteer_form")
 }
 
+// volunteerUpdate saves an edit form, sending only what changed (see
+// participantUpdate): other roles and language levels stay, and the
+// background check is stamped only when newly ticked.
 func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	id := r.PathValue("id")
 	p.Title, p.Nav, p.Action, p.Form = p.t("v.edit"), "volunteers", "/volunteers/"+id, r.PostForm
-	v, err := volunteerFromForm(r.PostForm, p.User.GetId())
-	if err == nil {
-		v.Id, v.Etag = id, r.PostForm.Get("etag")
-		v, err = w.g.UpdateVolunteer(r.Context(), p.caller, v, []string{"given_name", "family_name", "municipality_code", "contact",
-			"languages", "interests", "gender", "birth_year", "household_size", "roles", "background_check"})
+	cur, err := w.g.GetVolunteer(r.Context(), p.caller, id)
+	if err != nil {
+		return err
 	}
+	p.Data = cur.GetOrganisationName()
+	v, err := w.saveVolunteer(r, p, cur.GetVolunteer())
 	if err != nil {
 		if formErrors(p, err, participantField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteer_form")
@@ -282,31 +434,77 @@ func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) 
 	return w.render(rw, p, http.StatusOK, "volunteer_form")
 }
 
-func volunteerFromForm(f url.Values, verifier string) (*volunteersv1.Volunteer, error) {
+func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Volunteer) (*volunteersv1.Volunteer, error) {
+	if e := r.PostForm.Get("etag"); e != "" && e != cur.GetEtag() {
+		return nil, errStale
+	}
+	v := proto.Clone(cur).(*volunteersv1.Volunteer)
+	paths, err := applyVolunteerForm(v, r.PostForm, volunteerToForm(cur), p.Admin, p.User.GetId(), time.Now())
+	if err != nil || len(paths) == 0 {
+		return cur, err
+	}
+	v.Etag = cur.GetEtag()
+	return w.g.UpdateVolunteer(r.Context(), p.caller, v, paths)
+}
+
+// applyVolunteerForm is applyParticipantForm for volunteers. The form's
+// mentor box and capacity change only the mentor role. A newly ticked
+// background check is recorded as seen today by verifier, valid a year (a
+// Swedish police record extract); unticking clears it; a check left ticked
+// is left as it is, however old.
+func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool, verifier string, now time.Time) ([]string, error) {
 	var val apperr.Validator
-	v := &volunteersv1.Volunteer{
-		OrganisationId: strings.TrimSpace(f.Get("organisation_id")), GivenName: f.Get("given_name"), FamilyName: f.Get("family_name"),
-		MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
-		Contact:          &typev1.Contact{Email: strings.TrimSpace(f.Get("email")), Phone: strings.TrimSpace(f.Get("phone"))},
-		Interests:        splitList(f.Get("interests")),
-		Gender:           typev1.Gender(typev1.Gender_value[f.Get("gender")]),
-		BirthYear:        intField(&val, f, "birth_year"),
-		HouseholdSize:    intField(&val, f, "household_size"),
+	d := &formDiff{f: f, old: old}
+	d.text("given_name", "given_name", &v.GivenName, false)
+	d.text("family_name", "family_name", &v.FamilyName, false)
+	d.text("municipality_code", "municipality_code", &v.MunicipalityCode, true)
+	if admin {
+		d.text("organisation_id", "organisation_id", &v.OrganisationId, true)
 	}
-	for _, code := range splitList(f.Get("languages")) {
-		v.Languages = append(v.Languages, &typev1.LanguageSkill{Code: code, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT})
+	d.contact(&v.Contact)
+	d.languages(&v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
+	if d.changed("interests") {
+		v.Interests = splitList(f.Get("interests"))
+		d.set("interests")
 	}
-	if f.Get("mentor") != "" {
-		v.Roles = []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: intField(&val, f, "mentor_capacity")}}
+	if d.changed("gender") {
+		v.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
+		d.set("gender")
 	}
-	if f.Get("background_check") != "" {
-		// Seen today by the coordinator registering it; a Swedish
-		// police record extract is taken as valid for a year.
-		now := time.Now()
-		v.BackgroundCheck = &volunteersv1.BackgroundCheck{Seen: true, SeenDate: now.Format(time.DateOnly),
-			ValidUntil: now.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: verifier}
+	if d.changed("birth_year") {
+		v.BirthYear = intField(&val, f, "birth_year")
+		d.set("birth_year")
 	}
-	return v, val.Err()
+	if d.changed("household_size") {
+		v.HouseholdSize = intField(&val, f, "household_size")
+		d.set("household_size")
+	}
+	if mentor, changed := d.ticked("mentor"); changed || mentor && d.changed("mentor_capacity") {
+		roles := make([]*eventsv1.RoleCapacity, 0, len(v.GetRoles())+1)
+		placed := false
+		for _, rc := range v.GetRoles() {
+			if rc.GetRole() != eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR {
+				roles = append(roles, proto.Clone(rc).(*eventsv1.RoleCapacity))
+			} else if mentor && !placed {
+				roles = append(roles, &eventsv1.RoleCapacity{Role: rc.GetRole(), Capacity: intField(&val, f, "mentor_capacity")})
+				placed = true
+			}
+		}
+		if mentor && !placed {
+			roles = append(roles, &eventsv1.RoleCapacity{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: intField(&val, f, "mentor_capacity")})
+		}
+		v.Roles = roles
+		d.set("roles")
+	}
+	if seen, changed := d.ticked("background_check"); changed {
+		v.BackgroundCheck = nil
+		if seen {
+			v.BackgroundCheck = &volunteersv1.BackgroundCheck{Seen: true, SeenDate: now.Format(time.DateOnly),
+				ValidUntil: now.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: verifier}
+		}
+		d.set("background_check")
+	}
+	return d.paths, val.Err()
 }
 
 func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
@@ -317,11 +515,7 @@ func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
 	f.Set("organisation_id", v.GetOrganisationId())
 	f.Set("email", v.GetContact().GetEmail())
 	f.Set("phone", v.GetContact().GetPhone())
-	var langs []string
-	for _, l := range v.GetLanguages() {
-		langs = append(langs, l.GetCode())
-	}
-	f.Set("languages", strings.Join(langs, ", "))
+	f.Set("languages", langCodes(v.GetLanguages()))
 	f.Set("interests", strings.Join(v.GetInterests(), ", "))
 	f.Set("gender", v.GetGender().String())
 	if v.GetBirthYear() != 0 {
@@ -333,10 +527,20 @@ func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
 			f.Set("mentor_capacity", strconv.Itoa(int(rc.GetCapacity())))
 		}
 	}
-	if v.GetBackgroundCheck().GetSeen() {
+	if bc := v.GetBackgroundCheck(); bc.GetSeen() {
 		f.Set("background_check", "1")
+		f.Set("background_check_until", bc.GetValidUntil())
 	}
 	f.Set("household_size", strconv.Itoa(int(v.GetHouseholdSize())))
 	f.Set("etag", v.GetEtag())
 	return f
+}
+
+// doneFlash is the message after a removal redirected to a list.
+func doneFlash(p *page, r *http.Request) string {
+	switch d := r.URL.Query().Get("done"); d {
+	case "removed", "erased":
+		return p.t("rm.done." + d)
+	}
+	return ""
 }

@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -129,11 +130,17 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/participants", h: w.participantCreate},
 		{Method: "GET", Pattern: "/participants/{id}", h: w.participantEdit},
 		{Method: "POST", Pattern: "/participants/{id}", h: w.participantUpdate},
+		{Method: "GET", Pattern: "/participants/{id}/remove", h: w.removePage("participants")},
+		{Method: "POST", Pattern: "/participants/{id}/delete", h: w.remove("participants", false)},
+		{Method: "POST", Pattern: "/participants/{id}/erase", h: w.remove("participants", true)},
 		{Method: "GET", Pattern: "/volunteers", h: w.volunteers},
 		{Method: "GET", Pattern: "/volunteers/new", h: w.volunteerNew},
 		{Method: "POST", Pattern: "/volunteers", h: w.volunteerCreate},
 		{Method: "GET", Pattern: "/volunteers/{id}", h: w.volunteerEdit},
 		{Method: "POST", Pattern: "/volunteers/{id}", h: w.volunteerUpdate},
+		{Method: "GET", Pattern: "/volunteers/{id}/remove", h: w.removePage("volunteers")},
+		{Method: "POST", Pattern: "/volunteers/{id}/delete", h: w.remove("volunteers", false)},
+		{Method: "POST", Pattern: "/volunteers/{id}/erase", h: w.remove("volunteers", true)},
 		{Method: "GET", Pattern: "/matching", h: w.matching},
 		{Method: "POST", Pattern: "/matching/jobs", h: w.startJob},
 		{Method: "GET", Pattern: "/matching/jobs/{id}", h: w.jobProgress},
@@ -189,7 +196,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 		r.Body = http.MaxBytesReader(rw, r.Body, MaxFormBytes)
 		rw.Header().Set("Cache-Control", "no-store")
 		p := &page{Lang: guessLocale(r), Form: url.Values{}, Errors: map[string]string{}, ctx: r.Context()}
-		for _, l := range []string{"sv", "en", "ar"} {
+		for _, l := range offered {
 			p.Locales = append(p.Locales, localeOpt{l, localeNames[l]})
 		}
 		if r.Method == http.MethodPost {
@@ -213,11 +220,17 @@ func (w *Web) wrap(rt Route) http.Handler {
 		case err == nil:
 			p.caller = core.Caller{Principal: princ, RemoteAddr: w.opts.RemoteAddr(r), Channel: "web"}
 			p.User, p.CSRF = princ.User, princ.CSRFToken
-			p.Lang = princ.User.GetLocale()
+			p.Lang = shown(princ.User.GetLocale())
 			p.Admin = princ.User.GetRole() == gatewayv1.Role_ROLE_ADMIN
 			p.Operator = princ.User.GetRole() == gatewayv1.Role_ROLE_OPERATOR
 		case rt.Public:
 			p.CSRF = w.preCSRF(rw, r)
+		case r.Header.Get("Authorization") != "":
+			// A program (mp, curl) with a bad or revoked token: say so,
+			// rather than redirect it to a sign-in page it would save.
+			rw.Header().Set("WWW-Authenticate", `Bearer realm="motesplats"`)
+			http.Error(rw, "the API token is not valid: run mp login", http.StatusUnauthorized)
+			return
 		default:
 			if r.Header.Get("HX-Request") != "" {
 				rw.Header().Set("HX-Redirect", "/signin")
@@ -334,7 +347,7 @@ func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	msg := pe.Message
+	msg := translateMessage(p.Lang, pe.Message)
 	switch pe.Code {
 	case apperr.NotFound:
 		msg = p.t("err.notfound")
@@ -352,39 +365,51 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 		return false
 	}
 	if len(pe.Violations) == 0 {
-		p.ErrorList = append(p.ErrorList, errItem{Message: pe.Message})
-		p.Errors["_"] = pe.Message
+		msg := translateMessage(p.Lang, pe.Message)
+		p.ErrorList = append(p.ErrorList, errItem{Message: msg})
+		p.Errors["_"] = msg
 		return true
 	}
 	for _, v := range pe.Violations {
 		f := fieldOf(v.Field)
+		msg := translateMessage(p.Lang, v.Description)
 		if _, dup := p.Errors[f]; !dup {
-			p.Errors[f] = v.Description
+			p.Errors[f] = msg
 		}
-		label := p.t("f." + f)
-		if strings.HasPrefix(label, "f.") {
-			label = f
-		}
-		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: label, Message: v.Description})
+		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
 	}
 	return true
 }
 
-// RemoteAddr returns the client address of r: the connection's peer, or,
-// when trustProxy, the first X-Forwarded-For hop.
-func RemoteAddr(trustProxy bool) func(*http.Request) string {
+// RemoteAddr returns the client address of r. With no trusted proxies it
+// is the connection's peer. Behind trustedProxies proxies that each append
+// the address they received from to X-Forwarded-For, it is the hop that
+// many places from the right: everything left of it was written by the
+// client and proves nothing. A header with fewer hops than that, or a hop
+// that is not an address, falls back to the peer.
+func RemoteAddr(trustedProxies int) func(*http.Request) string {
 	return func(r *http.Request) string {
-		if trustProxy {
-			if f := r.Header.Get("X-Forwarded-For"); f != "" {
-				first, _, _ := strings.Cut(f, ",")
-				return strings.TrimSpace(first)
-			}
-		}
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
-			return r.RemoteAddr
+			host = r.RemoteAddr
 		}
-		return host
+		if trustedProxies <= 0 {
+			return host
+		}
+		var hops []string
+		for _, h := range r.Header.Values("X-Forwarded-For") {
+			for _, hop := range strings.Split(h, ",") {
+				hops = append(hops, strings.TrimSpace(hop))
+			}
+		}
+		if len(hops) < trustedProxies {
+			return host
+		}
+		hop := hops[len(hops)-trustedProxies]
+		if net.ParseIP(hop) == nil {
+			return host
+		}
+		return hop
 	}
 }
 
@@ -402,16 +427,17 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	email := r.PostForm.Get("email")
 	p.Form.Set("email", email)
 	if err := api.Limit(w.opts.LimitIP, w.opts.LimitID, w.opts.RemoteAddr(r), email); err != nil {
-		pe := core.Public(p.ctx, w.opts.Logger, err)
-		p.ErrorList = []errItem{{Message: pe.Message}}
-		p.Errors["_"] = pe.Message
+		msg := translateMessage(p.Lang, core.Public(p.ctx, w.opts.Logger, err).Message)
+		p.ErrorList = []errItem{{Message: msg}}
+		p.Errors["_"] = msg
 		rw.Header().Set("Retry-After", "60")
 		return w.render(rw, p, http.StatusTooManyRequests, "signin")
 	}
 	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
 	if err != nil {
-		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: apperr.ErrorMessage(err)}}
-		p.Errors["email"] = apperr.ErrorMessage(err)
+		msg := p.t("err.credentials") // the one answer to any failed sign-in
+		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: msg}}
+		p.Errors["email"] = msg
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
 	}
 	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
@@ -435,8 +461,8 @@ func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
 
 func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error {
 	l := r.PostForm.Get("locale")
-	if _, ok := messages[l]; !ok {
-		l = "sv"
+	if !slices.Contains(offered, l) {
+		l = offered[0]
 	}
 	http.SetCookie(rw, &http.Cookie{Name: "mp_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if p.User != nil {

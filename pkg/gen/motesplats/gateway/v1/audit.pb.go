@@ -46,7 +46,10 @@ type AuditEntry struct {
 	// "ok" or the error code the caller got, for example "not_found".
 	Outcome string `protobuf:"bytes,9,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	// Where: "web" or "api".
-	Channel       string `protobuf:"bytes,10,opt,name=channel,proto3" json:"channel,omitempty"`
+	Channel string `protobuf:"bytes,10,opt,name=channel,proto3" json:"channel,omitempty"`
+	// Ids of the records a list or search returned, so "who saw this
+	// person" has an answer for lists too.
+	ResourceIds   []string `protobuf:"bytes,11,rep,name=resource_ids,json=resourceIds,proto3" json:"resource_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -151,6 +154,13 @@ func (x *AuditEntry) GetChannel() string {
 	return ""
 }
 
+func (x *AuditEntry) GetResourceIds() []string {
+	if x != nil {
+		return x.ResourceIds
+	}
+	return nil
+}
+
 // ListAuditEntriesRequest filters and pages the audit log.
 type ListAuditEntriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -163,7 +173,10 @@ type ListAuditEntriesRequest struct {
 	// Maximum results, 1 to 1000; 0 means 100.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
-	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only entries about this record: its resource_id, or one of the
+	// resource_ids of a list.
+	ResourceId    string `protobuf:"bytes,6,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -233,6 +246,13 @@ func (x *ListAuditEntriesRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListAuditEntriesRequest) GetResourceId() string {
+	if x != nil {
+		return x.ResourceId
+	}
+	return ""
+}
+
 // ListAuditEntriesResponse is one page of entries.
 type ListAuditEntriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -292,7 +312,7 @@ var File_motesplats_gateway_v1_audit_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	"!motesplats/gateway/v1/audit.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x02\n" +
+	"!motesplats/gateway/v1/audit.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x02\n" +
 	"\n" +
 	"AuditEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
@@ -307,7 +327,8 @@ const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"remoteAddr\x12\x18\n" +
 	"\aoutcome\x18\t \x01(\tR\aoutcome\x12\x18\n" +
 	"\achannel\x18\n" +
-	" \x01(\tR\achannel\"\xe0\x01\n" +
+	" \x01(\tR\achannel\x12!\n" +
+	"\fresource_ids\x18\v \x03(\tR\vresourceIds\"\x81\x02\n" +
 	"\x17ListAuditEntriesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x129\n" +
 	"\n" +
@@ -315,7 +336,9 @@ const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x7f\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vresource_id\x18\x06 \x01(\tR\n" +
+	"resourceId\"\x7f\n" +
 	"\x18ListAuditEntriesResponse\x12;\n" +
 	"\aentries\x18\x01 \x03(\v2!.motesplats.gateway.v1.AuditEntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x88\x01\n" +

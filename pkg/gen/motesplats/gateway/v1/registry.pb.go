@@ -7,6 +7,7 @@
 package gatewayv1
 
 import (
+	v13 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	v12 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	v11 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -1118,11 +1119,546 @@ func (x *ListOrganisationsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// DeleteParticipantRequest names a newcomer to remove.
+type DeleteParticipantRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Participant id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteParticipantRequest) Reset() {
+	*x = DeleteParticipantRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteParticipantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteParticipantRequest) ProtoMessage() {}
+
+func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
+func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeleteParticipantRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteParticipantResponse is empty.
+type DeleteParticipantResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteParticipantResponse) Reset() {
+	*x = DeleteParticipantResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteParticipantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteParticipantResponse) ProtoMessage() {}
+
+func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
+func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{21}
+}
+
+// EraseParticipantRequest names a newcomer to erase.
+type EraseParticipantRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Participant id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseParticipantRequest) Reset() {
+	*x = EraseParticipantRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseParticipantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseParticipantRequest) ProtoMessage() {}
+
+func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseParticipantRequest.ProtoReflect.Descriptor instead.
+func (*EraseParticipantRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *EraseParticipantRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// EraseParticipantResponse is empty.
+type EraseParticipantResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseParticipantResponse) Reset() {
+	*x = EraseParticipantResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseParticipantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseParticipantResponse) ProtoMessage() {}
+
+func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseParticipantResponse.ProtoReflect.Descriptor instead.
+func (*EraseParticipantResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{23}
+}
+
+// RecordConsentRequest records a consent.
+type RecordConsentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Participant id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The consent: purpose, text version and language; given_time defaults
+	// to now.
+	Consent       *v1.Consent `protobuf:"bytes,2,opt,name=consent,proto3" json:"consent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordConsentRequest) Reset() {
+	*x = RecordConsentRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordConsentRequest) ProtoMessage() {}
+
+func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordConsentRequest.ProtoReflect.Descriptor instead.
+func (*RecordConsentRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RecordConsentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RecordConsentRequest) GetConsent() *v1.Consent {
+	if x != nil {
+		return x.Consent
+	}
+	return nil
+}
+
+// RecordConsentResponse returns the newcomer with the consent.
+type RecordConsentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer after the change.
+	Participant   *v1.Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordConsentResponse) Reset() {
+	*x = RecordConsentResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordConsentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordConsentResponse) ProtoMessage() {}
+
+func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordConsentResponse.ProtoReflect.Descriptor instead.
+func (*RecordConsentResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RecordConsentResponse) GetParticipant() *v1.Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+// WithdrawConsentRequest withdraws a consent.
+type WithdrawConsentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Participant id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The purpose whose consent is withdrawn.
+	Purpose       v13.ConsentPurpose `protobuf:"varint,2,opt,name=purpose,proto3,enum=motesplats.events.v1.ConsentPurpose" json:"purpose,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawConsentRequest) Reset() {
+	*x = WithdrawConsentRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawConsentRequest) ProtoMessage() {}
+
+func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WithdrawConsentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WithdrawConsentRequest) GetPurpose() v13.ConsentPurpose {
+	if x != nil {
+		return x.Purpose
+	}
+	return v13.ConsentPurpose(0)
+}
+
+// WithdrawConsentResponse returns the newcomer after the withdrawal.
+type WithdrawConsentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer after the change.
+	Participant   *v1.Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawConsentResponse) Reset() {
+	*x = WithdrawConsentResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawConsentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawConsentResponse) ProtoMessage() {}
+
+func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *WithdrawConsentResponse) GetParticipant() *v1.Participant {
+	if x != nil {
+		return x.Participant
+	}
+	return nil
+}
+
+// DeleteVolunteerRequest names a volunteer to remove.
+type DeleteVolunteerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Volunteer id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteVolunteerRequest) Reset() {
+	*x = DeleteVolunteerRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteVolunteerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteVolunteerRequest) ProtoMessage() {}
+
+func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteVolunteerRequest.ProtoReflect.Descriptor instead.
+func (*DeleteVolunteerRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DeleteVolunteerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteVolunteerResponse is empty.
+type DeleteVolunteerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteVolunteerResponse) Reset() {
+	*x = DeleteVolunteerResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteVolunteerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteVolunteerResponse) ProtoMessage() {}
+
+func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteVolunteerResponse.ProtoReflect.Descriptor instead.
+func (*DeleteVolunteerResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{29}
+}
+
+// EraseVolunteerRequest names a volunteer to erase.
+type EraseVolunteerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Volunteer id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseVolunteerRequest) Reset() {
+	*x = EraseVolunteerRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseVolunteerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseVolunteerRequest) ProtoMessage() {}
+
+func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseVolunteerRequest.ProtoReflect.Descriptor instead.
+func (*EraseVolunteerRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *EraseVolunteerRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// EraseVolunteerResponse is empty.
+type EraseVolunteerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseVolunteerResponse) Reset() {
+	*x = EraseVolunteerResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseVolunteerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseVolunteerResponse) ProtoMessage() {}
+
+func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseVolunteerResponse.ProtoReflect.Descriptor instead.
+func (*EraseVolunteerResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{31}
+}
+
 var File_motesplats_gateway_v1_registry_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"$motesplats/gateway/v1/registry.proto\x12\x15motesplats.gateway.v1\x1a google/protobuf/field_mask.proto\x1a-motesplats/participants/v1/participants.proto\x1a\x1fmotesplats/type/v1/people.proto\x1a)motesplats/volunteers/v1/volunteers.proto\"\x89\x01\n" +
+	"$motesplats/gateway/v1/registry.proto\x12\x15motesplats.gateway.v1\x1a google/protobuf/field_mask.proto\x1a'motesplats/events/v1/participants.proto\x1a-motesplats/participants/v1/participants.proto\x1a\x1fmotesplats/type/v1/people.proto\x1a)motesplats/volunteers/v1/volunteers.proto\"\x89\x01\n" +
 	"\x0fParticipantView\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12+\n" +
 	"\x11organisation_name\x18\x02 \x01(\tR\x10organisationName\"\x7f\n" +
@@ -1192,7 +1728,29 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x91\x01\n" +
 	"\x19ListOrganisationsResponse\x12L\n" +
 	"\rorganisations\x18\x01 \x03(\v2&.motesplats.volunteers.v1.OrganisationR\rorganisations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb2\b\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
+	"\x18DeleteParticipantRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x1b\n" +
+	"\x19DeleteParticipantResponse\")\n" +
+	"\x17EraseParticipantRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x1a\n" +
+	"\x18EraseParticipantResponse\"e\n" +
+	"\x14RecordConsentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12=\n" +
+	"\aconsent\x18\x02 \x01(\v2#.motesplats.participants.v1.ConsentR\aconsent\"b\n" +
+	"\x15RecordConsentResponse\x12I\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"h\n" +
+	"\x16WithdrawConsentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12>\n" +
+	"\apurpose\x18\x02 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\apurpose\"d\n" +
+	"\x17WithdrawConsentResponse\x12I\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"(\n" +
+	"\x16DeleteVolunteerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x19\n" +
+	"\x17DeleteVolunteerResponse\"'\n" +
+	"\x15EraseVolunteerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x18\n" +
+	"\x16EraseVolunteerResponse2\xde\r\n" +
 	"\x0fRegistryService\x12r\n" +
 	"\x0eGetParticipant\x12,.motesplats.gateway.v1.GetParticipantRequest\x1a-.motesplats.gateway.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x10ListParticipants\x12..motesplats.gateway.v1.ListParticipantsRequest\x1a/.motesplats.gateway.v1.ListParticipantsResponse\"\x03\x90\x02\x01\x12v\n" +
@@ -1201,7 +1759,13 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\fGetVolunteer\x12*.motesplats.gateway.v1.GetVolunteerRequest\x1a+.motesplats.gateway.v1.GetVolunteerResponse\"\x03\x90\x02\x01\x12r\n" +
 	"\x0eListVolunteers\x12,.motesplats.gateway.v1.ListVolunteersRequest\x1a-.motesplats.gateway.v1.ListVolunteersResponse\"\x03\x90\x02\x01\x12p\n" +
 	"\x0fCreateVolunteer\x12-.motesplats.gateway.v1.CreateVolunteerRequest\x1a..motesplats.gateway.v1.CreateVolunteerResponse\x12p\n" +
-	"\x0fUpdateVolunteer\x12-.motesplats.gateway.v1.UpdateVolunteerRequest\x1a..motesplats.gateway.v1.UpdateVolunteerResponse\x12{\n" +
+	"\x0fUpdateVolunteer\x12-.motesplats.gateway.v1.UpdateVolunteerRequest\x1a..motesplats.gateway.v1.UpdateVolunteerResponse\x12v\n" +
+	"\x11DeleteParticipant\x12/.motesplats.gateway.v1.DeleteParticipantRequest\x1a0.motesplats.gateway.v1.DeleteParticipantResponse\x12s\n" +
+	"\x10EraseParticipant\x12..motesplats.gateway.v1.EraseParticipantRequest\x1a/.motesplats.gateway.v1.EraseParticipantResponse\x12j\n" +
+	"\rRecordConsent\x12+.motesplats.gateway.v1.RecordConsentRequest\x1a,.motesplats.gateway.v1.RecordConsentResponse\x12p\n" +
+	"\x0fWithdrawConsent\x12-.motesplats.gateway.v1.WithdrawConsentRequest\x1a..motesplats.gateway.v1.WithdrawConsentResponse\x12p\n" +
+	"\x0fDeleteVolunteer\x12-.motesplats.gateway.v1.DeleteVolunteerRequest\x1a..motesplats.gateway.v1.DeleteVolunteerResponse\x12m\n" +
+	"\x0eEraseVolunteer\x12,.motesplats.gateway.v1.EraseVolunteerRequest\x1a-.motesplats.gateway.v1.EraseVolunteerResponse\x12{\n" +
 	"\x11ListOrganisations\x12/.motesplats.gateway.v1.ListOrganisationsRequest\x1a0.motesplats.gateway.v1.ListOrganisationsResponse\"\x03\x90\x02\x01B\xea\x01\n" +
 	"\x19com.motesplats.gateway.v1B\rRegistryProtoP\x01ZHgithub.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1;gatewayv1\xa2\x02\x03MGX\xaa\x02\x15Motesplats.Gateway.V1\xca\x02\x15Motesplats\\Gateway\\V1\xe2\x02!Motesplats\\Gateway\\V1\\GPBMetadata\xea\x02\x17Motesplats::Gateway::V1b\x06proto3"
 
@@ -1217,7 +1781,7 @@ func file_motesplats_gateway_v1_registry_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_registry_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_motesplats_gateway_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_motesplats_gateway_v1_registry_proto_goTypes = []any{
 	(*ParticipantView)(nil),           // 0: motesplats.gateway.v1.ParticipantView
 	(*VolunteerView)(nil),             // 1: motesplats.gateway.v1.VolunteerView
@@ -1239,54 +1803,84 @@ var file_motesplats_gateway_v1_registry_proto_goTypes = []any{
 	(*UpdateVolunteerResponse)(nil),   // 17: motesplats.gateway.v1.UpdateVolunteerResponse
 	(*ListOrganisationsRequest)(nil),  // 18: motesplats.gateway.v1.ListOrganisationsRequest
 	(*ListOrganisationsResponse)(nil), // 19: motesplats.gateway.v1.ListOrganisationsResponse
-	(*v1.Participant)(nil),            // 20: motesplats.participants.v1.Participant
-	(*v11.Volunteer)(nil),             // 21: motesplats.volunteers.v1.Volunteer
-	(v12.SwedishLevel)(0),             // 22: motesplats.type.v1.SwedishLevel
-	(*fieldmaskpb.FieldMask)(nil),     // 23: google.protobuf.FieldMask
-	(*v11.Organisation)(nil),          // 24: motesplats.volunteers.v1.Organisation
+	(*DeleteParticipantRequest)(nil),  // 20: motesplats.gateway.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil), // 21: motesplats.gateway.v1.DeleteParticipantResponse
+	(*EraseParticipantRequest)(nil),   // 22: motesplats.gateway.v1.EraseParticipantRequest
+	(*EraseParticipantResponse)(nil),  // 23: motesplats.gateway.v1.EraseParticipantResponse
+	(*RecordConsentRequest)(nil),      // 24: motesplats.gateway.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),     // 25: motesplats.gateway.v1.RecordConsentResponse
+	(*WithdrawConsentRequest)(nil),    // 26: motesplats.gateway.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),   // 27: motesplats.gateway.v1.WithdrawConsentResponse
+	(*DeleteVolunteerRequest)(nil),    // 28: motesplats.gateway.v1.DeleteVolunteerRequest
+	(*DeleteVolunteerResponse)(nil),   // 29: motesplats.gateway.v1.DeleteVolunteerResponse
+	(*EraseVolunteerRequest)(nil),     // 30: motesplats.gateway.v1.EraseVolunteerRequest
+	(*EraseVolunteerResponse)(nil),    // 31: motesplats.gateway.v1.EraseVolunteerResponse
+	(*v1.Participant)(nil),            // 32: motesplats.participants.v1.Participant
+	(*v11.Volunteer)(nil),             // 33: motesplats.volunteers.v1.Volunteer
+	(v12.SwedishLevel)(0),             // 34: motesplats.type.v1.SwedishLevel
+	(*fieldmaskpb.FieldMask)(nil),     // 35: google.protobuf.FieldMask
+	(*v11.Organisation)(nil),          // 36: motesplats.volunteers.v1.Organisation
+	(*v1.Consent)(nil),                // 37: motesplats.participants.v1.Consent
+	(v13.ConsentPurpose)(0),           // 38: motesplats.events.v1.ConsentPurpose
 }
 var file_motesplats_gateway_v1_registry_proto_depIdxs = []int32{
-	20, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
-	21, // 1: motesplats.gateway.v1.VolunteerView.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	32, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
+	33, // 1: motesplats.gateway.v1.VolunteerView.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	0,  // 2: motesplats.gateway.v1.GetParticipantResponse.participant:type_name -> motesplats.gateway.v1.ParticipantView
-	22, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	20, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	20, // 5: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	20, // 6: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	20, // 7: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	23, // 8: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	20, // 9: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	34, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	32, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
+	32, // 5: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	32, // 6: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	32, // 7: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	35, // 8: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 9: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	1,  // 10: motesplats.gateway.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.gateway.v1.VolunteerView
-	21, // 11: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	21, // 12: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	21, // 13: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	21, // 14: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	23, // 15: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 16: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	24, // 17: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	2,  // 18: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
-	4,  // 19: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
-	6,  // 20: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
-	8,  // 21: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
-	10, // 22: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
-	12, // 23: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
-	14, // 24: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
-	16, // 25: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
-	18, // 26: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
-	3,  // 27: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
-	5,  // 28: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
-	7,  // 29: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
-	9,  // 30: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
-	11, // 31: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
-	13, // 32: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
-	15, // 33: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
-	17, // 34: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
-	19, // 35: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
-	27, // [27:36] is the sub-list for method output_type
-	18, // [18:27] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	33, // 11: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
+	33, // 12: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	33, // 13: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	33, // 14: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	35, // 15: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 16: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	36, // 17: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	37, // 18: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	32, // 19: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	38, // 20: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	32, // 21: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 22: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
+	4,  // 23: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
+	6,  // 24: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
+	8,  // 25: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
+	10, // 26: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
+	12, // 27: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
+	14, // 28: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
+	16, // 29: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
+	20, // 30: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
+	22, // 31: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
+	24, // 32: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
+	26, // 33: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
+	28, // 34: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
+	30, // 35: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
+	18, // 36: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
+	3,  // 37: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
+	5,  // 38: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
+	7,  // 39: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
+	9,  // 40: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
+	11, // 41: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
+	13, // 42: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
+	15, // 43: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
+	17, // 44: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
+	21, // 45: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
+	23, // 46: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
+	25, // 47: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
+	27, // 48: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
+	29, // 49: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
+	31, // 50: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
+	19, // 51: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
+	37, // [37:52] is the sub-list for method output_type
+	22, // [22:37] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_registry_proto_init() }
@@ -1300,7 +1894,7 @@ func file_motesplats_gateway_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_registry_proto_rawDesc), len(file_motesplats_gateway_v1_registry_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

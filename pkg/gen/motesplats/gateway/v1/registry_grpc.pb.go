@@ -27,6 +27,12 @@ const (
 	RegistryService_ListVolunteers_FullMethodName    = "/motesplats.gateway.v1.RegistryService/ListVolunteers"
 	RegistryService_CreateVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/CreateVolunteer"
 	RegistryService_UpdateVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/UpdateVolunteer"
+	RegistryService_DeleteParticipant_FullMethodName = "/motesplats.gateway.v1.RegistryService/DeleteParticipant"
+	RegistryService_EraseParticipant_FullMethodName  = "/motesplats.gateway.v1.RegistryService/EraseParticipant"
+	RegistryService_RecordConsent_FullMethodName     = "/motesplats.gateway.v1.RegistryService/RecordConsent"
+	RegistryService_WithdrawConsent_FullMethodName   = "/motesplats.gateway.v1.RegistryService/WithdrawConsent"
+	RegistryService_DeleteVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/DeleteVolunteer"
+	RegistryService_EraseVolunteer_FullMethodName    = "/motesplats.gateway.v1.RegistryService/EraseVolunteer"
 	RegistryService_ListOrganisations_FullMethodName = "/motesplats.gateway.v1.RegistryService/ListOrganisations"
 )
 
@@ -58,6 +64,22 @@ type RegistryServiceClient interface {
 	CreateVolunteer(ctx context.Context, in *CreateVolunteerRequest, opts ...grpc.CallOption) (*CreateVolunteerResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(ctx context.Context, in *UpdateVolunteerRequest, opts ...grpc.CallOption) (*UpdateVolunteerResponse, error)
+	// DeleteParticipant removes a newcomer who leaves the programme; the
+	// participants service keeps what the law requires it to keep.
+	DeleteParticipant(ctx context.Context, in *DeleteParticipantRequest, opts ...grpc.CallOption) (*DeleteParticipantResponse, error)
+	// EraseParticipant purges every trace of a newcomer (the right to
+	// erasure). It cannot be undone. Pairs and cached views of the newcomer
+	// go too.
+	EraseParticipant(ctx context.Context, in *EraseParticipantRequest, opts ...grpc.CallOption) (*EraseParticipantResponse, error)
+	// RecordConsent records a newcomer's consent for one purpose.
+	RecordConsent(ctx context.Context, in *RecordConsentRequest, opts ...grpc.CallOption) (*RecordConsentResponse, error)
+	// WithdrawConsent withdraws a newcomer's consent for one purpose.
+	// FailedPrecondition when no consent for it is in force.
+	WithdrawConsent(ctx context.Context, in *WithdrawConsentRequest, opts ...grpc.CallOption) (*WithdrawConsentResponse, error)
+	// DeleteVolunteer removes a volunteer who leaves.
+	DeleteVolunteer(ctx context.Context, in *DeleteVolunteerRequest, opts ...grpc.CallOption) (*DeleteVolunteerResponse, error)
+	// EraseVolunteer purges every trace of a volunteer. It cannot be undone.
+	EraseVolunteer(ctx context.Context, in *EraseVolunteerRequest, opts ...grpc.CallOption) (*EraseVolunteerResponse, error)
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(ctx context.Context, in *ListOrganisationsRequest, opts ...grpc.CallOption) (*ListOrganisationsResponse, error)
@@ -151,6 +173,66 @@ func (c *registryServiceClient) UpdateVolunteer(ctx context.Context, in *UpdateV
 	return out, nil
 }
 
+func (c *registryServiceClient) DeleteParticipant(ctx context.Context, in *DeleteParticipantRequest, opts ...grpc.CallOption) (*DeleteParticipantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteParticipantResponse)
+	err := c.cc.Invoke(ctx, RegistryService_DeleteParticipant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) EraseParticipant(ctx context.Context, in *EraseParticipantRequest, opts ...grpc.CallOption) (*EraseParticipantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EraseParticipantResponse)
+	err := c.cc.Invoke(ctx, RegistryService_EraseParticipant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) RecordConsent(ctx context.Context, in *RecordConsentRequest, opts ...grpc.CallOption) (*RecordConsentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordConsentResponse)
+	err := c.cc.Invoke(ctx, RegistryService_RecordConsent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) WithdrawConsent(ctx context.Context, in *WithdrawConsentRequest, opts ...grpc.CallOption) (*WithdrawConsentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawConsentResponse)
+	err := c.cc.Invoke(ctx, RegistryService_WithdrawConsent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) DeleteVolunteer(ctx context.Context, in *DeleteVolunteerRequest, opts ...grpc.CallOption) (*DeleteVolunteerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteVolunteerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_DeleteVolunteer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) EraseVolunteer(ctx context.Context, in *EraseVolunteerRequest, opts ...grpc.CallOption) (*EraseVolunteerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EraseVolunteerResponse)
+	err := c.cc.Invoke(ctx, RegistryService_EraseVolunteer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *registryServiceClient) ListOrganisations(ctx context.Context, in *ListOrganisationsRequest, opts ...grpc.CallOption) (*ListOrganisationsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListOrganisationsResponse)
@@ -189,6 +271,22 @@ type RegistryServiceServer interface {
 	CreateVolunteer(context.Context, *CreateVolunteerRequest) (*CreateVolunteerResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(context.Context, *UpdateVolunteerRequest) (*UpdateVolunteerResponse, error)
+	// DeleteParticipant removes a newcomer who leaves the programme; the
+	// participants service keeps what the law requires it to keep.
+	DeleteParticipant(context.Context, *DeleteParticipantRequest) (*DeleteParticipantResponse, error)
+	// EraseParticipant purges every trace of a newcomer (the right to
+	// erasure). It cannot be undone. Pairs and cached views of the newcomer
+	// go too.
+	EraseParticipant(context.Context, *EraseParticipantRequest) (*EraseParticipantResponse, error)
+	// RecordConsent records a newcomer's consent for one purpose.
+	RecordConsent(context.Context, *RecordConsentRequest) (*RecordConsentResponse, error)
+	// WithdrawConsent withdraws a newcomer's consent for one purpose.
+	// FailedPrecondition when no consent for it is in force.
+	WithdrawConsent(context.Context, *WithdrawConsentRequest) (*WithdrawConsentResponse, error)
+	// DeleteVolunteer removes a volunteer who leaves.
+	DeleteVolunteer(context.Context, *DeleteVolunteerRequest) (*DeleteVolunteerResponse, error)
+	// EraseVolunteer purges every trace of a volunteer. It cannot be undone.
+	EraseVolunteer(context.Context, *EraseVolunteerRequest) (*EraseVolunteerResponse, error)
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error)
@@ -225,6 +323,24 @@ func (UnimplementedRegistryServiceServer) CreateVolunteer(context.Context, *Crea
 }
 func (UnimplementedRegistryServiceServer) UpdateVolunteer(context.Context, *UpdateVolunteerRequest) (*UpdateVolunteerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateVolunteer not implemented")
+}
+func (UnimplementedRegistryServiceServer) DeleteParticipant(context.Context, *DeleteParticipantRequest) (*DeleteParticipantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteParticipant not implemented")
+}
+func (UnimplementedRegistryServiceServer) EraseParticipant(context.Context, *EraseParticipantRequest) (*EraseParticipantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseParticipant not implemented")
+}
+func (UnimplementedRegistryServiceServer) RecordConsent(context.Context, *RecordConsentRequest) (*RecordConsentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordConsent not implemented")
+}
+func (UnimplementedRegistryServiceServer) WithdrawConsent(context.Context, *WithdrawConsentRequest) (*WithdrawConsentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawConsent not implemented")
+}
+func (UnimplementedRegistryServiceServer) DeleteVolunteer(context.Context, *DeleteVolunteerRequest) (*DeleteVolunteerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteVolunteer not implemented")
+}
+func (UnimplementedRegistryServiceServer) EraseVolunteer(context.Context, *EraseVolunteerRequest) (*EraseVolunteerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EraseVolunteer not implemented")
 }
 func (UnimplementedRegistryServiceServer) ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOrganisations not implemented")
@@ -394,6 +510,114 @@ func _RegistryService_UpdateVolunteer_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_DeleteParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteParticipantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).DeleteParticipant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_DeleteParticipant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).DeleteParticipant(ctx, req.(*DeleteParticipantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_EraseParticipant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseParticipantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).EraseParticipant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_EraseParticipant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).EraseParticipant(ctx, req.(*EraseParticipantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_RecordConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).RecordConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_RecordConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).RecordConsent(ctx, req.(*RecordConsentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_WithdrawConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).WithdrawConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_WithdrawConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).WithdrawConsent(ctx, req.(*WithdrawConsentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_DeleteVolunteer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteVolunteerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).DeleteVolunteer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_DeleteVolunteer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).DeleteVolunteer(ctx, req.(*DeleteVolunteerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_EraseVolunteer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EraseVolunteerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).EraseVolunteer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_EraseVolunteer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).EraseVolunteer(ctx, req.(*EraseVolunteerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RegistryService_ListOrganisations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListOrganisationsRequest)
 	if err := dec(in); err != nil {
@@ -450,6 +674,30 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateVolunteer",
 			Handler:    _RegistryService_UpdateVolunteer_Handler,
+		},
+		{
+			MethodName: "DeleteParticipant",
+			Handler:    _RegistryService_DeleteParticipant_Handler,
+		},
+		{
+			MethodName: "EraseParticipant",
+			Handler:    _RegistryService_EraseParticipant_Handler,
+		},
+		{
+			MethodName: "RecordConsent",
+			Handler:    _RegistryService_RecordConsent_Handler,
+		},
+		{
+			MethodName: "WithdrawConsent",
+			Handler:    _RegistryService_WithdrawConsent_Handler,
+		},
+		{
+			MethodName: "DeleteVolunteer",
+			Handler:    _RegistryService_DeleteVolunteer_Handler,
+		},
+		{
+			MethodName: "EraseVolunteer",
+			Handler:    _RegistryService_EraseVolunteer_Handler,
 		},
 		{
 			MethodName: "ListOrganisations",

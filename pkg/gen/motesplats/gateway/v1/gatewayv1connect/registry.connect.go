@@ -57,6 +57,24 @@ const (
 	// RegistryServiceUpdateVolunteerProcedure is the fully-qualified name of the RegistryService's
 	// UpdateVolunteer RPC.
 	RegistryServiceUpdateVolunteerProcedure = "/motesplats.gateway.v1.RegistryService/UpdateVolunteer"
+	// RegistryServiceDeleteParticipantProcedure is the fully-qualified name of the RegistryService's
+	// DeleteParticipant RPC.
+	RegistryServiceDeleteParticipantProcedure = "/motesplats.gateway.v1.RegistryService/DeleteParticipant"
+	// RegistryServiceEraseParticipantProcedure is the fully-qualified name of the RegistryService's
+	// EraseParticipant RPC.
+	RegistryServiceEraseParticipantProcedure = "/motesplats.gateway.v1.RegistryService/EraseParticipant"
+	// RegistryServiceRecordConsentProcedure is the fully-qualified name of the RegistryService's
+	// RecordConsent RPC.
+	RegistryServiceRecordConsentProcedure = "/motesplats.gateway.v1.RegistryService/RecordConsent"
+	// RegistryServiceWithdrawConsentProcedure is the fully-qualified name of the RegistryService's
+	// WithdrawConsent RPC.
+	RegistryServiceWithdrawConsentProcedure = "/motesplats.gateway.v1.RegistryService/WithdrawConsent"
+	// RegistryServiceDeleteVolunteerProcedure is the fully-qualified name of the RegistryService's
+	// DeleteVolunteer RPC.
+	RegistryServiceDeleteVolunteerProcedure = "/motesplats.gateway.v1.RegistryService/DeleteVolunteer"
+	// RegistryServiceEraseVolunteerProcedure is the fully-qualified name of the RegistryService's
+	// EraseVolunteer RPC.
+	RegistryServiceEraseVolunteerProcedure = "/motesplats.gateway.v1.RegistryService/EraseVolunteer"
 	// RegistryServiceListOrganisationsProcedure is the fully-qualified name of the RegistryService's
 	// ListOrganisations RPC.
 	RegistryServiceListOrganisationsProcedure = "/motesplats.gateway.v1.RegistryService/ListOrganisations"
@@ -81,6 +99,22 @@ type RegistryServiceClient interface {
 	CreateVolunteer(context.Context, *connect.Request[v1.CreateVolunteerRequest]) (*connect.Response[v1.CreateVolunteerResponse], error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(context.Context, *connect.Request[v1.UpdateVolunteerRequest]) (*connect.Response[v1.UpdateVolunteerResponse], error)
+	// DeleteParticipant removes a newcomer who leaves the programme; the
+	// participants service keeps what the law requires it to keep.
+	DeleteParticipant(context.Context, *connect.Request[v1.DeleteParticipantRequest]) (*connect.Response[v1.DeleteParticipantResponse], error)
+	// EraseParticipant purges every trace of a newcomer (the right to
+	// erasure). It cannot be undone. Pairs and cached views of the newcomer
+	// go too.
+	EraseParticipant(context.Context, *connect.Request[v1.EraseParticipantRequest]) (*connect.Response[v1.EraseParticipantResponse], error)
+	// RecordConsent records a newcomer's consent for one purpose.
+	RecordConsent(context.Context, *connect.Request[v1.RecordConsentRequest]) (*connect.Response[v1.RecordConsentResponse], error)
+	// WithdrawConsent withdraws a newcomer's consent for one purpose.
+	// FailedPrecondition when no consent for it is in force.
+	WithdrawConsent(context.Context, *connect.Request[v1.WithdrawConsentRequest]) (*connect.Response[v1.WithdrawConsentResponse], error)
+	// DeleteVolunteer removes a volunteer who leaves.
+	DeleteVolunteer(context.Context, *connect.Request[v1.DeleteVolunteerRequest]) (*connect.Response[v1.DeleteVolunteerResponse], error)
+	// EraseVolunteer purges every trace of a volunteer. It cannot be undone.
+	EraseVolunteer(context.Context, *connect.Request[v1.EraseVolunteerRequest]) (*connect.Response[v1.EraseVolunteerResponse], error)
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(context.Context, *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error)
@@ -149,6 +183,42 @@ func NewRegistryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithSchema(registryServiceMethods.ByName("UpdateVolunteer")),
 			connect.WithClientOptions(opts...),
 		),
+		deleteParticipant: connect.NewClient[v1.DeleteParticipantRequest, v1.DeleteParticipantResponse](
+			httpClient,
+			baseURL+RegistryServiceDeleteParticipantProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("DeleteParticipant")),
+			connect.WithClientOptions(opts...),
+		),
+		eraseParticipant: connect.NewClient[v1.EraseParticipantRequest, v1.EraseParticipantResponse](
+			httpClient,
+			baseURL+RegistryServiceEraseParticipantProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("EraseParticipant")),
+			connect.WithClientOptions(opts...),
+		),
+		recordConsent: connect.NewClient[v1.RecordConsentRequest, v1.RecordConsentResponse](
+			httpClient,
+			baseURL+RegistryServiceRecordConsentProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("RecordConsent")),
+			connect.WithClientOptions(opts...),
+		),
+		withdrawConsent: connect.NewClient[v1.WithdrawConsentRequest, v1.WithdrawConsentResponse](
+			httpClient,
+			baseURL+RegistryServiceWithdrawConsentProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("WithdrawConsent")),
+			connect.WithClientOptions(opts...),
+		),
+		deleteVolunteer: connect.NewClient[v1.DeleteVolunteerRequest, v1.DeleteVolunteerResponse](
+			httpClient,
+			baseURL+RegistryServiceDeleteVolunteerProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("DeleteVolunteer")),
+			connect.WithClientOptions(opts...),
+		),
+		eraseVolunteer: connect.NewClient[v1.EraseVolunteerRequest, v1.EraseVolunteerResponse](
+			httpClient,
+			baseURL+RegistryServiceEraseVolunteerProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("EraseVolunteer")),
+			connect.WithClientOptions(opts...),
+		),
 		listOrganisations: connect.NewClient[v1.ListOrganisationsRequest, v1.ListOrganisationsResponse](
 			httpClient,
 			baseURL+RegistryServiceListOrganisationsProcedure,
@@ -169,6 +239,12 @@ type registryServiceClient struct {
 	listVolunteers    *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
 	createVolunteer   *connect.Client[v1.CreateVolunteerRequest, v1.CreateVolunteerResponse]
 	updateVolunteer   *connect.Client[v1.UpdateVolunteerRequest, v1.UpdateVolunteerResponse]
+	deleteParticipant *connect.Client[v1.DeleteParticipantRequest, v1.DeleteParticipantResponse]
+	eraseParticipant  *connect.Client[v1.EraseParticipantRequest, v1.EraseParticipantResponse]
+	recordConsent     *connect.Client[v1.RecordConsentRequest, v1.RecordConsentResponse]
+	withdrawConsent   *connect.Client[v1.WithdrawConsentRequest, v1.WithdrawConsentResponse]
+	deleteVolunteer   *connect.Client[v1.DeleteVolunteerRequest, v1.DeleteVolunteerResponse]
+	eraseVolunteer    *connect.Client[v1.EraseVolunteerRequest, v1.EraseVolunteerResponse]
 	listOrganisations *connect.Client[v1.ListOrganisationsRequest, v1.ListOrganisationsResponse]
 }
 
@@ -212,6 +288,36 @@ func (c *registryServiceClient) UpdateVolunteer(ctx context.Context, req *connec
 	return c.updateVolunteer.CallUnary(ctx, req)
 }
 
+// DeleteParticipant calls motesplats.gateway.v1.RegistryService.DeleteParticipant.
+func (c *registryServiceClient) DeleteParticipant(ctx context.Context, req *connect.Request[v1.DeleteParticipantRequest]) (*connect.Response[v1.DeleteParticipantResponse], error) {
+	return c.deleteParticipant.CallUnary(ctx, req)
+}
+
+// EraseParticipant calls motesplats.gateway.v1.RegistryService.EraseParticipant.
+func (c *registryServiceClient) EraseParticipant(ctx context.Context, req *connect.Request[v1.EraseParticipantRequest]) (*connect.Response[v1.EraseParticipantResponse], error) {
+	return c.eraseParticipant.CallUnary(ctx, req)
+}
+
+// RecordConsent calls motesplats.gateway.v1.RegistryService.RecordConsent.
+func (c *registryServiceClient) RecordConsent(ctx context.Context, req *connect.Request[v1.RecordConsentRequest]) (*connect.Response[v1.RecordConsentResponse], error) {
+	return c.recordConsent.CallUnary(ctx, req)
+}
+
+// WithdrawConsent calls motesplats.gateway.v1.RegistryService.WithdrawConsent.
+func (c *registryServiceClient) WithdrawConsent(ctx context.Context, req *connect.Request[v1.WithdrawConsentRequest]) (*connect.Response[v1.WithdrawConsentResponse], error) {
+	return c.withdrawConsent.CallUnary(ctx, req)
+}
+
+// DeleteVolunteer calls motesplats.gateway.v1.RegistryService.DeleteVolunteer.
+func (c *registryServiceClient) DeleteVolunteer(ctx context.Context, req *connect.Request[v1.DeleteVolunteerRequest]) (*connect.Response[v1.DeleteVolunteerResponse], error) {
+	return c.deleteVolunteer.CallUnary(ctx, req)
+}
+
+// EraseVolunteer calls motesplats.gateway.v1.RegistryService.EraseVolunteer.
+func (c *registryServiceClient) EraseVolunteer(ctx context.Context, req *connect.Request[v1.EraseVolunteerRequest]) (*connect.Response[v1.EraseVolunteerResponse], error) {
+	return c.eraseVolunteer.CallUnary(ctx, req)
+}
+
 // ListOrganisations calls motesplats.gateway.v1.RegistryService.ListOrganisations.
 func (c *registryServiceClient) ListOrganisations(ctx context.Context, req *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error) {
 	return c.listOrganisations.CallUnary(ctx, req)
@@ -236,6 +342,22 @@ type RegistryServiceHandler interface {
 	CreateVolunteer(context.Context, *connect.Request[v1.CreateVolunteerRequest]) (*connect.Response[v1.CreateVolunteerResponse], error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(context.Context, *connect.Request[v1.UpdateVolunteerRequest]) (*connect.Response[v1.UpdateVolunteerResponse], error)
+	// DeleteParticipant removes a newcomer who leaves the programme; the
+	// participants service keeps what the law requires it to keep.
+	DeleteParticipant(context.Context, *connect.Request[v1.DeleteParticipantRequest]) (*connect.Response[v1.DeleteParticipantResponse], error)
+	// EraseParticipant purges every trace of a newcomer (the right to
+	// erasure). It cannot be undone. Pairs and cached views of the newcomer
+	// go too.
+	EraseParticipant(context.Context, *connect.Request[v1.EraseParticipantRequest]) (*connect.Response[v1.EraseParticipantResponse], error)
+	// RecordConsent records a newcomer's consent for one purpose.
+	RecordConsent(context.Context, *connect.Request[v1.RecordConsentRequest]) (*connect.Response[v1.RecordConsentResponse], error)
+	// WithdrawConsent withdraws a newcomer's consent for one purpose.
+	// FailedPrecondition when no consent for it is in force.
+	WithdrawConsent(context.Context, *connect.Request[v1.WithdrawConsentRequest]) (*connect.Response[v1.WithdrawConsentResponse], error)
+	// DeleteVolunteer removes a volunteer who leaves.
+	DeleteVolunteer(context.Context, *connect.Request[v1.DeleteVolunteerRequest]) (*connect.Response[v1.DeleteVolunteerResponse], error)
+	// EraseVolunteer purges every trace of a volunteer. It cannot be undone.
+	EraseVolunteer(context.Context, *connect.Request[v1.EraseVolunteerRequest]) (*connect.Response[v1.EraseVolunteerResponse], error)
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(context.Context, *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error)
@@ -300,6 +422,42 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 		connect.WithSchema(registryServiceMethods.ByName("UpdateVolunteer")),
 		connect.WithHandlerOptions(opts...),
 	)
+	registryServiceDeleteParticipantHandler := connect.NewUnaryHandler(
+		RegistryServiceDeleteParticipantProcedure,
+		svc.DeleteParticipant,
+		connect.WithSchema(registryServiceMethods.ByName("DeleteParticipant")),
+		connect.WithHandlerOptions(opts...),
+	)
+	registryServiceEraseParticipantHandler := connect.NewUnaryHandler(
+		RegistryServiceEraseParticipantProcedure,
+		svc.EraseParticipant,
+		connect.WithSchema(registryServiceMethods.ByName("EraseParticipant")),
+		connect.WithHandlerOptions(opts...),
+	)
+	registryServiceRecordConsentHandler := connect.NewUnaryHandler(
+		RegistryServiceRecordConsentProcedure,
+		svc.RecordConsent,
+		connect.WithSchema(registryServiceMethods.ByName("RecordConsent")),
+		connect.WithHandlerOptions(opts...),
+	)
+	registryServiceWithdrawConsentHandler := connect.NewUnaryHandler(
+		RegistryServiceWithdrawConsentProcedure,
+		svc.WithdrawConsent,
+		connect.WithSchema(registryServiceMethods.ByName("WithdrawConsent")),
+		connect.WithHandlerOptions(opts...),
+	)
+	registryServiceDeleteVolunteerHandler := connect.NewUnaryHandler(
+		RegistryServiceDeleteVolunteerProcedure,
+		svc.DeleteVolunteer,
+		connect.WithSchema(registryServiceMethods.ByName("DeleteVolunteer")),
+		connect.WithHandlerOptions(opts...),
+	)
+	registryServiceEraseVolunteerHandler := connect.NewUnaryHandler(
+		RegistryServiceEraseVolunteerProcedure,
+		svc.EraseVolunteer,
+		connect.WithSchema(registryServiceMethods.ByName("EraseVolunteer")),
+		connect.WithHandlerOptions(opts...),
+	)
 	registryServiceListOrganisationsHandler := connect.NewUnaryHandler(
 		RegistryServiceListOrganisationsProcedure,
 		svc.ListOrganisations,
@@ -325,6 +483,18 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 			registryServiceCreateVolunteerHandler.ServeHTTP(w, r)
 		case RegistryServiceUpdateVolunteerProcedure:
 			registryServiceUpdateVolunteerHandler.ServeHTTP(w, r)
+		case RegistryServiceDeleteParticipantProcedure:
+			registryServiceDeleteParticipantHandler.ServeHTTP(w, r)
+		case RegistryServiceEraseParticipantProcedure:
+			registryServiceEraseParticipantHandler.ServeHTTP(w, r)
+		case RegistryServiceRecordConsentProcedure:
+			registryServiceRecordConsentHandler.ServeHTTP(w, r)
+		case RegistryServiceWithdrawConsentProcedure:
+			registryServiceWithdrawConsentHandler.ServeHTTP(w, r)
+		case RegistryServiceDeleteVolunteerProcedure:
+			registryServiceDeleteVolunteerHandler.ServeHTTP(w, r)
+		case RegistryServiceEraseVolunteerProcedure:
+			registryServiceEraseVolunteerHandler.ServeHTTP(w, r)
 		case RegistryServiceListOrganisationsProcedure:
 			registryServiceListOrganisationsHandler.ServeHTTP(w, r)
 		default:
@@ -366,6 +536,30 @@ func (UnimplementedRegistryServiceHandler) CreateVolunteer(context.Context, *con
 
 func (UnimplementedRegistryServiceHandler) UpdateVolunteer(context.Context, *connect.Request[v1.UpdateVolunteerRequest]) (*connect.Response[v1.UpdateVolunteerResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.UpdateVolunteer is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) DeleteParticipant(context.Context, *connect.Request[v1.DeleteParticipantRequest]) (*connect.Response[v1.DeleteParticipantResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.DeleteParticipant is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) EraseParticipant(context.Context, *connect.Request[v1.EraseParticipantRequest]) (*connect.Response[v1.EraseParticipantResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.EraseParticipant is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) RecordConsent(context.Context, *connect.Request[v1.RecordConsentRequest]) (*connect.Response[v1.RecordConsentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.RecordConsent is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) WithdrawConsent(context.Context, *connect.Request[v1.WithdrawConsentRequest]) (*connect.Response[v1.WithdrawConsentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.WithdrawConsent is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) DeleteVolunteer(context.Context, *connect.Request[v1.DeleteVolunteerRequest]) (*connect.Response[v1.DeleteVolunteerResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.DeleteVolunteer is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) EraseVolunteer(context.Context, *connect.Request[v1.EraseVolunteerRequest]) (*connect.Response[v1.EraseVolunteerResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.EraseVolunteer is not implemented"))
 }
 
 func (UnimplementedRegistryServiceHandler) ListOrganisations(context.Context, *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error) {

@@ -1,0 +1,116 @@
+package account
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+func open(t *testing.T) *Service {
+	t.Helper()
+	n := testutil.MustNATS(t)
+	s, err := Open(testutil.Context(t), n.JS, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestAccounts(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := testutil.Context(t)
+
+	t.Run("a long non-ASCII password can be set and used", func(t *testing.T) {
+		pass := strings.Repeat("åäö", MaxPasswordLen/3) // 126 characters, 252 bytes
+		if _, err := s.CreateUser(ctx, &gatewayv1.User{Email: "long@example.org", DisplayName: "Long", Role: gatewayv1.Role_ROLE_OPERATOR}, pass); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate("long@example.org", pass); err != nil {
+			t.Fatalf("sign in with the password just set: %v", err)
+		}
+		tooLong := strings.Repeat("å", MaxPasswordLen+1)
+		if _, err := s.CreateUser(ctx, &gatewayv1.User{Email: "x@example.org", DisplayName: "X", Role: gatewayv1.Role_ROLE_OPERATOR}, tooLong); apperr.ErrorCode(err) != apperr.Invalid {
+			t.Fatalf("too long a password: %v", err)
+		}
+	})
+
+	t.Run("the last admin cannot be disabled or demoted", func(t *testing.T) {
+		a, err := s.CreateUser(ctx, &gatewayv1.User{Email: "admin@example.org", DisplayName: "A", Role: gatewayv1.Role_ROLE_ADMIN}, "a long enough password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			u     *gatewayv1.User
+			paths []string
+		}{
+			{&gatewayv1.User{Id: a.GetId(), Disabled: true}, []string{"disabled"}},
+			{&gatewayv1.User{Id: a.GetId(), Role: gatewayv1.Role_ROLE_OPERATOR}, []string{"role"}},
+		} {
+			if _, err := s.UpdateUser(ctx, tc.u, tc.paths, ""); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+				t.Errorf("%v on the last admin: %v, want FailedPrecondition", tc.paths, err)
+			}
+		}
+		b, err := s.CreateUser(ctx, &gatewayv1.User{Email: "admin2@example.org", DisplayName: "B", Role: gatewayv1.Role_ROLE_ADMIN}, "a long enough password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateUser(ctx, &gatewayv1.User{Id: a.GetId(), Disabled: true}, []string{"disabled"}, ""); err != nil {
+			t.Fatalf("disable an admin while another remains: %v", err)
+		}
+		if _, err := s.UpdateUser(ctx, &gatewayv1.User{Id: b.GetId(), Role: gatewayv1.Role_ROLE_OPERATOR}, []string{"role"}, ""); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+			t.Fatalf("demote the one enabled admin left: %v", err)
+		}
+	})
+
+	t.Run("users page by id", func(t *testing.T) {
+		var all []string
+		after := ""
+		for range 10 {
+			us, next, err := s.ListUsers(2, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range us {
+				all = append(all, u.GetEmail())
+			}
+			if after = next; after == "" {
+				break
+			}
+		}
+		if len(all) != 3 {
+			t.Fatalf("paged users: %v, want the 3 created", all)
+		}
+	})
+}
+
+func TestLimiter(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(0, 0)
+	l := NewLimiter(2, 10*time.Second, func() time.Time { return now })
+	for i := range 2 {
+		if ok, _ := l.Allow("k"); !ok {
+			t.Fatalf("attempt %d within the burst refused", i+1)
+		}
+	}
+	ok, retry := l.Allow("k")
+	if ok || retry != 10*time.Second {
+		t.Fatalf("past the burst: %v %v, want refused for 10s", ok, retry)
+	}
+	if ok, _ := l.Allow("other"); !ok {
+		t.Fatal("another key shares the bucket")
+	}
+	now = now.Add(5 * time.Second)
+	if ok, retry := l.Allow("k"); ok || retry != 5*time.Second {
+		t.Fatalf("half refilled: %v %v, want refused for 5s", ok, retry)
+	}
+	now = now.Add(5 * time.Second)
+	if ok, _ := l.Allow("k"); !ok {
+		t.Fatal("refilled bucket refused")
+	}
+}

@@ -1,0 +1,72 @@
+package audit
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+func TestSearch(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	l, err := Open(ctx, n.JS, 1, func() time.Time { now = now.Add(time.Minute); return now }, ids.UUIDv7{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// u1 reads p0..p4 one by one; u2 lists p1 and p3.
+	for i := range 5 {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: fmt.Sprintf("p%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u2", Action: "list", ResourceType: "participant", ResourceIds: []string{"p1", "p3"}}); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(es []*gatewayv1.AuditEntry) string {
+		var s string
+		for _, e := range es {
+			s += e.GetUserId() + ":" + e.GetResourceId() + " "
+		}
+		return s
+	}
+	tests := []struct {
+		name  string
+		q     Query
+		pages []string
+	}{
+		{"pages of two", Query{PageSize: 2}, []string{"u1:p0 u1:p1 ", "u1:p2 u1:p3 ", "u1:p4 u2: "}},
+		{"one user", Query{UserID: "u2"}, []string{"u2: "}},
+		{"one record, lists included", Query{ResourceID: "p3"}, []string{"u1:p3 u2: "}},
+		{"one record, paged", Query{ResourceID: "p1", PageSize: 1}, []string{"u1:p1 ", "u2: "}},
+		{"a time window", Query{Start: time.Date(2026, 3, 1, 12, 2, 0, 0, time.UTC), End: time.Date(2026, 3, 1, 12, 4, 0, 0, time.UTC)}, []string{"u1:p1 u1:p2 "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := tt.q
+			var got []string
+			for range 10 {
+				es, next, err := l.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, ids(es))
+				if next == "" {
+					break
+				}
+				q.PageToken = next
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.pages) {
+				t.Errorf("pages %q, want %q", got, tt.pages)
+			}
+		})
+	}
+	if _, _, err := l.Search(ctx, Query{PageToken: "x"}); err == nil {
+		t.Error("a bad page token was accepted")
+	}
+}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+)
+
+// TestExportRefusesWhatIsNotCSV: mp report export saves only a CSV the
+// gateway sent; a redirect (to a sign-in page), a 401 or an HTML page is an
+// error and nothing is written.
+func TestExportRefusesWhatIsNotCSV(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Authorization") {
+		case "Bearer csv":
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			_, _ = w.Write([]byte("section,label,count\n"))
+		case "Bearer redirect":
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		case "Bearer html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte("<html>sign in</html>"))
+		default:
+			http.Error(w, "no", http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		token, wantErr, wantOut string
+	}{
+		{"csv", "", "section,label,count\n"},
+		{"redirect", "mp login", ""},
+		{"revoked", "mp login", ""},
+		{"html", "not CSV", ""},
+	} {
+		t.Run(tt.token, func(t *testing.T) {
+			dir := t.TempDir()
+			e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
+				if k == "MP_CONFIG_DIR" {
+					return dir
+				}
+				return ""
+			}}
+			if err := saveConfig(e, config{Server: srv.URL, Token: tt.token}); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "report.csv")
+			err := Run(context.Background(), []string{"report", "export", "-o", out}, e)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err %v, want %q", err, tt.wantErr)
+			}
+			got, _ := os.ReadFile(out)
+			if string(got) != tt.wantOut {
+				t.Errorf("wrote %q, want %q", got, tt.wantOut)
+			}
+		})
+	}
+}
+
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	ce := connect.NewError(connect.CodeInvalidArgument, errors.New("invalid request"))
+	d, err := connect.NewErrorDetail(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+		{Field: "participant.municipality_code", Description: "is required"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce.AddDetail(d)
+	got := explain(ce).Error()
+	if want := "invalid request\n  participant.municipality_code: is required"; got != want {
+		t.Errorf("explain: %q, want %q", got, want)
+	}
+	if explain(nil) != nil {
+		t.Error("explain(nil) is not nil")
+	}
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"regexp"
+	"slices"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
+)
+
+// The services write their validation messages in English, by field and
+// kind of problem. The web app shows them in the user's language: exact
+// messages by table, messages with numbers in them by pattern. A message
+// not found here stays English, which is understandable and flagged by
+// nothing worse than its language.
+
+var violationText = map[string]map[string]string{
+	"sv": {
+		"is required":                                                  "måste fyllas i",
+		"is not an id":                                                 "är inget giltigt id",
+		"is not an e-mail address":                                     "är ingen e-postadress",
+		"is listed twice":                                              "förekommer två gånger",
+		"is not a known value":                                         "är inget känt värde",
+		"must be a whole number":                                       "måste vara ett heltal",
+		"must be a date and time":                                      "måste vara ett datum och en tid",
+		"must not be in the future":                                    "får inte ligga i framtiden",
+		"must be valid UTF-8 text":                                     "måste vara giltig text",
+		"no organisation has this id":                                  "ingen organisation har detta id",
+		"choose at least one municipality":                             "välj minst en kommun",
+		"a coordinator needs at least one municipality":                "en samordnare behöver minst en kommun",
+		"is required for a coordinator":                                "måste anges för en samordnare",
+		"only coordinators belong to an organisation":                  "bara samordnare hör till en organisation",
+		"must not start or end with spaces":                            "får inte börja eller sluta med mellanslag",
+		"must not contain control characters":                          "får inte innehålla styrtecken",
+		"must be a date written YYYY-MM-DD":                            "måste vara ett datum skrivet ÅÅÅÅ-MM-DD",
+		"needs the participant's gender to be given":                   "kräver att deltagarens kön är angivet",
+		"must be in international form, for example +46701234567":      "måste skrivas i internationell form, till exempel +46701234567",
+		"lists more members than the household has besides the person": "anger fler personer än hushållet har utöver personen själv",
+		"is not a Swedish municipality code (four digits, for example 0180 for Stockholm)":          "är ingen svensk kommunkod (fyra siffror, till exempel 0180 för Stockholm)",
+		"is required (a four-digit SCB municipality code, for example 0180 for Stockholm)":          "måste fyllas i (en fyrsiffrig kommunkod från SCB, till exempel 0180 för Stockholm)",
+		"is not an ISO 639 language code (lower case, for example ar, ti, so, prs, uk)":             "är ingen ISO 639-språkkod (små bokstäver, till exempel ar, ti, so, prs, uk)",
+		"is required (an ISO 639 code such as ar, ti, so, prs)":                                     "måste fyllas i (en ISO 639-kod som ar, ti, so, prs)",
+		"must be a lower-case tag of letters a-z, digits and '-', at most 32 characters":            "måste vara ett ord av små bokstäver a–z, siffror och '-', högst 32 tecken",
+		"the record was changed by someone else since you opened it; reload the page and try again": "någon annan har ändrat uppgifterna sedan du öppnade sidan; ladda om sidan och försök igen",
+		"this is the last admin: make another user admin first":                                     "det här är den sista administratören: gör först någon annan till administratör",
+		"a user with that e-mail exists":                                                            "det finns redan en användare med den e-postadressen",
+	},
+}
+
+type violationPattern struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+var violationPatterns = map[string][]violationPattern{
+	"sv": {
+		{regexp.MustCompile(`^must be at most (\d+) characters$`), "får vara högst $1 tecken"},
+		{regexp.MustCompile(`^must be (\d+) to (\d+) characters$`), "måste vara $1 till $2 tecken"},
+		{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "måste vara mellan $1 och $2"},
+		{regexp.MustCompile(`^must be between (\d+) and (\d+), or 0 when not given$`), "måste vara mellan $1 och $2, eller 0 om det inte anges"},
+		{regexp.MustCompile(`^must list at most (\d+) interests$`), "får ange högst $1 intressen"},
+		{regexp.MustCompile(`^must list at most (\d+) languages$`), "får ange högst $1 språk"},
+		{regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
+		{regexp.MustCompile(`^too many sign-in attempts; wait (\S+) and try again$`), "för många inloggningsförsök; vänta $1 och försök igen"},
+	},
+}
+
+// translateMessage returns a service's English message in locale, or as
+// it is when no translation is known.
+func translateMessage(locale, msg string) string {
+	if s, ok := violationText[locale][msg]; ok {
+		return s
+	}
+	for _, p := range violationPatterns[locale] {
+		if p.re.MatchString(msg) {
+			return p.re.ReplaceAllString(msg, p.repl)
+		}
+	}
+	return msg
+}
+
+// fieldLabels maps form fields to the keys of their labels where the two
+// names differ.
+var fieldLabels = map[string]string{
+	"municipality_code": "f.municipality", "municipality_codes": "u.munis", "swedish_level": "f.swedish",
+	"household_size": "f.household", "consent_mentoring": "f.consent", "mentor_capacity": "f.capacity",
+	"background_check": "f.bgcheck", "organisation_id": "f.organisation", "email": "email", "password": "password",
+	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
+}
+
+// fieldLabel is the label of a form field in the user's language, for the
+// error summary; an unknown field shows its name.
+func fieldLabel(p *page, field string) string {
+	key, ok := fieldLabels[field]
+	if !ok {
+		key = "f." + field
+	}
+	if label := p.t(key); label != key {
+		return label
+	}
+	return field
+}
+
+// offered are the locales the picker offers: those account.Locales accepts
+// whose text is complete. A locale still being translated (Arabic) is not
+// offered, so no page marks English text as right-to-left Arabic.
+var offered = func() []string {
+	var out []string
+	for _, l := range account.Locales {
+		if complete(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}()
+
+func complete(locale string) bool {
+	for k := range messages["en"] {
+		if _, ok := messages[locale][k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// shown is the locale a page is rendered in for a wanted one: itself when
+// offered, English otherwise.
+func shown(locale string) string {
+	if slices.Contains(offered, locale) {
+		return locale
+	}
+	return "en"
+}
