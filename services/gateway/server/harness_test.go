@@ -71,6 +71,7 @@ type envOptions struct {
 	clock      *clock
 	sessionTTL time.Duration
 	burst      int
+	oidc       server.OIDCConfig
 }
 
 func start(t testing.TB, o envOptions) *env {
@@ -123,6 +124,7 @@ func start(t testing.TB, o envOptions) *env {
 	e.cfg = server.Config{
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
+		OIDC: o.oidc,
 	}
 	ready := make(chan server.Running, 1)
 	wg.Add(1)

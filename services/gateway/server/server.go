@@ -7,12 +7,15 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -67,8 +70,29 @@ type Config struct {
 	// SignInEvery (defaults 10 and 20s).
 	SignInBurst int
 	SignInEvery time.Duration
+	// OIDC offers single sign-on when its issuer is set (ADR 0021).
+	OIDC OIDCConfig
 	// Out receives the start-up banner and the setup link.
 	Out io.Writer
+}
+
+// OIDCConfig configures sign-in with an OpenID Connect provider. It is on
+// when Issuer is set; ClientID and ClientSecret are then required.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL (MP_OIDC_ISSUER).
+	Issuer string
+	// ClientID and ClientSecret are the gateway's registration
+	// (MP_OIDC_CLIENT_ID, MP_OIDC_CLIENT_SECRET).
+	ClientID, ClientSecret string
+	// RedirectURL is the callback registered with the provider
+	// (MP_OIDC_REDIRECT_URL, default <PublicURL>/signin/oidc/callback).
+	RedirectURL string
+	// Name is shown on the button, "Sign in with <Name>" (MP_OIDC_NAME,
+	// default "single sign-on").
+	Name string
+	// RetryEvery is how long a failed discovery waits before the next try
+	// (default 30s).
+	RetryEvery time.Duration
 }
 
 // ConfigFromEnv reads the configuration; getenv is os.Getenv in main.
@@ -108,12 +132,38 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, errors.New("MP_TRUSTED_PROXIES: want the number of proxies in front of the gateway, 0 to 10")
 		}
 	}
+	c.OIDC = OIDCConfig{
+		Issuer: getenv("MP_OIDC_ISSUER"), ClientID: getenv("MP_OIDC_CLIENT_ID"), ClientSecret: getenv("MP_OIDC_CLIENT_SECRET"),
+		RedirectURL: getenv("MP_OIDC_REDIRECT_URL"), Name: getenv("MP_OIDC_NAME"),
+	}
+	if err := c.OIDC.check(); err != nil {
+		return c, err
+	}
 	if s := getenv("MP_SESSION_TTL"); s != "" {
 		if c.SessionTTL, err = time.ParseDuration(s); err != nil || c.SessionTTL < time.Minute {
 			return c, errors.New("MP_SESSION_TTL: want a duration of at least 1m, for example 8h")
 		}
 	}
 	return c, nil
+}
+
+// check says what is missing when OIDC is half configured.
+func (o OIDCConfig) check() error {
+	if o.Issuer == "" && o.ClientID == "" && o.ClientSecret == "" {
+		return nil
+	}
+	if o.Issuer == "" || o.ClientID == "" || o.ClientSecret == "" {
+		return errors.New("MP_OIDC_ISSUER, MP_OIDC_CLIENT_ID and MP_OIDC_CLIENT_SECRET: set all three for single sign-on, or none")
+	}
+	if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("MP_OIDC_ISSUER: want the provider's issuer URL, for example https://login.example.org")
+	}
+	if o.RedirectURL != "" {
+		if u, err := url.Parse(o.RedirectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("MP_OIDC_REDIRECT_URL: want an absolute URL ending in /signin/oidc/callback")
+		}
+	}
+	return nil
 }
 
 func boolEnv(getenv func(string) string, name string) (bool, error) {
@@ -186,10 +236,39 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	limitIP := account.NewLimiter(burst*5, every/5, d.Now)
 	limitID := account.NewLimiter(burst, every, d.Now)
 	remoteAddr := web.RemoteAddr(cfg.TrustedProxies)
-	wa, err := web.New(g, web.Options{SecureCookies: cfg.SecureCookies, LimitIP: limitIP, LimitID: limitID, RemoteAddr: remoteAddr, Logger: log})
+	if err := cfg.OIDC.check(); err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	lis, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
+	defer lis.Close()
+	base := strings.TrimSuffix(cfg.PublicURL, "/")
+	if base == "" {
+		base = "http://" + lis.Addr().String()
+	}
+	wopts := web.Options{SecureCookies: cfg.SecureCookies, LimitIP: limitIP, LimitID: limitID, RemoteAddr: remoteAddr, Logger: log}
+	if o := cfg.OIDC; o.Issuer != "" {
+		if o.RedirectURL == "" {
+			o.RedirectURL = base + "/signin/oidc/callback"
+		}
+		// The state cookie's key comes from the signing key, which every
+		// replica shares, so a callback may reach any replica.
+		stateKey := sha256.Sum256(append([]byte("motesplats oidc state\x00"), cfg.SigningKey.Seed()...))
+		wopts.OIDC = &web.OIDC{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
+			Name: o.Name, StateKey: stateKey[:], RetryEvery: o.RetryEvery, Now: d.Now}
+	}
+	wa, err := web.New(g, wopts)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	// Discovery now, so the button shows from the first page; a provider
+	// that is down or slow does not hold the gateway up (the sign-in page
+	// tries again later).
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	wa.Discover(dctx)
+	cancel()
 	mux := http.NewServeMux()
 	for path, h := range api.Handlers(g, limitIP, limitID, remoteAddr) {
 		mux.Handle("POST "+path, h)
@@ -205,10 +284,6 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	})
 	wa.Register(mux)
 
-	lis, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
-	}
 	srv := &http.Server{
 		Handler:           otelhttp.NewHandler(secure(mux), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -220,10 +295,6 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	}
 	run := Running{Addr: lis.Addr()}
 	if tok := wa.SetupToken(); tok != "" {
-		base := cfg.PublicURL
-		if base == "" {
-			base = "http://" + lis.Addr().String()
-		}
 		run.SetupURL = base + "/setup?token=" + tok
 		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", run.SetupURL)
 	}

@@ -186,10 +186,19 @@ func (s *Server) limit(addr, email string) error {
 }
 
 // Limit takes one sign-in attempt from the address's and the e-mail's
-// buckets; it returns TooManyRequests when either is empty.
+// buckets; it returns TooManyRequests when either is empty. A nil limiter
+// is skipped, for a sign-in that learns the e-mail only later (OIDC takes
+// from the address's bucket first and the account's once the provider has
+// named it).
 func Limit(byIP, byID *account.Limiter, addr, email string) error {
-	okIP, r1 := byIP.Allow(AddrBucket(addr))
-	okID, r2 := byID.Allow(strings.ToLower(strings.TrimSpace(email)))
+	okIP, okID := true, true
+	var r1, r2 time.Duration
+	if byIP != nil {
+		okIP, r1 = byIP.Allow(AddrBucket(addr))
+	}
+	if byID != nil {
+		okID, r2 = byID.Allow(strings.ToLower(strings.TrimSpace(email)))
+	}
 	if okIP && okID {
 		return nil
 	}

@@ -43,6 +43,8 @@ var violationText = map[string]map[string]string{
 		"the record was changed by someone else since you opened it; reload the page and try again": "någon annan har ändrat uppgifterna sedan du öppnade sidan; ladda om sidan och försök igen",
 		"this is the last admin: make another user admin first":                                     "det här är den sista administratören: gör först någon annan till administratör",
 		"a user with that e-mail exists":                                                            "det finns redan en användare med den e-postadressen",
+		"single sign-on is not available right now; try again in a moment":                          "inloggning via organisationens konto fungerar inte just nu; försök igen om en stund",
+		"the audit log is not available; try again in a moment":                                     "granskningsloggen är inte tillgänglig; försök igen om en stund",
 	},
 }
 

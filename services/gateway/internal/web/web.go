@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/api"
@@ -58,6 +59,8 @@ type Options struct {
 	// RemoteAddr returns a request's client address.
 	RemoteAddr func(*http.Request) string
 	Logger     *slog.Logger
+	// OIDC, when set, offers single sign-on on the sign-in page.
+	OIDC *OIDC
 }
 
 // Web is the web app.
@@ -68,6 +71,8 @@ type Web struct {
 	// at parse time, since a template cannot change its functions once it
 	// has run.
 	tpl map[string]map[string]*template.Template
+	// oidc is the single sign-on provider, or nil when not configured.
+	oidc *oidcClient
 
 	setupMu    sync.Mutex // guards setupToken
 	setupToken string
@@ -91,6 +96,9 @@ type handler func(w http.ResponseWriter, r *http.Request, p *page) error
 // New parses the templates and returns the web app.
 func New(g *core.Gateway, opts Options) (*Web, error) {
 	w := &Web{g: g, opts: opts, tpl: map[string]map[string]*template.Template{}}
+	if opts.OIDC != nil {
+		w.oidc = newOIDCClient(*opts.OIDC, opts.Logger)
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -117,7 +125,14 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 
 // Routes lists every route of the app.
 func (w *Web) Routes() []Route {
-	return []Route{
+	var sso []Route
+	if w.oidc != nil {
+		sso = []Route{
+			{Method: "GET", Pattern: "/signin/oidc", Public: true, h: w.oidcStart},
+			{Method: "GET", Pattern: "/signin/oidc/callback", Public: true, h: w.oidcCallback},
+		}
+	}
+	return append(sso, []Route{
 		{Method: "GET", Pattern: "/signin", Public: true, h: w.signinPage},
 		{Method: "POST", Pattern: "/signin", Public: true, h: w.signin},
 		{Method: "GET", Pattern: "/setup", Public: true, h: w.setupPage},
@@ -151,7 +166,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
-	}
+	}...)
 }
 
 // Register adds the app's routes and static files to mux.
@@ -178,6 +193,9 @@ type page struct {
 	Errors                                     map[string]string
 	ErrorList                                  []errItem
 	Data                                       any
+	// SSO names the single sign-on provider on the sign-in page; empty
+	// hides the button.
+	SSO string
 
 	caller core.Caller
 	ctx    context.Context
@@ -298,6 +316,9 @@ func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) e
 	t, ok := w.tpl[p.Lang][name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
+	}
+	if name == "signin" && w.oidc != nil && w.oidc.available() {
+		p.SSO = w.oidc.cfg.Name
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
@@ -427,11 +448,7 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	email := r.PostForm.Get("email")
 	p.Form.Set("email", email)
 	if err := api.Limit(w.opts.LimitIP, w.opts.LimitID, w.opts.RemoteAddr(r), email); err != nil {
-		msg := translateMessage(p.Lang, core.Public(p.ctx, w.opts.Logger, err).Message)
-		p.ErrorList = []errItem{{Message: msg}}
-		p.Errors["_"] = msg
-		rw.Header().Set("Retry-After", "60")
-		return w.render(rw, p, http.StatusTooManyRequests, "signin")
+		return w.signinLimited(rw, p, err)
 	}
 	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
 	if err != nil {
@@ -440,6 +457,12 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 		p.Errors["email"] = msg
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
 	}
+	return w.startSession(rw, r, a)
+}
+
+// startSession signs the account in: one session cookie, the same for every
+// way of signing in, so expiry and revocation work alike.
+func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account) error {
 	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
 	if err != nil {
 		return err
