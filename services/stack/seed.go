@@ -5,12 +5,13 @@ import (
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
+	"encoding/base32"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"sync/atomic"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -193,7 +194,8 @@ func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs
 	password := func(email string) string {
 		m := hmac.New(sha256.New, key.Seed())
 		m.Write([]byte("demo-password:" + email))
-		return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:16]
+		// Letters and digits only: easy to type, never mistaken for a flag.
+		return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)))[:16]
 	}
 	type demo struct {
 		email, name string
