@@ -30,7 +30,8 @@ func SubjectFor(env *eventsv1.Envelope) (string, error) {
 // that matches its events for every subject id. Filters already ending in a
 // wildcard are kept as they are.
 func FilterFor(filter string) string {
-	if strings.HasSuffix(filter, ">") || strings.HasSuffix(filter, "*") {
+	// Subjects have four tokens: producer, entity, verb, id.
+	if strings.HasSuffix(filter, ">") || strings.Count(filter, ".") >= 3 {
 		return filter
 	}
 	return filter + ".*"
@@ -57,6 +58,33 @@ func PurgeSubjectID(ctx context.Context, js jetstream.JetStream, stream, produce
 	}
 	if err := s.Purge(ctx, jetstream.WithPurgeSubject(producer+".*.*."+subjectID)); err != nil {
 		return fmt.Errorf("events: purge %s: %w", stream, err)
+	}
+	return nil
+}
+
+// PurgeSubjectIDExcept is PurgeSubjectID that keeps the events of type
+// keep: run after an erasure, it removes events that were already on
+// their way when the erasure purged the stream, and leaves the erased
+// event in place.
+func PurgeSubjectIDExcept(ctx context.Context, js jetstream.JetStream, stream, producer, subjectID, keep string) error {
+	if !ids.Valid(subjectID) {
+		return errors.New("events: purge needs a valid subject id")
+	}
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("events: purge %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(producer+".*.*."+subjectID))
+	if err != nil {
+		return fmt.Errorf("events: purge %s: %w", stream, err)
+	}
+	for subject := range info.State.Subjects {
+		if typeOf(subject) == keep {
+			continue
+		}
+		if err := s.Purge(ctx, jetstream.WithPurgeSubject(subject)); err != nil {
+			return fmt.Errorf("events: purge %s: %w", stream, err)
+		}
 	}
 	return nil
 }

@@ -72,6 +72,14 @@ type Config[T proto.Message] struct {
 	// their stream (events.PurgeSubjectID). An error leaves the erasure to
 	// the relay, which retries it.
 	BeforePurge func(ctx context.Context, id string) error
+	// AfterPurge runs about AfterPurgeDelay after this replica erased a
+	// record: a publish that was already under way when the erasure purged
+	// the stream (a writer's flush, another replica's relay) may have
+	// landed since, and services purge once more, keeping the erased
+	// event. Retried by the relay until it succeeds; lost if this process
+	// dies first. AfterPurgeDelay defaults to 15s, longer than a flush.
+	AfterPurge      func(ctx context.Context, id string) error
+	AfterPurgeDelay time.Duration
 	// Hooks are fault-injection points for tests; nil in production.
 	Hooks *Hooks
 }
@@ -96,7 +104,9 @@ type Repo[T proto.Message] struct {
 	log      *slog.Logger
 
 	mu      sync.RWMutex
-	applied uint64 // highest revision the index has seen
+	watched uint64 // highest revision the watch has delivered and applied
+	// erased are ids purged by this replica, with when, awaiting AfterPurge.
+	erased  map[string]time.Time
 	records map[string]indexed[T]
 	sorted  []string                        // ids in order, rebuilt lazily
 	dirty   bool                            // sorted needs a rebuild
@@ -137,6 +147,9 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	if cfg.RelayGrace == 0 {
 		cfg.RelayGrace = 2 * time.Second
 	}
+	if cfg.AfterPurgeDelay == 0 {
+		cfg.AfterPurgeDelay = 15 * time.Second
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -168,6 +181,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		records:   map[string]indexed[T]{},
 		byIndex:   map[string]map[string]keySet{},
 		pending:   map[string]time.Time{},
+		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -204,9 +218,8 @@ func (r *Repo[T]) Close() {
 	})
 }
 
-// OnChange registers fn to run for every change to, or removal of, an
-// existing record that any replica makes, after the index has it: ok is
-// false when the record was removed. Services use
+// OnChange registers fn to run for every change any replica makes after
+// Open, once the index has it: ok is false when the record was removed. Services use
 // it to evict cached copies everywhere. fn must not block.
 func (r *Repo[T]) OnChange(fn func(id string, v T, ok bool)) {
 	r.mu.Lock()
@@ -239,7 +252,7 @@ func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				continue
 			}
-			r.apply(e.Key(), e.Revision(), e.Operation(), e.Value())
+			r.apply(e.Key(), e.Revision(), e.Operation(), e.Value(), true)
 		}
 	}
 }
@@ -256,14 +269,46 @@ func (r *Repo[T]) relayLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 			r.relay(ctx)
+			r.afterPurges(ctx)
 		}
+	}
+}
+
+// afterPurges runs AfterPurge for erasures old enough.
+func (r *Repo[T]) afterPurges(ctx context.Context) {
+	r.mu.RLock()
+	var due []string
+	for id, at := range r.erased {
+		if time.Since(at) >= r.cfg.AfterPurgeDelay {
+			due = append(due, id)
+		}
+	}
+	r.mu.RUnlock()
+	for _, id := range due {
+		if err := r.cfg.AfterPurge(ctx, id); err != nil {
+			r.log.Warn("store: after-purge failed, will retry", "key", id, "err", err)
+			continue
+		}
+		r.mu.Lock()
+		delete(r.erased, id)
+		r.mu.Unlock()
 	}
 }
 
 // apply brings the index up to date with one entry. Entries older than the
 // one indexed are ignored: a writer applies its own write at once (so a
 // client reads its own writes) and the watch delivers it again later.
-func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []byte) {
+func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []byte, fromWatch bool) {
+	if fromWatch {
+		// Marked even when the entry does not decode, so Sync never waits
+		// for an entry it cannot apply. The mark goes up after the entry is
+		// applied (deferred), so Sync never returns before the index has it.
+		defer func() {
+			r.mu.Lock()
+			r.watched = max(r.watched, rev)
+			r.mu.Unlock()
+		}()
+	}
 	var rec storev1.Record
 	live := op == jetstream.KeyValuePut
 	if live {
@@ -282,7 +327,13 @@ func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []
 		}
 	}
 	r.mu.Lock()
-	r.applied = max(r.applied, rev)
+	if !fromWatch && rev <= r.watched {
+		// The watch delivers in order and has passed this revision: the
+		// index already has it or something newer (perhaps its removal,
+		// which a late writer's apply must not undo).
+		r.mu.Unlock()
+		return
+	}
 	if old, ok := r.records[key]; ok && old.rev >= rev {
 		r.mu.Unlock()
 		return
@@ -295,10 +346,11 @@ func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []
 		delete(r.pending, key)
 	}
 	old, had := r.records[key]
-	// Subscribers hear of changes to and removals of existing records: not
-	// of the initial replay, of new records (nothing can hold a stale copy
-	// of those), nor of an outbox being cleared (same record, new revision).
-	notify := r.loaded && had && (isLive(old) != live || (live && !proto.Equal(old.v, v)))
+	// Subscribers hear of every change after the initial replay, including
+	// records this replica never saw live (with one revision of history the
+	// watch can skip one), but not of an outbox being cleared (same record,
+	// new revision).
+	notify := r.loaded && (!had || isLive(old) != live || (live && !proto.Equal(old.v, v)))
 	r.unindexLocked(key)
 	if live {
 		r.records[key] = indexed[T]{v: v, rev: rev}
@@ -417,7 +469,7 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 	if err != nil {
 		return 0, fmt.Errorf("store: create %s/%s: %w", r.cfg.Bucket, id, err)
 	}
-	r.apply(id, rev, jetstream.KeyValuePut, raw)
+	r.apply(id, rev, jetstream.KeyValuePut, raw, false)
 	r.flush(ctx, id, rev, rec)
 	return rev, nil
 }
@@ -575,7 +627,7 @@ func (r *Repo[T]) write(ctx context.Context, id string, rec *storev1.Record, rev
 		}
 		return 0, fmt.Errorf("store: update %s/%s: %w", r.cfg.Bucket, id, err)
 	}
-	r.apply(id, newRev, jetstream.KeyValuePut, raw)
+	r.apply(id, newRev, jetstream.KeyValuePut, raw, false)
 	return newRev, nil
 }
 
@@ -653,6 +705,9 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 		// the delete or purge, so a late older revision cannot revive it.
 		r.mu.Lock()
 		delete(r.pending, id)
+		if rec.GetPurge() && r.cfg.AfterPurge != nil {
+			r.erased[id] = time.Now()
+		}
 		r.mu.Unlock()
 	}
 	return nil
@@ -667,7 +722,11 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 	if !ids.Valid(id) {
 		return ErrNotFound
 	}
-	if _, _, err := r.getRecord(ctx, id); err == nil {
+	if rec, _, err := r.getRecord(ctx, id); err == nil {
+		if rec.GetRemoved() {
+			// A delete still waiting for its events: erase over it.
+			return r.Remove(ctx, id, true, events...)
+		}
 		return apperr.Errorf(apperr.FailedPrecondition, "the record is not removed")
 	} else if apperr.ErrorCode(err) != apperr.NotFound {
 		return err
@@ -691,6 +750,11 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 	}
 	if err := r.kv.Purge(ctx, id); err != nil {
 		return fmt.Errorf("store: purge %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	if r.cfg.AfterPurge != nil {
+		r.mu.Lock()
+		r.erased[id] = time.Now()
+		r.mu.Unlock()
 	}
 	return nil
 }
@@ -835,7 +899,7 @@ func (r *Repo[T]) Sync(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r.mu.RLock()
-		done := r.applied >= want
+		done := r.watched >= want
 		r.mu.RUnlock()
 		if done {
 			return nil

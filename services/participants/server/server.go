@@ -43,6 +43,9 @@ func Run(ctx context.Context, addr string, d service.Deps, hooks *store.Hooks, r
 	cfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamParticipants, "participants", id)
 	}
+	cfg.AfterPurge = func(ctx context.Context, id string) error {
+		return events.PurgeSubjectIDExcept(ctx, d.JS, events.StreamParticipants, "participants", id, events.ParticipantErased)
+	}
 	repo, err := store.Open(ctx, d.JS, cfg)
 	if err != nil {
 		return fmt.Errorf("participants: %w", err)

@@ -45,6 +45,9 @@ func Run(ctx context.Context, addr string, d service.Deps, ready func(net.Addr))
 	vcfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamVolunteers, "volunteers", id)
 	}
+	vcfg.AfterPurge = func(ctx context.Context, id string) error {
+		return events.PurgeSubjectIDExcept(ctx, d.JS, events.StreamVolunteers, "volunteers", id, events.VolunteerErased)
+	}
 	vols, err := store.Open(ctx, d.JS, vcfg)
 	if err != nil {
 		return fmt.Errorf("volunteers: %w", err)

@@ -49,10 +49,13 @@ var parties = []string{partyNew, partyMentor}
 // the MENTORING stream (docs/adr/0020); the store runs that hook again
 // from its relay after a crash, so no event naming an erased person stays.
 func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pair] {
-	var beforePurge func(context.Context, string) error
+	var beforePurge, afterPurge func(context.Context, string) error
 	if js != nil {
 		beforePurge = func(ctx context.Context, id string) error {
 			return events.PurgeSubjectID(ctx, js, events.StreamMentoring, "mentoring", id)
+		}
+		afterPurge = func(ctx context.Context, id string) error {
+			return events.PurgeSubjectIDExcept(ctx, js, events.StreamMentoring, "mentoring", id, events.PairErased)
 		}
 	}
 	return store.Config[*pb.Pair]{
@@ -60,6 +63,7 @@ func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pa
 		New:         func() *pb.Pair { return &pb.Pair{} },
 		Publisher:   pub,
 		BeforePurge: beforePurge,
+		AfterPurge:  afterPurge,
 		Indexes: map[string]func(*pb.Pair) []string{
 			"participant": func(p *pb.Pair) []string { return []string{p.GetParticipantId()} },
 			"volunteer":   func(p *pb.Pair) []string { return []string{p.GetVolunteerId()} },

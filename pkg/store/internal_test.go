@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+type facts = eventsv1.ParticipantFacts
+
+func openFacts(t *testing.T, js jetstream.JetStream, mod func(*Config[*facts])) *Repo[*facts] {
+	t.Helper()
+	cfg := Config[*facts]{Bucket: "people", New: func() *facts { return &facts{} }}
+	if mod != nil {
+		mod(&cfg)
+	}
+	r, err := Open(testutil.Context(t), js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+// TestLateApplyCannotRevive plays a writer's own apply arriving after the
+// watch has delivered the record's purge: the erased record stays gone.
+func TestLateApplyCannotRevive(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := openFacts(t, n.JS, nil)
+	rev, err := r.Create(ctx, "p1", &facts{MunicipalityCode: "0180"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Remove(ctx, "p1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := proto.Marshal(&facts{MunicipalityCode: "0180"})
+	raw, _ := proto.Marshal(&storev1.Record{Data: data})
+	r.apply("p1", rev, jetstream.KeyValuePut, raw, false)
+	if _, ok := r.Lookup("p1"); ok {
+		t.Fatal("a late apply of an old revision revived an erased record")
+	}
+}
+
+// TestSyncWaitsForOtherReplicas: replica a has written itself, yet Sync
+// still waits until its watch has b's earlier writes.
+func TestSyncWaitsForOtherReplicas(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	_, js2 := n.Connect(t)
+	a := openFacts(t, n.JS, nil)
+	b := openFacts(t, js2, nil)
+	for i := range 100 {
+		if _, err := b.Create(ctx, fmt.Sprintf("b%03d", i), &facts{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Create(ctx, "a1", &facts{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Len(); got != 101 {
+		t.Fatalf("after Sync replica a has %d records, want 101", got)
+	}
+}
+
+// TestOnChangeHearsOtherReplicasCreates: caches on every replica may hold
+// a copy loaded from the bucket, so a record new to this replica's index
+// still notifies.
+func TestOnChangeHearsOtherReplicasCreates(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	_, js2 := n.Connect(t)
+	a := openFacts(t, n.JS, nil)
+	b := openFacts(t, js2, nil)
+	heard := make(chan string, 10)
+	a.OnChange(func(id string, _ *facts, _ bool) { heard <- id })
+	if _, err := b.Create(ctx, "p1", &facts{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case id := <-heard:
+		if id != "p1" {
+			t.Fatalf("heard %q, want p1", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change notification for another replica's create")
+	}
+}
+
+// TestEraseOverPendingDelete erases a record whose delete is still waiting
+// for its events (no publisher), and runs AfterPurge later.
+func TestEraseOverPendingDelete(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	after := make(chan string, 1)
+	var up atomic.Bool // the stream is "down" until the erasure
+	r := openFacts(t, n.JS, func(c *Config[*facts]) {
+		c.Publisher = publishFunc(func(context.Context, *eventsv1.Envelope) error {
+			if !up.Load() {
+				return errors.New("stream down")
+			}
+			return nil
+		})
+		c.RelayInterval = 10 * time.Millisecond
+		c.AfterPurgeDelay = time.Millisecond
+		c.AfterPurge = func(_ context.Context, id string) error { after <- id; return nil }
+	})
+	if _, err := r.Create(ctx, "p1", &facts{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Remove(ctx, "p1", false); err != nil {
+		t.Fatal(err)
+	}
+	// The stream was down, so the tombstone stays, owing its events.
+	up.Store(true)
+	if err := r.EraseRemoved(ctx, "p1"); err != nil {
+		t.Fatalf("erase over a pending delete: %v", err)
+	}
+	if _, err := r.kv.Get(ctx, "p1"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("key after erase: %v, want not found", err)
+	}
+	select {
+	case id := <-after:
+		if id != "p1" {
+			t.Fatalf("AfterPurge(%q), want p1", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("AfterPurge never ran")
+	}
+}
+
+type publishFunc func(context.Context, *eventsv1.Envelope) error
+
+func (f publishFunc) Publish(ctx context.Context, env *eventsv1.Envelope) error { return f(ctx, env) }
