@@ -127,3 +127,11 @@ func (v *Validator) Err() error {
 	}
 	return &Error{Code: Invalid, Message: "invalid request", Violations: v.violations}
 }
+
+// FieldError returns an Invalid error with one field violation, for checks
+// that fail on a single field (an id that is not an id).
+func FieldError(field, description string) error {
+	var v Validator
+	v.Add(field, description)
+	return v.Err()
+}

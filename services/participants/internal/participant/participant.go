@@ -492,11 +492,8 @@ func withEtag(p *pb.Participant, _ uint64) *pb.Participant {
 	return p
 }
 
-func invalidID(field string) error {
-	var v apperr.Validator
-	v.Add(field, "is not an id")
-	return v.Err()
-}
+// invalidID is the error for an id field that cannot be an id.
+func invalidID(field string) error { return apperr.FieldError(field, "is not an id") }
 
 func notFound(err error) error {
 	if apperr.ErrorCode(err) == apperr.NotFound {

@@ -472,11 +472,8 @@ func withEtag(v *pb.Volunteer) *pb.Volunteer {
 	return v
 }
 
-func invalidID(field string) error {
-	var val apperr.Validator
-	val.Add(field, "is not an id")
-	return val.Err()
-}
+// invalidID is the error for an id field that cannot be an id.
+func invalidID(field string) error { return apperr.FieldError(field, "is not an id") }
 
 func notFound(err error) error {
 	if apperr.ErrorCode(err) == apperr.NotFound {
