@@ -100,15 +100,21 @@ func (g *Gateway) as(ctx context.Context, c Caller) (context.Context, error) {
 	return g.Backend.As(ctx, c.Claims())
 }
 
+// personalAs is as for calls that touch personal data, which operators
+// may not make.
+func (g *Gateway) personalAs(ctx context.Context, c Caller) (context.Context, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	return g.as(ctx, c)
+}
+
 // Claims exposes the caller's service claims (scope checks of joined views).
 func (c Caller) Claims() auth.Claims { return c.Principal.Claims() }
 
 // GetParticipant returns a newcomer with the organisation's name.
 func (g *Gateway) GetParticipant(ctx context.Context, c Caller, id string) (*gatewayv1.ParticipantView, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -122,10 +128,7 @@ func (g *Gateway) GetParticipant(ctx context.Context, c Caller, id string) (*gat
 
 // ListParticipants pages through newcomers in the caller's scope.
 func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.ListParticipantsRequest) (*gatewayv1.ListParticipantsResponse, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -141,10 +144,7 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 
 // CreateParticipant registers a newcomer.
 func (g *Gateway) CreateParticipant(ctx context.Context, c Caller, p *participantsv1.Participant, requestID string) (*participantsv1.Participant, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -157,10 +157,7 @@ func (g *Gateway) CreateParticipant(ctx context.Context, c Caller, p *participan
 
 // UpdateParticipant changes the named fields of a newcomer.
 func (g *Gateway) UpdateParticipant(ctx context.Context, c Caller, p *participantsv1.Participant, paths []string) (*participantsv1.Participant, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -173,10 +170,7 @@ func (g *Gateway) UpdateParticipant(ctx context.Context, c Caller, p *participan
 
 // GetVolunteer returns a volunteer with the organisation's name.
 func (g *Gateway) GetVolunteer(ctx context.Context, c Caller, id string) (*gatewayv1.VolunteerView, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -190,10 +184,7 @@ func (g *Gateway) GetVolunteer(ctx context.Context, c Caller, id string) (*gatew
 
 // ListVolunteers pages through volunteers in the caller's scope.
 func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.ListVolunteersRequest) (*gatewayv1.ListVolunteersResponse, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -208,10 +199,7 @@ func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.Lis
 
 // CreateVolunteer registers a volunteer.
 func (g *Gateway) CreateVolunteer(ctx context.Context, c Caller, v *volunteersv1.Volunteer, requestID string) (*volunteersv1.Volunteer, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -224,10 +212,7 @@ func (g *Gateway) CreateVolunteer(ctx context.Context, c Caller, v *volunteersv1
 
 // UpdateVolunteer changes the named fields of a volunteer.
 func (g *Gateway) UpdateVolunteer(ctx context.Context, c Caller, v *volunteersv1.Volunteer, paths []string) (*volunteersv1.Volunteer, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -434,10 +419,7 @@ func (g *Gateway) DeleteVolunteer(ctx context.Context, c Caller, id string, eras
 
 // RecordConsent records a newcomer's consent for one purpose.
 func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, consent *participantsv1.Consent) (*participantsv1.Participant, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -450,10 +432,7 @@ func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, consen
 
 // WithdrawConsent withdraws a newcomer's consent for one purpose.
 func (g *Gateway) WithdrawConsent(ctx context.Context, c Caller, id string, purpose eventsv1.ConsentPurpose) (*participantsv1.Participant, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -51,10 +51,7 @@ func (g *Gateway) Report(ctx context.Context, c Caller) (*Report, error) {
 }
 
 func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
-	if err := personal(c); err != nil {
-		return nil, err
-	}
-	sctx, err := g.as(ctx, c)
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
