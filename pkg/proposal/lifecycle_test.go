@@ -41,7 +41,6 @@ func TestKitFlow(t *testing.T) {
 	rg.setSeats("h-1", 4)
 	id := rg.propose(ctx, t, "g-1", "h-1", 3)
 	again := newSeating("g-1", "h-1", 2)
-	set(again, "id", id)
 	got, created, err := rg.life.Propose(ctx, id, again, "")
 	if err != nil || created || num(got, "units") != 3 {
 		t.Fatalf("proposing again: created %v, units %d, %v; want the first record", created, num(got, "units"), err)

@@ -1,13 +1,3 @@
-// Package proposal is the life of a match proposal that every programme
-// shares: a job proposes a pair, a coordinator approves it (or rejects it,
-// or replaces it by another candidate), it is offered to both parties, both
-// accept before the offer expires, and only then does it take capacity for
-// good (see Slots). Declines, rejections and withdrawals end it.
-//
-// State holds just the lifecycle; services keep it inside their own
-// records, convert at the edges and call the transition methods, which
-// check that the transition is allowed and return FailedPrecondition
-// (apperr) when not. The methods never read the clock: callers pass now.
 package proposal
 
 import (
