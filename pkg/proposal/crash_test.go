@@ -53,31 +53,19 @@ func crashHelper(dir string) error {
 		}
 		select {} // wait for the kill
 	}}
-	tb := &helperTB{}
+	tb := &testutil.ProcessTB{}
 	rg := newRig(ctx, tb, js, rigOptions{hooks: hooks})
 	rg.setSeats("h-1", 1)
 	var ids []string
 	for _, g := range []string{"g-a", "g-b", "g-c"} {
 		ids = append(ids, rg.offer(ctx, tb, g, "h-1", 1))
 	}
-	if tb.failed != "" {
-		return fmt.Errorf("set-up: %s", tb.failed)
+	if tb.Failure != "" {
+		return fmt.Errorf("set-up: %s", tb.Failure)
 	}
 	_, err = rg.life.Accept(ctx, kitCoord, ids[0], host)
 	return fmt.Errorf("the accept returned (%v) instead of stopping", err)
 }
-
-// helperTB lets the test helpers run in the crash helper process.
-type helperTB struct {
-	testing.TB
-	failed string
-}
-
-func (h *helperTB) Helper()                   {}
-func (h *helperTB) Cleanup(func())            {}
-func (h *helperTB) Fatal(args ...any)         { h.failed = fmt.Sprint(args...); panic(h.failed) }
-func (h *helperTB) Fatalf(f string, a ...any) { h.Fatal(fmt.Sprintf(f, a...)) }
-func (h *helperTB) Errorf(f string, a ...any) { h.failed = fmt.Sprintf(f, a...) }
 
 // killBetweenReserveAndTransition runs the helper and kills it (SIGKILL)
 // once its accept has reserved and not yet written the transition. It
@@ -181,7 +169,7 @@ func TestKitCrashReleasesReservation(t *testing.T) {
 	t.Parallel()
 	natsDir := killBetweenReserveAndTransition(t)
 	ctx := testutil.Context(t)
-	c := &clock{t: time.Now().Add(8 * 24 * time.Hour)}
+	c := testutil.NewClock(time.Now().Add(8 * 24 * time.Hour))
 	rg, ids := restart(ctx, t, natsDir, rigOptions{now: c.Now})
 	n, err := rg.life.Recover(ctx)
 	if err != nil || n != 1 {

@@ -153,7 +153,7 @@ func TestKitReplay(t *testing.T) {
 	var states [2]map[string]string
 	for k, steps := range [][]step{hist, replay} {
 		ctx := testutil.Context(t)
-		c := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+		c := testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 		rg := newRig(ctx, t, testutil.MustNATS(t).JS, rigOptions{now: c.Now})
 		for _, h := range []string{"h-0", "h-1", "h-2"} {
 			rg.setSeats(h, 3)

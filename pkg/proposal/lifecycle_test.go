@@ -13,24 +13,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // TestKitFlow takes one seating through its life on the kit and checks
 // create-once proposing, scope, validation, capacity taken and given back.
 func TestKitFlow(t *testing.T) {
@@ -217,7 +199,7 @@ func TestKitExpirySweep(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
 	nt := testutil.MustNATS(t)
-	c := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	c := testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	rigs := []*rig{newRig(ctx, t, nt.JS, rigOptions{now: c.Now})}
 	_, js := nt.Connect(t)
 	rigs = append(rigs, newRig(ctx, t, js, rigOptions{now: c.Now}))
