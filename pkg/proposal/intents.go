@@ -26,6 +26,9 @@ type intent struct {
 	Since time.Time `json:"since"`
 }
 
+// markerTTL is how long a settled intent's purge marker stays.
+const markerTTL = 5 * time.Second
+
 // intend records that in is about to reserve.
 func (s *Slots) intend(ctx context.Context, in intent) error {
 	raw, err := json.Marshal(in)
@@ -40,7 +43,7 @@ func (s *Slots) intend(ctx context.Context, in intent) error {
 
 // settle deletes the intent of holder id: its reservation is resolved.
 func (s *Slots) settle(ctx context.Context, id string) error {
-	err := s.intents.Purge(ctx, id)
+	err := s.intents.Purge(ctx, id, jetstream.PurgeTTL(markerTTL))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("slots: settle intent: %w", err)
 	}

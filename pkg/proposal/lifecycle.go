@@ -364,3 +364,18 @@ func (l *Lifecycle[R]) End(ctx context.Context, who auth.Claims, id string, reas
 	l.release(ctx, id, l.p.Claims(out))
 	return out, nil
 }
+
+// Live returns person's proposals as party that are open or active, from
+// the index: what a matching job counts against their capacity and uses
+// to keep them out of another proposal. Returns Invalid for an unknown
+// party.
+func (l *Lifecycle[R]) Live(party, person string) ([]R, error) {
+	index, ok := l.p.PartyIndex[party]
+	if !ok {
+		return nil, apperr.FieldError("party", "is not a party of the programme")
+	}
+	page, err := l.repo.Find(store.Query[R]{Index: index, Values: []string{person}, Filter: func(r R) bool {
+		return l.p.State(r).Status.Live()
+	}})
+	return page.Items, err
+}

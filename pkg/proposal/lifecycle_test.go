@@ -228,3 +228,71 @@ func TestKitExpirySweep(t *testing.T) {
 		return nil
 	})
 }
+
+// TestKitIntentsLeaveNoMarkers: every completing accept writes and settles
+// an intent; the settled ones must not pile up in the intents bucket,
+// which the recovery sweep lists every few seconds.
+func TestKitIntentsLeaveNoMarkers(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	n := testutil.MustNATS(t)
+	rg := newRig(ctx, t, n.JS, rigOptions{})
+	rg.setSeats("h-1", 10)
+	for k := range 5 {
+		id := rg.offer(ctx, t, fmt.Sprintf("g-%d", k), "h-1", 1)
+		if _, err := rg.life.Accept(ctx, kitCoord, id, host); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kv, err := n.JS.KeyValue(ctx, "kit_seats_intents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		st, err := kv.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if st.Values() != 0 {
+			return fmt.Errorf("intents bucket holds %d entries, want none once settled", st.Values())
+		}
+		return nil
+	})
+}
+
+// TestKitLive lists a person's open and active proposals, not final ones.
+func TestKitLive(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	rg := newRig(ctx, t, testutil.MustNATS(t).JS, rigOptions{})
+	rg.setSeats("h-1", 5)
+	proposed := rg.propose(ctx, t, "g-1", "h-1", 1)
+	active := rg.offer(ctx, t, "g-2", "h-1", 1)
+	if _, err := rg.life.Accept(ctx, kitCoord, active, host); err != nil {
+		t.Fatal(err)
+	}
+	declined := rg.offer(ctx, t, "g-3", "h-1", 1)
+	if _, err := rg.life.Decline(ctx, kitCoord, declined, host, 2); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+		live, err := rg.life.Live(host, "h-1")
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, r := range live {
+			got = append(got, str(r, "id"))
+		}
+		slices.Sort(got)
+		want := []string{proposed, active}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("live %v, want %v", got, want)
+		}
+		return nil
+	})
+	if _, err := rg.life.Live("cook", "h-1"); apperr.ErrorCode(err) != apperr.Invalid {
+		t.Errorf("live of an unknown party: %v, want Invalid", err)
+	}
+}

@@ -84,8 +84,12 @@ func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, repli
 	if err != nil {
 		return nil, fmt.Errorf("slots: bucket %s: %w", bucket, err)
 	}
+	// Settled intents leave no marker for long (settle purges with a
+	// marker TTL), so listing the pending ones stays cheap however many
+	// accepts there have been.
 	intents, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: bucket + "_intents", History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+		LimitMarkerTTL: markerTTL,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("slots: bucket %s_intents: %w", bucket, err)

@@ -215,13 +215,15 @@ func clone(p *pb.Pair) *pb.Pair { return proto.Clone(p).(*pb.Pair) }
 // livePairs returns the pairs of a person (by index "participant" or
 // "volunteer") that are open or active.
 func (s *Service) livePairs(index, id string) []*pb.Pair {
-	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: index, Values: []string{id}, Filter: func(p *pb.Pair) bool {
-		return proposal.Status(p.GetStatus()).Live()
-	}})
+	party := partyNew
+	if index == "volunteer" {
+		party = partyMentor
+	}
+	ps, err := s.life.Live(party, id)
 	if err != nil {
 		return nil
 	}
-	return page.Items
+	return ps
 }
 
 // mentorCapacity is how many newcomers a mentor may have at a time: what
