@@ -13,7 +13,6 @@
 package report
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 	"time"
@@ -74,40 +73,70 @@ type Counts struct {
 // N is the count of events of kind.
 func (c Counts) N(kind string) int { return c.Events[kind] }
 
-func (c *Counts) add(kind string) {
-	if c.Events == nil {
-		c.Events = map[string]int{}
-	}
-	c.Events[kind]++
+// tally accumulates one cell. A programme has a handful of event kinds, so
+// a linear search over them is cheaper than hashing every event's kind
+// into a map; the map is built once, when the cell is returned.
+type tally struct {
+	kinds  []string
+	n      []int
+	active int
+	hit    bool
 }
 
-// empty reports whether nothing was counted.
-func (c Counts) empty() bool { return len(c.Events) == 0 && c.Active == 0 }
-
-// count adds r's events inside p to c and reports whether any was.
-func (c *Counts) count(r Record, p Period) bool {
-	hit := false
-	for _, e := range r.Events {
-		if p.Contains(e.At) {
-			c.add(e.Kind)
-			hit = true
+func (t *tally) add(kind string) {
+	t.hit = true
+	for i, k := range t.kinds {
+		if k == kind {
+			t.n[i]++
+			return
 		}
 	}
-	if r.activeAt(p.End()) {
-		c.Active++
-		hit = true
+	t.kinds, t.n = append(t.kinds, kind), append(t.n, 1)
+}
+
+func (t *tally) addActive() { t.hit, t.active = true, t.active+1 }
+
+func (t *tally) counts() Counts {
+	c := Counts{Active: t.active}
+	if len(t.kinds) > 0 {
+		c.Events = make(map[string]int, len(t.kinds))
+		for i, k := range t.kinds {
+			c.Events[k] = t.n[i]
+		}
 	}
-	return hit
+	return c
+}
+
+// span is a period's instants, computed once: Month.Start builds a date
+// in Stockholm, which costs more than the comparisons it bounds.
+type span struct{ lo, hi time.Time }
+
+func spanOf(p Period) span { return span{p.Start(), p.End()} }
+
+func (s span) contains(t time.Time) bool { return !t.IsZero() && !t.Before(s.lo) && t.Before(s.hi) }
+
+// count adds r's events inside s, and r's match if it runs at the end of
+// s, to t.
+func (t *tally) count(r Record, s span) {
+	for _, e := range r.Events {
+		if s.contains(e.At) {
+			t.add(e.Kind)
+		}
+	}
+	if r.activeAt(s.hi) {
+		t.addActive()
+	}
 }
 
 // Total counts records over the whole period: their events inside it, and
 // how many were active at its end.
 func Total(rs []Record, p Period) Counts {
-	var c Counts
+	var t tally
+	s := spanOf(p)
 	for _, r := range rs {
-		c.count(r, p)
+		t.count(r, s)
 	}
-	return c
+	return t.counts()
 }
 
 // Cell is the counts of one month and one value of a dimension.
@@ -122,48 +151,52 @@ type Cell struct {
 // every month at whose end it ran. Only cells with a count are returned,
 // ordered by month, then value.
 func ByMonth(rs []Record, p Period, dim string) []Cell {
-	type key struct {
-		m Month
-		v string
-	}
-	cells := map[key]*Counts{}
-	cell := func(m Month, v string) *Counts {
-		k := key{m, v}
-		if cells[k] == nil {
-			cells[k] = &Counts{}
-		}
-		return cells[k]
-	}
+	s := spanOf(p)
 	months := p.Months()
+	ends := make([]time.Time, len(months))
+	for i, m := range months {
+		ends[i] = m.Add(1).Start()
+	}
+	// byValue holds one tally per month for each value that has a count.
+	byValue := map[string][]tally{}
+	row := func(v string) []tally {
+		if byValue[v] == nil {
+			byValue[v] = make([]tally, len(months))
+		}
+		return byValue[v]
+	}
 	for _, r := range rs {
 		v := r.Keys[dim]
 		for _, e := range r.Events {
-			if p.Contains(e.At) {
-				cell(MonthOf(e.At), v).add(e.Kind)
+			if s.contains(e.At) {
+				// The event's month is the first whose end is after it.
+				i, _ := slices.BinarySearchFunc(ends, e.At, func(end, at time.Time) int {
+					if end.After(at) {
+						return 1
+					}
+					return -1
+				})
+				row(v)[i].add(e.Kind)
 			}
 		}
-		if r.Active.IsZero() || !r.Active.Before(p.End()) {
+		if r.Active.IsZero() || !r.Active.Before(s.hi) {
 			continue
 		}
-		for _, m := range months {
-			if r.activeAt(m.Add(1).Start()) {
-				cell(m, v).Active++
+		for i := range months {
+			if r.activeAt(ends[i]) {
+				row(v)[i].addActive()
 			}
 		}
 	}
-	out := make([]Cell, 0, len(cells))
-	for k, c := range cells {
-		out = append(out, Cell{Month: k.m, Value: k.v, Counts: *c})
-	}
-	slices.SortFunc(out, func(a, b Cell) int {
-		if a.Month != b.Month {
-			if a.Month.Before(b.Month) {
-				return -1
+	values := slices.Sorted(maps.Keys(byValue))
+	var out []Cell
+	for i, m := range months {
+		for _, v := range values {
+			if t := &byValue[v][i]; t.hit {
+				out = append(out, Cell{Month: m, Value: v, Counts: t.counts()})
 			}
-			return 1
 		}
-		return cmp.Compare(a.Value, b.Value)
-	})
+	}
 	return out
 }
 
@@ -180,24 +213,26 @@ type Group struct {
 // with the wait for a match per value. A value appears when at least one
 // of its records has a count in the period. Ordered by value.
 func Breakdown(rs []Record, p Period, dim string) []Group {
-	counts := map[string]*Counts{}
+	tallies := map[string]*tally{}
 	waits := map[string][]time.Duration{}
+	s := spanOf(p)
 	for _, r := range rs {
 		v := r.Keys[dim]
-		c := counts[v]
-		if c == nil {
-			c = &Counts{}
+		t := tallies[v]
+		if t == nil {
+			t = &tally{}
+			tallies[v] = t
 		}
-		if c.count(r, p) {
-			counts[v] = c
-		}
-		if d, ok := r.Wait(); ok && p.Contains(r.Active) {
+		t.count(r, s)
+		if d, ok := r.Wait(); ok && s.contains(r.Active) {
 			waits[v] = append(waits[v], d)
 		}
 	}
-	out := make([]Group, 0, len(counts))
-	for _, v := range slices.Sorted(maps.Keys(counts)) {
-		out = append(out, Group{Value: v, Counts: *counts[v], Wait: Summarise(waits[v])})
+	var out []Group
+	for _, v := range slices.Sorted(maps.Keys(tallies)) {
+		if t := tallies[v]; t.hit || len(waits[v]) > 0 {
+			out = append(out, Group{Value: v, Counts: t.counts(), Wait: Summarise(waits[v])})
+		}
 	}
 	return out
 }
@@ -206,8 +241,9 @@ func Breakdown(rs []Record, p Period, dim string) []Group {
 // inside the period and whose Since is known.
 func Waits(rs []Record, p Period) Stats {
 	var ds []time.Duration
+	s := spanOf(p)
 	for _, r := range rs {
-		if d, ok := r.Wait(); ok && p.Contains(r.Active) {
+		if d, ok := r.Wait(); ok && s.contains(r.Active) {
 			ds = append(ds, d)
 		}
 	}
@@ -224,9 +260,10 @@ type Count struct {
 // the period, ordered by reason. An event without a reason counts as "".
 func Reasons(rs []Record, p Period, kind string) []Count {
 	n := map[string]int{}
+	s := spanOf(p)
 	for _, r := range rs {
 		for _, e := range r.Events {
-			if e.Kind == kind && p.Contains(e.At) {
+			if e.Kind == kind && s.contains(e.At) {
 				n[e.Reason]++
 			}
 		}
