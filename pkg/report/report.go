@@ -211,7 +211,8 @@ type Group struct {
 
 // Breakdown counts records per value of dimension dim over the period,
 // with the wait for a match per value. A value appears when at least one
-// of its records has a count in the period. Ordered by value.
+// of its records has a count or a match begun in the period. Ordered by
+// value.
 func Breakdown(rs []Record, p Period, dim string) []Group {
 	tallies := map[string]*tally{}
 	waits := map[string][]time.Duration{}

@@ -158,6 +158,10 @@ func TestBreakdown(t *testing.T) {
 			{"", Counts{Events: events("active", 1), Active: 1}, Stats{N: 1, Median: 61 * day, Mean: 61 * day}},
 			{"woman", Counts{Events: events("active", 4), Active: 4}, Stats{N: 4, Median: 61 * day, Mean: 61 * day}},
 		}},
+		{"a match begun and ended inside the period with no events still has its wait", []Record{{
+			Keys: map[string]string{"gender": "other"}, Since: since,
+			Active: utc("2026-03-11T10:00:00Z"), Ended: utc("2026-03-20T10:00:00Z"),
+		}}, []Group{{"other", Counts{}, Stats{N: 1, Median: 69 * day, Mean: 69 * day}}}},
 		{"a match begun before the period is active but has no wait in it", []Record{
 			rec("man", "2026-02-01T10:00:00Z"),
 		}, []Group{{"man", Counts{Active: 1}, Stats{}}}},
