@@ -1,15 +1,3 @@
-// Package report computes the figures of a programme's reports (mentoring
-// pairs, dinner seats, guide assignments) as pure functions over plain
-// records: counts per Stockholm month and per group, states, reasons, the
-// time people waited for a match, and the equity table that shows which
-// groups get matched less often. It knows no NATS, store or protobuf: a
-// service selects the records in the caller's scope, converts each to a
-// Record and converts the result to its API, so every programme's report
-// means the same thing and is tested cell by cell here.
-//
-// Kinds of events and the values of breakdown keys are the caller's
-// strings ("proposed", "active", "woman", "0180"); the package only counts
-// them.
 package report
 
 import (
