@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
@@ -52,6 +53,12 @@ type Options struct {
 	// SweepEvery is how often offers are expired and schedules checked
 	// (default 1 minute).
 	SweepEvery time.Duration
+	// JobRetention is how long finished job records are kept (default
+	// jobs.DefaultRetention).
+	JobRetention time.Duration
+	// TracerProvider traces job runs (default the global one); tests pass
+	// their own.
+	TracerProvider trace.TracerProvider
 	// JobHooks and StoreHooks inject faults in tests; nil in production.
 	JobHooks   *jobs.Hooks
 	StoreHooks *store.Hooks
@@ -96,18 +103,18 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
-	data, err := d.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: pairs.DataStore, Storage: jetstream.FileStorage, Replicas: d.Replicas, TTL: ResultTTL,
-	})
+	data, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, ResultTTL)
 	if err != nil {
-		return fmt.Errorf("mentoring: job data store: %w", err)
+		return fmt.Errorf("mentoring: %w", err)
 	}
 	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: slots, Data: data, JS: d.JS, Publisher: pub, Rules: rs,
 		Now: d.Now, IDs: d.IDs, Logger: d.Logger})
 	pl.SetLeaver(svc.Leave)
 	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
 		Name: pairs.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,
-		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks,
+		Tally: svc.Tally, Data: data, Redact: pairs.Redact, Retention: o.JobRetention,
+		Schedules: svc.Schedules, RulesVersion: svc.RulesVersion,
+		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks, TracerProvider: o.TracerProvider,
 	})
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
@@ -123,7 +130,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	pb.RegisterMentoringServiceServer(srv, grpcapi.New(svc))
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return jm.Run(gctx, svc.RunJob) })
+	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
 	g.Go(func() error { return svc.Run(gctx, o.SweepEvery) })
 	g.Go(func() error {
 		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", pl.HandleParticipant)
