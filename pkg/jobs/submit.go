@@ -82,7 +82,7 @@ func (m *Manager) Start(ctx context.Context, who auth.Claims, req Request) (Job,
 	}
 	seen := map[string]bool{}
 	for k, mu := range munis {
-		if k >= MaxMunicipalities {
+		if len(munis) > MaxMunicipalities {
 			break // one violation for the length is enough
 		}
 		switch {
