@@ -6,12 +6,10 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -143,37 +141,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 }
 
 // consume runs a durable, idempotent consumer of another service's
-// stream. The stream belongs to its producer, which may start after this
-// service (the embedded stack starts everything at once), so creating the
-// consumer is retried until the stream exists.
+// stream (events.RunDurable: it waits for the producer's stream).
 func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
-	for {
-		c, err := newConsumer(ctx, d, stream, durable, filter, h)
-		if err == nil {
-			return c.Run(ctx)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			d.Logger.Warn("mentoring: consumer not ready; retrying", "consumer", durable, "err", err)
-		}
-		t := time.NewTimer(500 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-func newConsumer(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) (*events.Consumer, error) {
-	ih, err := events.Idempotent(ctx, d.JS, "processed-"+durable, 0, h)
-	if err != nil {
-		return nil, err
-	}
-	return events.NewConsumer(ctx, d.JS, events.ConsumerConfig{
-		Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4,
-	}, ih)
+	return events.RunDurable(ctx, d.JS, events.Durable{
+		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
+		Handler:  h, Logger: d.Logger,
+	})
 }
