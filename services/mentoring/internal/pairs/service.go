@@ -8,9 +8,8 @@ package pairs
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -68,6 +67,7 @@ func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pa
 			"volunteer":   func(p *pb.Pair) []string { return []string{p.GetVolunteerId()} },
 			"job":         func(p *pb.Pair) []string { return []string{p.GetJobId()} },
 			"pairkey":     func(p *pb.Pair) []string { return []string{rules.PairKey(p.GetParticipantId(), p.GetVolunteerId())} },
+			"alternative": alternativeIDs,
 		},
 	}
 }
@@ -87,7 +87,7 @@ type Service struct {
 	pool  *pool.Pool
 	jobs  *jobs.Manager
 	life  *proposal.Lifecycle[*pb.Pair]
-	data  jetstream.ObjectStore
+	data  jobs.Data
 	js    jetstream.JetStream
 	pub   store.Publisher
 	rules *rules.Set
@@ -101,7 +101,7 @@ type Deps struct {
 	Repo      *store.Repo[*pb.Pair]
 	Pool      *pool.Pool
 	Slots     *proposal.Slots
-	Data      jetstream.ObjectStore
+	Data      jobs.Data
 	JS        jetstream.JetStream
 	Publisher store.Publisher
 	Rules     *rules.Set
@@ -241,51 +241,24 @@ func (s *Service) mentorCapacity(volunteerID, org string) (int, bool) {
 // withdraws their open proposals, ends their active pairs early and frees
 // the other person's slot; for an erased person it erases every pair
 // record (its events purged first, by the repository's BeforePurge) and
-// forgets their slot counter. Safe to call again.
+// forgets their slot counter, and the stored job data forgets them too.
+// Safe to call again.
 func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased bool) error {
 	party := partyNew
 	if kind == pool.Mentor {
 		party = partyMentor
 	}
-	return s.life.Leave(ctx, party, id, erased)
+	err := s.life.Leave(ctx, party, id, erased)
+	if erased {
+		err = errors.Join(err, s.forget(ctx, id))
+	}
+	return err
 }
 
 // Run runs the service's background work until ctx ends: the kit's sweep
 // (reservations a crash left, at once and then at least every 2s; offer
-// expiry) and scheduled jobs.
+// expiry). Scheduled jobs are submitted by the job manager: see Schedules.
 func (s *Service) Run(ctx context.Context, every time.Duration) error {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.life.Run(ctx, min(every, 2*time.Second))
-	}()
-	defer func() { <-done }()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			s.schedule(ctx)
-		}
-	}
-}
-
-// schedule submits the scheduled job of each organisation whose rules ask
-// for one, once per period: the request key names the period, so every
-// replica may try and only one job results.
-func (s *Service) schedule(ctx context.Context) {
-	for _, org := range s.rules.Orgs() {
-		r := s.rules.For(org)
-		if r.ScheduleEvery <= 0 || len(r.ScheduleMunicipalities) == 0 {
-			continue
-		}
-		period := s.now().UTC().Truncate(r.ScheduleEvery)
-		key := fmt.Sprintf("schedule/%s/%d", org, period.Unix())
-		munis := slices.Clone(r.ScheduleMunicipalities)
-		if _, err := s.jobs.Submit(ctx, key, jobs.Job{Organisation: org, Municipalities: munis}); err != nil {
-			s.log.Warn("mentoring: scheduled job not submitted", "org", org, "err", err)
-		}
-	}
+	s.life.Run(ctx, min(every, 2*time.Second))
+	return nil
 }
