@@ -296,3 +296,28 @@ func TestKitLive(t *testing.T) {
 		t.Errorf("live of an unknown party: %v, want Invalid", err)
 	}
 }
+
+// TestKitCompositeResource: capacity keyed by more than a person, as a
+// guide organisation's places per municipality and language: two
+// proposals on the key "org-g_0180_ar" with 1 place seat one, and a
+// proposal on the same organisation's Arabic places in another
+// municipality is not affected.
+func TestKitCompositeResource(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	rg := newRig(ctx, t, testutil.MustNATS(t).JS, rigOptions{})
+	rg.setSeats("org-g_0180_ar", 1)
+	rg.setSeats("org-g_0380_ar", 1)
+	a := rg.offer(ctx, t, "g-1", "org-g_0180_ar", 1)
+	b := rg.offer(ctx, t, "g-2", "org-g_0180_ar", 1)
+	c := rg.offer(ctx, t, "g-3", "org-g_0380_ar", 1)
+	if _, err := rg.life.Accept(ctx, kitCoord, a, host); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rg.life.Accept(ctx, kitCoord, b, host); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Fatalf("second on a full key: %v, want FailedPrecondition", err)
+	}
+	if _, err := rg.life.Accept(ctx, kitCoord, c, host); err != nil {
+		t.Fatalf("another municipality's places: %v", err)
+	}
+}
