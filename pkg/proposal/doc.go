@@ -35,4 +35,8 @@
 // RPCs. The Example builds a whole programme (dinner seating, with party
 // sizes as units); services/mentoring/internal/pairs/programme.go is the
 // mentoring one. docs/adr/0035 gives the reasons.
+//
+// On the wire, programmes use motesplats.proposal.v1's ProposalStatus and
+// reasons (Status.Proto, StatusOf; Change.Reason is the reason's number);
+// docs/adr/0036.
 package proposal

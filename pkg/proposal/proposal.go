@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 )
 
 // Status is where a proposal is.
@@ -192,3 +193,10 @@ func ID(parts ...string) string {
 	x := hex.EncodeToString(b[:])
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
+
+// Proto returns s as the shared wire enum, which numbers statuses alike.
+func (s Status) Proto() proposalv1.ProposalStatus { return proposalv1.ProposalStatus(s) }
+
+// StatusOf returns the status of the shared wire enum (or of a
+// programme's own enum numbered alike, such as mentoring's PairStatus).
+func StatusOf(p proposalv1.ProposalStatus) Status { return Status(p) }
