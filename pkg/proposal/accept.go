@@ -75,7 +75,7 @@ func (l *Lifecycle[R]) Accept(ctx context.Context, who auth.Claims, id, party st
 		if err != nil {
 			return zero, err
 		}
-		return l.complete(ctx, who.Subject, id, party, claims, now, visible)
+		return l.complete(ctx, who.Subject, id, party, claims, now, 0, visible)
 	}
 }
 
@@ -95,19 +95,21 @@ func (l *Lifecycle[R]) claims(ctx context.Context, r R) ([]Claim, error) {
 // complete runs the acceptance of party that completes offer id: intent,
 // reservation, transition to active, settlement. start is when the accept
 // began: a transition not written by start+Grace/2 gives up, since Recover
-// may release the reservation after Grace.
-func (l *Lifecycle[R]) complete(ctx context.Context, by, id, party string, claims []Claim, start time.Time, check func(R) error) (R, error) {
+// may take the reservation over after Grace. rev is 0 for a new intent, or
+// the revision of the intent Recover takes over.
+func (l *Lifecycle[R]) complete(ctx context.Context, by, id, party string, claims []Claim, start time.Time, rev uint64, check func(R) error) (R, error) {
 	var zero R
 	in := intent{ID: id, Party: party, Since: start}
 	for _, c := range claims {
 		in.Resources = append(in.Resources, c.Resource)
 	}
-	if err := l.p.Slots.intend(ctx, in); err != nil {
+	rev, err := l.p.Slots.intend(ctx, in, rev)
+	if err != nil {
 		return zero, err
 	}
 	rctx := context.WithoutCancel(ctx)
 	if err := l.p.Slots.ReserveAll(ctx, claims, id, l.holding); err != nil {
-		_ = l.p.Slots.settle(rctx, id)
+		l.settle(rctx, id, rev)
 		return zero, err
 	}
 	if h := l.p.Hooks; h != nil && h.AfterReserve != nil {
@@ -126,20 +128,29 @@ func (l *Lifecycle[R]) complete(ctx context.Context, by, id, party string, claim
 		}
 		return Step{Kind: KindActivated, Party: party}, nil
 	})
-	// Give the units back unless the proposal is known to be active; if it
-	// cannot be read, the intent stays and Recover decides later.
+	// Give the units back unless the proposal is known to be active, and
+	// only while this call still owns the reservation (Recover may have
+	// taken a stalled one over); if the proposal cannot be read, the
+	// intent stays and Recover decides later.
 	r, _, gerr := l.repo.Get(rctx, id)
 	switch {
 	case gerr == nil && l.p.State(r).Status == Active:
 	case gerr == nil || apperr.ErrorCode(gerr) == apperr.NotFound:
-		l.release(rctx, id, claims)
+		if l.p.Slots.owns(rctx, id, rev) {
+			l.release(rctx, id, claims)
+		}
 	default:
 		return out, err
 	}
-	if serr := l.p.Slots.settle(rctx, id); serr != nil {
-		l.p.Logger.Warn(l.p.Name+": intent not settled; left to recovery", "proposal", id, "err", serr)
-	}
+	l.settle(rctx, id, rev)
 	return out, err
+}
+
+// settle deletes the intent at rev; a failure leaves it to Recover.
+func (l *Lifecycle[R]) settle(ctx context.Context, id string, rev uint64) {
+	if err := l.p.Slots.settle(ctx, id, rev); err != nil {
+		l.p.Logger.Warn(l.p.Name+": intent not settled; left to recovery", "proposal", id, "err", err)
+	}
 }
 
 // release gives back the units proposal id holds of claims. A failure is

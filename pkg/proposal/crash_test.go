@@ -186,3 +186,110 @@ func TestKitCrashReleasesReservation(t *testing.T) {
 		t.Fatalf("a new accept after recovery: %v", err)
 	}
 }
+
+// TestKitStalledAcceptAfterTakeover: an accept that stalls between its
+// reservation and its transition for longer than the grace period (alive,
+// not killed) is taken over by another replica's recovery, which
+// completes it. When the stalled accept wakes, it gives up without giving
+// the seats back: the seating stays active and holds its seats once.
+func TestKitStalledAcceptAfterTakeover(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	n := testutil.MustNATS(t)
+	c := testutil.NewClock(time.Now())
+	stalled, wake := make(chan struct{}), make(chan struct{})
+	a := newRig(ctx, t, n.JS, rigOptions{now: c.Now, hooks: &proposal.Hooks{AfterReserve: func(string) {
+		close(stalled)
+		<-wake
+	}}})
+	_, js := n.Connect(t)
+	b := newRig(ctx, t, js, rigOptions{now: c.Now})
+	for _, rg := range []*rig{a, b} {
+		rg.setSeats("h-1", 3)
+	}
+	id := b.offer(ctx, t, "g-1", "h-1", 2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.life.Accept(ctx, kitCoord, id, host)
+		done <- err
+	}()
+	<-stalled
+	c.Add(6 * time.Second) // past the default 5s grace
+	if got, err := b.life.Recover(ctx); err != nil || got != 1 {
+		t.Fatalf("recovered %d (%v), want 1", got, err)
+	}
+	if st := b.status(ctx, t, id); st != proposal.Active {
+		t.Fatalf("after the takeover the seating is %s, want active", st)
+	}
+	close(wake)
+	if err := <-done; apperr.ErrorCode(err) != apperr.Unavailable {
+		t.Fatalf("the stalled accept: %v, want Unavailable", err)
+	}
+	h, _ := b.slots.Holders(ctx, "h-1")
+	used, _ := b.slots.Used(ctx, "h-1")
+	if len(h) != 1 || h[0] != id || used != 2 || b.status(ctx, t, id) != proposal.Active {
+		t.Fatalf("after the stalled accept woke: holders %v, %d seats taken; want %s holding 2", h, used, id)
+	}
+	if got, err := b.life.Recover(ctx); err != nil || got != 0 {
+		t.Fatalf("still pending after both: %d (%v)", got, err)
+	}
+}
+
+// TestKitStalledAcceptDuringTakeover: the stalled accept wakes while the
+// recovery that took it over has reserved (its own reservation a no-op:
+// the seats are already held) and not yet written the transition. The
+// stalled accept gives up and, no longer owning the reservation, leaves
+// the seats alone; the recovery then activates the seating with its seats
+// held.
+func TestKitStalledAcceptDuringTakeover(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	n := testutil.MustNATS(t)
+	c := testutil.NewClock(time.Now())
+	pause := func() (*proposal.Hooks, chan struct{}, chan struct{}) {
+		stalled, wake := make(chan struct{}), make(chan struct{})
+		return &proposal.Hooks{AfterReserve: func(string) {
+			close(stalled)
+			<-wake
+		}}, stalled, wake
+	}
+	ha, stalledA, wakeA := pause()
+	hb, stalledB, wakeB := pause()
+	a := newRig(ctx, t, n.JS, rigOptions{now: c.Now, hooks: ha})
+	_, js := n.Connect(t)
+	b := newRig(ctx, t, js, rigOptions{now: c.Now, hooks: hb})
+	for _, rg := range []*rig{a, b} {
+		rg.setSeats("h-1", 3)
+	}
+	_, js2 := n.Connect(t)
+	setup := newRig(ctx, t, js2, rigOptions{now: c.Now})
+	id := setup.offer(ctx, t, "g-1", "h-1", 2)
+	doneA := make(chan error, 1)
+	go func() {
+		_, err := a.life.Accept(ctx, kitCoord, id, host)
+		doneA <- err
+	}()
+	<-stalledA
+	c.Add(6 * time.Second)
+	doneB := make(chan error, 1)
+	go func() {
+		_, err := b.life.Recover(ctx)
+		doneB <- err
+	}()
+	<-stalledB
+	close(wakeA)
+	if err := <-doneA; apperr.ErrorCode(err) != apperr.Unavailable {
+		t.Fatalf("the stalled accept: %v, want Unavailable", err)
+	}
+	if h, _ := setup.slots.Holders(ctx, "h-1"); len(h) != 1 {
+		t.Fatalf("the stalled accept gave back a reservation it no longer owns: holders %v", h)
+	}
+	close(wakeB)
+	if err := <-doneB; err != nil {
+		t.Fatal(err)
+	}
+	used, _ := setup.slots.Used(ctx, "h-1")
+	if st := setup.status(ctx, t, id); st != proposal.Active || used != 2 {
+		t.Fatalf("seating %s with %d seats taken, want active with 2", st, used)
+	}
+}

@@ -321,3 +321,40 @@ func TestKitCompositeResource(t *testing.T) {
 		t.Fatalf("another municipality's places: %v", err)
 	}
 }
+
+// TestKitSameAcceptTwiceAtOnce: the completing acceptance sent twice at
+// once (a double click, a client's retry) on two replicas activates the
+// seating once and takes its seats once; the other call is refused.
+func TestKitSameAcceptTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	rigs := twoReplicas(t, "h-1", 5)
+	for k := range 10 {
+		id := rigs[0].offer(ctx, t, fmt.Sprintf("g-%d", k), "h-1", 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(func() { _, errs[i] = rigs[i].life.Accept(ctx, kitCoord, id, host) })
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch code := apperr.ErrorCode(err); {
+			case err == nil:
+				ok++
+			case code != apperr.FailedPrecondition && code != apperr.Unavailable:
+				t.Errorf("accept %d: %v", k, err)
+			}
+		}
+		if ok != 1 || rigs[1].status(ctx, t, id) != proposal.Active {
+			t.Fatalf("round %d: %d accepts succeeded (%v), want exactly 1 and an active seating", k, ok, errs)
+		}
+		used, _ := rigs[0].slots.Used(ctx, "h-1")
+		if used != 2 {
+			t.Fatalf("round %d: %d seats taken, want 2", k, used)
+		}
+		if _, err := rigs[0].life.End(ctx, kitCoord, id, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -158,38 +158,50 @@ func (l *Lifecycle[R]) Recover(ctx context.Context) (int, error) {
 }
 
 func (l *Lifecycle[R]) resolve(ctx context.Context, in intent, now time.Time) error {
-	releaseAll := func() error {
-		for _, res := range in.Resources {
-			if err := l.p.Slots.Release(ctx, res, in.ID); err != nil {
+	r, _, err := l.repo.Get(ctx, in.ID)
+	notFound := apperr.ErrorCode(err) == apperr.NotFound
+	if err != nil && !notFound {
+		return err
+	}
+	if !notFound {
+		st := l.p.State(r)
+		if st.Status == Active {
+			return l.p.Slots.settle(ctx, in.ID, in.rev)
+		}
+		if complete, cerr := st.CanAccept(in.Party, now); cerr == nil && complete {
+			if claims, err := l.claims(ctx, r); err == nil {
+				// complete takes the intent over (another replica's sweep
+				// that got there first makes this one errInFlight) and
+				// settles it, releasing the units unless the proposal
+				// ends up active.
+				_, err := l.complete(ctx, l.p.Name, in.ID, in.Party, claims, now, in.rev, nil)
+				switch apperr.ErrorCode(err) {
+				case "", apperr.FailedPrecondition:
+					return nil
+				}
+				if errors.Is(err, errInFlight) {
+					return nil
+				}
 				return err
 			}
 		}
-		return l.p.Slots.settle(ctx, in.ID)
 	}
-	r, _, err := l.repo.Get(ctx, in.ID)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return releaseAll()
+	// Gone, or no longer to be completed: take the intent over, so a
+	// stalled accept that wakes up now cannot give back units twice, and
+	// release what it names.
+	rev, err := l.p.Slots.intend(ctx, in, in.rev)
+	if errors.Is(err, errInFlight) {
+		return nil // another replica resolved it
 	}
 	if err != nil {
 		return err
 	}
-	st := l.p.State(r)
-	if st.Status == Active {
-		return l.p.Slots.settle(ctx, in.ID)
-	}
-	if complete, cerr := st.CanAccept(in.Party, now); cerr == nil && complete {
-		claims, err := l.claims(ctx, r)
-		if err == nil {
-			// complete settles the intent whatever happens, releasing the
-			// units unless the proposal ends up active.
-			if _, err := l.complete(ctx, l.p.Name, in.ID, in.Party, claims, now, nil); err == nil ||
-				apperr.ErrorCode(err) == apperr.FailedPrecondition {
-				return nil
-			}
+	for _, res := range in.Resources {
+		if err := l.p.Slots.Release(ctx, res, in.ID); err != nil {
 			return err
 		}
 	}
-	return releaseAll()
+	return l.p.Slots.settle(ctx, in.ID, rev)
 }
 
 // Run recovers reservations and expires offers now and then every every,
