@@ -158,7 +158,7 @@ type Config struct {
 	RulesVersion func(org string) string
 	// TracerProvider and MeterProvider default to the global providers;
 	// tests pass their own to read what a run recorded. Propagator (default
-	// the global one) carries the submitting request's trace to the run.
+	// W3C trace context) carries the submitting request's trace to the run.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 	Propagator     propagation.TextMapPropagator
@@ -241,7 +241,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		cfg.MeterProvider = otel.GetMeterProvider()
 	}
 	if cfg.Propagator == nil {
-		cfg.Propagator = otel.GetTextMapPropagator()
+		// The job record and the work queue are read only by this
+		// package: W3C trace context whatever the process's global.
+		cfg.Propagator = propagation.TraceContext{}
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention

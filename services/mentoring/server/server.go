@@ -54,8 +54,8 @@ type Options struct {
 	// JobRetention is how long finished job records are kept (default
 	// jobs.DefaultRetention).
 	JobRetention time.Duration
-	// TracerProvider traces job runs (default the global one); tests pass
-	// their own.
+	// TracerProvider traces requests and job runs (default the global
+	// one); tests pass their own.
 	TracerProvider trace.TracerProvider
 	// JobHooks and StoreHooks inject faults in tests; nil in production.
 	JobHooks   *jobs.Hooks
@@ -122,6 +122,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
+		TracerProvider:     o.TracerProvider,
 		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
 		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
 	})
