@@ -1,23 +1,3 @@
-// Package jobs runs long matching jobs (or any batch work) so that each job
-// runs on exactly one replica, survives a crash, and reports its progress.
-//
-// A job is a JSON record in the KV bucket "<name>_jobs", changed only by
-// compare-and-set on its revision. Submitting a job writes the record and
-// puts its id on a JetStream work-queue stream ("JOBS_<NAME>"); every
-// replica pulls from one shared durable consumer, so JetStream hands each
-// id to one replica at a time. The runner marks the record running with its
-// own owner id and keeps the message alive with in-progress acks and a
-// heartbeat in the record while the job runs; it acks only after the job's
-// final state is committed. If the replica dies, the message is redelivered
-// after AckWait and the next runner finds a stale heartbeat, takes the job
-// over and runs it again: job functions must therefore be restartable (use
-// a frozen input snapshot and deterministic, create-once writes), which is
-// what makes "resume or restart cleanly" true.
-//
-// Jobs of one Manager run one at a time across all replicas (the consumer
-// allows one unacknowledged message): matching jobs compete for the same
-// capacity, and running them in turn keeps them from proposing the same
-// slot twice.
 package jobs
 
 import (
