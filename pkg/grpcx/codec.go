@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -45,6 +46,9 @@ type codec struct {
 	// it. The unary interceptor or the stream wrapper removes each entry as
 	// soon as it sees the message, so the map holds only calls in progress.
 	failed sync.Map
+	// pending counts the entries of failed, so the interceptors of the
+	// calls that decoded, nearly all of them, skip the map.
+	pending atomic.Int64
 }
 
 var _ encoding.CodecV2 = (*codec)(nil)
@@ -73,16 +77,20 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 	defer buf.Free()
 	b := buf.ReadOnlyData()
 	if field := scanRepeated(b, m.ProtoReflect().Descriptor(), 0); field != "" {
-		proto.Reset(m)
-		c.failed.Store(v, apperr.FieldError(field, fmt.Sprintf("must list at most %d entries", MaxRepeated)))
+		c.fail(v, m, apperr.FieldError(field, fmt.Sprintf("must list at most %d entries", MaxRepeated)))
 		return nil
 	}
 	if err := (proto.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, m); err != nil {
-		proto.Reset(m)
-		c.failed.Store(v, status.Error(codes.InvalidArgument, undecodableMessage))
-		return nil
+		c.fail(v, m, status.Error(codes.InvalidArgument, undecodableMessage))
 	}
 	return nil
+}
+
+// fail empties m, so nothing half-decoded is ever used, and records why.
+func (c *codec) fail(v any, m proto.Message, err error) {
+	proto.Reset(m)
+	c.pending.Add(1)
+	c.failed.Store(v, err)
 }
 
 // Name is "proto": the codec replaces gRPC's own for the content type.
@@ -90,7 +98,11 @@ func (c *codec) Name() string { return "proto" }
 
 // takeFailure returns, and forgets, why req did not decode; nil if it did.
 func (c *codec) takeFailure(req any) error {
+	if c.pending.Load() == 0 {
+		return nil
+	}
 	if err, ok := c.failed.LoadAndDelete(req); ok {
+		c.pending.Add(-1)
 		return ToStatus(err.(error))
 	}
 	return nil

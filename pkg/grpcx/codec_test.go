@@ -189,3 +189,37 @@ func serveWith(t *testing.T, register func(*grpc.Server)) *grpc.ClientConn {
 	t.Cleanup(func() { cc.Close() })
 	return cc
 }
+
+// TestCodec_ForgetsEachFailure: the record of a failed decode goes as soon
+// as the interceptor answers it, so failures cannot pile up in memory.
+func TestCodec_ForgetsEachFailure(t *testing.T) {
+	t.Parallel()
+	c := &codec{}
+	ran := false
+	handler := func(context.Context, any) (any, error) { ran = true; return nil, nil }
+	for range 100 {
+		req := &healthpb.HealthCheckRequest{}
+		bad := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "\xff")
+		if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(bad)}, req); err != nil {
+			t.Fatalf("Unmarshal returned %v; the codec must leave the answer to the interceptor", err)
+		}
+		if _, err := c.unary()(context.Background(), req, &grpc.UnaryServerInfo{}, handler); status.Code(err) != codes.InvalidArgument {
+			t.Fatalf("interceptor = %v, want InvalidArgument", err)
+		}
+	}
+	if ran {
+		t.Fatal("the handler ran for a request that did not decode")
+	}
+	n := 0
+	c.failed.Range(func(any, any) bool { n++; return true })
+	if n != 0 || c.pending.Load() != 0 {
+		t.Fatalf("%d failures (pending %d) remembered after every call was answered, want 0", n, c.pending.Load())
+	}
+	good := &healthpb.HealthCheckRequest{}
+	if err := c.Unmarshal(mem.BufferSlice{mem.SliceBuffer(protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "svc"))}, good); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.unary()(context.Background(), good, &grpc.UnaryServerInfo{}, handler); err != nil || !ran || good.GetService() != "svc" {
+		t.Fatalf("good request: err=%v ran=%v service=%q", err, ran, good.GetService())
+	}
+}
