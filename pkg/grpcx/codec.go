@@ -155,7 +155,9 @@ func (s *checkedStream) RecvMsg(m any) error {
 // none. It allocates nothing on the way; malformed input is left for
 // proto.Unmarshal to refuse.
 func scanRepeated(b []byte, md protoreflect.MessageDescriptor, depth int) string {
-	if depth > maxScanDepth {
+	// Every entry takes at least a byte on the wire, so a message no longer
+	// than MaxRepeated bytes cannot exceed it: most requests skip the scan.
+	if depth > maxScanDepth || len(b) <= MaxRepeated {
 		return ""
 	}
 	fields := md.Fields()
