@@ -128,7 +128,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		return volunteers.Run(gctx, cfg.VolunteersAddr, d, func(a net.Addr) { listening.set("volunteers", a, parts) })
 	})
 	g.Go(func() error {
-		return mentoring.Run(gctx, cfg.MentoringAddr, d, mentoring.Options{RulesDir: cfg.MentoringRulesDir},
+		return mentoring.Run(gctx, cfg.MentoringAddr, d, cfg.Mentoring,
 			func(a net.Addr) { listening.set("mentoring", a, parts) })
 	})
 	g.Go(func() error {
