@@ -39,7 +39,14 @@ type Record struct {
 	// outbox is published.
 	Removed bool `protobuf:"varint,3,opt,name=removed,proto3" json:"removed,omitempty"`
 	// With removed: purge the key (erasure) instead of deleting it.
-	Purge         bool `protobuf:"varint,4,opt,name=purge,proto3" json:"purge,omitempty"`
+	Purge bool `protobuf:"varint,4,opt,name=purge,proto3" json:"purge,omitempty"`
+	// The record encrypted with the data key of the person named by
+	// subject (pkg/seal); data is then empty. Shredding that key on erasure
+	// makes every copy unreadable, earlier revisions and backups included.
+	SealedData []byte `protobuf:"bytes,5,opt,name=sealed_data,json=sealedData,proto3" json:"sealed_data,omitempty"`
+	// Whose data key sealed sealed_data and the outbox's sealed payloads: the
+	// person's id.
+	Subject       string `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -102,16 +109,33 @@ func (x *Record) GetPurge() bool {
 	return false
 }
 
+func (x *Record) GetSealedData() []byte {
+	if x != nil {
+		return x.SealedData
+	}
+	return nil
+}
+
+func (x *Record) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
 var File_motesplats_store_v1_record_proto protoreflect.FileDescriptor
 
 const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\n" +
-	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\x84\x01\n" +
+	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\xbf\x01\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x126\n" +
 	"\x06outbox\x18\x02 \x03(\v2\x1e.motesplats.events.v1.EnvelopeR\x06outbox\x12\x18\n" +
 	"\aremoved\x18\x03 \x01(\bR\aremoved\x12\x14\n" +
-	"\x05purge\x18\x04 \x01(\bR\x05purgeB\xda\x01\n" +
+	"\x05purge\x18\x04 \x01(\bR\x05purge\x12\x1f\n" +
+	"\vsealed_data\x18\x05 \x01(\fR\n" +
+	"sealedData\x12\x18\n" +
+	"\asubject\x18\x06 \x01(\tR\asubjectB\xda\x01\n" +
 	"\x17com.motesplats.store.v1B\vRecordProtoP\x01ZDgithub.com/motesplats/motesplats/pkg/gen/motesplats/store/v1;storev1\xa2\x02\x03MSX\xaa\x02\x13Motesplats.Store.V1\xca\x02\x13Motesplats\\Store\\V1\xe2\x02\x1fMotesplats\\Store\\V1\\GPBMetadata\xea\x02\x15Motesplats::Store::V1b\x06proto3"
 
 var (
