@@ -82,10 +82,10 @@ type Keyring struct {
 	stream jetstream.Stream // the bucket's underlying stream, for secure delete
 	// erasures is the erasure log.
 	erasures jetstream.Stream
-	js     jetstream.JetStream
-	log    *slog.Logger
-	keks   map[[kekIDSize]byte]KEK
-	flight singleflight.Group
+	js       jetstream.JetStream
+	log      *slog.Logger
+	keks     map[[kekIDSize]byte]KEK
+	flight   singleflight.Group
 
 	mu    sync.RWMutex
 	cache map[string]entry // subject -> unwrapped key, or shredded
