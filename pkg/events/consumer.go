@@ -19,7 +19,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
 )
 
 // Handler handles one event. Returning nil acks it; an error retries it with
@@ -346,7 +348,18 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 		out = c.deadLetter(ctx, msg, md, errorClass("poison", decodeErr))
 	default:
 		hctx, cancel := context.WithTimeout(ctx, c.cfg.AckWait)
-		err := c.call(hctx, env)
+		err := c.open(hctx, env)
+		if seal.IsShredded(err) {
+			// Sealed for a person since erased: nobody is left to handle
+			// it for. The dead letters keep their sealed copies.
+			cancel()
+			span.SetAttributes(attribute.Bool("messaging.nats.erased", true))
+			out = c.ack(ctx, msg)
+			break
+		}
+		if err == nil {
+			err = c.call(hctx, env)
+		}
 		cancel()
 		switch {
 		case err == nil:
@@ -367,6 +380,26 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 	c.handled.Add(ctx, 1, set)
 	c.duration.Record(ctx, time.Since(start).Seconds(), set)
 }
+
+// open restores a sealed payload (pkg/seal) before the handler sees it.
+// Without a keyring, or when the sealed bytes do not authenticate,
+// retrying cannot help: the message is dead-lettered, still sealed.
+func (c *Consumer) open(ctx context.Context, env *eventsv1.Envelope) error {
+	if len(env.GetSealedPayload()) == 0 {
+		return nil
+	}
+	if c.opts.keyring == nil {
+		return Permanent(errSealed)
+	}
+	err := seal.OpenEnvelope(ctx, c.opts.keyring, env)
+	if apperr.ErrorCode(err) == apperr.Invalid {
+		return Permanent(err)
+	}
+	return err
+}
+
+// errSealed says a sealed event reached a consumer without a keyring.
+var errSealed = errors.New("sealed event and no keyring")
 
 // call runs the handler and turns a panic into an ordinary error, so one bad
 // event is retried and dead-lettered instead of killing the service.
