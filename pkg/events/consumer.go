@@ -382,14 +382,12 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 }
 
 // open restores a sealed payload (pkg/seal) before the handler sees it.
-// Without a keyring, or when the sealed bytes do not authenticate,
-// retrying cannot help: the message is dead-lettered, still sealed.
+// Without a keyring the envelope is handed on as it is (payload empty,
+// sealed_payload set), for handlers that need only ids. Sealed bytes that
+// do not authenticate cannot be fixed by retrying: dead-lettered, sealed.
 func (c *Consumer) open(ctx context.Context, env *eventsv1.Envelope) error {
-	if len(env.GetSealedPayload()) == 0 {
+	if len(env.GetSealedPayload()) == 0 || c.opts.keyring == nil {
 		return nil
-	}
-	if c.opts.keyring == nil {
-		return Permanent(errSealed)
 	}
 	err := seal.OpenEnvelope(ctx, c.opts.keyring, env)
 	if apperr.ErrorCode(err) == apperr.Invalid {
@@ -397,9 +395,6 @@ func (c *Consumer) open(ctx context.Context, env *eventsv1.Envelope) error {
 	}
 	return err
 }
-
-// errSealed says a sealed event reached a consumer without a keyring.
-var errSealed = errors.New("sealed event and no keyring")
 
 // call runs the handler and turns a panic into an ordinary error, so one bad
 // event is retried and dead-lettered instead of killing the service.

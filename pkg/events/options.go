@@ -25,13 +25,14 @@ type options struct {
 	prop   propagation.TextMapPropagator
 	mp     metric.MeterProvider
 	logger *slog.Logger
-	// keyring opens sealed payloads; nil leaves them to dead letters.
+	// keyring opens sealed payloads; without one handlers get them sealed.
 	keyring *seal.Keyring
 }
 
 // WithKeyring lets a Consumer open payloads sealed with a person's data
 // key (pkg/seal) before its handler sees them; an event whose person was
 // erased (key shredded) is acknowledged without calling the handler.
+// Without it, handlers get sealed envelopes as they are (payload empty).
 func WithKeyring(k *seal.Keyring) Option {
 	return func(o *options) { o.keyring = k }
 }

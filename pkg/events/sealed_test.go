@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -80,12 +81,19 @@ func TestConsumerOpensSealedPayloads(t *testing.T) {
 	}
 	mu.Unlock()
 
-	// Without the keyring: dead-lettered at once, still sealed.
+	// Without the keyring the handler gets the envelope as it is; one that
+	// needs the payload fails, and the dead letter keeps it sealed.
 	var calls atomic.Int32
 	c2, err := events.NewConsumer(ctx, n.JS, events.ConsumerConfig{
 		Stream: events.StreamParticipants, Durable: "nokey", Backoff: fastBackoff,
 		FilterSubjects: []string{events.ParticipantRegistered + ".p-live"},
-	}, func(context.Context, *eventsv1.Envelope) error { calls.Add(1); return nil })
+	}, func(_ context.Context, env *eventsv1.Envelope) error {
+		calls.Add(1)
+		if env.GetPayload() == nil && len(env.GetSealedPayload()) > 0 {
+			return events.Permanent(errors.New("sealed"))
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +106,7 @@ func TestConsumerOpensSealedPayloads(t *testing.T) {
 	if len(env.GetSealedPayload()) == 0 || env.GetPayload() != nil {
 		t.Errorf("dead letter = %v, want the sealed form", &env)
 	}
-	if n := calls.Load(); n != 0 {
-		t.Errorf("handler called %d times without a keyring", n)
+	if n := calls.Load(); n != 1 {
+		t.Errorf("handler called %d times, want once", n)
 	}
 }
