@@ -87,7 +87,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("mentoring: %w", err)
 	}
 	defer repo.Close()
-	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil)
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
@@ -168,5 +168,5 @@ func newConsumer(ctx context.Context, d service.Deps, stream, durable, filter st
 	}
 	return events.NewConsumer(ctx, d.JS, events.ConsumerConfig{
 		Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4,
-	}, ih)
+	}, ih, events.WithKeyring(d.Keyring))
 }
