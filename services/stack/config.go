@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/motesplats/motesplats/pkg/seal"
 
@@ -47,8 +50,11 @@ type Config struct {
 	// a rotation.
 	DataKey, DataKeyOld string
 	// unsealed stores personal data in clear: only the planted-value test
-	// sets it, to prove that it can see what sealing hides.
+	// sets it, to prove that it can see what sealing hides. logs and spans
+	// capture the stack's logs and spans in tests.
 	unsealed bool
+	logs     io.Writer
+	spans    sdktrace.SpanExporter
 }
 
 // DataKeyPath is where the stack keeps its generated data key (0600).

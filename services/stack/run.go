@@ -58,7 +58,8 @@ func (l *Listening) Addr(name string) string {
 // ends. listening, if not nil, is filled in as parts come up.
 func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) error {
 	start := time.Now()
-	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel,
+		LogWriter: cfg.logs, SpanExporter: cfg.spans})
 	if err != nil {
 		return err
 	}
