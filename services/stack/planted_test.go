@@ -397,7 +397,10 @@ func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
 	l, _, stop = startStack(t, cfg)
 	c = dialClients(t, cfg, l)
 	for _, get := range []func() error{
-		func() error { _, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pid}); return err },
+		func() error {
+			_, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pid})
+			return err
+		},
 		func() error { _, err := c.v.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: vid}); return err },
 	} {
 		if err := get(); err == nil {
