@@ -101,9 +101,13 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
-	data, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, ResultTTL)
+	objects, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, ResultTTL)
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
+	}
+	var data jobs.Data = objects
+	if d.Keyring != nil {
+		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: slots, Data: data, JS: d.JS, Publisher: pub, Rules: rs,
 		Now: d.Now, IDs: d.IDs, Logger: d.Logger})
