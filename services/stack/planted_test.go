@@ -22,6 +22,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -358,6 +359,7 @@ func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
 			t.Fatalf("%s lacks %s: %v", bucket, id, err)
 		}
 	}
+	matchAndAccept(t, ctx, cfg, l, orgID, pid, vid)
 	deadLetterAll(t, ctx, js)
 
 	// A backup of the whole store, taken before the erasure.
@@ -436,6 +438,56 @@ func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
 type keptSpans struct{ *tracetest.InMemoryExporter }
 
 func (keptSpans) Shutdown(context.Context) error { return nil }
+
+// matchAndAccept runs a matching job over the pool (its snapshot holds
+// the planted interests), and takes the proposed pair through approval
+// and both acceptances.
+func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening, org, pid, vid string) {
+	t.Helper()
+	var tok bytes.Buffer
+	if err := token(cfg, nil, &tok); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpcx.Dial(l.Addr("mentoring"), grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(strings.TrimSpace(tok.String())))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := mentoringv1.NewMentoringServiceClient(conn)
+	res, err := c.StartMatchingJob(ctx, &mentoringv1.StartMatchingJobRequest{RequestId: "planted", OrganisationId: org, MunicipalityCodes: []string{"0880"}})
+	if err != nil {
+		t.Fatalf("start job: %v", err)
+	}
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		j, err := c.GetJob(ctx, &mentoringv1.GetJobRequest{Id: res.GetJob().GetId()})
+		if err != nil {
+			return err
+		}
+		if s := j.GetJob().GetState(); s != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
+			if s == mentoringv1.JobState_JOB_STATE_FAILED {
+				t.Fatalf("job failed: %s", j.GetJob().GetErrorMessage())
+			}
+			return fmt.Errorf("job %s", s)
+		}
+		return nil
+	})
+	pairs, err := c.ListPairs(ctx, &mentoringv1.ListPairsRequest{JobId: res.GetJob().GetId()})
+	if err != nil || len(pairs.GetPairs()) != 1 {
+		t.Fatalf("pairs = %v, %v; want the planted newcomer and mentor", pairs, err)
+	}
+	p := pairs.GetPairs()[0]
+	if p.GetParticipantId() != pid || p.GetVolunteerId() != vid {
+		t.Fatalf("pair = %s/%s, want %s/%s", p.GetParticipantId(), p.GetVolunteerId(), pid, vid)
+	}
+	if _, err := c.ApproveProposal(ctx, &mentoringv1.ApproveProposalRequest{Id: p.GetId()}); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	for _, party := range []eventsv1.Party{eventsv1.Party_PARTY_NEWCOMER, eventsv1.Party_PARTY_MENTOR} {
+		if _, err := c.AcceptOffer(ctx, &mentoringv1.AcceptOfferRequest{Id: p.GetId(), Party: party}); err != nil {
+			t.Fatalf("accept %s: %v", party, err)
+		}
+	}
+}
 
 // inSpans returns the markers found in any span's name, attributes or
 // events.
