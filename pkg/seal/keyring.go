@@ -179,13 +179,23 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w, err := kv.WatchAll(runCtx, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	// The watch starts with every stored key: they are unwrapped into the
+	// cache in one pass (up to CacheSize), so a service loading its
+	// records at start does not read the bucket once per person.
+	w, err := kv.WatchAll(runCtx)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("seal: watch %s: %w", cfg.Bucket, err)
 	}
 	k.cancel = cancel
-	go k.watch(runCtx, w)
+	loaded := make(chan struct{})
+	go k.watch(runCtx, w, loaded)
+	select {
+	case <-loaded:
+	case <-ctx.Done():
+		k.Close()
+		return nil, ctx.Err()
+	}
 	return k, nil
 }
 
@@ -197,11 +207,13 @@ func (k *Keyring) Close() {
 	}
 }
 
-// watch evicts keys that any replica shreds: Shred ends with a purge
+// watch caches the stored keys (closing loaded once the initial ones are
+// in), and evicts keys that any replica shreds: Shred ends with a purge
 // marker, which every watcher sees.
-func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher) {
+func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan struct{}) {
 	defer close(k.done)
 	defer func() { _ = w.Stop() }()
+	initial := true
 	for {
 		select {
 		case <-ctx.Done():
@@ -213,10 +225,17 @@ func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				return
 			}
-			if e == nil || e.Operation() == jetstream.KeyValuePut {
-				continue
+			switch {
+			case e == nil:
+				if initial {
+					initial = false
+					close(loaded)
+				}
+			case e.Operation() == jetstream.KeyValuePut:
+				k.preload(e.Key(), e.Value())
+			default:
+				k.setShredded(e.Key())
 			}
-			k.setShredded(e.Key())
 		}
 	}
 }
@@ -387,6 +406,27 @@ func (k *Keyring) erased(ctx context.Context, subject string) (bool, error) {
 		return false, fmt.Errorf("seal: erasure log: %w", err)
 	}
 	return true, nil
+}
+
+// preload caches a stored key while the cache has room; a key that does
+// not unwrap is left for the path that needs it to report.
+func (k *Keyring) preload(subject string, wrapped []byte) {
+	k.mu.RLock()
+	_, have := k.cache[subject]
+	full := len(k.cache) >= k.cfg.CacheSize
+	k.mu.RUnlock()
+	if have || full {
+		return
+	}
+	dek, err := k.unwrap(subject, wrapped)
+	if err != nil {
+		return
+	}
+	aead, err := newAEAD(dek)
+	if err != nil {
+		return
+	}
+	k.put(subject, entry{aead: aead})
 }
 
 func (k *Keyring) put(subject string, e entry) {
