@@ -28,6 +28,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -92,6 +94,10 @@ type Keyring struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// loads counts data keys read from the bucket (cache misses), created
+	// new keys, shredded shreds.
+	loads, created, shredded metric.Int64Counter
 }
 
 // entry is a cached data key; shredded entries remember that the key is
@@ -175,6 +181,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	for _, kek := range cfg.KEKs {
 		k.keks[kek.ID] = kek
 	}
+	meter := otel.GetMeterProvider().Meter("github.com/motesplats/motesplats/pkg/seal")
+	k.loads, _ = meter.Int64Counter("seal.keys.loaded", metric.WithDescription("data keys read from the key store on a cache miss"))
+	k.created, _ = meter.Int64Counter("seal.keys.created", metric.WithDescription("data keys created for new people"))
+	k.shredded, _ = meter.Int64Counter("seal.keys.shredded", metric.WithDescription("data keys shredded by erasure"))
 	if err := k.reapply(ctx); err != nil {
 		return nil, err
 	}
@@ -341,6 +351,7 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 // cached as such; a key that never existed is ErrShredded but not cached,
 // since Seal may yet create it.
 func (k *Keyring) load(ctx context.Context, subject string) (cipher.AEAD, error) {
+	k.loads.Add(ctx, 1)
 	e, err := k.kv.Get(ctx, subject)
 	if errors.Is(err, jetstream.ErrKeyDeleted) {
 		k.setShredded(subject)
@@ -393,6 +404,7 @@ func (k *Keyring) create(ctx context.Context, subject string) (cipher.AEAD, erro
 		}
 		return nil, ErrShredded
 	}
+	k.created.Add(ctx, 1)
 	return newAEAD(dek)
 }
 
@@ -473,7 +485,11 @@ func (k *Keyring) Shred(ctx context.Context, subject string) error {
 		return fmt.Errorf("seal: erasure log: %w", err)
 	}
 	k.setShredded(subject)
-	return k.erase(ctx, subject)
+	if err := k.erase(ctx, subject); err != nil {
+		return err
+	}
+	k.shredded.Add(ctx, 1)
+	return nil
 }
 
 // erase securely deletes every revision of subject's key and leaves a
