@@ -13,6 +13,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/service"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
+	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 )
 
 // Config is the stack's configuration, from the environment only.
@@ -33,6 +34,10 @@ type Config struct {
 	// built-in default).
 	MentoringAddr     string
 	MentoringRulesDir string
+	// Mentoring is the mentoring service's own settings, from its
+	// variables (MENTORING_JOB_RETENTION, MENTORING_RESULT_TTL; see
+	// services/mentoring/README.md) and MentoringRulesDir.
+	Mentoring mentoring.Options
 	// SigningKey (MP_SIGNING_KEY) mints tokens for token, seed and latency
 	// against separately run services; the stack itself uses its key file.
 	SigningKey string
@@ -116,6 +121,8 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.DataKey = k
 	}
+	c.Mentoring = mentoring.OptionsFromEnv(getenv)
+	c.Mentoring.RulesDir = c.MentoringRulesDir
 	gw, err := gateway.ConfigFromEnv(getenv)
 	if err != nil {
 		return c, err
