@@ -285,7 +285,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	wa.Register(mux)
 
 	srv := &http.Server{
-		Handler:           otelhttp.NewHandler(secure(mux), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
+		Handler:           otelhttp.NewHandler(secure(mux, strings.HasPrefix(strings.ToLower(base), "https://")), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -331,12 +331,23 @@ func spanName(_ string, r *http.Request) string {
 	return r.Method
 }
 
+// permissionsPolicy turns off the browser features the web app never
+// uses, so injected content could not use them either.
+const permissionsPolicy = "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+
 // secure sets the headers every response carries: a strict content
 // security policy (scripts and styles from this origin only), no framing,
-// no sniffing, no referrer leaks.
-func secure(h http.Handler) http.Handler {
+// no sniffing, no referrer leaks, no browser features. With https (the
+// public URL says so) browsers are also told to use https only (HSTS), so
+// a later visit cannot be downgraded; over plain http the header would be
+// ignored, and on a developer's localhost it would stick.
+func secure(h http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if https {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		hd.Set("Permissions-Policy", permissionsPolicy)
 		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")

@@ -26,10 +26,6 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
-// MaxBodyBytes bounds a request message; larger ones get ResourceExhausted
-// before they are decoded.
-const MaxBodyBytes = 1 << 20
-
 // codeOf maps domain codes to Connect codes.
 var codeOf = map[apperr.Code]connect.Code{
 	apperr.Invalid:            connect.CodeInvalidArgument,
@@ -60,11 +56,23 @@ type callerKey struct{}
 func Handlers(g *core.Gateway, limitIP, limitID *account.Limiter, remoteAddr func(*http.Request) string) map[string]http.Handler {
 	s := &Server{g: g, log: g.Log, limitIP: limitIP, limitID: limitID, remoteAddr: remoteAddr}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(s.authInterceptor()),
+		// Who calls is settled from the headers, before a byte of the
+		// body is read or inflated.
+		connect.WithRequestGate(s.authenticate),
 		connect.WithReadMaxBytes(MaxBodyBytes),
+		// Connect's own gzip inflates an oversized message to its end
+		// only to report its size; this one stops at the limit.
+		connect.WithCompression("gzip", nil, nil),
+		connect.WithCompression("gzip", newBoundedGzip(MaxBodyBytes), newGzipCompressor),
+		connect.WithConditionalHandlerOptions(func(spec connect.Spec) []connect.HandlerOption {
+			if open[spec.Procedure] {
+				return []connect.HandlerOption{connect.WithReadMaxBytes(MaxOpenBodyBytes), connect.WithCompression("gzip", nil, nil)}
+			}
+			return nil
+		}),
 	}
 	out := map[string]http.Handler{}
-	add := func(path string, h http.Handler) { out[path] = s.withAddr(h) }
+	add := func(path string, h http.Handler) { out[path] = s.wrap(h) }
 	add(gatewayv1connect.NewUserServiceHandler(s, opts...))
 	add(gatewayv1connect.NewApiTokenServiceHandler(s, opts...))
 	add(gatewayv1connect.NewRegistryServiceHandler(s, opts...))
@@ -75,11 +83,28 @@ func Handlers(g *core.Gateway, limitIP, limitID *account.Limiter, remoteAddr fun
 
 type addrKey struct{}
 
-// withAddr puts the client address in the context; Connect interceptors
-// do not see the *http.Request.
-func (s *Server) withAddr(h http.Handler) http.Handler {
+// errorWriter answers in the caller's protocol before Connect has a
+// stream.
+var errorWriter = connect.NewErrorWriter()
+
+// wrap puts the client address in the context (Connect gates and
+// interceptors do not see the *http.Request), marks every answer
+// uncacheable (they carry personal data, and Connect GETs would otherwise
+// be cacheable) and bounds the body.
+func (s *Server) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), addrKey{}, s.remoteAddr(r))))
+		w.Header().Set("Cache-Control", "no-store")
+		max := MaxBodyBytes
+		isOpen := open[r.URL.Path]
+		if isOpen {
+			max = MaxOpenBodyBytes
+		}
+		lw, err := limitRequest(w, r, max, isOpen)
+		if err != nil {
+			_ = errorWriter.Write(w, r, err)
+			return
+		}
+		h.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), addrKey{}, s.remoteAddr(r))))
 	})
 }
 
@@ -91,24 +116,21 @@ func remote(ctx context.Context) string {
 // open lists the procedures that need no token.
 var open = map[string]bool{gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure: true}
 
-func (s *Server) authInterceptor() connect.Interceptor {
-	return connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			if open[req.Spec().Procedure] {
-				return next(ctx, req)
-			}
-			scheme, tok, _ := strings.Cut(req.Header().Get("Authorization"), " ")
-			if !strings.EqualFold(scheme, "bearer") || tok == "" {
-				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("an API token is required: run mp login"))
-			}
-			p, err := s.g.Accounts.Token(ctx, strings.TrimSpace(tok))
-			if err != nil {
-				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
-			}
-			ctx = context.WithValue(ctx, callerKey{}, core.Caller{Principal: p, RemoteAddr: remote(ctx), Channel: "api"})
-			return next(ctx, req)
-		}
-	})
+// authenticate is the request gate: every procedure but the open ones
+// needs a valid API token, checked before the message is read.
+func (s *Server) authenticate(ctx context.Context, spec connect.Spec, _ connect.Peer, h http.Header) (context.Context, error) {
+	if open[spec.Procedure] {
+		return ctx, nil
+	}
+	scheme, tok, _ := strings.Cut(h.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "bearer") || tok == "" {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("an API token is required: run mp login"))
+	}
+	p, err := s.g.Accounts.Token(ctx, strings.TrimSpace(tok))
+	if err != nil {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
+	}
+	return context.WithValue(ctx, callerKey{}, core.Caller{Principal: p, RemoteAddr: remote(ctx), Channel: "api"}), nil
 }
 
 func caller(ctx context.Context) core.Caller {
