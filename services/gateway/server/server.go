@@ -66,8 +66,9 @@ type Config struct {
 	TrustedProxies int
 	// SessionTTL bounds a browser session (MP_SESSION_TTL, default 8h).
 	SessionTTL time.Duration
-	// SignInBurst attempts per address and per e-mail, then one per
-	// SignInEvery (defaults 10 and 20s).
+	// SignInBurst attempts per account and address, then one per
+	// SignInEvery (defaults 10 and 20s); account.NewGuard derives the
+	// address's and the account's limits from them (ADR 0048).
 	SignInBurst int
 	SignInEvery time.Duration
 	// OIDC offers single sign-on when its issuer is set (ADR 0021).
@@ -233,8 +234,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if every <= 0 {
 		every = 20 * time.Second
 	}
-	limitIP := account.NewLimiter(burst*5, every/5, d.Now)
-	limitID := account.NewLimiter(burst, every, d.Now)
+	guard := account.NewGuard(burst, every, d.Now)
 	remoteAddr := web.RemoteAddr(cfg.TrustedProxies)
 	if err := cfg.OIDC.check(); err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -248,7 +248,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if base == "" {
 		base = "http://" + lis.Addr().String()
 	}
-	wopts := web.Options{SecureCookies: cfg.SecureCookies, LimitIP: limitIP, LimitID: limitID, RemoteAddr: remoteAddr, Logger: log}
+	wopts := web.Options{SecureCookies: cfg.SecureCookies, Guard: guard, RemoteAddr: remoteAddr, Logger: log}
 	if o := cfg.OIDC; o.Issuer != "" {
 		if o.RedirectURL == "" {
 			o.RedirectURL = base + "/signin/oidc/callback"
@@ -270,7 +270,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	wa.Discover(dctx)
 	cancel()
 	mux := http.NewServeMux()
-	for path, h := range api.Handlers(g, limitIP, limitID, remoteAddr) {
+	for path, h := range api.Handlers(g, guard, remoteAddr) {
 		mux.Handle("POST "+path, h)
 		mux.Handle("GET "+path, h) // Connect GET for idempotent methods
 	}

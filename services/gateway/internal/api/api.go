@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -41,20 +40,19 @@ var codeOf = map[apperr.Code]connect.Code{
 
 // Server implements the gateway's Connect services.
 type Server struct {
-	g       *core.Gateway
-	log     *slog.Logger
-	limitIP *account.Limiter
-	limitID *account.Limiter
+	g     *core.Gateway
+	log   *slog.Logger
+	guard *account.Guard
 	// RemoteAddr extracts the client address (see web.RemoteAddr).
 	remoteAddr func(*http.Request) string
 }
 
 type callerKey struct{}
 
-// Handlers returns the Connect handlers by path prefix. limitIP and
-// limitID rate-limit sign-ins per address and per e-mail.
-func Handlers(g *core.Gateway, limitIP, limitID *account.Limiter, remoteAddr func(*http.Request) string) map[string]http.Handler {
-	s := &Server{g: g, log: g.Log, limitIP: limitIP, limitID: limitID, remoteAddr: remoteAddr}
+// Handlers returns the Connect handlers by path prefix. guard limits
+// sign-in attempts.
+func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Request) string) map[string]http.Handler {
+	s := &Server{g: g, log: g.Log, guard: guard, remoteAddr: remoteAddr}
 	opts := []connect.HandlerOption{
 		// Who calls is settled from the headers, before a byte of the
 		// body is read or inflated.
@@ -191,60 +189,33 @@ func (s *Server) UpdateUser(ctx context.Context, req *connect.Request[gatewayv1.
 
 // CreateApiToken implements ApiTokenService: sign in, rate limited.
 func (s *Server) CreateApiToken(ctx context.Context, req *connect.Request[gatewayv1.CreateApiTokenRequest]) (*connect.Response[gatewayv1.CreateApiTokenResponse], error) {
-	if err := s.limit(remote(ctx), req.Msg.GetEmail()); err != nil {
+	addr, email := remote(ctx), req.Msg.GetEmail()
+	if err := Limit(s.guard.Allow(addr, email)); err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
-	a, err := s.g.Accounts.Authenticate(req.Msg.GetEmail(), req.Msg.GetPassword())
+	a, err := s.g.Accounts.Authenticate(email, req.Msg.GetPassword())
 	if err != nil {
+		s.guard.Failed(addr, email)
 		return nil, s.toConnect(ctx, err)
 	}
+	s.guard.Succeeded(addr, email)
 	id, tok, exp, err := s.g.Accounts.CreateToken(ctx, a, req.Msg.GetName())
 	return reply(s, ctx, &gatewayv1.CreateApiTokenResponse{Id: id, Token: tok, ExpireTime: timestamppb.New(exp), User: a.GetUser()}, err)
 }
 
-// limit applies both sign-in limits.
-func (s *Server) limit(addr, email string) error {
-	return Limit(s.limitIP, s.limitID, addr, email)
-}
-
-// Limit takes one sign-in attempt from the address's and the e-mail's
-// buckets; it returns TooManyRequests when either is empty. A nil limiter
-// is skipped, for a sign-in that learns the e-mail only later (OIDC takes
-// from the address's bucket first and the account's once the provider has
-// named it).
-func Limit(byIP, byID *account.Limiter, addr, email string) error {
-	okIP, okID := true, true
-	var r1, r2 time.Duration
-	if byIP != nil {
-		okIP, r1 = byIP.Allow(AddrBucket(addr))
-	}
-	if byID != nil {
-		okID, r2 = byID.Allow(strings.ToLower(strings.TrimSpace(email)))
-	}
-	if okIP && okID {
+// Limit answers a refused sign-in attempt: TooManyRequests with the wait,
+// or nil when ok.
+func Limit(ok bool, retry time.Duration) error {
+	if ok {
 		return nil
 	}
-	wait := max(r1, r2).Round(time.Second)
+	wait := retry.Round(time.Second)
 	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %v and try again", max(wait, time.Second))
 }
 
-// AddrBucket names the rate-limit bucket of a client address: the address
-// itself for IPv4, its /64 for IPv6, since one host holds a whole /64 and
-// could otherwise take a fresh bucket per attempt.
-func AddrBucket(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-}
+// AddrBucket names the rate-limit bucket of a client address (see
+// account.AddrBucket).
+func AddrBucket(addr string) string { return account.AddrBucket(addr) }
 
 // DeleteApiToken implements ApiTokenService.
 func (s *Server) DeleteApiToken(ctx context.Context, req *connect.Request[gatewayv1.DeleteApiTokenRequest]) (*connect.Response[gatewayv1.DeleteApiTokenResponse], error) {

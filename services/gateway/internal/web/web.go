@@ -54,8 +54,8 @@ type Options struct {
 	// SecureCookies marks cookies Secure; set it whenever the gateway is
 	// reached over TLS (directly or behind a proxy).
 	SecureCookies bool
-	// LimitIP and LimitID rate-limit sign-ins per address and per e-mail.
-	LimitIP, LimitID *account.Limiter
+	// Guard limits sign-in attempts (ADR 0048).
+	Guard *account.Guard
 	// RemoteAddr returns a request's client address.
 	RemoteAddr func(*http.Request) string
 	Logger     *slog.Logger
@@ -447,16 +447,19 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.t("signin")
 	email := r.PostForm.Get("email")
 	p.Form.Set("email", email)
-	if err := api.Limit(w.opts.LimitIP, w.opts.LimitID, w.opts.RemoteAddr(r), email); err != nil {
+	addr := w.opts.RemoteAddr(r)
+	if err := api.Limit(w.opts.Guard.Allow(addr, email)); err != nil {
 		return w.signinLimited(rw, p, err)
 	}
 	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
 	if err != nil {
+		w.opts.Guard.Failed(addr, email)
 		msg := p.t("err.credentials") // the one answer to any failed sign-in
 		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: msg}}
 		p.Errors["email"] = msg
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
 	}
+	w.opts.Guard.Succeeded(addr, email)
 	return w.startSession(rw, r, a)
 }
 
