@@ -521,17 +521,29 @@ func (s *Service) Token(ctx context.Context, token string) (Principal, error) {
 	return Principal{User: u, TokenID: id}, nil
 }
 
-// DeleteToken revokes token id. userID, when not empty, must own it
-// (NotFound otherwise).
+// errNoToken is the one answer for a token id the caller cannot revoke:
+// unknown, malformed or another user's, so the answer says nothing about
+// which tokens exist.
+var errNoToken = apperr.Errorf(apperr.NotFound, "token not found")
+
+// DeleteToken revokes token id. userID, when not empty, must own it.
+// Returns NotFound (errNoToken) for any token the caller cannot revoke.
 func (s *Service) DeleteToken(ctx context.Context, id, userID string) error {
+	if !ids.Valid(id) {
+		return errNoToken
+	}
 	t, _, err := s.tokens.Get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound || err == nil && userID != "" && t.GetUserId() != userID {
+		return errNoToken
+	}
 	if err != nil {
 		return err
 	}
-	if userID != "" && t.GetUserId() != userID {
-		return apperr.Errorf(apperr.NotFound, "token not found")
+	err = s.tokens.Remove(ctx, id, true)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return errNoToken
 	}
-	return s.tokens.Remove(ctx, id, true)
+	return err
 }
 
 // Sweep removes expired sessions and tokens; the server runs it
