@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +196,43 @@ func TestNoStoreAndHSTS(t *testing.T) {
 	r.Body.Close()
 	if got := r.Header.Get("Strict-Transport-Security"); got != "" {
 		t.Errorf("HSTS over plain http: %q", got)
+	}
+}
+
+// TestSetupLinkNotLogged: on a first run the one-time setup link goes to
+// a file only its owner can read, and not to output that is not a
+// terminal (where logs are kept); the link in the file works.
+func TestSetupLinkNotLogged(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	file := filepath.Join(t.TempDir(), "setup-link")
+	e := start(t, envOptions{noAdmin: true, out: &out, setupFile: file})
+	if strings.Contains(out.String(), "token=") || !strings.Contains(out.String(), file) {
+		t.Fatalf("output %q: want the file's name and no link", out.String())
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("setup link file mode %v, want 0600", fi.Mode().Perm())
+	}
+	link, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := strings.TrimSpace(string(link))
+	i := strings.Index(u, "/setup?token=")
+	if i < 0 {
+		t.Fatalf("file holds %q", u)
+	}
+	if code, _ := e.browser().get(u[i:]); code != http.StatusOK {
+		t.Errorf("the link from the file: %d, want 200", code)
+	}
+	// Without a file, the link is not printed to a non-terminal at all.
+	var out2 bytes.Buffer
+	start(t, envOptions{noAdmin: true, out: &out2})
+	if strings.Contains(out2.String(), "token=") || !strings.Contains(out2.String(), "MP_SETUP_LINK_FILE") {
+		t.Fatalf("output without a file %q: want advice and no link", out2.String())
 	}
 }

@@ -76,6 +76,11 @@ type envOptions struct {
 	// (tests then choose their address with X-Forwarded-For).
 	publicURL      string
 	trustedProxies int
+	// noAdmin starts without MP_ADMIN_EMAIL (first-run setup); out and
+	// setupFile are Config.Out and Config.SetupLinkFile.
+	noAdmin   bool
+	out       io.Writer
+	setupFile string
 }
 
 func start(t testing.TB, o envOptions) *env {
@@ -129,6 +134,10 @@ func start(t testing.TB, o envOptions) *env {
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
 		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
+		Out: o.out, SetupLinkFile: o.setupFile,
+	}
+	if o.noAdmin {
+		e.cfg.AdminEmail, e.cfg.AdminPassword = "", ""
 	}
 	ready := make(chan server.Running, 1)
 	wg.Add(1)

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,11 @@ type Config struct {
 	// PublicURL is how browsers reach the gateway, for the setup link
 	// (MP_PUBLIC_URL, default http://<Addr>).
 	PublicURL string
+	// SetupLinkFile, when set, receives the one-time setup link, readable
+	// by its owner only (MP_SETUP_LINK_FILE; the embedded stack uses
+	// <data dir>/setup-link). The link is printed on Out only when Out is
+	// a terminal, never where logs are kept.
+	SetupLinkFile string
 	// SecureCookies marks cookies Secure (MP_SECURE_COOKIES=true); set it
 	// whenever browsers reach the gateway over TLS.
 	SecureCookies bool
@@ -73,7 +79,8 @@ type Config struct {
 	SignInEvery time.Duration
 	// OIDC offers single sign-on when its issuer is set (ADR 0021).
 	OIDC OIDCConfig
-	// Out receives the start-up banner and the setup link.
+	// Out receives the start-up banner, and the setup link when it is a
+	// terminal.
 	Out io.Writer
 }
 
@@ -109,6 +116,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),
 		AdminPassword: getenv("MP_ADMIN_PASSWORD"),
 		PublicURL:     getenv("MP_PUBLIC_URL"),
+		SetupLinkFile: getenv("MP_SETUP_LINK_FILE"),
 	}
 	if s := getenv("MP_SIGNING_KEY"); s != "" {
 		k, err := auth.DecodePrivateKey(s)
@@ -296,7 +304,9 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	run := Running{Addr: lis.Addr()}
 	if tok := wa.SetupToken(); tok != "" {
 		run.SetupURL = base + "/setup?token=" + tok
-		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", run.SetupURL)
+		if err := announceSetup(cfg, run.SetupURL); err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
 	}
 
 	bg, stopBG := context.WithCancel(ctx)
@@ -320,6 +330,57 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		_ = srv.Close()
 	}
 	return nil
+}
+
+// announceSetup hands the one-time setup link to the operator without
+// putting it where logs are kept: into SetupLinkFile (mode 0600), and on
+// Out only if Out is a terminal. Anyone holding the link can make
+// themselves admin until the first admin exists.
+func announceSetup(cfg Config, link string) error {
+	tty := isTerminal(cfg.Out)
+	if cfg.SetupLinkFile != "" {
+		if err := writePrivate(cfg.SetupLinkFile, link+"\n"); err != nil {
+			return fmt.Errorf("MP_SETUP_LINK_FILE: %w", err)
+		}
+		fmt.Fprintf(cfg.Out, "No users yet. The one-time link that creates the first admin is in %s (readable by you only).\n", cfg.SetupLinkFile)
+	}
+	switch {
+	case tty:
+		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", link)
+	case cfg.SetupLinkFile == "":
+		fmt.Fprintln(cfg.Out, "No users yet. The one-time setup link is not printed here, since this output may be kept in logs: "+
+			"set MP_SETUP_LINK_FILE to a file to receive it, or MP_ADMIN_EMAIL and MP_ADMIN_PASSWORD, and restart.")
+	}
+	return nil
+}
+
+// writePrivate replaces path's content with s, readable by its owner
+// only, also when the file existed with a wider mode.
+func writePrivate(path, s string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// isTerminal reports whether w is a terminal (a character device), where
+// a person reads it rather than a log collector.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // spanName names a request's span by route, never by the raw path (ids

@@ -15,6 +15,7 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -22,6 +23,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -57,6 +59,10 @@ func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Reque
 		// Who calls is settled from the headers, before a byte of the
 		// body is read or inflated.
 		connect.WithRequestGate(s.authenticate),
+		connect.WithInterceptors(s.checkBounds()),
+		connect.WithCodec(protoCodec{}),
+		connect.WithCodec(jsonCodec{"json"}),
+		connect.WithCodec(jsonCodec{"json; charset=utf-8"}),
 		connect.WithReadMaxBytes(MaxBodyBytes),
 		// Connect's own gzip inflates an oversized message to its end
 		// only to report its size; this one stops at the limit.
@@ -129,6 +135,21 @@ func (s *Server) authenticate(ctx context.Context, spec connect.Spec, _ connect.
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
 	}
 	return context.WithValue(ctx, callerKey{}, core.Caller{Principal: p, RemoteAddr: remote(ctx), Channel: "api"}), nil
+}
+
+// checkBounds refuses a request with a list over its cap before any work
+// (ADR 0049).
+func (s *Server) checkBounds() connect.Interceptor {
+	return connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if m, ok := req.Any().(proto.Message); ok {
+				if err := bounds.Check(m); err != nil {
+					return nil, s.toConnect(ctx, err)
+				}
+			}
+			return next(ctx, req)
+		}
+	})
 }
 
 func caller(ctx context.Context) core.Caller {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -111,6 +112,9 @@ func limitRequest(w http.ResponseWriter, r *http.Request, max int, open bool) (h
 	}
 	body := r.Body
 	r.Body = &limitBody{r: body, close: body.Close, left: raw, max: max, tripped: tripped}
+	if raw > int64(max) {
+		r.Body = &frameCheck{ReadCloser: r.Body}
+	}
 	enc := strings.TrimSpace(strings.ToLower(r.Header.Get("Content-Encoding")))
 	if r.Method == http.MethodPost && enc != "" && enc != "identity" && !strings.HasPrefix(ctype, "application/grpc") {
 		if open || enc != "gzip" {
@@ -130,6 +134,43 @@ func limitRequest(w http.ResponseWriter, r *http.Request, max int, open bool) (h
 		r.ContentLength = -1
 	}
 	return &statusWriter{ResponseWriter: w, tripped: tripped}, nil
+}
+
+// errTruncated answers a body that ends inside a frame. Connect calls that
+// a protocol error and answers Internal; it is the caller's bad input.
+var errTruncated = connect.NewError(connect.CodeInvalidArgument, errors.New("the request ends in the middle of a message"))
+
+// frameCheck follows the 5-byte frame headers of a gRPC, gRPC-Web or
+// Connect streaming body as it is read, and turns an end of body inside a
+// frame into errTruncated.
+type frameCheck struct {
+	io.ReadCloser
+	hdr  [envelopeBytes]byte
+	hdrN int
+	left int64 // payload bytes of the current frame still to come
+}
+
+func (f *frameCheck) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	for b := p[:n]; len(b) > 0; {
+		if f.left > 0 {
+			k := min(f.left, int64(len(b)))
+			f.left -= k
+			b = b[k:]
+			continue
+		}
+		f.hdr[f.hdrN] = b[0]
+		f.hdrN++
+		b = b[1:]
+		if f.hdrN == envelopeBytes {
+			f.left = int64(binary.BigEndian.Uint32(f.hdr[1:]))
+			f.hdrN = 0
+		}
+	}
+	if errors.Is(err, io.EOF) && (f.left > 0 || f.hdrN > 0) {
+		return n, errTruncated
+	}
+	return n, err
 }
 
 // boundedGzip is the gzip decompressor Connect uses for per-message

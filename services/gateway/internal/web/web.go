@@ -18,7 +18,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -228,6 +227,13 @@ func (w *Web) wrap(rt Route) http.Handler {
 				return
 			}
 		}
+		if !validText(r.URL.Query()) || !validText(r.PostForm) {
+			// Protobuf carries UTF-8 only; say so, rather than fail
+			// later where the record is encoded.
+			p.Dir = dir(p.Lang)
+			w.fail(rw, p, http.StatusBadRequest, p.t("err.encoding"))
+			return
+		}
 		princ, err := w.principal(r)
 		if err != nil && rt.Token && r.Method == http.MethodGet {
 			if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
@@ -400,38 +406,6 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
 	}
 	return true
-}
-
-// RemoteAddr returns the client address of r. With no trusted proxies it
-// is the connection's peer. Behind trustedProxies proxies that each append
-// the address they received from to X-Forwarded-For, it is the hop that
-// many places from the right: everything left of it was written by the
-// client and proves nothing. A header with fewer hops than that, or a hop
-// that is not an address, falls back to the peer.
-func RemoteAddr(trustedProxies int) func(*http.Request) string {
-	return func(r *http.Request) string {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if trustedProxies <= 0 {
-			return host
-		}
-		var hops []string
-		for _, h := range r.Header.Values("X-Forwarded-For") {
-			for _, hop := range strings.Split(h, ",") {
-				hops = append(hops, strings.TrimSpace(hop))
-			}
-		}
-		if len(hops) < trustedProxies {
-			return host
-		}
-		hop := hops[len(hops)-trustedProxies]
-		if net.ParseIP(hop) == nil {
-			return host
-		}
-		return hop
-	}
 }
 
 func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {

@@ -1,0 +1,115 @@
+// Package bounds caps what one request may carry: the entries of every
+// repeated field of a message, before the gateway passes it to a service,
+// and the field violations it answers with. A request with 100,000 empty
+// consents would otherwise come back as 400,000 violations in one status
+// too large for its client to read (ADR 0049).
+package bounds
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
+
+// MaxEntries caps the repeated fields of requests by field name; every
+// other repeated field takes DefaultMaxEntries. The figures are generous
+// for a real record (services check their own rules on top) and
+// documented in the gateway's README.
+var MaxEntries = map[protoreflect.Name]int{
+	"consents":           10,  // one per purpose
+	"languages":          20,  // a person's languages
+	"interests":          30,  // interest tags
+	"diets":              20,  // dietary needs
+	"diets_served":       20,  // diets a host can serve
+	"availability":       50,  // weekly slots
+	"member_ages":        20,  // household members
+	"roles":              10,  // volunteer roles
+	"activities":         20,  // a check-in's activities
+	"statuses":           16,  // list filters
+	"paths":              50,  // an update mask
+	"municipality_codes": 290, // Sweden has 290 municipalities
+}
+
+// DefaultMaxEntries caps a repeated field that MaxEntries does not name.
+const DefaultMaxEntries = 100
+
+// MaxViolations is how many field violations an answer lists; the rest
+// are counted in its message.
+const MaxViolations = 20
+
+// Check checks every repeated and map field of m, at any depth, against
+// its cap, and every string for valid UTF-8 (which protobuf requires and
+// a web form need not supply). It returns an Invalid error naming each
+// field at fault, or nil. An oversized list is refused from its length
+// alone, without visiting its entries.
+func Check(m proto.Message) error {
+	if m == nil {
+		return nil
+	}
+	var v apperr.Validator
+	walk(&v, m.ProtoReflect(), "")
+	return v.Err()
+}
+
+func walk(v *apperr.Validator, m protoreflect.Message, prefix string) {
+	m.Range(func(fd protoreflect.FieldDescriptor, val protoreflect.Value) bool {
+		name := prefix + string(fd.Name())
+		switch {
+		case fd.IsList():
+			l := val.List()
+			limit := capOf(fd.Name())
+			if l.Len() > limit {
+				v.Add(name, fmt.Sprintf("lists %d entries; at most %d are allowed", l.Len(), limit))
+				return true
+			}
+			for i := range l.Len() {
+				switch fd.Kind() {
+				case protoreflect.MessageKind, protoreflect.GroupKind:
+					walk(v, l.Get(i).Message(), fmt.Sprintf("%s[%d].", name, i))
+				case protoreflect.StringKind:
+					text(v, fmt.Sprintf("%s[%d]", name, i), l.Get(i).String())
+				}
+			}
+		case fd.IsMap():
+			mp := val.Map()
+			if limit := capOf(fd.Name()); mp.Len() > limit {
+				v.Add(name, fmt.Sprintf("lists %d entries; at most %d are allowed", mp.Len(), limit))
+			}
+		case fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
+			walk(v, val.Message(), name+".")
+		case fd.Kind() == protoreflect.StringKind:
+			text(v, name, val.String())
+		}
+		return true
+	})
+}
+
+func text(v *apperr.Validator, field, s string) {
+	if !utf8.ValidString(s) {
+		v.Add(field, "must be valid UTF-8 text")
+	}
+}
+
+func capOf(n protoreflect.Name) int {
+	if c, ok := MaxEntries[n]; ok {
+		return c
+	}
+	return DefaultMaxEntries
+}
+
+// Violations caps e's field violations at MaxViolations: the first ones,
+// and a message that counts them all. Other errors are returned as they
+// are. It never changes e itself.
+func Violations(e *apperr.Error) *apperr.Error {
+	if e == nil || len(e.Violations) <= MaxViolations {
+		return e
+	}
+	out := *e
+	out.Violations = e.Violations[:MaxViolations:MaxViolations]
+	out.Message = fmt.Sprintf("%s (%d problems; the first %d are listed)", e.Message, len(e.Violations), MaxViolations)
+	return &out
+}
