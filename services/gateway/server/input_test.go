@@ -60,6 +60,20 @@ func TestUndecodableBodies(t *testing.T) {
 			t.Errorf("gRPC-Web %s: grpc-status %q (%s), want 3 (InvalidArgument)", name, got, res.Header.Get("Grpc-Message"))
 		}
 	}
+	// Enum numbers the schema does not declare, in filters and records.
+	for name, body := range map[string]string{
+		"ListPairs statuses 999":           `{"statuses":[999]}`,
+		"ListParticipants swedishLevel -5": `{"swedishLevel":-5}`,
+	} {
+		proc := "/motesplats.gateway.v1.MatchingService/ListPairs"
+		if strings.HasPrefix(name, "ListParticipants") {
+			proc = "/motesplats.gateway.v1.RegistryService/ListParticipants"
+		}
+		code, ccode, _ := rawCall(t, e, proc, []byte(body), map[string]string{"Authorization": "Bearer " + admin.token})
+		if code != http.StatusBadRequest || ccode != "invalid_argument" {
+			t.Errorf("%s: %d %s, want 400 invalid_argument", name, code, ccode)
+		}
+	}
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
 	code, body := b.post("/participants", url.Values{"given_name": {"\xff\xfe"}, "municipality_code": {"0880"}, "household_size": {"1"}})

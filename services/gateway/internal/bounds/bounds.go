@@ -42,8 +42,8 @@ const DefaultMaxEntries = 100
 const MaxViolations = 20
 
 // Check checks every repeated and map field of m, at any depth, against
-// its cap, and every string for valid UTF-8 (which protobuf requires and
-// a web form need not supply). It returns an Invalid error naming each
+// its cap, every string for valid UTF-8 (which protobuf requires and a web
+// form need not supply) and every enum for a value the schema declares. It returns an Invalid error naming each
 // field at fault, or nil. An oversized list is refused from its length
 // alone, without visiting its entries.
 func Check(m proto.Message) error {
@@ -72,6 +72,8 @@ func walk(v *apperr.Validator, m protoreflect.Message, prefix string) {
 					walk(v, l.Get(i).Message(), fmt.Sprintf("%s[%d].", name, i))
 				case protoreflect.StringKind:
 					text(v, fmt.Sprintf("%s[%d]", name, i), l.Get(i).String())
+				case protoreflect.EnumKind:
+					known(v, fmt.Sprintf("%s[%d]", name, i), fd, l.Get(i).Enum())
 				}
 			}
 		case fd.IsMap():
@@ -83,9 +85,20 @@ func walk(v *apperr.Validator, m protoreflect.Message, prefix string) {
 			walk(v, val.Message(), name+".")
 		case fd.Kind() == protoreflect.StringKind:
 			text(v, name, val.String())
+		case fd.Kind() == protoreflect.EnumKind:
+			known(v, name, fd, val.Enum())
 		}
 		return true
 	})
+}
+
+// known refuses an enum number the schema does not declare (999, -5):
+// proto3 decodes it without complaint, and a filter would silently match
+// nothing.
+func known(v *apperr.Validator, field string, fd protoreflect.FieldDescriptor, n protoreflect.EnumNumber) {
+	if fd.Enum().Values().ByNumber(n) == nil {
+		v.Add(field, "is not a known value")
+	}
 }
 
 func text(v *apperr.Validator, field, s string) {
