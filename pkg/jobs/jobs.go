@@ -22,13 +22,10 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,9 +33,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
@@ -76,8 +73,16 @@ type Job struct {
 	Version string `json:"version,omitempty"`
 	// Snapshot references the job's frozen input; a restarted job reuses it.
 	Snapshot string `json:"snapshot,omitempty"`
-	// Attempts counts the starts of the job.
+	// Attempts counts the starts of the job, over every resumption.
 	Attempts int `json:"attempts"`
+	// AttemptLimit is the attempt after which the job fails; a resumed
+	// job gets MaxAttempts more than it had used (0: MaxAttempts).
+	AttemptLimit int `json:"attempt_limit,omitempty"`
+	// Resumes counts how often a failed job was started again.
+	Resumes int `json:"resumes,omitempty"`
+	// Trace is the W3C trace context of the request that submitted (or
+	// resumed) the job, so its runs continue that trace; ids only.
+	Trace map[string]string `json:"trace,omitempty"`
 	// Owner is the runner holding the job; Heartbeat its last sign of life.
 	Owner     string    `json:"owner,omitempty"`
 	Heartbeat time.Time `json:"heartbeat,omitzero"`
@@ -127,11 +132,42 @@ type Config struct {
 	IDs            ids.Source
 	Logger         *slog.Logger
 	Hooks          *Hooks
+	// Tally counts what a job actually wrote (for example the proposals
+	// stored with its id), before its final state is stored, success or
+	// failure. Its counts replace the ones the job reported: a job killed
+	// between a write and its next report would otherwise end with fewer
+	// than it wrote. Optional; an error keeps the reported counts.
+	Tally func(ctx context.Context, j Job) (map[string]int64, error)
+	// Data holds the jobs' snapshots and results (see Data). With it, a
+	// succeeded job's snapshot is dropped, and retention and Forget reach
+	// the stored data. Optional.
+	Data Data
+	// Redact removes a person from one stored snapshot or result (kind
+	// says which), reporting whether it changed; Forget calls it for
+	// every stored object. Optional.
+	Redact Redactor
+	// Retention is how long a finished job's record (and its data) is kept
+	// after it finished (default DefaultRetention). Results usually expire
+	// sooner, by the Data store's own TTL.
+	Retention time.Duration
+	// Schedules lists the scheduled jobs (read at every sweep, so a rules
+	// change takes effect without a restart). Optional.
+	Schedules func() []Schedule
+	// RulesVersion names the rules an organisation's job would use now;
+	// Start records it in the job. Optional.
+	RulesVersion func(org string) string
 	// TracerProvider and MeterProvider default to the global providers;
-	// tests pass their own to read what a run recorded.
+	// tests pass their own to read what a run recorded. Propagator (default
+	// the global one) carries the submitting request's trace to the run.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
+	Propagator     propagation.TextMapPropagator
 }
+
+// DefaultRetention is how long finished job records are kept: long enough
+// for a coordinator to look back over a quarter's jobs, short enough that
+// the bucket does not grow without bound.
+const DefaultRetention = 90 * 24 * time.Hour
 
 // instrumentation names the package's tracer and meter.
 const instrumentation = "github.com/motesplats/motesplats/pkg/jobs"
@@ -203,6 +239,12 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	}
 	if cfg.MeterProvider == nil {
 		cfg.MeterProvider = otel.GetMeterProvider()
+	}
+	if cfg.Propagator == nil {
+		cfg.Propagator = otel.GetTextMapPropagator()
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
 	}
 	meter := cfg.MeterProvider.Meter(instrumentation)
 	duration, err := meter.Float64Histogram("jobs.run.duration", metric.WithUnit("s"),
@@ -306,184 +348,4 @@ func (m *Manager) index(e jetstream.KeyValueEntry) {
 		return
 	}
 	m.jobs[e.Key()] = j
-}
-
-// Submit stores a queued job built from j and hands it to a runner.
-// requestKey makes it idempotent: the same key returns the job submitted
-// first (for a week), even after a crash half-way through. Returns Invalid
-// for an empty key.
-func (m *Manager) Submit(ctx context.Context, requestKey string, j Job) (Job, error) {
-	if requestKey == "" {
-		return Job{}, apperr.Errorf(apperr.Invalid, "request id is required")
-	}
-	sum := sha256.Sum256([]byte(requestKey))
-	key := hex.EncodeToString(sum[:16])
-	id := m.cfg.IDs.New()
-	if _, err := m.requests.Create(ctx, key, []byte(id)); err != nil {
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return Job{}, fmt.Errorf("jobs: reserve request: %w", err)
-		}
-		e, err := m.requests.Get(ctx, key)
-		if err != nil {
-			return Job{}, fmt.Errorf("jobs: read request: %w", err)
-		}
-		id = string(e.Value())
-	}
-	existing, _, err := m.get(ctx, id)
-	switch {
-	case err == nil:
-		j = existing
-	case apperr.ErrorCode(err) == apperr.NotFound:
-		j.ID, j.State, j.Created = id, Queued, m.cfg.Now().UTC()
-		j.Phase, j.Progress, j.Attempts, j.Owner = "queued", 0, 0, ""
-		raw, err := json.Marshal(j)
-		if err != nil {
-			return Job{}, fmt.Errorf("jobs: encode: %w", err)
-		}
-		if _, err := m.kv.Create(ctx, id, raw); err != nil {
-			if !errors.Is(err, jetstream.ErrKeyExists) {
-				return Job{}, fmt.Errorf("jobs: create: %w", err)
-			}
-			if j, _, err = m.get(ctx, id); err != nil {
-				return Job{}, err
-			}
-		}
-	default:
-		return Job{}, err
-	}
-	if j.State == Queued {
-		// Publishing again for a repeated request is harmless: the stream
-		// drops the duplicate, and a late duplicate finds the job done.
-		if err := m.enqueue(ctx, id); err != nil {
-			return Job{}, err
-		}
-	}
-	m.mu.Lock()
-	if cur, ok := m.jobs[id]; !ok || cur.State == Queued {
-		m.jobs[id] = j
-	}
-	m.mu.Unlock()
-	return j, nil
-}
-
-func (m *Manager) enqueue(ctx context.Context, id string) error {
-	if _, err := m.js.Publish(ctx, m.subject, []byte(id), jetstream.WithMsgID(id)); err != nil {
-		return fmt.Errorf("jobs: enqueue %s: %w", id, err)
-	}
-	return nil
-}
-
-// Get returns the job with id from the bucket. Returns NotFound.
-func (m *Manager) Get(ctx context.Context, id string) (Job, error) {
-	j, _, err := m.get(ctx, id)
-	return j, err
-}
-
-func (m *Manager) get(ctx context.Context, id string) (Job, uint64, error) {
-	if !ids.Valid(id) {
-		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
-	}
-	e, err := m.kv.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
-	}
-	if err != nil {
-		return Job{}, 0, fmt.Errorf("jobs: get %s: %w", id, err)
-	}
-	var j Job
-	if err := json.Unmarshal(e.Value(), &j); err != nil {
-		return Job{}, 0, fmt.Errorf("jobs: decode %s: %w", id, err)
-	}
-	return j, e.Revision(), nil
-}
-
-// update applies fn to the job by compare-and-set, retrying on conflict.
-// fn returning an error aborts without writing.
-func (m *Manager) update(ctx context.Context, id string, fn func(*Job) error) (Job, error) {
-	for attempt := 0; attempt < 100; attempt++ {
-		j, rev, err := m.get(ctx, id)
-		if err != nil {
-			return Job{}, err
-		}
-		if err := fn(&j); err != nil {
-			return j, err
-		}
-		raw, err := json.Marshal(j)
-		if err != nil {
-			return Job{}, fmt.Errorf("jobs: encode: %w", err)
-		}
-		if _, err := m.kv.Update(ctx, id, raw, rev); err != nil {
-			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-				continue
-			}
-			return Job{}, fmt.Errorf("jobs: update %s: %w", id, err)
-		}
-		return j, nil
-	}
-	return Job{}, apperr.Errorf(apperr.Unavailable, "job %s: too much contention", id)
-}
-
-// List returns the jobs for which keep returns true (nil keeps all), newest
-// first, from the in-memory index (every replica's index follows the
-// bucket).
-func (m *Manager) List(keep func(Job) bool) []Job {
-	m.mu.RLock()
-	out := make([]Job, 0, len(m.jobs))
-	for _, j := range m.jobs {
-		if keep == nil || keep(j) {
-			out = append(out, j)
-		}
-	}
-	m.mu.RUnlock()
-	slices.SortFunc(out, func(a, b Job) int {
-		if c := b.Created.Compare(a.Created); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	return out
-}
-
-// Watch sends the job every time it changes, starting with its current
-// state, and closes the channel after a final state or when ctx ends.
-// Returns NotFound.
-func (m *Manager) Watch(ctx context.Context, id string) (<-chan Job, error) {
-	if _, _, err := m.get(ctx, id); err != nil {
-		return nil, err
-	}
-	w, err := m.kv.Watch(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: watch %s: %w", id, err)
-	}
-	out := make(chan Job, 1)
-	go func() {
-		defer close(out)
-		defer func() { _ = w.Stop() }()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil || e.Operation() != jetstream.KeyValuePut {
-					continue
-				}
-				var j Job
-				if json.Unmarshal(e.Value(), &j) != nil {
-					continue
-				}
-				select {
-				case out <- j:
-				case <-ctx.Done():
-					return
-				}
-				if j.State.Final() {
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
 }

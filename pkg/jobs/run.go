@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -149,6 +150,8 @@ func (m *Manager) Run(ctx context.Context, fn Func) error {
 		select {
 		case <-sweep.C:
 			m.requeue(ctx, cons)
+			m.expire(ctx)
+			m.schedule(ctx)
 		default:
 		}
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
@@ -194,7 +197,7 @@ func (m *Manager) requeue(ctx context.Context, cons jetstream.Consumer) {
 		return
 	}
 	for _, j := range stale {
-		if err := m.enqueue(ctx, j.ID); err != nil {
+		if err := m.enqueue(ctx, j); err != nil {
 			m.log.Warn("jobs: requeue failed", "job", j.ID, "err", err)
 		}
 	}
@@ -217,6 +220,12 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		m.settleFinal(ctx, msg, j)
 		return
 	}
+	// The attempt about to start may be one too many: count what the
+	// earlier attempts wrote, so the failed job says so.
+	var tally map[string]int64
+	if j.Attempts >= m.limit(j) {
+		tally = m.tally(ctx, j)
+	}
 	now := m.cfg.Now().UTC()
 	// A job running elsewhere is taken over: the consumer lets one message
 	// be unacknowledged at a time, so this delivery means the previous
@@ -232,9 +241,11 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		if j.Started.IsZero() {
 			j.Started = now
 		}
-		if j.Attempts > m.cfg.MaxAttempts {
+		if limit := m.limit(*j); j.Attempts > limit {
+			j.Attempts = limit // this one never started
 			j.State, j.Owner, j.Finished = Failed, "", now
-			j.Error = fmt.Sprintf("gave up after %d attempts", m.cfg.MaxAttempts)
+			j.Error = fmt.Sprintf("gave up after %d attempts", limit)
+			j.Counts = merged(j.Counts, tally)
 		}
 		return nil
 	})
@@ -253,7 +264,13 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 
 	// One span per attempt: the job's own spans (its store writes, its
 	// events) become children, and ids and counts are all it carries.
-	sctx, span := m.tracer.Start(ctx, "jobs.run "+m.cfg.Name, trace.WithAttributes(
+	// It continues the trace of the request that submitted the job: the
+	// message carries it, and the record too for a requeued message.
+	parent := m.cfg.Propagator.Extract(ctx, propagation.HeaderCarrier(msg.Headers()))
+	if !trace.SpanContextFromContext(parent).IsValid() {
+		parent = m.cfg.Propagator.Extract(ctx, propagation.MapCarrier(j.Trace))
+	}
+	sctx, span := m.tracer.Start(parent, "jobs.run "+m.cfg.Name, trace.WithAttributes(
 		attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.id", id), attribute.Int("jobs.attempt", j.Attempts)))
 	started := time.Now()
 	outcome := "failed"
@@ -296,8 +313,10 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		})
 		_ = msg.Nak()
 	case runErr == nil:
+		tally := m.tally(fctx, r.Job())
 		err := r.store(fctx, func(j *Job) {
 			j.State, j.Phase, j.Progress, j.Owner, j.Finished = Succeeded, "done", 100, "", m.cfg.Now().UTC()
+			j.Counts = merged(j.Counts, tally)
 		})
 		if err != nil {
 			m.log.Warn("jobs: could not commit success", "job", id, "err", err)
@@ -311,12 +330,17 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		m.settleFinal(fctx, msg, done)
 	default:
 		var p permanent
-		final := errors.As(runErr, &p) || j.Attempts >= m.cfg.MaxAttempts
+		final := errors.As(runErr, &p) || j.Attempts >= m.limit(j)
 		m.log.Warn("jobs: attempt failed", "job", id, "attempt", j.Attempts, "final", final, "err", runErr)
+		var tally map[string]int64
+		if final {
+			tally = m.tally(fctx, r.Job())
+		}
 		err := r.store(fctx, func(j *Job) {
 			j.Error, j.Owner = runErr.Error(), ""
 			if final {
 				j.State, j.Finished = Failed, m.cfg.Now().UTC()
+				j.Counts = merged(j.Counts, tally)
 			} else {
 				j.State = Queued
 			}
@@ -372,8 +396,8 @@ func (m *Manager) heartbeat(ctx context.Context, cancel context.CancelCauseFunc,
 // would hold up every later job: after FinishAttempts deliveries the
 // message is acknowledged anyway and the failure logged as an error.
 func (m *Manager) settleFinal(ctx context.Context, msg jetstream.Msg, j Job) {
-	if m.cfg.OnFinish != nil {
-		if err := m.cfg.OnFinish(ctx, j); err != nil {
+	if m.cfg.OnFinish != nil || (m.cfg.Data != nil && j.State == Succeeded) {
+		if err := m.finish(ctx, j); err != nil {
 			n := uint64(1)
 			if meta, merr := msg.Metadata(); merr == nil {
 				n = meta.NumDelivered

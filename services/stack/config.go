@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/motesplats/motesplats/pkg/service"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 )
 
@@ -48,9 +49,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:           or(getenv("MP_DATA_DIR"), "data"),
 		NATSHost:          "127.0.0.1",
 		NATSPort:          4222,
-		ParticipantsAddr:  or(getenv("PARTICIPANTS_ADDR"), "127.0.0.1:7001"),
-		VolunteersAddr:    or(getenv("VOLUNTEERS_ADDR"), "127.0.0.1:7002"),
-		MentoringAddr:     or(getenv("MENTORING_ADDR"), "127.0.0.1:7003"),
+		ParticipantsAddr:  service.Participants.AddrFrom(getenv),
+		VolunteersAddr:    service.Volunteers.AddrFrom(getenv),
+		MentoringAddr:     service.Mentoring.AddrFrom(getenv),
 		MentoringRulesDir: getenv("MENTORING_RULES_DIR"),
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),

@@ -108,9 +108,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr: or(getenv("GATEWAY_ADDR"), DefaultAddr),
 		Services: backend.Addrs{
-			Participants: or(getenv("PARTICIPANTS_ADDR"), "127.0.0.1:7001"),
-			Volunteers:   or(getenv("VOLUNTEERS_ADDR"), "127.0.0.1:7002"),
-			Mentoring:    getenv("MENTORING_ADDR"),
+			Participants: service.Participants.AddrFrom(getenv),
+			Volunteers:   service.Volunteers.AddrFrom(getenv),
+			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
 		},
 		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),

@@ -6,12 +6,11 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
@@ -52,6 +51,12 @@ type Options struct {
 	// SweepEvery is how often offers are expired and schedules checked
 	// (default 1 minute).
 	SweepEvery time.Duration
+	// JobRetention is how long finished job records are kept (default
+	// jobs.DefaultRetention).
+	JobRetention time.Duration
+	// TracerProvider traces job runs (default the global one); tests pass
+	// their own.
+	TracerProvider trace.TracerProvider
 	// JobHooks and StoreHooks inject faults in tests; nil in production.
 	JobHooks   *jobs.Hooks
 	StoreHooks *store.Hooks
@@ -96,18 +101,18 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
-	data, err := d.JS.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: pairs.DataStore, Storage: jetstream.FileStorage, Replicas: d.Replicas, TTL: ResultTTL,
-	})
+	data, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, ResultTTL)
 	if err != nil {
-		return fmt.Errorf("mentoring: job data store: %w", err)
+		return fmt.Errorf("mentoring: %w", err)
 	}
 	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: slots, Data: data, JS: d.JS, Publisher: pub, Rules: rs,
 		Now: d.Now, IDs: d.IDs, Logger: d.Logger})
 	pl.SetLeaver(svc.Leave)
 	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
 		Name: pairs.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,
-		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks,
+		Tally: svc.Tally, Data: data, Redact: pairs.Redact, Retention: o.JobRetention,
+		Schedules: svc.Schedules, RulesVersion: svc.RulesVersion,
+		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks, TracerProvider: o.TracerProvider,
 	})
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
@@ -123,7 +128,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	pb.RegisterMentoringServiceServer(srv, grpcapi.New(svc))
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return jm.Run(gctx, svc.RunJob) })
+	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
 	g.Go(func() error { return svc.Run(gctx, o.SweepEvery) })
 	g.Go(func() error {
 		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", pl.HandleParticipant)
@@ -136,37 +141,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 }
 
 // consume runs a durable, idempotent consumer of another service's
-// stream. The stream belongs to its producer, which may start after this
-// service (the embedded stack starts everything at once), so creating the
-// consumer is retried until the stream exists.
+// stream (events.RunDurable: it waits for the producer's stream).
 func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
-	for {
-		c, err := newConsumer(ctx, d, stream, durable, filter, h)
-		if err == nil {
-			return c.Run(ctx)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			d.Logger.Warn("mentoring: consumer not ready; retrying", "consumer", durable, "err", err)
-		}
-		t := time.NewTimer(500 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-func newConsumer(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) (*events.Consumer, error) {
-	ih, err := events.Idempotent(ctx, d.JS, "processed-"+durable, 0, h)
-	if err != nil {
-		return nil, err
-	}
-	return events.NewConsumer(ctx, d.JS, events.ConsumerConfig{
-		Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4,
-	}, ih)
+	return events.RunDurable(ctx, d.JS, events.Durable{
+		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
+		Handler:  h, Logger: d.Logger,
+	})
 }

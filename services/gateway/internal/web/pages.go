@@ -142,21 +142,31 @@ func (w *Web) reports(rw http.ResponseWriter, r *http.Request, p *page) error {
 	d := reportData{Report: rep}
 	if w.g.MentoringAvailable() {
 		if mr, err := w.g.MentoringReport(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil {
-			byMonth := map[string]int{}
-			var months []string
-			for _, row := range mr.GetRows() {
-				if _, ok := byMonth[row.GetMonth()]; !ok {
-					months = append(months, row.GetMonth())
-				}
-				byMonth[row.GetMonth()] += int(row.GetCounts().GetProposed())
-			}
-			for _, m := range months {
-				d.Mentoring = append(d.Mentoring, core.Count{Label: m, N: byMonth[m]})
-			}
+			d.Mentoring = pairsByMonth(mr.GetRows())
 		}
 	}
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "reports")
+}
+
+// pairsByMonth is the "new mentoring pairs by month" chart: per month, the
+// pairs that both parties accepted in it, summed over municipalities. A
+// proposal or an offer is not a pair (issue 12: the chart once showed 266
+// proposals as pairs when one pair had been offered). Months in the order
+// they first appear in the rows (the service sorts them).
+func pairsByMonth(rows []*mentoringv1.ReportRow) []core.Count {
+	var out []core.Count
+	at := map[string]int{}
+	for _, row := range rows {
+		k, ok := at[row.GetMonth()]
+		if !ok {
+			k = len(out)
+			at[row.GetMonth()] = k
+			out = append(out, core.Count{Label: row.GetMonth()})
+		}
+		out[k].N += int(row.GetCounts().GetAccepted())
+	}
+	return out
 }
 
 func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {

@@ -3,14 +3,10 @@ package pairs
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -19,10 +15,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
-	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -36,121 +30,44 @@ const Alternatives = 5
 
 // StartJob queues a matching job for org in munis (a coordinator's own
 // organisation and municipalities when empty). requestID makes it
-// idempotent per caller. Returns Invalid, PermissionDenied, NotFound.
+// idempotent per caller, and repeating it for a failed job resumes that
+// job (docs/adr/0040). Returns Invalid, PermissionDenied, NotFound.
 func (s *Service) StartJob(ctx context.Context, who auth.Claims, requestID, org string, munis []string) (*pb.Job, error) {
-	if err := canAct(who); err != nil {
-		return nil, err
-	}
-	if who.Role == auth.RoleCoordinator {
-		if org == "" {
-			org = who.Organisation
-		}
-		if len(munis) == 0 {
-			munis = slices.Clone(who.Municipalities)
-		}
-	}
-	var v apperr.Validator
-	if requestID == "" || !ids.Valid(requestID) {
-		v.Add("request_id", "is required: 1 to 64 letters, digits, '-' or '_'")
-	}
-	if !ids.Valid(org) {
-		v.Add("organisation_id", "is required")
-	}
-	if len(munis) == 0 || len(munis) > 64 {
-		v.Add("municipality_codes", "must list 1 to 64 municipalities")
-	}
-	seen := map[string]bool{}
-	for k, m := range munis {
-		switch {
-		case !municipality.Valid(m):
-			v.Add(fmt.Sprintf("municipality_codes[%d]", k), "is not an SCB municipality code")
-		case seen[m]:
-			v.Add(fmt.Sprintf("municipality_codes[%d]", k), "is listed twice")
-		}
-		seen[m] = true
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if !jobVisible(who, org, munis) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only match in your organisation and municipalities")
-	}
-	munis = slices.Sorted(slices.Values(munis))
-	j, err := s.jobs.Submit(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, jobs.Job{
-		Organisation: org, Municipalities: munis, Version: s.rules.For(org).Version,
-	})
+	j, err := s.jobs.Start(ctx, who, jobs.Request{RequestID: requestID, Organisation: org, Municipalities: munis})
 	if err != nil {
 		return nil, err
-	}
-	if !jobVisible(who, j.Organisation, j.Municipalities) {
-		return nil, apperr.Errorf(apperr.NotFound, "job not found")
 	}
 	return jobToProto(j), nil
 }
 
-// jobVisible: a coordinator sees jobs of their organisation whose every
-// municipality is theirs.
-func jobVisible(who auth.Claims, org string, munis []string) bool {
-	for _, m := range munis {
-		if !who.CanSee(org, m) {
-			return false
-		}
-	}
-	return len(munis) > 0 || who.Role == auth.RoleAdmin || who.Role == auth.RoleService
-}
-
-// GetJob returns job id if the caller may see it. Returns NotFound.
+// GetJob returns job id if the caller may see it. Returns Invalid,
+// NotFound.
 func (s *Service) GetJob(ctx context.Context, who auth.Claims, id string) (*pb.Job, error) {
-	if !ids.Valid(id) {
-		return nil, invalid("id", "is not an id")
-	}
-	j, err := s.jobs.Get(ctx, id)
+	j, err := s.jobs.GetAs(ctx, who, id)
 	if err != nil {
 		return nil, err
-	}
-	if !jobVisible(who, j.Organisation, j.Municipalities) {
-		return nil, apperr.Errorf(apperr.NotFound, "job not found")
 	}
 	return jobToProto(j), nil
 }
 
-// ListJobs returns the jobs the caller may see, newest first.
+// ListJobs returns the jobs the caller may see, newest first. Returns
+// Invalid.
 func (s *Service) ListJobs(_ context.Context, who auth.Claims, size int32, token string) ([]*pb.Job, string, error) {
-	size, after, err := pageArgs(size, token)
+	js, next, err := s.jobs.Page(who, size, token)
 	if err != nil {
 		return nil, "", err
 	}
-	all := s.jobs.List(func(j jobs.Job) bool { return jobVisible(who, j.Organisation, j.Municipalities) })
-	start := 0
-	if after != "" {
-		start = slices.IndexFunc(all, func(j jobs.Job) bool { return j.ID == after }) + 1
-		if start == 0 {
-			// The job the token names is gone: continue with the next
-			// older id (ids are time-ordered) rather than from the top.
-			if start = slices.IndexFunc(all, func(j jobs.Job) bool { return j.ID < after }); start < 0 {
-				start = len(all)
-			}
-		}
-	}
-	var out []*pb.Job
-	next := ""
-	for k := start; k < len(all); k++ {
-		if len(out) == int(size) {
-			next = page.Encode(out[len(out)-1].GetId())
-			break
-		}
-		out = append(out, jobToProto(all[k]))
+	out := make([]*pb.Job, len(js))
+	for k, j := range js {
+		out[k] = jobToProto(j)
 	}
 	return out, next, nil
 }
 
 // WatchJob sends the job after every change until it finishes. Returns
-// NotFound.
+// Invalid, NotFound.
 func (s *Service) WatchJob(ctx context.Context, who auth.Claims, id string, send func(*pb.Job) error) error {
-	if _, err := s.GetJob(ctx, who, id); err != nil {
-		return err
-	}
-	ch, err := s.jobs.Watch(ctx, id)
+	ch, err := s.jobs.WatchAs(ctx, who, id)
 	if err != nil {
 		return err
 	}
@@ -195,139 +112,79 @@ func jobToProto(j jobs.Job) *pb.Job {
 	return out
 }
 
-func snapshotName(jobID string) string { return jobID + ".snapshot" }
-func resultName(jobID string) string   { return jobID + ".result" }
+// Steps are mentoring's steps of the kit's matching pipeline (pkg/jobs):
+// its snapshot of the pool and the pairs, and its rules' instance with the
+// proposal and result steps. The pipeline makes the job restartable: the
+// input is frozen before the first proposal is written, and proposals
+// have ids derived from the two people (PairID) and are created once, so
+// a run after a crash at any point ends with the proposals a crash-free
+// run makes.
+func (s *Service) Steps() jobs.Steps {
+	return jobs.Steps{Snapshot: s.snapshot, Build: s.build}
+}
 
-// RunJob is the matching job (a jobs.Func). It is restartable: the input is
-// frozen in a snapshot before the first proposal is written, proposals have
-// ids derived from the two people (PairID) and are created once, so a run
-// after a crash at any point ends with the proposals a crash-free run makes.
-func (s *Service) RunJob(ctx context.Context, r *jobs.Run) error {
-	j := r.Job()
-	if err := r.Report(ctx, jobs.Progress{Phase: "snapshot", Percent: 2}); err != nil {
-		return err
-	}
-	snap, err := s.snapshot(ctx, r)
-	if err != nil {
-		return err
+// build decodes a snapshot and builds its instance under the snapshot's
+// rules, with the steps that propose and record the outcome.
+func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, error) {
+	snap := &pb.JobSnapshot{}
+	if err := proto.Unmarshal(raw, snap); err != nil {
+		return jobs.Plan{}, fmt.Errorf("decode snapshot: %w", err)
 	}
 	rs, err := rules.FromJSON(snap.GetRulesJson())
 	if err != nil {
-		return jobs.Permanent(err)
+		return jobs.Plan{}, err
 	}
 	excluded := make(map[string]bool, len(snap.GetExcludedPairs()))
 	for _, k := range snap.GetExcludedPairs() {
 		excluded[k] = true
 	}
-	if err := r.Report(ctx, jobs.Progress{Phase: "build", Percent: 20}); err != nil {
-		return err
-	}
 	built, err := rs.Build(rules.Input{Newcomers: snap.GetNewcomers(), Mentors: snap.GetMentors(), Excluded: excluded})
 	if err != nil {
-		return jobs.Permanent(fmt.Errorf("build instance: %w", err))
+		return jobs.Plan{}, err
 	}
-	in := built.Instance
-	if err := r.Report(ctx, jobs.Progress{Phase: "solve", Percent: 35,
-		Counts: map[string]int64{"eligible_pairs": int64(len(in.Edges))}}); err != nil {
-		return err
-	}
-	sol, err := match.Solve(in)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("solve: %w", err))
-	}
-	cert, err := match.Verify(in, sol)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("verify: %w", err))
-	}
-	expl := match.Explain(in, sol)
 	cands := candidates(built)
-
-	newcomers := map[string]*pb.PoolNewcomer{}
+	newcomers := make(map[string]*pb.PoolNewcomer, len(snap.GetNewcomers()))
 	for _, n := range snap.GetNewcomers() {
 		newcomers[n.GetParticipantId()] = n
 	}
-	matched := 0
-	for _, x := range expl {
-		if x.Reason == match.Matched {
-			matched++
-		}
-	}
-	counts := map[string]int64{"objective": cert.Objective, "bound": cert.Bound}
-	if err := r.Report(ctx, jobs.Progress{Phase: "propose", Percent: 50, Counts: counts, Force: true}); err != nil {
-		return err
-	}
-	done := 0
 	var result pb.JobResult
-	for i, x := range expl {
-		nid := built.NewcomerIDs[i]
-		n := newcomers[nid]
-		if x.Reason != match.Matched {
-			u := &pb.UnmatchedNewcomer{ParticipantId: nid, MunicipalityCode: n.GetMunicipalityCode(),
+	return jobs.Plan{
+		Built: built,
+		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
+			n := newcomers[built.NewcomerIDs[x.Newcomer]]
+			return s.propose(ctx, j, rs.Version, n, built.HostIDs[x.Host], x, cands[x.Newcomer])
+		},
+		Unmatched: func(x match.Explanation) {
+			nid := built.NewcomerIDs[x.Newcomer]
+			u := &pb.UnmatchedNewcomer{ParticipantId: nid, MunicipalityCode: newcomers[nid].GetMunicipalityCode(),
 				Reason: pb.UnmatchedReason_UNMATCHED_REASON_NO_ELIGIBLE_MENTOR}
 			if x.Reason == match.HostsFull {
 				u.Reason = pb.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL
-				u.Eligible = topN(cands[i], "", Alternatives)
+				u.Eligible = topN(cands[x.Newcomer], "", Alternatives)
 			}
 			result.Unmatched = append(result.Unmatched, u)
-			continue
-		}
-		mid := built.HostIDs[x.Host]
-		ok, err := s.propose(ctx, j, rs.Version, n, mid, x, cands[i])
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		done++
-		if done%25 == 0 || done == matched {
-			if err := r.Report(ctx, jobs.Progress{Phase: "propose", Percent: 50 + 45*done/max(matched, 1), Done: done,
-				Counts: map[string]int64{"proposals": int64(done)}}); err != nil {
-				return err
-			}
-		}
-	}
-	if err := r.Report(ctx, jobs.Progress{Phase: "result", Percent: 97, Force: true, Counts: map[string]int64{
-		"proposals": int64(done), "unmatched": int64(len(result.Unmatched))}}); err != nil {
-		return err
-	}
-	raw, err := proto.Marshal(&result)
-	if err != nil {
-		return err
-	}
-	if _, err := s.data.PutBytes(ctx, resultName(j.ID), raw); err != nil {
-		return fmt.Errorf("store job result: %w", err)
-	}
-	return nil
+		},
+		Result: func() ([]byte, map[string]int64, error) {
+			raw, err := proto.Marshal(&result)
+			return raw, map[string]int64{"unmatched": int64(len(result.GetUnmatched()))}, err
+		},
+	}, nil
 }
 
-// snapshot returns the job's frozen input, taking it from the pool and the
-// pairs on the first run.
-func (s *Service) snapshot(ctx context.Context, r *jobs.Run) (*pb.JobSnapshot, error) {
-	j := r.Job()
-	if j.Snapshot != "" {
-		raw, err := s.data.GetBytes(ctx, snapshotName(j.ID))
-		if err != nil {
-			return nil, fmt.Errorf("read snapshot: %w", err)
-		}
-		snap := &pb.JobSnapshot{}
-		if err := proto.Unmarshal(raw, snap); err != nil {
-			return nil, jobs.Permanent(fmt.Errorf("decode snapshot: %w", err))
-		}
-		return snap, nil
-	}
+// snapshot takes the job's input from the pool and the pairs.
+func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, error) {
 	rs := s.rules.For(j.Organisation)
 	// The previous job may have run on another replica a moment ago: read
 	// the pool and the pairs only once this replica's indexes have every
 	// write made before, so no pair is proposed twice.
 	for _, sync := range []func(context.Context) error{s.pool.Newcomers.Sync, s.pool.Mentors.Sync, s.repo.Sync} {
 		if err := sync(ctx); err != nil {
-			return nil, err
+			return jobs.Snapshot{}, err
 		}
 	}
 	ns, ms, err := s.pool.InScope(j.Organisation, j.Municipalities)
 	if err != nil {
-		return nil, err
+		return jobs.Snapshot{}, err
 	}
 	snap := &pb.JobSnapshot{RulesJson: rs.JSON(), RulesVersion: rs.Version}
 	busy := 0
@@ -363,23 +220,12 @@ func (s *Service) snapshot(ctx context.Context, r *jobs.Run) (*pb.JobSnapshot, e
 	slices.Sort(snap.ExcludedPairs)
 	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)
 	if err != nil {
-		return nil, err
+		return jobs.Snapshot{}, err
 	}
-	if _, err := s.data.PutBytes(ctx, snapshotName(j.ID), raw); err != nil {
-		return nil, fmt.Errorf("store snapshot: %w", err)
-	}
-	sum := sha256.Sum256(raw)
-	ref := fmt.Sprintf("%s/%s sha256:%s", DataStore, snapshotName(j.ID), hex.EncodeToString(sum[:8]))
-	if err := r.Report(ctx, jobs.Progress{Phase: "snapshot", Percent: 15, Counts: map[string]int64{
+	return jobs.Snapshot{Raw: raw, Version: rs.Version, Counts: map[string]int64{
 		"newcomers": int64(len(snap.Newcomers)), "busy_newcomers": int64(busy), "mentors": int64(len(snap.Mentors)),
 		"free_slots": int64(slots), "excluded_pairs": int64(len(snap.ExcludedPairs)),
-	}}); err != nil {
-		return nil, err
-	}
-	if err := r.SetSnapshot(ctx, ref, rs.Version); err != nil {
-		return nil, err
-	}
-	return snap, nil
+	}}, nil
 }
 
 // candidate is an eligible mentor for a newcomer with its score parts.
@@ -517,14 +363,10 @@ func fillReportFacts(p *pb.Pair, n *pb.PoolNewcomer) {
 	p.ParticipantRegisterTime = n.GetRegisterTime()
 }
 
-// FinishJob runs after a job's final state is stored: it drops the input
-// snapshot (it holds facts about people, and a finished job never needs it
-// again; the job keeps its digest) and publishes the finished event with a
-// deterministic id.
+// FinishJob runs after a job's final state is stored (the kit has
+// dropped a succeeded job's snapshot by then): it publishes the finished
+// event with a deterministic id.
 func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
-	if err := s.data.Delete(ctx, snapshotName(j.ID)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
-		return fmt.Errorf("drop snapshot: %w", err)
-	}
 	ev, err := events.NewEnvelope(proposal.ID(j.ID, "finished"), events.MentoringJobFinished, j.ID, s.now(), &eventsv1.MentoringJobFinished{
 		JobId: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
 		Succeeded: j.State == jobs.Succeeded, Proposals: int32(j.Counts["proposals"]), FinishTime: timestamppb.New(j.Finished),
@@ -550,12 +392,12 @@ func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string,
 	if j.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
 		return nil, "", 0, apperr.Errorf(apperr.FailedPrecondition, "the job has not succeeded")
 	}
-	raw, err := s.data.GetBytes(ctx, resultName(id))
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
+	raw, err := s.data.Get(ctx, id, jobs.ResultKind)
+	if apperr.ErrorCode(err) == apperr.NotFound {
 		return nil, "", 0, apperr.Errorf(apperr.NotFound, "the job's result has expired")
 	}
 	if err != nil {
-		return nil, "", 0, fmt.Errorf("read result: %w", err)
+		return nil, "", 0, err
 	}
 	var res pb.JobResult
 	if err := proto.Unmarshal(raw, &res); err != nil {
@@ -575,6 +417,12 @@ func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string,
 			next = page.Encode(out[len(out)-1].GetParticipantId())
 			continue
 		}
+		// A mentor who left since is no longer an option (an erased one
+		// is also removed from the stored result).
+		u.Eligible = slices.DeleteFunc(u.Eligible, func(c *pb.Candidate) bool {
+			_, ok := s.pool.Mentor(c.GetVolunteerId())
+			return !ok
+		})
 		out = append(out, u)
 	}
 	return out, next, total, nil

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -15,6 +16,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -25,10 +27,28 @@ type ReportFilter struct {
 	From, To       string // YYYY-MM
 }
 
-// Report counts the pairs the caller may see: per month and municipality,
-// time from registration to an active pair, reasons, and breakdowns by the
-// newcomer's gender and first language. It reads the in-memory index, so
-// every replica answers alike. Returns Invalid, PermissionDenied.
+// The event kinds a pair's report.Record carries, one per ReportCounts
+// field, and the dimensions it is broken down by. A proposal is counted
+// as proposed, never as a pair: a pair is counted from the moment both
+// parties accepted (kindAccepted, and the Active stock).
+const (
+	kindProposed   = "proposed"
+	kindAccepted   = "accepted"
+	kindEnded      = "ended"
+	kindEndedEarly = "ended_early"
+	kindDeclined   = "declined"
+	kindRejected   = "rejected"
+
+	dimMunicipality = "municipality"
+	dimGender       = "gender"
+	dimLanguage     = "language"
+)
+
+// Report counts the pairs the caller may see: per Stockholm month and
+// municipality, time from registration to an active pair, reasons, and
+// breakdowns by the newcomer's gender and first language. It reads the
+// in-memory index, so every replica answers alike; the figures themselves
+// are pkg/report's. Returns Invalid, PermissionDenied.
 func (s *Service) Report(_ context.Context, who auth.Claims, f ReportFilter) (*pb.GetReportResponse, error) {
 	if who.Role == auth.RoleOperator {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "operators see metrics, not programme reports")
@@ -45,29 +65,10 @@ func (s *Service) Report(_ context.Context, who auth.Claims, f ReportFilter) (*p
 			v.Add(fmt.Sprintf("municipality_codes[%d]", k), "is not an SCB municipality code")
 		}
 	}
-	now := s.now().UTC()
-	from, to := now.AddDate(0, -11, 0).Format("2006-01"), now.Format("2006-01")
-	if f.From != "" {
-		from = f.From
-	}
-	if f.To != "" {
-		to = f.To
-	}
-	start, err1 := time.Parse("2006-01", from)
-	end, err2 := time.Parse("2006-01", to)
-	if err1 != nil {
-		v.Add("from_month", "must be YYYY-MM")
-	}
-	if err2 != nil {
-		v.Add("to_month", "must be YYYY-MM")
-	}
-	if err1 == nil && err2 == nil && (end.Before(start) || end.Sub(start) > 10*366*24*time.Hour) {
-		v.Add("to_month", "must be from from_month to 10 years after it")
-	}
+	period := report.CheckPeriod(&v, f.From, f.To, s.now())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	end = end.AddDate(0, 1, 0) // exclusive
 	if who.Role == auth.RoleCoordinator && f.Organisation != who.Organisation {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only see your organisation's report")
 	}
@@ -79,144 +80,127 @@ func (s *Service) Report(_ context.Context, who auth.Claims, f ReportFilter) (*p
 	if err != nil {
 		return nil, err
 	}
-	in := func(t interface{ AsTime() time.Time }, ok bool) (string, bool) {
-		if !ok {
-			return "", false
-		}
-		at := t.AsTime()
-		if at.Before(start) || !at.Before(end) {
-			return "", false
-		}
-		return at.Format("2006-01"), true
-	}
-	type cellKey struct{ month, muni string }
-	rows := map[cellKey]*pb.ReportCounts{}
-	cell := func(month, muni string) *pb.ReportCounts {
-		k := cellKey{month, muni}
-		if rows[k] == nil {
-			rows[k] = &pb.ReportCounts{}
-		}
-		return rows[k]
-	}
-	totals := &pb.ReportCounts{}
-	byGender, byLang := map[string]*pb.ReportCounts{}, map[string]*pb.ReportCounts{}
-	daysGender, daysLang := map[string][]int{}, map[string][]int{}
-	var days []int
-	declines, rejects, ends := map[string]int32{}, map[string]int32{}, map[string]int32{}
-	group := func(m map[string]*pb.ReportCounts, k string) *pb.ReportCounts {
-		if m[k] == nil {
-			m[k] = &pb.ReportCounts{}
-		}
-		return m[k]
-	}
+	rs := make([]report.Record, 0, len(page.Items))
 	for _, p := range page.Items {
-		muni := p.GetMunicipalityCode()
-		gender := strings.ToLower(strings.TrimPrefix(p.GetParticipantGender().String(), "GENDER_"))
-		if p.GetParticipantGender() == typev1.Gender_GENDER_UNSPECIFIED {
-			gender = ""
-		}
-		lang := p.GetParticipantLanguage()
-		add := func(fn func(c *pb.ReportCounts), month string) {
-			fn(cell(month, muni))
-			fn(totals)
-			fn(group(byGender, gender))
-			fn(group(byLang, lang))
-		}
-		if m, ok := in(p.GetProposeTime(), p.GetProposeTime() != nil); ok {
-			add(func(c *pb.ReportCounts) { c.Proposed++ }, m)
-		}
-		if m, ok := in(p.GetActiveTime(), p.GetActiveTime() != nil); ok {
-			add(func(c *pb.ReportCounts) { c.Accepted++ }, m)
-			if reg := p.GetParticipantRegisterTime(); reg != nil {
-				d := int(p.GetActiveTime().AsTime().Sub(reg.AsTime()).Hours() / 24)
-				days = append(days, d)
-				daysGender[gender] = append(daysGender[gender], d)
-				daysLang[lang] = append(daysLang[lang], d)
-			}
-		}
-		if m, ok := in(p.GetEndTime(), p.GetEndTime() != nil); ok {
-			early := p.GetEndReason() != eventsv1.EndReason_END_REASON_COMPLETED
-			add(func(c *pb.ReportCounts) {
-				c.Ended++
-				if early {
-					c.EndedEarly++
-				}
-			}, m)
-			ends[p.GetEndReason().String()]++
-		}
-		if m, ok := in(p.GetDecideTime(), p.GetDecideTime() != nil); ok {
-			switch p.GetStatus() {
-			case eventsv1.PairStatus_PAIR_STATUS_DECLINED:
-				add(func(c *pb.ReportCounts) { c.Declined++ }, m)
-				declines[p.GetDeclineReason().String()]++
-			case eventsv1.PairStatus_PAIR_STATUS_REJECTED:
-				rejects[p.GetRejectReason().String()]++
-			}
-		}
-		// Active at the end of each month of the period.
-		if at := p.GetActiveTime(); at != nil {
-			for m := start; m.Before(end); m = m.AddDate(0, 1, 0) {
-				eom := m.AddDate(0, 1, 0)
-				if at.AsTime().Before(eom) && (p.GetEndTime() == nil || !p.GetEndTime().AsTime().Before(eom)) {
-					cell(m.Format("2006-01"), muni).Active++
-					if !eom.Before(end) {
-						totals.Active++
-						group(byGender, gender).Active++
-						group(byLang, lang).Active++
-					}
-				}
-			}
-		}
+		rs = append(rs, reportRecord(p))
 	}
-	out := &pb.GetReportResponse{Totals: totals, MedianDaysToActive: median(days), MeanDaysToActive: mean(days)}
-	for k, c := range rows {
-		out.Rows = append(out.Rows, &pb.ReportRow{Month: k.month, MunicipalityCode: k.muni, Counts: c})
-	}
-	sort.Slice(out.Rows, func(a, b int) bool {
-		if out.Rows[a].GetMonth() != out.Rows[b].GetMonth() {
-			return out.Rows[a].GetMonth() < out.Rows[b].GetMonth()
-		}
-		return out.Rows[a].GetMunicipalityCode() < out.Rows[b].GetMunicipalityCode()
-	})
-	out.ByGender = breakdown(byGender, daysGender)
-	out.ByLanguage = breakdown(byLang, daysLang)
-	out.DeclineReasons, out.RejectReasons, out.EndReasons = reasons(declines), reasons(rejects), reasons(ends)
-	return out, nil
+	return reportResponse(rs, period), nil
 }
 
-func breakdown(m map[string]*pb.ReportCounts, days map[string][]int) []*pb.ReportBreakdown {
-	out := make([]*pb.ReportBreakdown, 0, len(m))
-	for k, c := range m {
-		out = append(out, &pb.ReportBreakdown{Value: k, Counts: c, MedianDaysToActive: median(days[k])})
+// reportRecord is what the report needs of a pair: its groups and the
+// dated steps of its life, with no person in it.
+func reportRecord(p *pb.Pair) report.Record {
+	r := report.Record{
+		Keys: map[string]string{
+			dimMunicipality: p.GetMunicipalityCode(),
+			dimGender:       genderValue(p.GetParticipantGender()),
+			dimLanguage:     p.GetParticipantLanguage(),
+		},
+		Since:  timeOf(p.GetParticipantRegisterTime()),
+		Active: timeOf(p.GetActiveTime()),
+		Ended:  timeOf(p.GetEndTime()),
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].GetValue() < out[b].GetValue() })
+	add := func(kind string, ts *timestamppb.Timestamp, reason string) {
+		if ts != nil {
+			r.Events = append(r.Events, report.Event{Kind: kind, At: ts.AsTime(), Reason: reason})
+		}
+	}
+	add(kindProposed, p.GetProposeTime(), "")
+	add(kindAccepted, p.GetActiveTime(), "")
+	add(kindEnded, p.GetEndTime(), p.GetEndReason().String())
+	if p.GetEndReason() != eventsv1.EndReason_END_REASON_COMPLETED {
+		add(kindEndedEarly, p.GetEndTime(), "")
+	}
+	switch p.GetStatus() {
+	case eventsv1.PairStatus_PAIR_STATUS_DECLINED:
+		add(kindDeclined, p.GetDecideTime(), p.GetDeclineReason().String())
+	case eventsv1.PairStatus_PAIR_STATUS_REJECTED:
+		add(kindRejected, p.GetDecideTime(), p.GetRejectReason().String())
+	}
+	return r
+}
+
+// genderValue is the breakdown value of a gender: "woman", "man",
+// "other", or "" when not given.
+func genderValue(g typev1.Gender) string {
+	if g == typev1.Gender_GENDER_UNSPECIFIED {
+		return ""
+	}
+	return strings.ToLower(strings.TrimPrefix(g.String(), "GENDER_"))
+}
+
+// timeOf is the zero time for an unset timestamp (AsTime would give 1970).
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+// reportResponse computes the report over rs and converts it to the API.
+// Rows and groups whose only events have no ReportCounts field (a
+// rejection) are left out, as the API promises rows "that have any count".
+func reportResponse(rs []report.Record, p report.Period) *pb.GetReportResponse {
+	w := report.Waits(rs, p)
+	out := &pb.GetReportResponse{
+		Totals:             countsOf(report.Total(rs, p)),
+		MedianDaysToActive: days(w, w.Median),
+		MeanDaysToActive:   days(w, w.Mean),
+		ByGender:           breakdown(report.Breakdown(rs, p, dimGender)),
+		ByLanguage:         breakdown(report.Breakdown(rs, p, dimLanguage)),
+		DeclineReasons:     reasons(report.Reasons(rs, p, kindDeclined)),
+		RejectReasons:      reasons(report.Reasons(rs, p, kindRejected)),
+		EndReasons:         reasons(report.Reasons(rs, p, kindEnded)),
+	}
+	for _, c := range report.ByMonth(rs, p, dimMunicipality) {
+		if counts := countsOf(c.Counts); !emptyCounts(counts) {
+			out.Rows = append(out.Rows, &pb.ReportRow{Month: c.Month.String(), MunicipalityCode: c.Value, Counts: counts})
+		}
+	}
 	return out
 }
 
-func reasons(m map[string]int32) []*pb.ReasonCount {
-	out := make([]*pb.ReasonCount, 0, len(m))
-	for k, n := range m {
-		out = append(out, &pb.ReasonCount{Reason: k, Count: n})
+func countsOf(c report.Counts) *pb.ReportCounts {
+	return &pb.ReportCounts{
+		Proposed:   int32(c.N(kindProposed)),
+		Accepted:   int32(c.N(kindAccepted)),
+		Active:     int32(c.Active),
+		Ended:      int32(c.N(kindEnded)),
+		Declined:   int32(c.N(kindDeclined)),
+		EndedEarly: int32(c.N(kindEndedEarly)),
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].GetReason() < out[b].GetReason() })
+}
+
+func emptyCounts(c *pb.ReportCounts) bool {
+	return c.GetProposed() == 0 && c.GetAccepted() == 0 && c.GetActive() == 0 &&
+		c.GetEnded() == 0 && c.GetDeclined() == 0 && c.GetEndedEarly() == 0
+}
+
+// days is d in whole days, or -1 when st has no durations (the API's
+// "none").
+func days(st report.Stats, d time.Duration) int32 {
+	if st.N == 0 {
+		return -1
+	}
+	return int32(report.Days(d))
+}
+
+func breakdown(gs []report.Group) []*pb.ReportBreakdown {
+	out := make([]*pb.ReportBreakdown, 0, len(gs))
+	for _, g := range gs {
+		counts := countsOf(g.Counts)
+		if emptyCounts(counts) && g.Wait.N == 0 {
+			continue
+		}
+		out = append(out, &pb.ReportBreakdown{Value: g.Value, Counts: counts, MedianDaysToActive: days(g.Wait, g.Wait.Median)})
+	}
 	return out
 }
 
-func median(xs []int) int32 {
-	if len(xs) == 0 {
-		return -1
+func reasons(cs []report.Count) []*pb.ReasonCount {
+	out := make([]*pb.ReasonCount, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, &pb.ReasonCount{Reason: c.Value, Count: int32(c.N)})
 	}
-	s := slices.Sorted(slices.Values(xs))
-	return int32(s[len(s)/2])
-}
-
-func mean(xs []int) int32 {
-	if len(xs) == 0 {
-		return -1
-	}
-	sum := 0
-	for _, x := range xs {
-		sum += x
-	}
-	return int32(sum / len(xs))
+	return out
 }

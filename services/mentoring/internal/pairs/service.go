@@ -9,9 +9,7 @@ package pairs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -69,6 +67,7 @@ func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pa
 			"volunteer":   func(p *pb.Pair) []string { return []string{p.GetVolunteerId()} },
 			"job":         func(p *pb.Pair) []string { return []string{p.GetJobId()} },
 			"pairkey":     func(p *pb.Pair) []string { return []string{rules.PairKey(p.GetParticipantId(), p.GetVolunteerId())} },
+			"alternative": alternativeIDs,
 		},
 	}
 }
@@ -88,7 +87,7 @@ type Service struct {
 	pool  *pool.Pool
 	jobs  *jobs.Manager
 	slots *proposal.Slots
-	data  jetstream.ObjectStore
+	data  jobs.Data
 	js    jetstream.JetStream
 	pub   store.Publisher
 	rules *rules.Set
@@ -102,7 +101,7 @@ type Deps struct {
 	Repo      *store.Repo[*pb.Pair]
 	Pool      *pool.Pool
 	Slots     *proposal.Slots
-	Data      jetstream.ObjectStore
+	Data      jobs.Data
 	JS        jetstream.JetStream
 	Publisher store.Publisher
 	Rules     *rules.Set
@@ -261,6 +260,7 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		if err := s.slots.Forget(ctx, id); err != nil {
 			errs = append(errs, err)
 		}
+		errs = append(errs, s.forget(ctx, id))
 	}
 	return errors.Join(errs...)
 }
@@ -395,8 +395,8 @@ func (s *Service) expire(ctx context.Context, id, by string) error {
 	return err
 }
 
-// Run runs the service's background work until ctx ends: offer expiry
-// and scheduled jobs.
+// Run runs the service's background work until ctx ends: offer expiry.
+// (Scheduled jobs are submitted by the job manager: see Schedules.)
 func (s *Service) Run(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -406,25 +406,6 @@ func (s *Service) Run(ctx context.Context, every time.Duration) error {
 			return nil
 		case <-t.C:
 			s.ExpireOffers(ctx)
-			s.schedule(ctx)
-		}
-	}
-}
-
-// schedule submits the scheduled job of each organisation whose rules ask
-// for one, once per period: the request key names the period, so every
-// replica may try and only one job results.
-func (s *Service) schedule(ctx context.Context) {
-	for _, org := range s.rules.Orgs() {
-		r := s.rules.For(org)
-		if r.ScheduleEvery <= 0 || len(r.ScheduleMunicipalities) == 0 {
-			continue
-		}
-		period := s.now().UTC().Truncate(r.ScheduleEvery)
-		key := fmt.Sprintf("schedule/%s/%d", org, period.Unix())
-		munis := slices.Clone(r.ScheduleMunicipalities)
-		if _, err := s.jobs.Submit(ctx, key, jobs.Job{Organisation: org, Municipalities: munis}); err != nil {
-			s.log.Warn("mentoring: scheduled job not submitted", "org", org, "err", err)
 		}
 	}
 }

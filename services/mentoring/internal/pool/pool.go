@@ -4,12 +4,14 @@
 // kept in two KV buckets (so every replica shares it and it survives
 // restarts) and fed by the participants' and volunteers' events.
 //
-// Handling an event is idempotent and order-safe: each record remembers the
-// time and id of the newest event applied, and an older or repeated event
-// changes nothing. A person who leaves (consent withdrawn, no longer a
-// mentor, deleted, erased) becomes a tombstone holding only the id and that
-// event time, so a replayed older event cannot bring them back; the caller
-// is told at once (Leaver) so open proposals are withdrawn.
+// Handling an event is idempotent and order-safe, by the kit's
+// events.Pool: each record remembers the time and id of the newest event
+// applied, and an older or repeated event changes nothing. A person who
+// leaves (consent withdrawn, no longer a mentor, deleted, erased) becomes a
+// tombstone holding only the id and that event time, so a replayed older
+// event cannot bring them back; the caller is told at once (Leaver) so open
+// proposals are withdrawn. This package keeps only mentoring's filter (who
+// enters the pool) and its record shapes.
 package pool
 
 import (
@@ -54,6 +56,9 @@ type Pool struct {
 	Newcomers *store.Repo[*mentoringv1.PoolNewcomer]
 	Mentors   *store.Repo[*mentoringv1.PoolMentor]
 	leave     Leaver
+
+	newcomers events.Pool[*mentoringv1.PoolNewcomer]
+	mentors   events.Pool[*mentoringv1.PoolMentor]
 }
 
 // ScopeKey is the value of the "scope" index: organisation and
@@ -98,7 +103,22 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leave
 	if leave == nil {
 		leave = func(context.Context, Kind, string, bool) error { return nil }
 	}
-	return &Pool{Newcomers: nrepo, Mentors: mrepo, leave: leave}, nil
+	p := &Pool{Newcomers: nrepo, Mentors: mrepo, leave: leave}
+	p.newcomers = events.Pool[*mentoringv1.PoolNewcomer]{Records: nrepo,
+		Stamp: func(n *mentoringv1.PoolNewcomer) (time.Time, string) { return stamp(n.GetEventTime(), n.GetEventId()) },
+		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Newcomer, id, erased) }}
+	p.mentors = events.Pool[*mentoringv1.PoolMentor]{Records: mrepo,
+		Stamp: func(m *mentoringv1.PoolMentor) (time.Time, string) { return stamp(m.GetEventTime(), m.GetEventId()) },
+		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Mentor, id, erased) }}
+	return p, nil
+}
+
+// stamp is a record's last applied event; none is the zero time.
+func stamp(at *timestamppb.Timestamp, id string) (time.Time, string) {
+	if at == nil {
+		return time.Time{}, id
+	}
+	return at.AsTime(), id
 }
 
 // SetLeaver sets who is told about people leaving; call before consuming.
@@ -165,20 +185,6 @@ func (p *Pool) InScope(org string, munis []string) ([]*mentoringv1.PoolNewcomer,
 	return np.Items, mp.Items, nil
 }
 
-// newer reports whether the event (at, id) comes after the one a record
-// last applied. Equal times are ordered by event id, so the outcome never
-// depends on delivery order.
-func newer(at time.Time, id string, lastAt *timestamppb.Timestamp, lastID string) bool {
-	if lastAt == nil {
-		return true
-	}
-	la := lastAt.AsTime()
-	if !at.Equal(la) {
-		return at.After(la)
-	}
-	return id > lastID
-}
-
 // HandleParticipant applies one participants event. Unknown types are
 // ignored.
 func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) error {
@@ -210,7 +216,6 @@ func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) er
 	if !ids.Valid(id) {
 		return events.Permanent(fmt.Errorf("pool: %s without a valid participant id", env.GetType()))
 	}
-	at := env.GetOccurredAt().AsTime()
 	var next *mentoringv1.PoolNewcomer
 	if facts != nil && slices.Contains(facts.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING) {
 		next = newcomerFrom(facts)
@@ -218,19 +223,7 @@ func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) er
 		next = &mentoringv1.PoolNewcomer{ParticipantId: id, Gone: true, Erased: erased}
 	}
 	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
-	applied, err := upsert(ctx, p.Newcomers, id, next, func(cur *mentoringv1.PoolNewcomer) bool {
-		return newer(at, env.GetId(), cur.GetEventTime(), cur.GetEventId())
-	})
-	if err != nil {
-		return err
-	}
-	// Leaving is acted on even when the record was already a tombstone: a
-	// crash after the tombstone and before the withdrawals must not leave
-	// proposals open. The leaver is idempotent.
-	if next.GetGone() && (applied || erased) {
-		return p.leave(ctx, Newcomer, id, erased)
-	}
-	return nil
+	return p.newcomers.Apply(ctx, env, events.Change[*mentoringv1.PoolNewcomer]{ID: id, Next: next, Gone: next.GetGone(), Erased: erased})
 }
 
 // HandleVolunteer applies one volunteers event. Unknown types (such as
@@ -261,7 +254,6 @@ func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) erro
 	if !ids.Valid(id) {
 		return events.Permanent(fmt.Errorf("pool: %s without a valid volunteer id", env.GetType()))
 	}
-	at := env.GetOccurredAt().AsTime()
 	var next *mentoringv1.PoolMentor
 	if capacity := mentorCapacity(facts); capacity > 0 && facts.GetBackgroundCheckValid() {
 		next = mentorFrom(facts, capacity)
@@ -269,16 +261,7 @@ func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) erro
 		next = &mentoringv1.PoolMentor{VolunteerId: id, Gone: true, Erased: erased}
 	}
 	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
-	applied, err := upsert(ctx, p.Mentors, id, next, func(cur *mentoringv1.PoolMentor) bool {
-		return newer(at, env.GetId(), cur.GetEventTime(), cur.GetEventId())
-	})
-	if err != nil {
-		return err
-	}
-	if next.GetGone() && (applied || erased) {
-		return p.leave(ctx, Mentor, id, erased)
-	}
-	return nil
+	return p.mentors.Apply(ctx, env, events.Change[*mentoringv1.PoolMentor]{ID: id, Next: next, Gone: next.GetGone(), Erased: erased})
 }
 
 func mentorCapacity(f *eventsv1.VolunteerFacts) int32 {
@@ -321,38 +304,4 @@ func mentorFrom(f *eventsv1.VolunteerFacts, capacity int32) *mentoringv1.PoolMen
 		Interests:        f.GetInterests(),
 		Capacity:         capacity,
 	}).(*mentoringv1.PoolMentor)
-}
-
-// upsert writes next under id unless the stored record is at least as new
-// (isNewer false). It reports whether it wrote.
-func upsert[T proto.Message](ctx context.Context, repo *store.Repo[T], id string, next T, isNewer func(cur T) bool) (bool, error) {
-	// Create and Update disagree only while a removal marker sits on the
-	// key (Create: AlreadyExists, Update: NotFound); pool records are never
-	// removed, so a few rounds settle it, and a marker that stays is an
-	// error for the consumer to retry instead of a spin.
-	for attempt := 0; attempt < 5; attempt++ {
-		_, err := repo.Create(ctx, id, next)
-		if err == nil {
-			return true, nil
-		}
-		if apperr.ErrorCode(err) != apperr.AlreadyExists {
-			return false, err
-		}
-		applied := false
-		_, _, err = repo.Update(ctx, id, func(cur T, _ uint64) (store.Change, error) {
-			applied = false
-			if !isNewer(cur) {
-				return nil, nil
-			}
-			proto.Reset(cur)
-			proto.Merge(cur, next)
-			applied = true
-			return nil, nil
-		})
-		if apperr.ErrorCode(err) == apperr.NotFound {
-			continue // removed in between: create again
-		}
-		return applied, err
-	}
-	return false, apperr.Errorf(apperr.Unavailable, "pool: record %s is being removed; try again", id)
 }

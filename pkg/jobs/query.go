@@ -1,0 +1,188 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/page"
+)
+
+// Get returns the job with id from the bucket. Returns NotFound.
+func (m *Manager) Get(ctx context.Context, id string) (Job, error) {
+	j, _, err := m.get(ctx, id)
+	return j, err
+}
+
+func (m *Manager) get(ctx context.Context, id string) (Job, uint64, error) {
+	if !ids.Valid(id) {
+		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	e, err := m.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	if err != nil {
+		return Job{}, 0, fmt.Errorf("jobs: get %s: %w", id, err)
+	}
+	var j Job
+	if err := json.Unmarshal(e.Value(), &j); err != nil {
+		return Job{}, 0, fmt.Errorf("jobs: decode %s: %w", id, err)
+	}
+	return j, e.Revision(), nil
+}
+
+// update applies fn to the job by compare-and-set, retrying on conflict.
+// fn returning an error aborts without writing.
+func (m *Manager) update(ctx context.Context, id string, fn func(*Job) error) (Job, error) {
+	for attempt := 0; attempt < 100; attempt++ {
+		j, rev, err := m.get(ctx, id)
+		if err != nil {
+			return Job{}, err
+		}
+		if err := fn(&j); err != nil {
+			return j, err
+		}
+		raw, err := json.Marshal(j)
+		if err != nil {
+			return Job{}, fmt.Errorf("jobs: encode: %w", err)
+		}
+		if _, err := m.kv.Update(ctx, id, raw, rev); err != nil {
+			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				continue
+			}
+			return Job{}, fmt.Errorf("jobs: update %s: %w", id, err)
+		}
+		return j, nil
+	}
+	return Job{}, apperr.Errorf(apperr.Unavailable, "job %s: too much contention", id)
+}
+
+// List returns the jobs for which keep returns true (nil keeps all), newest
+// first, from the in-memory index (every replica's index follows the
+// bucket).
+func (m *Manager) List(keep func(Job) bool) []Job {
+	m.mu.RLock()
+	out := make([]Job, 0, len(m.jobs))
+	for _, j := range m.jobs {
+		if keep == nil || keep(j) {
+			out = append(out, j)
+		}
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Job) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
+// GetAs returns job id if who may see it (Visible). Returns Invalid for
+// an id that cannot be one, NotFound (also for a job out of scope).
+func (m *Manager) GetAs(ctx context.Context, who auth.Claims, id string) (Job, error) {
+	if !ids.Valid(id) {
+		var v apperr.Validator
+		v.Add("id", "is not an id")
+		return Job{}, v.Err()
+	}
+	j, err := m.Get(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	if !Visible(who, j.Organisation, j.Municipalities) {
+		return Job{}, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	return j, nil
+}
+
+// Page returns a page of the jobs who may see, newest first, and the
+// token of the next page ("" at the end). A token whose job has gone since
+// (retention) continues with the next older job rather than from the top.
+// Returns Invalid ("page_size", "page_token").
+func (m *Manager) Page(who auth.Claims, size int32, token string) ([]Job, string, error) {
+	var v apperr.Validator
+	n, after := page.Check(&v, size, token)
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	all := m.List(func(j Job) bool { return Visible(who, j.Organisation, j.Municipalities) })
+	start := 0
+	if after != "" {
+		start = slices.IndexFunc(all, func(j Job) bool { return j.ID == after }) + 1
+		if start == 0 {
+			// Ids are time-ordered, as is the list.
+			if start = slices.IndexFunc(all, func(j Job) bool { return j.ID < after }); start < 0 {
+				start = len(all)
+			}
+		}
+	}
+	end := min(start+n, len(all))
+	next := ""
+	if end < len(all) {
+		next = page.Encode(all[end-1].ID)
+	}
+	return all[start:end], next, nil
+}
+
+// WatchAs is Watch for a caller who must be able to see the job. Returns
+// Invalid, NotFound.
+func (m *Manager) WatchAs(ctx context.Context, who auth.Claims, id string) (<-chan Job, error) {
+	if _, err := m.GetAs(ctx, who, id); err != nil {
+		return nil, err
+	}
+	return m.Watch(ctx, id)
+}
+
+// Watch sends the job every time it changes, starting with its current
+// state, and closes the channel after a final state or when ctx ends.
+// Returns NotFound.
+func (m *Manager) Watch(ctx context.Context, id string) (<-chan Job, error) {
+	if _, _, err := m.get(ctx, id); err != nil {
+		return nil, err
+	}
+	w, err := m.kv.Watch(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: watch %s: %w", id, err)
+	}
+	out := make(chan Job, 1)
+	go func() {
+		defer close(out)
+		defer func() { _ = w.Stop() }()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil || e.Operation() != jetstream.KeyValuePut {
+					continue
+				}
+				var j Job
+				if json.Unmarshal(e.Value(), &j) != nil {
+					continue
+				}
+				select {
+				case out <- j:
+				case <-ctx.Done():
+					return
+				}
+				if j.State.Final() {
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}

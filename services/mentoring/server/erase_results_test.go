@@ -1,0 +1,120 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
+	"github.com/motesplats/motesplats/services/mentoring/server"
+)
+
+// TestErasureReachesStoredResults: after a volunteer and a newcomer are
+// erased, no stored job result or other pair's alternatives names them,
+// with or without their score parts (pairs.Redact's own test covers the
+// snapshots a failed job keeps). Before the
+// erasure they are there, so the test can fail.
+func TestErasureReachesStoredResults(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	e := startEnv(t, 1, server.Options{})
+	e.seed(ctx, population(31, 60, 10)) // more newcomers than slots: many wait with eligible mentors
+	c := e.as(coordA)
+	job := e.runJob(ctx, c, "erase-results")
+
+	un := unmatchedOf(ctx, t, c, job.GetId())
+	var newcomer, mentor string
+	for _, u := range un {
+		if u.GetReason() == pb.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL && len(u.GetEligible()) > 0 {
+			newcomer = u.GetParticipantId()
+			break
+		}
+	}
+	ps := pairsOf(ctx, t, c, job.GetId())
+	for _, p := range ps {
+		for _, a := range p.GetAlternatives() {
+			if mentor == "" && a.GetVolunteerId() != p.GetVolunteerId() && eligibleSomewhere(un, a.GetVolunteerId()) {
+				mentor = a.GetVolunteerId()
+			}
+		}
+	}
+	if newcomer == "" || mentor == "" {
+		t.Fatalf("population gives no unmatched newcomer (%q) or alternative mentor also eligible elsewhere (%q)", newcomer, mentor)
+	}
+	raw := storedResult(ctx, t, e, job.GetId())
+	if !bytes.Contains(raw, []byte(newcomer)) || !bytes.Contains(raw, []byte(mentor)) {
+		t.Fatal("the stored result does not name the two people before their erasure")
+	}
+
+	e.publishAll(ctx, []*eventsv1.Envelope{
+		envelope(t, events.ParticipantErased, newcomer, &eventsv1.ParticipantErased{ParticipantId: newcomer}),
+		envelope(t, events.VolunteerErased, mentor, &eventsv1.VolunteerErased{VolunteerId: mentor}),
+	})
+	settled(ctx, t, e.nats.JS)
+
+	raw = storedResult(ctx, t, e, job.GetId())
+	for _, id := range []string{newcomer, mentor} {
+		if bytes.Contains(raw, []byte(id)) {
+			t.Errorf("the stored result still names erased %s", id)
+		}
+	}
+	res := &pb.JobResult{}
+	if err := proto.Unmarshal(raw, res); err != nil || len(res.GetUnmatched()) != len(un)-1 {
+		t.Errorf("result holds %d unmatched (%v), want the %d others", len(res.GetUnmatched()), err, len(un)-1)
+	}
+	for _, p := range pairsOf(ctx, t, c, job.GetId()) {
+		if p.GetVolunteerId() == mentor || p.GetParticipantId() == newcomer {
+			t.Errorf("pair %s of an erased person is still there", p.GetId())
+		}
+		if slices.ContainsFunc(p.GetAlternatives(), func(a *pb.Candidate) bool { return a.GetVolunteerId() == mentor }) {
+			t.Errorf("pair %s still offers erased %s as an alternative", p.GetId(), mentor)
+		}
+	}
+	for _, u := range unmatchedOf(ctx, t, c, job.GetId()) {
+		if u.GetParticipantId() == newcomer || eligibleSomewhere([]*pb.UnmatchedNewcomer{u}, mentor) {
+			t.Errorf("ListUnmatched still shows an erased person: %v", u)
+		}
+	}
+}
+
+func eligibleSomewhere(un []*pb.UnmatchedNewcomer, mentor string) bool {
+	for _, u := range un {
+		for _, c := range u.GetEligible() {
+			if c.GetVolunteerId() == mentor {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func unmatchedOf(ctx context.Context, t *testing.T, c pb.MentoringServiceClient, jobID string) []*pb.UnmatchedNewcomer {
+	t.Helper()
+	res, err := c.ListUnmatched(ctx, &pb.ListUnmatchedRequest{JobId: jobID, PageSize: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.GetUnmatched()
+}
+
+// storedResult reads a job's result object as stored on disk.
+func storedResult(ctx context.Context, t *testing.T, e *env, jobID string) []byte {
+	t.Helper()
+	os, err := e.nats.JS.ObjectStore(ctx, pairs.DataStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.GetBytes(ctx, jobID+".result")
+	if err != nil {
+		t.Fatal(fmt.Errorf("read result: %w", err))
+	}
+	return raw
+}
