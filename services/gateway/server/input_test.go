@@ -88,7 +88,7 @@ func TestUndecodableBodies(t *testing.T) {
 // TestOversizedLists: 100,000 consents or update-mask paths are refused
 // as InvalidArgument naming the field and its cap, with one violation, and
 // calls in flight on the same client meanwhile all succeed; a request with
-// many faults lists the first 20 and counts the rest.
+// many faults lists the first 50 and counts them all.
 func TestOversizedLists(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -108,10 +108,10 @@ func TestOversizedLists(t *testing.T) {
 	}
 	_, err := admin.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
 		OrganisationId: org, MunicipalityCode: "0880", GivenName: "A", Consents: make([]*participantsv1.Consent, 100_000)}}))
-	checkViolations(t, "100,000 consents", err, 1, "participant.consents", "at most 10")
+	checkViolations(t, "100,000 consents", err, 1, "participant.consents", "at most 4")
 	_, err = admin.registry.UpdateParticipant(ctx, connect.NewRequest(&gatewayv1.UpdateParticipantRequest{
 		Participant: &participantsv1.Participant{Id: unknownID}, UpdateMask: &fieldmaskpb.FieldMask{Paths: make([]string, 100_000)}}))
-	checkViolations(t, "100,000 mask paths", err, 1, "update_mask.paths", "at most 50")
+	checkViolations(t, "100,000 mask paths", err, 1, "update_mask.paths", "at most 32")
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -119,19 +119,24 @@ func TestOversizedLists(t *testing.T) {
 			t.Errorf("a call beside the oversized ones failed: %v", err)
 		}
 	}
-	// 20 bad interest tags and 10 bad languages: the service finds more
-	// than 20 faults; 20 are listed and the message counts them all.
-	tags := make([]string, 20)
-	for i := range tags {
-		tags[i] = "Not A Tag!"
-	}
-	langs := make([]*typev1.LanguageSkill, 10)
+	// 20 languages, 8 diets and 21 availability slots with undeclared
+	// enum numbers: 70 faults, of which the first 50 are listed and the
+	// message counts them all.
+	langs := make([]*typev1.LanguageSkill, 20)
 	for i := range langs {
-		langs[i] = &typev1.LanguageSkill{Code: "NOT A CODE"}
+		langs[i] = &typev1.LanguageSkill{Code: "ar", Level: 999}
+	}
+	diets := make([]typev1.Diet, 8)
+	slots := make([]*typev1.Availability, 21)
+	for i := range diets {
+		diets[i] = 999
+	}
+	for i := range slots {
+		slots[i] = &typev1.Availability{Weekday: 99, DayPart: 99}
 	}
 	_, err = admin.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
-		OrganisationId: org, MunicipalityCode: "0880", GivenName: "A", Interests: tags, Languages: langs}}))
-	checkViolations(t, "30 faults", err, 20, "participant.", "the first 20 are listed")
+		OrganisationId: org, MunicipalityCode: "0880", GivenName: "A", Languages: langs, Diets: diets, Availability: slots}}))
+	checkViolations(t, "70 faults", err, 50, "participant.", "70 problems, the first 50 listed")
 	if _, err := admin.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{})); err != nil {
 		t.Fatalf("a call after the refusals: %v", err)
 	}

@@ -1,6 +1,6 @@
 // Package bounds caps what one request may carry: the entries of every
 // repeated field of a message, before the gateway passes it to a service,
-// and the field violations it answers with. A request with 100,000 empty
+// and the field violations it answers with (apperr.MaxViolations). A request with 100,000 empty
 // consents would otherwise come back as 400,000 violations in one status
 // too large for its client to read (ADR 0049).
 package bounds
@@ -16,30 +16,27 @@ import (
 )
 
 // MaxEntries caps the repeated fields of requests by field name; every
-// other repeated field takes DefaultMaxEntries. The figures are generous
-// for a real record (services check their own rules on top) and
-// documented in the gateway's README.
+// other repeated field takes DefaultMaxEntries. They are the services'
+// own documented caps (the .proto comments), so the gateway refuses what a
+// service would, with one violation and without the round trip; the
+// gateway's README lists them.
 var MaxEntries = map[protoreflect.Name]int{
-	"consents":           10,  // one per purpose
+	"consents":           4,   // one per purpose
 	"languages":          20,  // a person's languages
-	"interests":          30,  // interest tags
-	"diets":              20,  // dietary needs
-	"diets_served":       20,  // diets a host can serve
-	"availability":       50,  // weekly slots
+	"interests":          20,  // interest tags
+	"diets":              8,   // dietary needs
+	"diets_served":       8,   // diets a host can serve
+	"availability":       21,  // weekday and day part slots
 	"member_ages":        20,  // household members
-	"roles":              10,  // volunteer roles
-	"activities":         20,  // a check-in's activities
+	"roles":              6,   // volunteer roles
+	"activities":         6,   // a check-in's activities
 	"statuses":           16,  // list filters
-	"paths":              50,  // an update mask
+	"paths":              32,  // an update mask
 	"municipality_codes": 290, // Sweden has 290 municipalities
 }
 
 // DefaultMaxEntries caps a repeated field that MaxEntries does not name.
 const DefaultMaxEntries = 100
-
-// MaxViolations is how many field violations an answer lists; the rest
-// are counted in its message.
-const MaxViolations = 20
 
 // Check checks every repeated and map field of m, at any depth, against
 // its cap, every string for valid UTF-8 (which protobuf requires and a web
@@ -114,15 +111,16 @@ func capOf(n protoreflect.Name) int {
 	return DefaultMaxEntries
 }
 
-// Violations caps e's field violations at MaxViolations: the first ones,
-// and a message that counts them all. Other errors are returned as they
-// are. It never changes e itself.
+// Violations caps e's field violations at apperr.MaxViolations, the same
+// cap the services keep: the first ones, and a message that counts them
+// all. It never changes e itself.
 func Violations(e *apperr.Error) *apperr.Error {
-	if e == nil || len(e.Violations) <= MaxViolations {
+	if e == nil || len(e.Violations) <= apperr.MaxViolations {
 		return e
 	}
+	vs, omitted := e.Capped()
 	out := *e
-	out.Violations = e.Violations[:MaxViolations:MaxViolations]
-	out.Message = fmt.Sprintf("%s (%d problems; the first %d are listed)", e.Message, len(e.Violations), MaxViolations)
+	out.Violations, out.Omitted = vs, omitted
+	out.Message = fmt.Sprintf("%s: %d problems, the first %d listed", e.Message, len(vs)+omitted, len(vs))
 	return &out
 }
