@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
 
 // unknownID is well formed and names nothing.
@@ -79,6 +82,30 @@ func TestExistenceOracles(t *testing.T) {
 	})
 	if n < 15 {
 		t.Fatalf("tried only %d methods", n)
+	}
+	// The web app: every page of a record answers a foreign id with the
+	// same status and page as an unknown one.
+	b := e.browser()
+	b.signIn("a@example.org", password)
+	pages := 0
+	for _, rt := range (&web.Web{}).Routes() {
+		if rt.Method != http.MethodGet || !strings.Contains(rt.Pattern, "{id}") {
+			continue
+		}
+		pages++
+		page := func(id string) string {
+			code, body := b.get(strings.ReplaceAll(rt.Pattern, "{id}", id))
+			return strconv.Itoa(code) + csrfRe.ReplaceAllString(strings.ReplaceAll(body, id, "<id>"), "")
+		}
+		want := page(unknownID)
+		for _, id := range foreignIDs {
+			if got := page(id); got != want {
+				t.Errorf("GET %s: a foreign id answers\n%s\nan unknown one\n%s", rt.Pattern, trim(got), trim(want))
+			}
+		}
+	}
+	if pages < 4 {
+		t.Fatalf("compared only %d record pages", pages)
 	}
 	// DeleteApiToken: the caller's own tokens aside, everything is one
 	// answer; and the admin's token still works afterwards.
