@@ -2,19 +2,24 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -87,7 +92,7 @@ func TestUndecodableBodies(t *testing.T) {
 
 // TestOversizedLists: 100,000 consents or update-mask paths are refused
 // as InvalidArgument naming the field and its cap, with one violation, and
-// calls in flight on the same client meanwhile all succeed; a request with
+// 20 calls in flight meanwhile on the same connection all succeed; a request with
 // many faults lists the first 50 and counts them all.
 func TestOversizedLists(t *testing.T) {
 	t.Parallel()
@@ -95,6 +100,21 @@ func TestOversizedLists(t *testing.T) {
 	ctx := testutil.Context(t)
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Org", "0880")
+	// Every call below shares one connection: the transport may open one
+	// at a time, and counts how many it opened.
+	var dials atomic.Int32
+	tr := &http.Transport{MaxConnsPerHost: 1, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	registry := gatewayv1connect.NewRegistryServiceClient(&http.Client{Transport: tr, Timeout: 30 * time.Second}, e.base,
+		connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				req.Header().Set("Authorization", "Bearer "+admin.token)
+				return next(ctx, req)
+			}
+		})))
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -102,14 +122,14 @@ func TestOversizedLists(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := admin.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{}))
+			_, err := registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{}))
 			errs <- err
 		}()
 	}
-	_, err := admin.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
+	_, err := registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
 		OrganisationId: org, MunicipalityCode: "0880", GivenName: "A", Consents: make([]*participantsv1.Consent, 100_000)}}))
 	checkViolations(t, "100,000 consents", err, 1, "participant.consents", "at most 4")
-	_, err = admin.registry.UpdateParticipant(ctx, connect.NewRequest(&gatewayv1.UpdateParticipantRequest{
+	_, err = registry.UpdateParticipant(ctx, connect.NewRequest(&gatewayv1.UpdateParticipantRequest{
 		Participant: &participantsv1.Participant{Id: unknownID}, UpdateMask: &fieldmaskpb.FieldMask{Paths: make([]string, 100_000)}}))
 	checkViolations(t, "100,000 mask paths", err, 1, "update_mask.paths", "at most 32")
 	wg.Wait()
@@ -118,6 +138,9 @@ func TestOversizedLists(t *testing.T) {
 		if err != nil {
 			t.Errorf("a call beside the oversized ones failed: %v", err)
 		}
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections were opened: the refusals closed the shared one", n)
 	}
 	// 20 languages, 8 diets and 21 availability slots with undeclared
 	// enum numbers: 70 faults, of which the first 50 are listed and the
