@@ -8,6 +8,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -230,8 +231,16 @@ func Limit(ok bool, retry time.Duration) error {
 	if ok {
 		return nil
 	}
-	wait := retry.Round(time.Second)
-	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %v and try again", max(wait, time.Second))
+	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %s and try again", waitText(retry))
+}
+
+// waitText writes a wait as whole seconds below a minute ("20s") and
+// whole minutes, rounded up, from there ("15m").
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", max(int((d+time.Second-1)/time.Second), 1))
+	}
+	return fmt.Sprintf("%dm", int((d+time.Minute-1)/time.Minute))
 }
 
 // AddrBucket names the rate-limit bucket of a client address (see
