@@ -116,6 +116,9 @@ func TestExistenceOracles(t *testing.T) {
 			t.Errorf("DeleteApiToken(%q): %v; unknown: %v", id, err, err2)
 		}
 	}
+	if _, err := coordA.tokens.DeleteApiToken(ctx, connect.NewRequest(&gatewayv1.DeleteApiTokenRequest{})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("DeleteApiToken without an id: %v, want InvalidArgument", err)
+	}
 	if _, err := e.api(tok.Msg.GetToken()).users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"})); err != nil {
 		t.Fatalf("the admin's token after the coordinator's attempts: %v", err)
 	}

@@ -68,8 +68,12 @@ func (s *Service) Token(ctx context.Context, token string) (Principal, error) {
 var errNoToken = apperr.Errorf(apperr.NotFound, "token not found")
 
 // DeleteToken revokes token id. userID, when not empty, must own it.
-// Returns NotFound (errNoToken) for any token the caller cannot revoke.
+// Returns Invalid for an empty id, and NotFound (errNoToken) for any token
+// the caller cannot revoke.
 func (s *Service) DeleteToken(ctx context.Context, id, userID string) error {
+	if id == "" {
+		return apperr.FieldError("id", "is required")
+	}
 	if !ids.Valid(id) {
 		return errNoToken
 	}
