@@ -161,6 +161,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
+		if gw.SetupLinkFile == "" {
+			// The first-run link goes next to the data, readable by the
+			// operator only, not into output that may be kept.
+			gw.SetupLinkFile = filepath.Join(cfg.DataDir, "setup-link")
+		}
 		return gateway.Run(gctx, gw, d, func(r gateway.Running) { listening.set("gateway", r.Addr, parts) })
 	})
 	g.Go(func() error {
