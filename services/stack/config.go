@@ -38,7 +38,10 @@ type Config struct {
 	RedisURL string
 	// OTLPEndpoint exports traces and metrics (OTEL_EXPORTER_OTLP_ENDPOINT).
 	OTLPEndpoint string
-	LogLevel     slog.Level
+	// MetricsAddr serves Prometheus /metrics for the whole process
+	// (METRICS_ADDR, default 127.0.0.1:9000; "off" serves none).
+	MetricsAddr string
+	LogLevel    slog.Level
 }
 
 // SigningKeyPath is where the stack keeps its local token-signing key.
@@ -56,6 +59,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		MetricsAddr:       service.MetricsAddrFrom("stack", getenv),
 	}
 	gw, err := gateway.ConfigFromEnv(getenv)
 	if err != nil {
