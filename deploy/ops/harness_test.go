@@ -38,26 +38,27 @@ func mustBinaries(t *testing.T) (bin, natsServer string) {
 		if buildErr != nil {
 			return
 		}
-		for name, pkg := range map[string]string{
-			"participants": "./services/participants", "volunteers": "./services/volunteers",
-			"mentoring": "./services/mentoring", "gateway": "./services/gateway/cmd/gateway", "stack": "./services/stack",
-		} {
-			if _, err := os.Stat(filepath.Join(root, pkg)); err != nil {
-				continue
+		// One go build for all: the linker runs in parallel. A service
+		// that does not exist yet (dinners, guides) is simply not built.
+		args := []string{"build", "-o", buildDir + string(filepath.Separator)}
+		for _, pkg := range []string{"./services/participants", "./services/volunteers", "./services/mentoring",
+			"./services/dinners", "./services/guides", "./services/gateway/cmd/gateway", "./services/stack"} {
+			if _, err := os.Stat(filepath.Join(root, pkg)); err == nil {
+				args = append(args, pkg)
 			}
-			cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, name), pkg)
-			cmd.Dir = root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = &buildError{name, string(out), err}
-				return
-			}
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{"services", string(out), err}
+			return
 		}
 		natsBin = filepath.Join(root, ".tmp", "bin", "nats-server")
 		if _, err := os.Stat(natsBin); err == nil {
 			return
 		}
 		natsBin = filepath.Join(buildDir, "nats-server")
-		cmd := exec.Command("go", "build", "-o", natsBin, "github.com/nats-io/nats-server/v2")
+		cmd = exec.Command("go", "build", "-o", natsBin, "github.com/nats-io/nats-server/v2")
 		cmd.Dir = filepath.Join(root, "pkg") // its go.mod pins the version
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{"nats-server", string(out), err}
@@ -87,8 +88,9 @@ func TestMain(m *testing.M) {
 // system is a layout started for one test on free ports.
 type system struct {
 	*layout.Running
-	key ed25519.PrivateKey
-	bin string
+	key     ed25519.PrivateKey
+	bin     string
+	dataKey string
 }
 
 // mustUp starts the layout with nodes NATS nodes and stops it at cleanup.
@@ -96,6 +98,10 @@ func mustUp(t *testing.T, nodes int) *system {
 	t.Helper()
 	bin, natsServer := mustBinaries(t)
 	k, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataKey, err := layout.NewDataKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,14 +117,14 @@ func mustUp(t *testing.T, nodes int) *system {
 	}
 	r, err := layout.Start(testutil.Context(t), layout.Options{
 		Dir: t.TempDir(), Bin: bin, NATSServer: natsServer, NATSNodes: nodes, Ports: portFor,
-		SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
+		DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
 		Env: map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.Stop)
-	return &system{Running: r, key: k, bin: bin}
+	return &system{Running: r, key: k, bin: bin, dataKey: dataKey}
 }
 
 // dial connects to a process's gRPC address as an admin.
@@ -147,7 +153,7 @@ func (s *system) seed(t *testing.T, participants, volunteers int) {
 	np, _ := s.Proc("nats-1")
 	cmd := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "seed",
 		"-participants", strconv.Itoa(participants), "-volunteers", strconv.Itoa(volunteers), "-workers", "8", "-nats", "nats://"+np.Addr)
-	cmd.Env = append(os.Environ(), "MP_SIGNING_KEY="+auth.EncodePrivateKey(s.key),
+	cmd.Env = append(os.Environ(), "MP_SIGNING_KEY="+auth.EncodePrivateKey(s.key), "MP_DATA_KEY="+s.dataKey,
 		"PARTICIPANTS_ADDR="+pp.Addr, "VOLUNTEERS_ADDR="+vp.Addr)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)

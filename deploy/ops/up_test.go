@@ -9,6 +9,7 @@ import (
 	"time"
 
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -19,12 +20,16 @@ import (
 // job: exactly one replica runs it; kill -9 of that replica lets the other
 // take it over and finish it, and the proposals are written once.
 func TestUp_JobOnceAndTakeOver(t *testing.T) {
-	s := mustUp(t, 1)
-	s.checkMetrics(t)
-
 	start := time.Now()
-	s.seed(t, 1500, 450)
-	t.Logf("seeded 1,950 people through the services in %v", time.Since(start).Round(time.Millisecond))
+	mustBinaries(t)
+	t.Logf("binaries built (or cached) in %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	s := mustUp(t, 1)
+	t.Logf("%d processes up and healthy in %v", len(s.Procs), time.Since(start).Round(time.Millisecond))
+
+	start = time.Now()
+	s.seed(t, 500, 150)
+	t.Logf("seeded 650 people through the services in %v", time.Since(start).Round(time.Millisecond))
 
 	ctx := testutil.Context(t)
 	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
@@ -102,6 +107,18 @@ func TestUp_JobOnceAndTakeOver(t *testing.T) {
 	if int64(len(pairs)) != int64(done.GetCounts().GetProposals()) {
 		t.Errorf("job %s: %d pairs stored, counts say %d proposals", id, len(pairs), done.GetCounts().GetProposals())
 	}
+	// A read twice through the participants' Redis cache: a miss, a hit.
+	pc := participantsv1.NewParticipantServiceClient(s.dial(t, "participants"))
+	list, err := pc.ListParticipants(ctx, &participantsv1.ListParticipantsRequest{PageSize: 1})
+	if err != nil || len(list.GetParticipants()) == 0 {
+		t.Fatalf("ListParticipants: %v (%d)", err, len(list.GetParticipants()))
+	}
+	for range 2 {
+		if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: list.GetParticipants()[0].GetId()}); err != nil {
+			t.Fatalf("GetParticipant: %v", err)
+		}
+	}
+	s.requireMetrics(t)
 	seen := map[string]bool{}
 	for _, p := range pairs {
 		k := p.GetParticipantId()

@@ -7,6 +7,8 @@
 package layout
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"os"
@@ -18,6 +20,15 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/service"
 )
+
+// NewDataKey returns a new MP_DATA_KEY: 32 random bytes in base64.
+func NewDataKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
 
 // Options describe one layout. Ports come from Ports, so a test can use
 // free ones and `make up` the defaults.
@@ -41,6 +52,9 @@ type Options struct {
 	Env map[string]string
 	// SigningKey and PublicKeys are MP_SIGNING_KEY and MP_PUBLIC_KEYS.
 	SigningKey, PublicKeys string
+	// DataKey is MP_DATA_KEY, the key that wraps every person's data key
+	// (base64 of 32 bytes; see docs/runbook.md).
+	DataKey string
 }
 
 // Proc is one process of the layout.
@@ -156,6 +170,7 @@ func Plan(o Options) ([]Proc, error) {
 		"REDIS_URL":      "redis://" + redis.Addr + "/0",
 		"MP_PUBLIC_KEYS": o.PublicKeys,
 		"MP_REPLICAS":    strconv.Itoa(o.NATSNodes),
+		"MP_DATA_KEY":    o.DataKey,
 	}
 	for k, v := range o.Env {
 		common[k] = v

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
-	signing, public, err := keys(filepath.Join(*dir, "keys.env"))
+	signing, public, data, err := keys(filepath.Join(*dir, "keys.env"))
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	r, err := layout.Start(ctx, layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
-		Env: env, SigningKey: signing, PublicKeys: public,
+		Env: env, SigningKey: signing, PublicKeys: public, DataKey: data,
 	})
 	if err != nil {
 		return err
@@ -92,9 +92,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	return nil
 }
 
-// keys reads the layout's key pair, or creates it on the first start so
-// tokens stay valid across restarts.
-func keys(path string) (signing, public string, err error) {
+// keys reads the layout's keys, or creates them on the first start so
+// tokens and sealed data stay readable across restarts.
+func keys(path string) (signing, public, data string, err error) {
 	if b, err := os.ReadFile(path); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			k, v, _ := strings.Cut(line, "=")
@@ -103,16 +103,22 @@ func keys(path string) (signing, public string, err error) {
 				signing = v
 			case "MP_PUBLIC_KEYS":
 				public = v
+			case "MP_DATA_KEY":
+				data = v
 			}
 		}
-		if signing != "" && public != "" {
-			return signing, public, nil
+		if signing != "" && public != "" && data != "" {
+			return signing, public, data, nil
 		}
 	}
 	k, err := auth.GenerateKey()
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
+	}
+	if data, err = layout.NewDataKey(); err != nil {
+		return "", "", "", err
 	}
 	signing, public = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
-	return signing, public, os.WriteFile(path, []byte("MP_SIGNING_KEY="+signing+"\nMP_PUBLIC_KEYS="+public+"\n"), 0o600)
+	return signing, public, data, os.WriteFile(path,
+		[]byte("MP_SIGNING_KEY="+signing+"\nMP_PUBLIC_KEYS="+public+"\nMP_DATA_KEY="+data+"\n"), 0o600)
 }
