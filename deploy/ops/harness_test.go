@@ -41,6 +41,9 @@ func mustBinaries(t *testing.T) (bin, natsServer string) {
 		// One go build for all: the linker runs in parallel. A service
 		// that does not exist yet (dinners, guides) is simply not built.
 		args := []string{"build", "-o", buildDir + string(filepath.Separator)}
+		if raceBuild {
+			args = append(args, "-race")
+		}
 		for _, pkg := range []string{"./services/participants", "./services/volunteers", "./services/mentoring",
 			"./services/dinners", "./services/guides", "./services/gateway/cmd/gateway", "./services/stack"} {
 			if _, err := os.Stat(filepath.Join(root, pkg)); err == nil {
