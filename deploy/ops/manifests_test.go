@@ -59,7 +59,9 @@ func readByCode(t *testing.T) func(name string) bool {
 		})
 	}
 	all := src.String()
-	return func(name string) bool { return strings.Contains(all, `"`+name+`"`) || strings.Contains(all, `"`+strings.TrimSuffix(name, "_ADDR")) }
+	return func(name string) bool {
+		return strings.Contains(all, `"`+name+`"`) || strings.Contains(all, `"`+strings.TrimSuffix(name, "_ADDR"))
+	}
 }
 
 // TestCompose loads docker-compose.yml with compose-go, the loader
