@@ -78,21 +78,52 @@ func Start(ctx context.Context, o Options) (*Running, error) {
 	for _, p := range procs {
 		phases[phaseOf(p.Kind)] = append(phases[phaseOf(p.Kind)], p)
 	}
-	for _, phase := range phases {
-		for _, p := range phase {
+	for i, phase := range phases {
+		// With a cluster, the services start one by one: each creates its
+		// R3 streams and buckets, and a burst of those meta operations
+		// from every service at once can outlast a service's start-up
+		// deadline on a loaded machine.
+		oneByOne := i == 2 && o.NATSNodes > 1
+		for j, p := range phase {
 			if err := r.start(p); err != nil {
 				r.Stop()
 				return nil, err
 			}
-		}
-		for _, p := range phase {
-			if err := r.WaitReady(ctx, p.Name, time.Minute); err != nil {
-				r.Stop()
-				return nil, err
+			if oneByOne || j == len(phase)-1 {
+				from := 0
+				if oneByOne {
+					from = j
+				}
+				for _, q := range phase[from : j+1] {
+					if err := r.waitRestarting(ctx, q); err != nil {
+						r.Stop()
+						return nil, err
+					}
+				}
 			}
 		}
 	}
 	return r, r.writeState()
+}
+
+// waitRestarting waits for p and, like a container's restart policy,
+// starts it again when it exits before it is ready (up to three starts):
+// a service exits when NATS is not ready for it yet, for example while a
+// cluster elects its leaders.
+func (r *Running) waitRestarting(ctx context.Context, p Proc) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = r.WaitReady(ctx, p.Name, time.Minute); err == nil {
+			return nil
+		}
+		if r.Pid(p.Name) != 0 || attempt == 3 {
+			return err // still running but not ready: no restart helps
+		}
+		if err := r.start(p); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // Restart starts a process that was killed, with the same configuration.
