@@ -20,6 +20,7 @@ import (
 // job: exactly one replica runs it; kill -9 of that replica lets the other
 // take it over and finish it, and the proposals are written once.
 func TestUp_JobOnceAndTakeOver(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	mustBinaries(t)
 	t.Logf("binaries built (or cached) in %v", time.Since(start).Round(time.Millisecond))
