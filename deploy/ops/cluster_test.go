@@ -109,20 +109,7 @@ func TestCluster_NodeLoss(t *testing.T) {
 	s := mustUp(t, 3)
 	ctx := testutil.Context(t)
 	s.seed(t, 200, 60)
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	orgs, err := vc.ListOrganisations(ctx, &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org *volunteersv1.Organisation
-	for _, o := range orgs.GetOrganisations() {
-		if !o.GetIsGuideOrganisation() {
-			org = o
-		}
-	}
-	if org == nil {
-		t.Fatal("no mentoring organisation in 0180")
-	}
+	org := s.org(t)
 	w := &writer{pc: participantsv1.NewParticipantServiceClient(s.dial(t, "participants")), org: org.GetId(), acked: map[string]string{}}
 	wctx, stopWriter := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -175,12 +162,21 @@ func TestCluster_NodeLoss(t *testing.T) {
 	w.mu.Unlock()
 
 	// Every acknowledged write is there, on the node that lost its disk too.
+	s.verifyWrites(t, w.pc, acked, "nats-3")
+}
+
+// verifyWrites checks that every acknowledged write is readable through
+// the service and has exactly one registered event in the stream, read
+// through node.
+func (s *system) verifyWrites(t *testing.T, pc participantsv1.ParticipantServiceClient, acked map[string]string, node string) {
+	t.Helper()
+	ctx := testutil.Context(t)
 	for req, id := range acked {
-		if _, err := w.pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id}); err != nil {
+		if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id}); err != nil {
 			t.Errorf("%s (%s) acknowledged but not readable: %v", req, id, err)
 		}
 	}
-	np, _ := s.Proc("nats-3")
+	np, _ := s.Proc(node)
 	nc, err := nats.Connect("nats://" + np.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -228,4 +224,21 @@ func TestCluster_NodeLoss(t *testing.T) {
 			t.Errorf("%s (%s): %d registered events, want exactly 1", req, id, registered[id])
 		}
 	}
+}
+
+// org is a mentoring organisation in Stockholm (0180) made by the seed.
+func (s *system) org(t *testing.T) *volunteersv1.Organisation {
+	t.Helper()
+	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
+	orgs, err := vc.ListOrganisations(testutil.Context(t), &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orgs.GetOrganisations() {
+		if !o.GetIsGuideOrganisation() {
+			return o
+		}
+	}
+	t.Fatal("no mentoring organisation in 0180")
+	return nil
 }

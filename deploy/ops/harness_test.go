@@ -97,7 +97,10 @@ type system struct {
 }
 
 // mustUp starts the layout with nodes NATS nodes and stops it at cleanup.
-func mustUp(t *testing.T, nodes int) *system {
+func mustUp(t *testing.T, nodes int) *system { return mustUpNetns(t, nodes, nil) }
+
+// mustUpNetns is mustUp with the NATS nodes in network namespaces.
+func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
 	t.Helper()
 	bin, natsServer := mustBinaries(t)
 	k, err := auth.GenerateKey()
@@ -120,7 +123,7 @@ func mustUp(t *testing.T, nodes int) *system {
 	}
 	r, err := layout.Start(testutil.Context(t), layout.Options{
 		Dir: t.TempDir(), Bin: bin, NATSServer: natsServer, NATSNodes: nodes, Ports: portFor,
-		DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
+		Netns: netns, DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
 		Env: map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"},
 	})
 	if err != nil {

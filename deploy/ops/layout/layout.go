@@ -52,6 +52,11 @@ type Options struct {
 	Env map[string]string
 	// SigningKey and PublicKeys are MP_SIGNING_KEY and MP_PUBLIC_KEYS.
 	SigningKey, PublicKeys string
+	// Netns, when set, runs each NATS node in its own network namespace,
+	// joined to the others and to this machine by veth pairs on a bridge
+	// (see netns.go), so a node can be cut off (Partition) instead of
+	// killed. Needs root and iproute2.
+	Netns *Netns
 	// DataKey is MP_DATA_KEY, the key that wraps every person's data key
 	// (base64 of 32 bytes; see docs/runbook.md).
 	DataKey string
@@ -127,6 +132,14 @@ func portOf(addr string) int {
 
 func loop(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
+// nodeAddr is NATS node i's address: loopback, or its namespace's.
+func nodeAddr(o Options, i, port int) string {
+	if o.Netns != nil {
+		return net.JoinHostPort(o.Netns.NodeIP(i), strconv.Itoa(port))
+	}
+	return loop(port)
+}
+
 // Plan lists the processes in start order: NATS nodes, Redis, the
 // registers, the matching services, the gateway.
 func Plan(o Options) ([]Proc, error) {
@@ -142,15 +155,21 @@ func Plan(o Options) ([]Proc, error) {
 	var procs []Proc
 	var urls, routes []string
 	for i := 1; i <= o.NATSNodes; i++ {
-		urls = append(urls, "nats://"+loop(o.Ports(fmt.Sprintf("nats-%d", i))))
-		routes = append(routes, "nats://"+loop(o.Ports(fmt.Sprintf("nats-cluster-%d", i))))
+		urls = append(urls, "nats://"+nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))))
+		routes = append(routes, "nats://"+nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-cluster-%d", i))))
 	}
 	for i := 1; i <= o.NATSNodes; i++ {
 		name := fmt.Sprintf("nats-%d", i)
 		conf := filepath.Join(o.Dir, "conf", name+".conf")
+		path, args := o.NATSServer, []string{"-c", conf}
+		if o.Netns != nil {
+			// ip execs nats-server inside the namespace: the pid is the
+			// server's own, so Kill is a kill -9 of the node.
+			path, args = "ip", append([]string{"netns", "exec", o.Netns.ns(i), o.NATSServer}, args...)
+		}
 		procs = append(procs, Proc{
-			Name: name, Kind: "nats", Path: o.NATSServer, Args: []string{"-c", conf},
-			Addr: loop(o.Ports(name)), Health: loop(o.Ports(fmt.Sprintf("nats-monitor-%d", i))),
+			Name: name, Kind: "nats", Path: path, Args: args,
+			Addr: nodeAddr(o, i, o.Ports(name)), Health: nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))),
 			Config: conf, ConfigText: natsConfig(o, i, routes),
 		})
 	}
@@ -244,7 +263,7 @@ func environ(maps ...map[string]string) []string {
 func natsConfig(o Options, i int, routes []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_name: n%d\nlisten: %s\nhttp: %s\n", i,
-		loop(o.Ports(fmt.Sprintf("nats-%d", i))), loop(o.Ports(fmt.Sprintf("nats-monitor-%d", i))))
+		nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))), nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))))
 	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", filepath.Join(o.Dir, "nats", fmt.Sprintf("n%d", i)))
 	if len(routes) > 1 {
 		fmt.Fprintf(&b, "cluster {\n  name: motesplats\n  listen: %s\n  routes: [\n", strings.TrimPrefix(routes[i-1], "nats://"))
