@@ -70,6 +70,12 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		_ = tel.Shutdown(sctx)
 	}()
 	log := tel.Logger
+	// One endpoint for the whole process: every service in it shares the
+	// meter provider, and their instruments carry the service's name.
+	metricsAddr, err := tel.ServeMetrics(cfg.MetricsAddr)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -180,6 +186,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
+		if metricsAddr != nil {
+			fmt.Fprintf(out, "  metrics       http://%s%s  (Prometheus)\n", metricsAddr, telemetry.MetricsPath)
+		}
 		fmt.Fprintf(out, "A token for grpcurl:  TOKEN=$(make -s token)\n")
 		fmt.Fprintf(out, "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" %s list\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "Ctrl-C stops.\n")
