@@ -413,20 +413,33 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	res, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: *job, PageSize: 200,
-		Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
-	if err != nil {
-		return err
-	}
-	for _, v := range res.Msg.GetPairs() {
-		var why []string
-		for _, p := range v.GetPair().GetScoreParts() {
-			why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+	// Every page, not the first 200 (issue 12: 200 of 265 were shown
+	// without a word); a token that does not move on is an error, never a
+	// silent stop.
+	token := ""
+	for {
+		res, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: *job, PageSize: 200, PageToken: token,
+			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(e.Out, "%s\t%s + %s\tscore %d (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
-			v.GetPair().GetScore(), strings.Join(why, " "))
+		for _, v := range res.Msg.GetPairs() {
+			var why []string
+			for _, p := range v.GetPair().GetScoreParts() {
+				why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+			}
+			fmt.Fprintf(e.Out, "%s\t%s + %s\tscore %d (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
+				v.GetPair().GetScore(), strings.Join(why, " "))
+		}
+		next := res.Msg.GetNextPageToken()
+		if next == "" {
+			return nil
+		}
+		if next == token {
+			return fmt.Errorf("stopped after an incomplete list: the service returned the same page token twice")
+		}
+		token = next
 	}
-	return nil
 }
 
 func decide(ctx context.Context, c *clients, what string, args []string, e env) error {
