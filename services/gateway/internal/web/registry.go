@@ -61,7 +61,8 @@ func (w *Web) participantNew(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.Title, p.Nav, p.Action = p.t("p.new"), "participants", "/participants"
 	p.Form.Set("request_id", ids.UUIDv7{}.New())
 	p.Form.Set("household_size", "1")
-	p.Form.Set("consent_mentoring", "1")
+	// Consent box unticked: consent is the person's affirmative act, never
+	// a default (issue 12, GDPR art. 4(11), recital 32).
 	return w.render(rw, p, http.StatusOK, "participant_form")
 }
 
