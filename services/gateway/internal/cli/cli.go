@@ -320,8 +320,12 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	sl, err := enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	if err != nil {
+		return err
+	}
 	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
-		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value["SWEDISH_LEVEL_"+strings.ToUpper(*level)]),
+		SwedishLevel: typev1.SwedishLevel(sl),
 		Household:    &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
 	for _, l := range splitCSV(*langs) {
 		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
