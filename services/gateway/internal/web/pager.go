@@ -29,8 +29,6 @@ func newPager(p *page, r *http.Request, prefix, frag string, size, shown int, to
 	var out pager
 	if shown > 0 {
 		out.Range = fmt.Sprintf(p.t("page.range"), at+1, at+shown, total)
-	} else if at == 0 {
-		out.Range = fmt.Sprintf(p.t("page.range"), 0, 0, total)
 	}
 	back := q[prefix+"back"]
 	if next != "" {
