@@ -108,7 +108,7 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 		}
 		for locale := range messages {
 			t, err := template.New("layout.html").Funcs(funcs).
-				Funcs(template.FuncMap{"t": func(key string) string { return translate(locale, key) }}).
+				Funcs(localeFuncs(locale)).
 				ParseFS(templateFS, "templates/layout.html", n)
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", n, err)
