@@ -580,7 +580,12 @@ type GuideOrganisation struct {
 	// Legal person type, as the volunteers service names it.
 	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
 	// Capacity per municipality and language, at most 1,000.
-	Capacities    []*GuideCapacity `protobuf:"bytes,3,rep,name=capacities,proto3" json:"capacities,omitempty"`
+	Capacities []*GuideCapacity `protobuf:"bytes,3,rep,name=capacities,proto3" json:"capacities,omitempty"`
+	// Stored only: the organisation stopped being a guide organisation (or
+	// was deleted), and the newest volunteers event applied.
+	Gone          bool                   `protobuf:"varint,4,opt,name=gone,proto3" json:"gone,omitempty"`
+	EventTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	EventId       string                 `protobuf:"bytes,6,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -634,6 +639,27 @@ func (x *GuideOrganisation) GetCapacities() []*GuideCapacity {
 		return x.Capacities
 	}
 	return nil
+}
+
+func (x *GuideOrganisation) GetGone() bool {
+	if x != nil {
+		return x.Gone
+	}
+	return false
+}
+
+func (x *GuideOrganisation) GetEventTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EventTime
+	}
+	return nil
+}
+
+func (x *GuideOrganisation) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
 }
 
 // Job is an assignment run.
@@ -2593,13 +2619,17 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x11municipality_code\x18\x01 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x02 \x01(\tR\blanguage\x12\x1a\n" +
 	"\bcapacity\x18\x03 \x01(\x05R\bcapacity\x12\x1a\n" +
-	"\bcaseload\x18\x04 \x01(\x05R\bcaseload\"\x95\x01\n" +
+	"\bcaseload\x18\x04 \x01(\x05R\bcaseload\"\xff\x01\n" +
 	"\x11GuideOrganisation\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12C\n" +
 	"\n" +
 	"capacities\x18\x03 \x03(\v2#.motesplats.guides.v1.GuideCapacityR\n" +
-	"capacities\"\xad\x04\n" +
+	"capacities\x12\x12\n" +
+	"\x04gone\x18\x04 \x01(\bR\x04gone\x129\n" +
+	"\n" +
+	"event_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
+	"\bevent_id\x18\x06 \x01(\tR\aeventId\"\xad\x04\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12-\n" +
 	"\x12municipality_codes\x18\x02 \x03(\tR\x11municipalityCodes\x124\n" +
@@ -2855,67 +2885,68 @@ var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	0,  // 0: motesplats.guides.v1.Eligibility.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	7,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
-	1,  // 2: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
-	38, // 3: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
-	39, // 4: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	39, // 5: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	40, // 6: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
-	10, // 7: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
-	41, // 8: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	39, // 9: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
-	39, // 10: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
-	39, // 11: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 12: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	0,  // 13: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
-	5,  // 14: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	6,  // 15: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 16: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 17: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	8,  // 18: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
-	2,  // 19: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
-	9,  // 20: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
-	9,  // 21: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
-	40, // 22: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	11, // 23: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
-	11, // 24: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 25: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	11, // 26: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	41, // 27: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	11, // 28: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 29: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	34, // 30: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	42, // 31: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	39, // 32: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	39, // 33: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	12, // 34: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	14, // 35: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	16, // 36: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	18, // 37: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	20, // 38: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	22, // 39: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	24, // 40: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	26, // 41: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	28, // 42: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	30, // 43: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	32, // 44: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	35, // 45: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	13, // 46: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	15, // 47: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	17, // 48: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	19, // 49: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	21, // 50: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	23, // 51: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	25, // 52: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	27, // 53: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	29, // 54: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	31, // 55: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	33, // 56: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	36, // 57: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	46, // [46:58] is the sub-list for method output_type
-	34, // [34:46] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	39, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	1,  // 3: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
+	38, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
+	39, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	39, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	40, // 7: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
+	10, // 8: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
+	41, // 9: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	39, // 10: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
+	39, // 11: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
+	39, // 12: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 13: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	0,  // 14: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
+	5,  // 15: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	6,  // 16: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 17: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 18: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	8,  // 19: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
+	2,  // 20: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
+	9,  // 21: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
+	9,  // 22: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
+	40, // 23: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	11, // 24: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
+	11, // 25: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 26: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	11, // 27: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	41, // 28: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	11, // 29: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 30: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	34, // 31: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	42, // 32: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	39, // 33: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	39, // 34: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	12, // 35: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	14, // 36: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	16, // 37: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	18, // 38: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	20, // 39: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	22, // 40: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	24, // 41: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	26, // 42: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	28, // 43: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	30, // 44: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	32, // 45: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	35, // 46: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	13, // 47: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	15, // 48: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	17, // 49: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	19, // 50: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	21, // 51: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	23, // 52: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	25, // 53: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	27, // 54: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	29, // 55: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	31, // 56: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	33, // 57: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	36, // 58: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	47, // [47:59] is the sub-list for method output_type
+	35, // [35:47] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }
