@@ -25,6 +25,7 @@ const (
 	PartLanguage     = "language"
 	PartMunicipality = "municipality"
 	PartWaiting      = "waiting"
+	PartReproposed   = "re_proposed"
 )
 
 // Newcomer is an entitled newcomer as a job sees it: ids and codes only.
@@ -35,6 +36,9 @@ type Newcomer struct {
 	Woman        bool     `json:"w,omitempty"`
 	// WaitMonths is how long the newcomer has waited for a guide.
 	WaitMonths int `json:"wait,omitempty"`
+	// Reproposed marks a newcomer whose guide organisation left or lowered
+	// its capacity: they are assigned before anyone else.
+	Reproposed bool `json:"re,omitempty"`
 }
 
 // Unit is one organisation's capacity in one municipality and language,
@@ -155,7 +159,7 @@ func Build(in Input) (*match.Built, error) {
 	w := in.Weights
 	// One backing array for every edge's parts: a national instance has
 	// hundreds of thousands of edges, and a slice each dominated Build.
-	backing := make([]match.Part, 0, 4*len(ns))
+	backing := make([]match.Part, 0, 5*len(ns))
 	for i, n := range ns {
 		if i > 0 && ns[i-1].ID == n.ID {
 			return nil, fmt.Errorf("assign: newcomer %s given twice", n.ID)
@@ -166,12 +170,19 @@ func Build(in Input) (*match.Built, error) {
 			cands = all
 		}
 		wait := min(max(n.WaitMonths, 0), w.MaxWaitingMonths) * w.WaitingPerMonth
+		// More than any other newcomer's language, municipality and
+		// waiting points together, so a re-proposed newcomer wins any unit
+		// they may use.
+		first := 0
+		if n.Reproposed {
+			first = w.Language + w.Municipality + w.MaxWaitingMonths*w.WaitingPerMonth + 1
+		}
 		for _, j := range cands {
 			u := hosts[j]
-			if cap(backing)-len(backing) < 4 {
-				backing = make([]match.Part, 0, 4*1024)
+			if cap(backing)-len(backing) < 5 {
+				backing = make([]match.Part, 0, 5*1024)
 			}
-			parts := append(backing[len(backing):len(backing):len(backing)+4], match.Part{Name: PartBase, Points: int32(w.Base)})
+			parts := append(backing[len(backing):len(backing):len(backing)+5], match.Part{Name: PartBase, Points: int32(w.Base)})
 			if u.Language != Swedish {
 				k := slices.Index(n.Languages, u.Language)
 				if k < 0 {
@@ -188,6 +199,9 @@ func Build(in Input) (*match.Built, error) {
 			}
 			if wait > 0 {
 				parts = append(parts, match.Part{Name: PartWaiting, Points: int32(wait)})
+			}
+			if first > 0 {
+				parts = append(parts, match.Part{Name: PartReproposed, Points: int32(first)})
 			}
 			var score int32
 			for _, p := range parts {

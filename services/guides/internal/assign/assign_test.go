@@ -187,3 +187,21 @@ func TestParseUnitID(t *testing.T) {
 		t.Error("a two-part id parses")
 	}
 }
+
+func TestReproposedFirst(t *testing.T) {
+	t.Parallel()
+	in := Input{Weights: weights(t), Units: []Unit{{Organisation: "o", Municipality: "0180", Language: "ar", Free: 1}},
+		Newcomers: []Newcomer{{ID: "a", Municipality: "0180", Languages: []string{"ar"}, WaitMonths: 24},
+			{ID: "b", Municipality: "0180", Languages: []string{"so", "ar"}, Reproposed: true}}}
+	b, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol, err := match.Solve(b.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sol.HostOf[0] != match.Unmatched || sol.HostOf[1] != 0 {
+		t.Errorf("HostOf = %v, want the re-proposed newcomer b first", sol.HostOf)
+	}
+}

@@ -77,7 +77,9 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Pool, err
 		Stamp: func(n *guidesv1.PoolNewcomer) (time.Time, string) { return stamp(n.GetEventTime(), n.GetEventId()) },
 		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, id, false, erased) }}
 	p.orgs = events.Pool[*guidesv1.GuideOrganisation]{Records: orepo,
-		Stamp: func(o *guidesv1.GuideOrganisation) (time.Time, string) { return stamp(o.GetEventTime(), o.GetEventId()) },
+		Stamp: func(o *guidesv1.GuideOrganisation) (time.Time, string) {
+			return stamp(o.GetEventTime(), o.GetEventId())
+		},
 		Leave: func(ctx context.Context, id string, _ bool) error { return p.leave(ctx, id, true, false) }}
 	return p, nil
 }
