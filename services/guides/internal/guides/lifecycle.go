@@ -277,3 +277,48 @@ func (s *Service) Leave(ctx context.Context, id string, organisation, erased boo
 	}
 	return nil
 }
+
+// ListOrganisations pages through the guide organisations in id order,
+// each capacity with its caseload counted from the assignments taken up
+// (assigned or active), never typed in. Coordinators see the units in
+// their municipalities. Returns PermissionDenied.
+func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]*guidesv1.GuideOrganisation, string, error) {
+	if who.Role == auth.RoleOperator || who.Role == "" {
+		return nil, "", apperr.Errorf(apperr.PermissionDenied, "your role may not see guide organisations")
+	}
+	orgs, err := s.Pool.Guides()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*guidesv1.GuideOrganisation
+	for _, o := range orgs {
+		if o.GetOrganisationId() <= after {
+			continue
+		}
+		if len(out) == size {
+			return out, out[len(out)-1].GetOrganisationId(), nil
+		}
+		load := map[string]int32{}
+		pg, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "organisation", Values: []string{o.GetOrganisationId()}})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, a := range pg.Items {
+			if a.GetStatus() == stAssigned || a.GetStatus() == stActive {
+				load[a.GetMunicipalityCode()+"/"+a.GetLanguage()]++
+			}
+		}
+		g := &guidesv1.GuideOrganisation{OrganisationId: o.GetOrganisationId(), Type: o.GetType()}
+		for _, c := range o.GetCapacities() {
+			if !visible(who, c.GetMunicipalityCode()) {
+				continue
+			}
+			g.Capacities = append(g.Capacities, &guidesv1.GuideCapacity{MunicipalityCode: c.GetMunicipalityCode(),
+				Language: c.GetLanguage(), Capacity: c.GetCapacity(), Caseload: load[c.GetMunicipalityCode()+"/"+c.GetLanguage()]})
+		}
+		if len(g.Capacities) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out, "", nil
+}

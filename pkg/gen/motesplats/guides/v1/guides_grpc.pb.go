@@ -35,6 +35,7 @@ const (
 	GuideService_ListAssignments_FullMethodName        = "/motesplats.guides.v1.GuideService/ListAssignments"
 	GuideService_ApproveAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/ApproveAssignment"
 	GuideService_AcceptAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/AcceptAssignment"
+	GuideService_ActivateAssignment_FullMethodName     = "/motesplats.guides.v1.GuideService/ActivateAssignment"
 	GuideService_EndAssignment_FullMethodName          = "/motesplats.guides.v1.GuideService/EndAssignment"
 	GuideService_GetEquity_FullMethodName              = "/motesplats.guides.v1.GuideService/GetEquity"
 )
@@ -77,6 +78,9 @@ type GuideServiceClient interface {
 	// an approved assignment; when both have, it takes one unit of capacity,
 	// or fails with FAILED_PRECONDITION when none is free.
 	AcceptAssignment(ctx context.Context, in *AcceptAssignmentRequest, opts ...grpc.CallOption) (*AcceptAssignmentResponse, error)
+	// ActivateAssignment records that the guidance of an assigned
+	// assignment started.
+	ActivateAssignment(ctx context.Context, in *ActivateAssignmentRequest, opts ...grpc.CallOption) (*ActivateAssignmentResponse, error)
 	// EndAssignment ends an assignment with a reason and frees its unit.
 	EndAssignment(ctx context.Context, in *EndAssignmentRequest, opts ...grpc.CallOption) (*EndAssignmentResponse, error)
 	// GetEquity returns, per group, the share of entitled newcomers who have a
@@ -193,6 +197,16 @@ func (c *guideServiceClient) AcceptAssignment(ctx context.Context, in *AcceptAss
 	return out, nil
 }
 
+func (c *guideServiceClient) ActivateAssignment(ctx context.Context, in *ActivateAssignmentRequest, opts ...grpc.CallOption) (*ActivateAssignmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActivateAssignmentResponse)
+	err := c.cc.Invoke(ctx, GuideService_ActivateAssignment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guideServiceClient) EndAssignment(ctx context.Context, in *EndAssignmentRequest, opts ...grpc.CallOption) (*EndAssignmentResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(EndAssignmentResponse)
@@ -251,6 +265,9 @@ type GuideServiceServer interface {
 	// an approved assignment; when both have, it takes one unit of capacity,
 	// or fails with FAILED_PRECONDITION when none is free.
 	AcceptAssignment(context.Context, *AcceptAssignmentRequest) (*AcceptAssignmentResponse, error)
+	// ActivateAssignment records that the guidance of an assigned
+	// assignment started.
+	ActivateAssignment(context.Context, *ActivateAssignmentRequest) (*ActivateAssignmentResponse, error)
 	// EndAssignment ends an assignment with a reason and frees its unit.
 	EndAssignment(context.Context, *EndAssignmentRequest) (*EndAssignmentResponse, error)
 	// GetEquity returns, per group, the share of entitled newcomers who have a
@@ -296,6 +313,9 @@ func (UnimplementedGuideServiceServer) ApproveAssignment(context.Context, *Appro
 }
 func (UnimplementedGuideServiceServer) AcceptAssignment(context.Context, *AcceptAssignmentRequest) (*AcceptAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AcceptAssignment not implemented")
+}
+func (UnimplementedGuideServiceServer) ActivateAssignment(context.Context, *ActivateAssignmentRequest) (*ActivateAssignmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivateAssignment not implemented")
 }
 func (UnimplementedGuideServiceServer) EndAssignment(context.Context, *EndAssignmentRequest) (*EndAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EndAssignment not implemented")
@@ -504,6 +524,24 @@ func _GuideService_AcceptAssignment_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuideService_ActivateAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivateAssignmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuideServiceServer).ActivateAssignment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuideService_ActivateAssignment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuideServiceServer).ActivateAssignment(ctx, req.(*ActivateAssignmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuideService_EndAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(EndAssignmentRequest)
 	if err := dec(in); err != nil {
@@ -586,6 +624,10 @@ var GuideService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AcceptAssignment",
 			Handler:    _GuideService_AcceptAssignment_Handler,
+		},
+		{
+			MethodName: "ActivateAssignment",
+			Handler:    _GuideService_ActivateAssignment_Handler,
 		},
 		{
 			MethodName: "EndAssignment",
