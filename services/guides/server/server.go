@@ -102,7 +102,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("guides: %w", err)
 	}
 	svc := guides.New(guides.Deps{Pool: pl, Assignments: assignments, Rules: rules, Slots: slots, Data: data,
-		Files: files, Publisher: pub, Now: d.Now, Logger: d.Logger})
+		Files: files, Publisher: pub, Now: d.Now, Logger: d.Logger,
+		Purge: func(ctx context.Context, id string) error {
+			return events.PurgeSubjectID(ctx, d.JS, events.StreamGuides, "guides", id)
+		}})
 	pl.SetLeaver(svc.Leave)
 	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
 		Name: guides.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,

@@ -37,7 +37,10 @@ func TestFieldViolations(t *testing.T) {
 		call func() error
 		want []string
 	}{
-		{"GetEligibility", func() error { _, err := c.GetEligibility(ctx, &pb.GetEligibilityRequest{ParticipantId: "bad id!"}); return err },
+		{"GetEligibility", func() error {
+			_, err := c.GetEligibility(ctx, &pb.GetEligibilityRequest{ParticipantId: "bad id!"})
+			return err
+		},
 			[]string{"participant_id"}},
 		{"ListEligibility", func() error {
 			_, err := c.ListEligibility(ctx, &pb.ListEligibilityRequest{MunicipalityCodes: []string{"18", "0180", "0180"},
@@ -86,8 +89,14 @@ func TestFieldViolations(t *testing.T) {
 		}, []string{"job_id", "municipality_code", "statuses[0]", "statuses[1]"}},
 		{"ApproveAssignment", func() error { _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{}); return err }, []string{"id"}},
 		{"AcceptAssignment", func() error { _, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{}); return err }, []string{"id", "party"}},
-		{"ActivateAssignment", func() error { _, err := c.ActivateAssignment(ctx, &pb.ActivateAssignmentRequest{Id: "x y"}); return err }, []string{"id"}},
-		{"EndAssignment", func() error { _, err := c.EndAssignment(ctx, &pb.EndAssignmentRequest{Id: "a", Reason: 42}); return err }, []string{"reason"}},
+		{"ActivateAssignment", func() error {
+			_, err := c.ActivateAssignment(ctx, &pb.ActivateAssignmentRequest{Id: "x y"})
+			return err
+		}, []string{"id"}},
+		{"EndAssignment", func() error {
+			_, err := c.EndAssignment(ctx, &pb.EndAssignmentRequest{Id: "a", Reason: 42})
+			return err
+		}, []string{"reason"}},
 		{"GetEquity", func() error {
 			_, err := c.GetEquity(ctx, &pb.GetEquityRequest{MunicipalityCodes: []string{"abcd"}, MinGroupSize: -1})
 			return err
@@ -140,7 +149,10 @@ func TestScope(t *testing.T) {
 			_, err := c.ListEligibility(ctx, &pb.ListEligibilityRequest{MunicipalityCodes: []string{"0180"}})
 			return err
 		},
-		"GetJob": func(c pb.GuideServiceClient) error { _, err := c.GetJob(ctx, &pb.GetJobRequest{Id: job.GetId()}); return err },
+		"GetJob": func(c pb.GuideServiceClient) error {
+			_, err := c.GetJob(ctx, &pb.GetJobRequest{Id: job.GetId()})
+			return err
+		},
 		"ApproveAssignment": func(c pb.GuideServiceClient) error {
 			_, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: id})
 			return err

@@ -248,6 +248,11 @@ func (s *Service) Leave(ctx context.Context, id string, organisation, erased boo
 			if err := s.Assignments.Remove(ctx, a.GetId(), true); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 				return err
 			}
+			if s.Purge != nil {
+				if err := s.Purge(ctx, a.GetId()); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if !live(a.GetStatus()) {

@@ -51,9 +51,12 @@ type Deps struct {
 	Data  jobs.Data
 	// Publisher sends events that belong to no record (a job finished).
 	Publisher store.Publisher
-	Files     *eligibility.Set
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Purge removes every event about an assignment from the service's
+	// stream (erasure: AssignmentChanged names the newcomer). Optional.
+	Purge  func(ctx context.Context, assignmentID string) error
+	Files  *eligibility.Set
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Service is the programme's domain service.
