@@ -76,6 +76,9 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	pub := events.NewPublisher(d.JS)
 	acfg := guides.RepoConfig(pub)
 	acfg.Replicas, acfg.Logger, acfg.Hooks = d.Replicas, d.Logger, o.StoreHooks
+	// An assignment (and its events) is about its newcomer: sealed with
+	// their key, shredded when they are erased.
+	acfg.Keyring, acfg.Subject = d.Keyring, func(_ string, a *pb.Assignment) string { return a.GetParticipantId() }
 	assignments, err := store.Open(ctx, d.JS, acfg)
 	if err != nil {
 		return fmt.Errorf("guides: %w", err)
@@ -88,7 +91,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("guides: %w", err)
 	}
 	defer rules.Close()
-	pl, err := pool.Open(ctx, d.JS, d.Replicas)
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("guides: %w", err)
 	}
@@ -97,9 +100,13 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("guides: %w", err)
 	}
-	data, err := jobs.OpenObjectData(ctx, d.JS, guides.DataStore, d.Replicas, ResultTTL)
+	objects, err := jobs.OpenObjectData(ctx, d.JS, guides.DataStore, d.Replicas, ResultTTL)
 	if err != nil {
 		return fmt.Errorf("guides: %w", err)
+	}
+	var data jobs.Data = objects
+	if d.Keyring != nil {
+		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := guides.New(guides.Deps{Pool: pl, Assignments: assignments, Rules: rules, Slots: slots, Data: data,
 		Files: files, Publisher: pub, Now: d.Now, Logger: d.Logger,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -128,7 +129,7 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*gui
 }
 
 // holding tells Slots whether an assignment still holds its unit.
-func (s *Service) holding(ctx context.Context, id string) (bool, error) {
+func (s *Service) holding(ctx context.Context, id string, _ time.Time) (bool, error) {
 	a, _, err := s.Assignments.Get(ctx, id)
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return false, nil
@@ -161,7 +162,7 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string)
 		// This acceptance completes it: hold the capacity first. A crash
 		// after the reservation leaves a holder whose assignment is still
 		// approved (live), which a retry completes; a decline releases it.
-		if err := s.Slots.Reserve(ctx, resource(cur), s.capacity(cur), id, s.holding); err != nil {
+		if err := s.Slots.Reserve(ctx, resource(cur), 1, s.capacity(cur), id, s.holding); err != nil {
 			if errors.Is(err, proposal.ErrNoSlot) || apperr.ErrorCode(err) == apperr.FailedPrecondition {
 				return nil, apperr.Errorf(apperr.FailedPrecondition, "the guide organisation has no free capacity in this municipality and language")
 			}

@@ -22,6 +22,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -46,10 +47,18 @@ type Pool struct {
 	orgs      events.Pool[*guidesv1.GuideOrganisation]
 }
 
-// Open opens both buckets; the "municipality" index finds newcomers.
-func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Pool, error) {
+// Open opens both buckets; the "municipality" index finds newcomers. kr,
+// if not nil, seals each newcomer's record with their own key (a tombstone,
+// holding only the id, stays in clear), so erasure shreds it.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int, kr *seal.Keyring) (*Pool, error) {
 	nrepo, err := store.Open(ctx, js, store.Config[*guidesv1.PoolNewcomer]{
-		Bucket: NewcomerBucket, Replicas: replicas,
+		Bucket: NewcomerBucket, Replicas: replicas, Keyring: kr,
+		Subject: func(id string, n *guidesv1.PoolNewcomer) string {
+			if n.GetGone() {
+				return ""
+			}
+			return id
+		},
 		New: func() *guidesv1.PoolNewcomer { return &guidesv1.PoolNewcomer{} },
 		Indexes: map[string]func(*guidesv1.PoolNewcomer) []string{
 			"municipality": func(n *guidesv1.PoolNewcomer) []string {
