@@ -149,6 +149,14 @@ func TestAssignmentFlow(t *testing.T) {
 		t.Fatalf("the Somali speaker's assignment: %v", a)
 	}
 
+	declined, err := c.DeclineAssignment(ctx, &pb.DeclineAssignmentRequest{Id: byPerson["p-0002"].GetId(), Party: pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER})
+	if err != nil || declined.GetAssignment().GetStatus() != eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED {
+		t.Fatalf("decline: %v, %v", declined.GetAssignment().GetStatus(), err)
+	}
+	if _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: byPerson["p-0002"].GetId()}); code(err) != codes.FailedPrecondition {
+		t.Errorf("approve a declined assignment: %v", err)
+	}
+
 	id := byPerson["p-0001"].GetId()
 	if _, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{Id: id, Party: pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER}); code(err) != codes.FailedPrecondition {
 		t.Errorf("accept before approval: %v", err)

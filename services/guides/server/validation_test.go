@@ -89,6 +89,7 @@ func TestFieldViolations(t *testing.T) {
 		}, []string{"job_id", "municipality_code", "statuses[0]", "statuses[1]"}},
 		{"ApproveAssignment", func() error { _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{}); return err }, []string{"id"}},
 		{"AcceptAssignment", func() error { _, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{}); return err }, []string{"id", "party"}},
+		{"DeclineAssignment", func() error { _, err := c.DeclineAssignment(ctx, &pb.DeclineAssignmentRequest{Party: 9}); return err }, []string{"id", "party"}},
 		{"ActivateAssignment", func() error {
 			_, err := c.ActivateAssignment(ctx, &pb.ActivateAssignmentRequest{Id: "x y"})
 			return err

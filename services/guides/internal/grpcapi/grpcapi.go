@@ -346,15 +346,7 @@ func (s *Server) AcceptAssignment(ctx context.Context, req *pb.AcceptAssignmentR
 	}
 	var v apperr.Validator
 	checkID(&v, "id", req.GetId())
-	party := ""
-	switch req.GetParty() {
-	case pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER:
-		party = guides.PartyNewcomer
-	case pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION:
-		party = guides.PartyOrganisation
-	default:
-		v.Add("party", "is required: the newcomer or the organisation")
-	}
+	party := partyOf(&v, req.GetParty())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -363,6 +355,37 @@ func (s *Server) AcceptAssignment(ctx context.Context, req *pb.AcceptAssignmentR
 		return nil, err
 	}
 	return &pb.AcceptAssignmentResponse{Assignment: a}, nil
+}
+
+// DeclineAssignment records a refusal.
+func (s *Server) DeclineAssignment(ctx context.Context, req *pb.DeclineAssignmentRequest) (*pb.DeclineAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	party := partyOf(&v, req.GetParty())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.Decline(ctx, who, req.GetId(), party)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.DeclineAssignmentResponse{Assignment: a}, nil
+}
+
+// partyOf maps the API's party, recording a violation when it is missing.
+func partyOf(v *apperr.Validator, p pb.AcceptingParty) string {
+	switch p {
+	case pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER:
+		return guides.PartyNewcomer
+	case pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION:
+		return guides.PartyOrganisation
+	}
+	v.Add("party", "is required: the newcomer or the organisation")
+	return ""
 }
 
 // ActivateAssignment records that the guidance started.

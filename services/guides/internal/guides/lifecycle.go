@@ -328,3 +328,23 @@ func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]
 	}
 	return out, "", nil
 }
+
+// Decline records that party declined a proposed or approved assignment
+// and gives back a place it may hold (a reservation whose write did not
+// land). Returns NotFound, Invalid ("party"), FailedPrecondition.
+func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string) (*guidesv1.Assignment, error) {
+	if party != PartyNewcomer && party != PartyOrganisation {
+		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
+	}
+	a, err := s.transition(ctx, who, id, func(a *guidesv1.Assignment) error {
+		if a.GetStatus() != stProposed && a.GetStatus() != stApproved {
+			return apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined")
+		}
+		a.Status, a.EndTime = eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED, timestamppb.New(s.Now())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, s.Slots.Release(ctx, resource(a), a.GetId())
+}

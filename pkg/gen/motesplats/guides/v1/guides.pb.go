@@ -2107,6 +2107,107 @@ func (x *AcceptAssignmentResponse) GetAssignment() *Assignment {
 	return nil
 }
 
+// DeclineAssignmentRequest records a refusal.
+type DeclineAssignmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Who declines.
+	Party         AcceptingParty `protobuf:"varint,2,opt,name=party,proto3,enum=motesplats.guides.v1.AcceptingParty" json:"party,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineAssignmentRequest) Reset() {
+	*x = DeclineAssignmentRequest{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineAssignmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineAssignmentRequest) ProtoMessage() {}
+
+func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineAssignmentRequest.ProtoReflect.Descriptor instead.
+func (*DeclineAssignmentRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *DeclineAssignmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeclineAssignmentRequest) GetParty() AcceptingParty {
+	if x != nil {
+		return x.Party
+	}
+	return AcceptingParty_ACCEPTING_PARTY_UNSPECIFIED
+}
+
+// DeclineAssignmentResponse carries the assignment.
+type DeclineAssignmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment.
+	Assignment    *Assignment `protobuf:"bytes,1,opt,name=assignment,proto3" json:"assignment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineAssignmentResponse) Reset() {
+	*x = DeclineAssignmentResponse{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineAssignmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineAssignmentResponse) ProtoMessage() {}
+
+func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineAssignmentResponse.ProtoReflect.Descriptor instead.
+func (*DeclineAssignmentResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DeclineAssignmentResponse) GetAssignment() *Assignment {
+	if x != nil {
+		return x.Assignment
+	}
+	return nil
+}
+
 // ActivateAssignmentRequest names an assignment.
 type ActivateAssignmentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2118,7 +2219,7 @@ type ActivateAssignmentRequest struct {
 
 func (x *ActivateAssignmentRequest) Reset() {
 	*x = ActivateAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2130,7 +2231,7 @@ func (x *ActivateAssignmentRequest) String() string {
 func (*ActivateAssignmentRequest) ProtoMessage() {}
 
 func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2143,7 +2244,7 @@ func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ActivateAssignmentRequest) GetId() string {
@@ -2164,7 +2265,7 @@ type ActivateAssignmentResponse struct {
 
 func (x *ActivateAssignmentResponse) Reset() {
 	*x = ActivateAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2176,7 +2277,7 @@ func (x *ActivateAssignmentResponse) String() string {
 func (*ActivateAssignmentResponse) ProtoMessage() {}
 
 func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2189,7 +2290,7 @@ func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ActivateAssignmentResponse) GetAssignment() *Assignment {
@@ -2212,7 +2313,7 @@ type EndAssignmentRequest struct {
 
 func (x *EndAssignmentRequest) Reset() {
 	*x = EndAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2325,7 @@ func (x *EndAssignmentRequest) String() string {
 func (*EndAssignmentRequest) ProtoMessage() {}
 
 func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2338,7 @@ func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*EndAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EndAssignmentRequest) GetId() string {
@@ -2265,7 +2366,7 @@ type EndAssignmentResponse struct {
 
 func (x *EndAssignmentResponse) Reset() {
 	*x = EndAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2277,7 +2378,7 @@ func (x *EndAssignmentResponse) String() string {
 func (*EndAssignmentResponse) ProtoMessage() {}
 
 func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2290,7 +2391,7 @@ func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*EndAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *EndAssignmentResponse) GetAssignment() *Assignment {
@@ -2323,7 +2424,7 @@ type EquityRow struct {
 
 func (x *EquityRow) Reset() {
 	*x = EquityRow{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2436,7 @@ func (x *EquityRow) String() string {
 func (*EquityRow) ProtoMessage() {}
 
 func (x *EquityRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2449,7 @@ func (x *EquityRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EquityRow.ProtoReflect.Descriptor instead.
 func (*EquityRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *EquityRow) GetDimension() EquityDimension {
@@ -2413,7 +2514,7 @@ type GetEquityRequest struct {
 
 func (x *GetEquityRequest) Reset() {
 	*x = GetEquityRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2526,7 @@ func (x *GetEquityRequest) String() string {
 func (*GetEquityRequest) ProtoMessage() {}
 
 func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2539,7 @@ func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityRequest.ProtoReflect.Descriptor instead.
 func (*GetEquityRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetEquityRequest) GetMunicipalityCodes() []string {
@@ -2468,7 +2569,7 @@ type GetEquityResponse struct {
 
 func (x *GetEquityResponse) Reset() {
 	*x = GetEquityResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2480,7 +2581,7 @@ func (x *GetEquityResponse) String() string {
 func (*GetEquityResponse) ProtoMessage() {}
 
 func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2493,7 +2594,7 @@ func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityResponse.ProtoReflect.Descriptor instead.
 func (*GetEquityResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetEquityResponse) GetRows() []*EquityRow {
@@ -2549,7 +2650,7 @@ type PoolNewcomer struct {
 
 func (x *PoolNewcomer) Reset() {
 	*x = PoolNewcomer{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2561,7 +2662,7 @@ func (x *PoolNewcomer) String() string {
 func (*PoolNewcomer) ProtoMessage() {}
 
 func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2574,7 +2675,7 @@ func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolNewcomer.ProtoReflect.Descriptor instead.
 func (*PoolNewcomer) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PoolNewcomer) GetParticipantId() string {
@@ -2830,6 +2931,13 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x18AcceptAssignmentResponse\x12@\n" +
 	"\n" +
 	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
+	"assignment\"f\n" +
+	"\x18DeclineAssignmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12:\n" +
+	"\x05party\x18\x02 \x01(\x0e2$.motesplats.guides.v1.AcceptingPartyR\x05party\"]\n" +
+	"\x19DeclineAssignmentResponse\x12@\n" +
+	"\n" +
+	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
 	"assignment\"+\n" +
 	"\x19ActivateAssignmentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"^\n" +
@@ -2905,7 +3013,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x1dEQUITY_DIMENSION_MUNICIPALITY\x10\x03\x12\x1d\n" +
 	"\x19EQUITY_DIMENSION_AGE_BAND\x10\x04\x12#\n" +
 	"\x1fEQUITY_DIMENSION_PARENTAL_LEAVE\x10\x05\x12#\n" +
-	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\xfe\v\n" +
+	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\xf4\f\n" +
 	"\fGuideService\x12p\n" +
 	"\x0eGetEligibility\x12+.motesplats.guides.v1.GetEligibilityRequest\x1a,.motesplats.guides.v1.GetEligibilityResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x0fListEligibility\x12,.motesplats.guides.v1.ListEligibilityRequest\x1a-.motesplats.guides.v1.ListEligibilityResponse\"\x03\x90\x02\x01\x12\x7f\n" +
@@ -2916,7 +3024,8 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x06GetJob\x12#.motesplats.guides.v1.GetJobRequest\x1a$.motesplats.guides.v1.GetJobResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x0fListAssignments\x12,.motesplats.guides.v1.ListAssignmentsRequest\x1a-.motesplats.guides.v1.ListAssignmentsResponse\"\x03\x90\x02\x01\x12t\n" +
 	"\x11ApproveAssignment\x12..motesplats.guides.v1.ApproveAssignmentRequest\x1a/.motesplats.guides.v1.ApproveAssignmentResponse\x12q\n" +
-	"\x10AcceptAssignment\x12-.motesplats.guides.v1.AcceptAssignmentRequest\x1a..motesplats.guides.v1.AcceptAssignmentResponse\x12w\n" +
+	"\x10AcceptAssignment\x12-.motesplats.guides.v1.AcceptAssignmentRequest\x1a..motesplats.guides.v1.AcceptAssignmentResponse\x12t\n" +
+	"\x11DeclineAssignment\x12..motesplats.guides.v1.DeclineAssignmentRequest\x1a/.motesplats.guides.v1.DeclineAssignmentResponse\x12w\n" +
 	"\x12ActivateAssignment\x12/.motesplats.guides.v1.ActivateAssignmentRequest\x1a0.motesplats.guides.v1.ActivateAssignmentResponse\x12h\n" +
 	"\rEndAssignment\x12*.motesplats.guides.v1.EndAssignmentRequest\x1a+.motesplats.guides.v1.EndAssignmentResponse\x12a\n" +
 	"\tGetEquity\x12&.motesplats.guides.v1.GetEquityRequest\x1a'.motesplats.guides.v1.GetEquityResponse\"\x03\x90\x02\x01B\xe1\x01\n" +
@@ -2935,7 +3044,7 @@ func file_motesplats_guides_v1_guides_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_guides_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(Entitlement)(0),                       // 0: motesplats.guides.v1.Entitlement
 	(JobState)(0),                          // 1: motesplats.guides.v1.JobState
@@ -2969,34 +3078,36 @@ var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(*ApproveAssignmentResponse)(nil),      // 29: motesplats.guides.v1.ApproveAssignmentResponse
 	(*AcceptAssignmentRequest)(nil),        // 30: motesplats.guides.v1.AcceptAssignmentRequest
 	(*AcceptAssignmentResponse)(nil),       // 31: motesplats.guides.v1.AcceptAssignmentResponse
-	(*ActivateAssignmentRequest)(nil),      // 32: motesplats.guides.v1.ActivateAssignmentRequest
-	(*ActivateAssignmentResponse)(nil),     // 33: motesplats.guides.v1.ActivateAssignmentResponse
-	(*EndAssignmentRequest)(nil),           // 34: motesplats.guides.v1.EndAssignmentRequest
-	(*EndAssignmentResponse)(nil),          // 35: motesplats.guides.v1.EndAssignmentResponse
-	(*EquityRow)(nil),                      // 36: motesplats.guides.v1.EquityRow
-	(*GetEquityRequest)(nil),               // 37: motesplats.guides.v1.GetEquityRequest
-	(*GetEquityResponse)(nil),              // 38: motesplats.guides.v1.GetEquityResponse
-	(*PoolNewcomer)(nil),                   // 39: motesplats.guides.v1.PoolNewcomer
-	nil,                                    // 40: motesplats.guides.v1.Job.CountsEntry
-	(*timestamppb.Timestamp)(nil),          // 41: google.protobuf.Timestamp
-	(v1.AssignmentStatus)(0),               // 42: motesplats.events.v1.AssignmentStatus
-	(v1.AssignmentEndReason)(0),            // 43: motesplats.events.v1.AssignmentEndReason
-	(v11.Gender)(0),                        // 44: motesplats.type.v1.Gender
+	(*DeclineAssignmentRequest)(nil),       // 32: motesplats.guides.v1.DeclineAssignmentRequest
+	(*DeclineAssignmentResponse)(nil),      // 33: motesplats.guides.v1.DeclineAssignmentResponse
+	(*ActivateAssignmentRequest)(nil),      // 34: motesplats.guides.v1.ActivateAssignmentRequest
+	(*ActivateAssignmentResponse)(nil),     // 35: motesplats.guides.v1.ActivateAssignmentResponse
+	(*EndAssignmentRequest)(nil),           // 36: motesplats.guides.v1.EndAssignmentRequest
+	(*EndAssignmentResponse)(nil),          // 37: motesplats.guides.v1.EndAssignmentResponse
+	(*EquityRow)(nil),                      // 38: motesplats.guides.v1.EquityRow
+	(*GetEquityRequest)(nil),               // 39: motesplats.guides.v1.GetEquityRequest
+	(*GetEquityResponse)(nil),              // 40: motesplats.guides.v1.GetEquityResponse
+	(*PoolNewcomer)(nil),                   // 41: motesplats.guides.v1.PoolNewcomer
+	nil,                                    // 42: motesplats.guides.v1.Job.CountsEntry
+	(*timestamppb.Timestamp)(nil),          // 43: google.protobuf.Timestamp
+	(v1.AssignmentStatus)(0),               // 44: motesplats.events.v1.AssignmentStatus
+	(v1.AssignmentEndReason)(0),            // 45: motesplats.events.v1.AssignmentEndReason
+	(v11.Gender)(0),                        // 46: motesplats.type.v1.Gender
 }
 var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	0,  // 0: motesplats.guides.v1.Eligibility.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	7,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
-	41, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	43, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
-	40, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
-	41, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	41, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	42, // 7: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
+	42, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
+	43, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	43, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	44, // 7: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
 	10, // 8: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
-	43, // 9: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	41, // 10: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
-	41, // 11: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
-	41, // 12: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
+	45, // 9: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	43, // 10: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
+	43, // 11: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
+	43, // 12: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
 	5,  // 13: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
 	0,  // 14: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	5,  // 15: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
@@ -3007,50 +3118,54 @@ var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	2,  // 20: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
 	9,  // 21: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
 	9,  // 22: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
-	42, // 23: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	44, // 23: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
 	11, // 24: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
 	11, // 25: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
 	3,  // 26: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
 	11, // 27: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 28: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	43, // 29: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	11, // 30: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 31: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	36, // 32: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	44, // 33: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	41, // 34: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	41, // 35: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	12, // 36: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	14, // 37: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	16, // 38: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	18, // 39: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	20, // 40: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	22, // 41: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	24, // 42: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	26, // 43: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	28, // 44: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	30, // 45: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	32, // 46: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
-	34, // 47: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	37, // 48: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	13, // 49: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	15, // 50: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	17, // 51: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	19, // 52: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	21, // 53: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	23, // 54: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	25, // 55: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	27, // 56: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	29, // 57: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	31, // 58: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	33, // 59: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
-	35, // 60: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	38, // 61: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	49, // [49:62] is the sub-list for method output_type
-	36, // [36:49] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	3,  // 28: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	11, // 29: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 30: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	45, // 31: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	11, // 32: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 33: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	38, // 34: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	46, // 35: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	43, // 36: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	43, // 37: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	12, // 38: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	14, // 39: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	16, // 40: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	18, // 41: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	20, // 42: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	22, // 43: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	24, // 44: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	26, // 45: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	28, // 46: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	30, // 47: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	32, // 48: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
+	34, // 49: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
+	36, // 50: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	39, // 51: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	13, // 52: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	15, // 53: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	17, // 54: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	19, // 55: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	21, // 56: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	23, // 57: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	25, // 58: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	27, // 59: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	29, // 60: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	31, // 61: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	33, // 62: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
+	35, // 63: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
+	37, // 64: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	40, // 65: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	52, // [52:66] is the sub-list for method output_type
+	38, // [38:52] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }
@@ -3064,7 +3179,7 @@ func file_motesplats_guides_v1_guides_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_guides_v1_guides_proto_rawDesc), len(file_motesplats_guides_v1_guides_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   36,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

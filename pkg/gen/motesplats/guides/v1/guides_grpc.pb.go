@@ -35,6 +35,7 @@ const (
 	GuideService_ListAssignments_FullMethodName        = "/motesplats.guides.v1.GuideService/ListAssignments"
 	GuideService_ApproveAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/ApproveAssignment"
 	GuideService_AcceptAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/AcceptAssignment"
+	GuideService_DeclineAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/DeclineAssignment"
 	GuideService_ActivateAssignment_FullMethodName     = "/motesplats.guides.v1.GuideService/ActivateAssignment"
 	GuideService_EndAssignment_FullMethodName          = "/motesplats.guides.v1.GuideService/EndAssignment"
 	GuideService_GetEquity_FullMethodName              = "/motesplats.guides.v1.GuideService/GetEquity"
@@ -78,6 +79,10 @@ type GuideServiceClient interface {
 	// an approved assignment; when both have, it takes one unit of capacity,
 	// or fails with FAILED_PRECONDITION when none is free.
 	AcceptAssignment(ctx context.Context, in *AcceptAssignmentRequest, opts ...grpc.CallOption) (*AcceptAssignmentResponse, error)
+	// DeclineAssignment records that the newcomer or the organisation
+	// declined a proposed or approved assignment; the two are not proposed
+	// to each other again, and the newcomer is free for the next job.
+	DeclineAssignment(ctx context.Context, in *DeclineAssignmentRequest, opts ...grpc.CallOption) (*DeclineAssignmentResponse, error)
 	// ActivateAssignment records that the guidance of an assigned
 	// assignment started.
 	ActivateAssignment(ctx context.Context, in *ActivateAssignmentRequest, opts ...grpc.CallOption) (*ActivateAssignmentResponse, error)
@@ -197,6 +202,16 @@ func (c *guideServiceClient) AcceptAssignment(ctx context.Context, in *AcceptAss
 	return out, nil
 }
 
+func (c *guideServiceClient) DeclineAssignment(ctx context.Context, in *DeclineAssignmentRequest, opts ...grpc.CallOption) (*DeclineAssignmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclineAssignmentResponse)
+	err := c.cc.Invoke(ctx, GuideService_DeclineAssignment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guideServiceClient) ActivateAssignment(ctx context.Context, in *ActivateAssignmentRequest, opts ...grpc.CallOption) (*ActivateAssignmentResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ActivateAssignmentResponse)
@@ -265,6 +280,10 @@ type GuideServiceServer interface {
 	// an approved assignment; when both have, it takes one unit of capacity,
 	// or fails with FAILED_PRECONDITION when none is free.
 	AcceptAssignment(context.Context, *AcceptAssignmentRequest) (*AcceptAssignmentResponse, error)
+	// DeclineAssignment records that the newcomer or the organisation
+	// declined a proposed or approved assignment; the two are not proposed
+	// to each other again, and the newcomer is free for the next job.
+	DeclineAssignment(context.Context, *DeclineAssignmentRequest) (*DeclineAssignmentResponse, error)
 	// ActivateAssignment records that the guidance of an assigned
 	// assignment started.
 	ActivateAssignment(context.Context, *ActivateAssignmentRequest) (*ActivateAssignmentResponse, error)
@@ -313,6 +332,9 @@ func (UnimplementedGuideServiceServer) ApproveAssignment(context.Context, *Appro
 }
 func (UnimplementedGuideServiceServer) AcceptAssignment(context.Context, *AcceptAssignmentRequest) (*AcceptAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AcceptAssignment not implemented")
+}
+func (UnimplementedGuideServiceServer) DeclineAssignment(context.Context, *DeclineAssignmentRequest) (*DeclineAssignmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineAssignment not implemented")
 }
 func (UnimplementedGuideServiceServer) ActivateAssignment(context.Context, *ActivateAssignmentRequest) (*ActivateAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ActivateAssignment not implemented")
@@ -524,6 +546,24 @@ func _GuideService_AcceptAssignment_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuideService_DeclineAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineAssignmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuideServiceServer).DeclineAssignment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuideService_DeclineAssignment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuideServiceServer).DeclineAssignment(ctx, req.(*DeclineAssignmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuideService_ActivateAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ActivateAssignmentRequest)
 	if err := dec(in); err != nil {
@@ -624,6 +664,10 @@ var GuideService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AcceptAssignment",
 			Handler:    _GuideService_AcceptAssignment_Handler,
+		},
+		{
+			MethodName: "DeclineAssignment",
+			Handler:    _GuideService_DeclineAssignment_Handler,
 		},
 		{
 			MethodName: "ActivateAssignment",
