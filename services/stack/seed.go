@@ -106,6 +106,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 				for _, l := range []string{"ar", "ti", "so"} {
 					org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: l, Capacity: 10})
 				}
+				// The planted gap for the guides' equity page: few places
+				// in Swedish and none in other languages, so newcomers
+				// whose first language is not Arabic, Tigrinya or Somali
+				// get a guide far less often and are flagged.
+				org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: "sv", Capacity: 3})
 			}
 		}
 		res, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: org, RequestId: fmt.Sprintf("seed-org-%02d", i)})
