@@ -237,7 +237,7 @@ func Parse(file string, data []byte) (*Rules, error) {
 		"area": func(n *yaml.Node, f string) {
 			r.Area = l.oneOf(n, f, AreaMunicipality, AreaCounty, AreaDistance, AreaAny)
 		},
-		"max_km": func(n *yaml.Node, f string) { r.MaxKm = float64(l.int(n, f, 1, 500)) },
+		"max_km":        func(n *yaml.Node, f string) { r.MaxKm = float64(l.int(n, f, 1, 500)) },
 		"largest_table": field(&r.LargestTable, 1, 30),
 		"require_background_check": func(n *yaml.Node, f string) {
 			r.RequireBackgroundCheck = l.bool(n, f)
