@@ -347,11 +347,7 @@ func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) e
 		}
 		grew := cur.GetStatus() == confirmed && int(size) > old
 		if grew {
-			o, _, err := s.offers.Get(ctx, cur.GetOfferId())
-			if err != nil {
-				return notFound(err, "offer")
-			}
-			if err := s.reserve(ctx, cur, int(o.GetSeats()), old, int(size)); err != nil {
+			if err := s.grow(ctx, cur, size); err != nil {
 				return err
 			}
 		}
@@ -359,7 +355,7 @@ func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) e
 			if !live(p) || p.GetStatus() != cur.GetStatus() || int(p.GetPartySize()) != old {
 				return "", nil, apperr.Errorf(apperr.Conflict, "the seating changed at the same time; try again")
 			}
-			p.PartySize = size
+			p.PartySize, p.PendingPartySize = size, 0
 			return events.SeatingResized, nil, nil
 		})
 		if err != nil {
@@ -371,6 +367,36 @@ func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) e
 		if out.GetStatus() == confirmed && int(size) < old {
 			s.release(ctx, out, int(size), old)
 		}
+	}
+	return nil
+}
+
+// grow reserves the extra seats of a confirmed seating growing to size.
+// The seating first records the pending size, so the units being taken
+// count as held by it (a crash leaves them held, never oversold); on
+// failure the units are given back and the pending size cleared.
+func (s *Service) grow(ctx context.Context, cur *pb.Seating, size int32) error {
+	o, _, err := s.offers.Get(ctx, cur.GetOfferId())
+	if err != nil {
+		return notFound(err, "offer")
+	}
+	old := int(cur.GetPartySize())
+	setPending := func(n int32) error {
+		_, _, err := s.seatings.Update(ctx, cur.GetId(), func(p *pb.Seating, _ uint64) (store.Change, error) {
+			if n > 0 && (p.GetStatus() != confirmed || int(p.GetPartySize()) != old) {
+				return nil, apperr.Errorf(apperr.Conflict, "the seating changed at the same time; try again")
+			}
+			p.PendingPartySize = n
+			return nil, nil
+		})
+		return notFound(err, "seating")
+	}
+	if err := setPending(size); err != nil {
+		return err
+	}
+	if err := s.reserve(ctx, cur, int(o.GetSeats()), old, int(size)); err != nil {
+		_ = setPending(0)
+		return err
 	}
 	return nil
 }

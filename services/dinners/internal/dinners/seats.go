@@ -14,7 +14,7 @@ import (
 // never hand out more seats than the offer has. A party of n takes n
 // units, one holder each ("<seating id>_<k>" for k < n); a holder counts
 // while its seating is open or confirmed and k is below the seating's
-// party size, so units left behind by a crash or a shrunk party are
+// party size (or the larger size being reserved), so units left behind by a crash or a shrunk party are
 // dropped as soon as the dinner is full (docs/adr/0060).
 
 func seatResource(offerID, date string) string { return offerID + "_" + date }
@@ -39,7 +39,7 @@ func (s *Service) holding(ctx context.Context, holder string) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	return live(p) && k < int(p.GetPartySize()), nil
+	return live(p) && k < int(max(p.GetPartySize(), p.GetPendingPartySize())), nil
 }
 
 // reserve takes units [from, to) of p's dinner, all or none. Returns

@@ -1205,8 +1205,11 @@ type Seating struct {
 	UpdatedBy string `protobuf:"bytes,31,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
 	// Whether the guest cancelled late (within the window). Output only.
 	CancelledLate bool `protobuf:"varint,32,opt,name=cancelled_late,json=cancelledLate,proto3" json:"cancelled_late,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// A larger party size whose extra seats are being reserved; those seats
+	// count as held until the change completes or fails. Output only.
+	PendingPartySize int32 `protobuf:"varint,33,opt,name=pending_party_size,json=pendingPartySize,proto3" json:"pending_party_size,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Seating) Reset() {
@@ -1461,6 +1464,13 @@ func (x *Seating) GetCancelledLate() bool {
 		return x.CancelledLate
 	}
 	return false
+}
+
+func (x *Seating) GetPendingPartySize() int32 {
+	if x != nil {
+		return x.PendingPartySize
+	}
+	return 0
 }
 
 // UnseatedParty is a party a job did not seat, and why.
@@ -5260,7 +5270,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10would_meet_again\x18\x01 \x01(\bR\x0ewouldMeetAgain\x12-\n" +
 	"\x12language_practised\x18\x02 \x01(\bR\x11languagePractised\x12:\n" +
 	"\x1afirst_time_in_swedish_home\x18\x03 \x01(\bR\x16firstTimeInSwedishHome\x12\x16\n" +
-	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xa9\f\n" +
+	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xd7\f\n" +
 	"\aSeating\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -5306,7 +5316,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"signUpTime\x12\x1d\n" +
 	"\n" +
 	"updated_by\x18\x1f \x01(\tR\tupdatedBy\x12%\n" +
-	"\x0ecancelled_late\x18  \x01(\bR\rcancelledLate\"\xb8\x01\n" +
+	"\x0ecancelled_late\x18  \x01(\bR\rcancelledLate\x12,\n" +
+	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\"\xb8\x01\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
