@@ -211,19 +211,32 @@ func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party ev
 	if err != nil {
 		return nil, err
 	}
-	size := int(cur.GetPartySize())
+	size := cur.GetPartySize()
+	attempt := ""
 	if complete {
+		// The answer that confirms takes the party's seats first, as a
+		// registered attempt, and commits them with the transition.
 		o, _, err := s.offers.Get(ctx, cur.GetOfferId())
 		if err != nil {
 			return nil, notFound(err, "offer")
 		}
-		if err := s.reserve(ctx, cur, int(o.GetSeats()), 0, size); err != nil {
+		attempt, err = s.begin(ctx, id, size, func(p *pb.Seating) error {
+			if p.GetStatus() != invited || p.GetPartySize() != size {
+				return apperr.Errorf(apperr.Conflict, "the seating changed at the same time; answer again")
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.reserve(ctx, cur, int(o.GetSeats()), attempt, 0, int(size)); err != nil {
+			s.abort(ctx, cur, attempt, 0, 0)
 			return nil, err
 		}
 	}
 	out, err := s.apply(ctx, who.Subject, id, func(p *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		if int(p.GetPartySize()) != size {
-			return "", nil, apperr.Errorf(apperr.Conflict, "the party's size changed; answer again")
+		if p.GetPartySize() != size || p.GetPendingHolder() != attempt {
+			return "", nil, apperr.Errorf(apperr.Conflict, "the seating changed at the same time; answer again")
 		}
 		done, err := st.Accept(name, now)
 		if err != nil {
@@ -233,13 +246,14 @@ func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party ev
 			return "", nil, apperr.Errorf(apperr.Conflict, "the other side answered at the same time; answer again")
 		}
 		fill := func(m *eventsv1.DinnerSeatingChanged) { m.Party = party }
-		if done {
-			return events.SeatingConfirmed, fill, nil
+		if !done {
+			return events.SeatingAccepted, fill, nil
 		}
-		return events.SeatingAccepted, fill, nil
+		p.SeatHolders, p.PendingHolder, p.PendingPartySize = []string{attempt}, "", 0
+		return events.SeatingConfirmed, fill, nil
 	})
 	if err != nil && complete {
-		s.release(context.WithoutCancel(ctx), cur, 0, size)
+		s.abort(ctx, cur, attempt, 0, int(size))
 	}
 	return out, err
 }
@@ -329,9 +343,11 @@ func (s *Service) endSeatings(ctx context.Context, by, index, id string, _ bool)
 }
 
 // resize carries a sign-up's new party size to its live seatings. A
-// confirmed seating that grows takes the extra seats first (all or none);
-// one that shrinks gives them back after the write. Returns
-// FailedPrecondition when a dinner has too few seats.
+// confirmed seating that grows takes the extra seats first as a registered
+// attempt (all or none) and commits them with the new size; one that
+// shrinks gives seats back after the write. Returns FailedPrecondition
+// when a dinner has too few seats, Conflict when the seating changed at
+// the same time.
 func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) error {
 	if err := s.seatings.Sync(ctx); err != nil {
 		return err
@@ -341,62 +357,60 @@ func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) e
 		return err
 	}
 	for _, cur := range found.Items {
-		old := int(cur.GetPartySize())
-		if old == int(size) {
-			continue
-		}
-		grew := cur.GetStatus() == confirmed && int(size) > old
-		if grew {
-			if err := s.grow(ctx, cur, size); err != nil {
-				return err
-			}
-		}
-		out, err := s.apply(ctx, by, cur.GetId(), func(p *pb.Seating, _ *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-			if !live(p) || p.GetStatus() != cur.GetStatus() || int(p.GetPartySize()) != old {
-				return "", nil, apperr.Errorf(apperr.Conflict, "the seating changed at the same time; try again")
-			}
-			p.PartySize, p.PendingPartySize = size, 0
-			return events.SeatingResized, nil, nil
-		})
-		if err != nil {
-			if grew {
-				s.release(context.WithoutCancel(ctx), cur, old, int(size))
-			}
+		if err := s.resizeOne(ctx, by, cur, size); err != nil {
 			return err
-		}
-		if out.GetStatus() == confirmed && int(size) < old {
-			s.release(ctx, out, int(size), old)
 		}
 	}
 	return nil
 }
 
-// grow reserves the extra seats of a confirmed seating growing to size.
-// The seating first records the pending size, so the units being taken
-// count as held by it (a crash leaves them held, never oversold); on
-// failure the units are given back and the pending size cleared.
-func (s *Service) grow(ctx context.Context, cur *pb.Seating, size int32) error {
-	o, _, err := s.offers.Get(ctx, cur.GetOfferId())
-	if err != nil {
-		return notFound(err, "offer")
+func (s *Service) resizeOne(ctx context.Context, by string, cur *pb.Seating, size int32) error {
+	old := cur.GetPartySize()
+	if old == size {
+		return nil
 	}
-	old := int(cur.GetPartySize())
-	setPending := func(n int32) error {
-		_, _, err := s.seatings.Update(ctx, cur.GetId(), func(p *pb.Seating, _ uint64) (store.Change, error) {
-			if n > 0 && (p.GetStatus() != confirmed || int(p.GetPartySize()) != old) {
-				return nil, apperr.Errorf(apperr.Conflict, "the seating changed at the same time; try again")
+	changed := apperr.Errorf(apperr.Conflict, "the seating changed at the same time; try again")
+	attempt := ""
+	if cur.GetStatus() == confirmed && size > old {
+		o, _, err := s.offers.Get(ctx, cur.GetOfferId())
+		if err != nil {
+			return notFound(err, "offer")
+		}
+		attempt, err = s.begin(ctx, cur.GetId(), size, func(p *pb.Seating) error {
+			if p.GetStatus() != confirmed || p.GetPartySize() != old {
+				return changed
 			}
-			p.PendingPartySize = n
-			return nil, nil
+			return nil
 		})
-		return notFound(err, "seating")
+		if err != nil {
+			return err
+		}
+		if err := s.reserve(ctx, cur, int(o.GetSeats()), attempt, int(old), int(size)); err != nil {
+			s.abort(ctx, cur, attempt, 0, 0)
+			return err
+		}
 	}
-	if err := setPending(size); err != nil {
+	out, err := s.apply(ctx, by, cur.GetId(), func(p *pb.Seating, _ *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
+		if !live(p) || p.GetStatus() != cur.GetStatus() || p.GetPartySize() != old || p.GetPendingHolder() != attempt && attempt != "" {
+			return "", nil, changed
+		}
+		if attempt == "" && p.GetPendingHolder() != "" {
+			return "", nil, changed // an answer or a growth is taking seats for the old size
+		}
+		p.PartySize = size
+		if attempt != "" {
+			p.SeatHolders, p.PendingHolder, p.PendingPartySize = append(p.SeatHolders, attempt), "", 0
+		}
+		return events.SeatingResized, nil, nil
+	})
+	if err != nil {
+		if attempt != "" {
+			s.abort(ctx, cur, attempt, int(old), int(size))
+		}
 		return err
 	}
-	if err := s.reserve(ctx, cur, int(o.GetSeats()), old, int(size)); err != nil {
-		_ = setPending(0)
-		return err
+	if out.GetStatus() == confirmed && size < old {
+		s.release(ctx, out, int(size), int(old))
 	}
 	return nil
 }

@@ -1208,8 +1208,13 @@ type Seating struct {
 	// A larger party size whose extra seats are being reserved; those seats
 	// count as held until the change completes or fails. Output only.
 	PendingPartySize int32 `protobuf:"varint,33,opt,name=pending_party_size,json=pendingPartySize,proto3" json:"pending_party_size,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The reservation attempts whose seats the seating holds, and the one
+	// in flight (with pending_party_size). Internal bookkeeping of the seat
+	// counters; output only.
+	SeatHolders   []string `protobuf:"bytes,34,rep,name=seat_holders,json=seatHolders,proto3" json:"seat_holders,omitempty"`
+	PendingHolder string   `protobuf:"bytes,35,opt,name=pending_holder,json=pendingHolder,proto3" json:"pending_holder,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Seating) Reset() {
@@ -1471,6 +1476,20 @@ func (x *Seating) GetPendingPartySize() int32 {
 		return x.PendingPartySize
 	}
 	return 0
+}
+
+func (x *Seating) GetSeatHolders() []string {
+	if x != nil {
+		return x.SeatHolders
+	}
+	return nil
+}
+
+func (x *Seating) GetPendingHolder() string {
+	if x != nil {
+		return x.PendingHolder
+	}
+	return ""
 }
 
 // UnseatedParty is a party a job did not seat, and why.
@@ -5270,7 +5289,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10would_meet_again\x18\x01 \x01(\bR\x0ewouldMeetAgain\x12-\n" +
 	"\x12language_practised\x18\x02 \x01(\bR\x11languagePractised\x12:\n" +
 	"\x1afirst_time_in_swedish_home\x18\x03 \x01(\bR\x16firstTimeInSwedishHome\x12\x16\n" +
-	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xd7\f\n" +
+	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xa1\r\n" +
 	"\aSeating\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -5317,7 +5336,9 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\n" +
 	"updated_by\x18\x1f \x01(\tR\tupdatedBy\x12%\n" +
 	"\x0ecancelled_late\x18  \x01(\bR\rcancelledLate\x12,\n" +
-	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\"\xb8\x01\n" +
+	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\x12!\n" +
+	"\fseat_holders\x18\" \x03(\tR\vseatHolders\x12%\n" +
+	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\"\xb8\x01\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
