@@ -44,11 +44,21 @@ type FieldViolation struct {
 	Description string
 }
 
+// MaxViolations bounds the field violations one error lists. A request
+// with a hundred thousand bad entries must not produce a hundred thousand
+// violations: the status would be tens of megabytes, more than a client
+// accepts, and gRPC would drop the whole connection with every other call
+// on it. The first MaxViolations are listed, and the rest counted.
+const MaxViolations = 50
+
 // Error is an application error whose Message is safe to show callers.
 type Error struct {
 	Code       Code
 	Message    string
 	Violations []FieldViolation
+	// Omitted counts violations found beyond those listed, so a caller
+	// learns how many problems there are without receiving all of them.
+	Omitted int
 }
 
 // Error implements error.
@@ -56,11 +66,26 @@ func (e *Error) Error() string {
 	if len(e.Violations) == 0 {
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
-	parts := make([]string, len(e.Violations))
-	for i, v := range e.Violations {
+	vs, omitted := e.Capped()
+	parts := make([]string, len(vs))
+	for i, v := range vs {
 		parts[i] = v.Field + ": " + v.Description
 	}
+	if omitted > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", omitted))
+	}
 	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
+}
+
+// Capped returns at most MaxViolations of e's violations and how many more
+// there are (Omitted included), for transports that send them.
+func (e *Error) Capped() (listed []FieldViolation, omitted int) {
+	listed, omitted = e.Violations, e.Omitted
+	if len(listed) > MaxViolations {
+		omitted += len(listed) - MaxViolations
+		listed = listed[:MaxViolations]
+	}
+	return listed, omitted
 }
 
 // Errorf returns an *Error with a formatted message.
@@ -100,9 +125,12 @@ func Violations(err error) []FieldViolation {
 }
 
 // Validator collects field violations so that one response lists every
-// problem at once, instead of making the caller fix them one by one.
+// problem at once, instead of making the caller fix them one by one. It
+// keeps the first MaxViolations and counts the rest, so its memory stays
+// bounded whatever the request.
 type Validator struct {
 	violations []FieldViolation
+	omitted    int
 }
 
 // Check records a violation of field when ok is false.
@@ -114,18 +142,30 @@ func (v *Validator) Check(ok bool, field, description string) {
 
 // Add records a violation.
 func (v *Validator) Add(field, description string) {
+	if len(v.violations) >= MaxViolations {
+		v.omitted++
+		return
+	}
 	v.violations = append(v.violations, FieldViolation{Field: field, Description: description})
 }
 
 // Valid reports whether no violation was recorded.
 func (v *Validator) Valid() bool { return len(v.violations) == 0 }
 
-// Err returns an Invalid *Error with the violations, or nil when there are none.
+// Count returns how many violations were recorded, listed or not.
+func (v *Validator) Count() int { return len(v.violations) + v.omitted }
+
+// Err returns an Invalid *Error with the violations, or nil when there are
+// none. Beyond MaxViolations the message says how many there are in all.
 func (v *Validator) Err() error {
 	if len(v.violations) == 0 {
 		return nil
 	}
-	return &Error{Code: Invalid, Message: "invalid request", Violations: v.violations}
+	msg := "invalid request"
+	if v.omitted > 0 {
+		msg = fmt.Sprintf("invalid request: %d problems, the first %d listed", v.Count(), len(v.violations))
+	}
+	return &Error{Code: Invalid, Message: msg, Violations: v.violations, Omitted: v.omitted}
 }
 
 // FieldError returns an Invalid error with one field violation, for checks

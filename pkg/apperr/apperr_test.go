@@ -3,6 +3,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,45 @@ func TestValidator(t *testing.T) {
 	vs := Violations(fmt.Errorf("wrap: %w", err))
 	if len(vs) != 2 || vs[0].Field != "name" || vs[1].Field != "household.size" {
 		t.Fatalf("violations=%+v", vs)
+	}
+}
+
+func TestValidator_CapsViolations(t *testing.T) {
+	t.Parallel()
+	var v Validator
+	const n = 399_999
+	for i := range n {
+		v.Add(fmt.Sprintf("consents[%d].purpose", i), "is required")
+	}
+	if got := v.Count(); got != n {
+		t.Fatalf("Count=%d, want %d", got, n)
+	}
+	var e *Error
+	if !errors.As(v.Err(), &e) {
+		t.Fatalf("Err=%v, want *Error", v.Err())
+	}
+	if got := len(e.Violations); got != MaxViolations {
+		t.Fatalf("listed %d violations, want %d", got, MaxViolations)
+	}
+	if got, want := e.Omitted, n-MaxViolations; got != want {
+		t.Fatalf("Omitted=%d, want %d", got, want)
+	}
+	if want := "399999 problems, the first 50 listed"; !strings.Contains(e.Message, want) {
+		t.Fatalf("Message=%q, want it to contain %q", e.Message, want)
+	}
+	if e.Violations[0].Field != "consents[0].purpose" {
+		t.Fatalf("first violation=%+v, want the first one added", e.Violations[0])
+	}
+}
+
+func TestError_Capped(t *testing.T) {
+	t.Parallel()
+	e := &Error{Code: Invalid, Violations: make([]FieldViolation, MaxViolations+7), Omitted: 3}
+	listed, omitted := e.Capped()
+	if len(listed) != MaxViolations || omitted != 10 {
+		t.Fatalf("Capped=%d,%d, want %d,10", len(listed), omitted, MaxViolations)
+	}
+	if !strings.Contains(e.Error(), "and 10 more") {
+		t.Fatalf("Error()=%q, want the count of the rest", e.Error())
 	}
 }

@@ -2,8 +2,10 @@ package cache_test
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -50,4 +52,50 @@ func BenchmarkGetMiss(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkGetRedisDown compares a cached read with Redis up (a hit), with
+// Redis killed and the breaker open, with Redis killed and no breaker (every
+// read waits out both backend timeouts), and with no cache at all (the
+// loader alone). With the breaker open a read should cost about what the
+// loader alone costs.
+func BenchmarkGetRedisDown(b *testing.B) {
+	val := make([]byte, 512)
+	load := func(context.Context) ([]byte, error) { return val, nil }
+	b.Run("no-cache", func(b *testing.B) {
+		ctx := testutil.Context(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := load(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	run := func(b *testing.B, kill bool, o cache.Options) {
+		ctx := testutil.Context(b)
+		r := testutil.MustRedisServer(b)
+		o.Name, o.Logger = "bench", slog.New(slog.DiscardHandler)
+		c := cache.New(cache.NewRedis(mustRedisClient(b, r.Addr)), o)
+		if _, err := c.Get(ctx, "hot", load); err != nil {
+			b.Fatal(err)
+		}
+		if kill {
+			r.Kill()
+			for range 20 { // enough failures to open the breaker, if any
+				if _, err := c.Get(ctx, "hot", load); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := c.Get(ctx, "hot", load); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("redis-up", func(b *testing.B) { run(b, false, cache.Options{}) })
+	b.Run("redis-down-breaker", func(b *testing.B) { run(b, true, cache.Options{BreakerProbe: time.Hour}) })
+	b.Run("redis-down-no-breaker", func(b *testing.B) { run(b, true, cache.Options{BreakerAfter: -1}) })
 }

@@ -5,7 +5,10 @@
 // The cache is an optimisation, never a dependency: when the backend (Redis)
 // is slow or down, Get falls through to the loader, counts the failure in
 // the cache.errors metric and logs it at most once per interval. A request
-// never fails because of the cache.
+// never fails because of the cache. After BreakerAfter failures in a row a
+// circuit breaker stops calling the backend (cache.breaker.open is 1) until
+// a background probe finds it back, so a read with Redis down costs what a
+// read without a cache costs (see breaker.go).
 //
 // Values must not depend on the caller: concurrent callers of one key share
 // one load, run with the first caller's context. Filter by the caller's
@@ -75,7 +78,19 @@ type Options struct {
 	Logger *slog.Logger
 	// MeterProvider creates the counters. Default otel.GetMeterProvider().
 	MeterProvider metric.MeterProvider
+	// BreakerAfter is how many backend calls in a row may fail before the
+	// cache bypasses the backend, answering every read from the source
+	// until a background probe finds it back. Default
+	// DefaultBreakerAfter; negative disables the breaker.
+	BreakerAfter int
+	// BreakerProbe is how often the probe asks a bypassed backend whether
+	// it is back. Default DefaultBreakerProbe.
+	BreakerProbe time.Duration
 }
+
+// ErrBypassed is returned by Invalidate while the backend is bypassed: the
+// keys are deleted when it is back, before any read uses it again.
+var ErrBypassed = errors.New("backend bypassed after repeated failures; the delete is delivered when it is back")
 
 // Cache is a cache-aside front of a Backend. It is safe for concurrent use.
 type Cache struct {
@@ -88,6 +103,8 @@ type Cache struct {
 	hits   metric.Int64Counter
 	misses metric.Int64Counter
 	errs   metric.Int64Counter
+	skips  metric.Int64Counter
+	br     *breaker
 
 	// gen counts invalidations. A load that saw gen change while it ran may
 	// have read data that was deleted or changed meanwhile (an erasure, say),
@@ -127,6 +144,9 @@ func New(b Backend, o Options) *Cache {
 	c.hits = counter(m, "cache.hits", "Reads served from the cache.")
 	c.misses = counter(m, "cache.misses", "Reads that ran the loader (absent, expired or backend error).")
 	c.errs = counter(m, "cache.errors", "Failed or timed-out backend calls; the request fell through to the source.")
+	c.skips = counter(m, "cache.bypassed", "Backend calls not made because the breaker is open (the backend failed repeatedly).")
+	c.br = newBreaker(o)
+	c.observeBreaker(m)
 	return c
 }
 
@@ -228,12 +248,24 @@ func (c *Cache) Invalidate(ctx context.Context, keys ...string) error {
 		// Later Gets must not join a flight that started before the change.
 		c.group.Forget(full[i])
 	}
+	if c.br.rememberIfOpen(full) {
+		c.skips.Add(ctx, 1, c.attrs)
+		return fmt.Errorf("cache %s: invalidate: %w", c.o.Name, ErrBypassed)
+	}
 	bctx, cancel := c.callContext(ctx)
 	defer cancel()
 	if err := c.b.Delete(bctx, full...); err != nil {
 		c.backendError(ctx, "delete", err)
+		opened := c.br.failure()
+		if c.br.remember(full) {
+			opened = true
+		}
+		if opened {
+			c.opened(ctx, "delete")
+		}
 		return fmt.Errorf("cache %s: invalidate: %w", c.o.Name, err)
 	}
+	c.br.success()
 	return nil
 }
 
@@ -331,24 +363,43 @@ func GetProtoShared[T proto.Message](ctx context.Context, c *Cache, key string, 
 
 // lookup reads k from the backend; healthy is false when the backend failed.
 func (c *Cache) lookup(ctx context.Context, k string) (val []byte, ok, healthy bool) {
+	if !c.br.allow() {
+		c.skips.Add(ctx, 1, c.attrs)
+		return nil, false, false
+	}
 	bctx, cancel := c.callContext(ctx)
 	defer cancel()
 	val, ok, err := c.b.Get(bctx, k)
 	if err != nil {
 		if ctx.Err() == nil {
 			// The caller giving up is not the backend's fault.
-			c.backendError(ctx, "get", err)
+			c.backendFailed(ctx, "get", err)
 		}
 		return nil, false, false
 	}
+	c.br.success()
 	return val, ok, true
 }
 
 func (c *Cache) set(ctx context.Context, k string, val []byte) {
+	if !c.br.allow() {
+		c.skips.Add(ctx, 1, c.attrs)
+		return
+	}
 	bctx, cancel := c.callContext(ctx)
 	defer cancel()
 	if err := c.b.Set(bctx, k, val, c.o.TTL); err != nil {
-		c.backendError(ctx, "set", err)
+		c.backendFailed(ctx, "set", err)
+		return
+	}
+	c.br.success()
+}
+
+// backendFailed is backendError plus the breaker's count of failures.
+func (c *Cache) backendFailed(ctx context.Context, op string, err error) {
+	c.backendError(ctx, op, err)
+	if c.br.failure() {
+		c.opened(ctx, op)
 	}
 }
 

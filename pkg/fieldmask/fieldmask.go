@@ -13,13 +13,22 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 )
 
+// MaxPaths bounds the paths of one update mask. Every message has fewer
+// updatable fields, so a longer mask can only repeat or invent names; a
+// hundred thousand of them would otherwise cost a violation each.
+const MaxPaths = 32
+
 // Apply copies the fields named by paths from src to dst (clearing them in
 // dst when unset in src). Only names in updatable may appear; an empty
 // paths means all of updatable. It returns the paths applied, or an Invalid
-// error naming each path that is unknown or not updatable.
+// error naming each path that is unknown or not updatable, or the mask
+// when it has more than MaxPaths paths.
 func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]string, error) {
 	if len(paths) == 0 {
 		paths = updatable
+	}
+	if len(paths) > MaxPaths {
+		return nil, apperr.FieldError(field+".paths", fmt.Sprintf("must list at most %d paths", MaxPaths))
 	}
 	var v apperr.Validator
 	// Working from a clone means dst shares no lists or messages with src.

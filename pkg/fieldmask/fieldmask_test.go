@@ -38,6 +38,7 @@ func TestApply(t *testing.T) {
 			updatable, false},
 		{"output-only refused", []string{"participant_id"}, nil, nil, true},
 		{"unknown refused", []string{"nope"}, nil, nil, true},
+		{"100,000 paths refused with one violation", make([]string, 100_000), nil, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,10 +73,14 @@ var (
 //
 //  1. logging: sees every call's final code, panics and auth refusals
 //     included, with its duration;
-//  2. recovery: everything below it may panic without killing the process;
-//  3. error mapping: turns handler and interceptor errors into status
+//  2. decoding: a request that is not valid protobuf, or has more than
+//     MaxRepeated entries in a list, is refused with InvalidArgument here
+//     (the server's codec only marks it; see codec.go), before auth, just
+//     as gRPC itself would refuse it before any interceptor;
+//  3. recovery: everything below it may panic without killing the process;
+//  4. error mapping: turns handler and interceptor errors into status
 //     errors, logging Internal details;
-//  4. Options.UnaryInterceptors (auth): refuses before the handler runs.
+//  5. Options.UnaryInterceptors (auth): refuses before the handler runs.
 //
 // Tracing is the otelgrpc stats handler rather than an interceptor: it
 // runs before all of them, so the logs carry its trace id, and it records
@@ -104,14 +108,16 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 	}
 
 	rec := newRecoverer(log, mp)
+	dec := &codec{}
 	unary := append([]grpc.UnaryServerInterceptor{
-		unaryLogging(log), rec.unary(), unaryErrors(log),
+		unaryLogging(log), dec.unary(), rec.unary(), unaryErrors(log),
 	}, o.UnaryInterceptors...)
 	stream := append([]grpc.StreamServerInterceptor{
-		streamLogging(log), rec.stream(), streamErrors(log),
+		streamLogging(log), dec.stream(), rec.stream(), streamErrors(log),
 	}, o.StreamInterceptors...)
 
 	opts := append([]grpc.ServerOption{
+		grpc.ForceServerCodecV2(dec),
 		grpc.StatsHandler(otelgrpc.NewServerHandler(otelOpts...)),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),

@@ -3,6 +3,7 @@ package grpcx
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -32,7 +33,9 @@ var codeOf = map[apperr.Code]codes.Code{
 //
 //   - an *apperr.Error anywhere in the chain keeps its safe message and gets
 //     the matching code; Invalid becomes InvalidArgument with an
-//     errdetails.BadRequest listing its field violations;
+//     errdetails.BadRequest listing its field violations, at most
+//     apperr.MaxViolations of them (the message says how many in all), so
+//     the status always fits in what a client accepts;
 //   - a gRPC status error (for example from auth, or from a downstream call)
 //     passes through with its own code and message, not the wrapping text;
 //   - context.Canceled and context.DeadlineExceeded become Canceled and
@@ -81,8 +84,13 @@ func fromAppErr(e *apperr.Error) error {
 	if c != codes.InvalidArgument || len(e.Violations) == 0 {
 		return s.Err()
 	}
-	br := &errdetails.BadRequest{FieldViolations: make([]*errdetails.BadRequest_FieldViolation, len(e.Violations))}
-	for i, v := range e.Violations {
+	vs, omitted := e.Capped()
+	if omitted > e.Omitted {
+		// Built by hand past the cap: the message must still say how many.
+		s = status.New(c, fmt.Sprintf("%s: %d problems, the first %d listed", msg, len(vs)+omitted, len(vs)))
+	}
+	br := &errdetails.BadRequest{FieldViolations: make([]*errdetails.BadRequest_FieldViolation, len(vs))}
+	for i, v := range vs {
 		br.FieldViolations[i] = &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description}
 	}
 	withDetails, err := s.WithDetails(br)

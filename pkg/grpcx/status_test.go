@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 )
@@ -81,5 +83,38 @@ func TestFieldViolations_RoundTrip(t *testing.T) {
 		if got := FieldViolations(e); got != nil {
 			t.Errorf("FieldViolations(%v) = %v, want nil", e, got)
 		}
+	}
+}
+
+func TestToStatus_CapsViolations(t *testing.T) {
+	t.Parallel()
+	many := make([]apperr.FieldViolation, 100_000)
+	for i := range many {
+		many[i] = apperr.FieldViolation{Field: fmt.Sprintf("update_mask.paths[%d]", i), Description: "is not a field"}
+	}
+	var v apperr.Validator
+	for _, fv := range many {
+		v.Add(fv.Field, fv.Description)
+	}
+	for name, in := range map[string]error{
+		"from a validator": v.Err(),
+		"built by hand":    &apperr.Error{Code: apperr.Invalid, Message: "invalid request", Violations: many},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := ToStatus(in)
+			if got, want := status.Code(err), codes.InvalidArgument; got != want {
+				t.Fatalf("code=%v, want %v", got, want)
+			}
+			if got := len(FieldViolations(err)); got != apperr.MaxViolations {
+				t.Fatalf("%d violations sent, want %d", got, apperr.MaxViolations)
+			}
+			if msg := status.Convert(err).Message(); !strings.Contains(msg, "100000 problems") {
+				t.Fatalf("message=%q, want the total count", msg)
+			}
+			if size := proto.Size(status.Convert(err).Proto()); size > 16<<10 {
+				t.Fatalf("status is %d bytes, want at most 16 KiB", size)
+			}
+		})
 	}
 }

@@ -6,6 +6,8 @@ package natsembed
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -27,13 +29,51 @@ type Options struct {
 	ServerName string
 }
 
-// Start starts a server and waits until it accepts connections.
+// PortInUseError says the port the server should listen on is taken, by
+// another NATS or an earlier run of the stack. The NATS server itself only
+// logs this and never becomes ready, so Start checks first and says so.
+type PortInUseError struct {
+	Host string
+	Port int
+	Err  error
+}
+
+// Error implements error.
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("natsembed: port %d on %s is already in use (another NATS server or running stack?)", e.Port, e.Host)
+}
+
+// Unwrap returns the listen error.
+func (e *PortInUseError) Unwrap() error { return e.Err }
+
+// checkPort returns a *PortInUseError when host:port cannot be listened on.
+// The port is free again when it returns; a process taking it in between is
+// caught by the readiness wait, with a slower and vaguer error.
+func checkPort(host string, port int) error {
+	if port < 0 {
+		return nil // any free port
+	}
+	if port == 0 {
+		port = server.DEFAULT_PORT
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return &PortInUseError{Host: host, Port: port, Err: err}
+	}
+	return l.Close()
+}
+
+// Start starts a server and waits until it accepts connections. Returns a
+// *PortInUseError when Port is taken.
 func Start(o Options) (*server.Server, error) {
 	if o.StoreDir == "" {
 		return nil, errors.New("natsembed: StoreDir is required")
 	}
 	if o.Host == "" {
 		o.Host = "127.0.0.1"
+	}
+	if err := checkPort(o.Host, o.Port); err != nil {
+		return nil, err
 	}
 	if o.ServerName == "" {
 		o.ServerName = "motesplats-embedded"
@@ -57,7 +97,10 @@ func Start(o Options) (*server.Server, error) {
 	go s.Start()
 	if !s.ReadyForConnections(10 * time.Second) {
 		s.Shutdown()
-		return nil, errors.New("natsembed: server not ready within 10s")
+		if err := checkPort(o.Host, o.Port); err != nil {
+			return nil, err // taken after the first check
+		}
+		return nil, fmt.Errorf("natsembed: server not ready within 10s on %s:%d", o.Host, o.Port)
 	}
 	return s, nil
 }

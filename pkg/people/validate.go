@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -20,14 +21,22 @@ import (
 	"github.com/motesplats/motesplats/pkg/municipality"
 )
 
-// Limits that keep records small and lists readable.
+// Limits that keep records small and lists readable. Every list in a
+// person's record has one, so no request can grow a record without bound
+// (the proto comments and the README state them too).
 const (
 	MaxNameRunes     = 100
 	MaxLanguages     = 20
 	MaxInterests     = 20
-	MaxAvailability  = 21
+	MaxAvailability  = 21 // seven days, three parts each
+	MaxDiets         = 8  // every diet once
 	MaxHouseholdSize = 20
 	MaxAge           = 120
+	// MaxRecordBytes bounds a stored record's encoding. The list limits
+	// keep a valid record far below it; it is the last check, so a record
+	// that would not fit in a JetStream message is refused as bad input
+	// rather than failing in the store as an internal error.
+	MaxRecordBytes = 64 << 10
 )
 
 var (
@@ -142,17 +151,44 @@ func Availability(v *apperr.Validator, field string, slots []*typev1.Availabilit
 		v.Add(field, fmt.Sprintf("must list at most %d slots", MaxAvailability))
 		return
 	}
+	type slot struct {
+		d typev1.Weekday
+		p typev1.DayPart
+	}
+	seen := map[slot]bool{}
 	for i, s := range slots {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		Enum(v, f+".weekday", s.GetWeekday(), true)
 		Enum(v, f+".day_part", s.GetDayPart(), true)
+		k := slot{s.GetWeekday(), s.GetDayPart()}
+		if seen[k] {
+			v.Add(f, "is listed twice")
+		}
+		seen[k] = true
 	}
 }
 
-// Diets checks a list of diets.
+// Diets checks a list of diets: known values, each at most once.
 func Diets(v *apperr.Validator, field string, ds []typev1.Diet) {
+	if len(ds) > MaxDiets {
+		v.Add(field, fmt.Sprintf("must list at most %d diets, each once", MaxDiets))
+		return
+	}
+	seen := map[typev1.Diet]bool{}
 	for i, d := range ds {
-		Enum(v, fmt.Sprintf("%s[%d]", field, i), d, true)
+		f := fmt.Sprintf("%s[%d]", field, i)
+		Enum(v, f, d, true)
+		if d != 0 && seen[d] {
+			v.Add(f, "is listed twice")
+		}
+		seen[d] = true
+	}
+}
+
+// RecordSize refuses a record whose encoding exceeds MaxRecordBytes.
+func RecordSize(v *apperr.Validator, field string, m proto.Message) {
+	if n := proto.Size(m); n > MaxRecordBytes {
+		v.Add(field, fmt.Sprintf("is too large to store (%d bytes, at most %d)", n, MaxRecordBytes))
 	}
 }
 
@@ -195,6 +231,9 @@ func Household(v *apperr.Validator, field string, size int32, ages []int32) {
 	}
 	if len(ages) > int(size)-1 {
 		v.Add(field+".member_ages", "lists more members than the household has besides the person")
+		if len(ages) >= MaxHouseholdSize {
+			return // no use judging each of a list that long
+		}
 	}
 	for i, a := range ages {
 		if a < 0 || a > MaxAge {

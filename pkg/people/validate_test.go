@@ -52,12 +52,23 @@ func TestChecks(t *testing.T) {
 			Availability(v, "a", []*typev1.Availability{{Weekday: 1, DayPart: 3}, {Weekday: 8}})
 		}, []string{"a[1].weekday", "a[1].day_part"}},
 		{"diets", func(v *apperr.Validator) { Diets(v, "d", []typev1.Diet{typev1.Diet_DIET_HALAL, 0}) }, []string{"d[1]"}},
+		{"diets twice", func(v *apperr.Validator) { Diets(v, "d", []typev1.Diet{3, 1, 3}) }, []string{"d[2]"}},
+		{"diets every one", func(v *apperr.Validator) { Diets(v, "d", []typev1.Diet{1, 2, 3, 4, 5, 6, 7, 8}) }, nil},
+		{"diets two million", func(v *apperr.Validator) { Diets(v, "d", make([]typev1.Diet, 2_000_000)) }, []string{"d"}},
+		{"availability twice", func(v *apperr.Validator) {
+			Availability(v, "a", []*typev1.Availability{{Weekday: 1, DayPart: 3}, {Weekday: 1, DayPart: 3}})
+		}, []string{"a[1]"}},
+		{"household 100k ages", func(v *apperr.Validator) { Household(v, "h", 2, make([]int32, 100_000)) }, []string{"h.member_ages"}},
 		{"date ok", func(v *apperr.Validator) { Date(v, "d", "2026-11-23", now) }, nil},
 		{"date future", func(v *apperr.Validator) { Date(v, "d", "2026-11-24", now) }, []string{"d"}},
 		{"date malformed", func(v *apperr.Validator) { Date(v, "d", "23/11/2026", now) }, []string{"d"}},
 		{"household ok", func(v *apperr.Validator) { Household(v, "h", 3, []int32{40, 5}) }, nil},
 		{"household zero", func(v *apperr.Validator) { Household(v, "h", 0, nil) }, []string{"h.size"}},
 		{"household ages", func(v *apperr.Validator) { Household(v, "h", 2, []int32{121, 3}) }, []string{"h.member_ages", "h.member_ages[0]"}},
+		{"record size ok", func(v *apperr.Validator) { RecordSize(v, "r", &typev1.Contact{Email: "a@b.se"}) }, nil},
+		{"record too large", func(v *apperr.Validator) {
+			RecordSize(v, "r", &typev1.Contact{Email: strings.Repeat("a", MaxRecordBytes)})
+		}, []string{"r"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,26 +91,52 @@ func (n *NATS) Connect(tb testing.TB) (*nats.Conn, jetstream.JetStream) {
 // skips without it, so missing coverage is never hidden.
 func MustRedis(tb testing.TB) string {
 	tb.Helper()
+	return MustRedisServer(tb).Addr
+}
+
+// Redis is a running redis-server that a test may kill, pause and start
+// again, to see what its clients do when Redis dies or hangs.
+type Redis struct {
+	// Addr is host:port; it stays the same across Restart.
+	Addr string
+	tb   testing.TB
+	path string
+	port int
+	dir  string
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+}
+
+// MustRedisServer is MustRedis returning the process handle.
+func MustRedisServer(tb testing.TB) *Redis {
+	tb.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		tb.Fatalf("redis-server not found: run `make test` (it installs it) or `apt-get install redis-server`")
 	}
 	port := FreePort(tb)
-	cmd := exec.Command(path,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+	r := &Redis{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), tb: tb, path: path, port: port, dir: tb.TempDir()}
+	tb.Cleanup(r.Kill)
+	r.start()
+	return r
+}
+
+func (r *Redis) start() {
+	r.tb.Helper()
+	cmd := exec.Command(r.path,
+		"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--protected-mode", "yes",
-		"--dir", tb.TempDir())
+		"--dir", r.dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		tb.Fatalf("redis stdout: %v", err)
+		r.tb.Fatalf("redis stdout: %v", err)
 	}
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start redis-server: %v", err)
+		r.tb.Fatalf("start redis-server: %v", err)
 	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	r.mu.Lock()
+	r.cmd = cmd
+	r.mu.Unlock()
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -123,9 +151,47 @@ func MustRedis(tb testing.TB) string {
 	select {
 	case <-ready:
 	case <-time.After(10 * time.Second):
-		tb.Fatalf("redis-server on port %d not ready within 10s", port)
+		r.tb.Fatalf("redis-server on port %d not ready within 10s", r.port)
 	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+}
+
+// Kill stops the server at once (SIGKILL), as a crash would; its data is
+// gone. It is safe to call more than once.
+func (r *Redis) Kill() {
+	r.mu.Lock()
+	cmd := r.cmd
+	r.cmd = nil
+	r.mu.Unlock()
+	if cmd != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+}
+
+// Pause stops the process (SIGSTOP): connections stay open and requests
+// get no answer, as with a hung or overloaded server.
+func (r *Redis) Pause() { r.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (r *Redis) Resume() { r.signal(syscall.SIGCONT) }
+
+func (r *Redis) signal(sig syscall.Signal) {
+	r.tb.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd == nil {
+		r.tb.Fatalf("redis-server on port %d is not running", r.port)
+	}
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		r.tb.Fatalf("signal redis-server: %v", err)
+	}
+}
+
+// Restart starts a new, empty server on the same address after Kill.
+func (r *Redis) Restart() {
+	r.tb.Helper()
+	r.Kill()
+	r.start()
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.

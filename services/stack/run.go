@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -77,6 +78,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	ns, err := natsembed.Start(natsembed.Options{
 		StoreDir: filepath.Join(cfg.DataDir, "nats"), Host: cfg.NATSHost, Port: cfg.NATSPort, SyncAlways: true,
 	})
+	if _, taken := errors.AsType[*natsembed.PortInUseError](err); taken {
+		return fmt.Errorf("%w: set MP_NATS_PORT to another port, or -1 for any free one", err)
+	}
 	if err != nil {
 		return err
 	}

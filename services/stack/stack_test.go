@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -207,4 +209,24 @@ func reflected(t *testing.T, ctx context.Context, conn *grpc.ClientConn) string 
 		names = append(names, s.GetName())
 	}
 	return strings.Join(names, ",")
+}
+
+func TestRun_NATSPortTakenNamesTheVariable(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cfg := testConfig(t, t.TempDir())
+	cfg.NATSHost, cfg.NATSPort = "127.0.0.1", l.Addr().(*net.TCPAddr).Port
+	err = run(testutil.Context(t), cfg, &syncBuffer{}, &Listening{})
+	if err == nil {
+		t.Fatal("run with the NATS port taken succeeded")
+	}
+	for _, want := range []string{strconv.Itoa(cfg.NATSPort), "already in use", "MP_NATS_PORT"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
 }

@@ -183,6 +183,26 @@ func TestScopeAndValidation(t *testing.T) {
 			_, err := c.GetReport(ctx, &pb.GetReportRequest{FromMonth: "2026-13"})
 			return err
 		}, "from_month"},
+		"pair status 999": {func() error {
+			_, err := c.ListPairs(ctx, &pb.ListPairsRequest{Statuses: []eventsv1.PairStatus{999}})
+			return err
+		}, "statuses[0]"},
+		"pair status -5": {func() error {
+			_, err := c.ListPairs(ctx, &pb.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_ACTIVE, -5}})
+			return err
+		}, "statuses[1]"},
+		"more statuses than there are": {func() error {
+			many := make([]eventsv1.PairStatus, len(eventsv1.PairStatus_name)+1)
+			for i := range many {
+				many[i] = eventsv1.PairStatus_PAIR_STATUS_ACTIVE
+			}
+			_, err := c.ListPairs(ctx, &pb.ListPairsRequest{Statuses: many})
+			return err
+		}, "statuses"},
+		"report for more municipalities than there are": {func() error {
+			_, err := c.GetReport(ctx, &pb.GetReportRequest{MunicipalityCodes: make([]string, 291)})
+			return err
+		}, "municipality_codes"},
 	} {
 		err := tc.call()
 		if code(err) != codes.InvalidArgument || !hasField(err, tc.field) {

@@ -8,7 +8,9 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 )
 
@@ -114,6 +116,9 @@ func (s *Server) ListPairs(ctx context.Context, req *pb.ListPairsRequest) (*pb.L
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(req.GetStatuses()) > len(eventsv1.PairStatus_name) {
+		return nil, apperr.FieldError("statuses", "must list each pair status at most once")
 	}
 	ps, next, total, err := s.svc.List(ctx, who, pairs.ListFilter{
 		JobID: req.GetJobId(), MunicipalityCode: req.GetMunicipalityCode(), ParticipantID: req.GetParticipantId(),
@@ -222,6 +227,9 @@ func (s *Server) GetReport(ctx context.Context, req *pb.GetReportRequest) (*pb.G
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(req.GetMunicipalityCodes()) > len(municipality.All()) {
+		return nil, apperr.FieldError("municipality_codes", "must list each municipality at most once")
 	}
 	return s.svc.Report(ctx, who, pairs.ReportFilter{
 		Organisation: req.GetOrganisationId(), Municipalities: req.GetMunicipalityCodes(),

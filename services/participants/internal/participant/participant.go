@@ -31,6 +31,10 @@ import (
 // Bucket is the KV bucket holding participants.
 const Bucket = "participants"
 
+// MaxConsents is how many consents a participant may hold: one per
+// purpose.
+const MaxConsents = 4
+
 // Updatable lists the fields UpdateParticipant may change. Consents change
 // only through RecordConsent and WithdrawConsent, so every change of
 // consent is an explicit, evented act.
@@ -96,7 +100,10 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 	}
 	validate(&v, "participant", p, now)
 	seen := map[eventsv1.ConsentPurpose]bool{}
-	for i, c := range p.GetConsents() {
+	if len(p.GetConsents()) > MaxConsents {
+		v.Add("participant.consents", fmt.Sprintf("must list at most %d consents, one per purpose", MaxConsents))
+	}
+	for i, c := range p.GetConsents()[:min(len(p.GetConsents()), MaxConsents)] {
 		f := fmt.Sprintf("participant.consents[%d]", i)
 		validateConsent(&v, f, c, now)
 		if seen[c.GetPurpose()] {
@@ -186,6 +193,8 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 		people.Municipality(&v, "municipality_code", f.MunicipalityCode)
 	}
 	people.Language(&v, "language", f.Language, false)
+	people.Enum(&v, "swedish_level", typev1.SwedishLevel(f.SwedishLevel), false)
+	people.Enum(&v, "consent_purpose", f.ConsentPurpose, false)
 	if f.OrganisationID != "" && !ids.Valid(f.OrganisationID) {
 		v.Add("organisation_id", "is not an id")
 	}
@@ -461,6 +470,9 @@ func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Tim
 	people.BirthYear(v, field+".birth_year", p.GetBirthYear(), now, 0)
 	if p.GetWantsSameGenderMentor() && p.GetGender() == 0 {
 		v.Add(field+".wants_same_gender_mentor", "needs the participant's gender to be given")
+	}
+	if v.Valid() {
+		people.RecordSize(v, field, p)
 	}
 }
 

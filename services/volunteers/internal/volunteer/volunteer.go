@@ -41,6 +41,8 @@ const (
 	MinAge = 16
 	// MinBirthYear is the earliest birth year accepted.
 	MinBirthYear = 1900
+	// MaxRoles is how many roles a volunteer may list: each role once.
+	MaxRoles = 6
 )
 
 // Updatable lists the fields UpdateVolunteer may change.
@@ -106,7 +108,8 @@ func cacheKey(id string) string { return "volunteer/" + id }
 // Create registers v for the caller. requestID makes it idempotent: the
 // same caller and request id return the volunteer created first. Returns
 // Invalid (also when v.organisation_id names no organisation),
-// PermissionDenied.
+// PermissionDenied. Scope is checked before the organisation's existence,
+// so a coordinator cannot probe which organisation ids exist.
 func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, error) {
 	if !canWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not register volunteers")
@@ -127,14 +130,19 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		val.Add("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
 	}
 	validate(&val, "volunteer", v, now)
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	// Scope before existence: a coordinator naming another organisation
+	// gets the same answer whether it exists or not.
+	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only register volunteers in your organisation and municipalities")
+	}
 	if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", v.GetOrganisationId()); err != nil {
 		return nil, err
 	}
 	if err := val.Err(); err != nil {
 		return nil, err
-	}
-	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only register volunteers in your organisation and municipalities")
 	}
 	if requestID == "" {
 		requestID = s.ids.New()
@@ -288,6 +296,13 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		}
 		var val apperr.Validator
 		validate(&val, "volunteer", cur, now)
+		if err := val.Err(); err != nil {
+			return nil, err
+		}
+		// Scope before existence, as in Create.
+		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
+			return nil, apperr.Errorf(apperr.PermissionDenied, "you may not move a volunteer outside your organisation and municipalities")
+		}
 		if cur.GetOrganisationId() != before.GetOrganisationId() {
 			if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", cur.GetOrganisationId()); err != nil {
 				return nil, err
@@ -295,9 +310,6 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		}
 		if err := val.Err(); err != nil {
 			return nil, err
-		}
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.PermissionDenied, "you may not move a volunteer outside your organisation and municipalities")
 		}
 		changed := fieldmask.Changed(before, cur)
 		if len(changed) == 0 {
@@ -409,9 +421,16 @@ func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Tim
 	if y, last := v.GetBirthYear(), int32(now.Year()-MinAge); y != 0 && (y < MinBirthYear || y > last) {
 		val.Add(field+".birth_year", fmt.Sprintf("must be between %d and %d (volunteers are at least %d), or 0 when not given", MinBirthYear, last, MinAge))
 	}
+	if val.Valid() {
+		people.RecordSize(val, field, v)
+	}
 }
 
 func validateRoles(val *apperr.Validator, field string, roles []*eventsv1.RoleCapacity) {
+	if len(roles) > MaxRoles {
+		val.Add(field, fmt.Sprintf("must list at most %d roles, each once", MaxRoles))
+		return
+	}
 	seen := map[eventsv1.VolunteerRole]bool{}
 	for i, r := range roles {
 		f := fmt.Sprintf("%s[%d]", field, i)

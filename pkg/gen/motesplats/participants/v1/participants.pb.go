@@ -44,19 +44,21 @@ type Participant struct {
 	FamilyName string `protobuf:"bytes,5,opt,name=family_name,json=familyName,proto3" json:"family_name,omitempty"`
 	// How to reach the participant.
 	Contact *v1.Contact `protobuf:"bytes,6,opt,name=contact,proto3" json:"contact,omitempty"`
-	// Languages other than Swedish.
+	// Languages other than Swedish: at most 20, each once.
 	Languages []*v1.LanguageSkill `protobuf:"bytes,7,rep,name=languages,proto3" json:"languages,omitempty"`
 	// Swedish level.
 	SwedishLevel v1.SwedishLevel `protobuf:"varint,8,opt,name=swedish_level,json=swedishLevel,proto3,enum=motesplats.type.v1.SwedishLevel" json:"swedish_level,omitempty"`
 	// Household.
 	Household *Household `protobuf:"bytes,9,opt,name=household,proto3" json:"household,omitempty"`
-	// Interest tags, lower case, for example "cooking", "football".
+	// Interest tags, lower case, for example "cooking", "football": at most
+	// 20, each once, each up to 32 characters.
 	Interests []string `protobuf:"bytes,10,rep,name=interests,proto3" json:"interests,omitempty"`
-	// Dietary needs.
+	// Dietary needs: at most 8, each once.
 	Diets []v1.Diet `protobuf:"varint,11,rep,packed,name=diets,proto3,enum=motesplats.type.v1.Diet" json:"diets,omitempty"`
 	// Gender; optional.
 	Gender v1.Gender `protobuf:"varint,12,opt,name=gender,proto3,enum=motesplats.type.v1.Gender" json:"gender,omitempty"`
-	// Weekly availability.
+	// Weekly availability: at most 21 slots (a weekday and day part each),
+	// each once.
 	Availability []*v1.Availability `protobuf:"bytes,13,rep,name=availability,proto3" json:"availability,omitempty"`
 	// Residence permit date, YYYY-MM-DD; empty when unknown.
 	ResidencePermitDate string `protobuf:"bytes,14,opt,name=residence_permit_date,json=residencePermitDate,proto3" json:"residence_permit_date,omitempty"`
@@ -64,8 +66,8 @@ type Participant struct {
 	EstablishmentStatus v11.EstablishmentStatus `protobuf:"varint,15,opt,name=establishment_status,json=establishmentStatus,proto3,enum=motesplats.events.v1.EstablishmentStatus" json:"establishment_status,omitempty"`
 	// Parental leave.
 	ParentalLeave v11.ParentalLeave `protobuf:"varint,16,opt,name=parental_leave,json=parentalLeave,proto3,enum=motesplats.events.v1.ParentalLeave" json:"parental_leave,omitempty"`
-	// Consents, one per purpose, including withdrawn ones. Changed only
-	// through RecordConsent and WithdrawConsent.
+	// Consents, one per purpose (so at most 4), including withdrawn ones.
+	// Changed only through RecordConsent and WithdrawConsent.
 	Consents []*Consent `protobuf:"bytes,17,rep,name=consents,proto3" json:"consents,omitempty"`
 	// Asks for a mentor of the same gender.
 	WantsSameGenderMentor bool `protobuf:"varint,18,opt,name=wants_same_gender_mentor,json=wantsSameGenderMentor,proto3" json:"wants_same_gender_mentor,omitempty"`
@@ -608,9 +610,10 @@ type ListParticipantsRequest struct {
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	// Only participants speaking this language (ISO 639).
 	Language string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
-	// Only this Swedish level.
+	// Only this Swedish level; a value the enum does not define is refused.
 	SwedishLevel v1.SwedishLevel `protobuf:"varint,5,opt,name=swedish_level,json=swedishLevel,proto3,enum=motesplats.type.v1.SwedishLevel" json:"swedish_level,omitempty"`
-	// Only participants with consent in force for this purpose.
+	// Only participants with consent in force for this purpose; a value the
+	// enum does not define is refused.
 	ConsentPurpose v11.ConsentPurpose `protobuf:"varint,6,opt,name=consent_purpose,json=consentPurpose,proto3,enum=motesplats.events.v1.ConsentPurpose" json:"consent_purpose,omitempty"`
 	// Only this organisation (admins; coordinators always see their own).
 	OrganisationId string `protobuf:"bytes,7,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
@@ -766,8 +769,8 @@ type UpdateParticipantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The participant with id set and the new values.
 	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
-	// Paths to change, for example "swedish_level", "household". Empty
-	// updates every updatable field.
+	// Paths to change, for example "swedish_level", "household": at most 32.
+	// Empty updates every updatable field.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

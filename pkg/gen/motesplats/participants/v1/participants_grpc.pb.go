@@ -39,6 +39,12 @@ const (
 // ParticipantService registers and maintains newcomers. Every call needs a
 // signed token in the "authorization" metadata; coordinators only see the
 // participants of their organisation and municipalities.
+//
+// Bounds: every list in a record has a limit stated on its field; no
+// repeated field of any request may hold more than 1,000 entries (refused
+// with INVALID_ARGUMENT before the request is decoded); a request that is
+// not valid protobuf is INVALID_ARGUMENT; an error lists at most 50 field
+// violations and says how many there are in all.
 type ParticipantServiceClient interface {
 	// CreateParticipant registers a newcomer. Repeating a call with the same
 	// request_id returns the participant created the first time.
@@ -156,6 +162,12 @@ func (c *participantServiceClient) WithdrawConsent(ctx context.Context, in *With
 // ParticipantService registers and maintains newcomers. Every call needs a
 // signed token in the "authorization" metadata; coordinators only see the
 // participants of their organisation and municipalities.
+//
+// Bounds: every list in a record has a limit stated on its field; no
+// repeated field of any request may hold more than 1,000 entries (refused
+// with INVALID_ARGUMENT before the request is decoded); a request that is
+// not valid protobuf is INVALID_ARGUMENT; an error lists at most 50 field
+// violations and says how many there are in all.
 type ParticipantServiceServer interface {
 	// CreateParticipant registers a newcomer. Repeating a call with the same
 	// request_id returns the participant created the first time.

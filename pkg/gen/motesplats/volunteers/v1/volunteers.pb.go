@@ -112,17 +112,17 @@ type Volunteer struct {
 	FamilyName string `protobuf:"bytes,5,opt,name=family_name,json=familyName,proto3" json:"family_name,omitempty"`
 	// How to reach the volunteer.
 	Contact *v1.Contact `protobuf:"bytes,6,opt,name=contact,proto3" json:"contact,omitempty"`
-	// Languages other than Swedish.
+	// Languages other than Swedish: at most 20, each once.
 	Languages []*v1.LanguageSkill `protobuf:"bytes,7,rep,name=languages,proto3" json:"languages,omitempty"`
-	// Roles with capacity per role (each role at most once).
+	// Roles with capacity per role: at most 6, each role once.
 	Roles []*v11.RoleCapacity `protobuf:"bytes,8,rep,name=roles,proto3" json:"roles,omitempty"`
-	// Interest tags.
+	// Interest tags: at most 20, each once.
 	Interests []string `protobuf:"bytes,9,rep,name=interests,proto3" json:"interests,omitempty"`
 	// Gender; optional.
 	Gender v1.Gender `protobuf:"varint,10,opt,name=gender,proto3,enum=motesplats.type.v1.Gender" json:"gender,omitempty"`
-	// Weekly availability.
+	// Weekly availability: at most 21 slots, each once.
 	Availability []*v1.Availability `protobuf:"bytes,11,rep,name=availability,proto3" json:"availability,omitempty"`
-	// What the kitchen can serve (dinner hosts).
+	// What the kitchen can serve (dinner hosts): at most 8, each once.
 	DietsServed []v1.Diet `protobuf:"varint,12,rep,packed,name=diets_served,json=dietsServed,proto3,enum=motesplats.type.v1.Diet" json:"diets_served,omitempty"`
 	// Background check status, never the extract itself.
 	BackgroundCheck *BackgroundCheck `protobuf:"bytes,13,opt,name=background_check,json=backgroundCheck,proto3" json:"background_check,omitempty"`
@@ -380,11 +380,12 @@ type Organisation struct {
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Type.
 	Type OrganisationType `protobuf:"varint,3,opt,name=type,proto3,enum=motesplats.volunteers.v1.OrganisationType" json:"type,omitempty"`
-	// Municipalities served (SCB codes), at least one.
+	// Municipalities served (SCB codes), at least one, each once.
 	MunicipalityCodes []string `protobuf:"bytes,4,rep,name=municipality_codes,json=municipalityCodes,proto3" json:"municipality_codes,omitempty"`
 	// True for establishment-guide organisations.
 	IsGuideOrganisation bool `protobuf:"varint,5,opt,name=is_guide_organisation,json=isGuideOrganisation,proto3" json:"is_guide_organisation,omitempty"`
-	// Guide capacity per municipality and language.
+	// Guide capacity per municipality and language: at most 1,000, each
+	// municipality and language once.
 	GuideCapacities []*v11.GuideCapacity `protobuf:"bytes,6,rep,name=guide_capacities,json=guideCapacities,proto3" json:"guide_capacities,omitempty"`
 	// When created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -691,7 +692,8 @@ type ListVolunteersRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only this municipality.
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
-	// Only volunteers with this role.
+	// Only volunteers with this role; a value the enum does not define is
+	// refused.
 	Role v11.VolunteerRole `protobuf:"varint,4,opt,name=role,proto3,enum=motesplats.events.v1.VolunteerRole" json:"role,omitempty"`
 	// Only volunteers speaking this language.
 	Language string `protobuf:"bytes,5,opt,name=language,proto3" json:"language,omitempty"`
@@ -842,7 +844,7 @@ type UpdateVolunteerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The volunteer with id and new values.
 	Volunteer *Volunteer `protobuf:"bytes,1,opt,name=volunteer,proto3" json:"volunteer,omitempty"`
-	// Paths to change; empty means every updatable field.
+	// Paths to change, at most 32; empty means every updatable field.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1430,7 +1432,7 @@ type UpdateOrganisationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The organisation with id and new values.
 	Organisation *Organisation `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
-	// Paths to change; empty means every updatable field.
+	// Paths to change, at most 32; empty means every updatable field.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -43,8 +43,16 @@ const (
 // signed token; coordinators only see their organisation's volunteers in
 // their municipalities. Organisations are not personal data: any signed-in
 // caller may read them, only admins change them.
+//
+// Bounds: every list in a record has a limit stated on its field; no
+// repeated field of any request may hold more than 1,000 entries (refused
+// with INVALID_ARGUMENT before the request is decoded); a request that is
+// not valid protobuf is INVALID_ARGUMENT; an error lists at most 50 field
+// violations and says how many there are in all.
 type VolunteerServiceClient interface {
-	// CreateVolunteer registers a volunteer; idempotent by request_id.
+	// CreateVolunteer registers a volunteer; idempotent by request_id. A
+	// coordinator naming an organisation outside their scope gets
+	// PERMISSION_DENIED whether or not it exists.
 	CreateVolunteer(ctx context.Context, in *CreateVolunteerRequest, opts ...grpc.CallOption) (*CreateVolunteerResponse, error)
 	// GetVolunteer returns one volunteer.
 	GetVolunteer(ctx context.Context, in *GetVolunteerRequest, opts ...grpc.CallOption) (*GetVolunteerResponse, error)
@@ -194,8 +202,16 @@ func (c *volunteerServiceClient) DeleteOrganisation(ctx context.Context, in *Del
 // signed token; coordinators only see their organisation's volunteers in
 // their municipalities. Organisations are not personal data: any signed-in
 // caller may read them, only admins change them.
+//
+// Bounds: every list in a record has a limit stated on its field; no
+// repeated field of any request may hold more than 1,000 entries (refused
+// with INVALID_ARGUMENT before the request is decoded); a request that is
+// not valid protobuf is INVALID_ARGUMENT; an error lists at most 50 field
+// violations and says how many there are in all.
 type VolunteerServiceServer interface {
-	// CreateVolunteer registers a volunteer; idempotent by request_id.
+	// CreateVolunteer registers a volunteer; idempotent by request_id. A
+	// coordinator naming an organisation outside their scope gets
+	// PERMISSION_DENIED whether or not it exists.
 	CreateVolunteer(context.Context, *CreateVolunteerRequest) (*CreateVolunteerResponse, error)
 	// GetVolunteer returns one volunteer.
 	GetVolunteer(context.Context, *GetVolunteerRequest) (*GetVolunteerResponse, error)
