@@ -191,25 +191,58 @@ func TestScope(t *testing.T) {
 	}
 	id := ss[0].GetId()
 	calls := map[string]func(c pb.DinnerServiceClient) error{
-		"GetOffer":     func(c pb.DinnerServiceClient) error { _, err := c.GetOffer(ctx, &pb.GetOfferRequest{Id: o.GetId()}); return err },
-		"DeleteOffer":  func(c pb.DinnerServiceClient) error { _, err := c.DeleteOffer(ctx, &pb.DeleteOfferRequest{Id: o.GetId()}); return err },
-		"CancelDinner": func(c pb.DinnerServiceClient) error { _, err := c.CancelDinner(ctx, &pb.CancelDinnerRequest{OfferId: o.GetId(), Date: date(5)}); return err },
-		"GetSignUp":    func(c pb.DinnerServiceClient) error { _, err := c.GetSignUp(ctx, &pb.GetSignUpRequest{Id: s.GetId()}); return err },
+		"GetOffer": func(c pb.DinnerServiceClient) error {
+			_, err := c.GetOffer(ctx, &pb.GetOfferRequest{Id: o.GetId()})
+			return err
+		},
+		"DeleteOffer": func(c pb.DinnerServiceClient) error {
+			_, err := c.DeleteOffer(ctx, &pb.DeleteOfferRequest{Id: o.GetId()})
+			return err
+		},
+		"CancelDinner": func(c pb.DinnerServiceClient) error {
+			_, err := c.CancelDinner(ctx, &pb.CancelDinnerRequest{OfferId: o.GetId(), Date: date(5)})
+			return err
+		},
+		"GetSignUp": func(c pb.DinnerServiceClient) error {
+			_, err := c.GetSignUp(ctx, &pb.GetSignUpRequest{Id: s.GetId()})
+			return err
+		},
 		"UpdateSignUp": func(c pb.DinnerServiceClient) error {
 			_, err := c.UpdateSignUp(ctx, &pb.UpdateSignUpRequest{SignUp: &pb.SignUp{Id: s.GetId(), FirstTime: true}, UpdateMask: mask("first_time")})
 			return err
 		},
-		"DeleteSignUp": func(c pb.DinnerServiceClient) error { _, err := c.DeleteSignUp(ctx, &pb.DeleteSignUpRequest{Id: s.GetId()}); return err },
-		"GetJob":       func(c pb.DinnerServiceClient) error { _, err := c.GetJob(ctx, &pb.GetJobRequest{Id: job.GetId()}); return err },
-		"ListUnseated": func(c pb.DinnerServiceClient) error { _, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: job.GetId()}); return err },
-		"GetSeating":   func(c pb.DinnerServiceClient) error { _, err := c.GetSeating(ctx, &pb.GetSeatingRequest{Id: id}); return err },
-		"Approve":      func(c pb.DinnerServiceClient) error { _, err := c.ApproveSeating(ctx, &pb.ApproveSeatingRequest{Id: id}); return err },
-		"Reject":       func(c pb.DinnerServiceClient) error { _, err := c.RejectSeating(ctx, &pb.RejectSeatingRequest{Id: id}); return err },
+		"DeleteSignUp": func(c pb.DinnerServiceClient) error {
+			_, err := c.DeleteSignUp(ctx, &pb.DeleteSignUpRequest{Id: s.GetId()})
+			return err
+		},
+		"GetJob": func(c pb.DinnerServiceClient) error {
+			_, err := c.GetJob(ctx, &pb.GetJobRequest{Id: job.GetId()})
+			return err
+		},
+		"ListUnseated": func(c pb.DinnerServiceClient) error {
+			_, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: job.GetId()})
+			return err
+		},
+		"GetSeating": func(c pb.DinnerServiceClient) error {
+			_, err := c.GetSeating(ctx, &pb.GetSeatingRequest{Id: id})
+			return err
+		},
+		"Approve": func(c pb.DinnerServiceClient) error {
+			_, err := c.ApproveSeating(ctx, &pb.ApproveSeatingRequest{Id: id})
+			return err
+		},
+		"Reject": func(c pb.DinnerServiceClient) error {
+			_, err := c.RejectSeating(ctx, &pb.RejectSeatingRequest{Id: id})
+			return err
+		},
 		"RecordRsvp": func(c pb.DinnerServiceClient) error {
 			_, err := c.RecordRsvp(ctx, &pb.RecordRsvpRequest{Id: id, Party: eventsv1.DinnerParty_DINNER_PARTY_HOST, Accept: true})
 			return err
 		},
-		"CancelSeating": func(c pb.DinnerServiceClient) error { _, err := c.CancelSeating(ctx, &pb.CancelSeatingRequest{Id: id}); return err },
+		"CancelSeating": func(c pb.DinnerServiceClient) error {
+			_, err := c.CancelSeating(ctx, &pb.CancelSeatingRequest{Id: id})
+			return err
+		},
 		"RecordAttendance": func(c pb.DinnerServiceClient) error {
 			_, err := c.RecordAttendance(ctx, &pb.RecordAttendanceRequest{Id: id, Attendance: []*pb.GuestAttendance{{Member: 0, Attendance: eventsv1.Attendance_ATTENDANCE_CAME}}})
 			return err
@@ -231,7 +264,10 @@ func TestScope(t *testing.T) {
 	}
 	for who, c := range map[string]pb.DinnerServiceClient{"other org": e.as(coordB), "other municipality": e.as(coordA2)} {
 		for name, n := range map[string]func() (int, error){
-			"ListOffers": func() (int, error) { r, err := c.ListOffers(ctx, &pb.ListOffersRequest{}); return len(r.GetOffers()), err },
+			"ListOffers": func() (int, error) {
+				r, err := c.ListOffers(ctx, &pb.ListOffersRequest{})
+				return len(r.GetOffers()), err
+			},
 			"ListSignUps": func() (int, error) {
 				r, err := c.ListSignUps(ctx, &pb.ListSignUpsRequest{})
 				return len(r.GetSignUps()), err
