@@ -147,7 +147,7 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 	if s.rules.For(in.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, s.today()) {
 		return nil, apperr.Errorf(apperr.FailedPrecondition, "the host has no valid background check")
 	}
-	o, _, err := s.offers.CreateOnce(ctx, requestKey(who, "offer", requestID), s.ids.New, func(id string) (*pb.Offer, []*eventsv1.Envelope, error) {
+	o, _, err := s.offers.CreateOnce(ctx, requestKey(who, "offer", requestID), derivedID(who, "offer", requestID), func(id string) (*pb.Offer, []*eventsv1.Envelope, error) {
 		o := clone(in)
 		o.Id, o.CreateTime = id, timestamppb.New(s.now().UTC())
 		for _, d := range o.Dinners {

@@ -274,3 +274,10 @@ func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
 func requestKey(who auth.Claims, kind, requestID string) string {
 	return strings.Join([]string{kind, who.Subject, requestID}, "/")
 }
+
+// derivedID makes a record's id from the caller's request: a retry gets
+// the same id, and the same requests give the same ids on every run, so a
+// job's tie-breaks (the engine orders people by id) repeat exactly.
+func derivedID(who auth.Claims, kind, requestID string) func() string {
+	return func() string { return proposal.ID("dinners", kind, who.Subject, requestID) }
+}

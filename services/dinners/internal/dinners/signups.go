@@ -93,7 +93,7 @@ func (s *Service) CreateSignUp(ctx context.Context, who auth.Claims, requestID s
 	if !ok || g.GetOrganisationId() != in.GetOrganisationId() {
 		return nil, apperr.FieldError("sign_up.participant_id", "is not a newcomer of the organisation with consent to dinners")
 	}
-	su, _, err := s.signups.CreateOnce(ctx, requestKey(who, "signup", requestID), s.ids.New, func(id string) (*pb.SignUp, []*eventsv1.Envelope, error) {
+	su, _, err := s.signups.CreateOnce(ctx, requestKey(who, "signup", requestID), derivedID(who, "signup", requestID), func(id string) (*pb.SignUp, []*eventsv1.Envelope, error) {
 		su := clone(in)
 		su.Id, su.CreateTime, su.NoShowStreak = id, timestamppb.New(s.now().UTC()), 0
 		slices.Sort(su.Dates)
