@@ -280,7 +280,7 @@ func (e *env) runJob(ctx context.Context, c pb.DinnerServiceClient, requestID st
 func (e *env) waitJob(ctx context.Context, c pb.DinnerServiceClient, id string) *pb.Job {
 	e.t.Helper()
 	var job *pb.Job
-	testutil.CheckFor(e.t, 60*time.Second, 50*time.Millisecond, func() error {
+	testutil.CheckFor(e.t, 10*time.Minute, 50*time.Millisecond, func() error {
 		res, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
 		if err != nil {
 			return err
