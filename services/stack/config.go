@@ -27,6 +27,10 @@ type Config struct {
 	// built-in default).
 	MentoringAddr     string
 	MentoringRulesDir string
+	// DinnersAddr (DINNERS_ADDR) and DinnersRulesDir (DINNERS_RULES_DIR),
+	// the same for the dinner-host programme.
+	DinnersAddr     string
+	DinnersRulesDir string
 	// SigningKey (MP_SIGNING_KEY) mints tokens for token, seed and latency
 	// against separately run services; the stack itself uses its key file.
 	SigningKey string
@@ -53,6 +57,8 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		VolunteersAddr:    service.Volunteers.AddrFrom(getenv),
 		MentoringAddr:     service.Mentoring.AddrFrom(getenv),
 		MentoringRulesDir: getenv("MENTORING_RULES_DIR"),
+		DinnersAddr:       service.Dinners.AddrFrom(getenv),
+		DinnersRulesDir:   getenv("DINNERS_RULES_DIR"),
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),

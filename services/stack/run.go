@@ -20,6 +20,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/telemetry"
+	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
@@ -116,7 +117,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		listening = &Listening{}
 	}
 	listening.addrs, listening.all = map[string]string{}, make(chan struct{})
-	const parts = 5
+	const parts = 6
 	natsAddr := ns.Addr()
 	listening.set("nats", natsAddr, parts)
 
@@ -130,6 +131,10 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	g.Go(func() error {
 		return mentoring.Run(gctx, cfg.MentoringAddr, d, mentoring.Options{RulesDir: cfg.MentoringRulesDir},
 			func(a net.Addr) { listening.set("mentoring", a, parts) })
+	})
+	g.Go(func() error {
+		return dinners.Run(gctx, cfg.DinnersAddr, d, dinners.Options{RulesDir: cfg.DinnersRulesDir},
+			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
@@ -159,6 +164,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  participants  %s  (grpc: motesplats.participants.v1.ParticipantService)\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
+		fmt.Fprintf(out, "  dinners       %s  (grpc: motesplats.dinners.v1.DinnerService)\n", listening.Addr("dinners"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
 		fmt.Fprintf(out, "A token for grpcurl:  TOKEN=$(make -s token)\n")
 		fmt.Fprintf(out, "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" %s list\n", listening.Addr("participants"))
