@@ -1,23 +1,3 @@
-// Package jobs runs long matching jobs (or any batch work) so that each job
-// runs on exactly one replica, survives a crash, and reports its progress.
-//
-// A job is a JSON record in the KV bucket "<name>_jobs", changed only by
-// compare-and-set on its revision. Submitting a job writes the record and
-// puts its id on a JetStream work-queue stream ("JOBS_<NAME>"); every
-// replica pulls from one shared durable consumer, so JetStream hands each
-// id to one replica at a time. The runner marks the record running with its
-// own owner id and keeps the message alive with in-progress acks and a
-// heartbeat in the record while the job runs; it acks only after the job's
-// final state is committed. If the replica dies, the message is redelivered
-// after AckWait and the next runner finds a stale heartbeat, takes the job
-// over and runs it again: job functions must therefore be restartable (use
-// a frozen input snapshot and deterministic, create-once writes), which is
-// what makes "resume or restart cleanly" true.
-//
-// Jobs of one Manager run one at a time across all replicas (the consumer
-// allows one unacknowledged message): matching jobs compete for the same
-// capacity, and running them in turn keeps them from proposing the same
-// slot twice.
 package jobs
 
 import (
@@ -158,7 +138,7 @@ type Config struct {
 	RulesVersion func(org string) string
 	// TracerProvider and MeterProvider default to the global providers;
 	// tests pass their own to read what a run recorded. Propagator (default
-	// the global one) carries the submitting request's trace to the run.
+	// W3C trace context) carries the submitting request's trace to the run.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 	Propagator     propagation.TextMapPropagator
@@ -241,7 +221,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		cfg.MeterProvider = otel.GetMeterProvider()
 	}
 	if cfg.Propagator == nil {
-		cfg.Propagator = otel.GetTextMapPropagator()
+		// The job record and the work queue are read only by this
+		// package: W3C trace context whatever the process's global.
+		cfg.Propagator = propagation.TraceContext{}
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention

@@ -1,13 +1,3 @@
-// Package proposal is the life of a match proposal that every programme
-// shares: a job proposes a pair, a coordinator approves it (or rejects it,
-// or replaces it by another candidate), it is offered to both parties, both
-// accept before the offer expires, and only then does it take capacity for
-// good (see Slots). Declines, rejections and withdrawals end it.
-//
-// State holds just the lifecycle; services keep it inside their own
-// records, convert at the edges and call the transition methods, which
-// check that the transition is allowed and return FailedPrecondition
-// (apperr) when not. The methods never read the clock: callers pass now.
 package proposal
 
 import (
@@ -18,6 +8,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 )
 
 // Status is where a proposal is.
@@ -202,3 +193,10 @@ func ID(parts ...string) string {
 	x := hex.EncodeToString(b[:])
 	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
+
+// Proto returns s as the shared wire enum, which numbers statuses alike.
+func (s Status) Proto() proposalv1.ProposalStatus { return proposalv1.ProposalStatus(s) }
+
+// StatusOf returns the status of the shared wire enum (or of a
+// programme's own enum numbered alike, such as mentoring's PairStatus).
+func StatusOf(p proposalv1.ProposalStatus) Status { return Status(p) }

@@ -132,27 +132,27 @@ func TestSlotsNeverOversell(t *testing.T) {
 	if err := s2.Release(ctx, "mentor-1", holders[0]); err != nil {
 		t.Fatal(err)
 	}
-	if err := s1.Reserve(ctx, "mentor-1", 2, "p-new", nil); err != nil {
+	if err := s1.Reserve(ctx, "mentor-1", 1, 2, "p-new", nil); err != nil {
 		t.Fatalf("reserve after release: %v", err)
 	}
 	// A full resource keeps holders whose proposal still holds (open or
 	// active, however old) and those it cannot check; it drops only those
 	// known to be final or gone.
 	sweep := func(final string, fail bool) proposal.Holding {
-		return func(_ context.Context, id string) (bool, error) {
+		return func(_ context.Context, id string, _ time.Time) (bool, error) {
 			if fail {
 				return false, errors.New("nats: timeout")
 			}
 			return id != final, nil
 		}
 	}
-	if err := s1.Reserve(ctx, "mentor-1", 2, "p-late", sweep("p-new", true)); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+	if err := s1.Reserve(ctx, "mentor-1", 1, 2, "p-late", sweep("p-new", true)); apperr.ErrorCode(err) != apperr.FailedPrecondition {
 		t.Fatalf("reserve while holders cannot be checked: %v, want no slot", err)
 	}
-	if err := s1.Reserve(ctx, "mentor-1", 2, "p-late", sweep("nobody", false)); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+	if err := s1.Reserve(ctx, "mentor-1", 1, 2, "p-late", sweep("nobody", false)); apperr.ErrorCode(err) != apperr.FailedPrecondition {
 		t.Fatalf("reserve over live holders: %v, want no slot", err)
 	}
-	if err := s1.Reserve(ctx, "mentor-1", 2, "p-newer", sweep("p-new", false)); err != nil {
+	if err := s1.Reserve(ctx, "mentor-1", 1, 2, "p-newer", sweep("p-new", false)); err != nil {
 		t.Fatalf("reserve over a final holder: %v", err)
 	}
 	if h, _ := s1.Holders(ctx, "mentor-1"); !slices.Contains(h, "p-newer") || slices.Contains(h, "p-new") || len(h) != 2 {

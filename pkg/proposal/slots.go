@@ -16,30 +16,34 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
-// Slots counts who holds the capacity of each resource (a mentor's mentee
-// slots, a host's seats, a newcomer's single place) in a KV bucket, one key
-// per resource holding the list of holders. Every change is a
-// compare-and-set on the key's revision, so concurrent reservations from any
-// number of replicas can never exceed the capacity: of two writers that
-// read the same list, only one write lands and the other re-reads.
+// Slots counts the capacity of each resource (a mentor's mentee slots, a
+// host's seats, a guide organisation's places for one municipality and
+// language, a newcomer's single place) in a KV bucket, one key per
+// resource holding the list of holders and the units each takes (a dinner
+// party of 3 takes 3 seats). Every change is a compare-and-set on the key's
+// revision, so concurrent reservations from any number of replicas can
+// never exceed the capacity: of two writers that read the same list, only
+// one write lands and the other re-reads.
 //
 // A holder is a proposal id. Reservation comes before the proposal is marked
 // active; a crash in between would leave a holder behind, so a full
-// resource first drops holders whose proposal no longer holds its slot:
-// the caller's Holding function says so. A holder counts while its
-// proposal is open or active, and also when Holding fails, so capacity is
-// freed only when a proposal is known to be final or gone (declined,
-// expired, ended, erased), never on a timer or on a read error: a stalled
-// accept or a NATS blip cannot oversell.
+// resource first drops holders whose proposal no longer holds its units:
+// the caller's Holding function says so (Lifecycle's drops a holder whose
+// proposal is final or gone, or still open a grace period after the
+// reservation). A holder counts when Holding fails, so capacity is never
+// freed on a read error: a NATS blip cannot oversell. Beside the bucket an
+// intents bucket records each reservation in flight (Lifecycle.Recover
+// finishes or undoes the ones a crash left).
 type Slots struct {
-	kv  jetstream.KeyValue
-	now func() time.Time
+	kv      jetstream.KeyValue
+	intents jetstream.KeyValue
+	now     func() time.Time
 }
 
-// Holding reports whether the proposal holderID still holds its slot: true
-// while it is open or active, false once it is final or gone. An error
-// keeps the holder.
-type Holding func(ctx context.Context, holderID string) (bool, error)
+// Holding reports whether the proposal holderID, holding units since since,
+// still holds them: true while it is active (or its accept is in flight),
+// false once it is final, gone or stale. An error keeps the holder.
+type Holding func(ctx context.Context, holderID string, since time.Time) (bool, error)
 
 // ErrNoSlot is returned (wrapped, FailedPrecondition) when a resource is full.
 var ErrNoSlot = apperr.Errorf(apperr.FailedPrecondition, "no free slot")
@@ -47,13 +51,26 @@ var ErrNoSlot = apperr.Errorf(apperr.FailedPrecondition, "no free slot")
 type holder struct {
 	ID    string    `json:"id"`
 	Since time.Time `json:"since"`
+	// Units taken; 0 (records from before units) means 1.
+	Units int `json:"units,omitempty"`
+}
+
+func (h holder) units() int { return max(h.Units, 1) }
+
+func used(hs []holder) int {
+	n := 0
+	for _, h := range hs {
+		n += h.units()
+	}
+	return n
 }
 
 type slotsValue struct {
 	Holders []holder `json:"holders"`
 }
 
-// OpenSlots opens (creating if needed) the bucket.
+// OpenSlots opens (creating if needed) the bucket and its intents bucket
+// (bucket + "_intents").
 func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, replicas int, now func() time.Time) (*Slots, error) {
 	if replicas <= 0 {
 		replicas = 1
@@ -67,27 +84,41 @@ func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, repli
 	if err != nil {
 		return nil, fmt.Errorf("slots: bucket %s: %w", bucket, err)
 	}
-	return &Slots{kv: kv, now: now}, nil
+	// Settled intents leave no marker for long (settle purges with a
+	// marker TTL), so listing the pending ones stays cheap however many
+	// accepts there have been.
+	intents, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucket + "_intents", History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+		LimitMarkerTTL: markerTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("slots: bucket %s_intents: %w", bucket, err)
+	}
+	return &Slots{kv: kv, intents: intents, now: now}, nil
 }
 
-// Claim is one resource a proposal needs a slot of.
+// Claim is what a proposal takes of one resource once active.
 type Claim struct {
-	// Resource is a key: letters, digits, '-', '_' (a person id).
+	// Resource is a key: letters, digits, '-', '_' (a person id, or
+	// "org-a_0180_ar" for a guide organisation's places in one
+	// municipality and language).
 	Resource string
-	// Capacity is how many holders the resource allows now.
+	// Units taken (a dinner party's size); 0 means 1.
+	Units int
+	// Capacity is how many units the resource has now.
 	Capacity int
 	// What names the resource in errors ("mentor", "newcomer").
 	What string
 }
 
-// ReserveAll takes a slot of every claim for holder, or none: on failure it
-// releases what it took. Reserving again for the same holder is a no-op, so
-// a retry after a crash is safe. holding tells which holders of a full
-// resource still count (nil: all of them). Returns FailedPrecondition
-// naming the full resource.
+// ReserveAll takes the units of every claim for holder, or none: on
+// failure it releases what it took. Reserving again for the same holder is
+// a no-op, so a retry after a crash is safe. holding tells which holders of
+// a full resource still count (nil: all of them). Returns
+// FailedPrecondition naming the full resource.
 func (s *Slots) ReserveAll(ctx context.Context, claims []Claim, holderID string, holding Holding) error {
 	for k, c := range claims {
-		if err := s.Reserve(ctx, c.Resource, c.Capacity, holderID, holding); err != nil {
+		if err := s.Reserve(ctx, c.Resource, c.Units, c.Capacity, holderID, holding); err != nil {
 			for _, prev := range claims[:k] {
 				_ = s.Release(context.WithoutCancel(ctx), prev.Resource, holderID)
 			}
@@ -100,23 +131,40 @@ func (s *Slots) ReserveAll(ctx context.Context, claims []Claim, holderID string,
 	return nil
 }
 
-// Reserve takes one of capacity slots of resource for holderID. Returns
-// ErrNoSlot when full.
-func (s *Slots) Reserve(ctx context.Context, resource string, capacity int, holderID string, holding Holding) error {
+// Reserve takes units (0 means 1) of resource's capacity for holderID.
+// Returns ErrNoSlot when fewer units are free. A holder already holding is
+// left as it is.
+func (s *Slots) Reserve(ctx context.Context, resource string, units, capacity int, holderID string, holding Holding) error {
+	units = max(units, 1)
+	// Holding answers are remembered across compare-and-set retries: under
+	// a storm of accepts the same stale holders would be looked up again
+	// on every retry.
+	known := map[string]bool{}
 	return s.change(ctx, resource, func(v *slotsValue) (bool, error) {
 		if slices.ContainsFunc(v.Holders, func(h holder) bool { return h.ID == holderID }) {
 			return false, nil
 		}
-		if len(v.Holders) >= capacity && holding != nil {
+		dropped := false
+		if used(v.Holders)+units > capacity && holding != nil {
 			v.Holders = slices.DeleteFunc(v.Holders, func(h holder) bool {
-				held, err := holding(ctx, h.ID)
-				return err == nil && !held
+				held, ok := known[h.ID]
+				if !ok {
+					var err error
+					if held, err = holding(ctx, h.ID, h.Since); err != nil {
+						return false
+					}
+					known[h.ID] = held
+				}
+				dropped = dropped || !held
+				return !held
 			})
 		}
-		if len(v.Holders) >= capacity {
-			return false, ErrNoSlot
+		if used(v.Holders)+units > capacity {
+			// Dropping stale holders is worth a write even when the
+			// reservation fails: the counter then shows the truth.
+			return dropped, ErrNoSlot
 		}
-		v.Holders = append(v.Holders, holder{ID: holderID, Since: s.now().UTC()})
+		v.Holders = append(v.Holders, holder{ID: holderID, Since: s.now().UTC(), Units: units})
 		return true, nil
 	})
 }
@@ -129,6 +177,15 @@ func (s *Slots) Release(ctx context.Context, resource, holderID string) error {
 		v.Holders = slices.DeleteFunc(v.Holders, func(h holder) bool { return h.ID == holderID })
 		return len(v.Holders) != n, nil
 	})
+}
+
+// Used returns how many of resource's units are held.
+func (s *Slots) Used(ctx context.Context, resource string) (int, error) {
+	v, _, err := s.read(ctx, resource)
+	if err != nil {
+		return 0, err
+	}
+	return used(v.Holders), nil
 }
 
 // Holders returns the ids holding resource's slots.
@@ -182,9 +239,9 @@ func (s *Slots) change(ctx context.Context, resource string, fn func(*slotsValue
 		if err != nil {
 			return err
 		}
-		changed, err := fn(&v)
-		if err != nil || !changed {
-			return err
+		changed, ferr := fn(&v)
+		if !changed {
+			return ferr
 		}
 		raw, err := json.Marshal(v)
 		if err != nil {
@@ -196,7 +253,7 @@ func (s *Slots) change(ctx context.Context, resource string, fn func(*slotsValue
 			_, err = s.kv.Update(ctx, resource, raw, rev)
 		}
 		if err == nil {
-			return nil
+			return ferr
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return fmt.Errorf("slots: write: %w", err)

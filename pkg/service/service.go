@@ -27,6 +27,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/telemetry"
 )
 
@@ -43,6 +44,10 @@ type Deps struct {
 	Replicas int
 	// ShutdownTimeout bounds the graceful stop of the gRPC server.
 	ShutdownTimeout time.Duration
+	// Keyring seals personal data with per-person keys that erasure
+	// shreds (pkg/seal). Main and the stack always set it; nil (some
+	// tests) stores records and events in clear.
+	Keyring *seal.Keyring
 }
 
 // WithDefaults fills unset optional fields.
@@ -188,6 +193,10 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	if err != nil {
 		return err
 	}
+	keks, err := seal.KEKsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: name, OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
 	if err != nil {
 		return err
@@ -219,8 +228,14 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	if err != nil {
 		return err
 	}
+	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer keyring.Close()
 	keys, _ := ParsePublicKeys(cfg.PublicKeys)
-	d := Deps{JS: js, Verifier: auth.NewVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas}
+	d := Deps{JS: js, Verifier: auth.NewVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas,
+		Keyring: keyring}
 	if cfg.RedisURL != "" {
 		rc, err := cache.NewRedisClient(cfg.RedisURL)
 		if err != nil {

@@ -43,6 +43,9 @@ type Config struct {
 	// MetricReader, when set, is added to the meter provider besides any
 	// OTLP exporter, so tests can collect metrics with a ManualReader.
 	MetricReader sdkmetric.Reader
+	// SpanExporter, when set, receives every span synchronously besides
+	// any OTLP exporter, so tests can search what spans carry.
+	SpanExporter sdktrace.SpanExporter
 }
 
 // Telemetry holds the providers Setup installed. Keep it to call Shutdown;
@@ -103,6 +106,9 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		}
 		tpOpts = append(tpOpts, sdktrace.WithBatcher(te))
 		mpOpts = append(mpOpts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
+	}
+	if cfg.SpanExporter != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSyncer(cfg.SpanExporter))
 	}
 	if cfg.MetricReader != nil {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(cfg.MetricReader))

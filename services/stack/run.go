@@ -18,6 +18,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/natsembed"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/telemetry"
 	dinners "github.com/motesplats/motesplats/services/dinners/server"
@@ -59,7 +60,8 @@ func (l *Listening) Addr(name string) string {
 // ends. listening, if not nil, is filled in as parts come up.
 func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) error {
 	start := time.Now()
-	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel,
+		LogWriter: cfg.logs, SpanExporter: cfg.spans})
 	if err != nil {
 		return err
 	}
@@ -98,7 +100,20 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	if err != nil {
 		return err
 	}
+	var keyring *seal.Keyring
+	if !cfg.unsealed {
+		keks, err := cfg.keks()
+		if err != nil {
+			return err
+		}
+		keyring, err = seal.Open(ctx, js, seal.Config{KEKs: keks, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer keyring.Close()
+	}
 	d := service.Deps{
+		Keyring:  keyring,
 		JS:       js,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{localKeyID: key.Public().(ed25519.PublicKey)}, time.Now, 30*time.Second),
 		Logger:   log,
@@ -129,7 +144,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		return volunteers.Run(gctx, cfg.VolunteersAddr, d, func(a net.Addr) { listening.set("volunteers", a, parts) })
 	})
 	g.Go(func() error {
-		return mentoring.Run(gctx, cfg.MentoringAddr, d, mentoring.Options{RulesDir: cfg.MentoringRulesDir},
+		return mentoring.Run(gctx, cfg.MentoringAddr, d, cfg.Mentoring,
 			func(a net.Addr) { listening.set("mentoring", a, parts) })
 	})
 	g.Go(func() error {

@@ -83,9 +83,9 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	}
 	pub := events.NewPublisher(d.JS)
 	ocfg, scfg, pcfg := dinners.OfferConfig(), dinners.SignUpConfig(), dinners.SeatingConfig(pub, d.JS)
-	ocfg.Replicas, ocfg.Logger = d.Replicas, d.Logger
-	scfg.Replicas, scfg.Logger = d.Replicas, d.Logger
-	pcfg.Replicas, pcfg.Logger, pcfg.Hooks = d.Replicas, d.Logger, o.StoreHooks
+	ocfg.Replicas, ocfg.Logger, ocfg.Keyring = d.Replicas, d.Logger, d.Keyring
+	scfg.Replicas, scfg.Logger, scfg.Keyring = d.Replicas, d.Logger, d.Keyring
+	pcfg.Replicas, pcfg.Logger, pcfg.Hooks, pcfg.Keyring = d.Replicas, d.Logger, o.StoreHooks, d.Keyring
 	offers, err := store.Open(ctx, d.JS, ocfg)
 	if err != nil {
 		return fmt.Errorf("dinners: %w", err)
@@ -101,7 +101,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("dinners: %w", err)
 	}
 	defer seatings.Close()
-	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil)
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("dinners: %w", err)
 	}
@@ -110,9 +110,13 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("dinners: %w", err)
 	}
-	data, err := jobs.OpenObjectData(ctx, d.JS, dinners.DataStore, d.Replicas, ResultTTL)
+	objects, err := jobs.OpenObjectData(ctx, d.JS, dinners.DataStore, d.Replicas, ResultTTL)
 	if err != nil {
 		return fmt.Errorf("dinners: %w", err)
+	}
+	var data jobs.Data = objects
+	if d.Keyring != nil {
+		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := dinners.New(dinners.Deps{Offers: offers, SignUps: signups, Seatings: seatings, Pool: pl, Seats: seats, Data: data,
 		Publisher: pub, Rules: rs, Now: d.Now, IDs: d.IDs, Logger: d.Logger})
@@ -131,6 +135,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
+		TracerProvider:     o.TracerProvider,
 		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
 		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
 	})
@@ -154,6 +159,6 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
 	return events.RunDurable(ctx, d.JS, events.Durable{
 		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
-		Handler:  h, Logger: d.Logger,
+		Handler:  h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 	})
 }

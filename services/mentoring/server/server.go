@@ -37,7 +37,8 @@ const (
 	VolunteersDurable   = "mentoring-volunteers"
 )
 
-// ResultTTL is how long job results (unmatched newcomers and why) are kept.
+// ResultTTL is how long job results (unmatched newcomers and why), and the
+// snapshot of a failed job that may be resumed, are kept by default.
 const ResultTTL = 30 * 24 * time.Hour
 
 // Options are the service's own settings.
@@ -48,30 +49,61 @@ type Options struct {
 	// JobAckWait is how long a job may go silent before another replica
 	// takes it over (default 30s; tests use less).
 	JobAckWait time.Duration
-	// SweepEvery is how often offers are expired and schedules checked
-	// (default 1 minute).
+	// SweepEvery is how often offers are expired (default 1 minute).
+	// Schedules and job retention are checked by the job runner every
+	// JobAckWait.
 	SweepEvery time.Duration
-	// JobRetention is how long finished job records are kept (default
-	// jobs.DefaultRetention).
+	// JobRetention is how long finished job records are kept
+	// (MENTORING_JOB_RETENTION; default jobs.DefaultRetention, 90 days).
 	JobRetention time.Duration
-	// TracerProvider traces job runs (default the global one); tests pass
-	// their own.
+	// ResultTTL is how long job results are kept (MENTORING_RESULT_TTL;
+	// default ResultTTL, 30 days).
+	ResultTTL time.Duration
+	// TracerProvider traces requests and job runs (default the global
+	// one); tests pass their own.
 	TracerProvider trace.TracerProvider
 	// JobHooks and StoreHooks inject faults in tests; nil in production.
 	JobHooks   *jobs.Hooks
 	StoreHooks *store.Hooks
+
+	// envErr is a bad setting OptionsFromEnv found; Run reports it.
+	envErr error
 }
 
-// OptionsFromEnv reads the service's own settings: MENTORING_RULES_DIR.
+// OptionsFromEnv reads the service's own settings: MENTORING_RULES_DIR,
+// MENTORING_JOB_RETENTION and MENTORING_RESULT_TTL (Go durations such as
+// "2160h"; empty: the default). A bad value makes Run fail with its name.
 // The rest of Options are for tests.
 func OptionsFromEnv(getenv func(string) string) Options {
-	return Options{RulesDir: getenv("MENTORING_RULES_DIR")}
+	o := Options{RulesDir: getenv("MENTORING_RULES_DIR")}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"MENTORING_JOB_RETENTION", &o.JobRetention}, {"MENTORING_RESULT_TTL", &o.ResultTTL}} {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.ParseDuration(v)
+		if err != nil || t < time.Hour {
+			o.envErr = fmt.Errorf("%s: %q is not a duration of at least 1h", d.name, v)
+			continue
+		}
+		*d.to = t
+	}
+	return o
 }
 
 // Run serves the mentoring service on addr until ctx ends. ready, if not
 // nil, is called with the listening address once the service accepts calls.
 func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func(net.Addr)) error {
 	d = d.WithDefaults()
+	if o.envErr != nil {
+		return fmt.Errorf("mentoring: %w", o.envErr)
+	}
+	if o.ResultTTL <= 0 {
+		o.ResultTTL = ResultTTL
+	}
 	if o.SweepEvery <= 0 {
 		o.SweepEvery = time.Minute
 	}
@@ -92,7 +124,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("mentoring: %w", err)
 	}
 	defer repo.Close()
-	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil)
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
@@ -101,9 +133,13 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
-	data, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, ResultTTL)
+	objects, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, o.ResultTTL)
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
+	}
+	var data jobs.Data = objects
+	if d.Keyring != nil {
+		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: slots, Data: data, JS: d.JS, Publisher: pub, Rules: rs,
 		Now: d.Now, IDs: d.IDs, Logger: d.Logger})
@@ -122,6 +158,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
+		TracerProvider:     o.TracerProvider,
 		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
 		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
 	})
@@ -145,6 +182,6 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
 	return events.RunDurable(ctx, d.JS, events.Durable{
 		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
-		Handler:  h, Logger: d.Logger,
+		Handler:  h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 	})
 }

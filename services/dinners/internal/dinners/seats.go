@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -34,7 +35,7 @@ func holderID(seatingID, attempt string, k int) string {
 
 // holding is the slot counters' Holding: the bucket's word on whether a
 // unit still belongs to its seating. An error keeps the unit.
-func (s *Service) holding(ctx context.Context, holder string) (bool, error) {
+func (s *Service) holding(ctx context.Context, holder string, _ time.Time) (bool, error) {
 	parts := strings.Split(holder, ":")
 	if len(parts) != 3 {
 		return false, nil
@@ -100,7 +101,7 @@ func (s *Service) abort(ctx context.Context, p *pb.Seating, attempt string, from
 func (s *Service) reserve(ctx context.Context, p *pb.Seating, seats int, attempt string, from, to int) error {
 	res := seatResource(p.GetOfferId(), p.GetDate())
 	for k := from; k < to; k++ {
-		if err := s.seats.Reserve(ctx, res, seats, holderID(p.GetId(), attempt, k), s.holding); err != nil {
+		if err := s.seats.Reserve(ctx, res, 1, seats, holderID(p.GetId(), attempt, k), s.holding); err != nil {
 			s.releaseUnits(context.WithoutCancel(ctx), p, attempt, from, k)
 			if apperr.ErrorCode(err) == apperr.FailedPrecondition {
 				return apperr.Errorf(apperr.FailedPrecondition, "the dinner has too few free seats for the party")

@@ -50,6 +50,8 @@ var parties = []string{partyGuest, partyHost}
 func OfferConfig() store.Config[*pb.Offer] {
 	return store.Config[*pb.Offer]{
 		Bucket: OfferBucket, New: func() *pb.Offer { return &pb.Offer{} },
+		// Sealed with the host's key: erasing the host shreds it.
+		Subject: func(_ string, o *pb.Offer) string { return o.GetVolunteerId() },
 		Indexes: map[string]func(*pb.Offer) []string{
 			"volunteer": func(o *pb.Offer) []string { return []string{o.GetVolunteerId()} },
 			"scope":     func(o *pb.Offer) []string { return []string{scopeKey(o.GetOrganisationId(), o.GetMunicipalityCode())} },
@@ -61,6 +63,8 @@ func OfferConfig() store.Config[*pb.Offer] {
 func SignUpConfig() store.Config[*pb.SignUp] {
 	return store.Config[*pb.SignUp]{
 		Bucket: SignUpBucket, New: func() *pb.SignUp { return &pb.SignUp{} },
+		// Sealed with the newcomer's key: erasing them shreds it.
+		Subject: func(_ string, su *pb.SignUp) string { return su.GetParticipantId() },
 		Indexes: map[string]func(*pb.SignUp) []string{
 			"participant": func(s *pb.SignUp) []string { return []string{s.GetParticipantId()} },
 			"scope":       func(s *pb.SignUp) []string { return []string{scopeKey(s.GetOrganisationId(), s.GetMunicipalityCode())} },
@@ -83,6 +87,8 @@ func SeatingConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb
 	}
 	return store.Config[*pb.Seating]{
 		Bucket: SeatingBucket, New: func() *pb.Seating { return &pb.Seating{} }, Publisher: pub,
+		// Sealed with the guest's key (the record and its events).
+		Subject:     func(_ string, p *pb.Seating) string { return p.GetParticipantId() },
 		BeforePurge: beforePurge, AfterPurge: afterPurge,
 		Indexes: map[string]func(*pb.Seating) []string{
 			"signup":      func(p *pb.Seating) []string { return []string{p.GetSignUpId()} },

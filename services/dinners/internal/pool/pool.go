@@ -23,6 +23,7 @@ import (
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -55,16 +56,20 @@ type Pool struct {
 	hosts  events.Pool[*dinnersv1.PoolHost]
 }
 
-// Open opens both buckets. leave may be nil (set it with SetLeaver).
-func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver) (*Pool, error) {
+// Open opens both buckets. leave may be nil (set it with SetLeaver). kr,
+// if not nil, seals each person's record with their data key; a tombstone
+// stays in clear so it can be written after the key is shredded.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver, kr *seal.Keyring) (*Pool, error) {
 	grepo, err := store.Open(ctx, js, store.Config[*dinnersv1.PoolGuest]{
 		Bucket: GuestBucket, Replicas: replicas, New: func() *dinnersv1.PoolGuest { return &dinnersv1.PoolGuest{} },
+		Keyring: kr, Subject: func(id string, g *dinnersv1.PoolGuest) string { return sealedUnlessGone(id, g.GetGone()) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pool: %w", err)
 	}
 	hrepo, err := store.Open(ctx, js, store.Config[*dinnersv1.PoolHost]{
 		Bucket: HostBucket, Replicas: replicas, New: func() *dinnersv1.PoolHost { return &dinnersv1.PoolHost{} },
+		Keyring: kr, Subject: func(id string, h *dinnersv1.PoolHost) string { return sealedUnlessGone(id, h.GetGone()) },
 	})
 	if err != nil {
 		grepo.Close()
@@ -235,4 +240,13 @@ func isHost(f *eventsv1.VolunteerFacts) bool {
 		}
 	}
 	return false
+}
+
+// sealedUnlessGone names the key that seals a pool record: the person's,
+// or none for a tombstone.
+func sealedUnlessGone(id string, gone bool) string {
+	if gone {
+		return ""
+	}
+	return id
 }

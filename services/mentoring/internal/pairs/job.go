@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -367,7 +368,12 @@ func fillReportFacts(p *pb.Pair, n *pb.PoolNewcomer) {
 // dropped a succeeded job's snapshot by then): it publishes the finished
 // event with a deterministic id.
 func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
-	ev, err := events.NewEnvelope(proposal.ID(j.ID, "finished"), events.MentoringJobFinished, j.ID, s.now(), &eventsv1.MentoringJobFinished{
+	// A resumed job finishes again, with an event of its own.
+	evID := proposal.ID(j.ID, "finished")
+	if j.Resumes > 0 {
+		evID = proposal.ID(j.ID, "finished", strconv.Itoa(j.Resumes))
+	}
+	ev, err := events.NewEnvelope(evID, events.MentoringJobFinished, j.ID, s.now(), &eventsv1.MentoringJobFinished{
 		JobId: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
 		Succeeded: j.State == jobs.Succeeded, Proposals: int32(j.Counts["proposals"]), FinishTime: timestamppb.New(j.Finished),
 	})

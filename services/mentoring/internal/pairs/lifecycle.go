@@ -126,58 +126,18 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	return out, page.Encode(found.Next), found.Total, nil
 }
 
-// transition applies one lifecycle change to pair id under a scope check
-// and returns the pair after it. fn changes the pair and returns the event
-// subject and details; a nil subject means nothing changed.
-func (s *Service) transition(ctx context.Context, who auth.Claims, id string,
-	fn func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error)) (*pb.Pair, error) {
-	if err := canAct(who); err != nil {
-		return nil, err
-	}
-	if !ids.Valid(id) {
-		return nil, invalid("id", "is not an id")
-	}
-	out, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
-		if !canSee(who, p) {
-			return nil, errPairNotFound
-		}
-		st := state(p)
-		prev := p.GetStatus()
-		now := s.now().UTC()
-		subject, fill, err := fn(p, &st, now)
-		if err != nil || subject == "" {
-			return nil, err
-		}
-		setState(p, st)
-		p.UpdatedBy = who.Subject
-		ev, err := s.changed(subject, "", p, prev, fill)
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
-	})
-	if err != nil {
-		return nil, notFound(err)
-	}
-	return s.view(out, 0), nil
-}
-
 // Approve approves a proposal and offers it to both people until the
 // offer expires. Returns Invalid, NotFound, FailedPrecondition.
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.Pair, error) {
-	return s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
-		if _, ok := s.pool.Newcomer(p.GetParticipantId()); !ok {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "the newcomer is no longer in the mentoring pool")
-		}
-		if _, ok := s.pool.Mentor(p.GetVolunteerId()); !ok {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor is no longer in the mentoring pool")
-		}
-		if err := st.Approve(now, s.rules.For(p.GetOrganisationId()).OfferTTL()); err != nil {
-			return "", nil, err
-		}
-		p.DecideTime, p.OfferTime = timestamppb.New(now), timestamppb.New(now)
-		return events.PairOffered, nil, nil
-	})
+	return s.viewed(s.life.Approve(ctx, who, id))
+}
+
+// viewed returns the view of a pair the kit returned.
+func (s *Service) viewed(p *pb.Pair, err error) (*pb.Pair, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s.view(p, 0), nil
 }
 
 // Reject rejects a proposal with a reason. Returns Invalid, NotFound,
@@ -186,13 +146,7 @@ func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason
 	if _, ok := eventsv1.RejectReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, invalid("reason", "is required: a reject reason")
 	}
-	return s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
-		if err := st.Reject(); err != nil {
-			return "", nil, err
-		}
-		p.DecideTime, p.RejectReason = timestamppb.New(now), reason
-		return events.PairRejected, func(m *eventsv1.MentoringPairChanged) { m.RejectReason = reason }, nil
-	})
+	return s.viewed(s.life.Reject(ctx, who, id, int32(reason)))
 }
 
 // Replace replaces the mentor of a proposal by one of its alternatives:
@@ -251,12 +205,11 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 		if page, _ := s.repo.Find(store.Query[*pb.Pair]{Index: "pairkey", Values: []string{rules.PairKey(cur.GetParticipantId(), mentor)}}); page.Total > 0 {
 			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "these two have been proposed to each other before")
 		}
-		old, err := s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
+		old, err := s.life.Transition(ctx, who, id, func(_ *pb.Pair, st *proposal.State, _ time.Time) (proposal.Step, error) {
 			if err := st.Replace(); err != nil {
-				return "", nil, err
+				return proposal.Step{}, err
 			}
-			p.DecideTime, p.ReplacedBy = timestamppb.New(now), newID
-			return events.PairReplaced, func(m *eventsv1.MentoringPairChanged) { m.RelatedPairId = newID }, nil
+			return proposal.Step{Kind: proposal.KindReplaced, Related: newID}, nil
 		})
 		if err != nil {
 			return nil, nil, err
@@ -285,21 +238,14 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 			p.Alternatives = append(p.Alternatives, c)
 		}
 	}
-	ev, err := s.changed(events.PairProposed, proposal.ID(newID, "proposed"), p, 0, func(m *eventsv1.MentoringPairChanged) { m.RelatedPairId = cur.GetId() })
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := s.repo.Create(ctx, newID, p, ev); err != nil && apperr.ErrorCode(err) != apperr.AlreadyExists {
-		return nil, nil, err
-	}
-	got, _, err := s.repo.Get(ctx, newID)
+	got, _, err := s.life.Propose(ctx, newID, p, cur.GetId())
 	if err != nil {
 		return nil, nil, err
 	}
 	return s.view(got, 0), s.view(cur, 0), nil
 }
 
-// Accept records that party accepted the offer. The acceptance that
+// Accept records that party accepted the offer. The kit's acceptance that
 // completes the pair first takes a slot of the mentor and the newcomer's
 // single place (compare-and-set counters, so concurrent accepts on any
 // replicas never oversell), then marks the pair active; without a free
@@ -319,68 +265,8 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id string, party 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	cur, _, err := s.repo.Get(ctx, id)
-	if err != nil || !canSee(who, cur) {
-		return nil, errPairNotFound
-	}
-	now := s.now().UTC()
-	st := state(cur)
-	complete, err := st.CanAccept(partyName(party), now)
-	if err != nil {
-		if st.Expired(now) {
-			_ = s.expire(ctx, id, who.Subject)
-		}
-		return nil, err
-	}
-	reserved := false
-	if complete {
-		capacity, ok := s.mentorCapacity(cur.GetVolunteerId(), cur.GetOrganisationId())
-		if !ok {
-			return nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor is no longer in the mentoring pool")
-		}
-		if err := s.slots.ReserveAll(ctx, []proposal.Claim{
-			{Resource: cur.GetVolunteerId(), Capacity: capacity, What: "mentor"},
-			{Resource: cur.GetParticipantId(), Capacity: 1, What: "newcomer"},
-		}, id, s.holdsSlot); err != nil {
-			return nil, err
-		}
-		reserved = true
-	}
-	out, err := s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
-		done, err := st.Accept(partyName(party), now)
-		if err != nil {
-			return "", nil, err
-		}
-		fill := func(m *eventsv1.MentoringPairChanged) { m.Party = party }
-		if !done {
-			return events.PairAccepted, fill, nil
-		}
-		if !reserved {
-			// The other party accepted between our read and this write:
-			// retry the whole call so the slots are taken first.
-			return "", nil, errRetryAccept
-		}
-		p.ActiveTime = timestamppb.New(now)
-		p.TermEndDate = now.AddDate(0, s.rules.For(p.GetOrganisationId()).TermMonths, 0).Format(time.DateOnly)
-		return events.PairActivated, fill, nil
-	})
-	if err == errRetryAccept {
-		return s.Accept(ctx, who, id, party)
-	}
-	if err != nil && reserved {
-		// Give the slots back only when the pair is known not to be
-		// active; if it cannot be read, the holder stays and the counters'
-		// sweep drops it once the pair is final.
-		rctx := context.WithoutCancel(ctx)
-		if p, _, gerr := s.repo.Get(rctx, id); apperr.ErrorCode(gerr) == apperr.NotFound ||
-			(gerr == nil && p.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_ACTIVE) {
-			s.releaseSlots(rctx, cur)
-		}
-	}
-	return out, err
+	return s.viewed(s.life.Accept(ctx, who, id, partyName(party)))
 }
-
-var errRetryAccept = apperr.Errorf(apperr.Conflict, "retry accept")
 
 // Decline records that party declined the offer, with a reason. Returns
 // Invalid, NotFound, FailedPrecondition.
@@ -395,13 +281,7 @@ func (s *Service) Decline(ctx context.Context, who auth.Claims, id string, party
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
-		if err := st.Decline(partyName(party), now); err != nil {
-			return "", nil, err
-		}
-		p.DecideTime, p.DeclineReason, p.DeclinedBy = timestamppb.New(now), reason, party
-		return events.PairDeclined, func(m *eventsv1.MentoringPairChanged) { m.Party, m.DeclineReason = party, reason }, nil
-	})
+	return s.viewed(s.life.Decline(ctx, who, id, partyName(party), int32(reason)))
 }
 
 // CheckIn records a follow-up of an active pair. Returns Invalid, NotFound,
@@ -495,18 +375,7 @@ func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason ev
 	if _, ok := eventsv1.EndReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, invalid("reason", "is required: an end reason")
 	}
-	out, err := s.transition(ctx, who, id, func(p *pb.Pair, st *proposal.State, now time.Time) (string, func(*eventsv1.MentoringPairChanged), error) {
-		if err := st.End(); err != nil {
-			return "", nil, err
-		}
-		p.EndTime, p.EndReason = timestamppb.New(now), reason
-		return events.PairEnded, func(m *eventsv1.MentoringPairChanged) { m.EndReason = reason }, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.releaseSlots(ctx, out)
-	return out, nil
+	return s.viewed(s.life.End(ctx, who, id, int32(reason)))
 }
 
 // pageArgs checks a page size and token (pkg/page).

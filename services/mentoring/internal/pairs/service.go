@@ -86,7 +86,7 @@ type Service struct {
 	repo  *store.Repo[*pb.Pair]
 	pool  *pool.Pool
 	jobs  *jobs.Manager
-	slots *proposal.Slots
+	life  *proposal.Lifecycle[*pb.Pair]
 	data  jobs.Data
 	js    jetstream.JetStream
 	pub   store.Publisher
@@ -113,8 +113,10 @@ type Deps struct {
 // New returns the Service. Attach the job manager with SetJobs before
 // serving.
 func New(d Deps) *Service {
-	return &Service{repo: d.Repo, pool: d.Pool, slots: d.Slots, data: d.Data, js: d.JS, pub: d.Publisher,
+	s := &Service{repo: d.Repo, pool: d.Pool, data: d.Data, js: d.JS, pub: d.Publisher,
 		rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
+	s.life = proposal.NewLifecycle(s.programme(d.Slots))
+	return s
 }
 
 // SetJobs attaches the job manager (it needs the service's OnFinish, so the
@@ -213,13 +215,15 @@ func clone(p *pb.Pair) *pb.Pair { return proto.Clone(p).(*pb.Pair) }
 // livePairs returns the pairs of a person (by index "participant" or
 // "volunteer") that are open or active.
 func (s *Service) livePairs(index, id string) []*pb.Pair {
-	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: index, Values: []string{id}, Filter: func(p *pb.Pair) bool {
-		return proposal.Status(p.GetStatus()).Live()
-	}})
+	party := partyNew
+	if index == "volunteer" {
+		party = partyMentor
+	}
+	ps, err := s.life.Live(party, id)
 	if err != nil {
 		return nil
 	}
-	return page.Items
+	return ps
 }
 
 // mentorCapacity is how many newcomers a mentor may have at a time: what
@@ -233,179 +237,28 @@ func (s *Service) mentorCapacity(volunteerID, org string) (int, bool) {
 	return min(int(m.GetCapacity()), s.rules.For(org).MenteeSlots), true
 }
 
-// Leave acts on a person leaving the pool: open proposals are withdrawn,
-// active pairs end early, and for an erased person every pair record is
-// erased (its events purged first, by the repository's BeforePurge) and
-// their slot counter forgotten. Safe to call again.
+// Leave acts on a person leaving the pool (the pool's leaver hook): the kit
+// withdraws their open proposals, ends their active pairs early and frees
+// the other person's slot; for an erased person it erases every pair
+// record (its events purged first, by the repository's BeforePurge) and
+// forgets their slot counter, and the stored job data forgets them too.
+// Safe to call again.
 func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased bool) error {
-	index := "participant"
+	party := partyNew
 	if kind == pool.Mentor {
-		index = "volunteer"
+		party = partyMentor
 	}
-	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: index, Values: []string{id}})
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, p := range page.Items {
-		if erased {
-			errs = append(errs, s.erasePair(ctx, p))
-			continue
-		}
-		if proposal.Status(p.GetStatus()).Live() {
-			errs = append(errs, s.leavePair(ctx, p.GetId()))
-		}
-	}
+	err := s.life.Leave(ctx, party, id, erased)
 	if erased {
-		if err := s.slots.Forget(ctx, id); err != nil {
-			errs = append(errs, err)
-		}
-		errs = append(errs, s.forget(ctx, id))
+		err = errors.Join(err, s.forget(ctx, id))
 	}
-	return errors.Join(errs...)
-}
-
-// erasePair erases a pair of an erased person. No withdrawal or end event
-// is published for it: such an event would name the person after the
-// purge. The other person's slot is released first, so the erasure frees
-// the mentor's capacity even if the pair was active.
-func (s *Service) erasePair(ctx context.Context, p *pb.Pair) error {
-	if proposal.Status(p.GetStatus()) == proposal.Active {
-		for _, r := range []string{p.GetVolunteerId(), p.GetParticipantId()} {
-			if err := s.slots.Release(ctx, r, p.GetId()); err != nil {
-				return err
-			}
-		}
-	}
-	ev, err := events.NewEnvelope(proposal.ID(p.GetId(), "erased"), events.PairErased, p.GetId(), s.now(),
-		&eventsv1.MentoringPairErased{PairId: p.GetId()})
-	if err != nil {
-		return err
-	}
-	if err := s.repo.Remove(ctx, p.GetId(), true, ev); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-		return err
-	}
-	return nil
-}
-
-func (s *Service) leavePair(ctx context.Context, id string) error {
-	var release *pb.Pair
-	_, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
-		release = nil
-		st := state(p)
-		prev := p.GetStatus()
-		now := s.now().UTC()
-		var subject string
-		var fill func(*eventsv1.MentoringPairChanged)
-		switch {
-		case st.Status.Open():
-			if err := st.Withdraw(); err != nil {
-				return nil, err
-			}
-			subject = events.PairWithdrawn
-			p.DecideTime = timestamppb.New(now)
-		case st.Status == proposal.Active:
-			if err := st.End(); err != nil {
-				return nil, err
-			}
-			subject = events.PairEnded
-			p.EndTime, p.EndReason = timestamppb.New(now), eventsv1.EndReason_END_REASON_LEFT_PROGRAMME
-			fill = func(m *eventsv1.MentoringPairChanged) { m.EndReason = p.GetEndReason() }
-			release = p
-		default:
-			return nil, nil
-		}
-		setState(p, st)
-		p.UpdatedBy = "mentoring"
-		ev, err := s.changed(subject, "", p, prev, fill)
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
-	})
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if release != nil {
-		s.releaseSlots(ctx, release)
-	}
-	return nil
-}
-
-// releaseSlots frees both people's slots held by pair p. A failure is
-// logged: the holder is dropped as stale at the next full reservation.
-func (s *Service) releaseSlots(ctx context.Context, p *pb.Pair) {
-	for _, r := range []string{p.GetVolunteerId(), p.GetParticipantId()} {
-		if err := s.slots.Release(ctx, r, p.GetId()); err != nil {
-			s.log.Warn("mentoring: slot release failed; left for the stale sweep", "pair", p.GetId(), "err", err)
-		}
-	}
-}
-
-// holdsSlot is the slot counters' proposal.Holding: pair id keeps its slot
-// while open or active, loses it once final or gone. A read error is
-// returned, so the counters keep the holder rather than oversell.
-func (s *Service) holdsSlot(ctx context.Context, id string) (bool, error) {
-	p, _, err := s.repo.Get(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return proposal.Status(p.GetStatus()).Live(), nil
-}
-
-// ExpireOffers marks offers past their expiry expired. Every replica runs
-// it; the compare-and-set makes the second a no-op.
-func (s *Service) ExpireOffers(ctx context.Context) {
-	now := s.now()
-	page, err := s.repo.Find(store.Query[*pb.Pair]{Filter: func(p *pb.Pair) bool {
-		st := state(p)
-		return st.Expired(now)
-	}})
-	if err != nil {
-		return
-	}
-	for _, p := range page.Items {
-		if err := s.expire(ctx, p.GetId(), "mentoring"); err != nil {
-			s.log.Warn("mentoring: expire failed", "pair", p.GetId(), "err", err)
-		}
-	}
-}
-
-func (s *Service) expire(ctx context.Context, id, by string) error {
-	_, _, err := s.repo.Update(ctx, id, func(p *pb.Pair, _ uint64) (store.Change, error) {
-		st := state(p)
-		prev := p.GetStatus()
-		if err := st.Expire(s.now()); err != nil {
-			return nil, nil // no longer due: someone acted first
-		}
-		setState(p, st)
-		p.DecideTime, p.UpdatedBy = timestamppb.New(s.now().UTC()), by
-		ev, err := s.changed(events.PairExpired, proposal.ID(p.GetId(), "expired"), p, prev, nil)
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
-	})
 	return err
 }
 
-// Run runs the service's background work until ctx ends: offer expiry.
-// (Scheduled jobs are submitted by the job manager: see Schedules.)
+// Run runs the service's background work until ctx ends: the kit's sweep
+// (reservations a crash left, at once and then at least every 2s; offer
+// expiry). Scheduled jobs are submitted by the job manager: see Schedules.
 func (s *Service) Run(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			s.ExpireOffers(ctx)
-		}
-	}
+	s.life.Run(ctx, min(every, 2*time.Second))
+	return nil
 }

@@ -1,0 +1,226 @@
+package proposal
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store"
+)
+
+// Leave acts on a person leaving the programme as party: their open
+// proposals are withdrawn and their active ones end early (Change.Left),
+// the other party's units released. With erased, every proposal naming
+// them is erased instead (the Repo's purge hooks drop its events; no
+// withdrawal or end event names them after), the units released first,
+// and the counter keyed by their id forgotten. Safe to call again and in
+// any order with other changes: replaying it gives the same state.
+func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased bool) error {
+	index, ok := l.p.PartyIndex[party]
+	if !ok {
+		return apperr.FieldError("party", "is not a party of the programme")
+	}
+	if !ids.Valid(person) {
+		return apperr.FieldError("id", "is not an id")
+	}
+	page, err := l.repo.Find(store.Query[R]{Index: index, Values: []string{person}})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range page.Items {
+		st := l.p.State(r)
+		id := l.p.IDOf(r)
+		switch {
+		case erased:
+			errs = append(errs, l.erase(ctx, id, r))
+		case st.Status.Live():
+			errs = append(errs, l.leave(ctx, id))
+		}
+	}
+	if erased {
+		if err := l.p.Slots.Forget(ctx, person); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// erase erases proposal id (record r as the index had it). No withdrawal
+// or end event is published: it would name the person after the purge.
+// Every claim's units are released first (a no-op where none are held),
+// so the erasure frees the other party's capacity even if it was active.
+func (l *Lifecycle[R]) erase(ctx context.Context, id string, r R) error {
+	for _, c := range l.p.Claims(r) {
+		if err := l.p.Slots.Release(ctx, c.Resource, id); err != nil {
+			return err
+		}
+	}
+	now := l.p.Now().UTC()
+	ev, err := l.p.Event(r, Change{Kind: KindErased, Previous: l.p.State(r).Status, By: l.p.Name, Now: now, EventID: ID(id, KindErased.String())})
+	if err != nil {
+		return err
+	}
+	if err := l.repo.Remove(ctx, id, true, ev); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+		return err
+	}
+	// An intent of this proposal, if a crash left one, is settled by
+	// Recover: the record is gone, so it releases what the intent names.
+	return nil
+}
+
+// leave withdraws open proposal id or ends it early if active, because a
+// party left; an active one's units are released.
+func (l *Lifecycle[R]) leave(ctx context.Context, id string) error {
+	out, err := l.transition(ctx, l.p.Name, id, nil, func(_ R, st *State, _ time.Time) (Step, error) {
+		switch {
+		case st.Status.Open():
+			if err := st.Withdraw(); err != nil {
+				return Step{}, err
+			}
+			return Step{Kind: KindWithdrawn, Left: true}, nil
+		case st.Status == Active:
+			if err := st.End(); err != nil {
+				return Step{}, err
+			}
+			return Step{Kind: KindEnded, Left: true}, nil
+		}
+		return Step{}, nil
+	})
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s := l.p.State(out).Status; s == Ended || s == Withdrawn {
+		// Releasing what is not held is a no-op, so a replayed leave and
+		// a withdrawn offer whose accept was in flight both end clean.
+		l.release(ctx, id, l.p.Claims(out))
+	}
+	return nil
+}
+
+// ExpireOffers marks offers past their expiry expired. Every replica runs
+// it; the compare-and-set makes the second a no-op.
+func (l *Lifecycle[R]) ExpireOffers(ctx context.Context) {
+	now := l.p.Now()
+	page, err := l.repo.Find(store.Query[R]{Filter: func(r R) bool {
+		st := l.p.State(r)
+		return st.Expired(now)
+	}})
+	if err != nil {
+		return
+	}
+	for _, r := range page.Items {
+		id := l.p.IDOf(r)
+		if err := l.expire(ctx, id, l.p.Name); err != nil {
+			l.p.Logger.Warn(l.p.Name+": expire failed", "proposal", id, "err", err)
+		}
+	}
+}
+
+func (l *Lifecycle[R]) expire(ctx context.Context, id, by string) error {
+	_, err := l.transition(ctx, by, id, nil, func(_ R, st *State, now time.Time) (Step, error) {
+		if st.Expire(now) != nil {
+			return Step{}, nil // no longer due: someone acted first
+		}
+		return Step{Kind: KindExpired}, nil
+	})
+	return err
+}
+
+// Recover finds reservations not followed by their transition (the
+// process died between the two) once they are Grace old, and resolves
+// each: a proposal that is active keeps its units; one still offered
+// whose every party had accepted (the missing acceptance is the one the
+// reservation was for) is completed, reserving again what is missing;
+// any other is released. Run calls it at start and then periodically, so
+// capacity is back within seconds of a restart. Returns how many it
+// resolved.
+func (l *Lifecycle[R]) Recover(ctx context.Context) (int, error) {
+	ins, err := l.p.Slots.pending(ctx)
+	n := 0
+	for _, in := range ins {
+		now := l.p.Now().UTC()
+		if now.Sub(in.Since) < l.p.Grace {
+			continue // may still be in flight
+		}
+		if rerr := l.resolve(ctx, in, now); rerr != nil {
+			l.p.Logger.Warn(l.p.Name+": reservation not recovered; retried next sweep", "proposal", in.ID, "err", rerr)
+			continue
+		}
+		n++
+	}
+	return n, err
+}
+
+func (l *Lifecycle[R]) resolve(ctx context.Context, in intent, now time.Time) error {
+	r, _, err := l.repo.Get(ctx, in.ID)
+	notFound := apperr.ErrorCode(err) == apperr.NotFound
+	if err != nil && !notFound {
+		return err
+	}
+	if !notFound {
+		st := l.p.State(r)
+		if st.Status == Active {
+			return l.p.Slots.settle(ctx, in.ID, in.rev)
+		}
+		if complete, cerr := st.CanAccept(in.Party, now); cerr == nil && complete {
+			if claims, err := l.claims(ctx, r); err == nil {
+				// complete takes the intent over (another replica's sweep
+				// that got there first makes this one errInFlight) and
+				// settles it, releasing the units unless the proposal
+				// ends up active.
+				_, err := l.complete(ctx, l.p.Name, in.ID, in.Party, claims, now, in.rev, nil)
+				switch apperr.ErrorCode(err) {
+				case "", apperr.FailedPrecondition:
+					return nil
+				}
+				if errors.Is(err, errInFlight) {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+	// Gone, or no longer to be completed: take the intent over, so a
+	// stalled accept that wakes up now cannot give back units twice, and
+	// release what it names.
+	rev, err := l.p.Slots.intend(ctx, in, in.rev)
+	if errors.Is(err, errInFlight) {
+		return nil // another replica resolved it
+	}
+	if err != nil {
+		return err
+	}
+	for _, res := range in.Resources {
+		if err := l.p.Slots.Release(ctx, res, in.ID); err != nil {
+			return err
+		}
+	}
+	return l.p.Slots.settle(ctx, in.ID, rev)
+}
+
+// Run recovers reservations and expires offers now and then every every,
+// until ctx ends. Run it on every replica.
+func (l *Lifecycle[R]) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = l.p.Grace / 2
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := l.Recover(ctx); err != nil && ctx.Err() == nil {
+			l.p.Logger.Warn(l.p.Name+": recovery sweep failed", "err", err)
+		}
+		l.ExpireOffers(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

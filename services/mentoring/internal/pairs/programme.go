@@ -1,0 +1,135 @@
+package pairs
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
+)
+
+// programme is what mentoring supplies to the proposal kit: its record,
+// parties, scope, capacity, the fields each change stamps and the event it
+// publishes. Every step of a pair's life runs in the kit.
+func (s *Service) programme(slots *proposal.Slots) proposal.Programme[*pb.Pair] {
+	return proposal.Programme[*pb.Pair]{
+		Name:       "mentoring",
+		Repo:       s.repo,
+		IDOf:       (*pb.Pair).GetId,
+		Slots:      slots,
+		Parties:    parties,
+		PartyIndex: map[string]string{partyNew: "participant", partyMentor: "volunteer"},
+		State:      state,
+		SetState:   setState,
+		Visible:    canSee,
+		MayChange:  canAct,
+		Claims: func(p *pb.Pair) []proposal.Claim {
+			return []proposal.Claim{
+				{Resource: p.GetVolunteerId(), Units: 1, What: "mentor"},
+				{Resource: p.GetParticipantId(), Units: 1, What: "newcomer"},
+			}
+		},
+		Capacity: func(_ context.Context, p *pb.Pair, c proposal.Claim) (int, error) {
+			if c.What == "newcomer" {
+				return 1, nil
+			}
+			n, ok := s.mentorCapacity(p.GetVolunteerId(), p.GetOrganisationId())
+			if !ok {
+				return 0, errMentorGone
+			}
+			return n, nil
+		},
+		OfferTTL: func(p *pb.Pair) time.Duration { return s.rules.For(p.GetOrganisationId()).OfferTTL() },
+		CanOffer: func(_ context.Context, p *pb.Pair) error {
+			if _, ok := s.pool.Newcomer(p.GetParticipantId()); !ok {
+				return apperr.Errorf(apperr.FailedPrecondition, "the newcomer is no longer in the mentoring pool")
+			}
+			if _, ok := s.pool.Mentor(p.GetVolunteerId()); !ok {
+				return errMentorGone
+			}
+			return nil
+		},
+		Stamp:    s.stamp,
+		Event:    s.event,
+		NotFound: errPairNotFound,
+		Now:      s.now,
+		IDs:      s.ids,
+		Logger:   s.log,
+	}
+}
+
+var errMentorGone = apperr.Errorf(apperr.FailedPrecondition, "the mentor is no longer in the mentoring pool")
+
+// stamp records a change's mentoring fields: its times and reasons.
+func (s *Service) stamp(p *pb.Pair, ch proposal.Change) {
+	p.UpdatedBy = ch.By
+	now := timestamppb.New(ch.Now)
+	switch ch.Kind {
+	case proposal.KindOffered:
+		p.DecideTime, p.OfferTime = now, now
+	case proposal.KindRejected:
+		p.DecideTime, p.RejectReason = now, eventsv1.RejectReason(ch.Reason)
+	case proposal.KindReplaced:
+		p.DecideTime, p.ReplacedBy = now, ch.Related
+	case proposal.KindActivated:
+		p.ActiveTime = now
+		p.TermEndDate = ch.Now.AddDate(0, s.rules.For(p.GetOrganisationId()).TermMonths, 0).Format(time.DateOnly)
+	case proposal.KindDeclined:
+		p.DecideTime, p.DeclineReason, p.DeclinedBy = now, eventsv1.DeclineReason(ch.Reason), partyOf(ch.Party)
+	case proposal.KindExpired, proposal.KindWithdrawn:
+		p.DecideTime = now
+	case proposal.KindEnded:
+		p.EndTime, p.EndReason = now, eventsv1.EndReason(ch.Reason)
+		if ch.Left {
+			p.EndReason = eventsv1.EndReason_END_REASON_LEFT_PROGRAMME
+		}
+	}
+}
+
+// subjects of the pair-changed events, by kind of change.
+var subjects = map[proposal.Kind]string{
+	proposal.KindProposed:  events.PairProposed,
+	proposal.KindOffered:   events.PairOffered,
+	proposal.KindRejected:  events.PairRejected,
+	proposal.KindReplaced:  events.PairReplaced,
+	proposal.KindAccepted:  events.PairAccepted,
+	proposal.KindActivated: events.PairActivated,
+	proposal.KindDeclined:  events.PairDeclined,
+	proposal.KindExpired:   events.PairExpired,
+	proposal.KindWithdrawn: events.PairWithdrawn,
+	proposal.KindEnded:     events.PairEnded,
+}
+
+// event is the event of a change: the pair's facts and what changed, or
+// for an erasure the pair id alone.
+func (s *Service) event(p *pb.Pair, ch proposal.Change) (*eventsv1.Envelope, error) {
+	if ch.Kind == proposal.KindErased {
+		return events.NewEnvelope(ch.EventID, events.PairErased, p.GetId(), ch.Now, &eventsv1.MentoringPairErased{PairId: p.GetId()})
+	}
+	msg := &eventsv1.MentoringPairChanged{Facts: facts(p), PreviousStatus: eventsv1.PairStatus(ch.Previous)}
+	switch ch.Kind {
+	case proposal.KindProposed, proposal.KindReplaced:
+		msg.RelatedPairId = ch.Related
+	case proposal.KindRejected:
+		msg.RejectReason = p.GetRejectReason()
+	case proposal.KindAccepted, proposal.KindActivated:
+		msg.Party = partyOf(ch.Party)
+	case proposal.KindDeclined:
+		msg.Party, msg.DeclineReason = partyOf(ch.Party), p.GetDeclineReason()
+	case proposal.KindEnded:
+		msg.EndReason = p.GetEndReason()
+	}
+	return events.NewEnvelope(ch.EventID, subjects[ch.Kind], p.GetId(), ch.Now, msg)
+}
+
+func partyOf(name string) eventsv1.Party {
+	if name == partyMentor {
+		return eventsv1.Party_PARTY_MENTOR
+	}
+	return eventsv1.Party_PARTY_NEWCOMER
+}
