@@ -103,14 +103,17 @@ func (m *Manager) Start(ctx context.Context, who auth.Claims, req Request) (Job,
 	if m.cfg.RulesVersion != nil {
 		j.Version = m.cfg.RulesVersion(org)
 	}
-	j, err := m.Submit(ctx, who.Organisation+"/"+who.Subject+"/"+req.RequestID, j)
+	j, err := m.submit(ctx, who.Organisation+"/"+who.Subject+"/"+req.RequestID, j, false)
 	if err != nil {
 		return Job{}, err
 	}
 	// The id may name a job of another scope (a token's scope changed
-	// since): answer as if it did not exist.
+	// since): answer as if it did not exist, and do not resume it.
 	if !Visible(who, j.Organisation, j.Municipalities) {
 		return Job{}, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	if j.State == Failed {
+		return m.Resume(ctx, j.ID)
 	}
 	return j, nil
 }

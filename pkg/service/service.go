@@ -97,14 +97,15 @@ type Config struct {
 	PublicKeys   string // MP_PUBLIC_KEYS: "keyid=base64,keyid2=base64"
 	OTLPEndpoint string // OTEL_EXPORTER_OTLP_ENDPOINT
 	LogLevel     slog.Level
-	Replicas     int // MP_REPLICAS
+	Replicas     int    // MP_REPLICAS
+	MetricsAddr  string // METRICS_ADDR: Prometheus /metrics; "off" serves none
 }
 
 // String prints the configuration for the start-up log; nothing in it is
 // secret (public keys are public), but URLs may carry passwords.
 func (c Config) String() string {
-	return fmt.Sprintf("name=%s addr=%s nats=%s redis=%s otlp=%s replicas=%d",
-		c.Name, c.Addr, maskURL(c.NATSURL), maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas)
+	return fmt.Sprintf("name=%s addr=%s nats=%s redis=%s otlp=%s replicas=%d metrics=%s",
+		c.Name, c.Addr, maskURL(c.NATSURL), maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
 }
 
 func maskURL(u string) string {
@@ -126,6 +127,7 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		PublicKeys:   getenv("MP_PUBLIC_KEYS"),
 		OTLPEndpoint: getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		Replicas:     1,
+		MetricsAddr:  MetricsAddrFrom(name, getenv),
 	}
 	if s := getenv("LOG_LEVEL"); s != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
@@ -208,6 +210,9 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	}()
 	log := tel.Logger
 	log.Info("starting", "config", cfg.String())
+	if _, err := tel.ServeMetrics(cfg.MetricsAddr); err != nil {
+		return err
+	}
 	closed := make(chan struct{})
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name(name), nats.MaxReconnects(-1),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))

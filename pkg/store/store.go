@@ -211,6 +211,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	r.relayDone = make(chan struct{})
 	go r.watch(runCtx, w)
 	go r.relayLoop(runCtx)
+	r.observeBacklog(meter)
 	select {
 	case <-r.ready:
 	case <-ctx.Done():

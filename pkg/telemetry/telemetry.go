@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -57,8 +58,13 @@ type Telemetry struct {
 	Logger *slog.Logger
 	// TracerProvider samples every root span (parent-based otherwise).
 	TracerProvider *sdktrace.TracerProvider
-	// MeterProvider has the OTLP reader when an endpoint is set.
+	// MeterProvider has the Prometheus reader (MetricsHandler), and the
+	// OTLP reader when an endpoint is set.
 	MeterProvider *sdkmetric.MeterProvider
+
+	metrics http.Handler // the Prometheus registry, see MetricsHandler
+	mu      sync.Mutex
+	servers []*http.Server // ServeMetrics listeners, closed by Shutdown
 
 	once        sync.Once
 	shutdownErr error
@@ -93,7 +99,11 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+	prom, metrics, err := newPrometheus()
+	if err != nil {
+		return nil, err
+	}
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom)}
 	if cfg.OTLPEndpoint != "" {
 		te, err := otlptracegrpc.New(ctx, traceEndpoint(cfg.OTLPEndpoint)...)
 		if err != nil {
@@ -118,6 +128,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		Logger:         logger,
 		TracerProvider: sdktrace.NewTracerProvider(tpOpts...),
 		MeterProvider:  sdkmetric.NewMeterProvider(mpOpts...),
+		metrics:        metrics,
 	}
 	otel.SetTracerProvider(t.TracerProvider)
 	otel.SetMeterProvider(t.MeterProvider)
@@ -139,6 +150,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.once.Do(func() {
 		t.shutdownErr = errors.Join(
+			t.stopServers(ctx),
 			t.TracerProvider.Shutdown(ctx),
 			t.MeterProvider.Shutdown(ctx),
 		)

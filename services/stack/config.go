@@ -53,7 +53,10 @@ type Config struct {
 	RedisURL string
 	// OTLPEndpoint exports traces and metrics (OTEL_EXPORTER_OTLP_ENDPOINT).
 	OTLPEndpoint string
-	LogLevel     slog.Level
+	// MetricsAddr serves Prometheus /metrics for the whole process
+	// (METRICS_ADDR, default 127.0.0.1:9000; "off" serves none).
+	MetricsAddr string
+	LogLevel    slog.Level
 	// DataKey is the key-encryption key of personal data (MP_DATA_KEY,
 	// base64 of 32 bytes, or MP_DATA_KEY_FILE); empty uses (and creates)
 	// DataKeyPath. DataKeyOld (MP_DATA_KEY_OLD) lists earlier keys during
@@ -117,6 +120,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		MetricsAddr:       service.MetricsAddrFrom("stack", getenv),
 		DataKey:           getenv("MP_DATA_KEY"),
 		DataKeyOld:        getenv("MP_DATA_KEY_OLD"),
 	}

@@ -71,6 +71,12 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		_ = tel.Shutdown(sctx)
 	}()
 	log := tel.Logger
+	// One endpoint for the whole process: every service in it shares the
+	// meter provider, and their instruments carry the service's name.
+	metricsAddr, err := tel.ServeMetrics(cfg.MetricsAddr)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -166,6 +172,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
+		if gw.SetupLinkFile == "" {
+			// The first-run link goes next to the data, readable by the
+			// operator only, not into output that may be kept.
+			gw.SetupLinkFile = filepath.Join(cfg.DataDir, "setup-link")
+		}
 		return gateway.Run(gctx, gw, d, func(r gateway.Running) { listening.set("gateway", r.Addr, parts) })
 	})
 	g.Go(func() error {
@@ -181,6 +192,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
 		fmt.Fprintf(out, "  dinners       %s  (grpc: motesplats.dinners.v1.DinnerService)\n", listening.Addr("dinners"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
+		if metricsAddr != nil {
+			fmt.Fprintf(out, "  metrics       http://%s%s  (Prometheus)\n", metricsAddr, telemetry.MetricsPath)
+		}
 		fmt.Fprintf(out, "A token for grpcurl:  TOKEN=$(make -s token)\n")
 		fmt.Fprintf(out, "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" %s list\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "Ctrl-C stops.\n")

@@ -280,9 +280,9 @@ func toParts(ps []match.Part) []*pb.ScorePart {
 	return out
 }
 
-// propose creates the proposal for one matched newcomer, once, and reports
-// whether the job has it. Its id is the pair's (PairID), so the bucket's
-// create-once key decides: a restarted job finds its own proposal already
+// propose creates the proposal for one matched newcomer, once (the
+// proposal kit's create-once Propose), and reports whether the job has it.
+// Its id is the pair's (PairID), so the bucket's create-once key decides: a restarted job finds its own proposal already
 // there, and a pair another job or a coordinator proposed before (even
 // one this replica's index has not seen yet) is not proposed again.
 func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb.PoolNewcomer, mentor string, x match.Explanation, cs []candidate) (bool, error) {
@@ -300,22 +300,15 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb
 	if gone, err := s.anyGone(ctx, p); err != nil || gone {
 		return false, err
 	}
-	ev, err := s.changed(events.PairProposed, proposal.ID(p.GetId(), "proposed"), p, 0, nil)
-	if err != nil {
+	// The proposal kit creates it once, with its event.
+	cur, _, err := s.life.Propose(ctx, p.GetId(), p, "")
+	switch {
+	case apperr.ErrorCode(err) == apperr.NotFound:
+		return false, nil // erased with one of its people
+	case err != nil:
 		return false, err
-	}
-	if _, err = s.repo.Create(ctx, p.GetId(), p, ev); apperr.ErrorCode(err) == apperr.AlreadyExists {
-		cur, _, gerr := s.repo.Get(ctx, p.GetId())
-		switch {
-		case apperr.ErrorCode(gerr) == apperr.NotFound:
-			return false, nil // erased with one of its people
-		case gerr != nil:
-			return false, gerr
-		case cur.GetJobId() != j.ID || cur.GetReplaces() != "":
-			return false, nil // proposed before, by another job or a coordinator
-		}
-	} else if err != nil {
-		return false, err
+	case cur.GetJobId() != j.ID || cur.GetReplaces() != "":
+		return false, nil // proposed before, by another job or a coordinator
 	}
 	// They may have left between the check and the create, and the
 	// leaver, reading its own replica's index, may have missed this pair:
