@@ -12,6 +12,11 @@ BUF_VERSION := 1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTOC_GEN_CONNECT_GO_VERSION := v1.21.1
+# nats-server for `make up`: the version pkg/go.mod pins for the embedded one.
+NATS_SERVER_VERSION = $(shell cd pkg && go list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
+# `make up NATS_NODES=3` runs a three-node cluster with R3 streams and buckets.
+NATS_NODES ?= 1
+UP_DIR ?= $(TMP)/up
 # Every workspace module: `go test ./...` does not reach them from the root.
 MODULES = $(shell go list -m -f '{{.Dir}}/...')
 GO_FILES = $(shell find pkg services -name '*.go' -not -path '*/gen/*')
@@ -103,6 +108,14 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/mentoring ./services/mentoring
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
+.PHONY: up
+up: build redis $(BIN)/nats-server ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) start
+
+.PHONY: down
+down: ## Stop what make up started
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) stop
+
 .PHONY: seed
 seed: ## Load the demo data set into a running stack (make run)
 	go run ./services/stack seed
@@ -120,6 +133,10 @@ $(BIN)/buf:
 	@if command -v npm >/dev/null; then \
 	  (cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm @bufbuild/buf@$(BUF_VERSION) >/dev/null) && ln -sf $(TMP)/npm/node_modules/.bin/buf $(BIN)/buf; \
 	else GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@v$(BUF_VERSION); fi
+
+$(BIN)/nats-server:
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) go install github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
 
 $(BIN)/protoc-gen-go:
 	@mkdir -p $(BIN)

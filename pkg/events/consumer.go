@@ -19,7 +19,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
 )
 
 // Handler handles one event. Returning nil acks it; an error retries it with
@@ -346,7 +348,18 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 		out = c.deadLetter(ctx, msg, md, errorClass("poison", decodeErr))
 	default:
 		hctx, cancel := context.WithTimeout(ctx, c.cfg.AckWait)
-		err := c.call(hctx, env)
+		err := c.open(hctx, env)
+		if seal.IsShredded(err) {
+			// Sealed for a person since erased: nobody is left to handle
+			// it for. The dead letters keep their sealed copies.
+			cancel()
+			span.SetAttributes(attribute.Bool("messaging.nats.erased", true))
+			out = c.ack(ctx, msg)
+			break
+		}
+		if err == nil {
+			err = c.call(hctx, env)
+		}
 		cancel()
 		switch {
 		case err == nil:
@@ -366,6 +379,21 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 	set := metric.WithAttributes(attribute.String("consumer", c.cfg.Durable), attribute.String("outcome", string(out)))
 	c.handled.Add(ctx, 1, set)
 	c.duration.Record(ctx, time.Since(start).Seconds(), set)
+}
+
+// open restores a sealed payload (pkg/seal) before the handler sees it.
+// Without a keyring the envelope is handed on as it is (payload empty,
+// sealed_payload set), for handlers that need only ids. Sealed bytes that
+// do not authenticate cannot be fixed by retrying: dead-lettered, sealed.
+func (c *Consumer) open(ctx context.Context, env *eventsv1.Envelope) error {
+	if len(env.GetSealedPayload()) == 0 || c.opts.keyring == nil {
+		return nil
+	}
+	err := seal.OpenEnvelope(ctx, c.opts.keyring, env)
+	if apperr.ErrorCode(err) == apperr.Invalid {
+		return Permanent(err)
+	}
+	return err
 }
 
 // call runs the handler and turns a panic into an ordinary error, so one bad

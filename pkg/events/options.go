@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/motesplats/motesplats/pkg/seal"
 )
 
 // instrumentationName names this package's tracer and meter.
@@ -23,6 +25,16 @@ type options struct {
 	prop   propagation.TextMapPropagator
 	mp     metric.MeterProvider
 	logger *slog.Logger
+	// keyring opens sealed payloads; without one handlers get them sealed.
+	keyring *seal.Keyring
+}
+
+// WithKeyring lets a Consumer open payloads sealed with a person's data
+// key (pkg/seal) before its handler sees them; an event whose person was
+// erased (key shredded) is acknowledged without calling the handler.
+// Without it, handlers get sealed envelopes as they are (payload empty).
+func WithKeyring(k *seal.Keyring) Option {
+	return func(o *options) { o.keyring = k }
 }
 
 // WithTracerProvider sets the provider for publish and process spans.

@@ -32,9 +32,6 @@ type intent struct {
 	rev uint64
 }
 
-// markerTTL is how long a settled intent's purge marker stays.
-const markerTTL = 5 * time.Second
-
 // errInFlight: another acceptance of the same proposal holds the intent.
 var errInFlight = apperr.Errorf(apperr.Unavailable, "an acceptance of this offer is in progress, try again")
 
@@ -73,7 +70,7 @@ func (s *Slots) owns(ctx context.Context, id string, rev uint64) bool {
 // reservation is resolved. An intent taken over since is left to its new
 // owner.
 func (s *Slots) settle(ctx context.Context, id string, rev uint64) error {
-	err := s.intents.Purge(ctx, id, jetstream.PurgeTTL(markerTTL), jetstream.LastRevision(rev))
+	err := s.intents.Purge(ctx, id, jetstream.LastRevision(rev))
 	var apiErr *jetstream.APIError
 	if err != nil && errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
@@ -91,6 +88,8 @@ func (s *Slots) pending(ctx context.Context) ([]intent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slots: list intents: %w", err)
 	}
+	// Stopping frees the lister should the loop end early.
+	defer func() { _ = keys.Stop() }()
 	var out []intent
 	for k := range keys.Keys() {
 		e, err := s.intents.Get(ctx, k)

@@ -52,6 +52,7 @@ const (
 	KindErased
 )
 
+// String names the kind as its events do ("activated").
 func (k Kind) String() string {
 	names := [...]string{"none", "proposed", "offered", "rejected", "replaced", "accepted", "activated", "declined", "expired", "withdrawn", "ended", "erased"}
 	if k < 0 || int(k) >= len(names) {

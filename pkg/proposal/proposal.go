@@ -29,6 +29,7 @@ const (
 	Withdrawn
 )
 
+// String names the status in lower case ("offered"), for messages.
 func (s Status) String() string {
 	names := [...]string{"unknown", "proposed", "offered", "active", "ended", "rejected", "replaced", "declined", "expired", "withdrawn"}
 	if s < 0 || int(s) >= len(names) {

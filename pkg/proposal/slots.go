@@ -40,6 +40,10 @@ type Slots struct {
 	now     func() time.Time
 }
 
+// IntentsTTL is how long the intents bucket keeps an entry: a settled
+// intent's marker, or an intent no replica resolved (all were down).
+const IntentsTTL = time.Hour
+
 // Holding reports whether the proposal holderID, holding units since since,
 // still holds them: true while it is active (or its accept is in flight),
 // false once it is final, gone or stale. An error keeps the holder.
@@ -84,12 +88,15 @@ func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, repli
 	if err != nil {
 		return nil, fmt.Errorf("slots: bucket %s: %w", bucket, err)
 	}
-	// Settled intents leave no marker for long (settle purges with a
-	// marker TTL), so listing the pending ones stays cheap however many
-	// accepts there have been.
+	// Settled intents leave purge markers; the bucket's age limit drops
+	// them (and any intent no replica resolved for that long: the stale
+	// holder check still frees its units), so listing the pending ones
+	// stays cheap however many accepts there have been. (Per-message TTL
+	// markers would drop them sooner, but enabling message TTLs stalled
+	// the server under load in our tests.)
 	intents, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: bucket + "_intents", History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
-		LimitMarkerTTL: markerTTL,
+		TTL: IntentsTTL,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("slots: bucket %s_intents: %w", bucket, err)

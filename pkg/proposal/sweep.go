@@ -204,23 +204,34 @@ func (l *Lifecycle[R]) resolve(ctx context.Context, in intent, now time.Time) er
 	return l.p.Slots.settle(ctx, in.ID, rev)
 }
 
-// Run recovers reservations and expires offers now and then every every,
-// until ctx ends. Run it on every replica.
+// Run expires offers now and then every every, and recovers reservations
+// now and then every Grace/2 (the sweep lists the intents bucket, so it
+// runs no more often than it must to free capacity within seconds), until
+// ctx ends. Run it on every replica.
 func (l *Lifecycle[R]) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = l.p.Grace / 2
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
+	expire := time.NewTicker(every)
+	defer expire.Stop()
+	sweep := time.NewTicker(l.p.Grace / 2)
+	defer sweep.Stop()
+	l.recoverLogged(ctx)
+	l.ExpireOffers(ctx)
 	for {
-		if _, err := l.Recover(ctx); err != nil && ctx.Err() == nil {
-			l.p.Logger.Warn(l.p.Name+": recovery sweep failed", "err", err)
-		}
-		l.ExpireOffers(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-expire.C:
+			l.ExpireOffers(ctx)
+		case <-sweep.C:
+			l.recoverLogged(ctx)
 		}
+	}
+}
+
+func (l *Lifecycle[R]) recoverLogged(ctx context.Context) {
+	if _, err := l.Recover(ctx); err != nil && ctx.Err() == nil {
+		l.p.Logger.Warn(l.p.Name+": recovery sweep failed", "err", err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/telemetry"
 )
 
@@ -43,6 +44,10 @@ type Deps struct {
 	Replicas int
 	// ShutdownTimeout bounds the graceful stop of the gRPC server.
 	ShutdownTimeout time.Duration
+	// Keyring seals personal data with per-person keys that erasure
+	// shreds (pkg/seal). Main and the stack always set it; nil (some
+	// tests) stores records and events in clear.
+	Keyring *seal.Keyring
 }
 
 // WithDefaults fills unset optional fields.
@@ -92,14 +97,15 @@ type Config struct {
 	PublicKeys   string // MP_PUBLIC_KEYS: "keyid=base64,keyid2=base64"
 	OTLPEndpoint string // OTEL_EXPORTER_OTLP_ENDPOINT
 	LogLevel     slog.Level
-	Replicas     int // MP_REPLICAS
+	Replicas     int    // MP_REPLICAS
+	MetricsAddr  string // METRICS_ADDR: Prometheus /metrics; "off" serves none
 }
 
 // String prints the configuration for the start-up log; nothing in it is
 // secret (public keys are public), but URLs may carry passwords.
 func (c Config) String() string {
-	return fmt.Sprintf("name=%s addr=%s nats=%s redis=%s otlp=%s replicas=%d",
-		c.Name, c.Addr, maskURL(c.NATSURL), maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas)
+	return fmt.Sprintf("name=%s addr=%s nats=%s redis=%s otlp=%s replicas=%d metrics=%s",
+		c.Name, c.Addr, maskURL(c.NATSURL), maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
 }
 
 func maskURL(u string) string {
@@ -121,6 +127,7 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		PublicKeys:   getenv("MP_PUBLIC_KEYS"),
 		OTLPEndpoint: getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
 		Replicas:     1,
+		MetricsAddr:  MetricsAddrFrom(name, getenv),
 	}
 	if s := getenv("LOG_LEVEL"); s != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
@@ -188,6 +195,10 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	if err != nil {
 		return err
 	}
+	keks, err := seal.KEKsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: name, OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
 	if err != nil {
 		return err
@@ -199,6 +210,9 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	}()
 	log := tel.Logger
 	log.Info("starting", "config", cfg.String())
+	if _, err := tel.ServeMetrics(cfg.MetricsAddr); err != nil {
+		return err
+	}
 	closed := make(chan struct{})
 	nc, err := nats.Connect(cfg.NATSURL, nats.Name(name), nats.MaxReconnects(-1),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
@@ -219,8 +233,14 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	if err != nil {
 		return err
 	}
+	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer keyring.Close()
 	keys, _ := ParsePublicKeys(cfg.PublicKeys)
-	d := Deps{JS: js, Verifier: auth.NewVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas}
+	d := Deps{JS: js, Verifier: auth.NewVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas,
+		Keyring: keyring}
 	if cfg.RedisURL != "" {
 		rc, err := cache.NewRedisClient(cfg.RedisURL)
 		if err != nil {

@@ -51,7 +51,7 @@ func TestLateApplyCannotRevive(t *testing.T) {
 	}
 	data, _ := proto.Marshal(&facts{MunicipalityCode: "0180"})
 	raw, _ := proto.Marshal(&storev1.Record{Data: data})
-	r.apply("p1", rev, jetstream.KeyValuePut, raw, false)
+	r.apply(context.Background(), "p1", rev, jetstream.KeyValuePut, raw, false)
 	if _, ok := r.Lookup("p1"); ok {
 		t.Fatal("a late apply of an old revision revived an erased record")
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 )
 
 // Publisher publishes one event and returns once the stream has it.
@@ -82,6 +84,15 @@ type Config[T proto.Message] struct {
 	AfterPurgeDelay time.Duration
 	// Hooks are fault-injection points for tests; nil in production.
 	Hooks *Hooks
+	// Keyring, when set, seals every record and the payloads of the events
+	// it owes with the data key of the person it is about, and erasure
+	// (Remove with purge, EraseRemoved) shreds that key, so no copy of the
+	// person's data stays readable on disk. Nil stores records in clear.
+	Keyring *seal.Keyring
+	// Subject names the person whose key seals the record v under key;
+	// "" stores it in clear (a tombstone holding only ids). Default: the
+	// key itself, for buckets keyed by the person's id.
+	Subject func(key string, v T) string
 }
 
 // Hooks lets tests stop a write at the points where a crash would hurt.
@@ -200,6 +211,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	r.relayDone = make(chan struct{})
 	go r.watch(runCtx, w)
 	go r.relayLoop(runCtx)
+	r.observeBacklog(meter)
 	select {
 	case <-r.ready:
 	case <-ctx.Done():
@@ -252,7 +264,7 @@ func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				continue
 			}
-			r.apply(e.Key(), e.Revision(), e.Operation(), e.Value(), true)
+			r.apply(ctx, e.Key(), e.Revision(), e.Operation(), e.Value(), true)
 		}
 	}
 }
@@ -298,7 +310,7 @@ func (r *Repo[T]) afterPurges(ctx context.Context) {
 // apply brings the index up to date with one entry. Entries older than the
 // one indexed are ignored: a writer applies its own write at once (so a
 // client reads its own writes) and the watch delivers it again later.
-func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []byte, fromWatch bool) {
+func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstream.KeyValueOp, data []byte, fromWatch bool) {
 	if fromWatch {
 		// Marked even when the entry does not decode, so Sync never waits
 		// for an entry it cannot apply. The mark goes up after the entry is
@@ -320,10 +332,20 @@ func (r *Repo[T]) apply(key string, rev uint64, op jetstream.KeyValueOp, data []
 	}
 	var v T
 	if live {
-		v = r.cfg.New()
-		if err := proto.Unmarshal(rec.GetData(), v); err != nil {
-			r.log.Error("store: undecodable record", "key", key, "rev", rev)
+		plain, shredded, err := r.plainData(ctx, key, &rec)
+		if err != nil {
+			r.log.Error("store: unreadable record", "key", key, "rev", rev, "err", err)
 			return
+		}
+		// A record whose person was erased elsewhere (their key shredded)
+		// leaves the index like a removed one.
+		live = !shredded
+		if live {
+			v = r.cfg.New()
+			if err := proto.Unmarshal(plain, v); err != nil {
+				r.log.Error("store: undecodable record", "key", key, "rev", rev)
+				return
+			}
 		}
 	}
 	r.mu.Lock()
@@ -422,8 +444,15 @@ func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
 	if rec.GetRemoved() {
 		return zero, 0, ErrNotFound
 	}
+	plain, shredded, err := r.plainData(ctx, id, rec)
+	if err != nil {
+		return zero, 0, err
+	}
+	if shredded {
+		return zero, 0, ErrNotFound
+	}
 	v := r.cfg.New()
-	if err := proto.Unmarshal(rec.GetData(), v); err != nil {
+	if err := proto.Unmarshal(plain, v); err != nil {
 		return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
 	}
 	return v, rev, nil
@@ -454,7 +483,15 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 	if err != nil {
 		return 0, fmt.Errorf("store: encode: %w", err)
 	}
-	rec := &storev1.Record{Data: data, Outbox: events}
+	rec, err := r.sealRecord(ctx, id, v, data, events)
+	if seal.IsShredded(err) {
+		// An erased person's id: it can never be used again.
+		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
+	}
+	if err != nil {
+		return 0, err
+	}
+	r.keepTrace(ctx, rec, nil)
 	raw, err := proto.Marshal(rec)
 	if err != nil {
 		return 0, fmt.Errorf("store: encode: %w", err)
@@ -469,7 +506,7 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 	if err != nil {
 		return 0, fmt.Errorf("store: create %s/%s: %w", r.cfg.Bucket, id, err)
 	}
-	r.apply(id, rev, jetstream.KeyValuePut, raw, false)
+	r.apply(ctx, id, rev, jetstream.KeyValuePut, raw, false)
 	r.flush(ctx, id, rev, rec)
 	return rev, nil
 }
@@ -541,8 +578,15 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if rec.GetRemoved() {
 			return zero, 0, ErrNotFound
 		}
+		// A record whose person's key was shredded (erased through
+		// another service) has no data left: fn gets an empty record, so
+		// a tombstone can still be written over it.
+		old, _, err := r.plainData(ctx, id, rec)
+		if err != nil {
+			return zero, 0, err
+		}
 		v := r.cfg.New()
-		if err := proto.Unmarshal(rec.GetData(), v); err != nil {
+		if err := proto.Unmarshal(old, v); err != nil {
 			return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
 		}
 		evs, err := fn(v, rev)
@@ -553,12 +597,17 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if err != nil {
 			return zero, 0, fmt.Errorf("store: encode: %w", err)
 		}
-		if len(evs) == 0 && bytes.Equal(data, rec.GetData()) {
+		sealedAsWanted := (len(rec.GetSealedData()) > 0) == (r.subjectOf(id, v) != "")
+		if len(evs) == 0 && bytes.Equal(data, old) && sealedAsWanted {
 			// Nothing changed: no write, no revision, no evictions.
 			return v, rev, nil
 		}
 		// Events a crashed writer left behind ride along, oldest first.
-		next := &storev1.Record{Data: data, Outbox: append(rec.GetOutbox(), evs...)}
+		next, err := r.sealRecord(ctx, id, v, data, append(slices.Clone(rec.GetOutbox()), evs...))
+		if err != nil {
+			return zero, 0, err
+		}
+		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
@@ -598,7 +647,10 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 			// erasure's own events go out.
 			outbox = events
 		}
-		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: outbox}
+		// Removal events carry ids only and stay in clear: an erasure's
+		// must still be read after the key is shredded.
+		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: outbox, Subject: rec.GetSubject()}
+		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
@@ -627,7 +679,7 @@ func (r *Repo[T]) write(ctx context.Context, id string, rec *storev1.Record, rev
 		}
 		return 0, fmt.Errorf("store: update %s/%s: %w", r.cfg.Bucket, id, err)
 	}
-	r.apply(id, newRev, jetstream.KeyValuePut, raw, false)
+	r.apply(ctx, id, newRev, jetstream.KeyValuePut, raw, false)
 	return newRev, nil
 }
 
@@ -665,19 +717,23 @@ func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1
 	// publish must not be cut short by that.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := r.publishAndClear(ctx, id, rev, rec); err != nil {
+	if err := r.publishAndClear(ctx, id, rev, rec, false); err != nil {
 		r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
 	}
 }
 
-func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record) error {
+func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record, relayed bool) error {
 	if rec.GetRemoved() && rec.GetPurge() && r.cfg.BeforePurge != nil {
 		if err := r.cfg.BeforePurge(ctx, id); err != nil {
 			return fmt.Errorf("before purge: %w", err)
 		}
 	}
 	for _, ev := range rec.GetOutbox() {
-		if err := r.cfg.Publisher.Publish(ctx, ev); err != nil {
+		pctx := ctx
+		if relayed {
+			pctx = r.writeTrace(ctx, rec, ev.GetId())
+		}
+		if err := r.cfg.Publisher.Publish(pctx, ev); err != nil {
 			return fmt.Errorf("publish %s: %w", ev.GetType(), err)
 		}
 		r.published.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
@@ -685,11 +741,14 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 	var err error
 	switch {
 	case rec.GetRemoved() && rec.GetPurge():
+		if err := r.shred(ctx, id, rec); err != nil {
+			return err
+		}
 		err = r.kv.Purge(ctx, id, jetstream.LastRevision(rev))
 	case rec.GetRemoved():
 		err = r.kv.Delete(ctx, id, jetstream.LastRevision(rev))
 	default:
-		clean := &storev1.Record{Data: rec.GetData()}
+		clean := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
 		_, err = r.write(ctx, id, clean, rev)
 	}
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -748,6 +807,9 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 			}
 		}
 	}
+	if err := r.shred(ctx, id, &storev1.Record{}); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	if err := r.kv.Purge(ctx, id); err != nil {
 		return fmt.Errorf("store: purge %s/%s: %w", r.cfg.Bucket, id, err)
 	}
@@ -791,7 +853,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 			r.mu.Unlock()
 			continue
 		}
-		if err := r.publishAndClear(ctx, key, rev, rec); err != nil {
+		if err := r.publishAndClear(ctx, key, rev, rec, true); err != nil {
 			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -43,6 +44,9 @@ type Config struct {
 	// MetricReader, when set, is added to the meter provider besides any
 	// OTLP exporter, so tests can collect metrics with a ManualReader.
 	MetricReader sdkmetric.Reader
+	// SpanExporter, when set, receives every span synchronously besides
+	// any OTLP exporter, so tests can search what spans carry.
+	SpanExporter sdktrace.SpanExporter
 }
 
 // Telemetry holds the providers Setup installed. Keep it to call Shutdown;
@@ -54,8 +58,13 @@ type Telemetry struct {
 	Logger *slog.Logger
 	// TracerProvider samples every root span (parent-based otherwise).
 	TracerProvider *sdktrace.TracerProvider
-	// MeterProvider has the OTLP reader when an endpoint is set.
+	// MeterProvider has the Prometheus reader (MetricsHandler), and the
+	// OTLP reader when an endpoint is set.
 	MeterProvider *sdkmetric.MeterProvider
+
+	metrics http.Handler // the Prometheus registry, see MetricsHandler
+	mu      sync.Mutex
+	servers []*http.Server // ServeMetrics listeners, closed by Shutdown
 
 	once        sync.Once
 	shutdownErr error
@@ -90,7 +99,11 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+	prom, metrics, err := newPrometheus()
+	if err != nil {
+		return nil, err
+	}
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(prom)}
 	if cfg.OTLPEndpoint != "" {
 		te, err := otlptracegrpc.New(ctx, traceEndpoint(cfg.OTLPEndpoint)...)
 		if err != nil {
@@ -104,6 +117,9 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		tpOpts = append(tpOpts, sdktrace.WithBatcher(te))
 		mpOpts = append(mpOpts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
 	}
+	if cfg.SpanExporter != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSyncer(cfg.SpanExporter))
+	}
 	if cfg.MetricReader != nil {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(cfg.MetricReader))
 	}
@@ -112,6 +128,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		Logger:         logger,
 		TracerProvider: sdktrace.NewTracerProvider(tpOpts...),
 		MeterProvider:  sdkmetric.NewMeterProvider(mpOpts...),
+		metrics:        metrics,
 	}
 	otel.SetTracerProvider(t.TracerProvider)
 	otel.SetMeterProvider(t.MeterProvider)
@@ -133,6 +150,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.once.Do(func() {
 		t.shutdownErr = errors.Join(
+			t.stopServers(ctx),
 			t.TracerProvider.Shutdown(ctx),
 			t.MeterProvider.Shutdown(ctx),
 		)

@@ -5,7 +5,11 @@ package testutil
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"net"
 	"os/exec"
@@ -229,4 +233,30 @@ func Context(tb testing.TB) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	tb.Cleanup(cancel)
 	return ctx
+}
+
+// FilesContaining walks dir and returns the files whose bytes contain
+// needle: tests that prove data is gone from disk grep every file the
+// server wrote, not only the ones they expect. Stop the server first, so
+// buffered writes are in the files.
+func FilesContaining(tb testing.TB, dir string, needle []byte) []string {
+	tb.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, needle) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("walk %s: %v", dir, err)
+	}
+	return found
 }

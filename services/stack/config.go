@@ -2,8 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/motesplats/motesplats/pkg/seal"
 
 	"github.com/motesplats/motesplats/pkg/service"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
@@ -43,7 +49,54 @@ type Config struct {
 	RedisURL string
 	// OTLPEndpoint exports traces and metrics (OTEL_EXPORTER_OTLP_ENDPOINT).
 	OTLPEndpoint string
-	LogLevel     slog.Level
+	// MetricsAddr serves Prometheus /metrics for the whole process
+	// (METRICS_ADDR, default 127.0.0.1:9000; "off" serves none).
+	MetricsAddr string
+	LogLevel    slog.Level
+	// DataKey is the key-encryption key of personal data (MP_DATA_KEY,
+	// base64 of 32 bytes, or MP_DATA_KEY_FILE); empty uses (and creates)
+	// DataKeyPath. DataKeyOld (MP_DATA_KEY_OLD) lists earlier keys during
+	// a rotation.
+	DataKey, DataKeyOld string
+	// unsealed stores personal data in clear: only the planted-value test
+	// sets it, to prove that it can see what sealing hides. logs and spans
+	// capture the stack's logs and spans in tests.
+	unsealed bool
+	logs     io.Writer
+	spans    sdktrace.SpanExporter
+}
+
+// DataKeyPath is where the stack keeps its generated data key (0600).
+// Back it up apart from the JetStream files: without it no sealed record
+// can be read, and with both together an erased person's data still
+// cannot (their key is shredded), but every other person's can.
+func (c Config) DataKeyPath() string { return filepath.Join(c.DataDir, "data.key") }
+
+// keks returns the configured key-encryption keys, creating the stack's
+// key file when none is configured.
+func (c Config) keks() ([]seal.KEK, error) {
+	var cur seal.KEK
+	var err error
+	if c.DataKey == "" {
+		cur, err = seal.LoadOrCreateKeyFile(c.DataKeyPath())
+	} else {
+		cur, err = seal.ParseKEK(c.DataKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data key: %w", err)
+	}
+	keys := []seal.KEK{cur}
+	for _, s := range strings.Split(c.DataKeyOld, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		k, err := seal.ParseKEK(s)
+		if err != nil {
+			return nil, fmt.Errorf("MP_DATA_KEY_OLD: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // SigningKeyPath is where the stack keeps its local token-signing key.
@@ -61,6 +114,16 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		MetricsAddr:       service.MetricsAddrFrom("stack", getenv),
+		DataKey:           getenv("MP_DATA_KEY"),
+		DataKeyOld:        getenv("MP_DATA_KEY_OLD"),
+	}
+	if c.DataKey == "" && getenv("MP_DATA_KEY_FILE") != "" {
+		k, err := seal.ReadKeyFile(getenv("MP_DATA_KEY_FILE"))
+		if err != nil {
+			return c, fmt.Errorf("MP_DATA_KEY_FILE: %w", err)
+		}
+		c.DataKey = k
 	}
 	c.Mentoring = mentoring.OptionsFromEnv(getenv)
 	c.Mentoring.RulesDir = c.MentoringRulesDir

@@ -6,7 +6,8 @@
 //	stack          run everything (make run)
 //	stack token    print a signed token for grpcurl (make token)
 //	stack seed     load the demo data set through the public APIs (make seed)
-//	stack keygen   print a new signing key pair as environment settings
+//	stack keygen   print a new signing key pair and data key as environment settings
+//	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled (make load)
 package main
@@ -46,6 +47,8 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		return token(cfg, args, out)
 	case "seed":
 		return seed(ctx, cfg, args, out)
+	case "rewrap":
+		return rewrap(ctx, cfg, args, out)
 	case "keygen":
 		return keygen(out)
 	case "echo":
@@ -53,6 +56,6 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	case "latency":
 		return latency(ctx, cfg, args, out)
 	default:
-		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, echo or latency)", cmd)
+		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, rewrap, echo or latency)", cmd)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/natsembed"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/telemetry"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
@@ -58,7 +59,8 @@ func (l *Listening) Addr(name string) string {
 // ends. listening, if not nil, is filled in as parts come up.
 func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) error {
 	start := time.Now()
-	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
+	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel,
+		LogWriter: cfg.logs, SpanExporter: cfg.spans})
 	if err != nil {
 		return err
 	}
@@ -68,6 +70,12 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		_ = tel.Shutdown(sctx)
 	}()
 	log := tel.Logger
+	// One endpoint for the whole process: every service in it shares the
+	// meter provider, and their instruments carry the service's name.
+	metricsAddr, err := tel.ServeMetrics(cfg.MetricsAddr)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -97,7 +105,20 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	if err != nil {
 		return err
 	}
+	var keyring *seal.Keyring
+	if !cfg.unsealed {
+		keks, err := cfg.keks()
+		if err != nil {
+			return err
+		}
+		keyring, err = seal.Open(ctx, js, seal.Config{KEKs: keks, Logger: log})
+		if err != nil {
+			return err
+		}
+		defer keyring.Close()
+	}
 	d := service.Deps{
+		Keyring:  keyring,
 		JS:       js,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{localKeyID: key.Public().(ed25519.PublicKey)}, time.Now, 30*time.Second),
 		Logger:   log,
@@ -146,6 +167,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
+		if gw.SetupLinkFile == "" {
+			// The first-run link goes next to the data, readable by the
+			// operator only, not into output that may be kept.
+			gw.SetupLinkFile = filepath.Join(cfg.DataDir, "setup-link")
+		}
 		return gateway.Run(gctx, gw, d, func(r gateway.Running) { listening.set("gateway", r.Addr, parts) })
 	})
 	g.Go(func() error {
@@ -160,6 +186,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
+		if metricsAddr != nil {
+			fmt.Fprintf(out, "  metrics       http://%s%s  (Prometheus)\n", metricsAddr, telemetry.MetricsPath)
+		}
 		fmt.Fprintf(out, "A token for grpcurl:  TOKEN=$(make -s token)\n")
 		fmt.Fprintf(out, "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" %s list\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "Ctrl-C stops.\n")

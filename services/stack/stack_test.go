@@ -48,6 +48,7 @@ func testConfig(t *testing.T, dir string) Config {
 	cfg.DataDir, cfg.NATSPort = dir, -1
 	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Gateway.Addr = "127.0.0.1:0"
+	cfg.MetricsAddr = "127.0.0.1:0"
 	return cfg
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/seal"
 )
 
 // token prints a token signed with the stack's local key, for grpcurl and
@@ -69,8 +70,12 @@ func keygen(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s=%s\n",
-		auth.EncodePrivateKey(k), localKeyID, auth.EncodePublicKey(k.Public().(ed25519.PublicKey)))
+	dk, err := seal.GenerateKEK()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s=%s\nMP_DATA_KEY=%s\n",
+		auth.EncodePrivateKey(k), localKeyID, auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), dk)
 	return err
 }
 

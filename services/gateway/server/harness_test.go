@@ -72,6 +72,15 @@ type envOptions struct {
 	sessionTTL time.Duration
 	burst      int
 	oidc       server.OIDCConfig
+	// publicURL sets MP_PUBLIC_URL; trustedProxies MP_TRUSTED_PROXIES
+	// (tests then choose their address with X-Forwarded-For).
+	publicURL      string
+	trustedProxies int
+	// noAdmin starts without MP_ADMIN_EMAIL (first-run setup); out and
+	// setupFile are Config.Out and Config.SetupLinkFile.
+	noAdmin   bool
+	out       io.Writer
+	setupFile string
 }
 
 func start(t testing.TB, o envOptions) *env {
@@ -124,7 +133,11 @@ func start(t testing.TB, o envOptions) *env {
 	e.cfg = server.Config{
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
-		OIDC: o.oidc,
+		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
+		Out: o.out, SetupLinkFile: o.setupFile,
+	}
+	if o.noAdmin {
+		e.cfg.AdminEmail, e.cfg.AdminPassword = "", ""
 	}
 	ready := make(chan server.Running, 1)
 	wg.Add(1)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,62 @@ func TestAuditTrail(t *testing.T) {
 	later, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{UserId: uid, StartTime: timestamppb.New(time.Now().Add(time.Hour))}))
 	if err != nil || len(later.Msg.GetEntries()) != 0 {
 		t.Fatalf("entries after now: %v %v", later, err)
+	}
+}
+
+// signInFrom calls CreateApiToken as if from addr (the harness trusts one
+// proxy) and returns the HTTP status.
+func signInFrom(t *testing.T, e *env, addr, email, pass string) int {
+	t.Helper()
+	body := []byte(`{"email":"` + email + `","password":"` + pass + `"}`)
+	code, _, _ := rawCall(t, e, "/motesplats.gateway.v1.ApiTokenService/CreateApiToken", body, map[string]string{"X-Forwarded-For": addr})
+	return code
+}
+
+// TestSignInNoLockout: wrong passwords from other addresses, however
+// many, do not stop the owner signing in, from an address they used before
+// or from a new one; guessing from one address is stopped after the burst,
+// and guessing from many addresses on one account is slowed to one
+// attempt per address per slow period once the account's budget is spent.
+func TestSignInNoLockout(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()} // the buckets do not refill while the test runs
+	e := start(t, envOptions{burst: 3, clock: clk, trustedProxies: 1})
+	const home, attacker = "203.0.113.5", "198.51.100.7"
+	if code := signInFrom(t, e, home, adminEmail, adminPass); code != http.StatusOK {
+		t.Fatalf("owner's first sign-in: %d", code)
+	}
+	for i := range 3 {
+		if code := signInFrom(t, e, attacker, adminEmail, "wrong password "+strconv.Itoa(i)); code != http.StatusUnauthorized {
+			t.Fatalf("attacker's guess %d: %d, want 401", i, code)
+		}
+	}
+	if code := signInFrom(t, e, attacker, adminEmail, adminPass); code != http.StatusTooManyRequests {
+		t.Fatalf("one address past its burst: %d, want 429 even with the right password", code)
+	}
+	// Six more addresses spend the account's budget of 9 wrong passwords.
+	for i := range 6 {
+		if code := signInFrom(t, e, "198.51.100."+strconv.Itoa(10+i), adminEmail, "wrong password!"); code != http.StatusUnauthorized {
+			t.Fatalf("guess from address %d: %d, want 401", i, code)
+		}
+	}
+	// Now each new address gets one attempt on the account, then waits.
+	if code := signInFrom(t, e, "198.51.100.50", adminEmail, "wrong password!"); code != http.StatusUnauthorized {
+		t.Fatalf("first guess from a new address under attack: %d, want 401", code)
+	}
+	if code := signInFrom(t, e, "198.51.100.50", adminEmail, "wrong password?"); code != http.StatusTooManyRequests {
+		t.Fatalf("second guess from that address: %d, want 429 (its own burst is not spent, the account's is)", code)
+	}
+	// The owner: from home, and from a new address, and in the browser.
+	if code := signInFrom(t, e, home, adminEmail, adminPass); code != http.StatusOK {
+		t.Fatalf("owner from home under attack: %d, want 200", code)
+	}
+	if code := signInFrom(t, e, "203.0.113.77", adminEmail, adminPass); code != http.StatusOK {
+		t.Fatalf("owner from a new address under attack: %d, want 200", code)
+	}
+	e.browser().signIn(adminEmail, adminPass)
+	// Other accounts are untouched by the attack on this one.
+	if code := signInFrom(t, e, "198.51.100.51", "someone@example.org", "wrong password!"); code != http.StatusUnauthorized {
+		t.Fatalf("another account from a fresh address: %d, want 401", code)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,11 @@ type Config struct {
 	// PublicURL is how browsers reach the gateway, for the setup link
 	// (MP_PUBLIC_URL, default http://<Addr>).
 	PublicURL string
+	// SetupLinkFile, when set, receives the one-time setup link, readable
+	// by its owner only (MP_SETUP_LINK_FILE; the embedded stack uses
+	// <data dir>/setup-link). The link is printed on Out only when Out is
+	// a terminal, never where logs are kept.
+	SetupLinkFile string
 	// SecureCookies marks cookies Secure (MP_SECURE_COOKIES=true); set it
 	// whenever browsers reach the gateway over TLS.
 	SecureCookies bool
@@ -66,13 +72,15 @@ type Config struct {
 	TrustedProxies int
 	// SessionTTL bounds a browser session (MP_SESSION_TTL, default 8h).
 	SessionTTL time.Duration
-	// SignInBurst attempts per address and per e-mail, then one per
-	// SignInEvery (defaults 10 and 20s).
+	// SignInBurst attempts per account and address, then one per
+	// SignInEvery (defaults 10 and 20s); account.NewGuard derives the
+	// address's and the account's limits from them (ADR 0048).
 	SignInBurst int
 	SignInEvery time.Duration
 	// OIDC offers single sign-on when its issuer is set (ADR 0021).
 	OIDC OIDCConfig
-	// Out receives the start-up banner and the setup link.
+	// Out receives the start-up banner, and the setup link when it is a
+	// terminal.
 	Out io.Writer
 }
 
@@ -108,6 +116,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),
 		AdminPassword: getenv("MP_ADMIN_PASSWORD"),
 		PublicURL:     getenv("MP_PUBLIC_URL"),
+		SetupLinkFile: getenv("MP_SETUP_LINK_FILE"),
 	}
 	if s := getenv("MP_SIGNING_KEY"); s != "" {
 		k, err := auth.DecodePrivateKey(s)
@@ -233,8 +242,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if every <= 0 {
 		every = 20 * time.Second
 	}
-	limitIP := account.NewLimiter(burst*5, every/5, d.Now)
-	limitID := account.NewLimiter(burst, every, d.Now)
+	guard := account.NewGuard(burst, every, d.Now)
 	remoteAddr := web.RemoteAddr(cfg.TrustedProxies)
 	if err := cfg.OIDC.check(); err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -248,7 +256,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if base == "" {
 		base = "http://" + lis.Addr().String()
 	}
-	wopts := web.Options{SecureCookies: cfg.SecureCookies, LimitIP: limitIP, LimitID: limitID, RemoteAddr: remoteAddr, Logger: log}
+	wopts := web.Options{SecureCookies: cfg.SecureCookies, Guard: guard, RemoteAddr: remoteAddr, Logger: log}
 	if o := cfg.OIDC; o.Issuer != "" {
 		if o.RedirectURL == "" {
 			o.RedirectURL = base + "/signin/oidc/callback"
@@ -270,7 +278,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	wa.Discover(dctx)
 	cancel()
 	mux := http.NewServeMux()
-	for path, h := range api.Handlers(g, limitIP, limitID, remoteAddr) {
+	for path, h := range api.Handlers(g, guard, remoteAddr) {
 		mux.Handle("POST "+path, h)
 		mux.Handle("GET "+path, h) // Connect GET for idempotent methods
 	}
@@ -285,7 +293,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	wa.Register(mux)
 
 	srv := &http.Server{
-		Handler:           otelhttp.NewHandler(secure(mux), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
+		Handler:           otelhttp.NewHandler(secure(mux, strings.HasPrefix(strings.ToLower(base), "https://")), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -296,7 +304,9 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	run := Running{Addr: lis.Addr()}
 	if tok := wa.SetupToken(); tok != "" {
 		run.SetupURL = base + "/setup?token=" + tok
-		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", run.SetupURL)
+		if err := announceSetup(cfg, run.SetupURL); err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
 	}
 
 	bg, stopBG := context.WithCancel(ctx)
@@ -322,6 +332,57 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	return nil
 }
 
+// announceSetup hands the one-time setup link to the operator without
+// putting it where logs are kept: into SetupLinkFile (mode 0600), and on
+// Out only if Out is a terminal. Anyone holding the link can make
+// themselves admin until the first admin exists.
+func announceSetup(cfg Config, link string) error {
+	tty := isTerminal(cfg.Out)
+	if cfg.SetupLinkFile != "" {
+		if err := writePrivate(cfg.SetupLinkFile, link+"\n"); err != nil {
+			return fmt.Errorf("MP_SETUP_LINK_FILE: %w", err)
+		}
+		fmt.Fprintf(cfg.Out, "No users yet. The one-time link that creates the first admin is in %s (readable by you only).\n", cfg.SetupLinkFile)
+	}
+	switch {
+	case tty:
+		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", link)
+	case cfg.SetupLinkFile == "":
+		fmt.Fprintln(cfg.Out, "No users yet. The one-time setup link is not printed here, since this output may be kept in logs: "+
+			"set MP_SETUP_LINK_FILE to a file to receive it, or MP_ADMIN_EMAIL and MP_ADMIN_PASSWORD, and restart.")
+	}
+	return nil
+}
+
+// writePrivate replaces path's content with s, readable by its owner
+// only, also when the file existed with a wider mode.
+func writePrivate(path, s string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// isTerminal reports whether w is a terminal (a character device), where
+// a person reads it rather than a log collector.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 // spanName names a request's span by route, never by the raw path (ids
 // are not personal data, but routes aggregate).
 func spanName(_ string, r *http.Request) string {
@@ -331,12 +392,23 @@ func spanName(_ string, r *http.Request) string {
 	return r.Method
 }
 
+// permissionsPolicy turns off the browser features the web app never
+// uses, so injected content could not use them either.
+const permissionsPolicy = "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+
 // secure sets the headers every response carries: a strict content
 // security policy (scripts and styles from this origin only), no framing,
-// no sniffing, no referrer leaks.
-func secure(h http.Handler) http.Handler {
+// no sniffing, no referrer leaks, no browser features. With https (the
+// public URL says so) browsers are also told to use https only (HSTS), so
+// a later visit cannot be downgraded; over plain http the header would be
+// ignored, and on a developer's localhost it would stick.
+func secure(h http.Handler, https bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if https {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		hd.Set("Permissions-Policy", permissionsPolicy)
 		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")

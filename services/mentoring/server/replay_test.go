@@ -175,7 +175,7 @@ func TestReplayGivesSameState(t *testing.T) {
 	}
 
 	bare := testutil.MustNATS(t)
-	pl, err := pool.Open(ctx, bare.JS, 1, nil)
+	pl, err := pool.Open(ctx, bare.JS, 1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("mentoring: %w", err)
 	}
 	defer repo.Close()
-	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil)
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
@@ -133,9 +133,13 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
 	}
-	data, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, o.ResultTTL)
+	objects, err := jobs.OpenObjectData(ctx, d.JS, pairs.DataStore, d.Replicas, o.ResultTTL)
 	if err != nil {
 		return fmt.Errorf("mentoring: %w", err)
+	}
+	var data jobs.Data = objects
+	if d.Keyring != nil {
+		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: slots, Data: data, JS: d.JS, Publisher: pub, Rules: rs,
 		Now: d.Now, IDs: d.IDs, Logger: d.Logger})
@@ -178,6 +182,6 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
 	return events.RunDurable(ctx, d.JS, events.Durable{
 		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
-		Handler:  h, Logger: d.Logger,
+		Handler:  h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 	})
 }

@@ -39,7 +39,7 @@ func Run(ctx context.Context, addr string, d service.Deps, hooks *store.Hooks, r
 		return fmt.Errorf("participants: stream: %w", err)
 	}
 	cfg := participant.RepoConfig(events.NewPublisher(d.JS))
-	cfg.Replicas, cfg.Logger, cfg.Hooks = d.Replicas, d.Logger, hooks
+	cfg.Replicas, cfg.Logger, cfg.Hooks, cfg.Keyring = d.Replicas, d.Logger, hooks, d.Keyring
 	cfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamParticipants, "participants", id)
 	}

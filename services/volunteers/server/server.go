@@ -41,7 +41,7 @@ func Run(ctx context.Context, addr string, d service.Deps, ready func(net.Addr))
 	pub := events.NewPublisher(d.JS)
 
 	vcfg := volunteer.RepoConfig(pub)
-	vcfg.Replicas, vcfg.Logger = d.Replicas, d.Logger
+	vcfg.Replicas, vcfg.Logger, vcfg.Keyring = d.Replicas, d.Logger, d.Keyring
 	vcfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamVolunteers, "volunteers", id)
 	}

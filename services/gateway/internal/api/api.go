@@ -8,14 +8,15 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -23,12 +24,9 @@ import (
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
-
-// MaxBodyBytes bounds a request message; larger ones get ResourceExhausted
-// before they are decoded.
-const MaxBodyBytes = 1 << 20
 
 // codeOf maps domain codes to Connect codes.
 var codeOf = map[apperr.Code]connect.Code{
@@ -45,26 +43,41 @@ var codeOf = map[apperr.Code]connect.Code{
 
 // Server implements the gateway's Connect services.
 type Server struct {
-	g       *core.Gateway
-	log     *slog.Logger
-	limitIP *account.Limiter
-	limitID *account.Limiter
+	g     *core.Gateway
+	log   *slog.Logger
+	guard *account.Guard
 	// RemoteAddr extracts the client address (see web.RemoteAddr).
 	remoteAddr func(*http.Request) string
 }
 
 type callerKey struct{}
 
-// Handlers returns the Connect handlers by path prefix. limitIP and
-// limitID rate-limit sign-ins per address and per e-mail.
-func Handlers(g *core.Gateway, limitIP, limitID *account.Limiter, remoteAddr func(*http.Request) string) map[string]http.Handler {
-	s := &Server{g: g, log: g.Log, limitIP: limitIP, limitID: limitID, remoteAddr: remoteAddr}
+// Handlers returns the Connect handlers by path prefix. guard limits
+// sign-in attempts.
+func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Request) string) map[string]http.Handler {
+	s := &Server{g: g, log: g.Log, guard: guard, remoteAddr: remoteAddr}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(s.authInterceptor()),
+		// Who calls is settled from the headers, before a byte of the
+		// body is read or inflated.
+		connect.WithRequestGate(s.authenticate),
+		connect.WithInterceptors(s.checkBounds()),
+		connect.WithCodec(protoCodec{}),
+		connect.WithCodec(jsonCodec{"json"}),
+		connect.WithCodec(jsonCodec{"json; charset=utf-8"}),
 		connect.WithReadMaxBytes(MaxBodyBytes),
+		// Connect's own gzip inflates an oversized message to its end
+		// only to report its size; this one stops at the limit.
+		connect.WithCompression("gzip", nil, nil),
+		connect.WithCompression("gzip", newBoundedGzip(MaxBodyBytes), newGzipCompressor),
+		connect.WithConditionalHandlerOptions(func(spec connect.Spec) []connect.HandlerOption {
+			if open[spec.Procedure] {
+				return []connect.HandlerOption{connect.WithReadMaxBytes(MaxOpenBodyBytes), connect.WithCompression("gzip", nil, nil)}
+			}
+			return nil
+		}),
 	}
 	out := map[string]http.Handler{}
-	add := func(path string, h http.Handler) { out[path] = s.withAddr(h) }
+	add := func(path string, h http.Handler) { out[path] = s.wrap(h) }
 	add(gatewayv1connect.NewUserServiceHandler(s, opts...))
 	add(gatewayv1connect.NewApiTokenServiceHandler(s, opts...))
 	add(gatewayv1connect.NewRegistryServiceHandler(s, opts...))
@@ -75,11 +88,28 @@ func Handlers(g *core.Gateway, limitIP, limitID *account.Limiter, remoteAddr fun
 
 type addrKey struct{}
 
-// withAddr puts the client address in the context; Connect interceptors
-// do not see the *http.Request.
-func (s *Server) withAddr(h http.Handler) http.Handler {
+// errorWriter answers in the caller's protocol before Connect has a
+// stream.
+var errorWriter = connect.NewErrorWriter()
+
+// wrap puts the client address in the context (Connect gates and
+// interceptors do not see the *http.Request), marks every answer
+// uncacheable (they carry personal data, and Connect GETs would otherwise
+// be cacheable) and bounds the body.
+func (s *Server) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), addrKey{}, s.remoteAddr(r))))
+		w.Header().Set("Cache-Control", "no-store")
+		max := MaxBodyBytes
+		isOpen := open[r.URL.Path]
+		if isOpen {
+			max = MaxOpenBodyBytes
+		}
+		lw, err := limitRequest(w, r, max, isOpen)
+		if err != nil {
+			_ = errorWriter.Write(w, r, err)
+			return
+		}
+		h.ServeHTTP(lw, r.WithContext(context.WithValue(r.Context(), addrKey{}, s.remoteAddr(r))))
 	})
 }
 
@@ -91,21 +121,33 @@ func remote(ctx context.Context) string {
 // open lists the procedures that need no token.
 var open = map[string]bool{gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure: true}
 
-func (s *Server) authInterceptor() connect.Interceptor {
+// authenticate is the request gate: every procedure but the open ones
+// needs a valid API token, checked before the message is read.
+func (s *Server) authenticate(ctx context.Context, spec connect.Spec, _ connect.Peer, h http.Header) (context.Context, error) {
+	if open[spec.Procedure] {
+		return ctx, nil
+	}
+	scheme, tok, _ := strings.Cut(h.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "bearer") || tok == "" {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("an API token is required: run mp login"))
+	}
+	p, err := s.g.Accounts.Token(ctx, strings.TrimSpace(tok))
+	if err != nil {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
+	}
+	return context.WithValue(ctx, callerKey{}, core.Caller{Principal: p, RemoteAddr: remote(ctx), Channel: "api"}), nil
+}
+
+// checkBounds refuses a request with a list over its cap before any work
+// (ADR 0049).
+func (s *Server) checkBounds() connect.Interceptor {
 	return connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			if open[req.Spec().Procedure] {
-				return next(ctx, req)
+			if m, ok := req.Any().(proto.Message); ok {
+				if err := bounds.Check(m); err != nil {
+					return nil, s.toConnect(ctx, err)
+				}
 			}
-			scheme, tok, _ := strings.Cut(req.Header().Get("Authorization"), " ")
-			if !strings.EqualFold(scheme, "bearer") || tok == "" {
-				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("an API token is required: run mp login"))
-			}
-			p, err := s.g.Accounts.Token(ctx, strings.TrimSpace(tok))
-			if err != nil {
-				return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
-			}
-			ctx = context.WithValue(ctx, callerKey{}, core.Caller{Principal: p, RemoteAddr: remote(ctx), Channel: "api"})
 			return next(ctx, req)
 		}
 	})
@@ -169,60 +211,41 @@ func (s *Server) UpdateUser(ctx context.Context, req *connect.Request[gatewayv1.
 
 // CreateApiToken implements ApiTokenService: sign in, rate limited.
 func (s *Server) CreateApiToken(ctx context.Context, req *connect.Request[gatewayv1.CreateApiTokenRequest]) (*connect.Response[gatewayv1.CreateApiTokenResponse], error) {
-	if err := s.limit(remote(ctx), req.Msg.GetEmail()); err != nil {
+	addr, email := remote(ctx), req.Msg.GetEmail()
+	if err := Limit(s.guard.Allow(addr, email)); err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
-	a, err := s.g.Accounts.Authenticate(req.Msg.GetEmail(), req.Msg.GetPassword())
+	a, err := s.g.Accounts.Authenticate(email, req.Msg.GetPassword())
 	if err != nil {
+		s.guard.Failed(addr, email)
 		return nil, s.toConnect(ctx, err)
 	}
+	s.guard.Succeeded(addr, email)
 	id, tok, exp, err := s.g.Accounts.CreateToken(ctx, a, req.Msg.GetName())
 	return reply(s, ctx, &gatewayv1.CreateApiTokenResponse{Id: id, Token: tok, ExpireTime: timestamppb.New(exp), User: a.GetUser()}, err)
 }
 
-// limit applies both sign-in limits.
-func (s *Server) limit(addr, email string) error {
-	return Limit(s.limitIP, s.limitID, addr, email)
-}
-
-// Limit takes one sign-in attempt from the address's and the e-mail's
-// buckets; it returns TooManyRequests when either is empty. A nil limiter
-// is skipped, for a sign-in that learns the e-mail only later (OIDC takes
-// from the address's bucket first and the account's once the provider has
-// named it).
-func Limit(byIP, byID *account.Limiter, addr, email string) error {
-	okIP, okID := true, true
-	var r1, r2 time.Duration
-	if byIP != nil {
-		okIP, r1 = byIP.Allow(AddrBucket(addr))
-	}
-	if byID != nil {
-		okID, r2 = byID.Allow(strings.ToLower(strings.TrimSpace(email)))
-	}
-	if okIP && okID {
+// Limit answers a refused sign-in attempt: TooManyRequests with the wait,
+// or nil when ok.
+func Limit(ok bool, retry time.Duration) error {
+	if ok {
 		return nil
 	}
-	wait := max(r1, r2).Round(time.Second)
-	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %v and try again", max(wait, time.Second))
+	return apperr.Errorf(core.TooManyRequests, "too many sign-in attempts; wait %s and try again", waitText(retry))
 }
 
-// AddrBucket names the rate-limit bucket of a client address: the address
-// itself for IPv4, its /64 for IPv6, since one host holds a whole /64 and
-// could otherwise take a fresh bucket per attempt.
-func AddrBucket(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
+// waitText writes a wait as whole seconds below a minute ("20s") and
+// whole minutes, rounded up, from there ("15m").
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", max(int((d+time.Second-1)/time.Second), 1))
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if v4 := ip.To4(); v4 != nil {
-		return v4.String()
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	return fmt.Sprintf("%dm", int((d+time.Minute-1)/time.Minute))
 }
+
+// AddrBucket names the rate-limit bucket of a client address (see
+// account.AddrBucket).
+func AddrBucket(addr string) string { return account.AddrBucket(addr) }
 
 // DeleteApiToken implements ApiTokenService.
 func (s *Server) DeleteApiToken(ctx context.Context, req *connect.Request[gatewayv1.DeleteApiTokenRequest]) (*connect.Response[gatewayv1.DeleteApiTokenResponse], error) {

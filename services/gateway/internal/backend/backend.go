@@ -29,6 +29,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 )
 
 // tokenTTL is the life of a per-request service token: long enough for one
@@ -65,7 +66,7 @@ func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time
 		log:    log,
 	}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		c, err := grpcx.Dial(addr, grpc.WithPerRPCCredentials(auth.PerRPCCredentials(b.self)))
+		c, err := grpcx.Dial(addr, grpc.WithPerRPCCredentials(auth.PerRPCCredentials(b.self)), grpc.WithChainUnaryInterceptor(checkBounds))
 		if err != nil {
 			return nil, fmt.Errorf("dial %s: %w", addr, err)
 		}
@@ -92,6 +93,19 @@ func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time
 	b.Participants = participantsv1.NewParticipantServiceClient(pc)
 	b.Volunteers = volunteersv1.NewVolunteerServiceClient(vc)
 	return b, nil
+}
+
+// checkBounds refuses, before it is sent, a request with a list over its
+// cap or text that is not UTF-8 (from a web form): the services never see
+// it, and the caller gets InvalidArgument naming the field rather than a
+// marshalling failure.
+func checkBounds(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if m, ok := req.(proto.Message); ok {
+		if err := bounds.Check(m); err != nil {
+			return err
+		}
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
 // Close closes the connections.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 )
 
 // TooManyRequests is the code of a rate-limited sign-in. apperr has no
@@ -32,7 +33,8 @@ var fromGRPC = map[codes.Code]apperr.Code{
 }
 
 // Public turns any error into what a caller may see: a code, a message
-// safe to show, and the field violations to fix. Errors that are neither
+// safe to show, and the field violations to fix (at most
+// bounds.MaxViolations of them; the message counts the rest). Errors that are neither
 // domain errors nor service statuses become Internal "internal error",
 // and their detail is logged, never returned.
 func Public(ctx context.Context, log *slog.Logger, err error) *apperr.Error {
@@ -42,7 +44,7 @@ func Public(ctx context.Context, log *slog.Logger, err error) *apperr.Error {
 			log.ErrorContext(ctx, "request failed", "err", err)
 			return apperr.Errorf(apperr.Internal, "internal error")
 		}
-		return ae
+		return bounds.Violations(ae)
 	}
 	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
 		if c, ok := fromGRPC[s.Code()]; ok {
@@ -50,7 +52,7 @@ func Public(ctx context.Context, log *slog.Logger, err error) *apperr.Error {
 				log.WarnContext(ctx, "service unavailable", "code", s.Code().String())
 				return apperr.Errorf(apperr.Unavailable, "a service is not answering; try again in a moment")
 			}
-			return &apperr.Error{Code: c, Message: s.Message(), Violations: grpcx.FieldViolations(err)}
+			return bounds.Violations(&apperr.Error{Code: c, Message: s.Message(), Violations: grpcx.FieldViolations(err)})
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

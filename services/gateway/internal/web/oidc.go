@@ -258,7 +258,7 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 		st, ok = w.oidc.decodeState(ck.Value)
 	}
 	w.setOIDCCookie(rw, "", -1) // one use, whatever happens
-	if err := api.Limit(w.opts.LimitIP, nil, addr, ""); err != nil {
+	if err := api.Limit(w.opts.Guard.AllowAddr(addr)); err != nil {
 		return w.signinLimited(rw, p, err)
 	}
 	q := r.URL.Query()
@@ -291,7 +291,7 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 	if err := idt.Claims(&claims); err != nil || claims.Email == "" {
 		return w.oidcRefuse(rw, r, p, "no_email", nil)
 	}
-	if err := api.Limit(nil, w.opts.LimitID, "", claims.Email); err != nil {
+	if err := api.Limit(w.opts.Guard.AllowAccount(addr, claims.Email)); err != nil {
 		return w.signinLimited(rw, p, err)
 	}
 	a, enabled := w.g.Accounts.ByEmail(claims.Email)
@@ -307,6 +307,7 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 		w.opts.Logger.ErrorContext(ctx, "audit entry not written", "err", err)
 		return apperr.Errorf(apperr.Unavailable, "the audit log is not available; try again in a moment")
 	}
+	w.opts.Guard.Succeeded(addr, claims.Email)
 	return w.startSession(rw, r, a)
 }
 

@@ -18,7 +18,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,8 +53,8 @@ type Options struct {
 	// SecureCookies marks cookies Secure; set it whenever the gateway is
 	// reached over TLS (directly or behind a proxy).
 	SecureCookies bool
-	// LimitIP and LimitID rate-limit sign-ins per address and per e-mail.
-	LimitIP, LimitID *account.Limiter
+	// Guard limits sign-in attempts (ADR 0048).
+	Guard *account.Guard
 	// RemoteAddr returns a request's client address.
 	RemoteAddr func(*http.Request) string
 	Logger     *slog.Logger
@@ -227,6 +226,13 @@ func (w *Web) wrap(rt Route) http.Handler {
 				http.Error(rw, "bad request", http.StatusBadRequest)
 				return
 			}
+		}
+		if !validText(r.URL.Query()) || !validText(r.PostForm) {
+			// Protobuf carries UTF-8 only; say so, rather than fail
+			// later where the record is encoded.
+			p.Dir = dir(p.Lang)
+			w.fail(rw, p, http.StatusBadRequest, p.t("err.encoding"))
+			return
 		}
 		princ, err := w.principal(r)
 		if err != nil && rt.Token && r.Method == http.MethodGet {
@@ -402,38 +408,6 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 	return true
 }
 
-// RemoteAddr returns the client address of r. With no trusted proxies it
-// is the connection's peer. Behind trustedProxies proxies that each append
-// the address they received from to X-Forwarded-For, it is the hop that
-// many places from the right: everything left of it was written by the
-// client and proves nothing. A header with fewer hops than that, or a hop
-// that is not an address, falls back to the peer.
-func RemoteAddr(trustedProxies int) func(*http.Request) string {
-	return func(r *http.Request) string {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if trustedProxies <= 0 {
-			return host
-		}
-		var hops []string
-		for _, h := range r.Header.Values("X-Forwarded-For") {
-			for _, hop := range strings.Split(h, ",") {
-				hops = append(hops, strings.TrimSpace(hop))
-			}
-		}
-		if len(hops) < trustedProxies {
-			return host
-		}
-		hop := hops[len(hops)-trustedProxies]
-		if net.ParseIP(hop) == nil {
-			return host
-		}
-		return hop
-	}
-}
-
 func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if p.User != nil {
 		http.Redirect(rw, r, "/", http.StatusSeeOther)
@@ -447,16 +421,19 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.t("signin")
 	email := r.PostForm.Get("email")
 	p.Form.Set("email", email)
-	if err := api.Limit(w.opts.LimitIP, w.opts.LimitID, w.opts.RemoteAddr(r), email); err != nil {
+	addr := w.opts.RemoteAddr(r)
+	if err := api.Limit(w.opts.Guard.Allow(addr, email)); err != nil {
 		return w.signinLimited(rw, p, err)
 	}
 	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
 	if err != nil {
+		w.opts.Guard.Failed(addr, email)
 		msg := p.t("err.credentials") // the one answer to any failed sign-in
 		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: msg}}
 		p.Errors["email"] = msg
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
 	}
+	w.opts.Guard.Succeeded(addr, email)
 	return w.startSession(rw, r, a)
 }
 

@@ -255,10 +255,11 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 	return err
 }
 
-// Run runs the service's background work until ctx ends: the kit's sweep
-// (reservations a crash left, at once and then at least every 2s; offer
-// expiry). Scheduled jobs are submitted by the job manager: see Schedules.
+// Run runs the service's background work until ctx ends: the kit's
+// sweeps (offer expiry every every; reservations a crash left at once and
+// every few seconds). Scheduled jobs are submitted by the job manager:
+// see Schedules.
 func (s *Service) Run(ctx context.Context, every time.Duration) error {
-	s.life.Run(ctx, min(every, 2*time.Second))
+	s.life.Run(ctx, every)
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -65,8 +66,9 @@ type Pool struct {
 // municipality.
 func ScopeKey(org, muni string) string { return org + "/" + muni }
 
-// Open opens both buckets. leave may be nil.
-func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver) (*Pool, error) {
+// Open opens both buckets. leave may be nil. kr, if not nil, seals each
+// person's pool record with their data key (a tombstone stays in clear).
+func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver, kr *seal.Keyring) (*Pool, error) {
 	ncfg := store.Config[*mentoringv1.PoolNewcomer]{
 		Bucket: NewcomerBucket, Replicas: replicas,
 		New: func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
@@ -79,6 +81,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leave
 			},
 		},
 	}
+	ncfg.Keyring, ncfg.Subject = kr, func(id string, n *mentoringv1.PoolNewcomer) string { return sealedUnlessGone(id, n.GetGone()) }
 	nrepo, err := store.Open(ctx, js, ncfg)
 	if err != nil {
 		return nil, fmt.Errorf("pool: %w", err)
@@ -95,6 +98,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leave
 			},
 		},
 	}
+	mcfg.Keyring, mcfg.Subject = kr, func(id string, m *mentoringv1.PoolMentor) string { return sealedUnlessGone(id, m.GetGone()) }
 	mrepo, err := store.Open(ctx, js, mcfg)
 	if err != nil {
 		nrepo.Close()
@@ -119,6 +123,16 @@ func stamp(at *timestamppb.Timestamp, id string) (time.Time, string) {
 		return time.Time{}, id
 	}
 	return at.AsTime(), id
+}
+
+// sealedUnlessGone seals a pool record with its person's key; a tombstone
+// (ids and event time only) stays in clear so it can be written after the
+// key is shredded.
+func sealedUnlessGone(id string, gone bool) string {
+	if gone {
+		return ""
+	}
+	return id
 }
 
 // SetLeaver sets who is told about people leaving; call before consuming.

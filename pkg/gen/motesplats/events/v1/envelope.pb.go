@@ -41,8 +41,14 @@ type Envelope struct {
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	// The id of the record the event is about.
 	SubjectId string `protobuf:"bytes,4,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
-	// The event message itself.
-	Payload       *anypb.Any `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
+	// The event message itself. Empty when sealed_payload is set.
+	Payload *anypb.Any `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
+	// The payload (a serialised google.protobuf.Any) encrypted with the data
+	// key of the person subject_id names (pkg/seal), for events that carry
+	// facts about that person: erasing the person shreds the key, and every
+	// copy of the event (stream, outbox, dead letters, backups) becomes
+	// unreadable. Consumers see it opened into payload (pkg/events).
+	SealedPayload []byte `protobuf:"bytes,6,opt,name=sealed_payload,json=sealedPayload,proto3" json:"sealed_payload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -112,11 +118,18 @@ func (x *Envelope) GetPayload() *anypb.Any {
 	return nil
 }
 
+func (x *Envelope) GetSealedPayload() []byte {
+	if x != nil {
+		return x.SealedPayload
+	}
+	return nil
+}
+
 var File_motesplats_events_v1_envelope_proto protoreflect.FileDescriptor
 
 const file_motesplats_events_v1_envelope_proto_rawDesc = "" +
 	"\n" +
-	"#motesplats/events/v1/envelope.proto\x12\x14motesplats.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x01\n" +
+	"#motesplats/events/v1/envelope.proto\x12\x14motesplats.events.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n" +
 	"\bEnvelope\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12;\n" +
@@ -124,7 +137,8 @@ const file_motesplats_events_v1_envelope_proto_rawDesc = "" +
 	"occurredAt\x12\x1d\n" +
 	"\n" +
 	"subject_id\x18\x04 \x01(\tR\tsubjectId\x12.\n" +
-	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayloadB\xe3\x01\n" +
+	"\apayload\x18\x05 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12%\n" +
+	"\x0esealed_payload\x18\x06 \x01(\fR\rsealedPayloadB\xe3\x01\n" +
 	"\x18com.motesplats.events.v1B\rEnvelopeProtoP\x01ZFgithub.com/motesplats/motesplats/pkg/gen/motesplats/events/v1;eventsv1\xa2\x02\x03MEX\xaa\x02\x14Motesplats.Events.V1\xca\x02\x14Motesplats\\Events\\V1\xe2\x02 Motesplats\\Events\\V1\\GPBMetadata\xea\x02\x16Motesplats::Events::V1b\x06proto3"
 
 var (

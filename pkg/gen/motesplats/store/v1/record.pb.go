@@ -39,7 +39,17 @@ type Record struct {
 	// outbox is published.
 	Removed bool `protobuf:"varint,3,opt,name=removed,proto3" json:"removed,omitempty"`
 	// With removed: purge the key (erasure) instead of deleting it.
-	Purge         bool `protobuf:"varint,4,opt,name=purge,proto3" json:"purge,omitempty"`
+	Purge bool `protobuf:"varint,4,opt,name=purge,proto3" json:"purge,omitempty"`
+	// The record encrypted with the data key of the person named by
+	// subject (pkg/seal); data is then empty. Shredding that key on erasure
+	// makes every copy unreadable, earlier revisions and backups included.
+	SealedData []byte `protobuf:"bytes,5,opt,name=sealed_data,json=sealedData,proto3" json:"sealed_data,omitempty"`
+	// Whose data key sealed sealed_data and the outbox's sealed payloads: the
+	// person's id.
+	Subject string `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
+	// The trace context of the write that put each outbox event there, so
+	// the relay publishing it later (after a crash) continues that trace.
+	OutboxTrace   []*OutboxTrace `protobuf:"bytes,7,rep,name=outbox_trace,json=outboxTrace,proto3" json:"outbox_trace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -102,16 +112,103 @@ func (x *Record) GetPurge() bool {
 	return false
 }
 
+func (x *Record) GetSealedData() []byte {
+	if x != nil {
+		return x.SealedData
+	}
+	return nil
+}
+
+func (x *Record) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *Record) GetOutboxTrace() []*OutboxTrace {
+	if x != nil {
+		return x.OutboxTrace
+	}
+	return nil
+}
+
+// OutboxTrace is the trace context (W3C traceparent and tracestate, as
+// the propagator writes them) of one outbox event.
+type OutboxTrace struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event's id (Envelope.id).
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Propagation fields, for example "traceparent".
+	Fields        map[string]string `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutboxTrace) Reset() {
+	*x = OutboxTrace{}
+	mi := &file_motesplats_store_v1_record_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutboxTrace) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutboxTrace) ProtoMessage() {}
+
+func (x *OutboxTrace) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_store_v1_record_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutboxTrace.ProtoReflect.Descriptor instead.
+func (*OutboxTrace) Descriptor() ([]byte, []int) {
+	return file_motesplats_store_v1_record_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *OutboxTrace) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *OutboxTrace) GetFields() map[string]string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
 var File_motesplats_store_v1_record_proto protoreflect.FileDescriptor
 
 const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\n" +
-	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\x84\x01\n" +
+	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\x84\x02\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x126\n" +
 	"\x06outbox\x18\x02 \x03(\v2\x1e.motesplats.events.v1.EnvelopeR\x06outbox\x12\x18\n" +
 	"\aremoved\x18\x03 \x01(\bR\aremoved\x12\x14\n" +
-	"\x05purge\x18\x04 \x01(\bR\x05purgeB\xda\x01\n" +
+	"\x05purge\x18\x04 \x01(\bR\x05purge\x12\x1f\n" +
+	"\vsealed_data\x18\x05 \x01(\fR\n" +
+	"sealedData\x12\x18\n" +
+	"\asubject\x18\x06 \x01(\tR\asubject\x12C\n" +
+	"\foutbox_trace\x18\a \x03(\v2 .motesplats.store.v1.OutboxTraceR\voutboxTrace\"\xa9\x01\n" +
+	"\vOutboxTrace\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12D\n" +
+	"\x06fields\x18\x02 \x03(\v2,.motesplats.store.v1.OutboxTrace.FieldsEntryR\x06fields\x1a9\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\xda\x01\n" +
 	"\x17com.motesplats.store.v1B\vRecordProtoP\x01ZDgithub.com/motesplats/motesplats/pkg/gen/motesplats/store/v1;storev1\xa2\x02\x03MSX\xaa\x02\x13Motesplats.Store.V1\xca\x02\x13Motesplats\\Store\\V1\xe2\x02\x1fMotesplats\\Store\\V1\\GPBMetadata\xea\x02\x15Motesplats::Store::V1b\x06proto3"
 
 var (
@@ -126,18 +223,22 @@ func file_motesplats_store_v1_record_proto_rawDescGZIP() []byte {
 	return file_motesplats_store_v1_record_proto_rawDescData
 }
 
-var file_motesplats_store_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_motesplats_store_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_motesplats_store_v1_record_proto_goTypes = []any{
 	(*Record)(nil),      // 0: motesplats.store.v1.Record
-	(*v1.Envelope)(nil), // 1: motesplats.events.v1.Envelope
+	(*OutboxTrace)(nil), // 1: motesplats.store.v1.OutboxTrace
+	nil,                 // 2: motesplats.store.v1.OutboxTrace.FieldsEntry
+	(*v1.Envelope)(nil), // 3: motesplats.events.v1.Envelope
 }
 var file_motesplats_store_v1_record_proto_depIdxs = []int32{
-	1, // 0: motesplats.store.v1.Record.outbox:type_name -> motesplats.events.v1.Envelope
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	3, // 0: motesplats.store.v1.Record.outbox:type_name -> motesplats.events.v1.Envelope
+	1, // 1: motesplats.store.v1.Record.outbox_trace:type_name -> motesplats.store.v1.OutboxTrace
+	2, // 2: motesplats.store.v1.OutboxTrace.fields:type_name -> motesplats.store.v1.OutboxTrace.FieldsEntry
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_store_v1_record_proto_init() }
@@ -151,7 +252,7 @@ func file_motesplats_store_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_store_v1_record_proto_rawDesc), len(file_motesplats_store_v1_record_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

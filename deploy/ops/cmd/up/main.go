@@ -1,0 +1,124 @@
+// Command up starts Mötesplats as separate processes on this machine and
+// returns, leaving them running (`make up`), or stops them (`make down`).
+// See docs/runbook.md and package layout.
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/motesplats/motesplats/deploy/ops/layout"
+	"github.com/motesplats/motesplats/pkg/auth"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "up:", err)
+		os.Exit(1)
+	}
+}
+
+// passThrough are the caller's variables handed to every service: where
+// telemetry goes, how much to log, the first admin.
+var passThrough = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "LOG_LEVEL", "MP_ADMIN_EMAIL", "MP_ADMIN_PASSWORD"}
+
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	dir := fs.String("dir", ".tmp/up", "data, logs and the state file")
+	bin := fs.String("bin", "bin", "the service binaries")
+	natsServer := fs.String("nats-server", ".tmp/bin/nats-server", "the nats-server binary")
+	nodes := fs.Int("nats-nodes", 1, "NATS nodes: 1, or 3 for a cluster with R3 streams and buckets")
+	replicas := fs.Int("replicas", 2, "processes per matching service")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch fs.Arg(0) {
+	case "stop":
+		return layout.StopDir(*dir, out)
+	case "start":
+	default:
+		return fmt.Errorf("want start or stop, not %q", fs.Arg(0))
+	}
+	if _, err := os.Stat(filepath.Join(*dir, layout.StateFile)); err == nil {
+		return fmt.Errorf("already up (%s exists): make down first", filepath.Join(*dir, layout.StateFile))
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	signing, public, data, err := keys(filepath.Join(*dir, "keys.env"))
+	if err != nil {
+		return err
+	}
+	env := map[string]string{}
+	for _, k := range passThrough {
+		if v := getenv(k); v != "" {
+			env[k] = v
+		}
+	}
+	r, err := layout.Start(ctx, layout.Options{
+		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
+		Env: env, SigningKey: signing, PublicKeys: public, DataKey: data,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Mötesplats is up as %d processes (data and logs in %s):\n", len(r.Procs), *dir)
+	var nats []string
+	for _, p := range r.Procs {
+		extra := ""
+		if p.Health != "" {
+			extra = "  (" + map[bool]string{true: "monitor", false: "metrics"}[p.Kind == "nats"] + " " + p.Health + ")"
+		}
+		fmt.Fprintf(out, "  %-14s %-16s pid %-7d%s\n", p.Name, p.Addr, r.Pid(p.Name), extra)
+		if p.Kind == "nats" {
+			nats = append(nats, "nats://"+p.Addr)
+		}
+	}
+	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", filepath.Join(*dir, "keys.env"))
+	fmt.Fprintf(out, "  set -a; . %s; set +a\n", filepath.Join(*dir, "keys.env"))
+	fmt.Fprintf(out, "  bin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", nats[0])
+	fmt.Fprintln(out, "make down stops it.")
+	return nil
+}
+
+// keys reads the layout's keys, or creates them on the first start so
+// tokens and sealed data stay readable across restarts.
+func keys(path string) (signing, public, data string, err error) {
+	if b, err := os.ReadFile(path); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, _ := strings.Cut(line, "=")
+			switch k {
+			case "MP_SIGNING_KEY":
+				signing = v
+			case "MP_PUBLIC_KEYS":
+				public = v
+			case "MP_DATA_KEY":
+				data = v
+			}
+		}
+		if signing != "" && public != "" && data != "" {
+			return signing, public, data, nil
+		}
+	}
+	k, err := auth.GenerateKey()
+	if err != nil {
+		return "", "", "", err
+	}
+	if data, err = layout.NewDataKey(); err != nil {
+		return "", "", "", err
+	}
+	signing, public = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
+	return signing, public, data, os.WriteFile(path,
+		[]byte("MP_SIGNING_KEY="+signing+"\nMP_PUBLIC_KEYS="+public+"\nMP_DATA_KEY="+data+"\n"), 0o600)
+}

@@ -1,0 +1,167 @@
+package ops_test
+
+import (
+	"crypto/ed25519"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/deploy/ops/layout"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// root is the repository, two levels up from this module.
+var root = func() string { d, _ := filepath.Abs("../.."); return d }()
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+	natsBin   string
+)
+
+// mustBinaries builds the same binaries the images ship (once per test
+// binary) and a nats-server at the version in pkg/go.mod: .tmp/bin's when
+// `make up` installed it, else built from the module cache.
+func mustBinaries(t *testing.T) (bin, natsServer string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "motesplats-ops-bin-")
+		if buildErr != nil {
+			return
+		}
+		// One go build for all: the linker runs in parallel. A service
+		// that does not exist yet (dinners, guides) is simply not built.
+		args := []string{"build", "-o", buildDir + string(filepath.Separator)}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		for _, pkg := range []string{"./services/participants", "./services/volunteers", "./services/mentoring",
+			"./services/dinners", "./services/guides", "./services/gateway/cmd/gateway", "./services/stack"} {
+			if _, err := os.Stat(filepath.Join(root, pkg)); err == nil {
+				args = append(args, pkg)
+			}
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{"services", string(out), err}
+			return
+		}
+		natsBin = filepath.Join(root, ".tmp", "bin", "nats-server")
+		if _, err := os.Stat(natsBin); err == nil {
+			return
+		}
+		natsBin = filepath.Join(buildDir, "nats-server")
+		cmd = exec.Command("go", "build", "-o", natsBin, "github.com/nats-io/nats-server/v2")
+		cmd.Dir = filepath.Join(root, "pkg") // its go.mod pins the version
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{"nats-server", string(out), err}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildDir, natsBin
+}
+
+type buildError struct {
+	name, out string
+	err       error
+}
+
+func (e *buildError) Error() string { return "build " + e.name + ": " + e.err.Error() + "\n" + e.out }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// system is a layout started for one test on free ports.
+type system struct {
+	*layout.Running
+	key     ed25519.PrivateKey
+	bin     string
+	dataKey string
+}
+
+// mustUp starts the layout with nodes NATS nodes and stops it at cleanup.
+func mustUp(t *testing.T, nodes int) *system { return mustUpNetns(t, nodes, nil) }
+
+// mustUpNetns is mustUp with the NATS nodes in network namespaces.
+func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
+	t.Helper()
+	bin, natsServer := mustBinaries(t)
+	k, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataKey, err := layout.NewDataKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	ports := map[string]int{}
+	portFor := func(name string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if ports[name] == 0 {
+			ports[name] = testutil.FreePort(t)
+		}
+		return ports[name]
+	}
+	r, err := layout.Start(testutil.Context(t), layout.Options{
+		Dir: t.TempDir(), Bin: bin, NATSServer: natsServer, NATSNodes: nodes, Ports: portFor,
+		Netns: netns, DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
+		Env: map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Stop)
+	return &system{Running: r, key: k, bin: bin, dataKey: dataKey}
+}
+
+// dial connects to a process's gRPC address as an admin.
+func (s *system) dial(t *testing.T, name string) *grpc.ClientConn {
+	t.Helper()
+	p, ok := s.Proc(name)
+	if !ok {
+		t.Fatalf("no process %s", name)
+	}
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(s.key, "local", time.Now),
+		auth.Claims{Subject: "ops-test", Role: auth.RoleAdmin}, 10*time.Minute))
+	cc, err := grpcx.Dial(p.Addr, grpc.WithPerRPCCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
+// seed registers demo people through the services with the stack's seed
+// command, as an operator would.
+func (s *system) seed(t *testing.T, participants, volunteers int) {
+	t.Helper()
+	pp, _ := s.Proc("participants")
+	vp, _ := s.Proc("volunteers")
+	np, _ := s.Proc("nats-1")
+	cmd := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "seed",
+		"-participants", strconv.Itoa(participants), "-volunteers", strconv.Itoa(volunteers), "-workers", "8", "-nats", "nats://"+np.Addr)
+	cmd.Env = append(os.Environ(), "MP_SIGNING_KEY="+auth.EncodePrivateKey(s.key), "MP_DATA_KEY="+s.dataKey,
+		"PARTICIPANTS_ADDR="+pp.Addr, "VOLUNTEERS_ADDR="+vp.Addr)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,278 @@
+// Package layout runs Mötesplats as separate processes on one machine, the
+// way it runs in production: a real nats-server (one node or a cluster of
+// three on loopback ports), Debian's redis-server, every service from its
+// own binary configured by environment only, two replicas of each matching
+// service, and the gateway. `make up` and the operations tests share it,
+// so the layout the tests prove is the one operators start.
+package layout
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/motesplats/motesplats/pkg/service"
+)
+
+// NewDataKey returns a new MP_DATA_KEY: 32 random bytes in base64.
+func NewDataKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// Options describe one layout. Ports come from Ports, so a test can use
+// free ones and `make up` the defaults.
+type Options struct {
+	// Dir holds the data (NATS stores), logs, configs and the state file.
+	Dir string
+	// Bin holds the service binaries (participants, volunteers, mentoring,
+	// gateway, ...), named as the services.
+	Bin string
+	// NATSServer is the nats-server binary.
+	NATSServer string
+	// NATSNodes is 1 or 3. With 3, streams and buckets get three replicas
+	// (MP_REPLICAS=3).
+	NATSNodes int
+	// Replicas is how many processes run each matching service (default 2).
+	Replicas int
+	// Ports hands out the port of each named listener; nil uses Defaults.
+	Ports func(name string) int
+	// Env is added to every service's environment (OTEL_EXPORTER_OTLP_ENDPOINT,
+	// LOG_LEVEL, MP_ADMIN_EMAIL...).
+	Env map[string]string
+	// SigningKey and PublicKeys are MP_SIGNING_KEY and MP_PUBLIC_KEYS.
+	SigningKey, PublicKeys string
+	// Netns, when set, runs each NATS node in its own network namespace,
+	// joined to the others and to this machine by veth pairs on a bridge
+	// (see netns.go), so a node can be cut off (Partition) instead of
+	// killed. Needs root and iproute2.
+	Netns *Netns
+	// DataKey is MP_DATA_KEY, the key that wraps every person's data key
+	// (base64 of 32 bytes; see docs/runbook.md).
+	DataKey string
+}
+
+// Proc is one process of the layout.
+type Proc struct {
+	// Name is unique: "nats-1", "redis", "participants", "mentoring-2", "gateway".
+	Name string
+	// Kind is what runs: "nats", "redis", a service name or "gateway".
+	Kind string
+	Path string
+	Args []string
+	Env  []string
+	// Addr is the main listener: client port, gRPC or HTTP address.
+	Addr string
+	// Health is the address of the monitoring port (NATS) or /metrics.
+	Health string
+	// Config is a file written before start (nats-server's configuration).
+	Config, ConfigText string
+}
+
+// Log is where the process's stdout and stderr go.
+func (p Proc) Log(dir string) string { return filepath.Join(dir, "logs", p.Name+".log") }
+
+// Single are the services that run once: each holds the register of its
+// people and needs no second copy on one machine. Every other service in
+// service.Known whose binary exists is a matching service and runs
+// Options.Replicas times, so dinners and guides join by being built.
+var Single = []string{service.Participants.Name, service.Volunteers.Name}
+
+// Defaults are the ports of `make up`: the services' own defaults, the
+// second replica of a matching service 100 above, NATS 4222 (then 4223,
+// 4224), the cluster routes 6222+, monitoring 8222+, Redis 6380 (so a
+// system redis on 6379 is left alone), metrics per service.Known.
+func Defaults(name string) int {
+	base, n := name, 1
+	if i := strings.LastIndex(name, "-"); i > 0 {
+		if k, err := strconv.Atoi(name[i+1:]); err == nil {
+			base, n = name[:i], k
+		}
+	}
+	switch base {
+	case "nats":
+		return 4221 + n
+	case "nats-cluster":
+		return 6221 + n
+	case "nats-monitor":
+		return 8221 + n
+	case "redis":
+		return 6380
+	case "gateway":
+		return 8080
+	case "gateway-metrics":
+		return portOf(service.DefaultMetricsAddr("gateway"))
+	}
+	for _, s := range service.Known() {
+		switch base {
+		case s.Name:
+			return portOf(s.Addr) + 100*(n-1)
+		case s.Name + "-metrics":
+			return portOf(service.DefaultMetricsAddr(s.Name)) + 100*(n-1)
+		}
+	}
+	return 0
+}
+
+func portOf(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+func loop(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+
+// nodeAddr is NATS node i's address: loopback, or its namespace's.
+func nodeAddr(o Options, i, port int) string {
+	if o.Netns != nil {
+		return net.JoinHostPort(o.Netns.NodeIP(i), strconv.Itoa(port))
+	}
+	return loop(port)
+}
+
+// Plan lists the processes in start order: NATS nodes, Redis, the
+// registers, the matching services, the gateway.
+func Plan(o Options) ([]Proc, error) {
+	if o.NATSNodes != 1 && o.NATSNodes != 3 {
+		return nil, fmt.Errorf("layout: NATS nodes must be 1 or 3, not %d", o.NATSNodes)
+	}
+	if o.Replicas <= 0 {
+		o.Replicas = 2
+	}
+	if o.Ports == nil {
+		o.Ports = Defaults
+	}
+	var procs []Proc
+	var urls, routes []string
+	for i := 1; i <= o.NATSNodes; i++ {
+		urls = append(urls, "nats://"+nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))))
+		routes = append(routes, "nats://"+nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-cluster-%d", i))))
+	}
+	for i := 1; i <= o.NATSNodes; i++ {
+		name := fmt.Sprintf("nats-%d", i)
+		conf := filepath.Join(o.Dir, "conf", name+".conf")
+		path, args := o.NATSServer, []string{"-c", conf}
+		if o.Netns != nil {
+			// ip execs nats-server inside the namespace: the pid is the
+			// server's own, so Kill is a kill -9 of the node.
+			path, args = "ip", append([]string{"netns", "exec", o.Netns.ns(i), o.NATSServer}, args...)
+		}
+		procs = append(procs, Proc{
+			Name: name, Kind: "nats", Path: path, Args: args,
+			Addr: nodeAddr(o, i, o.Ports(name)), Health: nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))),
+			Config: conf, ConfigText: natsConfig(o, i, routes),
+		})
+	}
+	redisPath := "redis-server"
+	if p, err := osexec.LookPath("redis-server"); err == nil {
+		redisPath = p
+	}
+	redis := Proc{
+		Name: "redis", Kind: "redis", Path: redisPath, Addr: loop(o.Ports("redis")),
+		Args: []string{"--port", strconv.Itoa(o.Ports("redis")), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--dir", filepath.Join(o.Dir, "redis")},
+	}
+	procs = append(procs, redis)
+
+	common := map[string]string{
+		"NATS_URL":       strings.Join(urls, ","),
+		"REDIS_URL":      "redis://" + redis.Addr + "/0",
+		"MP_PUBLIC_KEYS": o.PublicKeys,
+		"MP_REPLICAS":    strconv.Itoa(o.NATSNodes),
+		"MP_DATA_KEY":    o.DataKey,
+	}
+	for k, v := range o.Env {
+		common[k] = v
+	}
+	gwEnv := map[string]string{"MP_SIGNING_KEY": o.SigningKey, "GATEWAY_ADDR": loop(o.Ports("gateway")),
+		service.MetricsEnv: loop(o.Ports("gateway-metrics"))}
+	for _, s := range service.Known() {
+		path := filepath.Join(o.Bin, s.Name)
+		if _, err := os.Stat(path); err != nil {
+			continue // not built: a programme that does not exist yet
+		}
+		n := o.Replicas
+		if slices.Contains(Single, s.Name) {
+			n = 1
+		}
+		for i := 1; i <= n; i++ {
+			name := s.Name
+			if n > 1 {
+				name = fmt.Sprintf("%s-%d", s.Name, i)
+			}
+			addr := loop(o.Ports(suffix(s.Name, i, n)))
+			env := map[string]string{s.Env: addr, service.MetricsEnv: loop(o.Ports(suffix(s.Name+"-metrics", i, n)))}
+			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
+				Env: environ(common, env)})
+			if i == 1 {
+				// The gateway calls the first replica; jobs reach every
+				// replica through the work queue regardless.
+				gwEnv[s.Env] = addr
+			}
+		}
+	}
+	gw := filepath.Join(o.Bin, "gateway")
+	if _, err := os.Stat(gw); err == nil {
+		procs = append(procs, Proc{Name: "gateway", Kind: "gateway", Path: gw, Addr: gwEnv["GATEWAY_ADDR"],
+			Health: gwEnv[service.MetricsEnv], Env: environ(common, gwEnv)})
+	}
+	return procs, nil
+}
+
+// suffix names replica i of n for Ports: "mentoring-2"; a single copy
+// keeps the bare name.
+func suffix(name string, i, n int) string {
+	if n == 1 {
+		return name
+	}
+	return fmt.Sprintf("%s-%d", name, i)
+}
+
+// environ is the process environment: only what the layout sets, plus
+// PATH, HOME and TMPDIR, so nothing of the caller's shell leaks in and the
+// processes are configured exactly as the images are.
+func environ(maps ...map[string]string) []string {
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	for _, m := range maps {
+		for k, v := range m {
+			env = append(env, k+"="+v)
+		}
+	}
+	slices.Sort(env)
+	return env
+}
+
+// natsConfig is node i's configuration: JetStream with fsync on every
+// write (an acknowledged write survives a kill -9 of every node), and the
+// cluster routes when there are three.
+func natsConfig(o Options, i int, routes []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "server_name: n%d\nlisten: %s\nhttp: %s\n", i,
+		nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))), nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))))
+	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", filepath.Join(o.Dir, "nats", fmt.Sprintf("n%d", i)))
+	if len(routes) > 1 {
+		fmt.Fprintf(&b, "cluster {\n  name: motesplats\n  listen: %s\n  routes: [\n", strings.TrimPrefix(routes[i-1], "nats://"))
+		for j, r := range routes {
+			if j != i-1 {
+				fmt.Fprintf(&b, "    %s\n", r)
+			}
+		}
+		b.WriteString("  ]\n}\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,99 @@
+package layout
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestStopDir: `make down` stops what a state file lists, from another
+// process than the one that started it, and removes the state file.
+func TestStopDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := exec.Command("sleep", "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	b, _ := json.Marshal(state{Procs: []stateProc{{Name: "sleeper", Pid: cmd.Process.Pid}}})
+	if err := os.WriteFile(filepath.Join(dir, StateFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := StopDir(dir, &out); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		t.Fatal("StopDir returned but the process still runs")
+	}
+	if !strings.Contains(out.String(), "stopped sleeper") {
+		t.Errorf("output %q does not name the stopped process", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, StateFile)); !os.IsNotExist(err) {
+		t.Errorf("state file left behind: %v", err)
+	}
+	if err := StopDir(dir, &out); err != nil {
+		t.Errorf("second StopDir: %v", err)
+	}
+}
+
+// TestPlan: one NATS node or three with routes to the two others, each
+// matching service twice with its own ports, the registers once, the
+// gateway pointed at the first replicas, and nothing of the caller's
+// environment but PATH, HOME and TMPDIR.
+func TestPlan(t *testing.T) {
+	bin := t.TempDir()
+	for _, n := range []string{"participants", "volunteers", "mentoring", "gateway"} {
+		if err := os.WriteFile(filepath.Join(bin, n), nil, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("MP_SECRET_OF_CALLER", "x")
+	for _, nodes := range []int{1, 3} {
+		procs, err := Plan(Options{Dir: t.TempDir(), Bin: bin, NATSServer: "nats-server", NATSNodes: nodes, PublicKeys: "k", DataKey: "d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		addrs := map[string]bool{}
+		for _, p := range procs {
+			names = append(names, p.Name)
+			if addrs[p.Addr] {
+				t.Errorf("%s: address %s used twice", p.Name, p.Addr)
+			}
+			addrs[p.Addr] = true
+			for _, e := range p.Env {
+				if strings.HasPrefix(e, "MP_SECRET_OF_CALLER") {
+					t.Errorf("%s inherits the caller's %s", p.Name, e)
+				}
+			}
+			if p.Kind == "nats" && nodes == 3 && strings.Count(p.ConfigText, "nats://") != 2 {
+				t.Errorf("%s: want routes to the two other nodes:\n%s", p.Name, p.ConfigText)
+			}
+			if p.Name == "gateway" && !strings.Contains(strings.Join(p.Env, " "), "MENTORING_ADDR=127.0.0.1:7003") {
+				t.Errorf("gateway env %v does not call mentoring-1 at 7003", p.Env)
+			}
+			if p.Name == "mentoring-2" && !strings.Contains(strings.Join(p.Env, " "), "MENTORING_ADDR=127.0.0.1:7103") {
+				t.Errorf("mentoring-2 env %v: want its own port 7103", p.Env)
+			}
+		}
+		want := "participants volunteers mentoring-1 mentoring-2 gateway"
+		if got := strings.Join(names[nodes+1:], " "); got != want {
+			t.Errorf("%d nodes: services %q, want %q", nodes, got, want)
+		}
+	}
+	if _, err := Plan(Options{NATSNodes: 2}); err == nil {
+		t.Error("two NATS nodes accepted")
+	}
+}

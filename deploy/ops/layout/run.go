@@ -1,0 +1,387 @@
+package layout
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// StateFile lists the pids of a running layout, for Stop from another
+// process (`make down`).
+const StateFile = "state.json"
+
+// Running is a started layout. Its processes outlive the caller unless it
+// stops them: `make up` returns and leaves them running.
+type Running struct {
+	Opts  Options
+	Procs []Proc
+
+	mu   sync.Mutex
+	cmds map[string]*exec.Cmd
+	done map[string]chan struct{} // closed when the process exits
+}
+
+// Proc returns the process named name.
+func (r *Running) Proc(name string) (Proc, bool) {
+	for _, p := range r.Procs {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Proc{}, false
+}
+
+// Start starts every process of the layout and waits until each answers
+// its health check: NATS first (the services connect once at start),
+// then Redis, the services, and the gateway. On failure it stops what it
+// started and returns the error with the end of the failing log.
+func Start(ctx context.Context, o Options) (*Running, error) {
+	procs, err := Plan(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"logs", "conf", "redis", "nats"} {
+		if err := os.MkdirAll(filepath.Join(o.Dir, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	r := &Running{Opts: o, Procs: procs, cmds: map[string]*exec.Cmd{}, done: map[string]chan struct{}{}}
+	// Phases start together and are waited for together.
+	phaseOf := func(kind string) int {
+		switch kind {
+		case "nats":
+			return 0
+		case "redis":
+			return 1
+		case "gateway":
+			return 3
+		}
+		return 2
+	}
+	phases := make([][]Proc, 4)
+	for _, p := range procs {
+		phases[phaseOf(p.Kind)] = append(phases[phaseOf(p.Kind)], p)
+	}
+	for i, phase := range phases {
+		// With a cluster, the services start one by one: each creates its
+		// R3 streams and buckets, and a burst of those meta operations
+		// from every service at once can outlast a service's start-up
+		// deadline on a loaded machine.
+		oneByOne := i == 2 && o.NATSNodes > 1
+		for j, p := range phase {
+			if err := r.start(p); err != nil {
+				r.Stop()
+				return nil, err
+			}
+			if oneByOne || j == len(phase)-1 {
+				from := 0
+				if oneByOne {
+					from = j
+				}
+				for _, q := range phase[from : j+1] {
+					if err := r.waitRestarting(ctx, q); err != nil {
+						r.Stop()
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return r, r.writeState()
+}
+
+// waitRestarting waits for p and, like a container's restart policy,
+// starts it again when it exits before it is ready (up to three starts):
+// a service exits when NATS is not ready for it yet, for example while a
+// cluster elects its leaders.
+func (r *Running) waitRestarting(ctx context.Context, p Proc) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = r.WaitReady(ctx, p.Name, time.Minute); err == nil {
+			return nil
+		}
+		if r.Pid(p.Name) != 0 || attempt == 3 {
+			return err // still running but not ready: no restart helps
+		}
+		if err := r.start(p); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// Restart starts a process that was killed, with the same configuration.
+func (r *Running) Restart(ctx context.Context, name string) error {
+	p, ok := r.Proc(name)
+	if !ok {
+		return fmt.Errorf("layout: no process %s", name)
+	}
+	if err := r.start(p); err != nil {
+		return err
+	}
+	if err := r.WaitReady(ctx, name, time.Minute); err != nil {
+		return err
+	}
+	return r.writeState()
+}
+
+func (r *Running) start(p Proc) error {
+	if p.Config != "" {
+		if err := os.WriteFile(p.Config, []byte(p.ConfigText), 0o600); err != nil {
+			return err
+		}
+	}
+	logf, err := os.OpenFile(p.Log(r.Opts.Dir), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(p.Path, p.Args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = p.Env, logf, logf
+	// Its own process group: a Ctrl-C in the terminal that ran `make up`
+	// does not reach it; `make down` does.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("layout: start %s: %w", p.Name, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(done)
+	}()
+	r.mu.Lock()
+	r.cmds[p.Name], r.done[p.Name] = cmd, done
+	r.mu.Unlock()
+	return nil
+}
+
+// Pid is the process id of a running process, 0 when it is not running.
+func (r *Running) Pid(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.cmds[name]; ok && !r.exited(name) {
+		return c.Process.Pid
+	}
+	return 0
+}
+
+func (r *Running) exited(name string) bool {
+	select {
+	case <-r.done[name]:
+		return true
+	default:
+		return false
+	}
+}
+
+// Kill sends SIGKILL to a process (kill -9: no shutdown code runs) and
+// waits until it is gone.
+func (r *Running) Kill(name string) error {
+	r.mu.Lock()
+	c, ok := r.cmds[name]
+	done := r.done[name]
+	r.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("layout: no process %s", name)
+	}
+	_ = c.Process.Signal(syscall.SIGKILL)
+	<-done
+	return nil
+}
+
+// Stop stops every process, the gateway first and NATS last, with SIGTERM
+// and, after 15 seconds, SIGKILL.
+func (r *Running) Stop() {
+	for i := len(r.Procs) - 1; i >= 0; i-- {
+		name := r.Procs[i].Name
+		r.mu.Lock()
+		c, ok := r.cmds[name]
+		done := r.done[name]
+		r.mu.Unlock()
+		if !ok {
+			continue
+		}
+		_ = c.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = c.Process.Signal(syscall.SIGKILL)
+			<-done
+		}
+	}
+	_ = os.Remove(filepath.Join(r.Opts.Dir, StateFile))
+}
+
+type state struct {
+	Procs []stateProc `json:"procs"`
+}
+
+type stateProc struct {
+	Name string `json:"name"`
+	Pid  int    `json:"pid"`
+	Addr string `json:"addr"`
+}
+
+func (r *Running) writeState() error {
+	var s state
+	for _, p := range r.Procs {
+		s.Procs = append(s.Procs, stateProc{Name: p.Name, Pid: r.Pid(p.Name), Addr: p.Addr})
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(r.Opts.Dir, StateFile), b, 0o600)
+}
+
+// StopDir stops a layout started by another process, from its state
+// file: SIGTERM in reverse start order, SIGKILL after 15 seconds.
+func StopDir(dir string, out io.Writer) error {
+	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(out, "nothing running in", dir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var s state
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("%s: %w", StateFile, err)
+	}
+	for i := len(s.Procs) - 1; i >= 0; i-- {
+		p := s.Procs[i]
+		if p.Pid <= 0 || syscall.Kill(p.Pid, 0) != nil {
+			continue
+		}
+		_ = syscall.Kill(p.Pid, syscall.SIGTERM)
+		deadline := time.Now().Add(15 * time.Second)
+		for syscall.Kill(p.Pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond) // polling a foreign pid: no wait(2) for a non-child
+		}
+		if syscall.Kill(p.Pid, 0) == nil {
+			_ = syscall.Kill(p.Pid, syscall.SIGKILL)
+		}
+		fmt.Fprintln(out, "stopped", p.Name)
+	}
+	return os.Remove(filepath.Join(dir, StateFile))
+}
+
+// WaitReady waits until a process answers its health check: NATS
+// /healthz (JetStream current, a meta leader elected), Redis PING, gRPC
+// health SERVING, the gateway's /readyz. It fails early when the process
+// exits, with the end of its log.
+func (r *Running) WaitReady(ctx context.Context, name string, timeout time.Duration) error {
+	p, ok := r.Proc(name)
+	if !ok {
+		return fmt.Errorf("layout: no process %s", name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		if last = Ready(ctx, p); last == nil {
+			return nil
+		}
+		r.mu.Lock()
+		exited := r.exited(name)
+		r.mu.Unlock()
+		if exited {
+			return fmt.Errorf("layout: %s exited: %v\n%s", name, last, Tail(p.Log(r.Opts.Dir), 20))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("layout: %s not ready in %v: %v\n%s", name, timeout, last, Tail(p.Log(r.Opts.Dir), 20))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Ready runs one health check of p.
+func Ready(ctx context.Context, p Proc) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	switch p.Kind {
+	case "nats":
+		return httpOK(ctx, "http://"+p.Health+"/healthz")
+	case "redis":
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", p.Addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+		if _, err := c.Write([]byte("PING\r\n")); err != nil {
+			return err
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "+PONG") {
+			return fmt.Errorf("redis PING: %q %v", line, err)
+		}
+		return nil
+	case "gateway":
+		return httpOK(ctx, "http://"+p.Addr+"/readyz")
+	default:
+		cc, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return err
+		}
+		defer cc.Close()
+		res, err := healthpb.NewHealthClient(cc).Check(ctx, &healthpb.HealthCheckRequest{})
+		if err != nil {
+			return err
+		}
+		if res.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			return fmt.Errorf("health %s", res.GetStatus())
+		}
+		return nil
+	}
+}
+
+func httpOK(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return fmt.Errorf("%s: %s %s", url, res.Status, b)
+	}
+	return nil
+}
+
+// Tail is the last n lines of a log file, for error messages.
+func Tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

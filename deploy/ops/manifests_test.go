@@ -1,0 +1,267 @@
+package ops_test
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// deployed are the processes the compose file and the manifests run:
+// each service of service.Known that exists, and the gateway.
+func deployed(t *testing.T) []service.Info {
+	t.Helper()
+	var out []service.Info
+	for _, s := range service.Known() {
+		if _, err := os.Stat(filepath.Join(root, "services", s.Name)); err == nil {
+			out = append(out, s)
+		}
+	}
+	if len(out) < 3 {
+		t.Fatalf("only %d services found under %s/services", len(out), root)
+	}
+	return out
+}
+
+func port(t *testing.T, addr string) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("address %q: %v", addr, err)
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// readByCode is true when a Go file of the services or pkg names the
+// variable in quotes: an env var in a manifest the code never reads is a
+// typo or a leftover.
+func readByCode(t *testing.T) func(name string) bool {
+	t.Helper()
+	var src strings.Builder
+	for _, dir := range []string{"pkg", "services"} {
+		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") && !strings.Contains(p, "/gen/") {
+				b, _ := os.ReadFile(p)
+				src.Write(b)
+			}
+			return nil
+		})
+	}
+	all := src.String()
+	return func(name string) bool {
+		return strings.Contains(all, `"`+name+`"`) || strings.Contains(all, `"`+strings.TrimSuffix(name, "_ADDR"))
+	}
+}
+
+// TestCompose loads docker-compose.yml with compose-go, the loader
+// docker compose itself uses, and checks every service against the code:
+// it listens on its default port (in the variable the code reads),
+// publishes that port and its metrics port, and every variable is one the
+// code reads; the gateway calls each service at its port.
+func TestCompose(t *testing.T) {
+	t.Parallel()
+	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
+		cli.WithWorkingDirectory(root), cli.WithName("motesplats"),
+		cli.WithEnv([]string{"MP_PUBLIC_KEYS=local=x", "MP_SIGNING_KEY=x", "MP_DATA_KEY=x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(testutil.Context(t))
+	if err != nil {
+		t.Fatalf("compose-go: %v", err)
+	}
+	known := readByCode(t)
+	check := func(name string, listenEnv string, listen, metrics int) {
+		svc, ok := p.Services[name]
+		if !ok {
+			t.Errorf("compose: no service %s", name)
+			return
+		}
+		env := map[string]string{}
+		for k, v := range svc.Environment {
+			if v != nil {
+				env[k] = *v
+			}
+			if !known(k) {
+				t.Errorf("compose %s: %s is read by no code", name, k)
+			}
+		}
+		if got, want := env[listenEnv], "0.0.0.0:"+strconv.Itoa(listen); got != want {
+			t.Errorf("compose %s: %s=%q, want %q", name, listenEnv, got, want)
+		}
+		if got, want := env[service.MetricsEnv], "0.0.0.0:"+strconv.Itoa(metrics); got != want {
+			t.Errorf("compose %s: %s=%q, want %q", name, service.MetricsEnv, got, want)
+		}
+		var published []int
+		for _, pc := range svc.Ports {
+			published = append(published, int(pc.Target))
+		}
+		for _, want := range []int{listen, metrics} {
+			if !slices.Contains(published, want) {
+				t.Errorf("compose %s: port %d not published (%v)", name, want, published)
+			}
+		}
+		if env["NATS_URL"] == "" || env["MP_PUBLIC_KEYS"] == "" {
+			t.Errorf("compose %s: NATS_URL or MP_PUBLIC_KEYS missing", name)
+		}
+	}
+	for _, s := range deployed(t) {
+		if _, ok := p.Services[s.Name]; !ok && s.Name != service.Participants.Name && s.Name != service.Volunteers.Name && s.Name != service.Mentoring.Name {
+			t.Logf("compose: %s is not in the compose file yet", s.Name)
+			continue
+		}
+		check(s.Name, s.Env, port(t, s.Addr), port(t, service.DefaultMetricsAddr(s.Name)))
+		if gw := p.Services["gateway"]; gw.Environment[s.Env] == nil || *gw.Environment[s.Env] != s.Name+":"+strconv.Itoa(port(t, s.Addr)) {
+			t.Errorf("compose gateway: %s should be %s:%d", s.Env, s.Name, port(t, s.Addr))
+		}
+	}
+	check("gateway", "GATEWAY_ADDR", 8080, port(t, service.DefaultMetricsAddr("gateway")))
+}
+
+// TestKustomize builds deploy/k8s with kustomize's krusty (what kubectl
+// apply -k runs) and checks the result against the code's defaults.
+func TestKustomize(t *testing.T) {
+	t.Parallel()
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	rm, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join(root, "deploy", "k8s"))
+	if err != nil {
+		t.Fatalf("kustomize build deploy/k8s: %v", err)
+	}
+	objs := map[string]map[string]any{}
+	for _, r := range rm.Resources() {
+		m, err := r.Map()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ns := r.GetNamespace(); r.GetKind() != "Namespace" && ns != "motesplats" {
+			t.Errorf("%s/%s in namespace %q, want motesplats", r.GetKind(), r.GetName(), ns)
+		}
+		objs[r.GetKind()+"/"+r.GetName()] = m
+	}
+	known := readByCode(t)
+
+	// The shared configuration: R3, NATS and the collector in the namespace.
+	var cfg map[string]any
+	for key, m := range objs {
+		if strings.HasPrefix(key, "ConfigMap/motesplats-config") {
+			cfg = get(m, "data").(map[string]any)
+		}
+	}
+	if cfg == nil {
+		t.Fatal("no ConfigMap motesplats-config")
+	}
+	if cfg["MP_REPLICAS"] != "3" || cfg["NATS_URL"] != "nats://nats:4222" {
+		t.Errorf("motesplats-config: MP_REPLICAS=%v NATS_URL=%v; want 3 and nats://nats:4222", cfg["MP_REPLICAS"], cfg["NATS_URL"])
+	}
+	for k := range cfg {
+		if !known(k) {
+			t.Errorf("motesplats-config: %s is read by no code", k)
+		}
+	}
+	if ep, _ := cfg["OTEL_EXPORTER_OTLP_ENDPOINT"].(string); ep != "otel-collector:4317" || objs["Service/otel-collector"] == nil || objs["Deployment/otel-collector"] == nil {
+		t.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT=%q; want otel-collector:4317 and a collector Deployment and Service", ep)
+	}
+	sts := objs["StatefulSet/nats"]
+	if sts == nil || get(sts, "spec", "replicas") != 3 {
+		t.Errorf("NATS StatefulSet with 3 replicas missing: %v", sts != nil)
+	}
+	if objs["PodDisruptionBudget/nats"] == nil {
+		t.Error("no PodDisruptionBudget for nats")
+	}
+
+	check := func(name, listenEnv string, listen, metrics int, grpcProbe bool) {
+		d := objs["Deployment/"+name]
+		if d == nil {
+			t.Errorf("no Deployment %s", name)
+			return
+		}
+		if objs["PodDisruptionBudget/"+name] == nil {
+			t.Errorf("no PodDisruptionBudget for %s", name)
+		}
+		ann, _ := get(d, "spec", "template", "metadata", "annotations").(map[string]any)
+		if ann["prometheus.io/port"] != strconv.Itoa(metrics) {
+			t.Errorf("%s: prometheus.io/port %v, want %d", name, ann["prometheus.io/port"], metrics)
+		}
+		c := get(d, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)
+		env := map[string]string{}
+		for _, e := range c["env"].([]any) {
+			e := e.(map[string]any)
+			v, _ := e["value"].(string)
+			env[e["name"].(string)] = v
+			if !known(e["name"].(string)) {
+				t.Errorf("%s: env %s is read by no code", name, e["name"])
+			}
+		}
+		if got, want := env[listenEnv], "0.0.0.0:"+strconv.Itoa(listen); got != want {
+			t.Errorf("%s: %s=%q, want %q", name, listenEnv, got, want)
+		}
+		if got, want := env[service.MetricsEnv], "0.0.0.0:"+strconv.Itoa(metrics); got != want {
+			t.Errorf("%s: %s=%q, want %q", name, service.MetricsEnv, got, want)
+		}
+		var ports []int
+		for _, p := range c["ports"].([]any) {
+			ports = append(ports, get(p.(map[string]any), "containerPort").(int))
+		}
+		if !slices.Contains(ports, listen) || !slices.Contains(ports, metrics) {
+			t.Errorf("%s: container ports %v, want %d and %d", name, ports, listen, metrics)
+		}
+		for _, probe := range []string{"readinessProbe", "livenessProbe"} {
+			p, _ := c[probe].(map[string]any)
+			if grpcProbe {
+				if get(p, "grpc", "port") != listen {
+					t.Errorf("%s: %s is not a gRPC probe on %d: %v", name, probe, listen, p)
+				}
+			} else if get(p, "httpGet", "port") != listen {
+				t.Errorf("%s: %s is not an HTTP probe on %d: %v", name, probe, listen, p)
+			}
+		}
+		if get(c, "resources", "limits", "memory") == nil || get(c, "resources", "requests", "cpu") == nil {
+			t.Errorf("%s: no memory limit or cpu request", name)
+		}
+		svc := objs["Service/"+name]
+		if svc == nil || get(get(svc, "spec", "ports").([]any)[0].(map[string]any), "port") != listen {
+			t.Errorf("%s: Service missing or not on port %d", name, listen)
+		}
+	}
+	gw := objs["Deployment/gateway"]
+	for _, s := range deployed(t) {
+		if objs["Deployment/"+s.Name] == nil && s.Name != service.Participants.Name && s.Name != service.Volunteers.Name && s.Name != service.Mentoring.Name {
+			t.Logf("kustomize: %s has no manifest yet", s.Name)
+			continue
+		}
+		check(s.Name, s.Env, port(t, s.Addr), port(t, service.DefaultMetricsAddr(s.Name)), true)
+		want := s.Name + ":" + strconv.Itoa(port(t, s.Addr))
+		found := false
+		for _, e := range get(gw, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["env"].([]any) {
+			e := e.(map[string]any)
+			found = found || (e["name"] == s.Env && e["value"] == want)
+		}
+		if !found {
+			t.Errorf("gateway: %s should be %s", s.Env, want)
+		}
+	}
+	check("gateway", "GATEWAY_ADDR", 8080, port(t, service.DefaultMetricsAddr("gateway")), false)
+}
+
+// get walks nested maps; nil when a key is missing.
+func get(m any, path ...string) any {
+	for _, k := range path {
+		mm, ok := m.(map[string]any)
+		if !ok {
+			return nil
+		}
+		m = mm[k]
+	}
+	return m
+}

@@ -1,0 +1,109 @@
+package seal_test
+
+import (
+	"crypto/rand"
+	"fmt"
+	"testing"
+
+	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// recordSize is a typical participant record: names, contact, languages,
+// household, interests, consents and availability encode to about 1.6 kB.
+const recordSize = 1600
+
+func BenchmarkSeal(b *testing.B) {
+	n := testutil.MustNATS(b)
+	k := mustOpen(b, n.JS, mustKEK(b))
+	ctx := testutil.Context(b)
+	plain := make([]byte, recordSize)
+	_, _ = rand.Read(plain)
+	aad := []byte("participants/p-1")
+	if _, err := k.Seal(ctx, "p-1", plain, aad); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(recordSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := k.Seal(ctx, "p-1", plain, aad); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkOpen(b *testing.B) {
+	n := testutil.MustNATS(b)
+	k := mustOpen(b, n.JS, mustKEK(b))
+	ctx := testutil.Context(b)
+	plain := make([]byte, recordSize)
+	_, _ = rand.Read(plain)
+	aad := []byte("participants/p-1")
+	sealed, err := k.Seal(ctx, "p-1", plain, aad)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(recordSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := k.Open(ctx, "p-1", sealed, aad); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkKeyStore measures getting a data key: from the cache, from the
+// bucket (a cache of one entry, two people alternating: every get misses
+// and costs a KV read and an unwrap), and creating one (erasure-log
+// checks, KV create).
+func BenchmarkKeyStore(b *testing.B) {
+	n := testutil.MustNATS(b)
+	ctx := testutil.Context(b)
+	kek := mustKEK(b)
+	empty := []byte{}
+	b.Run("get_cached", func(b *testing.B) {
+		k := mustOpen(b, n.JS, kek)
+		s, err := k.Seal(ctx, "cached", empty, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := k.Open(ctx, "cached", s, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("get_uncached", func(b *testing.B) {
+		k, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}, CacheSize: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer k.Close()
+		var sealed [2][]byte
+		for i := range sealed {
+			if sealed[i], err = k.Seal(ctx, fmt.Sprintf("u-%d", i), empty, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i ^= 1
+			if _, err := k.Open(ctx, fmt.Sprintf("u-%d", i), sealed[i], nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("create", func(b *testing.B) {
+		k := mustOpen(b, n.JS, kek)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := k.Seal(ctx, fmt.Sprintf("new-%d", i), empty, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,470 @@
+// Package seal encrypts personal data so that erasing a person cannot be
+// undone by reading the disk (crypto-shredding).
+//
+// Every person (a participant's or volunteer's id: the subject) has a data
+// key (DEK), created on first use and stored in a JetStream key-value
+// bucket wrapped by a key-encryption key (KEK) from configuration. Records,
+// event payloads and snapshots about the person are sealed with AES-256-GCM
+// under that DEK. Shred first appends the id to an erasure log, then erases
+// every stored revision of the wrapped DEK with JetStream's secure delete
+// (overwritten on disk, not only marked), so every copy of the person's
+// data, in any stream, dead letter or backup, is noise from then on. At
+// start a Keyring shreds again every key whose id is in the erasure log,
+// which re-applies erasures to a key bucket restored from a backup.
+//
+// See docs/adr/0030-crypto-shredding.md for the choices and their costs.
+package seal
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// Defaults for Config.
+const (
+	// DefaultBucket holds the wrapped data keys, one key per person.
+	DefaultBucket = "data_keys"
+	// DefaultErasureStream is the erasure log: ids only, kept forever.
+	DefaultErasureStream = "ERASURES"
+	// DefaultCacheSize bounds the unwrapped data keys held in memory.
+	DefaultCacheSize = 65536
+)
+
+// erasureSubjectPrefix is followed by the erased id in the erasure log.
+const erasureSubjectPrefix = "erasure."
+
+// ErrShredded is returned (wrapped in an *apperr.Error with code NotFound)
+// when a subject's data key has been shredded, or never existed: what was
+// sealed with it cannot be opened, and nothing new may be sealed for them.
+var ErrShredded = apperr.Errorf(apperr.NotFound, "the person's data was erased")
+
+// IsShredded reports whether err says the data key is gone.
+func IsShredded(err error) bool { return errors.Is(err, ErrShredded) }
+
+// Config configures a Keyring.
+type Config struct {
+	// KEKs are the key-encryption keys; the first wraps new data keys, the
+	// others are accepted for unwrapping until Rewrap has moved every data
+	// key to the first. At least one is required.
+	KEKs []KEK
+	// Bucket and ErasureStream name the key store and the erasure log
+	// (defaults DefaultBucket, DefaultErasureStream).
+	Bucket, ErasureStream string
+	// Replicas of the bucket and the stream (1 on one server, 3 in a cluster).
+	Replicas int
+	// CacheSize bounds unwrapped data keys in memory (default
+	// DefaultCacheSize); a miss costs one KV read and an unwrap.
+	CacheSize int
+	// Logger for failures; given ids and counts, never keys or data.
+	Logger *slog.Logger
+}
+
+// Keyring seals and opens data with per-person keys. It is safe for
+// concurrent use; every replica of every service may hold one over the same
+// bucket, and a Shred on any of them evicts the key from all.
+type Keyring struct {
+	cfg    Config
+	kv     jetstream.KeyValue
+	stream jetstream.Stream // the bucket's underlying stream, for secure delete
+	// erasures is the erasure log.
+	erasures jetstream.Stream
+	js       jetstream.JetStream
+	log      *slog.Logger
+	keks     map[[kekIDSize]byte]KEK
+	flight   singleflight.Group
+
+	mu    sync.RWMutex
+	cache map[string]entry // subject -> unwrapped key, or shredded
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	// loads counts data keys read from the bucket (cache misses), created
+	// new keys, shredded shreds.
+	loads, created, shredded metric.Int64Counter
+}
+
+// entry is a cached data key; shredded entries remember that the key is
+// gone, which never changes back.
+type entry struct {
+	aead     cipher.AEAD
+	shredded bool
+}
+
+// Open creates the key bucket and the erasure log if needed, shreds every
+// key whose id the erasure log holds (a restored backup), and starts
+// watching the bucket so shreds on other replicas evict this cache. Close
+// stops the watch.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, error) {
+	if len(cfg.KEKs) == 0 {
+		return nil, errors.New("seal: a key-encryption key is required")
+	}
+	if cfg.Bucket == "" {
+		cfg.Bucket = DefaultBucket
+	}
+	if cfg.ErasureStream == "" {
+		cfg.ErasureStream = DefaultErasureStream
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	// The bucket's stream is made here rather than by
+	// CreateOrUpdateKeyValue, which denies message deletes: Shred needs
+	// the stream's secure delete. Otherwise it is what a KV bucket is.
+	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        "KV_" + cfg.Bucket,
+		Description: "wrapped per-person data keys (pkg/seal)",
+		Subjects:    []string{"$KV." + cfg.Bucket + ".>"},
+		// Two revisions, so Rewrap can write the new wrapping and then
+		// securely erase the old one itself: with one, the server would
+		// drop the old revision unerased.
+		MaxMsgsPerSubject: 2,
+		MaxBytes:          -1,
+		MaxMsgSize:        -1,
+		MaxMsgs:           -1,
+		MaxConsumers:      -1,
+		Storage:           jetstream.FileStorage,
+		Replicas:          cfg.Replicas,
+		AllowRollup:       true,
+		DenyDelete:        false,
+		AllowDirect:       true,
+		Duplicates:        2 * time.Minute,
+		Discard:           jetstream.DiscardNew,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+	}
+	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+	}
+	erasures, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:              cfg.ErasureStream,
+		Description:       "ids of erased people, re-applied to restored data; never personal data",
+		Subjects:          []string{erasureSubjectPrefix + ">"},
+		Storage:           jetstream.FileStorage,
+		Replicas:          cfg.Replicas,
+		MaxMsgsPerSubject: 1,
+		Duplicates:        2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seal: erasure log: %w", err)
+	}
+	k := &Keyring{
+		cfg: cfg, kv: kv, stream: stream, erasures: erasures, js: js, log: cfg.Logger,
+		keks:  map[[kekIDSize]byte]KEK{},
+		cache: map[string]entry{},
+		done:  make(chan struct{}),
+	}
+	for _, kek := range cfg.KEKs {
+		k.keks[kek.ID] = kek
+	}
+	meter := otel.GetMeterProvider().Meter("github.com/motesplats/motesplats/pkg/seal")
+	k.loads, _ = meter.Int64Counter("seal.keys.loaded", metric.WithDescription("data keys read from the key store on a cache miss"))
+	k.created, _ = meter.Int64Counter("seal.keys.created", metric.WithDescription("data keys created for new people"))
+	k.shredded, _ = meter.Int64Counter("seal.keys.shredded", metric.WithDescription("data keys shredded by erasure"))
+	if err := k.reapply(ctx); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// The watch starts with every stored key: they are unwrapped into the
+	// cache in one pass (up to CacheSize), so a service loading its
+	// records at start does not read the bucket once per person.
+	w, err := kv.WatchAll(runCtx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("seal: watch %s: %w", cfg.Bucket, err)
+	}
+	k.cancel = cancel
+	loaded := make(chan struct{})
+	go k.watch(runCtx, w, loaded)
+	select {
+	case <-loaded:
+	case <-ctx.Done():
+		k.Close()
+		return nil, ctx.Err()
+	}
+	return k, nil
+}
+
+// Close stops watching the bucket.
+func (k *Keyring) Close() {
+	if k.cancel != nil {
+		k.cancel()
+		<-k.done
+	}
+}
+
+// watch caches the stored keys (closing loaded once the initial ones are
+// in), and evicts keys that any replica shreds: Shred ends with a purge
+// marker, which every watcher sees.
+func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan struct{}) {
+	defer close(k.done)
+	defer func() { _ = w.Stop() }()
+	initial := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() == nil {
+					k.log.Error("seal: watch ended; shreds on other replicas no longer evict this cache")
+				}
+				return
+			}
+			switch {
+			case e == nil:
+				if initial {
+					initial = false
+					close(loaded)
+				}
+			case e.Operation() == jetstream.KeyValuePut:
+				k.preload(e.Key(), e.Value())
+			default:
+				k.setShredded(e.Key())
+			}
+		}
+	}
+}
+
+// Seal encrypts plaintext with subject's data key, creating the key on
+// first use. aad binds the result to its place (bucket and key, event id):
+// Open with any other aad fails. Returns ErrShredded for an erased person:
+// a key is never created again for them.
+func (k *Keyring) Seal(ctx context.Context, subject string, plaintext, aad []byte) ([]byte, error) {
+	aead, err := k.key(ctx, subject, true)
+	if err != nil {
+		return nil, err
+	}
+	return sealWith(aead, plaintext, aad)
+}
+
+// Open decrypts what Seal made for subject with the same aad. Returns
+// ErrShredded when the key is gone, and Invalid when the data was changed
+// or belongs elsewhere.
+func (k *Keyring) Open(ctx context.Context, subject string, sealed, aad []byte) ([]byte, error) {
+	aead, err := k.key(ctx, subject, false)
+	if err != nil {
+		return nil, err
+	}
+	return openWith(aead, sealed, aad)
+}
+
+// sealedVersion leads every sealed value, so the format can change.
+const sealedVersion = 1
+
+func sealWith(aead cipher.AEAD, plaintext, aad []byte) ([]byte, error) {
+	ns := aead.NonceSize()
+	out := make([]byte, 1+ns, 1+ns+len(plaintext)+aead.Overhead())
+	out[0] = sealedVersion
+	if _, err := rand.Read(out[1 : 1+ns]); err != nil {
+		return nil, fmt.Errorf("seal: nonce: %w", err)
+	}
+	return aead.Seal(out, out[1:1+ns], plaintext, aad), nil
+}
+
+// errCorrupt is what Open says about data that fails authentication: the
+// text names no data.
+var errCorrupt = apperr.Errorf(apperr.Invalid, "sealed data does not authenticate")
+
+func openWith(aead cipher.AEAD, sealed, aad []byte) ([]byte, error) {
+	ns := aead.NonceSize()
+	if len(sealed) < 1+ns+aead.Overhead() || sealed[0] != sealedVersion {
+		return nil, errCorrupt
+	}
+	out, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], aad)
+	if err != nil {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("seal: cipher: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// key returns subject's data key from the cache, or from the bucket
+// (create: making it if there is none and the person was never erased).
+// Concurrent misses for one subject share one lookup.
+func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.AEAD, error) {
+	if !ids.Valid(subject) {
+		return nil, apperr.Errorf(apperr.Invalid, "seal: invalid subject")
+	}
+	k.mu.RLock()
+	e, ok := k.cache[subject]
+	k.mu.RUnlock()
+	if ok {
+		if e.shredded {
+			return nil, ErrShredded
+		}
+		return e.aead, nil
+	}
+	flight := "o/" + subject
+	if create {
+		flight = "c/" + subject
+	}
+	v, err, _ := k.flight.Do(flight, func() (any, error) {
+		aead, err := k.load(ctx, subject)
+		if IsShredded(err) && create {
+			aead, err = k.create(ctx, subject)
+		}
+		if err != nil {
+			return nil, err
+		}
+		k.put(subject, entry{aead: aead})
+		return aead, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(cipher.AEAD), nil
+}
+
+// load reads and unwraps subject's key. A purge marker (shredded) is
+// cached as such; a key that never existed is ErrShredded but not cached,
+// since Seal may yet create it.
+func (k *Keyring) load(ctx context.Context, subject string) (cipher.AEAD, error) {
+	k.loads.Add(ctx, 1)
+	e, err := k.kv.Get(ctx, subject)
+	if errors.Is(err, jetstream.ErrKeyDeleted) {
+		k.setShredded(subject)
+		return nil, ErrShredded
+	}
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, ErrShredded
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seal: get key: %w", err)
+	}
+	dek, err := k.unwrap(subject, e.Value())
+	if err != nil {
+		return nil, err
+	}
+	return newAEAD(dek)
+}
+
+// create makes subject's key, unless the erasure log names them. Revision
+// 0 refuses a key holding a purge marker too.
+func (k *Keyring) create(ctx context.Context, subject string) (cipher.AEAD, error) {
+	if erased, err := k.erased(ctx, subject); err != nil {
+		return nil, err
+	} else if erased {
+		k.setShredded(subject)
+		return nil, ErrShredded
+	}
+	dek := make([]byte, KeySize)
+	if _, err := rand.Read(dek); err != nil {
+		return nil, fmt.Errorf("seal: generate key: %w", err)
+	}
+	wrapped, err := k.wrap(subject, dek)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := k.kv.Update(ctx, subject, wrapped, 0); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			// Another replica created it first, or a marker sits there.
+			return k.load(ctx, subject)
+		}
+		return nil, fmt.Errorf("seal: create key: %w", err)
+	}
+	// A Shred racing this create may have logged the id after the check
+	// above and found no key to erase: look again, and erase our own.
+	if erased, err := k.erased(ctx, subject); err != nil {
+		return nil, err
+	} else if erased {
+		if err := k.erase(ctx, subject); err != nil {
+			return nil, err
+		}
+		return nil, ErrShredded
+	}
+	k.created.Add(ctx, 1)
+	return newAEAD(dek)
+}
+
+// erased reports whether the erasure log holds subject.
+func (k *Keyring) erased(ctx context.Context, subject string) (bool, error) {
+	_, err := k.erasures.GetLastMsgForSubject(ctx, erasureSubjectPrefix+subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("seal: erasure log: %w", err)
+	}
+	return true, nil
+}
+
+// preload caches a stored key while the cache has room; a key that does
+// not unwrap is left for the path that needs it to report.
+func (k *Keyring) preload(subject string, wrapped []byte) {
+	k.mu.RLock()
+	_, have := k.cache[subject]
+	full := len(k.cache) >= k.cfg.CacheSize
+	k.mu.RUnlock()
+	if have || full {
+		return
+	}
+	dek, err := k.unwrap(subject, wrapped)
+	if err != nil {
+		return
+	}
+	aead, err := newAEAD(dek)
+	if err != nil {
+		return
+	}
+	k.put(subject, entry{aead: aead})
+}
+
+func (k *Keyring) put(subject string, e entry) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if old, ok := k.cache[subject]; ok && old.shredded {
+		return // a shred seen meanwhile wins
+	}
+	if len(k.cache) >= k.cfg.CacheSize {
+		// Evict one arbitrary entry (map order is random): O(1), and
+		// good enough for a cache whose misses cost one KV read.
+		for s := range k.cache {
+			delete(k.cache, s)
+			break
+		}
+	}
+	k.cache[subject] = e
+}
+
+func (k *Keyring) setShredded(subject string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.cache[subject]; !ok && len(k.cache) >= k.cfg.CacheSize {
+		for s := range k.cache {
+			delete(k.cache, s)
+			break
+		}
+	}
+	k.cache[subject] = entry{shredded: true}
+}

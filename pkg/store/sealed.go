@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
+)
+
+// With Config.Keyring set, a record's bytes are sealed with the data key of
+// the person it is about (Config.Subject), and so are the payloads of the
+// events it owes about that person; erasure shreds the key. The index and
+// the caches above hold decoded records, so sealing costs a write one
+// encryption and an index apply (or a read from the bucket) one decryption.
+// See docs/adr/0030-crypto-shredding.md.
+
+// subjectOf returns whose key seals the record under key ("" for none).
+func (r *Repo[T]) subjectOf(key string, v T) string {
+	if r.cfg.Keyring == nil {
+		return ""
+	}
+	if r.cfg.Subject == nil {
+		return key
+	}
+	return r.cfg.Subject(key, v)
+}
+
+// aad binds a sealed record to its bucket and key, so sealed bytes cannot
+// be swapped between records.
+func (r *Repo[T]) aad(key string) []byte {
+	return []byte("motesplats/record/v1\x00" + r.cfg.Bucket + "\x00" + key)
+}
+
+// sealRecord builds the entry for v (encoded as plain) under key, with
+// the events it owes; data and the events about the record's person are
+// sealed. Returns seal.ErrShredded for an erased person.
+func (r *Repo[T]) sealRecord(ctx context.Context, key string, v T, plain []byte, outbox []*eventsv1.Envelope) (*storev1.Record, error) {
+	subject := r.subjectOf(key, v)
+	if subject == "" {
+		return &storev1.Record{Data: plain, Outbox: outbox}, nil
+	}
+	sealed, err := r.cfg.Keyring.Seal(ctx, subject, plain, r.aad(key))
+	if err != nil {
+		return nil, err
+	}
+	if outbox, err = r.sealEvents(ctx, subject, outbox); err != nil {
+		return nil, err
+	}
+	return &storev1.Record{SealedData: sealed, Subject: subject, Outbox: outbox}, nil
+}
+
+// sealEvents seals the payloads of the events about subject. Events about
+// anyone else (none today) stay as they are.
+func (r *Repo[T]) sealEvents(ctx context.Context, subject string, evs []*eventsv1.Envelope) ([]*eventsv1.Envelope, error) {
+	out := make([]*eventsv1.Envelope, len(evs))
+	for i, ev := range evs {
+		if ev.GetSubjectId() != subject || len(ev.GetSealedPayload()) > 0 {
+			out[i] = ev
+			continue
+		}
+		c := proto.Clone(ev).(*eventsv1.Envelope)
+		if err := seal.SealEnvelope(ctx, r.cfg.Keyring, c); err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// plainData returns the record's unsealed bytes. shredded is true when
+// they were sealed with a key that erasure has shredded: the record's
+// person is gone and its data with them.
+func (r *Repo[T]) plainData(ctx context.Context, key string, rec *storev1.Record) (data []byte, shredded bool, err error) {
+	if len(rec.GetSealedData()) == 0 {
+		return rec.GetData(), false, nil
+	}
+	if r.cfg.Keyring == nil {
+		return nil, false, apperr.Errorf(apperr.Internal, "store: %s holds sealed records and no keyring is configured", r.cfg.Bucket)
+	}
+	data, err = r.cfg.Keyring.Open(ctx, rec.GetSubject(), rec.GetSealedData(), r.aad(key))
+	if seal.IsShredded(err) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: open %s/%s: %w", r.cfg.Bucket, key, err)
+	}
+	return data, false, nil
+}
+
+// shred erases the data key of the record removed under key, as the last
+// step of an erasure before its key is purged: every revision and every
+// event sealed for the person becomes unreadable, on disk and in backups.
+func (r *Repo[T]) shred(ctx context.Context, key string, rec *storev1.Record) error {
+	if r.cfg.Keyring == nil {
+		return nil
+	}
+	subject := rec.GetSubject()
+	if subject == "" {
+		var zero T
+		subject = r.subjectOf(key, zero)
+	}
+	if subject == "" {
+		return nil
+	}
+	if err := r.cfg.Keyring.Shred(ctx, subject); err != nil {
+		return fmt.Errorf("shred: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+)
+
+// keepTrace records in next the trace context of each outbox event: events
+// carried forward from prev keep the context of the write that made them,
+// new ones get ctx's. The relay, publishing after a crash, continues the
+// writer's trace with it (writeTrace) instead of starting a new one.
+func (r *Repo[T]) keepTrace(ctx context.Context, next, prev *storev1.Record) {
+	if len(next.GetOutbox()) == 0 {
+		return
+	}
+	had := map[string]*storev1.OutboxTrace{}
+	for _, t := range prev.GetOutboxTrace() {
+		had[t.GetEventId()] = t
+	}
+	carrier := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+	next.OutboxTrace = next.OutboxTrace[:0]
+	for _, ev := range next.GetOutbox() {
+		if t, ok := had[ev.GetId()]; ok {
+			next.OutboxTrace = append(next.OutboxTrace, t)
+			continue
+		}
+		if len(carrier) > 0 {
+			next.OutboxTrace = append(next.OutboxTrace, &storev1.OutboxTrace{EventId: ev.GetId(), Fields: carrier})
+		}
+	}
+}
+
+// writeTrace returns ctx carrying the trace context stored for the event
+// id, if any, so the publish span joins the trace of the write.
+func (r *Repo[T]) writeTrace(ctx context.Context, rec *storev1.Record, id string) context.Context {
+	for _, t := range rec.GetOutboxTrace() {
+		if t.GetEventId() == id {
+			return otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(t.GetFields()))
+		}
+	}
+	return ctx
+}

@@ -1,0 +1,120 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/participants/server"
+)
+
+// startSealed starts the service as production runs it: with a keyring.
+func startSealed(t testing.TB) *env {
+	t.Helper()
+	n := testutil.MustNATS(t)
+	s, err := seal.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek, err := seal.ParseKEK(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := seal.Open(testutil.Context(t), n.JS, seal.Config{KEKs: []seal.KEK{kek}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kr.Close)
+	key, otherKey := newKey(t), newKey(t)
+	d := service.Deps{JS: n.JS, Keyring: kr,
+		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
+	}.WithDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, nil, func(a net.Addr) { ready <- a }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server.Run: %v", err)
+		}
+	})
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server.Run: %v", err)
+	}
+	return &env{t: t, nats: n, addr: addr.String(), key: key,
+		signer: auth.NewSigner(key, "k1", time.Now), other: auth.NewSigner(otherKey, "k1", time.Now)}
+}
+
+// TestSealedRecordsAndEvents: with a keyring, the bucket and the stream
+// hold no name in clear, and the API still answers with it.
+func TestSealedRecordsAndEvents(t *testing.T) {
+	t.Parallel()
+	e := startSealed(t)
+	ctx := testutil.Context(t)
+	c := e.as(admin)
+	p := newcomer("0180")
+	p.GivenName = "Zqsealedname"
+	res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{Id: res.GetParticipant().GetId()})
+	if err != nil || got.GetParticipant().GetGivenName() != "Zqsealedname" {
+		t.Fatalf("get = %v, %v", got, err)
+	}
+	kv, err := e.nats.JS.KeyValue(ctx, "participants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := kv.Get(ctx, res.GetParticipant().GetId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw.Value(), []byte("Zqsealedname")) || bytes.Contains(raw.Value(), []byte("0180")) {
+		t.Error("the bucket holds the record in clear")
+	}
+	msgs := e.streamMsgs(ctx)
+	if len(msgs) == 0 {
+		t.Fatal("no event")
+	}
+	for _, m := range msgs {
+		if bytes.Contains(m.Data, []byte("0180")) {
+			t.Errorf("event %s carries its facts in clear", m.Subject)
+		}
+	}
+}
+
+// BenchmarkGetCacheHitParallelSealed is BenchmarkGetCacheHitParallel with
+// sealing: a cache hit never opens anything, so the two should match.
+func BenchmarkGetCacheHitParallelSealed(b *testing.B) {
+	e := startSealed(b)
+	ctx := context.Background()
+	c := e.as(admin)
+	res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: newcomer("0180")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := res.GetParticipant().GetId()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb_ *testing.PB) {
+		for pb_.Next() {
+			if _, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{Id: id}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

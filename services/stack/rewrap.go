@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/seal"
+)
+
+// rewrap moves every person's data key to the current data key
+// (MP_DATA_KEY, or the stack's data.key) while MP_DATA_KEY_OLD names the
+// keys being retired; afterwards the old keys open nothing stored and can
+// be destroyed. It runs against a live system: services keep working.
+func rewrap(ctx context.Context, cfg Config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("rewrap", flag.ContinueOnError)
+	fs.SetOutput(out)
+	natsURL := fs.String("nats", fmt.Sprintf("nats://%s:%d", cfg.NATSHost, cfg.NATSPort), "NATS of the system")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	keks, err := cfg.keks()
+	if err != nil {
+		return err
+	}
+	nc, err := nats.Connect(*natsURL, nats.Name("rewrap"))
+	if err != nil {
+		return fmt.Errorf("connect NATS: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	k, err := seal.Open(ctx, js, seal.Config{KEKs: keks})
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	n, err := k.Rewrap(ctx)
+	if err != nil {
+		return fmt.Errorf("rewrap (after %d keys; safe to run again): %w", n, err)
+	}
+	_, err = fmt.Fprintf(out, "rewrapped %d data keys with %s; old data keys may now be removed\n", n, keks[0])
+	return err
+}
