@@ -95,6 +95,11 @@ func (f *mcf) augmentWhileProfitable(s, t int32) {
 				continue
 			}
 			done[a] = true
+			if a == t {
+				// Every node nearer than t is final; the rest get
+				// dist[t] below, which keeps reduced costs >= 0.
+				break
+			}
 			for k := f.first[a]; k >= 0; k = f.next[k] {
 				if f.capa[k] == 0 {
 					continue

@@ -33,7 +33,7 @@ func SolveWith(in *Instance, opt Options) (*Solution, error) {
 	case in.hasHouseholds():
 		return solveHouseholds(in, g, opt)
 	case len(in.Quotas) > 0:
-		return solveQuotas(in, g)
+		return solveQuotasSplit(in, g)
 	}
 	s := newExact(g, in.Newcomers, in.Capacity)
 	s.solveAll()

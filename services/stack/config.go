@@ -34,10 +34,18 @@ type Config struct {
 	// built-in default).
 	MentoringAddr     string
 	MentoringRulesDir string
+	// DinnersAddr (DINNERS_ADDR) and DinnersRulesDir (DINNERS_RULES_DIR),
+	// the same for the dinner-host programme.
+	DinnersAddr     string
+	DinnersRulesDir string
 	// Mentoring is the mentoring service's own settings, from its
 	// variables (MENTORING_JOB_RETENTION, MENTORING_RESULT_TTL; see
 	// services/mentoring/README.md) and MentoringRulesDir.
 	Mentoring mentoring.Options
+	// GuidesAddr (GUIDES_ADDR) and GuidesRulesDir (GUIDES_RULES_DIR:
+	// eligibility and assignment rule files; empty uses the built-in one).
+	GuidesAddr     string
+	GuidesRulesDir string
 	// SigningKey (MP_SIGNING_KEY) mints tokens for token, seed and latency
 	// against separately run services; the stack itself uses its key file.
 	SigningKey string
@@ -111,6 +119,10 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		VolunteersAddr:    service.Volunteers.AddrFrom(getenv),
 		MentoringAddr:     service.Mentoring.AddrFrom(getenv),
 		MentoringRulesDir: getenv("MENTORING_RULES_DIR"),
+		GuidesAddr:        service.Guides.AddrFrom(getenv),
+		GuidesRulesDir:    getenv("GUIDES_RULES_DIR"),
+		DinnersAddr:       service.Dinners.AddrFrom(getenv),
+		DinnersRulesDir:   getenv("DINNERS_RULES_DIR"),
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),

@@ -5,6 +5,8 @@ go 1.26.0
 require (
 	github.com/motesplats/motesplats/pkg v0.0.0
 	github.com/motesplats/motesplats/services/gateway v0.0.0
+	github.com/motesplats/motesplats/services/guides v0.0.0
+	github.com/motesplats/motesplats/services/dinners v0.0.0
 	github.com/motesplats/motesplats/services/mentoring v0.0.0
 	github.com/motesplats/motesplats/services/participants v0.0.0
 	github.com/motesplats/motesplats/services/volunteers v0.0.0
@@ -72,6 +74,8 @@ require (
 replace (
 	github.com/motesplats/motesplats/pkg => ../../pkg
 	github.com/motesplats/motesplats/services/gateway => ../gateway
+	github.com/motesplats/motesplats/services/guides => ../guides
+	github.com/motesplats/motesplats/services/dinners => ../dinners
 	github.com/motesplats/motesplats/services/mentoring => ../mentoring
 	github.com/motesplats/motesplats/services/participants => ../participants
 	github.com/motesplats/motesplats/services/volunteers => ../volunteers

@@ -5,6 +5,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/service"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
+	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
@@ -20,6 +21,7 @@ func TestAddressesFromOnePlace(t *testing.T) {
 		"participants": {participants.DefaultAddr, service.Participants.Addr},
 		"volunteers":   {volunteers.DefaultAddr, service.Volunteers.Addr},
 		"mentoring":    {mentoring.DefaultAddr, service.Mentoring.Addr},
+		"guides":       {guides.DefaultAddr, service.Guides.Addr},
 	} {
 		if tc.own != tc.known {
 			t.Errorf("%s listens on %s by default, pkg/service says %s", name, tc.own, tc.known)

@@ -21,7 +21,9 @@ import (
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/telemetry"
+	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
+	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
@@ -137,7 +139,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		listening = &Listening{}
 	}
 	listening.addrs, listening.all = map[string]string{}, make(chan struct{})
-	const parts = 5
+	const parts = 6
 	natsAddr := ns.Addr()
 	listening.set("nats", natsAddr, parts)
 
@@ -151,6 +153,14 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	g.Go(func() error {
 		return mentoring.Run(gctx, cfg.MentoringAddr, d, cfg.Mentoring,
 			func(a net.Addr) { listening.set("mentoring", a, parts) })
+	})
+	g.Go(func() error {
+		return guides.Run(gctx, cfg.GuidesAddr, d, guides.Options{RulesDir: cfg.GuidesRulesDir},
+			func(a net.Addr) { listening.set("guides", a, parts) })
+	})
+	g.Go(func() error {
+		return dinners.Run(gctx, cfg.DinnersAddr, d, dinners.Options{RulesDir: cfg.DinnersRulesDir},
+			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
@@ -185,6 +195,8 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  participants  %s  (grpc: motesplats.participants.v1.ParticipantService)\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
+		fmt.Fprintf(out, "  guides        %s  (grpc: motesplats.guides.v1.GuideService)\n", listening.Addr("guides"))
+		fmt.Fprintf(out, "  dinners       %s  (grpc: motesplats.dinners.v1.DinnerService)\n", listening.Addr("dinners"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
 		if metricsAddr != nil {
 			fmt.Fprintf(out, "  metrics       http://%s%s  (Prometheus)\n", metricsAddr, telemetry.MetricsPath)

@@ -106,6 +106,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 				for _, l := range []string{"ar", "ti", "so"} {
 					org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: l, Capacity: 10})
 				}
+				// The planted gap for the guides' equity page: few places
+				// in Swedish and none in other languages, so newcomers
+				// whose first language is not Arabic, Tigrinya or Somali
+				// get a guide far less often and are flagged.
+				org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: "sv", Capacity: 3})
 			}
 		}
 		res, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: org, RequestId: fmt.Sprintf("seed-org-%02d", i)})
@@ -131,6 +136,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 		return fit[r.IntN(len(fit))]
 	}
 
+	var dinner dinnerSeed
 	var done atomic.Int64
 	total := int64(*nParticipants + *nVolunteers)
 	progress := func() {
@@ -145,10 +151,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 			r := rand.New(rand.NewPCG(1, uint64(i)))
 			p := demoParticipant(r)
 			p.OrganisationId = orgFor(r, p.GetMunicipalityCode(), false)
-			_, err := pc.CreateParticipant(gctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: fmt.Sprintf("seed-p-%05d", i)})
+			res, err := pc.CreateParticipant(gctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: fmt.Sprintf("seed-p-%05d", i)})
 			if err != nil {
 				return fmt.Errorf("participant %d: %w", i, err)
 			}
+			dinner.guest(i, res.GetParticipant())
 			progress()
 			return nil
 		})
@@ -158,10 +165,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 			r := rand.New(rand.NewPCG(2, uint64(i)))
 			v := demoVolunteer(r)
 			v.OrganisationId = orgFor(r, v.GetMunicipalityCode(), false)
-			_, err := vc.CreateVolunteer(gctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: fmt.Sprintf("seed-v-%05d", i)})
+			res, err := vc.CreateVolunteer(gctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: fmt.Sprintf("seed-v-%05d", i)})
 			if err != nil {
 				return fmt.Errorf("volunteer %d: %w", i, err)
 			}
+			dinner.host(i, res.GetVolunteer())
 			progress()
 			return nil
 		})
@@ -171,6 +179,9 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "seeded %d organisations, %d participants, %d volunteers in %v\n",
 		len(orgs), *nParticipants, *nVolunteers, time.Since(start).Round(time.Millisecond))
+	if err := dinner.seed(ctx, cfg.DinnersAddr, creds, *workers, out); err != nil {
+		return err
+	}
 	if *natsURL == "" {
 		return nil
 	}

@@ -1,0 +1,283 @@
+// Package assign turns entitled newcomers and guide organisations' free
+// capacity into the matching engine's instance: which newcomer may go to
+// which unit (an organisation's municipality and language), how good each
+// assignment is (own language, own municipality, time waited), and the
+// optional group quotas. It is pure and deterministic: the same input gives
+// the same instance whatever the order it arrives in.
+package assign
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/motesplats/motesplats/pkg/match"
+	"github.com/motesplats/motesplats/services/guides/internal/eligibility"
+)
+
+// Swedish is the language code every newcomer may be guided in.
+const Swedish = "sv"
+
+// Score part names, shown in explanations.
+const (
+	PartBase         = "base"
+	PartLanguage     = "language"
+	PartMunicipality = "municipality"
+	PartWaiting      = "waiting"
+	PartReproposed   = "re_proposed"
+)
+
+// Newcomer is an entitled newcomer as a job sees it: ids and codes only.
+type Newcomer struct {
+	ID           string   `json:"id"`
+	Municipality string   `json:"m"`
+	Languages    []string `json:"l,omitempty"` // first language first
+	Woman        bool     `json:"w,omitempty"`
+	// WaitMonths is how long the newcomer has waited for a guide.
+	WaitMonths int `json:"wait,omitempty"`
+	// Reproposed marks a newcomer whose guide organisation left or lowered
+	// its capacity: they are assigned before anyone else.
+	Reproposed bool `json:"re,omitempty"`
+}
+
+// Unit is one organisation's capacity in one municipality and language,
+// with what is still free (capacity minus assignments taken up).
+type Unit struct {
+	Organisation string `json:"o"`
+	Municipality string `json:"m"`
+	Language     string `json:"l"`
+	Free         int    `json:"free"`
+}
+
+// ID names the unit: organisation, municipality and language.
+func (u Unit) ID() string { return u.Organisation + "." + u.Municipality + "." + u.Language }
+
+// ParseUnitID splits a unit id; ok is false for anything else.
+func ParseUnitID(id string) (org, muni, lang string, ok bool) {
+	p := strings.Split(id, ".")
+	if len(p) != 3 {
+		return "", "", "", false
+	}
+	return p[0], p[1], p[2], true
+}
+
+// Family is a family of group quotas.
+type Family string
+
+// The families a job can ask for.
+const (
+	// GenderPerMunicipality: in each municipality, women assigned at least
+	// in proportion to women among the entitled (of what can be assigned
+	// there).
+	GenderPerMunicipality Family = "gender_per_municipality"
+	// MunicipalityTotal: each municipality's total at least in proportion
+	// to its entitled.
+	MunicipalityTotal Family = "municipality_total"
+	// Language: each first language's total at least in proportion.
+	Language Family = "language"
+)
+
+// ErrQuotaFamilies is wrapped by the error for a combination of quota
+// families the engine does not solve exactly; its message says why. The
+// job refuses rather than approximating.
+var ErrQuotaFamilies = errors.New("quota families not solved exactly")
+
+// Input is what one job assigns.
+type Input struct {
+	Newcomers []Newcomer          `json:"newcomers"`
+	Units     []Unit              `json:"units"`
+	Weights   eligibility.Weights `json:"weights"`
+	Families  []Family            `json:"families,omitempty"`
+}
+
+// CheckFamilies refuses combinations the engine cannot solve exactly. The
+// engine puts each newcomer in at most one quota group, so one family is
+// exact. Gender per municipality with municipality totals is nested
+// (laminar) and would still be a flow, but the engine does not yet take
+// two levels; gender with language overlap without nesting, for which no
+// flow is exact. Both are refused with the reason.
+func CheckFamilies(fs []Family) error {
+	seen := map[Family]bool{}
+	for _, f := range fs {
+		switch f {
+		case GenderPerMunicipality, MunicipalityTotal, Language:
+		default:
+			return fmt.Errorf("%w: unknown family %q", ErrQuotaFamilies, f)
+		}
+		if seen[f] {
+			return fmt.Errorf("%w: family %s given twice", ErrQuotaFamilies, f)
+		}
+		seen[f] = true
+	}
+	switch {
+	case seen[GenderPerMunicipality] && seen[Language]:
+		return fmt.Errorf("%w: gender and language groups overlap without nesting; an exact solve needs an integer program, so the job refuses instead of approximating (ask for one of them)", ErrQuotaFamilies)
+	case seen[GenderPerMunicipality] && seen[MunicipalityTotal]:
+		return fmt.Errorf("%w: gender within municipality nested in municipality totals needs a two-level quota network the engine does not have yet (ask for one of them)", ErrQuotaFamilies)
+	case seen[MunicipalityTotal] && seen[Language]:
+		return fmt.Errorf("%w: municipality and language groups overlap without nesting (ask for one of them)", ErrQuotaFamilies)
+	}
+	return nil
+}
+
+// Build makes the engine's instance. A newcomer may go to a unit in their
+// own municipality (or any, when Weights.OtherMunicipal), guided in
+// Swedish or in a language they speak. The score is base, plus language
+// points for their own language (full for the first, half for another),
+// plus municipality points, plus waiting points per month up to the cap,
+// so the longest-waiting are preferred when capacity is short.
+func Build(in Input) (*match.Built, error) {
+	if err := CheckFamilies(in.Families); err != nil {
+		return nil, err
+	}
+	ns := slices.Clone(in.Newcomers)
+	slices.SortFunc(ns, func(a, b Newcomer) int { return strings.Compare(a.ID, b.ID) })
+	us := slices.Clone(in.Units)
+	slices.SortFunc(us, func(a, b Unit) int { return strings.Compare(a.ID(), b.ID()) })
+	b := &match.Built{Instance: &match.Instance{Newcomers: len(ns)},
+		NewcomerIDs: make([]string, len(ns)), HostIDs: make([]string, 0, len(us))}
+	inst := b.Instance
+	byMuni := map[string][]int32{}
+	var all []int32
+	for _, u := range us {
+		if u.Free <= 0 {
+			continue
+		}
+		j := int32(len(b.HostIDs))
+		b.HostIDs = append(b.HostIDs, u.ID())
+		inst.Capacity = append(inst.Capacity, int32(u.Free))
+		byMuni[u.Municipality] = append(byMuni[u.Municipality], j)
+		all = append(all, j)
+	}
+	hosts := make([]Unit, 0, len(b.HostIDs))
+	for _, u := range us {
+		if u.Free > 0 {
+			hosts = append(hosts, u)
+		}
+	}
+	w := in.Weights
+	// One backing array for every edge's parts: a national instance has
+	// hundreds of thousands of edges, and a slice each dominated Build.
+	backing := make([]match.Part, 0, 5*len(ns))
+	for i, n := range ns {
+		if i > 0 && ns[i-1].ID == n.ID {
+			return nil, fmt.Errorf("assign: newcomer %s given twice", n.ID)
+		}
+		b.NewcomerIDs[i] = n.ID
+		cands := byMuni[n.Municipality]
+		if w.OtherMunicipal {
+			cands = all
+		}
+		wait := min(max(n.WaitMonths, 0), w.MaxWaitingMonths) * w.WaitingPerMonth
+		// More than any other newcomer's language, municipality and
+		// waiting points together, so a re-proposed newcomer wins any unit
+		// they may use.
+		first := 0
+		if n.Reproposed {
+			first = w.Language + w.Municipality + w.MaxWaitingMonths*w.WaitingPerMonth + 1
+		}
+		for _, j := range cands {
+			u := hosts[j]
+			if cap(backing)-len(backing) < 5 {
+				backing = make([]match.Part, 0, 5*1024)
+			}
+			parts := append(backing[len(backing):len(backing):len(backing)+5], match.Part{Name: PartBase, Points: int32(w.Base)})
+			if u.Language != Swedish {
+				k := slices.Index(n.Languages, u.Language)
+				if k < 0 {
+					continue
+				}
+				pts := w.Language
+				if k > 0 {
+					pts /= 2
+				}
+				parts = append(parts, match.Part{Name: PartLanguage, Points: int32(pts)})
+			}
+			if u.Municipality == n.Municipality {
+				parts = append(parts, match.Part{Name: PartMunicipality, Points: int32(w.Municipality)})
+			}
+			if wait > 0 {
+				parts = append(parts, match.Part{Name: PartWaiting, Points: int32(wait)})
+			}
+			if first > 0 {
+				parts = append(parts, match.Part{Name: PartReproposed, Points: int32(first)})
+			}
+			var score int32
+			for _, p := range parts {
+				score += p.Points
+			}
+			inst.Edges = append(inst.Edges, match.Edge{Newcomer: int32(i), Host: j, Score: min(score, match.MaxScore)})
+			inst.Parts = append(inst.Parts, parts)
+			backing = backing[:len(backing)+len(parts)]
+		}
+	}
+	if len(in.Families) == 1 {
+		addQuotas(inst, ns, hosts, in.Families[0])
+	}
+	return b, nil
+}
+
+// addQuotas puts each newcomer in its group of family f and sets each
+// group's Min to its proportional share of what its pool can take: for a
+// group g inside a pool P (a municipality, or everyone), Min =
+// floor(|g| / |P| · min(|P|, free units P can use)). The groups are
+// disjoint, so the engine solves them exactly.
+func addQuotas(inst *match.Instance, ns []Newcomer, hosts []Unit, f Family) {
+	poolOf := func(n Newcomer) string {
+		if f == GenderPerMunicipality || f == MunicipalityTotal {
+			return n.Municipality
+		}
+		return ""
+	}
+	groupOf := func(n Newcomer) (string, bool) {
+		switch f {
+		case GenderPerMunicipality:
+			return "women in " + n.Municipality, n.Woman
+		case MunicipalityTotal:
+			return "municipality " + n.Municipality, true
+		default:
+			if len(n.Languages) == 0 {
+				return "", false
+			}
+			return "language " + n.Languages[0], true
+		}
+	}
+	free := map[string]int{}
+	for _, u := range hosts {
+		free[u.Municipality] += u.Free
+		free[""] += u.Free
+	}
+	poolSize := map[string]int{}
+	groupSize := map[string]int{}
+	groupPool := map[string]string{}
+	for _, n := range ns {
+		poolSize[poolOf(n)]++
+		if g, ok := groupOf(n); ok {
+			groupSize[g]++
+			groupPool[g] = poolOf(n)
+		}
+	}
+	names := make([]string, 0, len(groupSize))
+	for g := range groupSize {
+		names = append(names, g)
+	}
+	slices.Sort(names)
+	index := map[string]int32{}
+	for k, g := range names {
+		p := groupPool[g]
+		// A group that cannot reach its share (its members speak no
+		// language of the free units, say) makes the solve infeasible,
+		// and the engine's error names the group.
+		can := min(poolSize[p], free[p])
+		index[g] = int32(k)
+		inst.Quotas = append(inst.Quotas, match.Quota{Name: g, Min: groupSize[g] * can / max(poolSize[p], 1), Max: -1})
+	}
+	inst.Group = make([]int32, len(ns))
+	for i, n := range ns {
+		inst.Group[i] = -1
+		if g, ok := groupOf(n); ok {
+			inst.Group[i] = index[g]
+		}
+	}
+}

@@ -1,0 +1,461 @@
+// Package grpcapi serves motesplats.guides.v1.GuideService: it validates
+// every request (all field violations at once), calls guides.Service with
+// the caller's verified identity, and lets pkg/grpcx map domain errors to
+// status codes.
+package grpcapi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
+	"github.com/motesplats/motesplats/services/guides/internal/assign"
+	"github.com/motesplats/motesplats/services/guides/internal/eligibility"
+	"github.com/motesplats/motesplats/services/guides/internal/guides"
+)
+
+// Server implements pb.GuideServiceServer.
+type Server struct {
+	pb.UnimplementedGuideServiceServer
+	svc *guides.Service
+}
+
+var _ pb.GuideServiceServer = (*Server)(nil)
+
+// New returns a Server over svc.
+func New(svc *guides.Service) *Server { return &Server{svc: svc} }
+
+// caller returns the identity the auth interceptor verified; without it
+// the server was wired wrong: refuse, never guess.
+func caller(ctx context.Context) (auth.Claims, error) {
+	c, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Claims{}, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
+	}
+	return c, nil
+}
+
+// checkID records a violation unless id is a valid id.
+func checkID(v *apperr.Validator, field, id string) {
+	v.Check(ids.Valid(id), field, "is required: a valid id")
+}
+
+// checkMunis validates a municipality list (at most jobs.MaxMunicipalities,
+// each an SCB code, once).
+func checkMunis(v *apperr.Validator, munis []string) {
+	if len(munis) > jobs.MaxMunicipalities {
+		v.Add("municipality_codes", fmt.Sprintf("at most %d", jobs.MaxMunicipalities))
+		return
+	}
+	seen := map[string]bool{}
+	for k, m := range munis {
+		f := fmt.Sprintf("municipality_codes[%d]", k)
+		switch {
+		case !municipality.Valid(m):
+			v.Add(f, "is not an SCB municipality code")
+		case seen[m]:
+			v.Add(f, "is listed twice")
+		}
+		seen[m] = true
+	}
+}
+
+func eligibilityProto(e guides.Eligibility) *pb.Eligibility {
+	out := &pb.Eligibility{ParticipantId: e.ParticipantID, MunicipalityCode: e.Municipality,
+		Entitlement: pb.Entitlement_ENTITLEMENT_NOT_ENTITLED, Reasons: e.Reasons, RulesVersion: e.Version}
+	if e.Entitled {
+		out.Entitlement = pb.Entitlement_ENTITLEMENT_ENTITLED
+	}
+	if !e.PeriodEnd.IsZero() {
+		out.PeriodEndDate = e.PeriodEnd.Format("2006-01-02")
+	}
+	return out
+}
+
+// GetEligibility returns one newcomer's eligibility.
+func (s *Server) GetEligibility(ctx context.Context, req *pb.GetEligibilityRequest) (*pb.GetEligibilityResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "participant_id", req.GetParticipantId())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	e, err := s.svc.GetEligibility(who, req.GetParticipantId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetEligibilityResponse{Eligibility: eligibilityProto(e)}, nil
+}
+
+// ListEligibility pages through eligibility.
+func (s *Server) ListEligibility(ctx context.Context, req *pb.ListEligibilityRequest) (*pb.ListEligibilityResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkMunis(&v, req.GetMunicipalityCodes())
+	if _, ok := pb.Entitlement_name[int32(req.GetEntitlement())]; !ok {
+		v.Add("entitlement", "is not a known value")
+	}
+	size, after := page.Check(&v, req.GetPageSize(), req.GetPageToken())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var want *bool
+	if e := req.GetEntitlement(); e != pb.Entitlement_ENTITLEMENT_UNSPECIFIED {
+		b := e == pb.Entitlement_ENTITLEMENT_ENTITLED
+		want = &b
+	}
+	es, next, err := s.svc.ListEligibility(who, req.GetMunicipalityCodes(), want, size, after)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListEligibilityResponse{}
+	for _, e := range es {
+		out.Eligibility = append(out.Eligibility, eligibilityProto(e))
+	}
+	if next != "" {
+		out.NextPageToken = page.Encode(next)
+	}
+	return out, nil
+}
+
+// checkRulesOrg refuses per-organisation eligibility rules: the right to a
+// guide is national (README).
+func checkRulesOrg(v *apperr.Validator, org string) {
+	v.Check(org == "", "organisation_id", "must be empty: eligibility rules are national, one set for everyone")
+}
+
+// GetEligibilityRules returns the rules in force.
+func (s *Server) GetEligibilityRules(ctx context.Context, req *pb.GetEligibilityRulesRequest) (*pb.GetEligibilityRulesResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkRulesOrg(&v, req.GetOrganisationId())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	c, version, err := s.svc.GetRules(who)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetEligibilityRulesResponse{Rules: guides.CriteriaProto(c), Version: version}, nil
+}
+
+// UpdateEligibilityRules changes the rules (administrators only).
+func (s *Server) UpdateEligibilityRules(ctx context.Context, req *pb.UpdateEligibilityRulesRequest) (*pb.UpdateEligibilityRulesResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkRulesOrg(&v, req.GetOrganisationId())
+	r := req.GetRules()
+	v.Check(r != nil, "rules", "is required")
+	if r != nil {
+		v.Check(r.GetEstablishmentMonths() >= 1 && r.GetEstablishmentMonths() <= 60, "rules.establishment_months", "must be from 1 to 60")
+	}
+	v.Check(req.GetEtag() != "" && len(req.GetEtag()) <= 64, "etag", "is required: the version you read")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	c := eligibility.Criteria{RequirePermit: r.GetRequirePermit(), EstablishmentMonths: int(r.GetEstablishmentMonths()),
+		RequireEnrolled: r.GetRequireEnrolled(), FullTimeLeaveExcludes: r.GetFullTimeParentalLeaveExcludes(),
+		PartTimeLeaveExcludes: r.GetPartTimeParentalLeaveExcludes()}
+	got, version, err := s.svc.UpdateRules(ctx, who, c, req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateEligibilityRulesResponse{Rules: guides.CriteriaProto(got), Version: version}, nil
+}
+
+// ListGuideOrganisations pages through guide organisations with caseloads.
+func (s *Server) ListGuideOrganisations(ctx context.Context, req *pb.ListGuideOrganisationsRequest) (*pb.ListGuideOrganisationsResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	size, after := page.Check(&v, req.GetPageSize(), req.GetPageToken())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	os, next, err := s.svc.ListOrganisations(who, size, after)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListGuideOrganisationsResponse{Organisations: os}
+	if next != "" {
+		out.NextPageToken = page.Encode(next)
+	}
+	return out, nil
+}
+
+var quotaFamilies = map[pb.QuotaKind]assign.Family{
+	pb.QuotaKind_QUOTA_KIND_GENDER_PER_MUNICIPALITY: assign.GenderPerMunicipality,
+	pb.QuotaKind_QUOTA_KIND_MUNICIPALITY_TOTAL:      assign.MunicipalityTotal,
+	pb.QuotaKind_QUOTA_KIND_LANGUAGE:                assign.Language,
+}
+
+// StartAssignmentJob queues a job.
+func (s *Server) StartAssignmentJob(ctx context.Context, req *pb.StartAssignmentJobRequest) (*pb.StartAssignmentJobResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkMunis(&v, req.GetMunicipalityCodes())
+	var p guides.Params
+	if len(req.GetQuotas()) > len(quotaFamilies) {
+		v.Add("quotas", fmt.Sprintf("at most %d", len(quotaFamilies)))
+	} else {
+		for k, q := range req.GetQuotas() {
+			f, ok := quotaFamilies[q]
+			if !ok {
+				v.Add(fmt.Sprintf("quotas[%d]", k), "is not a known quota kind")
+				continue
+			}
+			p.Quotas = append(p.Quotas, f)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	j, err := s.svc.StartJob(ctx, who, req.GetRequestId(), req.GetMunicipalityCodes(), p)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.StartAssignmentJobResponse{Job: jobProto(j)}, nil
+}
+
+// GetJob returns a job.
+func (s *Server) GetJob(ctx context.Context, req *pb.GetJobRequest) (*pb.GetJobResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.svc.Jobs().GetAs(ctx, who, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetJobResponse{Job: jobProto(j)}, nil
+}
+
+func jobProto(j jobs.Job) *pb.Job {
+	out := &pb.Job{Id: j.ID, MunicipalityCodes: j.Municipalities, Phase: j.Phase, ProgressPercent: int32(j.Progress),
+		Counts: j.Counts, RulesVersion: j.Version, ErrorMessage: j.Error,
+		Objective: j.Counts["objective"], Bound: j.Counts["bound"], CreateTime: timestamppb.New(j.Created)}
+	switch j.State {
+	case jobs.Queued:
+		out.State = pb.JobState_JOB_STATE_QUEUED
+	case jobs.Running:
+		out.State = pb.JobState_JOB_STATE_RUNNING
+	case jobs.Succeeded:
+		out.State = pb.JobState_JOB_STATE_SUCCEEDED
+	case jobs.Failed:
+		out.State = pb.JobState_JOB_STATE_FAILED
+	}
+	if !j.Finished.IsZero() {
+		out.FinishTime = timestamppb.New(j.Finished)
+	}
+	return out
+}
+
+// ListAssignments pages through assignments.
+func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsRequest) (*pb.ListAssignmentsResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	if req.GetJobId() != "" {
+		checkID(&v, "job_id", req.GetJobId())
+	}
+	if m := req.GetMunicipalityCode(); m != "" {
+		v.Check(municipality.Valid(m), "municipality_code", "is not an SCB municipality code")
+	}
+	if len(req.GetStatuses()) > 8 {
+		v.Add("statuses", "at most 8")
+	} else {
+		seen := map[eventsv1.AssignmentStatus]bool{}
+		for k, st := range req.GetStatuses() {
+			_, ok := eventsv1.AssignmentStatus_name[int32(st)]
+			v.Check(ok && st != 0 && !seen[st], fmt.Sprintf("statuses[%d]", k), "is not a known status, or is listed twice")
+			seen[st] = true
+		}
+	}
+	size, after := page.Check(&v, req.GetPageSize(), req.GetPageToken())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	as, next, err := s.svc.ListAssignments(who, req.GetJobId(), req.GetMunicipalityCode(), req.GetStatuses(), size, after)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListAssignmentsResponse{Assignments: as}
+	if next != "" {
+		out.NextPageToken = page.Encode(next)
+	}
+	return out, nil
+}
+
+// idOnly validates a request that names one assignment.
+func idOnly(id string) error {
+	var v apperr.Validator
+	checkID(&v, "id", id)
+	return v.Err()
+}
+
+// ApproveAssignment approves a proposal.
+func (s *Server) ApproveAssignment(ctx context.Context, req *pb.ApproveAssignmentRequest) (*pb.ApproveAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := idOnly(req.GetId()); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.Approve(ctx, who, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ApproveAssignmentResponse{Assignment: a}, nil
+}
+
+// AcceptAssignment records an acceptance.
+func (s *Server) AcceptAssignment(ctx context.Context, req *pb.AcceptAssignmentRequest) (*pb.AcceptAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	party := partyOf(&v, req.GetParty())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.Accept(ctx, who, req.GetId(), party)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.AcceptAssignmentResponse{Assignment: a}, nil
+}
+
+// DeclineAssignment records a refusal.
+func (s *Server) DeclineAssignment(ctx context.Context, req *pb.DeclineAssignmentRequest) (*pb.DeclineAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	party := partyOf(&v, req.GetParty())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.Decline(ctx, who, req.GetId(), party)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.DeclineAssignmentResponse{Assignment: a}, nil
+}
+
+// partyOf maps the API's party, recording a violation when it is missing.
+func partyOf(v *apperr.Validator, p pb.AcceptingParty) string {
+	switch p {
+	case pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER:
+		return guides.PartyNewcomer
+	case pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION:
+		return guides.PartyOrganisation
+	}
+	v.Add("party", "is required: the newcomer or the organisation")
+	return ""
+}
+
+// ActivateAssignment records that the guidance started.
+func (s *Server) ActivateAssignment(ctx context.Context, req *pb.ActivateAssignmentRequest) (*pb.ActivateAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := idOnly(req.GetId()); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.Activate(ctx, who, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ActivateAssignmentResponse{Assignment: a}, nil
+}
+
+// EndAssignment ends an assignment.
+func (s *Server) EndAssignment(ctx context.Context, req *pb.EndAssignmentRequest) (*pb.EndAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	_, ok := eventsv1.AssignmentEndReason_name[int32(req.GetReason())]
+	v.Check(ok && req.GetReason() != 0, "reason", "is required: period over, moved, found work, opted out or organisation left")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.End(ctx, who, req.GetId(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.EndAssignmentResponse{Assignment: a}, nil
+}
+
+var dimensions = map[string]pb.EquityDimension{
+	guides.DimGender: pb.EquityDimension_EQUITY_DIMENSION_GENDER, guides.DimLanguage: pb.EquityDimension_EQUITY_DIMENSION_LANGUAGE,
+	guides.DimMunicipality: pb.EquityDimension_EQUITY_DIMENSION_MUNICIPALITY, guides.DimAgeBand: pb.EquityDimension_EQUITY_DIMENSION_AGE_BAND,
+	guides.DimParentalLeave: pb.EquityDimension_EQUITY_DIMENSION_PARENTAL_LEAVE, guides.DimHousehold: pb.EquityDimension_EQUITY_DIMENSION_HOUSEHOLD_TYPE,
+}
+
+// GetEquity returns the equity figures.
+func (s *Server) GetEquity(ctx context.Context, req *pb.GetEquityRequest) (*pb.GetEquityResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkMunis(&v, req.GetMunicipalityCodes())
+	v.Check(req.GetMinGroupSize() >= 0 && req.GetMinGroupSize() <= 1000, "min_group_size", "must be from 0 to 1,000")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	ts, err := s.svc.Equity(who, req.GetMunicipalityCodes(), int(req.GetMinGroupSize()))
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.GetEquityResponse{Csv: guides.EquityCSV(ts)}
+	for _, t := range ts {
+		for _, r := range t.Rows {
+			row := &pb.EquityRow{Dimension: dimensions[t.Dim], Group: strings.Clone(r.Value), Entitled: int32(r.Size),
+				WithGuide: int32(r.Matched), Share: r.Share, MedianDays: -1, Flagged: r.Flagged}
+			if r.Wait.N > 0 {
+				row.MedianDays = r.Wait.Median.Hours() / 24
+			}
+			out.Rows = append(out.Rows, row)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,285 @@
+package guides
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/match"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/guides/internal/assign"
+)
+
+// Params is a job's own input: the quota families to enforce.
+type Params struct {
+	Quotas []assign.Family `json:"quotas,omitempty"`
+}
+
+// StartJob checks the quota families (a combination the engine does not
+// solve exactly is refused here, before anything runs) and starts a job
+// in munis. Returns Invalid ("quotas", and the kit's fields),
+// PermissionDenied.
+func (s *Service) StartJob(ctx context.Context, who auth.Claims, requestID string, munis []string, p Params) (jobs.Job, error) {
+	if err := assign.CheckFamilies(p.Quotas); err != nil {
+		return jobs.Job{}, apperr.FieldError("quotas", err.Error())
+	}
+	raw, _ := json.Marshal(p) // plain values only: cannot fail
+	org := who.Organisation
+	if org == "" {
+		org = NationalOrg
+	}
+	return s.jobs.Start(ctx, who, jobs.Request{RequestID: requestID, Organisation: org, Municipalities: munis, Params: raw})
+}
+
+// live reports whether an assignment holds its newcomer and its unit.
+func live(st eventsv1.AssignmentStatus) bool {
+	switch st {
+	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
+		eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE:
+		return true
+	}
+	return false
+}
+
+// Steps are the job's snapshot and build steps for the kit's pipeline.
+func (s *Service) Steps() jobs.Steps {
+	return jobs.Steps{Snapshot: s.snapshot, Build: s.build}
+}
+
+// snapshot freezes the entitled newcomers of the job's municipalities who
+// have no live assignment, and every unit's free capacity there (capacity
+// minus live assignments, so proposals never exceed capacity).
+func (s *Service) snapshot(_ context.Context, j jobs.Job) (jobs.Snapshot, error) {
+	var p Params
+	if len(j.Params) > 0 {
+		if err := json.Unmarshal(j.Params, &p); err != nil {
+			return jobs.Snapshot{}, jobs.Permanent(fmt.Errorf("job params: %w", err))
+		}
+	}
+	r := s.rules(j.Organisation)
+	in := assign.Input{Weights: r.Assignment, Families: p.Quotas}
+	held := map[string]int{}
+	busy := map[string]bool{}
+	reproposed := map[string]bool{}
+	all, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "municipality", Values: j.Municipalities})
+	if err != nil {
+		return jobs.Snapshot{}, err
+	}
+	for _, a := range all.Items {
+		switch {
+		case live(a.GetStatus()):
+			held[unitOf(a).ID()]++
+			busy[a.GetParticipantId()] = true
+		case a.GetEndReason() == eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_ORGANISATION_LEFT:
+			reproposed[a.GetParticipantId()] = true
+		}
+	}
+	ns, err := s.Pool.InMunicipalities(j.Municipalities)
+	if err != nil {
+		return jobs.Snapshot{}, err
+	}
+	now := s.Now()
+	for _, n := range ns {
+		if busy[n.GetParticipantId()] || !s.evaluate(n, r).Entitled {
+			continue
+		}
+		in.Newcomers = append(in.Newcomers, assign.Newcomer{ID: n.GetParticipantId(), Municipality: n.GetMunicipalityCode(),
+			Languages: n.GetLanguages(), Woman: n.GetGender() == 1, WaitMonths: waitMonths(n, now),
+			Reproposed: reproposed[n.GetParticipantId()]})
+	}
+	orgs, err := s.Pool.Guides()
+	if err != nil {
+		return jobs.Snapshot{}, err
+	}
+	for _, o := range orgs {
+		for _, c := range o.GetCapacities() {
+			if !slices.Contains(j.Municipalities, c.GetMunicipalityCode()) {
+				continue
+			}
+			u := assign.Unit{Organisation: o.GetOrganisationId(), Municipality: c.GetMunicipalityCode(), Language: c.GetLanguage()}
+			u.Free = max(int(c.GetCapacity())-held[u.ID()], 0)
+			in.Units = append(in.Units, u)
+		}
+	}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return jobs.Snapshot{}, fmt.Errorf("encode snapshot: %w", err)
+	}
+	free := 0
+	for _, u := range in.Units {
+		free += u.Free
+	}
+	return jobs.Snapshot{Raw: raw, Version: r.Digest(), Counts: map[string]int64{
+		"newcomers": int64(len(in.Newcomers)), "units": int64(len(in.Units)), "free_capacity": int64(free)}}, nil
+}
+
+// waitMonths is how long n has waited for a guide: from registration, or
+// from the permit when that is later.
+func waitMonths(n *guidesv1.PoolNewcomer, now time.Time) int {
+	since := n.GetRegisterTime().AsTime()
+	if t, err := time.Parse(time.DateOnly, n.GetResidencePermitDate()); err == nil && t.After(since) {
+		since = t
+	}
+	if n.GetRegisterTime() == nil && n.GetResidencePermitDate() == "" {
+		return 0
+	}
+	return max(int(now.Sub(since).Hours()/(24*30)), 0)
+}
+
+// unitOf is the unit an assignment is in.
+func unitOf(a *guidesv1.Assignment) assign.Unit {
+	return assign.Unit{Organisation: a.GetOrganisationId(), Municipality: a.GetMunicipalityCode(), Language: a.GetLanguage()}
+}
+
+// Unassigned is one newcomer a job could not assign, and why.
+type Unassigned struct {
+	ParticipantID string `json:"id"`
+	Municipality  string `json:"m"`
+	Reason        string `json:"reason"`
+}
+
+// result is what a job stores besides its assignments.
+type result struct {
+	Unassigned []Unassigned `json:"unassigned"`
+}
+
+// build turns a snapshot into the instance and the job's writes.
+func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, error) {
+	var in assign.Input
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return jobs.Plan{}, fmt.Errorf("decode snapshot: %w", err)
+	}
+	b, err := assign.Build(in)
+	if err != nil {
+		return jobs.Plan{}, err
+	}
+	muni := map[string]string{}
+	for _, n := range in.Newcomers {
+		muni[n.ID] = n.Municipality
+	}
+	var res result
+	return jobs.Plan{
+		Built: b,
+		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
+			return s.propose(ctx, j, b, x)
+		},
+		Unmatched: func(x match.Explanation) {
+			id := b.NewcomerIDs[x.Newcomer]
+			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String()})
+		},
+		Result: func() ([]byte, map[string]int64, error) {
+			out, err := json.Marshal(res)
+			return out, map[string]int64{"unassigned": int64(len(res.Unassigned))}, err
+		},
+	}, nil
+}
+
+// propose writes one assignment, create-once with an id derived from the
+// newcomer and the unit, so a restarted job writes the same records.
+// It reports false when the newcomer left meanwhile or an earlier job
+// already proposed the same assignment.
+func (s *Service) propose(ctx context.Context, j jobs.Job, b *match.Built, x match.Explanation) (bool, error) {
+	pid := b.NewcomerIDs[x.Newcomer]
+	org, muni, lang, ok := assign.ParseUnitID(b.HostIDs[x.Host])
+	if !ok {
+		return false, jobs.Permanent(errors.New("malformed unit id"))
+	}
+	if _, in := s.Pool.Newcomer(pid); !in {
+		return false, nil
+	}
+	a := &guidesv1.Assignment{Id: proposal.ID(pid, org, muni, lang), JobId: j.ID, ParticipantId: pid,
+		OrganisationId: org, MunicipalityCode: muni, Language: lang,
+		Status: eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, Score: x.Score,
+		ProposeTime: timestamppb.New(s.Now())}
+	for _, p := range x.Parts {
+		a.ScoreParts = append(a.ScoreParts, &guidesv1.ScorePart{Rule: p.Name, Points: p.Points})
+	}
+	ev, err := s.event(a)
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.Assignments.Create(ctx, a.GetId(), a, ev); err != nil {
+		if apperr.ErrorCode(err) != apperr.AlreadyExists {
+			return false, err
+		}
+		cur, _, gerr := s.Assignments.Get(ctx, a.GetId())
+		if gerr != nil {
+			return false, gerr
+		}
+		return cur.GetJobId() == j.ID, nil
+	}
+	return true, nil
+}
+
+// event is the AssignmentChanged event of a's current status; its id is
+// derived from the assignment and the status, so a retried write cannot
+// publish it twice.
+func (s *Service) event(a *guidesv1.Assignment) (*eventsv1.Envelope, error) {
+	return events.NewEnvelope(proposal.ID(a.GetId(), a.GetStatus().String(), a.GetEndReason().String()), events.AssignmentChanged,
+		a.GetId(), s.Now(), &eventsv1.AssignmentChanged{AssignmentId: a.GetId(), ParticipantId: a.GetParticipantId(),
+			OrganisationId: a.GetOrganisationId(), MunicipalityCode: a.GetMunicipalityCode(), Language: a.GetLanguage(),
+			Status: a.GetStatus(), EndReason: a.GetEndReason(), JobId: a.GetJobId()})
+}
+
+// Tally counts the assignments a job wrote (the kit's Config.Tally).
+func (s *Service) Tally(_ context.Context, j jobs.Job) (map[string]int64, error) {
+	pg, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "job", Values: []string{j.ID}})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int64{"proposals": int64(pg.Total)}, nil
+}
+
+// FinishJob publishes GuideJobFinished once per job (deterministic id).
+func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
+	ev, err := events.NewEnvelope(proposal.ID(j.ID, "finished"), events.GuideJobFinished, j.ID, s.Now(), &eventsv1.GuideJobFinished{
+		JobId: j.ID, OrganisationId: j.Organisation, State: string(j.State),
+		Proposals: int32(j.Counts["proposals"]), Unassigned: int32(j.Counts["unassigned"])})
+	if err != nil {
+		return err
+	}
+	return s.Publisher.Publish(ctx, ev)
+}
+
+// Redact removes person id from a stored snapshot or result (the kit's
+// Config.Redact), for erasure.
+func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
+	switch kind {
+	case jobs.SnapshotKind:
+		var in assign.Input
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return nil, false, err
+		}
+		n := len(in.Newcomers)
+		in.Newcomers = slices.DeleteFunc(in.Newcomers, func(x assign.Newcomer) bool { return x.ID == id })
+		if len(in.Newcomers) == n {
+			return raw, false, nil
+		}
+		out, err := json.Marshal(in)
+		return out, true, err
+	default:
+		var r result
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, false, err
+		}
+		n := len(r.Unassigned)
+		r.Unassigned = slices.DeleteFunc(r.Unassigned, func(x Unassigned) bool { return x.ParticipantID == id })
+		if len(r.Unassigned) == n {
+			return raw, false, nil
+		}
+		out, err := json.Marshal(r)
+		return out, true, err
+	}
+}

@@ -1,0 +1,18 @@
+// Command guides serves the establishment-guide programme on its own,
+// against the NATS and Redis named in the environment; GUIDES_RULES_DIR
+// names the directory of rule files (see README).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/services/guides/server"
+)
+
+func main() {
+	service.Main("guides", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
+		return server.Run(ctx, addr, d, server.OptionsFromEnv(os.Getenv), nil)
+	})
+}
