@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
