@@ -34,6 +34,10 @@ type Config struct {
 	// built-in default).
 	MentoringAddr     string
 	MentoringRulesDir string
+	// DinnersAddr (DINNERS_ADDR) and DinnersRulesDir (DINNERS_RULES_DIR),
+	// the same for the dinner-host programme.
+	DinnersAddr     string
+	DinnersRulesDir string
 	// Mentoring is the mentoring service's own settings, from its
 	// variables (MENTORING_JOB_RETENTION, MENTORING_RESULT_TTL; see
 	// services/mentoring/README.md) and MentoringRulesDir.
@@ -117,6 +121,8 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		MentoringRulesDir: getenv("MENTORING_RULES_DIR"),
 		GuidesAddr:        service.Guides.AddrFrom(getenv),
 		GuidesRulesDir:    getenv("GUIDES_RULES_DIR"),
+		DinnersAddr:       service.Dinners.AddrFrom(getenv),
+		DinnersRulesDir:   getenv("DINNERS_RULES_DIR"),
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),

@@ -6,6 +6,7 @@ require (
 	github.com/motesplats/motesplats/pkg v0.0.0
 	github.com/motesplats/motesplats/services/gateway v0.0.0
 	github.com/motesplats/motesplats/services/guides v0.0.0
+	github.com/motesplats/motesplats/services/dinners v0.0.0
 	github.com/motesplats/motesplats/services/mentoring v0.0.0
 	github.com/motesplats/motesplats/services/participants v0.0.0
 	github.com/motesplats/motesplats/services/volunteers v0.0.0
@@ -74,6 +75,7 @@ replace (
 	github.com/motesplats/motesplats/pkg => ../../pkg
 	github.com/motesplats/motesplats/services/gateway => ../gateway
 	github.com/motesplats/motesplats/services/guides => ../guides
+	github.com/motesplats/motesplats/services/dinners => ../dinners
 	github.com/motesplats/motesplats/services/mentoring => ../mentoring
 	github.com/motesplats/motesplats/services/participants => ../participants
 	github.com/motesplats/motesplats/services/volunteers => ../volunteers

@@ -21,6 +21,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/telemetry"
+	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
@@ -158,6 +159,10 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			func(a net.Addr) { listening.set("guides", a, parts) })
 	})
 	g.Go(func() error {
+		return dinners.Run(gctx, cfg.DinnersAddr, d, dinners.Options{RulesDir: cfg.DinnersRulesDir},
+			func(a net.Addr) { listening.set("dinners", a, parts) })
+	})
+	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
 		gw := cfg.Gateway
 		for _, name := range []string{"participants", "volunteers", "mentoring"} {
@@ -191,6 +196,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
 		fmt.Fprintf(out, "  guides        %s  (grpc: motesplats.guides.v1.GuideService)\n", listening.Addr("guides"))
+		fmt.Fprintf(out, "  dinners       %s  (grpc: motesplats.dinners.v1.DinnerService)\n", listening.Addr("dinners"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
 		if metricsAddr != nil {
 			fmt.Fprintf(out, "  metrics       http://%s%s  (Prometheus)\n", metricsAddr, telemetry.MetricsPath)

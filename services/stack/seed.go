@@ -136,6 +136,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 		return fit[r.IntN(len(fit))]
 	}
 
+	var dinner dinnerSeed
 	var done atomic.Int64
 	total := int64(*nParticipants + *nVolunteers)
 	progress := func() {
@@ -150,10 +151,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 			r := rand.New(rand.NewPCG(1, uint64(i)))
 			p := demoParticipant(r)
 			p.OrganisationId = orgFor(r, p.GetMunicipalityCode(), false)
-			_, err := pc.CreateParticipant(gctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: fmt.Sprintf("seed-p-%05d", i)})
+			res, err := pc.CreateParticipant(gctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: fmt.Sprintf("seed-p-%05d", i)})
 			if err != nil {
 				return fmt.Errorf("participant %d: %w", i, err)
 			}
+			dinner.guest(i, res.GetParticipant())
 			progress()
 			return nil
 		})
@@ -163,10 +165,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 			r := rand.New(rand.NewPCG(2, uint64(i)))
 			v := demoVolunteer(r)
 			v.OrganisationId = orgFor(r, v.GetMunicipalityCode(), false)
-			_, err := vc.CreateVolunteer(gctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: fmt.Sprintf("seed-v-%05d", i)})
+			res, err := vc.CreateVolunteer(gctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: fmt.Sprintf("seed-v-%05d", i)})
 			if err != nil {
 				return fmt.Errorf("volunteer %d: %w", i, err)
 			}
+			dinner.host(i, res.GetVolunteer())
 			progress()
 			return nil
 		})
@@ -176,6 +179,9 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "seeded %d organisations, %d participants, %d volunteers in %v\n",
 		len(orgs), *nParticipants, *nVolunteers, time.Since(start).Round(time.Millisecond))
+	if err := dinner.seed(ctx, cfg.DinnersAddr, creds, *workers, out); err != nil {
+		return err
+	}
 	if *natsURL == "" {
 		return nil
 	}

@@ -48,6 +48,7 @@ func testConfig(t *testing.T, dir string) Config {
 	cfg.DataDir, cfg.NATSPort = dir, -1
 	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.GuidesAddr = "127.0.0.1:0"
+	cfg.DinnersAddr = "127.0.0.1:0"
 	cfg.Gateway.Addr = "127.0.0.1:0"
 	cfg.MetricsAddr = "127.0.0.1:0"
 	return cfg
@@ -157,6 +158,7 @@ func TestStack_Seed(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	l, _, _ := startStack(t, cfg)
 	cfg.ParticipantsAddr, cfg.VolunteersAddr = l.Addr("participants"), l.Addr("volunteers")
+	cfg.DinnersAddr = l.Addr("dinners")
 	ctx := testutil.Context(t)
 	var out bytes.Buffer
 	seedArgs := []string{"-participants", "60", "-volunteers", "20", "-nats", "nats://" + l.Addr("nats")}
@@ -168,7 +170,7 @@ func TestStack_Seed(t *testing.T) {
 		t.Fatalf("second seed: %v", err)
 	}
 	if !strings.Contains(out.String(), "anna@example.org") || !strings.Contains(out.String(), "(3 new)") ||
-		!strings.Contains(out.String(), "(0 new)") {
+		!strings.Contains(out.String(), "(0 new)") || !strings.Contains(out.String(), "dinner sign-ups") {
 		t.Fatalf("seed output lacks the demo sign-ins, created once:\n%s", out.String())
 	}
 	var tok bytes.Buffer

@@ -1,0 +1,496 @@
+package dinners
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/match"
+	"github.com/motesplats/motesplats/pkg/page"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/dinners/internal/pool"
+	"github.com/motesplats/motesplats/services/dinners/internal/rules"
+)
+
+// StartJob queues a matching job for org in munis (a coordinator's own
+// when empty); requestID makes it idempotent per caller and resumes a
+// failed job. Returns Invalid, PermissionDenied, NotFound.
+func (s *Service) StartJob(ctx context.Context, who auth.Claims, requestID, org string, munis []string) (*pb.Job, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	j, err := s.jobs.Start(ctx, who, jobs.Request{RequestID: requestID, Organisation: org, Municipalities: munis})
+	if err != nil {
+		return nil, err
+	}
+	return jobToProto(j), nil
+}
+
+// GetJob returns job id if the caller may see it. Returns Invalid,
+// NotFound.
+func (s *Service) GetJob(ctx context.Context, who auth.Claims, id string) (*pb.Job, error) {
+	j, err := s.jobs.GetAs(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	return jobToProto(j), nil
+}
+
+// ListJobs returns the jobs the caller may see, newest first. Returns
+// Invalid.
+func (s *Service) ListJobs(_ context.Context, who auth.Claims, size int32, token string) ([]*pb.Job, string, error) {
+	js, next, err := s.jobs.Page(who, size, token)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*pb.Job, len(js))
+	for k, j := range js {
+		out[k] = jobToProto(j)
+	}
+	return out, next, nil
+}
+
+// WatchJob sends the job after every change until it finishes. Returns
+// Invalid, NotFound.
+func (s *Service) WatchJob(ctx context.Context, who auth.Claims, id string, send func(*pb.Job) error) error {
+	ch, err := s.jobs.WatchAs(ctx, who, id)
+	if err != nil {
+		return err
+	}
+	for j := range ch {
+		if err := send(jobToProto(j)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func jobToProto(j jobs.Job) *pb.Job {
+	c := func(k string) int32 { return int32(j.Counts[k]) }
+	out := &pb.Job{
+		Id: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
+		ProgressPercent: int32(j.Progress), Phase: j.Phase, RulesVersion: j.Version,
+		Attempts: int32(j.Attempts), ErrorMessage: j.Error, CreateTime: timestamppb.New(j.Created),
+		Counts: &pb.JobCounts{Parties: c("parties"), Guests: c("guests"), Dinners: c("dinners"), FreeSeats: c("free_seats"),
+			EligiblePairs: c("eligible_pairs"), Proposals: c("proposals"), Unseated: c("unseated")},
+		Objective: j.Counts["objective"], Bound: j.Counts["bound"],
+	}
+	if b := out.Bound; b > 0 && b >= out.Objective {
+		out.GapPpm = (b - out.Objective) * 1_000_000 / b
+	}
+	switch j.State {
+	case jobs.Queued:
+		out.State = pb.JobState_JOB_STATE_QUEUED
+	case jobs.Running:
+		out.State = pb.JobState_JOB_STATE_RUNNING
+	case jobs.Succeeded:
+		out.State = pb.JobState_JOB_STATE_SUCCEEDED
+	case jobs.Failed:
+		out.State = pb.JobState_JOB_STATE_FAILED
+	}
+	if !j.Started.IsZero() {
+		out.StartTime = timestamppb.New(j.Started)
+	}
+	if !j.Finished.IsZero() {
+		out.FinishTime = timestamppb.New(j.Finished)
+	}
+	return out
+}
+
+// Steps are the dinners programme's steps of the kit's matching pipeline:
+// its snapshot (waiting parties, dinners with free seats) and its rules'
+// household-mode instance with the proposal and result steps. Seatings
+// have ids derived from (sign-up, offer, date) and are created once, so a
+// run after a crash at any point ends with the seatings a crash-free run
+// makes.
+func (s *Service) Steps() jobs.Steps {
+	return jobs.Steps{Snapshot: s.snapshot, Build: s.build}
+}
+
+// snapshot freezes the job's input.
+func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, error) {
+	rs := s.rules.For(j.Organisation)
+	// Another replica may have written a moment ago: read only once this
+	// replica's indexes hold every earlier write, so nothing is proposed
+	// twice and no seat is counted free that is not.
+	for _, sync := range []func(context.Context) error{s.pool.Guests.Sync, s.pool.Hosts.Sync, s.offers.Sync, s.signups.Sync, s.seatings.Sync} {
+		if err := sync(ctx); err != nil {
+			return jobs.Snapshot{}, err
+		}
+	}
+	today := s.today()
+	keys := make([]string, len(j.Municipalities))
+	for k, m := range j.Municipalities {
+		keys[k] = scopeKey(j.Organisation, m)
+	}
+	snap := &pb.JobSnapshot{RulesJson: rs.JSON(), RulesVersion: rs.Version, Today: today}
+	excluded := map[string]bool{}
+	sus, err := s.signups.Find(store.Query[*pb.SignUp]{Index: "scope", Values: keys})
+	if err != nil {
+		return jobs.Snapshot{}, err
+	}
+	guests := 0
+	for _, su := range sus.Items {
+		if _, ok := s.pool.Guest(su.GetParticipantId()); !ok {
+			continue
+		}
+		prior, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "signup", Values: []string{su.GetId()}})
+		waiting := true
+		for _, p := range prior.Items {
+			excluded[rules.SeatingKey(su.GetId(), p.GetOfferId(), p.GetDate())] = true
+			waiting = waiting && !live(p) && p.GetStatus() != held
+		}
+		c := clone(su)
+		c.Dates = slices.DeleteFunc(c.Dates, func(d string) bool { return d < today })
+		if !waiting || len(c.Dates) == 0 {
+			continue
+		}
+		snap.SignUps = append(snap.SignUps, c)
+		guests += rules.PartySize(c)
+	}
+	offers, err := s.offers.Find(store.Query[*pb.Offer]{Index: "scope", Values: keys})
+	if err != nil {
+		return jobs.Snapshot{}, err
+	}
+	free := 0
+	for _, o := range offers.Items {
+		h, ok := s.pool.Host(o.GetVolunteerId())
+		if !ok || (rs.RequireBackgroundCheck && !pool.CheckValidOn(h, today)) {
+			continue
+		}
+		used := false
+		for _, d := range o.GetDinners() {
+			if d.GetCancelled() || d.GetDate() < today {
+				continue
+			}
+			// Open proposals count too: a job never proposes more than a
+			// dinner can seat if every invitation is accepted.
+			n := int(o.GetSeats()) - s.seatsAt(o.GetId(), d.GetDate(), false)
+			if n <= 0 {
+				continue
+			}
+			snap.Tables = append(snap.Tables, &pb.JobTable{OfferId: o.GetId(), Date: d.GetDate(), StartTime: d.GetStartTime(), FreeSeats: int32(n)})
+			free += n
+			used = true
+			at, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), d.GetDate())}, Filter: live})
+			for _, p := range at.Items {
+				if su, ok := s.signups.Lookup(p.GetSignUpId()); ok && su.GetSfiClass() != "" {
+					snap.SeatedClasses = append(snap.SeatedClasses, rules.ClassKey(o.GetId(), d.GetDate(), su.GetSfiClass()))
+				}
+			}
+		}
+		if used {
+			snap.Offers = append(snap.Offers, o)
+		}
+	}
+	for k := range excluded {
+		snap.Excluded = append(snap.Excluded, k)
+	}
+	slices.Sort(snap.Excluded)
+	slices.Sort(snap.SeatedClasses)
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)
+	if err != nil {
+		return jobs.Snapshot{}, err
+	}
+	return jobs.Snapshot{Raw: raw, Version: rs.Version, Counts: map[string]int64{
+		"parties": int64(len(snap.SignUps)), "guests": int64(guests), "dinners": int64(len(snap.Tables)), "free_seats": int64(free),
+	}}, nil
+}
+
+// input decodes a snapshot into the rules' input.
+func input(snap *pb.JobSnapshot) (*rules.Input, error) {
+	today, err := time.Parse(time.DateOnly, snap.GetToday())
+	if err != nil {
+		return nil, fmt.Errorf("snapshot day: %w", err)
+	}
+	in := &rules.Input{SignUps: snap.GetSignUps(), Tables: snap.GetTables(), Offers: map[string]*pb.Offer{},
+		Excluded: map[string]bool{}, SeatedClasses: map[string]bool{}, Today: today}
+	for _, o := range snap.GetOffers() {
+		in.Offers[o.GetId()] = o
+	}
+	for _, k := range snap.GetExcluded() {
+		in.Excluded[k] = true
+	}
+	for _, k := range snap.GetSeatedClasses() {
+		in.SeatedClasses[k] = true
+	}
+	return in, nil
+}
+
+// build decodes a snapshot and builds its instance under the snapshot's
+// rules, with the steps that propose and record the outcome.
+func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, error) {
+	snap := &pb.JobSnapshot{}
+	if err := proto.Unmarshal(raw, snap); err != nil {
+		return jobs.Plan{}, fmt.Errorf("decode snapshot: %w", err)
+	}
+	rs, err := rules.FromJSON(snap.GetRulesJson())
+	if err != nil {
+		return jobs.Plan{}, err
+	}
+	in, err := input(snap)
+	if err != nil {
+		return jobs.Plan{}, err
+	}
+	built, err := rs.Build(in)
+	if err != nil {
+		return jobs.Plan{}, err
+	}
+	signups := make(map[string]*pb.SignUp, len(in.SignUps))
+	for _, su := range in.SignUps {
+		signups[su.GetId()] = su
+	}
+	tables := make(map[string]*pb.JobTable, len(in.Tables))
+	for _, t := range in.Tables {
+		tables[tableKey(t.GetOfferId(), t.GetDate())] = t
+	}
+	var result pb.JobResult
+	return jobs.Plan{
+		Built: built,
+		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
+			su, t := signups[built.NewcomerIDs[x.Newcomer]], tables[built.HostIDs[x.Host]]
+			return s.propose(ctx, j, rs.Version, su, in.Offers[t.GetOfferId()], t, x)
+		},
+		Unmatched: func(x match.Explanation) {
+			su := signups[built.NewcomerIDs[x.Newcomer]]
+			u := &pb.UnseatedParty{SignUpId: su.GetId(), MunicipalityCode: su.GetMunicipalityCode(), PartySize: int32(rules.PartySize(su))}
+			switch rs.Unseated(in, su) {
+			case rules.NoDate:
+				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_DATE
+			case rules.NoKitchen:
+				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_KITCHEN
+			case rules.NoReach:
+				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH
+			default:
+				u.Reason = pb.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN
+			}
+			result.Unseated = append(result.Unseated, u)
+		},
+		Result: func() ([]byte, map[string]int64, error) {
+			raw, err := proto.Marshal(&result)
+			return raw, map[string]int64{"unseated": int64(len(result.GetUnseated()))}, err
+		},
+	}, nil
+}
+
+func toParts(ps []match.Part) []*pb.ScorePart {
+	out := make([]*pb.ScorePart, len(ps))
+	for k, p := range ps {
+		out[k] = &pb.ScorePart{Rule: p.Name, Points: p.Points}
+	}
+	return out
+}
+
+// propose creates the seating for one seated party, once, and reports
+// whether the job holds it. Its id derives from (sign-up, offer, date), so
+// the bucket's create-once key decides: a restarted job finds its own
+// seating already there.
+func (s *Service) propose(ctx context.Context, j jobs.Job, version string, su *pb.SignUp, o *pb.Offer, t *pb.JobTable, x match.Explanation) (bool, error) {
+	p := &pb.Seating{
+		Id: SeatingID(su.GetId(), o.GetId(), t.GetDate()), JobId: j.ID, OrganisationId: j.Organisation,
+		MunicipalityCode: su.GetMunicipalityCode(), SignUpId: su.GetId(), ParticipantId: su.GetParticipantId(),
+		OfferId: o.GetId(), VolunteerId: o.GetVolunteerId(), Date: t.GetDate(), StartTime: t.GetStartTime(),
+		PartySize: int32(rules.PartySize(su)), Status: proposed, Score: x.Score, ScoreParts: toParts(x.Parts),
+		RulesVersion: version, ProposeTime: timestamppb.New(s.now().UTC()), UpdatedBy: "job:" + j.ID,
+		FirstTime: su.GetFirstTime(), SignUpTime: su.GetCreateTime(),
+	}
+	if g, ok := s.pool.Guest(su.GetParticipantId()); ok {
+		p.ParticipantGender, p.ParticipantLanguage = g.GetGender(), g.GetLanguage()
+	}
+	// The snapshot may be older than the pool: someone who left (or was
+	// erased) since is not proposed.
+	if gone, err := s.anyGone(ctx, p); err != nil || gone {
+		return false, err
+	}
+	ev, err := s.changed(events.SeatingProposed, proposal.ID(p.GetId(), "proposed"), p, 0, nil)
+	if err != nil {
+		return false, err
+	}
+	if _, err = s.seatings.Create(ctx, p.GetId(), p, ev); apperr.ErrorCode(err) == apperr.AlreadyExists {
+		cur, _, gerr := s.seatings.Get(ctx, p.GetId())
+		switch {
+		case apperr.ErrorCode(gerr) == apperr.NotFound:
+			return false, nil // erased with its guest or host
+		case gerr != nil:
+			return false, gerr
+		case cur.GetJobId() != j.ID:
+			return false, nil // proposed before by another job
+		}
+	} else if err != nil {
+		return false, err
+	}
+	// They may have left between the check and the create: check again
+	// and clean up after them (Leave is idempotent).
+	return true, s.leaveIfGone(ctx, p)
+}
+
+type person struct {
+	kind pool.Kind
+	id   string
+}
+
+func people(p *pb.Seating) []person {
+	return []person{{pool.Guest, p.GetParticipantId()}, {pool.Host, p.GetVolunteerId()}}
+}
+
+func (s *Service) anyGone(ctx context.Context, p *pb.Seating) (bool, error) {
+	for _, who := range people(p) {
+		gone, _, err := s.pool.Gone(ctx, who.kind, who.id)
+		if err != nil || gone {
+			return gone, err
+		}
+	}
+	return false, nil
+}
+
+func (s *Service) leaveIfGone(ctx context.Context, p *pb.Seating) error {
+	for _, who := range people(p) {
+		gone, erased, err := s.pool.Gone(ctx, who.kind, who.id)
+		if err != nil {
+			return err
+		}
+		if gone {
+			if err := s.Leave(ctx, who.kind, who.id, erased); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Tally is the kit's Config.Tally: the seatings stored with the job's id,
+// counted in the bucket so a job killed between a write and a report
+// still says what it wrote.
+func (s *Service) Tally(ctx context.Context, j jobs.Job) (map[string]int64, error) {
+	if err := s.seatings.Sync(ctx); err != nil {
+		return nil, err
+	}
+	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "job", Values: []string{j.ID},
+		Filter: func(p *pb.Seating) bool { return p.GetJobId() == j.ID }})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int64{"proposals": int64(len(found.Items))}, nil
+}
+
+// Schedules is the kit's Config.Schedules: each organisation whose rules
+// ask for a scheduled job.
+func (s *Service) Schedules() []jobs.Schedule {
+	var out []jobs.Schedule
+	for _, org := range s.rules.Orgs() {
+		r := s.rules.For(org)
+		if r.ScheduleEvery > 0 && len(r.ScheduleMunicipalities) > 0 {
+			out = append(out, jobs.Schedule{Organisation: org, Municipalities: slices.Clone(r.ScheduleMunicipalities), Every: r.ScheduleEvery})
+		}
+	}
+	return out
+}
+
+// RulesVersion names the rules a job of org would use now.
+func (s *Service) RulesVersion(org string) string { return s.rules.For(org).Version }
+
+// FinishJob publishes the job-finished event with a deterministic id.
+func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
+	ev, err := events.NewEnvelope(proposal.ID(j.ID, "finished"), events.DinnersJobFinished, j.ID, s.now(), &eventsv1.DinnerJobFinished{
+		JobId: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
+		Succeeded: j.State == jobs.Succeeded, Proposals: int32(j.Counts["proposals"]), FinishTime: timestamppb.New(j.Finished),
+	})
+	if err != nil {
+		return err
+	}
+	return s.pub.Publish(ctx, ev)
+}
+
+// ListUnseated returns a page of the parties job id left unseated, with
+// reasons; sign-ups removed since are skipped. Returns Invalid, NotFound,
+// FailedPrecondition (job not finished).
+func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnseatedParty, string, int, error) {
+	var v apperr.Validator
+	limit, after := page.Check(&v, size, token)
+	if err := v.Err(); err != nil {
+		return nil, "", 0, err
+	}
+	j, err := s.GetJob(ctx, who, id)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if j.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
+		return nil, "", 0, apperr.Errorf(apperr.FailedPrecondition, "the job has not succeeded")
+	}
+	raw, err := s.data.Get(ctx, id, jobs.ResultKind)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return nil, "", 0, apperr.Errorf(apperr.NotFound, "the job's result has expired")
+	}
+	if err != nil {
+		return nil, "", 0, err
+	}
+	var res pb.JobResult
+	if err := proto.Unmarshal(raw, &res); err != nil {
+		return nil, "", 0, fmt.Errorf("decode result: %w", err)
+	}
+	var out []*pb.UnseatedParty
+	total, next := 0, ""
+	for _, u := range res.GetUnseated() {
+		if _, ok := s.signups.Lookup(u.GetSignUpId()); !ok {
+			continue
+		}
+		total++
+		if u.GetSignUpId() <= after {
+			continue
+		}
+		if len(out) == limit {
+			next = page.Encode(out[len(out)-1].GetSignUpId())
+			continue
+		}
+		out = append(out, u)
+	}
+	return out, next, total, nil
+}
+
+// Redact is the kit's Config.Redact: it removes an erased person's
+// sign-ups and offers from snapshots (and the exclusions naming them), and
+// their unseated parties from results. id is a sign-up or offer id.
+func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
+	switch kind {
+	case jobs.SnapshotKind:
+		snap := &pb.JobSnapshot{}
+		if err := proto.Unmarshal(raw, snap); err != nil {
+			return nil, false, fmt.Errorf("decode snapshot: %w", err)
+		}
+		n, o, t, x := len(snap.SignUps), len(snap.Offers), len(snap.Tables), len(snap.Excluded)
+		snap.SignUps = slices.DeleteFunc(snap.SignUps, func(su *pb.SignUp) bool { return su.GetId() == id || su.GetParticipantId() == id })
+		snap.Offers = slices.DeleteFunc(snap.Offers, func(of *pb.Offer) bool { return of.GetId() == id || of.GetVolunteerId() == id })
+		snap.Tables = slices.DeleteFunc(snap.Tables, func(tb *pb.JobTable) bool { return tb.GetOfferId() == id })
+		snap.Excluded = slices.DeleteFunc(snap.Excluded, func(k string) bool { return strings.Contains(k, id) })
+		if n == len(snap.SignUps) && o == len(snap.Offers) && t == len(snap.Tables) && x == len(snap.Excluded) {
+			return raw, false, nil
+		}
+		out, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)
+		return out, true, err
+	case jobs.ResultKind:
+		res := &pb.JobResult{}
+		if err := proto.Unmarshal(raw, res); err != nil {
+			return nil, false, fmt.Errorf("decode result: %w", err)
+		}
+		n := len(res.Unseated)
+		res.Unseated = slices.DeleteFunc(res.Unseated, func(u *pb.UnseatedParty) bool { return u.GetSignUpId() == id })
+		if n == len(res.Unseated) {
+			return raw, false, nil
+		}
+		out, err := proto.Marshal(res)
+		return out, true, err
+	}
+	return raw, false, nil
+}

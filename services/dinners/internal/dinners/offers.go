@@ -1,0 +1,289 @@
+package dinners
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/lang"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/dinners/internal/pool"
+)
+
+// Caps on an offer's and a sign-up's lists, as documented in the proto.
+const (
+	maxDinners   = 16
+	maxSeats     = 12
+	maxDiets     = 8
+	maxAllergens = 10
+	maxLanguages = 8
+	maxDates     = 56
+)
+
+var (
+	postcodeRE = regexp.MustCompile(`^[1-9][0-9]{4}$`)
+	clockRE    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+)
+
+// validPlace checks the shared where-fields of offers and sign-ups.
+func validPlace(v *apperr.Validator, prefix, org, muni, postcode string, loc *pb.Location) {
+	v.Check(ids.Valid(org), prefix+"organisation_id", "is not an id")
+	v.Check(municipality.Valid(muni), prefix+"municipality_code", "is not an SCB municipality code")
+	v.Check(postcode == "" || postcodeRE.MatchString(postcode), prefix+"postcode", "must be five digits")
+	if loc != nil {
+		v.Check(loc.GetLat() >= -90 && loc.GetLat() <= 90, prefix+"location.lat", "must be from -90 to 90")
+		v.Check(loc.GetLon() >= -180 && loc.GetLon() <= 180, prefix+"location.lon", "must be from -180 to 180")
+	}
+}
+
+func validDiets(v *apperr.Validator, field string, ds []typev1.Diet) {
+	v.Check(len(ds) <= maxDiets, field, fmt.Sprintf("at most %d", maxDiets))
+	for k, d := range ds {
+		if _, ok := typev1.Diet_name[int32(d)]; !ok || d == 0 {
+			v.Add(fmt.Sprintf("%s[%d]", field, k), "is not a diet code")
+		} else if slices.Index(ds, d) != k {
+			v.Add(fmt.Sprintf("%s[%d]", field, k), "is given twice")
+		}
+	}
+}
+
+func validAllergens(v *apperr.Validator, field string, as []pb.Allergen) {
+	v.Check(len(as) <= maxAllergens, field, fmt.Sprintf("at most %d", maxAllergens))
+	for k, a := range as {
+		if _, ok := pb.Allergen_name[int32(a)]; !ok || a == 0 {
+			v.Add(fmt.Sprintf("%s[%d]", field, k), "is not an allergen code")
+		} else if slices.Index(as, a) != k {
+			v.Add(fmt.Sprintf("%s[%d]", field, k), "is given twice")
+		}
+	}
+}
+
+func validLanguages(v *apperr.Validator, field string, ls []string) {
+	v.Check(len(ls) <= maxLanguages, field, fmt.Sprintf("at most %d", maxLanguages))
+	for k, l := range ls {
+		if !lang.Valid(l) {
+			v.Add(fmt.Sprintf("%s[%d]", field, k), "is not an ISO 639-1 language code")
+		}
+	}
+}
+
+func validComposition(v *apperr.Validator, field string, c pb.Composition) {
+	if _, ok := pb.Composition_name[int32(c)]; !ok || c == 0 {
+		v.Add(field, "must be a household composition")
+	}
+}
+
+// validDate checks a YYYY-MM-DD date not before today.
+func validDate(v *apperr.Validator, field, date, today string) {
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		v.Add(field, "must be a date YYYY-MM-DD")
+	} else if date < today {
+		v.Add(field, "is in the past")
+	}
+}
+
+// validateOffer checks a new offer and returns the caller's problems.
+func (s *Service) validateOffer(o *pb.Offer) error {
+	var v apperr.Validator
+	if o == nil {
+		return invalid("offer", "is required")
+	}
+	validPlace(&v, "offer.", o.GetOrganisationId(), o.GetMunicipalityCode(), o.GetPostcode(), o.GetLocation())
+	v.Check(ids.Valid(o.GetVolunteerId()), "offer.volunteer_id", "is not an id")
+	v.Check(o.GetSeats() >= 1 && o.GetSeats() <= maxSeats, "offer.seats", fmt.Sprintf("must be from 1 to %d", maxSeats))
+	n := len(o.GetDinners())
+	v.Check(n >= 1 && n <= maxDinners, "offer.dinners", fmt.Sprintf("must list 1 to %d dinners", maxDinners))
+	today := s.today()
+	seen := map[string]bool{}
+	for k, d := range o.GetDinners() {
+		f := fmt.Sprintf("offer.dinners[%d]", k)
+		validDate(&v, f+".date", d.GetDate(), today)
+		v.Check(!seen[d.GetDate()], f+".date", "is given twice")
+		seen[d.GetDate()] = true
+		v.Check(clockRE.MatchString(d.GetStartTime()), f+".start_time", "must be a time HH:MM")
+	}
+	validDiets(&v, "offer.kitchen.diets", o.GetKitchen().GetDiets())
+	validAllergens(&v, "offer.kitchen.allergens_handled", o.GetKitchen().GetAllergensHandled())
+	validLanguages(&v, "offer.languages", o.GetLanguages())
+	validComposition(&v, "offer.composition", o.GetComposition())
+	return v.Err()
+}
+
+// CreateOffer records a host's offer, once per request id. The host must
+// be in the pool (a dinner host of the organisation, with a valid
+// background check when the rules require one). Returns Invalid,
+// PermissionDenied, NotFound (an unknown host), FailedPrecondition.
+func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID string, in *pb.Offer) (*pb.Offer, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	v.Check(ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	if err := s.validateOffer(in); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "you may not create offers for that organisation or municipality")
+	}
+	h, ok := s.pool.Host(in.GetVolunteerId())
+	if !ok || h.GetOrganisationId() != in.GetOrganisationId() {
+		return nil, apperr.FieldError("offer.volunteer_id", "is not a dinner host of the organisation")
+	}
+	if s.rules.For(in.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, s.today()) {
+		return nil, apperr.Errorf(apperr.FailedPrecondition, "the host has no valid background check")
+	}
+	o, _, err := s.offers.CreateOnce(ctx, requestKey(who, "offer", requestID), derivedID(who, "offer", requestID), func(id string) (*pb.Offer, []*eventsv1.Envelope, error) {
+		o := clone(in)
+		o.Id, o.CreateTime = id, timestamppb.New(s.now().UTC())
+		for _, d := range o.Dinners {
+			d.Cancelled, d.SeatsTaken = false, 0
+		}
+		slices.SortFunc(o.Dinners, func(a, b *pb.Dinner) int { return compareStr(a.GetDate(), b.GetDate()) })
+		o.Etag = store.Etag(o)
+		return o, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.offerView(o), nil
+}
+
+// offerView adds the seats taken at each dinner (confirmed seatings).
+func (s *Service) offerView(o *pb.Offer) *pb.Offer {
+	o = clone(o)
+	for _, d := range o.Dinners {
+		d.SeatsTaken = int32(s.seatsAt(o.GetId(), d.GetDate(), true))
+	}
+	return o
+}
+
+// seatsAt sums the party sizes of the live seatings at a dinner; with
+// confirmedOnly, of those holding their seats.
+func (s *Service) seatsAt(offerID, date string, confirmedOnly bool) int {
+	found, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(offerID, date)}})
+	n := 0
+	for _, p := range found.Items {
+		if confirmedOnly && p.GetStatus() != confirmed || !live(p) {
+			continue
+		}
+		n += int(p.GetPartySize())
+	}
+	return n
+}
+
+// GetOffer returns offer id if the caller may see it. Returns Invalid,
+// NotFound, PermissionDenied.
+func (s *Service) GetOffer(ctx context.Context, who auth.Claims, id string) (*pb.Offer, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	if !ids.Valid(id) {
+		return nil, invalid("id", "is not an id")
+	}
+	o, _, err := s.offers.Get(ctx, id)
+	if err != nil {
+		return nil, notFound(err, "offer")
+	}
+	if !who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.NotFound, "offer not found")
+	}
+	return s.offerView(o), nil
+}
+
+// ListOffers returns a page of the offers the caller may see. Returns
+// Invalid, PermissionDenied.
+func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, error) {
+	if err := canAct(who); err != nil {
+		return nil, "", err
+	}
+	var v apperr.Validator
+	v.Check(muni == "" || municipality.Valid(muni), "municipality_code", "is not an SCB municipality code")
+	limit, after := page.Check(&v, size, token)
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	found, err := s.offers.Find(store.Query[*pb.Offer]{After: after, Limit: limit, Filter: func(o *pb.Offer) bool {
+		return who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) && (muni == "" || o.GetMunicipalityCode() == muni)
+	}})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*pb.Offer, len(found.Items))
+	for k, o := range found.Items {
+		out[k] = s.offerView(o)
+	}
+	return out, page.Encode(found.Next), nil
+}
+
+// DeleteOffer removes an offer and cancels its live seatings. Returns
+// Invalid, NotFound, PermissionDenied.
+func (s *Service) DeleteOffer(ctx context.Context, who auth.Claims, id string) error {
+	o, err := s.GetOffer(ctx, who, id)
+	if err != nil {
+		return err
+	}
+	for _, d := range o.GetDinners() {
+		if _, err := s.cancelTable(ctx, who.Subject, o.GetId(), d.GetDate()); err != nil {
+			return err
+		}
+	}
+	return notFound(s.offers.Remove(ctx, id, false), "offer")
+}
+
+// CancelDinner cancels one date of an offer: its live seatings are
+// cancelled and their seats freed, so the guests wait again. Returns
+// Invalid, NotFound, PermissionDenied, FailedPrecondition (already held).
+func (s *Service) CancelDinner(ctx context.Context, who auth.Claims, offerID, date string) (*pb.Offer, []string, error) {
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return nil, nil, invalid("date", "must be a date YYYY-MM-DD")
+	}
+	o, err := s.GetOffer(ctx, who, offerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.ContainsFunc(o.GetDinners(), func(d *pb.Dinner) bool { return d.GetDate() == date }) {
+		return nil, nil, apperr.FieldError("date", "is not a date of the offer")
+	}
+	if _, _, err := s.offers.Update(ctx, offerID, func(o *pb.Offer, _ uint64) (store.Change, error) {
+		for _, d := range o.Dinners {
+			if d.GetDate() == date {
+				d.Cancelled = true
+			}
+		}
+		o.Etag = store.Etag(o)
+		return nil, nil
+	}); err != nil {
+		return nil, nil, notFound(err, "offer")
+	}
+	cancelled, err := s.cancelTable(ctx, who.Subject, offerID, date)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err = s.GetOffer(ctx, who, offerID)
+	return o, cancelled, err
+}
+
+func compareStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,300 @@
+package dinners
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/page"
+	"github.com/motesplats/motesplats/pkg/store"
+)
+
+// validateParty checks a party against the organisation's largest table.
+func validateParty(v *apperr.Validator, field string, party []*pb.PartyMember, largest int) {
+	if len(party) == 0 || len(party) > largest {
+		v.Add(field, fmt.Sprintf("must have 1 to %d people (the largest table)", largest))
+	}
+	selves := 0
+	for k, m := range party {
+		f := fmt.Sprintf("%s[%d]", field, k)
+		v.Check(m.GetAge() >= 0 && m.GetAge() <= 120, f+".age", "must be from 0 to 120")
+		if _, ok := pb.Relation_name[int32(m.GetRelation())]; !ok || m.GetRelation() == 0 {
+			v.Add(f+".relation", "must be a relation")
+		}
+		if m.GetRelation() == pb.Relation_RELATION_SELF {
+			selves++
+		}
+	}
+	if len(party) > 0 && selves != 1 {
+		v.Add(field, "must have exactly one member with relation SELF")
+	}
+}
+
+func (s *Service) validateDates(v *apperr.Validator, field string, dates []string) {
+	if len(dates) == 0 || len(dates) > maxDates {
+		v.Add(field, fmt.Sprintf("must list 1 to %d dates", maxDates))
+	}
+	today := s.today()
+	for k, d := range dates {
+		validDate(v, fmt.Sprintf("%s[%d]", field, k), d, today)
+		if slices.Index(dates, d) != k {
+			v.Add(fmt.Sprintf("%s[%d]", field, k), "is given twice")
+		}
+	}
+}
+
+// validateSignUp checks a new sign-up.
+func (s *Service) validateSignUp(su *pb.SignUp) error {
+	if su == nil {
+		return invalid("sign_up", "is required")
+	}
+	var v apperr.Validator
+	validPlace(&v, "sign_up.", su.GetOrganisationId(), su.GetMunicipalityCode(), su.GetPostcode(), su.GetLocation())
+	v.Check(ids.Valid(su.GetParticipantId()), "sign_up.participant_id", "is not an id")
+	validateParty(&v, "sign_up.party", su.GetParty(), s.rules.For(su.GetOrganisationId()).LargestTable)
+	validDiets(&v, "sign_up.diets", su.GetDiets())
+	validAllergens(&v, "sign_up.allergens", su.GetAllergens())
+	if _, ok := typev1.SwedishLevel_name[int32(su.GetSwedishLevel())]; !ok || su.GetSwedishLevel() == 0 {
+		v.Add("sign_up.swedish_level", "must be a Swedish level")
+	}
+	validLanguages(&v, "sign_up.languages", su.GetLanguages())
+	s.validateDates(&v, "sign_up.dates", su.GetDates())
+	validComposition(&v, "sign_up.composition", su.GetComposition())
+	v.Check(su.GetSfiClass() == "" || ids.Valid(su.GetSfiClass()), "sign_up.sfi_class", "must be 1 to 64 letters, digits, '-' or '_'")
+	return v.Err()
+}
+
+// CreateSignUp records a newcomer's sign-up, once per request id. The
+// newcomer must be in the pool (consent to the dinners purpose) and
+// registered by the organisation. Returns Invalid, PermissionDenied.
+func (s *Service) CreateSignUp(ctx context.Context, who auth.Claims, requestID string, in *pb.SignUp) (*pb.SignUp, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	if !ids.Valid(requestID) {
+		return nil, invalid("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	}
+	if err := s.validateSignUp(in); err != nil {
+		return nil, err
+	}
+	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "you may not create sign-ups for that organisation or municipality")
+	}
+	g, ok := s.pool.Guest(in.GetParticipantId())
+	if !ok || g.GetOrganisationId() != in.GetOrganisationId() {
+		return nil, apperr.FieldError("sign_up.participant_id", "is not a newcomer of the organisation with consent to dinners")
+	}
+	su, _, err := s.signups.CreateOnce(ctx, requestKey(who, "signup", requestID), derivedID(who, "signup", requestID), func(id string) (*pb.SignUp, []*eventsv1.Envelope, error) {
+		su := clone(in)
+		su.Id, su.CreateTime, su.NoShowStreak = id, timestamppb.New(s.now().UTC()), 0
+		slices.Sort(su.Dates)
+		su.Etag = store.Etag(su)
+		return su, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.signUpView(su), nil
+}
+
+// signUpView adds the newcomer's no-show streak.
+func (s *Service) signUpView(su *pb.SignUp) *pb.SignUp {
+	su = clone(su)
+	su.NoShowStreak = int32(s.noShowStreak(su.GetParticipantId()))
+	return su
+}
+
+// noShowStreak counts the newcomer's held dinners, newest first, at which
+// they did not come, up to the first they came to.
+func (s *Service) noShowStreak(participantID string) int {
+	found, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "participant", Values: []string{participantID},
+		Filter: func(p *pb.Seating) bool { return p.GetStatus() == held || p.GetCancelledLate() }})
+	items := slices.Clone(found.Items)
+	slices.SortFunc(items, func(a, b *pb.Seating) int { return compareStr(b.GetDate(), a.GetDate()) })
+	n := 0
+	for _, p := range items {
+		if !noShow(p) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// noShow: the newcomer (the SELF member) did not come, or cancelled late.
+func noShow(p *pb.Seating) bool {
+	if p.GetCancelledLate() {
+		return true
+	}
+	for _, a := range p.GetAttendance() {
+		if a.GetMember() == 0 {
+			return a.GetAttendance() != eventsv1.Attendance_ATTENDANCE_CAME
+		}
+	}
+	return false
+}
+
+// GetSignUp returns sign-up id if the caller may see it. Returns Invalid,
+// NotFound, PermissionDenied.
+func (s *Service) GetSignUp(ctx context.Context, who auth.Claims, id string) (*pb.SignUp, error) {
+	if err := canAct(who); err != nil {
+		return nil, err
+	}
+	if !ids.Valid(id) {
+		return nil, invalid("id", "is not an id")
+	}
+	su, _, err := s.signups.Get(ctx, id)
+	if err != nil {
+		return nil, notFound(err, "sign-up")
+	}
+	if !who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.NotFound, "sign-up not found")
+	}
+	return s.signUpView(su), nil
+}
+
+// ListSignUps returns a page of the sign-ups the caller may see. Returns
+// Invalid, PermissionDenied.
+func (s *Service) ListSignUps(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.SignUp, string, error) {
+	if err := canAct(who); err != nil {
+		return nil, "", err
+	}
+	var v apperr.Validator
+	v.Check(muni == "" || municipality.Valid(muni), "municipality_code", "is not an SCB municipality code")
+	limit, after := page.Check(&v, size, token)
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	found, err := s.signups.Find(store.Query[*pb.SignUp]{After: after, Limit: limit, Filter: func(su *pb.SignUp) bool {
+		return who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) && (muni == "" || su.GetMunicipalityCode() == muni)
+	}})
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*pb.SignUp, len(found.Items))
+	for k, su := range found.Items {
+		out[k] = s.signUpView(su)
+	}
+	return out, page.Encode(found.Next), nil
+}
+
+// updatable are the sign-up paths UpdateSignUp changes.
+var updatable = []string{"party", "diets", "allergens", "dates", "first_time"}
+
+// UpdateSignUp changes the fields in paths. A new party size is carried
+// to the sign-up's live seatings first: a confirmed one takes or frees
+// seats at once (never more than the table has), so the change fails as a
+// whole with FailedPrecondition when the table is full. Returns Invalid,
+// NotFound, PermissionDenied, Aborted (etag), FailedPrecondition.
+func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.SignUp, paths []string, etag string) (*pb.SignUp, error) {
+	var v apperr.Validator
+	if len(paths) == 0 {
+		v.Add("update_mask", "must name at least one path")
+	}
+	for k, p := range paths {
+		if !slices.Contains(updatable, p) {
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", k), "must be one of party, diets, allergens, dates, first_time")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	cur, err := s.GetSignUp(ctx, who, in.GetId())
+	if err != nil {
+		return nil, err
+	}
+	next := clone(cur)
+	for _, p := range paths {
+		switch p {
+		case "party":
+			next.Party = in.GetParty()
+		case "diets":
+			next.Diets = in.GetDiets()
+		case "allergens":
+			next.Allergens = in.GetAllergens()
+		case "dates":
+			next.Dates = in.GetDates()
+		case "first_time":
+			next.FirstTime = in.GetFirstTime()
+		}
+	}
+	next.CreateTime = cur.GetCreateTime()
+	if err := s.validateUpdate(next, paths); err != nil {
+		return nil, err
+	}
+	if etag != "" && etag != cur.GetEtag() {
+		return nil, apperr.Errorf(apperr.Conflict, "the sign-up changed since you read it")
+	}
+	if slices.Contains(paths, "party") {
+		if err := s.resize(ctx, who.Subject, cur.GetId(), int32(len(next.GetParty()))); err != nil {
+			return nil, err
+		}
+	}
+	out, _, err := s.signups.Update(ctx, cur.GetId(), func(su *pb.SignUp, _ uint64) (store.Change, error) {
+		if etag != "" && su.GetEtag() != etag {
+			return nil, apperr.Errorf(apperr.Conflict, "the sign-up changed since you read it")
+		}
+		for _, p := range paths {
+			switch p {
+			case "party":
+				su.Party = next.GetParty()
+			case "diets":
+				su.Diets = next.GetDiets()
+			case "allergens":
+				su.Allergens = next.GetAllergens()
+			case "dates":
+				su.Dates = slices.Sorted(slices.Values(next.GetDates()))
+			case "first_time":
+				su.FirstTime = next.GetFirstTime()
+			}
+		}
+		su.NoShowStreak = 0
+		su.Etag = store.Etag(su)
+		return nil, nil
+	})
+	if err != nil {
+		return nil, notFound(err, "sign-up")
+	}
+	return s.signUpView(out), nil
+}
+
+// validateUpdate checks the changed fields of a sign-up, with the field
+// names of the request.
+func (s *Service) validateUpdate(su *pb.SignUp, paths []string) error {
+	var v apperr.Validator
+	for _, p := range paths {
+		switch p {
+		case "party":
+			validateParty(&v, "sign_up.party", su.GetParty(), s.rules.For(su.GetOrganisationId()).LargestTable)
+		case "diets":
+			validDiets(&v, "sign_up.diets", su.GetDiets())
+		case "allergens":
+			validAllergens(&v, "sign_up.allergens", su.GetAllergens())
+		case "dates":
+			s.validateDates(&v, "sign_up.dates", su.GetDates())
+		}
+	}
+	return v.Err()
+}
+
+// DeleteSignUp removes a sign-up and cancels its live seatings. Returns
+// Invalid, NotFound, PermissionDenied.
+func (s *Service) DeleteSignUp(ctx context.Context, who auth.Claims, id string) error {
+	su, err := s.GetSignUp(ctx, who, id)
+	if err != nil {
+		return err
+	}
+	if err := s.endSeatings(ctx, who.Subject, "signup", su.GetId(), false); err != nil {
+		return err
+	}
+	return notFound(s.signups.Remove(ctx, id, false), "sign-up")
+}

@@ -1,0 +1,424 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/dinners/server"
+)
+
+const (
+	orgA = "org-a"
+	orgB = "org-b"
+)
+
+var (
+	admin    = auth.Claims{Subject: "u-admin", Role: auth.RoleAdmin}
+	coordA   = auth.Claims{Subject: "u-a", Role: auth.RoleCoordinator, Organisation: orgA, Municipalities: []string{"0180", "0184"}}
+	coordA2  = auth.Claims{Subject: "u-a2", Role: auth.RoleCoordinator, Organisation: orgA, Municipalities: []string{"1480"}}
+	coordB   = auth.Claims{Subject: "u-b", Role: auth.RoleCoordinator, Organisation: orgB, Municipalities: []string{"0180"}}
+	operator = auth.Claims{Subject: "u-op", Role: auth.RoleOperator}
+)
+
+// clock is a settable test clock; the tests start on a fixed day so dates
+// in requests are stable.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+var day0 = time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC) // a Monday
+
+// date is day0 plus n days, YYYY-MM-DD.
+func date(n int) string { return day0.AddDate(0, 0, n).Format(time.DateOnly) }
+
+// env is one or more dinners replicas on a private NATS.
+type env struct {
+	t      testing.TB
+	nats   *testutil.NATS
+	addrs  []string
+	key    ed25519.PrivateKey
+	signer *auth.Signer
+	clock  *clock
+}
+
+func startEnv(t testing.TB, replicas int, o server.Options) *env {
+	t.Helper()
+	k, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, nats: testutil.MustNATS(t), key: k, clock: &clock{t: day0}}
+	e.signer = auth.NewSigner(e.key, "k1", time.Now)
+	for range replicas {
+		e.addrs = append(e.addrs, e.start(o))
+	}
+	return e
+}
+
+func (e *env) start(o server.Options) string {
+	e.t.Helper()
+	if o.JobAckWait == 0 {
+		o.JobAckWait = 2 * time.Second
+	}
+	if o.SweepEvery == 0 {
+		o.SweepEvery = 100 * time.Millisecond
+	}
+	_, js := e.nats.Connect(e.t)
+	d := service.Deps{
+		JS:       js,
+		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
+		Now:      e.clock.Now,
+	}.WithDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
+	e.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("server.Run: %v", err)
+		}
+	})
+	select {
+	case a := <-ready:
+		return a.String()
+	case err := <-done:
+		e.t.Fatalf("server.Run: %v", err)
+	case <-time.After(15 * time.Second):
+		e.t.Fatal("server not ready")
+	}
+	return ""
+}
+
+func (e *env) as(c auth.Claims) pb.DinnerServiceClient { return e.replica(0, c) }
+
+func (e *env) replica(k int, c auth.Claims) pb.DinnerServiceClient {
+	e.t.Helper()
+	tok, err := e.signer.Sign(c, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	conn, err := grpcx.Dial(e.addrs[k], grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(tok))))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = conn.Close() })
+	return pb.NewDinnerServiceClient(conn)
+}
+
+var eventSeq struct {
+	mu sync.Mutex
+	n  int
+}
+
+// envelope wraps a payload as the producer would, with a fresh event id
+// and an occurrence time that increases with every call.
+func envelope(t testing.TB, subject, id string, payload proto.Message) *eventsv1.Envelope {
+	t.Helper()
+	eventSeq.mu.Lock()
+	eventSeq.n++
+	n := eventSeq.n
+	eventSeq.mu.Unlock()
+	env, err := events.NewEnvelope(fmt.Sprintf("ev-%08d", n), subject, id,
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n)*time.Millisecond), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func (e *env) publish(ctx context.Context, envs ...*eventsv1.Envelope) {
+	e.t.Helper()
+	for _, s := range []events.StreamConfig{
+		{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}},
+		{Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}},
+	} {
+		if err := events.EnsureStream(ctx, e.nats.JS, s); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	pub := events.NewPublisher(e.nats.JS)
+	for _, env := range envs {
+		if err := pub.Publish(ctx, env); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func guestFacts(id, org, muni string) *eventsv1.ParticipantFacts {
+	return &eventsv1.ParticipantFacts{ParticipantId: id, OrganisationId: org, MunicipalityCode: muni,
+		Languages: []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+		Gender:    typev1.Gender_GENDER_WOMAN, SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C,
+		ConsentedPurposes: []eventsv1.ConsentPurpose{eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS}}
+}
+
+func hostFacts(id, org, muni string) *eventsv1.VolunteerFacts {
+	return &eventsv1.VolunteerFacts{VolunteerId: id, OrganisationId: org, MunicipalityCode: muni,
+		Roles:                []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, Capacity: 6}},
+		BackgroundCheckValid: true}
+}
+
+// people registers guests g-NNNN and hosts h-NNNN of org in muni and
+// waits until the pool holds them.
+func (e *env) people(ctx context.Context, org, muni string, guests, hosts []string) {
+	e.t.Helper()
+	var envs []*eventsv1.Envelope
+	for _, id := range guests {
+		envs = append(envs, envelope(e.t, events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: guestFacts(id, org, muni)}))
+	}
+	for _, id := range hosts {
+		envs = append(envs, envelope(e.t, events.VolunteerRegistered, id, &eventsv1.VolunteerRegistered{Facts: hostFacts(id, org, muni)}))
+	}
+	e.publish(ctx, envs...)
+	e.waitPool(ctx, guests, hosts)
+}
+
+func (e *env) waitPool(ctx context.Context, guests, hosts []string) {
+	e.t.Helper()
+	want := map[string][]string{"dinners_guests": guests, "dinners_hosts": hosts}
+	testutil.CheckFor(e.t, 20*time.Second, 50*time.Millisecond, func() error {
+		for bucket, ids := range want {
+			kv, err := e.nats.JS.KeyValue(ctx, bucket)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				if _, err := kv.Get(ctx, id); err != nil {
+					return fmt.Errorf("%s: %s: %w", bucket, id, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func offer(host, org, muni string, seats int32, dates ...string) *pb.Offer {
+	o := &pb.Offer{OrganisationId: org, MunicipalityCode: muni, VolunteerId: host, Seats: seats,
+		Kitchen:     &pb.Kitchen{Diets: []typev1.Diet{typev1.Diet_DIET_HALAL, typev1.Diet_DIET_VEGETARIAN}},
+		Composition: pb.Composition_COMPOSITION_COUPLE, Languages: []string{"en"}}
+	for _, d := range dates {
+		o.Dinners = append(o.Dinners, &pb.Dinner{Date: d, StartTime: "18:00"})
+	}
+	return o
+}
+
+func party(n int) []*pb.PartyMember {
+	out := []*pb.PartyMember{{Age: 30, Relation: pb.Relation_RELATION_SELF}}
+	for len(out) < n {
+		out = append(out, &pb.PartyMember{Age: 8, Relation: pb.Relation_RELATION_CHILD})
+	}
+	return out
+}
+
+func signUp(guest, org, muni string, size int, dates ...string) *pb.SignUp {
+	return &pb.SignUp{OrganisationId: org, MunicipalityCode: muni, ParticipantId: guest, Party: party(size),
+		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C, Dates: dates,
+		Composition: pb.Composition_COMPOSITION_FAMILY, FirstTime: true}
+}
+
+func (e *env) mustOffer(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) *pb.Offer {
+	e.t.Helper()
+	res, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "o-" + o.GetVolunteerId() + "-" + o.GetDinners()[0].GetDate(), Offer: o})
+	if err != nil {
+		e.t.Fatalf("CreateOffer: %v", err)
+	}
+	return res.GetOffer()
+}
+
+func (e *env) mustSignUp(ctx context.Context, c pb.DinnerServiceClient, s *pb.SignUp) *pb.SignUp {
+	e.t.Helper()
+	res, err := c.CreateSignUp(ctx, &pb.CreateSignUpRequest{RequestId: "s-" + s.GetParticipantId(), SignUp: s})
+	if err != nil {
+		e.t.Fatalf("CreateSignUp: %v", err)
+	}
+	return res.GetSignUp()
+}
+
+// runJob starts a job as c and waits for it to succeed.
+func (e *env) runJob(ctx context.Context, c pb.DinnerServiceClient, requestID string, munis ...string) *pb.Job {
+	e.t.Helper()
+	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: requestID, OrganisationId: orgA, MunicipalityCodes: munis})
+	if err != nil {
+		e.t.Fatalf("StartMatchingJob: %v", err)
+	}
+	return e.waitJob(ctx, c, res.GetJob().GetId())
+}
+
+func (e *env) waitJob(ctx context.Context, c pb.DinnerServiceClient, id string) *pb.Job {
+	e.t.Helper()
+	var job *pb.Job
+	testutil.CheckFor(e.t, 10*time.Minute, 50*time.Millisecond, func() error {
+		res, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
+		if err != nil {
+			return err
+		}
+		job = res.GetJob()
+		if job.GetState() == pb.JobState_JOB_STATE_FAILED {
+			e.t.Fatalf("job failed: %s", job.GetErrorMessage())
+		}
+		if job.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
+			return fmt.Errorf("job %s at %d%%", job.GetState(), job.GetProgressPercent())
+		}
+		return nil
+	})
+	return job
+}
+
+func seatingsOf(ctx context.Context, t testing.TB, c pb.DinnerServiceClient, jobID string) []*pb.Seating {
+	t.Helper()
+	var out []*pb.Seating
+	tok := ""
+	for {
+		res, err := c.ListSeatings(ctx, &pb.ListSeatingsRequest{JobId: jobID, PageSize: 500, PageToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.GetSeatings()...)
+		if tok = res.GetNextPageToken(); tok == "" {
+			return out
+		}
+	}
+}
+
+func code(err error) codes.Code { return status.Code(err) }
+
+// city is a deterministic population for larger jobs: guests g-NNNN with
+// parties of 1 to 5 and hosts h-NNNN with one dinner a week for eight
+// weeks in Stockholm's county.
+type city struct {
+	guests, hosts []string
+	signUps       []*pb.SignUp
+	offers        []*pb.Offer
+}
+
+func newCity(seed uint64, parties, hosts, dinnersPerHost int) city {
+	r := rand.New(rand.NewPCG(seed, 11))
+	munis := []string{"0180", "0184"}
+	var c city
+	for i := range hosts {
+		id := fmt.Sprintf("h-%04d", i)
+		c.hosts = append(c.hosts, id)
+		var dates []string
+		start := r.IntN(7)
+		for k := range dinnersPerHost {
+			dates = append(dates, date(1+start+7*k*8/max(dinnersPerHost, 1)))
+		}
+		o := offer(id, orgA, munis[r.IntN(2)], int32(4+r.IntN(5)), dates...)
+		if r.IntN(3) == 0 {
+			o.Kitchen.Diets = []typev1.Diet{typev1.Diet_DIET_VEGETARIAN}
+		}
+		if r.IntN(4) == 0 {
+			o.Composition = pb.Composition_COMPOSITION_FAMILY
+		}
+		c.offers = append(c.offers, o)
+	}
+	for i := range parties {
+		id := fmt.Sprintf("g-%04d", i)
+		c.guests = append(c.guests, id)
+		var dates []string
+		for _, k := range r.Perm(56)[:3+r.IntN(10)] {
+			dates = append(dates, date(1+k))
+		}
+		s := signUp(id, orgA, munis[r.IntN(2)], 1+r.IntN(5), dates...)
+		s.FirstTime = r.IntN(2) == 0
+		if r.IntN(3) == 0 {
+			s.Diets = []typev1.Diet{typev1.Diet_DIET_HALAL}
+		}
+		if r.IntN(2) == 0 {
+			s.Composition = pb.Composition_COMPOSITION_ALL_FEMALE
+		}
+		c.signUps = append(c.signUps, s)
+	}
+	return c
+}
+
+// load registers the city's people and creates its offers and sign-ups.
+func (e *env) load(ctx context.Context, c city) {
+	e.t.Helper()
+	var envs []*eventsv1.Envelope
+	for _, s := range c.signUps {
+		envs = append(envs, envelope(e.t, events.ParticipantRegistered, s.GetParticipantId(),
+			&eventsv1.ParticipantRegistered{Facts: guestFacts(s.GetParticipantId(), orgA, s.GetMunicipalityCode())}))
+	}
+	for _, o := range c.offers {
+		envs = append(envs, envelope(e.t, events.VolunteerRegistered, o.GetVolunteerId(),
+			&eventsv1.VolunteerRegistered{Facts: hostFacts(o.GetVolunteerId(), orgA, o.GetMunicipalityCode())}))
+	}
+	e.publish(ctx, envs...)
+	e.waitPool(ctx, c.guests, c.hosts)
+	cl := e.as(admin)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	work := make(chan func() error)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				if err := f(); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for _, o := range c.offers {
+		work <- func() error {
+			_, err := cl.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "o-" + o.GetVolunteerId(), Offer: o})
+			return err
+		}
+	}
+	for _, s := range c.signUps {
+		work <- func() error {
+			_, err := cl.CreateSignUp(ctx, &pb.CreateSignUpRequest{RequestId: "s-" + s.GetParticipantId(), SignUp: s})
+			return err
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		e.t.Fatal(err)
+	default:
+	}
+}
+
+func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+// serverOptions are the options most tests run with.
+func serverOptions() server.Options { return server.Options{} }

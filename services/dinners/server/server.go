@@ -1,0 +1,164 @@
+// Package server wires the dinners service: its buckets, the pool's
+// consumers, the job runner, the invitation sweep and the gRPC server. The
+// service's own main and the embedded stack both run it, so the two run
+// modes share one wiring.
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/dinners/internal/dinners"
+	"github.com/motesplats/motesplats/services/dinners/internal/grpcapi"
+	"github.com/motesplats/motesplats/services/dinners/internal/pool"
+	"github.com/motesplats/motesplats/services/dinners/internal/rules"
+)
+
+// DefaultAddr is where the service listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:7004"
+
+// Durable consumer names; replicas share them.
+const (
+	ParticipantsDurable = "dinners-participants"
+	VolunteersDurable   = "dinners-volunteers"
+)
+
+// ResultTTL is how long job results (unseated parties and why) are kept.
+const ResultTTL = 30 * 24 * time.Hour
+
+// Options are the service's own settings.
+type Options struct {
+	// RulesDir holds "<organisation id>.yaml" rule files
+	// (DINNERS_RULES_DIR); empty uses the built-in default only.
+	RulesDir string
+	// JobAckWait is how long a job may go silent before another replica
+	// takes it over (default 30s; tests use less).
+	JobAckWait time.Duration
+	// SweepEvery is how often invitations are expired (default 1 minute).
+	SweepEvery time.Duration
+	// JobRetention is how long finished job records are kept.
+	JobRetention time.Duration
+	// TracerProvider traces job runs (default the global one).
+	TracerProvider trace.TracerProvider
+	// JobHooks and StoreHooks inject faults in tests; nil in production.
+	JobHooks   *jobs.Hooks
+	StoreHooks *store.Hooks
+}
+
+// OptionsFromEnv reads the service's own settings: DINNERS_RULES_DIR.
+func OptionsFromEnv(getenv func(string) string) Options {
+	return Options{RulesDir: getenv("DINNERS_RULES_DIR")}
+}
+
+// Run serves the dinners service on addr until ctx ends. ready, if not
+// nil, is called with the listening address once the service accepts
+// calls.
+func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func(net.Addr)) error {
+	d = d.WithDefaults()
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Minute
+	}
+	rs, err := rules.LoadDir(o.RulesDir)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
+		Name: events.StreamDinners, Subjects: []string{events.DinnersSubjects}, Replicas: d.Replicas,
+	}); err != nil {
+		return fmt.Errorf("dinners: stream: %w", err)
+	}
+	pub := events.NewPublisher(d.JS)
+	ocfg, scfg, pcfg := dinners.OfferConfig(), dinners.SignUpConfig(), dinners.SeatingConfig(pub, d.JS)
+	ocfg.Replicas, ocfg.Logger, ocfg.Keyring = d.Replicas, d.Logger, d.Keyring
+	scfg.Replicas, scfg.Logger, scfg.Keyring = d.Replicas, d.Logger, d.Keyring
+	pcfg.Replicas, pcfg.Logger, pcfg.Hooks, pcfg.Keyring = d.Replicas, d.Logger, o.StoreHooks, d.Keyring
+	offers, err := store.Open(ctx, d.JS, ocfg)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	defer offers.Close()
+	signups, err := store.Open(ctx, d.JS, scfg)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	defer signups.Close()
+	seatings, err := store.Open(ctx, d.JS, pcfg)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	defer seatings.Close()
+	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil, d.Keyring)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	defer pl.Close()
+	seats, err := proposal.OpenSlots(ctx, d.JS, dinners.SeatBucket, d.Replicas, d.Now)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	objects, err := jobs.OpenObjectData(ctx, d.JS, dinners.DataStore, d.Replicas, ResultTTL)
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	var data jobs.Data = objects
+	if d.Keyring != nil {
+		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
+	}
+	svc := dinners.New(dinners.Deps{Offers: offers, SignUps: signups, Seatings: seatings, Pool: pl, Seats: seats, Data: data,
+		Publisher: pub, Rules: rs, Now: d.Now, IDs: d.IDs, Logger: d.Logger})
+	pl.SetLeaver(svc.Leave)
+	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
+		Name: dinners.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,
+		Tally: svc.Tally, Data: data, Redact: dinners.Redact, Retention: o.JobRetention,
+		Schedules: svc.Schedules, RulesVersion: svc.RulesVersion,
+		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks, TracerProvider: o.TracerProvider,
+	})
+	if err != nil {
+		return fmt.Errorf("dinners: %w", err)
+	}
+	defer jm.Close()
+	svc.SetJobs(jm)
+
+	srv, hs := grpcx.NewServer(grpcx.Options{
+		Logger:             d.Logger,
+		TracerProvider:     o.TracerProvider,
+		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
+		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+	})
+	pb.RegisterDinnerServiceServer(srv, grpcapi.New(svc))
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
+	g.Go(func() error { return svc.Run(gctx, o.SweepEvery) })
+	g.Go(func() error {
+		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", pl.HandleParticipant)
+	})
+	g.Go(func() error {
+		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, "volunteers.volunteer.>", pl.HandleVolunteer)
+	})
+	g.Go(func() error { return service.Serve(gctx, "dinners", addr, srv, hs, d, ready) })
+	return g.Wait()
+}
+
+// consume runs a durable, idempotent consumer of another service's stream
+// (events.RunDurable: it waits for the producer's stream).
+func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
+	return events.RunDurable(ctx, d.JS, events.Durable{
+		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
+		Handler:  h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
+	})
+}
