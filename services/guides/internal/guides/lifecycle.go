@@ -95,7 +95,11 @@ func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []
 // newcomer and the organisation. Returns Invalid, NotFound,
 // FailedPrecondition.
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
-	return s.life.Approve(ctx, who, id)
+	a, err := s.life.Approve(ctx, who, id)
+	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
+		return nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be approved")
+	}
+	return a, err
 }
 
 // Accept records party's acceptance of an approved assignment. The kit's

@@ -1,7 +1,8 @@
 // Package guides is the establishment-guide programme: who is entitled to
 // a guide and why, assignment jobs on the kit (pkg/jobs with pkg/match),
-// the life of an assignment with capacity held in units (organisation,
-// municipality, language) through proposal.Slots, and the equity figures.
+// the life of an assignment on the programme kit's proposal.Lifecycle
+// (capacity held in units of organisation, municipality and language),
+// and the equity figures.
 // It owns no transport: grpcapi maps it to GuideService.
 package guides
 
