@@ -145,10 +145,10 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return participants.Run(gctx, cfg.ParticipantsAddr, d, nil, func(a net.Addr) { listening.set("participants", a, parts) })
+		return participants.Run(gctx, cfg.ParticipantsAddr, d, participants.Options{}, func(a net.Addr) { listening.set("participants", a, parts) })
 	})
 	g.Go(func() error {
-		return volunteers.Run(gctx, cfg.VolunteersAddr, d, func(a net.Addr) { listening.set("volunteers", a, parts) })
+		return volunteers.Run(gctx, cfg.VolunteersAddr, d, volunteers.Options{}, func(a net.Addr) { listening.set("volunteers", a, parts) })
 	})
 	g.Go(func() error {
 		return mentoring.Run(gctx, cfg.MentoringAddr, d, cfg.Mentoring,
