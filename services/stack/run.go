@@ -139,7 +139,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		listening = &Listening{}
 	}
 	listening.addrs, listening.all = map[string]string{}, make(chan struct{})
-	const parts = 6
+	// Every gRPC service in pkg/service, plus NATS and the gateway: counted
+	// from the list so a new programme cannot start the banner early.
+	parts := len(service.Known()) + 2
 	natsAddr := ns.Addr()
 	listening.set("nats", natsAddr, parts)
 
