@@ -147,12 +147,12 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return nil
 	})
 	g.Go(func() error {
-		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", 4, pl.HandleParticipant)
+		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, events.ParticipantEvents, 4, pl.HandleParticipant)
 	})
 	g.Go(func() error {
 		// One at a time: organisation events are few, and in order they
 		// need no stamps to be applied right.
-		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, "volunteers.organisation.>", 1, pl.HandleVolunteer)
+		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, events.OrganisationEvents, 1, pl.HandleVolunteer)
 	})
 	g.Go(func() error { return service.Serve(gctx, "guides", addr, srv, hs, d, ready) })
 	return g.Wait()
