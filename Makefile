@@ -108,6 +108,7 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/volunteers ./services/volunteers
 	go build -o bin/mentoring ./services/mentoring
 	go build -o bin/dinners ./services/dinners
+	go build -o bin/guides ./services/guides
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up
