@@ -69,30 +69,35 @@ func TestRunTelemetry(t *testing.T) {
 		t.Errorf("run span attributes %v", run.Attributes())
 	}
 
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(ctx, &rm); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bool{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, mt := range sm.Metrics {
-			switch d := mt.Data.(type) {
-			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					if v, _ := p.Attributes.Value("jobs.outcome"); v.AsString() == "succeeded" && p.Count == 1 {
-						got[mt.Name] = true
+	// The duration is recorded when the run ends, which may be just after
+	// the job's final state became visible: collect until both are there.
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(ctx, &rm); err != nil {
+			return err
+		}
+		got := map[string]bool{}
+		for _, sm := range rm.ScopeMetrics {
+			for _, mt := range sm.Metrics {
+				switch d := mt.Data.(type) {
+				case metricdata.Histogram[float64]:
+					for _, p := range d.DataPoints {
+						if v, _ := p.Attributes.Value("jobs.outcome"); v.AsString() == "succeeded" && p.Count == 1 {
+							got[mt.Name] = true
+						}
 					}
-				}
-			case metricdata.Histogram[int64]:
-				for _, p := range d.DataPoints {
-					if v, _ := p.Attributes.Value("jobs.count"); v.AsString() == "proposals" && p.Sum == 7 {
-						got[mt.Name] = true
+				case metricdata.Histogram[int64]:
+					for _, p := range d.DataPoints {
+						if v, _ := p.Attributes.Value("jobs.count"); v.AsString() == "proposals" && p.Sum == 7 {
+							got[mt.Name] = true
+						}
 					}
 				}
 			}
 		}
-	}
-	if !got["jobs.run.duration"] || !got["jobs.size"] {
-		t.Errorf("metrics recorded: %v; want jobs.run.duration and jobs.size", got)
-	}
+		if !got["jobs.run.duration"] || !got["jobs.size"] {
+			return fmt.Errorf("metrics recorded: %v; want jobs.run.duration and jobs.size", got)
+		}
+		return nil
+	})
 }
