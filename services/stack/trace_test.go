@@ -139,8 +139,14 @@ func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 			t.Errorf("%d %q spans in the request's trace, want 1", count[name], name)
 		}
 	}
-	// One published event and one handling per proposal.
-	for _, name := range []string{"publish " + events.PairProposed, "process " + events.PairProposed} {
+	// One record written, one event published and one handling per
+	// proposal; each publish below its write.
+	for _, s := range tree {
+		if s.Name == "publish "+events.PairProposed && tree[s.Parent.SpanID()].Name != "store.create mentoring_pairs" {
+			t.Errorf("a publish span's parent is %q, want the proposal's store write", tree[s.Parent.SpanID()].Name)
+		}
+	}
+	for _, name := range []string{"store.create mentoring_pairs", "publish " + events.PairProposed, "process " + events.PairProposed} {
 		if count[name] != done.Job.Counts.Proposals {
 			t.Errorf("%d %q spans in the request's trace, want one per proposal (%d)", count[name], name, done.Job.Counts.Proposals)
 		}
