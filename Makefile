@@ -27,6 +27,7 @@ help: ## Describe useful make targets
 
 .PHONY: run
 run: ## Run the whole system in one process (embedded NATS, data in ./data)
+	@echo "building and starting the stack (the first build takes a few minutes; later ones seconds)..."
 	go run ./services/stack
 
 .PHONY: test

@@ -17,6 +17,11 @@ const (
 	StreamParticipants = "PARTICIPANTS"
 	// ParticipantsSubjects is the subject filter of StreamParticipants.
 	ParticipantsSubjects = "participants.>"
+	// ParticipantPrefix starts every participant event's type; consumers
+	// that only care about people match on it.
+	ParticipantPrefix = "participants.participant."
+	// ParticipantEvents is the filter for every participant event.
+	ParticipantEvents = ParticipantPrefix + ">"
 
 	// ParticipantRegistered carries eventsv1.ParticipantRegistered.
 	ParticipantRegistered = "participants.participant.registered"
@@ -36,6 +41,14 @@ const (
 	StreamVolunteers = "VOLUNTEERS"
 	// VolunteersSubjects is the subject filter of StreamVolunteers.
 	VolunteersSubjects = "volunteers.>"
+	// VolunteerPrefix starts every volunteer event's type.
+	VolunteerPrefix = "volunteers.volunteer."
+	// VolunteerEvents is the filter for every volunteer event.
+	VolunteerEvents = VolunteerPrefix + ">"
+	// OrganisationPrefix starts every organisation event's type.
+	OrganisationPrefix = "volunteers.organisation."
+	// OrganisationEvents is the filter for every organisation event.
+	OrganisationEvents = OrganisationPrefix + ">"
 
 	// VolunteerRegistered carries eventsv1.VolunteerRegistered.
 	VolunteerRegistered = "volunteers.volunteer.registered"

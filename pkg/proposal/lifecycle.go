@@ -66,7 +66,8 @@ type Change struct {
 	Kind Kind
 	// Previous is the status before the change.
 	Previous Status
-	// Party that accepted or declined.
+	// Party that accepted or declined, or that left (with Left): a
+	// programme may end for a reason that depends on who left.
 	Party string
 	// Reason is the programme's reason code (reject, decline, end), as
 	// the caller gave it; the kit does not interpret it.

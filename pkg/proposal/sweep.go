@@ -37,7 +37,7 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 		case erased:
 			errs = append(errs, l.erase(ctx, id, r))
 		case st.Status.Live():
-			errs = append(errs, l.leave(ctx, id))
+			errs = append(errs, l.leave(ctx, id, party))
 		}
 	}
 	if erased {
@@ -71,21 +71,21 @@ func (l *Lifecycle[R]) erase(ctx context.Context, id string, r R) error {
 	return nil
 }
 
-// leave withdraws open proposal id or ends it early if active, because a
-// party left; an active one's units are released.
-func (l *Lifecycle[R]) leave(ctx context.Context, id string) error {
+// leave withdraws open proposal id or ends it early if active, because
+// party left (Change.Party); an active one's units are released.
+func (l *Lifecycle[R]) leave(ctx context.Context, id, party string) error {
 	out, err := l.transition(ctx, l.p.Name, id, nil, func(_ R, st *State, _ time.Time) (Step, error) {
 		switch {
 		case st.Status.Open():
 			if err := st.Withdraw(); err != nil {
 				return Step{}, err
 			}
-			return Step{Kind: KindWithdrawn, Left: true}, nil
+			return Step{Kind: KindWithdrawn, Left: true, Party: party}, nil
 		case st.Status == Active:
 			if err := st.End(); err != nil {
 				return Step{}, err
 			}
-			return Step{Kind: KindEnded, Left: true}, nil
+			return Step{Kind: KindEnded, Left: true, Party: party}, nil
 		}
 		return Step{}, nil
 	})

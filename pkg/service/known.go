@@ -28,6 +28,11 @@ var (
 	Guides       = Info{"guides", "127.0.0.1:7005", "GUIDES_ADDR", "motesplats.guides.v1.GuideService"}
 )
 
+// GatewayAddr is the gateway's default HTTP address. The gateway is not an
+// Info (see Known) but its default lives here beside the others so one file
+// shows every port the system takes.
+const GatewayAddr = "127.0.0.1:8080"
+
 // Known lists every gRPC service in port order. The gateway is not in it:
 // it serves HTTP, not gRPC, and no other service calls it.
 func Known() []Info { return []Info{Participants, Volunteers, Mentoring, Dinners, Guides} }

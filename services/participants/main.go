@@ -11,6 +11,6 @@ import (
 
 func main() {
 	service.Main("participants", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
-		return server.Run(ctx, addr, d, nil, nil)
+		return server.Run(ctx, addr, d, server.Options{}, nil)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/motesplats/motesplats/pkg/service"
+	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
@@ -22,6 +23,8 @@ func TestAddressesFromOnePlace(t *testing.T) {
 		"volunteers":   {volunteers.DefaultAddr, service.Volunteers.Addr},
 		"mentoring":    {mentoring.DefaultAddr, service.Mentoring.Addr},
 		"guides":       {guides.DefaultAddr, service.Guides.Addr},
+		"dinners":      {dinners.DefaultAddr, service.Dinners.Addr},
+		"gateway":      {gateway.DefaultAddr, service.GatewayAddr},
 	} {
 		if tc.own != tc.known {
 			t.Errorf("%s listens on %s by default, pkg/service says %s", name, tc.own, tc.known)

@@ -139,16 +139,18 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		listening = &Listening{}
 	}
 	listening.addrs, listening.all = map[string]string{}, make(chan struct{})
-	const parts = 6
+	// Every gRPC service in pkg/service, plus NATS and the gateway: counted
+	// from the list so a new programme cannot start the banner early.
+	parts := len(service.Known()) + 2
 	natsAddr := ns.Addr()
 	listening.set("nats", natsAddr, parts)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return participants.Run(gctx, cfg.ParticipantsAddr, d, nil, func(a net.Addr) { listening.set("participants", a, parts) })
+		return participants.Run(gctx, cfg.ParticipantsAddr, d, participants.Options{}, func(a net.Addr) { listening.set("participants", a, parts) })
 	})
 	g.Go(func() error {
-		return volunteers.Run(gctx, cfg.VolunteersAddr, d, func(a net.Addr) { listening.set("volunteers", a, parts) })
+		return volunteers.Run(gctx, cfg.VolunteersAddr, d, volunteers.Options{}, func(a net.Addr) { listening.set("volunteers", a, parts) })
 	})
 	g.Go(func() error {
 		return mentoring.Run(gctx, cfg.MentoringAddr, d, cfg.Mentoring,

@@ -12,6 +12,6 @@ import (
 
 func main() {
 	service.Main("volunteers", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
-		return server.Run(ctx, addr, d, nil)
+		return server.Run(ctx, addr, d, server.Options{}, nil)
 	})
 }

@@ -101,6 +101,7 @@ func TestEndToEndBrowser(t *testing.T) {
 		chromedp.SendKeys(`#f-languages`, "ar"),
 		chromedp.SetValue(`#f-swedish_level`, "SWEDISH_LEVEL_SFI_B"),
 		chromedp.SendKeys(`#f-interests`, "cooking"),
+		chromedp.Click(`#f-consent`),
 		chromedp.Click(`form.form button.primary`),
 		chromedp.WaitVisible(`#e-municipality_code`),
 		shot("03-register-validation"),

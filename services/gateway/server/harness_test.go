@@ -124,9 +124,9 @@ func start(t testing.TB, o envOptions) *env {
 	}
 	e := &env{t: t, key: key, clock: o.clock}
 	e.addrs.Participants = runPart("participants", func(r func(net.Addr)) error {
-		return participants.Run(ctx, "127.0.0.1:0", d, nil, r)
+		return participants.Run(ctx, "127.0.0.1:0", d, participants.Options{}, r)
 	})
-	e.addrs.Volunteers = runPart("volunteers", func(r func(net.Addr)) error { return volunteers.Run(ctx, "127.0.0.1:0", d, r) })
+	e.addrs.Volunteers = runPart("volunteers", func(r func(net.Addr)) error { return volunteers.Run(ctx, "127.0.0.1:0", d, volunteers.Options{}, r) })
 	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
 		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
 	})

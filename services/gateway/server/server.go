@@ -34,7 +34,7 @@ import (
 )
 
 // DefaultAddr is where the gateway listens unless told otherwise.
-const DefaultAddr = "127.0.0.1:8080"
+const DefaultAddr = service.GatewayAddr
 
 // Config is the gateway's own configuration (service.Deps carries the
 // shared parts: NATS, cache, logger, clock).

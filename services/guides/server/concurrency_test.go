@@ -32,6 +32,7 @@ func TestCapacityNeverOversold(t *testing.T) {
 	}
 	e.publish(ctx, envs...)
 	e.waitKeys(ctx, "guides_newcomers", n)
+	e.waitKeys(ctx, "guides_organisations", 1) // the job sees the unit
 	c := e.as(coord)
 	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1"})
 	as := assignments(ctx, t, c, job.GetId())

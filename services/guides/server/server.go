@@ -53,6 +53,11 @@ type Options struct {
 	// JobHooks and StoreHooks inject faults in tests; nil in production.
 	JobHooks   *jobs.Hooks
 	StoreHooks *store.Hooks
+	// Grace is how long an acceptance's reservation may wait for its
+	// transition before the kit's Recover sweep resolves it (default 5s;
+	// tests use less). ProposalHooks inject faults into acceptances.
+	Grace         time.Duration
+	ProposalHooks *proposal.Hooks
 }
 
 // OptionsFromEnv reads the service's own settings: GUIDES_RULES_DIR.
@@ -109,7 +114,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := guides.New(guides.Deps{Pool: pl, Assignments: assignments, Rules: rules, Slots: slots, Data: data,
-		Files: files, Publisher: pub, Now: d.Now, Logger: d.Logger,
+		Files: files, Publisher: pub, Now: d.Now, Logger: d.Logger, Grace: o.Grace, Hooks: o.ProposalHooks,
 		Purge: func(ctx context.Context, id string) error {
 			return events.PurgeSubjectID(ctx, d.JS, events.StreamGuides, "guides", id)
 		}})
@@ -136,12 +141,18 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
 	g.Go(func() error {
-		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", 4, pl.HandleParticipant)
+		// Reservations a crash left between their two steps are completed
+		// or released within seconds, as in mentoring.
+		svc.RunSweeps(gctx)
+		return nil
+	})
+	g.Go(func() error {
+		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, events.ParticipantEvents, 4, pl.HandleParticipant)
 	})
 	g.Go(func() error {
 		// One at a time: organisation events are few, and in order they
 		// need no stamps to be applied right.
-		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, "volunteers.organisation.>", 1, pl.HandleVolunteer)
+		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, events.OrganisationEvents, 1, pl.HandleVolunteer)
 	})
 	g.Go(func() error { return service.Serve(gctx, "guides", addr, srv, hs, d, ready) })
 	return g.Wait()

@@ -28,8 +28,9 @@ import (
 	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
 )
 
-// DefaultAddr is where the service listens unless told otherwise.
-const DefaultAddr = "127.0.0.1:7003"
+// DefaultAddr is where the service listens unless told otherwise; it comes
+// from pkg/service so the stack and the gateway agree on it.
+var DefaultAddr = service.Mentoring.Addr
 
 // Durable consumer names; replicas share them.
 const (
@@ -168,10 +169,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
 	g.Go(func() error { return svc.Run(gctx, o.SweepEvery) })
 	g.Go(func() error {
-		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, "participants.participant.>", pl.HandleParticipant)
+		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, events.ParticipantEvents, pl.HandleParticipant)
 	})
 	g.Go(func() error {
-		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, "volunteers.volunteer.>", pl.HandleVolunteer)
+		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, events.VolunteerEvents, pl.HandleVolunteer)
 	})
 	g.Go(func() error { return service.Serve(gctx, "mentoring", addr, srv, hs, d, ready) })
 	return g.Wait()

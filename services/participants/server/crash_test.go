@@ -67,7 +67,7 @@ func crashHelper(dir, mode string) error {
 		hooks = &store.Hooks{AfterWrite: func(string) error { os.Exit(crashExitCode); return nil }}
 	}
 	d := service.Deps{JS: js, Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second)}.WithDefaults()
-	return server.Run(context.Background(), "127.0.0.1:0", d, hooks, func(a net.Addr) {
+	return server.Run(context.Background(), "127.0.0.1:0", d, server.Options{StoreHooks: hooks}, func(a net.Addr) {
 		_ = os.WriteFile(filepath.Join(dir, "addr.tmp"), []byte(a.String()), 0o600)
 		_ = os.Rename(filepath.Join(dir, "addr.tmp"), filepath.Join(dir, "addr"))
 	})

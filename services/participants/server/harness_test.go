@@ -72,7 +72,9 @@ func startWith(t testing.TB, n *testutil.NATS, hooks *store.Hooks, backend cache
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, hooks, func(a net.Addr) { ready <- a }) }()
+	go func() {
+		done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{StoreHooks: hooks}, func(a net.Addr) { ready <- a })
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

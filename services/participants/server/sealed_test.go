@@ -40,7 +40,7 @@ func startSealed(t testing.TB) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, nil, func(a net.Addr) { ready <- a }) }()
+	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{}, func(a net.Addr) { ready <- a }) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -21,25 +21,32 @@ import (
 	"github.com/motesplats/motesplats/services/participants/internal/participant"
 )
 
-// DefaultAddr is where the service listens unless told otherwise.
-const DefaultAddr = "127.0.0.1:7001"
+// DefaultAddr is where the service listens unless told otherwise; it comes
+// from pkg/service so the stack and the gateway agree on it.
+var DefaultAddr = service.Participants.Addr
 
 // MaxRecvMsgSize lets oversized fields (a 10 MB name) reach validation, so
 // the caller gets a field violation rather than a transport error.
 const MaxRecvMsgSize = 12 << 20
 
+// Options are the service's own settings. It has none to read from the
+// environment yet; the struct exists so every service's Run has one shape.
+type Options struct {
+	// StoreHooks inject faults in tests (the crash test); nil in production.
+	StoreHooks *store.Hooks
+}
+
 // Run serves the participants service on addr until ctx ends. ready, if not
 // nil, is called with the listening address once the service accepts calls.
-// hooks injects faults in tests; nil in production.
-func Run(ctx context.Context, addr string, d service.Deps, hooks *store.Hooks, ready func(net.Addr)) error {
+func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func(net.Addr)) error {
 	d = d.WithDefaults()
 	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
-		Name: events.StreamParticipants, Subjects: []string{"participants.>"}, Replicas: d.Replicas,
+		Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}, Replicas: d.Replicas,
 	}); err != nil {
 		return fmt.Errorf("participants: stream: %w", err)
 	}
 	cfg := participant.RepoConfig(events.NewPublisher(d.JS))
-	cfg.Replicas, cfg.Logger, cfg.Hooks, cfg.Keyring = d.Replicas, d.Logger, hooks, d.Keyring
+	cfg.Replicas, cfg.Logger, cfg.Hooks, cfg.Keyring = d.Replicas, d.Logger, o.StoreHooks, d.Keyring
 	cfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamParticipants, "participants", id)
 	}

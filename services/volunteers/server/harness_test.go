@@ -58,7 +58,7 @@ func start(t *testing.T) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, func(a net.Addr) { addrs <- a }) }()
+	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{}, func(a net.Addr) { addrs <- a }) }()
 	var addr net.Addr
 	select {
 	case addr = <-addrs:

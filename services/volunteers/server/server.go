@@ -22,16 +22,22 @@ import (
 	"github.com/motesplats/motesplats/services/volunteers/internal/volunteer"
 )
 
-// DefaultAddr is where the service listens unless told otherwise.
-const DefaultAddr = "127.0.0.1:7002"
+// DefaultAddr is where the service listens unless told otherwise; it comes
+// from pkg/service so the stack and the gateway agree on it.
+var DefaultAddr = service.Volunteers.Addr
 
 // MaxRecvMsgSize lets oversized fields (a 10 MB name) reach validation, so
 // the caller gets a field violation rather than a transport error.
 const MaxRecvMsgSize = 12 << 20
 
+// Options are the service's own settings. It has none yet; the struct exists
+// so every service's Run has one shape and a setting is a field, not a new
+// parameter at every caller.
+type Options struct{}
+
 // Run serves the volunteers service on addr until ctx ends. ready, if not
 // nil, is called with the listening address once the service accepts calls.
-func Run(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func(net.Addr)) error {
 	d = d.WithDefaults()
 	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
 		Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}, Replicas: d.Replicas,

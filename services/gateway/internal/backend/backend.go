@@ -24,6 +24,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -215,11 +216,11 @@ func invalidation(env *eventsv1.Envelope) []string {
 		return nil
 	}
 	switch t := env.GetType(); {
-	case hasPrefix(t, "participants.participant."):
+	case hasPrefix(t, events.ParticipantPrefix):
 		return []string{participantKey(id)}
-	case hasPrefix(t, "volunteers.volunteer."):
+	case hasPrefix(t, events.VolunteerPrefix):
 		return []string{volunteerKey(id)}
-	case hasPrefix(t, "volunteers.organisation."):
+	case hasPrefix(t, events.OrganisationPrefix):
 		return []string{orgKey(id)}
 	}
 	return nil

@@ -320,8 +320,12 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	sl, err := enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	if err != nil {
+		return err
+	}
 	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
-		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value["SWEDISH_LEVEL_"+strings.ToUpper(*level)]),
+		SwedishLevel: typev1.SwedishLevel(sl),
 		Household:    &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
 	for _, l := range splitCSV(*langs) {
 		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
@@ -413,20 +417,33 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	res, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: *job, PageSize: 200,
-		Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
-	if err != nil {
-		return err
-	}
-	for _, v := range res.Msg.GetPairs() {
-		var why []string
-		for _, p := range v.GetPair().GetScoreParts() {
-			why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+	// Every page, not the first 200 (issue 12: 200 of 265 were shown
+	// without a word); a token that does not move on is an error, never a
+	// silent stop.
+	token := ""
+	for {
+		res, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: *job, PageSize: 200, PageToken: token,
+			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(e.Out, "%s\t%s + %s\tscore %d (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
-			v.GetPair().GetScore(), strings.Join(why, " "))
+		for _, v := range res.Msg.GetPairs() {
+			var why []string
+			for _, p := range v.GetPair().GetScoreParts() {
+				why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+			}
+			fmt.Fprintf(e.Out, "%s\t%s + %s\tscore %d (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
+				v.GetPair().GetScore(), strings.Join(why, " "))
+		}
+		next := res.Msg.GetNextPageToken()
+		if next == "" {
+			return nil
+		}
+		if next == token {
+			return fmt.Errorf("stopped after an incomplete list: the service returned the same page token twice")
+		}
+		token = next
 	}
-	return nil
 }
 
 func decide(ctx context.Context, c *clients, what string, args []string, e env) error {

@@ -84,3 +84,24 @@ func TestExplain(t *testing.T) {
 		t.Error("explain(nil) is not nil")
 	}
 }
+
+// TestUnknownEnumRefused: an unknown -swedish-level is an error naming the
+// valid levels, before anything is sent (issue 12: SFI_X was stored as
+// unspecified); a known one in any case is accepted.
+func TestUnknownEnumRefused(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := addParticipant(context.Background(), nil, []string{"-given-name", "A", "-swedish-level", "SFI_X"}, env{Out: &out})
+	if err == nil || !strings.Contains(err.Error(), "SFI_X") || !strings.Contains(err.Error(), "SFI_A, SFI_B") || strings.Contains(err.Error(), "UNSPECIFIED") {
+		t.Fatalf("unknown level: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("wrote %q", out.String())
+	}
+	if v, err := enumFlag("swedish-level", "sfi_b", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0, "SWEDISH_LEVEL_SFI_B": 3}); err != nil || v != 3 {
+		t.Fatalf("sfi_b: %d, %v", v, err)
+	}
+	if _, err := enumFlag("swedish-level", "unspecified", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0}); err == nil {
+		t.Fatal("UNSPECIFIED accepted")
+	}
+}

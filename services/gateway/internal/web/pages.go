@@ -21,6 +21,8 @@ type matchingData struct {
 	Jobs      []*mentoringv1.Job
 	Proposals []*gatewayv1.PairView
 	Pairs     []*gatewayv1.PairView
+	// ProposalPager and PairPager page the two lists separately.
+	ProposalPager, PairPager pager
 }
 
 func (w *Web) matching(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -44,18 +46,22 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return nil, err
 	}
 	d.Jobs = jobs
-	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job")}
+	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job"),
+		PageToken: r.URL.Query().Get("page_token")}
 	props, err := w.g.ListPairs(ctx, p.caller, q)
 	if err != nil {
 		return nil, err
 	}
 	d.Proposals = props.GetPairs()
+	d.ProposalPager = newPager(p, r, "", "#proposals", 50, len(props.GetPairs()), props.GetTotalSize(), props.GetNextPageToken())
 	pairs, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
-		eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 50})
+		eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 50,
+		PageToken: r.URL.Query().Get("pairs_page_token")})
 	if err != nil {
 		return nil, err
 	}
 	d.Pairs = pairs.GetPairs()
+	d.PairPager = newPager(p, r, "pairs_", "#pairs", 50, len(pairs.GetPairs()), pairs.GetTotalSize(), pairs.GetNextPageToken())
 	return d, nil
 }
 

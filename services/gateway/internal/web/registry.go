@@ -25,6 +25,8 @@ type listData[T any] struct {
 	Items []T
 	Next  string
 	Total string
+	// Pager is the position line and the next and previous links.
+	Pager pager
 }
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -50,7 +52,8 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	p.Data = listData[*participantsv1.Participant]{Items: res.GetParticipants(), Next: res.GetNextPageToken(),
-		Total: fmt.Sprintf("%d", res.GetTotalSize())}
+		Total: fmt.Sprintf("%d", res.GetTotalSize()),
+		Pager: newPager(p, r, "", "", 50, len(res.GetParticipants()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "participants")
 }
 
@@ -58,7 +61,8 @@ func (w *Web) participantNew(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.Title, p.Nav, p.Action = p.t("p.new"), "participants", "/participants"
 	p.Form.Set("request_id", ids.UUIDv7{}.New())
 	p.Form.Set("household_size", "1")
-	p.Form.Set("consent_mentoring", "1")
+	// Consent box unticked: consent is the person's affirmative act, never
+	// a default (issue 12, GDPR art. 4(11), recital 32).
 	return w.render(rw, p, http.StatusOK, "participant_form")
 }
 
@@ -368,7 +372,8 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 		}
 		return err
 	}
-	p.Data = listData[*volunteersv1.Volunteer]{Items: res.GetVolunteers(), Next: res.GetNextPageToken(), Total: fmt.Sprintf("%d", res.GetTotalSize())}
+	p.Data = listData[*volunteersv1.Volunteer]{Items: res.GetVolunteers(), Next: res.GetNextPageToken(), Total: fmt.Sprintf("%d", res.GetTotalSize()),
+		Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "volunteers")
 }
 

@@ -108,7 +108,7 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 		}
 		for locale := range messages {
 			t, err := template.New("layout.html").Funcs(funcs).
-				Funcs(template.FuncMap{"t": func(key string) string { return translate(locale, key) }}).
+				Funcs(localeFuncs(locale)).
 				ParseFS(templateFS, "templates/layout.html", n)
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", n, err)
@@ -375,6 +375,11 @@ func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
 		status = http.StatusInternalServerError
 	}
 	msg := translateMessage(p.Lang, pe.Message)
+	// The field violations are the useful part of an InvalidArgument a
+	// page did not map to its form (issue 12: they were lost).
+	for _, v := range pe.Violations {
+		msg += " " + fieldLabel(p, v.Field) + ": " + translateMessage(p.Lang, v.Description) + "."
+	}
 	switch pe.Code {
 	case apperr.NotFound:
 		msg = p.t("err.notfound")

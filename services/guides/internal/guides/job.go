@@ -206,31 +206,11 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, b *match.Built, x mat
 	for _, p := range x.Parts {
 		a.ScoreParts = append(a.ScoreParts, &guidesv1.ScorePart{Rule: p.Name, Points: p.Points})
 	}
-	ev, err := s.event(a)
+	cur, created, err := s.life.Propose(ctx, a.GetId(), a, "")
 	if err != nil {
 		return false, err
 	}
-	if _, err := s.Assignments.Create(ctx, a.GetId(), a, ev); err != nil {
-		if apperr.ErrorCode(err) != apperr.AlreadyExists {
-			return false, err
-		}
-		cur, _, gerr := s.Assignments.Get(ctx, a.GetId())
-		if gerr != nil {
-			return false, gerr
-		}
-		return cur.GetJobId() == j.ID, nil
-	}
-	return true, nil
-}
-
-// event is the AssignmentChanged event of a's current status; its id is
-// derived from the assignment and the status, so a retried write cannot
-// publish it twice.
-func (s *Service) event(a *guidesv1.Assignment) (*eventsv1.Envelope, error) {
-	return events.NewEnvelope(proposal.ID(a.GetId(), a.GetStatus().String(), a.GetEndReason().String()), events.AssignmentChanged,
-		a.GetId(), s.Now(), &eventsv1.AssignmentChanged{AssignmentId: a.GetId(), ParticipantId: a.GetParticipantId(),
-			OrganisationId: a.GetOrganisationId(), MunicipalityCode: a.GetMunicipalityCode(), Language: a.GetLanguage(),
-			Status: a.GetStatus(), EndReason: a.GetEndReason(), JobId: a.GetJobId()})
+	return created || cur.GetJobId() == j.ID, nil
 }
 
 // Tally counts the assignments a job wrote (the kit's Config.Tally).

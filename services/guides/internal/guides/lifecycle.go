@@ -3,10 +3,7 @@ package guides
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -94,187 +91,93 @@ func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []
 	return pg.Items, pg.Next, nil
 }
 
-// transition applies fn to assignment id for who and stores the result
-// with its AssignmentChanged event in the same write.
-func (s *Service) transition(ctx context.Context, who auth.Claims, id string, fn func(a *guidesv1.Assignment) error) (*guidesv1.Assignment, error) {
-	if who.Role != auth.RoleAdmin && who.Role != auth.RoleCoordinator && who.Role != auth.RoleService {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change assignments")
+// Approve approves a proposed assignment: the kit offers it to the
+// newcomer and the organisation. Returns Invalid, NotFound,
+// FailedPrecondition.
+func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
+	a, err := s.life.Approve(ctx, who, id)
+	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
+		return nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be approved")
 	}
-	a, _, err := s.Assignments.Update(ctx, id, func(a *guidesv1.Assignment, _ uint64) (store.Change, error) {
-		if !visible(who, a.GetMunicipalityCode()) {
-			return nil, errNotVisible
-		}
-		if err := fn(a); err != nil {
-			return nil, err
-		}
-		ev, err := s.event(a)
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
-	})
 	return a, err
 }
 
-// Approve approves a proposed assignment. Returns NotFound,
-// FailedPrecondition.
-func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
-	return s.transition(ctx, who, id, func(a *guidesv1.Assignment) error {
-		if a.GetStatus() != stProposed {
-			return apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be approved")
-		}
-		a.Status = stApproved
-		return nil
-	})
-}
-
-// holding tells Slots whether an assignment still holds its unit.
-func (s *Service) holding(ctx context.Context, id string, _ time.Time) (bool, error) {
-	a, _, err := s.Assignments.Get(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return false, nil
-	}
-	if err != nil {
-		return true, err
-	}
-	return live(a.GetStatus()), nil
-}
-
-// Accept records party's acceptance of an approved assignment. The second
-// acceptance reserves one unit of the organisation's capacity in the
-// municipality and language (a compare-and-set on the unit's holders, so
-// concurrent accepts on any replicas never exceed it) before the
-// assignment becomes assigned. Returns NotFound, Invalid ("party"),
-// FailedPrecondition (not approved, accepted twice, no capacity).
+// Accept records party's acceptance of an approved assignment. The kit's
+// Accept makes the second acceptance record its intent, reserve one unit
+// of the organisation's capacity in the municipality and language (a
+// compare-and-set on the unit's holders, so concurrent accepts on any
+// replicas never exceed it) and only then mark the assignment assigned;
+// a crash in between is resolved by the kit's Recover sweep. Returns
+// NotFound, Invalid ("party"), FailedPrecondition (not approved, accepted
+// twice, no capacity), Conflict (a race: try again).
 func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string) (*guidesv1.Assignment, error) {
 	if party != PartyNewcomer && party != PartyOrganisation {
 		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
 	}
-	cur, err := s.GetAssignment(ctx, who, id)
-	if err != nil {
-		return nil, err
+	a, err := s.life.Accept(ctx, who, id, party)
+	switch {
+	case errors.Is(err, proposal.ErrNoSlot):
+		return nil, apperr.Errorf(apperr.FailedPrecondition, "the guide organisation has no free capacity in this municipality and language")
+	case apperr.ErrorCode(err) == apperr.Unavailable:
+		// Guides' API has always said "try again" with Conflict.
+		return nil, apperr.Errorf(apperr.Conflict, "the assignment changed; try again")
 	}
-	other := cur.GetOrganisationAccepted()
-	if party == PartyOrganisation {
-		other = cur.GetNewcomerAccepted()
-	}
-	if other && cur.GetStatus() == stApproved {
-		// This acceptance completes it: hold the capacity first. A crash
-		// after the reservation leaves a holder whose assignment is still
-		// approved (live), which a retry completes; a decline releases it.
-		if err := s.Slots.Reserve(ctx, resource(cur), 1, s.capacity(cur), id, s.holding); err != nil {
-			if errors.Is(err, proposal.ErrNoSlot) || apperr.ErrorCode(err) == apperr.FailedPrecondition {
-				return nil, apperr.Errorf(apperr.FailedPrecondition, "the guide organisation has no free capacity in this municipality and language")
-			}
-			return nil, fmt.Errorf("reserve: %w", err)
-		}
-	}
-	return s.transition(ctx, who, id, func(a *guidesv1.Assignment) error {
-		if a.GetStatus() != stApproved {
-			return apperr.Errorf(apperr.FailedPrecondition, "only an approved assignment can be accepted")
-		}
-		if (party == PartyNewcomer && a.GetNewcomerAccepted()) || (party == PartyOrganisation && a.GetOrganisationAccepted()) {
-			return apperr.Errorf(apperr.FailedPrecondition, "already accepted")
-		}
-		if party == PartyNewcomer {
-			a.NewcomerAccepted = true
-		} else {
-			a.OrganisationAccepted = true
-		}
-		if a.GetNewcomerAccepted() && a.GetOrganisationAccepted() {
-			if !other {
-				// The other party accepted meanwhile, after our check:
-				// refuse rather than take capacity we did not reserve.
-				return apperr.Errorf(apperr.Conflict, "the assignment changed; try again")
-			}
-			a.Status, a.AssignTime = stAssigned, timestamppb.New(s.Now())
-		}
-		return nil
-	})
+	return a, err
 }
 
-// Activate marks an assigned assignment active: the guidance started.
-// Returns NotFound, FailedPrecondition.
+// Activate marks an assigned assignment active: the guidance started. It
+// keeps its unit (the kit's active either way). Returns NotFound,
+// FailedPrecondition.
 func (s *Service) Activate(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
-	return s.transition(ctx, who, id, func(a *guidesv1.Assignment) error {
+	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, _ *proposal.State, _ time.Time) (proposal.Step, error) {
 		if a.GetStatus() != stAssigned {
-			return apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active")
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active")
 		}
 		a.Status = stActive
-		return nil
+		return proposal.Step{Kind: proposal.KindActivated}, nil
 	})
 }
 
-// End ends an assigned or active assignment with reason and frees its
-// unit. Returns NotFound, Invalid ("reason"), FailedPrecondition.
+// End ends an assigned or active assignment with reason; the kit frees
+// its unit. Returns NotFound, Invalid ("reason"), FailedPrecondition.
 func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason eventsv1.AssignmentEndReason) (*guidesv1.Assignment, error) {
 	if _, ok := eventsv1.AssignmentEndReason_name[int32(reason)]; !ok || reason == 0 {
 		return nil, apperr.FieldError("reason", "is required: period over, moved, found work, opted out or organisation left")
 	}
-	a, err := s.transition(ctx, who, id, func(a *guidesv1.Assignment) error {
-		if a.GetStatus() != stAssigned && a.GetStatus() != stActive {
-			return apperr.Errorf(apperr.FailedPrecondition, "only an assigned or active assignment can end")
-		}
-		a.Status, a.EndReason, a.EndTime = stEnded, reason, timestamppb.New(s.Now())
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	a, err := s.life.End(ctx, who, id, int32(reason))
+	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
+		return nil, apperr.Errorf(apperr.FailedPrecondition, "only an assigned or active assignment can end")
 	}
-	return a, s.Slots.Release(ctx, resource(a), a.GetId())
+	return a, err
 }
 
-// Leave is the pool's leaver. A newcomer who left has their open
-// assignments withdrawn and running ones ended (opted out); an erased
-// newcomer's assignments are removed and purged, with the job data. A
-// guide organisation that left has its assignments withdrawn or ended with
+// Leave is the pool's leaver, on the kit's Leave. A newcomer who left has
+// their open assignments withdrawn and running ones ended (opted out); an
+// erased newcomer's assignments are erased (removed and purged, units
+// released), their events purged, with the job data. A guide organisation
+// that left has its assignments withdrawn or ended with
 // ORGANISATION_LEFT, which makes their newcomers re-proposed first by the
 // next job. Idempotent.
 func (s *Service) Leave(ctx context.Context, id string, organisation, erased bool) error {
-	index := "participant"
-	reason := eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_OPTED_OUT
+	party := PartyNewcomer
 	if organisation {
-		index, reason = "organisation", eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_ORGANISATION_LEFT
+		party = PartyOrganisation
 	}
-	pg, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: index, Values: []string{id}})
-	if err != nil {
-		return err
-	}
-	svc := auth.Claims{Subject: "guides", Role: auth.RoleService}
-	for _, a := range pg.Items {
-		if erased {
-			if err := s.Slots.Release(ctx, resource(a), a.GetId()); err != nil {
-				return err
-			}
-			if err := s.Assignments.Remove(ctx, a.GetId(), true); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-				return err
-			}
-			if s.Purge != nil {
-				if err := s.Purge(ctx, a.GetId()); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if !live(a.GetStatus()) {
-			continue
-		}
-		_, err := s.transition(ctx, svc, a.GetId(), func(a *guidesv1.Assignment) error {
-			switch a.GetStatus() {
-			case stProposed, stApproved:
-				a.Status = stWithdrawn
-			case stAssigned, stActive:
-				a.Status = stEnded
-			default:
-				return nil
-			}
-			a.EndReason, a.EndTime = reason, timestamppb.New(s.Now())
-			return nil
-		})
+	var gone []string
+	if erased && s.Purge != nil {
+		pg, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: partyIndex[party], Values: []string{id}})
 		if err != nil {
 			return err
 		}
-		if err := s.Slots.Release(ctx, resource(a), a.GetId()); err != nil {
+		for _, a := range pg.Items {
+			gone = append(gone, a.GetId())
+		}
+	}
+	if err := s.life.Leave(ctx, party, id, erased); err != nil {
+		return err
+	}
+	for _, aid := range gone {
+		if err := s.Purge(ctx, aid); err != nil {
 			return err
 		}
 	}
@@ -329,22 +232,25 @@ func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]
 	return out, "", nil
 }
 
-// Decline records that party declined a proposed or approved assignment
-// and gives back a place it may hold (a reservation whose write did not
-// land). Returns NotFound, Invalid ("party"), FailedPrecondition.
+// Decline records that party declined a proposed or approved assignment.
+// A unit an in-flight acceptance reserved is the kit's to give back (its
+// intent, settled or recovered). Returns NotFound, Invalid ("party"),
+// FailedPrecondition.
 func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string) (*guidesv1.Assignment, error) {
 	if party != PartyNewcomer && party != PartyOrganisation {
 		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
 	}
-	a, err := s.transition(ctx, who, id, func(a *guidesv1.Assignment) error {
-		if a.GetStatus() != stProposed && a.GetStatus() != stApproved {
-			return apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined")
+	return s.life.Transition(ctx, who, id, func(_ *guidesv1.Assignment, st *proposal.State, now time.Time) (proposal.Step, error) {
+		switch st.Status {
+		case proposal.Proposed:
+			st.Status = proposal.Declined // guides lets a party decline before approval
+		case proposal.Offered:
+			if err := st.Decline(party, now); err != nil {
+				return proposal.Step{}, err
+			}
+		default:
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined")
 		}
-		a.Status, a.EndTime = eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED, timestamppb.New(s.Now())
-		return nil
+		return proposal.Step{Kind: proposal.KindDeclined, Party: party}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, s.Slots.Release(ctx, resource(a), a.GetId())
 }

@@ -1,7 +1,8 @@
 // Package guides is the establishment-guide programme: who is entitled to
 // a guide and why, assignment jobs on the kit (pkg/jobs with pkg/match),
-// the life of an assignment with capacity held in units (organisation,
-// municipality, language) through proposal.Slots, and the equity figures.
+// the life of an assignment on the programme kit's proposal.Lifecycle
+// (capacity held in units of organisation, municipality and language),
+// and the equity figures.
 // It owns no transport: grpcapi maps it to GuideService.
 package guides
 
@@ -57,12 +58,18 @@ type Deps struct {
 	Files  *eligibility.Set
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Grace is how long the kit lets an acceptance's reservation wait for
+	// its transition before Recover resolves it (default the kit's 5s;
+	// tests use less). Hooks inject faults in tests; nil in production.
+	Grace time.Duration
+	Hooks *proposal.Hooks
 }
 
 // Service is the programme's domain service.
 type Service struct {
 	Deps
 	jobs *jobs.Manager
+	life *proposal.Lifecycle[*guidesv1.Assignment]
 }
 
 // New returns the service; SetJobs must follow before jobs are started.
@@ -73,8 +80,15 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Service{Deps: d}
+	s := &Service{Deps: d}
+	s.life = proposal.NewLifecycle(s.programme())
+	return s
 }
+
+// RunSweeps runs the kit's sweeps until ctx ends: a reservation a crash
+// left between its two steps is completed or released within seconds
+// (Recover, at start and every Grace/2). Run it on every replica.
+func (s *Service) RunSweeps(ctx context.Context) { s.life.Run(ctx, 0) }
 
 // SetJobs hands the service its job manager (which needs the service's
 // hooks first, hence two steps).

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// pager is the position line and links under a paged list: "51–100 av
+// 266" with next and previous links (issue 12: lists were cut at their
+// first page without a word). Page tokens are opaque, so the previous
+// link carries the tokens of the pages before it ("back") and the offset
+// of the first row shown ("at"); every other query parameter (filters,
+// the job) is kept.
+type pager struct {
+	Range, Next, Prev string
+}
+
+// newPager returns the pager of a page that shows shown rows of total,
+// read with page size size; prefix tells two lists on one page apart and
+// frag is the anchor the links go back to.
+func newPager(p *page, r *http.Request, prefix, frag string, size, shown int, total int32, next string) pager {
+	q := r.URL.Query()
+	at, err := strconv.Atoi(q.Get(prefix + "at"))
+	if err != nil || at < 0 {
+		at = 0
+	}
+	var out pager
+	if shown > 0 {
+		out.Range = fmt.Sprintf(p.t("page.range"), at+1, at+shown, total)
+	}
+	back := q[prefix+"back"]
+	if next != "" {
+		n := cloneValues(q)
+		n.Set(prefix+"page_token", next)
+		n.Set(prefix+"at", strconv.Itoa(at+shown))
+		n[prefix+"back"] = append(append([]string(nil), back...), q.Get(prefix+"page_token"))
+		out.Next = r.URL.Path + "?" + n.Encode() + frag
+	}
+	if len(back) > 0 {
+		pr := cloneValues(q)
+		pr.Set(prefix+"page_token", back[len(back)-1])
+		pr.Set(prefix+"at", strconv.Itoa(max(0, at-size)))
+		pr[prefix+"back"] = back[:len(back)-1]
+		out.Prev = r.URL.Path + "?" + pr.Encode() + frag
+	}
+	return out
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}

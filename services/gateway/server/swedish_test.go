@@ -1,0 +1,82 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
+)
+
+var (
+	scriptRe = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>`)
+	anyTagRe = regexp.MustCompile(`<[^>]+>`)
+)
+
+// visibleText is a page's text as a reader sees it, tags removed.
+func visibleText(body string) string {
+	if i := strings.Index(body, "<body"); i >= 0 {
+		body = body[i:]
+	}
+	return anyTagRe.ReplaceAllString(scriptRe.ReplaceAllString(body, " "), " ")
+}
+
+// TestSwedishPagesHaveNoEnglish renders the pages a coordinator visits in
+// Swedish, with a job run and a proposal to review, and checks that no
+// string of the English catalogue (one the Swedish catalogue words
+// differently) appears in their text (issue 12: the Swedish app was half
+// English).
+func TestSwedishPagesHaveNoEnglish(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "svenska@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	id := newcomer(t, coord, org, "0880", "Amina")
+	b := e.browser()
+	b.signIn("svenska@example.org", password)
+	b.get("/")
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+
+	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
+		_, page := b.get("/matching")
+		if strings.Contains(page, `class="why"`) {
+			return nil
+		}
+		action, form := formOf(t, page)
+		b.post(action, form)
+		return fmt.Errorf("no proposal yet")
+	})
+
+	sv, en := web.Catalogue("sv"), web.Catalogue("en")
+	var english []*regexp.Regexp
+	for k, s := range en {
+		if len(s) < 4 || sv[k] == s || strings.Contains(s, "%") {
+			continue
+		}
+		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
+	}
+	for _, path := range []string{"/", "/participants", "/participants/" + id, "/participants/new", "/volunteers", "/volunteers/new", "/matching", "/reports"} {
+		code, body := b.get(path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", path, code)
+		}
+		if !strings.Contains(body, `<html lang="sv"`) {
+			t.Fatalf("%s: not in Swedish", path)
+		}
+		text := visibleText(body)
+		for _, re := range english {
+			if m := re.FindString(text); m != "" {
+				t.Errorf("%s: English %q on the Swedish page", path, strings.TrimSpace(m))
+			}
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/service"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/guides/server"
+)
+
+// TestStalledReservationRecovered stalls the completing acceptance after
+// it reserved the organisation's unit and before the assignment is
+// written assigned (as if the process hung or died there): the kit's
+// Recover sweep, run by guides' server, completes the assignment within
+// seconds, and the stalled call, when it wakes, does not land twice.
+func TestStalledReservationRecovered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	release := make(chan struct{})
+	var calls atomic.Int32
+	hooks := &proposal.Hooks{AfterReserve: func(string) {
+		if calls.Add(1) == 1 {
+			<-release // only the caller's accept stalls, not the sweep's
+		}
+	}}
+	e := startEnv(t, 0, server.Options{})
+	// The kit measures Grace on the service's clock, so this replica's
+	// clock runs (from the tests' day).
+	t0 := time.Now()
+	e.addrs = append(e.addrs, e.startClock(server.Options{Grace: time.Second, ProposalHooks: hooks, JobAckWait: 2 * time.Second},
+		func() time.Time { return today.Add(time.Since(t0)) }))
+	crowd(ctx, e, 1)
+	c := e.as(coord)
+	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1"})
+	as := assignments(ctx, t, c, job.GetId())
+	if len(as) != 1 {
+		t.Fatalf("%d proposals, want 1 (%s)", len(as), job.GetErrorMessage())
+	}
+	id := as[0].GetId()
+	if _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{Id: id, Party: pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER}); err != nil {
+		t.Fatal(err)
+	}
+	stalled := make(chan error, 1)
+	go func() {
+		_, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{Id: id, Party: pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION})
+		stalled <- err
+	}()
+	testutil.CheckFor(t, 15*time.Second, 50*time.Millisecond, func() error {
+		if st := assignments(ctx, t, c, job.GetId())[0].GetStatus(); st != eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED {
+			return errorf("status %v while the accept is stalled, want ASSIGNED by recovery", st)
+		}
+		return nil
+	})
+	close(release)
+	if err := <-stalled; code(err) == codes.OK {
+		t.Errorf("the stalled accept landed after recovery completed it")
+	}
+	orgs, err := c.ListGuideOrganisations(ctx, &pb.ListGuideOrganisationsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := orgs.GetOrganisations()[0].GetCapacities()[0].GetCaseload(); got != 1 {
+		t.Errorf("caseload %d after recovery, want 1", got)
+	}
+}
+
+// startClock starts a replica whose service clock is now, stopped at the
+// end of the test.
+func (e *env) startClock(o server.Options, now func() time.Time) string {
+	e.t.Helper()
+	_, js := e.nats.Connect(e.t)
+	d := service.Deps{
+		JS:       js,
+		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
+		Now:      now,
+	}.WithDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
+	e.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("server.Run: %v", err)
+		}
+	})
+	select {
+	case a := <-ready:
+		return a.String()
+	case err := <-done:
+		e.t.Fatalf("server.Run: %v", err)
+	case <-time.After(20 * time.Second):
+		e.t.Fatal("server not ready")
+	}
+	return ""
+}
