@@ -24,8 +24,8 @@ import (
 
 // TestTrace_HTTPJobIsOneTrace: a matching job started by one HTTP request
 // to the gateway's Connect JSON API shows as one trace: the request, the
-// job's run, its solve, the proposals written, the events the outbox
-// relay published, and a consumer that handled one of them, each span's
+// job's run, its solve, the proposals written, the events their outbox
+// published, and a consumer that handled one of them, each span's
 // parent present in the trace.
 func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
