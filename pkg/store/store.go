@@ -476,6 +476,8 @@ func (r *Repo[T]) getRecord(ctx context.Context, id string) (*storev1.Record, ui
 // Create stores v under id with the events the creation publishes. Returns
 // AlreadyExists when id holds a record.
 func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv1.Envelope) (uint64, error) {
+	ctx, span := r.startWrite(ctx, "create")
+	defer span.End()
 	if !ids.Valid(id) {
 		return 0, apperr.Errorf(apperr.Invalid, "invalid id")
 	}
@@ -566,6 +568,8 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 // change v. It returns the events the change publishes. Returns NotFound,
 // or fn's error unchanged.
 func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64) (Change, error)) (T, uint64, error) {
+	ctx, span := r.startWrite(ctx, "update")
+	defer span.End()
 	var zero T
 	if !ids.Valid(id) {
 		return zero, 0, ErrNotFound
@@ -629,6 +633,8 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 // marker stays. The record's data is dropped from the entry at once, so even
 // while its events are owed no personal data is kept. Returns NotFound.
 func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*eventsv1.Envelope) error {
+	ctx, span := r.startWrite(ctx, "remove")
+	defer span.End()
 	if !ids.Valid(id) {
 		return ErrNotFound
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 )
@@ -44,4 +46,13 @@ func (r *Repo[T]) writeTrace(ctx context.Context, rec *storev1.Record, id string
 		}
 	}
 	return ctx
+}
+
+// startWrite starts the span of a write (op: create, update, remove) to
+// the repo's bucket, so a trace shows where records were written, with the
+// publishes of their outbox below it. It names the bucket, never the key
+// or the record.
+func (r *Repo[T]) startWrite(ctx context.Context, op string) (context.Context, trace.Span) {
+	return otel.GetTracerProvider().Tracer("github.com/motesplats/motesplats/pkg/store").Start(ctx, "store."+op+" "+r.cfg.Bucket,
+		trace.WithAttributes(attribute.String("db.system.name", "nats_kv"), attribute.String("db.collection.name", r.cfg.Bucket)))
 }
