@@ -2,9 +2,11 @@ package ops_test
 
 import (
 	"crypto/ed25519"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -116,8 +119,13 @@ func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
 	portFor := func(name string) int {
 		mu.Lock()
 		defer mu.Unlock()
-		if ports[name] == 0 {
-			ports[name] = testutil.FreePort(t)
+		for ports[name] == 0 {
+			// Two names must never share a port: FreePort may hand out
+			// a port again once its probe listener has closed.
+			p := testutil.FreePort(t)
+			if !slices.Contains(slices.Collect(maps.Values(ports)), p) {
+				ports[name] = p
+			}
 		}
 		return ports[name]
 	}
@@ -161,6 +169,15 @@ func (s *system) seed(t *testing.T, participants, volunteers int) {
 		"-participants", strconv.Itoa(participants), "-volunteers", strconv.Itoa(volunteers), "-workers", "8", "-nats", "nats://"+np.Addr)
 	cmd.Env = append(os.Environ(), "MP_SIGNING_KEY="+auth.EncodePrivateKey(s.key), "MP_DATA_KEY="+s.dataKey,
 		"PARTICIPANTS_ADDR="+pp.Addr, "VOLUNTEERS_ADDR="+vp.Addr)
+	// The seed also fills the programmes (dinners' offers and sign-ups):
+	// point it at the first replica of every service the layout runs.
+	for _, k := range service.Known() {
+		for _, name := range []string{k.Name, k.Name + "-1"} {
+			if p, ok := s.Proc(name); ok {
+				cmd.Env = append(cmd.Env, k.Env+"="+p.Addr)
+			}
+		}
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
