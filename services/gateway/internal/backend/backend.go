@@ -25,6 +25,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -40,6 +41,8 @@ const tokenTTL = time.Minute
 // Addrs are the services' gRPC addresses.
 type Addrs struct {
 	Participants, Volunteers, Mentoring string
+	// Dinners is the dinners service; empty turns the dinner pages off.
+	Dinners string
 }
 
 // Backend holds the service clients and the view cache.
@@ -48,6 +51,8 @@ type Backend struct {
 	Volunteers   volunteersv1.VolunteerServiceClient
 	// Mentoring is nil when no mentoring address is configured.
 	Mentoring mentoringv1.MentoringServiceClient
+	// Dinners is nil when no dinners address is configured.
+	Dinners dinnersv1.DinnerServiceClient
 
 	signer *auth.Signer
 	self   auth.TokenSource
@@ -90,6 +95,14 @@ func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time
 			return nil, err
 		}
 		b.Mentoring = mentoringv1.NewMentoringServiceClient(mc)
+	}
+	if addrs.Dinners != "" {
+		dc, err := dial(addrs.Dinners)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Dinners = dinnersv1.NewDinnerServiceClient(dc)
 	}
 	b.Participants = participantsv1.NewParticipantServiceClient(pc)
 	b.Volunteers = volunteersv1.NewVolunteerServiceClient(vc)

@@ -86,6 +86,7 @@ type clients struct {
 	tokens   gatewayv1connect.ApiTokenServiceClient
 	registry gatewayv1connect.RegistryServiceClient
 	matching gatewayv1connect.MatchingServiceClient
+	dinners  dinnersClient
 	cfg      config
 	http     *http.Client
 }
@@ -105,6 +106,7 @@ func newClients(e env, c config) *clients {
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),
 		registry: gatewayv1connect.NewRegistryServiceClient(e.HTTP, c.Server, opts...),
 		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
+		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
 		cfg:      c, http: e.HTTP,
 	}
 }
@@ -144,11 +146,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage)
+		fmt.Fprint(e.Out, usage+dinnersUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -159,6 +161,9 @@ func Run(ctx context.Context, args []string, e Env) error {
 		return err
 	}
 	c := newClients(e, cfg)
+	if cmd == "dinners" {
+		return explain(dinners(ctx, c, args, e))
+	}
 	sub := ""
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
@@ -475,7 +480,13 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+"/reports/export.csv", nil)
+	return downloadCSV(ctx, c, "/reports/export.csv", *outPath, e)
+}
+
+// downloadCSV saves the CSV at path on the gateway (a web route that
+// takes the API token) to outPath, or writes it to stdout.
+func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+path, nil)
 	if err != nil {
 		return err
 	}
@@ -498,8 +509,8 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 		return fmt.Errorf("export: the gateway sent %q, not CSV", res.Header.Get("Content-Type"))
 	}
 	w := e.Out
-	if *outPath != "" {
-		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if outPath != "" {
+		f, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}
