@@ -92,15 +92,7 @@ type clients struct {
 }
 
 func newClients(e env, c config) *clients {
-	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(connect.UnaryInterceptorFunc(
-		func(next connect.UnaryFunc) connect.UnaryFunc {
-			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-				if c.Token != "" {
-					req.Header().Set("Authorization", "Bearer "+c.Token)
-				}
-				return next(ctx, req)
-			}
-		}))}
+	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token))}
 	return &clients{
 		users:    gatewayv1connect.NewUserServiceClient(e.HTTP, c.Server, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),

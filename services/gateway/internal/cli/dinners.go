@@ -389,3 +389,34 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 	fmt.Fprintf(e.Out, "%s updated\n", res.Msg.GetSignUp().GetSignUp().GetId())
 	return nil
 }
+
+// bearer sends the API token with every call, unary or streaming (a
+// connect.UnaryInterceptorFunc would leave the job watch stream without
+// it).
+type bearer string
+
+// WrapUnary implements connect.Interceptor.
+func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if b != "" {
+			req.Header().Set("Authorization", "Bearer "+string(b))
+		}
+		return next(ctx, req)
+	}
+}
+
+// WrapStreamingClient implements connect.Interceptor.
+func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		if b != "" {
+			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
+		}
+		return conn
+	}
+}
+
+// WrapStreamingHandler implements connect.Interceptor; mp serves nothing.
+func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}
