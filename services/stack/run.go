@@ -24,8 +24,8 @@ import (
 	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	guides "github.com/motesplats/motesplats/services/guides/server"
-	notify "github.com/motesplats/motesplats/services/notify/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	notify "github.com/motesplats/motesplats/services/notify/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )

@@ -104,8 +104,8 @@ func (f *fakeProg) calls() []notice.AnswerCall {
 
 // Ids of the test's people and proposals.
 const (
-	amina  = "p-amina"  // newcomer, Arabic, e-mail
-	erik   = "v-erik"   // volunteer, Swedish, e-mail
+	amina  = "p-amina" // newcomer, Arabic, e-mail
+	erik   = "v-erik"  // volunteer, Swedish, e-mail
 	pairID = "pair-1"
 	org    = "org-a"
 	muni   = "0180"
