@@ -95,7 +95,7 @@ type deliveriesData struct {
 	// Back is the page the list belongs to; Kind says whose it is; Name
 	// is the person's or the pair's names.
 	Back, Kind, Name string
-	Items      []*notifyv1.Delivery
+	Items            []*notifyv1.Delivery
 	// Failed counts the permanent failures, shown first.
 	Failed int
 	Pager  pager
