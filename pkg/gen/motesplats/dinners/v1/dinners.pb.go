@@ -579,7 +579,12 @@ type Offer struct {
 	// When the offer was created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Changes with every update. Output only.
-	Etag          string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Optional street address of the dinner, up to 200 characters, on one
+	// line. Personal data of the host: stored sealed with the offer, never in
+	// events; the notify service sends it to a guest only after both sides
+	// accepted.
+	Address       string `protobuf:"bytes,15,opt,name=address,proto3" json:"address,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -708,6 +713,13 @@ func (x *Offer) GetCreateTime() *timestamppb.Timestamp {
 func (x *Offer) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Offer) GetAddress() string {
+	if x != nil {
+		return x.Address
 	}
 	return ""
 }
@@ -5234,7 +5246,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"seatsTaken\"\x87\x01\n" +
 	"\aKitchen\x12.\n" +
 	"\x05diets\x18\x01 \x03(\x0e2\x18.motesplats.type.v1.DietR\x05diets\x12L\n" +
-	"\x11allergens_handled\x18\x02 \x03(\x0e2\x1f.motesplats.dinners.v1.AllergenR\x10allergensHandled\"\xbb\x04\n" +
+	"\x11allergens_handled\x18\x02 \x03(\x0e2\x1f.motesplats.dinners.v1.AllergenR\x10allergensHandled\"\xd5\x04\n" +
 	"\x05Offer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -5251,7 +5263,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\blocation\x18\f \x01(\v2\x1f.motesplats.dinners.v1.LocationR\blocation\x12;\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
-	"\x04etag\x18\x0e \x01(\tR\x04etag\"\\\n" +
+	"\x04etag\x18\x0e \x01(\tR\x04etag\x12\x18\n" +
+	"\aaddress\x18\x0f \x01(\tR\aaddress\"\\\n" +
 	"\vPartyMember\x12\x10\n" +
 	"\x03age\x18\x01 \x01(\x05R\x03age\x12;\n" +
 	"\brelation\x18\x02 \x01(\x0e2\x1f.motesplats.dinners.v1.RelationR\brelation\"\x8b\x06\n" +

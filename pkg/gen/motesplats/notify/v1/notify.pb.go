@@ -171,6 +171,9 @@ const (
 	Failure_FAILURE_NO_CONTACT Failure = 5
 	// The person opted out of this kind of message or chose no messages.
 	Failure_FAILURE_OPTED_OUT Failure = 6
+	// The proposal changed (answered, withdrawn, expired) or the person left
+	// before the message went out, so it was not sent.
+	Failure_FAILURE_OUTDATED Failure = 7
 )
 
 // Enum value maps for Failure.
@@ -183,6 +186,7 @@ var (
 		4: "FAILURE_GAVE_UP",
 		5: "FAILURE_NO_CONTACT",
 		6: "FAILURE_OPTED_OUT",
+		7: "FAILURE_OUTDATED",
 	}
 	Failure_value = map[string]int32{
 		"FAILURE_UNSPECIFIED":    0,
@@ -192,6 +196,7 @@ var (
 		"FAILURE_GAVE_UP":        4,
 		"FAILURE_NO_CONTACT":     5,
 		"FAILURE_OPTED_OUT":      6,
+		"FAILURE_OUTDATED":       7,
 	}
 )
 
@@ -870,7 +875,7 @@ func (x *MailboxMessage) GetCreateTime() *timestamppb.Timestamp {
 // ListMailboxRequest pages.
 type ListMailboxRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Maximum results, 1 to 200; 0 means 50.
+	// Maximum results, 1 to 500; 0 means 50.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -934,7 +939,7 @@ func (x *ListMailboxRequest) GetPersonId() string {
 // ListMailboxResponse is one page, without bodies.
 type ListMailboxResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The messages, newest first.
+	// The messages, oldest first.
 	Messages []*MailboxMessage `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -1257,7 +1262,7 @@ type ListDeliveriesRequest struct {
 	PersonId string `protobuf:"bytes,1,opt,name=person_id,json=personId,proto3" json:"person_id,omitempty"`
 	// Pair, seating or assignment id.
 	ProposalId string `protobuf:"bytes,2,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
-	// Maximum results, 1 to 200; 0 means 50.
+	// Maximum results, 1 to 500; 0 means 50.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -1326,7 +1331,7 @@ func (x *ListDeliveriesRequest) GetPageToken() string {
 // ListDeliveriesResponse is one page.
 type ListDeliveriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The deliveries, newest first.
+	// The deliveries, oldest first.
 	Deliveries []*Delivery `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -1932,7 +1937,7 @@ const file_motesplats_notify_v1_notify_proto_rawDesc = "" +
 	"\x14DELIVERY_STATUS_HELD\x10\x02\x12\x18\n" +
 	"\x14DELIVERY_STATUS_SENT\x10\x03\x12\x1a\n" +
 	"\x16DELIVERY_STATUS_FAILED\x10\x04\x12\x1b\n" +
-	"\x17DELIVERY_STATUS_SKIPPED\x10\x05*\xad\x01\n" +
+	"\x17DELIVERY_STATUS_SKIPPED\x10\x05*\xc3\x01\n" +
 	"\aFailure\x12\x17\n" +
 	"\x13FAILURE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fFAILURE_BOUNCED\x10\x01\x12\x1a\n" +
@@ -1940,7 +1945,8 @@ const file_motesplats_notify_v1_notify_proto_rawDesc = "" +
 	"\x10FAILURE_REJECTED\x10\x03\x12\x13\n" +
 	"\x0fFAILURE_GAVE_UP\x10\x04\x12\x16\n" +
 	"\x12FAILURE_NO_CONTACT\x10\x05\x12\x15\n" +
-	"\x11FAILURE_OPTED_OUT\x10\x06*\xc6\x02\n" +
+	"\x11FAILURE_OPTED_OUT\x10\x06\x12\x14\n" +
+	"\x10FAILURE_OUTDATED\x10\a*\xc6\x02\n" +
 	"\bTemplate\x12\x18\n" +
 	"\x14TEMPLATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15TEMPLATE_MENTOR_OFFER\x10\x01\x12\x19\n" +

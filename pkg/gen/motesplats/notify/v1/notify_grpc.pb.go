@@ -35,11 +35,11 @@ const (
 // NotificationService shows what was sent. Every call needs a signed token in
 // the "authorization" metadata.
 //
-// Bounds: page_size is at most 200; no repeated field of any request may hold
+// Bounds: page_size is at most 500; no repeated field of any request may hold
 // more than 1,000 entries; a request that is not valid protobuf is
 // INVALID_ARGUMENT; an error lists at most 50 field violations.
 type NotificationServiceClient interface {
-	// ListMailbox pages through the development mailbox, newest first: the
+	// ListMailbox pages through the development mailbox, oldest first: the
 	// messages kept instead of sent when no SMTP, SMS or webhook channel is
 	// configured. Admins only (PERMISSION_DENIED otherwise).
 	ListMailbox(ctx context.Context, in *ListMailboxRequest, opts ...grpc.CallOption) (*ListMailboxResponse, error)
@@ -47,7 +47,7 @@ type NotificationServiceClient interface {
 	// Admins only; NOT_FOUND when absent or erased.
 	GetMailboxMessage(ctx context.Context, in *GetMailboxMessageRequest, opts ...grpc.CallOption) (*GetMailboxMessageResponse, error)
 	// ListDeliveries pages through the messages to one person or about one
-	// proposal, with their delivery status, newest first; never the text.
+	// proposal, with their delivery status, oldest first; never the text.
 	// Coordinators see the deliveries of their organisation only.
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 }
@@ -97,11 +97,11 @@ func (c *notificationServiceClient) ListDeliveries(ctx context.Context, in *List
 // NotificationService shows what was sent. Every call needs a signed token in
 // the "authorization" metadata.
 //
-// Bounds: page_size is at most 200; no repeated field of any request may hold
+// Bounds: page_size is at most 500; no repeated field of any request may hold
 // more than 1,000 entries; a request that is not valid protobuf is
 // INVALID_ARGUMENT; an error lists at most 50 field violations.
 type NotificationServiceServer interface {
-	// ListMailbox pages through the development mailbox, newest first: the
+	// ListMailbox pages through the development mailbox, oldest first: the
 	// messages kept instead of sent when no SMTP, SMS or webhook channel is
 	// configured. Admins only (PERMISSION_DENIED otherwise).
 	ListMailbox(context.Context, *ListMailboxRequest) (*ListMailboxResponse, error)
@@ -109,7 +109,7 @@ type NotificationServiceServer interface {
 	// Admins only; NOT_FOUND when absent or erased.
 	GetMailboxMessage(context.Context, *GetMailboxMessageRequest) (*GetMailboxMessageResponse, error)
 	// ListDeliveries pages through the messages to one person or about one
-	// proposal, with their delivery status, newest first; never the text.
+	// proposal, with their delivery status, oldest first; never the text.
 	// Coordinators see the deliveries of their organisation only.
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
