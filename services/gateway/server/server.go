@@ -300,7 +300,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		// The form nonces' key comes from the signing key, which every
 		// replica shares, so an answer may reach any replica.
 		formKey := sha256.Sum256(append([]byte("motesplats answer form\x00"), cfg.SigningKey.Seed()...))
-		ap, err := answer.New(answer.Options{Answers: be.Answers, Key: formKey[:], Limits: cfg.AnswerLimits,
+		ap, err := answer.New(answer.Options{Answers: be.Answers, Key: formKey[:], Limits: cfg.AnswerLimits, Locales: web.AnswerLocales(),
 			RemoteAddr: remoteAddr, Now: d.Now, Logger: log})
 		if err != nil {
 			return fmt.Errorf("gateway: %w", err)

@@ -16,6 +16,7 @@ package answer
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -63,8 +64,7 @@ type Options struct {
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Locales holds locales/answer.<lang>.toml (the embedded catalogues
-	// when nil; tests pass others).
+	// Locales holds locales/answer.<lang>.toml (web.AnswerLocales).
 	Locales fs.FS
 }
 
@@ -86,11 +86,11 @@ func New(opts Options) (*Page, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Locales == nil {
-		opts.Locales = localeFS
-	}
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
+	}
+	if opts.Locales == nil || opts.Answers == nil || len(opts.Key) == 0 {
+		return nil, errors.New("answer page: Locales, Answers and Key are required")
 	}
 	cat, err := loadCatalog(opts.Locales)
 	if err != nil {

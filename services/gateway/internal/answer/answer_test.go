@@ -93,7 +93,7 @@ func newRig(t *testing.T, lang string, limits Limits) *rig {
 			return &notifyv1.AnswerResponse{Outcome: out, State: notifyv1.LinkState_LINK_STATE_USED, Language: lang}, nil
 		},
 	}
-	p, err := New(Options{Answers: f, Key: []byte("test key"), Limits: limits,
+	p, err := New(Options{Answers: f, Locales: testLocales, Key: []byte("test key"), Limits: limits,
 		RemoteAddr: func(r *http.Request) string { return r.RemoteAddr }})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package answer
 
 import (
-	"embed"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -10,9 +9,6 @@ import (
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
-
-//go:embed locales/answer.*.toml
-var localeFS embed.FS
 
 // Languages are the languages the answer page speaks: those the notify
 // service writes messages in. Swedish is first: it is the default when
@@ -41,7 +37,8 @@ type catalog struct {
 	tags     []language.Tag
 }
 
-// loadCatalog reads answer.<lang>.toml for every language from fsys. A
+// loadCatalog reads locales/answer.<lang>.toml for every language from
+// fsys (web.AnswerLocales in the gateway). A
 // language whose file is missing or does not parse is an error: the page
 // must never fall back silently to another language's words for a whole
 // page.
@@ -70,19 +67,24 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 	return c, nil
 }
 
-// text returns a message in lang, or its id when the catalogue lacks it
-// (a test keeps every catalogue complete, so this shows only in a test).
+// text returns the message "answer."+id in lang, or id when the
+// catalogue lacks it (a test keeps every catalogue complete, so this shows
+// only in a test).
 func (c *catalog) text(lang, id string, data map[string]any) string {
 	l := c.loc[lang]
 	if l == nil {
 		l = c.loc["sv"]
 	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
-	if err != nil {
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: area + id, TemplateData: data})
+	if s == "" && err != nil {
 		return id
 	}
 	return s
 }
+
+// area prefixes the page's keys, as every area of the web app's
+// catalogue folder prefixes its own.
+const area = "answer."
 
 // known reports whether lang is one of the page's languages.
 func known(lang string) bool { return slices.Contains(Languages, lang) }

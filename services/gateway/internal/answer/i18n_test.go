@@ -2,6 +2,7 @@ package answer
 
 import (
 	"io/fs"
+	"os"
 	"slices"
 	"sort"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // keys flattens a catalogue file's message ids.
 func keys(t *testing.T, code string) []string {
 	t.Helper()
-	buf, err := fs.ReadFile(localeFS, "locales/answer."+code+".toml")
+	buf, err := fs.ReadFile(testLocales, "locales/answer."+code+".toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestCatalogues_EveryLanguageHasEveryKey(t *testing.T) {
 
 func TestCatalogues_EachLanguageSpeaksItsOwnWords(t *testing.T) {
 	t.Parallel()
-	c, err := loadCatalog(localeFS)
+	c, err := loadCatalog(testLocales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestCatalogues_EachLanguageSpeaksItsOwnWords(t *testing.T) {
 
 func TestCatalogues_OnlySwedishAndEnglishAreReviewed(t *testing.T) {
 	t.Parallel()
-	c, err := loadCatalog(localeFS)
+	c, err := loadCatalog(testLocales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestCatalogues_OnlySwedishAndEnglishAreReviewed(t *testing.T) {
 
 func TestFromAcceptLanguage(t *testing.T) {
 	t.Parallel()
-	c, err := loadCatalog(localeFS)
+	c, err := loadCatalog(testLocales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,3 +118,7 @@ func TestDir(t *testing.T) {
 		}
 	}
 }
+
+// testLocales is the web app's catalogue folder, where the gateway's
+// web.AnswerLocales embeds the answer area from.
+var testLocales = os.DirFS("../web")

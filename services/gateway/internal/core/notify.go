@@ -41,10 +41,11 @@ func (g *Gateway) ListMailbox(ctx context.Context, c Caller, pageSize int32, pag
 }
 
 // GetMailboxMessage returns one development-mailbox message with its text
-// and answer link (admins only, audited).
+// and answer link (admins only, audited). To anyone else a message does
+// not exist (NotFound), as any record outside a caller's scope.
 func (g *Gateway) GetMailboxMessage(ctx context.Context, c Caller, id string) (*notifyv1.MailboxMessage, error) {
-	if err := adminOnly(c); err != nil {
-		return nil, err
+	if !c.IsAdmin() {
+		return nil, apperr.Errorf(apperr.NotFound, "no such message")
 	}
 	if !g.Notifying() {
 		return nil, errNoNotify
@@ -68,6 +69,11 @@ func (g *Gateway) ListDeliveries(ctx context.Context, c Caller, personID, propos
 	if err != nil {
 		return nil, err
 	}
+	if (personID == "") == (proposalID == "") {
+		var v apperr.Validator
+		v.Add("person_id", "name a person or a proposal, not both")
+		return nil, v.Err()
+	}
 	if !g.Notifying() {
 		return nil, errNoNotify
 	}
@@ -81,4 +87,33 @@ func (g *Gateway) ListDeliveries(ctx context.Context, c Caller, personID, propos
 		return nil, err
 	}
 	return res, nil
+}
+
+// CountMailbox counts the development mailbox's messages (to personID, if
+// set), up to limit: the notify service gives no total, and the list's
+// position line wants one. Only the count leaves this function, so it is
+// not an audited read; the mailbox is a development aid, small by nature.
+func (g *Gateway) CountMailbox(ctx context.Context, c Caller, personID string, limit int) (int32, error) {
+	if err := adminOnly(c); err != nil {
+		return 0, err
+	}
+	if !g.Notifying() {
+		return 0, errNoNotify
+	}
+	sctx, err := g.as(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	n, tok := 0, ""
+	for n < limit {
+		res, err := g.Backend.Notifications.ListMailbox(sctx, &notifyv1.ListMailboxRequest{PageSize: 200, PageToken: tok, PersonId: personID})
+		if err != nil {
+			return 0, err
+		}
+		n += len(res.GetMessages())
+		if tok = res.GetNextPageToken(); tok == "" {
+			break
+		}
+	}
+	return int32(min(n, limit)), nil
 }
