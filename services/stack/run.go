@@ -167,7 +167,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
 		gw := cfg.Gateway
-		for _, name := range []string{"participants", "volunteers", "mentoring"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "guides"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -178,6 +178,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		}
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
+		gw.Services.Guides = listening.Addr("guides")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the

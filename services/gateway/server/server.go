@@ -42,7 +42,8 @@ type Config struct {
 	// Addr to listen on (GATEWAY_ADDR).
 	Addr string
 	// Services' gRPC addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR,
-	// MENTORING_ADDR; an empty mentoring address turns matching off).
+	// MENTORING_ADDR, GUIDES_ADDR; an empty mentoring or guides address
+	// turns that programme's pages off).
 	Services backend.Addrs
 	// SigningKey signs the per-user service tokens (MP_SIGNING_KEY, or
 	// the stack's key file); KeyID names it in tokens (MP_SIGNING_KEY_ID,
@@ -111,6 +112,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Participants: service.Participants.AddrFrom(getenv),
 			Volunteers:   service.Volunteers.AddrFrom(getenv),
 			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
+			Guides:       getenv(service.Guides.Env),    // no default: guide pages off
 		},
 		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),

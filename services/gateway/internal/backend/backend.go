@@ -26,6 +26,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -40,6 +41,8 @@ const tokenTTL = time.Minute
 // Addrs are the services' gRPC addresses.
 type Addrs struct {
 	Participants, Volunteers, Mentoring string
+	// Guides is the guides service; empty turns the guide pages off.
+	Guides string
 }
 
 // Backend holds the service clients and the view cache.
@@ -48,6 +51,8 @@ type Backend struct {
 	Volunteers   volunteersv1.VolunteerServiceClient
 	// Mentoring is nil when no mentoring address is configured.
 	Mentoring mentoringv1.MentoringServiceClient
+	// Guides is nil when no guides address is configured.
+	Guides guidesv1.GuideServiceClient
 
 	signer *auth.Signer
 	self   auth.TokenSource
@@ -90,6 +95,14 @@ func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time
 			return nil, err
 		}
 		b.Mentoring = mentoringv1.NewMentoringServiceClient(mc)
+	}
+	if addrs.Guides != "" {
+		gc, err := dial(addrs.Guides)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Guides = guidesv1.NewGuideServiceClient(gc)
 	}
 	b.Participants = participantsv1.NewParticipantServiceClient(pc)
 	b.Volunteers = volunteersv1.NewVolunteerServiceClient(vc)
