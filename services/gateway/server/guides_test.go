@@ -225,6 +225,19 @@ func TestGuidesThroughGateway(t *testing.T) {
 	if !strings.Contains(eq.Msg.GetCsv(), "language,ti,4,0,0.000,-1,true,false") {
 		t.Errorf("CSV lacks the flagged Tigrinya row:\n%s", eq.Msg.GetCsv())
 	}
+
+	// The same through mp.
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "lots@example.org")
+	mustContain(t, mp(t, dir, "guides", "eligibility", "-entitled"), "9 newcomers", "Amina Guidesson", "parental leave does not exclude")
+	mustContain(t, mp(t, dir, "guides", "organisations"), "Lotsarna i Kalmar", "0880 ar\tcapacity 4\tcaseload 3")
+	mustContain(t, mp(t, dir, "guides", "jobs", "list"), job.GetId(), "succeeded")
+	mustContain(t, mp(t, dir, "guides", "assignments", "-job", job.GetId(), "-status", "active"), "3 assignments", "active",
+		"language the newcomer speaks (ar)")
+	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3"), "FLAGGED")
+	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3", "-csv"), "language,ti,4,0,0.000,-1,true,false")
+	out := mp(t, dir, "guides", "jobs", "start", "-follow")
+	mustContain(t, out, "succeeded", "proposals: 0")
 }
 
 // TestGuideRulesChangeIsAudited shows that parental leave does not

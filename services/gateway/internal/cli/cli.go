@@ -144,11 +144,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|guides ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage)
+		fmt.Fprint(e.Out, usage+guidesUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -159,6 +159,9 @@ func Run(ctx context.Context, args []string, e Env) error {
 		return err
 	}
 	c := newClients(e, cfg)
+	if cmd == "guides" {
+		return explain(guides(ctx, c, args, e))
+	}
 	sub := ""
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
