@@ -11,6 +11,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 )
 
@@ -93,6 +94,8 @@ func (s *Service) stamp(p *pb.Seating, ch proposal.Change) {
 	switch ch.Kind {
 	case proposal.KindOffered:
 		p.InviteTime = timestamppb.New(ch.Now)
+	case proposal.KindRejected:
+		p.RejectReason = proposalv1.RejectReason(ch.Reason)
 	case proposal.KindDeclined:
 		p.DeclinedBy, p.DeclineReason = partyEnum(ch.Party), eventsv1.RsvpDeclineReason(ch.Reason)
 	case proposal.KindEnded:
