@@ -79,14 +79,26 @@ func (r *Repo[T]) CreateBatch(ctx context.Context, items []Item[T]) ([]error, er
 	}
 	var chunk []int // indices into items
 	var budget int
-	var evs []*eventsv1.Envelope
+	// A chunk's events are published while the next chunk's records are
+	// written: the bucket's stream and the event stream work in parallel.
+	// At most one publish runs behind; all are done before Sync.
+	publishing := make(chan struct{}, 1)
+	defer func() { publishing <- struct{}{} }() // waits for a publish still running
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		err := r.createChunk(ctx, items, chunk, evs, out)
-		chunk, evs, budget = chunk[:0], nil, 0
-		return err
+		after, err := r.createChunk(ctx, items, chunk, out)
+		chunk, budget = chunk[:0], 0
+		if err != nil || after == nil {
+			return err
+		}
+		publishing <- struct{}{}
+		go func() {
+			defer func() { <-publishing }()
+			after()
+		}()
+		return nil
 	}
 	for i, it := range items {
 		if !ids.Valid(it.ID) {
@@ -110,12 +122,13 @@ func (r *Repo[T]) CreateBatch(ctx context.Context, items []Item[T]) ([]error, er
 			}
 		}
 		chunk = append(chunk, i)
-		evs = append(evs, it.Events...)
 		budget += size
 	}
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	publishing <- struct{}{} // the last publish is done
+	<-publishing
 	// Read-your-writes: the index follows the bucket's watch.
 	if err := r.Sync(ctx); err != nil {
 		return nil, err
@@ -123,17 +136,18 @@ func (r *Repo[T]) CreateBatch(ctx context.Context, items []Item[T]) ([]error, er
 	return out, nil
 }
 
-// createChunk writes items[chunk] and their events evs in one atomic
-// batch, or item by item when the batch is refused; out gets each item's
-// outcome.
-func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int, evs []*eventsv1.Envelope, out []error) error {
+// createChunk writes items[chunk] with their events in one atomic batch,
+// or item by item when the batch is refused; out gets each item's
+// outcome. after, when not nil, publishes the events and deletes the
+// shared outbox entry: failures there are left to the relay.
+func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int, out []error) (after func(), err error) {
 	msgs := make([]*nats.Msg, 0, len(chunk)+1)
 	var owed []*eventsv1.Envelope
 	for _, i := range chunk {
 		it := items[i]
 		data, err := proto.Marshal(it.V)
 		if err != nil {
-			return fmt.Errorf("store: encode: %w", err)
+			return nil, fmt.Errorf("store: encode: %w", err)
 		}
 		rec, err := r.sealRecord(ctx, it.ID, it.V, data, it.Events)
 		if seal.IsShredded(err) {
@@ -141,26 +155,26 @@ func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int,
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// The sealed events go to the shared outbox; the record carries none.
 		owed = append(owed, rec.GetOutbox()...)
 		rec.Outbox = nil
 		raw, err := proto.Marshal(rec)
 		if err != nil {
-			return fmt.Errorf("store: encode: %w", err)
+			return nil, fmt.Errorf("store: encode: %w", err)
 		}
 		msgs = append(msgs, r.createMsg(it.ID, raw))
 	}
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
 	}
 	key := outboxKeyPrefix + randomHex()
 	shared := &storev1.Record{Removed: true, Outbox: owed}
 	r.keepTrace(ctx, shared, nil)
 	raw, err := proto.Marshal(shared)
 	if err != nil {
-		return fmt.Errorf("store: encode: %w", err)
+		return nil, fmt.Errorf("store: encode: %w", err)
 	}
 	msgs = append(msgs, r.createMsg(key, raw))
 	ack, err := events.PublishAtomic(ctx, r.js, msgs)
@@ -176,34 +190,35 @@ func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int,
 			it := items[i]
 			if _, err := r.Create(ctx, it.ID, it.V, it.Events...); err != nil {
 				if apperr.ErrorCode(err) != apperr.AlreadyExists {
-					return err
+					return nil, err
 				}
 				out[i] = err
 			}
 		}
-		return nil
+		return nil, nil
 	}
 	if h := r.cfg.Hooks; h != nil && h.AfterWrite != nil {
 		if err := h.AfterWrite(key); err != nil {
-			return nil // a crash, as tests inject it: the relay publishes
+			return nil, nil // a crash, as tests inject it: the relay publishes
 		}
 	}
 	if r.cfg.Publisher == nil {
-		return nil
+		return nil, nil
 	}
-	// As flush: the caller's context may end; the publish must not.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := r.publishOwed(pctx, owed); err != nil {
-		r.log.Warn("store: batch outbox left for the relay", "key", key, "err", err)
-		return nil
-	}
-	r.published.Add(ctx, int64(len(owed)), metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
-	if err := r.kv.Delete(pctx, key, jetstream.LastRevision(ack.Sequence)); err != nil &&
-		!errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		r.log.Warn("store: batch outbox not cleared, the relay will", "key", key, "err", err)
-	}
-	return nil
+	return func() {
+		// As flush: the caller's context may end; the publish must not.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := r.publishOwed(pctx, owed); err != nil {
+			r.log.Warn("store: batch outbox left for the relay", "key", key, "err", err)
+			return
+		}
+		r.published.Add(ctx, int64(len(owed)), metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+		if err := r.kv.Delete(pctx, key, jetstream.LastRevision(ack.Sequence)); err != nil &&
+			!errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			r.log.Warn("store: batch outbox not cleared, the relay will", "key", key, "err", err)
+		}
+	}, nil
 }
 
 // publishOwed publishes a batch's events, many at a time when it can.
