@@ -110,6 +110,7 @@ type Change = []*eventsv1.Envelope
 // Repo is a repository of T records in one bucket.
 type Repo[T proto.Message] struct {
 	cfg      Config[T]
+	js       jetstream.JetStream
 	kv       jetstream.KeyValue
 	requests jetstream.KeyValue
 	log      *slog.Logger
@@ -188,7 +189,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	conflicts, _ := meter.Int64Counter("store.conflicts", metric.WithDescription("revision conflicts retried by Update"))
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
-		cfg: cfg, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
+		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
 		records:   map[string]indexed[T]{},
 		byIndex:   map[string]map[string]keySet{},
 		pending:   map[string]time.Time{},
@@ -527,6 +528,7 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	sum := sha256.Sum256([]byte(requestKey))
 	requestKey = hex.EncodeToString(sum[:16])
 	id := newID()
+	prepared := r.prepareKey(ctx, id)
 	if _, err := r.requests.Create(ctx, requestKey, []byte(id)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			return zero, 0, fmt.Errorf("store: reserve request: %w", err)
@@ -546,6 +548,9 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	if err != nil {
 		return zero, 0, err
 	}
+	// The key is needed from here on; an error preparing it is left for
+	// Create's own Seal to report (or to retry, if it was transient).
+	<-prepared
 	rev, err := r.Create(ctx, id, v, evs...)
 	if apperr.ErrorCode(err) == apperr.AlreadyExists {
 		// A concurrent repeat of the same request won the race, or the

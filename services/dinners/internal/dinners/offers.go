@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -101,6 +104,7 @@ func (s *Service) validateOffer(o *pb.Offer) error {
 		return invalid("offer", "is required")
 	}
 	validPlace(&v, "offer.", o.GetOrganisationId(), o.GetMunicipalityCode(), o.GetPostcode(), o.GetLocation())
+	validAddress(&v, "offer.address", o.GetAddress())
 	v.Check(ids.Valid(o.GetVolunteerId()), "offer.volunteer_id", "is not an id")
 	v.Check(o.GetSeats() >= 1 && o.GetSeats() <= maxSeats, "offer.seats", fmt.Sprintf("must be from 1 to %d", maxSeats))
 	n := len(o.GetDinners())
@@ -286,4 +290,19 @@ func compareStr(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// MaxAddressRunes bounds an offer's optional street address.
+const MaxAddressRunes = 200
+
+// validAddress checks the optional address notify sends a confirmed
+// guest: one line of printable text.
+func validAddress(v *apperr.Validator, field, s string) {
+	switch {
+	case s == "":
+	case !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxAddressRunes:
+		v.Add(field, fmt.Sprintf("must be at most %d characters of text", MaxAddressRunes))
+	case strings.TrimSpace(s) != s || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		v.Add(field, "must be one line of text without leading or trailing spaces")
+	}
 }

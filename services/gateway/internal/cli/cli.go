@@ -86,6 +86,7 @@ type clients struct {
 	tokens   gatewayv1connect.ApiTokenServiceClient
 	registry gatewayv1connect.RegistryServiceClient
 	matching gatewayv1connect.MatchingServiceClient
+	messages gatewayv1connect.MessageServiceClient
 	dinners  dinnersClient
 	cfg      config
 	http     *http.Client
@@ -98,6 +99,7 @@ func newClients(e env, c config) *clients {
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),
 		registry: gatewayv1connect.NewRegistryServiceClient(e.HTTP, c.Server, opts...),
 		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
+		messages: gatewayv1connect.NewMessageServiceClient(e.HTTP, c.Server, opts...),
 		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
 		cfg:      c, http: e.HTTP,
 	}
@@ -138,11 +140,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage+dinnersUsage)
+		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -155,6 +157,9 @@ func Run(ctx context.Context, args []string, e Env) error {
 	c := newClients(e, cfg)
 	if cmd == "dinners" {
 		return explain(dinners(ctx, c, args, e))
+	}
+	if cmd == "guides" {
+		return explain(guides(ctx, c, args, e))
 	}
 	sub := ""
 	if len(args) > 0 {
@@ -196,6 +201,12 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = decide(ctx, c, sub, args, e)
 	case "report export":
 		err = exportReport(ctx, c, args, e)
+	case "participants notify", "volunteers notify":
+		err = setNotify(ctx, c, cmd, args, e)
+	case "messages list":
+		err = listMessages(ctx, c, args, e)
+	case "mailbox list", "mailbox show":
+		err = mailbox(ctx, c, sub, args, e)
 	default:
 		return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace(cmd+" "+sub))
 	}
@@ -210,6 +221,7 @@ const usage = `mp is the Mötesplats command line client.
   mp participants list [-municipality C] list newcomers
   mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
                       [-languages ar,en] [-interests a,b] [-household 1] [-consent]
+                      [-language ar] [-channel sms] [-opt-out reminders]  (messages: see below)
   mp participants delete ID              remove a newcomer who leaves the programme
   mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
   mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
@@ -314,6 +326,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	interests := fs.String("interests", "", "interest tags, comma separated")
 	household := fs.Int("household", 1, "people in the household")
 	consent := fs.Bool("consent", false, "the newcomer consents to mentoring matching")
+	prefs := addPrefFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -329,6 +342,11 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	}
 	if *consent {
 		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: "sv"}}
+	}
+	if prefs.set(fs) {
+		if p.Notifications, err = prefs.apply(fs, nil); err != nil {
+			return err
+		}
 	}
 	res, err := c.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: p, RequestId: ids.UUIDv7{}.New()}))
 	if err != nil {
