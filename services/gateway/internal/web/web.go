@@ -128,7 +128,7 @@ func (w *Web) Routes() []Route {
 			{Method: "GET", Pattern: "/signin/oidc/callback", Public: true, h: w.oidcCallback},
 		}
 	}
-	return append(sso, []Route{
+	return append(append(sso, w.dinnerRoutes()...), []Route{
 		{Method: "GET", Pattern: "/signin", Public: true, h: w.signinPage},
 		{Method: "POST", Pattern: "/signin", Public: true, h: w.signin},
 		{Method: "GET", Pattern: "/setup", Public: true, h: w.setupPage},

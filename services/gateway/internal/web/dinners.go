@@ -1,0 +1,298 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// dinnerRoutes are the pages of the dinner-host programme ("Middagar"):
+// matching, offers, sign-ups, seatings, the waitlist and the report. Every
+// word on them comes from the dinners.<lang>.toml catalogues.
+func (w *Web) dinnerRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/dinners", h: w.dinnersMatching},
+		{Method: "POST", Pattern: "/dinners/jobs", h: w.dinnersStartJob},
+		{Method: "GET", Pattern: "/dinners/jobs/{id}", h: w.dinnersJobProgress},
+		{Method: "GET", Pattern: "/dinners/offers", h: w.dinnerOffers},
+		{Method: "GET", Pattern: "/dinners/offers/new", h: w.dinnerOfferNew},
+		{Method: "POST", Pattern: "/dinners/offers", h: w.dinnerOfferCreate},
+		{Method: "POST", Pattern: "/dinners/offers/{id}/delete", h: w.dinnerOfferDelete},
+		{Method: "POST", Pattern: "/dinners/offers/{id}/cancel", h: w.dinnerCancelDate},
+		{Method: "GET", Pattern: "/dinners/signups", h: w.dinnerSignUps},
+		{Method: "GET", Pattern: "/dinners/signups/new", h: w.dinnerSignUpNew},
+		{Method: "POST", Pattern: "/dinners/signups", h: w.dinnerSignUpCreate},
+		{Method: "POST", Pattern: "/dinners/signups/{id}/delete", h: w.dinnerSignUpDelete},
+		{Method: "GET", Pattern: "/dinners/seatings", h: w.dinnerSeatings},
+		{Method: "POST", Pattern: "/dinners/seatings/{id}/{action}", h: w.dinnerSeatingAction},
+		{Method: "GET", Pattern: "/dinners/waitlist", h: w.dinnerWaitlist},
+		{Method: "GET", Pattern: "/dinners/report", h: w.dinnerReport},
+		{Method: "GET", Pattern: "/dinners/report.csv", Token: true, h: w.dinnerReportCSV},
+	}
+}
+
+// word translates key+code, falling back to the code made readable (a
+// value the catalogue lacks still shows, never as nothing).
+func (p *page) dinnerWord(prefix, code string) string {
+	code = strings.ToLower(code)
+	if s := p.t(prefix + code); s != prefix+code {
+		return s
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
+// dinnerJobView is a dinner job as its progress bar shows it, its words
+// translated.
+type dinnerJobView struct {
+	Job                   *dinnersv1.Job
+	Running, Done, Failed bool
+	State, Phase, Gap     string
+}
+
+func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
+	s := j.GetState()
+	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
+	return dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
+		State: p.dinnerWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), Phase: p.dinnerWord("dinners.phase.", j.GetPhase()),
+		Gap: strconv.FormatFloat(float64(j.GetGapPpm())/1e4, 'f', 2, 64)}
+}
+
+// reason is one choice of a structured reason, its label translated.
+type dinnerPick struct{ Value, Label string }
+
+// dinnerSeatingRow is a seating with everything a row shows: names, the
+// explanation as sentences with points, the status in words, the choices
+// of reasons, and the party members for attendance.
+type dinnerSeatingRow struct {
+	*gatewayv1.SeatingView
+	CSRF, Message, Status, Back string
+	Why                         []string
+	Members                     []int
+	RejectReasons, Declines     []dinnerPick
+	Attendances                 []dinnerPick
+	// Feedback are the forms still to fill in after a held dinner; Given
+	// says what each side answered.
+	Feedback []dinnerFeedbackSlot
+	Given    []string
+}
+
+// dinnerFeedbackSlot is one side's feedback form.
+type dinnerFeedbackSlot struct {
+	Party, Label string
+	Guest        bool
+}
+
+func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
+	s := v.GetSeating()
+	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.dinnerWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_"))}
+	for _, part := range s.GetScoreParts() {
+		row.Why = append(row.Why, p.tf("dinners.why."+part.GetRule(), "Points", part.GetPoints()))
+	}
+	for k := range s.GetPartySize() {
+		row.Members = append(row.Members, int(k)+1)
+	}
+	for v := proposalv1.RejectReason_REJECT_REASON_POOR_FIT; v <= proposalv1.RejectReason_REJECT_REASON_OTHER; v++ {
+		row.RejectReasons = append(row.RejectReasons, dinnerPick{v.String(), p.dinnerWord("dinners.reject.", strings.TrimPrefix(v.String(), "REJECT_REASON_"))})
+	}
+	for v := eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_DATE; v <= eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_OTHER; v++ {
+		row.Declines = append(row.Declines, dinnerPick{v.String(), p.dinnerWord("dinners.decline.", strings.TrimPrefix(v.String(), "RSVP_DECLINE_REASON_"))})
+	}
+	if s.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_HELD {
+		for _, side := range []struct {
+			party eventsv1.DinnerParty
+			fb    *dinnersv1.Feedback
+			key   string
+		}{{eventsv1.DinnerParty_DINNER_PARTY_GUEST, s.GetGuestFeedback(), "dinners.feedback.guest"}, {eventsv1.DinnerParty_DINNER_PARTY_HOST, s.GetHostFeedback(), "dinners.feedback.host"}} {
+			if side.fb == nil {
+				row.Feedback = append(row.Feedback, dinnerFeedbackSlot{side.party.String(), p.t(side.key), side.party == eventsv1.DinnerParty_DINNER_PARTY_GUEST})
+			} else {
+				row.Given = append(row.Given, p.tf("dinners.feedback.given", "Side", p.t(side.key), "Rating", side.fb.GetRating()))
+			}
+		}
+	}
+	for v := eventsv1.Attendance_ATTENDANCE_CAME; v <= eventsv1.Attendance_ATTENDANCE_CANCELLED_LATE; v++ {
+		row.Attendances = append(row.Attendances, dinnerPick{v.String(), p.dinnerWord("dinners.attendance.", strings.TrimPrefix(v.String(), "ATTENDANCE_"))})
+	}
+	return row
+}
+
+type dinnersMatchingData struct {
+	Available bool
+	RequestID string
+	Munis     []dinnerPick
+	Jobs      []dinnerJobView
+	Proposals []dinnerSeatingRow
+	Unseated  []string
+	Pager     pager
+}
+
+func (w *Web) dinnersMatching(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("dinners.matching.title"), "dinners"
+	d, err := w.dinnersMatchingData(r, p)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "dinners")
+}
+
+func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingData, error) {
+	d := &dinnersMatchingData{Available: w.g.DinnersAvailable(), RequestID: ids.UUIDv7{}.New(), Munis: dinnerMunis(p)}
+	if !d.Available {
+		return d, nil
+	}
+	ctx := r.Context()
+	jobs, _, err := w.g.ListDinnerJobs(ctx, p.caller, 3, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		d.Jobs = append(d.Jobs, newDinnerJobView(p, j))
+	}
+	job := r.URL.Query().Get("job")
+	res, err := w.g.ListSeatings(ctx, p.caller, &gatewayv1.ListSeatingsRequest{JobId: job, PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
+		Statuses: []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_STATUS_PROPOSED}})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range res.GetSeatings() {
+		d.Proposals = append(d.Proposals, p.dinnerSeatingRow(v, "/dinners#proposals"))
+	}
+	d.Pager = newPager(p, r, "", "#proposals", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
+	if job != "" {
+		un, err := w.g.ListUnseatedParties(ctx, p.caller, &gatewayv1.ListUnseatedPartiesRequest{JobId: job, PageSize: 500})
+		if err != nil {
+			return nil, err
+		}
+		counts := map[dinnersv1.UnseatedReason]int{}
+		for _, u := range un.GetUnseated() {
+			counts[u.GetReason()]++
+		}
+		for v := dinnersv1.UnseatedReason_UNSEATED_REASON_NO_DATE; v <= dinnersv1.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN; v++ {
+			if n := counts[v]; n > 0 {
+				d.Unseated = append(d.Unseated, p.tf("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), "Count", n))
+			}
+		}
+	}
+	return d, nil
+}
+
+// muniOptions are the caller's municipalities with their names, for the
+// pickers (an admin types codes instead).
+func dinnerMunis(p *page) []dinnerPick {
+	var out []dinnerPick
+	for _, c := range p.User.GetMunicipalityCodes() {
+		out = append(out, dinnerPick{c, dinnerMuni(c)})
+	}
+	return out
+}
+
+func (w *Web) dinnersStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("dinners.matching.title"), "dinners", r.PostForm
+	munis := r.PostForm["municipality_codes"]
+	if p.Admin {
+		munis = splitList(r.PostForm.Get("municipality_codes"))
+	}
+	var err error
+	if len(munis) == 0 && !p.Admin {
+		var v apperr.Validator
+		v.Add("municipality_codes", "choose at least one municipality")
+		err = v.Err()
+	} else {
+		_, err = w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+	}
+	if err != nil {
+		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
+			d, derr := w.dinnersMatchingData(r, p)
+			if derr != nil {
+				return derr
+			}
+			p.Data = d
+			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners")
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/dinners", http.StatusSeeOther)
+	return nil
+}
+
+// dinnersJobProgress returns the job fragment the progress bar polls.
+func (w *Web) dinnersJobProgress(rw http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := w.g.GetDinnerJob(r.Context(), p.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return w.fragment(rw, p, "dinners", "dinnerjob", newDinnerJobView(p, j))
+}
+
+// dinnerSeatingAction runs one step of a seating's life from a form:
+// approve or reject a proposal (htmx swaps the row), RSVP, cancel,
+// attendance or feedback (back to the page the form was on).
+func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *page) error {
+	f := r.PostForm
+	a := core.SeatingAction{Action: r.PathValue("action")}
+	var v apperr.Validator
+	switch a.Action {
+	case "approve", "cancel":
+	case "reject":
+		a.RejectReason = proposalv1.RejectReason(proposalv1.RejectReason_value[f.Get("reason")])
+	case "rsvp":
+		a.Party = eventsv1.DinnerParty(eventsv1.DinnerParty_value[f.Get("party")])
+		a.Accept = f.Get("answer") == "yes"
+		if !a.Accept {
+			a.DeclineReason = eventsv1.RsvpDeclineReason(eventsv1.RsvpDeclineReason_value[f.Get("decline_reason")])
+		}
+	case "attendance":
+		// Members are numbered from 1 on the form, from 0 in the service.
+		for k := 1; k <= 12; k++ {
+			s := f.Get(fmt.Sprintf("member_%d", k))
+			if s == "" {
+				continue
+			}
+			a.Attendance = append(a.Attendance, &dinnersv1.GuestAttendance{Member: int32(k - 1), Attendance: eventsv1.Attendance(eventsv1.Attendance_value[s])})
+		}
+	case "feedback":
+		a.Party = eventsv1.DinnerParty(eventsv1.DinnerParty_value[f.Get("party")])
+		rating, err := strconv.Atoi(f.Get("rating"))
+		v.Check(err == nil || f.Get("rating") == "", "feedback.rating", "must be from 1 to 5")
+		a.Feedback = &dinnersv1.Feedback{Rating: int32(rating), WouldMeetAgain: f.Get("meet_again") != "", LanguagePractised: f.Get("practised") != "",
+			FirstTimeInSwedishHome: f.Get("first_time") != ""}
+	default:
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	sv, err := w.g.ChangeSeating(r.Context(), p.caller, r.PathValue("id"), a)
+	if err != nil {
+		// The one violation the gateway itself adds, in the page's
+		// language (the services' own are translated by translateMessage).
+		if vs := apperr.Violations(err); len(vs) == 1 && vs[0].Field == "reason" {
+			return apperr.FieldError("reason", p.t("dinners.err.reason"))
+		}
+		return p.dinnerErr(err)
+	}
+	if r.Header.Get("HX-Request") != "" && (a.Action == "approve" || a.Action == "reject") {
+		row := p.dinnerSeatingRow(sv, "/dinners#proposals")
+		row.Message = p.t("dinners.approved")
+		if a.Action == "reject" {
+			row.Message = p.t("dinners.rejected")
+		}
+		return w.fragment(rw, p, "dinners", "dinnerproposal", row)
+	}
+	back := f.Get("back")
+	if !strings.HasPrefix(back, "/dinners") || strings.HasPrefix(back, "//") {
+		back = "/dinners/seatings"
+	}
+	http.Redirect(rw, r, back, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,215 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+)
+
+// dinnerSeatingsData is the seatings page: the live and held seatings of the
+// chosen status, each with the actions its status allows.
+type dinnerSeatingsData struct {
+	Rows     []dinnerSeatingRow
+	Statuses []dinnerChoice
+	Pager    pager
+	Back     string
+}
+
+// followedStatuses are the statuses the seatings page filters by, in the order
+// of a seating's life after approval.
+var followedStatuses = []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_STATUS_INVITED, eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED,
+	eventsv1.SeatingStatus_SEATING_STATUS_HELD, eventsv1.SeatingStatus_SEATING_STATUS_DECLINED, eventsv1.SeatingStatus_SEATING_STATUS_CANCELLED,
+	eventsv1.SeatingStatus_SEATING_STATUS_EXPIRED}
+
+func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("dinners.seatings.title"), "dinners", r.URL.Query()
+	q := r.URL.Query()
+	want := eventsv1.SeatingStatus(eventsv1.SeatingStatus_value[q.Get("status")])
+	statuses := followedStatuses[:3]
+	if want != 0 {
+		statuses = []eventsv1.SeatingStatus{want}
+	}
+	res, err := w.g.ListSeatings(r.Context(), p.caller, &gatewayv1.ListSeatingsRequest{Statuses: statuses, PageSize: 50, PageToken: q.Get("page_token")})
+	if err != nil {
+		return err
+	}
+	d := dinnerSeatingsData{Pager: newPager(p, r, "", "", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())}
+	d.Back = r.URL.RequestURI()
+	for _, v := range res.GetSeatings() {
+		d.Rows = append(d.Rows, p.dinnerSeatingRow(v, d.Back))
+	}
+	for _, s := range followedStatuses {
+		d.Statuses = append(d.Statuses, dinnerChoice{s.String(), p.dinnerWord("dinners.status.", strings.TrimPrefix(s.String(), "SEATING_STATUS_")), s == want})
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "dinners_seatings")
+}
+
+// dinnerWaitlistRow is a municipality's waitlist in words.
+type dinnerWaitlistRow struct {
+	*dinnersv1.WaitlistRow
+	Municipality string
+}
+
+func (w *Web) dinnerWaitlist(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("dinners.waitlist.title"), "dinners"
+	wl, err := w.g.DinnerWaitlist(r.Context(), p.caller, "", nil)
+	if err != nil {
+		return err
+	}
+	var rows []dinnerWaitlistRow
+	for _, row := range wl.GetRows() {
+		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
+	}
+	p.Data = rows
+	return w.render(rw, p, http.StatusOK, "dinners_waitlist")
+}
+
+// dinnerReportData is the report page: the rows per month and municipality,
+// the two charts and the CSV link.
+type dinnerReportData struct {
+	Rows            []dinnerReportRow
+	Dinners, Guests template.HTML
+	From, To, CSV   string
+}
+
+// dinnerReportRow is a row with its municipality's name.
+type dinnerReportRow struct {
+	*dinnersv1.ReportRow
+	Municipality string
+}
+
+func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("dinners.report.title"), "dinners", r.URL.Query()
+	q := r.URL.Query()
+	rep, err := w.g.DinnerReport(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
+	if err != nil {
+		if formErrors(p, err, func(f string) string { return f }) {
+			p.Data = dinnerReportData{}
+			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners_report")
+		}
+		return err
+	}
+	d := dinnerReportData{From: q.Get("from_month"), To: q.Get("to_month")}
+	d.CSV = "/dinners/report.csv?" + q.Encode()
+	// Per month, summed over municipalities, for the charts.
+	var months []string
+	sum := map[string]*[4]int{}
+	for _, row := range rep.GetRows() {
+		if row.GetDimension() != "" {
+			continue
+		}
+		d.Rows = append(d.Rows, dinnerReportRow{ReportRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
+		s, ok := sum[row.GetMonth()]
+		if !ok {
+			s = &[4]int{}
+			sum[row.GetMonth()] = s
+			months = append(months, row.GetMonth())
+		}
+		s[0] += int(row.GetDinnersOffered())
+		s[1] += int(row.GetDinnersHeld())
+		s[2] += int(row.GetGuestsSeated())
+		s[3] += int(row.GetGuestsAttended())
+	}
+	// One scale for both charts, so a bar of dinners and a bar of guests
+	// of one length mean the same number.
+	top := 1
+	for _, s := range sum {
+		top = max(top, s[0], s[1], s[2], s[3])
+	}
+	series := func(a, b int) []monthBars {
+		var out []monthBars
+		for _, m := range months {
+			out = append(out, monthBars{Label: m, A: sum[m][a], B: sum[m][b]})
+		}
+		return out
+	}
+	d.Dinners = dinnerChart(series(0, 1), top, p.t("dinners.r.offered"), p.t("dinners.r.held"))
+	d.Guests = dinnerChart(series(2, 3), top, p.t("dinners.r.seated"), p.t("dinners.r.attended"))
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "dinners_report")
+}
+
+// bars is one month's pair of bars.
+type monthBars struct {
+	Label string
+	A, B  int
+}
+
+// pairedChart draws two bars per month (a dark one for la, a light one
+// for lb) on a scale whose full width is top, labelled for screen readers
+// (role=img with every value in the text alternative).
+func dinnerChart(rows []monthBars, top int, la, lb string) template.HTML {
+	if len(rows) == 0 {
+		return ""
+	}
+	const barH, gap, labelW, width = 14, 10, 80, 460
+	var alt []string
+	for _, r := range rows {
+		alt = append(alt, fmt.Sprintf("%s: %s %d, %s %d", r.Label, la, r.A, lb, r.B))
+	}
+	h := len(rows)*(2*barH+gap) + 20
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg role="img" viewBox="0 0 %d %d" width="100%%" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
+		width, h, template.HTMLEscapeString(strings.Join(alt, "; ")))
+	for i, r := range rows {
+		y := i * (2*barH + gap)
+		wa, wb := (width-labelW-50)*r.A/top, (width-labelW-50)*r.B/top
+		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, y+barH+4, template.HTMLEscapeString(r.Label))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#0b5394"></rect><text x="%d" y="%d">%d</text>`,
+			labelW, y, max(wa, 1), barH, labelW+wa+6, y+barH-3, r.A)
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#9fc5e8"></rect><text x="%d" y="%d">%d</text>`,
+			labelW, y+barH, max(wb, 1), barH, labelW+wb+6, y+2*barH-3, r.B)
+	}
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="#0b5394"></rect><text x="%d" y="%d">%s</text>`, labelW, h-14, labelW+16, h-3, template.HTMLEscapeString(la))
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="#9fc5e8"></rect><text x="%d" y="%d">%s</text>`, labelW+170, h-14, labelW+186, h-3, template.HTMLEscapeString(lb))
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // every interpolated string is escaped above
+}
+
+// dinnerReportCSV is the report as CSV, with the column names in the
+// caller's language and municipalities by name; mp dinners report -csv
+// downloads it with an API token.
+func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
+	q := r.URL.Query()
+	rep, err := w.g.DinnerReport(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
+	if err != nil {
+		return err
+	}
+	var buf strings.Builder
+	cw := csv.NewWriter(&buf)
+	head := []string{"month", "municipality_code", "municipality", "group", "value", "offered", "held", "seated", "attended",
+		"first_time_per_mille", "no_show_per_mille", "late_cancel_per_mille", "median_wait_days"}
+	for k, h := range head {
+		head[k] = p.t("dinners.csv." + h)
+	}
+	_ = cw.Write(head)
+	for _, row := range rep.GetRows() {
+		name := ""
+		if row.GetMunicipalityCode() != "" {
+			name = strings.TrimPrefix(dinnerMuni(row.GetMunicipalityCode()), row.GetMunicipalityCode()+" ")
+		}
+		group := ""
+		if row.GetDimension() != "" {
+			group = p.dinnerWord("dinners.group.", row.GetDimension())
+		}
+		_ = cw.Write([]string{row.GetMonth(), row.GetMunicipalityCode(), name, group, row.GetValue(),
+			dinnerInt(row.GetDinnersOffered()), dinnerInt(row.GetDinnersHeld()), dinnerInt(row.GetGuestsSeated()), dinnerInt(row.GetGuestsAttended()),
+			dinnerInt(row.GetFirstTimePerMille()), dinnerInt(row.GetNoShowPerMille()), dinnerInt(row.GetLateCancelPerMille()), dinnerInt(row.GetMedianWaitDays())})
+	}
+	cw.Flush()
+	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	rw.Header().Set("Content-Disposition", `attachment; filename="motesplats-middagar-`+time.Now().Format("2006-01-02")+`.csv"`)
+	_, err = rw.Write([]byte(buf.String()))
+	return err
+}
+
+func dinnerInt(n int32) string { return strconv.Itoa(int(n)) }

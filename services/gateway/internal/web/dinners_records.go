@@ -1,0 +1,371 @@
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// Form sizes: how many dinner dates an offer form has, sign-up dates and
+// party members beside the newcomer. The service takes more (16 dates,
+// 56 days, 12 people); the API and mp reach those.
+const (
+	offerDates   = 6
+	signUpDates  = 8
+	extraMembers = 5
+)
+
+// dinnerLanguages are the languages the forms offer as boxes (those the
+// programme's guests speak most); others through the API or mp.
+var dinnerLanguages = []string{"ar", "ti", "so", "fa", "prs", "uk", "ru", "en", "fr", "es", "tr", "ku"}
+
+// muniLabel is a municipality's code and name ("0180 Stockholm").
+func dinnerMuni(code string) string {
+	if m, ok := municipality.Lookup(code); ok {
+		return code + " " + m.Name
+	}
+	return code
+}
+
+// choice is a box or option of a form: its value, label and whether it is
+// chosen.
+type dinnerChoice struct {
+	Value, Label string
+	On           bool
+}
+
+// dinnerForm is what the offer and sign-up forms show besides p.Form:
+// every picker's choices in words.
+type dinnerForm struct {
+	People, Munis, Diets, Allergens, Languages, Compositions, Relations, Levels []dinnerChoice
+	Dates, Members                                                              []int
+	Empty                                                                       bool
+}
+
+func dinnerChoices[E ~int32](p *page, prefix, key string, from, to E, name func(E) string, chosen []string) []dinnerChoice {
+	var out []dinnerChoice
+	for v := from; v <= to; v++ {
+		n := name(v)
+		out = append(out, dinnerChoice{n, p.dinnerWord(key, strings.TrimPrefix(n, prefix)), slices.Contains(chosen, n)})
+	}
+	return out
+}
+
+// newDinnerForm fills the choices; people are the hosts or guests to pick
+// from (id and name).
+func newDinnerForm(p *page, people []dinnerChoice, dates int) dinnerForm {
+	f := p.Form
+	d := dinnerForm{People: people, Empty: len(people) == 0}
+	for k, m := range dinnerMunis(p) {
+		// The first is chosen when none is, as a browser would send it.
+		d.Munis = append(d.Munis, dinnerChoice{m.Value, m.Label, f.Get("municipality_code") == m.Value || f.Get("municipality_code") == "" && k == 0})
+	}
+	d.Diets = dinnerChoices(p, "DIET_", "dinners.diet.", typev1.Diet_DIET_VEGETARIAN, typev1.Diet_DIET_NUT_FREE, typev1.Diet.String, f["diets"])
+	d.Allergens = dinnerChoices(p, "ALLERGEN_", "dinners.allergen.", dinnersv1.Allergen_ALLERGEN_NUTS, dinnersv1.Allergen_ALLERGEN_PETS, dinnersv1.Allergen.String, f["allergens"])
+	d.Compositions = dinnerChoices(p, "COMPOSITION_", "dinners.composition.", dinnersv1.Composition_COMPOSITION_ALL_FEMALE, dinnersv1.Composition_COMPOSITION_FAMILY,
+		dinnersv1.Composition.String, f["composition"])
+	d.Relations = dinnerChoices(p, "RELATION_", "dinners.relation.", dinnersv1.Relation_RELATION_PARTNER, dinnersv1.Relation_RELATION_FRIEND, dinnersv1.Relation.String, nil)
+	d.Levels = dinnerChoices(p, "SWEDISH_LEVEL_", "label.", typev1.SwedishLevel_SWEDISH_LEVEL_NONE, typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT,
+		func(l typev1.SwedishLevel) string { return l.String() }, f["swedish_level"])
+	for k := range d.Levels {
+		d.Levels[k].Label = p.dinnerWord("label.", core.LevelLabel(typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value])))
+	}
+	for _, l := range dinnerLanguages {
+		d.Languages = append(d.Languages, dinnerChoice{l, p.dinnerWord("dinners.lang.", l), slices.Contains(f["languages"], l)})
+	}
+	for k := range dates {
+		d.Dates = append(d.Dates, k)
+	}
+	for k := range extraMembers {
+		d.Members = append(d.Members, k+1)
+	}
+	return d
+}
+
+// dinnerFormErrors is formErrors with the service's field paths
+// ("offer.dinners[0].date") mapped to the form's fields and labelled from
+// the dinners catalogue.
+func dinnerFormErrors(p *page, err error) bool {
+	ok := formErrors(p, err, func(f string) string {
+		f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
+		if i := strings.IndexAny(f, "[."); i >= 0 {
+			f = f[:i]
+		}
+		return f
+	})
+	for k, e := range p.ErrorList {
+		if e.Field != "" {
+			if l := p.t("dinners.f." + e.Field); l != "dinners.f."+e.Field {
+				p.ErrorList[k].Label = l
+			}
+		}
+		p.ErrorList[k].Message = p.dinnerMsg(e.Message)
+	}
+	for f, m := range p.Errors {
+		p.Errors[f] = p.dinnerMsg(m)
+	}
+	return ok
+}
+
+// dinnerMsg is a dinners service message in the page's language, from
+// the dinners catalogue's "dinners.msg.<English message>" keys; a message
+// the catalogue lacks stays as it is.
+func (p *page) dinnerMsg(msg string) string {
+	if s := p.t("dinners.msg." + msg); s != "dinners.msg."+msg {
+		return s
+	}
+	return msg
+}
+
+// dinnerErr is err with its message and violations in the page's
+// language (see dinnerMsg), for the error page of an action.
+func (p *page) dinnerErr(err error) error {
+	ae := core.Public(p.ctx, slog.Default(), err)
+	if ae.Code == apperr.Internal || ae.Code == apperr.NotFound || ae.Code == apperr.Unavailable {
+		return err
+	}
+	out := &apperr.Error{Code: ae.Code, Message: p.dinnerMsg(ae.Message)}
+	for _, v := range ae.Violations {
+		out.Violations = append(out.Violations, apperr.FieldViolation{Field: v.Field, Description: p.dinnerMsg(v.Description)})
+	}
+	return out
+}
+
+// people lists the volunteers with the dinner-host role (hosts) or the
+// newcomers who consented to dinners (guests) in the caller's scope, for
+// the forms' pickers: at most four pages of 500.
+func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
+	var out []dinnerChoice
+	token := ""
+	for range 4 {
+		var next string
+		if hosts {
+			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token})
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range res.GetVolunteers() {
+				for _, role := range v.GetRoles() {
+					if role.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST {
+						out = append(out, dinnerChoice{Value: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + " (" + dinnerMuni(v.GetMunicipalityCode()) + ")"})
+						break
+					}
+				}
+			}
+			next = res.GetNextPageToken()
+		} else {
+			res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token})
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range res.GetParticipants() {
+				for _, c := range v.GetConsents() {
+					if c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS {
+						out = append(out, dinnerChoice{Value: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + " (" + dinnerMuni(v.GetMunicipalityCode()) + ")"})
+						break
+					}
+				}
+			}
+			next = res.GetNextPageToken()
+		}
+		if next == "" || next == token {
+			break
+		}
+		token = next
+	}
+	chosen := p.Form.Get("person")
+	for k := range out {
+		out[k].On = out[k].Value == chosen
+	}
+	return out, nil
+}
+
+// dinnerList is a page of offers or sign-ups.
+type dinnerList struct {
+	Offers  []*gatewayv1.DinnerOfferView
+	SignUps []*gatewayv1.DinnerSignUpView
+	Total   int32
+	Pager   pager
+	Munis   []dinnerPick
+}
+
+func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("dinners.offers.title"), "dinners", r.URL.Query()
+	if r.URL.Query().Get("created") != "" {
+		p.Flash = p.t("dinners.saved")
+	}
+	res, err := w.g.ListDinnerOffers(r.Context(), p.caller, &gatewayv1.ListDinnerOffersRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
+		MunicipalityCode: r.URL.Query().Get("municipality_code")})
+	if err != nil {
+		return err
+	}
+	p.Data = dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
+		Pager: newPager(p, r, "", "", 50, len(res.GetOffers()), res.GetTotalSize(), res.GetNextPageToken())}
+	return w.render(rw, p, http.StatusOK, "dinners_offers")
+}
+
+func (w *Web) dinnerOfferNew(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action = p.t("dinners.offers.new"), "dinners", "/dinners/offers"
+	p.Form.Set("request_id", ids.UUIDv7{}.New())
+	p.Form.Set("seats", "4")
+	p.Form.Set("start_time", "18:00")
+	return w.dinnerOfferForm(rw, r, p, http.StatusOK)
+}
+
+func (w *Web) dinnerOfferForm(rw http.ResponseWriter, r *http.Request, p *page, status int) error {
+	hosts, err := w.dinnerPeople(r, p, true)
+	if err != nil {
+		return err
+	}
+	p.Data = newDinnerForm(p, hosts, offerDates)
+	return w.render(rw, p, status, "dinners_offer_form")
+}
+
+func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.offers.new"), "dinners", "/dinners/offers", r.PostForm
+	f := r.PostForm
+	seats, _ := strconv.Atoi(f.Get("seats"))
+	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
+		Kitchen:   &dinnersv1.Kitchen{Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), AllergensHandled: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value)},
+		Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
+		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")])}
+	for k := range offerDates {
+		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
+			o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: d, StartTime: f.Get("start_time")})
+		}
+	}
+	var v apperr.Validator
+	v.Check(o.GetVolunteerId() != "", "person", p.t("dinners.err.host"))
+	v.Check(len(o.GetDinners()) > 0, "date_0", p.t("dinners.err.date"))
+	err := v.Err()
+	if err == nil {
+		_, err = w.g.CreateDinnerOffer(r.Context(), p.caller, f.Get("request_id"), o)
+	}
+	if err != nil {
+		if dinnerFormErrors(p, err) {
+			return w.dinnerOfferForm(rw, r, p, http.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/dinners/offers?created=1", http.StatusSeeOther)
+	return nil
+}
+
+// enums reads form values that name enum values; unknown ones become 0,
+// which the service refuses with a field violation.
+func formEnums[E ~int32](vs []string, values map[string]int32) []E {
+	out := make([]E, 0, len(vs))
+	for _, s := range vs {
+		out = append(out, E(values[s]))
+	}
+	return out
+}
+
+func (w *Web) dinnerOfferDelete(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if err := w.g.DeleteDinnerOffer(r.Context(), p.caller, r.PathValue("id")); err != nil {
+		return p.dinnerErr(err)
+	}
+	http.Redirect(rw, r, "/dinners/offers", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) dinnerCancelDate(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if _, err := w.g.CancelDinner(r.Context(), p.caller, r.PathValue("id"), r.PostForm.Get("date")); err != nil {
+		return p.dinnerErr(err)
+	}
+	http.Redirect(rw, r, "/dinners/offers", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("dinners.signups.title"), "dinners", r.URL.Query()
+	if r.URL.Query().Get("created") != "" {
+		p.Flash = p.t("dinners.saved")
+	}
+	res, err := w.g.ListDinnerSignUps(r.Context(), p.caller, &gatewayv1.ListDinnerSignUpsRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
+		MunicipalityCode: r.URL.Query().Get("municipality_code")})
+	if err != nil {
+		return err
+	}
+	p.Data = dinnerList{SignUps: res.GetSignUps(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
+		Pager: newPager(p, r, "", "", 50, len(res.GetSignUps()), res.GetTotalSize(), res.GetNextPageToken())}
+	return w.render(rw, p, http.StatusOK, "dinners_signups")
+}
+
+func (w *Web) dinnerSignUpNew(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action = p.t("dinners.signups.new"), "dinners", "/dinners/signups"
+	p.Form = url.Values{"request_id": {ids.UUIDv7{}.New()}, "age_self": {""}, "swedish_level": {"SWEDISH_LEVEL_SFI_B"}}
+	return w.dinnerSignUpForm(rw, r, p, http.StatusOK)
+}
+
+func (w *Web) dinnerSignUpForm(rw http.ResponseWriter, r *http.Request, p *page, status int) error {
+	guests, err := w.dinnerPeople(r, p, false)
+	if err != nil {
+		return err
+	}
+	p.Data = newDinnerForm(p, guests, signUpDates)
+	return w.render(rw, p, status, "dinners_signup_form")
+}
+
+func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.signups.new"), "dinners", "/dinners/signups", r.PostForm
+	f := r.PostForm
+	var v apperr.Validator
+	age, err := strconv.Atoi(f.Get("age_self"))
+	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
+	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
+		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
+		Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), Allergens: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value),
+		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")]), Languages: f["languages"],
+		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")]), FirstTime: f.Get("first_time") != "",
+		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
+	for k := 1; k <= extraMembers; k++ {
+		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
+		if rel == "" && a == "" {
+			continue
+		}
+		n, err := strconv.Atoi(a)
+		v.Check(err == nil, fmt.Sprintf("age_%d", k), p.t("dinners.err.age"))
+		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(dinnersv1.Relation_value[rel])})
+	}
+	for k := range signUpDates {
+		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
+			s.Dates = append(s.Dates, d)
+		}
+	}
+	v.Check(s.GetParticipantId() != "", "person", p.t("dinners.err.guest"))
+	v.Check(len(s.GetDates()) > 0, "date_0", p.t("dinners.err.date"))
+	err = v.Err()
+	if err == nil {
+		_, err = w.g.CreateDinnerSignUp(r.Context(), p.caller, f.Get("request_id"), s)
+	}
+	if err != nil {
+		if dinnerFormErrors(p, err) {
+			return w.dinnerSignUpForm(rw, r, p, http.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/dinners/signups?created=1", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if err := w.g.DeleteDinnerSignUp(r.Context(), p.caller, r.PathValue("id")); err != nil {
+		return p.dinnerErr(err)
+	}
+	http.Redirect(rw, r, "/dinners/signups", http.StatusSeeOther)
+	return nil
+}
