@@ -68,6 +68,13 @@ type Instance struct {
 	Group []int32
 	// Quotas bounds the number of matched newcomers per group.
 	Quotas []Quota
+	// Class optionally holds, per newcomer, a conflict class or -1: at most
+	// one newcomer of a class sits with any one host (dinners: no two
+	// parties of one SFI class at a table). Pairwise exclusions are not a
+	// flow, so an instance with two newcomers in one class is solved by
+	// the household heuristic with its proven bound (the LP bound ignores
+	// the classes, so it stays valid).
+	Class []int32
 }
 
 // Hosts returns the number of hosts.
@@ -79,6 +86,25 @@ func (in *Instance) sizeOf(i int32) int32 {
 		return 1
 	}
 	return in.Size[i]
+}
+
+// conflictClasses returns Class when some class has two or more
+// newcomers (otherwise no pair can conflict and it returns nil).
+func (in *Instance) conflictClasses() []int32 {
+	if in.Class == nil {
+		return nil
+	}
+	seen := make(map[int32]bool)
+	for _, c := range in.Class {
+		if c < 0 {
+			continue
+		}
+		if seen[c] {
+			return in.Class
+		}
+		seen[c] = true
+	}
+	return nil
 }
 
 // hasHouseholds reports whether some party is larger than one, which makes
@@ -146,6 +172,19 @@ func (in *Instance) Validate() error {
 			if g < -1 || int(g) >= len(in.Quotas) {
 				return fmt.Errorf("%w: newcomer %d: group %d out of range", ErrInvalid, i, g)
 			}
+		}
+	}
+	if in.Class != nil {
+		if len(in.Class) != n {
+			return fmt.Errorf("%w: %d classes for %d newcomers", ErrInvalid, len(in.Class), n)
+		}
+		for i, c := range in.Class {
+			if c < -1 {
+				return fmt.Errorf("%w: newcomer %d: class %d", ErrInvalid, i, c)
+			}
+		}
+		if len(in.Quotas) > 0 && in.conflictClasses() != nil {
+			return fmt.Errorf("%w: conflict classes and quotas in one instance are not supported", ErrInvalid)
 		}
 	}
 	for g, q := range in.Quotas {
