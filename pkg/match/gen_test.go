@@ -181,6 +181,8 @@ func bruteForce(in *Instance) int64 {
 	}
 	left := slices.Clone(in.Capacity)
 	count := make([]int, len(in.Quotas))
+	// taken[(host, class)]: a newcomer of the conflict class sits there.
+	taken := map[[2]int32]bool{}
 	best := int64(-1)
 	var rec func(i int, acc int64)
 	rec = func(i int, acc int64) {
@@ -199,6 +201,14 @@ func bruteForce(in *Instance) int64 {
 			if left[e.Host] < s {
 				continue
 			}
+			key := [2]int32{e.Host, -1}
+			if in.Class != nil {
+				key[1] = in.Class[i]
+			}
+			if key[1] >= 0 && taken[key] {
+				continue
+			}
+			taken[key] = key[1] >= 0
 			left[e.Host] -= s
 			gr := int32(-1)
 			if in.Group != nil {
@@ -212,6 +222,7 @@ func bruteForce(in *Instance) int64 {
 				count[gr]--
 			}
 			left[e.Host] += s
+			delete(taken, key)
 		}
 	}
 	rec(0, 0)

@@ -193,6 +193,11 @@ func (in *Instance) Validate() error {
 		}
 		_ = g
 	}
+	if len(in.Quotas) > 0 && in.hasHouseholds() {
+		// The household heuristic has no quota constraints; solving
+		// without them would be a silent approximation.
+		return fmt.Errorf("%w: quotas with party sizes above 1 are not supported", ErrInvalid)
+	}
 	if len(in.Quotas) > 0 && in.Group == nil {
 		return fmt.Errorf("%w: quotas given without newcomer groups", ErrInvalid)
 	}

@@ -20,9 +20,10 @@ type Certificate struct {
 }
 
 // Verify checks sol against in without using any solver code: the matching
-// is feasible (eligible pairs, capacities counted in party sizes, quotas),
-// Objective is its true score, and the duals (U, V, Gamma) are feasible for
-// the LP dual, so their objective is a valid upper bound. If sol.Exact it
+// is feasible (eligible pairs, capacities counted in party sizes, quotas,
+// conflict classes), Objective is its true score, and the duals (U, V,
+// Gamma) are feasible for the LP dual, so their objective is a valid upper
+// bound. If sol.Exact it
 // also requires the bound to equal the objective, which proves optimality
 // by weak duality. It runs in O(edges) and allocates O(newcomers + hosts).
 func Verify(in *Instance, sol *Solution) (Certificate, error) {
@@ -116,6 +117,23 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 	for j, l := range load {
 		if l > int64(in.Capacity[j]) {
 			return fail("host %d: load %d over capacity %d", j, l, in.Capacity[j])
+		}
+	}
+	if in.Class != nil {
+		if len(in.Class) != n {
+			return fail("%d conflict classes for %d newcomers", len(in.Class), n)
+		}
+		// At most one newcomer of a conflict class per host.
+		seen := make(map[[2]int32]int32)
+		for i, j := range sol.HostOf {
+			c := in.Class[i]
+			if j == Unmatched || c < 0 {
+				continue
+			}
+			if o, ok := seen[[2]int32{j, c}]; ok {
+				return fail("host %d: newcomers %d and %d share conflict class %d", j, o, i, c)
+			}
+			seen[[2]int32{j, c}] = int32(i)
 		}
 	}
 	for g, q := range in.Quotas {
