@@ -214,12 +214,12 @@ func bruteForce(in *Instance) int64 {
 			if in.Group != nil {
 				gr = in.Group[i]
 			}
-			if gr >= 0 {
-				count[gr]++
+			for k := gr; k >= 0; k = in.parentOf(k) {
+				count[k]++
 			}
 			rec(i+1, acc+int64(e.Score))
-			if gr >= 0 {
-				count[gr]--
+			for k := gr; k >= 0; k = in.parentOf(k) {
+				count[k]--
 			}
 			left[e.Host] += s
 			delete(taken, key)

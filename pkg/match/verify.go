@@ -68,6 +68,31 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 			return fail("V[%d] = %d < 0", j, x)
 		}
 	}
+	// Nested quota groups: a newcomer's constraint carries the Gamma of
+	// its group and of every group above it.
+	q := len(in.Quotas)
+	if in.Parent != nil && len(in.Parent) != q {
+		return fail("%d quota parents for %d quotas", len(in.Parent), q)
+	}
+	parent := func(k int32) int32 {
+		if in.Parent == nil {
+			return -1
+		}
+		return in.Parent[k]
+	}
+	gammaUp := make([]int64, q)
+	for k := range int32(q) {
+		steps := 0
+		for p := k; p >= 0; p = parent(p) {
+			if int(p) >= q || steps > q {
+				return fail("quota %d: parents out of range or in a cycle", k)
+			}
+			if sol.Gamma != nil {
+				gammaUp[k] += sol.Gamma[p]
+			}
+			steps++
+		}
+	}
 	// One pass over the edges: dual feasibility of every edge, and the
 	// score of each newcomer's chosen pair (found = the pair is eligible).
 	found := make([]bool, n)
@@ -79,7 +104,7 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 		}
 		lhs := sol.U[i] + size(i)*sol.V[j]
 		if g := group(i); g >= 0 {
-			lhs += sol.Gamma[g]
+			lhs += gammaUp[g]
 		}
 		if lhs < scale*int64(e.Score) {
 			return fail("edge (%d,%d): dual %d below score %d (scale %d)", i, j, lhs, e.Score, scale)
@@ -110,7 +135,7 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 		}
 		load[j] += size(int32(i))
 		matched++
-		if g := group(int32(i)); g >= 0 {
+		for g := group(int32(i)); g >= 0; g = parent(g) {
 			groupCount[g]++
 		}
 	}
