@@ -250,6 +250,17 @@ func addQuotas(inst *match.Instance, ns []Newcomer, hosts []Unit, fs []Family) {
 		free[u.Municipality] += u.Free
 		free[""] += u.Free
 	}
+	if has[GenderPerMunicipality] || has[MunicipalityTotal] {
+		// What a municipality's pool can take is how many of its newcomers
+		// one assignment can place at once, not its free places: a unit in
+		// a language nobody there speaks takes no one. Without this,
+		// municipality totals asked for more than any assignment gives in
+		// most municipalities of the national benchmark.
+		can := reachable(inst, ns)
+		for _, n := range ns {
+			free[n.Municipality] = can[n.Municipality]
+		}
+	}
 	poolSize := map[string]int{}
 	for _, n := range ns {
 		poolSize[n.Municipality]++
@@ -300,4 +311,27 @@ func addQuotas(inst *match.Instance, ns []Newcomer, hosts []Unit, fs []Family) {
 			inst.Group[i] = index[c[len(c)-1].name]
 		}
 	}
+}
+
+// reachable returns, per municipality, how many of its newcomers one
+// assignment places at most: a maximum-cardinality matching over the
+// instance's edges (every score 1), counted by the newcomers'
+// municipalities. One joint matching reaches all the counts at once, so
+// municipality totals set from them can all be met together.
+func reachable(inst *match.Instance, ns []Newcomer) map[string]int {
+	unit := &match.Instance{Newcomers: inst.Newcomers, Capacity: inst.Capacity, Edges: make([]match.Edge, len(inst.Edges))}
+	for k, e := range inst.Edges {
+		unit.Edges[k] = match.Edge{Newcomer: e.Newcomer, Host: e.Host, Score: 1}
+	}
+	out := map[string]int{}
+	sol, err := match.Solve(unit)
+	if err != nil {
+		return out // a malformed instance fails the real solve with its reason
+	}
+	for i, h := range sol.HostOf {
+		if h != match.Unmatched {
+			out[ns[i].Municipality]++
+		}
+	}
+	return out
 }

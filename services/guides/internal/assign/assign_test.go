@@ -265,3 +265,26 @@ func TestNestedGenderAndMunicipalityQuotas(t *testing.T) {
 		}
 	}
 }
+
+// TestMunicipalityShareCountsReachablePlaces: a municipality's share is
+// what one assignment can place there, not its free places. Three
+// newcomers, one Swedish place and five Somali places nobody there can
+// use: the total's Min is 1 and the solve succeeds (counting the free
+// places it asked for 3 and failed).
+func TestMunicipalityShareCountsReachablePlaces(t *testing.T) {
+	t.Parallel()
+	in := Input{Weights: weights(t), Families: []Family{MunicipalityTotal},
+		Units: []Unit{{Organisation: "o", Municipality: "0180", Language: Swedish, Free: 1},
+			{Organisation: "o", Municipality: "0180", Language: "so", Free: 5}},
+		Newcomers: []Newcomer{{ID: "a", Municipality: "0180"}, {ID: "b", Municipality: "0180"}, {ID: "c", Municipality: "0180"}}}
+	b, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Instance.Quotas; len(got) != 1 || got[0].Min != 1 {
+		t.Fatalf("quotas %+v, want one with Min 1", got)
+	}
+	if _, err := match.Solve(b.Instance); err != nil {
+		t.Fatal(err)
+	}
+}
