@@ -125,9 +125,10 @@ func newPairKnapsack(n int) *pairKnapsack {
 // knapsack: a party of size s placed at h1 but outside that list can be
 // swapped for a listed one of the same size that is placed nowhere (at
 // most C1/s - 1 others sit at h1 and C2/s at h2), which gains at least as
-// much. Parties with a conflict class are always kept (a swap could
-// break the class rule). Occupants are always kept.
-func (pk *pairKnapsack) shortlist(C1, C2 int) {
+// much. With conflict classes the swap could break the class rule, so the
+// lists are twice as long and the cut is a heuristic. Occupants are
+// always kept.
+func (pk *pairKnapsack) shortlist(C1, C2 int, classes bool) {
 	maxS := max(C1, C2)
 	for k := range 2 {
 		for len(pk.top[k]) <= maxS {
@@ -140,12 +141,18 @@ func (pk *pairKnapsack) shortlist(C1, C2 int) {
 	pk.keep = slices.Grow(pk.keep[:0], len(pk.cands))[:len(pk.cands)]
 	for t := range pk.cands {
 		c := &pk.cands[t]
-		pk.keep[t] = c.occ || c.class >= 0
+		pk.keep[t] = c.occ
 		if pk.keep[t] {
 			continue
 		}
 		s := int(c.size)
 		limit := C1/s + C2/s
+		if classes {
+			// A listed party may be barred by its class, so the swap
+			// argument no longer holds: keep twice as many (a heuristic
+			// cut; the move is measured before it is kept).
+			limit *= 2
+		}
 		for k := range 2 {
 			if !c.ok[k] || c.gain[k] <= 0 {
 				continue
@@ -229,7 +236,7 @@ func (hs *householdState) repackPair(h1, h2 int32, pk *pairKnapsack) bool {
 			pk.cands = append(pk.cands, c)
 		}
 	}
-	pk.shortlist(C1, C2)
+	pk.shortlist(C1, C2, hs.class != nil)
 	pk.parties = pk.parties[:0]
 	for t, c := range pk.cands {
 		if pk.keep[t] {

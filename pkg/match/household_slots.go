@@ -80,16 +80,45 @@ func (hs *householdState) reassignSlots() bool {
 				hs.put(i, h)
 			}
 		}
-		if hs.class != nil && hs.anyClash(parties) {
-			for k, i := range parties {
-				if hs.hostOf[i] >= 0 {
-					hs.take(i)
+		if hs.class != nil {
+			// The transport does not see classes: a party that now shares
+			// a host with its class leaves (the lower score of the two)
+			// and is inserted elsewhere; the size's change is kept only if
+			// it still gains.
+			var out []int32
+			for _, i := range parties {
+				h := hs.hostOf[i]
+				if h < 0 {
+					continue
 				}
-				if old[k] >= 0 {
-					hs.put(i, old[k])
+				for _, o := range hs.occ[h] {
+					if o != i && hs.class[o] == hs.class[i] && (hs.cur[o] > hs.cur[i] || (hs.cur[o] == hs.cur[i] && o < i)) {
+						out = append(out, i)
+						break
+					}
 				}
 			}
-			continue
+			for _, i := range out {
+				hs.take(i)
+			}
+			hs.insertAllQuiet(out)
+			var now int64
+			for _, i := range parties {
+				if hs.hostOf[i] >= 0 {
+					now += int64(hs.cur[i])
+				}
+			}
+			if now <= before || hs.anyClash(parties) {
+				for k, i := range parties {
+					if hs.hostOf[i] >= 0 {
+						hs.take(i)
+					}
+					if old[k] >= 0 {
+						hs.put(i, old[k])
+					}
+				}
+				continue
+			}
 		}
 		improved = true
 		for _, i := range parties {

@@ -29,7 +29,8 @@ type householdState struct {
 	mu              []float64 // per newcomer: its dual in the last slot reassignment
 	// With journal set, put and take log (party, host before) so that
 	// rollback can undo a tentative step in time proportional to it.
-	journal bool
+	cstamp, ccount []int32 // per class: scratch of knapsack grouping
+	journal        bool
 	log     [][2]int32
 	stamp   int32
 }
@@ -40,6 +41,13 @@ func newHouseholdState(in *Instance, g *csr) *householdState {
 		load: make([]int32, m), occ: make([][]int32, m), queued: make([]bool, m), mark: make([]int32, n)}
 	for i := range hs.hostOf {
 		hs.hostOf[i] = Unmatched
+	}
+	if hs.class != nil {
+		nc := int32(0)
+		for _, c := range hs.class {
+			nc = max(nc, c+1)
+		}
+		hs.cstamp, hs.ccount = make([]int32, nc), make([]int32, nc)
 	}
 	hs.tStart = make([]int32, m+1)
 	for _, h := range g.host {
