@@ -31,8 +31,8 @@ type householdState struct {
 	// rollback can undo a tentative step in time proportional to it.
 	cstamp, ccount []int32 // per class: scratch of knapsack grouping
 	journal        bool
-	log     [][2]int32
-	stamp   int32
+	log            [][2]int32
+	stamp          int32
 }
 
 func newHouseholdState(in *Instance, g *csr) *householdState {
