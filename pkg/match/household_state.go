@@ -27,12 +27,12 @@ type householdState struct {
 	work            []int32
 	mark            []int32   // per newcomer: stamp of the insertion that lists it
 	mu              []float64 // per newcomer: its dual in the last slot reassignment
+	cstamp, ccount  []int32   // per class: scratch of knapsack grouping
+	stamp           int32
 	// With journal set, put and take log (party, host before) so that
 	// rollback can undo a tentative step in time proportional to it.
-	cstamp, ccount []int32 // per class: scratch of knapsack grouping
-	journal        bool
-	log            [][2]int32
-	stamp          int32
+	journal bool
+	log     [][2]int32
 }
 
 func newHouseholdState(in *Instance, g *csr) *householdState {
