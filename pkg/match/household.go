@@ -48,29 +48,36 @@ func solveHouseholds(in *Instance, g *csr, opt Options) (*Solution, error) {
 	hs.polish()
 	// The default effort is a work count, not a clock, so results repeat
 	// across machines. Up to 2000 newcomers: 500 Lagrangian rounds and
-	// three pair rounds; above, fewer rounds. On a crowded instance (a
-	// city's dinners: parties ask for 2.5 times the seats) the Lagrangian
-	// rounds found nothing in 500 rounds that polish had not found, at
-	// 15 ms a round, so they stop after 20 rounds without a better
-	// assignment, and one round of pair search (0.3 s) leaves the gap
-	// within 0.5% (three: 0.9 s, 0.02 points less gap); on the generator's instances they keep improving
-	// (1k: 1.17% gap with all rounds, 1.98% when stopped after 20).
-	iters, pairRounds, patience := 500, 3, 0
+	// three pair rounds; above, fewer rounds. A crowded instance (a city's
+	// dinners: parties ask for 2.5 times the seats) skips the Lagrangian
+	// rounds, which found nothing polish had not found in 500 rounds on
+	// three city instances (15 ms a round), runs one pair round (0.3-0.4 s;
+	// more gain little) and then 12 kicks of 8 hosts (household_kick.go):
+	// about 1.5-1.9 s CPU in all at 2,000 parties. On the generator's
+	// instances the Lagrangian rounds keep improving (1k: 1.15% gap with
+	// them, 1.98% when stopped after 20).
+	iters, pairRounds, kicks := 500, 3, 0
 	if n > 2000 {
 		iters, pairRounds = max(40, 1500000/n), 1
 	}
 	if crowded(in, g) {
-		patience, pairRounds = 20, 1
+		iters, pairRounds, kicks = 0, 1, 12
 	}
 	if opt.HouseholdRounds > 0 {
 		iters = opt.HouseholdRounds
 	}
-	hs.lagrange(lp, D, iters, patience)
-	hs.polish()
+	if iters > 0 {
+		hs.lagrange(lp, D, iters)
+		hs.polish()
+	}
 	for range pairRounds {
 		if !hs.pairSearch(1, &lp, D) {
 			break
 		}
+		hs.polish()
+	}
+	if kicks > 0 {
+		hs.kicks(kicks, 8, &lp, D)
 		hs.polish()
 	}
 
@@ -197,7 +204,8 @@ func lcm(a, b int64) int64 { return a / gcd(a, b) * b }
 // tune two steps: the LP's auction reduces eps by 4 per phase instead of
 // 32 (city LP 100-150 ms instead of 310-590 ms; the generator's
 // instances, demand about equal to seats, are fastest with 32), and the
-// Lagrangian search gives up early (see solveHouseholds).
+// search effort moves from Lagrangian rounds to kicks (see
+// solveHouseholds).
 func crowded(in *Instance, g *csr) bool {
 	var demand, seats int64
 	for i := 0; i < in.Newcomers; i++ {

@@ -15,11 +15,7 @@ import (
 // the best one is kept. The knapsacks see the packing structure (which
 // party sizes fill which seat counts) that the LP blurs, which is where the
 // LP-rounded start loses most.
-//
-// patience ends the search early after that many rounds without a better
-// assignment (0: never): on a city's many small tables the first rounds
-// already find what the knapsacks can, and later rounds only cost time.
-func (hs *householdState) lagrange(lp lpSolution, D int64, iters, patience int) {
+func (hs *householdState) lagrange(lp lpSolution, D int64, iters int) {
 	in, g := hs.in, hs.g
 	n, m := in.Newcomers, len(in.Capacity)
 	mu := make([]float64, n)
@@ -42,7 +38,7 @@ func (hs *householdState) lagrange(lp lpSolution, D int64, iters, patience int) 
 	wantW := make([]int32, n)
 	theta := 2.0
 	lastBound := math.Inf(1)
-	stall, since := 0, 0
+	stall := 0
 	kp := &knapsack{}
 	for it := 0; it < iters; it++ {
 		clear(count)
@@ -83,9 +79,6 @@ func (hs *householdState) lagrange(lp lpSolution, D int64, iters, patience int) 
 		if obj := hs.objective(); obj > bestObj {
 			bestObj = obj
 			copy(best, hs.hostOf)
-			since = 0
-		} else if since++; patience > 0 && since >= patience {
-			break
 		}
 		// Subgradient step towards the best objective (Polyak), halving
 		// theta when the bound stalls.

@@ -14,41 +14,16 @@ import "slices"
 // assignment falls short of the bound, and on a city instance that is
 // one host in four.
 func (hs *householdState) pairSearch(rounds int, lp *lpSolution, D int64) bool {
-	g := hs.g
 	m := int32(len(hs.in.Capacity))
 	pk := newPairKnapsack(hs.in.Newcomers)
 	seen := make([]int32, m)
 	any := false
 	for r := 0; r < rounds; r++ {
-		for k := range seen {
-			seen[k] = -1
-		}
-		improved := false
 		var lossy []bool
 		if lp != nil {
 			lossy = hs.lossHosts(lp, D)
 		}
-		for h1 := int32(0); h1 < m; h1++ {
-			if hs.in.Capacity[h1] == 0 || (lossy != nil && !lossy[h1]) {
-				continue
-			}
-			for t := 0; t < len(hs.occ[h1]); t++ {
-				i := hs.occ[h1][t]
-				for e := g.start[i]; e < g.start[i+1]; e++ {
-					h2 := g.host[e]
-					if h2 == h1 || seen[h2] == h1 || hs.in.Capacity[h2] == 0 {
-						continue
-					}
-					seen[h2] = h1
-					if hs.repackPair(h1, h2, pk) {
-						improved = true
-					}
-				}
-			}
-			// The occupant list of h1 may have changed; pairs are
-			// revisited next round.
-		}
-		if !improved {
+		if !hs.pairsFromSeen(lossy, pk, seen) {
 			break
 		}
 		any = true
@@ -81,6 +56,43 @@ func (hs *householdState) lossHosts(lp *lpSolution, D int64) []bool {
 		}
 	}
 	return lossy
+}
+
+// pairsFrom re-packs every pair (h1, h2) with h1 marked in only (all
+// hosts when nil) and some occupant of h1 eligible for h2, once each; it
+// reports whether any pair improved.
+func (hs *householdState) pairsFrom(only []bool, pk *pairKnapsack) bool {
+	return hs.pairsFromSeen(only, pk, make([]int32, len(hs.in.Capacity)))
+}
+
+func (hs *householdState) pairsFromSeen(only []bool, pk *pairKnapsack, seen []int32) bool {
+	g := hs.g
+	m := int32(len(hs.in.Capacity))
+	for k := range seen {
+		seen[k] = -1
+	}
+	improved := false
+	for h1 := int32(0); h1 < m; h1++ {
+		if hs.in.Capacity[h1] == 0 || (only != nil && !only[h1]) {
+			continue
+		}
+		for t := 0; t < len(hs.occ[h1]); t++ {
+			i := hs.occ[h1][t]
+			for e := g.start[i]; e < g.start[i+1]; e++ {
+				h2 := g.host[e]
+				if h2 == h1 || seen[h2] == h1 || hs.in.Capacity[h2] == 0 {
+					continue
+				}
+				seen[h2] = h1
+				if hs.repackPair(h1, h2, pk) {
+					improved = true
+				}
+			}
+		}
+		// The occupant list of h1 may have changed; pairs are revisited
+		// in the next round.
+	}
+	return improved
 }
 
 // pairCand is a party of a joint knapsack of two hosts.
