@@ -195,7 +195,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
 		gw := cfg.Gateway
-		for _, name := range []string{"participants", "volunteers", "mentoring"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -206,6 +206,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		}
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
+		gw.Services.Dinners = listening.Addr("dinners")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the
