@@ -166,10 +166,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
-		// Notify reads the services and links people to the gateway, so it
-		// needs their bound addresses (":0" in tests).
+		// Notify reads the services, so it needs their bound addresses
+		// (":0" in tests); the gateway's it asks for at each link, as the
+		// gateway waits for notify's.
 		o := cfg.Notify
-		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "gateway"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -188,14 +189,14 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		if cfg.Gateway.PublicURL != "" {
 			o.PublicURL = cfg.Gateway.PublicURL
 		} else {
-			o.PublicURL = "http://" + listening.Addr("gateway")
+			o.PublicURLFunc = func() string { return "http://" + listening.Addr("gateway") }
 		}
 		return notify.Run(gctx, cfg.NotifyAddr, d, o, func(a net.Addr) { listening.set("notify", a, parts) })
 	})
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
 		gw := cfg.Gateway
-		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "notify"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -208,6 +209,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
 		gw.Services.Dinners = listening.Addr("dinners")
 		gw.Services.Guides = listening.Addr("guides")
+		if gw.Services.Notify == "" {
+			gw.Services.Notify = listening.Addr("notify") // the answer page and the mailbox
+		}
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the
