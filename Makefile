@@ -109,6 +109,7 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/mentoring ./services/mentoring
 	go build -o bin/dinners ./services/dinners
 	go build -o bin/guides ./services/guides
+	go build -o bin/notify ./services/notify
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up

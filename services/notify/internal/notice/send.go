@@ -49,9 +49,9 @@ func (s *Service) RunSender(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// pending reports whether m still has to go out; such a message holds up
+// Pending reports whether m still has to go out; such a message holds up
 // the person's later ones, so each person gets theirs in order.
-func pending(m *pb.StoredMessage) bool {
+func Pending(m *pb.StoredMessage) bool {
 	st := m.GetStatus()
 	return st == pb.DeliveryStatus_DELIVERY_STATUS_QUEUED || st == pb.DeliveryStatus_DELIVERY_STATUS_HELD
 }
@@ -120,7 +120,7 @@ func (s *Service) update(ctx context.Context, id string, fn func(m *pb.StoredMes
 func (s *Service) deliver(ctx context.Context, id string) error {
 	now := s.d.Now().UTC()
 	m, err := s.update(ctx, id, func(m *pb.StoredMessage) error {
-		if !pending(m) || m.GetNextAttemptTime().AsTime().After(now) ||
+		if !Pending(m) || m.GetNextAttemptTime().AsTime().After(now) ||
 			(m.GetLeaseOwner() != "" && m.GetLeaseOwner() != s.d.Owner && m.GetLeaseUntil().AsTime().After(now)) {
 			return errBusy
 		}
