@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"io"
@@ -23,9 +24,11 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/answer"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 	"github.com/motesplats/motesplats/services/gateway/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	notify "github.com/motesplats/motesplats/services/notify/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
@@ -81,6 +84,10 @@ type envOptions struct {
 	noAdmin   bool
 	out       io.Writer
 	setupFile string
+	// notify runs the notify service too (development mailbox, answer
+	// links), with answerLimits on the answer page.
+	notify       bool
+	answerLimits answer.Limits
 }
 
 func start(t testing.TB, o envOptions) *env {
@@ -130,11 +137,19 @@ func start(t testing.TB, o envOptions) *env {
 	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
 		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
 	})
+	if o.notify {
+		no := notify.Options{SigningKey: key, KeyID: "local", LinkKey: bytes.Repeat([]byte{7}, 32),
+			PublicURL: "http://gateway.invalid", SendInterval: 50 * time.Millisecond, SweepInterval: time.Hour}
+		no.Services.Participants, no.Services.Volunteers, no.Services.Mentoring = e.addrs.Participants, e.addrs.Volunteers, e.addrs.Mentoring
+		// No dinners or guides here: nothing of theirs is answered.
+		no.Services.Dinners, no.Services.Guides = "127.0.0.1:1", "127.0.0.1:1"
+		e.addrs.Notify = runPart("notify", func(r func(net.Addr)) error { return notify.Run(ctx, "127.0.0.1:0", d, no, r) })
+	}
 	e.cfg = server.Config{
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
 		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
-		Out: o.out, SetupLinkFile: o.setupFile,
+		Out: o.out, SetupLinkFile: o.setupFile, AnswerLimits: o.answerLimits,
 	}
 	if o.noAdmin {
 		e.cfg.AdminEmail, e.cfg.AdminPassword = "", ""
@@ -163,6 +178,7 @@ type apiClient struct {
 	matching gatewayv1connect.MatchingServiceClient
 	audit    gatewayv1connect.AuditServiceClient
 	tokens   gatewayv1connect.ApiTokenServiceClient
+	messages gatewayv1connect.MessageServiceClient
 	token    string
 }
 
@@ -182,6 +198,7 @@ func (e *env) api(token string) *apiClient {
 		matching: gatewayv1connect.NewMatchingServiceClient(hc, e.base, opts...),
 		audit:    gatewayv1connect.NewAuditServiceClient(hc, e.base, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(hc, e.base, opts...),
+		messages: gatewayv1connect.NewMessageServiceClient(hc, e.base, opts...),
 		token:    token,
 	}
 }

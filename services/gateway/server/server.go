@@ -115,7 +115,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Participants: service.Participants.AddrFrom(getenv),
 			Volunteers:   service.Volunteers.AddrFrom(getenv),
 			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
-			Notify:       getenv("NOTIFY_ADDR"),         // no default: answer page and mailbox off
+			Notify:       getenv(service.Notify.Env),    // no default: answer page and mailbox off
 		},
 		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),
