@@ -204,7 +204,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		// notify's too: the answer page and the mailbox call it.
 		gw := cfg.Gateway
 		gw.Addr = gatewayAddr
-		for _, name := range []string{"participants", "volunteers", "mentoring", "notify"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "notify"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -215,6 +215,8 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		}
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring, gw.Services.Notify =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring"), listening.Addr("notify")
+		gw.Services.Dinners = listening.Addr("dinners")
+		gw.Services.Guides = listening.Addr("guides")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the

@@ -211,27 +211,27 @@ func (s *Service) GetOffer(ctx context.Context, who auth.Claims, id string) (*pb
 
 // ListOffers returns a page of the offers the caller may see. Returns
 // Invalid, PermissionDenied.
-func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, error) {
+func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, int, error) {
 	if err := canAct(who); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var v apperr.Validator
 	v.Check(muni == "" || municipality.Valid(muni), "municipality_code", "is not an SCB municipality code")
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	found, err := s.offers.Find(store.Query[*pb.Offer]{After: after, Limit: limit, Filter: func(o *pb.Offer) bool {
 		return who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) && (muni == "" || o.GetMunicipalityCode() == muni)
 	}})
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	out := make([]*pb.Offer, len(found.Items))
 	for k, o := range found.Items {
 		out[k] = s.offerView(o)
 	}
-	return out, page.Encode(found.Next), nil
+	return out, page.Encode(found.Next), found.Total, nil
 }
 
 // DeleteOffer removes an offer and cancels its live seatings. Returns

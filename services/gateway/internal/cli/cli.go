@@ -87,26 +87,20 @@ type clients struct {
 	registry gatewayv1connect.RegistryServiceClient
 	matching gatewayv1connect.MatchingServiceClient
 	messages gatewayv1connect.MessageServiceClient
+	dinners  dinnersClient
 	cfg      config
 	http     *http.Client
 }
 
 func newClients(e env, c config) *clients {
-	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(connect.UnaryInterceptorFunc(
-		func(next connect.UnaryFunc) connect.UnaryFunc {
-			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-				if c.Token != "" {
-					req.Header().Set("Authorization", "Bearer "+c.Token)
-				}
-				return next(ctx, req)
-			}
-		}))}
+	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token))}
 	return &clients{
 		users:    gatewayv1connect.NewUserServiceClient(e.HTTP, c.Server, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),
 		registry: gatewayv1connect.NewRegistryServiceClient(e.HTTP, c.Server, opts...),
 		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
 		messages: gatewayv1connect.NewMessageServiceClient(e.HTTP, c.Server, opts...),
+		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
 		cfg:      c, http: e.HTTP,
 	}
 }
@@ -146,11 +140,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|messages|mailbox ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage+messagesUsage)
+		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -161,6 +155,12 @@ func Run(ctx context.Context, args []string, e Env) error {
 		return err
 	}
 	c := newClients(e, cfg)
+	if cmd == "dinners" {
+		return explain(dinners(ctx, c, args, e))
+	}
+	if cmd == "guides" {
+		return explain(guides(ctx, c, args, e))
+	}
 	sub := ""
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
@@ -490,7 +490,13 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+"/reports/export.csv", nil)
+	return downloadCSV(ctx, c, "/reports/export.csv", *outPath, e)
+}
+
+// downloadCSV saves the CSV at path on the gateway (a web route that
+// takes the API token) to outPath, or writes it to stdout.
+func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+path, nil)
 	if err != nil {
 		return err
 	}
@@ -513,8 +519,8 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 		return fmt.Errorf("export: the gateway sent %q, not CSV", res.Header.Get("Content-Type"))
 	}
 	w := e.Out
-	if *outPath != "" {
-		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if outPath != "" {
+		f, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}
