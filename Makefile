@@ -14,6 +14,8 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTOC_GEN_CONNECT_GO_VERSION := v1.21.1
 # nats-server for `make up`: the version pkg/go.mod pins for the embedded one.
 NATS_SERVER_VERSION = $(shell cd pkg && go list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
+# Extra flags for `make load` (go run ./services/stack load -h lists them).
+LOAD_ARGS ?=
 # `make up NATS_NODES=3` runs a three-node cluster with R3 streams and buckets.
 NATS_NODES ?= 1
 UP_DIR ?= $(TMP)/up
@@ -94,8 +96,8 @@ bench: ## Run the Go benchmarks of every module and the matching comparison with
 	bash pkg/match/bench/run.sh
 
 .PHONY: load
-load: ## Load run on loopback with ghz: cached Get vs echo, create-to-event latency at 200 writes/s
-	bash deploy/load/run.sh
+load: $(BIN)/nats ## Load run on loopback: nats bench beside creates/s and send->consumer p99, durable writes per create, cached Get vs echo
+	go run ./services/stack load -nats-cli $(BIN)/nats $(LOAD_ARGS)
 
 .PHONY: match1
 match1: ## Build bin/match1, the MATCH1 instance solver
@@ -136,6 +138,11 @@ $(BIN)/buf:
 	@if command -v npm >/dev/null; then \
 	  (cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm @bufbuild/buf@$(BUF_VERSION) >/dev/null) && ln -sf $(TMP)/npm/node_modules/.bin/buf $(BIN)/buf; \
 	else GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@v$(BUF_VERSION); fi
+
+# natscli for make load (its bench is the limit the stack is measured against).
+$(BIN)/nats:
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) go install github.com/nats-io/natscli/nats@v0.5.0
 
 $(BIN)/nats-server:
 	@mkdir -p $(BIN)

@@ -207,6 +207,10 @@ func validFill(in protoreflect.FieldDescriptors) map[string]any {
 			req[fd.JSONName()] = 1
 		case fd.Name() == "consent":
 			req[fd.JSONName()] = map[string]any{"purpose": "CONSENT_PURPOSE_MENTORING", "textVersion": "2026-01", "language": "sv"}
+		case fd.Name() == "feedback":
+			req[fd.JSONName()] = map[string]any{"rating": 3}
+		case fd.Name() == "attendance" && fd.IsList():
+			req[fd.JSONName()] = []any{map[string]any{"member": 0, "attendance": "ATTENDANCE_CAME"}}
 		case fd.Name() == "check_in":
 			req[fd.JSONName()] = map[string]any{"date": time.Now().Format(time.DateOnly), "met": true, "rating": "CHECK_IN_RATING_GOOD"}
 		case fd.Kind() == protoreflect.StringKind && strings.HasSuffix(string(fd.Name()), "_id"):
@@ -327,14 +331,14 @@ func sweepWeb(t *testing.T, e *env, f foreign) {
 	}
 }
 
-// connectStream calls a server-streaming method with the Connect
-// streaming protocol (enveloped JSON) and returns "ok" and the messages,
-// or the error code of the end-of-stream message.
+// connectStream is connectCall for a server-streaming method: the request
+// is one enveloped message, and the error, if any, comes in the end-stream
+// message. "ok" means the stream ended without an error.
 func connectStream(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, msg []byte) (string, string) {
 	t.Helper()
-	env := append([]byte{0, 0, 0, 0, 0}, msg...)
-	binary.BigEndian.PutUint32(env[1:5], uint32(len(msg)))
-	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(env))
+	env := make([]byte, 5, 5+len(msg))
+	binary.BigEndian.PutUint32(env[1:], uint32(len(msg)))
+	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(append(env, msg...)))
 	hr.Header.Set("Content-Type", "application/connect+json")
 	hr.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(hr)
@@ -343,26 +347,24 @@ func connectStream(t *testing.T, e *env, token string, sd protoreflect.ServiceDe
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	var all []string
-	for len(body) >= 5 {
-		flags, n := body[0], int(binary.BigEndian.Uint32(body[1:5]))
-		if len(body) < 5+n {
+	if res.StatusCode != http.StatusOK {
+		var ce struct{ Code string }
+		_ = json.Unmarshal(body, &ce)
+		return ce.Code, string(body)
+	}
+	for rest := body; len(rest) >= 5; {
+		flags, n := rest[0], int(binary.BigEndian.Uint32(rest[1:5]))
+		if len(rest) < 5+n {
 			break
 		}
-		part := body[5 : 5+n]
-		body = body[5+n:]
-		if flags&2 != 0 { // end of stream
+		if flags&2 != 0 {
 			var end struct{ Error *struct{ Code string } }
-			_ = json.Unmarshal(part, &end)
+			_ = json.Unmarshal(rest[5:5+n], &end)
 			if end.Error != nil {
-				return end.Error.Code, string(part)
+				return end.Error.Code, string(body)
 			}
-			continue
 		}
-		all = append(all, string(part))
+		rest = rest[5+n:]
 	}
-	if res.StatusCode != http.StatusOK {
-		return fmt.Sprintf("http %d", res.StatusCode), strings.Join(all, "\n")
-	}
-	return "ok", strings.Join(all, "\n")
+	return "ok", string(body)
 }

@@ -86,22 +86,6 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	return fmt.Errorf("unknown command %q; see mp help", "guides "+sub)
 }
 
-// pages calls next with each page token until the last page; a token that
-// does not move on is an error, never a silent stop.
-func pages(next func(token string) (string, error)) error {
-	token := ""
-	for {
-		got, err := next(token)
-		if err != nil || got == "" {
-			return err
-		}
-		if got == token {
-			return errors.New("stopped after an incomplete list: the service returned the same page token twice")
-		}
-		token = got
-	}
-}
-
 func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides eligibility", flag.ContinueOnError)
 	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
