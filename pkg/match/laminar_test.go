@@ -139,3 +139,26 @@ func TestLaminarParentsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestLaminarExplainNamesBindingOuterGroup: the outer group's Max keeps
+// an inner group's newcomer out; the explanation names the outer group.
+func TestLaminarExplainNamesBindingOuterGroup(t *testing.T) {
+	t.Parallel()
+	in := &Instance{
+		Newcomers: 3,
+		Capacity:  []int32{3},
+		Edges:     []Edge{{0, 0, 9}, {1, 0, 8}, {2, 0, 1}},
+		Quotas:    []Quota{{Name: "municipality A", Min: 0, Max: 1}, {Name: "women in A", Min: 0, Max: -1}},
+		Parent:    []int32{-1, 0},
+		Group:     []int32{1, 1, -1},
+	}
+	sol, err := Solve(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(t, in, sol)
+	x := Explain(in, sol)[1]
+	if x.Reason != QuotaReached || x.Quota != "municipality A" {
+		t.Fatalf("explanation %+v, want QuotaReached naming \"municipality A\"", x)
+	}
+}
