@@ -475,7 +475,7 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+"/reports/export.csv", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+"/reports/export.csv?format=machine", nil)
 	if err != nil {
 		return err
 	}
