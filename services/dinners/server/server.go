@@ -161,5 +161,8 @@ func consume(ctx context.Context, d service.Deps, stream, durable, filter string
 	return events.RunDurable(ctx, d.JS, events.Durable{
 		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
 		Handler:  h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
+		// The pool applies an event only when newer than what it holds:
+		// no processed-ids bucket needed (docs/adr/0032).
+		Stamped: true,
 	})
 }

@@ -166,5 +166,8 @@ func consume(ctx context.Context, d service.Deps, stream, durable, filter string
 		// Participants' and volunteers' payloads are sealed (ADR 0030):
 		// without the keyring every one of them would be dead-lettered.
 		Handler: h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
+		// The pool applies an event only when newer than what it holds:
+		// no processed-ids bucket needed (docs/adr/0032).
+		Stamped: true,
 	})
 }
