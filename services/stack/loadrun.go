@@ -94,6 +94,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	cfg.DataDir, cfg.NATSPort, cfg.MetricsAddr = dir, -1, "off"
 	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.GuidesAddr, cfg.DinnersAddr, cfg.Gateway.Addr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.NotifyAddr = "127.0.0.1:0"
 	cfg.LogLevel = 8 // errors only: the run's output is the figures
 	logs, err := os.Create(filepath.Join(dir, "stack.log"))
 	if err != nil {

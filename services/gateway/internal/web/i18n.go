@@ -1,370 +1,215 @@
 package web
 
 import (
+	"embed"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
 )
 
-// messages holds the web app's text per locale. English is the fallback
-// for any key a locale lacks, so a new language can start small (Arabic
-// below has the frame only) and grow key by key; the picker offers it once
-// it has every key (see offered).
-var messages = map[string]map[string]string{
-	"en": {
-		"app":                "Mötesplats",
-		"skip":               "Skip to content",
-		"nav.dashboard":      "Overview",
-		"nav.newcomers":      "Newcomers",
-		"nav.volunteers":     "Volunteers",
-		"nav.matching":       "Matching",
-		"nav.reports":        "Reports",
-		"nav.users":          "Users",
-		"nav.audit":          "Audit log",
-		"signout":            "Sign out",
-		"signin":             "Sign in",
-		"signin.title":       "Sign in to Mötesplats",
-		"signin.with":        "Sign in with",
-		"email":              "E-mail",
-		"password":           "Password",
-		"language":           "Language",
-		"save":               "Save",
-		"register":           "Register",
-		"search":             "Search",
-		"next":               "Next page",
-		"prev":               "Previous page",
-		"page.range":         "%d–%d of %d",
-		"page.nav":           "Pages",
-		"status.proposed":    "proposed",
-		"status.offered":     "offered",
-		"status.active":      "active",
-		"status.rejected":    "rejected",
-		"status.declined":    "declined",
-		"status.ended":       "ended",
-		"status.expired":     "expired",
-		"status.withdrawn":   "withdrawn",
-		"status.replaced":    "replaced",
-		"status.unspecified": "unknown",
-		"state.queued":       "queued",
-		"state.running":      "running",
-		"state.succeeded":    "finished",
-		"state.failed":       "failed",
-		"state.unspecified":  "unknown",
-		"phase.snapshot":     "reading the registers",
-		"phase.build":        "building candidate pairs",
-		"phase.solve":        "finding the best pairs",
-		"phase.propose":      "saving proposals",
-		"phase.result":       "finishing",
-		"rule.base":          "base points",
-		"rule.language":      "shared language",
-		"rule.municipality":  "same municipality",
-		"rule.distance":      "distance",
-		"rule.dates":         "shared dates",
-		"rule.swedish":       "Swedish practice",
-		"rule.interests":     "shared interests",
-		"rule.gender":        "gender wish",
-		"rule.age":           "age",
-		"label.none":         "none",
-		"label.fluent":       "fluent",
-		"label.unknown":      "unknown",
-		"label.woman":        "woman",
-		"label.man":          "man",
-		"label.other":        "other",
-		"label.unspecified":  "not stated",
-		"errors.title":       "Please correct the following:",
-		"dash.title":         "Overview",
-		"dash.newcomers":     "Newcomers registered",
-		"dash.volunteers":    "Volunteers registered",
-		"dash.waiting":       "Newcomers waiting for a mentor",
-		"dash.proposals":     "Proposals to review",
-		"dash.nocheckin":     "Pairs without a recent check-in",
-		"p.title":            "Newcomers",
-		"p.new":              "Register a newcomer",
-		"p.edit":             "Edit newcomer",
-		"v.title":            "Volunteers",
-		"v.new":              "Register a volunteer",
-		"v.edit":             "Edit volunteer",
-		"f.given_name":       "Given name",
-		"f.family_name":      "Family name",
-		"f.municipality":     "Municipality code",
-		"f.muni.hint":        "Four digits, for example 0180 for Stockholm",
-		"f.organisation":     "Organisation",
-		"f.phone":            "Phone",
-		"f.phone.hint":       "International form, for example +46701234567",
-		"f.languages":        "Languages spoken",
-		"f.languages.hint":   "ISO codes separated by commas, for example ar, ti, en",
-		"f.swedish":          "Swedish level",
-		"f.household":        "People in the household",
-		"f.interests":        "Interests",
-		"f.interests.hint":   "Lower-case words separated by commas, for example cooking, football",
-		"f.gender":           "Gender",
-		"f.same_gender":      "Wants a mentor of the same gender",
-		"f.consent":          "Has consented to being matched with a mentor",
-		"f.mentor":           "Can be a mentor",
-		"f.capacity":         "Number of newcomers as mentor",
-		"f.bgcheck":          "Background check seen",
-		"f.birth_year":       "Birth year",
-		"g.unspecified":      "Not given",
-		"g.woman":            "Woman",
-		"g.man":              "Man",
-		"g.other":            "Other",
-		"saved":              "Saved.",
-		"rm.link":            "Remove or erase…",
-		"rm.title":           "Remove or erase",
-		"rm.delete":          "Remove",
-		"rm.delete.help":     "For someone who leaves the programme: the record leaves the register and matching.",
-		"rm.erase":           "Erase all data",
-		"rm.erase.help":      "For a request to be forgotten: every trace of the person is purged, including pairs. This cannot be undone.",
-		"rm.erase.confirm":   "I understand that erasing cannot be undone",
-		"rm.erase.required":  "Tick the box to confirm the erasure.",
-		"rm.cancel":          "Cancel",
-		"rm.done.removed":    "Removed.",
-		"rm.done.erased":     "Erased.",
-		"f.bgcheck.until":    "Valid until",
-		"created":            "Registered.",
-		"m.title":            "Matching",
-		"m.start":            "Start a matching job",
-		"m.progress":         "Progress",
-		"m.proposals":        "Proposals to review",
-		"m.newcomer":         "Newcomer",
-		"m.mentor":           "Mentor",
-		"m.score":            "Score",
-		"m.why":              "Why this pair",
-		"m.approve":          "Approve",
-		"m.reject":           "Reject",
-		"m.approved":         "Approved and offered to both.",
-		"m.rejected":         "Rejected.",
-		"m.failed":           "The job failed. Try again, and tell your administrator if it keeps failing.",
-		"m.none":             "No proposals are waiting.",
-		"m.pending":          "Matching is not available: the mentoring service is not configured.",
-		"m.jobs":             "Recent jobs",
-		"m.pairs":            "Pairs",
-		"m.status":           "Status",
-		"r.title":            "Reports",
-		"r.export":           "Export as CSV",
-		"r.by_muni":          "Newcomers by municipality",
-		"r.by_level":         "Newcomers by Swedish level",
-		"r.by_gender":        "Newcomers by gender",
-		"r.pairs":            "New mentoring pairs by month (both accepted)",
-		"u.title":            "Users",
-		"u.new":              "Add a user",
-		"u.role":             "Role",
-		"u.disable":          "Disable",
-		"u.enable":           "Enable",
-		"u.disabled":         "Disabled",
-		"u.munis":            "Municipality codes",
-		"u.munis.hint":       "Separated by commas",
-		"u.name":             "Name",
-		"a.title":            "Audit log",
-		"a.user":             "User id",
-		"a.from":             "From",
-		"a.to":               "To",
-		"a.when":             "When",
-		"a.action":           "Action",
-		"a.record":           "Record",
-		"a.record_id":        "Record id",
-		"a.records":          "records",
-		"a.where":            "From address",
-		"a.outcome":          "Outcome",
-		"setup.title":        "Create the first admin",
-		"err.title":          "Something went wrong",
-		"err.notfound":       "The page or record was not found.",
-		"err.generic":        "The request could not be completed. Try again in a moment.",
-		"err.encoding":       "The form held text that is not UTF-8. Type it again and send it once more.",
-		"err.credentials":    "Wrong e-mail or password.",
-		"err.oidc":           "There is no account for this sign-in. Ask an administrator for help.",
-		"back":               "Back to the overview",
-		"operator.note":      "Your role (operator) does not show personal data.",
-	},
-	"sv": {
-		"app":                "Mötesplats",
-		"skip":               "Hoppa till innehållet",
-		"nav.dashboard":      "Översikt",
-		"nav.newcomers":      "Nyanlända",
-		"nav.volunteers":     "Volontärer",
-		"nav.matching":       "Matchning",
-		"nav.reports":        "Rapporter",
-		"nav.users":          "Användare",
-		"nav.audit":          "Granskningslogg",
-		"signout":            "Logga ut",
-		"signin":             "Logga in",
-		"signin.title":       "Logga in i Mötesplats",
-		"signin.with":        "Logga in med",
-		"email":              "E-post",
-		"password":           "Lösenord",
-		"language":           "Språk",
-		"save":               "Spara",
-		"register":           "Registrera",
-		"search":             "Sök",
-		"next":               "Nästa sida",
-		"prev":               "Föregående sida",
-		"page.range":         "%d–%d av %d",
-		"page.nav":           "Sidor",
-		"status.proposed":    "föreslagen",
-		"status.offered":     "erbjuden",
-		"status.active":      "aktiv",
-		"status.rejected":    "avvisad",
-		"status.declined":    "tackade nej",
-		"status.ended":       "avslutad",
-		"status.expired":     "utgången",
-		"status.withdrawn":   "återkallad",
-		"status.replaced":    "ersatt",
-		"status.unspecified": "okänd",
-		"state.queued":       "i kö",
-		"state.running":      "pågår",
-		"state.succeeded":    "klar",
-		"state.failed":       "misslyckades",
-		"state.unspecified":  "okänd",
-		"phase.snapshot":     "läser registren",
-		"phase.build":        "bygger tänkbara par",
-		"phase.solve":        "söker de bästa paren",
-		"phase.propose":      "sparar förslag",
-		"phase.result":       "avslutar",
-		"rule.base":          "grundpoäng",
-		"rule.language":      "gemensamt språk",
-		"rule.municipality":  "samma kommun",
-		"rule.distance":      "avstånd",
-		"rule.dates":         "gemensamma datum",
-		"rule.swedish":       "svenskträning",
-		"rule.interests":     "gemensamma intressen",
-		"rule.gender":        "önskemål om kön",
-		"rule.age":           "ålder",
-		"label.none":         "inga",
-		"label.fluent":       "flytande",
-		"label.unknown":      "okänd",
-		"label.woman":        "kvinna",
-		"label.man":          "man",
-		"label.other":        "annat",
-		"label.unspecified":  "ej angivet",
-		"errors.title":       "Rätta följande:",
-		"dash.title":         "Översikt",
-		"dash.newcomers":     "Registrerade nyanlända",
-		"dash.volunteers":    "Registrerade volontärer",
-		"dash.waiting":       "Nyanlända som väntar på mentor",
-		"dash.proposals":     "Förslag att granska",
-		"dash.nocheckin":     "Par utan uppföljning på länge",
-		"p.title":            "Nyanlända",
-		"p.new":              "Registrera nyanländ",
-		"p.edit":             "Ändra nyanländ",
-		"v.title":            "Volontärer",
-		"v.new":              "Registrera volontär",
-		"v.edit":             "Ändra volontär",
-		"f.given_name":       "Förnamn",
-		"f.family_name":      "Efternamn",
-		"f.municipality":     "Kommunkod",
-		"f.muni.hint":        "Fyra siffror, till exempel 0180 för Stockholm",
-		"f.organisation":     "Organisation",
-		"f.phone":            "Telefon",
-		"f.phone.hint":       "Internationell form, till exempel +46701234567",
-		"f.languages":        "Talade språk",
-		"f.languages.hint":   "ISO-koder åtskilda med komma, till exempel ar, ti, en",
-		"f.swedish":          "Svenskanivå",
-		"f.household":        "Personer i hushållet",
-		"f.interests":        "Intressen",
-		"f.interests.hint":   "Små bokstäver, åtskilda med komma, till exempel cooking, football",
-		"f.gender":           "Kön",
-		"f.same_gender":      "Önskar mentor av samma kön",
-		"f.consent":          "Har samtyckt till att matchas med en mentor",
-		"f.mentor":           "Kan vara mentor",
-		"f.capacity":         "Antal nyanlända som mentor",
-		"f.bgcheck":          "Belastningsregister uppvisat",
-		"f.birth_year":       "Födelseår",
-		"g.unspecified":      "Ej angivet",
-		"g.woman":            "Kvinna",
-		"g.man":              "Man",
-		"g.other":            "Annat",
-		"saved":              "Sparat.",
-		"rm.link":            "Ta bort eller radera…",
-		"rm.title":           "Ta bort eller radera",
-		"rm.delete":          "Ta bort",
-		"rm.delete.help":     "För den som lämnar programmet: uppgifterna försvinner ur registret och matchningen.",
-		"rm.erase":           "Radera alla uppgifter",
-		"rm.erase.help":      "För en begäran om att bli bortglömd: varje spår av personen rensas, även par. Det går inte att ångra.",
-		"rm.erase.confirm":   "Jag förstår att raderingen inte går att ångra",
-		"rm.erase.required":  "Kryssa i rutan för att bekräfta raderingen.",
-		"rm.cancel":          "Avbryt",
-		"rm.done.removed":    "Borttagen.",
-		"rm.done.erased":     "Raderad.",
-		"f.bgcheck.until":    "Giltigt till",
-		"created":            "Registrerad.",
-		"m.title":            "Matchning",
-		"m.start":            "Starta en matchning",
-		"m.progress":         "Förlopp",
-		"m.proposals":        "Förslag att granska",
-		"m.newcomer":         "Nyanländ",
-		"m.mentor":           "Mentor",
-		"m.score":            "Poäng",
-		"m.why":              "Varför detta par",
-		"m.approve":          "Godkänn",
-		"m.reject":           "Avslå",
-		"m.approved":         "Godkänt och erbjudet båda.",
-		"m.rejected":         "Avslaget.",
-		"m.failed":           "Körningen misslyckades. Försök igen och kontakta administratören om det fortsätter.",
-		"m.none":             "Inga förslag väntar.",
-		"m.pending":          "Matchning är inte tillgänglig: mentorstjänsten är inte konfigurerad.",
-		"m.jobs":             "Senaste körningar",
-		"m.pairs":            "Par",
-		"m.status":           "Status",
-		"r.title":            "Rapporter",
-		"r.export":           "Exportera som CSV",
-		"r.by_muni":          "Nyanlända per kommun",
-		"r.by_level":         "Nyanlända per svenskanivå",
-		"r.by_gender":        "Nyanlända per kön",
-		"r.pairs":            "Nya mentorspar per månad (båda har tackat ja)",
-		"u.title":            "Användare",
-		"u.new":              "Lägg till användare",
-		"u.role":             "Roll",
-		"u.disable":          "Spärra",
-		"u.enable":           "Återaktivera",
-		"u.disabled":         "Spärrad",
-		"u.munis":            "Kommunkoder",
-		"u.munis.hint":       "Åtskilda med komma",
-		"u.name":             "Namn",
-		"a.title":            "Granskningslogg",
-		"a.user":             "Användar-id",
-		"a.from":             "Från",
-		"a.to":               "Till",
-		"a.when":             "När",
-		"a.action":           "Åtgärd",
-		"a.record":           "Post",
-		"a.record_id":        "Post-id",
-		"a.records":          "poster",
-		"a.where":            "Från adress",
-		"a.outcome":          "Utfall",
-		"setup.title":        "Skapa den första administratören",
-		"err.title":          "Något gick fel",
-		"err.notfound":       "Sidan eller posten hittades inte.",
-		"err.generic":        "Begäran kunde inte genomföras. Försök igen om en stund.",
-		"err.encoding":       "Formuläret innehöll text som inte är UTF-8. Skriv in den igen och skicka en gång till.",
-		"err.credentials":    "Fel e-postadress eller lösenord.",
-		"err.oidc":           "Det finns inget konto för den här inloggningen. Be en administratör om hjälp.",
-		"back":               "Tillbaka till översikten",
-		"operator.note":      "Din roll (drift) visar inga personuppgifter.",
-	},
-	"ar": {
-		"skip":          "انتقل إلى المحتوى",
-		"nav.dashboard": "نظرة عامة",
-		"signout":       "تسجيل الخروج",
-		"signin":        "تسجيل الدخول",
-		"language":      "اللغة",
-	},
-}
+// The web app's text lives in TOML catalogues under locales/, one file per
+// area and language (core.sv.toml, dinners.en.toml, answer.ti.toml), read
+// by go-i18n (ADR 0081): a translator edits a file, not Go code; plural
+// forms follow CLDR's rules per language; several engineers add an area
+// without touching the same file. English is the fallback for any key a
+// language lacks, so a language can start small and grow key by key.
+
+//go:embed locales/*.toml
+var localeFS embed.FS
 
 // localeNames are shown in the language picker, each in its own language.
 var localeNames = map[string]string{"sv": "Svenska", "en": "English", "ar": "العربية"}
 
 // rtl lists the right-to-left locales.
-var rtl = []string{"ar"}
+var rtl = []string{"ar", "fa", "prs", "ps", "ckb", "ur", "he"}
+
+// tagAliases name, for a file language that go-i18n has no plural rule
+// for, the language whose rules it shares: Dari is CLDR's fa-AF.
+var tagAliases = map[string]string{"prs": "fa-AF"}
+
+// catalogue is every locale file loaded into one go-i18n bundle.
+type catalogue struct {
+	bundle *i18n.Bundle
+	// loc is a localizer per locale code as the files name it ("prs"),
+	// each falling back to English.
+	loc map[string]*i18n.Localizer
+	// keys holds the message ids each locale's files define, for
+	// completeness (the picker offers complete locales only).
+	keys map[string]map[string]bool
+	// plain caches the text of every message without placeholders or
+	// plural forms per locale, resolved once through the library (with
+	// its English fallback): pages print hundreds of words, and a lookup
+	// should cost a map read, not a language match.
+	plain map[string]map[string]string
+}
+
+// loadCatalogue reads every locales/*.toml file in fsys. A file is named
+// AREA.LANG.toml; LANG is any BCP 47 code.
+func loadCatalogue(fsys fs.FS) (*catalogue, error) {
+	c := &catalogue{bundle: i18n.NewBundle(language.English), loc: map[string]*i18n.Localizer{},
+		keys: map[string]map[string]bool{}, plain: map[string]map[string]string{}}
+	files, err := fs.Glob(fsys, "locales/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files) // a stable order, so a duplicate key wins the same way each run
+	unmarshal := map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal}
+	tags := map[string]language.Tag{}
+	for _, f := range files {
+		parts := strings.Split(path.Base(f), ".")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("locale file %s: want AREA.LANG.toml", f)
+		}
+		code := parts[1]
+		buf, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := i18n.ParseMessageFileBytes(buf, f, unmarshal)
+		if err != nil {
+			return nil, fmt.Errorf("locale file %s: %w", f, err)
+		}
+		tag, err := language.Parse(code)
+		if alias, ok := tagAliases[code]; ok {
+			tag, err = language.Parse(alias)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("locale file %s: language %q: %w", f, code, err)
+		}
+		if err := c.bundle.AddMessages(tag, mf.Messages...); err != nil {
+			return nil, fmt.Errorf("locale file %s: %w", f, err)
+		}
+		tags[code] = tag
+		if c.keys[code] == nil {
+			c.keys[code] = map[string]bool{}
+		}
+		for _, m := range mf.Messages {
+			c.keys[code][m.ID] = true
+		}
+	}
+	if c.keys["en"] == nil {
+		return nil, fmt.Errorf("no English locale file: English is the fallback")
+	}
+	for code, tag := range tags {
+		c.loc[code] = i18n.NewLocalizer(c.bundle, tag.String())
+	}
+	all := map[string]bool{}
+	for _, ks := range c.keys {
+		for k := range ks {
+			all[k] = true
+		}
+	}
+	for code, l := range c.loc {
+		c.plain[code] = map[string]string{}
+		for k := range all {
+			if c.keys["en"][k] || c.keys[code][k] {
+				if s, ok := localize(l, k, nil, nil); ok && !strings.Contains(s, "{{") && !c.plural(code, k) {
+					c.plain[code][k] = s
+				}
+			}
+		}
+	}
+	return c, nil
+}
+
+// plural reports whether key has plural forms in locale or English; such
+// messages are never cached, since their text depends on a count.
+func (c *catalogue) plural(code, key string) bool {
+	for _, l := range []string{code, "en"} {
+		if lz := c.loc[l]; lz != nil {
+			s1, _ := localize(lz, key, map[string]any{"Count": 1}, 1)
+			s2, _ := localize(lz, key, map[string]any{"Count": 5}, 5)
+			if s1 != s2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// localize runs the library; a nil count means no plural form is chosen. A
+// message found only in English comes back with a not-found error and
+// its English text: that is the fallback, not a failure.
+func localize(l *i18n.Localizer, key string, data map[string]any, count any) (string, bool) {
+	lc := &i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count}
+	s, err := l.Localize(lc)
+	if s == "" && err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// catalogueOnce loads the embedded catalogue once; New reports its error,
+// so a broken file stops the gateway at start rather than on a page.
+var catalogueOnce = sync.OnceValues(func() (*catalogue, error) { return loadCatalogue(localeFS) })
+
+// cat returns the embedded catalogue, or an empty one when it failed to
+// load (New has refused to start then; tests see the keys).
+func cat() *catalogue {
+	c, err := catalogueOnce()
+	if err != nil {
+		return &catalogue{loc: map[string]*i18n.Localizer{}, keys: map[string]map[string]bool{}, plain: map[string]map[string]string{}}
+	}
+	return c
+}
 
 // translate returns key's text in locale, English, or the key itself.
 func translate(locale, key string) string {
-	if s, ok := messages[locale][key]; ok {
+	c := cat()
+	if s, ok := c.plain[locale][key]; ok {
 		return s
 	}
-	if s, ok := messages["en"][key]; ok {
+	if s, ok := c.plain["en"][key]; ok {
+		return s
+	}
+	return translateData(locale, key, nil, nil)
+}
+
+// translateData returns key's text in locale with its placeholders
+// ({{.Name}}) filled from data and, when count is a number (any integer
+// type, so templates can pass proto counts), the plural form CLDR's rules
+// give count in that language ({{.Count}} is count).
+func translateData(locale, key string, data map[string]any, count any) string {
+	c := cat()
+	l := c.loc[locale]
+	if l == nil {
+		l = c.loc["en"]
+	}
+	if l == nil {
+		return key
+	}
+	if count != nil {
+		d := make(map[string]any, len(data)+1)
+		for k, v := range data {
+			d[k] = v
+		}
+		d["Count"] = count
+		data = d
+	}
+	if s, ok := localize(l, key, data, count); ok {
 		return s
 	}
 	return key
+}
+
+// pairs turns template arguments "Name", value, ... into a map.
+func pairs(kv []any) map[string]any {
+	out := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			out[k] = kv[i+1]
+		}
+	}
+	return out
 }
 
 func dir(locale string) string {

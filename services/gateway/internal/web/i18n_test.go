@@ -2,17 +2,28 @@ package web
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // TestLocales: Swedish and English are complete and offered; Arabic, still
 // being translated, is not, and a user who chose it gets English pages.
 func TestLocales(t *testing.T) {
 	t.Parallel()
+	c, err := catalogueOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, l := range []string{"sv", "en"} {
-		for k := range messages["en"] {
-			if _, ok := messages[l][k]; !ok {
+		for k := range c.keys["en"] {
+			if !c.keys[l][k] {
 				t.Errorf("%s lacks %q", l, k)
+			}
+		}
+		for k := range c.keys[l] {
+			if !c.keys["en"][k] {
+				t.Errorf("%s has %q, which English lacks", l, k)
 			}
 		}
 	}
@@ -42,5 +53,87 @@ func TestTranslateMessage(t *testing.T) {
 	p := &page{Lang: "sv"}
 	if got := fieldLabel(p, "municipality_code"); got != "Kommunkod" {
 		t.Errorf("label of municipality_code: %q", got)
+	}
+}
+
+// TestCatalogueLoadsEveryFile: each AREA.LANG.toml file present is loaded,
+// whatever its language (the public answer page brings Tigrinya, Dari and
+// others), a key missing in a language falls back to English, and
+// English is required.
+func TestCatalogueLoadsEveryFile(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"locales/core.en.toml":    {Data: []byte("\"hello\" = \"Hello\"\n\"bye\" = \"Bye\"\n")},
+		"locales/core.sv.toml":    {Data: []byte("\"hello\" = \"Hej\"\n\"bye\" = \"Hej då\"\n")},
+		"locales/answer.en.toml":  {Data: []byte("\"answer.yes\" = \"Yes\"\n")},
+		"locales/answer.ti.toml":  {Data: []byte("\"answer.yes\" = \"እወ\"\n")},
+		"locales/answer.prs.toml": {Data: []byte("\"answer.yes\" = \"بلی\"\n")},
+	}
+	c, err := loadCatalogue(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ locale, key, want string }{
+		{"ti", "answer.yes", "እወ"},
+		{"prs", "answer.yes", "بلی"},
+		{"prs", "hello", "Hello"}, // not translated: English
+		{"sv", "bye", "Hej då"},
+		{"sv", "answer.yes", "Yes"},
+	}
+	for _, tt := range tests {
+		if got := c.plain[tt.locale][tt.key]; got != tt.want {
+			t.Errorf("%s %s = %q, want %q", tt.locale, tt.key, got, tt.want)
+		}
+	}
+	if _, err := loadCatalogue(fstest.MapFS{"locales/core.sv.toml": {Data: []byte("\"a\" = \"b\"\n")}}); err == nil {
+		t.Error("a catalogue without English loaded")
+	}
+	if _, err := loadCatalogue(fstest.MapFS{"locales/core.en.toml": {Data: []byte("\"a\" = \n")}}); err == nil {
+		t.Error("a broken file loaded")
+	}
+}
+
+// TestPluralAndPlaceholders: plural forms by the language's CLDR rules
+// (Swedish "1 förslag", "3 förslag"; English "1 proposal", "3 proposals"),
+// counts of any integer type, placeholders filled.
+func TestPluralAndPlaceholders(t *testing.T) {
+	t.Parallel()
+	sv, en := &page{Lang: "sv"}, &page{Lang: "en"}
+	tests := []struct{ got, want string }{
+		{sv.tn("m.count", 1), "1 förslag"},
+		{sv.tn("m.count", int32(3)), "3 förslag"},
+		{en.tn("m.count", 1), "1 proposal"},
+		{en.tn("m.count", int64(3)), "3 proposals"},
+		{sv.tf("page.range", "From", 51, "To", 100, "Total", 266), "51–100 av 266"},
+		{translate("sv", "status.offered"), "erbjuden"},
+		{translate("sv", "no.such.key"), "no.such.key"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+	if got := Catalogue("en")["nav.dashboard"]; got != "Overview" {
+		t.Errorf("Catalogue(en) nav.dashboard = %q", got)
+	}
+	for k, s := range Catalogue("sv") {
+		if strings.Contains(s, "{{") {
+			t.Errorf("Catalogue(sv) holds the template %s = %q", k, s)
+		}
+	}
+}
+
+// BenchmarkTranslate: a plain word, as pages print hundreds per request.
+func BenchmarkTranslate(b *testing.B) {
+	for b.Loop() {
+		translate("sv", "status.offered")
+	}
+}
+
+// BenchmarkTranslatePlural: a plural message, resolved through the
+// library on every call.
+func BenchmarkTranslatePlural(b *testing.B) {
+	for b.Loop() {
+		translateData("sv", "m.count", nil, 3)
 	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,7 +27,7 @@ func newPager(p *page, r *http.Request, prefix, frag string, size, shown int, to
 	}
 	var out pager
 	if shown > 0 {
-		out.Range = fmt.Sprintf(p.t("page.range"), at+1, at+shown, total)
+		out.Range = p.tf("page.range", "From", at+1, "To", at+shown, "Total", total)
 	}
 	back := q[prefix+"back"]
 	if next != "" {

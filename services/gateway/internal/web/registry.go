@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -16,7 +15,6 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
@@ -357,187 +355,6 @@ func participantField(f string) string {
 	}
 	f, _, _ = strings.Cut(f, "[")
 	f, _, _ = strings.Cut(f, ".")
-	return f
-}
-
-func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav, p.Form = p.t("v.title"), "volunteers", r.URL.Query()
-	p.Flash = doneFlash(p, r)
-	res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{
-		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
-	})
-	if err != nil {
-		if formErrors(p, err, func(string) string { return "municipality_code" }) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteers")
-		}
-		return err
-	}
-	p.Data = listData[*volunteersv1.Volunteer]{Items: res.GetVolunteers(), Next: res.GetNextPageToken(), Total: fmt.Sprintf("%d", res.GetTotalSize()),
-		Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
-	return w.render(rw, p, http.StatusOK, "volunteers")
-}
-
-func (w *Web) volunteerNew(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav, p.Action = p.t("v.new"), "volunteers", "/volunteers"
-	p.Form.Set("request_id", ids.UUIDv7{}.New())
-	p.Form.Set("mentor", "1")
-	p.Form.Set("mentor_capacity", "1")
-	p.Form.Set("household_size", "1")
-	return w.render(rw, p, http.StatusOK, "volunteer_form")
-}
-
-func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav, p.Action, p.Form = p.t("v.new"), "volunteers", "/volunteers", r.PostForm
-	v := &volunteersv1.Volunteer{}
-	_, err := applyVolunteerForm(v, r.PostForm, url.Values{}, p.Admin, p.User.GetId(), time.Now())
-	if err == nil {
-		v, err = w.g.CreateVolunteer(r.Context(), p.caller, v, r.PostForm.Get("request_id"))
-	}
-	if err != nil {
-		if formErrors(p, err, participantField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteer_form")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/volunteers/"+v.GetId()+"?created=1", http.StatusSeeOther)
-	return nil
-}
-
-func (w *Web) volunteerEdit(rw http.ResponseWriter, r *http.Request, p *page) error {
-	id := r.PathValue("id")
-	p.Title, p.Nav, p.Action = p.t("v.edit"), "volunteers", "/volunteers/"+id
-	v, err := w.g.GetVolunteer(r.Context(), p.caller, id)
-	if err != nil {
-		return err
-	}
-	p.Form, p.Data = volunteerToForm(v.GetVolunteer()), v.GetOrganisationName()
-	if r.URL.Query().Get("created") != "" {
-		p.Flash = p.t("created")
-	}
-	return w.render(rw, p, http.StatusOK, "volunteer_form")
-}
-
-// volunteerUpdate saves an edit form, sending only what changed (see
-// participantUpdate): other roles and language levels stay, and the
-// background check is stamped only when newly ticked.
-func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) error {
-	id := r.PathValue("id")
-	p.Title, p.Nav, p.Action, p.Form = p.t("v.edit"), "volunteers", "/volunteers/"+id, r.PostForm
-	cur, err := w.g.GetVolunteer(r.Context(), p.caller, id)
-	if err != nil {
-		return err
-	}
-	p.Data = cur.GetOrganisationName()
-	v, err := w.saveVolunteer(r, p, cur.GetVolunteer())
-	if err != nil {
-		if formErrors(p, err, participantField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteer_form")
-		}
-		return err
-	}
-	p.Form, p.Flash = volunteerToForm(v), p.t("saved")
-	return w.render(rw, p, http.StatusOK, "volunteer_form")
-}
-
-func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Volunteer) (*volunteersv1.Volunteer, error) {
-	if e := r.PostForm.Get("etag"); e != "" && e != cur.GetEtag() {
-		return nil, errStale
-	}
-	v := proto.Clone(cur).(*volunteersv1.Volunteer)
-	paths, err := applyVolunteerForm(v, r.PostForm, volunteerToForm(cur), p.Admin, p.User.GetId(), time.Now())
-	if err != nil || len(paths) == 0 {
-		return cur, err
-	}
-	v.Etag = cur.GetEtag()
-	return w.g.UpdateVolunteer(r.Context(), p.caller, v, paths)
-}
-
-// applyVolunteerForm is applyParticipantForm for volunteers. The form's
-// mentor box and capacity change only the mentor role. A newly ticked
-// background check is recorded as seen today by verifier, valid a year (a
-// Swedish police record extract); unticking clears it; a check left ticked
-// is left as it is, however old.
-func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool, verifier string, now time.Time) ([]string, error) {
-	var val apperr.Validator
-	d := &formDiff{f: f, old: old}
-	d.text("given_name", "given_name", &v.GivenName, false)
-	d.text("family_name", "family_name", &v.FamilyName, false)
-	d.text("municipality_code", "municipality_code", &v.MunicipalityCode, true)
-	if admin {
-		d.text("organisation_id", "organisation_id", &v.OrganisationId, true)
-	}
-	d.contact(&v.Contact)
-	d.languages(&v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
-	if d.changed("interests") {
-		v.Interests = splitList(f.Get("interests"))
-		d.set("interests")
-	}
-	if d.changed("gender") {
-		v.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
-		d.set("gender")
-	}
-	if d.changed("birth_year") {
-		v.BirthYear = intField(&val, f, "birth_year")
-		d.set("birth_year")
-	}
-	if d.changed("household_size") {
-		v.HouseholdSize = intField(&val, f, "household_size")
-		d.set("household_size")
-	}
-	if mentor, changed := d.ticked("mentor"); changed || mentor && d.changed("mentor_capacity") {
-		roles := make([]*eventsv1.RoleCapacity, 0, len(v.GetRoles())+1)
-		placed := false
-		for _, rc := range v.GetRoles() {
-			if rc.GetRole() != eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR {
-				roles = append(roles, proto.Clone(rc).(*eventsv1.RoleCapacity))
-			} else if mentor && !placed {
-				roles = append(roles, &eventsv1.RoleCapacity{Role: rc.GetRole(), Capacity: intField(&val, f, "mentor_capacity")})
-				placed = true
-			}
-		}
-		if mentor && !placed {
-			roles = append(roles, &eventsv1.RoleCapacity{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: intField(&val, f, "mentor_capacity")})
-		}
-		v.Roles = roles
-		d.set("roles")
-	}
-	if seen, changed := d.ticked("background_check"); changed {
-		v.BackgroundCheck = nil
-		if seen {
-			v.BackgroundCheck = &volunteersv1.BackgroundCheck{Seen: true, SeenDate: now.Format(time.DateOnly),
-				ValidUntil: now.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: verifier}
-		}
-		d.set("background_check")
-	}
-	return d.paths, val.Err()
-}
-
-func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
-	f := url.Values{}
-	f.Set("given_name", v.GetGivenName())
-	f.Set("family_name", v.GetFamilyName())
-	f.Set("municipality_code", v.GetMunicipalityCode())
-	f.Set("organisation_id", v.GetOrganisationId())
-	f.Set("email", v.GetContact().GetEmail())
-	f.Set("phone", v.GetContact().GetPhone())
-	f.Set("languages", langCodes(v.GetLanguages()))
-	f.Set("interests", strings.Join(v.GetInterests(), ", "))
-	f.Set("gender", v.GetGender().String())
-	if v.GetBirthYear() != 0 {
-		f.Set("birth_year", strconv.Itoa(int(v.GetBirthYear())))
-	}
-	for _, rc := range v.GetRoles() {
-		if rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR {
-			f.Set("mentor", "1")
-			f.Set("mentor_capacity", strconv.Itoa(int(rc.GetCapacity())))
-		}
-	}
-	if bc := v.GetBackgroundCheck(); bc.GetSeen() {
-		f.Set("background_check", "1")
-		f.Set("background_check_until", bc.GetValidUntil())
-	}
-	f.Set("household_size", strconv.Itoa(int(v.GetHouseholdSize())))
-	f.Set("etag", v.GetEtag())
 	return f
 }
 

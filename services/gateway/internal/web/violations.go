@@ -115,9 +115,15 @@ var offered = func() []string {
 	return out
 }()
 
+// complete reports whether locale has every key English has, across
+// all area files.
 func complete(locale string) bool {
-	for k := range messages["en"] {
-		if _, ok := messages[locale][k]; !ok {
+	c := cat()
+	if c.keys[locale] == nil {
+		return false
+	}
+	for k := range c.keys["en"] {
+		if !c.keys[locale][k] {
 			return false
 		}
 	}

@@ -7,7 +7,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -20,16 +19,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
-	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
-	"github.com/motesplats/motesplats/services/gateway/internal/api"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -94,6 +88,9 @@ type handler func(w http.ResponseWriter, r *http.Request, p *page) error
 
 // New parses the templates and returns the web app.
 func New(g *core.Gateway, opts Options) (*Web, error) {
+	if _, err := catalogueOnce(); err != nil {
+		return nil, fmt.Errorf("web text catalogue: %w", err)
+	}
 	w := &Web{g: g, opts: opts, tpl: map[string]map[string]*template.Template{}}
 	if opts.OIDC != nil {
 		w.oidc = newOIDCClient(*opts.OIDC, opts.Logger)
@@ -106,7 +103,7 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		for locale := range messages {
+		for locale := range cat().loc {
 			t, err := template.New("layout.html").Funcs(funcs).
 				Funcs(localeFuncs(locale)).
 				ParseFS(templateFS, "templates/layout.html", n)
@@ -205,6 +202,16 @@ type localeOpt struct{ Code, Name string }
 type errItem struct{ Field, Label, Message string }
 
 func (p *page) t(key string) string { return translate(p.Lang, key) }
+
+// tf is key's text with its placeholders filled: p.tf("page.range",
+// "From", 1, "To", 50, "Total", 266).
+func (p *page) tf(key string, kv ...any) string { return translateData(p.Lang, key, pairs(kv), nil) }
+
+// tn is key's text in the plural form n takes in the page's language, with
+// {{.Count}} set to n: p.tn("m.count", 3) is "3 förslag".
+func (p *page) tn(key string, n any, kv ...any) string {
+	return translateData(p.Lang, key, pairs(kv), n)
+}
 
 // wrap turns a route into an http.Handler: body limit, session, CSRF,
 // locale, error page.
@@ -315,226 +322,4 @@ func (w *Web) csrfOK(r *http.Request, p *page) bool {
 		want = c.Value
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-// render writes a page template with status.
-func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) error {
-	t, ok := w.tpl[p.Lang][name]
-	if !ok {
-		return fmt.Errorf("no template %q", name)
-	}
-	if name == "signin" && w.oidc != nil && w.oidc.available() {
-		p.SSO = w.oidc.cfg.Name
-	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, p); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	rw.WriteHeader(status)
-	_, err := buf.WriteTo(rw)
-	return err
-}
-
-// fragment writes a named template of a page (for htmx swaps).
-func (w *Web) fragment(rw http.ResponseWriter, p *page, file, name string, data any) error {
-	var buf bytes.Buffer
-	if err := w.tpl[p.Lang][file].ExecuteTemplate(&buf, name, data); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err := buf.WriteTo(rw)
-	return err
-}
-
-func (w *Web) fail(rw http.ResponseWriter, p *page, status int, msg string) {
-	p.Title, p.Data = p.t("err.title"), msg
-	if err := w.render(rw, p, status, "error"); err != nil {
-		w.opts.Logger.Error("render error page", "err", err)
-	}
-}
-
-// httpStatus maps domain codes to HTTP statuses.
-var httpStatus = map[apperr.Code]int{
-	apperr.Invalid:            http.StatusUnprocessableEntity,
-	apperr.NotFound:           http.StatusNotFound,
-	apperr.AlreadyExists:      http.StatusConflict,
-	apperr.Conflict:           http.StatusConflict,
-	apperr.FailedPrecondition: http.StatusConflict,
-	apperr.PermissionDenied:   http.StatusForbidden,
-	apperr.Unauthenticated:    http.StatusUnauthorized,
-	apperr.Unavailable:        http.StatusServiceUnavailable,
-	core.TooManyRequests:      http.StatusTooManyRequests,
-}
-
-// renderError shows err as a page: the domain message, never internals.
-func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
-	pe := core.Public(p.ctx, w.opts.Logger, err)
-	status, ok := httpStatus[pe.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	msg := translateMessage(p.Lang, pe.Message)
-	// The field violations are the useful part of an InvalidArgument a
-	// page did not map to its form (issue 12: they were lost).
-	for _, v := range pe.Violations {
-		msg += " " + fieldLabel(p, v.Field) + ": " + translateMessage(p.Lang, v.Description) + "."
-	}
-	switch pe.Code {
-	case apperr.NotFound:
-		msg = p.t("err.notfound")
-	case apperr.Internal:
-		msg = p.t("err.generic")
-	}
-	w.fail(rw, p, status, msg)
-}
-
-// formErrors puts an error's field violations on the page, keyed by form
-// field, and reports whether err was a validation error.
-func formErrors(p *page, err error, fieldOf func(string) string) bool {
-	pe := core.Public(p.ctx, slog.Default(), err)
-	if pe.Code != apperr.Invalid && pe.Code != apperr.AlreadyExists && pe.Code != apperr.PermissionDenied && pe.Code != apperr.Conflict {
-		return false
-	}
-	if len(pe.Violations) == 0 {
-		msg := translateMessage(p.Lang, pe.Message)
-		p.ErrorList = append(p.ErrorList, errItem{Message: msg})
-		p.Errors["_"] = msg
-		return true
-	}
-	for _, v := range pe.Violations {
-		f := fieldOf(v.Field)
-		msg := translateMessage(p.Lang, v.Description)
-		if _, dup := p.Errors[f]; !dup {
-			p.Errors[f] = msg
-		}
-		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
-	}
-	return true
-}
-
-func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
-	if p.User != nil {
-		http.Redirect(rw, r, "/", http.StatusSeeOther)
-		return nil
-	}
-	p.Title = p.t("signin")
-	return w.render(rw, p, http.StatusOK, "signin")
-}
-
-func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title = p.t("signin")
-	email := r.PostForm.Get("email")
-	p.Form.Set("email", email)
-	addr := w.opts.RemoteAddr(r)
-	if err := api.Limit(w.opts.Guard.Allow(addr, email)); err != nil {
-		return w.signinLimited(rw, p, err)
-	}
-	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
-	if err != nil {
-		w.opts.Guard.Failed(addr, email)
-		msg := p.t("err.credentials") // the one answer to any failed sign-in
-		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: msg}}
-		p.Errors["email"] = msg
-		return w.render(rw, p, http.StatusUnauthorized, "signin")
-	}
-	w.opts.Guard.Succeeded(addr, email)
-	return w.startSession(rw, r, a)
-}
-
-// startSession signs the account in: one session cookie, the same for every
-// way of signing in, so expiry and revocation work alike.
-func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account) error {
-	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
-		HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(rw, r, "/", http.StatusSeeOther)
-	return nil
-}
-
-func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
-	if err := w.g.Accounts.DeleteSession(r.Context(), p.caller.SessionID); err != nil {
-		return err
-	}
-	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
-	return nil
-}
-
-func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error {
-	l := r.PostForm.Get("locale")
-	if !slices.Contains(offered, l) {
-		l = offered[0]
-	}
-	http.SetCookie(rw, &http.Cookie{Name: "mp_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	if p.User != nil {
-		if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: p.User.GetId(), Locale: l}, []string{"locale"}, ""); err != nil {
-			return err
-		}
-	}
-	back := "/"
-	if p.User == nil {
-		back = "/signin"
-	}
-	http.Redirect(rw, r, back, http.StatusSeeOther)
-	return nil
-}
-
-// SetupToken returns the one-time token of the first-run setup link, or
-// "" when an account exists. The token is made on first call.
-func (w *Web) SetupToken() string {
-	if !w.g.Accounts.Empty() {
-		return ""
-	}
-	w.setupMu.Lock()
-	defer w.setupMu.Unlock()
-	if w.setupToken == "" {
-		w.setupToken = randomToken()
-	}
-	return w.setupToken
-}
-
-func (w *Web) setupOK(tok string) bool {
-	want := w.SetupToken()
-	return want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
-}
-
-func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error {
-	tok := r.URL.Query().Get("token")
-	if !w.setupOK(tok) {
-		return apperr.Errorf(apperr.NotFound, "not found")
-	}
-	p.Title, p.Data = p.t("setup.title"), tok
-	return w.render(rw, p, http.StatusOK, "setup")
-}
-
-func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
-	tok := r.PostForm.Get("token")
-	if !w.setupOK(tok) {
-		return apperr.Errorf(apperr.NotFound, "not found")
-	}
-	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
-	_, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
-		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
-	}, r.PostForm.Get("password"))
-	if err != nil {
-		if formErrors(p, err, userField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "setup")
-		}
-		return err
-	}
-	w.setupMu.Lock()
-	w.setupToken = ""
-	w.setupMu.Unlock()
-	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
-	return nil
-}
-
-func userField(f string) string {
-	f = strings.TrimPrefix(f, "user.")
-	f, _, _ = strings.Cut(f, "[")
-	return f
 }

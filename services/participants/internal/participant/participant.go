@@ -42,7 +42,7 @@ var Updatable = []string{
 	"organisation_id", "municipality_code", "given_name", "family_name", "contact", "languages",
 	"swedish_level", "household", "interests", "diets", "gender", "availability",
 	"residence_permit_date", "establishment_status", "parental_leave", "wants_same_gender_mentor",
-	"birth_year",
+	"birth_year", "notifications",
 }
 
 // Service is the participant register.
@@ -477,6 +477,7 @@ func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Tim
 	people.Name(v, field+".given_name", p.GetGivenName(), true)
 	people.Name(v, field+".family_name", p.GetFamilyName(), false)
 	people.Contact(v, field+".contact", p.GetContact())
+	people.Notifications(v, field+".notifications", p.GetNotifications())
 	people.Languages(v, field+".languages", p.GetLanguages())
 	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
 	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// render writes a page template with status.
+func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) error {
+	t, ok := w.tpl[p.Lang][name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	if name == "signin" && w.oidc != nil && w.oidc.available() {
+		p.SSO = w.oidc.cfg.Name
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	_, err := buf.WriteTo(rw)
+	return err
+}
+
+// fragment writes a named template of a page (for htmx swaps).
+func (w *Web) fragment(rw http.ResponseWriter, p *page, file, name string, data any) error {
+	var buf bytes.Buffer
+	if err := w.tpl[p.Lang][file].ExecuteTemplate(&buf, name, data); err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := buf.WriteTo(rw)
+	return err
+}
+
+func (w *Web) fail(rw http.ResponseWriter, p *page, status int, msg string) {
+	p.Title, p.Data = p.t("err.title"), msg
+	if err := w.render(rw, p, status, "error"); err != nil {
+		w.opts.Logger.Error("render error page", "err", err)
+	}
+}
+
+// httpStatus maps domain codes to HTTP statuses.
+var httpStatus = map[apperr.Code]int{
+	apperr.Invalid:            http.StatusUnprocessableEntity,
+	apperr.NotFound:           http.StatusNotFound,
+	apperr.AlreadyExists:      http.StatusConflict,
+	apperr.Conflict:           http.StatusConflict,
+	apperr.FailedPrecondition: http.StatusConflict,
+	apperr.PermissionDenied:   http.StatusForbidden,
+	apperr.Unauthenticated:    http.StatusUnauthorized,
+	apperr.Unavailable:        http.StatusServiceUnavailable,
+	core.TooManyRequests:      http.StatusTooManyRequests,
+}
+
+// renderError shows err as a page: the domain message, never internals.
+func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
+	pe := core.Public(p.ctx, w.opts.Logger, err)
+	status, ok := httpStatus[pe.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	msg := translateMessage(p.Lang, pe.Message)
+	// The field violations are the useful part of an InvalidArgument a
+	// page did not map to its form (issue 12: they were lost).
+	for _, v := range pe.Violations {
+		msg += " " + fieldLabel(p, v.Field) + ": " + translateMessage(p.Lang, v.Description) + "."
+	}
+	switch pe.Code {
+	case apperr.NotFound:
+		msg = p.t("err.notfound")
+	case apperr.Internal:
+		msg = p.t("err.generic")
+	}
+	w.fail(rw, p, status, msg)
+}
+
+// formErrors puts an error's field violations on the page, keyed by form
+// field, and reports whether err was a validation error.
+func formErrors(p *page, err error, fieldOf func(string) string) bool {
+	pe := core.Public(p.ctx, slog.Default(), err)
+	if pe.Code != apperr.Invalid && pe.Code != apperr.AlreadyExists && pe.Code != apperr.PermissionDenied && pe.Code != apperr.Conflict {
+		return false
+	}
+	if len(pe.Violations) == 0 {
+		msg := translateMessage(p.Lang, pe.Message)
+		p.ErrorList = append(p.ErrorList, errItem{Message: msg})
+		p.Errors["_"] = msg
+		return true
+	}
+	for _, v := range pe.Violations {
+		f := fieldOf(v.Field)
+		msg := translateMessage(p.Lang, v.Description)
+		if _, dup := p.Errors[f]; !dup {
+			p.Errors[f] = msg
+		}
+		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
+	}
+	return true
+}

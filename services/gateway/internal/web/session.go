@@ -1,0 +1,140 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/api"
+)
+
+func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if p.User != nil {
+		http.Redirect(rw, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p.Title = p.t("signin")
+	return w.render(rw, p, http.StatusOK, "signin")
+}
+
+func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title = p.t("signin")
+	email := r.PostForm.Get("email")
+	p.Form.Set("email", email)
+	addr := w.opts.RemoteAddr(r)
+	if err := api.Limit(w.opts.Guard.Allow(addr, email)); err != nil {
+		return w.signinLimited(rw, p, err)
+	}
+	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
+	if err != nil {
+		w.opts.Guard.Failed(addr, email)
+		msg := p.t("err.credentials") // the one answer to any failed sign-in
+		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: msg}}
+		p.Errors["email"] = msg
+		return w.render(rw, p, http.StatusUnauthorized, "signin")
+	}
+	w.opts.Guard.Succeeded(addr, email)
+	return w.startSession(rw, r, a)
+}
+
+// startSession signs the account in: one session cookie, the same for every
+// way of signing in, so expiry and revocation work alike.
+func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account) error {
+	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
+		HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.Redirect(rw, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if err := w.g.Accounts.DeleteSession(r.Context(), p.caller.SessionID); err != nil {
+		return err
+	}
+	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	return nil
+}
+
+func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error {
+	l := r.PostForm.Get("locale")
+	if !slices.Contains(offered, l) {
+		l = offered[0]
+	}
+	http.SetCookie(rw, &http.Cookie{Name: "mp_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	if p.User != nil {
+		if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: p.User.GetId(), Locale: l}, []string{"locale"}, ""); err != nil {
+			return err
+		}
+	}
+	back := "/"
+	if p.User == nil {
+		back = "/signin"
+	}
+	http.Redirect(rw, r, back, http.StatusSeeOther)
+	return nil
+}
+
+// SetupToken returns the one-time token of the first-run setup link, or
+// "" when an account exists. The token is made on first call.
+func (w *Web) SetupToken() string {
+	if !w.g.Accounts.Empty() {
+		return ""
+	}
+	w.setupMu.Lock()
+	defer w.setupMu.Unlock()
+	if w.setupToken == "" {
+		w.setupToken = randomToken()
+	}
+	return w.setupToken
+}
+
+func (w *Web) setupOK(tok string) bool {
+	want := w.SetupToken()
+	return want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
+}
+
+func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error {
+	tok := r.URL.Query().Get("token")
+	if !w.setupOK(tok) {
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	p.Title, p.Data = p.t("setup.title"), tok
+	return w.render(rw, p, http.StatusOK, "setup")
+}
+
+func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
+	tok := r.PostForm.Get("token")
+	if !w.setupOK(tok) {
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
+	_, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
+		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
+	}, r.PostForm.Get("password"))
+	if err != nil {
+		if formErrors(p, err, userField) {
+			return w.render(rw, p, http.StatusUnprocessableEntity, "setup")
+		}
+		return err
+	}
+	w.setupMu.Lock()
+	w.setupToken = ""
+	w.setupMu.Unlock()
+	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	return nil
+}
+
+func userField(f string) string {
+	f = strings.TrimPrefix(f, "user.")
+	f, _, _ = strings.Cut(f, "[")
+	return f
+}
