@@ -196,7 +196,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
 		gw := cfg.Gateway
-		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "notify"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "notify"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -208,6 +208,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
 		gw.Services.Dinners = listening.Addr("dinners")
+		gw.Services.Guides = listening.Addr("guides")
 		if gw.Services.Notify == "" {
 			gw.Services.Notify = listening.Addr("notify") // the answer page and the mailbox
 		}
