@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -40,11 +39,7 @@ func (s *Service) newLink(ctx context.Context, m *pb.StoredMessage, lang string,
 	if _, err := s.d.Links.Create(ctx, id, l); err != nil {
 		return "", Temporary("store link: " + string(apperr.ErrorCode(err)))
 	}
-	base := s.d.BaseURL
-	if s.d.BaseURLFunc != nil {
-		base = strings.TrimSuffix(s.d.BaseURLFunc(), "/")
-	}
-	return base + "/a/" + token, nil
+	return s.d.BaseURL + "/a/" + token, nil
 }
 
 // offerTemplate is the offer a reminder's link answers.
