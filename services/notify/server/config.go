@@ -32,9 +32,6 @@ type Options struct {
 	// PublicURL is where people open their links: the gateway's public
 	// address (MP_PUBLIC_URL, default http://127.0.0.1:8080).
 	PublicURL string
-	// PublicURLFunc, when set, is asked for the public address at each
-	// link instead (the embedded stack: the gateway binds after notify).
-	PublicURLFunc func() string
 	// Services are the addresses notify reads from and answers through.
 	Services directory.Addrs
 	// SMTP, SMS and Webhook configure the channels; each nil one falls
