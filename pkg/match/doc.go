@@ -17,11 +17,14 @@
 //     matching optimal. 100k newcomers and 2M edges take about a second,
 //     less than LEMON's network simplex (BENCH.md, docs/adr/0002).
 //   - Quotas (per-group Min/Max on matched newcomers): an exact min-cost
-//     flow through group nodes with lower bounds; unmeetable Mins give an
-//     error wrapping ErrInfeasible that names the groups.
-//   - Party sizes above 1 (households): NP-hard. An LP bound computed
-//     exactly, a Lagrangian knapsack heuristic and local search give a
-//     feasible matching and its proven gap (Solution.Gap).
+//     flow through group nodes with lower bounds; groups may nest
+//     (Instance.Parent: a tree of group nodes, still exact); unmeetable
+//     Mins give an error wrapping ErrInfeasible that names the groups.
+//   - Party sizes above 1 (households), or conflict classes (at most one
+//     newcomer of a class per host): NP-hard. An LP bound computed
+//     exactly, exact slot reassignment per party size, knapsack local
+//     search and perturbation give a feasible matching and its proven gap
+//     (Solution.Gap).
 //
 // Every Solution carries dual values (U, V, Gamma). Verify checks the
 // matching and the duals without any solver code and returns a Certificate:

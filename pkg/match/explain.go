@@ -143,8 +143,8 @@ func Explain(in *Instance, sol *Solution) []Explanation {
 			}
 		case !hasEdge[i]:
 			x.Reason = NoEligibleHost
-		case in.Group != nil && in.Group[i] >= 0 && len(sol.Gamma) > 0 && sol.Gamma[in.Group[i]] > 0:
-			x.Reason, x.Quota = QuotaReached, in.Quotas[in.Group[i]].Name
+		case capped(in, sol, int32(i)) >= 0:
+			x.Reason, x.Quota = QuotaReached, in.Quotas[capped(in, sol, int32(i))].Name
 		default:
 			x.Reason = HostsFull
 		}
@@ -165,4 +165,20 @@ func Explain(in *Instance, sol *Solution) []Explanation {
 		x.Blocked = append(x.Blocked, Blocker{Host: e.Host, Score: e.Score, SeatValue: seat, Occupants: occ[e.Host]})
 	}
 	return out
+}
+
+// capped returns the innermost group of newcomer i (its own, or one that
+// contains it) whose Max binds (a positive dual), or -1.
+func capped(in *Instance, sol *Solution, i int32) int32 {
+	if in.Group == nil || len(sol.Gamma) != len(in.Quotas) {
+		return -1
+	}
+	steps := 0
+	for g := in.Group[i]; g >= 0 && int(g) < len(in.Quotas) && steps <= len(in.Quotas); g = in.parentOf(g) {
+		if sol.Gamma[g] > 0 {
+			return g
+		}
+		steps++
+	}
+	return -1
 }

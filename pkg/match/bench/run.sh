@@ -8,7 +8,8 @@
 # plus the household ones at 1k and 10k (seed 1, as in FORMAT.md), runs both
 # solvers, checks every matching with check_solution.py and prints a table:
 # objective, solve time as each solver reports it (parsing excluded), wall
-# time and peak RSS of the whole process (from /usr/bin/time -v when present).
+# time and peak RSS of the whole process (from /usr/bin/time -v when present),
+# then the Go benchmarks of the city dinners and the national guides solve.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -107,3 +108,13 @@ for name in "${insts[@]}"; do
 		printf '%-10s %-8s %12s %12s %8s %8s %8s %9s %s\n' "$name" "$solver" "${obj:-?}" "${bound:--}" "${solve:-?}" "$WALL" "$RSS" "$check" "$sha"
 	done
 done
+
+# The programmes' engine benchmarks in the same run, beside the table above:
+# a city's dinners (households, with and without SFI classes; gap to the
+# proven bound in ppm, limit 5,000) and the national guides solve with one
+# quota family and with the nested pair (certificate checked; limit 2 s).
+# CPU time is printed beside wall time: on a shared machine the wall clock
+# mostly measures waiting for a core.
+echo
+(cd "$ROOT/pkg" && go test -run '^$' -bench 'CityHouseholds' -benchtime 3x ./match/) | grep '^Benchmark'
+(cd "$ROOT/services/guides" && go test -run '^$' -bench 'NationalSolve' -benchtime 2x ./internal/assign/) | grep '^Benchmark'

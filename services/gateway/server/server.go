@@ -116,7 +116,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Participants: service.Participants.AddrFrom(getenv),
 			Volunteers:   service.Volunteers.AddrFrom(getenv),
 			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
-			Notify:       getenv("NOTIFY_ADDR"),         // no default: answer page and mailbox off
+			Notify:       getenv(service.Notify.Env),    // no default: answer page and mailbox off
 			Dinners:      getenv(service.Dinners.Env),   // no default: dinners off
 			Guides:       getenv(service.Guides.Env),    // no default: guide pages off
 		},

@@ -137,10 +137,12 @@ func (o Options) String() string {
 
 type smtpString struct{ c *channel.SMTPConfig }
 
+// String describes the SMTP settings without the password.
 func (s smtpString) String() string { return s.c.String() }
 
 type smsString struct{ c *channel.ElksConfig }
 
+// String describes the SMS settings without the password.
 func (s smsString) String() string { return s.c.String() }
 
 func or(s, def string) string {

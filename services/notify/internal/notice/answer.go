@@ -28,14 +28,33 @@ func (s *Service) newLink(ctx context.Context, m *pb.StoredMessage, lang string,
 		return "", err
 	}
 	now := timestamppb.New(s.d.Now().UTC())
+	tpl := m.GetTemplate()
+	if tpl == pb.Template_TEMPLATE_RSVP_REMINDER {
+		tpl = offerTemplate(m.GetProgramme(), m.GetRole()) // the page shows the offer itself
+	}
 	l := &pb.StoredLink{Id: id, PersonId: m.GetPersonId(), Volunteer: m.GetVolunteer(), Role: m.GetRole(),
 		Programme: m.GetProgramme(), ProposalId: m.GetProposalId(), OrganisationId: m.GetOrganisationId(),
-		MunicipalityCode: m.GetMunicipalityCode(), Template: m.GetTemplate(), MessageId: m.GetId(), Language: lang,
+		MunicipalityCode: m.GetMunicipalityCode(), Template: tpl, MessageId: m.GetId(), Language: lang,
 		ExpireTime: timestamppb.New(expire.UTC()), CreateTime: now}
 	if _, err := s.d.Links.Create(ctx, id, l); err != nil {
 		return "", Temporary("store link: " + string(apperr.ErrorCode(err)))
 	}
 	return s.d.BaseURL + "/a/" + token, nil
+}
+
+// offerTemplate is the offer a reminder's link answers.
+func offerTemplate(p pb.Programme, r pb.Role) pb.Template {
+	switch {
+	case p == pb.Programme_PROGRAMME_MENTORING && r == pb.Role_ROLE_MENTOR:
+		return pb.Template_TEMPLATE_MENTEE_OFFER
+	case p == pb.Programme_PROGRAMME_MENTORING:
+		return pb.Template_TEMPLATE_MENTOR_OFFER
+	case p == pb.Programme_PROGRAMME_DINNERS && r == pb.Role_ROLE_HOST:
+		return pb.Template_TEMPLATE_DINNER_GUEST_PROPOSED
+	case p == pb.Programme_PROGRAMME_DINNERS:
+		return pb.Template_TEMPLATE_DINNER_INVITATION
+	}
+	return pb.Template_TEMPLATE_GUIDE_ASSIGNED
 }
 
 // Resolution is what ResolveLink says about a link.

@@ -24,6 +24,8 @@ const (
 	// statusWindow is how long after sending an SMS its delivery is
 	// followed up with the provider.
 	statusWindow = 72 * time.Hour
+	// doneKept is how long a finished proposal stays tracked.
+	doneKept = 30 * 24 * time.Hour
 )
 
 // RunSweeps runs Sweep every interval until ctx ends. Every replica runs
@@ -71,6 +73,11 @@ func (s *Service) sweepOne(ctx context.Context, t *pb.Tracked, now time.Time) er
 		other.Role = pb.Role_ROLE_HOST
 	}
 	switch t.GetState() {
+	case pb.TrackedState_TRACKED_STATE_DONE:
+		// Kept a while for late events about it, then dropped.
+		if now.Sub(t.GetUpdateTime().AsTime()) > doneKept {
+			return ignoreNotFound(s.d.Tracked.Remove(ctx, t.GetId(), false))
+		}
 	case pb.TrackedState_TRACKED_STATE_OFFERED:
 		by, err := s.deadline(ctx, t)
 		if err != nil || by.IsZero() || now.Before(by.Add(-RemindBefore)) || !now.Before(by) {

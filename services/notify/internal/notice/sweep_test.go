@@ -67,6 +67,17 @@ func TestRemindersOnceAcrossReplicas(t *testing.T) {
 		}
 		return nil
 	})
+	for _, m := range e.mailbox() {
+		if m.GetTemplate() != pb.Template_TEMPLATE_RSVP_REMINDER {
+			continue
+		}
+		// The reminder's link shows the offer itself.
+		r, err := e.svc.ResolveLink(ctx, tokenOf(t, m.GetAnswerUrl()))
+		if err != nil || r.State != pb.LinkState_LINK_STATE_VALID || r.Offer.GetTemplate() != pb.Template_TEMPLATE_MENTOR_OFFER ||
+			r.Offer.GetCounterpartFirstName() != "Erik" {
+			t.Errorf("reminder's link = %+v, %v", r, err)
+		}
+	}
 
 	activated := e.event("ev-3", events.PairActivated, pairID, &eventsv1.MentoringPairChanged{
 		Facts: &eventsv1.PairFacts{PairId: pairID, OrganisationId: org, MunicipalityCode: muni, ParticipantId: amina, VolunteerId: erik}})
