@@ -59,8 +59,8 @@ chromium: ## Install Debian's chromium and chromium-driver when absent (the gate
 	fi
 
 .PHONY: e2e
-e2e: redis chromium ## Drive the web app in headless Chromium (sign in, register, match, approve, export); saves screenshots
-	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots go test -race -count=1 -run 'TestEndToEndBrowser' ./services/gateway/server/
+e2e: redis chromium ## Drive the web app and the public answer page in headless Chromium (sign in, register, match, approve, export; answer in Arabic and Swedish); saves screenshots
+	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots go test -race -count=1 -run 'TestEndToEndBrowser|TestAnswerPageBrowser' ./services/gateway/server/
 
 .PHONY: mp
 mp: ## Build bin/mp, the command line client
@@ -111,6 +111,7 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/mentoring ./services/mentoring
 	go build -o bin/dinners ./services/dinners
 	go build -o bin/guides ./services/guides
+	go build -o bin/notify ./services/notify
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up

@@ -11,6 +11,7 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/motesplats/motesplats/pkg v0.0.0
 	github.com/motesplats/motesplats/services/mentoring v0.0.0
+	github.com/motesplats/motesplats/services/notify v0.0.0
 	github.com/motesplats/motesplats/services/participants v0.0.0
 	github.com/motesplats/motesplats/services/volunteers v0.0.0
 	github.com/nats-io/nats.go v1.55.0
@@ -35,6 +36,8 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/sysutil v1.1.0 // indirect
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
+	github.com/emersion/go-smtp v0.26.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
@@ -82,6 +85,7 @@ require (
 replace (
 	github.com/motesplats/motesplats/pkg => ../../pkg
 	github.com/motesplats/motesplats/services/mentoring => ../mentoring
+	github.com/motesplats/motesplats/services/notify => ../notify
 	github.com/motesplats/motesplats/services/participants => ../participants
 	github.com/motesplats/motesplats/services/volunteers => ../volunteers
 )

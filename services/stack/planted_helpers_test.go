@@ -258,6 +258,18 @@ func copyDir(t *testing.T, from, to string) {
 // and both acceptances.
 func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening, org, pid, vid string) {
 	t.Helper()
+	c, id := matchAndApprove(t, ctx, cfg, l, org, pid, vid)
+	for _, party := range []eventsv1.Party{eventsv1.Party_PARTY_NEWCOMER, eventsv1.Party_PARTY_MENTOR} {
+		if _, err := c.AcceptOffer(ctx, &mentoringv1.AcceptOfferRequest{Id: id, Party: party}); err != nil {
+			t.Fatalf("accept %s: %v", party, err)
+		}
+	}
+}
+
+// matchAndApprove runs a matching job over the pool and approves the one
+// proposed pair; it returns an admin's mentoring client and the pair id.
+func matchAndApprove(t *testing.T, ctx context.Context, cfg Config, l *Listening, org, pid, vid string) (mentoringv1.MentoringServiceClient, string) {
+	t.Helper()
 	var tok bytes.Buffer
 	if err := token(cfg, nil, &tok); err != nil {
 		t.Fatal(err)
@@ -266,7 +278,7 @@ func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening,
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { _ = conn.Close() })
 	c := mentoringv1.NewMentoringServiceClient(conn)
 	res, err := c.StartMatchingJob(ctx, &mentoringv1.StartMatchingJobRequest{RequestId: "planted", OrganisationId: org, MunicipalityCodes: []string{"0880"}})
 	if err != nil {
@@ -296,11 +308,7 @@ func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening,
 	if _, err := c.ApproveProposal(ctx, &mentoringv1.ApproveProposalRequest{Id: p.GetId()}); err != nil {
 		t.Fatalf("approve: %v", err)
 	}
-	for _, party := range []eventsv1.Party{eventsv1.Party_PARTY_NEWCOMER, eventsv1.Party_PARTY_MENTOR} {
-		if _, err := c.AcceptOffer(ctx, &mentoringv1.AcceptOfferRequest{Id: p.GetId(), Party: party}); err != nil {
-			t.Fatalf("accept %s: %v", party, err)
-		}
-	}
+	return c, p.GetId()
 }
 
 // inSpans returns the markers found in any span's name, attributes or

@@ -146,6 +146,13 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	natsAddr := ns.Addr()
 	listening.set("nats", natsAddr, parts)
 
+	// Notify writes the gateway's address into answer links, and the
+	// gateway calls notify: the gateway's port is settled first, so
+	// neither waits for the other (a ":0" in tests becomes a free port).
+	gatewayAddr, err := settle(cfg.Gateway.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway address: %w", err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return participants.Run(gctx, cfg.ParticipantsAddr, d, participants.Options{}, func(a net.Addr) { listening.set("participants", a, parts) })
@@ -166,10 +173,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
-		// Notify reads the services and links people to the gateway, so it
-		// needs their bound addresses (":0" in tests).
+		// Notify reads the services, so it needs their bound addresses
+		// (":0" in tests); the gateway's it asks for at each link, as the
+		// gateway waits for notify's.
 		o := cfg.Notify
-		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "gateway"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -188,14 +196,16 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		if cfg.Gateway.PublicURL != "" {
 			o.PublicURL = cfg.Gateway.PublicURL
 		} else {
-			o.PublicURL = "http://" + listening.Addr("gateway")
+			o.PublicURL = "http://" + gatewayAddr
 		}
 		return notify.Run(gctx, cfg.NotifyAddr, d, o, func(a net.Addr) { listening.set("notify", a, parts) })
 	})
 	g.Go(func() error {
-		// The gateway needs the services' bound addresses (":0" in tests).
+		// The gateway needs the services' bound addresses (":0" in tests),
+		// notify's too: the answer page and the mailbox call it.
 		gw := cfg.Gateway
-		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners"} {
+		gw.Addr = gatewayAddr
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "notify"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -204,9 +214,10 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 				}
 			}
 		}
-		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
-			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
+		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring, gw.Services.Notify =
+			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring"), listening.Addr("notify")
 		gw.Services.Dinners = listening.Addr("dinners")
+		gw.Services.Guides = listening.Addr("guides")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the
@@ -241,4 +252,20 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	err = g.Wait()
 	fmt.Fprintln(out, "stopped")
 	return err
+}
+
+// settle returns addr, or for a ":0" address a free port on its host: the
+// port is free now and the gateway binds it a moment later, which only
+// tests rely on.
+func settle(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port != "0" {
+		return addr, err
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", err
+	}
+	a := l.Addr().String()
+	return a, l.Close()
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -74,8 +76,14 @@ func keygen(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s=%s\nMP_DATA_KEY=%s\n",
-		auth.EncodePrivateKey(k), localKeyID, auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), dk)
+	link := make([]byte, 32)
+	if _, err := rand.Read(link); err != nil {
+		return err
+	}
+	// MP_LINK_KEY signs notify's answer links (services/notify/README.md).
+	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n",
+		auth.EncodePrivateKey(k), localKeyID, auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), dk,
+		base64.StdEncoding.EncodeToString(link))
 	return err
 }
 

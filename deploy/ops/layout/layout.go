@@ -212,6 +212,11 @@ func Plan(o Options) ([]Proc, error) {
 			}
 			addr := loop(o.Ports(suffix(s.Name, i, n)))
 			env := map[string]string{s.Env: addr, service.MetricsEnv: loop(o.Ports(suffix(s.Name+"-metrics", i, n)))}
+			if s.Name == service.Notify.Name {
+				// notify signs its own service tokens and answer links;
+				// its replicas share one link key.
+				env["MP_SIGNING_KEY"], env["MP_LINK_KEY_FILE"] = o.SigningKey, filepath.Join(o.Dir, "link.key")
+			}
 			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
 				Env: environ(common, env)})
 			if i == 1 {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"io"
@@ -24,9 +25,12 @@ import (
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	dinners "github.com/motesplats/motesplats/services/dinners/server"
+	"github.com/motesplats/motesplats/services/gateway/internal/answer"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 	"github.com/motesplats/motesplats/services/gateway/server"
+	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	notify "github.com/motesplats/motesplats/services/notify/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
@@ -56,8 +60,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is a running gateway in front of real participants, volunteers and
-// mentoring services on a private embedded NATS.
+// env is a running gateway in front of real participants, volunteers,
+// mentoring and guides services on a private embedded NATS.
 type env struct {
 	t     testing.TB
 	base  string
@@ -82,6 +86,10 @@ type envOptions struct {
 	noAdmin   bool
 	out       io.Writer
 	setupFile string
+	// notify runs the notify service too (development mailbox, answer
+	// links), with answerLimits on the answer page.
+	notify       bool
+	answerLimits answer.Limits
 }
 
 func start(t testing.TB, o envOptions) *env {
@@ -134,11 +142,21 @@ func start(t testing.TB, o envOptions) *env {
 	e.addrs.Dinners = runPart("dinners", func(r func(net.Addr)) error {
 		return dinners.Run(ctx, "127.0.0.1:0", d, dinners.Options{JobAckWait: 5 * time.Second}, r)
 	})
+	e.addrs.Guides = runPart("guides", func(r func(net.Addr)) error {
+		return guides.Run(ctx, "127.0.0.1:0", d, guides.Options{JobAckWait: 5 * time.Second}, r)
+	})
+	if o.notify {
+		no := notify.Options{SigningKey: key, KeyID: "local", LinkKey: bytes.Repeat([]byte{7}, 32),
+			PublicURL: "http://gateway.invalid", SendInterval: 50 * time.Millisecond, SweepInterval: time.Hour}
+		no.Services.Participants, no.Services.Volunteers, no.Services.Mentoring = e.addrs.Participants, e.addrs.Volunteers, e.addrs.Mentoring
+		no.Services.Dinners, no.Services.Guides = e.addrs.Dinners, e.addrs.Guides
+		e.addrs.Notify = runPart("notify", func(r func(net.Addr)) error { return notify.Run(ctx, "127.0.0.1:0", d, no, r) })
+	}
 	e.cfg = server.Config{
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
 		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
-		Out: o.out, SetupLinkFile: o.setupFile,
+		Out: o.out, SetupLinkFile: o.setupFile, AnswerLimits: o.answerLimits,
 	}
 	if o.noAdmin {
 		e.cfg.AdminEmail, e.cfg.AdminPassword = "", ""
@@ -168,6 +186,8 @@ type apiClient struct {
 	dinners  gatewayv1connect.DinnersServiceClient
 	audit    gatewayv1connect.AuditServiceClient
 	tokens   gatewayv1connect.ApiTokenServiceClient
+	guides   gatewayv1connect.GuidesServiceClient
+	messages gatewayv1connect.MessageServiceClient
 	token    string
 }
 
@@ -188,6 +208,8 @@ func (e *env) api(token string) *apiClient {
 		dinners:  gatewayv1connect.NewDinnersServiceClient(hc, e.base, opts...),
 		audit:    gatewayv1connect.NewAuditServiceClient(hc, e.base, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(hc, e.base, opts...),
+		guides:   gatewayv1connect.NewGuidesServiceClient(hc, e.base, opts...),
+		messages: gatewayv1connect.NewMessageServiceClient(hc, e.base, opts...),
 		token:    token,
 	}
 }

@@ -43,8 +43,8 @@ type Config struct {
 	// Addr to listen on (GATEWAY_ADDR).
 	Addr string
 	// Services' gRPC addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR,
-	// MENTORING_ADDR, DINNERS_ADDR; an empty mentoring or dinners address
-	// turns that programme's screens off).
+	// MENTORING_ADDR, DINNERS_ADDR, GUIDES_ADDR; an empty programme address
+	// turns that programme's pages off).
 	Services backend.Addrs
 	// SigningKey signs the per-user service tokens (MP_SIGNING_KEY, or
 	// the stack's key file); KeyID names it in tokens (MP_SIGNING_KEY_ID,
@@ -116,8 +116,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Participants: service.Participants.AddrFrom(getenv),
 			Volunteers:   service.Volunteers.AddrFrom(getenv),
 			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
-			Notify:       getenv("NOTIFY_ADDR"),         // no default: answer page and mailbox off
+			Notify:       getenv(service.Notify.Env),    // no default: answer page and mailbox off
 			Dinners:      getenv(service.Dinners.Env),   // no default: dinners off
+			Guides:       getenv(service.Guides.Env),    // no default: guide pages off
 		},
 		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),

@@ -331,14 +331,14 @@ func sweepWeb(t *testing.T, e *env, f foreign) {
 	}
 }
 
-// connectStream is connectCall for a server-streaming method: the request
-// is one enveloped message, and the error, if any, comes in the end-stream
-// message. "ok" means the stream ended without an error.
+// connectStream calls a server-streaming method with the Connect
+// streaming protocol (enveloped JSON) and returns "ok" and the messages,
+// or the error code of the end-of-stream message.
 func connectStream(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, msg []byte) (string, string) {
 	t.Helper()
-	env := make([]byte, 5, 5+len(msg))
-	binary.BigEndian.PutUint32(env[1:], uint32(len(msg)))
-	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(append(env, msg...)))
+	env := append([]byte{0, 0, 0, 0, 0}, msg...)
+	binary.BigEndian.PutUint32(env[1:5], uint32(len(msg)))
+	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(env))
 	hr.Header.Set("Content-Type", "application/connect+json")
 	hr.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(hr)
@@ -352,19 +352,23 @@ func connectStream(t *testing.T, e *env, token string, sd protoreflect.ServiceDe
 		_ = json.Unmarshal(body, &ce)
 		return ce.Code, string(body)
 	}
-	for rest := body; len(rest) >= 5; {
-		flags, n := rest[0], int(binary.BigEndian.Uint32(rest[1:5]))
-		if len(rest) < 5+n {
+	var all []string
+	for len(body) >= 5 {
+		flags, n := body[0], int(binary.BigEndian.Uint32(body[1:5]))
+		if len(body) < 5+n {
 			break
 		}
-		if flags&2 != 0 {
+		part := body[5 : 5+n]
+		body = body[5+n:]
+		if flags&2 != 0 { // end of stream
 			var end struct{ Error *struct{ Code string } }
-			_ = json.Unmarshal(rest[5:5+n], &end)
+			_ = json.Unmarshal(part, &end)
 			if end.Error != nil {
-				return end.Error.Code, string(body)
+				return end.Error.Code, string(part)
 			}
+			continue
 		}
-		rest = rest[5+n:]
+		all = append(all, string(part))
 	}
-	return "ok", string(body)
+	return "ok", strings.Join(all, "\n")
 }

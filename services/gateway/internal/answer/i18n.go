@@ -32,7 +32,6 @@ func tagOf(code string) language.Tag {
 type catalog struct {
 	loc      map[string]*i18n.Localizer
 	reviewed map[string]bool
-	names    map[string]string
 	matcher  language.Matcher
 	tags     []language.Tag
 }
@@ -45,7 +44,7 @@ type catalog struct {
 func loadCatalog(fsys fs.FS) (*catalog, error) {
 	b := i18n.NewBundle(language.Swedish)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &catalog{loc: map[string]*i18n.Localizer{}, reviewed: map[string]bool{}, names: map[string]string{}}
+	c := &catalog{loc: map[string]*i18n.Localizer{}, reviewed: map[string]bool{}}
 	for _, code := range Languages {
 		name := "locales/answer." + code + ".toml"
 		buf, err := fs.ReadFile(fsys, name)
@@ -60,7 +59,6 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 		l := i18n.NewLocalizer(b, tagOf(code).String(), "sv")
 		c.loc[code] = l
 		c.reviewed[code] = c.text(code, "reviewed", nil) == "yes"
-		c.names[code] = c.text(code, "language_name", nil)
 		c.tags = append(c.tags, tagOf(code))
 	}
 	c.matcher = language.NewMatcher(c.tags)

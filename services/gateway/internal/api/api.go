@@ -85,6 +85,7 @@ func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Reque
 	add(gatewayv1connect.NewMatchingServiceHandler(s, opts...))
 	add(gatewayv1connect.NewMessageServiceHandler(s, opts...))
 	add(gatewayv1connect.NewDinnersServiceHandler(s, opts...))
+	add(gatewayv1connect.NewGuidesServiceHandler(guidesAPI{s}, opts...))
 	return out
 }
 

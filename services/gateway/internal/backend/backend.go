@@ -27,6 +27,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -47,6 +48,8 @@ type Addrs struct {
 	Notify string
 	// Dinners is the dinners service; empty turns the dinner pages off.
 	Dinners string
+	// Guides is the guides service; empty turns the guide pages off.
+	Guides string
 }
 
 // Backend holds the service clients and the view cache.
@@ -62,6 +65,8 @@ type Backend struct {
 	Answers       notifyv1.AnswerServiceClient
 	// Dinners is nil when no dinners address is configured.
 	Dinners dinnersv1.DinnerServiceClient
+	// Guides is nil when no guides address is configured.
+	Guides guidesv1.GuideServiceClient
 
 	signer *auth.Signer
 	self   auth.TokenSource
@@ -120,6 +125,14 @@ func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time
 			return nil, err
 		}
 		b.Dinners = dinnersv1.NewDinnerServiceClient(dc)
+	}
+	if addrs.Guides != "" {
+		gc, err := dial(addrs.Guides)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Guides = guidesv1.NewGuideServiceClient(gc)
 	}
 	b.Participants = participantsv1.NewParticipantServiceClient(pc)
 	b.Volunteers = volunteersv1.NewVolunteerServiceClient(vc)

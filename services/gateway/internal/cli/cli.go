@@ -140,11 +140,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|messages|mailbox ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage+dinnersUsage+messagesUsage)
+		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -157,6 +157,9 @@ func Run(ctx context.Context, args []string, e Env) error {
 	c := newClients(e, cfg)
 	if cmd == "dinners" {
 		return explain(dinners(ctx, c, args, e))
+	}
+	if cmd == "guides" {
+		return explain(guides(ctx, c, args, e))
 	}
 	sub := ""
 	if len(args) > 0 {

@@ -29,7 +29,7 @@ type mailboxData struct {
 }
 
 func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav, p.Form = p.t("mb.title"), "mailbox", r.URL.Query()
+	p.Title, p.Nav, p.Form = p.t("mailbox.title"), "mailbox", r.URL.Query()
 	person := strings.TrimSpace(r.URL.Query().Get("person_id"))
 	res, err := w.g.ListMailbox(r.Context(), p.caller, mailboxPageSize, r.URL.Query().Get("page_token"), person)
 	if err != nil {
@@ -54,7 +54,7 @@ type mailboxMessage struct {
 }
 
 func (w *Web) mailboxMessage(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav = p.t("mb.message"), "mailbox"
+	p.Title, p.Nav = p.t("mailbox.message"), "mailbox"
 	if !p.Admin {
 		return errAdminPage
 	}
@@ -108,7 +108,7 @@ type deliveriesData struct {
 func (w *Web) deliveries(kind string) handler {
 	return func(rw http.ResponseWriter, r *http.Request, p *page) error {
 		id := r.PathValue("id")
-		p.Title, p.Nav = p.t("dl.title"), kind
+		p.Title, p.Nav = p.t("mailbox.dl.title"), kind
 		person, proposal, back := id, "", "/"+kind+"/"+id
 		if kind == "matching" {
 			person, proposal, back = "", id, "/matching#pairs"

@@ -274,6 +274,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 		d.text("organisation_id", "organisation_id", &p.OrganisationId, true)
 	}
 	d.contact(&p.Contact)
+	d.prefs(&p.Notifications)
 	d.languages(&p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
 	if d.changed("swedish_level") {
 		p.SwedishLevel = typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")])
@@ -325,6 +326,7 @@ func participantToForm(p *participantsv1.Participant) url.Values {
 		}
 	}
 	f.Set("etag", p.GetEtag())
+	prefsToForm(f, p.GetNotifications())
 	return f
 }
 

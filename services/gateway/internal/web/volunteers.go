@@ -125,6 +125,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		d.text("organisation_id", "organisation_id", &v.OrganisationId, true)
 	}
 	d.contact(&v.Contact)
+	d.prefs(&v.Notifications)
 	d.languages(&v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
 	if d.changed("interests") {
 		v.Interests = splitList(f.Get("interests"))
@@ -196,5 +197,6 @@ func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
 	}
 	f.Set("household_size", strconv.Itoa(int(v.GetHouseholdSize())))
 	f.Set("etag", v.GetEtag())
+	prefsToForm(f, v.GetNotifications())
 	return f
 }

@@ -128,7 +128,7 @@ func (w *Web) Routes() []Route {
 			{Method: "GET", Pattern: "/signin/oidc/callback", Public: true, h: w.oidcCallback},
 		}
 	}
-	return append(sso, []Route{
+	return append(append(sso, []Route{
 		{Method: "GET", Pattern: "/signin", Public: true, h: w.signinPage},
 		{Method: "POST", Pattern: "/signin", Public: true, h: w.signin},
 		{Method: "GET", Pattern: "/setup", Public: true, h: w.setupPage},
@@ -144,6 +144,7 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/participants/{id}/remove", h: w.removePage("participants")},
 		{Method: "POST", Pattern: "/participants/{id}/delete", h: w.remove("participants", false)},
 		{Method: "POST", Pattern: "/participants/{id}/erase", h: w.remove("participants", true)},
+		{Method: "GET", Pattern: "/participants/{id}/messages", h: w.deliveries("participants")},
 		{Method: "GET", Pattern: "/volunteers", h: w.volunteers},
 		{Method: "GET", Pattern: "/volunteers/new", h: w.volunteerNew},
 		{Method: "POST", Pattern: "/volunteers", h: w.volunteerCreate},
@@ -152,17 +153,21 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/volunteers/{id}/remove", h: w.removePage("volunteers")},
 		{Method: "POST", Pattern: "/volunteers/{id}/delete", h: w.remove("volunteers", false)},
 		{Method: "POST", Pattern: "/volunteers/{id}/erase", h: w.remove("volunteers", true)},
+		{Method: "GET", Pattern: "/volunteers/{id}/messages", h: w.deliveries("volunteers")},
 		{Method: "GET", Pattern: "/matching", h: w.matching},
 		{Method: "POST", Pattern: "/matching/jobs", h: w.startJob},
 		{Method: "GET", Pattern: "/matching/jobs/{id}", h: w.jobProgress},
 		{Method: "POST", Pattern: "/matching/pairs/{id}/{action}", h: w.pairAction},
+		{Method: "GET", Pattern: "/matching/pairs/{id}/messages", h: w.deliveries("matching")},
 		{Method: "GET", Pattern: "/reports", h: w.reports},
 		{Method: "GET", Pattern: "/reports/export.csv", Token: true, h: w.exportCSV},
 		{Method: "GET", Pattern: "/admin/users", h: w.users},
+		{Method: "GET", Pattern: "/admin/mailbox", h: w.mailbox},
+		{Method: "GET", Pattern: "/admin/mailbox/{id}", h: w.mailboxMessage},
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
-	}...)
+	}...), w.guideRoutes()...)
 }
 
 // Register adds the app's routes and static files to mux.

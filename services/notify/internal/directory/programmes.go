@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"google.golang.org/grpc"
-
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -105,24 +103,26 @@ func (c *Client) Assignment(ctx context.Context, id string) (notice.Assignment, 
 	}
 }
 
-// answerToken is a short coordinator-role token for one answer, scoped to
-// the proposal's organisation and municipality: the programme checks
-// scope, capacity, expiry and writes its own events and audit, exactly as
-// for a coordinator's action, and records notify-link as who acted.
-func (c *Client) answerToken(a notice.AnswerCall) (grpc.CallOption, error) {
+// answerContext carries a short coordinator-role token for one answer,
+// scoped to the proposal's organisation and municipality: the programme
+// checks scope, capacity, expiry and writes its own events and audit,
+// exactly as for a coordinator's action, and records notify-link as who
+// acted. It replaces the connection's service token (auth.OutgoingContext
+// takes precedence over it).
+func (c *Client) answerContext(ctx context.Context, a notice.AnswerCall) (context.Context, error) {
 	tok, err := c.signer.Sign(auth.Claims{Subject: AnswerSubject, Role: auth.RoleCoordinator, Organisation: a.OrganisationID,
 		Municipalities: []string{a.Municipality}, Issuer: Subject}, time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	return grpc.PerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(tok))), nil
+	return auth.OutgoingContext(ctx, tok), nil
 }
 
 // Apply records the answer through the programme's RPC.
 func (c *Client) Apply(ctx context.Context, a notice.AnswerCall) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	opt, err := c.answerToken(a)
+	ctx, err := c.answerContext(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -134,10 +134,10 @@ func (c *Client) Apply(ctx context.Context, a notice.AnswerCall) error {
 			party = eventsv1.Party_PARTY_MENTOR
 		}
 		if accept {
-			_, err = c.mentoring.AcceptOffer(ctx, &mentoringv1.AcceptOfferRequest{Id: a.ProposalID, Party: party}, opt)
+			_, err = c.mentoring.AcceptOffer(ctx, &mentoringv1.AcceptOfferRequest{Id: a.ProposalID, Party: party})
 		} else {
 			_, err = c.mentoring.DeclineOffer(ctx, &mentoringv1.DeclineOfferRequest{Id: a.ProposalID, Party: party,
-				Reason: mentoringReason(a.Reason)}, opt)
+				Reason: mentoringReason(a.Reason)})
 		}
 	case pb.Programme_PROGRAMME_DINNERS:
 		party := eventsv1.DinnerParty_DINNER_PARTY_GUEST
@@ -145,20 +145,20 @@ func (c *Client) Apply(ctx context.Context, a notice.AnswerCall) error {
 			party = eventsv1.DinnerParty_DINNER_PARTY_HOST
 		}
 		if a.Action == pb.AnswerAction_ANSWER_ACTION_CANNOT_COME {
-			_, err = c.dinners.CancelSeating(ctx, &dinnersv1.CancelSeatingRequest{Id: a.ProposalID}, opt)
+			_, err = c.dinners.CancelSeating(ctx, &dinnersv1.CancelSeatingRequest{Id: a.ProposalID})
 		} else {
 			req := &dinnersv1.RecordRsvpRequest{Id: a.ProposalID, Party: party, Accept: accept}
 			if !accept {
 				req.DeclineReason = dinnersReason(a.Reason)
 			}
-			_, err = c.dinners.RecordRsvp(ctx, req, opt)
+			_, err = c.dinners.RecordRsvp(ctx, req)
 		}
 	case pb.Programme_PROGRAMME_GUIDES:
 		party := guidesv1.AcceptingParty_ACCEPTING_PARTY_NEWCOMER
 		if accept {
-			_, err = c.guides.AcceptAssignment(ctx, &guidesv1.AcceptAssignmentRequest{Id: a.ProposalID, Party: party}, opt)
+			_, err = c.guides.AcceptAssignment(ctx, &guidesv1.AcceptAssignmentRequest{Id: a.ProposalID, Party: party})
 		} else {
-			_, err = c.guides.DeclineAssignment(ctx, &guidesv1.DeclineAssignmentRequest{Id: a.ProposalID, Party: party}, opt)
+			_, err = c.guides.DeclineAssignment(ctx, &guidesv1.DeclineAssignmentRequest{Id: a.ProposalID, Party: party})
 		}
 	default:
 		return apperr.Errorf(apperr.Invalid, "unknown programme")

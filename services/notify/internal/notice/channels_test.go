@@ -100,6 +100,12 @@ func (in *inbox) received() []received {
 	return append([]received(nil), in.got...)
 }
 
+func newSMTPServer(in *inbox) *smtp.Server {
+	s := smtp.NewServer(in)
+	s.Domain, s.AllowInsecureAuth = "localhost", true
+	return s
+}
+
 // serve runs an SMTP server for in on lis until the test ends.
 func (in *inbox) serve(t *testing.T, lis net.Listener, tlsCfg *tls.Config) *smtp.Server {
 	t.Helper()

@@ -112,7 +112,7 @@ const (
 )
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	nats    *testutil.NATS
 	deps    service.Deps
 	clock   *testutil.Clock
@@ -129,7 +129,7 @@ var admin = auth.Claims{Subject: "u-admin", Role: auth.RoleAdmin}
 
 // start runs a Service on a private NATS with sealing, a clock at noon
 // Stockholm time, Amina (ar) and Erik (sv), and an offered pair.
-func start(t *testing.T, ch notice.Channels) *env {
+func start(t testing.TB, ch notice.Channels) *env {
 	t.Helper()
 	n := testutil.MustNATS(t)
 	kekText, err := seal.GenerateKEK()

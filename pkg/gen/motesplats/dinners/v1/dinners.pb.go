@@ -4775,7 +4775,13 @@ type GetReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Rows, by month, municipality, dimension and value; at most 36 months
 	// times the municipalities in scope times the groups.
-	Rows          []*ReportRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	Rows []*ReportRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Equity: of the newcomers who signed up in the period (asked for a
+	// dinner), the share per group who were seated at one and the median
+	// days from the sign-up to the dinner, by gender, first language and
+	// municipality (the pool keeps no more) and, from the sign-up, household
+	// type (a party of one, adults, with children).
+	Equity        []*v1.EquityGroup `protobuf:"bytes,2,rep,name=equity,proto3" json:"equity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4813,6 +4819,13 @@ func (*GetReportResponse) Descriptor() ([]byte, []int) {
 func (x *GetReportResponse) GetRows() []*ReportRow {
 	if x != nil {
 		return x.Rows
+	}
+	return nil
+}
+
+func (x *GetReportResponse) GetEquity() []*v1.EquityGroup {
+	if x != nil {
+		return x.Equity
 	}
 	return nil
 }
@@ -5280,7 +5293,7 @@ var File_motesplats_dinners_v1_dinners_proto protoreflect.FileDescriptor
 
 const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\n" +
-	"#motesplats/dinners/v1/dinners.proto\x12\x15motesplats.dinners.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"motesplats/events/v1/dinners.proto\x1a%motesplats/proposal/v1/proposal.proto\x1a\x1fmotesplats/type/v1/people.proto\".\n" +
+	"#motesplats/dinners/v1/dinners.proto\x12\x15motesplats.dinners.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"motesplats/events/v1/dinners.proto\x1a%motesplats/proposal/v1/proposal.proto\x1a\x1fmotesplats/type/v1/equity.proto\x1a\x1fmotesplats/type/v1/people.proto\".\n" +
 	"\bLocation\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
 	"\x03lon\x18\x02 \x01(\x01R\x03lon\"z\n" +
@@ -5617,9 +5630,10 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x11no_show_per_mille\x18\n" +
 	" \x01(\x05R\x0enoShowPerMille\x121\n" +
 	"\x15late_cancel_per_mille\x18\v \x01(\x05R\x12lateCancelPerMille\x12(\n" +
-	"\x10median_wait_days\x18\f \x01(\x05R\x0emedianWaitDays\"I\n" +
+	"\x10median_wait_days\x18\f \x01(\x05R\x0emedianWaitDays\"\x82\x01\n" +
 	"\x11GetReportResponse\x124\n" +
-	"\x04rows\x18\x01 \x03(\v2 .motesplats.dinners.v1.ReportRowR\x04rows\"\xda\x02\n" +
+	"\x04rows\x18\x01 \x03(\v2 .motesplats.dinners.v1.ReportRowR\x04rows\x127\n" +
+	"\x06equity\x18\x02 \x03(\v2\x1f.motesplats.type.v1.EquityGroupR\x06equity\"\xda\x02\n" +
 	"\tPoolGuest\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -5832,6 +5846,7 @@ var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(v1.Gender)(0),                   // 83: motesplats.type.v1.Gender
 	(v12.RejectReason)(0),            // 84: motesplats.proposal.v1.RejectReason
 	(*fieldmaskpb.FieldMask)(nil),    // 85: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 86: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	76,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
@@ -5907,68 +5922,69 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	65,  // 70: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
 	66,  // 71: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
 	69,  // 72: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	83,  // 73: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	77,  // 74: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	77,  // 75: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	10,  // 76: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	8,   // 77: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	73,  // 78: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	15,  // 79: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	18,  // 80: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	20,  // 81: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	22,  // 82: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	24,  // 83: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	26,  // 84: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	28,  // 85: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	30,  // 86: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	32,  // 87: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	34,  // 88: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	36,  // 89: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	38,  // 90: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	40,  // 91: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	42,  // 92: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	44,  // 93: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	46,  // 94: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	48,  // 95: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	50,  // 96: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	52,  // 97: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	54,  // 98: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	56,  // 99: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	58,  // 100: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	60,  // 101: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	62,  // 102: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	64,  // 103: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	68,  // 104: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	19,  // 105: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	21,  // 106: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	23,  // 107: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	25,  // 108: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	27,  // 109: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	29,  // 110: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	31,  // 111: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	33,  // 112: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	35,  // 113: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	37,  // 114: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	39,  // 115: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	41,  // 116: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	43,  // 117: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	45,  // 118: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	47,  // 119: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	49,  // 120: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	51,  // 121: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	53,  // 122: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	55,  // 123: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	57,  // 124: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	59,  // 125: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	61,  // 126: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	63,  // 127: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	67,  // 128: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	70,  // 129: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	105, // [105:130] is the sub-list for method output_type
-	80,  // [80:105] is the sub-list for method input_type
-	80,  // [80:80] is the sub-list for extension type_name
-	80,  // [80:80] is the sub-list for extension extendee
-	0,   // [0:80] is the sub-list for field type_name
+	86,  // 73: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	83,  // 74: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	77,  // 75: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	77,  // 76: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	10,  // 77: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	8,   // 78: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	73,  // 79: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	15,  // 80: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	18,  // 81: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	20,  // 82: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	22,  // 83: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	24,  // 84: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	26,  // 85: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	28,  // 86: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	30,  // 87: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	32,  // 88: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	34,  // 89: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	36,  // 90: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	38,  // 91: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	40,  // 92: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	42,  // 93: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	44,  // 94: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	46,  // 95: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	48,  // 96: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	50,  // 97: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	52,  // 98: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	54,  // 99: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	56,  // 100: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	58,  // 101: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	60,  // 102: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	62,  // 103: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	64,  // 104: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	68,  // 105: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	19,  // 106: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	21,  // 107: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	23,  // 108: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	25,  // 109: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	27,  // 110: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	29,  // 111: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	31,  // 112: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	33,  // 113: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	35,  // 114: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	37,  // 115: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	39,  // 116: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	41,  // 117: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	43,  // 118: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	45,  // 119: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	47,  // 120: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	49,  // 121: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	51,  // 122: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	53,  // 123: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	55,  // 124: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	57,  // 125: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	59,  // 126: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	61,  // 127: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	63,  // 128: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	67,  // 129: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	70,  // 130: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	106, // [106:131] is the sub-list for method output_type
+	81,  // [81:106] is the sub-list for method input_type
+	81,  // [81:81] is the sub-list for extension type_name
+	81,  // [81:81] is the sub-list for extension extendee
+	0,   // [0:81] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }

@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestAnswerPageBrowser opens two answer links from the development
+// mailbox in headless Chromium at a phone's size: the Arabic page lays out
+// right to left with its Arabic text and is accepted with a tap; the
+// Swedish one is declined with a reason from the list. Neither page runs
+// a script or scrolls sideways.
+func TestAnswerPageBrowser(t *testing.T) {
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		t.Fatalf("chromium is missing (%v): run make chromium, or apt-get install -y chromium chromium-driver", err)
+	}
+	e := start(t, envOptions{notify: true})
+	_, coordAr, arPath, arPair := approvedOffer(t, e, "ar")
+	_, coordSv, svPath, svPair := approvedOffer(t, e, "sv")
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelT()
+	screenshots := os.Getenv(screenshotsEnv)
+	if screenshots == "" {
+		screenshots = t.TempDir()
+	}
+	if err := os.MkdirAll(screenshots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var buf []byte
+			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(screenshots, name+".png"), buf, 0o644)
+		})
+	}
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			var html string
+			_ = chromedp.Run(ctx, chromedp.OuterHTML("html", &html))
+			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
+		}
+	}
+	// layout reads what the browser made of the page.
+	type layout struct {
+		Lang, Dir, Direction, H1 string
+		Scripts                  int
+		Overflow                 bool
+		// ButtonRight: the accept button's right edge is at the right
+		// margin, as a right-to-left page puts it.
+		ButtonRight bool
+	}
+	const probe = `({
+		Lang: document.documentElement.lang,
+		Dir: document.documentElement.dir,
+		Direction: getComputedStyle(document.body).direction,
+		H1: document.querySelector("h1").textContent,
+		Scripts: document.scripts.length,
+		Overflow: document.documentElement.scrollWidth > window.innerWidth,
+		ButtonRight: (() => { const b = document.querySelector("legend") || document.querySelector("h1");
+			const r = b.getBoundingClientRect(); return window.innerWidth - r.right < r.left; })(),
+	})`
+
+	var ar layout
+	run("open the Arabic offer",
+		chromedp.Navigate(e.base+arPath),
+		chromedp.WaitVisible(`button.yes`, chromedp.ByQuery),
+		chromedp.Evaluate(probe, &ar),
+		shot("answer-ar"),
+	)
+	if ar.Lang != "ar" || ar.Dir != "rtl" || ar.Direction != "rtl" || !strings.Contains(ar.H1, "مرشد لك") || !ar.ButtonRight {
+		t.Errorf("Arabic page laid out as %+v, want lang ar, right to left, the Arabic heading, text from the right", ar)
+	}
+	if ar.Scripts != 0 || ar.Overflow {
+		t.Errorf("Arabic page: %d scripts, sideways scroll %v", ar.Scripts, ar.Overflow)
+	}
+	var thanks string
+	run("accept it",
+		chromedp.Click(`button.yes`, chromedp.ByQuery),
+		chromedp.WaitVisible(`p.body`, chromedp.ByQuery),
+		chromedp.Text(`h1`, &thanks, chromedp.ByQuery),
+		shot("answer-ar-accepted"),
+	)
+	if thanks != "شكرًا على موافقتك!" {
+		t.Errorf("after accepting: %q", thanks)
+	}
+	if pairOf(t, coordAr, arPair).GetPair().GetNewcomerAcceptTime() == nil {
+		t.Error("the Arabic offer was not accepted")
+	}
+
+	var sv layout
+	run("open the Swedish offer",
+		chromedp.Navigate(e.base+svPath),
+		chromedp.WaitVisible(`button.yes`, chromedp.ByQuery),
+		chromedp.Evaluate(probe, &sv),
+		shot("answer-sv"),
+	)
+	if sv.Lang != "sv" || sv.Dir != "ltr" || sv.Direction != "ltr" || sv.H1 != "En mentor för dig" || sv.ButtonRight || sv.Scripts != 0 || sv.Overflow {
+		t.Errorf("Swedish page laid out as %+v", sv)
+	}
+	run("decline it with a reason",
+		chromedp.Click(`#reason-no_time`, chromedp.ByQuery),
+		chromedp.Click(`button.no`, chromedp.ByQuery),
+		chromedp.WaitVisible(`p.body`, chromedp.ByQuery),
+		chromedp.Text(`h1`, &thanks, chromedp.ByQuery),
+		shot("answer-sv-declined"),
+	)
+	if thanks != "Tack för ditt svar" {
+		t.Errorf("after declining: %q", thanks)
+	}
+	if p := pairOf(t, coordSv, svPair).GetPair(); p.GetDeclineReason().String() != "DECLINE_REASON_NO_TIME" {
+		t.Errorf("the Swedish offer's decline: %v %v", p.GetStatus(), p.GetDeclineReason())
+	}
+}
