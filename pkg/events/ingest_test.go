@@ -2,12 +2,16 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -213,6 +217,45 @@ func TestRunDurableWaitsForTheStream(t *testing.T) {
 		}
 		return nil
 	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("RunDurable: %v", err)
+	}
+}
+
+// TestRunDurableStamped: a consumer whose handler is idempotent by itself
+// keeps no processed-ids bucket, and handles every event.
+func TestRunDurableStamped(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx, cancel := context.WithCancel(testutil.Context(t))
+	if err := events.EnsureStream(ctx, n.JS, events.StreamConfig{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}}); err != nil {
+		t.Fatal(err)
+	}
+	var handled atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		done <- events.RunDurable(ctx, n.JS, events.Durable{
+			Consumer: events.ConsumerConfig{Stream: events.StreamParticipants, Durable: "stamped", Backoff: fastBackoff},
+			Handler:  func(context.Context, *eventsv1.Envelope) error { handled.Add(1); return nil },
+			Stamped:  true,
+		})
+	}()
+	pub := events.NewPublisher(n.JS)
+	for k := range 3 {
+		if err := pub.Publish(ctx, registered(t, fmt.Sprintf("ev-%d", k), "p-1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if got := handled.Load(); got != 3 {
+			return fmt.Errorf("handled %d events, want 3", got)
+		}
+		return nil
+	})
+	if _, err := n.JS.KeyValue(ctx, "processed-stamped"); !errors.Is(err, jetstream.ErrBucketNotFound) {
+		t.Errorf("processed-ids bucket: %v, want none", err)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("RunDurable: %v", err)

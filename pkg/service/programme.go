@@ -25,6 +25,10 @@ type Consumer struct {
 	Concurrency int
 	// Handler applies one event; it must be idempotent.
 	Handler events.Handler
+	// Stamped says Handler is idempotent by itself (a pkg/pool side:
+	// events.Pool applies only events newer than what it stored), so no
+	// processed-ids marker is read and written per event (events.Durable).
+	Stamped bool
 }
 
 // Programme is what a matching programme's server runs: its gRPC API, its
@@ -76,6 +80,7 @@ func RunProgramme(ctx context.Context, addr string, d Deps, p Programme, ready f
 			return events.RunDurable(gctx, d.JS, events.Durable{
 				Consumer: events.ConsumerConfig{Stream: c.Stream, Durable: c.Durable, FilterSubjects: []string{c.Filter}, Concurrency: n},
 				Handler:  c.Handler, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
+				Stamped: c.Stamped,
 			})
 		})
 	}

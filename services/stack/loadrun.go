@@ -62,7 +62,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.natsCLI, "nats-cli", "nats", "natscli binary (make load installs it into .tmp/bin)")
 	fs.IntVar(&o.benchMsgs, "bench-msgs", 6000, "messages per nats bench run")
 	fs.DurationVar(&o.step, "step", 5*time.Second, "how long each create rate is held")
-	fs.IntVar(&o.firstRate, "rate", 100, "first create rate (per second); each next step is 1.4 times it")
+	fs.IntVar(&o.firstRate, "rate", 25, "first create rate (per second); each next step is 1.4 times it")
 	fs.IntVar(&o.maxRate, "max-rate", 4000, "highest create rate tried")
 	fs.DurationVar(&o.p99Limit, "p99", 50*time.Millisecond, "p99 send->consumer a rate must keep to count as sustained")
 	fs.IntVar(&o.getRounds, "get-rounds", 3, "alternating rounds of cached Get and echo")
@@ -94,6 +94,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	cfg.DataDir, cfg.NATSPort, cfg.MetricsAddr = dir, -1, "off"
 	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.GuidesAddr, cfg.DinnersAddr, cfg.Gateway.Addr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.NotifyAddr = "127.0.0.1:0"
 	cfg.LogLevel = 8 // errors only: the run's output is the figures
 	logs, err := os.Create(filepath.Join(dir, "stack.log"))
 	if err != nil {

@@ -137,10 +137,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 			},
 		},
 		Consumers: []service.Consumer{
-			{Stream: events.StreamParticipants, Durable: ParticipantsDurable, Filter: events.ParticipantEvents, Handler: pl.HandleParticipant},
+			{Stream: events.StreamParticipants, Durable: ParticipantsDurable, Filter: events.ParticipantEvents, Handler: pl.HandleParticipant, Stamped: true},
 			// One at a time: organisation events are few, and in order
 			// they need no stamps to be applied right.
-			{Stream: events.StreamVolunteers, Durable: VolunteersDurable, Filter: events.OrganisationEvents, Concurrency: 1, Handler: pl.HandleVolunteer},
+			{Stream: events.StreamVolunteers, Durable: VolunteersDurable, Filter: events.OrganisationEvents, Concurrency: 1, Handler: pl.HandleVolunteer, Stamped: true},
 		},
 	}, ready)
 }

@@ -159,8 +159,8 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 			func(ctx context.Context) error { return svc.Run(ctx, o.SweepEvery) },
 		},
 		Consumers: []service.Consumer{
-			{Stream: events.StreamParticipants, Durable: ParticipantsDurable, Filter: events.ParticipantEvents, Handler: pl.HandleParticipant},
-			{Stream: events.StreamVolunteers, Durable: VolunteersDurable, Filter: events.VolunteerEvents, Handler: pl.HandleVolunteer},
+			{Stream: events.StreamParticipants, Durable: ParticipantsDurable, Filter: events.ParticipantEvents, Handler: pl.HandleParticipant, Stamped: true},
+			{Stream: events.StreamVolunteers, Durable: VolunteersDurable, Filter: events.VolunteerEvents, Handler: pl.HandleVolunteer, Stamped: true},
 		},
 	}, ready)
 }
