@@ -49,6 +49,8 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 		Replicas:   cfg.Replicas,
 		MaxAge:     cfg.MaxAge,
 		Duplicates: DuplicateWindow,
+		// Publisher.PublishBatch stores many events with one fsync.
+		AllowAtomicPublish: true,
 	})
 	if err != nil {
 		return fmt.Errorf("events: ensure stream %s: %w", cfg.Name, err)

@@ -44,6 +44,11 @@ type Plan struct {
 	// with an id derived from the two parties, and reports whether the job
 	// holds it (false: someone left, or another job proposed it first).
 	Propose func(ctx context.Context, x match.Explanation) (bool, error)
+	// ProposeBatch, when set, is used instead of Propose: it writes the
+	// proposals of many matched newcomers at once (with a durable write
+	// per batch, proposal.Lifecycle.ProposeBatch) and reports for each, in
+	// order, whether the job holds it. A job at national scale needs it.
+	ProposeBatch func(ctx context.Context, xs []match.Explanation) ([]bool, error)
 	// Unmatched records a newcomer the engine left unmatched.
 	Unmatched func(x match.Explanation)
 	// Result encodes what the job found besides its proposals, after every
@@ -173,6 +178,11 @@ func solve(ctx context.Context, tracer trace.Tracer, in *match.Instance) ([]matc
 func propose(ctx context.Context, r *Run, tracer trace.Tracer, plan Plan, expl []match.Explanation, matched int) (int, error) {
 	ctx, span := tracer.Start(ctx, "jobs.propose")
 	defer span.End()
+	if plan.ProposeBatch != nil {
+		done, err := proposeBatched(ctx, r, plan, expl, matched)
+		span.SetAttributes(attribute.Int("jobs.proposals", done))
+		return done, err
+	}
 	done := 0
 	for _, x := range expl {
 		if x.Reason != match.Matched {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -120,3 +123,17 @@ func (s *SealedData) Delete(ctx context.Context, id string, kind Kind) error {
 
 // List implements Data.
 func (s *SealedData) List(ctx context.Context) ([]Object, error) { return s.inner.List(ctx) }
+
+// OpenData opens a programme's job data: the object store bucket (results
+// and a failed job's snapshot kept ttl), sealed with kr's per-person keys
+// when kr is not nil, since snapshots and results name people.
+func OpenData(ctx context.Context, js jetstream.JetStream, bucket string, replicas int, ttl time.Duration, kr *seal.Keyring) (Data, error) {
+	objects, err := OpenObjectData(ctx, js, bucket, replicas, ttl)
+	if err != nil {
+		return nil, err
+	}
+	if kr == nil {
+		return objects, nil
+	}
+	return NewSealedData(objects, kr), nil
+}

@@ -72,7 +72,10 @@ func (s *exact) auction() {
 	// phases repeat less work; a big first eps avoids the price wars that a
 	// single eps = 1 phase fights (10 s instead of 0.8 s at 100k). The
 	// factor 32 was the fastest of 4..128 on the gen_instance.py family.
-	const factor = 32
+	factor := int32(32)
+	if s.epsFactor > 0 {
+		factor = s.epsFactor
+	}
 	eps := max(s.maxScore/factor, 1)
 	for {
 		a.forward(eps)

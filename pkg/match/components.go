@@ -42,6 +42,11 @@ func solveQuotasSplit(in *Instance, g *csr) (*Solution, error) {
 			union(int32(i), int32(n+m)+gr)
 		}
 	}
+	for k := range int32(q) {
+		if p := in.parentOf(k); p >= 0 {
+			union(int32(n+m)+k, int32(n+m)+p)
+		}
+	}
 	// Components in order of their smallest member, which makes the
 	// order (and so the result) independent of map iteration.
 	comp := make([]int32, n+m+q)
@@ -89,6 +94,16 @@ func solveQuotasSplit(in *Instance, g *csr) (*Solution, error) {
 		for k, gr := range p.groups {
 			local[n+m+int(gr)] = int32(k)
 			sub.Quotas[k] = in.Quotas[gr]
+		}
+		if in.Parent != nil {
+			// A group and its parent are always in one component.
+			sub.Parent = make([]int32, len(p.groups))
+			for k, gr := range p.groups {
+				sub.Parent[k] = -1
+				if par := in.Parent[gr]; par >= 0 {
+					sub.Parent[k] = local[n+m+int(par)]
+				}
+			}
 		}
 		for k, i := range p.newcomers {
 			sub.Group[k] = -1

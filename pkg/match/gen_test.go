@@ -181,6 +181,8 @@ func bruteForce(in *Instance) int64 {
 	}
 	left := slices.Clone(in.Capacity)
 	count := make([]int, len(in.Quotas))
+	// taken[(host, class)]: a newcomer of the conflict class sits there.
+	taken := map[[2]int32]bool{}
 	best := int64(-1)
 	var rec func(i int, acc int64)
 	rec = func(i int, acc int64) {
@@ -199,19 +201,28 @@ func bruteForce(in *Instance) int64 {
 			if left[e.Host] < s {
 				continue
 			}
+			key := [2]int32{e.Host, -1}
+			if in.Class != nil {
+				key[1] = in.Class[i]
+			}
+			if key[1] >= 0 && taken[key] {
+				continue
+			}
+			taken[key] = key[1] >= 0
 			left[e.Host] -= s
 			gr := int32(-1)
 			if in.Group != nil {
 				gr = in.Group[i]
 			}
-			if gr >= 0 {
-				count[gr]++
+			for k := gr; k >= 0; k = in.parentOf(k) {
+				count[k]++
 			}
 			rec(i+1, acc+int64(e.Score))
-			if gr >= 0 {
-				count[gr]--
+			for k := gr; k >= 0; k = in.parentOf(k) {
+				count[k]--
 			}
 			left[e.Host] += s
+			delete(taken, key)
 		}
 	}
 	rec(0, 0)

@@ -18,12 +18,12 @@ type Warm struct {
 //
 // The result is optimal and certified like Solve's, but when several
 // optima tie it may pick a different one than a cold Solve. Instances with
-// households or quotas ignore warm and run Solve.
+// households, conflict classes or quotas ignore warm and run Solve.
 func SolveWarm(in *Instance, warm *Warm) (*Solution, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	if in.hasHouseholds() || len(in.Quotas) > 0 || warm == nil ||
+	if in.hasHouseholds() || in.conflictClasses() != nil || len(in.Quotas) > 0 || warm == nil ||
 		len(warm.HostOf) != in.Newcomers || len(warm.V) != len(in.Capacity) {
 		return Solve(in)
 	}

@@ -32,7 +32,9 @@ type Part struct {
 	Points int32
 }
 
-// Quota bounds how many newcomers of one group are matched.
+// Quota bounds how many newcomers of one group are matched (with
+// Instance.Parent, groups may nest: a group counts its own newcomers and
+// those of every group inside it).
 type Quota struct {
 	// Name names the group in errors and explanations, e.g. "gender=f".
 	Name string
@@ -68,6 +70,20 @@ type Instance struct {
 	Group []int32
 	// Quotas bounds the number of matched newcomers per group.
 	Quotas []Quota
+	// Parent optionally holds, per quota group, the group that contains
+	// it, or -1: the groups form a laminar family (a forest), such as
+	// women within a municipality inside that municipality's total. A
+	// newcomer's Group is its innermost group; it counts toward that group
+	// and every group above it. Nested bounds keep the problem a flow
+	// (a tree of group nodes), so Solve stays exact and certified.
+	Parent []int32
+	// Class optionally holds, per newcomer, a conflict class or -1: at most
+	// one newcomer of a class sits with any one host (dinners: no two
+	// parties of one SFI class at a table). Pairwise exclusions are not a
+	// flow, so an instance with two newcomers in one class is solved by
+	// the household heuristic with its proven bound (the LP bound ignores
+	// the classes, so it stays valid).
+	Class []int32
 }
 
 // Hosts returns the number of hosts.
@@ -79,6 +95,25 @@ func (in *Instance) sizeOf(i int32) int32 {
 		return 1
 	}
 	return in.Size[i]
+}
+
+// conflictClasses returns Class when some class has two or more
+// newcomers (otherwise no pair can conflict and it returns nil).
+func (in *Instance) conflictClasses() []int32 {
+	if in.Class == nil {
+		return nil
+	}
+	seen := make(map[int32]bool)
+	for _, c := range in.Class {
+		if c < 0 {
+			continue
+		}
+		if seen[c] {
+			return in.Class
+		}
+		seen[c] = true
+	}
+	return nil
 }
 
 // hasHouseholds reports whether some party is larger than one, which makes
@@ -148,11 +183,49 @@ func (in *Instance) Validate() error {
 			}
 		}
 	}
+	if in.Class != nil {
+		if len(in.Class) != n {
+			return fmt.Errorf("%w: %d classes for %d newcomers", ErrInvalid, len(in.Class), n)
+		}
+		for i, c := range in.Class {
+			if c < -1 {
+				return fmt.Errorf("%w: newcomer %d: class %d", ErrInvalid, i, c)
+			}
+		}
+		if len(in.Quotas) > 0 && in.conflictClasses() != nil {
+			return fmt.Errorf("%w: conflict classes and quotas in one instance are not supported", ErrInvalid)
+		}
+	}
 	for g, q := range in.Quotas {
 		if q.Min < 0 || (q.Max >= 0 && q.Max < q.Min) {
 			return fmt.Errorf("%w: quota %q: bounds [%d,%d]", ErrInvalid, q.Name, q.Min, q.Max)
 		}
 		_ = g
+	}
+	if in.Parent != nil {
+		q := len(in.Quotas)
+		if len(in.Parent) != q {
+			return fmt.Errorf("%w: %d quota parents for %d quotas", ErrInvalid, len(in.Parent), q)
+		}
+		for k, p := range in.Parent {
+			if p < -1 || int(p) >= q || int(p) == k {
+				return fmt.Errorf("%w: quota %q: parent %d out of range", ErrInvalid, in.Quotas[k].Name, p)
+			}
+		}
+		for k := range in.Parent {
+			// A chain longer than the number of groups has a cycle.
+			depth := 0
+			for p := in.Parent[k]; p >= 0; p = in.Parent[p] {
+				if depth++; depth > q {
+					return fmt.Errorf("%w: quota %q: parents form a cycle", ErrInvalid, in.Quotas[k].Name)
+				}
+			}
+		}
+	}
+	if len(in.Quotas) > 0 && in.hasHouseholds() {
+		// The household heuristic has no quota constraints; solving
+		// without them would be a silent approximation.
+		return fmt.Errorf("%w: quotas with party sizes above 1 are not supported", ErrInvalid)
 	}
 	if len(in.Quotas) > 0 && in.Group == nil {
 		return fmt.Errorf("%w: quotas given without newcomer groups", ErrInvalid)
@@ -224,4 +297,12 @@ func buildCSR(in *Instance) (*csr, error) {
 	}
 	c.orig = perm
 	return c, nil
+}
+
+// parentOf returns the group containing quota group k, or -1.
+func (in *Instance) parentOf(k int32) int32 {
+	if in.Parent == nil {
+		return -1
+	}
+	return in.Parent[k]
 }

@@ -181,7 +181,8 @@ func (h *pairHeap) pop() (int64, int32) {
 }
 
 // solveQuotas solves the unit-size problem with group quotas exactly as a
-// min-cost flow S → group → newcomer → host → T. A group's Min is an arc of
+// min-cost flow S → group → newcomer → host → T; nested groups (Parent)
+// make a tree of group nodes, S → outer group → inner group → newcomer. A group's Min is an arc of
 // capacity Min and cost -big, big being more than any total score, so the
 // flow meets as many lower bounds as possible before it looks at scores;
 // Min arcs left unsaturated name the infeasible groups.
@@ -198,12 +199,23 @@ func solveQuotas(in *Instance, g *csr) (*Solution, error) {
 		maxW = max(maxW, int64(w))
 	}
 	big := int64(n)*maxW + 1
+	// members[k] counts the newcomers of group k and of every group inside
+	// it; up(k) is the node group k's flow comes from (its parent, or S).
 	members := make([]int64, q)
 	for i := int32(0); i < n; i++ {
-		if gr := in.Group[i]; gr >= 0 {
+		for gr := in.Group[i]; gr >= 0; gr = in.parentOf(gr) {
 			members[gr]++
 		}
 	}
+	up := func(k int32) int32 {
+		if p := in.parentOf(k); p >= 0 {
+			return gNode(p)
+		}
+		return S
+	}
+	// Every Min arc costs -big a unit, also nested ones: the flow then
+	// maximises the total flow on Min arcs, which saturates all of them
+	// whenever that is feasible.
 	minArc := make([]int32, q)
 	for k := int32(0); k < q; k++ {
 		qt := in.Quotas[k]
@@ -214,10 +226,10 @@ func solveQuotas(in *Instance, g *csr) (*Solution, error) {
 		lo := int64(qt.Min)
 		minArc[k] = -1
 		if lo > 0 {
-			minArc[k] = f.arc(S, gNode(k), lo, -big)
+			minArc[k] = f.arc(up(k), gNode(k), lo, -big)
 		}
 		if hi > lo {
-			f.arc(S, gNode(k), hi-lo, 0)
+			f.arc(up(k), gNode(k), hi-lo, 0)
 		}
 	}
 	for i := int32(0); i < n; i++ {
@@ -280,7 +292,9 @@ func solveQuotas(in *Instance, g *csr) (*Solution, error) {
 		sol.V[j] = max(0, -p[hNode(j)])
 	}
 	for k := int32(0); k < q; k++ {
-		sol.Gamma[k] = p[gNode(k)] - p[S]
+		// Telescoping along a chain: the Gammas of a newcomer's groups sum
+		// to p[its group] - p[S], as the single-level duals do.
+		sol.Gamma[k] = p[gNode(k)] - p[up(k)]
 	}
 	for i := int32(0); i < n; i++ {
 		from := S
@@ -295,7 +309,7 @@ func solveQuotas(in *Instance, g *csr) (*Solution, error) {
 			// its dual belongs to the members, not to a Max that does not
 			// bind, so move it onto them.
 			for i := int32(0); i < n; i++ {
-				if in.Group[i] == k {
+				if in.inGroup(i, k) {
 					sol.U[i] += sol.Gamma[k]
 				}
 			}
@@ -317,4 +331,15 @@ func solveQuotas(in *Instance, g *csr) (*Solution, error) {
 		}
 	}
 	return sol, nil
+}
+
+// inGroup reports whether newcomer i counts toward group k (its own group
+// or one inside k).
+func (in *Instance) inGroup(i, k int32) bool {
+	for gr := in.Group[i]; gr >= 0; gr = in.parentOf(gr) {
+		if gr == k {
+			return true
+		}
+	}
+	return false
 }

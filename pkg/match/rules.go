@@ -37,6 +37,10 @@ type Person struct {
 	SameGenderOnly bool
 	// Group is the newcomer's quota group ("" for none).
 	Group string
+	// Class is the newcomer's conflict class ("" for none): no two
+	// newcomers of one class are matched with the same host (dinners: two
+	// parties of one SFI class never share a table).
+	Class string
 }
 
 // Rule scores or forbids one (newcomer, host) pair. Apply returns the
@@ -187,6 +191,23 @@ func Build(newcomers, hosts []Person, rules []Rule, quotas map[string]Quota) (*B
 				in.Size[i] = int32(max(q.Size, 1))
 			}
 			break
+		}
+	}
+	classes := map[string]int32{}
+	for _, p := range ns {
+		if p.Class != "" {
+			if _, ok := classes[p.Class]; !ok {
+				classes[p.Class] = int32(len(classes))
+			}
+		}
+	}
+	if len(classes) > 0 {
+		in.Class = make([]int32, len(ns))
+		for i, p := range ns {
+			in.Class[i] = -1
+			if p.Class != "" {
+				in.Class[i] = classes[p.Class]
+			}
 		}
 	}
 	if len(quotas) > 0 {

@@ -30,7 +30,7 @@ func SolveWith(in *Instance, opt Options) (*Solution, error) {
 		return nil, err
 	}
 	switch {
-	case in.hasHouseholds():
+	case in.hasHouseholds() || in.conflictClasses() != nil:
 		return solveHouseholds(in, g, opt)
 	case len(in.Quotas) > 0:
 		return solveQuotasSplit(in, g)

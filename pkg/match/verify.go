@@ -20,9 +20,10 @@ type Certificate struct {
 }
 
 // Verify checks sol against in without using any solver code: the matching
-// is feasible (eligible pairs, capacities counted in party sizes, quotas),
-// Objective is its true score, and the duals (U, V, Gamma) are feasible for
-// the LP dual, so their objective is a valid upper bound. If sol.Exact it
+// is feasible (eligible pairs, capacities counted in party sizes, quotas,
+// conflict classes), Objective is its true score, and the duals (U, V,
+// Gamma) are feasible for the LP dual, so their objective is a valid upper
+// bound. If sol.Exact it
 // also requires the bound to equal the objective, which proves optimality
 // by weak duality. It runs in O(edges) and allocates O(newcomers + hosts).
 func Verify(in *Instance, sol *Solution) (Certificate, error) {
@@ -67,6 +68,31 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 			return fail("V[%d] = %d < 0", j, x)
 		}
 	}
+	// Nested quota groups: a newcomer's constraint carries the Gamma of
+	// its group and of every group above it.
+	q := len(in.Quotas)
+	if in.Parent != nil && len(in.Parent) != q {
+		return fail("%d quota parents for %d quotas", len(in.Parent), q)
+	}
+	parent := func(k int32) int32 {
+		if in.Parent == nil {
+			return -1
+		}
+		return in.Parent[k]
+	}
+	gammaUp := make([]int64, q)
+	for k := range int32(q) {
+		steps := 0
+		for p := k; p >= 0; p = parent(p) {
+			if int(p) >= q || steps > q {
+				return fail("quota %d: parents out of range or in a cycle", k)
+			}
+			if sol.Gamma != nil {
+				gammaUp[k] += sol.Gamma[p]
+			}
+			steps++
+		}
+	}
 	// One pass over the edges: dual feasibility of every edge, and the
 	// score of each newcomer's chosen pair (found = the pair is eligible).
 	found := make([]bool, n)
@@ -78,7 +104,7 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 		}
 		lhs := sol.U[i] + size(i)*sol.V[j]
 		if g := group(i); g >= 0 {
-			lhs += sol.Gamma[g]
+			lhs += gammaUp[g]
 		}
 		if lhs < scale*int64(e.Score) {
 			return fail("edge (%d,%d): dual %d below score %d (scale %d)", i, j, lhs, e.Score, scale)
@@ -109,13 +135,30 @@ func Verify(in *Instance, sol *Solution) (Certificate, error) {
 		}
 		load[j] += size(int32(i))
 		matched++
-		if g := group(int32(i)); g >= 0 {
+		for g := group(int32(i)); g >= 0; g = parent(g) {
 			groupCount[g]++
 		}
 	}
 	for j, l := range load {
 		if l > int64(in.Capacity[j]) {
 			return fail("host %d: load %d over capacity %d", j, l, in.Capacity[j])
+		}
+	}
+	if in.Class != nil {
+		if len(in.Class) != n {
+			return fail("%d conflict classes for %d newcomers", len(in.Class), n)
+		}
+		// At most one newcomer of a conflict class per host.
+		seen := make(map[[2]int32]int32)
+		for i, j := range sol.HostOf {
+			c := in.Class[i]
+			if j == Unmatched || c < 0 {
+				continue
+			}
+			if o, ok := seen[[2]int32{j, c}]; ok {
+				return fail("host %d: newcomers %d and %d share conflict class %d", j, o, i, c)
+			}
+			seen[[2]int32{j, c}] = int32(i)
 		}
 	}
 	for g, q := range in.Quotas {

@@ -115,9 +115,14 @@ func (l *Lifecycle[R]) complete(ctx context.Context, by, id, party string, claim
 	if h := l.p.Hooks; h != nil && h.AfterReserve != nil {
 		h.AfterReserve(id)
 	}
-	out, err := l.transition(ctx, by, id, check, func(_ R, st *State, now time.Time) (Step, error) {
+	out, err := l.transition(ctx, by, id, check, func(r R, st *State, now time.Time) (Step, error) {
 		if now.Sub(start) > l.p.Grace/2 {
 			return Step{}, apperr.Errorf(apperr.Unavailable, "the acceptance took too long, try again")
+		}
+		if !sameClaims(l.p.Claims(r), claims) {
+			// Resized since the units were reserved (a party grew while
+			// its offer was open): what is held is not what it claims.
+			return Step{}, apperr.Errorf(apperr.Conflict, "the offer changed at the same time; answer again")
 		}
 		done, err := st.Accept(party, now)
 		if err != nil {

@@ -50,11 +50,15 @@ const (
 	KindWithdrawn
 	KindEnded
 	KindErased
+	// KindChanged is a change that keeps the status: what the proposal
+	// claims (Resize) or a programme's own fields; Reason says which, in
+	// the programme's terms.
+	KindChanged
 )
 
 // String names the kind as its events do ("activated").
 func (k Kind) String() string {
-	names := [...]string{"none", "proposed", "offered", "rejected", "replaced", "accepted", "activated", "declined", "expired", "withdrawn", "ended", "erased"}
+	names := [...]string{"none", "proposed", "offered", "rejected", "replaced", "accepted", "activated", "declined", "expired", "withdrawn", "ended", "erased", "changed"}
 	if k < 0 || int(k) >= len(names) {
 		return "Kind(?)"
 	}
@@ -213,12 +217,25 @@ func (l *Lifecycle[R]) Transition(ctx context.Context, who auth.Claims, id strin
 	if !ids.Valid(id) {
 		return zero, apperr.FieldError("id", "is not an id")
 	}
-	return l.transition(ctx, who.Subject, id, func(r R) error {
+	// A transition that takes a proposal out of Active (a programme's own
+	// end, such as a cancellation) gives its units back, so no programme
+	// has to remember to.
+	left := false
+	out, err := l.transition(ctx, who.Subject, id, func(r R) error {
 		if !l.p.Visible(who, r) {
 			return l.p.NotFound
 		}
 		return nil
-	}, fn)
+	}, func(r R, st *State, now time.Time) (Step, error) {
+		was := st.Status
+		step, err := fn(r, st, now)
+		left = err == nil && step.Kind != None && was == Active && st.Status != Active
+		return step, err
+	})
+	if err == nil && left {
+		l.release(ctx, id, l.p.Claims(out))
+	}
+	return out, err
 }
 
 // transition is Transition without the caller checks: by is the author;
@@ -351,20 +368,15 @@ func (l *Lifecycle[R]) Decline(ctx context.Context, who auth.Claims, id, party s
 	})
 }
 
-// End ends active proposal id and releases its capacity. Returns Invalid,
-// NotFound, FailedPrecondition.
+// End ends active proposal id and releases its capacity (Transition
+// does). Returns Invalid, NotFound, FailedPrecondition.
 func (l *Lifecycle[R]) End(ctx context.Context, who auth.Claims, id string, reason int32) (R, error) {
-	out, err := l.Transition(ctx, who, id, func(_ R, st *State, _ time.Time) (Step, error) {
+	return l.Transition(ctx, who, id, func(_ R, st *State, _ time.Time) (Step, error) {
 		if err := st.End(); err != nil {
 			return Step{}, err
 		}
 		return Step{Kind: KindEnded, Reason: reason}, nil
 	})
-	if err != nil {
-		return out, err
-	}
-	l.release(ctx, id, l.p.Claims(out))
-	return out, nil
 }
 
 // Live returns person's proposals as party that are open or active, from

@@ -151,27 +151,65 @@ func (s *Slots) Reserve(ctx context.Context, resource string, units, capacity in
 		if slices.ContainsFunc(v.Holders, func(h holder) bool { return h.ID == holderID }) {
 			return false, nil
 		}
-		dropped := false
-		if used(v.Holders)+units > capacity && holding != nil {
-			v.Holders = slices.DeleteFunc(v.Holders, func(h holder) bool {
-				held, ok := known[h.ID]
-				if !ok {
-					var err error
-					if held, err = holding(ctx, h.ID, h.Since); err != nil {
-						return false
-					}
-					known[h.ID] = held
-				}
-				dropped = dropped || !held
-				return !held
-			})
-		}
+		dropped := dropStale(ctx, v, units, capacity, holderID, holding, known)
 		if used(v.Holders)+units > capacity {
 			// Dropping stale holders is worth a write even when the
 			// reservation fails: the counter then shows the truth.
 			return dropped, ErrNoSlot
 		}
 		v.Holders = append(v.Holders, holder{ID: holderID, Since: s.now().UTC(), Units: units})
+		return true, nil
+	})
+}
+
+// dropStale makes room for extra units on a full resource by dropping the
+// holders (other than self) that holding says no longer hold; known
+// remembers its answers across compare-and-set retries. It reports whether
+// it dropped any.
+func dropStale(ctx context.Context, v *slotsValue, extra, capacity int, self string, holding Holding, known map[string]bool) bool {
+	if used(v.Holders)+extra <= capacity || holding == nil {
+		return false
+	}
+	dropped := false
+	v.Holders = slices.DeleteFunc(v.Holders, func(h holder) bool {
+		if h.ID == self {
+			return false
+		}
+		held, ok := known[h.ID]
+		if !ok {
+			var err error
+			if held, err = holding(ctx, h.ID, h.Since); err != nil {
+				return false
+			}
+			known[h.ID] = held
+		}
+		dropped = dropped || !held
+		return !held
+	})
+	return dropped
+}
+
+// Resize sets the units holderID takes of resource (0 means 1), when it
+// holds any: a shrink always lands, a growth only if the extra units are
+// free (stale holders dropped first, as in Reserve). A holder not holding
+// is left alone: a proposal ended meanwhile must not take units again.
+// Returns ErrNoSlot.
+func (s *Slots) Resize(ctx context.Context, resource, holderID string, units, capacity int, holding Holding) error {
+	units = max(units, 1)
+	known := map[string]bool{}
+	return s.change(ctx, resource, func(v *slotsValue) (bool, error) {
+		k := slices.IndexFunc(v.Holders, func(h holder) bool { return h.ID == holderID })
+		if k < 0 || v.Holders[k].units() == units {
+			return false, nil
+		}
+		if extra := units - v.Holders[k].units(); extra > 0 {
+			dropped := dropStale(ctx, v, extra, capacity, holderID, holding, known)
+			k = slices.IndexFunc(v.Holders, func(h holder) bool { return h.ID == holderID })
+			if used(v.Holders)+extra > capacity {
+				return dropped, ErrNoSlot
+			}
+		}
+		v.Holders[k].Units = units
 		return true, nil
 	})
 }

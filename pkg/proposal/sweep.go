@@ -37,7 +37,8 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 		case erased:
 			errs = append(errs, l.erase(ctx, id, r))
 		case st.Status.Live():
-			errs = append(errs, l.leave(ctx, id, party))
+			_, err := l.closeOne(ctx, l.p.Name, id, Step{Left: true, Party: party})
+			errs = append(errs, err)
 		}
 	}
 	if erased {
@@ -71,36 +72,53 @@ func (l *Lifecycle[R]) erase(ctx context.Context, id string, r R) error {
 	return nil
 }
 
-// leave withdraws open proposal id or ends it early if active, because
-// party left (Change.Party); an active one's units are released.
-func (l *Lifecycle[R]) leave(ctx context.Context, id, party string) error {
-	out, err := l.transition(ctx, l.p.Name, id, nil, func(_ R, st *State, _ time.Time) (Step, error) {
+// Close ends proposal id on the programme's own decision, not a
+// caller's (a table cancelled, a sign-up removed): an open one is
+// withdrawn, an active one ended and its units released, a final one left
+// as it is. by names the author, reason is the programme's. Returns the
+// record; NotFound (the programme's) when it is gone.
+func (l *Lifecycle[R]) Close(ctx context.Context, by, id string, reason int32) (R, error) {
+	out, err := l.closeOne(ctx, by, id, Step{Reason: reason})
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return out, l.p.NotFound
+	}
+	return out, err
+}
+
+// closeOne withdraws open proposal id or ends it if active, with step's
+// party, reason and Left; an active one's units are released. A missing
+// proposal is not an error for a leaver (nothing to close).
+func (l *Lifecycle[R]) closeOne(ctx context.Context, by, id string, step Step) (R, error) {
+	out, err := l.transition(ctx, by, id, nil, func(_ R, st *State, _ time.Time) (Step, error) {
+		ch := step
 		switch {
 		case st.Status.Open():
 			if err := st.Withdraw(); err != nil {
 				return Step{}, err
 			}
-			return Step{Kind: KindWithdrawn, Left: true, Party: party}, nil
+			ch.Kind = KindWithdrawn
 		case st.Status == Active:
 			if err := st.End(); err != nil {
 				return Step{}, err
 			}
-			return Step{Kind: KindEnded, Left: true, Party: party}, nil
+			ch.Kind = KindEnded
+		default:
+			return Step{}, nil
 		}
-		return Step{}, nil
+		return ch, nil
 	})
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return nil
+	if apperr.ErrorCode(err) == apperr.NotFound && step.Left {
+		return out, nil
 	}
 	if err != nil {
-		return err
+		return out, err
 	}
 	if s := l.p.State(out).Status; s == Ended || s == Withdrawn {
 		// Releasing what is not held is a no-op, so a replayed leave and
 		// a withdrawn offer whose accept was in flight both end clean.
 		l.release(ctx, id, l.p.Claims(out))
 	}
-	return nil
+	return out, nil
 }
 
 // ExpireOffers marks offers past their expiry expired. Every replica runs
@@ -166,6 +184,9 @@ func (l *Lifecycle[R]) resolve(ctx context.Context, in intent, now time.Time) er
 	if !notFound {
 		st := l.p.State(r)
 		if st.Status == Active {
+			// A Resize that died between its steps leaves the counters
+			// unlike the record: the record decides.
+			l.syncUnits(ctx, r)
 			return l.p.Slots.settle(ctx, in.ID, in.rev)
 		}
 		if complete, cerr := st.CanAccept(in.Party, now); cerr == nil && complete {

@@ -110,6 +110,7 @@ type Change = []*eventsv1.Envelope
 // Repo is a repository of T records in one bucket.
 type Repo[T proto.Message] struct {
 	cfg      Config[T]
+	js       jetstream.JetStream
 	kv       jetstream.KeyValue
 	requests jetstream.KeyValue
 	log      *slog.Logger
@@ -188,7 +189,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	conflicts, _ := meter.Int64Counter("store.conflicts", metric.WithDescription("revision conflicts retried by Update"))
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
-		cfg: cfg, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
+		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
 		records:   map[string]indexed[T]{},
 		byIndex:   map[string]map[string]keySet{},
 		pending:   map[string]time.Time{},

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +29,7 @@ import (
 // mentoring's own RPC, recorded as answered by link.
 func TestNotify_ApprovalToAnswer(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	l, _, _ := startStack(t, cfg)
+	l, stdout, _ := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
 	m := newMarkers(t)
@@ -112,6 +115,25 @@ func TestNotify_ApprovalToAnswer(t *testing.T) {
 	}
 	if pair.GetPair().GetNewcomerAcceptTime() == nil || pair.GetPair().GetUpdatedBy() != "notify-link" {
 		t.Errorf("pair after the answer: accepted %v by %q", pair.GetPair().GetNewcomerAcceptTime(), pair.GetPair().GetUpdatedBy())
+	}
+	// The send is counted by channel, with nothing about the person.
+	murl := regexp.MustCompile(`metrics\s+(http://\S+/metrics)`).FindStringSubmatch(stdout.String())
+	if murl == nil {
+		t.Fatal("no metrics endpoint in the start-up output")
+	}
+	res, err := http.Get(murl[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`motesplats_notifications_sent_total{channel="mailbox"`, "motesplats_notifications_queue"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(string(metrics), m.run) || strings.Contains(string(metrics), pid) {
+		t.Error("a metric names the person")
 	}
 	if again, err := gateway.Answer(ctx, &notifyv1.AnswerRequest{Token: tok, Action: notifyv1.AnswerAction_ANSWER_ACTION_ACCEPT}); err != nil ||
 		again.GetState() != notifyv1.LinkState_LINK_STATE_USED {

@@ -173,8 +173,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
-		// Notify reads the services and links people to the gateway, so it
-		// needs their bound addresses (":0" in tests).
+		// Notify reads the services, so it needs their bound addresses
+		// (":0" in tests); the gateway's it asks for at each link, as the
+		// gateway waits for notify's.
 		o := cfg.Notify
 		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides"} {
 			for listening.Addr(name) == "" {

@@ -210,7 +210,7 @@ func TestCrashDuringJob(t *testing.T) {
 			// more parties sign up before it resumes: they would change
 			// the seatings if the restart took a new snapshot.
 			e := &env{t: t, nats: testutil.MustNATSDir(t, filepath.Join(dir, "nats")), key: key,
-				signer: auth.NewSigner(key, "k1", time.Now), clock: &clock{t: day0}}
+				signer: auth.NewSigner(key, "k1", time.Now), clock: testutil.NewClock(day0)}
 			changePool := at != "snapshot:0"
 			poolReady := make(chan struct{})
 			var o server.Options

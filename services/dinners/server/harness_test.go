@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -21,9 +20,9 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/dinners/server"
 )
 
@@ -40,25 +39,7 @@ var (
 	operator = auth.Claims{Subject: "u-op", Role: auth.RoleOperator}
 )
 
-// clock is a settable test clock; the tests start on a fixed day so dates
-// in requests are stable.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
+// The tests start on a fixed day so dates in requests are stable.
 var day0 = time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC) // a Monday
 
 // date is day0 plus n days, YYYY-MM-DD.
@@ -71,17 +52,13 @@ type env struct {
 	addrs  []string
 	key    ed25519.PrivateKey
 	signer *auth.Signer
-	clock  *clock
+	clock  *testutil.Clock
 }
 
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
 	t.Helper()
-	k, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, nats: testutil.MustNATS(t), key: k, clock: &clock{t: day0}}
-	e.signer = auth.NewSigner(e.key, "k1", time.Now)
+	key := servicetest.NewKey(t)
+	e := &env{t: t, nats: testutil.MustNATS(t), key: key, signer: servicetest.NewSigner(key), clock: testutil.NewClock(day0)}
 	for range replicas {
 		e.addrs = append(e.addrs, e.start(o))
 	}
@@ -97,85 +74,27 @@ func (e *env) start(o server.Options) string {
 		o.SweepEvery = 100 * time.Millisecond
 	}
 	_, js := e.nats.Connect(e.t)
-	d := service.Deps{
-		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-		Now:      e.clock.Now,
-	}.WithDefaults()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("server.Run: %v", err)
-		}
+	return servicetest.Start(e.t, js, e.key, e.clock.Now, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+		return server.Run(ctx, addr, d, o, ready)
 	})
-	select {
-	case a := <-ready:
-		return a.String()
-	case err := <-done:
-		e.t.Fatalf("server.Run: %v", err)
-	case <-time.After(15 * time.Second):
-		e.t.Fatal("server not ready")
-	}
-	return ""
 }
 
 func (e *env) as(c auth.Claims) pb.DinnerServiceClient { return e.replica(0, c) }
 
 func (e *env) replica(k int, c auth.Claims) pb.DinnerServiceClient {
 	e.t.Helper()
-	tok, err := e.signer.Sign(c, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	conn, err := grpcx.Dial(e.addrs[k], grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(tok))))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = conn.Close() })
-	return pb.NewDinnerServiceClient(conn)
+	return pb.NewDinnerServiceClient(servicetest.Dial(e.t, e.addrs[k], e.signer, c))
 }
 
-var eventSeq struct {
-	mu sync.Mutex
-	n  int
-}
-
-// envelope wraps a payload as the producer would, with a fresh event id
-// and an occurrence time that increases with every call.
+// envelope wraps a payload as the producer would (servicetest.Envelope).
 func envelope(t testing.TB, subject, id string, payload proto.Message) *eventsv1.Envelope {
 	t.Helper()
-	eventSeq.mu.Lock()
-	eventSeq.n++
-	n := eventSeq.n
-	eventSeq.mu.Unlock()
-	env, err := events.NewEnvelope(fmt.Sprintf("ev-%08d", n), subject, id,
-		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n)*time.Millisecond), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return servicetest.Envelope(t, subject, id, payload)
 }
 
 func (e *env) publish(ctx context.Context, envs ...*eventsv1.Envelope) {
 	e.t.Helper()
-	for _, s := range []events.StreamConfig{
-		{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}},
-		{Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}},
-	} {
-		if err := events.EnsureStream(ctx, e.nats.JS, s); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	pub := events.NewPublisher(e.nats.JS)
-	for _, env := range envs {
-		if err := pub.Publish(ctx, env); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	servicetest.PublishPeople(ctx, e.t, e.nats.JS, envs...)
 }
 
 func guestFacts(id, org, muni string) *eventsv1.ParticipantFacts {

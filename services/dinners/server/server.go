@@ -11,13 +11,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
-	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
-	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/service"
@@ -111,13 +108,9 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("dinners: %w", err)
 	}
-	objects, err := jobs.OpenObjectData(ctx, d.JS, dinners.DataStore, d.Replicas, ResultTTL)
+	data, err := jobs.OpenData(ctx, d.JS, dinners.DataStore, d.Replicas, ResultTTL, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("dinners: %w", err)
-	}
-	var data jobs.Data = objects
-	if d.Keyring != nil {
-		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := dinners.New(dinners.Deps{Offers: offers, SignUps: signups, Seatings: seatings, Pool: pl, Seats: seats, Data: data,
 		Publisher: pub, Rules: rs, Now: d.Now, IDs: d.IDs, Logger: d.Logger})
@@ -134,32 +127,17 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer jm.Close()
 	svc.SetJobs(jm)
 
-	srv, hs := grpcx.NewServer(grpcx.Options{
-		Logger:             d.Logger,
-		TracerProvider:     o.TracerProvider,
-		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
-		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
-	})
-	pb.RegisterDinnerServiceServer(srv, grpcapi.New(svc))
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
-	g.Go(func() error { return svc.Run(gctx, o.SweepEvery) })
-	g.Go(func() error {
-		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, events.ParticipantEvents, pl.HandleParticipant)
-	})
-	g.Go(func() error {
-		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, events.VolunteerEvents, pl.HandleVolunteer)
-	})
-	g.Go(func() error { return service.Serve(gctx, "dinners", addr, srv, hs, d, ready) })
-	return g.Wait()
-}
-
-// consume runs a durable, idempotent consumer of another service's stream
-// (events.RunDurable: it waits for the producer's stream).
-func consume(ctx context.Context, d service.Deps, stream, durable, filter string, h events.Handler) error {
-	return events.RunDurable(ctx, d.JS, events.Durable{
-		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: 4},
-		Handler:  h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
-	})
+	return service.RunProgramme(ctx, addr, d, service.Programme{
+		Name:           "dinners",
+		Register:       func(srv *grpc.Server) { pb.RegisterDinnerServiceServer(srv, grpcapi.New(svc)) },
+		TracerProvider: o.TracerProvider,
+		Actors: []func(context.Context) error{
+			func(ctx context.Context) error { return jm.Run(ctx, jm.Pipeline(svc.Steps())) },
+			func(ctx context.Context) error { return svc.Run(ctx, o.SweepEvery) },
+		},
+		Consumers: []service.Consumer{
+			{Stream: events.StreamParticipants, Durable: ParticipantsDurable, Filter: events.ParticipantEvents, Handler: pl.HandleParticipant},
+			{Stream: events.StreamVolunteers, Durable: VolunteersDurable, Filter: events.VolunteerEvents, Handler: pl.HandleVolunteer},
+		},
+	}, ready)
 }

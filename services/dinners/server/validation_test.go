@@ -39,6 +39,8 @@ func TestFieldViolations(t *testing.T) {
 	past := offer("h-1", orgA, "0180", 4, date(-1))
 	badDiet := offer("h-1", orgA, "0180", 4, date(5))
 	badDiet.Kitchen.Diets = []typev1.Diet{99}
+	twoLines := offer("h-1", orgA, "0180", 4, date(5))
+	twoLines.Address = "Storgatan 1\nBcc: x"
 	big := signUp("g-1", orgA, "0180", 13, date(5))
 	unknownDiet := signUp("g-1", orgA, "0180", 1, date(5))
 	unknownDiet.Diets = []typev1.Diet{42}
@@ -63,6 +65,10 @@ func TestFieldViolations(t *testing.T) {
 			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "r3", Offer: badDiet})
 			return err
 		}, "offer.kitchen.diets[0]"},
+		{"address on two lines", func() error {
+			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "r4", Offer: twoLines})
+			return err
+		}, "offer.address"},
 		{"offer without request id", func() error {
 			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{Offer: good})
 			return err

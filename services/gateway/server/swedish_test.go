@@ -62,6 +62,11 @@ func TestSwedishPagesHaveNoEnglish(t *testing.T) {
 		if len(s) < 4 || sv[k] == s || strings.Contains(s, "%") {
 			continue
 		}
+		if strings.HasSuffix(k, ".language_name") {
+			// A language's own name ("English" in the language picker) is
+			// written in that language on every page, by design.
+			continue
+		}
 		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
 	}
 	for _, path := range []string{"/", "/participants", "/participants/" + id, "/participants/new", "/volunteers", "/volunteers/new", "/matching", "/reports"} {

@@ -11,13 +11,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
-	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
-	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/service"
@@ -105,13 +102,9 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	if err != nil {
 		return fmt.Errorf("guides: %w", err)
 	}
-	objects, err := jobs.OpenObjectData(ctx, d.JS, guides.DataStore, d.Replicas, ResultTTL)
+	data, err := jobs.OpenData(ctx, d.JS, guides.DataStore, d.Replicas, ResultTTL, d.Keyring)
 	if err != nil {
 		return fmt.Errorf("guides: %w", err)
-	}
-	var data jobs.Data = objects
-	if d.Keyring != nil {
-		data = jobs.NewSealedData(objects, d.Keyring) // snapshots and results name people
 	}
 	svc := guides.New(guides.Deps{Pool: pl, Assignments: assignments, Rules: rules, Slots: slots, Data: data,
 		Files: files, Publisher: pub, Now: d.Now, Logger: d.Logger, Grace: o.Grace, Hooks: o.ProposalHooks,
@@ -131,40 +124,23 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer jm.Close()
 	svc.SetJobs(jm)
 
-	srv, hs := grpcx.NewServer(grpcx.Options{
-		Logger:             d.Logger,
-		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
-		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
-	})
-	pb.RegisterGuideServiceServer(srv, grpcapi.New(svc))
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return jm.Run(gctx, jm.Pipeline(svc.Steps())) })
-	g.Go(func() error {
-		// Reservations a crash left between their two steps are completed
-		// or released within seconds, as in mentoring.
-		svc.RunSweeps(gctx)
-		return nil
-	})
-	g.Go(func() error {
-		return consume(gctx, d, events.StreamParticipants, ParticipantsDurable, events.ParticipantEvents, 4, pl.HandleParticipant)
-	})
-	g.Go(func() error {
-		// One at a time: organisation events are few, and in order they
-		// need no stamps to be applied right.
-		return consume(gctx, d, events.StreamVolunteers, VolunteersDurable, events.OrganisationEvents, 1, pl.HandleVolunteer)
-	})
-	g.Go(func() error { return service.Serve(gctx, "guides", addr, srv, hs, d, ready) })
-	return g.Wait()
-}
-
-// consume runs a durable, idempotent consumer of another service's stream
-// (events.RunDurable: it waits for the producer's stream).
-func consume(ctx context.Context, d service.Deps, stream, durable, filter string, n int, h events.Handler) error {
-	return events.RunDurable(ctx, d.JS, events.Durable{
-		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: n},
-		// Participants' and volunteers' payloads are sealed (ADR 0030):
-		// without the keyring every one of them would be dead-lettered.
-		Handler: h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
-	})
+	return service.RunProgramme(ctx, addr, d, service.Programme{
+		Name:     "guides",
+		Register: func(srv *grpc.Server) { pb.RegisterGuideServiceServer(srv, grpcapi.New(svc)) },
+		Actors: []func(context.Context) error{
+			func(ctx context.Context) error { return jm.Run(ctx, jm.Pipeline(svc.Steps())) },
+			func(ctx context.Context) error {
+				// Reservations a crash left between their two steps are
+				// completed or released within seconds, as in mentoring.
+				svc.RunSweeps(ctx)
+				return nil
+			},
+		},
+		Consumers: []service.Consumer{
+			{Stream: events.StreamParticipants, Durable: ParticipantsDurable, Filter: events.ParticipantEvents, Handler: pl.HandleParticipant},
+			// One at a time: organisation events are few, and in order
+			// they need no stamps to be applied right.
+			{Stream: events.StreamVolunteers, Durable: VolunteersDurable, Filter: events.OrganisationEvents, Concurrency: 1, Handler: pl.HandleVolunteer},
+		},
+	}, ready)
 }

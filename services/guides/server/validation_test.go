@@ -72,11 +72,6 @@ func TestFieldViolations(t *testing.T) {
 				Quotas: []pb.QuotaKind{pb.QuotaKind_QUOTA_KIND_GENDER_PER_MUNICIPALITY, pb.QuotaKind_QUOTA_KIND_LANGUAGE}})
 			return err
 		}, []string{"quotas"}},
-		{"StartAssignmentJob nested quotas", func() error {
-			_, err := c.StartAssignmentJob(ctx, &pb.StartAssignmentJobRequest{RequestId: "r", MunicipalityCodes: []string{"0180"},
-				Quotas: []pb.QuotaKind{pb.QuotaKind_QUOTA_KIND_GENDER_PER_MUNICIPALITY, pb.QuotaKind_QUOTA_KIND_MUNICIPALITY_TOTAL}})
-			return err
-		}, []string{"quotas"}},
 		{"StartAssignmentJob no request id", func() error {
 			_, err := c.StartAssignmentJob(ctx, &pb.StartAssignmentJobRequest{MunicipalityCodes: []string{"0180"}})
 			return err

@@ -212,7 +212,7 @@ func TestCrashDuringJob(t *testing.T) {
 			// who would change the proposals if the restart took a new
 			// snapshot instead of reusing the stored one.
 			e := &env{t: t, nats: testutil.MustNATSDir(t, filepath.Join(dir, "nats")), key: key,
-				signer: auth.NewSigner(key, "k1", time.Now), clock: &clock{t: time.Now().UTC()}}
+				signer: auth.NewSigner(key, "k1", time.Now), clock: testutil.NewClock(time.Now().UTC())}
 			changePool := at != "snapshot:0"
 			poolReady := make(chan struct{})
 			var o server.Options

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -20,9 +18,9 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
@@ -39,24 +37,6 @@ var (
 	operator = auth.Claims{Subject: "u-op", Role: auth.RoleOperator}
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is one or more mentoring replicas on a private NATS.
 type env struct {
 	t      testing.TB
@@ -64,23 +44,16 @@ type env struct {
 	addrs  []string
 	key    ed25519.PrivateKey
 	signer *auth.Signer
-	clock  *clock
+	clock  *testutil.Clock
 }
 
-func newKey(t testing.TB) ed25519.PrivateKey {
-	t.Helper()
-	k, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func newKey(t testing.TB) ed25519.PrivateKey { return servicetest.NewKey(t) }
 
 // startEnv starts replicas of the service on a fresh NATS.
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
 	t.Helper()
-	e := &env{t: t, nats: testutil.MustNATS(t), key: newKey(t), clock: &clock{t: time.Now().UTC()}}
-	e.signer = auth.NewSigner(e.key, "k1", time.Now)
+	key := newKey(t)
+	e := &env{t: t, nats: testutil.MustNATS(t), key: key, signer: servicetest.NewSigner(key), clock: testutil.NewClock(time.Now().UTC())}
 	for range replicas {
 		e.addrs = append(e.addrs, e.start(o))
 	}
@@ -96,30 +69,9 @@ func (e *env) start(o server.Options) string {
 		o.SweepEvery = 100 * time.Millisecond
 	}
 	_, js := e.nats.Connect(e.t)
-	d := service.Deps{
-		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-		Now:      e.clock.Now,
-	}.WithDefaults()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("server.Run: %v", err)
-		}
+	return servicetest.Start(e.t, js, e.key, e.clock.Now, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+		return server.Run(ctx, addr, d, o, ready)
 	})
-	select {
-	case a := <-ready:
-		return a.String()
-	case err := <-done:
-		e.t.Fatalf("server.Run: %v", err)
-	case <-time.After(15 * time.Second):
-		e.t.Fatal("server not ready")
-	}
-	return ""
 }
 
 // as returns a client of replica 0 acting as c.
@@ -127,16 +79,7 @@ func (e *env) as(c auth.Claims) pb.MentoringServiceClient { return e.replica(0, 
 
 func (e *env) replica(k int, c auth.Claims) pb.MentoringServiceClient {
 	e.t.Helper()
-	tok, err := e.signer.Sign(c, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	conn, err := grpcx.Dial(e.addrs[k], grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(tok))))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = conn.Close() })
-	return pb.NewMentoringServiceClient(conn)
+	return pb.NewMentoringServiceClient(servicetest.Dial(e.t, e.addrs[k], e.signer, c))
 }
 
 // people is a deterministic demo population: newcomers p-NNNN and mentors
@@ -183,45 +126,17 @@ func population(seed uint64, nn, nm int) people {
 	return p
 }
 
-var eventSeq struct {
-	mu sync.Mutex
-	n  int
-}
-
-// envelope wraps a payload as the producer would, with a fresh event id
-// and an occurrence time that increases with every call.
+// envelope wraps a payload as the producer would (servicetest.Envelope).
 func envelope(t testing.TB, subject, id string, payload proto.Message) *eventsv1.Envelope {
 	t.Helper()
-	eventSeq.mu.Lock()
-	eventSeq.n++
-	n := eventSeq.n
-	eventSeq.mu.Unlock()
-	env, err := events.NewEnvelope(fmt.Sprintf("ev-%08d", n), subject, id,
-		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n)*time.Millisecond), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return servicetest.Envelope(t, subject, id, payload)
 }
 
 // publishAll publishes events for the population on the producers'
 // streams, as the participants and volunteers services would.
 func (e *env) publishAll(ctx context.Context, envs []*eventsv1.Envelope) {
 	e.t.Helper()
-	for _, s := range []events.StreamConfig{
-		{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}},
-		{Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}},
-	} {
-		if err := events.EnsureStream(ctx, e.nats.JS, s); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	pub := events.NewPublisher(e.nats.JS)
-	for _, env := range envs {
-		if err := pub.Publish(ctx, env); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	servicetest.PublishPeople(ctx, e.t, e.nats.JS, envs...)
 }
 
 func registrations(t testing.TB, p people) []*eventsv1.Envelope {
@@ -255,19 +170,7 @@ func (e *env) waitPool(ctx context.Context, n, m int) {
 }
 
 func countKeys(ctx context.Context, e *env, bucket string) int {
-	kv, err := e.nats.JS.KeyValue(ctx, bucket)
-	if err != nil {
-		return -1
-	}
-	keys, err := kv.ListKeys(ctx)
-	if err != nil {
-		return -1
-	}
-	n := 0
-	for range keys.Keys() {
-		n++
-	}
-	return n
+	return servicetest.CountKeys(ctx, e.nats.JS, bucket)
 }
 
 // runJob starts a job as c and waits for it to succeed.

@@ -32,6 +32,9 @@ type Options struct {
 	// PublicURL is where people open their links: the gateway's public
 	// address (MP_PUBLIC_URL, default http://127.0.0.1:8080).
 	PublicURL string
+	// PublicURLFunc, when set, is asked for the public address at each
+	// link instead (the embedded stack: the gateway binds after notify).
+	PublicURLFunc func() string
 	// Services are the addresses notify reads from and answers through.
 	Services directory.Addrs
 	// SMTP, SMS and Webhook configure the channels; each nil one falls
@@ -137,10 +140,12 @@ func (o Options) String() string {
 
 type smtpString struct{ c *channel.SMTPConfig }
 
+// String describes the SMTP settings without the password.
 func (s smtpString) String() string { return s.c.String() }
 
 type smsString struct{ c *channel.ElksConfig }
 
+// String describes the SMS settings without the password.
 func (s smsString) String() string { return s.c.String() }
 
 func or(s, def string) string {

@@ -24,87 +24,20 @@ import (
 	"github.com/motesplats/motesplats/services/dinners/internal/rules"
 )
 
-// StartJob queues a matching job for org in munis (a coordinator's own
-// when empty); requestID makes it idempotent per caller and resumes a
-// failed job. Returns Invalid, PermissionDenied, NotFound.
-func (s *Service) StartJob(ctx context.Context, who auth.Claims, requestID, org string, munis []string) (*pb.Job, error) {
-	if err := canAct(who); err != nil {
-		return nil, err
-	}
-	j, err := s.jobs.Start(ctx, who, jobs.Request{RequestID: requestID, Organisation: org, Municipalities: munis})
-	if err != nil {
-		return nil, err
-	}
-	return jobToProto(j), nil
-}
-
-// GetJob returns job id if the caller may see it. Returns Invalid,
-// NotFound.
-func (s *Service) GetJob(ctx context.Context, who auth.Claims, id string) (*pb.Job, error) {
-	j, err := s.jobs.GetAs(ctx, who, id)
-	if err != nil {
-		return nil, err
-	}
-	return jobToProto(j), nil
-}
-
-// ListJobs returns the jobs the caller may see, newest first. Returns
-// Invalid.
-func (s *Service) ListJobs(_ context.Context, who auth.Claims, size int32, token string) ([]*pb.Job, string, error) {
-	js, next, err := s.jobs.Page(who, size, token)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*pb.Job, len(js))
-	for k, j := range js {
-		out[k] = jobToProto(j)
-	}
-	return out, next, nil
-}
-
-// WatchJob sends the job after every change until it finishes. Returns
-// Invalid, NotFound.
-func (s *Service) WatchJob(ctx context.Context, who auth.Claims, id string, send func(*pb.Job) error) error {
-	ch, err := s.jobs.WatchAs(ctx, who, id)
-	if err != nil {
-		return err
-	}
-	for j := range ch {
-		if err := send(jobToProto(j)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// jobToProto is dinners' job message: the kit's job with its counts.
 func jobToProto(j jobs.Job) *pb.Job {
 	c := func(k string) int32 { return int32(j.Counts[k]) }
 	out := &pb.Job{
 		Id: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
-		ProgressPercent: int32(j.Progress), Phase: j.Phase, RulesVersion: j.Version,
-		Attempts: int32(j.Attempts), ErrorMessage: j.Error, CreateTime: timestamppb.New(j.Created),
+		State: pb.JobState(j.State.Number()), ProgressPercent: int32(j.Progress), Phase: j.Phase, RulesVersion: j.Version,
+		Attempts: int32(j.Attempts), ErrorMessage: j.Error,
+		CreateTime: jobs.Timestamp(j.Created), StartTime: jobs.Timestamp(j.Started), FinishTime: jobs.Timestamp(j.Finished),
 		Counts: &pb.JobCounts{Parties: c("parties"), Guests: c("guests"), Dinners: c("dinners"), FreeSeats: c("free_seats"),
 			EligiblePairs: c("eligible_pairs"), Proposals: c("proposals"), Unseated: c("unseated")},
 		Objective: j.Counts["objective"], Bound: j.Counts["bound"],
 	}
 	if b := out.Bound; b > 0 && b >= out.Objective {
 		out.GapPpm = (b - out.Objective) * 1_000_000 / b
-	}
-	switch j.State {
-	case jobs.Queued:
-		out.State = pb.JobState_JOB_STATE_QUEUED
-	case jobs.Running:
-		out.State = pb.JobState_JOB_STATE_RUNNING
-	case jobs.Succeeded:
-		out.State = pb.JobState_JOB_STATE_SUCCEEDED
-	case jobs.Failed:
-		out.State = pb.JobState_JOB_STATE_FAILED
-	}
-	if !j.Started.IsZero() {
-		out.StartTime = timestamppb.New(j.Started)
-	}
-	if !j.Finished.IsZero() {
-		out.FinishTime = timestamppb.New(j.Finished)
 	}
 	return out
 }
@@ -314,22 +247,14 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, version string, su *p
 	if gone, err := s.anyGone(ctx, p); err != nil || gone {
 		return false, err
 	}
-	ev, err := s.changed(events.SeatingProposed, proposal.ID(p.GetId(), "proposed"), p, 0, nil)
-	if err != nil {
+	cur, created, err := s.life.Propose(ctx, p.GetId(), p, "")
+	switch {
+	case apperr.ErrorCode(err) == apperr.NotFound:
+		return false, nil // erased with its guest or host
+	case err != nil:
 		return false, err
-	}
-	if _, err = s.seatings.Create(ctx, p.GetId(), p, ev); apperr.ErrorCode(err) == apperr.AlreadyExists {
-		cur, _, gerr := s.seatings.Get(ctx, p.GetId())
-		switch {
-		case apperr.ErrorCode(gerr) == apperr.NotFound:
-			return false, nil // erased with its guest or host
-		case gerr != nil:
-			return false, gerr
-		case cur.GetJobId() != j.ID:
-			return false, nil // proposed before by another job
-		}
-	} else if err != nil {
-		return false, err
+	case !created && cur.GetJobId() != j.ID:
+		return false, nil // proposed before by another job
 	}
 	// They may have left between the check and the create: check again
 	// and clean up after them (Leave is idempotent).

@@ -4,10 +4,7 @@ import (
 	"context"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
-	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/dinners/internal/pool"
 )
@@ -20,24 +17,20 @@ import (
 // seat counters, and their ids in stored job snapshots and results.
 // Idempotent: a redelivered event runs it again harmlessly.
 func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased bool) error {
-	index := "participant"
+	party := partyGuest
 	if kind == pool.Host {
-		index = "volunteer"
+		party = partyHost
 	}
-	if err := s.endSeatings(ctx, "pool", index, id, erased); err != nil {
+	// The kit withdraws, cancels or (erased) erases their seatings, freeing
+	// seats; the index must include seatings another replica just wrote.
+	if err := s.seatings.Sync(ctx); err != nil {
+		return err
+	}
+	if err := s.life.Leave(ctx, party, id, erased); err != nil {
 		return err
 	}
 	if !erased {
 		return nil
-	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{id}})
-	if err != nil {
-		return err
-	}
-	for _, p := range found.Items {
-		if err := s.eraseSeating(ctx, p.GetId()); err != nil {
-			return err
-		}
 	}
 	forget := []string{id}
 	if kind == pool.Host {
@@ -75,19 +68,6 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		if err := s.jobs.Forget(ctx, f); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// eraseSeating purges a seating and its earlier events, leaving the one
-// erased event with its id only.
-func (s *Service) eraseSeating(ctx context.Context, id string) error {
-	ev, err := events.NewEnvelope(proposal.ID(id, "erased"), events.SeatingErased, id, s.now(), &eventsv1.DinnerSeatingErased{SeatingId: id})
-	if err != nil {
-		return err
-	}
-	if err := s.seatings.Remove(ctx, id, true, ev); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-		return err
 	}
 	return nil
 }

@@ -6,11 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
-	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
@@ -26,17 +23,7 @@ func (s *Service) GetSeating(ctx context.Context, who auth.Claims, id string) (*
 	if err := canAct(who); err != nil {
 		return nil, err
 	}
-	if !ids.Valid(id) {
-		return nil, invalid("id", "is not an id")
-	}
-	p, _, err := s.seatings.Get(ctx, id)
-	if err != nil {
-		return nil, notFound(err, "seating")
-	}
-	if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.NotFound, "seating not found")
-	}
-	return p, nil
+	return s.life.Get(ctx, who, id)
 }
 
 // SeatingFilter narrows ListSeatings.
@@ -91,44 +78,6 @@ func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilt
 	return out, page.Encode(found.Next), found.Total, nil
 }
 
-// transition runs fn on seating id for the caller under the scope check,
-// and stores the seating with the event fn names in one compare-and-set.
-// fn returns the event subject ("" for no change) and a fill for it.
-func (s *Service) transition(ctx context.Context, who auth.Claims, id string,
-	fn func(p *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error)) (*pb.Seating, error) {
-	if _, err := s.GetSeating(ctx, who, id); err != nil {
-		return nil, err
-	}
-	return s.apply(ctx, who.Subject, id, fn)
-}
-
-// apply is transition without the caller checks; by is the author.
-func (s *Service) apply(ctx context.Context, by, id string,
-	fn func(p *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error)) (*pb.Seating, error) {
-	out, _, err := s.seatings.Update(ctx, id, func(p *pb.Seating, _ uint64) (store.Change, error) {
-		now := s.now().UTC()
-		prev := p.GetStatus()
-		st := state(p)
-		subject, fill, err := fn(p, &st, now)
-		if err != nil || subject == "" {
-			return nil, err
-		}
-		if p.GetStatus() != cancelled {
-			setState(p, st)
-		}
-		p.DecideTime, p.UpdatedBy = timestamppb.New(now), by
-		ev, err := s.changed(subject, "", p, prev, fill)
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
-	})
-	if err != nil {
-		return nil, notFound(err, "seating")
-	}
-	return out, nil
-}
-
 // Approve invites guest and host to a proposed seating, with an RSVP
 // deadline before the dinner. Returns Invalid, NotFound,
 // PermissionDenied, FailedPrecondition (not proposed, or too close to the
@@ -137,17 +86,7 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.
 	if err := canAct(who); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		deadline := s.rules.For(p.GetOrganisationId()).RSVPDeadline(now, startOf(p.GetDate(), p.GetStartTime()))
-		if !deadline.After(now) {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "the dinner is too close for an invitation")
-		}
-		if err := st.Approve(now, deadline.Sub(now)); err != nil {
-			return "", nil, err
-		}
-		p.InviteTime = timestamppb.New(now)
-		return events.SeatingInvited, nil, nil
-	})
+	return s.life.Approve(ctx, who, id)
 }
 
 // Reject ends a proposed seating; the party is not proposed at that
@@ -160,13 +99,7 @@ func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason
 	if _, ok := proposalv1.RejectReason_name[int32(reason)]; !ok {
 		return nil, invalid("reason", "is not a reject reason")
 	}
-	return s.transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		if err := st.Reject(); err != nil {
-			return "", nil, err
-		}
-		p.RejectReason = reason
-		return events.SeatingRejected, nil, nil
-	})
+	return s.life.Reject(ctx, who, id, int32(reason))
 }
 
 func partyOf(p eventsv1.DinnerParty) string {
@@ -177,11 +110,12 @@ func partyOf(p eventsv1.DinnerParty) string {
 }
 
 // RSVP records one side's answer. The second acceptance confirms the
-// seating: the party's seats are reserved first (all or none, never more
-// than the dinner has), then the seating is marked confirmed; if that
-// write fails the seats are given back. Returns Invalid, NotFound,
-// PermissionDenied, FailedPrecondition (not invited, past the deadline,
-// answered already, too few seats).
+// seating through the kit: the party's seats are reserved first (all or
+// none, never more than the dinner has), then the seating is marked
+// confirmed; if that fails the seats are given back. Returns Invalid,
+// NotFound, PermissionDenied, FailedPrecondition (not invited, past the
+// deadline, answered already, too few seats), Aborted (the seating
+// changed or was answered at the same time: answer again).
 func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party eventsv1.DinnerParty, accept bool, reason eventsv1.RsvpDeclineReason) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
@@ -200,70 +134,11 @@ func (s *Service) RSVP(ctx context.Context, who auth.Claims, id string, party ev
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	name := partyOf(party)
 	if !accept {
-		return s.transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-			if err := st.Decline(name, now); err != nil {
-				return "", nil, err
-			}
-			p.DeclinedBy, p.DeclineReason = party, reason
-			return events.SeatingDeclined, func(m *eventsv1.DinnerSeatingChanged) { m.Party, m.DeclineReason = party, reason }, nil
-		})
+		return s.life.Decline(ctx, who, id, partyOf(party), int32(reason))
 	}
-	cur, err := s.GetSeating(ctx, who, id)
-	if err != nil {
-		return nil, err
-	}
-	st := state(cur)
-	complete, err := st.CanAccept(name, s.now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	size := cur.GetPartySize()
-	attempt := ""
-	if complete {
-		// The answer that confirms takes the party's seats first, as a
-		// registered attempt, and commits them with the transition.
-		o, _, err := s.offers.Get(ctx, cur.GetOfferId())
-		if err != nil {
-			return nil, notFound(err, "offer")
-		}
-		attempt, err = s.begin(ctx, id, size, func(p *pb.Seating) error {
-			if p.GetStatus() != invited || p.GetPartySize() != size {
-				return apperr.Errorf(apperr.Conflict, "the seating changed at the same time; answer again")
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := s.reserve(ctx, cur, int(o.GetSeats()), attempt, 0, int(size)); err != nil {
-			s.abort(ctx, cur, attempt, 0, 0)
-			return nil, err
-		}
-	}
-	out, err := s.apply(ctx, who.Subject, id, func(p *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		if p.GetPartySize() != size || p.GetPendingHolder() != attempt {
-			return "", nil, apperr.Errorf(apperr.Conflict, "the seating changed at the same time; answer again")
-		}
-		done, err := st.Accept(name, now)
-		if err != nil {
-			return "", nil, err
-		}
-		if done != complete {
-			return "", nil, apperr.Errorf(apperr.Conflict, "the other side answered at the same time; answer again")
-		}
-		fill := func(m *eventsv1.DinnerSeatingChanged) { m.Party = party }
-		if !done {
-			return events.SeatingAccepted, fill, nil
-		}
-		p.SeatHolders, p.PendingHolder, p.PendingPartySize = []string{attempt}, "", 0
-		return events.SeatingConfirmed, fill, nil
-	})
-	if err != nil && complete {
-		s.abort(ctx, cur, attempt, 0, int(size))
-	}
-	return out, err
+	out, err := s.life.Accept(ctx, who, id, partyOf(party))
+	return out, raced(err)
 }
 
 // CancelSeating cancels a confirmed seating on the guest's behalf and
@@ -274,57 +149,43 @@ func (s *Service) CancelSeating(ctx context.Context, who auth.Claims, id string)
 	if err := canAct(who); err != nil {
 		return nil, err
 	}
-	out, err := s.transition(ctx, who, id, func(p *pb.Seating, _ *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
+	return s.life.Transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (proposal.Step, error) {
 		if p.GetStatus() != confirmed {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "only a confirmed seating can be cancelled; this one is %s", p.GetStatus())
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a confirmed seating can be cancelled; this one is %s", p.GetStatus())
 		}
-		p.Status = cancelled
-		p.CancelledLate = s.rules.For(p.GetOrganisationId()).LateCancel(now, startOf(p.GetDate(), p.GetStartTime()))
-		return events.SeatingCancelled, func(m *eventsv1.DinnerSeatingChanged) { m.Party = eventsv1.DinnerParty_DINNER_PARTY_GUEST }, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.release(ctx, out, 0, int(out.GetPartySize()))
-	return out, nil
-}
-
-// end cancels (confirmed) or withdraws (open) seating id and frees its
-// seats. Final seatings are left as they are.
-func (s *Service) end(ctx context.Context, by, id string, subject string) error {
-	out, err := s.apply(ctx, by, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		switch {
-		case p.GetStatus() == confirmed || (subject == events.SeatingCancelled && live(p)):
-			p.Status = cancelled
-			return events.SeatingCancelled, nil, nil
-		case live(p):
-			return events.SeatingWithdrawn, nil, st.Withdraw()
+		if err := st.End(); err != nil {
+			return proposal.Step{}, err
 		}
-		return "", nil, nil
+		return proposal.Step{Kind: proposal.KindEnded, Reason: endGuestCancelled}, nil
 	})
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	s.release(ctx, out, 0, int(out.GetPartySize()))
-	return nil
 }
 
 // cancelTable cancels every live seating at one dinner (the host cannot
 // make it); the guests wait again. Returns the seatings cancelled.
 func (s *Service) cancelTable(ctx context.Context, by, offerID, date string) ([]string, error) {
+	return s.closeSeatings(ctx, by, "table", tableKey(offerID, date), endTableCancelled)
+}
+
+// endSeatings ends the live seatings of a removed sign-up: open ones are
+// withdrawn, confirmed ones cancelled and their seats freed.
+func (s *Service) endSeatings(ctx context.Context, by, signUpID string) error {
+	_, err := s.closeSeatings(ctx, by, "signup", signUpID, endSignUpRemoved)
+	return err
+}
+
+// closeSeatings closes, through the kit, the live seatings found by
+// index=key, and returns their ids.
+func (s *Service) closeSeatings(ctx context.Context, by, index, key string, reason int32) ([]string, error) {
 	if err := s.seatings.Sync(ctx); err != nil {
 		return nil, err
 	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(offerID, date)}, Filter: live})
+	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{key}, Filter: live})
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, p := range found.Items {
-		if err := s.end(ctx, by, p.GetId(), events.SeatingCancelled); err != nil {
+		if _, err := s.life.Close(ctx, by, p.GetId(), reason); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 			return out, err
 		}
 		out = append(out, p.GetId())
@@ -332,28 +193,10 @@ func (s *Service) cancelTable(ctx context.Context, by, offerID, date string) ([]
 	return out, nil
 }
 
-// endSeatings ends the live seatings found by index=id: a leaver's
-// (withdrawn, or cancelled when confirmed) or a removed sign-up's.
-func (s *Service) endSeatings(ctx context.Context, by, index, id string, _ bool) error {
-	if err := s.seatings.Sync(ctx); err != nil {
-		return err
-	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: index, Values: []string{id}, Filter: live})
-	if err != nil {
-		return err
-	}
-	for _, p := range found.Items {
-		if err := s.end(ctx, by, p.GetId(), events.SeatingWithdrawn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// resize carries a sign-up's new party size to its live seatings. A
-// confirmed seating that grows takes the extra seats first as a registered
-// attempt (all or none) and commits them with the new size; one that
-// shrinks gives seats back after the write. Returns FailedPrecondition
+// resize carries a sign-up's new party size to its live seatings through
+// the kit: an open one changes at once (it holds no seats yet); a
+// confirmed one that grows takes the extra seats first (all or none), one
+// that shrinks gives them back after the write. Returns FailedPrecondition
 // when a dinner has too few seats, Conflict when the seating changed at
 // the same time.
 func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) error {
@@ -365,60 +208,16 @@ func (s *Service) resize(ctx context.Context, by, signUpID string, size int32) e
 		return err
 	}
 	for _, cur := range found.Items {
-		if err := s.resizeOne(ctx, by, cur, size); err != nil {
-			return err
+		if cur.GetPartySize() == size {
+			continue
 		}
-	}
-	return nil
-}
-
-func (s *Service) resizeOne(ctx context.Context, by string, cur *pb.Seating, size int32) error {
-	old := cur.GetPartySize()
-	if old == size {
-		return nil
-	}
-	changed := apperr.Errorf(apperr.Conflict, "the seating changed at the same time; try again")
-	attempt := ""
-	if cur.GetStatus() == confirmed && size > old {
-		o, _, err := s.offers.Get(ctx, cur.GetOfferId())
-		if err != nil {
-			return notFound(err, "offer")
-		}
-		attempt, err = s.begin(ctx, cur.GetId(), size, func(p *pb.Seating) error {
-			if p.GetStatus() != confirmed || p.GetPartySize() != old {
-				return changed
-			}
+		_, err := s.life.Resize(ctx, by, cur.GetId(), changeResized, func(p *pb.Seating) error {
+			p.PartySize = size
 			return nil
 		})
-		if err != nil {
-			return err
+		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+			return raced(err)
 		}
-		if err := s.reserve(ctx, cur, int(o.GetSeats()), attempt, int(old), int(size)); err != nil {
-			s.abort(ctx, cur, attempt, 0, 0)
-			return err
-		}
-	}
-	out, err := s.apply(ctx, by, cur.GetId(), func(p *pb.Seating, _ *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		if !live(p) || p.GetStatus() != cur.GetStatus() || p.GetPartySize() != old || p.GetPendingHolder() != attempt && attempt != "" {
-			return "", nil, changed
-		}
-		if attempt == "" && p.GetPendingHolder() != "" {
-			return "", nil, changed // an answer or a growth is taking seats for the old size
-		}
-		p.PartySize = size
-		if attempt != "" {
-			p.SeatHolders, p.PendingHolder, p.PendingPartySize = append(p.SeatHolders, attempt), "", 0
-		}
-		return events.SeatingResized, nil, nil
-	})
-	if err != nil {
-		if attempt != "" {
-			s.abort(ctx, cur, attempt, int(old), int(size))
-		}
-		return err
-	}
-	if out.GetStatus() == confirmed && size < old {
-		s.release(ctx, out, int(size), int(old))
 	}
 	return nil
 }
@@ -447,23 +246,23 @@ func (s *Service) RecordAttendance(ctx context.Context, who auth.Claims, id stri
 		return nil, err
 	}
 	today := s.today()
-	return s.transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
+	return s.life.Transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (proposal.Step, error) {
 		if p.GetDate() > today {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "the dinner has not happened yet")
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "the dinner has not happened yet")
 		}
 		if len(att) != int(p.GetPartySize()) {
-			return "", nil, apperr.FieldError("attendance", fmt.Sprintf("must list each of the party's %d members once", p.GetPartySize()))
+			return proposal.Step{}, apperr.FieldError("attendance", fmt.Sprintf("must list each of the party's %d members once", p.GetPartySize()))
 		}
 		for k, a := range att {
 			if a.GetMember() >= p.GetPartySize() {
-				return "", nil, apperr.FieldError(fmt.Sprintf("attendance[%d].member", k), "is not a member of the party")
+				return proposal.Step{}, apperr.FieldError(fmt.Sprintf("attendance[%d].member", k), "is not a member of the party")
 			}
 		}
 		if err := st.End(); err != nil {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "only a confirmed seating can have attendance; this one is %s", p.GetStatus())
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a confirmed seating can have attendance; this one is %s", p.GetStatus())
 		}
 		p.Attendance = att
-		return events.SeatingHeld, nil, nil
+		return proposal.Step{Kind: proposal.KindEnded, Reason: endHeld}, nil
 	})
 }
 
@@ -485,55 +284,23 @@ func (s *Service) RecordFeedback(ctx context.Context, who auth.Claims, id string
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, who, id, func(p *pb.Seating, _ *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
+	return s.life.Transition(ctx, who, id, func(p *pb.Seating, _ *proposal.State, _ time.Time) (proposal.Step, error) {
 		if p.GetStatus() != held {
-			return "", nil, apperr.Errorf(apperr.FailedPrecondition, "feedback is for held dinners; this one is %s", p.GetStatus())
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "feedback is for held dinners; this one is %s", p.GetStatus())
 		}
 		if party == eventsv1.DinnerParty_DINNER_PARTY_HOST {
 			p.HostFeedback = fb
 		} else {
 			p.GuestFeedback = fb
 		}
-		return events.SeatingFeedback, func(m *eventsv1.DinnerSeatingChanged) { m.Party = party }, nil
+		return proposal.Step{Kind: proposal.KindChanged, Reason: changeFeedback, Party: partyOf(party)}, nil
 	})
 }
 
-// Sweep expires invitations past their deadline. Safe on every replica:
-// the transition is a compare-and-set that only one writer wins.
-func (s *Service) Sweep(ctx context.Context) error {
-	now := s.now().UTC()
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Filter: func(p *pb.Seating) bool {
-		return p.GetStatus() == invited && !now.Before(p.GetRsvpDeadline().AsTime())
-	}})
-	if err != nil {
-		return err
-	}
-	for _, p := range found.Items {
-		_, err := s.apply(ctx, "sweep", p.GetId(), func(_ *pb.Seating, st *proposal.State, now time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-			if !st.Expired(now) {
-				return "", nil, nil
-			}
-			return events.SeatingExpired, nil, st.Expire(now)
-		})
-		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-			return err
-		}
-	}
-	return nil
-}
-
-// Run sweeps every interval until ctx ends.
+// Run expires invitations every interval and settles, within seconds of a
+// restart, RSVPs a crash left between their seats and their transition
+// (the kit's Lifecycle.Run), until ctx ends. Safe on every replica.
 func (s *Service) Run(ctx context.Context, every time.Duration) error {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := s.Sweep(ctx); err != nil {
-				s.log.WarnContext(ctx, "dinners sweep", "err", err)
-			}
-		}
-	}
+	s.life.Run(ctx, every)
+	return nil
 }

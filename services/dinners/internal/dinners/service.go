@@ -123,11 +123,15 @@ func SeatingID(signUpID, offerID, date string) string {
 
 // Service is the dinners programme.
 type Service struct {
+	// API serves the job RPCs (StartJob, GetJob, ListJobs, WatchJob).
+	jobs.API[*pb.Job]
+
 	offers   *store.Repo[*pb.Offer]
 	signups  *store.Repo[*pb.SignUp]
 	seatings *store.Repo[*pb.Seating]
 	pool     *pool.Pool
 	seats    *proposal.Slots
+	life     *proposal.Lifecycle[*pb.Seating]
 	jobs     *jobs.Manager
 	data     jobs.Data
 	pub      store.Publisher
@@ -155,13 +159,16 @@ type Deps struct {
 // New returns the Service. Attach the job manager with SetJobs before
 // serving.
 func New(d Deps) *Service {
-	return &Service{offers: d.Offers, signups: d.SignUps, seatings: d.Seatings, pool: d.Pool, seats: d.Seats,
+	s := &Service{offers: d.Offers, signups: d.SignUps, seatings: d.Seatings, pool: d.Pool, seats: d.Seats,
 		data: d.Data, pub: d.Publisher, rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
+	s.life = proposal.NewLifecycle(s.programme(d.Seats))
+	s.API.ToProto, s.API.MayStart = jobToProto, canAct
+	return s
 }
 
 // SetJobs attaches the job manager (it needs the service's OnFinish, so
 // the two are built in turn).
-func (s *Service) SetJobs(m *jobs.Manager) { s.jobs = m }
+func (s *Service) SetJobs(m *jobs.Manager) { s.jobs, s.API.Manager = m, m }
 
 // today is the service's day in Stockholm, the programme's calendar.
 func (s *Service) today() string { return s.now().In(stockholm).Format(time.DateOnly) }
@@ -235,18 +242,6 @@ func facts(p *pb.Seating) *eventsv1.SeatingFacts {
 		OfferId: p.GetOfferId(), VolunteerId: p.GetVolunteerId(), Date: p.GetDate(), PartySize: p.GetPartySize(),
 		Status: p.GetStatus(), RulesVersion: p.GetRulesVersion(),
 	}
-}
-
-// changed builds a seating-changed event; id empty means a fresh id.
-func (s *Service) changed(subject, id string, p *pb.Seating, prev eventsv1.SeatingStatus, fill func(*eventsv1.DinnerSeatingChanged)) (*eventsv1.Envelope, error) {
-	msg := &eventsv1.DinnerSeatingChanged{Facts: facts(p), PreviousStatus: prev}
-	if fill != nil {
-		fill(msg)
-	}
-	if id == "" {
-		id = s.ids.New()
-	}
-	return events.NewEnvelope(id, subject, p.GetId(), s.now(), msg)
 }
 
 // canAct: people's records are changed by admins, coordinators and the

@@ -293,7 +293,7 @@ func (s *Service) DeleteSignUp(ctx context.Context, who auth.Claims, id string) 
 	if err != nil {
 		return err
 	}
-	if err := s.endSeatings(ctx, who.Subject, "signup", su.GetId(), false); err != nil {
+	if err := s.endSeatings(ctx, who.Subject, su.GetId()); err != nil {
 		return err
 	}
 	return notFound(s.signups.Remove(ctx, id, false), "sign-up")

@@ -232,6 +232,10 @@ func (s *Server) GetWaitlist(ctx context.Context, req *pb.GetWaitlistRequest) (*
 func (s *Server) GetReport(ctx context.Context, req *pb.GetReportRequest) (*pb.GetReportResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.GetReportResponse, error) {
 		rows, err := s.svc.Report(ctx, who, req.GetOrganisationId(), req.GetMunicipalityCodes(), req.GetFromMonth(), req.GetToMonth())
-		return &pb.GetReportResponse{Rows: rows}, err
+		if err != nil {
+			return nil, err
+		}
+		eq, err := s.svc.Equity(ctx, who, req.GetOrganisationId(), req.GetMunicipalityCodes(), req.GetFromMonth(), req.GetToMonth())
+		return &pb.GetReportResponse{Rows: rows, Equity: eq}, err
 	})
 }

@@ -214,13 +214,21 @@ func (r *Rules) Score(in *Input, s *dinnersv1.SignUp, o *dinnersv1.Offer) []matc
 
 // Build turns the input into a matching instance in the engine's household
 // mode: each party is one newcomer of its size (parties are indivisible),
-// each dinner a host with its free seats. Every rule that gives points is
+// each dinner a host with its free seats. With sfi_class_apart, a party's
+// SFI class is its conflict class, so the engine never seats two parties
+// of one class at a dinner in the same job. Every rule that gives points is
 // a named part of the seating's score.
 func (r *Rules) Build(in *Input) (*match.Built, error) {
 	ns := make([]match.Person, len(in.SignUps))
 	sfacts := make(map[string]*dinnersv1.SignUp, len(in.SignUps))
 	for k, s := range in.SignUps {
 		ns[k] = match.Person{ID: s.GetId(), Size: PartySize(s)}
+		if r.SFIClassApart {
+			// Check keeps a party from a table where its class already
+			// sits; the engine's conflict class keeps two parties of one
+			// class apart within this job.
+			ns[k].Class = s.GetSfiClass()
+		}
 		sfacts[s.GetId()] = s
 	}
 	hs := make([]match.Person, len(in.Tables))

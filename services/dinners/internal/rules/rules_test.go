@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,60 @@ func TestBuildAndUnseated(t *testing.T) {
 	for id, want := range map[int]Stage{2: NoDate, 3: NoKitchen} {
 		if got := r.Unseated(in, in.SignUps[id]); got != want {
 			t.Errorf("%s: got stage %d, want %d", in.SignUps[id].GetId(), got, want)
+		}
+	}
+}
+
+// TestSFIClassApartWithinJob: two parties of one SFI class both fit the
+// same table and score best there; the job seats them at different tables
+// (a conflict class in the engine's instance), and only when the rule is
+// on.
+func TestSFIClassApartWithinJob(t *testing.T) {
+	t.Parallel()
+	r, _ := Parse("d", DefaultYAML)
+	offers := map[string]*dinnersv1.Offer{
+		"near": {Id: "near", MunicipalityCode: "0180", Seats: 6, Kitchen: &dinnersv1.Kitchen{}},
+		"far":  {Id: "far", MunicipalityCode: "0184", Seats: 6, Kitchen: &dinnersv1.Kitchen{}},
+	}
+	guest := func(id, class string) *dinnersv1.SignUp {
+		return &dinnersv1.SignUp{Id: id, MunicipalityCode: "0180", Party: party(2), Dates: []string{"d1"},
+			SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SAS, SfiClass: class}
+	}
+	in := &Input{
+		SignUps: []*dinnersv1.SignUp{guest("a", "sfi-7b"), guest("b", "sfi-7b"), guest("c", "sfi-2a")},
+		Offers:  offers,
+		Tables:  []*dinnersv1.JobTable{{OfferId: "near", Date: "d1", FreeSeats: 6}, {OfferId: "far", Date: "d1", FreeSeats: 6}},
+	}
+	for _, apart := range []bool{true, false} {
+		r.SFIClassApart = apart
+		b, err := r.Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sol, err := match.Solve(b.Instance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := match.Verify(b.Instance, sol); err != nil {
+			t.Fatal(err)
+		}
+		host := func(id string) string {
+			i := slices.Index(b.NewcomerIDs, id)
+			if sol.HostOf[i] < 0 {
+				return ""
+			}
+			return b.HostIDs[sol.HostOf[i]]
+		}
+		near := TableKey("near", "d1")
+		if host("c") != near {
+			t.Errorf("apart=%v: c at %q, want %q", apart, host("c"), near)
+		}
+		same := host("a") == host("b")
+		if apart && (same || host("a") == "" || host("b") == "") {
+			t.Errorf("apart: a at %q, b at %q; want both seated at different tables", host("a"), host("b"))
+		}
+		if !apart && (!same || host("a") != near) {
+			t.Errorf("rule off: a at %q, b at %q; want both at %q", host("a"), host("b"), near)
 		}
 	}
 }

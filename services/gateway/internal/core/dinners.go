@@ -151,6 +151,11 @@ func (g *Gateway) CancelDinner(ctx context.Context, c Caller, offerID, date stri
 	if err != nil {
 		return nil, err
 	}
+	// Scope before input (ADR 0062): the offer first, so a foreign id is
+	// NotFound even with a bad date.
+	if _, err := d.GetOffer(sctx, &dinnersv1.GetOfferRequest{Id: offerID}); err != nil {
+		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, err)
+	}
 	res, err := d.CancelDinner(sctx, &dinnersv1.CancelDinnerRequest{OfferId: offerID, Date: date})
 	if err := g.recordIDs(ctx, c, "cancel_dinner", "dinner_offer", offerID, res.GetCancelledSeatingIds(), err); err != nil {
 		return nil, err

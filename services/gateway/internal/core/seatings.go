@@ -212,6 +212,11 @@ func (g *Gateway) ChangeSeating(ctx context.Context, c Caller, id string, a Seat
 		s = res.GetSeating()
 	case "reject":
 		if a.RejectReason == proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
+			// Scope before input: a foreign id is NotFound, however the
+			// request is wrong (ADR 0062).
+			if _, err := d.GetSeating(sctx, &dinnersv1.GetSeatingRequest{Id: id}); err != nil {
+				return nil, g.record(ctx, c, a.Action, "seating", id, err)
+			}
 			return nil, apperr.FieldError("reason", "choose why the proposal is rejected")
 		}
 		var res *dinnersv1.RejectSeatingResponse

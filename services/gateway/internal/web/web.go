@@ -128,7 +128,7 @@ func (w *Web) Routes() []Route {
 			{Method: "GET", Pattern: "/signin/oidc/callback", Public: true, h: w.oidcCallback},
 		}
 	}
-	return append(sso, []Route{
+	return append(append(sso, []Route{
 		{Method: "GET", Pattern: "/signin", Public: true, h: w.signinPage},
 		{Method: "POST", Pattern: "/signin", Public: true, h: w.signin},
 		{Method: "GET", Pattern: "/setup", Public: true, h: w.setupPage},
@@ -167,7 +167,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
-	}...)
+	}...), w.guideRoutes()...)
 }
 
 // Register adds the app's routes and static files to mux.

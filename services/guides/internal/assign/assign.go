@@ -91,12 +91,14 @@ type Input struct {
 	Families  []Family            `json:"families,omitempty"`
 }
 
-// CheckFamilies refuses combinations the engine cannot solve exactly. The
-// engine puts each newcomer in at most one quota group, so one family is
-// exact. Gender per municipality with municipality totals is nested
-// (laminar) and would still be a flow, but the engine does not yet take
-// two levels; gender with language overlap without nesting, for which no
-// flow is exact. Both are refused with the reason.
+// CheckFamilies refuses combinations the engine cannot solve exactly. One
+// family is a set of disjoint groups, exact. Gender per municipality with
+// municipality totals nest (women in a municipality are inside its total):
+// a laminar family is still a flow, with a tree of group nodes, so the
+// engine solves it exactly too (ADR 0091). Gender with language, and
+// municipality with language, overlap without nesting: no flow is exact
+// for them and the engine would need an integer program, so they are
+// refused with the reason, never approximated.
 func CheckFamilies(fs []Family) error {
 	seen := map[Family]bool{}
 	for _, f := range fs {
@@ -113,8 +115,6 @@ func CheckFamilies(fs []Family) error {
 	switch {
 	case seen[GenderPerMunicipality] && seen[Language]:
 		return fmt.Errorf("%w: gender and language groups overlap without nesting; an exact solve needs an integer program, so the job refuses instead of approximating (ask for one of them)", ErrQuotaFamilies)
-	case seen[GenderPerMunicipality] && seen[MunicipalityTotal]:
-		return fmt.Errorf("%w: gender within municipality nested in municipality totals needs a two-level quota network the engine does not have yet (ask for one of them)", ErrQuotaFamilies)
 	case seen[MunicipalityTotal] && seen[Language]:
 		return fmt.Errorf("%w: municipality and language groups overlap without nesting (ask for one of them)", ErrQuotaFamilies)
 	}
@@ -212,50 +212,71 @@ func Build(in Input) (*match.Built, error) {
 			backing = backing[:len(backing)+len(parts)]
 		}
 	}
-	if len(in.Families) == 1 {
-		addQuotas(inst, ns, hosts, in.Families[0])
+	if len(in.Families) > 0 {
+		addQuotas(inst, ns, hosts, in.Families)
 	}
 	return b, nil
 }
 
-// addQuotas puts each newcomer in its group of family f and sets each
-// group's Min to its proportional share of what its pool can take: for a
-// group g inside a pool P (a municipality, or everyone), Min =
-// floor(|g| / |P| · min(|P|, free units P can use)). The groups are
-// disjoint, so the engine solves them exactly.
-func addQuotas(inst *match.Instance, ns []Newcomer, hosts []Unit, f Family) {
-	poolOf := func(n Newcomer) string {
-		if f == GenderPerMunicipality || f == MunicipalityTotal {
-			return n.Municipality
-		}
-		return ""
+// addQuotas puts each newcomer in its groups of the families fs and sets
+// each group's Min to its proportional share of what its pool can take:
+// for a group g inside a pool P (a municipality, or everyone), Min =
+// floor(|g| / |P| · min(|P|, free units P can use)). One family gives
+// disjoint groups; gender per municipality with municipality totals gives
+// women in a municipality nested inside its total (Instance.Parent). The
+// engine solves both exactly.
+func addQuotas(inst *match.Instance, ns []Newcomer, hosts []Unit, fs []Family) {
+	has := map[Family]bool{}
+	for _, f := range fs {
+		has[f] = true
 	}
-	groupOf := func(n Newcomer) (string, bool) {
-		switch f {
-		case GenderPerMunicipality:
-			return "women in " + n.Municipality, n.Woman
-		case MunicipalityTotal:
-			return "municipality " + n.Municipality, true
-		default:
-			if len(n.Languages) == 0 {
-				return "", false
-			}
-			return "language " + n.Languages[0], true
+	// chain lists a newcomer's groups, outermost first, each with its pool.
+	type group struct{ name, pool string }
+	chain := func(n Newcomer) []group {
+		var c []group
+		if has[MunicipalityTotal] {
+			c = append(c, group{"municipality " + n.Municipality, n.Municipality})
 		}
+		if has[GenderPerMunicipality] && n.Woman {
+			c = append(c, group{"women in " + n.Municipality, n.Municipality})
+		}
+		if has[Language] && len(n.Languages) > 0 {
+			c = append(c, group{"language " + n.Languages[0], ""})
+		}
+		return c
 	}
 	free := map[string]int{}
 	for _, u := range hosts {
 		free[u.Municipality] += u.Free
 		free[""] += u.Free
 	}
+	if has[GenderPerMunicipality] || has[MunicipalityTotal] {
+		// What a municipality's pool can take is how many of its newcomers
+		// one assignment can place at once, not its free places: a unit in
+		// a language nobody there speaks takes no one. Without this,
+		// municipality totals asked for more than any assignment gives in
+		// most municipalities of the national benchmark.
+		can := reachable(inst, ns)
+		for _, n := range ns {
+			free[n.Municipality] = can[n.Municipality]
+		}
+	}
 	poolSize := map[string]int{}
+	for _, n := range ns {
+		poolSize[n.Municipality]++
+		poolSize[""]++
+	}
 	groupSize := map[string]int{}
 	groupPool := map[string]string{}
+	parentOf := map[string]string{}
 	for _, n := range ns {
-		poolSize[poolOf(n)]++
-		if g, ok := groupOf(n); ok {
-			groupSize[g]++
-			groupPool[g] = poolOf(n)
+		c := chain(n)
+		for k, g := range c {
+			groupSize[g.name]++
+			groupPool[g.name] = g.pool
+			if k > 0 {
+				parentOf[g.name] = c[k-1].name
+			}
 		}
 	}
 	names := make([]string, 0, len(groupSize))
@@ -265,19 +286,52 @@ func addQuotas(inst *match.Instance, ns []Newcomer, hosts []Unit, f Family) {
 	slices.Sort(names)
 	index := map[string]int32{}
 	for k, g := range names {
+		index[g] = int32(k)
+	}
+	nested := len(parentOf) > 0
+	for _, g := range names {
 		p := groupPool[g]
 		// A group that cannot reach its share (its members speak no
 		// language of the free units, say) makes the solve infeasible,
 		// and the engine's error names the group.
 		can := min(poolSize[p], free[p])
-		index[g] = int32(k)
 		inst.Quotas = append(inst.Quotas, match.Quota{Name: g, Min: groupSize[g] * can / max(poolSize[p], 1), Max: -1})
+		if nested {
+			parent := int32(-1)
+			if pg, ok := parentOf[g]; ok {
+				parent = index[pg]
+			}
+			inst.Parent = append(inst.Parent, parent)
+		}
 	}
 	inst.Group = make([]int32, len(ns))
 	for i, n := range ns {
 		inst.Group[i] = -1
-		if g, ok := groupOf(n); ok {
-			inst.Group[i] = index[g]
+		if c := chain(n); len(c) > 0 {
+			inst.Group[i] = index[c[len(c)-1].name]
 		}
 	}
+}
+
+// reachable returns, per municipality, how many of its newcomers one
+// assignment places at most: a maximum-cardinality matching over the
+// instance's edges (every score 1), counted by the newcomers'
+// municipalities. One joint matching reaches all the counts at once, so
+// municipality totals set from them can all be met together.
+func reachable(inst *match.Instance, ns []Newcomer) map[string]int {
+	unit := &match.Instance{Newcomers: inst.Newcomers, Capacity: inst.Capacity, Edges: make([]match.Edge, len(inst.Edges))}
+	for k, e := range inst.Edges {
+		unit.Edges[k] = match.Edge{Newcomer: e.Newcomer, Host: e.Host, Score: 1}
+	}
+	out := map[string]int{}
+	sol, err := match.Solve(unit)
+	if err != nil {
+		return out // a malformed instance fails the real solve with its reason
+	}
+	for i, h := range sol.HostOf {
+		if h != match.Unmatched {
+			out[ns[i].Municipality]++
+		}
+	}
+	return out
 }

@@ -160,7 +160,7 @@ func TestCheckFamilies(t *testing.T) {
 		{[]Family{MunicipalityTotal}, ""},
 		{[]Family{Language}, ""},
 		{[]Family{GenderPerMunicipality, Language}, "overlap without nesting"},
-		{[]Family{GenderPerMunicipality, MunicipalityTotal}, "two-level"},
+		{[]Family{GenderPerMunicipality, MunicipalityTotal}, ""}, // nested: solved exactly
 		{[]Family{Language, MunicipalityTotal}, "overlap without nesting"},
 		{[]Family{Language, Language}, "given twice"},
 		{[]Family{"colour"}, "unknown family"},
@@ -203,5 +203,88 @@ func TestReproposedFirst(t *testing.T) {
 	}
 	if sol.HostOf[0] != match.Unmatched || sol.HostOf[1] != 0 {
 		t.Errorf("HostOf = %v, want the re-proposed newcomer b first", sol.HostOf)
+	}
+}
+
+// TestNestedGenderAndMunicipalityQuotas: women within each municipality
+// nested inside each municipality's total are solved exactly (a tree of
+// quota groups). Units are in 0180; Stockholm's men and women have waited
+// less than 0184's men, who may be assigned there too. Each family alone
+// leaves the other short; together both hold: two of 0180's four places
+// go to its women and all four to 0180, with a certificate of optimality.
+func TestNestedGenderAndMunicipalityQuotas(t *testing.T) {
+	t.Parallel()
+	w := weights(t)
+	w.OtherMunicipal = true
+	in := Input{Weights: w, Units: []Unit{{Organisation: "o", Municipality: "0180", Language: "sv", Free: 4}}}
+	for k := range 4 {
+		in.Newcomers = append(in.Newcomers,
+			Newcomer{ID: fmt.Sprintf("am%d", k), Municipality: "0180", WaitMonths: 5},
+			Newcomer{ID: fmt.Sprintf("aw%d", k), Municipality: "0180", Woman: true},
+			Newcomer{ID: fmt.Sprintf("bm%d", k), Municipality: "0184", WaitMonths: 24})
+	}
+	count := func(fs ...Family) (women, stockholm int) {
+		t.Helper()
+		in.Families = fs
+		b, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sol, err := match.Solve(b.Instance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cert, err := match.Verify(b.Instance, sol); err != nil || !cert.Optimal {
+			t.Fatalf("%v: certificate %+v, %v", fs, cert, err)
+		}
+		for i, h := range sol.HostOf {
+			if h == match.Unmatched {
+				continue
+			}
+			if strings.HasPrefix(b.NewcomerIDs[i], "a") {
+				stockholm++
+			}
+			if strings.HasPrefix(b.NewcomerIDs[i], "aw") {
+				women++
+			}
+		}
+		return women, stockholm
+	}
+	tests := []struct {
+		fs               []Family
+		women, stockholm int
+	}{
+		{nil, 0, 0},
+		{[]Family{MunicipalityTotal}, 0, 4},
+		{[]Family{GenderPerMunicipality}, 2, 2},
+		{[]Family{GenderPerMunicipality, MunicipalityTotal}, 2, 4},
+	}
+	for _, tt := range tests {
+		if w, s := count(tt.fs...); w != tt.women || s != tt.stockholm {
+			t.Errorf("%v: %d women and %d of 0180 assigned, want %d and %d", tt.fs, w, s, tt.women, tt.stockholm)
+		}
+	}
+}
+
+// TestMunicipalityShareCountsReachablePlaces: a municipality's share is
+// what one assignment can place there, not its free places. Three
+// newcomers, one Swedish place and five Somali places nobody there can
+// use: the total's Min is 1 and the solve succeeds (counting the free
+// places it asked for 3 and failed).
+func TestMunicipalityShareCountsReachablePlaces(t *testing.T) {
+	t.Parallel()
+	in := Input{Weights: weights(t), Families: []Family{MunicipalityTotal},
+		Units: []Unit{{Organisation: "o", Municipality: "0180", Language: Swedish, Free: 1},
+			{Organisation: "o", Municipality: "0180", Language: "so", Free: 5}},
+		Newcomers: []Newcomer{{ID: "a", Municipality: "0180"}, {ID: "b", Municipality: "0180"}, {ID: "c", Municipality: "0180"}}}
+	b, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Instance.Quotas; len(got) != 1 || got[0].Min != 1 {
+		t.Fatalf("quotas %+v, want one with Min 1", got)
+	}
+	if _, err := match.Solve(b.Instance); err != nil {
+		t.Fatal(err)
 	}
 }

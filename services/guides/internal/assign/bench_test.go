@@ -50,8 +50,16 @@ func national(tb testing.TB) Input {
 
 // BenchmarkNationalSolve is the exact solve with its certificate checked
 // at national scale, with a gender quota per municipality (target: 2 s).
-func BenchmarkNationalSolve(b *testing.B) {
+func BenchmarkNationalSolve(b *testing.B) { benchNational(b) }
+
+// BenchmarkNationalSolveNested is the same with the nested families:
+// women within each municipality and each municipality's total (a tree of
+// quota groups, ADR 0091), exact with the certificate checked.
+func BenchmarkNationalSolveNested(b *testing.B) { benchNational(b, MunicipalityTotal) }
+
+func benchNational(b *testing.B, more ...Family) {
 	in := national(b)
+	in.Families = append(in.Families, more...)
 	built, err := Build(in)
 	if err != nil {
 		b.Fatal(err)

@@ -175,6 +175,9 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
 			return s.propose(ctx, j, b, x)
 		},
+		ProposeBatch: func(ctx context.Context, xs []match.Explanation) ([]bool, error) {
+			return s.proposeBatch(ctx, j, b, xs)
+		},
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
 			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String()})
@@ -191,13 +194,54 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 // It reports false when the newcomer left meanwhile or an earlier job
 // already proposed the same assignment.
 func (s *Service) propose(ctx context.Context, j jobs.Job, b *match.Built, x match.Explanation) (bool, error) {
+	a, err := s.assignment(j, b, x)
+	if a == nil || err != nil {
+		return false, err
+	}
+	cur, created, err := s.life.Propose(ctx, a.GetId(), a, "")
+	if err != nil {
+		return false, err
+	}
+	return created || cur.GetJobId() == j.ID, nil
+}
+
+// proposeBatch is propose for many at once: a durable write per batch of
+// proposals rather than two per proposal (docs/adr/0033), with the same
+// outcome for each.
+func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, b *match.Built, xs []match.Explanation) ([]bool, error) {
+	held := make([]bool, len(xs))
+	var ps []proposal.NewProposal[*guidesv1.Assignment]
+	var at []int // index in xs of each of ps
+	for i, x := range xs {
+		a, err := s.assignment(j, b, x)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
+			ps = append(ps, proposal.NewProposal[*guidesv1.Assignment]{ID: a.GetId(), R: a})
+			at = append(at, i)
+		}
+	}
+	res, err := s.life.ProposeBatch(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	for k, o := range res {
+		held[at[k]] = o.Err == nil && (o.Created || o.R.GetJobId() == j.ID)
+	}
+	return held, nil
+}
+
+// assignment is the proposal for matched newcomer x, or nil when the
+// newcomer left the pool meanwhile.
+func (s *Service) assignment(j jobs.Job, b *match.Built, x match.Explanation) (*guidesv1.Assignment, error) {
 	pid := b.NewcomerIDs[x.Newcomer]
 	org, muni, lang, ok := assign.ParseUnitID(b.HostIDs[x.Host])
 	if !ok {
-		return false, jobs.Permanent(errors.New("malformed unit id"))
+		return nil, jobs.Permanent(errors.New("malformed unit id"))
 	}
 	if _, in := s.Pool.Newcomer(pid); !in {
-		return false, nil
+		return nil, nil
 	}
 	a := &guidesv1.Assignment{Id: proposal.ID(pid, org, muni, lang), JobId: j.ID, ParticipantId: pid,
 		OrganisationId: org, MunicipalityCode: muni, Language: lang,
@@ -206,11 +250,7 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, b *match.Built, x mat
 	for _, p := range x.Parts {
 		a.ScoreParts = append(a.ScoreParts, &guidesv1.ScorePart{Rule: p.Name, Points: p.Points})
 	}
-	cur, created, err := s.life.Propose(ctx, a.GetId(), a, "")
-	if err != nil {
-		return false, err
-	}
-	return created || cur.GetJobId() == j.ID, nil
+	return a, nil
 }
 
 // Tally counts the assignments a job wrote (the kit's Config.Tally).

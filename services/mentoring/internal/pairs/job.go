@@ -29,63 +29,13 @@ import (
 // ReplaceCandidate.
 const Alternatives = 5
 
-// StartJob queues a matching job for org in munis (a coordinator's own
-// organisation and municipalities when empty). requestID makes it
-// idempotent per caller, and repeating it for a failed job resumes that
-// job (docs/adr/0040). Returns Invalid, PermissionDenied, NotFound.
-func (s *Service) StartJob(ctx context.Context, who auth.Claims, requestID, org string, munis []string) (*pb.Job, error) {
-	j, err := s.jobs.Start(ctx, who, jobs.Request{RequestID: requestID, Organisation: org, Municipalities: munis})
-	if err != nil {
-		return nil, err
-	}
-	return jobToProto(j), nil
-}
-
-// GetJob returns job id if the caller may see it. Returns Invalid,
-// NotFound.
-func (s *Service) GetJob(ctx context.Context, who auth.Claims, id string) (*pb.Job, error) {
-	j, err := s.jobs.GetAs(ctx, who, id)
-	if err != nil {
-		return nil, err
-	}
-	return jobToProto(j), nil
-}
-
-// ListJobs returns the jobs the caller may see, newest first. Returns
-// Invalid.
-func (s *Service) ListJobs(_ context.Context, who auth.Claims, size int32, token string) ([]*pb.Job, string, error) {
-	js, next, err := s.jobs.Page(who, size, token)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*pb.Job, len(js))
-	for k, j := range js {
-		out[k] = jobToProto(j)
-	}
-	return out, next, nil
-}
-
-// WatchJob sends the job after every change until it finishes. Returns
-// Invalid, NotFound.
-func (s *Service) WatchJob(ctx context.Context, who auth.Claims, id string, send func(*pb.Job) error) error {
-	ch, err := s.jobs.WatchAs(ctx, who, id)
-	if err != nil {
-		return err
-	}
-	for j := range ch {
-		if err := send(jobToProto(j)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// jobToProto is mentoring's job message: the kit's job with its counts.
 func jobToProto(j jobs.Job) *pb.Job {
-	out := &pb.Job{
+	return &pb.Job{
 		Id: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
-		ProgressPercent: int32(j.Progress), Phase: j.Phase, RulesVersion: j.Version,
+		State: pb.JobState(j.State.Number()), ProgressPercent: int32(j.Progress), Phase: j.Phase, RulesVersion: j.Version,
 		InputSnapshot: j.Snapshot, Attempts: int32(j.Attempts), ErrorMessage: j.Error,
-		CreateTime: timestamppb.New(j.Created),
+		CreateTime: jobs.Timestamp(j.Created), StartTime: jobs.Timestamp(j.Started), FinishTime: jobs.Timestamp(j.Finished),
 		Counts: &pb.JobCounts{
 			Newcomers: int32(j.Counts["newcomers"]), Mentors: int32(j.Counts["mentors"]),
 			FreeSlots: int32(j.Counts["free_slots"]), EligiblePairs: int32(j.Counts["eligible_pairs"]),
@@ -94,23 +44,6 @@ func jobToProto(j jobs.Job) *pb.Job {
 		},
 		Objective: j.Counts["objective"], Bound: j.Counts["bound"],
 	}
-	switch j.State {
-	case jobs.Queued:
-		out.State = pb.JobState_JOB_STATE_QUEUED
-	case jobs.Running:
-		out.State = pb.JobState_JOB_STATE_RUNNING
-	case jobs.Succeeded:
-		out.State = pb.JobState_JOB_STATE_SUCCEEDED
-	case jobs.Failed:
-		out.State = pb.JobState_JOB_STATE_FAILED
-	}
-	if !j.Started.IsZero() {
-		out.StartTime = timestamppb.New(j.Started)
-	}
-	if !j.Finished.IsZero() {
-		out.FinishTime = timestamppb.New(j.Finished)
-	}
-	return out
 }
 
 // Steps are mentoring's steps of the kit's matching pipeline (pkg/jobs):

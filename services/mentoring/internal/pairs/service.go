@@ -83,6 +83,9 @@ func PairID(participantID, volunteerID string) string {
 
 // Service is the mentoring programme.
 type Service struct {
+	// API serves the job RPCs (StartJob, GetJob, ListJobs, WatchJob).
+	jobs.API[*pb.Job]
+
 	repo  *store.Repo[*pb.Pair]
 	pool  *pool.Pool
 	jobs  *jobs.Manager
@@ -115,13 +118,14 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{repo: d.Repo, pool: d.Pool, data: d.Data, js: d.JS, pub: d.Publisher,
 		rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
+	s.API.ToProto = jobToProto
 	s.life = proposal.NewLifecycle(s.programme(d.Slots))
 	return s
 }
 
 // SetJobs attaches the job manager (it needs the service's OnFinish, so the
 // two are built in turn).
-func (s *Service) SetJobs(m *jobs.Manager) { s.jobs = m }
+func (s *Service) SetJobs(m *jobs.Manager) { s.jobs, s.API.Manager = m, m }
 
 // state converts a pair to the shared lifecycle. eventsv1.PairStatus and
 // proposal.Status number their statuses alike on purpose.

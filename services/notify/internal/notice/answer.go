@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,7 +36,11 @@ func (s *Service) newLink(ctx context.Context, m *pb.StoredMessage, lang string,
 	if _, err := s.d.Links.Create(ctx, id, l); err != nil {
 		return "", Temporary("store link: " + string(apperr.ErrorCode(err)))
 	}
-	return s.d.BaseURL + "/a/" + token, nil
+	base := s.d.BaseURL
+	if s.d.BaseURLFunc != nil {
+		base = strings.TrimSuffix(s.d.BaseURLFunc(), "/")
+	}
+	return base + "/a/" + token, nil
 }
 
 // Resolution is what ResolveLink says about a link.

@@ -72,6 +72,7 @@ type SendError struct {
 	Detail string
 }
 
+// Error names the kind of failure and the detail: codes, no addresses.
 func (e *SendError) Error() string {
 	kind := "temporary"
 	if e.Permanent {

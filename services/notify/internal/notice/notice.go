@@ -121,8 +121,11 @@ type Deps struct {
 	Keys       *links.Keys
 	Auditor    Auditor
 	Metrics    Metrics
-	// BaseURL starts every answer link: "<BaseURL>/a/<token>".
-	BaseURL string
+	// BaseURL starts every answer link: "<BaseURL>/a/<token>". BaseURLFunc,
+	// when set, is asked instead at each link (the embedded stack learns
+	// the gateway's bound address after notify starts).
+	BaseURL     string
+	BaseURLFunc func() string
 	// LinkTTL bounds a link's life when the proposal has no deadline.
 	LinkTTL time.Duration
 	// Owner names this replica in the leases it takes.

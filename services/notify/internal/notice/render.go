@@ -24,8 +24,8 @@ type rendered struct {
 	link          string
 }
 
-func (r rendered) apply(m *pb.StoredMessage) {
-	m.Rendered, m.UpdateTime = true, timestamppb.Now()
+func (r rendered) apply(m *pb.StoredMessage, now time.Time) {
+	m.Rendered, m.UpdateTime = true, timestamppb.New(now.UTC())
 	if r.skip != 0 {
 		m.Status, m.Failure, m.LeaseOwner, m.LeaseUntil = pb.DeliveryStatus_DELIVERY_STATUS_SKIPPED, r.skip, "", nil
 		return

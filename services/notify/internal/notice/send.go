@@ -143,7 +143,7 @@ func (s *Service) deliver(ctx context.Context, id string) error {
 			if cur.GetLeaseOwner() != s.d.Owner {
 				return errBusy
 			}
-			r.apply(cur)
+			r.apply(cur, s.d.Now())
 			return nil
 		}); err != nil {
 			if errors.Is(err, errBusy) {

@@ -1,0 +1,435 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// guideRoutes are the establishment-guide pages ("Etableringslotsar"):
+// eligibility and its rules, the assignment page, assignments, equity.
+func (w *Web) guideRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/guides", h: w.guideEligibility},
+		{Method: "POST", Pattern: "/guides/rules", h: w.guideRules},
+		{Method: "GET", Pattern: "/guides/assign", h: w.guideAssign},
+		{Method: "POST", Pattern: "/guides/jobs", h: w.guideStartJob},
+		{Method: "GET", Pattern: "/guides/jobs/{id}", h: w.guideJobProgress},
+		{Method: "GET", Pattern: "/guides/assignments", h: w.guideAssignments},
+		{Method: "POST", Pattern: "/guides/assignments/{id}/{action}", h: w.guideAction},
+		{Method: "GET", Pattern: "/guides/equity", h: w.guideEquity},
+		{Method: "GET", Pattern: "/guides/equity.csv", Token: true, h: w.guideEquityCSV},
+	}
+}
+
+// word is key's text, or fallback when the catalogue has no such key.
+func (p *page) word(key, fallback string) string {
+	if s := p.t(key); s != key {
+		return s
+	}
+	return fallback
+}
+
+// guideRow is one newcomer's eligibility as the page shows it.
+type guideRow struct {
+	ID, Name, Municipality string
+	Entitled               bool
+	Reasons                []string
+}
+
+type guideEligibilityData struct {
+	Available         bool
+	Rows              []guideRow
+	Pager             pager
+	Total             int32
+	Filter            string
+	Rules             *guidesv1.EligibilityRules
+	RulesVersion      string
+	RulesMonthsString string
+}
+
+func (w *Web) guideEligibility(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action = p.t("guides.title"), "guides", "/guides"
+	d, err := w.guideEligibilityData(r, p)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "guides")
+}
+
+func (w *Web) guideEligibilityData(r *http.Request, p *page) (*guideEligibilityData, error) {
+	d := &guideEligibilityData{Available: w.g.GuidesAvailable(), Filter: r.URL.Query().Get("entitlement")}
+	if !d.Available {
+		return d, nil
+	}
+	ctx := r.Context()
+	q := &gatewayv1.ListGuideEligibilityRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token")}
+	if m := r.URL.Query().Get("municipality_code"); m != "" {
+		q.MunicipalityCodes = []string{m}
+	}
+	switch d.Filter {
+	case "entitled":
+		q.Entitlement = guidesv1.Entitlement_ENTITLEMENT_ENTITLED
+	case "not_entitled":
+		q.Entitlement = guidesv1.Entitlement_ENTITLEMENT_NOT_ENTITLED
+	}
+	res, err := w.g.ListGuideEligibility(ctx, p.caller, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range res.GetEligibility() {
+		e := v.GetEligibility()
+		row := guideRow{ID: e.GetParticipantId(), Name: v.GetParticipantName(), Municipality: muniLabel(e.GetMunicipalityCode()),
+			Entitled: e.GetEntitlement() == guidesv1.Entitlement_ENTITLEMENT_ENTITLED}
+		for _, s := range e.GetReasons() {
+			row.Reasons = append(row.Reasons, reasonWords(p, s))
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	d.Total = res.GetTotalSize()
+	d.Pager = newPager(p, r, "", "#eligibility", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
+	rules, err := w.g.GetGuideEligibilityRules(ctx, p.caller)
+	if err != nil {
+		return nil, err
+	}
+	d.Rules, d.RulesVersion = rules.GetRules(), rules.GetVersion()
+	return d, nil
+}
+
+// guideRules changes the eligibility rules (administrators; the gateway
+// audits every attempt).
+func (w *Web) guideRules(rw http.ResponseWriter, r *http.Request, p *page) error {
+	f := r.PostForm
+	months := 0
+	for _, c := range f.Get("establishment_months") {
+		if c < '0' || c > '9' || months > 1000 {
+			months = -1
+			break
+		}
+		months = months*10 + int(c-'0')
+	}
+	rules := &guidesv1.EligibilityRules{EstablishmentMonths: int32(months), RequirePermit: f.Get("require_permit") == "1",
+		RequireEnrolled: f.Get("require_enrolled") == "1", FullTimeParentalLeaveExcludes: f.Get("full_time_leave_excludes") == "1",
+		PartTimeParentalLeaveExcludes: f.Get("part_time_leave_excludes") == "1"}
+	if _, err := w.g.UpdateGuideEligibilityRules(r.Context(), p.caller, rules, f.Get("etag")); err != nil {
+		p.Title, p.Nav, p.Action, p.Form = p.t("guides.title"), "guides", "/guides", f
+		if formErrors(p, err, func(s string) string { return strings.TrimPrefix(s, "rules.") }) {
+			d, derr := w.guideEligibilityData(r, p)
+			if derr != nil {
+				return derr
+			}
+			p.Data = d
+			return w.render(rw, p, http.StatusUnprocessableEntity, "guides")
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/guides?done=rules#rules", http.StatusSeeOther)
+	return nil
+}
+
+// reasonPatterns turn the guides service's English reasons (its README's
+// table) into catalogue keys with their numbers and dates.
+var reasonPatterns = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^permit older than (\d+) months$`), "guides.why.permit_old"},
+	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guides.why.inside"},
+}
+
+// reasonKeys are the reasons without numbers.
+var reasonKeys = map[string]string{
+	"no residence permit recorded":                         "guides.why.no_permit",
+	"permit date is in the future":                         "guides.why.future",
+	"in the establishment programme":                       "guides.why.enrolled",
+	"has left or completed the establishment programme":    "guides.why.completed",
+	"not in the establishment programme":                   "guides.why.not_enrolled",
+	"establishment programme status not recorded":          "guides.why.no_status",
+	"on full-time parental leave, which the rules exclude": "guides.why.full_leave_excludes",
+	"full-time parental leave does not exclude":            "guides.why.full_leave_ok",
+	"on part-time parental leave, which the rules exclude": "guides.why.part_leave_excludes",
+	"part-time parental leave does not exclude":            "guides.why.part_leave_ok",
+	"no rule excludes":                                     "guides.why.none",
+}
+
+// reasonWords is one eligibility reason in the page's language; a reason
+// the catalogue does not know (a newer service) is shown as it came.
+func reasonWords(p *page, s string) string {
+	head, rest := "guides.why.entitled", strings.TrimPrefix(s, "entitled: ")
+	if strings.HasPrefix(s, "not entitled: ") {
+		head, rest = "guides.why.not_entitled", strings.TrimPrefix(s, "not entitled: ")
+	}
+	if rest == s {
+		return s
+	}
+	body := ""
+	if k, ok := reasonKeys[rest]; ok {
+		body = p.t(k)
+	}
+	for _, rp := range reasonPatterns {
+		if m := rp.re.FindStringSubmatch(rest); m != nil {
+			kv := []any{"Months", m[1]}
+			if len(m) > 2 {
+				kv = append(kv, "Date", m[2])
+			}
+			body = p.tf(rp.key, kv...)
+		}
+	}
+	if body == "" {
+		return s
+	}
+	return p.t(head) + ": " + body
+}
+
+// muniLabel is a municipality's name with its code.
+func muniLabel(code string) string {
+	if m, ok := municipality.Lookup(code); ok {
+		return m.Name
+	}
+	return code
+}
+
+// guideJobView is a job as the progress line shows it.
+type guideJobView struct {
+	ID, State, Phase, Error, Counts string
+	Percent                         int32
+	Running, Done, Failed           bool
+}
+
+func newGuideJobView(p *page, j *guidesv1.Job) guideJobView {
+	st := j.GetState()
+	v := guideJobView{ID: j.GetId(), Percent: j.GetProgressPercent(),
+		State: p.word("guides.state."+strings.ToLower(strings.TrimPrefix(st.String(), "JOB_STATE_")), st.String()),
+		Phase: p.word("guides.phase."+j.GetPhase(), p.word("phase."+j.GetPhase(), j.GetPhase())),
+		Done:  st == guidesv1.JobState_JOB_STATE_SUCCEEDED, Failed: st == guidesv1.JobState_JOB_STATE_FAILED}
+	v.Running = !v.Done && !v.Failed
+	if v.Done {
+		v.Counts = p.tf("guides.job.counts", "Proposals", j.GetCounts()["proposals"], "Unassigned", j.GetCounts()["unassigned"])
+	}
+	if v.Failed {
+		v.Error = p.t("guides.job.failed")
+		if strings.HasPrefix(j.GetErrorMessage(), "the quotas cannot all be met: ") {
+			v.Error = p.t("guides.job.quota") + " " + strings.TrimPrefix(j.GetErrorMessage(), "the quotas cannot all be met: ")
+		}
+	}
+	return v
+}
+
+// guideAssignmentRow is an assignment with its explanation in words and
+// the actions its status allows.
+type guideAssignmentRow struct {
+	ID, Newcomer, Organisation, Municipality, Language, Status, CSRF string
+	Score                                                            int32
+	Why                                                              []string
+	Proposed, Approved, Assigned, Active                             bool
+	NewcomerAccepted, OrganisationAccepted                           bool
+}
+
+func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView) guideAssignmentRow {
+	a := v.GetAssignment()
+	st := a.GetStatus()
+	row := guideAssignmentRow{ID: a.GetId(), Newcomer: v.GetParticipantName(), Organisation: v.GetOrganisationName(),
+		Municipality: muniLabel(a.GetMunicipalityCode()), Language: langWord(p, a.GetLanguage()), Score: a.GetScore(), CSRF: p.CSRF,
+		Status:   p.word("guides.status."+strings.ToLower(strings.TrimPrefix(st.String(), "ASSIGNMENT_STATUS_")), st.String()),
+		Proposed: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, Approved: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
+		Assigned: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, Active: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE,
+		NewcomerAccepted: a.GetNewcomerAccepted(), OrganisationAccepted: a.GetOrganisationAccepted()}
+	for _, r := range core.Explain(a) {
+		key := "guides.explain." + r.Rule
+		text := p.tf(key, "Language", langWord(p, r.Language))
+		if text == key {
+			text = r.English()
+		}
+		row.Why = append(row.Why, p.tf("guides.explain.points", "Text", text, "Points", r.Points))
+	}
+	return row
+}
+
+// langWord is a language's name in the page's language, or its code.
+func langWord(p *page, code string) string {
+	if code == "" {
+		return p.t("guides.unknown")
+	}
+	return p.word("guides.lang."+code, code)
+}
+
+type guideAssignData struct {
+	Available bool
+	RequestID string
+	Munis     []string
+	Quotas    []option
+	Jobs      []guideJobView
+	Rows      []guideAssignmentRow
+	Pager     pager
+	Reasons   []option
+	JobID     string
+}
+
+func (w *Web) guideAssign(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action = p.t("guides.assign.title"), "guides", "/guides/assign"
+	d, err := w.guideAssignData(r, p)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "guides_assign")
+}
+
+func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error) {
+	d := &guideAssignData{Available: w.g.GuidesAvailable(), RequestID: ids.UUIDv7{}.New(), Munis: p.User.GetMunicipalityCodes(),
+		JobID: r.URL.Query().Get("job")}
+	for _, q := range []guidesv1.QuotaKind{guidesv1.QuotaKind_QUOTA_KIND_GENDER_PER_MUNICIPALITY, guidesv1.QuotaKind_QUOTA_KIND_MUNICIPALITY_TOTAL,
+		guidesv1.QuotaKind_QUOTA_KIND_LANGUAGE} {
+		d.Quotas = append(d.Quotas, option{q.String(), p.t("guides.quota." + strings.ToLower(strings.TrimPrefix(q.String(), "QUOTA_KIND_")))})
+	}
+	for v := proposalv1.RejectReason_REJECT_REASON_POOR_FIT; v <= proposalv1.RejectReason_REJECT_REASON_OTHER; v++ {
+		d.Reasons = append(d.Reasons, option{v.String(), p.t("guides.reject." + strings.ToLower(strings.TrimPrefix(v.String(), "REJECT_REASON_")))})
+	}
+	if !d.Available {
+		return d, nil
+	}
+	ctx := r.Context()
+	jobs, _, err := w.g.ListGuideJobs(ctx, p.caller, 3, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		d.Jobs = append(d.Jobs, newGuideJobView(p, j))
+	}
+	res, err := w.g.ListGuideAssignments(ctx, p.caller, &gatewayv1.ListGuideAssignmentsRequest{JobId: d.JobID, PageSize: 50,
+		PageToken: r.URL.Query().Get("page_token"), Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED}})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range res.GetAssignments() {
+		d.Rows = append(d.Rows, newGuideAssignmentRow(p, v))
+	}
+	d.Pager = newPager(p, r, "", "#proposals", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
+	return d, nil
+}
+
+func (w *Web) guideStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action, p.Form = p.t("guides.assign.title"), "guides", "/guides/assign", r.PostForm
+	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: r.PostForm["municipality_codes"]}
+	if p.Admin {
+		req.MunicipalityCodes = splitList(r.PostForm.Get("municipality_codes"))
+	}
+	if q, ok := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]; ok && q != 0 {
+		req.Quotas = []guidesv1.QuotaKind{guidesv1.QuotaKind(q)}
+	}
+	var err error
+	if len(req.MunicipalityCodes) == 0 && !p.Admin {
+		var v apperr.Validator
+		v.Add("municipality_codes", "choose at least one municipality")
+		err = v.Err()
+	} else {
+		_, err = w.g.StartGuideJob(r.Context(), p.caller, req)
+	}
+	if err != nil {
+		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
+			d, derr := w.guideAssignData(r, p)
+			if derr != nil {
+				return derr
+			}
+			p.Data = d
+			return w.render(rw, p, http.StatusUnprocessableEntity, "guides_assign")
+		}
+		return err
+	}
+	http.Redirect(rw, r, "/guides/assign", http.StatusSeeOther)
+	return nil
+}
+
+// guideJobProgress returns the fragment the progress line polls.
+func (w *Web) guideJobProgress(rw http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := w.g.GetGuideJob(r.Context(), p.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return w.fragment(rw, p, "guides_assign", "guidejob", newGuideJobView(p, j))
+}
+
+type guideAssignmentsData struct {
+	Available  bool
+	Rows       []guideAssignmentRow
+	Pager      pager
+	EndReasons []option
+	Declines   []option
+}
+
+func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action = p.t("guides.assignments.title"), "guides", "/guides/assignments"
+	d := &guideAssignmentsData{Available: w.g.GuidesAvailable()}
+	for v := eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_PERIOD_OVER; v <= eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_OPTED_OUT; v++ {
+		d.EndReasons = append(d.EndReasons, option{v.String(), p.t("guides.end." + strings.ToLower(strings.TrimPrefix(v.String(), "ASSIGNMENT_END_REASON_")))})
+	}
+	for v := proposalv1.DeclineReason_DECLINE_REASON_NO_TIME; v <= proposalv1.DeclineReason_DECLINE_REASON_OTHER; v++ {
+		d.Declines = append(d.Declines, option{v.String(), p.t("guides.decline." + strings.ToLower(strings.TrimPrefix(v.String(), "DECLINE_REASON_")))})
+	}
+	if d.Available {
+		res, err := w.g.ListGuideAssignments(r.Context(), p.caller, &gatewayv1.ListGuideAssignmentsRequest{PageSize: 50,
+			PageToken: r.URL.Query().Get("page_token"), Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
+				eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE}})
+		if err != nil {
+			return err
+		}
+		for _, v := range res.GetAssignments() {
+			d.Rows = append(d.Rows, newGuideAssignmentRow(p, v))
+		}
+		d.Pager = newPager(p, r, "", "", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "guides_assignments")
+}
+
+// guideAction changes an assignment and goes back to the page it came
+// from (proposals to the assignment page, the rest to assignments).
+func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) error {
+	f := r.PostForm
+	a := core.GuideAction{Action: r.PathValue("action")}
+	back := "/guides/assignments"
+	switch a.Action {
+	case "approve":
+		back = "/guides/assign#proposals"
+	case "reject":
+		back = "/guides/assign#proposals"
+		a.RejectReason = proposalv1.RejectReason(proposalv1.RejectReason_value[f.Get("reason")])
+	case "accept", "decline":
+		a.Party = guidesv1.AcceptingParty(guidesv1.AcceptingParty_value[f.Get("party")])
+		a.DeclineReason = proposalv1.DeclineReason(proposalv1.DeclineReason_value[f.Get("reason")])
+	case "activate":
+	case "end":
+		a.EndReason = eventsv1.AssignmentEndReason(eventsv1.AssignmentEndReason_value[f.Get("reason")])
+	default:
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	if _, err := w.g.ChangeGuideAssignment(r.Context(), p.caller, r.PathValue("id"), a); err != nil {
+		return err
+	}
+	http.Redirect(rw, r, back, http.StatusSeeOther)
+	return nil
+}
+
+// guideEquityCSV downloads the equity rows as CSV (also with an API token,
+// for mp).
+func (w *Web) guideEquityCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
+	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{})
+	if err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	rw.Header().Set("Content-Disposition", `attachment; filename="motesplats-etableringslotsar-`+time.Now().Format("2006-01-02")+`.csv"`)
+	_, err = rw.Write([]byte(res.GetCsv()))
+	return err
+}

@@ -1,0 +1,183 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+)
+
+// equityGroup is one group's line on the equity page, in words.
+type equityGroup struct {
+	Label            string
+	Asked, Matched   int32
+	Share, Median    string
+	Flagged, Small   bool
+	ShareF, MedianF  float64
+	HasMedian        bool
+	FlagText, Status string
+}
+
+// equityTable is one dimension of one programme, with its chart.
+type equityTable struct {
+	Title  string
+	Groups []equityGroup
+	Chart  template.HTML
+}
+
+// equityProgramme is one programme's equity tables.
+type equityProgramme struct {
+	ID, Title, Note string
+	Tables          []equityTable
+	Flagged         []equityGroup
+}
+
+type guideEquityData struct {
+	Available  bool
+	Programmes []equityProgramme
+	MinGroup   int32
+}
+
+// equityDims are the dimensions in the order the page shows them.
+var equityDims = []string{"gender", "language", "municipality", "age_band", "parental_leave", "household_type"}
+
+func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Action = p.t("guides.equity.title"), "guides", "/guides/equity"
+	d := &guideEquityData{Available: w.g.GuidesAvailable(), MinGroup: 10}
+	if n, err := strconv.Atoi(r.URL.Query().Get("min_group")); err == nil && n > 0 && n <= 1000 {
+		d.MinGroup = int32(n)
+	}
+	ctx := r.Context()
+	if d.Available {
+		res, err := w.g.GuideEquity(ctx, p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: d.MinGroup})
+		if err != nil {
+			return err
+		}
+		var gs []*typev1.EquityGroup
+		for _, row := range res.GetRows() {
+			gs = append(gs, &typev1.EquityGroup{Dimension: strings.ToLower(strings.TrimPrefix(row.GetDimension().String(), "EQUITY_DIMENSION_")),
+				Group: row.GetGroup(), Asked: row.GetEntitled(), Matched: row.GetWithGuide(), Share: row.GetShare(),
+				MedianDays: row.GetMedianDays(), Flagged: row.GetFlagged(), Small: row.GetEntitled() < d.MinGroup})
+		}
+		d.Programmes = append(d.Programmes, equityOf(p, "guides", p.t("guides.equity.guides"), p.t("guides.equity.guides_note"), gs))
+	}
+	// Mentoring and dinners where the data allows; a programme that is not
+	// configured or refuses is left out, never fails the page.
+	if w.g.MentoringAvailable() {
+		if res, err := w.g.MentoringReport(ctx, p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil && len(res.GetEquity()) > 0 {
+			d.Programmes = append(d.Programmes, equityOf(p, "mentoring", p.t("guides.equity.mentoring"), p.t("guides.equity.mentoring_note"), res.GetEquity()))
+		}
+	}
+	if w.g.DinnersAvailable() {
+		if res, err := w.g.DinnerReport(ctx, p.caller, &gatewayv1.GetDinnerReportRequest{}); err == nil && len(res.GetEquity()) > 0 {
+			d.Programmes = append(d.Programmes, equityOf(p, "dinners", p.t("guides.equity.dinners"), p.t("guides.equity.dinners_note"), res.GetEquity()))
+		}
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "guides_equity")
+}
+
+// equityOf turns a programme's rows into tables per dimension, each with
+// a chart; every chart of the page uses the same scales (0 to 100 % for
+// the share, 0 to the longest median of the programme for the wait), so
+// bars compare across dimensions.
+func equityOf(p *page, id, title, note string, gs []*typev1.EquityGroup) equityProgramme {
+	prog := equityProgramme{ID: id, Title: title, Note: note}
+	maxMedian := 1.0
+	for _, g := range gs {
+		maxMedian = math.Max(maxMedian, g.GetMedianDays())
+	}
+	for _, dim := range equityDims {
+		t := equityTable{Title: p.t("guides.dim." + dim)}
+		for _, g := range gs {
+			if g.GetDimension() != dim {
+				continue
+			}
+			eg := equityGroup{Label: groupWord(p, dim, g.GetGroup()), Asked: g.GetAsked(), Matched: g.GetMatched(),
+				ShareF: g.GetShare(), Share: fmt.Sprintf("%.0f %%", 100*g.GetShare()), Flagged: g.GetFlagged(), Small: g.GetSmall(),
+				MedianF: g.GetMedianDays(), HasMedian: g.GetMedianDays() >= 0, Median: "–"}
+			if eg.HasMedian {
+				eg.Median = p.tf("guides.equity.days", "Days", fmt.Sprintf("%.0f", g.GetMedianDays()))
+			}
+			switch {
+			case eg.Flagged:
+				eg.Status = p.t("guides.equity.flagged")
+				eg.FlagText = p.tf("guides.equity.flag_line", "Group", t.Title+": "+eg.Label, "Share", eg.Share, "Size", eg.Asked)
+				prog.Flagged = append(prog.Flagged, eg)
+			case eg.Small:
+				eg.Status = p.t("guides.equity.small")
+			}
+			t.Groups = append(t.Groups, eg)
+		}
+		if len(t.Groups) == 0 {
+			continue
+		}
+		t.Chart = equityChart(p, t.Title, t.Groups, maxMedian)
+		prog.Tables = append(prog.Tables, t)
+	}
+	return prog
+}
+
+// groupWord is a group's value in words: "kvinna", "arabiska",
+// "Stockholm", "30–39 år"; "okänt" for an empty value.
+func groupWord(p *page, dim, v string) string {
+	switch {
+	case v == "":
+		return p.t("guides.unknown")
+	case dim == "language":
+		return langWord(p, v)
+	case dim == "municipality":
+		return muniLabel(v)
+	case dim == "age_band":
+		return p.tf("guides.age", "Band", strings.ReplaceAll(v, "-", "–"))
+	}
+	return p.word("guides.group."+v, v)
+}
+
+// equityChart draws a group's share with a guide (0 to 100 %) and its
+// median wait (0 to the programme's longest) as two bars per group, in an
+// SVG labelled for screen readers (role=img with every figure in words).
+// A flagged group's bar is hatched as well as coloured, so the flag does
+// not rest on colour alone.
+func equityChart(p *page, title string, gs []equityGroup, maxMedian float64) template.HTML {
+	const rowH, barH, labelW, barW, width = 34, 12, 150, 220, 520
+	var alt []string
+	for _, g := range gs {
+		s := fmt.Sprintf("%s: %s, %s", g.Label, g.Share, g.Median)
+		if g.Status != "" {
+			s += " (" + g.Status + ")"
+		}
+		alt = append(alt, s)
+	}
+	var b strings.Builder
+	h := len(gs)*rowH + 20
+	fmt.Fprintf(&b, `<svg role="img" viewBox="0 0 %d %d" width="100%%" aria-label="%s" xmlns="http://www.w3.org/2000/svg" class="equity">`,
+		width, h, template.HTMLEscapeString(title+": "+strings.Join(alt, "; ")))
+	b.WriteString(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="6" fill="#b45309"></rect></pattern></defs>`)
+	fmt.Fprintf(&b, `<text x="%d" y="12" class="axis">0 %%</text><text x="%d" y="12" class="axis" text-anchor="end">100 %%</text>`, labelW, labelW+barW)
+	for i, g := range gs {
+		y := 20 + i*rowH
+		fill := "#0b5394"
+		if g.Flagged {
+			fill = "url(#hatch)"
+		}
+		sw := int(math.Round(barW * g.ShareF))
+		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text>`, y+barH, template.HTMLEscapeString(g.Label))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#e5e7eb"></rect><rect x="%d" y="%d" width="%d" height="%d" fill="%s"></rect>`,
+			labelW, y, barW, barH, labelW, y, max(sw, 1), barH, fill)
+		fmt.Fprintf(&b, `<text x="%d" y="%d">%s · %d/%d%s</text>`, labelW+barW+6, y+barH, template.HTMLEscapeString(g.Share), g.Matched, g.Asked,
+			template.HTMLEscapeString(map[bool]string{true: " · " + g.Status, false: ""}[g.Status != ""]))
+		if g.HasMedian {
+			mw := int(math.Round(barW * g.MedianF / maxMedian))
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#6b7280"></rect><text x="%d" y="%d" class="small">%s</text>`,
+				labelW, y+barH+2, max(mw, 1), barH/2, labelW+max(mw, 1)+4, y+barH+8, template.HTMLEscapeString(g.Median))
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // every interpolated string is escaped above
+}

@@ -1,0 +1,229 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/natsembed"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/guides/internal/pool"
+	"github.com/motesplats/motesplats/services/guides/server"
+)
+
+// nationalPool is the issue's national scale, drawn as
+// services/guides/internal/assign's national() draws it (skewed towards
+// large municipalities, eight languages, 47% women, about three guide
+// organisations per municipality with capacity for about 80% of the
+// entitled) but over the real 290 municipality codes, so the service
+// accepts the jobs: 50,000 entitled newcomers and 280 organisations.
+func nationalPool(tb testing.TB) ([]*pb.PoolNewcomer, []*eventsv1.Envelope, []string) {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(11, 2026))
+	langs := []string{"ar", "so", "ti", "fa", "prs", "uk", "en", "ku"}
+	var munis []string
+	for _, m := range municipality.All() {
+		munis = append(munis, m.Code)
+	}
+	perMuni := map[string]int{}
+	var ns []*pb.PoolNewcomer
+	for i := range 50_000 {
+		m := munis[min(int(r.ExpFloat64()*60), len(munis)-1)]
+		perMuni[m]++
+		g := typev1.Gender_GENDER_MAN
+		if r.IntN(100) < 47 {
+			g = typev1.Gender_GENDER_WOMAN
+		}
+		permit := today.AddDate(0, -r.IntN(20), -1)
+		n := &pb.PoolNewcomer{ParticipantId: fmt.Sprintf("p%06d", i), MunicipalityCode: m, Gender: g,
+			Languages: []string{langs[r.IntN(len(langs))]}, Consented: true, HouseholdSize: 1,
+			EstablishmentStatus: int32(eventsv1.EstablishmentStatus_ESTABLISHMENT_STATUS_ENROLLED),
+			ParentalLeave:       int32(eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE),
+			ResidencePermitDate: permit.Format(time.DateOnly), RegisterTime: timestamppb.New(permit),
+			EventTime: timestamppb.New(permit), EventId: fmt.Sprintf("seed-%06d", i)}
+		if r.IntN(3) == 0 {
+			n.Languages = append(n.Languages, langs[r.IntN(len(langs))])
+		}
+		ns = append(ns, n)
+	}
+	var orgs []*eventsv1.Envelope
+	for o := range 280 {
+		id := fmt.Sprintf("org%03d", o)
+		var caps []*eventsv1.GuideCapacity
+		served := map[string]bool{}
+		for k := range 4 {
+			m := munis[(o*4+k*73)%len(munis)]
+			served[m] = true
+			c := int32(max(perMuni[m]*8/(10*4*3), 1))
+			caps = append(caps, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: "sv", Capacity: 2 * c},
+				&eventsv1.GuideCapacity{MunicipalityCode: m, Language: langs[(o+k)%len(langs)], Capacity: c})
+		}
+		var codes []string
+		for m := range served {
+			codes = append(codes, m)
+		}
+		orgs = append(orgs, envelope(tb, "volunteers.organisation.created", id, &eventsv1.OrganisationCreated{
+			Facts: &eventsv1.OrganisationFacts{OrganisationId: id, Type: "ORGANISATION_TYPE_ASSOCIATION",
+				MunicipalityCodes: codes, GuideCapacities: caps}}))
+	}
+	return ns, orgs, munis
+}
+
+// syncWrites is natscli's `nats bench js pub sync --clients 8` in process,
+// on the same server and disk: 8 connections each publishing 128-byte
+// messages and waiting for every ack, for about d. It returns writes/s.
+func syncWrites(tb testing.TB, n *testutil.NATS, d time.Duration) float64 {
+	tb.Helper()
+	ctx := testutil.Context(tb)
+	if _, err := n.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: "BENCHSYNC", Subjects: []string{"benchsync.>"},
+		Storage: jetstream.FileStorage}); err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = n.JS.DeleteStream(ctx, "BENCHSYNC") }()
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range 8 {
+		_, js := n.Connect(tb)
+		wg.Go(func() {
+			msg := make([]byte, 128)
+			for time.Since(start) < d {
+				if _, err := js.Publish(ctx, fmt.Sprintf("benchsync.%d", c), msg); err != nil {
+					tb.Error(err)
+					return
+				}
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(count.Load()) / time.Since(start).Seconds()
+}
+
+// BenchmarkNationalJob is the whole assignment at national scale on a
+// server that fsyncs every write (as the stack runs): from starting the
+// jobs (one per 64 municipalities, the most a job covers) to every
+// proposal durably stored and the jobs finished (target: 20 s), beside
+// JetStream's own 8-client synchronous write rate measured in the same
+// run and what one durable write per proposal at that rate would take.
+// The pool (50,000 newcomers, 280 organisations) is seeded first and not
+// timed. Run: go test -run '^$' -bench NationalJob -benchtime 1x ./services/guides/server/
+func BenchmarkNationalJob(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	s, err := natsembed.Start(natsembed.Options{StoreDir: dir, Port: -1, SyncAlways: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	nc, err := natsembed.Connect(s, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := &testutil.NATS{Server: s, Conn: nc, JS: js, Dir: dir}
+	b.Cleanup(n.Stop)
+	k, err := auth.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &env{t: b, nats: n, key: k, signer: auth.NewSigner(k, "k1", time.Now)}
+	// One replica: the jobs kit runs one job at a time anyway, and a
+	// second replica would only add a second watch of every bucket.
+	e.addrs = append(e.addrs, e.start(server.Options{JobAckWait: 30 * time.Second}))
+	c := e.as(admin)
+
+	newcomers, orgs, munis := nationalPool(b)
+	e.publish(ctx, orgs...)
+	e.waitKeys(ctx, pool.OrganisationBucket, len(orgs))
+	seed, err := store.Open(ctx, js, store.Config[*pb.PoolNewcomer]{Bucket: pool.NewcomerBucket,
+		New: func() *pb.PoolNewcomer { return &pb.PoolNewcomer{} }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer seed.Close()
+	items := make([]store.Item[*pb.PoolNewcomer], len(newcomers))
+	for i, nc := range newcomers {
+		items[i] = store.Item[*pb.PoolNewcomer]{ID: nc.GetParticipantId(), V: nc}
+	}
+	if _, err := seed.CreateBatch(ctx, items); err != nil {
+		b.Fatal(err)
+	}
+	// The service's pool follows the bucket by its watch.
+	testutil.CheckFor(b, 60*time.Second, 100*time.Millisecond, func() error {
+		_, err := c.GetEligibility(ctx, &pb.GetEligibilityRequest{ParticipantId: newcomers[len(newcomers)-1].GetParticipantId()})
+		return err
+	})
+
+	writes := syncWrites(b, n, 3*time.Second)
+	b.ResetTimer()
+	var proposals int64
+	for b.Loop() {
+		start := time.Now()
+		var ids []string
+		for lo := 0; lo < len(munis); lo += jobs.MaxMunicipalities {
+			res, err := c.StartAssignmentJob(ctx, &pb.StartAssignmentJobRequest{
+				RequestId:         fmt.Sprintf("national-%d-%d", start.UnixNano(), lo),
+				MunicipalityCodes: munis[lo:min(len(munis), lo+jobs.MaxMunicipalities)]})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, res.GetJob().GetId())
+		}
+		proposals = 0
+		// When each job was first seen in each phase, to show where the
+		// time goes.
+		var phases []string
+		seen := map[string]bool{}
+		done := map[string]bool{}
+		testutil.CheckFor(b, 10*time.Minute, 20*time.Millisecond, func() error {
+			for k, id := range ids {
+				if done[id] {
+					continue
+				}
+				r, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
+				if err != nil {
+					return err
+				}
+				if p := fmt.Sprintf("job %d %s", k+1, r.GetJob().GetPhase()); !seen[p] {
+					seen[p] = true
+					phases = append(phases, fmt.Sprintf("%s at %.1fs", p, time.Since(start).Seconds()))
+				}
+				switch r.GetJob().GetState() {
+				case pb.JobState_JOB_STATE_SUCCEEDED:
+					proposals += r.GetJob().GetCounts()["proposals"]
+					done[id] = true
+				case pb.JobState_JOB_STATE_FAILED:
+					b.Fatalf("job %s failed", id)
+				}
+			}
+			if len(done) < len(ids) {
+				return fmt.Errorf("%d of %d jobs done", len(done), len(ids))
+			}
+			return nil
+		})
+		b.ReportMetric(time.Since(start).Seconds(), "s/national-job")
+		b.Logf("phases: %s", strings.Join(phases, "; "))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(proposals), "proposals")
+	b.ReportMetric(writes, "js-sync8-writes/s")
+	b.ReportMetric(float64(proposals)/writes, "s-at-1-write/proposal")
+}
