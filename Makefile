@@ -9,6 +9,8 @@ TMP := $(CURDIR)/.tmp
 BIN := $(TMP)/bin
 export PATH := $(BIN):$(PATH)
 BUF_VERSION := 1.75.0
+# axe-core, the accessibility checker the gateway's browser test injects.
+AXE_VERSION := 4.14.1
 PROTOC_GEN_GO_VERSION := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTOC_GEN_CONNECT_GO_VERSION := v1.21.1
@@ -33,7 +35,7 @@ run: ## Run the whole system in one process (embedded NATS, data in ./data)
 	go run ./services/stack
 
 .PHONY: test
-test: redis chromium fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
+test: redis chromium axe fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
 	go test -race -count=1 -timeout 15m $(MODULES)
 
 .PHONY: test-short
@@ -59,8 +61,15 @@ chromium: ## Install Debian's chromium and chromium-driver when absent (the gate
 	fi
 
 .PHONY: e2e
-e2e: redis chromium ## Drive the web app and the public answer page in headless Chromium (sign in, register, match, approve, export; answer in Arabic and Swedish); saves screenshots
+e2e: redis chromium axe ## Drive the web app and the public answer page in headless Chromium (sign in, register, match, approve, export; answer in Arabic and Swedish); saves screenshots
 	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots go test -race -count=1 -run 'TestEndToEndBrowser|TestAnswerPageBrowser' ./services/gateway/server/
+
+.PHONY: axe
+axe: $(TMP)/npm/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
+
+$(TMP)/npm/node_modules/axe-core/axe.min.js:
+	@mkdir -p $(TMP)/npm
+	cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm axe-core@$(AXE_VERSION) >/dev/null
 
 .PHONY: mp
 mp: ## Build bin/mp, the command line client

@@ -97,17 +97,18 @@ func TestEndToEndBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#f-given_name`),
 		chromedp.SendKeys(`#f-given_name`, "Amina"),
 		chromedp.SendKeys(`#f-family_name`, "Hassan"),
-		chromedp.SendKeys(`#f-municipality_code`, "088"),
+		chromedp.SetValue(`#f-municipality_code`, "0880"),
+		chromedp.SendKeys(`#f-phone`, "0701234567"),
 		chromedp.SendKeys(`#f-languages`, "ar"),
 		chromedp.SetValue(`#f-swedish_level`, "SWEDISH_LEVEL_SFI_B"),
 		chromedp.SendKeys(`#f-interests`, "cooking"),
 		chromedp.Click(`#f-consent`),
 		chromedp.Click(`form.form button.primary`),
-		chromedp.WaitVisible(`#e-municipality_code`),
+		chromedp.WaitVisible(`#e-phone`),
 		shot("03-register-validation"),
 	)
 	run("fix and register",
-		chromedp.SetValue(`#f-municipality_code`, "0880"),
+		chromedp.SetValue(`#f-phone`, "+46701234567"),
 		chromedp.Click(`form.form button.primary`),
 		chromedp.WaitVisible(`p.flash`),
 		shot("04-registered"),
@@ -150,7 +151,7 @@ func TestEndToEndBrowser(t *testing.T) {
 		chromedp.WaitVisible(`//tr[contains(., "Amina Hassan")]//span[@role="status"]`, chromedp.BySearch),
 		shot("07-approved"),
 	)
-	if !strings.Contains(row, "language") {
+	if !strings.Contains(row, "Both speak Arabic") {
 		t.Fatalf("proposal row lacks its explanation: %q", row)
 	}
 
@@ -158,7 +159,7 @@ func TestEndToEndBrowser(t *testing.T) {
 		chromedp.Navigate(e.base+"/reports"),
 		chromedp.WaitVisible(`svg`),
 		shot("08-reports"),
-		chromedp.Click(`a[href="/reports/export.csv"]`),
+		chromedp.Click(`a[href="/reports/export.csv?format=machine"]`),
 	)
 	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
 		files, _ := filepath.Glob(filepath.Join(downloads, "*.csv"))

@@ -170,7 +170,10 @@ func (b *Backend) As(ctx context.Context, c auth.Claims) (context.Context, error
 }
 
 // Cache keys of the views. Each names the source record, so the event
-// about that record evicts exactly it.
+// about that record evicts exactly it. (The person views gained languages
+// and interests under the same keys: an entry cached before lacks them
+// until its TTL, and a pair's explanation then says "a common language"
+// without naming it.)
 func orgKey(id string) string         { return "organisation/" + id }
 func participantKey(id string) string { return "participant/" + id }
 func volunteerKey(id string) string   { return "volunteer/" + id }
@@ -199,7 +202,19 @@ func (b *Backend) OrganisationName(ctx context.Context, id string) string {
 // pair, a proposal). Callers show it only next to a record the caller's
 // token fetched, which proves the caller may see the pair (ADR 0019).
 func (b *Backend) ParticipantName(ctx context.Context, id string) (string, error) {
-	p, err := cache.GetProto(ctx, b.cache, participantKey(id), func() *participantsv1.Participant { return &participantsv1.Participant{} },
+	p, err := b.ParticipantView(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return join(p.GetGivenName(), p.GetFamilyName()), nil
+}
+
+// ParticipantView returns the cached part of a participant that joined
+// views show: name, organisation, municipality, languages and interests
+// (a pair's explanation names the languages and interests the two share).
+// The same rule as ParticipantName applies to showing it.
+func (b *Backend) ParticipantView(ctx context.Context, id string) (*participantsv1.Participant, error) {
+	return cache.GetProto(ctx, b.cache, participantKey(id), func() *participantsv1.Participant { return &participantsv1.Participant{} },
 		func(ctx context.Context) (*participantsv1.Participant, error) {
 			res, err := b.Participants.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
 			if err != nil {
@@ -207,17 +222,23 @@ func (b *Backend) ParticipantName(ctx context.Context, id string) (string, error
 			}
 			p := res.GetParticipant()
 			return &participantsv1.Participant{Id: id, GivenName: p.GetGivenName(), FamilyName: p.GetFamilyName(),
-				OrganisationId: p.GetOrganisationId(), MunicipalityCode: p.GetMunicipalityCode()}, nil
+				OrganisationId: p.GetOrganisationId(), MunicipalityCode: p.GetMunicipalityCode(),
+				Languages: p.GetLanguages(), Interests: p.GetInterests()}, nil
 		})
-	if err != nil {
-		return "", err
-	}
-	return join(p.GetGivenName(), p.GetFamilyName()), nil
 }
 
 // VolunteerName is ParticipantName for volunteers.
 func (b *Backend) VolunteerName(ctx context.Context, id string) (string, error) {
-	v, err := cache.GetProto(ctx, b.cache, volunteerKey(id), func() *volunteersv1.Volunteer { return &volunteersv1.Volunteer{} },
+	v, err := b.VolunteerView(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return join(v.GetGivenName(), v.GetFamilyName()), nil
+}
+
+// VolunteerView is ParticipantView for volunteers.
+func (b *Backend) VolunteerView(ctx context.Context, id string) (*volunteersv1.Volunteer, error) {
+	return cache.GetProto(ctx, b.cache, volunteerKey(id), func() *volunteersv1.Volunteer { return &volunteersv1.Volunteer{} },
 		func(ctx context.Context) (*volunteersv1.Volunteer, error) {
 			res, err := b.Volunteers.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: id})
 			if err != nil {
@@ -225,12 +246,9 @@ func (b *Backend) VolunteerName(ctx context.Context, id string) (string, error) 
 			}
 			v := res.GetVolunteer()
 			return &volunteersv1.Volunteer{Id: id, GivenName: v.GetGivenName(), FamilyName: v.GetFamilyName(),
-				OrganisationId: v.GetOrganisationId(), MunicipalityCode: v.GetMunicipalityCode()}, nil
+				OrganisationId: v.GetOrganisationId(), MunicipalityCode: v.GetMunicipalityCode(),
+				Languages: v.GetLanguages(), Interests: v.GetInterests()}, nil
 		})
-	if err != nil {
-		return "", err
-	}
-	return join(v.GetGivenName(), v.GetFamilyName()), nil
 }
 
 // ForgetParticipant drops the cached views of a participant now, for a

@@ -490,7 +490,7 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return downloadCSV(ctx, c, "/reports/export.csv", *outPath, e)
+	return downloadCSV(ctx, c, "/reports/export.csv?format=machine", *outPath, e)
 }
 
 // downloadCSV saves the CSV at path on the gateway (a web route that

@@ -10,6 +10,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
 // errNoMentoring answers mentoring requests when the gateway has no
@@ -113,13 +114,53 @@ func (g *Gateway) view(ctx context.Context, c Caller, p *mentoringv1.Pair) (*gat
 		return nil, apperr.Errorf(apperr.NotFound, "pair not found")
 	}
 	v := &gatewayv1.PairView{Pair: p}
-	if n, err := g.Backend.ParticipantName(ctx, p.GetParticipantId()); err == nil {
-		v.ParticipantName = n
+	pv, perr := g.Backend.ParticipantView(ctx, p.GetParticipantId())
+	if perr == nil {
+		v.ParticipantName = joinName(pv.GetGivenName(), pv.GetFamilyName())
 	}
-	if n, err := g.Backend.VolunteerName(ctx, p.GetVolunteerId()); err == nil {
-		v.VolunteerName = n
+	vv, verr := g.Backend.VolunteerView(ctx, p.GetVolunteerId())
+	if verr == nil {
+		v.VolunteerName = joinName(vv.GetGivenName(), vv.GetFamilyName())
+		v.VolunteerMunicipalityCode = vv.GetMunicipalityCode()
+	}
+	if perr == nil && verr == nil {
+		v.SharedLanguages, v.SharedInterests = shared(pv.GetLanguages(), vv.GetLanguages(), pv.GetInterests(), vv.GetInterests())
 	}
 	return v, nil
+}
+
+// maxShared caps each list of what a pair shares (ADR 0050: repeated
+// fields are bounded, also in responses).
+const maxShared = 20
+
+// shared returns the language codes and interests both people list, in
+// the newcomer's order: the facts behind the language and interests parts
+// of a pair's score.
+func shared(nl, ml []*typev1.LanguageSkill, ni, mi []string) (langs, interests []string) {
+	for _, a := range nl {
+		if len(langs) == maxShared {
+			break
+		}
+		for _, b := range ml {
+			if a.GetCode() == b.GetCode() && !slices.Contains(langs, a.GetCode()) {
+				langs = append(langs, a.GetCode())
+				break
+			}
+		}
+	}
+	for _, x := range ni {
+		if len(interests) < maxShared && slices.Contains(mi, x) && !slices.Contains(interests, x) {
+			interests = append(interests, x)
+		}
+	}
+	return langs, interests
+}
+
+func joinName(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + " " + b
 }
 
 // ListPairs pages through pairs with both names.

@@ -166,6 +166,16 @@ func (g *Gateway) ExportReport(ctx context.Context, c Caller, w io.Writer) error
 	return cw.Error()
 }
 
+// ExportReportData returns the report for an export the web app writes
+// in the caller's language, audited as an export like ExportReport.
+func (g *Gateway) ExportReportData(ctx context.Context, c Caller) (*Report, error) {
+	r, err := g.report(ctx, c)
+	if err := g.record(ctx, c, "export", "report", "", err); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // Dashboard is the start page's figures for the caller's scope: counts
 // only, so it shows no person and reads no more than one record per count.
 type Dashboard struct {

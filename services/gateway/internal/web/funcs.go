@@ -51,8 +51,9 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(out, ", ")
 	},
-	"role": func(r gatewayv1.Role) string { return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_")) },
-	"time": func(t interface{ AsTime() time.Time }) string { return t.AsTime().UTC().Format("2006-01-02 15:04:05Z") },
+	"role":      func(r gatewayv1.Role) string { return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_")) },
+	"time":      func(t interface{ AsTime() time.Time }) string { return t.AsTime().UTC().Format("2006-01-02 15:04:05Z") },
+	"muniLabel": muniLabel,
 	"muniName": func(code string) string {
 		if m, ok := municipality.Lookup(code); ok {
 			return m.Name
@@ -67,8 +68,11 @@ var funcs = template.FuncMap{
 	},
 	"rule":     func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"jobView":  func(_ *page, j *mentoringv1.Job) jobView { return newJobView(j) },
-	"pairView": func(p *page, v *gatewayv1.PairView) pairRow { return pairRow{PairView: v, CSRF: p.CSRF} },
+	"pairView": func(p *page, v *gatewayv1.PairView) pairRow { return newPairRow(p, v, "") },
 	"chart":    chart,
+	// list makes a slice of its arguments, for ranging over tables
+	// that share a layout.
+	"list": func(xs ...[]breakdownRow) [][]breakdownRow { return xs },
 }
 
 // jobView is a job as the progress bar shows it: polling while it runs,
@@ -85,19 +89,34 @@ func newJobView(j *mentoringv1.Job) jobView {
 	return jobView{Job: j, Running: !done && !failed, Done: done, Failed: failed}
 }
 
+// pairRow is a proposal as its table row shows it: the explanation in
+// sentences, and the message of the action just taken.
 type pairRow struct {
 	*gatewayv1.PairView
 	CSRF, Message string
+	// Done hides the actions once one was taken.
+	Done bool
+	Why  []reason
+}
+
+// newPairRow is a proposal's row; a message means an action was taken.
+func newPairRow(p *page, v *gatewayv1.PairView, msg string) pairRow {
+	return pairRow{PairView: v, CSRF: p.CSRF, Message: msg, Done: msg != "", Why: explain(p, v)}
 }
 
 // chart draws counts as a horizontal SVG bar chart, labelled for screen
 // readers (role=img with a text alternative listing every bar).
-func chart(rows []core.Count) template.HTML {
+func chart(rows []core.Count) template.HTML { return chartTo(rows, 0) }
+
+// chartTo is chart drawn to a given scale (the largest count of several
+// charts), so bars of one quantity compare across charts; 0 scales the
+// chart to its own largest bar.
+func chartTo(rows []core.Count, scale int) template.HTML {
 	if len(rows) == 0 {
 		return ""
 	}
 	const barH, gap, labelW, width = 22, 6, 110, 420
-	maxN := 1
+	maxN := max(1, scale)
 	var alt []string
 	for _, r := range rows {
 		maxN = max(maxN, r.N)

@@ -12,7 +12,6 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -190,14 +189,6 @@ func reasonWords(p *page, s string) string {
 		return s
 	}
 	return p.t(head) + ": " + body
-}
-
-// muniLabel is a municipality's name with its code.
-func muniLabel(code string) string {
-	if m, ok := municipality.Lookup(code); ok {
-		return m.Name
-	}
-	return code
 }
 
 // guideJobView is a job as the progress line shows it.

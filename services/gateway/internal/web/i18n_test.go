@@ -43,6 +43,7 @@ func TestTranslateMessage(t *testing.T) {
 		{"sv", "0180 is not one of the organisation's municipalities (0880)", "0180 är inte en av organisationens kommuner (0880)"},
 		{"sv", "too many sign-in attempts; wait 20s and try again", "för många inloggningsförsök; vänta 20s och försök igen"},
 		{"sv", "something new", "something new"},
+		{"sv", "only an active pair can end; this one is ended", "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{"en", "is required", "is required"},
 	}
 	for _, tt := range tests {
@@ -51,7 +52,7 @@ func TestTranslateMessage(t *testing.T) {
 		}
 	}
 	p := &page{Lang: "sv"}
-	if got := fieldLabel(p, "municipality_code"); got != "Kommunkod" {
+	if got := fieldLabel(p, "municipality_code"); got != "Kommun" {
 		t.Errorf("label of municipality_code: %q", got)
 	}
 }

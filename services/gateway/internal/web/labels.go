@@ -37,15 +37,13 @@ func localeFuncs(locale string) template.FuncMap {
 			return word("state.", strings.TrimPrefix(s.String(), "JOB_STATE_"))
 		},
 		"phase": func(s string) string { return word("phase.", s) },
-		"rule":  func(s string) string { return word("rule.", s) },
-		"level": func(l typev1.SwedishLevel) string { return word("label.", core.LevelLabel(l)) },
-		"levels": func() []option {
-			var out []option
-			for v := typev1.SwedishLevel_SWEDISH_LEVEL_NONE; v <= typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT; v++ {
-				out = append(out, option{v.String(), word("label.", core.LevelLabel(v))})
-			}
-			return out
-		},
+		// langs lists a person's languages by their CLDR names.
+		"langs":    func(ls []*typev1.LanguageSkill) string { return langNames(locale, ls) },
+		"langName": func(code string) string { return langName(locale, code) },
+		"rule":     func(s string) string { return word("rule.", s) },
+		"level":    func(l typev1.SwedishLevel) string { return levelLabel(locale, l) },
+		"levels":   func() []option { return levelOptions(&page{Lang: locale}) },
+		"chartTo":  func(rows []core.Count, scale int) template.HTML { return chartTo(labelled(locale, rows), scale) },
 		"chart": func(rows []core.Count) template.HTML {
 			out := make([]core.Count, len(rows))
 			for i, r := range rows {
@@ -57,6 +55,20 @@ func localeFuncs(locale string) template.FuncMap {
 			return chart(out)
 		},
 	}
+}
+
+// labelled translates the labels of report counts that are codes
+// ("woman", "SFI B") into the locale's words.
+func labelled(locale string, rows []core.Count) []core.Count {
+	out := make([]core.Count, len(rows))
+	for i, r := range rows {
+		out[i] = r
+		key := "label." + strings.ReplaceAll(strings.ToLower(r.Label), "not given", "unspecified")
+		if s := translate(locale, key); s != key {
+			out[i].Label = s
+		}
+	}
+	return out
 }
 
 // Catalogue returns a locale's plain messages (those its own files define,

@@ -2,13 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -18,7 +18,11 @@ type matchingData struct {
 	Available bool
 	RequestID string
 	Munis     []string
-	Jobs      []*mentoringv1.Job
+	Jobs      []jobRow
+	// Running are the jobs still going, shown with their progress bars.
+	Running []jobView
+	// Job is the job whose proposals are listed, when one is chosen.
+	Job       string
 	Proposals []*gatewayv1.PairView
 	Pairs     []*gatewayv1.PairView
 	// ProposalPager and PairPager page the two lists separately.
@@ -41,11 +45,16 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return d, nil
 	}
 	ctx := r.Context()
-	jobs, _, err := w.g.ListJobs(ctx, p.caller, 3, "")
+	jobs, _, err := w.g.ListJobs(ctx, p.caller, jobHistorySize, "")
 	if err != nil {
 		return nil, err
 	}
-	d.Jobs = jobs
+	d.Jobs, d.Job = w.jobRows(ctx, jobs), r.URL.Query().Get("job")
+	for i, j := range d.Jobs {
+		if j.Running || i == 0 {
+			d.Running = append(d.Running, j.jobView)
+		}
+	}
 	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job"),
 		PageToken: r.URL.Query().Get("page_token")}
 	props, err := w.g.ListPairs(ctx, p.caller, q)
@@ -102,20 +111,39 @@ func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	return w.fragment(rw, p, "matching", "job", newJobView(j))
+	v := newJobView(j)
+	if v.Done {
+		// The proposals section listens for this and reloads itself, so
+		// the new proposals appear without a page reload (issue 12).
+		rw.Header().Set("HX-Trigger", "jobDone")
+	}
+	return w.fragment(rw, p, "matching", "job", v)
 }
 
 // pairAction approves or rejects a proposal; htmx swaps the table row,
-// a plain form post goes back to the matching page.
+// a plain form post goes back to the matching page. A rejection needs its
+// reason (issue 12: rejecting asked for none); without one the row comes
+// back asking for it, once the pair is known to be the caller's.
 func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error {
 	a := core.PairAction{Action: r.PathValue("action")}
 	switch a.Action {
 	case "approve":
 	case "reject":
-		a.RejectReason = eventsv1.RejectReason_REJECT_REASON_POOR_FIT
-		if v, ok := eventsv1.RejectReason_value[r.PostForm.Get("reason")]; ok && v != 0 {
-			a.RejectReason = eventsv1.RejectReason(v)
+		v, ok := eventsv1.RejectReason_value[r.PostForm.Get("reason")]
+		if !ok || v == 0 {
+			pv, err := w.g.GetPair(r.Context(), p.caller, r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			if r.Header.Get("HX-Request") == "" {
+				http.Redirect(rw, r, "/pairs/"+url.PathEscape(pv.GetPair().GetId())+"#actions", http.StatusSeeOther)
+				return nil
+			}
+			row := newPairRow(p, pv, "")
+			row.Message = p.t("m.reason_needed")
+			return w.fragment(rw, p, "matching", "proposal", row)
 		}
+		a.RejectReason = eventsv1.RejectReason(v)
 	default:
 		return apperr.Errorf(apperr.NotFound, "not found")
 	}
@@ -131,59 +159,7 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	if a.Action == "reject" {
 		msg = p.t("m.rejected")
 	}
-	return w.fragment(rw, p, "matching", "proposal", pairRow{PairView: v, CSRF: p.CSRF, Message: msg})
-}
-
-type reportData struct {
-	Report    *core.Report
-	Mentoring []core.Count
-}
-
-func (w *Web) reports(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav = p.t("r.title"), "reports"
-	rep, err := w.g.Report(r.Context(), p.caller)
-	if err != nil {
-		return err
-	}
-	d := reportData{Report: rep}
-	if w.g.MentoringAvailable() {
-		if mr, err := w.g.MentoringReport(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil {
-			d.Mentoring = pairsByMonth(mr.GetRows())
-		}
-	}
-	p.Data = d
-	return w.render(rw, p, http.StatusOK, "reports")
-}
-
-// pairsByMonth is the "new mentoring pairs by month" chart: per month, the
-// pairs that both parties accepted in it, summed over municipalities. A
-// proposal or an offer is not a pair (issue 12: the chart once showed 266
-// proposals as pairs when one pair had been offered). Months in the order
-// they first appear in the rows (the service sorts them).
-func pairsByMonth(rows []*mentoringv1.ReportRow) []core.Count {
-	var out []core.Count
-	at := map[string]int{}
-	for _, row := range rows {
-		k, ok := at[row.GetMonth()]
-		if !ok {
-			k = len(out)
-			at[row.GetMonth()] = k
-			out = append(out, core.Count{Label: row.GetMonth()})
-		}
-		out[k].N += int(row.GetCounts().GetAccepted())
-	}
-	return out
-}
-
-func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
-	var buf strings.Builder
-	if err := w.g.ExportReport(r.Context(), p.caller, &buf); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	rw.Header().Set("Content-Disposition", `attachment; filename="motesplats-report-`+time.Now().Format("2006-01-02")+`.csv"`)
-	_, err := rw.Write([]byte(buf.String()))
-	return err
+	return w.fragment(rw, p, "matching", "proposal", newPairRow(p, v, msg))
 }
 
 func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {

@@ -40,11 +40,25 @@ func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, p *page) error 
 func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("p.title"), "participants", r.URL.Query()
 	p.Flash = doneFlash(p, r)
-	res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{
-		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
-	})
+	q := r.URL.Query()
+	req := &gatewayv1.ListParticipantsRequest{PageSize: 50, PageToken: q.Get("page_token"), MunicipalityCode: q.Get("municipality_code"),
+		Language: strings.TrimSpace(q.Get("language"))}
+	var err error
+	if l := q.Get("swedish_level"); l != "" {
+		v, ok := typev1.SwedishLevel_value[l]
+		if !ok {
+			var val apperr.Validator
+			val.Add("swedish_level", "is not a known value")
+			err = val.Err()
+		}
+		req.SwedishLevel = typev1.SwedishLevel(v)
+	}
+	var res *gatewayv1.ListParticipantsResponse
+	if err == nil {
+		res, err = w.g.ListParticipants(r.Context(), p.caller, req)
+	}
 	if err != nil {
-		if formErrors(p, err, func(string) string { return "municipality_code" }) {
+		if formErrors(p, err, listFilterField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "participants")
 		}
 		return err
@@ -53,6 +67,15 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		Total: fmt.Sprintf("%d", res.GetTotalSize()),
 		Pager: newPager(p, r, "", "", 50, len(res.GetParticipants()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "participants")
+}
+
+// listFilterField maps a list request's violation to its filter.
+func listFilterField(f string) string {
+	switch f {
+	case "language", "swedish_level":
+		return f
+	}
+	return "municipality_code"
 }
 
 func (w *Web) participantNew(rw http.ResponseWriter, r *http.Request, p *page) error {

@@ -16,6 +16,13 @@ import (
 var violationText = map[string]map[string]string{
 	"sv": {
 		"is required":                                                  "måste fyllas i",
+		"is before the pair became active":                             "ligger före dagen då paret blev aktivt",
+		"must be a date (YYYY-MM-DD), not in the future":               "måste vara ett datum (ÅÅÅÅ-MM-DD), inte i framtiden",
+		"is required: newcomer or mentor":                              "måste anges: den nyanlända eller mentorn",
+		"is required: a decline reason":                                "måste anges: ett skäl",
+		"is not a rating":                                              "är inget känt värde",
+		"the newcomer has already accepted":                            "den nyanlända har redan tackat ja",
+		"the mentor has already accepted":                              "mentorn har redan tackat ja",
 		"is not an id":                                                 "är inget giltigt id",
 		"is not an e-mail address":                                     "är ingen e-postadress",
 		"is listed twice":                                              "förekommer två gånger",
@@ -26,6 +33,7 @@ var violationText = map[string]map[string]string{
 		"must be valid UTF-8 text":                                     "måste vara giltig text",
 		"no organisation has this id":                                  "ingen organisation har detta id",
 		"choose at least one municipality":                             "välj minst en kommun",
+		"choose at least one proposal":                                 "välj minst ett förslag",
 		"a coordinator needs at least one municipality":                "en samordnare behöver minst en kommun",
 		"is required for a coordinator":                                "måste anges för en samordnare",
 		"only coordinators belong to an organisation":                  "bara samordnare hör till en organisation",
@@ -63,6 +71,9 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^must list at most (\d+) languages$`), "får ange högst $1 språk"},
 		{regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
 		{regexp.MustCompile(`^too many sign-in attempts; wait (\S+) and try again$`), "för många inloggningsförsök; vänta $1 och försök igen"},
+		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ (?:pair|proposal) can [a-z ]+; this one is [a-z]+$`), "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{regexp.MustCompile(`^must list at most (\d+) proposals$`), "får ange högst $1 förslag"},
+		{regexp.MustCompile(`^the offer expired at (\S+)$`), "erbjudandet gick ut $1"},
 	},
 }
 
@@ -87,6 +98,8 @@ var fieldLabels = map[string]string{
 	"household_size": "f.household", "consent_mentoring": "f.consent", "mentor_capacity": "f.capacity",
 	"background_check": "f.bgcheck", "organisation_id": "f.organisation", "email": "email", "password": "password",
 	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
+	"reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
+	"activities": "pair.checkin.activities", "met": "pair.checkin.met",
 }
 
 // fieldLabel is the label of a form field in the user's language, for the

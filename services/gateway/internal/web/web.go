@@ -67,6 +67,9 @@ type Web struct {
 	// oidc is the single sign-on provider, or nil when not configured.
 	oidc *oidcClient
 
+	// starters caches who started each matching job (jobs.go).
+	starters starters
+
 	setupMu    sync.Mutex // guards setupToken
 	setupToken string
 }
@@ -104,8 +107,8 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 			continue
 		}
 		for locale := range cat().loc {
-			t, err := template.New("layout.html").Funcs(funcs).
-				Funcs(localeFuncs(locale)).
+			t, err := template.New("layout.html").Funcs(funcs).Funcs(pickerFuncs()).
+				Funcs(localeFuncs(locale)).Funcs(pairFuncs(locale)).
 				ParseFS(templateFS, "templates/layout.html", n)
 			if err != nil {
 				return nil, fmt.Errorf("template %s: %w", n, err)
@@ -157,8 +160,12 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/matching", h: w.matching},
 		{Method: "POST", Pattern: "/matching/jobs", h: w.startJob},
 		{Method: "GET", Pattern: "/matching/jobs/{id}", h: w.jobProgress},
+		{Method: "GET", Pattern: "/matching/bulk", h: w.bulkConfirm},
+		{Method: "POST", Pattern: "/matching/bulk", h: w.bulkApprove},
 		{Method: "POST", Pattern: "/matching/pairs/{id}/{action}", h: w.pairAction},
 		{Method: "GET", Pattern: "/matching/pairs/{id}/messages", h: w.deliveries("matching")},
+		{Method: "GET", Pattern: "/pairs/{id}", h: w.pairPage},
+		{Method: "POST", Pattern: "/pairs/{id}/{action}", h: w.pairStep},
 		{Method: "GET", Pattern: "/reports", h: w.reports},
 		{Method: "GET", Pattern: "/reports/export.csv", Token: true, h: w.exportCSV},
 		{Method: "GET", Pattern: "/admin/users", h: w.users},

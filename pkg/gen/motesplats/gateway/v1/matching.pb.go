@@ -32,8 +32,17 @@ type PairView struct {
 	ParticipantName string `protobuf:"bytes,2,opt,name=participant_name,json=participantName,proto3" json:"participant_name,omitempty"`
 	// The mentor's name.
 	VolunteerName string `protobuf:"bytes,3,opt,name=volunteer_name,json=volunteerName,proto3" json:"volunteer_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// What the two have in common, behind the score's parts, so a
+	// coordinator reads "Talar båda arabiska" rather than "language: 40":
+	// the languages both speak (ISO 639 codes) and the interests both
+	// listed, each at most 20. Output only.
+	SharedLanguages []string `protobuf:"bytes,4,rep,name=shared_languages,json=sharedLanguages,proto3" json:"shared_languages,omitempty"`
+	SharedInterests []string `protobuf:"bytes,5,rep,name=shared_interests,json=sharedInterests,proto3" json:"shared_interests,omitempty"`
+	// The mentor's municipality (SCB code), for "lives in the same county".
+	// Output only.
+	VolunteerMunicipalityCode string `protobuf:"bytes,6,opt,name=volunteer_municipality_code,json=volunteerMunicipalityCode,proto3" json:"volunteer_municipality_code,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *PairView) Reset() {
@@ -83,6 +92,27 @@ func (x *PairView) GetParticipantName() string {
 func (x *PairView) GetVolunteerName() string {
 	if x != nil {
 		return x.VolunteerName
+	}
+	return ""
+}
+
+func (x *PairView) GetSharedLanguages() []string {
+	if x != nil {
+		return x.SharedLanguages
+	}
+	return nil
+}
+
+func (x *PairView) GetSharedInterests() []string {
+	if x != nil {
+		return x.SharedInterests
+	}
+	return nil
+}
+
+func (x *PairView) GetVolunteerMunicipalityCode() string {
+	if x != nil {
+		return x.VolunteerMunicipalityCode
 	}
 	return ""
 }
@@ -1476,11 +1506,14 @@ var File_motesplats_gateway_v1_matching_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\n" +
-	"$motesplats/gateway/v1/matching.proto\x12\x15motesplats.gateway.v1\x1a$motesplats/events/v1/mentoring.proto\x1a'motesplats/mentoring/v1/mentoring.proto\"\x8f\x01\n" +
+	"$motesplats/gateway/v1/matching.proto\x12\x15motesplats.gateway.v1\x1a$motesplats/events/v1/mentoring.proto\x1a'motesplats/mentoring/v1/mentoring.proto\"\xa5\x02\n" +
 	"\bPairView\x121\n" +
 	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12%\n" +
-	"\x0evolunteer_name\x18\x03 \x01(\tR\rvolunteerName\"\x90\x01\n" +
+	"\x0evolunteer_name\x18\x03 \x01(\tR\rvolunteerName\x12)\n" +
+	"\x10shared_languages\x18\x04 \x03(\tR\x0fsharedLanguages\x12)\n" +
+	"\x10shared_interests\x18\x05 \x03(\tR\x0fsharedInterests\x12>\n" +
+	"\x1bvolunteer_municipality_code\x18\x06 \x01(\tR\x19volunteerMunicipalityCode\"\x90\x01\n" +
 	"\x17StartMatchingJobRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12'\n" +

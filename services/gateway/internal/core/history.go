@@ -1,0 +1,132 @@
+package core
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/audit"
+)
+
+// PairStep is one step of a pair's life for its history (issue 12: "who
+// did what, when"): the time the mentoring service recorded and the user
+// the audit log names for it.
+type PairStep struct {
+	// Step names it: proposed, offered, accepted_newcomer,
+	// accepted_mentor, active, check_in, rejected, declined, expired,
+	// withdrawn, replaced, ended.
+	Step string
+	Time time.Time
+	// ByUser is set for a step a user takes (approve, accept, check in,
+	// end); the others the system takes (a job proposes, an offer expires).
+	ByUser bool
+	// UserName is who took the step, empty when the system did or the log
+	// has no entry for it.
+	UserName string
+	// CheckIn is the check-in of a check_in step.
+	CheckIn *mentoringv1.CheckIn
+}
+
+// maxHistoryCheckIns bounds the check-ins a history names users for: each
+// costs a look into the audit log.
+const maxHistoryCheckIns = 50
+
+// PairHistory returns a pair with both names and its steps, oldest first.
+// Returns NotFound when the caller may not see the pair, Unavailable when
+// the mentoring service is not configured.
+func (g *Gateway) PairHistory(ctx context.Context, c Caller, id string) (*gatewayv1.PairView, []PairStep, error) {
+	v, err := g.GetPair(ctx, c, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := v.GetPair()
+	var steps []PairStep
+	add := func(step string, t *timestamppb.Timestamp, action string) {
+		if t == nil {
+			return
+		}
+		s := PairStep{Step: step, Time: t.AsTime(), ByUser: action != ""}
+		if action != "" {
+			s.UserName = g.WhoDid(ctx, id, action, s.Time)
+		}
+		steps = append(steps, s)
+	}
+	add("proposed", p.GetProposeTime(), "")
+	add("offered", p.GetOfferTime(), "approve")
+	add("accepted_newcomer", p.GetNewcomerAcceptTime(), "accept")
+	add("accepted_mentor", p.GetMentorAcceptTime(), "accept")
+	add("active", p.GetActiveTime(), "")
+	cis := p.GetCheckIns()
+	if len(cis) > maxHistoryCheckIns {
+		cis = cis[len(cis)-maxHistoryCheckIns:]
+	}
+	for _, ci := range cis {
+		steps = append(steps, PairStep{Step: "check_in", Time: ci.GetRecordTime().AsTime(), ByUser: true, UserName: g.UserName(ctx, ci.GetRecordedBy()), CheckIn: ci})
+	}
+	switch p.GetStatus() {
+	case eventsv1.PairStatus_PAIR_STATUS_REJECTED:
+		add("rejected", p.GetDecideTime(), "reject")
+	case eventsv1.PairStatus_PAIR_STATUS_DECLINED:
+		add("declined", p.GetDecideTime(), "decline")
+	case eventsv1.PairStatus_PAIR_STATUS_REPLACED:
+		add("replaced", p.GetDecideTime(), "replace")
+	case eventsv1.PairStatus_PAIR_STATUS_EXPIRED:
+		add("expired", p.GetDecideTime(), "")
+	case eventsv1.PairStatus_PAIR_STATUS_WITHDRAWN:
+		add("withdrawn", p.GetDecideTime(), "")
+	}
+	add("ended", p.GetEndTime(), "end")
+	slices.SortStableFunc(steps, func(a, b PairStep) int { return a.Time.Compare(b.Time) })
+	return v, steps, nil
+}
+
+// historyWindow is how long after a step's recorded time its audit entry
+// may be written: the gateway records the entry once the service replied.
+const historyWindow = 30 * time.Second
+
+// UserName returns a user's display name for a history line, or "" when
+// the id names no user (a service, a removed account).
+func (g *Gateway) UserName(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	u, err := g.Accounts.GetUser(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return u.GetDisplayName()
+}
+
+// WhoDid returns the display name of the user whose audit entry records
+// action on pair id closest after t, or "" when none does. It reads only a
+// short window of the log after t, never the log since the pair began, so
+// a pair page costs the same however busy the gateway has been. Errors of
+// the log leave the name out: a page shows the step without it.
+func (g *Gateway) WhoDid(ctx context.Context, id, action string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	es, _, err := g.Audit.Search(ctx, audit.Query{ResourceID: id, Start: t.Add(-2 * time.Second), End: t.Add(historyWindow), PageSize: 50})
+	if err != nil {
+		g.Log.WarnContext(ctx, "pair history: audit search", "err", err)
+		return ""
+	}
+	var best *gatewayv1.AuditEntry
+	for _, e := range es {
+		if e.GetAction() != action || e.GetOutcome() != "ok" || e.GetResourceId() != id {
+			continue
+		}
+		if best == nil || e.GetTime().AsTime().Sub(t).Abs() < best.GetTime().AsTime().Sub(t).Abs() {
+			best = e
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return g.UserName(ctx, best.GetUserId())
+}

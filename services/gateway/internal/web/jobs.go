@@ -1,0 +1,187 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// The matching page's job history (issue 12: finished jobs piled up as
+// identical bars with no time, scope or counts) and bulk review: approve
+// the selected proposals, or all at or above a score after a page that
+// says how many that is.
+
+// jobHistorySize is how many recent jobs the history shows.
+const jobHistorySize = 10
+
+// maxBulk caps one bulk approval (ADR 0050): a larger batch is approved
+// in several rounds, and the page says how many are left.
+const maxBulk = 500
+
+// jobRow is a job as the history table shows it.
+type jobRow struct {
+	jobView
+	StartedBy string
+	Scope     string
+	// Optimal: the engine proved no matching scores more.
+	Optimal bool
+}
+
+// starters remembers who started each job: a job's starter never changes,
+// and reading it costs a look into the audit log.
+type starters struct {
+	mu    sync.Mutex
+	names map[string]string
+}
+
+func (s *starters) get(ctx context.Context, g *core.Gateway, j *mentoringv1.Job) string {
+	s.mu.Lock()
+	name, ok := s.names[j.GetId()]
+	s.mu.Unlock()
+	if ok {
+		return name
+	}
+	name = g.WhoDid(ctx, j.GetId(), "start", j.GetCreateTime().AsTime())
+	if name != "" {
+		s.mu.Lock()
+		if s.names == nil || len(s.names) > 10_000 {
+			s.names = map[string]string{} // bounded: forget all, relearn
+		}
+		s.names[j.GetId()] = name
+		s.mu.Unlock()
+	}
+	return name
+}
+
+func (w *Web) jobRows(ctx context.Context, jobs []*mentoringv1.Job) []jobRow {
+	out := make([]jobRow, 0, len(jobs))
+	for _, j := range jobs {
+		names := make([]string, 0, len(j.GetMunicipalityCodes()))
+		for _, c := range j.GetMunicipalityCodes() {
+			names = append(names, muniLabel(c))
+		}
+		out = append(out, jobRow{jobView: newJobView(j), StartedBy: w.starters.get(ctx, w.g, j), Scope: strings.Join(names, ", "),
+			Optimal: j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED && j.GetObjective() == j.GetBound()})
+	}
+	return out
+}
+
+// bulkData is the confirmation page of "approve all at or above a score".
+type bulkData struct {
+	MinScore int
+	IDs      []string
+	// More counts those above the cap, left for another round.
+	More int
+}
+
+// proposalsFrom pages through the proposals of the caller's scope (of one
+// job, when set) with a score of at least minScore, up to maxBulk, and
+// counts those beyond.
+func (w *Web) proposalsFrom(r *http.Request, p *page, job string, minScore int) (ids []string, more int, err error) {
+	token := ""
+	for range 100 { // 100 pages of 500: far above any organisation's proposals
+		res, err := w.g.ListPairs(r.Context(), p.caller, &gatewayv1.ListPairsRequest{JobId: job, PageSize: 500, PageToken: token,
+			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, v := range res.GetPairs() {
+			if int(v.GetPair().GetScore()) < minScore {
+				continue
+			}
+			if len(ids) < maxBulk {
+				ids = append(ids, v.GetPair().GetId())
+			} else {
+				more++
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	return ids, more, nil
+}
+
+func minScoreOf(p *page, s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 1_000_000 {
+		var v apperr.Validator
+		v.Add("min_score", "must be a whole number")
+		formErrors(p, v.Err(), func(f string) string { return f })
+		return 0, v.Err()
+	}
+	return n, nil
+}
+
+// bulkConfirm shows how many proposals "approve all at or above" would
+// approve, with the button that does it.
+func (w *Web) bulkConfirm(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("bulk.title"), "matching", r.URL.Query()
+	n, err := minScoreOf(p, r.URL.Query().Get("min_score"))
+	if err != nil {
+		d, derr := w.matchingData(r, p)
+		if derr != nil {
+			return derr
+		}
+		p.Data = d
+		return w.render(rw, p, http.StatusUnprocessableEntity, "matching")
+	}
+	ids, more, err := w.proposalsFrom(r, p, r.URL.Query().Get("job"), n)
+	if err != nil {
+		return err
+	}
+	p.Data = bulkData{MinScore: n, IDs: ids, More: more}
+	return w.render(rw, p, http.StatusOK, "bulk")
+}
+
+// bulkApprove approves the proposals named in the form (the selected
+// rows, or those the confirmation page listed), at most maxBulk, and goes
+// back to the matching page saying how many it approved and how many
+// failed (one taken meanwhile by another coordinator is not an error of
+// the others).
+func (w *Web) bulkApprove(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("m.title"), "matching", r.PostForm
+	ids := r.PostForm["ids"]
+	if len(ids) == 0 || len(ids) > maxBulk {
+		var v apperr.Validator
+		if len(ids) == 0 {
+			v.Add("ids", "choose at least one proposal")
+		} else {
+			v.Add("ids", fmt.Sprintf("must list at most %d proposals", maxBulk))
+		}
+		formErrors(p, v.Err(), func(f string) string { return f })
+		d, err := w.matchingData(r, p)
+		if err != nil {
+			return err
+		}
+		p.Data = d
+		return w.render(rw, p, http.StatusUnprocessableEntity, "matching")
+	}
+	ok, failed := 0, 0
+	for _, id := range ids {
+		if _, err := w.g.ChangePair(r.Context(), p.caller, id, core.PairAction{Action: "approve"}); err != nil {
+			failed++
+			continue
+		}
+		ok++
+	}
+	p.Flash = p.tn("bulk.done", ok)
+	if failed > 0 {
+		p.Flash += " " + p.tn("bulk.failed", failed)
+	}
+	d, err := w.matchingData(r, p)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "matching")
+}

@@ -1,0 +1,263 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
+)
+
+// axePath is axe-core's script as `make axe` installs it.
+func axePath(t *testing.T) string {
+	if p := os.Getenv("MP_AXE_JS"); p != "" {
+		return p
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", ".tmp", "npm", "node_modules", "axe-core", "axe.min.js")
+}
+
+// axeViolation is one rule axe-core found broken, as its result names it.
+type axeViolation struct {
+	ID, Impact, Help string
+	Nodes            []struct{ Target []string }
+}
+
+// TestCoordinatorWalk is issue 12's "done when": a coordinator walks, in
+// Swedish, through register (keyboard only) -> match -> review the
+// proposals -> approve (keyboard only) -> record both acceptances ->
+// check-in -> end -> report. On every page it visits, axe-core finds no
+// serious or critical violation and no string of the English catalogue
+// shows. With MP_SCREENSHOTS_DIR set, each step is saved as a PNG.
+func TestCoordinatorWalk(t *testing.T) {
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		t.Fatalf("chromium is missing (%v): run make chromium", err)
+	}
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run make axe", err)
+	}
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Röda Korset Kalmar", "0880")
+	coord := e.coordinator(admin, "karin@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 150*time.Second)
+	defer cancelT()
+
+	sv, en := web.Catalogue("sv"), web.Catalogue("en")
+	var english []*regexp.Regexp
+	for k, s := range en {
+		if len(s) < 4 || sv[k] == s {
+			continue
+		}
+		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
+	}
+	shots := os.Getenv(screenshotsEnv)
+	visited := 0
+	// check runs axe-core and the English check on the page shown, and
+	// saves its screenshot.
+	check := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			visited++
+			var lang, text string
+			if err := chromedp.Run(ctx, chromedp.AttributeValue("html", "lang", &lang, nil), chromedp.Evaluate(`document.body.innerText`, &text)); err != nil {
+				return err
+			}
+			if lang != "sv" {
+				t.Errorf("%s: page in %q, not Swedish", name, lang)
+			}
+			for _, re := range english {
+				if m := re.FindString(text); m != "" {
+					t.Errorf("%s: English %q on the Swedish page", name, strings.TrimSpace(m))
+				}
+			}
+			var raw json.RawMessage
+			if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
+				chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
+					func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+				return fmt.Errorf("axe-core on %s: %w", name, err)
+			}
+			var s string
+			var vs []axeViolation
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(s), &vs); err != nil {
+				return err
+			}
+			t.Logf("%s: axe-core found %d violations of any impact", name, len(vs))
+			for _, v := range vs {
+				if v.Impact == "serious" || v.Impact == "critical" {
+					t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
+				}
+			}
+			if shots == "" {
+				return nil
+			}
+			var buf []byte
+			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
+		})
+	}
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			var html string
+			_ = chromedp.Run(ctx, chromedp.OuterHTML("main", &html))
+			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
+		}
+	}
+	if shots != "" {
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// tabTo presses Tab until the element with id has the focus, as a
+	// keyboard user moves through a page.
+	tabTo := func(id string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			for range 80 {
+				if err := chromedp.KeyEvent(kb.Tab).Do(ctx); err != nil {
+					return err
+				}
+				var got string
+				if err := chromedp.Evaluate(`document.activeElement ? document.activeElement.id : ""`, &got).Do(ctx); err != nil {
+					return err
+				}
+				if got == id {
+					return nil
+				}
+			}
+			return fmt.Errorf("Tab never reached #%s", id)
+		})
+	}
+	typeIn := func(id, text string) chromedp.Action {
+		return chromedp.Tasks{tabTo(id), chromedp.KeyEvent(text)}
+	}
+
+	run("sign in and choose Swedish",
+		chromedp.Navigate(e.base+"/signin"),
+		chromedp.WaitVisible(`#f-email`),
+		chromedp.SendKeys(`#f-email`, "karin@example.org"),
+		chromedp.SendKeys(`#f-password`, password),
+		chromedp.Click(`button.primary`),
+		chromedp.WaitVisible(`ul.tiles`),
+		chromedp.SetValue(`#locale-pick`, "sv"),
+		chromedp.Click(`form[action="/settings/locale"] button`),
+		chromedp.WaitVisible(`html[lang="sv"]`),
+		check("01-oversikt"),
+	)
+	run("register a newcomer with the keyboard only",
+		chromedp.Navigate(e.base+"/participants/new"),
+		chromedp.WaitVisible(`#f-given_name`),
+		typeIn("f-given_name", "Amina"),
+		typeIn("f-family_name", "Hassan"),
+		tabTo("f-municipality_code"), chromedp.KeyEvent("Kalmar"),
+		typeIn("f-languages", "ar"),
+		tabTo("f-swedish_level"), chromedp.KeyEvent("SFI B"),
+		typeIn("f-interests", "cooking"),
+		tabTo("f-consent"), chromedp.KeyEvent(" "),
+		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`p.flash`),
+		check("02-registrerad"),
+	)
+	run("lists", chromedp.Navigate(e.base+"/participants"), chromedp.WaitVisible(`table`), check("03-nyanlanda"),
+		chromedp.Navigate(e.base+"/volunteers"), chromedp.WaitVisible(`table`), check("04-volontarer"))
+
+	// The mentoring service learns of the newcomer from events: start
+	// jobs until one proposes her.
+	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		var text string
+		jctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		err := chromedp.Run(jctx,
+			chromedp.Navigate(e.base+"/matching"),
+			chromedp.WaitVisible(`#start-job`),
+			chromedp.Click(`#start-job`),
+			chromedp.WaitVisible(`div.job:first-of-type a.review`, chromedp.ByQuery),
+			chromedp.Navigate(e.base+"/matching"),
+			chromedp.WaitVisible(`#proposals`, chromedp.ByQuery),
+			chromedp.Text(`#proposals`, &text, chromedp.ByQuery),
+		)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(text, "Amina Hassan") {
+			return fmt.Errorf("no proposal for the new newcomer yet")
+		}
+		return nil
+	})
+	var row string
+	run("review the proposals and approve with the keyboard only",
+		check("05-matchning"),
+		chromedp.Text(`//tr[contains(., "Amina Hassan")]`, &row, chromedp.BySearch),
+		chromedp.Focus(`//tr[contains(., "Amina Hassan")]//input[@type="checkbox"]`, chromedp.BySearch),
+		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`//tr[contains(., "Amina Hassan")]//span[@role="status"]`, chromedp.BySearch),
+		check("06-godkand"),
+		chromedp.Click(`//tr[contains(., "Amina Hassan")]//a[contains(@href, "/pairs/")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#accept-newcomer`),
+		check("07-par-erbjudet"),
+	)
+	if !strings.Contains(row, "Talar båda arabiska") {
+		t.Errorf("proposal row lacks its explanation in Swedish: %q", row)
+	}
+	run("record both acceptances taken by phone",
+		chromedp.Click(`#accept-newcomer`),
+		chromedp.WaitVisible(`#accept-mentor`),
+		chromedp.Click(`#accept-mentor`),
+		chromedp.WaitVisible(`#check-in`),
+		check("08-par-aktivt"),
+	)
+	run("check in",
+		chromedp.SetValue(`#f-rating`, "CHECK_IN_RATING_GOOD"),
+		chromedp.Click(`#act-CHECK_IN_ACTIVITY_LANGUAGE`),
+		chromedp.Click(`#check-in`),
+		chromedp.WaitVisible(`p.flash`),
+		check("09-uppfoljning"),
+	)
+	run("end the pair with its reason",
+		chromedp.SetValue(`#end-reason`, "END_REASON_COMPLETED"),
+		chromedp.Click(`#end`),
+		chromedp.WaitVisible(`p.flash`),
+		check("10-avslutat"),
+	)
+	var history string
+	run("history", chromedp.Text(`#history`, &history, chromedp.ByQuery))
+	for _, want := range []string{"Föreslogs av matchningen", "Godkändes och erbjöds båda", "Den nyanlända tackade ja", "Mentorn tackade ja", "Uppföljning", "Paret avslutades", "Coordinator karin@example.org"} {
+		if !strings.Contains(history, want) {
+			t.Errorf("history lacks %q:\n%s", want, history)
+		}
+	}
+	run("report", chromedp.Navigate(e.base+"/reports"), chromedp.WaitVisible(`#pairs-by-month`), check("11-rapporter"))
+	if visited < 11 {
+		t.Fatalf("checked %d pages, want 11", visited)
+	}
+}
