@@ -79,6 +79,8 @@ func TestMailboxAndDeliveries(t *testing.T) {
 		t.Fatalf("pair's messages: %d\n%s", code, trim(page))
 	}
 	mustContain(t, page, "mentor offer", "mentee offer")
+	_, page = cb.get("/pairs/" + pairID)
+	mustContain(t, page, `hx-get="/matching/pairs/`+pairID+`/messages"`)
 	// The person's page loads the list in place and links to it.
 	_, page = cb.get("/participants/" + person)
 	mustContain(t, page, `hx-get="/participants/`+person+`/messages"`, `<option value="ar" selected>Arabic (العربية)</option>`)
