@@ -61,8 +61,9 @@ chromium: ## Install Debian's chromium and chromium-driver when absent (the gate
 	fi
 
 .PHONY: e2e
-e2e: redis chromium axe ## Drive the web app and the public answer page in headless Chromium (sign in, register, match, approve, export; answer in Arabic and Swedish); saves screenshots
-	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots go test -race -count=1 -run 'TestEndToEndBrowser|TestAnswerPageBrowser' ./services/gateway/server/
+e2e: redis chromium axe ## Drive the web app and the public answer page in headless Chromium (sign in, register, match, approve, export; the Swedish walk; answer in Arabic and Swedish); saves screenshots
+	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots MP_WALK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+	  go test -race -count=1 -run 'TestEndToEndBrowser|TestCoordinatorWalk|TestAnswerPageBrowser' ./services/gateway/server/
 
 .PHONY: axe
 axe: $(TMP)/npm/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check

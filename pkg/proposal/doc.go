@@ -13,16 +13,21 @@
 //     slots, a host's seats, a guide organisation's places per
 //     municipality and language), compare-and-set in a KV bucket, so
 //     concurrent accepts on any number of replicas never oversell.
-//   - Lifecycle (lifecycle.go, accept.go, sweep.go): the orchestration over
-//     a programme's own record type R kept in a pkg/store repository:
-//     Transition (read-modify-write with the transition check, scope
-//     check and the change's event in the same compare-and-set), Propose
-//     (create-once, deterministic ids from ID), Approve, Reject, Accept
-//     (intent, reservation, transition, release on failure, retry on a
-//     race), Decline, End, Leave (withdraw, end early or erase when a
-//     person leaves, the other party's capacity released), ExpireOffers,
-//     and Recover, which finds a reservation a crash left between its
-//     two steps and completes or releases it within seconds.
+//   - Lifecycle (lifecycle.go, accept.go, sweep.go, resize.go): the
+//     orchestration over a programme's own record type R kept in a
+//     pkg/store repository: Transition (read-modify-write with the
+//     transition check, scope check and the change's event in the same
+//     compare-and-set; a transition out of Active gives the units back),
+//     Propose (create-once, deterministic ids from ID), Approve, Reject,
+//     Accept (intent, reservation, transition, release on failure, retry on
+//     a race; it commits only if the record still claims what it
+//     reserved), Decline, End, Close (the programme's own withdraw-or-end
+//     of one proposal), Resize (change what a proposal claims: a party's
+//     size; an active one grows into free units first, all or none),
+//     Leave (withdraw, end early or erase when a person leaves, the other
+//     party's capacity released), ExpireOffers, and Recover, which finds a
+//     reservation or resize a crash left between its steps and completes
+//     or releases it within seconds.
 //
 // # Writing a programme
 //
@@ -34,7 +39,25 @@
 // hooks Lifecycle.Leave to its pool's leavers and calls the rest from its
 // RPCs. The Example builds a whole programme (dinner seating, with party
 // sizes as units); services/mentoring/internal/pairs/programme.go is the
-// mentoring one. docs/adr/0035 gives the reasons.
+// mentoring one, services/dinners/internal/dinners/programme.go the one
+// with units and resizes. docs/adr/0035 gives the reasons.
+//
+// The rest of a programme is in the kit too; beside its Programme[R] it
+// supplies only:
+//
+//   - its rules file: a rule type and a Parse of field functions over
+//     pkg/rulefile's Loader (LoadDir, Set, LoadError are the kit's; ADR 0037);
+//   - its pool: for each side a pkg/pool Spec (bucket, record type, id
+//     field, indexes) and a build function from the event's facts to its
+//     record, or "not in the pool" (the kit decodes events, stamps, keeps
+//     tombstones and calls the leaver);
+//   - its jobs: pkg/jobs Steps (Snapshot, Build), Tally, Redact, Schedules
+//     and the job message (jobs.API's ToProto serves StartJob, GetJob,
+//     ListJobs, WatchJob; Manager.ResultAs and page.Items page a result);
+//   - its wiring: the buckets it opens, and service.RunProgramme's
+//     Register, Actors (the job runner, Lifecycle.Run) and Consumers;
+//   - its tests: pkg/testutil/servicetest starts its server, dials callers
+//     and runs the crash child.
 //
 // On the wire, programmes use motesplats.proposal.v1's ProposalStatus and
 // reasons (Status.Proto, StatusOf; Change.Reason is the reason's number);

@@ -10,6 +10,7 @@
 package rulefile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -141,4 +142,20 @@ func Decode(file string, data []byte) (*Loader, *yaml.Node, error) {
 		return nil, nil, &LoadError{File: file, Line: 1, Msg: "empty file"}
 	}
 	return &Loader{file: file}, doc.Content[0], nil
+}
+
+// JSON encodes rules for a job snapshot, so a job keeps the rules it
+// started with; rule types hold plain values, so it cannot fail.
+func JSON[T any](r *T) []byte {
+	b, _ := json.Marshal(r) // plain values only: cannot fail
+	return b
+}
+
+// FromJSON decodes rules stored in a job snapshot.
+func FromJSON[T any](b []byte) (*T, error) {
+	var r T
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("rules: decode snapshot: %w", err)
+	}
+	return &r, nil
 }

@@ -174,3 +174,18 @@ func TestLoadDir(t *testing.T) {
 		t.Error("a broken built-in default loaded")
 	}
 }
+
+func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	r, err := parseTest("f.yaml", []byte(goodYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := FromJSON[testRules](JSON(r))
+	if err != nil || got.Version != r.Version || got.Seats != r.Seats || got.Level != r.Level || !got.Checked {
+		t.Fatalf("round trip: %+v, %v; want %+v", got, err, r)
+	}
+	if _, err := FromJSON[testRules]([]byte("{")); err == nil {
+		t.Error("a broken snapshot decoded")
+	}
+}

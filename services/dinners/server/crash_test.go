@@ -9,8 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,9 +19,9 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
-	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/dinners/server"
 )
 
@@ -32,8 +30,8 @@ import (
 // NATS in that directory, and dies at the job report MP_CRASH_AT names
 // ("<phase>:<done>").
 func TestMain(m *testing.M) {
-	if dir := os.Getenv("MP_CRASH_DIR"); dir != "" {
-		if err := crashHelper(dir, os.Getenv("MP_CRASH_AT")); err != nil {
+	if dir := os.Getenv(servicetest.CrashDirEnv); dir != "" {
+		if err := crashHelper(dir, os.Getenv(servicetest.CrashAtEnv)); err != nil {
 			fmt.Fprintln(os.Stderr, "crash helper:", err)
 			os.Exit(2)
 		}
@@ -42,7 +40,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const crashExitCode = 3
+const crashExitCode = servicetest.CrashExitCode
 
 // crashCity is matched by every crash run and the crash-free run.
 func crashCity() city { return newCity(5, 150, 30, 2) }
@@ -58,74 +56,14 @@ func crashExtras() city {
 }
 
 func crashHelper(dir, at string) error {
-	phase, doneStr, _ := strings.Cut(at, ":")
-	done, _ := strconv.Atoi(doneStr)
-	raw, err := os.ReadFile(filepath.Join(dir, "key"))
-	if err != nil {
-		return err
+	run := func(ctx context.Context, addr string, d service.Deps, hooks *jobs.Hooks, ready func(net.Addr)) error {
+		return server.Run(ctx, addr, d, server.Options{JobAckWait: 2 * time.Second, JobHooks: hooks}, ready)
 	}
-	key, err := auth.DecodePrivateKey(strings.TrimSpace(string(raw)))
-	if err != nil {
-		return err
-	}
-	ns, err := natsembed.Start(natsembed.Options{StoreDir: filepath.Join(dir, "nats"), Port: -1, SyncAlways: true})
-	if err != nil {
-		return err
-	}
-	nc, err := natsembed.Connect(ns, "crash-helper")
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, p string, d int) {
-		if p == phase && d >= done {
-			os.Exit(crashExitCode) // die mid-job, as a killed process would
-		}
-	}}
-	d := service.Deps{JS: js, Now: func() time.Time { return day0 },
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second)}.WithDefaults()
-	ready := make(chan net.Addr, 1)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- server.Run(ctx, "127.0.0.1:0", d, server.Options{JobAckWait: 2 * time.Second, JobHooks: hooks}, func(a net.Addr) { ready <- a })
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-errc:
-		return err
-	}
-	// Load the city before telling the test where to call.
-	t := &helperTB{}
-	e := &env{t: t, nats: &testutil.NATS{JS: js}, addrs: []string{addr.String()}, key: key, signer: auth.NewSigner(key, "k1", time.Now)}
-	e.load(ctx, crashCity())
-	if t.failed != "" {
-		return fmt.Errorf("load: %s", t.failed)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "addr.tmp"), []byte(addr.String()), 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(filepath.Join(dir, "addr.tmp"), filepath.Join(dir, "addr")); err != nil {
-		return err
-	}
-	return <-errc
+	return servicetest.ServeChild(dir, at, func() time.Time { return day0 }, run, func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
+		e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key)}
+		e.load(context.Background(), crashCity())
+	})
 }
-
-// helperTB lets test helpers run in the crash helper process.
-type helperTB struct {
-	testing.TB
-	failed string
-}
-
-func (h *helperTB) Helper()                   {}
-func (h *helperTB) Cleanup(func())            {}
-func (h *helperTB) Fatal(args ...any)         { h.failed = fmt.Sprint(args...); panic(h.failed) }
-func (h *helperTB) Fatalf(f string, a ...any) { h.Fatal(fmt.Sprintf(f, a...)) }
-func (h *helperTB) Errorf(f string, a ...any) { h.failed = fmt.Sprintf(f, a...) }
 
 // seatingKeys renders a job's seatings as sorted
 // "guest/host/date/size/score" (sign-up and offer ids differ per run).
@@ -172,24 +110,7 @@ func TestCrashDuringJob(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(dir, "key"), []byte(auth.EncodePrivateKey(key)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_AT="+at)
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() { _ = cmd.Process.Kill() })
-			var addr string
-			testutil.CheckFor(t, 90*time.Second, 20*time.Millisecond, func() error {
-				b, err := os.ReadFile(filepath.Join(dir, "addr"))
-				addr = string(b)
-				return err
-			})
+			addr, exited := servicetest.StartChild(t, dir, at, key, 90*time.Second)
 			ctx := context.Background()
 			first := &env{t: t, addrs: []string{addr}, key: key, signer: auth.NewSigner(key, "k1", time.Now)}
 			res, err := first.as(admin).StartMatchingJob(ctx, &pb.StartMatchingJobRequest{

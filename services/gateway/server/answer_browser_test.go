@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -18,10 +21,15 @@ import (
 // mailbox in headless Chromium at a phone's size: the Arabic page lays out
 // right to left with its Arabic text and is accepted with a tap; the
 // Swedish one is declined with a reason from the list. Neither page runs
-// a script or scrolls sideways.
+// a script or scrolls sideways, and axe-core finds no serious or critical
+// violation on either.
 func TestAnswerPageBrowser(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("chromium is missing (%v): run make chromium, or apt-get install -y chromium chromium-driver", err)
+	}
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run make axe", err)
 	}
 	e := start(t, envOptions{notify: true})
 	_, coordAr, arPath, arPair := approvedOffer(t, e, "ar")
@@ -63,6 +71,33 @@ func TestAnswerPageBrowser(t *testing.T) {
 			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
 		}
 	}
+	// accessible runs axe-core on the page shown: no serious or critical
+	// violation.
+	accessible := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var raw json.RawMessage
+			if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
+				chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
+					func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+				return fmt.Errorf("axe-core on %s: %w", name, err)
+			}
+			var s string
+			var vs []axeViolation
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return err
+			}
+			if err := json.Unmarshal([]byte(s), &vs); err != nil {
+				return err
+			}
+			t.Logf("%s: axe-core found %d violations of any impact", name, len(vs))
+			for _, v := range vs {
+				if v.Impact == "serious" || v.Impact == "critical" {
+					t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
+				}
+			}
+			return nil
+		})
+	}
 	// layout reads what the browser made of the page.
 	type layout struct {
 		Lang, Dir, Direction, H1 string
@@ -89,6 +124,7 @@ func TestAnswerPageBrowser(t *testing.T) {
 		chromedp.WaitVisible(`button.yes`, chromedp.ByQuery),
 		chromedp.Evaluate(probe, &ar),
 		shot("answer-ar"),
+		accessible("answer-ar"),
 	)
 	if ar.Lang != "ar" || ar.Dir != "rtl" || ar.Direction != "rtl" || !strings.Contains(ar.H1, "مرشد لك") || !ar.ButtonRight {
 		t.Errorf("Arabic page laid out as %+v, want lang ar, right to left, the Arabic heading, text from the right", ar)
@@ -102,6 +138,7 @@ func TestAnswerPageBrowser(t *testing.T) {
 		chromedp.WaitVisible(`p.body`, chromedp.ByQuery),
 		chromedp.Text(`h1`, &thanks, chromedp.ByQuery),
 		shot("answer-ar-accepted"),
+		accessible("answer-ar-accepted"),
 	)
 	if thanks != "شكرًا على موافقتك!" {
 		t.Errorf("after accepting: %q", thanks)
@@ -116,6 +153,7 @@ func TestAnswerPageBrowser(t *testing.T) {
 		chromedp.WaitVisible(`button.yes`, chromedp.ByQuery),
 		chromedp.Evaluate(probe, &sv),
 		shot("answer-sv"),
+		accessible("answer-sv"),
 	)
 	if sv.Lang != "sv" || sv.Dir != "ltr" || sv.Direction != "ltr" || sv.H1 != "En mentor för dig" || sv.ButtonRight || sv.Scripts != 0 || sv.Overflow {
 		t.Errorf("Swedish page laid out as %+v", sv)

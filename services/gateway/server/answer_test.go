@@ -141,8 +141,7 @@ func pairOf(t testing.TB, c *apiClient, id string) *gatewayv1.PairView {
 // link says it expired, in the person's language.
 func TestAnswerPage(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
-	e := start(t, envOptions{notify: true, clock: clk,
+	e := start(t, envOptions{notify: true,
 		answerLimits: answer.Limits{AddrBurst: 1000, AddrEvery: time.Millisecond, TokenBurst: 6, TokenEvery: time.Hour}})
 	_, coord, path, pairID := approvedOffer(t, e, "ar")
 	v := visitor{t: t, base: e.base, accept: "sv-SE,sv;q=0.9"}
@@ -219,7 +218,7 @@ func TestAnswerPage(t *testing.T) {
 // list and records it.
 func TestAnswerPageExpiredAndDeclined(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
+	clk := &clock{} // running: setup signs tokens on the wall clock
 	e := start(t, envOptions{notify: true, clock: clk})
 	_, coord, path, pairID := approvedOffer(t, e, "so")
 	v := visitor{t: t, base: e.base}

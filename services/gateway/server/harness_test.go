@@ -42,21 +42,32 @@ const (
 )
 
 // clock is a settable clock shared by the gateway and the services, so a
-// test can move time past a session's end.
+// test can move time past a session's end. With t set it stands still;
+// with t zero it runs with the wall clock, off ahead of it (a test whose
+// setup takes seconds, while tokens signed on the wall clock must stay
+// valid).
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu  sync.Mutex
+	t   time.Time
+	off time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now().Add(c.off)
+	}
 	return c.t
 }
 
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		c.off += d
+		return
+	}
 	c.t = c.t.Add(d)
 }
 

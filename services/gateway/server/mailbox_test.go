@@ -79,6 +79,8 @@ func TestMailboxAndDeliveries(t *testing.T) {
 		t.Fatalf("pair's messages: %d\n%s", code, trim(page))
 	}
 	mustContain(t, page, "mentor offer", "mentee offer")
+	_, page = cb.get("/pairs/" + pairID)
+	mustContain(t, page, `hx-get="/matching/pairs/`+pairID+`/messages"`)
 	// The person's page loads the list in place and links to it.
 	_, page = cb.get("/participants/" + person)
 	mustContain(t, page, `hx-get="/participants/`+person+`/messages"`, `<option value="ar" selected>Arabic (العربية)</option>`)
@@ -105,4 +107,18 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	if err != nil || p.Msg.GetParticipant().GetParticipant().GetNotifications().GetPreferredLanguage() != "so" {
 		t.Fatalf("preferences after mp: %v %v", p.Msg.GetParticipant().GetParticipant().GetNotifications(), err)
 	}
+	added := strings.TrimSpace(mp(t, dir, "participants", "add", "-given-name", "Hodan", "-municipality", "0880",
+		"-language", "prs", "-channel", "email", "-opt-out", "check_ins"))
+	p, err = coord.registry.GetParticipant(testutil.Context(t), connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: added}))
+	if n := p.Msg.GetParticipant().GetParticipant().GetNotifications(); err != nil || n.GetPreferredLanguage() != "prs" ||
+		n.GetPreferredChannel().String() != "PREFERRED_CHANNEL_EMAIL" || len(n.GetOptOuts()) != 1 {
+		t.Fatalf("preferences from mp participants add: %v %v", n, err)
+	}
+
+	// The mailbox from the terminal, as an admin.
+	createUser(t, admin, &gatewayv1.User{Email: "admin2@example.org", Role: gatewayv1.Role_ROLE_ADMIN})
+	adminDir := t.TempDir()
+	mp(t, adminDir, "login", "-server", e.base, "-email", "admin2@example.org")
+	mustContain(t, mp(t, adminDir, "mailbox", "list", "-person", person), m[1], "mentor_offer")
+	mustContain(t, mp(t, adminDir, "mailbox", "show", m[1]), "Language: ar", "Answer link: ", path)
 }

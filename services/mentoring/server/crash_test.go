@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,9 +20,9 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
-	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
@@ -32,8 +31,8 @@ import (
 // NATS in that directory, and dies at the job report MP_CRASH_AT names
 // ("<phase>:<done>").
 func TestMain(m *testing.M) {
-	if dir := os.Getenv("MP_CRASH_DIR"); dir != "" {
-		if err := crashHelper(dir, os.Getenv("MP_CRASH_AT")); err != nil {
+	if dir := os.Getenv(servicetest.CrashDirEnv); dir != "" {
+		if err := crashHelper(dir, os.Getenv(servicetest.CrashAtEnv)); err != nil {
 			fmt.Fprintln(os.Stderr, "crash helper:", err)
 			os.Exit(2)
 		}
@@ -42,7 +41,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const crashExitCode = 3
+const crashExitCode = servicetest.CrashExitCode
 
 // crashPopulation is matched by every crash run and the crash-free run.
 func crashPopulation() people { return population(5, 120, 40) }
@@ -62,73 +61,14 @@ func crashExtras() people {
 }
 
 func crashHelper(dir, at string) error {
-	phase, doneStr, _ := strings.Cut(at, ":")
-	done, _ := strconv.Atoi(doneStr)
-	raw, err := os.ReadFile(filepath.Join(dir, "key"))
-	if err != nil {
-		return err
+	run := func(ctx context.Context, addr string, d service.Deps, hooks *jobs.Hooks, ready func(net.Addr)) error {
+		return server.Run(ctx, addr, d, server.Options{JobAckWait: 2 * time.Second, JobHooks: hooks}, ready)
 	}
-	key, err := auth.DecodePrivateKey(strings.TrimSpace(string(raw)))
-	if err != nil {
-		return err
-	}
-	ns, err := natsembed.Start(natsembed.Options{StoreDir: filepath.Join(dir, "nats"), Port: -1, SyncAlways: true})
-	if err != nil {
-		return err
-	}
-	nc, err := natsembed.Connect(ns, "crash-helper")
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, p string, d int) {
-		if p == phase && d >= done {
-			os.Exit(crashExitCode) // die mid-job, as a killed process would
-		}
-	}}
-	d := service.Deps{JS: js, Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second)}.WithDefaults()
-	ready := make(chan net.Addr, 1)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- server.Run(ctx, "127.0.0.1:0", d, server.Options{JobAckWait: 2 * time.Second, JobHooks: hooks}, func(a net.Addr) { ready <- a })
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-errc:
-		return err
-	}
-	// Seed the pool and wait for it before telling the test where to call.
-	t := &helperTB{}
-	e := &env{t: t, nats: &testutil.NATS{JS: js}}
-	e.seed(ctx, crashPopulation())
-	if t.failed != "" {
-		return fmt.Errorf("seed: %s", t.failed)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "addr.tmp"), []byte(addr.String()), 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(filepath.Join(dir, "addr.tmp"), filepath.Join(dir, "addr")); err != nil {
-		return err
-	}
-	return <-errc
+	return servicetest.ServeChild(dir, at, nil, run, func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
+		e := &env{t: tb, nats: &testutil.NATS{JS: js}}
+		e.seed(context.Background(), crashPopulation())
+	})
 }
-
-// helperTB lets test helpers run in the crash helper process.
-type helperTB struct {
-	testing.TB
-	failed string
-}
-
-func (h *helperTB) Helper()                   {}
-func (h *helperTB) Cleanup(func())            {}
-func (h *helperTB) Fatal(args ...any)         { h.failed = fmt.Sprint(args...); panic(h.failed) }
-func (h *helperTB) Fatalf(f string, a ...any) { h.Fatal(fmt.Sprintf(f, a...)) }
-func (h *helperTB) Errorf(f string, a ...any) { h.failed = fmt.Sprintf(f, a...) }
 
 // pairKeys renders a job's proposals as sorted "newcomer/mentor/score".
 func pairKeys(ps []*pb.Pair) []string {
@@ -173,24 +113,7 @@ func TestCrashDuringJob(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			key := newKey(t)
-			if err := os.WriteFile(filepath.Join(dir, "key"), []byte(auth.EncodePrivateKey(key)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_AT="+at)
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() { _ = cmd.Process.Kill() })
-			var addr string
-			testutil.CheckFor(t, 60*time.Second, 20*time.Millisecond, func() error {
-				b, err := os.ReadFile(filepath.Join(dir, "addr"))
-				addr = string(b)
-				return err
-			})
+			addr, exited := servicetest.StartChild(t, dir, at, key, 60*time.Second)
 			ctx := testutil.Context(t)
 			first := &env{t: t, addrs: []string{addr}, key: key, signer: auth.NewSigner(key, "k1", time.Now)}
 			res, err := first.as(admin).StartMatchingJob(ctx, &pb.StartMatchingJobRequest{

@@ -347,40 +347,12 @@ func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, 
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
-	j, err := s.GetJob(ctx, who, id)
-	if err != nil {
-		return nil, "", 0, err
-	}
-	if j.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
-		return nil, "", 0, apperr.Errorf(apperr.FailedPrecondition, "the job has not succeeded")
-	}
-	raw, err := s.data.Get(ctx, id, jobs.ResultKind)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return nil, "", 0, apperr.Errorf(apperr.NotFound, "the job's result has expired")
-	}
-	if err != nil {
-		return nil, "", 0, err
-	}
 	var res pb.JobResult
-	if err := proto.Unmarshal(raw, &res); err != nil {
-		return nil, "", 0, fmt.Errorf("decode result: %w", err)
+	if err := s.jobs.ResultAs(ctx, who, id, &res); err != nil {
+		return nil, "", 0, err
 	}
-	var out []*pb.UnseatedParty
-	total, next := 0, ""
-	for _, u := range res.GetUnseated() {
-		if _, ok := s.signups.Lookup(u.GetSignUpId()); !ok {
-			continue
-		}
-		total++
-		if u.GetSignUpId() <= after {
-			continue
-		}
-		if len(out) == limit {
-			next = page.Encode(out[len(out)-1].GetSignUpId())
-			continue
-		}
-		out = append(out, u)
-	}
+	out, next, total := page.Items(res.GetUnseated(), (*pb.UnseatedParty).GetSignUpId,
+		func(u *pb.UnseatedParty) bool { _, ok := s.signups.Lookup(u.GetSignUpId()); return ok }, after, limit)
 	return out, next, total, nil
 }
 

@@ -310,3 +310,64 @@ func TestAnswer_ServiceDownShowsNoInternals(t *testing.T) {
 		t.Errorf("notify's own limit: %d, want 429", res.StatusCode)
 	}
 }
+
+func TestAnswer_CannotCome(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, "ti", Limits{})
+	r.f.resolve = func(*notifyv1.ResolveLinkRequest) (*notifyv1.ResolveLinkResponse, error) {
+		res := offer("ti")
+		res.Offer.Template = notifyv1.Template_TEMPLATE_DINNER_CONFIRMED
+		res.Actions = []notifyv1.AnswerAction{notifyv1.AnswerAction_ANSWER_ACTION_CANNOT_COME}
+		res.DeclineReasons = nil
+		return res, nil
+	}
+	_, page := r.do("GET", "/a/"+goodToken, nil)
+	if strings.Contains(page, `value="accept"`) || strings.Contains(page, `value="decline"`) || !strings.Contains(page, "ክመጽእ ኣይክእልን እየ") {
+		t.Fatalf("a confirmed dinner offers only 'I cannot come':\n%s", page)
+	}
+	res, page := r.do("POST", "/a/"+goodToken, url.Values{"nonce": {nonceOf(t, page)}, "action": {"cannot_come"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, "ስለ ዝሓበርኩምና የቐንየልና") {
+		t.Fatalf("cannot come: %d\n%s", res.StatusCode, page)
+	}
+	if r.f.calls() != 1 || r.f.answers[0].GetAction() != notifyv1.AnswerAction_ANSWER_ACTION_CANNOT_COME {
+		t.Fatalf("answers sent: %v", r.f.answers)
+	}
+}
+
+// BenchmarkShowOffer renders the offer page (limits, the notify call
+// faked, the nonce, the template); BenchmarkStaticBaseline serves the
+// page's stylesheet-sized static file through net/http in the same run,
+// the floor any page costs. The page must stay within 20 times it.
+func BenchmarkShowOffer(b *testing.B) {
+	f := &fakeAnswers{resolve: func(*notifyv1.ResolveLinkRequest) (*notifyv1.ResolveLinkResponse, error) { return offer("ar"), nil }}
+	p, err := New(Options{Answers: f, Locales: testLocales, Key: []byte("k"),
+		Limits:     Limits{AddrBurst: 1 << 30, AddrEvery: time.Nanosecond, TokenBurst: 1 << 30, TokenEvery: time.Nanosecond},
+		RemoteAddr: func(*http.Request) string { return "192.0.2.1" }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	p.Register(mux)
+	req := httptest.NewRequest("GET", "/a/"+goodToken, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+func BenchmarkStaticBaseline(b *testing.B) {
+	h := http.FileServerFS(testLocales)
+	req := httptest.NewRequest("GET", "/locales/answer.ar.toml", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
+}

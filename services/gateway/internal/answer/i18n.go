@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -30,7 +31,11 @@ func tagOf(code string) language.Tag {
 
 // catalog is the answer page's text in every language.
 type catalog struct {
-	loc      map[string]*i18n.Localizer
+	loc map[string]*i18n.Localizer
+	// plain holds every message without placeholders per language,
+	// resolved once: a page prints thirty of them, and a library lookup
+	// costs a language match and a template each time.
+	plain    map[string]map[string]string
 	reviewed map[string]bool
 	matcher  language.Matcher
 	tags     []language.Tag
@@ -44,15 +49,22 @@ type catalog struct {
 func loadCatalog(fsys fs.FS) (*catalog, error) {
 	b := i18n.NewBundle(language.Swedish)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &catalog{loc: map[string]*i18n.Localizer{}, reviewed: map[string]bool{}}
+	c := &catalog{loc: map[string]*i18n.Localizer{}, reviewed: map[string]bool{}, plain: map[string]map[string]string{}}
+	var ids []string
 	for _, code := range Languages {
 		name := "locales/answer." + code + ".toml"
 		buf, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("answer catalogue %s: %w", code, err)
 		}
-		if _, err := b.ParseMessageBytes(tagOf(code), buf, toml.Unmarshal); err != nil {
+		msgs, err := b.ParseMessageBytes(tagOf(code), buf, toml.Unmarshal)
+		if err != nil {
 			return nil, fmt.Errorf("answer catalogue %s: %w", name, err)
+		}
+		if code == "sv" {
+			for _, m := range msgs {
+				ids = append(ids, m.ID)
+			}
 		}
 		// Swedish is the fallback for a key a language lacks (a test
 		// makes sure none does).
@@ -62,6 +74,14 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 		c.tags = append(c.tags, tagOf(code))
 	}
 	c.matcher = language.NewMatcher(c.tags)
+	for _, code := range Languages {
+		c.plain[code] = map[string]string{}
+		for _, id := range ids {
+			if s := c.text(code, strings.TrimPrefix(id, area), nil); !strings.Contains(s, "{{") && s != strings.TrimPrefix(id, area) {
+				c.plain[code][id] = s
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -69,6 +89,9 @@ func loadCatalog(fsys fs.FS) (*catalog, error) {
 // catalogue lacks it (a test keeps every catalogue complete, so this shows
 // only in a test).
 func (c *catalog) text(lang, id string, data map[string]any) string {
+	if s, ok := c.plain[lang][area+id]; ok && data == nil {
+		return s
+	}
 	l := c.loc[lang]
 	if l == nil {
 		l = c.loc["sv"]

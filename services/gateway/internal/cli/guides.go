@@ -31,6 +31,7 @@ const guidesUsage = `
   mp guides jobs watch ID                follow a job to the end
   mp guides assignments [-job ID] [-status proposed,approved,...]  assignments with their explanation
   mp guides approve|activate ID          approve a proposal; record that the guidance started
+                                         (any action with -job JOB instead of ID: every assignment of the job it applies to)
   mp guides reject -reason poor_fit|conflict_of_interest|logistics|not_available|other ID
   mp guides accept -party newcomer|organisation ID
   mp guides decline -party newcomer|organisation [-reason no_time|language|distance|...] ID
@@ -295,11 +296,15 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 	fs := flag.NewFlagSet("guides "+what, flag.ContinueOnError)
 	party := fs.String("party", "", "newcomer or organisation")
 	reason := fs.String("reason", "", "why")
+	job := fs.String("job", "", "instead of one ID: every assignment of this job that the action applies to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *job != "" && fs.NArg() == 0 {
+		return guideChangeAll(ctx, g, what, *job, args, e)
+	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: mp guides %s [flags] ID", what)
+		return fmt.Errorf("usage: mp guides %s [flags] ID, or mp guides %s [flags] -job JOB", what, what)
 	}
 	id := fs.Arg(0)
 	var p guidesv1.AcceptingParty
@@ -365,6 +370,58 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		v = res.Msg.GetAssignment()
 	}
 	printAssignment(e, v)
+	return nil
+}
+
+// fromStatus is the status an action applies to, for -job.
+var fromStatus = map[string]eventsv1.AssignmentStatus{
+	"approve": eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, "reject": eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED,
+	"accept": eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED, "decline": eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
+	"activate": eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, "end": eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE,
+}
+
+// guideChangeAll applies the action to every assignment of job in the
+// status it applies to (all pages read first, since the action moves them
+// out of the list), one call each, and says how many changed. An
+// assignment that cannot change (no capacity left, changed meanwhile) is
+// reported and the rest go on.
+func guideChangeAll(ctx context.Context, g gatewayv1connect.GuidesServiceClient, what, job string, args []string, e env) error {
+	var ids []string
+	err := pages(func(tok string) (string, error) {
+		res, err := g.ListGuideAssignments(ctx, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{JobId: job,
+			Statuses: []eventsv1.AssignmentStatus{fromStatus[what]}, PageSize: 500, PageToken: tok}))
+		if err != nil {
+			return "", err
+		}
+		for _, v := range res.Msg.GetAssignments() {
+			ids = append(ids, v.GetAssignment().GetId())
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+	if err != nil {
+		return err
+	}
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-job" || args[i] == "--job" {
+			i++
+			continue
+		}
+		if strings.HasPrefix(args[i], "-job=") || strings.HasPrefix(args[i], "--job=") {
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	done, failed := 0, 0
+	for _, id := range ids {
+		if err := guideChange(ctx, g, what, append(append([]string(nil), rest...), id), e); err != nil {
+			failed++
+			fmt.Fprintf(e.Out, "%s: %v\n", id, explain(err))
+			continue
+		}
+		done++
+	}
+	fmt.Fprintf(e.Out, "%s: %d changed, %d not\n", what, done, failed)
 	return nil
 }
 

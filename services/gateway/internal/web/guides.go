@@ -395,7 +395,12 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 		back = "/guides/assign#proposals"
 	case "reject":
 		back = "/guides/assign#proposals"
-		a.RejectReason = proposalv1.RejectReason(proposalv1.RejectReason_value[f.Get("reason")])
+		// The form's list always sends a reason; a post without one
+		// (a script, an old page) counts as "other", as mentoring's does.
+		a.RejectReason = proposalv1.RejectReason_REJECT_REASON_OTHER
+		if v, ok := proposalv1.RejectReason_value[f.Get("reason")]; ok && v != 0 {
+			a.RejectReason = proposalv1.RejectReason(v)
+		}
 	case "accept", "decline":
 		a.Party = guidesv1.AcceptingParty(guidesv1.AcceptingParty_value[f.Get("party")])
 		a.DeclineReason = proposalv1.DeclineReason(proposalv1.DeclineReason_value[f.Get("reason")])

@@ -111,7 +111,7 @@ func (w *Web) deliveries(kind string) handler {
 		p.Title, p.Nav = p.t("mailbox.dl.title"), kind
 		person, proposal, back := id, "", "/"+kind+"/"+id
 		if kind == "matching" {
-			person, proposal, back = "", id, "/matching#pairs"
+			person, proposal, back = "", id, "/pairs/"+url.PathEscape(id)
 		}
 		if !w.g.Notifying() {
 			return apperr.Errorf(apperr.NotFound, "not found")

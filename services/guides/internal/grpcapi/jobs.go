@@ -6,6 +6,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 )
 
 // ListJobs pages through the jobs the caller may see, newest first (the
@@ -61,6 +62,14 @@ func (s *Server) RejectAssignment(ctx context.Context, req *pb.RejectAssignmentR
 	_, ok := proposalv1.RejectReason_name[int32(req.GetReason())]
 	v.Check(ok && req.GetReason() != 0, "reason", "is required: poor fit, conflict of interest, logistics, not available or other")
 	if err := v.Err(); err != nil {
+		// Scope before the reason: a valid id of another organisation
+		// answers NotFound whatever the form held, as an unknown id does,
+		// so the reason check cannot tell anyone that the id exists.
+		if ids.Valid(req.GetId()) {
+			if _, gerr := s.svc.GetAssignment(ctx, who, req.GetId()); gerr != nil {
+				return nil, gerr
+			}
+		}
 		return nil, err
 	}
 	a, err := s.svc.Reject(ctx, who, req.GetId(), int32(req.GetReason()))

@@ -317,45 +317,19 @@ func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string,
 	if err != nil {
 		return nil, "", 0, err
 	}
-	j, err := s.GetJob(ctx, who, id)
-	if err != nil {
-		return nil, "", 0, err
-	}
-	if j.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
-		return nil, "", 0, apperr.Errorf(apperr.FailedPrecondition, "the job has not succeeded")
-	}
-	raw, err := s.data.Get(ctx, id, jobs.ResultKind)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return nil, "", 0, apperr.Errorf(apperr.NotFound, "the job's result has expired")
-	}
-	if err != nil {
-		return nil, "", 0, err
-	}
 	var res pb.JobResult
-	if err := proto.Unmarshal(raw, &res); err != nil {
-		return nil, "", 0, fmt.Errorf("decode result: %w", err)
+	if err := s.jobs.ResultAs(ctx, who, id, &res); err != nil {
+		return nil, "", 0, err
 	}
-	var out []*pb.UnmatchedNewcomer
-	total, next := 0, ""
-	for _, u := range res.GetUnmatched() {
-		if _, ok := s.pool.Newcomer(u.GetParticipantId()); !ok {
-			continue
-		}
-		total++
-		if u.GetParticipantId() <= after {
-			continue
-		}
-		if len(out) == int(size) {
-			next = page.Encode(out[len(out)-1].GetParticipantId())
-			continue
-		}
+	out, next, total := page.Items(res.GetUnmatched(), (*pb.UnmatchedNewcomer).GetParticipantId,
+		func(u *pb.UnmatchedNewcomer) bool { _, ok := s.pool.Newcomer(u.GetParticipantId()); return ok }, after, int(size))
+	for _, u := range out {
 		// A mentor who left since is no longer an option (an erased one
 		// is also removed from the stored result).
 		u.Eligible = slices.DeleteFunc(u.Eligible, func(c *pb.Candidate) bool {
 			_, ok := s.pool.Mentor(c.GetVolunteerId())
 			return !ok
 		})
-		out = append(out, u)
 	}
 	return out, next, total, nil
 }

@@ -7,8 +7,6 @@ package rules
 
 import (
 	_ "embed"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -94,19 +92,10 @@ func (r *Rules) OfferTTL() time.Duration { return time.Duration(r.OfferExpiryDay
 func (r *Rules) FollowUp() time.Duration { return time.Duration(r.FollowUpWeeks) * 7 * 24 * time.Hour }
 
 // JSON encodes the rules for a job snapshot.
-func (r *Rules) JSON() []byte {
-	b, _ := json.Marshal(r) // plain values only: cannot fail
-	return b
-}
+func (r *Rules) JSON() []byte { return rulefile.JSON(r) }
 
 // FromJSON decodes rules stored in a job snapshot.
-func FromJSON(b []byte) (*Rules, error) {
-	var r Rules
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("rules: decode snapshot: %w", err)
-	}
-	return &r, nil
-}
+func FromJSON(b []byte) (*Rules, error) { return rulefile.FromJSON[Rules](b) }
 
 // LoadError is one mistake in a rules file (file, line, field).
 type LoadError = rulefile.LoadError
