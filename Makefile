@@ -16,6 +16,8 @@ PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 PROTOC_GEN_CONNECT_GO_VERSION := v1.21.1
 # nats-server for `make up`: the version pkg/go.mod pins for the embedded one.
 NATS_SERVER_VERSION = $(shell cd pkg && go list -m -f '{{.Version}}' github.com/nats-io/nats-server/v2)
+# Extra flags for `make load` (go run ./services/stack load -h lists them).
+LOAD_ARGS ?=
 # `make up NATS_NODES=3` runs a three-node cluster with R3 streams and buckets.
 NATS_NODES ?= 1
 UP_DIR ?= $(TMP)/up
@@ -60,7 +62,12 @@ chromium: ## Install Debian's chromium and chromium-driver when absent (the gate
 
 .PHONY: e2e
 e2e: redis chromium axe ## Drive the web app in headless Chromium (sign in, register, match, approve, export); saves screenshots
-	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots go test -race -count=1 -run 'TestEndToEndBrowser' ./services/gateway/server/
+	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots MP_WALK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
+	  go test -race -count=1 -run 'TestEndToEndBrowser|TestCoordinatorWalk' ./services/gateway/server/
+
+.PHONY: webload
+webload: ## Seed 20,000 newcomers and 5,000 volunteers in one organisation and time every web list and report page (p95 <= 150 ms)
+	MP_SPEED_NEWCOMERS=20000 MP_SPEED_VOLUNTEERS=5000 go test -count=1 -v -timeout 60m -run 'TestPageSpeed' ./services/gateway/server/
 
 .PHONY: axe
 axe: $(TMP)/npm/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
@@ -103,8 +110,8 @@ bench: ## Run the Go benchmarks of every module and the matching comparison with
 	bash pkg/match/bench/run.sh
 
 .PHONY: load
-load: ## Load run on loopback with ghz: cached Get vs echo, create-to-event latency at 200 writes/s
-	bash deploy/load/run.sh
+load: $(BIN)/nats ## Load run on loopback: nats bench beside creates/s and send->consumer p99, durable writes per create, cached Get vs echo
+	go run ./services/stack load -nats-cli $(BIN)/nats $(LOAD_ARGS)
 
 .PHONY: match1
 match1: ## Build bin/match1, the MATCH1 instance solver
@@ -145,6 +152,11 @@ $(BIN)/buf:
 	@if command -v npm >/dev/null; then \
 	  (cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm @bufbuild/buf@$(BUF_VERSION) >/dev/null) && ln -sf $(TMP)/npm/node_modules/.bin/buf $(BIN)/buf; \
 	else GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@v$(BUF_VERSION); fi
+
+# natscli for make load (its bench is the limit the stack is measured against).
+$(BIN)/nats:
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) go install github.com/nats-io/natscli/nats@v0.5.0
 
 $(BIN)/nats-server:
 	@mkdir -p $(BIN)

@@ -261,6 +261,17 @@ func (k *Keyring) Seal(ctx context.Context, subject string, plaintext, aad []byt
 	return sealWith(aead, plaintext, aad)
 }
 
+// Prepare makes sure subject has a data key (creating it, as Seal would)
+// without sealing anything, so a writer can create a new person's key
+// while it does other durable work (a create reserves its request id in
+// the meantime) instead of after it: a later Seal for subject finds the
+// key cached, or joins the creation still under way. Returns ErrShredded
+// for an erased person.
+func (k *Keyring) Prepare(ctx context.Context, subject string) error {
+	_, err := k.key(ctx, subject, true)
+	return err
+}
+
 // Open decrypts what Seal made for subject with the same aad. Returns
 // ErrShredded when the key is gone, and Invalid when the data was changed
 // or belongs elsewhere.

@@ -26,6 +26,9 @@ var (
 	Mentoring    = Info{"mentoring", "127.0.0.1:7003", "MENTORING_ADDR", "motesplats.mentoring.v1.MentoringService"}
 	Dinners      = Info{"dinners", "127.0.0.1:7004", "DINNERS_ADDR", "motesplats.dinners.v1.DinnerService"}
 	Guides       = Info{"guides", "127.0.0.1:7005", "GUIDES_ADDR", "motesplats.guides.v1.GuideService"}
+	// Notify sends messages and serves the answer links (it also serves
+	// motesplats.notify.v1.AnswerService on the same port).
+	Notify = Info{"notify", "127.0.0.1:7006", "NOTIFY_ADDR", "motesplats.notify.v1.NotificationService"}
 )
 
 // GatewayAddr is the gateway's default HTTP address. The gateway is not an
@@ -35,7 +38,7 @@ const GatewayAddr = "127.0.0.1:8080"
 
 // Known lists every gRPC service in port order. The gateway is not in it:
 // it serves HTTP, not gRPC, and no other service calls it.
-func Known() []Info { return []Info{Participants, Volunteers, Mentoring, Dinners, Guides} }
+func Known() []Info { return []Info{Participants, Volunteers, Mentoring, Dinners, Guides, Notify} }
 
 // AddrFrom is the address from the environment (Env) or else the default.
 func (i Info) AddrFrom(getenv func(string) string) string {

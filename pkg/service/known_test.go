@@ -17,7 +17,7 @@ func TestKnown(t *testing.T) {
 	}
 	pub := "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
 	want := map[string]string{"participants": "127.0.0.1:7001", "volunteers": "127.0.0.1:7002", "mentoring": "127.0.0.1:7003",
-		"dinners": "127.0.0.1:7004", "guides": "127.0.0.1:7005"}
+		"dinners": "127.0.0.1:7004", "guides": "127.0.0.1:7005", "notify": "127.0.0.1:7006"}
 	seen := map[string]bool{}
 	for _, s := range Known() {
 		if want[s.Name] != s.Addr {

@@ -10,6 +10,7 @@ var defaultMetrics = map[string]string{
 	Mentoring.Name:    "127.0.0.1:9003",
 	Dinners.Name:      "127.0.0.1:9004",
 	Guides.Name:       "127.0.0.1:9005",
+	Notify.Name:       "127.0.0.1:9006",
 	"gateway":         "127.0.0.1:9080",
 	"stack":           "127.0.0.1:9000",
 }

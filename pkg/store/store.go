@@ -527,6 +527,7 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	sum := sha256.Sum256([]byte(requestKey))
 	requestKey = hex.EncodeToString(sum[:16])
 	id := newID()
+	prepared := r.prepareKey(ctx, id)
 	if _, err := r.requests.Create(ctx, requestKey, []byte(id)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			return zero, 0, fmt.Errorf("store: reserve request: %w", err)
@@ -546,6 +547,9 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	if err != nil {
 		return zero, 0, err
 	}
+	// The key is needed from here on; an error preparing it is left for
+	// Create's own Seal to report (or to retry, if it was transient).
+	<-prepared
 	rev, err := r.Create(ctx, id, v, evs...)
 	if apperr.ErrorCode(err) == apperr.AlreadyExists {
 		// A concurrent repeat of the same request won the race, or the

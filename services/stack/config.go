@@ -14,6 +14,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/service"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	notify "github.com/motesplats/motesplats/services/notify/server"
 )
 
 // Config is the stack's configuration, from the environment only.
@@ -46,6 +47,13 @@ type Config struct {
 	// eligibility and assignment rule files; empty uses the built-in one).
 	GuidesAddr     string
 	GuidesRulesDir string
+	// NotifyAddr (NOTIFY_ADDR) and Notify, the notify service's own
+	// settings (MP_SMTP_URL, MP_SMS_URL, MP_WEBHOOK_URL, MP_LINK_KEY, ...;
+	// see services/notify/README.md). With none of the channels set,
+	// messages go to the development mailbox. The stack fills in its
+	// signing key, data/link.key and the services' bound addresses.
+	NotifyAddr string
+	Notify     notify.Options
 	// SigningKey (MP_SIGNING_KEY) mints tokens for token, seed and latency
 	// against separately run services; the stack itself uses its key file.
 	SigningKey string
@@ -123,6 +131,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		GuidesRulesDir:    getenv("GUIDES_RULES_DIR"),
 		DinnersAddr:       service.Dinners.AddrFrom(getenv),
 		DinnersRulesDir:   getenv("DINNERS_RULES_DIR"),
+		NotifyAddr:        service.Notify.AddrFrom(getenv),
 		RedisURL:          getenv("REDIS_URL"),
 		SigningKey:        getenv("MP_SIGNING_KEY"),
 		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
@@ -144,6 +153,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.Gateway = gw
+	if c.Notify, err = notify.OptionsFromEnv(getenv); err != nil {
+		return c, err
+	}
 	if s := getenv("MP_NATS_PORT"); s != "" {
 		if _, err := fmt.Sscanf(s, "%d", &c.NATSPort); err != nil || c.NATSPort < -1 || c.NATSPort > 65535 {
 			return c, fmt.Errorf("MP_NATS_PORT: want a port number, or -1 for any free port")

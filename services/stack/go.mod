@@ -4,25 +4,31 @@ go 1.26.0
 
 require (
 	github.com/motesplats/motesplats/pkg v0.0.0
+	github.com/motesplats/motesplats/services/dinners v0.0.0
 	github.com/motesplats/motesplats/services/gateway v0.0.0
 	github.com/motesplats/motesplats/services/guides v0.0.0
-	github.com/motesplats/motesplats/services/dinners v0.0.0
 	github.com/motesplats/motesplats/services/mentoring v0.0.0
+	github.com/motesplats/motesplats/services/notify v0.0.0
 	github.com/motesplats/motesplats/services/participants v0.0.0
 	github.com/motesplats/motesplats/services/volunteers v0.0.0
 	github.com/nats-io/nats.go v1.55.0
 	go.opentelemetry.io/otel/sdk v1.47.0
+	go.opentelemetry.io/otel/trace v1.47.0
 	golang.org/x/sync v0.24.0
 	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
 	connectrpc.com/connect v1.21.1 // indirect
+	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
+	github.com/emersion/go-smtp v0.26.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
@@ -37,6 +43,7 @@ require (
 	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
+	github.com/nicksnyder/go-i18n/v2 v2.7.0 // indirect
 	github.com/prometheus/client_golang v1.24.1 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
@@ -56,7 +63,6 @@ require (
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/sdk/metric v1.47.0 // indirect
-	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
@@ -67,16 +73,16 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace (
 	github.com/motesplats/motesplats/pkg => ../../pkg
+	github.com/motesplats/motesplats/services/dinners => ../dinners
 	github.com/motesplats/motesplats/services/gateway => ../gateway
 	github.com/motesplats/motesplats/services/guides => ../guides
-	github.com/motesplats/motesplats/services/dinners => ../dinners
 	github.com/motesplats/motesplats/services/mentoring => ../mentoring
+	github.com/motesplats/motesplats/services/notify => ../notify
 	github.com/motesplats/motesplats/services/participants => ../participants
 	github.com/motesplats/motesplats/services/volunteers => ../volunteers
 )

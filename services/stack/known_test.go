@@ -8,6 +8,7 @@ import (
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	notify "github.com/motesplats/motesplats/services/notify/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
@@ -24,6 +25,7 @@ func TestAddressesFromOnePlace(t *testing.T) {
 		"mentoring":    {mentoring.DefaultAddr, service.Mentoring.Addr},
 		"guides":       {guides.DefaultAddr, service.Guides.Addr},
 		"dinners":      {dinners.DefaultAddr, service.Dinners.Addr},
+		"notify":       {notify.DefaultAddr, service.Notify.Addr},
 		"gateway":      {gateway.DefaultAddr, service.GatewayAddr},
 	} {
 		if tc.own != tc.known {

@@ -9,7 +9,8 @@
 //	stack keygen   print a new signing key pair and data key as environment settings
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
-//	stack latency  measure acknowledged create -> event handled (make load)
+//	stack latency  measure acknowledged create -> event handled on a running stack
+//	stack load     start a private stack and measure it beside nats bench (make load)
 package main
 
 import (
@@ -55,7 +56,9 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		return echoServer(ctx, args, out)
 	case "latency":
 		return latency(ctx, cfg, args, out)
+	case "load":
+		return loadRun(ctx, args, out)
 	default:
-		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, rewrap, echo or latency)", cmd)
+		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, rewrap, echo, latency or load)", cmd)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
+	notify "github.com/motesplats/motesplats/services/notify/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
@@ -165,9 +166,36 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
+		// Notify reads the services and links people to the gateway, so it
+		// needs their bound addresses (":0" in tests).
+		o := cfg.Notify
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "gateway"} {
+			for listening.Addr(name) == "" {
+				select {
+				case <-gctx.Done():
+					return nil
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}
+		o.Services.Participants, o.Services.Volunteers, o.Services.Mentoring, o.Services.Dinners, o.Services.Guides =
+			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring"),
+			listening.Addr("dinners"), listening.Addr("guides")
+		o.SigningKey, o.KeyID = key, localKeyID
+		if o.LinkKey == nil && o.LinkKeyFile == "" {
+			o.LinkKeyFile = filepath.Join(cfg.DataDir, "link.key")
+		}
+		if cfg.Gateway.PublicURL != "" {
+			o.PublicURL = cfg.Gateway.PublicURL
+		} else {
+			o.PublicURL = "http://" + listening.Addr("gateway")
+		}
+		return notify.Run(gctx, cfg.NotifyAddr, d, o, func(a net.Addr) { listening.set("notify", a, parts) })
+	})
+	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests).
 		gw := cfg.Gateway
-		for _, name := range []string{"participants", "volunteers", "mentoring"} {
+		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides"} {
 			for listening.Addr(name) == "" {
 				select {
 				case <-gctx.Done():
@@ -178,6 +206,8 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		}
 		gw.Services.Participants, gw.Services.Volunteers, gw.Services.Mentoring =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring")
+		gw.Services.Dinners = listening.Addr("dinners")
+		gw.Services.Guides = listening.Addr("guides")
 		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the
@@ -199,6 +229,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
 		fmt.Fprintf(out, "  guides        %s  (grpc: motesplats.guides.v1.GuideService)\n", listening.Addr("guides"))
 		fmt.Fprintf(out, "  dinners       %s  (grpc: motesplats.dinners.v1.DinnerService)\n", listening.Addr("dinners"))
+		fmt.Fprintf(out, "  notify        %s  (grpc: motesplats.notify.v1.NotificationService, AnswerService)\n", listening.Addr("notify"))
 		fmt.Fprintf(out, "  gateway       http://%s  (web app; Connect API motesplats.gateway.v1)\n", listening.Addr("gateway"))
 		if metricsAddr != nil {
 			fmt.Fprintf(out, "  metrics       http://%s%s  (Prometheus)\n", metricsAddr, telemetry.MetricsPath)

@@ -49,6 +49,7 @@ func testConfig(t *testing.T, dir string) Config {
 	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.GuidesAddr = "127.0.0.1:0"
 	cfg.DinnersAddr = "127.0.0.1:0"
+	cfg.NotifyAddr = "127.0.0.1:0"
 	cfg.Gateway.Addr = "127.0.0.1:0"
 	cfg.MetricsAddr = "127.0.0.1:0"
 	return cfg

@@ -23,8 +23,10 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 	"github.com/motesplats/motesplats/services/gateway/server"
+	guides "github.com/motesplats/motesplats/services/guides/server"
 	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
@@ -55,8 +57,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// env is a running gateway in front of real participants, volunteers and
-// mentoring services on a private embedded NATS.
+// env is a running gateway in front of real participants, volunteers,
+// mentoring and guides services on a private embedded NATS.
 type env struct {
 	t     testing.TB
 	base  string
@@ -130,6 +132,12 @@ func start(t testing.TB, o envOptions) *env {
 	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
 		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
 	})
+	e.addrs.Dinners = runPart("dinners", func(r func(net.Addr)) error {
+		return dinners.Run(ctx, "127.0.0.1:0", d, dinners.Options{JobAckWait: 5 * time.Second}, r)
+	})
+	e.addrs.Guides = runPart("guides", func(r func(net.Addr)) error {
+		return guides.Run(ctx, "127.0.0.1:0", d, guides.Options{JobAckWait: 5 * time.Second}, r)
+	})
 	e.cfg = server.Config{
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
@@ -161,8 +169,10 @@ type apiClient struct {
 	users    gatewayv1connect.UserServiceClient
 	registry gatewayv1connect.RegistryServiceClient
 	matching gatewayv1connect.MatchingServiceClient
+	dinners  gatewayv1connect.DinnersServiceClient
 	audit    gatewayv1connect.AuditServiceClient
 	tokens   gatewayv1connect.ApiTokenServiceClient
+	guides   gatewayv1connect.GuidesServiceClient
 	token    string
 }
 
@@ -180,8 +190,10 @@ func (e *env) api(token string) *apiClient {
 		users:    gatewayv1connect.NewUserServiceClient(hc, e.base, opts...),
 		registry: gatewayv1connect.NewRegistryServiceClient(hc, e.base, opts...),
 		matching: gatewayv1connect.NewMatchingServiceClient(hc, e.base, opts...),
+		dinners:  gatewayv1connect.NewDinnersServiceClient(hc, e.base, opts...),
 		audit:    gatewayv1connect.NewAuditServiceClient(hc, e.base, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(hc, e.base, opts...),
+		guides:   gatewayv1connect.NewGuidesServiceClient(hc, e.base, opts...),
 		token:    token,
 	}
 }

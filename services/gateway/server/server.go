@@ -26,6 +26,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/answer"
 	"github.com/motesplats/motesplats/services/gateway/internal/api"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
@@ -42,7 +43,8 @@ type Config struct {
 	// Addr to listen on (GATEWAY_ADDR).
 	Addr string
 	// Services' gRPC addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR,
-	// MENTORING_ADDR; an empty mentoring address turns matching off).
+	// MENTORING_ADDR, DINNERS_ADDR, GUIDES_ADDR; an empty programme address
+	// turns that programme's pages off).
 	Services backend.Addrs
 	// SigningKey signs the per-user service tokens (MP_SIGNING_KEY, or
 	// the stack's key file); KeyID names it in tokens (MP_SIGNING_KEY_ID,
@@ -79,6 +81,9 @@ type Config struct {
 	SignInEvery time.Duration
 	// OIDC offers single sign-on when its issuer is set (ADR 0021).
 	OIDC OIDCConfig
+	// AnswerLimits bound the public answer page per address and per link
+	// (zero: answer.DefaultLimits; tests set small ones).
+	AnswerLimits answer.Limits
 	// Out receives the start-up banner, and the setup link when it is a
 	// terminal.
 	Out io.Writer
@@ -111,6 +116,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Participants: service.Participants.AddrFrom(getenv),
 			Volunteers:   service.Volunteers.AddrFrom(getenv),
 			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
+			Notify:       getenv("NOTIFY_ADDR"),         // no default: answer page and mailbox off
+			Dinners:      getenv(service.Dinners.Env),   // no default: dinners off
+			Guides:       getenv(service.Guides.Env),    // no default: guide pages off
 		},
 		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
 		AdminEmail:    getenv("MP_ADMIN_EMAIL"),
@@ -291,6 +299,17 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	wa.Register(mux)
+	if be.Answers != nil {
+		// The form nonces' key comes from the signing key, which every
+		// replica shares, so an answer may reach any replica.
+		formKey := sha256.Sum256(append([]byte("motesplats answer form\x00"), cfg.SigningKey.Seed()...))
+		ap, err := answer.New(answer.Options{Answers: be.Answers, Key: formKey[:], Limits: cfg.AnswerLimits, Locales: web.AnswerLocales(),
+			RemoteAddr: remoteAddr, Now: d.Now, Logger: log})
+		if err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
+		ap.Register(mux)
+	}
 
 	srv := &http.Server{
 		Handler:           otelhttp.NewHandler(secure(mux, strings.HasPrefix(strings.ToLower(base), "https://")), "gateway", otelhttp.WithSpanNameFormatter(spanName)),

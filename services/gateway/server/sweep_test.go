@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -206,6 +207,10 @@ func validFill(in protoreflect.FieldDescriptors) map[string]any {
 			req[fd.JSONName()] = 1
 		case fd.Name() == "consent":
 			req[fd.JSONName()] = map[string]any{"purpose": "CONSENT_PURPOSE_MENTORING", "textVersion": "2026-01", "language": "sv"}
+		case fd.Name() == "feedback":
+			req[fd.JSONName()] = map[string]any{"rating": 3}
+		case fd.Name() == "attendance" && fd.IsList():
+			req[fd.JSONName()] = []any{map[string]any{"member": 0, "attendance": "ATTENDANCE_CAME"}}
 		case fd.Name() == "check_in":
 			req[fd.JSONName()] = map[string]any{"date": time.Now().Format(time.DateOnly), "met": true, "rating": "CHECK_IN_RATING_GOOD"}
 		case fd.Kind() == protoreflect.StringKind && strings.HasSuffix(string(fd.Name()), "_id"):
@@ -220,6 +225,9 @@ func validFill(in protoreflect.FieldDescriptors) map[string]any {
 func connectCall(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, req map[string]any) (string, string) {
 	t.Helper()
 	b, _ := json.Marshal(req)
+	if md.IsStreamingServer() {
+		return connectStream(t, e, token, sd, md, b)
+	}
 	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(b))
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Authorization", "Bearer "+token)
@@ -321,4 +329,46 @@ func sweepWeb(t *testing.T, e *env, f foreign) {
 	if n < 100 {
 		t.Fatalf("swept only %d web requests", n)
 	}
+}
+
+// connectStream calls a server-streaming method with the Connect
+// streaming protocol (enveloped JSON) and returns "ok" and the messages,
+// or the error code of the end-of-stream message.
+func connectStream(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, msg []byte) (string, string) {
+	t.Helper()
+	env := append([]byte{0, 0, 0, 0, 0}, msg...)
+	binary.BigEndian.PutUint32(env[1:5], uint32(len(msg)))
+	hr, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/%s/%s", e.base, sd.FullName(), md.Name()), bytes.NewReader(env))
+	hr.Header.Set("Content-Type", "application/connect+json")
+	hr.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		var ce struct{ Code string }
+		_ = json.Unmarshal(body, &ce)
+		return ce.Code, string(body)
+	}
+	var all []string
+	for len(body) >= 5 {
+		flags, n := body[0], int(binary.BigEndian.Uint32(body[1:5]))
+		if len(body) < 5+n {
+			break
+		}
+		part := body[5 : 5+n]
+		body = body[5+n:]
+		if flags&2 != 0 { // end of stream
+			var end struct{ Error *struct{ Code string } }
+			_ = json.Unmarshal(part, &end)
+			if end.Error != nil {
+				return end.Error.Code, string(part)
+			}
+			continue
+		}
+		all = append(all, string(part))
+	}
+	return "ok", strings.Join(all, "\n")
 }

@@ -163,6 +163,8 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 func consume(ctx context.Context, d service.Deps, stream, durable, filter string, n int, h events.Handler) error {
 	return events.RunDurable(ctx, d.JS, events.Durable{
 		Consumer: events.ConsumerConfig{Stream: stream, Durable: durable, FilterSubjects: []string{filter}, Concurrency: n},
-		Handler:  h, Logger: d.Logger,
+		// Participants' and volunteers' payloads are sealed (ADR 0030):
+		// without the keyring every one of them would be dead-lettered.
+		Handler: h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 	})
 }

@@ -88,6 +88,10 @@ func TestFieldViolations(t *testing.T) {
 			return err
 		}, []string{"job_id", "municipality_code", "statuses[0]", "statuses[1]"}},
 		{"ApproveAssignment", func() error { _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{}); return err }, []string{"id"}},
+		{"RejectAssignment", func() error {
+			_, err := c.RejectAssignment(ctx, &pb.RejectAssignmentRequest{Id: "x y", Reason: 77})
+			return err
+		}, []string{"id", "reason"}},
 		{"AcceptAssignment", func() error { _, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{}); return err }, []string{"id", "party"}},
 		{"DeclineAssignment", func() error { _, err := c.DeclineAssignment(ctx, &pb.DeclineAssignmentRequest{Party: 9}); return err }, []string{"id", "party"}},
 		{"ActivateAssignment", func() error {

@@ -58,6 +58,15 @@ func TestOversizedListsLeaveTheConnectionUsable(t *testing.T) {
 		}), "participant.consents"},
 		{"every diet and one twice", with(func(p *pb.Participant) { p.Diets = []typev1.Diet{1, 2, 3, 4, 5, 6, 7, 8, 1} }), "participant.diets"},
 		{"diet twice", with(func(p *pb.Participant) { p.Diets = []typev1.Diet{3, 3} }), "participant.diets[1]"},
+		{"100,000 opt-outs", with(func(p *pb.Participant) {
+			p.Notifications = &typev1.NotificationPreferences{OptOuts: make([]typev1.NotificationTopic, 100_000)}
+		}), "participant.notifications.opt_outs"},
+		{"message language without a catalogue", with(func(p *pb.Participant) {
+			p.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "ckb"}
+		}), "participant.notifications.preferred_language"},
+		{"unknown channel", with(func(p *pb.Participant) {
+			p.Notifications = &typev1.NotificationPreferences{PreferredChannel: 42}
+		}), "participant.notifications.preferred_channel"},
 		{"slot twice", with(func(p *pb.Participant) { p.Availability = append(p.Availability, p.Availability[0]) }), "participant.availability[1]"},
 	}
 

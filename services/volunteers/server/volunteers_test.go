@@ -255,6 +255,12 @@ func TestVolunteer_BadInput(t *testing.T) {
 		{"bad language", with(func(v *pb.Volunteer) { v.Languages[0].Code = "xx1" }), "volunteer.languages[0].code"},
 		{"bad preferred language", with(func(v *pb.Volunteer) { v.Contact.PreferredLanguage = "Swedish" }), "volunteer.contact.preferred_language"},
 		{"bad e-mail", with(func(v *pb.Volunteer) { v.Contact.Email = "not an address" }), "volunteer.contact.email"},
+		{"message language without a catalogue", with(func(v *pb.Volunteer) {
+			v.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "de"}
+		}), "volunteer.notifications.preferred_language"},
+		{"opt-out twice", with(func(v *pb.Volunteer) {
+			v.Notifications = &typev1.NotificationPreferences{OptOuts: []typev1.NotificationTopic{2, 2}}
+		}), "volunteer.notifications.opt_outs[1]"},
 		{"negative capacity", with(func(v *pb.Volunteer) { v.Roles[0].Capacity = -1 }), "volunteer.roles[0].capacity"},
 		{"capacity above 50", with(func(v *pb.Volunteer) { v.Roles[1].Capacity = 51 }), "volunteer.roles[1].capacity"},
 		{"duplicate role", with(func(v *pb.Volunteer) { v.Roles[1].Role = v.Roles[0].Role }), "volunteer.roles[1].role"},

@@ -13,6 +13,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
@@ -46,9 +47,9 @@ type SeatingFilter struct {
 
 // ListSeatings returns a page of the seatings the caller may see. Returns
 // Invalid, PermissionDenied.
-func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilter, size int32, token string) ([]*pb.Seating, string, error) {
+func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilter, size int32, token string) ([]*pb.Seating, string, int, error) {
 	if err := canAct(who); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var v apperr.Validator
 	v.Check(f.JobID == "" || ids.Valid(f.JobID), "job_id", "is not an id")
@@ -62,7 +63,7 @@ func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilt
 	}
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	q := store.Query[*pb.Seating]{After: after, Limit: limit}
 	switch {
@@ -81,13 +82,13 @@ func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilt
 	}
 	found, err := s.seatings.Find(q)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	out := make([]*pb.Seating, len(found.Items))
 	for k, p := range found.Items {
 		out[k] = clone(p)
 	}
-	return out, page.Encode(found.Next), nil
+	return out, page.Encode(found.Next), found.Total, nil
 }
 
 // transition runs fn on seating id for the caller under the scope check,
@@ -150,14 +151,21 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*pb.
 }
 
 // Reject ends a proposed seating; the party is not proposed at that
-// dinner again. Returns Invalid, NotFound, PermissionDenied,
-// FailedPrecondition.
-func (s *Service) Reject(ctx context.Context, who auth.Claims, id string) (*pb.Seating, error) {
+// dinner again. reason is optional (UNSPECIFIED) and kept on the seating.
+// Returns Invalid, NotFound, PermissionDenied, FailedPrecondition.
+func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason proposalv1.RejectReason) (*pb.Seating, error) {
 	if err := canAct(who); err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, who, id, func(_ *pb.Seating, st *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
-		return events.SeatingRejected, nil, st.Reject()
+	if _, ok := proposalv1.RejectReason_name[int32(reason)]; !ok {
+		return nil, invalid("reason", "is not a reject reason")
+	}
+	return s.transition(ctx, who, id, func(p *pb.Seating, st *proposal.State, _ time.Time) (string, func(*eventsv1.DinnerSeatingChanged), error) {
+		if err := st.Reject(); err != nil {
+			return "", nil, err
+		}
+		p.RejectReason = reason
+		return events.SeatingRejected, nil, nil
 	})
 }
 

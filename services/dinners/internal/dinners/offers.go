@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -101,6 +104,7 @@ func (s *Service) validateOffer(o *pb.Offer) error {
 		return invalid("offer", "is required")
 	}
 	validPlace(&v, "offer.", o.GetOrganisationId(), o.GetMunicipalityCode(), o.GetPostcode(), o.GetLocation())
+	validAddress(&v, "offer.address", o.GetAddress())
 	v.Check(ids.Valid(o.GetVolunteerId()), "offer.volunteer_id", "is not an id")
 	v.Check(o.GetSeats() >= 1 && o.GetSeats() <= maxSeats, "offer.seats", fmt.Sprintf("must be from 1 to %d", maxSeats))
 	n := len(o.GetDinners())
@@ -207,27 +211,27 @@ func (s *Service) GetOffer(ctx context.Context, who auth.Claims, id string) (*pb
 
 // ListOffers returns a page of the offers the caller may see. Returns
 // Invalid, PermissionDenied.
-func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, error) {
+func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, int, error) {
 	if err := canAct(who); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var v apperr.Validator
 	v.Check(muni == "" || municipality.Valid(muni), "municipality_code", "is not an SCB municipality code")
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	found, err := s.offers.Find(store.Query[*pb.Offer]{After: after, Limit: limit, Filter: func(o *pb.Offer) bool {
 		return who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) && (muni == "" || o.GetMunicipalityCode() == muni)
 	}})
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	out := make([]*pb.Offer, len(found.Items))
 	for k, o := range found.Items {
 		out[k] = s.offerView(o)
 	}
-	return out, page.Encode(found.Next), nil
+	return out, page.Encode(found.Next), found.Total, nil
 }
 
 // DeleteOffer removes an offer and cancels its live seatings. Returns
@@ -286,4 +290,19 @@ func compareStr(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// MaxAddressRunes bounds an offer's optional street address.
+const MaxAddressRunes = 200
+
+// validAddress checks the optional address notify sends a confirmed
+// guest: one line of printable text.
+func validAddress(v *apperr.Validator, field, s string) {
+	switch {
+	case s == "":
+	case !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxAddressRunes:
+		v.Add(field, fmt.Sprintf("must be at most %d characters of text", MaxAddressRunes))
+	case strings.TrimSpace(s) != s || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		v.Add(field, "must be one line of text without leading or trailing spaces")
+	}
 }

@@ -164,27 +164,27 @@ func (s *Service) GetSignUp(ctx context.Context, who auth.Claims, id string) (*p
 
 // ListSignUps returns a page of the sign-ups the caller may see. Returns
 // Invalid, PermissionDenied.
-func (s *Service) ListSignUps(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.SignUp, string, error) {
+func (s *Service) ListSignUps(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.SignUp, string, int, error) {
 	if err := canAct(who); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var v apperr.Validator
 	v.Check(muni == "" || municipality.Valid(muni), "municipality_code", "is not an SCB municipality code")
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	found, err := s.signups.Find(store.Query[*pb.SignUp]{After: after, Limit: limit, Filter: func(su *pb.SignUp) bool {
 		return who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) && (muni == "" || su.GetMunicipalityCode() == muni)
 	}})
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	out := make([]*pb.SignUp, len(found.Items))
 	for k, su := range found.Items {
 		out[k] = s.signUpView(su)
 	}
-	return out, page.Encode(found.Next), nil
+	return out, page.Encode(found.Next), found.Total, nil
 }
 
 // updatable are the sign-up paths UpdateSignUp changes.

@@ -54,8 +54,8 @@ func (s *Server) GetOffer(ctx context.Context, req *pb.GetOfferRequest) (*pb.Get
 // ListOffers pages through offers.
 func (s *Server) ListOffers(ctx context.Context, req *pb.ListOffersRequest) (*pb.ListOffersResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.ListOffersResponse, error) {
-		os, next, err := s.svc.ListOffers(ctx, who, req.GetMunicipalityCode(), req.GetPageSize(), req.GetPageToken())
-		return &pb.ListOffersResponse{Offers: os, NextPageToken: next}, err
+		os, next, total, err := s.svc.ListOffers(ctx, who, req.GetMunicipalityCode(), req.GetPageSize(), req.GetPageToken())
+		return &pb.ListOffersResponse{Offers: os, NextPageToken: next, TotalSize: int32(total)}, err
 	})
 }
 
@@ -93,8 +93,8 @@ func (s *Server) GetSignUp(ctx context.Context, req *pb.GetSignUpRequest) (*pb.G
 // ListSignUps pages through sign-ups.
 func (s *Server) ListSignUps(ctx context.Context, req *pb.ListSignUpsRequest) (*pb.ListSignUpsResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.ListSignUpsResponse, error) {
-		sus, next, err := s.svc.ListSignUps(ctx, who, req.GetMunicipalityCode(), req.GetPageSize(), req.GetPageToken())
-		return &pb.ListSignUpsResponse{SignUps: sus, NextPageToken: next}, err
+		sus, next, total, err := s.svc.ListSignUps(ctx, who, req.GetMunicipalityCode(), req.GetPageSize(), req.GetPageToken())
+		return &pb.ListSignUpsResponse{SignUps: sus, NextPageToken: next, TotalSize: int32(total)}, err
 	})
 }
 
@@ -166,9 +166,9 @@ func (s *Server) GetSeating(ctx context.Context, req *pb.GetSeatingRequest) (*pb
 // ListSeatings pages through seatings.
 func (s *Server) ListSeatings(ctx context.Context, req *pb.ListSeatingsRequest) (*pb.ListSeatingsResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.ListSeatingsResponse, error) {
-		ps, next, err := s.svc.ListSeatings(ctx, who, dinners.SeatingFilter{JobID: req.GetJobId(), OfferID: req.GetOfferId(),
+		ps, next, total, err := s.svc.ListSeatings(ctx, who, dinners.SeatingFilter{JobID: req.GetJobId(), OfferID: req.GetOfferId(),
 			SignUpID: req.GetSignUpId(), Statuses: req.GetStatuses()}, req.GetPageSize(), req.GetPageToken())
-		return &pb.ListSeatingsResponse{Seatings: ps, NextPageToken: next}, err
+		return &pb.ListSeatingsResponse{Seatings: ps, NextPageToken: next, TotalSize: int32(total)}, err
 	})
 }
 
@@ -183,7 +183,7 @@ func (s *Server) ApproveSeating(ctx context.Context, req *pb.ApproveSeatingReque
 // RejectSeating rejects a proposal.
 func (s *Server) RejectSeating(ctx context.Context, req *pb.RejectSeatingRequest) (*pb.RejectSeatingResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.RejectSeatingResponse, error) {
-		p, err := s.svc.Reject(ctx, who, req.GetId())
+		p, err := s.svc.Reject(ctx, who, req.GetId(), req.GetReason())
 		return &pb.RejectSeatingResponse{Seating: p}, err
 	})
 }

@@ -83,6 +83,9 @@ func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Reque
 	add(gatewayv1connect.NewRegistryServiceHandler(s, opts...))
 	add(gatewayv1connect.NewAuditServiceHandler(s, opts...))
 	add(gatewayv1connect.NewMatchingServiceHandler(s, opts...))
+	add(gatewayv1connect.NewMessageServiceHandler(s, opts...))
+	add(gatewayv1connect.NewDinnersServiceHandler(s, opts...))
+	add(gatewayv1connect.NewGuidesServiceHandler(guidesAPI{s}, opts...))
 	return out
 }
 

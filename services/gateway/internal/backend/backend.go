@@ -25,8 +25,11 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
@@ -40,6 +43,13 @@ const tokenTTL = time.Minute
 // Addrs are the services' gRPC addresses.
 type Addrs struct {
 	Participants, Volunteers, Mentoring string
+	// Notify is the notify service; empty turns the answer page, the
+	// development mailbox and delivery status off.
+	Notify string
+	// Dinners is the dinners service; empty turns the dinner pages off.
+	Dinners string
+	// Guides is the guides service; empty turns the guide pages off.
+	Guides string
 }
 
 // Backend holds the service clients and the view cache.
@@ -48,6 +58,15 @@ type Backend struct {
 	Volunteers   volunteersv1.VolunteerServiceClient
 	// Mentoring is nil when no mentoring address is configured.
 	Mentoring mentoringv1.MentoringServiceClient
+	// Notifications and Answers are the notify service's, nil when no
+	// notify address is configured. Answers is called with the gateway's
+	// own identity for a visitor holding an answer link (no account).
+	Notifications notifyv1.NotificationServiceClient
+	Answers       notifyv1.AnswerServiceClient
+	// Dinners is nil when no dinners address is configured.
+	Dinners dinnersv1.DinnerServiceClient
+	// Guides is nil when no guides address is configured.
+	Guides guidesv1.GuideServiceClient
 
 	signer *auth.Signer
 	self   auth.TokenSource
@@ -90,6 +109,30 @@ func New(addrs Addrs, key ed25519.PrivateKey, keyID string, now func() time.Time
 			return nil, err
 		}
 		b.Mentoring = mentoringv1.NewMentoringServiceClient(mc)
+	}
+	if addrs.Notify != "" {
+		nc, err := dial(addrs.Notify)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Notifications, b.Answers = notifyv1.NewNotificationServiceClient(nc), notifyv1.NewAnswerServiceClient(nc)
+	}
+	if addrs.Dinners != "" {
+		dc, err := dial(addrs.Dinners)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Dinners = dinnersv1.NewDinnerServiceClient(dc)
+	}
+	if addrs.Guides != "" {
+		gc, err := dial(addrs.Guides)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.Guides = guidesv1.NewGuideServiceClient(gc)
 	}
 	b.Participants = participantsv1.NewParticipantServiceClient(pc)
 	b.Volunteers = volunteersv1.NewVolunteerServiceClient(vc)

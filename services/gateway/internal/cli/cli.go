@@ -86,25 +86,21 @@ type clients struct {
 	tokens   gatewayv1connect.ApiTokenServiceClient
 	registry gatewayv1connect.RegistryServiceClient
 	matching gatewayv1connect.MatchingServiceClient
+	messages gatewayv1connect.MessageServiceClient
+	dinners  dinnersClient
 	cfg      config
 	http     *http.Client
 }
 
 func newClients(e env, c config) *clients {
-	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(connect.UnaryInterceptorFunc(
-		func(next connect.UnaryFunc) connect.UnaryFunc {
-			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-				if c.Token != "" {
-					req.Header().Set("Authorization", "Bearer "+c.Token)
-				}
-				return next(ctx, req)
-			}
-		}))}
+	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token))}
 	return &clients{
 		users:    gatewayv1connect.NewUserServiceClient(e.HTTP, c.Server, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),
 		registry: gatewayv1connect.NewRegistryServiceClient(e.HTTP, c.Server, opts...),
 		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
+		messages: gatewayv1connect.NewMessageServiceClient(e.HTTP, c.Server, opts...),
+		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
 		cfg:      c, http: e.HTTP,
 	}
 }
@@ -144,11 +140,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage)
+		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -159,6 +155,12 @@ func Run(ctx context.Context, args []string, e Env) error {
 		return err
 	}
 	c := newClients(e, cfg)
+	if cmd == "dinners" {
+		return explain(dinners(ctx, c, args, e))
+	}
+	if cmd == "guides" {
+		return explain(guides(ctx, c, args, e))
+	}
 	sub := ""
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
@@ -199,6 +201,12 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = decide(ctx, c, sub, args, e)
 	case "report export":
 		err = exportReport(ctx, c, args, e)
+	case "participants notify", "volunteers notify":
+		err = setNotify(ctx, c, cmd, args, e)
+	case "messages list":
+		err = listMessages(ctx, c, args, e)
+	case "mailbox list", "mailbox show":
+		err = mailbox(ctx, c, sub, args, e)
 	default:
 		return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace(cmd+" "+sub))
 	}
@@ -213,6 +221,7 @@ const usage = `mp is the Mötesplats command line client.
   mp participants list [-municipality C] list newcomers
   mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
                       [-languages ar,en] [-interests a,b] [-household 1] [-consent]
+                      [-language ar] [-channel sms] [-opt-out reminders]  (messages: see below)
   mp participants delete ID              remove a newcomer who leaves the programme
   mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
   mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
@@ -317,6 +326,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	interests := fs.String("interests", "", "interest tags, comma separated")
 	household := fs.Int("household", 1, "people in the household")
 	consent := fs.Bool("consent", false, "the newcomer consents to mentoring matching")
+	prefs := addPrefFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -332,6 +342,11 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	}
 	if *consent {
 		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: "sv"}}
+	}
+	if prefs.set(fs) {
+		if p.Notifications, err = prefs.apply(fs, nil); err != nil {
+			return err
+		}
 	}
 	res, err := c.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: p, RequestId: ids.UUIDv7{}.New()}))
 	if err != nil {
@@ -475,7 +490,13 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+"/reports/export.csv?format=machine", nil)
+	return downloadCSV(ctx, c, "/reports/export.csv?format=machine", *outPath, e)
+}
+
+// downloadCSV saves the CSV at path on the gateway (a web route that
+// takes the API token) to outPath, or writes it to stdout.
+func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+path, nil)
 	if err != nil {
 		return err
 	}
@@ -498,8 +519,8 @@ func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 		return fmt.Errorf("export: the gateway sent %q, not CSV", res.Header.Get("Content-Type"))
 	}
 	w := e.Out
-	if *outPath != "" {
-		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if outPath != "" {
+		f, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/municipality"
@@ -120,11 +121,11 @@ func (s *Server) ListEligibility(ctx context.Context, req *pb.ListEligibilityReq
 		b := e == pb.Entitlement_ENTITLEMENT_ENTITLED
 		want = &b
 	}
-	es, next, err := s.svc.ListEligibility(who, req.GetMunicipalityCodes(), want, size, after)
+	es, next, total, err := s.svc.ListEligibility(who, req.GetMunicipalityCodes(), want, size, after)
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.ListEligibilityResponse{}
+	out := &pb.ListEligibilityResponse{TotalSize: int32(total)}
 	for _, e := range es {
 		out.Eligibility = append(out.Eligibility, eligibilityProto(e))
 	}
@@ -260,7 +261,11 @@ func (s *Server) GetJob(ctx context.Context, req *pb.GetJobRequest) (*pb.GetJobR
 func jobProto(j jobs.Job) *pb.Job {
 	out := &pb.Job{Id: j.ID, MunicipalityCodes: j.Municipalities, Phase: j.Phase, ProgressPercent: int32(j.Progress),
 		Counts: j.Counts, RulesVersion: j.Version, ErrorMessage: j.Error,
-		Objective: j.Counts["objective"], Bound: j.Counts["bound"], CreateTime: timestamppb.New(j.Created)}
+		Objective: j.Counts["objective"], Bound: j.Counts["bound"], CreateTime: timestamppb.New(j.Created),
+		OrganisationId: j.Organisation}
+	if !j.Started.IsZero() {
+		out.StartTime = timestamppb.New(j.Started)
+	}
 	switch j.State {
 	case jobs.Queued:
 		out.State = pb.JobState_JOB_STATE_QUEUED
@@ -304,11 +309,11 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	as, next, err := s.svc.ListAssignments(who, req.GetJobId(), req.GetMunicipalityCode(), req.GetStatuses(), size, after)
+	as, next, total, err := s.svc.ListAssignments(who, req.GetJobId(), req.GetMunicipalityCode(), req.GetStatuses(), size, after)
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.ListAssignmentsResponse{Assignments: as}
+	out := &pb.ListAssignmentsResponse{Assignments: as, TotalSize: int32(total)}
 	if next != "" {
 		out.NextPageToken = page.Encode(next)
 	}
@@ -366,10 +371,12 @@ func (s *Server) DeclineAssignment(ctx context.Context, req *pb.DeclineAssignmen
 	var v apperr.Validator
 	checkID(&v, "id", req.GetId())
 	party := partyOf(&v, req.GetParty())
+	_, ok := proposalv1.DeclineReason_name[int32(req.GetReason())]
+	v.Check(ok, "reason", "is not a known decline reason")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	a, err := s.svc.Decline(ctx, who, req.GetId(), party)
+	a, err := s.svc.Decline(ctx, who, req.GetId(), party, int32(req.GetReason()))
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -62,10 +63,11 @@ func (s *Service) GetAssignment(ctx context.Context, who auth.Claims, id string)
 	return a, nil
 }
 
-// ListAssignments pages through the assignments who may see, in id order.
-func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []eventsv1.AssignmentStatus, size int, after string) ([]*guidesv1.Assignment, string, error) {
+// ListAssignments pages through the assignments who may see, in id order,
+// with the number matching in all pages. Returns PermissionDenied.
+func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []eventsv1.AssignmentStatus, size int, after string) ([]*guidesv1.Assignment, string, int, error) {
 	if who.Role == auth.RoleOperator || who.Role == "" {
-		return nil, "", apperr.Errorf(apperr.PermissionDenied, "your role may not see assignments")
+		return nil, "", 0, apperr.Errorf(apperr.PermissionDenied, "your role may not see assignments")
 	}
 	q := store.Query[*guidesv1.Assignment]{After: after, Limit: size, Filter: func(a *guidesv1.Assignment) bool {
 		if !visible(who, a.GetMunicipalityCode()) || (muni != "" && a.GetMunicipalityCode() != muni) {
@@ -86,9 +88,9 @@ func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []
 	}
 	pg, err := s.Assignments.Find(q)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
-	return pg.Items, pg.Next, nil
+	return pg.Items, pg.Next, pg.Total, nil
 }
 
 // Approve approves a proposed assignment: the kit offers it to the
@@ -98,6 +100,20 @@ func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*gui
 	a, err := s.life.Approve(ctx, who, id)
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
 		return nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be approved")
+	}
+	return a, err
+}
+
+// Reject turns down a proposed assignment with reason (a
+// proposal.v1.RejectReason number); the newcomer is free for the next job.
+// Returns NotFound, Invalid ("reason"), FailedPrecondition.
+func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason int32) (*guidesv1.Assignment, error) {
+	if _, ok := proposalv1.RejectReason_name[reason]; !ok || reason == 0 {
+		return nil, apperr.FieldError("reason", "is required: poor fit, conflict of interest, logistics, not available or other")
+	}
+	a, err := s.life.Reject(ctx, who, id, reason)
+	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
+		return nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be rejected")
 	}
 	return a, err
 }
@@ -232,13 +248,17 @@ func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]
 	return out, "", nil
 }
 
-// Decline records that party declined a proposed or approved assignment.
+// Decline records that party declined a proposed or approved assignment,
+// with reason (a proposal.v1.DeclineReason number; 0 when none was given).
 // A unit an in-flight acceptance reserved is the kit's to give back (its
 // intent, settled or recovered). Returns NotFound, Invalid ("party"),
 // FailedPrecondition.
-func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string) (*guidesv1.Assignment, error) {
+func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string, reason int32) (*guidesv1.Assignment, error) {
 	if party != PartyNewcomer && party != PartyOrganisation {
 		return nil, apperr.FieldError("party", "must be the newcomer or the organisation")
+	}
+	if _, ok := proposalv1.DeclineReason_name[reason]; !ok {
+		return nil, apperr.FieldError("reason", "is not a known decline reason")
 	}
 	return s.life.Transition(ctx, who, id, func(_ *guidesv1.Assignment, st *proposal.State, now time.Time) (proposal.Step, error) {
 		switch st.Status {
@@ -251,6 +271,6 @@ func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string
 		default:
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined")
 		}
-		return proposal.Step{Kind: proposal.KindDeclined, Party: party}, nil
+		return proposal.Step{Kind: proposal.KindDeclined, Party: party, Reason: reason}, nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 )
 
@@ -132,6 +133,10 @@ func stamp(a *guidesv1.Assignment, ch proposal.Change) {
 		}
 	case proposal.KindDeclined:
 		a.EndTime = now
+		a.DeclineReason = proposalv1.DeclineReason(ch.Reason)
+	case proposal.KindRejected:
+		a.EndTime = now
+		a.RejectReason = proposalv1.RejectReason(ch.Reason)
 	case proposal.KindEnded, proposal.KindWithdrawn:
 		a.EndTime = now
 		a.EndReason = eventsv1.AssignmentEndReason(ch.Reason)

@@ -268,33 +268,37 @@ func (s *Service) GetEligibility(who auth.Claims, id string) (Eligibility, error
 }
 
 // ListEligibility pages through the eligibility of the newcomers in munis
-// (the caller's when empty), in id order, keeping only want when set.
-// Returns PermissionDenied for a municipality out of scope.
-func (s *Service) ListEligibility(who auth.Claims, munis []string, want *bool, size int, after string) ([]Eligibility, string, error) {
+// (the caller's when empty), in id order, keeping only want when set, with
+// the number matching in all pages. Returns PermissionDenied for a
+// municipality out of scope.
+func (s *Service) ListEligibility(who auth.Claims, munis []string, want *bool, size int, after string) ([]Eligibility, string, int, error) {
 	munis, err := scopeMunis(who, munis)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	ns, err := s.Pool.InMunicipalities(munis)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	r := s.rules("")
 	var out []Eligibility
+	next, total := "", 0
 	for _, n := range ns {
-		if n.GetParticipantId() <= after {
-			continue
-		}
 		e := s.evaluate(n, r)
 		if want != nil && e.Entitled != *want {
 			continue
 		}
+		total++
+		if n.GetParticipantId() <= after {
+			continue
+		}
 		if len(out) == size {
-			return out, out[len(out)-1].ParticipantID, nil
+			next = out[len(out)-1].ParticipantID
+			continue // counted, not returned
 		}
 		out = append(out, e)
 	}
-	return out, "", nil
+	return out, next, total, nil
 }
 
 // scopeMunis is munis checked against who, or who's municipalities when

@@ -3,7 +3,7 @@
 // status, parental leave and the groups equity counts by; codes and dates
 // only) and the guide organisations with their capacity per municipality
 // and language. Both are KV buckets fed by the participants' and the
-// volunteers' events through the kit's events.Pool, so handling is
+// volunteers' events through the kit's pkg/pool over events.Pool, so handling is
 // idempotent and order-safe and a person who leaves becomes a tombstone.
 // This package keeps only guides' filters and record shapes.
 package pool
@@ -18,10 +18,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
+	kitpool "github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -43,61 +42,38 @@ type Pool struct {
 	Organisations *store.Repo[*guidesv1.GuideOrganisation]
 	leave         Leaver
 
-	newcomers events.Pool[*guidesv1.PoolNewcomer]
-	orgs      events.Pool[*guidesv1.GuideOrganisation]
+	newcomers *kitpool.Side[*guidesv1.PoolNewcomer]
+	orgs      *kitpool.Side[*guidesv1.GuideOrganisation]
 }
 
 // Open opens both buckets; the "municipality" index finds newcomers. kr,
 // if not nil, seals each newcomer's record with their own key (a tombstone,
 // holding only the id, stays in clear), so erasure shreds it.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, kr *seal.Keyring) (*Pool, error) {
-	nrepo, err := store.Open(ctx, js, store.Config[*guidesv1.PoolNewcomer]{
-		Bucket: NewcomerBucket, Replicas: replicas, Keyring: kr,
-		Subject: func(id string, n *guidesv1.PoolNewcomer) string {
-			if n.GetGone() {
-				return ""
-			}
-			return id
-		},
+	p := &Pool{leave: func(context.Context, string, bool, bool) error { return nil }}
+	var err error
+	p.newcomers, err = kitpool.Open(ctx, js, kitpool.Spec[*guidesv1.PoolNewcomer]{
+		Bucket: NewcomerBucket, Replicas: replicas, Keyring: kr, IDField: "participant_id",
 		New: func() *guidesv1.PoolNewcomer { return &guidesv1.PoolNewcomer{} },
 		Indexes: map[string]func(*guidesv1.PoolNewcomer) []string{
-			"municipality": func(n *guidesv1.PoolNewcomer) []string {
-				if n.GetGone() {
-					return nil
-				}
-				return []string{n.GetMunicipalityCode()}
-			},
+			"municipality": func(n *guidesv1.PoolNewcomer) []string { return []string{n.GetMunicipalityCode()} },
 		},
+		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, id, false, erased) },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pool: %w", err)
+		return nil, err
 	}
-	orepo, err := store.Open(ctx, js, store.Config[*guidesv1.GuideOrganisation]{
-		Bucket: OrganisationBucket, Replicas: replicas,
-		New: func() *guidesv1.GuideOrganisation { return &guidesv1.GuideOrganisation{} },
+	p.orgs, err = kitpool.Open(ctx, js, kitpool.Spec[*guidesv1.GuideOrganisation]{
+		Bucket: OrganisationBucket, Replicas: replicas, IDField: "organisation_id",
+		New:   func() *guidesv1.GuideOrganisation { return &guidesv1.GuideOrganisation{} },
+		Leave: func(ctx context.Context, id string, _ bool) error { return p.leave(ctx, id, true, false) },
 	})
 	if err != nil {
-		nrepo.Close()
-		return nil, fmt.Errorf("pool: %w", err)
+		p.newcomers.Close()
+		return nil, err
 	}
-	p := &Pool{Newcomers: nrepo, Organisations: orepo,
-		leave: func(context.Context, string, bool, bool) error { return nil }}
-	p.newcomers = events.Pool[*guidesv1.PoolNewcomer]{Records: nrepo,
-		Stamp: func(n *guidesv1.PoolNewcomer) (time.Time, string) { return stamp(n.GetEventTime(), n.GetEventId()) },
-		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, id, false, erased) }}
-	p.orgs = events.Pool[*guidesv1.GuideOrganisation]{Records: orepo,
-		Stamp: func(o *guidesv1.GuideOrganisation) (time.Time, string) {
-			return stamp(o.GetEventTime(), o.GetEventId())
-		},
-		Leave: func(ctx context.Context, id string, _ bool) error { return p.leave(ctx, id, true, false) }}
+	p.Newcomers, p.Organisations = p.newcomers.Repo, p.orgs.Repo
 	return p, nil
-}
-
-func stamp(at *timestamppb.Timestamp, id string) (time.Time, string) {
-	if at == nil {
-		return time.Time{}, id
-	}
-	return at.AsTime(), id
 }
 
 // SetLeaver sets who is told about leavers; call before consuming.
@@ -105,18 +81,12 @@ func (p *Pool) SetLeaver(l Leaver) { p.leave = l }
 
 // Close closes both buckets.
 func (p *Pool) Close() {
-	p.Newcomers.Close()
-	p.Organisations.Close()
+	p.newcomers.Close()
+	p.orgs.Close()
 }
 
 // Newcomer returns the newcomer with id if in the pool.
-func (p *Pool) Newcomer(id string) (*guidesv1.PoolNewcomer, bool) {
-	n, ok := p.Newcomers.Lookup(id)
-	if !ok || n.GetGone() {
-		return nil, false
-	}
-	return n, true
-}
+func (p *Pool) Newcomer(id string) (*guidesv1.PoolNewcomer, bool) { return p.newcomers.Live(id) }
 
 // InMunicipalities returns the newcomers in munis, sorted by id. The
 // records are shared with the index: do not modify them.
@@ -138,82 +108,32 @@ func (p *Pool) Guides() ([]*guidesv1.GuideOrganisation, error) {
 	return pg.Items, nil
 }
 
-// HandleParticipant applies one participants event; unknown types are
-// ignored.
+// HandleParticipant applies one participants event: a newcomer who
+// consents to guides is in the pool. Unknown types are ignored.
 func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) error {
-	msg, err := env.GetPayload().UnmarshalNew()
-	if err != nil {
-		return events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
-	}
-	var facts *eventsv1.ParticipantFacts
-	var id string
-	erased := false
-	switch m := msg.(type) {
-	case *eventsv1.ParticipantRegistered:
-		facts = m.GetFacts()
-	case *eventsv1.ParticipantUpdated:
-		facts = m.GetFacts()
-	case *eventsv1.ParticipantConsentChanged:
-		facts, id = m.GetFacts(), m.GetParticipantId()
-	case *eventsv1.ParticipantDeleted:
-		id = m.GetParticipantId()
-	case *eventsv1.ParticipantErased:
-		id, erased = m.GetParticipantId(), true
-	default:
-		return nil
-	}
-	if facts != nil {
-		id = facts.GetParticipantId()
-	}
-	if !ids.Valid(id) {
-		return events.Permanent(fmt.Errorf("pool: %s without a valid participant id", env.GetType()))
-	}
-	var next *guidesv1.PoolNewcomer
-	if facts != nil && slices.Contains(facts.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES) {
-		next = newcomerFrom(facts)
-	} else {
-		next = &guidesv1.PoolNewcomer{ParticipantId: id, Gone: true, Erased: erased}
-	}
-	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
-	return p.newcomers.Apply(ctx, env, events.Change[*guidesv1.PoolNewcomer]{ID: id, Next: next, Gone: next.GetGone(), Erased: erased})
+	return p.newcomers.ApplyParticipant(ctx, env, func(f *eventsv1.ParticipantFacts) (*guidesv1.PoolNewcomer, bool) {
+		if !slices.Contains(f.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES) {
+			return nil, false
+		}
+		return newcomerFrom(f), true
+	})
 }
 
 // HandleVolunteer applies one volunteers event about an organisation; an
 // organisation with guide capacities is a guide organisation. Other types
 // are ignored.
 func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) error {
-	msg, err := env.GetPayload().UnmarshalNew()
-	if err != nil {
-		return events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
-	}
-	var facts *eventsv1.OrganisationFacts
-	var id string
-	switch m := msg.(type) {
-	case *eventsv1.OrganisationCreated:
-		facts = m.GetFacts()
-	case *eventsv1.OrganisationUpdated:
-		facts = m.GetFacts()
-	case *eventsv1.OrganisationDeleted:
-		id = m.GetOrganisationId()
-	default:
-		return nil
-	}
-	if facts != nil {
-		id = facts.GetOrganisationId()
-	}
-	if !ids.Valid(id) {
-		return events.Permanent(fmt.Errorf("pool: %s without a valid organisation id", env.GetType()))
-	}
-	next := &guidesv1.GuideOrganisation{OrganisationId: id, Gone: true}
-	if len(facts.GetGuideCapacities()) > 0 {
-		next = &guidesv1.GuideOrganisation{OrganisationId: id, Type: facts.GetType()}
-		for _, c := range facts.GetGuideCapacities() {
-			next.Capacities = append(next.Capacities, &guidesv1.GuideCapacity{
+	return p.orgs.ApplyOrganisation(ctx, env, func(f *eventsv1.OrganisationFacts) (*guidesv1.GuideOrganisation, bool) {
+		if len(f.GetGuideCapacities()) == 0 {
+			return nil, false
+		}
+		o := &guidesv1.GuideOrganisation{OrganisationId: f.GetOrganisationId(), Type: f.GetType()}
+		for _, c := range f.GetGuideCapacities() {
+			o.Capacities = append(o.Capacities, &guidesv1.GuideCapacity{
 				MunicipalityCode: c.GetMunicipalityCode(), Language: c.GetLanguage(), Capacity: c.GetCapacity()})
 		}
-	}
-	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
-	return p.orgs.Apply(ctx, env, events.Change[*guidesv1.GuideOrganisation]{ID: id, Next: next, Gone: next.GetGone()})
+		return o, true
+	})
 }
 
 func newcomerFrom(f *eventsv1.ParticipantFacts) *guidesv1.PoolNewcomer {

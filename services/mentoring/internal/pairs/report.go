@@ -84,7 +84,11 @@ func (s *Service) Report(_ context.Context, who auth.Claims, f ReportFilter) (*p
 	for _, p := range page.Items {
 		rs = append(rs, reportRecord(p))
 	}
-	return reportResponse(rs, period), nil
+	out := reportResponse(rs, period)
+	if out.Equity, err = s.equity(who, f, page.Items); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // reportRecord is what the report needs of a pair: its groups and the

@@ -4,8 +4,8 @@
 // kept in two KV buckets (so every replica shares it and it survives
 // restarts) and fed by the participants' and volunteers' events.
 //
-// Handling an event is idempotent and order-safe, by the kit's
-// events.Pool: each record remembers the time and id of the newest event
+// Handling an event is idempotent and order-safe, by the kit's pkg/pool
+// over events.Pool: each record remembers the time and id of the newest event
 // applied, and an older or repeated event changes nothing. A person who
 // leaves (consent withdrawn, no longer a mentor, deleted, erased) becomes a
 // tombstone holding only the id and that event time, so a replayed older
@@ -16,7 +16,6 @@ package pool
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -24,11 +23,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
+	kitpool "github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -58,8 +55,8 @@ type Pool struct {
 	Mentors   *store.Repo[*mentoringv1.PoolMentor]
 	leave     Leaver
 
-	newcomers events.Pool[*mentoringv1.PoolNewcomer]
-	mentors   events.Pool[*mentoringv1.PoolMentor]
+	newcomers *kitpool.Side[*mentoringv1.PoolNewcomer]
+	mentors   *kitpool.Side[*mentoringv1.PoolMentor]
 }
 
 // ScopeKey is the value of the "scope" index: organisation and
@@ -69,70 +66,40 @@ func ScopeKey(org, muni string) string { return org + "/" + muni }
 // Open opens both buckets. leave may be nil. kr, if not nil, seals each
 // person's pool record with their data key (a tombstone stays in clear).
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver, kr *seal.Keyring) (*Pool, error) {
-	ncfg := store.Config[*mentoringv1.PoolNewcomer]{
-		Bucket: NewcomerBucket, Replicas: replicas,
-		New: func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
-		Indexes: map[string]func(*mentoringv1.PoolNewcomer) []string{
-			"scope": func(n *mentoringv1.PoolNewcomer) []string {
-				if n.GetGone() {
-					return nil
-				}
-				return []string{ScopeKey(n.GetOrganisationId(), n.GetMunicipalityCode())}
-			},
-		},
-	}
-	ncfg.Keyring, ncfg.Subject = kr, func(id string, n *mentoringv1.PoolNewcomer) string { return sealedUnlessGone(id, n.GetGone()) }
-	nrepo, err := store.Open(ctx, js, ncfg)
-	if err != nil {
-		return nil, fmt.Errorf("pool: %w", err)
-	}
-	mcfg := store.Config[*mentoringv1.PoolMentor]{
-		Bucket: MentorBucket, Replicas: replicas,
-		New: func() *mentoringv1.PoolMentor { return &mentoringv1.PoolMentor{} },
-		Indexes: map[string]func(*mentoringv1.PoolMentor) []string{
-			"scope": func(m *mentoringv1.PoolMentor) []string {
-				if m.GetGone() {
-					return nil
-				}
-				return []string{ScopeKey(m.GetOrganisationId(), m.GetMunicipalityCode())}
-			},
-		},
-	}
-	mcfg.Keyring, mcfg.Subject = kr, func(id string, m *mentoringv1.PoolMentor) string { return sealedUnlessGone(id, m.GetGone()) }
-	mrepo, err := store.Open(ctx, js, mcfg)
-	if err != nil {
-		nrepo.Close()
-		return nil, fmt.Errorf("pool: %w", err)
-	}
 	if leave == nil {
 		leave = func(context.Context, Kind, string, bool) error { return nil }
 	}
-	p := &Pool{Newcomers: nrepo, Mentors: mrepo, leave: leave}
-	p.newcomers = events.Pool[*mentoringv1.PoolNewcomer]{Records: nrepo,
-		Stamp: func(n *mentoringv1.PoolNewcomer) (time.Time, string) { return stamp(n.GetEventTime(), n.GetEventId()) },
-		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Newcomer, id, erased) }}
-	p.mentors = events.Pool[*mentoringv1.PoolMentor]{Records: mrepo,
-		Stamp: func(m *mentoringv1.PoolMentor) (time.Time, string) { return stamp(m.GetEventTime(), m.GetEventId()) },
-		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Mentor, id, erased) }}
+	p := &Pool{leave: leave}
+	var err error
+	p.newcomers, err = kitpool.Open(ctx, js, kitpool.Spec[*mentoringv1.PoolNewcomer]{
+		Bucket: NewcomerBucket, Replicas: replicas, Keyring: kr, IDField: "participant_id",
+		New: func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
+		Indexes: map[string]func(*mentoringv1.PoolNewcomer) []string{
+			"scope": func(n *mentoringv1.PoolNewcomer) []string {
+				return []string{ScopeKey(n.GetOrganisationId(), n.GetMunicipalityCode())}
+			},
+		},
+		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Newcomer, id, erased) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.mentors, err = kitpool.Open(ctx, js, kitpool.Spec[*mentoringv1.PoolMentor]{
+		Bucket: MentorBucket, Replicas: replicas, Keyring: kr, IDField: "volunteer_id",
+		New: func() *mentoringv1.PoolMentor { return &mentoringv1.PoolMentor{} },
+		Indexes: map[string]func(*mentoringv1.PoolMentor) []string{
+			"scope": func(m *mentoringv1.PoolMentor) []string {
+				return []string{ScopeKey(m.GetOrganisationId(), m.GetMunicipalityCode())}
+			},
+		},
+		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Mentor, id, erased) },
+	})
+	if err != nil {
+		p.newcomers.Close()
+		return nil, err
+	}
+	p.Newcomers, p.Mentors = p.newcomers.Repo, p.mentors.Repo
 	return p, nil
-}
-
-// stamp is a record's last applied event; none is the zero time.
-func stamp(at *timestamppb.Timestamp, id string) (time.Time, string) {
-	if at == nil {
-		return time.Time{}, id
-	}
-	return at.AsTime(), id
-}
-
-// sealedUnlessGone seals a pool record with its person's key; a tombstone
-// (ids and event time only) stays in clear so it can be written after the
-// key is shredded.
-func sealedUnlessGone(id string, gone bool) string {
-	if gone {
-		return ""
-	}
-	return id
 }
 
 // SetLeaver sets who is told about people leaving; call before consuming.
@@ -140,45 +107,24 @@ func (p *Pool) SetLeaver(leave Leaver) { p.leave = leave }
 
 // Close closes both buckets.
 func (p *Pool) Close() {
-	p.Newcomers.Close()
-	p.Mentors.Close()
+	p.newcomers.Close()
+	p.mentors.Close()
 }
 
 // Newcomer returns the newcomer with id if in the pool.
-func (p *Pool) Newcomer(id string) (*mentoringv1.PoolNewcomer, bool) {
-	n, ok := p.Newcomers.Lookup(id)
-	if !ok || n.GetGone() {
-		return nil, false
-	}
-	return n, true
-}
+func (p *Pool) Newcomer(id string) (*mentoringv1.PoolNewcomer, bool) { return p.newcomers.Live(id) }
+
+// Mentor returns the mentor with id if in the pool.
+func (p *Pool) Mentor(id string) (*mentoringv1.PoolMentor, bool) { return p.mentors.Live(id) }
 
 // Gone reads from the bucket (not the index, which may lag behind
 // another replica's write) whether the person with id has left the pool,
-// and whether they were erased. A person never seen is not gone: the
-// caller only asks about people it found in the pool.
+// and whether they were erased. A person never seen is not gone.
 func (p *Pool) Gone(ctx context.Context, kind Kind, id string) (gone, erased bool, err error) {
 	if kind == Mentor {
-		m, _, err := p.Mentors.Get(ctx, id)
-		if apperr.ErrorCode(err) == apperr.NotFound {
-			return false, false, nil
-		}
-		return m.GetGone(), m.GetErased(), err
+		return p.mentors.Gone(ctx, id)
 	}
-	n, _, err := p.Newcomers.Get(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return false, false, nil
-	}
-	return n.GetGone(), n.GetErased(), err
-}
-
-// Mentor returns the mentor with id if in the pool.
-func (p *Pool) Mentor(id string) (*mentoringv1.PoolMentor, bool) {
-	m, ok := p.Mentors.Lookup(id)
-	if !ok || m.GetGone() {
-		return nil, false
-	}
-	return m, true
+	return p.newcomers.Gone(ctx, id)
 }
 
 // InScope returns the newcomers and mentors of org in munis, sorted by id.
@@ -199,83 +145,28 @@ func (p *Pool) InScope(org string, munis []string) ([]*mentoringv1.PoolNewcomer,
 	return np.Items, mp.Items, nil
 }
 
-// HandleParticipant applies one participants event. Unknown types are
-// ignored.
+// HandleParticipant applies one participants event: a newcomer who
+// consents to mentoring is in the pool. Unknown types are ignored.
 func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) error {
-	msg, err := env.GetPayload().UnmarshalNew()
-	if err != nil {
-		return events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
-	}
-	var facts *eventsv1.ParticipantFacts
-	var id string
-	erased := false
-	switch m := msg.(type) {
-	case *eventsv1.ParticipantRegistered:
-		facts = m.GetFacts()
-	case *eventsv1.ParticipantUpdated:
-		facts = m.GetFacts()
-	case *eventsv1.ParticipantConsentChanged:
-		facts = m.GetFacts()
-		id = m.GetParticipantId()
-	case *eventsv1.ParticipantDeleted:
-		id = m.GetParticipantId()
-	case *eventsv1.ParticipantErased:
-		id, erased = m.GetParticipantId(), true
-	default:
-		return nil
-	}
-	if facts != nil {
-		id = facts.GetParticipantId()
-	}
-	if !ids.Valid(id) {
-		return events.Permanent(fmt.Errorf("pool: %s without a valid participant id", env.GetType()))
-	}
-	var next *mentoringv1.PoolNewcomer
-	if facts != nil && slices.Contains(facts.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING) {
-		next = newcomerFrom(facts)
-	} else {
-		next = &mentoringv1.PoolNewcomer{ParticipantId: id, Gone: true, Erased: erased}
-	}
-	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
-	return p.newcomers.Apply(ctx, env, events.Change[*mentoringv1.PoolNewcomer]{ID: id, Next: next, Gone: next.GetGone(), Erased: erased})
+	return p.newcomers.ApplyParticipant(ctx, env, func(f *eventsv1.ParticipantFacts) (*mentoringv1.PoolNewcomer, bool) {
+		if !slices.Contains(f.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING) {
+			return nil, false
+		}
+		return newcomerFrom(f), true
+	})
 }
 
-// HandleVolunteer applies one volunteers event. Unknown types (such as
+// HandleVolunteer applies one volunteers event: a mentor with capacity and
+// a valid background check is in the pool. Unknown types (such as
 // organisation events) are ignored.
 func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) error {
-	msg, err := env.GetPayload().UnmarshalNew()
-	if err != nil {
-		return events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
-	}
-	var facts *eventsv1.VolunteerFacts
-	var id string
-	erased := false
-	switch m := msg.(type) {
-	case *eventsv1.VolunteerRegistered:
-		facts = m.GetFacts()
-	case *eventsv1.VolunteerUpdated:
-		facts = m.GetFacts()
-	case *eventsv1.VolunteerDeleted:
-		id = m.GetVolunteerId()
-	case *eventsv1.VolunteerErased:
-		id, erased = m.GetVolunteerId(), true
-	default:
-		return nil
-	}
-	if facts != nil {
-		id = facts.GetVolunteerId()
-	}
-	if !ids.Valid(id) {
-		return events.Permanent(fmt.Errorf("pool: %s without a valid volunteer id", env.GetType()))
-	}
-	var next *mentoringv1.PoolMentor
-	if capacity := mentorCapacity(facts); capacity > 0 && facts.GetBackgroundCheckValid() {
-		next = mentorFrom(facts, capacity)
-	} else {
-		next = &mentoringv1.PoolMentor{VolunteerId: id, Gone: true, Erased: erased}
-	}
-	next.EventTime, next.EventId = env.GetOccurredAt(), env.GetId()
-	return p.mentors.Apply(ctx, env, events.Change[*mentoringv1.PoolMentor]{ID: id, Next: next, Gone: next.GetGone(), Erased: erased})
+	return p.mentors.ApplyVolunteer(ctx, env, func(f *eventsv1.VolunteerFacts) (*mentoringv1.PoolMentor, bool) {
+		capacity := mentorCapacity(f)
+		if capacity <= 0 || !f.GetBackgroundCheckValid() {
+			return nil, false
+		}
+		return mentorFrom(f, capacity), true
+	})
 }
 
 func mentorCapacity(f *eventsv1.VolunteerFacts) int32 {

@@ -8,20 +8,13 @@ package rules
 import (
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/rulefile"
 )
 
 // DefaultYAML is the built-in rule set, used for organisations without a
@@ -115,297 +108,76 @@ func FromJSON(b []byte) (*Rules, error) {
 	return &r, nil
 }
 
-// LoadError is one mistake in a rules file.
-type LoadError struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *LoadError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Field, e.Msg)
-}
+// LoadError is one mistake in a rules file (file, line, field).
+type LoadError = rulefile.LoadError
 
 // Set is the rule sets of every organisation, plus the default.
-type Set struct {
-	Default *Rules
-	ByOrg   map[string]*Rules
-}
-
-// For returns the rules of organisation org.
-func (s *Set) For(org string) *Rules {
-	if r, ok := s.ByOrg[org]; ok {
-		return r
-	}
-	return s.Default
-}
-
-// Orgs returns the organisations with their own file, sorted.
-func (s *Set) Orgs() []string {
-	out := make([]string, 0, len(s.ByOrg))
-	for o := range s.ByOrg {
-		out = append(out, o)
-	}
-	sort.Strings(out)
-	return out
-}
+type Set = rulefile.Set[Rules]
 
 // LoadDir loads the built-in default and every "<organisation id>.yaml" in
 // dir (dir may be empty: the default only). A "default.yaml" in dir
 // replaces the built-in default. Every mistake in every file is reported,
 // each with its file, line and field.
-func LoadDir(dir string) (*Set, error) {
-	def, err := Parse("built-in default.yaml", DefaultYAML)
-	if err != nil {
-		return nil, err
-	}
-	s := &Set{Default: def, ByOrg: map[string]*Rules{}}
-	if dir == "" {
-		return s, nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("rules: %w", err)
-	}
-	var errs []error
-	for _, e := range entries {
-		name := e.Name()
-		ext := filepath.Ext(name)
-		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("rules: %w", err))
-			continue
-		}
-		r, err := Parse(path, raw)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		org := strings.TrimSuffix(name, ext)
-		if org == "default" {
-			s.Default = r
-			continue
-		}
-		if !ids.Valid(org) {
-			errs = append(errs, &LoadError{File: path, Line: 1, Msg: "file name must be <organisation id>.yaml"})
-			continue
-		}
-		s.ByOrg[org] = r
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
+func LoadDir(dir string) (*Set, error) { return rulefile.LoadDir("rules", dir, DefaultYAML, Parse) }
 
 // Parse reads one rules file. Unknown fields, wrong types and values out of
 // range are errors, all reported at once.
 func Parse(file string, data []byte) (*Rules, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &LoadError{File: file, Line: yamlErrLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	l, root, err := rulefile.Decode(file, data)
+	if err != nil {
+		return nil, err
 	}
-	l := &loader{file: file}
 	r := &Rules{}
-	if len(doc.Content) == 0 {
-		return nil, &LoadError{File: file, Line: 1, Msg: "empty file"}
-	}
-	root := doc.Content[0]
-	l.mapping(root, "", map[string]func(*yaml.Node, string){
-		"version": func(n *yaml.Node, f string) {
-			r.Version = l.str(n, f)
-			if r.Version == "" || len(r.Version) > 32 || !ids.Valid(r.Version) {
-				l.errorf(n, f, "must be 1 to 32 letters, digits, '-' or '_'")
-			}
-		},
+	l.Mapping(root, "", rulefile.Fields{
+		"version": func(n *yaml.Node, f string) { r.Version = l.Version(n, f) },
 		"language": func(n *yaml.Node, f string) {
-			l.mapping(n, f, map[string]func(*yaml.Node, string){
+			l.Mapping(n, f, rulefile.Fields{
 				"swedish_min_level": func(n *yaml.Node, f string) {
-					r.SwedishMinLevel = typev1.SwedishLevel(l.enum(n, f, "SWEDISH_LEVEL_", typev1.SwedishLevel_value))
+					r.SwedishMinLevel = typev1.SwedishLevel(l.Enum(n, f, "SWEDISH_LEVEL_", typev1.SwedishLevel_value))
 				},
 				"other_min_level": func(n *yaml.Node, f string) {
-					r.OtherMinLevel = typev1.LanguageLevel(l.enum(n, f, "LANGUAGE_LEVEL_", typev1.LanguageLevel_value))
+					r.OtherMinLevel = typev1.LanguageLevel(l.Enum(n, f, "LANGUAGE_LEVEL_", typev1.LanguageLevel_value))
 				},
 			}, "swedish_min_level", "other_min_level")
 		},
 		"gender": func(n *yaml.Node, f string) {
-			r.Gender = l.oneOf(n, f, GenderSame, GenderAny, GenderNewcomerChoice)
+			r.Gender = l.OneOf(n, f, GenderSame, GenderAny, GenderNewcomerChoice)
 		},
 		"families_with_families": func(n *yaml.Node, f string) {
-			r.Families = l.oneOf(n, f, FamiliesRequire, FamiliesPrefer, FamiliesIgnore)
+			r.Families = l.OneOf(n, f, FamiliesRequire, FamiliesPrefer, FamiliesIgnore)
 		},
 		"area": func(n *yaml.Node, f string) {
-			r.Area = l.oneOf(n, f, AreaMunicipality, AreaCounty, AreaAny)
+			r.Area = l.OneOf(n, f, AreaMunicipality, AreaCounty, AreaAny)
 		},
 		"weights": func(n *yaml.Node, f string) {
 			w := &r.Weights
-			field := func(dst *int, lo, hi int) func(*yaml.Node, string) {
-				return func(n *yaml.Node, f string) { *dst = l.int(n, f, lo, hi) }
-			}
-			l.mapping(n, f, map[string]func(*yaml.Node, string){
-				"base":          field(&w.Base, 0, 1000),
-				"swedish":       field(&w.Swedish, 0, 1000),
-				"language":      field(&w.Language, 0, 1000),
-				"municipality":  field(&w.Municipality, 0, 1000),
-				"county":        field(&w.County, 0, 1000),
-				"interests":     field(&w.Interests, 0, 1000),
-				"max_interests": field(&w.MaxInterests, 0, 20),
-				"family":        field(&w.Family, 0, 1000),
-				"age_band":      field(&w.AgeBand, 0, 1000),
+			l.Mapping(n, f, rulefile.Fields{
+				"base":          l.IntField(&w.Base, 0, 1000),
+				"swedish":       l.IntField(&w.Swedish, 0, 1000),
+				"language":      l.IntField(&w.Language, 0, 1000),
+				"municipality":  l.IntField(&w.Municipality, 0, 1000),
+				"county":        l.IntField(&w.County, 0, 1000),
+				"interests":     l.IntField(&w.Interests, 0, 1000),
+				"max_interests": l.IntField(&w.MaxInterests, 0, 20),
+				"family":        l.IntField(&w.Family, 0, 1000),
+				"age_band":      l.IntField(&w.AgeBand, 0, 1000),
 			})
 		},
-		"mentee_slots":      func(n *yaml.Node, f string) { r.MenteeSlots = l.int(n, f, 1, 20) },
-		"term_months":       func(n *yaml.Node, f string) { r.TermMonths = l.int(n, f, 1, 36) },
-		"offer_expiry_days": func(n *yaml.Node, f string) { r.OfferExpiryDays = l.int(n, f, 1, 90) },
-		"follow_up_weeks":   func(n *yaml.Node, f string) { r.FollowUpWeeks = l.int(n, f, 1, 52) },
+		"mentee_slots":      l.IntField(&r.MenteeSlots, 1, 20),
+		"term_months":       l.IntField(&r.TermMonths, 1, 36),
+		"offer_expiry_days": l.IntField(&r.OfferExpiryDays, 1, 90),
+		"follow_up_weeks":   l.IntField(&r.FollowUpWeeks, 1, 52),
 		"schedule": func(n *yaml.Node, f string) {
-			l.mapping(n, f, map[string]func(*yaml.Node, string){
-				"every": func(n *yaml.Node, f string) {
-					d, err := time.ParseDuration(l.str(n, f))
-					if err != nil || d < time.Hour || d > 90*24*time.Hour {
-						l.errorf(n, f, "must be a duration from 1h to 2160h, for example 24h")
-						return
-					}
-					r.ScheduleEvery = d
-				},
-				"municipalities": func(n *yaml.Node, f string) {
-					if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-						l.errorf(n, f, "must be a non-empty list of SCB municipality codes")
-						return
-					}
-					for k, c := range n.Content {
-						code := l.str(c, fmt.Sprintf("%s[%d]", f, k))
-						if !municipality.Valid(code) {
-							l.errorf(c, fmt.Sprintf("%s[%d]", f, k), "is not an SCB municipality code (four digits, quoted)")
-							continue
-						}
-						r.ScheduleMunicipalities = append(r.ScheduleMunicipalities, code)
-					}
-				},
-			}, "every", "municipalities")
+			r.ScheduleEvery, r.ScheduleMunicipalities = l.Schedule(n, f)
 		},
 	}, "version", "language", "gender", "families_with_families", "area", "weights",
 		"mentee_slots", "term_months", "offer_expiry_days", "follow_up_weeks")
-	if len(l.errs) > 0 {
-		return nil, errors.Join(l.errs...)
+	if err := l.Err(); err != nil {
+		return nil, err
 	}
 	if r.Weights.Base+r.Weights.Swedish+r.Weights.Language+r.Weights.Municipality+r.Weights.County+
 		r.Weights.Interests+r.Weights.Family+r.Weights.AgeBand == 0 {
-		return nil, &LoadError{File: file, Line: root.Line, Field: "weights", Msg: "at least one weight must be above 0"}
+		return nil, l.Fail(root, "weights", "at least one weight must be above 0")
 	}
 	return r, nil
-}
-
-func yamlErrLine(err error) int {
-	var line int
-	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e == nil {
-		return line
-	}
-	return 1
-}
-
-// loader walks a YAML tree, collecting every mistake with its line.
-type loader struct {
-	file string
-	errs []error
-}
-
-func (l *loader) errorf(n *yaml.Node, field, format string, args ...any) {
-	l.errs = append(l.errs, &LoadError{File: l.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, args...)})
-}
-
-func join(parent, key string) string {
-	if parent == "" {
-		return key
-	}
-	return parent + "." + key
-}
-
-// mapping decodes a mapping node: each key goes to its field function;
-// unknown, repeated and missing required keys are errors.
-func (l *loader) mapping(n *yaml.Node, field string, fields map[string]func(*yaml.Node, string), required ...string) {
-	if n.Kind != yaml.MappingNode {
-		l.errorf(n, field, "must be a mapping of keys to values")
-		return
-	}
-	seen := map[string]bool{}
-	for k := 0; k+1 < len(n.Content); k += 2 {
-		key, val := n.Content[k], n.Content[k+1]
-		f := join(field, key.Value)
-		fn, ok := fields[key.Value]
-		switch {
-		case !ok:
-			known := make([]string, 0, len(fields))
-			for name := range fields {
-				known = append(known, name)
-			}
-			slices.Sort(known)
-			l.errorf(key, f, "unknown field (known: %s)", strings.Join(known, ", "))
-		case seen[key.Value]:
-			l.errorf(key, f, "given twice")
-		default:
-			seen[key.Value] = true
-			fn(val, f)
-		}
-	}
-	for _, name := range required {
-		if !seen[name] {
-			l.errorf(n, join(field, name), "is required")
-		}
-	}
-}
-
-func (l *loader) str(n *yaml.Node, field string) string {
-	if n.Kind != yaml.ScalarNode {
-		l.errorf(n, field, "must be a single value")
-		return ""
-	}
-	return n.Value
-}
-
-func (l *loader) int(n *yaml.Node, field string, lo, hi int) int {
-	var v int
-	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil || v < lo || v > hi {
-		l.errorf(n, field, "must be a whole number from %d to %d", lo, hi)
-		return 0
-	}
-	return v
-}
-
-func (l *loader) oneOf(n *yaml.Node, field string, allowed ...string) string {
-	s := l.str(n, field)
-	if !slices.Contains(allowed, s) {
-		l.errorf(n, field, "must be one of %s", strings.Join(allowed, ", "))
-		return ""
-	}
-	return s
-}
-
-// enum reads a lower-case enum name without its prefix ("sfi_c" for
-// SWEDISH_LEVEL_SFI_C).
-func (l *loader) enum(n *yaml.Node, field, prefix string, values map[string]int32) int32 {
-	s := l.str(n, field)
-	v, ok := values[prefix+strings.ToUpper(s)]
-	if !ok || v == 0 {
-		var names []string
-		for name, v := range values {
-			if v != 0 {
-				names = append(names, strings.ToLower(strings.TrimPrefix(name, prefix)))
-			}
-		}
-		slices.SortFunc(names, func(a, b string) int {
-			return int(values[prefix+strings.ToUpper(a)] - values[prefix+strings.ToUpper(b)])
-		})
-		l.errorf(n, field, "must be one of %s", strings.Join(names, ", "))
-		return 0
-	}
-	return v
 }

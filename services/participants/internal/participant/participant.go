@@ -42,7 +42,7 @@ var Updatable = []string{
 	"organisation_id", "municipality_code", "given_name", "family_name", "contact", "languages",
 	"swedish_level", "household", "interests", "diets", "gender", "availability",
 	"residence_permit_date", "establishment_status", "parental_leave", "wants_same_gender_mentor",
-	"birth_year",
+	"birth_year", "notifications",
 }
 
 // Service is the participant register.
@@ -117,26 +117,32 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 	if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only register participants in your organisation and municipalities")
 	}
-	if requestID == "" {
-		requestID = s.ids.New()
+	build := func(id string) (*pb.Participant, []*eventsv1.Envelope, error) {
+		p.Id = id
+		p.CreateTime = timestamppb.New(now)
+		p.UpdateTime = p.CreateTime
+		p.Etag = ""
+		for _, c := range p.GetConsents() {
+			if c.GetGivenTime() == nil {
+				c.GivenTime = p.CreateTime
+			}
+		}
+		ev, err := s.event(events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: Facts(p, now)})
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, []*eventsv1.Envelope{ev}, nil
 	}
-	out, rev, err := s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.ids.New,
-		func(id string) (*pb.Participant, []*eventsv1.Envelope, error) {
-			p.Id = id
-			p.CreateTime = timestamppb.New(now)
-			p.UpdateTime = p.CreateTime
-			p.Etag = ""
-			for _, c := range p.GetConsents() {
-				if c.GetGivenTime() == nil {
-					c.GivenTime = p.CreateTime
-				}
-			}
-			ev, err := s.event(events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: Facts(p, now)})
-			if err != nil {
-				return nil, nil, err
-			}
-			return p, []*eventsv1.Envelope{ev}, nil
-		})
+	var out *pb.Participant
+	var rev uint64
+	var err error
+	if requestID == "" {
+		// Without a request id the call cannot be repeated, so there is
+		// nothing to remember: one durable write less (docs/adr/0032).
+		out, rev, err = s.createNew(ctx, build)
+	} else {
+		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.ids.New, build)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +151,20 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 	}
 	return withEtag(out, rev), nil
+}
+
+// createNew creates a participant under a new id, for a call without a
+// request id.
+func (s *Service) createNew(ctx context.Context, build func(id string) (*pb.Participant, []*eventsv1.Envelope, error)) (*pb.Participant, uint64, error) {
+	p, evs, err := build(s.ids.New())
+	if err != nil {
+		return nil, 0, err
+	}
+	rev, err := s.repo.Create(ctx, p.GetId(), p, evs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return p, rev, nil
 }
 
 // Get returns participant id if the caller may see it. Returns NotFound for
@@ -457,6 +477,7 @@ func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Tim
 	people.Name(v, field+".given_name", p.GetGivenName(), true)
 	people.Name(v, field+".family_name", p.GetFamilyName(), false)
 	people.Contact(v, field+".contact", p.GetContact())
+	people.Notifications(v, field+".notifications", p.GetNotifications())
 	people.Languages(v, field+".languages", p.GetLanguages())
 	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
 	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())

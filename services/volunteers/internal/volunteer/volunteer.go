@@ -49,7 +49,7 @@ const (
 var Updatable = []string{
 	"organisation_id", "municipality_code", "given_name", "family_name", "contact", "languages",
 	"roles", "interests", "gender", "availability", "diets_served", "background_check",
-	"household_size", "birth_year",
+	"household_size", "birth_year", "notifications",
 }
 
 // Organisations tells whether an organisation exists, so a volunteer never
@@ -408,6 +408,7 @@ func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Tim
 	people.Name(val, field+".given_name", v.GetGivenName(), true)
 	people.Name(val, field+".family_name", v.GetFamilyName(), false)
 	people.Contact(val, field+".contact", v.GetContact())
+	people.Notifications(val, field+".notifications", v.GetNotifications())
 	people.Languages(val, field+".languages", v.GetLanguages())
 	validateRoles(val, field+".roles", v.GetRoles())
 	people.Interests(val, field+".interests", v.GetInterests())

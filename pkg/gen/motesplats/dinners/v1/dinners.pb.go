@@ -15,6 +15,7 @@ package dinnersv1
 
 import (
 	v11 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	v12 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -579,7 +580,12 @@ type Offer struct {
 	// When the offer was created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Changes with every update. Output only.
-	Etag          string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Optional street address of the dinner, up to 200 characters, on one
+	// line. Personal data of the host: stored sealed with the offer, never in
+	// events; the notify service sends it to a guest only after both sides
+	// accepted.
+	Address       string `protobuf:"bytes,15,opt,name=address,proto3" json:"address,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -708,6 +714,13 @@ func (x *Offer) GetCreateTime() *timestamppb.Timestamp {
 func (x *Offer) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Offer) GetAddress() string {
+	if x != nil {
+		return x.Address
 	}
 	return ""
 }
@@ -1213,6 +1226,9 @@ type Seating struct {
 	// counters; output only.
 	SeatHolders   []string `protobuf:"bytes,34,rep,name=seat_holders,json=seatHolders,proto3" json:"seat_holders,omitempty"`
 	PendingHolder string   `protobuf:"bytes,35,opt,name=pending_holder,json=pendingHolder,proto3" json:"pending_holder,omitempty"`
+	// Why a coordinator rejected the proposal; UNSPECIFIED when none was
+	// given.
+	RejectReason  v12.RejectReason `protobuf:"varint,36,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1490,6 +1506,13 @@ func (x *Seating) GetPendingHolder() string {
 		return x.PendingHolder
 	}
 	return ""
+}
+
+func (x *Seating) GetRejectReason() v12.RejectReason {
+	if x != nil {
+		return x.RejectReason
+	}
+	return v12.RejectReason(0)
 }
 
 // UnseatedParty is a party a job did not seat, and why.
@@ -2107,6 +2130,8 @@ type ListOffersResponse struct {
 	Offers []*Offer `protobuf:"bytes,1,rep,name=offers,proto3" json:"offers,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Offers matching the request in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2153,6 +2178,13 @@ func (x *ListOffersResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListOffersResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
 }
 
 // DeleteOfferRequest names an offer.
@@ -2612,6 +2644,8 @@ type ListSignUpsResponse struct {
 	SignUps []*SignUp `protobuf:"bytes,1,rep,name=sign_ups,json=signUps,proto3" json:"sign_ups,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Sign-ups matching the request in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2658,6 +2692,13 @@ func (x *ListSignUpsResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListSignUpsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
 }
 
 // UpdateSignUpRequest changes a sign-up.
@@ -3576,6 +3617,8 @@ type ListSeatingsResponse struct {
 	Seatings []*Seating `protobuf:"bytes,1,rep,name=seatings,proto3" json:"seatings,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Seatings matching the filters in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3622,6 +3665,13 @@ func (x *ListSeatingsResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListSeatingsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
 }
 
 // ApproveSeatingRequest approves a proposal.
@@ -3720,7 +3770,9 @@ func (x *ApproveSeatingResponse) GetSeating() *Seating {
 type RejectSeatingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The seating id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why (optional here; the gateway asks for one). Kept on the seating.
+	Reason        v12.RejectReason `protobuf:"varint,2,opt,name=reason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3760,6 +3812,13 @@ func (x *RejectSeatingRequest) GetId() string {
 		return x.Id
 	}
 	return ""
+}
+
+func (x *RejectSeatingRequest) GetReason() v12.RejectReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v12.RejectReason(0)
 }
 
 // RejectSeatingResponse carries the seating.
@@ -4716,7 +4775,13 @@ type GetReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Rows, by month, municipality, dimension and value; at most 36 months
 	// times the municipalities in scope times the groups.
-	Rows          []*ReportRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	Rows []*ReportRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Equity: of the newcomers who signed up in the period (asked for a
+	// dinner), the share per group who were seated at one and the median
+	// days from the sign-up to the dinner, by gender, first language and
+	// municipality (the pool keeps no more) and, from the sign-up, household
+	// type (a party of one, adults, with children).
+	Equity        []*v1.EquityGroup `protobuf:"bytes,2,rep,name=equity,proto3" json:"equity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4754,6 +4819,13 @@ func (*GetReportResponse) Descriptor() ([]byte, []int) {
 func (x *GetReportResponse) GetRows() []*ReportRow {
 	if x != nil {
 		return x.Rows
+	}
+	return nil
+}
+
+func (x *GetReportResponse) GetEquity() []*v1.EquityGroup {
+	if x != nil {
+		return x.Equity
 	}
 	return nil
 }
@@ -5221,7 +5293,7 @@ var File_motesplats_dinners_v1_dinners_proto protoreflect.FileDescriptor
 
 const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\n" +
-	"#motesplats/dinners/v1/dinners.proto\x12\x15motesplats.dinners.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"motesplats/events/v1/dinners.proto\x1a\x1fmotesplats/type/v1/people.proto\".\n" +
+	"#motesplats/dinners/v1/dinners.proto\x12\x15motesplats.dinners.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"motesplats/events/v1/dinners.proto\x1a%motesplats/proposal/v1/proposal.proto\x1a\x1fmotesplats/type/v1/equity.proto\x1a\x1fmotesplats/type/v1/people.proto\".\n" +
 	"\bLocation\x12\x10\n" +
 	"\x03lat\x18\x01 \x01(\x01R\x03lat\x12\x10\n" +
 	"\x03lon\x18\x02 \x01(\x01R\x03lon\"z\n" +
@@ -5234,7 +5306,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"seatsTaken\"\x87\x01\n" +
 	"\aKitchen\x12.\n" +
 	"\x05diets\x18\x01 \x03(\x0e2\x18.motesplats.type.v1.DietR\x05diets\x12L\n" +
-	"\x11allergens_handled\x18\x02 \x03(\x0e2\x1f.motesplats.dinners.v1.AllergenR\x10allergensHandled\"\xbb\x04\n" +
+	"\x11allergens_handled\x18\x02 \x03(\x0e2\x1f.motesplats.dinners.v1.AllergenR\x10allergensHandled\"\xd5\x04\n" +
 	"\x05Offer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -5251,7 +5323,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\blocation\x18\f \x01(\v2\x1f.motesplats.dinners.v1.LocationR\blocation\x12;\n" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
-	"\x04etag\x18\x0e \x01(\tR\x04etag\"\\\n" +
+	"\x04etag\x18\x0e \x01(\tR\x04etag\x12\x18\n" +
+	"\aaddress\x18\x0f \x01(\tR\aaddress\"\\\n" +
 	"\vPartyMember\x12\x10\n" +
 	"\x03age\x18\x01 \x01(\x05R\x03age\x12;\n" +
 	"\brelation\x18\x02 \x01(\x0e2\x1f.motesplats.dinners.v1.RelationR\brelation\"\x8b\x06\n" +
@@ -5289,7 +5362,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10would_meet_again\x18\x01 \x01(\bR\x0ewouldMeetAgain\x12-\n" +
 	"\x12language_practised\x18\x02 \x01(\bR\x11languagePractised\x12:\n" +
 	"\x1afirst_time_in_swedish_home\x18\x03 \x01(\bR\x16firstTimeInSwedishHome\x12\x16\n" +
-	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xa1\r\n" +
+	"\x06rating\x18\x04 \x01(\x05R\x06rating\"\xec\r\n" +
 	"\aSeating\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -5338,7 +5411,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x0ecancelled_late\x18  \x01(\bR\rcancelledLate\x12,\n" +
 	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\x12!\n" +
 	"\fseat_holders\x18\" \x03(\tR\vseatHolders\x12%\n" +
-	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\"\xb8\x01\n" +
+	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\x12I\n" +
+	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xb8\x01\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
@@ -5390,10 +5464,12 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12+\n" +
-	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\"r\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\"\x91\x01\n" +
 	"\x12ListOffersResponse\x124\n" +
 	"\x06offers\x18\x01 \x03(\v2\x1c.motesplats.dinners.v1.OfferR\x06offers\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"$\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"$\n" +
 	"\x12DeleteOfferRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x15\n" +
 	"\x13DeleteOfferResponse\"D\n" +
@@ -5417,10 +5493,12 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12+\n" +
-	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\"w\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\"\x96\x01\n" +
 	"\x13ListSignUpsResponse\x128\n" +
 	"\bsign_ups\x18\x01 \x03(\v2\x1d.motesplats.dinners.v1.SignUpR\asignUps\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9e\x01\n" +
 	"\x13UpdateSignUpRequest\x126\n" +
 	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -5475,16 +5553,19 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"sign_up_id\x18\x04 \x01(\tR\bsignUpId\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"z\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\"\x99\x01\n" +
 	"\x14ListSeatingsResponse\x12:\n" +
 	"\bseatings\x18\x01 \x03(\v2\x1e.motesplats.dinners.v1.SeatingR\bseatings\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"'\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"'\n" +
 	"\x15ApproveSeatingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"R\n" +
 	"\x16ApproveSeatingResponse\x128\n" +
-	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"&\n" +
+	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"d\n" +
 	"\x14RejectSeatingRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"Q\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12<\n" +
+	"\x06reason\x18\x02 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\x06reason\"Q\n" +
 	"\x15RejectSeatingResponse\x128\n" +
 	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\"\xc4\x01\n" +
 	"\x11RecordRsvpRequest\x12\x0e\n" +
@@ -5549,9 +5630,10 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x11no_show_per_mille\x18\n" +
 	" \x01(\x05R\x0enoShowPerMille\x121\n" +
 	"\x15late_cancel_per_mille\x18\v \x01(\x05R\x12lateCancelPerMille\x12(\n" +
-	"\x10median_wait_days\x18\f \x01(\x05R\x0emedianWaitDays\"I\n" +
+	"\x10median_wait_days\x18\f \x01(\x05R\x0emedianWaitDays\"\x82\x01\n" +
 	"\x11GetReportResponse\x124\n" +
-	"\x04rows\x18\x01 \x03(\v2 .motesplats.dinners.v1.ReportRowR\x04rows\"\xda\x02\n" +
+	"\x04rows\x18\x01 \x03(\v2 .motesplats.dinners.v1.ReportRowR\x04rows\x127\n" +
+	"\x06equity\x18\x02 \x03(\v2\x1f.motesplats.type.v1.EquityGroupR\x06equity\"\xda\x02\n" +
 	"\tPoolGuest\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -5762,7 +5844,9 @@ var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(v11.DinnerParty)(0),             // 81: motesplats.events.v1.DinnerParty
 	(v11.RsvpDeclineReason)(0),       // 82: motesplats.events.v1.RsvpDeclineReason
 	(v1.Gender)(0),                   // 83: motesplats.type.v1.Gender
-	(*fieldmaskpb.FieldMask)(nil),    // 84: google.protobuf.FieldMask
+	(v12.RejectReason)(0),            // 84: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),    // 85: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 86: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	76,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
@@ -5796,108 +5880,111 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	13,  // 28: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
 	83,  // 29: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
 	77,  // 30: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	3,   // 31: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
-	4,   // 32: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
-	16,  // 33: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	77,  // 34: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	77,  // 35: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	77,  // 36: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	8,   // 37: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 38: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 39: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 40: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
-	8,   // 41: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	10,  // 42: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 43: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 44: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 45: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 46: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	84,  // 47: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10,  // 48: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	17,  // 49: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	17,  // 50: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	17,  // 51: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	17,  // 52: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	15,  // 53: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	14,  // 54: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	80,  // 55: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	14,  // 56: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
-	14,  // 57: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	14,  // 58: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	81,  // 59: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	82,  // 60: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	14,  // 61: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	14,  // 62: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	12,  // 63: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	14,  // 64: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	81,  // 65: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	13,  // 66: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	14,  // 67: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	65,  // 68: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
-	66,  // 69: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	69,  // 70: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	83,  // 71: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	77,  // 72: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	77,  // 73: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	10,  // 74: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	8,   // 75: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	73,  // 76: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	15,  // 77: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	18,  // 78: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	20,  // 79: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	22,  // 80: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	24,  // 81: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	26,  // 82: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	28,  // 83: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	30,  // 84: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	32,  // 85: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	34,  // 86: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	36,  // 87: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	38,  // 88: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	40,  // 89: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	42,  // 90: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	44,  // 91: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	46,  // 92: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	48,  // 93: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	50,  // 94: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	52,  // 95: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	54,  // 96: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	56,  // 97: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	58,  // 98: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	60,  // 99: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	62,  // 100: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	64,  // 101: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	68,  // 102: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	19,  // 103: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	21,  // 104: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	23,  // 105: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	25,  // 106: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	27,  // 107: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	29,  // 108: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	31,  // 109: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	33,  // 110: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	35,  // 111: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	37,  // 112: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	39,  // 113: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	41,  // 114: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	43,  // 115: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	45,  // 116: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	47,  // 117: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	49,  // 118: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	51,  // 119: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	53,  // 120: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	55,  // 121: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	57,  // 122: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	59,  // 123: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	61,  // 124: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	63,  // 125: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	67,  // 126: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	70,  // 127: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	103, // [103:128] is the sub-list for method output_type
-	78,  // [78:103] is the sub-list for method input_type
-	78,  // [78:78] is the sub-list for extension type_name
-	78,  // [78:78] is the sub-list for extension extendee
-	0,   // [0:78] is the sub-list for field type_name
+	84,  // 31: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	3,   // 32: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
+	4,   // 33: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
+	16,  // 34: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
+	77,  // 35: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	77,  // 36: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	77,  // 37: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	8,   // 38: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	8,   // 39: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	8,   // 40: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	8,   // 41: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
+	8,   // 42: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	10,  // 43: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 44: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 45: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 46: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 47: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	85,  // 48: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10,  // 49: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	17,  // 50: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	17,  // 51: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	17,  // 52: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	17,  // 53: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	15,  // 54: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	14,  // 55: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	80,  // 56: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	14,  // 57: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
+	14,  // 58: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	84,  // 59: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	14,  // 60: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	81,  // 61: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	82,  // 62: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	14,  // 63: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	14,  // 64: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	12,  // 65: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	14,  // 66: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	81,  // 67: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	13,  // 68: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	14,  // 69: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	65,  // 70: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
+	66,  // 71: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
+	69,  // 72: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	86,  // 73: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	83,  // 74: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	77,  // 75: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	77,  // 76: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	10,  // 77: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	8,   // 78: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	73,  // 79: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	15,  // 80: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	18,  // 81: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	20,  // 82: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	22,  // 83: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	24,  // 84: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	26,  // 85: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	28,  // 86: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	30,  // 87: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	32,  // 88: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	34,  // 89: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	36,  // 90: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	38,  // 91: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	40,  // 92: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	42,  // 93: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	44,  // 94: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	46,  // 95: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	48,  // 96: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	50,  // 97: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	52,  // 98: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	54,  // 99: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	56,  // 100: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	58,  // 101: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	60,  // 102: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	62,  // 103: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	64,  // 104: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	68,  // 105: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	19,  // 106: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	21,  // 107: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	23,  // 108: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	25,  // 109: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	27,  // 110: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	29,  // 111: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	31,  // 112: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	33,  // 113: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	35,  // 114: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	37,  // 115: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	39,  // 116: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	41,  // 117: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	43,  // 118: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	45,  // 119: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	47,  // 120: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	49,  // 121: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	51,  // 122: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	53,  // 123: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	55,  // 124: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	57,  // 125: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	59,  // 126: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	61,  // 127: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	63,  // 128: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	67,  // 129: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	70,  // 130: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	106, // [106:131] is the sub-list for method output_type
+	81,  // [81:106] is the sub-list for method input_type
+	81,  // [81:81] is the sub-list for extension type_name
+	81,  // [81:81] is the sub-list for extension extendee
+	0,   // [0:81] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }

@@ -14,7 +14,8 @@ package guidesv1
 
 import (
 	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
-	v11 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	v11 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	v12 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -683,8 +684,13 @@ type Job struct {
 	Objective int64 `protobuf:"varint,9,opt,name=objective,proto3" json:"objective,omitempty"`
 	Bound     int64 `protobuf:"varint,10,opt,name=bound,proto3" json:"bound,omitempty"`
 	// When queued and finished.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	FinishTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	FinishTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	// The organisation the job ran for ("national" for an administrator's).
+	// Output only.
+	OrganisationId string `protobuf:"bytes,13,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// When a replica started it. Output only.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -803,6 +809,20 @@ func (x *Job) GetFinishTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Job) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *Job) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
 // ScorePart is one named part of an assignment's score.
 type ScorePart struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -882,9 +902,13 @@ type Assignment struct {
 	// Set when ended.
 	EndReason v1.AssignmentEndReason `protobuf:"varint,12,opt,name=end_reason,json=endReason,proto3,enum=motesplats.events.v1.AssignmentEndReason" json:"end_reason,omitempty"`
 	// Transition times.
-	ProposeTime   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=propose_time,json=proposeTime,proto3" json:"propose_time,omitempty"`
-	AssignTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=assign_time,json=assignTime,proto3" json:"assign_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	ProposeTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=propose_time,json=proposeTime,proto3" json:"propose_time,omitempty"`
+	AssignTime  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=assign_time,json=assignTime,proto3" json:"assign_time,omitempty"`
+	EndTime     *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Set when a coordinator rejected it.
+	RejectReason v11.RejectReason `protobuf:"varint,16,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
+	// Set when a party declined it with a reason.
+	DeclineReason v11.DeclineReason `protobuf:"varint,17,opt,name=decline_reason,json=declineReason,proto3,enum=motesplats.proposal.v1.DeclineReason" json:"decline_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1022,6 +1046,20 @@ func (x *Assignment) GetEndTime() *timestamppb.Timestamp {
 		return x.EndTime
 	}
 	return nil
+}
+
+func (x *Assignment) GetRejectReason() v11.RejectReason {
+	if x != nil {
+		return x.RejectReason
+	}
+	return v11.RejectReason(0)
+}
+
+func (x *Assignment) GetDeclineReason() v11.DeclineReason {
+	if x != nil {
+		return x.DeclineReason
+	}
+	return v11.DeclineReason(0)
 }
 
 // GetEligibilityRequest names a newcomer.
@@ -1197,6 +1235,8 @@ type ListEligibilityResponse struct {
 	Eligibility []*Eligibility `protobuf:"bytes,1,rep,name=eligibility,proto3" json:"eligibility,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Newcomers matching the filters in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1243,6 +1283,13 @@ func (x *ListEligibilityResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+func (x *ListEligibilityResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
 }
 
 // GetEligibilityRulesRequest names the rules.
@@ -1866,6 +1913,8 @@ type ListAssignmentsResponse struct {
 	Assignments []*Assignment `protobuf:"bytes,1,rep,name=assignments,proto3" json:"assignments,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Assignments matching the filters in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1914,6 +1963,316 @@ func (x *ListAssignmentsResponse) GetNextPageToken() string {
 	return ""
 }
 
+func (x *ListAssignmentsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// ListJobsRequest pages through jobs.
+type ListJobsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 500; 0 means 50.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From the previous response.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJobsRequest) Reset() {
+	*x = ListJobsRequest{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJobsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJobsRequest) ProtoMessage() {}
+
+func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
+func (*ListJobsRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListJobsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListJobsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListJobsResponse is one page of jobs.
+type ListJobsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Jobs, newest first.
+	Jobs []*Job `protobuf:"bytes,1,rep,name=jobs,proto3" json:"jobs,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJobsResponse) Reset() {
+	*x = ListJobsResponse{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJobsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJobsResponse) ProtoMessage() {}
+
+func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
+func (*ListJobsResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListJobsResponse) GetJobs() []*Job {
+	if x != nil {
+		return x.Jobs
+	}
+	return nil
+}
+
+func (x *ListJobsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// WatchJobRequest names a job.
+type WatchJobRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The job id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchJobRequest) Reset() {
+	*x = WatchJobRequest{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchJobRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchJobRequest) ProtoMessage() {}
+
+func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
+func (*WatchJobRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *WatchJobRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// WatchJobResponse is the job after a change.
+type WatchJobResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The job.
+	Job           *Job `protobuf:"bytes,1,opt,name=job,proto3" json:"job,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchJobResponse) Reset() {
+	*x = WatchJobResponse{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchJobResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchJobResponse) ProtoMessage() {}
+
+func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchJobResponse.ProtoReflect.Descriptor instead.
+func (*WatchJobResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WatchJobResponse) GetJob() *Job {
+	if x != nil {
+		return x.Job
+	}
+	return nil
+}
+
+// RejectAssignmentRequest rejects a proposal.
+type RejectAssignmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why; required.
+	Reason        v11.RejectReason `protobuf:"varint,2,opt,name=reason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectAssignmentRequest) Reset() {
+	*x = RejectAssignmentRequest{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectAssignmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectAssignmentRequest) ProtoMessage() {}
+
+func (x *RejectAssignmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectAssignmentRequest.ProtoReflect.Descriptor instead.
+func (*RejectAssignmentRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RejectAssignmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RejectAssignmentRequest) GetReason() v11.RejectReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v11.RejectReason(0)
+}
+
+// RejectAssignmentResponse carries the assignment.
+type RejectAssignmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment.
+	Assignment    *Assignment `protobuf:"bytes,1,opt,name=assignment,proto3" json:"assignment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectAssignmentResponse) Reset() {
+	*x = RejectAssignmentResponse{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectAssignmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectAssignmentResponse) ProtoMessage() {}
+
+func (x *RejectAssignmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectAssignmentResponse.ProtoReflect.Descriptor instead.
+func (*RejectAssignmentResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RejectAssignmentResponse) GetAssignment() *Assignment {
+	if x != nil {
+		return x.Assignment
+	}
+	return nil
+}
+
 // ApproveAssignmentRequest names an assignment.
 type ApproveAssignmentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1925,7 +2284,7 @@ type ApproveAssignmentRequest struct {
 
 func (x *ApproveAssignmentRequest) Reset() {
 	*x = ApproveAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1937,7 +2296,7 @@ func (x *ApproveAssignmentRequest) String() string {
 func (*ApproveAssignmentRequest) ProtoMessage() {}
 
 func (x *ApproveAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1950,7 +2309,7 @@ func (x *ApproveAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ApproveAssignmentRequest) GetId() string {
@@ -1971,7 +2330,7 @@ type ApproveAssignmentResponse struct {
 
 func (x *ApproveAssignmentResponse) Reset() {
 	*x = ApproveAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2342,7 @@ func (x *ApproveAssignmentResponse) String() string {
 func (*ApproveAssignmentResponse) ProtoMessage() {}
 
 func (x *ApproveAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2355,7 @@ func (x *ApproveAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ApproveAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ApproveAssignmentResponse) GetAssignment() *Assignment {
@@ -2019,7 +2378,7 @@ type AcceptAssignmentRequest struct {
 
 func (x *AcceptAssignmentRequest) Reset() {
 	*x = AcceptAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2031,7 +2390,7 @@ func (x *AcceptAssignmentRequest) String() string {
 func (*AcceptAssignmentRequest) ProtoMessage() {}
 
 func (x *AcceptAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2044,7 +2403,7 @@ func (x *AcceptAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*AcceptAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AcceptAssignmentRequest) GetId() string {
@@ -2072,7 +2431,7 @@ type AcceptAssignmentResponse struct {
 
 func (x *AcceptAssignmentResponse) Reset() {
 	*x = AcceptAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2084,7 +2443,7 @@ func (x *AcceptAssignmentResponse) String() string {
 func (*AcceptAssignmentResponse) ProtoMessage() {}
 
 func (x *AcceptAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2097,7 +2456,7 @@ func (x *AcceptAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*AcceptAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AcceptAssignmentResponse) GetAssignment() *Assignment {
@@ -2113,14 +2472,16 @@ type DeclineAssignmentRequest struct {
 	// The assignment id.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Who declines.
-	Party         AcceptingParty `protobuf:"varint,2,opt,name=party,proto3,enum=motesplats.guides.v1.AcceptingParty" json:"party,omitempty"`
+	Party AcceptingParty `protobuf:"varint,2,opt,name=party,proto3,enum=motesplats.guides.v1.AcceptingParty" json:"party,omitempty"`
+	// Why; optional (unspecified when the party gave none).
+	Reason        v11.DeclineReason `protobuf:"varint,3,opt,name=reason,proto3,enum=motesplats.proposal.v1.DeclineReason" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeclineAssignmentRequest) Reset() {
 	*x = DeclineAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2132,7 +2493,7 @@ func (x *DeclineAssignmentRequest) String() string {
 func (*DeclineAssignmentRequest) ProtoMessage() {}
 
 func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2145,7 +2506,7 @@ func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*DeclineAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeclineAssignmentRequest) GetId() string {
@@ -2162,6 +2523,13 @@ func (x *DeclineAssignmentRequest) GetParty() AcceptingParty {
 	return AcceptingParty_ACCEPTING_PARTY_UNSPECIFIED
 }
 
+func (x *DeclineAssignmentRequest) GetReason() v11.DeclineReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v11.DeclineReason(0)
+}
+
 // DeclineAssignmentResponse carries the assignment.
 type DeclineAssignmentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2173,7 +2541,7 @@ type DeclineAssignmentResponse struct {
 
 func (x *DeclineAssignmentResponse) Reset() {
 	*x = DeclineAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2185,7 +2553,7 @@ func (x *DeclineAssignmentResponse) String() string {
 func (*DeclineAssignmentResponse) ProtoMessage() {}
 
 func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2198,7 +2566,7 @@ func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*DeclineAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *DeclineAssignmentResponse) GetAssignment() *Assignment {
@@ -2219,7 +2587,7 @@ type ActivateAssignmentRequest struct {
 
 func (x *ActivateAssignmentRequest) Reset() {
 	*x = ActivateAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2231,7 +2599,7 @@ func (x *ActivateAssignmentRequest) String() string {
 func (*ActivateAssignmentRequest) ProtoMessage() {}
 
 func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2244,7 +2612,7 @@ func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ActivateAssignmentRequest) GetId() string {
@@ -2265,7 +2633,7 @@ type ActivateAssignmentResponse struct {
 
 func (x *ActivateAssignmentResponse) Reset() {
 	*x = ActivateAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2277,7 +2645,7 @@ func (x *ActivateAssignmentResponse) String() string {
 func (*ActivateAssignmentResponse) ProtoMessage() {}
 
 func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2290,7 +2658,7 @@ func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ActivateAssignmentResponse) GetAssignment() *Assignment {
@@ -2313,7 +2681,7 @@ type EndAssignmentRequest struct {
 
 func (x *EndAssignmentRequest) Reset() {
 	*x = EndAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2325,7 +2693,7 @@ func (x *EndAssignmentRequest) String() string {
 func (*EndAssignmentRequest) ProtoMessage() {}
 
 func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2338,7 +2706,7 @@ func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*EndAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *EndAssignmentRequest) GetId() string {
@@ -2366,7 +2734,7 @@ type EndAssignmentResponse struct {
 
 func (x *EndAssignmentResponse) Reset() {
 	*x = EndAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2378,7 +2746,7 @@ func (x *EndAssignmentResponse) String() string {
 func (*EndAssignmentResponse) ProtoMessage() {}
 
 func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2391,7 +2759,7 @@ func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*EndAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *EndAssignmentResponse) GetAssignment() *Assignment {
@@ -2424,7 +2792,7 @@ type EquityRow struct {
 
 func (x *EquityRow) Reset() {
 	*x = EquityRow{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2436,7 +2804,7 @@ func (x *EquityRow) String() string {
 func (*EquityRow) ProtoMessage() {}
 
 func (x *EquityRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2449,7 +2817,7 @@ func (x *EquityRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EquityRow.ProtoReflect.Descriptor instead.
 func (*EquityRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *EquityRow) GetDimension() EquityDimension {
@@ -2514,7 +2882,7 @@ type GetEquityRequest struct {
 
 func (x *GetEquityRequest) Reset() {
 	*x = GetEquityRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2526,7 +2894,7 @@ func (x *GetEquityRequest) String() string {
 func (*GetEquityRequest) ProtoMessage() {}
 
 func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2539,7 +2907,7 @@ func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityRequest.ProtoReflect.Descriptor instead.
 func (*GetEquityRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetEquityRequest) GetMunicipalityCodes() []string {
@@ -2569,7 +2937,7 @@ type GetEquityResponse struct {
 
 func (x *GetEquityResponse) Reset() {
 	*x = GetEquityResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2581,7 +2949,7 @@ func (x *GetEquityResponse) String() string {
 func (*GetEquityResponse) ProtoMessage() {}
 
 func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2594,7 +2962,7 @@ func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityResponse.ProtoReflect.Descriptor instead.
 func (*GetEquityResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetEquityResponse) GetRows() []*EquityRow {
@@ -2622,7 +2990,7 @@ type PoolNewcomer struct {
 	// ISO 639 language codes, first language first.
 	Languages []string `protobuf:"bytes,3,rep,name=languages,proto3" json:"languages,omitempty"`
 	// Gender.
-	Gender v11.Gender `protobuf:"varint,4,opt,name=gender,proto3,enum=motesplats.type.v1.Gender" json:"gender,omitempty"`
+	Gender v12.Gender `protobuf:"varint,4,opt,name=gender,proto3,enum=motesplats.type.v1.Gender" json:"gender,omitempty"`
 	// Age band (decade lower bound), 0 when unknown.
 	AgeBand int32 `protobuf:"varint,5,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
 	// Household size and whether children are in it.
@@ -2650,7 +3018,7 @@ type PoolNewcomer struct {
 
 func (x *PoolNewcomer) Reset() {
 	*x = PoolNewcomer{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2662,7 +3030,7 @@ func (x *PoolNewcomer) String() string {
 func (*PoolNewcomer) ProtoMessage() {}
 
 func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2675,7 +3043,7 @@ func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolNewcomer.ProtoReflect.Descriptor instead.
 func (*PoolNewcomer) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PoolNewcomer) GetParticipantId() string {
@@ -2699,11 +3067,11 @@ func (x *PoolNewcomer) GetLanguages() []string {
 	return nil
 }
 
-func (x *PoolNewcomer) GetGender() v11.Gender {
+func (x *PoolNewcomer) GetGender() v12.Gender {
 	if x != nil {
 		return x.Gender
 	}
-	return v11.Gender(0)
+	return v12.Gender(0)
 }
 
 func (x *PoolNewcomer) GetAgeBand() int32 {
@@ -2794,7 +3162,7 @@ var File_motesplats_guides_v1_guides_proto protoreflect.FileDescriptor
 
 const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\n" +
-	"!motesplats/guides/v1/guides.proto\x12\x14motesplats.guides.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!motesplats/events/v1/guides.proto\x1a\x1fmotesplats/type/v1/people.proto\"\x8d\x02\n" +
+	"!motesplats/guides/v1/guides.proto\x12\x14motesplats.guides.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!motesplats/events/v1/guides.proto\x1a%motesplats/proposal/v1/proposal.proto\x1a\x1fmotesplats/type/v1/people.proto\"\x8d\x02\n" +
 	"\vEligibility\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12C\n" +
@@ -2822,7 +3190,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x04gone\x18\x04 \x01(\bR\x04gone\x129\n" +
 	"\n" +
 	"event_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
-	"\bevent_id\x18\x06 \x01(\tR\aeventId\"\xad\x04\n" +
+	"\bevent_id\x18\x06 \x01(\tR\aeventId\"\x91\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12-\n" +
 	"\x12municipality_codes\x18\x02 \x03(\tR\x11municipalityCodes\x124\n" +
@@ -2838,13 +3206,16 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vfinish_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"finishTime\x1a9\n" +
+	"finishTime\x12'\n" +
+	"\x0forganisation_id\x18\r \x01(\tR\x0eorganisationId\x129\n" +
+	"\n" +
+	"start_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"7\n" +
 	"\tScorePart\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
-	"\x06points\x18\x02 \x01(\x05R\x06points\"\xc3\x05\n" +
+	"\x06points\x18\x02 \x01(\x05R\x06points\"\xdc\x06\n" +
 	"\n" +
 	"Assignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
@@ -2865,7 +3236,9 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\fpropose_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vproposeTime\x12;\n" +
 	"\vassign_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"assignTime\x125\n" +
-	"\bend_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\">\n" +
+	"\bend_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12I\n" +
+	"\rreject_reason\x18\x10 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\x12L\n" +
+	"\x0edecline_reason\x18\x11 \x01(\x0e2%.motesplats.proposal.v1.DeclineReasonR\rdeclineReason\">\n" +
 	"\x15GetEligibilityRequest\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\"]\n" +
 	"\x16GetEligibilityResponse\x12C\n" +
@@ -2875,10 +3248,12 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\ventitlement\x18\x02 \x01(\x0e2!.motesplats.guides.v1.EntitlementR\ventitlement\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\x86\x01\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"\xa5\x01\n" +
 	"\x17ListEligibilityResponse\x12C\n" +
 	"\veligibility\x18\x01 \x03(\v2!.motesplats.guides.v1.EligibilityR\veligibility\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"E\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"E\n" +
 	"\x1aGetEligibilityRulesRequest\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\"u\n" +
 	"\x1bGetEligibilityRulesResponse\x12<\n" +
@@ -2915,10 +3290,30 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tR\tpageToken\"\x85\x01\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\xa4\x01\n" +
 	"\x17ListAssignmentsResponse\x12B\n" +
 	"\vassignments\x18\x01 \x03(\v2 .motesplats.guides.v1.AssignmentR\vassignments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"M\n" +
+	"\x0fListJobsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"i\n" +
+	"\x10ListJobsResponse\x12-\n" +
+	"\x04jobs\x18\x01 \x03(\v2\x19.motesplats.guides.v1.JobR\x04jobs\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"!\n" +
+	"\x0fWatchJobRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"?\n" +
+	"\x10WatchJobResponse\x12+\n" +
+	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"g\n" +
+	"\x17RejectAssignmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12<\n" +
+	"\x06reason\x18\x02 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\x06reason\"\\\n" +
+	"\x18RejectAssignmentResponse\x12@\n" +
+	"\n" +
+	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
+	"assignment\"*\n" +
 	"\x18ApproveAssignmentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"]\n" +
 	"\x19ApproveAssignmentResponse\x12@\n" +
@@ -2931,10 +3326,11 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x18AcceptAssignmentResponse\x12@\n" +
 	"\n" +
 	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
-	"assignment\"f\n" +
+	"assignment\"\xa5\x01\n" +
 	"\x18DeclineAssignmentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12:\n" +
-	"\x05party\x18\x02 \x01(\x0e2$.motesplats.guides.v1.AcceptingPartyR\x05party\"]\n" +
+	"\x05party\x18\x02 \x01(\x0e2$.motesplats.guides.v1.AcceptingPartyR\x05party\x12=\n" +
+	"\x06reason\x18\x03 \x01(\x0e2%.motesplats.proposal.v1.DeclineReasonR\x06reason\"]\n" +
 	"\x19DeclineAssignmentResponse\x12@\n" +
 	"\n" +
 	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
@@ -3013,7 +3409,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x1dEQUITY_DIMENSION_MUNICIPALITY\x10\x03\x12\x1d\n" +
 	"\x19EQUITY_DIMENSION_AGE_BAND\x10\x04\x12#\n" +
 	"\x1fEQUITY_DIMENSION_PARENTAL_LEAVE\x10\x05\x12#\n" +
-	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\xf4\f\n" +
+	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\xa9\x0f\n" +
 	"\fGuideService\x12p\n" +
 	"\x0eGetEligibility\x12+.motesplats.guides.v1.GetEligibilityRequest\x1a,.motesplats.guides.v1.GetEligibilityResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x0fListEligibility\x12,.motesplats.guides.v1.ListEligibilityRequest\x1a-.motesplats.guides.v1.ListEligibilityResponse\"\x03\x90\x02\x01\x12\x7f\n" +
@@ -3021,9 +3417,12 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x16UpdateEligibilityRules\x123.motesplats.guides.v1.UpdateEligibilityRulesRequest\x1a4.motesplats.guides.v1.UpdateEligibilityRulesResponse\x12\x88\x01\n" +
 	"\x16ListGuideOrganisations\x123.motesplats.guides.v1.ListGuideOrganisationsRequest\x1a4.motesplats.guides.v1.ListGuideOrganisationsResponse\"\x03\x90\x02\x01\x12w\n" +
 	"\x12StartAssignmentJob\x12/.motesplats.guides.v1.StartAssignmentJobRequest\x1a0.motesplats.guides.v1.StartAssignmentJobResponse\x12X\n" +
-	"\x06GetJob\x12#.motesplats.guides.v1.GetJobRequest\x1a$.motesplats.guides.v1.GetJobResponse\"\x03\x90\x02\x01\x12s\n" +
+	"\x06GetJob\x12#.motesplats.guides.v1.GetJobRequest\x1a$.motesplats.guides.v1.GetJobResponse\"\x03\x90\x02\x01\x12^\n" +
+	"\bListJobs\x12%.motesplats.guides.v1.ListJobsRequest\x1a&.motesplats.guides.v1.ListJobsResponse\"\x03\x90\x02\x01\x12`\n" +
+	"\bWatchJob\x12%.motesplats.guides.v1.WatchJobRequest\x1a&.motesplats.guides.v1.WatchJobResponse\"\x03\x90\x02\x010\x01\x12s\n" +
 	"\x0fListAssignments\x12,.motesplats.guides.v1.ListAssignmentsRequest\x1a-.motesplats.guides.v1.ListAssignmentsResponse\"\x03\x90\x02\x01\x12t\n" +
 	"\x11ApproveAssignment\x12..motesplats.guides.v1.ApproveAssignmentRequest\x1a/.motesplats.guides.v1.ApproveAssignmentResponse\x12q\n" +
+	"\x10RejectAssignment\x12-.motesplats.guides.v1.RejectAssignmentRequest\x1a..motesplats.guides.v1.RejectAssignmentResponse\x12q\n" +
 	"\x10AcceptAssignment\x12-.motesplats.guides.v1.AcceptAssignmentRequest\x1a..motesplats.guides.v1.AcceptAssignmentResponse\x12t\n" +
 	"\x11DeclineAssignment\x12..motesplats.guides.v1.DeclineAssignmentRequest\x1a/.motesplats.guides.v1.DeclineAssignmentResponse\x12w\n" +
 	"\x12ActivateAssignment\x12/.motesplats.guides.v1.ActivateAssignmentRequest\x1a0.motesplats.guides.v1.ActivateAssignmentResponse\x12h\n" +
@@ -3044,7 +3443,7 @@ func file_motesplats_guides_v1_guides_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_guides_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(Entitlement)(0),                       // 0: motesplats.guides.v1.Entitlement
 	(JobState)(0),                          // 1: motesplats.guides.v1.JobState
@@ -3074,98 +3473,120 @@ var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(*GetJobResponse)(nil),                 // 25: motesplats.guides.v1.GetJobResponse
 	(*ListAssignmentsRequest)(nil),         // 26: motesplats.guides.v1.ListAssignmentsRequest
 	(*ListAssignmentsResponse)(nil),        // 27: motesplats.guides.v1.ListAssignmentsResponse
-	(*ApproveAssignmentRequest)(nil),       // 28: motesplats.guides.v1.ApproveAssignmentRequest
-	(*ApproveAssignmentResponse)(nil),      // 29: motesplats.guides.v1.ApproveAssignmentResponse
-	(*AcceptAssignmentRequest)(nil),        // 30: motesplats.guides.v1.AcceptAssignmentRequest
-	(*AcceptAssignmentResponse)(nil),       // 31: motesplats.guides.v1.AcceptAssignmentResponse
-	(*DeclineAssignmentRequest)(nil),       // 32: motesplats.guides.v1.DeclineAssignmentRequest
-	(*DeclineAssignmentResponse)(nil),      // 33: motesplats.guides.v1.DeclineAssignmentResponse
-	(*ActivateAssignmentRequest)(nil),      // 34: motesplats.guides.v1.ActivateAssignmentRequest
-	(*ActivateAssignmentResponse)(nil),     // 35: motesplats.guides.v1.ActivateAssignmentResponse
-	(*EndAssignmentRequest)(nil),           // 36: motesplats.guides.v1.EndAssignmentRequest
-	(*EndAssignmentResponse)(nil),          // 37: motesplats.guides.v1.EndAssignmentResponse
-	(*EquityRow)(nil),                      // 38: motesplats.guides.v1.EquityRow
-	(*GetEquityRequest)(nil),               // 39: motesplats.guides.v1.GetEquityRequest
-	(*GetEquityResponse)(nil),              // 40: motesplats.guides.v1.GetEquityResponse
-	(*PoolNewcomer)(nil),                   // 41: motesplats.guides.v1.PoolNewcomer
-	nil,                                    // 42: motesplats.guides.v1.Job.CountsEntry
-	(*timestamppb.Timestamp)(nil),          // 43: google.protobuf.Timestamp
-	(v1.AssignmentStatus)(0),               // 44: motesplats.events.v1.AssignmentStatus
-	(v1.AssignmentEndReason)(0),            // 45: motesplats.events.v1.AssignmentEndReason
-	(v11.Gender)(0),                        // 46: motesplats.type.v1.Gender
+	(*ListJobsRequest)(nil),                // 28: motesplats.guides.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),               // 29: motesplats.guides.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),                // 30: motesplats.guides.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),               // 31: motesplats.guides.v1.WatchJobResponse
+	(*RejectAssignmentRequest)(nil),        // 32: motesplats.guides.v1.RejectAssignmentRequest
+	(*RejectAssignmentResponse)(nil),       // 33: motesplats.guides.v1.RejectAssignmentResponse
+	(*ApproveAssignmentRequest)(nil),       // 34: motesplats.guides.v1.ApproveAssignmentRequest
+	(*ApproveAssignmentResponse)(nil),      // 35: motesplats.guides.v1.ApproveAssignmentResponse
+	(*AcceptAssignmentRequest)(nil),        // 36: motesplats.guides.v1.AcceptAssignmentRequest
+	(*AcceptAssignmentResponse)(nil),       // 37: motesplats.guides.v1.AcceptAssignmentResponse
+	(*DeclineAssignmentRequest)(nil),       // 38: motesplats.guides.v1.DeclineAssignmentRequest
+	(*DeclineAssignmentResponse)(nil),      // 39: motesplats.guides.v1.DeclineAssignmentResponse
+	(*ActivateAssignmentRequest)(nil),      // 40: motesplats.guides.v1.ActivateAssignmentRequest
+	(*ActivateAssignmentResponse)(nil),     // 41: motesplats.guides.v1.ActivateAssignmentResponse
+	(*EndAssignmentRequest)(nil),           // 42: motesplats.guides.v1.EndAssignmentRequest
+	(*EndAssignmentResponse)(nil),          // 43: motesplats.guides.v1.EndAssignmentResponse
+	(*EquityRow)(nil),                      // 44: motesplats.guides.v1.EquityRow
+	(*GetEquityRequest)(nil),               // 45: motesplats.guides.v1.GetEquityRequest
+	(*GetEquityResponse)(nil),              // 46: motesplats.guides.v1.GetEquityResponse
+	(*PoolNewcomer)(nil),                   // 47: motesplats.guides.v1.PoolNewcomer
+	nil,                                    // 48: motesplats.guides.v1.Job.CountsEntry
+	(*timestamppb.Timestamp)(nil),          // 49: google.protobuf.Timestamp
+	(v1.AssignmentStatus)(0),               // 50: motesplats.events.v1.AssignmentStatus
+	(v1.AssignmentEndReason)(0),            // 51: motesplats.events.v1.AssignmentEndReason
+	(v11.RejectReason)(0),                  // 52: motesplats.proposal.v1.RejectReason
+	(v11.DeclineReason)(0),                 // 53: motesplats.proposal.v1.DeclineReason
+	(v12.Gender)(0),                        // 54: motesplats.type.v1.Gender
 }
 var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	0,  // 0: motesplats.guides.v1.Eligibility.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	7,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
-	43, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	49, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
-	42, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
-	43, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	43, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	44, // 7: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
-	10, // 8: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
-	45, // 9: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	43, // 10: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
-	43, // 11: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
-	43, // 12: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 13: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	0,  // 14: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
-	5,  // 15: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	6,  // 16: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 17: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 18: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	8,  // 19: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
-	2,  // 20: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
-	9,  // 21: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
-	9,  // 22: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
-	44, // 23: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	11, // 24: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
-	11, // 25: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 26: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	11, // 27: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 28: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	11, // 29: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 30: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	45, // 31: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	11, // 32: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 33: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	38, // 34: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	46, // 35: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	43, // 36: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	43, // 37: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	12, // 38: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	14, // 39: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	16, // 40: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	18, // 41: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	20, // 42: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	22, // 43: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	24, // 44: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	26, // 45: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	28, // 46: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	30, // 47: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	32, // 48: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
-	34, // 49: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
-	36, // 50: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	39, // 51: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	13, // 52: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	15, // 53: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	17, // 54: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	19, // 55: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	21, // 56: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	23, // 57: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	25, // 58: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	27, // 59: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	29, // 60: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	31, // 61: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	33, // 62: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
-	35, // 63: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
-	37, // 64: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	40, // 65: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	52, // [52:66] is the sub-list for method output_type
-	38, // [38:52] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	48, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
+	49, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	49, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	49, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	50, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
+	10, // 9: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
+	51, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	49, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
+	49, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
+	49, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
+	52, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	53, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
+	5,  // 16: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	0,  // 17: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
+	5,  // 18: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	6,  // 19: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 20: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 21: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	8,  // 22: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
+	2,  // 23: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
+	9,  // 24: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
+	9,  // 25: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
+	50, // 26: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	11, // 27: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
+	9,  // 28: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
+	9,  // 29: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
+	52, // 30: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	11, // 31: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 32: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 33: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	11, // 34: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 35: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	53, // 36: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	11, // 37: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 38: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	51, // 39: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	11, // 40: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 41: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	44, // 42: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	54, // 43: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	49, // 44: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	49, // 45: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	12, // 46: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	14, // 47: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	16, // 48: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	18, // 49: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	20, // 50: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	22, // 51: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	24, // 52: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	28, // 53: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
+	30, // 54: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
+	26, // 55: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	34, // 56: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	32, // 57: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
+	36, // 58: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	38, // 59: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
+	40, // 60: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
+	42, // 61: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	45, // 62: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	13, // 63: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	15, // 64: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	17, // 65: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	19, // 66: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	21, // 67: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	23, // 68: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	25, // 69: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	29, // 70: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
+	31, // 71: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
+	27, // 72: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	35, // 73: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	33, // 74: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
+	37, // 75: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	39, // 76: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
+	41, // 77: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
+	43, // 78: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	46, // 79: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	63, // [63:80] is the sub-list for method output_type
+	46, // [46:63] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }
@@ -3179,7 +3600,7 @@ func file_motesplats_guides_v1_guides_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_guides_v1_guides_proto_rawDesc), len(file_motesplats_guides_v1_guides_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   38,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,8 +32,11 @@ const (
 	GuideService_ListGuideOrganisations_FullMethodName = "/motesplats.guides.v1.GuideService/ListGuideOrganisations"
 	GuideService_StartAssignmentJob_FullMethodName     = "/motesplats.guides.v1.GuideService/StartAssignmentJob"
 	GuideService_GetJob_FullMethodName                 = "/motesplats.guides.v1.GuideService/GetJob"
+	GuideService_ListJobs_FullMethodName               = "/motesplats.guides.v1.GuideService/ListJobs"
+	GuideService_WatchJob_FullMethodName               = "/motesplats.guides.v1.GuideService/WatchJob"
 	GuideService_ListAssignments_FullMethodName        = "/motesplats.guides.v1.GuideService/ListAssignments"
 	GuideService_ApproveAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/ApproveAssignment"
+	GuideService_RejectAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/RejectAssignment"
 	GuideService_AcceptAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/AcceptAssignment"
 	GuideService_DeclineAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/DeclineAssignment"
 	GuideService_ActivateAssignment_FullMethodName     = "/motesplats.guides.v1.GuideService/ActivateAssignment"
@@ -71,10 +74,19 @@ type GuideServiceClient interface {
 	StartAssignmentJob(ctx context.Context, in *StartAssignmentJobRequest, opts ...grpc.CallOption) (*StartAssignmentJobResponse, error)
 	// GetJob returns a job with its status, progress and counts.
 	GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*GetJobResponse, error)
+	// ListJobs pages through the assignment jobs the caller may see, newest
+	// first.
+	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
+	// WatchJob streams a job after every change, starting with its current
+	// state, and ends after a final state.
+	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchJobResponse], error)
 	// ListAssignments pages through assignments.
 	ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error)
 	// ApproveAssignment approves a proposed assignment.
 	ApproveAssignment(ctx context.Context, in *ApproveAssignmentRequest, opts ...grpc.CallOption) (*ApproveAssignmentResponse, error)
+	// RejectAssignment rejects a proposed assignment with a reason; the
+	// newcomer is free for the next job.
+	RejectAssignment(ctx context.Context, in *RejectAssignmentRequest, opts ...grpc.CallOption) (*RejectAssignmentResponse, error)
 	// AcceptAssignment records that the newcomer or the organisation accepted
 	// an approved assignment; when both have, it takes one unit of capacity,
 	// or fails with FAILED_PRECONDITION when none is free.
@@ -172,6 +184,35 @@ func (c *guideServiceClient) GetJob(ctx context.Context, in *GetJobRequest, opts
 	return out, nil
 }
 
+func (c *guideServiceClient) ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListJobsResponse)
+	err := c.cc.Invoke(ctx, GuideService_ListJobs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guideServiceClient) WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchJobResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &GuideService_ServiceDesc.Streams[0], GuideService_WatchJob_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchJobRequest, WatchJobResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type GuideService_WatchJobClient = grpc.ServerStreamingClient[WatchJobResponse]
+
 func (c *guideServiceClient) ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAssignmentsResponse)
@@ -186,6 +227,16 @@ func (c *guideServiceClient) ApproveAssignment(ctx context.Context, in *ApproveA
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ApproveAssignmentResponse)
 	err := c.cc.Invoke(ctx, GuideService_ApproveAssignment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guideServiceClient) RejectAssignment(ctx context.Context, in *RejectAssignmentRequest, opts ...grpc.CallOption) (*RejectAssignmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectAssignmentResponse)
+	err := c.cc.Invoke(ctx, GuideService_RejectAssignment_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -272,10 +323,19 @@ type GuideServiceServer interface {
 	StartAssignmentJob(context.Context, *StartAssignmentJobRequest) (*StartAssignmentJobResponse, error)
 	// GetJob returns a job with its status, progress and counts.
 	GetJob(context.Context, *GetJobRequest) (*GetJobResponse, error)
+	// ListJobs pages through the assignment jobs the caller may see, newest
+	// first.
+	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
+	// WatchJob streams a job after every change, starting with its current
+	// state, and ends after a final state.
+	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[WatchJobResponse]) error
 	// ListAssignments pages through assignments.
 	ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error)
 	// ApproveAssignment approves a proposed assignment.
 	ApproveAssignment(context.Context, *ApproveAssignmentRequest) (*ApproveAssignmentResponse, error)
+	// RejectAssignment rejects a proposed assignment with a reason; the
+	// newcomer is free for the next job.
+	RejectAssignment(context.Context, *RejectAssignmentRequest) (*RejectAssignmentResponse, error)
 	// AcceptAssignment records that the newcomer or the organisation accepted
 	// an approved assignment; when both have, it takes one unit of capacity,
 	// or fails with FAILED_PRECONDITION when none is free.
@@ -324,11 +384,20 @@ func (UnimplementedGuideServiceServer) StartAssignmentJob(context.Context, *Star
 func (UnimplementedGuideServiceServer) GetJob(context.Context, *GetJobRequest) (*GetJobResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetJob not implemented")
 }
+func (UnimplementedGuideServiceServer) ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListJobs not implemented")
+}
+func (UnimplementedGuideServiceServer) WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[WatchJobResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchJob not implemented")
+}
 func (UnimplementedGuideServiceServer) ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAssignments not implemented")
 }
 func (UnimplementedGuideServiceServer) ApproveAssignment(context.Context, *ApproveAssignmentRequest) (*ApproveAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApproveAssignment not implemented")
+}
+func (UnimplementedGuideServiceServer) RejectAssignment(context.Context, *RejectAssignmentRequest) (*RejectAssignmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectAssignment not implemented")
 }
 func (UnimplementedGuideServiceServer) AcceptAssignment(context.Context, *AcceptAssignmentRequest) (*AcceptAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AcceptAssignment not implemented")
@@ -492,6 +561,35 @@ func _GuideService_GetJob_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuideService_ListJobs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListJobsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuideServiceServer).ListJobs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuideService_ListJobs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuideServiceServer).ListJobs(ctx, req.(*ListJobsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuideService_WatchJob_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchJobRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(GuideServiceServer).WatchJob(m, &grpc.GenericServerStream[WatchJobRequest, WatchJobResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type GuideService_WatchJobServer = grpc.ServerStreamingServer[WatchJobResponse]
+
 func _GuideService_ListAssignments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAssignmentsRequest)
 	if err := dec(in); err != nil {
@@ -524,6 +622,24 @@ func _GuideService_ApproveAssignment_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(GuideServiceServer).ApproveAssignment(ctx, req.(*ApproveAssignmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuideService_RejectAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectAssignmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuideServiceServer).RejectAssignment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuideService_RejectAssignment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuideServiceServer).RejectAssignment(ctx, req.(*RejectAssignmentRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -654,12 +770,20 @@ var GuideService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _GuideService_GetJob_Handler,
 		},
 		{
+			MethodName: "ListJobs",
+			Handler:    _GuideService_ListJobs_Handler,
+		},
+		{
 			MethodName: "ListAssignments",
 			Handler:    _GuideService_ListAssignments_Handler,
 		},
 		{
 			MethodName: "ApproveAssignment",
 			Handler:    _GuideService_ApproveAssignment_Handler,
+		},
+		{
+			MethodName: "RejectAssignment",
+			Handler:    _GuideService_RejectAssignment_Handler,
 		},
 		{
 			MethodName: "AcceptAssignment",
@@ -682,6 +806,12 @@ var GuideService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _GuideService_GetEquity_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchJob",
+			Handler:       _GuideService_WatchJob_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "motesplats/guides/v1/guides.proto",
 }

@@ -3059,8 +3059,14 @@ type GetReportResponse struct {
 	DeclineReasons []*ReasonCount `protobuf:"bytes,7,rep,name=decline_reasons,json=declineReasons,proto3" json:"decline_reasons,omitempty"`
 	RejectReasons  []*ReasonCount `protobuf:"bytes,8,rep,name=reject_reasons,json=rejectReasons,proto3" json:"reject_reasons,omitempty"`
 	EndReasons     []*ReasonCount `protobuf:"bytes,9,rep,name=end_reasons,json=endReasons,proto3" json:"end_reasons,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Equity: of the newcomers in the pool now (those who asked for a
+	// mentor), the share per group who got one (a pair that became active)
+	// and the median days to it, by gender, first language, municipality,
+	// age band and household type (single or not: the pool keeps no more).
+	// Not limited to the period: it is about everyone still asking.
+	Equity        []*v11.EquityGroup `protobuf:"bytes,10,rep,name=equity,proto3" json:"equity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetReportResponse) Reset() {
@@ -3152,6 +3158,13 @@ func (x *GetReportResponse) GetRejectReasons() []*ReasonCount {
 func (x *GetReportResponse) GetEndReasons() []*ReasonCount {
 	if x != nil {
 		return x.EndReasons
+	}
+	return nil
+}
+
+func (x *GetReportResponse) GetEquity() []*v11.EquityGroup {
+	if x != nil {
+		return x.Equity
 	}
 	return nil
 }
@@ -3615,7 +3628,7 @@ var File_motesplats_mentoring_v1_mentoring_proto protoreflect.FileDescriptor
 
 const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\n" +
-	"'motesplats/mentoring/v1/mentoring.proto\x12\x17motesplats.mentoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a\x1fmotesplats/type/v1/people.proto\"\x99\x05\n" +
+	"'motesplats/mentoring/v1/mentoring.proto\x12\x17motesplats.mentoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a\x1fmotesplats/type/v1/equity.proto\x1a\x1fmotesplats/type/v1/people.proto\"\x99\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12-\n" +
@@ -3826,7 +3839,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x15median_days_to_active\x18\x03 \x01(\x05R\x12medianDaysToActive\";\n" +
 	"\vReasonCount\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x05R\x05count\"\xe1\x04\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\x9a\x05\n" +
 	"\x11GetReportResponse\x126\n" +
 	"\x04rows\x18\x01 \x03(\v2\".motesplats.mentoring.v1.ReportRowR\x04rows\x12=\n" +
 	"\x06totals\x18\x02 \x01(\v2%.motesplats.mentoring.v1.ReportCountsR\x06totals\x121\n" +
@@ -3838,7 +3851,9 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0fdecline_reasons\x18\a \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\x0edeclineReasons\x12K\n" +
 	"\x0ereject_reasons\x18\b \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\rrejectReasons\x12E\n" +
 	"\vend_reasons\x18\t \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\n" +
-	"endReasons\"\xa3\x05\n" +
+	"endReasons\x127\n" +
+	"\x06equity\x18\n" +
+	" \x03(\v2\x1f.motesplats.type.v1.EquityGroupR\x06equity\"\xa3\x05\n" +
 	"\fPoolNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -3995,8 +4010,9 @@ var file_motesplats_mentoring_v1_mentoring_proto_goTypes = []any{
 	(v1.Party)(0),                    // 53: motesplats.events.v1.Party
 	(v1.EndReason)(0),                // 54: motesplats.events.v1.EndReason
 	(v11.Gender)(0),                  // 55: motesplats.type.v1.Gender
-	(*v11.LanguageSkill)(nil),        // 56: motesplats.type.v1.LanguageSkill
-	(v11.SwedishLevel)(0),            // 57: motesplats.type.v1.SwedishLevel
+	(*v11.EquityGroup)(nil),          // 56: motesplats.type.v1.EquityGroup
+	(*v11.LanguageSkill)(nil),        // 57: motesplats.type.v1.LanguageSkill
+	(v11.SwedishLevel)(0),            // 58: motesplats.type.v1.SwedishLevel
 }
 var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	0,  // 0: motesplats.mentoring.v1.Job.state:type_name -> motesplats.mentoring.v1.JobState
@@ -4059,52 +4075,53 @@ var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	43, // 57: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
 	43, // 58: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
 	43, // 59: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	56, // 60: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	57, // 61: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	55, // 62: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	49, // 63: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	49, // 64: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	56, // 65: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
-	55, // 66: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
-	49, // 67: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
-	45, // 68: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
-	46, // 69: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
-	10, // 70: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	11, // 71: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
-	13, // 72: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
-	15, // 73: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
-	17, // 74: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
-	19, // 75: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
-	21, // 76: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
-	23, // 77: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
-	25, // 78: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
-	27, // 79: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
-	29, // 80: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
-	31, // 81: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
-	33, // 82: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
-	35, // 83: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
-	37, // 84: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
-	39, // 85: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
-	12, // 86: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
-	14, // 87: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
-	16, // 88: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
-	18, // 89: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
-	20, // 90: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
-	22, // 91: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
-	24, // 92: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
-	26, // 93: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
-	28, // 94: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
-	30, // 95: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
-	32, // 96: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
-	34, // 97: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
-	36, // 98: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
-	38, // 99: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
-	44, // 100: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
-	86, // [86:101] is the sub-list for method output_type
-	71, // [71:86] is the sub-list for method input_type
-	71, // [71:71] is the sub-list for extension type_name
-	71, // [71:71] is the sub-list for extension extendee
-	0,  // [0:71] is the sub-list for field type_name
+	56, // 60: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	57, // 61: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	58, // 62: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	55, // 63: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	49, // 64: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	49, // 65: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	57, // 66: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
+	55, // 67: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
+	49, // 68: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
+	45, // 69: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
+	46, // 70: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
+	10, // 71: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
+	11, // 72: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
+	13, // 73: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
+	15, // 74: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
+	17, // 75: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
+	19, // 76: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
+	21, // 77: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
+	23, // 78: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
+	25, // 79: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
+	27, // 80: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
+	29, // 81: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
+	31, // 82: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
+	33, // 83: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
+	35, // 84: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
+	37, // 85: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
+	39, // 86: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
+	12, // 87: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
+	14, // 88: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
+	16, // 89: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
+	18, // 90: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
+	20, // 91: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
+	22, // 92: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
+	24, // 93: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
+	26, // 94: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
+	28, // 95: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
+	30, // 96: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
+	32, // 97: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
+	34, // 98: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
+	36, // 99: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
+	38, // 100: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
+	44, // 101: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
+	87, // [87:102] is the sub-list for method output_type
+	72, // [72:87] is the sub-list for method input_type
+	72, // [72:72] is the sub-list for extension type_name
+	72, // [72:72] is the sub-list for extension extendee
+	0,  // [0:72] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_mentoring_v1_mentoring_proto_init() }

@@ -80,7 +80,11 @@ type Participant struct {
 	Etag string `protobuf:"bytes,21,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Birth year, optional (0 when not given): only its decade is shared,
 	// for programmes that weigh age bands (mentoring).
-	BirthYear     int32 `protobuf:"varint,22,opt,name=birth_year,json=birthYear,proto3" json:"birth_year,omitempty"`
+	BirthYear int32 `protobuf:"varint,22,opt,name=birth_year,json=birthYear,proto3" json:"birth_year,omitempty"`
+	// How the participant wants to hear from Mötesplats (language, channel,
+	// opt-outs); unset means Swedish (or contact.preferred_language when it is
+	// a message language) by e-mail when known, else SMS.
+	Notifications *v1.NotificationPreferences `protobuf:"bytes,23,opt,name=notifications,proto3" json:"notifications,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +271,13 @@ func (x *Participant) GetBirthYear() int32 {
 		return x.BirthYear
 	}
 	return 0
+}
+
+func (x *Participant) GetNotifications() *v1.NotificationPreferences {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
 }
 
 // Household describes who lives with the participant.
@@ -1238,7 +1249,7 @@ var File_motesplats_participants_v1_participants_proto protoreflect.FileDescript
 
 const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\n" +
-	"-motesplats/participants/v1/participants.proto\x12\x1amotesplats.participants.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'motesplats/events/v1/participants.proto\x1a\x1fmotesplats/type/v1/people.proto\"\x84\t\n" +
+	"-motesplats/participants/v1/participants.proto\x12\x1amotesplats.participants.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a'motesplats/events/v1/participants.proto\x1a\x1fmotesplats/type/v1/people.proto\"\xd7\t\n" +
 	"\vParticipant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -1267,7 +1278,8 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\x15 \x01(\tR\x04etag\x12\x1d\n" +
 	"\n" +
-	"birth_year\x18\x16 \x01(\x05R\tbirthYear\"@\n" +
+	"birth_year\x18\x16 \x01(\x05R\tbirthYear\x12Q\n" +
+	"\rnotifications\x18\x17 \x01(\v2+.motesplats.type.v1.NotificationPreferencesR\rnotifications\"@\n" +
 	"\tHousehold\x12\x12\n" +
 	"\x04size\x18\x01 \x01(\x05R\x04size\x12\x1f\n" +
 	"\vmember_ages\x18\x02 \x03(\x05R\n" +
@@ -1350,36 +1362,37 @@ func file_motesplats_participants_v1_participants_proto_rawDescGZIP() []byte {
 
 var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_motesplats_participants_v1_participants_proto_goTypes = []any{
-	(*Participant)(nil),               // 0: motesplats.participants.v1.Participant
-	(*Household)(nil),                 // 1: motesplats.participants.v1.Household
-	(*Consent)(nil),                   // 2: motesplats.participants.v1.Consent
-	(*CreateParticipantRequest)(nil),  // 3: motesplats.participants.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil), // 4: motesplats.participants.v1.CreateParticipantResponse
-	(*GetParticipantRequest)(nil),     // 5: motesplats.participants.v1.GetParticipantRequest
-	(*GetParticipantResponse)(nil),    // 6: motesplats.participants.v1.GetParticipantResponse
-	(*ListParticipantsRequest)(nil),   // 7: motesplats.participants.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),  // 8: motesplats.participants.v1.ListParticipantsResponse
-	(*UpdateParticipantRequest)(nil),  // 9: motesplats.participants.v1.UpdateParticipantRequest
-	(*UpdateParticipantResponse)(nil), // 10: motesplats.participants.v1.UpdateParticipantResponse
-	(*DeleteParticipantRequest)(nil),  // 11: motesplats.participants.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil), // 12: motesplats.participants.v1.DeleteParticipantResponse
-	(*EraseParticipantRequest)(nil),   // 13: motesplats.participants.v1.EraseParticipantRequest
-	(*EraseParticipantResponse)(nil),  // 14: motesplats.participants.v1.EraseParticipantResponse
-	(*RecordConsentRequest)(nil),      // 15: motesplats.participants.v1.RecordConsentRequest
-	(*RecordConsentResponse)(nil),     // 16: motesplats.participants.v1.RecordConsentResponse
-	(*WithdrawConsentRequest)(nil),    // 17: motesplats.participants.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),   // 18: motesplats.participants.v1.WithdrawConsentResponse
-	(*v1.Contact)(nil),                // 19: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),          // 20: motesplats.type.v1.LanguageSkill
-	(v1.SwedishLevel)(0),              // 21: motesplats.type.v1.SwedishLevel
-	(v1.Diet)(0),                      // 22: motesplats.type.v1.Diet
-	(v1.Gender)(0),                    // 23: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),           // 24: motesplats.type.v1.Availability
-	(v11.EstablishmentStatus)(0),      // 25: motesplats.events.v1.EstablishmentStatus
-	(v11.ParentalLeave)(0),            // 26: motesplats.events.v1.ParentalLeave
-	(*timestamppb.Timestamp)(nil),     // 27: google.protobuf.Timestamp
-	(v11.ConsentPurpose)(0),           // 28: motesplats.events.v1.ConsentPurpose
-	(*fieldmaskpb.FieldMask)(nil),     // 29: google.protobuf.FieldMask
+	(*Participant)(nil),                // 0: motesplats.participants.v1.Participant
+	(*Household)(nil),                  // 1: motesplats.participants.v1.Household
+	(*Consent)(nil),                    // 2: motesplats.participants.v1.Consent
+	(*CreateParticipantRequest)(nil),   // 3: motesplats.participants.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),  // 4: motesplats.participants.v1.CreateParticipantResponse
+	(*GetParticipantRequest)(nil),      // 5: motesplats.participants.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),     // 6: motesplats.participants.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),    // 7: motesplats.participants.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),   // 8: motesplats.participants.v1.ListParticipantsResponse
+	(*UpdateParticipantRequest)(nil),   // 9: motesplats.participants.v1.UpdateParticipantRequest
+	(*UpdateParticipantResponse)(nil),  // 10: motesplats.participants.v1.UpdateParticipantResponse
+	(*DeleteParticipantRequest)(nil),   // 11: motesplats.participants.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),  // 12: motesplats.participants.v1.DeleteParticipantResponse
+	(*EraseParticipantRequest)(nil),    // 13: motesplats.participants.v1.EraseParticipantRequest
+	(*EraseParticipantResponse)(nil),   // 14: motesplats.participants.v1.EraseParticipantResponse
+	(*RecordConsentRequest)(nil),       // 15: motesplats.participants.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),      // 16: motesplats.participants.v1.RecordConsentResponse
+	(*WithdrawConsentRequest)(nil),     // 17: motesplats.participants.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),    // 18: motesplats.participants.v1.WithdrawConsentResponse
+	(*v1.Contact)(nil),                 // 19: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),           // 20: motesplats.type.v1.LanguageSkill
+	(v1.SwedishLevel)(0),               // 21: motesplats.type.v1.SwedishLevel
+	(v1.Diet)(0),                       // 22: motesplats.type.v1.Diet
+	(v1.Gender)(0),                     // 23: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),            // 24: motesplats.type.v1.Availability
+	(v11.EstablishmentStatus)(0),       // 25: motesplats.events.v1.EstablishmentStatus
+	(v11.ParentalLeave)(0),             // 26: motesplats.events.v1.ParentalLeave
+	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil), // 28: motesplats.type.v1.NotificationPreferences
+	(v11.ConsentPurpose)(0),            // 29: motesplats.events.v1.ConsentPurpose
+	(*fieldmaskpb.FieldMask)(nil),      // 30: google.protobuf.FieldMask
 }
 var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
 	19, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
@@ -1394,43 +1407,44 @@ var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
 	2,  // 9: motesplats.participants.v1.Participant.consents:type_name -> motesplats.participants.v1.Consent
 	27, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
 	27, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
-	28, // 12: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	27, // 13: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	27, // 14: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
-	0,  // 15: motesplats.participants.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	0,  // 16: motesplats.participants.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	0,  // 17: motesplats.participants.v1.GetParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	21, // 18: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	28, // 19: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	0,  // 20: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	0,  // 21: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	29, // 22: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 23: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 24: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	0,  // 25: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	28, // 26: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	0,  // 27: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	3,  // 28: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 29: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 30: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 31: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	11, // 32: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	13, // 33: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	15, // 34: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	17, // 35: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 36: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 37: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 38: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 39: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	12, // 40: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	14, // 41: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	16, // 42: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	18, // 43: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	36, // [36:44] is the sub-list for method output_type
-	28, // [28:36] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	28, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	29, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	27, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	27, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
+	0,  // 16: motesplats.participants.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	0,  // 17: motesplats.participants.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	0,  // 18: motesplats.participants.v1.GetParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	21, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	29, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	0,  // 21: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
+	0,  // 22: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	30, // 23: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 24: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 25: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	0,  // 26: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	29, // 27: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	0,  // 28: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	3,  // 29: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 30: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 31: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 32: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	11, // 33: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	13, // 34: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	15, // 35: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	17, // 36: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 37: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 38: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 39: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 40: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	12, // 41: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	14, // 42: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	16, // 43: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	18, // 44: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	37, // [37:45] is the sub-list for method output_type
+	29, // [29:37] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }

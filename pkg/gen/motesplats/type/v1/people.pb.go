@@ -424,6 +424,124 @@ func (DayPart) EnumDescriptor() ([]byte, []int) {
 	return file_motesplats_type_v1_people_proto_rawDescGZIP(), []int{5}
 }
 
+// PreferredChannel is how a person wants messages from Mötesplats.
+type PreferredChannel int32
+
+const (
+	// Not chosen: e-mail when an address is known, else SMS.
+	PreferredChannel_PREFERRED_CHANNEL_UNSPECIFIED PreferredChannel = 0
+	// E-mail only.
+	PreferredChannel_PREFERRED_CHANNEL_EMAIL PreferredChannel = 1
+	// SMS only.
+	PreferredChannel_PREFERRED_CHANNEL_SMS PreferredChannel = 2
+	// No messages at all; coordinators reach the person themselves.
+	PreferredChannel_PREFERRED_CHANNEL_NONE PreferredChannel = 3
+)
+
+// Enum value maps for PreferredChannel.
+var (
+	PreferredChannel_name = map[int32]string{
+		0: "PREFERRED_CHANNEL_UNSPECIFIED",
+		1: "PREFERRED_CHANNEL_EMAIL",
+		2: "PREFERRED_CHANNEL_SMS",
+		3: "PREFERRED_CHANNEL_NONE",
+	}
+	PreferredChannel_value = map[string]int32{
+		"PREFERRED_CHANNEL_UNSPECIFIED": 0,
+		"PREFERRED_CHANNEL_EMAIL":       1,
+		"PREFERRED_CHANNEL_SMS":         2,
+		"PREFERRED_CHANNEL_NONE":        3,
+	}
+)
+
+func (x PreferredChannel) Enum() *PreferredChannel {
+	p := new(PreferredChannel)
+	*p = x
+	return p
+}
+
+func (x PreferredChannel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PreferredChannel) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_type_v1_people_proto_enumTypes[6].Descriptor()
+}
+
+func (PreferredChannel) Type() protoreflect.EnumType {
+	return &file_motesplats_type_v1_people_proto_enumTypes[6]
+}
+
+func (x PreferredChannel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PreferredChannel.Descriptor instead.
+func (PreferredChannel) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_type_v1_people_proto_rawDescGZIP(), []int{6}
+}
+
+// NotificationTopic is a kind of message a person can opt out of.
+type NotificationTopic int32
+
+const (
+	// Not set.
+	NotificationTopic_NOTIFICATION_TOPIC_UNSPECIFIED NotificationTopic = 0
+	// Offers and invitations (a mentor, a dinner, a guide).
+	NotificationTopic_NOTIFICATION_TOPIC_OFFERS NotificationTopic = 1
+	// Reminders before an answer deadline or a dinner.
+	NotificationTopic_NOTIFICATION_TOPIC_REMINDERS NotificationTopic = 2
+	// Check-in prompts for active mentoring pairs.
+	NotificationTopic_NOTIFICATION_TOPIC_CHECK_INS NotificationTopic = 3
+	// Cancellations.
+	NotificationTopic_NOTIFICATION_TOPIC_CANCELLATIONS NotificationTopic = 4
+)
+
+// Enum value maps for NotificationTopic.
+var (
+	NotificationTopic_name = map[int32]string{
+		0: "NOTIFICATION_TOPIC_UNSPECIFIED",
+		1: "NOTIFICATION_TOPIC_OFFERS",
+		2: "NOTIFICATION_TOPIC_REMINDERS",
+		3: "NOTIFICATION_TOPIC_CHECK_INS",
+		4: "NOTIFICATION_TOPIC_CANCELLATIONS",
+	}
+	NotificationTopic_value = map[string]int32{
+		"NOTIFICATION_TOPIC_UNSPECIFIED":   0,
+		"NOTIFICATION_TOPIC_OFFERS":        1,
+		"NOTIFICATION_TOPIC_REMINDERS":     2,
+		"NOTIFICATION_TOPIC_CHECK_INS":     3,
+		"NOTIFICATION_TOPIC_CANCELLATIONS": 4,
+	}
+)
+
+func (x NotificationTopic) Enum() *NotificationTopic {
+	p := new(NotificationTopic)
+	*p = x
+	return p
+}
+
+func (x NotificationTopic) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NotificationTopic) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_type_v1_people_proto_enumTypes[7].Descriptor()
+}
+
+func (NotificationTopic) Type() protoreflect.EnumType {
+	return &file_motesplats_type_v1_people_proto_enumTypes[7]
+}
+
+func (x NotificationTopic) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NotificationTopic.Descriptor instead.
+func (NotificationTopic) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_type_v1_people_proto_rawDescGZIP(), []int{7}
+}
+
 // LanguageSkill is one language a person speaks and how well.
 type LanguageSkill struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -600,6 +718,73 @@ func (x *Contact) GetPreferredLanguage() string {
 	return ""
 }
 
+// NotificationPreferences is how a person wants to hear from Mötesplats.
+// It is personal data (stored sealed with the record, never in events).
+type NotificationPreferences struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Language of messages and answer pages: one of sv, en, ar, fa, prs
+	// (Dari), ti, so, uk. Empty: contact.preferred_language when it is one of
+	// these, else sv.
+	PreferredLanguage string `protobuf:"bytes,1,opt,name=preferred_language,json=preferredLanguage,proto3" json:"preferred_language,omitempty"`
+	// Channel for messages.
+	PreferredChannel PreferredChannel `protobuf:"varint,2,opt,name=preferred_channel,json=preferredChannel,proto3,enum=motesplats.type.v1.PreferredChannel" json:"preferred_channel,omitempty"`
+	// Kinds of message the person does not want: at most 4, each once.
+	OptOuts       []NotificationTopic `protobuf:"varint,3,rep,packed,name=opt_outs,json=optOuts,proto3,enum=motesplats.type.v1.NotificationTopic" json:"opt_outs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationPreferences) Reset() {
+	*x = NotificationPreferences{}
+	mi := &file_motesplats_type_v1_people_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationPreferences) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationPreferences) ProtoMessage() {}
+
+func (x *NotificationPreferences) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_type_v1_people_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationPreferences.ProtoReflect.Descriptor instead.
+func (*NotificationPreferences) Descriptor() ([]byte, []int) {
+	return file_motesplats_type_v1_people_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *NotificationPreferences) GetPreferredLanguage() string {
+	if x != nil {
+		return x.PreferredLanguage
+	}
+	return ""
+}
+
+func (x *NotificationPreferences) GetPreferredChannel() PreferredChannel {
+	if x != nil {
+		return x.PreferredChannel
+	}
+	return PreferredChannel_PREFERRED_CHANNEL_UNSPECIFIED
+}
+
+func (x *NotificationPreferences) GetOptOuts() []NotificationTopic {
+	if x != nil {
+		return x.OptOuts
+	}
+	return nil
+}
+
 var File_motesplats_type_v1_people_proto protoreflect.FileDescriptor
 
 const file_motesplats_type_v1_people_proto_rawDesc = "" +
@@ -614,7 +799,11 @@ const file_motesplats_type_v1_people_proto_rawDesc = "" +
 	"\aContact\x12\x14\n" +
 	"\x05email\x18\x01 \x01(\tR\x05email\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12-\n" +
-	"\x12preferred_language\x18\x03 \x01(\tR\x11preferredLanguage*\xda\x01\n" +
+	"\x12preferred_language\x18\x03 \x01(\tR\x11preferredLanguage\"\xdd\x01\n" +
+	"\x17NotificationPreferences\x12-\n" +
+	"\x12preferred_language\x18\x01 \x01(\tR\x11preferredLanguage\x12Q\n" +
+	"\x11preferred_channel\x18\x02 \x01(\x0e2$.motesplats.type.v1.PreferredChannelR\x10preferredChannel\x12@\n" +
+	"\bopt_outs\x18\x03 \x03(\x0e2%.motesplats.type.v1.NotificationTopicR\aoptOuts*\xda\x01\n" +
 	"\fSwedishLevel\x12\x1d\n" +
 	"\x19SWEDISH_LEVEL_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SWEDISH_LEVEL_NONE\x10\x01\x12\x17\n" +
@@ -661,7 +850,18 @@ const file_motesplats_type_v1_people_proto_rawDesc = "" +
 	"\x14DAY_PART_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10DAY_PART_MORNING\x10\x01\x12\x16\n" +
 	"\x12DAY_PART_AFTERNOON\x10\x02\x12\x14\n" +
-	"\x10DAY_PART_EVENING\x10\x03B\xd3\x01\n" +
+	"\x10DAY_PART_EVENING\x10\x03*\x89\x01\n" +
+	"\x10PreferredChannel\x12!\n" +
+	"\x1dPREFERRED_CHANNEL_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17PREFERRED_CHANNEL_EMAIL\x10\x01\x12\x19\n" +
+	"\x15PREFERRED_CHANNEL_SMS\x10\x02\x12\x1a\n" +
+	"\x16PREFERRED_CHANNEL_NONE\x10\x03*\xc0\x01\n" +
+	"\x11NotificationTopic\x12\"\n" +
+	"\x1eNOTIFICATION_TOPIC_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19NOTIFICATION_TOPIC_OFFERS\x10\x01\x12 \n" +
+	"\x1cNOTIFICATION_TOPIC_REMINDERS\x10\x02\x12 \n" +
+	"\x1cNOTIFICATION_TOPIC_CHECK_INS\x10\x03\x12$\n" +
+	" NOTIFICATION_TOPIC_CANCELLATIONS\x10\x04B\xd3\x01\n" +
 	"\x16com.motesplats.type.v1B\vPeopleProtoP\x01ZBgithub.com/motesplats/motesplats/pkg/gen/motesplats/type/v1;typev1\xa2\x02\x03MTX\xaa\x02\x12Motesplats.Type.V1\xca\x02\x12Motesplats\\Type\\V1\xe2\x02\x1eMotesplats\\Type\\V1\\GPBMetadata\xea\x02\x14Motesplats::Type::V1b\x06proto3"
 
 var (
@@ -676,28 +876,33 @@ func file_motesplats_type_v1_people_proto_rawDescGZIP() []byte {
 	return file_motesplats_type_v1_people_proto_rawDescData
 }
 
-var file_motesplats_type_v1_people_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_motesplats_type_v1_people_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_motesplats_type_v1_people_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_motesplats_type_v1_people_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_motesplats_type_v1_people_proto_goTypes = []any{
-	(SwedishLevel)(0),     // 0: motesplats.type.v1.SwedishLevel
-	(LanguageLevel)(0),    // 1: motesplats.type.v1.LanguageLevel
-	(Gender)(0),           // 2: motesplats.type.v1.Gender
-	(Diet)(0),             // 3: motesplats.type.v1.Diet
-	(Weekday)(0),          // 4: motesplats.type.v1.Weekday
-	(DayPart)(0),          // 5: motesplats.type.v1.DayPart
-	(*LanguageSkill)(nil), // 6: motesplats.type.v1.LanguageSkill
-	(*Availability)(nil),  // 7: motesplats.type.v1.Availability
-	(*Contact)(nil),       // 8: motesplats.type.v1.Contact
+	(SwedishLevel)(0),               // 0: motesplats.type.v1.SwedishLevel
+	(LanguageLevel)(0),              // 1: motesplats.type.v1.LanguageLevel
+	(Gender)(0),                     // 2: motesplats.type.v1.Gender
+	(Diet)(0),                       // 3: motesplats.type.v1.Diet
+	(Weekday)(0),                    // 4: motesplats.type.v1.Weekday
+	(DayPart)(0),                    // 5: motesplats.type.v1.DayPart
+	(PreferredChannel)(0),           // 6: motesplats.type.v1.PreferredChannel
+	(NotificationTopic)(0),          // 7: motesplats.type.v1.NotificationTopic
+	(*LanguageSkill)(nil),           // 8: motesplats.type.v1.LanguageSkill
+	(*Availability)(nil),            // 9: motesplats.type.v1.Availability
+	(*Contact)(nil),                 // 10: motesplats.type.v1.Contact
+	(*NotificationPreferences)(nil), // 11: motesplats.type.v1.NotificationPreferences
 }
 var file_motesplats_type_v1_people_proto_depIdxs = []int32{
 	1, // 0: motesplats.type.v1.LanguageSkill.level:type_name -> motesplats.type.v1.LanguageLevel
 	4, // 1: motesplats.type.v1.Availability.weekday:type_name -> motesplats.type.v1.Weekday
 	5, // 2: motesplats.type.v1.Availability.day_part:type_name -> motesplats.type.v1.DayPart
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 3: motesplats.type.v1.NotificationPreferences.preferred_channel:type_name -> motesplats.type.v1.PreferredChannel
+	7, // 4: motesplats.type.v1.NotificationPreferences.opt_outs:type_name -> motesplats.type.v1.NotificationTopic
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_type_v1_people_proto_init() }
@@ -710,8 +915,8 @@ func file_motesplats_type_v1_people_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_type_v1_people_proto_rawDesc), len(file_motesplats_type_v1_people_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   3,
+			NumEnums:      8,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

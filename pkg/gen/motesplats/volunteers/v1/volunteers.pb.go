@@ -135,7 +135,11 @@ type Volunteer struct {
 	// When last changed. Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Opaque version for optimistic updates.
-	Etag          string `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,18,opt,name=etag,proto3" json:"etag,omitempty"`
+	// How the volunteer wants to hear from Mötesplats (language, channel,
+	// opt-outs); unset means Swedish (or contact.preferred_language when it is
+	// a message language) by e-mail when known, else SMS.
+	Notifications *v1.NotificationPreferences `protobuf:"bytes,19,opt,name=notifications,proto3" json:"notifications,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -294,6 +298,13 @@ func (x *Volunteer) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Volunteer) GetNotifications() *v1.NotificationPreferences {
+	if x != nil {
+		return x.Notifications
+	}
+	return nil
 }
 
 // BackgroundCheck records that a coordinator saw a police-record extract
@@ -1615,7 +1626,7 @@ var File_motesplats_volunteers_v1_volunteers_proto protoreflect.FileDescriptor
 
 const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\n" +
-	")motesplats/volunteers/v1/volunteers.proto\x12\x18motesplats.volunteers.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%motesplats/events/v1/volunteers.proto\x1a\x1fmotesplats/type/v1/people.proto\"\xe2\x06\n" +
+	")motesplats/volunteers/v1/volunteers.proto\x12\x18motesplats.volunteers.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%motesplats/events/v1/volunteers.proto\x1a\x1fmotesplats/type/v1/people.proto\"\xb5\a\n" +
 	"\tVolunteer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -1640,7 +1651,8 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x12 \x01(\tR\x04etag\"\x7f\n" +
+	"\x04etag\x18\x12 \x01(\tR\x04etag\x12Q\n" +
+	"\rnotifications\x18\x13 \x01(\v2+.motesplats.type.v1.NotificationPreferencesR\rnotifications\"\x7f\n" +
 	"\x0fBackgroundCheck\x12\x12\n" +
 	"\x04seen\x18\x01 \x01(\bR\x04seen\x12\x1b\n" +
 	"\tseen_date\x18\x02 \x01(\tR\bseenDate\x12\x1a\n" +
@@ -1796,9 +1808,10 @@ var file_motesplats_volunteers_v1_volunteers_proto_goTypes = []any{
 	(*v1.Availability)(nil),            // 30: motesplats.type.v1.Availability
 	(v1.Diet)(0),                       // 31: motesplats.type.v1.Diet
 	(*timestamppb.Timestamp)(nil),      // 32: google.protobuf.Timestamp
-	(*v11.GuideCapacity)(nil),          // 33: motesplats.events.v1.GuideCapacity
-	(v11.VolunteerRole)(0),             // 34: motesplats.events.v1.VolunteerRole
-	(*fieldmaskpb.FieldMask)(nil),      // 35: google.protobuf.FieldMask
+	(*v1.NotificationPreferences)(nil), // 33: motesplats.type.v1.NotificationPreferences
+	(*v11.GuideCapacity)(nil),          // 34: motesplats.events.v1.GuideCapacity
+	(v11.VolunteerRole)(0),             // 35: motesplats.events.v1.VolunteerRole
+	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
 }
 var file_motesplats_volunteers_v1_volunteers_proto_depIdxs = []int32{
 	26, // 0: motesplats.volunteers.v1.Volunteer.contact:type_name -> motesplats.type.v1.Contact
@@ -1810,52 +1823,53 @@ var file_motesplats_volunteers_v1_volunteers_proto_depIdxs = []int32{
 	2,  // 6: motesplats.volunteers.v1.Volunteer.background_check:type_name -> motesplats.volunteers.v1.BackgroundCheck
 	32, // 7: motesplats.volunteers.v1.Volunteer.create_time:type_name -> google.protobuf.Timestamp
 	32, // 8: motesplats.volunteers.v1.Volunteer.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 9: motesplats.volunteers.v1.Organisation.type:type_name -> motesplats.volunteers.v1.OrganisationType
-	33, // 10: motesplats.volunteers.v1.Organisation.guide_capacities:type_name -> motesplats.events.v1.GuideCapacity
-	32, // 11: motesplats.volunteers.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
-	32, // 12: motesplats.volunteers.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 13: motesplats.volunteers.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	1,  // 14: motesplats.volunteers.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	1,  // 15: motesplats.volunteers.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	34, // 16: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
-	1,  // 17: motesplats.volunteers.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	1,  // 18: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	35, // 19: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 20: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	3,  // 21: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 22: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 23: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 24: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 25: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	35, // 26: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 27: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	4,  // 28: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
-	6,  // 29: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
-	8,  // 30: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
-	10, // 31: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
-	12, // 32: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
-	14, // 33: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
-	16, // 34: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
-	18, // 35: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
-	20, // 36: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
-	22, // 37: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
-	24, // 38: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
-	5,  // 39: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
-	7,  // 40: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
-	9,  // 41: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
-	11, // 42: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
-	13, // 43: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
-	15, // 44: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
-	17, // 45: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
-	19, // 46: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
-	21, // 47: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
-	23, // 48: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
-	25, // 49: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
-	39, // [39:50] is the sub-list for method output_type
-	28, // [28:39] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	33, // 9: motesplats.volunteers.v1.Volunteer.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	0,  // 10: motesplats.volunteers.v1.Organisation.type:type_name -> motesplats.volunteers.v1.OrganisationType
+	34, // 11: motesplats.volunteers.v1.Organisation.guide_capacities:type_name -> motesplats.events.v1.GuideCapacity
+	32, // 12: motesplats.volunteers.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
+	32, // 13: motesplats.volunteers.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 14: motesplats.volunteers.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	1,  // 15: motesplats.volunteers.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	1,  // 16: motesplats.volunteers.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	35, // 17: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
+	1,  // 18: motesplats.volunteers.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
+	1,  // 19: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	36, // 20: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 21: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	3,  // 22: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 23: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 24: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 25: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 26: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	36, // 27: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 28: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	4,  // 29: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
+	6,  // 30: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
+	8,  // 31: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
+	10, // 32: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
+	12, // 33: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
+	14, // 34: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
+	16, // 35: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
+	18, // 36: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
+	20, // 37: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
+	22, // 38: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
+	24, // 39: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
+	5,  // 40: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
+	7,  // 41: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
+	9,  // 42: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
+	11, // 43: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
+	13, // 44: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
+	15, // 45: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
+	17, // 46: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
+	19, // 47: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
+	21, // 48: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
+	23, // 49: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
+	25, // 50: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
+	40, // [40:51] is the sub-list for method output_type
+	29, // [29:40] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_volunteers_v1_volunteers_proto_init() }

@@ -1,0 +1,94 @@
+package pool
+
+import (
+	"fmt"
+
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// participantFact decodes a participants event. ok is false for a type
+// that says nothing about one participant; an undecodable payload or a
+// missing id is permanent (retrying cannot fix it).
+func participantFact(env *eventsv1.Envelope) (f fact[*eventsv1.ParticipantFacts], ok bool, err error) {
+	msg, err := env.GetPayload().UnmarshalNew()
+	if err != nil {
+		return f, false, events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
+	}
+	switch m := msg.(type) {
+	case *eventsv1.ParticipantRegistered:
+		f.facts = m.GetFacts()
+	case *eventsv1.ParticipantUpdated:
+		f.facts = m.GetFacts()
+	case *eventsv1.ParticipantConsentChanged:
+		f.facts, f.id = m.GetFacts(), m.GetParticipantId()
+	case *eventsv1.ParticipantDeleted:
+		f.id = m.GetParticipantId()
+	case *eventsv1.ParticipantErased:
+		f.id, f.erased = m.GetParticipantId(), true
+	default:
+		return f, false, nil
+	}
+	if f.facts != nil {
+		f.id = f.facts.GetParticipantId()
+	}
+	if !ids.Valid(f.id) {
+		return f, false, events.Permanent(fmt.Errorf("pool: %s without a valid participant id", env.GetType()))
+	}
+	return f, true, nil
+}
+
+// volunteerFact decodes a volunteers event about a volunteer, as
+// participantFact.
+func volunteerFact(env *eventsv1.Envelope) (f fact[*eventsv1.VolunteerFacts], ok bool, err error) {
+	msg, err := env.GetPayload().UnmarshalNew()
+	if err != nil {
+		return f, false, events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
+	}
+	switch m := msg.(type) {
+	case *eventsv1.VolunteerRegistered:
+		f.facts = m.GetFacts()
+	case *eventsv1.VolunteerUpdated:
+		f.facts = m.GetFacts()
+	case *eventsv1.VolunteerDeleted:
+		f.id = m.GetVolunteerId()
+	case *eventsv1.VolunteerErased:
+		f.id, f.erased = m.GetVolunteerId(), true
+	default:
+		return f, false, nil
+	}
+	if f.facts != nil {
+		f.id = f.facts.GetVolunteerId()
+	}
+	if !ids.Valid(f.id) {
+		return f, false, events.Permanent(fmt.Errorf("pool: %s without a valid volunteer id", env.GetType()))
+	}
+	return f, true, nil
+}
+
+// organisationFact decodes a volunteers event about an organisation, as
+// participantFact (an organisation is deleted, never erased).
+func organisationFact(env *eventsv1.Envelope) (f fact[*eventsv1.OrganisationFacts], ok bool, err error) {
+	msg, err := env.GetPayload().UnmarshalNew()
+	if err != nil {
+		return f, false, events.Permanent(fmt.Errorf("pool: payload of %s: %w", env.GetType(), err))
+	}
+	switch m := msg.(type) {
+	case *eventsv1.OrganisationCreated:
+		f.facts = m.GetFacts()
+	case *eventsv1.OrganisationUpdated:
+		f.facts = m.GetFacts()
+	case *eventsv1.OrganisationDeleted:
+		f.id = m.GetOrganisationId()
+	default:
+		return f, false, nil
+	}
+	if f.facts != nil {
+		f.id = f.facts.GetOrganisationId()
+	}
+	if !ids.Valid(f.id) {
+		return f, false, events.Permanent(fmt.Errorf("pool: %s without a valid organisation id", env.GetType()))
+	}
+	return f, true, nil
+}

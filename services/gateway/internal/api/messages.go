@@ -1,0 +1,36 @@
+package api
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+)
+
+// mailboxCountCap bounds the mailbox total a list counts.
+const mailboxCountCap = 5000
+
+// ListDeliveries implements MessageService.
+func (s *Server) ListDeliveries(ctx context.Context, req *connect.Request[gatewayv1.ListDeliveriesRequest]) (*connect.Response[gatewayv1.ListDeliveriesResponse], error) {
+	m := req.Msg
+	res, err := s.g.ListDeliveries(ctx, caller(ctx), m.GetPersonId(), m.GetProposalId(), m.GetPageSize(), m.GetPageToken())
+	return reply(s, ctx, &gatewayv1.ListDeliveriesResponse{Deliveries: res.GetDeliveries(), NextPageToken: res.GetNextPageToken()}, err)
+}
+
+// ListMailbox implements MessageService.
+func (s *Server) ListMailbox(ctx context.Context, req *connect.Request[gatewayv1.ListMailboxRequest]) (*connect.Response[gatewayv1.ListMailboxResponse], error) {
+	m := req.Msg
+	res, err := s.g.ListMailbox(ctx, caller(ctx), m.GetPageSize(), m.GetPageToken(), m.GetPersonId())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	total, err := s.g.CountMailbox(ctx, caller(ctx), m.GetPersonId(), mailboxCountCap)
+	return reply(s, ctx, &gatewayv1.ListMailboxResponse{Messages: res.GetMessages(), NextPageToken: res.GetNextPageToken(), TotalSize: total}, err)
+}
+
+// GetMailboxMessage implements MessageService.
+func (s *Server) GetMailboxMessage(ctx context.Context, req *connect.Request[gatewayv1.GetMailboxMessageRequest]) (*connect.Response[gatewayv1.GetMailboxMessageResponse], error) {
+	msg, err := s.g.GetMailboxMessage(ctx, caller(ctx), req.Msg.GetId())
+	return reply(s, ctx, &gatewayv1.GetMailboxMessageResponse{Message: msg}, err)
+}

@@ -1,0 +1,403 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// dinnersClient is the gateway's dinners API.
+type dinnersClient = gatewayv1connect.DinnersServiceClient
+
+// dinnersUsage lists the mp dinners commands (mp help prints it too).
+const dinnersUsage = `  mp dinners offers list [-municipality C]           host households' offers
+  mp dinners offers add -host ID -municipality C -seats N -dates D,D [-time 18:00]
+                  [-diets HALAL,...] [-allergens NUTS,...] [-languages ar,en] [-composition COUPLE] [-pets]
+  mp dinners offers delete ID                        remove an offer (its guests wait again)
+  mp dinners offers cancel-date ID DATE              cancel one dinner of an offer
+  mp dinners signups list [-municipality C]          newcomers' sign-ups
+  mp dinners signups add -participant ID -municipality C -dates D,D [-party SELF:34,CHILD:8]
+                  [-diets ...] [-allergens ...] [-swedish-level SFI_B] [-languages ar] [-composition FAMILY] [-first-time]
+  mp dinners signups update [-party ...] [-dates ...] [-diets ...] [-allergens ...] [-first-time=B] ID
+  mp dinners signups delete ID                       remove a sign-up
+  mp dinners jobs start [-municipalities C,...] [-follow]   start a matching job
+  mp dinners jobs list                               jobs, newest first
+  mp dinners jobs watch ID                           follow a job to the end
+  mp dinners unseated JOB                            parties a job could not seat, and why
+  mp dinners seatings list [-job ID] [-status PROPOSED,INVITED,...] [-offer ID] [-signup ID]
+  mp dinners proposals list [-job ID]                proposals with their explanation
+  mp dinners approve ID                              approve a proposal (invites guest and host)
+  mp dinners reject -reason POOR_FIT ID              reject a proposal
+  mp dinners rsvp -party GUEST|HOST [-decline ILLNESS] ID   record an answer (accept unless -decline)
+  mp dinners cancel ID                               the guest cancels a confirmed seating
+  mp dinners attendance ID CAME[,NO_SHOW,...]        one entry per party member, in order
+  mp dinners feedback -party GUEST|HOST -rating 1-5 [-meet-again] [-practised] [-first-time] ID
+  mp dinners waitlist [-municipalities C,...]        parties waiting, and host seats needed by date
+  mp dinners report [-from YYYY-MM] [-to YYYY-MM] [-csv] [-o FILE]
+`
+
+// dinners runs "mp dinners <what> ...".
+func dinners(ctx context.Context, c *clients, args []string, e env) error {
+	if len(args) == 0 {
+		return errors.New("usage:\n" + dinnersUsage)
+	}
+	what, args := args[0], args[1:]
+	if what == "offers" || what == "signups" || what == "jobs" || what == "seatings" || what == "proposals" {
+		if len(args) == 0 {
+			return fmt.Errorf("usage: mp dinners %s <command>; see mp help", what)
+		}
+		what, args = what+" "+args[0], args[1:]
+	}
+	d := c.dinners
+	switch what {
+	case "offers list":
+		return listOffers(ctx, d, args, e)
+	case "offers add":
+		return addOffer(ctx, d, args, e)
+	case "offers delete":
+		id, err := oneID("offers delete", args)
+		if err != nil {
+			return err
+		}
+		if _, err := d.DeleteDinnerOffer(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerOfferRequest{Id: id})); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Out, "%s deleted\n", id)
+		return nil
+	case "offers cancel-date":
+		if len(args) != 2 {
+			return errors.New("usage: mp dinners offers cancel-date ID YYYY-MM-DD")
+		}
+		res, err := d.CancelDinner(ctx, connect.NewRequest(&gatewayv1.CancelDinnerRequest{OfferId: args[0], Date: args[1]}))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Out, "%s %s cancelled; %d seatings cancelled, their guests wait again\n", args[0], args[1], len(res.Msg.GetCancelledSeatingIds()))
+		return nil
+	case "signups list":
+		return listSignUps(ctx, d, args, e)
+	case "signups add":
+		return addSignUp(ctx, d, args, e)
+	case "signups update":
+		return updateSignUp(ctx, d, args, e)
+	case "signups delete":
+		id, err := oneID("signups delete", args)
+		if err != nil {
+			return err
+		}
+		if _, err := d.DeleteDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerSignUpRequest{Id: id})); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Out, "%s deleted\n", id)
+		return nil
+	case "jobs start":
+		return startDinnerJob(ctx, d, args, e)
+	case "jobs list":
+		return listDinnerJobs(ctx, d, e)
+	case "jobs watch":
+		id, err := oneID("jobs watch", args)
+		if err != nil {
+			return err
+		}
+		return watchDinnerJob(ctx, d, id, e)
+	case "unseated":
+		id, err := oneID("unseated", args)
+		if err != nil {
+			return err
+		}
+		return listUnseated(ctx, d, id, e)
+	case "seatings list":
+		return listSeatings(ctx, d, args, e, "")
+	case "proposals list":
+		return listSeatings(ctx, d, args, e, "PROPOSED")
+	case "approve", "reject", "rsvp", "cancel", "attendance", "feedback":
+		return changeSeating(ctx, d, what, args, e)
+	case "waitlist":
+		return waitlist(ctx, d, args, e)
+	case "report":
+		return dinnerReport(ctx, c, args, e)
+	}
+	return fmt.Errorf("unknown command %q; see mp help", "dinners "+what)
+}
+
+// oneID reads the single id argument of cmd.
+func oneID(cmd string, args []string) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("usage: mp dinners %s ID", cmd)
+	}
+	return args[0], nil
+}
+
+// enumList is enumFlag for a comma-separated list.
+func enumList(flagName, value, prefix string, values map[string]int32) ([]int32, error) {
+	var out []int32
+	for _, v := range splitCSV(value) {
+		n, err := enumFlag(flagName, v, prefix, values)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func diets(flagName, value string) ([]typev1.Diet, error) {
+	ns, err := enumList(flagName, value, "DIET_", typev1.Diet_value)
+	out := make([]typev1.Diet, len(ns))
+	for k, n := range ns {
+		out[k] = typev1.Diet(n)
+	}
+	return out, err
+}
+
+func allergens(flagName, value string) ([]dinnersv1.Allergen, error) {
+	ns, err := enumList(flagName, value, "ALLERGEN_", dinnersv1.Allergen_value)
+	out := make([]dinnersv1.Allergen, len(ns))
+	for k, n := range ns {
+		out[k] = dinnersv1.Allergen(n)
+	}
+	return out, err
+}
+
+// party reads "SELF:34,CHILD:8": relation and age of each member.
+func party(value string) ([]*dinnersv1.PartyMember, error) {
+	var out []*dinnersv1.PartyMember
+	for _, m := range splitCSV(value) {
+		rel, age, ok := strings.Cut(m, ":")
+		n, err := strconv.Atoi(age)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("-party %q: want RELATION:AGE, for example SELF:34", m)
+		}
+		r, err := enumFlag("party", rel, "RELATION_", dinnersv1.Relation_value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &dinnersv1.PartyMember{Relation: dinnersv1.Relation(r), Age: int32(n)})
+	}
+	return out, nil
+}
+
+func listOffers(ctx context.Context, d dinnersClient, args []string, e env) error {
+	fs := flag.NewFlagSet("dinners offers list", flag.ContinueOnError)
+	muni := fs.String("municipality", "", "only this municipality code")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return pages(func(token string) (string, error) {
+		res, err := d.ListDinnerOffers(ctx, connect.NewRequest(&gatewayv1.ListDinnerOffersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		if err != nil {
+			return "", err
+		}
+		for _, v := range res.Msg.GetOffers() {
+			o := v.GetOffer()
+			var dates []string
+			for _, dn := range o.GetDinners() {
+				s := fmt.Sprintf("%s %s %d/%d", dn.GetDate(), dn.GetStartTime(), dn.GetSeatsTaken(), o.GetSeats())
+				if dn.GetCancelled() {
+					s += " cancelled"
+				}
+				dates = append(dates, s)
+			}
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", o.GetId(), v.GetHostName(), o.GetMunicipalityCode(), strings.Join(dates, "; "))
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
+
+func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error {
+	fs := flag.NewFlagSet("dinners offers add", flag.ContinueOnError)
+	host := fs.String("host", "", "the host (volunteer id)")
+	muni := fs.String("municipality", "", "municipality code (four digits)")
+	seats := fs.Int("seats", 0, "guest seats at each dinner, 1 to 12")
+	dates := fs.String("dates", "", "dinner dates, YYYY-MM-DD, comma separated")
+	start := fs.String("time", "18:00", "start time, HH:MM")
+	dietsF := fs.String("diets", "", "diets the kitchen serves: VEGETARIAN, VEGAN, HALAL, KOSHER, ...")
+	allergensF := fs.String("allergens", "", "allergens the kitchen can keep out: NUTS, GLUTEN, MILK, ...")
+	langs := fs.String("languages", "", "languages at the table besides Swedish, comma separated")
+	comp := fs.String("composition", "MIXED", "ALL_FEMALE, ALL_MALE, MIXED, COUPLE or FAMILY")
+	pets := fs.Bool("pets", false, "the household has pets")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ds, err := diets("diets", *dietsF)
+	if err != nil {
+		return err
+	}
+	as, err := allergens("allergens", *allergensF)
+	if err != nil {
+		return err
+	}
+	c, err := enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+	if err != nil {
+		return err
+	}
+	o := &dinnersv1.Offer{VolunteerId: *host, MunicipalityCode: *muni, Seats: int32(*seats), Languages: splitCSV(*langs),
+		Kitchen: &dinnersv1.Kitchen{Diets: ds, AllergensHandled: as}, Composition: dinnersv1.Composition(c), Pets: *pets}
+	for _, day := range splitCSV(*dates) {
+		o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: day, StartTime: *start})
+	}
+	res, err := d.CreateDinnerOffer(ctx, connect.NewRequest(&gatewayv1.CreateDinnerOfferRequest{RequestId: ids.UUIDv7{}.New(), Offer: o}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Out, res.Msg.GetOffer().GetOffer().GetId())
+	return nil
+}
+
+func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) error {
+	fs := flag.NewFlagSet("dinners signups list", flag.ContinueOnError)
+	muni := fs.String("municipality", "", "only this municipality code")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return pages(func(token string) (string, error) {
+		res, err := d.ListDinnerSignUps(ctx, connect.NewRequest(&gatewayv1.ListDinnerSignUpsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		if err != nil {
+			return "", err
+		}
+		for _, v := range res.Msg.GetSignUps() {
+			s := v.GetSignUp()
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\tparty %d\t%d dates\tno-show streak %d\n", s.GetId(), v.GetParticipantName(), s.GetMunicipalityCode(),
+				len(s.GetParty()), len(s.GetDates()), s.GetNoShowStreak())
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
+
+func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error {
+	fs := flag.NewFlagSet("dinners signups add", flag.ContinueOnError)
+	pid := fs.String("participant", "", "the newcomer (participant id)")
+	muni := fs.String("municipality", "", "municipality code (four digits)")
+	dates := fs.String("dates", "", "dates the party can come, YYYY-MM-DD, comma separated")
+	partyF := fs.String("party", "SELF:30", "who comes, RELATION:AGE comma separated; exactly one SELF")
+	dietsF := fs.String("diets", "", "diets the party needs")
+	allergensF := fs.String("allergens", "", "allergies in the party")
+	level := fs.String("swedish-level", "SFI_B", "NONE, SFI_A..SFI_D, SAS or FLUENT")
+	langs := fs.String("languages", "", "other languages the party speaks, comma separated")
+	comp := fs.String("composition", "MIXED", "ALL_FEMALE, ALL_MALE, MIXED, COUPLE or FAMILY")
+	first := fs.Bool("first-time", false, "never been to a Swedish home")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ms, err := party(*partyF)
+	if err != nil {
+		return err
+	}
+	ds, err := diets("diets", *dietsF)
+	if err != nil {
+		return err
+	}
+	as, err := allergens("allergens", *allergensF)
+	if err != nil {
+		return err
+	}
+	sl, err := enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	if err != nil {
+		return err
+	}
+	c, err := enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+	if err != nil {
+		return err
+	}
+	s := &dinnersv1.SignUp{ParticipantId: *pid, MunicipalityCode: *muni, Dates: splitCSV(*dates), Party: ms, Diets: ds, Allergens: as,
+		SwedishLevel: typev1.SwedishLevel(sl), Languages: splitCSV(*langs), Composition: dinnersv1.Composition(c), FirstTime: *first}
+	res, err := d.CreateDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.CreateDinnerSignUpRequest{RequestId: ids.UUIDv7{}.New(), SignUp: s}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Out, res.Msg.GetSignUp().GetSignUp().GetId())
+	return nil
+}
+
+// updateSignUp changes only the fields whose flags are given.
+func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) error {
+	fs := flag.NewFlagSet("dinners signups update", flag.ContinueOnError)
+	partyF := fs.String("party", "", "who comes, RELATION:AGE comma separated")
+	dates := fs.String("dates", "", "dates the party can come")
+	dietsF := fs.String("diets", "", "diets the party needs")
+	allergensF := fs.String("allergens", "", "allergies in the party")
+	first := fs.Bool("first-time", false, "never been to a Swedish home")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	id, err := oneID("signups update", fs.Args())
+	if err != nil {
+		return err
+	}
+	s := &dinnersv1.SignUp{Id: id}
+	var paths []string
+	fs.Visit(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		path := f.Name
+		switch f.Name {
+		case "party":
+			s.Party, err = party(*partyF)
+		case "dates":
+			s.Dates = splitCSV(*dates)
+		case "diets":
+			s.Diets, err = diets("diets", *dietsF)
+		case "allergens":
+			s.Allergens, err = allergens("allergens", *allergensF)
+		case "first-time":
+			s.FirstTime, path = *first, "first_time"
+		}
+		paths = append(paths, path)
+	})
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return errors.New("mp dinners signups update: give at least one of -party, -dates, -diets, -allergens, -first-time")
+	}
+	res, err := d.UpdateDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.UpdateDinnerSignUpRequest{SignUp: s, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "%s updated\n", res.Msg.GetSignUp().GetSignUp().GetId())
+	return nil
+}
+
+// bearer sends the API token with every call, unary or streaming (a
+// connect.UnaryInterceptorFunc would leave the job watch stream without
+// it).
+type bearer string
+
+// WrapUnary implements connect.Interceptor.
+func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		if b != "" {
+			req.Header().Set("Authorization", "Bearer "+string(b))
+		}
+		return next(ctx, req)
+	}
+}
+
+// WrapStreamingClient implements connect.Interceptor.
+func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		if b != "" {
+			conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
+		}
+		return conn
+	}
+}
+
+// WrapStreamingHandler implements connect.Interceptor; mp serves nothing.
+func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}

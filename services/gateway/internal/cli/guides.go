@@ -1,0 +1,408 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// guidesUsage lists the mp guides commands.
+const guidesUsage = `
+  mp guides eligibility [-municipalities C,...] [-entitled|-not-entitled]  who is entitled to a guide, and why
+  mp guides rules                        the eligibility rules in force and their version
+  mp guides rules set -etag V [-establishment-months 24] [-require-permit=true] [-require-enrolled=true]
+                      [-full-time-leave-excludes=false] [-part-time-leave-excludes=false]  change them (admins)
+  mp guides organisations                guide organisations with capacity and caseload
+  mp guides jobs start [-municipalities C,...] [-quota gender_per_municipality] [-follow]
+  mp guides jobs list                    assignment jobs, newest first
+  mp guides jobs watch ID                follow a job to the end
+  mp guides assignments [-job ID] [-status proposed,approved,...]  assignments with their explanation
+  mp guides approve|activate ID          approve a proposal; record that the guidance started
+  mp guides reject -reason poor_fit|conflict_of_interest|logistics|not_available|other ID
+  mp guides accept -party newcomer|organisation ID
+  mp guides decline -party newcomer|organisation [-reason no_time|language|distance|...] ID
+  mp guides end -reason period_over|moved|found_work|opted_out ID
+  mp guides equity [-municipalities C,...] [-min-group 10] [-csv] [-o FILE]  share with a guide per group
+`
+
+// guidesClient is the gateway's GuidesService with the stored token.
+func (c *clients) guidesClient() gatewayv1connect.GuidesServiceClient {
+	return gatewayv1connect.NewGuidesServiceClient(c.http, c.cfg.Server, connect.WithProtoJSON(), connect.WithInterceptors(
+		connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+			return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+				req.Header().Set("Authorization", "Bearer "+c.cfg.Token)
+				return next(ctx, req)
+			}
+		})))
+}
+
+// guides runs one mp guides command.
+func guides(ctx context.Context, c *clients, args []string, e env) error {
+	if len(args) == 0 {
+		return errors.New("usage:" + guidesUsage)
+	}
+	g := c.guidesClient()
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "eligibility":
+		return guideEligibility(ctx, g, args, e)
+	case "rules":
+		if len(args) > 0 && args[0] == "set" {
+			return guideRulesSet(ctx, g, args[1:], e)
+		}
+		res, err := g.GetGuideEligibilityRules(ctx, connect.NewRequest(&gatewayv1.GetGuideEligibilityRulesRequest{}))
+		if err != nil {
+			return err
+		}
+		r := res.Msg.GetRules()
+		fmt.Fprintf(e.Out, "version %s\nestablishment_months %d\nrequire_permit %t\nrequire_enrolled %t\nfull_time_parental_leave_excludes %t\npart_time_parental_leave_excludes %t\n",
+			res.Msg.GetVersion(), r.GetEstablishmentMonths(), r.GetRequirePermit(), r.GetRequireEnrolled(),
+			r.GetFullTimeParentalLeaveExcludes(), r.GetPartTimeParentalLeaveExcludes())
+		return nil
+	case "organisations":
+		return guideOrganisations(ctx, g, e)
+	case "jobs":
+		return guideJobs(ctx, c, g, args, e)
+	case "assignments":
+		return guideAssignments(ctx, g, args, e)
+	case "approve", "reject", "accept", "decline", "activate", "end":
+		return guideChange(ctx, g, sub, args, e)
+	case "equity":
+		return guideEquity(ctx, g, args, e)
+	}
+	return fmt.Errorf("unknown command %q; see mp help", "guides "+sub)
+}
+
+func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+	fs := flag.NewFlagSet("guides eligibility", flag.ContinueOnError)
+	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
+	yes := fs.Bool("entitled", false, "only the entitled")
+	no := fs.Bool("not-entitled", false, "only those not entitled")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	want := guidesv1.Entitlement_ENTITLEMENT_UNSPECIFIED
+	switch {
+	case *yes && *no:
+		return errors.New("-entitled and -not-entitled: give one of them")
+	case *yes:
+		want = guidesv1.Entitlement_ENTITLEMENT_ENTITLED
+	case *no:
+		want = guidesv1.Entitlement_ENTITLEMENT_NOT_ENTITLED
+	}
+	return pages(func(tok string) (string, error) {
+		res, err := g.ListGuideEligibility(ctx, connect.NewRequest(&gatewayv1.ListGuideEligibilityRequest{
+			MunicipalityCodes: splitCSV(*munis), Entitlement: want, PageSize: 500, PageToken: tok}))
+		if err != nil {
+			return "", err
+		}
+		if tok == "" {
+			fmt.Fprintf(e.Out, "%d newcomers\n", res.Msg.GetTotalSize())
+		}
+		for _, v := range res.Msg.GetEligibility() {
+			el := v.GetEligibility()
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), v.GetParticipantName(), el.GetMunicipalityCode(),
+				lower(el.GetEntitlement().String(), "ENTITLEMENT_"), strings.Join(el.GetReasons(), "; "))
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
+
+func guideRulesSet(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+	cur, err := g.GetGuideEligibilityRules(ctx, connect.NewRequest(&gatewayv1.GetGuideEligibilityRulesRequest{}))
+	if err != nil {
+		return err
+	}
+	r := cur.Msg.GetRules()
+	fs := flag.NewFlagSet("guides rules set", flag.ContinueOnError)
+	etag := fs.String("etag", "", "the version you read with mp guides rules (required)")
+	months := fs.Int("establishment-months", int(r.GetEstablishmentMonths()), "months after the permit, 1 to 60")
+	permit := fs.Bool("require-permit", r.GetRequirePermit(), "a residence permit date must be recorded")
+	enrolled := fs.Bool("require-enrolled", r.GetRequireEnrolled(), "the newcomer must be in the establishment programme")
+	full := fs.Bool("full-time-leave-excludes", r.GetFullTimeParentalLeaveExcludes(), "full-time parental leave takes the right away")
+	part := fs.Bool("part-time-leave-excludes", r.GetPartTimeParentalLeaveExcludes(), "part-time parental leave takes the right away")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *etag == "" {
+		return errors.New("-etag is required: the version printed by mp guides rules")
+	}
+	res, err := g.UpdateGuideEligibilityRules(ctx, connect.NewRequest(&gatewayv1.UpdateGuideEligibilityRulesRequest{Etag: *etag,
+		Rules: &guidesv1.EligibilityRules{EstablishmentMonths: int32(*months), RequirePermit: *permit, RequireEnrolled: *enrolled,
+			FullTimeParentalLeaveExcludes: *full, PartTimeParentalLeaveExcludes: *part}}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "rules changed; version %s\n", res.Msg.GetVersion())
+	return nil
+}
+
+func guideOrganisations(ctx context.Context, g gatewayv1connect.GuidesServiceClient, e env) error {
+	return pages(func(tok string) (string, error) {
+		res, err := g.ListGuideOrganisations(ctx, connect.NewRequest(&gatewayv1.ListGuideOrganisationsRequest{PageSize: 500, PageToken: tok}))
+		if err != nil {
+			return "", err
+		}
+		for _, v := range res.Msg.GetOrganisations() {
+			o := v.GetOrganisation()
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\n", o.GetOrganisationId(), v.GetName(), o.GetType())
+			for _, k := range o.GetCapacities() {
+				fmt.Fprintf(e.Out, "\t%s %s\tcapacity %d\tcaseload %d\n", k.GetMunicipalityCode(), k.GetLanguage(), k.GetCapacity(), k.GetCaseload())
+			}
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
+
+func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "start":
+		fs := flag.NewFlagSet("guides jobs start", flag.ContinueOnError)
+		munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
+		quota := fs.String("quota", "", "quota families, comma separated: gender_per_municipality, municipality_total, language")
+		follow := fs.Bool("follow", false, "follow the job's progress to the end")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		var qs []guidesv1.QuotaKind
+		for _, q := range splitCSV(*quota) {
+			v, err := enumFlag("quota", q, "QUOTA_KIND_", guidesv1.QuotaKind_value)
+			if err != nil {
+				return err
+			}
+			qs = append(qs, guidesv1.QuotaKind(v))
+		}
+		res, err := g.StartGuideJob(ctx, connect.NewRequest(&gatewayv1.StartGuideJobRequest{RequestId: ids.UUIDv7{}.New(),
+			MunicipalityCodes: splitCSV(*munis), Quotas: qs}))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.Out, res.Msg.GetJob().GetId())
+		if *follow {
+			return watchGuideJob(ctx, c, g, res.Msg.GetJob().GetId(), e)
+		}
+		return nil
+	case "list":
+		return pages(func(tok string) (string, error) {
+			res, err := g.ListGuideJobs(ctx, connect.NewRequest(&gatewayv1.ListGuideJobsRequest{PageSize: 100, PageToken: tok}))
+			if err != nil {
+				return "", err
+			}
+			for _, j := range res.Msg.GetJobs() {
+				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), j.GetCreateTime().AsTime().Format("2006-01-02 15:04"),
+					lower(j.GetState().String(), "JOB_STATE_"), strings.Join(j.GetMunicipalityCodes(), ","))
+			}
+			return res.Msg.GetNextPageToken(), nil
+		})
+	case "watch":
+		if len(args) != 1 {
+			return errors.New("usage: mp guides jobs watch ID")
+		}
+		return watchGuideJob(ctx, c, g, args[0], e)
+	}
+	return errors.New("usage: mp guides jobs start|list|watch")
+}
+
+// watchGuideJob follows the job's stream, printing each change of
+// progress, and its counts at the end.
+func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesServiceClient, id string, e env) error {
+	req := connect.NewRequest(&gatewayv1.WatchGuideJobRequest{Id: id})
+	req.Header().Set("Authorization", "Bearer "+c.cfg.Token) // the interceptor above is unary only
+	stream, err := g.WatchGuideJob(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer stream.Close()
+	last := ""
+	var j *guidesv1.Job
+	for stream.Receive() {
+		j = stream.Msg().GetJob()
+		line := fmt.Sprintf("%3d%% %s %s", j.GetProgressPercent(), lower(j.GetState().String(), "JOB_STATE_"), j.GetPhase())
+		if line != last {
+			fmt.Fprintln(e.Out, line)
+			last = line
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return err
+	}
+	switch j.GetState() {
+	case guidesv1.JobState_JOB_STATE_SUCCEEDED:
+		fmt.Fprintf(e.Out, "proposals: %d, unassigned: %d\n", j.GetCounts()["proposals"], j.GetCounts()["unassigned"])
+		return nil
+	case guidesv1.JobState_JOB_STATE_FAILED:
+		return errors.New(j.GetErrorMessage())
+	}
+	return errors.New("the job's progress stopped before it finished; run mp guides jobs watch again")
+}
+
+func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+	fs := flag.NewFlagSet("guides assignments", flag.ContinueOnError)
+	job := fs.String("job", "", "only of this job")
+	status := fs.String("status", "", "only in these statuses, comma separated (proposed, approved, assigned, active, ...)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var sts []eventsv1.AssignmentStatus
+	for _, s := range splitCSV(*status) {
+		v, err := enumFlag("status", s, "ASSIGNMENT_STATUS_", eventsv1.AssignmentStatus_value)
+		if err != nil {
+			return err
+		}
+		sts = append(sts, eventsv1.AssignmentStatus(v))
+	}
+	return pages(func(tok string) (string, error) {
+		res, err := g.ListGuideAssignments(ctx, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{JobId: *job, Statuses: sts,
+			PageSize: 500, PageToken: tok}))
+		if err != nil {
+			return "", err
+		}
+		if tok == "" {
+			fmt.Fprintf(e.Out, "%d assignments\n", res.Msg.GetTotalSize())
+		}
+		for _, v := range res.Msg.GetAssignments() {
+			printAssignment(e, v)
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
+
+func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
+	a := v.GetAssignment()
+	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\tscore %d: %s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
+		a.GetMunicipalityCode(), a.GetLanguage(), lower(a.GetStatus().String(), "ASSIGNMENT_STATUS_"), a.GetScore(),
+		strings.Join(v.GetExplanation(), "; "))
+}
+
+func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, what string, args []string, e env) error {
+	fs := flag.NewFlagSet("guides "+what, flag.ContinueOnError)
+	party := fs.String("party", "", "newcomer or organisation")
+	reason := fs.String("reason", "", "why")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: mp guides %s [flags] ID", what)
+	}
+	id := fs.Arg(0)
+	var p guidesv1.AcceptingParty
+	if what == "accept" || what == "decline" {
+		v, err := enumFlag("party", *party, "ACCEPTING_PARTY_", guidesv1.AcceptingParty_value)
+		if err != nil {
+			return err
+		}
+		p = guidesv1.AcceptingParty(v)
+	}
+	var v *gatewayv1.GuideAssignmentView
+	switch what {
+	case "approve":
+		res, err := g.ApproveGuideAssignment(ctx, connect.NewRequest(&gatewayv1.ApproveGuideAssignmentRequest{Id: id}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetAssignment()
+	case "reject":
+		r, err := enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
+		if err != nil {
+			return err
+		}
+		res, err := g.RejectGuideAssignment(ctx, connect.NewRequest(&gatewayv1.RejectGuideAssignmentRequest{Id: id, Reason: proposalv1.RejectReason(r)}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetAssignment()
+	case "accept":
+		res, err := g.AcceptGuideAssignment(ctx, connect.NewRequest(&gatewayv1.AcceptGuideAssignmentRequest{Id: id, Party: p}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetAssignment()
+	case "decline":
+		var r int32
+		if *reason != "" {
+			var err error
+			if r, err = enumFlag("reason", *reason, "DECLINE_REASON_", proposalv1.DeclineReason_value); err != nil {
+				return err
+			}
+		}
+		res, err := g.DeclineGuideAssignment(ctx, connect.NewRequest(&gatewayv1.DeclineGuideAssignmentRequest{Id: id, Party: p, Reason: proposalv1.DeclineReason(r)}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetAssignment()
+	case "activate":
+		res, err := g.ActivateGuideAssignment(ctx, connect.NewRequest(&gatewayv1.ActivateGuideAssignmentRequest{Id: id}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetAssignment()
+	case "end":
+		r, err := enumFlag("reason", *reason, "ASSIGNMENT_END_REASON_", eventsv1.AssignmentEndReason_value)
+		if err != nil {
+			return err
+		}
+		res, err := g.EndGuideAssignment(ctx, connect.NewRequest(&gatewayv1.EndGuideAssignmentRequest{Id: id, Reason: eventsv1.AssignmentEndReason(r)}))
+		if err != nil {
+			return err
+		}
+		v = res.Msg.GetAssignment()
+	}
+	printAssignment(e, v)
+	return nil
+}
+
+func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+	fs := flag.NewFlagSet("guides equity", flag.ContinueOnError)
+	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
+	minGroup := fs.Int("min-group", 0, "groups smaller than this are never flagged (default 10)")
+	asCSV := fs.Bool("csv", false, "print CSV")
+	outPath := fs.String("o", "", "write the CSV to this file instead of stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
+		MinGroupSize: int32(*minGroup)}))
+	if err != nil {
+		return err
+	}
+	if *outPath != "" {
+		return os.WriteFile(*outPath, []byte(res.Msg.GetCsv()), 0o600) // figures of small groups: the owner's only
+	}
+	if *asCSV {
+		_, err := fmt.Fprint(e.Out, res.Msg.GetCsv())
+		return err
+	}
+	for _, r := range res.Msg.GetRows() {
+		note := ""
+		if r.GetFlagged() {
+			note = "  FLAGGED: below 0.8 of the best group"
+		}
+		med := "-"
+		if r.GetMedianDays() >= 0 {
+			med = strconv.FormatFloat(r.GetMedianDays(), 'f', 0, 64) + " days"
+		}
+		fmt.Fprintf(e.Out, "%-15s %-14s %4d/%-4d %5.1f%%  median %s%s\n", lower(r.GetDimension().String(), "EQUITY_DIMENSION_"), r.GetGroup(),
+			r.GetWithGuide(), r.GetEntitled(), 100*r.GetShare(), med, note)
+	}
+	return nil
+}
+
+// lower is an enum value's name without its prefix, in lower case.
+func lower(name, prefix string) string { return strings.ToLower(strings.TrimPrefix(name, prefix)) }

@@ -1,0 +1,254 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+)
+
+// The commands about messages: a person's message preferences (language,
+// channel, opt-outs), what was sent to a person or about a proposal and
+// whether it arrived, and the development mailbox (admins).
+
+const messagesUsage = `
+  mp participants notify ID [-language ar] [-channel email|sms|none|any] [-opt-out reminders,check_ins]
+  mp volunteers notify ID   [-language sv] [-channel ...] [-opt-out ...]
+                                         how the person hears from Mötesplats (see below)
+  mp messages list -person ID | -proposal ID
+                                         messages sent, waiting or failed, and why
+  mp mailbox list [-person ID]           the development mailbox (admins; make run)
+  mp mailbox show ID                     one message with its text and answer link
+
+Message languages: sv en ar fa prs (Dari) ti so uk. Opt-outs: offers, reminders,
+check_ins, cancellations; -opt-out "" clears them.
+`
+
+// prefFlags are the message-preference flags shared by add and notify.
+type prefFlags struct {
+	language, channel, optOut *string
+}
+
+func addPrefFlags(fs *flag.FlagSet) prefFlags {
+	return prefFlags{
+		language: fs.String("language", "", "language of messages: sv, en, ar, fa, prs, ti, so or uk"),
+		channel:  fs.String("channel", "", "email, sms, none (no messages) or any"),
+		optOut:   fs.String("opt-out", "", "kinds of message not wanted, comma separated: offers, reminders, check_ins, cancellations"),
+	}
+}
+
+// set reports whether any preference flag was given.
+func (f prefFlags) set(fs *flag.FlagSet) bool {
+	given := false
+	fs.Visit(func(fl *flag.Flag) {
+		given = given || slices.Contains([]string{"language", "channel", "opt-out"}, fl.Name)
+	})
+	return given
+}
+
+// apply merges the given flags into n (nil: a new one) and returns it;
+// flags not given keep their value.
+func (f prefFlags) apply(fs *flag.FlagSet, n *typev1.NotificationPreferences) (*typev1.NotificationPreferences, error) {
+	out := &typev1.NotificationPreferences{}
+	if n != nil {
+		out.PreferredLanguage, out.PreferredChannel = n.GetPreferredLanguage(), n.GetPreferredChannel()
+		out.OptOuts = append(out.OptOuts, n.GetOptOuts()...)
+	}
+	var err error
+	fs.Visit(func(fl *flag.Flag) {
+		if err != nil {
+			return
+		}
+		switch fl.Name {
+		case "language":
+			out.PreferredLanguage = strings.ToLower(strings.TrimSpace(*f.language))
+		case "channel":
+			if strings.EqualFold(strings.TrimSpace(*f.channel), "any") {
+				out.PreferredChannel = typev1.PreferredChannel_PREFERRED_CHANNEL_UNSPECIFIED
+				return
+			}
+			var v int32
+			v, err = enumFlag("channel", *f.channel, "PREFERRED_CHANNEL_", typev1.PreferredChannel_value)
+			out.PreferredChannel = typev1.PreferredChannel(v)
+		case "opt-out":
+			out.OptOuts = nil
+			for _, s := range splitCSV(*f.optOut) {
+				var v int32
+				if v, err = enumFlag("opt-out", s, "NOTIFICATION_TOPIC_", typev1.NotificationTopic_value); err != nil {
+					return
+				}
+				out.OptOuts = append(out.OptOuts, typev1.NotificationTopic(v))
+			}
+		}
+	})
+	return out, err
+}
+
+// setNotify changes a participant's or volunteer's message preferences.
+func setNotify(ctx context.Context, c *clients, kind string, args []string, e env) error {
+	fs := flag.NewFlagSet(kind+" notify", flag.ContinueOnError)
+	fs.SetOutput(e.Out)
+	pf := addPrefFlags(fs)
+	id, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, rest = args[0], args[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" || !pf.set(fs) {
+		return fmt.Errorf("usage: mp %s notify ID [-language L] [-channel C] [-opt-out T,...]", kind)
+	}
+	mask := &fieldmaskpb.FieldMask{Paths: []string{"notifications"}}
+	if kind == "participants" {
+		cur, err := c.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: id}))
+		if err != nil {
+			return err
+		}
+		p := cur.Msg.GetParticipant().GetParticipant()
+		n, err := pf.apply(fs, p.GetNotifications())
+		if err != nil {
+			return err
+		}
+		res, err := c.registry.UpdateParticipant(ctx, connect.NewRequest(&gatewayv1.UpdateParticipantRequest{
+			Participant: &participantsv1.Participant{Id: id, Notifications: n, Etag: p.GetEtag()}, UpdateMask: mask}))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.Out, describePrefs(res.Msg.GetParticipant().GetNotifications()))
+		return nil
+	}
+	cur, err := c.registry.GetVolunteer(ctx, connect.NewRequest(&gatewayv1.GetVolunteerRequest{Id: id}))
+	if err != nil {
+		return err
+	}
+	v := cur.Msg.GetVolunteer().GetVolunteer()
+	n, err := pf.apply(fs, v.GetNotifications())
+	if err != nil {
+		return err
+	}
+	res, err := c.registry.UpdateVolunteer(ctx, connect.NewRequest(&gatewayv1.UpdateVolunteerRequest{
+		Volunteer: &volunteersv1.Volunteer{Id: id, Notifications: n, Etag: v.GetEtag()}, UpdateMask: mask}))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Out, describePrefs(res.Msg.GetVolunteer().GetNotifications()))
+	return nil
+}
+
+// describePrefs is one line: "language ar, channel sms, opted out of reminders".
+func describePrefs(n *typev1.NotificationPreferences) string {
+	lang := n.GetPreferredLanguage()
+	if lang == "" {
+		lang = "default"
+	}
+	ch := strings.ToLower(strings.TrimPrefix(n.GetPreferredChannel().String(), "PREFERRED_CHANNEL_"))
+	if n.GetPreferredChannel() == typev1.PreferredChannel_PREFERRED_CHANNEL_UNSPECIFIED {
+		ch = "any"
+	}
+	var outs []string
+	for _, o := range n.GetOptOuts() {
+		outs = append(outs, strings.ToLower(strings.TrimPrefix(o.String(), "NOTIFICATION_TOPIC_")))
+	}
+	s := fmt.Sprintf("language %s, channel %s", lang, ch)
+	if len(outs) > 0 {
+		s += ", opted out of " + strings.Join(outs, ", ")
+	}
+	return s
+}
+
+// short turns an enum name into its lower-case tail: DELIVERY_STATUS_SENT
+// is "sent".
+func short(name, prefix string) string { return strings.ToLower(strings.TrimPrefix(name, prefix)) }
+
+// listMessages prints the deliveries to a person or about a proposal, one
+// per line, a permanent failure with its reason.
+func listMessages(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("messages list", flag.ContinueOnError)
+	fs.SetOutput(e.Out)
+	person := fs.String("person", "", "participant or volunteer id")
+	proposal := fs.String("proposal", "", "pair, seating or assignment id")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*person == "") == (*proposal == "") {
+		return errors.New("usage: mp messages list -person ID | -proposal ID")
+	}
+	token := ""
+	for {
+		res, err := c.messages.ListDeliveries(ctx, connect.NewRequest(&gatewayv1.ListDeliveriesRequest{
+			PersonId: *person, ProposalId: *proposal, PageSize: 200, PageToken: token}))
+		if err != nil {
+			return err
+		}
+		for _, d := range res.Msg.GetDeliveries() {
+			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", d.GetCreateTime().AsTime().Format(time.DateTime), d.GetPersonId(),
+				short(d.GetTemplate().String(), "TEMPLATE_"), short(d.GetChannel().String(), "CHANNEL_"), short(d.GetStatus().String(), "DELIVERY_STATUS_"))
+			if d.GetFailure() != notifyv1.Failure_FAILURE_UNSPECIFIED {
+				line += "\t" + short(d.GetFailure().String(), "FAILURE_")
+				if r := d.GetFailureReason(); r != "" {
+					line += ": " + r
+				}
+			}
+			fmt.Fprintln(e.Out, line)
+		}
+		if token = res.Msg.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
+}
+
+// mailbox lists the development mailbox or shows one message.
+func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) error {
+	if sub == "show" {
+		if len(args) != 1 {
+			return errors.New("usage: mp mailbox show ID")
+		}
+		res, err := c.messages.GetMailboxMessage(ctx, connect.NewRequest(&gatewayv1.GetMailboxMessageRequest{Id: args[0]}))
+		if err != nil {
+			return err
+		}
+		m := res.Msg.GetMessage()
+		fmt.Fprintf(e.Out, "To: %s (%s)\nLanguage: %s\nSubject: %s\n", m.GetTo(), short(m.GetIntendedChannel().String(), "CHANNEL_"), m.GetLanguage(), m.GetSubject())
+		if u := m.GetAnswerUrl(); u != "" {
+			fmt.Fprintf(e.Out, "Answer link: %s\n", u)
+		}
+		fmt.Fprintf(e.Out, "\n%s\n", m.GetTextBody())
+		return nil
+	}
+	fs := flag.NewFlagSet("mailbox list", flag.ContinueOnError)
+	fs.SetOutput(e.Out)
+	person := fs.String("person", "", "only messages to this participant or volunteer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	token := ""
+	for {
+		res, err := c.messages.ListMailbox(ctx, connect.NewRequest(&gatewayv1.ListMailboxRequest{PageSize: 200, PageToken: token, PersonId: *person}))
+		if err != nil {
+			return err
+		}
+		for _, m := range res.Msg.GetMessages() {
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), m.GetCreateTime().AsTime().Format(time.DateTime), m.GetTo(),
+				m.GetLanguage(), short(m.GetTemplate().String(), "TEMPLATE_"), m.GetSubject())
+		}
+		if token = res.Msg.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
+}

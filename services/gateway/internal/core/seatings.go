@@ -1,0 +1,273 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+)
+
+// publicDinnerJob replaces a dinner job's internal error text with
+// JobFailed, as publicJob does for mentoring.
+func publicDinnerJob(j *dinnersv1.Job) *dinnersv1.Job {
+	if j.GetErrorMessage() == "" {
+		return j
+	}
+	j = proto.Clone(j).(*dinnersv1.Job)
+	j.ErrorMessage = JobFailed
+	return j
+}
+
+// StartDinnerJob queues a dinner matching job.
+func (g *Gateway) StartDinnerJob(ctx context.Context, c Caller, requestID, org string, munis []string) (*dinnersv1.Job, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	org, munis = scope(c, org, munis)
+	res, err := d.StartMatchingJob(sctx, &dinnersv1.StartMatchingJobRequest{RequestId: requestID, OrganisationId: org, MunicipalityCodes: munis})
+	if err := g.record(ctx, c, "start", "dinner_job", res.GetJob().GetId(), err); err != nil {
+		return nil, err
+	}
+	return publicDinnerJob(res.GetJob()), nil
+}
+
+// GetDinnerJob returns a job. Jobs hold counts, not personal data, so a
+// read is not audited (the progress bar polls it).
+func (g *Gateway) GetDinnerJob(ctx context.Context, c Caller, id string) (*dinnersv1.Job, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.GetJob(sctx, &dinnersv1.GetJobRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	if msg := res.GetJob().GetErrorMessage(); msg != "" {
+		g.Log.WarnContext(ctx, "dinner job failed", "job", id, "err", msg)
+	}
+	return publicDinnerJob(res.GetJob()), nil
+}
+
+// ListDinnerJobs pages through jobs, newest first.
+func (g *Gateway) ListDinnerJobs(ctx context.Context, c Caller, pageSize int32, token string) ([]*dinnersv1.Job, string, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := d.ListJobs(sctx, &dinnersv1.ListJobsRequest{PageSize: pageSize, PageToken: token})
+	if err != nil {
+		return nil, "", err
+	}
+	jobs := make([]*dinnersv1.Job, 0, len(res.GetJobs()))
+	for _, j := range res.GetJobs() {
+		jobs = append(jobs, publicDinnerJob(j))
+	}
+	return jobs, res.GetNextPageToken(), nil
+}
+
+// WatchDinnerJob calls send with the job every time it changes, until it
+// finishes or ctx ends.
+func (g *Gateway) WatchDinnerJob(ctx context.Context, c Caller, id string, send func(*dinnersv1.Job) error) error {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return err
+	}
+	st, err := d.WatchJob(sctx, &dinnersv1.WatchJobRequest{Id: id})
+	if err != nil {
+		return err
+	}
+	for {
+		res, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := send(publicDinnerJob(res.GetJob())); err != nil {
+			return err
+		}
+	}
+}
+
+// ListUnseatedParties pages through the parties a job left unseated. The
+// rows hold ids, codes and sizes only, but they are about people, so the
+// read is audited.
+func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv1.ListUnseatedPartiesRequest) (*gatewayv1.ListUnseatedPartiesResponse, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.ListUnseated(sctx, &dinnersv1.ListUnseatedRequest{JobId: r.GetJobId(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	var ids []string
+	for _, u := range res.GetUnseated() {
+		ids = append(ids, u.GetSignUpId())
+	}
+	if err := g.recordList(ctx, c, "dinner_sign_up", ids, err); err != nil {
+		return nil, err
+	}
+	return &gatewayv1.ListUnseatedPartiesResponse{Unseated: res.GetUnseated(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+}
+
+// seatingView joins a seating with the guest's and host's names (see
+// offerView for why the scope check repeats here).
+func (g *Gateway) seatingView(ctx context.Context, c Caller, s *dinnersv1.Seating) (*gatewayv1.SeatingView, error) {
+	if s == nil || !c.Claims().CanSee(s.GetOrganisationId(), s.GetMunicipalityCode()) {
+		return nil, apperr.Errorf(apperr.NotFound, "seating not found")
+	}
+	v := &gatewayv1.SeatingView{Seating: s}
+	if n, err := g.Backend.ParticipantName(ctx, s.GetParticipantId()); err == nil {
+		v.ParticipantName = n
+	}
+	if n, err := g.Backend.VolunteerName(ctx, s.GetVolunteerId()); err == nil {
+		v.HostName = n
+	}
+	return v, nil
+}
+
+// seatingIDs lists, for the audit entry, each seating's id and the ids of
+// the two people whose names the view shows.
+func seatingIDs(ss ...*dinnersv1.Seating) []string {
+	var out []string
+	for _, s := range ss {
+		if s != nil {
+			out = append(out, s.GetId(), s.GetParticipantId(), s.GetVolunteerId())
+		}
+	}
+	return out
+}
+
+// GetSeating returns a seating with names.
+func (g *Gateway) GetSeating(ctx context.Context, c Caller, id string) (*gatewayv1.SeatingView, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.GetSeating(sctx, &dinnersv1.GetSeatingRequest{Id: id})
+	if err := g.recordIDs(ctx, c, "read", "seating", id, seatingIDs(res.GetSeating()), err); err != nil {
+		return nil, err
+	}
+	return g.seatingView(ctx, c, res.GetSeating())
+}
+
+// ListSeatings pages through seatings with names.
+func (g *Gateway) ListSeatings(ctx context.Context, c Caller, r *gatewayv1.ListSeatingsRequest) (*gatewayv1.ListSeatingsResponse, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.ListSeatings(sctx, &dinnersv1.ListSeatingsRequest{JobId: r.GetJobId(), Statuses: r.GetStatuses(), OfferId: r.GetOfferId(),
+		SignUpId: r.GetSignUpId(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	if err := g.recordList(ctx, c, "seating", seatingIDs(res.GetSeatings()...), err); err != nil {
+		return nil, err
+	}
+	out := &gatewayv1.ListSeatingsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	for _, s := range res.GetSeatings() {
+		if v, err := g.seatingView(ctx, c, s); err == nil {
+			out.Seatings = append(out.Seatings, v)
+		}
+	}
+	return out, nil
+}
+
+// SeatingAction is a change of a seating's state.
+type SeatingAction struct {
+	// Action is approve, reject, rsvp, cancel, attendance or feedback.
+	Action string
+	// RejectReason is required for reject.
+	RejectReason proposalv1.RejectReason
+	// Party answers (rsvp) or gives feedback (feedback).
+	Party eventsv1.DinnerParty
+	// Accept and DeclineReason are the RSVP.
+	Accept        bool
+	DeclineReason eventsv1.RsvpDeclineReason
+	// Attendance is one entry per party member.
+	Attendance []*dinnersv1.GuestAttendance
+	// Feedback is one side's feedback.
+	Feedback *dinnersv1.Feedback
+}
+
+// ChangeSeating applies a lifecycle action to seating id. A rejection
+// needs a reason here, though the dinners service takes it as optional
+// (its older callers give none): the coordinators' reasons are what the
+// programme learns from.
+func (g *Gateway) ChangeSeating(ctx context.Context, c Caller, id string, a SeatingAction) (*gatewayv1.SeatingView, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var s *dinnersv1.Seating
+	switch a.Action {
+	case "approve":
+		var res *dinnersv1.ApproveSeatingResponse
+		res, err = d.ApproveSeating(sctx, &dinnersv1.ApproveSeatingRequest{Id: id})
+		s = res.GetSeating()
+	case "reject":
+		if a.RejectReason == proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
+			return nil, apperr.FieldError("reason", "choose why the proposal is rejected")
+		}
+		var res *dinnersv1.RejectSeatingResponse
+		res, err = d.RejectSeating(sctx, &dinnersv1.RejectSeatingRequest{Id: id, Reason: a.RejectReason})
+		s = res.GetSeating()
+	case "rsvp":
+		var res *dinnersv1.RecordRsvpResponse
+		res, err = d.RecordRsvp(sctx, &dinnersv1.RecordRsvpRequest{Id: id, Party: a.Party, Accept: a.Accept, DeclineReason: a.DeclineReason})
+		s = res.GetSeating()
+	case "cancel":
+		var res *dinnersv1.CancelSeatingResponse
+		res, err = d.CancelSeating(sctx, &dinnersv1.CancelSeatingRequest{Id: id})
+		s = res.GetSeating()
+	case "attendance":
+		var res *dinnersv1.RecordAttendanceResponse
+		res, err = d.RecordAttendance(sctx, &dinnersv1.RecordAttendanceRequest{Id: id, Attendance: a.Attendance})
+		s = res.GetSeating()
+	case "feedback":
+		var res *dinnersv1.RecordFeedbackResponse
+		res, err = d.RecordFeedback(sctx, &dinnersv1.RecordFeedbackRequest{Id: id, Party: a.Party, Feedback: a.Feedback})
+		s = res.GetSeating()
+	default:
+		return nil, apperr.Errorf(apperr.Invalid, "unknown action")
+	}
+	if err := g.recordIDs(ctx, c, a.Action, "seating", id, seatingIDs(s), err); err != nil {
+		return nil, err
+	}
+	return g.seatingView(ctx, c, s)
+}
+
+// DinnerWaitlist returns the waitlist and host need for the caller's
+// scope (counts per municipality, no personal data, but audited like the
+// mentoring report).
+func (g *Gateway) DinnerWaitlist(ctx context.Context, c Caller, org string, munis []string) (*dinnersv1.GetWaitlistResponse, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	org, munis = scope(c, org, munis)
+	res, err := d.GetWaitlist(sctx, &dinnersv1.GetWaitlistRequest{OrganisationId: org, MunicipalityCodes: munis})
+	if err := g.record(ctx, c, "read", "dinner_waitlist", "", err); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// DinnerReport returns the programme's figures for the caller's scope.
+func (g *Gateway) DinnerReport(ctx context.Context, c Caller, r *gatewayv1.GetDinnerReportRequest) (*dinnersv1.GetReportResponse, error) {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	org, munis := scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
+	res, err := d.GetReport(sctx, &dinnersv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+	if err := g.record(ctx, c, "read", "dinner_report", "", err); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,161 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+)
+
+// The pages about the messages the notify service sends: the development
+// mailbox (admins; what `make run` keeps instead of sending) and the
+// delivery status of a person's or a pair's messages (coordinators), with
+// permanent failures spelled out so someone calls the person instead.
+
+// mailboxPageSize is the mailbox's page; mailboxCountCap bounds how far
+// the total is counted (the notify service gives no total).
+const (
+	mailboxPageSize = 50
+	mailboxCountCap = 5000
+)
+
+// mailboxData is a page of the mailbox.
+type mailboxData struct {
+	Items    []*notifyv1.MailboxMessage
+	PersonID string
+	Pager    pager
+}
+
+func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav, p.Form = p.t("mb.title"), "mailbox", r.URL.Query()
+	person := strings.TrimSpace(r.URL.Query().Get("person_id"))
+	res, err := w.g.ListMailbox(r.Context(), p.caller, mailboxPageSize, r.URL.Query().Get("page_token"), person)
+	if err != nil {
+		return err
+	}
+	total, err := w.g.CountMailbox(r.Context(), p.caller, person, mailboxCountCap)
+	if err != nil {
+		return err
+	}
+	p.Data = mailboxData{Items: res.GetMessages(), PersonID: person,
+		Pager: newPager(p, r, "", "", mailboxPageSize, len(res.GetMessages()), total, res.GetNextPageToken())}
+	return w.render(rw, p, http.StatusOK, "mailbox")
+}
+
+// mailboxMessage is one message with its answer link made local.
+type mailboxMessage struct {
+	Msg *notifyv1.MailboxMessage
+	// AnswerPath is the answer link's path on this gateway, so the demo's
+	// link works whatever address the notify service wrote into it.
+	AnswerPath string
+	Dir        string
+}
+
+func (w *Web) mailboxMessage(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("mb.message"), "mailbox"
+	if !p.Admin {
+		return errAdminPage
+	}
+	m, err := w.g.GetMailboxMessage(r.Context(), p.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p.Data = mailboxMessage{Msg: m, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
+	return w.render(rw, p, http.StatusOK, "mailbox_message")
+}
+
+// errAdminPage refuses an admin page to others, as every /admin/ page
+// does (the API answers NotFound for a single message instead).
+var errAdminPage = apperr.Errorf(apperr.PermissionDenied, "only admins may do this")
+
+// answerPath returns the /a/{token} path of an answer link, or "" when
+// the link is not one.
+func answerPath(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || !strings.HasPrefix(u.Path, "/a/") || strings.Count(u.Path, "/") != 2 {
+		return ""
+	}
+	return u.EscapedPath()
+}
+
+// textDir is the writing direction of a message language.
+func textDir(lang string) string {
+	switch lang {
+	case "ar", "fa", "prs":
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// deliveriesData is the delivery status of one person's or pair's
+// messages.
+type deliveriesData struct {
+	// Back is the page the list belongs to; Kind says whose it is; Name
+	// is the person's or the pair's names.
+	Back, Kind, Name string
+	Items            []*notifyv1.Delivery
+	// Failed counts the permanent failures, shown first.
+	Failed int
+	Pager  pager
+}
+
+// deliveries serves GET /participants/{id}/messages,
+// /volunteers/{id}/messages and /matching/pairs/{id}/messages: what was
+// sent, is waiting, or failed for good, and why. Under htmx (the person's
+// page loads it in place) only the list is sent.
+func (w *Web) deliveries(kind string) handler {
+	return func(rw http.ResponseWriter, r *http.Request, p *page) error {
+		id := r.PathValue("id")
+		p.Title, p.Nav = p.t("dl.title"), kind
+		person, proposal, back := id, "", "/"+kind+"/"+id
+		if kind == "matching" {
+			person, proposal, back = "", id, "/matching#pairs"
+		}
+		if !w.g.Notifying() {
+			return apperr.Errorf(apperr.NotFound, "not found")
+		}
+		// The record first, read with the caller's scope: someone else's
+		// person or pair is NotFound before the notify service is asked.
+		name, err := w.whose(r, p, kind, id)
+		if err != nil {
+			return err
+		}
+		res, err := w.g.ListDeliveries(r.Context(), p.caller, person, proposal, 50, r.URL.Query().Get("page_token"))
+		if err != nil {
+			return err
+		}
+		d := deliveriesData{Back: back, Kind: kind, Name: name, Items: res.GetDeliveries()}
+		for _, x := range d.Items {
+			if x.GetStatus() == notifyv1.DeliveryStatus_DELIVERY_STATUS_FAILED {
+				d.Failed++
+			}
+		}
+		// The service gives no total: the position line counts what is
+		// shown, and the next link says whether more follow.
+		d.Pager = newPager(p, r, "", "", 50, len(d.Items), int32(len(d.Items)), res.GetNextPageToken())
+		d.Pager.Range = ""
+		p.Data = d
+		if r.Header.Get("HX-Request") != "" {
+			return w.fragment(rw, p, "deliveries", "deliveries", p)
+		}
+		return w.render(rw, p, http.StatusOK, "deliveries")
+	}
+}
+
+// whose returns the names on the record a delivery list belongs to,
+// reading it with the caller's scope.
+func (w *Web) whose(r *http.Request, p *page, kind, id string) (string, error) {
+	switch kind {
+	case "participants":
+		v, err := w.g.GetParticipant(r.Context(), p.caller, id)
+		return strings.TrimSpace(v.GetParticipant().GetGivenName() + " " + v.GetParticipant().GetFamilyName()), err
+	case "volunteers":
+		v, err := w.g.GetVolunteer(r.Context(), p.caller, id)
+		return strings.TrimSpace(v.GetVolunteer().GetGivenName() + " " + v.GetVolunteer().GetFamilyName()), err
+	default:
+		v, err := w.g.GetPair(r.Context(), p.caller, id)
+		return v.GetParticipantName() + " + " + v.GetVolunteerName(), err
+	}
+}

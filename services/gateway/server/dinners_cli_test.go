@@ -1,0 +1,79 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/cli"
+)
+
+// mpErr runs an mp command that may fail and returns its output and error.
+func mpErr(t testing.TB, dir string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	env := cli.Env{In: strings.NewReader(""), Out: &out, HTTP: &http.Client{Timeout: time.Minute},
+		Getenv: func(k string) string {
+			if k == "MP_CONFIG_DIR" {
+				return dir
+			}
+			return ""
+		}}
+	err := cli.Run(testutil.Context(t), args, env)
+	return out.String(), err
+}
+
+// TestDinnersCLI seats a party with mp dinners against the real gateway
+// and dinners service: an offer and a sign-up, a job followed to its end,
+// the proposal with names and score parts, approval and both RSVPs, the
+// waitlist, the report and its CSV.
+func TestDinnersCLI(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Invitationsdepartementet", "0180")
+	coord := e.coordinator(admin, "mp-dinners@example.org", org, "0180")
+	host := dinnerHost(t, coord, org, "0180", "Karin")
+	guest := dinnerGuest(t, coord, org, "0180", "Leila")
+	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "mp-dinners@example.org")
+	// The dinners service learns of the host and the newcomer from events.
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		_, err := mpErr(t, dir, "dinners", "offers", "add", "-host", host, "-municipality", "0180", "-seats", "3", "-dates", day,
+			"-diets", "halal", "-languages", "ar", "-composition", "COUPLE")
+		return err
+	})
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		_, err := mpErr(t, dir, "dinners", "signups", "add", "-participant", guest, "-municipality", "0180", "-dates", day,
+			"-party", "SELF:34,CHILD:8", "-diets", "HALAL", "-languages", "ar", "-composition", "FAMILY", "-first-time")
+		return err
+	})
+	mustContain(t, mp(t, dir, "dinners", "offers", "list"), "Karin Lindgren", day+" 18:00 0/3")
+	mustContain(t, mp(t, dir, "dinners", "signups", "list"), "Leila Haddad", "party 2")
+
+	out := mp(t, dir, "dinners", "jobs", "start", "-follow")
+	mustContain(t, out, "100% succeeded", "seatings proposed: 1")
+	proposals := mp(t, dir, "dinners", "proposals", "list")
+	mustContain(t, proposals, "Leila Haddad (2) at Karin Lindgren", "proposed", "base=")
+	id, _, _ := strings.Cut(strings.TrimSpace(proposals), "\t")
+
+	if _, err := mpErr(t, dir, "dinners", "reject", id); err == nil || !strings.Contains(err.Error(), "POOR_FIT") {
+		t.Fatalf("reject without a reason: %v", err)
+	}
+	mustContain(t, mp(t, dir, "dinners", "approve", id), id+" invited")
+	mustContain(t, mp(t, dir, "dinners", "rsvp", "-party", "guest", id), "invited")
+	mustContain(t, mp(t, dir, "dinners", "rsvp", "-party", "HOST", id), id+" confirmed")
+	mustContain(t, mp(t, dir, "dinners", "offers", "list"), day+" 18:00 2/3")
+	if _, err := mpErr(t, dir, "dinners", "attendance", id, "CAME,CAME"); err == nil {
+		t.Fatal("attendance before the dinner was accepted")
+	}
+	mustContain(t, mp(t, dir, "dinners", "waitlist"), "0180\t")
+	mustContain(t, mp(t, dir, "dinners", "jobs", "list"), "succeeded", "1 proposed")
+	mustContain(t, mp(t, dir, "dinners", "report"), "month\tmunicipality", fmt.Sprintf("%s\t0180\t", day[:7]))
+}

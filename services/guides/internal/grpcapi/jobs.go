@@ -1,0 +1,71 @@
+package grpcapi
+
+import (
+	"context"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+)
+
+// ListJobs pages through the jobs the caller may see, newest first (the
+// kit's Page checks the page size and token).
+func (s *Server) ListJobs(ctx context.Context, req *pb.ListJobsRequest) (*pb.ListJobsResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	js, next, err := s.svc.Jobs().Page(who, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListJobsResponse{NextPageToken: next}
+	for _, j := range js {
+		out.Jobs = append(out.Jobs, jobProto(j))
+	}
+	return out, nil
+}
+
+// WatchJob sends the job after every change until it reaches a final
+// state or the caller goes away.
+func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJobServer) error {
+	who, err := caller(stream.Context())
+	if err != nil {
+		return err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ch, err := s.svc.Jobs().WatchAs(stream.Context(), who, req.GetId())
+	if err != nil {
+		return err
+	}
+	for j := range ch {
+		if err := stream.Send(&pb.WatchJobResponse{Job: jobProto(j)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RejectAssignment turns a proposal down with a reason.
+func (s *Server) RejectAssignment(ctx context.Context, req *pb.RejectAssignmentRequest) (*pb.RejectAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	_, ok := proposalv1.RejectReason_name[int32(req.GetReason())]
+	v.Check(ok && req.GetReason() != 0, "reason", "is required: poor fit, conflict of interest, logistics, not available or other")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.Reject(ctx, who, req.GetId(), int32(req.GetReason()))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RejectAssignmentResponse{Assignment: a}, nil
+}

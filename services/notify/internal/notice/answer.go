@@ -1,0 +1,331 @@
+package notice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/notify/internal/catalog"
+)
+
+// ErrRateLimited is returned when link look-ups come too fast: for one
+// link, or tokens that fail their signature check, for everyone.
+var ErrRateLimited = errors.New("too many attempts; try again in a minute")
+
+// newLink stores an answer link for m and returns its URL. Only the hash
+// of the token's random part is stored.
+func (s *Service) newLink(ctx context.Context, m *pb.StoredMessage, lang string, expire time.Time) (string, error) {
+	token, id, err := s.d.Keys.New()
+	if err != nil {
+		return "", err
+	}
+	now := timestamppb.New(s.d.Now().UTC())
+	l := &pb.StoredLink{Id: id, PersonId: m.GetPersonId(), Volunteer: m.GetVolunteer(), Role: m.GetRole(),
+		Programme: m.GetProgramme(), ProposalId: m.GetProposalId(), OrganisationId: m.GetOrganisationId(),
+		MunicipalityCode: m.GetMunicipalityCode(), Template: m.GetTemplate(), MessageId: m.GetId(), Language: lang,
+		ExpireTime: timestamppb.New(expire.UTC()), CreateTime: now}
+	if _, err := s.d.Links.Create(ctx, id, l); err != nil {
+		return "", Temporary("store link: " + string(apperr.ErrorCode(err)))
+	}
+	return s.d.BaseURL + "/a/" + token, nil
+}
+
+// Resolution is what ResolveLink says about a link.
+type Resolution struct {
+	State    pb.LinkState
+	Language string
+	RTL      bool
+	Reviewed bool
+	Offer    *pb.Offer
+	Actions  []pb.AnswerAction
+	Reasons  []pb.DeclineReason
+}
+
+// actions lists what a person may answer to a template, and the decline
+// reasons their programme accepts.
+func actions(l *pb.StoredLink) ([]pb.AnswerAction, []pb.DeclineReason) {
+	accept, decline := pb.AnswerAction_ANSWER_ACTION_ACCEPT, pb.AnswerAction_ANSWER_ACTION_DECLINE
+	switch l.GetTemplate() {
+	case pb.Template_TEMPLATE_DINNER_CONFIRMED, pb.Template_TEMPLATE_DINNER_REMINDER:
+		return []pb.AnswerAction{pb.AnswerAction_ANSWER_ACTION_CANNOT_COME}, nil
+	}
+	switch l.GetProgramme() {
+	case pb.Programme_PROGRAMME_MENTORING:
+		return []pb.AnswerAction{accept, decline}, []pb.DeclineReason{pb.DeclineReason_DECLINE_REASON_NO_TIME,
+			pb.DeclineReason_DECLINE_REASON_LANGUAGE, pb.DeclineReason_DECLINE_REASON_DISTANCE,
+			pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED, pb.DeclineReason_DECLINE_REASON_OTHER}
+	case pb.Programme_PROGRAMME_DINNERS:
+		return []pb.AnswerAction{accept, decline}, []pb.DeclineReason{pb.DeclineReason_DECLINE_REASON_DATE,
+			pb.DeclineReason_DECLINE_REASON_DISTANCE, pb.DeclineReason_DECLINE_REASON_ILLNESS,
+			pb.DeclineReason_DECLINE_REASON_HOUSEHOLD, pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED,
+			pb.DeclineReason_DECLINE_REASON_OTHER}
+	}
+	return []pb.AnswerAction{accept, decline}, nil // guides ask no reason
+}
+
+// lookup checks the token and the rate limits and loads its link. A token
+// this service did not issue, or whose link was erased, is INVALID.
+func (s *Service) lookup(token string) (*pb.StoredLink, pb.LinkState, error) {
+	id, ok := s.d.Keys.Check(token)
+	if !ok {
+		if !s.limiter.allow("invalid", 20, time.Second) {
+			return nil, 0, ErrRateLimited
+		}
+		return nil, pb.LinkState_LINK_STATE_INVALID, nil
+	}
+	if !s.limiter.allow(id, 20, time.Minute) {
+		return nil, 0, ErrRateLimited
+	}
+	l, ok := s.d.Links.Lookup(id)
+	if !ok {
+		return nil, pb.LinkState_LINK_STATE_INVALID, nil
+	}
+	switch {
+	case l.GetUsedTime() != nil:
+		return l, pb.LinkState_LINK_STATE_USED, nil
+	case !l.GetExpireTime().AsTime().After(s.d.Now()):
+		return l, pb.LinkState_LINK_STATE_EXPIRED, nil
+	}
+	return l, pb.LinkState_LINK_STATE_VALID, nil
+}
+
+// ResolveLink says what token offers, under minimum disclosure, read
+// afresh from the programme. Returns ErrRateLimited, or Unavailable when
+// the programme cannot be read.
+func (s *Service) ResolveLink(ctx context.Context, token string) (Resolution, error) {
+	l, state, err := s.lookup(token)
+	if err != nil {
+		return Resolution{}, err
+	}
+	r := Resolution{State: state}
+	if l == nil {
+		return r, nil
+	}
+	r.Language, r.RTL, r.Reviewed = l.GetLanguage(), s.d.Catalog.RTL(l.GetLanguage()), s.d.Catalog.Reviewed(l.GetLanguage())
+	if state != pb.LinkState_LINK_STATE_VALID {
+		return r, nil
+	}
+	me, err := s.d.Directory.Person(ctx, l.GetPersonId(), l.GetVolunteer())
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		r.State = pb.LinkState_LINK_STATE_INVALID
+		return r, nil
+	}
+	if err != nil {
+		return Resolution{}, apperr.Errorf(apperr.Unavailable, "the offer cannot be read right now")
+	}
+	m := &pb.StoredMessage{PersonId: l.GetPersonId(), Volunteer: l.GetVolunteer(), Role: l.GetRole(),
+		Programme: l.GetProgramme(), ProposalId: l.GetProposalId(), Template: l.GetTemplate()}
+	d := catalog.Data{FirstName: me.FirstName}
+	answerBy, ok, err := s.facts(ctx, m, &d)
+	if err != nil {
+		return Resolution{}, apperr.Errorf(apperr.Unavailable, "the offer cannot be read right now")
+	}
+	if !ok {
+		r.State = pb.LinkState_LINK_STATE_WITHDRAWN
+		return r, nil
+	}
+	kind := kinds[l.GetTemplate()]
+	summary, err := s.d.Catalog.Summary(l.GetLanguage(), kind, d)
+	if err != nil {
+		return Resolution{}, err
+	}
+	r.Offer = &pb.Offer{Programme: l.GetProgramme(), Role: l.GetRole(), Template: l.GetTemplate(),
+		CounterpartFirstName: d.Counterpart, PartySize: int32(d.PartySize), MunicipalityCode: l.GetMunicipalityCode(),
+		Address: d.Address, OrganisationName: d.Organisation, Summary: summary}
+	for _, x := range d.Diets {
+		r.Offer.Diets = append(r.Offer.Diets, typev1.Diet(x))
+	}
+	if !r.Reviewed {
+		if r.Offer.SummarySv, err = s.d.Catalog.Summary("sv", kind, d); err != nil {
+			return Resolution{}, err
+		}
+	}
+	if !answerBy.IsZero() {
+		r.Offer.AnswerBy = timestamppb.New(answerBy)
+	} else {
+		r.Offer.AnswerBy = l.GetExpireTime()
+	}
+	if t, ok := dinnerStart(d.Date, d.Time, s.d.Quiet.Location); ok {
+		r.Offer.StartTime = timestamppb.New(t)
+	}
+	r.Actions, r.Reasons = actions(l)
+	return r, nil
+}
+
+// dinnerStart combines a dinner's date and start time in local time.
+func dinnerStart(date, clock string, loc *time.Location) (time.Time, bool) {
+	if date == "" {
+		return time.Time{}, false
+	}
+	if clock == "" {
+		clock = "00:00"
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, loc)
+	return t, err == nil
+}
+
+// errUsed and errExpired end an answer's claim on its link.
+var (
+	errUsed    = errors.New("used")
+	errExpired = errors.New("expired")
+)
+
+// Outcome is what Answer did.
+type Outcome struct {
+	Outcome  pb.AnswerOutcome
+	State    pb.LinkState
+	Language string
+	RTL      bool
+}
+
+// Answer applies a person's answer through the programme's own RPC, once:
+// the link is claimed by compare-and-set before the call and released
+// again if the programme could not be reached, so a second answer (a
+// double click, a replayed request) changes nothing. Returns Invalid for
+// an action or reason the link does not offer, ErrRateLimited, or
+// Unavailable when the programme cannot be reached.
+func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerAction, reason pb.DeclineReason) (Outcome, error) {
+	l, state, err := s.lookup(token)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out := Outcome{Outcome: pb.AnswerOutcome_ANSWER_OUTCOME_NOT_APPLIED, State: state}
+	if l == nil {
+		return out, nil
+	}
+	out.Language, out.RTL = l.GetLanguage(), s.d.Catalog.RTL(l.GetLanguage())
+	if state != pb.LinkState_LINK_STATE_VALID {
+		return out, nil
+	}
+	acts, reasons := actions(l)
+	var v apperr.Validator
+	if !containsAction(acts, action) {
+		v.Add("action", "is not an answer this link offers")
+	}
+	if action == pb.AnswerAction_ANSWER_ACTION_DECLINE && len(reasons) > 0 && !containsReason(reasons, reason) {
+		v.Add("reason", "is required when declining, and must be one of the link's decline reasons")
+	}
+	if action != pb.AnswerAction_ANSWER_ACTION_DECLINE && reason != 0 {
+		v.Add("reason", "is only given when declining")
+	}
+	if err := v.Err(); err != nil {
+		return Outcome{}, err
+	}
+	now := s.d.Now().UTC()
+	claim := func(cur *pb.StoredLink, _ uint64) (store.Change, error) {
+		switch {
+		case cur.GetUsedTime() != nil:
+			return nil, errUsed
+		case !cur.GetExpireTime().AsTime().After(now):
+			return nil, errExpired
+		}
+		cur.UsedTime, cur.Answer = timestamppb.New(now), action
+		return nil, nil
+	}
+	switch _, _, err := s.d.Links.Update(ctx, l.GetId(), claim); {
+	case errors.Is(err, errUsed):
+		out.State = pb.LinkState_LINK_STATE_USED
+		return out, nil
+	case errors.Is(err, errExpired):
+		out.State = pb.LinkState_LINK_STATE_EXPIRED
+		return out, nil
+	case apperr.ErrorCode(err) == apperr.NotFound:
+		out.State = pb.LinkState_LINK_STATE_INVALID
+		return out, nil
+	case err != nil:
+		return Outcome{}, fmt.Errorf("claim link: %w", err)
+	}
+	err = s.d.Programmes.Apply(ctx, AnswerCall{Programme: l.GetProgramme(), ProposalID: l.GetProposalId(), Role: l.GetRole(),
+		Action: action, Reason: reason, OrganisationID: l.GetOrganisationId(), Municipality: l.GetMunicipalityCode()})
+	switch apperr.ErrorCode(err) {
+	case "":
+		out.State = pb.LinkState_LINK_STATE_USED
+		out.Outcome = pb.AnswerOutcome_ANSWER_OUTCOME_DECLINED
+		if action == pb.AnswerAction_ANSWER_ACTION_ACCEPT {
+			out.Outcome = pb.AnswerOutcome_ANSWER_OUTCOME_ACCEPTED
+		}
+		return out, nil
+	case apperr.FailedPrecondition, apperr.NotFound:
+		// The proposal moved on (expired, withdrawn, decided): the link
+		// stays used, and the page says so.
+		out.State = pb.LinkState_LINK_STATE_WITHDRAWN
+		return out, nil
+	}
+	// Not applied: release the link so the person can try again.
+	if _, _, rerr := s.d.Links.Update(ctx, l.GetId(), func(cur *pb.StoredLink, _ uint64) (store.Change, error) {
+		cur.UsedTime, cur.Answer = nil, 0
+		return nil, nil
+	}); rerr != nil {
+		s.d.Logger.Error("notify: release link", "err", rerr)
+	}
+	if apperr.ErrorCode(err) == apperr.Invalid {
+		return Outcome{}, apperr.Errorf(apperr.Invalid, "the programme did not accept this answer")
+	}
+	return Outcome{}, apperr.Errorf(apperr.Unavailable, "the answer could not be recorded right now; try again")
+}
+
+func containsAction(xs []pb.AnswerAction, x pb.AnswerAction) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func containsReason(xs []pb.DeclineReason, x pb.DeclineReason) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// limiter is a fixed-window counter per key: enough to stop a script
+// hammering one link or guessing tokens, and cheap. Each replica counts on
+// its own, so the limits are per replica.
+type limiter struct {
+	now func() time.Time
+	mu  sync.Mutex
+	win map[string]window
+}
+
+type window struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter(now func() time.Time) *limiter {
+	return &limiter{now: now, win: map[string]window{}}
+}
+
+// allow counts one attempt on key and reports whether it is within n per
+// period.
+func (l *limiter) allow(key string, n int, period time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.win) > 100_000 { // forget old windows rather than grow
+		for k, w := range l.win {
+			if now.Sub(w.start) > time.Hour {
+				delete(l.win, k)
+			}
+		}
+	}
+	w := l.win[key]
+	if now.Sub(w.start) >= period {
+		w = window{start: now}
+	}
+	w.n++
+	l.win[key] = w
+	return w.n <= n
+}

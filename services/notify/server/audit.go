@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/service"
+)
+
+// The audit log the gateway keeps (ADR 0018): notify appends one entry per
+// sent message to the same stream, so "who was told what, when" is answered
+// by the admins' audit search.
+const (
+	auditStream   = "AUDIT"
+	auditSubjects = "audit.>"
+)
+
+// auditor writes "notify sent <template> to <person> by <channel>".
+type auditor struct {
+	js  jetstream.JetStream
+	now func() time.Time
+	ids ids.Source
+}
+
+// openAudit makes sure the AUDIT stream exists (the gateway creates it
+// with the same settings; notify may start first) and returns the writer.
+func openAudit(ctx context.Context, d service.Deps) (*auditor, error) {
+	_, err := d.JS.CreateStream(ctx, jetstream.StreamConfig{
+		Name: auditStream, Subjects: []string{auditSubjects}, Storage: jetstream.FileStorage,
+		Retention: jetstream.LimitsPolicy, Replicas: d.Replicas, DenyDelete: true, DenyPurge: true,
+		Duplicates: 2 * time.Minute, Description: "append-only audit log of reads and changes of personal data",
+	})
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return nil, fmt.Errorf("audit stream: %w", err)
+	}
+	return &auditor{js: d.JS, now: d.Now, ids: d.IDs}, nil
+}
+
+// Sent records m's send: the person's id, the template's name as the
+// action, the channel, the time. Never the text or the address. The entry
+// id derives from the message, so a retried write is deduplicated.
+func (a *auditor) Sent(ctx context.Context, m *pb.StoredMessage) error {
+	kind := "participant"
+	if m.GetVolunteer() {
+		kind = "volunteer"
+	}
+	action := "notify_" + strings.ToLower(strings.TrimPrefix(m.GetTemplate().String(), "TEMPLATE_"))
+	ch := strings.ToLower(strings.TrimPrefix(m.GetChannel().String(), "CHANNEL_"))
+	e := &gatewayv1.AuditEntry{Id: "audit-" + m.GetId(), Time: timestamppb.New(a.now()), UserId: "notify", Role: string(auth.RoleService),
+		Action: action, ResourceType: kind, ResourceId: m.GetPersonId(), Outcome: "ok", Channel: ch,
+		ResourceIds: []string{m.GetId(), m.GetProposalId()}}
+	data, err := proto.Marshal(e)
+	if err != nil {
+		return err
+	}
+	msg := &nats.Msg{Subject: "audit.notify." + kind + "." + action, Data: data, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, e.GetId())
+	if _, err := a.js.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}

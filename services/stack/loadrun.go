@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/echo"
+	"github.com/motesplats/motesplats/pkg/events"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+)
+
+// loadOptions are the load run's flags (make load).
+type loadOptions struct {
+	natsCLI    string
+	benchMsgs  int
+	step       time.Duration
+	firstRate  int
+	maxRate    int
+	p99Limit   time.Duration
+	getRounds  int
+	getDur     time.Duration
+	workers    int
+	cpuProfile string
+	keep       bool
+}
+
+// loadRun is `stack load` (make load): it starts a private stack on free
+// loopback ports with its data in a new directory, a bare echo server
+// beside it, and prints, from that one run:
+//
+//  1. natscli's `nats bench js pub sync --clients 8` against the stack's
+//     own embedded NATS (same store directory, same disk, fsync on every
+//     write), before and after the creates;
+//  2. the durable writes one CreateParticipant makes, per stream;
+//  3. creates at increasing rates: creates/s sustained and p50/p99 from
+//     sending the request to a durable consumer handling its event, beside
+//     half the bench's rate (the target) and p99 <= 50 ms;
+//  4. a cached GetParticipant (sealing on) against the bare echo server,
+//     closed loop, alternating rounds, beside 60% of echo (the target).
+//
+// Everything stays on 127.0.0.1 and stops by itself.
+func loadRun(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	var o loadOptions
+	fs.StringVar(&o.natsCLI, "nats-cli", "nats", "natscli binary (make load installs it into .tmp/bin)")
+	fs.IntVar(&o.benchMsgs, "bench-msgs", 6000, "messages per nats bench run")
+	fs.DurationVar(&o.step, "step", 5*time.Second, "how long each create rate is held")
+	fs.IntVar(&o.firstRate, "rate", 100, "first create rate (per second); each next step is 1.4 times it")
+	fs.IntVar(&o.maxRate, "max-rate", 4000, "highest create rate tried")
+	fs.DurationVar(&o.p99Limit, "p99", 50*time.Millisecond, "p99 send->consumer a rate must keep to count as sustained")
+	fs.IntVar(&o.getRounds, "get-rounds", 3, "alternating rounds of cached Get and echo")
+	fs.DurationVar(&o.getDur, "get-duration", 3*time.Second, "length of each Get or echo round")
+	fs.IntVar(&o.workers, "workers", 32, "concurrent callers in the Get and echo rounds")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the create phase (stack and load driver) here")
+	fs.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.firstRate < 1 || o.maxRate < o.firstRate || o.step <= 0 || o.benchMsgs < 8 {
+		return errors.New("load: want 1 <= rate <= max-rate, step > 0, bench-msgs >= 8")
+	}
+	cli, err := findCLI(o.natsCLI)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "motesplats-load-")
+	if err != nil {
+		return err
+	}
+	if !o.keep {
+		defer os.RemoveAll(dir)
+	}
+	cfg, err := configFromEnv(func(string) string { return "" })
+	if err != nil {
+		return err
+	}
+	cfg.DataDir, cfg.NATSPort, cfg.MetricsAddr = dir, -1, "off"
+	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.MentoringAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.GuidesAddr, cfg.DinnersAddr, cfg.Gateway.Addr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.LogLevel = 8 // errors only: the run's output is the figures
+	logs, err := os.Create(filepath.Join(dir, "stack.log"))
+	if err != nil {
+		return err
+	}
+	defer logs.Close()
+	cfg.logs = logs
+	// Libraries that log through the default logger write there too.
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	defer slog.SetDefault(prev)
+
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	l := &Listening{}
+	up := &upWriter{up: make(chan struct{})}
+	stackDone := make(chan error, 1)
+	go func() { stackDone <- run(sctx, cfg, up, l) }()
+	select {
+	case <-up.up:
+	case err := <-stackDone:
+		return fmt.Errorf("load: stack stopped: %w", err)
+	case <-time.After(60 * time.Second):
+		return errors.New("load: the stack did not come up within 60s")
+	}
+	defer func() {
+		stop()
+		<-stackDone
+	}()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	esrv, ehs := echo.NewServer(grpcx.Options{})
+	go func() { _ = grpcx.Serve(sctx, esrv, ehs, lis, time.Second) }()
+
+	natsURL := "nats://" + l.Addr("nats")
+	fmt.Fprintf(out, "stack up: nats %s, participants %s, echo %s, data in %s (fsync on every write)\n",
+		natsURL, l.Addr("participants"), lis.Addr(), dir)
+	nc, err := nats.Connect(natsURL, nats.Name("load"))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		return err
+	}
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
+		auth.Claims{Subject: "load", Role: auth.RoleAdmin}, time.Hour))
+	conn, err := grpcx.Dial(l.Addr("participants"), grpc.WithPerRPCCredentials(creds))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	pc := participantsv1.NewParticipantServiceClient(conn)
+
+	fmt.Fprintf(out, "\n== 1. JetStream alone: %s bench js pub sync --clients 8 (%d msgs of 128 B, same server and disk) ==\n", cli, o.benchMsgs)
+	bench1, err := natsBench(ctx, cli, natsURL, o.benchMsgs, out)
+	if err != nil {
+		return err
+	}
+	_ = js.DeleteStream(ctx, benchStream)
+
+	fmt.Fprintf(out, "\n== 2. durable writes per create (stored messages per stream, 100 creates, after every consumer drained) ==\n")
+	p, err := newProbe(ctx, js)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	if err := writesPerCreate(ctx, js, pc, p, 100, out); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(out, "\n== 3. creates at increasing rates (each held %v; open loop; send -> probe consumer handled) ==\n", o.step)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+	}
+	// Up while the stack keeps up; fast is the best rate that also kept
+	// p99 send->consumer within the limit.
+	var best, fast stepResult
+	for rate := o.firstRate; rate <= o.maxRate; rate = rate * 14 / 10 {
+		r := driveCreates(ctx, js, pc, p, rate, o.step)
+		fmt.Fprintln(out, r.String(o.p99Limit))
+		if !r.keepsUp() {
+			break
+		}
+		if r.rate > best.rate {
+			best = r
+		}
+		if r.p99 <= o.p99Limit && r.rate > fast.rate {
+			fast = r
+		}
+	}
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+		fmt.Fprintf(out, "CPU profile of the create phase: %s (go tool pprof -top %s)\n", o.cpuProfile, o.cpuProfile)
+	}
+
+	fmt.Fprintf(out, "\n== 1b. JetStream alone again, after the creates ==\n")
+	bench2, err := natsBench(ctx, cli, natsURL, o.benchMsgs, out)
+	if err != nil {
+		return err
+	}
+	_ = js.DeleteStream(ctx, benchStream)
+
+	fmt.Fprintf(out, "\n== 4. cached GetParticipant (sealed records) vs bare echo (%d workers, %d rounds of %v each) ==\n", o.workers, o.getRounds, o.getDur)
+	gv, err := getVsEcho(ctx, pc, l.Addr("participants"), lis.Addr().String(), creds, o, out)
+	if err != nil {
+		return err
+	}
+
+	limit := max(bench1, bench2) / 2
+	fmt.Fprintf(out, "\n== summary (one run) ==\n")
+	fmt.Fprintf(out, "JetStream 8-client durable writes: %.0f/s before, %.0f/s after; target creates/s >= half the higher: %.0f/s\n", bench1, bench2, limit)
+	top := max(bench1, bench2)
+	fmt.Fprintf(out, "creates sustained: %.0f/s (p50 %v, p99 %v send->consumer): %.2f of the bench's rate: %s\n",
+		best.rate, best.p50, best.p99, best.rate/top, verdict(best.rate >= limit))
+	fmt.Fprintf(out, "creates sustained with p99 send->consumer <= %v: %.0f/s (p99 %v): %s; the bench's own p99 per write: see its latencies above\n",
+		o.p99Limit, fast.rate, fast.p99, verdict(fast.rate >= limit))
+	if st, err := js.Stream(ctx, events.StreamDeadLetter); err == nil {
+		if info, err := st.Info(ctx); err == nil && info.State.Msgs > 0 {
+			fmt.Fprintf(out, "dead letters during the run: %d (see %s)\n", info.State.Msgs, logs.Name())
+		}
+	}
+	fmt.Fprintf(out, "cached Get %.0f/s vs echo %.0f/s: %.0f%% (target >= 60%%): %s\n", gv.get, gv.echo, 100*gv.get/gv.echo, verdict(gv.get >= 0.6*gv.echo))
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "MET"
+	}
+	return "NOT MET"
+}
+
+// upWriter discards the stack's banner and closes up once it is complete
+// (its last line), when every part listens.
+type upWriter struct {
+	mu   sync.Mutex
+	buf  []byte
+	up   chan struct{}
+	seen bool
+}
+
+func (w *upWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.seen {
+		w.buf = append(w.buf, p...)
+		if bytes.Contains(w.buf, []byte("Ctrl-C stops")) {
+			w.seen, w.buf = true, nil
+			close(w.up)
+		}
+	}
+	return len(p), nil
+}
