@@ -65,6 +65,10 @@ e2e: redis chromium axe ## Drive the web app and the public answer page in headl
 	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots MP_WALK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
 	  go test -race -count=1 -run 'TestEndToEndBrowser|TestCoordinatorWalk|TestAnswerPageBrowser' ./services/gateway/server/
 
+.PHONY: webload
+webload: ## Seed 20,000 newcomers and 5,000 volunteers in one organisation and time every web list and report page (p95 <= 150 ms)
+	MP_SPEED_NEWCOMERS=20000 MP_SPEED_VOLUNTEERS=5000 go test -count=1 -v -timeout 60m -run 'TestPageSpeed' ./services/gateway/server/
+
 .PHONY: axe
 axe: $(TMP)/npm/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
 

@@ -77,7 +77,7 @@ func TestCoordinatorWalk(t *testing.T) {
 		}
 		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
 	}
-	shots := os.Getenv(screenshotsEnv)
+	shots := os.Getenv("MP_WALK_SCREENSHOTS_DIR")
 	visited := 0
 	// check runs axe-core and the English check on the page shown, and
 	// saves its screenshot.

@@ -39,6 +39,9 @@ type Gateway struct {
 	Backend  *backend.Backend
 	Audit    *audit.Log
 	Log      *slog.Logger
+
+	// figures caches the dashboard's and the reports' counts (figures.go).
+	figures figures
 }
 
 // errOperator refuses personal data to operators.
@@ -78,6 +81,11 @@ func (g *Gateway) recordList(ctx context.Context, c Caller, resource string, ids
 }
 
 func (g *Gateway) recordIDs(ctx context.Context, c Caller, action, resource, id string, ids []string, err error) error {
+	switch action {
+	case "read", "list", "search", "export":
+	default:
+		g.figures.wrote() // a change: cached counts may be wrong now
+	}
 	outcome := "ok"
 	if err != nil {
 		outcome = string(Public(ctx, g.Log, err).Code)

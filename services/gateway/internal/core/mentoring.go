@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"google.golang.org/protobuf/proto"
@@ -262,7 +263,13 @@ func (g *Gateway) MentoringReport(ctx context.Context, c Caller, r *gatewayv1.Ge
 		return nil, err
 	}
 	org, munis := scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
-	res, err := m.GetReport(sctx, &mentoringv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+	// Kept figuresTTL per scope and period, like the other figures: the
+	// service reads every pair of the scope.
+	key := scopeKey(c, fmt.Sprintf("mentoring_report|%s|%v|%s|%s", org, munis, r.GetFromMonth(), r.GetToMonth()))
+	v, err := g.figures.get(key, func() (any, error) {
+		return m.GetReport(sctx, &mentoringv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+	})
+	res, _ := v.(*mentoringv1.GetReportResponse)
 	if err := g.record(ctx, c, "read", "mentoring_report", "", err); err != nil {
 		return nil, err
 	}

@@ -43,11 +43,25 @@ var errTooLarge = apperr.Errorf(apperr.FailedPrecondition, "the register is too 
 // Report computes the report for the caller's scope by paging through the
 // records the caller's token may see.
 func (g *Gateway) Report(ctx context.Context, c Caller) (*Report, error) {
-	r, err := g.report(ctx, c)
+	r, err := g.cachedReport(ctx, c)
 	if err := g.record(ctx, c, "read", "report", "", err); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// cachedReport is report, kept figuresTTL per scope. A Report is counts
+// only; callers get a copy of its slices' headers, never write to them.
+func (g *Gateway) cachedReport(ctx context.Context, c Caller) (*Report, error) {
+	if err := personal(c); err != nil {
+		return nil, err
+	}
+	v, err := g.figures.get(scopeKey(c, "report"), func() (any, error) { return g.report(ctx, c) })
+	if err != nil {
+		return nil, err
+	}
+	r := *v.(*Report)
+	return &r, nil
 }
 
 func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
@@ -146,7 +160,7 @@ func sorted(m map[string]int) []Count {
 // ExportReport writes the report as CSV (section, label, count) and
 // records the export.
 func (g *Gateway) ExportReport(ctx context.Context, c Caller, w io.Writer) error {
-	r, err := g.report(ctx, c)
+	r, err := g.cachedReport(ctx, c)
 	if err := g.record(ctx, c, "export", "report", "", err); err != nil {
 		return err
 	}
@@ -169,7 +183,7 @@ func (g *Gateway) ExportReport(ctx context.Context, c Caller, w io.Writer) error
 // ExportReportData returns the report for an export the web app writes
 // in the caller's language, audited as an export like ExportReport.
 func (g *Gateway) ExportReportData(ctx context.Context, c Caller) (*Report, error) {
-	r, err := g.report(ctx, c)
+	r, err := g.cachedReport(ctx, c)
 	if err := g.record(ctx, c, "export", "report", "", err); err != nil {
 		return nil, err
 	}
@@ -200,6 +214,15 @@ func (g *Gateway) Dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
 	if err := personal(c); err != nil {
 		return &Dashboard{}, nil // operators get an empty start page
 	}
+	v, err := g.figures.get(scopeKey(c, "dashboard"), func() (any, error) { return g.dashboard(ctx, c) })
+	if err != nil {
+		return nil, err
+	}
+	d := *v.(*Dashboard)
+	return &d, nil
+}
+
+func (g *Gateway) dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
 	sctx, err := g.as(ctx, c)
 	if err != nil {
 		return nil, err

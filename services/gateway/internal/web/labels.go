@@ -75,11 +75,16 @@ func labelled(locale string, rows []core.Count) []core.Count {
 // without placeholders, in their one form), so a test can check a rendered
 // page against another locale's words (issue 12: no English string on a
 // Swedish page). Messages with placeholders never appear verbatim on a
-// page, so they are left out.
+// page, so they are left out, and so are languages' names in themselves.
 func Catalogue(locale string) map[string]string {
 	c := cat()
 	out := make(map[string]string, len(c.keys[locale]))
 	for k := range c.keys[locale] {
+		if strings.HasSuffix(k, "language_name") {
+			// A language's name in itself ("English", "Svenska"):
+			// the language pickers show every one on every page.
+			continue
+		}
 		if s, ok := c.plain[locale][k]; ok {
 			out[k] = s
 		}

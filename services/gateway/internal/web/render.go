@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -78,6 +79,9 @@ func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
 		msg = p.t("err.notfound")
 	case apperr.Internal:
 		msg = p.t("err.generic")
+	}
+	if strings.TrimSpace(msg) == "" {
+		msg = p.t("err.generic") // never a blank page (issue 12)
 	}
 	w.fail(rw, p, status, msg)
 }
