@@ -188,8 +188,8 @@ func TestCoordinatorWalk(t *testing.T) {
 		chromedp.WaitVisible(`p.flash`),
 		check("02-registrerad"),
 	)
-	run("lists", chromedp.Navigate(e.base+"/participants"), chromedp.WaitVisible(`table`), check("03-nyanlanda"),
-		chromedp.Navigate(e.base+"/volunteers"), chromedp.WaitVisible(`table`), check("04-volontarer"))
+	run("lists", chromedp.Navigate(e.base+"/participants"), chromedp.WaitVisible(`table`, chromedp.ByQuery), check("03-nyanlanda"),
+		chromedp.Navigate(e.base+"/volunteers"), chromedp.WaitVisible(`table`, chromedp.ByQuery), check("04-volontarer"))
 
 	// The mentoring service learns of the newcomer from events: start
 	// jobs until one proposes her.
