@@ -70,11 +70,11 @@ webload: ## Seed 20,000 newcomers and 5,000 volunteers in one organisation and t
 	MP_SPEED_NEWCOMERS=20000 MP_SPEED_VOLUNTEERS=5000 go test -count=1 -v -timeout 60m -run 'TestPageSpeed' ./services/gateway/server/
 
 .PHONY: axe
-axe: $(TMP)/npm/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
+axe: $(TMP)/axe/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
 
-$(TMP)/npm/node_modules/axe-core/axe.min.js:
-	@mkdir -p $(TMP)/npm
-	cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm axe-core@$(AXE_VERSION) >/dev/null
+$(TMP)/axe/node_modules/axe-core/axe.min.js:
+	@mkdir -p $(TMP)/axe
+	cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/axe axe-core@$(AXE_VERSION) >/dev/null
 
 .PHONY: mp
 mp: ## Build bin/mp, the command line client

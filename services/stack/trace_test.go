@@ -146,9 +146,22 @@ func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 			t.Errorf("a publish span's parent is %q, want the proposal's store write", tree[s.Parent.SpanID()].Name)
 		}
 	}
-	for _, name := range []string{"store.create mentoring_pairs", "publish " + events.PairProposed, "process " + events.PairProposed} {
+	for _, name := range []string{"store.create mentoring_pairs", "publish " + events.PairProposed} {
 		if count[name] != done.Job.Counts.Proposals {
 			t.Errorf("%d %q spans in the request's trace, want one per proposal (%d)", count[name], name, done.Job.Counts.Proposals)
+		}
+	}
+	// Every consumer of the event (this test's and the notify service's)
+	// continues the trace: each publish has at least one handling below it.
+	handled := map[trace.SpanID]int{}
+	for _, s := range tree {
+		if s.Name == "process "+events.PairProposed {
+			handled[s.Parent.SpanID()]++
+		}
+	}
+	for id, s := range tree {
+		if s.Name == "publish "+events.PairProposed && handled[id] == 0 {
+			t.Errorf("publish span %s has no consumer span below it", id)
 		}
 	}
 }

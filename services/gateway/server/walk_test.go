@@ -27,7 +27,7 @@ func axePath(t *testing.T) string {
 		return p
 	}
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", ".tmp", "npm", "node_modules", "axe-core", "axe.min.js")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", ".tmp", "axe", "node_modules", "axe-core", "axe.min.js")
 }
 
 // axeViolation is one rule axe-core found broken, as its result names it.
