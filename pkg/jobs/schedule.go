@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -42,4 +43,31 @@ func (m *Manager) schedule(ctx context.Context) {
 			m.log.Warn("jobs: scheduled job not submitted", "org", s.Organisation, "err", err)
 		}
 	}
+}
+
+// SchedulesFrom lists the scheduled job of each organisation whose rules
+// ask for one: of returns an organisation's period and municipalities,
+// and an organisation with no period or no municipalities has none. The
+// programmes keep the schedule in their rule files; this is the one
+// reading of it.
+func SchedulesFrom(orgs []string, of func(org string) (every time.Duration, municipalities []string)) []Schedule {
+	var out []Schedule
+	for _, org := range orgs {
+		every, munis := of(org)
+		if every > 0 && len(munis) > 0 {
+			out = append(out, Schedule{Organisation: org, Municipalities: slices.Clone(munis), Every: every})
+		}
+	}
+	return out
+}
+
+// FinishedKey is what a programme's job-finished event id is derived
+// from (proposal.ID(j.FinishedKey()...)): the job id, and the resume count
+// once the job was resumed, so a resumed job that finishes again gets an
+// event of its own instead of one the stream drops as a duplicate.
+func (j Job) FinishedKey() []string {
+	if j.Resumes > 0 {
+		return []string{j.ID, "finished", strconv.Itoa(j.Resumes)}
+	}
+	return []string{j.ID, "finished"}
 }

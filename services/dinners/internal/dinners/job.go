@@ -313,22 +313,19 @@ func (s *Service) Tally(ctx context.Context, j jobs.Job) (map[string]int64, erro
 // Schedules is the kit's Config.Schedules: each organisation whose rules
 // ask for a scheduled job.
 func (s *Service) Schedules() []jobs.Schedule {
-	var out []jobs.Schedule
-	for _, org := range s.rules.Orgs() {
+	return jobs.SchedulesFrom(s.rules.Orgs(), func(org string) (time.Duration, []string) {
 		r := s.rules.For(org)
-		if r.ScheduleEvery > 0 && len(r.ScheduleMunicipalities) > 0 {
-			out = append(out, jobs.Schedule{Organisation: org, Municipalities: slices.Clone(r.ScheduleMunicipalities), Every: r.ScheduleEvery})
-		}
-	}
-	return out
+		return r.ScheduleEvery, r.ScheduleMunicipalities
+	})
 }
 
 // RulesVersion names the rules a job of org would use now.
 func (s *Service) RulesVersion(org string) string { return s.rules.For(org).Version }
 
-// FinishJob publishes the job-finished event with a deterministic id.
+// FinishJob publishes the job-finished event with a deterministic id (a
+// resumed job that finishes again gets an event of its own).
 func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
-	ev, err := events.NewEnvelope(proposal.ID(j.ID, "finished"), events.DinnersJobFinished, j.ID, s.now(), &eventsv1.DinnerJobFinished{
+	ev, err := events.NewEnvelope(proposal.ID(j.FinishedKey()...), events.DinnersJobFinished, j.ID, s.now(), &eventsv1.DinnerJobFinished{
 		JobId: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
 		Succeeded: j.State == jobs.Succeeded, Proposals: int32(j.Counts["proposals"]), FinishTime: timestamppb.New(j.Finished),
 	})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -295,10 +294,7 @@ func fillReportFacts(p *pb.Pair, n *pb.PoolNewcomer) {
 // event with a deterministic id.
 func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 	// A resumed job finishes again, with an event of its own.
-	evID := proposal.ID(j.ID, "finished")
-	if j.Resumes > 0 {
-		evID = proposal.ID(j.ID, "finished", strconv.Itoa(j.Resumes))
-	}
+	evID := proposal.ID(j.FinishedKey()...)
 	ev, err := events.NewEnvelope(evID, events.MentoringJobFinished, j.ID, s.now(), &eventsv1.MentoringJobFinished{
 		JobId: j.ID, OrganisationId: j.Organisation, MunicipalityCodes: j.Municipalities,
 		Succeeded: j.State == jobs.Succeeded, Proposals: int32(j.Counts["proposals"]), FinishTime: timestamppb.New(j.Finished),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -33,15 +34,10 @@ func (s *Service) Tally(ctx context.Context, j jobs.Job) (map[string]int64, erro
 // Schedules is the kit's Config.Schedules: the scheduled job of each
 // organisation whose rules ask for one.
 func (s *Service) Schedules() []jobs.Schedule {
-	var out []jobs.Schedule
-	for _, org := range s.rules.Orgs() {
+	return jobs.SchedulesFrom(s.rules.Orgs(), func(org string) (time.Duration, []string) {
 		r := s.rules.For(org)
-		if r.ScheduleEvery <= 0 || len(r.ScheduleMunicipalities) == 0 {
-			continue
-		}
-		out = append(out, jobs.Schedule{Organisation: org, Municipalities: slices.Clone(r.ScheduleMunicipalities), Every: r.ScheduleEvery})
-	}
-	return out
+		return r.ScheduleEvery, r.ScheduleMunicipalities
+	})
 }
 
 // RulesVersion names the rules a job of org would use now.
