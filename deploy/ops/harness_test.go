@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,11 +130,26 @@ func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
 		}
 		return ports[name]
 	}
-	r, err := layout.Start(testutil.Context(t), layout.Options{
-		Dir: t.TempDir(), Bin: bin, NATSServer: natsServer, NATSNodes: nodes, Ports: portFor,
-		Netns: netns, DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
-		Env: map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"},
-	})
+	var r *layout.Running
+	for attempt := 1; ; attempt++ {
+		r, err = layout.Start(testutil.Context(t), layout.Options{
+			Dir: t.TempDir(), Bin: bin, NATSServer: natsServer, NATSNodes: nodes, Ports: portFor,
+			Netns: netns, DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
+			Env: map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"},
+		})
+		// A free port can be taken by another test's process between the
+		// probe and the bind: start again on new ports, a few times.
+		if err == nil || attempt == 3 || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
+			break
+		}
+		t.Logf("a port was taken before its process bound it; starting again on new ports: %v", err)
+		if r != nil {
+			r.Stop()
+		}
+		mu.Lock()
+		clear(ports)
+		mu.Unlock()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
