@@ -148,7 +148,7 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 		OrganisationId: orgID, MunicipalityCode: "0880", VolunteerId: hid, Seats: 4, Address: address,
 		Kitchen:     &dinnersv1.Kitchen{Diets: []typev1.Diet{typev1.Diet_DIET_HALAL, typev1.Diet_DIET_VEGETARIAN}},
 		Composition: dinnersv1.Composition_COMPOSITION_COUPLE, Languages: []string{"ar", "sv"},
-		Dinners:     []*dinnersv1.Dinner{{Date: day, StartTime: "18:00"}}}})
+		Dinners: []*dinnersv1.Dinner{{Date: day, StartTime: "18:00"}}}})
 	if err != nil {
 		t.Fatalf("create offer: %v", err)
 	}
