@@ -182,7 +182,8 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer met.close()
 	svc := notice.New(notice.Deps{Messages: msgs, Links: lnk, Tracked: tr, Directory: dir, Programmes: dir,
 		Channels: Channels(o), Catalog: cat, Keys: keys, Auditor: auditor, Metrics: met,
-		BaseURL: strings.TrimSuffix(o.PublicURL, "/"), Owner: o.Owner, Now: d.Now, Logger: d.Logger, Retry: o.Retry, Quiet: o.Quiet})
+		BaseURL: strings.TrimSuffix(o.PublicURL, "/"), Owner: o.Owner, Now: d.Now, Logger: d.Logger, Retry: o.Retry, Quiet: o.Quiet,
+		Retention: o.Retention})
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

@@ -163,12 +163,13 @@ func TestValidationAndAccess(t *testing.T) {
 func TestOptionsFromEnv(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
-		"MP_SMTP_URL":       "smtp://mp:secret@mail.example.org?from=noreply@example.org",
-		"MP_SMS_URL":        "https://u:p@api.46elks.com?from=Motesplats",
-		"MP_WEBHOOK_URL":    "https://hooks.example.org/mp",
-		"MP_WEBHOOK_SECRET": "MDEyMzQ1Njc4OWFiY2RlZg==",
-		"MP_QUIET_HOURS":    "22-7",
-		"MP_LINK_KEY":       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		"MP_SMTP_URL":              "smtp://mp:secret@mail.example.org?from=noreply@example.org",
+		"MP_SMS_URL":               "https://u:p@api.46elks.com?from=Motesplats",
+		"MP_WEBHOOK_URL":           "https://hooks.example.org/mp",
+		"MP_WEBHOOK_SECRET":        "MDEyMzQ1Njc4OWFiY2RlZg==",
+		"MP_QUIET_HOURS":           "22-7",
+		"MP_LINK_KEY":              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		"MP_NOTIFY_RETENTION_DAYS": "30",
 	}
 	o, err := server.OptionsFromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -176,14 +177,14 @@ func TestOptionsFromEnv(t *testing.T) {
 	}
 	if o.SMTP.Addr != "mail.example.org:587" || o.SMTP.Username != "mp" || o.SMTP.From != "noreply@example.org" ||
 		o.SMS.BaseURL != "https://api.46elks.com" || o.SMS.From != "Motesplats" || o.Webhook == nil ||
-		o.Quiet.Start != 22 || o.Quiet.End != 7 || len(o.LinkKey) != 32 {
+		o.Quiet.Start != 22 || o.Quiet.End != 7 || len(o.LinkKey) != 32 || o.Retention != 30*24*time.Hour {
 		t.Errorf("options = %+v", o)
 	}
 	if strings.Contains(o.String(), "secret") {
 		t.Errorf("the start-up line shows the SMTP password: %s", o)
 	}
 	for k, bad := range map[string]string{"MP_SMTP_URL": "smtp://host", "MP_SMS_URL": "ftp://x", "MP_QUIET_HOURS": "late",
-		"MP_LINK_KEY": "short", "MP_WEBHOOK_SECRET": "c2hvcnQ="} {
+		"MP_LINK_KEY": "short", "MP_WEBHOOK_SECRET": "c2hvcnQ=", "MP_NOTIFY_RETENTION_DAYS": "0"} {
 		e := map[string]string{k: bad}
 		if k == "MP_WEBHOOK_SECRET" {
 			e["MP_WEBHOOK_URL"] = "https://x"

@@ -103,10 +103,15 @@ type Auditor interface {
 	Sent(ctx context.Context, m *pb.StoredMessage) error
 }
 
-// Metrics counts sends; nil-safe implementations are in the server.
+// Metrics counts sends and the retention sweep's progress; nil-safe
+// implementations are in the server.
 type Metrics interface {
 	Sent(channel pb.Channel)
 	Failed(channel pb.Channel, permanent bool)
+	// Retained reports one retention sweep: how many finished messages
+	// and spent links it removed, and the age of the oldest finished
+	// message it kept (zero when none).
+	Retained(messages, links int, oldest time.Duration)
 }
 
 // Deps are a Service's collaborators.
@@ -130,8 +135,11 @@ type Deps struct {
 	// LeaseTTL is how long a send may hold a message before another
 	// replica takes it over (default LeaseTTL; tests shorten it).
 	LeaseTTL time.Duration
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Retention is how long a finished message (sent, failed, skipped)
+	// and a spent link are kept (default DefaultRetention; ADR 0105).
+	Retention time.Duration
+	Now       func() time.Time
+	Logger    *slog.Logger
 	// Retry shapes the backoff of temporary failures.
 	Retry Backoff
 	// Quiet is the SMS quiet-hours rule.
@@ -162,6 +170,9 @@ func New(d Deps) *Service {
 	if d.LeaseTTL <= 0 {
 		d.LeaseTTL = LeaseTTL
 	}
+	if d.Retention <= 0 {
+		d.Retention = DefaultRetention
+	}
 	if d.Retry.Base == 0 {
 		d.Retry = DefaultBackoff
 	}
@@ -176,8 +187,9 @@ func New(d Deps) *Service {
 
 type noMetrics struct{}
 
-func (noMetrics) Sent(pb.Channel)         {}
-func (noMetrics) Failed(pb.Channel, bool) {}
+func (noMetrics) Sent(pb.Channel)                  {}
+func (noMetrics) Failed(pb.Channel, bool)          {}
+func (noMetrics) Retained(int, int, time.Duration) {}
 
 // nudge wakes the sender without blocking.
 func (s *Service) nudge() {
