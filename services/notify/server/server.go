@@ -29,6 +29,7 @@ import (
 	"github.com/motesplats/motesplats/services/notify/internal/grpcapi"
 	"github.com/motesplats/motesplats/services/notify/internal/links"
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
+	"github.com/motesplats/motesplats/services/notify/internal/ratelimit"
 )
 
 // DefaultAddr is where the service listens unless told otherwise.
@@ -175,6 +176,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("notify: %w", err)
 	}
 	defer dir.Close()
+	limits, err := ratelimit.Open(ctx, d.JS, d.Replicas, d.Now)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
 	met, err := newMetrics(msgs)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
@@ -183,7 +188,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	svc := notice.New(notice.Deps{Messages: msgs, Links: lnk, Tracked: tr, Directory: dir, Programmes: dir,
 		Channels: Channels(o), Catalog: cat, Keys: keys, Auditor: auditor, Metrics: met,
 		BaseURL: strings.TrimSuffix(o.PublicURL, "/"), Owner: o.Owner, Now: d.Now, Logger: d.Logger, Retry: o.Retry, Quiet: o.Quiet,
-		Retention: o.Retention})
+		Retention: o.Retention, Limiter: limits})
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

@@ -114,6 +114,13 @@ type Metrics interface {
 	Retained(messages, links int, oldest time.Duration)
 }
 
+// Limiter counts attempts on a key across every replica. Allow reports
+// whether this attempt is within n per period; an error means the shared
+// count could not be kept.
+type Limiter interface {
+	Allow(ctx context.Context, key string, n int, period time.Duration) (bool, error)
+}
+
 // Deps are a Service's collaborators.
 type Deps struct {
 	Messages   *store.Repo[*pb.StoredMessage]
@@ -126,6 +133,9 @@ type Deps struct {
 	Keys       *links.Keys
 	Auditor    Auditor
 	Metrics    Metrics
+	// Limiter shares the per-link look-up limit between replicas; nil
+	// counts on this replica only.
+	Limiter Limiter
 	// BaseURL starts every answer link: "<BaseURL>/a/<token>".
 	BaseURL string
 	// LinkTTL bounds a link's life when the proposal has no deadline.
