@@ -23,6 +23,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/notify/internal/bounce"
 	"github.com/motesplats/motesplats/services/notify/internal/catalog"
 	"github.com/motesplats/motesplats/services/notify/internal/channel"
 	"github.com/motesplats/motesplats/services/notify/internal/directory"
@@ -218,6 +219,11 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 				Consumer: events.ConsumerConfig{Stream: c.stream, Durable: c.durable, FilterSubjects: []string{c.filter}, Concurrency: 4},
 				Handler:  c.h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 			})
+		})
+	}
+	if o.BounceAddr != "" {
+		g.Go(func() error {
+			return bounce.Serve(gctx, o.BounceAddr, bounce.Handler(svc, o.BounceSecret, d.Logger), d.Logger, o.BounceReady)
 		})
 	}
 	g.Go(func() error { return service.Serve(gctx, "notify", addr, srv, hs, d, ready) })

@@ -184,10 +184,13 @@ func TestOptionsFromEnv(t *testing.T) {
 		t.Errorf("the start-up line shows the SMTP password: %s", o)
 	}
 	for k, bad := range map[string]string{"MP_SMTP_URL": "smtp://host", "MP_SMS_URL": "ftp://x", "MP_QUIET_HOURS": "late",
-		"MP_LINK_KEY": "short", "MP_WEBHOOK_SECRET": "c2hvcnQ=", "MP_NOTIFY_RETENTION_DAYS": "0"} {
+		"MP_LINK_KEY": "short", "MP_WEBHOOK_SECRET": "c2hvcnQ=", "MP_NOTIFY_RETENTION_DAYS": "0", "MP_BOUNCE_SECRET": "short"} {
 		e := map[string]string{k: bad}
 		if k == "MP_WEBHOOK_SECRET" {
 			e["MP_WEBHOOK_URL"] = "https://x"
+		}
+		if k == "MP_BOUNCE_SECRET" {
+			e["MP_BOUNCE_ADDR"] = "127.0.0.1:0"
 		}
 		if _, err := server.OptionsFromEnv(func(k string) string { return e[k] }); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%q: err %v, want one naming the variable", k, bad, err)
