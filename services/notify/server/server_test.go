@@ -196,4 +196,11 @@ func TestOptionsFromEnv(t *testing.T) {
 			t.Errorf("%s=%q: err %v, want one naming the variable", k, bad, err)
 		}
 	}
+	// SMTP in clear is for a relay on this machine only.
+	for host, ok := range map[string]bool{"mail.example.org": false, "10.0.0.5": false, "127.0.0.1:1025": true, "[::1]:1025": true, "localhost": true} {
+		url := "smtp://" + host + "?from=a@example.org&tls=none"
+		if _, err := server.OptionsFromEnv(func(k string) string { return map[string]string{"MP_SMTP_URL": url}[k] }); (err == nil) != ok {
+			t.Errorf("%s: err %v, want accepted %t", url, err, ok)
+		}
+	}
 }
