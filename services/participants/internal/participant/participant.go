@@ -470,15 +470,7 @@ func Facts(p *pb.Participant, now time.Time) *eventsv1.ParticipantFacts {
 }
 
 func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Time) {
-	if !ids.Valid(p.GetOrganisationId()) {
-		v.Add(field+".organisation_id", "is required")
-	}
-	people.Municipality(v, field+".municipality_code", p.GetMunicipalityCode())
-	people.Name(v, field+".given_name", p.GetGivenName(), true)
-	people.Name(v, field+".family_name", p.GetFamilyName(), false)
-	people.Contact(v, field+".contact", p.GetContact())
-	people.Notifications(v, field+".notifications", p.GetNotifications())
-	people.Languages(v, field+".languages", p.GetLanguages())
+	people.Identity(v, field, p, "is required")
 	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
 	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())
 	people.Interests(v, field+".interests", p.GetInterests())
