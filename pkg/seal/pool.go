@@ -214,4 +214,3 @@ func (p *Pool) Close() {
 	p.mu.Unlock()
 	p.wg.Wait()
 }
-
