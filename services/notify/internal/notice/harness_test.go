@@ -123,6 +123,8 @@ type env struct {
 	links   *store.Repo[*pb.StoredLink]
 	tracked *store.Repo[*pb.Tracked]
 	keys    *links.Keys
+	// kek opens the buckets' keyring from another process.
+	kek string
 }
 
 var admin = auth.Claims{Subject: "u-admin", Role: auth.RoleAdmin}
@@ -148,7 +150,7 @@ func start(t testing.TB, ch notice.Channels) *env {
 	t.Cleanup(kr.Close)
 	clock := testutil.NewClock(time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC)) // 12:00 in Stockholm
 	d := service.Deps{JS: n.JS, Keyring: kr, Now: clock.Now}.WithDefaults()
-	e := &env{t: t, nats: n, deps: d, clock: clock,
+	e := &env{t: t, nats: n, deps: d, clock: clock, kek: kekText,
 		dir: &fakeDir{people: map[string]notice.Person{
 			amina: {FirstName: "Amina", Email: "amina@example.org", Phone: "+46701234567", Language: "ar"},
 			erik:  {FirstName: "Erik", Email: "erik@example.se", Language: "sv"},

@@ -126,9 +126,12 @@ type Deps struct {
 	// LinkTTL bounds a link's life when the proposal has no deadline.
 	LinkTTL time.Duration
 	// Owner names this replica in the leases it takes.
-	Owner  string
-	Now    func() time.Time
-	Logger *slog.Logger
+	Owner string
+	// LeaseTTL is how long a send may hold a message before another
+	// replica takes it over (default LeaseTTL; tests shorten it).
+	LeaseTTL time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
 	// Retry shapes the backoff of temporary failures.
 	Retry Backoff
 	// Quiet is the SMS quiet-hours rule.
@@ -155,6 +158,9 @@ func New(d Deps) *Service {
 	}
 	if d.LinkTTL == 0 {
 		d.LinkTTL = 14 * 24 * time.Hour
+	}
+	if d.LeaseTTL <= 0 {
+		d.LeaseTTL = LeaseTTL
 	}
 	if d.Retry.Base == 0 {
 		d.Retry = DefaultBackoff
