@@ -114,7 +114,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	pl.SetLeaver(svc.Leave)
 	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
 		Name: guides.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,
-		Tally: svc.Tally, Data: data, Redact: guides.Redact,
+		Tally: svc.Tally, Data: data, Redact: guides.Redact, MaxMunicipalities: guides.MaxMunicipalities,
 		RulesVersion: func(org string) string { return files.For(org).Digest() },
 		Now:          d.Now, IDs: d.IDs, Logger: d.Logger, Hooks: o.JobHooks, TracerProvider: o.TracerProvider,
 	})
