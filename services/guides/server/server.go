@@ -112,6 +112,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 			return events.PurgeSubjectID(ctx, d.JS, events.StreamGuides, "guides", id)
 		}})
 	pl.SetLeaver(svc.Leave)
+	pl.SetResized(svc.Resized)
 	jm, err := jobs.Open(ctx, d.JS, jobs.Config{
 		Name: guides.JobKind, Replicas: d.Replicas, AckWait: o.JobAckWait, OnFinish: svc.FinishJob,
 		Tally: svc.Tally, Data: data, Redact: guides.Redact, MaxMunicipalities: guides.MaxMunicipalities,

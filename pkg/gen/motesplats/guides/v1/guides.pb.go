@@ -510,7 +510,11 @@ type GuideCapacity struct {
 	// Capacity, from the volunteers service.
 	Capacity int32 `protobuf:"varint,3,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	// Newcomers assigned or active. Output only, derived from assignments.
-	Caseload      int32 `protobuf:"varint,4,opt,name=caseload,proto3" json:"caseload,omitempty"`
+	Caseload int32 `protobuf:"varint,4,opt,name=caseload,proto3" json:"caseload,omitempty"`
+	// Newcomers whose assignment in this unit was withdrawn or ended because
+	// the organisation left or its capacity dropped, and who have no live
+	// assignment yet: the next job proposes them first. Output only.
+	Reproposed    int32 `protobuf:"varint,5,opt,name=reproposed,proto3" json:"reproposed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -569,6 +573,13 @@ func (x *GuideCapacity) GetCapacity() int32 {
 func (x *GuideCapacity) GetCaseload() int32 {
 	if x != nil {
 		return x.Caseload
+	}
+	return 0
+}
+
+func (x *GuideCapacity) GetReproposed() int32 {
+	if x != nil {
+		return x.Reproposed
 	}
 	return 0
 }
@@ -3280,12 +3291,15 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x0erequire_permit\x18\x02 \x01(\bR\rrequirePermit\x12)\n" +
 	"\x10require_enrolled\x18\x03 \x01(\bR\x0frequireEnrolled\x12H\n" +
 	"!full_time_parental_leave_excludes\x18\x04 \x01(\bR\x1dfullTimeParentalLeaveExcludes\x12H\n" +
-	"!part_time_parental_leave_excludes\x18\x05 \x01(\bR\x1dpartTimeParentalLeaveExcludes\"\x90\x01\n" +
+	"!part_time_parental_leave_excludes\x18\x05 \x01(\bR\x1dpartTimeParentalLeaveExcludes\"\xb0\x01\n" +
 	"\rGuideCapacity\x12+\n" +
 	"\x11municipality_code\x18\x01 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x02 \x01(\tR\blanguage\x12\x1a\n" +
 	"\bcapacity\x18\x03 \x01(\x05R\bcapacity\x12\x1a\n" +
-	"\bcaseload\x18\x04 \x01(\x05R\bcaseload\"\xff\x01\n" +
+	"\bcaseload\x18\x04 \x01(\x05R\bcaseload\x12\x1e\n" +
+	"\n" +
+	"reproposed\x18\x05 \x01(\x05R\n" +
+	"reproposed\"\xff\x01\n" +
 	"\x11GuideOrganisation\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12C\n" +
