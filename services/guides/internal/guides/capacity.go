@@ -63,7 +63,6 @@ func (s *Service) Resized(ctx context.Context, org string) error {
 	return nil
 }
 
-
 // closeFirst orders the assignments of an oversold unit by which to close
 // first: open ones before taken-up ones, then the newest proposal, then
 // by id so replicas agree.
