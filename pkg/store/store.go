@@ -68,7 +68,7 @@ type Config[T proto.Message] struct {
 	// publishing it right now; default 2s.
 	RelayInterval, RelayGrace time.Duration
 	// MarkInterval is how often this replica puts its "published up to"
-	// mark (marks.go) when it has moved; default 100ms. It must be well
+	// mark (marks.go) when it has moved; default 200ms. It must be well
 	// below RelayGrace, or the relay republishes what the mark would
 	// have covered.
 	MarkInterval time.Duration
@@ -110,6 +110,10 @@ type Hooks struct {
 	// reservation, beside the record's own write. Returning an error
 	// abandons the reservation as a crash would.
 	BeforeReserve func(requestKey string) error
+	// AfterRecord runs in CreateOnce once the record is stored, while
+	// its reservation may still be on its way. Returning an error
+	// abandons the create as a crash would: the caller gets the error.
+	AfterRecord func(key string) error
 }
 
 // Change is what an update function returns: the events the change must
@@ -129,12 +133,16 @@ type Repo[T proto.Message] struct {
 	// erased are ids purged by this replica, with when, awaiting AfterPurge.
 	erased  map[string]time.Time
 	records map[string]indexed[T]
-	sorted  []string                        // ids in order, rebuilt lazily
-	dirty   bool                            // sorted needs a rebuild
-	byIndex map[string]map[string]keySet    // index name -> value -> ids
-	pending map[string]pendingEntry         // keys that may owe events
-	marks   map[string]uint64               // writer -> its published-up-to mark
-	subs    []func(id string, v T, ok bool) // change subscribers
+	sorted  []string                     // ids in order, rebuilt lazily
+	dirty   bool                         // sorted needs a rebuild
+	byIndex map[string]map[string]keySet // index name -> value -> ids
+	pending map[string]pendingEntry      // keys that may owe events
+	marks   map[string]uint64            // writer -> its published-up-to mark
+	// unconfirmed maps the request key of a create still owing its
+	// events to the record's id (reserve.go); byRequest is the reverse.
+	unconfirmed map[string]string
+	byRequest   map[string]string
+	subs        []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
 	published metric.Int64Counter
@@ -176,7 +184,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		cfg.RelayGrace = 2 * time.Second
 	}
 	if cfg.MarkInterval == 0 {
-		cfg.MarkInterval = 100 * time.Millisecond
+		cfg.MarkInterval = 200 * time.Millisecond
 	}
 	if cfg.AfterPurgeDelay == 0 {
 		cfg.AfterPurgeDelay = 15 * time.Second
@@ -209,10 +217,11 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:   map[string]indexed[T]{},
-		byIndex:   map[string]map[string]keySet{},
-		pending:   map[string]pendingEntry{},
-		marks:     map[string]uint64{},
+		records:     map[string]indexed[T]{},
+		byIndex:     map[string]map[string]keySet{},
+		pending:     map[string]pendingEntry{},
+		marks:       map[string]uint64{},
+		unconfirmed: map[string]string{}, byRequest: map[string]string{},
 		writer:    newWriterName(),
 		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
@@ -346,6 +355,16 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 			r.mu.Unlock()
 		}()
 	}
+	if fromWatch {
+		// The writer applied its own write already: the watch's copy of
+		// it need not be decrypted and decoded again.
+		r.mu.RLock()
+		old, ok := r.records[key]
+		r.mu.RUnlock()
+		if ok && old.rev >= rev {
+			return
+		}
+	}
 	if isMark(key) {
 		if op == jetstream.KeyValuePut {
 			r.mu.Lock()
@@ -401,6 +420,14 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 	}
 	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
+	if rk, ok := r.byRequest[key]; ok {
+		delete(r.unconfirmed, rk)
+		delete(r.byRequest, key)
+	}
+	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
+		r.unconfirmed[rec.GetRequestKey()] = key
+		r.byRequest[key] = rec.GetRequestKey()
+	}
 	if owes {
 		since := time.Now()
 		if wasPending {
