@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -242,5 +245,56 @@ func TestRepo_UnconfirmedCreateLosesToOtherRecord(t *testing.T) {
 	v, _, err := r2.CreateOnce(ctx, "org/req-2", ids.UUIDv7{}.New, build)
 	if err != nil || v.GetParticipantId() != "winner" {
 		t.Fatalf("retry got %v, %v; want the winner", v, err)
+	}
+}
+
+// TestRepo_RelayPublishesAllAtOnce leaves 30 creates' events behind, as
+// a writer killed under load would, and lets the relay (with an
+// events.Publisher: asynchronous publishes, one wait) send them: each
+// once, and each entry cleared afterwards.
+func TestRepo_RelayPublishesAllAtOnce(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	s := mustStream(t, n.JS)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.Publisher = events.NewPublisher(n.JS)
+		c.Hooks = &store.Hooks{AfterWrite: func(string) error { return errors.New("crash") }}
+		c.RelayInterval, c.RelayGrace = 20*time.Millisecond, 50*time.Millisecond
+	})
+	const count = 30
+	for i := range count {
+		id := fmt.Sprintf("p%02d", i)
+		v := &facts{ParticipantId: id}
+		if _, err := r.Create(ctx, id, v, factsEvent(t, id, v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kv, err := n.JS.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		for i := range count {
+			e, err := kv.Get(ctx, fmt.Sprintf("p%02d", i))
+			if err != nil {
+				return err
+			}
+			var rec storev1.Record
+			if err := proto.Unmarshal(e.Value(), &rec); err != nil {
+				return err
+			}
+			if len(rec.GetOutbox()) > 0 {
+				return fmt.Errorf("p%02d not cleared yet", i)
+			}
+		}
+		return nil
+	})
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != count {
+		t.Fatalf("events %d, want %d (each once)", info.State.Msgs, count)
 	}
 }

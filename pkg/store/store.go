@@ -910,6 +910,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	sort.Strings(due)
+	var live []owedEntry
 	for _, key := range due {
 		rec, rev, err := r.getRecord(ctx, key)
 		if err != nil {
@@ -939,10 +940,15 @@ func (r *Repo[T]) relay(ctx context.Context) {
 				continue
 			}
 		}
+		if _, ok := r.cfg.Publisher.(AsyncPublisher); ok && !rec.GetRemoved() {
+			live = append(live, owedEntry{key: key, rev: rev, rec: rec})
+			continue
+		}
 		if err := r.publishAndClear(ctx, key, rev, rec, true); err != nil {
 			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
 		}
 	}
+	r.relayAll(ctx, live)
 }
 
 // Query selects records from the in-memory index.
