@@ -142,7 +142,10 @@ type Repo[T proto.Message] struct {
 	// events to the record's id (reserve.go); byRequest is the reverse.
 	unconfirmed map[string]string
 	byRequest   map[string]string
-	subs        []func(id string, v T, ok bool) // change subscribers
+	// inOrder is byIndex's ids in order, per value that Find was asked
+	// for since its set last changed (sorted.go).
+	inOrder map[string]map[string][]string
+	subs    []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
 	published metric.Int64Counter
@@ -223,6 +226,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		marks:       map[string]uint64{},
 		unconfirmed: map[string]string{}, byRequest: map[string]string{},
 		writer:    newWriterName(),
+		inOrder:   map[string]map[string][]string{},
 		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
@@ -466,6 +470,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 func (r *Repo[T]) indexLocked(key string, v T) {
 	for name, fn := range r.cfg.Indexes {
 		for _, val := range fn(v) {
+			delete(r.inOrder[name], val)
 			set := r.byIndex[name][val]
 			if set == nil {
 				set = keySet{}
@@ -484,6 +489,7 @@ func (r *Repo[T]) unindexLocked(key string) {
 	if isLive(old) {
 		for name, fn := range r.cfg.Indexes {
 			for _, val := range fn(old.v) {
+				delete(r.inOrder[name], val)
 				delete(r.byIndex[name][val], key)
 				if len(r.byIndex[name][val]) == 0 {
 					delete(r.byIndex[name], val)
@@ -988,26 +994,20 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		sort.Strings(r.sorted)
 		r.dirty = false
 	}
+	var candidates []string
+	if q.Index != "" {
+		if _, ok := r.byIndex[q.Index]; !ok {
+			r.mu.Unlock()
+			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
+		}
+		// The ids in order come from slices kept per index value, so a
+		// page costs a merge, not a sort of every id (sorted.go).
+		candidates = r.inOrderLocked(q.Index, q.Values)
+	}
 	r.mu.Unlock()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var candidates []string
-	if q.Index != "" {
-		idx, ok := r.byIndex[q.Index]
-		if !ok {
-			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
-		}
-		seen := keySet{}
-		for _, val := range q.Values {
-			for k := range idx[val] {
-				if _, dup := seen[k]; !dup {
-					seen[k] = struct{}{}
-					candidates = append(candidates, k)
-				}
-			}
-		}
-		sort.Strings(candidates)
-	} else {
+	if q.Index == "" {
 		candidates = r.sorted
 	}
 	var p Page[T]
