@@ -43,7 +43,7 @@ type Options struct {
 	// (GUIDES_RULES_DIR); empty uses the built-in default only.
 	RulesDir string
 	// JobAckWait is how long a job may go silent before another replica
-	// takes it over (default 30s; tests use less).
+	// takes it over (default jobs.DefaultAckWait, 5 s; tests use less).
 	JobAckWait time.Duration
 	// TracerProvider traces job runs (default the global one).
 	TracerProvider trace.TracerProvider
