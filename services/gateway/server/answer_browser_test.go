@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -27,10 +24,7 @@ func TestAnswerPageBrowser(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("chromium is missing (%v): run make chromium, or apt-get install -y chromium chromium-driver", err)
 	}
-	axe, err := os.ReadFile(axePath(t))
-	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run make axe", err)
-	}
+	axe := mustAxe(t)
 	e := start(t, envOptions{notify: true})
 	_, coordAr, arPath, arPair := approvedOffer(t, e, "ar")
 	_, coordSv, svPath, svPair := approvedOffer(t, e, "sv")
@@ -74,29 +68,7 @@ func TestAnswerPageBrowser(t *testing.T) {
 	// accessible runs axe-core on the page shown: no serious or critical
 	// violation.
 	accessible := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var raw json.RawMessage
-			if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-				chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
-					func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-				return fmt.Errorf("axe-core on %s: %w", name, err)
-			}
-			var s string
-			var vs []axeViolation
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return err
-			}
-			if err := json.Unmarshal([]byte(s), &vs); err != nil {
-				return err
-			}
-			t.Logf("%s: axe-core found %d violations of any impact", name, len(vs))
-			for _, v := range vs {
-				if v.Impact == "serious" || v.Impact == "critical" {
-					t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
-				}
-			}
-			return nil
-		})
+		return chromedp.ActionFunc(func(ctx context.Context) error { return axeCheck(ctx, t, axe, name) })
 	}
 	// layout reads what the browser made of the page.
 	type layout struct {
