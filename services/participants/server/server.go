@@ -16,6 +16,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/participants/internal/grpcapi"
@@ -66,6 +67,13 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer repo.Close()
 	c := cache.New(d.Cache, cache.Options{Name: "participants", Prefix: "participants:", Logger: d.Logger})
 	svc := participant.New(repo, c, d.Now, d.IDs)
+	if d.Keyring != nil {
+		// New participants' keys are written ahead, in batches, off the
+		// create's path (docs/adr/0034-one-write-per-create.md).
+		pool := d.Keyring.NewPool(d.IDs.New, seal.PoolOptions{})
+		defer pool.Close()
+		svc.RecordIDs(pool)
+	}
 	svc.SearchNames(names)
 
 	srv, hs := grpcx.NewServer(grpcx.Options{

@@ -88,6 +88,7 @@ type clients struct {
 	matching gatewayv1connect.MatchingServiceClient
 	messages gatewayv1connect.MessageServiceClient
 	dinners  dinnersClient
+	ops      gatewayv1connect.OpsServiceClient
 	cfg      config
 	http     *http.Client
 }
@@ -101,6 +102,7 @@ func newClients(e env, c config) *clients {
 		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
 		messages: gatewayv1connect.NewMessageServiceClient(e.HTTP, c.Server, opts...),
 		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
+		ops:      gatewayv1connect.NewOpsServiceClient(e.HTTP, c.Server, opts...),
 		cfg:      c, http: e.HTTP,
 	}
 }
@@ -140,11 +142,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox|deadletters ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage)
+		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage+deadLettersUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -207,6 +209,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = listMessages(ctx, c, args, e)
 	case "mailbox list", "mailbox show":
 		err = mailbox(ctx, c, sub, args, e)
+	case "deadletters list", "deadletters show", "deadletters replay", "deadletters discard":
+		err = deadLetters(ctx, c, sub, args, e)
 	default:
 		return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace(cmd+" "+sub))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -39,6 +40,9 @@ type Gateway struct {
 	Backend  *backend.Backend
 	Audit    *audit.Log
 	Log      *slog.Logger
+	// DeadLetters reads, replays and discards the consumers' dead letters
+	// on the shared NATS (deadletters.go); nil turns them off.
+	DeadLetters *events.DeadLetters
 
 	// figures caches the dashboard's and the reports' counts (figures.go).
 	figures figures

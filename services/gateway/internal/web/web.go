@@ -176,7 +176,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
-	}...), w.guideRoutes()...)
+	}...), append(w.guideRoutes(), w.opsRoutes()...)...)
 }
 
 // Register adds the app's routes and static files to mux.

@@ -85,10 +85,14 @@ func New(d Deps) *Service {
 	return s
 }
 
-// RunSweeps runs the kit's sweeps until ctx ends: a reservation a crash
-// left between its two steps is completed or released within seconds
-// (Recover, at start and every Grace/2). Run it on every replica.
-func (s *Service) RunSweeps(ctx context.Context) { s.life.Run(ctx, 0) }
+// RunSweeps runs the kit's sweeps until ctx ends: open offers expire
+// every every, and a reservation a crash left between its two steps is
+// completed or released within seconds (Recover, at start and every
+// Grace/2). Run it on every replica.
+func (s *Service) RunSweeps(ctx context.Context, every time.Duration) error {
+	s.life.Run(ctx, every)
+	return nil
+}
 
 // SetJobs hands the service its job manager (which needs the service's
 // hooks first, hence two steps).

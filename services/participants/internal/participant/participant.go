@@ -52,6 +52,8 @@ type Service struct {
 	cache *cache.Cache
 	now   func() time.Time
 	ids   ids.Source
+	// recordIDs makes the ids of new participants (ids, by default).
+	recordIDs ids.Source
 	// names computes the blind index terms of a name search (IndexNames).
 	names *blind.Index
 }
@@ -59,7 +61,7 @@ type Service struct {
 // New returns a Service over repo. Cached copies of a participant are
 // evicted on every replica when the record changes (the repo's watch).
 func New(repo *store.Repo[*pb.Participant], c *cache.Cache, now func() time.Time, src ids.Source) *Service {
-	s := &Service{repo: repo, cache: c, now: now, ids: src}
+	s := &Service{repo: repo, cache: c, now: now, ids: src, recordIDs: src}
 	repo.OnChange(func(id string, _ *pb.Participant, _ bool) { c.EvictAsync(cacheKey(id)) })
 	return s
 }
@@ -76,6 +78,12 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Participant] {
 		},
 	}
 }
+
+// RecordIDs makes the ids of new participants with src instead of the
+// service's id source. The server passes a seal.Pool, whose ids come with
+// their data key already stored, so a create writes no key on its path
+// (docs/adr/0034-one-write-per-create.md). Call it before serving.
+func (s *Service) RecordIDs(src ids.Source) { s.recordIDs = src }
 
 // IndexNames adds the blind name index to cfg: each participant is
 // indexed under the keyed HMACs of the words of their names and the
@@ -165,7 +173,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		// nothing to remember: one durable write less (docs/adr/0032).
 		out, rev, err = s.createNew(ctx, build)
 	} else {
-		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.ids.New, build)
+		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
 	}
 	if err != nil {
 		return nil, err
@@ -180,7 +188,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 // createNew creates a participant under a new id, for a call without a
 // request id.
 func (s *Service) createNew(ctx context.Context, build func(id string) (*pb.Participant, []*eventsv1.Envelope, error)) (*pb.Participant, uint64, error) {
-	p, evs, err := build(s.ids.New())
+	p, evs, err := build(s.recordIDs.New())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -513,15 +521,7 @@ func Facts(p *pb.Participant, now time.Time) *eventsv1.ParticipantFacts {
 }
 
 func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Time) {
-	if !ids.Valid(p.GetOrganisationId()) {
-		v.Add(field+".organisation_id", "is required")
-	}
-	people.Municipality(v, field+".municipality_code", p.GetMunicipalityCode())
-	people.Name(v, field+".given_name", p.GetGivenName(), true)
-	people.Name(v, field+".family_name", p.GetFamilyName(), false)
-	people.Contact(v, field+".contact", p.GetContact())
-	people.Notifications(v, field+".notifications", p.GetNotifications())
-	people.Languages(v, field+".languages", p.GetLanguages())
+	people.Identity(v, field, p, "is required")
 	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
 	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())
 	people.Interests(v, field+".interests", p.GetInterests())

@@ -443,15 +443,7 @@ func CheckValid(bc *pb.BackgroundCheck, now time.Time) bool {
 func AgeBand(birthYear int32, now time.Time) int32 { return people.AgeBand(birthYear, now) }
 
 func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Time) {
-	if !ids.Valid(v.GetOrganisationId()) {
-		val.Add(field+".organisation_id", "is required (the id of the organisation the volunteer acts for)")
-	}
-	people.Municipality(val, field+".municipality_code", v.GetMunicipalityCode())
-	people.Name(val, field+".given_name", v.GetGivenName(), true)
-	people.Name(val, field+".family_name", v.GetFamilyName(), false)
-	people.Contact(val, field+".contact", v.GetContact())
-	people.Notifications(val, field+".notifications", v.GetNotifications())
-	people.Languages(val, field+".languages", v.GetLanguages())
+	people.Identity(val, field, v, "is required (the id of the organisation the volunteer acts for)")
 	validateRoles(val, field+".roles", v.GetRoles())
 	people.Interests(val, field+".interests", v.GetInterests())
 	people.Enum(val, field+".gender", v.GetGender(), false)
