@@ -242,7 +242,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		log.Info("created the first admin from MP_ADMIN_EMAIL")
 	}
 
-	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log}
+	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: events.NewDeadLetters(d.JS)}
 	burst, every := cfg.SignInBurst, cfg.SignInEvery
 	if burst <= 0 {
 		burst = 10

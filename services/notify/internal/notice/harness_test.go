@@ -174,13 +174,22 @@ func start(t testing.TB, ch notice.Channels) *env {
 
 // newService is another replica over the same buckets.
 func (e *env) newService(ch notice.Channels, owner string) *notice.Service {
+	return e.serviceWith(ch, owner, nil)
+}
+
+// serviceWith is newService with its deps changed by mod (nil: none).
+func (e *env) serviceWith(ch notice.Channels, owner string, mod func(*notice.Deps)) *notice.Service {
 	cat, err := catalog.New()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return notice.New(notice.Deps{Messages: e.msgs, Links: e.links, Tracked: e.tracked, Directory: e.dir, Programmes: e.prog,
+	d := notice.Deps{Messages: e.msgs, Links: e.links, Tracked: e.tracked, Directory: e.dir, Programmes: e.prog,
 		Channels: ch, Catalog: cat, Keys: e.keys, BaseURL: "http://gw.test", Owner: owner, Now: e.clock.Now,
-		Retry: notice.Backoff{Base: time.Second, Max: time.Minute, MaxAttempts: 5}})
+		Retry: notice.Backoff{Base: time.Second, Max: time.Minute, MaxAttempts: 5}}
+	if mod != nil {
+		mod(&d)
+	}
+	return notice.New(d)
 }
 
 // event wraps a payload as the producer would publish it.
