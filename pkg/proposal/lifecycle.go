@@ -99,6 +99,10 @@ type Hooks struct {
 	// transition to active is written: a crash test kills the process
 	// there.
 	AfterReserve func(id string)
+	// AfterGrow runs after a resize of an active proposal reserved the
+	// units it grows by and before the record is written: a crash test
+	// kills the process there.
+	AfterGrow func(id string)
 }
 
 // Programme is the whole list of what a programme supplies to run its
