@@ -94,8 +94,11 @@ type Config struct {
 	Name string
 	// Replicas of the bucket and stream (1 or 3).
 	Replicas int
-	// AckWait is how long a job may go without a heartbeat before another
-	// replica takes it over (default 30s). Heartbeats go out every AckWait/5.
+	// AckWait is the runner's lease on a job: how long a job may go
+	// without a heartbeat before another replica takes it over (default
+	// DefaultAckWait). Heartbeats go out every AckWait/5; a runner whose
+	// heartbeats were not confirmed for four fifths of it stops the job
+	// itself (from one second up; see lease.go).
 	AckWait time.Duration
 	// MaxAttempts bounds how often a job is started (default 5).
 	MaxAttempts int
@@ -148,6 +151,14 @@ type Config struct {
 	MeterProvider  metric.MeterProvider
 	Propagator     propagation.TextMapPropagator
 }
+
+// DefaultAckWait is the default lease: a replica killed while running a
+// job is replaced this long after its last heartbeat. Five heartbeat
+// intervals of a second each: a runner stalls for four seconds (a long GC
+// pause, a NATS leader election) before it stops itself, and the
+// take-over costs seconds instead of the half minute it took with 30 s
+// (docs/adr/0058).
+const DefaultAckWait = 5 * time.Second
 
 // DefaultRetention is how long finished job records are kept: long enough
 // for a coordinator to look back over a quarter's jobs, short enough that
@@ -202,7 +213,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		cfg.Replicas = 1
 	}
 	if cfg.AckWait <= 0 {
-		cfg.AckWait = 30 * time.Second
+		cfg.AckWait = DefaultAckWait
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
