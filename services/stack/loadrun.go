@@ -11,8 +11,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -169,7 +171,8 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer p.close()
-	if err := writesPerCreate(ctx, js, pc, p, 100, out); err != nil {
+	wc, err := writesPerCreate(ctx, js, pc, p, 100, out)
+	if err != nil {
 		return err
 	}
 
@@ -187,8 +190,10 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	// Up while the stack keeps up; fast is the best rate that also kept
 	// p99 send->consumer within the limit.
 	var best, fast stepResult
+	cpu0, acked := processCPU(), 0
 	for rate := o.firstRate; rate <= o.maxRate; rate = rate * 14 / 10 {
 		r := driveCreates(ctx, js, pc, p, rate, o.step)
+		acked += r.acked
 		fmt.Fprintln(out, r.String(o.p99Limit))
 		if !r.keepsUp() {
 			break
@@ -200,6 +205,11 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 			fast = r
 		}
 	}
+	// CPU time, unlike wall time, hardly depends on what else the
+	// machine runs: it says what a create costs this stack.
+	cpuPer := (processCPU() - cpu0) / time.Duration(max(acked, 1))
+	fmt.Fprintf(out, "CPU per create, whole stack in this process (NATS server, services, consumers, load driver): %v over %d creates\n",
+		cpuPer.Round(10*time.Microsecond), acked)
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 		fmt.Fprintf(out, "CPU profile of the create phase: %s (go tool pprof -top %s)\n", o.cpuProfile, o.cpuProfile)
@@ -231,6 +241,10 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintf(out, "dead letters during the run: %d (see %s)\n", info.State.Msgs, logs.Name())
 		}
 	}
+	fmt.Fprintf(out, "durable writes per create: %.2f in all, at most %.2f on one stream (%s), which syncs one message at a time as the bench's does\n",
+		wc.total, wc.most, wc.stream)
+	fmt.Fprintf(out, "CPU per create %v: %d cores give at most %.0f creates/s if this stack had them to itself (the target needs %.0f/s)\n",
+		cpuPer.Round(10*time.Microsecond), runtime.NumCPU(), float64(runtime.NumCPU())/cpuPer.Seconds(), limit)
 	fmt.Fprintf(out, "cached Get %.0f/s vs echo %.0f/s: %.0f%% (target >= 60%%): %s\n", gv.get, gv.echo, 100*gv.get/gv.echo, verdict(gv.get >= 0.6*gv.echo))
 	return nil
 }
@@ -262,4 +276,13 @@ func (w *upWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// processCPU returns the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
