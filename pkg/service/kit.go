@@ -85,6 +85,11 @@ func ProgrammeOptionsFromEnv(prefix string, getenv func(string) string) Programm
 	return o
 }
 
+// Tuning is the programme lifecycle's share of o: its grace and hooks.
+func (o ProgrammeOptions) Tuning() proposal.Tuning {
+	return proposal.Tuning{Grace: o.Grace, Hooks: o.ProposalHooks}
+}
+
 // withDefaults fills unset durations.
 func (o ProgrammeOptions) withDefaults() ProgrammeOptions {
 	if o.ResultTTL <= 0 {

@@ -68,7 +68,7 @@ type Config[T proto.Message] struct {
 	// publishing it right now; default 2s.
 	RelayInterval, RelayGrace time.Duration
 	// MarkInterval is how often this replica puts its "published up to"
-	// mark (marks.go) when it has moved; default 100ms. It must be well
+	// mark (marks.go) when it has moved; default 200ms. It must be well
 	// below RelayGrace, or the relay republishes what the mark would
 	// have covered.
 	MarkInterval time.Duration
@@ -110,6 +110,10 @@ type Hooks struct {
 	// reservation, beside the record's own write. Returning an error
 	// abandons the reservation as a crash would.
 	BeforeReserve func(requestKey string) error
+	// AfterRecord runs in CreateOnce once the record is stored, while
+	// its reservation may still be on its way. Returning an error
+	// abandons the create as a crash would: the caller gets the error.
+	AfterRecord func(key string) error
 }
 
 // Change is what an update function returns: the events the change must
@@ -129,11 +133,18 @@ type Repo[T proto.Message] struct {
 	// erased are ids purged by this replica, with when, awaiting AfterPurge.
 	erased  map[string]time.Time
 	records map[string]indexed[T]
-	sorted  []string                        // ids in order, rebuilt lazily
-	dirty   bool                            // sorted needs a rebuild
-	byIndex map[string]map[string]keySet    // index name -> value -> ids
-	pending map[string]pendingEntry         // keys that may owe events
-	marks   map[string]uint64               // writer -> its published-up-to mark
+	sorted  []string                     // ids in order, rebuilt lazily
+	dirty   bool                         // sorted needs a rebuild
+	byIndex map[string]map[string]keySet // index name -> value -> ids
+	pending map[string]pendingEntry      // keys that may owe events
+	marks   map[string]uint64            // writer -> its published-up-to mark
+	// unconfirmed maps the request key of a create still owing its
+	// events to the record's id (reserve.go); byRequest is the reverse.
+	unconfirmed map[string]string
+	byRequest   map[string]string
+	// inOrder is byIndex's ids in order, per value that Find was asked
+	// for since its set last changed (sorted.go).
+	inOrder map[string]map[string][]string
 	subs    []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
@@ -176,7 +187,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		cfg.RelayGrace = 2 * time.Second
 	}
 	if cfg.MarkInterval == 0 {
-		cfg.MarkInterval = 100 * time.Millisecond
+		cfg.MarkInterval = 200 * time.Millisecond
 	}
 	if cfg.AfterPurgeDelay == 0 {
 		cfg.AfterPurgeDelay = 15 * time.Second
@@ -209,11 +220,13 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:   map[string]indexed[T]{},
-		byIndex:   map[string]map[string]keySet{},
-		pending:   map[string]pendingEntry{},
-		marks:     map[string]uint64{},
+		records:     map[string]indexed[T]{},
+		byIndex:     map[string]map[string]keySet{},
+		pending:     map[string]pendingEntry{},
+		marks:       map[string]uint64{},
+		unconfirmed: map[string]string{}, byRequest: map[string]string{},
 		writer:    newWriterName(),
+		inOrder:   map[string]map[string][]string{},
 		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
@@ -346,6 +359,16 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 			r.mu.Unlock()
 		}()
 	}
+	if fromWatch {
+		// The writer applied its own write already: the watch's copy of
+		// it need not be decrypted and decoded again.
+		r.mu.RLock()
+		old, ok := r.records[key]
+		r.mu.RUnlock()
+		if ok && old.rev >= rev {
+			return
+		}
+	}
 	if isMark(key) {
 		if op == jetstream.KeyValuePut {
 			r.mu.Lock()
@@ -401,6 +424,14 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 	}
 	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
+	if rk, ok := r.byRequest[key]; ok {
+		delete(r.unconfirmed, rk)
+		delete(r.byRequest, key)
+	}
+	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
+		r.unconfirmed[rec.GetRequestKey()] = key
+		r.byRequest[key] = rec.GetRequestKey()
+	}
 	if owes {
 		since := time.Now()
 		if wasPending {
@@ -439,6 +470,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 func (r *Repo[T]) indexLocked(key string, v T) {
 	for name, fn := range r.cfg.Indexes {
 		for _, val := range fn(v) {
+			delete(r.inOrder[name], val)
 			set := r.byIndex[name][val]
 			if set == nil {
 				set = keySet{}
@@ -457,6 +489,7 @@ func (r *Repo[T]) unindexLocked(key string) {
 	if isLive(old) {
 		for name, fn := range r.cfg.Indexes {
 			for _, val := range fn(old.v) {
+				delete(r.inOrder[name], val)
 				delete(r.byIndex[name][val], key)
 				if len(r.byIndex[name][val]) == 0 {
 					delete(r.byIndex[name], val)
@@ -883,6 +916,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	sort.Strings(due)
+	var live []owedEntry
 	for _, key := range due {
 		rec, rev, err := r.getRecord(ctx, key)
 		if err != nil {
@@ -912,10 +946,15 @@ func (r *Repo[T]) relay(ctx context.Context) {
 				continue
 			}
 		}
+		if _, ok := r.cfg.Publisher.(AsyncPublisher); ok && !rec.GetRemoved() {
+			live = append(live, owedEntry{key: key, rev: rev, rec: rec})
+			continue
+		}
 		if err := r.publishAndClear(ctx, key, rev, rec, true); err != nil {
 			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
 		}
 	}
+	r.relayAll(ctx, live)
 }
 
 // Query selects records from the in-memory index.
@@ -955,26 +994,20 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		sort.Strings(r.sorted)
 		r.dirty = false
 	}
+	var candidates []string
+	if q.Index != "" {
+		if _, ok := r.byIndex[q.Index]; !ok {
+			r.mu.Unlock()
+			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
+		}
+		// The ids in order come from slices kept per index value, so a
+		// page costs a merge, not a sort of every id (sorted.go).
+		candidates = r.inOrderLocked(q.Index, q.Values)
+	}
 	r.mu.Unlock()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var candidates []string
-	if q.Index != "" {
-		idx, ok := r.byIndex[q.Index]
-		if !ok {
-			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
-		}
-		seen := keySet{}
-		for _, val := range q.Values {
-			for k := range idx[val] {
-				if _, dup := seen[k]; !dup {
-					seen[k] = struct{}{}
-					candidates = append(candidates, k)
-				}
-			}
-		}
-		sort.Strings(candidates)
-	} else {
+	if q.Index == "" {
 		candidates = r.sorted
 	}
 	var p Page[T]

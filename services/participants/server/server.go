@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -46,7 +47,12 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	}); err != nil {
 		return fmt.Errorf("participants: stream: %w", err)
 	}
+	names, err := blind.FromKeyring(ctx, d.Keyring, "participants")
+	if err != nil {
+		return fmt.Errorf("participants: %w", err)
+	}
 	cfg := participant.RepoConfig(events.NewPublisher(d.JS))
+	participant.IndexNames(&cfg, names)
 	cfg.Replicas, cfg.Logger, cfg.Hooks, cfg.Keyring = d.Replicas, d.Logger, o.StoreHooks, d.Keyring
 	cfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamParticipants, "participants", id)
@@ -68,6 +74,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		defer pool.Close()
 		svc.RecordIDs(pool)
 	}
+	svc.SearchNames(names)
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

@@ -222,14 +222,14 @@ const usage = `mp is the Mötesplats command line client.
   mp login [-server URL] -email E        sign in (password from MP_PASSWORD or stdin)
   mp logout                              revoke and forget the token
   mp whoami                              show the signed-in user
-  mp participants list [-municipality C] list newcomers
+  mp participants list [-municipality C] [-name N]  list newcomers
   mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
                       [-languages ar,en] [-interests a,b] [-household 1] [-consent]
                       [-language ar] [-channel sms] [-opt-out reminders]  (messages: see below)
   mp participants delete ID              remove a newcomer who leaves the programme
   mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
   mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
-  mp volunteers list [-municipality C]   list volunteers
+  mp volunteers list [-municipality C] [-name N]    list volunteers
   mp volunteers delete ID                remove a volunteer who leaves
   mp volunteers erase [-yes] ID          erase every trace of a volunteer (asks to confirm)
   mp jobs start [-municipalities C,...] [-follow]  start a matching job
@@ -292,12 +292,13 @@ func readPassword(e env) (string, error) {
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants list", flag.ContinueOnError)
 	muni := fs.String("municipality", "", "only this municipality code")
+	name := fs.String("name", "", "only names with words starting so (3+ letters a word; case and accents ignored)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	token := ""
 	for {
-		res, err := c.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		res, err := c.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni, Name: *name}))
 		if err != nil {
 			return err
 		}
@@ -363,12 +364,13 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 func listVolunteers(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers list", flag.ContinueOnError)
 	muni := fs.String("municipality", "", "only this municipality code")
+	name := fs.String("name", "", "only names with words starting so (3+ letters a word; case and accents ignored)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	token := ""
 	for {
-		res, err := c.registry.ListVolunteers(ctx, connect.NewRequest(&gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		res, err := c.registry.ListVolunteers(ctx, connect.NewRequest(&gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni, Name: *name}))
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/fieldmask"
@@ -53,6 +54,8 @@ type Service struct {
 	ids   ids.Source
 	// recordIDs makes the ids of new participants (ids, by default).
 	recordIDs ids.Source
+	// names computes the blind index terms of a name search (IndexNames).
+	names *blind.Index
 }
 
 // New returns a Service over repo. Cached copies of a participant are
@@ -81,6 +84,27 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Participant] {
 // their data key already stored, so a create writes no key on its path
 // (docs/adr/0034-one-write-per-create.md). Call it before serving.
 func (s *Service) RecordIDs(src ids.Source) { s.recordIDs = src }
+
+// IndexNames adds the blind name index to cfg: each participant is
+// indexed under the keyed HMACs of the words of their names and the
+// words' prefixes (pkg/blind, docs/adr/0084). The terms are computed from
+// the record as the repository decodes it, and live only in the
+// repository's in-memory index: nothing of them is written to disk, and a
+// removed or erased participant leaves the index with the record. Give the
+// Service the same ix with SearchNames.
+func IndexNames(cfg *store.Config[*pb.Participant], ix *blind.Index) {
+	if cfg.Indexes == nil {
+		cfg.Indexes = map[string]func(*pb.Participant) []string{}
+	}
+	cfg.Indexes[nameIndex] = func(p *pb.Participant) []string { return ix.Terms(p.GetGivenName(), p.GetFamilyName()) }
+}
+
+// SearchNames lets List search names (ListFilter.Name) through ix, the
+// Index given to IndexNames. Without it a name search is refused.
+func (s *Service) SearchNames(ix *blind.Index) { s.names = ix }
+
+// nameIndex is the repository index of the blind name terms.
+const nameIndex = "name"
 
 func cacheKey(id string) string { return "participant/" + id }
 
@@ -210,6 +234,9 @@ type ListFilter struct {
 	SwedishLevel     int32
 	ConsentPurpose   eventsv1.ConsentPurpose
 	OrganisationID   string
+	// Name keeps participants with a name word starting with each word of
+	// it (pkg/blind.Query).
+	Name string
 }
 
 // List returns a page of the participants the caller may see that match f.
@@ -226,18 +253,34 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 	if f.OrganisationID != "" && !ids.Valid(f.OrganisationID) {
 		v.Add("organisation_id", "is not an id")
 	}
+	words := blind.Query(&v, "name", f.Name)
+	if len(words) > 0 && s.names == nil {
+		v.Add("name", "cannot be searched here")
+	}
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
 	q := store.Query[*pb.Participant]{After: after, Limit: size}
-	if f.MunicipalityCode != "" {
+	switch {
+	case len(words) > 0:
+		// The longest word's term finds the fewest; the filter checks
+		// the others on the records found.
+		longest := slices.MaxFunc(words, func(a, b string) int { return len(a) - len(b) })
+		q.Index, q.Values = nameIndex, []string{s.names.Term(longest)}
+	case f.MunicipalityCode != "":
 		q.Index, q.Values = "municipality", []string{f.MunicipalityCode}
-	} else if who.Role == auth.RoleCoordinator {
+	case who.Role == auth.RoleCoordinator:
 		q.Index, q.Values = "municipality", who.Municipalities
 	}
 	now := s.now()
 	q.Filter = func(p *pb.Participant) bool {
 		if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
+			return false
+		}
+		if f.MunicipalityCode != "" && p.GetMunicipalityCode() != f.MunicipalityCode {
+			return false
+		}
+		if len(words) > 1 && !blind.Match(words, p.GetGivenName(), p.GetFamilyName()) {
 			return false
 		}
 		if f.OrganisationID != "" && p.GetOrganisationId() != f.OrganisationID {
