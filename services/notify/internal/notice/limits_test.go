@@ -65,3 +65,45 @@ func TestLinkLimitAcrossReplicas(t *testing.T) {
 		t.Errorf("with the shared counter down: %d of %d allowed, want this replica's %d", a, notice.LinkAttempts+5, notice.LinkAttempts)
 	}
 }
+
+// BenchmarkResolveLink resolves one link again and again, counted on the
+// replica only ("local", the floor) and shared in JetStream KV ("shared",
+// ADR 0106), in the same run: the shared count's cost per look-up is the
+// difference. The clock moves a minute every 19 look-ups, so the limit
+// never refuses.
+func BenchmarkResolveLink(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		name := "local"
+		if shared {
+			name = "shared"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := start(b, notice.Channels{})
+			ctx := testutil.Context(b)
+			svc := e.svc
+			if shared {
+				kv, err := ratelimit.Open(ctx, e.nats.JS, 1, e.clock.Now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				svc = e.serviceWith(notice.Channels{}, "replica-1", func(d *notice.Deps) { d.Limiter = kv })
+				e.svc = svc
+			}
+			e.offerPair("ev-1")
+			for to(e.mailbox(), amina) == nil {
+				svc.SendDue(ctx)
+			}
+			u := to(e.mailbox(), amina).GetAnswerUrl()
+			tok := u[len(u)-43:]
+			b.ResetTimer()
+			for i := range b.N {
+				if i%19 == 0 {
+					e.clock.Add(notice.LinkPeriod)
+				}
+				if _, err := svc.ResolveLink(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
