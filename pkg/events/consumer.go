@@ -82,8 +82,12 @@ type ConsumerConfig struct {
 // Consumer pulls messages from a durable JetStream consumer and hands the
 // events to a Handler.
 type Consumer struct {
-	js     jetstream.JetStream
-	cons   jetstream.Consumer
+	js   jetstream.JetStream
+	cons jetstream.Consumer
+	// replay reads the dead letters an operator sent back to this
+	// consumer (replay.go); nil when its dead letters do not go to the
+	// DEADLETTER stream, where replays come from.
+	replay jetstream.Consumer
 	cfg    ConsumerConfig
 	h      Handler
 	opts   options
@@ -98,7 +102,9 @@ type Consumer struct {
 
 // NewConsumer creates the durable pull consumer, or updates it to cfg, and
 // makes sure the DEADLETTER stream exists when the dead-letter subject is
-// one of its subjects. Messages flow only once Run is called.
+// one of its subjects; then it also creates the consumer of the same name
+// on the REPLAY stream that brings back what an operator replays (ADR
+// 0059). Messages flow only once Run is called.
 func NewConsumer(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig, h Handler, opts ...Option) (*Consumer, error) {
 	if h == nil {
 		return nil, errors.New("events: consumer needs a handler")
@@ -145,15 +151,19 @@ func NewConsumer(ctx context.Context, js jetstream.JetStream, cfg ConsumerConfig
 	if err != nil {
 		return nil, fmt.Errorf("events: create consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
 	}
+	var replay jetstream.Consumer
 	if isDeadLetterSubject(cfg.DeadLetterSubject) {
 		if err := ensureDeadLetterStream(ctx, js); err != nil {
+			return nil, err
+		}
+		if replay, err = replayConsumer(ctx, js, cfg); err != nil {
 			return nil, err
 		}
 	}
 
 	o := newOptions(opts)
 	c := &Consumer{
-		js: js, cons: cons, cfg: cfg, h: h, opts: o, tracer: o.tracer(),
+		js: js, cons: cons, replay: replay, cfg: cfg, h: h, opts: o, tracer: o.tracer(),
 		meter: o.mp.Meter(instrumentationName),
 		attrs: attribute.NewSet(attribute.String("consumer", cfg.Durable)),
 	}
@@ -241,6 +251,20 @@ func (c *Consumer) Run(ctx context.Context) error {
 	base := context.WithoutCancel(ctx)
 	dispatch, wait := c.workers(base)
 	defer wait()
+	if c.replay != nil {
+		rit, err := c.replay.Messages(jetstream.PullMaxMessages(2))
+		if err != nil {
+			return fmt.Errorf("events: consume replays of %s: %w", c.cfg.Durable, err)
+		}
+		var rwg sync.WaitGroup
+		// Deferred in this order so the replays stop, then finish, before
+		// wait closes the workers they dispatch to.
+		defer rwg.Wait()
+		defer rit.Stop()
+		stopReplays := context.AfterFunc(ctx, rit.Drain)
+		defer stopReplays()
+		rwg.Go(func() { c.runReplays(base, rit, dispatch) })
+	}
 	for {
 		msg, err := it.Next()
 		if err != nil {
@@ -276,14 +300,21 @@ func decode(data []byte) (*eventsv1.Envelope, error) {
 	return env, nil
 }
 
-// workers returns a function that hands a delivery to its worker, and one
-// that waits for all workers to finish. With Concurrency 1 it handles the
+// workers returns a function that hands a delivery to its worker, safe to
+// call from the main loop and the replays' at once, and one that waits for
+// all workers to finish. With Concurrency 1 it handles the
 // delivery inline. Otherwise deliveries are sharded by subject_id, so one
 // record's events are never handled concurrently or out of order.
 func (c *Consumer) workers(ctx context.Context) (func(delivery), func()) {
 	n := c.cfg.Concurrency
 	if n == 1 {
-		return func(d delivery) { c.process(ctx, d, nil) }, func() {}
+		// Replays dispatch from their own goroutine; one at a time still.
+		var mu sync.Mutex
+		return func(d delivery) {
+			mu.Lock()
+			defer mu.Unlock()
+			c.process(ctx, d, nil)
+		}, func() {}
 	}
 	var wg sync.WaitGroup
 	queues := make([]chan delivery, n)
@@ -330,7 +361,7 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 	attrs := []attribute.KeyValue{
 		natsSystem,
 		semconv.MessagingOperationTypeProcess,
-		semconv.MessagingDestinationName(msg.Subject()),
+		semconv.MessagingDestinationName(originalSubject(msg)),
 		semconv.MessagingConsumerGroupName(c.cfg.Durable),
 		attribute.Int64("messaging.nats.sequence", int64(md.Sequence.Stream)),
 		attribute.Int64("messaging.nats.delivered", int64(md.NumDelivered)),
@@ -338,7 +369,10 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 	if env != nil {
 		attrs = append(attrs, semconv.MessagingMessageID(env.GetId()))
 	}
-	ctx, span := c.tracer.Start(ctx, "process "+typeOf(msg.Subject()),
+	if isReplay(msg) {
+		attrs = append(attrs, attribute.Bool("messaging.nats.replay", true))
+	}
+	ctx, span := c.tracer.Start(ctx, "process "+typeOf(originalSubject(msg)),
 		trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(attrs...))
 	defer span.End()
 
@@ -425,7 +459,7 @@ func (c *Consumer) ack(ctx context.Context, msg jetstream.Msg) outcome {
 func (c *Consumer) retry(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, class string) outcome {
 	delay := c.backoff(md.NumDelivered)
 	c.opts.logger.InfoContext(ctx, "events: handler failed; retrying",
-		"consumer", c.cfg.Durable, "subject", msg.Subject(), "sequence", md.Sequence.Stream,
+		"consumer", c.cfg.Durable, "subject", originalSubject(msg), "sequence", md.Sequence.Stream,
 		"delivered", md.NumDelivered, "delay", delay, "error_class", class)
 	if err := msg.NakWithDelay(delay); err != nil {
 		// The server redelivers after AckWait anyway.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -102,18 +101,9 @@ func errorClass(kind string, err error) string {
 // terminates it. If the copy cannot be stored the message is not
 // terminated but retried later, so nothing is lost.
 func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, md *jetstream.MsgMetadata, class string) outcome {
-	h := nats.Header{}
-	h.Set(HeaderOriginalSubject, msg.Subject())
-	h.Set(HeaderOriginalStream, md.Stream)
-	h.Set(HeaderOriginalSequence, strconv.FormatUint(md.Sequence.Stream, 10))
-	h.Set(HeaderConsumer, c.cfg.Durable)
-	h.Set(HeaderDelivered, strconv.FormatUint(md.NumDelivered, 10))
-	h.Set(HeaderError, class)
+	h, id := c.deadLetterHeaders(msg, md, class, time.Now())
 	c.opts.prop.Inject(ctx, propagation.HeaderCarrier(h))
 	dl := &nats.Msg{Subject: c.cfg.DeadLetterSubject, Data: msg.Data(), Header: h}
-	// One dead letter per stream message and consumer, even if the Term
-	// below is lost and the message comes round again.
-	id := fmt.Sprintf("%s-%d-%s", md.Stream, md.Sequence.Stream, c.cfg.Durable)
 
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -126,13 +116,13 @@ func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, md *jetstr
 	}
 	if err != nil {
 		c.opts.logger.ErrorContext(ctx, "events: dead-letter publish failed; retrying the message",
-			"consumer", c.cfg.Durable, "subject", msg.Subject(), "sequence", md.Sequence.Stream,
+			"consumer", c.cfg.Durable, "subject", originalSubject(msg), "sequence", md.Sequence.Stream,
 			"error_class", class, "error", err)
 		_ = msg.NakWithDelay(c.cfg.Backoff[len(c.cfg.Backoff)-1])
 		return outcomeError
 	}
 	c.opts.logger.WarnContext(ctx, "events: message dead-lettered",
-		"consumer", c.cfg.Durable, "subject", msg.Subject(), "sequence", md.Sequence.Stream,
+		"consumer", c.cfg.Durable, "subject", originalSubject(msg), "sequence", md.Sequence.Stream,
 		"delivered", md.NumDelivered, "error_class", class, "dead_letter_subject", c.cfg.DeadLetterSubject)
 	if err := msg.TermWithReason("dead-lettered"); err != nil {
 		// The copy is stored; a redelivery is dead-lettered again and

@@ -136,6 +136,11 @@ type Config struct {
 	// Schedules lists the scheduled jobs (read at every sweep, so a rules
 	// change takes effect without a restart). Optional.
 	Schedules func() []Schedule
+	// MaxMunicipalities bounds the municipalities one job may cover
+	// (default MaxMunicipalities). A programme whose instance splits into
+	// one component per municipality, and whose national solve is measured
+	// inside its limit, may allow the whole nation (guides: ADR 0077).
+	MaxMunicipalities int
 	// RulesVersion names the rules an organisation's job would use now;
 	// Start records it in the job. Optional.
 	RulesVersion func(org string) string
@@ -238,6 +243,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
+	}
+	if cfg.MaxMunicipalities <= 0 {
+		cfg.MaxMunicipalities = MaxMunicipalities
 	}
 	meter := cfg.MeterProvider.Meter(instrumentation)
 	duration, err := meter.Float64Histogram("jobs.run.duration", metric.WithUnit("s"),

@@ -99,6 +99,10 @@ type Hooks struct {
 	// transition to active is written: a crash test kills the process
 	// there.
 	AfterReserve func(id string)
+	// AfterGrow runs after a resize of an active proposal reserved the
+	// units it grows by and before the record is written: a crash test
+	// kills the process there.
+	AfterGrow func(id string)
 }
 
 // Programme is the whole list of what a programme supplies to run its
@@ -161,6 +165,20 @@ type Programme[R proto.Message] struct {
 	Grace  time.Duration
 	Logger *slog.Logger
 	Hooks  *Hooks
+}
+
+// Tuning is what a programme's wiring sets on its lifecycle rather than
+// the programme itself: the Grace of its reservations and the fault hooks
+// of tests (zero values: the defaults, no hooks). Tune applies it.
+type Tuning struct {
+	Grace time.Duration
+	Hooks *Hooks
+}
+
+// Tune returns p with t's settings.
+func Tune[R proto.Message](p Programme[R], t Tuning) Programme[R] {
+	p.Grace, p.Hooks = t.Grace, t.Hooks
+	return p
 }
 
 // Lifecycle runs a programme's proposals: every transition, capacity,

@@ -122,6 +122,9 @@ func (l *Lifecycle[R]) resizeActive(ctx context.Context, by, id string, cur R, r
 		}
 		grown = append(grown, c)
 	}
+	if h := l.p.Hooks; h != nil && h.AfterGrow != nil {
+		h.AfterGrow(id)
+	}
 	out, err := l.transition(ctx, by, id, nil, func(r R, st *State, now time.Time) (Step, error) {
 		if st.Status != Active || !sameClaims(l.p.Claims(r), before) {
 			return Step{}, apperr.Errorf(apperr.Conflict, "the proposal changed at the same time; try again")

@@ -24,8 +24,8 @@ func (r *Repo[T]) observeBacklog(meter metric.Meter) {
 	reg, err := meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		r.mu.RLock()
 		n, oldest := len(r.pending), time.Duration(0)
-		for _, since := range r.pending {
-			oldest = max(oldest, time.Since(since))
+		for _, p := range r.pending {
+			oldest = max(oldest, time.Since(p.since))
 		}
 		r.mu.RUnlock()
 		o.ObserveInt64(size, int64(n), set)

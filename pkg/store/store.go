@@ -67,6 +67,11 @@ type Config[T proto.Message] struct {
 	// before the relay takes it, so it does not race the writer that is
 	// publishing it right now; default 2s.
 	RelayInterval, RelayGrace time.Duration
+	// MarkInterval is how often this replica puts its "published up to"
+	// mark (marks.go) when it has moved; default 200ms. It must be well
+	// below RelayGrace, or the relay republishes what the mark would
+	// have covered.
+	MarkInterval time.Duration
 	// Logger for failures; never given record contents.
 	Logger *slog.Logger
 	// BeforePurge runs before an erasure's events are published and its key
@@ -101,6 +106,14 @@ type Hooks struct {
 	// before its events are published. Returning an error abandons the
 	// publish as a crash would; the caller still sees success.
 	AfterWrite func(key string) error
+	// BeforeReserve runs before CreateOnce writes a request's
+	// reservation, beside the record's own write. Returning an error
+	// abandons the reservation as a crash would.
+	BeforeReserve func(requestKey string) error
+	// AfterRecord runs in CreateOnce once the record is stored, while
+	// its reservation may still be on its way. Returning an error
+	// abandons the create as a crash would: the caller gets the error.
+	AfterRecord func(key string) error
 }
 
 // Change is what an update function returns: the events the change must
@@ -120,14 +133,27 @@ type Repo[T proto.Message] struct {
 	// erased are ids purged by this replica, with when, awaiting AfterPurge.
 	erased  map[string]time.Time
 	records map[string]indexed[T]
-	sorted  []string                        // ids in order, rebuilt lazily
-	dirty   bool                            // sorted needs a rebuild
-	byIndex map[string]map[string]keySet    // index name -> value -> ids
-	pending map[string]time.Time            // keys with an outbox, first seen
+	sorted  []string                     // ids in order, rebuilt lazily
+	dirty   bool                         // sorted needs a rebuild
+	byIndex map[string]map[string]keySet // index name -> value -> ids
+	pending map[string]pendingEntry      // keys that may owe events
+	marks   map[string]uint64            // writer -> its published-up-to mark
+	// unconfirmed maps the request key of a create still owing its
+	// events to the record's id (reserve.go); byRequest is the reverse.
+	unconfirmed map[string]string
+	byRequest   map[string]string
+	// inOrder is byIndex's ids in order, per value that Find was asked
+	// for since its set last changed (sorted.go).
+	inOrder map[string]map[string][]string
 	subs    []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
 	published metric.Int64Counter
+
+	// writer names this incarnation in the entries it writes; tickets
+	// are its writes that owe events (marks.go).
+	writer  string
+	tickets tickets
 
 	ready     chan struct{}
 	loaded    bool // the initial values are in; guarded by mu
@@ -135,6 +161,7 @@ type Repo[T proto.Message] struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	relayDone chan struct{}
+	markDone  chan struct{}
 }
 
 type indexed[T proto.Message] struct {
@@ -158,6 +185,9 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	}
 	if cfg.RelayGrace == 0 {
 		cfg.RelayGrace = 2 * time.Second
+	}
+	if cfg.MarkInterval == 0 {
+		cfg.MarkInterval = 200 * time.Millisecond
 	}
 	if cfg.AfterPurgeDelay == 0 {
 		cfg.AfterPurgeDelay = 15 * time.Second
@@ -190,9 +220,13 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:   map[string]indexed[T]{},
-		byIndex:   map[string]map[string]keySet{},
-		pending:   map[string]time.Time{},
+		records:     map[string]indexed[T]{},
+		byIndex:     map[string]map[string]keySet{},
+		pending:     map[string]pendingEntry{},
+		marks:       map[string]uint64{},
+		unconfirmed: map[string]string{}, byRequest: map[string]string{},
+		writer:    newWriterName(),
+		inOrder:   map[string]map[string][]string{},
 		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
@@ -210,8 +244,10 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	}
 	r.cancel = cancel
 	r.relayDone = make(chan struct{})
+	r.markDone = make(chan struct{})
 	go r.watch(runCtx, w)
 	go r.relayLoop(runCtx)
+	go r.markLoop(runCtx)
 	r.observeBacklog(meter)
 	select {
 	case <-r.ready:
@@ -228,6 +264,7 @@ func (r *Repo[T]) Close() {
 		r.cancel()
 		<-r.done
 		<-r.relayDone
+		<-r.markDone
 	})
 }
 
@@ -322,6 +359,24 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 			r.mu.Unlock()
 		}()
 	}
+	if fromWatch {
+		// The writer applied its own write already: the watch's copy of
+		// it need not be decrypted and decoded again.
+		r.mu.RLock()
+		old, ok := r.records[key]
+		r.mu.RUnlock()
+		if ok && old.rev >= rev {
+			return
+		}
+	}
+	if isMark(key) {
+		if op == jetstream.KeyValuePut {
+			r.mu.Lock()
+			r.applyMarkLocked(key, data)
+			r.mu.Unlock()
+		}
+		return
+	}
 	var rec storev1.Record
 	live := op == jetstream.KeyValuePut
 	if live {
@@ -361,10 +416,28 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		r.mu.Unlock()
 		return
 	}
-	if op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 {
-		if _, ok := r.pending[key]; !ok {
-			r.pending[key] = time.Now()
+	prev, wasPending := r.pending[key]
+	if wasPending && prev.writer == r.writer && prev.ticket != rec.GetTicket() {
+		// This writer's earlier ticket for the key is settled: its
+		// events were published, or this later entry carries them.
+		r.tickets.done(prev.ticket)
+	}
+	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
+		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
+	if rk, ok := r.byRequest[key]; ok {
+		delete(r.unconfirmed, rk)
+		delete(r.byRequest, key)
+	}
+	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
+		r.unconfirmed[rec.GetRequestKey()] = key
+		r.byRequest[key] = rec.GetRequestKey()
+	}
+	if owes {
+		since := time.Now()
+		if wasPending {
+			since = prev.since
 		}
+		r.pending[key] = pendingEntry{since: since, writer: rec.GetWriter(), ticket: rec.GetTicket()}
 	} else {
 		delete(r.pending, key)
 	}
@@ -397,6 +470,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 func (r *Repo[T]) indexLocked(key string, v T) {
 	for name, fn := range r.cfg.Indexes {
 		for _, val := range fn(v) {
+			delete(r.inOrder[name], val)
 			set := r.byIndex[name][val]
 			if set == nil {
 				set = keySet{}
@@ -415,6 +489,7 @@ func (r *Repo[T]) unindexLocked(key string) {
 	if isLive(old) {
 		for name, fn := range r.cfg.Indexes {
 			for _, val := range fn(old.v) {
+				delete(r.inOrder[name], val)
 				delete(r.byIndex[name][val], key)
 				if len(r.byIndex[name][val]) == 0 {
 					delete(r.byIndex[name], val)
@@ -482,27 +557,34 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 	if !ids.Valid(id) {
 		return 0, apperr.Errorf(apperr.Invalid, "invalid id")
 	}
-	data, err := proto.Marshal(v)
-	if err != nil {
-		return 0, fmt.Errorf("store: encode: %w", err)
-	}
-	rec, err := r.sealRecord(ctx, id, v, data, events)
-	if seal.IsShredded(err) {
-		// An erased person's id: it can never be used again.
-		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
-	}
+	rec, err := r.encodeNew(ctx, id, v, events)
 	if err != nil {
 		return 0, err
 	}
-	r.keepTrace(ctx, rec, nil)
+	rev, err := r.createEntry(ctx, id, rec)
+	if err != nil {
+		return 0, err
+	}
+	r.flush(ctx, id, rev, rec)
+	return rev, nil
+}
+
+// createEntry writes rec under id, which must never have held anything,
+// with a ticket when it owes events. Returns AlreadyExists.
+func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Record) (uint64, error) {
+	ticket := r.stamp(rec)
 	raw, err := proto.Marshal(rec)
 	if err != nil {
+		r.tickets.done(ticket)
 		return 0, fmt.Errorf("store: encode: %w", err)
 	}
 	// Revision 0 means "this key never existed": unlike kv.Create, it
 	// refuses a key that holds a delete or purge marker, so an erased
 	// person can never come back under the same id.
 	rev, err := r.kv.Update(ctx, id, raw, 0)
+	if err != nil {
+		r.tickets.done(ticket)
+	}
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
 		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
 	}
@@ -510,61 +592,7 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 		return 0, fmt.Errorf("store: create %s/%s: %w", r.cfg.Bucket, id, err)
 	}
 	r.apply(ctx, id, rev, jetstream.KeyValuePut, raw, false)
-	r.flush(ctx, id, rev, rec)
 	return rev, nil
-}
-
-// CreateOnce is Create made idempotent by a caller's request id: the first
-// call picks an id with newID and remembers it under requestKey for a day;
-// a repeated call (even after a crash half-way) creates or returns the
-// record under the same id. build makes the record and its events for id.
-func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func() string,
-	build func(id string) (T, []*eventsv1.Envelope, error)) (T, uint64, error) {
-	var zero T
-	if requestKey == "" {
-		return zero, 0, apperr.Errorf(apperr.Invalid, "request id is required")
-	}
-	// Hashing makes any caller-scoped key a valid, fixed-size KV key.
-	sum := sha256.Sum256([]byte(requestKey))
-	requestKey = hex.EncodeToString(sum[:16])
-	id := newID()
-	prepared := r.prepareKey(ctx, id)
-	if _, err := r.requests.Create(ctx, requestKey, []byte(id)); err != nil {
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return zero, 0, fmt.Errorf("store: reserve request: %w", err)
-		}
-		e, err := r.requests.Get(ctx, requestKey)
-		if err != nil {
-			return zero, 0, fmt.Errorf("store: read request: %w", err)
-		}
-		id = string(e.Value())
-		if v, rev, err := r.Get(ctx, id); err == nil {
-			return v, rev, nil
-		} else if apperr.ErrorCode(err) != apperr.NotFound {
-			return zero, 0, err
-		}
-	}
-	v, evs, err := build(id)
-	if err != nil {
-		return zero, 0, err
-	}
-	// The key is needed from here on; an error preparing it is left for
-	// Create's own Seal to report (or to retry, if it was transient).
-	<-prepared
-	rev, err := r.Create(ctx, id, v, evs...)
-	if apperr.ErrorCode(err) == apperr.AlreadyExists {
-		// A concurrent repeat of the same request won the race, or the
-		// record it created has since been removed.
-		v, rev, err := r.Get(ctx, id)
-		if apperr.ErrorCode(err) == apperr.NotFound {
-			return zero, 0, apperr.Errorf(apperr.FailedPrecondition, "the record this request created has been removed")
-		}
-		return v, rev, err
-	}
-	if err != nil {
-		return zero, 0, err
-	}
-	return v, rev, nil
 }
 
 // Update reads the record, calls fn on it and writes it back if the
@@ -611,8 +639,13 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 			// Nothing changed: no write, no revision, no evictions.
 			return v, rev, nil
 		}
-		// Events a crashed writer left behind ride along, oldest first.
-		next, err := r.sealRecord(ctx, id, v, data, append(slices.Clone(rec.GetOutbox()), evs...))
+		// Events a crashed writer left behind ride along, oldest first;
+		// events its writer's mark says are out stay behind.
+		var owed []*eventsv1.Envelope
+		if !r.covered(rec) {
+			owed = slices.Clone(rec.GetOutbox())
+		}
+		next, err := r.sealRecord(ctx, id, v, data, append(owed, evs...))
 		if err != nil {
 			return zero, 0, err
 		}
@@ -651,7 +684,11 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		if rec.GetRemoved() && !purge {
 			return ErrNotFound
 		}
-		outbox := append(rec.GetOutbox(), events...)
+		var outbox []*eventsv1.Envelope
+		if !r.covered(rec) {
+			outbox = slices.Clone(rec.GetOutbox())
+		}
+		outbox = append(outbox, events...)
 		if purge {
 			// Events still owed about the record would be published after
 			// the purge of its history and outlive the erasure: only the
@@ -678,13 +715,21 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 	}
 }
 
+// write replaces the entry at revision rev with rec; a live record that
+// owes events gets a ticket (marks.go), settled by flush.
 func (r *Repo[T]) write(ctx context.Context, id string, rec *storev1.Record, rev uint64) (uint64, error) {
+	var ticket uint64
+	if !rec.GetRemoved() {
+		ticket = r.stamp(rec)
+	}
 	raw, err := proto.Marshal(rec)
 	if err != nil {
+		r.tickets.done(ticket)
 		return 0, fmt.Errorf("store: encode: %w", err)
 	}
 	newRev, err := r.kv.Update(ctx, id, raw, rev)
 	if err != nil {
+		r.tickets.done(ticket)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return 0, jetstream.ErrKeyRevisionMismatch
 		}
@@ -728,17 +773,24 @@ func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1
 	// publish must not be cut short by that.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if !rec.GetRemoved() && rec.GetWriter() == r.writer && rec.GetTicket() > 0 {
+		// No clearing write: the ticket, once done, is covered by this
+		// writer's next mark (marks.go).
+		if err := r.publishOutbox(ctx, rec, false); err != nil {
+			r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
+			return
+		}
+		r.settle(id, rec.GetTicket())
+		return
+	}
 	if err := r.publishAndClear(ctx, id, rev, rec, false); err != nil {
 		r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
 	}
 }
 
-func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record, relayed bool) error {
-	if rec.GetRemoved() && rec.GetPurge() && r.cfg.BeforePurge != nil {
-		if err := r.cfg.BeforePurge(ctx, id); err != nil {
-			return fmt.Errorf("before purge: %w", err)
-		}
-	}
+// publishOutbox publishes rec's events in order; relayed ones continue
+// the trace of the write that stored them.
+func (r *Repo[T]) publishOutbox(ctx context.Context, rec *storev1.Record, relayed bool) error {
 	for _, ev := range rec.GetOutbox() {
 		pctx := ctx
 		if relayed {
@@ -748,6 +800,18 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 			return fmt.Errorf("publish %s: %w", ev.GetType(), err)
 		}
 		r.published.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+	}
+	return nil
+}
+
+func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record, relayed bool) error {
+	if rec.GetRemoved() && rec.GetPurge() && r.cfg.BeforePurge != nil {
+		if err := r.cfg.BeforePurge(ctx, id); err != nil {
+			return fmt.Errorf("before purge: %w", err)
+		}
+	}
+	if err := r.publishOutbox(ctx, rec, relayed); err != nil {
+		return err
 	}
 	var err error
 	switch {
@@ -839,15 +903,20 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	if r.cfg.Publisher == nil {
 		return
 	}
-	r.mu.RLock()
+	r.mu.Lock()
 	var due []string
-	for key, since := range r.pending {
-		if time.Since(since) >= r.cfg.RelayGrace {
+	for key, p := range r.pending {
+		if r.coveredLocked(p.writer, p.ticket) {
+			delete(r.pending, key) // its writer's mark says it is out
+			continue
+		}
+		if time.Since(p.since) >= r.cfg.RelayGrace {
 			due = append(due, key)
 		}
 	}
-	r.mu.RUnlock()
+	r.mu.Unlock()
 	sort.Strings(due)
+	var live []owedEntry
 	for _, key := range due {
 		rec, rev, err := r.getRecord(ctx, key)
 		if err != nil {
@@ -858,16 +927,34 @@ func (r *Repo[T]) relay(ctx context.Context) {
 			}
 			continue
 		}
-		if len(rec.GetOutbox()) == 0 && !rec.GetRemoved() {
+		if !rec.GetRemoved() && (len(rec.GetOutbox()) == 0 || r.covered(rec)) {
 			r.mu.Lock()
 			delete(r.pending, key)
 			r.mu.Unlock()
+			continue
+		}
+		if !rec.GetRemoved() && rec.GetRequestKey() != "" {
+			// A create whose writer died between its record and its
+			// request reservation: publish only if the reservation
+			// names it (reserve.go).
+			mine, err := r.confirmCreate(ctx, key, rev, rec)
+			if err != nil {
+				r.log.Warn("store: relay could not confirm a create, will retry", "key", key, "err", err)
+				continue
+			}
+			if !mine {
+				continue
+			}
+		}
+		if _, ok := r.cfg.Publisher.(AsyncPublisher); ok && !rec.GetRemoved() {
+			live = append(live, owedEntry{key: key, rev: rev, rec: rec})
 			continue
 		}
 		if err := r.publishAndClear(ctx, key, rev, rec, true); err != nil {
 			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
 		}
 	}
+	r.relayAll(ctx, live)
 }
 
 // Query selects records from the in-memory index.
@@ -907,26 +994,20 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		sort.Strings(r.sorted)
 		r.dirty = false
 	}
+	var candidates []string
+	if q.Index != "" {
+		if _, ok := r.byIndex[q.Index]; !ok {
+			r.mu.Unlock()
+			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
+		}
+		// The ids in order come from slices kept per index value, so a
+		// page costs a merge, not a sort of every id (sorted.go).
+		candidates = r.inOrderLocked(q.Index, q.Values)
+	}
 	r.mu.Unlock()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var candidates []string
-	if q.Index != "" {
-		idx, ok := r.byIndex[q.Index]
-		if !ok {
-			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
-		}
-		seen := keySet{}
-		for _, val := range q.Values {
-			for k := range idx[val] {
-				if _, dup := seen[k]; !dup {
-					seen[k] = struct{}{}
-					candidates = append(candidates, k)
-				}
-			}
-		}
-		sort.Strings(candidates)
-	} else {
+	if q.Index == "" {
 		candidates = r.sorted
 	}
 	var p Page[T]

@@ -135,6 +135,24 @@ func prepareSafely(fn func()) (err error) {
 // channel with its exit. The child is killed at cleanup.
 func StartChild(tb testing.TB, dir, at string, key ed25519.PrivateKey, wait time.Duration) (string, <-chan error) {
 	tb.Helper()
+	c := StartChildProcess(tb, dir, at, key, wait)
+	return c.Addr, c.Exited
+}
+
+// Child is a crash test's child process (StartChildProcess).
+type Child struct {
+	// Addr is where it serves; Exited gets its exit.
+	Addr   string
+	Exited <-chan error
+	dir    string
+	cmd    *exec.Cmd
+}
+
+// StartChildProcess is StartChild returning the child itself, for a test
+// that kills it (Kill) where it stopped (WaitFrozen) rather than letting
+// it exit at a job report.
+func StartChildProcess(tb testing.TB, dir, at string, key ed25519.PrivateKey, wait time.Duration) *Child {
+	tb.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "key"), []byte(auth.EncodePrivateKey(key)), 0o600); err != nil {
 		tb.Fatal(err)
 	}
@@ -147,11 +165,47 @@ func StartChild(tb testing.TB, dir, at string, key ed25519.PrivateKey, wait time
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	tb.Cleanup(func() { _ = cmd.Process.Kill() })
-	var addr string
+	c := &Child{Exited: exited, dir: dir, cmd: cmd}
 	testutil.CheckFor(tb, wait, 20*time.Millisecond, func() error {
 		b, err := os.ReadFile(filepath.Join(dir, "addr"))
-		addr = string(b)
+		c.Addr = string(b)
 		return err
 	})
-	return addr, exited
+	return c
+}
+
+// Freeze, in the child, says it reached the point named (a file of that
+// name in the child's directory) and blocks until the parent kills it:
+// the parent's WaitFrozen and Kill then stop it exactly there, as kill -9
+// would.
+func Freeze(name string) {
+	dir := os.Getenv(CrashDirEnv)
+	if err := os.WriteFile(filepath.Join(dir, name+".tmp"), nil, 0o600); err == nil {
+		_ = os.Rename(filepath.Join(dir, name+".tmp"), filepath.Join(dir, name))
+	}
+	select {}
+}
+
+// WaitFrozen waits until the child reached the point name (Freeze),
+// failing the test if it exits first.
+func (c *Child) WaitFrozen(tb testing.TB, name string, wait time.Duration) {
+	tb.Helper()
+	testutil.CheckFor(tb, wait, 20*time.Millisecond, func() error {
+		select {
+		case err := <-c.Exited:
+			tb.Fatalf("child exited before %s: %v", name, err)
+		default:
+		}
+		_, err := os.Stat(filepath.Join(c.dir, name))
+		return err
+	})
+}
+
+// Kill kills the child with SIGKILL and waits until it is gone.
+func (c *Child) Kill(tb testing.TB) {
+	tb.Helper()
+	if err := c.cmd.Process.Kill(); err != nil {
+		tb.Fatal(err)
+	}
+	<-c.Exited
 }

@@ -52,27 +52,46 @@ type RunFunc func(ctx context.Context, addr string, d service.Deps, ready func(n
 // fails the test, at cleanup.
 func Start(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, now func() time.Time, run RunFunc) string {
 	tb.Helper()
-	d := service.Deps{
-		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{KeyID: key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-		Now:      now,
-	}.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, "127.0.0.1:0", d, func(a net.Addr) { ready <- a }) }()
 	tb.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			tb.Errorf("server.Run: %v", err)
 		}
 	})
+	return start(ctx, tb, js, key, now, run, done)
+}
+
+// StartIn is Start for a replica the test stops on purpose: it runs until
+// ctx ends, and what its Run returns then is not checked.
+func StartIn(ctx context.Context, tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, now func() time.Time, run RunFunc) string {
+	tb.Helper()
+	return start(ctx, tb, js, key, now, run, make(chan error, 1))
+}
+
+// start runs the replica until ctx ends, its Run's error going to done,
+// and returns its address once it serves.
+func start(ctx context.Context, tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, now func() time.Time, run RunFunc, done chan<- error) string {
+	tb.Helper()
+	d := service.Deps{
+		JS:       js,
+		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{KeyID: key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
+		Now:      now,
+	}.WithDefaults()
+	ready := make(chan net.Addr, 1)
+	failed := make(chan error, 1)
+	go func() {
+		err := run(ctx, "127.0.0.1:0", d, func(a net.Addr) { ready <- a })
+		failed <- err
+		done <- err
+	}()
 	select {
 	case a := <-ready:
 		return a.String()
-	case err := <-done:
+	case err := <-failed:
 		tb.Fatalf("server.Run: %v", err)
-	case <-time.After(15 * time.Second):
+	case <-time.After(20 * time.Second):
 		tb.Fatal("server not ready")
 	}
 	return ""

@@ -4,9 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -19,28 +16,15 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/dinners/server"
 )
 
-// TestMain lets the test binary double as the process the crash test
-// kills: with MP_CRASH_DIR set it runs a dinners service on an embedded
-// NATS in that directory, and dies at the job report MP_CRASH_AT names
-// ("<phase>:<done>").
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(servicetest.CrashDirEnv); dir != "" {
-		if err := crashHelper(dir, os.Getenv(servicetest.CrashAtEnv)); err != nil {
-			fmt.Fprintln(os.Stderr, "crash helper:", err)
-			os.Exit(2)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-const crashExitCode = servicetest.CrashExitCode
+// TestMain lets the test binary double as the process the crash tests
+// kill (servicetest.CrashMain): a dinners service on an embedded NATS in
+// MP_CRASH_DIR that dies at the point MP_CRASH_AT names.
+func TestMain(m *testing.M) { servicetest.CrashMain(m, crashHelper) }
 
 // crashCity is matched by every crash run and the crash-free run.
 func crashCity() city { return newCity(5, 150, 30, 2) }
@@ -56,13 +40,14 @@ func crashExtras() city {
 }
 
 func crashHelper(dir, at string) error {
-	run := func(ctx context.Context, addr string, d service.Deps, hooks *jobs.Hooks, ready func(net.Addr)) error {
-		return server.Run(ctx, addr, d, server.Options{JobAckWait: 2 * time.Second, JobHooks: hooks}, ready)
+	if at == resizeCrash {
+		return resizeHelper(dir)
 	}
-	return servicetest.ServeChild(dir, at, func() time.Time { return day0 }, run, func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
-		e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key)}
-		e.load(context.Background(), crashCity())
-	})
+	return servicetest.ServeProgrammeChild(dir, at, func() time.Time { return day0 }, server.Run, server.Options{JobAckWait: 2 * time.Second},
+		func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
+			e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key)}
+			e.load(context.Background(), crashCity())
+		})
 }
 
 // seatingKeys renders a job's seatings as sorted
@@ -118,14 +103,7 @@ func TestCrashDuringJob(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case werr := <-exited:
-				if ee, ok := werr.(*exec.ExitError); !ok || ee.ExitCode() != crashExitCode {
-					t.Fatalf("helper exit: %v, want code %d", werr, crashExitCode)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("helper did not die at " + at)
-			}
+			servicetest.WaitExit(t, exited, at)
 
 			// Restart on the same files. Once the job has its snapshot,
 			// more parties sign up before it resumes: they would change
@@ -164,25 +142,5 @@ func TestCrashDuringJob(t *testing.T) {
 
 func countSubject(ctx context.Context, t testing.TB, e *env, subject string) int {
 	t.Helper()
-	s, err := e.nats.JS.Stream(ctx, events.StreamDinners)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, last := 0, -1
-	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
-		info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject+".>"))
-		if err != nil {
-			return err
-		}
-		n = 0
-		for _, c := range info.State.Subjects {
-			n += int(c)
-		}
-		if n != last {
-			last = n
-			return fmt.Errorf("still changing: %d", n)
-		}
-		return nil
-	})
-	return n
+	return servicetest.CountSubject(ctx, t, e.nats.JS, events.StreamDinners, subject)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +19,6 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/dinners/server"
@@ -67,16 +65,8 @@ func startEnv(t testing.TB, replicas int, o server.Options) *env {
 
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
-	if o.JobAckWait == 0 {
-		o.JobAckWait = 2 * time.Second
-	}
-	if o.SweepEvery == 0 {
-		o.SweepEvery = 100 * time.Millisecond
-	}
 	_, js := e.nats.Connect(e.t)
-	return servicetest.Start(e.t, js, e.key, e.clock.Now, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
-		return server.Run(ctx, addr, d, o, ready)
-	})
+	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now, server.Run, o)
 }
 
 func (e *env) as(c auth.Claims) pb.DinnerServiceClient { return e.replica(0, c) }
@@ -198,38 +188,18 @@ func (e *env) runJob(ctx context.Context, c pb.DinnerServiceClient, requestID st
 
 func (e *env) waitJob(ctx context.Context, c pb.DinnerServiceClient, id string) *pb.Job {
 	e.t.Helper()
-	var job *pb.Job
-	testutil.CheckFor(e.t, 10*time.Minute, 50*time.Millisecond, func() error {
+	return servicetest.WaitJob(e.t, 10*time.Minute, func() (*pb.Job, error) {
 		res, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
-		if err != nil {
-			return err
-		}
-		job = res.GetJob()
-		if job.GetState() == pb.JobState_JOB_STATE_FAILED {
-			e.t.Fatalf("job failed: %s", job.GetErrorMessage())
-		}
-		if job.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("job %s at %d%%", job.GetState(), job.GetProgressPercent())
-		}
-		return nil
-	})
-	return job
+		return res.GetJob(), err
+	}, pb.JobState_JOB_STATE_SUCCEEDED, pb.JobState_JOB_STATE_FAILED)
 }
 
 func seatingsOf(ctx context.Context, t testing.TB, c pb.DinnerServiceClient, jobID string) []*pb.Seating {
 	t.Helper()
-	var out []*pb.Seating
-	tok := ""
-	for {
+	return servicetest.All(t, func(tok string) ([]*pb.Seating, string, error) {
 		res, err := c.ListSeatings(ctx, &pb.ListSeatingsRequest{JobId: jobID, PageSize: 500, PageToken: tok})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.GetSeatings()...)
-		if tok = res.GetNextPageToken(); tok == "" {
-			return out
-		}
-	}
+		return res.GetSeatings(), res.GetNextPageToken(), err
+	})
 }
 
 func code(err error) codes.Code { return status.Code(err) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,33 +72,7 @@ func TestAnswerPageBrowser(t *testing.T) {
 			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
 		}
 	}
-	// accessible runs axe-core on the page shown: no serious or critical
-	// violation.
-	accessible := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var raw json.RawMessage
-			if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-				chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
-					func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-				return fmt.Errorf("axe-core on %s: %w", name, err)
-			}
-			var s string
-			var vs []axeViolation
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return err
-			}
-			if err := json.Unmarshal([]byte(s), &vs); err != nil {
-				return err
-			}
-			t.Logf("%s: axe-core found %d violations of any impact", name, len(vs))
-			for _, v := range vs {
-				if v.Impact == "serious" || v.Impact == "critical" {
-					t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
-				}
-			}
-			return nil
-		})
-	}
+	accessible := func(name string) chromedp.Action { return axeClean(t, axe, name) }
 	// layout reads what the browser made of the page.
 	type layout struct {
 		Lang, Dir, Direction, H1 string
@@ -170,5 +145,93 @@ func TestAnswerPageBrowser(t *testing.T) {
 	}
 	if p := pairOf(t, coordSv, svPair).GetPair(); p.GetDeclineReason().String() != "DECLINE_REASON_NO_TIME" {
 		t.Errorf("the Swedish offer's decline: %v %v", p.GetStatus(), p.GetDeclineReason())
+	}
+}
+
+// axeClean runs axe-core on the page shown: no serious or critical
+// violation.
+func axeClean(t *testing.T, axe []byte, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var raw json.RawMessage
+		if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
+			chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
+				func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+			return fmt.Errorf("axe-core on %s: %w", name, err)
+		}
+		var s string
+		var vs []axeViolation
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(s), &vs); err != nil {
+			return err
+		}
+		t.Logf("%s: axe-core found %d violations of any impact", name, len(vs))
+		for _, v := range vs {
+			if v.Impact == "serious" || v.Impact == "critical" {
+				t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
+			}
+		}
+		return nil
+	})
+}
+
+// TestAnswerPageUnconfiguredBrowser opens an answer link on a gateway
+// without notify (no NOTIFY_ADDR) in headless Chromium with a Swedish
+// browser: a Swedish page, status 503, with an English part marked as
+// English, no script, no sideways scroll, and axe-core finds no serious or
+// critical violation.
+func TestAnswerPageUnconfiguredBrowser(t *testing.T) {
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		t.Fatalf("chromium is missing (%v): run make chromium, or apt-get install -y chromium chromium-driver", err)
+	}
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run make axe", err)
+	}
+	e := start(t, envOptions{})
+	res, err := http.Get(e.base + "/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("an answer link without notify: %d, want 503", res.StatusCode)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("accept-lang", "sv-SE,sv"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelT()
+	var got struct {
+		Lang, H1, EnglishLang, EnglishH2 string
+		Scripts                          int
+		Overflow                         bool
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(e.base+"/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+		chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+		chromedp.Evaluate(`({
+			Lang: document.documentElement.lang,
+			H1: document.querySelector("h1").textContent,
+			EnglishLang: (document.querySelector("section.also") || {}).lang || "",
+			EnglishH2: (document.querySelector("section.also h2") || {}).textContent || "",
+			Scripts: document.scripts.length,
+			Overflow: document.documentElement.scrollWidth > window.innerWidth,
+		})`, &got),
+		axeClean(t, axe, "answer-unconfigured"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got.Lang != "sv" || got.H1 != "Något gick fel" || got.EnglishLang != "en" || got.EnglishH2 != "Something went wrong" ||
+		got.Scripts != 0 || got.Overflow {
+		t.Errorf("the page without notify: %+v", got)
 	}
 }

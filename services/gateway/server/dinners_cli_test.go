@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/gateway/internal/cli"
 )
@@ -55,7 +58,19 @@ func TestDinnersCLI(t *testing.T) {
 		return err
 	})
 	mustContain(t, mp(t, dir, "dinners", "offers", "list"), "Karin Lindgren", day+" 18:00 0/3")
-	mustContain(t, mp(t, dir, "dinners", "signups", "list"), "Leila Haddad", "party 2")
+	signups := mp(t, dir, "dinners", "signups", "list")
+	mustContain(t, signups, "Leila Haddad", "party 2")
+	signUpID, _, _ := strings.Cut(strings.TrimSpace(signups), "\t")
+	mustContain(t, mp(t, dir, "dinners", "signups", "update", "-swedish-level", "SFI_D", "-postcode", "11122", "-sfi-class", "sfi-3", signUpID),
+		signUpID+" updated")
+	if _, err := mpErr(t, dir, "dinners", "signups", "update", "-postcode", "1", signUpID); err == nil || !strings.Contains(err.Error(), "five digits") {
+		t.Fatalf("update with a bad postcode: %v", err)
+	}
+	if res, err := coord.dinners.GetDinnerSignUp(testutil.Context(t), connect.NewRequest(&gatewayv1.GetDinnerSignUpRequest{Id: signUpID})); err != nil ||
+		res.Msg.GetSignUp().GetSignUp().GetPostcode() != "11122" || res.Msg.GetSignUp().GetSignUp().GetSfiClass() != "sfi-3" ||
+		res.Msg.GetSignUp().GetSignUp().GetSwedishLevel().String() != "SWEDISH_LEVEL_SFI_D" {
+		t.Fatalf("after mp dinners signups update: %v %v", res, err)
+	}
 
 	out := mp(t, dir, "dinners", "jobs", "start", "-follow")
 	mustContain(t, out, "100% succeeded", "seatings proposed: 1")

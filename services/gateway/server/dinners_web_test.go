@@ -16,6 +16,7 @@ import (
 
 var (
 	seatingIDRe = regexp.MustCompile(`id="seating-([0-9a-f-]+)"`)
+	editLinkRe  = regexp.MustCompile(`href="(/dinners/signups/[0-9a-zA-Z_-]+/edit)"`)
 	pickerRe    = regexp.MustCompile(`(?s)<select id="locale-pick".*?</select>`)
 )
 
@@ -89,6 +90,29 @@ func TestDinnersWeb(t *testing.T) {
 	_, page = b.get("/dinners/signups")
 	mustContain(t, page, "Leila Haddad", "2 personer", "1 anmälan")
 
+	// The sign-up opens in the same pickers, filled in; a bad value is a
+	// Swedish message by its field, and a change is saved.
+	m := editLinkRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no edit link: %s", trim(page))
+	}
+	_, page = b.get(m[1])
+	mustContain(t, page, "Ändra anmälan", "Leila Haddad", `value="34"`, `value="`+day+`"`, `value="RELATION_CHILD" selected`, `value="DIET_HALAL" checked`)
+	action, form = formOf(t, page)
+	form.Set("postcode", "123")
+	form.Set("swedish_level", "SWEDISH_LEVEL_SFI_D")
+	code, body = b.post(action, form)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("edit with a bad postcode: %d", code)
+	}
+	mustContain(t, body, `href="#f-postcode"`, "måste vara fem siffror")
+	form.Set("postcode", "11122")
+	if code, body := b.post(action, form); code != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", code, trim(visibleText(body)))
+	}
+	_, page = b.get(m[1])
+	mustContain(t, page, `value="11122"`, `value="SWEDISH_LEVEL_SFI_D" selected`, `value="`+day+`"`)
+
 	_, page = b.get("/dinners")
 	action, form = formOf(t, page)
 	if code, _ := b.post(action, form); code != http.StatusSeeOther {
@@ -101,7 +125,7 @@ func TestDinnersWeb(t *testing.T) {
 		return nil
 	})
 	mustContain(t, page, "Leila Haddad (2 personer)", "Karin Lindgren", "p: första gången i ett svenskt hem", "p: reglerna tillåter placeringen", "p: gäst och värd bor i samma kommun", "Passar inte ihop")
-	m := seatingIDRe.FindStringSubmatch(page)
+	m = seatingIDRe.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no seating row: %s", trim(page))
 	}
@@ -115,6 +139,12 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	_, page = b.get("/dinners/seatings")
 	mustContain(t, page, "inbjuden", "Gästen tackar ja", "Värden tackar ja", "Datumet passar inte")
+	// A service message with a value in it (the seating's status) is a
+	// Swedish sentence.
+	code, body = b.post("/dinners/seatings/"+id+"/cancel", url.Values{"back": {"/dinners/seatings"}})
+	if code < 400 || !strings.Contains(visibleText(body), "bara en bekräftad placering kan avbokas; den här är inbjuden") {
+		t.Fatalf("cancel an invited seating: %d %s", code, trim(visibleText(body)))
+	}
 	for _, party := range []string{"DINNER_PARTY_GUEST", "DINNER_PARTY_HOST"} {
 		if code, _ := b.post("/dinners/seatings/"+id+"/rsvp", url.Values{"party": {party}, "answer": {"yes"}}); code != http.StatusSeeOther {
 			t.Fatalf("RSVP %s: %d", party, code)
@@ -140,6 +170,37 @@ func TestDinnersWeb(t *testing.T) {
 		t.Fatalf("CSV: %s %q", res.Header.Get("Content-Type"), csv)
 	}
 
+	// A second guest's proposal rejected for a reason: the report counts
+	// it per month in words, and the CSV has a column per reason.
+	amal := dinnerGuest(t, coord, org, "0180", "Amal")
+	dinnerSignUp(t, coord, amal, "0180", day)
+	_, page = b.get("/dinners")
+	action, form = formOf(t, page)
+	if code, _ := b.post(action, form); code != http.StatusSeeOther {
+		t.Fatalf("start the second job: %d", code)
+	}
+	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
+		if _, page = b.get("/dinners"); !strings.Contains(page, "Amal Haddad") {
+			return fmt.Errorf("no proposal for Amal yet")
+		}
+		return nil
+	})
+	m = seatingIDRe.FindStringSubmatch(page)
+	if code, body := b.post("/dinners/seatings/"+m[1]+"/reject", url.Values{"reason": {"REJECT_REASON_LOGISTICS"}, "back": {"/dinners"}}); code != http.StatusSeeOther {
+		t.Fatalf("reject with a reason: %d %s", code, trim(visibleText(body)))
+	}
+	_, page = b.get("/dinners/report")
+	mustContain(t, page, "Avvisade förslag per skäl", "<td>Praktiska hinder</td>")
+	res, err = b.c.Get(e.base + "/dinners/report.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(csv), "avvisade: Praktiska hinder") || !strings.Contains(string(csv), "nej-svar: Sjukdom") {
+		t.Fatalf("CSV without the reasons' columns: %q", csv)
+	}
+
 	sv, en := web.Catalogue("sv"), web.Catalogue("en")
 	var english []*regexp.Regexp
 	for k, s := range en {
@@ -148,7 +209,7 @@ func TestDinnersWeb(t *testing.T) {
 		}
 		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
 	}
-	for _, path := range []string{"/dinners", "/dinners/offers", "/dinners/offers/new", "/dinners/signups", "/dinners/signups/new",
+	for _, path := range []string{"/dinners", "/dinners/offers", "/dinners/offers/new", "/dinners/signups", "/dinners/signups/new", editLinkRe.FindStringSubmatch(mustGet(b, "/dinners/signups"))[1],
 		"/dinners/seatings", "/dinners/waitlist", "/dinners/report"} {
 		code, body := b.get(path)
 		if code != http.StatusOK || !strings.Contains(body, `<html lang="sv"`) {
@@ -163,4 +224,10 @@ func TestDinnersWeb(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mustGet is the body of path, read by b.
+func mustGet(b *browser, path string) string {
+	_, body := b.get(path)
+	return body
 }

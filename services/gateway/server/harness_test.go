@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
@@ -80,6 +81,9 @@ type env struct {
 	addrs backend.Addrs
 	clock *clock
 	cfg   server.Config
+	// js is the stack's JetStream, for tests that consume or inspect
+	// streams beside the services (dead letters).
+	js jetstream.JetStream
 }
 
 type envOptions struct {
@@ -142,7 +146,7 @@ func start(t testing.TB, o envOptions) *env {
 		}
 		return a.String()
 	}
-	e := &env{t: t, key: key, clock: o.clock}
+	e := &env{t: t, key: key, clock: o.clock, js: n.JS}
 	e.addrs.Participants = runPart("participants", func(r func(net.Addr)) error {
 		return participants.Run(ctx, "127.0.0.1:0", d, participants.Options{}, r)
 	})

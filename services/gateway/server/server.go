@@ -242,7 +242,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		log.Info("created the first admin from MP_ADMIN_EMAIL")
 	}
 
-	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log}
+	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: events.NewDeadLetters(d.JS)}
 	burst, every := cfg.SignInBurst, cfg.SignInEvery
 	if burst <= 0 {
 		burst = 10
@@ -299,9 +299,12 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	wa.Register(mux)
-	if be.Answers != nil {
+	{
 		// The form nonces' key comes from the signing key, which every
-		// replica shares, so an answer may reach any replica.
+		// replica shares, so an answer may reach any replica. Without
+		// notify (be.Answers nil) every link gets a page saying answering
+		// is not available here, in the browser's language, Swedish and
+		// English, rather than the server's bare English 404.
 		formKey := sha256.Sum256(append([]byte("motesplats answer form\x00"), cfg.SigningKey.Seed()...))
 		ap, err := answer.New(answer.Options{Answers: be.Answers, Key: formKey[:], Limits: cfg.AnswerLimits, Locales: web.AnswerLocales(),
 			RemoteAddr: remoteAddr, Now: d.Now, Logger: log})

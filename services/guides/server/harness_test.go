@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -19,9 +16,8 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
 
@@ -40,6 +36,8 @@ var (
 // today is the tests' clock: eligibility is computed for this day.
 var today = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 
+// env is one or more guides replicas on a private NATS (pkg/testutil/
+// servicetest runs them, as for every programme).
 type env struct {
 	t      testing.TB
 	nats   *testutil.NATS
@@ -50,12 +48,8 @@ type env struct {
 
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
 	t.Helper()
-	k, err := auth.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, nats: testutil.MustNATS(t), key: k}
-	e.signer = auth.NewSigner(e.key, "k1", time.Now)
+	key := servicetest.NewKey(t)
+	e := &env{t: t, nats: testutil.MustNATS(t), key: key, signer: servicetest.NewSigner(key)}
 	for range replicas {
 		e.addrs = append(e.addrs, e.start(o))
 	}
@@ -64,87 +58,33 @@ func startEnv(t testing.TB, replicas int, o server.Options) *env {
 
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
-	if o.JobAckWait == 0 {
-		o.JobAckWait = 2 * time.Second
-	}
+	return e.startClock(o, func() time.Time { return today })
+}
+
+// startClock starts a replica whose service clock is now, stopped at the
+// end of the test.
+func (e *env) startClock(o server.Options, now func() time.Time) string {
+	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
-	d := service.Deps{
-		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-		Now:      func() time.Time { return today },
-	}.WithDefaults()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("server.Run: %v", err)
-		}
-	})
-	select {
-	case a := <-ready:
-		return a.String()
-	case err := <-done:
-		e.t.Fatalf("server.Run: %v", err)
-	case <-time.After(20 * time.Second):
-		e.t.Fatal("server not ready")
-	}
-	return ""
+	return servicetest.StartProgramme(e.t, js, e.key, now, server.Run, o)
 }
 
 func (e *env) as(c auth.Claims) pb.GuideServiceClient { return e.replica(0, c) }
 
 func (e *env) replica(k int, c auth.Claims) pb.GuideServiceClient {
 	e.t.Helper()
-	tok, err := e.signer.Sign(c, time.Hour)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	conn, err := grpcx.Dial(e.addrs[k], grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(tok))))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = conn.Close() })
-	return pb.NewGuideServiceClient(conn)
+	return pb.NewGuideServiceClient(servicetest.Dial(e.t, e.addrs[k], e.signer, c))
 }
 
-var eventSeq struct {
-	mu sync.Mutex
-	n  int
-}
-
+// envelope wraps a payload as the producer would (servicetest.Envelope).
 func envelope(t testing.TB, subject, id string, payload proto.Message) *eventsv1.Envelope {
 	t.Helper()
-	eventSeq.mu.Lock()
-	eventSeq.n++
-	n := eventSeq.n
-	eventSeq.mu.Unlock()
-	env, err := events.NewEnvelope(fmt.Sprintf("ev-%08d", n), subject, id,
-		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n)*time.Millisecond), payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return servicetest.Envelope(t, subject, id, payload)
 }
 
 func (e *env) publish(ctx context.Context, envs ...*eventsv1.Envelope) {
 	e.t.Helper()
-	for _, s := range []events.StreamConfig{
-		{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}},
-		{Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}},
-	} {
-		if err := events.EnsureStream(ctx, e.nats.JS, s); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	pub := events.NewPublisher(e.nats.JS)
-	for _, env := range envs {
-		if err := pub.Publish(ctx, env); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	servicetest.PublishPeople(ctx, e.t, e.nats.JS, envs...)
 }
 
 // newcomer is an entitled newcomer in muni (permit a year ago, enrolled).
@@ -170,24 +110,7 @@ func organisation(t testing.TB, id string, caps ...*eventsv1.GuideCapacity) *eve
 // waitKeys waits until bucket holds n keys.
 func (e *env) waitKeys(ctx context.Context, bucket string, n int) {
 	e.t.Helper()
-	testutil.CheckFor(e.t, 20*time.Second, 50*time.Millisecond, func() error {
-		kv, err := e.nats.JS.KeyValue(ctx, bucket)
-		if err != nil {
-			return err
-		}
-		keys, err := kv.ListKeys(ctx)
-		if err != nil {
-			return err
-		}
-		got := 0
-		for range keys.Keys() {
-			got++
-		}
-		if got != n {
-			return fmt.Errorf("%s has %d keys, want %d", bucket, got, n)
-		}
-		return nil
-	})
+	servicetest.WaitKeys(ctx, e.t, e.nats.JS, bucket, n)
 }
 
 // runJob starts a job as c and waits for it to end; it returns the job.
@@ -197,35 +120,24 @@ func (e *env) runJob(ctx context.Context, c pb.GuideServiceClient, req *pb.Start
 	if err != nil {
 		e.t.Fatalf("StartAssignmentJob: %v", err)
 	}
-	var job *pb.Job
-	testutil.CheckFor(e.t, 60*time.Second, 50*time.Millisecond, func() error {
-		r, err := c.GetJob(ctx, &pb.GetJobRequest{Id: res.GetJob().GetId()})
-		if err != nil {
-			return err
-		}
-		job = r.GetJob()
-		if s := job.GetState(); s != pb.JobState_JOB_STATE_SUCCEEDED && s != pb.JobState_JOB_STATE_FAILED {
-			return fmt.Errorf("job %s at %d%%", s, job.GetProgressPercent())
-		}
-		return nil
-	})
-	return job
+	return waitDone(ctx, e, c, res.GetJob().GetId())
+}
+
+// waitDone waits until job id succeeded or failed, and returns it.
+func waitDone(ctx context.Context, e *env, c pb.GuideServiceClient, id string) *pb.Job {
+	e.t.Helper()
+	return servicetest.WaitJobEnd(e.t, 60*time.Second, func() (*pb.Job, error) {
+		r, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
+		return r.GetJob(), err
+	}, pb.JobState_JOB_STATE_SUCCEEDED, pb.JobState_JOB_STATE_FAILED)
 }
 
 func assignments(ctx context.Context, t testing.TB, c pb.GuideServiceClient, job string) []*pb.Assignment {
 	t.Helper()
-	var out []*pb.Assignment
-	tok := ""
-	for {
+	return servicetest.All(t, func(tok string) ([]*pb.Assignment, string, error) {
 		res, err := c.ListAssignments(ctx, &pb.ListAssignmentsRequest{JobId: job, PageSize: 500, PageToken: tok})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.GetAssignments()...)
-		if tok = res.GetNextPageToken(); tok == "" {
-			return out
-		}
-	}
+		return res.GetAssignments(), res.GetNextPageToken(), err
+	})
 }
 
 func code(err error) codes.Code { return status.Code(err) }

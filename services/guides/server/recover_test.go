@@ -2,16 +2,11 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
-
-	"github.com/motesplats/motesplats/pkg/auth"
-	"github.com/motesplats/motesplats/pkg/service"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -77,35 +72,4 @@ func TestStalledReservationRecovered(t *testing.T) {
 	if got := orgs.GetOrganisations()[0].GetCapacities()[0].GetCaseload(); got != 1 {
 		t.Errorf("caseload %d after recovery, want 1", got)
 	}
-}
-
-// startClock starts a replica whose service clock is now, stopped at the
-// end of the test.
-func (e *env) startClock(o server.Options, now func() time.Time) string {
-	e.t.Helper()
-	_, js := e.nats.Connect(e.t)
-	d := service.Deps{
-		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-		Now:      now,
-	}.WithDefaults()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("server.Run: %v", err)
-		}
-	})
-	select {
-	case a := <-ready:
-		return a.String()
-	case err := <-done:
-		e.t.Fatalf("server.Run: %v", err)
-	case <-time.After(20 * time.Second):
-		e.t.Fatal("server not ready")
-	}
-	return ""
 }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"net"
 	"slices"
@@ -10,13 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/service"
-	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
 
@@ -113,35 +111,7 @@ func TestJobStoppedMidProposeResumes(t *testing.T) {
 func (e *env) startWith(ctx context.Context, o server.Options) string {
 	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
-	d := service.Deps{
-		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": e.key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-		Now:      func() time.Time { return today },
-	}.WithDefaults()
-	ready := make(chan net.Addr, 1)
-	go func() { _ = server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a }) }()
-	select {
-	case a := <-ready:
-		return a.String()
-	case <-time.After(20 * time.Second):
-		e.t.Fatal("server not ready")
-	}
-	return ""
-}
-
-func waitDone(ctx context.Context, e *env, c pb.GuideServiceClient, id string) *pb.Job {
-	e.t.Helper()
-	var job *pb.Job
-	testutil.CheckFor(e.t, 60*time.Second, 50*time.Millisecond, func() error {
-		r, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
-		if err != nil {
-			return err
-		}
-		job = r.GetJob()
-		if s := job.GetState(); s != pb.JobState_JOB_STATE_SUCCEEDED && s != pb.JobState_JOB_STATE_FAILED {
-			return errorf("job %s at %d%%", s, job.GetProgressPercent())
-		}
-		return nil
+	return servicetest.StartIn(ctx, e.t, js, e.key, func() time.Time { return today }, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+		return server.Run(ctx, addr, d, o, ready)
 	})
-	return job
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,28 +17,15 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
 // TestMain lets the test binary double as the process the crash test
-// kills: with MP_CRASH_DIR set it runs a mentoring service on an embedded
-// NATS in that directory, and dies at the job report MP_CRASH_AT names
-// ("<phase>:<done>").
-func TestMain(m *testing.M) {
-	if dir := os.Getenv(servicetest.CrashDirEnv); dir != "" {
-		if err := crashHelper(dir, os.Getenv(servicetest.CrashAtEnv)); err != nil {
-			fmt.Fprintln(os.Stderr, "crash helper:", err)
-			os.Exit(2)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-const crashExitCode = servicetest.CrashExitCode
+// kills (servicetest.CrashMain): a mentoring service on an embedded NATS
+// in MP_CRASH_DIR that dies at the job report MP_CRASH_AT names.
+func TestMain(m *testing.M) { servicetest.CrashMain(m, crashHelper) }
 
 // crashPopulation is matched by every crash run and the crash-free run.
 func crashPopulation() people { return population(5, 120, 40) }
@@ -61,13 +45,11 @@ func crashExtras() people {
 }
 
 func crashHelper(dir, at string) error {
-	run := func(ctx context.Context, addr string, d service.Deps, hooks *jobs.Hooks, ready func(net.Addr)) error {
-		return server.Run(ctx, addr, d, server.Options{JobAckWait: 2 * time.Second, JobHooks: hooks}, ready)
-	}
-	return servicetest.ServeChild(dir, at, nil, run, func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
-		e := &env{t: tb, nats: &testutil.NATS{JS: js}}
-		e.seed(context.Background(), crashPopulation())
-	})
+	return servicetest.ServeProgrammeChild(dir, at, nil, server.Run, server.Options{JobAckWait: 2 * time.Second},
+		func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
+			e := &env{t: tb, nats: &testutil.NATS{JS: js}}
+			e.seed(context.Background(), crashPopulation())
+		})
 }
 
 // pairKeys renders a job's proposals as sorted "newcomer/mentor/score".
@@ -121,14 +103,7 @@ func TestCrashDuringJob(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			select {
-			case werr := <-exited:
-				if ee, ok := werr.(*exec.ExitError); !ok || ee.ExitCode() != crashExitCode {
-					t.Fatalf("helper exit: %v, want code %d", werr, crashExitCode)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("helper did not die at " + at)
-			}
+			servicetest.WaitExit(t, exited, at)
 
 			// Restart on the same files, in this process. Once the job has
 			// its snapshot, the pool changes before it resumes: new people
@@ -179,26 +154,5 @@ func TestCrashDuringJob(t *testing.T) {
 
 func countSubject(ctx context.Context, t testing.TB, e *env, subject string) int {
 	t.Helper()
-	s, err := e.nats.JS.Stream(ctx, events.StreamMentoring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	var last int
-	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
-		info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject+".>"))
-		if err != nil {
-			return err
-		}
-		n = 0
-		for _, c := range info.State.Subjects {
-			n += int(c)
-		}
-		if n != last {
-			last = n
-			return fmt.Errorf("still changing: %d", n)
-		}
-		return nil
-	})
-	return n
+	return servicetest.CountSubject(ctx, t, e.nats.JS, events.StreamMentoring, subject)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -62,16 +60,8 @@ func startEnv(t testing.TB, replicas int, o server.Options) *env {
 
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
-	if o.JobAckWait == 0 {
-		o.JobAckWait = 2 * time.Second
-	}
-	if o.SweepEvery == 0 {
-		o.SweepEvery = 100 * time.Millisecond
-	}
 	_, js := e.nats.Connect(e.t)
-	return servicetest.Start(e.t, js, e.key, e.clock.Now, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
-		return server.Run(ctx, addr, d, o, ready)
-	})
+	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now, server.Run, o)
 }
 
 // as returns a client of replica 0 acting as c.
@@ -160,13 +150,8 @@ func (e *env) seed(ctx context.Context, p people) {
 // waitPool waits until the pool buckets hold n newcomers and m mentors.
 func (e *env) waitPool(ctx context.Context, n, m int) {
 	e.t.Helper()
-	testutil.CheckFor(e.t, 20*time.Second, 50*time.Millisecond, func() error {
-		gotN, gotM := countKeys(ctx, e, "mentoring_newcomers"), countKeys(ctx, e, "mentoring_mentors")
-		if gotN != n || gotM != m {
-			return fmt.Errorf("pool has %d newcomers and %d mentors, want %d and %d", gotN, gotM, n, m)
-		}
-		return nil
-	})
+	servicetest.WaitKeys(ctx, e.t, e.nats.JS, "mentoring_newcomers", n)
+	servicetest.WaitKeys(ctx, e.t, e.nats.JS, "mentoring_mentors", m)
 }
 
 func countKeys(ctx context.Context, e *env, bucket string) int {
@@ -185,39 +170,19 @@ func (e *env) runJob(ctx context.Context, c pb.MentoringServiceClient, requestID
 
 func (e *env) waitJob(ctx context.Context, c pb.MentoringServiceClient, id string) *pb.Job {
 	e.t.Helper()
-	var job *pb.Job
-	testutil.CheckFor(e.t, 30*time.Second, 50*time.Millisecond, func() error {
+	return servicetest.WaitJob(e.t, 30*time.Second, func() (*pb.Job, error) {
 		res, err := c.GetJob(ctx, &pb.GetJobRequest{Id: id})
-		if err != nil {
-			return err
-		}
-		job = res.GetJob()
-		if job.GetState() == pb.JobState_JOB_STATE_FAILED {
-			e.t.Fatalf("job failed: %s", job.GetErrorMessage())
-		}
-		if job.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("job %s at %d%%", job.GetState(), job.GetProgressPercent())
-		}
-		return nil
-	})
-	return job
+		return res.GetJob(), err
+	}, pb.JobState_JOB_STATE_SUCCEEDED, pb.JobState_JOB_STATE_FAILED)
 }
 
 // pairsOf lists every pair of a job.
 func pairsOf(ctx context.Context, t testing.TB, c pb.MentoringServiceClient, jobID string) []*pb.Pair {
 	t.Helper()
-	var out []*pb.Pair
-	tok := ""
-	for {
+	return servicetest.All(t, func(tok string) ([]*pb.Pair, string, error) {
 		res, err := c.ListPairs(ctx, &pb.ListPairsRequest{JobId: jobID, PageSize: 500, PageToken: tok})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res.GetPairs()...)
-		if tok = res.GetNextPageToken(); tok == "" {
-			return out
-		}
-	}
+		return res.GetPairs(), res.GetNextPageToken(), err
+	})
 }
 
 func code(err error) codes.Code { return status.Code(err) }

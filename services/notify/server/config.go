@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,15 @@ type Options struct {
 	Retry                       notice.Backoff
 	// Owner names this replica in message leases (default a random id).
 	Owner string
+	// Retention is how long finished messages and spent links are kept
+	// (MP_NOTIFY_RETENTION_DAYS, default 90 days; ADR 0105).
+	Retention time.Duration
+	// BounceAddr serves POST /v1/bounces for late e-mail bounces
+	// (MP_BOUNCE_ADDR, off when empty), authorised by BounceSecret
+	// (MP_BOUNCE_SECRET, at least 16 characters; ADR 0107).
+	BounceAddr, BounceSecret string
+	// BounceReady, if set, is told the bounce endpoint's address (tests).
+	BounceReady func(net.Addr)
 }
 
 // OptionsFromEnv reads the settings from the environment.
@@ -109,6 +119,16 @@ func OptionsFromEnv(getenv func(string) string) (Options, error) {
 		}
 		o.Quiet.Start, o.Quiet.End = start, end
 	}
+	if s := getenv("MP_NOTIFY_RETENTION_DAYS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 3650 {
+			errs = append(errs, errors.New("MP_NOTIFY_RETENTION_DAYS: want a whole number of days from 1 to 3650"))
+		}
+		o.Retention = time.Duration(n) * 24 * time.Hour
+	}
+	if o.BounceAddr, o.BounceSecret = getenv("MP_BOUNCE_ADDR"), getenv("MP_BOUNCE_SECRET"); o.BounceAddr != "" && len(o.BounceSecret) < 16 {
+		errs = append(errs, errors.New("MP_BOUNCE_SECRET: at least 16 characters are required with MP_BOUNCE_ADDR"))
+	}
 	if s := getenv("MP_QUIET_TZ"); s != "" {
 		loc, err := time.LoadLocation(s)
 		if err != nil {
@@ -131,8 +151,10 @@ func (o Options) String() string {
 	if o.Webhook != nil {
 		wh = "on"
 	}
-	return fmt.Sprintf("public_url=%s smtp=(%s) sms=(%s) webhook=%s quiet=%d-%d %s", o.PublicURL,
-		ch(o.SMTP != nil, smtpString{o.SMTP}), ch(o.SMS != nil, smsString{o.SMS}), wh, o.Quiet.Start, o.Quiet.End, o.Quiet.Location)
+	keep := or0(o.Retention, notice.DefaultRetention)
+	return fmt.Sprintf("public_url=%s smtp=(%s) sms=(%s) webhook=%s quiet=%d-%d %s retention=%dd bounces=%s", o.PublicURL,
+		ch(o.SMTP != nil, smtpString{o.SMTP}), ch(o.SMS != nil, smsString{o.SMS}), wh, o.Quiet.Start, o.Quiet.End, o.Quiet.Location,
+		int(keep/(24*time.Hour)), or(o.BounceAddr, "off"))
 }
 
 type smtpString struct{ c *channel.SMTPConfig }

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -15,12 +17,18 @@ import (
 // metrics are the notify service's Prometheus series (through the OTel
 // exporter): motesplats_notifications_sent_total{channel},
 // motesplats_notifications_failed_total{channel,reason} with reason
-// temporary or permanent, and motesplats_notifications_queue, the messages
-// waiting (queued, retrying or held). Labels are channel names and two
-// words: nothing about a person.
+// temporary or permanent, motesplats_notifications_queue, the messages
+// waiting (queued, retrying or held), and the retention sweep's progress:
+// motesplats_notifications_purged_total{kind} (kind message or link) and
+// motesplats_notifications_oldest_kept_seconds, the age of the oldest
+// finished message still kept (it stays under the retention while the
+// sweep keeps up). Labels are channel names and a few words: nothing
+// about a person.
 type metrics struct {
-	sent, failed metric.Int64Counter
-	reg          metric.Registration
+	sent, failed, purged metric.Int64Counter
+	// oldest is the last sweep's oldest kept age in seconds.
+	oldest atomic.Int64
+	reg    metric.Registration
 }
 
 func newMetrics(msgs *store.Repo[*pb.StoredMessage]) (*metrics, error) {
@@ -33,7 +41,16 @@ func newMetrics(msgs *store.Repo[*pb.StoredMessage]) (*metrics, error) {
 	if out.failed, err = m.Int64Counter("motesplats.notifications.failed", metric.WithDescription("failed send attempts, temporary or permanent")); err != nil {
 		return nil, err
 	}
+	if out.purged, err = m.Int64Counter("motesplats.notifications.purged",
+		metric.WithDescription("finished messages and spent links removed after the retention")); err != nil {
+		return nil, err
+	}
 	queue, err := m.Int64ObservableGauge("motesplats.notifications.queue", metric.WithDescription("messages waiting to be sent"))
+	if err != nil {
+		return nil, err
+	}
+	oldest, err := m.Int64ObservableGauge("motesplats.notifications.oldest_kept", metric.WithUnit("s"),
+		metric.WithDescription("age of the oldest finished message kept, at the last retention sweep"))
 	if err != nil {
 		return nil, err
 	}
@@ -42,8 +59,9 @@ func newMetrics(msgs *store.Repo[*pb.StoredMessage]) (*metrics, error) {
 		if err == nil {
 			o.ObserveInt64(queue, int64(p.Total))
 		}
+		o.ObserveInt64(oldest, out.oldest.Load())
 		return nil
-	}, queue)
+	}, queue, oldest)
 	return out, err
 }
 
@@ -63,6 +81,14 @@ func (m *metrics) Failed(c pb.Channel, permanent bool) {
 		reason = "permanent"
 	}
 	m.failed.Add(context.Background(), 1, metric.WithAttributes(attribute.String("channel", channelName(c)), attribute.String("reason", reason)))
+}
+
+// Retained implements notice.Metrics.
+func (m *metrics) Retained(messages, links int, oldest time.Duration) {
+	ctx := context.Background()
+	m.purged.Add(ctx, int64(messages), metric.WithAttributes(attribute.String("kind", "message")))
+	m.purged.Add(ctx, int64(links), metric.WithAttributes(attribute.String("kind", "link")))
+	m.oldest.Store(int64(oldest.Seconds()))
 }
 
 func (m *metrics) close() {

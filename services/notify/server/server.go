@@ -23,12 +23,14 @@ import (
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/notify/internal/bounce"
 	"github.com/motesplats/motesplats/services/notify/internal/catalog"
 	"github.com/motesplats/motesplats/services/notify/internal/channel"
 	"github.com/motesplats/motesplats/services/notify/internal/directory"
 	"github.com/motesplats/motesplats/services/notify/internal/grpcapi"
 	"github.com/motesplats/motesplats/services/notify/internal/links"
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
+	"github.com/motesplats/motesplats/services/notify/internal/ratelimit"
 )
 
 // DefaultAddr is where the service listens unless told otherwise.
@@ -175,6 +177,10 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("notify: %w", err)
 	}
 	defer dir.Close()
+	limits, err := ratelimit.Open(ctx, d.JS, d.Replicas, d.Now)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
 	met, err := newMetrics(msgs)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
@@ -182,7 +188,8 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer met.close()
 	svc := notice.New(notice.Deps{Messages: msgs, Links: lnk, Tracked: tr, Directory: dir, Programmes: dir,
 		Channels: Channels(o), Catalog: cat, Keys: keys, Auditor: auditor, Metrics: met,
-		BaseURL: strings.TrimSuffix(o.PublicURL, "/"), Owner: o.Owner, Now: d.Now, Logger: d.Logger, Retry: o.Retry, Quiet: o.Quiet})
+		BaseURL: strings.TrimSuffix(o.PublicURL, "/"), Owner: o.Owner, Now: d.Now, Logger: d.Logger, Retry: o.Retry, Quiet: o.Quiet,
+		Retention: o.Retention, Limiter: limits})
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
@@ -212,6 +219,11 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 				Consumer: events.ConsumerConfig{Stream: c.stream, Durable: c.durable, FilterSubjects: []string{c.filter}, Concurrency: 4},
 				Handler:  c.h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 			})
+		})
+	}
+	if o.BounceAddr != "" {
+		g.Go(func() error {
+			return bounce.Serve(gctx, o.BounceAddr, bounce.Handler(svc, o.BounceSecret, d.Logger), d.Logger, o.BounceReady)
 		})
 	}
 	g.Go(func() error { return service.Serve(gctx, "notify", addr, srv, hs, d, ready) })

@@ -163,12 +163,13 @@ func TestValidationAndAccess(t *testing.T) {
 func TestOptionsFromEnv(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{
-		"MP_SMTP_URL":       "smtp://mp:secret@mail.example.org?from=noreply@example.org",
-		"MP_SMS_URL":        "https://u:p@api.46elks.com?from=Motesplats",
-		"MP_WEBHOOK_URL":    "https://hooks.example.org/mp",
-		"MP_WEBHOOK_SECRET": "MDEyMzQ1Njc4OWFiY2RlZg==",
-		"MP_QUIET_HOURS":    "22-7",
-		"MP_LINK_KEY":       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		"MP_SMTP_URL":              "smtp://mp:secret@mail.example.org?from=noreply@example.org",
+		"MP_SMS_URL":               "https://u:p@api.46elks.com?from=Motesplats",
+		"MP_WEBHOOK_URL":           "https://hooks.example.org/mp",
+		"MP_WEBHOOK_SECRET":        "MDEyMzQ1Njc4OWFiY2RlZg==",
+		"MP_QUIET_HOURS":           "22-7",
+		"MP_LINK_KEY":              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		"MP_NOTIFY_RETENTION_DAYS": "30",
 	}
 	o, err := server.OptionsFromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -176,20 +177,30 @@ func TestOptionsFromEnv(t *testing.T) {
 	}
 	if o.SMTP.Addr != "mail.example.org:587" || o.SMTP.Username != "mp" || o.SMTP.From != "noreply@example.org" ||
 		o.SMS.BaseURL != "https://api.46elks.com" || o.SMS.From != "Motesplats" || o.Webhook == nil ||
-		o.Quiet.Start != 22 || o.Quiet.End != 7 || len(o.LinkKey) != 32 {
+		o.Quiet.Start != 22 || o.Quiet.End != 7 || len(o.LinkKey) != 32 || o.Retention != 30*24*time.Hour {
 		t.Errorf("options = %+v", o)
 	}
 	if strings.Contains(o.String(), "secret") {
 		t.Errorf("the start-up line shows the SMTP password: %s", o)
 	}
 	for k, bad := range map[string]string{"MP_SMTP_URL": "smtp://host", "MP_SMS_URL": "ftp://x", "MP_QUIET_HOURS": "late",
-		"MP_LINK_KEY": "short", "MP_WEBHOOK_SECRET": "c2hvcnQ="} {
+		"MP_LINK_KEY": "short", "MP_WEBHOOK_SECRET": "c2hvcnQ=", "MP_NOTIFY_RETENTION_DAYS": "0", "MP_BOUNCE_SECRET": "short"} {
 		e := map[string]string{k: bad}
 		if k == "MP_WEBHOOK_SECRET" {
 			e["MP_WEBHOOK_URL"] = "https://x"
 		}
+		if k == "MP_BOUNCE_SECRET" {
+			e["MP_BOUNCE_ADDR"] = "127.0.0.1:0"
+		}
 		if _, err := server.OptionsFromEnv(func(k string) string { return e[k] }); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%q: err %v, want one naming the variable", k, bad, err)
+		}
+	}
+	// SMTP in clear is for a relay on this machine only.
+	for host, ok := range map[string]bool{"mail.example.org": false, "10.0.0.5": false, "127.0.0.1:1025": true, "[::1]:1025": true, "localhost": true} {
+		url := "smtp://" + host + "?from=a@example.org&tls=none"
+		if _, err := server.OptionsFromEnv(func(k string) string { return map[string]string{"MP_SMTP_URL": url}[k] }); (err == nil) != ok {
+			t.Errorf("%s: err %v, want accepted %t", url, err, ok)
 		}
 	}
 }

@@ -11,10 +11,12 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/participants/internal/grpcapi"
@@ -45,7 +47,12 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	}); err != nil {
 		return fmt.Errorf("participants: stream: %w", err)
 	}
+	names, err := blind.FromKeyring(ctx, d.Keyring, "participants")
+	if err != nil {
+		return fmt.Errorf("participants: %w", err)
+	}
 	cfg := participant.RepoConfig(events.NewPublisher(d.JS))
+	participant.IndexNames(&cfg, names)
 	cfg.Replicas, cfg.Logger, cfg.Hooks, cfg.Keyring = d.Replicas, d.Logger, o.StoreHooks, d.Keyring
 	cfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamParticipants, "participants", id)
@@ -60,6 +67,14 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer repo.Close()
 	c := cache.New(d.Cache, cache.Options{Name: "participants", Prefix: "participants:", Logger: d.Logger})
 	svc := participant.New(repo, c, d.Now, d.IDs)
+	if d.Keyring != nil {
+		// New participants' keys are written ahead, in batches, off the
+		// create's path (docs/adr/0034-one-write-per-create.md).
+		pool := d.Keyring.NewPool(d.IDs.New, seal.PoolOptions{})
+		defer pool.Close()
+		svc.RecordIDs(pool)
+	}
+	svc.SearchNames(names)
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -46,7 +47,12 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	}
 	pub := events.NewPublisher(d.JS)
 
+	names, err := blind.FromKeyring(ctx, d.Keyring, "volunteers")
+	if err != nil {
+		return fmt.Errorf("volunteers: %w", err)
+	}
 	vcfg := volunteer.RepoConfig(pub)
+	volunteer.IndexNames(&vcfg, names)
 	vcfg.Replicas, vcfg.Logger, vcfg.Keyring = d.Replicas, d.Logger, d.Keyring
 	vcfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamVolunteers, "volunteers", id)
@@ -73,6 +79,7 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	vsvc := volunteer.New(vols,
 		cache.New(d.Cache, cache.Options{Name: "volunteers", Prefix: "volunteers:", Logger: d.Logger}),
 		osvc, d.Now, d.IDs)
+	vsvc.SearchNames(names)
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

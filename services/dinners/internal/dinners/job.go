@@ -194,7 +194,15 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Built: built,
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
 			su, t := signups[built.NewcomerIDs[x.Newcomer]], tables[built.HostIDs[x.Host]]
-			return s.propose(ctx, j, rs.Version, su, in.Offers[t.GetOfferId()], t, x)
+			return s.propose(ctx, s.seating(j, rs.Version, su, in.Offers[t.GetOfferId()], t, x))
+		},
+		ProposeBatch: func(ctx context.Context, xs []match.Explanation) ([]bool, error) {
+			ps := make([]*pb.Seating, len(xs))
+			for k, x := range xs {
+				su, t := signups[built.NewcomerIDs[x.Newcomer]], tables[built.HostIDs[x.Host]]
+				ps[k] = s.seating(j, rs.Version, su, in.Offers[t.GetOfferId()], t, x)
+			}
+			return s.proposeBatch(ctx, j, ps)
 		},
 		Unmatched: func(x match.Explanation) {
 			su := signups[built.NewcomerIDs[x.Newcomer]]
@@ -226,11 +234,10 @@ func toParts(ps []match.Part) []*pb.ScorePart {
 	return out
 }
 
-// propose creates the seating for one seated party, once, and reports
-// whether the job holds it. Its id derives from (sign-up, offer, date), so
-// the bucket's create-once key decides: a restarted job finds its own
-// seating already there.
-func (s *Service) propose(ctx context.Context, j jobs.Job, version string, su *pb.SignUp, o *pb.Offer, t *pb.JobTable, x match.Explanation) (bool, error) {
+// seating is the proposed seating of one seated party. Its id derives
+// from (sign-up, offer, date), so the bucket's create-once key decides: a
+// restarted job finds its own seating already there.
+func (s *Service) seating(j jobs.Job, version string, su *pb.SignUp, o *pb.Offer, t *pb.JobTable, x match.Explanation) *pb.Seating {
 	p := &pb.Seating{
 		Id: SeatingID(su.GetId(), o.GetId(), t.GetDate()), JobId: j.ID, OrganisationId: j.Organisation,
 		MunicipalityCode: su.GetMunicipalityCode(), SignUpId: su.GetId(), ParticipantId: su.GetParticipantId(),
@@ -242,6 +249,12 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, version string, su *p
 	if g, ok := s.pool.Guest(su.GetParticipantId()); ok {
 		p.ParticipantGender, p.ParticipantLanguage = g.GetGender(), g.GetLanguage()
 	}
+	return p
+}
+
+// propose creates one seating, once, and reports whether the job holds
+// it (the kit's Plan.Propose, kept for a plan without batches).
+func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 	// The snapshot may be older than the pool: someone who left (or was
 	// erased) since is not proposed.
 	if gone, err := s.anyGone(ctx, p); err != nil || gone {
@@ -253,12 +266,91 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, version string, su *p
 		return false, nil // erased with its guest or host
 	case err != nil:
 		return false, err
-	case !created && cur.GetJobId() != j.ID:
+	case !created && cur.GetJobId() != p.GetJobId():
 		return false, nil // proposed before by another job
 	}
 	// They may have left between the check and the create: check again
 	// and clean up after them (Leave is idempotent).
 	return true, s.leaveIfGone(ctx, p)
+}
+
+// proposeBatch is propose for a job's seatings at once (the kit's
+// Plan.ProposeBatch): one read of each pool side before and after instead
+// of four bucket reads per seating, and the records with their events in
+// one durable write per 999 (proposal.ProposeBatch, ADR 0033) instead of
+// three per seating. The outcome per seating is propose's: a seating of
+// someone who left is not written, one proposed before by another job is
+// not held, and people who left while the batch was written are cleaned
+// up after (Leave is idempotent). ADR 0063.
+func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating) ([]bool, error) {
+	held := make([]bool, len(ps))
+	gone, err := s.goneOf(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	var batch []proposal.NewProposal[*pb.Seating]
+	var at []int // index in ps of each of batch
+	for k, p := range ps {
+		if gone[person{pool.Guest, p.GetParticipantId()}].gone || gone[person{pool.Host, p.GetVolunteerId()}].gone {
+			continue
+		}
+		batch = append(batch, proposal.NewProposal[*pb.Seating]{ID: p.GetId(), R: p})
+		at = append(at, k)
+	}
+	res, err := s.life.ProposeBatch(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	var written []*pb.Seating
+	for k, o := range res {
+		// NotFound: erased with its guest or host; another job's: not ours.
+		if o.Err == nil && (o.Created || o.R.GetJobId() == j.ID) {
+			held[at[k]] = true
+			written = append(written, ps[at[k]])
+		}
+	}
+	if gone, err = s.goneOf(ctx, written); err != nil {
+		return nil, err
+	}
+	for _, p := range written {
+		for _, who := range people(p) {
+			if g := gone[who]; g.gone {
+				if err := s.Leave(ctx, who.kind, who.id, g.erased); err != nil {
+					return nil, err
+				}
+				delete(gone, who) // once per person
+			}
+		}
+	}
+	return held, nil
+}
+
+// left is whether a person has left the pool, and whether erased.
+type left struct{ gone, erased bool }
+
+// goneOf reads once per pool side whether the guests and hosts of ps have
+// left: the sides' indexes, synced to their buckets first, say what a
+// bucket read of each would (Pool.Gone), in two round trips.
+func (s *Service) goneOf(ctx context.Context, ps []*pb.Seating) (map[person]left, error) {
+	out := map[person]left{}
+	if len(ps) == 0 {
+		return out, nil
+	}
+	if err := s.pool.Guests.Sync(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.pool.Hosts.Sync(ctx); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if g, ok := s.pool.Guests.Lookup(p.GetParticipantId()); ok {
+			out[person{pool.Guest, p.GetParticipantId()}] = left{g.GetGone(), g.GetErased()}
+		}
+		if h, ok := s.pool.Hosts.Lookup(p.GetVolunteerId()); ok {
+			out[person{pool.Host, p.GetVolunteerId()}] = left{h.GetGone(), h.GetErased()}
+		}
+	}
+	return out, nil
 }
 
 type person struct {
@@ -295,19 +387,10 @@ func (s *Service) leaveIfGone(ctx context.Context, p *pb.Seating) error {
 	return nil
 }
 
-// Tally is the kit's Config.Tally: the seatings stored with the job's id,
-// counted in the bucket so a job killed between a write and a report
-// still says what it wrote.
+// Tally is the kit's Config.Tally: the seatings stored with the job's id
+// (proposal.Tally).
 func (s *Service) Tally(ctx context.Context, j jobs.Job) (map[string]int64, error) {
-	if err := s.seatings.Sync(ctx); err != nil {
-		return nil, err
-	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "job", Values: []string{j.ID},
-		Filter: func(p *pb.Seating) bool { return p.GetJobId() == j.ID }})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]int64{"proposals": int64(len(found.Items))}, nil
+	return proposal.Tally(s.seatings, (*pb.Seating).GetJobId, nil)(ctx, j)
 }
 
 // Schedules is the kit's Config.Schedules: each organisation whose rules

@@ -153,6 +153,8 @@ func (s *Service) event(p *pb.Seating, ch proposal.Change) (*eventsv1.Envelope, 
 		msg.Party = partyEnum(ch.Party)
 	case ch.Kind == proposal.KindDeclined:
 		msg.Party, msg.DeclineReason = partyEnum(ch.Party), p.GetDeclineReason()
+	case ch.Kind == proposal.KindRejected:
+		msg.RejectReason = p.GetRejectReason() // a code, never free text (ADR 0064)
 	case ch.Kind == proposal.KindEnded && ch.Reason == endGuestCancelled:
 		msg.Party = eventsv1.DinnerParty_DINNER_PARTY_GUEST
 	}

@@ -3,12 +3,14 @@ package dinners
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -62,8 +64,51 @@ func (s *Service) Report(_ context.Context, who auth.Claims, org string, munis [
 	}
 	for _, p := range seatings.Items {
 		rs = append(rs, guestRecord(p))
+		if r, ok := reasonRecord(p); ok {
+			rs = append(rs, r)
+		}
 	}
 	return reportRows(rs, period), nil
+}
+
+// Kinds of the reasons' records: "rejected:<RejectReason number>" and
+// "declined:<RsvpDeclineReason number>".
+const (
+	kindRejected = "rejected:"
+	kindDeclined = "declined:"
+)
+
+// reasonRecord is a rejected or declined seating's reason, in the month of
+// that decision, with the seating's groups.
+func reasonRecord(p *pb.Seating) (report.Record, bool) {
+	var kind string
+	switch {
+	case p.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_REJECTED && p.GetRejectReason() != 0:
+		kind = kindRejected + strconv.Itoa(int(p.GetRejectReason()))
+	case p.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_DECLINED && p.GetDeclineReason() != 0:
+		kind = kindDeclined + strconv.Itoa(int(p.GetDeclineReason()))
+	default:
+		return report.Record{}, false
+	}
+	at := p.GetDecideTime().AsTime()
+	return report.Record{Keys: map[string]string{
+		dimMunicipality: p.GetMunicipalityCode(), dimGender: genderValue(p.GetParticipantGender()), dimLanguage: p.GetParticipantLanguage(),
+	}, Events: []report.Event{{Kind: kind, At: at}}}, true
+}
+
+// reasonCounts fills a row's counts per reject and decline reason, in the
+// enums' order.
+func reasonCounts(row *pb.ReportRow, n func(string) int) {
+	for v := range int32(len(proposalv1.RejectReason_name)) {
+		if c := n(kindRejected + strconv.Itoa(int(v))); c > 0 {
+			row.Rejected = append(row.Rejected, &pb.RejectReasonCount{Reason: proposalv1.RejectReason(v), Seatings: int32(c)})
+		}
+	}
+	for v := range int32(len(eventsv1.RsvpDeclineReason_name)) {
+		if c := n(kindDeclined + strconv.Itoa(int(v))); c > 0 {
+			row.Declined = append(row.Declined, &pb.DeclineReasonCount{Reason: eventsv1.RsvpDeclineReason(v), Seatings: int32(c)})
+		}
+	}
 }
 
 // tableRecord is one offered dinner: offered, and held when a seating at
@@ -162,6 +207,7 @@ func reportRows(rs []report.Record, p report.Period) []*pb.ReportRow {
 			row.NoShowPerMille = perMille(n(kindNoShow), n(kindSeated))
 			row.LateCancelPerMille = perMille(n(kindLateCancel), n(kindSeated))
 			row.MedianWaitDays = medianWait(rs, c.Month, dim, c.Value)
+			reasonCounts(row, n)
 			out = append(out, row)
 		}
 	}

@@ -154,6 +154,8 @@ type Deps struct {
 	Now       func() time.Time
 	IDs       ids.Source
 	Logger    *slog.Logger
+	// Tuning is the lifecycle's grace and test hooks (the wiring's).
+	Tuning proposal.Tuning
 }
 
 // New returns the Service. Attach the job manager with SetJobs before
@@ -161,7 +163,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{offers: d.Offers, signups: d.SignUps, seatings: d.Seatings, pool: d.Pool, seats: d.Seats,
 		data: d.Data, pub: d.Publisher, rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
-	s.life = proposal.NewLifecycle(s.programme(d.Seats))
+	s.life = proposal.NewLifecycle(proposal.Tune(s.programme(d.Seats), d.Tuning))
 	s.API.ToProto, s.API.MayStart = jobToProto, canAct
 	return s
 }
@@ -193,18 +195,9 @@ func startOf(date, hhmm string) time.Time {
 // state converts a seating to the shared lifecycle; eventsv1.SeatingStatus
 // numbers its first statuses as proposal.Status does on purpose.
 func state(p *pb.Seating) proposal.State {
-	st := proposal.State{Status: proposal.Status(p.GetStatus()), Parties: parties, Accepted: map[string]time.Time{}}
+	st := proposal.StateOf(proposal.Status(p.GetStatus()), parties, stamps(p))
 	if p.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_CANCELLED {
 		st.Status = proposal.Withdrawn // final, holds nothing
-	}
-	if t := p.GetGuestAcceptTime(); t != nil {
-		st.Accepted[partyGuest] = t.AsTime()
-	}
-	if t := p.GetHostAcceptTime(); t != nil {
-		st.Accepted[partyHost] = t.AsTime()
-	}
-	if t := p.GetRsvpDeadline(); t != nil {
-		st.OfferExpires = t.AsTime()
 	}
 	return st
 }
@@ -212,15 +205,14 @@ func state(p *pb.Seating) proposal.State {
 // setState writes the lifecycle back into the seating.
 func setState(p *pb.Seating, st proposal.State) {
 	p.Status = eventsv1.SeatingStatus(st.Status)
-	if t, ok := st.Accepted[partyGuest]; ok {
-		p.GuestAcceptTime = timestamppb.New(t)
-	}
-	if t, ok := st.Accepted[partyHost]; ok {
-		p.HostAcceptTime = timestamppb.New(t)
-	}
-	if !st.OfferExpires.IsZero() {
-		p.RsvpDeadline = timestamppb.New(st.OfferExpires)
-	}
+	st.Stamp(stamps(p))
+}
+
+// stamps are where a seating keeps the lifecycle's times: the RSVPs and
+// their deadline.
+func stamps(p *pb.Seating) proposal.Stamps {
+	return proposal.Stamps{Expires: &p.RsvpDeadline,
+		Accepted: map[string]**timestamppb.Timestamp{partyGuest: &p.GuestAcceptTime, partyHost: &p.HostAcceptTime}}
 }
 
 // live reports whether a seating is open or confirmed: its party is spoken

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -63,14 +64,22 @@ func (s *Service) validateSignUp(su *pb.SignUp) error {
 	validateParty(&v, "sign_up.party", su.GetParty(), s.rules.For(su.GetOrganisationId()).LargestTable)
 	validDiets(&v, "sign_up.diets", su.GetDiets())
 	validAllergens(&v, "sign_up.allergens", su.GetAllergens())
-	if _, ok := typev1.SwedishLevel_name[int32(su.GetSwedishLevel())]; !ok || su.GetSwedishLevel() == 0 {
-		v.Add("sign_up.swedish_level", "must be a Swedish level")
-	}
+	validLevel(&v, "sign_up.swedish_level", su.GetSwedishLevel())
 	validLanguages(&v, "sign_up.languages", su.GetLanguages())
 	s.validateDates(&v, "sign_up.dates", su.GetDates())
 	validComposition(&v, "sign_up.composition", su.GetComposition())
-	v.Check(su.GetSfiClass() == "" || ids.Valid(su.GetSfiClass()), "sign_up.sfi_class", "must be 1 to 64 letters, digits, '-' or '_'")
+	validClass(&v, "sign_up.sfi_class", su.GetSfiClass())
 	return v.Err()
+}
+
+func validLevel(v *apperr.Validator, field string, l typev1.SwedishLevel) {
+	if _, ok := typev1.SwedishLevel_name[int32(l)]; !ok || l == 0 {
+		v.Add(field, "must be a Swedish level")
+	}
+}
+
+func validClass(v *apperr.Validator, field, class string) {
+	v.Check(class == "" || ids.Valid(class), field, "must be 1 to 64 letters, digits, '-' or '_'")
 }
 
 // CreateSignUp records a newcomer's sign-up, once per request id. The
@@ -188,7 +197,35 @@ func (s *Service) ListSignUps(_ context.Context, who auth.Claims, muni string, s
 }
 
 // updatable are the sign-up paths UpdateSignUp changes.
-var updatable = []string{"party", "diets", "allergens", "dates", "first_time"}
+// The newcomer, organisation and municipality stay (a sign-up in
+// another municipality is a new sign-up, in that scope).
+var updatable = []string{"party", "diets", "allergens", "dates", "first_time", "swedish_level", "languages", "composition", "sfi_class", "postcode"}
+
+// setPath copies path from src to dst (a path of updatable).
+func setPath(dst, src *pb.SignUp, path string) {
+	switch path {
+	case "party":
+		dst.Party = src.GetParty()
+	case "diets":
+		dst.Diets = src.GetDiets()
+	case "allergens":
+		dst.Allergens = src.GetAllergens()
+	case "dates":
+		dst.Dates = slices.Sorted(slices.Values(src.GetDates()))
+	case "first_time":
+		dst.FirstTime = src.GetFirstTime()
+	case "swedish_level":
+		dst.SwedishLevel = src.GetSwedishLevel()
+	case "languages":
+		dst.Languages = src.GetLanguages()
+	case "composition":
+		dst.Composition = src.GetComposition()
+	case "sfi_class":
+		dst.SfiClass = src.GetSfiClass()
+	case "postcode":
+		dst.Postcode = src.GetPostcode()
+	}
+}
 
 // UpdateSignUp changes the fields in paths. A new party size is carried
 // to the sign-up's live seatings first: a confirmed one takes or frees
@@ -202,7 +239,7 @@ func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.Sign
 	}
 	for k, p := range paths {
 		if !slices.Contains(updatable, p) {
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", k), "must be one of party, diets, allergens, dates, first_time")
+			v.Add(fmt.Sprintf("update_mask.paths[%d]", k), "must be one of "+strings.Join(updatable, ", "))
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -214,18 +251,7 @@ func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.Sign
 	}
 	next := clone(cur)
 	for _, p := range paths {
-		switch p {
-		case "party":
-			next.Party = in.GetParty()
-		case "diets":
-			next.Diets = in.GetDiets()
-		case "allergens":
-			next.Allergens = in.GetAllergens()
-		case "dates":
-			next.Dates = in.GetDates()
-		case "first_time":
-			next.FirstTime = in.GetFirstTime()
-		}
+		setPath(next, in, p)
 	}
 	next.CreateTime = cur.GetCreateTime()
 	if err := s.validateUpdate(next, paths); err != nil {
@@ -244,18 +270,7 @@ func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.Sign
 			return nil, apperr.Errorf(apperr.Conflict, "the sign-up changed since you read it")
 		}
 		for _, p := range paths {
-			switch p {
-			case "party":
-				su.Party = next.GetParty()
-			case "diets":
-				su.Diets = next.GetDiets()
-			case "allergens":
-				su.Allergens = next.GetAllergens()
-			case "dates":
-				su.Dates = slices.Sorted(slices.Values(next.GetDates()))
-			case "first_time":
-				su.FirstTime = next.GetFirstTime()
-			}
+			setPath(su, next, p)
 		}
 		su.NoShowStreak = 0
 		su.Etag = store.Etag(su)
@@ -281,6 +296,16 @@ func (s *Service) validateUpdate(su *pb.SignUp, paths []string) error {
 			validAllergens(&v, "sign_up.allergens", su.GetAllergens())
 		case "dates":
 			s.validateDates(&v, "sign_up.dates", su.GetDates())
+		case "swedish_level":
+			validLevel(&v, "sign_up.swedish_level", su.GetSwedishLevel())
+		case "languages":
+			validLanguages(&v, "sign_up.languages", su.GetLanguages())
+		case "composition":
+			validComposition(&v, "sign_up.composition", su.GetComposition())
+		case "sfi_class":
+			validClass(&v, "sign_up.sfi_class", su.GetSfiClass())
+		case "postcode":
+			v.Check(su.GetPostcode() == "" || postcodeRE.MatchString(su.GetPostcode()), "sign_up.postcode", "must be five digits")
 		}
 	}
 	return v.Err()

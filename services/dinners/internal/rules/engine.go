@@ -222,7 +222,9 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 	ns := make([]match.Person, len(in.SignUps))
 	sfacts := make(map[string]*dinnersv1.SignUp, len(in.SignUps))
 	for k, s := range in.SignUps {
-		ns[k] = match.Person{ID: s.GetId(), Size: PartySize(s)}
+		// Dates let the pair rule test the date, which most pairs fail,
+		// before it looks anything up (Check tests it again).
+		ns[k] = match.Person{ID: s.GetId(), Size: PartySize(s), Dates: s.GetDates()}
 		if r.SFIClassApart {
 			// Check keeps a party from a table where its class already
 			// sits; the engine's conflict class keeps two parties of one
@@ -235,7 +237,7 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 	tfacts := make(map[string]*dinnersv1.JobTable, len(in.Tables))
 	for k, t := range in.Tables {
 		key := TableKey(t.GetOfferId(), t.GetDate())
-		hs[k] = match.Person{ID: key, Capacity: int(t.GetFreeSeats())}
+		hs[k] = match.Person{ID: key, Capacity: int(t.GetFreeSeats()), Dates: []string{t.GetDate()}}
 		tfacts[key] = t
 	}
 	// One rule does the whole pair: the hard rules first (cheap date test
@@ -244,6 +246,9 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 	idx := 0
 	list := []match.Rule{
 		match.RuleFunc{RuleName: "check", Fn: func(np, hp *match.Person) (int, bool) {
+			if !slices.Contains(np.Dates, hp.Dates[0]) {
+				return 0, false // NoDate, without two map reads
+			}
 			s, t := sfacts[np.ID], tfacts[hp.ID]
 			o := in.Offers[t.GetOfferId()]
 			if o == nil || r.Check(in, s, o, t) != Fits {

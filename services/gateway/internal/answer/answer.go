@@ -50,10 +50,12 @@ const maxFormBytes = 4 << 10
 // Options configure the page.
 type Options struct {
 	// Answers is the notify service's AnswerService, called with the
-	// gateway's own service identity.
+	// gateway's own service identity. Nil when answering is not set up
+	// here (no NOTIFY_ADDR): every link then shows a page saying so
+	// (unconfigured), not the server's bare English 404.
 	Answers notifyv1.AnswerServiceClient
 	// Key makes the form nonces; every replica must share it (the
-	// gateway derives it from its signing key).
+	// gateway derives it from its signing key). Required with Answers.
 	Key []byte
 	// Limits bound requests per address and per link; zero values take
 	// DefaultLimits.
@@ -89,8 +91,8 @@ func New(opts Options) (*Page, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	if opts.Locales == nil || opts.Answers == nil || len(opts.Key) == 0 {
-		return nil, errors.New("answer page: Locales, Answers and Key are required")
+	if opts.Locales == nil || (opts.Answers != nil && len(opts.Key) == 0) {
+		return nil, errors.New("answer page: Locales are required, and Key with Answers")
 	}
 	cat, err := loadCatalog(opts.Locales)
 	if err != nil {
@@ -123,6 +125,9 @@ type view struct {
 	Body string
 	// Again offers a link back to the form (a stale form).
 	Again bool
+	// Also repeats a message page in Swedish and English, for a visitor
+	// whose language nothing tells (see unconfigured).
+	Also []alsoIn
 
 	Summary, SummarySV string
 	Unreviewed         bool
@@ -134,6 +139,11 @@ type view struct {
 	Error              string
 
 	cat *catalog
+}
+
+// alsoIn is a message page's text in one more language.
+type alsoIn struct {
+	Lang, Dir, Title, Body, Questions string
 }
 
 type reasonOpt struct {
@@ -158,6 +168,10 @@ func (p *Page) begin(w http.ResponseWriter, r *http.Request) (string, bool) {
 	trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("url.path", Route))
 	tok := r.PathValue("token")
 	lang := p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language"))
+	if p.opts.Answers == nil {
+		p.unconfigured(w, lang)
+		return "", false
+	}
 	if ok, retry := p.limit.allow(p.opts.RemoteAddr(r), tok); !ok {
 		h.Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
 		p.message(w, http.StatusTooManyRequests, lang, "state.limited", false)
@@ -359,6 +373,25 @@ func (p *Page) failed(w http.ResponseWriter, r *http.Request, err error) {
 		p.opts.Logger.WarnContext(r.Context(), "answer page: notify call failed", "code", code.String())
 		p.message(w, http.StatusServiceUnavailable, lang, "state.unavailable", false)
 	}
+}
+
+// unconfigured answers every link when this gateway has no notify
+// service to ask (NOTIFY_ADDR unset): 503, as the link may well be good and
+// the fault is ours, with the page's "cannot show it now" text. No token
+// is read, so no person's language is known: the browser's language
+// first, then Swedish and English (those not already shown), each marked
+// with its language for screen readers.
+func (p *Page) unconfigured(w http.ResponseWriter, lang string) {
+	const key = "state.unavailable"
+	v := &view{Lang: lang, Dir: dir(lang), Kind: "message", cat: p.cat}
+	v.Title, v.Body = v.T(key+"_title"), v.T(key+"_body")
+	for _, l := range []string{"sv", "en"} {
+		if l != lang {
+			v.Also = append(v.Also, alsoIn{Lang: l, Dir: dir(l), Title: p.cat.text(l, key+"_title", nil),
+				Body: p.cat.text(l, key+"_body", nil), Questions: p.cat.text(l, "questions", nil)})
+		}
+	}
+	p.render(w, http.StatusServiceUnavailable, v)
 }
 
 // message shows a page of a title and a sentence: key+"_title" and

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -308,6 +309,69 @@ func TestAnswer_ServiceDownShowsNoInternals(t *testing.T) {
 	}
 	if res, _ := r.do("GET", "/a/"+goodToken, nil); res.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("notify's own limit: %d, want 429", res.StatusCode)
+	}
+}
+
+// TestUnconfigured: a gateway without notify (no NOTIFY_ADDR) answers
+// every link, GET or POST, with a 503 page in the answer pages' style: the
+// browser's language first (Swedish when it says nothing we speak), then
+// Swedish and English, each marked with its language; not Go's plain
+// English "404 page not found", and uncached, unindexed, no referrer.
+func TestUnconfigured(t *testing.T) {
+	t.Parallel()
+	p, err := New(Options{Locales: testLocales})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	p.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	r := &rig{t: t, srv: srv}
+	for _, tc := range []struct {
+		name, method, accept, lang, dir string
+		also                            []string
+	}{
+		{"no language", "GET", "", "sv", "ltr", []string{"en"}},
+		{"Swedish browser", "GET", "sv-SE,sv;q=0.9", "sv", "ltr", []string{"en"}},
+		{"English browser", "POST", "en-GB", "en", "ltr", []string{"sv"}},
+		{"Arabic browser", "GET", "ar", "ar", "rtl", []string{"sv", "en"}},
+		{"a language we do not speak", "GET", "ja", "sv", "ltr", []string{"en"}},
+	} {
+		var form url.Values
+		if tc.method == "POST" {
+			form = url.Values{"action": {"accept"}, "nonce": {"x"}}
+		}
+		res, page := r.do(tc.method, "/a/"+goodToken, form, "Accept-Language", tc.accept)
+		if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(page, "page not found") {
+			t.Errorf("%s: %d\n%s", tc.name, res.StatusCode, page)
+			continue
+		}
+		if !strings.Contains(page, `<html lang="`+tc.lang+`" dir="`+tc.dir+`">`) {
+			t.Errorf("%s: not a %s page:\n%s", tc.name, tc.lang, page)
+		}
+		title := func(l string) string { return html.EscapeString(p.cat.text(l, "state.unavailable_title", nil)) }
+		if !strings.Contains(page, "<h1>"+title(tc.lang)+"</h1>") {
+			t.Errorf("%s: no %s heading:\n%s", tc.name, tc.lang, page)
+		}
+		for _, l := range tc.also {
+			if !strings.Contains(page, `<section class="also" lang="`+l+`" dir="ltr"`) || !strings.Contains(page, title(l)) {
+				t.Errorf("%s: no %s part:\n%s", tc.name, l, page)
+			}
+		}
+		if strings.Count(page, `class="also"`) != len(tc.also) {
+			t.Errorf("%s: %d extra parts, want %v", tc.name, strings.Count(page, `class="also"`), tc.also)
+		}
+		if res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("Referrer-Policy") != "no-referrer" ||
+			!strings.Contains(res.Header.Get("X-Robots-Tag"), "noindex") {
+			t.Errorf("%s: headers %v", tc.name, res.Header)
+		}
+		if strings.Contains(page, goodToken) {
+			t.Errorf("%s: the page repeats the token", tc.name)
+		}
+	}
+	if _, err := New(Options{Locales: testLocales, Answers: &fakeAnswers{}}); err == nil {
+		t.Error("New with Answers but no Key succeeded")
 	}
 }
 

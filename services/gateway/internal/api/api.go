@@ -86,6 +86,7 @@ func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Reque
 	add(gatewayv1connect.NewMessageServiceHandler(s, opts...))
 	add(gatewayv1connect.NewDinnersServiceHandler(s, opts...))
 	add(gatewayv1connect.NewGuidesServiceHandler(guidesAPI{s}, opts...))
+	add(gatewayv1connect.NewOpsServiceHandler(s, opts...))
 	return out
 }
 

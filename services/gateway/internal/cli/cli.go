@@ -88,6 +88,7 @@ type clients struct {
 	matching gatewayv1connect.MatchingServiceClient
 	messages gatewayv1connect.MessageServiceClient
 	dinners  dinnersClient
+	ops      gatewayv1connect.OpsServiceClient
 	cfg      config
 	http     *http.Client
 }
@@ -101,6 +102,7 @@ func newClients(e env, c config) *clients {
 		matching: gatewayv1connect.NewMatchingServiceClient(e.HTTP, c.Server, opts...),
 		messages: gatewayv1connect.NewMessageServiceClient(e.HTTP, c.Server, opts...),
 		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
+		ops:      gatewayv1connect.NewOpsServiceClient(e.HTTP, c.Server, opts...),
 		cfg:      c, http: e.HTTP,
 	}
 }
@@ -140,11 +142,11 @@ type env = Env
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox ... (see mp help)")
+		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox|deadletters ... (see mp help)")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage)
+		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage+deadLettersUsage)
 		return nil
 	}
 	if cmd == "login" {
@@ -207,6 +209,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = listMessages(ctx, c, args, e)
 	case "mailbox list", "mailbox show":
 		err = mailbox(ctx, c, sub, args, e)
+	case "deadletters list", "deadletters show", "deadletters replay", "deadletters discard":
+		err = deadLetters(ctx, c, sub, args, e)
 	default:
 		return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace(cmd+" "+sub))
 	}
@@ -218,14 +222,14 @@ const usage = `mp is the Mötesplats command line client.
   mp login [-server URL] -email E        sign in (password from MP_PASSWORD or stdin)
   mp logout                              revoke and forget the token
   mp whoami                              show the signed-in user
-  mp participants list [-municipality C] list newcomers
+  mp participants list [-municipality C] [-name N]  list newcomers
   mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
                       [-languages ar,en] [-interests a,b] [-household 1] [-consent]
                       [-language ar] [-channel sms] [-opt-out reminders]  (messages: see below)
   mp participants delete ID              remove a newcomer who leaves the programme
   mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
   mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
-  mp volunteers list [-municipality C]   list volunteers
+  mp volunteers list [-municipality C] [-name N]    list volunteers
   mp volunteers delete ID                remove a volunteer who leaves
   mp volunteers erase [-yes] ID          erase every trace of a volunteer (asks to confirm)
   mp jobs start [-municipalities C,...] [-follow]  start a matching job
@@ -288,12 +292,13 @@ func readPassword(e env) (string, error) {
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants list", flag.ContinueOnError)
 	muni := fs.String("municipality", "", "only this municipality code")
+	name := fs.String("name", "", "only names with words starting so (3+ letters a word; case and accents ignored)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	token := ""
 	for {
-		res, err := c.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		res, err := c.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni, Name: *name}))
 		if err != nil {
 			return err
 		}
@@ -359,12 +364,13 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 func listVolunteers(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers list", flag.ContinueOnError)
 	muni := fs.String("municipality", "", "only this municipality code")
+	name := fs.String("name", "", "only names with words starting so (3+ letters a word; case and accents ignored)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	token := ""
 	for {
-		res, err := c.registry.ListVolunteers(ctx, connect.NewRequest(&gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+		res, err := c.registry.ListVolunteers(ctx, connect.NewRequest(&gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni, Name: *name}))
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,8 @@ const dinnersUsage = `  mp dinners offers list [-municipality C]           host 
   mp dinners signups list [-municipality C]          newcomers' sign-ups
   mp dinners signups add -participant ID -municipality C -dates D,D [-party SELF:34,CHILD:8]
                   [-diets ...] [-allergens ...] [-swedish-level SFI_B] [-languages ar] [-composition FAMILY] [-first-time]
-  mp dinners signups update [-party ...] [-dates ...] [-diets ...] [-allergens ...] [-first-time=B] ID
+  mp dinners signups update [-party ...] [-dates ...] [-diets ...] [-allergens ...] [-first-time=B]
+                  [-swedish-level SFI_C] [-languages ar] [-composition FAMILY] [-sfi-class C] [-postcode NNNNN] ID
   mp dinners signups delete ID                       remove a sign-up
   mp dinners jobs start [-municipalities C,...] [-follow]   start a matching job
   mp dinners jobs list                               jobs, newest first
@@ -67,15 +68,10 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	case "offers add":
 		return addOffer(ctx, d, args, e)
 	case "offers delete":
-		id, err := oneID("offers delete", args)
-		if err != nil {
+		return deleteByID(what, args, e, func(id string) error {
+			_, err := d.DeleteDinnerOffer(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerOfferRequest{Id: id}))
 			return err
-		}
-		if _, err := d.DeleteDinnerOffer(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerOfferRequest{Id: id})); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.Out, "%s deleted\n", id)
-		return nil
+		})
 	case "offers cancel-date":
 		if len(args) != 2 {
 			return errors.New("usage: mp dinners offers cancel-date ID YYYY-MM-DD")
@@ -93,15 +89,10 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	case "signups update":
 		return updateSignUp(ctx, d, args, e)
 	case "signups delete":
-		id, err := oneID("signups delete", args)
-		if err != nil {
+		return deleteByID(what, args, e, func(id string) error {
+			_, err := d.DeleteDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerSignUpRequest{Id: id}))
 			return err
-		}
-		if _, err := d.DeleteDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerSignUpRequest{Id: id})); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.Out, "%s deleted\n", id)
-		return nil
+		})
 	case "jobs start":
 		return startDinnerJob(ctx, d, args, e)
 	case "jobs list":
@@ -138,6 +129,19 @@ func oneID(cmd string, args []string) (string, error) {
 		return "", fmt.Errorf("usage: mp dinners %s ID", cmd)
 	}
 	return args[0], nil
+}
+
+// deleteByID runs a "mp dinners <records> delete ID" command cmd.
+func deleteByID(cmd string, args []string, e env, del func(id string) error) error {
+	id, err := oneID(cmd, args)
+	if err != nil {
+		return err
+	}
+	if err := del(id); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "%s deleted\n", id)
+	return nil
 }
 
 // enumList is enumFlag for a comma-separated list.
@@ -189,14 +193,21 @@ func party(value string) ([]*dinnersv1.PartyMember, error) {
 	return out, nil
 }
 
-func listOffers(ctx context.Context, d dinnersClient, args []string, e env) error {
-	fs := flag.NewFlagSet("dinners offers list", flag.ContinueOnError)
+// listByMunicipality runs a "mp dinners <records> list [-municipality C]"
+// command: the flag, then every page of list (which prints its rows)
+// until the last.
+func listByMunicipality(name string, args []string, list func(token, muni string) (next string, err error)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	muni := fs.String("municipality", "", "only this municipality code")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return pages(func(token string) (string, error) {
-		res, err := d.ListDinnerOffers(ctx, connect.NewRequest(&gatewayv1.ListDinnerOffersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+	return pages(func(token string) (string, error) { return list(token, *muni) })
+}
+
+func listOffers(ctx context.Context, d dinnersClient, args []string, e env) error {
+	return listByMunicipality("dinners offers list", args, func(token, muni string) (string, error) {
+		res, err := d.ListDinnerOffers(ctx, connect.NewRequest(&gatewayv1.ListDinnerOffersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni}))
 		if err != nil {
 			return "", err
 		}
@@ -257,13 +268,8 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 }
 
 func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) error {
-	fs := flag.NewFlagSet("dinners signups list", flag.ContinueOnError)
-	muni := fs.String("municipality", "", "only this municipality code")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	return pages(func(token string) (string, error) {
-		res, err := d.ListDinnerSignUps(ctx, connect.NewRequest(&gatewayv1.ListDinnerSignUpsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni}))
+	return listByMunicipality("dinners signups list", args, func(token, muni string) (string, error) {
+		res, err := d.ListDinnerSignUps(ctx, connect.NewRequest(&gatewayv1.ListDinnerSignUpsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni}))
 		if err != nil {
 			return "", err
 		}
@@ -329,6 +335,11 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 	dietsF := fs.String("diets", "", "diets the party needs")
 	allergensF := fs.String("allergens", "", "allergies in the party")
 	first := fs.Bool("first-time", false, "never been to a Swedish home")
+	level := fs.String("swedish-level", "", "NONE, SFI_A..SFI_D, SAS or FLUENT")
+	langs := fs.String("languages", "", "other languages the party speaks, comma separated")
+	comp := fs.String("composition", "", "ALL_FEMALE, ALL_MALE, MIXED, COUPLE or FAMILY")
+	class := fs.String("sfi-class", "", "the SFI class code (empty: none)")
+	postcode := fs.String("postcode", "", "five digits (empty: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -354,6 +365,20 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 			s.Allergens, err = allergens("allergens", *allergensF)
 		case "first-time":
 			s.FirstTime, path = *first, "first_time"
+		case "swedish-level":
+			var n int32
+			n, err = enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+			s.SwedishLevel, path = typev1.SwedishLevel(n), "swedish_level"
+		case "languages":
+			s.Languages = splitCSV(*langs)
+		case "composition":
+			var n int32
+			n, err = enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+			s.Composition = dinnersv1.Composition(n)
+		case "sfi-class":
+			s.SfiClass, path = *class, "sfi_class"
+		case "postcode":
+			s.Postcode = *postcode
 		}
 		paths = append(paths, path)
 	})
@@ -361,7 +386,8 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 		return err
 	}
 	if len(paths) == 0 {
-		return errors.New("mp dinners signups update: give at least one of -party, -dates, -diets, -allergens, -first-time")
+		return errors.New("mp dinners signups update: give at least one of -party, -dates, -diets, -allergens, -first-time, " +
+			"-swedish-level, -languages, -composition, -sfi-class, -postcode")
 	}
 	res, err := d.UpdateDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.UpdateDinnerSignUpRequest{SignUp: s, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -39,6 +40,9 @@ type Gateway struct {
 	Backend  *backend.Backend
 	Audit    *audit.Log
 	Log      *slog.Logger
+	// DeadLetters reads, replays and discards the consumers' dead letters
+	// on the shared NATS (deadletters.go); nil turns them off.
+	DeadLetters *events.DeadLetters
 
 	// figures caches the dashboard's and the reports' counts (figures.go).
 	figures figures
@@ -142,7 +146,7 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 	}
 	res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(),
-		Language: r.GetLanguage(), SwedishLevel: r.GetSwedishLevel(),
+		Language: r.GetLanguage(), SwedishLevel: r.GetSwedishLevel(), Name: r.GetName(),
 	})
 	if err := g.recordList(ctx, c, "participant", idsOf(res.GetParticipants()), err); err != nil {
 		return nil, err
@@ -198,6 +202,7 @@ func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.Lis
 	}
 	res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{
 		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(), Language: r.GetLanguage(),
+		Name: r.GetName(),
 	})
 	if err := g.recordList(ctx, c, "volunteer", idsOf(res.GetVolunteers()), err); err != nil {
 		return nil, err
@@ -383,46 +388,46 @@ func idsOf[T interface{ GetId() string }](rs []T) []string {
 // name shown on pairs) are dropped at once, before the event that would
 // drop them arrives.
 func (g *Gateway) DeleteParticipant(ctx context.Context, c Caller, id string, erase bool) error {
-	if err := personal(c); err != nil {
+	return g.remove(ctx, c, "participant", id, erase, func(sctx context.Context) (err error) {
+		if erase {
+			_, err = g.Backend.Participants.EraseParticipant(sctx, &participantsv1.EraseParticipantRequest{Id: id})
+		} else {
+			_, err = g.Backend.Participants.DeleteParticipant(sctx, &participantsv1.DeleteParticipantRequest{Id: id})
+		}
 		return err
-	}
-	sctx, err := g.as(ctx, c)
-	if err != nil {
-		return err
-	}
-	action := "delete"
-	if erase {
-		action = "erase"
-		_, err = g.Backend.Participants.EraseParticipant(sctx, &participantsv1.EraseParticipantRequest{Id: id})
-	} else {
-		_, err = g.Backend.Participants.DeleteParticipant(sctx, &participantsv1.DeleteParticipantRequest{Id: id})
-	}
-	if err == nil {
-		g.Backend.ForgetParticipant(ctx, id)
-	}
-	return g.record(ctx, c, action, "participant", id, err)
+	}, g.Backend.ForgetParticipant)
 }
 
 // DeleteVolunteer is DeleteParticipant for volunteers.
 func (g *Gateway) DeleteVolunteer(ctx context.Context, c Caller, id string, erase bool) error {
-	if err := personal(c); err != nil {
+	return g.remove(ctx, c, "volunteer", id, erase, func(sctx context.Context) (err error) {
+		if erase {
+			_, err = g.Backend.Volunteers.EraseVolunteer(sctx, &volunteersv1.EraseVolunteerRequest{Id: id})
+		} else {
+			_, err = g.Backend.Volunteers.DeleteVolunteer(sctx, &volunteersv1.DeleteVolunteerRequest{Id: id})
+		}
 		return err
-	}
-	sctx, err := g.as(ctx, c)
+	}, g.Backend.ForgetVolunteer)
+}
+
+// remove is what DeleteParticipant and DeleteVolunteer share: the role
+// check, the call under the caller's token, forgetting the cached views
+// once it succeeded, and the audit entry ("delete" or "erase").
+func (g *Gateway) remove(ctx context.Context, c Caller, resource, id string, erase bool,
+	call func(sctx context.Context) error, forget func(ctx context.Context, id string)) error {
+	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return err
 	}
 	action := "delete"
 	if erase {
 		action = "erase"
-		_, err = g.Backend.Volunteers.EraseVolunteer(sctx, &volunteersv1.EraseVolunteerRequest{Id: id})
-	} else {
-		_, err = g.Backend.Volunteers.DeleteVolunteer(sctx, &volunteersv1.DeleteVolunteerRequest{Id: id})
 	}
+	err = call(sctx)
 	if err == nil {
-		g.Backend.ForgetVolunteer(ctx, id)
+		forget(ctx, id)
 	}
-	return g.record(ctx, c, action, "volunteer", id, err)
+	return g.record(ctx, c, action, resource, id, err)
 }
 
 // RecordConsent records a newcomer's consent for one purpose.

@@ -32,6 +32,8 @@ func (w *Web) dinnerRoutes() []Route {
 		{Method: "GET", Pattern: "/dinners/signups/new", h: w.dinnerSignUpNew},
 		{Method: "POST", Pattern: "/dinners/signups", h: w.dinnerSignUpCreate},
 		{Method: "POST", Pattern: "/dinners/signups/{id}/delete", h: w.dinnerSignUpDelete},
+		{Method: "GET", Pattern: "/dinners/signups/{id}/edit", h: w.dinnerSignUpEdit},
+		{Method: "POST", Pattern: "/dinners/signups/{id}", h: w.dinnerSignUpUpdate},
 		{Method: "GET", Pattern: "/dinners/seatings", h: w.dinnerSeatings},
 		{Method: "POST", Pattern: "/dinners/seatings/{id}/{action}", h: w.dinnerSeatingAction},
 		{Method: "GET", Pattern: "/dinners/waitlist", h: w.dinnerWaitlist},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 )
 
 // dinnerSeatingsData is the seatings page: the live and held seatings of the
@@ -79,6 +81,60 @@ type dinnerReportData struct {
 	Rows            []dinnerReportRow
 	Dinners, Guests template.HTML
 	From, To, CSV   string
+	// Rejected and Declined count seatings per month and reason, in words.
+	Rejected, Declined []dinnerReasonRow
+}
+
+// dinnerReasonRow is one month's count of seatings ended for one reason.
+type dinnerReasonRow struct {
+	Month, Reason string
+	Seatings      int
+}
+
+// dinnerReasons sums the municipality rows' reason counts per month and
+// reason, reasons in words, in the rows' month order and the enums' order.
+func dinnerReasons(p *page, rows []*dinnersv1.ReportRow) (rejected, declined []dinnerReasonRow) {
+	type key struct {
+		month  string
+		reason int32
+	}
+	rej, dec := map[key]int{}, map[key]int{}
+	var months []string
+	for _, row := range rows {
+		if row.GetDimension() != "" {
+			continue
+		}
+		if !slices.Contains(months, row.GetMonth()) {
+			months = append(months, row.GetMonth())
+		}
+		for _, c := range row.GetRejected() {
+			rej[key{row.GetMonth(), int32(c.GetReason())}] += int(c.GetSeatings())
+		}
+		for _, c := range row.GetDeclined() {
+			dec[key{row.GetMonth(), int32(c.GetReason())}] += int(c.GetSeatings())
+		}
+	}
+	for _, m := range months {
+		for v := range int32(len(proposalv1.RejectReason_name)) {
+			if n := rej[key{m, v}]; n > 0 {
+				rejected = append(rejected, dinnerReasonRow{m, rejectWord(p, proposalv1.RejectReason(v)), n})
+			}
+		}
+		for v := range int32(len(eventsv1.RsvpDeclineReason_name)) {
+			if n := dec[key{m, v}]; n > 0 {
+				declined = append(declined, dinnerReasonRow{m, declineWord(p, eventsv1.RsvpDeclineReason(v)), n})
+			}
+		}
+	}
+	return rejected, declined
+}
+
+func rejectWord(p *page, r proposalv1.RejectReason) string {
+	return p.dinnerWord("dinners.reject.", strings.TrimPrefix(r.String(), "REJECT_REASON_"))
+}
+
+func declineWord(p *page, r eventsv1.RsvpDeclineReason) string {
+	return p.dinnerWord("dinners.decline.", strings.TrimPrefix(r.String(), "RSVP_DECLINE_REASON_"))
 }
 
 // dinnerReportRow is a row with its municipality's name.
@@ -134,6 +190,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 	}
 	d.Dinners = dinnerChart(series(0, 1), top, p.t("dinners.r.offered"), p.t("dinners.r.held"))
 	d.Guests = dinnerChart(series(2, 3), top, p.t("dinners.r.seated"), p.t("dinners.r.attended"))
+	d.Rejected, d.Declined = dinnerReasons(p, rep.GetRows())
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_report")
 }
@@ -191,6 +248,14 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 	for k, h := range head {
 		head[k] = p.t("dinners.csv." + h)
 	}
+	// A column per reason, named in words, after the figures.
+	rejects, declines := int32(len(proposalv1.RejectReason_name)), int32(len(eventsv1.RsvpDeclineReason_name))
+	for v := int32(1); v < rejects; v++ {
+		head = append(head, p.tf("dinners.csv.rejected", "Reason", rejectWord(p, proposalv1.RejectReason(v))))
+	}
+	for v := int32(1); v < declines; v++ {
+		head = append(head, p.tf("dinners.csv.declined", "Reason", declineWord(p, eventsv1.RsvpDeclineReason(v))))
+	}
 	_ = cw.Write(head)
 	for _, row := range rep.GetRows() {
 		name := ""
@@ -201,9 +266,24 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 		if row.GetDimension() != "" {
 			group = p.dinnerWord("dinners.group.", row.GetDimension())
 		}
-		_ = cw.Write([]string{row.GetMonth(), row.GetMunicipalityCode(), name, group, row.GetValue(),
+		rec := []string{row.GetMonth(), row.GetMunicipalityCode(), name, group, row.GetValue(),
 			dinnerInt(row.GetDinnersOffered()), dinnerInt(row.GetDinnersHeld()), dinnerInt(row.GetGuestsSeated()), dinnerInt(row.GetGuestsAttended()),
-			dinnerInt(row.GetFirstTimePerMille()), dinnerInt(row.GetNoShowPerMille()), dinnerInt(row.GetLateCancelPerMille()), dinnerInt(row.GetMedianWaitDays())})
+			dinnerInt(row.GetFirstTimePerMille()), dinnerInt(row.GetNoShowPerMille()), dinnerInt(row.GetLateCancelPerMille()), dinnerInt(row.GetMedianWaitDays())}
+		rej, dec := make([]int32, rejects), make([]int32, declines)
+		for _, c := range row.GetRejected() {
+			if r := int32(c.GetReason()); r > 0 && r < rejects {
+				rej[r] += c.GetSeatings()
+			}
+		}
+		for _, c := range row.GetDeclined() {
+			if r := int32(c.GetReason()); r > 0 && r < declines {
+				dec[r] += c.GetSeatings()
+			}
+		}
+		for _, n := range append(rej[1:], dec[1:]...) {
+			rec = append(rec, dinnerInt(n))
+		}
+		_ = cw.Write(rec)
 	}
 	cw.Flush()
 	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")

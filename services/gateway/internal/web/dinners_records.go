@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ const (
 	offerDates   = 6
 	signUpDates  = 8
 	extraMembers = 5
+	// maxSignUpDates and maxMembers are the service's limits (56 days
+	// ahead, a party of 12): what an edit form may show and post.
+	maxSignUpDates = 56
+	maxMembers     = 11
 )
 
 // dinnerLanguages are the languages the forms offer as boxes (those the
@@ -53,6 +58,10 @@ type dinnerForm struct {
 	People, Munis, Diets, Allergens, Languages, Compositions, Relations, Levels []dinnerChoice
 	Dates, Members                                                              []int
 	Empty                                                                       bool
+	// Edit: the form changes a sign-up of Guest in Municipality, which
+	// it shows as text (they are not the form's to change).
+	Edit                bool
+	Guest, Municipality string
 }
 
 func dinnerChoices[E ~int32](p *page, prefix, key string, from, to E, name func(E) string, chosen []string) []dinnerChoice {
@@ -67,6 +76,12 @@ func dinnerChoices[E ~int32](p *page, prefix, key string, from, to E, name func(
 // newDinnerForm fills the choices; people are the hosts or guests to pick
 // from (id and name).
 func newDinnerForm(p *page, people []dinnerChoice, dates int) dinnerForm {
+	return newDinnerFormSized(p, people, dates, extraMembers)
+}
+
+// newDinnerFormSized is newDinnerForm with room for members people beside
+// the newcomer (an edited sign-up may have more than a new one).
+func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinnerForm {
 	f := p.Form
 	d := dinnerForm{People: people, Empty: len(people) == 0}
 	for k, m := range dinnerMunis(p) {
@@ -86,10 +101,17 @@ func newDinnerForm(p *page, people []dinnerChoice, dates int) dinnerForm {
 	for _, l := range dinnerLanguages {
 		d.Languages = append(d.Languages, dinnerChoice{l, p.dinnerWord("dinners.lang.", l), slices.Contains(f["languages"], l)})
 	}
+	// A language given through the API or mp stays a box, chosen, so
+	// saving the form keeps it.
+	for _, l := range f["languages"] {
+		if !slices.Contains(dinnerLanguages, l) {
+			d.Languages = append(d.Languages, dinnerChoice{l, p.dinnerWord("dinners.lang.", l), true})
+		}
+	}
 	for k := range dates {
 		d.Dates = append(d.Dates, k)
 	}
-	for k := range extraMembers {
+	for k := range members {
 		d.Members = append(d.Members, k+1)
 	}
 	return d
@@ -121,14 +143,41 @@ func dinnerFormErrors(p *page, err error) bool {
 }
 
 // dinnerMsg is a dinners service message in the page's language, from
-// the dinners catalogue's "dinners.msg.<English message>" keys; a message
-// the catalogue lacks stays as it is.
+// the dinners catalogue: first the key "dinners.msg.<English message>";
+// then its shape, the message with each number written "#" and a
+// seating's status "{status}" ("must have # to # people (the largest
+// table)"), whose text takes the numbers as {{.N1}}, {{.N2}}, ... and the
+// status in words as {{.Status}}, so a message with values (a rules
+// file's largest table, the seating's status) is a Swedish sentence too;
+// then the shared table of every service's messages. A message none of
+// them knows stays as it is (ADR 0065).
 func (p *page) dinnerMsg(msg string) string {
 	if s := p.t("dinners.msg." + msg); s != "dinners.msg."+msg {
 		return s
 	}
-	return msg
+	data := map[string]any{}
+	shape := dinnerStatusRe.ReplaceAllStringFunc(msg, func(st string) string {
+		data["Status"] = p.dinnerWord("dinners.status.", strings.TrimPrefix(st, "SEATING_STATUS_"))
+		return "{status}"
+	})
+	n := 0
+	shape = dinnerNumberRe.ReplaceAllStringFunc(shape, func(num string) string {
+		n++
+		data[fmt.Sprintf("N%d", n)] = num
+		return "#"
+	})
+	if key := "dinners.msg." + shape; shape != msg {
+		if s := translateData(p.Lang, key, data, nil); s != key {
+			return s
+		}
+	}
+	return translateMessage(p.Lang, msg)
 }
+
+var (
+	dinnerStatusRe = regexp.MustCompile(`SEATING_STATUS_[A-Z_]+`)
+	dinnerNumberRe = regexp.MustCompile(`-?[0-9]+`)
+)
 
 // dinnerErr is err with its message and violations in the page's
 // language (see dinnerMsg), for the error page of an action.
@@ -292,7 +341,7 @@ func (w *Web) dinnerCancelDate(rw http.ResponseWriter, r *http.Request, p *page)
 
 func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.signups.title"), "dinners", r.URL.Query()
-	if r.URL.Query().Get("created") != "" {
+	if r.URL.Query().Get("created") != "" || r.URL.Query().Get("saved") != "" {
 		p.Flash = p.t("dinners.saved")
 	}
 	res, err := w.g.ListDinnerSignUps(r.Context(), p.caller, &gatewayv1.ListDinnerSignUpsRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
@@ -323,32 +372,9 @@ func (w *Web) dinnerSignUpForm(rw http.ResponseWriter, r *http.Request, p *page,
 func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.signups.new"), "dinners", "/dinners/signups", r.PostForm
 	f := r.PostForm
-	var v apperr.Validator
-	age, err := strconv.Atoi(f.Get("age_self"))
-	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
-	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
-		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
-		Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), Allergens: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value),
-		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")]), Languages: f["languages"],
-		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")]), FirstTime: f.Get("first_time") != "",
-		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
-	for k := 1; k <= extraMembers; k++ {
-		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
-		if rel == "" && a == "" {
-			continue
-		}
-		n, err := strconv.Atoi(a)
-		v.Check(err == nil, fmt.Sprintf("age_%d", k), p.t("dinners.err.age"))
-		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(dinnersv1.Relation_value[rel])})
-	}
-	for k := range signUpDates {
-		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
-			s.Dates = append(s.Dates, d)
-		}
-	}
+	s, v := signUpFromForm(p, f)
 	v.Check(s.GetParticipantId() != "", "person", p.t("dinners.err.guest"))
-	v.Check(len(s.GetDates()) > 0, "date_0", p.t("dinners.err.date"))
-	err = v.Err()
+	err := v.Err()
 	if err == nil {
 		_, err = w.g.CreateDinnerSignUp(r.Context(), p.caller, f.Get("request_id"), s)
 	}
@@ -360,6 +386,38 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 	}
 	http.Redirect(rw, r, "/dinners/signups?created=1", http.StatusSeeOther)
 	return nil
+}
+
+// signUpFromForm reads the sign-up form (new or edited) with the form's
+// own checks (ages, at least one date) in v. Members and dates are read
+// up to the service's limits, so an edited sign-up with more than a new
+// form shows keeps them all.
+func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator) {
+	v := &apperr.Validator{}
+	age, err := strconv.Atoi(strings.TrimSpace(f.Get("age_self")))
+	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
+	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
+		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
+		Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), Allergens: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value),
+		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")]), Languages: f["languages"],
+		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")]), FirstTime: f.Get("first_time") != "",
+		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
+	for k := 1; k <= maxMembers; k++ {
+		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
+		if rel == "" && a == "" {
+			continue
+		}
+		n, err := strconv.Atoi(a)
+		v.Check(err == nil, fmt.Sprintf("age_%d", k), p.t("dinners.err.age"))
+		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(dinnersv1.Relation_value[rel])})
+	}
+	for k := range maxSignUpDates {
+		if d := strings.TrimSpace(f.Get(fmt.Sprintf("date_%d", k))); d != "" {
+			s.Dates = append(s.Dates, d)
+		}
+	}
+	v.Check(len(s.GetDates()) > 0, "date_0", p.t("dinners.err.date"))
+	return s, v
 }
 
 func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *page) error {

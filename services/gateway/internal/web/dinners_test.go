@@ -39,3 +39,45 @@ func TestDinnerChartsShareAScale(t *testing.T) {
 		t.Fatal("an empty chart drew something")
 	}
 }
+
+// TestDinnerMessagesInSwedish: every message the dinners service (and the
+// kit packages it uses) can send a form or an action, with the values it
+// puts in them, reads as Swedish on a Swedish page and as English on an
+// English one; an unknown message stays as it is.
+func TestDinnerMessagesInSwedish(t *testing.T) {
+	t.Parallel()
+	sv, en := &page{Lang: "sv"}, &page{Lang: "en"}
+	for _, tt := range []struct{ msg, want string }{
+		{"must have 1 to 8 people (the largest table)", "får vara 1 till 8 personer (det största bordet)"},
+		{"must have 1 to 12 people (the largest table)", "får vara 1 till 12 personer (det största bordet)"},
+		{"must list 1 to 56 dates", "ange 1 till 56 datum"},
+		{"must list 1 to 16 dinners", "ange 1 till 16 middagar"},
+		{"must list 1 to 290 municipalities", "välj 1 till 290 kommuner"},
+		{"must list each of the party's 3 members once", "ange närvaro en gång för var och en av sällskapets 3 personer"},
+		{"must be from -90 to 90", "måste vara från -90 till 90"},
+		{"must be from 1 to 7", "måste vara från 1 till 7"},
+		{"at most 10", "högst 10"},
+		{"must be at most 200 characters of text", "får vara högst 200 tecken text"},
+		{"must be 1 to 64 letters, digits, '-' or '_'", "måste vara 1 till 64 bokstäver, siffror, '-' eller '_'"},
+		{"only a confirmed seating can be cancelled; this one is SEATING_STATUS_INVITED", "bara en bekräftad placering kan avbokas; den här är inbjuden"},
+		{"only a confirmed seating can have attendance; this one is SEATING_STATUS_PROPOSED", "närvaro sparas bara för en bekräftad placering; den här är föreslagen"},
+		{"feedback is for held dinners; this one is SEATING_STATUS_CONFIRMED", "återkoppling ges bara efter en genomförd middag; den här placeringen är bekräftad"},
+		{"the dinner has no free slot", "middagen har inga lediga platser"},
+		{"is not an allergen code", "är ingen känd allergi"},
+		{"the sign-up changed since you read it", "anmälan har ändrats sedan du öppnade den; ladda om sidan och försök igen"},
+		{"is required", "måste fyllas i"}, // the shared table
+	} {
+		if got := sv.dinnerMsg(tt.msg); got != tt.want {
+			t.Errorf("sv %q: got %q, want %q", tt.msg, got, tt.want)
+		}
+		if got := en.dinnerMsg(tt.msg); strings.Contains(got, "{{") || strings.Contains(got, "#") || strings.Contains(got, "SEATING_STATUS") {
+			t.Errorf("en %q: got %q", tt.msg, got)
+		}
+	}
+	if got := en.dinnerMsg("only a confirmed seating can be cancelled; this one is SEATING_STATUS_INVITED"); got != "only a confirmed seating can be cancelled; this one is invited" {
+		t.Errorf("en status in words: got %q", got)
+	}
+	if got := sv.dinnerMsg("something new 3"); got != "something new 3" {
+		t.Errorf("an unknown message: got %q", got)
+	}
+}

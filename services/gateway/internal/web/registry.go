@@ -42,7 +42,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 	p.Flash = doneFlash(p, r)
 	q := r.URL.Query()
 	req := &gatewayv1.ListParticipantsRequest{PageSize: 50, PageToken: q.Get("page_token"), MunicipalityCode: q.Get("municipality_code"),
-		Language: strings.TrimSpace(q.Get("language"))}
+		Language: strings.TrimSpace(q.Get("language")), Name: searchedName(r, p, "participants")}
 	var err error
 	if l := q.Get("swedish_level"); l != "" {
 		v, ok := typev1.SwedishLevel_value[l]
@@ -72,7 +72,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 // listFilterField maps a list request's violation to its filter.
 func listFilterField(f string) string {
 	switch f {
-	case "language", "swedish_level":
+	case "language", "swedish_level", "name":
 		return f
 	}
 	return "municipality_code"

@@ -50,14 +50,14 @@ func TestLocalCSV(t *testing.T) {
 	rep := &core.Report{Participants: 3, Volunteers: 2, ByMunicipality: []core.Count{{Label: "0880", N: 3}},
 		BySwedishLevel: []core.Count{{Label: "none", N: 1}, {Label: "SFI B", N: 2}}, ByGender: []core.Count{{Label: "woman", N: 2}, {Label: "not given", N: 1}}}
 	mr := &mentoringv1.GetReportResponse{MedianDaysToActive: 12, MeanDaysToActive: 15, Rows: []*mentoringv1.ReportRow{
-		{Month: "2026-11", MunicipalityCode: "0880", Counts: &mentoringv1.ReportCounts{Proposed: 7, Accepted: 2, Active: 2}},
+		{Month: "2026-11", MunicipalityCode: "0880", Counts: &mentoringv1.ReportCounts{Proposed: 7, Offered: 3, Accepted: 2, Active: 2}},
 	}}
 	var b strings.Builder
 	writeLocalCSV(&b, &page{Lang: "sv"}, rep, mr)
 	want := "\ufeffAvsnitt;Vad;Antal\nTotalt;Registrerade nyanlända;3\nTotalt;Registrerade volontärer;2\n" +
 		"Nyanlända per kommun;Kalmar;3\nNyanlända per svenskanivå;inga;1\nNyanlända per svenskanivå;SFI B;2\n" +
 		"Nyanlända per kön;kvinna;2\nNyanlända per kön;ej angivet;1\n" +
-		"Förslag;2026-11;7\nNya aktiva par (båda har tackat ja);2026-11;2\nAktiva vid månadens slut;2026-11;2\nAvslutade par;2026-11;0\nTackade nej;2026-11;0\n" +
+		"Förslag;2026-11;7\nErbjudanden;2026-11;3\nNya aktiva par (båda har tackat ja);2026-11;2\nAktiva vid månadens slut;2026-11;2\nAvslutade par;2026-11;0\nTackade nej;2026-11;0\n" +
 		"Dagar från registrering till aktivt par;median;12\nDagar från registrering till aktivt par;medel;15\n"
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("Swedish CSV (-want +got):\n%s", diff)

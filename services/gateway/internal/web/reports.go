@@ -12,16 +12,16 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
-// Reports a funder accepts (issue 12): proposals, new active pairs and
-// ended pairs per month kept apart, the time from registration to an
+// Reports a funder accepts (issue 12): proposals, offers, new active pairs
+// and ended pairs per month kept apart, the time from registration to an
 // active pair, breakdowns by gender, language and municipality, charts of
 // one quantity drawn to a common scale, and the CSV in the user's
 // language beside a stable machine-readable one (?format=machine).
 
 // monthRow is one month of the mentoring report.
 type monthRow struct {
-	Month                                       string
-	Proposed, Accepted, Active, Ended, Declined int
+	Month                                                string
+	Proposed, Offered, Accepted, Active, Ended, Declined int
 }
 
 // breakdownRow is one value of a breakdown (a gender, a language, a
@@ -40,8 +40,8 @@ type reportData struct {
 	// MentoringShown says whether the mentoring figures are known.
 	MentoringShown bool
 	Months         []monthRow
-	// Proposals, Ended: the other two monthly series, kept apart.
-	Proposals, Ended []core.Count
+	// Proposals, Offers, Ended: the other monthly series, kept apart.
+	Proposals, Offers, Ended []core.Count
 	// PairScale is the common maximum of the monthly charts, PeopleScale
 	// of the newcomer charts, so bars compare across charts.
 	PairScale, PeopleScale int
@@ -87,6 +87,7 @@ func fillMentoring(p *page, d *reportData, mr *mentoringv1.GetReportResponse) {
 		c := row.GetCounts()
 		m := &d.Months[k]
 		m.Proposed += int(c.GetProposed())
+		m.Offered += int(c.GetOffered())
 		m.Accepted += int(c.GetAccepted())
 		m.Active += int(c.GetActive())
 		m.Ended += int(c.GetEnded())
@@ -103,12 +104,13 @@ func fillMentoring(p *page, d *reportData, mr *mentoringv1.GetReportResponse) {
 	}
 	for _, m := range d.Months {
 		d.Proposals = append(d.Proposals, core.Count{Label: m.Month, N: m.Proposed})
+		d.Offers = append(d.Offers, core.Count{Label: m.Month, N: m.Offered})
 		d.Ended = append(d.Ended, core.Count{Label: m.Month, N: m.Ended})
 	}
 	for _, c := range muniOrder {
 		d.ByMunicipality = append(d.ByMunicipality, *munis[c])
 	}
-	d.PairScale = scaleOf(d.Mentoring, d.Proposals, d.Ended)
+	d.PairScale = scaleOf(d.Mentoring, d.Proposals, d.Offers, d.Ended)
 	d.MedianDays, d.MeanDays = mr.GetMedianDaysToActive(), mr.GetMeanDaysToActive()
 	d.HasDays = d.MedianDays >= 0
 	for _, b := range mr.GetByGender() {
@@ -212,7 +214,7 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 			for _, f := range []struct {
 				s string
 				n int32
-			}{{"pairs_proposed", c.GetProposed()}, {"pairs_accepted", c.GetAccepted()}, {"pairs_active", c.GetActive()}, {"pairs_ended", c.GetEnded()}, {"pairs_declined", c.GetDeclined()}} {
+			}{{"pairs_proposed", c.GetProposed()}, {"pairs_offered", c.GetOffered()}, {"pairs_accepted", c.GetAccepted()}, {"pairs_active", c.GetActive()}, {"pairs_ended", c.GetEnded()}, {"pairs_declined", c.GetDeclined()}} {
 				_ = cw.Write([]string{f.s, row.GetMonth() + "/" + row.GetMunicipalityCode(), strconv.Itoa(int(f.n))})
 			}
 		}
@@ -272,6 +274,7 @@ func writeLocalCSV(buf *strings.Builder, p *page, rep *core.Report, mr *mentorin
 		fillMentoring(p, &d, mr)
 		for _, m := range d.Months {
 			row("r.proposals", m.Month, m.Proposed)
+			row("r.offers", m.Month, m.Offered)
 			row("r.pairs", m.Month, m.Accepted)
 			row("r.active", m.Month, m.Active)
 			row("r.ended", m.Month, m.Ended)

@@ -39,6 +39,8 @@ var violationText = map[string]map[string]string{
 		"only coordinators belong to an organisation":                  "bara samordnare hör till en organisation",
 		"must not start or end with spaces":                            "får inte börja eller sluta med mellanslag",
 		"must not contain control characters":                          "får inte innehålla styrtecken",
+		"must contain a letter or digit":                               "måste innehålla en bokstav eller siffra",
+		"cannot be searched here":                                      "går inte att söka på här",
 		"must be a date written YYYY-MM-DD":                            "måste vara ett datum skrivet ÅÅÅÅ-MM-DD",
 		"needs the participant's gender to be given":                   "kräver att deltagarens kön är angivet",
 		"must be in international form, for example +46701234567":      "måste skrivas i internationell form, till exempel +46701234567",
@@ -64,6 +66,8 @@ type violationPattern struct {
 var violationPatterns = map[string][]violationPattern{
 	"sv": {
 		{regexp.MustCompile(`^must be at most (\d+) characters$`), "får vara högst $1 tecken"},
+		{regexp.MustCompile(`^must be text of at most (\d+) characters$`), "får vara högst $1 tecken"},
+		{regexp.MustCompile(`^must be at most (\d+) words$`), "får vara högst $1 ord"},
 		{regexp.MustCompile(`^must be (\d+) to (\d+) characters$`), "måste vara $1 till $2 tecken"},
 		{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "måste vara mellan $1 och $2"},
 		{regexp.MustCompile(`^must be between (\d+) and (\d+), or 0 when not given$`), "måste vara mellan $1 och $2, eller 0 om det inte anges"},

@@ -23,9 +23,10 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 	p.Flash = doneFlash(p, r)
 	res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{
 		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
+		Name: searchedName(r, p, "volunteers"),
 	})
 	if err != nil {
-		if formErrors(p, err, func(string) string { return "municipality_code" }) {
+		if formErrors(p, err, listFilterField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteers")
 		}
 		return err

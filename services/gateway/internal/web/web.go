@@ -140,6 +140,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/signout", h: w.signout},
 		{Method: "GET", Pattern: "/{$}", h: w.dashboard},
 		{Method: "GET", Pattern: "/participants", h: w.participants},
+		{Method: "POST", Pattern: "/participants/search", h: w.nameSearch("participants")},
 		{Method: "GET", Pattern: "/participants/new", h: w.participantNew},
 		{Method: "POST", Pattern: "/participants", h: w.participantCreate},
 		{Method: "GET", Pattern: "/participants/{id}", h: w.participantEdit},
@@ -149,6 +150,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/participants/{id}/erase", h: w.remove("participants", true)},
 		{Method: "GET", Pattern: "/participants/{id}/messages", h: w.deliveries("participants")},
 		{Method: "GET", Pattern: "/volunteers", h: w.volunteers},
+		{Method: "POST", Pattern: "/volunteers/search", h: w.nameSearch("volunteers")},
 		{Method: "GET", Pattern: "/volunteers/new", h: w.volunteerNew},
 		{Method: "POST", Pattern: "/volunteers", h: w.volunteerCreate},
 		{Method: "GET", Pattern: "/volunteers/{id}", h: w.volunteerEdit},
@@ -174,7 +176,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
-	}...), w.guideRoutes()...)
+	}...), append(w.guideRoutes(), w.opsRoutes()...)...)
 }
 
 // Register adds the app's routes and static files to mux.

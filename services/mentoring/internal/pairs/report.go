@@ -29,10 +29,13 @@ type ReportFilter struct {
 
 // The event kinds a pair's report.Record carries, one per ReportCounts
 // field, and the dimensions it is broken down by. A proposal is counted
-// as proposed, never as a pair: a pair is counted from the moment both
-// parties accepted (kindAccepted, and the Active stock).
+// as proposed, never as a pair; an approved proposal is an offer when it
+// is offered to both (kindOffered, from the pair's offer time); a pair is
+// counted from the moment both parties accepted (kindAccepted, and the
+// Active stock).
 const (
 	kindProposed   = "proposed"
+	kindOffered    = "offered"
 	kindAccepted   = "accepted"
 	kindEnded      = "ended"
 	kindEndedEarly = "ended_early"
@@ -110,6 +113,7 @@ func reportRecord(p *pb.Pair) report.Record {
 		}
 	}
 	add(kindProposed, p.GetProposeTime(), "")
+	add(kindOffered, p.GetOfferTime(), "")
 	add(kindAccepted, p.GetActiveTime(), "")
 	add(kindEnded, p.GetEndTime(), p.GetEndReason().String())
 	if p.GetEndReason() != eventsv1.EndReason_END_REASON_COMPLETED {
@@ -167,6 +171,7 @@ func reportResponse(rs []report.Record, p report.Period) *pb.GetReportResponse {
 func countsOf(c report.Counts) *pb.ReportCounts {
 	return &pb.ReportCounts{
 		Proposed:   int32(c.N(kindProposed)),
+		Offered:    int32(c.N(kindOffered)),
 		Accepted:   int32(c.N(kindAccepted)),
 		Active:     int32(c.Active),
 		Ended:      int32(c.N(kindEnded)),
@@ -176,7 +181,7 @@ func countsOf(c report.Counts) *pb.ReportCounts {
 }
 
 func emptyCounts(c *pb.ReportCounts) bool {
-	return c.GetProposed() == 0 && c.GetAccepted() == 0 && c.GetActive() == 0 &&
+	return c.GetProposed() == 0 && c.GetOffered() == 0 && c.GetAccepted() == 0 && c.GetActive() == 0 &&
 		c.GetEnded() == 0 && c.GetDeclined() == 0 && c.GetEndedEarly() == 0
 }
 

@@ -55,33 +55,50 @@ func TestReportResponse(t *testing.T) {
 		{"proposals and offers are not pairs", []*pb.Pair{
 			proposed("p1", "2026-03-01T10:00:00Z"), proposed("p2", "2026-03-01T10:00:00Z"), offered, half,
 		}, &pb.GetReportResponse{
-			Rows:               []*pb.ReportRow{{Month: "2026-03", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Proposed: 4}}},
-			Totals:             &pb.ReportCounts{Proposed: 4},
+			Rows:               []*pb.ReportRow{{Month: "2026-03", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Proposed: 4, Offered: 1}}},
+			Totals:             &pb.ReportCounts{Proposed: 4, Offered: 1},
 			MedianDaysToActive: -1, MeanDaysToActive: -1,
-			ByGender:   []*pb.ReportBreakdown{{Value: "woman", Counts: &pb.ReportCounts{Proposed: 4}, MedianDaysToActive: -1}},
-			ByLanguage: []*pb.ReportBreakdown{{Value: "ar", Counts: &pb.ReportCounts{Proposed: 4}, MedianDaysToActive: -1}},
+			ByGender:   []*pb.ReportBreakdown{{Value: "woman", Counts: &pb.ReportCounts{Proposed: 4, Offered: 1}, MedianDaysToActive: -1}},
+			ByLanguage: []*pb.ReportBreakdown{{Value: "ar", Counts: &pb.ReportCounts{Proposed: 4, Offered: 1}, MedianDaysToActive: -1}},
 		}},
 		{"every state", []*pb.Pair{offered, active, ended, declined, rejected}, &pb.GetReportResponse{
 			Rows: []*pb.ReportRow{
-				{Month: "2026-03", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Proposed: 2}},
+				{Month: "2026-03", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Proposed: 2, Offered: 1}},
 				{Month: "2026-03", MunicipalityCode: "0880", Counts: &pb.ReportCounts{Active: 1}},
 				// no row for 2584: its rejection has no count of its own
 				{Month: "2026-04", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Proposed: 1, Accepted: 1, Active: 1, Declined: 1}},
 				{Month: "2026-04", MunicipalityCode: "0880", Counts: &pb.ReportCounts{Ended: 1, EndedEarly: 1}},
 			},
-			Totals:             &pb.ReportCounts{Proposed: 3, Accepted: 1, Active: 1, Ended: 1, Declined: 1, EndedEarly: 1},
+			Totals:             &pb.ReportCounts{Proposed: 3, Offered: 1, Accepted: 1, Active: 1, Ended: 1, Declined: 1, EndedEarly: 1},
 			MedianDaysToActive: 89, MeanDaysToActive: 89, // 1 January 10:00 to 31 March 22:30 UTC: 89.5 days
 			ByGender: []*pb.ReportBreakdown{
 				{Value: "", Counts: &pb.ReportCounts{Proposed: 1, Accepted: 1, Active: 1}, MedianDaysToActive: 89},
-				{Value: "woman", Counts: &pb.ReportCounts{Proposed: 2, Ended: 1, Declined: 1, EndedEarly: 1}, MedianDaysToActive: -1},
+				{Value: "woman", Counts: &pb.ReportCounts{Proposed: 2, Offered: 1, Ended: 1, Declined: 1, EndedEarly: 1}, MedianDaysToActive: -1},
 			},
 			ByLanguage: []*pb.ReportBreakdown{
-				{Value: "ar", Counts: &pb.ReportCounts{Proposed: 2, Ended: 1, Declined: 1, EndedEarly: 1}, MedianDaysToActive: -1},
+				{Value: "ar", Counts: &pb.ReportCounts{Proposed: 2, Offered: 1, Ended: 1, Declined: 1, EndedEarly: 1}, MedianDaysToActive: -1},
 				{Value: "so", Counts: &pb.ReportCounts{Proposed: 1, Accepted: 1, Active: 1}, MedianDaysToActive: 89},
 			},
 			DeclineReasons: []*pb.ReasonCount{{Reason: eventsv1.DeclineReason(1).String(), Count: 1}},
 			RejectReasons:  []*pb.ReasonCount{{Reason: eventsv1.RejectReason(1).String(), Count: 1}},
 			EndReasons:     []*pb.ReasonCount{{Reason: "END_REASON_MOVED", Count: 1}},
+		}},
+		{"offers per month apart from proposals, new active and ended pairs", []*pb.Pair{
+			// proposed in February, offered in March, active in April
+			withTimes(proposed("o1", "2026-02-27T10:00:00Z"), eventsv1.PairStatus_PAIR_STATUS_ACTIVE, "2026-03-01T10:00:00Z", "2026-04-02T10:00:00Z"),
+			// proposed and offered in March, still waiting for answers
+			withTimes(proposed("o2", "2026-03-10T10:00:00Z"), eventsv1.PairStatus_PAIR_STATUS_OFFERED, "2026-03-11T10:00:00Z", ""),
+			// offered at 23:30 UTC on 31 March: 1 April in Stockholm
+			withTimes(proposed("o3", "2026-03-30T10:00:00Z"), eventsv1.PairStatus_PAIR_STATUS_OFFERED, "2026-03-31T22:30:00Z", ""),
+		}, &pb.GetReportResponse{
+			Rows: []*pb.ReportRow{
+				{Month: "2026-03", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Proposed: 2, Offered: 2}},
+				{Month: "2026-04", MunicipalityCode: "0180", Counts: &pb.ReportCounts{Offered: 1, Accepted: 1, Active: 1}},
+			},
+			Totals:             &pb.ReportCounts{Proposed: 2, Offered: 3, Accepted: 1, Active: 1},
+			MedianDaysToActive: 91, MeanDaysToActive: 91,
+			ByGender:   []*pb.ReportBreakdown{{Value: "woman", Counts: &pb.ReportCounts{Proposed: 2, Offered: 3, Accepted: 1, Active: 1}, MedianDaysToActive: 91}},
+			ByLanguage: []*pb.ReportBreakdown{{Value: "ar", Counts: &pb.ReportCounts{Proposed: 2, Offered: 3, Accepted: 1, Active: 1}, MedianDaysToActive: 91}},
 		}},
 	}
 	for _, tt := range tests {
@@ -97,6 +114,16 @@ func TestReportResponse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withTimes moves p to status with an offer time and (when not "") an
+// active time.
+func withTimes(p *pb.Pair, status eventsv1.PairStatus, offer, active string) *pb.Pair {
+	p.Status, p.OfferTime, p.DecideTime = status, ts(offer), ts(offer)
+	if active != "" {
+		p.ActiveTime = ts(active)
+	}
+	return p
 }
 
 // TestReportRecordUnsetTimes: a pair that never became active or ended

@@ -111,6 +111,8 @@ type Deps struct {
 	Now       func() time.Time
 	IDs       ids.Source
 	Logger    *slog.Logger
+	// Tuning is the lifecycle's grace and test hooks (the wiring's).
+	Tuning proposal.Tuning
 }
 
 // New returns the Service. Attach the job manager with SetJobs before
@@ -119,7 +121,7 @@ func New(d Deps) *Service {
 	s := &Service{repo: d.Repo, pool: d.Pool, data: d.Data, js: d.JS, pub: d.Publisher,
 		rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
 	s.API.ToProto = jobToProto
-	s.life = proposal.NewLifecycle(s.programme(d.Slots))
+	s.life = proposal.NewLifecycle(proposal.Tune(s.programme(d.Slots), d.Tuning))
 	return s
 }
 
@@ -130,31 +132,19 @@ func (s *Service) SetJobs(m *jobs.Manager) { s.jobs, s.API.Manager = m, m }
 // state converts a pair to the shared lifecycle. eventsv1.PairStatus and
 // proposal.Status number their statuses alike on purpose.
 func state(p *pb.Pair) proposal.State {
-	st := proposal.State{Status: proposal.Status(p.GetStatus()), Parties: parties, Accepted: map[string]time.Time{}}
-	if t := p.GetNewcomerAcceptTime(); t != nil {
-		st.Accepted[partyNew] = t.AsTime()
-	}
-	if t := p.GetMentorAcceptTime(); t != nil {
-		st.Accepted[partyMentor] = t.AsTime()
-	}
-	if t := p.GetOfferExpireTime(); t != nil {
-		st.OfferExpires = t.AsTime()
-	}
-	return st
+	return proposal.StateOf(proposal.Status(p.GetStatus()), parties, stamps(p))
 }
 
 // setState writes the lifecycle back into the pair.
 func setState(p *pb.Pair, st proposal.State) {
 	p.Status = eventsv1.PairStatus(st.Status)
-	if t, ok := st.Accepted[partyNew]; ok {
-		p.NewcomerAcceptTime = timestamppb.New(t)
-	}
-	if t, ok := st.Accepted[partyMentor]; ok {
-		p.MentorAcceptTime = timestamppb.New(t)
-	}
-	if !st.OfferExpires.IsZero() {
-		p.OfferExpireTime = timestamppb.New(st.OfferExpires)
-	}
+	st.Stamp(stamps(p))
+}
+
+// stamps are where a pair keeps the lifecycle's times.
+func stamps(p *pb.Pair) proposal.Stamps {
+	return proposal.Stamps{Expires: &p.OfferExpireTime,
+		Accepted: map[string]**timestamppb.Timestamp{partyNew: &p.NewcomerAcceptTime, partyMentor: &p.MentorAcceptTime}}
 }
 
 func partyName(p eventsv1.Party) string {

@@ -84,10 +84,24 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 		c.Username = u.User.Username()
 		c.Password, _ = u.User.Password()
 	}
+	if c.Mode == None && !loopback(u.Hostname()) {
+		// In clear across a network, the text (names, addresses) and a
+		// password would be readable on the way.
+		return SMTPConfig{}, errors.New("MP_SMTP_URL: tls=none is for a relay on loopback only (127.0.0.1, ::1, localhost)")
+	}
 	if c.From == "" {
 		return SMTPConfig{}, errors.New("MP_SMTP_URL: the from= parameter (sender address) is required")
 	}
 	return c, nil
+}
+
+// loopback reports whether host names this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // String describes the configuration without the password.

@@ -92,7 +92,7 @@ func actions(l *pb.StoredLink) ([]pb.AnswerAction, []pb.DeclineReason) {
 
 // lookup checks the token and the rate limits and loads its link. A token
 // this service did not issue, or whose link was erased, is INVALID.
-func (s *Service) lookup(token string) (*pb.StoredLink, pb.LinkState, error) {
+func (s *Service) lookup(ctx context.Context, token string) (*pb.StoredLink, pb.LinkState, error) {
 	id, ok := s.d.Keys.Check(token)
 	if !ok {
 		if !s.limiter.allow("invalid", 20, time.Second) {
@@ -100,7 +100,7 @@ func (s *Service) lookup(token string) (*pb.StoredLink, pb.LinkState, error) {
 		}
 		return nil, pb.LinkState_LINK_STATE_INVALID, nil
 	}
-	if !s.limiter.allow(id, 20, time.Minute) {
+	if !s.allowLink(ctx, id) {
 		return nil, 0, ErrRateLimited
 	}
 	l, ok := s.d.Links.Lookup(id)
@@ -120,7 +120,7 @@ func (s *Service) lookup(token string) (*pb.StoredLink, pb.LinkState, error) {
 // afresh from the programme. Returns ErrRateLimited, or Unavailable when
 // the programme cannot be read.
 func (s *Service) ResolveLink(ctx context.Context, token string) (Resolution, error) {
-	l, state, err := s.lookup(token)
+	l, state, err := s.lookup(ctx, token)
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -212,7 +212,7 @@ type Outcome struct {
 // an action or reason the link does not offer, ErrRateLimited, or
 // Unavailable when the programme cannot be reached.
 func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerAction, reason pb.DeclineReason) (Outcome, error) {
-	l, state, err := s.lookup(token)
+	l, state, err := s.lookup(ctx, token)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -309,9 +309,35 @@ func containsReason(xs []pb.DeclineReason, x pb.DeclineReason) bool {
 	return false
 }
 
+// Link look-up limits (ADR 0106).
+const (
+	// LinkAttempts look-ups of one link are allowed per LinkPeriod, by
+	// all replicas together when a shared Limiter is set.
+	LinkAttempts = 20
+	LinkPeriod   = time.Minute
+)
+
+// allowLink counts one look-up of link id: across replicas with the
+// shared limiter, and always on this replica too. When the shared count
+// cannot be kept (NATS trouble) the replica's own count decides: the limit
+// fails open to the per-replica limit, never to none, and a person is not
+// locked out of their answer because the counter store is unwell.
+func (s *Service) allowLink(ctx context.Context, id string) bool {
+	local := s.limiter.allow(id, LinkAttempts, LinkPeriod)
+	if s.d.Limiter == nil {
+		return local
+	}
+	ok, err := s.d.Limiter.Allow(ctx, "link/"+id, LinkAttempts, LinkPeriod)
+	if err != nil {
+		s.d.Logger.Warn("notify: shared rate limit unavailable; this replica's count decides", "err", err)
+		return local
+	}
+	return ok && local
+}
+
 // limiter is a fixed-window counter per key: enough to stop a script
 // hammering one link or guessing tokens, and cheap. Each replica counts on
-// its own, so the limits are per replica.
+// its own; the per-link limit is also shared (allowLink).
 type limiter struct {
 	now func() time.Time
 	mu  sync.Mutex

@@ -37,6 +37,9 @@ type inbox struct {
 	user     string
 	pass     string
 	rejectTo string // RCPT to this address gets 550
+	// onData, if set, sees each message once the server has all of it,
+	// before it is kept and answered.
+	onData func(received)
 }
 
 type received struct {
@@ -85,9 +88,13 @@ func (s *session) Data(r io.Reader) error {
 	}
 	dec := new(mime.WordDecoder)
 	subj, _ := dec.DecodeHeader(m.Header.Get("Subject"))
+	got := received{to: s.to, messageID: m.Header.Get("Message-Id"), subject: subj}
+	if s.in.onData != nil {
+		s.in.onData(got)
+	}
 	s.in.mu.Lock()
 	defer s.in.mu.Unlock()
-	s.in.got = append(s.in.got, received{to: s.to, messageID: m.Header.Get("Message-Id"), subject: subj})
+	s.in.got = append(s.in.got, got)
 	return nil
 }
 

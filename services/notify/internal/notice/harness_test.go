@@ -123,6 +123,8 @@ type env struct {
 	links   *store.Repo[*pb.StoredLink]
 	tracked *store.Repo[*pb.Tracked]
 	keys    *links.Keys
+	// kek opens the buckets' keyring from another process.
+	kek string
 }
 
 var admin = auth.Claims{Subject: "u-admin", Role: auth.RoleAdmin}
@@ -148,7 +150,7 @@ func start(t testing.TB, ch notice.Channels) *env {
 	t.Cleanup(kr.Close)
 	clock := testutil.NewClock(time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC)) // 12:00 in Stockholm
 	d := service.Deps{JS: n.JS, Keyring: kr, Now: clock.Now}.WithDefaults()
-	e := &env{t: t, nats: n, deps: d, clock: clock,
+	e := &env{t: t, nats: n, deps: d, clock: clock, kek: kekText,
 		dir: &fakeDir{people: map[string]notice.Person{
 			amina: {FirstName: "Amina", Email: "amina@example.org", Phone: "+46701234567", Language: "ar"},
 			erik:  {FirstName: "Erik", Email: "erik@example.se", Language: "sv"},
@@ -172,13 +174,22 @@ func start(t testing.TB, ch notice.Channels) *env {
 
 // newService is another replica over the same buckets.
 func (e *env) newService(ch notice.Channels, owner string) *notice.Service {
+	return e.serviceWith(ch, owner, nil)
+}
+
+// serviceWith is newService with its deps changed by mod (nil: none).
+func (e *env) serviceWith(ch notice.Channels, owner string, mod func(*notice.Deps)) *notice.Service {
 	cat, err := catalog.New()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return notice.New(notice.Deps{Messages: e.msgs, Links: e.links, Tracked: e.tracked, Directory: e.dir, Programmes: e.prog,
+	d := notice.Deps{Messages: e.msgs, Links: e.links, Tracked: e.tracked, Directory: e.dir, Programmes: e.prog,
 		Channels: ch, Catalog: cat, Keys: e.keys, BaseURL: "http://gw.test", Owner: owner, Now: e.clock.Now,
-		Retry: notice.Backoff{Base: time.Second, Max: time.Minute, MaxAttempts: 5}})
+		Retry: notice.Backoff{Base: time.Second, Max: time.Minute, MaxAttempts: 5}}
+	if mod != nil {
+		mod(&d)
+	}
+	return notice.New(d)
 }
 
 // event wraps a payload as the producer would publish it.

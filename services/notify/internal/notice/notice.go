@@ -103,10 +103,22 @@ type Auditor interface {
 	Sent(ctx context.Context, m *pb.StoredMessage) error
 }
 
-// Metrics counts sends; nil-safe implementations are in the server.
+// Metrics counts sends and the retention sweep's progress; nil-safe
+// implementations are in the server.
 type Metrics interface {
 	Sent(channel pb.Channel)
 	Failed(channel pb.Channel, permanent bool)
+	// Retained reports one retention sweep: how many finished messages
+	// and spent links it removed, and the age of the oldest finished
+	// message it kept (zero when none).
+	Retained(messages, links int, oldest time.Duration)
+}
+
+// Limiter counts attempts on a key across every replica. Allow reports
+// whether this attempt is within n per period; an error means the shared
+// count could not be kept.
+type Limiter interface {
+	Allow(ctx context.Context, key string, n int, period time.Duration) (bool, error)
 }
 
 // Deps are a Service's collaborators.
@@ -121,14 +133,23 @@ type Deps struct {
 	Keys       *links.Keys
 	Auditor    Auditor
 	Metrics    Metrics
+	// Limiter shares the per-link look-up limit between replicas; nil
+	// counts on this replica only.
+	Limiter Limiter
 	// BaseURL starts every answer link: "<BaseURL>/a/<token>".
 	BaseURL string
 	// LinkTTL bounds a link's life when the proposal has no deadline.
 	LinkTTL time.Duration
 	// Owner names this replica in the leases it takes.
-	Owner  string
-	Now    func() time.Time
-	Logger *slog.Logger
+	Owner string
+	// LeaseTTL is how long a send may hold a message before another
+	// replica takes it over (default LeaseTTL; tests shorten it).
+	LeaseTTL time.Duration
+	// Retention is how long a finished message (sent, failed, skipped)
+	// and a spent link are kept (default DefaultRetention; ADR 0105).
+	Retention time.Duration
+	Now       func() time.Time
+	Logger    *slog.Logger
 	// Retry shapes the backoff of temporary failures.
 	Retry Backoff
 	// Quiet is the SMS quiet-hours rule.
@@ -156,6 +177,12 @@ func New(d Deps) *Service {
 	if d.LinkTTL == 0 {
 		d.LinkTTL = 14 * 24 * time.Hour
 	}
+	if d.LeaseTTL <= 0 {
+		d.LeaseTTL = LeaseTTL
+	}
+	if d.Retention <= 0 {
+		d.Retention = DefaultRetention
+	}
 	if d.Retry.Base == 0 {
 		d.Retry = DefaultBackoff
 	}
@@ -170,8 +197,9 @@ func New(d Deps) *Service {
 
 type noMetrics struct{}
 
-func (noMetrics) Sent(pb.Channel)         {}
-func (noMetrics) Failed(pb.Channel, bool) {}
+func (noMetrics) Sent(pb.Channel)                  {}
+func (noMetrics) Failed(pb.Channel, bool)          {}
+func (noMetrics) Retained(int, int, time.Duration) {}
 
 // nudge wakes the sender without blocking.
 func (s *Service) nudge() {

@@ -17,10 +17,11 @@ import (
 
 // Sender loop settings.
 const (
-	// LeaseTTL is how long a replica may hold a message it is sending
-	// before another replica takes it over. It bounds a send plus its
-	// bookkeeping; a replica that dies mid-send leaves the message to be
-	// sent again after it (ADR 0101 says what a repeat can cost).
+	// LeaseTTL is how long, by default, a replica may hold a message it
+	// is sending before another replica takes it over (Deps.LeaseTTL).
+	// It bounds a send plus its bookkeeping; a replica that dies mid-send
+	// leaves the message to be sent again after it (ADR 0101 says what a
+	// repeat can cost).
 	LeaseTTL = 2 * time.Minute
 	// sendTimeout bounds one channel call.
 	sendTimeout = 30 * time.Second
@@ -124,7 +125,7 @@ func (s *Service) deliver(ctx context.Context, id string) error {
 			(m.GetLeaseOwner() != "" && m.GetLeaseOwner() != s.d.Owner && m.GetLeaseUntil().AsTime().After(now)) {
 			return errBusy
 		}
-		m.LeaseOwner, m.LeaseUntil = s.d.Owner, timestamppb.New(now.Add(LeaseTTL))
+		m.LeaseOwner, m.LeaseUntil = s.d.Owner, timestamppb.New(now.Add(s.d.LeaseTTL))
 		m.Attempts++
 		return nil
 	})

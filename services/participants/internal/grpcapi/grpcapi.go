@@ -63,6 +63,7 @@ func (s *Server) ListParticipants(ctx context.Context, req *pb.ListParticipantsR
 		SwedishLevel:     int32(req.GetSwedishLevel()),
 		ConsentPurpose:   req.GetConsentPurpose(),
 		OrganisationID:   req.GetOrganisationId(),
+		Name:             req.GetName(),
 	}, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/fieldmask"
@@ -51,12 +52,16 @@ type Service struct {
 	cache *cache.Cache
 	now   func() time.Time
 	ids   ids.Source
+	// recordIDs makes the ids of new participants (ids, by default).
+	recordIDs ids.Source
+	// names computes the blind index terms of a name search (IndexNames).
+	names *blind.Index
 }
 
 // New returns a Service over repo. Cached copies of a participant are
 // evicted on every replica when the record changes (the repo's watch).
 func New(repo *store.Repo[*pb.Participant], c *cache.Cache, now func() time.Time, src ids.Source) *Service {
-	s := &Service{repo: repo, cache: c, now: now, ids: src}
+	s := &Service{repo: repo, cache: c, now: now, ids: src, recordIDs: src}
 	repo.OnChange(func(id string, _ *pb.Participant, _ bool) { c.EvictAsync(cacheKey(id)) })
 	return s
 }
@@ -73,6 +78,33 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Participant] {
 		},
 	}
 }
+
+// RecordIDs makes the ids of new participants with src instead of the
+// service's id source. The server passes a seal.Pool, whose ids come with
+// their data key already stored, so a create writes no key on its path
+// (docs/adr/0034-one-write-per-create.md). Call it before serving.
+func (s *Service) RecordIDs(src ids.Source) { s.recordIDs = src }
+
+// IndexNames adds the blind name index to cfg: each participant is
+// indexed under the keyed HMACs of the words of their names and the
+// words' prefixes (pkg/blind, docs/adr/0084). The terms are computed from
+// the record as the repository decodes it, and live only in the
+// repository's in-memory index: nothing of them is written to disk, and a
+// removed or erased participant leaves the index with the record. Give the
+// Service the same ix with SearchNames.
+func IndexNames(cfg *store.Config[*pb.Participant], ix *blind.Index) {
+	if cfg.Indexes == nil {
+		cfg.Indexes = map[string]func(*pb.Participant) []string{}
+	}
+	cfg.Indexes[nameIndex] = func(p *pb.Participant) []string { return ix.Terms(p.GetGivenName(), p.GetFamilyName()) }
+}
+
+// SearchNames lets List search names (ListFilter.Name) through ix, the
+// Index given to IndexNames. Without it a name search is refused.
+func (s *Service) SearchNames(ix *blind.Index) { s.names = ix }
+
+// nameIndex is the repository index of the blind name terms.
+const nameIndex = "name"
 
 func cacheKey(id string) string { return "participant/" + id }
 
@@ -141,7 +173,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		// nothing to remember: one durable write less (docs/adr/0032).
 		out, rev, err = s.createNew(ctx, build)
 	} else {
-		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.ids.New, build)
+		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
 	}
 	if err != nil {
 		return nil, err
@@ -156,7 +188,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 // createNew creates a participant under a new id, for a call without a
 // request id.
 func (s *Service) createNew(ctx context.Context, build func(id string) (*pb.Participant, []*eventsv1.Envelope, error)) (*pb.Participant, uint64, error) {
-	p, evs, err := build(s.ids.New())
+	p, evs, err := build(s.recordIDs.New())
 	if err != nil {
 		return nil, 0, err
 	}
@@ -202,6 +234,9 @@ type ListFilter struct {
 	SwedishLevel     int32
 	ConsentPurpose   eventsv1.ConsentPurpose
 	OrganisationID   string
+	// Name keeps participants with a name word starting with each word of
+	// it (pkg/blind.Query).
+	Name string
 }
 
 // List returns a page of the participants the caller may see that match f.
@@ -218,18 +253,34 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 	if f.OrganisationID != "" && !ids.Valid(f.OrganisationID) {
 		v.Add("organisation_id", "is not an id")
 	}
+	words := blind.Query(&v, "name", f.Name)
+	if len(words) > 0 && s.names == nil {
+		v.Add("name", "cannot be searched here")
+	}
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
 	q := store.Query[*pb.Participant]{After: after, Limit: size}
-	if f.MunicipalityCode != "" {
+	switch {
+	case len(words) > 0:
+		// The longest word's term finds the fewest; the filter checks
+		// the others on the records found.
+		longest := slices.MaxFunc(words, func(a, b string) int { return len(a) - len(b) })
+		q.Index, q.Values = nameIndex, []string{s.names.Term(longest)}
+	case f.MunicipalityCode != "":
 		q.Index, q.Values = "municipality", []string{f.MunicipalityCode}
-	} else if who.Role == auth.RoleCoordinator {
+	case who.Role == auth.RoleCoordinator:
 		q.Index, q.Values = "municipality", who.Municipalities
 	}
 	now := s.now()
 	q.Filter = func(p *pb.Participant) bool {
 		if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
+			return false
+		}
+		if f.MunicipalityCode != "" && p.GetMunicipalityCode() != f.MunicipalityCode {
+			return false
+		}
+		if len(words) > 1 && !blind.Match(words, p.GetGivenName(), p.GetFamilyName()) {
 			return false
 		}
 		if f.OrganisationID != "" && p.GetOrganisationId() != f.OrganisationID {
@@ -470,15 +521,7 @@ func Facts(p *pb.Participant, now time.Time) *eventsv1.ParticipantFacts {
 }
 
 func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Time) {
-	if !ids.Valid(p.GetOrganisationId()) {
-		v.Add(field+".organisation_id", "is required")
-	}
-	people.Municipality(v, field+".municipality_code", p.GetMunicipalityCode())
-	people.Name(v, field+".given_name", p.GetGivenName(), true)
-	people.Name(v, field+".family_name", p.GetFamilyName(), false)
-	people.Contact(v, field+".contact", p.GetContact())
-	people.Notifications(v, field+".notifications", p.GetNotifications())
-	people.Languages(v, field+".languages", p.GetLanguages())
+	people.Identity(v, field, p, "is required")
 	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
 	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())
 	people.Interests(v, field+".interests", p.GetInterests())

@@ -67,6 +67,7 @@ func (s *Server) ListVolunteers(ctx context.Context, req *pb.ListVolunteersReque
 		Role:             req.GetRole(),
 		Language:         req.GetLanguage(),
 		OrganisationID:   req.GetOrganisationId(),
+		Name:             req.GetName(),
 	}, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err

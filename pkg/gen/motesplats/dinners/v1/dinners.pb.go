@@ -2706,7 +2706,8 @@ type UpdateSignUpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sign-up with its id and the new values.
 	SignUp *SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
-	// Paths to change: party, diets, allergens, dates, first_time.
+	// Paths to change: party, diets, allergens, dates, first_time,
+	// swedish_level, languages, composition, sfi_class, postcode.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// When set, the change fails with ABORTED if the sign-up changed since.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -4652,8 +4653,13 @@ type ReportRow struct {
 	LateCancelPerMille int32 `protobuf:"varint,11,opt,name=late_cancel_per_mille,json=lateCancelPerMille,proto3" json:"late_cancel_per_mille,omitempty"`
 	// Median days from sign-up to a dinner held.
 	MedianWaitDays int32 `protobuf:"varint,12,opt,name=median_wait_days,json=medianWaitDays,proto3" json:"median_wait_days,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Proposed seatings a coordinator rejected in the month, per reason
+	// (reasons with none left out).
+	Rejected []*RejectReasonCount `protobuf:"bytes,13,rep,name=rejected,proto3" json:"rejected,omitempty"`
+	// Invitations a guest or host declined in the month, per reason.
+	Declined      []*DeclineReasonCount `protobuf:"bytes,14,rep,name=declined,proto3" json:"declined,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReportRow) Reset() {
@@ -4770,6 +4776,130 @@ func (x *ReportRow) GetMedianWaitDays() int32 {
 	return 0
 }
 
+func (x *ReportRow) GetRejected() []*RejectReasonCount {
+	if x != nil {
+		return x.Rejected
+	}
+	return nil
+}
+
+func (x *ReportRow) GetDeclined() []*DeclineReasonCount {
+	if x != nil {
+		return x.Declined
+	}
+	return nil
+}
+
+// RejectReasonCount is how many seatings were rejected for one reason.
+type RejectReasonCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The coordinator's reason.
+	Reason v12.RejectReason `protobuf:"varint,1,opt,name=reason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reason,omitempty"`
+	// Seatings rejected for it.
+	Seatings      int32 `protobuf:"varint,2,opt,name=seatings,proto3" json:"seatings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectReasonCount) Reset() {
+	*x = RejectReasonCount{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectReasonCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectReasonCount) ProtoMessage() {}
+
+func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectReasonCount.ProtoReflect.Descriptor instead.
+func (*RejectReasonCount) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *RejectReasonCount) GetReason() v12.RejectReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v12.RejectReason(0)
+}
+
+func (x *RejectReasonCount) GetSeatings() int32 {
+	if x != nil {
+		return x.Seatings
+	}
+	return 0
+}
+
+// DeclineReasonCount is how many invitations were declined for one reason.
+type DeclineReasonCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reason the guest or host gave.
+	Reason v11.RsvpDeclineReason `protobuf:"varint,1,opt,name=reason,proto3,enum=motesplats.events.v1.RsvpDeclineReason" json:"reason,omitempty"`
+	// Seatings declined for it.
+	Seatings      int32 `protobuf:"varint,2,opt,name=seatings,proto3" json:"seatings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineReasonCount) Reset() {
+	*x = DeclineReasonCount{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineReasonCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineReasonCount) ProtoMessage() {}
+
+func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineReasonCount.ProtoReflect.Descriptor instead.
+func (*DeclineReasonCount) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *DeclineReasonCount) GetReason() v11.RsvpDeclineReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v11.RsvpDeclineReason(0)
+}
+
+func (x *DeclineReasonCount) GetSeatings() int32 {
+	if x != nil {
+		return x.Seatings
+	}
+	return 0
+}
+
 // GetReportResponse is the report.
 type GetReportResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -4788,7 +4918,7 @@ type GetReportResponse struct {
 
 func (x *GetReportResponse) Reset() {
 	*x = GetReportResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4800,7 +4930,7 @@ func (x *GetReportResponse) String() string {
 func (*GetReportResponse) ProtoMessage() {}
 
 func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4813,7 +4943,7 @@ func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportResponse.ProtoReflect.Descriptor instead.
 func (*GetReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *GetReportResponse) GetRows() []*ReportRow {
@@ -4856,7 +4986,7 @@ type PoolGuest struct {
 
 func (x *PoolGuest) Reset() {
 	*x = PoolGuest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4868,7 +4998,7 @@ func (x *PoolGuest) String() string {
 func (*PoolGuest) ProtoMessage() {}
 
 func (x *PoolGuest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4881,7 +5011,7 @@ func (x *PoolGuest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolGuest.ProtoReflect.Descriptor instead.
 func (*PoolGuest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *PoolGuest) GetParticipantId() string {
@@ -4972,7 +5102,7 @@ type PoolHost struct {
 
 func (x *PoolHost) Reset() {
 	*x = PoolHost{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4984,7 +5114,7 @@ func (x *PoolHost) String() string {
 func (*PoolHost) ProtoMessage() {}
 
 func (x *PoolHost) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4997,7 +5127,7 @@ func (x *PoolHost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolHost.ProtoReflect.Descriptor instead.
 func (*PoolHost) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *PoolHost) GetVolunteerId() string {
@@ -5078,7 +5208,7 @@ type JobTable struct {
 
 func (x *JobTable) Reset() {
 	*x = JobTable{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5090,7 +5220,7 @@ func (x *JobTable) String() string {
 func (*JobTable) ProtoMessage() {}
 
 func (x *JobTable) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5103,7 +5233,7 @@ func (x *JobTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobTable.ProtoReflect.Descriptor instead.
 func (*JobTable) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *JobTable) GetOfferId() string {
@@ -5158,7 +5288,7 @@ type JobSnapshot struct {
 
 func (x *JobSnapshot) Reset() {
 	*x = JobSnapshot{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5170,7 +5300,7 @@ func (x *JobSnapshot) String() string {
 func (*JobSnapshot) ProtoMessage() {}
 
 func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5183,7 +5313,7 @@ func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobSnapshot.ProtoReflect.Descriptor instead.
 func (*JobSnapshot) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *JobSnapshot) GetSignUps() []*SignUp {
@@ -5254,7 +5384,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5266,7 +5396,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5279,7 +5409,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *JobResult) GetUnseated() []*UnseatedParty {
@@ -5616,7 +5746,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x12municipality_codes\x18\x02 \x03(\tR\x11municipalityCodes\x12\x1d\n" +
 	"\n" +
 	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x19\n" +
-	"\bto_month\x18\x04 \x01(\tR\atoMonth\"\xd5\x03\n" +
+	"\bto_month\x18\x04 \x01(\tR\atoMonth\"\xe2\x04\n" +
 	"\tReportRow\x12\x14\n" +
 	"\x05month\x18\x01 \x01(\tR\x05month\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12\x1c\n" +
@@ -5630,7 +5760,15 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x11no_show_per_mille\x18\n" +
 	" \x01(\x05R\x0enoShowPerMille\x121\n" +
 	"\x15late_cancel_per_mille\x18\v \x01(\x05R\x12lateCancelPerMille\x12(\n" +
-	"\x10median_wait_days\x18\f \x01(\x05R\x0emedianWaitDays\"\x82\x01\n" +
+	"\x10median_wait_days\x18\f \x01(\x05R\x0emedianWaitDays\x12D\n" +
+	"\brejected\x18\r \x03(\v2(.motesplats.dinners.v1.RejectReasonCountR\brejected\x12E\n" +
+	"\bdeclined\x18\x0e \x03(\v2).motesplats.dinners.v1.DeclineReasonCountR\bdeclined\"m\n" +
+	"\x11RejectReasonCount\x12<\n" +
+	"\x06reason\x18\x01 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\x06reason\x12\x1a\n" +
+	"\bseatings\x18\x02 \x01(\x05R\bseatings\"q\n" +
+	"\x12DeclineReasonCount\x12?\n" +
+	"\x06reason\x18\x01 \x01(\x0e2'.motesplats.events.v1.RsvpDeclineReasonR\x06reason\x12\x1a\n" +
+	"\bseatings\x18\x02 \x01(\x05R\bseatings\"\x82\x01\n" +
 	"\x11GetReportResponse\x124\n" +
 	"\x04rows\x18\x01 \x03(\v2 .motesplats.dinners.v1.ReportRowR\x04rows\x127\n" +
 	"\x06equity\x18\x02 \x03(\v2\x1f.motesplats.type.v1.EquityGroupR\x06equity\"\xda\x02\n" +
@@ -5758,7 +5896,7 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 71)
+var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 73)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(Allergen)(0),                    // 0: motesplats.dinners.v1.Allergen
 	(Composition)(0),                 // 1: motesplats.dinners.v1.Composition
@@ -5830,63 +5968,65 @@ var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(*GetWaitlistResponse)(nil),      // 67: motesplats.dinners.v1.GetWaitlistResponse
 	(*GetReportRequest)(nil),         // 68: motesplats.dinners.v1.GetReportRequest
 	(*ReportRow)(nil),                // 69: motesplats.dinners.v1.ReportRow
-	(*GetReportResponse)(nil),        // 70: motesplats.dinners.v1.GetReportResponse
-	(*PoolGuest)(nil),                // 71: motesplats.dinners.v1.PoolGuest
-	(*PoolHost)(nil),                 // 72: motesplats.dinners.v1.PoolHost
-	(*JobTable)(nil),                 // 73: motesplats.dinners.v1.JobTable
-	(*JobSnapshot)(nil),              // 74: motesplats.dinners.v1.JobSnapshot
-	(*JobResult)(nil),                // 75: motesplats.dinners.v1.JobResult
-	(v1.Diet)(0),                     // 76: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),    // 77: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),             // 78: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),              // 79: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),           // 80: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),             // 81: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),       // 82: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                   // 83: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),            // 84: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),    // 85: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),           // 86: motesplats.type.v1.EquityGroup
+	(*RejectReasonCount)(nil),        // 70: motesplats.dinners.v1.RejectReasonCount
+	(*DeclineReasonCount)(nil),       // 71: motesplats.dinners.v1.DeclineReasonCount
+	(*GetReportResponse)(nil),        // 72: motesplats.dinners.v1.GetReportResponse
+	(*PoolGuest)(nil),                // 73: motesplats.dinners.v1.PoolGuest
+	(*PoolHost)(nil),                 // 74: motesplats.dinners.v1.PoolHost
+	(*JobTable)(nil),                 // 75: motesplats.dinners.v1.JobTable
+	(*JobSnapshot)(nil),              // 76: motesplats.dinners.v1.JobSnapshot
+	(*JobResult)(nil),                // 77: motesplats.dinners.v1.JobResult
+	(v1.Diet)(0),                     // 78: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),    // 79: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),             // 80: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),              // 81: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),           // 82: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),             // 83: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),       // 84: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                   // 85: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),            // 86: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),    // 87: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 88: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	76,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	78,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
 	6,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
 	7,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
 	5,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	77,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	79,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
 	2,   // 7: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
 	9,   // 8: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	76,  // 9: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	78,  // 9: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 10: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	78,  // 11: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	80,  // 11: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,   // 12: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
 	5,   // 13: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	77,  // 14: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	79,  // 15: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	80,  // 16: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	79,  // 14: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	81,  // 15: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	82,  // 16: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
 	11,  // 17: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	77,  // 18: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	77,  // 19: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	77,  // 20: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	77,  // 21: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	77,  // 22: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	77,  // 23: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	81,  // 24: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	82,  // 25: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	79,  // 18: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	79,  // 19: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	79,  // 20: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	79,  // 21: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	79,  // 22: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	79,  // 23: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	83,  // 24: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	84,  // 25: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	12,  // 26: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	13,  // 27: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
 	13,  // 28: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	83,  // 29: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	77,  // 30: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	84,  // 31: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	85,  // 29: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	79,  // 30: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	86,  // 31: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
 	3,   // 32: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
 	4,   // 33: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
 	16,  // 34: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	77,  // 35: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	77,  // 36: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	77,  // 37: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	79,  // 35: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	79,  // 36: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	79,  // 37: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
 	8,   // 38: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	8,   // 39: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	8,   // 40: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
@@ -5897,7 +6037,7 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	10,  // 45: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	10,  // 46: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
 	10,  // 47: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	85,  // 48: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	87,  // 48: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
 	10,  // 49: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	17,  // 50: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
 	17,  // 51: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
@@ -5905,86 +6045,90 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	17,  // 53: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
 	15,  // 54: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
 	14,  // 55: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	80,  // 56: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	82,  // 56: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
 	14,  // 57: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
 	14,  // 58: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	84,  // 59: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	86,  // 59: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
 	14,  // 60: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	81,  // 61: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	82,  // 62: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	83,  // 61: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	84,  // 62: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	14,  // 63: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	14,  // 64: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	12,  // 65: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	14,  // 66: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	81,  // 67: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	83,  // 67: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
 	13,  // 68: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
 	14,  // 69: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	65,  // 70: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
 	66,  // 71: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	69,  // 72: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	86,  // 73: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	83,  // 74: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	77,  // 75: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	77,  // 76: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	10,  // 77: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	8,   // 78: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	73,  // 79: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	15,  // 80: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	18,  // 81: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	20,  // 82: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	22,  // 83: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	24,  // 84: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	26,  // 85: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	28,  // 86: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	30,  // 87: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	32,  // 88: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	34,  // 89: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	36,  // 90: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	38,  // 91: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	40,  // 92: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	42,  // 93: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	44,  // 94: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	46,  // 95: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	48,  // 96: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	50,  // 97: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	52,  // 98: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	54,  // 99: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	56,  // 100: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	58,  // 101: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	60,  // 102: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	62,  // 103: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	64,  // 104: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	68,  // 105: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	19,  // 106: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	21,  // 107: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	23,  // 108: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	25,  // 109: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	27,  // 110: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	29,  // 111: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	31,  // 112: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	33,  // 113: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	35,  // 114: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	37,  // 115: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	39,  // 116: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	41,  // 117: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	43,  // 118: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	45,  // 119: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	47,  // 120: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	49,  // 121: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	51,  // 122: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	53,  // 123: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	55,  // 124: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	57,  // 125: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	59,  // 126: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	61,  // 127: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	63,  // 128: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	67,  // 129: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	70,  // 130: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	106, // [106:131] is the sub-list for method output_type
-	81,  // [81:106] is the sub-list for method input_type
-	81,  // [81:81] is the sub-list for extension type_name
-	81,  // [81:81] is the sub-list for extension extendee
-	0,   // [0:81] is the sub-list for field type_name
+	70,  // 72: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
+	71,  // 73: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
+	86,  // 74: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	84,  // 75: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	69,  // 76: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	88,  // 77: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	85,  // 78: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	79,  // 79: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	79,  // 80: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	10,  // 81: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	8,   // 82: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	75,  // 83: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	15,  // 84: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	18,  // 85: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	20,  // 86: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	22,  // 87: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	24,  // 88: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	26,  // 89: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	28,  // 90: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	30,  // 91: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	32,  // 92: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	34,  // 93: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	36,  // 94: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	38,  // 95: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	40,  // 96: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	42,  // 97: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	44,  // 98: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	46,  // 99: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	48,  // 100: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	50,  // 101: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	52,  // 102: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	54,  // 103: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	56,  // 104: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	58,  // 105: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	60,  // 106: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	62,  // 107: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	64,  // 108: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	68,  // 109: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	19,  // 110: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	21,  // 111: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	23,  // 112: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	25,  // 113: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	27,  // 114: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	29,  // 115: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	31,  // 116: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	33,  // 117: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	35,  // 118: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	37,  // 119: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	39,  // 120: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	41,  // 121: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	43,  // 122: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	45,  // 123: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	47,  // 124: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	49,  // 125: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	51,  // 126: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	53,  // 127: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	55,  // 128: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	57,  // 129: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	59,  // 130: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	61,  // 131: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	63,  // 132: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	67,  // 133: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	72,  // 134: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	110, // [110:135] is the sub-list for method output_type
+	85,  // [85:110] is the sub-list for method input_type
+	85,  // [85:85] is the sub-list for extension type_name
+	85,  // [85:85] is the sub-list for extension extendee
+	0,   // [0:85] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -5998,7 +6142,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   71,
+			NumMessages:   73,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -85,7 +85,8 @@ type DinnerServiceClient interface {
 	// ListSignUps pages through sign-ups in id order.
 	ListSignUps(ctx context.Context, in *ListSignUpsRequest, opts ...grpc.CallOption) (*ListSignUpsResponse, error)
 	// UpdateSignUp changes a sign-up (paths: party, diets, allergens, dates,
-	// first_time). A larger party on a confirmed seating takes the extra
+	// first_time, swedish_level, languages, composition, sfi_class,
+	// postcode). A larger party on a confirmed seating takes the extra
 	// seats at once, or fails with FAILED_PRECONDITION when the table has no
 	// room: seats are never oversold.
 	UpdateSignUp(ctx context.Context, in *UpdateSignUpRequest, opts ...grpc.CallOption) (*UpdateSignUpResponse, error)
@@ -437,7 +438,8 @@ type DinnerServiceServer interface {
 	// ListSignUps pages through sign-ups in id order.
 	ListSignUps(context.Context, *ListSignUpsRequest) (*ListSignUpsResponse, error)
 	// UpdateSignUp changes a sign-up (paths: party, diets, allergens, dates,
-	// first_time). A larger party on a confirmed seating takes the extra
+	// first_time, swedish_level, languages, composition, sfi_class,
+	// postcode). A larger party on a confirmed seating takes the extra
 	// seats at once, or fails with FAILED_PRECONDITION when the table has no
 	// room: seats are never oversold.
 	UpdateSignUp(context.Context, *UpdateSignUpRequest) (*UpdateSignUpResponse, error)

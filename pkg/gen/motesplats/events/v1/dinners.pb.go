@@ -7,6 +7,7 @@
 package eventsv1
 
 import (
+	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -442,6 +443,9 @@ type DinnerSeatingChanged struct {
 	Party DinnerParty `protobuf:"varint,3,opt,name=party,proto3,enum=motesplats.events.v1.DinnerParty" json:"party,omitempty"`
 	// Set when declined.
 	DeclineReason RsvpDeclineReason `protobuf:"varint,4,opt,name=decline_reason,json=declineReason,proto3,enum=motesplats.events.v1.RsvpDeclineReason" json:"decline_reason,omitempty"`
+	// Set when a coordinator rejected the proposal: the structured reason
+	// (a code, never free text), for the programme's figures.
+	RejectReason  v1.RejectReason `protobuf:"varint,5,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -502,6 +506,13 @@ func (x *DinnerSeatingChanged) GetDeclineReason() RsvpDeclineReason {
 		return x.DeclineReason
 	}
 	return RsvpDeclineReason_RSVP_DECLINE_REASON_UNSPECIFIED
+}
+
+func (x *DinnerSeatingChanged) GetRejectReason() v1.RejectReason {
+	if x != nil {
+		return x.RejectReason
+	}
+	return v1.RejectReason(0)
 }
 
 // DinnerSeatingErased is published when a seating is erased with its guest
@@ -647,7 +658,7 @@ var File_motesplats_events_v1_dinners_proto protoreflect.FileDescriptor
 
 const file_motesplats_events_v1_dinners_proto_rawDesc = "" +
 	"\n" +
-	"\"motesplats/events/v1/dinners.proto\x12\x14motesplats.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x03\n" +
+	"\"motesplats/events/v1/dinners.proto\x12\x14motesplats.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%motesplats/proposal/v1/proposal.proto\"\xb2\x03\n" +
 	"\fSeatingFacts\x12\x1d\n" +
 	"\n" +
 	"seating_id\x18\x01 \x01(\tR\tseatingId\x12\x15\n" +
@@ -664,12 +675,13 @@ const file_motesplats_events_v1_dinners_proto_rawDesc = "" +
 	"party_size\x18\n" +
 	" \x01(\x05R\tpartySize\x12;\n" +
 	"\x06status\x18\v \x01(\x0e2#.motesplats.events.v1.SeatingStatusR\x06status\x12#\n" +
-	"\rrules_version\x18\f \x01(\tR\frulesVersion\"\xa7\x02\n" +
+	"\rrules_version\x18\f \x01(\tR\frulesVersion\"\xf2\x02\n" +
 	"\x14DinnerSeatingChanged\x128\n" +
 	"\x05facts\x18\x01 \x01(\v2\".motesplats.events.v1.SeatingFactsR\x05facts\x12L\n" +
 	"\x0fprevious_status\x18\x02 \x01(\x0e2#.motesplats.events.v1.SeatingStatusR\x0epreviousStatus\x127\n" +
 	"\x05party\x18\x03 \x01(\x0e2!.motesplats.events.v1.DinnerPartyR\x05party\x12N\n" +
-	"\x0edecline_reason\x18\x04 \x01(\x0e2'.motesplats.events.v1.RsvpDeclineReasonR\rdeclineReason\"4\n" +
+	"\x0edecline_reason\x18\x04 \x01(\x0e2'.motesplats.events.v1.RsvpDeclineReasonR\rdeclineReason\x12I\n" +
+	"\rreject_reason\x18\x05 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"4\n" +
 	"\x13DinnerSeatingErased\x12\x1d\n" +
 	"\n" +
 	"seating_id\x18\x01 \x01(\tR\tseatingId\"\xfb\x01\n" +
@@ -737,7 +749,8 @@ var file_motesplats_events_v1_dinners_proto_goTypes = []any{
 	(*DinnerSeatingChanged)(nil),  // 5: motesplats.events.v1.DinnerSeatingChanged
 	(*DinnerSeatingErased)(nil),   // 6: motesplats.events.v1.DinnerSeatingErased
 	(*DinnerJobFinished)(nil),     // 7: motesplats.events.v1.DinnerJobFinished
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(v1.RejectReason)(0),          // 8: motesplats.proposal.v1.RejectReason
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_motesplats_events_v1_dinners_proto_depIdxs = []int32{
 	0, // 0: motesplats.events.v1.SeatingFacts.status:type_name -> motesplats.events.v1.SeatingStatus
@@ -745,12 +758,13 @@ var file_motesplats_events_v1_dinners_proto_depIdxs = []int32{
 	0, // 2: motesplats.events.v1.DinnerSeatingChanged.previous_status:type_name -> motesplats.events.v1.SeatingStatus
 	1, // 3: motesplats.events.v1.DinnerSeatingChanged.party:type_name -> motesplats.events.v1.DinnerParty
 	2, // 4: motesplats.events.v1.DinnerSeatingChanged.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	8, // 5: motesplats.events.v1.DinnerJobFinished.finish_time:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	8, // 5: motesplats.events.v1.DinnerSeatingChanged.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	9, // 6: motesplats.events.v1.DinnerJobFinished.finish_time:type_name -> google.protobuf.Timestamp
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_events_v1_dinners_proto_init() }

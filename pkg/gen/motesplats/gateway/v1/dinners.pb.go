@@ -1039,7 +1039,8 @@ type UpdateDinnerSignUpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sign-up with its id and the new values.
 	SignUp *v1.SignUp `protobuf:"bytes,1,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
-	// Paths to change: party, diets, allergens, dates, first_time.
+	// Paths to change: party, diets, allergens, dates, first_time,
+	// swedish_level, languages, composition, sfi_class, postcode.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// When set, the change fails with ABORTED if the sign-up changed since.
 	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`

@@ -78,7 +78,8 @@ type DinnersServiceClient interface {
 	// ListDinnerSignUps pages through sign-ups with the newcomers' names.
 	ListDinnerSignUps(ctx context.Context, in *ListDinnerSignUpsRequest, opts ...grpc.CallOption) (*ListDinnerSignUpsResponse, error)
 	// UpdateDinnerSignUp changes a sign-up (paths: party, diets, allergens,
-	// dates, first_time).
+	// dates, first_time, swedish_level, languages, composition, sfi_class,
+	// postcode).
 	UpdateDinnerSignUp(ctx context.Context, in *UpdateDinnerSignUpRequest, opts ...grpc.CallOption) (*UpdateDinnerSignUpResponse, error)
 	// DeleteDinnerSignUp removes a sign-up; its seatings are cancelled.
 	DeleteDinnerSignUp(ctx context.Context, in *DeleteDinnerSignUpRequest, opts ...grpc.CallOption) (*DeleteDinnerSignUpResponse, error)
@@ -419,7 +420,8 @@ type DinnersServiceServer interface {
 	// ListDinnerSignUps pages through sign-ups with the newcomers' names.
 	ListDinnerSignUps(context.Context, *ListDinnerSignUpsRequest) (*ListDinnerSignUpsResponse, error)
 	// UpdateDinnerSignUp changes a sign-up (paths: party, diets, allergens,
-	// dates, first_time).
+	// dates, first_time, swedish_level, languages, composition, sfi_class,
+	// postcode).
 	UpdateDinnerSignUp(context.Context, *UpdateDinnerSignUpRequest) (*UpdateDinnerSignUpResponse, error)
 	// DeleteDinnerSignUp removes a sign-up; its seatings are cancelled.
 	DeleteDinnerSignUp(context.Context, *DeleteDinnerSignUpRequest) (*DeleteDinnerSignUpResponse, error)

@@ -241,7 +241,12 @@ type ListParticipantsRequest struct {
 	// Only newcomers speaking this language (ISO 639).
 	Language string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
 	// Only this Swedish level.
-	SwedishLevel  v12.SwedishLevel `protobuf:"varint,5,opt,name=swedish_level,json=swedishLevel,proto3,enum=motesplats.type.v1.SwedishLevel" json:"swedish_level,omitempty"`
+	SwedishLevel v12.SwedishLevel `protobuf:"varint,5,opt,name=swedish_level,json=swedishLevel,proto3,enum=motesplats.type.v1.SwedishLevel" json:"swedish_level,omitempty"`
+	// Only people whose given or family name has a word starting with each
+	// word of this (as you type: 3 or more letters each, case and
+	// diacritics ignored, at most 5 words and 100 characters). Names are
+	// sealed: the search goes through a blind index (docs/adr/0084).
+	Name          string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -309,6 +314,13 @@ func (x *ListParticipantsRequest) GetSwedishLevel() v12.SwedishLevel {
 		return x.SwedishLevel
 	}
 	return v12.SwedishLevel(0)
+}
+
+func (x *ListParticipantsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
 }
 
 // ListParticipantsResponse is one page of newcomers.
@@ -680,7 +692,12 @@ type ListVolunteersRequest struct {
 	// Only this municipality (SCB code).
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	// Only volunteers speaking this language (ISO 639).
-	Language      string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	Language string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	// Only people whose given or family name has a word starting with each
+	// word of this (as you type: 3 or more letters each, case and
+	// diacritics ignored, at most 5 words and 100 characters). Names are
+	// sealed: the search goes through a blind index (docs/adr/0084).
+	Name          string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -739,6 +756,13 @@ func (x *ListVolunteersRequest) GetMunicipalityCode() string {
 func (x *ListVolunteersRequest) GetLanguage() string {
 	if x != nil {
 		return x.Language
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetName() string {
+	if x != nil {
+		return x.Name
 	}
 	return ""
 }
@@ -1668,14 +1692,15 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x15GetParticipantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"b\n" +
 	"\x16GetParticipantResponse\x12H\n" +
-	"\vparticipant\x18\x01 \x01(\v2&.motesplats.gateway.v1.ParticipantViewR\vparticipant\"\xe5\x01\n" +
+	"\vparticipant\x18\x01 \x01(\v2&.motesplats.gateway.v1.ParticipantViewR\vparticipant\"\xf9\x01\n" +
 	"\x17ListParticipantsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x04 \x01(\tR\blanguage\x12E\n" +
-	"\rswedish_level\x18\x05 \x01(\x0e2 .motesplats.type.v1.SwedishLevelR\fswedishLevel\"\xae\x01\n" +
+	"\rswedish_level\x18\x05 \x01(\x0e2 .motesplats.type.v1.SwedishLevelR\fswedishLevel\x12\x12\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\"\xae\x01\n" +
 	"\x18ListParticipantsResponse\x12K\n" +
 	"\fparticipants\x18\x01 \x03(\v2'.motesplats.participants.v1.ParticipantR\fparticipants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -1696,13 +1721,14 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x13GetVolunteerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"Z\n" +
 	"\x14GetVolunteerResponse\x12B\n" +
-	"\tvolunteer\x18\x01 \x01(\v2$.motesplats.gateway.v1.VolunteerViewR\tvolunteer\"\x9c\x01\n" +
+	"\tvolunteer\x18\x01 \x01(\v2$.motesplats.gateway.v1.VolunteerViewR\tvolunteer\"\xb0\x01\n" +
 	"\x15ListVolunteersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1a\n" +
-	"\blanguage\x18\x04 \x01(\tR\blanguage\"\xa4\x01\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xa4\x01\n" +
 	"\x16ListVolunteersResponse\x12C\n" +
 	"\n" +
 	"volunteers\x18\x01 \x03(\v2#.motesplats.volunteers.v1.VolunteerR\n" +

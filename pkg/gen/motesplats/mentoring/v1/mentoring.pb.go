@@ -2778,8 +2778,12 @@ type ReportCounts struct {
 	Active   int32 `protobuf:"varint,3,opt,name=active,proto3" json:"active,omitempty"`
 	Ended    int32 `protobuf:"varint,4,opt,name=ended,proto3" json:"ended,omitempty"`
 	// Declined offers and ended-early pairs.
-	Declined      int32 `protobuf:"varint,5,opt,name=declined,proto3" json:"declined,omitempty"`
-	EndedEarly    int32 `protobuf:"varint,6,opt,name=ended_early,json=endedEarly,proto3" json:"ended_early,omitempty"`
+	Declined   int32 `protobuf:"varint,5,opt,name=declined,proto3" json:"declined,omitempty"`
+	EndedEarly int32 `protobuf:"varint,6,opt,name=ended_early,json=endedEarly,proto3" json:"ended_early,omitempty"`
+	// Offers made in the period: proposals a coordinator approved and
+	// offered to both people (counted when offered, apart from proposals,
+	// new active and ended pairs).
+	Offered       int32 `protobuf:"varint,7,opt,name=offered,proto3" json:"offered,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2852,6 +2856,13 @@ func (x *ReportCounts) GetDeclined() int32 {
 func (x *ReportCounts) GetEndedEarly() int32 {
 	if x != nil {
 		return x.EndedEarly
+	}
+	return 0
+}
+
+func (x *ReportCounts) GetOffered() int32 {
+	if x != nil {
+		return x.Offered
 	}
 	return 0
 }
@@ -3820,7 +3831,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x12municipality_codes\x18\x02 \x03(\tR\x11municipalityCodes\x12\x1d\n" +
 	"\n" +
 	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x19\n" +
-	"\bto_month\x18\x04 \x01(\tR\atoMonth\"\xb1\x01\n" +
+	"\bto_month\x18\x04 \x01(\tR\atoMonth\"\xcb\x01\n" +
 	"\fReportCounts\x12\x1a\n" +
 	"\bproposed\x18\x01 \x01(\x05R\bproposed\x12\x1a\n" +
 	"\baccepted\x18\x02 \x01(\x05R\baccepted\x12\x16\n" +
@@ -3828,7 +3839,8 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x05ended\x18\x04 \x01(\x05R\x05ended\x12\x1a\n" +
 	"\bdeclined\x18\x05 \x01(\x05R\bdeclined\x12\x1f\n" +
 	"\vended_early\x18\x06 \x01(\x05R\n" +
-	"endedEarly\"\x8d\x01\n" +
+	"endedEarly\x12\x18\n" +
+	"\aoffered\x18\a \x01(\x05R\aoffered\"\x8d\x01\n" +
 	"\tReportRow\x12\x14\n" +
 	"\x05month\x18\x01 \x01(\tR\x05month\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12=\n" +

@@ -628,8 +628,13 @@ type ListParticipantsRequest struct {
 	ConsentPurpose v11.ConsentPurpose `protobuf:"varint,6,opt,name=consent_purpose,json=consentPurpose,proto3,enum=motesplats.events.v1.ConsentPurpose" json:"consent_purpose,omitempty"`
 	// Only this organisation (admins; coordinators always see their own).
 	OrganisationId string `protobuf:"bytes,7,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Only people whose given or family name has a word starting with each
+	// word of this (as you type: 3 or more letters each, case and
+	// diacritics ignored, at most 5 words and 100 characters). Names are
+	// sealed: the search goes through a blind index (docs/adr/0084).
+	Name          string `protobuf:"bytes,8,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListParticipantsRequest) Reset() {
@@ -707,6 +712,13 @@ func (x *ListParticipantsRequest) GetConsentPurpose() v11.ConsentPurpose {
 func (x *ListParticipantsRequest) GetOrganisationId() string {
 	if x != nil {
 		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ListParticipantsRequest) GetName() string {
+	if x != nil {
+		return x.Name
 	}
 	return ""
 }
@@ -1300,7 +1312,7 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x15GetParticipantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"c\n" +
 	"\x16GetParticipantResponse\x12I\n" +
-	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\xdd\x02\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\xf1\x02\n" +
 	"\x17ListParticipantsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1309,7 +1321,8 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\blanguage\x18\x04 \x01(\tR\blanguage\x12E\n" +
 	"\rswedish_level\x18\x05 \x01(\x0e2 .motesplats.type.v1.SwedishLevelR\fswedishLevel\x12M\n" +
 	"\x0fconsent_purpose\x18\x06 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\x0econsentPurpose\x12'\n" +
-	"\x0forganisation_id\x18\a \x01(\tR\x0eorganisationId\"\xae\x01\n" +
+	"\x0forganisation_id\x18\a \x01(\tR\x0eorganisationId\x12\x12\n" +
+	"\x04name\x18\b \x01(\tR\x04name\"\xae\x01\n" +
 	"\x18ListParticipantsResponse\x12K\n" +
 	"\fparticipants\x18\x01 \x03(\v2'.motesplats.participants.v1.ParticipantR\fparticipants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +

@@ -49,7 +49,20 @@ type Record struct {
 	Subject string `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
 	// The trace context of the write that put each outbox event there, so
 	// the relay publishing it later (after a crash) continues that trace.
-	OutboxTrace   []*OutboxTrace `protobuf:"bytes,7,rep,name=outbox_trace,json=outboxTrace,proto3" json:"outbox_trace,omitempty"`
+	OutboxTrace []*OutboxTrace `protobuf:"bytes,7,rep,name=outbox_trace,json=outboxTrace,proto3" json:"outbox_trace,omitempty"`
+	// The replica incarnation that wrote this entry's outbox and the ticket
+	// it gave the write. Once that writer's "published up to" mark (an entry
+	// "_published.<writer>" in the same bucket) reaches the ticket, the
+	// outbox is published and the entry owes nothing, though the events stay
+	// in it until its next write: the writer does not clear it with a second
+	// write (docs/adr/0034-one-write-per-create.md).
+	Writer string `protobuf:"bytes,8,opt,name=writer,proto3" json:"writer,omitempty"`
+	Ticket uint64 `protobuf:"varint,9,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	// For a create made idempotent by a request id: the hashed request key
+	// whose reservation must name this record before its events may be
+	// published. A create writes the record and the reservation at the same
+	// time; the relay finishes or drops a create whose writer died between.
+	RequestKey    string `protobuf:"bytes,10,opt,name=request_key,json=requestKey,proto3" json:"request_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -133,6 +146,27 @@ func (x *Record) GetOutboxTrace() []*OutboxTrace {
 	return nil
 }
 
+func (x *Record) GetWriter() string {
+	if x != nil {
+		return x.Writer
+	}
+	return ""
+}
+
+func (x *Record) GetTicket() uint64 {
+	if x != nil {
+		return x.Ticket
+	}
+	return 0
+}
+
+func (x *Record) GetRequestKey() string {
+	if x != nil {
+		return x.RequestKey
+	}
+	return ""
+}
+
 // OutboxTrace is the trace context (W3C traceparent and tracestate, as
 // the propagator writes them) of one outbox event.
 type OutboxTrace struct {
@@ -193,7 +227,7 @@ var File_motesplats_store_v1_record_proto protoreflect.FileDescriptor
 
 const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\n" +
-	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\x84\x02\n" +
+	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\xd5\x02\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x126\n" +
 	"\x06outbox\x18\x02 \x03(\v2\x1e.motesplats.events.v1.EnvelopeR\x06outbox\x12\x18\n" +
@@ -202,7 +236,12 @@ const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\vsealed_data\x18\x05 \x01(\fR\n" +
 	"sealedData\x12\x18\n" +
 	"\asubject\x18\x06 \x01(\tR\asubject\x12C\n" +
-	"\foutbox_trace\x18\a \x03(\v2 .motesplats.store.v1.OutboxTraceR\voutboxTrace\"\xa9\x01\n" +
+	"\foutbox_trace\x18\a \x03(\v2 .motesplats.store.v1.OutboxTraceR\voutboxTrace\x12\x16\n" +
+	"\x06writer\x18\b \x01(\tR\x06writer\x12\x16\n" +
+	"\x06ticket\x18\t \x01(\x04R\x06ticket\x12\x1f\n" +
+	"\vrequest_key\x18\n" +
+	" \x01(\tR\n" +
+	"requestKey\"\xa9\x01\n" +
 	"\vOutboxTrace\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12D\n" +
 	"\x06fields\x18\x02 \x03(\v2,.motesplats.store.v1.OutboxTrace.FieldsEntryR\x06fields\x1a9\n" +

@@ -710,8 +710,13 @@ type ListVolunteersRequest struct {
 	Language string `protobuf:"bytes,5,opt,name=language,proto3" json:"language,omitempty"`
 	// Only this organisation (admins).
 	OrganisationId string `protobuf:"bytes,6,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Only people whose given or family name has a word starting with each
+	// word of this (as you type: 3 or more letters each, case and
+	// diacritics ignored, at most 5 words and 100 characters). Names are
+	// sealed: the search goes through a blind index (docs/adr/0084).
+	Name          string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListVolunteersRequest) Reset() {
@@ -782,6 +787,13 @@ func (x *ListVolunteersRequest) GetLanguage() string {
 func (x *ListVolunteersRequest) GetOrganisationId() string {
 	if x != nil {
 		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *ListVolunteersRequest) GetName() string {
+	if x != nil {
+		return x.Name
 	}
 	return ""
 }
@@ -1680,7 +1692,7 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\x13GetVolunteerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"Y\n" +
 	"\x14GetVolunteerResponse\x12A\n" +
-	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"\xfe\x01\n" +
+	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"\x92\x02\n" +
 	"\x15ListVolunteersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1688,7 +1700,8 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x127\n" +
 	"\x04role\x18\x04 \x01(\x0e2#.motesplats.events.v1.VolunteerRoleR\x04role\x12\x1a\n" +
 	"\blanguage\x18\x05 \x01(\tR\blanguage\x12'\n" +
-	"\x0forganisation_id\x18\x06 \x01(\tR\x0eorganisationId\"\xa4\x01\n" +
+	"\x0forganisation_id\x18\x06 \x01(\tR\x0eorganisationId\x12\x12\n" +
+	"\x04name\x18\a \x01(\tR\x04name\"\xa4\x01\n" +
 	"\x16ListVolunteersResponse\x12C\n" +
 	"\n" +
 	"volunteers\x18\x01 \x03(\v2#.motesplats.volunteers.v1.VolunteerR\n" +

@@ -131,7 +131,8 @@ type DinnersServiceClient interface {
 	// ListDinnerSignUps pages through sign-ups with the newcomers' names.
 	ListDinnerSignUps(context.Context, *connect.Request[v1.ListDinnerSignUpsRequest]) (*connect.Response[v1.ListDinnerSignUpsResponse], error)
 	// UpdateDinnerSignUp changes a sign-up (paths: party, diets, allergens,
-	// dates, first_time).
+	// dates, first_time, swedish_level, languages, composition, sfi_class,
+	// postcode).
 	UpdateDinnerSignUp(context.Context, *connect.Request[v1.UpdateDinnerSignUpRequest]) (*connect.Response[v1.UpdateDinnerSignUpResponse], error)
 	// DeleteDinnerSignUp removes a sign-up; its seatings are cancelled.
 	DeleteDinnerSignUp(context.Context, *connect.Request[v1.DeleteDinnerSignUpRequest]) (*connect.Response[v1.DeleteDinnerSignUpResponse], error)
@@ -524,7 +525,8 @@ type DinnersServiceHandler interface {
 	// ListDinnerSignUps pages through sign-ups with the newcomers' names.
 	ListDinnerSignUps(context.Context, *connect.Request[v1.ListDinnerSignUpsRequest]) (*connect.Response[v1.ListDinnerSignUpsResponse], error)
 	// UpdateDinnerSignUp changes a sign-up (paths: party, diets, allergens,
-	// dates, first_time).
+	// dates, first_time, swedish_level, languages, composition, sfi_class,
+	// postcode).
 	UpdateDinnerSignUp(context.Context, *connect.Request[v1.UpdateDinnerSignUpRequest]) (*connect.Response[v1.UpdateDinnerSignUpResponse], error)
 	// DeleteDinnerSignUp removes a sign-up; its seatings are cancelled.
 	DeleteDinnerSignUp(context.Context, *connect.Request[v1.DeleteDinnerSignUpRequest]) (*connect.Response[v1.DeleteDinnerSignUpResponse], error)

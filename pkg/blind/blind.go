@@ -1,0 +1,166 @@
+// Package blind is a blind index of names: sealed records (pkg/seal, ADR
+// 0030) cannot be searched by what they hold, so each name is cut into
+// normalised words and their prefixes, and each such token is indexed by
+// its keyed HMAC, never in clear. A search computes the same HMACs of what
+// was typed and looks them up. Without the key a term says nothing about
+// the name; with the key a guess can be tested, so the key is kept in the
+// key store (seal.Keyring.IndexKey) and never leaves the service.
+//
+// Normalisation makes a search forgiving as a coordinator types: lower
+// case, compatibility decomposition with the combining marks dropped
+// ("Åsa" and "asa", "Zoë" and "zoe" are one word), words split at anything
+// that is not a letter or digit ("Anna-Lena" is "anna" and "lena"). Every
+// prefix of three or more letters of a word is a token (as you type:
+// "moh" finds "Mohammed"), and so is the whole word (a two-letter "Li").
+// See docs/adr/0084-blind-name-index.md.
+package blind
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
+
+// Bounds of what is indexed and searched (ADR 0050: every input capped).
+const (
+	// MinPrefix is the shortest prefix indexed: shorter typed words match
+	// whole words only.
+	MinPrefix = 3
+	// MaxWordRunes caps the length of an indexed word; longer words are
+	// indexed by their first MaxWordRunes letters.
+	MaxWordRunes = 32
+	// MaxWords caps the words indexed per name and the words of a search.
+	MaxWords = 5
+	// MaxQueryRunes caps a search's length.
+	MaxQueryRunes = 100
+)
+
+// Index computes the terms of one key. The zero value is not usable: use
+// New.
+type Index struct {
+	key []byte
+}
+
+// New returns an Index keyed with key (32 bytes from the key store).
+func New(key []byte) *Index {
+	return &Index{key: slices.Clone(key)}
+}
+
+// Unkeyed returns an Index for a service that runs without a key store
+// (tests that store records in clear): its key derives from name alone,
+// so it hides nothing and must not be used where records are sealed.
+func Unkeyed(name string) *Index {
+	sum := sha256.Sum256([]byte("motesplats/blind-index/unkeyed/" + name))
+	return New(sum[:])
+}
+
+// Term is the index term of one normalised word or prefix: 16 bytes of its
+// HMAC-SHA256, base64url.
+func (ix *Index) Term(token string) string {
+	m := hmac.New(sha256.New, ix.key)
+	m.Write([]byte("motesplats/name-token/v1\x00"))
+	m.Write([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Terms returns the terms of every token of names (given name, family
+// name), without repeats: what a record is indexed under.
+func (ix *Index) Terms(names ...string) []string {
+	var out []string
+	for _, t := range Tokens(names...) {
+		out = append(out, ix.Term(t))
+	}
+	return out
+}
+
+// Tokens returns the normalised words of names and their prefixes of
+// MinPrefix or more letters, without repeats.
+func Tokens(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		for _, w := range Words(n) {
+			rs := []rune(w)
+			for l := min(MinPrefix, len(rs)); l <= len(rs); l++ {
+				if t := string(rs[:l]); !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Words returns the normalised words of s: lower case, combining marks
+// dropped after compatibility decomposition, split at anything but a
+// letter or digit; at most MaxWords words of at most MaxWordRunes letters.
+func Words(s string) []string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			// a diacritic: "é" is "e" and a mark
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	words := strings.Fields(b.String())
+	if len(words) > MaxWords {
+		words = words[:MaxWords]
+	}
+	for i, w := range words {
+		if utf8.RuneCountInString(w) > MaxWordRunes {
+			words[i] = string([]rune(w)[:MaxWordRunes])
+		}
+	}
+	return words
+}
+
+// Query checks a name search typed by a user and returns its normalised
+// words, adding a violation of field to v when it is too long, not text,
+// or holds no letter or digit. "" is no search: no words, no violation.
+func Query(v *apperr.Validator, field, s string) []string {
+	if s == "" {
+		return nil
+	}
+	switch {
+	case len(s) > 4*MaxQueryRunes || !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxQueryRunes:
+		v.Add(field, fmt.Sprintf("must be text of at most %d characters", MaxQueryRunes))
+		return nil
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && !unicode.IsSpace(r) }) >= 0:
+		v.Add(field, "must not contain control characters")
+		return nil
+	}
+	words := Words(s)
+	if len(words) == 0 {
+		v.Add(field, "must contain a letter or digit")
+		return nil
+	}
+	if len(strings.Fields(s)) > MaxWords {
+		v.Add(field, fmt.Sprintf("must be at most %d words", MaxWords))
+		return nil
+	}
+	return words
+}
+
+// Match reports whether every word of a search is a token of names: the
+// check of a record found through one word's term against the others.
+func Match(words []string, names ...string) bool {
+	tokens := Tokens(names...)
+	for _, w := range words {
+		if !slices.Contains(tokens, w) {
+			return false
+		}
+	}
+	return true
+}

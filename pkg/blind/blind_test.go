@@ -1,0 +1,77 @@
+package blind
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
+
+func TestWords(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want []string }{
+		{[]string{"Åsa Öberg"}, []string{"asa", "oberg"}},
+		{[]string{"Anna-Lena  O'Brien"}, []string{"anna", "lena", "o", "brien"}},
+		{[]string{"Zoë"}, []string{"zoe"}},
+		{[]string{"محمّد"}, []string{"محمد"}}, // the shadda is a combining mark
+		{[]string{"a b c d e f g"}, []string{"a", "b", "c", "d", "e"}},
+		{[]string{"!!"}, nil},
+	} {
+		if got := Words(tt.in[0]); !slices.Equal(got, tt.want) {
+			t.Errorf("Words(%q) = %q, want %q", tt.in[0], got, tt.want)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	t.Parallel()
+	got := Tokens("Åsa Li", "Öberg")
+	want := []string{"asa", "li", "obe", "ober", "oberg"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Tokens (-want +got):\n%s", diff)
+	}
+}
+
+// TestTerms: the same token under the same key is the same term, and
+// differs under another key; no term holds the name.
+func TestTerms(t *testing.T) {
+	t.Parallel()
+	a, b := New([]byte("key a, thirty-two bytes long....")), New([]byte("key b, thirty-two bytes long...."))
+	if a.Term("asa") != a.Term("asa") || a.Term("asa") == b.Term("asa") || a.Term("asa") == a.Term("asb") {
+		t.Error("terms are not a keyed function of the token")
+	}
+	for _, term := range a.Terms("Åsa Öberg") {
+		if term == "asa" || len(term) != 22 {
+			t.Errorf("term %q", term)
+		}
+	}
+	if !Match([]string{"asa", "obe"}, "Åsa", "Öberg") || Match([]string{"asa", "kim"}, "Åsa", "Öberg") {
+		t.Error("Match")
+	}
+}
+
+func TestQuery(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in    string
+		words []string
+		bad   bool
+	}{
+		{"", nil, false},
+		{"  Moh ", []string{"moh"}, false},
+		{"åsa öbe", []string{"asa", "obe"}, false},
+		{"--", nil, true},
+		{"a\x01b", nil, true},
+		{"a b c d e f", nil, true},
+		{string(make([]byte, 101)), nil, true},
+		{"\xff\xfe", nil, true},
+	} {
+		var v apperr.Validator
+		got := Query(&v, "name", tt.in)
+		if !slices.Equal(got, tt.words) || v.Valid() == tt.bad {
+			t.Errorf("Query(%q) = %q, valid %v; want %q, bad %v", tt.in, got, v.Valid(), tt.words, tt.bad)
+		}
+	}
+}

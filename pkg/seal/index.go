@@ -1,0 +1,70 @@
+package seal
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// indexSubjectPrefix names the keys IndexKey keeps in the key store beside
+// the people's data keys; no person's id starts so (ids are UUIDv7).
+const indexSubjectPrefix = "index-key-"
+
+// IndexKey returns the 32-byte key of a blind index (pkg/blind) named
+// name, for example "participants": created on first use, stored in the
+// key store wrapped by the KEK like a person's data key, and the same on
+// every replica. It is not a person's key, so erasing a person leaves it;
+// an index entry of an erased person goes with their record (ADR 0084).
+// Callers keep the result for the life of the process. Returns Invalid for
+// a bad name.
+func (k *Keyring) IndexKey(ctx context.Context, name string) ([]byte, error) {
+	subject := indexSubjectPrefix + name
+	if !ids.Valid(subject) {
+		return nil, apperr.Errorf(apperr.Invalid, "seal: invalid index name")
+	}
+	dek, err := k.indexDEK(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	// The stored key is a data key; the index key derives from it, so the
+	// bytes that seal nothing are never the bytes that key the HMAC.
+	m := hmac.New(sha256.New, dek)
+	m.Write([]byte("motesplats/blind-index-key/v1"))
+	return m.Sum(nil), nil
+}
+
+// indexDEK reads subject's stored key, or creates it; a concurrent create
+// on another replica wins and is read back.
+func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) {
+	for range 3 {
+		e, err := k.kv.Get(ctx, subject)
+		if err == nil {
+			return k.unwrap(subject, e.Value())
+		}
+		if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil, fmt.Errorf("seal: get index key: %w", err)
+		}
+		dek := make([]byte, KeySize)
+		if _, err := rand.Read(dek); err != nil {
+			return nil, fmt.Errorf("seal: generate index key: %w", err)
+		}
+		wrapped, err := k.wrap(subject, dek)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := k.kv.Create(ctx, subject, wrapped); err == nil {
+			return dek, nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("seal: create index key: %w", err)
+		}
+	}
+	return nil, apperr.Errorf(apperr.Unavailable, "seal: the index key could not be read")
+}

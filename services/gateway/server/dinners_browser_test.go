@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestDinnerPagesBrowser opens the dinner pages this area changed in
+// headless Chromium, in Swedish: the sign-ups with their edit links, the
+// edit form (filled in, then with a message by a field after a bad
+// value) and the report with its reasons; axe-core finds no serious or
+// critical violation on any of them.
+func TestDinnerPagesBrowser(t *testing.T) {
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		t.Fatalf("chromium is missing (%v): run make chromium", err)
+	}
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run make axe", err)
+	}
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Invitationsdepartementet", "0180")
+	coord := e.coordinator(admin, "middag@example.org", org, "0180")
+	host := dinnerHost(t, coord, org, "0180", "Karin")
+	guest := dinnerGuest(t, coord, org, "0180", "Leila")
+	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+	dinnerOffer(t, coord, host, "0180", 4, day)
+	su := dinnerSignUp(t, coord, guest, "0180", day)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
+	defer cancelT()
+
+	edit := e.base + "/dinners/signups/" + su.GetSignUp().GetId() + "/edit"
+	var postcodeError string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(e.base+"/signin"),
+		chromedp.WaitVisible(`#f-email`),
+		chromedp.SendKeys(`#f-email`, "middag@example.org"),
+		chromedp.SendKeys(`#f-password`, password),
+		chromedp.Click(`button.primary`),
+		chromedp.WaitVisible(`ul.tiles`),
+		chromedp.SetValue(`#locale-pick`, "sv"),
+		chromedp.Click(`form[action="/settings/locale"] button`),
+		chromedp.WaitVisible(`html[lang="sv"]`),
+		chromedp.Navigate(e.base+"/dinners/signups"), chromedp.WaitVisible(`table`, chromedp.ByQuery),
+		axeClean(t, axe, "dinners-signups"),
+		chromedp.Navigate(edit), chromedp.WaitVisible(`#f-postcode`),
+		axeClean(t, axe, "dinners-signup-edit"),
+		chromedp.SetValue(`#f-postcode`, "123"),
+		chromedp.Submit(`#f-postcode`),
+		chromedp.WaitVisible(`#e-postcode`),
+		chromedp.Text(`#e-postcode`, &postcodeError),
+		axeClean(t, axe, "dinners-signup-edit-error"),
+		chromedp.Navigate(e.base+"/dinners/report"), chromedp.WaitVisible(`h1`, chromedp.ByQuery),
+		axeClean(t, axe, "dinners-report"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if postcodeError != "måste vara fem siffror" {
+		t.Errorf("the postcode's message: got %q", postcodeError)
+	}
+}
