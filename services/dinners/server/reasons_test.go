@@ -126,3 +126,49 @@ func TestUpdateSignUpEveryPicker(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateOffer: an offer's kitchen, languages, household, postcode,
+// address and seats change; seats never shrink (a reservation in flight
+// reads the old count), bad values are field violations, and another
+// organisation's coordinator gets NotFound.
+func TestUpdateOffer(t *testing.T) {
+	ctx := context.Background()
+	e := startEnv(t, 1, serverOptions())
+	e.people(ctx, orgA, "0180", nil, []string{"h-1"})
+	c := e.as(coordA)
+	o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5), date(12)))
+
+	in := &pb.Offer{Id: o.GetId(), Seats: 6, Kitchen: &pb.Kitchen{Diets: []typev1.Diet{typev1.Diet_DIET_VEGAN}}, Pets: true,
+		Languages: []string{"ar", "fa"}, Composition: pb.Composition_COMPOSITION_FAMILY, Postcode: "11122", Address: "Storgatan 1"}
+	res, err := c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: in, Etag: o.GetEtag(),
+		UpdateMask: mask("seats", "kitchen", "pets", "languages", "composition", "postcode", "address")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.GetOffer()
+	if got.GetSeats() != 6 || got.GetKitchen().GetDiets()[0] != typev1.Diet_DIET_VEGAN || !got.GetPets() || len(got.GetLanguages()) != 2 ||
+		got.GetComposition() != pb.Composition_COMPOSITION_FAMILY || got.GetPostcode() != "11122" || got.GetAddress() != "Storgatan 1" ||
+		len(got.GetDinners()) != 2 || got.GetVolunteerId() != "h-1" {
+		t.Errorf("after update: %v", got)
+	}
+	if _, err := c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: &pb.Offer{Id: o.GetId(), Seats: 5}, UpdateMask: mask("seats")}); code(err) != codes.FailedPrecondition {
+		t.Errorf("fewer seats: got %v, want FailedPrecondition", err)
+	}
+	if _, err := c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: &pb.Offer{Id: o.GetId(), Seats: 7}, UpdateMask: mask("seats"), Etag: o.GetEtag()}); code(err) != codes.Aborted {
+		t.Errorf("a stale etag: got %v, want Aborted", err)
+	}
+	bad := &pb.Offer{Id: o.GetId(), Seats: 40, Kitchen: &pb.Kitchen{Diets: []typev1.Diet{99}}, Postcode: "1", Composition: 99}
+	_, err = c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: bad, UpdateMask: mask("seats", "kitchen", "postcode", "composition", "dinners")})
+	if code(err) != codes.InvalidArgument || !slices.Contains(fields(err), "update_mask.paths[4]") {
+		t.Fatalf("a path not to change: got %v %v", err, fields(err))
+	}
+	_, err = c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: bad, UpdateMask: mask("seats", "kitchen", "postcode", "composition")})
+	for _, f := range []string{"offer.seats", "offer.kitchen.diets[0]", "offer.postcode", "offer.composition"} {
+		if !slices.Contains(fields(err), f) {
+			t.Errorf("no violation of %s in %v", f, fields(err))
+		}
+	}
+	if _, err := e.as(coordB).UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: &pb.Offer{Id: o.GetId(), Seats: 8}, UpdateMask: mask("seats")}); code(err) != codes.NotFound {
+		t.Errorf("another organisation's coordinator: got %v, want NotFound", err)
+	}
+}

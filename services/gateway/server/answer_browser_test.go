@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -146,34 +143,6 @@ func TestAnswerPageBrowser(t *testing.T) {
 	if p := pairOf(t, coordSv, svPair).GetPair(); p.GetDeclineReason().String() != "DECLINE_REASON_NO_TIME" {
 		t.Errorf("the Swedish offer's decline: %v %v", p.GetStatus(), p.GetDeclineReason())
 	}
-}
-
-// axeClean runs axe-core on the page shown: no serious or critical
-// violation.
-func axeClean(t *testing.T, axe []byte, name string) chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		var raw json.RawMessage
-		if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-			chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
-				func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-			return fmt.Errorf("axe-core on %s: %w", name, err)
-		}
-		var s string
-		var vs []axeViolation
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(s), &vs); err != nil {
-			return err
-		}
-		t.Logf("%s: axe-core found %d violations of any impact", name, len(vs))
-		for _, v := range vs {
-			if v.Impact == "serious" || v.Impact == "critical" {
-				t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
-			}
-		}
-		return nil
-	})
 }
 
 // TestAnswerPageUnconfiguredBrowser opens an answer link on a gateway

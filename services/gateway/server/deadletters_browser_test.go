@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,38 +9,11 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
-
-// axeSerious runs axe-core (script axe) on the page shown and returns its
-// serious and critical violations, one line each.
-func axeSerious(ctx context.Context, axe []byte) ([]string, error) {
-	var raw json.RawMessage
-	if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-		chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
-			func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-		return nil, err
-	}
-	var s string
-	var vs []axeViolation
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(s), &vs); err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, v := range vs {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			out = append(out, fmt.Sprintf("%s %s (%s) at %v", v.Impact, v.ID, v.Help, v.Nodes))
-		}
-	}
-	return out, nil
-}
 
 // TestDeadLetterPagesBrowser: an operator, in Swedish, opens "Felaktiga
 // händelser" from the menu, a dead letter, and replays it once its fault
@@ -92,14 +63,7 @@ func TestDeadLetterPagesBrowser(t *testing.T) {
 				t.Errorf("%s: not in Swedish", name)
 			}
 			noEnglish(t, name, html)
-			bad, err := axeSerious(ctx, axe)
-			if err != nil {
-				return fmt.Errorf("axe-core on %s: %w", name, err)
-			}
-			for _, b := range bad {
-				t.Errorf("%s: axe-core %s", name, b)
-			}
-			return nil
+			return axeClean(t, axe, name).Do(ctx)
 		})
 	}
 	run := func(what string, actions ...chromedp.Action) {

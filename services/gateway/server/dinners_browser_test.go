@@ -13,9 +13,9 @@ import (
 )
 
 // TestDinnerPagesBrowser opens the dinner pages this area changed in
-// headless Chromium, in Swedish: the sign-ups with their edit links, the
-// edit form (filled in, then with a message by a field after a bad
-// value) and the report with its reasons; axe-core finds no serious or
+// headless Chromium, in Swedish: the sign-ups and offers with their edit
+// links, both edit forms (filled in, then with a message by a field after
+// a bad value) and the report with its reasons; axe-core finds no serious or
 // critical violation on any of them.
 func TestDinnerPagesBrowser(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
@@ -32,7 +32,7 @@ func TestDinnerPagesBrowser(t *testing.T) {
 	host := dinnerHost(t, coord, org, "0180", "Karin")
 	guest := dinnerGuest(t, coord, org, "0180", "Leila")
 	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
-	dinnerOffer(t, coord, host, "0180", 4, day)
+	o := dinnerOffer(t, coord, host, "0180", 4, day)
 	su := dinnerSignUp(t, coord, guest, "0180", day)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -49,7 +49,7 @@ func TestDinnerPagesBrowser(t *testing.T) {
 	defer cancelT()
 
 	edit := e.base + "/dinners/signups/" + su.GetSignUp().GetId() + "/edit"
-	var postcodeError string
+	var postcodeError, seatsError string
 	if err := chromedp.Run(ctx,
 		chromedp.Navigate(e.base+"/signin"),
 		chromedp.WaitVisible(`#f-email`),
@@ -69,6 +69,15 @@ func TestDinnerPagesBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#e-postcode`),
 		chromedp.Text(`#e-postcode`, &postcodeError),
 		axeClean(t, axe, "dinners-signup-edit-error"),
+		chromedp.Navigate(e.base+"/dinners/offers"), chromedp.WaitVisible(`table`, chromedp.ByQuery),
+		axeClean(t, axe, "dinners-offers"),
+		chromedp.Navigate(e.base+"/dinners/offers/"+o.GetOffer().GetId()+"/edit"), chromedp.WaitVisible(`#f-seats`),
+		axeClean(t, axe, "dinners-offer-edit"),
+		chromedp.SetValue(`#f-seats`, "2"),
+		chromedp.Submit(`#f-seats`),
+		chromedp.WaitVisible(`#e-seats`),
+		chromedp.Text(`#e-seats`, &seatsError),
+		axeClean(t, axe, "dinners-offer-edit-error"),
 		chromedp.Navigate(e.base+"/dinners/report"), chromedp.WaitVisible(`h1`, chromedp.ByQuery),
 		axeClean(t, axe, "dinners-report"),
 	); err != nil {
@@ -76,5 +85,8 @@ func TestDinnerPagesBrowser(t *testing.T) {
 	}
 	if postcodeError != "måste vara fem siffror" {
 		t.Errorf("the postcode's message: got %q", postcodeError)
+	}
+	if seatsError != "antalet platser kan bara öka; ställ in ett datum eller lägg in ett nytt erbjudande" {
+		t.Errorf("the seats' message: got %q", seatsError)
 	}
 }

@@ -57,7 +57,13 @@ func TestDinnersCLI(t *testing.T) {
 			"-party", "SELF:34,CHILD:8", "-diets", "HALAL", "-languages", "ar", "-composition", "FAMILY", "-first-time")
 		return err
 	})
-	mustContain(t, mp(t, dir, "dinners", "offers", "list"), "Karin Lindgren", day+" 18:00 0/3")
+	offers := mp(t, dir, "dinners", "offers", "list")
+	mustContain(t, offers, "Karin Lindgren", day+" 18:00 0/3")
+	offerID, _, _ := strings.Cut(strings.TrimSpace(offers), "\t")
+	if _, err := mpErr(t, dir, "dinners", "offers", "update", "-seats", "2", offerID); err == nil || !strings.Contains(err.Error(), "seats can only grow") {
+		t.Fatalf("fewer seats: %v", err)
+	}
+	mustContain(t, mp(t, dir, "dinners", "offers", "update", "-seats", "3", "-pets=false", "-postcode", "11122", offerID), offerID+" updated")
 	signups := mp(t, dir, "dinners", "signups", "list")
 	mustContain(t, signups, "Leila Haddad", "party 2")
 	signUpID, _, _ := strings.Cut(strings.TrimSpace(signups), "\t")

@@ -17,6 +17,7 @@ import (
 var (
 	seatingIDRe = regexp.MustCompile(`id="seating-([0-9a-f-]+)"`)
 	editLinkRe  = regexp.MustCompile(`href="(/dinners/signups/[0-9a-zA-Z_-]+/edit)"`)
+	offerEditRe = regexp.MustCompile(`href="(/dinners/offers/[0-9a-zA-Z_-]+/edit)"`)
 	pickerRe    = regexp.MustCompile(`(?s)<select id="locale-pick".*?</select>`)
 )
 
@@ -63,6 +64,28 @@ func TestDinnersWeb(t *testing.T) {
 	_, page = b.get("/dinners/offers")
 	mustContain(t, page, "Karin Lindgren", day+" 18:00", "0 av 4 platser tagna")
 
+	// The offer opens in the same pickers: fewer seats is a Swedish
+	// message by the seats, more are saved with a changed kitchen.
+	om := offerEditRe.FindStringSubmatch(page)
+	if om == nil {
+		t.Fatalf("no edit link for the offer: %s", trim(page))
+	}
+	_, page = b.get(om[1])
+	mustContain(t, page, "Ändra erbjudande", "Karin Lindgren", day+" 18:00", `value="DIET_HALAL" checked`, `value="4"`)
+	action, form = formOf(t, page)
+	form.Set("seats", "3")
+	code, body := b.post(action, form)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "antalet platser kan bara öka") {
+		t.Fatalf("fewer seats: %d %s", code, trim(visibleText(body)))
+	}
+	form.Set("seats", "4")
+	form.Add("diets", "DIET_VEGETARIAN")
+	if code, body := b.post(action, form); code != http.StatusSeeOther {
+		t.Fatalf("edit the offer: %d %s", code, trim(visibleText(body)))
+	}
+	_, page = b.get(om[1])
+	mustContain(t, page, `value="DIET_VEGETARIAN" checked`)
+
 	// A sign-up without a date names the field.
 	_, page = b.get("/dinners/signups/new")
 	mustContain(t, page, "Leila Haddad (0180 Stockholm)")
@@ -75,7 +98,7 @@ func TestDinnersWeb(t *testing.T) {
 	form.Add("diets", "DIET_HALAL")
 	form.Add("languages", "ar")
 	form.Set("first_time", "1")
-	code, body := b.post(action, form)
+	code, body = b.post(action, form)
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("sign-up without a date: %d", code)
 	}
@@ -209,7 +232,7 @@ func TestDinnersWeb(t *testing.T) {
 		}
 		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
 	}
-	for _, path := range []string{"/dinners", "/dinners/offers", "/dinners/offers/new", "/dinners/signups", "/dinners/signups/new", editLinkRe.FindStringSubmatch(mustGet(b, "/dinners/signups"))[1],
+	for _, path := range []string{"/dinners", "/dinners/offers", "/dinners/offers/new", "/dinners/signups", "/dinners/signups/new", editLinkRe.FindStringSubmatch(mustGet(b, "/dinners/signups"))[1], offerEditRe.FindStringSubmatch(mustGet(b, "/dinners/offers"))[1],
 		"/dinners/seatings", "/dinners/waitlist", "/dinners/report"} {
 		code, body := b.get(path)
 		if code != http.StatusOK || !strings.Contains(body, `<html lang="sv"`) {

@@ -98,6 +98,14 @@ func (s *Server) ListSignUps(ctx context.Context, req *pb.ListSignUpsRequest) (*
 	})
 }
 
+// UpdateOffer changes an offer.
+func (s *Server) UpdateOffer(ctx context.Context, req *pb.UpdateOfferRequest) (*pb.UpdateOfferResponse, error) {
+	return call(ctx, func(who auth.Claims) (*pb.UpdateOfferResponse, error) {
+		o, err := s.svc.UpdateOffer(ctx, who, req.GetOffer(), req.GetUpdateMask().GetPaths(), req.GetEtag())
+		return &pb.UpdateOfferResponse{Offer: o}, err
+	})
+}
+
 // UpdateSignUp changes a sign-up.
 func (s *Server) UpdateSignUp(ctx context.Context, req *pb.UpdateSignUpRequest) (*pb.UpdateSignUpResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.UpdateSignUpResponse, error) {

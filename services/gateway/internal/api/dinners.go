@@ -64,6 +64,12 @@ func (s *Server) UpdateDinnerSignUp(ctx context.Context, req *connect.Request[ga
 	return reply(s, ctx, &gatewayv1.UpdateDinnerSignUpResponse{SignUp: v}, err)
 }
 
+// UpdateDinnerOffer implements DinnersService.
+func (s *Server) UpdateDinnerOffer(ctx context.Context, req *connect.Request[gatewayv1.UpdateDinnerOfferRequest]) (*connect.Response[gatewayv1.UpdateDinnerOfferResponse], error) {
+	v, err := s.g.UpdateDinnerOffer(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, &gatewayv1.UpdateDinnerOfferResponse{Offer: v}, err)
+}
+
 // DeleteDinnerSignUp implements DinnersService.
 func (s *Server) DeleteDinnerSignUp(ctx context.Context, req *connect.Request[gatewayv1.DeleteDinnerSignUpRequest]) (*connect.Response[gatewayv1.DeleteDinnerSignUpResponse], error) {
 	err := s.g.DeleteDinnerSignUp(ctx, caller(ctx), req.Msg.GetId())

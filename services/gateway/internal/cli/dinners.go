@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -25,6 +24,8 @@ type dinnersClient = gatewayv1connect.DinnersServiceClient
 const dinnersUsage = `  mp dinners offers list [-municipality C]           host households' offers
   mp dinners offers add -host ID -municipality C -seats N -dates D,D [-time 18:00]
                   [-diets HALAL,...] [-allergens NUTS,...] [-languages ar,en] [-composition COUPLE] [-pets]
+  mp dinners offers update [-seats N] [-diets ...] [-allergens ...] [-languages ar] [-composition C] [-pets=B]
+                  [-postcode NNNNN] [-address TEXT] ID   change only the fields given (seats only grow)
   mp dinners offers delete ID                        remove an offer (its guests wait again)
   mp dinners offers cancel-date ID DATE              cancel one dinner of an offer
   mp dinners signups list [-municipality C]          newcomers' sign-ups
@@ -67,6 +68,8 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		return listOffers(ctx, d, args, e)
 	case "offers add":
 		return addOffer(ctx, d, args, e)
+	case "offers update":
+		return updateOffer(ctx, d, args, e)
 	case "offers delete":
 		return deleteByID(what, args, e, func(id string) error {
 			_, err := d.DeleteDinnerOffer(ctx, connect.NewRequest(&gatewayv1.DeleteDinnerOfferRequest{Id: id}))
@@ -324,76 +327,6 @@ func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error
 		return err
 	}
 	fmt.Fprintln(e.Out, res.Msg.GetSignUp().GetSignUp().GetId())
-	return nil
-}
-
-// updateSignUp changes only the fields whose flags are given.
-func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) error {
-	fs := flag.NewFlagSet("dinners signups update", flag.ContinueOnError)
-	partyF := fs.String("party", "", "who comes, RELATION:AGE comma separated")
-	dates := fs.String("dates", "", "dates the party can come")
-	dietsF := fs.String("diets", "", "diets the party needs")
-	allergensF := fs.String("allergens", "", "allergies in the party")
-	first := fs.Bool("first-time", false, "never been to a Swedish home")
-	level := fs.String("swedish-level", "", "NONE, SFI_A..SFI_D, SAS or FLUENT")
-	langs := fs.String("languages", "", "other languages the party speaks, comma separated")
-	comp := fs.String("composition", "", "ALL_FEMALE, ALL_MALE, MIXED, COUPLE or FAMILY")
-	class := fs.String("sfi-class", "", "the SFI class code (empty: none)")
-	postcode := fs.String("postcode", "", "five digits (empty: none)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	id, err := oneID("signups update", fs.Args())
-	if err != nil {
-		return err
-	}
-	s := &dinnersv1.SignUp{Id: id}
-	var paths []string
-	fs.Visit(func(f *flag.Flag) {
-		if err != nil {
-			return
-		}
-		path := f.Name
-		switch f.Name {
-		case "party":
-			s.Party, err = party(*partyF)
-		case "dates":
-			s.Dates = splitCSV(*dates)
-		case "diets":
-			s.Diets, err = diets("diets", *dietsF)
-		case "allergens":
-			s.Allergens, err = allergens("allergens", *allergensF)
-		case "first-time":
-			s.FirstTime, path = *first, "first_time"
-		case "swedish-level":
-			var n int32
-			n, err = enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
-			s.SwedishLevel, path = typev1.SwedishLevel(n), "swedish_level"
-		case "languages":
-			s.Languages = splitCSV(*langs)
-		case "composition":
-			var n int32
-			n, err = enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
-			s.Composition = dinnersv1.Composition(n)
-		case "sfi-class":
-			s.SfiClass, path = *class, "sfi_class"
-		case "postcode":
-			s.Postcode = *postcode
-		}
-		paths = append(paths, path)
-	})
-	if err != nil {
-		return err
-	}
-	if len(paths) == 0 {
-		return errors.New("mp dinners signups update: give at least one of -party, -dates, -diets, -allergens, -first-time, " +
-			"-swedish-level, -languages, -composition, -sfi-class, -postcode")
-	}
-	res, err := d.UpdateDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.UpdateDinnerSignUpRequest{SignUp: s, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Out, "%s updated\n", res.Msg.GetSignUp().GetSignUp().GetId())
 	return nil
 }
 

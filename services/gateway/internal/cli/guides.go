@@ -161,7 +161,11 @@ func guideOrganisations(ctx context.Context, g gatewayv1connect.GuidesServiceCli
 			o := v.GetOrganisation()
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\n", o.GetOrganisationId(), v.GetName(), o.GetType())
 			for _, k := range o.GetCapacities() {
-				fmt.Fprintf(e.Out, "\t%s %s\tcapacity %d\tcaseload %d\n", k.GetMunicipalityCode(), k.GetLanguage(), k.GetCapacity(), k.GetCaseload())
+				fmt.Fprintf(e.Out, "\t%s %s\tcapacity %d\tcaseload %d", k.GetMunicipalityCode(), k.GetLanguage(), k.GetCapacity(), k.GetCaseload())
+				if n := k.GetReproposed(); n > 0 {
+					fmt.Fprintf(e.Out, "\twaiting to be re-proposed %d", n)
+				}
+				fmt.Fprintln(e.Out)
 			}
 		}
 		return res.Msg.GetNextPageToken(), nil

@@ -28,6 +28,8 @@ func (w *Web) dinnerRoutes() []Route {
 		{Method: "POST", Pattern: "/dinners/offers", h: w.dinnerOfferCreate},
 		{Method: "POST", Pattern: "/dinners/offers/{id}/delete", h: w.dinnerOfferDelete},
 		{Method: "POST", Pattern: "/dinners/offers/{id}/cancel", h: w.dinnerCancelDate},
+		{Method: "GET", Pattern: "/dinners/offers/{id}/edit", h: w.dinnerOfferEdit},
+		{Method: "POST", Pattern: "/dinners/offers/{id}", h: w.dinnerOfferUpdate},
 		{Method: "GET", Pattern: "/dinners/signups", h: w.dinnerSignUps},
 		{Method: "GET", Pattern: "/dinners/signups/new", h: w.dinnerSignUpNew},
 		{Method: "POST", Pattern: "/dinners/signups", h: w.dinnerSignUpCreate},

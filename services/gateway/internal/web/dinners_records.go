@@ -62,6 +62,10 @@ type dinnerForm struct {
 	// it shows as text (they are not the form's to change).
 	Edit                bool
 	Guest, Municipality string
+	// OfferDates and MinSeats: an edited offer's dates (shown, changed by
+	// cancelling) and its seats now (they only grow).
+	OfferDates []string
+	MinSeats   int32
 }
 
 func dinnerChoices[E ~int32](p *page, prefix, key string, from, to E, name func(E) string, chosen []string) []dinnerChoice {
@@ -253,7 +257,7 @@ type dinnerList struct {
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.offers.title"), "dinners", r.URL.Query()
-	if r.URL.Query().Get("created") != "" {
+	if r.URL.Query().Get("created") != "" || r.URL.Query().Get("saved") != "" {
 		p.Flash = p.t("dinners.saved")
 	}
 	res, err := w.g.ListDinnerOffers(r.Context(), p.caller, &gatewayv1.ListDinnerOffersRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),

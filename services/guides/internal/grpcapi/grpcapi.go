@@ -15,7 +15,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
-	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/municipality"
@@ -318,117 +317,6 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 		out.NextPageToken = page.Encode(next)
 	}
 	return out, nil
-}
-
-// idOnly validates a request that names one assignment.
-func idOnly(id string) error {
-	var v apperr.Validator
-	checkID(&v, "id", id)
-	return v.Err()
-}
-
-// ApproveAssignment approves a proposal.
-func (s *Server) ApproveAssignment(ctx context.Context, req *pb.ApproveAssignmentRequest) (*pb.ApproveAssignmentResponse, error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := idOnly(req.GetId()); err != nil {
-		return nil, err
-	}
-	a, err := s.svc.Approve(ctx, who, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ApproveAssignmentResponse{Assignment: a}, nil
-}
-
-// AcceptAssignment records an acceptance.
-func (s *Server) AcceptAssignment(ctx context.Context, req *pb.AcceptAssignmentRequest) (*pb.AcceptAssignmentResponse, error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var v apperr.Validator
-	checkID(&v, "id", req.GetId())
-	party := partyOf(&v, req.GetParty())
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	a, err := s.svc.Accept(ctx, who, req.GetId(), party)
-	if err != nil {
-		return nil, err
-	}
-	return &pb.AcceptAssignmentResponse{Assignment: a}, nil
-}
-
-// DeclineAssignment records a refusal.
-func (s *Server) DeclineAssignment(ctx context.Context, req *pb.DeclineAssignmentRequest) (*pb.DeclineAssignmentResponse, error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var v apperr.Validator
-	checkID(&v, "id", req.GetId())
-	party := partyOf(&v, req.GetParty())
-	_, ok := proposalv1.DeclineReason_name[int32(req.GetReason())]
-	v.Check(ok, "reason", "is not a known decline reason")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	a, err := s.svc.Decline(ctx, who, req.GetId(), party, int32(req.GetReason()))
-	if err != nil {
-		return nil, err
-	}
-	return &pb.DeclineAssignmentResponse{Assignment: a}, nil
-}
-
-// partyOf maps the API's party, recording a violation when it is missing.
-func partyOf(v *apperr.Validator, p pb.AcceptingParty) string {
-	switch p {
-	case pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER:
-		return guides.PartyNewcomer
-	case pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION:
-		return guides.PartyOrganisation
-	}
-	v.Add("party", "is required: the newcomer or the organisation")
-	return ""
-}
-
-// ActivateAssignment records that the guidance started.
-func (s *Server) ActivateAssignment(ctx context.Context, req *pb.ActivateAssignmentRequest) (*pb.ActivateAssignmentResponse, error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := idOnly(req.GetId()); err != nil {
-		return nil, err
-	}
-	a, err := s.svc.Activate(ctx, who, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ActivateAssignmentResponse{Assignment: a}, nil
-}
-
-// EndAssignment ends an assignment.
-func (s *Server) EndAssignment(ctx context.Context, req *pb.EndAssignmentRequest) (*pb.EndAssignmentResponse, error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var v apperr.Validator
-	checkID(&v, "id", req.GetId())
-	_, ok := eventsv1.AssignmentEndReason_name[int32(req.GetReason())]
-	v.Check(ok && req.GetReason() != 0, "reason", "is required: period over, moved, found work, opted out or organisation left")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	a, err := s.svc.End(ctx, who, req.GetId(), req.GetReason())
-	if err != nil {
-		return nil, err
-	}
-	return &pb.EndAssignmentResponse{Assignment: a}, nil
 }
 
 var dimensions = map[string]pb.EquityDimension{

@@ -5,8 +5,6 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
-	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
 )
 
 // ListJobs pages through the jobs the caller may see, newest first (the
@@ -49,32 +47,4 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJ
 		}
 	}
 	return nil
-}
-
-// RejectAssignment turns a proposal down with a reason.
-func (s *Server) RejectAssignment(ctx context.Context, req *pb.RejectAssignmentRequest) (*pb.RejectAssignmentResponse, error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var v apperr.Validator
-	checkID(&v, "id", req.GetId())
-	_, ok := proposalv1.RejectReason_name[int32(req.GetReason())]
-	v.Check(ok && req.GetReason() != 0, "reason", "is required: poor fit, conflict of interest, logistics, not available or other")
-	if err := v.Err(); err != nil {
-		// Scope before the reason: a valid id of another organisation
-		// answers NotFound whatever the form held, as an unknown id does,
-		// so the reason check cannot tell anyone that the id exists.
-		if ids.Valid(req.GetId()) {
-			if _, gerr := s.svc.GetAssignment(ctx, who, req.GetId()); gerr != nil {
-				return nil, gerr
-			}
-		}
-		return nil, err
-	}
-	a, err := s.svc.Reject(ctx, who, req.GetId(), int32(req.GetReason()))
-	if err != nil {
-		return nil, err
-	}
-	return &pb.RejectAssignmentResponse{Assignment: a}, nil
 }

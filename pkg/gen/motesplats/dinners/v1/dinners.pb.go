@@ -2187,6 +2187,117 @@ func (x *ListOffersResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// UpdateOfferRequest changes an offer.
+type UpdateOfferRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The offer with its id and the new values.
+	Offer *Offer `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	// Paths to change: seats, kitchen, pets, languages, composition,
+	// postcode, address.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the change fails with ABORTED if the offer changed since.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOfferRequest) Reset() {
+	*x = UpdateOfferRequest{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOfferRequest) ProtoMessage() {}
+
+func (x *UpdateOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOfferRequest.ProtoReflect.Descriptor instead.
+func (*UpdateOfferRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateOfferRequest) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+func (x *UpdateOfferRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateOfferRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateOfferResponse carries the offer.
+type UpdateOfferResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The offer after the change.
+	Offer         *Offer `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateOfferResponse) Reset() {
+	*x = UpdateOfferResponse{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateOfferResponse) ProtoMessage() {}
+
+func (x *UpdateOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateOfferResponse.ProtoReflect.Descriptor instead.
+func (*UpdateOfferResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateOfferResponse) GetOffer() *Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
 // DeleteOfferRequest names an offer.
 type DeleteOfferRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2198,7 +2309,7 @@ type DeleteOfferRequest struct {
 
 func (x *DeleteOfferRequest) Reset() {
 	*x = DeleteOfferRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2210,7 +2321,7 @@ func (x *DeleteOfferRequest) String() string {
 func (*DeleteOfferRequest) ProtoMessage() {}
 
 func (x *DeleteOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2223,7 +2334,7 @@ func (x *DeleteOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteOfferRequest) GetId() string {
@@ -2242,7 +2353,7 @@ type DeleteOfferResponse struct {
 
 func (x *DeleteOfferResponse) Reset() {
 	*x = DeleteOfferResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +2365,7 @@ func (x *DeleteOfferResponse) String() string {
 func (*DeleteOfferResponse) ProtoMessage() {}
 
 func (x *DeleteOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +2378,7 @@ func (x *DeleteOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{22}
 }
 
 // CancelDinnerRequest names a dinner.
@@ -2283,7 +2394,7 @@ type CancelDinnerRequest struct {
 
 func (x *CancelDinnerRequest) Reset() {
 	*x = CancelDinnerRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2295,7 +2406,7 @@ func (x *CancelDinnerRequest) String() string {
 func (*CancelDinnerRequest) ProtoMessage() {}
 
 func (x *CancelDinnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2308,7 +2419,7 @@ func (x *CancelDinnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDinnerRequest.ProtoReflect.Descriptor instead.
 func (*CancelDinnerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CancelDinnerRequest) GetOfferId() string {
@@ -2338,7 +2449,7 @@ type CancelDinnerResponse struct {
 
 func (x *CancelDinnerResponse) Reset() {
 	*x = CancelDinnerResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2350,7 +2461,7 @@ func (x *CancelDinnerResponse) String() string {
 func (*CancelDinnerResponse) ProtoMessage() {}
 
 func (x *CancelDinnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2363,7 +2474,7 @@ func (x *CancelDinnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDinnerResponse.ProtoReflect.Descriptor instead.
 func (*CancelDinnerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CancelDinnerResponse) GetOffer() *Offer {
@@ -2393,7 +2504,7 @@ type CreateSignUpRequest struct {
 
 func (x *CreateSignUpRequest) Reset() {
 	*x = CreateSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2405,7 +2516,7 @@ func (x *CreateSignUpRequest) String() string {
 func (*CreateSignUpRequest) ProtoMessage() {}
 
 func (x *CreateSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2418,7 +2529,7 @@ func (x *CreateSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSignUpRequest.ProtoReflect.Descriptor instead.
 func (*CreateSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreateSignUpRequest) GetRequestId() string {
@@ -2446,7 +2557,7 @@ type CreateSignUpResponse struct {
 
 func (x *CreateSignUpResponse) Reset() {
 	*x = CreateSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2458,7 +2569,7 @@ func (x *CreateSignUpResponse) String() string {
 func (*CreateSignUpResponse) ProtoMessage() {}
 
 func (x *CreateSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2471,7 +2582,7 @@ func (x *CreateSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSignUpResponse.ProtoReflect.Descriptor instead.
 func (*CreateSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateSignUpResponse) GetSignUp() *SignUp {
@@ -2492,7 +2603,7 @@ type GetSignUpRequest struct {
 
 func (x *GetSignUpRequest) Reset() {
 	*x = GetSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2504,7 +2615,7 @@ func (x *GetSignUpRequest) String() string {
 func (*GetSignUpRequest) ProtoMessage() {}
 
 func (x *GetSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2517,7 +2628,7 @@ func (x *GetSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSignUpRequest.ProtoReflect.Descriptor instead.
 func (*GetSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetSignUpRequest) GetId() string {
@@ -2538,7 +2649,7 @@ type GetSignUpResponse struct {
 
 func (x *GetSignUpResponse) Reset() {
 	*x = GetSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2550,7 +2661,7 @@ func (x *GetSignUpResponse) String() string {
 func (*GetSignUpResponse) ProtoMessage() {}
 
 func (x *GetSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2563,7 +2674,7 @@ func (x *GetSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSignUpResponse.ProtoReflect.Descriptor instead.
 func (*GetSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetSignUpResponse) GetSignUp() *SignUp {
@@ -2588,7 +2699,7 @@ type ListSignUpsRequest struct {
 
 func (x *ListSignUpsRequest) Reset() {
 	*x = ListSignUpsRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2600,7 +2711,7 @@ func (x *ListSignUpsRequest) String() string {
 func (*ListSignUpsRequest) ProtoMessage() {}
 
 func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2613,7 +2724,7 @@ func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignUpsRequest.ProtoReflect.Descriptor instead.
 func (*ListSignUpsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListSignUpsRequest) GetPageSize() int32 {
@@ -2652,7 +2763,7 @@ type ListSignUpsResponse struct {
 
 func (x *ListSignUpsResponse) Reset() {
 	*x = ListSignUpsResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2664,7 +2775,7 @@ func (x *ListSignUpsResponse) String() string {
 func (*ListSignUpsResponse) ProtoMessage() {}
 
 func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2677,7 +2788,7 @@ func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignUpsResponse.ProtoReflect.Descriptor instead.
 func (*ListSignUpsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListSignUpsResponse) GetSignUps() []*SignUp {
@@ -2717,7 +2828,7 @@ type UpdateSignUpRequest struct {
 
 func (x *UpdateSignUpRequest) Reset() {
 	*x = UpdateSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2729,7 +2840,7 @@ func (x *UpdateSignUpRequest) String() string {
 func (*UpdateSignUpRequest) ProtoMessage() {}
 
 func (x *UpdateSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2742,7 +2853,7 @@ func (x *UpdateSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSignUpRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateSignUpRequest) GetSignUp() *SignUp {
@@ -2777,7 +2888,7 @@ type UpdateSignUpResponse struct {
 
 func (x *UpdateSignUpResponse) Reset() {
 	*x = UpdateSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2789,7 +2900,7 @@ func (x *UpdateSignUpResponse) String() string {
 func (*UpdateSignUpResponse) ProtoMessage() {}
 
 func (x *UpdateSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2802,7 +2913,7 @@ func (x *UpdateSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSignUpResponse.ProtoReflect.Descriptor instead.
 func (*UpdateSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateSignUpResponse) GetSignUp() *SignUp {
@@ -2823,7 +2934,7 @@ type DeleteSignUpRequest struct {
 
 func (x *DeleteSignUpRequest) Reset() {
 	*x = DeleteSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2835,7 +2946,7 @@ func (x *DeleteSignUpRequest) String() string {
 func (*DeleteSignUpRequest) ProtoMessage() {}
 
 func (x *DeleteSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2848,7 +2959,7 @@ func (x *DeleteSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSignUpRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeleteSignUpRequest) GetId() string {
@@ -2867,7 +2978,7 @@ type DeleteSignUpResponse struct {
 
 func (x *DeleteSignUpResponse) Reset() {
 	*x = DeleteSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2879,7 +2990,7 @@ func (x *DeleteSignUpResponse) String() string {
 func (*DeleteSignUpResponse) ProtoMessage() {}
 
 func (x *DeleteSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2892,7 +3003,7 @@ func (x *DeleteSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSignUpResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{34}
 }
 
 // StartMatchingJobRequest starts a job.
@@ -2911,7 +3022,7 @@ type StartMatchingJobRequest struct {
 
 func (x *StartMatchingJobRequest) Reset() {
 	*x = StartMatchingJobRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2923,7 +3034,7 @@ func (x *StartMatchingJobRequest) String() string {
 func (*StartMatchingJobRequest) ProtoMessage() {}
 
 func (x *StartMatchingJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2936,7 +3047,7 @@ func (x *StartMatchingJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartMatchingJobRequest.ProtoReflect.Descriptor instead.
 func (*StartMatchingJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *StartMatchingJobRequest) GetRequestId() string {
@@ -2971,7 +3082,7 @@ type StartMatchingJobResponse struct {
 
 func (x *StartMatchingJobResponse) Reset() {
 	*x = StartMatchingJobResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3094,7 @@ func (x *StartMatchingJobResponse) String() string {
 func (*StartMatchingJobResponse) ProtoMessage() {}
 
 func (x *StartMatchingJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3107,7 @@ func (x *StartMatchingJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartMatchingJobResponse.ProtoReflect.Descriptor instead.
 func (*StartMatchingJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *StartMatchingJobResponse) GetJob() *Job {
@@ -3017,7 +3128,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3140,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3153,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetJobRequest) GetId() string {
@@ -3063,7 +3174,7 @@ type GetJobResponse struct {
 
 func (x *GetJobResponse) Reset() {
 	*x = GetJobResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3075,7 +3186,7 @@ func (x *GetJobResponse) String() string {
 func (*GetJobResponse) ProtoMessage() {}
 
 func (x *GetJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3088,7 +3199,7 @@ func (x *GetJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetJobResponse) GetJob() *Job {
@@ -3111,7 +3222,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3234,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3247,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{37}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListJobsRequest) GetPageSize() int32 {
@@ -3166,7 +3277,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3178,7 +3289,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3191,7 +3302,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{38}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -3219,7 +3330,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3231,7 +3342,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3244,7 +3355,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{39}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -3265,7 +3376,7 @@ type WatchJobResponse struct {
 
 func (x *WatchJobResponse) Reset() {
 	*x = WatchJobResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3277,7 +3388,7 @@ func (x *WatchJobResponse) String() string {
 func (*WatchJobResponse) ProtoMessage() {}
 
 func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3290,7 +3401,7 @@ func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobResponse.ProtoReflect.Descriptor instead.
 func (*WatchJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{40}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *WatchJobResponse) GetJob() *Job {
@@ -3315,7 +3426,7 @@ type ListUnseatedRequest struct {
 
 func (x *ListUnseatedRequest) Reset() {
 	*x = ListUnseatedRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3327,7 +3438,7 @@ func (x *ListUnseatedRequest) String() string {
 func (*ListUnseatedRequest) ProtoMessage() {}
 
 func (x *ListUnseatedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3340,7 +3451,7 @@ func (x *ListUnseatedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnseatedRequest.ProtoReflect.Descriptor instead.
 func (*ListUnseatedRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{41}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListUnseatedRequest) GetJobId() string {
@@ -3379,7 +3490,7 @@ type ListUnseatedResponse struct {
 
 func (x *ListUnseatedResponse) Reset() {
 	*x = ListUnseatedResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3391,7 +3502,7 @@ func (x *ListUnseatedResponse) String() string {
 func (*ListUnseatedResponse) ProtoMessage() {}
 
 func (x *ListUnseatedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3404,7 +3515,7 @@ func (x *ListUnseatedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnseatedResponse.ProtoReflect.Descriptor instead.
 func (*ListUnseatedResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListUnseatedResponse) GetUnseated() []*UnseatedParty {
@@ -3439,7 +3550,7 @@ type GetSeatingRequest struct {
 
 func (x *GetSeatingRequest) Reset() {
 	*x = GetSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3451,7 +3562,7 @@ func (x *GetSeatingRequest) String() string {
 func (*GetSeatingRequest) ProtoMessage() {}
 
 func (x *GetSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3464,7 +3575,7 @@ func (x *GetSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSeatingRequest.ProtoReflect.Descriptor instead.
 func (*GetSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{43}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetSeatingRequest) GetId() string {
@@ -3485,7 +3596,7 @@ type GetSeatingResponse struct {
 
 func (x *GetSeatingResponse) Reset() {
 	*x = GetSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3497,7 +3608,7 @@ func (x *GetSeatingResponse) String() string {
 func (*GetSeatingResponse) ProtoMessage() {}
 
 func (x *GetSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3510,7 +3621,7 @@ func (x *GetSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSeatingResponse.ProtoReflect.Descriptor instead.
 func (*GetSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{44}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetSeatingResponse) GetSeating() *Seating {
@@ -3541,7 +3652,7 @@ type ListSeatingsRequest struct {
 
 func (x *ListSeatingsRequest) Reset() {
 	*x = ListSeatingsRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3553,7 +3664,7 @@ func (x *ListSeatingsRequest) String() string {
 func (*ListSeatingsRequest) ProtoMessage() {}
 
 func (x *ListSeatingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3566,7 +3677,7 @@ func (x *ListSeatingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSeatingsRequest.ProtoReflect.Descriptor instead.
 func (*ListSeatingsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{45}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListSeatingsRequest) GetJobId() string {
@@ -3626,7 +3737,7 @@ type ListSeatingsResponse struct {
 
 func (x *ListSeatingsResponse) Reset() {
 	*x = ListSeatingsResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3638,7 +3749,7 @@ func (x *ListSeatingsResponse) String() string {
 func (*ListSeatingsResponse) ProtoMessage() {}
 
 func (x *ListSeatingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3651,7 +3762,7 @@ func (x *ListSeatingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSeatingsResponse.ProtoReflect.Descriptor instead.
 func (*ListSeatingsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{46}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListSeatingsResponse) GetSeatings() []*Seating {
@@ -3686,7 +3797,7 @@ type ApproveSeatingRequest struct {
 
 func (x *ApproveSeatingRequest) Reset() {
 	*x = ApproveSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3698,7 +3809,7 @@ func (x *ApproveSeatingRequest) String() string {
 func (*ApproveSeatingRequest) ProtoMessage() {}
 
 func (x *ApproveSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3711,7 +3822,7 @@ func (x *ApproveSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSeatingRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{47}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ApproveSeatingRequest) GetId() string {
@@ -3732,7 +3843,7 @@ type ApproveSeatingResponse struct {
 
 func (x *ApproveSeatingResponse) Reset() {
 	*x = ApproveSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3744,7 +3855,7 @@ func (x *ApproveSeatingResponse) String() string {
 func (*ApproveSeatingResponse) ProtoMessage() {}
 
 func (x *ApproveSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3757,7 +3868,7 @@ func (x *ApproveSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSeatingResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{48}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ApproveSeatingResponse) GetSeating() *Seating {
@@ -3780,7 +3891,7 @@ type RejectSeatingRequest struct {
 
 func (x *RejectSeatingRequest) Reset() {
 	*x = RejectSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +3903,7 @@ func (x *RejectSeatingRequest) String() string {
 func (*RejectSeatingRequest) ProtoMessage() {}
 
 func (x *RejectSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +3916,7 @@ func (x *RejectSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSeatingRequest.ProtoReflect.Descriptor instead.
 func (*RejectSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{49}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *RejectSeatingRequest) GetId() string {
@@ -3833,7 +3944,7 @@ type RejectSeatingResponse struct {
 
 func (x *RejectSeatingResponse) Reset() {
 	*x = RejectSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3845,7 +3956,7 @@ func (x *RejectSeatingResponse) String() string {
 func (*RejectSeatingResponse) ProtoMessage() {}
 
 func (x *RejectSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3858,7 +3969,7 @@ func (x *RejectSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSeatingResponse.ProtoReflect.Descriptor instead.
 func (*RejectSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{50}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *RejectSeatingResponse) GetSeating() *Seating {
@@ -3885,7 +3996,7 @@ type RecordRsvpRequest struct {
 
 func (x *RecordRsvpRequest) Reset() {
 	*x = RecordRsvpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3897,7 +4008,7 @@ func (x *RecordRsvpRequest) String() string {
 func (*RecordRsvpRequest) ProtoMessage() {}
 
 func (x *RecordRsvpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3910,7 +4021,7 @@ func (x *RecordRsvpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRsvpRequest.ProtoReflect.Descriptor instead.
 func (*RecordRsvpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{51}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *RecordRsvpRequest) GetId() string {
@@ -3952,7 +4063,7 @@ type RecordRsvpResponse struct {
 
 func (x *RecordRsvpResponse) Reset() {
 	*x = RecordRsvpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3964,7 +4075,7 @@ func (x *RecordRsvpResponse) String() string {
 func (*RecordRsvpResponse) ProtoMessage() {}
 
 func (x *RecordRsvpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3977,7 +4088,7 @@ func (x *RecordRsvpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRsvpResponse.ProtoReflect.Descriptor instead.
 func (*RecordRsvpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{52}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *RecordRsvpResponse) GetSeating() *Seating {
@@ -3998,7 +4109,7 @@ type CancelSeatingRequest struct {
 
 func (x *CancelSeatingRequest) Reset() {
 	*x = CancelSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4010,7 +4121,7 @@ func (x *CancelSeatingRequest) String() string {
 func (*CancelSeatingRequest) ProtoMessage() {}
 
 func (x *CancelSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4023,7 +4134,7 @@ func (x *CancelSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSeatingRequest.ProtoReflect.Descriptor instead.
 func (*CancelSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{53}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CancelSeatingRequest) GetId() string {
@@ -4044,7 +4155,7 @@ type CancelSeatingResponse struct {
 
 func (x *CancelSeatingResponse) Reset() {
 	*x = CancelSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4056,7 +4167,7 @@ func (x *CancelSeatingResponse) String() string {
 func (*CancelSeatingResponse) ProtoMessage() {}
 
 func (x *CancelSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4069,7 +4180,7 @@ func (x *CancelSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSeatingResponse.ProtoReflect.Descriptor instead.
 func (*CancelSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{54}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CancelSeatingResponse) GetSeating() *Seating {
@@ -4092,7 +4203,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4104,7 +4215,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4117,7 +4228,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{55}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *RecordAttendanceRequest) GetId() string {
@@ -4145,7 +4256,7 @@ type RecordAttendanceResponse struct {
 
 func (x *RecordAttendanceResponse) Reset() {
 	*x = RecordAttendanceResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4157,7 +4268,7 @@ func (x *RecordAttendanceResponse) String() string {
 func (*RecordAttendanceResponse) ProtoMessage() {}
 
 func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4170,7 +4281,7 @@ func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{56}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *RecordAttendanceResponse) GetSeating() *Seating {
@@ -4195,7 +4306,7 @@ type RecordFeedbackRequest struct {
 
 func (x *RecordFeedbackRequest) Reset() {
 	*x = RecordFeedbackRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4207,7 +4318,7 @@ func (x *RecordFeedbackRequest) String() string {
 func (*RecordFeedbackRequest) ProtoMessage() {}
 
 func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4220,7 +4331,7 @@ func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{57}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *RecordFeedbackRequest) GetId() string {
@@ -4255,7 +4366,7 @@ type RecordFeedbackResponse struct {
 
 func (x *RecordFeedbackResponse) Reset() {
 	*x = RecordFeedbackResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4267,7 +4378,7 @@ func (x *RecordFeedbackResponse) String() string {
 func (*RecordFeedbackResponse) ProtoMessage() {}
 
 func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4280,7 +4391,7 @@ func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackResponse.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{58}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *RecordFeedbackResponse) GetSeating() *Seating {
@@ -4304,7 +4415,7 @@ type GetWaitlistRequest struct {
 
 func (x *GetWaitlistRequest) Reset() {
 	*x = GetWaitlistRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4316,7 +4427,7 @@ func (x *GetWaitlistRequest) String() string {
 func (*GetWaitlistRequest) ProtoMessage() {}
 
 func (x *GetWaitlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4329,7 +4440,7 @@ func (x *GetWaitlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWaitlistRequest.ProtoReflect.Descriptor instead.
 func (*GetWaitlistRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{59}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *GetWaitlistRequest) GetOrganisationId() string {
@@ -4360,7 +4471,7 @@ type DateNeed struct {
 
 func (x *DateNeed) Reset() {
 	*x = DateNeed{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4372,7 +4483,7 @@ func (x *DateNeed) String() string {
 func (*DateNeed) ProtoMessage() {}
 
 func (x *DateNeed) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4385,7 +4496,7 @@ func (x *DateNeed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DateNeed.ProtoReflect.Descriptor instead.
 func (*DateNeed) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{60}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *DateNeed) GetDate() string {
@@ -4427,7 +4538,7 @@ type WaitlistRow struct {
 
 func (x *WaitlistRow) Reset() {
 	*x = WaitlistRow{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4439,7 +4550,7 @@ func (x *WaitlistRow) String() string {
 func (*WaitlistRow) ProtoMessage() {}
 
 func (x *WaitlistRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4452,7 +4563,7 @@ func (x *WaitlistRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitlistRow.ProtoReflect.Descriptor instead.
 func (*WaitlistRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{61}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *WaitlistRow) GetMunicipalityCode() string {
@@ -4522,7 +4633,7 @@ type GetWaitlistResponse struct {
 
 func (x *GetWaitlistResponse) Reset() {
 	*x = GetWaitlistResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4534,7 +4645,7 @@ func (x *GetWaitlistResponse) String() string {
 func (*GetWaitlistResponse) ProtoMessage() {}
 
 func (x *GetWaitlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4547,7 +4658,7 @@ func (x *GetWaitlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWaitlistResponse.ProtoReflect.Descriptor instead.
 func (*GetWaitlistResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{62}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *GetWaitlistResponse) GetRows() []*WaitlistRow {
@@ -4574,7 +4685,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4586,7 +4697,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4599,7 +4710,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{63}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *GetReportRequest) GetOrganisationId() string {
@@ -4664,7 +4775,7 @@ type ReportRow struct {
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4676,7 +4787,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4689,7 +4800,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{64}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ReportRow) GetMonth() string {
@@ -4803,7 +4914,7 @@ type RejectReasonCount struct {
 
 func (x *RejectReasonCount) Reset() {
 	*x = RejectReasonCount{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4815,7 +4926,7 @@ func (x *RejectReasonCount) String() string {
 func (*RejectReasonCount) ProtoMessage() {}
 
 func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4828,7 +4939,7 @@ func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReasonCount.ProtoReflect.Descriptor instead.
 func (*RejectReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *RejectReasonCount) GetReason() v12.RejectReason {
@@ -4858,7 +4969,7 @@ type DeclineReasonCount struct {
 
 func (x *DeclineReasonCount) Reset() {
 	*x = DeclineReasonCount{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4870,7 +4981,7 @@ func (x *DeclineReasonCount) String() string {
 func (*DeclineReasonCount) ProtoMessage() {}
 
 func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4883,7 +4994,7 @@ func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineReasonCount.ProtoReflect.Descriptor instead.
 func (*DeclineReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *DeclineReasonCount) GetReason() v11.RsvpDeclineReason {
@@ -4918,7 +5029,7 @@ type GetReportResponse struct {
 
 func (x *GetReportResponse) Reset() {
 	*x = GetReportResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4930,7 +5041,7 @@ func (x *GetReportResponse) String() string {
 func (*GetReportResponse) ProtoMessage() {}
 
 func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4943,7 +5054,7 @@ func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportResponse.ProtoReflect.Descriptor instead.
 func (*GetReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GetReportResponse) GetRows() []*ReportRow {
@@ -4986,7 +5097,7 @@ type PoolGuest struct {
 
 func (x *PoolGuest) Reset() {
 	*x = PoolGuest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4998,7 +5109,7 @@ func (x *PoolGuest) String() string {
 func (*PoolGuest) ProtoMessage() {}
 
 func (x *PoolGuest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5011,7 +5122,7 @@ func (x *PoolGuest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolGuest.ProtoReflect.Descriptor instead.
 func (*PoolGuest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *PoolGuest) GetParticipantId() string {
@@ -5102,7 +5213,7 @@ type PoolHost struct {
 
 func (x *PoolHost) Reset() {
 	*x = PoolHost{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5114,7 +5225,7 @@ func (x *PoolHost) String() string {
 func (*PoolHost) ProtoMessage() {}
 
 func (x *PoolHost) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5127,7 +5238,7 @@ func (x *PoolHost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolHost.ProtoReflect.Descriptor instead.
 func (*PoolHost) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *PoolHost) GetVolunteerId() string {
@@ -5208,7 +5319,7 @@ type JobTable struct {
 
 func (x *JobTable) Reset() {
 	*x = JobTable{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5220,7 +5331,7 @@ func (x *JobTable) String() string {
 func (*JobTable) ProtoMessage() {}
 
 func (x *JobTable) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5233,7 +5344,7 @@ func (x *JobTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobTable.ProtoReflect.Descriptor instead.
 func (*JobTable) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *JobTable) GetOfferId() string {
@@ -5288,7 +5399,7 @@ type JobSnapshot struct {
 
 func (x *JobSnapshot) Reset() {
 	*x = JobSnapshot{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5300,7 +5411,7 @@ func (x *JobSnapshot) String() string {
 func (*JobSnapshot) ProtoMessage() {}
 
 func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5313,7 +5424,7 @@ func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobSnapshot.ProtoReflect.Descriptor instead.
 func (*JobSnapshot) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *JobSnapshot) GetSignUps() []*SignUp {
@@ -5384,7 +5495,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5396,7 +5507,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5409,7 +5520,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *JobResult) GetUnseated() []*UnseatedParty {
@@ -5599,7 +5710,14 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x06offers\x18\x01 \x03(\v2\x1c.motesplats.dinners.v1.OfferR\x06offers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"$\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x99\x01\n" +
+	"\x12UpdateOfferRequest\x122\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"I\n" +
+	"\x13UpdateOfferResponse\x122\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\"$\n" +
 	"\x12DeleteOfferRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x15\n" +
 	"\x13DeleteOfferResponse\"D\n" +
@@ -5851,12 +5969,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n" +
 	"\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n" +
 	"\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n" +
-	"\x10JOB_STATE_FAILED\x10\x042\xd2\x14\n" +
+	"\x10JOB_STATE_FAILED\x10\x042\xb8\x15\n" +
 	"\rDinnerService\x12d\n" +
 	"\vCreateOffer\x12).motesplats.dinners.v1.CreateOfferRequest\x1a*.motesplats.dinners.v1.CreateOfferResponse\x12`\n" +
 	"\bGetOffer\x12&.motesplats.dinners.v1.GetOfferRequest\x1a'.motesplats.dinners.v1.GetOfferResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\n" +
 	"ListOffers\x12(.motesplats.dinners.v1.ListOffersRequest\x1a).motesplats.dinners.v1.ListOffersResponse\"\x03\x90\x02\x01\x12d\n" +
+	"\vUpdateOffer\x12).motesplats.dinners.v1.UpdateOfferRequest\x1a*.motesplats.dinners.v1.UpdateOfferResponse\x12d\n" +
 	"\vDeleteOffer\x12).motesplats.dinners.v1.DeleteOfferRequest\x1a*.motesplats.dinners.v1.DeleteOfferResponse\x12g\n" +
 	"\fCancelDinner\x12*.motesplats.dinners.v1.CancelDinnerRequest\x1a+.motesplats.dinners.v1.CancelDinnerResponse\x12g\n" +
 	"\fCreateSignUp\x12*.motesplats.dinners.v1.CreateSignUpRequest\x1a+.motesplats.dinners.v1.CreateSignUpResponse\x12c\n" +
@@ -5896,7 +6015,7 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 73)
+var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(Allergen)(0),                    // 0: motesplats.dinners.v1.Allergen
 	(Composition)(0),                 // 1: motesplats.dinners.v1.Composition
@@ -5922,213 +6041,220 @@ var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(*GetOfferResponse)(nil),         // 21: motesplats.dinners.v1.GetOfferResponse
 	(*ListOffersRequest)(nil),        // 22: motesplats.dinners.v1.ListOffersRequest
 	(*ListOffersResponse)(nil),       // 23: motesplats.dinners.v1.ListOffersResponse
-	(*DeleteOfferRequest)(nil),       // 24: motesplats.dinners.v1.DeleteOfferRequest
-	(*DeleteOfferResponse)(nil),      // 25: motesplats.dinners.v1.DeleteOfferResponse
-	(*CancelDinnerRequest)(nil),      // 26: motesplats.dinners.v1.CancelDinnerRequest
-	(*CancelDinnerResponse)(nil),     // 27: motesplats.dinners.v1.CancelDinnerResponse
-	(*CreateSignUpRequest)(nil),      // 28: motesplats.dinners.v1.CreateSignUpRequest
-	(*CreateSignUpResponse)(nil),     // 29: motesplats.dinners.v1.CreateSignUpResponse
-	(*GetSignUpRequest)(nil),         // 30: motesplats.dinners.v1.GetSignUpRequest
-	(*GetSignUpResponse)(nil),        // 31: motesplats.dinners.v1.GetSignUpResponse
-	(*ListSignUpsRequest)(nil),       // 32: motesplats.dinners.v1.ListSignUpsRequest
-	(*ListSignUpsResponse)(nil),      // 33: motesplats.dinners.v1.ListSignUpsResponse
-	(*UpdateSignUpRequest)(nil),      // 34: motesplats.dinners.v1.UpdateSignUpRequest
-	(*UpdateSignUpResponse)(nil),     // 35: motesplats.dinners.v1.UpdateSignUpResponse
-	(*DeleteSignUpRequest)(nil),      // 36: motesplats.dinners.v1.DeleteSignUpRequest
-	(*DeleteSignUpResponse)(nil),     // 37: motesplats.dinners.v1.DeleteSignUpResponse
-	(*StartMatchingJobRequest)(nil),  // 38: motesplats.dinners.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil), // 39: motesplats.dinners.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),            // 40: motesplats.dinners.v1.GetJobRequest
-	(*GetJobResponse)(nil),           // 41: motesplats.dinners.v1.GetJobResponse
-	(*ListJobsRequest)(nil),          // 42: motesplats.dinners.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),         // 43: motesplats.dinners.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),          // 44: motesplats.dinners.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),         // 45: motesplats.dinners.v1.WatchJobResponse
-	(*ListUnseatedRequest)(nil),      // 46: motesplats.dinners.v1.ListUnseatedRequest
-	(*ListUnseatedResponse)(nil),     // 47: motesplats.dinners.v1.ListUnseatedResponse
-	(*GetSeatingRequest)(nil),        // 48: motesplats.dinners.v1.GetSeatingRequest
-	(*GetSeatingResponse)(nil),       // 49: motesplats.dinners.v1.GetSeatingResponse
-	(*ListSeatingsRequest)(nil),      // 50: motesplats.dinners.v1.ListSeatingsRequest
-	(*ListSeatingsResponse)(nil),     // 51: motesplats.dinners.v1.ListSeatingsResponse
-	(*ApproveSeatingRequest)(nil),    // 52: motesplats.dinners.v1.ApproveSeatingRequest
-	(*ApproveSeatingResponse)(nil),   // 53: motesplats.dinners.v1.ApproveSeatingResponse
-	(*RejectSeatingRequest)(nil),     // 54: motesplats.dinners.v1.RejectSeatingRequest
-	(*RejectSeatingResponse)(nil),    // 55: motesplats.dinners.v1.RejectSeatingResponse
-	(*RecordRsvpRequest)(nil),        // 56: motesplats.dinners.v1.RecordRsvpRequest
-	(*RecordRsvpResponse)(nil),       // 57: motesplats.dinners.v1.RecordRsvpResponse
-	(*CancelSeatingRequest)(nil),     // 58: motesplats.dinners.v1.CancelSeatingRequest
-	(*CancelSeatingResponse)(nil),    // 59: motesplats.dinners.v1.CancelSeatingResponse
-	(*RecordAttendanceRequest)(nil),  // 60: motesplats.dinners.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil), // 61: motesplats.dinners.v1.RecordAttendanceResponse
-	(*RecordFeedbackRequest)(nil),    // 62: motesplats.dinners.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),   // 63: motesplats.dinners.v1.RecordFeedbackResponse
-	(*GetWaitlistRequest)(nil),       // 64: motesplats.dinners.v1.GetWaitlistRequest
-	(*DateNeed)(nil),                 // 65: motesplats.dinners.v1.DateNeed
-	(*WaitlistRow)(nil),              // 66: motesplats.dinners.v1.WaitlistRow
-	(*GetWaitlistResponse)(nil),      // 67: motesplats.dinners.v1.GetWaitlistResponse
-	(*GetReportRequest)(nil),         // 68: motesplats.dinners.v1.GetReportRequest
-	(*ReportRow)(nil),                // 69: motesplats.dinners.v1.ReportRow
-	(*RejectReasonCount)(nil),        // 70: motesplats.dinners.v1.RejectReasonCount
-	(*DeclineReasonCount)(nil),       // 71: motesplats.dinners.v1.DeclineReasonCount
-	(*GetReportResponse)(nil),        // 72: motesplats.dinners.v1.GetReportResponse
-	(*PoolGuest)(nil),                // 73: motesplats.dinners.v1.PoolGuest
-	(*PoolHost)(nil),                 // 74: motesplats.dinners.v1.PoolHost
-	(*JobTable)(nil),                 // 75: motesplats.dinners.v1.JobTable
-	(*JobSnapshot)(nil),              // 76: motesplats.dinners.v1.JobSnapshot
-	(*JobResult)(nil),                // 77: motesplats.dinners.v1.JobResult
-	(v1.Diet)(0),                     // 78: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),    // 79: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),             // 80: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),              // 81: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),           // 82: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),             // 83: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),       // 84: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                   // 85: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),            // 86: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),    // 87: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),           // 88: motesplats.type.v1.EquityGroup
+	(*UpdateOfferRequest)(nil),       // 24: motesplats.dinners.v1.UpdateOfferRequest
+	(*UpdateOfferResponse)(nil),      // 25: motesplats.dinners.v1.UpdateOfferResponse
+	(*DeleteOfferRequest)(nil),       // 26: motesplats.dinners.v1.DeleteOfferRequest
+	(*DeleteOfferResponse)(nil),      // 27: motesplats.dinners.v1.DeleteOfferResponse
+	(*CancelDinnerRequest)(nil),      // 28: motesplats.dinners.v1.CancelDinnerRequest
+	(*CancelDinnerResponse)(nil),     // 29: motesplats.dinners.v1.CancelDinnerResponse
+	(*CreateSignUpRequest)(nil),      // 30: motesplats.dinners.v1.CreateSignUpRequest
+	(*CreateSignUpResponse)(nil),     // 31: motesplats.dinners.v1.CreateSignUpResponse
+	(*GetSignUpRequest)(nil),         // 32: motesplats.dinners.v1.GetSignUpRequest
+	(*GetSignUpResponse)(nil),        // 33: motesplats.dinners.v1.GetSignUpResponse
+	(*ListSignUpsRequest)(nil),       // 34: motesplats.dinners.v1.ListSignUpsRequest
+	(*ListSignUpsResponse)(nil),      // 35: motesplats.dinners.v1.ListSignUpsResponse
+	(*UpdateSignUpRequest)(nil),      // 36: motesplats.dinners.v1.UpdateSignUpRequest
+	(*UpdateSignUpResponse)(nil),     // 37: motesplats.dinners.v1.UpdateSignUpResponse
+	(*DeleteSignUpRequest)(nil),      // 38: motesplats.dinners.v1.DeleteSignUpRequest
+	(*DeleteSignUpResponse)(nil),     // 39: motesplats.dinners.v1.DeleteSignUpResponse
+	(*StartMatchingJobRequest)(nil),  // 40: motesplats.dinners.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil), // 41: motesplats.dinners.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),            // 42: motesplats.dinners.v1.GetJobRequest
+	(*GetJobResponse)(nil),           // 43: motesplats.dinners.v1.GetJobResponse
+	(*ListJobsRequest)(nil),          // 44: motesplats.dinners.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),         // 45: motesplats.dinners.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),          // 46: motesplats.dinners.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),         // 47: motesplats.dinners.v1.WatchJobResponse
+	(*ListUnseatedRequest)(nil),      // 48: motesplats.dinners.v1.ListUnseatedRequest
+	(*ListUnseatedResponse)(nil),     // 49: motesplats.dinners.v1.ListUnseatedResponse
+	(*GetSeatingRequest)(nil),        // 50: motesplats.dinners.v1.GetSeatingRequest
+	(*GetSeatingResponse)(nil),       // 51: motesplats.dinners.v1.GetSeatingResponse
+	(*ListSeatingsRequest)(nil),      // 52: motesplats.dinners.v1.ListSeatingsRequest
+	(*ListSeatingsResponse)(nil),     // 53: motesplats.dinners.v1.ListSeatingsResponse
+	(*ApproveSeatingRequest)(nil),    // 54: motesplats.dinners.v1.ApproveSeatingRequest
+	(*ApproveSeatingResponse)(nil),   // 55: motesplats.dinners.v1.ApproveSeatingResponse
+	(*RejectSeatingRequest)(nil),     // 56: motesplats.dinners.v1.RejectSeatingRequest
+	(*RejectSeatingResponse)(nil),    // 57: motesplats.dinners.v1.RejectSeatingResponse
+	(*RecordRsvpRequest)(nil),        // 58: motesplats.dinners.v1.RecordRsvpRequest
+	(*RecordRsvpResponse)(nil),       // 59: motesplats.dinners.v1.RecordRsvpResponse
+	(*CancelSeatingRequest)(nil),     // 60: motesplats.dinners.v1.CancelSeatingRequest
+	(*CancelSeatingResponse)(nil),    // 61: motesplats.dinners.v1.CancelSeatingResponse
+	(*RecordAttendanceRequest)(nil),  // 62: motesplats.dinners.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil), // 63: motesplats.dinners.v1.RecordAttendanceResponse
+	(*RecordFeedbackRequest)(nil),    // 64: motesplats.dinners.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),   // 65: motesplats.dinners.v1.RecordFeedbackResponse
+	(*GetWaitlistRequest)(nil),       // 66: motesplats.dinners.v1.GetWaitlistRequest
+	(*DateNeed)(nil),                 // 67: motesplats.dinners.v1.DateNeed
+	(*WaitlistRow)(nil),              // 68: motesplats.dinners.v1.WaitlistRow
+	(*GetWaitlistResponse)(nil),      // 69: motesplats.dinners.v1.GetWaitlistResponse
+	(*GetReportRequest)(nil),         // 70: motesplats.dinners.v1.GetReportRequest
+	(*ReportRow)(nil),                // 71: motesplats.dinners.v1.ReportRow
+	(*RejectReasonCount)(nil),        // 72: motesplats.dinners.v1.RejectReasonCount
+	(*DeclineReasonCount)(nil),       // 73: motesplats.dinners.v1.DeclineReasonCount
+	(*GetReportResponse)(nil),        // 74: motesplats.dinners.v1.GetReportResponse
+	(*PoolGuest)(nil),                // 75: motesplats.dinners.v1.PoolGuest
+	(*PoolHost)(nil),                 // 76: motesplats.dinners.v1.PoolHost
+	(*JobTable)(nil),                 // 77: motesplats.dinners.v1.JobTable
+	(*JobSnapshot)(nil),              // 78: motesplats.dinners.v1.JobSnapshot
+	(*JobResult)(nil),                // 79: motesplats.dinners.v1.JobResult
+	(v1.Diet)(0),                     // 80: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),    // 81: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),             // 82: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),              // 83: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),           // 84: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),             // 85: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),       // 86: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                   // 87: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),            // 88: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),    // 89: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 90: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	78,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	80,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
 	6,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
 	7,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
 	5,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	79,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	81,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
 	2,   // 7: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
 	9,   // 8: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	78,  // 9: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	80,  // 9: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 10: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	80,  // 11: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	82,  // 11: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,   // 12: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
 	5,   // 13: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	79,  // 14: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	81,  // 15: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	82,  // 16: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	81,  // 14: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	83,  // 15: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	84,  // 16: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
 	11,  // 17: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	79,  // 18: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	79,  // 19: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	79,  // 20: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	79,  // 21: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	79,  // 22: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	79,  // 23: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	83,  // 24: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	84,  // 25: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	81,  // 18: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	81,  // 19: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	81,  // 20: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	81,  // 21: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	81,  // 22: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	81,  // 23: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	85,  // 24: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	86,  // 25: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	12,  // 26: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	13,  // 27: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
 	13,  // 28: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	85,  // 29: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	79,  // 30: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	86,  // 31: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	87,  // 29: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	81,  // 30: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	88,  // 31: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
 	3,   // 32: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
 	4,   // 33: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
 	16,  // 34: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	79,  // 35: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	79,  // 36: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	79,  // 37: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	81,  // 35: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	81,  // 36: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	81,  // 37: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
 	8,   // 38: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	8,   // 39: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	8,   // 40: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	8,   // 41: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
-	8,   // 42: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	10,  // 43: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 44: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 45: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 46: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 47: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	87,  // 48: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10,  // 49: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	17,  // 50: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	17,  // 51: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	17,  // 52: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	17,  // 53: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	15,  // 54: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	14,  // 55: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	82,  // 56: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	14,  // 57: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
-	14,  // 58: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	86,  // 59: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	14,  // 60: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	83,  // 61: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	84,  // 62: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	14,  // 63: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	14,  // 64: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	12,  // 65: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	14,  // 66: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	83,  // 67: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	13,  // 68: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	14,  // 69: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	65,  // 70: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
-	66,  // 71: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	70,  // 72: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
-	71,  // 73: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
-	86,  // 74: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
-	84,  // 75: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	69,  // 76: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	88,  // 77: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	85,  // 78: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	79,  // 79: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	79,  // 80: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	10,  // 81: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	8,   // 82: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	75,  // 83: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	15,  // 84: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	18,  // 85: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	20,  // 86: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	22,  // 87: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	24,  // 88: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	26,  // 89: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	28,  // 90: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	30,  // 91: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	32,  // 92: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	34,  // 93: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	36,  // 94: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	38,  // 95: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	40,  // 96: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	42,  // 97: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	44,  // 98: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	46,  // 99: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	48,  // 100: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	50,  // 101: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	52,  // 102: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	54,  // 103: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	56,  // 104: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	58,  // 105: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	60,  // 106: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	62,  // 107: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	64,  // 108: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	68,  // 109: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	19,  // 110: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	21,  // 111: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	23,  // 112: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	25,  // 113: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	27,  // 114: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	29,  // 115: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	31,  // 116: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	33,  // 117: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	35,  // 118: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	37,  // 119: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	39,  // 120: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	41,  // 121: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	43,  // 122: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	45,  // 123: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	47,  // 124: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	49,  // 125: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	51,  // 126: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	53,  // 127: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	55,  // 128: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	57,  // 129: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	59,  // 130: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	61,  // 131: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	63,  // 132: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	67,  // 133: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	72,  // 134: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	110, // [110:135] is the sub-list for method output_type
-	85,  // [85:110] is the sub-list for method input_type
-	85,  // [85:85] is the sub-list for extension type_name
-	85,  // [85:85] is the sub-list for extension extendee
-	0,   // [0:85] is the sub-list for field type_name
+	8,   // 42: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	89,  // 43: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	8,   // 44: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	8,   // 45: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	10,  // 46: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 47: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 48: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 49: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	10,  // 50: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	89,  // 51: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10,  // 52: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	17,  // 53: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	17,  // 54: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	17,  // 55: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	17,  // 56: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	15,  // 57: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	14,  // 58: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	84,  // 59: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	14,  // 60: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
+	14,  // 61: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	88,  // 62: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	14,  // 63: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	85,  // 64: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	86,  // 65: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	14,  // 66: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	14,  // 67: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	12,  // 68: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	14,  // 69: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	85,  // 70: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	13,  // 71: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	14,  // 72: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	67,  // 73: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
+	68,  // 74: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
+	72,  // 75: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
+	73,  // 76: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
+	88,  // 77: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	86,  // 78: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	71,  // 79: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	90,  // 80: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	87,  // 81: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	81,  // 82: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	81,  // 83: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	10,  // 84: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	8,   // 85: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	77,  // 86: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	15,  // 87: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	18,  // 88: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	20,  // 89: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	22,  // 90: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	24,  // 91: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
+	26,  // 92: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	28,  // 93: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	30,  // 94: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	32,  // 95: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	34,  // 96: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	36,  // 97: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	38,  // 98: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	40,  // 99: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	42,  // 100: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	44,  // 101: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	46,  // 102: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	48,  // 103: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	50,  // 104: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	52,  // 105: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	54,  // 106: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	56,  // 107: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	58,  // 108: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	60,  // 109: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	62,  // 110: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	64,  // 111: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	66,  // 112: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	70,  // 113: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	19,  // 114: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	21,  // 115: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	23,  // 116: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	25,  // 117: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
+	27,  // 118: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	29,  // 119: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	31,  // 120: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	33,  // 121: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	35,  // 122: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	37,  // 123: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	39,  // 124: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	41,  // 125: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	43,  // 126: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	45,  // 127: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	47,  // 128: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	49,  // 129: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	51,  // 130: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	53,  // 131: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	55,  // 132: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	57,  // 133: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	59,  // 134: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	61,  // 135: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	63,  // 136: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	65,  // 137: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	69,  // 138: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	74,  // 139: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	114, // [114:140] is the sub-list for method output_type
+	88,  // [88:114] is the sub-list for method input_type
+	88,  // [88:88] is the sub-list for extension type_name
+	88,  // [88:88] is the sub-list for extension extendee
+	0,   // [0:88] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -6142,7 +6268,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   73,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

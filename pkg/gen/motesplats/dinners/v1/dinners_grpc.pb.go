@@ -29,6 +29,7 @@ const (
 	DinnerService_CreateOffer_FullMethodName      = "/motesplats.dinners.v1.DinnerService/CreateOffer"
 	DinnerService_GetOffer_FullMethodName         = "/motesplats.dinners.v1.DinnerService/GetOffer"
 	DinnerService_ListOffers_FullMethodName       = "/motesplats.dinners.v1.DinnerService/ListOffers"
+	DinnerService_UpdateOffer_FullMethodName      = "/motesplats.dinners.v1.DinnerService/UpdateOffer"
 	DinnerService_DeleteOffer_FullMethodName      = "/motesplats.dinners.v1.DinnerService/DeleteOffer"
 	DinnerService_CancelDinner_FullMethodName     = "/motesplats.dinners.v1.DinnerService/CancelDinner"
 	DinnerService_CreateSignUp_FullMethodName     = "/motesplats.dinners.v1.DinnerService/CreateSignUp"
@@ -71,6 +72,13 @@ type DinnerServiceClient interface {
 	GetOffer(ctx context.Context, in *GetOfferRequest, opts ...grpc.CallOption) (*GetOfferResponse, error)
 	// ListOffers pages through offers in id order.
 	ListOffers(ctx context.Context, in *ListOffersRequest, opts ...grpc.CallOption) (*ListOffersResponse, error)
+	// UpdateOffer changes an offer (paths: seats, kitchen, pets, languages,
+	// composition, postcode, address). Seats may grow, never shrink: a
+	// dinner's seat count is read by every replica that seats a party, so
+	// a smaller one could not be made safe against a reservation in flight
+	// (FAILED_PRECONDITION; cancel a date or make a new offer). Dates are
+	// changed by CancelDinner and new offers. Existing seatings stay.
+	UpdateOffer(ctx context.Context, in *UpdateOfferRequest, opts ...grpc.CallOption) (*UpdateOfferResponse, error)
 	// DeleteOffer removes an offer; its open and confirmed seatings are
 	// cancelled and their guests wait again.
 	DeleteOffer(ctx context.Context, in *DeleteOfferRequest, opts ...grpc.CallOption) (*DeleteOfferResponse, error)
@@ -171,6 +179,16 @@ func (c *dinnerServiceClient) ListOffers(ctx context.Context, in *ListOffersRequ
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListOffersResponse)
 	err := c.cc.Invoke(ctx, DinnerService_ListOffers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dinnerServiceClient) UpdateOffer(ctx context.Context, in *UpdateOfferRequest, opts ...grpc.CallOption) (*UpdateOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateOfferResponse)
+	err := c.cc.Invoke(ctx, DinnerService_UpdateOffer_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -424,6 +442,13 @@ type DinnerServiceServer interface {
 	GetOffer(context.Context, *GetOfferRequest) (*GetOfferResponse, error)
 	// ListOffers pages through offers in id order.
 	ListOffers(context.Context, *ListOffersRequest) (*ListOffersResponse, error)
+	// UpdateOffer changes an offer (paths: seats, kitchen, pets, languages,
+	// composition, postcode, address). Seats may grow, never shrink: a
+	// dinner's seat count is read by every replica that seats a party, so
+	// a smaller one could not be made safe against a reservation in flight
+	// (FAILED_PRECONDITION; cancel a date or make a new offer). Dates are
+	// changed by CancelDinner and new offers. Existing seatings stay.
+	UpdateOffer(context.Context, *UpdateOfferRequest) (*UpdateOfferResponse, error)
 	// DeleteOffer removes an offer; its open and confirmed seatings are
 	// cancelled and their guests wait again.
 	DeleteOffer(context.Context, *DeleteOfferRequest) (*DeleteOfferResponse, error)
@@ -508,6 +533,9 @@ func (UnimplementedDinnerServiceServer) GetOffer(context.Context, *GetOfferReque
 }
 func (UnimplementedDinnerServiceServer) ListOffers(context.Context, *ListOffersRequest) (*ListOffersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOffers not implemented")
+}
+func (UnimplementedDinnerServiceServer) UpdateOffer(context.Context, *UpdateOfferRequest) (*UpdateOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateOffer not implemented")
 }
 func (UnimplementedDinnerServiceServer) DeleteOffer(context.Context, *DeleteOfferRequest) (*DeleteOfferResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteOffer not implemented")
@@ -646,6 +674,24 @@ func _DinnerService_ListOffers_Handler(srv interface{}, ctx context.Context, dec
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DinnerServiceServer).ListOffers(ctx, req.(*ListOffersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DinnerService_UpdateOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DinnerServiceServer).UpdateOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DinnerService_UpdateOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DinnerServiceServer).UpdateOffer(ctx, req.(*UpdateOfferRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1057,6 +1103,10 @@ var DinnerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOffers",
 			Handler:    _DinnerService_ListOffers_Handler,
+		},
+		{
+			MethodName: "UpdateOffer",
+			Handler:    _DinnerService_UpdateOffer_Handler,
 		},
 		{
 			MethodName: "DeleteOffer",

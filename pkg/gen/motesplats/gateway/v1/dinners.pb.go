@@ -520,6 +520,117 @@ func (x *ListDinnerOffersResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// UpdateDinnerOfferRequest changes an offer.
+type UpdateDinnerOfferRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The offer with its id and the new values.
+	Offer *v1.Offer `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	// Paths to change: seats, kitchen, pets, languages, composition,
+	// postcode, address.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the change fails with ABORTED if the offer changed since.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateDinnerOfferRequest) Reset() {
+	*x = UpdateDinnerOfferRequest{}
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateDinnerOfferRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateDinnerOfferRequest) ProtoMessage() {}
+
+func (x *UpdateDinnerOfferRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateDinnerOfferRequest.ProtoReflect.Descriptor instead.
+func (*UpdateDinnerOfferRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpdateDinnerOfferRequest) GetOffer() *v1.Offer {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
+func (x *UpdateDinnerOfferRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateDinnerOfferRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// UpdateDinnerOfferResponse returns the offer.
+type UpdateDinnerOfferResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The offer after the change.
+	Offer         *DinnerOfferView `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateDinnerOfferResponse) Reset() {
+	*x = UpdateDinnerOfferResponse{}
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateDinnerOfferResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateDinnerOfferResponse) ProtoMessage() {}
+
+func (x *UpdateDinnerOfferResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateDinnerOfferResponse.ProtoReflect.Descriptor instead.
+func (*UpdateDinnerOfferResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UpdateDinnerOfferResponse) GetOffer() *DinnerOfferView {
+	if x != nil {
+		return x.Offer
+	}
+	return nil
+}
+
 // DeleteDinnerOfferRequest names an offer.
 type DeleteDinnerOfferRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -531,7 +642,7 @@ type DeleteDinnerOfferRequest struct {
 
 func (x *DeleteDinnerOfferRequest) Reset() {
 	*x = DeleteDinnerOfferRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +654,7 @@ func (x *DeleteDinnerOfferRequest) String() string {
 func (*DeleteDinnerOfferRequest) ProtoMessage() {}
 
 func (x *DeleteDinnerOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +667,7 @@ func (x *DeleteDinnerOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDinnerOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDinnerOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{9}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeleteDinnerOfferRequest) GetId() string {
@@ -575,7 +686,7 @@ type DeleteDinnerOfferResponse struct {
 
 func (x *DeleteDinnerOfferResponse) Reset() {
 	*x = DeleteDinnerOfferResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +698,7 @@ func (x *DeleteDinnerOfferResponse) String() string {
 func (*DeleteDinnerOfferResponse) ProtoMessage() {}
 
 func (x *DeleteDinnerOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +711,7 @@ func (x *DeleteDinnerOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDinnerOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDinnerOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{10}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{12}
 }
 
 // CancelDinnerRequest names one date of an offer.
@@ -616,7 +727,7 @@ type CancelDinnerRequest struct {
 
 func (x *CancelDinnerRequest) Reset() {
 	*x = CancelDinnerRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +739,7 @@ func (x *CancelDinnerRequest) String() string {
 func (*CancelDinnerRequest) ProtoMessage() {}
 
 func (x *CancelDinnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +752,7 @@ func (x *CancelDinnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDinnerRequest.ProtoReflect.Descriptor instead.
 func (*CancelDinnerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CancelDinnerRequest) GetOfferId() string {
@@ -671,7 +782,7 @@ type CancelDinnerResponse struct {
 
 func (x *CancelDinnerResponse) Reset() {
 	*x = CancelDinnerResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -683,7 +794,7 @@ func (x *CancelDinnerResponse) String() string {
 func (*CancelDinnerResponse) ProtoMessage() {}
 
 func (x *CancelDinnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -696,7 +807,7 @@ func (x *CancelDinnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDinnerResponse.ProtoReflect.Descriptor instead.
 func (*CancelDinnerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelDinnerResponse) GetOffer() *DinnerOfferView {
@@ -726,7 +837,7 @@ type CreateDinnerSignUpRequest struct {
 
 func (x *CreateDinnerSignUpRequest) Reset() {
 	*x = CreateDinnerSignUpRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[13]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +849,7 @@ func (x *CreateDinnerSignUpRequest) String() string {
 func (*CreateDinnerSignUpRequest) ProtoMessage() {}
 
 func (x *CreateDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[13]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +862,7 @@ func (x *CreateDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDinnerSignUpRequest.ProtoReflect.Descriptor instead.
 func (*CreateDinnerSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateDinnerSignUpRequest) GetRequestId() string {
@@ -779,7 +890,7 @@ type CreateDinnerSignUpResponse struct {
 
 func (x *CreateDinnerSignUpResponse) Reset() {
 	*x = CreateDinnerSignUpResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +902,7 @@ func (x *CreateDinnerSignUpResponse) String() string {
 func (*CreateDinnerSignUpResponse) ProtoMessage() {}
 
 func (x *CreateDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +915,7 @@ func (x *CreateDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDinnerSignUpResponse.ProtoReflect.Descriptor instead.
 func (*CreateDinnerSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateDinnerSignUpResponse) GetSignUp() *DinnerSignUpView {
@@ -825,7 +936,7 @@ type GetDinnerSignUpRequest struct {
 
 func (x *GetDinnerSignUpRequest) Reset() {
 	*x = GetDinnerSignUpRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +948,7 @@ func (x *GetDinnerSignUpRequest) String() string {
 func (*GetDinnerSignUpRequest) ProtoMessage() {}
 
 func (x *GetDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +961,7 @@ func (x *GetDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerSignUpRequest.ProtoReflect.Descriptor instead.
 func (*GetDinnerSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetDinnerSignUpRequest) GetId() string {
@@ -871,7 +982,7 @@ type GetDinnerSignUpResponse struct {
 
 func (x *GetDinnerSignUpResponse) Reset() {
 	*x = GetDinnerSignUpResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +994,7 @@ func (x *GetDinnerSignUpResponse) String() string {
 func (*GetDinnerSignUpResponse) ProtoMessage() {}
 
 func (x *GetDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1007,7 @@ func (x *GetDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerSignUpResponse.ProtoReflect.Descriptor instead.
 func (*GetDinnerSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetDinnerSignUpResponse) GetSignUp() *DinnerSignUpView {
@@ -921,7 +1032,7 @@ type ListDinnerSignUpsRequest struct {
 
 func (x *ListDinnerSignUpsRequest) Reset() {
 	*x = ListDinnerSignUpsRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +1044,7 @@ func (x *ListDinnerSignUpsRequest) String() string {
 func (*ListDinnerSignUpsRequest) ProtoMessage() {}
 
 func (x *ListDinnerSignUpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +1057,7 @@ func (x *ListDinnerSignUpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDinnerSignUpsRequest.ProtoReflect.Descriptor instead.
 func (*ListDinnerSignUpsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListDinnerSignUpsRequest) GetMunicipalityCode() string {
@@ -985,7 +1096,7 @@ type ListDinnerSignUpsResponse struct {
 
 func (x *ListDinnerSignUpsResponse) Reset() {
 	*x = ListDinnerSignUpsResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -997,7 +1108,7 @@ func (x *ListDinnerSignUpsResponse) String() string {
 func (*ListDinnerSignUpsResponse) ProtoMessage() {}
 
 func (x *ListDinnerSignUpsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1010,7 +1121,7 @@ func (x *ListDinnerSignUpsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDinnerSignUpsResponse.ProtoReflect.Descriptor instead.
 func (*ListDinnerSignUpsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListDinnerSignUpsResponse) GetSignUps() []*DinnerSignUpView {
@@ -1050,7 +1161,7 @@ type UpdateDinnerSignUpRequest struct {
 
 func (x *UpdateDinnerSignUpRequest) Reset() {
 	*x = UpdateDinnerSignUpRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1062,7 +1173,7 @@ func (x *UpdateDinnerSignUpRequest) String() string {
 func (*UpdateDinnerSignUpRequest) ProtoMessage() {}
 
 func (x *UpdateDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1075,7 +1186,7 @@ func (x *UpdateDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDinnerSignUpRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDinnerSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateDinnerSignUpRequest) GetSignUp() *v1.SignUp {
@@ -1110,7 +1221,7 @@ type UpdateDinnerSignUpResponse struct {
 
 func (x *UpdateDinnerSignUpResponse) Reset() {
 	*x = UpdateDinnerSignUpResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1122,7 +1233,7 @@ func (x *UpdateDinnerSignUpResponse) String() string {
 func (*UpdateDinnerSignUpResponse) ProtoMessage() {}
 
 func (x *UpdateDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1135,7 +1246,7 @@ func (x *UpdateDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDinnerSignUpResponse.ProtoReflect.Descriptor instead.
 func (*UpdateDinnerSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateDinnerSignUpResponse) GetSignUp() *DinnerSignUpView {
@@ -1156,7 +1267,7 @@ type DeleteDinnerSignUpRequest struct {
 
 func (x *DeleteDinnerSignUpRequest) Reset() {
 	*x = DeleteDinnerSignUpRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1168,7 +1279,7 @@ func (x *DeleteDinnerSignUpRequest) String() string {
 func (*DeleteDinnerSignUpRequest) ProtoMessage() {}
 
 func (x *DeleteDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1181,7 +1292,7 @@ func (x *DeleteDinnerSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDinnerSignUpRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDinnerSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteDinnerSignUpRequest) GetId() string {
@@ -1200,7 +1311,7 @@ type DeleteDinnerSignUpResponse struct {
 
 func (x *DeleteDinnerSignUpResponse) Reset() {
 	*x = DeleteDinnerSignUpResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1323,7 @@ func (x *DeleteDinnerSignUpResponse) String() string {
 func (*DeleteDinnerSignUpResponse) ProtoMessage() {}
 
 func (x *DeleteDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1336,7 @@ func (x *DeleteDinnerSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDinnerSignUpResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDinnerSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{24}
 }
 
 // StartDinnerJobRequest starts a job.
@@ -1244,7 +1355,7 @@ type StartDinnerJobRequest struct {
 
 func (x *StartDinnerJobRequest) Reset() {
 	*x = StartDinnerJobRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1367,7 @@ func (x *StartDinnerJobRequest) String() string {
 func (*StartDinnerJobRequest) ProtoMessage() {}
 
 func (x *StartDinnerJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1380,7 @@ func (x *StartDinnerJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartDinnerJobRequest.ProtoReflect.Descriptor instead.
 func (*StartDinnerJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StartDinnerJobRequest) GetRequestId() string {
@@ -1304,7 +1415,7 @@ type StartDinnerJobResponse struct {
 
 func (x *StartDinnerJobResponse) Reset() {
 	*x = StartDinnerJobResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1316,7 +1427,7 @@ func (x *StartDinnerJobResponse) String() string {
 func (*StartDinnerJobResponse) ProtoMessage() {}
 
 func (x *StartDinnerJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1329,7 +1440,7 @@ func (x *StartDinnerJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartDinnerJobResponse.ProtoReflect.Descriptor instead.
 func (*StartDinnerJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *StartDinnerJobResponse) GetJob() *v1.Job {
@@ -1350,7 +1461,7 @@ type GetDinnerJobRequest struct {
 
 func (x *GetDinnerJobRequest) Reset() {
 	*x = GetDinnerJobRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1362,7 +1473,7 @@ func (x *GetDinnerJobRequest) String() string {
 func (*GetDinnerJobRequest) ProtoMessage() {}
 
 func (x *GetDinnerJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1375,7 +1486,7 @@ func (x *GetDinnerJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerJobRequest.ProtoReflect.Descriptor instead.
 func (*GetDinnerJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetDinnerJobRequest) GetId() string {
@@ -1396,7 +1507,7 @@ type GetDinnerJobResponse struct {
 
 func (x *GetDinnerJobResponse) Reset() {
 	*x = GetDinnerJobResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1519,7 @@ func (x *GetDinnerJobResponse) String() string {
 func (*GetDinnerJobResponse) ProtoMessage() {}
 
 func (x *GetDinnerJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1532,7 @@ func (x *GetDinnerJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerJobResponse.ProtoReflect.Descriptor instead.
 func (*GetDinnerJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetDinnerJobResponse) GetJob() *v1.Job {
@@ -1444,7 +1555,7 @@ type ListDinnerJobsRequest struct {
 
 func (x *ListDinnerJobsRequest) Reset() {
 	*x = ListDinnerJobsRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1456,7 +1567,7 @@ func (x *ListDinnerJobsRequest) String() string {
 func (*ListDinnerJobsRequest) ProtoMessage() {}
 
 func (x *ListDinnerJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1469,7 +1580,7 @@ func (x *ListDinnerJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDinnerJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListDinnerJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListDinnerJobsRequest) GetPageSize() int32 {
@@ -1499,7 +1610,7 @@ type ListDinnerJobsResponse struct {
 
 func (x *ListDinnerJobsResponse) Reset() {
 	*x = ListDinnerJobsResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1622,7 @@ func (x *ListDinnerJobsResponse) String() string {
 func (*ListDinnerJobsResponse) ProtoMessage() {}
 
 func (x *ListDinnerJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1635,7 @@ func (x *ListDinnerJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDinnerJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListDinnerJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListDinnerJobsResponse) GetJobs() []*v1.Job {
@@ -1552,7 +1663,7 @@ type WatchDinnerJobRequest struct {
 
 func (x *WatchDinnerJobRequest) Reset() {
 	*x = WatchDinnerJobRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +1675,7 @@ func (x *WatchDinnerJobRequest) String() string {
 func (*WatchDinnerJobRequest) ProtoMessage() {}
 
 func (x *WatchDinnerJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +1688,7 @@ func (x *WatchDinnerJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDinnerJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchDinnerJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WatchDinnerJobRequest) GetId() string {
@@ -1598,7 +1709,7 @@ type WatchDinnerJobResponse struct {
 
 func (x *WatchDinnerJobResponse) Reset() {
 	*x = WatchDinnerJobResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1610,7 +1721,7 @@ func (x *WatchDinnerJobResponse) String() string {
 func (*WatchDinnerJobResponse) ProtoMessage() {}
 
 func (x *WatchDinnerJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,7 +1734,7 @@ func (x *WatchDinnerJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchDinnerJobResponse.ProtoReflect.Descriptor instead.
 func (*WatchDinnerJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WatchDinnerJobResponse) GetJob() *v1.Job {
@@ -1648,7 +1759,7 @@ type ListUnseatedPartiesRequest struct {
 
 func (x *ListUnseatedPartiesRequest) Reset() {
 	*x = ListUnseatedPartiesRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1660,7 +1771,7 @@ func (x *ListUnseatedPartiesRequest) String() string {
 func (*ListUnseatedPartiesRequest) ProtoMessage() {}
 
 func (x *ListUnseatedPartiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1784,7 @@ func (x *ListUnseatedPartiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnseatedPartiesRequest.ProtoReflect.Descriptor instead.
 func (*ListUnseatedPartiesRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListUnseatedPartiesRequest) GetJobId() string {
@@ -1712,7 +1823,7 @@ type ListUnseatedPartiesResponse struct {
 
 func (x *ListUnseatedPartiesResponse) Reset() {
 	*x = ListUnseatedPartiesResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[32]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1724,7 +1835,7 @@ func (x *ListUnseatedPartiesResponse) String() string {
 func (*ListUnseatedPartiesResponse) ProtoMessage() {}
 
 func (x *ListUnseatedPartiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[32]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1737,7 +1848,7 @@ func (x *ListUnseatedPartiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnseatedPartiesResponse.ProtoReflect.Descriptor instead.
 func (*ListUnseatedPartiesResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListUnseatedPartiesResponse) GetUnseated() []*v1.UnseatedParty {
@@ -1772,7 +1883,7 @@ type GetSeatingRequest struct {
 
 func (x *GetSeatingRequest) Reset() {
 	*x = GetSeatingRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[33]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1895,7 @@ func (x *GetSeatingRequest) String() string {
 func (*GetSeatingRequest) ProtoMessage() {}
 
 func (x *GetSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[33]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1908,7 @@ func (x *GetSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSeatingRequest.ProtoReflect.Descriptor instead.
 func (*GetSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetSeatingRequest) GetId() string {
@@ -1818,7 +1929,7 @@ type GetSeatingResponse struct {
 
 func (x *GetSeatingResponse) Reset() {
 	*x = GetSeatingResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[34]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1830,7 +1941,7 @@ func (x *GetSeatingResponse) String() string {
 func (*GetSeatingResponse) ProtoMessage() {}
 
 func (x *GetSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[34]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1843,7 +1954,7 @@ func (x *GetSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSeatingResponse.ProtoReflect.Descriptor instead.
 func (*GetSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetSeatingResponse) GetSeating() *SeatingView {
@@ -1876,7 +1987,7 @@ type ListSeatingsRequest struct {
 
 func (x *ListSeatingsRequest) Reset() {
 	*x = ListSeatingsRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[35]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1888,7 +1999,7 @@ func (x *ListSeatingsRequest) String() string {
 func (*ListSeatingsRequest) ProtoMessage() {}
 
 func (x *ListSeatingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[35]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1901,7 +2012,7 @@ func (x *ListSeatingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSeatingsRequest.ProtoReflect.Descriptor instead.
 func (*ListSeatingsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListSeatingsRequest) GetJobId() string {
@@ -1961,7 +2072,7 @@ type ListSeatingsResponse struct {
 
 func (x *ListSeatingsResponse) Reset() {
 	*x = ListSeatingsResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[36]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1973,7 +2084,7 @@ func (x *ListSeatingsResponse) String() string {
 func (*ListSeatingsResponse) ProtoMessage() {}
 
 func (x *ListSeatingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[36]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1986,7 +2097,7 @@ func (x *ListSeatingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSeatingsResponse.ProtoReflect.Descriptor instead.
 func (*ListSeatingsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListSeatingsResponse) GetSeatings() []*SeatingView {
@@ -2021,7 +2132,7 @@ type ApproveSeatingRequest struct {
 
 func (x *ApproveSeatingRequest) Reset() {
 	*x = ApproveSeatingRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[37]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2033,7 +2144,7 @@ func (x *ApproveSeatingRequest) String() string {
 func (*ApproveSeatingRequest) ProtoMessage() {}
 
 func (x *ApproveSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[37]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2046,7 +2157,7 @@ func (x *ApproveSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSeatingRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{37}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ApproveSeatingRequest) GetId() string {
@@ -2067,7 +2178,7 @@ type ApproveSeatingResponse struct {
 
 func (x *ApproveSeatingResponse) Reset() {
 	*x = ApproveSeatingResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[38]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2079,7 +2190,7 @@ func (x *ApproveSeatingResponse) String() string {
 func (*ApproveSeatingResponse) ProtoMessage() {}
 
 func (x *ApproveSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[38]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2092,7 +2203,7 @@ func (x *ApproveSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSeatingResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{38}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ApproveSeatingResponse) GetSeating() *SeatingView {
@@ -2115,7 +2226,7 @@ type RejectSeatingRequest struct {
 
 func (x *RejectSeatingRequest) Reset() {
 	*x = RejectSeatingRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[39]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2238,7 @@ func (x *RejectSeatingRequest) String() string {
 func (*RejectSeatingRequest) ProtoMessage() {}
 
 func (x *RejectSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[39]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2251,7 @@ func (x *RejectSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSeatingRequest.ProtoReflect.Descriptor instead.
 func (*RejectSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{39}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RejectSeatingRequest) GetId() string {
@@ -2168,7 +2279,7 @@ type RejectSeatingResponse struct {
 
 func (x *RejectSeatingResponse) Reset() {
 	*x = RejectSeatingResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[40]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2180,7 +2291,7 @@ func (x *RejectSeatingResponse) String() string {
 func (*RejectSeatingResponse) ProtoMessage() {}
 
 func (x *RejectSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[40]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2193,7 +2304,7 @@ func (x *RejectSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSeatingResponse.ProtoReflect.Descriptor instead.
 func (*RejectSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{40}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RejectSeatingResponse) GetSeating() *SeatingView {
@@ -2220,7 +2331,7 @@ type RecordRsvpRequest struct {
 
 func (x *RecordRsvpRequest) Reset() {
 	*x = RecordRsvpRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[41]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2343,7 @@ func (x *RecordRsvpRequest) String() string {
 func (*RecordRsvpRequest) ProtoMessage() {}
 
 func (x *RecordRsvpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[41]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2356,7 @@ func (x *RecordRsvpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRsvpRequest.ProtoReflect.Descriptor instead.
 func (*RecordRsvpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{41}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *RecordRsvpRequest) GetId() string {
@@ -2287,7 +2398,7 @@ type RecordRsvpResponse struct {
 
 func (x *RecordRsvpResponse) Reset() {
 	*x = RecordRsvpResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[42]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2299,7 +2410,7 @@ func (x *RecordRsvpResponse) String() string {
 func (*RecordRsvpResponse) ProtoMessage() {}
 
 func (x *RecordRsvpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[42]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2312,7 +2423,7 @@ func (x *RecordRsvpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRsvpResponse.ProtoReflect.Descriptor instead.
 func (*RecordRsvpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *RecordRsvpResponse) GetSeating() *SeatingView {
@@ -2333,7 +2444,7 @@ type CancelSeatingRequest struct {
 
 func (x *CancelSeatingRequest) Reset() {
 	*x = CancelSeatingRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[43]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2345,7 +2456,7 @@ func (x *CancelSeatingRequest) String() string {
 func (*CancelSeatingRequest) ProtoMessage() {}
 
 func (x *CancelSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[43]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2358,7 +2469,7 @@ func (x *CancelSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSeatingRequest.ProtoReflect.Descriptor instead.
 func (*CancelSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{43}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CancelSeatingRequest) GetId() string {
@@ -2379,7 +2490,7 @@ type CancelSeatingResponse struct {
 
 func (x *CancelSeatingResponse) Reset() {
 	*x = CancelSeatingResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[44]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2391,7 +2502,7 @@ func (x *CancelSeatingResponse) String() string {
 func (*CancelSeatingResponse) ProtoMessage() {}
 
 func (x *CancelSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[44]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2404,7 +2515,7 @@ func (x *CancelSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSeatingResponse.ProtoReflect.Descriptor instead.
 func (*CancelSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{44}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CancelSeatingResponse) GetSeating() *SeatingView {
@@ -2427,7 +2538,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[45]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2550,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[45]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2563,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{45}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RecordAttendanceRequest) GetId() string {
@@ -2480,7 +2591,7 @@ type RecordAttendanceResponse struct {
 
 func (x *RecordAttendanceResponse) Reset() {
 	*x = RecordAttendanceResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[46]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2492,7 +2603,7 @@ func (x *RecordAttendanceResponse) String() string {
 func (*RecordAttendanceResponse) ProtoMessage() {}
 
 func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[46]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2505,7 +2616,7 @@ func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{46}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RecordAttendanceResponse) GetSeating() *SeatingView {
@@ -2530,7 +2641,7 @@ type RecordFeedbackRequest struct {
 
 func (x *RecordFeedbackRequest) Reset() {
 	*x = RecordFeedbackRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[47]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2542,7 +2653,7 @@ func (x *RecordFeedbackRequest) String() string {
 func (*RecordFeedbackRequest) ProtoMessage() {}
 
 func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[47]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2555,7 +2666,7 @@ func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{47}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *RecordFeedbackRequest) GetId() string {
@@ -2590,7 +2701,7 @@ type RecordFeedbackResponse struct {
 
 func (x *RecordFeedbackResponse) Reset() {
 	*x = RecordFeedbackResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[48]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2602,7 +2713,7 @@ func (x *RecordFeedbackResponse) String() string {
 func (*RecordFeedbackResponse) ProtoMessage() {}
 
 func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[48]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2615,7 +2726,7 @@ func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackResponse.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{48}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *RecordFeedbackResponse) GetSeating() *SeatingView {
@@ -2638,7 +2749,7 @@ type GetDinnerWaitlistRequest struct {
 
 func (x *GetDinnerWaitlistRequest) Reset() {
 	*x = GetDinnerWaitlistRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[49]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2650,7 +2761,7 @@ func (x *GetDinnerWaitlistRequest) String() string {
 func (*GetDinnerWaitlistRequest) ProtoMessage() {}
 
 func (x *GetDinnerWaitlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[49]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2663,7 +2774,7 @@ func (x *GetDinnerWaitlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerWaitlistRequest.ProtoReflect.Descriptor instead.
 func (*GetDinnerWaitlistRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{49}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetDinnerWaitlistRequest) GetOrganisationId() string {
@@ -2691,7 +2802,7 @@ type GetDinnerWaitlistResponse struct {
 
 func (x *GetDinnerWaitlistResponse) Reset() {
 	*x = GetDinnerWaitlistResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[50]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2703,7 +2814,7 @@ func (x *GetDinnerWaitlistResponse) String() string {
 func (*GetDinnerWaitlistResponse) ProtoMessage() {}
 
 func (x *GetDinnerWaitlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[50]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2716,7 +2827,7 @@ func (x *GetDinnerWaitlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerWaitlistResponse.ProtoReflect.Descriptor instead.
 func (*GetDinnerWaitlistResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{50}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetDinnerWaitlistResponse) GetWaitlist() *v1.GetWaitlistResponse {
@@ -2743,7 +2854,7 @@ type GetDinnerReportRequest struct {
 
 func (x *GetDinnerReportRequest) Reset() {
 	*x = GetDinnerReportRequest{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2866,7 @@ func (x *GetDinnerReportRequest) String() string {
 func (*GetDinnerReportRequest) ProtoMessage() {}
 
 func (x *GetDinnerReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2879,7 @@ func (x *GetDinnerReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerReportRequest.ProtoReflect.Descriptor instead.
 func (*GetDinnerReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{51}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *GetDinnerReportRequest) GetOrganisationId() string {
@@ -2810,7 +2921,7 @@ type GetDinnerReportResponse struct {
 
 func (x *GetDinnerReportResponse) Reset() {
 	*x = GetDinnerReportResponse{}
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2822,7 +2933,7 @@ func (x *GetDinnerReportResponse) String() string {
 func (*GetDinnerReportResponse) ProtoMessage() {}
 
 func (x *GetDinnerReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_gateway_v1_dinners_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2835,7 +2946,7 @@ func (x *GetDinnerReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDinnerReportResponse.ProtoReflect.Descriptor instead.
 func (*GetDinnerReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{52}
+	return file_motesplats_gateway_v1_dinners_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *GetDinnerReportResponse) GetReport() *v1.GetReportResponse {
@@ -2879,7 +2990,14 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\x06offers\x18\x01 \x03(\v2&.motesplats.gateway.v1.DinnerOfferViewR\x06offers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"*\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9f\x01\n" +
+	"\x18UpdateDinnerOfferRequest\x122\n" +
+	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"Y\n" +
+	"\x19UpdateDinnerOfferResponse\x12<\n" +
+	"\x05offer\x18\x01 \x01(\v2&.motesplats.gateway.v1.DinnerOfferViewR\x05offer\"*\n" +
 	"\x18DeleteDinnerOfferRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x1b\n" +
 	"\x19DeleteDinnerOfferResponse\"D\n" +
@@ -3014,11 +3132,12 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x19\n" +
 	"\bto_month\x18\x04 \x01(\tR\atoMonth\"[\n" +
 	"\x17GetDinnerReportResponse\x12@\n" +
-	"\x06report\x18\x01 \x01(\v2(.motesplats.dinners.v1.GetReportResponseR\x06report2\xdf\x16\n" +
+	"\x06report\x18\x01 \x01(\v2(.motesplats.dinners.v1.GetReportResponseR\x06report2\xd7\x17\n" +
 	"\x0eDinnersService\x12v\n" +
 	"\x11CreateDinnerOffer\x12/.motesplats.gateway.v1.CreateDinnerOfferRequest\x1a0.motesplats.gateway.v1.CreateDinnerOfferResponse\x12r\n" +
 	"\x0eGetDinnerOffer\x12,.motesplats.gateway.v1.GetDinnerOfferRequest\x1a-.motesplats.gateway.v1.GetDinnerOfferResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x10ListDinnerOffers\x12..motesplats.gateway.v1.ListDinnerOffersRequest\x1a/.motesplats.gateway.v1.ListDinnerOffersResponse\"\x03\x90\x02\x01\x12v\n" +
+	"\x11UpdateDinnerOffer\x12/.motesplats.gateway.v1.UpdateDinnerOfferRequest\x1a0.motesplats.gateway.v1.UpdateDinnerOfferResponse\x12v\n" +
 	"\x11DeleteDinnerOffer\x12/.motesplats.gateway.v1.DeleteDinnerOfferRequest\x1a0.motesplats.gateway.v1.DeleteDinnerOfferResponse\x12g\n" +
 	"\fCancelDinner\x12*.motesplats.gateway.v1.CancelDinnerRequest\x1a+.motesplats.gateway.v1.CancelDinnerResponse\x12y\n" +
 	"\x12CreateDinnerSignUp\x120.motesplats.gateway.v1.CreateDinnerSignUpRequest\x1a1.motesplats.gateway.v1.CreateDinnerSignUpResponse\x12u\n" +
@@ -3057,7 +3176,7 @@ func file_motesplats_gateway_v1_dinners_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_dinners_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_motesplats_gateway_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*DinnerOfferView)(nil),             // 0: motesplats.gateway.v1.DinnerOfferView
 	(*DinnerSignUpView)(nil),            // 1: motesplats.gateway.v1.DinnerSignUpView
@@ -3068,158 +3187,165 @@ var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*GetDinnerOfferResponse)(nil),      // 6: motesplats.gateway.v1.GetDinnerOfferResponse
 	(*ListDinnerOffersRequest)(nil),     // 7: motesplats.gateway.v1.ListDinnerOffersRequest
 	(*ListDinnerOffersResponse)(nil),    // 8: motesplats.gateway.v1.ListDinnerOffersResponse
-	(*DeleteDinnerOfferRequest)(nil),    // 9: motesplats.gateway.v1.DeleteDinnerOfferRequest
-	(*DeleteDinnerOfferResponse)(nil),   // 10: motesplats.gateway.v1.DeleteDinnerOfferResponse
-	(*CancelDinnerRequest)(nil),         // 11: motesplats.gateway.v1.CancelDinnerRequest
-	(*CancelDinnerResponse)(nil),        // 12: motesplats.gateway.v1.CancelDinnerResponse
-	(*CreateDinnerSignUpRequest)(nil),   // 13: motesplats.gateway.v1.CreateDinnerSignUpRequest
-	(*CreateDinnerSignUpResponse)(nil),  // 14: motesplats.gateway.v1.CreateDinnerSignUpResponse
-	(*GetDinnerSignUpRequest)(nil),      // 15: motesplats.gateway.v1.GetDinnerSignUpRequest
-	(*GetDinnerSignUpResponse)(nil),     // 16: motesplats.gateway.v1.GetDinnerSignUpResponse
-	(*ListDinnerSignUpsRequest)(nil),    // 17: motesplats.gateway.v1.ListDinnerSignUpsRequest
-	(*ListDinnerSignUpsResponse)(nil),   // 18: motesplats.gateway.v1.ListDinnerSignUpsResponse
-	(*UpdateDinnerSignUpRequest)(nil),   // 19: motesplats.gateway.v1.UpdateDinnerSignUpRequest
-	(*UpdateDinnerSignUpResponse)(nil),  // 20: motesplats.gateway.v1.UpdateDinnerSignUpResponse
-	(*DeleteDinnerSignUpRequest)(nil),   // 21: motesplats.gateway.v1.DeleteDinnerSignUpRequest
-	(*DeleteDinnerSignUpResponse)(nil),  // 22: motesplats.gateway.v1.DeleteDinnerSignUpResponse
-	(*StartDinnerJobRequest)(nil),       // 23: motesplats.gateway.v1.StartDinnerJobRequest
-	(*StartDinnerJobResponse)(nil),      // 24: motesplats.gateway.v1.StartDinnerJobResponse
-	(*GetDinnerJobRequest)(nil),         // 25: motesplats.gateway.v1.GetDinnerJobRequest
-	(*GetDinnerJobResponse)(nil),        // 26: motesplats.gateway.v1.GetDinnerJobResponse
-	(*ListDinnerJobsRequest)(nil),       // 27: motesplats.gateway.v1.ListDinnerJobsRequest
-	(*ListDinnerJobsResponse)(nil),      // 28: motesplats.gateway.v1.ListDinnerJobsResponse
-	(*WatchDinnerJobRequest)(nil),       // 29: motesplats.gateway.v1.WatchDinnerJobRequest
-	(*WatchDinnerJobResponse)(nil),      // 30: motesplats.gateway.v1.WatchDinnerJobResponse
-	(*ListUnseatedPartiesRequest)(nil),  // 31: motesplats.gateway.v1.ListUnseatedPartiesRequest
-	(*ListUnseatedPartiesResponse)(nil), // 32: motesplats.gateway.v1.ListUnseatedPartiesResponse
-	(*GetSeatingRequest)(nil),           // 33: motesplats.gateway.v1.GetSeatingRequest
-	(*GetSeatingResponse)(nil),          // 34: motesplats.gateway.v1.GetSeatingResponse
-	(*ListSeatingsRequest)(nil),         // 35: motesplats.gateway.v1.ListSeatingsRequest
-	(*ListSeatingsResponse)(nil),        // 36: motesplats.gateway.v1.ListSeatingsResponse
-	(*ApproveSeatingRequest)(nil),       // 37: motesplats.gateway.v1.ApproveSeatingRequest
-	(*ApproveSeatingResponse)(nil),      // 38: motesplats.gateway.v1.ApproveSeatingResponse
-	(*RejectSeatingRequest)(nil),        // 39: motesplats.gateway.v1.RejectSeatingRequest
-	(*RejectSeatingResponse)(nil),       // 40: motesplats.gateway.v1.RejectSeatingResponse
-	(*RecordRsvpRequest)(nil),           // 41: motesplats.gateway.v1.RecordRsvpRequest
-	(*RecordRsvpResponse)(nil),          // 42: motesplats.gateway.v1.RecordRsvpResponse
-	(*CancelSeatingRequest)(nil),        // 43: motesplats.gateway.v1.CancelSeatingRequest
-	(*CancelSeatingResponse)(nil),       // 44: motesplats.gateway.v1.CancelSeatingResponse
-	(*RecordAttendanceRequest)(nil),     // 45: motesplats.gateway.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil),    // 46: motesplats.gateway.v1.RecordAttendanceResponse
-	(*RecordFeedbackRequest)(nil),       // 47: motesplats.gateway.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),      // 48: motesplats.gateway.v1.RecordFeedbackResponse
-	(*GetDinnerWaitlistRequest)(nil),    // 49: motesplats.gateway.v1.GetDinnerWaitlistRequest
-	(*GetDinnerWaitlistResponse)(nil),   // 50: motesplats.gateway.v1.GetDinnerWaitlistResponse
-	(*GetDinnerReportRequest)(nil),      // 51: motesplats.gateway.v1.GetDinnerReportRequest
-	(*GetDinnerReportResponse)(nil),     // 52: motesplats.gateway.v1.GetDinnerReportResponse
-	(*v1.Offer)(nil),                    // 53: motesplats.dinners.v1.Offer
-	(*v1.SignUp)(nil),                   // 54: motesplats.dinners.v1.SignUp
-	(*v1.Seating)(nil),                  // 55: motesplats.dinners.v1.Seating
-	(*fieldmaskpb.FieldMask)(nil),       // 56: google.protobuf.FieldMask
-	(*v1.Job)(nil),                      // 57: motesplats.dinners.v1.Job
-	(*v1.UnseatedParty)(nil),            // 58: motesplats.dinners.v1.UnseatedParty
-	(v11.SeatingStatus)(0),              // 59: motesplats.events.v1.SeatingStatus
-	(v12.RejectReason)(0),               // 60: motesplats.proposal.v1.RejectReason
-	(v11.DinnerParty)(0),                // 61: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),          // 62: motesplats.events.v1.RsvpDeclineReason
-	(*v1.GuestAttendance)(nil),          // 63: motesplats.dinners.v1.GuestAttendance
-	(*v1.Feedback)(nil),                 // 64: motesplats.dinners.v1.Feedback
-	(*v1.GetWaitlistResponse)(nil),      // 65: motesplats.dinners.v1.GetWaitlistResponse
-	(*v1.GetReportResponse)(nil),        // 66: motesplats.dinners.v1.GetReportResponse
+	(*UpdateDinnerOfferRequest)(nil),    // 9: motesplats.gateway.v1.UpdateDinnerOfferRequest
+	(*UpdateDinnerOfferResponse)(nil),   // 10: motesplats.gateway.v1.UpdateDinnerOfferResponse
+	(*DeleteDinnerOfferRequest)(nil),    // 11: motesplats.gateway.v1.DeleteDinnerOfferRequest
+	(*DeleteDinnerOfferResponse)(nil),   // 12: motesplats.gateway.v1.DeleteDinnerOfferResponse
+	(*CancelDinnerRequest)(nil),         // 13: motesplats.gateway.v1.CancelDinnerRequest
+	(*CancelDinnerResponse)(nil),        // 14: motesplats.gateway.v1.CancelDinnerResponse
+	(*CreateDinnerSignUpRequest)(nil),   // 15: motesplats.gateway.v1.CreateDinnerSignUpRequest
+	(*CreateDinnerSignUpResponse)(nil),  // 16: motesplats.gateway.v1.CreateDinnerSignUpResponse
+	(*GetDinnerSignUpRequest)(nil),      // 17: motesplats.gateway.v1.GetDinnerSignUpRequest
+	(*GetDinnerSignUpResponse)(nil),     // 18: motesplats.gateway.v1.GetDinnerSignUpResponse
+	(*ListDinnerSignUpsRequest)(nil),    // 19: motesplats.gateway.v1.ListDinnerSignUpsRequest
+	(*ListDinnerSignUpsResponse)(nil),   // 20: motesplats.gateway.v1.ListDinnerSignUpsResponse
+	(*UpdateDinnerSignUpRequest)(nil),   // 21: motesplats.gateway.v1.UpdateDinnerSignUpRequest
+	(*UpdateDinnerSignUpResponse)(nil),  // 22: motesplats.gateway.v1.UpdateDinnerSignUpResponse
+	(*DeleteDinnerSignUpRequest)(nil),   // 23: motesplats.gateway.v1.DeleteDinnerSignUpRequest
+	(*DeleteDinnerSignUpResponse)(nil),  // 24: motesplats.gateway.v1.DeleteDinnerSignUpResponse
+	(*StartDinnerJobRequest)(nil),       // 25: motesplats.gateway.v1.StartDinnerJobRequest
+	(*StartDinnerJobResponse)(nil),      // 26: motesplats.gateway.v1.StartDinnerJobResponse
+	(*GetDinnerJobRequest)(nil),         // 27: motesplats.gateway.v1.GetDinnerJobRequest
+	(*GetDinnerJobResponse)(nil),        // 28: motesplats.gateway.v1.GetDinnerJobResponse
+	(*ListDinnerJobsRequest)(nil),       // 29: motesplats.gateway.v1.ListDinnerJobsRequest
+	(*ListDinnerJobsResponse)(nil),      // 30: motesplats.gateway.v1.ListDinnerJobsResponse
+	(*WatchDinnerJobRequest)(nil),       // 31: motesplats.gateway.v1.WatchDinnerJobRequest
+	(*WatchDinnerJobResponse)(nil),      // 32: motesplats.gateway.v1.WatchDinnerJobResponse
+	(*ListUnseatedPartiesRequest)(nil),  // 33: motesplats.gateway.v1.ListUnseatedPartiesRequest
+	(*ListUnseatedPartiesResponse)(nil), // 34: motesplats.gateway.v1.ListUnseatedPartiesResponse
+	(*GetSeatingRequest)(nil),           // 35: motesplats.gateway.v1.GetSeatingRequest
+	(*GetSeatingResponse)(nil),          // 36: motesplats.gateway.v1.GetSeatingResponse
+	(*ListSeatingsRequest)(nil),         // 37: motesplats.gateway.v1.ListSeatingsRequest
+	(*ListSeatingsResponse)(nil),        // 38: motesplats.gateway.v1.ListSeatingsResponse
+	(*ApproveSeatingRequest)(nil),       // 39: motesplats.gateway.v1.ApproveSeatingRequest
+	(*ApproveSeatingResponse)(nil),      // 40: motesplats.gateway.v1.ApproveSeatingResponse
+	(*RejectSeatingRequest)(nil),        // 41: motesplats.gateway.v1.RejectSeatingRequest
+	(*RejectSeatingResponse)(nil),       // 42: motesplats.gateway.v1.RejectSeatingResponse
+	(*RecordRsvpRequest)(nil),           // 43: motesplats.gateway.v1.RecordRsvpRequest
+	(*RecordRsvpResponse)(nil),          // 44: motesplats.gateway.v1.RecordRsvpResponse
+	(*CancelSeatingRequest)(nil),        // 45: motesplats.gateway.v1.CancelSeatingRequest
+	(*CancelSeatingResponse)(nil),       // 46: motesplats.gateway.v1.CancelSeatingResponse
+	(*RecordAttendanceRequest)(nil),     // 47: motesplats.gateway.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil),    // 48: motesplats.gateway.v1.RecordAttendanceResponse
+	(*RecordFeedbackRequest)(nil),       // 49: motesplats.gateway.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),      // 50: motesplats.gateway.v1.RecordFeedbackResponse
+	(*GetDinnerWaitlistRequest)(nil),    // 51: motesplats.gateway.v1.GetDinnerWaitlistRequest
+	(*GetDinnerWaitlistResponse)(nil),   // 52: motesplats.gateway.v1.GetDinnerWaitlistResponse
+	(*GetDinnerReportRequest)(nil),      // 53: motesplats.gateway.v1.GetDinnerReportRequest
+	(*GetDinnerReportResponse)(nil),     // 54: motesplats.gateway.v1.GetDinnerReportResponse
+	(*v1.Offer)(nil),                    // 55: motesplats.dinners.v1.Offer
+	(*v1.SignUp)(nil),                   // 56: motesplats.dinners.v1.SignUp
+	(*v1.Seating)(nil),                  // 57: motesplats.dinners.v1.Seating
+	(*fieldmaskpb.FieldMask)(nil),       // 58: google.protobuf.FieldMask
+	(*v1.Job)(nil),                      // 59: motesplats.dinners.v1.Job
+	(*v1.UnseatedParty)(nil),            // 60: motesplats.dinners.v1.UnseatedParty
+	(v11.SeatingStatus)(0),              // 61: motesplats.events.v1.SeatingStatus
+	(v12.RejectReason)(0),               // 62: motesplats.proposal.v1.RejectReason
+	(v11.DinnerParty)(0),                // 63: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),          // 64: motesplats.events.v1.RsvpDeclineReason
+	(*v1.GuestAttendance)(nil),          // 65: motesplats.dinners.v1.GuestAttendance
+	(*v1.Feedback)(nil),                 // 66: motesplats.dinners.v1.Feedback
+	(*v1.GetWaitlistResponse)(nil),      // 67: motesplats.dinners.v1.GetWaitlistResponse
+	(*v1.GetReportResponse)(nil),        // 68: motesplats.dinners.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_dinners_proto_depIdxs = []int32{
-	53, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
-	54, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	55, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
-	53, // 3: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	55, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
+	56, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	57, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
+	55, // 3: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	0,  // 4: motesplats.gateway.v1.CreateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 5: motesplats.gateway.v1.GetDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 6: motesplats.gateway.v1.ListDinnerOffersResponse.offers:type_name -> motesplats.gateway.v1.DinnerOfferView
-	0,  // 7: motesplats.gateway.v1.CancelDinnerResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	54, // 8: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	1,  // 9: motesplats.gateway.v1.CreateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	1,  // 10: motesplats.gateway.v1.GetDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	1,  // 11: motesplats.gateway.v1.ListDinnerSignUpsResponse.sign_ups:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	54, // 12: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	56, // 13: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 14: motesplats.gateway.v1.UpdateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	57, // 15: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	57, // 16: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	57, // 17: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	57, // 18: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	58, // 19: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	2,  // 20: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	59, // 21: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	2,  // 22: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 23: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	60, // 24: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	2,  // 25: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	61, // 26: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	62, // 27: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	2,  // 28: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 29: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	63, // 30: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	2,  // 31: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	61, // 32: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	64, // 33: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	2,  // 34: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	65, // 35: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
-	66, // 36: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
-	3,  // 37: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
-	5,  // 38: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
-	7,  // 39: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
-	9,  // 40: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
-	11, // 41: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
-	13, // 42: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
-	15, // 43: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
-	17, // 44: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
-	19, // 45: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
-	21, // 46: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
-	23, // 47: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
-	25, // 48: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
-	27, // 49: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
-	29, // 50: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
-	31, // 51: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
-	33, // 52: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
-	35, // 53: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
-	37, // 54: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
-	39, // 55: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
-	41, // 56: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
-	43, // 57: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
-	45, // 58: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
-	47, // 59: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
-	49, // 60: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
-	51, // 61: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
-	4,  // 62: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
-	6,  // 63: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
-	8,  // 64: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
-	10, // 65: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
-	12, // 66: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
-	14, // 67: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
-	16, // 68: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
-	18, // 69: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
-	20, // 70: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
-	22, // 71: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
-	24, // 72: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
-	26, // 73: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
-	28, // 74: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
-	30, // 75: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
-	32, // 76: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
-	34, // 77: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
-	36, // 78: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
-	38, // 79: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
-	40, // 80: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
-	42, // 81: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
-	44, // 82: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
-	46, // 83: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
-	48, // 84: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
-	50, // 85: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
-	52, // 86: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
-	62, // [62:87] is the sub-list for method output_type
-	37, // [37:62] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	55, // 7: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	58, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 9: motesplats.gateway.v1.UpdateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
+	0,  // 10: motesplats.gateway.v1.CancelDinnerResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
+	56, // 11: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	1,  // 12: motesplats.gateway.v1.CreateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	1,  // 13: motesplats.gateway.v1.GetDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	1,  // 14: motesplats.gateway.v1.ListDinnerSignUpsResponse.sign_ups:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	56, // 15: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	58, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 17: motesplats.gateway.v1.UpdateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	59, // 18: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	59, // 19: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	59, // 20: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	59, // 21: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	60, // 22: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	2,  // 23: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	61, // 24: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	2,  // 25: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 26: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	62, // 27: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	2,  // 28: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	63, // 29: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	64, // 30: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	2,  // 31: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 32: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	65, // 33: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	2,  // 34: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	63, // 35: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	66, // 36: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	2,  // 37: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	67, // 38: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
+	68, // 39: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
+	3,  // 40: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
+	5,  // 41: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
+	7,  // 42: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
+	9,  // 43: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
+	11, // 44: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
+	13, // 45: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
+	15, // 46: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
+	17, // 47: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
+	19, // 48: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
+	21, // 49: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
+	23, // 50: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
+	25, // 51: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
+	27, // 52: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
+	29, // 53: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
+	31, // 54: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
+	33, // 55: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
+	35, // 56: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
+	37, // 57: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
+	39, // 58: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
+	41, // 59: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
+	43, // 60: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
+	45, // 61: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
+	47, // 62: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
+	49, // 63: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
+	51, // 64: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
+	53, // 65: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
+	4,  // 66: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
+	6,  // 67: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
+	8,  // 68: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
+	10, // 69: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
+	12, // 70: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
+	14, // 71: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
+	16, // 72: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
+	18, // 73: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
+	20, // 74: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
+	22, // 75: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
+	24, // 76: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
+	26, // 77: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
+	28, // 78: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
+	30, // 79: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
+	32, // 80: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
+	34, // 81: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
+	36, // 82: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
+	38, // 83: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
+	40, // 84: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
+	42, // 85: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
+	44, // 86: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
+	46, // 87: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
+	48, // 88: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
+	50, // 89: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
+	52, // 90: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
+	54, // 91: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
+	66, // [66:92] is the sub-list for method output_type
+	40, // [40:66] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_dinners_proto_init() }
@@ -3233,7 +3359,7 @@ func file_motesplats_gateway_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_dinners_proto_rawDesc), len(file_motesplats_gateway_v1_dinners_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   53,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

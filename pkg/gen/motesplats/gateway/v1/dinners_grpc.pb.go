@@ -22,6 +22,7 @@ const (
 	DinnersService_CreateDinnerOffer_FullMethodName   = "/motesplats.gateway.v1.DinnersService/CreateDinnerOffer"
 	DinnersService_GetDinnerOffer_FullMethodName      = "/motesplats.gateway.v1.DinnersService/GetDinnerOffer"
 	DinnersService_ListDinnerOffers_FullMethodName    = "/motesplats.gateway.v1.DinnersService/ListDinnerOffers"
+	DinnersService_UpdateDinnerOffer_FullMethodName   = "/motesplats.gateway.v1.DinnersService/UpdateDinnerOffer"
 	DinnersService_DeleteDinnerOffer_FullMethodName   = "/motesplats.gateway.v1.DinnersService/DeleteDinnerOffer"
 	DinnersService_CancelDinner_FullMethodName        = "/motesplats.gateway.v1.DinnersService/CancelDinner"
 	DinnersService_CreateDinnerSignUp_FullMethodName  = "/motesplats.gateway.v1.DinnersService/CreateDinnerSignUp"
@@ -66,6 +67,9 @@ type DinnersServiceClient interface {
 	GetDinnerOffer(ctx context.Context, in *GetDinnerOfferRequest, opts ...grpc.CallOption) (*GetDinnerOfferResponse, error)
 	// ListDinnerOffers pages through offers with the hosts' names.
 	ListDinnerOffers(ctx context.Context, in *ListDinnerOffersRequest, opts ...grpc.CallOption) (*ListDinnerOffersResponse, error)
+	// UpdateDinnerOffer changes an offer (paths: seats, kitchen, pets,
+	// languages, composition, postcode, address; seats only grow).
+	UpdateDinnerOffer(ctx context.Context, in *UpdateDinnerOfferRequest, opts ...grpc.CallOption) (*UpdateDinnerOfferResponse, error)
 	// DeleteDinnerOffer removes an offer; its live seatings are cancelled
 	// and their guests wait again.
 	DeleteDinnerOffer(ctx context.Context, in *DeleteDinnerOfferRequest, opts ...grpc.CallOption) (*DeleteDinnerOfferResponse, error)
@@ -153,6 +157,16 @@ func (c *dinnersServiceClient) ListDinnerOffers(ctx context.Context, in *ListDin
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListDinnerOffersResponse)
 	err := c.cc.Invoke(ctx, DinnersService_ListDinnerOffers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dinnersServiceClient) UpdateDinnerOffer(ctx context.Context, in *UpdateDinnerOfferRequest, opts ...grpc.CallOption) (*UpdateDinnerOfferResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateDinnerOfferResponse)
+	err := c.cc.Invoke(ctx, DinnersService_UpdateDinnerOffer_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -408,6 +422,9 @@ type DinnersServiceServer interface {
 	GetDinnerOffer(context.Context, *GetDinnerOfferRequest) (*GetDinnerOfferResponse, error)
 	// ListDinnerOffers pages through offers with the hosts' names.
 	ListDinnerOffers(context.Context, *ListDinnerOffersRequest) (*ListDinnerOffersResponse, error)
+	// UpdateDinnerOffer changes an offer (paths: seats, kitchen, pets,
+	// languages, composition, postcode, address; seats only grow).
+	UpdateDinnerOffer(context.Context, *UpdateDinnerOfferRequest) (*UpdateDinnerOfferResponse, error)
 	// DeleteDinnerOffer removes an offer; its live seatings are cancelled
 	// and their guests wait again.
 	DeleteDinnerOffer(context.Context, *DeleteDinnerOfferRequest) (*DeleteDinnerOfferResponse, error)
@@ -479,6 +496,9 @@ func (UnimplementedDinnersServiceServer) GetDinnerOffer(context.Context, *GetDin
 }
 func (UnimplementedDinnersServiceServer) ListDinnerOffers(context.Context, *ListDinnerOffersRequest) (*ListDinnerOffersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDinnerOffers not implemented")
+}
+func (UnimplementedDinnersServiceServer) UpdateDinnerOffer(context.Context, *UpdateDinnerOfferRequest) (*UpdateDinnerOfferResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateDinnerOffer not implemented")
 }
 func (UnimplementedDinnersServiceServer) DeleteDinnerOffer(context.Context, *DeleteDinnerOfferRequest) (*DeleteDinnerOfferResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteDinnerOffer not implemented")
@@ -617,6 +637,24 @@ func _DinnersService_ListDinnerOffers_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DinnersServiceServer).ListDinnerOffers(ctx, req.(*ListDinnerOffersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DinnersService_UpdateDinnerOffer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateDinnerOfferRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DinnersServiceServer).UpdateDinnerOffer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DinnersService_UpdateDinnerOffer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DinnersServiceServer).UpdateDinnerOffer(ctx, req.(*UpdateDinnerOfferRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1028,6 +1066,10 @@ var DinnersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDinnerOffers",
 			Handler:    _DinnersService_ListDinnerOffers_Handler,
+		},
+		{
+			MethodName: "UpdateDinnerOffer",
+			Handler:    _DinnersService_UpdateDinnerOffer_Handler,
 		},
 		{
 			MethodName: "DeleteDinnerOffer",

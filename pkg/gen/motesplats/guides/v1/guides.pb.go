@@ -1177,7 +1177,7 @@ func (x *GetEligibilityResponse) GetEligibility() *Eligibility {
 // ListEligibilityRequest filters eligibility.
 type ListEligibilityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Municipalities (SCB codes), at most 64; empty means all of the
+	// Municipalities (SCB codes), at most 290; empty means all of the
 	// caller's.
 	MunicipalityCodes []string `protobuf:"bytes,1,rep,name=municipality_codes,json=municipalityCodes,proto3" json:"municipality_codes,omitempty"`
 	// Only this outcome when set.
@@ -1647,7 +1647,9 @@ type StartAssignmentJobRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 64 letters, digits, '-' or '_'. Required.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// Municipalities; empty means all of the caller's.
+	// Municipalities (SCB codes), at most 290; empty means all of a
+	// coordinator's, and for an administrator the national job: every
+	// municipality in one job.
 	MunicipalityCodes []string `protobuf:"bytes,2,rep,name=municipality_codes,json=municipalityCodes,proto3" json:"municipality_codes,omitempty"`
 	// Quota families to enforce, at most 3, each once.
 	Quotas        []QuotaKind `protobuf:"varint,3,rep,packed,name=quotas,proto3,enum=motesplats.guides.v1.QuotaKind" json:"quotas,omitempty"`

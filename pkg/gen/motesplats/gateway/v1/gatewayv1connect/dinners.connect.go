@@ -42,6 +42,9 @@ const (
 	// DinnersServiceListDinnerOffersProcedure is the fully-qualified name of the DinnersService's
 	// ListDinnerOffers RPC.
 	DinnersServiceListDinnerOffersProcedure = "/motesplats.gateway.v1.DinnersService/ListDinnerOffers"
+	// DinnersServiceUpdateDinnerOfferProcedure is the fully-qualified name of the DinnersService's
+	// UpdateDinnerOffer RPC.
+	DinnersServiceUpdateDinnerOfferProcedure = "/motesplats.gateway.v1.DinnersService/UpdateDinnerOffer"
 	// DinnersServiceDeleteDinnerOfferProcedure is the fully-qualified name of the DinnersService's
 	// DeleteDinnerOffer RPC.
 	DinnersServiceDeleteDinnerOfferProcedure = "/motesplats.gateway.v1.DinnersService/DeleteDinnerOffer"
@@ -119,6 +122,9 @@ type DinnersServiceClient interface {
 	GetDinnerOffer(context.Context, *connect.Request[v1.GetDinnerOfferRequest]) (*connect.Response[v1.GetDinnerOfferResponse], error)
 	// ListDinnerOffers pages through offers with the hosts' names.
 	ListDinnerOffers(context.Context, *connect.Request[v1.ListDinnerOffersRequest]) (*connect.Response[v1.ListDinnerOffersResponse], error)
+	// UpdateDinnerOffer changes an offer (paths: seats, kitchen, pets,
+	// languages, composition, postcode, address; seats only grow).
+	UpdateDinnerOffer(context.Context, *connect.Request[v1.UpdateDinnerOfferRequest]) (*connect.Response[v1.UpdateDinnerOfferResponse], error)
 	// DeleteDinnerOffer removes an offer; its live seatings are cancelled
 	// and their guests wait again.
 	DeleteDinnerOffer(context.Context, *connect.Request[v1.DeleteDinnerOfferRequest]) (*connect.Response[v1.DeleteDinnerOfferResponse], error)
@@ -203,6 +209,12 @@ func NewDinnersServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			baseURL+DinnersServiceListDinnerOffersProcedure,
 			connect.WithSchema(dinnersServiceMethods.ByName("ListDinnerOffers")),
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		updateDinnerOffer: connect.NewClient[v1.UpdateDinnerOfferRequest, v1.UpdateDinnerOfferResponse](
+			httpClient,
+			baseURL+DinnersServiceUpdateDinnerOfferProcedure,
+			connect.WithSchema(dinnersServiceMethods.ByName("UpdateDinnerOffer")),
 			connect.WithClientOptions(opts...),
 		),
 		deleteDinnerOffer: connect.NewClient[v1.DeleteDinnerOfferRequest, v1.DeleteDinnerOfferResponse](
@@ -355,6 +367,7 @@ type dinnersServiceClient struct {
 	createDinnerOffer   *connect.Client[v1.CreateDinnerOfferRequest, v1.CreateDinnerOfferResponse]
 	getDinnerOffer      *connect.Client[v1.GetDinnerOfferRequest, v1.GetDinnerOfferResponse]
 	listDinnerOffers    *connect.Client[v1.ListDinnerOffersRequest, v1.ListDinnerOffersResponse]
+	updateDinnerOffer   *connect.Client[v1.UpdateDinnerOfferRequest, v1.UpdateDinnerOfferResponse]
 	deleteDinnerOffer   *connect.Client[v1.DeleteDinnerOfferRequest, v1.DeleteDinnerOfferResponse]
 	cancelDinner        *connect.Client[v1.CancelDinnerRequest, v1.CancelDinnerResponse]
 	createDinnerSignUp  *connect.Client[v1.CreateDinnerSignUpRequest, v1.CreateDinnerSignUpResponse]
@@ -392,6 +405,11 @@ func (c *dinnersServiceClient) GetDinnerOffer(ctx context.Context, req *connect.
 // ListDinnerOffers calls motesplats.gateway.v1.DinnersService.ListDinnerOffers.
 func (c *dinnersServiceClient) ListDinnerOffers(ctx context.Context, req *connect.Request[v1.ListDinnerOffersRequest]) (*connect.Response[v1.ListDinnerOffersResponse], error) {
 	return c.listDinnerOffers.CallUnary(ctx, req)
+}
+
+// UpdateDinnerOffer calls motesplats.gateway.v1.DinnersService.UpdateDinnerOffer.
+func (c *dinnersServiceClient) UpdateDinnerOffer(ctx context.Context, req *connect.Request[v1.UpdateDinnerOfferRequest]) (*connect.Response[v1.UpdateDinnerOfferResponse], error) {
+	return c.updateDinnerOffer.CallUnary(ctx, req)
 }
 
 // DeleteDinnerOffer calls motesplats.gateway.v1.DinnersService.DeleteDinnerOffer.
@@ -513,6 +531,9 @@ type DinnersServiceHandler interface {
 	GetDinnerOffer(context.Context, *connect.Request[v1.GetDinnerOfferRequest]) (*connect.Response[v1.GetDinnerOfferResponse], error)
 	// ListDinnerOffers pages through offers with the hosts' names.
 	ListDinnerOffers(context.Context, *connect.Request[v1.ListDinnerOffersRequest]) (*connect.Response[v1.ListDinnerOffersResponse], error)
+	// UpdateDinnerOffer changes an offer (paths: seats, kitchen, pets,
+	// languages, composition, postcode, address; seats only grow).
+	UpdateDinnerOffer(context.Context, *connect.Request[v1.UpdateDinnerOfferRequest]) (*connect.Response[v1.UpdateDinnerOfferResponse], error)
 	// DeleteDinnerOffer removes an offer; its live seatings are cancelled
 	// and their guests wait again.
 	DeleteDinnerOffer(context.Context, *connect.Request[v1.DeleteDinnerOfferRequest]) (*connect.Response[v1.DeleteDinnerOfferResponse], error)
@@ -593,6 +614,12 @@ func NewDinnersServiceHandler(svc DinnersServiceHandler, opts ...connect.Handler
 		svc.ListDinnerOffers,
 		connect.WithSchema(dinnersServiceMethods.ByName("ListDinnerOffers")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	dinnersServiceUpdateDinnerOfferHandler := connect.NewUnaryHandler(
+		DinnersServiceUpdateDinnerOfferProcedure,
+		svc.UpdateDinnerOffer,
+		connect.WithSchema(dinnersServiceMethods.ByName("UpdateDinnerOffer")),
 		connect.WithHandlerOptions(opts...),
 	)
 	dinnersServiceDeleteDinnerOfferHandler := connect.NewUnaryHandler(
@@ -745,6 +772,8 @@ func NewDinnersServiceHandler(svc DinnersServiceHandler, opts ...connect.Handler
 			dinnersServiceGetDinnerOfferHandler.ServeHTTP(w, r)
 		case DinnersServiceListDinnerOffersProcedure:
 			dinnersServiceListDinnerOffersHandler.ServeHTTP(w, r)
+		case DinnersServiceUpdateDinnerOfferProcedure:
+			dinnersServiceUpdateDinnerOfferHandler.ServeHTTP(w, r)
 		case DinnersServiceDeleteDinnerOfferProcedure:
 			dinnersServiceDeleteDinnerOfferHandler.ServeHTTP(w, r)
 		case DinnersServiceCancelDinnerProcedure:
@@ -808,6 +837,10 @@ func (UnimplementedDinnersServiceHandler) GetDinnerOffer(context.Context, *conne
 
 func (UnimplementedDinnersServiceHandler) ListDinnerOffers(context.Context, *connect.Request[v1.ListDinnerOffersRequest]) (*connect.Response[v1.ListDinnerOffersResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.DinnersService.ListDinnerOffers is not implemented"))
+}
+
+func (UnimplementedDinnersServiceHandler) UpdateDinnerOffer(context.Context, *connect.Request[v1.UpdateDinnerOfferRequest]) (*connect.Response[v1.UpdateDinnerOfferResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.DinnersService.UpdateDinnerOffer is not implemented"))
 }
 
 func (UnimplementedDinnersServiceHandler) DeleteDinnerOffer(context.Context, *connect.Request[v1.DeleteDinnerOfferRequest]) (*connect.Response[v1.DeleteDinnerOfferResponse], error) {
