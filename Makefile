@@ -21,6 +21,14 @@ LOAD_ARGS ?=
 # `make up NATS_NODES=3` runs a three-node cluster with R3 streams and buckets.
 NATS_NODES ?= 1
 UP_DIR ?= $(TMP)/up
+# Jaeger all-in-one, the trace receiver of `make up JAEGER=1` and of deploy/ops's one-trace test, at
+# the version deploy/jaeger/go.mod pins (a module of its own, outside go.work, so Jaeger's dependencies
+# never move the services'). Building it takes minutes with a cold Go cache, so it is built once into
+# .tmp/bin under its version and reused (docs/adr/0057).
+JAEGER_VERSION = $(shell sed -n 's|^[[:space:]]*github.com/jaegertracing/jaeger \(v[^ ]*\).*|\1|p' deploy/jaeger/go.mod)
+JAEGER_BIN = $(BIN)/jaeger-$(JAEGER_VERSION)
+# `make up JAEGER=1` also runs Jaeger (query API on http://127.0.0.1:16686) and sends every service's spans to it.
+JAEGER ?=
 # Every workspace module: `go test ./...` does not reach them from the root.
 MODULES = $(shell go list -m -f '{{.Dir}}/...')
 GO_FILES = $(shell find pkg services -name '*.go' -not -path '*/gen/*')
@@ -35,7 +43,7 @@ run: ## Run the whole system in one process (embedded NATS, data in ./data)
 	go run ./services/stack
 
 .PHONY: test
-test: redis chromium axe fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
+test: redis chromium axe jaeger fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
 	go test -race -count=1 -timeout 15m $(MODULES)
 
 .PHONY: test-short
@@ -68,6 +76,14 @@ e2e: redis chromium axe ## Drive the web app and the public answer page in headl
 .PHONY: webload
 webload: ## Seed 20,000 newcomers and 5,000 volunteers in one organisation and time every web list and report page (p95 <= 150 ms)
 	MP_SPEED_NEWCOMERS=20000 MP_SPEED_VOLUNTEERS=5000 go test -count=1 -v -timeout 60m -run 'TestPageSpeed' ./services/gateway/server/
+
+.PHONY: jaeger
+jaeger: $(JAEGER_BIN) ## Build Jaeger all-in-one into .tmp/bin once per version (minutes the first time; make up JAEGER=1 and the trace test use it)
+
+$(JAEGER_BIN):
+	@mkdir -p $(BIN)
+	@echo "building Jaeger $(JAEGER_VERSION) into $@ (once; minutes with a cold Go cache)"
+	cd deploy/jaeger && GOWORK=off go build -o $@.tmp github.com/jaegertracing/jaeger/cmd/jaeger && mv $@.tmp $@
 
 .PHONY: axe
 axe: $(TMP)/axe/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
@@ -129,8 +145,8 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up
-up: build redis $(BIN)/nats-server ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster
-	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) start
+up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster, JAEGER=1 for traces in Jaeger
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) $(if $(JAEGER),-jaeger $(JAEGER_BIN)) start
 
 .PHONY: down
 down: ## Stop what make up started

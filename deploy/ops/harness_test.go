@@ -49,7 +49,7 @@ func mustBinaries(t *testing.T) (bin, natsServer string) {
 			args = append(args, "-race")
 		}
 		for _, pkg := range []string{"./services/participants", "./services/volunteers", "./services/mentoring",
-			"./services/dinners", "./services/guides", "./services/gateway/cmd/gateway", "./services/stack"} {
+			"./services/dinners", "./services/guides", "./services/notify", "./services/gateway/cmd/gateway", "./services/stack"} {
 			if _, err := os.Stat(filepath.Join(root, pkg)); err == nil {
 				args = append(args, pkg)
 			}
@@ -106,6 +106,13 @@ func mustUp(t *testing.T, nodes int) *system { return mustUpNetns(t, nodes, nil)
 // mustUpNetns is mustUp with the NATS nodes in network namespaces.
 func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
 	t.Helper()
+	return mustUpWith(t, layout.Options{NATSNodes: nodes, Netns: netns})
+}
+
+// mustUpWith is mustUp with more of the layout's options set (NATSNodes,
+// Netns, Jaeger); the harness fills in the rest.
+func mustUpWith(t *testing.T, opts layout.Options) *system {
+	t.Helper()
 	bin, natsServer := mustBinaries(t)
 	k, err := auth.GenerateKey()
 	if err != nil {
@@ -132,11 +139,12 @@ func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
 	}
 	var r *layout.Running
 	for attempt := 1; ; attempt++ {
-		r, err = layout.Start(testutil.Context(t), layout.Options{
-			Dir: t.TempDir(), Bin: bin, NATSServer: natsServer, NATSNodes: nodes, Ports: portFor,
-			Netns: netns, DataKey: dataKey, SigningKey: auth.EncodePrivateKey(k), PublicKeys: "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
-			Env: map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"},
-		})
+		o := opts
+		o.Dir, o.Bin, o.NATSServer, o.Ports = t.TempDir(), bin, natsServer, portFor
+		o.DataKey, o.SigningKey = dataKey, auth.EncodePrivateKey(k)
+		o.PublicKeys = "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
+		o.Env = map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"}
+		r, err = layout.Start(testutil.Context(t), o)
 		// A free port can be taken by another test's process between the
 		// probe and the bind: start again on new ports, a few times.
 		if err == nil || attempt == 3 || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
@@ -175,8 +183,9 @@ func (s *system) dial(t *testing.T, name string) *grpc.ClientConn {
 }
 
 // seed registers demo people through the services with the stack's seed
-// command, as an operator would.
-func (s *system) seed(t *testing.T, participants, volunteers int) {
+// command, as an operator would, and returns what it printed (the demo
+// sign-ins).
+func (s *system) seed(t *testing.T, participants, volunteers int) string {
 	t.Helper()
 	pp, _ := s.Proc("participants")
 	vp, _ := s.Proc("volunteers")
@@ -194,7 +203,9 @@ func (s *system) seed(t *testing.T, participants, volunteers int) {
 			}
 		}
 	}
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
+	return string(out)
 }

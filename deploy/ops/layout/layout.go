@@ -60,6 +60,11 @@ type Options struct {
 	// DataKey is MP_DATA_KEY, the key that wraps every person's data key
 	// (base64 of 32 bytes; see docs/runbook.md).
 	DataKey string
+	// Jaeger, when set, is the jaeger binary (Jaeger v2 all-in-one, built
+	// by `make jaeger`): it runs first, and every service exports its
+	// spans to it (OTEL_EXPORTER_OTLP_ENDPOINT) unless Env names another
+	// receiver. Its UI and query API answer on the "jaeger-query" port.
+	Jaeger string
 }
 
 // Proc is one process of the layout.
@@ -110,6 +115,12 @@ func Defaults(name string) int {
 		return 6380
 	case "gateway":
 		return 8080
+	case "jaeger-otlp":
+		return 4317
+	case "jaeger-query":
+		return 16686
+	case "jaeger-query-grpc":
+		return 16685
 	case "gateway-metrics":
 		return portOf(service.DefaultMetricsAddr("gateway"))
 	}
@@ -140,7 +151,7 @@ func nodeAddr(o Options, i, port int) string {
 	return loop(port)
 }
 
-// Plan lists the processes in start order: NATS nodes, Redis, the
+// Plan lists the processes in start order: NATS nodes (and Jaeger), Redis, the
 // registers, the matching services, the gateway.
 func Plan(o Options) ([]Proc, error) {
 	if o.NATSNodes != 1 && o.NATSNodes != 3 {
@@ -173,6 +184,9 @@ func Plan(o Options) ([]Proc, error) {
 			Config: conf, ConfigText: natsConfig(o, i, routes),
 		})
 	}
+	if o.Jaeger != "" {
+		procs = append(procs, jaegerProc(o))
+	}
 	redisPath := "redis-server"
 	if p, err := osexec.LookPath("redis-server"); err == nil {
 		redisPath = p
@@ -190,6 +204,9 @@ func Plan(o Options) ([]Proc, error) {
 		"MP_PUBLIC_KEYS": o.PublicKeys,
 		"MP_REPLICAS":    strconv.Itoa(o.NATSNodes),
 		"MP_DATA_KEY":    o.DataKey,
+	}
+	if o.Jaeger != "" {
+		common["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + loop(o.Ports("jaeger-otlp"))
 	}
 	for k, v := range o.Env {
 		common[k] = v

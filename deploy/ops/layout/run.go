@@ -65,7 +65,7 @@ func Start(ctx context.Context, o Options) (*Running, error) {
 	// Phases start together and are waited for together.
 	phaseOf := func(kind string) int {
 		switch kind {
-		case "nats":
+		case "nats", "jaeger":
 			return 0
 		case "redis":
 			return 1
@@ -286,7 +286,7 @@ func StopDir(dir string, out io.Writer) error {
 
 // WaitReady waits until a process answers its health check: NATS
 // /healthz (JetStream current, a meta leader elected), Redis PING, gRPC
-// health SERVING, the gateway's /readyz. It fails early when the process
+// health SERVING, the gateway's /readyz, Jaeger's query API. It fails early when the process
 // exits, with the end of its log.
 func (r *Running) WaitReady(ctx context.Context, name string, timeout time.Duration) error {
 	p, ok := r.Proc(name)
@@ -339,6 +339,9 @@ func Ready(ctx context.Context, p Proc) error {
 		return nil
 	case "gateway":
 		return httpOK(ctx, "http://"+p.Addr+"/readyz")
+	case "jaeger":
+		// The query API answers once storage and the receivers are up.
+		return httpOK(ctx, "http://"+p.Health+"/api/services")
 	default:
 		cc, err := grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {

@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	natsServer := fs.String("nats-server", ".tmp/bin/nats-server", "the nats-server binary")
 	nodes := fs.Int("nats-nodes", 1, "NATS nodes: 1, or 3 for a cluster with R3 streams and buckets")
 	replicas := fs.Int("replicas", 2, "processes per matching service")
+	jaeger := fs.String("jaeger", "", "the jaeger binary: run Jaeger all-in-one first and send every service's spans to it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	r, err := layout.Start(ctx, layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
-		Env: env, SigningKey: signing, PublicKeys: public, DataKey: data,
+		Env: env, SigningKey: signing, PublicKeys: public, DataKey: data, Jaeger: *jaeger,
 	})
 	if err != nil {
 		return err
@@ -88,6 +89,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", filepath.Join(*dir, "keys.env"))
 	fmt.Fprintf(out, "  set -a; . %s; set +a\n", filepath.Join(*dir, "keys.env"))
 	fmt.Fprintf(out, "  bin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", nats[0])
+	if p, ok := r.Proc("jaeger"); ok {
+		fmt.Fprintf(out, "Traces: http://%s/api/traces?service=gateway (Jaeger's query API; /api/traces/<trace_id> from a log line)\n", p.Health)
+	}
 	fmt.Fprintln(out, "make down stops it.")
 	return nil
 }
