@@ -62,6 +62,8 @@ var wantMetrics = map[string][]string{
 var rareMetrics = map[string][2]string{
 	"cache_errors_total":    {"pkg/cache/cache.go", `"cache.errors"`},
 	"store_conflicts_total": {"pkg/store/store.go", `"store.conflicts"`},
+	// The gateway's count of the DEADLETTER stream (ADR 0059).
+	"events_deadletters_waiting": {"pkg/events/deadletters.go", `"events.deadletters.waiting"`},
 	// Notify's series appear once it has sent, failed or queued a message.
 	"motesplats_notifications_sent_total":   {"services/notify/server/metrics.go", `"motesplats.notifications.sent"`},
 	"motesplats_notifications_failed_total": {"services/notify/server/metrics.go", `"motesplats.notifications.failed"`},

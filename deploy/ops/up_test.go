@@ -83,6 +83,15 @@ func TestUp_JobOnceAndTakeOver(t *testing.T) {
 		t.Fatalf("job %s finished before %s was killed (phase %s): the kill proves nothing; grow the seed", id, runner, before.GetPhase())
 	}
 	t.Logf("killed %s (pid gone) with job %s in phase %q at %d%%", runner, id, before.GetPhase(), before.GetProgressPercent())
+	// The take-over: from the kill to the other replica's start of the
+	// job (its "jobs: running" line), the time no replica works on it.
+	testutil.CheckFor(t, 90*time.Second, 5*time.Millisecond, func() error {
+		if !containsAll(s.logOf(other), "jobs: running", id) {
+			return fmt.Errorf("%s has not taken job %s over", other, id)
+		}
+		return nil
+	})
+	t.Logf("take-over: %s started job %s %v after the kill", other, id, time.Since(killed).Round(10*time.Millisecond))
 
 	var done *mentoringv1.Job
 	testutil.CheckFor(t, 90*time.Second, 250*time.Millisecond, func() error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -304,8 +305,8 @@ func (d *DeadLetters) remove(ctx context.Context, seq uint64) error {
 	return fmt.Errorf("events: remove dead letter %d: %w", seq, err)
 }
 
-// Waiting counts the dead letters waiting for an operator, for a gauge.
-func (d *DeadLetters) Waiting(ctx context.Context) (uint64, error) {
+// waiting counts the dead letters waiting for an operator.
+func (d *DeadLetters) waiting(ctx context.Context) (uint64, error) {
 	s, err := d.js.Stream(ctx, StreamDeadLetter)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return 0, nil
@@ -318,4 +319,28 @@ func (d *DeadLetters) Waiting(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	return info.State.Msgs, nil
+}
+
+// RegisterGauge reports events.deadletters.waiting (Prometheus
+// events_deadletters_waiting): the dead letters no operator has replayed
+// or discarded yet, whichever consumer wrote them. The dead_letter outcome
+// of events.handled says when they arrive; this says that they are still
+// there. A failed lookup skips the sample. Unregister the result on
+// shutdown.
+func (d *DeadLetters) RegisterGauge(mp metric.MeterProvider) (metric.Registration, error) {
+	m := mp.Meter(instrumentationName)
+	g, err := m.Int64ObservableGauge("events.deadletters.waiting",
+		metric.WithDescription("Dead letters waiting for an operator to replay or discard them."),
+		metric.WithUnit("{message}"))
+	if err != nil {
+		return nil, fmt.Errorf("events: dead-letter gauge: %w", err)
+	}
+	return m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if n, err := d.waiting(ctx); err == nil {
+			o.ObserveInt64(g, int64(n))
+		}
+		return nil
+	}, g)
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -244,6 +246,24 @@ func TestReplayThatFailsAgainIsDeadLetteredAgain(t *testing.T) {
 	}
 }
 
+// waitingGauge collects events.deadletters.waiting.
+func waitingGauge(t *testing.T, r *sdkmetric.ManualReader) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if g, ok := m.Data.(metricdata.Gauge[int64]); ok && m.Name == "events.deadletters.waiting" && len(g.DataPoints) == 1 {
+				return g.DataPoints[0].Value
+			}
+		}
+	}
+	t.Fatal("no events.deadletters.waiting")
+	return 0
+}
+
 // TestDeadLettersPagedFilteredAndDiscarded: pages with a total, filters by
 // consumer and by stream, discards (twice: the second is NotFound), and
 // answers bad input with field violations and a consumer that takes no
@@ -282,6 +302,15 @@ func TestDeadLettersPagedFilteredAndDiscarded(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDeadLetters(t, ctx, d, events.DeadLetterFilter{}, 6)
+	reader := sdkmetric.NewManualReader()
+	reg, err := d.RegisterGauge(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reg.Unregister() }()
+	if got := waitingGauge(t, reader); got != 6 {
+		t.Errorf("events.deadletters.waiting = %d, want 6", got)
+	}
 
 	var seen []uint64
 	token := ""
@@ -331,6 +360,10 @@ func TestDeadLettersPagedFilteredAndDiscarded(t *testing.T) {
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Code != apperr.Invalid || len(ae.Violations) != 2 {
 		t.Errorf("bad page size and token: %v, want two field violations", err)
+	}
+
+	if got := waitingGauge(t, reader); got != 5 {
+		t.Errorf("events.deadletters.waiting after a discard = %d, want 5", got)
 	}
 
 	// A dead letter of a consumer that never ran with replays.

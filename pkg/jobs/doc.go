@@ -10,13 +10,18 @@
 // caller's trace context in the message headers; every replica pulls from
 // one shared durable consumer, so JetStream hands each id to one replica at
 // a time. The runner marks the record running with its own owner id and
-// keeps the message alive with in-progress acks and a heartbeat in the
-// record while the job runs; it acks only after the job's final state is
-// committed. If the replica dies, the message is redelivered after AckWait
-// and the next runner takes the job over and runs it again: job functions
-// must therefore be restartable (use a frozen input snapshot and
+// holds a lease of AckWait (default 5 s): every AckWait/5 it sends an
+// in-progress ack and writes a heartbeat into the record, checked against
+// its owner id; it acks only after the job's final state is committed. If
+// the replica dies, the message is redelivered AckWait after its last
+// heartbeat and the next runner takes the job over and runs it again. A
+// runner that cannot renew (cut off, paused) stops its job itself a fifth
+// of AckWait before the server can hand it out, and any record write it
+// still makes fails the owner check (docs/adr/0058). Job functions must
+// therefore be restartable (use a frozen input snapshot and
 // deterministic, create-once writes), which is what makes "resume or
-// restart cleanly" true. The same request id on a failed job resumes it
+// restart cleanly" true, and what makes a write that slips out of a
+// paused runner harmless. The same request id on a failed job resumes it
 // with MaxAttempts more attempts and the same snapshot (docs/adr/0040).
 //
 // Jobs of one Manager run one at a time across all replicas (the consumer

@@ -94,8 +94,11 @@ type Config struct {
 	Name string
 	// Replicas of the bucket and stream (1 or 3).
 	Replicas int
-	// AckWait is how long a job may go without a heartbeat before another
-	// replica takes it over (default 30s). Heartbeats go out every AckWait/5.
+	// AckWait is the runner's lease on a job: how long a job may go
+	// without a heartbeat before another replica takes it over (default
+	// DefaultAckWait). Heartbeats go out every AckWait/5; a runner whose
+	// heartbeats were not confirmed for four fifths of it stops the job
+	// itself (from one second up; see lease.go).
 	AckWait time.Duration
 	// MaxAttempts bounds how often a job is started (default 5).
 	MaxAttempts int
@@ -133,6 +136,11 @@ type Config struct {
 	// Schedules lists the scheduled jobs (read at every sweep, so a rules
 	// change takes effect without a restart). Optional.
 	Schedules func() []Schedule
+	// MaxMunicipalities bounds the municipalities one job may cover
+	// (default MaxMunicipalities). A programme whose instance splits into
+	// one component per municipality, and whose national solve is measured
+	// inside its limit, may allow the whole nation (guides: ADR 0077).
+	MaxMunicipalities int
 	// RulesVersion names the rules an organisation's job would use now;
 	// Start records it in the job. Optional.
 	RulesVersion func(org string) string
@@ -143,6 +151,14 @@ type Config struct {
 	MeterProvider  metric.MeterProvider
 	Propagator     propagation.TextMapPropagator
 }
+
+// DefaultAckWait is the default lease: a replica killed while running a
+// job is replaced this long after its last heartbeat. Five heartbeat
+// intervals of a second each: a runner stalls for four seconds (a long GC
+// pause, a NATS leader election) before it stops itself, and the
+// take-over costs seconds instead of the half minute it took with 30 s
+// (docs/adr/0058).
+const DefaultAckWait = 5 * time.Second
 
 // DefaultRetention is how long finished job records are kept: long enough
 // for a coordinator to look back over a quarter's jobs, short enough that
@@ -197,7 +213,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		cfg.Replicas = 1
 	}
 	if cfg.AckWait <= 0 {
-		cfg.AckWait = 30 * time.Second
+		cfg.AckWait = DefaultAckWait
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -227,6 +243,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
+	}
+	if cfg.MaxMunicipalities <= 0 {
+		cfg.MaxMunicipalities = MaxMunicipalities
 	}
 	meter := cfg.MeterProvider.Meter(instrumentation)
 	duration, err := meter.Float64Histogram("jobs.run.duration", metric.WithUnit("s"),

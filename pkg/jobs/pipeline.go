@@ -49,6 +49,13 @@ type Plan struct {
 	// per batch, proposal.Lifecycle.ProposeBatch) and reports for each, in
 	// order, whether the job holds it. A job at national scale needs it.
 	ProposeBatch func(ctx context.Context, xs []match.Explanation) ([]bool, error)
+	// BatchSize is how many proposals one ProposeBatch call gets (default
+	// 2,000), and BatchesInFlight how many calls may run at once (default
+	// 1): with more, one batch's durable write overlaps the next one's
+	// encoding and staging. ProposeBatch must then be safe for concurrent
+	// use; progress counts calls as they answer.
+	BatchSize       int
+	BatchesInFlight int
 	// Unmatched records a newcomer the engine left unmatched.
 	Unmatched func(x match.Explanation)
 	// Result encodes what the job found besides its proposals, after every
@@ -78,7 +85,9 @@ func (m *Manager) Pipeline(steps Steps) Func {
 		if err := r.Report(ctx, Progress{Phase: "build", Percent: 20}); err != nil {
 			return err
 		}
-		plan, err := steps.Build(ctx, j, raw)
+		bctx, bspan := tracer.Start(ctx, "jobs.build")
+		plan, err := steps.Build(bctx, j, raw)
+		bspan.End()
 		if err != nil {
 			return Permanent(fmt.Errorf("build instance: %w", err))
 		}
@@ -142,6 +151,7 @@ func frozen(ctx context.Context, r *Run, data Data, steps Steps, tracer trace.Tr
 	if err != nil {
 		return nil, err
 	}
+	span.SetAttributes(attribute.Int("jobs.snapshot.bytes", len(snap.Raw)))
 	ref, err := data.Put(ctx, j.ID, SnapshotKind, snap.Raw)
 	if err != nil {
 		return nil, err
@@ -157,19 +167,25 @@ func frozen(ctx context.Context, r *Run, data Data, steps Steps, tracer trace.Tr
 
 // solve runs the engine, checks its certificate and explains every
 // newcomer's outcome. Its failures are permanent: the input is frozen.
+// The check and the explanation are child spans "jobs.verify" and
+// "jobs.explain", so a trace shows what each costs at scale.
 func solve(ctx context.Context, tracer trace.Tracer, in *match.Instance) ([]match.Explanation, match.Certificate, error) {
-	_, span := tracer.Start(ctx, "jobs.solve", trace.WithAttributes(
+	ctx, span := tracer.Start(ctx, "jobs.solve", trace.WithAttributes(
 		attribute.Int("match.newcomers", in.Newcomers), attribute.Int("match.edges", len(in.Edges))))
 	defer span.End()
 	sol, err := match.Solve(in)
 	if err != nil {
 		return nil, match.Certificate{}, Permanent(fmt.Errorf("solve: %w", err))
 	}
+	_, vspan := tracer.Start(ctx, "jobs.verify")
 	cert, err := match.Verify(in, sol)
+	vspan.End()
 	if err != nil {
 		return nil, match.Certificate{}, Permanent(fmt.Errorf("verify: %w", err))
 	}
 	span.SetAttributes(attribute.Int64("match.objective", cert.Objective))
+	_, espan := tracer.Start(ctx, "jobs.explain")
+	defer espan.End()
 	return match.Explain(in, sol), cert, nil
 }
 

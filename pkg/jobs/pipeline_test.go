@@ -149,7 +149,7 @@ func TestPipelineContinuesTheRequestTrace(t *testing.T) {
 		for _, s := range spans {
 			names[s.Name()] = true
 		}
-		for _, want := range []string{"jobs.run example", "jobs.snapshot", "jobs.solve", "jobs.propose", "example.write"} {
+		for _, want := range []string{"jobs.run example", "jobs.snapshot", "jobs.build", "jobs.solve", "jobs.verify", "jobs.explain", "jobs.propose", "example.write"} {
 			if !names[want] {
 				return fmt.Errorf("span %s not ended yet", want)
 			}
@@ -169,7 +169,7 @@ func TestPipelineContinuesTheRequestTrace(t *testing.T) {
 		return false
 	}
 	for _, s := range spans {
-		if !slices.Contains([]string{"jobs.run example", "jobs.snapshot", "jobs.solve", "jobs.propose", "example.write"}, s.Name()) {
+		if !slices.Contains([]string{"jobs.run example", "jobs.snapshot", "jobs.build", "jobs.solve", "jobs.verify", "jobs.explain", "jobs.propose", "example.write"}, s.Name()) {
 			continue
 		}
 		if s.SpanContext().TraceID() != request.SpanContext().TraceID() || !descends(s, request.SpanContext().SpanID()) {
@@ -177,6 +177,9 @@ func TestPipelineContinuesTheRequestTrace(t *testing.T) {
 		}
 		if s.Name() == "example.write" && !descends(s, spanID(spans, "jobs.propose")) {
 			t.Errorf("a proposal write is not below jobs.propose")
+		}
+		if (s.Name() == "jobs.verify" || s.Name() == "jobs.explain") && !descends(s, spanID(spans, "jobs.solve")) {
+			t.Errorf("span %s is not below jobs.solve", s.Name())
 		}
 	}
 }

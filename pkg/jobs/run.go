@@ -31,6 +31,9 @@ type Run struct {
 	mu        sync.Mutex
 	job       Job
 	lastWrite time.Time
+	// ended is set once the job function returned: the heartbeat then
+	// only keeps the message alive while the final state is committed.
+	ended bool
 }
 
 // Job returns the job as last stored by this run.
@@ -227,6 +230,12 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		tally = m.tally(ctx, j)
 	}
 	now := m.cfg.Now().UTC()
+	// The lease starts here: the in-progress ack restarts the server's
+	// AckWait, and the take-over write below follows it on the same
+	// connection, so once that write is acknowledged the server had the
+	// ack no earlier than leased (see lease).
+	leased := time.Now()
+	_ = msg.InProgress()
 	// A job running elsewhere is taken over: the consumer lets one message
 	// be unacknowledged at a time, so this delivery means the previous
 	// runner sent no heartbeat for AckWait (it died or stalled; a stalled
@@ -283,12 +292,24 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 
 	runCtx, cancel := context.WithCancelCause(sctx)
 	r := &Run{m: m, job: j, lastWrite: time.Now()}
+	l := newLease(leased, m.cfg.AckWait)
+	// The heartbeat outlives the job function: it keeps the message
+	// alive until the final state is committed and the message settled.
+	hbCtx, stopHeartbeat := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { m.heartbeat(runCtx, cancel, msg, r) })
+	defer func() { stopHeartbeat(); wg.Wait() }()
+	wg.Go(func() { m.heartbeat(hbCtx, cancel, msg, r, l) })
+	if l.guarded() {
+		wg.Go(func() { m.watchdog(runCtx, cancel, l, id) })
+	}
 	runErr := m.call(runCtx, fn, r)
+	r.end()
 	lost := errors.Is(context.Cause(runCtx), ErrLost) || errors.Is(runErr, ErrLost)
 	cancel(nil)
-	wg.Wait()
+	if lost {
+		// No more in-progress acks for a delivery another runner holds.
+		stopHeartbeat()
+	}
 	if runErr != nil {
 		span.RecordError(runErr)
 		span.SetStatus(codes.Error, "job attempt failed")
@@ -355,6 +376,9 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 			m.settleFinal(fctx, msg, r.Job())
 			return
 		}
+		// An in-progress ack after the nak would replace its delay.
+		stopHeartbeat()
+		wg.Wait()
 		_ = msg.NakWithDelay(time.Duration(j.Attempts) * time.Second)
 	}
 }
@@ -368,26 +392,6 @@ func (m *Manager) call(ctx context.Context, fn Func, r *Run) (err error) {
 		}
 	}()
 	return fn(ctx, r)
-}
-
-// heartbeat keeps the message from being redelivered and the record from
-// looking stale while the job runs; it cancels the run when the job was
-// taken over.
-func (m *Manager) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, msg jetstream.Msg, r *Run) {
-	t := time.NewTicker(m.cfg.AckWait / 5)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = msg.InProgress()
-			if err := r.store(ctx, nil); errors.Is(err, ErrLost) {
-				cancel(ErrLost)
-				return
-			}
-		}
-	}
 }
 
 // settleFinal runs OnFinish for a finished job and acknowledges its

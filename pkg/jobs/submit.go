@@ -21,8 +21,13 @@ import (
 	"github.com/motesplats/motesplats/pkg/municipality"
 )
 
-// MaxMunicipalities bounds the municipalities one job may cover.
+// MaxMunicipalities bounds the municipalities one job may cover unless
+// Config.MaxMunicipalities says otherwise.
 const MaxMunicipalities = 64
+
+// MaxMunicipalities is the most municipalities one of m's jobs may cover
+// (Config.MaxMunicipalities).
+func (m *Manager) MaxMunicipalities() int { return m.cfg.MaxMunicipalities }
 
 // Request is a caller's request to start a job in an organisation's
 // municipalities.
@@ -77,12 +82,13 @@ func (m *Manager) Start(ctx context.Context, who auth.Claims, req Request) (Job,
 	if !ids.Valid(org) {
 		v.Add("organisation_id", "is required")
 	}
-	if len(munis) == 0 || len(munis) > MaxMunicipalities {
-		v.Add("municipality_codes", fmt.Sprintf("must list 1 to %d municipalities", MaxMunicipalities))
+	most := m.cfg.MaxMunicipalities
+	if len(munis) == 0 || len(munis) > most {
+		v.Add("municipality_codes", fmt.Sprintf("must list 1 to %d municipalities", most))
 	}
 	seen := map[string]bool{}
 	for k, mu := range munis {
-		if len(munis) > MaxMunicipalities {
+		if len(munis) > most {
 			break // one violation for the length is enough
 		}
 		switch {

@@ -3,7 +3,10 @@ package match
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // solveQuotasSplit solves a quota instance one connected component at a
@@ -80,51 +83,47 @@ func solveQuotasSplit(in *Instance, g *csr) (*Solution, error) {
 	}
 	sol := &Solution{HostOf: make([]int32, n), U: make([]int64, n), V: make([]int64, m), Gamma: make([]int64, q), Exact: true}
 	local := make([]int32, n+m+q) // global index -> index in its component
-	var infeasible []string
-	for _, p := range parts {
-		if len(p.newcomers) == 0 && len(p.groups) == 0 {
-			continue // hosts nobody may use: dual 0 is feasible and tight
-		}
-		sub := &Instance{Newcomers: len(p.newcomers), Capacity: make([]int32, len(p.hosts)),
-			Group: make([]int32, len(p.newcomers)), Quotas: make([]Quota, len(p.groups))}
-		for k, j := range p.hosts {
-			local[n+int(j)] = int32(k)
-			sub.Capacity[k] = in.Capacity[j]
-		}
-		for k, gr := range p.groups {
-			local[n+m+int(gr)] = int32(k)
-			sub.Quotas[k] = in.Quotas[gr]
-		}
-		if in.Parent != nil {
-			// A group and its parent are always in one component.
-			sub.Parent = make([]int32, len(p.groups))
-			for k, gr := range p.groups {
-				sub.Parent[k] = -1
-				if par := in.Parent[gr]; par >= 0 {
-					sub.Parent[k] = local[n+m+int(par)]
+	// Components are independent: solve them on every core, each writing
+	// only its own members' entries of local and of its result, then
+	// merge in component order so the outcome does not depend on which
+	// worker finished first.
+	type outcome struct {
+		s          *Solution
+		infeasible string
+		err        error
+	}
+	outs := make([]outcome, len(parts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(parts)) {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < len(parts); c = int(next.Add(1) - 1) {
+				p := parts[c]
+				if len(p.newcomers) == 0 && len(p.groups) == 0 {
+					continue // hosts nobody may use: dual 0 is feasible and tight
 				}
+				s, err := solvePart(in, g, local, p.newcomers, p.hosts, p.groups)
+				if errors.Is(err, ErrInfeasible) {
+					outs[c].infeasible = strings.TrimPrefix(err.Error(), ErrInfeasible.Error()+": ")
+					continue
+				}
+				outs[c].s, outs[c].err = s, err
 			}
+		})
+	}
+	wg.Wait()
+	var infeasible []string
+	for c, p := range parts {
+		o := outs[c]
+		if o.infeasible != "" {
+			infeasible = append(infeasible, o.infeasible)
 		}
-		for k, i := range p.newcomers {
-			sub.Group[k] = -1
-			if gr := in.Group[i]; gr >= 0 {
-				sub.Group[k] = local[n+m+int(gr)]
-			}
-			for e := g.start[i]; e < g.start[i+1]; e++ {
-				sub.Edges = append(sub.Edges, Edge{Newcomer: int32(k), Host: local[n+int(g.host[e])], Score: g.score[e]})
-			}
+		if o.err != nil {
+			return nil, o.err
 		}
-		sg, err := buildCSR(sub)
-		if err != nil {
-			return nil, err
-		}
-		s, err := solveQuotas(sub, sg)
-		if errors.Is(err, ErrInfeasible) {
-			infeasible = append(infeasible, strings.TrimPrefix(err.Error(), ErrInfeasible.Error()+": "))
+		s := o.s
+		if s == nil {
 			continue
-		}
-		if err != nil {
-			return nil, err
 		}
 		for k, i := range p.newcomers {
 			sol.HostOf[i], sol.U[i] = Unmatched, s.U[k]
@@ -146,4 +145,45 @@ func solveQuotasSplit(in *Instance, g *csr) (*Solution, error) {
 		return nil, fmt.Errorf("%w: %s", ErrInfeasible, strings.Join(infeasible, "; "))
 	}
 	return sol, nil
+}
+
+// solvePart solves the component of newcomers, hosts and groups (global
+// indices) as an instance of its own, recording each member's index in it
+// in local.
+func solvePart(in *Instance, g *csr, local []int32, newcomers, hosts, groups []int32) (*Solution, error) {
+	n, m := in.Newcomers, len(in.Capacity)
+	sub := &Instance{Newcomers: len(newcomers), Capacity: make([]int32, len(hosts)),
+		Group: make([]int32, len(newcomers)), Quotas: make([]Quota, len(groups))}
+	for k, j := range hosts {
+		local[n+int(j)] = int32(k)
+		sub.Capacity[k] = in.Capacity[j]
+	}
+	for k, gr := range groups {
+		local[n+m+int(gr)] = int32(k)
+		sub.Quotas[k] = in.Quotas[gr]
+	}
+	if in.Parent != nil {
+		// A group and its parent are always in one component.
+		sub.Parent = make([]int32, len(groups))
+		for k, gr := range groups {
+			sub.Parent[k] = -1
+			if par := in.Parent[gr]; par >= 0 {
+				sub.Parent[k] = local[n+m+int(par)]
+			}
+		}
+	}
+	for k, i := range newcomers {
+		sub.Group[k] = -1
+		if gr := in.Group[i]; gr >= 0 {
+			sub.Group[k] = local[n+m+int(gr)]
+		}
+		for e := g.start[i]; e < g.start[i+1]; e++ {
+			sub.Edges = append(sub.Edges, Edge{Newcomer: int32(k), Host: local[n+int(g.host[e])], Score: g.score[e]})
+		}
+	}
+	sg, err := buildCSR(sub)
+	if err != nil {
+		return nil, err
+	}
+	return solveQuotas(sub, sg)
 }

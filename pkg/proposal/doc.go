@@ -27,7 +27,8 @@
 //     Leave (withdraw, end early or erase when a person leaves, the other
 //     party's capacity released), ExpireOffers, and Recover, which finds a
 //     reservation or resize a crash left between its steps and completes
-//     or releases it within seconds.
+//     or releases it within seconds (Hooks.AfterReserve and AfterGrow are
+//     where the crash tests kill the process).
 //
 // # Writing a programme
 //
@@ -35,7 +36,9 @@
 // and Name, Repo, IDOf, Slots, Parties, PartyIndex, State, SetState,
 // Visible, MayChange, Claims, Capacity, OfferTTL, CanOffer (optional),
 // Stamp, Event and NotFound; Now, IDs, Grace, Logger and Hooks have
-// defaults. It calls NewLifecycle, runs Lifecycle.Run on every replica,
+// defaults. State and SetState are a status conversion plus Stamps (where
+// the record keeps each party's acceptance and the offer's expiry; StateOf
+// and State.Stamp do the rest). It calls NewLifecycle, runs Lifecycle.Run on every replica,
 // hooks Lifecycle.Leave to its pool's leavers and calls the rest from its
 // RPCs. The Example builds a whole programme (dinner seating, with party
 // sizes as units); services/mentoring/internal/pairs/programme.go is the
@@ -54,10 +57,21 @@
 //   - its jobs: pkg/jobs Steps (Snapshot, Build), Tally, Redact, Schedules
 //     and the job message (jobs.API's ToProto serves StartJob, GetJob,
 //     ListJobs, WatchJob; Manager.ResultAs and page.Items page a result);
-//   - its wiring: the buckets it opens, and service.RunProgramme's
-//     Register, Actors (the job runner, Lifecycle.Run) and Consumers;
-//   - its tests: pkg/testutil/servicetest starts its server, dials callers
-//     and runs the crash child.
+//   - its wiring: its server.Run is service.RunKit with a KitConfig (its
+//     stream, counters bucket and job data store) and a build function
+//     that opens its own stores (service.OpenStore) and pool on the Kit
+//     and returns a service.Served: Register, its part of jobs.Config
+//     (OnFinish, Tally, Redact, Schedules, RulesVersion), Steps, SetJobs,
+//     Sweep (Lifecycle.Run) and Consumers (service.PeopleConsumers). Its
+//     server.Options is service.ProgrammeOptions, read from the
+//     environment under its prefix (ProgrammeOptionsFromEnv); the kit
+//     opens the stream, counters and job data, runs the job runner and the
+//     sweeps, and closes everything (ADR 0039);
+//   - its tests: pkg/testutil/servicetest starts its server
+//     (StartProgramme with Fast timings), dials callers, waits for jobs
+//     (WaitJob), reads every page (All), counts events (CountSubject) and
+//     runs the crash child (CrashMain, ServeProgrammeChild; a child frozen
+//     at a hook with Freeze is killed with SIGKILL by Child.Kill).
 //
 // On the wire, programmes use motesplats.proposal.v1's ProposalStatus and
 // reasons (Status.Proto, StatusOf; Change.Reason is the reason's number);

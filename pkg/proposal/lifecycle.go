@@ -167,6 +167,20 @@ type Programme[R proto.Message] struct {
 	Hooks  *Hooks
 }
 
+// Tuning is what a programme's wiring sets on its lifecycle rather than
+// the programme itself: the Grace of its reservations and the fault hooks
+// of tests (zero values: the defaults, no hooks). Tune applies it.
+type Tuning struct {
+	Grace time.Duration
+	Hooks *Hooks
+}
+
+// Tune returns p with t's settings.
+func Tune[R proto.Message](p Programme[R], t Tuning) Programme[R] {
+	p.Grace, p.Hooks = t.Grace, t.Hooks
+	return p
+}
+
 // Lifecycle runs a programme's proposals: every transition, capacity,
 // expiry, leavers and crash recovery. Safe for concurrent use on any
 // number of replicas sharing the buckets.

@@ -17,8 +17,8 @@ import (
 // leaves no record without its key (docs/adr/0034-one-write-per-create.md).
 //
 // The pool fills itself in the background, many keys per round trip
-// (asynchronous publishes, one wait per fill), with about half a second
-// of the recent create rate; below a few creates a second it keeps
+// (asynchronous publishes, one wait per fill), with about a quarter of a
+// second of the recent create rate; below a few creates a second it keeps
 // nothing and New falls back to the id source (the key is then made on
 // first Seal, as without a pool). Ids are UUIDv7, ordered by when they
 // were made, so a pooled id older than MaxAge is not handed out: its key
@@ -49,7 +49,7 @@ type pooled struct {
 type PoolOptions struct {
 	// Max bounds the keys kept ready (default 256).
 	Max int
-	// MaxAge is how old a ready id may be when handed out (default 2s).
+	// MaxAge is how old a ready id may be when handed out (default 3s).
 	MaxAge time.Duration
 	// MinRate is the creates per second below which nothing is kept
 	// ready (default 4).
@@ -63,7 +63,7 @@ func (k *Keyring) NewPool(newID func() string, o PoolOptions) *Pool {
 		o.Max = 256
 	}
 	if o.MaxAge <= 0 {
-		o.MaxAge = 2 * time.Second
+		o.MaxAge = 3 * time.Second
 	}
 	if o.MinRate <= 0 {
 		o.MinRate = 4
@@ -109,8 +109,8 @@ func (p *Pool) Ready() int {
 	return len(p.ready)
 }
 
-// refillLocked starts a fill when the pool holds less than half a
-// second of the recent rate, and the deletion of stale keys.
+// refillLocked starts a fill when the pool holds less than a quarter of
+// a second of the recent rate, and the deletion of stale keys.
 func (p *Pool) refillLocked() {
 	if p.closed || p.filling {
 		return
@@ -118,7 +118,7 @@ func (p *Pool) refillLocked() {
 	rate := max(p.rate, p.inWin)
 	want := 0
 	if rate >= p.opts.MinRate {
-		want = min(p.opts.Max, (rate+1)/2)
+		want = min(p.opts.Max, (rate+3)/4)
 	}
 	n := want - len(p.ready)
 	if n <= 0 && len(p.stale) == 0 {

@@ -30,7 +30,7 @@ type ProgrammeOptions struct {
 	// (<PREFIX>_RULES_DIR); empty uses the built-in default only.
 	RulesDir string
 	// JobAckWait is how long a job may go silent before another replica
-	// takes it over (default 30s; tests use less).
+	// takes it over (default jobs.DefaultAckWait, 5 s; tests use less).
 	JobAckWait time.Duration
 	// SweepEvery is how often open offers are expired (default 1
 	// minute). Schedules and job retention are checked by the job runner
@@ -83,6 +83,11 @@ func ProgrammeOptionsFromEnv(prefix string, getenv func(string) string) Programm
 		*d.to = t
 	}
 	return o
+}
+
+// Tuning is the programme lifecycle's share of o: its grace and hooks.
+func (o ProgrammeOptions) Tuning() proposal.Tuning {
+	return proposal.Tuning{Grace: o.Grace, Hooks: o.ProposalHooks}
 }
 
 // withDefaults fills unset durations.

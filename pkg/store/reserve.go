@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
@@ -47,6 +48,11 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	} else if !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
 		return zero, 0, fmt.Errorf("store: read request: %w", err)
 	}
+	// No reservation, but perhaps a record of this request whose writer
+	// died before its reservation was stored: finish that one.
+	if v, rev, ok, err := r.finishUnconfirmed(ctx, requestKey); err != nil || ok {
+		return v, rev, err
+	}
 	id := newID()
 	if !ids.Valid(id) {
 		return zero, 0, apperr.Errorf(apperr.Invalid, "invalid id")
@@ -70,6 +76,11 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	}
 	rec.RequestKey = requestKey
 	rev, err := r.createEntry(ctx, id, rec)
+	if h := r.cfg.Hooks; err == nil && h != nil && h.AfterRecord != nil {
+		if herr := h.AfterRecord(id); herr != nil {
+			return zero, 0, herr
+		}
+	}
 	rerr := <-reserved
 	var taken *takenError
 	switch {
@@ -220,4 +231,40 @@ func (r *Repo[T]) dropUnconfirmed(ctx context.Context, id string, rev, ticket ui
 		}
 	}
 	return nil
+}
+
+// finishUnconfirmed looks in the index for a record of requestKey still
+// waiting for its reservation (its writer died, or is writing it right
+// now), makes the reservation name it and publishes its events: the
+// retry gets the record the first attempt stored. ok is false when there
+// is none, or the reservation names another record.
+func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T, rev uint64, ok bool, err error) {
+	r.mu.RLock()
+	id, found := r.unconfirmed[requestKey]
+	r.mu.RUnlock()
+	if !found {
+		return v, 0, false, nil
+	}
+	rec, rev, err := r.getRecord(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return v, 0, false, nil
+	}
+	if err != nil {
+		return v, 0, false, err
+	}
+	if rec.GetRemoved() || rec.GetRequestKey() != requestKey {
+		return v, 0, false, nil
+	}
+	if mine, err := r.confirmCreate(ctx, id, rev, rec); err != nil || !mine {
+		return v, 0, false, err
+	}
+	if len(rec.GetOutbox()) > 0 && !r.covered(rec) && r.cfg.Publisher != nil {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := r.publishAndClear(pctx, id, rev, rec, true); err != nil {
+			r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
+		}
+	}
+	v, rev, err = r.Get(ctx, id)
+	return v, rev, err == nil, err
 }

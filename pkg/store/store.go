@@ -68,7 +68,7 @@ type Config[T proto.Message] struct {
 	// publishing it right now; default 2s.
 	RelayInterval, RelayGrace time.Duration
 	// MarkInterval is how often this replica puts its "published up to"
-	// mark (marks.go) when it has moved; default 100ms. It must be well
+	// mark (marks.go) when it has moved; default 200ms. It must be well
 	// below RelayGrace, or the relay republishes what the mark would
 	// have covered.
 	MarkInterval time.Duration
@@ -110,6 +110,10 @@ type Hooks struct {
 	// reservation, beside the record's own write. Returning an error
 	// abandons the reservation as a crash would.
 	BeforeReserve func(requestKey string) error
+	// AfterRecord runs in CreateOnce once the record is stored, while
+	// its reservation may still be on its way. Returning an error
+	// abandons the create as a crash would: the caller gets the error.
+	AfterRecord func(key string) error
 }
 
 // Change is what an update function returns: the events the change must
@@ -134,6 +138,10 @@ type Repo[T proto.Message] struct {
 	byIndex map[string]map[string]keySet // index name -> value -> ids
 	pending map[string]pendingEntry      // keys that may owe events
 	marks   map[string]uint64            // writer -> its published-up-to mark
+	// unconfirmed maps the request key of a create still owing its
+	// events to the record's id (reserve.go); byRequest is the reverse.
+	unconfirmed map[string]string
+	byRequest   map[string]string
 	// inOrder is byIndex's ids in order, per value that Find was asked
 	// for since its set last changed (sorted.go).
 	inOrder map[string]map[string][]string
@@ -184,7 +192,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		cfg.RelayGrace = 2 * time.Second
 	}
 	if cfg.MarkInterval == 0 {
-		cfg.MarkInterval = 100 * time.Millisecond
+		cfg.MarkInterval = 200 * time.Millisecond
 	}
 	if cfg.AfterPurgeDelay == 0 {
 		cfg.AfterPurgeDelay = 15 * time.Second
@@ -217,10 +225,11 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:   map[string]indexed[T]{},
-		byIndex:   map[string]map[string]keySet{},
-		pending:   map[string]pendingEntry{},
-		marks:     map[string]uint64{},
+		records:     map[string]indexed[T]{},
+		byIndex:     map[string]map[string]keySet{},
+		pending:     map[string]pendingEntry{},
+		marks:       map[string]uint64{},
+		unconfirmed: map[string]string{}, byRequest: map[string]string{},
 		writer:    newWriterName(),
 		inOrder:   map[string]map[string][]string{},
 		erased:    map[string]time.Time{},
@@ -355,6 +364,16 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 			r.mu.Unlock()
 		}()
 	}
+	if fromWatch {
+		// The writer applied its own write already: the watch's copy of
+		// it need not be decrypted and decoded again.
+		r.mu.RLock()
+		old, ok := r.records[key]
+		r.mu.RUnlock()
+		if ok && old.rev >= rev {
+			return
+		}
+	}
 	if isMark(key) {
 		if op == jetstream.KeyValuePut {
 			r.mu.Lock()
@@ -410,6 +429,14 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 	}
 	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
+	if rk, ok := r.byRequest[key]; ok {
+		delete(r.unconfirmed, rk)
+		delete(r.byRequest, key)
+	}
+	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
+		r.unconfirmed[rec.GetRequestKey()] = key
+		r.byRequest[key] = rec.GetRequestKey()
+	}
 	if owes {
 		since := time.Now()
 		if wasPending {
@@ -896,6 +923,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	sort.Strings(due)
+	var live []owedEntry
 	for _, key := range due {
 		rec, rev, err := r.getRecord(ctx, key)
 		if err != nil {
@@ -925,10 +953,15 @@ func (r *Repo[T]) relay(ctx context.Context) {
 				continue
 			}
 		}
+		if _, ok := r.cfg.Publisher.(AsyncPublisher); ok && !rec.GetRemoved() {
+			live = append(live, owedEntry{key: key, rev: rev, rec: rec})
+			continue
+		}
 		if err := r.publishAndClear(ctx, key, rev, rec, true); err != nil {
 			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
 		}
 	}
+	r.relayAll(ctx, live)
 }
 
 // Query selects records from the in-memory index.

@@ -43,6 +43,11 @@ type Config struct {
 	// variables (MENTORING_JOB_RETENTION, MENTORING_RESULT_TTL; see
 	// services/mentoring/README.md) and MentoringRulesDir.
 	Mentoring mentoring.Options
+	// Dinners and Guides are those programmes' own settings, read as
+	// mentoring's under their prefixes (DINNERS_JOB_RETENTION,
+	// GUIDES_RESULT_TTL, ...; service.ProgrammeOptionsFromEnv); their
+	// rules directories are DinnersRulesDir and GuidesRulesDir.
+	Dinners, Guides service.ProgrammeOptions
 	// GuidesAddr (GUIDES_ADDR) and GuidesRulesDir (GUIDES_RULES_DIR:
 	// eligibility and assignment rule files; empty uses the built-in one).
 	GuidesAddr     string
@@ -148,6 +153,8 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.Mentoring = mentoring.OptionsFromEnv(getenv)
 	c.Mentoring.RulesDir = c.MentoringRulesDir
+	c.Dinners = service.ProgrammeOptionsFromEnv("DINNERS", getenv)
+	c.Guides = service.ProgrammeOptionsFromEnv("GUIDES", getenv)
 	gw, err := gateway.ConfigFromEnv(getenv)
 	if err != nil {
 		return c, err

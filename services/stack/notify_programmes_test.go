@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -144,19 +145,29 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 	// Dinners: an offer of 4 seats with an address, a party of 2.
 	dc := dinnersv1.NewDinnerServiceClient(stackConn(t, cfg, l, "dinners"))
 	const address = "Storgatan 7, Kalmar"
-	of, err := dc.CreateOffer(ctx, &dinnersv1.CreateOfferRequest{RequestId: "notify-offer", Offer: &dinnersv1.Offer{
-		OrganisationId: orgID, MunicipalityCode: "0880", VolunteerId: hid, Seats: 4, Address: address,
-		Kitchen:     &dinnersv1.Kitchen{Diets: []typev1.Diet{typev1.Diet_DIET_HALAL, typev1.Diet_DIET_VEGETARIAN}},
-		Composition: dinnersv1.Composition_COMPOSITION_COUPLE, Languages: []string{"ar", "sv"},
-		Dinners: []*dinnersv1.Dinner{{Date: day, StartTime: "18:00"}}}})
-	if err != nil {
+	// dinners learns of the host and the guest from their events; the
+	// outbox may publish them after the consumers looked settled, so a
+	// create refused for an unknown person is tried again (as the seed
+	// does).
+	var of *dinnersv1.CreateOfferResponse
+	if err := retry(ctx, func() (err error) {
+		of, err = dc.CreateOffer(ctx, &dinnersv1.CreateOfferRequest{RequestId: "notify-offer", Offer: &dinnersv1.Offer{
+			OrganisationId: orgID, MunicipalityCode: "0880", VolunteerId: hid, Seats: 4, Address: address,
+			Kitchen:     &dinnersv1.Kitchen{Diets: []typev1.Diet{typev1.Diet_DIET_HALAL, typev1.Diet_DIET_VEGETARIAN}},
+			Composition: dinnersv1.Composition_COMPOSITION_COUPLE, Languages: []string{"ar", "sv"},
+			Dinners: []*dinnersv1.Dinner{{Date: day, StartTime: "18:00"}}}})
+		return err
+	}); err != nil {
 		t.Fatalf("create offer: %v", err)
 	}
-	if _, err := dc.CreateSignUp(ctx, &dinnersv1.CreateSignUpRequest{RequestId: "notify-signup", SignUp: &dinnersv1.SignUp{
-		OrganisationId: orgID, MunicipalityCode: "0880", ParticipantId: gid, Languages: []string{"ar"}, Dates: []string{day},
-		Party:        []*dinnersv1.PartyMember{{Age: 30, Relation: dinnersv1.Relation_RELATION_SELF}, {Age: 8, Relation: dinnersv1.Relation_RELATION_CHILD}},
-		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C, Composition: dinnersv1.Composition_COMPOSITION_FAMILY, FirstTime: true,
-		Diets: []typev1.Diet{typev1.Diet_DIET_HALAL}}}); err != nil {
+	if err := retry(ctx, func() error {
+		_, err := dc.CreateSignUp(ctx, &dinnersv1.CreateSignUpRequest{RequestId: "notify-signup", SignUp: &dinnersv1.SignUp{
+			OrganisationId: orgID, MunicipalityCode: "0880", ParticipantId: gid, Languages: []string{"ar"}, Dates: []string{day},
+			Party:        []*dinnersv1.PartyMember{{Age: 30, Relation: dinnersv1.Relation_RELATION_SELF}, {Age: 8, Relation: dinnersv1.Relation_RELATION_CHILD}},
+			SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C, Composition: dinnersv1.Composition_COMPOSITION_FAMILY, FirstTime: true,
+			Diets: []typev1.Diet{typev1.Diet_DIET_HALAL}}})
+		return err
+	}); err != nil {
 		t.Fatalf("create sign-up: %v", err)
 	}
 	job, err := dc.StartMatchingJob(ctx, &dinnersv1.StartMatchingJobRequest{RequestId: "notify-dinners", OrganisationId: orgID, MunicipalityCodes: []string{"0880"}})
@@ -249,7 +260,16 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 		if e.GetEligibility().GetEntitlement() != guidesv1.Entitlement_ENTITLEMENT_ENTITLED {
 			return fmt.Errorf("not entitled yet: %v", e.GetEligibility().GetReasons())
 		}
-		return nil
+		orgs, err := gc.ListGuideOrganisations(ctx, &guidesv1.ListGuideOrganisationsRequest{PageSize: 500})
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs.GetOrganisations() {
+			if o.GetOrganisationId() == orgID {
+				return nil
+			}
+		}
+		return errors.New("guides has not seen the guide organisation yet")
 	})
 	gj, err := gc.StartAssignmentJob(ctx, &guidesv1.StartAssignmentJobRequest{RequestId: "notify-guides", MunicipalityCodes: []string{"0880"}})
 	if err != nil {

@@ -165,11 +165,15 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			func(a net.Addr) { listening.set("mentoring", a, parts) })
 	})
 	g.Go(func() error {
-		return guides.Run(gctx, cfg.GuidesAddr, d, guides.Options{RulesDir: cfg.GuidesRulesDir},
+		o := cfg.Guides
+		o.RulesDir = cfg.GuidesRulesDir
+		return guides.Run(gctx, cfg.GuidesAddr, d, o,
 			func(a net.Addr) { listening.set("guides", a, parts) })
 	})
 	g.Go(func() error {
-		return dinners.Run(gctx, cfg.DinnersAddr, d, dinners.Options{RulesDir: cfg.DinnersRulesDir},
+		o := cfg.Dinners
+		o.RulesDir = cfg.DinnersRulesDir
+		return dinners.Run(gctx, cfg.DinnersAddr, d, o,
 			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {

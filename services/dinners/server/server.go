@@ -77,7 +77,7 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 	}
 	k.OnClose(pl.Close)
 	svc := dinners.New(dinners.Deps{Offers: offers, SignUps: signups, Seatings: seatings, Pool: pl, Seats: k.Slots, Data: k.Data,
-		Publisher: k.Publisher, Rules: rs, Now: d.Now, IDs: d.IDs, Logger: d.Logger, Grace: o.Grace, Hooks: o.ProposalHooks})
+		Publisher: k.Publisher, Rules: rs, Now: d.Now, IDs: d.IDs, Logger: d.Logger, Tuning: o.Tuning()})
 	pl.SetLeaver(svc.Leave)
 	return service.Served{
 		Register: func(srv *grpc.Server) { pb.RegisterDinnerServiceServer(srv, grpcapi.New(svc)) },

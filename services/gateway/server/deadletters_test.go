@@ -21,7 +21,10 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	dinners "github.com/motesplats/motesplats/services/dinners/server"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
+	guides "github.com/motesplats/motesplats/services/guides/server"
+	mentoring "github.com/motesplats/motesplats/services/mentoring/server"
 )
 
 // faultyProjection is a consumer of the participants service's events, run
@@ -303,5 +306,79 @@ func noEnglish(t *testing.T, path, body string) {
 		if m := regexp.MustCompile(`(^|[^\pL])` + regexp.QuoteMeta(s) + `($|[^\pL])`).FindString(text); m != "" {
 			t.Errorf("%s: English %q on the Swedish page", path, strings.TrimSpace(m))
 		}
+	}
+}
+
+// TestServicesDeadLetterAndTakeReplays: the real services' own consumers
+// write dead letters the operator sees and take replays. A message on the
+// participants stream that is not an event is dead-lettered by each
+// programme's consumer of that stream; a replay to mentoring's consumer
+// reaches it (it fails again, so it comes back counting the replay, with
+// the same stream sequence) and the others' are discarded.
+func TestServicesDeadLetterAndTakeReplays(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	ops := e.ops(admin)
+	// The programmes' consumers are set up once the participants stream
+	// exists: wait for their replay consumers.
+	want := []string{dinners.ParticipantsDurable, guides.ParticipantsDurable, mentoring.ParticipantsDurable}
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		for _, d := range want {
+			if _, err := e.js.Consumer(ctx, events.StreamReplay, d); err != nil {
+				return fmt.Errorf("replay consumer %s: %w", d, err)
+			}
+		}
+		return nil
+	})
+	if _, err := e.js.Publish(ctx, events.ParticipantRegistered+".poison-1", []byte("not an event")); err != nil {
+		t.Fatal(err)
+	}
+	list := func() map[string]*gatewayv1.DeadLetter {
+		res, err := ops.ListDeadLetters(ctx, connect.NewRequest(&gatewayv1.ListDeadLettersRequest{Stream: events.StreamParticipants}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*gatewayv1.DeadLetter{}
+		for _, dl := range res.Msg.GetDeadLetters() {
+			out[dl.GetConsumer()] = dl
+		}
+		return out
+	}
+	var first map[string]*gatewayv1.DeadLetter
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		if first = list(); len(first) < len(want) {
+			return fmt.Errorf("dead letters from %d consumers", len(first))
+		}
+		return nil
+	})
+	for _, d := range want {
+		dl := first[d]
+		if dl.GetErrorKind() != gatewayv1.DeadLetterErrorKind_DEAD_LETTER_ERROR_KIND_POISON || dl.GetErrorCause() != "bad_envelope" || dl.GetDeliveryCount() != 1 {
+			t.Errorf("%s: %v", d, dl)
+		}
+	}
+	m := first[mentoring.ParticipantsDurable]
+	if _, err := ops.ReplayDeadLetter(ctx, connect.NewRequest(&gatewayv1.ReplayDeadLetterRequest{Id: m.GetId()})); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		again := list()[mentoring.ParticipantsDurable]
+		if again == nil || again.GetId() == m.GetId() {
+			return errors.New("no new dead letter from mentoring yet")
+		}
+		if again.GetReplayCount() != 1 || again.GetStreamSequence() != m.GetStreamSequence() || again.GetSubject() != m.GetSubject() {
+			t.Errorf("after the replay %v, first %v", again, m)
+		}
+		return nil
+	})
+	for _, dl := range list() {
+		if _, err := ops.DiscardDeadLetter(ctx, connect.NewRequest(&gatewayv1.DiscardDeadLetterRequest{Id: dl.GetId()})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left := list(); len(left) != 0 {
+		t.Errorf("left after discarding: %v", left)
 	}
 }

@@ -103,7 +103,11 @@ func TestGuidePagesInSwedish(t *testing.T) {
 		}
 		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
 	}
-	for _, path := range []string{"/guides", "/guides/assign", "/guides/assignments", "/guides/equity?min_group=3"} {
+	_, page = b.get("/guides/organisations")
+	mustContain(t, page, ">Lotsorganisationer</a>", "Lotsarna i Kalmar", "ideell förening", "Kalmar", "arabiska",
+		"4 av 4 platser", "Väntar på nytt förslag")
+
+	for _, path := range []string{"/guides", "/guides/assign", "/guides/assignments", "/guides/equity?min_group=3", "/guides/organisations"} {
 		code, body := b.get(path)
 		if code != http.StatusOK || !strings.Contains(body, `<html lang="sv"`) {
 			t.Fatalf("%s: %d, not in Swedish", path, code)

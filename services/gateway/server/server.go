@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/events"
@@ -242,7 +243,13 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		log.Info("created the first admin from MP_ADMIN_EMAIL")
 	}
 
-	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: events.NewDeadLetters(d.JS)}
+	dls := events.NewDeadLetters(d.JS)
+	if reg, err := dls.RegisterGauge(otel.GetMeterProvider()); err == nil {
+		defer func() { _ = reg.Unregister() }()
+	} else {
+		log.Warn("dead-letter gauge not registered", "err", err)
+	}
+	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: dls}
 	burst, every := cfg.SignInBurst, cfg.SignInEvery
 	if burst <= 0 {
 		burst = 10

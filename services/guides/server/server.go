@@ -78,13 +78,14 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 			return events.PurgeSubjectID(ctx, d.JS, events.StreamGuides, "guides", id)
 		}})
 	pl.SetLeaver(svc.Leave)
+	pl.SetResized(svc.Resized)
 	people := service.PeopleConsumers(ParticipantsDurable, VolunteersDurable, pl.HandleParticipant, pl.HandleVolunteer)
 	// Organisations only, one at a time: their events are few, and in
 	// order they need no stamps to be applied right.
 	people[1].Filter, people[1].Concurrency = events.OrganisationEvents, 1
 	return service.Served{
 		Register: func(srv *grpc.Server) { pb.RegisterGuideServiceServer(srv, grpcapi.New(svc)) },
-		Jobs: jobs.Config{OnFinish: svc.FinishJob, Tally: svc.Tally, Redact: guides.Redact,
+		Jobs: jobs.Config{OnFinish: svc.FinishJob, Tally: svc.Tally, Redact: guides.Redact, MaxMunicipalities: guides.MaxMunicipalities,
 			RulesVersion: func(org string) string { return files.For(org).Digest() }},
 		Steps: svc.Steps(), SetJobs: svc.SetJobs, Sweep: svc.RunSweeps, Consumers: people,
 	}, nil

@@ -68,7 +68,7 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 	}
 	k.OnClose(pl.Close)
 	svc := pairs.New(pairs.Deps{Repo: repo, Pool: pl, Slots: k.Slots, Data: k.Data, JS: d.JS, Publisher: k.Publisher, Rules: rs,
-		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Grace: o.Grace, Hooks: o.ProposalHooks})
+		Now: d.Now, IDs: d.IDs, Logger: d.Logger, Tuning: o.Tuning()})
 	pl.SetLeaver(svc.Leave)
 	return service.Served{
 		Register: func(srv *grpc.Server) { pb.RegisterMentoringServiceServer(srv, grpcapi.New(svc)) },

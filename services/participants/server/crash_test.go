@@ -62,9 +62,17 @@ func crashHelper(dir, mode string) error {
 		return err
 	}
 	var hooks *store.Hooks
-	if mode == "after-write" {
+	switch mode {
+	case "after-write":
 		// Die the moment the entry is durable, before its event goes out.
 		hooks = &store.Hooks{AfterWrite: func(string) error { os.Exit(crashExitCode); return nil }}
+	case "record-before-reservation":
+		// The record and the request's reservation are written side by
+		// side: die once the record is durable and the reservation is not.
+		hooks = &store.Hooks{
+			BeforeReserve: func(string) error { select {} },
+			AfterRecord:   func(string) error { os.Exit(crashExitCode); return nil },
+		}
 	}
 	d := service.Deps{JS: js, Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second)}.WithDefaults()
 	return server.Run(context.Background(), "127.0.0.1:0", d, server.Options{StoreHooks: hooks}, func(a net.Addr) {
@@ -75,10 +83,12 @@ func crashHelper(dir, mode string) error {
 
 // TestCrashAroundCreate kills a real participants process around a Create
 // and restarts on the same files: the participant is there and its
-// registered event is on the stream exactly once.
+// registered event is on the stream exactly once. record-before-reservation
+// dies between the two writes a create with a request id makes side by
+// side (docs/adr/0034-one-write-per-create.md).
 func TestCrashAroundCreate(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []string{"after-write", "after-return"} {
+	for _, mode := range []string{"after-write", "after-return", "record-before-reservation"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -106,7 +116,7 @@ func TestCrashAroundCreate(t *testing.T) {
 			req := &pb.CreateParticipantRequest{Participant: newcomer("0180"), RequestId: "crash-1"}
 			_, err := e.as(admin).CreateParticipant(ctx, req)
 			switch mode {
-			case "after-write":
+			case "after-write", "record-before-reservation":
 				if err == nil {
 					t.Fatal("create succeeded although the process died before answering")
 				}

@@ -387,19 +387,10 @@ func (s *Service) leaveIfGone(ctx context.Context, p *pb.Seating) error {
 	return nil
 }
 
-// Tally is the kit's Config.Tally: the seatings stored with the job's id,
-// counted in the bucket so a job killed between a write and a report
-// still says what it wrote.
+// Tally is the kit's Config.Tally: the seatings stored with the job's id
+// (proposal.Tally).
 func (s *Service) Tally(ctx context.Context, j jobs.Job) (map[string]int64, error) {
-	if err := s.seatings.Sync(ctx); err != nil {
-		return nil, err
-	}
-	found, err := s.seatings.Find(store.Query[*pb.Seating]{Index: "job", Values: []string{j.ID},
-		Filter: func(p *pb.Seating) bool { return p.GetJobId() == j.ID }})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]int64{"proposals": int64(len(found.Items))}, nil
+	return proposal.Tally(s.seatings, (*pb.Seating).GetJobId, nil)(ctx, j)
 }
 
 // Schedules is the kit's Config.Schedules: each organisation whose rules

@@ -154,11 +154,8 @@ type Deps struct {
 	Now       func() time.Time
 	IDs       ids.Source
 	Logger    *slog.Logger
-	// Grace and Hooks are the kit's (proposal.Programme): how long a
-	// reservation may wait for its transition before recovery settles
-	// it, and fault hooks for tests.
-	Grace time.Duration
-	Hooks *proposal.Hooks
+	// Tuning is the lifecycle's grace and test hooks (the wiring's).
+	Tuning proposal.Tuning
 }
 
 // New returns the Service. Attach the job manager with SetJobs before
@@ -166,9 +163,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{offers: d.Offers, signups: d.SignUps, seatings: d.Seatings, pool: d.Pool, seats: d.Seats,
 		data: d.Data, pub: d.Publisher, rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
-	p := s.programme(d.Seats)
-	p.Grace, p.Hooks = d.Grace, d.Hooks
-	s.life = proposal.NewLifecycle(p)
+	s.life = proposal.NewLifecycle(proposal.Tune(s.programme(d.Seats), d.Tuning))
 	s.API.ToProto, s.API.MayStart = jobToProto, canAct
 	return s
 }

@@ -116,5 +116,5 @@ func (s guidesAPI) EndGuideAssignment(ctx context.Context, req *connect.Request[
 // GetGuideEquity implements GuidesService.
 func (s guidesAPI) GetGuideEquity(ctx context.Context, req *connect.Request[gatewayv1.GetGuideEquityRequest]) (*connect.Response[gatewayv1.GetGuideEquityResponse], error) {
 	res, err := s.g.GuideEquity(ctx, caller(ctx), req.Msg)
-	return reply(s.Server, ctx, &gatewayv1.GetGuideEquityResponse{Rows: res.GetRows(), Csv: res.GetCsv()}, err)
+	return reply(s.Server, ctx, &gatewayv1.GetGuideEquityResponse{Rows: res.GetRows(), Csv: res.GetCsv(), Reasons: res.GetReasons()}, err)
 }

@@ -35,13 +35,13 @@ func (g *Gateway) guides(ctx context.Context, c Caller) (context.Context, guides
 }
 
 // maxGuideMunicipalities is the guides service's cap on the municipalities
-// of one request (pkg/jobs.MaxMunicipalities).
-const maxGuideMunicipalities = 64
+// of one request: the nation (services/guides MaxMunicipalities, ADR 0077).
+const maxGuideMunicipalities = 290
 
 // guideMunis fills in the municipalities of a request that names none: a
 // coordinator's own, and for an administrator those where some guide
 // organisation has capacity (the guides service asks an administrator to
-// name them, and those are where the programme runs), at most 64.
+// name them, and those are where the programme runs).
 func (g *Gateway) guideMunis(sctx context.Context, gc guidesv1.GuideServiceClient, c Caller, munis []string) ([]string, error) {
 	if len(munis) > 0 {
 		return munis, nil

@@ -77,6 +77,10 @@ func (w *Web) deadLetter(rw http.ResponseWriter, r *http.Request, p *page) error
 // /discard; a discard needs its confirmation box ticked.
 func (w *Web) deadLetterAction(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("ops.dl.one"), "deadletters"
+	if !p.Admin && !p.Operator {
+		// Refused before the action is read, as every /admin/ page is.
+		return w.opsError(rw, p, apperr.Errorf(apperr.PermissionDenied, "only operators and admins may do this"))
+	}
 	id := r.PathValue("id")
 	var err error
 	done := ""

@@ -16,7 +16,8 @@ import (
 )
 
 // guideRoutes are the establishment-guide pages ("Etableringslotsar"):
-// eligibility and its rules, the assignment page, assignments, equity.
+// eligibility and its rules, the assignment page, assignments, equity,
+// guide organisations.
 func (w *Web) guideRoutes() []Route {
 	return []Route{
 		{Method: "GET", Pattern: "/guides", h: w.guideEligibility},
@@ -28,6 +29,7 @@ func (w *Web) guideRoutes() []Route {
 		{Method: "POST", Pattern: "/guides/assignments/{id}/{action}", h: w.guideAction},
 		{Method: "GET", Pattern: "/guides/equity", h: w.guideEquity},
 		{Method: "GET", Pattern: "/guides/equity.csv", Token: true, h: w.guideEquityCSV},
+		{Method: "GET", Pattern: "/guides/organisations", h: w.guideOrganisations},
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
@@ -41,6 +43,36 @@ type guideEquityData struct {
 	Available  bool
 	Programmes []equityProgramme
 	MinGroup   int32
+	// Reasons are why assignments were rejected, declined or ended, in
+	// words, most frequent first.
+	Reasons []guideReasonRow
+}
+
+// guideReasonRow is one outcome and reason with how many assignments had
+// it.
+type guideReasonRow struct {
+	Words string
+	Count int32
+}
+
+// guideReasonWords says a ReasonCount in the page's language: the
+// outcome, who declined, and the reason (or that none was given).
+func guideReasonWords(p *page, r *guidesv1.ReasonCount) string {
+	outcome := p.word("guides.status."+strings.ToLower(strings.TrimPrefix(r.GetStatus().String(), "ASSIGNMENT_STATUS_")), r.GetStatus().String())
+	switch r.GetParty() {
+	case eventsv1.AssignmentParty_ASSIGNMENT_PARTY_NEWCOMER:
+		outcome = p.tf("guides.reasons.by", "Outcome", outcome, "Party", p.t("guides.party.newcomer"))
+	case eventsv1.AssignmentParty_ASSIGNMENT_PARTY_ORGANISATION:
+		outcome = p.tf("guides.reasons.by", "Outcome", outcome, "Party", p.t("guides.party.organisation"))
+	}
+	why := p.t("guides.reasons.none_given")
+	for prefix, key := range map[string]string{"REJECT_REASON_": "guides.reject.", "DECLINE_REASON_": "guides.decline.",
+		"ASSIGNMENT_END_REASON_": "guides.end."} {
+		if rest, ok := strings.CutPrefix(r.GetReason(), prefix); ok {
+			why = p.word(key+strings.ToLower(rest), r.GetWords())
+		}
+	}
+	return outcome + ": " + why
 }
 
 // equityDims are the dimensions in the order the page shows them.
@@ -65,6 +97,9 @@ func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) erro
 				MedianDays: row.GetMedianDays(), Flagged: row.GetFlagged(), Small: row.GetEntitled() < d.MinGroup})
 		}
 		d.Programmes = append(d.Programmes, equityOf(p, "guides", p.t("guides.equity.guides"), p.t("guides.equity.guides_note"), gs))
+		for _, r := range res.GetReasons() {
+			d.Reasons = append(d.Reasons, guideReasonRow{Words: guideReasonWords(p, r), Count: r.GetCount()})
+		}
 	}
 	// Mentoring and dinners where the data allows; a programme that is not
 	// configured or refuses is left out, never fails the page.

@@ -51,11 +51,11 @@ func checkID(v *apperr.Validator, field, id string) {
 	v.Check(ids.Valid(id), field, "is required: a valid id")
 }
 
-// checkMunis validates a municipality list (at most jobs.MaxMunicipalities,
-// each an SCB code, once).
+// checkMunis validates a municipality list (at most
+// guides.MaxMunicipalities: the nation; each an SCB code, once).
 func checkMunis(v *apperr.Validator, munis []string) {
-	if len(munis) > jobs.MaxMunicipalities {
-		v.Add("municipality_codes", fmt.Sprintf("at most %d", jobs.MaxMunicipalities))
+	if len(munis) > guides.MaxMunicipalities {
+		v.Add("municipality_codes", fmt.Sprintf("at most %d", guides.MaxMunicipalities))
 		return
 	}
 	seen := map[string]bool{}
@@ -453,7 +453,15 @@ func (s *Server) GetEquity(ctx context.Context, req *pb.GetEquityRequest) (*pb.G
 	if err != nil {
 		return nil, err
 	}
+	rs, err := s.svc.Reasons(who, req.GetMunicipalityCodes())
+	if err != nil {
+		return nil, err
+	}
 	out := &pb.GetEquityResponse{Csv: guides.EquityCSV(ts)}
+	for _, r := range rs {
+		out.Reasons = append(out.Reasons, &pb.ReasonCount{Status: r.Status, Reason: r.Reason, Party: r.Party,
+			Words: r.Words, Count: int32(r.Count)})
+	}
 	for _, t := range ts {
 		for _, r := range t.Rows {
 			row := &pb.EquityRow{Dimension: dimensions[t.Dim], Group: strings.Clone(r.Value), Entitled: int32(r.Size),

@@ -17,6 +17,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
+	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/guides/internal/assign"
@@ -27,13 +28,33 @@ type Params struct {
 	Quotas []assign.Family `json:"quotas,omitempty"`
 }
 
+// MaxMunicipalities is the most municipalities one guides job may cover:
+// all of them. The instance splits into one component per municipality
+// and the national solve with its certificate is measured inside its
+// limit (docs/adr/0077), so the nation is one job.
+var MaxMunicipalities = len(municipality.All())
+
+// NationalScope is every municipality: the scope of an administrator's
+// job that names none.
+func NationalScope() []string {
+	var out []string
+	for _, m := range municipality.All() {
+		out = append(out, m.Code)
+	}
+	return out
+}
+
 // StartJob checks the quota families (a combination the engine does not
 // solve exactly is refused here, before anything runs) and starts a job
-// in munis. Returns Invalid ("quotas", and the kit's fields),
-// PermissionDenied.
+// in munis. An administrator (or a service) naming no municipality starts
+// the national job: every municipality in one job. Returns Invalid
+// ("quotas", and the kit's fields), PermissionDenied.
 func (s *Service) StartJob(ctx context.Context, who auth.Claims, requestID string, munis []string, p Params) (jobs.Job, error) {
 	if err := assign.CheckFamilies(p.Quotas); err != nil {
 		return jobs.Job{}, apperr.FieldError("quotas", err.Error())
+	}
+	if len(munis) == 0 && (who.Role == auth.RoleAdmin || who.Role == auth.RoleService) {
+		munis = NationalScope()
 	}
 	raw, _ := json.Marshal(p) // plain values only: cannot fail
 	org := who.Organisation
@@ -155,6 +176,10 @@ type result struct {
 	Unassigned []Unassigned `json:"unassigned"`
 }
 
+// batchesInFlight is how many ProposeBatch calls a job runs at once:
+// measured with BenchmarkNationalJob (docs/adr/0077).
+const batchesInFlight = 3
+
 // build turns a snapshot into the instance and the job's writes.
 func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, error) {
 	var in assign.Input
@@ -178,6 +203,12 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		ProposeBatch: func(ctx context.Context, xs []match.Explanation) ([]bool, error) {
 			return s.proposeBatch(ctx, j, b, xs)
 		},
+		// Two full atomic batches of the store per call (a third, tiny one
+		// would cost as much staging as a full one), and a few calls in
+		// flight so one batch's fsync overlaps the next one's staging
+		// (docs/adr/0077).
+		BatchSize:       2 * (events.MaxAtomicBatch - 1),
+		BatchesInFlight: batchesInFlight,
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
 			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String()})

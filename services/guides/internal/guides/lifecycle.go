@@ -205,7 +205,8 @@ func (s *Service) Leave(ctx context.Context, id string, organisation, erased boo
 
 // ListOrganisations pages through the guide organisations in id order,
 // each capacity with its caseload counted from the assignments taken up
-// (assigned or active), never typed in. Coordinators see the units in
+// (assigned or active), never typed in, and the newcomers waiting to be
+// re-proposed after the unit shrank (Resized) or the organisation left. Coordinators see the units in
 // their municipalities. Returns PermissionDenied.
 func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]*guidesv1.GuideOrganisation, string, error) {
 	if who.Role == auth.RoleOperator || who.Role == "" {
@@ -233,13 +234,18 @@ func (s *Service) ListOrganisations(who auth.Claims, size int, after string) ([]
 				load[a.GetMunicipalityCode()+"/"+a.GetLanguage()]++
 			}
 		}
+		waiting, err := s.reproposedIn(pg.Items)
+		if err != nil {
+			return nil, "", err
+		}
 		g := &guidesv1.GuideOrganisation{OrganisationId: o.GetOrganisationId(), Type: o.GetType()}
 		for _, c := range o.GetCapacities() {
 			if !visible(who, c.GetMunicipalityCode()) {
 				continue
 			}
 			g.Capacities = append(g.Capacities, &guidesv1.GuideCapacity{MunicipalityCode: c.GetMunicipalityCode(),
-				Language: c.GetLanguage(), Capacity: c.GetCapacity(), Caseload: load[c.GetMunicipalityCode()+"/"+c.GetLanguage()]})
+				Language: c.GetLanguage(), Capacity: c.GetCapacity(), Caseload: load[c.GetMunicipalityCode()+"/"+c.GetLanguage()],
+				Reproposed: waiting[c.GetMunicipalityCode()+"/"+c.GetLanguage()]})
 		}
 		if len(g.Capacities) > 0 {
 			out = append(out, g)

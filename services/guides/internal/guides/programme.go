@@ -134,6 +134,7 @@ func stamp(a *guidesv1.Assignment, ch proposal.Change) {
 	case proposal.KindDeclined:
 		a.EndTime = now
 		a.DeclineReason = proposalv1.DeclineReason(ch.Reason)
+		a.DeclinedBy = partyCode(ch.Party)
 	case proposal.KindRejected:
 		a.EndTime = now
 		a.RejectReason = proposalv1.RejectReason(ch.Reason)
@@ -160,5 +161,17 @@ func (s *Service) changeEvent(a *guidesv1.Assignment, ch proposal.Change) (*even
 	return events.NewEnvelope(ch.EventID, events.AssignmentChanged, a.GetId(), ch.Now, &eventsv1.AssignmentChanged{
 		AssignmentId: a.GetId(), ParticipantId: a.GetParticipantId(), OrganisationId: a.GetOrganisationId(),
 		MunicipalityCode: a.GetMunicipalityCode(), Language: a.GetLanguage(), Status: a.GetStatus(),
-		EndReason: a.GetEndReason(), JobId: a.GetJobId()})
+		EndReason: a.GetEndReason(), JobId: a.GetJobId(),
+		RejectReason: a.GetRejectReason(), DeclineReason: a.GetDeclineReason(), DeclinedBy: a.GetDeclinedBy()})
+}
+
+// partyCode is the events' code of a kit party name.
+func partyCode(party string) eventsv1.AssignmentParty {
+	switch party {
+	case PartyNewcomer:
+		return eventsv1.AssignmentParty_ASSIGNMENT_PARTY_NEWCOMER
+	case PartyOrganisation:
+		return eventsv1.AssignmentParty_ASSIGNMENT_PARTY_ORGANISATION
+	}
+	return eventsv1.AssignmentParty_ASSIGNMENT_PARTY_UNSPECIFIED
 }

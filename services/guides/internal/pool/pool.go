@@ -41,6 +41,7 @@ type Pool struct {
 	Newcomers     *store.Repo[*guidesv1.PoolNewcomer]
 	Organisations *store.Repo[*guidesv1.GuideOrganisation]
 	leave         Leaver
+	resized       func(ctx context.Context, organisation string) error
 
 	newcomers *kitpool.Side[*guidesv1.PoolNewcomer]
 	orgs      *kitpool.Side[*guidesv1.GuideOrganisation]
@@ -78,6 +79,11 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, kr *seal.Ke
 
 // SetLeaver sets who is told about leavers; call before consuming.
 func (p *Pool) SetLeaver(l Leaver) { p.leave = l }
+
+// SetResized sets who is told that a guide organisation's record changed
+// (its capacity may have dropped); call before consuming. It must be
+// idempotent: a redelivered event calls it again.
+func (p *Pool) SetResized(f func(ctx context.Context, organisation string) error) { p.resized = f }
 
 // Close closes both buckets.
 func (p *Pool) Close() {
@@ -121,8 +127,18 @@ func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) er
 
 // HandleVolunteer applies one volunteers event about an organisation; an
 // organisation with guide capacities is a guide organisation. Other types
-// are ignored.
+// are ignored. Then the resizer (SetResized) closes what a lowered
+// capacity no longer holds.
 func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) error {
+	if err := p.applyOrganisation(ctx, env); err != nil || p.resized == nil {
+		return err
+	}
+	return p.resized(ctx, env.GetSubjectId())
+}
+
+// applyOrganisation stores what one volunteers event says about a guide
+// organisation.
+func (p *Pool) applyOrganisation(ctx context.Context, env *eventsv1.Envelope) error {
 	return p.orgs.ApplyOrganisation(ctx, env, func(f *eventsv1.OrganisationFacts) (*guidesv1.GuideOrganisation, bool) {
 		if len(f.GetGuideCapacities()) == 0 {
 			return nil, false

@@ -12,23 +12,15 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
-// Tally is the kit's Config.Tally: the proposals a job holds are the pairs
-// stored with its id that no coordinator made as a replacement, counted in
-// the bucket rather than from the job's own reports, so a job killed
-// between a write and a report still says what it wrote.
+// Tally is the kit's Config.Tally (proposal.Tally): the proposals a job
+// holds are the pairs stored with its id that no coordinator made as a
+// replacement.
 func (s *Service) Tally(ctx context.Context, j jobs.Job) (map[string]int64, error) {
-	if err := s.repo.Sync(ctx); err != nil {
-		return nil, err
-	}
-	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: "job", Values: []string{j.ID},
-		Filter: func(p *pb.Pair) bool { return p.GetJobId() == j.ID && p.GetReplaces() == "" }})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]int64{"proposals": int64(len(page.Items))}, nil
+	return proposal.Tally(s.repo, (*pb.Pair).GetJobId, func(p *pb.Pair) bool { return p.GetReplaces() == "" })(ctx, j)
 }
 
 // Schedules is the kit's Config.Schedules: the scheduled job of each

@@ -111,11 +111,8 @@ type Deps struct {
 	Now       func() time.Time
 	IDs       ids.Source
 	Logger    *slog.Logger
-	// Grace and Hooks are the kit's (proposal.Programme): how long a
-	// reservation may wait for its transition before recovery settles
-	// it, and fault hooks for tests.
-	Grace time.Duration
-	Hooks *proposal.Hooks
+	// Tuning is the lifecycle's grace and test hooks (the wiring's).
+	Tuning proposal.Tuning
 }
 
 // New returns the Service. Attach the job manager with SetJobs before
@@ -124,9 +121,7 @@ func New(d Deps) *Service {
 	s := &Service{repo: d.Repo, pool: d.Pool, data: d.Data, js: d.JS, pub: d.Publisher,
 		rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
 	s.API.ToProto = jobToProto
-	p := s.programme(d.Slots)
-	p.Grace, p.Hooks = d.Grace, d.Hooks
-	s.life = proposal.NewLifecycle(p)
+	s.life = proposal.NewLifecycle(proposal.Tune(s.programme(d.Slots), d.Tuning))
 	return s
 }
 

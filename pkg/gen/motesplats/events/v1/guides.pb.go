@@ -7,6 +7,7 @@
 package eventsv1
 
 import (
+	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -166,6 +167,59 @@ func (AssignmentEndReason) EnumDescriptor() ([]byte, []int) {
 	return file_motesplats_events_v1_guides_proto_rawDescGZIP(), []int{1}
 }
 
+// AssignmentParty is one of the two parties who accept or decline an
+// assignment.
+type AssignmentParty int32
+
+const (
+	AssignmentParty_ASSIGNMENT_PARTY_UNSPECIFIED AssignmentParty = 0
+	// The newcomer.
+	AssignmentParty_ASSIGNMENT_PARTY_NEWCOMER AssignmentParty = 1
+	// The guide organisation.
+	AssignmentParty_ASSIGNMENT_PARTY_ORGANISATION AssignmentParty = 2
+)
+
+// Enum value maps for AssignmentParty.
+var (
+	AssignmentParty_name = map[int32]string{
+		0: "ASSIGNMENT_PARTY_UNSPECIFIED",
+		1: "ASSIGNMENT_PARTY_NEWCOMER",
+		2: "ASSIGNMENT_PARTY_ORGANISATION",
+	}
+	AssignmentParty_value = map[string]int32{
+		"ASSIGNMENT_PARTY_UNSPECIFIED":  0,
+		"ASSIGNMENT_PARTY_NEWCOMER":     1,
+		"ASSIGNMENT_PARTY_ORGANISATION": 2,
+	}
+)
+
+func (x AssignmentParty) Enum() *AssignmentParty {
+	p := new(AssignmentParty)
+	*p = x
+	return p
+}
+
+func (x AssignmentParty) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AssignmentParty) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_events_v1_guides_proto_enumTypes[2].Descriptor()
+}
+
+func (AssignmentParty) Type() protoreflect.EnumType {
+	return &file_motesplats_events_v1_guides_proto_enumTypes[2]
+}
+
+func (x AssignmentParty) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AssignmentParty.Descriptor instead.
+func (AssignmentParty) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_events_v1_guides_proto_rawDescGZIP(), []int{2}
+}
+
 // AssignmentChanged is published on every transition of an assignment. It
 // carries ids and codes only.
 type AssignmentChanged struct {
@@ -185,7 +239,14 @@ type AssignmentChanged struct {
 	// Set when ended.
 	EndReason AssignmentEndReason `protobuf:"varint,7,opt,name=end_reason,json=endReason,proto3,enum=motesplats.events.v1.AssignmentEndReason" json:"end_reason,omitempty"`
 	// The job that proposed it.
-	JobId         string `protobuf:"bytes,8,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	JobId string `protobuf:"bytes,8,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// Set when rejected: the coordinator's reason, a code (a rejection
+	// carries no free text anywhere).
+	RejectReason v1.RejectReason `protobuf:"varint,9,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
+	// Set when declined: the reason given, a code (unspecified when none).
+	DeclineReason v1.DeclineReason `protobuf:"varint,10,opt,name=decline_reason,json=declineReason,proto3,enum=motesplats.proposal.v1.DeclineReason" json:"decline_reason,omitempty"`
+	// Set when declined: who declined.
+	DeclinedBy    AssignmentParty `protobuf:"varint,11,opt,name=declined_by,json=declinedBy,proto3,enum=motesplats.events.v1.AssignmentParty" json:"declined_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -274,6 +335,27 @@ func (x *AssignmentChanged) GetJobId() string {
 		return x.JobId
 	}
 	return ""
+}
+
+func (x *AssignmentChanged) GetRejectReason() v1.RejectReason {
+	if x != nil {
+		return x.RejectReason
+	}
+	return v1.RejectReason(0)
+}
+
+func (x *AssignmentChanged) GetDeclineReason() v1.DeclineReason {
+	if x != nil {
+		return x.DeclineReason
+	}
+	return v1.DeclineReason(0)
+}
+
+func (x *AssignmentChanged) GetDeclinedBy() AssignmentParty {
+	if x != nil {
+		return x.DeclinedBy
+	}
+	return AssignmentParty_ASSIGNMENT_PARTY_UNSPECIFIED
 }
 
 // EligibilityRulesChanged is published when an administrator changes the
@@ -445,7 +527,7 @@ var File_motesplats_events_v1_guides_proto protoreflect.FileDescriptor
 
 const file_motesplats_events_v1_guides_proto_rawDesc = "" +
 	"\n" +
-	"!motesplats/events/v1/guides.proto\x12\x14motesplats.events.v1\"\xf2\x02\n" +
+	"!motesplats/events/v1/guides.proto\x12\x14motesplats.events.v1\x1a%motesplats/proposal/v1/proposal.proto\"\xd3\x04\n" +
 	"\x11AssignmentChanged\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12%\n" +
 	"\x0eparticipant_id\x18\x02 \x01(\tR\rparticipantId\x12'\n" +
@@ -455,7 +537,12 @@ const file_motesplats_events_v1_guides_proto_rawDesc = "" +
 	"\x06status\x18\x06 \x01(\x0e2&.motesplats.events.v1.AssignmentStatusR\x06status\x12H\n" +
 	"\n" +
 	"end_reason\x18\a \x01(\x0e2).motesplats.events.v1.AssignmentEndReasonR\tendReason\x12\x15\n" +
-	"\x06job_id\x18\b \x01(\tR\x05jobId\"\xc2\x01\n" +
+	"\x06job_id\x18\b \x01(\tR\x05jobId\x12I\n" +
+	"\rreject_reason\x18\t \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\x12L\n" +
+	"\x0edecline_reason\x18\n" +
+	" \x01(\x0e2%.motesplats.proposal.v1.DeclineReasonR\rdeclineReason\x12F\n" +
+	"\vdeclined_by\x18\v \x01(\x0e2%.motesplats.events.v1.AssignmentPartyR\n" +
+	"declinedBy\"\xc2\x01\n" +
 	"\x17EligibilityRulesChanged\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12)\n" +
 	"\x10previous_version\x18\x02 \x01(\tR\x0fpreviousVersion\x12\x18\n" +
@@ -487,7 +574,11 @@ const file_motesplats_events_v1_guides_proto_rawDesc = "" +
 	"\x1bASSIGNMENT_END_REASON_MOVED\x10\x02\x12$\n" +
 	" ASSIGNMENT_END_REASON_FOUND_WORK\x10\x03\x12#\n" +
 	"\x1fASSIGNMENT_END_REASON_OPTED_OUT\x10\x04\x12+\n" +
-	"'ASSIGNMENT_END_REASON_ORGANISATION_LEFT\x10\x05B\xe1\x01\n" +
+	"'ASSIGNMENT_END_REASON_ORGANISATION_LEFT\x10\x05*u\n" +
+	"\x0fAssignmentParty\x12 \n" +
+	"\x1cASSIGNMENT_PARTY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19ASSIGNMENT_PARTY_NEWCOMER\x10\x01\x12!\n" +
+	"\x1dASSIGNMENT_PARTY_ORGANISATION\x10\x02B\xe1\x01\n" +
 	"\x18com.motesplats.events.v1B\vGuidesProtoP\x01ZFgithub.com/motesplats/motesplats/pkg/gen/motesplats/events/v1;eventsv1\xa2\x02\x03MEX\xaa\x02\x14Motesplats.Events.V1\xca\x02\x14Motesplats\\Events\\V1\xe2\x02 Motesplats\\Events\\V1\\GPBMetadata\xea\x02\x16Motesplats::Events::V1b\x06proto3"
 
 var (
@@ -502,23 +593,29 @@ func file_motesplats_events_v1_guides_proto_rawDescGZIP() []byte {
 	return file_motesplats_events_v1_guides_proto_rawDescData
 }
 
-var file_motesplats_events_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_motesplats_events_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_motesplats_events_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_motesplats_events_v1_guides_proto_goTypes = []any{
 	(AssignmentStatus)(0),           // 0: motesplats.events.v1.AssignmentStatus
 	(AssignmentEndReason)(0),        // 1: motesplats.events.v1.AssignmentEndReason
-	(*AssignmentChanged)(nil),       // 2: motesplats.events.v1.AssignmentChanged
-	(*EligibilityRulesChanged)(nil), // 3: motesplats.events.v1.EligibilityRulesChanged
-	(*GuideJobFinished)(nil),        // 4: motesplats.events.v1.GuideJobFinished
+	(AssignmentParty)(0),            // 2: motesplats.events.v1.AssignmentParty
+	(*AssignmentChanged)(nil),       // 3: motesplats.events.v1.AssignmentChanged
+	(*EligibilityRulesChanged)(nil), // 4: motesplats.events.v1.EligibilityRulesChanged
+	(*GuideJobFinished)(nil),        // 5: motesplats.events.v1.GuideJobFinished
+	(v1.RejectReason)(0),            // 6: motesplats.proposal.v1.RejectReason
+	(v1.DeclineReason)(0),           // 7: motesplats.proposal.v1.DeclineReason
 }
 var file_motesplats_events_v1_guides_proto_depIdxs = []int32{
 	0, // 0: motesplats.events.v1.AssignmentChanged.status:type_name -> motesplats.events.v1.AssignmentStatus
 	1, // 1: motesplats.events.v1.AssignmentChanged.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	6, // 2: motesplats.events.v1.AssignmentChanged.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	7, // 3: motesplats.events.v1.AssignmentChanged.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
+	2, // 4: motesplats.events.v1.AssignmentChanged.declined_by:type_name -> motesplats.events.v1.AssignmentParty
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_events_v1_guides_proto_init() }
@@ -531,7 +628,7 @@ func file_motesplats_events_v1_guides_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_events_v1_guides_proto_rawDesc), len(file_motesplats_events_v1_guides_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,

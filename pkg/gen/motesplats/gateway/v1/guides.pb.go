@@ -1867,7 +1867,10 @@ type GetGuideEquityResponse struct {
 	// Rows per dimension and group.
 	Rows []*v1.EquityRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
 	// The same rows as CSV (header line first).
-	Csv           string `protobuf:"bytes,2,opt,name=csv,proto3" json:"csv,omitempty"`
+	Csv string `protobuf:"bytes,2,opt,name=csv,proto3" json:"csv,omitempty"`
+	// Why assignments were rejected, declined or ended, per reason, most
+	// frequent first (codes and English words).
+	Reasons       []*v1.ReasonCount `protobuf:"bytes,3,rep,name=reasons,proto3" json:"reasons,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1914,6 +1917,13 @@ func (x *GetGuideEquityResponse) GetCsv() string {
 		return x.Csv
 	}
 	return ""
+}
+
+func (x *GetGuideEquityResponse) GetReasons() []*v1.ReasonCount {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
 }
 
 var File_motesplats_gateway_v1_guides_proto protoreflect.FileDescriptor
@@ -2039,10 +2049,11 @@ const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"assignment\"l\n" +
 	"\x15GetGuideEquityRequest\x12-\n" +
 	"\x12municipality_codes\x18\x01 \x03(\tR\x11municipalityCodes\x12$\n" +
-	"\x0emin_group_size\x18\x02 \x01(\x05R\fminGroupSize\"_\n" +
+	"\x0emin_group_size\x18\x02 \x01(\x05R\fminGroupSize\"\x9c\x01\n" +
 	"\x16GetGuideEquityResponse\x123\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1f.motesplats.guides.v1.EquityRowR\x04rows\x12\x10\n" +
-	"\x03csv\x18\x02 \x01(\tR\x03csv2\xa3\x10\n" +
+	"\x03csv\x18\x02 \x01(\tR\x03csv\x12;\n" +
+	"\areasons\x18\x03 \x03(\v2!.motesplats.guides.v1.ReasonCountR\areasons2\xa3\x10\n" +
 	"\rGuidesService\x12\x84\x01\n" +
 	"\x14ListGuideEligibility\x122.motesplats.gateway.v1.ListGuideEligibilityRequest\x1a3.motesplats.gateway.v1.ListGuideEligibilityResponse\"\x03\x90\x02\x01\x12\x90\x01\n" +
 	"\x18GetGuideEligibilityRules\x126.motesplats.gateway.v1.GetGuideEligibilityRulesRequest\x1a7.motesplats.gateway.v1.GetGuideEligibilityRulesResponse\"\x03\x90\x02\x01\x12\x94\x01\n" +
@@ -2124,6 +2135,7 @@ var file_motesplats_gateway_v1_guides_proto_goTypes = []any{
 	(v12.DeclineReason)(0),                      // 45: motesplats.proposal.v1.DeclineReason
 	(v11.AssignmentEndReason)(0),                // 46: motesplats.events.v1.AssignmentEndReason
 	(*v1.EquityRow)(nil),                        // 47: motesplats.guides.v1.EquityRow
+	(*v1.ReasonCount)(nil),                      // 48: motesplats.guides.v1.ReasonCount
 }
 var file_motesplats_gateway_v1_guides_proto_depIdxs = []int32{
 	35, // 0: motesplats.gateway.v1.GuideEligibilityView.eligibility:type_name -> motesplats.guides.v1.Eligibility
@@ -2154,43 +2166,44 @@ var file_motesplats_gateway_v1_guides_proto_depIdxs = []int32{
 	46, // 25: motesplats.gateway.v1.EndGuideAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
 	18, // 26: motesplats.gateway.v1.EndGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
 	47, // 27: motesplats.gateway.v1.GetGuideEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	1,  // 28: motesplats.gateway.v1.GuidesService.ListGuideEligibility:input_type -> motesplats.gateway.v1.ListGuideEligibilityRequest
-	3,  // 29: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:input_type -> motesplats.gateway.v1.GetGuideEligibilityRulesRequest
-	5,  // 30: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:input_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest
-	8,  // 31: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:input_type -> motesplats.gateway.v1.ListGuideOrganisationsRequest
-	10, // 32: motesplats.gateway.v1.GuidesService.StartGuideJob:input_type -> motesplats.gateway.v1.StartGuideJobRequest
-	12, // 33: motesplats.gateway.v1.GuidesService.GetGuideJob:input_type -> motesplats.gateway.v1.GetGuideJobRequest
-	14, // 34: motesplats.gateway.v1.GuidesService.ListGuideJobs:input_type -> motesplats.gateway.v1.ListGuideJobsRequest
-	16, // 35: motesplats.gateway.v1.GuidesService.WatchGuideJob:input_type -> motesplats.gateway.v1.WatchGuideJobRequest
-	19, // 36: motesplats.gateway.v1.GuidesService.ListGuideAssignments:input_type -> motesplats.gateway.v1.ListGuideAssignmentsRequest
-	21, // 37: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:input_type -> motesplats.gateway.v1.ApproveGuideAssignmentRequest
-	23, // 38: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:input_type -> motesplats.gateway.v1.RejectGuideAssignmentRequest
-	25, // 39: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:input_type -> motesplats.gateway.v1.AcceptGuideAssignmentRequest
-	27, // 40: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:input_type -> motesplats.gateway.v1.DeclineGuideAssignmentRequest
-	29, // 41: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:input_type -> motesplats.gateway.v1.ActivateGuideAssignmentRequest
-	31, // 42: motesplats.gateway.v1.GuidesService.EndGuideAssignment:input_type -> motesplats.gateway.v1.EndGuideAssignmentRequest
-	33, // 43: motesplats.gateway.v1.GuidesService.GetGuideEquity:input_type -> motesplats.gateway.v1.GetGuideEquityRequest
-	2,  // 44: motesplats.gateway.v1.GuidesService.ListGuideEligibility:output_type -> motesplats.gateway.v1.ListGuideEligibilityResponse
-	4,  // 45: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:output_type -> motesplats.gateway.v1.GetGuideEligibilityRulesResponse
-	6,  // 46: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:output_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse
-	9,  // 47: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:output_type -> motesplats.gateway.v1.ListGuideOrganisationsResponse
-	11, // 48: motesplats.gateway.v1.GuidesService.StartGuideJob:output_type -> motesplats.gateway.v1.StartGuideJobResponse
-	13, // 49: motesplats.gateway.v1.GuidesService.GetGuideJob:output_type -> motesplats.gateway.v1.GetGuideJobResponse
-	15, // 50: motesplats.gateway.v1.GuidesService.ListGuideJobs:output_type -> motesplats.gateway.v1.ListGuideJobsResponse
-	17, // 51: motesplats.gateway.v1.GuidesService.WatchGuideJob:output_type -> motesplats.gateway.v1.WatchGuideJobResponse
-	20, // 52: motesplats.gateway.v1.GuidesService.ListGuideAssignments:output_type -> motesplats.gateway.v1.ListGuideAssignmentsResponse
-	22, // 53: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:output_type -> motesplats.gateway.v1.ApproveGuideAssignmentResponse
-	24, // 54: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:output_type -> motesplats.gateway.v1.RejectGuideAssignmentResponse
-	26, // 55: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:output_type -> motesplats.gateway.v1.AcceptGuideAssignmentResponse
-	28, // 56: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:output_type -> motesplats.gateway.v1.DeclineGuideAssignmentResponse
-	30, // 57: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:output_type -> motesplats.gateway.v1.ActivateGuideAssignmentResponse
-	32, // 58: motesplats.gateway.v1.GuidesService.EndGuideAssignment:output_type -> motesplats.gateway.v1.EndGuideAssignmentResponse
-	34, // 59: motesplats.gateway.v1.GuidesService.GetGuideEquity:output_type -> motesplats.gateway.v1.GetGuideEquityResponse
-	44, // [44:60] is the sub-list for method output_type
-	28, // [28:44] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	48, // 28: motesplats.gateway.v1.GetGuideEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	1,  // 29: motesplats.gateway.v1.GuidesService.ListGuideEligibility:input_type -> motesplats.gateway.v1.ListGuideEligibilityRequest
+	3,  // 30: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:input_type -> motesplats.gateway.v1.GetGuideEligibilityRulesRequest
+	5,  // 31: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:input_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest
+	8,  // 32: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:input_type -> motesplats.gateway.v1.ListGuideOrganisationsRequest
+	10, // 33: motesplats.gateway.v1.GuidesService.StartGuideJob:input_type -> motesplats.gateway.v1.StartGuideJobRequest
+	12, // 34: motesplats.gateway.v1.GuidesService.GetGuideJob:input_type -> motesplats.gateway.v1.GetGuideJobRequest
+	14, // 35: motesplats.gateway.v1.GuidesService.ListGuideJobs:input_type -> motesplats.gateway.v1.ListGuideJobsRequest
+	16, // 36: motesplats.gateway.v1.GuidesService.WatchGuideJob:input_type -> motesplats.gateway.v1.WatchGuideJobRequest
+	19, // 37: motesplats.gateway.v1.GuidesService.ListGuideAssignments:input_type -> motesplats.gateway.v1.ListGuideAssignmentsRequest
+	21, // 38: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:input_type -> motesplats.gateway.v1.ApproveGuideAssignmentRequest
+	23, // 39: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:input_type -> motesplats.gateway.v1.RejectGuideAssignmentRequest
+	25, // 40: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:input_type -> motesplats.gateway.v1.AcceptGuideAssignmentRequest
+	27, // 41: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:input_type -> motesplats.gateway.v1.DeclineGuideAssignmentRequest
+	29, // 42: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:input_type -> motesplats.gateway.v1.ActivateGuideAssignmentRequest
+	31, // 43: motesplats.gateway.v1.GuidesService.EndGuideAssignment:input_type -> motesplats.gateway.v1.EndGuideAssignmentRequest
+	33, // 44: motesplats.gateway.v1.GuidesService.GetGuideEquity:input_type -> motesplats.gateway.v1.GetGuideEquityRequest
+	2,  // 45: motesplats.gateway.v1.GuidesService.ListGuideEligibility:output_type -> motesplats.gateway.v1.ListGuideEligibilityResponse
+	4,  // 46: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:output_type -> motesplats.gateway.v1.GetGuideEligibilityRulesResponse
+	6,  // 47: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:output_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse
+	9,  // 48: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:output_type -> motesplats.gateway.v1.ListGuideOrganisationsResponse
+	11, // 49: motesplats.gateway.v1.GuidesService.StartGuideJob:output_type -> motesplats.gateway.v1.StartGuideJobResponse
+	13, // 50: motesplats.gateway.v1.GuidesService.GetGuideJob:output_type -> motesplats.gateway.v1.GetGuideJobResponse
+	15, // 51: motesplats.gateway.v1.GuidesService.ListGuideJobs:output_type -> motesplats.gateway.v1.ListGuideJobsResponse
+	17, // 52: motesplats.gateway.v1.GuidesService.WatchGuideJob:output_type -> motesplats.gateway.v1.WatchGuideJobResponse
+	20, // 53: motesplats.gateway.v1.GuidesService.ListGuideAssignments:output_type -> motesplats.gateway.v1.ListGuideAssignmentsResponse
+	22, // 54: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:output_type -> motesplats.gateway.v1.ApproveGuideAssignmentResponse
+	24, // 55: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:output_type -> motesplats.gateway.v1.RejectGuideAssignmentResponse
+	26, // 56: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:output_type -> motesplats.gateway.v1.AcceptGuideAssignmentResponse
+	28, // 57: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:output_type -> motesplats.gateway.v1.DeclineGuideAssignmentResponse
+	30, // 58: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:output_type -> motesplats.gateway.v1.ActivateGuideAssignmentResponse
+	32, // 59: motesplats.gateway.v1.GuidesService.EndGuideAssignment:output_type -> motesplats.gateway.v1.EndGuideAssignmentResponse
+	34, // 60: motesplats.gateway.v1.GuidesService.GetGuideEquity:output_type -> motesplats.gateway.v1.GetGuideEquityResponse
+	45, // [45:61] is the sub-list for method output_type
+	29, // [29:45] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_guides_proto_init() }

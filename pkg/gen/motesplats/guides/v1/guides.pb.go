@@ -510,7 +510,11 @@ type GuideCapacity struct {
 	// Capacity, from the volunteers service.
 	Capacity int32 `protobuf:"varint,3,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	// Newcomers assigned or active. Output only, derived from assignments.
-	Caseload      int32 `protobuf:"varint,4,opt,name=caseload,proto3" json:"caseload,omitempty"`
+	Caseload int32 `protobuf:"varint,4,opt,name=caseload,proto3" json:"caseload,omitempty"`
+	// Newcomers whose assignment in this unit was withdrawn or ended because
+	// the organisation left or its capacity dropped, and who have no live
+	// assignment yet: the next job proposes them first. Output only.
+	Reproposed    int32 `protobuf:"varint,5,opt,name=reproposed,proto3" json:"reproposed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -569,6 +573,13 @@ func (x *GuideCapacity) GetCapacity() int32 {
 func (x *GuideCapacity) GetCaseload() int32 {
 	if x != nil {
 		return x.Caseload
+	}
+	return 0
+}
+
+func (x *GuideCapacity) GetReproposed() int32 {
+	if x != nil {
+		return x.Reproposed
 	}
 	return 0
 }
@@ -909,6 +920,8 @@ type Assignment struct {
 	RejectReason v11.RejectReason `protobuf:"varint,16,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.proposal.v1.RejectReason" json:"reject_reason,omitempty"`
 	// Set when a party declined it with a reason.
 	DeclineReason v11.DeclineReason `protobuf:"varint,17,opt,name=decline_reason,json=declineReason,proto3,enum=motesplats.proposal.v1.DeclineReason" json:"decline_reason,omitempty"`
+	// Set when declined: who declined.
+	DeclinedBy    v1.AssignmentParty `protobuf:"varint,18,opt,name=declined_by,json=declinedBy,proto3,enum=motesplats.events.v1.AssignmentParty" json:"declined_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1060,6 +1073,13 @@ func (x *Assignment) GetDeclineReason() v11.DeclineReason {
 		return x.DeclineReason
 	}
 	return v11.DeclineReason(0)
+}
+
+func (x *Assignment) GetDeclinedBy() v1.AssignmentParty {
+	if x != nil {
+		return x.DeclinedBy
+	}
+	return v1.AssignmentParty(0)
 }
 
 // GetEligibilityRequest names a newcomer.
@@ -2930,7 +2950,11 @@ type GetEquityResponse struct {
 	// Rows per dimension and group.
 	Rows []*EquityRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
 	// The same rows as CSV (header line first).
-	Csv           string `protobuf:"bytes,2,opt,name=csv,proto3" json:"csv,omitempty"`
+	Csv string `protobuf:"bytes,2,opt,name=csv,proto3" json:"csv,omitempty"`
+	// Why assignments in the municipalities were rejected, declined or
+	// ended (withdrawn ones included), counted per reason, most frequent
+	// first: what keeps newcomers from a guide besides capacity.
+	Reasons       []*ReasonCount `protobuf:"bytes,3,rep,name=reasons,proto3" json:"reasons,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2979,6 +3003,98 @@ func (x *GetEquityResponse) GetCsv() string {
 	return ""
 }
 
+func (x *GetEquityResponse) GetReasons() []*ReasonCount {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+// ReasonCount counts the assignments that reached one outcome for one
+// reason.
+type ReasonCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The outcome: rejected, declined, ended or withdrawn.
+	Status v1.AssignmentStatus `protobuf:"varint,1,opt,name=status,proto3,enum=motesplats.events.v1.AssignmentStatus" json:"status,omitempty"`
+	// The reason's enum name (REJECT_REASON_POOR_FIT, DECLINE_REASON_NO_TIME,
+	// ASSIGNMENT_END_REASON_MOVED, ...); empty when none was given.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who declined, for declines.
+	Party v1.AssignmentParty `protobuf:"varint,3,opt,name=party,proto3,enum=motesplats.events.v1.AssignmentParty" json:"party,omitempty"`
+	// The outcome and reason in words, for example "declined by the
+	// newcomer: no time".
+	Words string `protobuf:"bytes,4,opt,name=words,proto3" json:"words,omitempty"`
+	// How many assignments.
+	Count         int32 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReasonCount) Reset() {
+	*x = ReasonCount{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReasonCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReasonCount) ProtoMessage() {}
+
+func (x *ReasonCount) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReasonCount.ProtoReflect.Descriptor instead.
+func (*ReasonCount) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ReasonCount) GetStatus() v1.AssignmentStatus {
+	if x != nil {
+		return x.Status
+	}
+	return v1.AssignmentStatus(0)
+}
+
+func (x *ReasonCount) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReasonCount) GetParty() v1.AssignmentParty {
+	if x != nil {
+		return x.Party
+	}
+	return v1.AssignmentParty(0)
+}
+
+func (x *ReasonCount) GetWords() string {
+	if x != nil {
+		return x.Words
+	}
+	return ""
+}
+
+func (x *ReasonCount) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // PoolNewcomer is the guides service's stored record of a newcomer, fed by
 // the participants' events: ids, codes and dates only.
 type PoolNewcomer struct {
@@ -3018,7 +3134,7 @@ type PoolNewcomer struct {
 
 func (x *PoolNewcomer) Reset() {
 	*x = PoolNewcomer{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3030,7 +3146,7 @@ func (x *PoolNewcomer) String() string {
 func (*PoolNewcomer) ProtoMessage() {}
 
 func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3043,7 +3159,7 @@ func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolNewcomer.ProtoReflect.Descriptor instead.
 func (*PoolNewcomer) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *PoolNewcomer) GetParticipantId() string {
@@ -3175,12 +3291,15 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x0erequire_permit\x18\x02 \x01(\bR\rrequirePermit\x12)\n" +
 	"\x10require_enrolled\x18\x03 \x01(\bR\x0frequireEnrolled\x12H\n" +
 	"!full_time_parental_leave_excludes\x18\x04 \x01(\bR\x1dfullTimeParentalLeaveExcludes\x12H\n" +
-	"!part_time_parental_leave_excludes\x18\x05 \x01(\bR\x1dpartTimeParentalLeaveExcludes\"\x90\x01\n" +
+	"!part_time_parental_leave_excludes\x18\x05 \x01(\bR\x1dpartTimeParentalLeaveExcludes\"\xb0\x01\n" +
 	"\rGuideCapacity\x12+\n" +
 	"\x11municipality_code\x18\x01 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x02 \x01(\tR\blanguage\x12\x1a\n" +
 	"\bcapacity\x18\x03 \x01(\x05R\bcapacity\x12\x1a\n" +
-	"\bcaseload\x18\x04 \x01(\x05R\bcaseload\"\xff\x01\n" +
+	"\bcaseload\x18\x04 \x01(\x05R\bcaseload\x12\x1e\n" +
+	"\n" +
+	"reproposed\x18\x05 \x01(\x05R\n" +
+	"reproposed\"\xff\x01\n" +
 	"\x11GuideOrganisation\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12C\n" +
@@ -3215,7 +3334,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"7\n" +
 	"\tScorePart\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
-	"\x06points\x18\x02 \x01(\x05R\x06points\"\xdc\x06\n" +
+	"\x06points\x18\x02 \x01(\x05R\x06points\"\xa4\a\n" +
 	"\n" +
 	"Assignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
@@ -3238,7 +3357,9 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"assignTime\x125\n" +
 	"\bend_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12I\n" +
 	"\rreject_reason\x18\x10 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\x12L\n" +
-	"\x0edecline_reason\x18\x11 \x01(\x0e2%.motesplats.proposal.v1.DeclineReasonR\rdeclineReason\">\n" +
+	"\x0edecline_reason\x18\x11 \x01(\x0e2%.motesplats.proposal.v1.DeclineReasonR\rdeclineReason\x12F\n" +
+	"\vdeclined_by\x18\x12 \x01(\x0e2%.motesplats.events.v1.AssignmentPartyR\n" +
+	"declinedBy\">\n" +
 	"\x15GetEligibilityRequest\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\"]\n" +
 	"\x16GetEligibilityResponse\x12C\n" +
@@ -3360,10 +3481,17 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\aflagged\x18\a \x01(\bR\aflagged\"g\n" +
 	"\x10GetEquityRequest\x12-\n" +
 	"\x12municipality_codes\x18\x01 \x03(\tR\x11municipalityCodes\x12$\n" +
-	"\x0emin_group_size\x18\x02 \x01(\x05R\fminGroupSize\"Z\n" +
+	"\x0emin_group_size\x18\x02 \x01(\x05R\fminGroupSize\"\x97\x01\n" +
 	"\x11GetEquityResponse\x123\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1f.motesplats.guides.v1.EquityRowR\x04rows\x12\x10\n" +
-	"\x03csv\x18\x02 \x01(\tR\x03csv\"\x88\x05\n" +
+	"\x03csv\x18\x02 \x01(\tR\x03csv\x12;\n" +
+	"\areasons\x18\x03 \x03(\v2!.motesplats.guides.v1.ReasonCountR\areasons\"\xce\x01\n" +
+	"\vReasonCount\x12>\n" +
+	"\x06status\x18\x01 \x01(\x0e2&.motesplats.events.v1.AssignmentStatusR\x06status\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12;\n" +
+	"\x05party\x18\x03 \x01(\x0e2%.motesplats.events.v1.AssignmentPartyR\x05party\x12\x14\n" +
+	"\x05words\x18\x04 \x01(\tR\x05words\x12\x14\n" +
+	"\x05count\x18\x05 \x01(\x05R\x05count\"\x88\x05\n" +
 	"\fPoolNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12\x1c\n" +
@@ -3443,7 +3571,7 @@ func file_motesplats_guides_v1_guides_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_guides_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(Entitlement)(0),                       // 0: motesplats.guides.v1.Entitlement
 	(JobState)(0),                          // 1: motesplats.guides.v1.JobState
@@ -3492,101 +3620,107 @@ var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(*EquityRow)(nil),                      // 44: motesplats.guides.v1.EquityRow
 	(*GetEquityRequest)(nil),               // 45: motesplats.guides.v1.GetEquityRequest
 	(*GetEquityResponse)(nil),              // 46: motesplats.guides.v1.GetEquityResponse
-	(*PoolNewcomer)(nil),                   // 47: motesplats.guides.v1.PoolNewcomer
-	nil,                                    // 48: motesplats.guides.v1.Job.CountsEntry
-	(*timestamppb.Timestamp)(nil),          // 49: google.protobuf.Timestamp
-	(v1.AssignmentStatus)(0),               // 50: motesplats.events.v1.AssignmentStatus
-	(v1.AssignmentEndReason)(0),            // 51: motesplats.events.v1.AssignmentEndReason
-	(v11.RejectReason)(0),                  // 52: motesplats.proposal.v1.RejectReason
-	(v11.DeclineReason)(0),                 // 53: motesplats.proposal.v1.DeclineReason
-	(v12.Gender)(0),                        // 54: motesplats.type.v1.Gender
+	(*ReasonCount)(nil),                    // 47: motesplats.guides.v1.ReasonCount
+	(*PoolNewcomer)(nil),                   // 48: motesplats.guides.v1.PoolNewcomer
+	nil,                                    // 49: motesplats.guides.v1.Job.CountsEntry
+	(*timestamppb.Timestamp)(nil),          // 50: google.protobuf.Timestamp
+	(v1.AssignmentStatus)(0),               // 51: motesplats.events.v1.AssignmentStatus
+	(v1.AssignmentEndReason)(0),            // 52: motesplats.events.v1.AssignmentEndReason
+	(v11.RejectReason)(0),                  // 53: motesplats.proposal.v1.RejectReason
+	(v11.DeclineReason)(0),                 // 54: motesplats.proposal.v1.DeclineReason
+	(v1.AssignmentParty)(0),                // 55: motesplats.events.v1.AssignmentParty
+	(v12.Gender)(0),                        // 56: motesplats.type.v1.Gender
 }
 var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	0,  // 0: motesplats.guides.v1.Eligibility.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	7,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
-	49, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	50, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
-	48, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
-	49, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	49, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	49, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	50, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
+	49, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
+	50, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	50, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	50, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	51, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
 	10, // 9: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
-	51, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	49, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
-	49, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
-	49, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
-	52, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
-	53, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
-	5,  // 16: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	0,  // 17: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
-	5,  // 18: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	6,  // 19: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 20: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 21: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	8,  // 22: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
-	2,  // 23: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
-	9,  // 24: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
-	9,  // 25: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
-	50, // 26: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	11, // 27: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
-	9,  // 28: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
-	9,  // 29: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
-	52, // 30: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	11, // 31: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 32: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 33: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	11, // 34: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 35: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	53, // 36: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
-	11, // 37: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 38: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	51, // 39: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	11, // 40: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 41: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	44, // 42: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	54, // 43: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	49, // 44: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	49, // 45: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	12, // 46: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	14, // 47: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	16, // 48: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	18, // 49: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	20, // 50: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	22, // 51: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	24, // 52: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	28, // 53: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
-	30, // 54: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
-	26, // 55: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	34, // 56: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	32, // 57: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
-	36, // 58: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	38, // 59: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
-	40, // 60: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
-	42, // 61: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	45, // 62: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	13, // 63: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	15, // 64: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	17, // 65: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	19, // 66: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	21, // 67: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	23, // 68: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	25, // 69: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	29, // 70: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
-	31, // 71: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
-	27, // 72: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	35, // 73: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	33, // 74: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
-	37, // 75: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	39, // 76: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
-	41, // 77: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
-	43, // 78: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	46, // 79: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	63, // [63:80] is the sub-list for method output_type
-	46, // [46:63] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	52, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	50, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
+	50, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
+	50, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
+	53, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	54, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
+	55, // 16: motesplats.guides.v1.Assignment.declined_by:type_name -> motesplats.events.v1.AssignmentParty
+	5,  // 17: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	0,  // 18: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
+	5,  // 19: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	6,  // 20: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 21: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 22: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	8,  // 23: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
+	2,  // 24: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
+	9,  // 25: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
+	9,  // 26: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
+	51, // 27: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	11, // 28: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
+	9,  // 29: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
+	9,  // 30: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
+	53, // 31: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	11, // 32: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 33: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 34: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	11, // 35: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 36: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	54, // 37: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	11, // 38: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 39: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	52, // 40: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	11, // 41: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 42: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	44, // 43: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	47, // 44: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	51, // 45: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
+	55, // 46: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
+	56, // 47: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	50, // 48: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	50, // 49: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	12, // 50: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	14, // 51: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	16, // 52: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	18, // 53: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	20, // 54: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	22, // 55: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	24, // 56: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	28, // 57: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
+	30, // 58: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
+	26, // 59: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	34, // 60: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	32, // 61: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
+	36, // 62: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	38, // 63: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
+	40, // 64: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
+	42, // 65: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	45, // 66: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	13, // 67: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	15, // 68: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	17, // 69: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	19, // 70: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	21, // 71: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	23, // 72: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	25, // 73: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	29, // 74: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
+	31, // 75: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
+	27, // 76: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	35, // 77: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	33, // 78: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
+	37, // 79: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	39, // 80: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
+	41, // 81: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
+	43, // 82: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	46, // 83: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	67, // [67:84] is the sub-list for method output_type
+	50, // [50:67] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }
@@ -3600,7 +3734,7 @@ func file_motesplats_guides_v1_guides_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_guides_v1_guides_proto_rawDesc), len(file_motesplats_guides_v1_guides_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   44,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
