@@ -1,6 +1,10 @@
 package store
 
-import "slices"
+import (
+	"slices"
+	"strings"
+	"sync"
+)
 
 // Find pages through the ids of an index query in order. Sorting every id
 // of a large scope on every page (20,000 newcomers of one organisation)
@@ -28,8 +32,18 @@ func (r *Repo[T]) inOrderLocked(name string, values []string) []string {
 		return lists[0]
 	}
 	// A value listed twice, or a record under two of the values (an index
-	// giving several values per record), is merged once.
-	return mergeInOrder(lists)
+	// giving several values per record), is merged once; the merge is kept
+	// until the index next changes.
+	key := name + "\x00" + strings.Join(values, "\x00")
+	if m, ok := r.merged[key]; ok {
+		return m
+	}
+	m := mergeInOrder(lists)
+	if r.merged == nil || len(r.merged) >= maxTotals {
+		r.merged = map[string][]string{}
+	}
+	r.merged[key] = m
+	return m
 }
 
 // valueInOrderLocked returns the kept slice of one value, making it.
@@ -76,4 +90,61 @@ func mergeInOrder(lists [][]string) []string {
 		}
 		at[best]++
 	}
+}
+
+// Counting every match of a large scope for a page's "1–50 of 20,000" cost
+// a scan of the whole scope on every page. FindCounted keeps each count
+// for the version of the index it was counted on (any change anywhere in
+// the repository makes a new version), so a page after the first costs a
+// binary search and the page's own records.
+
+// maxTotals bounds the counts kept: past it, all are forgotten.
+const maxTotals = 1000
+
+// totals is the counts kept by FindCounted.
+type totals struct {
+	mu      sync.Mutex
+	version uint64
+	n       map[string]int
+}
+
+// Version is a number that changes whenever the index does (a record
+// created, changed or removed, on any replica).
+func (r *Repo[T]) Version() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.version
+}
+
+// FindCounted is Find for a query that key names completely (its index,
+// values, filter and the caller's scope, but not its After or Limit): its
+// total is counted once per index version, and later pages of the same
+// key skip the count. An empty key counts every time.
+func (r *Repo[T]) FindCounted(key string, q Query[T]) (Page[T], error) {
+	if key == "" {
+		return r.Find(q)
+	}
+	v := r.Version()
+	r.totals.mu.Lock()
+	n, ok := r.totals.n[key]
+	ok = ok && r.totals.version == v
+	r.totals.mu.Unlock()
+	if ok {
+		q.NoTotal = true
+		p, err := r.Find(q)
+		p.Total = n
+		return p, err
+	}
+	q.NoTotal = false
+	p, err := r.Find(q)
+	if err != nil {
+		return p, err
+	}
+	r.totals.mu.Lock()
+	if r.totals.n == nil || r.totals.version != v || len(r.totals.n) >= maxTotals {
+		r.totals.version, r.totals.n = v, map[string]int{}
+	}
+	r.totals.n[key] = p.Total
+	r.totals.mu.Unlock()
+	return p, nil
 }

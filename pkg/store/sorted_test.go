@@ -89,3 +89,51 @@ func TestFindInOrderAcrossValues(t *testing.T) {
 		t.Errorf("no such value = %v", got)
 	}
 }
+
+// TestFindCountedKeepsTheTotalUntilAChange: later pages reuse the first
+// page's count and still join up; any change is counted again.
+func TestFindCountedKeepsTheTotalUntilAChange(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := openFacts(t, n.JS, func(c *Config[*facts]) {
+		c.Indexes = map[string]func(*facts) []string{"municipality": func(f *facts) []string { return []string{f.GetMunicipalityCode()} }}
+	})
+	for i := range 20 {
+		id := fmt.Sprintf("p%02d", i)
+		if _, err := r.Create(ctx, id, &facts{MunicipalityCode: []string{"0180", "0880"}[i%2], ParticipantId: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	even := func(f *facts) bool { return f.GetParticipantId()[2]%2 == 0 } // p00, p02, ... p18: all in 0180
+	walk := func() (ids []string, totals []int) {
+		t.Helper()
+		after := ""
+		for range 100 {
+			p, err := r.FindCounted("evens", Query[*facts]{Index: "municipality", Values: []string{"0180", "0880"}, Filter: even, After: after, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range p.Items {
+				ids = append(ids, f.GetParticipantId())
+			}
+			totals = append(totals, p.Total)
+			if after = p.Next; after == "" {
+				return ids, totals
+			}
+		}
+		t.Fatal("pages never end")
+		return nil, nil
+	}
+	ids, totals := walk()
+	if len(ids) != 10 || !slices.IsSorted(ids) || slices.ContainsFunc(totals, func(n int) bool { return n != 10 }) {
+		t.Fatalf("walk = %v, totals %v; want 10 in order, each page saying 10", ids, totals)
+	}
+	if _, err := r.Create(ctx, "p20", &facts{MunicipalityCode: "0880", ParticipantId: "p20"}); err != nil {
+		t.Fatal(err)
+	}
+	ids, totals = walk()
+	if len(ids) != 11 || ids[10] != "p20" || slices.ContainsFunc(totals, func(n int) bool { return n != 11 }) {
+		t.Fatalf("after a create: walk = %v, totals %v; want 11, each page saying 11", ids, totals)
+	}
+}

@@ -145,6 +145,11 @@ type Repo[T proto.Message] struct {
 	// inOrder is byIndex's ids in order, per value that Find was asked
 	// for since its set last changed (sorted.go).
 	inOrder map[string]map[string][]string
+	// merged is inOrder merged per multi-value query, version counts
+	// index changes, totals keeps counts per version (sorted.go).
+	merged  map[string][]string
+	version uint64
+	totals  totals
 	subs    []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
@@ -457,6 +462,8 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		r.records[key] = indexed[T]{rev: rev}
 	}
 	r.dirty = true
+	r.version++
+	r.merged = nil
 	subs := r.subs
 	r.mu.Unlock()
 	if !notify {
@@ -969,6 +976,10 @@ type Query[T proto.Message] struct {
 	After string
 	// Limit is the page size; 0 returns all.
 	Limit int
+	// NoTotal lets Find stop once the page is full and start at After
+	// without counting what comes before: Total is then -1. FindCounted
+	// sets it when it knows the total.
+	NoTotal bool
 }
 
 // Page is a query's result.
@@ -1012,6 +1023,17 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 	}
 	var p Page[T]
 	last := ""
+	if q.NoTotal {
+		p.Total = -1
+		if q.After != "" {
+			// candidates are in order: start right after the token.
+			at, found := slices.BinarySearch(candidates, q.After)
+			if found {
+				at++
+			}
+			candidates = candidates[at:]
+		}
+	}
 	for _, k := range candidates {
 		e, ok := r.records[k]
 		if !ok || !isLive(e) {
@@ -1020,13 +1042,18 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		if q.Filter != nil && !q.Filter(e.v) {
 			continue
 		}
-		p.Total++
+		if !q.NoTotal {
+			p.Total++
+		}
 		if k <= q.After {
 			continue
 		}
 		if q.Limit > 0 && len(p.Items) == q.Limit {
 			// A match beyond a full page: there is a next page.
 			p.Next = last
+			if q.NoTotal {
+				break
+			}
 			continue
 		}
 		p.Items = append(p.Items, e.v)

@@ -115,7 +115,15 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 		}
 		return !f.OnlyNeedingFollowUp || s.view(p, int(f.FlagAfterWeeks)).GetNeedsFollowUp()
 	}
-	found, err := s.repo.Find(q)
+	// The total is counted once per version of the index for this scope
+	// and filter (store.FindCounted). Follow-up depends on the clock, so
+	// a list of those is counted every time.
+	key := ""
+	if !f.OnlyNeedingFollowUp {
+		key = fmt.Sprintf("%s|%s|%q|%s|%s|%s|%s|%v", who.Role, who.Organisation, who.Municipalities,
+			f.JobID, f.MunicipalityCode, f.ParticipantID, f.VolunteerID, f.Statuses)
+	}
+	found, err := s.repo.FindCounted(key, q)
 	if err != nil {
 		return nil, "", 0, err
 	}

@@ -300,7 +300,14 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 		}
 		return true
 	}
-	p, err := s.repo.Find(q)
+	// The total is counted once per version of the index for this scope
+	// and filter (store.FindCounted); a name search is not kept.
+	key := ""
+	if len(words) == 0 {
+		key = fmt.Sprintf("%s|%s|%q|%s|%d|%s|%s", who.Role, who.Organisation, who.Municipalities,
+			f.MunicipalityCode, f.Role, f.Language, f.OrganisationID)
+	}
+	p, err := s.repo.FindCounted(key, q)
 	if err != nil {
 		return nil, "", 0, err
 	}
