@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"strings"
+	"fmt"
 	"testing"
 
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -39,8 +39,11 @@ func TestRewrap(t *testing.T) {
 	if err := rewrap(ctx, cfg, []string{"-nats", "nats://" + l.Addr("nats")}, &out); err != nil {
 		t.Fatalf("rewrap: %v", err)
 	}
-	if !strings.Contains(out.String(), "rewrapped 1 data keys") {
-		t.Errorf("rewrap said %q, want 1 key", out.String())
+	// The participant's key, and keys the participants service stored
+	// ahead for people not yet created (seal.Pool, ADR 0034): at least one.
+	var n int
+	if _, err := fmt.Sscanf(out.String(), "rewrapped %d data keys", &n); err != nil || n < 1 {
+		t.Errorf("rewrap said %q, want at least 1 key rewrapped", out.String())
 	}
 	stop()
 	cfg.DataKeyOld = "" // retired
