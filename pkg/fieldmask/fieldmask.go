@@ -6,6 +6,7 @@ package fieldmask
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -81,4 +82,19 @@ func Changed(a, b proto.Message) []string {
 		}
 	}
 	return out
+}
+
+// Require checks an update mask that must name its paths (no "all
+// fields" default) before a service applies them by hand: at least one
+// path, and every path in allowed. Each problem goes into v under field,
+// so a caller can add its own checks to the same error.
+func Require(v *apperr.Validator, paths, allowed []string, field string) {
+	if len(paths) == 0 {
+		v.Add(field, "must name at least one path")
+	}
+	for k, p := range paths {
+		if !slices.Contains(allowed, p) {
+			v.Add(fmt.Sprintf("%s.paths[%d]", field, k), "must be one of "+strings.Join(allowed, ", "))
+		}
+	}
 }

@@ -3,11 +3,10 @@ package dinners
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/fieldmask"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -46,14 +45,7 @@ func setOfferPath(dst, src *pb.Offer, path string) {
 // PermissionDenied, FailedPrecondition, Conflict (etag).
 func (s *Service) UpdateOffer(ctx context.Context, who auth.Claims, in *pb.Offer, paths []string, etag string) (*pb.Offer, error) {
 	var v apperr.Validator
-	if len(paths) == 0 {
-		v.Add("update_mask", "must name at least one path")
-	}
-	for k, p := range paths {
-		if !slices.Contains(offerPaths, p) {
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", k), "must be one of "+strings.Join(offerPaths, ", "))
-		}
-	}
+	fieldmask.Require(&v, paths, offerPaths, "update_mask")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/fieldmask"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -234,14 +234,7 @@ func setPath(dst, src *pb.SignUp, path string) {
 // NotFound, PermissionDenied, Aborted (etag), FailedPrecondition.
 func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.SignUp, paths []string, etag string) (*pb.SignUp, error) {
 	var v apperr.Validator
-	if len(paths) == 0 {
-		v.Add("update_mask", "must name at least one path")
-	}
-	for k, p := range paths {
-		if !slices.Contains(updatable, p) {
-			v.Add(fmt.Sprintf("update_mask.paths[%d]", k), "must be one of "+strings.Join(updatable, ", "))
-		}
-	}
+	fieldmask.Require(&v, paths, updatable, "update_mask")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
