@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 )
@@ -189,4 +192,22 @@ func (r *Repo[T]) markLoop(ctx context.Context) {
 			put(ctx)
 		}
 	}
+}
+
+// refused settles the ticket of a write that failed with err only when
+// JetStream refused it (the revision moved, the key exists): nothing was
+// stored. Any other failure (a timeout, a lost leader, a partition) may
+// have stored the entry after all; were its ticket done, the next mark
+// would cover an entry whose events were never published. So its ticket
+// stays open: if the entry landed, the relay publishes it and the apply of
+// the clearing write settles the ticket; if not, this writer's mark stays
+// below it until the next incarnation and other replicas relay this
+// writer's newer entries (duplicates dropped by the stream), which costs
+// writes, never events.
+func (r *Repo[T]) refused(ticket uint64, err error) {
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+		r.tickets.done(ticket)
+		return
+	}
+	r.log.Warn("store: write outcome unknown, its events are left to the relay", "err", err)
 }

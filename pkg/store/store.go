@@ -590,7 +590,7 @@ func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Recor
 	// person can never come back under the same id.
 	rev, err := r.kv.Update(ctx, id, raw, 0)
 	if err != nil {
-		r.tickets.done(ticket)
+		r.refused(ticket, err)
 	}
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
 		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
@@ -736,7 +736,7 @@ func (r *Repo[T]) write(ctx context.Context, id string, rec *storev1.Record, rev
 	}
 	newRev, err := r.kv.Update(ctx, id, raw, rev)
 	if err != nil {
-		r.tickets.done(ticket)
+		r.refused(ticket, err)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return 0, jetstream.ErrKeyRevisionMismatch
 		}
