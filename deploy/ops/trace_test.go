@@ -169,12 +169,18 @@ func TestUp_OneTraceInJaeger(t *testing.T) {
 	call(t, gw, approveProc, signedIn.Token, map[string]any{"id": pick}, &approved)
 	approveRPC := "motesplats.mentoring.v1.MentoringService/ApproveProposal"
 	atr := waitTrace(t, jq, approveRPC, func(tr *tree) error {
+		// Each process exports in its own batches: wait for the gateway's
+		// spans as well as notify's, or the trace seems to start in
+		// mentoring only because the gateway has not sent its part yet.
+		var notified, gateway bool
 		for _, s := range tr.t.Spans {
-			if strings.HasPrefix(s.OperationName, "process ") && tr.service[s.SpanID] == "notify" {
-				return nil
-			}
+			notified = notified || strings.HasPrefix(s.OperationName, "process ") && tr.service[s.SpanID] == "notify"
+			gateway = gateway || tr.service[s.SpanID] == "gateway"
 		}
-		return fmt.Errorf("notify's handling is not in the trace yet")
+		if !notified || !gateway {
+			return fmt.Errorf("notify's handling or the gateway's spans are not in the trace yet")
+		}
+		return nil
 	})
 	t.Logf("the approval's trace in Jaeger (%d spans):\n%s", len(atr.t.Spans), atr)
 	oneRoot(t, atr, "ApprovePair")
