@@ -19,8 +19,8 @@ type matchingData struct {
 	RequestID string
 	Munis     []string
 	// Org is an admin's choice of the organisation to match for.
-	Org pickerField
-	Jobs      []jobRow
+	Org  pickerField
+	Jobs []jobRow
 	// Running are the jobs still going, shown with their progress bars.
 	Running []jobView
 	// Job is the job whose proposals are listed, when one is chosen.
