@@ -133,3 +133,18 @@ func TestDinnerGroups(t *testing.T) {
 		t.Errorf("only dinners, no guests: got %d tables", len(got))
 	}
 }
+
+// TestGapPercent: the job's gap to the proven bound has a decimal comma on
+// a Swedish page and a point on an English one.
+func TestGapPercent(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lang string
+		ppm  int64
+		want string
+	}{{"sv", 4500, "0,45"}, {"en", 4500, "0.45"}, {"sv", 0, "0,00"}, {"sv", 123456, "12,35"}} {
+		if got := gapPercent(&page{Lang: tt.lang}, tt.ppm); got != tt.want {
+			t.Errorf("%s %d: got %q, want %q", tt.lang, tt.ppm, got, tt.want)
+		}
+	}
+}
