@@ -249,6 +249,7 @@ type stepResult struct {
 	p50, p99, max time.Duration
 	drained       time.Duration // until every consumer had every event
 	drainErr      error
+	spikes        spikes // where the slow ones come from
 }
 
 // keepsUp reports whether the stack took the rate: every create
@@ -271,17 +272,18 @@ func (r stepResult) String(p99Limit time.Duration) string {
 	case r.p99 > p99Limit:
 		s += "  <- keeps up, p99 over " + p99Limit.String()
 	}
-	return s
+	return s + "\n" + r.spikes.String()
 }
 
 // driveCreates sends creates at rate per second for dur (open loop, at
 // most 2,000 in flight) and measures each from its send to the probe
 // consumer handling its event.
-func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1.ParticipantServiceClient, p *probe, rate int, dur time.Duration) stepResult {
+func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1.ParticipantServiceClient, p *probe, rate int, dur, p99Limit time.Duration) stepResult {
 	res := stepResult{target: rate}
 	var mu sync.Mutex
-	sent := map[string]time.Time{}
+	sent := map[string]timing{}
 	var lastAck time.Time
+	gc0 := readGC()
 	sem := make(chan struct{}, 2000)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -308,7 +310,7 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 					res.failed++
 					return
 				}
-				sent[r.GetParticipant().GetId()] = t0
+				sent[r.GetParticipant().GetId()] = timing{sent: t0, answered: now}
 				if now.After(lastAck) {
 					lastAck = now
 				}
@@ -320,14 +322,18 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 	res.acked = len(sent)
 	res.rate = float64(res.acked) / lastAck.Sub(start).Seconds()
 	res.drained, res.drainErr = drain(ctx, js, 30*time.Second)
+	gc1 := readGC()
 	var lat []time.Duration
-	for id, t0 := range sent {
+	var ts []timing
+	for id, t := range sent {
 		h, ok := p.at(id)
 		if !ok {
 			res.lost++
 			continue
 		}
-		lat = append(lat, h.Sub(t0))
+		lat = append(lat, h.Sub(t.sent))
+		t.handled = h
+		ts = append(ts, t)
 	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
@@ -336,6 +342,7 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 		}
 		res.p50, res.p99, res.max = q(0.5), q(0.99), lat[len(lat)-1].Round(100*time.Microsecond)
 	}
+	res.spikes = analyse(ts, p99Limit, gc0, gc1)
 	return res
 }
 

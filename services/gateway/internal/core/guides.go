@@ -2,8 +2,10 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -342,21 +344,39 @@ func (g *Gateway) ChangeGuideAssignment(ctx context.Context, c Caller, id string
 // counts per group, not records of people; reading them is audited as a
 // report.
 func (g *Gateway) GuideEquity(ctx context.Context, c Caller, r *gatewayv1.GetGuideEquityRequest) (*guidesv1.GetEquityResponse, error) {
-	sctx, gc, err := g.guides(ctx, c)
-	if err != nil {
-		return nil, err
+	res, _, err := g.GuideEquityAt(ctx, c, r)
+	return res, err
+}
+
+// GuideEquityAt is GuideEquity with the time its figures were computed:
+// kept per scope and request and refreshed in the background like the
+// other reports (figures.go, ADR 0067).
+func (g *Gateway) GuideEquityAt(ctx context.Context, c Caller, r *gatewayv1.GetGuideEquityRequest) (*guidesv1.GetEquityResponse, time.Time, error) {
+	if err := personal(c); err != nil {
+		return nil, time.Time{}, err
 	}
-	munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
-	if err != nil {
-		return nil, err
+	if g.Backend.Guides == nil {
+		return nil, time.Time{}, errNoGuides
 	}
-	req := forward(&guidesv1.GetEquityRequest{}, r)
-	req.MunicipalityCodes = munis // the scope guideMunis settled
-	res, err := gc.GetEquity(sctx, req)
+	key := scopeKey(c, fmt.Sprintf("guide_equity|%v|%d", r.GetMunicipalityCodes(), r.GetMinGroupSize()))
+	v, at, err := g.figures.get(ctx, key, func(ctx context.Context) (any, error) {
+		sctx, gc, err := g.guides(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
+		if err != nil {
+			return nil, err
+		}
+		req := forward(&guidesv1.GetEquityRequest{}, r)
+		req.MunicipalityCodes = munis // the scope guideMunis settled
+		return gc.GetEquity(sctx, req)
+	})
+	res, _ := v.(*guidesv1.GetEquityResponse)
 	if err := g.record(ctx, c, "read", "guide_equity", "", err); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return res, nil
+	return res, at, nil
 }
 
 // assignmentIDs lists, for the audit entry, each assignment's id and the

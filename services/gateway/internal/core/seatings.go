@@ -3,7 +3,9 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -264,15 +266,34 @@ func (g *Gateway) DinnerWaitlist(ctx context.Context, c Caller, org string, muni
 
 // DinnerReport returns the programme's figures for the caller's scope.
 func (g *Gateway) DinnerReport(ctx context.Context, c Caller, r *gatewayv1.GetDinnerReportRequest) (*dinnersv1.GetReportResponse, error) {
-	sctx, d, err := g.dinners(ctx, c)
-	if err != nil {
-		return nil, err
+	res, _, err := g.DinnerReportAt(ctx, c, r)
+	return res, err
+}
+
+// DinnerReportAt is DinnerReport with the time its figures were computed:
+// kept per scope and period and refreshed in the background like the
+// other reports (figures.go, ADR 0067).
+func (g *Gateway) DinnerReportAt(ctx context.Context, c Caller, r *gatewayv1.GetDinnerReportRequest) (*dinnersv1.GetReportResponse, time.Time, error) {
+	if err := personal(c); err != nil {
+		return nil, time.Time{}, err
 	}
-	req := forward(&dinnersv1.GetReportRequest{}, r)
-	req.OrganisationId, req.MunicipalityCodes = scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
-	res, err := d.GetReport(sctx, req)
+	if g.Backend.Dinners == nil {
+		return nil, time.Time{}, errNoDinners
+	}
+	org, munis := scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
+	key := scopeKey(c, fmt.Sprintf("dinner_report|%s|%v|%s|%s", org, munis, r.GetFromMonth(), r.GetToMonth()))
+	v, at, err := g.figures.get(ctx, key, func(ctx context.Context) (any, error) {
+		sctx, d, err := g.dinners(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		req := forward(&dinnersv1.GetReportRequest{}, r)
+		req.OrganisationId, req.MunicipalityCodes = org, munis
+		return d.GetReport(sctx, req)
+	})
+	res, _ := v.(*dinnersv1.GetReportResponse)
 	if err := g.record(ctx, c, "read", "dinner_report", "", err); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return res, nil
+	return res, at, nil
 }

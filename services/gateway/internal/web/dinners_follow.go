@@ -146,7 +146,10 @@ type dinnerReportRow struct {
 func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.report.title"), "dinners", r.URL.Query()
 	q := r.URL.Query()
-	rep, err := w.g.DinnerReport(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
+	rep, at, err := w.g.DinnerReportAt(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
+	if w.computing(rw, p, err) {
+		return nil
+	}
 	if err != nil {
 		if formErrors(p, err, func(f string) string { return f }) {
 			p.Data = dinnerReportData{}
@@ -154,6 +157,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 		}
 		return err
 	}
+	p.figuresAge(at)
 	d := dinnerReportData{From: q.Get("from_month"), To: q.Get("to_month")}
 	d.CSV = "/dinners/report.csv?" + q.Encode()
 	// Per month, summed over municipalities, for the charts.

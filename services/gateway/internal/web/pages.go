@@ -143,13 +143,56 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	return w.fragment(rw, p, "matching", "proposal", newPairRow(p, v, msg))
 }
 
-func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
+// usersData is the users page: the users, and the organisations by name
+// for their column and the new user's picker (an admin reads ids nowhere).
+type usersData struct {
+	Users []*gatewayv1.User
+	// OrgNames maps an organisation id to its name.
+	OrgNames map[string]string
+	// Role and Org are the new user's pickers, in the page's language.
+	Role, Org pickerField
+}
+
+// loadUsers fills p.Data for the users page.
+func (w *Web) loadUsers(r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("u.title"), "users"
 	us, _, err := w.g.ListUsers(r.Context(), p.caller, 500, "")
 	if err != nil {
 		return err
 	}
-	p.Data = us
+	d := usersData{Users: us, OrgNames: map[string]string{}}
+	var orgs []option
+	token := ""
+	// Organisations are few (one per association); 10 pages of 500 bound
+	// the reads whatever the register holds.
+	for range 10 {
+		page, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
+		if err != nil {
+			return err
+		}
+		for _, o := range page {
+			d.OrgNames[o.GetId()] = o.GetName()
+			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
+		}
+		if token = next; token == "" {
+			break
+		}
+	}
+	sortOptions(p.Lang, orgs)
+	d.Org = newPicker(p, "organisation_id", "f.organisation", "u.org.none", orgs)
+	var roles []option
+	for _, r := range []string{"coordinator", "admin", "operator"} {
+		roles = append(roles, option{Value: r, Label: p.t("role." + r)})
+	}
+	d.Role = newPicker(p, "role", "u.role", "", roles)
+	p.Data = d
+	return nil
+}
+
+func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
+	if err := w.loadUsers(r, p); err != nil {
+		return err
+	}
 	return w.render(rw, p, http.StatusOK, "users")
 }
 
@@ -162,12 +205,9 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error
 	}, r.PostForm.Get("password"))
 	if err != nil {
 		if formErrors(p, err, userField) {
-			p.Title, p.Nav = p.t("u.title"), "users"
-			us, _, lerr := w.g.ListUsers(r.Context(), p.caller, 500, "")
-			if lerr != nil {
+			if lerr := w.loadUsers(r, p); lerr != nil {
 				return lerr
 			}
-			p.Data = us
 			return w.render(rw, p, http.StatusUnprocessableEntity, "users")
 		}
 		return err

@@ -67,6 +67,8 @@ type Service struct {
 	orgs  Organisations
 	now   func() time.Time
 	ids   ids.Source
+	// recordIDs makes the ids of new volunteers (ids, by default).
+	recordIDs ids.Source
 	// names computes the blind index terms of a name search (SearchNames).
 	names *blind.Index
 }
@@ -74,10 +76,17 @@ type Service struct {
 // New returns a Service over repo. Cached copies of a volunteer are
 // evicted on every replica when the record changes (the repo's watch).
 func New(repo *store.Repo[*pb.Volunteer], c *cache.Cache, orgs Organisations, now func() time.Time, src ids.Source) *Service {
-	s := &Service{repo: repo, cache: c, orgs: orgs, now: now, ids: src}
+	s := &Service{repo: repo, cache: c, orgs: orgs, now: now, ids: src, recordIDs: src}
 	repo.OnChange(func(id string, _ *pb.Volunteer, _ bool) { c.EvictAsync(cacheKey(id)) })
 	return s
 }
+
+// RecordIDs makes the ids of new volunteers with src instead of the
+// service's id source. The server passes a seal.Pool, whose ids come with
+// their data key already stored, so a create writes no key on its path,
+// as participants do (docs/adr/0034-one-write-per-create.md). Call it
+// before serving.
+func (s *Service) RecordIDs(src ids.Source) { s.recordIDs = src }
 
 // RepoConfig returns the store configuration for volunteers, with the
 // indexes List uses.
@@ -171,7 +180,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 	if requestID == "" {
 		requestID = s.ids.New()
 	}
-	out, _, err := s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.ids.New,
+	out, _, err := s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New,
 		func(id string) (*pb.Volunteer, []*eventsv1.Envelope, error) {
 			v.Id = id
 			v.CreateTime = timestamppb.New(now)
