@@ -4,9 +4,9 @@ import (
 	"context"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/ids"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 )
 
 // errNoDinners answers dinner requests when the gateway has no dinners
