@@ -123,11 +123,11 @@ func (g *Gateway) ListDinnerOffers(ctx context.Context, c Caller, r *gatewayv1.L
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListOffers(sctx, &dinnersv1.ListOffersRequest{MunicipalityCode: r.GetMunicipalityCode(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListOffers(sctx, forward(&dinnersv1.ListOffersRequest{}, r))
 	if err := g.recordList(ctx, c, "dinner_offer", offerIDs(res.GetOffers()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListDinnerOffersResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListDinnerOffersResponse{}, res)
 	for _, o := range res.GetOffers() {
 		if v, err := g.offerView(ctx, c, o); err == nil {
 			out.Offers = append(out.Offers, v)
@@ -146,7 +146,7 @@ func (g *Gateway) UpdateDinnerOffer(ctx context.Context, c Caller, r *gatewayv1.
 	if _, err := d.GetOffer(sctx, &dinnersv1.GetOfferRequest{Id: r.GetOffer().GetId()}); err != nil {
 		return nil, g.record(ctx, c, "update", "dinner_offer", r.GetOffer().GetId(), err)
 	}
-	res, err := d.UpdateOffer(sctx, &dinnersv1.UpdateOfferRequest{Offer: r.GetOffer(), UpdateMask: r.GetUpdateMask(), Etag: r.GetEtag()})
+	res, err := d.UpdateOffer(sctx, forward(&dinnersv1.UpdateOfferRequest{}, r))
 	if err := g.recordIDs(ctx, c, "update", "dinner_offer", r.GetOffer().GetId(), offerIDs(res.GetOffer()), err); err != nil {
 		return nil, err
 	}
@@ -225,11 +225,11 @@ func (g *Gateway) ListDinnerSignUps(ctx context.Context, c Caller, r *gatewayv1.
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListSignUps(sctx, &dinnersv1.ListSignUpsRequest{MunicipalityCode: r.GetMunicipalityCode(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListSignUps(sctx, forward(&dinnersv1.ListSignUpsRequest{}, r))
 	if err := g.recordList(ctx, c, "dinner_sign_up", signUpIDs(res.GetSignUps()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListDinnerSignUpsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListDinnerSignUpsResponse{}, res)
 	for _, s := range res.GetSignUps() {
 		if v, err := g.signUpView(ctx, c, s); err == nil {
 			out.SignUps = append(out.SignUps, v)
@@ -250,7 +250,7 @@ func (g *Gateway) UpdateDinnerSignUp(ctx context.Context, c Caller, r *gatewayv1
 	if _, err := d.GetSignUp(sctx, &dinnersv1.GetSignUpRequest{Id: r.GetSignUp().GetId()}); err != nil {
 		return nil, g.record(ctx, c, "update", "dinner_sign_up", r.GetSignUp().GetId(), err)
 	}
-	res, err := d.UpdateSignUp(sctx, &dinnersv1.UpdateSignUpRequest{SignUp: r.GetSignUp(), UpdateMask: r.GetUpdateMask(), Etag: r.GetEtag()})
+	res, err := d.UpdateSignUp(sctx, forward(&dinnersv1.UpdateSignUpRequest{}, r))
 	if err := g.recordIDs(ctx, c, "update", "dinner_sign_up", r.GetSignUp().GetId(), signUpIDs(res.GetSignUp()), err); err != nil {
 		return nil, err
 	}
