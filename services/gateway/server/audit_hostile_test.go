@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go/jetstream"
@@ -81,5 +80,4 @@ func TestAuditKeepsNoFreeText(t *testing.T) {
 			}
 		}
 	}
-	_ = time.Second
 }
