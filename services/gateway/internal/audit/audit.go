@@ -82,6 +82,13 @@ func token(s string) string {
 // unrecorded read of personal data is worse than a failed one.
 func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 	e = proto.Clone(e).(*gatewayv1.AuditEntry)
+	// The stream can be neither purged nor deleted from: what a caller
+	// sent where an id belongs is kept only if it is an id, never free
+	// text (a name typed into a URL) nor a megabyte of it.
+	e.ResourceId = KeptID(e.GetResourceId())
+	for i, id := range e.GetResourceIds() {
+		e.ResourceIds[i] = KeptID(id)
+	}
 	e.Id = l.ids.New()
 	e.Time = timestamppb.New(l.now())
 	data, err := proto.Marshal(e)
@@ -95,6 +102,19 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// InvalidID stands in an entry for a resource id that was not an id.
+const InvalidID = "(invalid)"
+
+// KeptID is what an entry keeps of a resource id a caller sent: the id
+// when it is one (letters, digits, '-' and '_', at most 64), else
+// InvalidID; empty stays empty.
+func KeptID(id string) string {
+	if id == "" || ids.Valid(id) {
+		return id
+	}
+	return InvalidID
 }
 
 // Query selects entries.
