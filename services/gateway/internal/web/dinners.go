@@ -67,7 +67,17 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
 	return dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
 		State: p.dinnerWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), Phase: p.dinnerWord("dinners.phase.", j.GetPhase()),
-		Gap: strconv.FormatFloat(float64(j.GetGapPpm())/1e4, 'f', 2, 64)}
+		Gap: gapPercent(p, j.GetGapPpm())}
+}
+
+// gapPercent is a gap in parts per million as a percentage with two
+// decimals, written with a decimal comma on a Swedish page ("0,45").
+func gapPercent(p *page, ppm int64) string {
+	s := strconv.FormatFloat(float64(ppm)/1e4, 'f', 2, 64)
+	if p.Lang == "sv" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // reason is one choice of a structured reason, its label translated.

@@ -18,7 +18,9 @@ type matchingData struct {
 	Available bool
 	RequestID string
 	Munis     []string
-	Jobs      []jobRow
+	// Org is an admin's choice of the organisation to match for.
+	Org  pickerField
+	Jobs []jobRow
 	// Running are the jobs still going, shown with their progress bars.
 	Running []jobView
 	// Job is the job whose proposals are listed, when one is chosen.
@@ -45,6 +47,13 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return d, nil
 	}
 	ctx := r.Context()
+	if p.Admin {
+		orgs, err := w.orgOptions(r, p)
+		if err != nil {
+			return nil, err
+		}
+		d.Org = newPicker(p, "organisation_id", "f.organisation", "", orgs)
+	}
 	jobs, _, err := w.g.ListJobs(ctx, p.caller, jobHistorySize, "")
 	if err != nil {
 		return nil, err
@@ -161,24 +170,13 @@ func (w *Web) loadUsers(r *http.Request, p *page) error {
 		return err
 	}
 	d := usersData{Users: us, OrgNames: map[string]string{}}
-	var orgs []option
-	token := ""
-	// Organisations are few (one per association); 10 pages of 500 bound
-	// the reads whatever the register holds.
-	for range 10 {
-		page, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
-		if err != nil {
-			return err
-		}
-		for _, o := range page {
-			d.OrgNames[o.GetId()] = o.GetName()
-			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
-		}
-		if token = next; token == "" {
-			break
-		}
+	orgs, err := w.orgOptions(r, p)
+	if err != nil {
+		return err
 	}
-	sortOptions(p.Lang, orgs)
+	for _, o := range orgs {
+		d.OrgNames[o.Value] = o.Label
+	}
 	d.Org = newPicker(p, "organisation_id", "f.organisation", "u.org.none", orgs)
 	var roles []option
 	for _, r := range []string{"coordinator", "admin", "operator"} {
@@ -187,6 +185,29 @@ func (w *Web) loadUsers(r *http.Request, p *page) error {
 	d.Role = newPicker(p, "role", "u.role", "", roles)
 	p.Data = d
 	return nil
+}
+
+// orgOptions lists the organisations p's user sees, by name, for a
+// picker: an admin chooses one by its name, never types its id.
+func (w *Web) orgOptions(r *http.Request, p *page) ([]option, error) {
+	var orgs []option
+	token := ""
+	// Organisations are few (one per association); 10 pages of 500 bound
+	// the reads whatever the register holds.
+	for range 10 {
+		page, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page {
+			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
+		}
+		if token = next; token == "" {
+			break
+		}
+	}
+	sortOptions(p.Lang, orgs)
+	return orgs, nil
 }
 
 func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
