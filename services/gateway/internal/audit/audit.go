@@ -23,14 +23,16 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
-// Stream names the audit stream; Subjects is its filter.
+// Stream names the audit stream; Subjects is its filter. Both are
+// pkg/events' definition, which notify creates the stream from too.
 const (
-	Stream   = "AUDIT"
-	Subjects = "audit.>"
+	Stream   = events.StreamAudit
+	Subjects = events.AuditSubjects
 )
 
 // Log records and searches audit entries.
@@ -42,20 +44,7 @@ type Log struct {
 
 // Open makes sure the AUDIT stream exists, append-only, and returns a Log.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, now func() time.Time, src ids.Source) (*Log, error) {
-	if replicas <= 0 {
-		replicas = 1
-	}
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        Stream,
-		Subjects:    []string{Subjects},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Replicas:    replicas,
-		DenyDelete:  true,
-		DenyPurge:   true,
-		Duplicates:  2 * time.Minute,
-		Description: "append-only audit log of reads and changes of personal data",
-	})
+	_, err := js.CreateOrUpdateStream(ctx, events.AuditStreamConfig(replicas))
 	if err != nil {
 		return nil, fmt.Errorf("audit stream: %w", err)
 	}
