@@ -20,25 +20,27 @@ import (
 type ackProxy struct {
 	ln     net.Listener
 	target string
-	ack    []byte // the start of an acknowledgement from the stream
 
-	dropping atomic.Bool
+	dropping atomic.Pointer[[]string] // the streams whose acknowledgements are dropped
 	dropped  atomic.Int64
+
+	countMu  sync.Mutex
+	byStream map[string]int64 // acknowledgements dropped per stream
 
 	mu    sync.Mutex
 	conns []net.Conn
 }
 
 // mustAckProxy listens on a free loopback port and forwards every
-// connection to target; acknowledgements from stream are dropped while
-// Drop is on. It closes at cleanup.
-func mustAckProxy(t *testing.T, target, stream string) *ackProxy {
+// connection to target; the acknowledgements from the streams Drop names
+// are dropped. It closes at cleanup.
+func mustAckProxy(t *testing.T, target string) *ackProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &ackProxy{ln: ln, target: target, ack: []byte(`{"stream":` + strconv.Quote(stream) + `,`)}
+	p := &ackProxy{ln: ln, target: target, byStream: map[string]int64{}}
 	go p.serve()
 	t.Cleanup(p.close)
 	return p
@@ -47,8 +49,35 @@ func mustAckProxy(t *testing.T, target, stream string) *ackProxy {
 // Addr is where the client connects.
 func (p *ackProxy) Addr() string { return p.ln.Addr().String() }
 
-// Drop starts or stops dropping acknowledgements.
-func (p *ackProxy) Drop(on bool) { p.dropping.Store(on) }
+// Drop drops from now on the acknowledgements of publishes to streams,
+// and only those: none when streams is empty.
+func (p *ackProxy) Drop(streams ...string) { p.dropping.Store(&streams) }
+
+// DroppedFrom counts the acknowledgements from stream dropped so far.
+func (p *ackProxy) DroppedFrom(stream string) int64 {
+	p.countMu.Lock()
+	defer p.countMu.Unlock()
+	return p.byStream[stream]
+}
+
+// drops reports whether payload is an acknowledgement to drop: a
+// successful one (one that reports an error is not ambiguous) from a
+// stream Drop named.
+func (p *ackProxy) drops(payload []byte) bool {
+	streams := p.dropping.Load()
+	if streams == nil || bytes.Contains(payload, []byte(`"error"`)) {
+		return false
+	}
+	for _, s := range *streams {
+		if bytes.HasPrefix(payload, []byte(`{"stream":`+strconv.Quote(s)+`,`)) {
+			p.countMu.Lock()
+			p.byStream[s]++
+			p.countMu.Unlock()
+			return true
+		}
+	}
+	return false
+}
 
 // Dropped counts the acknowledgements dropped so far.
 func (p *ackProxy) Dropped() int64 { return p.dropped.Load() }
@@ -82,9 +111,7 @@ func (p *ackProxy) serve() {
 
 // down copies the server's protocol to the client one operation at a
 // time: a line, and after MSG or HMSG the payload its size announces. A
-// plain MSG whose payload is a successful acknowledgement from the stream
-// is left out while dropping (an acknowledgement that reports an error
-// passes: that outcome is not ambiguous).
+// plain MSG that drops accepts is left out.
 func (p *ackProxy) down(client, server net.Conn) error {
 	r := bufio.NewReaderSize(server, 64<<10)
 	w := bufio.NewWriterSize(client, 64<<10)
@@ -105,7 +132,7 @@ func (p *ackProxy) down(client, server net.Conn) error {
 			if _, err := io.ReadFull(r, payload); err != nil {
 				return err
 			}
-			if isMsg && p.dropping.Load() && bytes.HasPrefix(payload, p.ack) && !bytes.Contains(payload, []byte(`"error"`)) {
+			if isMsg && p.drops(payload) {
 				p.dropped.Add(1)
 				continue
 			}

@@ -15,29 +15,46 @@ import (
 )
 
 // ambiguousWrites is how many creates must see their record's write time
-// out although it was stored, before the acknowledgements flow again.
+// out although it was stored, in each window of lost acknowledgements.
 const ambiguousWrites = 8
+
+// waitAmbiguous waits until n creates have had an attempt time out.
+func (w *writer) waitAmbiguous(t *testing.T, n int, proxy *ackProxy) {
+	t.Helper()
+	testutil.CheckFor(t, 90*time.Second, 50*time.Millisecond, func() error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if got := len(w.retried); got < n {
+			return fmt.Errorf("%d of %d creates timed out so far (%d acknowledgements dropped)", got, n, proxy.Dropped())
+		}
+		return nil
+	})
+}
 
 // TestCluster_AmbiguousWriteKeepsItsEvent forces the write whose outcome
 // the writer cannot know: three nats-server nodes with R3 buckets and
 // streams, and the participants service's NATS connection through a
 // proxy that, for a while, drops every acknowledgement of a write to the
-// participants bucket (KV_participants). Each create then stores its
-// record and times out; the writer retries with the same request id and
-// is answered from the reservation and the stored record, so the create
-// is acknowledged although its own write never was. Once the
-// acknowledgements flow again, every acknowledged create is readable and
-// has exactly one registered event in the stream: the published-up-to
-// mark never covered an entry whose events had not gone out (ADR 0034,
-// "A write whose outcome is unknown"). Before e947220 a timed-out write
-// settled its ticket, the mark covered the stored entry, and its event
-// was never published: this test fails there.
+// participants bucket (KV_participants), at first of the PARTICIPANTS
+// stream too. Each create then stores its record and times out; the
+// writer retries with the same request id and is answered from the
+// reservation and the stored record, so the create is acknowledged
+// although its own write never was. Once the acknowledgements flow again,
+// every acknowledged create is readable and has exactly one registered
+// event in the stream: the published-up-to mark never covered an entry
+// whose events had not gone out (ADR 0034, "A write whose outcome is
+// unknown"). Before e947220 a timed-out write settled its ticket, the mark
+// covered the stored entry, and its event was never published: this test
+// fails there. In the first window the relay's own asynchronous publishes
+// lose their acknowledgements; before its wait was bounded
+// (relayPublishWait) it waited forever, and the second window's creates
+// never had their events published: the test fails there too.
 func TestCluster_AmbiguousWriteKeepsItsEvent(t *testing.T) {
 	t.Parallel()
 	mustBinaries(t)
 	began := time.Now()
 	natsPort := testutil.FreePort(t)
-	proxy := mustAckProxy(t, "127.0.0.1:"+strconv.Itoa(natsPort), "KV_participants")
+	proxy := mustAckProxy(t, "127.0.0.1:"+strconv.Itoa(natsPort))
 	s := mustUpWith(t, layout.Options{
 		NATSNodes: 3,
 		Services:  []string{"participants"},
@@ -62,18 +79,28 @@ func TestCluster_AmbiguousWriteKeepsItsEvent(t *testing.T) {
 	defer func() { stopWriter(); wg.Wait() }()
 	w.waitWrites(t, 20)
 
-	proxy.Drop(true)
+	// 1. The bucket's and the stream's acknowledgements are lost: the
+	// creates time out, and so do the publishes of their events, the
+	// relay's asynchronous ones included; until the relay (2 s grace) has
+	// tried.
+	proxy.Drop("KV_participants", "PARTICIPANTS")
 	start := time.Now()
-	testutil.CheckFor(t, 90*time.Second, 50*time.Millisecond, func() error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if n := len(w.retried); n < ambiguousWrites {
-			return fmt.Errorf("%d of %d creates timed out so far (%d acknowledgements dropped)", n, ambiguousWrites, proxy.Dropped())
+	w.waitAmbiguous(t, ambiguousWrites, proxy)
+	testutil.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+		// No create's own publish gets this far (its record's write
+		// failed): these are the relay's.
+		if n := proxy.DroppedFrom("PARTICIPANTS"); n == 0 {
+			return fmt.Errorf("no event publish has lost its acknowledgement yet")
 		}
 		return nil
 	})
-	proxy.Drop(false)
-	t.Logf("acknowledgements of KV_participants dropped for %v: %d dropped", time.Since(start).Round(time.Millisecond), proxy.Dropped())
+	// 2. The stream answers again, the bucket does not: these creates'
+	// events go out only if the relay still runs.
+	proxy.Drop("KV_participants")
+	w.waitAmbiguous(t, 2*ambiguousWrites, proxy)
+	proxy.Drop()
+	t.Logf("acknowledgements dropped for %v: %d (%d of event publishes)", time.Since(start).Round(time.Millisecond),
+		proxy.Dropped(), proxy.DroppedFrom("PARTICIPANTS"))
 	w.waitWrites(t, 20)
 	stopWriter()
 	wg.Wait()
@@ -88,7 +115,7 @@ func TestCluster_AmbiguousWriteKeepsItsEvent(t *testing.T) {
 	}
 	t.Logf("%d creates acknowledged, %d of them after an attempt whose write timed out; %d failed attempts", len(acked), ambiguous, w.failures)
 	w.mu.Unlock()
-	if ambiguous < ambiguousWrites/2 {
+	if ambiguous < ambiguousWrites {
 		t.Fatalf("only %d acknowledged creates had a timed-out attempt: the ambiguous write was not forced", ambiguous)
 	}
 	s.verifyWrites(t, w.pc, acked, "nats-2")

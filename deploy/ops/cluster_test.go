@@ -111,12 +111,19 @@ func (w *writer) waitWrites(t *testing.T, n int) {
 // one, wipes its disk and lets it rejoin empty. Every acknowledged write
 // is readable afterwards, each has exactly one registered event (no effect
 // twice), and the job finishes. The longest time without an acknowledged
-// write is logged (the time without service).
+// write is logged (the time without service). DEADLETTER and REPLAY are
+// at R3 from the start, raised again by a service's start when lowered,
+// and current on the wiped node after it rejoined.
 func TestCluster_NodeLoss(t *testing.T) {
 	t.Parallel()
 	mustBinaries(t)
 	s := mustUp(t, 3)
 	ctx := testutil.Context(t)
+	// The streams every consumer shares are at R3 like the rest, and a
+	// service's start raises them when they are not.
+	s.checkOperatorStreams(t, "nats-1", 3)
+	s.lowerThenRestart(t, "volunteers")
+	s.checkOperatorStreams(t, "nats-1", 3)
 	s.seed(t, 200, 60)
 	org := s.org(t)
 	w := &writer{pc: participantsv1.NewParticipantServiceClient(s.dial(t, "participants")), org: org.GetId(), acked: map[string]string{}}
@@ -170,8 +177,10 @@ func TestCluster_NodeLoss(t *testing.T) {
 	acked := w.acked
 	w.mu.Unlock()
 
-	// Every acknowledged write is there, on the node that lost its disk too.
+	// Every acknowledged write is there, on the node that lost its disk
+	// too, and so are the dead-letter and replay streams' replicas.
 	s.verifyWrites(t, w.pc, acked, "nats-3")
+	s.checkOperatorStreams(t, "nats-3", 3)
 }
 
 // verifyWrites checks that every acknowledged write is readable through
@@ -180,10 +189,13 @@ func TestCluster_NodeLoss(t *testing.T) {
 func (s *system) verifyWrites(t *testing.T, pc participantsv1.ParticipantServiceClient, acked map[string]string, node string) {
 	t.Helper()
 	ctx := testutil.Context(t)
+	readable := 0
 	for req, id := range acked {
 		if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id}); err != nil {
 			t.Errorf("%s (%s) acknowledged but not readable: %v", req, id, err)
+			continue
 		}
+		readable++
 	}
 	np, _ := s.Proc(node)
 	nc, err := nats.Connect("nats://" + np.Addr)
@@ -228,11 +240,22 @@ func (s *system) verifyWrites(t *testing.T, pc participantsv1.ParticipantService
 		}
 		return nil
 	})
+	var once, twice, none int
 	for req, id := range acked {
+		switch registered[id] {
+		case 1:
+			once++
+		case 0:
+			none++
+		default:
+			twice++
+		}
 		if registered[id] != 1 {
 			t.Errorf("%s (%s): %d registered events, want exactly 1", req, id, registered[id])
 		}
 	}
+	t.Logf("%d writes acknowledged, %d readable; %d with exactly one registered event, %d with more (duplicates), %d with none",
+		len(acked), readable, once, twice, none)
 }
 
 // org is a mentoring organisation in Stockholm (0180) made by the seed.

@@ -168,6 +168,9 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last-in first-out: the processes stop, then a failed
+	// test's logs are copied out of its temporary directory, which goes.
+	t.Cleanup(func() { keepLogs(t, r.Opts.Dir) })
 	t.Cleanup(r.Stop)
 	return &system{Running: r, key: k, bin: bin, dataKey: dataKey}
 }
@@ -215,4 +218,33 @@ func (s *system) seed(t *testing.T, participants, volunteers int) string {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// keepLogs copies the processes' logs of a failed test to a directory that
+// outlives it and names it in the test's output: a failure in CI (a lost
+// event, a node that never caught up) is explained by the services' and
+// nodes' own logs, which t.TempDir would otherwise remove.
+func keepLogs(t *testing.T, dir string) {
+	if !t.Failed() {
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*.log"))
+	if len(logs) == 0 {
+		return
+	}
+	keep, err := os.MkdirTemp("", "motesplats-ops-logs-"+strings.ReplaceAll(t.Name(), "/", "_")+"-")
+	if err != nil {
+		t.Logf("logs not kept: %v", err)
+		return
+	}
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(keep, filepath.Base(l)), b, 0o600)
+		}
+		if err != nil {
+			t.Logf("log %s not kept: %v", filepath.Base(l), err)
+		}
+	}
+	t.Logf("the processes' logs are kept in %s", keep)
 }

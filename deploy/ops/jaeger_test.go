@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/testutil/spantree"
 )
 
 var (
@@ -147,81 +147,17 @@ func jaegerGet(base, path string, q url.Values) ([]byte, []jTrace, error) {
 	return raw, traces, nil
 }
 
-// tree indexes a trace's spans by id, with each span's service.
-type tree struct {
-	t       jTrace
-	byID    map[string]jSpan
-	kids    map[string][]jSpan
-	service map[string]string // span id -> service.name
-}
-
-func newTree(t jTrace) *tree {
-	tr := &tree{t: t, byID: map[string]jSpan{}, kids: map[string][]jSpan{}, service: map[string]string{}}
+// newTree is a Jaeger trace as the span tree trace tests share: each
+// span with its service, kind, start and tags.
+func newTree(t jTrace) *spantree.Tree {
+	spans := make([]spantree.Span, 0, len(t.Spans))
 	for _, s := range t.Spans {
-		tr.byID[s.SpanID] = s
-		tr.service[s.SpanID] = t.Processes[s.ProcessID].ServiceName
-	}
-	for _, s := range t.Spans {
-		if p := s.parent(); p != "" {
-			tr.kids[p] = append(tr.kids[p], s)
+		sp := spantree.Span{ID: s.SpanID, Parent: s.parent(), Name: s.OperationName, Service: t.Processes[s.ProcessID].ServiceName,
+			Kind: s.tag("span.kind"), Start: time.UnixMicro(s.StartTime), Attrs: make(map[string]string, len(s.Tags))}
+		for _, tag := range s.Tags {
+			sp.Attrs[tag.Key] = fmt.Sprint(tag.Value)
 		}
+		spans = append(spans, sp)
 	}
-	return tr
-}
-
-// roots are the spans whose parent is not in the trace.
-func (tr *tree) roots() []jSpan {
-	var out []jSpan
-	for _, s := range tr.t.Spans {
-		if _, ok := tr.byID[s.parent()]; !ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// named returns the spans with the operation name.
-func (tr *tree) named(name string) []jSpan {
-	var out []jSpan
-	for _, s := range tr.t.Spans {
-		if s.OperationName == name {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// under reports whether ancestor is s or one of its ancestors.
-func (tr *tree) under(s jSpan, ancestor string) bool {
-	for seen := 0; seen <= len(tr.byID); seen++ {
-		if s.SpanID == ancestor {
-			return true
-		}
-		p, ok := tr.byID[s.parent()]
-		if !ok {
-			return false
-		}
-		s = p
-	}
-	return false
-}
-
-// String renders the trace as an indented tree, "service: operation".
-func (tr *tree) String() string {
-	var b strings.Builder
-	var walk func(ss []jSpan, depth int)
-	walk = func(ss []jSpan, depth int) {
-		sort.Slice(ss, func(i, j int) bool { return ss[i].StartTime < ss[j].StartTime })
-		for k, s := range ss {
-			if k == 12 && len(ss) > 14 {
-				// Hundreds of sibling publishes say nothing more.
-				fmt.Fprintf(&b, "%s... %d more\n", strings.Repeat("  ", depth), len(ss)-k)
-				return
-			}
-			fmt.Fprintf(&b, "%s%s: %s\n", strings.Repeat("  ", depth), tr.service[s.SpanID], s.OperationName)
-			walk(tr.kids[s.SpanID], depth+1)
-		}
-	}
-	walk(tr.roots(), 0)
-	return b.String()
+	return spantree.New(spans)
 }

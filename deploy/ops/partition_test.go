@@ -80,6 +80,7 @@ func TestCluster_Partition(t *testing.T) {
 	t.Logf("%d writes acknowledged, %d failed attempts retried, longest gap after healing %v", len(acked), w.failures, w.worstGap.Round(time.Millisecond))
 	w.mu.Unlock()
 	s.verifyWrites(t, w.pc, acked, name)
+	s.checkOperatorStreams(t, name, 3)
 }
 
 // hasClient asks a NATS node's monitoring port whether a connection named

@@ -24,6 +24,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/spantree"
 )
 
 // The gateway's procedures the test calls, as the web app does (Connect's
@@ -97,49 +98,49 @@ func TestUp_OneTraceInJaeger(t *testing.T) {
 	if !slices.ContainsFunc(durables, func(d string) bool { return strings.HasPrefix(d, "notify") }) {
 		t.Fatalf("no notify consumer of %s among %v", events.PairProposed, durables)
 	}
-	handledBy := func(tr *tree, p jSpan) []string {
+	handledBy := func(tr *spantree.Tree, p spantree.Span) []string {
 		var by []string
-		for _, k := range tr.kids[p.SpanID] {
-			if k.OperationName == process && !slices.Contains(by, k.tag("messaging.consumer.group.name")) {
-				by = append(by, k.tag("messaging.consumer.group.name"))
+		for _, k := range tr.Kids(p.ID) {
+			if k.Name == process && !slices.Contains(by, k.Attr("messaging.consumer.group.name")) {
+				by = append(by, k.Attr("messaging.consumer.group.name"))
 			}
 		}
 		slices.Sort(by)
 		return by
 	}
 	startRPC := "motesplats.mentoring.v1.MentoringService/StartMatchingJob"
-	tr := waitTrace(t, jq, startRPC, func(tr *tree) error {
-		if n := len(tr.named(publish)); n < proposals {
+	tr := waitTrace(t, jq, startRPC, func(tr *spantree.Tree) error {
+		if n := len(tr.Named(publish)); n < proposals {
 			return fmt.Errorf("%d of %d publishes", n, proposals)
 		}
-		for _, p := range tr.named(publish) {
+		for _, p := range tr.Named(publish) {
 			if by := handledBy(tr, p); !slices.Equal(by, durables) {
-				return fmt.Errorf("publish %s handled by %v, want %v", p.SpanID, by, durables)
+				return fmt.Errorf("publish %s handled by %v, want %v", p.ID, by, durables)
 			}
 		}
 		return nil
 	})
-	t.Logf("the start's trace in Jaeger (%d spans):\n%s", len(tr.t.Spans), tr)
+	t.Logf("the start's trace in Jaeger (%d spans):\n%s", tr.Len(), tr)
 	root := oneRoot(t, tr, "StartMatchingJob")
 	mentoringCall := onlyIn(t, tr, "mentoring", startRPC, "server")
-	if !tr.under(mentoringCall, root.SpanID) {
+	if !tr.Under(mentoringCall, root.ID) {
 		t.Errorf("mentoring's StartMatchingJob is not below the gateway's request")
 	}
-	runs := tr.named("jobs.run mentoring")
-	if len(runs) == 0 || !tr.under(runs[0], root.SpanID) {
+	runs := tr.Named("jobs.run mentoring")
+	if len(runs) == 0 || !tr.Under(runs[0], root.ID) {
 		t.Fatalf("no jobs.run span below the request (%d)", len(runs))
 	}
-	if got := len(tr.named(publish)); got != proposals {
+	if got := len(tr.Named(publish)); got != proposals {
 		t.Errorf("%d %q spans, want one per proposal (%d)", got, publish, proposals)
 	}
 	services := map[string]bool{}
-	for _, p := range tr.named(publish) {
-		if !tr.under(p, runs[0].SpanID) {
-			t.Errorf("publish %s is not below the job's run", p.SpanID)
+	for _, p := range tr.Named(publish) {
+		if !tr.Under(p, runs[0].ID) {
+			t.Errorf("publish %s is not below the job's run", p.ID)
 		}
-		for _, k := range tr.kids[p.SpanID] {
-			if k.OperationName == process {
-				services[tr.service[k.SpanID]] = true
+		for _, k := range tr.Kids(p.ID) {
+			if k.Name == process {
+				services[k.Service] = true
 			}
 		}
 	}
@@ -168,27 +169,27 @@ func TestUp_OneTraceInJaeger(t *testing.T) {
 	var approved map[string]any
 	call(t, gw, approveProc, signedIn.Token, map[string]any{"id": pick}, &approved)
 	approveRPC := "motesplats.mentoring.v1.MentoringService/ApproveProposal"
-	atr := waitTrace(t, jq, approveRPC, func(tr *tree) error {
+	atr := waitTrace(t, jq, approveRPC, func(tr *spantree.Tree) error {
 		// Each process exports in its own batches: wait for the gateway's
 		// spans as well as notify's, or the trace seems to start in
 		// mentoring only because the gateway has not sent its part yet.
 		var notified, gateway bool
-		for _, s := range tr.t.Spans {
-			notified = notified || strings.HasPrefix(s.OperationName, "process ") && tr.service[s.SpanID] == "notify"
-			gateway = gateway || tr.service[s.SpanID] == "gateway"
+		for _, s := range tr.Spans() {
+			notified = notified || strings.HasPrefix(s.Name, "process ") && s.Service == "notify"
+			gateway = gateway || s.Service == "gateway"
 		}
 		if !notified || !gateway {
 			return fmt.Errorf("notify's handling or the gateway's spans are not in the trace yet")
 		}
 		return nil
 	})
-	t.Logf("the approval's trace in Jaeger (%d spans):\n%s", len(atr.t.Spans), atr)
+	t.Logf("the approval's trace in Jaeger (%d spans):\n%s", atr.Len(), atr)
 	oneRoot(t, atr, "ApprovePair")
 	onlyIn(t, atr, "mentoring", approveRPC, "server")
 	var redis []string
-	for _, s := range atr.t.Spans {
-		if s.tag("db.system") == "redis" || s.tag("db.system.name") == "redis" {
-			redis = append(redis, atr.service[s.SpanID]+": "+s.OperationName)
+	for _, s := range atr.Spans() {
+		if s.Attr("db.system") == "redis" || s.Attr("db.system.name") == "redis" {
+			redis = append(redis, s.Service+": "+s.Name)
 		}
 	}
 	if len(redis) == 0 {
@@ -275,9 +276,9 @@ func (s *system) plant(t *testing.T) planted {
 // waitTrace waits for the trace holding mentoring's server span of rpc
 // (the gateway's HTTP spans are named by route, the same for every
 // procedure of a service), until complete accepts it, and returns it.
-func waitTrace(t *testing.T, jq, rpc string, complete func(*tree) error) *tree {
+func waitTrace(t *testing.T, jq, rpc string, complete func(*spantree.Tree) error) *spantree.Tree {
 	t.Helper()
-	var tr *tree
+	var tr *spantree.Tree
 	testutil.CheckFor(t, 2*time.Minute, 500*time.Millisecond, func() error {
 		_, found, err := jaegerGet(jq, "/api/traces", url.Values{"service": {"mentoring"}, "operation": {rpc},
 			"limit": {"100"}, "lookback": {"1h"}})
@@ -308,39 +309,39 @@ func waitTrace(t *testing.T, jq, rpc string, complete func(*tree) error) *tree {
 
 // oneRoot checks that the trace has exactly one span without its parent
 // in it, the gateway's HTTP server span of the request, and returns it.
-func oneRoot(t *testing.T, tr *tree, op string) jSpan {
+func oneRoot(t *testing.T, tr *spantree.Tree, op string) spantree.Span {
 	t.Helper()
-	roots := tr.roots()
+	roots := tr.Roots()
 	if len(roots) != 1 {
 		var names []string
 		for _, r := range roots {
-			names = append(names, tr.service[r.SpanID]+": "+r.OperationName)
+			names = append(names, r.Service+": "+r.Name)
 		}
 		t.Fatalf("the trace has %d spans without their parent in it, want only the gateway's request: %v", len(roots), names)
 	}
 	r := roots[0]
-	path := r.tag("url.path") + r.tag("http.target")
-	if tr.service[r.SpanID] != "gateway" || r.tag("span.kind") != "server" || r.parent() != "" ||
-		!strings.HasPrefix(r.OperationName, "POST /motesplats.gateway.v1.MatchingService/") || (path != "" && !strings.HasSuffix(path, "/"+op)) {
-		t.Errorf("the root is %s: %q %s (%s), want the gateway's HTTP server span of %s", tr.service[r.SpanID], r.OperationName, path, r.tag("span.kind"), op)
+	path := r.Attr("url.path") + r.Attr("http.target")
+	if r.Service != "gateway" || r.Attr("span.kind") != "server" || r.Parent != "" ||
+		!strings.HasPrefix(r.Name, "POST /motesplats.gateway.v1.MatchingService/") || (path != "" && !strings.HasSuffix(path, "/"+op)) {
+		t.Errorf("the root is %s: %q %s (%s), want the gateway's HTTP server span of %s", r.Service, r.Name, path, r.Attr("span.kind"), op)
 	}
 	return r
 }
 
 // onlyIn returns the one span named op of kind in the trace, and checks
 // that it comes from service.
-func onlyIn(t *testing.T, tr *tree, service, op, kind string) jSpan {
+func onlyIn(t *testing.T, tr *spantree.Tree, service, op, kind string) spantree.Span {
 	t.Helper()
-	var got []jSpan
-	for _, s := range tr.named(op) {
-		if s.tag("span.kind") == kind {
+	var got []spantree.Span
+	for _, s := range tr.Named(op) {
+		if s.Attr("span.kind") == kind {
 			got = append(got, s)
 		}
 	}
 	if len(got) != 1 {
 		t.Fatalf("%d %s spans %q in the trace, want 1", len(got), kind, op)
 	}
-	if svc := tr.service[got[0].SpanID]; svc != service {
+	if svc := got[0].Service; svc != service {
 		t.Errorf("%q comes from %s, want %s", op, svc, service)
 	}
 	return got[0]

@@ -51,19 +51,24 @@ func ensureReplayStream(ctx context.Context, js jetstream.JetStream) error {
 	if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("events: look up replay stream: %w", err)
 	}
-	_, err = js.CreateStream(ctx, jetstream.StreamConfig{
-		Name:       StreamReplay,
-		Subjects:   []string{ReplaySubjects},
-		Storage:    jetstream.FileStorage,
-		Retention:  jetstream.WorkQueuePolicy,
-		Replicas:   1,
-		MaxAge:     DeadLetterMaxAge,
-		Duplicates: DuplicateWindow,
-	})
+	_, err = js.CreateStream(ctx, replayStreamConfig(1))
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return fmt.Errorf("events: create replay stream: %w", err)
 	}
 	return nil
+}
+
+// replayStreamConfig is REPLAY's configuration at replicas.
+func replayStreamConfig(replicas int) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       StreamReplay,
+		Subjects:   []string{ReplaySubjects},
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.WorkQueuePolicy,
+		Replicas:   replicas,
+		MaxAge:     DeadLetterMaxAge,
+		Duplicates: DuplicateWindow,
+	}
 }
 
 // replayConsumer creates (or updates) the durable consumer that reads the

@@ -59,8 +59,9 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 }
 
 // ensureDeadLetterStream creates the DEADLETTER stream only when it is
-// absent. It never updates: an operator or a service may have created it
-// with more replicas, and a consumer must not shrink it.
+// absent, at R1 (a consumer does not know the system's replicas). It never
+// updates: each process's start (EnsureOperatorStreams) or an operator
+// raises it to the system's replicas, and a consumer must not shrink it.
 func ensureDeadLetterStream(ctx context.Context, js jetstream.JetStream) error {
 	_, err := js.Stream(ctx, StreamDeadLetter)
 	if err == nil {
@@ -69,16 +70,21 @@ func ensureDeadLetterStream(ctx context.Context, js jetstream.JetStream) error {
 	if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("events: look up dead-letter stream: %w", err)
 	}
-	_, err = js.CreateStream(ctx, jetstream.StreamConfig{
-		Name:       StreamDeadLetter,
-		Subjects:   []string{DeadLetterSubjects},
-		Storage:    jetstream.FileStorage,
-		Replicas:   1,
-		MaxAge:     DeadLetterMaxAge,
-		Duplicates: DuplicateWindow,
-	})
+	_, err = js.CreateStream(ctx, deadLetterStreamConfig(1))
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return fmt.Errorf("events: create dead-letter stream: %w", err)
 	}
 	return nil
+}
+
+// deadLetterStreamConfig is DEADLETTER's configuration at replicas.
+func deadLetterStreamConfig(replicas int) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       StreamDeadLetter,
+		Subjects:   []string{DeadLetterSubjects},
+		Storage:    jetstream.FileStorage,
+		Replicas:   replicas,
+		MaxAge:     DeadLetterMaxAge,
+		Duplicates: DuplicateWindow,
+	}
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/seal"
@@ -231,6 +232,11 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 	}()
 	js, err := jetstream.New(nc)
 	if err != nil {
+		return err
+	}
+	// The dead-letter and replay streams every consumer shares, at the
+	// replicas of the rest (a consumer alone would make them R1).
+	if err := events.EnsureOperatorStreams(ctx, js, cfg.Replicas); err != nil {
 		return err
 	}
 	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log})

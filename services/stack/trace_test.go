@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/spantree"
 )
 
 // TestTrace_HTTPJobIsOneTrace: a matching job started by one HTTP request
@@ -101,38 +101,28 @@ func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 	// Every process span of the proposals' events must be in the trace,
 	// so wait for the consumer to handle all of them.
 	consumerSettled(t, ctx, js, events.StreamMentoring, probe)
-	var tree map[trace.SpanID]tracetest.SpanStub
+	var tree *spantree.Tree
 	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
 		tree = requestTrace(spans.GetSpans())
 		if tree == nil {
 			return fmt.Errorf("no StartMatchingJob request span yet")
 		}
 		// The job's run span ends after the job is marked succeeded.
-		have := map[string]int{}
-		for _, s := range tree {
-			have[s.Name]++
-		}
+		have := tree.Count()
 		if have["jobs.run mentoring"] == 0 || have["process "+events.PairProposed] < done.Job.Counts.Proposals {
 			return fmt.Errorf("the run or the consumers' spans have not ended yet: %v", have)
 		}
 		return nil
 	})
-	t.Logf("the request's trace:\n%s", dumpTree(tree))
+	t.Logf("the request's trace:\n%s", tree)
 
-	var roots []tracetest.SpanStub
-	count := map[string]int{}
-	for _, s := range tree {
-		count[s.Name]++
-		if _, ok := tree[s.Parent.SpanID()]; !ok {
-			roots = append(roots, s)
-		}
-	}
+	roots, count := tree.Roots(), tree.Count()
 	if len(roots) != 1 {
 		t.Fatalf("the trace has %d spans without their parent in it, want only the request's", len(roots))
 	}
-	if r := roots[0]; r.SpanKind != trace.SpanKindServer || r.Parent.IsValid() ||
+	if r := roots[0]; r.Kind != trace.SpanKindServer.String() || r.Parent != "" ||
 		!strings.HasPrefix(r.Name, "POST /motesplats.gateway.v1.MatchingService/") {
-		t.Errorf("the trace's root is %q (%s), want the gateway's HTTP server span", r.Name, r.SpanKind)
+		t.Errorf("the trace's root is %q (%s), want the gateway's HTTP server span", r.Name, r.Kind)
 	}
 	for _, name := range []string{"jobs.run mentoring", "jobs.snapshot", "jobs.solve", "jobs.propose"} {
 		if count[name] != 1 {
@@ -141,9 +131,9 @@ func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 	}
 	// One record written, one event published and one handling per
 	// proposal; each publish below its write.
-	for _, s := range tree {
-		if s.Name == "publish "+events.PairProposed && tree[s.Parent.SpanID()].Name != "store.create mentoring_pairs" {
-			t.Errorf("a publish span's parent is %q, want the proposal's store write", tree[s.Parent.SpanID()].Name)
+	for _, s := range tree.Named("publish " + events.PairProposed) {
+		if p, _ := tree.Span(s.Parent); p.Name != "store.create mentoring_pairs" {
+			t.Errorf("a publish span's parent is %q, want the proposal's store write", p.Name)
 		}
 	}
 	for _, name := range []string{"store.create mentoring_pairs", "publish " + events.PairProposed} {
@@ -153,15 +143,15 @@ func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 	}
 	// Every consumer of the event (this test's and the notify service's)
 	// continues the trace: each publish has at least one handling below it.
-	handled := map[trace.SpanID]int{}
-	for _, s := range tree {
-		if s.Name == "process "+events.PairProposed {
-			handled[s.Parent.SpanID()]++
+	for _, p := range tree.Named("publish " + events.PairProposed) {
+		handled := 0
+		for _, k := range tree.Kids(p.ID) {
+			if k.Name == "process "+events.PairProposed {
+				handled++
+			}
 		}
-	}
-	for id, s := range tree {
-		if s.Name == "publish "+events.PairProposed && handled[id] == 0 {
-			t.Errorf("publish span %s has no consumer span below it", id)
+		if handled == 0 {
+			t.Errorf("publish span %s has no consumer span below it", p.ID)
 		}
 	}
 }
@@ -195,9 +185,9 @@ func post(t *testing.T, base, procedure, token string, body, into any) {
 	}
 }
 
-// requestTrace returns the spans in the trace of the StartMatchingJob
-// request's server span, by id, or nil while that span has not ended.
-func requestTrace(all tracetest.SpanStubs) map[trace.SpanID]tracetest.SpanStub {
+// requestTrace returns the trace of the StartMatchingJob request's
+// server span, or nil while that span has not ended.
+func requestTrace(all tracetest.SpanStubs) *spantree.Tree {
 	var root *tracetest.SpanStub
 	for i, s := range all {
 		if strings.Contains(s.Name, "StartMatchingJob") && s.SpanKind == trace.SpanKindServer {
@@ -209,36 +199,5 @@ func requestTrace(all tracetest.SpanStubs) map[trace.SpanID]tracetest.SpanStub {
 	if root == nil {
 		return nil
 	}
-	tree := map[trace.SpanID]tracetest.SpanStub{}
-	for _, s := range all {
-		if s.SpanContext.TraceID() == root.SpanContext.TraceID() {
-			tree[s.SpanContext.SpanID()] = s
-		}
-	}
-	return tree
-}
-
-// dumpTree renders a trace as an indented tree of span names, for the
-// test's log when an assertion fails.
-func dumpTree(tree map[trace.SpanID]tracetest.SpanStub) string {
-	kids := map[trace.SpanID][]tracetest.SpanStub{}
-	var roots []tracetest.SpanStub
-	for _, s := range tree {
-		if _, ok := tree[s.Parent.SpanID()]; ok {
-			kids[s.Parent.SpanID()] = append(kids[s.Parent.SpanID()], s)
-		} else {
-			roots = append(roots, s)
-		}
-	}
-	var b strings.Builder
-	var walk func(ss []tracetest.SpanStub, depth int)
-	walk = func(ss []tracetest.SpanStub, depth int) {
-		sort.Slice(ss, func(i, j int) bool { return ss[i].StartTime.Before(ss[j].StartTime) })
-		for _, s := range ss {
-			fmt.Fprintf(&b, "%s%s (%s)\n", strings.Repeat("  ", depth), s.Name, s.SpanKind)
-			walk(kids[s.SpanContext.SpanID()], depth+1)
-		}
-	}
-	walk(roots, 0)
-	return b.String()
+	return spantree.New(spantree.FromOTel(all, root.SpanContext.TraceID().String()))
 }

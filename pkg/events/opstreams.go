@@ -1,0 +1,56 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// EnsureOperatorStreams creates DEADLETTER and REPLAY, the two streams all
+// consumers of all services share, at replicas: the system's setting
+// (MP_REPLICAS, 3 in a three-node cluster) that every service's own
+// streams and buckets use, so losing a node loses no dead letter and
+// stops no replay. A stream that exists with fewer replicas (made by a
+// consumer, which creates it at R1 when absent, or by an older version) is
+// raised to replicas; one with more is left alone, so a process started
+// with a smaller setting never shrinks what an operator raised. Every
+// process calls it at start-up, before its consumers (service.Main).
+func EnsureOperatorStreams(ctx context.Context, js jetstream.JetStream, replicas int) error {
+	replicas = max(replicas, 1)
+	for _, cfg := range []jetstream.StreamConfig{deadLetterStreamConfig(replicas), replayStreamConfig(replicas)} {
+		if err := ensureReplicas(ctx, js, cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureReplicas creates the stream cfg describes, or raises an existing
+// one's replicas to cfg's, changing nothing else of its configuration.
+func ensureReplicas(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
+	s, err := js.Stream(ctx, cfg.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if _, err = js.CreateStream(ctx, cfg); err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return fmt.Errorf("events: create stream %s: %w", cfg.Name, err)
+		}
+		// Another process created it meanwhile, perhaps at R1.
+		s, err = js.Stream(ctx, cfg.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("events: look up stream %s: %w", cfg.Name, err)
+	}
+	have := s.CachedInfo().Config
+	if have.Replicas >= cfg.Replicas {
+		return nil
+	}
+	have.Replicas = cfg.Replicas
+	if _, err := js.UpdateStream(ctx, have); err != nil {
+		return fmt.Errorf("events: raise stream %s to %d replicas: %w", cfg.Name, cfg.Replicas, err)
+	}
+	return nil
+}
