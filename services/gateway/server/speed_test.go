@@ -100,7 +100,7 @@ func TestPageSpeed(t *testing.T) {
 	})
 
 	// Approve a hundred proposals, so the mailbox and a newcomer's
-	// messages page have messages.
+	// messages page have messages and the pairs' list has pages.
 	ps, err := coord.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{PageSize: 100,
 		Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
 	if err != nil {
@@ -114,6 +114,30 @@ func TestPageSpeed(t *testing.T) {
 	for _, p := range ps.Msg.GetPairs() {
 		g.Go(func() error {
 			_, err := coord.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: p.GetPair().GetId()}))
+			return err
+		})
+	}
+	// And as many seatings and guide assignments, so their follow-up
+	// lists have pages too.
+	ss, err := coord.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{PageSize: 100,
+		Statuses: []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_STATUS_PROPOSED}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ss.Msg.GetSeatings() {
+		g.Go(func() error {
+			_, err := coord.dinners.ApproveSeating(ctx, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: s.GetSeating().GetId()}))
+			return err
+		})
+	}
+	as, err := coord.guides.ListGuideAssignments(ctx, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{PageSize: 100,
+		Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as.Msg.GetAssignments() {
+		g.Go(func() error {
+			_, err := coord.guides.ApproveGuideAssignment(ctx, connect.NewRequest(&gatewayv1.ApproveGuideAssignmentRequest{Id: a.GetAssignment().GetId()}))
 			return err
 		})
 	}
