@@ -3,6 +3,8 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -59,5 +61,56 @@ func TestAdminSafeguards(t *testing.T) {
 	c.get("/matching")
 	if code, page := c.post("/matching/jobs", url.Values{"request_id": {"job-none"}}); code != http.StatusUnprocessableEntity {
 		t.Fatalf("job with no municipality: %d %s", code, trim(page))
+	}
+}
+
+// TestAdminPagesInWords: the users page names each user's role,
+// organisation and municipalities in the page's language (never
+// ROLE_COORDINATOR, an organisation id or a bare municipality code), a
+// new coordinator is added and a matching job started by picking the
+// organisation by name, and the audit log names roles in words with a
+// record's id apart from a count.
+func TestAdminPagesInWords(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Röda Korset Kalmar", "0880")
+	e.coordinator(admin, "karin@example.org", org, "0880")
+	b := e.browser()
+	b.signIn(adminEmail, adminPass)
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+	_, page := b.get("/admin/users")
+	mustContain(t, page, "<td>samordnare</td>", "<td>Röda Korset Kalmar: Kalmar</td>", "<td>administratör</td>",
+		`<option value="`+org+`">Röda Korset Kalmar</option>`, `<option value="coordinator">samordnare</option>`)
+	for _, code := range []string{org + " ", ">coordinator<", "0880 "} {
+		if strings.Contains(visibleText(page), code) || strings.Contains(page, code) {
+			t.Errorf("users page shows %q", code)
+		}
+	}
+	form := url.Values{"display_name": {"Sara"}, "email": {"sara@example.org"}, "password": {password},
+		"role": {"coordinator"}, "organisation_id": {org}, "municipality_codes": {"0880"}}
+	if code, body := b.post("/admin/users", form); code != http.StatusSeeOther {
+		t.Fatalf("add a coordinator: %d %s", code, trim(visibleText(body)))
+	}
+	_, page = b.get("/admin/users")
+	mustContain(t, page, "sara@example.org")
+
+	// An admin starts a matching job for an organisation picked by name.
+	_, page = b.get("/matching")
+	mustContain(t, page, `<select id="f-organisation_id" name="organisation_id">`, `<option value="`+org+`">Röda Korset Kalmar</option>`)
+	if code, body := b.post("/matching/jobs", url.Values{"request_id": {"admin-job-1"}, "organisation_id": {org}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
+		t.Fatalf("start a job as admin: %d %s", code, trim(visibleText(body)))
+	}
+
+	b.get("/participants")
+	_, page = b.get("/admin/audit")
+	if strings.Contains(page, "ROLE_") {
+		t.Errorf("the audit log shows a role's enum name:\n%s", trim(visibleText(page)))
+	}
+	mustContain(t, page, "administratör")
+	if regexp.MustCompile(`</code>\d`).MatchString(page) {
+		t.Errorf("a record id runs into a count:\n%s", trim(visibleText(page)))
 	}
 }

@@ -63,6 +63,8 @@ func TestDinnersWeb(t *testing.T) {
 	})
 	_, page = b.get("/dinners/offers")
 	mustContain(t, page, "Karin Lindgren", day+" 18:00", "0 av 4 platser tagna")
+	// the row names the municipality, never its bare code
+	mustContain(t, page, "<td>Karin Lindgren</td><td>Stockholm</td>")
 
 	// The offer opens in the same pickers: fewer seats is a Swedish
 	// message by the seats, more are saved with a changed kitchen.
@@ -112,6 +114,7 @@ func TestDinnersWeb(t *testing.T) {
 	})
 	_, page = b.get("/dinners/signups")
 	mustContain(t, page, "Leila Haddad", "2 personer", "1 anmälan")
+	mustContain(t, page, "</td><td>Stockholm</td><td>2 personer</td>")
 
 	// The sign-up opens in the same pickers, filled in; a bad value is a
 	// Swedish message by its field, and a change is saved.
@@ -181,6 +184,8 @@ func TestDinnersWeb(t *testing.T) {
 	mustContain(t, page, "Värdplatser som behövs")
 	_, page = b.get("/dinners/report")
 	mustContain(t, page, "<svg", "Båda diagrammen har samma skala", "0180 Stockholm")
+	// By gender and first language too, in words (issue 10, item 7).
+	mustContain(t, page, "Gäster per kön och förstaspråk", "<td>kvinna</td>", "<td>arabiska</td>")
 
 	res, err := b.c.Get(e.base + "/dinners/report.csv")
 	if err != nil {

@@ -86,8 +86,9 @@ func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gateway
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.ListEligibility(sctx, &guidesv1.ListEligibilityRequest{MunicipalityCodes: munis, Entitlement: r.GetEntitlement(),
-		PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	req := forward(&guidesv1.ListEligibilityRequest{}, r)
+	req.MunicipalityCodes = munis // the scope guideMunis settled
+	res, err := gc.ListEligibility(sctx, req)
 	var ids []string
 	for _, e := range res.GetEligibility() {
 		ids = append(ids, e.GetParticipantId())
@@ -95,7 +96,7 @@ func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gateway
 	if err := g.recordList(ctx, c, "guide_eligibility", ids, err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideEligibilityResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListGuideEligibilityResponse{}, res)
 	for _, e := range res.GetEligibility() {
 		v := &gatewayv1.GuideEligibilityView{Eligibility: e}
 		if n, err := g.Backend.ParticipantName(ctx, e.GetParticipantId()); err == nil {
@@ -148,11 +149,11 @@ func (g *Gateway) ListGuideOrganisations(ctx context.Context, c Caller, r *gatew
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.ListGuideOrganisations(sctx, &guidesv1.ListGuideOrganisationsRequest{PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := gc.ListGuideOrganisations(sctx, forward(&guidesv1.ListGuideOrganisationsRequest{}, r))
 	if err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideOrganisationsResponse{NextPageToken: res.GetNextPageToken()}
+	out := forward(&gatewayv1.ListGuideOrganisationsResponse{}, res)
 	for _, o := range res.GetOrganisations() {
 		out.Organisations = append(out.Organisations, &gatewayv1.GuideOrganisationView{Organisation: o,
 			Name: g.Backend.OrganisationName(ctx, o.GetOrganisationId())})
@@ -170,7 +171,9 @@ func (g *Gateway) StartGuideJob(ctx context.Context, c Caller, r *gatewayv1.Star
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.StartAssignmentJob(sctx, &guidesv1.StartAssignmentJobRequest{RequestId: r.GetRequestId(), MunicipalityCodes: munis, Quotas: r.GetQuotas()})
+	req := forward(&guidesv1.StartAssignmentJobRequest{}, r)
+	req.MunicipalityCodes = munis // the scope guideMunis settled
+	res, err := gc.StartAssignmentJob(sctx, req)
 	if err := g.record(ctx, c, "start", "guide_job", res.GetJob().GetId(), err); err != nil {
 		return nil, err
 	}
@@ -261,12 +264,11 @@ func (g *Gateway) ListGuideAssignments(ctx context.Context, c Caller, r *gateway
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.ListAssignments(sctx, &guidesv1.ListAssignmentsRequest{JobId: r.GetJobId(), Statuses: r.GetStatuses(),
-		MunicipalityCode: r.GetMunicipalityCode(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := gc.ListAssignments(sctx, forward(&guidesv1.ListAssignmentsRequest{}, r))
 	if err := g.recordList(ctx, c, "guide_assignment", assignmentIDs(res.GetAssignments()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideAssignmentsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListGuideAssignmentsResponse{}, res)
 	for _, a := range res.GetAssignments() {
 		out.Assignments = append(out.Assignments, g.assignmentView(ctx, c, a))
 	}
@@ -366,7 +368,9 @@ func (g *Gateway) GuideEquityAt(ctx context.Context, c Caller, r *gatewayv1.GetG
 		if err != nil {
 			return nil, err
 		}
-		return gc.GetEquity(sctx, &guidesv1.GetEquityRequest{MunicipalityCodes: munis, MinGroupSize: r.GetMinGroupSize()})
+		req := forward(&guidesv1.GetEquityRequest{}, r)
+		req.MunicipalityCodes = munis // the scope guideMunis settled
+		return gc.GetEquity(sctx, req)
 	})
 	res, _ := v.(*guidesv1.GetEquityResponse)
 	if err := g.record(ctx, c, "read", "guide_equity", "", err); err != nil {

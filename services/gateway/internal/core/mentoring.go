@@ -171,14 +171,11 @@ func (g *Gateway) ListPairs(ctx context.Context, c Caller, r *gatewayv1.ListPair
 	if err != nil {
 		return nil, err
 	}
-	res, err := m.ListPairs(sctx, &mentoringv1.ListPairsRequest{
-		JobId: r.GetJobId(), Statuses: r.GetStatuses(), MunicipalityCode: r.GetMunicipalityCode(),
-		OnlyNeedingFollowUp: r.GetOnlyNeedingFollowUp(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
-	})
+	res, err := m.ListPairs(sctx, forward(&mentoringv1.ListPairsRequest{}, r))
 	if err := g.recordList(ctx, c, "pair", pairIDs(res.GetPairs()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListPairsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListPairsResponse{}, res)
 	for _, p := range res.GetPairs() {
 		if v, err := g.view(ctx, c, p); err == nil {
 			out.Pairs = append(out.Pairs, v)
@@ -281,7 +278,9 @@ func (g *Gateway) MentoringReportAt(ctx context.Context, c Caller, r *gatewayv1.
 		if err != nil {
 			return nil, err
 		}
-		return m.GetReport(sctx, &mentoringv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+		req := forward(&mentoringv1.GetReportRequest{}, r)
+		req.OrganisationId, req.MunicipalityCodes = org, munis
+		return m.GetReport(sctx, req)
 	})
 	res, _ := v.(*mentoringv1.GetReportResponse)
 	if err := g.record(ctx, c, "read", "mentoring_report", "", err); err != nil {

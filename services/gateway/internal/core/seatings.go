@@ -108,7 +108,7 @@ func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListUnseated(sctx, &dinnersv1.ListUnseatedRequest{JobId: r.GetJobId(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListUnseated(sctx, forward(&dinnersv1.ListUnseatedRequest{}, r))
 	var ids []string
 	for _, u := range res.GetUnseated() {
 		ids = append(ids, u.GetSignUpId())
@@ -116,7 +116,7 @@ func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv
 	if err := g.recordList(ctx, c, "dinner_sign_up", ids, err); err != nil {
 		return nil, err
 	}
-	return &gatewayv1.ListUnseatedPartiesResponse{Unseated: res.GetUnseated(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+	return forward(&gatewayv1.ListUnseatedPartiesResponse{}, res), nil
 }
 
 // seatingView joins a seating with the guest's and host's names (see
@@ -166,12 +166,11 @@ func (g *Gateway) ListSeatings(ctx context.Context, c Caller, r *gatewayv1.ListS
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListSeatings(sctx, &dinnersv1.ListSeatingsRequest{JobId: r.GetJobId(), Statuses: r.GetStatuses(), OfferId: r.GetOfferId(),
-		SignUpId: r.GetSignUpId(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListSeatings(sctx, forward(&dinnersv1.ListSeatingsRequest{}, r))
 	if err := g.recordList(ctx, c, "seating", seatingIDs(res.GetSeatings()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListSeatingsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListSeatingsResponse{}, res)
 	for _, s := range res.GetSeatings() {
 		if v, err := g.seatingView(ctx, c, s); err == nil {
 			out.Seatings = append(out.Seatings, v)
@@ -307,7 +306,9 @@ func (g *Gateway) DinnerReportAt(ctx context.Context, c Caller, r *gatewayv1.Get
 		if err != nil {
 			return nil, err
 		}
-		return d.GetReport(sctx, &dinnersv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+		req := forward(&dinnersv1.GetReportRequest{}, r)
+		req.OrganisationId, req.MunicipalityCodes = org, munis
+		return d.GetReport(sctx, req)
 	})
 	res, _ := v.(*dinnersv1.GetReportResponse)
 	if err := g.record(ctx, c, "read", "dinner_report", "", err); err != nil {

@@ -53,3 +53,24 @@ func TestLangNames(t *testing.T) {
 		t.Errorf("muniLabel(0880) = %q, want %q", got, want)
 	}
 }
+
+// TestPickerLanguagesHaveDistinctNames: every language a picker offers
+// has a name of its own in Swedish and English, so a coordinator can tell
+// the options apart (Kurmanji and Kurdish were both "kurdiska"), and none
+// is shown as its bare code.
+func TestPickerLanguagesHaveDistinctNames(t *testing.T) {
+	t.Parallel()
+	for _, locale := range []string{"sv", "en"} {
+		seen := map[string]string{}
+		for _, code := range pickerLanguages {
+			name := langName(locale, code)
+			if name == code {
+				t.Errorf("%s: %s has no name", locale, code)
+			}
+			if other, ok := seen[name]; ok {
+				t.Errorf("%s: %s and %s are both %q", locale, other, code, name)
+			}
+			seen[name] = code
+		}
+	}
+}

@@ -51,7 +51,16 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(out, ", ")
 	},
-	"role":      func(r gatewayv1.Role) string { return strings.ToLower(strings.TrimPrefix(r.String(), "ROLE_")) },
+	// roleKey is the catalogue key of a role's name ("role.coordinator"),
+	// from the enum or the audit log's string; "" for no known role, so a
+	// page never shows ROLE_COORDINATOR.
+	"roleKey": func(r any) string {
+		s := fmt.Sprint(r)
+		if _, ok := gatewayv1.Role_value[s]; !ok || s == gatewayv1.Role_ROLE_UNSPECIFIED.String() {
+			return ""
+		}
+		return "role." + strings.ToLower(strings.TrimPrefix(s, "ROLE_"))
+	},
 	"time":      func(t interface{ AsTime() time.Time }) string { return t.AsTime().UTC().Format("2006-01-02 15:04:05Z") },
 	"muniLabel": muniLabel,
 	"muniName": func(code string) string {

@@ -228,3 +228,22 @@ func TestChoicesAndErasure(t *testing.T) {
 		t.Errorf("the erased person's link resolves to %+v, %v", r, err)
 	}
 }
+
+// TestCheckInIsNoMessage: a pair's check-in (its own payload,
+// MentoringCheckInRecorded) is handled without error and sends nothing;
+// read as a pair change it failed, and every check-in recorded in the web
+// app or with grpcurl became a dead letter.
+func TestCheckInIsNoMessage(t *testing.T) {
+	t.Parallel()
+	e := start(t, notice.Channels{})
+	ev := e.event("ev-checkin", events.PairCheckedIn, pairID, &eventsv1.MentoringCheckInRecorded{Facts: &eventsv1.PairFacts{PairId: pairID,
+		OrganisationId: org, MunicipalityCode: muni, ParticipantId: amina, VolunteerId: erik, Status: eventsv1.PairStatus_PAIR_STATUS_ACTIVE},
+		Date: "2026-12-03", Met: true})
+	if err := e.svc.HandleMentoring(testutil.Context(t), ev); err != nil {
+		t.Fatalf("check-in event: %v", err)
+	}
+	e.svc.SendDue(testutil.Context(t))
+	if ms := e.mailbox(); len(ms) != 0 {
+		t.Errorf("a check-in sent %d messages", len(ms))
+	}
+}

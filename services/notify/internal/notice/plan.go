@@ -86,6 +86,12 @@ func (s *Service) track(ctx context.Context, id string, fn func(t *pb.Tracked)) 
 // offer to both people when a coordinator approved a pair, a cancellation
 // to the other when one declines or a pair is withdrawn.
 func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) error {
+	if env.GetType() == events.PairCheckedIn {
+		// A check-in carries MentoringCheckInRecorded, not the pair's
+		// change, and calls for no message: read as a change it failed
+		// and every check-in became a dead letter.
+		return nil
+	}
 	if env.GetType() == events.PairErased {
 		var e eventsv1.MentoringPairErased
 		if err := env.GetPayload().UnmarshalTo(&e); err != nil {
