@@ -63,10 +63,14 @@ type dinnerWaitlistRow struct {
 
 func (w *Web) dinnerWaitlist(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("dinners.waitlist.title"), "dinners"
-	wl, err := w.g.DinnerWaitlist(r.Context(), p.caller, "", nil)
+	wl, at, err := w.g.DinnerWaitlistAt(r.Context(), p.caller, "", nil)
+	if w.computing(rw, p, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	p.figuresAge(at)
 	var rows []dinnerWaitlistRow
 	for _, row := range wl.GetRows() {
 		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
