@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -27,9 +28,12 @@ import (
 type writer struct {
 	pc  participantsv1.ParticipantServiceClient
 	org string
+	// timeout bounds each attempt (5 s when zero).
+	timeout time.Duration
 
 	mu       sync.Mutex
 	acked    map[string]string // request id -> participant id
+	retried  map[string]bool   // request ids with a failed attempt
 	failures int
 	last     time.Time
 	worstGap time.Duration
@@ -39,7 +43,8 @@ func (w *writer) run(ctx context.Context, prefix string) {
 	for i := 0; ctx.Err() == nil; i++ {
 		req := fmt.Sprintf("%s-%05d", prefix, i)
 		for ctx.Err() == nil {
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			timeout := cmp.Or(w.timeout, 5*time.Second)
+			cctx, cancel := context.WithTimeout(ctx, timeout)
 			res, err := w.pc.CreateParticipant(cctx, &participantsv1.CreateParticipantRequest{RequestId: req, Participant: &participantsv1.Participant{
 				OrganisationId: w.org, MunicipalityCode: "0180", GivenName: "Node",
 				Languages:    []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
@@ -59,6 +64,10 @@ func (w *writer) run(ctx context.Context, prefix string) {
 				break
 			}
 			w.failures++
+			if w.retried == nil {
+				w.retried = map[string]bool{}
+			}
+			w.retried[req] = true
 			w.mu.Unlock()
 			select {
 			case <-ctx.Done():
@@ -214,7 +223,7 @@ func (s *system) verifyWrites(t *testing.T, pc participantsv1.ParticipantService
 		}
 		for _, id := range acked {
 			if registered[id] == 0 {
-				return fmt.Errorf("no registered event for %s on the rejoined node yet", id)
+				return fmt.Errorf("no registered event for %s in the stream (read through %s) yet", id, node)
 			}
 		}
 		return nil

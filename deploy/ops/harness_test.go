@@ -110,7 +110,8 @@ func mustUpNetns(t *testing.T, nodes int, netns *layout.Netns) *system {
 }
 
 // mustUpWith is mustUp with more of the layout's options set (NATSNodes,
-// Netns, Jaeger); the harness fills in the rest.
+// Netns, Jaeger, Services, ProcEnv, and Ports for the names a test must
+// know before the start); the harness fills in the rest.
 func mustUpWith(t *testing.T, opts layout.Options) *system {
 	t.Helper()
 	bin, natsServer := mustBinaries(t)
@@ -124,9 +125,15 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	}
 	var mu sync.Mutex
 	ports := map[string]int{}
+	fixed := opts.Ports // the caller's choice for some names (a proxy's target), 0 for the rest
 	portFor := func(name string) int {
 		mu.Lock()
 		defer mu.Unlock()
+		if fixed != nil && ports[name] == 0 {
+			if p := fixed(name); p != 0 {
+				ports[name] = p
+			}
+		}
 		for ports[name] == 0 {
 			// Two names must never share a port: FreePort may hand out
 			// a port again once its probe listener has closed.

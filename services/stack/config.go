@@ -74,6 +74,12 @@ type Config struct {
 	// (METRICS_ADDR, default 127.0.0.1:9000; "off" serves none).
 	MetricsAddr string
 	LogLevel    slog.Level
+	// GCPercent is the garbage collector's target (GOGC; default
+	// defaultGCPercent, -1 for "off"). One process holds the NATS server,
+	// every service and their consumers, whose garbage is short-lived
+	// messages: a higher target collects less often for a few hundred MB
+	// more heap (docs/adr/0013). Set GOGC=100 for Go's own default.
+	GCPercent int
 	// DataKey is the key-encryption key of personal data (MP_DATA_KEY,
 	// base64 of 32 bytes, or MP_DATA_KEY_FILE); empty uses (and creates)
 	// DataKeyPath. DataKeyOld (MP_DATA_KEY_OLD) lists earlier keys during
@@ -168,6 +174,14 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("MP_NATS_PORT: want a port number, or -1 for any free port")
 		}
 	}
+	c.GCPercent = defaultGCPercent
+	if s := getenv("GOGC"); s != "" {
+		if s == "off" {
+			c.GCPercent = -1
+		} else if _, err := fmt.Sscanf(s, "%d", &c.GCPercent); err != nil || c.GCPercent < 1 {
+			return c, fmt.Errorf("GOGC: want a percentage above 0, or off")
+		}
+	}
 	if s := getenv("LOG_LEVEL"); s != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
 			return c, fmt.Errorf("LOG_LEVEL: %w", err)
@@ -175,6 +189,11 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// defaultGCPercent is the embedded stack's GOGC: the collector's mark
+// work per create fell from 7% of the stack's CPU at Go's 100 to 2% at
+// 400 in `make load` (docs/adr/0013).
+const defaultGCPercent = 400
 
 func or(s, def string) string {
 	if s == "" {

@@ -166,7 +166,9 @@ func drain(ctx context.Context, js jetstream.JetStream, limit time.Duration) (ti
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		// Each poll asks the server about every consumer (JSON both
+		// ways), which counts in the CPU per create: poll gently.
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -249,6 +251,7 @@ type stepResult struct {
 	p50, p99, max time.Duration
 	drained       time.Duration // until every consumer had every event
 	drainErr      error
+	spikes        spikes // where the slow ones come from
 }
 
 // keepsUp reports whether the stack took the rate: every create
@@ -271,17 +274,18 @@ func (r stepResult) String(p99Limit time.Duration) string {
 	case r.p99 > p99Limit:
 		s += "  <- keeps up, p99 over " + p99Limit.String()
 	}
-	return s
+	return s + "\n" + r.spikes.String()
 }
 
 // driveCreates sends creates at rate per second for dur (open loop, at
 // most 2,000 in flight) and measures each from its send to the probe
 // consumer handling its event.
-func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1.ParticipantServiceClient, p *probe, rate int, dur time.Duration) stepResult {
+func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1.ParticipantServiceClient, p *probe, rate int, dur, p99Limit time.Duration) stepResult {
 	res := stepResult{target: rate}
 	var mu sync.Mutex
-	sent := map[string]time.Time{}
+	sent := map[string]timing{}
 	var lastAck time.Time
+	gc0 := readGC()
 	sem := make(chan struct{}, 2000)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -308,7 +312,7 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 					res.failed++
 					return
 				}
-				sent[r.GetParticipant().GetId()] = t0
+				sent[r.GetParticipant().GetId()] = timing{sent: t0, answered: now}
 				if now.After(lastAck) {
 					lastAck = now
 				}
@@ -320,14 +324,18 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 	res.acked = len(sent)
 	res.rate = float64(res.acked) / lastAck.Sub(start).Seconds()
 	res.drained, res.drainErr = drain(ctx, js, 30*time.Second)
+	gc1 := readGC()
 	var lat []time.Duration
-	for id, t0 := range sent {
+	var ts []timing
+	for id, t := range sent {
 		h, ok := p.at(id)
 		if !ok {
 			res.lost++
 			continue
 		}
-		lat = append(lat, h.Sub(t0))
+		lat = append(lat, h.Sub(t.sent))
+		t.handled = h
+		ts = append(ts, t)
 	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
@@ -336,10 +344,17 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 		}
 		res.p50, res.p99, res.max = q(0.5), q(0.99), lat[len(lat)-1].Round(100*time.Microsecond)
 	}
+	res.spikes = analyse(ts, p99Limit, gc0, gc1)
 	return res
 }
 
-type getEcho struct{ get, echo float64 }
+// getEcho is what getVsEcho found: median rates, and the CPU one bare
+// echo call cost this process (client and server: the gRPC floor under
+// any call, a create's too).
+type getEcho struct {
+	get, echo float64
+	echoCPU   time.Duration
+}
 
 // getVsEcho runs closed-loop rounds of a cached GetParticipant and of the
 // bare echo, alternating, and returns the median rate of each.
@@ -366,11 +381,18 @@ func getVsEcho(ctx context.Context, pc participantsv1.ParticipantServiceClient, 
 	gc := participantsv1.NewParticipantServiceClient(getConn)
 	ec := benchv1.NewEchoServiceClient(echoConn)
 	var gets, echos []float64
+	var echoCPU time.Duration
+	var echoCalls atomic.Int64
 	for round := 1; round <= o.getRounds; round++ {
+		cpu0 := processCPU()
 		e, eerr := closedLoop(ctx, o.workers, o.getDur, func(ctx context.Context) error {
 			_, err := ec.Echo(ctx, &benchv1.EchoRequest{})
+			if err == nil {
+				echoCalls.Add(1)
+			}
 			return err
 		})
+		echoCPU += processCPU() - cpu0
 		g, gerr := closedLoop(ctx, o.workers, o.getDur, func(ctx context.Context) error {
 			_, err := gc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
 			return err
@@ -381,7 +403,7 @@ func getVsEcho(ctx context.Context, pc participantsv1.ParticipantServiceClient, 
 		fmt.Fprintf(out, "round %d: echo %7.0f/s  cached Get %7.0f/s  (%.0f%%)\n", round, e, g, 100*g/e)
 		echos, gets = append(echos, e), append(gets, g)
 	}
-	return getEcho{get: median(gets), echo: median(echos)}, nil
+	return getEcho{get: median(gets), echo: median(echos), echoCPU: echoCPU / time.Duration(max(echoCalls.Load(), 1))}, nil
 }
 
 // closedLoop runs call from workers goroutines for dur and returns calls

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -62,6 +63,7 @@ func (l *Listening) Addr(name string) string {
 // ends. listening, if not nil, is filled in as parts come up.
 func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) error {
 	start := time.Now()
+	debug.SetGCPercent(cfg.GCPercent)
 	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "motesplats-stack", OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel,
 		LogWriter: cfg.logs, SpanExporter: cfg.spans})
 	if err != nil {

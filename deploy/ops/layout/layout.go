@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	osexec "os/exec"
@@ -65,6 +66,19 @@ type Options struct {
 	// spans to it (OTEL_EXPORTER_OTLP_ENDPOINT) unless Env names another
 	// receiver. Its UI and query API answer on the "jaeger-query" port.
 	Jaeger string
+	// Services, when not nil, lists the services to run (names as in
+	// service.Known, and "gateway"): a test that needs one service does
+	// not wait for the whole system to start. Nil runs every built one.
+	Services []string
+	// ProcEnv adds to or replaces variables of one process's environment,
+	// by process name ("participants": {"NATS_URL": ...}), so a test can
+	// send one service's NATS connection through a proxy it controls.
+	ProcEnv map[string]map[string]string
+}
+
+// runs reports whether the layout runs the service named name.
+func (o Options) runs(name string) bool {
+	return o.Services == nil || slices.Contains(o.Services, name)
 }
 
 // Proc is one process of the layout.
@@ -215,8 +229,8 @@ func Plan(o Options) ([]Proc, error) {
 		service.MetricsEnv: loop(o.Ports("gateway-metrics"))}
 	for _, s := range service.Known() {
 		path := filepath.Join(o.Bin, s.Name)
-		if _, err := os.Stat(path); err != nil {
-			continue // not built: a programme that does not exist yet
+		if _, err := os.Stat(path); err != nil || !o.runs(s.Name) {
+			continue // not built (a programme that does not exist yet), or not asked for
 		}
 		n := o.Replicas
 		if slices.Contains(Single, s.Name) {
@@ -235,7 +249,7 @@ func Plan(o Options) ([]Proc, error) {
 				env["MP_SIGNING_KEY"], env["MP_LINK_KEY_FILE"] = o.SigningKey, filepath.Join(o.Dir, "link.key")
 			}
 			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
-				Env: environ(common, env)})
+				Env: environ(common, env, o.ProcEnv[name])})
 			if i == 1 {
 				// The gateway calls the first replica; jobs reach every
 				// replica through the work queue regardless.
@@ -244,9 +258,9 @@ func Plan(o Options) ([]Proc, error) {
 		}
 	}
 	gw := filepath.Join(o.Bin, "gateway")
-	if _, err := os.Stat(gw); err == nil {
+	if _, err := os.Stat(gw); err == nil && o.runs("gateway") {
 		procs = append(procs, Proc{Name: "gateway", Kind: "gateway", Path: gw, Addr: gwEnv["GATEWAY_ADDR"],
-			Health: gwEnv[service.MetricsEnv], Env: environ(common, gwEnv)})
+			Health: gwEnv[service.MetricsEnv], Env: environ(common, gwEnv, o.ProcEnv["gateway"])})
 	}
 	return procs, nil
 }
@@ -262,18 +276,21 @@ func suffix(name string, i, n int) string {
 
 // environ is the process environment: only what the layout sets, plus
 // PATH, HOME and TMPDIR, so nothing of the caller's shell leaks in and the
-// processes are configured exactly as the images are.
-func environ(maps ...map[string]string) []string {
-	var env []string
+// processes are configured exactly as the images are. A later map's value
+// replaces an earlier one's: each variable appears once.
+func environ(ms ...map[string]string) []string {
+	vars := map[string]string{}
 	for _, k := range []string{"PATH", "HOME", "TMPDIR"} {
 		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
+			vars[k] = v
 		}
 	}
-	for _, m := range maps {
-		for k, v := range m {
-			env = append(env, k+"="+v)
-		}
+	for _, m := range ms {
+		maps.Copy(vars, m)
+	}
+	env := make([]string, 0, len(vars))
+	for k, v := range vars {
+		env = append(env, k+"="+v)
 	}
 	slices.Sort(env)
 	return env

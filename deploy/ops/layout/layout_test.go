@@ -97,3 +97,39 @@ func TestPlan(t *testing.T) {
 		t.Error("two NATS nodes accepted")
 	}
 }
+
+// TestPlan_ServicesAndProcEnv: a test can run only the services it needs,
+// and replace one variable of one process (its NATS URL, to send it
+// through a proxy) without a second copy of the variable.
+func TestPlan_ServicesAndProcEnv(t *testing.T) {
+	bin := t.TempDir()
+	for _, n := range []string{"participants", "volunteers", "mentoring", "gateway"} {
+		if err := os.WriteFile(filepath.Join(bin, n), nil, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	procs, err := Plan(Options{Dir: t.TempDir(), Bin: bin, NATSServer: "nats-server", NATSNodes: 3, PublicKeys: "k", DataKey: "d",
+		Services: []string{"participants"}, ProcEnv: map[string]map[string]string{"participants": {"NATS_URL": "nats://127.0.0.1:1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range procs {
+		names = append(names, p.Name)
+		if p.Name != "participants" {
+			continue
+		}
+		var urls []string
+		for _, e := range p.Env {
+			if strings.HasPrefix(e, "NATS_URL=") {
+				urls = append(urls, e)
+			}
+		}
+		if got, want := strings.Join(urls, " "), "NATS_URL=nats://127.0.0.1:1"; got != want {
+			t.Errorf("participants NATS_URL %q, want only %q", got, want)
+		}
+	}
+	if got, want := strings.Join(names, " "), "nats-1 nats-2 nats-3 redis participants"; got != want {
+		t.Errorf("processes %q, want %q", got, want)
+	}
+}

@@ -2,21 +2,29 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
 
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestDinnerPagesBrowser opens the dinner pages this area changed in
 // headless Chromium, in Swedish: the sign-ups and offers with their edit
 // links, both edit forms (filled in, then with a message by a field after
-// a bad value) and the report with its reasons; axe-core finds no serious or
-// critical violation on any of them.
+// a bad value) and the report with its reasons; then every other dinner
+// page: matching with a proposal to review, the new offer and sign-up
+// forms, the seatings with a confirmed one, the waitlist and the report
+// with its groups. axe-core finds no serious or critical violation on any
+// of them, and the later pages show no English.
 func TestDinnerPagesBrowser(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("chromium is missing (%v): run make chromium", err)
@@ -81,6 +89,45 @@ func TestDinnerPagesBrowser(t *testing.T) {
 		chromedp.Navigate(e.base+"/dinners/report"), chromedp.WaitVisible(`h1`, chromedp.ByQuery),
 		axeClean(t, axe, "dinners-report"),
 	); err != nil {
+		t.Fatal(err)
+	}
+	// The pages a coordinator follows a seating on, with a proposal to
+	// review, then with the seating confirmed: no English, axe-clean.
+	page := func(path, ready string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var html string
+			if err := chromedp.Run(ctx, chromedp.Navigate(e.base+path), chromedp.WaitVisible(ready, chromedp.ByQuery),
+				chromedp.OuterHTML(`html`, &html, chromedp.ByQuery)); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if !strings.Contains(html, `<html lang="sv"`) {
+				t.Errorf("%s: not in Swedish", path)
+			}
+			noEnglish(t, path, html)
+			return axeCheck(ctx, t, axe, path)
+		})
+	}
+	job := runDinnerJob(t, coord, "browser-job")
+	if err := chromedp.Run(ctx, page("/dinners", `ul.why`), page("/dinners/offers/new", `#f-seats`),
+		page("/dinners/signups/new", `#f-postcode`)); err != nil {
+		t.Fatal(err)
+	}
+	rpc := testutil.Context(t)
+	seats, err := coord.dinners.ListSeatings(rpc, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
+	if err != nil || len(seats.Msg.GetSeatings()) != 1 {
+		t.Fatalf("the job's seatings: %v %v", seats, err)
+	}
+	id := seats.Msg.GetSeatings()[0].GetSeating().GetId()
+	if _, err := coord.dinners.ApproveSeating(rpc, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: id})); err != nil {
+		t.Fatal(err)
+	}
+	for _, party := range []eventsv1.DinnerParty{eventsv1.DinnerParty_DINNER_PARTY_GUEST, eventsv1.DinnerParty_DINNER_PARTY_HOST} {
+		if _, err := coord.dinners.RecordRsvp(rpc, connect.NewRequest(&gatewayv1.RecordRsvpRequest{Id: id, Party: party, Accept: true})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Run(ctx, page("/dinners/seatings", `table`), page("/dinners/waitlist", `h1`),
+		page("/dinners/report", `table`)); err != nil {
 		t.Fatal(err)
 	}
 	if postcodeError != "måste vara fem siffror" {

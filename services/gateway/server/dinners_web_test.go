@@ -184,6 +184,8 @@ func TestDinnersWeb(t *testing.T) {
 	mustContain(t, page, "Värdplatser som behövs")
 	_, page = b.get("/dinners/report")
 	mustContain(t, page, "<svg", "Båda diagrammen har samma skala", "0180 Stockholm")
+	// By gender and first language too, in words (issue 10, item 7).
+	mustContain(t, page, "Gäster per kön och förstaspråk", "<td>kvinna</td>", "<td>arabiska</td>")
 
 	res, err := b.c.Get(e.base + "/dinners/report.csv")
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/volunteers/server"
@@ -45,13 +46,20 @@ type harness struct {
 
 func start(t *testing.T) *harness {
 	t.Helper()
-	n := testutil.MustNATS(t)
+	return startWith(t, testutil.MustNATS(t), nil)
+}
+
+// startWith starts the service over n, sealing with kr when it is not nil
+// (as production runs it).
+func startWith(t *testing.T, n *testutil.NATS, kr *seal.Keyring) *harness {
+	t.Helper()
 	pub, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := service.Deps{
 		JS:       n.JS,
+		Keyring:  kr,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{keyID: pub}, time.Now, 5*time.Second),
 		Logger:   slog.New(slog.DiscardHandler),
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/volunteers/internal/grpcapi"
@@ -80,6 +81,13 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 		cache.New(d.Cache, cache.Options{Name: "volunteers", Prefix: "volunteers:", Logger: d.Logger}),
 		osvc, d.Now, d.IDs)
 	vsvc.SearchNames(names)
+	if d.Keyring != nil {
+		// New volunteers' keys are written ahead, in batches, off the
+		// create's path (docs/adr/0034-one-write-per-create.md).
+		pool := d.Keyring.NewPool(d.IDs.New, seal.PoolOptions{})
+		defer pool.Close()
+		vsvc.RecordIDs(pool)
+	}
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

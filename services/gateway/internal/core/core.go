@@ -144,14 +144,11 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 	if err != nil {
 		return nil, err
 	}
-	res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{
-		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(),
-		Language: r.GetLanguage(), SwedishLevel: r.GetSwedishLevel(), Name: r.GetName(),
-	})
+	res, err := g.Backend.Participants.ListParticipants(sctx, forward(&participantsv1.ListParticipantsRequest{}, r))
 	if err := g.recordList(ctx, c, "participant", idsOf(res.GetParticipants()), err); err != nil {
 		return nil, err
 	}
-	return &gatewayv1.ListParticipantsResponse{Participants: res.GetParticipants(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+	return forward(&gatewayv1.ListParticipantsResponse{}, res), nil
 }
 
 // CreateParticipant registers a newcomer.
@@ -200,14 +197,11 @@ func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.Lis
 	if err != nil {
 		return nil, err
 	}
-	res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{
-		PageSize: r.GetPageSize(), PageToken: r.GetPageToken(), MunicipalityCode: r.GetMunicipalityCode(), Language: r.GetLanguage(),
-		Name: r.GetName(),
-	})
+	res, err := g.Backend.Volunteers.ListVolunteers(sctx, forward(&volunteersv1.ListVolunteersRequest{}, r))
 	if err := g.recordList(ctx, c, "volunteer", idsOf(res.GetVolunteers()), err); err != nil {
 		return nil, err
 	}
-	return &gatewayv1.ListVolunteersResponse{Volunteers: res.GetVolunteers(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+	return forward(&gatewayv1.ListVolunteersResponse{}, res), nil
 }
 
 // CreateVolunteer registers a volunteer.

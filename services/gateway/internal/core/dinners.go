@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -122,11 +123,11 @@ func (g *Gateway) ListDinnerOffers(ctx context.Context, c Caller, r *gatewayv1.L
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListOffers(sctx, &dinnersv1.ListOffersRequest{MunicipalityCode: r.GetMunicipalityCode(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListOffers(sctx, forward(&dinnersv1.ListOffersRequest{}, r))
 	if err := g.recordList(ctx, c, "dinner_offer", offerIDs(res.GetOffers()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListDinnerOffersResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListDinnerOffersResponse{}, res)
 	for _, o := range res.GetOffers() {
 		if v, err := g.offerView(ctx, c, o); err == nil {
 			out.Offers = append(out.Offers, v)
@@ -145,7 +146,7 @@ func (g *Gateway) UpdateDinnerOffer(ctx context.Context, c Caller, r *gatewayv1.
 	if _, err := d.GetOffer(sctx, &dinnersv1.GetOfferRequest{Id: r.GetOffer().GetId()}); err != nil {
 		return nil, g.record(ctx, c, "update", "dinner_offer", r.GetOffer().GetId(), err)
 	}
-	res, err := d.UpdateOffer(sctx, &dinnersv1.UpdateOfferRequest{Offer: r.GetOffer(), UpdateMask: r.GetUpdateMask(), Etag: r.GetEtag()})
+	res, err := d.UpdateOffer(sctx, forward(&dinnersv1.UpdateOfferRequest{}, r))
 	if err := g.recordIDs(ctx, c, "update", "dinner_offer", r.GetOffer().GetId(), offerIDs(res.GetOffer()), err); err != nil {
 		return nil, err
 	}
@@ -168,8 +169,13 @@ func (g *Gateway) CancelDinner(ctx context.Context, c Caller, offerID, date stri
 	if err != nil {
 		return nil, err
 	}
-	// Scope before input (ADR 0062): the offer first, so a foreign id is
-	// NotFound even with a bad date.
+	// A date that is no date is refused before anything is looked up: the
+	// answer says nothing of the offer. Whether it is one of the offer's
+	// dates is checked after scope (ADR 0062), so a foreign id is NotFound
+	// with any well-formed date.
+	if _, perr := time.Parse(time.DateOnly, date); perr != nil {
+		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, apperr.FieldError("date", "must be a date YYYY-MM-DD"))
+	}
 	if _, err := d.GetOffer(sctx, &dinnersv1.GetOfferRequest{Id: offerID}); err != nil {
 		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, err)
 	}
@@ -220,11 +226,11 @@ func (g *Gateway) ListDinnerSignUps(ctx context.Context, c Caller, r *gatewayv1.
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListSignUps(sctx, &dinnersv1.ListSignUpsRequest{MunicipalityCode: r.GetMunicipalityCode(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListSignUps(sctx, forward(&dinnersv1.ListSignUpsRequest{}, r))
 	if err := g.recordList(ctx, c, "dinner_sign_up", signUpIDs(res.GetSignUps()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListDinnerSignUpsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListDinnerSignUpsResponse{}, res)
 	for _, s := range res.GetSignUps() {
 		if v, err := g.signUpView(ctx, c, s); err == nil {
 			out.SignUps = append(out.SignUps, v)
@@ -245,7 +251,7 @@ func (g *Gateway) UpdateDinnerSignUp(ctx context.Context, c Caller, r *gatewayv1
 	if _, err := d.GetSignUp(sctx, &dinnersv1.GetSignUpRequest{Id: r.GetSignUp().GetId()}); err != nil {
 		return nil, g.record(ctx, c, "update", "dinner_sign_up", r.GetSignUp().GetId(), err)
 	}
-	res, err := d.UpdateSignUp(sctx, &dinnersv1.UpdateSignUpRequest{SignUp: r.GetSignUp(), UpdateMask: r.GetUpdateMask(), Etag: r.GetEtag()})
+	res, err := d.UpdateSignUp(sctx, forward(&dinnersv1.UpdateSignUpRequest{}, r))
 	if err := g.recordIDs(ctx, c, "update", "dinner_sign_up", r.GetSignUp().GetId(), signUpIDs(res.GetSignUp()), err); err != nil {
 		return nil, err
 	}

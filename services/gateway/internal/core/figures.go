@@ -1,30 +1,57 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
 )
 
-// figuresTTL is how long computed figures serve a scope. The dashboard
-// and the reports read every record of a scope, which costs seconds at
-// 20,000 newcomers; counts a few seconds old serve a coordinator as well
-// (issue 12: list and report pages within 150 ms at p95). A write through
-// this gateway forgets them at once (see wrote), so a coordinator sees
-// their own change; others' changes show within the TTL.
+// figuresTTL is how long computed figures serve a scope before a request
+// starts a refresh. The dashboard and the reports read every record of a
+// scope, which costs seconds at 20,000 newcomers; counts a few seconds old
+// serve a coordinator as well (issue 12: list and report pages within
+// 150 ms at p95).
 const figuresTTL = 10 * time.Second
+
+// Figures past their TTL are served at once while one refresh per scope
+// runs in the background (ADR 0067): a recount is never on a request's
+// path, the page says how old its figures are. A request waits, with a
+// bound, only when it has nothing it may show:
+//   - firstWait: no figures of the scope yet (the first request, or after
+//     an error); past it the request gets ErrComputing;
+//   - writtenWait: figures older than a write through this gateway or
+//     older than maxStale; past it the request gets the older figures, so
+//     a coordinator sees their own change at once whenever the recount is
+//     quick, and waits no longer than this when it is not.
+const (
+	firstWait   = 10 * time.Second
+	writtenWait = 2 * time.Second
+	maxStale    = 10 * time.Minute
+	// refreshTimeout bounds one background recount.
+	refreshTimeout = 2 * time.Minute
+)
+
+// ErrComputing says a scope's figures are being computed for the first
+// time and took longer than a request may wait (firstWait). The page asks
+// to reload in a moment; the computation goes on.
+var ErrComputing = apperr.Errorf(apperr.Unavailable, "the figures are being computed; reload the page in a moment")
 
 // figures caches computed figures (counts only, never a person) per
 // caller scope and kind. The zero value is ready to use.
 type figures struct {
 	gen atomic.Int64 // bumped by every write through this gateway
+	// now is the clock (time.Now when nil), injectable for tests.
+	now func() time.Time
 	mu  sync.Mutex
 	m   map[string]figureEntry
-	// inflight makes concurrent misses of one key compute once.
-	inflight map[string]*sync.WaitGroup
+	// inflight holds the one running refresh per key.
+	inflight map[string]*refresh
 }
 
 type figureEntry struct {
@@ -33,8 +60,25 @@ type figureEntry struct {
 	v   any
 }
 
-// wrote forgets every cached figure: the caller changed something.
+// refresh is one computation of a key; done closes when v, at and err
+// are set.
+type refresh struct {
+	done chan struct{}
+	v    any
+	at   time.Time
+	err  error
+}
+
+// wrote marks every cached figure as older than a change: the caller
+// changed something.
 func (f *figures) wrote() { f.gen.Add(1) }
+
+func (f *figures) clock() time.Time {
+	if f.now != nil {
+		return f.now()
+	}
+	return time.Now()
+}
 
 // scopeKey names what a caller may see: role, organisation and
 // municipalities, so two coordinators of one scope share figures and no
@@ -45,39 +89,74 @@ func scopeKey(c Caller, kind string) string {
 	return fmt.Sprintf("%s|%d|%s|%s", kind, c.User.GetRole(), c.User.GetOrganisationId(), strings.Join(munis, ","))
 }
 
-// get returns the figures under key, computing them when missing, stale
-// or older than a write. Errors are not cached.
-func (f *figures) get(key string, compute func() (any, error)) (any, error) {
-	for {
-		gen := f.gen.Load()
-		f.mu.Lock()
-		if f.m == nil {
-			f.m, f.inflight = map[string]figureEntry{}, map[string]*sync.WaitGroup{}
+// get returns the figures under key and when they were computed. Fresh
+// figures are returned as they are; otherwise one refresh of the key runs
+// in the background (compute gets a context detached from the request's
+// cancellation, bounded by refreshTimeout) and get returns the figures it
+// has, or waits as the constants above say. Errors are not cached: the
+// next request starts another refresh.
+func (f *figures) get(ctx context.Context, key string, compute func(context.Context) (any, error)) (any, time.Time, error) {
+	gen := f.gen.Load()
+	now := f.clock()
+	f.mu.Lock()
+	if f.m == nil {
+		f.m, f.inflight = map[string]figureEntry{}, map[string]*refresh{}
+	}
+	e, have := f.m[key]
+	if have && e.gen == gen && now.Sub(e.at) < figuresTTL {
+		f.mu.Unlock()
+		return e.v, e.at, nil
+	}
+	r := f.inflight[key]
+	if r == nil {
+		r = &refresh{done: make(chan struct{})}
+		f.inflight[key] = r
+		go f.run(context.WithoutCancel(ctx), key, gen, r, compute)
+	}
+	f.mu.Unlock()
+	if have && e.gen == gen && now.Sub(e.at) < maxStale {
+		return e.v, e.at, nil // expired only: the old figures, at once
+	}
+	wait := firstWait
+	if have {
+		wait = writtenWait
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-r.done:
+		if r.err == nil {
+			return r.v, r.at, nil
 		}
-		if e, ok := f.m[key]; ok && e.gen == gen && time.Since(e.at) < figuresTTL {
-			f.mu.Unlock()
-			return e.v, nil
+		if !have {
+			return nil, time.Time{}, r.err
 		}
-		if wg, ok := f.inflight[key]; ok {
-			f.mu.Unlock()
-			wg.Wait() // another request computes it: use its result
-			continue
+	case <-t.C:
+		if !have {
+			return nil, time.Time{}, ErrComputing
 		}
-		wg := &sync.WaitGroup{}
-		wg.Add(1)
-		f.inflight[key] = wg
+	case <-ctx.Done():
+		return nil, time.Time{}, ctx.Err()
+	}
+	return e.v, e.at, nil
+}
+
+// run computes key once and keeps the result under the write generation
+// seen when it began, so a write during the computation still counts as
+// newer than these figures.
+func (f *figures) run(ctx context.Context, key string, gen int64, r *refresh, compute func(context.Context) (any, error)) {
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
+	r.v, r.err = compute(ctx)
+	r.at = f.clock()
+	f.mu.Lock()
+	if r.err == nil {
 		if len(f.m) > 1000 {
 			clear(f.m) // bounded: scopes are few, but never grow without end
 		}
-		f.mu.Unlock()
-		v, err := compute()
-		f.mu.Lock()
-		if err == nil {
-			f.m[key] = figureEntry{at: time.Now(), gen: gen, v: v}
-		}
-		delete(f.inflight, key)
-		f.mu.Unlock()
-		wg.Done()
-		return v, err
+		f.m[key] = figureEntry{at: r.at, gen: gen, v: r.v}
 	}
+	delete(f.inflight, key)
+	f.mu.Unlock()
+	close(r.done)
 }

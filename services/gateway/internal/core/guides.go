@@ -2,8 +2,10 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -84,8 +86,9 @@ func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gateway
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.ListEligibility(sctx, &guidesv1.ListEligibilityRequest{MunicipalityCodes: munis, Entitlement: r.GetEntitlement(),
-		PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	req := forward(&guidesv1.ListEligibilityRequest{}, r)
+	req.MunicipalityCodes = munis // the scope guideMunis settled
+	res, err := gc.ListEligibility(sctx, req)
 	var ids []string
 	for _, e := range res.GetEligibility() {
 		ids = append(ids, e.GetParticipantId())
@@ -93,7 +96,7 @@ func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gateway
 	if err := g.recordList(ctx, c, "guide_eligibility", ids, err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideEligibilityResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListGuideEligibilityResponse{}, res)
 	for _, e := range res.GetEligibility() {
 		v := &gatewayv1.GuideEligibilityView{Eligibility: e}
 		if n, err := g.Backend.ParticipantName(ctx, e.GetParticipantId()); err == nil {
@@ -146,11 +149,11 @@ func (g *Gateway) ListGuideOrganisations(ctx context.Context, c Caller, r *gatew
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.ListGuideOrganisations(sctx, &guidesv1.ListGuideOrganisationsRequest{PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := gc.ListGuideOrganisations(sctx, forward(&guidesv1.ListGuideOrganisationsRequest{}, r))
 	if err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideOrganisationsResponse{NextPageToken: res.GetNextPageToken()}
+	out := forward(&gatewayv1.ListGuideOrganisationsResponse{}, res)
 	for _, o := range res.GetOrganisations() {
 		out.Organisations = append(out.Organisations, &gatewayv1.GuideOrganisationView{Organisation: o,
 			Name: g.Backend.OrganisationName(ctx, o.GetOrganisationId())})
@@ -168,7 +171,9 @@ func (g *Gateway) StartGuideJob(ctx context.Context, c Caller, r *gatewayv1.Star
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.StartAssignmentJob(sctx, &guidesv1.StartAssignmentJobRequest{RequestId: r.GetRequestId(), MunicipalityCodes: munis, Quotas: r.GetQuotas()})
+	req := forward(&guidesv1.StartAssignmentJobRequest{}, r)
+	req.MunicipalityCodes = munis // the scope guideMunis settled
+	res, err := gc.StartAssignmentJob(sctx, req)
 	if err := g.record(ctx, c, "start", "guide_job", res.GetJob().GetId(), err); err != nil {
 		return nil, err
 	}
@@ -259,12 +264,11 @@ func (g *Gateway) ListGuideAssignments(ctx context.Context, c Caller, r *gateway
 	if err != nil {
 		return nil, err
 	}
-	res, err := gc.ListAssignments(sctx, &guidesv1.ListAssignmentsRequest{JobId: r.GetJobId(), Statuses: r.GetStatuses(),
-		MunicipalityCode: r.GetMunicipalityCode(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := gc.ListAssignments(sctx, forward(&guidesv1.ListAssignmentsRequest{}, r))
 	if err := g.recordList(ctx, c, "guide_assignment", assignmentIDs(res.GetAssignments()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideAssignmentsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListGuideAssignmentsResponse{}, res)
 	for _, a := range res.GetAssignments() {
 		out.Assignments = append(out.Assignments, g.assignmentView(ctx, c, a))
 	}
@@ -340,19 +344,39 @@ func (g *Gateway) ChangeGuideAssignment(ctx context.Context, c Caller, id string
 // counts per group, not records of people; reading them is audited as a
 // report.
 func (g *Gateway) GuideEquity(ctx context.Context, c Caller, r *gatewayv1.GetGuideEquityRequest) (*guidesv1.GetEquityResponse, error) {
-	sctx, gc, err := g.guides(ctx, c)
-	if err != nil {
-		return nil, err
+	res, _, err := g.GuideEquityAt(ctx, c, r)
+	return res, err
+}
+
+// GuideEquityAt is GuideEquity with the time its figures were computed:
+// kept per scope and request and refreshed in the background like the
+// other reports (figures.go, ADR 0067).
+func (g *Gateway) GuideEquityAt(ctx context.Context, c Caller, r *gatewayv1.GetGuideEquityRequest) (*guidesv1.GetEquityResponse, time.Time, error) {
+	if err := personal(c); err != nil {
+		return nil, time.Time{}, err
 	}
-	munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
-	if err != nil {
-		return nil, err
+	if g.Backend.Guides == nil {
+		return nil, time.Time{}, errNoGuides
 	}
-	res, err := gc.GetEquity(sctx, &guidesv1.GetEquityRequest{MunicipalityCodes: munis, MinGroupSize: r.GetMinGroupSize()})
+	key := scopeKey(c, fmt.Sprintf("guide_equity|%v|%d", r.GetMunicipalityCodes(), r.GetMinGroupSize()))
+	v, at, err := g.figures.get(ctx, key, func(ctx context.Context) (any, error) {
+		sctx, gc, err := g.guides(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
+		if err != nil {
+			return nil, err
+		}
+		req := forward(&guidesv1.GetEquityRequest{}, r)
+		req.MunicipalityCodes = munis // the scope guideMunis settled
+		return gc.GetEquity(sctx, req)
+	})
+	res, _ := v.(*guidesv1.GetEquityResponse)
 	if err := g.record(ctx, c, "read", "guide_equity", "", err); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return res, nil
+	return res, at, nil
 }
 
 // assignmentIDs lists, for the audit entry, each assignment's id and the

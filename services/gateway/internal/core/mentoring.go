@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -170,14 +171,11 @@ func (g *Gateway) ListPairs(ctx context.Context, c Caller, r *gatewayv1.ListPair
 	if err != nil {
 		return nil, err
 	}
-	res, err := m.ListPairs(sctx, &mentoringv1.ListPairsRequest{
-		JobId: r.GetJobId(), Statuses: r.GetStatuses(), MunicipalityCode: r.GetMunicipalityCode(),
-		OnlyNeedingFollowUp: r.GetOnlyNeedingFollowUp(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
-	})
+	res, err := m.ListPairs(sctx, forward(&mentoringv1.ListPairsRequest{}, r))
 	if err := g.recordList(ctx, c, "pair", pairIDs(res.GetPairs()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListPairsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListPairsResponse{}, res)
 	for _, p := range res.GetPairs() {
 		if v, err := g.view(ctx, c, p); err == nil {
 			out.Pairs = append(out.Pairs, v)
@@ -258,22 +256,37 @@ func (g *Gateway) ChangePair(ctx context.Context, c Caller, id string, a PairAct
 
 // MentoringReport returns the programme report for the caller's scope.
 func (g *Gateway) MentoringReport(ctx context.Context, c Caller, r *gatewayv1.GetMentoringReportRequest) (*mentoringv1.GetReportResponse, error) {
-	sctx, m, err := g.mentoring(ctx, c)
-	if err != nil {
-		return nil, err
+	res, _, err := g.MentoringReportAt(ctx, c, r)
+	return res, err
+}
+
+// MentoringReportAt is MentoringReport with the time its figures were
+// computed: they are kept per scope and period like the other figures
+// (figures.go; the service reads every pair of the scope), and the page
+// says how old they are.
+func (g *Gateway) MentoringReportAt(ctx context.Context, c Caller, r *gatewayv1.GetMentoringReportRequest) (*mentoringv1.GetReportResponse, time.Time, error) {
+	if err := personal(c); err != nil {
+		return nil, time.Time{}, err
+	}
+	if g.Backend.Mentoring == nil {
+		return nil, time.Time{}, errNoMentoring
 	}
 	org, munis := scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
-	// Kept figuresTTL per scope and period, like the other figures: the
-	// service reads every pair of the scope.
 	key := scopeKey(c, fmt.Sprintf("mentoring_report|%s|%v|%s|%s", org, munis, r.GetFromMonth(), r.GetToMonth()))
-	v, err := g.figures.get(key, func() (any, error) {
-		return m.GetReport(sctx, &mentoringv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+	v, at, err := g.figures.get(ctx, key, func(ctx context.Context) (any, error) {
+		sctx, m, err := g.mentoring(ctx, c) // a token of its own: the recount may outlive the request's
+		if err != nil {
+			return nil, err
+		}
+		req := forward(&mentoringv1.GetReportRequest{}, r)
+		req.OrganisationId, req.MunicipalityCodes = org, munis
+		return m.GetReport(sctx, req)
 	})
 	res, _ := v.(*mentoringv1.GetReportResponse)
 	if err := g.record(ctx, c, "read", "mentoring_report", "", err); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return res, nil
+	return res, at, nil
 }
 
 // pairIDs lists, for the audit entry, each pair's id and the ids of the

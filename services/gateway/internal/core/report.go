@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -31,6 +32,10 @@ type Report struct {
 	BySwedishLevel []Count
 	// ByGender counts newcomers, so gaps become visible (DOMAIN.md).
 	ByGender []Count
+	// At is when these figures were computed: they are kept per scope and
+	// refreshed in the background (figures.go), and the page says how old
+	// they are.
+	At time.Time
 }
 
 // maxReportPages bounds a report's reads (500 per page): 100,000 records.
@@ -56,11 +61,12 @@ func (g *Gateway) cachedReport(ctx context.Context, c Caller) (*Report, error) {
 	if err := personal(c); err != nil {
 		return nil, err
 	}
-	v, err := g.figures.get(scopeKey(c, "report"), func() (any, error) { return g.report(ctx, c) })
+	v, at, err := g.figures.get(ctx, scopeKey(c, "report"), func(ctx context.Context) (any, error) { return g.report(ctx, c) })
 	if err != nil {
 		return nil, err
 	}
 	r := *v.(*Report)
+	r.At = at
 	return &r, nil
 }
 
@@ -214,7 +220,7 @@ func (g *Gateway) Dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
 	if err := personal(c); err != nil {
 		return &Dashboard{}, nil // operators get an empty start page
 	}
-	v, err := g.figures.get(scopeKey(c, "dashboard"), func() (any, error) { return g.dashboard(ctx, c) })
+	v, _, err := g.figures.get(ctx, scopeKey(c, "dashboard"), func(ctx context.Context) (any, error) { return g.dashboard(ctx, c) })
 	if err != nil {
 		return nil, err
 	}

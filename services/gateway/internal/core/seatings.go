@@ -3,7 +3,9 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -106,7 +108,7 @@ func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListUnseated(sctx, &dinnersv1.ListUnseatedRequest{JobId: r.GetJobId(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListUnseated(sctx, forward(&dinnersv1.ListUnseatedRequest{}, r))
 	var ids []string
 	for _, u := range res.GetUnseated() {
 		ids = append(ids, u.GetSignUpId())
@@ -114,7 +116,7 @@ func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv
 	if err := g.recordList(ctx, c, "dinner_sign_up", ids, err); err != nil {
 		return nil, err
 	}
-	return &gatewayv1.ListUnseatedPartiesResponse{Unseated: res.GetUnseated(), NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}, nil
+	return forward(&gatewayv1.ListUnseatedPartiesResponse{}, res), nil
 }
 
 // seatingView joins a seating with the guest's and host's names (see
@@ -164,12 +166,11 @@ func (g *Gateway) ListSeatings(ctx context.Context, c Caller, r *gatewayv1.ListS
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ListSeatings(sctx, &dinnersv1.ListSeatingsRequest{JobId: r.GetJobId(), Statuses: r.GetStatuses(), OfferId: r.GetOfferId(),
-		SignUpId: r.GetSignUpId(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()})
+	res, err := d.ListSeatings(sctx, forward(&dinnersv1.ListSeatingsRequest{}, r))
 	if err := g.recordList(ctx, c, "seating", seatingIDs(res.GetSeatings()...), err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListSeatingsResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListSeatingsResponse{}, res)
 	for _, s := range res.GetSeatings() {
 		if v, err := g.seatingView(ctx, c, s); err == nil {
 			out.Seatings = append(out.Seatings, v)
@@ -265,14 +266,34 @@ func (g *Gateway) DinnerWaitlist(ctx context.Context, c Caller, org string, muni
 
 // DinnerReport returns the programme's figures for the caller's scope.
 func (g *Gateway) DinnerReport(ctx context.Context, c Caller, r *gatewayv1.GetDinnerReportRequest) (*dinnersv1.GetReportResponse, error) {
-	sctx, d, err := g.dinners(ctx, c)
-	if err != nil {
-		return nil, err
+	res, _, err := g.DinnerReportAt(ctx, c, r)
+	return res, err
+}
+
+// DinnerReportAt is DinnerReport with the time its figures were computed:
+// kept per scope and period and refreshed in the background like the
+// other reports (figures.go, ADR 0067).
+func (g *Gateway) DinnerReportAt(ctx context.Context, c Caller, r *gatewayv1.GetDinnerReportRequest) (*dinnersv1.GetReportResponse, time.Time, error) {
+	if err := personal(c); err != nil {
+		return nil, time.Time{}, err
+	}
+	if g.Backend.Dinners == nil {
+		return nil, time.Time{}, errNoDinners
 	}
 	org, munis := scope(c, r.GetOrganisationId(), r.GetMunicipalityCodes())
-	res, err := d.GetReport(sctx, &dinnersv1.GetReportRequest{OrganisationId: org, MunicipalityCodes: munis, FromMonth: r.GetFromMonth(), ToMonth: r.GetToMonth()})
+	key := scopeKey(c, fmt.Sprintf("dinner_report|%s|%v|%s|%s", org, munis, r.GetFromMonth(), r.GetToMonth()))
+	v, at, err := g.figures.get(ctx, key, func(ctx context.Context) (any, error) {
+		sctx, d, err := g.dinners(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		req := forward(&dinnersv1.GetReportRequest{}, r)
+		req.OrganisationId, req.MunicipalityCodes = org, munis
+		return d.GetReport(sctx, req)
+	})
+	res, _ := v.(*dinnersv1.GetReportResponse)
 	if err := g.record(ctx, c, "read", "dinner_report", "", err); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return res, nil
+	return res, at, nil
 }

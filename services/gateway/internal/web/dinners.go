@@ -67,7 +67,17 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
 	return dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
 		State: p.dinnerWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), Phase: p.dinnerWord("dinners.phase.", j.GetPhase()),
-		Gap: strconv.FormatFloat(float64(j.GetGapPpm())/1e4, 'f', 2, 64)}
+		Gap: gapPercent(p, j.GetGapPpm())}
+}
+
+// gapPercent is a gap in parts per million as a percentage with two
+// decimals, written with a decimal comma on a Swedish page ("0,45").
+func gapPercent(p *page, ppm int64) string {
+	s := strconv.FormatFloat(float64(ppm)/1e4, 'f', 2, 64)
+	if p.Lang == "sv" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // reason is one choice of a structured reason, its label translated.
@@ -202,31 +212,14 @@ func dinnerMunis(p *page) []dinnerPick {
 
 func (w *Web) dinnersStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.matching.title"), "dinners", r.PostForm
-	munis := r.PostForm["municipality_codes"]
-	if p.Admin {
-		munis = splitList(r.PostForm.Get("municipality_codes"))
-	}
-	var err error
-	if len(munis) == 0 && !p.Admin {
-		var v apperr.Validator
-		v.Add("municipality_codes", "choose at least one municipality")
-		err = v.Err()
-	} else {
-		_, err = w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
-	}
-	if err != nil {
-		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
-			d, derr := w.dinnersMatchingData(r, p)
-			if derr != nil {
-				return derr
-			}
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/dinners", http.StatusSeeOther)
-	return nil
+	munis := formMunis(r, p)
+	return w.startJobForm(rw, r, p, jobStart{munis: munis, tmpl: "dinners", done: "/dinners",
+		start: func() error {
+			_, err := w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+			return err
+		},
+		again: func() (any, error) { return w.dinnersMatchingData(r, p) },
+	})
 }
 
 // dinnersJobProgress returns the job fragment the progress bar polls.

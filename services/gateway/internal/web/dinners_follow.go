@@ -83,6 +83,67 @@ type dinnerReportData struct {
 	From, To, CSV   string
 	// Rejected and Declined count seatings per month and reason, in words.
 	Rejected, Declined []dinnerReasonRow
+	// Groups are the guests' figures by gender and by first language
+	// (issue 10: reports by gender and language in the web app, not only in
+	// the CSV), each with a chart of the period's totals.
+	Groups []dinnerGroupTable
+}
+
+// dinnerGroupTable is one dimension's rows (month and group, the group in
+// words) and a chart of each group's guests seated and attended over the
+// period.
+type dinnerGroupTable struct {
+	Title string
+	Rows  []dinnerGroupRow
+	Chart template.HTML
+}
+
+// dinnerGroupRow is a report row of a gender or language group.
+type dinnerGroupRow struct {
+	*dinnersv1.ReportRow
+	Group string
+}
+
+// dinnerGroups makes the gender and language tables of the report. Only
+// groups with guests seated are shown: a dinner offered or held has no
+// gender or language, so the service counts those in the group without a
+// value, which the municipality table already shows. A guest whose
+// gender is not recorded is "kön inte angivet", a missing language "okänt".
+func dinnerGroups(p *page, rows []*dinnersv1.ReportRow) []dinnerGroupTable {
+	var out []dinnerGroupTable
+	var totals [][]monthBars
+	top := 1
+	for _, dim := range []string{"gender", "language"} {
+		t := dinnerGroupTable{Title: p.t("dinners.r.by_" + dim)}
+		var bars []monthBars
+		for _, row := range rows {
+			if row.GetDimension() != dim || row.GetGuestsSeated() == 0 {
+				continue
+			}
+			v := row.GetValue()
+			if dim == "gender" && v == "" {
+				v = "unspecified"
+			}
+			label := groupWord(p, dim, v)
+			t.Rows = append(t.Rows, dinnerGroupRow{ReportRow: row, Group: label})
+			k := slices.IndexFunc(bars, func(b monthBars) bool { return b.Label == label })
+			if k < 0 {
+				bars = append(bars, monthBars{Label: label})
+				k = len(bars) - 1
+			}
+			bars[k].A += int(row.GetGuestsSeated())
+			bars[k].B += int(row.GetGuestsAttended())
+			top = max(top, bars[k].A, bars[k].B)
+		}
+		if len(t.Rows) > 0 {
+			out, totals = append(out, t), append(totals, bars)
+		}
+	}
+	// One scale for the group charts, so equal bars mean equal numbers.
+	for k := range out {
+		out[k].Chart = dinnerChartLabelled(totals[k], top, p.t("dinners.r.seated"), p.t("dinners.r.attended"), 150)
+	}
+	return out
 }
 
 // dinnerReasonRow is one month's count of seatings ended for one reason.
@@ -146,7 +207,10 @@ type dinnerReportRow struct {
 func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.report.title"), "dinners", r.URL.Query()
 	q := r.URL.Query()
-	rep, err := w.g.DinnerReport(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
+	rep, at, err := w.g.DinnerReportAt(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
+	if w.computing(rw, p, err) {
+		return nil
+	}
 	if err != nil {
 		if formErrors(p, err, func(f string) string { return f }) {
 			p.Data = dinnerReportData{}
@@ -154,6 +218,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 		}
 		return err
 	}
+	p.figuresAge(at)
 	d := dinnerReportData{From: q.Get("from_month"), To: q.Get("to_month")}
 	d.CSV = "/dinners/report.csv?" + q.Encode()
 	// Per month, summed over municipalities, for the charts.
@@ -191,6 +256,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 	d.Dinners = dinnerChart(series(0, 1), top, p.t("dinners.r.offered"), p.t("dinners.r.held"))
 	d.Guests = dinnerChart(series(2, 3), top, p.t("dinners.r.seated"), p.t("dinners.r.attended"))
 	d.Rejected, d.Declined = dinnerReasons(p, rep.GetRows())
+	d.Groups = dinnerGroups(p, rep.GetRows())
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_report")
 }
@@ -205,10 +271,16 @@ type monthBars struct {
 // for lb) on a scale whose full width is top, labelled for screen readers
 // (role=img with every value in the text alternative).
 func dinnerChart(rows []monthBars, top int, la, lb string) template.HTML {
+	return dinnerChartLabelled(rows, top, la, lb, 80)
+}
+
+// dinnerChartLabelled is dinnerChart with labelW pixels for the labels:
+// a month needs 80, a group's name in words ("kön inte angivet") more.
+func dinnerChartLabelled(rows []monthBars, top int, la, lb string, labelW int) template.HTML {
 	if len(rows) == 0 {
 		return ""
 	}
-	const barH, gap, labelW, width = 14, 10, 80, 460
+	const barH, gap, width = 14, 10, 460
 	var alt []string
 	for _, r := range rows {
 		alt = append(alt, fmt.Sprintf("%s: %s %d, %s %d", r.Label, la, r.A, lb, r.B))

@@ -5,6 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 )
 
 var rectRe = regexp.MustCompile(`<rect x="\d+" y="\d+" width="(\d+)" height="14"`)
@@ -79,5 +83,68 @@ func TestDinnerMessagesInSwedish(t *testing.T) {
 	}
 	if got := sv.dinnerMsg("something new 3"); got != "something new 3" {
 		t.Errorf("an unknown message: got %q", got)
+	}
+}
+
+// TestDinnerGroups: the report page shows the guests by gender and by
+// first language in words (issue 10: reports by gender and language in the
+// web app, not only in the CSV). The group without a value, where the
+// service counts the dinners (which have no gender), is left out unless a
+// guest is in it; a guest whose gender is not recorded is named so.
+func TestDinnerGroups(t *testing.T) {
+	t.Parallel()
+	rows := []*dinnersv1.ReportRow{
+		{Month: "2026-12", MunicipalityCode: "0180", DinnersOffered: 9, GuestsSeated: 5},
+		{Month: "2026-12", Dimension: "gender", DinnersOffered: 9},
+		{Month: "2026-12", Dimension: "gender", Value: "woman", GuestsSeated: 3, GuestsAttended: 2},
+		{Month: "2026-12", Dimension: "language", Value: "ti", GuestsSeated: 4, GuestsAttended: 1, NoShowPerMille: 250},
+		{Month: "2027-01", Dimension: "gender", Value: "", GuestsSeated: 2},
+		{Month: "2027-01", Dimension: "gender", Value: "woman", GuestsSeated: 1},
+	}
+	type got struct{ Title, Month, Group string }
+	var out []got
+	tables := dinnerGroups(&page{Lang: "sv"}, rows)
+	for _, tb := range tables {
+		for _, r := range tb.Rows {
+			out = append(out, got{tb.Title, r.GetMonth(), r.Group})
+		}
+		if !strings.Contains(string(tb.Chart), "<svg") {
+			t.Errorf("%s: no chart", tb.Title)
+		}
+	}
+	want := []got{
+		{"Gäster per kön", "2026-12", "kvinna"},
+		{"Gäster per kön", "2027-01", "kön inte angivet"},
+		{"Gäster per kön", "2027-01", "kvinna"},
+		{"Gäster per förstaspråk", "2026-12", "tigrinja"},
+	}
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	// The charts sum each group over the period, on one scale: kvinna's 4
+	// seated and tigrinja's 4 seated are bars of one length.
+	if len(tables) == 2 {
+		a, b := rectRe.FindAllStringSubmatch(string(tables[0].Chart), -1), rectRe.FindAllStringSubmatch(string(tables[1].Chart), -1)
+		if len(a) < 4 || len(b) < 2 || a[0][1] != b[0][1] || a[0][1] == a[2][1] || !strings.Contains(string(tables[0].Chart), "kvinna: Placerade gäster 4, Gäster som kom 2") {
+			t.Errorf("charts not on one scale or not summed:\n%s\n%s", tables[0].Chart, tables[1].Chart)
+		}
+	}
+	if got := dinnerGroups(&page{Lang: "sv"}, rows[:2]); len(got) != 0 {
+		t.Errorf("only dinners, no guests: got %d tables", len(got))
+	}
+}
+
+// TestGapPercent: the job's gap to the proven bound has a decimal comma on
+// a Swedish page and a point on an English one.
+func TestGapPercent(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lang string
+		ppm  int64
+		want string
+	}{{"sv", 4500, "0,45"}, {"en", 4500, "0.45"}, {"sv", 0, "0,00"}, {"sv", 123456, "12,35"}} {
+		if got := gapPercent(&page{Lang: tt.lang}, tt.ppm); got != tt.want {
+			t.Errorf("%s %d: got %q, want %q", tt.lang, tt.ppm, got, tt.want)
+		}
 	}
 }

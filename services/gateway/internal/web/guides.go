@@ -314,34 +314,17 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 
 func (w *Web) guideStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("guides.assign.title"), "guides", "/guides/assign", r.PostForm
-	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: r.PostForm["municipality_codes"]}
-	if p.Admin {
-		req.MunicipalityCodes = splitList(r.PostForm.Get("municipality_codes"))
-	}
+	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: formMunis(r, p)}
 	if q, ok := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]; ok && q != 0 {
 		req.Quotas = []guidesv1.QuotaKind{guidesv1.QuotaKind(q)}
 	}
-	var err error
-	if len(req.MunicipalityCodes) == 0 && !p.Admin {
-		var v apperr.Validator
-		v.Add("municipality_codes", "choose at least one municipality")
-		err = v.Err()
-	} else {
-		_, err = w.g.StartGuideJob(r.Context(), p.caller, req)
-	}
-	if err != nil {
-		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
-			d, derr := w.guideAssignData(r, p)
-			if derr != nil {
-				return derr
-			}
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "guides_assign")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/guides/assign", http.StatusSeeOther)
-	return nil
+	return w.startJobForm(rw, r, p, jobStart{munis: req.MunicipalityCodes, tmpl: "guides_assign", done: "/guides/assign",
+		start: func() error {
+			_, err := w.g.StartGuideJob(r.Context(), p.caller, req)
+			return err
+		},
+		again: func() (any, error) { return w.guideAssignData(r, p) },
+	})
 }
 
 // guideJobProgress returns the fragment the progress line polls.

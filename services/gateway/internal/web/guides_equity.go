@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -85,11 +86,16 @@ func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) erro
 		d.MinGroup = int32(n)
 	}
 	ctx := r.Context()
+	var ats []time.Time // when each programme's figures were computed
 	if d.Available {
-		res, err := w.g.GuideEquity(ctx, p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: d.MinGroup})
+		res, at, err := w.g.GuideEquityAt(ctx, p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: d.MinGroup})
+		if w.computing(rw, p, err) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
+		ats = append(ats, at)
 		var gs []*typev1.EquityGroup
 		for _, row := range res.GetRows() {
 			gs = append(gs, &typev1.EquityGroup{Dimension: strings.ToLower(strings.TrimPrefix(row.GetDimension().String(), "EQUITY_DIMENSION_")),
@@ -104,15 +110,18 @@ func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) erro
 	// Mentoring and dinners where the data allows; a programme that is not
 	// configured or refuses is left out, never fails the page.
 	if w.g.MentoringAvailable() {
-		if res, err := w.g.MentoringReport(ctx, p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil && len(res.GetEquity()) > 0 {
+		if res, at, err := w.g.MentoringReportAt(ctx, p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil && len(res.GetEquity()) > 0 {
+			ats = append(ats, at)
 			d.Programmes = append(d.Programmes, equityOf(p, "mentoring", p.t("guides.equity.mentoring"), p.t("guides.equity.mentoring_note"), res.GetEquity()))
 		}
 	}
 	if w.g.DinnersAvailable() {
-		if res, err := w.g.DinnerReport(ctx, p.caller, &gatewayv1.GetDinnerReportRequest{}); err == nil && len(res.GetEquity()) > 0 {
+		if res, at, err := w.g.DinnerReportAt(ctx, p.caller, &gatewayv1.GetDinnerReportRequest{}); err == nil && len(res.GetEquity()) > 0 {
+			ats = append(ats, at)
 			d.Programmes = append(d.Programmes, equityOf(p, "dinners", p.t("guides.equity.dinners"), p.t("guides.equity.dinners_note"), res.GetEquity()))
 		}
 	}
+	p.figuresAge(ats...)
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "guides_equity")
 }

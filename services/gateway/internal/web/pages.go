@@ -85,33 +85,14 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 
 func (w *Web) startJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("m.title"), "matching", r.PostForm
-	munis := r.PostForm["municipality_codes"]
-	if p.Admin {
-		munis = splitList(r.PostForm.Get("municipality_codes"))
-	}
-	var err error
-	if len(munis) == 0 && !p.Admin {
-		// No box ticked means none, not (as an empty list means to the
-		// API) all of the coordinator's municipalities.
-		var v apperr.Validator
-		v.Add("municipality_codes", "choose at least one municipality")
-		err = v.Err()
-	} else {
-		_, err = w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
-	}
-	if err != nil {
-		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
-			d, derr := w.matchingData(r, p)
-			if derr != nil {
-				return derr
-			}
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "matching")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/matching", http.StatusSeeOther)
-	return nil
+	munis := formMunis(r, p)
+	return w.startJobForm(rw, r, p, jobStart{munis: munis, tmpl: "matching", done: "/matching",
+		start: func() error {
+			_, err := w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+			return err
+		},
+		again: func() (any, error) { return w.matchingData(r, p) },
+	})
 }
 
 // jobProgress returns the job fragment the progress bar polls.

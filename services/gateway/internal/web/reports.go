@@ -54,15 +54,21 @@ type reportData struct {
 func (w *Web) reports(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("r.title"), "reports"
 	rep, err := w.g.Report(r.Context(), p.caller)
+	if w.computing(rw, p, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	d := reportData{Report: rep}
+	var mentoringAt time.Time
 	if w.g.MentoringAvailable() {
-		if mr, err := w.g.MentoringReport(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil {
+		if mr, at, err := w.g.MentoringReportAt(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{}); err == nil {
 			fillMentoring(p, &d, mr)
+			mentoringAt = at
 		}
 	}
+	p.figuresAge(rep.At, mentoringAt)
 	d.PeopleScale = scaleOf(rep.ByMunicipality, rep.BySwedishLevel, rep.ByGender)
 	rep.ByMunicipality = namedMunicipalities(rep.ByMunicipality)
 	p.Data = d

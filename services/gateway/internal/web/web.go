@@ -206,6 +206,10 @@ type page struct {
 	// SSO names the single sign-on provider on the sign-in page; empty
 	// hides the button.
 	SSO string
+	// Updated says how old a report page's figures are ("Uppdaterad för
+	// 8 s sedan"): they are kept and refreshed in the background (ADR
+	// 0067). Empty on other pages.
+	Updated string
 
 	caller core.Caller
 	ctx    context.Context

@@ -1,0 +1,96 @@
+package ops_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/deploy/ops/layout"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// ambiguousWrites is how many creates must see their record's write time
+// out although it was stored, before the acknowledgements flow again.
+const ambiguousWrites = 8
+
+// TestCluster_AmbiguousWriteKeepsItsEvent forces the write whose outcome
+// the writer cannot know: three nats-server nodes with R3 buckets and
+// streams, and the participants service's NATS connection through a
+// proxy that, for a while, drops every acknowledgement of a write to the
+// participants bucket (KV_participants). Each create then stores its
+// record and times out; the writer retries with the same request id and
+// is answered from the reservation and the stored record, so the create
+// is acknowledged although its own write never was. Once the
+// acknowledgements flow again, every acknowledged create is readable and
+// has exactly one registered event in the stream: the published-up-to
+// mark never covered an entry whose events had not gone out (ADR 0034,
+// "A write whose outcome is unknown"). Before e947220 a timed-out write
+// settled its ticket, the mark covered the stored entry, and its event
+// was never published: this test fails there.
+func TestCluster_AmbiguousWriteKeepsItsEvent(t *testing.T) {
+	t.Parallel()
+	mustBinaries(t)
+	began := time.Now()
+	natsPort := testutil.FreePort(t)
+	proxy := mustAckProxy(t, "127.0.0.1:"+strconv.Itoa(natsPort), "KV_participants")
+	s := mustUpWith(t, layout.Options{
+		NATSNodes: 3,
+		Services:  []string{"participants"},
+		Ports: func(name string) int {
+			if name == "nats-1" {
+				return natsPort
+			}
+			return 0
+		},
+		ProcEnv: map[string]map[string]string{"participants": {"NATS_URL": "nats://" + proxy.Addr()}},
+	})
+	ctx := testutil.Context(t)
+	// Short attempts, four writers: the ambiguous creates pile up in
+	// seconds rather than one per 5 s.
+	w := &writer{pc: participantsv1.NewParticipantServiceClient(s.dial(t, "participants")), org: ids.UUIDv7{}.New(),
+		acked: map[string]string{}, timeout: 2 * time.Second}
+	wctx, stopWriter := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() { w.run(wctx, fmt.Sprintf("ambiguous-%d", i)) })
+	}
+	defer func() { stopWriter(); wg.Wait() }()
+	w.waitWrites(t, 20)
+
+	proxy.Drop(true)
+	start := time.Now()
+	testutil.CheckFor(t, 90*time.Second, 50*time.Millisecond, func() error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if n := len(w.retried); n < ambiguousWrites {
+			return fmt.Errorf("%d of %d creates timed out so far (%d acknowledgements dropped)", n, ambiguousWrites, proxy.Dropped())
+		}
+		return nil
+	})
+	proxy.Drop(false)
+	t.Logf("acknowledgements of KV_participants dropped for %v: %d dropped", time.Since(start).Round(time.Millisecond), proxy.Dropped())
+	w.waitWrites(t, 20)
+	stopWriter()
+	wg.Wait()
+
+	w.mu.Lock()
+	acked := w.acked
+	ambiguous := 0
+	for req := range w.retried {
+		if _, ok := acked[req]; ok {
+			ambiguous++
+		}
+	}
+	t.Logf("%d creates acknowledged, %d of them after an attempt whose write timed out; %d failed attempts", len(acked), ambiguous, w.failures)
+	w.mu.Unlock()
+	if ambiguous < ambiguousWrites/2 {
+		t.Fatalf("only %d acknowledged creates had a timed-out attempt: the ambiguous write was not forced", ambiguous)
+	}
+	s.verifyWrites(t, w.pc, acked, "nats-2")
+	t.Logf("the test took %v after the binaries were built", time.Since(began).Round(time.Millisecond))
+}

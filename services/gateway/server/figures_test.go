@@ -1,0 +1,32 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// TestReportPagesSayHowOld: every report page (mentoring and register,
+// dinners, guides' equity) says how old its figures are, in Swedish: they
+// are served from the last computation while a refresh runs in the
+// background (ADR 0067), so a coordinator must be able to tell.
+func TestReportPagesSayHowOld(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Röda Korset Kalmar", "0880")
+	e.coordinator(admin, "alder@example.org", org, "0880")
+	b := e.browser()
+	b.signIn("alder@example.org", password)
+	b.get("/")
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+	for _, path := range []string{"/reports", "/dinners/report", "/guides/equity"} {
+		code, page := b.get(path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, code, trim(page))
+		}
+		mustContain(t, page, `<p class="hint" id="figures-age">Siffrorna är uppdaterade `)
+	}
+}
