@@ -41,8 +41,16 @@ func localeFuncs(locale string) template.FuncMap {
 		// auditWhat is an audit entry's action in words ("läste
 		// nyanländ (webb)"); codes the catalogue lacks stay readable.
 		"auditWhat": func(e *gatewayv1.AuditEntry) string {
-			return word("audit.action.", e.GetAction()) + " " + word("audit.resource.", e.GetResourceType()) +
-				" (" + word("audit.channel.", e.GetChannel()) + ")"
+			action := word("audit.action.", e.GetAction())
+			// notify records each message it sent as notify_<template>:
+			// "skickade förslag på mentor till nyanländ".
+			if kind, ok := strings.CutPrefix(e.GetAction(), "notify_"); ok {
+				key := "mailbox.tpl.TEMPLATE_" + strings.ToUpper(kind)
+				if label := translate(locale, key); label != key {
+					action = translateData(locale, "audit.action.notify", map[string]any{"Kind": label}, nil)
+				}
+			}
+			return action + " " + word("audit.resource.", e.GetResourceType()) + " (" + word("audit.channel.", e.GetChannel()) + ")"
 		},
 		"auditOutcome": func(s string) string { return word("audit.outcome.", s) },
 		// langs lists a person's languages by their CLDR names.
