@@ -178,6 +178,9 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	_, page = b.get("/dinners/seatings")
 	mustContain(t, page, "bekräftad", "Spara närvaro", "Gästen avbokar")
+	// The dinner is nine days ahead: the page says from when attendance
+	// can be saved.
+	mustContain(t, page, "Närvaro kan sparas från middagens dag, "+day+".")
 	_, page = b.get("/dinners/offers")
 	mustContain(t, page, "2 av 4 platser tagna")
 	_, page = b.get("/dinners/waitlist")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -97,6 +98,10 @@ type dinnerSeatingRow struct {
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
 	Given    []string
+	// Upcoming is set while the dinner is after today (Stockholm): the
+	// service takes attendance only from the dinner's day, so the form says
+	// so beside its button instead of answering with an error page.
+	Upcoming bool
 }
 
 // dinnerFeedbackSlot is one side's feedback form.
@@ -107,7 +112,8 @@ type dinnerFeedbackSlot struct {
 
 func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
 	s := v.GetSeating()
-	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.dinnerWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_"))}
+	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.dinnerWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
+		Upcoming: s.GetDate() > time.Now().In(stockholm).Format(time.DateOnly)}
 	for _, part := range s.GetScoreParts() {
 		row.Why = append(row.Why, p.tf("dinners.why."+part.GetRule(), "Points", part.GetPoints()))
 	}
