@@ -149,6 +149,9 @@ type dinnersMatchingData struct {
 	Available bool
 	RequestID string
 	Munis     []dinnerPick
+	// Org picks an administrator's organisation by name (a coordinator's
+	// job is their own organisation's).
+	Org       pickerField
 	Jobs      []dinnerJobView
 	Proposals []dinnerSeatingRow
 	Unseated  []string
@@ -171,6 +174,13 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 		return d, nil
 	}
 	ctx := r.Context()
+	if p.Admin {
+		org, err := w.orgPicker(r, p, "dinners.f.org_pick")
+		if err != nil {
+			return nil, err
+		}
+		d.Org = org
+	}
 	jobs, _, err := w.g.ListDinnerJobs(ctx, p.caller, 3, "")
 	if err != nil {
 		return nil, err
@@ -231,7 +241,9 @@ func (w *Web) dinnersStartJob(rw http.ResponseWriter, r *http.Request, p *page) 
 		_, err = w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
 	}
 	if err != nil {
-		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
+		// The service's messages in the page's language, as on the forms
+		// ("must list 1 to 64 municipalities" was English on a Swedish page).
+		if dinnerFormErrors(p, err) {
 			d, derr := w.dinnersMatchingData(r, p)
 			if derr != nil {
 				return derr
@@ -315,4 +327,26 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)
 	return nil
+}
+
+// orgPicker is a picker of every organisation by name, for an
+// administrator who must name one (never an id to type). Organisations are
+// few; ten pages of 500 bound the reads whatever the register holds.
+func (w *Web) orgPicker(r *http.Request, p *page, anyKey string) (pickerField, error) {
+	var orgs []option
+	token := ""
+	for range 10 {
+		batch, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
+		if err != nil {
+			return pickerField{}, err
+		}
+		for _, o := range batch {
+			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
+		}
+		if token = next; token == "" {
+			break
+		}
+	}
+	sortOptions(p.Lang, orgs)
+	return newPicker(p, "organisation_id", "f.organisation", anyKey, orgs), nil
 }

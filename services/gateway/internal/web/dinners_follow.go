@@ -212,7 +212,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 		return nil
 	}
 	if err != nil {
-		if formErrors(p, err, func(f string) string { return f }) {
+		if dinnerFormErrors(p, err) {
 			p.Data = dinnerReportData{}
 			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners_report")
 		}
