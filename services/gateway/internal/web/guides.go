@@ -318,15 +318,18 @@ func (w *Web) guideStartJob(rw http.ResponseWriter, r *http.Request, p *page) er
 	if p.Admin {
 		req.MunicipalityCodes = splitList(r.PostForm.Get("municipality_codes"))
 	}
-	if q, ok := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]; ok && q != 0 {
+	q, known := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]
+	if known && q != 0 {
 		req.Quotas = []guidesv1.QuotaKind{guidesv1.QuotaKind(q)}
 	}
-	var err error
+	var v apperr.Validator
 	if len(req.MunicipalityCodes) == 0 && !p.Admin {
-		var v apperr.Validator
 		v.Add("municipality_codes", "choose at least one municipality")
-		err = v.Err()
-	} else {
+	}
+	// A quota the form does not offer is refused, never run as no quota.
+	v.Check(known || r.PostForm.Get("quota") == "", "quota", "is not a known quota kind")
+	err := v.Err()
+	if err == nil {
 		_, err = w.g.StartGuideJob(r.Context(), p.caller, req)
 	}
 	if err != nil {
