@@ -39,6 +39,8 @@ type AtomicError struct {
 	Description string `json:"description"`
 }
 
+// Error says why the batch was refused, with the server's error code, so
+// a caller's log shows it without unwrapping.
 func (e *AtomicError) Error() string {
 	return fmt.Sprintf("events: atomic batch refused: %s (%d)", e.Description, e.ErrCode)
 }

@@ -249,6 +249,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	// Handlers outlive ctx while draining; each call has its own timeout.
 	base := context.WithoutCancel(ctx)
+	// Runs after the workers are done (deferred first): the acks they sent
+	// reach the server before Run returns and the caller closes the
+	// connection.
+	defer c.flushAcks()
 	dispatch, wait := c.workers(base)
 	defer wait()
 	if c.replay != nil {
@@ -441,18 +445,29 @@ func (c *Consumer) call(ctx context.Context, env *eventsv1.Envelope) (err error)
 	return c.h(ctx, env)
 }
 
-// ack waits for the server to confirm the ack: a lost fire-and-forget ack
-// means a redelivery after AckWait, which idempotent handlers absorb but
-// which costs a second handler call.
+// ack acknowledges msg without waiting for the server to confirm it. A
+// confirmed ack (DoubleAck) costs a reply message and a round trip per
+// event, in every consumer of every event, and buys nothing for delivery:
+// an ack the server never got is redelivered after AckWait either way,
+// and the handlers are idempotent. The publish fails only when the
+// connection is closed; Run flushes the acks it sent before it returns
+// (docs/adr/0013).
 func (c *Consumer) ack(ctx context.Context, msg jetstream.Msg) outcome {
-	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := msg.DoubleAck(actx); err != nil {
+	if err := msg.Ack(); err != nil {
 		c.opts.logger.WarnContext(ctx, "events: ack failed; the message will be redelivered",
 			"consumer", c.cfg.Durable, "subject", msg.Subject(), "error", err)
 		return outcomeError
 	}
 	return outcomeAck
+}
+
+// flushAcks waits until the server has everything this connection sent,
+// the acks among it. A failure only means redeliveries, which handlers
+// absorb.
+func (c *Consumer) flushAcks() {
+	if nc := c.js.Conn(); nc != nil && !nc.IsClosed() {
+		_ = nc.FlushTimeout(2 * time.Second)
+	}
 }
 
 // retry asks for a redelivery after the backoff for this delivery count.

@@ -306,7 +306,8 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	return m, nil
 }
 
-// Close stops indexing.
+// Close stops the watch that keeps the in-memory job index current and
+// waits for it to end, so no index update runs after Close returns.
 func (m *Manager) Close() {
 	m.cancel()
 	<-m.done

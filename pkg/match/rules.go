@@ -61,7 +61,7 @@ type RuleFunc struct {
 // Name returns the rule name.
 func (r RuleFunc) Name() string { return r.RuleName }
 
-// Apply calls Fn.
+// Apply judges the pair with Fn, so a plain function serves as a Rule.
 func (r RuleFunc) Apply(n, h *Person) (int, bool) { return r.Fn(n, h) }
 
 // Weights gives the points of each standard rule by name, as read from a

@@ -1,6 +1,8 @@
 // Package people validates the values that describe people in every
 // service (names, contact details, languages, availability), so that a
-// participant and a volunteer are held to the same rules and messages.
+// participant and a volunteer are held to the same rules and messages. It
+// also keeps what the two registers do alike beyond values: who may
+// change a person (CanWrite) and removal with its scope check (Remove).
 package people
 
 import (

@@ -120,6 +120,14 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if cfg.SpanExporter != nil {
 		tpOpts = append(tpOpts, sdktrace.WithSyncer(cfg.SpanExporter))
 	}
+	if cfg.OTLPEndpoint == "" && cfg.SpanExporter == nil {
+		// Nobody receives spans: recording them (attributes, events,
+		// timings) would be work thrown away at End, about 3% of a
+		// create's CPU in `make load` (docs/adr/0013). Spans still get
+		// trace and span ids, so logs carry trace_id and the context still
+		// travels in gRPC metadata and NATS headers, marked not sampled.
+		tpOpts = append(tpOpts, sdktrace.WithSampler(sdktrace.NeverSample()))
+	}
 	if cfg.MetricReader != nil {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(cfg.MetricReader))
 	}

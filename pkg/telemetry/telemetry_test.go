@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -173,6 +175,35 @@ func TestSetup_UnreachableCollector(t *testing.T) {
 				t.Logf("Shutdown: %v", err)
 			case <-time.After(30 * time.Second):
 				t.Fatal("Shutdown ignored its context deadline")
+			}
+		})
+	}
+}
+
+// TestSetup_RecordsSpansOnlyForAReceiver: without an exporter spans keep
+// their ids but record nothing (docs/adr/0013); with one they record.
+func TestSetup_RecordsSpansOnlyForAReceiver(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		exp  sdktrace.SpanExporter
+		want bool
+	}{
+		{name: "none", want: false},
+		{name: "exporter", exp: tracetest.NewInMemoryExporter(), want: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tel, err := Setup(testutil.Context(t), Config{ServiceName: "test", LogWriter: io.Discard, SpanExporter: tc.exp})
+			if err != nil {
+				t.Fatalf("Setup: %v", err)
+			}
+			t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+			_, span := tel.TracerProvider.Tracer("test").Start(context.Background(), "op")
+			defer span.End()
+			if !span.SpanContext().IsValid() {
+				t.Fatal("span has no ids")
+			}
+			if got := span.IsRecording(); got != tc.want {
+				t.Errorf("IsRecording = %v, want %v", got, tc.want)
 			}
 		})
 	}

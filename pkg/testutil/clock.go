@@ -41,10 +41,11 @@ type ProcessTB struct {
 	Failure string
 }
 
-// Helper does nothing.
+// Helper does nothing: a subprocess has no test output to trim.
 func (p *ProcessTB) Helper() {}
 
-// Cleanup drops fn.
+// Cleanup drops fn: the crash test kills the process, so nothing would
+// run it.
 func (p *ProcessTB) Cleanup(func()) {}
 
 // Fatal records the failure and panics.

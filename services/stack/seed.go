@@ -61,8 +61,11 @@ var (
 	swedeFamily    = []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Lindqvist", "Berg"}
 	newcomerLangs  = []string{"ar", "ti", "so", "prs", "uk", "en", "fa", "ps", "ku"}
 	volunteerLangs = []string{"en", "ar", "de", "es", "fr", "uk", "so", "ti"}
-	interestTags   = []string{"cooking", "football", "walking", "music", "knitting", "chess", "gardening", "cycling",
-		"reading", "crafts", "swimming", "films", "coding", "fishing", "dance"}
+	// interestTags are Swedish words, as a Swedish coordinator types them
+	// (tags are a-z: "lasning" would be one, so the list keeps to words
+	// without å, ä and ö); the matching page shows them as they are.
+	interestTags = []string{"matlagning", "fotboll", "promenader", "musik", "stickning", "schack", "odling", "cykling",
+		"litteratur", "hantverk", "simning", "film", "programmering", "fiske", "dans"}
 )
 
 // seed loads the demo data set through the public gRPC APIs, as a

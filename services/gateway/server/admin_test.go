@@ -67,8 +67,9 @@ func TestAdminSafeguards(t *testing.T) {
 // TestAdminPagesInWords: the users page names each user's role,
 // organisation and municipalities in the page's language (never
 // ROLE_COORDINATOR, an organisation id or a bare municipality code), a
-// new coordinator is added by picking the organisation by name, and the
-// audit log names roles in words with a record's id apart from a count.
+// new coordinator is added and a matching job started by picking the
+// organisation by name, and the audit log names roles in words with a
+// record's id apart from a count.
 func TestAdminPagesInWords(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -95,6 +96,13 @@ func TestAdminPagesInWords(t *testing.T) {
 	}
 	_, page = b.get("/admin/users")
 	mustContain(t, page, "sara@example.org")
+
+	// An admin starts a matching job for an organisation picked by name.
+	_, page = b.get("/matching")
+	mustContain(t, page, `<select id="f-organisation_id" name="organisation_id">`, `<option value="`+org+`">Röda Korset Kalmar</option>`)
+	if code, body := b.post("/matching/jobs", url.Values{"request_id": {"admin-job-1"}, "organisation_id": {org}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
+		t.Fatalf("start a job as admin: %d %s", code, trim(visibleText(body)))
+	}
 
 	b.get("/participants")
 	_, page = b.get("/admin/audit")

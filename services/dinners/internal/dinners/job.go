@@ -15,6 +15,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
 	"github.com/motesplats/motesplats/pkg/page"
@@ -423,6 +424,9 @@ func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 // FailedPrecondition (job not finished).
 func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnseatedParty, string, int, error) {
 	var v apperr.Validator
+	// The job's id is named as the request names it (the kit would call
+	// it "id").
+	v.Check(ids.Valid(id), "job_id", "is not an id")
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err

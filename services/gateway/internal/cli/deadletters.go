@@ -65,21 +65,22 @@ func listDeadLetters(ctx context.Context, c *clients, args []string, e env) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	token, total := "", int32(0)
-	for {
+	total := int32(0)
+	err := pages(func(token string) (string, error) {
 		res, err := c.ops.ListDeadLetters(ctx, connect.NewRequest(&gatewayv1.ListDeadLettersRequest{
 			Consumer: *consumer, Stream: *stream, PageSize: 200, PageToken: token}))
 		if err != nil {
-			return err
+			return "", err
 		}
 		total = res.Msg.GetTotalSize()
 		for _, d := range res.Msg.GetDeadLetters() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%d deliveries\t%s\n", d.GetId(), dlTime(d.GetLastFailureTime()), d.GetConsumer(),
 				d.GetSubject(), d.GetDeliveryCount(), describeDeadLetterError(d.GetErrorKind(), d.GetErrorCause()))
 		}
-		if token = res.Msg.GetNextPageToken(); token == "" {
-			break
-		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.Out, "%d dead letters\n", total)
 	return nil

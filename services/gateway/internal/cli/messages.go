@@ -189,12 +189,11 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 	if (*person == "") == (*proposal == "") {
 		return errors.New("usage: mp messages list -person ID | -proposal ID")
 	}
-	token := ""
-	for {
+	return pages(func(token string) (string, error) {
 		res, err := c.messages.ListDeliveries(ctx, connect.NewRequest(&gatewayv1.ListDeliveriesRequest{
 			PersonId: *person, ProposalId: *proposal, PageSize: 200, PageToken: token}))
 		if err != nil {
-			return err
+			return "", err
 		}
 		for _, d := range res.Msg.GetDeliveries() {
 			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", d.GetCreateTime().AsTime().Format(time.DateTime), d.GetPersonId(),
@@ -207,10 +206,8 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 			}
 			fmt.Fprintln(e.Out, line)
 		}
-		if token = res.Msg.GetNextPageToken(); token == "" {
-			return nil
-		}
-	}
+		return res.Msg.GetNextPageToken(), nil
+	})
 }
 
 // mailbox lists the development mailbox or shows one message.
@@ -237,18 +234,15 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	token := ""
-	for {
+	return pages(func(token string) (string, error) {
 		res, err := c.messages.ListMailbox(ctx, connect.NewRequest(&gatewayv1.ListMailboxRequest{PageSize: 200, PageToken: token, PersonId: *person}))
 		if err != nil {
-			return err
+			return "", err
 		}
 		for _, m := range res.Msg.GetMessages() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), m.GetCreateTime().AsTime().Format(time.DateTime), m.GetTo(),
 				m.GetLanguage(), short(m.GetTemplate().String(), "TEMPLATE_"), m.GetSubject())
 		}
-		if token = res.Msg.GetNextPageToken(); token == "" {
-			return nil
-		}
-	}
+		return res.Msg.GetNextPageToken(), nil
+	})
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -168,8 +169,13 @@ func (g *Gateway) CancelDinner(ctx context.Context, c Caller, offerID, date stri
 	if err != nil {
 		return nil, err
 	}
-	// Scope before input (ADR 0062): the offer first, so a foreign id is
-	// NotFound even with a bad date.
+	// A date that is no date is refused before anything is looked up: the
+	// answer says nothing of the offer. Whether it is one of the offer's
+	// dates is checked after scope (ADR 0062), so a foreign id is NotFound
+	// with any well-formed date.
+	if _, perr := time.Parse(time.DateOnly, date); perr != nil {
+		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, apperr.FieldError("date", "must be a date YYYY-MM-DD"))
+	}
 	if _, err := d.GetOffer(sctx, &dinnersv1.GetOfferRequest{Id: offerID}); err != nil {
 		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, err)
 	}

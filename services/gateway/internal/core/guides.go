@@ -96,7 +96,7 @@ func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gateway
 	if err := g.recordList(ctx, c, "guide_eligibility", ids, err); err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideEligibilityResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
+	out := forward(&gatewayv1.ListGuideEligibilityResponse{}, res)
 	for _, e := range res.GetEligibility() {
 		v := &gatewayv1.GuideEligibilityView{Eligibility: e}
 		if n, err := g.Backend.ParticipantName(ctx, e.GetParticipantId()); err == nil {
@@ -153,7 +153,7 @@ func (g *Gateway) ListGuideOrganisations(ctx context.Context, c Caller, r *gatew
 	if err != nil {
 		return nil, err
 	}
-	out := &gatewayv1.ListGuideOrganisationsResponse{NextPageToken: res.GetNextPageToken()}
+	out := forward(&gatewayv1.ListGuideOrganisationsResponse{}, res)
 	for _, o := range res.GetOrganisations() {
 		out.Organisations = append(out.Organisations, &gatewayv1.GuideOrganisationView{Organisation: o,
 			Name: g.Backend.OrganisationName(ctx, o.GetOrganisationId())})

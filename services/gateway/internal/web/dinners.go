@@ -228,33 +228,17 @@ func dinnerMunis(p *page) []dinnerPick {
 
 func (w *Web) dinnersStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.matching.title"), "dinners", r.PostForm
-	munis := r.PostForm["municipality_codes"]
-	if p.Admin {
-		munis = splitList(r.PostForm.Get("municipality_codes"))
-	}
-	var err error
-	if len(munis) == 0 && !p.Admin {
-		var v apperr.Validator
-		v.Add("municipality_codes", "choose at least one municipality")
-		err = v.Err()
-	} else {
-		_, err = w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
-	}
-	if err != nil {
+	munis := formMunis(r, p)
+	return w.startJobForm(rw, r, p, jobStart{munis: munis, tmpl: "dinners", done: "/dinners",
+		start: func() error {
+			_, err := w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+			return err
+		},
+		again: func() (any, error) { return w.dinnersMatchingData(r, p) },
 		// The service's messages in the page's language, as on the forms
 		// ("must list 1 to 64 municipalities" was English on a Swedish page).
-		if dinnerFormErrors(p, err) {
-			d, derr := w.dinnersMatchingData(r, p)
-			if derr != nil {
-				return derr
-			}
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/dinners", http.StatusSeeOther)
-	return nil
+		errs: dinnerFormErrors,
+	})
 }
 
 // dinnersJobProgress returns the job fragment the progress bar polls.

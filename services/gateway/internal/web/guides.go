@@ -314,37 +314,23 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 
 func (w *Web) guideStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("guides.assign.title"), "guides", "/guides/assign", r.PostForm
-	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: r.PostForm["municipality_codes"]}
-	if p.Admin {
-		req.MunicipalityCodes = splitList(r.PostForm.Get("municipality_codes"))
-	}
+	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: formMunis(r, p)}
 	q, known := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]
 	if known && q != 0 {
 		req.Quotas = []guidesv1.QuotaKind{guidesv1.QuotaKind(q)}
 	}
-	var v apperr.Validator
-	if len(req.MunicipalityCodes) == 0 && !p.Admin {
-		v.Add("municipality_codes", "choose at least one municipality")
-	}
-	// A quota the form does not offer is refused, never run as no quota.
-	v.Check(known || r.PostForm.Get("quota") == "", "quota", "is not a known quota kind")
-	err := v.Err()
-	if err == nil {
-		_, err = w.g.StartGuideJob(r.Context(), p.caller, req)
-	}
-	if err != nil {
-		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
-			d, derr := w.guideAssignData(r, p)
-			if derr != nil {
-				return derr
+	return w.startJobForm(rw, r, p, jobStart{munis: req.MunicipalityCodes, tmpl: "guides_assign", done: "/guides/assign",
+		start: func() error {
+			// A quota the form does not offer is refused, never run as no
+			// quota.
+			if !known && r.PostForm.Get("quota") != "" {
+				return apperr.FieldError("quota", "is not a known quota kind")
 			}
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "guides_assign")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/guides/assign", http.StatusSeeOther)
-	return nil
+			_, err := w.g.StartGuideJob(r.Context(), p.caller, req)
+			return err
+		},
+		again: func() (any, error) { return w.guideAssignData(r, p) },
+	})
 }
 
 // guideJobProgress returns the fragment the progress line polls.

@@ -185,3 +185,67 @@ func (w *Web) bulkApprove(rw http.ResponseWriter, r *http.Request, p *page) erro
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "matching")
 }
+
+// jobStart is one programme's "start a matching job" form. Mentoring,
+// dinners and guides handle the form alike (the same check of the
+// municipalities, the same redisplay with errors, the same redirect) and
+// differ only in these.
+type jobStart struct {
+	// munis are the municipalities chosen (formMunis).
+	munis []string
+	// start queues the job.
+	start func() error
+	// again returns the page's data, to show the form again with its
+	// errors.
+	again func() (any, error)
+	// tmpl is the page shown again; done is where a queued job sends the
+	// browser.
+	tmpl, done string
+	// errs puts a refusal's messages on the page; nil is formErrors with
+	// the field path cut at "[" (dinners words its service's messages
+	// from its own catalogue, dinnerFormErrors).
+	errs func(*page, error) bool
+}
+
+// formMunis are the municipalities a start form names: the ticked boxes,
+// or for an administrator (who has no boxes) a comma-separated list.
+func formMunis(r *http.Request, p *page) []string {
+	if p.Admin {
+		return splitList(r.PostForm.Get("municipality_codes"))
+	}
+	return r.PostForm["municipality_codes"]
+}
+
+// startJobForm queues the job of js, or shows its page again with the
+// errors by their fields.
+func (w *Web) startJobForm(rw http.ResponseWriter, r *http.Request, p *page, js jobStart) error {
+	var err error
+	if len(js.munis) == 0 && !p.Admin {
+		// No box ticked means none, not (as an empty list means to the
+		// API) all of the coordinator's municipalities.
+		var v apperr.Validator
+		v.Add("municipality_codes", "choose at least one municipality")
+		err = v.Err()
+	} else {
+		err = js.start()
+	}
+	if err == nil {
+		http.Redirect(rw, r, js.done, http.StatusSeeOther)
+		return nil
+	}
+	errs := js.errs
+	if errs == nil {
+		errs = func(p *page, err error) bool {
+			return formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f })
+		}
+	}
+	if !errs(p, err) {
+		return err
+	}
+	d, err := js.again()
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(rw, p, http.StatusUnprocessableEntity, js.tmpl)
+}

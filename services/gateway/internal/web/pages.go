@@ -18,7 +18,9 @@ type matchingData struct {
 	Available bool
 	RequestID string
 	Munis     []string
-	Jobs      []jobRow
+	// Org is an admin's choice of the organisation to match for.
+	Org  pickerField
+	Jobs []jobRow
 	// Running are the jobs still going, shown with their progress bars.
 	Running []jobView
 	// Job is the job whose proposals are listed, when one is chosen.
@@ -45,6 +47,13 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return d, nil
 	}
 	ctx := r.Context()
+	if p.Admin {
+		orgs, err := w.orgOptions(r, p)
+		if err != nil {
+			return nil, err
+		}
+		d.Org = newPicker(p, "organisation_id", "f.organisation", "", orgs)
+	}
 	jobs, _, err := w.g.ListJobs(ctx, p.caller, jobHistorySize, "")
 	if err != nil {
 		return nil, err
@@ -76,33 +85,14 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 
 func (w *Web) startJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("m.title"), "matching", r.PostForm
-	munis := r.PostForm["municipality_codes"]
-	if p.Admin {
-		munis = splitList(r.PostForm.Get("municipality_codes"))
-	}
-	var err error
-	if len(munis) == 0 && !p.Admin {
-		// No box ticked means none, not (as an empty list means to the
-		// API) all of the coordinator's municipalities.
-		var v apperr.Validator
-		v.Add("municipality_codes", "choose at least one municipality")
-		err = v.Err()
-	} else {
-		_, err = w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
-	}
-	if err != nil {
-		if formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
-			d, derr := w.matchingData(r, p)
-			if derr != nil {
-				return derr
-			}
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "matching")
-		}
-		return err
-	}
-	http.Redirect(rw, r, "/matching", http.StatusSeeOther)
-	return nil
+	munis := formMunis(r, p)
+	return w.startJobForm(rw, r, p, jobStart{munis: munis, tmpl: "matching", done: "/matching",
+		start: func() error {
+			_, err := w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
+			return err
+		},
+		again: func() (any, error) { return w.matchingData(r, p) },
+	})
 }
 
 // jobProgress returns the job fragment the progress bar polls.
@@ -180,24 +170,13 @@ func (w *Web) loadUsers(r *http.Request, p *page) error {
 		return err
 	}
 	d := usersData{Users: us, OrgNames: map[string]string{}}
-	var orgs []option
-	token := ""
-	// Organisations are few (one per association); 10 pages of 500 bound
-	// the reads whatever the register holds.
-	for range 10 {
-		page, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
-		if err != nil {
-			return err
-		}
-		for _, o := range page {
-			d.OrgNames[o.GetId()] = o.GetName()
-			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
-		}
-		if token = next; token == "" {
-			break
-		}
+	orgs, err := w.orgOptions(r, p)
+	if err != nil {
+		return err
 	}
-	sortOptions(p.Lang, orgs)
+	for _, o := range orgs {
+		d.OrgNames[o.Value] = o.Label
+	}
 	d.Org = newPicker(p, "organisation_id", "f.organisation", "u.org.none", orgs)
 	var roles []option
 	for _, r := range []string{"coordinator", "admin", "operator"} {
@@ -206,6 +185,29 @@ func (w *Web) loadUsers(r *http.Request, p *page) error {
 	d.Role = newPicker(p, "role", "u.role", "", roles)
 	p.Data = d
 	return nil
+}
+
+// orgOptions lists the organisations p's user sees, by name, for a
+// picker: an admin chooses one by its name, never types its id.
+func (w *Web) orgOptions(r *http.Request, p *page) ([]option, error) {
+	var orgs []option
+	token := ""
+	// Organisations are few (one per association); 10 pages of 500 bound
+	// the reads whatever the register holds.
+	for range 10 {
+		page, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page {
+			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
+		}
+		if token = next; token == "" {
+			break
+		}
+	}
+	sortOptions(p.Lang, orgs)
+	return orgs, nil
 }
 
 func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {

@@ -90,7 +90,7 @@ func (w *Web) participantNew(rw http.ResponseWriter, r *http.Request, p *page) e
 func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("p.new"), "participants", "/participants", r.PostForm
 	pt := &participantsv1.Participant{}
-	_, err := applyParticipantForm(pt, r.PostForm, url.Values{}, p.Admin)
+	_, err := applyParticipantForm(pt, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin)
 	if err == nil {
 		if r.PostForm.Get("consent_mentoring") != "" {
 			pt.Consents = []*participantsv1.Consent{mentoringConsent(p.Lang)}
@@ -121,7 +121,7 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
-	p.Form = participantToForm(v.GetParticipant())
+	p.Form = languageNames(p.Lang, participantToForm(v.GetParticipant()))
 	p.Data = v.GetOrganisationName()
 	if r.URL.Query().Get("created") != "" {
 		p.Flash = p.t("created")
@@ -153,12 +153,13 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 		}
 		return err
 	}
-	p.Form, p.Flash = participantToForm(pt), p.t("saved")
+	p.Form, p.Flash = languageNames(p.Lang, participantToForm(pt)), p.t("saved")
 	return w.render(rw, p, http.StatusOK, "participant_form")
 }
 
 func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Participant) (*participantsv1.Participant, error) {
-	f, old := r.PostForm, participantToForm(cur)
+	old := participantToForm(cur)
+	f := languageCodes(p.Lang, r.PostForm, old)
 	if e := f.Get("etag"); e != "" && e != cur.GetEtag() {
 		return nil, errStale
 	}

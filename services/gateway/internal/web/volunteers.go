@@ -48,7 +48,7 @@ func (w *Web) volunteerNew(rw http.ResponseWriter, r *http.Request, p *page) err
 func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("v.new"), "volunteers", "/volunteers", r.PostForm
 	v := &volunteersv1.Volunteer{}
-	_, err := applyVolunteerForm(v, r.PostForm, url.Values{}, p.Admin, p.User.GetId(), time.Now())
+	_, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin, p.User.GetId(), time.Now())
 	if err == nil {
 		v, err = w.g.CreateVolunteer(r.Context(), p.caller, v, r.PostForm.Get("request_id"))
 	}
@@ -69,7 +69,7 @@ func (w *Web) volunteerEdit(rw http.ResponseWriter, r *http.Request, p *page) er
 	if err != nil {
 		return err
 	}
-	p.Form, p.Data = volunteerToForm(v.GetVolunteer()), v.GetOrganisationName()
+	p.Form, p.Data = languageNames(p.Lang, volunteerToForm(v.GetVolunteer())), v.GetOrganisationName()
 	if r.URL.Query().Get("created") != "" {
 		p.Flash = p.t("created")
 	}
@@ -94,7 +94,7 @@ func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) 
 		}
 		return err
 	}
-	p.Form, p.Flash = volunteerToForm(v), p.t("saved")
+	p.Form, p.Flash = languageNames(p.Lang, volunteerToForm(v)), p.t("saved")
 	return w.render(rw, p, http.StatusOK, "volunteer_form")
 }
 
@@ -103,7 +103,8 @@ func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Voluntee
 		return nil, errStale
 	}
 	v := proto.Clone(cur).(*volunteersv1.Volunteer)
-	paths, err := applyVolunteerForm(v, r.PostForm, volunteerToForm(cur), p.Admin, p.User.GetId(), time.Now())
+	old := volunteerToForm(cur)
+	paths, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, old), old, p.Admin, p.User.GetId(), time.Now())
 	if err != nil || len(paths) == 0 {
 		return cur, err
 	}

@@ -112,7 +112,7 @@ func cacheKey(id string) string { return "participant/" + id }
 // same caller and request id return the participant created first.
 // Returns Invalid, PermissionDenied.
 func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, error) {
-	if !canWrite(who) {
+	if !people.CanWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not register participants")
 	}
 	if p == nil {
@@ -319,7 +319,7 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 // match the stored version. Returns Invalid, NotFound, Conflict,
 // PermissionDenied (moving a participant outside the caller's scope).
 func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant, mask []string) (*pb.Participant, error) {
-	if !canWrite(who) {
+	if !people.CanWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change participants")
 	}
 	if p == nil || !ids.Valid(p.GetId()) {
@@ -425,7 +425,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, who auth.Claims, id strin
 // changeConsent applies change to the stored participant. change may run
 // more than once (the store retries on conflict) and must only touch p.
 func (s *Service) changeConsent(ctx context.Context, who auth.Claims, id string, purpose eventsv1.ConsentPurpose, granted bool, change func(p *pb.Participant) error) (*pb.Participant, error) {
-	if !canWrite(who) {
+	if !people.CanWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change consent")
 	}
 	now := s.now().UTC()
@@ -459,113 +459,16 @@ func (s *Service) changeConsent(ctx context.Context, who auth.Claims, id string,
 // (the right to erasure). Both publish an event with the id only and evict
 // cached copies. Returns NotFound.
 func (s *Service) Delete(ctx context.Context, who auth.Claims, id string, erase bool) error {
-	if !canWrite(who) {
-		return apperr.Errorf(apperr.PermissionDenied, "your role may not remove participants")
-	}
-	if !ids.Valid(id) {
-		return invalidID("id")
-	}
-	err := s.repo.RemoveScoped(ctx, id, erase,
-		func(cur *pb.Participant) bool { return who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) },
-		who.Role == auth.RoleAdmin,
-		func(erase bool) (*eventsv1.Envelope, error) {
-			if erase {
-				return s.event(events.ParticipantErased, id, &eventsv1.ParticipantErased{ParticipantId: id})
-			}
-			return s.event(events.ParticipantDeleted, id, &eventsv1.ParticipantDeleted{ParticipantId: id})
-		})
-	if err != nil {
-		return notFound(err)
-	}
-	_ = s.cache.Invalidate(ctx, cacheKey(id))
-	return nil
+	return people.Remove(ctx, s.repo, s.cache, who, "participant", id, cacheKey(id), erase, func(erase bool) (*eventsv1.Envelope, error) {
+		if erase {
+			return s.event(events.ParticipantErased, id, &eventsv1.ParticipantErased{ParticipantId: id})
+		}
+		return s.event(events.ParticipantDeleted, id, &eventsv1.ParticipantDeleted{ParticipantId: id})
+	})
 }
 
 func (s *Service) event(subject, id string, payload proto.Message) (*eventsv1.Envelope, error) {
 	return events.NewEnvelope(s.ids.New(), subject, id, s.now(), payload)
-}
-
-// HasConsent reports whether p has consent in force for purpose at now.
-func HasConsent(p *pb.Participant, purpose eventsv1.ConsentPurpose, now time.Time) bool {
-	for _, c := range p.GetConsents() {
-		if c.GetPurpose() == purpose && c.GetWithdrawnTime() == nil && !c.GetGivenTime().AsTime().After(now) {
-			return true
-		}
-	}
-	return false
-}
-
-// Facts is what other services learn about p: no names, contact details or
-// free text.
-func Facts(p *pb.Participant, now time.Time) *eventsv1.ParticipantFacts {
-	f := &eventsv1.ParticipantFacts{
-		ParticipantId:         p.GetId(),
-		OrganisationId:        p.GetOrganisationId(),
-		MunicipalityCode:      p.GetMunicipalityCode(),
-		Languages:             p.GetLanguages(),
-		SwedishLevel:          p.GetSwedishLevel(),
-		HouseholdSize:         p.GetHousehold().GetSize(),
-		HouseholdMemberAges:   p.GetHousehold().GetMemberAges(),
-		Interests:             p.GetInterests(),
-		Diets:                 p.GetDiets(),
-		Gender:                p.GetGender(),
-		Availability:          p.GetAvailability(),
-		EstablishmentStatus:   p.GetEstablishmentStatus(),
-		ParentalLeave:         p.GetParentalLeave(),
-		ResidencePermitDate:   p.GetResidencePermitDate(),
-		WantsSameGenderMentor: p.GetWantsSameGenderMentor(),
-		AgeBand:               people.AgeBand(p.GetBirthYear(), now),
-	}
-	if t := p.GetCreateTime(); t != nil {
-		f.RegisteredAt = t.AsTime().UTC().Format(time.RFC3339)
-	}
-	for _, c := range p.GetConsents() {
-		if c.GetWithdrawnTime() == nil && !slices.Contains(f.ConsentedPurposes, c.GetPurpose()) {
-			f.ConsentedPurposes = append(f.ConsentedPurposes, c.GetPurpose())
-		}
-	}
-	return proto.Clone(f).(*eventsv1.ParticipantFacts)
-}
-
-func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Time) {
-	people.Identity(v, field, p, "is required")
-	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
-	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())
-	people.Interests(v, field+".interests", p.GetInterests())
-	people.Diets(v, field+".diets", p.GetDiets())
-	people.Enum(v, field+".gender", p.GetGender(), false)
-	people.Availability(v, field+".availability", p.GetAvailability())
-	people.Date(v, field+".residence_permit_date", p.GetResidencePermitDate(), now)
-	people.Enum(v, field+".establishment_status", p.GetEstablishmentStatus(), false)
-	people.Enum(v, field+".parental_leave", p.GetParentalLeave(), false)
-	people.BirthYear(v, field+".birth_year", p.GetBirthYear(), now, 0)
-	if p.GetWantsSameGenderMentor() && p.GetGender() == 0 {
-		v.Add(field+".wants_same_gender_mentor", "needs the participant's gender to be given")
-	}
-	if v.Valid() {
-		people.RecordSize(v, field, p)
-	}
-}
-
-func validateConsent(v *apperr.Validator, field string, c *pb.Consent, now time.Time) {
-	people.Enum(v, field+".purpose", c.GetPurpose(), true)
-	switch tv := c.GetTextVersion(); {
-	case tv == "":
-		v.Add(field+".text_version", "is required: the version of the consent text shown")
-	case len(tv) > 32 || !ids.Valid(tv):
-		v.Add(field+".text_version", "must be 1 to 32 letters, digits, '-' or '_'")
-	}
-	people.Language(v, field+".language", c.GetLanguage(), true)
-	if t := c.GetGivenTime(); t != nil && (!t.IsValid() || t.AsTime().After(now.Add(time.Minute))) {
-		v.Add(field+".given_time", "must be a valid time, not in the future")
-	}
-	if c.GetWithdrawnTime() != nil {
-		v.Add(field+".withdrawn_time", "is set by WithdrawConsent, not here")
-	}
-}
-
-func canWrite(who auth.Claims) bool {
-	return who.Role == auth.RoleAdmin || who.Role == auth.RoleCoordinator || who.Role == auth.RoleService
 }
 
 // withEtag returns a copy of p carrying its etag (store.Etag).
@@ -578,9 +481,5 @@ func withEtag(p *pb.Participant, _ uint64) *pb.Participant {
 // invalidID is the error for an id field that cannot be an id.
 func invalidID(field string) error { return apperr.FieldError(field, "is not an id") }
 
-func notFound(err error) error {
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return apperr.Errorf(apperr.NotFound, "participant not found")
-	}
-	return err
-}
+// notFound names the record in a NotFound answer (people.NotFound).
+func notFound(err error) error { return people.NotFound(err, "participant") }

@@ -144,7 +144,7 @@ func cacheKey(id string) string { return "volunteer/" + id }
 // PermissionDenied. Scope is checked before the organisation's existence,
 // so a coordinator cannot probe which organisation ids exist.
 func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, error) {
-	if !canWrite(who) {
+	if !people.CanWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not register volunteers")
 	}
 	if v == nil {
@@ -331,7 +331,7 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 // match the stored version. Returns Invalid, NotFound, Conflict,
 // PermissionDenied (moving a volunteer outside the caller's scope).
 func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, mask []string) (*pb.Volunteer, error) {
-	if !canWrite(who) {
+	if !people.CanWrite(who) {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change volunteers")
 	}
 	if v == nil || !ids.Valid(v.GetId()) {
@@ -392,147 +392,16 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 // trace (the right to erasure). Both publish an event with the id only and
 // evict cached copies. Returns Invalid, NotFound, PermissionDenied.
 func (s *Service) Delete(ctx context.Context, who auth.Claims, id string, erase bool) error {
-	if !canWrite(who) {
-		return apperr.Errorf(apperr.PermissionDenied, "your role may not remove volunteers")
-	}
-	if !ids.Valid(id) {
-		return invalidID("id")
-	}
-	err := s.repo.RemoveScoped(ctx, id, erase,
-		func(cur *pb.Volunteer) bool { return who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) },
-		who.Role == auth.RoleAdmin,
-		func(erase bool) (*eventsv1.Envelope, error) {
-			if erase {
-				return s.event(events.VolunteerErased, id, &eventsv1.VolunteerErased{VolunteerId: id})
-			}
-			return s.event(events.VolunteerDeleted, id, &eventsv1.VolunteerDeleted{VolunteerId: id})
-		})
-	if err != nil {
-		return notFound(err)
-	}
-	_ = s.cache.Invalidate(ctx, cacheKey(id))
-	return nil
+	return people.Remove(ctx, s.repo, s.cache, who, "volunteer", id, cacheKey(id), erase, func(erase bool) (*eventsv1.Envelope, error) {
+		if erase {
+			return s.event(events.VolunteerErased, id, &eventsv1.VolunteerErased{VolunteerId: id})
+		}
+		return s.event(events.VolunteerDeleted, id, &eventsv1.VolunteerDeleted{VolunteerId: id})
+	})
 }
 
 func (s *Service) event(subject, id string, payload proto.Message) (*eventsv1.Envelope, error) {
 	return events.NewEnvelope(s.ids.New(), subject, id, s.now(), payload)
-}
-
-// Facts is what other services learn about v at now: no names, contact
-// details, birth year or background-check details, only whether the check
-// is in force and an age band.
-func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
-	return proto.Clone(&eventsv1.VolunteerFacts{
-		VolunteerId:          v.GetId(),
-		OrganisationId:       v.GetOrganisationId(),
-		MunicipalityCode:     v.GetMunicipalityCode(),
-		Languages:            v.GetLanguages(),
-		Roles:                v.GetRoles(),
-		Interests:            v.GetInterests(),
-		Gender:               v.GetGender(),
-		Availability:         v.GetAvailability(),
-		DietsServed:          v.GetDietsServed(),
-		BackgroundCheckValid: CheckValid(v.GetBackgroundCheck(), now),
-		BackgroundCheckValidUntil: func() string {
-			if v.GetBackgroundCheck().GetSeen() {
-				return v.GetBackgroundCheck().GetValidUntil()
-			}
-			return ""
-		}(),
-		HouseholdSize: v.GetHouseholdSize(),
-		AgeBand:       AgeBand(v.GetBirthYear(), now),
-	}).(*eventsv1.VolunteerFacts)
-}
-
-// CheckValid reports whether a background check is in force on now's date:
-// seen, and now between the day seen and the last valid day, inclusive.
-func CheckValid(bc *pb.BackgroundCheck, now time.Time) bool {
-	if !bc.GetSeen() || bc.GetSeenDate() == "" || bc.GetValidUntil() == "" {
-		return false
-	}
-	today := now.UTC().Format(time.DateOnly)
-	// YYYY-MM-DD strings order as the dates do.
-	return bc.GetSeenDate() <= today && today <= bc.GetValidUntil()
-}
-
-// AgeBand is people.AgeBand, kept for callers of this package.
-func AgeBand(birthYear int32, now time.Time) int32 { return people.AgeBand(birthYear, now) }
-
-func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Time) {
-	people.Identity(val, field, v, "is required (the id of the organisation the volunteer acts for)")
-	validateRoles(val, field+".roles", v.GetRoles())
-	people.Interests(val, field+".interests", v.GetInterests())
-	people.Enum(val, field+".gender", v.GetGender(), false)
-	people.Availability(val, field+".availability", v.GetAvailability())
-	people.Diets(val, field+".diets_served", v.GetDietsServed())
-	validateCheck(val, field+".background_check", v.GetBackgroundCheck(), now)
-	if n := v.GetHouseholdSize(); n < 1 || n > people.MaxHouseholdSize {
-		val.Add(field+".household_size", fmt.Sprintf("must be between 1 and %d", people.MaxHouseholdSize))
-	}
-	if y, last := v.GetBirthYear(), int32(now.Year()-MinAge); y != 0 && (y < MinBirthYear || y > last) {
-		val.Add(field+".birth_year", fmt.Sprintf("must be between %d and %d (volunteers are at least %d), or 0 when not given", MinBirthYear, last, MinAge))
-	}
-	if val.Valid() {
-		people.RecordSize(val, field, v)
-	}
-}
-
-func validateRoles(val *apperr.Validator, field string, roles []*eventsv1.RoleCapacity) {
-	if len(roles) > MaxRoles {
-		val.Add(field, fmt.Sprintf("must list at most %d roles, each once", MaxRoles))
-		return
-	}
-	seen := map[eventsv1.VolunteerRole]bool{}
-	for i, r := range roles {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		people.Enum(val, f+".role", r.GetRole(), true)
-		if r.GetRole() != 0 && seen[r.GetRole()] {
-			val.Add(f+".role", "is listed twice; give each role once with its capacity")
-		}
-		seen[r.GetRole()] = true
-		if c := r.GetCapacity(); c < 0 || c > MaxRoleCapacity {
-			val.Add(f+".capacity", fmt.Sprintf("must be between 0 and %d", MaxRoleCapacity))
-		}
-	}
-}
-
-// validateCheck keeps the background check to its status: when seen, the
-// day, who saw it and until when it holds; when not seen, nothing.
-func validateCheck(val *apperr.Validator, field string, bc *pb.BackgroundCheck, now time.Time) {
-	if bc == nil {
-		return
-	}
-	if !bc.GetSeen() {
-		if bc.GetSeenDate() != "" || bc.GetVerifier() != "" || bc.GetValidUntil() != "" {
-			val.Add(field+".seen", "must be true when a date, verifier or validity is given")
-		}
-		return
-	}
-	if bc.GetSeenDate() == "" {
-		val.Add(field+".seen_date", "is required when seen (YYYY-MM-DD)")
-	} else {
-		people.Date(val, field+".seen_date", bc.GetSeenDate(), now)
-	}
-	switch vu := bc.GetValidUntil(); {
-	case vu == "":
-		val.Add(field+".valid_until", "is required when seen (YYYY-MM-DD)")
-	default:
-		d, err := time.Parse(time.DateOnly, vu)
-		if err != nil {
-			val.Add(field+".valid_until", "must be a date written YYYY-MM-DD")
-			break
-		}
-		if s, err := time.Parse(time.DateOnly, bc.GetSeenDate()); err == nil && d.Before(s) {
-			val.Add(field+".valid_until", "must not be before seen_date")
-		}
-	}
-	if !ids.Valid(bc.GetVerifier()) {
-		val.Add(field+".verifier", "is required when seen: the user id of who saw the extract (1 to 64 letters, digits, '-' or '_')")
-	}
-}
-
-func canWrite(who auth.Claims) bool {
-	return who.Role == auth.RoleAdmin || who.Role == auth.RoleCoordinator || who.Role == auth.RoleService
 }
 
 // withEtag returns a copy of v carrying its etag (store.Etag).
@@ -545,9 +414,5 @@ func withEtag(v *pb.Volunteer) *pb.Volunteer {
 // invalidID is the error for an id field that cannot be an id.
 func invalidID(field string) error { return apperr.FieldError(field, "is not an id") }
 
-func notFound(err error) error {
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return apperr.Errorf(apperr.NotFound, "volunteer not found")
-	}
-	return err
-}
+// notFound names the record in a NotFound answer (people.NotFound).
+func notFound(err error) error { return people.NotFound(err, "volunteer") }

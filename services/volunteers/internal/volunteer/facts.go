@@ -1,0 +1,51 @@
+package volunteer
+
+import (
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/people"
+)
+
+// Facts is what other services learn about v at now: no names, contact
+// details, birth year or background-check details, only whether the check
+// is in force and an age band.
+func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
+	return proto.Clone(&eventsv1.VolunteerFacts{
+		VolunteerId:          v.GetId(),
+		OrganisationId:       v.GetOrganisationId(),
+		MunicipalityCode:     v.GetMunicipalityCode(),
+		Languages:            v.GetLanguages(),
+		Roles:                v.GetRoles(),
+		Interests:            v.GetInterests(),
+		Gender:               v.GetGender(),
+		Availability:         v.GetAvailability(),
+		DietsServed:          v.GetDietsServed(),
+		BackgroundCheckValid: CheckValid(v.GetBackgroundCheck(), now),
+		BackgroundCheckValidUntil: func() string {
+			if v.GetBackgroundCheck().GetSeen() {
+				return v.GetBackgroundCheck().GetValidUntil()
+			}
+			return ""
+		}(),
+		HouseholdSize: v.GetHouseholdSize(),
+		AgeBand:       AgeBand(v.GetBirthYear(), now),
+	}).(*eventsv1.VolunteerFacts)
+}
+
+// CheckValid reports whether a background check is in force on now's date:
+// seen, and now between the day seen and the last valid day, inclusive.
+func CheckValid(bc *pb.BackgroundCheck, now time.Time) bool {
+	if !bc.GetSeen() || bc.GetSeenDate() == "" || bc.GetValidUntil() == "" {
+		return false
+	}
+	today := now.UTC().Format(time.DateOnly)
+	// YYYY-MM-DD strings order as the dates do.
+	return bc.GetSeenDate() <= today && today <= bc.GetValidUntil()
+}
+
+// AgeBand is people.AgeBand, kept for callers of this package.
+func AgeBand(birthYear int32, now time.Time) int32 { return people.AgeBand(birthYear, now) }
