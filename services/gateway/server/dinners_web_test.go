@@ -200,6 +200,10 @@ func TestDinnersWeb(t *testing.T) {
 		!strings.Contains(string(csv), ",0180,Stockholm,,,") {
 		t.Fatalf("CSV: %s %q", res.Header.Get("Content-Type"), csv)
 	}
+	// The groups' values in words, as on the page (were codes: woman, ar).
+	if !strings.Contains(string(csv), ",kön,kvinna,") || !strings.Contains(string(csv), ",språk,arabiska,") {
+		t.Errorf("CSV groups not in words: %q", csv)
+	}
 
 	// A second guest's proposal rejected for a reason: the report counts
 	// it per month in words, and the CSV has a column per reason.
