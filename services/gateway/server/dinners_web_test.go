@@ -226,6 +226,9 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	_, page = b.get("/dinners/report")
 	mustContain(t, page, "Avvisade förslag per skäl", "<td>Praktiska hinder</td>")
+	// Rejections but no declines: the declines' heading says there are
+	// none rather than standing empty.
+	mustContain(t, page, "Nej-svar per skäl", "Inga nej-svar under perioden.")
 	res, err = b.c.Get(e.base + "/dinners/report.csv")
 	if err != nil {
 		t.Fatal(err)
