@@ -57,6 +57,14 @@ func TestFieldViolations(t *testing.T) {
 			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "r1", Offer: zero})
 			return err
 		}, "offer.seats"},
+		{"offer and its request id both wrong", func() error {
+			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "a b", Offer: zero})
+			return err
+		}, "request_id"},
+		{"list unseated bad job id", func() error {
+			_, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: strings.Repeat("j", 65)})
+			return err
+		}, "job_id"},
 		{"offer date in the past", func() error {
 			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "r2", Offer: past})
 			return err

@@ -68,8 +68,8 @@ func TestAdminSafeguards(t *testing.T) {
 // organisation and municipalities in the page's language (never
 // ROLE_COORDINATOR, an organisation id or a bare municipality code), a
 // new coordinator is added and a matching job started by picking the
-// organisation by name, and the audit log names roles in words with a
-// record's id apart from a count.
+// organisation by name, and the audit log names roles, actions, record
+// types and outcomes in words, with a record's id apart from a count.
 func TestAdminPagesInWords(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -109,7 +109,10 @@ func TestAdminPagesInWords(t *testing.T) {
 	if strings.Contains(page, "ROLE_") {
 		t.Errorf("the audit log shows a role's enum name:\n%s", trim(visibleText(page)))
 	}
-	mustContain(t, page, "administratör")
+	mustContain(t, page, "administratör", "listade nyanländ (webb)", "startade matchning (webb)")
+	if strings.Contains(visibleText(page), "list participant") {
+		t.Errorf("the Swedish audit log shows action codes:\n%s", trim(visibleText(page)))
+	}
 	if regexp.MustCompile(`</code>\d`).MatchString(page) {
 		t.Errorf("a record id runs into a count:\n%s", trim(visibleText(page)))
 	}

@@ -178,6 +178,9 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	_, page = b.get("/dinners/seatings")
 	mustContain(t, page, "bekräftad", "Spara närvaro", "Gästen avbokar")
+	// The dinner is nine days ahead: the page says from when attendance
+	// can be saved.
+	mustContain(t, page, "Närvaro kan sparas från middagens dag, "+day+".")
 	_, page = b.get("/dinners/offers")
 	mustContain(t, page, "2 av 4 platser tagna")
 	_, page = b.get("/dinners/waitlist")
@@ -196,6 +199,10 @@ func TestDinnersWeb(t *testing.T) {
 	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(csv), "månad,kommunkod,kommun,") ||
 		!strings.Contains(string(csv), ",0180,Stockholm,,,") {
 		t.Fatalf("CSV: %s %q", res.Header.Get("Content-Type"), csv)
+	}
+	// The groups' values in words, as on the page (were codes: woman, ar).
+	if !strings.Contains(string(csv), ",kön,kvinna,") || !strings.Contains(string(csv), ",språk,arabiska,") {
+		t.Errorf("CSV groups not in words: %q", csv)
 	}
 
 	// A second guest's proposal rejected for a reason: the report counts
@@ -219,6 +226,9 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	_, page = b.get("/dinners/report")
 	mustContain(t, page, "Avvisade förslag per skäl", "<td>Praktiska hinder</td>")
+	// Rejections but no declines: the declines' heading says there are
+	// none rather than standing empty.
+	mustContain(t, page, "Nej-svar per skäl", "Inga nej-svar under perioden.")
 	res, err = b.c.Get(e.base + "/dinners/report.csv")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 )
 
 // TestReportPagesSayHowOld: every report page (mentoring and register,
-// dinners, guides' equity) says how old its figures are, in Swedish: they
+// dinners and its waitlist, guides' equity) says how old its figures are, in Swedish: they
 // are served from the last computation while a refresh runs in the
 // background (ADR 0067), so a coordinator must be able to tell.
 func TestReportPagesSayHowOld(t *testing.T) {
@@ -22,7 +22,7 @@ func TestReportPagesSayHowOld(t *testing.T) {
 	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
 		t.Fatalf("choose Swedish: %d", code)
 	}
-	for _, path := range []string{"/reports", "/dinners/report", "/guides/equity"} {
+	for _, path := range []string{"/reports", "/dinners/report", "/dinners/waitlist", "/guides/equity"} {
 		code, page := b.get(path)
 		if code != http.StatusOK {
 			t.Fatalf("%s: %d %s", path, code, trim(page))

@@ -6,18 +6,25 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestGuidePagesAccessible opens every guide page in a browser in Swedish
 // as the guides coordinator, the guide organisations page included, and
-// runs axe-core on each: no serious or critical violation.
+// runs axe-core on each: no serious or critical violation; then again with
+// a job's explained proposals, an assignment taken up and equity with a
+// group that has a guide, checking for English too.
 func TestGuidePagesAccessible(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("chromium is missing (%v): run make chromium", err)
@@ -27,7 +34,7 @@ func TestGuidePagesAccessible(t *testing.T) {
 		t.Fatalf("axe-core is missing (%v): run make axe", err)
 	}
 	e := start(t, envOptions{})
-	setupGuides(t, e)
+	s := setupGuides(t, e)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900),
@@ -82,6 +89,53 @@ func TestGuidePagesAccessible(t *testing.T) {
 		if err := chromedp.Run(ctx, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`nav.subnav`, chromedp.ByQuery),
 			axeCheck(path)); err != nil {
 			t.Fatalf("%s: %v", path, err)
+		}
+	}
+
+	// The same pages with a job's proposals to review (their explanations),
+	// one assignment taken up and its actions, and equity with a group
+	// that has a guide: axe-clean, in Swedish, no English.
+	rpc := testutil.Context(t)
+	c := s.coord.guides
+	start, err := c.StartGuideJob(rpc, connect.NewRequest(&gatewayv1.StartGuideJobRequest{RequestId: "browser-guides"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var props *gatewayv1.ListGuideAssignmentsResponse
+	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		r, err := c.ListGuideAssignments(rpc, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{JobId: start.Msg.GetJob().GetId(),
+			Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED}}))
+		if err != nil {
+			return err
+		}
+		if len(r.Msg.GetAssignments()) < 2 {
+			return fmt.Errorf("%d proposals", len(r.Msg.GetAssignments()))
+		}
+		props = r.Msg
+		return nil
+	})
+	id := props.GetAssignments()[0].GetAssignment().GetId()
+	if _, err := c.ApproveGuideAssignment(rpc, connect.NewRequest(&gatewayv1.ApproveGuideAssignmentRequest{Id: id})); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []guidesv1.AcceptingParty{guidesv1.AcceptingParty_ACCEPTING_PARTY_NEWCOMER, guidesv1.AcceptingParty_ACCEPTING_PARTY_ORGANISATION} {
+		if _, err := c.AcceptGuideAssignment(rpc, connect.NewRequest(&gatewayv1.AcceptGuideAssignmentRequest{Id: id, Party: p})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{"/guides/assign", "/guides/assignments", "/guides/equity?min_group=3", "/guides/organisations"} {
+		var html string
+		if err := chromedp.Run(ctx, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`table`, chromedp.ByQuery),
+			chromedp.OuterHTML(`html`, &html, chromedp.ByQuery), axeCheck(path)); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if !strings.Contains(html, `<html lang="sv"`) {
+			t.Errorf("%s: not in Swedish", path)
+		}
+		noEnglish(t, path, html)
+		// The service explains in English; the page in Swedish words.
+		if path == "/guides/assign" && (!strings.Contains(html, "lotsning på ett språk den nyanlända talar (arabiska)") || strings.Contains(html, "the newcomer speaks")) {
+			t.Errorf("%s: the explanation is not in Swedish", path)
 		}
 	}
 }

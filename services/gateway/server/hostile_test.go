@@ -32,6 +32,12 @@ var hostileServices = map[string]bool{
 	"motesplats.gateway.v1.MessageService": true, "motesplats.gateway.v1.OpsService": true,
 }
 
+// scopeFirst are the methods that look their record up before they check
+// the rest of the input, so that a foreign id is NotFound whatever else
+// the request holds (ADR 0062): with a record that is not there, hostile
+// input there may answer NotFound.
+var scopeFirst = map[string]bool{"CancelDinner": true}
+
 // mutation is one hostile request: what it does, the request, and
 // whether only InvalidArgument will do (else any answer but a fault of
 // the server's); field is the field a violation must name then (empty:
@@ -259,6 +265,9 @@ func TestHostileInputProgrammes(t *testing.T) {
 						named := m.field == "" || baseCode == "invalid_argument"
 						for _, f := range fields {
 							named = named || f == m.field || strings.HasPrefix(f, m.field+".") || strings.HasPrefix(m.field, f+".")
+						}
+						if scopeFirst[string(md.Name())] && baseCode == "not_found" && code == "not_found" {
+							continue // the record is looked up before the input (ADR 0062)
 						}
 						if code != "invalid_argument" || !named {
 							t.Errorf("%s %s: %d %s %v %s, want invalid_argument naming %s", md.Name(), m.what, status, code, fields, trim(body), m.field)

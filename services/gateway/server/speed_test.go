@@ -100,7 +100,7 @@ func TestPageSpeed(t *testing.T) {
 	})
 
 	// Approve a hundred proposals, so the mailbox and a newcomer's
-	// messages page have messages.
+	// messages page have messages and the pairs' list has pages.
 	ps, err := coord.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{PageSize: 100,
 		Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
 	if err != nil {
@@ -114,6 +114,33 @@ func TestPageSpeed(t *testing.T) {
 	for _, p := range ps.Msg.GetPairs() {
 		g.Go(func() error {
 			_, err := coord.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: p.GetPair().GetId()}))
+			return err
+		})
+	}
+	// And as many seatings and guide assignments, so their follow-up
+	// lists have pages too.
+	ss, err := coord.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{PageSize: 100,
+		Statuses: []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_STATUS_PROPOSED}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ss.Msg.GetSeatings() {
+		g.Go(func() error {
+			_, err := coord.dinners.ApproveSeating(ctx, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: s.GetSeating().GetId()}))
+			return err
+		})
+	}
+	// 60 of the guides job's proposals (140 with the setup job narrowed to
+	// one municipality), so both its proposals and its assignments have a
+	// second page of 50.
+	as, err := coord.guides.ListGuideAssignments(ctx, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{PageSize: 60,
+		Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as.Msg.GetAssignments() {
+		g.Go(func() error {
+			_, err := coord.guides.ApproveGuideAssignment(ctx, connect.NewRequest(&gatewayv1.ApproveGuideAssignmentRequest{Id: a.GetAssignment().GetId()}))
 			return err
 		})
 	}
@@ -137,9 +164,11 @@ func TestPageSpeed(t *testing.T) {
 		{b, "/matching", 2}, {b, "/reports", 1}, {b, "/reports/export.csv", 1},
 		{b, "/dinners", 2}, {b, "/dinners/offers", 2}, {b, "/dinners/signups", 2}, {b, "/dinners/seatings", 2},
 		{b, "/dinners/waitlist", 1}, {b, "/dinners/report", 1}, {b, "/dinners/report.csv", 1},
-		{b, "/guides", 2}, {b, "/guides/assign", 2}, {b, "/guides/assignments", 2}, {b, "/guides/organisations", 2},
+		// 20 guide organisations, the messages of 100 offers and the audit
+		// log's own paging fit one page: timed as one.
+		{b, "/guides", 2}, {b, "/guides/assign", 2}, {b, "/guides/assignments", 2}, {b, "/guides/organisations", 1},
 		{b, "/guides/equity", 1}, {b, "/guides/equity.csv", 1},
-		{ab, "/admin/mailbox", 2}, {ab, "/admin/deadletters", 1}, {ab, "/admin/audit", 2}, {ab, "/admin/users", 1},
+		{ab, "/admin/mailbox", 1}, {ab, "/admin/deadletters", 1}, {ab, "/admin/audit", 1}, {ab, "/admin/users", 1},
 	}
 	type result struct {
 		path          string

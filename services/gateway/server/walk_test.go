@@ -11,9 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"golang.org/x/sync/errgroup"
 
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
@@ -34,6 +42,16 @@ func TestCoordinatorWalk(t *testing.T) {
 	org := e.createOrg("Röda Korset Kalmar", "0880")
 	coord := e.coordinator(admin, "karin@example.org", org, "0880")
 	mentor(t, coord, org, "0880", "Erik")
+	// Enough people for more proposals than one page shows (50), so the
+	// coordinator reviews them across pages.
+	var seeded errgroup.Group
+	seeded.SetLimit(8)
+	for i := range walkExtra {
+		seeded.Go(func() error { return walkPeople(testutil.Context(t), coord, org, i) })
+	}
+	if err := seeded.Wait(); err != nil {
+		t.Fatalf("register the other newcomers and mentors: %v", err)
+	}
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -45,7 +63,7 @@ func TestCoordinatorWalk(t *testing.T) {
 	defer cancelA()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 150*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 400*time.Second) // a loaded machine (load 30) took 255 s
 	defer cancelT()
 
 	sv, en := web.Catalogue("sv"), web.Catalogue("en")
@@ -169,11 +187,11 @@ func TestCoordinatorWalk(t *testing.T) {
 		t.Errorf("the searched name is in the URL %s", at)
 	}
 
-	// The mentoring service learns of the newcomer from events: start
-	// jobs until one proposes her.
-	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
-		var text string
-		jctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	// The mentoring service learns of the newcomers from events: start
+	// jobs until one proposes her. The coordinator looks for her across
+	// the pages of proposals.
+	testutil.CheckFor(t, 90*time.Second, 200*time.Millisecond, func() error {
+		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		err := chromedp.Run(jctx,
 			chromedp.Navigate(e.base+"/matching"),
@@ -182,15 +200,54 @@ func TestCoordinatorWalk(t *testing.T) {
 			chromedp.WaitVisible(`div.job:first-of-type a.review`, chromedp.ByQuery),
 			chromedp.Navigate(e.base+"/matching"),
 			chromedp.WaitVisible(`#proposals`, chromedp.ByQuery),
-			chromedp.Text(`#proposals`, &text, chromedp.ByQuery),
 		)
 		if err != nil {
 			return err
 		}
-		if !strings.Contains(text, "Amina Hassan") {
-			return fmt.Errorf("no proposal for the new newcomer yet")
+		for range 10 {
+			var text string
+			var next []*cdp.Node
+			if err := chromedp.Run(jctx, chromedp.Text(`#proposals`, &text, chromedp.ByQuery),
+				chromedp.Nodes(`#proposals a[rel="next"]`, &next, chromedp.ByQueryAll, chromedp.AtLeast(0))); err != nil {
+				return err
+			}
+			if strings.Contains(text, "Amina Hassan") {
+				return nil
+			}
+			if len(next) == 0 {
+				break
+			}
+			if err := chromedp.Run(jctx, chromedp.Click(`#proposals a[rel="next"]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`#proposals`, chromedp.ByQuery)); err != nil {
+				return err
+			}
 		}
-		return nil
+		return fmt.Errorf("no proposal for the new newcomer yet")
+	})
+	// Every proposal, across pages: page 1 says how many there are, the
+	// next link shows the rest, each page checked like any other.
+	var first, second string
+	run("review every proposal across pages",
+		chromedp.Navigate(e.base+"/matching"), chromedp.WaitVisible(`#proposals nav.pager`, chromedp.ByQuery),
+		chromedp.Text(`#proposals nav.pager p`, &first, chromedp.ByQuery),
+		chromedp.Click(`#proposals a[rel="next"]`, chromedp.ByQuery), chromedp.WaitVisible(`#proposals a[rel="prev"]`, chromedp.ByQuery),
+		chromedp.Text(`#proposals nav.pager p`, &second, chromedp.ByQuery),
+		check("05a-matchning-sida-2"))
+	if m := pageRangeRe.FindStringSubmatch(first); m == nil || m[1] != "1" || m[2] != "50" {
+		t.Errorf("first page of proposals says %q, want 1–50 of more than 50", first)
+	} else if m2 := pageRangeRe.FindStringSubmatch(second); m2 == nil || m2[1] != "51" || m2[3] != m[3] {
+		t.Errorf("second page says %q after %q, want 51– of the same total", second, first)
+	}
+	// Back to the page that shows her.
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		var text string
+		if err := chromedp.Run(ctx, chromedp.Text(`#proposals`, &text, chromedp.ByQuery)); err != nil {
+			return err
+		}
+		if strings.Contains(text, "Amina Hassan") {
+			return nil
+		}
+		return chromedp.Run(ctx, chromedp.Click(`#proposals a[rel="prev"]`, chromedp.ByQuery), chromedp.WaitVisible(`#proposals`, chromedp.ByQuery))
 	})
 	var row string
 	run("review the proposals and approve with the keyboard only",
@@ -235,7 +292,42 @@ func TestCoordinatorWalk(t *testing.T) {
 		}
 	}
 	run("report", chromedp.Navigate(e.base+"/reports"), chromedp.WaitVisible(`#pairs-by-month`), check("11-rapporter"))
-	if visited < 11 {
-		t.Fatalf("checked %d pages, want 11", visited)
+	if visited < 12 {
+		t.Fatalf("checked %d pages, want 12", visited)
 	}
+}
+
+// walkExtra is how many newcomers besides Amina the walk registers, and
+// as many mentors: more proposals than a page shows.
+const walkExtra = 60
+
+// pageRangeRe reads a pager's position line: "51–61 av 61".
+var pageRangeRe = regexp.MustCompile(`(\d+)–(\d+) av (\d+)`)
+
+// walkPeople registers the walk's i-th other newcomer, who consents to
+// mentoring and speaks Arabic as Amina does, and a mentor like Erik.
+func walkPeople(ctx context.Context, c *apiClient, org string, i int) error {
+	_, err := c.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
+		OrganisationId: org, MunicipalityCode: "0880", GivenName: fmt.Sprintf("Nyanländ%02d", i), FamilyName: "Testsson",
+		Languages:    []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B, Household: &participantsv1.Household{Size: 1},
+		Interests: []string{"cooking"},
+		Consents:  []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}},
+	}}))
+	if err != nil {
+		return fmt.Errorf("newcomer %d: %w", i, err)
+	}
+	_, err = c.registry.CreateVolunteer(ctx, connect.NewRequest(&gatewayv1.CreateVolunteerRequest{Volunteer: &volunteersv1.Volunteer{
+		OrganisationId: org, MunicipalityCode: "0880", GivenName: fmt.Sprintf("Lars%02d", i), FamilyName: "Andersson",
+		Languages: []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT}},
+		Roles:     []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: 2}},
+		Interests: []string{"cooking"},
+		BackgroundCheck: &volunteersv1.BackgroundCheck{Seen: true, SeenDate: time.Now().AddDate(0, -1, 0).Format(time.DateOnly),
+			ValidUntil: time.Now().AddDate(1, 0, 0).Format(time.DateOnly), Verifier: "test"},
+		BirthYear: 1975, HouseholdSize: 1,
+	}}))
+	if err != nil {
+		return fmt.Errorf("mentor %d: %w", i, err)
+	}
+	return nil
 }

@@ -13,18 +13,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/service"
-)
-
-// The audit log the gateway keeps (ADR 0018): notify appends one entry per
-// sent message to the same stream, so "who was told what, when" is answered
-// by the admins' audit search.
-const (
-	auditStream   = "AUDIT"
-	auditSubjects = "audit.>"
 )
 
 // auditor writes "notify sent <template> to <person> by <channel>".
@@ -34,14 +27,12 @@ type auditor struct {
 	ids ids.Source
 }
 
-// openAudit makes sure the AUDIT stream exists (the gateway creates it
-// with the same settings; notify may start first) and returns the writer.
+// openAudit makes sure the audit log the gateway keeps exists (ADR 0018:
+// notify appends one entry per sent message to the same stream, so "who
+// was told what, when" is answered by the admins' audit search). Both
+// create it from events.AuditStreamConfig; notify may start first.
 func openAudit(ctx context.Context, d service.Deps) (*auditor, error) {
-	_, err := d.JS.CreateStream(ctx, jetstream.StreamConfig{
-		Name: auditStream, Subjects: []string{auditSubjects}, Storage: jetstream.FileStorage,
-		Retention: jetstream.LimitsPolicy, Replicas: d.Replicas, DenyDelete: true, DenyPurge: true,
-		Duplicates: 2 * time.Minute, Description: "append-only audit log of reads and changes of personal data",
-	})
+	_, err := d.JS.CreateStream(ctx, events.AuditStreamConfig(d.Replicas))
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return nil, fmt.Errorf("audit stream: %w", err)
 	}

@@ -98,13 +98,13 @@ func validDate(v *apperr.Validator, field, date, today string) {
 }
 
 // validateOffer checks a new offer and returns the caller's problems.
-func (s *Service) validateOffer(o *pb.Offer) error {
-	var v apperr.Validator
+func (s *Service) validateOffer(v *apperr.Validator, o *pb.Offer) error {
 	if o == nil {
-		return invalid("offer", "is required")
+		v.Add("offer", "is required")
+		return v.Err()
 	}
-	validPlace(&v, "offer.", o.GetOrganisationId(), o.GetMunicipalityCode(), o.GetPostcode(), o.GetLocation())
-	validAddress(&v, "offer.address", o.GetAddress())
+	validPlace(v, "offer.", o.GetOrganisationId(), o.GetMunicipalityCode(), o.GetPostcode(), o.GetLocation())
+	validAddress(v, "offer.address", o.GetAddress())
 	v.Check(ids.Valid(o.GetVolunteerId()), "offer.volunteer_id", "is not an id")
 	v.Check(o.GetSeats() >= 1 && o.GetSeats() <= maxSeats, "offer.seats", fmt.Sprintf("must be from 1 to %d", maxSeats))
 	n := len(o.GetDinners())
@@ -113,15 +113,15 @@ func (s *Service) validateOffer(o *pb.Offer) error {
 	seen := map[string]bool{}
 	for k, d := range o.GetDinners() {
 		f := fmt.Sprintf("offer.dinners[%d]", k)
-		validDate(&v, f+".date", d.GetDate(), today)
+		validDate(v, f+".date", d.GetDate(), today)
 		v.Check(!seen[d.GetDate()], f+".date", "is given twice")
 		seen[d.GetDate()] = true
 		v.Check(clockRE.MatchString(d.GetStartTime()), f+".start_time", "must be a time HH:MM")
 	}
-	validDiets(&v, "offer.kitchen.diets", o.GetKitchen().GetDiets())
-	validAllergens(&v, "offer.kitchen.allergens_handled", o.GetKitchen().GetAllergensHandled())
-	validLanguages(&v, "offer.languages", o.GetLanguages())
-	validComposition(&v, "offer.composition", o.GetComposition())
+	validDiets(v, "offer.kitchen.diets", o.GetKitchen().GetDiets())
+	validAllergens(v, "offer.kitchen.allergens_handled", o.GetKitchen().GetAllergensHandled())
+	validLanguages(v, "offer.languages", o.GetLanguages())
+	validComposition(v, "offer.composition", o.GetComposition())
 	return v.Err()
 }
 
@@ -135,10 +135,9 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 	}
 	var v apperr.Validator
 	v.Check(ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
-	if err := s.validateOffer(in); err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
+	// One validator for the request id and the offer, so a request with
+	// both wrong is told of both.
+	if err := s.validateOffer(&v, in); err != nil {
 		return nil, err
 	}
 	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {

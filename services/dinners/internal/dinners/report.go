@@ -177,7 +177,7 @@ func genderValue(g typev1.Gender) string {
 	case typev1.Gender_GENDER_OTHER:
 		return "other"
 	}
-	return ""
+	return "unspecified" // a group of its own, named as guides names it
 }
 
 // perMille is n/of in thousandths, 0 when of is 0.
@@ -189,11 +189,19 @@ func perMille(n, of int) int32 {
 }
 
 // reportRows turns records into rows: month x municipality, then month x
-// gender and month x language.
+// gender and month x language, those two of the guests only (a dinner has
+// neither), a guest without a recorded gender as "unspecified".
 func reportRows(rs []report.Record, p report.Period) []*pb.ReportRow {
 	var out []*pb.ReportRow
 	for _, dim := range []string{dimMunicipality, dimGender, dimLanguage} {
-		for _, c := range report.ByMonth(rs, p, dim) {
+		in := rs
+		if dim != dimMunicipality {
+			// A dinner offered or held has no gender or language: only the
+			// guests' records count by those, or every dinner would land in
+			// the group without a value beside the guests not recorded.
+			in = slices.DeleteFunc(slices.Clone(rs), func(r report.Record) bool { _, ok := r.Keys[dim]; return !ok })
+		}
+		for _, c := range report.ByMonth(in, p, dim) {
 			row := &pb.ReportRow{Month: c.Month.String()}
 			if dim == dimMunicipality {
 				row.MunicipalityCode = c.Value
@@ -206,7 +214,7 @@ func reportRows(rs []report.Record, p report.Period) []*pb.ReportRow {
 			row.FirstTimePerMille = perMille(n(kindFirstTime), n(kindCame))
 			row.NoShowPerMille = perMille(n(kindNoShow), n(kindSeated))
 			row.LateCancelPerMille = perMille(n(kindLateCancel), n(kindSeated))
-			row.MedianWaitDays = medianWait(rs, c.Month, dim, c.Value)
+			row.MedianWaitDays = medianWait(in, c.Month, dim, c.Value)
 			reasonCounts(row, n)
 			out = append(out, row)
 		}

@@ -6,7 +6,6 @@ package grpcapi
 import (
 	"context"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/services/dinners/internal/dinners"
@@ -23,14 +22,14 @@ var _ pb.DinnerServiceServer = (*Server)(nil)
 // New returns a Server over svc.
 func New(svc *dinners.Service) *Server { return &Server{svc: svc} }
 
-// call runs fn with the identity the auth interceptor verified. Its
-// absence means the server was wired without the interceptor: refuse,
-// never guess.
+// call runs fn with the identity the auth interceptor verified
+// (auth.Require: without it the server was wired wrong, and it refuses,
+// never guesses).
 func call[T any](ctx context.Context, fn func(auth.Claims) (T, error)) (T, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
+	c, err := auth.Require(ctx)
+	if err != nil {
 		var zero T
-		return zero, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
+		return zero, err
 	}
 	return fn(c)
 }

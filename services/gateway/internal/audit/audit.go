@@ -23,14 +23,16 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
-// Stream names the audit stream; Subjects is its filter.
+// Stream names the audit stream; Subjects is its filter. Both are
+// pkg/events' definition, which notify creates the stream from too.
 const (
-	Stream   = "AUDIT"
-	Subjects = "audit.>"
+	Stream   = events.StreamAudit
+	Subjects = events.AuditSubjects
 )
 
 // Log records and searches audit entries.
@@ -42,20 +44,7 @@ type Log struct {
 
 // Open makes sure the AUDIT stream exists, append-only, and returns a Log.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, now func() time.Time, src ids.Source) (*Log, error) {
-	if replicas <= 0 {
-		replicas = 1
-	}
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        Stream,
-		Subjects:    []string{Subjects},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Replicas:    replicas,
-		DenyDelete:  true,
-		DenyPurge:   true,
-		Duplicates:  2 * time.Minute,
-		Description: "append-only audit log of reads and changes of personal data",
-	})
+	_, err := js.CreateOrUpdateStream(ctx, events.AuditStreamConfig(replicas))
 	if err != nil {
 		return nil, fmt.Errorf("audit stream: %w", err)
 	}
@@ -82,6 +71,13 @@ func token(s string) string {
 // unrecorded read of personal data is worse than a failed one.
 func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 	e = proto.Clone(e).(*gatewayv1.AuditEntry)
+	// The stream can be neither purged nor deleted from: what a caller
+	// sent where an id belongs is kept only if it is an id, never free
+	// text (a name typed into a URL) nor a megabyte of it.
+	e.ResourceId = KeptID(e.GetResourceId())
+	for i, id := range e.GetResourceIds() {
+		e.ResourceIds[i] = KeptID(id)
+	}
 	e.Id = l.ids.New()
 	e.Time = timestamppb.New(l.now())
 	data, err := proto.Marshal(e)
@@ -95,6 +91,19 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// InvalidID stands in an entry for a resource id that was not an id.
+const InvalidID = "(invalid)"
+
+// KeptID is what an entry keeps of a resource id a caller sent: the id
+// when it is one (letters, digits, '-' and '_', at most 64), else
+// InvalidID; empty stays empty.
+func KeptID(id string) string {
+	if id == "" || ids.Valid(id) {
+		return id
+	}
+	return InvalidID
 }
 
 // Query selects entries.

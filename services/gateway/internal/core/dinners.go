@@ -2,11 +2,11 @@ package core
 
 import (
 	"context"
-	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 )
 
 // errNoDinners answers dinner requests when the gateway has no dinners
@@ -169,12 +169,11 @@ func (g *Gateway) CancelDinner(ctx context.Context, c Caller, offerID, date stri
 	if err != nil {
 		return nil, err
 	}
-	// A date that is no date is refused before anything is looked up: the
-	// answer says nothing of the offer. Whether it is one of the offer's
-	// dates is checked after scope (ADR 0062), so a foreign id is NotFound
-	// with any well-formed date.
-	if _, perr := time.Parse(time.DateOnly, date); perr != nil {
-		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, apperr.FieldError("date", "must be a date YYYY-MM-DD"))
+	// An id that is no id is named as the request names it; otherwise
+	// scope before input (ADR 0062): the offer first, so a foreign id is
+	// NotFound even with a bad date.
+	if !ids.Valid(offerID) {
+		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", "", apperr.FieldError("offer_id", "is not an id"))
 	}
 	if _, err := d.GetOffer(sctx, &dinnersv1.GetOfferRequest{Id: offerID}); err != nil {
 		return nil, g.record(ctx, c, "cancel_dinner", "dinner_offer", offerID, err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -97,6 +98,10 @@ type dinnerSeatingRow struct {
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
 	Given    []string
+	// Upcoming is set while the dinner is after today (Stockholm): the
+	// service takes attendance only from the dinner's day, so the form says
+	// so beside its button instead of answering with an error page.
+	Upcoming bool
 }
 
 // dinnerFeedbackSlot is one side's feedback form.
@@ -107,7 +112,8 @@ type dinnerFeedbackSlot struct {
 
 func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
 	s := v.GetSeating()
-	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.dinnerWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_"))}
+	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.dinnerWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
+		Upcoming: s.GetDate() > time.Now().In(stockholm).Format(time.DateOnly)}
 	for _, part := range s.GetScoreParts() {
 		row.Why = append(row.Why, p.tf("dinners.why."+part.GetRule(), "Points", part.GetPoints()))
 	}
@@ -143,6 +149,9 @@ type dinnersMatchingData struct {
 	Available bool
 	RequestID string
 	Munis     []dinnerPick
+	// Org picks an administrator's organisation by name (a coordinator's
+	// job is their own organisation's).
+	Org       pickerField
 	Jobs      []dinnerJobView
 	Proposals []dinnerSeatingRow
 	Unseated  []string
@@ -165,6 +174,13 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 		return d, nil
 	}
 	ctx := r.Context()
+	if p.Admin {
+		org, err := w.orgPicker(r, p, "dinners.f.org_pick")
+		if err != nil {
+			return nil, err
+		}
+		d.Org = org
+	}
 	jobs, _, err := w.g.ListDinnerJobs(ctx, p.caller, 3, "")
 	if err != nil {
 		return nil, err
@@ -219,6 +235,9 @@ func (w *Web) dinnersStartJob(rw http.ResponseWriter, r *http.Request, p *page) 
 			return err
 		},
 		again: func() (any, error) { return w.dinnersMatchingData(r, p) },
+		// The service's messages in the page's language, as on the forms
+		// ("must list 1 to 64 municipalities" was English on a Swedish page).
+		errs: dinnerFormErrors,
 	})
 }
 
@@ -292,4 +311,26 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)
 	return nil
+}
+
+// orgPicker is a picker of every organisation by name, for an
+// administrator who must name one (never an id to type). Organisations are
+// few; ten pages of 500 bound the reads whatever the register holds.
+func (w *Web) orgPicker(r *http.Request, p *page, anyKey string) (pickerField, error) {
+	var orgs []option
+	token := ""
+	for range 10 {
+		batch, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
+		if err != nil {
+			return pickerField{}, err
+		}
+		for _, o := range batch {
+			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
+		}
+		if token = next; token == "" {
+			break
+		}
+	}
+	sortOptions(p.Lang, orgs)
+	return newPicker(p, "organisation_id", "f.organisation", anyKey, orgs), nil
 }

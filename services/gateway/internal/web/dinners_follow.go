@@ -63,10 +63,14 @@ type dinnerWaitlistRow struct {
 
 func (w *Web) dinnerWaitlist(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("dinners.waitlist.title"), "dinners"
-	wl, err := w.g.DinnerWaitlist(r.Context(), p.caller, "", nil)
+	wl, at, err := w.g.DinnerWaitlistAt(r.Context(), p.caller, "", nil)
+	if w.computing(rw, p, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	p.figuresAge(at)
 	var rows []dinnerWaitlistRow
 	for _, row := range wl.GetRows() {
 		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
@@ -104,6 +108,16 @@ type dinnerGroupRow struct {
 	Group string
 }
 
+// dinnerGroupWord is a report group's value in words: "kvinna", "kön inte
+// angivet" (also for an older service's empty gender), "tigrinja",
+// "okänt" for no language.
+func dinnerGroupWord(p *page, dim, v string) string {
+	if dim == "gender" && v == "" {
+		v = "unspecified"
+	}
+	return groupWord(p, dim, v)
+}
+
 // dinnerGroups makes the gender and language tables of the report. Only
 // groups with guests seated are shown: a dinner offered or held has no
 // gender or language, so the service counts those in the group without a
@@ -120,11 +134,7 @@ func dinnerGroups(p *page, rows []*dinnersv1.ReportRow) []dinnerGroupTable {
 			if row.GetDimension() != dim || row.GetGuestsSeated() == 0 {
 				continue
 			}
-			v := row.GetValue()
-			if dim == "gender" && v == "" {
-				v = "unspecified"
-			}
-			label := groupWord(p, dim, v)
+			label := dinnerGroupWord(p, dim, row.GetValue())
 			t.Rows = append(t.Rows, dinnerGroupRow{ReportRow: row, Group: label})
 			k := slices.IndexFunc(bars, func(b monthBars) bool { return b.Label == label })
 			if k < 0 {
@@ -212,7 +222,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 		return nil
 	}
 	if err != nil {
-		if formErrors(p, err, func(f string) string { return f }) {
+		if dinnerFormErrors(p, err) {
 			p.Data = dinnerReportData{}
 			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners_report")
 		}
@@ -334,11 +344,12 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 		if row.GetMunicipalityCode() != "" {
 			name = strings.TrimPrefix(dinnerMuni(row.GetMunicipalityCode()), row.GetMunicipalityCode()+" ")
 		}
-		group := ""
+		group, value := "", row.GetValue()
 		if row.GetDimension() != "" {
-			group = p.dinnerWord("dinners.group.", row.GetDimension())
+			// The group and its value in words, as the page shows them.
+			group, value = p.dinnerWord("dinners.group.", row.GetDimension()), dinnerGroupWord(p, row.GetDimension(), value)
 		}
-		rec := []string{row.GetMonth(), row.GetMunicipalityCode(), name, group, row.GetValue(),
+		rec := []string{row.GetMonth(), row.GetMunicipalityCode(), name, group, value,
 			dinnerInt(row.GetDinnersOffered()), dinnerInt(row.GetDinnersHeld()), dinnerInt(row.GetGuestsSeated()), dinnerInt(row.GetGuestsAttended()),
 			dinnerInt(row.GetFirstTimePerMille()), dinnerInt(row.GetNoShowPerMille()), dinnerInt(row.GetLateCancelPerMille()), dinnerInt(row.GetMedianWaitDays())}
 		rej, dec := make([]int32, rejects), make([]int32, declines)

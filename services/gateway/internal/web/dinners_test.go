@@ -5,10 +5,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 )
 
 var rectRe = regexp.MustCompile(`<rect x="\d+" y="\d+" width="(\d+)" height="14"`)
@@ -146,5 +149,27 @@ func TestGapPercent(t *testing.T) {
 		if got := gapPercent(&page{Lang: tt.lang}, tt.ppm); got != tt.want {
 			t.Errorf("%s %d: got %q, want %q", tt.lang, tt.ppm, got, tt.want)
 		}
+	}
+}
+
+// TestAttendanceHintBeforeTheDay: a confirmed seating whose dinner is
+// still ahead says beside the attendance button from which day it can be
+// saved (the service refuses earlier, and the coordinator got an error
+// page); on the day the hint is gone.
+func TestAttendanceHintBeforeTheDay(t *testing.T) {
+	t.Parallel()
+	seat := func(date string) dinnerSeatingRow {
+		return (&page{Lang: "sv"}).dinnerSeatingRow(&gatewayv1.SeatingView{Seating: &dinnersv1.Seating{Date: date, PartySize: 1,
+			Status: eventsv1.SeatingStatus_SEATING_STATUS_CONFIRMED}}, "/dinners/seatings")
+	}
+	today := time.Now().In(stockholm)
+	if r := seat(today.AddDate(0, 0, 3).Format(time.DateOnly)); !r.Upcoming {
+		t.Errorf("a dinner in three days is not upcoming")
+	}
+	if r := seat(today.Format(time.DateOnly)); r.Upcoming {
+		t.Errorf("today's dinner is upcoming")
+	}
+	if got, want := (&page{Lang: "sv"}).tf("dinners.attendance.from", "Date", "2027-01-06"), "Närvaro kan sparas från middagens dag, 2027-01-06."; got != want {
+		t.Errorf("hint %q, want %q", got, want)
 	}
 }

@@ -315,11 +315,17 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 func (w *Web) guideStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("guides.assign.title"), "guides", "/guides/assign", r.PostForm
 	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: formMunis(r, p)}
-	if q, ok := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]; ok && q != 0 {
+	q, known := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]
+	if known && q != 0 {
 		req.Quotas = []guidesv1.QuotaKind{guidesv1.QuotaKind(q)}
 	}
 	return w.startJobForm(rw, r, p, jobStart{munis: req.MunicipalityCodes, tmpl: "guides_assign", done: "/guides/assign",
 		start: func() error {
+			// A quota the form does not offer is refused, never run as no
+			// quota.
+			if !known && r.PostForm.Get("quota") != "" {
+				return apperr.FieldError("quota", "is not a known quota kind")
+			}
 			_, err := w.g.StartGuideJob(r.Context(), p.caller, req)
 			return err
 		},

@@ -45,6 +45,12 @@ func TestTranslateMessage(t *testing.T) {
 		{"sv", "something new", "something new"},
 		{"sv", "only an active pair can end; this one is ended", "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{"en", "is required", "is required"},
+		// The guides job form's refusals (an admin's typed codes), Swedish
+		// since the outside check of issue 11 found them in English.
+		{"sv", "is not an SCB municipality code", "är ingen kommunkod från SCB"},
+		{"sv", "name at least one municipality", "ange minst en kommun"},
+		{"sv", "at most 3", "högst 3"},
+		{"sv", "must list at most 1000 entries", "får ange högst 1000"},
 	}
 	for _, tt := range tests {
 		if got := translateMessage(tt.locale, tt.in); got != tt.want {

@@ -201,6 +201,10 @@ type jobStart struct {
 	// tmpl is the page shown again; done is where a queued job sends the
 	// browser.
 	tmpl, done string
+	// errs puts a refusal's messages on the page; nil is formErrors with
+	// the field path cut at "[" (dinners words its service's messages
+	// from its own catalogue, dinnerFormErrors).
+	errs func(*page, error) bool
 }
 
 // formMunis are the municipalities a start form names: the ticked boxes,
@@ -229,7 +233,13 @@ func (w *Web) startJobForm(rw http.ResponseWriter, r *http.Request, p *page, js 
 		http.Redirect(rw, r, js.done, http.StatusSeeOther)
 		return nil
 	}
-	if !formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f }) {
+	errs := js.errs
+	if errs == nil {
+		errs = func(p *page, err error) bool {
+			return formErrors(p, err, func(f string) string { f, _, _ = strings.Cut(f, "["); return f })
+		}
+	}
+	if !errs(p, err) {
 		return err
 	}
 	d, err := js.again()

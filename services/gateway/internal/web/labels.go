@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -37,6 +38,21 @@ func localeFuncs(locale string) template.FuncMap {
 			return word("state.", strings.TrimPrefix(s.String(), "JOB_STATE_"))
 		},
 		"phase": func(s string) string { return word("phase.", s) },
+		// auditWhat is an audit entry's action in words ("läste
+		// nyanländ (webb)"); codes the catalogue lacks stay readable.
+		"auditWhat": func(e *gatewayv1.AuditEntry) string {
+			action := word("audit.action.", e.GetAction())
+			// notify records each message it sent as notify_<template>:
+			// "skickade förslag på mentor till nyanländ".
+			if kind, ok := strings.CutPrefix(e.GetAction(), "notify_"); ok {
+				key := "mailbox.tpl.TEMPLATE_" + strings.ToUpper(kind)
+				if label := translate(locale, key); label != key {
+					action = translateData(locale, "audit.action.notify", map[string]any{"Kind": label}, nil)
+				}
+			}
+			return action + " " + word("audit.resource.", e.GetResourceType()) + " (" + word("audit.channel.", e.GetChannel()) + ")"
+		},
+		"auditOutcome": func(s string) string { return word("audit.outcome.", s) },
 		// langs lists a person's languages by their CLDR names.
 		"langs":    func(ls []*typev1.LanguageSkill) string { return langNames(locale, ls) },
 		"langName": func(code string) string { return langName(locale, code) },

@@ -33,6 +33,9 @@ var violationText = map[string]map[string]string{
 		"must be valid UTF-8 text":                                     "måste vara giltig text",
 		"no organisation has this id":                                  "ingen organisation har detta id",
 		"choose at least one municipality":                             "välj minst en kommun",
+		"name at least one municipality":                               "ange minst en kommun",
+		"is not an SCB municipality code":                              "är ingen kommunkod från SCB",
+		"is not a known quota kind":                                    "är ingen känd kvot",
 		"choose at least one proposal":                                 "välj minst ett förslag",
 		"a coordinator needs at least one municipality":                "en samordnare behöver minst en kommun",
 		"is required for a coordinator":                                "måste anges för en samordnare",
@@ -78,6 +81,8 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ (?:pair|proposal) can [a-z ]+; this one is [a-z]+$`), "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{regexp.MustCompile(`^must list at most (\d+) proposals$`), "får ange högst $1 förslag"},
 		{regexp.MustCompile(`^the offer expired at (\S+)$`), "erbjudandet gick ut $1"},
+		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
+		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
 	},
 }
 

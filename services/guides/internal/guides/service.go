@@ -244,8 +244,14 @@ type Eligibility struct {
 }
 
 func (s *Service) evaluate(n *guidesv1.PoolNewcomer, r eligibility.Rules) Eligibility {
+	return s.evaluateAs(n, r, r.Digest())
+}
+
+// evaluateAs is evaluate with the rules' digest computed by the caller:
+// a list computes it once, not per newcomer (it encodes the rules).
+func (s *Service) evaluateAs(n *guidesv1.PoolNewcomer, r eligibility.Rules, version string) Eligibility {
 	return Eligibility{ParticipantID: n.GetParticipantId(), Municipality: n.GetMunicipalityCode(),
-		Result: eligibility.Evaluate(r.Criteria, Facts(n), s.Now()), Version: r.Digest()}
+		Result: eligibility.Evaluate(r.Criteria, Facts(n), s.Now()), Version: version}
 }
 
 // visible reports whether who may see people and assignments in muni:
@@ -287,12 +293,19 @@ func (s *Service) ListEligibility(who auth.Claims, munis []string, want *bool, s
 		return nil, "", 0, err
 	}
 	r := s.rules("")
+	version := r.Digest()
 	var out []Eligibility
 	next, total := "", 0
+	// Every newcomer of the scope is counted, but only a filtered list
+	// needs each one's outcome; unfiltered, only the page's rows are
+	// evaluated (issue 12: the list evaluated 6,667 newcomers for a page
+	// of 50, p50 169 ms).
 	for _, n := range ns {
-		e := s.evaluate(n, r)
-		if want != nil && e.Entitled != *want {
-			continue
+		var e Eligibility
+		if want != nil {
+			if e = s.evaluateAs(n, r, version); e.Entitled != *want {
+				continue
+			}
 		}
 		total++
 		if n.GetParticipantId() <= after {
@@ -301,6 +314,9 @@ func (s *Service) ListEligibility(who auth.Claims, munis []string, want *bool, s
 		if len(out) == size {
 			next = out[len(out)-1].ParticipantID
 			continue // counted, not returned
+		}
+		if want == nil {
+			e = s.evaluateAs(n, r, version)
 		}
 		out = append(out, e)
 	}

@@ -25,15 +25,9 @@ var _ pb.MentoringServiceServer = (*Server)(nil)
 // New returns a Server over svc.
 func New(svc *pairs.Service) *Server { return &Server{svc: svc} }
 
-// caller returns the identity the auth interceptor verified. Its absence
-// means the server was wired without the interceptor: refuse, never guess.
-func caller(ctx context.Context) (auth.Claims, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Claims{}, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
-	}
-	return c, nil
-}
+// caller is the identity the auth interceptor verified (auth.Require:
+// without it the server was wired wrong, and it refuses, never guesses).
+var caller = auth.Require
 
 // StartMatchingJob queues a job.
 func (s *Server) StartMatchingJob(ctx context.Context, req *pb.StartMatchingJobRequest) (*pb.StartMatchingJobResponse, error) {

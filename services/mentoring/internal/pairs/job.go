@@ -85,8 +85,18 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Built: built,
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
 			n := newcomers[built.NewcomerIDs[x.Newcomer]]
-			return s.propose(ctx, j, rs.Version, n, built.HostIDs[x.Host], x, cands[x.Newcomer])
+			return s.propose(ctx, j, s.newPair(j, rs.Version, n, built.HostIDs[x.Host], x, cands[x.Newcomer]))
 		},
+		ProposeBatch: func(ctx context.Context, xs []match.Explanation) ([]bool, error) {
+			ps := make([]*pb.Pair, len(xs))
+			for k, x := range xs {
+				n := newcomers[built.NewcomerIDs[x.Newcomer]]
+				ps[k] = s.newPair(j, rs.Version, n, built.HostIDs[x.Host], x, cands[x.Newcomer])
+			}
+			return s.proposeBatch(ctx, j, ps)
+		},
+		BatchSize:       proposeBatchSize,
+		BatchesInFlight: 1,
 		Unmatched: func(x match.Explanation) {
 			nid := built.NewcomerIDs[x.Newcomer]
 			u := &pb.UnmatchedNewcomer{ParticipantId: nid, MunicipalityCode: newcomers[nid].GetMunicipalityCode(),
@@ -212,12 +222,8 @@ func toParts(ps []match.Part) []*pb.ScorePart {
 	return out
 }
 
-// propose creates the proposal for one matched newcomer, once (the
-// proposal kit's create-once Propose), and reports whether the job has it.
-// Its id is the pair's (PairID), so the bucket's create-once key decides: a restarted job finds its own proposal already
-// there, and a pair another job or a coordinator proposed before (even
-// one this replica's index has not seen yet) is not proposed again.
-func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb.PoolNewcomer, mentor string, x match.Explanation, cs []candidate) (bool, error) {
+// newPair is the proposal of mentor for newcomer n as the job found it.
+func (s *Service) newPair(j jobs.Job, version string, n *pb.PoolNewcomer, mentor string, x match.Explanation, cs []candidate) *pb.Pair {
 	p := &pb.Pair{
 		Id: PairID(n.GetParticipantId(), mentor), JobId: j.ID,
 		OrganisationId: j.Organisation, MunicipalityCode: n.GetMunicipalityCode(),
@@ -227,6 +233,15 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, version string, n *pb
 		RulesVersion: version, ProposeTime: timestamppb.New(s.now().UTC()), UpdatedBy: "job:" + j.ID,
 	}
 	fillReportFacts(p, n)
+	return p
+}
+
+// propose creates the proposal for one matched newcomer, once (the
+// proposal kit's create-once Propose), and reports whether the job has it.
+// Its id is the pair's (PairID), so the bucket's create-once key decides: a restarted job finds its own proposal already
+// there, and a pair another job or a coordinator proposed before (even
+// one this replica's index has not seen yet) is not proposed again.
+func (s *Service) propose(ctx context.Context, j jobs.Job, p *pb.Pair) (bool, error) {
 	// The snapshot may be older than the pool: someone who left (or was
 	// erased) since must not be proposed.
 	if gone, err := s.anyGone(ctx, p); err != nil || gone {

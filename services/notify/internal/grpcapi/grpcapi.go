@@ -34,13 +34,9 @@ var (
 // New returns a Server over svc.
 func New(svc *notice.Service) *Server { return &Server{svc: svc} }
 
-func caller(ctx context.Context) (auth.Claims, error) {
-	c, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Claims{}, apperr.Errorf(apperr.Unauthenticated, "missing or invalid token")
-	}
-	return c, nil
-}
+// caller is the identity the auth interceptor verified (auth.Require:
+// without it the server was wired wrong, and it refuses, never guesses).
+var caller = auth.Require
 
 // mailboxProto is a mailbox message; bodies only when full.
 func mailboxProto(m *pb.StoredMessage, full bool) *pb.MailboxMessage {

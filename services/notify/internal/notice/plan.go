@@ -298,11 +298,31 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 	return errors.Join(errs...)
 }
 
-// forgetProposal drops the links and the tracking of an erased proposal.
-// It deletes rather than purges: purging a link would shred its person's
-// data key, and the person is not necessarily the one erased.
+// forgetProposal drops the links and the tracking of an erased proposal,
+// and the text of its messages: the one erased is named in the messages
+// to the other (the host's "proposed guest" names the guest), which stay
+// as a record of what was sent and whether it arrived. It deletes and
+// blanks rather than purges: purging would shred the person's data key,
+// and the person is not necessarily the one erased.
 func (s *Service) forgetProposal(ctx context.Context, id string) error {
 	var errs []error
+	if page, err := s.d.Messages.Find(store.Query[*pb.StoredMessage]{Index: "proposal", Values: []string{id}}); err == nil {
+		for _, m := range page.Items {
+			if m.GetSubject() == "" && m.GetTextBody() == "" && m.GetHtmlBody() == "" && m.GetAnswerUrl() == "" {
+				continue
+			}
+			_, err := s.update(ctx, m.GetId(), func(m *pb.StoredMessage) error {
+				m.Subject, m.TextBody, m.HtmlBody, m.AnswerUrl = "", "", "", ""
+				if Pending(m) {
+					m.Rendered = false // rendered again at send time, or refused with the person gone
+				}
+				return nil
+			})
+			errs = append(errs, ignoreNotFound(err))
+		}
+	} else {
+		errs = append(errs, err)
+	}
 	if page, err := s.d.Links.Find(store.Query[*pb.StoredLink]{Index: "proposal", Values: []string{id}}); err == nil {
 		for _, l := range page.Items {
 			errs = append(errs, ignoreNotFound(s.d.Links.Remove(ctx, l.GetId(), false)))
