@@ -151,33 +151,47 @@ func (m *Manager) Forget(ctx context.Context, id string) error {
 	}
 	var errs []error
 	for _, o := range objs {
-		raw, err := d.Get(ctx, o.ID, o.Kind)
-		if apperr.ErrorCode(err) == apperr.NotFound {
-			continue // dropped since the listing
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out, changed, err := redact(o.Kind, raw, id)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("jobs: redact %s of %s: %w", o.Kind, o.ID, err))
-			continue
-		}
-		if !changed {
-			continue
-		}
-		if _, err := d.Put(ctx, o.ID, o.Kind, out); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		// The job may have succeeded and dropped its snapshot between the
-		// read and the write: do not leave a copy behind.
-		if o.Kind == SnapshotKind {
-			if j, err := m.Get(ctx, o.ID); err != nil || j.State == Succeeded {
-				errs = append(errs, d.Delete(ctx, o.ID, o.Kind))
-			}
-		}
+		errs = append(errs, m.forgetIn(ctx, d, redact, o, id))
 	}
 	return errors.Join(errs...)
+}
+
+// forgetReadTimeout bounds Forget's read of one object. An object store
+// read is an ordered push consumer that, on a loaded node, can miss its
+// chunks and then waits for the caller's deadline: an erasure event's
+// handler held its delivery for the consumer's whole AckWait (30 s) before
+// failing. Bounded, the stalled read fails in seconds and the event is
+// retried almost at once (its first backoff is 100 ms) with a fresh read.
+// A job object is read in well under a second when nothing stalls.
+const forgetReadTimeout = 10 * time.Second
+
+// forgetIn removes the person with id from one object (see Forget).
+func (m *Manager) forgetIn(ctx context.Context, d Data, redact Redactor, o Object, id string) error {
+	rctx, cancel := context.WithTimeout(ctx, forgetReadTimeout)
+	raw, err := d.Get(rctx, o.ID, o.Kind)
+	cancel()
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return nil // dropped since the listing
+	}
+	if err != nil {
+		return err
+	}
+	out, changed, err := redact(o.Kind, raw, id)
+	if err != nil {
+		return fmt.Errorf("jobs: redact %s of %s: %w", o.Kind, o.ID, err)
+	}
+	if !changed {
+		return nil
+	}
+	if _, err := d.Put(ctx, o.ID, o.Kind, out); err != nil {
+		return err
+	}
+	// The job may have succeeded and dropped its snapshot between the
+	// read and the write: do not leave a copy behind.
+	if o.Kind == SnapshotKind {
+		if j, err := m.Get(ctx, o.ID); err != nil || j.State == Succeeded {
+			return d.Delete(ctx, o.ID, o.Kind)
+		}
+	}
+	return nil
 }

@@ -106,10 +106,18 @@ func poolState(ctx context.Context, t testing.TB, js jetstream.JetStream) map[st
 	return out
 }
 
+// settleWait bounds settled. Everything is handled in a second or two
+// when nothing stalls, but a handler that stalls on a loaded machine holds
+// its delivery until the consumer's AckWait (30 s) and is then retried, so
+// "everything handled" can take longer than AckWait: the old 20 s bound
+// failed about one run in five at load 15-25 while the consumers were
+// still (correctly) working through a retry.
+const settleWait = 2 * events.DefaultAckWait
+
 // settled waits until both pool consumers have handled everything.
 func settled(ctx context.Context, t testing.TB, js jetstream.JetStream) {
 	t.Helper()
-	testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+	testutil.CheckFor(t, settleWait, 50*time.Millisecond, func() error {
 		for _, c := range [][2]string{{events.StreamParticipants, server.ParticipantsDurable}, {events.StreamVolunteers, server.VolunteersDurable}} {
 			cons, err := js.Consumer(ctx, c[0], c[1])
 			if err != nil {
