@@ -263,3 +263,67 @@ func TestSchedulesSubmitOncePerPeriod(t *testing.T) {
 	mu.Unlock()
 	count(2)
 }
+
+// stallingData is Data whose first read stalls: it notes the deadline it
+// was given and fails as a read that waited for it would.
+type stallingData struct {
+	jobs.Data
+	mu       sync.Mutex
+	stalled  bool
+	deadline time.Time // of the stalled read; zero: it had none
+}
+
+func (s *stallingData) Get(ctx context.Context, id string, kind jobs.Kind) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stalled {
+		s.stalled = true
+		s.deadline, _ = ctx.Deadline()
+		return nil, context.DeadlineExceeded
+	}
+	return s.Data.Get(ctx, id, kind)
+}
+
+// TestForgetBoundsAStalledRead: an erasure handler's Forget does not hand
+// a stalled object read the caller's whole deadline (an event consumer's
+// AckWait): the read gets at most ten seconds, Forget fails so the event
+// is retried, and the retry redacts.
+func TestForgetBoundsAStalledRead(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	_, js := n.Connect(t)
+	ctx := testutil.Context(t)
+	inner, err := jobs.OpenObjectData(ctx, js, "forget_stall", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := &stallingData{Data: inner}
+	redact := func(_ jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
+		out := bytes.ReplaceAll(raw, []byte(id+";"), nil)
+		return out, !bytes.Equal(out, raw), nil
+	}
+	m, err := jobs.Open(ctx, js, jobs.Config{Name: "stall", AckWait: time.Second, Data: data, Redact: redact})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	if _, err := inner.Put(ctx, "job-1", jobs.ResultKind, []byte("p-1;p-2;")); err != nil {
+		t.Fatal(err)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the consumer's AckWait
+	defer cancel()
+	called := time.Now()
+	if err := m.Forget(hctx, "p-2"); err == nil {
+		t.Fatal("Forget succeeded although its read failed")
+	}
+	// Ten seconds from when Forget started its read; the caller gave 30.
+	if data.deadline.IsZero() || data.deadline.Sub(called) > 15*time.Second {
+		t.Errorf("the stalled read had until %v after the call; want about 10s, not the caller's 30s", data.deadline.Sub(called))
+	}
+	if err := m.Forget(hctx, "p-2"); err != nil {
+		t.Fatal(err)
+	}
+	if raw, err := inner.Get(ctx, "job-1", jobs.ResultKind); err != nil || string(raw) != "p-1;" {
+		t.Errorf("result = %q, %v; want p-1; only", raw, err)
+	}
+}
