@@ -230,7 +230,7 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 			}
 		}
 	}()
-	js, err := jetstream.New(nc)
+	js, err := events.JetStream(nc)
 	if err != nil {
 		return err
 	}

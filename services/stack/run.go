@@ -13,11 +13,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
@@ -106,7 +106,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := events.JetStream(nc)
 	if err != nil {
 		return err
 	}
