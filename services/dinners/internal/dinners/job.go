@@ -276,64 +276,25 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 }
 
 // proposeBatch is propose for a job's seatings at once (the kit's
-// Plan.ProposeBatch): one read of each pool side before and after instead
-// of four bucket reads per seating, and the records with their events in
-// one durable write per 999 (proposal.ProposeBatch, ADR 0033) instead of
-// three per seating. The outcome per seating is propose's: a seating of
-// someone who left is not written, one proposed before by another job is
-// not held, and people who left while the batch was written are cleaned
-// up after (Leave is idempotent). ADR 0063.
+// Plan.ProposeBatch, through proposal.ProposeChecked): one read of each
+// pool side before and after instead of four bucket reads per seating,
+// and the records with their events in one durable write per 999
+// (proposal.ProposeBatch, ADR 0033) instead of three per seating. The
+// outcome per seating is propose's: a seating of someone who left is not
+// written, one proposed before by another job is not held, and people who
+// left while the batch was written are cleaned up after. ADR 0063.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating) ([]bool, error) {
-	held := make([]bool, len(ps))
-	gone, err := s.goneOf(ctx, ps)
-	if err != nil {
-		return nil, err
-	}
-	var batch []proposal.NewProposal[*pb.Seating]
-	var at []int // index in ps of each of batch
-	for k, p := range ps {
-		if gone[person{pool.Guest, p.GetParticipantId()}].gone || gone[person{pool.Host, p.GetVolunteerId()}].gone {
-			continue
-		}
-		batch = append(batch, proposal.NewProposal[*pb.Seating]{ID: p.GetId(), R: p})
-		at = append(at, k)
-	}
-	res, err := s.life.ProposeBatch(ctx, batch)
-	if err != nil {
-		return nil, err
-	}
-	var written []*pb.Seating
-	for k, o := range res {
-		// NotFound: erased with its guest or host; another job's: not ours.
-		if o.Err == nil && (o.Created || o.R.GetJobId() == j.ID) {
-			held[at[k]] = true
-			written = append(written, ps[at[k]])
-		}
-	}
-	if gone, err = s.goneOf(ctx, written); err != nil {
-		return nil, err
-	}
-	for _, p := range written {
-		for _, who := range people(p) {
-			if g := gone[who]; g.gone {
-				if err := s.Leave(ctx, who.kind, who.id, g.erased); err != nil {
-					return nil, err
-				}
-				delete(gone, who) // once per person
-			}
-		}
-	}
-	return held, nil
+	return proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
+		ps, (*pb.Seating).GetId, func(o proposal.Outcome[*pb.Seating]) bool {
+			return o.Created || o.R.GetJobId() == j.ID // another job's: not ours
+		})
 }
-
-// left is whether a person has left the pool, and whether erased.
-type left struct{ gone, erased bool }
 
 // goneOf reads once per pool side whether the guests and hosts of ps have
 // left: the sides' indexes, synced to their buckets first, say what a
 // bucket read of each would (Pool.Gone), in two round trips.
-func (s *Service) goneOf(ctx context.Context, ps []*pb.Seating) (map[person]left, error) {
-	out := map[person]left{}
+func (s *Service) goneOf(ctx context.Context, ps []*pb.Seating) (map[person]proposal.Left, error) {
+	out := map[person]proposal.Left{}
 	if len(ps) == 0 {
 		return out, nil
 	}
@@ -345,27 +306,25 @@ func (s *Service) goneOf(ctx context.Context, ps []*pb.Seating) (map[person]left
 	}
 	for _, p := range ps {
 		if g, ok := s.pool.Guests.Lookup(p.GetParticipantId()); ok {
-			out[person{pool.Guest, p.GetParticipantId()}] = left{g.GetGone(), g.GetErased()}
+			out[person{Kind: pool.Guest, ID: p.GetParticipantId()}] = proposal.Left{Gone: g.GetGone(), Erased: g.GetErased()}
 		}
 		if h, ok := s.pool.Hosts.Lookup(p.GetVolunteerId()); ok {
-			out[person{pool.Host, p.GetVolunteerId()}] = left{h.GetGone(), h.GetErased()}
+			out[person{Kind: pool.Host, ID: p.GetVolunteerId()}] = proposal.Left{Gone: h.GetGone(), Erased: h.GetErased()}
 		}
 	}
 	return out, nil
 }
 
-type person struct {
-	kind pool.Kind
-	id   string
-}
+// person is one side of a seating in the pool.
+type person = proposal.Person[pool.Kind]
 
 func people(p *pb.Seating) []person {
-	return []person{{pool.Guest, p.GetParticipantId()}, {pool.Host, p.GetVolunteerId()}}
+	return []person{{Kind: pool.Guest, ID: p.GetParticipantId()}, {Kind: pool.Host, ID: p.GetVolunteerId()}}
 }
 
 func (s *Service) anyGone(ctx context.Context, p *pb.Seating) (bool, error) {
 	for _, who := range people(p) {
-		gone, _, err := s.pool.Gone(ctx, who.kind, who.id)
+		gone, _, err := s.pool.Gone(ctx, who.Kind, who.ID)
 		if err != nil || gone {
 			return gone, err
 		}
@@ -375,12 +334,12 @@ func (s *Service) anyGone(ctx context.Context, p *pb.Seating) (bool, error) {
 
 func (s *Service) leaveIfGone(ctx context.Context, p *pb.Seating) error {
 	for _, who := range people(p) {
-		gone, erased, err := s.pool.Gone(ctx, who.kind, who.id)
+		gone, erased, err := s.pool.Gone(ctx, who.Kind, who.ID)
 		if err != nil {
 			return err
 		}
 		if gone {
-			if err := s.Leave(ctx, who.kind, who.id, erased); err != nil {
+			if err := s.Leave(ctx, who.Kind, who.ID, erased); err != nil {
 				return err
 			}
 		}

@@ -20,7 +20,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
 	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
 )
 
@@ -265,11 +264,8 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, p *pb.Pair) (bool, er
 
 // anyGone reports whether either person of p has left the pool.
 func (s *Service) anyGone(ctx context.Context, p *pb.Pair) (bool, error) {
-	for _, who := range []struct {
-		kind pool.Kind
-		id   string
-	}{{pool.Newcomer, p.GetParticipantId()}, {pool.Mentor, p.GetVolunteerId()}} {
-		gone, _, err := s.pool.Gone(ctx, who.kind, who.id)
+	for _, who := range people(p) {
+		gone, _, err := s.pool.Gone(ctx, who.Kind, who.ID)
 		if err != nil || gone {
 			return gone, err
 		}
@@ -279,16 +275,13 @@ func (s *Service) anyGone(ctx context.Context, p *pb.Pair) (bool, error) {
 
 // leaveIfGone runs Leave for each person of p who has left the pool.
 func (s *Service) leaveIfGone(ctx context.Context, p *pb.Pair) error {
-	for _, who := range []struct {
-		kind pool.Kind
-		id   string
-	}{{pool.Newcomer, p.GetParticipantId()}, {pool.Mentor, p.GetVolunteerId()}} {
-		gone, erased, err := s.pool.Gone(ctx, who.kind, who.id)
+	for _, who := range people(p) {
+		gone, erased, err := s.pool.Gone(ctx, who.Kind, who.ID)
 		if err != nil {
 			return err
 		}
 		if gone {
-			if err := s.Leave(ctx, who.kind, who.id, erased); err != nil {
+			if err := s.Leave(ctx, who.Kind, who.ID, erased); err != nil {
 				return err
 			}
 		}
