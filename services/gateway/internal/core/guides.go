@@ -40,6 +40,20 @@ func (g *Gateway) guides(ctx context.Context, c Caller) (context.Context, guides
 // of one request: the nation (services/guides MaxMunicipalities, ADR 0077).
 const maxGuideMunicipalities = 290
 
+// guidesIn is the guides client for c with the municipalities a request
+// covers (guideMunis): every guides call that takes a scope starts so.
+func (g *Gateway) guidesIn(ctx context.Context, c Caller, codes []string) (context.Context, guidesv1.GuideServiceClient, []string, error) {
+	sctx, gc, err := g.guides(ctx, c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	munis, err := g.guideMunis(sctx, gc, c, codes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sctx, gc, munis, nil
+}
+
 // guideMunis fills in the municipalities of a request that names none: a
 // coordinator's own, and for an administrator those where some guide
 // organisation has capacity (the guides service asks an administrator to
@@ -78,11 +92,7 @@ func (g *Gateway) guideMunis(sctx context.Context, gc guidesv1.GuideServiceClien
 // ListGuideEligibility pages through newcomers' eligibility with names.
 // The audit entry names every newcomer shown.
 func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gatewayv1.ListGuideEligibilityRequest) (*gatewayv1.ListGuideEligibilityResponse, error) {
-	sctx, gc, err := g.guides(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
+	sctx, gc, munis, err := g.guidesIn(ctx, c, r.GetMunicipalityCodes())
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +173,7 @@ func (g *Gateway) ListGuideOrganisations(ctx context.Context, c Caller, r *gatew
 
 // StartGuideJob queues an assignment job.
 func (g *Gateway) StartGuideJob(ctx context.Context, c Caller, r *gatewayv1.StartGuideJobRequest) (*guidesv1.Job, error) {
-	sctx, gc, err := g.guides(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
+	sctx, gc, munis, err := g.guidesIn(ctx, c, r.GetMunicipalityCodes())
 	if err != nil {
 		return nil, err
 	}
@@ -360,11 +366,7 @@ func (g *Gateway) GuideEquityAt(ctx context.Context, c Caller, r *gatewayv1.GetG
 	}
 	key := scopeKey(c, fmt.Sprintf("guide_equity|%v|%d", r.GetMunicipalityCodes(), r.GetMinGroupSize()))
 	v, at, err := g.figures.get(ctx, key, func(ctx context.Context) (any, error) {
-		sctx, gc, err := g.guides(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		munis, err := g.guideMunis(sctx, gc, c, r.GetMunicipalityCodes())
+		sctx, gc, munis, err := g.guidesIn(ctx, c, r.GetMunicipalityCodes())
 		if err != nil {
 			return nil, err
 		}
