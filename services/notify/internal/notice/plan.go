@@ -274,16 +274,19 @@ func (s *Service) HandlePeople(ctx context.Context, env *eventsv1.Envelope) erro
 // Forget removes everything notify holds about a person.
 func (s *Service) Forget(ctx context.Context, personID string) error {
 	var errs []error
-	if page, err := s.d.Messages.Find(store.Query[*pb.StoredMessage]{Index: "person", Values: []string{personID}}); err == nil {
-		for _, m := range page.Items {
-			errs = append(errs, ignoreNotFound(s.d.Messages.Remove(ctx, m.GetId(), true)))
+	// Links first: a link is what someone outside may still hold, so it
+	// dies before anything else, and when the messages are gone (what an
+	// operator can see) the links are gone too.
+	if page, err := s.d.Links.Find(store.Query[*pb.StoredLink]{Index: "person", Values: []string{personID}}); err == nil {
+		for _, l := range page.Items {
+			errs = append(errs, ignoreNotFound(s.d.Links.Remove(ctx, l.GetId(), true)))
 		}
 	} else {
 		errs = append(errs, err)
 	}
-	if page, err := s.d.Links.Find(store.Query[*pb.StoredLink]{Index: "person", Values: []string{personID}}); err == nil {
-		for _, l := range page.Items {
-			errs = append(errs, ignoreNotFound(s.d.Links.Remove(ctx, l.GetId(), true)))
+	if page, err := s.d.Messages.Find(store.Query[*pb.StoredMessage]{Index: "person", Values: []string{personID}}); err == nil {
+		for _, m := range page.Items {
+			errs = append(errs, ignoreNotFound(s.d.Messages.Remove(ctx, m.GetId(), true)))
 		}
 	} else {
 		errs = append(errs, err)
