@@ -18,7 +18,6 @@ import (
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -90,57 +89,12 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
 	m := newMarkers(t)
-	today := time.Now().In(stockholm(t))
-	day := today.AddDate(0, 0, 10).Format(time.DateOnly)
-
-	org, err := c.v.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-		Name: "Notify programmes " + m.run, Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"},
-		IsGuideOrganisation: true, GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0880", Language: "ar", Capacity: 1}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgID := org.GetOrganisation().GetId()
-	consent := func(p eventsv1.ConsentPurpose) *participantsv1.Consent {
-		return &participantsv1.Consent{Purpose: p, TextVersion: "2026-01", Language: "ar"}
-	}
-	gp := m.participant(orgID, 1)
-	gp.Consents = append(gp.Consents, consent(eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS))
-	gp.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "sv"}
-	guest, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: gp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	np := m.participant(orgID, 2)
-	np.Consents = append(np.Consents, consent(eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES))
-	np.ResidencePermitDate = today.AddDate(0, -6, 0).Format(time.DateOnly)
-	np.EstablishmentStatus = eventsv1.EstablishmentStatus_ESTABLISHMENT_STATUS_ENROLLED
-	np.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "ar"}
-	newcomer, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: np})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hv := m.volunteer(orgID, 3)
-	hv.Roles = []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, Capacity: 4}}
-	host, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: hv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gid, nid, hid := guest.GetParticipant().GetId(), newcomer.GetParticipant().GetId(), host.GetVolunteer().GetId()
-	js := natsClient(t, l)
-	for _, d := range [][2]string{{"PARTICIPANTS", "dinners-participants"}, {"VOLUNTEERS", "dinners-volunteers"},
-		{"PARTICIPANTS", "guides-participants"}, {"VOLUNTEERS", "guides-volunteers"}} {
-		consumerSettled(t, ctx, js, d[0], d[1])
-	}
-
-	admin := notifyv1.NewNotificationServiceClient(stackConn(t, cfg, l, "notify"))
-	gateway := notifyv1.NewAnswerServiceClient(stackConn(t, cfg, l, "notify", "-role", "service", "-subject", "gateway"))
-	answer := func(tok string, a notifyv1.AnswerAction) {
-		t.Helper()
-		out, err := gateway.Answer(ctx, &notifyv1.AnswerRequest{Token: tok, Action: a})
-		if err != nil || out.GetOutcome() == notifyv1.AnswerOutcome_ANSWER_OUTCOME_NOT_APPLIED {
-			t.Fatalf("answer %v: %v, %v", a, out, err)
-		}
-	}
+	orgName := "Notify programmes " + m.run
+	pp := startProgrammePeople(t, ctx, cfg, l, c, orgName, m, m, m)
+	day, orgID := pp.day, pp.org
+	gid, nid, hid := pp.guest, pp.newcomer, pp.host
+	gp, hv := pp.gp, pp.hv
+	admin, gateway, answer := pp.admin, pp.gateway, pp.answer
 
 	// Dinners: an offer of 4 seats with an address, a party of 2.
 	dc := dinnersv1.NewDinnerServiceClient(stackConn(t, cfg, l, "dinners"))
@@ -297,7 +251,7 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	ga := mailboxOf(t, ctx, admin, nid, notifyv1.Template_TEMPLATE_GUIDE_ASSIGNED)
-	if ga.GetLanguage() != "ar" || !strings.Contains(ga.GetTextBody(), org.GetOrganisation().GetName()) {
+	if ga.GetLanguage() != "ar" || !strings.Contains(ga.GetTextBody(), orgName) {
 		t.Errorf("guide message (%s):\n%s", ga.GetLanguage(), ga.GetTextBody())
 	}
 	answer(linkToken(t, ga), notifyv1.AnswerAction_ANSWER_ACTION_ACCEPT)

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -40,56 +39,11 @@ func TestPlanted_ProgrammesErasure(t *testing.T) {
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
 	mg, mn, mh := newMarkers(t), newMarkers(t), newMarkers(t)
-	today := time.Now().In(stockholm(t))
-	day := today.AddDate(0, 0, 10).Format(time.DateOnly)
-
-	org, err := c.v.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-		Name: "Planted programmes", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"},
-		IsGuideOrganisation: true, GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0880", Language: "ar", Capacity: 1}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgID := org.GetOrganisation().GetId()
-	consent := func(p eventsv1.ConsentPurpose) *participantsv1.Consent {
-		return &participantsv1.Consent{Purpose: p, TextVersion: "2026-01", Language: "ar"}
-	}
-	gp := mg.participant(orgID, 1)
-	gp.Consents = append(gp.Consents, consent(eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS))
-	gp.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "sv"}
-	guest, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: gp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	np := mn.participant(orgID, 2)
-	np.Consents = append(np.Consents, consent(eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES))
-	np.ResidencePermitDate = today.AddDate(0, -6, 0).Format(time.DateOnly)
-	np.EstablishmentStatus = eventsv1.EstablishmentStatus_ESTABLISHMENT_STATUS_ENROLLED
-	np.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "ar"}
-	newcomer, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: np})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hv := mh.volunteer(orgID, 3)
-	hv.Roles = []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, Capacity: 4}}
-	host, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: hv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gid, nid, hid := guest.GetParticipant().GetId(), newcomer.GetParticipant().GetId(), host.GetVolunteer().GetId()
-	js := natsClient(t, l)
-	for _, d := range [][2]string{{"PARTICIPANTS", "dinners-participants"}, {"VOLUNTEERS", "dinners-volunteers"},
-		{"PARTICIPANTS", "guides-participants"}, {"VOLUNTEERS", "guides-volunteers"}} {
-		consumerSettled(t, ctx, js, d[0], d[1])
-	}
-	admin := notifyv1.NewNotificationServiceClient(stackConn(t, cfg, l, "notify"))
-	gateway := notifyv1.NewAnswerServiceClient(stackConn(t, cfg, l, "notify", "-role", "service", "-subject", "gateway"))
-	answer := func(tok string, a notifyv1.AnswerAction) {
-		t.Helper()
-		out, err := gateway.Answer(ctx, &notifyv1.AnswerRequest{Token: tok, Action: a})
-		if err != nil || out.GetOutcome() == notifyv1.AnswerOutcome_ANSWER_OUTCOME_NOT_APPLIED {
-			t.Fatalf("answer %v: %v, %v", a, out, err)
-		}
-	}
+	pp := startProgrammePeople(t, ctx, cfg, l, c, "Planted programmes", mg, mn, mh)
+	day, orgID := pp.day, pp.org
+	gid, nid, hid := pp.guest, pp.newcomer, pp.host
+	gp := pp.gp
+	admin, answer := pp.admin, pp.answer
 
 	// Dinners: the host's street address is a planted value too.
 	address := mh.name("street", 3) + " 7, Kalmar"
