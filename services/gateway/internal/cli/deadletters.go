@@ -74,15 +74,15 @@ func listDeadLetters(ctx context.Context, c *clients, args []string, e env) erro
 		}
 		total = res.Msg.GetTotalSize()
 		for _, d := range res.Msg.GetDeadLetters() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%d deliveries\t%s\n", d.GetId(), dlTime(d.GetLastFailureTime()), d.GetConsumer(),
-				d.GetSubject(), d.GetDeliveryCount(), describeDeadLetterError(d.GetErrorKind(), d.GetErrorCause()))
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", d.GetId(), dlTime(d.GetLastFailureTime()), d.GetConsumer(),
+				d.GetSubject(), count(d.GetDeliveryCount(), "delivery", "deliveries"), describeDeadLetterError(d.GetErrorKind(), d.GetErrorCause()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%d dead letters\n", total)
+	fmt.Fprintln(e.Out, count(total, "dead letter", "dead letters"))
 	return nil
 }
 

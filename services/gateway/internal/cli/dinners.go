@@ -83,7 +83,7 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Out, "%s %s cancelled; %d seatings cancelled, their guests wait again\n", args[0], args[1], len(res.Msg.GetCancelledSeatingIds()))
+		fmt.Fprintf(e.Out, "%s %s cancelled; %s cancelled, their guests wait again\n", args[0], args[1], count(len(res.Msg.GetCancelledSeatingIds()), "seating", "seatings"))
 		return nil
 	case "signups list":
 		return listSignUps(ctx, d, args, e)
@@ -278,8 +278,8 @@ func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) err
 		}
 		for _, v := range res.Msg.GetSignUps() {
 			s := v.GetSignUp()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\tparty %d\t%d dates\tno-show streak %d\n", s.GetId(), v.GetParticipantName(), s.GetMunicipalityCode(),
-				len(s.GetParty()), len(s.GetDates()), s.GetNoShowStreak())
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\tparty %d\t%s\tno-show streak %d\n", s.GetId(), v.GetParticipantName(), s.GetMunicipalityCode(),
+				len(s.GetParty()), count(len(s.GetDates()), "date", "dates"), s.GetNoShowStreak())
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})

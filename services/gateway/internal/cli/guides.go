@@ -111,7 +111,7 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 			return "", err
 		}
 		if tok == "" {
-			fmt.Fprintf(e.Out, "%d newcomers\n", res.Msg.GetTotalSize())
+			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), "newcomer", "newcomers"))
 		}
 		for _, v := range res.Msg.GetEligibility() {
 			el := v.GetEligibility()
@@ -280,7 +280,7 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 			return "", err
 		}
 		if tok == "" {
-			fmt.Fprintf(e.Out, "%d assignments\n", res.Msg.GetTotalSize())
+			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), "assignment", "assignments"))
 		}
 		for _, v := range res.Msg.GetAssignments() {
 			printAssignment(e, v)

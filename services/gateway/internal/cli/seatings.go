@@ -244,10 +244,12 @@ func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error 
 		return err
 	}
 	for _, r := range res.Msg.GetWaitlist().GetRows() {
-		fmt.Fprintf(e.Out, "%s\t%d parties (%d guests) waiting, median %d days, longest %d\t%d free seats\t%d more host seats needed\n",
-			r.GetMunicipalityCode(), r.GetParties(), r.GetGuests(), r.GetMedianWaitDays(), r.GetMaxWaitDays(), r.GetFreeSeats(), r.GetSeatsNeeded())
+		fmt.Fprintf(e.Out, "%s\t%s (%s) waiting, median %s, longest %s\t%s\t%s needed\n",
+			r.GetMunicipalityCode(), count(r.GetParties(), "party", "parties"), count(r.GetGuests(), "guest", "guests"),
+			count(r.GetMedianWaitDays(), "day", "days"), count(r.GetMaxWaitDays(), "day", "days"),
+			count(r.GetFreeSeats(), "free seat", "free seats"), count(r.GetSeatsNeeded(), "more host seat", "more host seats"))
 		for _, n := range r.GetNeedByDate() {
-			fmt.Fprintf(e.Out, "\t%s\t%d seats\n", n.GetDate(), n.GetSeats())
+			fmt.Fprintf(e.Out, "\t%s\t%s\n", n.GetDate(), count(n.GetSeats(), "seat", "seats"))
 		}
 	}
 	return nil
