@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -27,9 +28,11 @@ import (
 // person's record has one, so no request can grow a record without bound
 // (the proto comments and the README state them too).
 const (
-	MaxNameRunes     = 100
-	MaxLanguages     = 20
-	MaxInterests     = 20
+	MaxNameRunes = 100
+	MaxLanguages = 20
+	MaxInterests = 20
+	// MaxInterestRunes caps one interest tag ("trädgård", "fotboll").
+	MaxInterestRunes = 32
 	MaxAvailability  = 21 // seven days, three parts each
 	MaxDiets         = 8  // every diet once
 	MaxHouseholdSize = 20
@@ -42,8 +45,7 @@ const (
 )
 
 var (
-	interestRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-	phoneRE    = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
 // Name checks a personal name: printable, trimmed, at most MaxNameRunes.
@@ -128,8 +130,15 @@ func Languages(v *apperr.Validator, field string, ls []*typev1.LanguageSkill) {
 	}
 }
 
-// Interests checks interest tags: lower-case words from the shared
-// vocabulary style, so they can be matched and carried in events.
+// Interests checks interest tags: lower-case words of letters in any
+// script ("trädgård", "läsning"), digits and '-', in NFC, starting with a
+// letter or digit, at most MaxInterestRunes long. Tags are matched as
+// strings (shared interests) and carried in events, so one word must have
+// one spelling: callers pass tags through NormInterests first, and a tag
+// not in that form is refused rather than stored twice over. Nothing
+// else is let in: no spaces, controls, format characters (RTL marks,
+// zero-width spaces) or punctuation that means something in HTML or CSV
+// ('<', '"', '=', ',').
 func Interests(v *apperr.Validator, field string, tags []string) {
 	if len(tags) > MaxInterests {
 		v.Add(field, fmt.Sprintf("must list at most %d interests", MaxInterests))
@@ -138,13 +147,53 @@ func Interests(v *apperr.Validator, field string, tags []string) {
 	seen := map[string]bool{}
 	for i, t := range tags {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if !interestRE.MatchString(t) {
-			v.Add(f, "must be a lower-case tag of letters a-z, digits and '-', at most 32 characters")
+		if !validInterest(t) {
+			v.Add(f, fmt.Sprintf("must be a lower-case tag of letters, digits and '-', at most %d characters", MaxInterestRunes))
 		} else if seen[t] {
 			v.Add(f, "is listed twice")
 		}
 		seen[t] = true
 	}
+}
+
+// validInterest says whether t is a tag in its one spelling (see
+// Interests).
+func validInterest(t string) bool {
+	if t == "" || len(t) > utf8.UTFMax*MaxInterestRunes || !utf8.ValidString(t) ||
+		utf8.RuneCountInString(t) > MaxInterestRunes || !norm.NFC.IsNormalString(t) || strings.ToLower(t) != t {
+		return false
+	}
+	for i, r := range t {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+		case i > 0 && (r == '-' || unicode.In(r, unicode.Mn, unicode.Mc)):
+			// Combining marks that NFC does not compose (Devanagari
+			// vowel signs, Arabic harakat) belong to the letter before.
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// NormInterests is tags in the one spelling Interests accepts: trimmed,
+// lower case, NFC ("Trädgård" typed with a combining diaeresis is
+// "trädgård"). It changes nothing else: what is not a valid tag stays
+// invalid (a tag of spaces only becomes "", which Interests refuses), so
+// the caller is told rather than having its input silently rewritten.
+func NormInterests(tags []string) []string {
+	if tags == nil {
+		return nil
+	}
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		if !utf8.ValidString(t) {
+			out[i] = t
+			continue
+		}
+		out[i] = norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(t))))
+	}
+	return out
 }
 
 // Availability checks weekly slots.

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // TestLocales: Swedish and English are complete and offered; Arabic, still
@@ -142,5 +145,27 @@ func BenchmarkTranslate(b *testing.B) {
 func BenchmarkTranslatePlural(b *testing.B) {
 	for b.Loop() {
 		translateData("sv", "m.count", nil, 3)
+	}
+}
+
+// TestInterestRefusalInSwedish: the services' refusal of an interest tag
+// (pkg/people's own message, not a copy) reads in Swedish, and no longer
+// says that å, ä and ö are not letters.
+func TestInterestRefusalInSwedish(t *testing.T) {
+	t.Parallel()
+	var v apperr.Validator
+	people.Interests(&v, "interests", []string{"<script>"})
+	fvs := apperr.Violations(v.Err())
+	if len(fvs) != 1 {
+		t.Fatalf("violations %v, want one", fvs)
+	}
+	got := translateMessage("sv", fvs[0].Description)
+	if got == fvs[0].Description || strings.Contains(got, "a–z") {
+		t.Errorf("refusal in Swedish = %q", got)
+	}
+	var ok apperr.Validator
+	people.Interests(&ok, "interests", people.NormInterests(splitList("Trädgård, läsning")))
+	if !ok.Valid() {
+		t.Errorf("the form's trädgård, läsning refused: %v", ok.Err())
 	}
 }

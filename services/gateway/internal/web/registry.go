@@ -16,6 +16,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // listData is a page of a register.
@@ -314,7 +315,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 		d.set("household")
 	}
 	if d.changed("interests") {
-		p.Interests = splitList(f.Get("interests"))
+		p.Interests = people.NormInterests(splitList(f.Get("interests")))
 		d.set("interests")
 	}
 	if d.changed("gender") {

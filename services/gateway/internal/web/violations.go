@@ -52,7 +52,7 @@ var violationText = map[string]map[string]string{
 		"is required (a four-digit SCB municipality code, for example 0180 for Stockholm)":          "måste fyllas i (en fyrsiffrig kommunkod från SCB, till exempel 0180 för Stockholm)",
 		"is not an ISO 639 language code (lower case, for example ar, ti, so, prs, uk)":             "är ingen ISO 639-språkkod (små bokstäver, till exempel ar, ti, so, prs, uk)",
 		"is required (an ISO 639 code such as ar, ti, so, prs)":                                     "måste fyllas i (en ISO 639-kod som ar, ti, so, prs)",
-		"must be a lower-case tag of letters a-z, digits and '-', at most 32 characters":            "måste vara ett ord av små bokstäver a–z, siffror och '-', högst 32 tecken",
+		"must be a lower-case tag of letters, digits and '-', at most 32 characters":                "måste vara ett ord av små bokstäver, siffror och '-', högst 32 tecken",
 		"the record was changed by someone else since you opened it; reload the page and try again": "någon annan har ändrat uppgifterna sedan du öppnade sidan; ladda om sidan och försök igen",
 		"this is the last admin: make another user admin first":                                     "det här är den sista administratören: gör först någon annan till administratör",
 		"a user with that e-mail exists":                                                            "det finns redan en användare med den e-postadressen",

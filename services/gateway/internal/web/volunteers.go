@@ -16,6 +16,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -130,7 +131,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 	d.prefs(&v.Notifications)
 	d.languages(&v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
 	if d.changed("interests") {
-		v.Interests = splitList(f.Get("interests"))
+		v.Interests = people.NormInterests(splitList(f.Get("interests")))
 		d.set("interests")
 	}
 	if d.changed("gender") {

@@ -125,6 +125,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 	if p.GetHousehold() == nil {
 		p.Household = &pb.Household{Size: 1}
 	}
+	p.Interests = people.NormInterests(p.GetInterests()) // "Trädgård" is "trädgård"
 	now := s.now().UTC()
 	var v apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
@@ -340,6 +341,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant
 		if cur.GetHousehold() == nil {
 			cur.Household = &pb.Household{Size: 1}
 		}
+		cur.Interests = people.NormInterests(cur.GetInterests())
 		var v apperr.Validator
 		validate(&v, "participant", cur, now)
 		if err := v.Err(); err != nil {

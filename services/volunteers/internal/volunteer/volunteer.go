@@ -157,6 +157,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 	if v.GetHouseholdSize() == 0 {
 		v.HouseholdSize = 1
 	}
+	v.Interests = people.NormInterests(v.GetInterests()) // "Trädgård" is "trädgård"
 	now := s.now().UTC()
 	var val apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
@@ -352,6 +353,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		if cur.GetHouseholdSize() == 0 {
 			cur.HouseholdSize = 1
 		}
+		cur.Interests = people.NormInterests(cur.GetInterests())
 		var val apperr.Validator
 		validate(&val, "volunteer", cur, now)
 		if err := val.Err(); err != nil {

@@ -1,0 +1,63 @@
+package server_test
+
+import (
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestSwedishInterests: a newcomer's interests may be Swedish words with
+// å, ä and ö, stored in one spelling (lower case, NFC) on create and on
+// update; hostile tags are refused with the field named, and nothing is
+// stored.
+func TestSwedishInterests(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, nil)
+	ctx := testutil.Context(t)
+	c := e.as(admin)
+	in := newcomer("0180")
+	in.Interests = []string{" Trädgård", "LÄSNING", "fika"}
+	res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: in})
+	if err != nil {
+		t.Fatalf("create with trädgård: %v", err)
+	}
+	p := res.GetParticipant()
+	if got, want := p.GetInterests(), []string{"trädgård", "läsning", "fika"}; !slices.Equal(got, want) {
+		t.Fatalf("stored interests %q, want %q", got, want)
+	}
+	upd, err := c.UpdateParticipant(ctx, &pb.UpdateParticipantRequest{
+		Participant: &pb.Participant{Id: p.GetId(), Interests: []string{"Ö-liv", "tra\u0308dga\u030ard"}},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"interests"}},
+	})
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if got, want := upd.GetParticipant().GetInterests(), []string{"ö-liv", "trädgård"}; !slices.Equal(got, want) {
+		t.Fatalf("updated interests %q, want %q", got, want)
+	}
+	for _, tag := range []string{"<script>", "a\u0000b", "\u200fabc", "ab\u202ecd", "   ", "trädgård och fika", "=sum(a1)"} {
+		bad := newcomer("0180")
+		bad.Interests = []string{"fika", tag}
+		_, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: bad})
+		if code(err) != codes.InvalidArgument {
+			t.Fatalf("create with %q: %v, want InvalidArgument", tag, err)
+		}
+		var fields []string
+		for _, v := range grpcx.FieldViolations(err) {
+			fields = append(fields, v.Field)
+		}
+		if !slices.Contains(fields, "participant.interests[1]") {
+			t.Errorf("create with %q: violations %v lack participant.interests[1]", tag, fields)
+		}
+	}
+	list, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{})
+	if err != nil || list.GetTotalSize() != 1 {
+		t.Fatalf("list after hostile tags: %d participants, %v; want only the first", list.GetTotalSize(), err)
+	}
+}
