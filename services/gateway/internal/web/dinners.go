@@ -58,16 +58,18 @@ func (p *page) dinnerWord(prefix, code string) string {
 // dinnerJobView is a dinner job as its progress bar shows it, its words
 // translated.
 type dinnerJobView struct {
-	Job                   *dinnersv1.Job
+	Job *dinnersv1.Job
+	progress
 	Running, Done, Failed bool
-	State, Phase, Gap     string
+	Gap                   string
 }
 
 func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	s := j.GetState()
 	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
 	return dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
-		State: p.dinnerWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), Phase: p.dinnerWord("dinners.phase.", j.GetPhase()),
+		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.dinnerWord("dinners.phase.", j.GetPhase()),
+			p.dinnerWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done),
 		Gap: gapPercent(p, j.GetGapPpm())}
 }
 

@@ -18,6 +18,9 @@ import (
 type reason struct {
 	Text   string
 	Points int32
+	// PointsText is Points in words ("40 poäng"), so a page of proposals
+	// prints it rather than calling the catalogue for every line.
+	PointsText string
 }
 
 // explain turns a pair's score parts into sentences in the page's
@@ -30,7 +33,7 @@ func explain(p *page, v *gatewayv1.PairView) []reason {
 		if part.GetPoints() == 0 {
 			continue // a rule that gave nothing is not a reason
 		}
-		out = append(out, reason{Text: reasonText(p, v, part.GetRule()), Points: part.GetPoints()})
+		out = append(out, reason{Text: reasonText(p, v, part.GetRule()), Points: part.GetPoints(), PointsText: p.tn("why.points", part.GetPoints())})
 	}
 	return out
 }

@@ -26,10 +26,10 @@ func TestExplain(t *testing.T) {
 		lang string
 		want []reason
 	}{
-		{"sv", []reason{{"Grundpoäng", 10}, {"Talar båda arabiska och tigrinja", 40}, {"Bor i samma kommun (Stockholm)", 20},
-			{"3 gemensamma intressen: matlagning, fotboll, schack", 15}, {"new rule", 5}}},
-		{"en", []reason{{"Base points", 10}, {"Both speak Arabic and Tigrinya", 40}, {"Live in the same municipality (Stockholm)", 20},
-			{"3 shared interests: matlagning, fotboll, schack", 15}, {"new rule", 5}}},
+		{"sv", []reason{{"Grundpoäng", 10, "10 poäng"}, {"Talar båda arabiska och tigrinja", 40, "40 poäng"}, {"Bor i samma kommun (Stockholm)", 20, "20 poäng"},
+			{"3 gemensamma intressen: matlagning, fotboll, schack", 15, "15 poäng"}, {"new rule", 5, "5 poäng"}}},
+		{"en", []reason{{"Base points", 10, "10 points"}, {"Both speak Arabic and Tigrinya", 40, "40 points"}, {"Live in the same municipality (Stockholm)", 20, "20 points"},
+			{"3 shared interests: matlagning, fotboll, schack", 15, "15 points"}, {"new rule", 5, "5 points"}}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, explain(&page{Lang: tt.lang}, v)); diff != "" {
@@ -38,7 +38,7 @@ func TestExplain(t *testing.T) {
 	}
 	one := &gatewayv1.PairView{Pair: &mentoringv1.Pair{ScoreParts: []*mentoringv1.ScorePart{{Rule: "interests", Points: 5}, {Rule: "language", Points: 40}}},
 		SharedInterests: []string{"fotboll"}}
-	if diff := cmp.Diff([]reason{{"1 gemensamt intresse: fotboll", 5}, {"Talar ett gemensamt språk", 40}}, explain(&page{Lang: "sv"}, one)); diff != "" {
+	if diff := cmp.Diff([]reason{{"1 gemensamt intresse: fotboll", 5, "5 poäng"}, {"Talar ett gemensamt språk", 40, "40 poäng"}}, explain(&page{Lang: "sv"}, one)); diff != "" {
 		t.Errorf("singular (-want +got):\n%s", diff)
 	}
 }

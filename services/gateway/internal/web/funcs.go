@@ -75,42 +75,11 @@ var funcs = template.FuncMap{
 	"jobState": func(s mentoringv1.JobState) string {
 		return strings.ToLower(strings.TrimPrefix(s.String(), "JOB_STATE_"))
 	},
-	"rule":     func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-	"jobView":  func(_ *page, j *mentoringv1.Job) jobView { return newJobView(j) },
-	"pairView": func(p *page, v *gatewayv1.PairView) pairRow { return newPairRow(p, v, "") },
-	"chart":    chart,
+	"rule":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+	"chart": chart,
 	// list makes a slice of its arguments, for ranging over tables
 	// that share a layout.
 	"list": func(xs ...[]breakdownRow) [][]breakdownRow { return xs },
-}
-
-// jobView is a job as the progress bar shows it: polling while it runs,
-// a link to the proposals when it succeeded, a translated message (never
-// the service's error text) when it failed.
-type jobView struct {
-	Job                   *mentoringv1.Job
-	Running, Done, Failed bool
-}
-
-func newJobView(j *mentoringv1.Job) jobView {
-	s := j.GetState()
-	done, failed := s == mentoringv1.JobState_JOB_STATE_SUCCEEDED, s == mentoringv1.JobState_JOB_STATE_FAILED
-	return jobView{Job: j, Running: !done && !failed, Done: done, Failed: failed}
-}
-
-// pairRow is a proposal as its table row shows it: the explanation in
-// sentences, and the message of the action just taken.
-type pairRow struct {
-	*gatewayv1.PairView
-	CSRF, Message string
-	// Done hides the actions once one was taken.
-	Done bool
-	Why  []reason
-}
-
-// newPairRow is a proposal's row; a message means an action was taken.
-func newPairRow(p *page, v *gatewayv1.PairView, msg string) pairRow {
-	return pairRow{PairView: v, CSRF: p.CSRF, Message: msg, Done: msg != "", Why: explain(p, v)}
 }
 
 // chart draws counts as a horizontal SVG bar chart, labelled for screen

@@ -195,18 +195,18 @@ func reasonWords(p *page, s string) string {
 
 // guideJobView is a job as the progress line shows it.
 type guideJobView struct {
-	ID, State, Phase, Error, Counts string
-	Percent                         int32
-	Running, Done, Failed           bool
+	ID, Error, Counts string
+	progress
+	Running, Done, Failed bool
 }
 
 func newGuideJobView(p *page, j *guidesv1.Job) guideJobView {
 	st := j.GetState()
-	v := guideJobView{ID: j.GetId(), Percent: j.GetProgressPercent(),
-		State: p.word("guides.state."+strings.ToLower(strings.TrimPrefix(st.String(), "JOB_STATE_")), st.String()),
-		Phase: p.word("guides.phase."+j.GetPhase(), p.word("phase."+j.GetPhase(), j.GetPhase())),
-		Done:  st == guidesv1.JobState_JOB_STATE_SUCCEEDED, Failed: st == guidesv1.JobState_JOB_STATE_FAILED}
+	v := guideJobView{ID: j.GetId(), Done: st == guidesv1.JobState_JOB_STATE_SUCCEEDED, Failed: st == guidesv1.JobState_JOB_STATE_FAILED}
 	v.Running = !v.Done && !v.Failed
+	v.progress = newProgress(p, "m.progress", j.GetProgressPercent(),
+		p.word("guides.phase."+j.GetPhase(), p.word("phase."+j.GetPhase(), j.GetPhase())),
+		p.word("guides.state."+strings.ToLower(strings.TrimPrefix(st.String(), "JOB_STATE_")), st.String()), v.Done)
 	if v.Done {
 		v.Counts = p.tf("guides.job.counts", "Proposals", j.GetCounts()["proposals"], "Unassigned", j.GetCounts()["unassigned"])
 	}

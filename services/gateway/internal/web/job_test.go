@@ -1,9 +1,13 @@
 package web
 
 import (
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -18,7 +22,7 @@ func TestFailedJobShowsNoInternals(t *testing.T) {
 	}
 	j := &mentoringv1.Job{Id: "j1", State: mentoringv1.JobState_JOB_STATE_FAILED, ErrorMessage: "load pool: dial tcp 10.1.2.3:4222: connection refused"}
 	var b strings.Builder
-	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", newJobView(j)); err != nil {
+	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", newJobView(&page{Lang: "sv"}, j)); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "dial tcp") {
@@ -29,5 +33,72 @@ func TestFailedJobShowsNoInternals(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "hx-get") {
 		t.Error("a failed job's progress bar keeps polling")
+	}
+}
+
+// tagRE matches an HTML tag, to read a fragment's text as a person does.
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// spaceRE is a run of white space in HTML source (a no-break space is
+// text, and stays).
+var spaceRE = regexp.MustCompile(`[ \t\r\n]+`)
+
+// textOf is the text a fragment shows, tags dropped, spaces collapsed.
+func textOf(s string) string {
+	return strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(s, " ")), " "))
+}
+
+// TestProgressLineReadsNaturally: a finished job's progress reads "100 %
+// klar" with "klar" once (testers read "klar 100% · klar": phase and state
+// are both "klar"), in all three programmes and in English; a running
+// job says where it is and how far.
+func TestProgressLineReadsNaturally(t *testing.T) {
+	t.Parallel()
+	w, err := New(&core.Gateway{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, en := &page{Lang: "sv"}, &page{Lang: "en"}
+	done := func(p *page) []struct {
+		file, name string
+		data       any
+	} {
+		return []struct {
+			file, name string
+			data       any
+		}{
+			{"matching", "job", newJobView(p, &mentoringv1.Job{Id: "j1", State: mentoringv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100, Phase: "done",
+				Counts: &mentoringv1.JobCounts{Proposals: 3}})},
+			{"dinners", "dinnerjob", newDinnerJobView(p, &dinnersv1.Job{Id: "d1", State: dinnersv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100, Phase: "done",
+				Counts: &dinnersv1.JobCounts{Proposals: 3}})},
+			{"guides_assign", "guidejob", newGuideJobView(p, &guidesv1.Job{Id: "g1", State: guidesv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100, Phase: "done"})},
+		}
+	}
+	for _, tt := range done(sv) {
+		var b strings.Builder
+		if err := w.tpl["sv"][tt.file].ExecuteTemplate(&b, tt.name, tt.data); err != nil {
+			t.Fatal(err)
+		}
+		text := textOf(b.String())
+		if n := len(regexp.MustCompile(`\bklar\b`).FindAllString(text, -1)); n != 1 || !strings.Contains(text, "100\u00a0% klar") {
+			t.Errorf("%s: a finished job reads %q: want \"100 %% klar\", klar once (found %d)", tt.name, text, n)
+		}
+	}
+	for _, tt := range done(en) {
+		var b strings.Builder
+		if err := w.tpl["en"][tt.file].ExecuteTemplate(&b, tt.name, tt.data); err != nil {
+			t.Fatal(err)
+		}
+		if text := textOf(b.String()); !strings.Contains(text, "Progress 100% 100% done") || strings.Contains(text, "finished") {
+			t.Errorf("%s: a finished job reads %q in English", tt.name, text)
+		}
+	}
+	var b strings.Builder
+	run := newJobView(sv, &mentoringv1.Job{Id: "j2", State: mentoringv1.JobState_JOB_STATE_RUNNING, ProgressPercent: 45, Phase: "solve"})
+	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", run); err != nil {
+		t.Fatal(err)
+	}
+	if text, want := textOf(b.String()), "Förlopp: söker de bästa paren 45% 45\u00a0% · pågår"; text != want {
+		t.Errorf("a running job reads %q, want %q", text, want)
 	}
 }

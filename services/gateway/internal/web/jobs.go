@@ -27,15 +27,6 @@ const jobHistorySize = 10
 // in several rounds, and the page says how many are left.
 const maxBulk = 500
 
-// jobRow is a job as the history table shows it.
-type jobRow struct {
-	jobView
-	StartedBy string
-	Scope     string
-	// Optimal: the engine proved no matching scores more.
-	Optimal bool
-}
-
 // starters remembers who started each job: a job's starter never changes,
 // and reading it costs a look into the audit log.
 type starters struct {
@@ -60,19 +51,6 @@ func (s *starters) get(ctx context.Context, g *core.Gateway, j *mentoringv1.Job)
 		s.mu.Unlock()
 	}
 	return name
-}
-
-func (w *Web) jobRows(ctx context.Context, jobs []*mentoringv1.Job) []jobRow {
-	out := make([]jobRow, 0, len(jobs))
-	for _, j := range jobs {
-		names := make([]string, 0, len(j.GetMunicipalityCodes()))
-		for _, c := range j.GetMunicipalityCodes() {
-			names = append(names, muniLabel(c))
-		}
-		out = append(out, jobRow{jobView: newJobView(j), StartedBy: w.starters.get(ctx, w.g, j), Scope: strings.Join(names, ", "),
-			Optimal: j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED && j.GetObjective() == j.GetBound()})
-	}
-	return out
 }
 
 // bulkData is the confirmation page of "approve all at or above a score".

@@ -96,6 +96,7 @@ func BenchmarkMatchingPage(b *testing.B) {
 	}
 	b.SetBytes(int64(rec.Body.Len()))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		p := benchPage()
@@ -104,4 +105,5 @@ func BenchmarkMatchingPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -25,8 +26,8 @@ type matchingData struct {
 	Running []jobView
 	// Job is the job whose proposals are listed, when one is chosen.
 	Job       string
-	Proposals []*gatewayv1.PairView
-	Pairs     []*gatewayv1.PairView
+	Proposals []proposalRow
+	Pairs     []pairLine
 	// ProposalPager and PairPager page the two lists separately.
 	ProposalPager, PairPager pager
 }
@@ -58,19 +59,13 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Jobs, d.Job = w.jobRows(ctx, jobs), r.URL.Query().Get("job")
-	for i, j := range d.Jobs {
-		if j.Running || i == 0 {
-			d.Running = append(d.Running, j.jobView)
-		}
-	}
+	d.Job = r.URL.Query().Get("job")
 	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job"),
 		PageToken: r.URL.Query().Get("page_token")}
 	props, err := w.g.ListPairs(ctx, p.caller, q)
 	if err != nil {
 		return nil, err
 	}
-	d.Proposals = props.GetPairs()
 	d.ProposalPager = newPager(p, r, "", "#proposals", 50, len(props.GetPairs()), props.GetTotalSize(), props.GetNextPageToken())
 	pairs, err := w.g.ListPairs(ctx, p.caller, &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
 		eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}, PageSize: 50,
@@ -78,8 +73,8 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Pairs = pairs.GetPairs()
 	d.PairPager = newPager(p, r, "pairs_", "#pairs", 50, len(pairs.GetPairs()), pairs.GetTotalSize(), pairs.GetNextPageToken())
+	matchingRows(p, d, jobs, func(j *mentoringv1.Job) string { return w.starters.get(ctx, w.g, j) }, props.GetPairs(), pairs.GetPairs())
 	return d, nil
 }
 
@@ -101,7 +96,7 @@ func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	v := newJobView(j)
+	v := newJobView(p, j)
 	if v.Done {
 		// The proposals section listens for this and reloads itself, so
 		// the new proposals appear without a page reload (issue 12).
@@ -129,7 +124,7 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 				http.Redirect(rw, r, "/pairs/"+url.PathEscape(pv.GetPair().GetId())+"#actions", http.StatusSeeOther)
 				return nil
 			}
-			row := newPairRow(p, pv, "")
+			row := newProposalRow(p, pv, "", rejectReasons(p))
 			row.Message = p.t("m.reason_needed")
 			return w.fragment(rw, p, "matching", "proposal", row)
 		}
@@ -149,7 +144,7 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	if a.Action == "reject" {
 		msg = p.t("m.rejected")
 	}
-	return w.fragment(rw, p, "matching", "proposal", newPairRow(p, v, msg))
+	return w.fragment(rw, p, "matching", "proposal", newProposalRow(p, v, msg, rejectReasons(p)))
 }
 
 // usersData is the users page: the users, and the organisations by name

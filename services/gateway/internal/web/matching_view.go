@@ -1,0 +1,176 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+)
+
+// The /matching page's template reads only the flat views below: strings,
+// numbers and booleans, every word already translated (ADR 0069). Passing
+// the services' protobuf messages to the template made it spend most of
+// its time in reflection over generated fields and method calls
+// (.Job.Counts.Proposals, .Pair.ScoreParts); a view is built once, in Go,
+// and the template only prints it.
+
+// progress is a job's progress in words, as every programme's progress
+// bar shows it: Label beside the bar, Line after it. A finished job reads
+// "Förlopp" and "100 % klar", never "klar 100% · klar" (testers read the
+// word twice: phase and state both say "klar").
+type progress struct {
+	Label, Line string
+	Percent     int32
+}
+
+// newProgress words a job's progress; labelKey is the programme's
+// "Progress" word, phase and state its words for where the job is.
+func newProgress(p *page, labelKey string, percent int32, phase, state string, done bool) progress {
+	if done {
+		return progress{Label: p.t(labelKey), Line: p.t("job.line.done"), Percent: 100}
+	}
+	label := p.t(labelKey)
+	if phase != "" && phase != state {
+		label += ": " + phase
+	}
+	return progress{Label: label, Line: p.tf("job.line", "Percent", percent, "State", state), Percent: percent}
+}
+
+// codeWord is a code's word in the page's language (prefix "state.",
+// code "SUCCEEDED" is "klar"); a code the catalogue lacks is shown in its
+// readable form, never dropped.
+func (p *page) codeWord(prefix, code string) string {
+	code = strings.ToLower(code)
+	if s := p.t(prefix + code); s != prefix+code {
+		return s
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
+// jobView is a job as its progress bar shows it: polling while it runs,
+// a link to the proposals when it succeeded, a translated message (never
+// the service's error text) when it failed.
+type jobView struct {
+	ID string
+	progress
+	// Proposals is the count in words ("131 förslag"), for a done job.
+	Proposals             string
+	Running, Done, Failed bool
+}
+
+func newJobView(p *page, j *mentoringv1.Job) jobView {
+	s := j.GetState()
+	v := jobView{ID: j.GetId(), Done: s == mentoringv1.JobState_JOB_STATE_SUCCEEDED, Failed: s == mentoringv1.JobState_JOB_STATE_FAILED}
+	v.Running = !v.Done && !v.Failed
+	v.progress = newProgress(p, "m.progress", j.GetProgressPercent(), p.codeWord("phase.", j.GetPhase()),
+		p.codeWord("state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), v.Done)
+	if v.Done {
+		v.Proposals = p.tn("m.count", j.GetCounts().GetProposals())
+	}
+	return v
+}
+
+// jobRow is a job as the history table shows it.
+type jobRow struct {
+	jobView
+	// Started is the start in Stockholm time; StartedBy the coordinator's
+	// name ("" for the schedule); Scope the municipalities by name.
+	Started, StartedBy, Scope string
+	// State is the state in words, with the percentage while it runs.
+	State string
+	// Counts is the job's size in words; Quality says whether the engine
+	// proved no matching scores more (set when done).
+	Counts, Quality string
+}
+
+func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
+	r := jobRow{jobView: newJobView(p, j), Started: j.GetCreateTime().AsTime().In(stockholm).Format("2006-01-02 15:04"), StartedBy: startedBy,
+		State: p.codeWord("state.", strings.TrimPrefix(j.GetState().String(), "JOB_STATE_"))}
+	names := make([]string, 0, len(j.GetMunicipalityCodes()))
+	for _, c := range j.GetMunicipalityCodes() {
+		names = append(names, muniLabel(c))
+	}
+	r.Scope = strings.Join(names, ", ")
+	if r.Running {
+		r.State += " (" + strconv.Itoa(int(j.GetProgressPercent())) + " %)"
+	}
+	if c := j.GetCounts(); c != nil {
+		r.Counts = p.tf("job.count_line", "Newcomers", c.GetNewcomers(), "Mentors", c.GetMentors(), "Proposals", c.GetProposals(), "Unmatched", c.GetUnmatched())
+	}
+	if r.Done {
+		if j.GetObjective() == j.GetBound() {
+			r.Quality = p.tf("job.optimal", "Objective", j.GetObjective())
+		} else {
+			r.Quality = p.tf("job.bound", "Objective", j.GetObjective(), "Bound", j.GetBound())
+		}
+	}
+	return r
+}
+
+// proposalRow is a proposal as its table row shows it: the explanation in
+// sentences, and the message of the action just taken.
+type proposalRow struct {
+	ID, ParticipantName, VolunteerName string
+	Score                              int32
+	Why                                []reason
+	CSRF, Message                      string
+	// Done hides the actions once one was taken.
+	Done bool
+	// RejectReasons are the reasons to choose from, in words.
+	RejectReasons []option
+}
+
+// newProposalRow is a proposal's row; a message means an action was
+// taken. reasons is rejectReasons(p), shared by the rows of a page.
+func newProposalRow(p *page, v *gatewayv1.PairView, msg string, reasons []option) proposalRow {
+	return proposalRow{ID: v.GetPair().GetId(), ParticipantName: v.GetParticipantName(), VolunteerName: v.GetVolunteerName(),
+		Score: v.GetPair().GetScore(), Why: explain(p, v), CSRF: p.CSRF, Message: msg, Done: msg != "", RejectReasons: reasons}
+}
+
+// rejectReasons are the reasons a coordinator may give for rejecting a
+// proposal, in the page's language.
+func rejectReasons(p *page) []option {
+	return enumOptions(p, eventsv1.RejectReason_name, "REJECT_REASON_", "reason.reject.")
+}
+
+// pairLine is an offered or active pair as the pairs table shows it.
+type pairLine struct {
+	ID, ParticipantName, VolunteerName string
+	// Status is the pair's status in words.
+	Status string
+	// FollowUp flags a pair with no recent check-in; LastCheckIn is the
+	// date of the last one.
+	FollowUp    bool
+	LastCheckIn string
+}
+
+func newPairLine(p *page, v *gatewayv1.PairView) pairLine {
+	pr := v.GetPair()
+	return pairLine{ID: pr.GetId(), ParticipantName: v.GetParticipantName(), VolunteerName: v.GetVolunteerName(),
+		Status:   p.codeWord("status.", strings.TrimPrefix(pr.GetStatus().String(), "PAIR_STATUS_")),
+		FollowUp: pr.GetNeedsFollowUp(), LastCheckIn: pr.GetLastCheckInDate()}
+}
+
+// matchingRows fills d's jobs, proposals and pairs from the services'
+// answers; startedBy names who started a job.
+func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy func(*mentoringv1.Job) string, props, pairs []*gatewayv1.PairView) {
+	d.Jobs = make([]jobRow, 0, len(jobs))
+	for i, j := range jobs {
+		r := newJobRow(p, j, startedBy(j))
+		d.Jobs = append(d.Jobs, r)
+		if r.Running || i == 0 {
+			d.Running = append(d.Running, r.jobView)
+		}
+	}
+	reasons := rejectReasons(p)
+	d.Proposals = make([]proposalRow, 0, len(props))
+	for _, v := range props {
+		d.Proposals = append(d.Proposals, newProposalRow(p, v, "", reasons))
+	}
+	d.Pairs = make([]pairLine, 0, len(pairs))
+	for _, v := range pairs {
+		d.Pairs = append(d.Pairs, newPairLine(p, v))
+	}
+}
