@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,18 +90,42 @@ func TestAdminPagesInWords(t *testing.T) {
 			t.Errorf("users page shows %q", code)
 		}
 	}
+	// The municipalities are typed by name; a name no municipality has is
+	// refused in Swedish, naming it, and nothing is created.
+	mustContain(t, page, `<label for="f-municipality_codes">Kommuner</label>`, "till exempel Stockholm, Uppsala")
 	form := url.Values{"display_name": {"Sara"}, "email": {"sara@example.org"}, "password": {password},
-		"role": {"coordinator"}, "organisation_id": {org}, "municipality_codes": {"0880"}}
+		"role": {"coordinator"}, "organisation_id": {org}, "municipality_codes": {"Kalmarr"}}
+	if code, body := b.post("/admin/users", form); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(visibleText(body), `ingen kommun heter ”Kalmarr”`) || !strings.Contains(body, `value="Kalmarr"`) {
+		t.Fatalf("a user in a municipality no one has heard of: %d %s", code, trim(visibleText(body)))
+	}
+	if _, page := b.get("/admin/users"); strings.Contains(page, "sara@example.org") {
+		t.Fatal("the refused user was created")
+	}
+	form.Set("municipality_codes", " kalmar KOMMUN ")
 	if code, body := b.post("/admin/users", form); code != http.StatusSeeOther {
 		t.Fatalf("add a coordinator: %d %s", code, trim(visibleText(body)))
 	}
 	_, page = b.get("/admin/users")
 	mustContain(t, page, "sara@example.org")
+	users, err := admin.users.ListUsers(testutil.Context(t), connect.NewRequest(&gatewayv1.ListUsersRequest{PageSize: 50}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users.Msg.GetUsers() {
+		if u.GetEmail() == "sara@example.org" && !slices.Equal(u.GetMunicipalityCodes(), []string{"0880"}) {
+			t.Errorf("Sara's municipalities are %q, want the code [0880] of Kalmar", u.GetMunicipalityCodes())
+		}
+	}
 
 	// An admin starts a matching job for an organisation picked by name.
 	_, page = b.get("/matching")
 	mustContain(t, page, `<select id="f-organisation_id" name="organisation_id">`, `<option value="`+org+`">Röda Korset Kalmar</option>`)
-	if code, body := b.post("/matching/jobs", url.Values{"request_id": {"admin-job-1"}, "organisation_id": {org}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
+	if code, body := b.post("/matching/jobs", url.Values{"request_id": {"admin-job-0"}, "organisation_id": {org}, "municipality_codes": {"Kalmar, Atlantis"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(visibleText(body), `ingen kommun heter ”Atlantis”`) {
+		t.Errorf("a job in Atlantis: %d %s", code, trim(visibleText(body)))
+	}
+	if code, body := b.post("/matching/jobs", url.Values{"request_id": {"admin-job-1"}, "organisation_id": {org}, "municipality_codes": {"Kalmar"}}); code != http.StatusSeeOther {
 		t.Fatalf("start a job as admin: %d %s", code, trim(visibleText(body)))
 	}
 

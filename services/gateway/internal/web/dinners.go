@@ -230,8 +230,8 @@ func dinnerMunis(p *page) []dinnerPick {
 
 func (w *Web) dinnersStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.matching.title"), "dinners", r.PostForm
-	munis := formMunis(r, p)
-	return w.startJobForm(rw, r, p, jobStart{munis: munis, tmpl: "dinners", done: "/dinners",
+	munis, unknown := formMunis(r, p)
+	return w.startJobForm(rw, r, p, jobStart{munis: munis, unknown: unknown, tmpl: "dinners", done: "/dinners",
 		start: func() error {
 			_, err := w.g.StartDinnerJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
 			return err

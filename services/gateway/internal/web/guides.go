@@ -314,12 +314,13 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 
 func (w *Web) guideStartJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("guides.assign.title"), "guides", "/guides/assign", r.PostForm
-	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: formMunis(r, p)}
+	munis, unknown := formMunis(r, p)
+	req := &gatewayv1.StartGuideJobRequest{RequestId: r.PostForm.Get("request_id"), MunicipalityCodes: munis}
 	q, known := guidesv1.QuotaKind_value[r.PostForm.Get("quota")]
 	if known && q != 0 {
 		req.Quotas = []guidesv1.QuotaKind{guidesv1.QuotaKind(q)}
 	}
-	return w.startJobForm(rw, r, p, jobStart{munis: req.MunicipalityCodes, tmpl: "guides_assign", done: "/guides/assign",
+	return w.startJobForm(rw, r, p, jobStart{munis: req.MunicipalityCodes, unknown: unknown, tmpl: "guides_assign", done: "/guides/assign",
 		start: func() error {
 			// A quota the form does not offer is refused, never run as no
 			// quota.

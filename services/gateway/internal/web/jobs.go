@@ -169,8 +169,9 @@ func (w *Web) bulkApprove(rw http.ResponseWriter, r *http.Request, p *page) erro
 // municipalities, the same redisplay with errors, the same redirect) and
 // differ only in these.
 type jobStart struct {
-	// munis are the municipalities chosen (formMunis).
-	munis []string
+	// munis are the municipalities chosen (formMunis); unknown the
+	// names typed that are none.
+	munis, unknown []string
 	// start queues the job.
 	start func() error
 	// again returns the page's data, to show the form again with its
@@ -186,19 +187,23 @@ type jobStart struct {
 }
 
 // formMunis are the municipalities a start form names: the ticked boxes,
-// or for an administrator (who has no boxes) a comma-separated list.
-func formMunis(r *http.Request, p *page) []string {
+// or for an administrator (who has no boxes) a comma-separated list of
+// names or codes; unknown are the entries of that list no municipality is
+// called.
+func formMunis(r *http.Request, p *page) (munis, unknown []string) {
 	if p.Admin {
-		return splitList(r.PostForm.Get("municipality_codes"))
+		return municipalityCodes(r.PostForm.Get("municipality_codes"))
 	}
-	return r.PostForm["municipality_codes"]
+	return r.PostForm["municipality_codes"], nil
 }
 
 // startJobForm queues the job of js, or shows its page again with the
 // errors by their fields.
 func (w *Web) startJobForm(rw http.ResponseWriter, r *http.Request, p *page, js jobStart) error {
-	var err error
-	if len(js.munis) == 0 && !p.Admin {
+	err := unknownMunicipalities("municipality_codes", js.unknown)
+	if err != nil {
+		// Refused here: the service would only say "not an SCB code".
+	} else if len(js.munis) == 0 && !p.Admin {
 		// No box ticked means none, not (as an empty list means to the
 		// API) all of the coordinator's municipalities.
 		var v apperr.Validator

@@ -80,8 +80,8 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 
 func (w *Web) startJob(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("m.title"), "matching", r.PostForm
-	munis := formMunis(r, p)
-	return w.startJobForm(rw, r, p, jobStart{munis: munis, tmpl: "matching", done: "/matching",
+	munis, unknown := formMunis(r, p)
+	return w.startJobForm(rw, r, p, jobStart{munis: munis, unknown: unknown, tmpl: "matching", done: "/matching",
 		start: func() error {
 			_, err := w.g.StartJob(r.Context(), p.caller, r.PostForm.Get("request_id"), strings.TrimSpace(r.PostForm.Get("organisation_id")), munis)
 			return err
@@ -215,10 +215,14 @@ func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
 func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Form = r.PostForm
 	role := gatewayv1.Role(gatewayv1.Role_value["ROLE_"+strings.ToUpper(r.PostForm.Get("role"))])
-	_, err := w.g.CreateUser(r.Context(), p.caller, &gatewayv1.User{
-		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: role,
-		OrganisationId: strings.TrimSpace(r.PostForm.Get("organisation_id")), MunicipalityCodes: splitList(r.PostForm.Get("municipality_codes")),
-	}, r.PostForm.Get("password"))
+	munis, unknown := municipalityCodes(r.PostForm.Get("municipality_codes"))
+	err := unknownMunicipalities("municipality_codes", unknown)
+	if err == nil {
+		_, err = w.g.CreateUser(r.Context(), p.caller, &gatewayv1.User{
+			Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: role,
+			OrganisationId: strings.TrimSpace(r.PostForm.Get("organisation_id")), MunicipalityCodes: munis,
+		}, r.PostForm.Get("password"))
+	}
 	if err != nil {
 		if formErrors(p, err, userField) {
 			if lerr := w.loadUsers(r, p); lerr != nil {

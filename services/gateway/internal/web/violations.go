@@ -83,6 +83,7 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^the offer expired at (\S+)$`), "erbjudandet gick ut $1"},
 		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
 		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
+		{regexp.MustCompile(`^no municipality is called (.+)$`), "ingen kommun heter $1; skriv kommunernas namn, till exempel Stockholm, Uppsala"},
 	},
 }
 
