@@ -23,8 +23,9 @@ import (
 // a bad value) and the report with its reasons; then every other dinner
 // page: matching with a proposal to review, the new offer and sign-up
 // forms, the seatings with a confirmed one, the waitlist and the report
-// with its groups. axe-core finds no serious or critical violation on any
-// of them, and the later pages show no English.
+// with its groups. axe-core finds no violation of any impact on any of
+// them (minor ones included: testers found an empty table header on three),
+// and the later pages show no English.
 func TestDinnerPagesBrowser(t *testing.T) {
 	if _, err := exec.LookPath(chromiumPath); err != nil {
 		t.Fatalf("chromium is missing (%v): run make chromium", err)
@@ -69,25 +70,25 @@ func TestDinnerPagesBrowser(t *testing.T) {
 		chromedp.Click(`form[action="/settings/locale"] button`),
 		chromedp.WaitVisible(`html[lang="sv"]`),
 		chromedp.Navigate(e.base+"/dinners/signups"), chromedp.WaitVisible(`table`, chromedp.ByQuery),
-		axeClean(t, axe, "dinners-signups"),
+		axeSpotless(t, axe, "dinners-signups"),
 		chromedp.Navigate(edit), chromedp.WaitVisible(`#f-postcode`),
-		axeClean(t, axe, "dinners-signup-edit"),
+		axeSpotless(t, axe, "dinners-signup-edit"),
 		chromedp.SetValue(`#f-postcode`, "123"),
 		chromedp.Submit(`#f-postcode`),
 		chromedp.WaitVisible(`#e-postcode`),
 		chromedp.Text(`#e-postcode`, &postcodeError),
-		axeClean(t, axe, "dinners-signup-edit-error"),
+		axeSpotless(t, axe, "dinners-signup-edit-error"),
 		chromedp.Navigate(e.base+"/dinners/offers"), chromedp.WaitVisible(`table`, chromedp.ByQuery),
-		axeClean(t, axe, "dinners-offers"),
+		axeSpotless(t, axe, "dinners-offers"),
 		chromedp.Navigate(e.base+"/dinners/offers/"+o.GetOffer().GetId()+"/edit"), chromedp.WaitVisible(`#f-seats`),
-		axeClean(t, axe, "dinners-offer-edit"),
+		axeSpotless(t, axe, "dinners-offer-edit"),
 		chromedp.SetValue(`#f-seats`, "2"),
 		chromedp.Submit(`#f-seats`),
 		chromedp.WaitVisible(`#e-seats`),
 		chromedp.Text(`#e-seats`, &seatsError),
-		axeClean(t, axe, "dinners-offer-edit-error"),
+		axeSpotless(t, axe, "dinners-offer-edit-error"),
 		chromedp.Navigate(e.base+"/dinners/report"), chromedp.WaitVisible(`h1`, chromedp.ByQuery),
-		axeClean(t, axe, "dinners-report"),
+		axeSpotless(t, axe, "dinners-report"),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestDinnerPagesBrowser(t *testing.T) {
 				t.Errorf("%s: not in Swedish", path)
 			}
 			noEnglish(t, path, html)
-			return axeCheck(ctx, t, axe, path)
+			return axeCheckFrom(ctx, t, axe, path, "minor")
 		})
 	}
 	job := runDinnerJob(t, coord, "browser-job")
