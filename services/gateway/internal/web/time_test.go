@@ -27,3 +27,17 @@ func TestTimesInStockholm(t *testing.T) {
 		t.Errorf("time(%v) = %q, want 2026-07-01 12:00:00", summer, got)
 	}
 }
+
+// TestAuditFilterErrorsNameTheField: a bad time in the audit log's filter
+// is reported under the field's label ("Från: måste vara ett datum och en
+// tid"), not its form name ("from: ...").
+func TestAuditFilterErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ locale, field, want string }{
+		{"sv", "from", "Från"}, {"sv", "to", "Till"}, {"en", "from", "From"}, {"en", "to", "To"},
+	} {
+		if got := fieldLabel(&page{Lang: tt.locale}, tt.field); got != tt.want {
+			t.Errorf("%s: label of %q = %q, want %q", tt.locale, tt.field, got, tt.want)
+		}
+	}
+}
