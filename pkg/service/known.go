@@ -1,5 +1,7 @@
 package service
 
+import "github.com/motesplats/motesplats/pkg/gatewayurl"
+
 // Info is what the rest of the system needs to know to reach a service:
 // its name, its default gRPC address and the environment variable that
 // overrides it. The list lives here once so adding a programme to the
@@ -34,7 +36,7 @@ var (
 // GatewayAddr is the gateway's default HTTP address. The gateway is not an
 // Info (see Known) but its default lives here beside the others so one file
 // shows every port the system takes.
-const GatewayAddr = "127.0.0.1:8080"
+const GatewayAddr = gatewayurl.DefaultAddr
 
 // Known lists every gRPC service in port order. The gateway is not in it:
 // it serves HTTP, not gRPC, and no other service calls it.

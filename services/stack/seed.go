@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/gatewayurl"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -188,14 +189,14 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	if *natsURL == "" {
 		return nil
 	}
-	return seedUsers(ctx, *natsURL, key, orgs, out)
+	return seedUsers(ctx, *natsURL, key, orgs, gatewayurl.For(cfg.Gateway.Addr, cfg.Gateway.PublicURL), out)
 }
 
 // seedUsers creates the demo sign-ins for the web app: an admin and a
 // coordinator for two of the organisations. Their passwords derive from
 // the stack's signing key, so they are stable across seeds of one data
 // directory and unknown to anyone without the key.
-func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, out io.Writer) error {
+func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
 	nc, err := nats.Connect(natsURL, nats.Name("seed"))
 	if err != nil {
 		return fmt.Errorf("seed users: %w", err)
@@ -233,7 +234,7 @@ func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "web app sign-ins (%d new), at the gateway's address (http://127.0.0.1:8080 by default):\n", n)
+	fmt.Fprintf(out, "web app sign-ins (%d new), at %s:\n", n, webURL)
 	for _, d := range demos {
 		scope := "all organisations"
 		if d.org != nil {

@@ -160,6 +160,9 @@ func TestStack_Seed(t *testing.T) {
 	l, _, _ := startStack(t, cfg)
 	cfg.ParticipantsAddr, cfg.VolunteersAddr = l.Addr("participants"), l.Addr("volunteers")
 	cfg.DinnersAddr = l.Addr("dinners")
+	// The seed runs with the stack's environment: its banner names the
+	// gateway where that environment put it (GATEWAY_ADDR), not port 8080.
+	cfg.Gateway.Addr = l.Addr("gateway")
 	ctx := testutil.Context(t)
 	var out bytes.Buffer
 	seedArgs := []string{"-participants", "60", "-volunteers", "20", "-nats", "nats://" + l.Addr("nats")}
@@ -173,6 +176,9 @@ func TestStack_Seed(t *testing.T) {
 	if !strings.Contains(out.String(), "anna@example.org") || !strings.Contains(out.String(), "(3 new)") ||
 		!strings.Contains(out.String(), "(0 new)") || !strings.Contains(out.String(), "dinner sign-ups") {
 		t.Fatalf("seed output lacks the demo sign-ins, created once:\n%s", out.String())
+	}
+	if want := "sign-ins (3 new), at http://" + l.Addr("gateway") + ":"; !strings.Contains(out.String(), want) {
+		t.Fatalf("seed output does not say where to sign in (%q):\n%s", want, out.String())
 	}
 	var tok bytes.Buffer
 	if err := token(cfg, nil, &tok); err != nil {

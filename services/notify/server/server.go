@@ -211,8 +211,12 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		{events.StreamMentoring, MentoringDurable, "mentoring.pair.>", svc.HandleMentoring},
 		{events.StreamDinners, DinnersDurable, "dinners.seating.>", svc.HandleDinners},
 		{events.StreamGuides, GuidesDurable, events.AssignmentChanged, svc.HandleGuides},
-		{events.StreamParticipants, ParticipantsDurable, events.ParticipantEvents, svc.HandlePeople},
-		{events.StreamVolunteers, VolunteersDurable, events.VolunteerEvents, svc.HandlePeople},
+		// Only erasures: notify keeps nothing else about people, so the
+		// registrations and updates of every create would cost it a
+		// delivery, a processed-id write and an ack each for nothing
+		// (docs/adr/0014-notify-hears-only-erasures.md).
+		{events.StreamParticipants, ParticipantsDurable, events.ParticipantErased, svc.HandlePeople},
+		{events.StreamVolunteers, VolunteersDurable, events.VolunteerErased, svc.HandlePeople},
 	} {
 		g.Go(func() error {
 			return events.RunDurable(gctx, d.JS, events.Durable{

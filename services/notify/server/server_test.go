@@ -24,7 +24,12 @@ import (
 // a function that dials it with a token for claims.
 func start(t *testing.T) func(auth.Claims) *grpc.ClientConn {
 	t.Helper()
-	n := testutil.MustNATS(t)
+	return startOn(t, testutil.MustNATS(t))
+}
+
+// startOn is start over a given NATS, for tests that look at its streams.
+func startOn(t *testing.T, n *testutil.NATS) func(auth.Claims) *grpc.ClientConn {
+	t.Helper()
 	key, err := auth.GenerateKey()
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"github.com/motesplats/motesplats/pkg/gatewayurl"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 )
@@ -238,7 +239,9 @@ const usage = `mp is the Mötesplats command line client.
 func login(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
 	fs.SetOutput(e.Out)
-	server := fs.String("server", "http://127.0.0.1:8080", "gateway URL")
+	// The default follows the variables `make run` reads, so a stack on
+	// other ports (GATEWAY_ADDR) is found as the seed's banner says.
+	server := fs.String("server", gatewayurl.FromEnv(e.Getenv), "gateway URL (default: MP_PUBLIC_URL, else http://GATEWAY_ADDR)")
 	email := fs.String("email", "", "e-mail address")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -256,6 +259,9 @@ func login(ctx context.Context, args []string, e env) error {
 	host, _ := os.Hostname()
 	c := newClients(e, config{Server: strings.TrimRight(*server, "/")})
 	res, err := c.tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: *email, Password: pass, Name: "mp on " + host}))
+	if connect.CodeOf(err) == connect.CodeUnavailable {
+		return fmt.Errorf("login: no gateway answers at %s: is the stack running (make run)? Give its address with -server URL, or set GATEWAY_ADDR as for make run (%w)", c.cfg.Server, err)
+	}
 	if err != nil {
 		return explain(err)
 	}

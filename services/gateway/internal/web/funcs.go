@@ -61,7 +61,12 @@ var funcs = template.FuncMap{
 		}
 		return "role." + strings.ToLower(strings.TrimPrefix(s, "ROLE_"))
 	},
-	"time":      func(t interface{ AsTime() time.Time }) string { return t.AsTime().UTC().Format("2006-01-02 15:04:05Z") },
+	// time is a moment in Stockholm's time, as the pair history and the
+	// jobs show it: a coordinator read a message as sent at 03:35Z beside
+	// the approval that sent it at 04:35.
+	"time": func(t interface{ AsTime() time.Time }) string {
+		return t.AsTime().In(stockholm).Format("2006-01-02 15:04:05")
+	},
 	"muniLabel": muniLabel,
 	"muniName": func(code string) string {
 		if m, ok := municipality.Lookup(code); ok {

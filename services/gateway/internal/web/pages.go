@@ -267,7 +267,8 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	var v apperr.Validator
 	for name, t := range map[string]*time.Time{"from": &q.Start, "to": &q.End} {
 		if s := r.URL.Query().Get(name); s != "" {
-			parsed, err := time.ParseInLocation("2006-01-02T15:04", s, time.Local)
+			// In Stockholm's time, as the table shows the entries.
+			parsed, err := time.ParseInLocation("2006-01-02T15:04", s, stockholm)
 			if err != nil {
 				v.Add(name, "must be a date and time")
 			}

@@ -110,6 +110,8 @@ var fieldLabels = map[string]string{
 	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
 	"reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
 	"activities": "pair.checkin.activities", "met": "pair.checkin.met",
+	// The audit log's time filter.
+	"from": "a.from", "to": "a.to",
 }
 
 // fieldLabel is the label of a form field in the user's language, for the

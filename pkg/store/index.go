@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+)
+
+func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
+	defer close(r.done)
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() == nil {
+					// Without its watch the index silently goes stale.
+					r.log.Error("store: watch ended; the index no longer follows the bucket")
+				}
+				return
+			}
+			if e == nil { // end of the initial values
+				r.mu.Lock()
+				first := !r.loaded
+				r.loaded = true
+				r.mu.Unlock()
+				if first {
+					close(r.ready)
+				}
+				continue
+			}
+			r.apply(ctx, e.Key(), e.Revision(), e.Operation(), e.Value(), true)
+		}
+	}
+}
+
+// apply brings the index up to date with one entry. Entries older than the
+// one indexed are ignored: a writer applies its own write at once (so a
+// client reads its own writes) and the watch delivers it again later.
+func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstream.KeyValueOp, data []byte, fromWatch bool) {
+	if fromWatch {
+		// Marked even when the entry does not decode, so Sync never waits
+		// for an entry it cannot apply. The mark goes up after the entry is
+		// applied (deferred), so Sync never returns before the index has it.
+		defer func() {
+			r.mu.Lock()
+			r.watched = max(r.watched, rev)
+			r.mu.Unlock()
+		}()
+	}
+	if fromWatch {
+		// The writer applied its own write already: the watch's copy of
+		// it need not be decrypted and decoded again.
+		r.mu.RLock()
+		old, ok := r.records[key]
+		r.mu.RUnlock()
+		if ok && old.rev >= rev {
+			return
+		}
+	}
+	if isMark(key) {
+		if op == jetstream.KeyValuePut {
+			r.mu.Lock()
+			r.applyMarkLocked(key, data)
+			r.mu.Unlock()
+		}
+		return
+	}
+	var rec storev1.Record
+	live := op == jetstream.KeyValuePut
+	if live {
+		if err := proto.Unmarshal(data, &rec); err != nil {
+			r.log.Error("store: undecodable entry", "key", key, "rev", rev)
+			return
+		}
+		live = !rec.GetRemoved()
+	}
+	var v T
+	if live {
+		plain, shredded, err := r.plainData(ctx, key, &rec)
+		if err != nil {
+			r.log.Error("store: unreadable record", "key", key, "rev", rev, "err", err)
+			return
+		}
+		// A record whose person was erased elsewhere (their key shredded)
+		// leaves the index like a removed one.
+		live = !shredded
+		if live {
+			v = r.cfg.New()
+			if err := proto.Unmarshal(plain, v); err != nil {
+				r.log.Error("store: undecodable record", "key", key, "rev", rev)
+				return
+			}
+		}
+	}
+	r.mu.Lock()
+	if !fromWatch && rev <= r.watched {
+		// The watch delivers in order and has passed this revision: the
+		// index already has it or something newer (perhaps its removal,
+		// which a late writer's apply must not undo).
+		r.mu.Unlock()
+		return
+	}
+	if old, ok := r.records[key]; ok && old.rev >= rev {
+		r.mu.Unlock()
+		return
+	}
+	prev, wasPending := r.pending[key]
+	if wasPending && prev.writer == r.writer && prev.ticket != rec.GetTicket() {
+		// This writer's earlier ticket for the key is settled: its
+		// events were published, or this later entry carries them.
+		r.tickets.done(prev.ticket)
+	}
+	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
+		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
+	if rk, ok := r.byRequest[key]; ok {
+		delete(r.unconfirmed, rk)
+		delete(r.byRequest, key)
+	}
+	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
+		r.unconfirmed[rec.GetRequestKey()] = key
+		r.byRequest[key] = rec.GetRequestKey()
+	}
+	if owes {
+		since := time.Now()
+		if wasPending {
+			since = prev.since
+		}
+		r.pending[key] = pendingEntry{since: since, writer: rec.GetWriter(), ticket: rec.GetTicket()}
+	} else {
+		delete(r.pending, key)
+	}
+	old, had := r.records[key]
+	// Subscribers hear of every change after the initial replay, including
+	// records this replica never saw live (with one revision of history the
+	// watch can skip one), but not of an outbox being cleared (same record,
+	// new revision).
+	notify := r.loaded && (!had || isLive(old) != live || (live && !proto.Equal(old.v, v)))
+	r.unindexLocked(key)
+	if live {
+		r.records[key] = indexed[T]{v: v, rev: rev}
+		r.indexLocked(key, v)
+	} else if op == jetstream.KeyValuePut {
+		// A removed entry still owes events: remember its revision so a
+		// late watch delivery of an older live revision is ignored.
+		r.records[key] = indexed[T]{rev: rev}
+	}
+	r.dirty = true
+	r.version++
+	r.merged = nil
+	subs := r.subs
+	r.mu.Unlock()
+	if !notify {
+		return
+	}
+	for _, fn := range subs {
+		fn(key, v, live)
+	}
+}
+
+func (r *Repo[T]) indexLocked(key string, v T) {
+	for name, fn := range r.cfg.Indexes {
+		for _, val := range fn(v) {
+			delete(r.inOrder[name], val)
+			set := r.byIndex[name][val]
+			if set == nil {
+				set = keySet{}
+				r.byIndex[name][val] = set
+			}
+			set[key] = struct{}{}
+		}
+	}
+}
+
+func (r *Repo[T]) unindexLocked(key string) {
+	old, ok := r.records[key]
+	if !ok {
+		return
+	}
+	if isLive(old) {
+		for name, fn := range r.cfg.Indexes {
+			for _, val := range fn(old.v) {
+				delete(r.inOrder[name], val)
+				delete(r.byIndex[name][val], key)
+				if len(r.byIndex[name][val]) == 0 {
+					delete(r.byIndex[name], val)
+				}
+			}
+		}
+	}
+	delete(r.records, key)
+}
+
+func isLive[T proto.Message](e indexed[T]) bool {
+	var zero T
+	return any(e.v) != any(zero)
+}

@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// relayLoop runs the relay on its own, so a slow or unreachable stream
+// never holds up the index and the cache evictions that follow it.
+func (r *Repo[T]) relayLoop(ctx context.Context) {
+	defer close(r.relayDone)
+	tick := time.NewTicker(r.cfg.RelayInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			r.relay(ctx)
+			r.afterPurges(ctx)
+		}
+	}
+}
+
+// afterPurges runs AfterPurge for erasures old enough.
+func (r *Repo[T]) afterPurges(ctx context.Context) {
+	r.mu.RLock()
+	var due []string
+	for id, at := range r.erased {
+		if time.Since(at) >= r.cfg.AfterPurgeDelay {
+			due = append(due, id)
+		}
+	}
+	r.mu.RUnlock()
+	for _, id := range due {
+		if err := r.cfg.AfterPurge(ctx, id); err != nil {
+			r.log.Warn("store: after-purge failed, will retry", "key", id, "err", err)
+			continue
+		}
+		r.mu.Lock()
+		delete(r.erased, id)
+		r.mu.Unlock()
+	}
+}
+
+// flush publishes the outbox of the entry just written and then clears it
+// (or removes the key). Failures are left to the relay: the caller's write
+// is already durable, so it still succeeds.
+func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1.Record) {
+	if len(rec.GetOutbox()) == 0 && !rec.GetRemoved() {
+		return
+	}
+	if h := r.cfg.Hooks; h != nil && h.AfterWrite != nil {
+		if err := h.AfterWrite(id); err != nil {
+			return
+		}
+	}
+	if r.cfg.Publisher == nil {
+		return
+	}
+	// The caller's context may end right after it has its answer; the
+	// publish must not be cut short by that.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if !rec.GetRemoved() && rec.GetWriter() == r.writer && rec.GetTicket() > 0 {
+		// No clearing write: the ticket, once done, is covered by this
+		// writer's next mark (marks.go).
+		if err := r.publishOutbox(ctx, rec, false); err != nil {
+			r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
+			return
+		}
+		r.settle(id, rec.GetTicket())
+		return
+	}
+	if err := r.publishAndClear(ctx, id, rev, rec, false); err != nil {
+		r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
+	}
+}
+
+// publishOutbox publishes rec's events in order; relayed ones continue
+// the trace of the write that stored them.
+func (r *Repo[T]) publishOutbox(ctx context.Context, rec *storev1.Record, relayed bool) error {
+	for _, ev := range rec.GetOutbox() {
+		pctx := ctx
+		if relayed {
+			pctx = r.writeTrace(ctx, rec, ev.GetId())
+		}
+		if err := r.cfg.Publisher.Publish(pctx, ev); err != nil {
+			return fmt.Errorf("publish %s: %w", ev.GetType(), err)
+		}
+		r.published.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+	}
+	return nil
+}
+
+func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, rec *storev1.Record, relayed bool) error {
+	if rec.GetRemoved() && rec.GetPurge() && r.cfg.BeforePurge != nil {
+		if err := r.cfg.BeforePurge(ctx, id); err != nil {
+			return fmt.Errorf("before purge: %w", err)
+		}
+	}
+	if err := r.publishOutbox(ctx, rec, relayed); err != nil {
+		return err
+	}
+	var err error
+	switch {
+	case rec.GetRemoved() && rec.GetPurge():
+		if err := r.shred(ctx, id, rec); err != nil {
+			return err
+		}
+		err = r.kv.Purge(ctx, id, jetstream.LastRevision(rev))
+	case rec.GetRemoved():
+		err = r.kv.Delete(ctx, id, jetstream.LastRevision(rev))
+	default:
+		clean := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
+		_, err = r.write(ctx, id, clean, rev)
+	}
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		// A newer write carried the outbox forward; whoever flushes it
+		// publishes these events again and JetStream drops the duplicates.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("clear outbox: %w", err)
+	}
+	if rec.GetRemoved() {
+		// The index keeps its revision-only marker until the watch brings
+		// the delete or purge, so a late older revision cannot revive it.
+		r.mu.Lock()
+		delete(r.pending, id)
+		if rec.GetPurge() && r.cfg.AfterPurge != nil {
+			r.erased[id] = time.Now()
+		}
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// EraseRemoved erases a record that was deleted earlier: its key holds only
+// a delete marker, but events about it may still be in the stream. It runs
+// BeforePurge, publishes events and purges the key. Returns NotFound when
+// the key never existed, FailedPrecondition when it holds a live record
+// (use Remove).
+func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*eventsv1.Envelope) error {
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	if rec, _, err := r.getRecord(ctx, id); err == nil {
+		if rec.GetRemoved() {
+			// A delete still waiting for its events: erase over it.
+			return r.Remove(ctx, id, true, events...)
+		}
+		return apperr.Errorf(apperr.FailedPrecondition, "the record is not removed")
+	} else if apperr.ErrorCode(err) != apperr.NotFound {
+		return err
+	}
+	if _, err := r.kv.History(ctx, id); errors.Is(err, jetstream.ErrKeyNotFound) {
+		return ErrNotFound
+	} else if err != nil {
+		return fmt.Errorf("store: history %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	if r.cfg.BeforePurge != nil {
+		if err := r.cfg.BeforePurge(ctx, id); err != nil {
+			return fmt.Errorf("store: before purge: %w", err)
+		}
+	}
+	if r.cfg.Publisher != nil {
+		for _, ev := range events {
+			if err := r.cfg.Publisher.Publish(ctx, ev); err != nil {
+				return fmt.Errorf("store: publish %s: %w", ev.GetType(), err)
+			}
+		}
+	}
+	if err := r.shred(ctx, id, &storev1.Record{}); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := r.kv.Purge(ctx, id); err != nil {
+		return fmt.Errorf("store: purge %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	if r.cfg.AfterPurge != nil {
+		r.mu.Lock()
+		r.erased[id] = time.Now()
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// relay publishes outboxes that writers left behind (a crash between write
+// and publish, or NATS briefly away). Every replica runs it; publishing
+// twice is harmless because events are deduplicated by id.
+func (r *Repo[T]) relay(ctx context.Context) {
+	if r.cfg.Publisher == nil {
+		return
+	}
+	r.mu.Lock()
+	var due []string
+	for key, p := range r.pending {
+		if r.coveredLocked(p.writer, p.ticket) {
+			delete(r.pending, key) // its writer's mark says it is out
+			continue
+		}
+		if time.Since(p.since) >= r.cfg.RelayGrace {
+			due = append(due, key)
+		}
+	}
+	r.mu.Unlock()
+	sort.Strings(due)
+	var live []owedEntry
+	for _, key := range due {
+		rec, rev, err := r.getRecord(ctx, key)
+		if err != nil {
+			if apperr.ErrorCode(err) == apperr.NotFound {
+				r.mu.Lock()
+				delete(r.pending, key)
+				r.mu.Unlock()
+			}
+			continue
+		}
+		if !rec.GetRemoved() && (len(rec.GetOutbox()) == 0 || r.covered(rec)) {
+			r.mu.Lock()
+			delete(r.pending, key)
+			r.mu.Unlock()
+			continue
+		}
+		if !rec.GetRemoved() && rec.GetRequestKey() != "" {
+			// A create whose writer died between its record and its
+			// request reservation: publish only if the reservation
+			// names it (reserve.go).
+			mine, err := r.confirmCreate(ctx, key, rev, rec)
+			if err != nil {
+				r.log.Warn("store: relay could not confirm a create, will retry", "key", key, "err", err)
+				continue
+			}
+			if !mine {
+				continue
+			}
+		}
+		if _, ok := r.cfg.Publisher.(AsyncPublisher); ok && !rec.GetRemoved() {
+			live = append(live, owedEntry{key: key, rev: rev, rec: rec})
+			continue
+		}
+		if err := r.publishAndClear(ctx, key, rev, rec, true); err != nil {
+			r.log.Warn("store: relay failed, will retry", "key", key, "err", err)
+		}
+	}
+	r.relayAll(ctx, live)
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// Get reads the record with id from the bucket (not the index, so it is
+// never stale) and returns it with its revision. Returns NotFound when
+// there is none.
+func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
+	var zero T
+	if !ids.Valid(id) {
+		return zero, 0, ErrNotFound
+	}
+	rec, rev, err := r.getRecord(ctx, id)
+	if err != nil {
+		return zero, 0, err
+	}
+	if rec.GetRemoved() {
+		return zero, 0, ErrNotFound
+	}
+	plain, shredded, err := r.plainData(ctx, id, rec)
+	if err != nil {
+		return zero, 0, err
+	}
+	if shredded {
+		return zero, 0, ErrNotFound
+	}
+	v := r.cfg.New()
+	if err := proto.Unmarshal(plain, v); err != nil {
+		return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	return v, rev, nil
+}
+
+func (r *Repo[T]) getRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
+	e, err := r.kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: get %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	var rec storev1.Record
+	if err := proto.Unmarshal(e.Value(), &rec); err != nil {
+		return nil, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	return &rec, e.Revision(), nil
+}
+
+// Query selects records from the in-memory index.
+type Query[T proto.Message] struct {
+	// Index and Values restrict the scan to records with any of Values in
+	// the named index; empty Index scans everything.
+	Index  string
+	Values []string
+	// Filter keeps records for which it returns true; nil keeps all.
+	Filter func(T) bool
+	// After skips ids up to and including After (the page token).
+	After string
+	// Limit is the page size; 0 returns all.
+	Limit int
+	// NoTotal lets Find stop once the page is full and start at After
+	// without counting what comes before: Total is then -1. FindCounted
+	// sets it when it knows the total.
+	NoTotal bool
+}
+
+// Page is a query's result.
+type Page[T proto.Message] struct {
+	Items []T
+	// Next is the id to pass as After for the next page; empty at the end.
+	Next string
+	// Total counts all records matching the query, across pages.
+	Total int
+}
+
+// Find runs q against the index, ordered by id. Results are shared with the
+// index: callers must not modify them (proto.Clone first).
+func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
+	r.mu.Lock()
+	if r.dirty {
+		r.sorted = r.sorted[:0]
+		for k, e := range r.records {
+			if isLive(e) {
+				r.sorted = append(r.sorted, k)
+			}
+		}
+		sort.Strings(r.sorted)
+		r.dirty = false
+	}
+	var candidates []string
+	if q.Index != "" {
+		if _, ok := r.byIndex[q.Index]; !ok {
+			r.mu.Unlock()
+			return Page[T]{}, fmt.Errorf("store: no index %q", q.Index)
+		}
+		// The ids in order come from slices kept per index value, so a
+		// page costs a merge, not a sort of every id (sorted.go).
+		candidates = r.inOrderLocked(q.Index, q.Values)
+	}
+	r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if q.Index == "" {
+		candidates = r.sorted
+	}
+	var p Page[T]
+	last := ""
+	if q.NoTotal {
+		p.Total = -1
+		if q.After != "" {
+			// candidates are in order: start right after the token.
+			at, found := slices.BinarySearch(candidates, q.After)
+			if found {
+				at++
+			}
+			candidates = candidates[at:]
+		}
+	}
+	for _, k := range candidates {
+		e, ok := r.records[k]
+		if !ok || !isLive(e) {
+			continue
+		}
+		if q.Filter != nil && !q.Filter(e.v) {
+			continue
+		}
+		if !q.NoTotal {
+			p.Total++
+		}
+		if k <= q.After {
+			continue
+		}
+		if q.Limit > 0 && len(p.Items) == q.Limit {
+			// A match beyond a full page: there is a next page.
+			p.Next = last
+			if q.NoTotal {
+				break
+			}
+			continue
+		}
+		p.Items = append(p.Items, e.v)
+		last = k
+	}
+	return p, nil
+}
+
+// Sync waits until the index has applied every entry the bucket held when
+// Sync was called, so a Find right after sees every write any replica made
+// before. Call it before deciding from the index something that must not
+// be decided twice (a job choosing whom to propose). Returns ctx's error,
+// or Unavailable after 10 s.
+func (r *Repo[T]) Sync(ctx context.Context) error {
+	st, err := r.kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("store: status %s: %w", r.cfg.Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return fmt.Errorf("store: status %s: unexpected type %T", r.cfg.Bucket, st)
+	}
+	want := bs.StreamInfo().State.LastSeq
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.RLock()
+		done := r.watched >= want
+		r.mu.RUnlock()
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return apperr.Errorf(apperr.Unavailable, "the index of %s is behind", r.cfg.Bucket)
+		}
+		t := time.NewTimer(2 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Len returns how many live records the index holds.
+func (r *Repo[T]) Len() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := 0
+	for _, e := range r.records {
+		if isLive(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// Lookup returns the indexed copy of id, if any, without touching the
+// bucket; it may lag a write made by another replica by milliseconds.
+func (r *Repo[T]) Lookup(id string) (T, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, ok := r.records[id]
+	if !ok || !isLive(e) {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}
+
+// Etag returns a version tag of m's content: any change of a field other
+// than "etag" changes it, and an unchanged record keeps it. Clients send it
+// back to make an update fail if someone changed the record in between.
+// It hashes the content rather than using the KV revision, because clearing
+// an outbox bumps the revision without changing the record, and rather than
+// an update time, which an injected clock may repeat.
+func Etag(m proto.Message) string {
+	c := proto.Clone(m)
+	r := c.ProtoReflect()
+	if fd := r.Descriptor().Fields().ByName("etag"); fd != nil {
+		r.Clear(fd)
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+)
+
+// Create stores v under id with the events the creation publishes. Returns
+// AlreadyExists when id holds a record.
+func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv1.Envelope) (uint64, error) {
+	ctx, span := r.startWrite(ctx, "create")
+	defer span.End()
+	if !ids.Valid(id) {
+		return 0, apperr.Errorf(apperr.Invalid, "invalid id")
+	}
+	rec, err := r.encodeNew(ctx, id, v, events)
+	if err != nil {
+		return 0, err
+	}
+	rev, err := r.createEntry(ctx, id, rec)
+	if err != nil {
+		return 0, err
+	}
+	r.flush(ctx, id, rev, rec)
+	return rev, nil
+}
+
+// createEntry writes rec under id, which must never have held anything,
+// with a ticket when it owes events. Returns AlreadyExists.
+func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Record) (uint64, error) {
+	ticket := r.stamp(rec)
+	raw, err := proto.Marshal(rec)
+	if err != nil {
+		r.tickets.done(ticket)
+		return 0, fmt.Errorf("store: encode: %w", err)
+	}
+	// Revision 0 means "this key never existed": unlike kv.Create, it
+	// refuses a key that holds a delete or purge marker, so an erased
+	// person can never come back under the same id.
+	rev, err := r.kv.Update(ctx, id, raw, 0)
+	if err != nil {
+		r.refused(ticket, err)
+	}
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+		return 0, apperr.Errorf(apperr.AlreadyExists, "already exists")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: create %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	r.apply(ctx, id, rev, jetstream.KeyValuePut, raw, false)
+	return rev, nil
+}
+
+// Update reads the record, calls fn on it and writes it back if the
+// revision has not moved; on a conflict it starts again with fresh data, so
+// no concurrent update is lost. fn may run more than once and must only
+// change v. It returns the events the change publishes. Returns NotFound,
+// or fn's error unchanged.
+func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64) (Change, error)) (T, uint64, error) {
+	ctx, span := r.startWrite(ctx, "update")
+	defer span.End()
+	var zero T
+	if !ids.Valid(id) {
+		return zero, 0, ErrNotFound
+	}
+	for attempt := 0; ; attempt++ {
+		rec, rev, err := r.getRecord(ctx, id)
+		if err != nil {
+			return zero, 0, err
+		}
+		if rec.GetRemoved() {
+			return zero, 0, ErrNotFound
+		}
+		// A record whose person's key was shredded (erased through
+		// another service) has no data left: fn gets an empty record, so
+		// a tombstone can still be written over it.
+		old, _, err := r.plainData(ctx, id, rec)
+		if err != nil {
+			return zero, 0, err
+		}
+		v := r.cfg.New()
+		if err := proto.Unmarshal(old, v); err != nil {
+			return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+		}
+		evs, err := fn(v, rev)
+		if err != nil {
+			return zero, 0, err
+		}
+		data, err := proto.Marshal(v)
+		if err != nil {
+			return zero, 0, fmt.Errorf("store: encode: %w", err)
+		}
+		sealedAsWanted := (len(rec.GetSealedData()) > 0) == (r.subjectOf(id, v) != "")
+		if len(evs) == 0 && bytes.Equal(data, old) && sealedAsWanted {
+			// Nothing changed: no write, no revision, no evictions.
+			return v, rev, nil
+		}
+		// Events a crashed writer left behind ride along, oldest first;
+		// events its writer's mark says are out stay behind.
+		var owed []*eventsv1.Envelope
+		if !r.covered(rec) {
+			owed = slices.Clone(rec.GetOutbox())
+		}
+		next, err := r.sealRecord(ctx, id, v, data, append(owed, evs...))
+		if err != nil {
+			return zero, 0, err
+		}
+		r.keepTrace(ctx, next, rec)
+		newRev, err := r.write(ctx, id, next, rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			if err := backoff(ctx, attempt); err != nil {
+				return zero, 0, err
+			}
+			continue
+		}
+		if err != nil {
+			return zero, 0, err
+		}
+		r.flush(ctx, id, newRev, next)
+		return v, newRev, nil
+	}
+}
+
+// Remove deletes the record with id, publishing events first. With purge the
+// key is purged (its history and marker gone: erasure); otherwise a delete
+// marker stays. The record's data is dropped from the entry at once, so even
+// while its events are owed no personal data is kept. Returns NotFound.
+func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*eventsv1.Envelope) error {
+	ctx, span := r.startWrite(ctx, "remove")
+	defer span.End()
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	for attempt := 0; ; attempt++ {
+		rec, rev, err := r.getRecord(ctx, id)
+		if err != nil {
+			return err
+		}
+		if rec.GetRemoved() && !purge {
+			return ErrNotFound
+		}
+		var outbox []*eventsv1.Envelope
+		if !r.covered(rec) {
+			outbox = slices.Clone(rec.GetOutbox())
+		}
+		outbox = append(outbox, events...)
+		if purge {
+			// Events still owed about the record would be published after
+			// the purge of its history and outlive the erasure: only the
+			// erasure's own events go out.
+			outbox = events
+		}
+		// Removal events carry ids only and stay in clear: an erasure's
+		// must still be read after the key is shredded.
+		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: outbox, Subject: rec.GetSubject()}
+		r.keepTrace(ctx, next, rec)
+		newRev, err := r.write(ctx, id, next, rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		r.flush(ctx, id, newRev, next)
+		return nil
+	}
+}
+
+// write replaces the entry at revision rev with rec; a live record that
+// owes events gets a ticket (marks.go), settled by flush.
+func (r *Repo[T]) write(ctx context.Context, id string, rec *storev1.Record, rev uint64) (uint64, error) {
+	var ticket uint64
+	if !rec.GetRemoved() {
+		ticket = r.stamp(rec)
+	}
+	raw, err := proto.Marshal(rec)
+	if err != nil {
+		r.tickets.done(ticket)
+		return 0, fmt.Errorf("store: encode: %w", err)
+	}
+	newRev, err := r.kv.Update(ctx, id, raw, rev)
+	if err != nil {
+		r.refused(ticket, err)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return 0, jetstream.ErrKeyRevisionMismatch
+		}
+		return 0, fmt.Errorf("store: update %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	r.apply(ctx, id, newRev, jetstream.KeyValuePut, raw, false)
+	return newRev, nil
+}
+
+func backoff(ctx context.Context, attempt int) error {
+	if attempt >= 200 {
+		return apperr.Errorf(apperr.Unavailable, "too much contention, try again")
+	}
+	d := time.Duration(1+rand.IntN(1+min(attempt, 20))) * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// RemoveScoped removes the record id on a caller's behalf, or with erase
+// purges it (Remove), publishing the event that event makes for the case.
+// visible tells whether the caller may see the record; one they may not
+// see is NotFound, so its existence is not revealed. A record deleted
+// earlier has no data left to check visibility against: it is erased only
+// when mayEraseRemoved (an admin), through EraseRemoved. Returns NotFound.
+func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, visible func(T) bool,
+	mayEraseRemoved bool, event func(erase bool) (*eventsv1.Envelope, error)) error {
+	// Reading before removing races with a concurrent move out of scope;
+	// that is harmless, since removal only takes data away.
+	cur, _, err := r.Get(ctx, id)
+	if erase && mayEraseRemoved && apperr.ErrorCode(err) == apperr.NotFound {
+		ev, err := event(true)
+		if err != nil {
+			return err
+		}
+		return r.EraseRemoved(ctx, id, ev)
+	}
+	if err != nil {
+		return err
+	}
+	if !visible(cur) {
+		return ErrNotFound
+	}
+	ev, err := event(erase)
+	if err != nil {
+		return err
+	}
+	return r.Remove(ctx, id, erase, ev)
+}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestLoginFindsTheGatewayOfGatewayAddr: with the stack moved to other
+// ports (GATEWAY_ADDR, as the README's configuration says), `mp login`
+// without -server signs in at that gateway, not at port 8080; and when no
+// gateway answers it says where it looked and how to give the address.
+func TestLoginFindsTheGatewayOfGatewayAddr(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/CreateApiToken") {
+			calls.Add(1)
+		}
+		http.Error(w, "no", http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	// A port nothing listens on: one taken and released.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := lis.Addr().String()
+	lis.Close()
+
+	login := func(gatewayAddr string) error {
+		dir := t.TempDir()
+		env := map[string]string{"MP_CONFIG_DIR": dir, "MP_PASSWORD": "secret", "GATEWAY_ADDR": gatewayAddr}
+		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string { return env[k] }}
+		return Run(context.Background(), []string{"login", "-email", "anna@example.org"}, e)
+	}
+
+	if err := login(strings.TrimPrefix(srv.URL, "http://")); err == nil {
+		t.Fatal("login against a gateway that refuses the password succeeded")
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("the gateway at GATEWAY_ADDR got %d sign-ins, want 1", calls.Load())
+	}
+
+	err = login(closed)
+	if err == nil || !strings.Contains(err.Error(), "http://"+closed) || !strings.Contains(err.Error(), "-server") {
+		t.Fatalf("login with no gateway at %s: %v, want an error naming the address and -server", closed, err)
+	}
+}
