@@ -265,23 +265,19 @@ func TestCoordinatorWalk(t *testing.T) {
 		t.Errorf("proposal row lacks its explanation in Swedish: %q", row)
 	}
 	run("record both acceptances taken by phone",
-		chromedp.Click(`#accept-newcomer`),
-		chromedp.WaitVisible(`#accept-mentor`),
-		chromedp.Click(`#accept-mentor`),
-		chromedp.WaitVisible(`#check-in`),
+		clickThrough(`#accept-newcomer`, `#accept-mentor`),
+		clickThrough(`#accept-mentor`, `#check-in`),
 		check("08-par-aktivt"),
 	)
 	run("check in",
 		chromedp.SetValue(`#f-rating`, "CHECK_IN_RATING_GOOD"),
 		chromedp.Click(`#act-CHECK_IN_ACTIVITY_LANGUAGE`),
-		chromedp.Click(`#check-in`),
-		chromedp.WaitVisible(`p.flash`),
+		clickThrough(`#check-in`, `p.flash`),
 		check("09-uppfoljning"),
 	)
 	run("end the pair with its reason",
 		chromedp.SetValue(`#end-reason`, "END_REASON_COMPLETED"),
-		chromedp.Click(`#end`),
-		chromedp.WaitVisible(`p.flash`),
+		clickThrough(`#end`, `p.flash`),
 		check("10-avslutat"),
 	)
 	var history string
@@ -330,4 +326,18 @@ func walkPeople(ctx context.Context, c *apiClient, org string, i int) error {
 		return fmt.Errorf("mentor %d: %w", i, err)
 	}
 	return nil
+}
+
+// clickThrough clicks sel, a button that posts its form, and waits for
+// ready on the page the post leads to. Waiting for ready alone raced the
+// page clicked on, which may show it too (both accept buttons, a flash):
+// the walk then clicked or read a page being replaced ("Could not find
+// node with given id", body null) under load. The old page is marked, and
+// only an unmarked page counts.
+func clickThrough(sel, ready string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Evaluate(`document.body.dataset.left = "1"`, nil),
+		chromedp.Click(sel, chromedp.ByQuery),
+		chromedp.WaitVisible(`body:not([data-left]) `+ready, chromedp.ByQuery),
+	}
 }
