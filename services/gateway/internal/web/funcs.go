@@ -19,7 +19,10 @@ import (
 type fieldData struct {
 	Name, Label, Type, Auto, Value, Err, Hint string
 	Required                                  bool
-	p                                         *page
+	// List, when set, are suggestions the browser offers as the user
+	// types (a datalist): names, so nobody has to know a code.
+	List []option
+	p    *page
 }
 
 type option struct{ Value, Label string }

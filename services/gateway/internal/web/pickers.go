@@ -108,6 +108,9 @@ func pickerFuncs() template.FuncMap {
 		"muniPicker": func(p *page, name, labelKey, anyKey string) pickerField {
 			return newPicker(p, name, labelKey, anyKey, muniOptions(p, p.Form.Get(name)))
 		},
+		// langList suggests the picker's languages by name on a typed
+		// languages field.
+		"langList": func(f fieldData) fieldData { f.List = langOptions(f.p, ""); return f },
 		"langPicker": func(p *page, name, labelKey, anyKey string) pickerField {
 			return newPicker(p, name, labelKey, anyKey, langOptions(p, strings.TrimSpace(p.Form.Get(name))))
 		},

@@ -16,6 +16,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/lang"
 	"github.com/motesplats/motesplats/pkg/people"
 )
 
@@ -269,13 +270,36 @@ func (d *formDiff) contact(c **typev1.Contact) {
 }
 
 // languages sets the form's language codes, keeping the level of every
-// language already recorded; a new one gets level def.
-func (d *formDiff) languages(ls *[]*typev1.LanguageSkill, def typev1.LanguageLevel) {
+// language already recorded; a new one gets level def. An entry that is
+// neither a language's name (languageCodes has turned those into codes)
+// nor an ISO 639 code is refused here, in words that send the coordinator
+// to the list, rather than by the service in words about codes.
+func (d *formDiff) languages(v *apperr.Validator, ls *[]*typev1.LanguageSkill, def typev1.LanguageLevel) {
 	if !d.changed("languages") {
 		return
 	}
-	var out []*typev1.LanguageSkill
+	var out, bad []string
 	for _, code := range splitList(d.f.Get("languages")) {
+		if lang.Valid(code) {
+			out = append(out, code)
+		} else {
+			bad = append(bad, code)
+		}
+	}
+	if len(bad) > 0 {
+		v.Add("languages", unknownLanguage+strings.Join(bad, ", "))
+		return
+	}
+	d.setLanguages(ls, out, def)
+}
+
+// unknownLanguage begins the message for entries that name no language;
+// the entries follow (they are what the user typed, shown back to them).
+const unknownLanguage = "is not a language the app knows, choose one from the list: "
+
+func (d *formDiff) setLanguages(ls *[]*typev1.LanguageSkill, codes []string, def typev1.LanguageLevel) {
+	var out []*typev1.LanguageSkill
+	for _, code := range codes {
 		if i := slices.IndexFunc(*ls, func(l *typev1.LanguageSkill) bool { return l.GetCode() == code }); i >= 0 {
 			out = append(out, proto.Clone((*ls)[i]).(*typev1.LanguageSkill))
 		} else {
@@ -300,7 +324,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 	}
 	d.contact(&p.Contact)
 	d.prefs(&p.Notifications)
-	d.languages(&p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
+	d.languages(&v, &p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
 	if d.changed("swedish_level") {
 		p.SwedishLevel = typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")])
 		d.set("swedish_level")

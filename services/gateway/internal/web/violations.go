@@ -84,6 +84,7 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
 		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
 		{regexp.MustCompile(`^no municipality is called (.+)$`), "ingen kommun heter $1; skriv kommunernas namn, till exempel Stockholm, Uppsala"},
+		{regexp.MustCompile(`^is not a language the app knows, choose one from the list: (.+)$`), "är inget språk som appen känner till (${1}); välj ett språk ur listan"},
 	},
 }
 

@@ -129,7 +129,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 	}
 	d.contact(&v.Contact)
 	d.prefs(&v.Notifications)
-	d.languages(&v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
+	d.languages(&val, &v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
 	if d.changed("interests") {
 		v.Interests = people.NormInterests(splitList(f.Get("interests")))
 		d.set("interests")
