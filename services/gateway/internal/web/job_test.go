@@ -2,6 +2,7 @@ package web
 
 import (
 	"html"
+	"html/template"
 	"regexp"
 	"strings"
 	"testing"
@@ -100,5 +101,54 @@ func TestProgressLineReadsNaturally(t *testing.T) {
 	}
 	if text, want := textOf(b.String()), "Förlopp: söker de bästa paren 45% 45\u00a0% · pågår"; text != want {
 		t.Errorf("a running job reads %q, want %q", text, want)
+	}
+}
+
+// TestJobRowFollowsProgressBar: the history row and the progress bar of a
+// running job read the same figure. The row is drawn with the page; the
+// bar polls its fragment, which therefore carries the row's state out of
+// band (same id), so the row cannot stay at the figure of page load.
+func TestJobRowFollowsProgressBar(t *testing.T) {
+	t.Parallel()
+	w, err := New(&core.Gateway{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &page{Lang: "sv"}
+	running := func(pct int32) *mentoringv1.Job {
+		return &mentoringv1.Job{Id: "j1", State: mentoringv1.JobState_JOB_STATE_RUNNING, ProgressPercent: pct, Phase: "solve"}
+	}
+	// The history table's row, as the page draws it.
+	tpl, err := w.tpl["sv"]["matching"].Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rows := template.Must(tpl.New("rows").Parse(`{{range .}}{{template "jobstate" .}}{{end}}`))
+	if err := rows.Execute(&b, []jobRow{newJobRow(p, running(0), "")}); err != nil {
+		t.Fatal(err)
+	}
+	if row := b.String(); row != `<span id="jobstate-j1">pågår (0 %)</span>` {
+		t.Fatalf("row at page load: %s", row)
+	}
+	render := func(v jobView) string {
+		t.Helper()
+		var b strings.Builder
+		if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", v); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if strings.Contains(render(newJobView(p, running(0))), "jobstate-j1") {
+		t.Error("the bar drawn with the page repeats the row's state")
+	}
+	later := newJobView(p, running(75))
+	later.Poll = true
+	frag := render(later)
+	if !strings.Contains(frag, `value="75"`) {
+		t.Fatalf("bar: %s", frag)
+	}
+	if want := `<span id="jobstate-j1" hx-swap-oob="true">pågår (75 %)</span>`; !strings.Contains(frag, want) {
+		t.Errorf("polled fragment lacks the row's state %s:\n%s", want, frag)
 	}
 }

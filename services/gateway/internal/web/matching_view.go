@@ -56,8 +56,16 @@ type jobView struct {
 	ID string
 	progress
 	// Proposals is the count in words ("131 förslag"), for a done job.
-	Proposals             string
+	Proposals string
+	// RowState is the state in words as the history table shows it, with
+	// the percentage while the job runs ("pågår (75 %)").
+	RowState              string
 	Running, Done, Failed bool
+	// Poll marks the fragment the progress bar polls: it carries the
+	// history row's state too (an htmx out-of-band swap), so the row and
+	// the bar show the same figure, read at the same moment, rather than
+	// the row keeping the one from when the page loaded.
+	Poll bool
 }
 
 func newJobView(p *page, j *mentoringv1.Job) jobView {
@@ -69,6 +77,10 @@ func newJobView(p *page, j *mentoringv1.Job) jobView {
 	if v.Done {
 		v.Proposals = p.tn("m.count", j.GetCounts().GetProposals())
 	}
+	v.RowState = p.codeWord("state.", strings.TrimPrefix(s.String(), "JOB_STATE_"))
+	if v.Running {
+		v.RowState += " (" + strconv.Itoa(int(j.GetProgressPercent())) + " %)"
+	}
 	return v
 }
 
@@ -78,24 +90,18 @@ type jobRow struct {
 	// Started is the start in Stockholm time; StartedBy the coordinator's
 	// name ("" for the schedule); Scope the municipalities by name.
 	Started, StartedBy, Scope string
-	// State is the state in words, with the percentage while it runs.
-	State string
 	// Counts is the job's size in words; Quality says whether the engine
 	// proved no matching scores more (set when done).
 	Counts, Quality string
 }
 
 func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
-	r := jobRow{jobView: newJobView(p, j), Started: j.GetCreateTime().AsTime().In(stockholm).Format("2006-01-02 15:04"), StartedBy: startedBy,
-		State: p.codeWord("state.", strings.TrimPrefix(j.GetState().String(), "JOB_STATE_"))}
+	r := jobRow{jobView: newJobView(p, j), Started: j.GetCreateTime().AsTime().In(stockholm).Format("2006-01-02 15:04"), StartedBy: startedBy}
 	names := make([]string, 0, len(j.GetMunicipalityCodes()))
 	for _, c := range j.GetMunicipalityCodes() {
 		names = append(names, muniLabel(c))
 	}
 	r.Scope = strings.Join(names, ", ")
-	if r.Running {
-		r.State += " (" + strconv.Itoa(int(j.GetProgressPercent())) + " %)"
-	}
 	if c := j.GetCounts(); c != nil {
 		r.Counts = p.tf("job.count_line", "Newcomers", c.GetNewcomers(), "Mentors", c.GetMentors(), "Proposals", c.GetProposals(), "Unmatched", c.GetUnmatched())
 	}

@@ -65,7 +65,7 @@ func TestMatchingPageFromViews(t *testing.T) {
 	body := rec.Body.String()
 	for _, want := range []string{
 		`<td>2026-12-01 10:00</td><td>Anna Andersson</td><td>Stockholm, Uppsala</td>`,
-		`<td>pågår (45 %)</td>`,
+		`<td><span id="jobstate-0193a000-0000-7000-8000-000000000000">pågår (45 %)</span></td>`,
 		`266 nyanlända, 140 mentorer, 131 förslag, 135 utan förslag`,
 		`Bästa möjliga (41230 poäng)`, `41230 poäng av högst 41300 möjliga`,
 		`<a href="/matching?job=0193a000-0000-7000-8000-000000000001#proposals">131 förslag</a>`,

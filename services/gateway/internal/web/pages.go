@@ -97,6 +97,7 @@ func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) erro
 		return err
 	}
 	v := newJobView(p, j)
+	v.Poll = true
 	if v.Done {
 		// The proposals section listens for this and reloads itself, so
 		// the new proposals appear without a page reload (issue 12).
