@@ -182,6 +182,15 @@ func TestAnswerPage(t *testing.T) {
 	if p := pairOf(t, coord, pairID).GetPair(); p.GetNewcomerAcceptTime() == nil {
 		t.Fatalf("the pair did not move: %v", p)
 	}
+	// The pair's history says the newcomer answered through the link: no
+	// user of the app took the step, so it is no "unknown user".
+	b := e.browser()
+	b.signIn("coord-ar@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	if _, body := b.get("/pairs/" + pairID); !strings.Contains(body, "Den nyanlända tackade ja") ||
+		!strings.Contains(body, "den nyanlända via svarslänken") || strings.Contains(body, "okänd användare") {
+		t.Errorf("pair history after a link answer:\n%s", trim(visibleText(body)))
+	}
 
 	// Used: a second answer and a reload say so, in Arabic.
 	res, page = v.do("POST", path, url.Values{"nonce": {nonce[1]}, "action": {"decline"}, "reason": {"no_time"}})

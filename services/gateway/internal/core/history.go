@@ -28,6 +28,12 @@ type PairStep struct {
 	// UserName is who took the step, empty when the system did or the log
 	// has no entry for it.
 	UserName string
+	// ByLink is the party ("newcomer", "mentor") who answered through
+	// the answer link in their message, for an accept or decline step
+	// that took no user of the gateway: such an answer has no user to
+	// name, and the page says whose link it was instead (no personal
+	// data: the role, not the person).
+	ByLink string
 	// CheckIn is the check-in of a check_in step.
 	CheckIn *mentoringv1.CheckIn
 }
@@ -46,13 +52,19 @@ func (g *Gateway) PairHistory(ctx context.Context, c Caller, id string) (*gatewa
 	}
 	p := v.GetPair()
 	var steps []PairStep
+	last := lastChange(p)
 	add := func(step string, t *timestamppb.Timestamp, action string) {
 		if t == nil {
 			return
 		}
 		s := PairStep{Step: step, Time: t.AsTime(), ByUser: action != ""}
 		if action != "" {
-			s.UserName = g.WhoDid(ctx, id, action, s.Time)
+			var searched bool
+			s.UserName, searched = g.whoDid(ctx, id, action, s.Time)
+			if party := answeringParty(p, step); party != "" && s.UserName == "" &&
+				answeredByLink(p.GetUpdatedBy(), s.Time.Equal(last), searched) {
+				s.ByLink = party
+			}
 		}
 		steps = append(steps, s)
 	}
@@ -108,13 +120,20 @@ func (g *Gateway) UserName(ctx context.Context, id string) string {
 // a pair page costs the same however busy the gateway has been. Errors of
 // the log leave the name out: a page shows the step without it.
 func (g *Gateway) WhoDid(ctx context.Context, id, action string, t time.Time) string {
+	name, _ := g.whoDid(ctx, id, action, t)
+	return name
+}
+
+// whoDid is WhoDid that also reports whether the log answered: a name
+// left out because the search failed says nothing about who acted.
+func (g *Gateway) whoDid(ctx context.Context, id, action string, t time.Time) (name string, searched bool) {
 	if t.IsZero() {
-		return ""
+		return "", false
 	}
 	es, _, err := g.Audit.Search(ctx, audit.Query{ResourceID: id, Start: t.Add(-2 * time.Second), End: t.Add(historyWindow), PageSize: 50})
 	if err != nil {
 		g.Log.WarnContext(ctx, "pair history: audit search", "err", err)
-		return ""
+		return "", false
 	}
 	var best *gatewayv1.AuditEntry
 	for _, e := range es {
@@ -126,7 +145,7 @@ func (g *Gateway) WhoDid(ctx context.Context, id, action string, t time.Time) st
 		}
 	}
 	if best == nil {
-		return ""
+		return "", true
 	}
-	return g.UserName(ctx, best.GetUserId())
+	return g.UserName(ctx, best.GetUserId()), true
 }
