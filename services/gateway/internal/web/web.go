@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -190,6 +191,17 @@ func (w *Web) Register(mux *http.ServeMux) {
 	for _, rt := range w.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, w.wrap(rt))
 	}
+}
+
+// NotFound is the app's own not-found page (status 404), in the user's
+// language with the app's layout, for a GET of a path no route serves: a
+// signed-in user who mistypes an address stays in the app rather than
+// meeting Go's bare English "404 page not found". It needs no session, so
+// a visitor signed out sees it too, in the browser's language.
+func (w *Web) NotFound() http.Handler {
+	return w.wrap(Route{Method: http.MethodGet, Public: true, h: func(http.ResponseWriter, *http.Request, *page) error {
+		return apperr.Errorf(apperr.NotFound, "page not found")
+	}})
 }
 
 // page is what every template gets, and the per-request state handlers

@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestNotFoundPage: a GET of an unknown path shows the app's own
+// not-found page, in the user's language and with the app's layout, with
+// status 404, not Go's bare English text; a path served only for another
+// method still answers 405, and other methods on unknown paths keep the
+// plain 404.
+func TestNotFoundPage(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	e.coordinator(admin, "vilse@example.org", org, "0880")
+	b := e.browser()
+	b.signIn("vilse@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+
+	for _, path := range []string{"/no-such-page", "/participants/x/y/z", "/static-not"} {
+		code, body := b.get(path)
+		if code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, code)
+		}
+		if !strings.Contains(body, "Sidan eller posten hittades inte.") || !strings.Contains(body, `href="/participants"`) ||
+			strings.Contains(body, "404 page not found") {
+			t.Errorf("GET %s: not the app's page in Swedish:\n%s", path, trim(body))
+		}
+	}
+
+	raw := func(method, path string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, e.base+path, strings.NewReader(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	tests := []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodPost, "/no-such-page", http.StatusNotFound},
+		{http.MethodDelete, "/participants", http.StatusMethodNotAllowed},
+		{http.MethodGet, "/pairs/x/approve", http.StatusMethodNotAllowed},
+		{http.MethodPut, "/no-such-page", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		code, body := raw(tt.method, tt.path)
+		if code != tt.want {
+			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, code, tt.want)
+		}
+		if strings.Contains(body, "<html") {
+			t.Errorf("%s %s: the app's page, want the plain answer as before", tt.method, tt.path)
+		}
+	}
+
+	// Signed out: the same page in the browser's language, no redirect.
+	out := e.browser()
+	code, body := out.get("/no-such-page")
+	if code != http.StatusNotFound || !strings.Contains(body, "<html") || strings.Contains(body, "404 page not found") {
+		t.Errorf("signed out: %d\n%s", code, trim(body))
+	}
+}
