@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -17,8 +18,22 @@ func TestRegisterNewcomer(t *testing.T) {
 	b := e.browser()
 	b.signIn("anna@example.org", password)
 
-	b.get("/participants/new")
-	code, body := b.post("/participants", url.Values{"given_name": {""}, "municipality_code": {"9999"}, "household_size": {"x"}})
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	_, page := b.get("/participants/new")
+	mustContain(t, page, `list="l-languages"`, `<option value="arabiska">`, `<option value="tigrinja">`)
+	// A language typed by name is taken; one the app does not know is
+	// refused in words that send the coordinator to the list.
+	code, body := b.post("/participants", url.Values{"given_name": {"Amina"}, "municipality_code": {"0880"}, "household_size": {"1"},
+		"swedish_level": {"SWEDISH_LEVEL_SFI_B"}, "languages": {"arabiska, klingonska"}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown language: %d, want 422: %s", code, trim(body))
+	}
+	mustContain(t, body, `id="e-languages"`, "klingonska", "välj ett språk ur listan")
+	if strings.Contains(body, "ISO 639") {
+		t.Errorf("the refusal speaks of codes:\n%s", trim(body))
+	}
+	b.post("/settings/locale", url.Values{"locale": {"en"}})
+	code, body = b.post("/participants", url.Values{"given_name": {""}, "municipality_code": {"9999"}, "household_size": {"x"}})
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad form: %d, want 422", code)
 	}
