@@ -210,7 +210,7 @@ func TestDeadLettersForAnOperator(t *testing.T) {
 	dir := t.TempDir()
 	mp(t, dir, "login", "-server", e.base, "-email", "drift@example.org")
 	out := mp(t, dir, "deadletters", "list", "-consumer", projectionDurable)
-	mustContain(t, out, dl.GetId(), projectionDurable, "every delivery failed", "1 dead letters")
+	mustContain(t, out, dl.GetId(), projectionDurable, "every delivery failed", "1 dead letter")
 	out = mp(t, dir, "deadletters", "show", dl.GetId())
 	mustContain(t, out, person, events.ParticipantRegistered, "Deliveries:  3")
 	mp(t, dir, "deadletters", "replay", dl.GetId())
