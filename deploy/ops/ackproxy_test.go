@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // ackProxy stands between one NATS client and its server on real TCP and,
@@ -18,17 +19,13 @@ import (
 // stream's leader is cut off between storing a write and answering it,
 // forced at will instead of hoped for in a partition.
 type ackProxy struct {
-	ln     net.Listener
-	target string
+	proxy *testutil.Proxy
 
 	dropping atomic.Pointer[[]string] // the streams whose acknowledgements are dropped
 	dropped  atomic.Int64
 
 	countMu  sync.Mutex
 	byStream map[string]int64 // acknowledgements dropped per stream
-
-	mu    sync.Mutex
-	conns []net.Conn
 }
 
 // mustAckProxy listens on a free loopback port and forwards every
@@ -36,18 +33,13 @@ type ackProxy struct {
 // are dropped. It closes at cleanup.
 func mustAckProxy(t *testing.T, target string) *ackProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &ackProxy{ln: ln, target: target, byStream: map[string]int64{}}
-	go p.serve()
-	t.Cleanup(p.close)
+	p := &ackProxy{byStream: map[string]int64{}}
+	p.proxy = testutil.MustProxy(t, target, p.down)
 	return p
 }
 
 // Addr is where the client connects.
-func (p *ackProxy) Addr() string { return p.ln.Addr().String() }
+func (p *ackProxy) Addr() string { return p.proxy.Addr() }
 
 // Drop drops from now on the acknowledgements of publishes to streams,
 // and only those: none when streams is empty.
@@ -82,37 +74,10 @@ func (p *ackProxy) drops(payload []byte) bool {
 // Dropped counts the acknowledgements dropped so far.
 func (p *ackProxy) Dropped() int64 { return p.dropped.Load() }
 
-func (p *ackProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, s)
-		p.mu.Unlock()
-		go func() {
-			_, _ = io.Copy(s, c) // the client's side passes unchanged
-			_ = s.Close()
-			_ = c.Close()
-		}()
-		go func() {
-			_ = p.down(c, s)
-			_ = s.Close()
-			_ = c.Close()
-		}()
-	}
-}
-
 // down copies the server's protocol to the client one operation at a
 // time: a line, and after MSG or HMSG the payload its size announces. A
 // plain MSG that drops accepts is left out.
-func (p *ackProxy) down(client, server net.Conn) error {
+func (p *ackProxy) down(client io.Writer, server io.Reader) error {
 	r := bufio.NewReaderSize(server, 64<<10)
 	w := bufio.NewWriterSize(client, 64<<10)
 	for {
@@ -148,14 +113,5 @@ func (p *ackProxy) down(client, server net.Conn) error {
 		if err := w.Flush(); err != nil {
 			return err
 		}
-	}
-}
-
-func (p *ackProxy) close() {
-	_ = p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
 	}
 }

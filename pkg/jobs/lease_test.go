@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,8 +25,8 @@ func TestLease_PartitionedRunnerStopsBeforeTakeOver(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	p := newProxy(t, n.Server.Addr().String())
-	nc1, err := nats.Connect("nats://"+p.addr(), nats.Name(t.Name()+"-cut"))
+	p := testutil.MustProxy(t, n.Server.Addr().String(), nil)
+	nc1, err := nats.Connect("nats://"+p.Addr(), nats.Name(t.Name()+"-cut"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +71,7 @@ func TestLease_PartitionedRunnerStopsBeforeTakeOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-started
-	p.cut()
+	p.Cut()
 	cutAt := time.Now()
 
 	_, js2 := n.Connect(t)
@@ -107,7 +106,7 @@ func TestLease_PartitionedRunnerStopsBeforeTakeOver(t *testing.T) {
 		t.Errorf("attempts %d, want 2", done.Attempts)
 	}
 
-	p.heal()
+	p.Heal()
 	close(healed)
 	if err := <-lateWrite; !errors.Is(err, jobs.ErrLost) {
 		t.Errorf("a stale runner's write after the take-over returned %v, want ErrLost", err)
@@ -166,94 +165,5 @@ func TestLease_SlowFinishKeepsTheJob(t *testing.T) {
 	}
 	if done.Counts["written"] != 1 {
 		t.Errorf("counts %v, want the tally's", done.Counts)
-	}
-}
-
-// proxy forwards TCP connections to a NATS server and can cut them off
-// without closing them, as a network partition does: bytes wait until it
-// heals.
-type proxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	cond  *sync.Cond
-	off   bool
-	conns []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	p.cond = sync.NewCond(&p.mu)
-	go p.accept()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-func (p *proxy) accept() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, c, s)
-		p.mu.Unlock()
-		go p.pipe(s, c)
-		go p.pipe(c, s)
-	}
-}
-
-// pipe copies src to dst, holding what it read while the proxy is cut.
-func (p *proxy) pipe(dst, src net.Conn) {
-	defer func() { _ = dst.Close(); _ = src.Close() }()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			p.mu.Lock()
-			for p.off {
-				p.cond.Wait()
-			}
-			p.mu.Unlock()
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (p *proxy) cut()  { p.set(true) }
-func (p *proxy) heal() { p.set(false) }
-
-func (p *proxy) set(off bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.off = off
-	p.cond.Broadcast()
-}
-
-func (p *proxy) close() {
-	_ = p.ln.Close()
-	p.heal()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,9 +40,27 @@ func gzipped(t testing.TB, b []byte) []byte {
 // count its size would fail on those with another error than the limit's.
 func bomb(t testing.TB) []byte {
 	t.Helper()
-	b := gzipped(t, append([]byte(`{"id":"`), bytes.Repeat([]byte("a"), 16<<20)...))
-	return append(b, bytes.Repeat([]byte{0xff}, 64)...)
+	b, err := bombBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(b)
 }
+
+// bombBytes compresses the bomb once for the package: compressing 16 MiB
+// takes seconds under -race, and the hostile sweep sends the same bytes to
+// every method.
+var bombBytes = sync.OnceValues(func() ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(append([]byte(`{"id":"`), bytes.Repeat([]byte("a"), 16<<20)...)); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return append(buf.Bytes(), bytes.Repeat([]byte{0xff}, 64)...), nil
+})
 
 // rawCall posts body to a gateway procedure with headers and returns the
 // status and the Connect error's code and message.

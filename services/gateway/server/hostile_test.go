@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +20,6 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -190,121 +190,41 @@ func violated(body string) []string {
 var indexRe = regexp.MustCompile(`\[\d+\]|\.\d+`)
 
 // TestHostileInputProgrammes sends every hostile variant of every request
-// of the dinners, guides, messages and ops APIs as an admin, over one
-// shared connection: each is InvalidArgument with field violations
-// (repeated fields and violations capped, so the answer stays small) or,
-// for dates and huge page sizes, any answer but a server fault; never
-// Internal, never a dropped connection, nothing stored; truncated
-// protobuf and a gzip bomb are refused for every method.
+// of the dinners, guides, messages and ops APIs as an admin, each method
+// over one shared connection of its own (the methods side by side, as
+// parallel subtests on the one stack): each is InvalidArgument with field
+// violations (repeated fields and violations capped, so the answer stays
+// small) or, for dates and huge page sizes, any answer but a server
+// fault; never Internal, never a dropped connection, nothing stored;
+// truncated protobuf and a gzip bomb are refused for every method.
 func TestHostileInputProgrammes(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{notify: true})
 	admin := e.login(adminEmail, adminPass)
 	e.createOrg("Org", "0880")
-	var dials atomic.Int32
-	tr := &http.Transport{MaxConnsPerHost: 1, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		dials.Add(1)
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
-	call := func(proc string, body []byte, headers map[string]string) (int, string, string) {
-		req, _ := http.NewRequest(http.MethodPost, e.base+proc, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+admin.token)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		res, err := hc.Do(req)
-		if err != nil {
-			t.Fatalf("%s: %v", proc, err)
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		var wire struct{ Code string }
-		_ = json.Unmarshal(raw, &wire)
-		return res.StatusCode, wire.Code, string(raw)
-	}
-	n := 0
-	baseOK := map[string]bool{} // methods whose valid request succeeded
-	protoregistry.GlobalFiles.RangeFilesByPackage("motesplats.gateway.v1", func(fd protoreflect.FileDescriptor) bool {
-		for i := range fd.Services().Len() {
-			sd := fd.Services().Get(i)
-			if !hostileServices[string(sd.FullName())] {
+	var (
+		n      atomic.Int64
+		mu     sync.Mutex
+		baseOK = map[string]bool{} // methods whose valid request succeeded
+	)
+	// The group returns once every method's parallel sweep has ended.
+	t.Run("methods", func(t *testing.T) {
+		for _, m := range gatewayMethods() {
+			if !hostileServices[string(m.sd.FullName())] {
 				continue
 			}
-			for j := range sd.Methods().Len() {
-				md := sd.Methods().Get(j)
-				proc := fmt.Sprintf("/%s/%s", sd.FullName(), md.Name())
-				streaming := md.IsStreamingServer()
-				send := func(req map[string]any) (int, string, string) {
-					b, _ := json.Marshal(req)
-					if streaming {
-						code, body := connectStream(t, e, admin.token, sd, md, b)
-						return 0, code, body
-					}
-					status, code, body := call(proc, b, nil)
-					if status == http.StatusOK && code == "" {
-						code = "ok"
-					}
-					return status, code, body
-				}
-				// Only where the valid request passes validation is the
-				// hostile field the one fault, which its violation must name.
-				_, baseCode, _ := send(validFill(md.Input().Fields()))
-				baseOK[string(md.Name())] = baseCode == "ok"
-				for _, m := range hostile(md.Input()) {
-					n++
-					status, code, body := send(m.req)
-					if status >= 500 || code == "internal" || code == "unknown" || code == "unavailable" || code == "data_loss" || (code == "" && status != http.StatusOK) {
-						t.Errorf("%s %s: %d %s %s", md.Name(), m.what, status, code, trim(body))
-						continue
-					}
-					if m.invalid {
-						fields := violated(body)
-						named := m.field == "" || baseCode == "invalid_argument"
-						for _, f := range fields {
-							named = named || f == m.field || strings.HasPrefix(f, m.field+".") || strings.HasPrefix(m.field, f+".")
-						}
-						if scopeFirst[string(md.Name())] && baseCode == "not_found" && code == "not_found" {
-							continue // the record is looked up before the input (ADR 0062)
-						}
-						if code != "invalid_argument" || !named {
-							t.Errorf("%s %s: %d %s %v %s, want invalid_argument naming %s", md.Name(), m.what, status, code, fields, trim(body), m.field)
-						}
-					}
-					if len(body) > 32<<10 {
-						t.Errorf("%s %s: a %d-byte answer (violations not capped)", md.Name(), m.what, len(body))
-					}
-				}
-				if streaming {
-					continue
-				}
-				// Undecodable and compressed bodies, for every method.
-				for what, tc := range map[string]struct {
-					body    []byte
-					headers map[string]string
-					status  int
-					code    string
-				}{
-					"truncated protobuf": {[]byte{0x0a, 0x10, 0x0a}, map[string]string{"Content-Type": "application/proto"}, http.StatusBadRequest, "invalid_argument"},
-					"invalid UTF-8":      {[]byte("{\"requestId\":\"\xff\xfe\"}"), nil, http.StatusBadRequest, "invalid_argument"},
-					"gzip bomb":          {bomb(t), map[string]string{"Content-Encoding": "gzip"}, http.StatusRequestEntityTooLarge, "resource_exhausted"},
-				} {
-					n++
-					if status, code, body := call(proc, tc.body, tc.headers); status != tc.status || code != tc.code {
-						t.Errorf("%s %s: %d %s %s, want %d %s", md.Name(), what, status, code, trim(body), tc.status, tc.code)
-					}
-				}
-			}
+			t.Run(string(m.sd.Name())+"."+string(m.md.Name()), func(t *testing.T) {
+				t.Parallel()
+				sent, ok := hostileSweep(t, e, admin.token, m.sd, m.md)
+				n.Add(int64(sent))
+				mu.Lock()
+				defer mu.Unlock()
+				baseOK[string(m.md.Name())] = ok
+			})
 		}
-		return true
 	})
-	if n < 300 {
-		t.Fatalf("sent only %d hostile requests", n)
-	}
-	if d := dials.Load(); d != 1 {
-		t.Errorf("%d connections were opened: a refusal closed the shared one", d)
+	if n.Load() < 300 {
+		t.Fatalf("sent only %d hostile requests", n.Load())
 	}
 	// Nothing was stored but what the valid requests stored (a job at
 	// most, once per request id).
@@ -331,4 +251,105 @@ func TestHostileInputProgrammes(t *testing.T) {
 	if err != nil || len(gjobs.Msg.GetJobs()) != stored("StartGuideJob") {
 		t.Errorf("guide jobs after the hostile requests: %v %v", gjobs, err)
 	}
+}
+
+// hostileSweep sends every hostile variant of md's request, and the
+// undecodable and compressed bodies, with token over one connection, which
+// no refusal may close. It returns how many it sent and whether the valid
+// request succeeded.
+func hostileSweep(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor) (int, bool) {
+	var dials atomic.Int32
+	tr := &http.Transport{MaxConnsPerHost: 1, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	call := func(proc string, body []byte, headers map[string]string) (int, string, string) {
+		req, _ := http.NewRequest(http.MethodPost, e.base+proc, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", proc, err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		var wire struct{ Code string }
+		_ = json.Unmarshal(raw, &wire)
+		return res.StatusCode, wire.Code, string(raw)
+	}
+	n := 0
+	proc := fmt.Sprintf("/%s/%s", sd.FullName(), md.Name())
+	streaming := md.IsStreamingServer()
+	send := func(req map[string]any) (int, string, string) {
+		b, _ := json.Marshal(req)
+		if streaming {
+			code, body := connectStream(t, e, token, sd, md, b)
+			return 0, code, body
+		}
+		status, code, body := call(proc, b, nil)
+		if status == http.StatusOK && code == "" {
+			code = "ok"
+		}
+		return status, code, body
+	}
+	// Only where the valid request passes validation is the
+	// hostile field the one fault, which its violation must name.
+	_, baseCode, _ := send(validFill(md.Input().Fields()))
+	for _, m := range hostile(md.Input()) {
+		n++
+		status, code, body := send(m.req)
+		if status >= 500 || code == "internal" || code == "unknown" || code == "unavailable" || code == "data_loss" || (code == "" && status != http.StatusOK) {
+			t.Errorf("%s %s: %d %s %s", md.Name(), m.what, status, code, trim(body))
+			continue
+		}
+		if m.invalid {
+			fields := violated(body)
+			named := m.field == "" || baseCode == "invalid_argument"
+			for _, f := range fields {
+				named = named || f == m.field || strings.HasPrefix(f, m.field+".") || strings.HasPrefix(m.field, f+".")
+			}
+			if scopeFirst[string(md.Name())] && baseCode == "not_found" && code == "not_found" {
+				continue // the record is looked up before the input (ADR 0062)
+			}
+			if code != "invalid_argument" || !named {
+				t.Errorf("%s %s: %d %s %v %s, want invalid_argument naming %s", md.Name(), m.what, status, code, fields, trim(body), m.field)
+			}
+		}
+		if len(body) > 32<<10 {
+			t.Errorf("%s %s: a %d-byte answer (violations not capped)", md.Name(), m.what, len(body))
+		}
+	}
+	if streaming {
+		return n, baseCode == "ok" // streams go over connections of their own (connectStream)
+	}
+	// Undecodable and compressed bodies, for every method.
+	for what, tc := range map[string]struct {
+		body    []byte
+		headers map[string]string
+		status  int
+		code    string
+	}{
+		"truncated protobuf": {[]byte{0x0a, 0x10, 0x0a}, map[string]string{"Content-Type": "application/proto"}, http.StatusBadRequest, "invalid_argument"},
+		"invalid UTF-8":      {[]byte("{\"requestId\":\"\xff\xfe\"}"), nil, http.StatusBadRequest, "invalid_argument"},
+		"gzip bomb":          {bomb(t), map[string]string{"Content-Encoding": "gzip"}, http.StatusRequestEntityTooLarge, "resource_exhausted"},
+	} {
+		n++
+		if status, code, body := call(proc, tc.body, tc.headers); status != tc.status || code != tc.code {
+			t.Errorf("%s %s: %d %s %s, want %d %s", md.Name(), what, status, code, trim(body), tc.status, tc.code)
+		}
+	}
+	// One more request, so that a connection closed by the last refusal
+	// shows too.
+	if status, _, body := call(proc, []byte{0x0a, 0x10, 0x0a}, map[string]string{"Content-Type": "application/proto"}); status != http.StatusBadRequest {
+		t.Errorf("%s truncated protobuf after the sweep: %d %s", md.Name(), status, trim(body))
+	}
+	if d := dials.Load(); d != 1 {
+		t.Errorf("%s: %d connections were opened: a refusal closed the shared one", md.Name(), d)
+	}
+	return n, baseCode == "ok"
 }

@@ -106,6 +106,29 @@ func TestAccessSweep(t *testing.T) {
 	t.Run("web", func(t *testing.T) { sweepWeb(t, e, f) })
 }
 
+// gatewayMethod is one method of a gateway API service.
+type gatewayMethod struct {
+	sd protoreflect.ServiceDescriptor
+	md protoreflect.MethodDescriptor
+}
+
+// gatewayMethods lists every method of every gateway API service from the
+// registered descriptors, so the sweeps reach an RPC added later without
+// being changed. Each sweep checks that it found enough of them.
+func gatewayMethods() []gatewayMethod {
+	var out []gatewayMethod
+	protoregistry.GlobalFiles.RangeFilesByPackage("motesplats.gateway.v1", func(fd protoreflect.FileDescriptor) bool {
+		for i := range fd.Services().Len() {
+			sd := fd.Services().Get(i)
+			for j := range sd.Methods().Len() {
+				out = append(out, gatewayMethod{sd, sd.Methods().Get(j)})
+			}
+		}
+		return true
+	})
+	return out
+}
+
 // adminOnly are the API services a coordinator is refused outright
 // (PermissionDenied), whatever the record.
 var adminOnly = map[string]bool{"motesplats.gateway.v1.AuditService": true, "motesplats.gateway.v1.UserService": true,
@@ -113,79 +136,73 @@ var adminOnly = map[string]bool{"motesplats.gateway.v1.AuditService": true, "mot
 
 func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 	n, targeted := 0, map[string]bool{}
-	protoregistry.GlobalFiles.RangeFilesByPackage("motesplats.gateway.v1", func(fd protoreflect.FileDescriptor) bool {
-		for i := range fd.Services().Len() {
-			sd := fd.Services().Get(i)
-			for j := range sd.Methods().Len() {
-				md := sd.Methods().Get(j)
-				if md.Name() == "CreateApiToken" {
-					continue // sign-in: no record
-				}
-				n++
-				in := md.Input().Fields()
-				// The record a method acts on is named by a top-level id,
-				// or, in an update, by the id of the record message it
-				// carries (UpdateParticipant{participant{id}}).
-				target := func(req map[string]any, id string) { req["id"] = id }
-				hasTarget := in.ByName("id") != nil
-				if !hasTarget && !strings.HasPrefix(string(md.Name()), "Create") {
-					for k := range in.Len() {
-						fdk := in.Get(k)
-						if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("id") != nil {
-							name := fdk.JSONName()
-							target = func(req map[string]any, id string) {
-								req[name] = map[string]any{"id": id, "givenName": "Intruder", "municipalityCode": "0880", "displayName": "Intruder"}
-							}
-							hasTarget = true
-						}
+	for _, m := range gatewayMethods() {
+		sd, md := m.sd, m.md
+		if md.Name() == "CreateApiToken" {
+			continue // sign-in: no record
+		}
+		n++
+		in := md.Input().Fields()
+		// The record a method acts on is named by a top-level id,
+		// or, in an update, by the id of the record message it
+		// carries (UpdateParticipant{participant{id}}).
+		target := func(req map[string]any, id string) { req["id"] = id }
+		hasTarget := in.ByName("id") != nil
+		if !hasTarget && !strings.HasPrefix(string(md.Name()), "Create") {
+			for k := range in.Len() {
+				fdk := in.Get(k)
+				if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("id") != nil {
+					name := fdk.JSONName()
+					target = func(req map[string]any, id string) {
+						req[name] = map[string]any{"id": id, "givenName": "Intruder", "municipalityCode": "0880", "displayName": "Intruder"}
 					}
-				}
-				if hasTarget {
-					targeted[string(md.Name())] = true
-					for _, id := range f.ids {
-						req := validFill(in)
-						target(req, id)
-						code, body := connectCall(t, e, token, sd, md, req)
-						want := "not_found"
-						if adminOnly[string(sd.FullName())] {
-							want = "permission_denied"
-						}
-						if code != want {
-							t.Errorf("%s/%s(%s): %s %s, want %s", sd.Name(), md.Name(), id, code, trim(body), want)
-						}
-					}
-					continue
-				}
-				// No id: a list, a search or a create. Point every record
-				// field at organisation B and check nothing of B comes back.
-				req := map[string]any{}
-				for k := range in.Len() {
-					fdk := in.Get(k)
-					if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("organisation_id") != nil {
-						req[fdk.JSONName()] = map[string]any{"organisationId": orgB, "municipalityCode": "0880", "givenName": "Intruder"}
-					}
-					if fdk.Name() == "organisation_id" {
-						req[fdk.JSONName()] = orgB
-					}
-					if fdk.Name() == "job_id" {
-						req[fdk.JSONName()] = f.job
-					}
-				}
-				code, body := connectCall(t, e, token, sd, md, req)
-				if code == "ok" {
-					for _, s := range append(f.ids, f.names...) {
-						if strings.Contains(body, s) {
-							t.Errorf("%s/%s leaked %q: %s", sd.Name(), md.Name(), s, trim(body))
-						}
-					}
-					if strings.Contains(body, orgB) {
-						t.Errorf("%s/%s created or showed a record of organisation B: %s", sd.Name(), md.Name(), trim(body))
-					}
+					hasTarget = true
 				}
 			}
 		}
-		return true
-	})
+		if hasTarget {
+			targeted[string(md.Name())] = true
+			for _, id := range f.ids {
+				req := validFill(in)
+				target(req, id)
+				code, body := connectCall(t, e, token, sd, md, req)
+				want := "not_found"
+				if adminOnly[string(sd.FullName())] {
+					want = "permission_denied"
+				}
+				if code != want {
+					t.Errorf("%s/%s(%s): %s %s, want %s", sd.Name(), md.Name(), id, code, trim(body), want)
+				}
+			}
+			continue
+		}
+		// No id: a list, a search or a create. Point every record
+		// field at organisation B and check nothing of B comes back.
+		req := map[string]any{}
+		for k := range in.Len() {
+			fdk := in.Get(k)
+			if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("organisation_id") != nil {
+				req[fdk.JSONName()] = map[string]any{"organisationId": orgB, "municipalityCode": "0880", "givenName": "Intruder"}
+			}
+			if fdk.Name() == "organisation_id" {
+				req[fdk.JSONName()] = orgB
+			}
+			if fdk.Name() == "job_id" {
+				req[fdk.JSONName()] = f.job
+			}
+		}
+		code, body := connectCall(t, e, token, sd, md, req)
+		if code == "ok" {
+			for _, s := range append(f.ids, f.names...) {
+				if strings.Contains(body, s) {
+					t.Errorf("%s/%s leaked %q: %s", sd.Name(), md.Name(), s, trim(body))
+				}
+			}
+			if strings.Contains(body, orgB) {
+				t.Errorf("%s/%s created or showed a record of organisation B: %s", sd.Name(), md.Name(), trim(body))
+			}
+		}
+	}
 	if n < 20 {
 		t.Fatalf("swept only %d methods: the descriptors were not found", n)
 	}

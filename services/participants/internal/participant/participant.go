@@ -19,7 +19,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
-	"github.com/motesplats/motesplats/pkg/fieldmask"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -320,52 +319,27 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 // match the stored version. Returns Invalid, NotFound, Conflict,
 // PermissionDenied (moving a participant outside the caller's scope).
 func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant, mask []string) (*pb.Participant, error) {
-	if !people.CanWrite(who) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change participants")
-	}
-	if p == nil || !ids.Valid(p.GetId()) {
-		return nil, invalidID("participant.id")
-	}
 	now := s.now().UTC()
-	out, rev, err := s.repo.Update(ctx, p.GetId(), func(cur *pb.Participant, _ uint64) (store.Change, error) {
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.NotFound, "participant not found")
-		}
-		if p.GetEtag() != "" && p.GetEtag() != store.Etag(cur) {
-			return nil, apperr.Errorf(apperr.Conflict, "the participant was changed by someone else; reload and try again")
-		}
-		before := proto.Clone(cur).(*pb.Participant)
-		if _, err := fieldmask.Apply(cur, p, mask, Updatable, "update_mask"); err != nil {
-			return nil, err
-		}
-		if cur.GetHousehold() == nil {
-			cur.Household = &pb.Household{Size: 1}
-		}
-		cur.Interests = people.NormInterests(cur.GetInterests())
-		var v apperr.Validator
-		validate(&v, "participant", cur, now)
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.PermissionDenied, "you may not move a participant outside your organisation and municipalities")
-		}
-		changed := fieldmask.Changed(before, cur)
-		if len(changed) == 0 {
-			return nil, nil
-		}
-		cur.UpdateTime = timestamppb.New(now)
-		cur.Etag = ""
-		ev, err := s.event(events.ParticipantUpdated, cur.GetId(), &eventsv1.ParticipantUpdated{Facts: Facts(cur, now), ChangedFields: changed})
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
+	out, rev, err := people.Update(ctx, s.repo, s.cache, who, p, mask, cacheKey(p.GetId()), people.Edit[*pb.Participant]{
+		Noun: "participant", Updatable: Updatable,
+		Check: func(cur *pb.Participant, v *apperr.Validator) {
+			if cur.GetHousehold() == nil {
+				cur.Household = &pb.Household{Size: 1}
+			}
+			cur.Interests = people.NormInterests(cur.GetInterests())
+			validate(v, "participant", cur, now)
+		},
+		Stamp: func(cur *pb.Participant) {
+			cur.UpdateTime = timestamppb.New(now)
+			cur.Etag = ""
+		},
+		Event: func(cur *pb.Participant, changed []string) (*eventsv1.Envelope, error) {
+			return s.event(events.ParticipantUpdated, cur.GetId(), &eventsv1.ParticipantUpdated{Facts: Facts(cur, now), ChangedFields: changed})
+		},
 	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
-	_ = s.cache.Invalidate(ctx, cacheKey(out.GetId()))
 	return withEtag(out, rev), nil
 }
 

@@ -19,7 +19,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/events"
-	"github.com/motesplats/motesplats/pkg/fieldmask"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -332,61 +331,33 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 // match the stored version. Returns Invalid, NotFound, Conflict,
 // PermissionDenied (moving a volunteer outside the caller's scope).
 func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, mask []string) (*pb.Volunteer, error) {
-	if !people.CanWrite(who) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not change volunteers")
-	}
-	if v == nil || !ids.Valid(v.GetId()) {
-		return nil, invalidID("volunteer.id")
-	}
 	now := s.now().UTC()
-	out, _, err := s.repo.Update(ctx, v.GetId(), func(cur *pb.Volunteer, _ uint64) (store.Change, error) {
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
-		}
-		if v.GetEtag() != "" && v.GetEtag() != store.Etag(cur) {
-			return nil, apperr.Errorf(apperr.Conflict, "the volunteer was changed by someone else; reload and try again")
-		}
-		before := proto.Clone(cur).(*pb.Volunteer)
-		if _, err := fieldmask.Apply(cur, v, mask, Updatable, "update_mask"); err != nil {
-			return nil, err
-		}
-		if cur.GetHouseholdSize() == 0 {
-			cur.HouseholdSize = 1
-		}
-		cur.Interests = people.NormInterests(cur.GetInterests())
-		var val apperr.Validator
-		validate(&val, "volunteer", cur, now)
-		if err := val.Err(); err != nil {
-			return nil, err
-		}
-		// Scope before existence, as in Create.
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.PermissionDenied, "you may not move a volunteer outside your organisation and municipalities")
-		}
-		if cur.GetOrganisationId() != before.GetOrganisationId() {
-			if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", cur.GetOrganisationId()); err != nil {
-				return nil, err
+	out, _, err := people.Update(ctx, s.repo, s.cache, who, v, mask, cacheKey(v.GetId()), people.Edit[*pb.Volunteer]{
+		Noun: "volunteer", Updatable: Updatable,
+		Check: func(cur *pb.Volunteer, val *apperr.Validator) {
+			if cur.GetHouseholdSize() == 0 {
+				cur.HouseholdSize = 1
 			}
-		}
-		if err := val.Err(); err != nil {
-			return nil, err
-		}
-		changed := fieldmask.Changed(before, cur)
-		if len(changed) == 0 {
-			return nil, nil
-		}
-		cur.UpdateTime = timestamppb.New(now)
-		cur.Etag = ""
-		ev, err := s.event(events.VolunteerUpdated, cur.GetId(), &eventsv1.VolunteerUpdated{Facts: Facts(cur, now), ChangedFields: changed})
-		if err != nil {
-			return nil, err
-		}
-		return store.Change{ev}, nil
+			cur.Interests = people.NormInterests(cur.GetInterests())
+			validate(val, "volunteer", cur, now)
+		},
+		Moved: func(ctx context.Context, cur, before *pb.Volunteer, val *apperr.Validator) error {
+			if cur.GetOrganisationId() == before.GetOrganisationId() {
+				return nil
+			}
+			return s.checkOrganisation(ctx, val, "volunteer.organisation_id", cur.GetOrganisationId())
+		},
+		Stamp: func(cur *pb.Volunteer) {
+			cur.UpdateTime = timestamppb.New(now)
+			cur.Etag = ""
+		},
+		Event: func(cur *pb.Volunteer, changed []string) (*eventsv1.Envelope, error) {
+			return s.event(events.VolunteerUpdated, cur.GetId(), &eventsv1.VolunteerUpdated{Facts: Facts(cur, now), ChangedFields: changed})
+		},
 	})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
-	_ = s.cache.Invalidate(ctx, cacheKey(out.GetId()))
 	return withEtag(out), nil
 }
 
