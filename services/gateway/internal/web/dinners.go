@@ -45,16 +45,6 @@ func (w *Web) dinnerRoutes() []Route {
 	}
 }
 
-// word translates key+code, falling back to the code made readable (a
-// value the catalogue lacks still shows, never as nothing).
-func (p *page) dinnerWord(prefix, code string) string {
-	code = strings.ToLower(code)
-	if s := p.t(prefix + code); s != prefix+code {
-		return s
-	}
-	return strings.ReplaceAll(code, "_", " ")
-}
-
 // dinnerJobView is a dinner job as its progress bar shows it, its words
 // translated.
 type dinnerJobView struct {
@@ -68,8 +58,8 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	s := j.GetState()
 	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
 	return dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
-		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.dinnerWord("dinners.phase.", j.GetPhase()),
-			p.dinnerWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done),
+		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.codeWord("dinners.phase.", j.GetPhase()),
+			p.codeWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done),
 		Gap: gapPercent(p, j.GetGapPpm())}
 }
 
@@ -114,7 +104,7 @@ type dinnerFeedbackSlot struct {
 
 func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
 	s := v.GetSeating()
-	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.dinnerWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
+	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.codeWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
 		Upcoming: s.GetDate() > time.Now().In(stockholm).Format(time.DateOnly)}
 	for _, part := range s.GetScoreParts() {
 		row.Why = append(row.Why, p.tf("dinners.why."+part.GetRule(), "Points", part.GetPoints()))
@@ -123,10 +113,10 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 		row.Members = append(row.Members, int(k)+1)
 	}
 	for v := proposalv1.RejectReason_REJECT_REASON_POOR_FIT; v <= proposalv1.RejectReason_REJECT_REASON_OTHER; v++ {
-		row.RejectReasons = append(row.RejectReasons, dinnerPick{v.String(), p.dinnerWord("dinners.reject.", strings.TrimPrefix(v.String(), "REJECT_REASON_"))})
+		row.RejectReasons = append(row.RejectReasons, dinnerPick{v.String(), p.codeWord("dinners.reject.", strings.TrimPrefix(v.String(), "REJECT_REASON_"))})
 	}
 	for v := eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_DATE; v <= eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_OTHER; v++ {
-		row.Declines = append(row.Declines, dinnerPick{v.String(), p.dinnerWord("dinners.decline.", strings.TrimPrefix(v.String(), "RSVP_DECLINE_REASON_"))})
+		row.Declines = append(row.Declines, dinnerPick{v.String(), p.codeWord("dinners.decline.", strings.TrimPrefix(v.String(), "RSVP_DECLINE_REASON_"))})
 	}
 	if s.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_HELD {
 		for _, side := range []struct {
@@ -142,7 +132,7 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 		}
 	}
 	for v := eventsv1.Attendance_ATTENDANCE_CAME; v <= eventsv1.Attendance_ATTENDANCE_CANCELLED_LATE; v++ {
-		row.Attendances = append(row.Attendances, dinnerPick{v.String(), p.dinnerWord("dinners.attendance.", strings.TrimPrefix(v.String(), "ATTENDANCE_"))})
+		row.Attendances = append(row.Attendances, dinnerPick{v.String(), p.codeWord("dinners.attendance.", strings.TrimPrefix(v.String(), "ATTENDANCE_"))})
 	}
 	return row
 }

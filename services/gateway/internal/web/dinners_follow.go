@@ -49,7 +49,7 @@ func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) e
 		d.Rows = append(d.Rows, p.dinnerSeatingRow(v, d.Back))
 	}
 	for _, s := range followedStatuses {
-		d.Statuses = append(d.Statuses, dinnerChoice{s.String(), p.dinnerWord("dinners.status.", strings.TrimPrefix(s.String(), "SEATING_STATUS_")), s == want})
+		d.Statuses = append(d.Statuses, dinnerChoice{s.String(), p.codeWord("dinners.status.", strings.TrimPrefix(s.String(), "SEATING_STATUS_")), s == want})
 	}
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_seatings")
@@ -201,11 +201,11 @@ func dinnerReasons(p *page, rows []*dinnersv1.ReportRow) (rejected, declined []d
 }
 
 func rejectWord(p *page, r proposalv1.RejectReason) string {
-	return p.dinnerWord("dinners.reject.", strings.TrimPrefix(r.String(), "REJECT_REASON_"))
+	return p.codeWord("dinners.reject.", strings.TrimPrefix(r.String(), "REJECT_REASON_"))
 }
 
 func declineWord(p *page, r eventsv1.RsvpDeclineReason) string {
-	return p.dinnerWord("dinners.decline.", strings.TrimPrefix(r.String(), "RSVP_DECLINE_REASON_"))
+	return p.codeWord("dinners.decline.", strings.TrimPrefix(r.String(), "RSVP_DECLINE_REASON_"))
 }
 
 // dinnerReportRow is a row with its municipality's name.
@@ -347,7 +347,7 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 		group, value := "", row.GetValue()
 		if row.GetDimension() != "" {
 			// The group and its value in words, as the page shows them.
-			group, value = p.dinnerWord("dinners.group.", row.GetDimension()), dinnerGroupWord(p, row.GetDimension(), value)
+			group, value = p.codeWord("dinners.group.", row.GetDimension()), dinnerGroupWord(p, row.GetDimension(), value)
 		}
 		rec := []string{row.GetMonth(), row.GetMunicipalityCode(), name, group, value,
 			dinnerInt(row.GetDinnersOffered()), dinnerInt(row.GetDinnersHeld()), dinnerInt(row.GetGuestsSeated()), dinnerInt(row.GetGuestsAttended()),

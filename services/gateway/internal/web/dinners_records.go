@@ -72,7 +72,7 @@ func dinnerChoices[E ~int32](p *page, prefix, key string, from, to E, name func(
 	var out []dinnerChoice
 	for v := from; v <= to; v++ {
 		n := name(v)
-		out = append(out, dinnerChoice{n, p.dinnerWord(key, strings.TrimPrefix(n, prefix)), slices.Contains(chosen, n)})
+		out = append(out, dinnerChoice{n, p.codeWord(key, strings.TrimPrefix(n, prefix)), slices.Contains(chosen, n)})
 	}
 	return out
 }
@@ -100,16 +100,16 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 	d.Levels = dinnerChoices(p, "SWEDISH_LEVEL_", "label.", typev1.SwedishLevel_SWEDISH_LEVEL_NONE, typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT,
 		func(l typev1.SwedishLevel) string { return l.String() }, f["swedish_level"])
 	for k := range d.Levels {
-		d.Levels[k].Label = p.dinnerWord("label.", core.LevelLabel(typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value])))
+		d.Levels[k].Label = p.codeWord("label.", core.LevelLabel(typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value])))
 	}
 	for _, l := range dinnerLanguages {
-		d.Languages = append(d.Languages, dinnerChoice{l, p.dinnerWord("dinners.lang.", l), slices.Contains(f["languages"], l)})
+		d.Languages = append(d.Languages, dinnerChoice{l, p.codeWord("dinners.lang.", l), slices.Contains(f["languages"], l)})
 	}
 	// A language given through the API or mp stays a box, chosen, so
 	// saving the form keeps it.
 	for _, l := range f["languages"] {
 		if !slices.Contains(dinnerLanguages, l) {
-			d.Languages = append(d.Languages, dinnerChoice{l, p.dinnerWord("dinners.lang.", l), true})
+			d.Languages = append(d.Languages, dinnerChoice{l, p.codeWord("dinners.lang.", l), true})
 		}
 	}
 	for k := range dates {
@@ -161,7 +161,7 @@ func (p *page) dinnerMsg(msg string) string {
 	}
 	data := map[string]any{}
 	shape := dinnerStatusRe.ReplaceAllStringFunc(msg, func(st string) string {
-		data["Status"] = p.dinnerWord("dinners.status.", strings.TrimPrefix(st, "SEATING_STATUS_"))
+		data["Status"] = p.codeWord("dinners.status.", strings.TrimPrefix(st, "SEATING_STATUS_"))
 		return "{status}"
 	})
 	n := 0
