@@ -70,6 +70,12 @@ type Claims struct {
 	Issuer string
 }
 
+// AnswerLinkSubject is the subject notify acts as when it records an
+// answer given through the answer link in a message: the programmes keep
+// it as a record's updated_by, and the gateway's pair history reads it
+// there to say the answer came by link (no gateway user took that step).
+const AnswerLinkSubject = "notify-link"
+
 // Limits on claims, so a token stays far below MaxTokenSize.
 const (
 	maxFieldLen       = 256

@@ -5,22 +5,18 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 )
 
 // A newcomer or mentor may accept or decline an offer through the answer
 // link in their message (services/notify), with no gateway user involved:
-// notify calls the mentoring service itself, as AnswerLinkSubject, and the
+// notify calls the mentoring service itself, as auth.AnswerLinkSubject, and the
 // gateway's audit log, which names the users of the history, has no entry
 // for it. The history then said "okänd användare". It now says whose link
 // answered, from what the records already hold (docs/adr/0097): no name,
 // contact or link enters the audit log, an event or the pair.
-
-// AnswerLinkSubject is the subject the notify service acts as when it
-// records an answer given through a link (notify's directory.AnswerSubject);
-// the mentoring service keeps it as the pair's updated_by.
-const AnswerLinkSubject = "notify-link"
 
 // answeringParty is the party whose answer step is ("newcomer", "mentor"),
 // or "" for a step that is no answer of a party.
@@ -50,7 +46,7 @@ func answeringParty(p *mentoringv1.Pair, step string) string {
 // failed search decides nothing.
 func answeredByLink(updatedBy string, isLast, searched bool) bool {
 	if isLast {
-		return updatedBy == AnswerLinkSubject
+		return updatedBy == auth.AnswerLinkSubject
 	}
 	return searched
 }

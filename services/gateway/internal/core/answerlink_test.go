@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 )
@@ -22,11 +23,11 @@ func TestAnsweredByLink(t *testing.T) {
 		isLast, searched bool
 		want             bool
 	}{
-		{"last change, by the link", AnswerLinkSubject, true, true, true},
-		{"last change, by the link, log down", AnswerLinkSubject, true, false, true},
+		{"last change, by the link", auth.AnswerLinkSubject, true, true, true},
+		{"last change, by the link, log down", auth.AnswerLinkSubject, true, false, true},
 		{"last change, by a user the log lost", "u-coord", true, true, false},
 		{"earlier answer the gateway never saw", "u-coord", false, true, true},
-		{"earlier answer, log down", AnswerLinkSubject, false, false, false},
+		{"earlier answer, log down", auth.AnswerLinkSubject, false, false, false},
 	}
 	for _, tt := range tests {
 		if got := answeredByLink(tt.updatedBy, tt.isLast, tt.searched); got != tt.want {
@@ -44,7 +45,7 @@ func TestAnsweringPartyAndLastChange(t *testing.T) {
 	ts := func(d time.Duration) *timestamppb.Timestamp { return timestamppb.New(t0.Add(d)) }
 	p := &mentoringv1.Pair{ProposeTime: ts(0), OfferTime: ts(time.Hour), DecideTime: ts(time.Hour),
 		NewcomerAcceptTime: ts(2 * time.Hour), MentorAcceptTime: ts(3 * time.Hour), ActiveTime: ts(3 * time.Hour),
-		UpdatedBy: AnswerLinkSubject}
+		UpdatedBy: auth.AnswerLinkSubject}
 	if got, want := lastChange(p), t0.Add(3*time.Hour); !got.Equal(want) {
 		t.Errorf("lastChange = %v, want %v", got, want)
 	}

@@ -52,7 +52,7 @@ var (
 // updated_by say an answer came by link.
 const (
 	Subject       = "notify"
-	AnswerSubject = "notify-link"
+	AnswerSubject = auth.AnswerLinkSubject
 )
 
 // New dials the services (lazily: they may start after notify). Reads use
