@@ -103,14 +103,21 @@ func TestCapacityNeverOversold(t *testing.T) {
 	if full < n-capacity {
 		t.Errorf("%d refusals for want of capacity, want at least %d", full, n-capacity)
 	}
-	all := assignments(ctx, t, c, job.GetId())
-	got := 0
-	for _, a := range all {
-		if a.GetStatus() == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED {
-			got++
+	// Each replica lists from its own index, which follows the other
+	// replica's writes a moment later: wait until both show the same
+	// stored count, which must then be exactly the capacity.
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		for k := range 2 {
+			got := 0
+			for _, a := range assignments(ctx, t, e.replica(k, coord), job.GetId()) {
+				if a.GetStatus() == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED {
+					got++
+				}
+			}
+			if got != capacity {
+				return errorf("replica %d lists %d stored as assigned, want %d", k, got, capacity)
+			}
 		}
-	}
-	if got != capacity {
-		t.Errorf("%d stored as assigned, want %d", got, capacity)
-	}
+		return nil
+	})
 }
