@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"golang.org/x/term"
@@ -24,6 +23,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/gatewayurl"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // config is what mp login stores.
@@ -269,7 +269,7 @@ func login(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.Out, "signed in as %s (%s); token valid until %s\n", res.Msg.GetUser().GetDisplayName(),
-		res.Msg.GetUser().GetRole(), res.Msg.GetExpireTime().AsTime().Format(time.DateOnly))
+		res.Msg.GetUser().GetRole(), localtime.Stamp(res.Msg.GetExpireTime()))
 	return nil
 }
 

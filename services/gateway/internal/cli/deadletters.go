@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // The dead-letter commands (operators and admins; ADR 0059): events a
@@ -125,12 +125,8 @@ func printDeadLetter(w io.Writer, d *gatewayv1.DeadLetter) {
 		dlTime(d.GetPublishTime()), dlTime(d.GetFirstFailureTime()), dlTime(d.GetLastFailureTime()))
 }
 
-func dlTime(t *timestamppb.Timestamp) string {
-	if t == nil {
-		return "-"
-	}
-	return t.AsTime().UTC().Format(time.DateTime + " UTC")
-}
+// dlTime is a dead letter's moment as every mp line prints one.
+func dlTime(t *timestamppb.Timestamp) string { return localtime.Stamp(t) }
 
 func orDash(s, def string) string {
 	if s == "" {

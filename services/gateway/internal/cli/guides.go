@@ -17,6 +17,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // guidesUsage lists the mp guides commands.
@@ -211,7 +212,7 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 				return "", err
 			}
 			for _, j := range res.Msg.GetJobs() {
-				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), j.GetCreateTime().AsTime().Format("2006-01-02 15:04"),
+				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
 					lower(j.GetState().String(), "JOB_STATE_"), strings.Join(j.GetMunicipalityCodes(), ","))
 			}
 			return res.Msg.GetNextPageToken(), nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -17,6 +16,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // The commands about messages: a person's message preferences (language,
@@ -196,7 +196,7 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 			return "", err
 		}
 		for _, d := range res.Msg.GetDeliveries() {
-			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", d.GetCreateTime().AsTime().Format(time.DateTime), d.GetPersonId(),
+			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", localtime.Stamp(d.GetCreateTime()), d.GetPersonId(),
 				short(d.GetTemplate().String(), "TEMPLATE_"), short(d.GetChannel().String(), "CHANNEL_"), short(d.GetStatus().String(), "DELIVERY_STATUS_"))
 			if d.GetFailure() != notifyv1.Failure_FAILURE_UNSPECIFIED {
 				line += "\t" + short(d.GetFailure().String(), "FAILURE_")
@@ -240,7 +240,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 			return "", err
 		}
 		for _, m := range res.Msg.GetMessages() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), m.GetCreateTime().AsTime().Format(time.DateTime), m.GetTo(),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), localtime.Stamp(m.GetCreateTime()), m.GetTo(),
 				m.GetLanguage(), short(m.GetTemplate().String(), "TEMPLATE_"), m.GetSubject())
 		}
 		return res.Msg.GetNextPageToken(), nil

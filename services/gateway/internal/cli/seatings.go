@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 
@@ -17,6 +16,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 func startDinnerJob(ctx context.Context, d dinnersClient, args []string, e env) error {
@@ -82,7 +82,7 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 			return "", err
 		}
 		for _, j := range res.Msg.GetJobs() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%d proposed, %d unseated\n", j.GetId(), j.GetCreateTime().AsTime().Local().Format(time.DateTime),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%d proposed, %d unseated\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
 				jobLine(j), j.GetCounts().GetProposals(), j.GetCounts().GetUnseated())
 		}
 		return res.Msg.GetNextPageToken(), nil

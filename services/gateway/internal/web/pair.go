@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // the Stockholm zone also where the system has no zoneinfo
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -15,6 +14,7 @@ import (
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // The pair page (issue 12: pairs could not be followed up in the web app)
@@ -165,14 +165,9 @@ func pairActionOf(action string, f url.Values) (core.PairAction, error) {
 }
 
 // stockholm is the time zone pages show times in: the programme runs in
-// Sweden, and a coordinator reads "14:05", not UTC.
-var stockholm = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+// Sweden, and a coordinator reads "14:05", not UTC. It is the zone the
+// mp CLI prints in (localtime), so a page and a terminal agree.
+var stockholm = localtime.Zone
 
 // pairFuncs are the pair page's template functions.
 func pairFuncs(locale string) template.FuncMap {
