@@ -145,3 +145,28 @@ func TestJobAndLifecycle(t *testing.T) {
 		t.Fatalf("report totals = %v, declines %v, err %v", rep.GetTotals(), rep.GetDeclineReasons(), err)
 	}
 }
+
+// TestSecondJobCountsBusyNewcomers: a job after an earlier one leaves out
+// the newcomers the first one proposed, and its counts say how many, so
+// "0 proposals" can be explained (mp jobs start -follow, the web's job
+// row) rather than shown bare.
+func TestSecondJobCountsBusyNewcomers(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, 1, server.Options{})
+	ctx := testutil.Context(t)
+	e.seed(ctx, population(3, 12, 15))
+	c := e.as(coordA)
+
+	first := e.runJob(ctx, c, "busy-1")
+	if first.GetCounts().GetProposals() == 0 || first.GetCounts().GetBusyNewcomers() != 0 {
+		t.Fatalf("first job counts = %v, want proposals and no busy newcomers", first.GetCounts())
+	}
+	second := e.runJob(ctx, c, "busy-2")
+	got, want := second.GetCounts(), first.GetCounts()
+	if got.GetBusyNewcomers() != want.GetProposals() {
+		t.Errorf("second job: busy newcomers %d, want %d (the first job's proposals)", got.GetBusyNewcomers(), want.GetProposals())
+	}
+	if got.GetNewcomers()+got.GetBusyNewcomers() != want.GetNewcomers() {
+		t.Errorf("second job: %d newcomers + %d busy, want the first job's %d in all", got.GetNewcomers(), got.GetBusyNewcomers(), want.GetNewcomers())
+	}
+}

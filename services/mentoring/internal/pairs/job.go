@@ -38,7 +38,7 @@ func jobToProto(j jobs.Job) *pb.Job {
 			Newcomers: int32(j.Counts["newcomers"]), Mentors: int32(j.Counts["mentors"]),
 			FreeSlots: int32(j.Counts["free_slots"]), EligiblePairs: int32(j.Counts["eligible_pairs"]),
 			ExcludedPairs: int32(j.Counts["excluded_pairs"]), Proposals: int32(j.Counts["proposals"]),
-			Unmatched: int32(j.Counts["unmatched"]),
+			Unmatched: int32(j.Counts["unmatched"]), BusyNewcomers: int32(j.Counts["busy_newcomers"]),
 		},
 		Objective: j.Counts["objective"], Bound: j.Counts["bound"],
 	}

@@ -450,8 +450,8 @@ func (x *Job) GetBound() int64 {
 // JobCounts are the sizes of a job's input and result.
 type JobCounts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Newcomers in the pool and in scope, and those left out because they
-	// already have an open or active pair.
+	// Newcomers in the pool and in scope who can be matched: those without
+	// an open or active pair (busy_newcomers counts the others).
 	Newcomers int32 `protobuf:"varint,1,opt,name=newcomers,proto3" json:"newcomers,omitempty"`
 	// Mentors in scope with a free slot.
 	Mentors int32 `protobuf:"varint,2,opt,name=mentors,proto3" json:"mentors,omitempty"`
@@ -464,7 +464,12 @@ type JobCounts struct {
 	// Proposals made.
 	Proposals int32 `protobuf:"varint,6,opt,name=proposals,proto3" json:"proposals,omitempty"`
 	// Newcomers left without a proposal.
-	Unmatched     int32 `protobuf:"varint,7,opt,name=unmatched,proto3" json:"unmatched,omitempty"`
+	Unmatched int32 `protobuf:"varint,7,opt,name=unmatched,proto3" json:"unmatched,omitempty"`
+	// Newcomers in the pool and in scope left out because they already have
+	// a proposal or a pair that is not over (proposed, approved, offered,
+	// accepted by one, active): a job after an earlier one proposes nothing
+	// for them, and says so.
+	BusyNewcomers int32 `protobuf:"varint,8,opt,name=busy_newcomers,json=busyNewcomers,proto3" json:"busy_newcomers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -544,6 +549,13 @@ func (x *JobCounts) GetProposals() int32 {
 func (x *JobCounts) GetUnmatched() int32 {
 	if x != nil {
 		return x.Unmatched
+	}
+	return 0
+}
+
+func (x *JobCounts) GetBusyNewcomers() int32 {
+	if x != nil {
+		return x.BusyNewcomers
 	}
 	return 0
 }
@@ -3660,7 +3672,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"finishTime\x12#\n" +
 	"\rerror_message\x18\x0e \x01(\tR\ferrorMessage\x12\x1c\n" +
 	"\tobjective\x18\x0f \x01(\x03R\tobjective\x12\x14\n" +
-	"\x05bound\x18\x10 \x01(\x03R\x05bound\"\xec\x01\n" +
+	"\x05bound\x18\x10 \x01(\x03R\x05bound\"\x93\x02\n" +
 	"\tJobCounts\x12\x1c\n" +
 	"\tnewcomers\x18\x01 \x01(\x05R\tnewcomers\x12\x18\n" +
 	"\amentors\x18\x02 \x01(\x05R\amentors\x12\x1d\n" +
@@ -3669,7 +3681,8 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0eeligible_pairs\x18\x04 \x01(\x05R\religiblePairs\x12%\n" +
 	"\x0eexcluded_pairs\x18\x05 \x01(\x05R\rexcludedPairs\x12\x1c\n" +
 	"\tproposals\x18\x06 \x01(\x05R\tproposals\x12\x1c\n" +
-	"\tunmatched\x18\a \x01(\x05R\tunmatched\"7\n" +
+	"\tunmatched\x18\a \x01(\x05R\tunmatched\x12%\n" +
+	"\x0ebusy_newcomers\x18\b \x01(\x05R\rbusyNewcomers\"7\n" +
 	"\tScorePart\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
 	"\x06points\x18\x02 \x01(\x05R\x06points\"~\n" +
