@@ -116,6 +116,12 @@ func TestRejectAndDeclineWithReasons(t *testing.T) {
 		t.Errorf("assignments page: total %d, %d on it (%v); want 2, 1", page.GetTotalSize(), len(page.GetAssignments()), err)
 	}
 	rejected, declined := as[0], as[1]
+	// A job now proposes nothing, and its counts say why: both entitled
+	// newcomers already have a live assignment.
+	again := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1-again"})
+	if n := again.GetCounts(); n["proposals"] != 0 || n["newcomers"] != 0 || n["busy_newcomers"] != 2 {
+		t.Errorf("job after job: counts %v, want 0 proposals, 0 newcomers, 2 busy_newcomers", n)
+	}
 
 	if _, err := c.RejectAssignment(ctx, &pb.RejectAssignmentRequest{Id: rejected.GetId()}); code(err) != codes.InvalidArgument {
 		t.Errorf("reject without a reason: %v, want InvalidArgument", err)
@@ -156,5 +162,8 @@ func TestRejectAndDeclineWithReasons(t *testing.T) {
 	next := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r2"})
 	if n := next.GetCounts()["newcomers"]; n != 2 {
 		t.Errorf("the next job took %d newcomers, want 2 (the rejected and the declined one)", n)
+	}
+	if n := next.GetCounts()["busy_newcomers"]; n != 0 {
+		t.Errorf("the next job left out %d newcomers as busy, want 0", n)
 	}
 }

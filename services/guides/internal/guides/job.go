@@ -112,8 +112,16 @@ func (s *Service) snapshot(_ context.Context, j jobs.Job) (jobs.Snapshot, error)
 		return jobs.Snapshot{}, err
 	}
 	now := s.Now()
+	// The newcomers left out are counted, so a job that proposes nothing
+	// can say why (everyone already has a guide, or nobody is entitled).
+	busyN, notEntitled := 0, 0
 	for _, n := range ns {
-		if busy[n.GetParticipantId()] || !s.evaluate(n, r).Entitled {
+		if busy[n.GetParticipantId()] {
+			busyN++
+			continue
+		}
+		if !s.evaluate(n, r).Entitled {
+			notEntitled++
 			continue
 		}
 		in.Newcomers = append(in.Newcomers, assign.Newcomer{ID: n.GetParticipantId(), Municipality: n.GetMunicipalityCode(),
@@ -143,7 +151,8 @@ func (s *Service) snapshot(_ context.Context, j jobs.Job) (jobs.Snapshot, error)
 		free += u.Free
 	}
 	return jobs.Snapshot{Raw: raw, Version: r.Digest(), Counts: map[string]int64{
-		"newcomers": int64(len(in.Newcomers)), "units": int64(len(in.Units)), "free_capacity": int64(free)}}, nil
+		"newcomers": int64(len(in.Newcomers)), "units": int64(len(in.Units)), "free_capacity": int64(free),
+		"busy_newcomers": int64(busyN), "not_entitled": int64(notEntitled)}}, nil
 }
 
 // waitMonths is how long n has waited for a guide: from registration, or

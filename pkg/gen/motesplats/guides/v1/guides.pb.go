@@ -685,7 +685,9 @@ type Job struct {
 	State           JobState `protobuf:"varint,3,opt,name=state,proto3,enum=motesplats.guides.v1.JobState" json:"state,omitempty"`
 	Phase           string   `protobuf:"bytes,4,opt,name=phase,proto3" json:"phase,omitempty"`
 	ProgressPercent int32    `protobuf:"varint,5,opt,name=progress_percent,json=progressPercent,proto3" json:"progress_percent,omitempty"`
-	// Named counts (newcomers, units, proposals, unassigned). Output only.
+	// Named counts: newcomers (entitled, without a live assignment),
+	// busy_newcomers (left out: a live assignment), not_entitled (left out),
+	// units, free_capacity, eligible_pairs, proposals, unassigned. Output only.
 	Counts map[string]int64 `protobuf:"bytes,6,rep,name=counts,proto3" json:"counts,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// Rules version used.
 	RulesVersion string `protobuf:"bytes,7,opt,name=rules_version,json=rulesVersion,proto3" json:"rules_version,omitempty"`
