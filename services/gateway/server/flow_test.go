@@ -95,6 +95,10 @@ func TestCLIFlow(t *testing.T) {
 	mustContain(t, proposals, "score", "language=")
 	pairID, _, _ := strings.Cut(strings.TrimSpace(strings.Split(proposals, "\n")[0]), "\t")
 	mustContain(t, mp(t, dir, "proposals", "approve", pairID), "offered")
+	// A job now finds nobody to propose, and says why rather than a bare
+	// "proposals: 0".
+	mustContain(t, mp(t, dir, "jobs", "start", "-follow"), "proposals: 0",
+		"no proposals: the only newcomer in scope already has a proposal or a pair that is not over")
 	csv := mp(t, dir, "report", "export")
 	mustContain(t, csv, "section,label,count", "total,participants,1", "municipality,0880,1")
 

@@ -243,7 +243,7 @@ func TestGuidesThroughGateway(t *testing.T) {
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3"), "FLAGGED")
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3", "-csv"), "language,ti,4,0,0.000,-1,true,false")
 	out := mp(t, dir, "guides", "jobs", "start", "-follow")
-	mustContain(t, out, "succeeded", "proposals: 0")
+	mustContain(t, out, "succeeded", "proposals: 0", "no proposals: the engine chose 1 pair, but it was proposed before")
 }
 
 // TestGuideRulesChangeIsAudited shows that parental leave does not

@@ -17,6 +17,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
@@ -252,6 +253,9 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 	switch j.GetState() {
 	case guidesv1.JobState_JOB_STATE_SUCCEEDED:
 		fmt.Fprintf(e.Out, "proposals: %d, unassigned: %d\n", j.GetCounts()["proposals"], j.GetCounts()["unassigned"])
+		if why := emptyjob.Sentence(emptyjob.FromGuides(j.GetCounts())); why != "" {
+			fmt.Fprintln(e.Out, why)
+		}
 		return nil
 	case guidesv1.JobState_JOB_STATE_FAILED:
 		return errors.New(j.GetErrorMessage())

@@ -14,6 +14,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
 
 func startJob(ctx context.Context, c *clients, args []string, e env) error {
@@ -53,6 +54,9 @@ func watchJob(ctx context.Context, c *clients, id string, e env) error {
 		switch j.GetState() {
 		case mentoringv1.JobState_JOB_STATE_SUCCEEDED:
 			fmt.Fprintf(e.Out, "proposals: %d, unmatched: %d\n", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched())
+			if why := emptyjob.Sentence(emptyjob.FromMentoring(j.GetCounts())); why != "" {
+				fmt.Fprintln(e.Out, why)
+			}
 			return nil
 		case mentoringv1.JobState_JOB_STATE_FAILED:
 			return errors.New("the job failed; try again, and tell your administrator if it keeps failing")

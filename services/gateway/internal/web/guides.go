@@ -13,6 +13,7 @@ import (
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
 
 // guideRoutes are the establishment-guide pages ("Etableringslotsar"):
@@ -195,7 +196,8 @@ func reasonWords(p *page, s string) string {
 
 // guideJobView is a job as the progress line shows it.
 type guideJobView struct {
-	ID, Error, Counts string
+	// Why says why a done job proposed nothing ("" when it did).
+	ID, Error, Counts, Why string
 	progress
 	Running, Done, Failed bool
 }
@@ -209,6 +211,7 @@ func newGuideJobView(p *page, j *guidesv1.Job) guideJobView {
 		p.word("guides.state."+strings.ToLower(strings.TrimPrefix(st.String(), "JOB_STATE_")), st.String()), v.Done)
 	if v.Done {
 		v.Counts = p.tf("guides.job.counts", "Proposals", j.GetCounts()["proposals"], "Unassigned", j.GetCounts()["unassigned"])
+		v.Why = p.emptyJob(emptyjob.FromGuides(j.GetCounts()))
 	}
 	if v.Failed {
 		v.Error = p.t("guides.job.failed")

@@ -11,6 +11,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
 
 // TestFailedJobShowsNoInternals: a failed job's fragment says, in the
@@ -150,5 +151,84 @@ func TestJobRowFollowsProgressBar(t *testing.T) {
 	}
 	if want := `<span id="jobstate-j1" hx-swap-oob="true">pågår (75 %)</span>`; !strings.Contains(frag, want) {
 		t.Errorf("polled fragment lacks the row's state %s:\n%s", want, frag)
+	}
+}
+
+// TestEmptyJobSaysWhy: a finished job that proposed nothing says why on
+// its progress line, in the page's language, in mentoring and guides;
+// a job with proposals shows no such sentence.
+func TestEmptyJobSaysWhy(t *testing.T) {
+	t.Parallel()
+	w, err := New(&core.Gateway{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := mentoringv1.JobState_JOB_STATE_SUCCEEDED
+	tests := []struct {
+		name, lang string
+		job        *mentoringv1.Job
+		want       string
+	}{
+		{"job after job", "sv", &mentoringv1.Job{Id: "j1", State: done, ProgressPercent: 100,
+			Counts: &mentoringv1.JobCounts{BusyNewcomers: 12, Mentors: 3, FreeSlots: 3}},
+			"Inga förslag: alla 12 nyanlända i kommunerna har redan ett förslag eller ett par"},
+		{"job after job, English", "en", &mentoringv1.Job{Id: "j1", State: done, ProgressPercent: 100,
+			Counts: &mentoringv1.JobCounts{BusyNewcomers: 12, Mentors: 3, FreeSlots: 3}},
+			"No proposals: all 12 newcomers in these municipalities already have a proposal or a pair"},
+		{"nobody eligible", "sv", &mentoringv1.Job{Id: "j1", State: done, ProgressPercent: 100,
+			Counts: &mentoringv1.JobCounts{Newcomers: 4, FreeSlots: 2, ExcludedPairs: 3}},
+			"reglerna tillåter inget par mellan de 4 nyanlända och de 2 lediga platserna (ingen är behörig). 3 par har föreslagits förut"},
+		{"proposals made", "sv", &mentoringv1.Job{Id: "j1", State: done, ProgressPercent: 100,
+			Counts: &mentoringv1.JobCounts{Newcomers: 4, FreeSlots: 2, EligiblePairs: 5, Proposals: 2}}, ""},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := w.tpl[tt.lang]["matching"].ExecuteTemplate(&b, "job", newJobView(&page{Lang: tt.lang}, tt.job)); err != nil {
+			t.Fatal(err)
+		}
+		got := textOf(b.String())
+		if tt.want == "" && (strings.Contains(got, "Inga förslag") || strings.Contains(got, "No proposals")) {
+			t.Errorf("%s: a job with proposals explains an empty result: %s", tt.name, got)
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("%s: fragment reads %q, want it to hold %q", tt.name, got, tt.want)
+		}
+	}
+
+	g := &guidesv1.Job{Id: "g1", State: guidesv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100,
+		Counts: map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}}
+	var b strings.Builder
+	if err := w.tpl["sv"]["guides_assign"].ExecuteTemplate(&b, "guidejob", newGuideJobView(&page{Lang: "sv"}, g)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := textOf(b.String()), "Inga förslag: alla 2 nyanlända i kommunerna har redan en guide"; !strings.Contains(got, want) {
+		t.Errorf("guide job fragment reads %q, want it to hold %q", got, want)
+	}
+}
+
+// TestEveryEmptyJobReasonHasWords: each cause emptyjob names has its
+// sentence in Swedish and English for both programmes, so a page never
+// shows a catalogue key.
+func TestEveryEmptyJobReasonHasWords(t *testing.T) {
+	t.Parallel()
+	if _, err := New(&core.Gateway{}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	reasons := []emptyjob.Reason{emptyjob.AllBusy, emptyjob.NoNewcomers, emptyjob.NoCapacity, emptyjob.NoEligible,
+		emptyjob.ProposedBefore, emptyjob.Unexplained}
+	for _, lang := range []string{"sv", "en"} {
+		p := &page{Lang: lang}
+		for _, prefix := range []string{"job.none.", "guides.job.none."} {
+			for _, r := range reasons {
+				if k := prefix + string(r); p.t(k) == k {
+					t.Errorf("%s: no text for %s", lang, k)
+				}
+			}
+		}
+		for _, k := range []string{"job.none.excluded", "job.none.partial", "guides.job.none.not_entitled"} {
+			if p.t(k) == k {
+				t.Errorf("%s: no text for %s", lang, k)
+			}
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
 
 // The /matching page's template reads only the flat views below: strings,
@@ -57,6 +58,9 @@ type jobView struct {
 	progress
 	// Proposals is the count in words ("131 förslag"), for a done job.
 	Proposals string
+	// Why says why a done job proposed nothing ("" when it proposed
+	// something): 0 proposals after an earlier job read as a fault.
+	Why string
 	// RowState is the state in words as the history table shows it, with
 	// the percentage while the job runs ("pågår (75 %)").
 	RowState              string
@@ -76,6 +80,7 @@ func newJobView(p *page, j *mentoringv1.Job) jobView {
 		p.codeWord("state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), v.Done)
 	if v.Done {
 		v.Proposals = p.tn("m.count", j.GetCounts().GetProposals())
+		v.Why = p.emptyJob(emptyjob.FromMentoring(j.GetCounts()))
 	}
 	v.RowState = p.codeWord("state.", strings.TrimPrefix(s.String(), "JOB_STATE_"))
 	if v.Running {

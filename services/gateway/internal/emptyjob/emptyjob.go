@@ -1,0 +1,176 @@
+// Package emptyjob says, in words, why a finished matching or guide job
+// proposed nothing. "proposals: 0" after an earlier job read as a fault
+// (found from outside, session 19); the job's counts already tell the
+// cause apart: everyone already has a proposal or a pair, nobody is in the
+// pool, nobody has a free slot, or the rules allow no pair. The mp CLI
+// prints the English sentence; the web app shows the same cause from its
+// catalogue (Reason is the key).
+package emptyjob
+
+import (
+	"fmt"
+
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+)
+
+// Reason is why a job proposed nothing; "" when it proposed something.
+// Its value is the web catalogue's key suffix ("job.none.all_busy").
+type Reason string
+
+// The reasons, tested in this order: the first that holds is the cause.
+const (
+	// AllBusy: every newcomer in scope already has a live proposal or
+	// pair (proposed, approved, offered, active), so none is left to
+	// propose; typically a job right after another.
+	AllBusy Reason = "all_busy"
+	// NoNewcomers: nobody is in the pool in the job's municipalities
+	// (mentoring: no consent to mentoring; guides: nobody entitled).
+	NoNewcomers Reason = "no_newcomers"
+	// NoCapacity: no mentor or guide organisation in scope has a free
+	// slot.
+	NoCapacity Reason = "no_capacity"
+	// NoEligible: there are newcomers and free slots, but the rules
+	// allow no pair between them (language, area, rules), or every
+	// allowed pair was proposed before.
+	NoEligible Reason = "no_eligible"
+	// ProposedBefore: the engine chose pairs, but each had been
+	// proposed before (declined, rejected or ended; the same two people
+	// are never proposed to each other twice), so none was written.
+	ProposedBefore Reason = "proposed_before"
+	// Unexplained: the counts show no cause (a job recorded before its
+	// service counted them); the counts are printed as they are.
+	Unexplained Reason = "unexplained"
+)
+
+// Programme names the job's programme, for the words of the sentence.
+type Programme int
+
+const (
+	// Mentoring jobs pair newcomers with mentors.
+	Mentoring Programme = iota
+	// Guides jobs assign entitled newcomers to guide organisations.
+	Guides
+)
+
+// Counts are the figures a finished job carries, programme-neutral.
+type Counts struct {
+	// Programme sets the words ("mentor", "guide organisation").
+	Programme Programme
+	// Newcomers could be matched: in the pool, in scope, not busy.
+	Newcomers int64
+	// Busy were left out: a live proposal or pair (assignment).
+	Busy int64
+	// NotEntitled were left out by the guides' entitlement rules.
+	NotEntitled int64
+	// Slots is the free capacity in scope (mentor slots, guide places).
+	Slots int64
+	// Eligible is the number of pairs the rules allow; Excluded the
+	// pairs left out because they were proposed before (mentoring).
+	Eligible, Excluded int64
+	// Unmatched newcomers stayed without a proposal in the engine's
+	// result; Newcomers-Unmatched is how many it chose a pair for.
+	Unmatched int64
+	// Proposals the job made.
+	Proposals int64
+	// Partial marks counts recorded before the service counted the
+	// newcomers it left out (guide jobs before session 20): no newcomer
+	// to match may then mean everyone was busy, so no cause is named.
+	Partial bool
+}
+
+// FromMentoring is a mentoring job's counts; nil gives zero counts.
+func FromMentoring(c *mentoringv1.JobCounts) Counts {
+	return Counts{Programme: Mentoring, Newcomers: int64(c.GetNewcomers()), Busy: int64(c.GetBusyNewcomers()),
+		Slots: int64(c.GetFreeSlots()), Eligible: int64(c.GetEligiblePairs()), Excluded: int64(c.GetExcludedPairs()),
+		Unmatched: int64(c.GetUnmatched()), Proposals: int64(c.GetProposals())}
+}
+
+// FromGuides is a guide job's named counts (guides.v1.Job.counts).
+func FromGuides(c map[string]int64) Counts {
+	return Counts{Programme: Guides, Newcomers: c["newcomers"], Busy: c["busy_newcomers"], NotEntitled: c["not_entitled"],
+		Slots: c["free_capacity"], Eligible: c["eligible_pairs"], Unmatched: c["unassigned"], Proposals: c["proposals"], Partial: !hasKey(c, "busy_newcomers")}
+}
+
+func hasKey(m map[string]int64, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// Why is the reason a job with these counts proposed nothing, "" when it
+// proposed something.
+func Why(c Counts) Reason {
+	switch {
+	case c.Proposals > 0:
+		return ""
+	case c.Newcomers == 0 && c.Busy > 0:
+		return AllBusy
+	case c.Newcomers == 0 && c.Partial:
+		return Unexplained
+	case c.Newcomers == 0:
+		return NoNewcomers
+	case c.Slots == 0:
+		return NoCapacity
+	case c.Eligible == 0:
+		return NoEligible
+	case c.Newcomers > c.Unmatched:
+		return ProposedBefore
+	}
+	return Unexplained
+}
+
+// Sentence is the reason in English for the mp CLI, with the figures
+// that show it; "" when the job proposed something.
+func Sentence(c Counts) string {
+	slot, pool := "mentor with a free slot", "newcomer consenting to mentoring"
+	if c.Programme == Guides {
+		slot, pool = "guide organisation with free capacity", "entitled newcomer"
+	}
+	switch Why(c) {
+	case AllBusy:
+		who := fmt.Sprintf("all %d newcomers in scope already have", c.Busy)
+		if c.Busy == 1 {
+			who = "the only newcomer in scope already has"
+		}
+		return "no proposals: " + who + " a proposal or a pair that is not over " +
+			"(proposed, approved, offered or active); approve, reject or end those before matching again"
+	case NoNewcomers:
+		s := fmt.Sprintf("no proposals: there is no %s in the job's municipalities", pool)
+		if c.NotEntitled > 0 {
+			s += fmt.Sprintf(" (%s there not entitled to a guide)", n(c.NotEntitled, "newcomer"))
+		}
+		return s
+	case NoCapacity:
+		return fmt.Sprintf("no proposals: %s waiting, but there is no %s in the job's municipalities", n(c.Newcomers, "newcomer"), slot)
+	case NoEligible:
+		s := fmt.Sprintf("no proposals: the rules allow no pair between the %s and the %s (nobody eligible)", n(c.Newcomers, "newcomer"), n(c.Slots, "free place"))
+		if c.Excluded > 0 {
+			s += fmt.Sprintf("; %s proposed before %s not proposed again", n(c.Excluded, "pair"), plural(c.Excluded, "is", "are"))
+		}
+		return s
+	case ProposedBefore:
+		return fmt.Sprintf("no proposals: the engine chose %s, but %s proposed before (declined, rejected or ended) "+
+			"and the same two are never proposed again; %s stayed without one", n(c.Newcomers-c.Unmatched, "pair"),
+			plural(c.Newcomers-c.Unmatched, "it was", "each was"), n(c.Unmatched, "newcomer"))
+	case Unexplained:
+		s := fmt.Sprintf("no proposals: %s to match, %s, %s the rules allow", n(c.Newcomers, "newcomer"), n(c.Slots, "free place"), n(c.Eligible, "pair"))
+		if c.Partial {
+			s += " (the job was recorded before the newcomers left out were counted: 0 newcomers to match means " +
+				"everyone in scope already had a proposal or a pair, or nobody is in the pool)"
+		}
+		return s
+	}
+	return ""
+}
+
+// n is a count with its noun, "1 newcomer", "12 newcomers".
+func n(k int64, noun string) string {
+	return fmt.Sprintf("%d %s", k, plural(k, noun, noun+"s"))
+}
+
+// plural is one for a count of 1 and other otherwise.
+func plural(k int64, one, other string) string {
+	if k == 1 {
+		return one
+	}
+	return other
+}

@@ -1,0 +1,60 @@
+package emptyjob
+
+import (
+	"strings"
+	"testing"
+
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+)
+
+func TestWhy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   Counts
+		want Reason
+		// words the sentence must hold
+		words []string
+	}{
+		{"proposed something", Counts{Newcomers: 3, Slots: 3, Eligible: 5, Proposals: 2}, "", nil},
+		{"job after job", FromMentoring(&mentoringv1.JobCounts{BusyNewcomers: 12, Mentors: 3, FreeSlots: 3}), AllBusy,
+			[]string{"all 12 newcomers", "already have a proposal or a pair"}},
+		{"empty pool", FromMentoring(&mentoringv1.JobCounts{FreeSlots: 4}), NoNewcomers,
+			[]string{"no newcomer consenting to mentoring"}},
+		{"no mentor slots", FromMentoring(&mentoringv1.JobCounts{Newcomers: 5}), NoCapacity,
+			[]string{"5 newcomers waiting", "no mentor with a free slot"}},
+		{"rules allow nothing", FromMentoring(&mentoringv1.JobCounts{Newcomers: 5, FreeSlots: 2, ExcludedPairs: 7}), NoEligible,
+			[]string{"allow no pair between the 5 newcomers and the 2 free places", "nobody eligible", "7 pairs proposed before are not"}},
+		{"some busy, rest ineligible", FromMentoring(&mentoringv1.JobCounts{Newcomers: 1, BusyNewcomers: 4, FreeSlots: 2}), NoEligible,
+			[]string{"between the 1 newcomer and the 2 free places"}},
+		{"guides: all assigned", FromGuides(map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}), AllBusy,
+			[]string{"all 2 newcomers"}},
+		{"guides: nobody entitled", FromGuides(map[string]int64{"busy_newcomers": 0, "not_entitled": 6, "free_capacity": 3}), NoNewcomers,
+			[]string{"no entitled newcomer", "6 newcomers there not entitled"}},
+		{"guides: no capacity", FromGuides(map[string]int64{"newcomers": 4, "busy_newcomers": 0}), NoCapacity,
+			[]string{"no guide organisation with free capacity"}},
+		{"guides: job recorded before the counts", FromGuides(map[string]int64{"newcomers": 0, "free_capacity": 3}), Unexplained,
+			[]string{"0 newcomers to match", "recorded before"}},
+		{"guides: chosen but proposed before", FromGuides(map[string]int64{"newcomers": 6, "busy_newcomers": 3, "free_capacity": 1,
+			"eligible_pairs": 1, "unassigned": 5}), ProposedBefore,
+			[]string{"the engine chose 1 pair, but it was proposed before", "5 newcomers stayed without one"}},
+		{"mentoring: chosen but proposed before", FromMentoring(&mentoringv1.JobCounts{Newcomers: 2, FreeSlots: 2, EligiblePairs: 2}),
+			ProposedBefore, []string{"chose 2 pairs, but each was proposed before"}},
+		{"counts show no cause", Counts{Newcomers: 2, Slots: 2, Eligible: 3, Unmatched: 2}, Unexplained,
+			[]string{"2 newcomers to match, 2 free places, 3 pairs the rules allow"}},
+	}
+	for _, tt := range tests {
+		if got := Why(tt.in); got != tt.want {
+			t.Errorf("%s: Why(%+v) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+		s := Sentence(tt.in)
+		if (s == "") != (tt.want == "") {
+			t.Errorf("%s: Sentence = %q, want one only when nothing was proposed", tt.name, s)
+		}
+		for _, w := range tt.words {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s: Sentence = %q, want it to hold %q", tt.name, s, w)
+			}
+		}
+	}
+}
