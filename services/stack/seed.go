@@ -104,19 +104,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 
 	orgs := make([]*volunteersv1.Organisation, len(seedOrgs))
 	for i, o := range seedOrgs {
-		org := &volunteersv1.Organisation{Name: o.name, Type: o.typ, MunicipalityCodes: o.munis, IsGuideOrganisation: o.guide}
-		if o.guide {
-			for _, m := range o.munis {
-				for _, l := range []string{"ar", "ti", "so"} {
-					org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: l, Capacity: 10})
-				}
-				// The planted gap for the guides' equity page: few places
-				// in Swedish and none in other languages, so newcomers
-				// whose first language is not Arabic, Tigrinya or Somali
-				// get a guide far less often and are flagged.
-				org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: "sv", Capacity: 3})
-			}
-		}
+		org := demoOrganisation(o)
 		res, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: org, RequestId: fmt.Sprintf("seed-org-%02d", i)})
 		if err != nil {
 			return fmt.Errorf("organisation %q: %w", o.name, err)
@@ -181,15 +169,37 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "seeded %d organisations, %d participants, %d volunteers in %v\n",
-		len(orgs), *nParticipants, *nVolunteers, time.Since(start).Round(time.Millisecond))
-	if err := dinner.seed(ctx, cfg.DinnersAddr, creds, *workers, out); err != nil {
+	offers, signUps, err := dinner.seed(ctx, cfg.DinnersAddr, creds, *workers)
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "seeded in %v\n", time.Since(start).Round(time.Millisecond))
+	writeSeedBanner(out, seedMade{participants: *nParticipants, volunteers: *nVolunteers, orgs: orgs, offers: offers, signUps: signUps})
 	if *natsURL == "" {
+		fmt.Fprintln(out, "  users          none (-nats is empty)")
 		return nil
 	}
 	return seedUsers(ctx, *natsURL, key, orgs, gatewayurl.For(cfg.Gateway.Addr, cfg.Gateway.PublicURL), out)
+}
+
+// demoOrganisation is a seed organisation as it is created: a guide
+// organisation gets places in Arabic, Tigrinya and Somali (10 each) and a
+// few in Swedish (3) in each of its municipalities.
+func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
+	org := &volunteersv1.Organisation{Name: o.name, Type: o.typ, MunicipalityCodes: o.munis, IsGuideOrganisation: o.guide}
+	if o.guide {
+		for _, m := range o.munis {
+			for _, l := range []string{"ar", "ti", "so"} {
+				org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: l, Capacity: 10})
+			}
+			// The planted gap for the guides' equity page: few places
+			// in Swedish and none in other languages, so newcomers
+			// whose first language is not Arabic, Tigrinya or Somali
+			// get a guide far less often and are flagged.
+			org.GuideCapacities = append(org.GuideCapacities, &eventsv1.GuideCapacity{MunicipalityCode: m, Language: "sv", Capacity: 3})
+		}
+	}
+	return org
 }
 
 // seedUsers creates the demo sign-ins for the web app: an admin and a
@@ -234,13 +244,13 @@ func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "web app sign-ins (%d new), at %s:\n", n, webURL)
+	fmt.Fprintf(out, "  users          %d web app sign-ins (%d new), at %s:\n", len(demos), n, webURL)
 	for _, d := range demos {
 		scope := "all organisations"
 		if d.org != nil {
 			scope = fmt.Sprintf("%s, municipalities %v", d.org.GetName(), d.org.GetMunicipalityCodes())
 		}
-		fmt.Fprintf(out, "  %-20s password %s  (%s; %s)\n", d.email, password(d.email), d.role, scope)
+		fmt.Fprintf(out, "    %-20s password %s  (%s; %s)\n", d.email, password(d.email), d.role, scope)
 	}
 	return nil
 }

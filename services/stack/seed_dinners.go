@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -64,10 +63,11 @@ func (d *dinnerSeed) guest(i int, p *participantsv1.Participant) {
 // seed creates the offers and sign-ups. The dinners service learns of the
 // people from their events, so a create may be refused until it has;
 // such calls are retried for a while.
-func (d *dinnerSeed) seed(ctx context.Context, addr string, creds credentials.PerRPCCredentials, workers int, out io.Writer) error {
+// It returns how many offers and sign-ups there are, for the banner.
+func (d *dinnerSeed) seed(ctx context.Context, addr string, creds credentials.PerRPCCredentials, workers int) (offers, signUps int, err error) {
 	conn, err := grpcx.Dial(addr, grpc.WithPerRPCCredentials(creds))
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer conn.Close()
 	dc := dinnersv1.NewDinnerServiceClient(conn)
@@ -127,10 +127,9 @@ func (d *dinnerSeed) seed(ctx context.Context, addr string, creds credentials.Pe
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return fmt.Errorf("dinners: %w", err)
+		return 0, 0, fmt.Errorf("dinners: %w", err)
 	}
-	fmt.Fprintf(out, "seeded %d dinner offers and %d dinner sign-ups\n", len(d.hosts), len(d.guests))
-	return nil
+	return len(d.hosts), len(d.guests), nil
 }
 
 // retry repeats a create the dinners service refuses because it has not

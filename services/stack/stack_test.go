@@ -174,7 +174,8 @@ func TestStack_Seed(t *testing.T) {
 		t.Fatalf("second seed: %v", err)
 	}
 	if !strings.Contains(out.String(), "anna@example.org") || !strings.Contains(out.String(), "(3 new)") ||
-		!strings.Contains(out.String(), "(0 new)") || !strings.Contains(out.String(), "dinner sign-ups") {
+		!strings.Contains(out.String(), "(0 new)") || !strings.Contains(out.String(), "sign-ups") ||
+		!strings.Contains(out.String(), "3 guide organisations") || !strings.Contains(out.String(), "Flyktingguiderna Väst                66 places") {
 		t.Fatalf("seed output lacks the demo sign-ins, created once:\n%s", out.String())
 	}
 	if want := "sign-ins (3 new), at http://" + l.Addr("gateway") + ":"; !strings.Contains(out.String(), want) {
