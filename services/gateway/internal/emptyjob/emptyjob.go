@@ -140,7 +140,8 @@ func Sentence(c Counts) string {
 		}
 		return s
 	case NoCapacity:
-		return fmt.Sprintf("no proposals: %s waiting, but there is no %s in the job's municipalities", n(c.Newcomers, "newcomer"), slot)
+		return fmt.Sprintf("no proposals: %s waiting, but there is no %s in the job's municipalities "+
+			"(a place held by a proposal or a pair that is not over is taken)", n(c.Newcomers, "newcomer"), slot)
 	case NoEligible:
 		s := fmt.Sprintf("no proposals: the rules allow no pair between the %s and the %s (nobody eligible)", n(c.Newcomers, "newcomer"), n(c.Slots, "free place"))
 		if c.Excluded > 0 {
