@@ -76,11 +76,15 @@ func (s *Service) stamp(p *pb.Pair, ch proposal.Change) {
 		p.DecideTime, p.RejectReason = now, eventsv1.RejectReason(ch.Reason)
 	case proposal.KindReplaced:
 		p.DecideTime, p.ReplacedBy = now, ch.Related
+	case proposal.KindAccepted:
+		answered(p, ch)
 	case proposal.KindActivated:
 		p.ActiveTime = now
 		p.TermEndDate = ch.Now.AddDate(0, s.rules.For(p.GetOrganisationId()).TermMonths, 0).Format(time.DateOnly)
+		answered(p, ch) // the acceptance that completes the pair
 	case proposal.KindDeclined:
 		p.DecideTime, p.DeclineReason, p.DeclinedBy = now, eventsv1.DeclineReason(ch.Reason), partyOf(ch.Party)
+		answered(p, ch)
 	case proposal.KindExpired, proposal.KindWithdrawn:
 		p.DecideTime = now
 	case proposal.KindEnded:
@@ -88,6 +92,19 @@ func (s *Service) stamp(p *pb.Pair, ch proposal.Change) {
 		if ch.Left {
 			p.EndReason = eventsv1.EndReason_END_REASON_LEFT_PROGRAMME
 		}
+	}
+}
+
+// answered records who recorded a party's answer (its acceptance or
+// decline): the answer link's subject or a coordinator's. The gateway's
+// pair history reads it rather than inferring it from updated_by, which
+// the next change overwrites, and the audit log (docs/adr/0094).
+func answered(p *pb.Pair, ch proposal.Change) {
+	switch ch.Party {
+	case partyNew:
+		p.NewcomerAnsweredBy = ch.By
+	case partyMentor:
+		p.MentorAnsweredBy = ch.By
 	}
 }
 

@@ -843,9 +843,19 @@ type Pair struct {
 	LastCheckInDate string `protobuf:"bytes,31,opt,name=last_check_in_date,json=lastCheckInDate,proto3" json:"last_check_in_date,omitempty"`
 	NeedsFollowUp   bool   `protobuf:"varint,32,opt,name=needs_follow_up,json=needsFollowUp,proto3" json:"needs_follow_up,omitempty"`
 	// Who did the last transition (caller subject).
-	UpdatedBy     string `protobuf:"bytes,33,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdatedBy string `protobuf:"bytes,33,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	// Who recorded each party's answer to the offer (its acceptance, or its
+	// decline): the caller's subject, "notify-link" (auth.AnswerLinkSubject)
+	// when the person answered through the link in their message, else the
+	// user who recorded it (a coordinator taking the answer by phone). Set
+	// by the service; empty until that party answers, and for answers
+	// recorded before this field (2026-12-04), for which the gateway infers
+	// the link from updated_by and its audit log (docs/adr/0097, 0094).
+	// Output only.
+	NewcomerAnsweredBy string `protobuf:"bytes,34,opt,name=newcomer_answered_by,json=newcomerAnsweredBy,proto3" json:"newcomer_answered_by,omitempty"`
+	MentorAnsweredBy   string `protobuf:"bytes,35,opt,name=mentor_answered_by,json=mentorAnsweredBy,proto3" json:"mentor_answered_by,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Pair) Reset() {
@@ -1105,6 +1115,20 @@ func (x *Pair) GetNeedsFollowUp() bool {
 func (x *Pair) GetUpdatedBy() string {
 	if x != nil {
 		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *Pair) GetNewcomerAnsweredBy() string {
+	if x != nil {
+		return x.NewcomerAnsweredBy
+	}
+	return ""
+}
+
+func (x *Pair) GetMentorAnsweredBy() string {
+	if x != nil {
+		return x.MentorAnsweredBy
 	}
 	return ""
 }
@@ -3702,7 +3726,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\vrecord_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"recordTime\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestId\"\xd7\r\n" +
+	"request_id\x18\a \x01(\tR\trequestId\"\xb7\x0e\n" +
 	"\x04Pair\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12'\n" +
@@ -3745,7 +3769,9 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x12last_check_in_date\x18\x1f \x01(\tR\x0flastCheckInDate\x12&\n" +
 	"\x0fneeds_follow_up\x18  \x01(\bR\rneedsFollowUp\x12\x1d\n" +
 	"\n" +
-	"updated_by\x18! \x01(\tR\tupdatedBy\"\xe9\x01\n" +
+	"updated_by\x18! \x01(\tR\tupdatedBy\x120\n" +
+	"\x14newcomer_answered_by\x18\" \x01(\tR\x12newcomerAnsweredBy\x12,\n" +
+	"\x12mentor_answered_by\x18# \x01(\tR\x10mentorAnsweredBy\"\xe9\x01\n" +
 	"\x11UnmatchedNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12@\n" +
