@@ -12,6 +12,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
@@ -219,6 +220,24 @@ func TestAnswerPage(t *testing.T) {
 	res, page = uk.do("GET", tampered, nil)
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(page, "Забагато спроб") {
 		t.Errorf("seventh try: %d %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), trim(page))
+	}
+
+	// The coordinator records the mentor's acceptance, taken by phone: the
+	// pair keeps who recorded each answer (docs/adr/0094), so the history
+	// names the coordinator for the mentor and still the link for the
+	// newcomer, whose answer is no longer the pair's last change.
+	if _, err := coord.matching.AcceptOffer(testutil.Context(t), connect.NewRequest(&gatewayv1.AcceptOfferRequest{Id: pairID,
+		Party: eventsv1.Party_PARTY_MENTOR})); err != nil {
+		t.Fatalf("the coordinator records the mentor's acceptance: %v", err)
+	}
+	if p := pairOf(t, coord, pairID).GetPair(); p.GetNewcomerAnsweredBy() != auth.AnswerLinkSubject ||
+		p.GetMentorAnsweredBy() == "" || p.GetMentorAnsweredBy() == auth.AnswerLinkSubject {
+		t.Errorf("answered by: newcomer %q, mentor %q; want %q and the coordinator's id", p.GetNewcomerAnsweredBy(),
+			p.GetMentorAnsweredBy(), auth.AnswerLinkSubject)
+	}
+	if _, body := b.get("/pairs/" + pairID); !strings.Contains(body, "den nyanlända via svarslänken") ||
+		!strings.Contains(body, "Coordinator coord-ar@example.org") || strings.Contains(body, "okänd användare") {
+		t.Errorf("pair history after the coordinator recorded the mentor's answer:\n%s", trim(visibleText(body)))
 	}
 }
 

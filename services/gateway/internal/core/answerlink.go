@@ -15,8 +15,10 @@ import (
 // notify calls the mentoring service itself, as auth.AnswerLinkSubject, and the
 // gateway's audit log, which names the users of the history, has no entry
 // for it. The history then said "okänd användare". It now says whose link
-// answered, from what the records already hold (docs/adr/0097): no name,
-// contact or link enters the audit log, an event or the pair.
+// answered: from the pair's newcomer_answered_by and mentor_answered_by
+// (docs/adr/0094), and for answers recorded before those, from what the
+// records already hold (docs/adr/0097). No name, contact or link enters
+// the audit log, an event or the pair.
 
 // answeringParty is the party whose answer step is ("newcomer", "mentor"),
 // or "" for a step that is no answer of a party.
@@ -33,6 +35,20 @@ func answeringParty(p *mentoringv1.Pair, step string) string {
 		case eventsv1.Party_PARTY_MENTOR:
 			return "mentor"
 		}
+	}
+	return ""
+}
+
+// answeredBy is who recorded party's answer, as the pair keeps it since
+// 2026-12-04: auth.AnswerLinkSubject for the answer link, else a user's
+// id. "" for no party, and for an answer recorded before the pair kept
+// it: the history then infers it (answeredByLink).
+func answeredBy(p *mentoringv1.Pair, party string) string {
+	switch party {
+	case "newcomer":
+		return p.GetNewcomerAnsweredBy()
+	case "mentor":
+		return p.GetMentorAnsweredBy()
 	}
 	return ""
 }

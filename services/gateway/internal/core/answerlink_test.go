@@ -63,3 +63,19 @@ func TestAnsweringPartyAndLastChange(t *testing.T) {
 		t.Errorf("answeringParty(declined by mentor) = %q", got)
 	}
 }
+
+// TestAnsweredByFromThePair: the pair's own record of who answered is
+// read per party; a pair stored before it keeps none, and only then is
+// the link inferred (answeredByLink).
+func TestAnsweredByFromThePair(t *testing.T) {
+	t.Parallel()
+	p := &mentoringv1.Pair{NewcomerAnsweredBy: auth.AnswerLinkSubject, MentorAnsweredBy: "u-coord"}
+	for party, want := range map[string]string{"newcomer": auth.AnswerLinkSubject, "mentor": "u-coord", "": ""} {
+		if got := answeredBy(p, party); got != want {
+			t.Errorf("answeredBy(%q) = %q, want %q", party, got, want)
+		}
+	}
+	if got := answeredBy(&mentoringv1.Pair{}, "newcomer"); got != "" {
+		t.Errorf("answeredBy on a pair stored before the field = %q, want none", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -58,11 +59,19 @@ func (g *Gateway) PairHistory(ctx context.Context, c Caller, id string) (*gatewa
 			return
 		}
 		s := PairStep{Step: step, Time: t.AsTime(), ByUser: action != ""}
-		if action != "" {
+		party := answeringParty(p, step)
+		switch by := answeredBy(p, party); {
+		case action == "":
+		case by == auth.AnswerLinkSubject:
+			// The pair says who recorded the answer (docs/adr/0094).
+			s.ByLink = party
+		case by != "":
+			s.UserName = g.UserName(ctx, by)
+		default:
+			// Recorded before the pair kept it: inferred (docs/adr/0097).
 			var searched bool
 			s.UserName, searched = g.whoDid(ctx, id, action, s.Time)
-			if party := answeringParty(p, step); party != "" && s.UserName == "" &&
-				answeredByLink(p.GetUpdatedBy(), s.Time.Equal(last), searched) {
+			if party != "" && s.UserName == "" && answeredByLink(p.GetUpdatedBy(), s.Time.Equal(last), searched) {
 				s.ByLink = party
 			}
 		}
