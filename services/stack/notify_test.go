@@ -113,8 +113,10 @@ func TestNotify_ApprovalToAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pair.GetPair().GetNewcomerAcceptTime() == nil || pair.GetPair().GetUpdatedBy() != "notify-link" {
-		t.Errorf("pair after the answer: accepted %v by %q", pair.GetPair().GetNewcomerAcceptTime(), pair.GetPair().GetUpdatedBy())
+	if pair.GetPair().GetNewcomerAcceptTime() == nil || pair.GetPair().GetUpdatedBy() != "notify-link" ||
+		pair.GetPair().GetNewcomerAnsweredBy() != "notify-link" {
+		t.Errorf("pair after the answer: accepted %v by %q (newcomer answered by %q)", pair.GetPair().GetNewcomerAcceptTime(),
+			pair.GetPair().GetUpdatedBy(), pair.GetPair().GetNewcomerAnsweredBy())
 	}
 	// The send is counted by channel, with nothing about the person.
 	murl := regexp.MustCompile(`metrics\s+(http://\S+/metrics)`).FindStringSubmatch(stdout.String())
