@@ -195,6 +195,16 @@ func TestEmptyJobSaysWhy(t *testing.T) {
 		}
 	}
 
+	// The history table's row says it too, after the page reloads.
+	var row strings.Builder
+	empty := &mentoringv1.Job{Id: "j2", State: done, ProgressPercent: 100, Counts: &mentoringv1.JobCounts{BusyNewcomers: 3, FreeSlots: 1}}
+	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&row, "jobproposals", newJobRow(&page{Lang: "sv"}, empty, "")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := textOf(row.String()), "0 förslag Inga förslag: alla 3 nyanlända i kommunerna har redan"; !strings.Contains(got, want) {
+		t.Errorf("history row reads %q, want it to hold %q", got, want)
+	}
+
 	g := &guidesv1.Job{Id: "g1", State: guidesv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100,
 		Counts: map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}}
 	var b strings.Builder
