@@ -125,7 +125,20 @@ func Sentence(c Counts) string {
 	if c.Programme == Guides {
 		slot, pool = "guide organisation with free capacity", "entitled newcomer"
 	}
-	switch Why(c) {
+	why := Why(c)
+	s := sentence(c, why, slot, pool)
+	if c.Busy > 0 && why != AllBusy && why != "" {
+		// Those left out are the other half of the answer: a job after
+		// another finds only the newcomers the first one could not pair.
+		s += fmt.Sprintf("; %s already %s a proposal or a pair that is not over", n(c.Busy, "more newcomer"),
+			plural(c.Busy, "has", "have"))
+	}
+	return s
+}
+
+// sentence is the reason why in English, without those left out.
+func sentence(c Counts, why Reason, slot, pool string) string {
+	switch why {
 	case AllBusy:
 		who := fmt.Sprintf("all %d newcomers in scope already have", c.Busy)
 		if c.Busy == 1 {

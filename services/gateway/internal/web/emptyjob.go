@@ -25,5 +25,8 @@ func (p *page) emptyJob(c emptyjob.Counts) string {
 	case why == emptyjob.Unexplained && c.Partial:
 		s += " " + p.t("job.none.partial")
 	}
+	if c.Busy > 0 && why != emptyjob.AllBusy {
+		s += " " + p.tf("job.none.busy_too", "Busy", c.Busy)
+	}
 	return s
 }

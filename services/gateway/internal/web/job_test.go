@@ -176,8 +176,9 @@ func TestEmptyJobSaysWhy(t *testing.T) {
 			Counts: &mentoringv1.JobCounts{BusyNewcomers: 12, Mentors: 3, FreeSlots: 3}},
 			"No proposals: all 12 newcomers in these municipalities already have a proposal or a pair"},
 		{"nobody eligible", "sv", &mentoringv1.Job{Id: "j1", State: done, ProgressPercent: 100,
-			Counts: &mentoringv1.JobCounts{Newcomers: 4, FreeSlots: 2, ExcludedPairs: 3}},
-			"reglerna tillåter inget par mellan de 4 nyanlända och de 2 lediga platserna (ingen är behörig). 3 par har föreslagits förut"},
+			Counts: &mentoringv1.JobCounts{Newcomers: 4, FreeSlots: 2, ExcludedPairs: 3, BusyNewcomers: 5}},
+			"reglerna tillåter inget par mellan de 4 nyanlända och de 2 lediga platserna (ingen är behörig). 3 par har föreslagits förut " +
+				"och föreslås inte igen. 5 nyanlända till har redan ett förslag eller ett par"},
 		{"proposals made", "sv", &mentoringv1.Job{Id: "j1", State: done, ProgressPercent: 100,
 			Counts: &mentoringv1.JobCounts{Newcomers: 4, FreeSlots: 2, EligiblePairs: 5, Proposals: 2}}, ""},
 	}
@@ -235,7 +236,7 @@ func TestEveryEmptyJobReasonHasWords(t *testing.T) {
 				}
 			}
 		}
-		for _, k := range []string{"job.none.excluded", "job.none.partial", "guides.job.none.not_entitled"} {
+		for _, k := range []string{"job.none.busy_too", "job.none.excluded", "job.none.partial", "guides.job.none.not_entitled"} {
 			if p.t(k) == k {
 				t.Errorf("%s: no text for %s", lang, k)
 			}
