@@ -94,8 +94,10 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	pt := &participantsv1.Participant{}
 	_, err := applyParticipantForm(pt, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin)
 	if err == nil {
-		if r.PostForm.Get("consent_mentoring") != "" {
-			pt.Consents = []*participantsv1.Consent{mentoringConsent(p.Lang)}
+		for _, fc := range formConsents {
+			if r.PostForm.Get(fc.field) != "" {
+				pt.Consents = append(pt.Consents, consentFor(fc.purpose, p.Lang))
+			}
 		}
 		pt, err = w.g.CreateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id"))
 	}
@@ -109,11 +111,25 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	return nil
 }
 
-// consentTextVersion names the consent text the form's checkbox stands for.
+// consentTextVersion names the consent text the form's checkboxes stand for.
 const consentTextVersion = "2026-01"
 
-func mentoringConsent(lang string) *participantsv1.Consent {
-	return &participantsv1.Consent{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: lang}
+// formConsents are the newcomer form's consent boxes, one per programme a
+// coordinator registers newcomers for. Each programme's pool takes only
+// those who consented to its purpose (ADR 0061, 0070), so with the
+// mentoring box alone a newcomer registered in the web app could never be
+// signed up for a dinner nor assigned a guide.
+var formConsents = []struct {
+	field   string
+	purpose eventsv1.ConsentPurpose
+}{
+	{"consent_mentoring", eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING},
+	{"consent_dinners", eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS},
+	{"consent_guides", eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES},
+}
+
+func consentFor(purpose eventsv1.ConsentPurpose, lang string) *participantsv1.Consent {
+	return &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: lang}
 }
 
 func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -177,11 +193,16 @@ func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Part
 			return nil, err
 		}
 	}
-	switch want, had := f.Get("consent_mentoring") != "", old.Get("consent_mentoring") != ""; {
-	case want && !had:
-		return w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), mentoringConsent(p.Lang))
-	case !want && had:
-		return w.g.WithdrawConsent(r.Context(), p.caller, cur.GetId(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING)
+	for _, fc := range formConsents {
+		switch want, had := f.Get(fc.field) != "", old.Get(fc.field) != ""; {
+		case want && !had:
+			out, err = w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), consentFor(fc.purpose, p.Lang))
+		case !want && had:
+			out, err = w.g.WithdrawConsent(r.Context(), p.caller, cur.GetId(), fc.purpose)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -370,8 +391,10 @@ func participantToForm(p *participantsv1.Participant) url.Values {
 		f.Set("same_gender", "1")
 	}
 	for _, c := range p.GetConsents() {
-		if c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING && c.GetWithdrawnTime() == nil {
-			f.Set("consent_mentoring", "1")
+		for _, fc := range formConsents {
+			if c.GetPurpose() == fc.purpose && c.GetWithdrawnTime() == nil {
+				f.Set(fc.field, "1")
+			}
 		}
 	}
 	f.Set("etag", p.GetEtag())
