@@ -62,6 +62,11 @@ func TestTranslateMessage(t *testing.T) {
 		{"sv", "invalid request: 120 problems, the first 50 listed", "120 fel, de första 50 visas:"},
 		{"sv", "the offer expired at 2026-12-04T08:00:00Z", "erbjudandet gick ut 2026-12-04 09:00"},
 		{"en", "the offer expired at 2026-07-01T08:00:00Z", "the offer expired at 2026-07-01 10:00"},
+		// The guides assignments' lifecycle, likewise.
+		{"sv", "only a proposed or approved assignment can be declined", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{"sv", "only an assigned assignment can become active", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{"sv", "is required: the newcomer or the organisation", "måste anges: den nyanlända eller lotsorganisationen"},
+		{"sv", "is required: period over, moved, found work, opted out or organisation left", "måste anges: etableringstiden är slut, har flyttat, har fått arbete, vill inte längre eller organisationen har slutat"},
 	}
 	for _, tt := range tests {
 		if got := translateMessage(tt.locale, tt.in); got != tt.want {
