@@ -27,6 +27,7 @@ var violationText = map[string]map[string]string{
 		"the guest has already accepted":                 "gästen har redan tackat ja",
 		"the host has already accepted":                  "värden har redan tackat ja",
 		"invalid request":                                "Rätta följande:",
+		"only admins may do this":                        "Bara administratörer kommer åt det här.",
 		"is required: the newcomer or the organisation":  "måste anges: den nyanlända eller lotsorganisationen",
 		"is required: a valid id":                        "måste anges: ett giltigt id",
 		"is required: the version you read":              "måste anges: versionen du läste; ladda om sidan",
