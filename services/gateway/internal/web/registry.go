@@ -230,6 +230,22 @@ func intField(v *apperr.Validator, form url.Values, name string) int32 {
 	return int32(n)
 }
 
+// enumField is the value of the form's select name among values (a proto
+// enum's names): an empty field is 0, a name the enum does not define is a
+// field violation, never silently "not given" (a hand-made or stale form
+// posting GENDER_X stored the newcomer as of no gender).
+func enumField(v *apperr.Validator, form url.Values, name string, values map[string]int32) int32 {
+	s := strings.TrimSpace(form.Get(name))
+	if s == "" {
+		return 0
+	}
+	n, ok := values[s]
+	if !ok {
+		v.Add(name, "is not a known value")
+	}
+	return n
+}
+
 // formDiff compares a posted form f with old, the same form as rendered
 // from the stored record. A text field counts as changed only when it was
 // posted and differs; a checkbox (absent when unticked) when its state
@@ -347,7 +363,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 	d.prefs(&p.Notifications)
 	d.languages(&v, &p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
 	if d.changed("swedish_level") {
-		p.SwedishLevel = typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")])
+		p.SwedishLevel = typev1.SwedishLevel(enumField(&v, f, "swedish_level", typev1.SwedishLevel_value))
 		d.set("swedish_level")
 	}
 	if d.changed("household_size") {
@@ -364,7 +380,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 		d.set("interests")
 	}
 	if d.changed("gender") {
-		p.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
+		p.Gender = typev1.Gender(enumField(&v, f, "gender", typev1.Gender_value))
 		d.set("gender")
 	}
 	if now, changed := d.ticked("same_gender"); changed {

@@ -135,7 +135,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		d.set("interests")
 	}
 	if d.changed("gender") {
-		v.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
+		v.Gender = typev1.Gender(enumField(&val, f, "gender", typev1.Gender_value))
 		d.set("gender")
 	}
 	if d.changed("birth_year") {
