@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,7 +72,19 @@ func TestSignInRateLimit(t *testing.T) {
 		t.Fatalf("after the burst: %d, want 429", code)
 	}
 	mustContain(t, body, "för många inloggningsförsök")
-	_, err := e.api("").tokens.CreateApiToken(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: adminEmail, Password: adminPass}))
+	// Retry-After tells a client the wait the page tells its reader (it
+	// said 60 s beside "vänta 18s"; outside round, session 20).
+	res, err := b.c.PostForm(e.base+"/signin", url.Values{"csrf": {b.csrf}, "email": {adminEmail}, "password": {adminPass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	wait := regexp.MustCompile(`vänta (\d+)s`).FindSubmatch(page)
+	if res.StatusCode != http.StatusTooManyRequests || wait == nil || res.Header.Get("Retry-After") != string(wait[1]) {
+		t.Fatalf("after the burst: %d, Retry-After %q, page says %q", res.StatusCode, res.Header.Get("Retry-After"), wait)
+	}
+	_, err = e.api("").tokens.CreateApiToken(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: adminEmail, Password: adminPass}))
 	if connect.CodeOf(err) != connect.CodeResourceExhausted {
 		t.Fatalf("API sign-in after the burst: %v, want ResourceExhausted", err)
 	}
