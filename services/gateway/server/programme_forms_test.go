@@ -17,7 +17,9 @@ import (
 // TestFormsReachEveryProgramme: a newcomer and a volunteer registered in
 // the web app alone can take part in every programme. The newcomer form
 // records consent to dinners and to guides (each pool takes only those who
-// consented to its purpose), the volunteer form gives the dinner-host role,
+// consented to its purpose) and the facts the guides' eligibility reads
+// (residence permit, establishment programme, parental leave), the
+// volunteer form gives the dinner-host role,
 // and the dinners pages' pickers then offer both. Unticking a box withdraws
 // that consent, or removes that role, and nothing else (found by the
 // outside round of session 20: only mentoring could be reached).
@@ -46,6 +48,15 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	form.Set("municipality_code", "0880")
 	form.Set("consent_dinners", "1")
 	form.Set("consent_guides", "1")
+	// The facts the guides' eligibility reads.
+	for _, name := range []string{"residence_permit_date", "establishment_status", "parental_leave"} {
+		if !strings.Contains(page, `name="`+name+`"`) {
+			t.Fatalf("the newcomer form has no %s field", name)
+		}
+	}
+	form.Set("residence_permit_date", "2025-06-01")
+	form.Set("establishment_status", "ESTABLISHMENT_STATUS_ENROLLED")
+	form.Set("parental_leave", "PARENTAL_LEAVE_PART_TIME")
 	if code, loc := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("register newcomer: %d %s", code, trim(loc))
 	}
@@ -71,6 +82,10 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	if got := consents(p); !got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS] || !got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES] ||
 		got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING] {
 		t.Fatalf("consents after registering with dinners and guides ticked: %v", p.GetConsents())
+	}
+	if p.GetResidencePermitDate() != "2025-06-01" || p.GetEstablishmentStatus() != eventsv1.EstablishmentStatus_ESTABLISHMENT_STATUS_ENROLLED ||
+		p.GetParentalLeave() != eventsv1.ParentalLeave_PARENTAL_LEAVE_PART_TIME {
+		t.Fatalf("guides facts stored: permit %q, establishment %v, leave %v", p.GetResidencePermitDate(), p.GetEstablishmentStatus(), p.GetParentalLeave())
 	}
 
 	_, page = b.get("/volunteers/new")
@@ -120,6 +135,10 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	action, form = formOf(t, page)
 	if form.Get("consent_dinners") == "" || form.Get("consent_guides") == "" || form.Get("consent_mentoring") != "" {
 		t.Fatalf("the edit form shows consents %v", form)
+	}
+	if form.Get("residence_permit_date") != "2025-06-01" || form.Get("establishment_status") != "ESTABLISHMENT_STATUS_ENROLLED" ||
+		form.Get("parental_leave") != "PARENTAL_LEAVE_PART_TIME" {
+		t.Fatalf("the edit form shows the guides facts as %q %q %q", form.Get("residence_permit_date"), form.Get("establishment_status"), form.Get("parental_leave"))
 	}
 	form.Del("consent_dinners")
 	form.Set("consent_mentoring", "1")

@@ -387,6 +387,17 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 		p.WantsSameGenderMentor = now
 		d.set("wants_same_gender_mentor")
 	}
+	// The facts the guides programme's eligibility reads (ADR 0070):
+	// without them a newcomer registered here is never entitled.
+	d.text("residence_permit_date", "residence_permit_date", &p.ResidencePermitDate, true)
+	if d.changed("establishment_status") {
+		p.EstablishmentStatus = eventsv1.EstablishmentStatus(enumField(&v, f, "establishment_status", eventsv1.EstablishmentStatus_value))
+		d.set("establishment_status")
+	}
+	if d.changed("parental_leave") {
+		p.ParentalLeave = eventsv1.ParentalLeave(enumField(&v, f, "parental_leave", eventsv1.ParentalLeave_value))
+		d.set("parental_leave")
+	}
 	return d.paths, v.Err()
 }
 
@@ -406,6 +417,9 @@ func participantToForm(p *participantsv1.Participant) url.Values {
 	if p.GetWantsSameGenderMentor() {
 		f.Set("same_gender", "1")
 	}
+	f.Set("residence_permit_date", p.GetResidencePermitDate())
+	f.Set("establishment_status", p.GetEstablishmentStatus().String())
+	f.Set("parental_leave", p.GetParentalLeave().String())
 	for _, c := range p.GetConsents() {
 		for _, fc := range formConsents {
 			if c.GetPurpose() == fc.purpose && c.GetWithdrawnTime() == nil {
