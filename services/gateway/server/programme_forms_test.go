@@ -162,4 +162,34 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	if got := roles(volunteer()); got[eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST] || !got[eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR] {
 		t.Fatalf("roles after unticking dinner host: %v", got)
 	}
+
+	// A form opened before these boxes existed (no marker, no boxes) leaves
+	// their consents and role as they are.
+	_, page = b.get("/volunteers/" + v.GetId())
+	action, form = formOf(t, page)
+	form.Set("dinner_host", "1")
+	if code, page := b.post(action, form); code != http.StatusOK {
+		t.Fatalf("tick dinner host again: %d %s", code, trim(page))
+	}
+	_, page = b.get("/volunteers/" + v.GetId())
+	action, form = formOf(t, page)
+	form.Del("dinner_host_form")
+	form.Del("dinner_host")
+	form.Set("household_size", "3")
+	if code, page := b.post(action, form); code != http.StatusOK {
+		t.Fatalf("save an old volunteer form: %d %s", code, trim(page))
+	}
+	if got := roles(volunteer()); !got[eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST] {
+		t.Fatalf("an old form without the box removed the dinner-host role: %v", got)
+	}
+	_, page = b.get("/participants/" + p.GetId())
+	action, form = formOf(t, page)
+	form.Del("consent_form")
+	form.Del("consent_guides")
+	if code, page := b.post(action, form); code != http.StatusOK {
+		t.Fatalf("save an old newcomer form: %d %s", code, trim(page))
+	}
+	if got := consents(newcomer()); !got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES] {
+		t.Fatalf("an old form without the box withdrew the guides consent: %v", got)
+	}
 }

@@ -119,13 +119,19 @@ const consentTextVersion = "2026-01"
 // those who consented to its purpose (ADR 0061, 0070), so with the
 // mentoring box alone a newcomer registered in the web app could never be
 // signed up for a dinner nor assigned a guide.
+//
+// An edit form counts the dinners and guides boxes only when it posts the
+// consent_form marker (marked): a form opened before those boxes existed
+// and saved after would otherwise withdraw both consents, its boxes being
+// absent as if unticked.
 var formConsents = []struct {
 	field   string
 	purpose eventsv1.ConsentPurpose
+	marked  bool
 }{
-	{"consent_mentoring", eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING},
-	{"consent_dinners", eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS},
-	{"consent_guides", eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES},
+	{"consent_mentoring", eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, false},
+	{"consent_dinners", eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, true},
+	{"consent_guides", eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES, true},
 }
 
 func consentFor(purpose eventsv1.ConsentPurpose, lang string) *participantsv1.Consent {
@@ -194,6 +200,9 @@ func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Part
 		}
 	}
 	for _, fc := range formConsents {
+		if fc.marked && f.Get("consent_form") == "" {
+			continue
+		}
 		switch want, had := f.Get(fc.field) != "", old.Get(fc.field) != ""; {
 		case want && !had:
 			out, err = w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), consentFor(fc.purpose, p.Lang))

@@ -150,9 +150,11 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		v.Roles = withRole(v.GetRoles(), eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, mentor, intField(&val, f, "mentor_capacity"))
 		d.set("roles")
 	}
-	if host, changed := d.ticked("dinner_host"); changed {
-		// A host's seats are on each dinner offer; the role's capacity is
-		// one household hosting, the figure the seed gives too.
+	// Only a form that shows the box (dinner_host_form) changes the role: a
+	// form opened before the box existed would otherwise remove it. A
+	// host's seats are on each dinner offer; the role's capacity is one
+	// household hosting.
+	if host, changed := d.ticked("dinner_host"); changed && f.Get("dinner_host_form") != "" {
 		v.Roles = withRole(v.GetRoles(), eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, host, 1)
 		d.set("roles")
 	}
