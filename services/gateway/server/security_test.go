@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,7 +72,19 @@ func TestSignInRateLimit(t *testing.T) {
 		t.Fatalf("after the burst: %d, want 429", code)
 	}
 	mustContain(t, body, "för många inloggningsförsök")
-	_, err := e.api("").tokens.CreateApiToken(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: adminEmail, Password: adminPass}))
+	// Retry-After tells a client the wait the page tells its reader (it
+	// said 60 s beside "vänta 18s"; outside round, session 20).
+	res, err := b.c.PostForm(e.base+"/signin", url.Values{"csrf": {b.csrf}, "email": {adminEmail}, "password": {adminPass}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	wait := regexp.MustCompile(`vänta (\d+)s`).FindSubmatch(page)
+	if res.StatusCode != http.StatusTooManyRequests || wait == nil || res.Header.Get("Retry-After") != string(wait[1]) {
+		t.Fatalf("after the burst: %d, Retry-After %q, page says %q", res.StatusCode, res.Header.Get("Retry-After"), wait)
+	}
+	_, err = e.api("").tokens.CreateApiToken(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: adminEmail, Password: adminPass}))
 	if connect.CodeOf(err) != connect.CodeResourceExhausted {
 		t.Fatalf("API sign-in after the burst: %v, want ResourceExhausted", err)
 	}
@@ -126,16 +140,21 @@ func TestRevocation(t *testing.T) {
 	}
 }
 
-// TestOversizedBodies: a form over 64 KiB gets 413 and an API message over
-// 1 MiB ResourceExhausted, before either is processed.
+// TestOversizedBodies: a form over 64 KiB gets 413 (the app's error page,
+// saying what to do) and an API message over 1 MiB ResourceExhausted,
+// before either is processed.
 func TestOversizedBodies(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
-	if code, _ := b.post("/participants", url.Values{"given_name": {strings.Repeat("a", 100<<10)}}); code != http.StatusRequestEntityTooLarge {
+	code, page := b.post("/participants", url.Values{"given_name": {strings.Repeat("a", 100<<10)}})
+	if code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("big form: %d, want 413", code)
 	}
+	// The app's own page, in words a coordinator can act on, not Go's bare
+	// "request too large" (outside round, session 20).
+	mustContain(t, page, "<!doctype html>", "Formuläret var för stort för att skickas")
 	admin := e.login(adminEmail, adminPass)
 	big := strings.Repeat("a", 2<<20)
 	_, err := admin.registry.GetParticipant(testutil.Context(t), connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: big}))

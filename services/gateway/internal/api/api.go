@@ -242,9 +242,16 @@ func Limit(ok bool, retry time.Duration) error {
 // whole minutes, rounded up, from there ("15m").
 func waitText(d time.Duration) string {
 	if d < time.Minute {
-		return fmt.Sprintf("%ds", max(int((d+time.Second-1)/time.Second), 1))
+		return fmt.Sprintf("%ds", RetrySeconds(d))
 	}
 	return fmt.Sprintf("%dm", int((d+time.Minute-1)/time.Minute))
+}
+
+// RetrySeconds is a wait in whole seconds, rounded up, at least 1: the
+// Retry-After of a refusal whose message says waitText(d), so a client
+// and a reader are told the same wait (below a minute, the same number).
+func RetrySeconds(d time.Duration) int {
+	return max(int((d+time.Second-1)/time.Second), 1)
 }
 
 // AddrBucket names the rate-limit bucket of a client address (see

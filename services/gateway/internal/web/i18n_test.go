@@ -54,6 +54,19 @@ func TestTranslateMessage(t *testing.T) {
 		{"sv", "name at least one municipality", "ange minst en kommun"},
 		{"sv", "at most 3", "högst 3"},
 		{"sv", "must list at most 1000 entries", "får ange högst 1000"},
+		// The dinners RSVP refusals and the expiry moment, found in English
+		// and in UTC by the outside round of session 20.
+		{"sv", "the guest has already accepted", "gästen har redan tackat ja"},
+		{"sv", "the host has already accepted", "värden har redan tackat ja"},
+		{"sv", "invalid request", "Rätta följande:"},
+		{"sv", "invalid request: 120 problems, the first 50 listed", "120 fel, de första 50 visas:"},
+		{"sv", "the offer expired at 2026-12-04T08:00:00Z", "erbjudandet gick ut 2026-12-04 09:00"},
+		{"en", "the offer expired at 2026-07-01T08:00:00Z", "the offer expired at 2026-07-01 10:00"},
+		// The guides assignments' lifecycle, likewise.
+		{"sv", "only a proposed or approved assignment can be declined", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{"sv", "only an assigned assignment can become active", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{"sv", "is required: the newcomer or the organisation", "måste anges: den nyanlända eller lotsorganisationen"},
+		{"sv", "is required: period over, moved, found work, opted out or organisation left", "måste anges: etableringstiden är slut, har flyttat, har fått arbete, vill inte längre eller organisationen har slutat"},
 	}
 	for _, tt := range tests {
 		if got := translateMessage(tt.locale, tt.in); got != tt.want {
@@ -63,6 +76,9 @@ func TestTranslateMessage(t *testing.T) {
 	p := &page{Lang: "sv"}
 	if got := fieldLabel(p, "municipality_code"); got != "Kommun" {
 		t.Errorf("label of municipality_code: %q", got)
+	}
+	if got := fieldLabel(p, "decline_reason"); got != "Skäl" {
+		t.Errorf("label of decline_reason: %q", got)
 	}
 }
 

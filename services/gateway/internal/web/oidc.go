@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -258,8 +259,8 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 		st, ok = w.oidc.decodeState(ck.Value)
 	}
 	w.setOIDCCookie(rw, "", -1) // one use, whatever happens
-	if err := api.Limit(w.opts.Guard.AllowAddr(addr)); err != nil {
-		return w.signinLimited(rw, p, err)
+	if ok, retry := w.opts.Guard.AllowAddr(addr); !ok {
+		return w.signinLimited(rw, p, retry)
 	}
 	q := r.URL.Query()
 	switch {
@@ -291,8 +292,8 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 	if err := idt.Claims(&claims); err != nil || claims.Email == "" {
 		return w.oidcRefuse(rw, r, p, "no_email", nil)
 	}
-	if err := api.Limit(w.opts.Guard.AllowAccount(addr, claims.Email)); err != nil {
-		return w.signinLimited(rw, p, err)
+	if ok, retry := w.opts.Guard.AllowAccount(addr, claims.Email); !ok {
+		return w.signinLimited(rw, p, retry)
 	}
 	a, enabled := w.g.Accounts.ByEmail(claims.Email)
 	switch {
@@ -333,11 +334,13 @@ func (w *Web) auditSignIn(ctx context.Context, a *storev1.Account, addr, outcome
 	return w.g.Audit.Record(context.WithoutCancel(ctx), e)
 }
 
-// signinLimited renders the sign-in page with the rate limit's message.
-func (w *Web) signinLimited(rw http.ResponseWriter, p *page, err error) error {
-	msg := translateMessage(p.Lang, core.Public(p.ctx, w.opts.Logger, err).Message)
+// signinLimited renders the sign-in page with the rate limit's message,
+// and Retry-After saying the same wait as the message (it said 60 s while
+// the page said "vänta 18s").
+func (w *Web) signinLimited(rw http.ResponseWriter, p *page, retry time.Duration) error {
+	msg := translateMessage(p.Lang, core.Public(p.ctx, w.opts.Logger, api.Limit(false, retry)).Message)
 	p.ErrorList = []errItem{{Message: msg}}
 	p.Errors["_"] = msg
-	rw.Header().Set("Retry-After", "60")
+	rw.Header().Set("Retry-After", strconv.Itoa(api.RetrySeconds(retry)))
 	return w.render(rw, p, http.StatusTooManyRequests, "signin")
 }

@@ -282,7 +282,10 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	}
 	es, next, err := w.g.SearchAudit(r.Context(), p.caller, q)
 	if err != nil {
-		if formErrors(p, err, func(f string) string { return f }) {
+		// A coordinator is refused with the forbidden page, as on every
+		// other admin page, not the admin's search form with the refusal
+		// as a field error (422, in English).
+		if apperr.ErrorCode(err) != apperr.PermissionDenied && formErrors(p, err, func(f string) string { return f }) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "audit")
 		}
 		return err

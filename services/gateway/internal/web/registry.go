@@ -94,8 +94,10 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	pt := &participantsv1.Participant{}
 	_, err := applyParticipantForm(pt, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin)
 	if err == nil {
-		if r.PostForm.Get("consent_mentoring") != "" {
-			pt.Consents = []*participantsv1.Consent{mentoringConsent(p.Lang)}
+		for _, fc := range formConsents {
+			if r.PostForm.Get(fc.field) != "" {
+				pt.Consents = append(pt.Consents, consentFor(fc.purpose, p.Lang))
+			}
 		}
 		pt, err = w.g.CreateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id"))
 	}
@@ -109,11 +111,31 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	return nil
 }
 
-// consentTextVersion names the consent text the form's checkbox stands for.
+// consentTextVersion names the consent text the form's checkboxes stand for.
 const consentTextVersion = "2026-01"
 
-func mentoringConsent(lang string) *participantsv1.Consent {
-	return &participantsv1.Consent{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: lang}
+// formConsents are the newcomer form's consent boxes, one per programme a
+// coordinator registers newcomers for. Each programme's pool takes only
+// those who consented to its purpose (ADR 0061, 0070), so with the
+// mentoring box alone a newcomer registered in the web app could never be
+// signed up for a dinner nor assigned a guide.
+//
+// An edit form counts the dinners and guides boxes only when it posts the
+// consent_form marker (marked): a form opened before those boxes existed
+// and saved after would otherwise withdraw both consents, its boxes being
+// absent as if unticked.
+var formConsents = []struct {
+	field   string
+	purpose eventsv1.ConsentPurpose
+	marked  bool
+}{
+	{"consent_mentoring", eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, false},
+	{"consent_dinners", eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, true},
+	{"consent_guides", eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES, true},
+}
+
+func consentFor(purpose eventsv1.ConsentPurpose, lang string) *participantsv1.Consent {
+	return &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: lang}
 }
 
 func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -177,11 +199,19 @@ func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Part
 			return nil, err
 		}
 	}
-	switch want, had := f.Get("consent_mentoring") != "", old.Get("consent_mentoring") != ""; {
-	case want && !had:
-		return w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), mentoringConsent(p.Lang))
-	case !want && had:
-		return w.g.WithdrawConsent(r.Context(), p.caller, cur.GetId(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING)
+	for _, fc := range formConsents {
+		if fc.marked && f.Get("consent_form") == "" {
+			continue
+		}
+		switch want, had := f.Get(fc.field) != "", old.Get(fc.field) != ""; {
+		case want && !had:
+			out, err = w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), consentFor(fc.purpose, p.Lang))
+		case !want && had:
+			out, err = w.g.WithdrawConsent(r.Context(), p.caller, cur.GetId(), fc.purpose)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -207,6 +237,22 @@ func intField(v *apperr.Validator, form url.Values, name string) int32 {
 		v.Add(name, "must be a whole number")
 	}
 	return int32(n)
+}
+
+// enumField is the value of the form's select name among values (a proto
+// enum's names): an empty field is 0, a name the enum does not define is a
+// field violation, never silently "not given" (a hand-made or stale form
+// posting GENDER_X stored the newcomer as of no gender).
+func enumField(v *apperr.Validator, form url.Values, name string, values map[string]int32) int32 {
+	s := strings.TrimSpace(form.Get(name))
+	if s == "" {
+		return 0
+	}
+	n, ok := values[s]
+	if !ok {
+		v.Add(name, "is not a known value")
+	}
+	return n
 }
 
 // formDiff compares a posted form f with old, the same form as rendered
@@ -326,7 +372,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 	d.prefs(&p.Notifications)
 	d.languages(&v, &p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
 	if d.changed("swedish_level") {
-		p.SwedishLevel = typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")])
+		p.SwedishLevel = typev1.SwedishLevel(enumField(&v, f, "swedish_level", typev1.SwedishLevel_value))
 		d.set("swedish_level")
 	}
 	if d.changed("household_size") {
@@ -343,12 +389,23 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 		d.set("interests")
 	}
 	if d.changed("gender") {
-		p.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
+		p.Gender = typev1.Gender(enumField(&v, f, "gender", typev1.Gender_value))
 		d.set("gender")
 	}
 	if now, changed := d.ticked("same_gender"); changed {
 		p.WantsSameGenderMentor = now
 		d.set("wants_same_gender_mentor")
+	}
+	// The facts the guides programme's eligibility reads (ADR 0070):
+	// without them a newcomer registered here is never entitled.
+	d.text("residence_permit_date", "residence_permit_date", &p.ResidencePermitDate, true)
+	if d.changed("establishment_status") {
+		p.EstablishmentStatus = eventsv1.EstablishmentStatus(enumField(&v, f, "establishment_status", eventsv1.EstablishmentStatus_value))
+		d.set("establishment_status")
+	}
+	if d.changed("parental_leave") {
+		p.ParentalLeave = eventsv1.ParentalLeave(enumField(&v, f, "parental_leave", eventsv1.ParentalLeave_value))
+		d.set("parental_leave")
 	}
 	return d.paths, v.Err()
 }
@@ -369,9 +426,14 @@ func participantToForm(p *participantsv1.Participant) url.Values {
 	if p.GetWantsSameGenderMentor() {
 		f.Set("same_gender", "1")
 	}
+	f.Set("residence_permit_date", p.GetResidencePermitDate())
+	f.Set("establishment_status", p.GetEstablishmentStatus().String())
+	f.Set("parental_leave", p.GetParentalLeave().String())
 	for _, c := range p.GetConsents() {
-		if c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING && c.GetWithdrawnTime() == nil {
-			f.Set("consent_mentoring", "1")
+		for _, fc := range formConsents {
+			if c.GetPurpose() == fc.purpose && c.GetWithdrawnTime() == nil {
+				f.Set(fc.field, "1")
+			}
 		}
 	}
 	f.Set("etag", p.GetEtag())

@@ -10,7 +10,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/services/gateway/internal/api"
 )
 
 func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -27,8 +26,8 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	email := r.PostForm.Get("email")
 	p.Form.Set("email", email)
 	addr := w.opts.RemoteAddr(r)
-	if err := api.Limit(w.opts.Guard.Allow(addr, email)); err != nil {
-		return w.signinLimited(rw, p, err)
+	if ok, retry := w.opts.Guard.Allow(addr, email); !ok {
+		return w.signinLimited(rw, p, retry)
 	}
 	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
 	if err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 )
@@ -15,14 +16,24 @@ import (
 
 var violationText = map[string]map[string]string{
 	"sv": {
-		"is required":                                                  "måste fyllas i",
-		"is before the pair became active":                             "ligger före dagen då paret blev aktivt",
-		"must be a date (YYYY-MM-DD), not in the future":               "måste vara ett datum (ÅÅÅÅ-MM-DD), inte i framtiden",
-		"is required: newcomer or mentor":                              "måste anges: den nyanlända eller mentorn",
-		"is required: a decline reason":                                "måste anges: ett skäl",
-		"is not a rating":                                              "är inget känt värde",
-		"the newcomer has already accepted":                            "den nyanlända har redan tackat ja",
-		"the mentor has already accepted":                              "mentorn har redan tackat ja",
+		"is required":                                    "måste fyllas i",
+		"is before the pair became active":               "ligger före dagen då paret blev aktivt",
+		"must be a date (YYYY-MM-DD), not in the future": "måste vara ett datum (ÅÅÅÅ-MM-DD), inte i framtiden",
+		"is required: newcomer or mentor":                "måste anges: den nyanlända eller mentorn",
+		"is required: a decline reason":                  "måste anges: ett skäl",
+		"is not a rating":                                "är inget känt värde",
+		"the newcomer has already accepted":              "den nyanlända har redan tackat ja",
+		"the mentor has already accepted":                "mentorn har redan tackat ja",
+		"the guest has already accepted":                 "gästen har redan tackat ja",
+		"the host has already accepted":                  "värden har redan tackat ja",
+		"invalid request":                                "Rätta följande:",
+		"only admins may do this":                        "Bara administratörer kommer åt det här.",
+		"is required: the newcomer or the organisation":  "måste anges: den nyanlända eller lotsorganisationen",
+		"is required: a valid id":                        "måste anges: ett giltigt id",
+		"is required: the version you read":              "måste anges: versionen du läste; ladda om sidan",
+		"only administrators change eligibility rules":   "bara administratörer ändrar reglerna för behörighet",
+		"is required: poor fit, conflict of interest, logistics, not available or other": "måste anges: passar inte ihop, jäv eller släktskap, praktiska hinder, inte tillgänglig nu eller annat skäl",
+		"is required: period over, moved, found work, opted out or organisation left":    "måste anges: etableringstiden är slut, har flyttat, har fått arbete, vill inte längre eller organisationen har slutat",
 		"is not an id":                                                 "är inget giltigt id",
 		"is not an e-mail address":                                     "är ingen e-postadress",
 		"is listed twice":                                              "förekommer två gånger",
@@ -79,8 +90,10 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
 		{regexp.MustCompile(`^too many sign-in attempts; wait (\S+) and try again$`), "för många inloggningsförsök; vänta $1 och försök igen"},
 		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ (?:pair|proposal) can [a-z ]+; this one is [a-z]+$`), "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ assignment can [a-z ]+$`), "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{regexp.MustCompile(`^must list at most (\d+) proposals$`), "får ange högst $1 förslag"},
-		{regexp.MustCompile(`^the offer expired at (\S+)$`), "erbjudandet gick ut $1"},
+		{regexp.MustCompile(`^the offer expired at (.+)$`), "erbjudandet gick ut $1"},
+		{regexp.MustCompile(`^invalid request: (\d+) problems, the first (\d+) listed$`), "$1 fel, de första $2 visas:"},
 		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
 		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
 		{regexp.MustCompile(`^no municipality is called (.+)$`), "ingen kommun heter $1; skriv kommunernas namn, till exempel Stockholm, Uppsala"},
@@ -91,6 +104,7 @@ var violationPatterns = map[string][]violationPattern{
 // translateMessage returns a service's English message in locale, or as
 // it is when no translation is known.
 func translateMessage(locale, msg string) string {
+	msg = localExpiry(msg)
 	if s, ok := violationText[locale][msg]; ok {
 		return s
 	}
@@ -102,6 +116,25 @@ func translateMessage(locale, msg string) string {
 	return msg
 }
 
+// expiredAt is the lifecycle's refusal of a lapsed offer (pkg/proposal),
+// which names the moment in UTC.
+var expiredAt = regexp.MustCompile(`^the offer expired at (\S+)$`)
+
+// localExpiry writes the moment in an expired offer's refusal in
+// Stockholm's time, as every page shows times: a coordinator read
+// "expired at 2026-12-04T08:00:00Z" for an offer that ran out at 09:00.
+func localExpiry(msg string) string {
+	m := expiredAt.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	t, err := time.Parse(time.RFC3339, m[1])
+	if err != nil {
+		return msg
+	}
+	return "the offer expired at " + t.In(stockholm).Format("2006-01-02 15:04")
+}
+
 // fieldLabels maps form fields to the keys of their labels where the two
 // names differ.
 var fieldLabels = map[string]string{
@@ -109,7 +142,8 @@ var fieldLabels = map[string]string{
 	"household_size": "f.household", "consent_mentoring": "f.consent", "mentor_capacity": "f.capacity",
 	"background_check": "f.bgcheck", "organisation_id": "f.organisation", "email": "email", "password": "password",
 	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
-	"reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
+	"residence_permit_date": "f.permit", "establishment_status": "f.establishment", "parental_leave": "f.leave",
+	"reason": "pair.reason", "decline_reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
 	"activities": "pair.checkin.activities", "met": "pair.checkin.met",
 	// The audit log's time filter.
 	"from": "a.from", "to": "a.to",

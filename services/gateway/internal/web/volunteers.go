@@ -114,10 +114,10 @@ func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Voluntee
 }
 
 // applyVolunteerForm is applyParticipantForm for volunteers. The form's
-// mentor box and capacity change only the mentor role. A newly ticked
-// background check is recorded as seen today by verifier, valid a year (a
-// Swedish police record extract); unticking clears it; a check left ticked
-// is left as it is, however old.
+// mentor box and capacity change only the mentor role, the dinner-host box
+// only that role. A newly ticked background check is recorded as seen today
+// by verifier, valid a year (a Swedish police record extract); unticking
+// clears it; a check left ticked is left as it is, however old.
 func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool, verifier string, now time.Time) ([]string, error) {
 	var val apperr.Validator
 	d := &formDiff{f: f, old: old}
@@ -135,7 +135,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		d.set("interests")
 	}
 	if d.changed("gender") {
-		v.Gender = typev1.Gender(typev1.Gender_value[f.Get("gender")])
+		v.Gender = typev1.Gender(enumField(&val, f, "gender", typev1.Gender_value))
 		d.set("gender")
 	}
 	if d.changed("birth_year") {
@@ -147,20 +147,15 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		d.set("household_size")
 	}
 	if mentor, changed := d.ticked("mentor"); changed || mentor && d.changed("mentor_capacity") {
-		roles := make([]*eventsv1.RoleCapacity, 0, len(v.GetRoles())+1)
-		placed := false
-		for _, rc := range v.GetRoles() {
-			if rc.GetRole() != eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR {
-				roles = append(roles, proto.Clone(rc).(*eventsv1.RoleCapacity))
-			} else if mentor && !placed {
-				roles = append(roles, &eventsv1.RoleCapacity{Role: rc.GetRole(), Capacity: intField(&val, f, "mentor_capacity")})
-				placed = true
-			}
-		}
-		if mentor && !placed {
-			roles = append(roles, &eventsv1.RoleCapacity{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, Capacity: intField(&val, f, "mentor_capacity")})
-		}
-		v.Roles = roles
+		v.Roles = withRole(v.GetRoles(), eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, mentor, intField(&val, f, "mentor_capacity"))
+		d.set("roles")
+	}
+	// Only a form that shows the box (dinner_host_form) changes the role: a
+	// form opened before the box existed would otherwise remove it. A
+	// host's seats are on each dinner offer; the role's capacity is one
+	// household hosting.
+	if host, changed := d.ticked("dinner_host"); changed && f.Get("dinner_host_form") != "" {
+		v.Roles = withRole(v.GetRoles(), eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, host, 1)
 		d.set("roles")
 	}
 	if seen, changed := d.ticked("background_check"); changed {
@@ -172,6 +167,26 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		d.set("background_check")
 	}
 	return d.paths, val.Err()
+}
+
+// withRole returns roles with role set to capacity (added when missing)
+// when on, or removed when off; every other role is kept as it is, so a
+// box on the form changes only its own role.
+func withRole(roles []*eventsv1.RoleCapacity, role eventsv1.VolunteerRole, on bool, capacity int32) []*eventsv1.RoleCapacity {
+	out := make([]*eventsv1.RoleCapacity, 0, len(roles)+1)
+	placed := false
+	for _, rc := range roles {
+		if rc.GetRole() != role {
+			out = append(out, proto.Clone(rc).(*eventsv1.RoleCapacity))
+		} else if on && !placed {
+			out = append(out, &eventsv1.RoleCapacity{Role: role, Capacity: capacity})
+			placed = true
+		}
+	}
+	if on && !placed {
+		out = append(out, &eventsv1.RoleCapacity{Role: role, Capacity: capacity})
+	}
+	return out
 }
 
 func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
@@ -192,6 +207,9 @@ func volunteerToForm(v *volunteersv1.Volunteer) url.Values {
 		if rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR {
 			f.Set("mentor", "1")
 			f.Set("mentor_capacity", strconv.Itoa(int(rc.GetCapacity())))
+		}
+		if rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST {
+			f.Set("dinner_host", "1")
 		}
 	}
 	if bc := v.GetBackgroundCheck(); bc.GetSeen() {

@@ -255,12 +255,16 @@ func (w *Web) wrap(rt Route) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
+				// The app's page in the browser's language, not Go's bare
+				// English: a coordinator who pasted a long text learns what
+				// to do.
+				p.Dir = dir(p.Lang)
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					http.Error(rw, "request too large", http.StatusRequestEntityTooLarge)
+					w.fail(rw, p, http.StatusRequestEntityTooLarge, p.t("err.toolarge"))
 					return
 				}
-				http.Error(rw, "bad request", http.StatusBadRequest)
+				w.fail(rw, p, http.StatusBadRequest, p.t("err.generic"))
 				return
 			}
 		}
