@@ -39,9 +39,9 @@ func NewFed[T proto.Message](cfg Config[T], sync func(ctx context.Context) error
 		pending:     map[string]pendingEntry{},
 		marks:       map[string]uint64{},
 		unconfirmed: map[string]string{}, byRequest: map[string]string{},
-		inOrder:     map[string]map[string][]string{},
-		erased:      map[string]time.Time{},
-		loaded:      true,
+		inOrder: map[string]map[string][]string{},
+		erased:  map[string]time.Time{},
+		loaded:  true,
 	}
 	for name := range cfg.Indexes {
 		r.byIndex[name] = map[string]keySet{}
