@@ -86,3 +86,33 @@ func (r fedRecords[T]) Update(_ context.Context, id string, fn func(v T, rev uin
 	}
 	return next, 0, nil
 }
+
+// View is what a test reads of one side of a programme's pool, whatever
+// its record type: the side's own records live in its service's memory,
+// not in a bucket a test could read.
+type View interface {
+	// Sync waits until the side has applied its source's newest event.
+	Sync(ctx context.Context) error
+	// Len counts the records, tombstones included.
+	Len() int
+	// Records returns every record by id, tombstones included; they are
+	// shared with the side: do not modify them.
+	Records() map[string]proto.Message
+}
+
+// Len counts the side's records, tombstones included (as the keys of the
+// bucket it was kept in before).
+func (s *Side[T]) Len() int { return s.Repo.Len() }
+
+// Records returns every record by id, tombstones included.
+func (s *Side[T]) Records() map[string]proto.Message {
+	pg, err := s.Repo.Find(store.Query[T]{})
+	out := make(map[string]proto.Message, len(pg.Items))
+	if err != nil {
+		return out
+	}
+	for _, v := range pg.Items {
+		out[v.ProtoReflect().Get(s.idFD).String()] = v
+	}
+	return out
+}
