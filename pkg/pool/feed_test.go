@@ -194,16 +194,20 @@ func TestOpenDeletesTheOldBucket(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
 	n := testutil.MustNATS(t)
-	kv, err := n.JS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "kit_feed"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kv.Put(ctx, "p-a", []byte("old")); err != nil {
-		t.Fatal(err)
+	for _, b := range []string{"kit_feed", "kit_feed_requests"} {
+		kv, err := n.JS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := kv.Put(ctx, "p-a", []byte("old")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	newFed(t, n.JS)
-	if _, err := n.JS.KeyValue(ctx, "kit_feed"); !errors.Is(err, jetstream.ErrBucketNotFound) {
-		t.Errorf("KeyValue(kit_feed) = %v; want the old bucket deleted", err)
+	for _, b := range []string{"kit_feed", "kit_feed_requests"} {
+		if _, err := n.JS.KeyValue(ctx, b); !errors.Is(err, jetstream.ErrBucketNotFound) {
+			t.Errorf("KeyValue(%s) = %v; want the old bucket deleted", b, err)
+		}
 	}
 }
 

@@ -129,8 +129,11 @@ func Open[T Record](ctx context.Context, js jetstream.JetStream, spec Spec[T]) (
 	}
 	s.Repo = repo
 	s.ingest = events.Pool[T]{Records: fedRecords[T]{repo}, Stamp: stamp[T]}
-	if err := js.DeleteKeyValue(ctx, spec.Bucket); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
-		return nil, fmt.Errorf("pool %s: delete the old bucket: %w", spec.Bucket, err)
+	// The bucket and the request-id bucket store.Open made beside it.
+	for _, b := range []string{spec.Bucket, spec.Bucket + "_requests"} {
+		if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			return nil, fmt.Errorf("pool %s: delete the old bucket %s: %w", spec.Bucket, b, err)
+		}
 	}
 	return s, nil
 }
