@@ -101,7 +101,7 @@ func (f *feed) start(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f.cancel = cancel
 	go f.run(runCtx)
-	if err := f.sync(ctx, 0); err != nil {
+	if err := f.sync(ctx, 0, 0); err != nil {
 		f.close()
 		return err
 	}
@@ -260,8 +260,8 @@ func (f *feed) last(ctx context.Context) (uint64, error) {
 // reached it (an erasure purges the person's earlier events, then
 // publishes the erasure after them) is not waited for: while waiting, the
 // newest message is asked for again now and then and the goal lowered to
-// it. Returns ctx's error, or Unavailable after syncLimit.
-func (f *feed) sync(ctx context.Context, seq uint64) error {
+// it. Returns ctx's error, or Unavailable after limit (0: none).
+func (f *feed) sync(ctx context.Context, seq uint64, limit time.Duration) error {
 	if f == nil {
 		return nil // not started: nothing is fed, nothing to wait for
 	}
@@ -274,8 +274,12 @@ func (f *feed) sync(ctx context.Context, seq uint64) error {
 			seq = last
 		}
 	}
-	deadline := time.NewTimer(syncLimit)
-	defer deadline.Stop()
+	var deadline <-chan time.Time
+	if limit > 0 {
+		t := time.NewTimer(limit)
+		defer t.Stop()
+		deadline = t.C
+	}
 	recheck := time.NewTicker(250 * time.Millisecond)
 	defer recheck.Stop()
 	for {
@@ -288,7 +292,7 @@ func (f *feed) sync(ctx context.Context, seq uint64) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-deadline.C:
+		case <-deadline:
 			return apperr.Errorf(apperr.Unavailable, "the pool fed from %s is behind", f.src.Stream())
 		case <-wake:
 		case <-recheck.C:

@@ -28,7 +28,9 @@ func (s *Side[T]) HandleLeave(ctx context.Context, env *eventsv1.Envelope) error
 	if !known {
 		seq = 0
 	}
-	if err := s.feed.sync(ctx, seq); err != nil {
+	// Bounded by the consumer's AckWait (ctx), not Sync's 10 s: a slow
+	// feed should delay a leave, not dead-letter it.
+	if err := s.feed.sync(ctx, seq, 0); err != nil {
 		return err
 	}
 	v, found := s.Repo.Lookup(id)

@@ -159,7 +159,7 @@ func (s *Side[T]) Start(ctx context.Context, handle events.Handler) error {
 // Sync waits until the feed has applied the newest event its source held
 // at the call, so a Find right after sees every change published before.
 // Returns ctx's error, or Unavailable when the feed is 10 s behind.
-func (s *Side[T]) Sync(ctx context.Context) error { return s.feed.sync(ctx, 0) }
+func (s *Side[T]) Sync(ctx context.Context) error { return s.feed.sync(ctx, 0, syncLimit) }
 
 // fields finds the fields the kit writes and checks their kinds.
 func (s *Side[T]) fields() error {
