@@ -160,7 +160,9 @@ func (f *feed) consume(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		f.apply(ctx, md.Sequence.Stream, msg.Data())
+		if !f.apply(ctx, md.Sequence.Stream, msg.Data()) {
+			return ctx.Err() // stopped while retrying: not applied
+		}
 		f.advance(md.Sequence.Stream)
 	}
 }
@@ -169,26 +171,27 @@ func (f *feed) consume(ctx context.Context) error {
 // an envelope, sealed for someone since erased, a permanent error) is
 // logged and passed over, as a durable consumer dead-letters it; anything
 // else (the keyring unreachable) is retried until it works or the feed
-// stops, because skipping it would leave the pool wrong.
-func (f *feed) apply(ctx context.Context, seq uint64, data []byte) {
+// stops, because skipping it would leave the pool wrong. It reports
+// false only when the feed stopped first.
+func (f *feed) apply(ctx context.Context, seq uint64, data []byte) bool {
 	env := &eventsv1.Envelope{}
 	if err := proto.Unmarshal(data, env); err != nil || env.GetId() == "" {
 		f.log.Error("pool: not an event; passed over", "stream", f.src.Stream(), "sequence", seq)
-		return
+		return true
 	}
 	backoff := 100 * time.Millisecond
 	for {
 		err := f.handle1(ctx, env)
 		switch {
 		case err == nil, seal.IsShredded(err):
-			return
+			return true
 		case events.IsPermanent(err):
 			f.log.Error("pool: event cannot be applied; passed over", "stream", f.src.Stream(), "sequence", seq, "err", err)
-			return
+			return true
 		}
 		f.log.Warn("pool: applying an event failed; retrying", "stream", f.src.Stream(), "sequence", seq, "err", err)
 		if !sleep(ctx, backoff) {
-			return
+			return false
 		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
