@@ -375,3 +375,28 @@ func TestFeedResumesAfterTheServerRestarts(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaveWithoutSequenceSyncs: an operator's replay of a dead letter
+// has no position in the source stream; HandleLeave then waits for the
+// feed to reach the stream's newest event (Sync) before it looks.
+func TestLeaveWithoutSequenceSyncs(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	n := testutil.MustNATS(t)
+	pub := ensureParticipants(t, n.JS)
+	f := newFed(t, n.JS)
+	f.start(t)
+	for k := range 50 { // a backlog the feed works through
+		who := fmt.Sprintf("p-%02d", k)
+		publish(t, pub, personEvent(t, "r-"+who, events.ParticipantRegistered, who, k, &eventsv1.ParticipantRegistered{Facts: factsOf(who, "0180", true)}))
+	}
+	withdrawn := personEvent(t, "w-p-49", events.ParticipantConsentChanged, "p-49", 100,
+		&eventsv1.ParticipantConsentChanged{ParticipantId: "p-49", Facts: factsOf("p-49", "0180", false)})
+	publish(t, pub, withdrawn)
+	if err := f.side.HandleLeave(ctx, withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.leaveLog(), "; "); got != "p-49 erased=false" {
+		t.Errorf("leaves = %q, want p-49 told at once", got)
+	}
+}
