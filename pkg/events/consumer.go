@@ -396,6 +396,9 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 			break
 		}
 		if err == nil {
+			if !isReplay(msg) && md.Sequence.Stream > 0 {
+				hctx = withSequence(hctx, md.Sequence.Stream)
+			}
 			err = c.call(hctx, env)
 		}
 		cancel()

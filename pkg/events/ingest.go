@@ -128,3 +128,21 @@ func (p *Pool[T]) upsert(ctx context.Context, id string, next T, isNewer func(cu
 
 // errNoStamp is returned by a Pool without Records or Stamp.
 var errNoStamp = errors.New("events: a Pool needs Records and Stamp")
+
+// sequenceKey carries the stream sequence of the message a handler runs
+// for (Sequence).
+type sequenceKey struct{}
+
+func withSequence(ctx context.Context, seq uint64) context.Context {
+	return context.WithValue(ctx, sequenceKey{}, seq)
+}
+
+// Sequence returns the source stream's sequence of the message a Consumer's
+// handler was called for, so a handler can wait until a projection of the
+// same stream has applied it (pkg/pool). ok is false outside a handler and
+// for an operator's replay of a dead letter, which comes from the REPLAY
+// stream and has no position in the source stream.
+func Sequence(ctx context.Context) (seq uint64, ok bool) {
+	seq, ok = ctx.Value(sequenceKey{}).(uint64)
+	return seq, ok
+}

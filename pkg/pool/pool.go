@@ -1,17 +1,23 @@
 // Package pool keeps one side of a programme's candidate pool (newcomers,
-// mentors, guests, hosts, guide organisations): a KV bucket of small
-// records fed by the participants' and volunteers' events through
-// events.Pool (apply only if newer, tombstones, the leaver hook).
+// mentors, guests, hosts, guide organisations): small records held in
+// memory by every replica, fed straight from the participants' or the
+// volunteers' stream by an ordered consumer (replayed from the stream's
+// first message at start, no acks, no writes; ADR 0088), through
+// events.Pool's rules (apply only if newer, tombstones for people who
+// left). The leaver hook stays durable and at least once: a durable
+// consumer per side takes only the event types that can make someone
+// leave (Source.LeaveTypes) and Side.HandleLeave calls Leave once the feed
+// has applied the event and the person is gone.
 //
 // What a programme supplies is only its filter and record mapping: a
 // build function from an event's facts to its record, or "not in the
 // pool" (false), which the kit turns into a tombstone. Everything else is
 // here once: decoding the event types (registered, updated, consent
 // changed, deleted, erased), the id check, stamping the record with the
-// event's time and id, sealing live records with the person's data key
-// (a tombstone stays in clear so it can be written after the key is
-// shredded), indexes that leave tombstones out, and the reads "live
-// record" and "has this person gone".
+// event's time and id, indexes that leave tombstones out, and the reads
+// "live record" and "has this person gone". An erased person's events are
+// purged from the stream and their key shredded, so a replay never sees
+// their data again; the erasure itself replays as a tombstone.
 //
 // A pool record is a generated message with the fields gone (bool),
 // event_time (google.protobuf.Timestamp), event_id (string), an id field
@@ -22,7 +28,10 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -30,7 +39,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
@@ -48,10 +56,15 @@ type Record interface {
 
 // Spec is how a programme keeps one side of its pool.
 type Spec[T Record] struct {
-	// Bucket names the KV bucket. Required.
+	// Bucket names the side (logs, errors). It is the KV bucket the side
+	// was kept in before ADR 0088: Open deletes that bucket when it
+	// exists, since nothing updates it any more. Required.
 	Bucket string
-	// Replicas of the bucket (1 on a single server).
-	Replicas int
+	// Source is the stream and subjects the side is fed from. Required
+	// for Start.
+	Source Source
+	// Logger for feed failures; never given record contents.
+	Logger *slog.Logger
 	// New returns an empty record. Required.
 	New func() T
 	// IDField is the record's key field ("participant_id"), set on a
@@ -60,19 +73,25 @@ type Spec[T Record] struct {
 	// Indexes are the store's secondary keys; the kit gives them live
 	// records only, so a tombstone is never found by a query.
 	Indexes map[string]func(T) []string
-	// Keyring, when set, seals each live record with its person's data key.
+	// Keyring, when set, opens the sealed payloads of the source's events.
 	Keyring *seal.Keyring
-	// Leave is told when a person leaves (erased: every trace must go),
-	// again on a repeated erasure; it must be idempotent. Optional.
+	// Leave is told by HandleLeave that a person left (erased: every
+	// trace must go), again for each delivery of an event that finds them
+	// gone; it must be idempotent. Optional.
 	Leave func(ctx context.Context, id string, erased bool) error
 }
 
-// Side is one side of a pool: its bucket and how events change it.
+// Side is one side of a pool: its records and how events change them.
 type Side[T Record] struct {
-	// Repo is the bucket, for queries (Find, Sync) the programme needs.
+	// Repo holds the records in memory (store.NewFed), for the queries
+	// (Find, Lookup, Len) the programme needs; its Sync and Get wait for
+	// the feed to reach the source's newest event.
 	Repo *store.Repo[T]
 
 	spec    Spec[T]
+	js      jetstream.JetStream
+	feed    *feed
+	applyMu sync.Mutex // one event applied at a time (read, compare, put)
 	ingest  events.Pool[T]
 	idFD    protoreflect.FieldDescriptor
 	goneFD  protoreflect.FieldDescriptor
@@ -81,22 +100,18 @@ type Side[T Record] struct {
 	eventFD protoreflect.FieldDescriptor
 }
 
-// Open opens the bucket of one side. It fails when the record type lacks
-// a field the kit needs.
+// Open makes one side, empty, and deletes the bucket it was kept in
+// before (Spec.Bucket) if that still exists. It fails when the record
+// type lacks a field the kit needs. Start feeds it.
 func Open[T Record](ctx context.Context, js jetstream.JetStream, spec Spec[T]) (*Side[T], error) {
-	s := &Side[T]{spec: spec}
+	s := &Side[T]{spec: spec, js: js}
 	if err := s.fields(); err != nil {
 		return nil, err
 	}
-	cfg := store.Config[T]{Bucket: spec.Bucket, Replicas: spec.Replicas, New: spec.New, Keyring: spec.Keyring}
-	if spec.Keyring != nil {
-		cfg.Subject = func(id string, v T) string {
-			if v.GetGone() {
-				return "" // a tombstone stays in clear: it may be written after the key is shredded
-			}
-			return id
-		}
+	if s.spec.Logger == nil {
+		s.spec.Logger = slog.Default()
 	}
+	cfg := store.Config[T]{Bucket: spec.Bucket, New: spec.New, Logger: s.spec.Logger}
 	if len(spec.Indexes) > 0 {
 		cfg.Indexes = make(map[string]func(T) []string, len(spec.Indexes))
 		for name, fn := range spec.Indexes {
@@ -108,14 +123,43 @@ func Open[T Record](ctx context.Context, js jetstream.JetStream, spec Spec[T]) (
 			}
 		}
 	}
-	repo, err := store.Open(ctx, js, cfg)
+	repo, err := store.NewFed(cfg, s.Sync)
 	if err != nil {
 		return nil, fmt.Errorf("pool %s: %w", spec.Bucket, err)
 	}
 	s.Repo = repo
-	s.ingest = events.Pool[T]{Records: repo, Stamp: stamp[T], Leave: spec.Leave}
+	s.ingest = events.Pool[T]{Records: fedRecords[T]{repo}, Stamp: stamp[T]}
+	// The bucket and the request-id bucket store.Open made beside it.
+	for _, b := range []string{spec.Bucket, spec.Bucket + "_requests"} {
+		if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			return nil, fmt.Errorf("pool %s: delete the old bucket %s: %w", spec.Bucket, b, err)
+		}
+	}
 	return s, nil
 }
+
+// Start feeds the side from its source: handle applies one event (the
+// programme's HandleParticipant or HandleVolunteer, which calls ApplyX).
+// It returns once every event the source held at the call is applied, so
+// a service that starts serving after it serves the whole pool. Close
+// stops the feed.
+func (s *Side[T]) Start(ctx context.Context, handle events.Handler) error {
+	if s.spec.Source == 0 {
+		return fmt.Errorf("pool %s: a Spec needs a Source to be fed", s.spec.Bucket)
+	}
+	f := &feed{js: s.js, src: s.spec.Source, kr: s.spec.Keyring, handle: handle,
+		log: s.spec.Logger.With("pool", s.spec.Bucket)}
+	if err := f.start(ctx); err != nil {
+		return fmt.Errorf("pool %s: %w", s.spec.Bucket, err)
+	}
+	s.feed = f
+	return nil
+}
+
+// Sync waits until the feed has applied the newest event its source held
+// at the call, so a Find right after sees every change published before.
+// Returns ctx's error, or Unavailable when the feed is 10 s behind.
+func (s *Side[T]) Sync(ctx context.Context) error { return s.feed.sync(ctx, 0, syncLimit) }
 
 // fields finds the fields the kit writes and checks their kinds.
 func (s *Side[T]) fields() error {
@@ -155,8 +199,12 @@ func (s *Side[T]) fields() error {
 	return nil
 }
 
-// Close closes the bucket.
-func (s *Side[T]) Close() { s.Repo.Close() }
+// Close stops the feed.
+func (s *Side[T]) Close() {
+	if s.feed != nil {
+		s.feed.close()
+	}
+}
 
 // Live returns the record with id if the person is in the pool (an index
 // read: it may lag behind another replica's write for a moment).
@@ -169,22 +217,25 @@ func (s *Side[T]) Live(id string) (T, bool) {
 	return v, true
 }
 
-// Gone reads from the bucket (not the index, which may lag) whether the
-// person with id has left the pool, and whether they were erased. A
-// person never seen is not gone: callers ask only about people they found
-// in the pool.
+// Gone reports whether the person with id has left the pool, and whether
+// they were erased, once the feed has applied every event published
+// before the call (Sync), for decisions that must not be wrong. A person
+// never seen is not gone: callers ask only about people they found in
+// the pool.
 func (s *Side[T]) Gone(ctx context.Context, id string) (gone, erased bool, err error) {
-	v, _, err := s.Repo.Get(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return false, false, nil
-	}
-	if err != nil {
+	if err := s.Sync(ctx); err != nil {
 		return false, false, err
 	}
-	if s.erasFD != nil {
-		erased = v.ProtoReflect().Get(s.erasFD).Bool()
+	v, ok := s.Repo.Lookup(id)
+	if !ok {
+		return false, false, nil
 	}
-	return v.GetGone(), erased, nil
+	return v.GetGone(), s.erased(v), nil
+}
+
+// erased reads the record's erased field, false for types without one.
+func (s *Side[T]) erased(v T) bool {
+	return s.erasFD != nil && v.ProtoReflect().Get(s.erasFD).Bool()
 }
 
 // stamp is the event a record last applied; none is the zero time.
@@ -259,5 +310,7 @@ func apply[T Record, F comparable](ctx context.Context, s *Side[T], env *eventsv
 		m.Clear(s.timeFD)
 	}
 	m.Set(s.eventFD, protoreflect.ValueOfString(env.GetId()))
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	return s.ingest.Apply(ctx, env, events.Change[T]{ID: f.id, Next: next, Gone: !live, Erased: f.erased})
 }

@@ -29,7 +29,7 @@ func side(t *testing.T) (*pool.Side[*mentoringv1.PoolNewcomer], func() []string)
 	var mu sync.Mutex
 	var leaves []string
 	s, err := pool.Open(testutil.Context(t), n.JS, pool.Spec[*mentoringv1.PoolNewcomer]{
-		Bucket: "kit_pool", IDField: "participant_id",
+		Bucket: "kit_pool", IDField: "participant_id", Source: pool.Participants,
 		New: func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
 		Indexes: map[string]func(*mentoringv1.PoolNewcomer) []string{
 			"muni": func(n *mentoringv1.PoolNewcomer) []string { return []string{n.GetMunicipalityCode()} },
@@ -80,7 +80,8 @@ func facts(muni string, consent bool) *eventsv1.ParticipantFacts {
 // TestSideAppliesEventsInAnyOrder: the record ends as the newest event
 // says, stamped with it; leaving writes a tombstone the index leaves out;
 // an older replay cannot bring the person back; the leaver hears once of
-// the leaving and again of each erasure.
+// the leaving (HandleLeave, the durable consumer's handler) and again of
+// each delivery.
 func TestSideAppliesEventsInAnyOrder(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
@@ -105,9 +106,19 @@ func TestSideAppliesEventsInAnyOrder(t *testing.T) {
 	if err != nil || len(pg.Items) != 1 {
 		t.Fatalf("index: %v, %v", pg, err)
 	}
+	leave := func(env *eventsv1.Envelope) {
+		t.Helper()
+		if err := s.HandleLeave(ctx, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.HandleLeave(ctx, upd); err != nil || len(leaves()) != 0 {
+		t.Fatalf("an update that keeps them in: leaves %v, %v", leaves(), err)
+	}
 	apply(withdrawn)
-	apply(withdrawn) // repeated: the leaver is not told twice
-	apply(upd)       // older replay: stays gone
+	apply(withdrawn) // repeated: changes nothing
+	leave(withdrawn)
+	apply(upd) // older replay: stays gone
 	if _, ok := s.Live("p-1"); ok {
 		t.Fatal("a withdrawn newcomer is live")
 	}
@@ -124,6 +135,8 @@ func TestSideAppliesEventsInAnyOrder(t *testing.T) {
 	})
 	apply(erased)
 	apply(erased)
+	leave(erased)
+	leave(erased) // redelivered: told again
 	if gone, wasErased, err := s.Gone(ctx, "p-1"); err != nil || !gone || !wasErased {
 		t.Fatalf("Gone = %v, %v, %v; want gone and erased", gone, wasErased, err)
 	}

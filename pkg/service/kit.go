@@ -12,6 +12,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -54,6 +55,11 @@ type ProgrammeOptions struct {
 	JobHooks      *jobs.Hooks
 	StoreHooks    *store.Hooks
 	ProposalHooks *proposal.Hooks
+	// Pools, when set, is given the programme's pool sides by name (the
+	// buckets they were kept in before ADR 0088) once they are fed, so a
+	// test can wait for them and read them: they live in the service's
+	// memory. Nil in production.
+	Pools func(map[string]pool.View)
 
 	// envErr is a bad setting ProgrammeOptionsFromEnv found; OpenKit
 	// reports it.
@@ -252,13 +258,16 @@ func (k *Kit) Serve(ctx context.Context, addr string, s Served, ready func(net.A
 	}, ready)
 }
 
-// PeopleConsumers are a programme pool's usual consumers: participants'
-// and volunteers' events, four at a time, each handler idempotent by
-// itself (a pkg/pool side applies only newer events). The durable names
-// are the programme's, shared by its replicas.
+// PeopleConsumers are a programme pool's durable consumers: the
+// participants' and volunteers' events that can make someone leave (not
+// registrations, which the pool's in-memory feed alone applies; ADR
+// 0088), four at a time, each handler (pkg/pool's Side.HandleLeave)
+// idempotent by itself. The durable names are the programme's, shared by
+// its replicas, and the same as when these consumers fed the pool's
+// buckets: changing a durable's filter keeps its position.
 func PeopleConsumers(participantsDurable, volunteersDurable string, participants, volunteers events.Handler) []Consumer {
 	return []Consumer{
-		{Stream: events.StreamParticipants, Durable: participantsDurable, Filter: events.ParticipantEvents, Handler: participants, Stamped: true},
-		{Stream: events.StreamVolunteers, Durable: volunteersDurable, Filter: events.VolunteerEvents, Handler: volunteers, Stamped: true},
+		{Stream: events.StreamParticipants, Durable: participantsDurable, Filters: pool.Participants.LeaveTypes(), Handler: participants, Stamped: true},
+		{Stream: events.StreamVolunteers, Durable: volunteersDurable, Filters: pool.Volunteers.LeaveTypes(), Handler: volunteers, Stamped: true},
 	}
 }

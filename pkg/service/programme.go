@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"net"
+	"slices"
 
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
@@ -20,6 +21,10 @@ type Consumer struct {
 	// Stream and Filter are what it reads (constants in pkg/events);
 	// Durable is its name, shared by every replica.
 	Stream, Durable, Filter string
+	// Filters are more subjects it reads besides Filter (event types, as
+	// pkg/pool's Source.LeaveTypes), for a consumer that takes some
+	// types of an entity and not others.
+	Filters []string
 	// Concurrency is how many messages it handles at once (default 4; 1
 	// keeps the stream's order).
 	Concurrency int
@@ -78,7 +83,7 @@ func RunProgramme(ctx context.Context, addr string, d Deps, p Programme, ready f
 		}
 		g.Go(func() error {
 			return events.RunDurable(gctx, d.JS, events.Durable{
-				Consumer: events.ConsumerConfig{Stream: c.Stream, Durable: c.Durable, FilterSubjects: []string{c.Filter}, Concurrency: n},
+				Consumer: events.ConsumerConfig{Stream: c.Stream, Durable: c.Durable, FilterSubjects: c.filters(), Concurrency: n},
 				Handler:  c.Handler, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
 				Stamped: c.Stamped,
 			})
@@ -86,4 +91,13 @@ func RunProgramme(ctx context.Context, addr string, d Deps, p Programme, ready f
 	}
 	g.Go(func() error { return Serve(gctx, p.Name, addr, srv, hs, d, ready) })
 	return g.Wait()
+}
+
+// filters are Filter and Filters together.
+func (c Consumer) filters() []string {
+	fs := slices.Clone(c.Filters)
+	if c.Filter != "" {
+		fs = append(fs, c.Filter)
+	}
+	return fs
 }

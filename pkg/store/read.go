@@ -26,6 +26,9 @@ func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
 	if !ids.Valid(id) {
 		return zero, 0, ErrNotFound
 	}
+	if r.fed() {
+		return r.getFed(ctx, id)
+	}
 	rec, rev, err := r.getRecord(ctx, id)
 	if err != nil {
 		return zero, 0, err
@@ -166,6 +169,9 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 // be decided twice (a job choosing whom to propose). Returns ctx's error,
 // or Unavailable after 10 s.
 func (r *Repo[T]) Sync(ctx context.Context) error {
+	if r.fed() {
+		return r.fedSync(ctx)
+	}
 	st, err := r.kv.Status(ctx)
 	if err != nil {
 		return fmt.Errorf("store: status %s: %w", r.cfg.Bucket, err)

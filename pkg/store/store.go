@@ -151,6 +151,10 @@ type Repo[T proto.Message] struct {
 	writer  string
 	tickets tickets
 
+	// fedSync is set on a repository fed by Put (memory.go): what Sync
+	// waits for instead of the bucket.
+	fedSync func(ctx context.Context) error
+
 	ready     chan struct{}
 	loaded    bool // the initial values are in; guarded by mu
 	stopOnce  sync.Once
@@ -256,6 +260,9 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 
 // Close stops the watcher and the relay.
 func (r *Repo[T]) Close() {
+	if r.fed() {
+		return
+	}
 	r.stopOnce.Do(func() {
 		r.cancel()
 		<-r.done

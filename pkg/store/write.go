@@ -23,6 +23,9 @@ import (
 // Create stores v under id with the events the creation publishes. Returns
 // AlreadyExists when id holds a record.
 func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv1.Envelope) (uint64, error) {
+	if r.fed() {
+		return 0, errFedWrite()
+	}
 	ctx, span := r.startWrite(ctx, "create")
 	defer span.End()
 	if !ids.Valid(id) {
@@ -72,9 +75,12 @@ func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Recor
 // change v. It returns the events the change publishes. Returns NotFound,
 // or fn's error unchanged.
 func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64) (Change, error)) (T, uint64, error) {
+	var zero T
+	if r.fed() {
+		return zero, 0, errFedWrite()
+	}
 	ctx, span := r.startWrite(ctx, "update")
 	defer span.End()
-	var zero T
 	if !ids.Valid(id) {
 		return zero, 0, ErrNotFound
 	}
@@ -142,6 +148,9 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 // marker stays. The record's data is dropped from the entry at once, so even
 // while its events are owed no personal data is kept. Returns NotFound.
 func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*eventsv1.Envelope) error {
+	if r.fed() {
+		return errFedWrite()
+	}
 	ctx, span := r.startWrite(ctx, "remove")
 	defer span.End()
 	if !ids.Valid(id) {

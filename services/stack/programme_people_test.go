@@ -80,6 +80,12 @@ func startProgrammePeople(t *testing.T, ctx context.Context, cfg Config, l *List
 		{"PARTICIPANTS", "guides-participants"}, {"VOLUNTEERS", "guides-volunteers"}} {
 		consumerSettled(t, ctx, p.js, d[0], d[1])
 	}
+	// The registrations reach the pools by their in-memory feeds (ADR 0088).
+	pools := poolsOf(t, l)
+	pools.WaitIDs(t, "dinners_guests", []string{p.guest})
+	pools.WaitIDs(t, "dinners_hosts", []string{p.host})
+	pools.WaitIDs(t, "guides_newcomers", []string{p.newcomer})
+	pools.WaitIDs(t, "guides_organisations", []string{p.org})
 	p.admin = notifyv1.NewNotificationServiceClient(stackConn(t, cfg, l, "notify"))
 	p.gateway = notifyv1.NewAnswerServiceClient(stackConn(t, cfg, l, "notify", "-role", "service", "-subject", "gateway"))
 	p.answer = func(tok string, a notifyv1.AnswerAction) {

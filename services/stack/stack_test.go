@@ -19,6 +19,7 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // syncBuffer collects the stack's output while it runs.
@@ -55,12 +56,29 @@ func testConfig(t *testing.T, dir string) Config {
 	return cfg
 }
 
+// stackPools holds each started stack's programme pools (*Listening ->
+// *servicetest.Pools): they live in the stack's memory (ADR 0088).
+var stackPools sync.Map
+
+// poolsOf returns the programme pools of the stack listening on l.
+func poolsOf(t *testing.T, l *Listening) *servicetest.Pools {
+	t.Helper()
+	p, ok := stackPools.Load(l)
+	if !ok {
+		t.Fatal("no pools for this stack: start it with startStack")
+	}
+	return p.(*servicetest.Pools)
+}
+
 // startStack runs the stack until the returned stop is called.
 func startStack(t *testing.T, cfg Config) (*Listening, *syncBuffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	l := &Listening{}
+	pools := &servicetest.Pools{}
+	cfg.Mentoring.Pools, cfg.Dinners.Pools, cfg.Guides.Pools = pools.Add, pools.Add, pools.Add
+	stackPools.Store(l, pools)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg, out, l) }()
 	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {

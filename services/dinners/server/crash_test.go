@@ -43,9 +43,10 @@ func crashHelper(dir, at string) error {
 	if at == resizeCrash {
 		return resizeHelper(dir)
 	}
-	return servicetest.ServeProgrammeChild(dir, at, func() time.Time { return day0 }, server.Run, server.Options{JobAckWait: 2 * time.Second},
+	pools := &servicetest.Pools{} // the child's pool, in its memory
+	return servicetest.ServeProgrammeChild(dir, at, func() time.Time { return day0 }, server.Run, server.Options{JobAckWait: 2 * time.Second, Pools: pools.Add},
 		func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
-			e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key)}
+			e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key), pools: pools}
 			e.load(context.Background(), crashCity())
 		})
 }

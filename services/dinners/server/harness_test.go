@@ -51,6 +51,8 @@ type env struct {
 	key    ed25519.PrivateKey
 	signer *auth.Signer
 	clock  *testutil.Clock
+	// pools are the replicas' pool sides, held in their memory.
+	pools *servicetest.Pools
 }
 
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
@@ -66,6 +68,10 @@ func startEnv(t testing.TB, replicas int, o server.Options) *env {
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
+	if e.pools == nil {
+		e.pools = &servicetest.Pools{}
+	}
+	o.Pools = e.pools.Add
 	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now, server.Run, o)
 }
 
@@ -115,23 +121,12 @@ func (e *env) people(ctx context.Context, org, muni string, guests, hosts []stri
 	e.waitPool(ctx, guests, hosts)
 }
 
-func (e *env) waitPool(ctx context.Context, guests, hosts []string) {
+// waitPool waits until every replica's pool has a record of each guest
+// and host.
+func (e *env) waitPool(_ context.Context, guests, hosts []string) {
 	e.t.Helper()
-	want := map[string][]string{"dinners_guests": guests, "dinners_hosts": hosts}
-	testutil.CheckFor(e.t, 20*time.Second, 50*time.Millisecond, func() error {
-		for bucket, ids := range want {
-			kv, err := e.nats.JS.KeyValue(ctx, bucket)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if _, err := kv.Get(ctx, id); err != nil {
-					return fmt.Errorf("%s: %s: %w", bucket, id, err)
-				}
-			}
-		}
-		return nil
-	})
+	e.pools.WaitIDs(e.t, "dinners_guests", guests)
+	e.pools.WaitIDs(e.t, "dinners_hosts", hosts)
 }
 
 func offer(host, org, muni string, seats int32, dates ...string) *pb.Offer {

@@ -29,10 +29,11 @@ const resizeCrash = "resize"
 // whose resizes freeze after reserving (servicetest.Freeze), with two
 // guests and a host in its pool.
 func resizeHelper(dir string) error {
-	o := server.Options{ProposalHooks: &proposal.Hooks{AfterGrow: func(string) { servicetest.Freeze(resizeCrash) }}}
+	pools := &servicetest.Pools{} // the child's pool, in its memory
+	o := server.Options{ProposalHooks: &proposal.Hooks{AfterGrow: func(string) { servicetest.Freeze(resizeCrash) }}, Pools: pools.Add}
 	return servicetest.ServeProgrammeChild(dir, resizeCrash, func() time.Time { return day0 }, server.Run, o,
 		func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
-			e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key)}
+			e := &env{t: tb, nats: &testutil.NATS{JS: js}, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key), pools: pools}
 			e.people(context.Background(), orgA, "0180", []string{"g-1", "g-2"}, []string{"h-1"})
 		})
 }

@@ -71,11 +71,14 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 	if err != nil {
 		return service.Served{}, err
 	}
-	pl, err := pool.Open(ctx, d.JS, d.Replicas, nil, d.Keyring)
+	pl, err := pool.Open(ctx, d.JS, nil, d.Keyring)
 	if err != nil {
 		return service.Served{}, k.Errorf(err)
 	}
 	k.OnClose(pl.Close)
+	if o.Pools != nil {
+		o.Pools(pl.Sides())
+	}
 	svc := dinners.New(dinners.Deps{Offers: offers, SignUps: signups, Seatings: seatings, Pool: pl, Seats: k.Slots, Data: k.Data,
 		Publisher: k.Publisher, Rules: rs, Now: d.Now, IDs: d.IDs, Logger: d.Logger, Tuning: o.Tuning()})
 	pl.SetLeaver(svc.Leave)
@@ -84,6 +87,6 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 		Jobs: jobs.Config{OnFinish: svc.FinishJob, Tally: svc.Tally, Redact: dinners.Redact,
 			Schedules: svc.Schedules, RulesVersion: svc.RulesVersion},
 		Steps: svc.Steps(), SetJobs: svc.SetJobs, Sweep: svc.Run,
-		Consumers: service.PeopleConsumers(ParticipantsDurable, VolunteersDurable, pl.HandleParticipant, pl.HandleVolunteer),
+		Consumers: service.PeopleConsumers(ParticipantsDurable, VolunteersDurable, pl.HandleParticipantLeave, pl.HandleVolunteerLeave),
 	}, nil
 }

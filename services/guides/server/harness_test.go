@@ -16,6 +16,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	kitpool "github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/server"
@@ -44,6 +45,8 @@ type env struct {
 	addrs  []string
 	key    ed25519.PrivateKey
 	signer *auth.Signer
+	// pools are the replicas' pool sides, held in their memory.
+	pools *servicetest.Pools
 }
 
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
@@ -66,6 +69,7 @@ func (e *env) start(o server.Options) string {
 func (e *env) startClock(o server.Options, now func() time.Time) string {
 	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
+	o.Pools = e.poolHook()
 	return servicetest.StartProgramme(e.t, js, e.key, now, server.Run, o)
 }
 
@@ -107,10 +111,19 @@ func organisation(t testing.TB, id string, caps ...*eventsv1.GuideCapacity) *eve
 		OrganisationId: id, Type: "ORGANISATION_TYPE_ASSOCIATION", MunicipalityCodes: []string{"0180"}, GuideCapacities: caps}})
 }
 
-// waitKeys waits until bucket holds n keys.
-func (e *env) waitKeys(ctx context.Context, bucket string, n int) {
+// poolHook is the Pools option of every replica the env starts.
+func (e *env) poolHook() func(map[string]kitpool.View) {
+	if e.pools == nil {
+		e.pools = &servicetest.Pools{}
+	}
+	return e.pools.Add
+}
+
+// waitKeys waits until the pool side named bucket (the bucket it was kept
+// in before ADR 0088) holds n records in every replica.
+func (e *env) waitKeys(_ context.Context, bucket string, n int) {
 	e.t.Helper()
-	servicetest.WaitKeys(ctx, e.t, e.nats.JS, bucket, n)
+	e.pools.Wait(e.t, bucket, n)
 }
 
 // runJob starts a job as c and waits for it to end; it returns the job.

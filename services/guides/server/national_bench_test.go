@@ -17,12 +17,12 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/natsembed"
-	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/guides/internal/pool"
 	"github.com/motesplats/motesplats/services/guides/server"
@@ -175,20 +175,15 @@ func BenchmarkNationalJob(b *testing.B) {
 	newcomers, orgs, _ := nationalPool(b)
 	e.publish(ctx, orgs...)
 	e.waitKeys(ctx, pool.OrganisationBucket, len(orgs))
-	seed, err := store.Open(ctx, js, store.Config[*pb.PoolNewcomer]{Bucket: pool.NewcomerBucket,
-		New: func() *pb.PoolNewcomer { return &pb.PoolNewcomer{} }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer seed.Close()
-	items := make([]store.Item[*pb.PoolNewcomer], len(newcomers))
+	// Registered as the participants service would, in atomic batches.
+	regs := make([]*eventsv1.Envelope, len(newcomers))
 	for i, nc := range newcomers {
-		items[i] = store.Item[*pb.PoolNewcomer]{ID: nc.GetParticipantId(), V: nc}
+		regs[i] = registered(b, factsOf(nc))
 	}
-	if _, err := seed.CreateBatch(ctx, items); err != nil {
+	if err := events.NewPublisher(js).PublishBatch(ctx, regs); err != nil {
 		b.Fatal(err)
 	}
-	// The service's pool follows the bucket by its watch.
+	// The service's pool follows the stream by its feed.
 	testutil.CheckFor(b, 60*time.Second, 100*time.Millisecond, func() error {
 		_, err := c.GetEligibility(ctx, &pb.GetEligibilityRequest{ParticipantId: newcomers[len(newcomers)-1].GetParticipantId()})
 		return err
@@ -252,4 +247,19 @@ func BenchmarkNationalJob(b *testing.B) {
 	b.ReportMetric(float64(proposals), "proposals")
 	b.ReportMetric(writes, "js-sync8-writes/s")
 	b.ReportMetric(float64(proposals)/writes, "s-at-1-write/proposal")
+}
+
+// factsOf is what the participants service would publish of a newcomer
+// the guides pool holds as n.
+func factsOf(n *pb.PoolNewcomer) *eventsv1.ParticipantFacts {
+	f := &eventsv1.ParticipantFacts{ParticipantId: n.GetParticipantId(), MunicipalityCode: n.GetMunicipalityCode(),
+		Gender: n.GetGender(), HouseholdSize: n.GetHouseholdSize(),
+		ConsentedPurposes:   []eventsv1.ConsentPurpose{eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES},
+		EstablishmentStatus: eventsv1.EstablishmentStatus(n.GetEstablishmentStatus()),
+		ParentalLeave:       eventsv1.ParentalLeave(n.GetParentalLeave()),
+		ResidencePermitDate: n.GetResidencePermitDate(), RegisteredAt: n.GetRegisterTime().AsTime().Format(time.RFC3339)}
+	for _, l := range n.GetLanguages() {
+		f.Languages = append(f.Languages, &typev1.LanguageSkill{Code: l})
+	}
+	return f
 }

@@ -111,6 +111,7 @@ func TestJobStoppedMidProposeResumes(t *testing.T) {
 func (e *env) startWith(ctx context.Context, o server.Options) string {
 	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
+	o.Pools = e.poolHook()
 	return servicetest.StartIn(ctx, e.t, js, e.key, func() time.Time { return today }, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
 		return server.Run(ctx, addr, d, o, ready)
 	})

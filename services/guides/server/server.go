@@ -14,6 +14,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	kitpool "github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/services/guides/internal/eligibility"
 	"github.com/motesplats/motesplats/services/guides/internal/grpcapi"
@@ -67,11 +68,14 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 	if err != nil {
 		return service.Served{}, err
 	}
-	pl, err := pool.Open(ctx, d.JS, d.Replicas, d.Keyring)
+	pl, err := pool.Open(ctx, d.JS, d.Keyring)
 	if err != nil {
 		return service.Served{}, k.Errorf(err)
 	}
 	k.OnClose(pl.Close)
+	if o.Pools != nil {
+		o.Pools(pl.Sides())
+	}
 	svc := guides.New(guides.Deps{Pool: pl, Assignments: assignments, Rules: rules, Slots: k.Slots, Data: k.Data,
 		Files: files, Publisher: k.Publisher, Now: d.Now, Logger: d.Logger, Grace: o.Grace, Hooks: o.ProposalHooks,
 		Purge: func(ctx context.Context, id string) error {
@@ -79,10 +83,10 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 		}})
 	pl.SetLeaver(svc.Leave)
 	pl.SetResized(svc.Resized)
-	people := service.PeopleConsumers(ParticipantsDurable, VolunteersDurable, pl.HandleParticipant, pl.HandleVolunteer)
-	// Organisations only, one at a time: their events are few, and in
-	// order they need no stamps to be applied right.
-	people[1].Filter, people[1].Concurrency = events.OrganisationEvents, 1
+	people := service.PeopleConsumers(ParticipantsDurable, VolunteersDurable, pl.HandleParticipantLeave, pl.HandleOrganisationChange)
+	// Organisations only (their updates and deletions), one at a time:
+	// their events are few, and resizing them in order is simplest.
+	people[1].Filters, people[1].Concurrency = kitpool.Organisations.LeaveTypes(), 1
 	return service.Served{
 		Register: func(srv *grpc.Server) { pb.RegisterGuideServiceServer(srv, grpcapi.New(svc)) },
 		Jobs: jobs.Config{OnFinish: svc.FinishJob, Tally: svc.Tally, Redact: guides.Redact, MaxMunicipalities: guides.MaxMunicipalities,

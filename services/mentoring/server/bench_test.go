@@ -30,12 +30,12 @@ func BenchmarkJobDemo(b *testing.B) {
 		// Seeded as e.seed does, with room for a loaded machine.
 		e.publishAll(ctx, registrations(b, p))
 		testutil.CheckFor(b, 2*time.Minute, 100*time.Millisecond, func() error {
-			if n, m := countKeys(ctx, e, "mentoring_newcomers"), countKeys(ctx, e, "mentoring_mentors"); n != len(p.newcomers) || m != len(p.mentors) {
-				return fmt.Errorf("pool has %d newcomers and %d mentors", n, m)
+			if n, m := e.pools.Records(0, "mentoring_newcomers"), e.pools.Records(0, "mentoring_mentors"); len(n) != len(p.newcomers) || len(m) != len(p.mentors) {
+				return fmt.Errorf("pool has %d newcomers and %d mentors", len(n), len(m))
 			}
 			return nil
 		})
-		settled(ctx, b, e.nats.JS)
+		settled(ctx, b, e)
 		seed += time.Since(seedStart)
 		seedCPUs += cpuTime(b) - seedCPU
 		c := e.as(admin)

@@ -45,9 +45,10 @@ func crashExtras() people {
 }
 
 func crashHelper(dir, at string) error {
-	return servicetest.ServeProgrammeChild(dir, at, nil, server.Run, server.Options{JobAckWait: 2 * time.Second},
+	pools := &servicetest.Pools{} // the child's pool, in its memory
+	return servicetest.ServeProgrammeChild(dir, at, nil, server.Run, server.Options{JobAckWait: 2 * time.Second, Pools: pools.Add},
 		func(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKey, addr string) {
-			e := &env{t: tb, nats: &testutil.NATS{JS: js}}
+			e := &env{t: tb, nats: &testutil.NATS{JS: js}, pools: pools}
 			e.seed(context.Background(), crashPopulation())
 		})
 }

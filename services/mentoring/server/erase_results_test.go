@@ -58,7 +58,7 @@ func TestErasureReachesStoredResults(t *testing.T) {
 		envelope(t, events.ParticipantErased, newcomer, &eventsv1.ParticipantErased{ParticipantId: newcomer}),
 		envelope(t, events.VolunteerErased, mentor, &eventsv1.VolunteerErased{VolunteerId: mentor}),
 	})
-	settled(ctx, t, e.nats.JS)
+	settled(ctx, t, e)
 
 	raw = storedResult(ctx, t, e, job.GetId())
 	for _, id := range []string{newcomer, mentor} {

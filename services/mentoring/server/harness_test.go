@@ -43,6 +43,8 @@ type env struct {
 	key    ed25519.PrivateKey
 	signer *auth.Signer
 	clock  *testutil.Clock
+	// pools are the replicas' pool sides, held in their memory.
+	pools *servicetest.Pools
 }
 
 func newKey(t testing.TB) ed25519.PrivateKey { return servicetest.NewKey(t) }
@@ -61,6 +63,10 @@ func startEnv(t testing.TB, replicas int, o server.Options) *env {
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
+	if e.pools == nil {
+		e.pools = &servicetest.Pools{}
+	}
+	o.Pools = e.pools.Add
 	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now, server.Run, o)
 }
 
@@ -147,15 +153,12 @@ func (e *env) seed(ctx context.Context, p people) {
 	e.waitPool(ctx, len(p.newcomers), len(p.mentors))
 }
 
-// waitPool waits until the pool buckets hold n newcomers and m mentors.
-func (e *env) waitPool(ctx context.Context, n, m int) {
+// waitPool waits until every replica's pool holds n newcomers and m
+// mentors (tombstones included).
+func (e *env) waitPool(_ context.Context, n, m int) {
 	e.t.Helper()
-	servicetest.WaitKeys(ctx, e.t, e.nats.JS, "mentoring_newcomers", n)
-	servicetest.WaitKeys(ctx, e.t, e.nats.JS, "mentoring_mentors", m)
-}
-
-func countKeys(ctx context.Context, e *env, bucket string) int {
-	return servicetest.CountKeys(ctx, e.nats.JS, bucket)
+	e.pools.Wait(e.t, "mentoring_newcomers", n)
+	e.pools.Wait(e.t, "mentoring_mentors", m)
 }
 
 // runJob starts a job as c and waits for it to succeed.

@@ -253,7 +253,7 @@ func TestJobSkipsWhoLeftAfterSnapshot(t *testing.T) {
 		envelope(t, events.ParticipantErased, victimN, &eventsv1.ParticipantErased{ParticipantId: victimN}),
 		envelope(t, events.VolunteerUpdated, victimM, &eventsv1.VolunteerUpdated{Facts: m}),
 	})
-	settled(ctx, t, e.nats.JS)
+	settled(ctx, t, e)
 	close(release)
 	job := e.waitJob(ctx, c, res.GetJob().GetId())
 	got := pairsOf(ctx, t, c, job.GetId())

@@ -19,7 +19,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -71,39 +70,21 @@ func history(t testing.TB) []*eventsv1.Envelope {
 	return out
 }
 
-// poolState reads both pool buckets: key -> record.
-func poolState(ctx context.Context, t testing.TB, js jetstream.JetStream) map[string]proto.Message {
-	t.Helper()
+// poolState is both pool sides' records: side/key -> record (sides gives
+// a side's records by name).
+func poolState(sides func(name string) map[string]proto.Message) map[string]proto.Message {
 	out := map[string]proto.Message{}
 	for _, b := range []string{pool.NewcomerBucket, pool.MentorBucket} {
-		kv, err := js.KeyValue(ctx, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys, err := kv.ListKeys(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k := range keys.Keys() {
-			e, err := kv.Get(ctx, k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var rec storev1.Record
-			if err := proto.Unmarshal(e.Value(), &rec); err != nil {
-				t.Fatal(err)
-			}
-			var m proto.Message = &pb.PoolNewcomer{}
-			if b == pool.MentorBucket {
-				m = &pb.PoolMentor{}
-			}
-			if err := proto.Unmarshal(rec.GetData(), m); err != nil {
-				t.Fatal(err)
-			}
+		for k, m := range sides(b) {
 			out[b+"/"+k] = m
 		}
 	}
 	return out
+}
+
+// replicaPool reads replica 0's pool sides.
+func replicaPool(e *env) func(string) map[string]proto.Message {
+	return func(name string) map[string]proto.Message { return e.pools.Records(0, name) }
 }
 
 // settleWait bounds settled. Everything is handled in a second or two
@@ -114,9 +95,12 @@ func poolState(ctx context.Context, t testing.TB, js jetstream.JetStream) map[st
 // still (correctly) working through a retry.
 const settleWait = 2 * events.DefaultAckWait
 
-// settled waits until both pool consumers have handled everything.
-func settled(ctx context.Context, t testing.TB, js jetstream.JetStream) {
+// settled waits until both pool consumers have handled everything (the
+// leaves) and the pool sides have applied every event.
+func settled(ctx context.Context, t testing.TB, e *env) {
 	t.Helper()
+	js := e.nats.JS
+	defer e.pools.Sync(ctx, t)
 	testutil.CheckFor(t, settleWait, 50*time.Millisecond, func() error {
 		for _, c := range [][2]string{{events.StreamParticipants, server.ParticipantsDurable}, {events.StreamVolunteers, server.VolunteersDurable}} {
 			cons, err := js.Consumer(ctx, c[0], c[1])
@@ -146,8 +130,8 @@ func TestReplayGivesSameState(t *testing.T) {
 
 	once := startEnv(t, 1, server.Options{})
 	once.publishAll(ctx, hist)
-	settled(ctx, t, once.nats.JS)
-	want := poolState(ctx, t, once.nats.JS)
+	settled(ctx, t, once)
+	want := poolState(replicaPool(once))
 	if len(want) != 32 {
 		t.Fatalf("pool has %d records, want 32 (tombstones included)", len(want))
 	}
@@ -177,13 +161,13 @@ func TestReplayGivesSameState(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	settled(ctx, t, many.nats.JS)
-	if diff := cmp.Diff(want, poolState(ctx, t, many.nats.JS), protocmp.Transform()); diff != "" {
+	settled(ctx, t, many)
+	if diff := cmp.Diff(want, poolState(replicaPool(many)), protocmp.Transform()); diff != "" {
 		t.Errorf("replayed through the stream (-once +replayed):\n%s", diff)
 	}
 
 	bare := testutil.MustNATS(t)
-	pl, err := pool.Open(ctx, bare.JS, 1, nil, nil)
+	pl, err := pool.Open(ctx, bare.JS, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +181,7 @@ func TestReplayGivesSameState(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if diff := cmp.Diff(want, poolState(ctx, t, bare.JS), protocmp.Transform()); diff != "" {
+	if diff := cmp.Diff(want, poolState(func(name string) map[string]proto.Message { return pl.Sides()[name].Records() }), protocmp.Transform()); diff != "" {
 		t.Errorf("replayed through the handlers (-once +replayed):\n%s", diff)
 	}
 }
@@ -299,7 +283,7 @@ func TestReplayKeepsPairsAndSlots(t *testing.T) {
 	for k, then := range [][]*eventsv1.Envelope{rest, replay} {
 		e := startEnv(t, 1, server.Options{})
 		e.publishAll(ctx, regs)
-		settled(ctx, t, e.nats.JS)
+		settled(ctx, t, e)
 		c := e.as(admin)
 		ps := pairsOf(ctx, t, c, e.runJob(ctx, c, "replay").GetId())
 		slices.SortFunc(ps, func(a, b *pb.Pair) int { return strings.Compare(a.GetId(), b.GetId()) })
@@ -318,7 +302,7 @@ func TestReplayKeepsPairsAndSlots(t *testing.T) {
 			acted++
 		}
 		publishCopies(ctx, t, e, then)
-		settled(ctx, t, e.nats.JS)
+		settled(ctx, t, e)
 		states[k] = lifeState(ctx, t, e)
 	}
 	if len(states[0]) < 10 {

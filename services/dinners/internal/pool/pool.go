@@ -1,12 +1,13 @@
 // Package pool is the dinners programme's view of who may take part: the
 // newcomers who consent to the dinners purpose (guests) and the volunteers
 // with the dinner-host role (hosts), holding only ids, codes and what the
-// rules and reports need. It is kept in two KV buckets (shared by every
-// replica, surviving restarts) and fed by the participants' and
-// volunteers' events through the kit's pkg/pool over events.Pool: apply only if newer,
-// tombstones for people who left, and the leaver hook, which withdraws
-// their offers, sign-ups and seatings. This package keeps only the
-// programme's filter and record shapes.
+// rules and reports need. Every replica keeps it in memory, fed straight
+// from the participants' and volunteers' streams (replayed at start; ADR
+// 0088) through the kit's pkg/pool over events.Pool: apply only if newer,
+// tombstones for people who left, and the leaver hook (through the
+// durable consumers, HandleParticipantLeave and HandleVolunteerLeave),
+// which withdraws their offers, sign-ups and seatings. This package keeps
+// only the programme's filter and record shapes.
 package pool
 
 import (
@@ -22,7 +23,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
-// Buckets of the pool.
+// Names of the pool's sides: the KV buckets they were kept in before ADR
+// 0088, deleted at start.
 const (
 	GuestBucket = "dinners_guests"
 	HostBucket  = "dinners_hosts"
@@ -51,17 +53,17 @@ type Pool struct {
 	hosts  *kitpool.Side[*dinnersv1.PoolHost]
 }
 
-// Open opens both buckets. leave may be nil (set it with SetLeaver). kr,
-// if not nil, seals each person's record with their data key; a tombstone
-// stays in clear so it can be written after the key is shredded.
-func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver, kr *seal.Keyring) (*Pool, error) {
+// Open opens both sides and feeds them: it returns once they hold every
+// event the streams held. leave may be nil (set it with SetLeaver). kr, if
+// not nil, opens the events' sealed payloads.
+func Open(ctx context.Context, js jetstream.JetStream, leave Leaver, kr *seal.Keyring) (*Pool, error) {
 	if leave == nil {
 		leave = func(context.Context, Kind, string, bool) error { return nil }
 	}
 	p := &Pool{leave: leave}
 	var err error
 	p.guests, err = kitpool.Open(ctx, js, kitpool.Spec[*dinnersv1.PoolGuest]{
-		Bucket: GuestBucket, Replicas: replicas, Keyring: kr, IDField: "participant_id",
+		Bucket: GuestBucket, Source: kitpool.Participants, Keyring: kr, IDField: "participant_id",
 		New:   func() *dinnersv1.PoolGuest { return &dinnersv1.PoolGuest{} },
 		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Guest, id, erased) },
 	})
@@ -69,22 +71,44 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leave
 		return nil, err
 	}
 	p.hosts, err = kitpool.Open(ctx, js, kitpool.Spec[*dinnersv1.PoolHost]{
-		Bucket: HostBucket, Replicas: replicas, Keyring: kr, IDField: "volunteer_id",
+		Bucket: HostBucket, Source: kitpool.Volunteers, Keyring: kr, IDField: "volunteer_id",
 		New:   func() *dinnersv1.PoolHost { return &dinnersv1.PoolHost{} },
 		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Host, id, erased) },
 	})
 	if err != nil {
-		p.guests.Close()
 		return nil, err
 	}
 	p.Guests, p.Hosts = p.guests.Repo, p.hosts.Repo
+	if err := p.guests.Start(ctx, p.HandleParticipant); err != nil {
+		return nil, err
+	}
+	if err := p.hosts.Start(ctx, p.HandleVolunteer); err != nil {
+		p.guests.Close()
+		return nil, err
+	}
 	return p, nil
+}
+
+// Sides are the pool's sides by name, for tests (service.ProgrammeOptions.Pools).
+func (p *Pool) Sides() map[string]kitpool.View {
+	return map[string]kitpool.View{GuestBucket: p.guests, HostBucket: p.hosts}
+}
+
+// HandleParticipantLeave is the participants durable consumer's handler:
+// it tells the Leaver about a guest who left (kitpool.Side.HandleLeave).
+func (p *Pool) HandleParticipantLeave(ctx context.Context, env *eventsv1.Envelope) error {
+	return p.guests.HandleLeave(ctx, env)
+}
+
+// HandleVolunteerLeave is HandleParticipantLeave for hosts.
+func (p *Pool) HandleVolunteerLeave(ctx context.Context, env *eventsv1.Envelope) error {
+	return p.hosts.HandleLeave(ctx, env)
 }
 
 // SetLeaver sets who is told about people leaving; call before consuming.
 func (p *Pool) SetLeaver(leave Leaver) { p.leave = leave }
 
-// Close closes both buckets.
+// Close stops feeding both sides.
 func (p *Pool) Close() {
 	p.guests.Close()
 	p.hosts.Close()
@@ -96,8 +120,9 @@ func (p *Pool) Guest(id string) (*dinnersv1.PoolGuest, bool) { return p.guests.L
 // Host returns the host with id if in the pool (index read).
 func (p *Pool) Host(id string) (*dinnersv1.PoolHost, bool) { return p.hosts.Live(id) }
 
-// Gone reads from the bucket whether the person has left the pool, and
-// whether they were erased. A person never seen is not gone.
+// Gone reports whether the person has left the pool, and whether they
+// were erased, once the side has applied every event published before the
+// call. A person never seen is not gone.
 func (p *Pool) Gone(ctx context.Context, kind Kind, id string) (gone, erased bool, err error) {
 	if kind == Host {
 		return p.hosts.Gone(ctx, id)

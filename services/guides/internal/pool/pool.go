@@ -2,10 +2,13 @@
 // newcomers who consent to the guides purpose (permit date, programme
 // status, parental leave and the groups equity counts by; codes and dates
 // only) and the guide organisations with their capacity per municipality
-// and language. Both are KV buckets fed by the participants' and the
-// volunteers' events through the kit's pkg/pool over events.Pool, so handling is
-// idempotent and order-safe and a person who leaves becomes a tombstone.
-// This package keeps only guides' filters and record shapes.
+// and language. Every replica keeps both in memory, fed straight from the
+// participants' and the volunteers' streams (replayed at start; ADR 0088)
+// through the kit's pkg/pool over events.Pool, so handling is idempotent
+// and order-safe and a person who leaves becomes a tombstone; leaving and
+// resizing reach the service through the durable consumers
+// (HandleParticipantLeave, HandleOrganisationChange). This package keeps
+// only guides' filters and record shapes.
 package pool
 
 import (
@@ -25,7 +28,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
-// Buckets of the pool.
+// Names of the pool's sides: the KV buckets they were kept in before ADR
+// 0088, deleted at start.
 const (
 	NewcomerBucket     = "guides_newcomers"
 	OrganisationBucket = "guides_organisations"
@@ -47,14 +51,14 @@ type Pool struct {
 	orgs      *kitpool.Side[*guidesv1.GuideOrganisation]
 }
 
-// Open opens both buckets; the "municipality" index finds newcomers. kr,
-// if not nil, seals each newcomer's record with their own key (a tombstone,
-// holding only the id, stays in clear), so erasure shreds it.
-func Open(ctx context.Context, js jetstream.JetStream, replicas int, kr *seal.Keyring) (*Pool, error) {
+// Open opens both sides and feeds them: it returns once they hold every
+// event the streams held. The "municipality" index finds newcomers. kr,
+// if not nil, opens the events' sealed payloads.
+func Open(ctx context.Context, js jetstream.JetStream, kr *seal.Keyring) (*Pool, error) {
 	p := &Pool{leave: func(context.Context, string, bool, bool) error { return nil }}
 	var err error
 	p.newcomers, err = kitpool.Open(ctx, js, kitpool.Spec[*guidesv1.PoolNewcomer]{
-		Bucket: NewcomerBucket, Replicas: replicas, Keyring: kr, IDField: "participant_id",
+		Bucket: NewcomerBucket, Source: kitpool.Participants, Keyring: kr, IDField: "participant_id",
 		New: func() *guidesv1.PoolNewcomer { return &guidesv1.PoolNewcomer{} },
 		Indexes: map[string]func(*guidesv1.PoolNewcomer) []string{
 			"municipality": func(n *guidesv1.PoolNewcomer) []string { return []string{n.GetMunicipalityCode()} },
@@ -65,16 +69,45 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, kr *seal.Ke
 		return nil, err
 	}
 	p.orgs, err = kitpool.Open(ctx, js, kitpool.Spec[*guidesv1.GuideOrganisation]{
-		Bucket: OrganisationBucket, Replicas: replicas, IDField: "organisation_id",
+		Bucket: OrganisationBucket, Source: kitpool.Organisations, Keyring: kr, IDField: "organisation_id",
 		New:   func() *guidesv1.GuideOrganisation { return &guidesv1.GuideOrganisation{} },
 		Leave: func(ctx context.Context, id string, _ bool) error { return p.leave(ctx, id, true, false) },
 	})
 	if err != nil {
-		p.newcomers.Close()
 		return nil, err
 	}
 	p.Newcomers, p.Organisations = p.newcomers.Repo, p.orgs.Repo
+	if err := p.newcomers.Start(ctx, p.HandleParticipant); err != nil {
+		return nil, err
+	}
+	if err := p.orgs.Start(ctx, p.HandleVolunteer); err != nil {
+		p.newcomers.Close()
+		return nil, err
+	}
 	return p, nil
+}
+
+// Sides are the pool's sides by name, for tests (service.ProgrammeOptions.Pools).
+func (p *Pool) Sides() map[string]kitpool.View {
+	return map[string]kitpool.View{NewcomerBucket: p.newcomers, OrganisationBucket: p.orgs}
+}
+
+// HandleParticipantLeave is the participants durable consumer's handler:
+// it tells the Leaver about a newcomer who left (kitpool.Side.HandleLeave).
+func (p *Pool) HandleParticipantLeave(ctx context.Context, env *eventsv1.Envelope) error {
+	return p.newcomers.HandleLeave(ctx, env)
+}
+
+// HandleOrganisationChange is the organisations durable consumer's
+// handler (updates and deletions): once the side has applied the event,
+// the Leaver hears of an organisation that stopped guiding, then the
+// resizer (SetResized) closes what a lowered capacity no longer holds. A
+// creation needs neither: it holds nothing yet.
+func (p *Pool) HandleOrganisationChange(ctx context.Context, env *eventsv1.Envelope) error {
+	if err := p.orgs.HandleLeave(ctx, env); err != nil || p.resized == nil {
+		return err
+	}
+	return p.resized(ctx, env.GetSubjectId())
 }
 
 // SetLeaver sets who is told about leavers; call before consuming.
@@ -85,7 +118,7 @@ func (p *Pool) SetLeaver(l Leaver) { p.leave = l }
 // idempotent: a redelivered event calls it again.
 func (p *Pool) SetResized(f func(ctx context.Context, organisation string) error) { p.resized = f }
 
-// Close closes both buckets.
+// Close stops feeding both sides.
 func (p *Pool) Close() {
 	p.newcomers.Close()
 	p.orgs.Close()
@@ -127,13 +160,10 @@ func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) er
 
 // HandleVolunteer applies one volunteers event about an organisation; an
 // organisation with guide capacities is a guide organisation. Other types
-// are ignored. Then the resizer (SetResized) closes what a lowered
-// capacity no longer holds.
+// are ignored. The side's feed calls it; resizing is
+// HandleOrganisationChange's.
 func (p *Pool) HandleVolunteer(ctx context.Context, env *eventsv1.Envelope) error {
-	if err := p.applyOrganisation(ctx, env); err != nil || p.resized == nil {
-		return err
-	}
-	return p.resized(ctx, env.GetSubjectId())
+	return p.applyOrganisation(ctx, env)
 }
 
 // applyOrganisation stores what one volunteers event says about a guide

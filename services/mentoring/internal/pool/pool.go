@@ -1,15 +1,16 @@
 // Package pool is the mentoring candidate pool: the newcomers who consent
 // to the mentoring purpose and the volunteers who are mentors with a valid
-// background check, holding only what matching and reports need. It is
-// kept in two KV buckets (so every replica shares it and it survives
-// restarts) and fed by the participants' and volunteers' events.
+// background check, holding only what matching and reports need. Every
+// replica keeps it in memory, fed straight from the participants' and
+// volunteers' streams (replayed at start; ADR 0088).
 //
 // Handling an event is idempotent and order-safe, by the kit's pkg/pool
 // over events.Pool: each record remembers the time and id of the newest event
 // applied, and an older or repeated event changes nothing. A person who
 // leaves (consent withdrawn, no longer a mentor, deleted, erased) becomes a
 // tombstone holding only the id and that event time, so a replayed older
-// event cannot bring them back; the caller is told at once (Leaver) so open
+// event cannot bring them back; the caller is told (Leaver) through the
+// durable consumers (HandleParticipantLeave, HandleVolunteerLeave) so open
 // proposals are withdrawn. This package keeps only mentoring's filter (who
 // enters the pool) and its record shapes.
 package pool
@@ -30,7 +31,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
-// Buckets of the pool.
+// Names of the pool's sides: the KV buckets they were kept in before ADR
+// 0088, deleted at start.
 const (
 	NewcomerBucket = "mentoring_newcomers"
 	MentorBucket   = "mentoring_mentors"
@@ -63,16 +65,17 @@ type Pool struct {
 // municipality.
 func ScopeKey(org, muni string) string { return org + "/" + muni }
 
-// Open opens both buckets. leave may be nil. kr, if not nil, seals each
-// person's pool record with their data key (a tombstone stays in clear).
-func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leaver, kr *seal.Keyring) (*Pool, error) {
+// Open opens both sides and feeds them: it returns once they hold every
+// event the streams held. leave may be nil. kr, if not nil, opens the
+// events' sealed payloads.
+func Open(ctx context.Context, js jetstream.JetStream, leave Leaver, kr *seal.Keyring) (*Pool, error) {
 	if leave == nil {
 		leave = func(context.Context, Kind, string, bool) error { return nil }
 	}
 	p := &Pool{leave: leave}
 	var err error
 	p.newcomers, err = kitpool.Open(ctx, js, kitpool.Spec[*mentoringv1.PoolNewcomer]{
-		Bucket: NewcomerBucket, Replicas: replicas, Keyring: kr, IDField: "participant_id",
+		Bucket: NewcomerBucket, Source: kitpool.Participants, Keyring: kr, IDField: "participant_id",
 		New: func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
 		Indexes: map[string]func(*mentoringv1.PoolNewcomer) []string{
 			"scope": func(n *mentoringv1.PoolNewcomer) []string {
@@ -85,7 +88,7 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leave
 		return nil, err
 	}
 	p.mentors, err = kitpool.Open(ctx, js, kitpool.Spec[*mentoringv1.PoolMentor]{
-		Bucket: MentorBucket, Replicas: replicas, Keyring: kr, IDField: "volunteer_id",
+		Bucket: MentorBucket, Source: kitpool.Volunteers, Keyring: kr, IDField: "volunteer_id",
 		New: func() *mentoringv1.PoolMentor { return &mentoringv1.PoolMentor{} },
 		Indexes: map[string]func(*mentoringv1.PoolMentor) []string{
 			"scope": func(m *mentoringv1.PoolMentor) []string {
@@ -95,17 +98,39 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int, leave Leave
 		Leave: func(ctx context.Context, id string, erased bool) error { return p.leave(ctx, Mentor, id, erased) },
 	})
 	if err != nil {
-		p.newcomers.Close()
 		return nil, err
 	}
 	p.Newcomers, p.Mentors = p.newcomers.Repo, p.mentors.Repo
+	if err := p.newcomers.Start(ctx, p.HandleParticipant); err != nil {
+		return nil, err
+	}
+	if err := p.mentors.Start(ctx, p.HandleVolunteer); err != nil {
+		p.newcomers.Close()
+		return nil, err
+	}
 	return p, nil
+}
+
+// Sides are the pool's sides by name, for tests (service.ProgrammeOptions.Pools).
+func (p *Pool) Sides() map[string]kitpool.View {
+	return map[string]kitpool.View{NewcomerBucket: p.newcomers, MentorBucket: p.mentors}
+}
+
+// HandleParticipantLeave is the participants durable consumer's handler:
+// it tells the Leaver about a newcomer who left (kitpool.Side.HandleLeave).
+func (p *Pool) HandleParticipantLeave(ctx context.Context, env *eventsv1.Envelope) error {
+	return p.newcomers.HandleLeave(ctx, env)
+}
+
+// HandleVolunteerLeave is HandleParticipantLeave for mentors.
+func (p *Pool) HandleVolunteerLeave(ctx context.Context, env *eventsv1.Envelope) error {
+	return p.mentors.HandleLeave(ctx, env)
 }
 
 // SetLeaver sets who is told about people leaving; call before consuming.
 func (p *Pool) SetLeaver(leave Leaver) { p.leave = leave }
 
-// Close closes both buckets.
+// Close stops feeding both sides.
 func (p *Pool) Close() {
 	p.newcomers.Close()
 	p.mentors.Close()
@@ -117,9 +142,9 @@ func (p *Pool) Newcomer(id string) (*mentoringv1.PoolNewcomer, bool) { return p.
 // Mentor returns the mentor with id if in the pool.
 func (p *Pool) Mentor(id string) (*mentoringv1.PoolMentor, bool) { return p.mentors.Live(id) }
 
-// Gone reads from the bucket (not the index, which may lag behind
-// another replica's write) whether the person with id has left the pool,
-// and whether they were erased. A person never seen is not gone.
+// Gone reports whether the person with id has left the pool, and whether
+// they were erased, once the side has applied every event published
+// before the call. A person never seen is not gone.
 func (p *Pool) Gone(ctx context.Context, kind Kind, id string) (gone, erased bool, err error) {
 	if kind == Mentor {
 		return p.mentors.Gone(ctx, id)
