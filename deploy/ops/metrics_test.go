@@ -51,8 +51,8 @@ var wantMetrics = map[string][]string{
 	"participants": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "store_outbox_oldest_age_seconds", "store_outbox_published_total",
 		"cache_hits_total", "cache_misses_total"},
 	"volunteers": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "store_outbox_published_total"},
-	"mentoring": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "events_consumer_lag", "events_handled_total",
-		"events_handle_duration_seconds", "jobs_run_duration_seconds", "jobs_size"},
+	"mentoring": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "events_consumer_lag",
+		"jobs_run_duration_seconds", "jobs_size"},
 	"gateway": {"http_server_request_duration_seconds"},
 }
 
@@ -62,6 +62,13 @@ var wantMetrics = map[string][]string{
 var rareMetrics = map[string][2]string{
 	"cache_errors_total":    {"pkg/cache/cache.go", `"cache.errors"`},
 	"store_conflicts_total": {"pkg/store/store.go", `"store.conflicts"`},
+	// A programme's durable consumers hear only the events that can make
+	// someone leave a pool (updates, consent changes, removals, ADR 0088);
+	// registrations reach the pools through the ordered feed, which counts
+	// no deliveries. A replica that took a job over may not have handled
+	// one yet.
+	"events_handled_total":           {"pkg/events/consumer.go", `"events.handled"`},
+	"events_handle_duration_seconds": {"pkg/events/consumer.go", `"events.handle.duration"`},
 	// The gateway's count of the DEADLETTER stream (ADR 0059).
 	"events_deadletters_waiting": {"pkg/events/deadletters.go", `"events.deadletters.waiting"`},
 	// Notify's series appear once it has sent, failed or queued a message.
