@@ -52,7 +52,7 @@ var wantMetrics = map[string][]string{
 		"cache_hits_total", "cache_misses_total"},
 	"volunteers": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "store_outbox_published_total"},
 	"mentoring": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "events_consumer_lag",
-		"jobs_run_duration_seconds", "jobs_size"},
+		"pool_feed_lag", "jobs_run_duration_seconds", "jobs_size"},
 	"gateway": {"http_server_request_duration_seconds"},
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -85,6 +86,7 @@ type feed struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	lagReg metric.Registration // nil until observeLag
 }
 
 // syncLimit bounds Sync, as store.Repo.Sync's: a feed that far behind is
@@ -110,6 +112,9 @@ func (f *feed) start(ctx context.Context) error {
 
 // close stops the feed and waits for it.
 func (f *feed) close() {
+	if f.lagReg != nil {
+		_ = f.lagReg.Unregister()
+	}
 	f.cancel()
 	<-f.done
 }

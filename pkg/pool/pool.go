@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -75,6 +77,9 @@ type Spec[T Record] struct {
 	Indexes map[string]func(T) []string
 	// Keyring, when set, opens the sealed payloads of the source's events.
 	Keyring *seal.Keyring
+	// MeterProvider serves the feed's lag gauge (pool.feed.lag); the
+	// global provider when nil, as pkg/store's instruments use.
+	MeterProvider metric.MeterProvider
 	// Leave is told by HandleLeave that a person left (erased: every
 	// trace must go), again for each delivery of an event that finds them
 	// gone; it must be idempotent. Optional.
@@ -150,6 +155,14 @@ func (s *Side[T]) Start(ctx context.Context, handle events.Handler) error {
 	f := &feed{js: s.js, src: s.spec.Source, kr: s.spec.Keyring, handle: handle,
 		log: s.spec.Logger.With("pool", s.spec.Bucket)}
 	if err := f.start(ctx); err != nil {
+		return fmt.Errorf("pool %s: %w", s.spec.Bucket, err)
+	}
+	mp := s.spec.MeterProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if err := f.observeLag(mp, s.spec.Bucket); err != nil {
+		f.close()
 		return fmt.Errorf("pool %s: %w", s.spec.Bucket, err)
 	}
 	s.feed = f
