@@ -52,7 +52,7 @@ func TestUp_JobOnceAndTakeOver(t *testing.T) {
 		"mentoring-2": mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-2")),
 	}
 	// The mentoring pool fills from the registers' events: wait, through
-	// the replicas' own metrics, until no consumer lags.
+	// the replicas' own metrics, until no consumer and no pool feed lags.
 	s.waitNoLag(t, "mentoring-1", "mentoring-2")
 
 	id := s.runJob(t, mc["mentoring-1"], org, "take-over")
@@ -202,7 +202,9 @@ func (s *system) pairsOf(t *testing.T, c mentoringv1.MentoringServiceClient, job
 }
 
 // waitNoLag waits until every consumer of the named processes has
-// consumed its stream (events_consumer_lag is 0 on each series).
+// consumed its stream (events_consumer_lag is 0 on each series) and, in
+// a programme, every pool feed has applied its source (pool_feed_lag is
+// 0: registrations reach the pools only through the feed, ADR 0088).
 func (s *system) waitNoLag(t *testing.T, procs ...string) {
 	t.Helper()
 	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
@@ -215,6 +217,12 @@ func (s *system) waitNoLag(t *testing.T, procs ...string) {
 			lag, ok := sum(f["events_consumer_lag"])
 			if !ok || lag > 0 {
 				return fmt.Errorf("%s: consumer lag %v (reported: %v)", name, lag, ok)
+			}
+			if p.Kind == "notify" {
+				continue // notify keeps no pool
+			}
+			if lag, ok := sum(f["pool_feed_lag"]); !ok || lag > 0 {
+				return fmt.Errorf("%s: pool feed lag %v (reported: %v)", name, lag, ok)
 			}
 		}
 		return nil
