@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -249,19 +248,11 @@ func TestReplayThatFailsAgainIsDeadLetteredAgain(t *testing.T) {
 // waitingGauge collects events.deadletters.waiting.
 func waitingGauge(t *testing.T, r *sdkmetric.ManualReader) int64 {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
+	v := testutil.Int64Gauge(t, r, "events.deadletters.waiting")
+	if v < 0 {
+		t.Fatal("no events.deadletters.waiting")
 	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if g, ok := m.Data.(metricdata.Gauge[int64]); ok && m.Name == "events.deadletters.waiting" && len(g.DataPoints) == 1 {
-				return g.DataPoints[0].Value
-			}
-		}
-	}
-	t.Fatal("no events.deadletters.waiting")
-	return 0
+	return v
 }
 
 // TestDeadLettersPagedFilteredAndDiscarded: pages with a total, filters by

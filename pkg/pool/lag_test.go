@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -66,28 +65,9 @@ func TestFeedLagGauge(t *testing.T) {
 	}
 }
 
-// feedLag collects pool.feed.lag for the kit_lag pool on PARTICIPANTS;
-// -1 when there is no such sample.
+// feedLag is pool.feed.lag of the kit_lag pool on PARTICIPANTS; -1 when
+// it is not served.
 func feedLag(t *testing.T, r *sdkmetric.ManualReader) int64 {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			g, ok := m.Data.(metricdata.Gauge[int64])
-			if m.Name != "pool.feed.lag" || !ok {
-				continue
-			}
-			for _, dp := range g.DataPoints {
-				p, _ := dp.Attributes.Value("pool")
-				s, _ := dp.Attributes.Value("stream")
-				if p.AsString() == "kit_lag" && s.AsString() == events.StreamParticipants {
-					return dp.Value
-				}
-			}
-		}
-	}
-	return -1
+	return testutil.Int64Gauge(t, r, "pool.feed.lag", "pool", "kit_lag", "stream", events.StreamParticipants)
 }

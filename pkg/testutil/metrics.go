@@ -1,0 +1,45 @@
+package testutil
+
+import (
+	"context"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// Int64Gauge collects r, the way an exporter would, and returns the value
+// of the int64 gauge name on the series whose attributes include every
+// pair of attrs (key, value, key, value...); -1 when no series matches,
+// so a test tells "not served" from 0.
+func Int64Gauge(t testing.TB, r *sdkmetric.ManualReader, name string, attrs ...string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			g, ok := m.Data.(metricdata.Gauge[int64])
+			if m.Name != name || !ok {
+				continue
+			}
+			for _, dp := range g.DataPoints {
+				if hasAll(dp.Attributes, attrs) {
+					return dp.Value
+				}
+			}
+		}
+	}
+	return -1
+}
+
+func hasAll(set attribute.Set, pairs []string) bool {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if v, ok := set.Value(attribute.Key(pairs[i])); !ok || v.Emit() != pairs[i+1] {
+			return false
+		}
+	}
+	return true
+}
