@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -110,6 +111,9 @@ func newClients(e env, c config) *clients {
 // in mp's language where the web's catalogue has the service's words;
 // a gateway that does not answer is said so, not as Go's dial error.
 func explain(e Env, err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the flags are printed, nothing else to say
+	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {
 		return err
@@ -160,16 +164,17 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, e.t("usage.intro")+usage+volunteersUsage+dinnersUsage+guidesUsage+messagesUsage+deadLettersUsage)
+		fmt.Fprint(e.Out, e.t("usage.intro")+e.t("help.main")+e.t("help.volunteers")+e.t("help.dinners")+e.t("help.guides")+e.t("help.messages")+e.t("help.deadletters"))
 		return nil
 	}
 	if cmd == "login" {
 		return login(ctx, args, e)
 	}
 	cfg, err := loadConfig(e)
-	if err != nil {
+	if err != nil && !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		return err
 	}
+	// -h needs no sign-in: the command prints its flags before any call.
 	e.lang = langOf(envLang, cfg.Locale)
 	c := newClients(e, cfg)
 	if cmd == "dinners" {
@@ -237,36 +242,13 @@ func Run(ctx context.Context, args []string, e Env) error {
 	return explain(e, err)
 }
 
-const usage = `
-  mp login [-server URL] -email E        sign in (password from MP_PASSWORD or stdin)
-  mp logout                              revoke and forget the token
-  mp whoami                              show the signed-in user
-  mp participants list [-municipality C] [-name N]  list newcomers
-  mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
-                      [-languages ar,en] [-interests a,b] [-household 1] [-consent]
-                      [-language ar] [-channel sms] [-opt-out reminders]  (messages: see below)
-  mp participants delete ID              remove a newcomer who leaves the programme
-  mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
-  mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
-  mp volunteers list [-municipality C] [-name N]    list volunteers
-  mp volunteers delete ID                remove a volunteer who leaves
-  mp volunteers erase [-yes] ID          erase every trace of a volunteer (asks to confirm)
-  mp jobs start [-municipalities C,...] [-follow]  start a matching job
-  mp jobs watch ID                       follow a job to the end
-  mp proposals list [-job ID]            proposals with their explanation
-  mp proposals approve ID                approve a proposal
-  mp proposals reject ID                 reject a proposal
-  mp report export [-o FILE]             the report as CSV (stdout by default)
-`
-
 func login(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	// The default follows the variables `make run` reads, so a stack on
 	// other ports (GATEWAY_ADDR) is found as the seed's banner says.
 	server := fs.String("server", gatewayurl.FromEnv(e.Getenv), e.t("flag.login.server"))
 	email := fs.String("email", "", e.t("flag.login.email"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {

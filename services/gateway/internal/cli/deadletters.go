@@ -20,13 +20,6 @@ import (
 // service's consumer gave up on, listed, inspected (ids and the error in
 // words, never the payload), replayed to that consumer or discarded.
 
-const deadLettersUsage = `
-  mp deadletters list [-consumer C] [-stream S]   events consumers gave up on (operators, admins)
-  mp deadletters show ID                 one of them: ids, error in words, deliveries, times
-  mp deadletters replay ID               send it back to the consumer that failed (fix the cause first)
-  mp deadletters discard [-yes] ID       delete it for good (asks to confirm)
-`
-
 // deadLetters runs "mp deadletters list|show|replay|discard".
 func deadLetters(ctx context.Context, c *clients, sub string, args []string, e env) error {
 	switch sub {
@@ -59,10 +52,9 @@ func deadLetters(ctx context.Context, c *clients, sub string, args []string, e e
 
 func listDeadLetters(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("deadletters list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	consumer := fs.String("consumer", "", e.t("flag.listDeadLetters.consumer"))
 	stream := fs.String("stream", "", e.t("flag.listDeadLetters.stream"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	total := int32(0)
@@ -88,9 +80,8 @@ func listDeadLetters(ctx context.Context, c *clients, args []string, e env) erro
 
 func discardDeadLetter(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("deadletters discard", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	yes := fs.Bool("yes", false, e.t("flag.discardDeadLetter.yes"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -20,40 +20,10 @@ import (
 // dinnersClient is the gateway's dinners API.
 type dinnersClient = gatewayv1connect.DinnersServiceClient
 
-// dinnersUsage lists the mp dinners commands (mp help prints it too).
-const dinnersUsage = `  mp dinners offers list [-municipality C]           host households' offers
-  mp dinners offers add -host ID -municipality C -seats N -dates D,D [-time 18:00]
-                  [-diets HALAL,...] [-allergens NUTS,...] [-languages ar,en] [-composition COUPLE] [-pets]
-  mp dinners offers update [-seats N] [-diets ...] [-allergens ...] [-languages ar] [-composition C] [-pets=B]
-                  [-postcode NNNNN] [-address TEXT] ID   change only the fields given (seats only grow)
-  mp dinners offers delete ID                        remove an offer (its guests wait again)
-  mp dinners offers cancel-date ID DATE              cancel one dinner of an offer
-  mp dinners signups list [-municipality C]          newcomers' sign-ups
-  mp dinners signups add -participant ID -municipality C -dates D,D [-party SELF:34,CHILD:8]
-                  [-diets ...] [-allergens ...] [-swedish-level SFI_B] [-languages ar] [-composition FAMILY] [-first-time]
-  mp dinners signups update [-party ...] [-dates ...] [-diets ...] [-allergens ...] [-first-time=B]
-                  [-swedish-level SFI_C] [-languages ar] [-composition FAMILY] [-sfi-class C] [-postcode NNNNN] ID
-  mp dinners signups delete ID                       remove a sign-up
-  mp dinners jobs start [-municipalities C,...] [-follow]   start a matching job
-  mp dinners jobs list                               jobs, newest first
-  mp dinners jobs watch ID                           follow a job to the end
-  mp dinners unseated JOB                            parties a job could not seat, and why
-  mp dinners seatings list [-job ID] [-status PROPOSED,INVITED,...] [-offer ID] [-signup ID]
-  mp dinners proposals list [-job ID]                proposals with their explanation
-  mp dinners approve ID                              approve a proposal (invites guest and host)
-  mp dinners reject -reason POOR_FIT ID              reject a proposal
-  mp dinners rsvp -party GUEST|HOST [-decline ILLNESS] ID   record an answer (accept unless -decline)
-  mp dinners cancel ID                               the guest cancels a confirmed seating
-  mp dinners attendance ID CAME[,NO_SHOW,...]        one entry per party member, in order
-  mp dinners feedback -party GUEST|HOST -rating 1-5 [-meet-again] [-practised] [-first-time] ID
-  mp dinners waitlist [-municipalities C,...]        parties waiting, and host seats needed by date
-  mp dinners report [-from YYYY-MM] [-to YYYY-MM] [-csv] [-o FILE]
-`
-
 // dinners runs "mp dinners <what> ...".
 func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	if len(args) == 0 {
-		return errors.New(e.t("usage.word") + "\n" + dinnersUsage)
+		return errors.New(e.t("usage.word") + "\n" + e.t("help.dinners"))
 	}
 	what, args := args[0], args[1:]
 	if what == "offers" || what == "signups" || what == "jobs" || what == "seatings" || what == "proposals" {
@@ -201,9 +171,8 @@ func (e Env) party(value string) ([]*dinnersv1.PartyMember, error) {
 // until the last.
 func listByMunicipality(name string, args []string, e env, list func(token, muni string) (next string, err error)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) { return list(token, *muni) })
@@ -243,7 +212,7 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 	langs := fs.String("languages", "", e.t("flag.addOffer.languages"))
 	comp := fs.String("composition", "MIXED", e.t("flag.addOffer.composition"))
 	pets := fs.Bool("pets", false, e.t("flag.addOffer.pets"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	ds, err := e.diets("diets", *dietsF)
@@ -299,7 +268,7 @@ func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error
 	langs := fs.String("languages", "", e.t("flag.addSignUp.languages"))
 	comp := fs.String("composition", "MIXED", e.t("flag.addSignUp.composition"))
 	first := fs.Bool("first-time", false, e.t("flag.addSignUp.first-time"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	ms, err := e.party(*partyF)

@@ -26,7 +26,7 @@ func updateOffer(ctx context.Context, d dinnersClient, args []string, e env) err
 	pets := fs.Bool("pets", false, e.t("flag.updateOffer.pets"))
 	postcode := fs.String("postcode", "", e.t("flag.updateOffer.postcode"))
 	address := fs.String("address", "", e.t("flag.updateOffer.address"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	id, err := oneID("offers update", fs.Args(), e)
@@ -94,7 +94,7 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 	comp := fs.String("composition", "", e.t("flag.updateSignUp.composition"))
 	class := fs.String("sfi-class", "", e.t("flag.updateSignUp.sfi-class"))
 	postcode := fs.String("postcode", "", e.t("flag.updateSignUp.postcode"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	id, err := oneID("signups update", fs.Args(), e)

@@ -22,26 +22,6 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
-// guidesUsage lists the mp guides commands.
-const guidesUsage = `
-  mp guides eligibility [-municipalities C,...] [-entitled|-not-entitled]  who is entitled to a guide, and why
-  mp guides rules                        the eligibility rules in force and their version
-  mp guides rules set -etag V [-establishment-months 24] [-require-permit=true] [-require-enrolled=true]
-                      [-full-time-leave-excludes=false] [-part-time-leave-excludes=false]  change them (admins)
-  mp guides organisations                guide organisations with capacity and caseload
-  mp guides jobs start [-municipalities C,...] [-quota gender_per_municipality] [-follow]
-  mp guides jobs list                    assignment jobs, newest first
-  mp guides jobs watch ID                follow a job to the end
-  mp guides assignments [-job ID] [-status proposed,approved,...]  assignments with their explanation
-  mp guides approve|activate ID          approve a proposal; record that the guidance started
-                                         (any action with -job JOB instead of ID: every assignment of the job it applies to)
-  mp guides reject -reason poor_fit|conflict_of_interest|logistics|not_available|other ID
-  mp guides accept -party newcomer|organisation ID
-  mp guides decline -party newcomer|organisation [-reason no_time|language|distance|...] ID
-  mp guides end -reason period_over|moved|found_work|opted_out ID
-  mp guides equity [-municipalities C,...] [-min-group 10] [-csv] [-o FILE]  share with a guide per group
-`
-
 // guidesClient is the gateway's GuidesService with the stored token.
 func (c *clients) guidesClient() gatewayv1connect.GuidesServiceClient {
 	return gatewayv1connect.NewGuidesServiceClient(c.http, c.cfg.Server, connect.WithProtoJSON(), connect.WithInterceptors(
@@ -56,7 +36,7 @@ func (c *clients) guidesClient() gatewayv1connect.GuidesServiceClient {
 // guides runs one mp guides command.
 func guides(ctx context.Context, c *clients, args []string, e env) error {
 	if len(args) == 0 {
-		return errors.New(e.t("usage.word") + guidesUsage)
+		return errors.New(e.t("usage.word") + e.t("help.guides"))
 	}
 	g := c.guidesClient()
 	sub, args := args[0], args[1:]
@@ -97,7 +77,7 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 	munis := fs.String("municipalities", "", e.t("flag.guideEligibility.municipalities"))
 	yes := fs.Bool("entitled", false, e.t("flag.guideEligibility.entitled"))
 	no := fs.Bool("not-entitled", false, e.t("flag.guideEligibility.not-entitled"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	want := guidesv1.Entitlement_ENTITLEMENT_UNSPECIFIED
@@ -140,7 +120,7 @@ func guideRulesSet(ctx context.Context, g gatewayv1connect.GuidesServiceClient, 
 	enrolled := fs.Bool("require-enrolled", r.GetRequireEnrolled(), e.t("flag.guideRulesSet.require-enrolled"))
 	full := fs.Bool("full-time-leave-excludes", r.GetFullTimeParentalLeaveExcludes(), e.t("flag.guideRulesSet.full-time-leave-excludes"))
 	part := fs.Bool("part-time-leave-excludes", r.GetPartTimeParentalLeaveExcludes(), e.t("flag.guideRulesSet.part-time-leave-excludes"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *etag == "" {
@@ -189,7 +169,7 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 		munis := fs.String("municipalities", "", e.t("flag.guideJobs.municipalities"))
 		quota := fs.String("quota", "", e.t("flag.guideJobs.quota"))
 		follow := fs.Bool("follow", false, e.t("flag.guideJobs.follow"))
-		if err := fs.Parse(args); err != nil {
+		if err := e.parse(fs, args); err != nil {
 			return err
 		}
 		var qs []guidesv1.QuotaKind
@@ -278,7 +258,7 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 	fs := flag.NewFlagSet("guides assignments", flag.ContinueOnError)
 	job := fs.String("job", "", e.t("flag.guideAssignments.job"))
 	status := fs.String("status", "", e.t("flag.guideAssignments.status"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	var sts []eventsv1.AssignmentStatus
@@ -328,7 +308,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 	party := fs.String("party", "", e.t("flag.guideChange.party"))
 	reason := fs.String("reason", "", e.t("flag.guideChange.reason"))
 	job := fs.String("job", "", e.t("flag.guideChange.job"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *job != "" && fs.NArg() == 0 {
@@ -462,7 +442,7 @@ func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ar
 	minGroup := fs.Int("min-group", 0, e.t("flag.guideEquity.min-group"))
 	asCSV := fs.Bool("csv", false, e.t("flag.guideEquity.csv"))
 	outPath := fs.String("o", "", e.t("flag.guideEquity.o"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),

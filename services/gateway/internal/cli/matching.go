@@ -19,11 +19,10 @@ import (
 
 func startJob(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("jobs start", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
 	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
 	follow := fs.Bool("follow", false, e.t("flag.follow"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := c.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{
@@ -72,9 +71,8 @@ func watchJob(ctx context.Context, c *clients, id string, e env) error {
 
 func listProposals(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("proposals list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	job := fs.String("job", "", e.t("flag.job"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	// Every page, not the first 200 (issue 12: 200 of 265 were shown
@@ -122,9 +120,8 @@ func decide(ctx context.Context, c *clients, what string, args []string, e env) 
 // exportReport downloads the CSV the web app's Reports page exports.
 func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("report export", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	outPath := fs.String("o", "", e.t("flag.out"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return downloadCSV(ctx, c, "/reports/export.csv?format=machine", *outPath, e)

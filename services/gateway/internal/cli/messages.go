@@ -23,19 +23,6 @@ import (
 // channel, opt-outs), what was sent to a person or about a proposal and
 // whether it arrived, and the development mailbox (admins).
 
-const messagesUsage = `
-  mp participants notify ID [-language ar] [-channel email|sms|none|any] [-opt-out reminders,check_ins]
-  mp volunteers notify ID   [-language sv] [-channel ...] [-opt-out ...]
-                                         how the person hears from Mötesplats (see below)
-  mp messages list -person ID | -proposal ID
-                                         messages sent, waiting or failed, and why
-  mp mailbox list [-person ID]           the development mailbox (admins; make run)
-  mp mailbox show ID                     one message with its text and answer link
-
-Message languages: sv en ar fa prs (Dari) ti so uk. Opt-outs: offers, reminders,
-check_ins, cancellations; -opt-out "" clears them.
-`
-
 // prefFlags are the message-preference flags shared by add and notify.
 type prefFlags struct {
 	language, channel, optOut *string
@@ -98,20 +85,31 @@ func (f prefFlags) apply(fs *flag.FlagSet, n *typev1.NotificationPreferences) (*
 	return out, err
 }
 
-// setNotify changes a participant's or volunteer's message preferences.
-func setNotify(ctx context.Context, c *clients, kind string, args []string, e env) error {
-	fs := flag.NewFlagSet(kind+" notify", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	pf := addPrefFlags(fs, e)
+// parseWithID parses a command's flags around its one ID, which may
+// come first ("mp volunteers roles ID -mentor 2", as the README writes
+// it; Go's flag package stops at the first argument) or last; "" when
+// there is none.
+func parseWithID(fs *flag.FlagSet, args []string, e env) (string, error) {
 	id, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, rest = args[0], args[1:]
 	}
-	if err := fs.Parse(rest); err != nil {
-		return err
+	if err := e.parse(fs, rest); err != nil {
+		return "", err
 	}
 	if id == "" && fs.NArg() == 1 {
 		id = fs.Arg(0)
+	}
+	return id, nil
+}
+
+// setNotify changes a participant's or volunteer's message preferences.
+func setNotify(ctx context.Context, c *clients, kind string, args []string, e env) error {
+	fs := flag.NewFlagSet(kind+" notify", flag.ContinueOnError)
+	pf := addPrefFlags(fs, e)
+	id, err := parseWithID(fs, args, e)
+	if err != nil {
+		return err
 	}
 	if id == "" || !pf.set(fs) {
 		return errors.New(e.f("usage.notify", kind))
@@ -185,10 +183,9 @@ func (e Env) label(prefix, name string) string {
 // per line, a permanent failure with its reason.
 func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("messages list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	person := fs.String("person", "", e.t("flag.person"))
 	proposal := fs.String("proposal", "", e.t("flag.proposal"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if (*person == "") == (*proposal == "") {
@@ -235,9 +232,8 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		return nil
 	}
 	fs := flag.NewFlagSet("mailbox list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	person := fs.String("person", "", e.t("flag.mailbox_person"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) {

@@ -20,10 +20,9 @@ import (
 
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
 	name := fs.String("name", "", e.t("flag.name_filter"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) {
@@ -40,7 +39,6 @@ func listParticipants(ctx context.Context, c *clients, args []string, e env) err
 
 func addParticipant(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants add", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	given := fs.String("given-name", "", e.t("flag.given_name"))
 	family := fs.String("family-name", "", e.t("flag.family_name"))
 	muni := fs.String("municipality", "", e.t("flag.municipality"))
@@ -59,7 +57,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	establishment := fs.String("establishment", "", e.t("flag.establishment"))
 	leave := fs.String("parental-leave", "", e.t("flag.parental_leave"))
 	prefs := addPrefFlags(fs, e)
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -110,10 +108,9 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 
 func listVolunteers(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
 	name := fs.String("name", "", e.t("flag.name_filter"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) {
@@ -132,9 +129,8 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 // undone, so it asks for "yes" on the input unless -yes is given.
 func remove(ctx context.Context, c *clients, kind, what string, args []string, e env) error {
 	fs := flag.NewFlagSet(kind+" "+what, flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	yes := fs.Bool("yes", false, e.t("flag.erase_yes"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -173,11 +169,10 @@ func remove(ctx context.Context, c *clients, kind, what string, args []string, e
 // (mentoring unless -programme says dinners or guides).
 func consent(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants consent", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	withdraw := fs.Bool("withdraw", false, e.t("flag.consent_withdraw"))
 	programme := fs.String("programme", "mentoring", e.t("flag.consent_programme"))
 	lang := fs.String("language", "sv", e.t("flag.consent_language"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

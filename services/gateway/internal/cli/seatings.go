@@ -21,11 +21,10 @@ import (
 
 func startDinnerJob(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners jobs start", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
 	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
 	follow := fs.Bool("follow", false, e.t("flag.follow"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := d.StartDinnerJob(ctx, connect.NewRequest(&gatewayv1.StartDinnerJobRequest{
@@ -105,12 +104,11 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 
 func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, status string) error {
 	fs := flag.NewFlagSet("dinners seatings list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	job := fs.String("job", "", e.t("flag.job"))
 	statusF := fs.String("status", status, e.t("flag.seating_status"))
 	offer := fs.String("offer", "", e.t("flag.offer"))
 	signUp := fs.String("signup", "", e.t("flag.signup"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	ns, err := e.enumList("status", *statusF, "SEATING_STATUS_", eventsv1.SeatingStatus_value)
@@ -155,7 +153,6 @@ func (e Env) seatingStatus(s *dinnersv1.Seating) string {
 // feedback on one seating.
 func changeSeating(ctx context.Context, d dinnersClient, what string, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners "+what, flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	reason := fs.String("reason", "", e.t("flag.reject_reason"))
 	partyF := fs.String("party", "", e.t("flag.dinner_party"))
 	decline := fs.String("decline", "", e.t("flag.decline"))
@@ -163,7 +160,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 	again := fs.Bool("meet-again", false, e.t("flag.meet_again"))
 	practised := fs.Bool("practised", false, e.t("flag.practised"))
 	first := fs.Bool("first-time", false, e.t("flag.first_home"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
@@ -243,10 +240,9 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 
 func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners waitlist", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
 	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := d.GetDinnerWaitlist(ctx, connect.NewRequest(&gatewayv1.GetDinnerWaitlistRequest{OrganisationId: *org, MunicipalityCodes: splitCSV(*munis)}))
@@ -270,12 +266,11 @@ func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error 
 // export) with -csv.
 func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners report", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	from := fs.String("from", "", e.t("flag.from_month"))
 	to := fs.String("to", "", e.t("flag.to_month"))
 	asCSV := fs.Bool("csv", false, e.t("flag.csv"))
 	outPath := fs.String("o", "", e.t("flag.out_csv"))
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *asCSV {

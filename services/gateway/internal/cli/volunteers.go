@@ -24,13 +24,6 @@ import (
 // mentor nor that they can host a dinner, and the dinners pool (which
 // takes only dinner hosts with a background check) never saw them.
 
-// volunteersUsage lists the commands (mp help prints it too).
-const volunteersUsage = `  mp volunteers add -given-name N -municipality C [-family-name N] [-languages sv,en] [-interests a,b]
-                     [-gender woman|man|other] [-birth-year 1970] [-household 1]
-                     [-mentor 2] [-dinner-host] [-background-check] [-organisation ID]
-  mp volunteers roles ID [-mentor N] [-dinner-host=true|false] [-background-check=true|false]
-`
-
 // volunteerFlags are the role flags add and roles share.
 type volunteerFlags struct {
 	mentor     *int
@@ -87,7 +80,6 @@ func hostCapacity(on bool) int32 {
 
 func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers add", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	given := fs.String("given-name", "", e.t("flag.given_name"))
 	family := fs.String("family-name", "", e.t("flag.family_name"))
 	muni := fs.String("municipality", "", e.t("flag.municipality"))
@@ -99,7 +91,7 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	household := fs.Int("household", 1, e.t("flag.household"))
 	vf := addVolunteerFlags(fs, e)
 	prefs := addPrefFlags(fs, e)
-	if err := fs.Parse(args); err != nil {
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -143,17 +135,10 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 // background check: only what a flag names, every other role kept.
 func volunteerRoles(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers roles", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	vf := addVolunteerFlags(fs, e)
-	id, rest := "", args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, rest = args[0], args[1:]
-	}
-	if err := fs.Parse(rest); err != nil {
+	id, err := parseWithID(fs, args, e)
+	if err != nil {
 		return err
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
