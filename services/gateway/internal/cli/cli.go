@@ -298,15 +298,12 @@ func readPassword(e env) (string, error) {
 
 // serviceText is a service's message in mp's language when the web's
 // catalogue words it (the dinners messages are keyed by their English
-// text), else as the service wrote it.
+// text; others are found by it), else as the service wrote it.
 func (e Env) serviceText(msg string) string {
 	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
 		return s
 	}
-	if s := e.t("service." + msg); s != "service."+msg {
-		return s
-	}
-	return msg
+	return e.fromEnglish(msg)
 }
 
 func splitCSV(s string) []string {
