@@ -97,9 +97,6 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	if fs.NArg() > 0 {
 		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
-	if *vf.mentor == 0 && !*vf.dinnerHost {
-		return errors.New(e.t("err.no_role"))
-	}
 	v := &volunteersv1.Volunteer{OrganisationId: *org, MunicipalityCode: *muni, GivenName: *given, FamilyName: *family,
 		Interests: splitCSV(*interests), BirthYear: int32(*birth), HouseholdSize: int32(*household)}
 	for _, l := range splitCSV(*langs) {
