@@ -123,8 +123,21 @@ func explain(e Env, err error) error {
 		return errors.New(e.t("err.unavailable"))
 	case connect.CodeUnauthenticated:
 		return errors.New(e.t("err.unauthenticated"))
+	case connect.CodeCanceled:
+		return errors.New(e.t("err.canceled"))
+	case connect.CodeDeadlineExceeded:
+		return errors.New(e.t("err.deadline"))
 	}
 	msg := e.serviceText(ce.Message())
+	if ce.Message() == "invalid request" {
+		msg = e.t("errors.title") // the fields follow
+	} else if msg == ce.Message() && e.words().lang != "en" {
+		// A service's sentence the catalogue lacks stays English; the
+		// kind of refusal ("finns inte", "nekad") is said in words first.
+		if k := "audit.outcome." + ce.Code().String(); e.t(k) != k {
+			msg = e.t(k) + ": " + msg
+		}
+	}
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
 		if derr != nil {
@@ -330,7 +343,10 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) e
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	res, err := hc.Do(req)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return errors.New(e.t("err.canceled"))
+		}
+		return errors.New(e.t("err.unavailable"))
 	}
 	defer res.Body.Close()
 	switch {

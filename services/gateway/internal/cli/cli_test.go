@@ -77,7 +77,7 @@ func TestExplain(t *testing.T) {
 	}
 	ce.AddDetail(d)
 	got := explain(Env{lang: "en"}, ce).Error()
-	if want := "invalid request\n  participant.municipality_code: is required"; got != want {
+	if want := "Please correct the following:\n  participant.municipality_code: is required"; got != want {
 		t.Errorf("explain: %q, want %q", got, want)
 	}
 	// A gateway that does not answer is said in words, not as Go's dial
@@ -85,6 +85,14 @@ func TestExplain(t *testing.T) {
 	down := connect.NewError(connect.CodeUnavailable, errors.New("dial tcp 127.0.0.1:1: connect: connection refused"))
 	if got := explain(Env{}, down).Error(); strings.Contains(got, "dial tcp") || !strings.Contains(got, "svarar inte") {
 		t.Errorf("explain(unavailable) = %q, want Swedish words without the dial error", got)
+	}
+	// A refusal the catalogue has no sentence for is named in words first.
+	gone := connect.NewError(connect.CodeNotFound, errors.New("no such dead letter"))
+	if got := explain(Env{}, gone).Error(); got != "finns inte: no such dead letter" {
+		t.Errorf("explain(not found) = %q", got)
+	}
+	if got := explain(Env{}, ce).Error(); !strings.HasPrefix(got, "Rätta följande:\n  participant.municipality_code: ") {
+		t.Errorf("explain(invalid) in Swedish = %q", got)
 	}
 	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
