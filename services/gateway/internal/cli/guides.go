@@ -433,4 +433,3 @@ func guideChangeAll(ctx context.Context, g gatewayv1connect.GuidesServiceClient,
 	fmt.Fprintln(e.Out, e.f("guides.changed_all", what, done, failed))
 	return nil
 }
-
