@@ -48,7 +48,7 @@ func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ar
 			med = count(int64(r.GetMedianDays()+0.5), e.t("n.day"), e.t("n.days"))
 		}
 		fmt.Fprintf(e.Out, "%-15s %-14s %4d/%-4d %5.1f %%  %s %s%s\n", e.code("guides.dim.", r.GetDimension().String(), "EQUITY_DIMENSION_"),
-			e.code("guides.group.", r.GetGroup(), ""), r.GetWithGuide(), r.GetEntitled(), 100*r.GetShare(), e.t("r.median"), med, note)
+			e.equityGroup(r.GetDimension().String(), r.GetGroup()), r.GetWithGuide(), r.GetEntitled(), 100*r.GetShare(), e.t("r.median"), med, note)
 	}
 	return nil
 }
@@ -87,4 +87,13 @@ var reasonPatterns = []struct {
 }{
 	{regexp.MustCompile(`^permit older than (\d+) months$`), "guidewhy.permit_old"},
 	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guidewhy.inside"},
+}
+
+// equityGroup is a group of the equity report in words: a language by
+// its name, other groups by the web's labels ("kvinna", "deltid").
+func (e Env) equityGroup(dimension, group string) string {
+	if dimension == "EQUITY_DIMENSION_LANGUAGE" {
+		return e.code("guides.lang.", group, "")
+	}
+	return e.code("guides.group.", group, "")
 }
