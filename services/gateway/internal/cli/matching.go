@@ -86,7 +86,7 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 		for _, v := range res.Msg.GetPairs() {
 			var why []string
 			for _, p := range v.GetPair().GetScoreParts() {
-				why = append(why, fmt.Sprintf("%s %+d", e.code("rule.", p.GetRule(), ""), p.GetPoints()))
+				why = append(why, fmt.Sprintf("%s %+d", e.rule(p.GetRule()), p.GetPoints()))
 			}
 			fmt.Fprintf(e.Out, "%s\t%s + %s\t%s (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
 				e.f("score", v.GetPair().GetScore()), strings.Join(why, ", "))
@@ -169,4 +169,17 @@ func (e Env) emptyJob(k emptyjob.Counts) string {
 		s += " " + e.t("jobnone.busy_too")
 	}
 	return fill.Replace(s)
+}
+
+// rule is a mentoring score rule in the web's words: its short label
+// ("gemensamt språk"), else its explanation ("båda har familj"), never
+// the rule's name.
+func (e Env) rule(name string) string {
+	if s := e.t("rule." + name); s != "rule."+name {
+		return s
+	}
+	if s := e.t("why." + name); s != "why."+name {
+		return lowerFirst(s)
+	}
+	return strings.ReplaceAll(name, "_", " ")
 }

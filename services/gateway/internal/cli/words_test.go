@@ -90,6 +90,9 @@ func TestEnumsInWords(t *testing.T) {
 		}
 	}
 	e := Env{lang: "sv"}
+	if got := e.rule("family") + ", " + e.rule("age_band") + ", " + e.rule("language"); got != "båda har familj, i samma åldersgrupp, gemensamt språk" {
+		t.Errorf("score rules in Swedish: %q", got)
+	}
 	if got := e.reasons([]string{"not entitled: no residence permit recorded", "entitled: no rule excludes"}); got != "har inte rätt: inget uppehållstillstånd registrerat; har rätt: ingen regel utesluter" {
 		t.Errorf("reasons in Swedish: %q", got)
 	}
