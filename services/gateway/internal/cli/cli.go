@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -313,11 +314,23 @@ func readPassword(e env) (string, error) {
 // catalogue words it (the dinners messages are keyed by their English
 // text; others are found by it), else as the service wrote it.
 func (e Env) serviceText(msg string) string {
+	// "...; this one is SEATING_STATUS_CONFIRMED": the status in words,
+	// the sentence from mp's catalogue (the web's takes a placeholder).
+	if m := statusSentence.FindStringSubmatch(msg); m != nil {
+		word := e.code("dinners.status.", m[2], "SEATING_STATUS_")
+		if k := "svc.status." + m[1]; e.t(k) != k {
+			return e.f(k, word)
+		}
+		msg = m[1] + "; this one is " + word
+	}
 	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
 		return s
 	}
 	return e.fromEnglish(msg)
 }
+
+// statusSentence is a dinners refusal that names the seating's status.
+var statusSentence = regexp.MustCompile(`^(.*); this one is (SEATING_STATUS_[A-Z_]+)$`)
 
 func splitCSV(s string) []string {
 	var out []string

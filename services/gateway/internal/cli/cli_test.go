@@ -94,6 +94,12 @@ func TestExplain(t *testing.T) {
 	if got := explain(Env{}, ce).Error(); !strings.HasPrefix(got, "Rätta följande:\n  participant.municipality_code: ") {
 		t.Errorf("explain(invalid) in Swedish = %q", got)
 	}
+	// A refusal naming a seating's status says the status in words
+	// (SEATING_STATUS_CONFIRMED was printed).
+	early := connect.NewError(connect.CodeFailedPrecondition, errors.New("feedback is for held dinners; this one is SEATING_STATUS_CONFIRMED"))
+	if got := explain(Env{}, early).Error(); got != "återkoppling ges bara efter en genomförd middag; den här placeringen är bekräftad" {
+		t.Errorf("explain(status refusal) = %q", got)
+	}
 	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
 	}

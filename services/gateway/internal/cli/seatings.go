@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -62,7 +63,11 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
 			k := j.GetCounts()
-			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), float64(j.GetGapPpm())/1e4))
+			gap := strconv.FormatFloat(float64(j.GetGapPpm())/1e4, 'f', 2, 64)
+			if e.words().lang == "sv" {
+				gap = strings.ReplaceAll(gap, ".", ",") // 0,25 %
+			}
+			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), gap))
 			return nil
 		case dinnersv1.JobState_JOB_STATE_FAILED:
 			return errors.New(e.t("m.failed"))
