@@ -101,7 +101,7 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 		}
 		for _, u := range res.Msg.GetUnseated() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), u.GetMunicipalityCode(), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")),
-				e.code("dinners.unseated.", u.GetReason().String(), "UNSEATED_REASON_"))
+				e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_"))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})

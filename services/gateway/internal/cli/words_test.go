@@ -84,6 +84,7 @@ func TestEnumsInWords(t *testing.T) {
 		{"sv", "role.", "ROLE_COORDINATOR", "ROLE_", "samordnare"},
 		{"sv", "role.volunteer.", "VOLUNTEER_ROLE_DINNER_HOST", "VOLUNTEER_ROLE_", "middagsvärd"},
 		{"sv", "nothing.", "UNSEATED_REASON_NEW_THING", "UNSEATED_REASON_", "new thing"},
+		{"sv", "unseated.", "UNSEATED_REASON_NO_HOST_IN_REACH", "UNSEATED_REASON_", "ingen värd inom räckhåll (område, språk eller hushåll)"},
 	} {
 		if got := (Env{lang: tt.lang}).code(tt.prefix, tt.name, tt.enumPrefix); got != tt.want {
 			t.Errorf("%s %s = %q, want %q", tt.lang, tt.name, got, tt.want)
