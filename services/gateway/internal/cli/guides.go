@@ -430,6 +430,6 @@ func guideChangeAll(ctx context.Context, g gatewayv1connect.GuidesServiceClient,
 		}
 		done++
 	}
-	fmt.Fprintln(e.Out, e.f("guides.changed_all", what, done, failed))
+	fmt.Fprintln(e.Out, e.f("guides.changed_all", "mp guides "+what, done, failed))
 	return nil
 }

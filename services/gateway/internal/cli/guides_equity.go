@@ -47,8 +47,8 @@ func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ar
 		if r.GetMedianDays() >= 0 {
 			med = count(int64(r.GetMedianDays()+0.5), e.t("n.day"), e.t("n.days"))
 		}
-		fmt.Fprintf(e.Out, "%-15s %-14s %4d/%-4d %5.1f %%  %s %s%s\n", e.code("guides.dim.", r.GetDimension().String(), "EQUITY_DIMENSION_"),
-			e.equityGroup(r.GetDimension().String(), r.GetGroup()), r.GetWithGuide(), r.GetEntitled(), 100*r.GetShare(), e.t("r.median"), med, note)
+		fmt.Fprintf(e.Out, "%-15s %-14s %4d/%-4d %5s %%  %s %s%s\n", e.code("guides.dim.", r.GetDimension().String(), "EQUITY_DIMENSION_"),
+			e.equityGroup(r.GetDimension().String(), r.GetGroup()), r.GetWithGuide(), r.GetEntitled(), e.decimal(100*r.GetShare(), 1), e.t("r.median"), med, note)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -63,11 +62,7 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
 			k := j.GetCounts()
-			gap := strconv.FormatFloat(float64(j.GetGapPpm())/1e4, 'f', 2, 64)
-			if e.words().lang == "sv" {
-				gap = strings.ReplaceAll(gap, ".", ",") // 0,25 %
-			}
-			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), gap))
+			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2)))
 			return nil
 		case dinnersv1.JobState_JOB_STATE_FAILED:
 			return errors.New(e.t("m.failed"))

@@ -3,6 +3,7 @@ package cli
 import (
 	"embed"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -152,6 +153,16 @@ func (e Env) level(l typev1.SwedishLevel) string {
 func lowerFirst(s string) string {
 	for i, r := range s {
 		return strings.ToLower(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+// decimal is x with prec decimals, with a decimal comma in Swedish
+// ("27,3"), as the web app writes its shares.
+func (e Env) decimal(x float64, prec int) string {
+	s := strconv.FormatFloat(x, 'f', prec, 64)
+	if e.words().lang == "sv" {
+		s = strings.ReplaceAll(s, ".", ",")
 	}
 	return s
 }
