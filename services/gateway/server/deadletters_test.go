@@ -224,8 +224,8 @@ func TestDeadLettersForAnOperator(t *testing.T) {
 		return nil
 	})
 	waitDeadLetter(t, ops, 0)
-	if _, err := mpErr(t, dir, "deadletters", "replay", dl.GetId()); err == nil || !strings.Contains(err.Error(), "no such dead letter") {
-		t.Errorf("second replay: %v, want no such dead letter", err)
+	if _, err := mpErr(t, dir, "deadletters", "replay", dl.GetId()); err == nil || !strings.Contains(err.Error(), "den felaktiga händelsen finns inte") {
+		t.Errorf("second replay: %v, want the dead letter gone, in Swedish", err)
 	}
 
 	// Another failure, discarded on the page in Swedish.

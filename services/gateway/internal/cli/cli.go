@@ -326,6 +326,9 @@ func (e Env) serviceText(msg string) string {
 	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
 		return s
 	}
+	if s := e.t("svc." + msg); s != "svc."+msg {
+		return s
+	}
 	return e.fromEnglish(msg)
 }
 

@@ -87,8 +87,8 @@ func TestExplain(t *testing.T) {
 		t.Errorf("explain(unavailable) = %q, want Swedish words without the dial error", got)
 	}
 	// A refusal the catalogue has no sentence for is named in words first.
-	gone := connect.NewError(connect.CodeNotFound, errors.New("no such dead letter"))
-	if got := explain(Env{}, gone).Error(); got != "finns inte: no such dead letter" {
+	gone := connect.NewError(connect.CodeNotFound, errors.New("no such newcomer in the guides programme"))
+	if got := explain(Env{}, gone).Error(); got != "finns inte: no such newcomer in the guides programme" {
 		t.Errorf("explain(not found) = %q", got)
 	}
 	if got := explain(Env{}, ce).Error(); !strings.HasPrefix(got, "Rätta följande:\n  participant.municipality_code: ") {
@@ -99,6 +99,10 @@ func TestExplain(t *testing.T) {
 	early := connect.NewError(connect.CodeFailedPrecondition, errors.New("feedback is for held dinners; this one is SEATING_STATUS_CONFIRMED"))
 	if got := explain(Env{}, early).Error(); got != "återkoppling ges bara efter en genomförd middag; den här placeringen är bekräftad" {
 		t.Errorf("explain(status refusal) = %q", got)
+	}
+	// A refusal mp knows is a whole Swedish sentence.
+	if got := explain(Env{}, connect.NewError(connect.CodeNotFound, errors.New("no such dead letter (replayed or discarded already?)"))).Error(); !strings.HasPrefix(got, "den felaktiga händelsen finns inte") {
+		t.Errorf("explain(no such dead letter) = %q", got)
 	}
 	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
