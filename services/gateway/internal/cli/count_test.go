@@ -73,19 +73,8 @@ var fixedPlural = regexp.MustCompile(`%d( [a-z-]+)*? [a-z-]+(s|ies)\b`)
 // number (the brief: fix every such count, not only the seats).
 func TestNoCountWithAFixedPlural(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, src := range sources(t) {
 		f, err := parser.ParseFile(fset, name, src, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -113,4 +102,23 @@ func TestCount(t *testing.T) {
 			t.Errorf("count(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
+}
+
+// sources are mp's Go files without the tests, by name.
+func sources(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		if out[name], err = os.ReadFile(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }

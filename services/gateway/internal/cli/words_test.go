@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,18 +27,7 @@ func TestEveryWordInBothLanguages(t *testing.T) {
 			}
 		}
 	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, src := range sources(t) {
 		for _, m := range usedKey.FindAllStringSubmatch(string(src), -1) {
 			for _, lang := range []string{"sv", "en"} {
 				if lang == "en" && strings.HasPrefix(m[1], "jobnone.") {
