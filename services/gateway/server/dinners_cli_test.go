@@ -65,7 +65,7 @@ func TestDinnersCLI(t *testing.T) {
 	}
 	mustContain(t, mp(t, dir, "dinners", "offers", "update", "-seats", "3", "-pets=false", "-postcode", "11122", offerID), offerID+" updated")
 	signups := mp(t, dir, "dinners", "signups", "list")
-	mustContain(t, signups, "Leila Haddad", "party 2")
+	mustContain(t, signups, "Leila Haddad", "2 people")
 	signUpID, _, _ := strings.Cut(strings.TrimSpace(signups), "\t")
 	mustContain(t, mp(t, dir, "dinners", "signups", "update", "-swedish-level", "SFI_D", "-postcode", "11122", "-sfi-class", "sfi-3", signUpID),
 		signUpID+" updated")
@@ -79,9 +79,9 @@ func TestDinnersCLI(t *testing.T) {
 	}
 
 	out := mp(t, dir, "dinners", "jobs", "start", "-follow")
-	mustContain(t, out, "100% succeeded", "seatings proposed: 1")
+	mustContain(t, out, "100% finished", "seatings proposed: 1")
 	proposals := mp(t, dir, "dinners", "proposals", "list")
-	mustContain(t, proposals, "Leila Haddad (2) at Karin Lindgren", "proposed", "base=")
+	mustContain(t, proposals, "Leila Haddad (2) at Karin Lindgren", "proposed", "pts: the rules allow the seating")
 	id, _, _ := strings.Cut(strings.TrimSpace(proposals), "\t")
 
 	if _, err := mpErr(t, dir, "dinners", "reject", id); err == nil || !strings.Contains(err.Error(), "POOR_FIT") {
@@ -95,6 +95,6 @@ func TestDinnersCLI(t *testing.T) {
 		t.Fatal("attendance before the dinner was accepted")
 	}
 	mustContain(t, mp(t, dir, "dinners", "waitlist"), "0180\t")
-	mustContain(t, mp(t, dir, "dinners", "jobs", "list"), "succeeded", "1 proposed")
+	mustContain(t, mp(t, dir, "dinners", "jobs", "list"), "finished", "1 proposed")
 	mustContain(t, mp(t, dir, "dinners", "report"), "month\tmunicipality", fmt.Sprintf("%s\t0180\t", day[:7]))
 }

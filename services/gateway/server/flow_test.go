@@ -73,7 +73,7 @@ func TestCLIFlow(t *testing.T) {
 	dir := t.TempDir()
 	out := mp(t, dir, "login", "-server", e.base, "-email", "anna@example.org")
 	mustContain(t, out, "signed in as")
-	mustContain(t, mp(t, dir, "whoami"), "anna@example.org", "ROLE_COORDINATOR")
+	mustContain(t, mp(t, dir, "whoami"), "anna@example.org", "coordinator")
 	id := strings.TrimSpace(mp(t, dir, "participants", "add", "-given-name", "Amina", "-family-name", "Hassan",
 		"-municipality", "0880", "-swedish-level", "SFI_B", "-languages", "ar", "-interests", "cooking", "-consent"))
 	mustContain(t, mp(t, dir, "participants", "list"), id, "Amina Hassan")
@@ -92,7 +92,7 @@ func TestCLIFlow(t *testing.T) {
 		}
 		return nil
 	})
-	mustContain(t, proposals, "score", "language=")
+	mustContain(t, proposals, "score", "shared language +")
 	pairID, _, _ := strings.Cut(strings.TrimSpace(strings.Split(proposals, "\n")[0]), "\t")
 	mustContain(t, mp(t, dir, "proposals", "approve", pairID), "offered")
 	// A job now finds nobody to propose, and says why rather than a bare

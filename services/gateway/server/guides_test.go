@@ -236,14 +236,14 @@ func TestGuidesThroughGateway(t *testing.T) {
 
 	// The same through mp.
 	mustContain(t, mp(t, dir, "guides", "eligibility", "-entitled"), "9 newcomers", "Amina Guidesson", "parental leave does not exclude")
-	mustContain(t, mp(t, dir, "guides", "organisations"), "Lotsarna i Kalmar", "0880 ar\tcapacity 4\tcaseload 3")
-	mustContain(t, mp(t, dir, "guides", "jobs", "list"), job.GetId(), "succeeded")
+	mustContain(t, mp(t, dir, "guides", "organisations"), "Lotsarna i Kalmar", "0880 Arabic\tplaces 4\tcaseload 3")
+	mustContain(t, mp(t, dir, "guides", "jobs", "list"), job.GetId(), "finished")
 	mustContain(t, mp(t, dir, "guides", "assignments", "-job", job.GetId(), "-status", "active"), "3 assignments", "active",
-		"language the newcomer speaks (ar)")
+		"language the newcomer speaks (Arabic)")
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3"), "FLAGGED")
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3", "-csv"), "language,ti,4,0,0.000,-1,true,false")
 	out := mp(t, dir, "guides", "jobs", "start", "-follow")
-	mustContain(t, out, "succeeded", "proposals: 0", "no proposals: the engine chose 1 pair, but it was proposed before")
+	mustContain(t, out, "finished", "proposals: 0", "no proposals: the engine chose 1 pair, but it was proposed before")
 }
 
 // TestGuideRulesChangeIsAudited shows that parental leave does not

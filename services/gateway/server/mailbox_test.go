@@ -99,10 +99,10 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	// mp: the same lists, and preferences set from the terminal.
 	dir := t.TempDir()
 	mp(t, dir, "login", "-server", e.base, "-email", "coord-ar@example.org")
-	mustContain(t, mp(t, dir, "messages", "list", "-person", person), "mentor_offer\tmailbox\tsent")
-	mustContain(t, mp(t, dir, "messages", "list", "-proposal", pairID), "no_contact")
+	mustContain(t, mp(t, dir, "messages", "list", "-person", person), "mentor offer\tdevelopment mailbox\tsent")
+	mustContain(t, mp(t, dir, "messages", "list", "-proposal", pairID), "the person has no e-mail address or phone number")
 	mustContain(t, mp(t, dir, "participants", "notify", person, "-language", "so", "-channel", "sms", "-opt-out", "reminders,check_ins"),
-		"language so, channel sms, opted out of reminders, check_ins")
+		"language so; SMS only; does not want: reminders, questions about how it goes")
 	p, err := coord.registry.GetParticipant(testutil.Context(t), connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: person}))
 	if err != nil || p.Msg.GetParticipant().GetParticipant().GetNotifications().GetPreferredLanguage() != "so" {
 		t.Fatalf("preferences after mp: %v %v", p.Msg.GetParticipant().GetParticipant().GetNotifications(), err)
@@ -119,6 +119,7 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	createUser(t, admin, &gatewayv1.User{Email: "admin2@example.org", Role: gatewayv1.Role_ROLE_ADMIN})
 	adminDir := t.TempDir()
 	mp(t, adminDir, "login", "-server", e.base, "-email", "admin2@example.org")
-	mustContain(t, mp(t, adminDir, "mailbox", "list", "-person", person), m[1], "mentor_offer")
-	mustContain(t, mp(t, adminDir, "mailbox", "show", m[1]), "Language: ar", "Answer link: ", path)
+	// admin2 has the default language, Swedish.
+	mustContain(t, mp(t, adminDir, "mailbox", "list", "-person", person), m[1], "förslag på mentor")
+	mustContain(t, mp(t, adminDir, "mailbox", "show", m[1]), "Språk: ar", "Svarslänk: ", path)
 }

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -30,6 +32,9 @@ import (
 type config struct {
 	Server string `json:"server"`
 	Token  string `json:"token"`
+	// Locale is the user's web app language at sign-in: mp prints the
+	// same language (MP_LANG overrides it).
+	Locale string `json:"locale,omitempty"`
 }
 
 func configPath(e env) (string, error) {
@@ -39,7 +44,7 @@ func configPath(e env) (string, error) {
 		if base == "" {
 			home := e.Getenv("HOME")
 			if home == "" {
-				return "", errors.New("no HOME: set MP_CONFIG_DIR")
+				return "", errors.New(e.t("err.no_home"))
 			}
 			base = filepath.Join(home, ".config")
 		}
@@ -56,7 +61,7 @@ func loadConfig(e env) (config, error) {
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return c, errors.New("not signed in: run mp login")
+		return c, errors.New(e.t("err.not_signed_in"))
 	}
 	if err != nil {
 		return c, err
@@ -103,13 +108,37 @@ func newClients(e env, c config) *clients {
 	}
 }
 
-// explain turns a Connect error into a message with every field to fix.
-func explain(err error) error {
+// explain turns a Connect error into a message with every field to fix,
+// in mp's language where the web's catalogue has the service's words;
+// a gateway that does not answer is said so, not as Go's dial error.
+func explain(e Env, err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the flags are printed, nothing else to say
+	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {
 		return err
 	}
-	msg := ce.Message()
+	switch ce.Code() {
+	case connect.CodeUnavailable:
+		return errors.New(e.t("err.unavailable"))
+	case connect.CodeUnauthenticated:
+		return errors.New(e.t("err.unauthenticated"))
+	case connect.CodeCanceled:
+		return errors.New(e.t("err.canceled"))
+	case connect.CodeDeadlineExceeded:
+		return errors.New(e.t("err.deadline"))
+	}
+	msg := e.serviceText(ce.Message())
+	if ce.Message() == "invalid request" {
+		msg = e.t("errors.title") // the fields follow
+	} else if msg == ce.Message() && e.words().lang != "en" {
+		// A service's sentence the catalogue lacks stays English; the
+		// kind of refusal ("finns inte", "nekad") is said in words first.
+		if k := "audit.outcome." + ce.Code().String(); e.t(k) != k {
+			msg = e.t(k) + ": " + msg
+		}
+	}
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
 		if derr != nil {
@@ -117,7 +146,7 @@ func explain(err error) error {
 		}
 		if br, ok := v.(*errdetails.BadRequest); ok {
 			for _, fv := range br.GetFieldViolations() {
-				msg += fmt.Sprintf("\n  %s: %s", fv.GetField(), fv.GetDescription())
+				msg += fmt.Sprintf("\n  %s: %s", fv.GetField(), e.serviceText(fv.GetDescription()))
 			}
 		}
 	}
@@ -131,33 +160,42 @@ type Env struct {
 	Out    io.Writer
 	Getenv func(string) string
 	HTTP   *http.Client
+	// lang is the language of this run, "sv" or "en"; Run sets it.
+	lang string
 }
 
 type env = Env
 
 // Run runs one mp command.
 func Run(ctx context.Context, args []string, e Env) error {
+	envLang := ""
+	if e.Getenv != nil {
+		envLang = e.Getenv("MP_LANG")
+	}
+	e.lang = langOf(envLang, "")
 	if len(args) == 0 {
-		return errors.New("usage: mp login|logout|whoami|participants|volunteers|jobs|proposals|report|dinners|guides|messages|mailbox|deadletters ... (see mp help)")
+		return errors.New(e.t("usage.short"))
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, usage+dinnersUsage+guidesUsage+messagesUsage+deadLettersUsage)
+		fmt.Fprint(e.Out, e.t("usage.intro")+e.t("help.main")+e.t("help.volunteers")+e.t("help.dinners")+e.t("help.guides")+e.t("help.messages")+e.t("help.deadletters"))
 		return nil
 	}
 	if cmd == "login" {
 		return login(ctx, args, e)
 	}
 	cfg, err := loadConfig(e)
-	if err != nil {
+	if err != nil && !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		return err
 	}
+	// -h needs no sign-in: the command prints its flags before any call.
+	e.lang = langOf(envLang, cfg.Locale)
 	c := newClients(e, cfg)
 	if cmd == "dinners" {
-		return explain(dinners(ctx, c, args, e))
+		return explain(e, dinners(ctx, c, args, e))
 	}
 	if cmd == "guides" {
-		return explain(guides(ctx, c, args, e))
+		return explain(e, guides(ctx, c, args, e))
 	}
 	sub := ""
 	if len(args) > 0 {
@@ -174,7 +212,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		var res *connect.Response[gatewayv1.GetUserResponse]
 		if res, err = c.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"})); err == nil {
 			u := res.Msg.GetUser()
-			fmt.Fprintf(e.Out, "%s <%s> %s %s %s\n", u.GetDisplayName(), u.GetEmail(), u.GetRole(), u.GetOrganisationId(), strings.Join(u.GetMunicipalityCodes(), ","))
+			fmt.Fprintf(e.Out, "%s <%s> %s %s %s\n", u.GetDisplayName(), u.GetEmail(), e.code("role.", u.GetRole().String(), "ROLE_"),
+				u.GetOrganisationId(), strings.Join(u.GetMunicipalityCodes(), ","))
 		}
 	case "participants list":
 		err = listParticipants(ctx, c, args, e)
@@ -186,11 +225,15 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = consent(ctx, c, args, e)
 	case "volunteers list":
 		err = listVolunteers(ctx, c, args, e)
+	case "volunteers add":
+		err = addVolunteer(ctx, c, args, e)
+	case "volunteers roles":
+		err = volunteerRoles(ctx, c, args, e)
 	case "jobs start":
 		err = startJob(ctx, c, args, e)
 	case "jobs watch":
 		if len(args) != 1 {
-			return errors.New("usage: mp jobs watch ID")
+			return errors.New(e.f("usage.one_id", "jobs watch"))
 		}
 		err = watchJob(ctx, c, args[0], e)
 	case "proposals list":
@@ -208,46 +251,22 @@ func Run(ctx context.Context, args []string, e Env) error {
 	case "deadletters list", "deadletters show", "deadletters replay", "deadletters discard":
 		err = deadLetters(ctx, c, sub, args, e)
 	default:
-		return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace(cmd+" "+sub))
+		return errors.New(e.f("err.unknown_command", strings.TrimSpace(cmd+" "+sub)))
 	}
-	return explain(err)
+	return explain(e, err)
 }
-
-const usage = `mp is the Mötesplats command line client.
-
-  mp login [-server URL] -email E        sign in (password from MP_PASSWORD or stdin)
-  mp logout                              revoke and forget the token
-  mp whoami                              show the signed-in user
-  mp participants list [-municipality C] [-name N]  list newcomers
-  mp participants add -given-name N -municipality C [-family-name N] [-swedish-level SFI_B]
-                      [-languages ar,en] [-interests a,b] [-household 1] [-consent]
-                      [-language ar] [-channel sms] [-opt-out reminders]  (messages: see below)
-  mp participants delete ID              remove a newcomer who leaves the programme
-  mp participants erase [-yes] ID        erase every trace of a newcomer (asks to confirm)
-  mp participants consent [-withdraw] ID record (or withdraw) consent to mentoring matching
-  mp volunteers list [-municipality C] [-name N]    list volunteers
-  mp volunteers delete ID                remove a volunteer who leaves
-  mp volunteers erase [-yes] ID          erase every trace of a volunteer (asks to confirm)
-  mp jobs start [-municipalities C,...] [-follow]  start a matching job
-  mp jobs watch ID                       follow a job to the end
-  mp proposals list [-job ID]            proposals with their explanation
-  mp proposals approve ID                approve a proposal
-  mp proposals reject ID                 reject a proposal
-  mp report export [-o FILE]             the report as CSV (stdout by default)
-`
 
 func login(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
 	// The default follows the variables `make run` reads, so a stack on
 	// other ports (GATEWAY_ADDR) is found as the seed's banner says.
-	server := fs.String("server", gatewayurl.FromEnv(e.Getenv), "gateway URL (default: MP_PUBLIC_URL, else http://GATEWAY_ADDR)")
-	email := fs.String("email", "", "e-mail address")
-	if err := fs.Parse(args); err != nil {
+	server := fs.String("server", gatewayurl.FromEnv(e.Getenv), e.t("flag.login.server"))
+	email := fs.String("email", "", e.t("flag.login.email"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {
-		return errors.New("login: -email is required")
+		return errors.New(e.t("err.login_email"))
 	}
 	pass := e.Getenv("MP_PASSWORD")
 	if pass == "" {
@@ -260,16 +279,17 @@ func login(ctx context.Context, args []string, e env) error {
 	c := newClients(e, config{Server: strings.TrimRight(*server, "/")})
 	res, err := c.tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: *email, Password: pass, Name: "mp on " + host}))
 	if connect.CodeOf(err) == connect.CodeUnavailable {
-		return fmt.Errorf("login: no gateway answers at %s: is the stack running (make run)? Give its address with -server URL, or set GATEWAY_ADDR as for make run (%w)", c.cfg.Server, err)
+		return errors.New(e.f("err.login_unavailable", c.cfg.Server))
 	}
 	if err != nil {
-		return explain(err)
+		return explain(e, err)
 	}
-	if err := saveConfig(e, config{Server: c.cfg.Server, Token: res.Msg.GetToken()}); err != nil {
+	u := res.Msg.GetUser()
+	if err := saveConfig(e, config{Server: c.cfg.Server, Token: res.Msg.GetToken(), Locale: u.GetLocale()}); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "signed in as %s (%s); token valid until %s\n", res.Msg.GetUser().GetDisplayName(),
-		res.Msg.GetUser().GetRole(), localtime.Stamp(res.Msg.GetExpireTime()))
+	e.lang = langOf(e.Getenv("MP_LANG"), u.GetLocale())
+	fmt.Fprintln(e.Out, e.f("login.done", u.GetDisplayName(), e.code("role.", u.GetRole().String(), "ROLE_"), localtime.Stamp(res.Msg.GetExpireTime())))
 	return nil
 }
 
@@ -277,7 +297,7 @@ func login(ctx context.Context, args []string, e env) error {
 // without echo, so it never shows on screen or in a screen recording; from
 // a pipe it is the first line.
 func readPassword(e env) (string, error) {
-	fmt.Fprint(e.Out, "Password: ")
+	fmt.Fprint(e.Out, e.t("login.password"))
 	if f, ok := e.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(e.Out)
@@ -289,6 +309,31 @@ func readPassword(e env) (string, error) {
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
+
+// serviceText is a service's message in mp's language when the web's
+// catalogue words it (the dinners messages are keyed by their English
+// text; others are found by it), else as the service wrote it.
+func (e Env) serviceText(msg string) string {
+	// "...; this one is SEATING_STATUS_CONFIRMED": the status in words,
+	// the sentence from mp's catalogue (the web's takes a placeholder).
+	if m := statusSentence.FindStringSubmatch(msg); m != nil {
+		word := e.code("dinners.status.", m[2], "SEATING_STATUS_")
+		if k := "svc.status." + m[1]; e.t(k) != k {
+			return e.f(k, word)
+		}
+		msg = m[1] + "; this one is " + word
+	}
+	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
+		return s
+	}
+	if s := e.t("svc." + msg); s != "svc."+msg {
+		return s
+	}
+	return e.fromEnglish(msg)
+}
+
+// statusSentence is a dinners refusal that names the seating's status.
+var statusSentence = regexp.MustCompile(`^(.*); this one is (SEATING_STATUS_[A-Z_]+)$`)
 
 func splitCSV(s string) []string {
 	var out []string
@@ -314,16 +359,19 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) e
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	res, err := hc.Do(req)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return errors.New(e.t("err.canceled"))
+		}
+		return errors.New(e.t("err.unavailable"))
 	}
 	defer res.Body.Close()
 	switch {
 	case res.StatusCode == http.StatusUnauthorized || res.StatusCode/100 == 3:
-		return errors.New("export: the API token is not valid any more: run mp login")
+		return errors.New(e.t("err.export_token"))
 	case res.StatusCode != http.StatusOK:
-		return fmt.Errorf("export: the gateway answered %s", res.Status)
+		return errors.New(e.f("err.export_status", res.Status))
 	case !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv"):
-		return fmt.Errorf("export: the gateway sent %q, not CSV", res.Header.Get("Content-Type"))
+		return errors.New(e.f("err.export_not_csv", res.Header.Get("Content-Type")))
 	}
 	w := e.Out
 	if outPath != "" {

@@ -41,7 +41,7 @@ func TestExportRefusesWhatIsNotCSV(t *testing.T) {
 		{"csv", "", "section,label,count\n"},
 		{"redirect", "mp login", ""},
 		{"revoked", "mp login", ""},
-		{"html", "not CSV", ""},
+		{"html", "inte CSV", ""},
 	} {
 		t.Run(tt.token, func(t *testing.T) {
 			dir := t.TempDir()
@@ -76,11 +76,35 @@ func TestExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	ce.AddDetail(d)
-	got := explain(ce).Error()
-	if want := "invalid request\n  participant.municipality_code: is required"; got != want {
+	got := explain(Env{lang: "en"}, ce).Error()
+	if want := "Please correct the following:\n  participant.municipality_code: is required"; got != want {
 		t.Errorf("explain: %q, want %q", got, want)
 	}
-	if explain(nil) != nil {
+	// A gateway that does not answer is said in words, not as Go's dial
+	// error, in Swedish by default.
+	down := connect.NewError(connect.CodeUnavailable, errors.New("dial tcp 127.0.0.1:1: connect: connection refused"))
+	if got := explain(Env{}, down).Error(); strings.Contains(got, "dial tcp") || !strings.Contains(got, "svarar inte") {
+		t.Errorf("explain(unavailable) = %q, want Swedish words without the dial error", got)
+	}
+	// A refusal the catalogue has no sentence for is named in words first.
+	gone := connect.NewError(connect.CodeNotFound, errors.New("no such newcomer in the guides programme"))
+	if got := explain(Env{}, gone).Error(); got != "finns inte: no such newcomer in the guides programme" {
+		t.Errorf("explain(not found) = %q", got)
+	}
+	if got := explain(Env{}, ce).Error(); !strings.HasPrefix(got, "Rätta följande:\n  participant.municipality_code: ") {
+		t.Errorf("explain(invalid) in Swedish = %q", got)
+	}
+	// A refusal naming a seating's status says the status in words
+	// (SEATING_STATUS_CONFIRMED was printed).
+	early := connect.NewError(connect.CodeFailedPrecondition, errors.New("feedback is for held dinners; this one is SEATING_STATUS_CONFIRMED"))
+	if got := explain(Env{}, early).Error(); got != "återkoppling ges bara efter en genomförd middag; den här placeringen är bekräftad" {
+		t.Errorf("explain(status refusal) = %q", got)
+	}
+	// A refusal mp knows is a whole Swedish sentence.
+	if got := explain(Env{}, connect.NewError(connect.CodeNotFound, errors.New("no such dead letter (replayed or discarded already?)"))).Error(); !strings.HasPrefix(got, "den felaktiga händelsen finns inte") {
+		t.Errorf("explain(no such dead letter) = %q", got)
+	}
+	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
 	}
 }
@@ -98,10 +122,10 @@ func TestUnknownEnumRefused(t *testing.T) {
 	if out.Len() != 0 {
 		t.Fatalf("wrote %q", out.String())
 	}
-	if v, err := enumFlag("swedish-level", "sfi_b", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0, "SWEDISH_LEVEL_SFI_B": 3}); err != nil || v != 3 {
+	if v, err := (Env{}).enumFlag("swedish-level", "sfi_b", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0, "SWEDISH_LEVEL_SFI_B": 3}); err != nil || v != 3 {
 		t.Fatalf("sfi_b: %d, %v", v, err)
 	}
-	if _, err := enumFlag("swedish-level", "unspecified", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0}); err == nil {
+	if _, err := (Env{}).enumFlag("swedish-level", "unspecified", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0}); err == nil {
 		t.Fatal("UNSPECIFIED accepted")
 	}
 }

@@ -41,17 +41,25 @@ func TestWaitlistCountsAgree(t *testing.T) {
 		{MunicipalityCode: "0380", Parties: 2, Guests: 5, MedianWaitDays: 0, MaxWaitDays: 12, FreeSeats: 0, SeatsNeeded: 3,
 			NeedByDate: []*dinnersv1.DateNeed{{Date: "2026-12-11", Seats: 3}}},
 	}}
-	var out bytes.Buffer
-	if err := waitlist(context.Background(), d, nil, env{Out: &out}); err != nil {
-		t.Fatal(err)
-	}
-	got := out.String()
-	for _, want := range []string{
-		"0180\t1 party (1 guest) waiting, median 1 day, longest 1 day\t1 free seat\t1 more host seat needed\n\t2026-12-10\t1 seat\n",
-		"0380\t2 parties (5 guests) waiting, median 0 days, longest 12 days\t0 free seats\t3 more host seats needed\n\t2026-12-11\t3 seats\n",
+	for lang, wants := range map[string][]string{
+		"en": {
+			"0180\t1 party (1 guest) waiting, median 1 day, longest 1 day\t1 free seat\t1 more host seat needed\n\t2026-12-10\t1 seat\n",
+			"0380\t2 parties (5 guests) waiting, median 0 days, longest 12 days\t0 free seats\t3 more host seats needed\n\t2026-12-11\t3 seats\n",
+		},
+		"sv": {
+			"0180\t1 sällskap (1 gäst) väntar, median 1 dag, längst 1 dag\t1 ledig plats\t1 värdplats till behövs\n\t2026-12-10\t1 plats\n",
+			"0380\t2 sällskap (5 gäster) väntar, median 0 dagar, längst 12 dagar\t0 lediga platser\t3 värdplatser till behövs\n\t2026-12-11\t3 platser\n",
+		},
 	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("got\n%s\nwant it to contain\n%s", got, want)
+		var out bytes.Buffer
+		if err := waitlist(context.Background(), d, nil, env{Out: &out, lang: lang}); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: got\n%s\nwant it to contain\n%s", lang, got, want)
+			}
 		}
 	}
 }
@@ -65,19 +73,8 @@ var fixedPlural = regexp.MustCompile(`%d( [a-z-]+)*? [a-z-]+(s|ies)\b`)
 // number (the brief: fix every such count, not only the seats).
 func TestNoCountWithAFixedPlural(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, src := range sources(t) {
 		f, err := parser.ParseFile(fset, name, src, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -105,4 +102,23 @@ func TestCount(t *testing.T) {
 			t.Errorf("count(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
+}
+
+// sources are mp's Go files without the tests, by name.
+func sources(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		if out[name], err = os.ReadFile(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }

@@ -20,13 +20,6 @@ import (
 // service's consumer gave up on, listed, inspected (ids and the error in
 // words, never the payload), replayed to that consumer or discarded.
 
-const deadLettersUsage = `
-  mp deadletters list [-consumer C] [-stream S]   events consumers gave up on (operators, admins)
-  mp deadletters show ID                 one of them: ids, error in words, deliveries, times
-  mp deadletters replay ID               send it back to the consumer that failed (fix the cause first)
-  mp deadletters discard [-yes] ID       delete it for good (asks to confirm)
-`
-
 // deadLetters runs "mp deadletters list|show|replay|discard".
 func deadLetters(ctx context.Context, c *clients, sub string, args []string, e env) error {
 	switch sub {
@@ -34,35 +27,34 @@ func deadLetters(ctx context.Context, c *clients, sub string, args []string, e e
 		return listDeadLetters(ctx, c, args, e)
 	case "show":
 		if len(args) != 1 {
-			return errors.New("usage: mp deadletters show ID")
+			return errors.New(e.f("usage.one_id", "deadletters show"))
 		}
 		res, err := c.ops.GetDeadLetter(ctx, connect.NewRequest(&gatewayv1.GetDeadLetterRequest{Id: args[0]}))
 		if err != nil {
 			return err
 		}
-		printDeadLetter(e.Out, res.Msg.GetDeadLetter())
+		e.printDeadLetter(res.Msg.GetDeadLetter())
 		return nil
 	case "replay":
 		if len(args) != 1 {
-			return errors.New("usage: mp deadletters replay ID")
+			return errors.New(e.f("usage.one_id", "deadletters replay"))
 		}
 		if _, err := c.ops.ReplayDeadLetter(ctx, connect.NewRequest(&gatewayv1.ReplayDeadLetterRequest{Id: args[0]})); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Out, "%s replayed to its consumer (if it fails again it comes back as a new dead letter)\n", args[0])
+		fmt.Fprintln(e.Out, e.f("dl.replayed", args[0]))
 		return nil
 	case "discard":
 		return discardDeadLetter(ctx, c, args, e)
 	}
-	return fmt.Errorf("unknown command %q; see mp help", strings.TrimSpace("deadletters "+sub))
+	return errors.New(e.f("err.unknown_command", strings.TrimSpace("deadletters "+sub)))
 }
 
 func listDeadLetters(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("deadletters list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	consumer := fs.String("consumer", "", "only this consumer's dead letters")
-	stream := fs.String("stream", "", "only those of events from this stream, for example PARTICIPANTS")
-	if err := fs.Parse(args); err != nil {
+	consumer := fs.String("consumer", "", e.t("flag.listDeadLetters.consumer"))
+	stream := fs.String("stream", "", e.t("flag.listDeadLetters.stream"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	total := int32(0)
@@ -75,54 +67,65 @@ func listDeadLetters(ctx context.Context, c *clients, args []string, e env) erro
 		total = res.Msg.GetTotalSize()
 		for _, d := range res.Msg.GetDeadLetters() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", d.GetId(), dlTime(d.GetLastFailureTime()), d.GetConsumer(),
-				d.GetSubject(), count(d.GetDeliveryCount(), "delivery", "deliveries"), describeDeadLetterError(d.GetErrorKind(), d.GetErrorCause()))
+				d.GetSubject(), count(d.GetDeliveryCount(), e.t("n.delivery"), e.t("n.deliveries")), e.deadLetterError(d.GetErrorKind(), d.GetErrorCause()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.Out, count(total, "dead letter", "dead letters"))
+	fmt.Fprintln(e.Out, count(total, e.t("n.dead_letter"), e.t("n.dead_letters")))
 	return nil
 }
 
 func discardDeadLetter(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("deadletters discard", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	yes := fs.Bool("yes", false, "do not ask to confirm")
-	if err := fs.Parse(args); err != nil {
+	yes := fs.Bool("yes", false, e.t("flag.discardDeadLetter.yes"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: mp deadletters discard [-yes] ID")
+		return errors.New(e.f("usage.one_id", "deadletters discard [-yes]"))
 	}
 	id := fs.Arg(0)
 	if !*yes {
-		fmt.Fprintf(e.Out, "Discard dead letter %s? Its consumer will never handle the event. Type yes to confirm: ", id)
+		fmt.Fprint(e.Out, e.f("dl.confirm", id))
 		line, err := bufio.NewReader(e.In).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if strings.TrimSpace(line) != "yes" {
-			return errors.New("not discarded")
+		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {
+			return errors.New(e.t("dl.not_discarded"))
 		}
 	}
 	if _, err := c.ops.DiscardDeadLetter(ctx, connect.NewRequest(&gatewayv1.DiscardDeadLetterRequest{Id: id})); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%s discarded\n", id)
+	fmt.Fprintln(e.Out, e.f("dl.discarded", id))
 	return nil
 }
 
-// printDeadLetter writes one dead letter, a fact a line.
-func printDeadLetter(w io.Writer, d *gatewayv1.DeadLetter) {
-	fmt.Fprintf(w, "Dead letter: %s\nConsumer:    %s\nStream:      %s (sequence %d)\nSubject:     %s\n",
-		d.GetId(), d.GetConsumer(), d.GetStream(), d.GetStreamSequence(), d.GetSubject())
-	fmt.Fprintf(w, "Event:       %s %s (about %s)\n", orDash(d.GetEventType(), "-"), orDash(d.GetEventId(), "-"), orDash(d.GetSubjectId(), "-"))
-	fmt.Fprintf(w, "Error:       %s\nDeliveries:  %d\nReplays:     %d\n",
-		describeDeadLetterError(d.GetErrorKind(), d.GetErrorCause()), d.GetDeliveryCount(), d.GetReplayCount())
-	fmt.Fprintf(w, "Published:   %s\nFirst fail:  %s\nLast fail:   %s\n",
-		dlTime(d.GetPublishTime()), dlTime(d.GetFirstFailureTime()), dlTime(d.GetLastFailureTime()))
+// printDeadLetter writes one dead letter, a fact a line, labelled as the
+// web's dead-letter page labels them.
+func (e Env) printDeadLetter(d *gatewayv1.DeadLetter) {
+	none := e.t("ops.dl.none")
+	for _, row := range [][2]string{
+		{"ops.dl.one", d.GetId()},
+		{"ops.dl.consumer", d.GetConsumer()},
+		{"ops.dl.stream", fmt.Sprintf("%s (%s %d)", d.GetStream(), e.t("ops.dl.seq"), d.GetStreamSequence())},
+		{"dl.subject", d.GetSubject()},
+		{"ops.dl.event", orDash(d.GetEventType(), none)},
+		{"ops.dl.eventid", orDash(d.GetEventId(), none)},
+		{"ops.dl.subjectid", orDash(d.GetSubjectId(), none)},
+		{"ops.dl.error", e.deadLetterError(d.GetErrorKind(), d.GetErrorCause())},
+		{"ops.dl.deliveries", fmt.Sprint(d.GetDeliveryCount())},
+		{"ops.dl.replays", fmt.Sprint(d.GetReplayCount())},
+		{"ops.dl.published", dlTime(d.GetPublishTime())},
+		{"ops.dl.first", dlTime(d.GetFirstFailureTime())},
+		{"ops.dl.last", dlTime(d.GetLastFailureTime())},
+	} {
+		fmt.Fprintf(e.Out, "%-22s %s\n", e.t(row[0])+":", row[1])
+	}
 }
 
 // dlTime is a dead letter's moment as every mp line prints one.
@@ -135,40 +138,15 @@ func orDash(s, def string) string {
 	return s
 }
 
-// describeDeadLetterError says why a consumer gave up, in words.
-func describeDeadLetterError(kind gatewayv1.DeadLetterErrorKind, cause string) string {
-	var k string
-	switch kind {
-	case gatewayv1.DeadLetterErrorKind_DEAD_LETTER_ERROR_KIND_POISON:
-		k = "not an event (poison message)"
-	case gatewayv1.DeadLetterErrorKind_DEAD_LETTER_ERROR_KIND_PERMANENT:
-		k = "the service refused it as impossible to handle"
-	case gatewayv1.DeadLetterErrorKind_DEAD_LETTER_ERROR_KIND_MAX_DELIVER:
-		k = "every delivery failed"
-	default:
-		k = "unknown failure"
-	}
-	if c, ok := causeWords[cause]; ok {
+// deadLetterError says why a consumer gave up, in the web's words for
+// the kind and the cause.
+func (e Env) deadLetterError(kind gatewayv1.DeadLetterErrorKind, cause string) string {
+	k := e.t("ops.kind." + kind.String())
+	if c := e.t("ops.cause." + cause); cause != "" && c != "ops.cause."+cause {
 		return k + ": " + c
 	}
 	if cause != "" {
-		return k + ": an unclassified error (" + cause + ")"
+		return k + ": " + e.f("dl.cause_other", cause)
 	}
 	return k
-}
-
-// causeWords are the error causes a consumer records, in words.
-var causeWords = map[string]string{
-	"not_found":           "a record the event refers to does not exist",
-	"invalid":             "the event's content was refused as invalid",
-	"conflict":            "the record kept changing under it",
-	"failed_precondition": "the record was in a state that does not allow it",
-	"already_exists":      "the record exists already",
-	"permission_denied":   "the service refused the access",
-	"unavailable":         "a service or NATS did not answer",
-	"internal":            "an internal error in the service",
-	"panic":               "the service crashed on it",
-	"deadline_exceeded":   "handling it took too long",
-	"canceled":            "handling it was cancelled",
-	"bad_envelope":        "it is not an event envelope",
 }

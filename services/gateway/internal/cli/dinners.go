@@ -20,45 +20,15 @@ import (
 // dinnersClient is the gateway's dinners API.
 type dinnersClient = gatewayv1connect.DinnersServiceClient
 
-// dinnersUsage lists the mp dinners commands (mp help prints it too).
-const dinnersUsage = `  mp dinners offers list [-municipality C]           host households' offers
-  mp dinners offers add -host ID -municipality C -seats N -dates D,D [-time 18:00]
-                  [-diets HALAL,...] [-allergens NUTS,...] [-languages ar,en] [-composition COUPLE] [-pets]
-  mp dinners offers update [-seats N] [-diets ...] [-allergens ...] [-languages ar] [-composition C] [-pets=B]
-                  [-postcode NNNNN] [-address TEXT] ID   change only the fields given (seats only grow)
-  mp dinners offers delete ID                        remove an offer (its guests wait again)
-  mp dinners offers cancel-date ID DATE              cancel one dinner of an offer
-  mp dinners signups list [-municipality C]          newcomers' sign-ups
-  mp dinners signups add -participant ID -municipality C -dates D,D [-party SELF:34,CHILD:8]
-                  [-diets ...] [-allergens ...] [-swedish-level SFI_B] [-languages ar] [-composition FAMILY] [-first-time]
-  mp dinners signups update [-party ...] [-dates ...] [-diets ...] [-allergens ...] [-first-time=B]
-                  [-swedish-level SFI_C] [-languages ar] [-composition FAMILY] [-sfi-class C] [-postcode NNNNN] ID
-  mp dinners signups delete ID                       remove a sign-up
-  mp dinners jobs start [-municipalities C,...] [-follow]   start a matching job
-  mp dinners jobs list                               jobs, newest first
-  mp dinners jobs watch ID                           follow a job to the end
-  mp dinners unseated JOB                            parties a job could not seat, and why
-  mp dinners seatings list [-job ID] [-status PROPOSED,INVITED,...] [-offer ID] [-signup ID]
-  mp dinners proposals list [-job ID]                proposals with their explanation
-  mp dinners approve ID                              approve a proposal (invites guest and host)
-  mp dinners reject -reason POOR_FIT ID              reject a proposal
-  mp dinners rsvp -party GUEST|HOST [-decline ILLNESS] ID   record an answer (accept unless -decline)
-  mp dinners cancel ID                               the guest cancels a confirmed seating
-  mp dinners attendance ID CAME[,NO_SHOW,...]        one entry per party member, in order
-  mp dinners feedback -party GUEST|HOST -rating 1-5 [-meet-again] [-practised] [-first-time] ID
-  mp dinners waitlist [-municipalities C,...]        parties waiting, and host seats needed by date
-  mp dinners report [-from YYYY-MM] [-to YYYY-MM] [-csv] [-o FILE]
-`
-
 // dinners runs "mp dinners <what> ...".
 func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	if len(args) == 0 {
-		return errors.New("usage:\n" + dinnersUsage)
+		return errors.New(e.t("usage.word") + "\n" + e.t("help.dinners"))
 	}
 	what, args := args[0], args[1:]
 	if what == "offers" || what == "signups" || what == "jobs" || what == "seatings" || what == "proposals" {
 		if len(args) == 0 {
-			return fmt.Errorf("usage: mp dinners %s <command>; see mp help", what)
+			return errors.New(e.f("usage.see_help", "mp dinners "+what))
 		}
 		what, args = what+" "+args[0], args[1:]
 	}
@@ -77,13 +47,13 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		})
 	case "offers cancel-date":
 		if len(args) != 2 {
-			return errors.New("usage: mp dinners offers cancel-date ID YYYY-MM-DD")
+			return errors.New(e.t("usage.cancel_date"))
 		}
 		res, err := d.CancelDinner(ctx, connect.NewRequest(&gatewayv1.CancelDinnerRequest{OfferId: args[0], Date: args[1]}))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Out, "%s %s cancelled; %s cancelled, their guests wait again\n", args[0], args[1], count(len(res.Msg.GetCancelledSeatingIds()), "seating", "seatings"))
+		fmt.Fprintln(e.Out, e.f("dinners.date_cancelled", args[0], args[1], count(len(res.Msg.GetCancelledSeatingIds()), e.t("n.seating"), e.t("n.seatings"))))
 		return nil
 	case "signups list":
 		return listSignUps(ctx, d, args, e)
@@ -101,13 +71,13 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	case "jobs list":
 		return listDinnerJobs(ctx, d, e)
 	case "jobs watch":
-		id, err := oneID("jobs watch", args)
+		id, err := oneID("jobs watch", args, e)
 		if err != nil {
 			return err
 		}
 		return watchDinnerJob(ctx, d, id, e)
 	case "unseated":
-		id, err := oneID("unseated", args)
+		id, err := oneID("unseated", args, e)
 		if err != nil {
 			return err
 		}
@@ -123,35 +93,35 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	case "report":
 		return dinnerReport(ctx, c, args, e)
 	}
-	return fmt.Errorf("unknown command %q; see mp help", "dinners "+what)
+	return errors.New(e.f("err.unknown_command", "dinners "+what))
 }
 
 // oneID reads the single id argument of cmd.
-func oneID(cmd string, args []string) (string, error) {
+func oneID(cmd string, args []string, e env) (string, error) {
 	if len(args) != 1 {
-		return "", fmt.Errorf("usage: mp dinners %s ID", cmd)
+		return "", errors.New(e.f("usage.one_id", "dinners "+cmd))
 	}
 	return args[0], nil
 }
 
 // deleteByID runs a "mp dinners <records> delete ID" command cmd.
 func deleteByID(cmd string, args []string, e env, del func(id string) error) error {
-	id, err := oneID(cmd, args)
+	id, err := oneID(cmd, args, e)
 	if err != nil {
 		return err
 	}
 	if err := del(id); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%s deleted\n", id)
+	fmt.Fprintln(e.Out, e.f("done.delete", id))
 	return nil
 }
 
 // enumList is enumFlag for a comma-separated list.
-func enumList(flagName, value, prefix string, values map[string]int32) ([]int32, error) {
+func (e Env) enumList(flagName, value, prefix string, values map[string]int32) ([]int32, error) {
 	var out []int32
 	for _, v := range splitCSV(value) {
-		n, err := enumFlag(flagName, v, prefix, values)
+		n, err := e.enumFlag(flagName, v, prefix, values)
 		if err != nil {
 			return nil, err
 		}
@@ -160,8 +130,8 @@ func enumList(flagName, value, prefix string, values map[string]int32) ([]int32,
 	return out, nil
 }
 
-func diets(flagName, value string) ([]typev1.Diet, error) {
-	ns, err := enumList(flagName, value, "DIET_", typev1.Diet_value)
+func (e Env) diets(flagName, value string) ([]typev1.Diet, error) {
+	ns, err := e.enumList(flagName, value, "DIET_", typev1.Diet_value)
 	out := make([]typev1.Diet, len(ns))
 	for k, n := range ns {
 		out[k] = typev1.Diet(n)
@@ -169,8 +139,8 @@ func diets(flagName, value string) ([]typev1.Diet, error) {
 	return out, err
 }
 
-func allergens(flagName, value string) ([]dinnersv1.Allergen, error) {
-	ns, err := enumList(flagName, value, "ALLERGEN_", dinnersv1.Allergen_value)
+func (e Env) allergens(flagName, value string) ([]dinnersv1.Allergen, error) {
+	ns, err := e.enumList(flagName, value, "ALLERGEN_", dinnersv1.Allergen_value)
 	out := make([]dinnersv1.Allergen, len(ns))
 	for k, n := range ns {
 		out[k] = dinnersv1.Allergen(n)
@@ -179,15 +149,15 @@ func allergens(flagName, value string) ([]dinnersv1.Allergen, error) {
 }
 
 // party reads "SELF:34,CHILD:8": relation and age of each member.
-func party(value string) ([]*dinnersv1.PartyMember, error) {
+func (e Env) party(value string) ([]*dinnersv1.PartyMember, error) {
 	var out []*dinnersv1.PartyMember
 	for _, m := range splitCSV(value) {
 		rel, age, ok := strings.Cut(m, ":")
 		n, err := strconv.Atoi(age)
 		if !ok || err != nil {
-			return nil, fmt.Errorf("-party %q: want RELATION:AGE, for example SELF:34", m)
+			return nil, errors.New(e.f("err.party", m))
 		}
-		r, err := enumFlag("party", rel, "RELATION_", dinnersv1.Relation_value)
+		r, err := e.enumFlag("party", rel, "RELATION_", dinnersv1.Relation_value)
 		if err != nil {
 			return nil, err
 		}
@@ -199,17 +169,17 @@ func party(value string) ([]*dinnersv1.PartyMember, error) {
 // listByMunicipality runs a "mp dinners <records> list [-municipality C]"
 // command: the flag, then every page of list (which prints its rows)
 // until the last.
-func listByMunicipality(name string, args []string, list func(token, muni string) (next string, err error)) error {
+func listByMunicipality(name string, args []string, e env, list func(token, muni string) (next string, err error)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	muni := fs.String("municipality", "", "only this municipality code")
-	if err := fs.Parse(args); err != nil {
+	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) { return list(token, *muni) })
 }
 
 func listOffers(ctx context.Context, d dinnersClient, args []string, e env) error {
-	return listByMunicipality("dinners offers list", args, func(token, muni string) (string, error) {
+	return listByMunicipality("dinners offers list", args, e, func(token, muni string) (string, error) {
 		res, err := d.ListDinnerOffers(ctx, connect.NewRequest(&gatewayv1.ListDinnerOffersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni}))
 		if err != nil {
 			return "", err
@@ -220,7 +190,7 @@ func listOffers(ctx context.Context, d dinnersClient, args []string, e env) erro
 			for _, dn := range o.GetDinners() {
 				s := fmt.Sprintf("%s %s %d/%d", dn.GetDate(), dn.GetStartTime(), dn.GetSeatsTaken(), o.GetSeats())
 				if dn.GetCancelled() {
-					s += " cancelled"
+					s += " " + e.t("dinners.cancelled_word")
 				}
 				dates = append(dates, s)
 			}
@@ -232,28 +202,28 @@ func listOffers(ctx context.Context, d dinnersClient, args []string, e env) erro
 
 func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners offers add", flag.ContinueOnError)
-	host := fs.String("host", "", "the host (volunteer id)")
-	muni := fs.String("municipality", "", "municipality code (four digits)")
-	seats := fs.Int("seats", 0, "guest seats at each dinner, 1 to 12")
-	dates := fs.String("dates", "", "dinner dates, YYYY-MM-DD, comma separated")
-	start := fs.String("time", "18:00", "start time, HH:MM")
-	dietsF := fs.String("diets", "", "diets the kitchen serves: VEGETARIAN, VEGAN, HALAL, KOSHER, ...")
-	allergensF := fs.String("allergens", "", "allergens the kitchen can keep out: NUTS, GLUTEN, MILK, ...")
-	langs := fs.String("languages", "", "languages at the table besides Swedish, comma separated")
-	comp := fs.String("composition", "MIXED", "ALL_FEMALE, ALL_MALE, MIXED, COUPLE or FAMILY")
-	pets := fs.Bool("pets", false, "the household has pets")
-	if err := fs.Parse(args); err != nil {
+	host := fs.String("host", "", e.t("flag.addOffer.host"))
+	muni := fs.String("municipality", "", e.t("flag.addOffer.municipality"))
+	seats := fs.Int("seats", 0, e.t("flag.addOffer.seats"))
+	dates := fs.String("dates", "", e.t("flag.addOffer.dates"))
+	start := fs.String("time", "18:00", e.t("flag.addOffer.time"))
+	dietsF := fs.String("diets", "", e.t("flag.addOffer.diets"))
+	allergensF := fs.String("allergens", "", e.t("flag.addOffer.allergens"))
+	langs := fs.String("languages", "", e.t("flag.addOffer.languages"))
+	comp := fs.String("composition", "MIXED", e.t("flag.addOffer.composition"))
+	pets := fs.Bool("pets", false, e.t("flag.addOffer.pets"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	ds, err := diets("diets", *dietsF)
+	ds, err := e.diets("diets", *dietsF)
 	if err != nil {
 		return err
 	}
-	as, err := allergens("allergens", *allergensF)
+	as, err := e.allergens("allergens", *allergensF)
 	if err != nil {
 		return err
 	}
-	c, err := enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+	c, err := e.enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
 	if err != nil {
 		return err
 	}
@@ -271,15 +241,16 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 }
 
 func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) error {
-	return listByMunicipality("dinners signups list", args, func(token, muni string) (string, error) {
+	return listByMunicipality("dinners signups list", args, e, func(token, muni string) (string, error) {
 		res, err := d.ListDinnerSignUps(ctx, connect.NewRequest(&gatewayv1.ListDinnerSignUpsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni}))
 		if err != nil {
 			return "", err
 		}
 		for _, v := range res.Msg.GetSignUps() {
 			s := v.GetSignUp()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\tparty %d\t%s\tno-show streak %d\n", s.GetId(), v.GetParticipantName(), s.GetMunicipalityCode(),
-				len(s.GetParty()), count(len(s.GetDates()), "date", "dates"), s.GetNoShowStreak())
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", s.GetId(), v.GetParticipantName(), s.GetMunicipalityCode(),
+				count(len(s.GetParty()), e.t("n.person"), e.t("n.people")), count(len(s.GetDates()), e.t("n.date"), e.t("n.dates")),
+				e.f("dinners.no_shows", s.GetNoShowStreak()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -287,36 +258,36 @@ func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) err
 
 func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners signups add", flag.ContinueOnError)
-	pid := fs.String("participant", "", "the newcomer (participant id)")
-	muni := fs.String("municipality", "", "municipality code (four digits)")
-	dates := fs.String("dates", "", "dates the party can come, YYYY-MM-DD, comma separated")
-	partyF := fs.String("party", "SELF:30", "who comes, RELATION:AGE comma separated; exactly one SELF")
-	dietsF := fs.String("diets", "", "diets the party needs")
-	allergensF := fs.String("allergens", "", "allergies in the party")
-	level := fs.String("swedish-level", "SFI_B", "NONE, SFI_A..SFI_D, SAS or FLUENT")
-	langs := fs.String("languages", "", "other languages the party speaks, comma separated")
-	comp := fs.String("composition", "MIXED", "ALL_FEMALE, ALL_MALE, MIXED, COUPLE or FAMILY")
-	first := fs.Bool("first-time", false, "never been to a Swedish home")
-	if err := fs.Parse(args); err != nil {
+	pid := fs.String("participant", "", e.t("flag.addSignUp.participant"))
+	muni := fs.String("municipality", "", e.t("flag.addSignUp.municipality"))
+	dates := fs.String("dates", "", e.t("flag.addSignUp.dates"))
+	partyF := fs.String("party", "SELF:30", e.t("flag.addSignUp.party"))
+	dietsF := fs.String("diets", "", e.t("flag.addSignUp.diets"))
+	allergensF := fs.String("allergens", "", e.t("flag.addSignUp.allergens"))
+	level := fs.String("swedish-level", "SFI_B", e.t("flag.addSignUp.swedish-level"))
+	langs := fs.String("languages", "", e.t("flag.addSignUp.languages"))
+	comp := fs.String("composition", "MIXED", e.t("flag.addSignUp.composition"))
+	first := fs.Bool("first-time", false, e.t("flag.addSignUp.first-time"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	ms, err := party(*partyF)
+	ms, err := e.party(*partyF)
 	if err != nil {
 		return err
 	}
-	ds, err := diets("diets", *dietsF)
+	ds, err := e.diets("diets", *dietsF)
 	if err != nil {
 		return err
 	}
-	as, err := allergens("allergens", *allergensF)
+	as, err := e.allergens("allergens", *allergensF)
 	if err != nil {
 		return err
 	}
-	sl, err := enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	sl, err := e.enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
 	if err != nil {
 		return err
 	}
-	c, err := enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+	c, err := e.enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
 	if err != nil {
 		return err
 	}

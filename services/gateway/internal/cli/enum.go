@@ -1,17 +1,18 @@
 package cli
 
 import (
-	"fmt"
+	"errors"
 	"sort"
 	"strings"
 )
 
 // enumFlag turns a flag's value into the enum value named prefix+VALUE
-// (case-insensitive), and refuses any other value with a message naming
+// (case-insensitive, "-" for "_"), and refuses any other value with a message naming
 // the valid ones: a mistyped level must not be stored as "unspecified"
 // (issue 12: `-swedish-level SFI_X` was stored silently).
-func enumFlag(flagName, value, prefix string, values map[string]int32) (int32, error) {
-	if v, ok := values[prefix+strings.ToUpper(strings.TrimSpace(value))]; ok && v != 0 {
+func (e Env) enumFlag(flagName, value, prefix string, values map[string]int32) (int32, error) {
+	name := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(value), "-", "_"))
+	if v, ok := values[prefix+name]; ok && v != 0 {
 		return v, nil
 	}
 	var valid []string
@@ -21,5 +22,5 @@ func enumFlag(flagName, value, prefix string, values map[string]int32) (int32, e
 		}
 	}
 	sort.Slice(valid, func(i, j int) bool { return values[prefix+valid[i]] < values[prefix+valid[j]] })
-	return 0, fmt.Errorf("-%s %q is not one of %s", flagName, value, strings.Join(valid, ", "))
+	return 0, errors.New(e.f("err.enum", flagName, value, strings.Join(valid, ", ")))
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -17,29 +15,10 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
-
-// guidesUsage lists the mp guides commands.
-const guidesUsage = `
-  mp guides eligibility [-municipalities C,...] [-entitled|-not-entitled]  who is entitled to a guide, and why
-  mp guides rules                        the eligibility rules in force and their version
-  mp guides rules set -etag V [-establishment-months 24] [-require-permit=true] [-require-enrolled=true]
-                      [-full-time-leave-excludes=false] [-part-time-leave-excludes=false]  change them (admins)
-  mp guides organisations                guide organisations with capacity and caseload
-  mp guides jobs start [-municipalities C,...] [-quota gender_per_municipality] [-follow]
-  mp guides jobs list                    assignment jobs, newest first
-  mp guides jobs watch ID                follow a job to the end
-  mp guides assignments [-job ID] [-status proposed,approved,...]  assignments with their explanation
-  mp guides approve|activate ID          approve a proposal; record that the guidance started
-                                         (any action with -job JOB instead of ID: every assignment of the job it applies to)
-  mp guides reject -reason poor_fit|conflict_of_interest|logistics|not_available|other ID
-  mp guides accept -party newcomer|organisation ID
-  mp guides decline -party newcomer|organisation [-reason no_time|language|distance|...] ID
-  mp guides end -reason period_over|moved|found_work|opted_out ID
-  mp guides equity [-municipalities C,...] [-min-group 10] [-csv] [-o FILE]  share with a guide per group
-`
 
 // guidesClient is the gateway's GuidesService with the stored token.
 func (c *clients) guidesClient() gatewayv1connect.GuidesServiceClient {
@@ -55,7 +34,7 @@ func (c *clients) guidesClient() gatewayv1connect.GuidesServiceClient {
 // guides runs one mp guides command.
 func guides(ctx context.Context, c *clients, args []string, e env) error {
 	if len(args) == 0 {
-		return errors.New("usage:" + guidesUsage)
+		return errors.New(e.t("usage.word") + e.t("help.guides"))
 	}
 	g := c.guidesClient()
 	sub, args := args[0], args[1:]
@@ -71,9 +50,11 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 			return err
 		}
 		r := res.Msg.GetRules()
-		fmt.Fprintf(e.Out, "version %s\nestablishment_months %d\nrequire_permit %t\nrequire_enrolled %t\nfull_time_parental_leave_excludes %t\npart_time_parental_leave_excludes %t\n",
-			res.Msg.GetVersion(), r.GetEstablishmentMonths(), r.GetRequirePermit(), r.GetRequireEnrolled(),
-			r.GetFullTimeParentalLeaveExcludes(), r.GetPartTimeParentalLeaveExcludes())
+		yn := func(b bool) string { return e.t(map[bool]string{true: "guides.yes", false: "guides.no"}[b]) }
+		fmt.Fprintf(e.Out, "%s: %s\n%s: %d\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n", e.t("rules.version"), res.Msg.GetVersion(),
+			e.t("guides.rules.months"), r.GetEstablishmentMonths(), e.t("guides.rules.permit"), yn(r.GetRequirePermit()),
+			e.t("guides.rules.enrolled"), yn(r.GetRequireEnrolled()), e.t("guides.rules.full_leave"), yn(r.GetFullTimeParentalLeaveExcludes()),
+			e.t("guides.rules.part_leave"), yn(r.GetPartTimeParentalLeaveExcludes()))
 		return nil
 	case "organisations":
 		return guideOrganisations(ctx, g, e)
@@ -86,21 +67,21 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	case "equity":
 		return guideEquity(ctx, g, args, e)
 	}
-	return fmt.Errorf("unknown command %q; see mp help", "guides "+sub)
+	return errors.New(e.f("err.unknown_command", "guides "+sub))
 }
 
 func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides eligibility", flag.ContinueOnError)
-	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
-	yes := fs.Bool("entitled", false, "only the entitled")
-	no := fs.Bool("not-entitled", false, "only those not entitled")
-	if err := fs.Parse(args); err != nil {
+	munis := fs.String("municipalities", "", e.t("flag.guideEligibility.municipalities"))
+	yes := fs.Bool("entitled", false, e.t("flag.guideEligibility.entitled"))
+	no := fs.Bool("not-entitled", false, e.t("flag.guideEligibility.not-entitled"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	want := guidesv1.Entitlement_ENTITLEMENT_UNSPECIFIED
 	switch {
 	case *yes && *no:
-		return errors.New("-entitled and -not-entitled: give one of them")
+		return errors.New(e.t("err.entitled_both"))
 	case *yes:
 		want = guidesv1.Entitlement_ENTITLEMENT_ENTITLED
 	case *no:
@@ -113,12 +94,12 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 			return "", err
 		}
 		if tok == "" {
-			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), "newcomer", "newcomers"))
+			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), e.t("n.newcomer"), e.t("n.newcomers")))
 		}
 		for _, v := range res.Msg.GetEligibility() {
 			el := v.GetEligibility()
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), v.GetParticipantName(), el.GetMunicipalityCode(),
-				lower(el.GetEntitlement().String(), "ENTITLEMENT_"), strings.Join(el.GetReasons(), "; "))
+				e.code("guides.", el.GetEntitlement().String(), "ENTITLEMENT_"), e.reasons(el.GetReasons()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -131,17 +112,17 @@ func guideRulesSet(ctx context.Context, g gatewayv1connect.GuidesServiceClient, 
 	}
 	r := cur.Msg.GetRules()
 	fs := flag.NewFlagSet("guides rules set", flag.ContinueOnError)
-	etag := fs.String("etag", "", "the version you read with mp guides rules (required)")
-	months := fs.Int("establishment-months", int(r.GetEstablishmentMonths()), "months after the permit, 1 to 60")
-	permit := fs.Bool("require-permit", r.GetRequirePermit(), "a residence permit date must be recorded")
-	enrolled := fs.Bool("require-enrolled", r.GetRequireEnrolled(), "the newcomer must be in the establishment programme")
-	full := fs.Bool("full-time-leave-excludes", r.GetFullTimeParentalLeaveExcludes(), "full-time parental leave takes the right away")
-	part := fs.Bool("part-time-leave-excludes", r.GetPartTimeParentalLeaveExcludes(), "part-time parental leave takes the right away")
-	if err := fs.Parse(args); err != nil {
+	etag := fs.String("etag", "", e.t("flag.guideRulesSet.etag"))
+	months := fs.Int("establishment-months", int(r.GetEstablishmentMonths()), e.t("flag.guideRulesSet.establishment-months"))
+	permit := fs.Bool("require-permit", r.GetRequirePermit(), e.t("flag.guideRulesSet.require-permit"))
+	enrolled := fs.Bool("require-enrolled", r.GetRequireEnrolled(), e.t("flag.guideRulesSet.require-enrolled"))
+	full := fs.Bool("full-time-leave-excludes", r.GetFullTimeParentalLeaveExcludes(), e.t("flag.guideRulesSet.full-time-leave-excludes"))
+	part := fs.Bool("part-time-leave-excludes", r.GetPartTimeParentalLeaveExcludes(), e.t("flag.guideRulesSet.part-time-leave-excludes"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *etag == "" {
-		return errors.New("-etag is required: the version printed by mp guides rules")
+		return errors.New(e.t("err.etag"))
 	}
 	res, err := g.UpdateGuideEligibilityRules(ctx, connect.NewRequest(&gatewayv1.UpdateGuideEligibilityRulesRequest{Etag: *etag,
 		Rules: &guidesv1.EligibilityRules{EstablishmentMonths: int32(*months), RequirePermit: *permit, RequireEnrolled: *enrolled,
@@ -149,7 +130,7 @@ func guideRulesSet(ctx context.Context, g gatewayv1connect.GuidesServiceClient, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "rules changed; version %s\n", res.Msg.GetVersion())
+	fmt.Fprintln(e.Out, e.f("rules.changed", res.Msg.GetVersion()))
 	return nil
 }
 
@@ -161,11 +142,12 @@ func guideOrganisations(ctx context.Context, g gatewayv1connect.GuidesServiceCli
 		}
 		for _, v := range res.Msg.GetOrganisations() {
 			o := v.GetOrganisation()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\n", o.GetOrganisationId(), v.GetName(), o.GetType())
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\n", o.GetOrganisationId(), v.GetName(), e.code("guides.orgtype.", o.GetType(), "ORGANISATION_TYPE_"))
 			for _, k := range o.GetCapacities() {
-				fmt.Fprintf(e.Out, "\t%s %s\tcapacity %d\tcaseload %d", k.GetMunicipalityCode(), k.GetLanguage(), k.GetCapacity(), k.GetCaseload())
+				fmt.Fprintf(e.Out, "\t%s %s\t%s %d\t%s %d", k.GetMunicipalityCode(), e.code("guides.lang.", k.GetLanguage(), ""),
+					lowerFirst(e.t("guides.orgs.capacity")), k.GetCapacity(), lowerFirst(e.t("guides.orgs.caseload")), k.GetCaseload())
 				if n := k.GetReproposed(); n > 0 {
-					fmt.Fprintf(e.Out, "\twaiting to be re-proposed %d", n)
+					fmt.Fprintf(e.Out, "\t%s %d", lowerFirst(e.t("guides.orgs.reproposed")), n)
 				}
 				fmt.Fprintln(e.Out)
 			}
@@ -182,15 +164,15 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 	switch sub {
 	case "start":
 		fs := flag.NewFlagSet("guides jobs start", flag.ContinueOnError)
-		munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
-		quota := fs.String("quota", "", "quota families, comma separated: gender_per_municipality, municipality_total, language")
-		follow := fs.Bool("follow", false, "follow the job's progress to the end")
-		if err := fs.Parse(args); err != nil {
+		munis := fs.String("municipalities", "", e.t("flag.guideJobs.municipalities"))
+		quota := fs.String("quota", "", e.t("flag.guideJobs.quota"))
+		follow := fs.Bool("follow", false, e.t("flag.guideJobs.follow"))
+		if err := e.parse(fs, args); err != nil {
 			return err
 		}
 		var qs []guidesv1.QuotaKind
 		for _, q := range splitCSV(*quota) {
-			v, err := enumFlag("quota", q, "QUOTA_KIND_", guidesv1.QuotaKind_value)
+			v, err := e.enumFlag("quota", q, "QUOTA_KIND_", guidesv1.QuotaKind_value)
 			if err != nil {
 				return err
 			}
@@ -214,17 +196,17 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 			}
 			for _, j := range res.Msg.GetJobs() {
 				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-					lower(j.GetState().String(), "JOB_STATE_"), strings.Join(j.GetMunicipalityCodes(), ","))
+					e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), strings.Join(j.GetMunicipalityCodes(), ","))
 			}
 			return res.Msg.GetNextPageToken(), nil
 		})
 	case "watch":
 		if len(args) != 1 {
-			return errors.New("usage: mp guides jobs watch ID")
+			return errors.New(e.f("usage.one_id", "guides jobs watch"))
 		}
 		return watchGuideJob(ctx, c, g, args[0], e)
 	}
-	return errors.New("usage: mp guides jobs start|list|watch")
+	return errors.New(e.t("usage.word") + " mp guides jobs start|list|watch")
 }
 
 // watchGuideJob follows the job's stream, printing each change of
@@ -241,7 +223,11 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 	var j *guidesv1.Job
 	for stream.Receive() {
 		j = stream.Msg().GetJob()
-		line := fmt.Sprintf("%3d%% %s %s", j.GetProgressPercent(), lower(j.GetState().String(), "JOB_STATE_"), j.GetPhase())
+		phase := e.code("guides.phase.", j.GetPhase(), "")
+		if phase == strings.ReplaceAll(j.GetPhase(), "_", " ") {
+			phase = e.code("phase.", j.GetPhase(), "")
+		}
+		line := e.jobLine(j.GetProgressPercent(), e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), phase)
 		if line != last {
 			fmt.Fprintln(e.Out, line)
 			last = line
@@ -252,27 +238,30 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 	}
 	switch j.GetState() {
 	case guidesv1.JobState_JOB_STATE_SUCCEEDED:
-		fmt.Fprintf(e.Out, "proposals: %d, unassigned: %d\n", j.GetCounts()["proposals"], j.GetCounts()["unassigned"])
-		if why := emptyjob.Sentence(emptyjob.FromGuides(j.GetCounts())); why != "" {
+		fmt.Fprintln(e.Out, e.f("guides.job.result", j.GetCounts()["proposals"], j.GetCounts()["unassigned"]))
+		if why := e.emptyJob(emptyjob.FromGuides(j.GetCounts())); why != "" {
 			fmt.Fprintln(e.Out, why)
 		}
 		return nil
 	case guidesv1.JobState_JOB_STATE_FAILED:
-		return errors.New(j.GetErrorMessage())
+		if q, ok := strings.CutPrefix(j.GetErrorMessage(), "the quotas cannot all be met: "); ok {
+			return errors.New(e.t("guides.job.quota") + " " + q)
+		}
+		return errors.New(e.t("guides.job.failed"))
 	}
-	return errors.New("the job's progress stopped before it finished; run mp guides jobs watch again")
+	return errors.New(e.f("err.stream_ended", "mp guides jobs watch "+id))
 }
 
 func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides assignments", flag.ContinueOnError)
-	job := fs.String("job", "", "only of this job")
-	status := fs.String("status", "", "only in these statuses, comma separated (proposed, approved, assigned, active, ...)")
-	if err := fs.Parse(args); err != nil {
+	job := fs.String("job", "", e.t("flag.guideAssignments.job"))
+	status := fs.String("status", "", e.t("flag.guideAssignments.status"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	var sts []eventsv1.AssignmentStatus
 	for _, s := range splitCSV(*status) {
-		v, err := enumFlag("status", s, "ASSIGNMENT_STATUS_", eventsv1.AssignmentStatus_value)
+		v, err := e.enumFlag("status", s, "ASSIGNMENT_STATUS_", eventsv1.AssignmentStatus_value)
 		if err != nil {
 			return err
 		}
@@ -285,7 +274,7 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 			return "", err
 		}
 		if tok == "" {
-			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), "assignment", "assignments"))
+			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), e.t("n.assignment"), e.t("n.assignments")))
 		}
 		for _, v := range res.Msg.GetAssignments() {
 			printAssignment(e, v)
@@ -296,29 +285,40 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 
 func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 	a := v.GetAssignment()
-	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\tscore %d: %s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
-		a.GetMunicipalityCode(), a.GetLanguage(), lower(a.GetStatus().String(), "ASSIGNMENT_STATUS_"), a.GetScore(),
-		strings.Join(v.GetExplanation(), "; "))
+	var why []string
+	for _, r := range core.Explain(a) {
+		text := e.t("guides.explain." + r.Rule)
+		if r.Rule == "language" {
+			text = e.f("guides.explain_language", e.code("guides.lang.", r.Language, ""))
+		}
+		if text == "guides.explain."+r.Rule {
+			text = r.Rule
+		}
+		why = append(why, fmt.Sprintf("%s %+d", text, r.Points))
+	}
+	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
+		a.GetMunicipalityCode(), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
+		e.f("score", a.GetScore()), strings.Join(why, "; "))
 }
 
 func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, what string, args []string, e env) error {
 	fs := flag.NewFlagSet("guides "+what, flag.ContinueOnError)
-	party := fs.String("party", "", "newcomer or organisation")
-	reason := fs.String("reason", "", "why")
-	job := fs.String("job", "", "instead of one ID: every assignment of this job that the action applies to")
-	if err := fs.Parse(args); err != nil {
+	party := fs.String("party", "", e.t("flag.guideChange.party"))
+	reason := fs.String("reason", "", e.t("flag.guideChange.reason"))
+	job := fs.String("job", "", e.t("flag.guideChange.job"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *job != "" && fs.NArg() == 0 {
 		return guideChangeAll(ctx, g, what, *job, args, e)
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: mp guides %s [flags] ID, or mp guides %s [flags] -job JOB", what, what)
+		return errors.New(e.f("usage.guide_change", what))
 	}
 	id := fs.Arg(0)
 	var p guidesv1.AcceptingParty
 	if what == "accept" || what == "decline" {
-		v, err := enumFlag("party", *party, "ACCEPTING_PARTY_", guidesv1.AcceptingParty_value)
+		v, err := e.enumFlag("party", *party, "ACCEPTING_PARTY_", guidesv1.AcceptingParty_value)
 		if err != nil {
 			return err
 		}
@@ -333,7 +333,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		}
 		v = res.Msg.GetAssignment()
 	case "reject":
-		r, err := enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
+		r, err := e.enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
 		if err != nil {
 			return err
 		}
@@ -352,7 +352,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		var r int32
 		if *reason != "" {
 			var err error
-			if r, err = enumFlag("reason", *reason, "DECLINE_REASON_", proposalv1.DeclineReason_value); err != nil {
+			if r, err = e.enumFlag("reason", *reason, "DECLINE_REASON_", proposalv1.DeclineReason_value); err != nil {
 				return err
 			}
 		}
@@ -368,7 +368,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		}
 		v = res.Msg.GetAssignment()
 	case "end":
-		r, err := enumFlag("reason", *reason, "ASSIGNMENT_END_REASON_", eventsv1.AssignmentEndReason_value)
+		r, err := e.enumFlag("reason", *reason, "ASSIGNMENT_END_REASON_", eventsv1.AssignmentEndReason_value)
 		if err != nil {
 			return err
 		}
@@ -425,50 +425,11 @@ func guideChangeAll(ctx context.Context, g gatewayv1connect.GuidesServiceClient,
 	for _, id := range ids {
 		if err := guideChange(ctx, g, what, append(append([]string(nil), rest...), id), e); err != nil {
 			failed++
-			fmt.Fprintf(e.Out, "%s: %v\n", id, explain(err))
+			fmt.Fprintf(e.Out, "%s: %v\n", id, explain(e, err))
 			continue
 		}
 		done++
 	}
-	fmt.Fprintf(e.Out, "%s: %d changed, %d not\n", what, done, failed)
+	fmt.Fprintln(e.Out, e.f("guides.changed_all", "mp guides "+what, done, failed))
 	return nil
 }
-
-func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
-	fs := flag.NewFlagSet("guides equity", flag.ContinueOnError)
-	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
-	minGroup := fs.Int("min-group", 0, "groups smaller than this are never flagged (default 10)")
-	asCSV := fs.Bool("csv", false, "print CSV")
-	outPath := fs.String("o", "", "write the CSV to this file instead of stdout")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
-		MinGroupSize: int32(*minGroup)}))
-	if err != nil {
-		return err
-	}
-	if *outPath != "" {
-		return os.WriteFile(*outPath, []byte(res.Msg.GetCsv()), 0o600) // figures of small groups: the owner's only
-	}
-	if *asCSV {
-		_, err := fmt.Fprint(e.Out, res.Msg.GetCsv())
-		return err
-	}
-	for _, r := range res.Msg.GetRows() {
-		note := ""
-		if r.GetFlagged() {
-			note = "  FLAGGED: below 0.8 of the best group"
-		}
-		med := "-"
-		if r.GetMedianDays() >= 0 {
-			med = strconv.FormatFloat(r.GetMedianDays(), 'f', 0, 64) + " days"
-		}
-		fmt.Fprintf(e.Out, "%-15s %-14s %4d/%-4d %5.1f%%  median %s%s\n", lower(r.GetDimension().String(), "EQUITY_DIMENSION_"), r.GetGroup(),
-			r.GetWithGuide(), r.GetEntitled(), 100*r.GetShare(), med, note)
-	}
-	return nil
-}
-
-// lower is an enum value's name without its prefix, in lower case.
-func lower(name, prefix string) string { return strings.ToLower(strings.TrimPrefix(name, prefix)) }

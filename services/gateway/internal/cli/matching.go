@@ -19,10 +19,10 @@ import (
 
 func startJob(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("jobs start", flag.ContinueOnError)
-	org := fs.String("organisation", "", "organisation id (admins)")
-	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
-	follow := fs.Bool("follow", false, "follow the job's progress to the end")
-	if err := fs.Parse(args); err != nil {
+	org := fs.String("organisation", "", e.t("flag.organisation"))
+	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
+	follow := fs.Bool("follow", false, e.t("flag.follow"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := c.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{
@@ -46,20 +46,20 @@ func watchJob(ctx context.Context, c *clients, id string, e env) error {
 			return err
 		}
 		j := res.Msg.GetJob()
-		line := fmt.Sprintf("%3d%% %s %s", j.GetProgressPercent(), strings.ToLower(strings.TrimPrefix(j.GetState().String(), "JOB_STATE_")), j.GetPhase())
+		line := e.jobLine(j.GetProgressPercent(), e.code("state.", j.GetState().String(), "JOB_STATE_"), e.code("phase.", j.GetPhase(), ""))
 		if line != last {
 			fmt.Fprintln(e.Out, line)
 			last = line
 		}
 		switch j.GetState() {
 		case mentoringv1.JobState_JOB_STATE_SUCCEEDED:
-			fmt.Fprintf(e.Out, "proposals: %d, unmatched: %d\n", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched())
-			if why := emptyjob.Sentence(emptyjob.FromMentoring(j.GetCounts())); why != "" {
+			fmt.Fprintln(e.Out, e.f("job.result", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched()))
+			if why := e.emptyJob(emptyjob.FromMentoring(j.GetCounts())); why != "" {
 				fmt.Fprintln(e.Out, why)
 			}
 			return nil
 		case mentoringv1.JobState_JOB_STATE_FAILED:
-			return errors.New("the job failed; try again, and tell your administrator if it keeps failing")
+			return errors.New(e.t("m.failed"))
 		}
 		select {
 		case <-ctx.Done():
@@ -71,8 +71,8 @@ func watchJob(ctx context.Context, c *clients, id string, e env) error {
 
 func listProposals(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("proposals list", flag.ContinueOnError)
-	job := fs.String("job", "", "only proposals of this job")
-	if err := fs.Parse(args); err != nil {
+	job := fs.String("job", "", e.t("flag.job"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	// Every page, not the first 200 (issue 12: 200 of 265 were shown
@@ -86,10 +86,10 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 		for _, v := range res.Msg.GetPairs() {
 			var why []string
 			for _, p := range v.GetPair().GetScoreParts() {
-				why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+				why = append(why, fmt.Sprintf("%s %+d", e.rule(p.GetRule()), p.GetPoints()))
 			}
-			fmt.Fprintf(e.Out, "%s\t%s + %s\tscore %d (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
-				v.GetPair().GetScore(), strings.Join(why, " "))
+			fmt.Fprintf(e.Out, "%s\t%s + %s\t%s (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
+				e.f("score", v.GetPair().GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -97,7 +97,7 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 
 func decide(ctx context.Context, c *clients, what string, args []string, e env) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: mp proposals %s ID", what)
+		return errors.New(e.f("usage.one_id", "proposals "+what))
 	}
 	var v *gatewayv1.PairView
 	if what == "approve" {
@@ -113,16 +113,73 @@ func decide(ctx context.Context, c *clients, what string, args []string, e env) 
 		}
 		v = res.Msg.GetPair()
 	}
-	fmt.Fprintf(e.Out, "%s %s\n", v.GetPair().GetId(), strings.ToLower(strings.TrimPrefix(v.GetPair().GetStatus().String(), "PAIR_STATUS_")))
+	fmt.Fprintf(e.Out, "%s %s\n", v.GetPair().GetId(), e.code("status.", v.GetPair().GetStatus().String(), "PAIR_STATUS_"))
 	return nil
 }
 
 // exportReport downloads the CSV the web app's Reports page exports.
 func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("report export", flag.ContinueOnError)
-	outPath := fs.String("o", "", "write to this file instead of stdout")
-	if err := fs.Parse(args); err != nil {
+	outPath := fs.String("o", "", e.t("flag.out"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return downloadCSV(ctx, c, "/reports/export.csv?format=machine", *outPath, e)
+}
+
+// jobLine is one line of a job's progress: "40% pågår: söker de bästa
+// paren", the percentage, the state and the phase in words (the phase
+// left out where it says what the state says: "100% klar").
+func (e Env) jobLine(percent int32, state, phase string) string {
+	if phase == "" || phase == state {
+		return fmt.Sprintf("%3d%% %s", percent, state)
+	}
+	return fmt.Sprintf("%3d%% %s: %s", percent, state, phase)
+}
+
+// emptyJob says why a finished job proposed nothing, in mp's language
+// ("" when it proposed something). English is emptyjob's sentence; the
+// Swedish is the web app's (its job.none.* messages take placeholders,
+// which web.Catalogue leaves out, so mp keeps them under jobnone.*).
+func (e Env) emptyJob(k emptyjob.Counts) string {
+	if e.words().lang == "en" {
+		return emptyjob.Sentence(k)
+	}
+	why := emptyjob.Why(k)
+	if why == "" {
+		return ""
+	}
+	fill := strings.NewReplacer("{{.Busy}}", fmt.Sprint(k.Busy), "{{.Newcomers}}", fmt.Sprint(k.Newcomers), "{{.Slots}}", fmt.Sprint(k.Slots),
+		"{{.Eligible}}", fmt.Sprint(k.Eligible), "{{.Chosen}}", fmt.Sprint(k.Newcomers-k.Unmatched), "{{.Unmatched}}", fmt.Sprint(k.Unmatched),
+		"{{.NotEntitled}}", fmt.Sprint(k.NotEntitled), "{{.Excluded}}", fmt.Sprint(k.Excluded))
+	prefix := "jobnone.mentoring."
+	if k.Programme == emptyjob.Guides {
+		prefix = "jobnone.guides."
+	}
+	s := e.t(prefix + string(why))
+	switch {
+	case why == emptyjob.NoEligible && k.Excluded > 0:
+		s += " " + e.t("jobnone.excluded")
+	case why == emptyjob.NoNewcomers && k.NotEntitled > 0:
+		s += " " + e.t("jobnone.not_entitled")
+	case why == emptyjob.Unexplained && k.Partial:
+		s += " " + e.t("job.none.partial")
+	}
+	if k.Busy > 0 && why != emptyjob.AllBusy {
+		s += " " + e.t("jobnone.busy_too")
+	}
+	return fill.Replace(s)
+}
+
+// rule is a mentoring score rule in the web's words: its short label
+// ("gemensamt språk"), else its explanation ("båda har familj"), never
+// the rule's name.
+func (e Env) rule(name string) string {
+	if s := e.t("rule." + name); s != "rule."+name {
+		return s
+	}
+	if s := e.t("why." + name); s != "why."+name {
+		return lowerFirst(s)
+	}
+	return strings.ReplaceAll(name, "_", " ")
 }

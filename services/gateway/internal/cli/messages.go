@@ -23,29 +23,18 @@ import (
 // channel, opt-outs), what was sent to a person or about a proposal and
 // whether it arrived, and the development mailbox (admins).
 
-const messagesUsage = `
-  mp participants notify ID [-language ar] [-channel email|sms|none|any] [-opt-out reminders,check_ins]
-  mp volunteers notify ID   [-language sv] [-channel ...] [-opt-out ...]
-                                         how the person hears from Mötesplats (see below)
-  mp messages list -person ID | -proposal ID
-                                         messages sent, waiting or failed, and why
-  mp mailbox list [-person ID]           the development mailbox (admins; make run)
-  mp mailbox show ID                     one message with its text and answer link
-
-Message languages: sv en ar fa prs (Dari) ti so uk. Opt-outs: offers, reminders,
-check_ins, cancellations; -opt-out "" clears them.
-`
-
 // prefFlags are the message-preference flags shared by add and notify.
 type prefFlags struct {
 	language, channel, optOut *string
+	e                         Env
 }
 
-func addPrefFlags(fs *flag.FlagSet) prefFlags {
+func addPrefFlags(fs *flag.FlagSet, e env) prefFlags {
 	return prefFlags{
-		language: fs.String("language", "", "language of messages: sv, en, ar, fa, prs, ti, so or uk"),
-		channel:  fs.String("channel", "", "email, sms, none (no messages) or any"),
-		optOut:   fs.String("opt-out", "", "kinds of message not wanted, comma separated: offers, reminders, check_ins, cancellations"),
+		e:        e,
+		language: fs.String("language", "", e.t("flag.msg_language")),
+		channel:  fs.String("channel", "", e.t("flag.channel")),
+		optOut:   fs.String("opt-out", "", e.t("flag.opt_out")),
 	}
 }
 
@@ -80,13 +69,13 @@ func (f prefFlags) apply(fs *flag.FlagSet, n *typev1.NotificationPreferences) (*
 				return
 			}
 			var v int32
-			v, err = enumFlag("channel", *f.channel, "PREFERRED_CHANNEL_", typev1.PreferredChannel_value)
+			v, err = f.e.enumFlag("channel", *f.channel, "PREFERRED_CHANNEL_", typev1.PreferredChannel_value)
 			out.PreferredChannel = typev1.PreferredChannel(v)
 		case "opt-out":
 			out.OptOuts = nil
 			for _, s := range splitCSV(*f.optOut) {
 				var v int32
-				if v, err = enumFlag("opt-out", s, "NOTIFICATION_TOPIC_", typev1.NotificationTopic_value); err != nil {
+				if v, err = f.e.enumFlag("opt-out", s, "NOTIFICATION_TOPIC_", typev1.NotificationTopic_value); err != nil {
 					return
 				}
 				out.OptOuts = append(out.OptOuts, typev1.NotificationTopic(v))
@@ -96,23 +85,34 @@ func (f prefFlags) apply(fs *flag.FlagSet, n *typev1.NotificationPreferences) (*
 	return out, err
 }
 
-// setNotify changes a participant's or volunteer's message preferences.
-func setNotify(ctx context.Context, c *clients, kind string, args []string, e env) error {
-	fs := flag.NewFlagSet(kind+" notify", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	pf := addPrefFlags(fs)
+// parseWithID parses a command's flags around its one ID, which may
+// come first ("mp volunteers roles ID -mentor 2", as the README writes
+// it; Go's flag package stops at the first argument) or last; "" when
+// there is none.
+func parseWithID(fs *flag.FlagSet, args []string, e env) (string, error) {
 	id, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, rest = args[0], args[1:]
 	}
-	if err := fs.Parse(rest); err != nil {
-		return err
+	if err := e.parse(fs, rest); err != nil {
+		return "", err
 	}
 	if id == "" && fs.NArg() == 1 {
 		id = fs.Arg(0)
 	}
+	return id, nil
+}
+
+// setNotify changes a participant's or volunteer's message preferences.
+func setNotify(ctx context.Context, c *clients, kind string, args []string, e env) error {
+	fs := flag.NewFlagSet(kind+" notify", flag.ContinueOnError)
+	pf := addPrefFlags(fs, e)
+	id, err := parseWithID(fs, args, e)
+	if err != nil {
+		return err
+	}
 	if id == "" || !pf.set(fs) {
-		return fmt.Errorf("usage: mp %s notify ID [-language L] [-channel C] [-opt-out T,...]", kind)
+		return errors.New(e.f("usage.notify", kind))
 	}
 	mask := &fieldmaskpb.FieldMask{Paths: []string{"notifications"}}
 	if kind == "participants" {
@@ -130,7 +130,7 @@ func setNotify(ctx context.Context, c *clients, kind string, args []string, e en
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(e.Out, describePrefs(res.Msg.GetParticipant().GetNotifications()))
+		fmt.Fprintln(e.Out, e.describePrefs(res.Msg.GetParticipant().GetNotifications()))
 		return nil
 	}
 	cur, err := c.registry.GetVolunteer(ctx, connect.NewRequest(&gatewayv1.GetVolunteerRequest{Id: id}))
@@ -147,47 +147,49 @@ func setNotify(ctx context.Context, c *clients, kind string, args []string, e en
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.Out, describePrefs(res.Msg.GetVolunteer().GetNotifications()))
+	fmt.Fprintln(e.Out, e.describePrefs(res.Msg.GetVolunteer().GetNotifications()))
 	return nil
 }
 
-// describePrefs is one line: "language ar, channel sms, opted out of reminders".
-func describePrefs(n *typev1.NotificationPreferences) string {
+// describePrefs is one line: "språk ar, kanal sms, vill inte ha påminnelser",
+// in the web's words for channels and kinds of message.
+func (e Env) describePrefs(n *typev1.NotificationPreferences) string {
 	lang := n.GetPreferredLanguage()
 	if lang == "" {
-		lang = "default"
+		lang = e.t("prefs.default_language")
 	}
-	ch := strings.ToLower(strings.TrimPrefix(n.GetPreferredChannel().String(), "PREFERRED_CHANNEL_"))
-	if n.GetPreferredChannel() == typev1.PreferredChannel_PREFERRED_CHANNEL_UNSPECIFIED {
-		ch = "any"
-	}
+	ch := e.t("mailbox.pch." + n.GetPreferredChannel().String())
 	var outs []string
 	for _, o := range n.GetOptOuts() {
-		outs = append(outs, strings.ToLower(strings.TrimPrefix(o.String(), "NOTIFICATION_TOPIC_")))
+		outs = append(outs, lowerFirst(e.t("mailbox.topic."+o.String())))
 	}
-	s := fmt.Sprintf("language %s, channel %s", lang, ch)
+	s := e.f("prefs.line", lang, ch)
 	if len(outs) > 0 {
-		s += ", opted out of " + strings.Join(outs, ", ")
+		s += e.f("prefs.opted_out", strings.Join(outs, ", "))
 	}
 	return s
 }
 
-// short turns an enum name into its lower-case tail: DELIVERY_STATUS_SENT
-// is "sent".
-func short(name, prefix string) string { return strings.ToLower(strings.TrimPrefix(name, prefix)) }
+// label is an enum value by its web label key prefix+NAME (the mailbox
+// keys hold the whole name: "mailbox.ds.DELIVERY_STATUS_SENT").
+func (e Env) label(prefix, name string) string {
+	if s := e.t(prefix + name); s != prefix+name {
+		return s
+	}
+	return strings.ToLower(strings.ReplaceAll(name, "_", " "))
+}
 
 // listMessages prints the deliveries to a person or about a proposal, one
 // per line, a permanent failure with its reason.
 func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("messages list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	person := fs.String("person", "", "participant or volunteer id")
-	proposal := fs.String("proposal", "", "pair, seating or assignment id")
-	if err := fs.Parse(args); err != nil {
+	person := fs.String("person", "", e.t("flag.person"))
+	proposal := fs.String("proposal", "", e.t("flag.proposal"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if (*person == "") == (*proposal == "") {
-		return errors.New("usage: mp messages list -person ID | -proposal ID")
+		return errors.New(e.t("usage.messages"))
 	}
 	return pages(func(token string) (string, error) {
 		res, err := c.messages.ListDeliveries(ctx, connect.NewRequest(&gatewayv1.ListDeliveriesRequest{
@@ -197,9 +199,9 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 		}
 		for _, d := range res.Msg.GetDeliveries() {
 			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", localtime.Stamp(d.GetCreateTime()), d.GetPersonId(),
-				short(d.GetTemplate().String(), "TEMPLATE_"), short(d.GetChannel().String(), "CHANNEL_"), short(d.GetStatus().String(), "DELIVERY_STATUS_"))
+				e.label("mailbox.tpl.", d.GetTemplate().String()), e.label("mailbox.ch.", d.GetChannel().String()), e.label("mailbox.ds.", d.GetStatus().String()))
 			if d.GetFailure() != notifyv1.Failure_FAILURE_UNSPECIFIED {
-				line += "\t" + short(d.GetFailure().String(), "FAILURE_")
+				line += "\t" + e.label("mailbox.fl.", d.GetFailure().String())
 				if r := d.GetFailureReason(); r != "" {
 					line += ": " + r
 				}
@@ -214,24 +216,24 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) error {
 	if sub == "show" {
 		if len(args) != 1 {
-			return errors.New("usage: mp mailbox show ID")
+			return errors.New(e.f("usage.one_id", "mailbox show"))
 		}
 		res, err := c.messages.GetMailboxMessage(ctx, connect.NewRequest(&gatewayv1.GetMailboxMessageRequest{Id: args[0]}))
 		if err != nil {
 			return err
 		}
 		m := res.Msg.GetMessage()
-		fmt.Fprintf(e.Out, "To: %s (%s)\nLanguage: %s\nSubject: %s\n", m.GetTo(), short(m.GetIntendedChannel().String(), "CHANNEL_"), m.GetLanguage(), m.GetSubject())
+		fmt.Fprintf(e.Out, "%s: %s (%s)\n%s: %s\n%s: %s\n", e.t("mailbox.to"), m.GetTo(), e.label("mailbox.ch.", m.GetIntendedChannel().String()),
+			e.t("mailbox.language"), m.GetLanguage(), e.t("mailbox.subject"), m.GetSubject())
 		if u := m.GetAnswerUrl(); u != "" {
-			fmt.Fprintf(e.Out, "Answer link: %s\n", u)
+			fmt.Fprintf(e.Out, "%s: %s\n", e.t("mailbox.answer_link"), u)
 		}
 		fmt.Fprintf(e.Out, "\n%s\n", m.GetTextBody())
 		return nil
 	}
 	fs := flag.NewFlagSet("mailbox list", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	person := fs.String("person", "", "only messages to this participant or volunteer")
-	if err := fs.Parse(args); err != nil {
+	person := fs.String("person", "", e.t("flag.mailbox_person"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) {
@@ -241,7 +243,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		}
 		for _, m := range res.Msg.GetMessages() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), localtime.Stamp(m.GetCreateTime()), m.GetTo(),
-				m.GetLanguage(), short(m.GetTemplate().String(), "TEMPLATE_"), m.GetSubject())
+				m.GetLanguage(), e.label("mailbox.tpl.", m.GetTemplate().String()), m.GetSubject())
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})

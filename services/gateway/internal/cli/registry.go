@@ -20,9 +20,9 @@ import (
 
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants list", flag.ContinueOnError)
-	muni := fs.String("municipality", "", "only this municipality code")
-	name := fs.String("name", "", "only names with words starting so (3+ letters a word; case and accents ignored)")
-	if err := fs.Parse(args); err != nil {
+	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
+	name := fs.String("name", "", e.t("flag.name_filter"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) {
@@ -31,7 +31,7 @@ func listParticipants(ctx context.Context, c *clients, args []string, e env) err
 			return "", err
 		}
 		for _, p := range res.Msg.GetParticipants() {
-			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", p.GetId(), p.GetGivenName(), p.GetFamilyName(), p.GetMunicipalityCode(), p.GetSwedishLevel())
+			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", p.GetId(), p.GetGivenName(), p.GetFamilyName(), p.GetMunicipalityCode(), e.level(p.GetSwedishLevel()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -39,30 +39,59 @@ func listParticipants(ctx context.Context, c *clients, args []string, e env) err
 
 func addParticipant(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants add", flag.ContinueOnError)
-	given := fs.String("given-name", "", "given name")
-	family := fs.String("family-name", "", "family name")
-	muni := fs.String("municipality", "", "municipality code (four digits)")
-	level := fs.String("swedish-level", "SFI_A", "NONE, SFI_A..SFI_D, SAS or FLUENT")
-	langs := fs.String("languages", "", "language codes, comma separated")
-	interests := fs.String("interests", "", "interest tags, comma separated")
-	household := fs.Int("household", 1, "people in the household")
-	consent := fs.Bool("consent", false, "the newcomer consents to mentoring matching")
-	prefs := addPrefFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	given := fs.String("given-name", "", e.t("flag.given_name"))
+	family := fs.String("family-name", "", e.t("flag.family_name"))
+	muni := fs.String("municipality", "", e.t("flag.municipality"))
+	level := fs.String("swedish-level", "SFI_A", e.t("flag.swedish_level"))
+	langs := fs.String("languages", "", e.t("flag.languages"))
+	interests := fs.String("interests", "", e.t("flag.interests"))
+	household := fs.Int("household", 1, e.t("flag.household"))
+	// One box per programme, as on the web form (ADR 0099): each pool
+	// takes only those who consented to its purpose.
+	consents := map[eventsv1.ConsentPurpose]*bool{
+		eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING: fs.Bool("consent", false, e.t("flag.consent_mentoring")),
+		eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS:   fs.Bool("consent-dinners", false, e.t("flag.consent_dinners")),
+		eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES:    fs.Bool("consent-guides", false, e.t("flag.consent_guides")),
+	}
+	permit := fs.String("permit-date", "", e.t("flag.permit_date"))
+	establishment := fs.String("establishment", "", e.t("flag.establishment"))
+	leave := fs.String("parental-leave", "", e.t("flag.parental_leave"))
+	prefs := addPrefFlags(fs, e)
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	sl, err := enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	if fs.NArg() > 0 {
+		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
+	}
+	sl, err := e.enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
 	if err != nil {
 		return err
 	}
 	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
-		SwedishLevel: typev1.SwedishLevel(sl),
-		Household:    &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
+		SwedishLevel: typev1.SwedishLevel(sl), ResidencePermitDate: *permit,
+		Household: &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
+	if *establishment != "" {
+		v, err := e.enumFlag("establishment", *establishment, "ESTABLISHMENT_STATUS_", eventsv1.EstablishmentStatus_value)
+		if err != nil {
+			return err
+		}
+		p.EstablishmentStatus = eventsv1.EstablishmentStatus(v)
+	}
+	if *leave != "" {
+		v, err := e.enumFlag("parental-leave", *leave, "PARENTAL_LEAVE_", eventsv1.ParentalLeave_value)
+		if err != nil {
+			return err
+		}
+		p.ParentalLeave = eventsv1.ParentalLeave(v)
+	}
 	for _, l := range splitCSV(*langs) {
 		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
 	}
-	if *consent {
-		p.Consents = []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: consentTextVersion, Language: "sv"}}
+	for _, purpose := range []eventsv1.ConsentPurpose{eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING,
+		eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES} {
+		if *consents[purpose] {
+			p.Consents = append(p.Consents, &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: e.words().lang})
+		}
 	}
 	if prefs.set(fs) {
 		if p.Notifications, err = prefs.apply(fs, nil); err != nil {
@@ -79,9 +108,9 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 
 func listVolunteers(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers list", flag.ContinueOnError)
-	muni := fs.String("municipality", "", "only this municipality code")
-	name := fs.String("name", "", "only names with words starting so (3+ letters a word; case and accents ignored)")
-	if err := fs.Parse(args); err != nil {
+	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
+	name := fs.String("name", "", e.t("flag.name_filter"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	return pages(func(token string) (string, error) {
@@ -90,7 +119,7 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 			return "", err
 		}
 		for _, v := range res.Msg.GetVolunteers() {
-			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\n", v.GetId(), v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())
+			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", v.GetId(), v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode(), e.roles(v.GetRoles()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -100,23 +129,22 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 // undone, so it asks for "yes" on the input unless -yes is given.
 func remove(ctx context.Context, c *clients, kind, what string, args []string, e env) error {
 	fs := flag.NewFlagSet(kind+" "+what, flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	yes := fs.Bool("yes", false, "erase without asking")
-	if err := fs.Parse(args); err != nil {
+	yes := fs.Bool("yes", false, e.t("flag.erase_yes"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: mp %s %s ID", kind, what)
+		return errors.New(e.f("usage.one_id", kind+" "+what))
 	}
 	id := fs.Arg(0)
 	if what == "erase" && !*yes {
-		fmt.Fprintf(e.Out, "Erase %s and every trace of them? This cannot be undone. Type yes to confirm: ", id)
+		fmt.Fprint(e.Out, e.f("erase.confirm", id))
 		line, err := bufio.NewReader(e.In).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if strings.TrimSpace(line) != "yes" {
-			return errors.New("not erased")
+		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {
+			return errors.New(e.t("erase.not_erased"))
 		}
 	}
 	var err error
@@ -133,36 +161,42 @@ func remove(ctx context.Context, c *clients, kind, what string, args []string, e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%s %sd\n", id, what) // deleted, erased
+	fmt.Fprintln(e.Out, e.f("done."+what, id)) // deleted, erased
 	return nil
 }
 
-// consent records or withdraws a newcomer's consent to mentoring.
+// consent records or withdraws a newcomer's consent to one programme
+// (mentoring unless -programme says dinners or guides).
 func consent(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants consent", flag.ContinueOnError)
-	fs.SetOutput(e.Out)
-	withdraw := fs.Bool("withdraw", false, "withdraw the consent instead")
-	lang := fs.String("language", "sv", "language of the consent text the newcomer was shown")
-	if err := fs.Parse(args); err != nil {
+	withdraw := fs.Bool("withdraw", false, e.t("flag.consent_withdraw"))
+	programme := fs.String("programme", "mentoring", e.t("flag.consent_programme"))
+	lang := fs.String("language", "sv", e.t("flag.consent_language"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: mp participants consent [-withdraw] ID")
+		return errors.New(e.t("usage.consent"))
 	}
-	purpose := eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING
+	pv, err := e.enumFlag("programme", *programme, "CONSENT_PURPOSE_", eventsv1.ConsentPurpose_value)
+	if err != nil {
+		return err
+	}
+	purpose := eventsv1.ConsentPurpose(pv)
+	what := e.t("programme." + strings.ToLower(strings.TrimPrefix(purpose.String(), "CONSENT_PURPOSE_")))
 	if *withdraw {
 		if _, err := c.registry.WithdrawConsent(ctx, connect.NewRequest(&gatewayv1.WithdrawConsentRequest{Id: fs.Arg(0), Purpose: purpose})); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Out, "%s consent withdrawn\n", fs.Arg(0))
+		fmt.Fprintln(e.Out, e.f("consent.withdrawn", fs.Arg(0), what))
 		return nil
 	}
-	_, err := c.registry.RecordConsent(ctx, connect.NewRequest(&gatewayv1.RecordConsentRequest{Id: fs.Arg(0),
+	_, err = c.registry.RecordConsent(ctx, connect.NewRequest(&gatewayv1.RecordConsentRequest{Id: fs.Arg(0),
 		Consent: &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: *lang}}))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%s consent recorded\n", fs.Arg(0))
+	fmt.Fprintln(e.Out, e.f("consent.recorded", fs.Arg(0), what))
 	return nil
 }
 

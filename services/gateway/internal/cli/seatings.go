@@ -21,10 +21,10 @@ import (
 
 func startDinnerJob(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners jobs start", flag.ContinueOnError)
-	org := fs.String("organisation", "", "organisation id (admins)")
-	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
-	follow := fs.Bool("follow", false, "follow the job's progress to the end")
-	if err := fs.Parse(args); err != nil {
+	org := fs.String("organisation", "", e.t("flag.organisation"))
+	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
+	follow := fs.Bool("follow", false, e.t("flag.follow"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := d.StartDinnerJob(ctx, connect.NewRequest(&gatewayv1.StartDinnerJobRequest{
@@ -39,9 +39,9 @@ func startDinnerJob(ctx context.Context, d dinnersClient, args []string, e env) 
 	return nil
 }
 
-// jobLine is one line of a job's progress.
-func jobLine(j *dinnersv1.Job) string {
-	return fmt.Sprintf("%3d%% %s %s", j.GetProgressPercent(), strings.ToLower(strings.TrimPrefix(j.GetState().String(), "JOB_STATE_")), j.GetPhase())
+// dinnerJobLine is one line of a dinner job's progress, in words.
+func (e Env) dinnerJobLine(j *dinnersv1.Job) string {
+	return e.jobLine(j.GetProgressPercent(), e.code("dinners.state.", j.GetState().String(), "JOB_STATE_"), e.code("dinners.phase.", j.GetPhase(), ""))
 }
 
 // watchDinnerJob follows the job's stream, printing each change, and the
@@ -55,24 +55,23 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 	last := ""
 	for st.Receive() {
 		j := st.Msg().GetJob()
-		if line := jobLine(j); line != last {
+		if line := e.dinnerJobLine(j); line != last {
 			fmt.Fprintln(e.Out, line)
 			last = line
 		}
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
 			k := j.GetCounts()
-			fmt.Fprintf(e.Out, "seatings proposed: %d, parties unseated: %d, gap to the proven bound: %.2f%%\n",
-				k.GetProposals(), k.GetUnseated(), float64(j.GetGapPpm())/1e4)
+			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2)))
 			return nil
 		case dinnersv1.JobState_JOB_STATE_FAILED:
-			return errors.New("the job failed; try again, and tell your administrator if it keeps failing")
+			return errors.New(e.t("m.failed"))
 		}
 	}
 	if err := st.Err(); err != nil {
 		return err
 	}
-	return errors.New("the job's progress stream ended before the job did; run mp dinners jobs watch " + id)
+	return errors.New(e.f("err.stream_ended", "mp dinners jobs watch "+id))
 }
 
 func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
@@ -82,8 +81,8 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 			return "", err
 		}
 		for _, j := range res.Msg.GetJobs() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%d proposed, %d unseated\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-				jobLine(j), j.GetCounts().GetProposals(), j.GetCounts().GetUnseated())
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
+				e.dinnerJobLine(j), e.f("dinners.job.counts", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -96,8 +95,8 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 			return "", err
 		}
 		for _, u := range res.Msg.GetUnseated() {
-			fmt.Fprintf(e.Out, "%s\t%s\tparty %d\t%s\n", u.GetSignUpId(), u.GetMunicipalityCode(), u.GetPartySize(),
-				strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNSEATED_REASON_")))
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), u.GetMunicipalityCode(), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")),
+				e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_"))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -105,14 +104,14 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 
 func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, status string) error {
 	fs := flag.NewFlagSet("dinners seatings list", flag.ContinueOnError)
-	job := fs.String("job", "", "only seatings of this job")
-	statusF := fs.String("status", status, "only these statuses: PROPOSED, INVITED, CONFIRMED, HELD, ...")
-	offer := fs.String("offer", "", "only seatings at this offer's dinners")
-	signUp := fs.String("signup", "", "only seatings of this sign-up")
-	if err := fs.Parse(args); err != nil {
+	job := fs.String("job", "", e.t("flag.job"))
+	statusF := fs.String("status", status, e.t("flag.seating_status"))
+	offer := fs.String("offer", "", e.t("flag.offer"))
+	signUp := fs.String("signup", "", e.t("flag.signup"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	ns, err := enumList("status", *statusF, "SEATING_STATUS_", eventsv1.SeatingStatus_value)
+	ns, err := e.enumList("status", *statusF, "SEATING_STATUS_", eventsv1.SeatingStatus_value)
 	if err != nil {
 		return err
 	}
@@ -130,41 +129,48 @@ func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, st
 			s := v.GetSeating()
 			var why []string
 			for _, p := range s.GetScoreParts() {
-				why = append(why, fmt.Sprintf("%s=%d", p.GetRule(), p.GetPoints()))
+				// The web's dinners.why.* take the points as a placeholder,
+				// which web.Catalogue leaves out: mp keeps them as seatrule.*.
+				if k := "seatrule." + p.GetRule(); e.t(k) != k {
+					why = append(why, e.f(k, p.GetPoints()))
+				} else {
+					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
+				}
 			}
-			fmt.Fprintf(e.Out, "%s\t%s (%d) at %s\t%s %s\t%s\tscore %d (%s)\n", s.GetId(), v.GetParticipantName(), s.GetPartySize(), v.GetHostName(),
-				s.GetDate(), s.GetStartTime(), seatingStatus(s), s.GetScore(), strings.Join(why, " "))
+			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", v.GetParticipantName(), s.GetPartySize(), v.GetHostName()),
+				s.GetDate(), s.GetStartTime(), e.seatingStatus(s), e.f("score", s.GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
 }
 
-func seatingStatus(s *dinnersv1.Seating) string {
-	return strings.ToLower(strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_"))
+// seatingStatus is a seating's status in the web's words ("inbjuden").
+func (e Env) seatingStatus(s *dinnersv1.Seating) string {
+	return e.code("dinners.status.", s.GetStatus().String(), "SEATING_STATUS_")
 }
 
 // changeSeating runs approve, reject, rsvp, cancel, attendance or
 // feedback on one seating.
 func changeSeating(ctx context.Context, d dinnersClient, what string, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners "+what, flag.ContinueOnError)
-	reason := fs.String("reason", "", "why the proposal is rejected: POOR_FIT, CONFLICT_OF_INTEREST, LOGISTICS, NOT_AVAILABLE, OTHER")
-	partyF := fs.String("party", "", "GUEST or HOST")
-	decline := fs.String("decline", "", "decline, because: DATE, DISTANCE, ILLNESS, HOUSEHOLD, NOT_INTERESTED, OTHER")
-	rating := fs.Int("rating", 0, "overall, 1 to 5")
-	again := fs.Bool("meet-again", false, "would meet again")
-	practised := fs.Bool("practised", false, "Swedish was practised")
-	first := fs.Bool("first-time", false, "the guest's first time in a Swedish home")
-	if err := fs.Parse(args); err != nil {
+	reason := fs.String("reason", "", e.t("flag.reject_reason"))
+	partyF := fs.String("party", "", e.t("flag.dinner_party"))
+	decline := fs.String("decline", "", e.t("flag.decline"))
+	rating := fs.Int("rating", 0, e.t("flag.rating"))
+	again := fs.Bool("meet-again", false, e.t("flag.meet_again"))
+	practised := fs.Bool("practised", false, e.t("flag.practised"))
+	first := fs.Bool("first-time", false, e.t("flag.first_home"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
 	if what == "attendance" && len(rest) != 2 || what != "attendance" && len(rest) != 1 {
-		return fmt.Errorf("usage: see mp help (mp dinners %s)", what)
+		return errors.New(e.f("usage.see_help", "mp dinners "+what))
 	}
 	id := rest[0]
 	p := eventsv1.DinnerParty_DINNER_PARTY_UNSPECIFIED
 	if what == "rsvp" || what == "feedback" {
-		n, err := enumFlag("party", *partyF, "DINNER_PARTY_", eventsv1.DinnerParty_value)
+		n, err := e.enumFlag("party", *partyF, "DINNER_PARTY_", eventsv1.DinnerParty_value)
 		if err != nil {
 			return err
 		}
@@ -179,7 +185,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "reject":
-		r, rerr := enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
+		r, rerr := e.enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
 		if rerr != nil {
 			return rerr
 		}
@@ -190,7 +196,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 	case "rsvp":
 		req := &gatewayv1.RecordRsvpRequest{Id: id, Party: p, Accept: *decline == ""}
 		if *decline != "" {
-			r, rerr := enumFlag("decline", *decline, "RSVP_DECLINE_REASON_", eventsv1.RsvpDeclineReason_value)
+			r, rerr := e.enumFlag("decline", *decline, "RSVP_DECLINE_REASON_", eventsv1.RsvpDeclineReason_value)
 			if rerr != nil {
 				return rerr
 			}
@@ -206,7 +212,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "attendance":
-		ns, aerr := enumList("attendance", rest[1], "ATTENDANCE_", eventsv1.Attendance_value)
+		ns, aerr := e.enumList("attendance", rest[1], "ATTENDANCE_", eventsv1.Attendance_value)
 		if aerr != nil {
 			return aerr
 		}
@@ -228,15 +234,15 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "%s %s\n", v.GetSeating().GetId(), seatingStatus(v.GetSeating()))
+	fmt.Fprintf(e.Out, "%s %s\n", v.GetSeating().GetId(), e.seatingStatus(v.GetSeating()))
 	return nil
 }
 
 func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners waitlist", flag.ContinueOnError)
-	org := fs.String("organisation", "", "organisation id (admins)")
-	munis := fs.String("municipalities", "", "municipality codes, comma separated (default: all of yours)")
-	if err := fs.Parse(args); err != nil {
+	org := fs.String("organisation", "", e.t("flag.organisation"))
+	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	res, err := d.GetDinnerWaitlist(ctx, connect.NewRequest(&gatewayv1.GetDinnerWaitlistRequest{OrganisationId: *org, MunicipalityCodes: splitCSV(*munis)}))
@@ -244,12 +250,13 @@ func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error 
 		return err
 	}
 	for _, r := range res.Msg.GetWaitlist().GetRows() {
-		fmt.Fprintf(e.Out, "%s\t%s (%s) waiting, median %s, longest %s\t%s\t%s needed\n",
-			r.GetMunicipalityCode(), count(r.GetParties(), "party", "parties"), count(r.GetGuests(), "guest", "guests"),
-			count(r.GetMedianWaitDays(), "day", "days"), count(r.GetMaxWaitDays(), "day", "days"),
-			count(r.GetFreeSeats(), "free seat", "free seats"), count(r.GetSeatsNeeded(), "more host seat", "more host seats"))
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", r.GetMunicipalityCode(),
+			e.f("wait.waiting", count(r.GetParties(), e.t("n.party"), e.t("n.parties")), count(r.GetGuests(), e.t("n.guest"), e.t("n.guests")),
+				count(r.GetMedianWaitDays(), e.t("n.day"), e.t("n.days")), count(r.GetMaxWaitDays(), e.t("n.day"), e.t("n.days"))),
+			count(r.GetFreeSeats(), e.t("n.free_seat"), e.t("n.free_seats")),
+			e.f("wait.needed", count(r.GetSeatsNeeded(), e.t("n.host_seat"), e.t("n.host_seats"))))
 		for _, n := range r.GetNeedByDate() {
-			fmt.Fprintf(e.Out, "\t%s\t%s\n", n.GetDate(), count(n.GetSeats(), "seat", "seats"))
+			fmt.Fprintf(e.Out, "\t%s\t%s\n", n.GetDate(), count(n.GetSeats(), e.t("n.seat"), e.t("n.seats")))
 		}
 	}
 	return nil
@@ -259,11 +266,11 @@ func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error 
 // export) with -csv.
 func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners report", flag.ContinueOnError)
-	from := fs.String("from", "", "first month, YYYY-MM (default: twelve months back)")
-	to := fs.String("to", "", "last month, YYYY-MM (default: this month)")
-	asCSV := fs.Bool("csv", false, "the report as CSV")
-	outPath := fs.String("o", "", "with -csv: write to this file instead of stdout")
-	if err := fs.Parse(args); err != nil {
+	from := fs.String("from", "", e.t("flag.from_month"))
+	to := fs.String("to", "", e.t("flag.to_month"))
+	asCSV := fs.Bool("csv", false, e.t("flag.csv"))
+	outPath := fs.String("o", "", e.t("flag.out_csv"))
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	if *asCSV {
@@ -275,11 +282,11 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 		return err
 	}
 	var w io.Writer = e.Out
-	fmt.Fprintln(w, "month\tmunicipality\tgroup\toffered\theld\tseated\tattended\tfirst time ‰\tno-show ‰\tlate cancel ‰\tmedian wait days")
+	fmt.Fprintln(w, e.t("dinners.report.header"))
 	for _, r := range res.Msg.GetReport().GetRows() {
-		group := r.GetDimension()
-		if group != "" {
-			group += "=" + r.GetValue()
+		group := ""
+		if d := r.GetDimension(); d != "" {
+			group = e.code("dinners.group.", d, "") + ": " + e.code("label.", r.GetValue(), "")
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.GetMonth(), r.GetMunicipalityCode(), group, r.GetDinnersOffered(), r.GetDinnersHeld(),
 			r.GetGuestsSeated(), r.GetGuestsAttended(), r.GetFirstTimePerMille(), r.GetNoShowPerMille(), r.GetLateCancelPerMille(), r.GetMedianWaitDays())

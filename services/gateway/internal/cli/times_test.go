@@ -63,6 +63,12 @@ func (f *fakeGateway) GetMatchingJob(context.Context, *connect.Request[gatewayv1
 // runFake runs one mp command against f and returns what it printed.
 func runFake(t *testing.T, f *fakeGateway, args ...string) string {
 	t.Helper()
+	return runFakeIn(t, f, "", args...)
+}
+
+// runFakeIn is runFake with MP_LANG set to lang ("" for mp's default).
+func runFakeIn(t *testing.T, f *fakeGateway, lang string, args ...string) string {
+	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(gatewayv1connect.NewMessageServiceHandler(f))
 	mux.Handle(gatewayv1connect.NewMatchingServiceHandler(f))
@@ -71,8 +77,11 @@ func runFake(t *testing.T, f *fakeGateway, args ...string) string {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	e := Env{Out: &out, HTTP: srv.Client(), Getenv: func(k string) string {
-		if k == "MP_CONFIG_DIR" {
+		switch k {
+		case "MP_CONFIG_DIR":
 			return dir
+		case "MP_LANG":
+			return lang
 		}
 		return ""
 	}}
@@ -105,19 +114,29 @@ func TestListsPrintStockholmTime(t *testing.T) {
 }
 
 // TestFollowSaysWhyNothingWasProposed: a job after an earlier one ends
-// with "proposals: 0" and the reason, in words, from the job's counts.
+// with "förslag: 0" and the reason, in words, from the job's counts; in
+// English with MP_LANG=en. The progress line is words, never the state's
+// code or the phase's name ("100% succeeded done" was printed).
 func TestFollowSaysWhyNothingWasProposed(t *testing.T) {
 	t.Parallel()
 	f := &fakeGateway{job: &mentoringv1.Job{Id: "j2", State: mentoringv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100, Phase: "done",
 		Counts: &mentoringv1.JobCounts{BusyNewcomers: 12, Mentors: 3, FreeSlots: 3}}}
-	out := runFake(t, f, "jobs", "start", "-follow")
-	for _, want := range []string{"proposals: 0", "no proposals: all 12 newcomers in scope already have a proposal or a pair"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("mp jobs start -follow printed\n%s\nwant %q", out, want)
+	for lang, wants := range map[string][]string{
+		"":   {"100% klar\n", "förslag: 0", "Inga förslag: alla 12 nyanlända i kommunerna har redan ett förslag eller ett par"},
+		"en": {"100% finished\n", "proposals: 0", "no proposals: all 12 newcomers in scope already have a proposal or a pair"},
+	} {
+		out := runFakeIn(t, f, lang, "jobs", "start", "-follow")
+		for _, want := range wants {
+			if !strings.Contains(out, want) {
+				t.Errorf("MP_LANG=%q: mp jobs start -follow printed\n%s\nwant %q", lang, out, want)
+			}
+		}
+		if strings.Contains(out, "succeeded") || strings.Contains(out, "done") {
+			t.Errorf("MP_LANG=%q: the progress line has internal words:\n%s", lang, out)
 		}
 	}
 	f.job.Counts = &mentoringv1.JobCounts{Newcomers: 5, FreeSlots: 5, EligiblePairs: 9, Proposals: 5}
-	if out := runFake(t, f, "jobs", "start", "-follow"); strings.Contains(out, "no proposals") {
+	if out := runFake(t, f, "jobs", "start", "-follow"); strings.Contains(out, "Inga förslag") {
 		t.Errorf("a job with proposals explains an empty result:\n%s", out)
 	}
 }

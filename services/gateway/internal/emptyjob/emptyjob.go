@@ -2,9 +2,9 @@
 // proposed nothing. "proposals: 0" after an earlier job read as a fault
 // (found from outside, session 19); the job's counts already tell the
 // cause apart: everyone already has a proposal or a pair, nobody is in the
-// pool, nobody has a free slot, or the rules allow no pair. The mp CLI
-// prints the English sentence; the web app shows the same cause from its
-// catalogue (Reason is the key).
+// pool, nobody has a free slot, or the rules allow no pair. mp prints
+// Sentence in English and the web's Swedish words otherwise; the web app
+// shows the same cause from its catalogue (Reason is the key).
 package emptyjob
 
 import (

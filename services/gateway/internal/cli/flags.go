@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+)
+
+// parse parses a command's flags in mp's language. Go's flag package
+// writes its own English ("flag provided but not defined: -x", "Usage of
+// participants add:", "(default ...)") to the output; mp keeps that quiet
+// and says the same in words, with the flags' own help. -h prints the
+// flags and returns flag.ErrHelp, which Run takes as success.
+func (e Env) parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if err == nil {
+		return nil
+	}
+	e.printFlags(fs)
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errors.New(e.flagError(err.Error()))
+}
+
+// printFlags lists fs's flags, each with its help and its default.
+func (e Env) printFlags(fs *flag.FlagSet) {
+	fmt.Fprintln(e.Out, e.f("usage.flags", fs.Name()))
+	fs.VisitAll(func(f *flag.Flag) {
+		line := "  -" + f.Name
+		if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); !isBool {
+			line += " " + e.t("usage.value")
+		}
+		line += "\n    \t" + f.Usage
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			line += " " + e.f("usage.default", f.DefValue)
+		}
+		fmt.Fprintln(e.Out, line)
+	})
+}
+
+// flagErrors are the flag package's messages, by the part that names the
+// flag and the value.
+var flagErrors = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^flag provided but not defined: (-\S+)$`), "err.flag_unknown"},
+	{regexp.MustCompile(`^flag needs an argument: (-\S+)$`), "err.flag_argument"},
+	{regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for flag (-\S+): `), "err.flag_value"},
+	{regexp.MustCompile(`^bad flag syntax: (\S+)$`), "err.flag_unknown"},
+}
+
+// flagError is a flag package error in mp's language; an unknown one is
+// kept as it is.
+func (e Env) flagError(msg string) string {
+	for _, fe := range flagErrors {
+		if m := fe.re.FindStringSubmatch(msg); m != nil {
+			args := make([]any, len(m)-1)
+			for i := range args {
+				args[i] = m[i+1]
+			}
+			return e.f(fe.key, args...)
+		}
+	}
+	return msg
+}

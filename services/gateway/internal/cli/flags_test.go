@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestFlagsInWords: -h lists a command's flags in Swedish and succeeds,
+// without signing in; a mistyped flag is said in words, not as the flag
+// package's English ("flag provided but not defined", "Usage of",
+// "(default ...)").
+func TestFlagsInWords(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	run := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := Run(context.Background(), args, Env{Out: &out, Getenv: func(k string) string {
+			if k == "MP_CONFIG_DIR" {
+				return dir // no config: not signed in
+			}
+			return ""
+		}})
+		return out.String(), err
+	}
+	out, err := run("participants", "add", "-h")
+	if err != nil {
+		t.Fatalf("mp participants add -h: %v", err)
+	}
+	for _, want := range []string{"-consent-dinners\n", "middag hos en värdfamilj", "-permit-date värde", "(utan flaggan: SFI_A)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("mp participants add -h lacks %q:\n%s", want, out)
+		}
+	}
+	for _, english := range []string{"Usage of", "default", "string"} {
+		if strings.Contains(out, english) {
+			t.Errorf("mp participants add -h prints %q:\n%s", english, out)
+		}
+	}
+	if _, err := run("login", "-emial", "a@example.org"); err == nil || err.Error() != "okänd flagga -emial; se -h" {
+		t.Errorf("mistyped flag: %v", err)
+	}
+	if _, err := run("login", "-email"); err == nil || err.Error() != "flaggan -email behöver ett värde" {
+		t.Errorf("flag without value: %v", err)
+	}
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+)
+
+// The guides' figures and words: the equity report, and the eligibility
+// reasons in mp's language.
+
+func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+	fs := flag.NewFlagSet("guides equity", flag.ContinueOnError)
+	munis := fs.String("municipalities", "", e.t("flag.guideEquity.municipalities"))
+	minGroup := fs.Int("min-group", 0, e.t("flag.guideEquity.min-group"))
+	asCSV := fs.Bool("csv", false, e.t("flag.guideEquity.csv"))
+	outPath := fs.String("o", "", e.t("flag.guideEquity.o"))
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
+		MinGroupSize: int32(*minGroup)}))
+	if err != nil {
+		return err
+	}
+	if *outPath != "" {
+		return os.WriteFile(*outPath, []byte(res.Msg.GetCsv()), 0o600) // figures of small groups: the owner's only
+	}
+	if *asCSV {
+		_, err := fmt.Fprint(e.Out, res.Msg.GetCsv())
+		return err
+	}
+	for _, r := range res.Msg.GetRows() {
+		note := ""
+		if r.GetFlagged() {
+			note = "  " + e.t("equity.flagged")
+		}
+		med := "-"
+		if r.GetMedianDays() >= 0 {
+			med = count(int64(r.GetMedianDays()+0.5), e.t("n.day"), e.t("n.days"))
+		}
+		fmt.Fprintf(e.Out, "%-15s %-14s %4d/%-4d %5s %%  %s %s%s\n", e.code("guides.dim.", r.GetDimension().String(), "EQUITY_DIMENSION_"),
+			e.equityGroup(r.GetDimension().String(), r.GetGroup()), r.GetWithGuide(), r.GetEntitled(), e.decimal(100*r.GetShare(), 1), e.t("r.median"), med, note)
+	}
+	return nil
+}
+
+// reasons are a newcomer's eligibility reasons in mp's language, each
+// "entitled: ..." or "not entitled: ..." as the guides service words it.
+func (e Env) reasons(rs []string) string {
+	out := make([]string, len(rs))
+	for i, s := range rs {
+		head, rest, ok := strings.Cut(s, ": ")
+		if !ok {
+			out[i] = e.fromEnglish(s)
+			continue
+		}
+		body := e.fromEnglish(rest)
+		for _, rp := range reasonPatterns {
+			if m := rp.re.FindStringSubmatch(rest); m != nil {
+				args := make([]any, len(m)-1)
+				for k := range args {
+					args[k] = m[k+1]
+				}
+				body = e.f(rp.key, args...)
+			}
+		}
+		out[i] = e.fromEnglish(head) + ": " + body
+	}
+	return strings.Join(out, "; ")
+}
+
+// reasonPatterns are the guides service's reasons with figures in them
+// (its README's table), which the web's catalogue holds with
+// placeholders and so cannot give mp: mp words them itself.
+var reasonPatterns = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^permit older than (\d+) months$`), "guidewhy.permit_old"},
+	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guidewhy.inside"},
+}
+
+// equityGroup is a group of the equity report in words: a language by
+// its name, other groups by the web's labels ("kvinna", "deltid").
+func (e Env) equityGroup(dimension, group string) string {
+	if dimension == "EQUITY_DIMENSION_LANGUAGE" {
+		return e.code("guides.lang.", group, "")
+	}
+	return e.code("guides.group.", group, "")
+}

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
+)
+
+// mp speaks the coordinator's language: Swedish unless the user's web app
+// language (saved by mp login) or MP_LANG says English. Testers read enum
+// codes (SWEDISH_LEVEL_SFI_A) and internal words ("running snapshot") in
+// its output. Labels the web app already has (statuses, levels, phases,
+// reasons) come from the web's catalogue, so both say the same word and
+// there is one copy to translate; the sentences only mp prints are in
+// locales/cli.LANG.toml beside this file.
+
+//go:embed locales/*.toml
+var localeFS embed.FS
+
+// words is one language's text: mp's own messages and the web's labels.
+type words struct {
+	lang string
+	own  map[string]string
+	web  map[string]string
+}
+
+var (
+	wordsMu    sync.Mutex
+	wordsCache = map[string]*words{}
+)
+
+// langOf picks mp's language from MP_LANG, then the saved web app
+// language; Swedish is the default, English the only other language mp
+// has its own text in.
+func langOf(env, saved string) string {
+	for _, l := range []string{env, saved} {
+		switch strings.ToLower(strings.TrimSpace(l)) {
+		case "en":
+			return "en"
+		case "sv":
+			return "sv"
+		}
+	}
+	return "sv"
+}
+
+// wordsIn loads (once) the text of lang, "sv" or "en".
+func wordsIn(lang string) *words {
+	wordsMu.Lock()
+	defer wordsMu.Unlock()
+	if w, ok := wordsCache[lang]; ok {
+		return w
+	}
+	w := &words{lang: lang, own: map[string]string{}, web: web.Catalogue(lang)}
+	// The files are embedded and a test reads every one: an error here
+	// is a broken build, shown as the keys themselves.
+	if b, err := localeFS.ReadFile("locales/cli." + lang + ".toml"); err == nil {
+		_ = toml.Unmarshal(b, &w.own)
+	}
+	wordsCache[lang] = w
+	return w
+}
+
+// words returns the language of this run (Swedish when Run did not set
+// one, as in tests that call a command directly).
+func (e Env) words() *words {
+	if e.lang != "" {
+		return wordsIn(e.lang)
+	}
+	return wordsIn("sv")
+}
+
+// t is mp's own message key, else the web's label key, else the key.
+func (e Env) t(key string) string {
+	w := e.words()
+	if s, ok := w.own[key]; ok {
+		return s
+	}
+	if s, ok := w.web[key]; ok {
+		return s
+	}
+	return key
+}
+
+// f is t's message with its fmt verbs filled.
+func (e Env) f(key string, args ...any) string { return fmt.Sprintf(e.t(key), args...) }
+
+// code is an enum value in words: the web's label prefix+tail (tail is
+// the value's name without its enum prefix, lower case), else mp's own,
+// else the tail made readable ("no_host_in_reach" as "no host in reach"),
+// never the code.
+func (e Env) code(labelPrefix, name, enumPrefix string) string {
+	tail := strings.ToLower(strings.TrimPrefix(name, enumPrefix))
+	if s := e.t(labelPrefix + tail); s != labelPrefix+tail {
+		return s
+	}
+	return strings.ReplaceAll(tail, "_", " ")
+}
+
+var (
+	englishOnce sync.Once
+	englishKeys map[string]string
+)
+
+// fromEnglish is a service's English sentence in mp's language: the web's
+// English catalogue holds the services' sentences word for word
+// ("no residence permit recorded" is guides.why.no_permit), so the key
+// found by its English text gives the Swedish. A sentence the catalogue
+// lacks stays as the service wrote it.
+func (e Env) fromEnglish(s string) string {
+	w := e.words()
+	if w.lang == "en" || s == "" {
+		return s
+	}
+	englishOnce.Do(func() {
+		englishKeys = map[string]string{}
+		for k, v := range web.Catalogue("en") {
+			// Keys sorted would be stabler, but a sentence is in the
+			// catalogue once; only single words repeat, and they are
+			// never what a service sends.
+			if _, dup := englishKeys[v]; !dup || k < englishKeys[v] {
+				englishKeys[v] = k
+			}
+		}
+	})
+	if k, ok := englishKeys[s]; ok {
+		if t, ok := w.web[k]; ok {
+			return t
+		}
+	}
+	return s
+}
+
+// level is a Swedish level as the web app shows it ("SFI B", "flytande").
+func (e Env) level(l typev1.SwedishLevel) string {
+	code := core.LevelLabel(l)
+	if s := e.t("label." + strings.ToLower(code)); s != "label."+strings.ToLower(code) {
+		return s
+	}
+	return code
+}
+
+// lowerFirst is a label used inside a line: the web's column heads and
+// list items begin with a capital ("Platser"), a word in a sentence not.
+func lowerFirst(s string) string {
+	for i, r := range s {
+		return strings.ToLower(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+// decimal is x with prec decimals, with a decimal comma in Swedish
+// ("27,3"), as the web app writes its shares.
+func (e Env) decimal(x float64, prec int) string {
+	s := strconv.FormatFloat(x, 'f', prec, 64)
+	if e.words().lang == "sv" {
+		s = strings.ReplaceAll(s, ".", ",")
+	}
+	return s
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// usedKey finds the message keys the sources look up whole: e.t("key")
+// and e.f("key", ...).
+var usedKey = regexp.MustCompile(`e\.(?:t|f)\("([a-z_.A-Z-]+[a-z_A-Z-])"`)
+
+// TestEveryWordInBothLanguages: every key mp looks up has a text in
+// Swedish and in English (its own file or the web's catalogue), and mp's
+// two files hold the same keys (jobnone.* is Swedish only: the English is
+// emptyjob's sentence). A key without text would print as the key.
+func TestEveryWordInBothLanguages(t *testing.T) {
+	t.Parallel()
+	sv, en := wordsIn("sv"), wordsIn("en")
+	if len(sv.own) < 100 || len(en.own) < 100 {
+		t.Fatalf("mp's own catalogues hold %d and %d messages: a file did not load", len(sv.own), len(en.own))
+	}
+	for _, pair := range [][2]*words{{sv, en}, {en, sv}} {
+		for k := range pair[0].own {
+			if _, ok := pair[1].own[k]; !ok && !strings.HasPrefix(k, "jobnone.") {
+				t.Errorf("%s is in cli.%s.toml but not in cli.%s.toml", k, pair[0].lang, pair[1].lang)
+			}
+		}
+	}
+	for name, src := range sources(t) {
+		for _, m := range usedKey.FindAllStringSubmatch(string(src), -1) {
+			for _, lang := range []string{"sv", "en"} {
+				if lang == "en" && strings.HasPrefix(m[1], "jobnone.") {
+					continue
+				}
+				if got := (Env{lang: lang}).t(m[1]); got == m[1] {
+					t.Errorf("%s: %q has no text in %s", name, m[1], lang)
+				}
+			}
+		}
+	}
+}
+
+// TestLanguageChoice: Swedish unless MP_LANG or the saved web app
+// language says English; a language mp has no text in (Arabic) is
+// Swedish, the coordinators' working language.
+func TestLanguageChoice(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ env, saved, want string }{
+		{"", "", "sv"}, {"", "en", "en"}, {"en", "sv", "en"}, {"sv", "en", "sv"}, {"EN", "", "en"}, {"", "ar", "sv"}, {"de", "en", "en"},
+	} {
+		if got := langOf(tt.env, tt.saved); got != tt.want {
+			t.Errorf("langOf(%q, %q) = %q, want %q", tt.env, tt.saved, got, tt.want)
+		}
+	}
+}
+
+// TestEnumsInWords: what mp prints for an enum is the web app's word,
+// never the code, in either language.
+func TestEnumsInWords(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lang, prefix, name, enumPrefix, want string
+	}{
+		{"sv", "state.", "JOB_STATE_RUNNING", "JOB_STATE_", "pågår"},
+		{"sv", "phase.", "snapshot", "", "läser registren"},
+		{"en", "phase.", "snapshot", "", "reading the registers"},
+		{"sv", "status.", "PAIR_STATUS_OFFERED", "PAIR_STATUS_", "erbjuden"},
+		{"sv", "dinners.status.", "SEATING_STATUS_INVITED", "SEATING_STATUS_", "inbjuden"},
+		{"sv", "guides.status.", "ASSIGNMENT_STATUS_ACTIVE", "ASSIGNMENT_STATUS_", "pågår"},
+		{"sv", "role.", "ROLE_COORDINATOR", "ROLE_", "samordnare"},
+		{"sv", "role.volunteer.", "VOLUNTEER_ROLE_DINNER_HOST", "VOLUNTEER_ROLE_", "middagsvärd"},
+		{"sv", "nothing.", "UNSEATED_REASON_NEW_THING", "UNSEATED_REASON_", "new thing"},
+		{"sv", "unseated.", "UNSEATED_REASON_NO_HOST_IN_REACH", "UNSEATED_REASON_", "ingen värd inom räckhåll (område, språk eller hushåll)"},
+	} {
+		if got := (Env{lang: tt.lang}).code(tt.prefix, tt.name, tt.enumPrefix); got != tt.want {
+			t.Errorf("%s %s = %q, want %q", tt.lang, tt.name, got, tt.want)
+		}
+	}
+	e := Env{lang: "sv"}
+	if got := e.rule("family") + ", " + e.rule("age_band") + ", " + e.rule("language"); got != "båda har familj, i samma åldersgrupp, gemensamt språk" {
+		t.Errorf("score rules in Swedish: %q", got)
+	}
+	if got := e.reasons([]string{"not entitled: no residence permit recorded", "entitled: no rule excludes"}); got != "har inte rätt: inget uppehållstillstånd registrerat; har rätt: ingen regel utesluter" {
+		t.Errorf("reasons in Swedish: %q", got)
+	}
+}
