@@ -137,6 +137,10 @@ func dinnerFormErrors(p *page, err error) bool {
 			if l := p.t("dinners.f." + e.Field); l != "dinners.f."+e.Field {
 				p.ErrorList[k].Label = l
 			}
+			// A party member's fields (relation_2, age_2): "Person 2".
+			if _, n, ok := strings.Cut(e.Field, "_"); ok && (strings.HasPrefix(e.Field, "relation_") || strings.HasPrefix(e.Field, "age_") && n != "self") {
+				p.ErrorList[k].Label = p.t("dinners.f.member") + " " + n
+			}
 		}
 		p.ErrorList[k].Message = p.dinnerMsg(e.Message)
 	}
@@ -290,17 +294,16 @@ func (w *Web) dinnerOfferForm(rw http.ResponseWriter, r *http.Request, p *page, 
 func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.offers.new"), "dinners", "/dinners/offers", r.PostForm
 	f := r.PostForm
+	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
-		Kitchen:   &dinnersv1.Kitchen{Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), AllergensHandled: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value)},
-		Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
-		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")])}
+		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
+		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
 			o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: d, StartTime: f.Get("start_time")})
 		}
 	}
-	var v apperr.Validator
 	v.Check(o.GetVolunteerId() != "", "person", p.t("dinners.err.host"))
 	v.Check(len(o.GetDinners()) > 0, "date_0", p.t("dinners.err.date"))
 	err := v.Err()
@@ -317,14 +320,12 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	return nil
 }
 
-// enums reads form values that name enum values; unknown ones become 0,
-// which the service refuses with a field violation.
-func formEnums[E ~int32](vs []string, values map[string]int32) []E {
-	out := make([]E, 0, len(vs))
-	for _, s := range vs {
-		out = append(out, E(values[s]))
-	}
-	return out
+// offerKitchen is the offer form's diets and allergens boxes; a value the
+// boxes do not offer (a tampered form) is a violation on its field in v,
+// as every choice of the dinners forms is (enumField, enumList).
+func offerKitchen(v *apperr.Validator, f url.Values) *dinnersv1.Kitchen {
+	return &dinnersv1.Kitchen{Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value),
+		AllergensHandled: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value)}
 }
 
 func (w *Web) dinnerOfferDelete(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -393,7 +394,8 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 }
 
 // signUpFromForm reads the sign-up form (new or edited) with the form's
-// own checks (ages, at least one date) in v. Members and dates are read
+// own checks (ages, at least one date, every choice one the form offers)
+// in v. Members and dates are read
 // up to the service's limits, so an edited sign-up with more than a new
 // form shows keeps them all.
 func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator) {
@@ -402,9 +404,9 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
 	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
 		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
-		Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), Allergens: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value),
-		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")]), Languages: f["languages"],
-		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")]), FirstTime: f.Get("first_time") != "",
+		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
+		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
+		Composition: dinnersv1.Composition(enumField(v, f, "composition", dinnersv1.Composition_value)), FirstTime: f.Get("first_time") != "",
 		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
 	for k := 1; k <= maxMembers; k++ {
 		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
@@ -413,7 +415,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 		}
 		n, err := strconv.Atoi(a)
 		v.Check(err == nil, fmt.Sprintf("age_%d", k), p.t("dinners.err.age"))
-		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(dinnersv1.Relation_value[rel])})
+		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(enumField(v, f, fmt.Sprintf("relation_%d", k), dinnersv1.Relation_value))})
 	}
 	for k := range maxSignUpDates {
 		if d := strings.TrimSpace(f.Get(fmt.Sprintf("date_%d", k))); d != "" {
