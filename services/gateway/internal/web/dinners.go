@@ -65,13 +65,7 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 
 // gapPercent is a gap in parts per million as a percentage with two
 // decimals, written with a decimal comma on a Swedish page ("0,45").
-func gapPercent(p *page, ppm int64) string {
-	s := strconv.FormatFloat(float64(ppm)/1e4, 'f', 2, 64)
-	if p.Lang == "sv" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+func gapPercent(p *page, ppm int64) string { return decimal(p, float64(ppm)/1e4, 2) }
 
 // reason is one choice of a structured reason, its label translated.
 type dinnerPick struct{ Value, Label string }
