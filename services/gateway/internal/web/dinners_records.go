@@ -14,6 +14,7 @@ import (
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
@@ -201,53 +202,93 @@ func (p *page) dinnerErr(err error) error {
 	return out
 }
 
-// people lists the volunteers with the dinner-host role (hosts) or the
-// newcomers who consented to dinners (guests) in the caller's scope, for
-// the forms' pickers: at most four pages of 500.
-func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
-	var out []dinnerChoice
+// pickerPages bounds how many pages of 500 records a dinners form's
+// person picker reads (10,000 newcomers or volunteers in the caller's
+// scope). Beyond it the form says how many it read of how many and
+// offers a municipality to narrow the list (dinnerPeople); it read 4
+// pages before and silently left out everyone after them.
+const pickerPages = 20
+
+// pickerPage is one page of a person picker's reading: the people it
+// offers, the next page's token ("" at the end) and the list's total.
+type pickerPage func(token string) (people []dinnerChoice, next string, total int32, err error)
+
+// pickerRead is what a person picker read: the people to offer, the
+// list's total, and whether it stopped at pickerPages.
+type pickerRead struct {
+	People []dinnerChoice
+	Total  int
+	Cut    bool
+}
+
+// readPicker reads pages until the list ends or pickerPages are read.
+func readPicker(next pickerPage) (pickerRead, error) {
+	var out pickerRead
 	token := ""
-	for range 4 {
-		var next string
+	for range pickerPages {
+		people, tok, total, err := next(token)
+		if err != nil {
+			return out, err
+		}
+		out.People = append(out.People, people...)
+		out.Total = int(total)
+		if tok == "" || tok == token {
+			return out, nil
+		}
+		token = tok
+	}
+	out.Cut = true
+	return out, nil
+}
+
+// dinnerPeople lists the volunteers with the dinner-host role (hosts) or
+// the newcomers who consented to dinners (guests) in the caller's scope,
+// for the forms' pickers, in the municipality picker_municipality when
+// the form names one; see pickerPages. The records read are counted as
+// they come (a page is up to 500 volunteers or newcomers, of whom only
+// hosts or consenting guests are offered).
+func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
+	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
+	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
+	read := 0
+	res, err := readPicker(func(token string) ([]dinnerChoice, string, int32, error) {
+		var out []dinnerChoice
 		if hosts {
-			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token})
+			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
 			if err != nil {
-				return nil, err
+				return nil, "", 0, err
 			}
+			read += len(res.GetVolunteers())
 			for _, v := range res.GetVolunteers() {
-				for _, role := range v.GetRoles() {
-					if role.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST {
-						out = append(out, dinnerChoice{Value: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + " (" + dinnerMuni(v.GetMunicipalityCode()) + ")"})
-						break
-					}
+				if slices.ContainsFunc(v.GetRoles(), func(rc *eventsv1.RoleCapacity) bool { return rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST }) {
+					out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
 				}
 			}
-			next = res.GetNextPageToken()
-		} else {
-			res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token})
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range res.GetParticipants() {
-				for _, c := range v.GetConsents() {
-					if c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS {
-						out = append(out, dinnerChoice{Value: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + " (" + dinnerMuni(v.GetMunicipalityCode()) + ")"})
-						break
-					}
-				}
-			}
-			next = res.GetNextPageToken()
+			return out, res.GetNextPageToken(), res.GetTotalSize(), nil
 		}
-		if next == "" || next == token {
-			break
+		res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
+		if err != nil {
+			return nil, "", 0, err
 		}
-		token = next
+		read += len(res.GetParticipants())
+		for _, v := range res.GetParticipants() {
+			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool { return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS }) {
+				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
+			}
+		}
+		return out, res.GetNextPageToken(), res.GetTotalSize(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Cut {
+		p.Flash = p.tf("dinners.picker.cut", "Read", read, "Total", res.Total)
 	}
 	chosen := p.Form.Get("person")
-	for k := range out {
-		out[k].On = out[k].Value == chosen
+	for k := range res.People {
+		res.People[k].On = res.People[k].Value == chosen
 	}
-	return out, nil
+	return res.People, nil
 }
 
 // dinnerList is a page of offers or sign-ups.
@@ -279,6 +320,7 @@ func (w *Web) dinnerOfferNew(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.Form.Set("request_id", ids.UUIDv7{}.New())
 	p.Form.Set("seats", "4")
 	p.Form.Set("start_time", "18:00")
+	p.Form.Set("picker_municipality", r.URL.Query().Get("picker_municipality"))
 	return w.dinnerOfferForm(rw, r, p, http.StatusOK)
 }
 
@@ -361,7 +403,8 @@ func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) er
 
 func (w *Web) dinnerSignUpNew(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action = p.t("dinners.signups.new"), "dinners", "/dinners/signups"
-	p.Form = url.Values{"request_id": {ids.UUIDv7{}.New()}, "age_self": {""}, "swedish_level": {"SWEDISH_LEVEL_SFI_B"}}
+	p.Form = url.Values{"request_id": {ids.UUIDv7{}.New()}, "age_self": {""}, "swedish_level": {"SWEDISH_LEVEL_SFI_B"},
+		"picker_municipality": {r.URL.Query().Get("picker_municipality")}}
 	return w.dinnerSignUpForm(rw, r, p, http.StatusOK)
 }
 
