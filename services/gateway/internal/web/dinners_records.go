@@ -260,7 +260,9 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 			}
 			read += len(res.GetVolunteers())
 			for _, v := range res.GetVolunteers() {
-				if slices.ContainsFunc(v.GetRoles(), func(rc *eventsv1.RoleCapacity) bool { return rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST }) {
+				if slices.ContainsFunc(v.GetRoles(), func(rc *eventsv1.RoleCapacity) bool {
+					return rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST
+				}) {
 					out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
 				}
 			}
@@ -272,7 +274,9 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 		}
 		read += len(res.GetParticipants())
 		for _, v := range res.GetParticipants() {
-			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool { return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS }) {
+			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool {
+				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS
+			}) {
 				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
 			}
 		}
