@@ -196,12 +196,14 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	csv, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(csv), "månad,kommunkod,kommun,") ||
-		!strings.Contains(string(csv), ",0180,Stockholm,,,") {
+	// The file every CSV download is: a byte-order mark and ';' (Swedish
+	// Excel opens it in columns).
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(csv), "\ufeffmånad;kommunkod;kommun;") ||
+		!strings.Contains(string(csv), ";0180;Stockholm;;;") {
 		t.Fatalf("CSV: %s %q", res.Header.Get("Content-Type"), csv)
 	}
 	// The groups' values in words, as on the page (were codes: woman, ar).
-	if !strings.Contains(string(csv), ",kön,kvinna,") || !strings.Contains(string(csv), ",språk,arabiska,") {
+	if !strings.Contains(string(csv), ";kön;kvinna;") || !strings.Contains(string(csv), ";språk;arabiska;") {
 		t.Errorf("CSV groups not in words: %q", csv)
 	}
 

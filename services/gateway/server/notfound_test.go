@@ -10,9 +10,9 @@ import (
 
 // TestNotFoundPage: a GET of an unknown path shows the app's own
 // not-found page, in the user's language and with the app's layout, with
-// status 404, not Go's bare English text; a path served only for another
-// method still answers 405, and other methods on unknown paths keep the
-// plain 404.
+// status 404, not Go's bare English text; a GET of a path served only for
+// another method shows the app's own page too, with status 405 and the
+// Allow header; other methods keep the mux's plain 404 and 405.
 func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -54,7 +54,6 @@ func TestNotFoundPage(t *testing.T) {
 	}{
 		{http.MethodPost, "/no-such-page", http.StatusNotFound},
 		{http.MethodDelete, "/participants", http.StatusMethodNotAllowed},
-		{http.MethodGet, "/pairs/x/approve", http.StatusMethodNotAllowed},
 		{http.MethodPut, "/no-such-page", http.StatusNotFound},
 	}
 	for _, tt := range tests {
@@ -67,10 +66,36 @@ func TestNotFoundPage(t *testing.T) {
 		}
 	}
 
+	// A GET of a form's action (a link followed, an address typed): the
+	// app's page in Swedish with a way back, still 405 with Allow.
+	for _, path := range []string{"/pairs/x/approve", "/dinners/offers/x/delete", "/settings/locale"} {
+		req, err := http.NewRequest(http.MethodGet, e.base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != http.MethodPost {
+			t.Errorf("GET %s: %d Allow %q, want 405 Allow POST", path, res.StatusCode, res.Header.Get("Allow"))
+		}
+		if !strings.Contains(string(body), `<html lang="sv"`) || !strings.Contains(string(body), "Gå tillbaka och använd knappen") ||
+			!strings.Contains(string(body), `href="/"`) || strings.Contains(string(body), "Method Not Allowed") {
+			t.Errorf("GET %s: not the app's page in Swedish:\n%s", path, trim(string(body)))
+		}
+	}
+
 	// Signed out: the same page in the browser's language, no redirect.
 	out := e.browser()
 	code, body := out.get("/no-such-page")
 	if code != http.StatusNotFound || !strings.Contains(body, "<html") || strings.Contains(body, "404 page not found") {
 		t.Errorf("signed out: %d\n%s", code, trim(body))
+	}
+	code, body = out.get("/pairs/x/approve")
+	if code != http.StatusMethodNotAllowed || !strings.Contains(body, "<html") {
+		t.Errorf("signed out, GET of a form's action: %d\n%s", code, trim(body))
 	}
 }

@@ -322,7 +322,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	}
 
 	srv := &http.Server{
-		Handler:           otelhttp.NewHandler(secure(notFoundPage(mux, wa.NotFound()), strings.HasPrefix(strings.ToLower(base), "https://")), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
+		Handler:           otelhttp.NewHandler(secure(notFoundPage(mux, wa.NotFound(), wa.MethodNotAllowed()), strings.HasPrefix(strings.ToLower(base), "https://")), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

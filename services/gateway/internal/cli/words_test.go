@@ -85,3 +85,18 @@ func TestEnumsInWords(t *testing.T) {
 		t.Errorf("reasons in Swedish: %q", got)
 	}
 }
+
+// TestSwedishSaysLots: mp's own Swedish sentences call the guides
+// programme what DOMAIN.md and the web app call it, etableringslots
+// ("en lots", "lotsorganisation"), never "guide"; only command and flag
+// names ("mp guides", -consent-guides) keep the English word.
+func TestSwedishSaysLots(t *testing.T) {
+	t.Parallel()
+	command := regexp.MustCompile(`(mp guides|-consent-guides|\|guides|guides \(|"mp guides")`)
+	guide := regexp.MustCompile(`(?i)guid`)
+	for k, s := range wordsIn("sv").own {
+		if guide.MatchString(command.ReplaceAllString(s, "")) {
+			t.Errorf("%s = %q: says guide, the domain's word is lots", k, s)
+		}
+	}
+}

@@ -65,13 +65,7 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 
 // gapPercent is a gap in parts per million as a percentage with two
 // decimals, written with a decimal comma on a Swedish page ("0,45").
-func gapPercent(p *page, ppm int64) string {
-	s := strconv.FormatFloat(float64(ppm)/1e4, 'f', 2, 64)
-	if p.Lang == "sv" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+func gapPercent(p *page, ppm int64) string { return decimal(p, float64(ppm)/1e4, 2) }
 
 // reason is one choice of a structured reason, its label translated.
 type dinnerPick struct{ Value, Label string }
@@ -251,25 +245,27 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	var v apperr.Validator
 	switch a.Action {
 	case "approve", "cancel":
+	// Every list's value is read with enumField: one the lists do not
+	// offer (a tampered form) is refused by its field, nothing changed.
 	case "reject":
-		a.RejectReason = proposalv1.RejectReason(proposalv1.RejectReason_value[f.Get("reason")])
+		a.RejectReason = proposalv1.RejectReason(enumField(&v, f, "reason", proposalv1.RejectReason_value))
 	case "rsvp":
-		a.Party = eventsv1.DinnerParty(eventsv1.DinnerParty_value[f.Get("party")])
+		a.Party = eventsv1.DinnerParty(enumField(&v, f, "party", eventsv1.DinnerParty_value))
 		a.Accept = f.Get("answer") == "yes"
 		if !a.Accept {
-			a.DeclineReason = eventsv1.RsvpDeclineReason(eventsv1.RsvpDeclineReason_value[f.Get("decline_reason")])
+			a.DeclineReason = eventsv1.RsvpDeclineReason(enumField(&v, f, "decline_reason", eventsv1.RsvpDeclineReason_value))
 		}
 	case "attendance":
 		// Members are numbered from 1 on the form, from 0 in the service.
 		for k := 1; k <= 12; k++ {
-			s := f.Get(fmt.Sprintf("member_%d", k))
-			if s == "" {
+			name := fmt.Sprintf("member_%d", k)
+			if f.Get(name) == "" {
 				continue
 			}
-			a.Attendance = append(a.Attendance, &dinnersv1.GuestAttendance{Member: int32(k - 1), Attendance: eventsv1.Attendance(eventsv1.Attendance_value[s])})
+			a.Attendance = append(a.Attendance, &dinnersv1.GuestAttendance{Member: int32(k - 1), Attendance: eventsv1.Attendance(enumField(&v, f, name, eventsv1.Attendance_value))})
 		}
 	case "feedback":
-		a.Party = eventsv1.DinnerParty(eventsv1.DinnerParty_value[f.Get("party")])
+		a.Party = eventsv1.DinnerParty(enumField(&v, f, "party", eventsv1.DinnerParty_value))
 		rating, err := strconv.Atoi(f.Get("rating"))
 		v.Check(err == nil || f.Get("rating") == "", "feedback.rating", "must be from 1 to 5")
 		a.Feedback = &dinnersv1.Feedback{Rating: int32(rating), WouldMeetAgain: f.Get("meet_again") != "", LanguagePractised: f.Get("practised") != "",

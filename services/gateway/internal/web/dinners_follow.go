@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -314,8 +313,8 @@ func dinnerChartLabelled(rows []monthBars, top int, la, lb string, labelW int) t
 	return template.HTML(b.String()) // every interpolated string is escaped above
 }
 
-// dinnerReportCSV is the report as CSV, with the column names in the
-// caller's language and municipalities by name; mp dinners report -csv
+// dinnerReportCSV is the report as CSV (see csvFile), with the column
+// names in the caller's language and municipalities by name; mp dinners report -csv
 // downloads it with an API token.
 func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
 	q := r.URL.Query()
@@ -323,8 +322,6 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
-	var buf strings.Builder
-	cw := csv.NewWriter(&buf)
 	head := []string{"month", "municipality_code", "municipality", "group", "value", "offered", "held", "seated", "attended",
 		"first_time_per_mille", "no_show_per_mille", "late_cancel_per_mille", "median_wait_days"}
 	for k, h := range head {
@@ -338,7 +335,7 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 	for v := int32(1); v < declines; v++ {
 		head = append(head, p.tf("dinners.csv.declined", "Reason", declineWord(p, eventsv1.RsvpDeclineReason(v))))
 	}
-	_ = cw.Write(head)
+	f := newCSV(head...)
 	for _, row := range rep.GetRows() {
 		name := ""
 		if row.GetMunicipalityCode() != "" {
@@ -366,13 +363,9 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 		for _, n := range append(rej[1:], dec[1:]...) {
 			rec = append(rec, dinnerInt(n))
 		}
-		_ = cw.Write(rec)
+		f.row(rec...)
 	}
-	cw.Flush()
-	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	rw.Header().Set("Content-Disposition", `attachment; filename="motesplats-middagar-`+time.Now().Format("2006-01-02")+`.csv"`)
-	_, err = rw.Write([]byte(buf.String()))
-	return err
+	return f.send(rw, "motesplats-middagar-"+time.Now().Format("2006-01-02"))
 }
 
 func dinnerInt(n int32) string { return strconv.Itoa(int(n)) }

@@ -12,7 +12,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
 // offerPaths are what the offer edit form changes: the kitchen, pets,
@@ -79,13 +78,18 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	f := r.PostForm
 	p.Form = f
 	seats, _ := strconv.Atoi(strings.TrimSpace(f.Get("seats")))
+	// A choice the form does not offer is refused here, before anything
+	// is stored (a tampered composition was saved as "not given").
+	var v apperr.Validator
 	o := &dinnersv1.Offer{Id: id, Seats: int32(seats), Pets: f.Get("pets") != "", Languages: f["languages"],
 		Postcode:    strings.TrimSpace(f.Get("postcode")),
-		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")]),
-		Kitchen: &dinnersv1.Kitchen{Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value),
-			AllergensHandled: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value)}}
-	_, err = w.g.UpdateDinnerOffer(ctx, p.caller, &gatewayv1.UpdateDinnerOfferRequest{Offer: o,
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: offerPaths}, Etag: f.Get("etag")})
+		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value)),
+		Kitchen:     offerKitchen(&v, f)}
+	err = v.Err()
+	if err == nil {
+		_, err = w.g.UpdateDinnerOffer(ctx, p.caller, &gatewayv1.UpdateDinnerOfferRequest{Offer: o,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: offerPaths}, Etag: f.Get("etag")})
+	}
 	if err != nil {
 		if dinnerFormErrors(p, err) {
 			return w.dinnerOfferEditPage(rw, p, cur, http.StatusUnprocessableEntity)

@@ -14,6 +14,7 @@ import (
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
@@ -137,6 +138,10 @@ func dinnerFormErrors(p *page, err error) bool {
 			if l := p.t("dinners.f." + e.Field); l != "dinners.f."+e.Field {
 				p.ErrorList[k].Label = l
 			}
+			// A party member's fields (relation_2, age_2): "Person 2".
+			if _, n, ok := strings.Cut(e.Field, "_"); ok && (strings.HasPrefix(e.Field, "relation_") || strings.HasPrefix(e.Field, "age_") && n != "self") {
+				p.ErrorList[k].Label = p.t("dinners.f.member") + " " + n
+			}
 		}
 		p.ErrorList[k].Message = p.dinnerMsg(e.Message)
 	}
@@ -197,53 +202,97 @@ func (p *page) dinnerErr(err error) error {
 	return out
 }
 
-// people lists the volunteers with the dinner-host role (hosts) or the
-// newcomers who consented to dinners (guests) in the caller's scope, for
-// the forms' pickers: at most four pages of 500.
-func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
-	var out []dinnerChoice
+// pickerPages bounds how many pages of 500 records a dinners form's
+// person picker reads (10,000 newcomers or volunteers in the caller's
+// scope). Beyond it the form says how many it read of how many and
+// offers a municipality to narrow the list (dinnerPeople); it read 4
+// pages before and silently left out everyone after them.
+const pickerPages = 20
+
+// pickerPage is one page of a person picker's reading: the people it
+// offers, the next page's token ("" at the end) and the list's total.
+type pickerPage func(token string) (people []dinnerChoice, next string, total int32, err error)
+
+// pickerRead is what a person picker read: the people to offer, the
+// list's total, and whether it stopped at pickerPages.
+type pickerRead struct {
+	People []dinnerChoice
+	Total  int
+	Cut    bool
+}
+
+// readPicker reads pages until the list ends or pickerPages are read.
+func readPicker(next pickerPage) (pickerRead, error) {
+	var out pickerRead
 	token := ""
-	for range 4 {
-		var next string
+	for range pickerPages {
+		people, tok, total, err := next(token)
+		if err != nil {
+			return out, err
+		}
+		out.People = append(out.People, people...)
+		out.Total = int(total)
+		if tok == "" || tok == token {
+			return out, nil
+		}
+		token = tok
+	}
+	out.Cut = true
+	return out, nil
+}
+
+// dinnerPeople lists the volunteers with the dinner-host role (hosts) or
+// the newcomers who consented to dinners (guests) in the caller's scope,
+// for the forms' pickers, in the municipality picker_municipality when
+// the form names one; see pickerPages. The records read are counted as
+// they come (a page is up to 500 volunteers or newcomers, of whom only
+// hosts or consenting guests are offered).
+func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
+	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
+	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
+	read := 0
+	res, err := readPicker(func(token string) ([]dinnerChoice, string, int32, error) {
+		var out []dinnerChoice
 		if hosts {
-			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token})
+			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
 			if err != nil {
-				return nil, err
+				return nil, "", 0, err
 			}
+			read += len(res.GetVolunteers())
 			for _, v := range res.GetVolunteers() {
-				for _, role := range v.GetRoles() {
-					if role.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST {
-						out = append(out, dinnerChoice{Value: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + " (" + dinnerMuni(v.GetMunicipalityCode()) + ")"})
-						break
-					}
+				if slices.ContainsFunc(v.GetRoles(), func(rc *eventsv1.RoleCapacity) bool {
+					return rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST
+				}) {
+					out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
 				}
 			}
-			next = res.GetNextPageToken()
-		} else {
-			res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token})
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range res.GetParticipants() {
-				for _, c := range v.GetConsents() {
-					if c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS {
-						out = append(out, dinnerChoice{Value: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + " (" + dinnerMuni(v.GetMunicipalityCode()) + ")"})
-						break
-					}
-				}
-			}
-			next = res.GetNextPageToken()
+			return out, res.GetNextPageToken(), res.GetTotalSize(), nil
 		}
-		if next == "" || next == token {
-			break
+		res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
+		if err != nil {
+			return nil, "", 0, err
 		}
-		token = next
+		read += len(res.GetParticipants())
+		for _, v := range res.GetParticipants() {
+			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool {
+				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS
+			}) {
+				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
+			}
+		}
+		return out, res.GetNextPageToken(), res.GetTotalSize(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Cut {
+		p.Flash = p.tf("dinners.picker.cut", "Read", read, "Total", res.Total)
 	}
 	chosen := p.Form.Get("person")
-	for k := range out {
-		out[k].On = out[k].Value == chosen
+	for k := range res.People {
+		res.People[k].On = res.People[k].Value == chosen
 	}
-	return out, nil
+	return res.People, nil
 }
 
 // dinnerList is a page of offers or sign-ups.
@@ -275,6 +324,7 @@ func (w *Web) dinnerOfferNew(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.Form.Set("request_id", ids.UUIDv7{}.New())
 	p.Form.Set("seats", "4")
 	p.Form.Set("start_time", "18:00")
+	p.Form.Set("picker_municipality", r.URL.Query().Get("picker_municipality"))
 	return w.dinnerOfferForm(rw, r, p, http.StatusOK)
 }
 
@@ -290,17 +340,16 @@ func (w *Web) dinnerOfferForm(rw http.ResponseWriter, r *http.Request, p *page, 
 func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.offers.new"), "dinners", "/dinners/offers", r.PostForm
 	f := r.PostForm
+	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
-		Kitchen:   &dinnersv1.Kitchen{Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), AllergensHandled: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value)},
-		Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
-		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")])}
+		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
+		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
 			o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: d, StartTime: f.Get("start_time")})
 		}
 	}
-	var v apperr.Validator
 	v.Check(o.GetVolunteerId() != "", "person", p.t("dinners.err.host"))
 	v.Check(len(o.GetDinners()) > 0, "date_0", p.t("dinners.err.date"))
 	err := v.Err()
@@ -317,14 +366,12 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	return nil
 }
 
-// enums reads form values that name enum values; unknown ones become 0,
-// which the service refuses with a field violation.
-func formEnums[E ~int32](vs []string, values map[string]int32) []E {
-	out := make([]E, 0, len(vs))
-	for _, s := range vs {
-		out = append(out, E(values[s]))
-	}
-	return out
+// offerKitchen is the offer form's diets and allergens boxes; a value the
+// boxes do not offer (a tampered form) is a violation on its field in v,
+// as every choice of the dinners forms is (enumField, enumList).
+func offerKitchen(v *apperr.Validator, f url.Values) *dinnersv1.Kitchen {
+	return &dinnersv1.Kitchen{Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value),
+		AllergensHandled: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value)}
 }
 
 func (w *Web) dinnerOfferDelete(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -360,7 +407,8 @@ func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) er
 
 func (w *Web) dinnerSignUpNew(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action = p.t("dinners.signups.new"), "dinners", "/dinners/signups"
-	p.Form = url.Values{"request_id": {ids.UUIDv7{}.New()}, "age_self": {""}, "swedish_level": {"SWEDISH_LEVEL_SFI_B"}}
+	p.Form = url.Values{"request_id": {ids.UUIDv7{}.New()}, "age_self": {""}, "swedish_level": {"SWEDISH_LEVEL_SFI_B"},
+		"picker_municipality": {r.URL.Query().Get("picker_municipality")}}
 	return w.dinnerSignUpForm(rw, r, p, http.StatusOK)
 }
 
@@ -393,7 +441,8 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 }
 
 // signUpFromForm reads the sign-up form (new or edited) with the form's
-// own checks (ages, at least one date) in v. Members and dates are read
+// own checks (ages, at least one date, every choice one the form offers)
+// in v. Members and dates are read
 // up to the service's limits, so an edited sign-up with more than a new
 // form shows keeps them all.
 func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator) {
@@ -402,9 +451,9 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
 	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
 		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
-		Diets: formEnums[typev1.Diet](f["diets"], typev1.Diet_value), Allergens: formEnums[dinnersv1.Allergen](f["allergens"], dinnersv1.Allergen_value),
-		SwedishLevel: typev1.SwedishLevel(typev1.SwedishLevel_value[f.Get("swedish_level")]), Languages: f["languages"],
-		Composition: dinnersv1.Composition(dinnersv1.Composition_value[f.Get("composition")]), FirstTime: f.Get("first_time") != "",
+		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
+		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
+		Composition: dinnersv1.Composition(enumField(v, f, "composition", dinnersv1.Composition_value)), FirstTime: f.Get("first_time") != "",
 		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
 	for k := 1; k <= maxMembers; k++ {
 		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
@@ -413,7 +462,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 		}
 		n, err := strconv.Atoi(a)
 		v.Check(err == nil, fmt.Sprintf("age_%d", k), p.t("dinners.err.age"))
-		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(dinnersv1.Relation_value[rel])})
+		s.Party = append(s.Party, &dinnersv1.PartyMember{Age: int32(n), Relation: dinnersv1.Relation(enumField(v, f, fmt.Sprintf("relation_%d", k), dinnersv1.Relation_value))})
 	}
 	for k := range maxSignUpDates {
 		if d := strings.TrimSpace(f.Get(fmt.Sprintf("date_%d", k))); d != "" {

@@ -412,15 +412,15 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 	return nil
 }
 
-// guideEquityCSV downloads the equity rows as CSV (also with an API token,
-// for mp).
+// guideEquityCSV downloads the equity rows as CSV (see csvFile; also with
+// an API token): the page's figures in the user's words, one row per
+// group, with the same minimum group size (min_group) as the page. mp
+// guides equity -o takes the service's own machine form through the API.
 func (w *Web) guideEquityCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
-	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{})
+	minGroup := equityMinGroup(r)
+	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: minGroup})
 	if err != nil {
 		return err
 	}
-	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	rw.Header().Set("Content-Disposition", `attachment; filename="motesplats-etableringslotsar-`+time.Now().Format("2006-01-02")+`.csv"`)
-	_, err = rw.Write([]byte(res.GetCsv()))
-	return err
+	return equityCSV(p, res.GetRows(), minGroup).send(rw, "motesplats-etableringslotsar-"+time.Now().Format("2006-01-02"))
 }

@@ -81,10 +81,7 @@ var equityDims = []string{"gender", "language", "municipality", "age_band", "par
 
 func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action = p.t("guides.equity.title"), "guides", "/guides/equity"
-	d := &guideEquityData{Available: w.g.GuidesAvailable(), MinGroup: 10}
-	if n, err := strconv.Atoi(r.URL.Query().Get("min_group")); err == nil && n > 0 && n <= 1000 {
-		d.MinGroup = int32(n)
-	}
+	d := &guideEquityData{Available: w.g.GuidesAvailable(), MinGroup: equityMinGroup(r)}
 	ctx := r.Context()
 	var ats []time.Time // when each programme's figures were computed
 	if d.Available {
@@ -98,7 +95,7 @@ func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) erro
 		ats = append(ats, at)
 		var gs []*typev1.EquityGroup
 		for _, row := range res.GetRows() {
-			gs = append(gs, &typev1.EquityGroup{Dimension: strings.ToLower(strings.TrimPrefix(row.GetDimension().String(), "EQUITY_DIMENSION_")),
+			gs = append(gs, &typev1.EquityGroup{Dimension: equityDim(row),
 				Group: row.GetGroup(), Asked: row.GetEntitled(), Matched: row.GetWithGuide(), Share: row.GetShare(),
 				MedianDays: row.GetMedianDays(), Flagged: row.GetFlagged(), Small: row.GetEntitled() < d.MinGroup})
 		}
@@ -124,6 +121,46 @@ func (w *Web) guideEquity(rw http.ResponseWriter, r *http.Request, p *page) erro
 	p.figuresAge(ats...)
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "guides_equity")
+}
+
+// equityMinGroup is the page's and the CSV's minimum group size
+// (min_group, 1 to 1,000; 10 by default): smaller groups are never
+// flagged.
+func equityMinGroup(r *http.Request) int32 {
+	if n, err := strconv.Atoi(r.URL.Query().Get("min_group")); err == nil && n > 0 && n <= 1000 {
+		return int32(n)
+	}
+	return 10
+}
+
+// equityDim is a guides row's dimension as the page names it ("language").
+func equityDim(row *guidesv1.EquityRow) string {
+	return strings.ToLower(strings.TrimPrefix(row.GetDimension().String(), "EQUITY_DIMENSION_"))
+}
+
+// equityCSV is the guides' equity rows as the CSV a person downloads:
+// the dimension and the group in words, the counts, the share with a
+// guide in per cent, the median wait in days (empty when no one in the
+// group has a guide yet), and whether the group is flagged or too small
+// to be, in words.
+func equityCSV(p *page, rows []*guidesv1.EquityRow, minGroup int32) *csvFile {
+	f := newCSV(p.t("guides.csv.dimension"), p.t("guides.csv.group"), p.t("guides.csv.entitled"), p.t("guides.csv.with_guide"),
+		p.t("guides.csv.share_percent"), p.t("guides.csv.median_days"), p.t("guides.csv.flagged"), p.t("guides.csv.small"))
+	yesNo := func(b bool) string {
+		if b {
+			return p.t("guides.yes")
+		}
+		return p.t("guides.no")
+	}
+	for _, row := range rows {
+		dim, median := equityDim(row), ""
+		if row.GetMedianDays() >= 0 {
+			median = decimal(p, row.GetMedianDays(), 0)
+		}
+		f.row(p.t("guides.dim."+dim), groupWord(p, dim, row.GetGroup()), strconv.Itoa(int(row.GetEntitled())), strconv.Itoa(int(row.GetWithGuide())),
+			decimal(p, 100*row.GetShare(), 1), median, yesNo(row.GetFlagged()), yesNo(row.GetEntitled() < minGroup))
+	}
+	return f
 }
 
 // equityOf turns a programme's rows into tables per dimension, each with

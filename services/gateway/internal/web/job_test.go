@@ -212,7 +212,7 @@ func TestEmptyJobSaysWhy(t *testing.T) {
 	if err := w.tpl["sv"]["guides_assign"].ExecuteTemplate(&b, "guidejob", newGuideJobView(&page{Lang: "sv"}, g)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := textOf(b.String()), "Inga förslag: alla 2 nyanlända i kommunerna har redan en guide"; !strings.Contains(got, want) {
+	if got, want := textOf(b.String()), "Inga förslag: alla 2 nyanlända i kommunerna har redan en lots"; !strings.Contains(got, want) {
 		t.Errorf("guide job fragment reads %q, want it to hold %q", got, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/people"
 )
@@ -97,11 +98,13 @@ func prefsToForm(f map[string][]string, n *typev1.NotificationPreferences) {
 	f["notify_form"] = []string{"1"}
 }
 
-// applyPrefs merges the form's preferences into *n when the form shows
-// them (notify_form) and they changed, and records the "notifications"
-// path. The service validates the values (a language outside its list
-// is a field violation, not silently Swedish).
-func (d *formDiff) prefs(n **typev1.NotificationPreferences) {
+// prefs merges the form's preferences into *n when the form shows them
+// (notify_form) and they changed, and records the "notifications" path.
+// A channel or opt-out the lists do not offer (a tampered or stale form)
+// is a field violation in v, never silently "as the system chooses" or
+// dropped (the outside round of session 20); the service validates the
+// language (one outside its list is a field violation, not Swedish).
+func (d *formDiff) prefs(v *apperr.Validator, n **typev1.NotificationPreferences) {
 	if d.f.Get("notify_form") == "" {
 		return
 	}
@@ -114,11 +117,11 @@ func (d *formDiff) prefs(n **typev1.NotificationPreferences) {
 	}
 	nn := &typev1.NotificationPreferences{
 		PreferredLanguage: strings.TrimSpace(d.f.Get("notify_language")),
-		PreferredChannel:  typev1.PreferredChannel(typev1.PreferredChannel_value[d.f.Get("notify_channel")]),
+		PreferredChannel:  typev1.PreferredChannel(enumField(v, d.f, "notify_channel", typev1.PreferredChannel_value)),
 	}
-	for _, o := range d.f["notify_optout"] {
-		if v, ok := typev1.NotificationTopic_value[o]; ok && v != 0 && !slices.Contains(nn.OptOuts, typev1.NotificationTopic(v)) {
-			nn.OptOuts = append(nn.OptOuts, typev1.NotificationTopic(v))
+	for _, t := range enumList[typev1.NotificationTopic](v, d.f, "notify_optout", typev1.NotificationTopic_value) {
+		if !slices.Contains(nn.OptOuts, t) {
+			nn.OptOuts = append(nn.OptOuts, t)
 		}
 	}
 	*n = nn

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
@@ -41,17 +42,18 @@ func TestPrefsForm(t *testing.T) {
 	for k, v := range old {
 		same[k] = append([]string(nil), v...)
 	}
+	var v apperr.Validator
 	d := &formDiff{f: same, old: old}
 	n := cur
-	d.prefs(&n)
+	d.prefs(&v, &n)
 	if len(d.paths) != 0 || n != cur {
 		t.Fatalf("an unchanged form set %v", d.paths)
 	}
 
 	changed := url.Values{"notify_form": {"1"}, "notify_language": {"prs"}, "notify_channel": {"PREFERRED_CHANNEL_EMAIL"},
-		"notify_optout": {"NOTIFICATION_TOPIC_CHECK_INS", "NOTIFICATION_TOPIC_OFFERS", "NOTIFICATION_TOPIC_CHECK_INS", "BOGUS"}}
+		"notify_optout": {"NOTIFICATION_TOPIC_CHECK_INS", "NOTIFICATION_TOPIC_OFFERS", "NOTIFICATION_TOPIC_CHECK_INS"}}
 	d = &formDiff{f: changed, old: old}
-	d.prefs(&n)
+	d.prefs(&v, &n)
 	if !slices.Equal(d.paths, []string{"notifications"}) {
 		t.Fatalf("paths %v", d.paths)
 	}
@@ -64,16 +66,51 @@ func TestPrefsForm(t *testing.T) {
 	cleared := url.Values{"notify_form": {"1"}, "notify_language": {"ar"}, "notify_channel": {"PREFERRED_CHANNEL_SMS"}}
 	d = &formDiff{f: cleared, old: old}
 	n = cur
-	d.prefs(&n)
+	d.prefs(&v, &n)
 	if len(d.paths) != 1 || len(n.GetOptOuts()) != 0 {
 		t.Fatalf("clearing opt-outs: paths %v prefs %v", d.paths, n)
 	}
 	// A form without the fieldset (another client) leaves them alone.
 	d = &formDiff{f: url.Values{"given_name": {"X"}}, old: old}
 	n = cur
-	d.prefs(&n)
+	d.prefs(&v, &n)
 	if len(d.paths) != 0 {
 		t.Fatalf("a form without the fieldset set %v", d.paths)
+	}
+	if err := v.Err(); err != nil {
+		t.Fatalf("known values refused: %v", err)
+	}
+}
+
+// TestPrefsRefuseUnknownChoices: a channel or opt-out the form's lists do
+// not offer (a tampered form) is a violation on its field, not silently
+// "as the system chooses" or dropped; the system's choice itself passes.
+func TestPrefsRefuseUnknownChoices(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		field, value string
+		bad          bool
+	}{
+		{"notify_channel", "PREFERRED_CHANNEL_PIGEON", true},
+		{"notify_channel", "7", true},
+		{"notify_optout", "BOGUS", true},
+		{"notify_optout", "NOTIFICATION_TOPIC_UNSPECIFIED", true},
+		{"notify_channel", "PREFERRED_CHANNEL_UNSPECIFIED", false},
+		{"notify_channel", "PREFERRED_CHANNEL_SMS", false},
+		{"notify_optout", "NOTIFICATION_TOPIC_OFFERS", false},
+	} {
+		f := url.Values{"notify_form": {"1"}, "notify_channel": {"PREFERRED_CHANNEL_EMAIL"}}
+		f.Set(tt.field, tt.value)
+		var v apperr.Validator
+		var n *typev1.NotificationPreferences
+		(&formDiff{f: f, old: url.Values{}}).prefs(&v, &n)
+		got := false
+		for _, fv := range apperr.Violations(v.Err()) {
+			got = got || fv.Field == tt.field
+		}
+		if got != tt.bad {
+			t.Errorf("%s=%q: violation %t, want %t (%v)", tt.field, tt.value, got, tt.bad, v.Err())
+		}
 	}
 }
 

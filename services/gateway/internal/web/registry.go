@@ -255,6 +255,27 @@ func enumField(v *apperr.Validator, form url.Values, name string, values map[str
 	return n
 }
 
+// enumList is the values of the form's boxes (or multiple select) name
+// among values, as enumField reads one: a name the enum does not define,
+// or its unspecified 0, is one field violation on name, never a value
+// silently dropped or stored as "not given".
+func enumList[E ~int32](v *apperr.Validator, form url.Values, name string, values map[string]int32) []E {
+	out := make([]E, 0, len(form[name]))
+	bad := false
+	for _, s := range form[name] {
+		n, ok := values[strings.TrimSpace(s)]
+		if !ok || n == 0 {
+			bad = true
+			continue
+		}
+		out = append(out, E(n))
+	}
+	if bad {
+		v.Add(name, "is not a known value")
+	}
+	return out
+}
+
 // formDiff compares a posted form f with old, the same form as rendered
 // from the stored record. A text field counts as changed only when it was
 // posted and differs; a checkbox (absent when unticked) when its state
@@ -369,7 +390,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 		d.text("organisation_id", "organisation_id", &p.OrganisationId, true)
 	}
 	d.contact(&p.Contact)
-	d.prefs(&p.Notifications)
+	d.prefs(&v, &p.Notifications)
 	d.languages(&v, &p.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL)
 	if d.changed("swedish_level") {
 		p.SwedishLevel = typev1.SwedishLevel(enumField(&v, f, "swedish_level", typev1.SwedishLevel_value))

@@ -43,8 +43,9 @@ func TestPairsByMonth(t *testing.T) {
 }
 
 // TestLocalCSV: the CSV a person downloads is headed and labelled in their
-// language (issue 12: the whole CSV was English), with ';' for Swedish
-// spreadsheets and a byte-order mark; the mentoring months are kept apart.
+// language (issue 12: the whole CSV was English), with ';' (what Swedish
+// Excel splits on) and a byte-order mark in every language; the mentoring
+// months are kept apart.
 func TestLocalCSV(t *testing.T) {
 	t.Parallel()
 	rep := &core.Report{Participants: 3, Volunteers: 2, ByMunicipality: []core.Count{{Label: "0880", N: 3}},
@@ -52,15 +53,19 @@ func TestLocalCSV(t *testing.T) {
 	mr := &mentoringv1.GetReportResponse{MedianDaysToActive: 12, MeanDaysToActive: 15, Rows: []*mentoringv1.ReportRow{
 		{Month: "2026-11", MunicipalityCode: "0880", Counts: &mentoringv1.ReportCounts{Proposed: 7, Offered: 3, Accepted: 2, Active: 2}},
 	}}
-	var b strings.Builder
-	writeLocalCSV(&b, &page{Lang: "sv"}, rep, mr)
+	got := localCSV(&page{Lang: "sv"}, rep, mr).String()
 	want := "\ufeffAvsnitt;Vad;Antal\nTotalt;Registrerade nyanlända;3\nTotalt;Registrerade volontärer;2\n" +
 		"Nyanlända per kommun;Kalmar;3\nNyanlända per svenskanivå;inga;1\nNyanlända per svenskanivå;SFI B;2\n" +
 		"Nyanlända per kön;kvinna;2\nNyanlända per kön;ej angivet;1\n" +
 		"Förslag;2026-11;7\nErbjudanden;2026-11;3\nNya aktiva par (båda har tackat ja);2026-11;2\nAktiva vid månadens slut;2026-11;2\nAvslutade par;2026-11;0\nTackade nej;2026-11;0\n" +
 		"Dagar från registrering till aktivt par;median;12\nDagar från registrering till aktivt par;medel;15\n"
-	if diff := cmp.Diff(want, b.String()); diff != "" {
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Swedish CSV (-want +got):\n%s", diff)
+	}
+	// English is the same file in English words: ';' and the mark too
+	// (every CSV download is one way, csvFile).
+	if got := localCSV(&page{Lang: "en"}, rep, mr).String(); !strings.HasPrefix(got, "\ufeffSection;What;Count\nTotal;") {
+		t.Errorf("English CSV: %q", got)
 	}
 	if got := scaleOf([]core.Count{{N: 3}}, nil, []core.Count{{N: 9}, {N: 1}}); got != 9 {
 		t.Errorf("scaleOf = %d, want 9", got)

@@ -194,9 +194,9 @@ func pairsByMonth(rows []*mentoringv1.ReportRow) []core.Count {
 // exportCSV writes the report as CSV. ?format=machine, and any program
 // signed in with an API token (mp), gets the stable form: section, label,
 // count, with codes, in English, one layout whatever the user's language.
-// A person in the web app gets headers and labels in their language, with
-// ';' between fields for Swedish (what a Swedish spreadsheet expects) and
-// a byte-order mark so spreadsheets read it as UTF-8.
+// A person in the web app gets the file every CSV download is (csvFile):
+// headers and labels in their language, ';' between fields, a byte-order
+// mark.
 func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
 	machine := r.URL.Query().Get("format") == "machine" || r.Header.Get("Authorization") != ""
 	if f := r.URL.Query().Get("format"); f != "" && f != "machine" && f != "local" {
@@ -208,9 +208,9 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 			mr = res
 		}
 	}
-	var buf strings.Builder
 	name := "motesplats-report-" + time.Now().Format("2006-01-02")
 	if machine {
+		var buf strings.Builder
 		if err := w.g.ExportReport(r.Context(), p.caller, &buf); err != nil {
 			return err
 		}
@@ -229,18 +229,13 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 			_ = cw.Write([]string{"days_to_active", "mean", strconv.Itoa(int(mr.GetMeanDaysToActive()))})
 		}
 		cw.Flush()
-	} else {
-		rep, err := w.g.ExportReportData(r.Context(), p.caller)
-		if err != nil {
-			return err
-		}
-		writeLocalCSV(&buf, p, rep, mr)
-		name += "-" + p.Lang
+		return sendCSV(rw, name, buf.String())
 	}
-	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	rw.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	_, err := rw.Write([]byte(buf.String()))
-	return err
+	rep, err := w.g.ExportReportData(r.Context(), p.caller)
+	if err != nil {
+		return err
+	}
+	return localCSV(p, rep, mr).send(rw, name+"-"+p.Lang)
 }
 
 func (w *Web) fail400(rw http.ResponseWriter, p *page) error {
@@ -248,18 +243,13 @@ func (w *Web) fail400(rw http.ResponseWriter, p *page) error {
 	return nil
 }
 
-// writeLocalCSV writes the report for a person: three columns (section,
-// what, how many) headed and labelled in the page's language.
-func writeLocalCSV(buf *strings.Builder, p *page, rep *core.Report, mr *mentoringv1.GetReportResponse) {
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(buf)
-	if p.Lang == "sv" {
-		cw.Comma = ';'
-	}
+// localCSV is the report for a person (see csvFile): three columns
+// (section, what, how many) headed and labelled in the page's language.
+func localCSV(p *page, rep *core.Report, mr *mentoringv1.GetReportResponse) *csvFile {
+	f := newCSV(p.t("csv.section"), p.t("csv.label"), p.t("csv.count"))
 	row := func(section, label string, n int) {
-		_ = cw.Write([]string{p.t(section), label, strconv.Itoa(n)})
+		f.row(p.t(section), label, strconv.Itoa(n))
 	}
-	_ = cw.Write([]string{p.t("csv.section"), p.t("csv.label"), p.t("csv.count")})
 	row("csv.total", p.t("dash.newcomers"), rep.Participants)
 	row("csv.total", p.t("dash.volunteers"), rep.Volunteers)
 	for _, c := range rep.ByMunicipality {
@@ -291,5 +281,5 @@ func writeLocalCSV(buf *strings.Builder, p *page, rep *core.Report, mr *mentorin
 			row("r.days", p.t("r.mean"), int(d.MeanDays))
 		}
 	}
-	cw.Flush()
+	return f
 }

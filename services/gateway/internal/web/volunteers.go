@@ -128,7 +128,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 		d.text("organisation_id", "organisation_id", &v.OrganisationId, true)
 	}
 	d.contact(&v.Contact)
-	d.prefs(&v.Notifications)
+	d.prefs(&val, &v.Notifications)
 	d.languages(&val, &v.Languages, typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT)
 	if d.changed("interests") {
 		v.Interests = people.NormInterests(splitList(f.Get("interests")))

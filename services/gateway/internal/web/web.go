@@ -204,6 +204,17 @@ func (w *Web) NotFound() http.Handler {
 	}})
 }
 
+// MethodNotAllowed is the app's own page for a GET of an address that
+// only takes a form's post (status 405; the caller sets the Allow header):
+// the layout, the user's language and a link back, as NotFound gives a
+// mistyped address. It needs no session either.
+func (w *Web) MethodNotAllowed() http.Handler {
+	return w.wrap(Route{Method: http.MethodGet, Public: true, h: func(rw http.ResponseWriter, _ *http.Request, p *page) error {
+		w.fail(rw, p, http.StatusMethodNotAllowed, p.t("err.method"))
+		return nil
+	}})
+}
+
 // page is what every template gets, and the per-request state handlers
 // build up.
 type page struct {

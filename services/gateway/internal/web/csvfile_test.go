@@ -1,0 +1,37 @@
+package web
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+)
+
+// TestEquityCSV: the guides' equity CSV is the file every CSV download is
+// (csvFile): a byte-order mark, ';', headers and values in the user's
+// words (Swedish by default) with decimal commas, never the service's
+// English codes ("language,ti,4,0,0.000,-1,true,false" before).
+func TestEquityCSV(t *testing.T) {
+	t.Parallel()
+	rows := []*guidesv1.EquityRow{
+		{Dimension: guidesv1.EquityDimension_EQUITY_DIMENSION_LANGUAGE, Group: "ti", Entitled: 4, WithGuide: 0, Share: 0, MedianDays: -1, Flagged: true},
+		{Dimension: guidesv1.EquityDimension_EQUITY_DIMENSION_GENDER, Group: "woman", Entitled: 12, WithGuide: 9, Share: 0.75, MedianDays: 21.5},
+		{Dimension: guidesv1.EquityDimension_EQUITY_DIMENSION_MUNICIPALITY, Group: "0180", Entitled: 3, WithGuide: 1, Share: 1.0 / 3, MedianDays: 4},
+	}
+	for _, tt := range []struct{ lang, want string }{
+		{"sv", "\ufeffindelning;grupp;har_rätt;med_lots;andel_med_lots_procent;median_dagar_till_lots;flaggad;liten_grupp\n" +
+			"Förstaspråk;tigrinja;4;0;0,0;;ja;ja\n" +
+			"Kön;kvinna;12;9;75,0;22;nej;nej\n" +
+			"Kommun;Stockholm;3;1;33,3;4;nej;ja\n"},
+		{"en", "\ufeffdimension;group;entitled;with_guide;share_with_guide_percent;median_days_to_guide;flagged;small_group\n" +
+			"First language;Tigrinya;4;0;0.0;;yes;yes\n" +
+			"Gender;woman;12;9;75.0;22;no;no\n" +
+			"Municipality;Stockholm;3;1;33.3;4;no;yes\n"},
+	} {
+		got := equityCSV(&page{Lang: tt.lang}, rows, 10).String()
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.lang, diff)
+		}
+	}
+}
