@@ -123,9 +123,14 @@ func (e Env) fromEnglish(s string) string {
 	englishOnce.Do(func() {
 		englishKeys = map[string]string{}
 		for k, v := range web.Catalogue("en") {
+			if strings.Contains(k, ".csv.") {
+				// CSV column headers ("entitled" as a header is
+				// "har_rätt") are names, not the service's words.
+				continue
+			}
 			// Keys sorted would be stabler, but a sentence is in the
-			// catalogue once; only single words repeat, and they are
-			// never what a service sends.
+			// catalogue once; only single words repeat ("entitled" as
+			// a reason's head), and the smallest key is the label.
 			if _, dup := englishKeys[v]; !dup || k < englishKeys[v] {
 				englishKeys[v] = k
 			}
