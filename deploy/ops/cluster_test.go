@@ -87,6 +87,17 @@ func (w *writer) gap() time.Duration {
 	return g
 }
 
+// ids returns the participant ids acknowledged so far.
+func (w *writer) ids() map[string]bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ids := make(map[string]bool, len(w.acked))
+	for _, id := range w.acked {
+		ids[id] = true
+	}
+	return ids
+}
+
 func (w *writer) count() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -208,6 +219,22 @@ func (s *system) verifyWrites(t *testing.T, pc participantsv1.ParticipantService
 		t.Fatal(err)
 	}
 	registered := map[string]int{}
+	// CheckFor fails with t.Fatalf, which still runs deferred calls: a
+	// create without its event is explained before the test ends.
+	defer func() {
+		if !t.Failed() {
+			return
+		}
+		var lost []string
+		for _, id := range acked {
+			if registered[id] == 0 {
+				lost = append(lost, id)
+			}
+		}
+		if len(lost) > 0 {
+			s.explainLost(t, nc, lost)
+		}
+	}()
 	testutil.CheckFor(t, 60*time.Second, 250*time.Millisecond, func() error {
 		registered = map[string]int{}
 		cons, err := js.OrderedConsumer(ctx, "PARTICIPANTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"participants.participant.registered.>"}})

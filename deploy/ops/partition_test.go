@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -53,11 +56,19 @@ func TestCluster_Partition(t *testing.T) {
 		t.Fatal("participants is connected to every node")
 	}
 	name := fmt.Sprintf("nats-%d", victim)
+	before := w.ids()
 	if err := netns.Partition(victim); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	w.waitWrites(t, 30)
+	var during string // a participant created while the victim was cut off
+	for id := range w.ids() {
+		if !before[id] {
+			during = id
+			break
+		}
+	}
 	t.Logf("%s cut off: 30 writes acknowledged by the other two in %v; longest time without an acknowledged write %v",
 		name, time.Since(start).Round(time.Millisecond), w.gap().Round(time.Millisecond))
 	p, _ := s.Proc(name)
@@ -68,10 +79,14 @@ func TestCluster_Partition(t *testing.T) {
 		t.Fatal(err)
 	}
 	start = time.Now()
+	// While the victim catches up it answers direct gets (kv.Get) with
+	// what it had when it was cut off: sample the reads of a record
+	// written meanwhile (docs/adr/0108-relay-trusts-only-fresh-reads.md).
+	sample := s.sampleReads(t, victim%3+1, during)
 	if err := s.WaitReady(ctx, name, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("partition healed: %s healthy (JetStream current) again in %v", name, time.Since(start).Round(time.Millisecond))
+	t.Logf("partition healed: %s healthy (JetStream current) again in %v; meanwhile %s", name, time.Since(start).Round(time.Millisecond), sample())
 	w.waitWrites(t, 20)
 	stopWriter()
 	wg.Wait()
@@ -106,4 +121,45 @@ func hasClient(t *testing.T, monitor, name string) bool {
 		}
 	}
 	return false
+}
+
+// sampleReads sends a direct get of participant id's KV entry (what
+// kv.Get sends) through NATS node every 100 ms until the returned func is
+// called, which stops it and says how many found nothing.
+func (s *system) sampleReads(t *testing.T, node int, id string) func() string {
+	t.Helper()
+	np, _ := s.Proc(fmt.Sprintf("nats-%d", node))
+	nc, err := nats.Connect("nats://" + np.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reads, missing, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			m, err := nc.Request("$JS.API.DIRECT.GET.KV_participants.$KV.participants."+id, nil, 2*time.Second)
+			reads.Add(1)
+			switch {
+			case err != nil:
+				failed.Add(1)
+			case m.Header.Get("Status") == "404":
+				missing.Add(1)
+			}
+		}
+	})
+	return func() string {
+		close(stop)
+		wg.Wait()
+		nc.Close()
+		return fmt.Sprintf("%d of %d direct gets through nats-%d of a record written during the partition found nothing (%d failed)",
+			missing.Load(), reads.Load(), node, failed.Load())
+	}
 }

@@ -132,7 +132,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		if wasPending {
 			since = prev.since
 		}
-		r.pending[key] = pendingEntry{since: since, writer: rec.GetWriter(), ticket: rec.GetTicket()}
+		r.pending[key] = pendingEntry{since: since, writer: rec.GetWriter(), ticket: rec.GetTicket(), rev: rev}
 	} else {
 		delete(r.pending, key)
 	}

@@ -41,6 +41,9 @@ type pendingEntry struct {
 	since  time.Time // when this replica first saw it owing
 	writer string    // the entry's writer and ticket ("" and 0: none)
 	ticket uint64
+	// rev is the entry's revision: a read of the key that returns an
+	// older one (or none) comes from a replica that is behind (relay.go).
+	rev uint64
 }
 
 // tickets hands out a writer's tickets and knows which are done. Its lock

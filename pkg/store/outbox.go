@@ -200,12 +200,23 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 // relay publishes outboxes that writers left behind (a crash between write
 // and publish, or NATS briefly away). Every replica runs it; publishing
 // twice is harmless because events are deduplicated by id.
+//
+// Its reads (kv.Get: a direct get) may be answered by any replica of the
+// bucket's stream, and a follower answers however far behind it is: a
+// node that was cut off serves what it had until it has caught up. So a
+// read that finds no entry, or an older revision than the index saw owing,
+// proves nothing and the entry waits for the next round. Only the index,
+// fed by the watch in stream order, forgets an entry that is gone (its
+// delete or purge marker) or replaced; forgetting it on a stale read lost
+// its events for good (TestRepo_RelayKeepsWhatAStaleReplicaLacks,
+// docs/adr/0108-relay-trusts-only-fresh-reads.md).
 func (r *Repo[T]) relay(ctx context.Context) {
 	if r.cfg.Publisher == nil {
 		return
 	}
 	r.mu.Lock()
 	var due []string
+	seen := map[string]uint64{} // key -> the revision the index saw owing
 	for key, p := range r.pending {
 		if r.coveredLocked(p.writer, p.ticket) {
 			delete(r.pending, key) // its writer's mark says it is out
@@ -213,6 +224,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 		}
 		if time.Since(p.since) >= r.cfg.RelayGrace {
 			due = append(due, key)
+			seen[key] = p.rev
 		}
 	}
 	r.mu.Unlock()
@@ -221,17 +233,17 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	for _, key := range due {
 		rec, rev, err := r.getRecord(ctx, key)
 		if err != nil {
-			if apperr.ErrorCode(err) == apperr.NotFound {
-				r.mu.Lock()
-				delete(r.pending, key)
-				r.mu.Unlock()
+			// NotFound included: see above.
+			if apperr.ErrorCode(err) != apperr.NotFound {
+				r.log.Warn("store: relay could not read an entry, will retry", "key", key, "err", err)
 			}
 			continue
 		}
+		if rev < seen[key] {
+			continue // a replica behind the one the index heard from
+		}
 		if !rec.GetRemoved() && (len(rec.GetOutbox()) == 0 || r.covered(rec)) {
-			r.mu.Lock()
-			delete(r.pending, key)
-			r.mu.Unlock()
+			r.forgetPending(key, rev)
 			continue
 		}
 		if !rec.GetRemoved() && rec.GetRequestKey() != "" {
@@ -256,4 +268,14 @@ func (r *Repo[T]) relay(ctx context.Context) {
 		}
 	}
 	r.relayAll(ctx, live)
+}
+
+// forgetPending drops key from the relay's list when the index has seen
+// nothing newer than rev owing: a read at rev found it owing nothing.
+func (r *Repo[T]) forgetPending(key string, rev uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.pending[key]; ok && p.rev <= rev {
+		delete(r.pending, key)
+	}
 }
