@@ -151,6 +151,14 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		// late watch delivery of an older live revision is ignored.
 		r.records[key] = indexed[T]{rev: rev}
 	}
+	r.changedUnlock(notify, key, v, live)
+}
+
+// changedUnlock ends a change of the index made under r.mu: the merged
+// view and the snapshot are stale, r.mu is released, and, when notify,
+// the OnChange subscribers hear of it (outside the lock, so they may read
+// the repository).
+func (r *Repo[T]) changedUnlock(notify bool, key string, v T, live bool) {
 	r.dirty = true
 	r.version++
 	r.merged = nil

@@ -61,17 +61,7 @@ func (r *Repo[T]) Put(key string, v T, rev uint64) {
 	r.records[key] = indexed[T]{v: v, rev: rev}
 	r.indexLocked(key, v)
 	r.watched = max(r.watched, rev)
-	r.dirty = true
-	r.version++
-	r.merged = nil
-	subs := r.subs
-	r.mu.Unlock()
-	if !notify {
-		return
-	}
-	for _, fn := range subs {
-		fn(key, v, true)
-	}
+	r.changedUnlock(notify, key, v, true)
 }
 
 // fed reports whether r is fed by Put (NewFed).
