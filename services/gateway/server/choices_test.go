@@ -21,7 +21,8 @@ import (
 // forms do (ADR 0099): the form comes back with 422, the field marked
 // and its message in Swedish, and nothing is stored. Before, a tampered
 // composition, household member, channel or Swedish level was saved as
-// "not given" (the outside round of session 20).
+// "not given" (the outside round of session 20). A guide assignment's
+// party, decline, end or reject reason is refused the same way.
 func TestFormsRefuseTamperedChoices(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -111,6 +112,26 @@ func TestFormsRefuseTamperedChoices(t *testing.T) {
 	code, body := b.post("/dinners/seatings/0190a0b0-0000-7000-8000-000000000000/reject", url.Values{"reason": {"REJECT_REASON_BOGUS"}, "back": {"/dinners"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "är inget känt värde") {
 		t.Errorf("reject with an unknown reason: %d %s", code, trim(visibleText(body)))
+	}
+
+	// A guide assignment's actions likewise: a party or a reason the
+	// lists do not offer is refused by its field before the service is
+	// asked (before, it went on as the zero value: "not given", or a
+	// rejection for "other").
+	for _, c := range []struct {
+		action string
+		form   url.Values
+	}{
+		{"reject", url.Values{"reason": {"REJECT_REASON_BOGUS"}}},
+		{"accept", url.Values{"party": {"ACCEPTING_PARTY_BOGUS"}}},
+		{"decline", url.Values{"party": {"ACCEPTING_PARTY_NEWCOMER"}, "reason": {"DECLINE_REASON_BOGUS"}}},
+		{"decline", url.Values{"party": {"ACCEPTING_PARTY_BOGUS"}, "reason": {"DECLINE_REASON_OTHER"}}},
+		{"end", url.Values{"reason": {"ASSIGNMENT_END_REASON_BOGUS"}}},
+	} {
+		code, body := b.post("/guides/assignments/0190a0b0-0000-7000-8000-000000000000/"+c.action, c.form)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, "är inget känt värde") {
+			t.Errorf("guide assignment %s with %v: %d %s", c.action, c.form, code, trim(visibleText(body)))
+		}
 	}
 
 	// The notification channel on the newcomer form.

@@ -385,6 +385,11 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 	f := r.PostForm
 	a := core.GuideAction{Action: r.PathValue("action")}
 	back := "/guides/assignments"
+	// Every list's value is read with enumField, as the dinners seating
+	// steps read theirs: one the lists do not offer (a tampered form) is
+	// refused by its field, nothing changed, never passed on as "not
+	// given" or as the service's zero value.
+	var v apperr.Validator
 	switch a.Action {
 	case "approve":
 		back = "/guides/assign#proposals"
@@ -392,18 +397,21 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 		back = "/guides/assign#proposals"
 		// The form's list always sends a reason; a post without one
 		// (a script, an old page) counts as "other", as mentoring's does.
-		a.RejectReason = proposalv1.RejectReason_REJECT_REASON_OTHER
-		if v, ok := proposalv1.RejectReason_value[f.Get("reason")]; ok && v != 0 {
-			a.RejectReason = proposalv1.RejectReason(v)
+		a.RejectReason = proposalv1.RejectReason(enumField(&v, f, "reason", proposalv1.RejectReason_value))
+		if a.RejectReason == proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
+			a.RejectReason = proposalv1.RejectReason_REJECT_REASON_OTHER
 		}
 	case "accept", "decline":
-		a.Party = guidesv1.AcceptingParty(guidesv1.AcceptingParty_value[f.Get("party")])
-		a.DeclineReason = proposalv1.DeclineReason(proposalv1.DeclineReason_value[f.Get("reason")])
+		a.Party = guidesv1.AcceptingParty(enumField(&v, f, "party", guidesv1.AcceptingParty_value))
+		a.DeclineReason = proposalv1.DeclineReason(enumField(&v, f, "reason", proposalv1.DeclineReason_value))
 	case "activate":
 	case "end":
-		a.EndReason = eventsv1.AssignmentEndReason(eventsv1.AssignmentEndReason_value[f.Get("reason")])
+		a.EndReason = eventsv1.AssignmentEndReason(enumField(&v, f, "reason", eventsv1.AssignmentEndReason_value))
 	default:
 		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	if _, err := w.g.ChangeGuideAssignment(r.Context(), p.caller, r.PathValue("id"), a); err != nil {
 		return err
