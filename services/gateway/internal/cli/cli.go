@@ -26,6 +26,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
 
 // config is what mp login stores.
@@ -311,8 +312,9 @@ func readPassword(e env) (string, error) {
 }
 
 // serviceText is a service's message in mp's language when the web's
-// catalogue words it (the dinners messages are keyed by their English
-// text; others are found by it), else as the service wrote it.
+// catalogue or its table of validation wording (web.ViolationText) words
+// it (the dinners messages are keyed by their English text; others are
+// found by it), else as the service wrote it.
 func (e Env) serviceText(msg string) string {
 	// "...; this one is SEATING_STATUS_CONFIRMED": the status in words,
 	// the sentence from mp's catalogue (the web's takes a placeholder).
@@ -329,7 +331,12 @@ func (e Env) serviceText(msg string) string {
 	if s := e.t("svc." + msg); s != "svc."+msg {
 		return s
 	}
-	return e.fromEnglish(msg)
+	if s := e.fromEnglish(msg); s != msg {
+		return s
+	}
+	// The web app's table of the services' validation wording: mp said
+	// "Rätta följande:" and then the fields' problems in English.
+	return web.ViolationText(e.words().lang, msg)
 }
 
 // statusSentence is a dinners refusal that names the seating's status.

@@ -129,3 +129,29 @@ func TestUnknownEnumRefused(t *testing.T) {
 		t.Fatal("UNSPECIFIED accepted")
 	}
 }
+
+// TestExplainViolationsInSwedish: mp says a field violation's description
+// in the user's language with the web app's table (web.ViolationText), not
+// English after "Rätta följande:" (the outside round of session 20), and
+// as the service wrote it with MP_LANG=en.
+func TestExplainViolationsInSwedish(t *testing.T) {
+	t.Parallel()
+	ce := connect.NewError(connect.CodeInvalidArgument, errors.New("invalid request"))
+	d, err := connect.NewErrorDetail(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+		{Field: "participant.municipality_code", Description: "is required (a four-digit SCB municipality code, for example 0180 for Stockholm)"},
+		{Field: "participant.given_name", Description: "must be at most 100 characters"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce.AddDetail(d)
+	want := "Rätta följande:\n  participant.municipality_code: måste fyllas i (en fyrsiffrig kommunkod från SCB, till exempel 0180 för Stockholm)" +
+		"\n  participant.given_name: får vara högst 100 tecken"
+	if got := explain(Env{}, ce).Error(); got != want {
+		t.Errorf("explain in Swedish:\n%s\nwant\n%s", got, want)
+	}
+	want = "Please correct the following:\n  participant.municipality_code: is required (a four-digit SCB municipality code, for example 0180 for Stockholm)" +
+		"\n  participant.given_name: must be at most 100 characters"
+	if got := explain(Env{lang: langOf("en", "sv")}, ce).Error(); got != want {
+		t.Errorf("explain with MP_LANG=en:\n%s\nwant\n%s", got, want)
+	}
+}

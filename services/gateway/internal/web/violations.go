@@ -101,6 +101,16 @@ var violationPatterns = map[string][]violationPattern{
 	},
 }
 
+// ViolationText is a service's English message (a field violation's
+// description or a refusal) in locale, as the web app shows it. mp prints
+// the services' violations through it, so the two say the same words and
+// there is one table to translate. A message the table lacks, or a locale
+// without a table (English), stays as the service wrote it, but for an
+// expired offer's moment, which is written in Stockholm's time.
+func ViolationText(locale, msg string) string {
+	return translateMessage(locale, msg)
+}
+
 // translateMessage returns a service's English message in locale, or as
 // it is when no translation is known.
 func translateMessage(locale, msg string) string {
