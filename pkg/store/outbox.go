@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -215,22 +216,19 @@ func (r *Repo[T]) relay(ctx context.Context) {
 		return
 	}
 	r.mu.Lock()
-	var due []string
-	seen := map[string]uint64{} // key -> the revision the index saw owing
+	due := map[string]uint64{} // key -> the revision the index saw owing
 	for key, p := range r.pending {
 		if r.coveredLocked(p.writer, p.ticket) {
 			delete(r.pending, key) // its writer's mark says it is out
 			continue
 		}
 		if time.Since(p.since) >= r.cfg.RelayGrace {
-			due = append(due, key)
-			seen[key] = p.rev
+			due[key] = p.rev
 		}
 	}
 	r.mu.Unlock()
-	sort.Strings(due)
 	var live []owedEntry
-	for _, key := range due {
+	for _, key := range slices.Sorted(maps.Keys(due)) {
 		rec, rev, err := r.getRecord(ctx, key)
 		if err != nil {
 			// NotFound included: see above.
@@ -239,7 +237,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 			}
 			continue
 		}
-		if rev < seen[key] {
+		if rev < due[key] {
 			continue // a replica behind the one the index heard from
 		}
 		if !rec.GetRemoved() && (len(rec.GetOutbox()) == 0 || r.covered(rec)) {
