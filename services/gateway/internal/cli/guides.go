@@ -289,7 +289,7 @@ func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 	for _, r := range core.Explain(a) {
 		text := e.t("guides.explain." + r.Rule)
 		if r.Rule == "language" {
-			text = e.f("guides.explain_language", e.code("guides.lang.", r.Language, ""))
+			text = e.d("guides.explain.language", "Language", e.code("guides.lang.", r.Language, ""))
 		}
 		if text == "guides.explain."+r.Rule {
 			text = r.Rule

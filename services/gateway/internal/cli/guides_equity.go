@@ -66,11 +66,11 @@ func (e Env) reasons(rs []string) string {
 		body := e.fromEnglish(rest)
 		for _, rp := range reasonPatterns {
 			if m := rp.re.FindStringSubmatch(rest); m != nil {
-				args := make([]any, len(m)-1)
-				for k := range args {
-					args[k] = m[k+1]
+				kv := make([]any, 0, 2*len(rp.names))
+				for k, name := range rp.names {
+					kv = append(kv, name, m[k+1])
 				}
-				body = e.f(rp.key, args...)
+				body = e.d(rp.key, kv...)
 			}
 		}
 		out[i] = e.fromEnglish(head) + ": " + body
@@ -79,14 +79,15 @@ func (e Env) reasons(rs []string) string {
 }
 
 // reasonPatterns are the guides service's reasons with figures in them
-// (its README's table), which the web's catalogue holds with
-// placeholders and so cannot give mp: mp words them itself.
+// (its README's table): the catalogue's message for each, and the
+// placeholders its figures fill, in order.
 var reasonPatterns = []struct {
-	re  *regexp.Regexp
-	key string
+	re    *regexp.Regexp
+	key   string
+	names []string
 }{
-	{regexp.MustCompile(`^permit older than (\d+) months$`), "guidewhy.permit_old"},
-	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guidewhy.inside"},
+	{regexp.MustCompile(`^permit older than (\d+) months$`), "guides.why.permit_old", []string{"Months"}},
+	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guides.why.inside", []string{"Months", "Date"}},
 }
 
 // equityGroup is a group of the equity report in words: a language by

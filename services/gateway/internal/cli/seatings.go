@@ -129,10 +129,9 @@ func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, st
 			s := v.GetSeating()
 			var why []string
 			for _, p := range s.GetScoreParts() {
-				// The web's dinners.why.* take the points as a placeholder,
-				// which web.Catalogue leaves out: mp keeps them as seatrule.*.
-				if k := "seatrule." + p.GetRule(); e.t(k) != k {
-					why = append(why, e.f(k, p.GetPoints()))
+				// The web's own explanation of each rule's points.
+				if k := "dinners.why." + p.GetRule(); e.has(k) {
+					why = append(why, e.d(k, "Points", p.GetPoints()))
 				} else {
 					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
 				}
