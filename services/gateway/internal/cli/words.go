@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 
@@ -169,12 +170,14 @@ func (e Env) level(l typev1.SwedishLevel) string {
 }
 
 // lowerFirst is a label used inside a line: the web's column heads and
-// list items begin with a capital ("Platser"), a word in a sentence not.
+// list items begin with a capital ("Platser"), a word in a sentence not;
+// an abbreviation ("SMS only", "SFI B") keeps its capitals.
 func lowerFirst(s string) string {
-	for i, r := range s {
-		return strings.ToLower(string(r)) + s[i+len(string(r)):]
+	rs := []rune(s)
+	if len(rs) == 0 || len(rs) > 1 && unicode.IsUpper(rs[1]) {
+		return s
 	}
-	return s
+	return string(unicode.ToLower(rs[0])) + string(rs[1:])
 }
 
 // decimal is x with prec decimals, with a decimal comma in Swedish
