@@ -166,3 +166,56 @@ func TestExplainViolationsInSwedish(t *testing.T) {
 		t.Errorf("explain with MP_LANG=en:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestEquityFileIsTheWebDownload: mp guides equity -o saves the web app's
+// own download (/guides/equity.csv, ADR 0109), asked for in mp's language
+// with the command's municipalities and minimum group, not the guides
+// service's machine CSV, which it no longer reads.
+func TestEquityFileIsTheWebDownload(t *testing.T) {
+	t.Parallel()
+	const file = "\ufeffindelning;grupp;har_rätt\nFörstaspråk;tigrinja;4\n"
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.String())
+		if r.URL.Path != "/guides/equity.csv" || r.Header.Get("Authorization") != "Bearer tok" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		_, _ = w.Write([]byte(file))
+	}))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		lang string
+		args []string
+		want string
+	}{
+		{"", []string{"-min-group", "3", "-municipalities", "0880, 0180"}, "/guides/equity.csv?lang=sv&min_group=3&municipalities=0880%2C0180"},
+		{"en", nil, "/guides/equity.csv?lang=en"},
+	} {
+		dir := t.TempDir()
+		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
+			switch k {
+			case "MP_CONFIG_DIR":
+				return dir
+			case "MP_LANG":
+				return tt.lang
+			}
+			return ""
+		}}
+		if err := saveConfig(e, config{Server: srv.URL, Token: "tok"}); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "equity.csv")
+		asked = nil
+		if err := Run(context.Background(), append([]string{"guides", "equity", "-o", out}, tt.args...), e); err != nil {
+			t.Fatal(err)
+		}
+		if len(asked) != 1 || asked[0] != tt.want {
+			t.Errorf("asked %q, want only %q", asked, tt.want)
+		}
+		if got, _ := os.ReadFile(out); string(got) != file {
+			t.Errorf("saved %q, want the download %q", got, file)
+		}
+	}
+}

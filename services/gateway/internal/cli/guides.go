@@ -65,7 +65,7 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	case "approve", "reject", "accept", "decline", "activate", "end":
 		return guideChange(ctx, g, sub, args, e)
 	case "equity":
-		return guideEquity(ctx, g, args, e)
+		return guideEquity(ctx, c, g, args, e)
 	}
 	return errors.New(e.f("err.unknown_command", "guides "+sub))
 }

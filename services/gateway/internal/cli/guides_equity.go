@@ -4,8 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -17,7 +18,12 @@ import (
 // The guides' figures and words: the equity report, and the eligibility
 // reasons in mp's language.
 
-func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+// guideEquity prints the equity rows in words; -csv prints the service's
+// machine CSV (English, codes, for programs), and -o saves the file a
+// person downloads from the web app's equity page (ADR 0109: byte-order
+// mark, ';', headers and groups in the user's language), fetched from
+// that page's own route so there is one writer of it.
+func guideEquity(ctx context.Context, c *clients, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides equity", flag.ContinueOnError)
 	munis := fs.String("municipalities", "", e.t("flag.guideEquity.municipalities"))
 	minGroup := fs.Int("min-group", 0, e.t("flag.guideEquity.min-group"))
@@ -26,13 +32,22 @@ func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ar
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	if *outPath != "" {
+		q := url.Values{"lang": {e.words().lang}}
+		if *munis != "" {
+			q.Set("municipalities", strings.Join(splitCSV(*munis), ","))
+		}
+		if *minGroup != 0 {
+			q.Set("min_group", strconv.Itoa(*minGroup))
+		}
+		// downloadCSV writes the file for its owner only: figures of
+		// small groups.
+		return downloadCSV(ctx, c, "/guides/equity.csv?"+q.Encode(), *outPath, e)
+	}
 	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
 		MinGroupSize: int32(*minGroup)}))
 	if err != nil {
 		return err
-	}
-	if *outPath != "" {
-		return os.WriteFile(*outPath, []byte(res.Msg.GetCsv()), 0o600) // figures of small groups: the owner's only
 	}
 	if *asCSV {
 		_, err := fmt.Fprint(e.Out, res.Msg.GetCsv())

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -423,10 +424,17 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 // guideEquityCSV downloads the equity rows as CSV (see csvFile; also with
 // an API token): the page's figures in the user's words, one row per
 // group, with the same minimum group size (min_group) as the page. mp
-// guides equity -o takes the service's own machine form through the API.
+// guides equity -o saves this same file (ADR 0111), naming the
+// municipalities it was given (municipalities, codes comma-separated) and
+// its own language when MP_LANG chose another than the account's (lang,
+// one the app offers).
 func (w *Web) guideEquityCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
 	minGroup := equityMinGroup(r)
-	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: minGroup})
+	if l := r.URL.Query().Get("lang"); slices.Contains(offered, l) {
+		p.Lang = l
+	}
+	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: minGroup,
+		MunicipalityCodes: splitList(r.URL.Query().Get("municipalities"))})
 	if err != nil {
 		return err
 	}
