@@ -1,8 +1,12 @@
 package catalog
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
+
+	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
 // TestCatalogueLoadsEveryFile: each AREA.LANG.toml file present is loaded,
@@ -39,5 +43,33 @@ func TestCatalogueLoadsEveryFile(t *testing.T) {
 	}
 	if _, err := load(fstest.MapFS{"locales/core.en.toml": {Data: []byte("\"a\" = \n")}}); err == nil {
 		t.Error("a broken file loaded")
+	}
+}
+
+// TestLevelAndReasons: a Swedish level in words where the catalogue has
+// one ("flytande"), else its short name ("SFI B"); a guide assignment's
+// reasons in the engine's order, worded in English for the API.
+func TestLevelAndReasons(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		locale string
+		level  typev1.SwedishLevel
+		want   string
+	}{
+		{"sv", typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT, "flytande"},
+		{"en", typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT, "fluent"},
+		{"sv", typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B, "SFI B"},
+	} {
+		if got := Level(tt.locale, tt.level); got != tt.want {
+			t.Errorf("Level(%s, %s) = %q, want %q", tt.locale, tt.level, got, tt.want)
+		}
+	}
+	a := &guidesv1.Assignment{Language: "ti", ScoreParts: []*guidesv1.ScorePart{{Rule: "language", Points: 30}, {Rule: "newer_rule", Points: 2}}}
+	var got []string
+	for _, r := range Explain(a) {
+		got = append(got, r.English())
+	}
+	if want := "guided in a language the newcomer speaks (ti) (+30); newer_rule (+2)"; strings.Join(got, "; ") != want {
+		t.Errorf("reasons %q, want %q", strings.Join(got, "; "), want)
 	}
 }

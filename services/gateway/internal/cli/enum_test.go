@@ -16,8 +16,8 @@ import (
 // in the refusal), and neither shows an enum's capitals.
 func TestChoiceRefusalListsWhatHelpShows(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	type run func(args []string, e env) error
+	ctx := context.Background()
 	tests := []struct {
 		name, flag, head string
 		run              run

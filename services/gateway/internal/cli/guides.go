@@ -15,7 +15,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -286,7 +286,7 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 	a := v.GetAssignment()
 	var why []string
-	for _, r := range core.Explain(a) {
+	for _, r := range catalog.Explain(a) {
 		text := e.t("guides.explain." + r.Rule)
 		if r.Rule == "language" {
 			text = e.d("guides.explain.language", "Language", e.code("guides.lang.", r.Language, ""))

@@ -12,7 +12,6 @@ import (
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
 // mp speaks the coordinator's language: Swedish unless the user's web app
@@ -161,13 +160,7 @@ func (e Env) fromEnglish(s string) string {
 }
 
 // level is a Swedish level as the web app shows it ("SFI B", "flytande").
-func (e Env) level(l typev1.SwedishLevel) string {
-	code := core.LevelLabel(l)
-	if s := e.t("label." + strings.ToLower(code)); s != "label."+strings.ToLower(code) {
-		return s
-	}
-	return code
-}
+func (e Env) level(l typev1.SwedishLevel) string { return catalog.Level(e.words().lang, l) }
 
 // lowerFirst is a label used inside a line: the web's column heads and
 // list items begin with a capital ("Platser"), a word in a sentence not;
