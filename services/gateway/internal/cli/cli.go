@@ -110,7 +110,7 @@ func newClients(e env, c config) *clients {
 }
 
 // explain turns a Connect error into a message with every field to fix,
-// in mp's language where the web's catalogue has the service's words;
+// in mp's language where the gateway's catalogue has the service's words;
 // a gateway that does not answer is said so, not as Go's dial error.
 func explain(e Env, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
