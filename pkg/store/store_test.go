@@ -28,16 +28,35 @@ type facts = eventsv1.ParticipantFacts
 type jsPublisher struct {
 	js    jetstream.JetStream
 	calls atomic.Int64
+	mu    sync.Mutex
+	types []string // of every event published, in order
 }
 
 func (p *jsPublisher) Publish(ctx context.Context, env *eventsv1.Envelope) error {
 	p.calls.Add(1)
+	p.mu.Lock()
+	p.types = append(p.types, env.GetType()+" "+env.GetSubjectId())
+	p.mu.Unlock()
 	data, err := proto.Marshal(env)
 	if err != nil {
 		return err
 	}
 	_, err = p.js.PublishMsg(ctx, &nats.Msg{Subject: env.GetType(), Data: data}, jetstream.WithMsgID(env.GetId()))
 	return err
+}
+
+// published counts the events of type about subject published so far
+// (the relay and a writer may both publish one: the stream drops the copy).
+func (p *jsPublisher) published(typ, subject string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, s := range p.types {
+		if s == typ+" "+subject {
+			n++
+		}
+	}
+	return n
 }
 
 func mustStream(t *testing.T, js jetstream.JetStream) jetstream.Stream {
