@@ -96,6 +96,9 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^invalid request: (\d+) problems, the first (\d+) listed$`), "$1 fel, de första $2 visas:"},
 		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
 		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
+		// The gateway's cap on a repeated field (internal/bounds), which a
+		// form reaches with 21 interests or languages typed in one field.
+		{regexp.MustCompile(`^lists (\d+) entries; at most (\d+) are allowed$`), "har $1 poster; högst $2 får anges"},
 		{regexp.MustCompile(`^no municipality is called (.+)$`), "ingen kommun heter $1; skriv kommunernas namn, till exempel Stockholm, Uppsala"},
 		{regexp.MustCompile(`^is not a language the app knows, choose one from the list: (.+)$`), "är inget språk som appen känner till (${1}); välj ett språk ur listan"},
 	},
