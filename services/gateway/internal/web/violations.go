@@ -69,6 +69,9 @@ var violationText = map[string]map[string]string{
 		"a user with that e-mail exists":                                                            "det finns redan en användare med den e-postadressen",
 		"single sign-on is not available right now; try again in a moment":                          "inloggning via organisationens konto fungerar inte just nu; försök igen om en stund",
 		"the audit log is not available; try again in a moment":                                     "granskningsloggen är inte tillgänglig; försök igen om en stund",
+
+		// pkg/people's refusal of a message language (mp participants notify -language).
+		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",
 	},
 }
 
@@ -96,6 +99,7 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^invalid request: (\d+) problems, the first (\d+) listed$`), "$1 fel, de första $2 visas:"},
 		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
 		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
+		{regexp.MustCompile(`^must list at most (\d+) topics, each once$`), "får ange högst $1 slag av meddelanden, vart och ett en gång"},
 		// The gateway's cap on a repeated field (internal/bounds), which a
 		// form reaches with 21 interests or languages typed in one field.
 		{regexp.MustCompile(`^lists (\d+) entries; at most (\d+) are allowed$`), "har $1 poster; högst $2 får anges"},
