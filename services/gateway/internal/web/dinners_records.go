@@ -131,6 +131,12 @@ func dinnerFormErrors(p *page, err error) bool {
 		if i := strings.IndexAny(f, "[."); i >= 0 {
 			f = f[:i]
 		}
+		if f == "volunteer_id" || f == "participant_id" {
+			// The host's or guest's picker, which the forms call person: a
+			// host who lost the role since the page loaded was listed as
+			// "volunteer_id", linking to no field.
+			f = "person"
+		}
 		return f
 	})
 	for k, e := range p.ErrorList {

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
 )
 
 // TestDinnerDateLabelsCountFromOne: the date fields of the offer and
@@ -38,6 +41,30 @@ func TestDinnerDateLabelsCountFromOne(t *testing.T) {
 		}
 		if strings.Contains(body, `class="sr">Datum 0</label>`) {
 			t.Errorf("%s: a date field is announced as Datum 0", tt.tmpl)
+		}
+	}
+}
+
+// TestDinnerHostRefusalNamesThePicker: the dinners service's refusal of
+// the host or guest (offer.volunteer_id, sign_up.participant_id: a host
+// who lost the role while the form was open) is shown at the form's
+// picker, person, and the summary links to it; it was listed as
+// "volunteer_id", linking to no field.
+func TestDinnerHostRefusalNamesThePicker(t *testing.T) {
+	t.Parallel()
+	for _, field := range []string{"offer.volunteer_id", "sign_up.participant_id"} {
+		p := benchPage()
+		p.ctx = context.Background()
+		var v apperr.Validator
+		v.Add(field, "is not a dinner host of the organisation")
+		if !dinnerFormErrors(p, v.Err()) {
+			t.Fatalf("%s: not shown on the form", field)
+		}
+		if p.Errors["person"] == "" {
+			t.Errorf("%s: nothing at the picker; errors %v", field, p.Errors)
+		}
+		if len(p.ErrorList) != 1 || p.ErrorList[0].Field != "person" || strings.Contains(p.ErrorList[0].Label, "_id") {
+			t.Errorf("%s: summary %+v", field, p.ErrorList)
 		}
 	}
 }
