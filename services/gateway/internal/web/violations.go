@@ -70,6 +70,19 @@ var violationText = map[string]map[string]string{
 		"single sign-on is not available right now; try again in a moment":                          "inloggning via organisationens konto fungerar inte just nu; försök igen om en stund",
 		"the audit log is not available; try again in a moment":                                     "granskningsloggen är inte tillgänglig; försök igen om en stund",
 
+		// The services' refusals of a scope outside the caller's
+		// organisation and municipalities (a form posted after an admin
+		// narrowed the user's municipalities, or mp with -municipalities).
+		"you may only start jobs in your organisation and municipalities":             "du får bara starta körningar i din organisation och dina kommuner",
+		"you may only register participants in your organisation and municipalities":  "du får bara registrera nyanlända i din organisation och dina kommuner",
+		"you may only register volunteers in your organisation and municipalities":    "du får bara registrera volontärer i din organisation och dina kommuner",
+		"you may not move a participant outside your organisation and municipalities": "du får inte flytta en nyanländ utanför din organisation och dina kommuner",
+		"you may not move a volunteer outside your organisation and municipalities":   "du får inte flytta en volontär utanför din organisation och dina kommuner",
+		"you may not create offers for that organisation or municipality":             "du får inte lägga in erbjudanden för den organisationen eller kommunen",
+		"you may not create sign-ups for that organisation or municipality":           "du får inte lägga in anmälningar för den organisationen eller kommunen",
+		"you may only see your organisation's figures":                                "du får bara se din organisations siffror",
+		"you may only see your organisation's report":                                 "du får bara se din organisations rapport",
+
 		// pkg/people's refusal of a message language (mp participants notify -language).
 		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",
 	},
@@ -160,7 +173,7 @@ var fieldLabels = map[string]string{
 	"background_check": "f.bgcheck", "organisation_id": "f.organisation", "email": "email", "password": "password",
 	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
 	"residence_permit_date": "f.permit", "establishment_status": "f.establishment", "parental_leave": "f.leave",
-	"reason": "pair.reason", "decline_reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
+	"quota": "guides.assign.quota", "reason": "pair.reason", "decline_reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
 	"activities": "pair.checkin.activities", "met": "pair.checkin.met",
 	"notify_channel": "mailbox.pref.channel", "notify_optout": "mailbox.pref.optout",
 	// The audit log's time filter.

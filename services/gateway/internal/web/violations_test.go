@@ -1,6 +1,10 @@
 package web
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -49,5 +53,56 @@ func TestMessagePreferenceRefusalsInSwedish(t *testing.T) {
 		if got := translateMessage("sv", fv.Description); got == fv.Description {
 			t.Errorf("%s: refusal stays English: %q", fv.Field, got)
 		}
+	}
+}
+
+// TestScopeRefusalsInSwedish: every "you may ..." refusal the services and
+// pkg write (found in their sources, so a new one is not missed) reads in
+// Swedish. A guides job posted for a municipality the coordinator no
+// longer has showed "you may only start jobs in your organisation and
+// municipalities" on the Swedish page.
+func TestScopeRefusalsInSwedish(t *testing.T) {
+	t.Parallel()
+	refusal := regexp.MustCompile(`"(you may [^"]*)"`)
+	var found int
+	for _, root := range []string{"../../../../pkg", "../../../../services"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range refusal.FindAllStringSubmatch(string(src), -1) {
+				msgs := []string{m[1]}
+				if strings.Contains(m[1], "%s") { // pkg/people's Noun
+					msgs = []string{strings.Replace(m[1], "%s", "participant", 1), strings.Replace(m[1], "%s", "volunteer", 1)}
+				}
+				for _, msg := range msgs {
+					found++
+					if got := translateMessage("sv", msg); got == msg {
+						t.Errorf("%s: %q stays English", path, msg)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if found < 9 {
+		t.Errorf("found %d refusals in the sources, want at least 9: is the walk reading them?", found)
+	}
+}
+
+// TestQuotaFieldLabelled: the guides assignment form's quota refused by the
+// service is listed in the error summary by its label, not as "quota".
+func TestQuotaFieldLabelled(t *testing.T) {
+	t.Parallel()
+	p := &page{Lang: "sv"}
+	if got, want := fieldLabel(p, "quota"), p.t("guides.assign.quota"); got != want || got == "quota" {
+		t.Errorf("label of quota: %q, want %q", got, want)
 	}
 }
