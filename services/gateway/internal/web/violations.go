@@ -127,6 +127,7 @@ var violationPatterns = map[string][]violationPattern{
 	"sv": {
 		{regexp.MustCompile(`^must be at most (\d+) characters$`), "får vara högst $1 tecken"},
 		{regexp.MustCompile(`^must be text of at most (\d+) characters$`), "får vara högst $1 tecken"},
+		{regexp.MustCompile(`^must be at most (\d+) characters of text$`), "får vara högst $1 tecken"},
 		{regexp.MustCompile(`^must be at most (\d+) words$`), "får vara högst $1 ord"},
 		{regexp.MustCompile(`^must be (\d+) to (\d+) characters$`), "måste vara $1 till $2 tecken"},
 		{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "måste vara mellan $1 och $2"},

@@ -109,3 +109,13 @@ func TestQuotaFieldLabelled(t *testing.T) {
 		t.Errorf("label of quota: %q, want %q", got, want)
 	}
 }
+
+// TestAddressRefusalInSwedish: the dinners service's refusal of a long
+// street address (mp dinners offers update -address) reads in Swedish.
+func TestAddressRefusalInSwedish(t *testing.T) {
+	t.Parallel()
+	const msg = "must be at most 200 characters of text" // services/dinners/internal/dinners/offers.go
+	if got := translateMessage("sv", msg); got != "får vara högst 200 tecken" {
+		t.Errorf("translateMessage(sv, %q) = %q", msg, got)
+	}
+}
