@@ -112,6 +112,8 @@ var violationText = map[string]map[string]string{
 		"your role may not see or change dinners":          "din roll får inte se eller ändra middagar",
 		"your role may not start jobs":                     "din roll får inte starta körningar",
 		"is not a dead letter id (a number from the list)": "är inget nummer på en felaktig händelse (ett nummer ur listan)",
+		// pkg/report's refusal of a report's months (mp dinners report -to).
+		"must be from from_month to 10 years after it": "måste ligga från första månaden till tio år efter den",
 
 		// pkg/people's refusal of a message language (mp participants notify -language).
 		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",

@@ -111,11 +111,17 @@ func TestQuotaFieldLabelled(t *testing.T) {
 }
 
 // TestAddressRefusalInSwedish: the dinners service's refusal of a long
-// street address (mp dinners offers update -address) reads in Swedish.
+// street address (mp dinners offers update -address), and a report's
+// months out of order, read in Swedish.
 func TestAddressRefusalInSwedish(t *testing.T) {
 	t.Parallel()
 	const msg = "must be at most 200 characters of text" // services/dinners/internal/dinners/offers.go
 	if got := translateMessage("sv", msg); got != "får vara högst 200 tecken" {
 		t.Errorf("translateMessage(sv, %q) = %q", msg, got)
+	}
+	// pkg/report's months of a report (mp dinners report -from 2026-12 -to 2025-01).
+	const months = "must be from from_month to 10 years after it"
+	if got := translateMessage("sv", months); got == months {
+		t.Errorf("translateMessage(sv, %q) stays English", months)
 	}
 }
