@@ -112,6 +112,9 @@ var violationText = map[string]map[string]string{
 		"your role may not see or change dinners":          "din roll får inte se eller ändra middagar",
 		"your role may not start jobs":                     "din roll får inte starta körningar",
 		"is not a dead letter id (a number from the list)": "är inget nummer på en felaktig händelse (ett nummer ur listan)",
+		// A page token from an old or edited address (a bookmark of page 3).
+		"is not a token from a previous response": "är inte från en tidigare sida; börja om från första sidan",
+		"is not a token from a previous page":     "är inte från en tidigare sida; börja om från första sidan",
 		// pkg/report's refusal of a report's months (mp dinners report -to).
 		"must be from from_month to 10 years after it": "måste ligga från första månaden till tio år efter den",
 

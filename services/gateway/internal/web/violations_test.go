@@ -111,13 +111,20 @@ func TestQuotaFieldLabelled(t *testing.T) {
 }
 
 // TestAddressRefusalInSwedish: the dinners service's refusal of a long
-// street address (mp dinners offers update -address), and a report's
-// months out of order, read in Swedish.
+// street address (mp dinners offers update -address), a report's months
+// out of order and a page token from an old address
+// (/admin/mailbox?page_token=...) read in Swedish.
 func TestAddressRefusalInSwedish(t *testing.T) {
 	t.Parallel()
 	const msg = "must be at most 200 characters of text" // services/dinners/internal/dinners/offers.go
 	if got := translateMessage("sv", msg); got != "får vara högst 200 tecken" {
 		t.Errorf("translateMessage(sv, %q) = %q", msg, got)
+	}
+	// A page token from an old address (notify's mailbox, the dead letters).
+	for _, tok := range []string{"is not a token from a previous response", "is not a token from a previous page"} {
+		if got := translateMessage("sv", tok); got == tok {
+			t.Errorf("translateMessage(sv, %q) stays English", tok)
+		}
 	}
 	// pkg/report's months of a report (mp dinners report -from 2026-12 -to 2025-01).
 	const months = "must be from from_month to 10 years after it"
