@@ -28,6 +28,12 @@ import (
 // change is deliberate: a 10 MB name is refused before it is decoded.
 const DefaultMaxRecvMsgSize = 4 << 20
 
+// streamWorkers is how many calls a server runs at once on reused
+// goroutines. A create holds its worker for a few milliseconds of writes,
+// so 64 covers thousands of calls a second; calls beyond it get a goroutine
+// of their own.
+const streamWorkers = 64
+
 // Options configures NewServer. The zero value is a working server.
 type Options struct {
 	// Logger receives one line per call and the details behind Internal
@@ -124,6 +130,13 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 		grpc.MaxRecvMsgSize(maxRecv),
 		grpc.KeepaliveEnforcementPolicy(keepaliveEnforcement),
 		grpc.KeepaliveParams(keepaliveServer),
+		// Handlers run on long-lived workers instead of a new goroutine
+		// per call: a create's handler goes deep (store, seal, nats.go's
+		// JSON acknowledgement decoding), and every fresh goroutine grew its
+		// stack from 2 KB again, 5% of a create's CPU in `make load`
+		// (docs/adr/0112). gRPC starts a goroutine as before when all
+		// workers are busy, so this never queues a call.
+		grpc.NumStreamWorkers(streamWorkers),
 	}, o.ServerOptions...)
 
 	srv := grpc.NewServer(opts...)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -477,5 +478,45 @@ func TestServe_ListenerFailure(t *testing.T) {
 	lis.Close() // Accept fails at once
 	if err := Serve(testutil.Context(t), srv, hs, lis, time.Second); err == nil {
 		t.Errorf("Serve on a closed listener = nil, want an error")
+	}
+}
+
+// goroutineID is the number in runtime.Stack's "goroutine N [...]" line:
+// the only way to tell goroutines apart, used here to see whether gRPC
+// reused one for several calls.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	f := strings.Fields(string(buf))
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
+}
+
+func TestServer_HandlersRunOnReusedGoroutines(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	record := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		mu.Lock()
+		seen[goroutineID()] = true
+		mu.Unlock()
+		return handler(ctx, req)
+	}
+	h := start(t, time.Minute, func(o *Options) { o.UnaryInterceptors = []grpc.UnaryServerInterceptor{record} })
+	ctx := testutil.Context(t)
+	const calls = 4 * streamWorkers
+	for range calls {
+		if _, err := h.echo(ctx, "hej"); err != nil {
+			t.Fatalf("Echo: %v", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// One call at a time always finds a worker free: without workers every
+	// call had a goroutine of its own (calls distinct ids).
+	if len(seen) > streamWorkers {
+		t.Errorf("%d calls one after another ran on %d goroutines, want at most %d (the workers)", calls, len(seen), streamWorkers)
 	}
 }

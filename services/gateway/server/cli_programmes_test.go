@@ -127,7 +127,7 @@ func TestCLIReachesEveryProgrammeInSwedish(t *testing.T) {
 		t.Error("still a dinner host after -dinner-host=false")
 	}
 	if _, err := mpErr(t, dir, "participants", "add", "-given-name", "X", "-municipality", "0880", "-establishment", "maybe"); err == nil ||
-		!strings.Contains(err.Error(), "välj en av NOT_ENROLLED, ENROLLED, COMPLETED") {
+		!strings.Contains(err.Error(), "välj en av not_enrolled (inte inskriven), enrolled (inskriven) eller completed (avslutat)") {
 		t.Errorf("unknown -establishment: %v", err)
 	}
 }

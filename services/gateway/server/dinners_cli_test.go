@@ -84,7 +84,7 @@ func TestDinnersCLI(t *testing.T) {
 	mustContain(t, proposals, "Leila Haddad (2) at Karin Lindgren", "proposed", "pts: the rules allow the seating")
 	id, _, _ := strings.Cut(strings.TrimSpace(proposals), "\t")
 
-	if _, err := mpErr(t, dir, "dinners", "reject", id); err == nil || !strings.Contains(err.Error(), "POOR_FIT") {
+	if _, err := mpErr(t, dir, "dinners", "reject", id); err == nil || !strings.Contains(err.Error(), "poor_fit, conflict_of_interest") {
 		t.Fatalf("reject without a reason: %v", err)
 	}
 	mustContain(t, mp(t, dir, "dinners", "approve", id), id+" invited")

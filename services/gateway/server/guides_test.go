@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -242,6 +244,25 @@ func TestGuidesThroughGateway(t *testing.T) {
 		"language the newcomer speaks (Arabic)")
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3"), "FLAGGED")
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3", "-csv"), "language,ti,4,0,0.000,-1,true,false")
+	// -o saves the file the web app's equity page downloads (ADR 0109,
+	// 0111): a byte-order mark, ';', headers and groups in the user's
+	// words, not the machine CSV above.
+	file := filepath.Join(dir, "equity.csv")
+	mp(t, dir, "guides", "equity", "-min-group", "3", "-o", file)
+	saved, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(saved); !strings.HasPrefix(got, "\ufeffdimension;group;entitled;with_guide;") ||
+		!strings.Contains(got, "\nFirst language;Tigrinya;4;0;0.0;;yes;no\n") || strings.Contains(got, ",ti,") {
+		t.Errorf("mp guides equity -o saved:\n%s", got)
+	}
+	if _, err := mpErr(t, dir, "guides", "equity", "-min-group", "3", "-municipalities", "0880", "-o", file); err != nil {
+		t.Fatal(err)
+	}
+	if saved, _ = os.ReadFile(file); !strings.Contains(string(saved), "\nFirst language;Tigrinya;") {
+		t.Errorf("mp guides equity -municipalities 0880 -o saved:\n%s", saved)
+	}
 	out := mp(t, dir, "guides", "jobs", "start", "-follow")
 	mustContain(t, out, "finished", "proposals: 0", "no proposals: the engine chose 1 pair, but it was proposed before")
 }

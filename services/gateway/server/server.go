@@ -31,6 +31,7 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/api"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
@@ -313,7 +314,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		// is not available here, in the browser's language, Swedish and
 		// English, rather than the server's bare English 404.
 		formKey := sha256.Sum256(append([]byte("motesplats answer form\x00"), cfg.SigningKey.Seed()...))
-		ap, err := answer.New(answer.Options{Answers: be.Answers, Key: formKey[:], Limits: cfg.AnswerLimits, Locales: web.AnswerLocales(),
+		ap, err := answer.New(answer.Options{Answers: be.Answers, Key: formKey[:], Limits: cfg.AnswerLimits, Locales: catalog.AnswerLocales(),
 			RemoteAddr: remoteAddr, Now: d.Now, Logger: log})
 		if err != nil {
 			return fmt.Errorf("gateway: %w", err)

@@ -66,7 +66,7 @@ type Options struct {
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Locales holds locales/answer.<lang>.toml (web.AnswerLocales).
+	// Locales holds locales/answer.<lang>.toml (catalog.AnswerLocales).
 	Locales fs.FS
 }
 

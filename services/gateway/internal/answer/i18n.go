@@ -42,7 +42,7 @@ type catalog struct {
 }
 
 // loadCatalog reads locales/answer.<lang>.toml for every language from
-// fsys (web.AnswerLocales in the gateway). A
+// fsys (catalog.AnswerLocales in the gateway). A
 // language whose file is missing or does not parse is an error: the page
 // must never fall back silently to another language's words for a whole
 // page.

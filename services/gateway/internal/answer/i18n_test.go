@@ -116,6 +116,6 @@ func TestDir(t *testing.T) {
 	}
 }
 
-// testLocales is the web app's catalogue folder, where the gateway's
-// web.AnswerLocales embeds the answer area from.
-var testLocales = os.DirFS("../web")
+// testLocales is the gateway's catalogue folder, where
+// catalog.AnswerLocales embeds the answer area from.
+var testLocales = os.DirFS("../catalog")

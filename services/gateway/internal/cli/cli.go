@@ -25,8 +25,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/gatewayurl"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
-	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
 
 // config is what mp login stores.
@@ -110,7 +110,7 @@ func newClients(e env, c config) *clients {
 }
 
 // explain turns a Connect error into a message with every field to fix,
-// in mp's language where the web's catalogue has the service's words;
+// in mp's language where the gateway's catalogue has the service's words;
 // a gateway that does not answer is said so, not as Go's dial error.
 func explain(e Env, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
@@ -147,7 +147,9 @@ func explain(e Env, err error) error {
 		}
 		if br, ok := v.(*errdetails.BadRequest); ok {
 			for _, fv := range br.GetFieldViolations() {
-				msg += fmt.Sprintf("\n  %s: %s", fv.GetField(), e.serviceText(fv.GetDescription()))
+				// The field by the label its web form shows ("Kommun"),
+				// not its API path (participant.municipality_code).
+				msg += fmt.Sprintf("\n  %s: %s", catalog.PathLabel(e.words().lang, fv.GetField()), e.serviceText(fv.GetDescription()))
 			}
 		}
 	}
@@ -312,16 +314,16 @@ func readPassword(e env) (string, error) {
 }
 
 // serviceText is a service's message in mp's language when the web's
-// catalogue or its table of validation wording (web.ViolationText) words
+// catalogue or its table of validation wording (catalog.ViolationText) words
 // it (the dinners messages are keyed by their English text; others are
 // found by it), else as the service wrote it.
 func (e Env) serviceText(msg string) string {
 	// "...; this one is SEATING_STATUS_CONFIRMED": the status in words,
-	// the sentence from mp's catalogue (the web's takes a placeholder).
+	// in the web's sentence for it.
 	if m := statusSentence.FindStringSubmatch(msg); m != nil {
 		word := e.code("dinners.status.", m[2], "SEATING_STATUS_")
-		if k := "svc.status." + m[1]; e.t(k) != k {
-			return e.f(k, word)
+		if k := "dinners.msg." + m[1] + "; this one is {status}"; e.has(k) {
+			return e.d(k, "Status", word)
 		}
 		msg = m[1] + "; this one is " + word
 	}
@@ -336,7 +338,7 @@ func (e Env) serviceText(msg string) string {
 	}
 	// The web app's table of the services' validation wording: mp said
 	// "Rätta följande:" and then the fields' problems in English.
-	return web.ViolationText(e.words().lang, msg)
+	return catalog.ViolationText(e.words().lang, msg)
 }
 
 // statusSentence is a dinners refusal that names the seating's status.

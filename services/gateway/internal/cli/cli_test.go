@@ -77,7 +77,7 @@ func TestExplain(t *testing.T) {
 	}
 	ce.AddDetail(d)
 	got := explain(Env{lang: "en"}, ce).Error()
-	if want := "Please correct the following:\n  participant.municipality_code: is required"; got != want {
+	if want := "Please correct the following:\n  Municipality: is required"; got != want {
 		t.Errorf("explain: %q, want %q", got, want)
 	}
 	// A gateway that does not answer is said in words, not as Go's dial
@@ -91,7 +91,7 @@ func TestExplain(t *testing.T) {
 	if got := explain(Env{}, gone).Error(); got != "finns inte: no such newcomer in the guides programme" {
 		t.Errorf("explain(not found) = %q", got)
 	}
-	if got := explain(Env{}, ce).Error(); !strings.HasPrefix(got, "Rätta följande:\n  participant.municipality_code: ") {
+	if got := explain(Env{}, ce).Error(); !strings.HasPrefix(got, "Rätta följande:\n  Kommun: ") {
 		t.Errorf("explain(invalid) in Swedish = %q", got)
 	}
 	// A refusal naming a seating's status says the status in words
@@ -116,42 +116,106 @@ func TestUnknownEnumRefused(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	err := addParticipant(context.Background(), nil, []string{"-given-name", "A", "-swedish-level", "SFI_X"}, env{Out: &out})
-	if err == nil || !strings.Contains(err.Error(), "SFI_X") || !strings.Contains(err.Error(), "SFI_A, SFI_B") || strings.Contains(err.Error(), "UNSPECIFIED") {
+	if err == nil || !strings.Contains(err.Error(), "SFI_X") || !strings.Contains(err.Error(), "sfi_a, sfi_b") || strings.Contains(err.Error(), "unspecified") {
 		t.Fatalf("unknown level: %v", err)
 	}
 	if out.Len() != 0 {
 		t.Fatalf("wrote %q", out.String())
 	}
-	if v, err := (Env{}).enumFlag("swedish-level", "sfi_b", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0, "SWEDISH_LEVEL_SFI_B": 3}); err != nil || v != 3 {
+	if v, err := (Env{}).enumFlag("swedish-level", "sfi_b", levelChoice); err != nil || v != 3 {
 		t.Fatalf("sfi_b: %d, %v", v, err)
 	}
-	if _, err := (Env{}).enumFlag("swedish-level", "unspecified", "SWEDISH_LEVEL_", map[string]int32{"SWEDISH_LEVEL_UNSPECIFIED": 0}); err == nil {
+	if _, err := (Env{}).enumFlag("swedish-level", "unspecified", levelChoice); err == nil {
 		t.Fatal("UNSPECIFIED accepted")
 	}
 }
 
-// TestExplainViolationsInSwedish: mp says a field violation's description
-// in the user's language with the web app's table (web.ViolationText), not
-// English after "Rätta följande:" (the outside round of session 20), and
-// as the service wrote it with MP_LANG=en.
+// TestExplainViolationsInSwedish: mp says a field violation in the
+// user's language: the description with the web app's table
+// (catalog.ViolationText), not English after "Rätta följande:" (the
+// outside round of session 20), and the field by the label its web form
+// shows ("Kommun"), not its API path (participant.municipality_code, the
+// outside round of session 22); with MP_LANG=en the English label and the
+// service's words. A path no form field matches is printed as it is.
 func TestExplainViolationsInSwedish(t *testing.T) {
 	t.Parallel()
 	ce := connect.NewError(connect.CodeInvalidArgument, errors.New("invalid request"))
 	d, err := connect.NewErrorDetail(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
 		{Field: "participant.municipality_code", Description: "is required (a four-digit SCB municipality code, for example 0180 for Stockholm)"},
-		{Field: "participant.given_name", Description: "must be at most 100 characters"}}})
+		{Field: "participant.given_name", Description: "must be at most 100 characters"},
+		{Field: "participant.household.size", Description: "must be between 1 and 20"},
+		{Field: "offer.seats", Description: "must be between 1 and 12"},
+		{Field: "sign_up.dates[2]", Description: "is required"},
+		{Field: "zz_unknown.thing", Description: "is required"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ce.AddDetail(d)
-	want := "Rätta följande:\n  participant.municipality_code: måste fyllas i (en fyrsiffrig kommunkod från SCB, till exempel 0180 för Stockholm)" +
-		"\n  participant.given_name: får vara högst 100 tecken"
+	want := "Rätta följande:\n  Kommun: måste fyllas i (en fyrsiffrig kommunkod från SCB, till exempel 0180 för Stockholm)" +
+		"\n  Förnamn: får vara högst 100 tecken\n  Personer i hushållet: måste vara mellan 1 och 20" +
+		"\n  Gästplatser vid varje middag: måste vara mellan 1 och 12\n  Dagar sällskapet kan komma: måste fyllas i" +
+		"\n  zz_unknown.thing: måste fyllas i"
 	if got := explain(Env{}, ce).Error(); got != want {
 		t.Errorf("explain in Swedish:\n%s\nwant\n%s", got, want)
 	}
-	want = "Please correct the following:\n  participant.municipality_code: is required (a four-digit SCB municipality code, for example 0180 for Stockholm)" +
-		"\n  participant.given_name: must be at most 100 characters"
+	want = "Please correct the following:\n  Municipality: is required (a four-digit SCB municipality code, for example 0180 for Stockholm)" +
+		"\n  Given name: must be at most 100 characters\n  People in the household: must be between 1 and 20" +
+		"\n  Guest seats at each dinner: must be between 1 and 12\n  Dates the party can come: is required" +
+		"\n  zz_unknown.thing: is required"
 	if got := explain(Env{lang: langOf("en", "sv")}, ce).Error(); got != want {
 		t.Errorf("explain with MP_LANG=en:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestEquityFileIsTheWebDownload: mp guides equity -o saves the web app's
+// own download (/guides/equity.csv, ADR 0109), asked for in mp's language
+// with the command's municipalities and minimum group, not the guides
+// service's machine CSV, which it no longer reads.
+func TestEquityFileIsTheWebDownload(t *testing.T) {
+	t.Parallel()
+	const file = "\ufeffindelning;grupp;har_rätt\nFörstaspråk;tigrinja;4\n"
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.String())
+		if r.URL.Path != "/guides/equity.csv" || r.Header.Get("Authorization") != "Bearer tok" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		_, _ = w.Write([]byte(file))
+	}))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		lang string
+		args []string
+		want string
+	}{
+		{"", []string{"-min-group", "3", "-municipalities", "0880, 0180"}, "/guides/equity.csv?lang=sv&min_group=3&municipalities=0880%2C0180"},
+		{"en", nil, "/guides/equity.csv?lang=en"},
+	} {
+		dir := t.TempDir()
+		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
+			switch k {
+			case "MP_CONFIG_DIR":
+				return dir
+			case "MP_LANG":
+				return tt.lang
+			}
+			return ""
+		}}
+		if err := saveConfig(e, config{Server: srv.URL, Token: "tok"}); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "equity.csv")
+		asked = nil
+		if err := Run(context.Background(), append([]string{"guides", "equity", "-o", out}, tt.args...), e); err != nil {
+			t.Fatal(err)
+		}
+		if len(asked) != 1 || asked[0] != tt.want {
+			t.Errorf("asked %q, want only %q", asked, tt.want)
+		}
+		if got, _ := os.ReadFile(out); string(got) != file {
+			t.Errorf("saved %q, want the download %q", got, file)
+		}
 	}
 }

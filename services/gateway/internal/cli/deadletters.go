@@ -146,7 +146,7 @@ func (e Env) deadLetterError(kind gatewayv1.DeadLetterErrorKind, cause string) s
 		return k + ": " + c
 	}
 	if cause != "" {
-		return k + ": " + e.f("dl.cause_other", cause)
+		return k + ": " + e.d("ops.cause.other", "Type", cause)
 	}
 	return k
 }

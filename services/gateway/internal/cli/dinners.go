@@ -117,21 +117,8 @@ func deleteByID(cmd string, args []string, e env, del func(id string) error) err
 	return nil
 }
 
-// enumList is enumFlag for a comma-separated list.
-func (e Env) enumList(flagName, value, prefix string, values map[string]int32) ([]int32, error) {
-	var out []int32
-	for _, v := range splitCSV(value) {
-		n, err := e.enumFlag(flagName, v, prefix, values)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
 func (e Env) diets(flagName, value string) ([]typev1.Diet, error) {
-	ns, err := e.enumList(flagName, value, "DIET_", typev1.Diet_value)
+	ns, err := e.enumList(flagName, value, dietChoice)
 	out := make([]typev1.Diet, len(ns))
 	for k, n := range ns {
 		out[k] = typev1.Diet(n)
@@ -140,7 +127,7 @@ func (e Env) diets(flagName, value string) ([]typev1.Diet, error) {
 }
 
 func (e Env) allergens(flagName, value string) ([]dinnersv1.Allergen, error) {
-	ns, err := e.enumList(flagName, value, "ALLERGEN_", dinnersv1.Allergen_value)
+	ns, err := e.enumList(flagName, value, allergenChoice)
 	out := make([]dinnersv1.Allergen, len(ns))
 	for k, n := range ns {
 		out[k] = dinnersv1.Allergen(n)
@@ -157,7 +144,7 @@ func (e Env) party(value string) ([]*dinnersv1.PartyMember, error) {
 		if !ok || err != nil {
 			return nil, errors.New(e.f("err.party", m))
 		}
-		r, err := e.enumFlag("party", rel, "RELATION_", dinnersv1.Relation_value)
+		r, err := e.enumFlag("party", rel, relationChoice)
 		if err != nil {
 			return nil, err
 		}
@@ -207,10 +194,10 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 	seats := fs.Int("seats", 0, e.t("flag.addOffer.seats"))
 	dates := fs.String("dates", "", e.t("flag.addOffer.dates"))
 	start := fs.String("time", "18:00", e.t("flag.addOffer.time"))
-	dietsF := fs.String("diets", "", e.t("flag.addOffer.diets"))
-	allergensF := fs.String("allergens", "", e.t("flag.addOffer.allergens"))
+	dietsF := fs.String("diets", "", e.usage("flag.addOffer.diets", dietChoice))
+	allergensF := fs.String("allergens", "", e.usage("flag.addOffer.allergens", allergenChoice))
 	langs := fs.String("languages", "", e.t("flag.addOffer.languages"))
-	comp := fs.String("composition", "MIXED", e.t("flag.addOffer.composition"))
+	comp := fs.String("composition", "mixed", e.usage("flag.addOffer.composition", compositionChoice))
 	pets := fs.Bool("pets", false, e.t("flag.addOffer.pets"))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -223,7 +210,7 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 	if err != nil {
 		return err
 	}
-	c, err := e.enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+	c, err := e.enumFlag("composition", *comp, compositionChoice)
 	if err != nil {
 		return err
 	}
@@ -261,12 +248,12 @@ func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error
 	pid := fs.String("participant", "", e.t("flag.addSignUp.participant"))
 	muni := fs.String("municipality", "", e.t("flag.addSignUp.municipality"))
 	dates := fs.String("dates", "", e.t("flag.addSignUp.dates"))
-	partyF := fs.String("party", "SELF:30", e.t("flag.addSignUp.party"))
-	dietsF := fs.String("diets", "", e.t("flag.addSignUp.diets"))
-	allergensF := fs.String("allergens", "", e.t("flag.addSignUp.allergens"))
-	level := fs.String("swedish-level", "SFI_B", e.t("flag.addSignUp.swedish-level"))
+	partyF := fs.String("party", "self:30", e.usage("flag.addSignUp.party", relationChoice))
+	dietsF := fs.String("diets", "", e.usage("flag.addSignUp.diets", dietChoice))
+	allergensF := fs.String("allergens", "", e.usage("flag.addSignUp.allergens", allergenChoice))
+	level := fs.String("swedish-level", "sfi_b", e.usage("flag.addSignUp.swedish-level", levelChoice))
 	langs := fs.String("languages", "", e.t("flag.addSignUp.languages"))
-	comp := fs.String("composition", "MIXED", e.t("flag.addSignUp.composition"))
+	comp := fs.String("composition", "mixed", e.usage("flag.addSignUp.composition", compositionChoice))
 	first := fs.Bool("first-time", false, e.t("flag.addSignUp.first-time"))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -283,11 +270,11 @@ func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error
 	if err != nil {
 		return err
 	}
-	sl, err := e.enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	sl, err := e.enumFlag("swedish-level", *level, levelChoice)
 	if err != nil {
 		return err
 	}
-	c, err := e.enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+	c, err := e.enumFlag("composition", *comp, compositionChoice)
 	if err != nil {
 		return err
 	}

@@ -19,10 +19,10 @@ import (
 func updateOffer(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners offers update", flag.ContinueOnError)
 	seats := fs.Int("seats", 0, e.t("flag.updateOffer.seats"))
-	dietsF := fs.String("diets", "", e.t("flag.updateOffer.diets"))
-	allergensF := fs.String("allergens", "", e.t("flag.updateOffer.allergens"))
+	dietsF := fs.String("diets", "", e.usage("flag.updateOffer.diets", dietChoice))
+	allergensF := fs.String("allergens", "", e.usage("flag.updateOffer.allergens", allergenChoice))
 	langs := fs.String("languages", "", e.t("flag.updateOffer.languages"))
-	comp := fs.String("composition", "", e.t("flag.updateOffer.composition"))
+	comp := fs.String("composition", "", e.usage("flag.updateOffer.composition", compositionChoice))
 	pets := fs.Bool("pets", false, e.t("flag.updateOffer.pets"))
 	postcode := fs.String("postcode", "", e.t("flag.updateOffer.postcode"))
 	address := fs.String("address", "", e.t("flag.updateOffer.address"))
@@ -54,7 +54,7 @@ func updateOffer(ctx context.Context, d dinnersClient, args []string, e env) err
 			o.Languages = splitCSV(*langs)
 		case "composition":
 			var n int32
-			n, err = e.enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+			n, err = e.enumFlag("composition", *comp, compositionChoice)
 			o.Composition = dinnersv1.Composition(n)
 		case "pets":
 			o.Pets = *pets
@@ -84,14 +84,14 @@ func updateOffer(ctx context.Context, d dinnersClient, args []string, e env) err
 // updateSignUp changes only the fields whose flags are given.
 func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners signups update", flag.ContinueOnError)
-	partyF := fs.String("party", "", e.t("flag.updateSignUp.party"))
+	partyF := fs.String("party", "", e.usage("flag.updateSignUp.party", relationChoice))
 	dates := fs.String("dates", "", e.t("flag.updateSignUp.dates"))
-	dietsF := fs.String("diets", "", e.t("flag.updateSignUp.diets"))
-	allergensF := fs.String("allergens", "", e.t("flag.updateSignUp.allergens"))
+	dietsF := fs.String("diets", "", e.usage("flag.updateSignUp.diets", dietChoice))
+	allergensF := fs.String("allergens", "", e.usage("flag.updateSignUp.allergens", allergenChoice))
 	first := fs.Bool("first-time", false, e.t("flag.updateSignUp.first-time"))
-	level := fs.String("swedish-level", "", e.t("flag.updateSignUp.swedish-level"))
+	level := fs.String("swedish-level", "", e.usage("flag.updateSignUp.swedish-level", levelChoice))
 	langs := fs.String("languages", "", e.t("flag.updateSignUp.languages"))
-	comp := fs.String("composition", "", e.t("flag.updateSignUp.composition"))
+	comp := fs.String("composition", "", e.usage("flag.updateSignUp.composition", compositionChoice))
 	class := fs.String("sfi-class", "", e.t("flag.updateSignUp.sfi-class"))
 	postcode := fs.String("postcode", "", e.t("flag.updateSignUp.postcode"))
 	if err := e.parse(fs, args); err != nil {
@@ -121,13 +121,13 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 			s.FirstTime, path = *first, "first_time"
 		case "swedish-level":
 			var n int32
-			n, err = e.enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+			n, err = e.enumFlag("swedish-level", *level, levelChoice)
 			s.SwedishLevel, path = typev1.SwedishLevel(n), "swedish_level"
 		case "languages":
 			s.Languages = splitCSV(*langs)
 		case "composition":
 			var n int32
-			n, err = e.enumFlag("composition", *comp, "COMPOSITION_", dinnersv1.Composition_value)
+			n, err = e.enumFlag("composition", *comp, compositionChoice)
 			s.Composition = dinnersv1.Composition(n)
 		case "sfi-class":
 			s.SfiClass, path = *class, "sfi_class"

@@ -28,7 +28,7 @@ func TestFlagsInWords(t *testing.T) {
 	if err != nil {
 		t.Fatalf("mp participants add -h: %v", err)
 	}
-	for _, want := range []string{"-consent-dinners\n", "middag hos en värdfamilj", "-permit-date värde", "(utan flaggan: SFI_A)"} {
+	for _, want := range []string{"-consent-dinners\n", "middag hos en värdfamilj", "-permit-date värde", "(utan flaggan: sfi_a)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("mp participants add -h lacks %q:\n%s", want, out)
 		}

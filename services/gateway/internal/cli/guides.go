@@ -15,7 +15,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -65,7 +65,7 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	case "approve", "reject", "accept", "decline", "activate", "end":
 		return guideChange(ctx, g, sub, args, e)
 	case "equity":
-		return guideEquity(ctx, g, args, e)
+		return guideEquity(ctx, c, g, args, e)
 	}
 	return errors.New(e.f("err.unknown_command", "guides "+sub))
 }
@@ -165,14 +165,14 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 	case "start":
 		fs := flag.NewFlagSet("guides jobs start", flag.ContinueOnError)
 		munis := fs.String("municipalities", "", e.t("flag.guideJobs.municipalities"))
-		quota := fs.String("quota", "", e.t("flag.guideJobs.quota"))
+		quota := fs.String("quota", "", e.usage("flag.guideJobs.quota", quotaChoice))
 		follow := fs.Bool("follow", false, e.t("flag.guideJobs.follow"))
 		if err := e.parse(fs, args); err != nil {
 			return err
 		}
 		var qs []guidesv1.QuotaKind
 		for _, q := range splitCSV(*quota) {
-			v, err := e.enumFlag("quota", q, "QUOTA_KIND_", guidesv1.QuotaKind_value)
+			v, err := e.enumFlag("quota", q, quotaChoice)
 			if err != nil {
 				return err
 			}
@@ -255,13 +255,13 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides assignments", flag.ContinueOnError)
 	job := fs.String("job", "", e.t("flag.guideAssignments.job"))
-	status := fs.String("status", "", e.t("flag.guideAssignments.status"))
+	status := fs.String("status", "", e.usage("flag.guideAssignments.status", assignStatusChoice))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	var sts []eventsv1.AssignmentStatus
 	for _, s := range splitCSV(*status) {
-		v, err := e.enumFlag("status", s, "ASSIGNMENT_STATUS_", eventsv1.AssignmentStatus_value)
+		v, err := e.enumFlag("status", s, assignStatusChoice)
 		if err != nil {
 			return err
 		}
@@ -286,10 +286,10 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 	a := v.GetAssignment()
 	var why []string
-	for _, r := range core.Explain(a) {
+	for _, r := range catalog.Explain(a) {
 		text := e.t("guides.explain." + r.Rule)
 		if r.Rule == "language" {
-			text = e.f("guides.explain_language", e.code("guides.lang.", r.Language, ""))
+			text = e.d("guides.explain.language", "Language", e.code("guides.lang.", r.Language, ""))
 		}
 		if text == "guides.explain."+r.Rule {
 			text = r.Rule
@@ -303,8 +303,8 @@ func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 
 func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, what string, args []string, e env) error {
 	fs := flag.NewFlagSet("guides "+what, flag.ContinueOnError)
-	party := fs.String("party", "", e.t("flag.guideChange.party"))
-	reason := fs.String("reason", "", e.t("flag.guideChange.reason"))
+	party := fs.String("party", "", e.usage("flag.guideChange.party", guidePartyChoice))
+	reason := fs.String("reason", "", e.reasonUsage(what))
 	job := fs.String("job", "", e.t("flag.guideChange.job"))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -318,7 +318,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 	id := fs.Arg(0)
 	var p guidesv1.AcceptingParty
 	if what == "accept" || what == "decline" {
-		v, err := e.enumFlag("party", *party, "ACCEPTING_PARTY_", guidesv1.AcceptingParty_value)
+		v, err := e.enumFlag("party", *party, guidePartyChoice)
 		if err != nil {
 			return err
 		}
@@ -333,7 +333,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		}
 		v = res.Msg.GetAssignment()
 	case "reject":
-		r, err := e.enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
+		r, err := e.enumFlag("reason", *reason, guideRejectChoice)
 		if err != nil {
 			return err
 		}
@@ -352,7 +352,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		var r int32
 		if *reason != "" {
 			var err error
-			if r, err = e.enumFlag("reason", *reason, "DECLINE_REASON_", proposalv1.DeclineReason_value); err != nil {
+			if r, err = e.enumFlag("reason", *reason, guideDeclineChoice); err != nil {
 				return err
 			}
 		}
@@ -368,7 +368,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		}
 		v = res.Msg.GetAssignment()
 	case "end":
-		r, err := e.enumFlag("reason", *reason, "ASSIGNMENT_END_REASON_", eventsv1.AssignmentEndReason_value)
+		r, err := e.enumFlag("reason", *reason, guideEndChoice)
 		if err != nil {
 			return err
 		}
@@ -432,4 +432,16 @@ func guideChangeAll(ctx context.Context, g gatewayv1connect.GuidesServiceClient,
 	}
 	fmt.Fprintln(e.Out, e.f("guides.changed_all", "mp guides "+what, done, failed))
 	return nil
+}
+
+// guideReasons are the -reason choices of the guides actions that take one.
+var guideReasons = map[string]choice{"reject": guideRejectChoice, "decline": guideDeclineChoice, "end": guideEndChoice}
+
+// reasonUsage is -reason's help for the guides action what, with its
+// choices where it takes a reason.
+func (e Env) reasonUsage(what string) string {
+	if c, ok := guideReasons[what]; ok {
+		return e.usage("flag.guideChange.reason", c)
+	}
+	return e.t("flag.guideChange.reason")
 }

@@ -4,8 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -17,7 +18,12 @@ import (
 // The guides' figures and words: the equity report, and the eligibility
 // reasons in mp's language.
 
-func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+// guideEquity prints the equity rows in words; -csv prints the service's
+// machine CSV (English, codes, for programs), and -o saves the file a
+// person downloads from the web app's equity page (ADR 0109: byte-order
+// mark, ';', headers and groups in the user's language), fetched from
+// that page's own route so there is one writer of it.
+func guideEquity(ctx context.Context, c *clients, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides equity", flag.ContinueOnError)
 	munis := fs.String("municipalities", "", e.t("flag.guideEquity.municipalities"))
 	minGroup := fs.Int("min-group", 0, e.t("flag.guideEquity.min-group"))
@@ -26,13 +32,22 @@ func guideEquity(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ar
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	if *outPath != "" {
+		q := url.Values{"lang": {e.words().lang}}
+		if *munis != "" {
+			q.Set("municipalities", strings.Join(splitCSV(*munis), ","))
+		}
+		if *minGroup != 0 {
+			q.Set("min_group", strconv.Itoa(*minGroup))
+		}
+		// downloadCSV writes the file for its owner only: figures of
+		// small groups.
+		return downloadCSV(ctx, c, "/guides/equity.csv?"+q.Encode(), *outPath, e)
+	}
 	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
 		MinGroupSize: int32(*minGroup)}))
 	if err != nil {
 		return err
-	}
-	if *outPath != "" {
-		return os.WriteFile(*outPath, []byte(res.Msg.GetCsv()), 0o600) // figures of small groups: the owner's only
 	}
 	if *asCSV {
 		_, err := fmt.Fprint(e.Out, res.Msg.GetCsv())
@@ -66,11 +81,11 @@ func (e Env) reasons(rs []string) string {
 		body := e.fromEnglish(rest)
 		for _, rp := range reasonPatterns {
 			if m := rp.re.FindStringSubmatch(rest); m != nil {
-				args := make([]any, len(m)-1)
-				for k := range args {
-					args[k] = m[k+1]
+				kv := make([]any, 0, 2*len(rp.names))
+				for k, name := range rp.names {
+					kv = append(kv, name, m[k+1])
 				}
-				body = e.f(rp.key, args...)
+				body = e.d(rp.key, kv...)
 			}
 		}
 		out[i] = e.fromEnglish(head) + ": " + body
@@ -79,14 +94,15 @@ func (e Env) reasons(rs []string) string {
 }
 
 // reasonPatterns are the guides service's reasons with figures in them
-// (its README's table), which the web's catalogue holds with
-// placeholders and so cannot give mp: mp words them itself.
+// (its README's table): the catalogue's message for each, and the
+// placeholders its figures fill, in order.
 var reasonPatterns = []struct {
-	re  *regexp.Regexp
-	key string
+	re    *regexp.Regexp
+	key   string
+	names []string
 }{
-	{regexp.MustCompile(`^permit older than (\d+) months$`), "guidewhy.permit_old"},
-	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guidewhy.inside"},
+	{regexp.MustCompile(`^permit older than (\d+) months$`), "guides.why.permit_old", []string{"Months"}},
+	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guides.why.inside", []string{"Months", "Date"}},
 }
 
 // equityGroup is a group of the equity report in words: a language by

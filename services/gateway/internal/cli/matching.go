@@ -14,6 +14,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
 
@@ -139,36 +140,12 @@ func (e Env) jobLine(percent int32, state, phase string) string {
 
 // emptyJob says why a finished job proposed nothing, in mp's language
 // ("" when it proposed something). English is emptyjob's sentence; the
-// Swedish is the web app's (its job.none.* messages take placeholders,
-// which web.Catalogue leaves out, so mp keeps them under jobnone.*).
+// Swedish is the web app's job line, from the same catalogue messages.
 func (e Env) emptyJob(k emptyjob.Counts) string {
 	if e.words().lang == "en" {
 		return emptyjob.Sentence(k)
 	}
-	why := emptyjob.Why(k)
-	if why == "" {
-		return ""
-	}
-	fill := strings.NewReplacer("{{.Busy}}", fmt.Sprint(k.Busy), "{{.Newcomers}}", fmt.Sprint(k.Newcomers), "{{.Slots}}", fmt.Sprint(k.Slots),
-		"{{.Eligible}}", fmt.Sprint(k.Eligible), "{{.Chosen}}", fmt.Sprint(k.Newcomers-k.Unmatched), "{{.Unmatched}}", fmt.Sprint(k.Unmatched),
-		"{{.NotEntitled}}", fmt.Sprint(k.NotEntitled), "{{.Excluded}}", fmt.Sprint(k.Excluded))
-	prefix := "jobnone.mentoring."
-	if k.Programme == emptyjob.Guides {
-		prefix = "jobnone.guides."
-	}
-	s := e.t(prefix + string(why))
-	switch {
-	case why == emptyjob.NoEligible && k.Excluded > 0:
-		s += " " + e.t("jobnone.excluded")
-	case why == emptyjob.NoNewcomers && k.NotEntitled > 0:
-		s += " " + e.t("jobnone.not_entitled")
-	case why == emptyjob.Unexplained && k.Partial:
-		s += " " + e.t("job.none.partial")
-	}
-	if k.Busy > 0 && why != emptyjob.AllBusy {
-		s += " " + e.t("jobnone.busy_too")
-	}
-	return fill.Replace(s)
+	return emptyjob.Text(k, func(key string, data map[string]any) string { return catalog.Data(e.words().lang, key, data, nil) })
 }
 
 // rule is a mentoring score rule in the web's words: its short label

@@ -33,8 +33,8 @@ func addPrefFlags(fs *flag.FlagSet, e env) prefFlags {
 	return prefFlags{
 		e:        e,
 		language: fs.String("language", "", e.t("flag.msg_language")),
-		channel:  fs.String("channel", "", e.t("flag.channel")),
-		optOut:   fs.String("opt-out", "", e.t("flag.opt_out")),
+		channel:  fs.String("channel", "", e.usage("flag.channel", channelChoice)),
+		optOut:   fs.String("opt-out", "", e.usage("flag.opt_out", topicChoice)),
 	}
 }
 
@@ -69,13 +69,13 @@ func (f prefFlags) apply(fs *flag.FlagSet, n *typev1.NotificationPreferences) (*
 				return
 			}
 			var v int32
-			v, err = f.e.enumFlag("channel", *f.channel, "PREFERRED_CHANNEL_", typev1.PreferredChannel_value)
+			v, err = f.e.enumFlag("channel", *f.channel, channelChoice)
 			out.PreferredChannel = typev1.PreferredChannel(v)
 		case "opt-out":
 			out.OptOuts = nil
 			for _, s := range splitCSV(*f.optOut) {
 				var v int32
-				if v, err = f.e.enumFlag("opt-out", s, "NOTIFICATION_TOPIC_", typev1.NotificationTopic_value); err != nil {
+				if v, err = f.e.enumFlag("opt-out", s, topicChoice); err != nil {
 					return
 				}
 				out.OptOuts = append(out.OptOuts, typev1.NotificationTopic(v))

@@ -42,7 +42,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	given := fs.String("given-name", "", e.t("flag.given_name"))
 	family := fs.String("family-name", "", e.t("flag.family_name"))
 	muni := fs.String("municipality", "", e.t("flag.municipality"))
-	level := fs.String("swedish-level", "SFI_A", e.t("flag.swedish_level"))
+	level := fs.String("swedish-level", "sfi_a", e.usage("flag.swedish_level", levelChoice))
 	langs := fs.String("languages", "", e.t("flag.languages"))
 	interests := fs.String("interests", "", e.t("flag.interests"))
 	household := fs.Int("household", 1, e.t("flag.household"))
@@ -54,8 +54,8 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 		eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES:    fs.Bool("consent-guides", false, e.t("flag.consent_guides")),
 	}
 	permit := fs.String("permit-date", "", e.t("flag.permit_date"))
-	establishment := fs.String("establishment", "", e.t("flag.establishment"))
-	leave := fs.String("parental-leave", "", e.t("flag.parental_leave"))
+	establishment := fs.String("establishment", "", e.usage("flag.establishment", establishmentChoice))
+	leave := fs.String("parental-leave", "", e.usage("flag.parental_leave", leaveChoice))
 	prefs := addPrefFlags(fs, e)
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -63,7 +63,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	if fs.NArg() > 0 {
 		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
-	sl, err := e.enumFlag("swedish-level", *level, "SWEDISH_LEVEL_", typev1.SwedishLevel_value)
+	sl, err := e.enumFlag("swedish-level", *level, levelChoice)
 	if err != nil {
 		return err
 	}
@@ -71,14 +71,14 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 		SwedishLevel: typev1.SwedishLevel(sl), ResidencePermitDate: *permit,
 		Household: &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
 	if *establishment != "" {
-		v, err := e.enumFlag("establishment", *establishment, "ESTABLISHMENT_STATUS_", eventsv1.EstablishmentStatus_value)
+		v, err := e.enumFlag("establishment", *establishment, establishmentChoice)
 		if err != nil {
 			return err
 		}
 		p.EstablishmentStatus = eventsv1.EstablishmentStatus(v)
 	}
 	if *leave != "" {
-		v, err := e.enumFlag("parental-leave", *leave, "PARENTAL_LEAVE_", eventsv1.ParentalLeave_value)
+		v, err := e.enumFlag("parental-leave", *leave, leaveChoice)
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func remove(ctx context.Context, c *clients, kind, what string, args []string, e
 func consent(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants consent", flag.ContinueOnError)
 	withdraw := fs.Bool("withdraw", false, e.t("flag.consent_withdraw"))
-	programme := fs.String("programme", "mentoring", e.t("flag.consent_programme"))
+	programme := fs.String("programme", "mentoring", e.usage("flag.consent_programme", programmeChoice))
 	lang := fs.String("language", "sv", e.t("flag.consent_language"))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -178,7 +178,7 @@ func consent(ctx context.Context, c *clients, args []string, e env) error {
 	if fs.NArg() != 1 {
 		return errors.New(e.t("usage.consent"))
 	}
-	pv, err := e.enumFlag("programme", *programme, "CONSENT_PURPOSE_", eventsv1.ConsentPurpose_value)
+	pv, err := e.enumFlag("programme", *programme, programmeChoice)
 	if err != nil {
 		return err
 	}

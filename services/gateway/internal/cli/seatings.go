@@ -105,13 +105,13 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, status string) error {
 	fs := flag.NewFlagSet("dinners seatings list", flag.ContinueOnError)
 	job := fs.String("job", "", e.t("flag.job"))
-	statusF := fs.String("status", status, e.t("flag.seating_status"))
+	statusF := fs.String("status", status, e.usage("flag.seating_status", seatingStatusChoice))
 	offer := fs.String("offer", "", e.t("flag.offer"))
 	signUp := fs.String("signup", "", e.t("flag.signup"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	ns, err := e.enumList("status", *statusF, "SEATING_STATUS_", eventsv1.SeatingStatus_value)
+	ns, err := e.enumList("status", *statusF, seatingStatusChoice)
 	if err != nil {
 		return err
 	}
@@ -129,10 +129,9 @@ func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, st
 			s := v.GetSeating()
 			var why []string
 			for _, p := range s.GetScoreParts() {
-				// The web's dinners.why.* take the points as a placeholder,
-				// which web.Catalogue leaves out: mp keeps them as seatrule.*.
-				if k := "seatrule." + p.GetRule(); e.t(k) != k {
-					why = append(why, e.f(k, p.GetPoints()))
+				// The web's own explanation of each rule's points.
+				if k := "dinners.why." + p.GetRule(); e.has(k) {
+					why = append(why, e.d(k, "Points", p.GetPoints()))
 				} else {
 					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
 				}
@@ -153,9 +152,9 @@ func (e Env) seatingStatus(s *dinnersv1.Seating) string {
 // feedback on one seating.
 func changeSeating(ctx context.Context, d dinnersClient, what string, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners "+what, flag.ContinueOnError)
-	reason := fs.String("reason", "", e.t("flag.reject_reason"))
-	partyF := fs.String("party", "", e.t("flag.dinner_party"))
-	decline := fs.String("decline", "", e.t("flag.decline"))
+	reason := fs.String("reason", "", e.usage("flag.reject_reason", dinnerRejectChoice))
+	partyF := fs.String("party", "", e.usage("flag.dinner_party", dinnerPartyChoice))
+	decline := fs.String("decline", "", e.usage("flag.decline", rsvpDeclineChoice))
 	rating := fs.Int("rating", 0, e.t("flag.rating"))
 	again := fs.Bool("meet-again", false, e.t("flag.meet_again"))
 	practised := fs.Bool("practised", false, e.t("flag.practised"))
@@ -170,7 +169,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 	id := rest[0]
 	p := eventsv1.DinnerParty_DINNER_PARTY_UNSPECIFIED
 	if what == "rsvp" || what == "feedback" {
-		n, err := e.enumFlag("party", *partyF, "DINNER_PARTY_", eventsv1.DinnerParty_value)
+		n, err := e.enumFlag("party", *partyF, dinnerPartyChoice)
 		if err != nil {
 			return err
 		}
@@ -185,7 +184,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "reject":
-		r, rerr := e.enumFlag("reason", *reason, "REJECT_REASON_", proposalv1.RejectReason_value)
+		r, rerr := e.enumFlag("reason", *reason, dinnerRejectChoice)
 		if rerr != nil {
 			return rerr
 		}
@@ -196,7 +195,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 	case "rsvp":
 		req := &gatewayv1.RecordRsvpRequest{Id: id, Party: p, Accept: *decline == ""}
 		if *decline != "" {
-			r, rerr := e.enumFlag("decline", *decline, "RSVP_DECLINE_REASON_", eventsv1.RsvpDeclineReason_value)
+			r, rerr := e.enumFlag("decline", *decline, rsvpDeclineChoice)
 			if rerr != nil {
 				return rerr
 			}
@@ -212,7 +211,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "attendance":
-		ns, aerr := e.enumList("attendance", rest[1], "ATTENDANCE_", eventsv1.Attendance_value)
+		ns, aerr := e.enumList("attendance", rest[1], attendanceChoice)
 		if aerr != nil {
 			return aerr
 		}

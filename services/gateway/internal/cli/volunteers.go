@@ -86,7 +86,7 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	org := fs.String("organisation", "", e.t("flag.organisation"))
 	langs := fs.String("languages", "", e.t("flag.languages"))
 	interests := fs.String("interests", "", e.t("flag.interests"))
-	gender := fs.String("gender", "", e.t("flag.gender"))
+	gender := fs.String("gender", "", e.usage("flag.gender", genderChoice))
 	birth := fs.Int("birth-year", 0, e.t("flag.birth_year"))
 	household := fs.Int("household", 1, e.t("flag.household"))
 	vf := addVolunteerFlags(fs, e)
@@ -103,7 +103,7 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 		v.Languages = append(v.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT})
 	}
 	if *gender != "" {
-		g, err := e.enumFlag("gender", *gender, "GENDER_", typev1.Gender_value)
+		g, err := e.enumFlag("gender", *gender, genderChoice)
 		if err != nil {
 			return err
 		}

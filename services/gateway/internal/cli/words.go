@@ -6,21 +6,22 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
-	"github.com/motesplats/motesplats/services/gateway/internal/web"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // mp speaks the coordinator's language: Swedish unless the user's web app
 // language (saved by mp login) or MP_LANG says English. Testers read enum
 // codes (SWEDISH_LEVEL_SFI_A) and internal words ("running snapshot") in
 // its output. Labels the web app already has (statuses, levels, phases,
-// reasons) come from the web's catalogue, so both say the same word and
-// there is one copy to translate; the sentences only mp prints are in
-// locales/cli.LANG.toml beside this file.
+// reasons) and sentences (with their placeholders) come from the
+// gateway's catalogue (package catalog, which the web app prints from),
+// so both say the same words and there is one copy to translate; the
+// sentences only mp prints are in locales/cli.LANG.toml beside this file.
 
 //go:embed locales/*.toml
 var localeFS embed.FS
@@ -59,7 +60,7 @@ func wordsIn(lang string) *words {
 	if w, ok := wordsCache[lang]; ok {
 		return w
 	}
-	w := &words{lang: lang, own: map[string]string{}, web: web.Catalogue(lang)}
+	w := &words{lang: lang, own: map[string]string{}, web: catalog.Plain(lang)}
 	// The files are embedded and a test reads every one: an error here
 	// is a broken build, shown as the keys themselves.
 	if b, err := localeFS.ReadFile("locales/cli." + lang + ".toml"); err == nil {
@@ -93,6 +94,20 @@ func (e Env) t(key string) string {
 // f is t's message with its fmt verbs filled.
 func (e Env) f(key string, args ...any) string { return fmt.Sprintf(e.t(key), args...) }
 
+// d is a message of the gateway's catalogue with its placeholders
+// ({{.Months}}) filled from kv ("Months", 24, ...): the web app's
+// sentences, in mp's language, not copies of them.
+func (e Env) d(key string, kv ...any) string {
+	data := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return catalog.Data(e.words().lang, key, data, nil)
+}
+
+// has reports whether the gateway's catalogue has key.
+func (e Env) has(key string) bool { return catalog.Has(e.words().lang, key) }
+
 // code is an enum value in words: the web's label prefix+tail (tail is
 // the value's name without its enum prefix, lower case), else mp's own,
 // else the tail made readable ("no_host_in_reach" as "no host in reach"),
@@ -122,7 +137,7 @@ func (e Env) fromEnglish(s string) string {
 	}
 	englishOnce.Do(func() {
 		englishKeys = map[string]string{}
-		for k, v := range web.Catalogue("en") {
+		for k, v := range catalog.Plain("en") {
 			if strings.Contains(k, ".csv.") {
 				// CSV column headers ("entitled" as a header is
 				// "har_rätt") are names, not the service's words.
@@ -145,21 +160,17 @@ func (e Env) fromEnglish(s string) string {
 }
 
 // level is a Swedish level as the web app shows it ("SFI B", "flytande").
-func (e Env) level(l typev1.SwedishLevel) string {
-	code := core.LevelLabel(l)
-	if s := e.t("label." + strings.ToLower(code)); s != "label."+strings.ToLower(code) {
-		return s
-	}
-	return code
-}
+func (e Env) level(l typev1.SwedishLevel) string { return catalog.Level(e.words().lang, l) }
 
 // lowerFirst is a label used inside a line: the web's column heads and
-// list items begin with a capital ("Platser"), a word in a sentence not.
+// list items begin with a capital ("Platser"), a word in a sentence not;
+// an abbreviation ("SMS only", "SFI B") keeps its capitals.
 func lowerFirst(s string) string {
-	for i, r := range s {
-		return strings.ToLower(string(r)) + s[i+len(string(r)):]
+	rs := []rune(s)
+	if len(rs) == 0 || len(rs) > 1 && unicode.IsUpper(rs[1]) {
+		return s
 	}
-	return s
+	return string(unicode.ToLower(rs[0])) + string(rs[1:])
 }
 
 // decimal is x with prec decimals, with a decimal comma in Swedish

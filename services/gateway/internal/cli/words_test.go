@@ -2,18 +2,19 @@ package cli
 
 import (
 	"regexp"
-	"strings"
 	"testing"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
-// usedKey finds the message keys the sources look up whole: e.t("key")
-// and e.f("key", ...).
-var usedKey = regexp.MustCompile(`e\.(?:t|f)\("([a-z_.A-Z-]+[a-z_A-Z-])"`)
+// usedKey finds the message keys the sources look up whole: e.t("key"),
+// e.f("key", ...) and e.d("key", ...).
+var usedKey = regexp.MustCompile(`e\.(t|f|d)\("([a-z_.A-Z-]+[a-z_A-Z-])"`)
 
 // TestEveryWordInBothLanguages: every key mp looks up has a text in
-// Swedish and in English (its own file or the web's catalogue), and mp's
-// two files hold the same keys (jobnone.* is Swedish only: the English is
-// emptyjob's sentence). A key without text would print as the key.
+// Swedish and in English (its own file or the gateway's catalogue), and
+// mp's two files hold the same keys. A key without text would print as the
+// key.
 func TestEveryWordInBothLanguages(t *testing.T) {
 	t.Parallel()
 	sv, en := wordsIn("sv"), wordsIn("en")
@@ -22,7 +23,7 @@ func TestEveryWordInBothLanguages(t *testing.T) {
 	}
 	for _, pair := range [][2]*words{{sv, en}, {en, sv}} {
 		for k := range pair[0].own {
-			if _, ok := pair[1].own[k]; !ok && !strings.HasPrefix(k, "jobnone.") {
+			if _, ok := pair[1].own[k]; !ok {
 				t.Errorf("%s is in cli.%s.toml but not in cli.%s.toml", k, pair[0].lang, pair[1].lang)
 			}
 		}
@@ -30,11 +31,13 @@ func TestEveryWordInBothLanguages(t *testing.T) {
 	for name, src := range sources(t) {
 		for _, m := range usedKey.FindAllStringSubmatch(string(src), -1) {
 			for _, lang := range []string{"sv", "en"} {
-				if lang == "en" && strings.HasPrefix(m[1], "jobnone.") {
-					continue
-				}
-				if got := (Env{lang: lang}).t(m[1]); got == m[1] {
-					t.Errorf("%s: %q has no text in %s", name, m[1], lang)
+				if m[1] == "d" {
+					// A catalogue message with placeholders.
+					if !catalog.Has(lang, m[2]) {
+						t.Errorf("%s: %q is not in the catalogue", name, m[2])
+					}
+				} else if got := (Env{lang: lang}).t(m[2]); got == m[2] {
+					t.Errorf("%s: %q has no text in %s", name, m[2], lang)
 				}
 			}
 		}
@@ -83,6 +86,10 @@ func TestEnumsInWords(t *testing.T) {
 	}
 	if got := e.reasons([]string{"not entitled: no residence permit recorded", "entitled: no rule excludes"}); got != "har inte rätt: inget uppehållstillstånd registrerat; har rätt: ingen regel utesluter" {
 		t.Errorf("reasons in Swedish: %q", got)
+	}
+	// Reasons with figures, in the catalogue's sentence for each.
+	if got := e.reasons([]string{"not entitled: permit older than 24 months", "entitled: inside the 24-month establishment period until 2027-01-31"}); got != "har inte rätt: uppehållstillståndet är äldre än 24 månader; har rätt: inom etableringstiden på 24 månader, till och med 2027-01-31" {
+		t.Errorf("reasons with figures in Swedish: %q", got)
 	}
 }
 

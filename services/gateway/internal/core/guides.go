@@ -14,6 +14,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // errNoGuides answers guide requests when the gateway has no guides
@@ -288,7 +289,7 @@ func (g *Gateway) assignmentView(ctx context.Context, c Caller, a *guidesv1.Assi
 	if n, err := g.Backend.ParticipantName(ctx, a.GetParticipantId()); err == nil {
 		v.ParticipantName = n
 	}
-	for _, r := range Explain(a) {
+	for _, r := range catalog.Explain(a) {
 		v.Explanation = append(v.Explanation, r.English())
 	}
 	return v

@@ -15,6 +15,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // Count is one bar of a report: a label and how many.
@@ -89,7 +90,7 @@ func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
 		for _, p := range res.GetParticipants() {
 			r.Participants++
 			muni[p.GetMunicipalityCode()]++
-			level[LevelLabel(p.GetSwedishLevel())]++
+			level[catalog.LevelLabel(p.GetSwedishLevel())]++
 			gender[GenderLabel(p.GetGender())]++
 		}
 		token = res.GetNextPageToken()
@@ -110,27 +111,6 @@ func (g *Gateway) report(ctx context.Context, c Caller) (*Report, error) {
 	}
 	r.ByMunicipality, r.BySwedishLevel, r.ByGender = sorted(muni), sorted(level), sorted(gender)
 	return r, nil
-}
-
-// LevelLabel is the short name of a Swedish level ("SFI B").
-func LevelLabel(l typev1.SwedishLevel) string {
-	switch l {
-	case typev1.SwedishLevel_SWEDISH_LEVEL_NONE:
-		return "none"
-	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_A:
-		return "SFI A"
-	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B:
-		return "SFI B"
-	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C:
-		return "SFI C"
-	case typev1.SwedishLevel_SWEDISH_LEVEL_SFI_D:
-		return "SFI D"
-	case typev1.SwedishLevel_SWEDISH_LEVEL_SAS:
-		return "SAS"
-	case typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT:
-		return "fluent"
-	}
-	return "unknown"
 }
 
 // GenderLabel is the short name of a gender.

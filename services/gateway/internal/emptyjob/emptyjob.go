@@ -118,6 +118,36 @@ func Why(c Counts) Reason {
 	return Unexplained
 }
 
+// Text is the reason in a catalogue's words, with the figures that show
+// it: tf fills a message of the gateway's catalogue (job.none.* for
+// mentoring, guides.job.none.* for guides) with its placeholders. The web
+// app's job line and mp's Swedish both say it through this one function;
+// "" when the job proposed something.
+func Text(c Counts, tf func(key string, data map[string]any) string) string {
+	why := Why(c)
+	if why == "" {
+		return ""
+	}
+	prefix := "job.none."
+	if c.Programme == Guides {
+		prefix = "guides.job.none."
+	}
+	s := tf(prefix+string(why), map[string]any{"Busy": c.Busy, "Newcomers": c.Newcomers, "Slots": c.Slots,
+		"Eligible": c.Eligible, "NotEntitled": c.NotEntitled, "Chosen": c.Newcomers - c.Unmatched, "Unmatched": c.Unmatched})
+	switch {
+	case why == NoEligible && c.Excluded > 0:
+		s += " " + tf("job.none.excluded", map[string]any{"Excluded": c.Excluded})
+	case why == NoNewcomers && c.NotEntitled > 0:
+		s += " " + tf("guides.job.none.not_entitled", map[string]any{"NotEntitled": c.NotEntitled})
+	case why == Unexplained && c.Partial:
+		s += " " + tf("job.none.partial", nil)
+	}
+	if c.Busy > 0 && why != AllBusy {
+		s += " " + tf("job.none.busy_too", map[string]any{"Busy": c.Busy})
+	}
+	return s
+}
+
 // Sentence is the reason in English for the mp CLI, with the figures
 // that show it; "" when the job proposed something.
 func Sentence(c Counts) string {

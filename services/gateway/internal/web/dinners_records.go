@@ -18,6 +18,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -101,7 +102,7 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 	d.Levels = dinnerChoices(p, "SWEDISH_LEVEL_", "label.", typev1.SwedishLevel_SWEDISH_LEVEL_NONE, typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT,
 		func(l typev1.SwedishLevel) string { return l.String() }, f["swedish_level"])
 	for k := range d.Levels {
-		d.Levels[k].Label = p.codeWord("label.", core.LevelLabel(typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value])))
+		d.Levels[k].Label = p.codeWord("label.", catalog.LevelLabel(typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value])))
 	}
 	for _, l := range dinnerLanguages {
 		d.Languages = append(d.Languages, dinnerChoice{l, p.codeWord("dinners.lang.", l), slices.Contains(f["languages"], l)})

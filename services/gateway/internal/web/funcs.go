@@ -11,6 +11,7 @@ import (
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -39,14 +40,14 @@ var funcs = template.FuncMap{
 	"levels": func() []option {
 		var out []option
 		for v := typev1.SwedishLevel_SWEDISH_LEVEL_NONE; v <= typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT; v++ {
-			out = append(out, option{v.String(), core.LevelLabel(v)})
+			out = append(out, option{v.String(), catalog.LevelLabel(v)})
 		}
 		return out
 	},
 	"genders": func() []option {
 		return []option{{"GENDER_UNSPECIFIED", "g.unspecified"}, {"GENDER_WOMAN", "g.woman"}, {"GENDER_MAN", "g.man"}, {"GENDER_OTHER", "g.other"}}
 	},
-	"level": core.LevelLabel,
+	"level": catalog.LevelLabel,
 	// nth is the number a person counts a zero-based index by: a screen
 	// reader announced the dinners forms' date fields as "Datum 0" to
 	// "Datum 5".

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
@@ -242,7 +244,7 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView) guideAssig
 		Proposed: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, Approved: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
 		Assigned: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, Active: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE,
 		NewcomerAccepted: a.GetNewcomerAccepted(), OrganisationAccepted: a.GetOrganisationAccepted()}
-	for _, r := range core.Explain(a) {
+	for _, r := range catalog.Explain(a) {
 		key := "guides.explain." + r.Rule
 		text := p.tf(key, "Language", langWord(p, r.Language))
 		if text == key {
@@ -424,10 +426,17 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 // guideEquityCSV downloads the equity rows as CSV (see csvFile; also with
 // an API token): the page's figures in the user's words, one row per
 // group, with the same minimum group size (min_group) as the page. mp
-// guides equity -o takes the service's own machine form through the API.
+// guides equity -o saves this same file (ADR 0111), naming the
+// municipalities it was given (municipalities, codes comma-separated) and
+// its own language when MP_LANG chose another than the account's (lang,
+// one the app offers).
 func (w *Web) guideEquityCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
 	minGroup := equityMinGroup(r)
-	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: minGroup})
+	if l := r.URL.Query().Get("lang"); slices.Contains(offered, l) {
+		p.Lang = l
+	}
+	res, err := w.g.GuideEquity(r.Context(), p.caller, &gatewayv1.GetGuideEquityRequest{MinGroupSize: minGroup,
+		MunicipalityCodes: splitList(r.URL.Query().Get("municipalities"))})
 	if err != nil {
 		return err
 	}

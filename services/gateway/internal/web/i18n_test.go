@@ -4,28 +4,29 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/people"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // TestLocales: Swedish and English are complete and offered; Arabic, still
 // being translated, is not, and a user who chose it gets English pages.
 func TestLocales(t *testing.T) {
 	t.Parallel()
-	c, err := catalogueOnce()
-	if err != nil {
+	if err := catalog.Err(); err != nil {
 		t.Fatal(err)
 	}
+	en := catalog.Keys("en")
 	for _, l := range []string{"sv", "en"} {
-		for k := range c.keys["en"] {
-			if !c.keys[l][k] {
+		keys := catalog.Keys(l)
+		for _, k := range en {
+			if !slices.Contains(keys, k) {
 				t.Errorf("%s lacks %q", l, k)
 			}
 		}
-		for k := range c.keys[l] {
-			if !c.keys["en"][k] {
+		for _, k := range keys {
+			if !slices.Contains(en, k) {
 				t.Errorf("%s has %q, which English lacks", l, k)
 			}
 		}
@@ -79,43 +80,6 @@ func TestTranslateMessage(t *testing.T) {
 	}
 	if got := fieldLabel(p, "decline_reason"); got != "Skäl" {
 		t.Errorf("label of decline_reason: %q", got)
-	}
-}
-
-// TestCatalogueLoadsEveryFile: each AREA.LANG.toml file present is loaded,
-// whatever its language (the public answer page brings Tigrinya, Dari and
-// others), a key missing in a language falls back to English, and
-// English is required.
-func TestCatalogueLoadsEveryFile(t *testing.T) {
-	t.Parallel()
-	fsys := fstest.MapFS{
-		"locales/core.en.toml":    {Data: []byte("\"hello\" = \"Hello\"\n\"bye\" = \"Bye\"\n")},
-		"locales/core.sv.toml":    {Data: []byte("\"hello\" = \"Hej\"\n\"bye\" = \"Hej då\"\n")},
-		"locales/answer.en.toml":  {Data: []byte("\"answer.yes\" = \"Yes\"\n")},
-		"locales/answer.ti.toml":  {Data: []byte("\"answer.yes\" = \"እወ\"\n")},
-		"locales/answer.prs.toml": {Data: []byte("\"answer.yes\" = \"بلی\"\n")},
-	}
-	c, err := loadCatalogue(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct{ locale, key, want string }{
-		{"ti", "answer.yes", "እወ"},
-		{"prs", "answer.yes", "بلی"},
-		{"prs", "hello", "Hello"}, // not translated: English
-		{"sv", "bye", "Hej då"},
-		{"sv", "answer.yes", "Yes"},
-	}
-	for _, tt := range tests {
-		if got := c.plain[tt.locale][tt.key]; got != tt.want {
-			t.Errorf("%s %s = %q, want %q", tt.locale, tt.key, got, tt.want)
-		}
-	}
-	if _, err := loadCatalogue(fstest.MapFS{"locales/core.sv.toml": {Data: []byte("\"a\" = \"b\"\n")}}); err == nil {
-		t.Error("a catalogue without English loaded")
-	}
-	if _, err := loadCatalogue(fstest.MapFS{"locales/core.en.toml": {Data: []byte("\"a\" = \n")}}); err == nil {
-		t.Error("a broken file loaded")
 	}
 }
 

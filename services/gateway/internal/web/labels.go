@@ -8,6 +8,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -87,23 +88,7 @@ func labelled(locale string, rows []core.Count) []core.Count {
 	return out
 }
 
-// Catalogue returns a locale's plain messages (those its own files define,
-// without placeholders, in their one form), so a test can check a rendered
-// page against another locale's words (issue 12: no English string on a
-// Swedish page). Messages with placeholders never appear verbatim on a
-// page, so they are left out, and so are languages' names in themselves.
-func Catalogue(locale string) map[string]string {
-	c := cat()
-	out := make(map[string]string, len(c.keys[locale]))
-	for k := range c.keys[locale] {
-		if strings.HasSuffix(k, "language_name") {
-			// A language's name in itself ("English", "Svenska"):
-			// the language pickers show every one on every page.
-			continue
-		}
-		if s, ok := c.plain[locale][k]; ok {
-			out[k] = s
-		}
-	}
-	return out
-}
+// Catalogue returns a locale's plain messages (catalog.Plain), so a test
+// can check a rendered page against another locale's words (issue 12: no
+// English string on a Swedish page).
+func Catalogue(locale string) map[string]string { return catalog.Plain(locale) }

@@ -10,7 +10,7 @@ import (
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // Pickers replace typed codes (issue 12: municipalities as 0180, languages
@@ -91,14 +91,7 @@ func levelOptions(p *page) []option {
 }
 
 // levelLabel is a Swedish level's label in locale ("ingen", "SFI A").
-func levelLabel(locale string, l typev1.SwedishLevel) string {
-	code := core.LevelLabel(l)
-	key := "label." + strings.ToLower(code)
-	if s := translate(locale, key); s != key {
-		return s
-	}
-	return code
-}
+func levelLabel(locale string, l typev1.SwedishLevel) string { return catalog.Level(locale, l) }
 
 // pickerFuncs are the template functions that build pickers.
 func pickerFuncs() template.FuncMap {

@@ -18,6 +18,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/lang"
 	"github.com/motesplats/motesplats/pkg/people"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // listData is a page of a register.
@@ -471,26 +472,7 @@ func langCodes(ls []*typev1.LanguageSkill) string {
 }
 
 // participantField maps a service's violation path to the form field.
-func participantField(f string) string {
-	f = strings.TrimPrefix(strings.TrimPrefix(f, "participant."), "volunteer.")
-	switch {
-	case strings.HasPrefix(f, "contact."):
-		f = strings.TrimPrefix(f, "contact.")
-	case strings.HasPrefix(f, "household"):
-		return "household_size"
-	case strings.HasPrefix(f, "wants_same_gender"):
-		return "same_gender"
-	case strings.HasPrefix(f, "consents"), f == "consent", strings.HasPrefix(f, "consent."):
-		return "consent_mentoring"
-	case strings.HasPrefix(f, "roles"):
-		return "mentor_capacity"
-	case strings.HasPrefix(f, "background_check"):
-		return "background_check"
-	}
-	f, _, _ = strings.Cut(f, "[")
-	f, _, _ = strings.Cut(f, ".")
-	return f
-}
+func participantField(f string) string { return catalog.RecordField(f) }
 
 // doneFlash is the message after a removal redirected to a list.
 func doneFlash(p *page, r *http.Request) string {

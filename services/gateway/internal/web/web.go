@@ -25,6 +25,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -92,7 +93,7 @@ type handler func(w http.ResponseWriter, r *http.Request, p *page) error
 
 // New parses the templates and returns the web app.
 func New(g *core.Gateway, opts Options) (*Web, error) {
-	if _, err := catalogueOnce(); err != nil {
+	if err := catalog.Err(); err != nil {
 		return nil, fmt.Errorf("web text catalogue: %w", err)
 	}
 	w := &Web{g: g, opts: opts, tpl: map[string]map[string]*template.Template{}}
@@ -107,7 +108,7 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		for locale := range cat().loc {
+		for _, locale := range catalog.Locales() {
 			t, err := template.New("layout.html").Funcs(funcs).Funcs(pickerFuncs()).
 				Funcs(localeFuncs(locale)).Funcs(pairFuncs(locale)).
 				ParseFS(templateFS, "templates/layout.html", n)

@@ -1,11 +1,10 @@
-package web
+package catalog
 
 import (
 	"regexp"
-	"slices"
 	"time"
 
-	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // The services write their validation messages in English, by field and
@@ -164,12 +163,6 @@ var violationPatterns = map[string][]violationPattern{
 // without a table (English), stays as the service wrote it, but for an
 // expired offer's moment, which is written in Stockholm's time.
 func ViolationText(locale, msg string) string {
-	return translateMessage(locale, msg)
-}
-
-// translateMessage returns a service's English message in locale, or as
-// it is when no translation is known.
-func translateMessage(locale, msg string) string {
 	msg = localExpiry(msg)
 	if s, ok := violationText[locale][msg]; ok {
 		return s
@@ -198,70 +191,5 @@ func localExpiry(msg string) string {
 	if err != nil {
 		return msg
 	}
-	return "the offer expired at " + t.In(stockholm).Format("2006-01-02 15:04")
-}
-
-// fieldLabels maps form fields to the keys of their labels where the two
-// names differ.
-var fieldLabels = map[string]string{
-	"municipality_code": "f.municipality", "municipality_codes": "u.munis", "swedish_level": "f.swedish",
-	"household_size": "f.household", "consent_mentoring": "f.consent", "mentor_capacity": "f.capacity",
-	"background_check": "f.bgcheck", "organisation_id": "f.organisation", "email": "email", "password": "password",
-	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
-	"residence_permit_date": "f.permit", "establishment_status": "f.establishment", "parental_leave": "f.leave",
-	"quota": "guides.assign.quota", "reason": "pair.reason", "decline_reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
-	"activities": "pair.checkin.activities", "met": "pair.checkin.met",
-	"notify_channel": "mailbox.pref.channel", "notify_optout": "mailbox.pref.optout",
-	// The audit log's time filter.
-	"from": "a.from", "to": "a.to",
-}
-
-// fieldLabel is the label of a form field in the user's language, for the
-// error summary; an unknown field shows its name.
-func fieldLabel(p *page, field string) string {
-	key, ok := fieldLabels[field]
-	if !ok {
-		key = "f." + field
-	}
-	if label := p.t(key); label != key {
-		return label
-	}
-	return field
-}
-
-// offered are the locales the picker offers: those account.Locales accepts
-// whose text is complete. A locale still being translated (Arabic) is not
-// offered, so no page marks English text as right-to-left Arabic.
-var offered = func() []string {
-	var out []string
-	for _, l := range account.Locales {
-		if complete(l) {
-			out = append(out, l)
-		}
-	}
-	return out
-}()
-
-// complete reports whether locale has every key English has, across
-// all area files.
-func complete(locale string) bool {
-	c := cat()
-	if c.keys[locale] == nil {
-		return false
-	}
-	for k := range c.keys["en"] {
-		if !c.keys[locale][k] {
-			return false
-		}
-	}
-	return true
-}
-
-// shown is the locale a page is rendered in for a wanted one: itself when
-// offered, English otherwise.
-func shown(locale string) string {
-	if slices.Contains(offered, locale) {
-		return locale
-	}
-	return "en"
+	return "the offer expired at " + t.In(localtime.Zone).Format("2006-01-02 15:04")
 }

@@ -1,16 +1,14 @@
-package core
+package catalog
 
 import (
-	"errors"
 	"fmt"
-	"io"
 
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 )
 
 // GuideReason is one part of why the engine proposed an assignment: the
 // score part's rule, its points and the language guided in. The API words
-// it in English (English); the web app looks Rule up in the guides
+// it in English (English); the web app and mp look Rule up in the guides
 // catalogue so the same parts read in the user's language.
 type GuideReason struct {
 	// Rule is the engine's score part: base, language, municipality,
@@ -53,6 +51,3 @@ func (r GuideReason) English() string {
 	}
 	return fmt.Sprintf("%s (%+d)", f, r.Points)
 }
-
-// isEOF reports the normal end of a server stream.
-func isEOF(err error) bool { return errors.Is(err, io.EOF) }
