@@ -68,3 +68,33 @@ func TestDinnerHostRefusalNamesThePicker(t *testing.T) {
 		}
 	}
 }
+
+// TestDinnerPartyRefusalsAtTheirFields: the dinners service's refusal of a
+// party member's age (sign_up.party[i].age) is shown at that member's age
+// field, counting only the rows filled in as signUpFromForm sends them;
+// both refusals of a party of -5 and 500 were listed as the fieldset.
+func TestDinnerPartyRefusalsAtTheirFields(t *testing.T) {
+	t.Parallel()
+	p := benchPage()
+	p.ctx = context.Background()
+	// Rows 1 and 3 filled in: the service's party[1] is row 1, party[2] row 3.
+	p.Form = url.Values{"age_self": {"-5"}, "relation_1": {"RELATION_CHILD"}, "age_1": {"7"}, "relation_3": {"RELATION_PARTNER"}, "age_3": {"500"}}
+	if s, _ := signUpFromForm(p, p.Form); len(s.GetParty()) != 3 {
+		t.Fatalf("the form's party: %v", s.GetParty())
+	}
+	var sv apperr.Validator
+	sv.Add("sign_up.party[0].age", "must be from 0 to 120")
+	sv.Add("sign_up.party[2].age", "must be from 0 to 120")
+	sv.Add("sign_up.party[2].relation", "must be a relation")
+	if !dinnerFormErrors(p, sv.Err()) {
+		t.Fatal("not shown on the form")
+	}
+	for _, f := range []string{"age_self", "age_3", "relation_3"} {
+		if p.Errors[f] == "" {
+			t.Errorf("nothing at %s; errors %v", f, p.Errors)
+		}
+	}
+	if p.Errors["party"] != "" {
+		t.Errorf("shown at the fieldset too: %q", p.Errors["party"])
+	}
+}

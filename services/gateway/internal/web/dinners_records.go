@@ -129,6 +129,9 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 func dinnerFormErrors(p *page, err error) bool {
 	ok := formErrors(p, err, func(f string) string {
 		f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
+		if strings.HasPrefix(f, "party[") {
+			return partyField(p.Form, f)
+		}
 		if i := strings.IndexAny(f, "[."); i >= 0 {
 			f = f[:i]
 		}
