@@ -270,7 +270,7 @@ func (p *Page) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.nonces.check(tok, r.PostForm.Get("nonce")) {
-		p.message(w, http.StatusForbidden, lang, "state.stale", true)
+		p.message(w, http.StatusForbidden, p.linkLang(r, tok, lang), "state.stale", true)
 		return
 	}
 	req := &notifyv1.AnswerRequest{Token: tok}
@@ -333,6 +333,19 @@ func (p *Page) again(w http.ResponseWriter, r *http.Request, tok, errKey string)
 		return
 	}
 	p.resolved(w, r, tok, res, errKey, http.StatusUnprocessableEntity)
+}
+
+// linkLang is the language of the person the link was sent to, for a
+// page shown before the form's answer is read: an offer read in Arabic
+// and answered after its form's nonce ran out (nonceTTL) said "Sidan var
+// för gammal" in the browser's language, Swedish on a phone set to it.
+// The browser's choice, fallback, when the link does not resolve.
+func (p *Page) linkLang(r *http.Request, tok, fallback string) string {
+	res, err := p.opts.Answers.ResolveLink(r.Context(), &notifyv1.ResolveLinkRequest{Token: tok})
+	if err != nil || !known(res.GetLanguage()) {
+		return fallback
+	}
+	return res.GetLanguage()
 }
 
 // langOf is the page's language: the person's, when the service knows the

@@ -435,3 +435,30 @@ func BenchmarkStaticBaseline(b *testing.B) {
 		}
 	}
 }
+
+// TestAnswer_StaleFormInThePersonsLanguage: an offer read in Arabic and
+// answered after its form's nonce ran out says the page was too old in
+// Arabic, the language the offer was read in, though the browser asks
+// for Swedish; it was shown in the browser's language. Nothing is
+// answered.
+func TestAnswer_StaleFormInThePersonsLanguage(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, "ar", Limits{})
+	old := (nonces{key: []byte("test key"), now: func() time.Time { return time.Now().Add(-nonceTTL - time.Minute) }}).make(goodToken)
+	res, page := r.do("POST", "/a/"+goodToken, url.Values{"action": {"accept"}, "nonce": {old}}, "Accept-Language", "sv")
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d:\n%s", res.StatusCode, page)
+	}
+	for _, want := range []string{`lang="ar" dir="rtl"`, "الصفحة قديمة جدًا"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	if r.f.calls() != 0 {
+		t.Fatalf("%d answers sent for a stale form", r.f.calls())
+	}
+	// A link that names nothing keeps the browser's language.
+	if _, page := r.do("POST", "/a/other-link", url.Values{"action": {"accept"}, "nonce": {old}}, "Accept-Language", "sv"); !strings.Contains(page, "Sidan var för gammal") {
+		t.Errorf("unknown link's stale page:\n%s", page)
+	}
+}

@@ -10,7 +10,7 @@ var fieldLabels = map[string]string{
 	"background_check": "f.bgcheck", "organisation_id": "f.organisation", "email": "email", "password": "password",
 	"display_name": "u.name", "languages": "f.languages", "interests": "f.interests",
 	"residence_permit_date": "f.permit", "establishment_status": "f.establishment", "parental_leave": "f.leave",
-	"reason": "pair.reason", "decline_reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
+	"quota": "guides.assign.quota", "reason": "pair.reason", "decline_reason": "pair.reason", "party": "pair.party", "rating": "pair.checkin.rating", "date": "pair.checkin.date",
 	"activities": "pair.checkin.activities", "met": "pair.checkin.met",
 	"notify_channel": "mailbox.pref.channel", "notify_optout": "mailbox.pref.optout",
 	// The audit log's time filter.

@@ -68,6 +68,57 @@ var violationText = map[string]map[string]string{
 		"a user with that e-mail exists":                                                            "det finns redan en användare med den e-postadressen",
 		"single sign-on is not available right now; try again in a moment":                          "inloggning via organisationens konto fungerar inte just nu; försök igen om en stund",
 		"the audit log is not available; try again in a moment":                                     "granskningsloggen är inte tillgänglig; försök igen om en stund",
+
+		// The services' refusals of a scope outside the caller's
+		// organisation and municipalities (a form posted after an admin
+		// narrowed the user's municipalities, or mp with -municipalities).
+		"you may only start jobs in your organisation and municipalities":             "du får bara starta körningar i din organisation och dina kommuner",
+		"you may only register participants in your organisation and municipalities":  "du får bara registrera nyanlända i din organisation och dina kommuner",
+		"you may only register volunteers in your organisation and municipalities":    "du får bara registrera volontärer i din organisation och dina kommuner",
+		"you may not move a participant outside your organisation and municipalities": "du får inte flytta en nyanländ utanför din organisation och dina kommuner",
+		"you may not move a volunteer outside your organisation and municipalities":   "du får inte flytta en volontär utanför din organisation och dina kommuner",
+		"you may not create offers for that organisation or municipality":             "du får inte lägga in erbjudanden för den organisationen eller kommunen",
+		"you may not create sign-ups for that organisation or municipality":           "du får inte lägga in anmälningar för den organisationen eller kommunen",
+		"you may only see your organisation's figures":                                "du får bara se din organisations siffror",
+		"you may only see your organisation's report":                                 "du får bara se din organisations rapport",
+		"a municipality is outside your scope":                                        "en av kommunerna är inte någon av dina kommuner",
+
+		// The services' refusals of a role (an operator, or a coordinator
+		// at an admin's page or command).
+		"only operators and admins may do this":            "Bara driftansvariga och administratörer kommer åt det här.",
+		"only admins may change organisations":             "bara administratörer får ändra organisationer",
+		"only admins may register organisations":           "bara administratörer får registrera organisationer",
+		"only admins may remove organisations":             "bara administratörer får ta bort organisationer",
+		"only admins read the development mailbox":         "bara administratörer läser utvecklingsbrevlådan",
+		"only the gateway answers links":                   "bara webbappen svarar på länkar",
+		"operators may not read eligibility rules":         "driftansvariga får inte läsa reglerna för behörighet",
+		"operators see metrics, not programme figures":     "driftansvariga ser mätvärden, inte programmens siffror",
+		"operators see metrics, not programme reports":     "driftansvariga ser mätvärden, inte programmens rapporter",
+		"operators see no deliveries":                      "driftansvariga ser inga leveranser",
+		"your role does not give access to personal data":  "din roll ger inte tillgång till personuppgifter",
+		"your role may not change participants":            "din roll får inte ändra nyanlända",
+		"your role may not change volunteers":              "din roll får inte ändra volontärer",
+		"your role may not remove participants":            "din roll får inte ta bort nyanlända",
+		"your role may not remove volunteers":              "din roll får inte ta bort volontärer",
+		"your role may not change assignments":             "din roll får inte ändra lotsningar",
+		"your role may not change consent":                 "din roll får inte ändra samtycken",
+		"your role may not change mentoring pairs":         "din roll får inte ändra mentorspar",
+		"your role may not register participants":          "din roll får inte registrera nyanlända",
+		"your role may not register volunteers":            "din roll får inte registrera volontärer",
+		"your role may not see assignments":                "din roll får inte se lotsningar",
+		"your role may not see guide organisations":        "din roll får inte se lotsorganisationer",
+		"your role may not see newcomers":                  "din roll får inte se nyanlända",
+		"your role may not see or change dinners":          "din roll får inte se eller ändra middagar",
+		"your role may not start jobs":                     "din roll får inte starta körningar",
+		"is not a dead letter id (a number from the list)": "är inget nummer på en felaktig händelse (ett nummer ur listan)",
+		// A page token from an old or edited address (a bookmark of page 3).
+		"is not a token from a previous response": "är inte från en tidigare sida; börja om från första sidan",
+		"is not a token from a previous page":     "är inte från en tidigare sida; börja om från första sidan",
+		// pkg/report's refusal of a report's months (mp dinners report -to).
+		"must be from from_month to 10 years after it": "måste ligga från första månaden till tio år efter den",
+
+		// pkg/people's refusal of a message language (mp participants notify -language).
+		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",
 	},
 }
 
@@ -80,6 +131,7 @@ var violationPatterns = map[string][]violationPattern{
 	"sv": {
 		{regexp.MustCompile(`^must be at most (\d+) characters$`), "får vara högst $1 tecken"},
 		{regexp.MustCompile(`^must be text of at most (\d+) characters$`), "får vara högst $1 tecken"},
+		{regexp.MustCompile(`^must be at most (\d+) characters of text$`), "får vara högst $1 tecken"},
 		{regexp.MustCompile(`^must be at most (\d+) words$`), "får vara högst $1 ord"},
 		{regexp.MustCompile(`^must be (\d+) to (\d+) characters$`), "måste vara $1 till $2 tecken"},
 		{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "måste vara mellan $1 och $2"},
@@ -95,6 +147,10 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^invalid request: (\d+) problems, the first (\d+) listed$`), "$1 fel, de första $2 visas:"},
 		{regexp.MustCompile(`^at most (\d+)$`), "högst $1"},
 		{regexp.MustCompile(`^must list at most (\d+) entries$`), "får ange högst $1"},
+		{regexp.MustCompile(`^must list at most (\d+) topics, each once$`), "får ange högst $1 slag av meddelanden, vart och ett en gång"},
+		// The gateway's cap on a repeated field (internal/bounds), which a
+		// form reaches with 21 interests or languages typed in one field.
+		{regexp.MustCompile(`^lists (\d+) entries; at most (\d+) are allowed$`), "har $1 poster; högst $2 får anges"},
 		{regexp.MustCompile(`^no municipality is called (.+)$`), "ingen kommun heter $1; skriv kommunernas namn, till exempel Stockholm, Uppsala"},
 		{regexp.MustCompile(`^is not a language the app knows, choose one from the list: (.+)$`), "är inget språk som appen känner till (${1}); välj ett språk ur listan"},
 	},

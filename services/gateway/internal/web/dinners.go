@@ -57,10 +57,12 @@ type dinnerJobView struct {
 func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	s := j.GetState()
 	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
-	return dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
+	v := dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
 		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.codeWord("dinners.phase.", j.GetPhase()),
 			p.codeWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done),
 		Gap: gapPercent(p, j.GetGapPpm())}
+	v.Label = whenLabel(v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
+	return v
 }
 
 // gapPercent is a gap in parts per million as a percentage with two

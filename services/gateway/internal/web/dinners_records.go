@@ -129,8 +129,17 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 func dinnerFormErrors(p *page, err error) bool {
 	ok := formErrors(p, err, func(f string) string {
 		f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
+		if strings.HasPrefix(f, "party[") {
+			return partyField(p.Form, f)
+		}
 		if i := strings.IndexAny(f, "[."); i >= 0 {
 			f = f[:i]
+		}
+		if f == "volunteer_id" || f == "participant_id" {
+			// The host's or guest's picker, which the forms call person: a
+			// host who lost the role since the page loaded was listed as
+			// "volunteer_id", linking to no field.
+			f = "person"
 		}
 		return f
 	})

@@ -48,6 +48,10 @@ var funcs = template.FuncMap{
 		return []option{{"GENDER_UNSPECIFIED", "g.unspecified"}, {"GENDER_WOMAN", "g.woman"}, {"GENDER_MAN", "g.man"}, {"GENDER_OTHER", "g.other"}}
 	},
 	"level": catalog.LevelLabel,
+	// nth is the number a person counts a zero-based index by: a screen
+	// reader announced the dinners forms' date fields as "Datum 0" to
+	// "Datum 5".
+	"nth": func(i int) int { return i + 1 },
 	"langs": func(ls []*typev1.LanguageSkill) string {
 		var out []string
 		for _, l := range ls {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -100,13 +102,35 @@ type jobRow struct {
 	Counts, Quality string
 }
 
-func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
-	r := jobRow{jobView: newJobView(p, j), Started: j.GetCreateTime().AsTime().In(stockholm).Format("2006-01-02 15:04"), StartedBy: startedBy}
-	names := make([]string, 0, len(j.GetMunicipalityCodes()))
-	for _, c := range j.GetMunicipalityCodes() {
+// jobStarted is a job's start in Stockholm time and its municipalities by
+// name, the words that tell one job of a programme from another.
+func jobStarted(created *timestamppb.Timestamp, codes []string) (started, scope string) {
+	names := make([]string, 0, len(codes))
+	for _, c := range codes {
 		names = append(names, muniLabel(c))
 	}
-	r.Scope = strings.Join(names, ", ")
+	if created != nil {
+		started = created.AsTime().In(stockholm).Format("2006-01-02 15:04")
+	}
+	return started, strings.Join(names, ", ")
+}
+
+// whenLabel is a programme job's progress label with its start and
+// municipalities: the dinners and guides pages list the last jobs one
+// under another, each "Förlopp 100 % klar" and alike otherwise.
+func whenLabel(label string, created *timestamppb.Timestamp, codes []string) string {
+	started, scope := jobStarted(created, codes)
+	for _, s := range []string{started, scope} {
+		if s != "" {
+			label += " · " + s
+		}
+	}
+	return label
+}
+
+func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
+	r := jobRow{jobView: newJobView(p, j), StartedBy: startedBy}
+	r.Started, r.Scope = jobStarted(j.GetCreateTime(), j.GetMunicipalityCodes())
 	if c := j.GetCounts(); c != nil {
 		r.Counts = p.tf("job.count_line", "Newcomers", c.GetNewcomers(), "Mentors", c.GetMentors(), "Proposals", c.GetProposals(), "Unmatched", c.GetUnmatched())
 	}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
+
+// TestDinnerDateLabelsCountFromOne: the date fields of the offer and
+// sign-up forms are announced to a screen reader as "Datum 1" up to the
+// last, as a person counts, not from the template's zero-based index
+// ("Datum 0" to "Datum 5").
+func TestDinnerDateLabelsCountFromOne(t *testing.T) {
+	t.Parallel()
+	w, err := New(nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		tmpl  string
+		dates int
+	}{{"dinners_offer_form", offerDates}, {"dinners_signup_form", signUpDates}} {
+		p := benchPage()
+		p.Form = url.Values{}
+		p.Data = newDinnerForm(p, nil, tt.dates)
+		rec := httptest.NewRecorder()
+		if err := w.render(rec, p, 200, tt.tmpl); err != nil {
+			t.Fatal(err)
+		}
+		body := rec.Body.String()
+		for k := range tt.dates {
+			want := fmt.Sprintf(`<label for="f-date-%d" class="sr">Datum %d</label>`, k, k+1)
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %s", tt.tmpl, want)
+			}
+		}
+		if strings.Contains(body, `class="sr">Datum 0</label>`) {
+			t.Errorf("%s: a date field is announced as Datum 0", tt.tmpl)
+		}
+	}
+}
+
+// TestDinnerHostRefusalNamesThePicker: the dinners service's refusal of
+// the host or guest (offer.volunteer_id, sign_up.participant_id: a host
+// who lost the role while the form was open) is shown at the form's
+// picker, person, and the summary links to it; it was listed as
+// "volunteer_id", linking to no field.
+func TestDinnerHostRefusalNamesThePicker(t *testing.T) {
+	t.Parallel()
+	for _, field := range []string{"offer.volunteer_id", "sign_up.participant_id"} {
+		p := benchPage()
+		p.ctx = context.Background()
+		var v apperr.Validator
+		v.Add(field, "is not a dinner host of the organisation")
+		if !dinnerFormErrors(p, v.Err()) {
+			t.Fatalf("%s: not shown on the form", field)
+		}
+		if p.Errors["person"] == "" {
+			t.Errorf("%s: nothing at the picker; errors %v", field, p.Errors)
+		}
+		if len(p.ErrorList) != 1 || p.ErrorList[0].Field != "person" || strings.Contains(p.ErrorList[0].Label, "_id") {
+			t.Errorf("%s: summary %+v", field, p.ErrorList)
+		}
+	}
+}
+
+// TestDinnerPartyRefusalsAtTheirFields: the dinners service's refusal of a
+// party member's age (sign_up.party[i].age) is shown at that member's age
+// field, counting only the rows filled in as signUpFromForm sends them;
+// both refusals of a party of -5 and 500 were listed as the fieldset.
+func TestDinnerPartyRefusalsAtTheirFields(t *testing.T) {
+	t.Parallel()
+	p := benchPage()
+	p.ctx = context.Background()
+	// Rows 1 and 3 filled in: the service's party[1] is row 1, party[2] row 3.
+	p.Form = url.Values{"age_self": {"-5"}, "relation_1": {"RELATION_CHILD"}, "age_1": {"7"}, "relation_3": {"RELATION_PARTNER"}, "age_3": {"500"}}
+	if s, _ := signUpFromForm(p, p.Form); len(s.GetParty()) != 3 {
+		t.Fatalf("the form's party: %v", s.GetParty())
+	}
+	var sv apperr.Validator
+	sv.Add("sign_up.party[0].age", "must be from 0 to 120")
+	sv.Add("sign_up.party[2].age", "must be from 0 to 120")
+	sv.Add("sign_up.party[2].relation", "must be a relation")
+	if !dinnerFormErrors(p, sv.Err()) {
+		t.Fatal("not shown on the form")
+	}
+	for _, f := range []string{"age_self", "age_3", "relation_3"} {
+		if p.Errors[f] == "" {
+			t.Errorf("nothing at %s; errors %v", f, p.Errors)
+		}
+	}
+	if p.Errors["party"] != "" {
+		t.Errorf("shown at the fieldset too: %q", p.Errors["party"])
+	}
+}
