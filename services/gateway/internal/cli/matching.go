@@ -96,19 +96,35 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 	})
 }
 
+// decide approves or rejects one proposal. A rejection takes the reason
+// the web's form asks for ("Skäl", required there as here): without a
+// flag set "-reason OTHER ID" was taken as the id and no reason was sent.
 func decide(ctx context.Context, c *clients, what string, args []string, e env) error {
-	if len(args) != 1 {
+	fs := flag.NewFlagSet("proposals "+what, flag.ContinueOnError)
+	var reason *string
+	if what == "reject" {
+		reason = fs.String("reason", "", e.usage("flag.reject_reason", pairRejectChoice))
+	}
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
 		return errors.New(e.f("usage.one_id", "proposals "+what))
 	}
+	id := fs.Arg(0)
 	var v *gatewayv1.PairView
 	if what == "approve" {
-		res, err := c.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: args[0]}))
+		res, err := c.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: id}))
 		if err != nil {
 			return err
 		}
 		v = res.Msg.GetPair()
 	} else {
-		res, err := c.matching.RejectPair(ctx, connect.NewRequest(&gatewayv1.RejectPairRequest{Id: args[0], Reason: eventsv1.RejectReason_REJECT_REASON_POOR_FIT}))
+		r, err := e.enumFlag("reason", *reason, pairRejectChoice)
+		if err != nil {
+			return err
+		}
+		res, err := c.matching.RejectPair(ctx, connect.NewRequest(&gatewayv1.RejectPairRequest{Id: id, Reason: eventsv1.RejectReason(r)}))
 		if err != nil {
 			return err
 		}
