@@ -219,3 +219,48 @@ func TestEquityFileIsTheWebDownload(t *testing.T) {
 		}
 	}
 }
+
+// TestReportExportIsTheWebDownload: mp report export saves the file the
+// web's Reports page downloads (format=local: byte-order mark, ';',
+// words), in mp's language, from that page's route; -machine asks for
+// the page's machine CSV. It saved the machine CSV only.
+func TestReportExportIsTheWebDownload(t *testing.T) {
+	t.Parallel()
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.String())
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		_, _ = w.Write([]byte("x"))
+	}))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		lang string
+		args []string
+		want string
+	}{
+		{"", []string{"-o"}, "/reports/export.csv?format=local&lang=sv"},
+		{"en", []string{"-o"}, "/reports/export.csv?format=local&lang=en"},
+		{"", []string{"-machine", "-o"}, "/reports/export.csv?format=machine"},
+	} {
+		dir := t.TempDir()
+		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
+			switch k {
+			case "MP_CONFIG_DIR":
+				return dir
+			case "MP_LANG":
+				return tt.lang
+			}
+			return ""
+		}}
+		if err := saveConfig(e, config{Server: srv.URL, Token: "tok"}); err != nil {
+			t.Fatal(err)
+		}
+		asked = nil
+		if err := Run(context.Background(), append(append([]string{"report", "export"}, tt.args...), filepath.Join(dir, "r.csv")), e); err != nil {
+			t.Fatal(err)
+		}
+		if len(asked) != 1 || asked[0] != tt.want {
+			t.Errorf("MP_LANG=%q mp report export %v: asked %q, want %q", tt.lang, tt.args, asked, tt.want)
+		}
+	}
+}

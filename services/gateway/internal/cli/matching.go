@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -134,14 +135,23 @@ func decide(ctx context.Context, c *clients, what string, args []string, e env) 
 	return nil
 }
 
-// exportReport downloads the CSV the web app's Reports page exports.
+// exportReport saves the file the web app's Reports page downloads
+// ("Exportera som CSV": byte-order mark, ';', words in mp's language, ADR
+// 0109), fetched from that page's own route so there is one writer of it;
+// -machine is the page's other button, the stable English CSV with codes
+// for programs. mp saved only the machine CSV, whatever the user read.
 func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("report export", flag.ContinueOnError)
 	outPath := fs.String("o", "", e.t("flag.out"))
+	machine := fs.Bool("machine", false, e.t("flag.export_machine"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	return downloadCSV(ctx, c, "/reports/export.csv?format=machine", *outPath, e)
+	q := url.Values{"format": {"local"}, "lang": {e.words().lang}}
+	if *machine {
+		q = url.Values{"format": {"machine"}}
+	}
+	return downloadCSV(ctx, c, "/reports/export.csv?"+q.Encode(), *outPath, e)
 }
 
 // jobLine is one line of a job's progress: "40% pågår: söker de bästa
