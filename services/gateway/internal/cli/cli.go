@@ -300,11 +300,23 @@ func login(ctx context.Context, args []string, e env) error {
 // without echo, so it never shows on screen or in a screen recording; from
 // a pipe it is the first line.
 func readPassword(e env) (string, error) {
-	fmt.Fprint(e.Out, e.t("login.password"))
 	if f, ok := e.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.Out, e.t("login.password"))
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(e.Out)
 		return string(b), err
+	}
+	return e.ask(e.t("login.password"))
+}
+
+// ask prints prompt and reads one line of the input. A terminal ends the
+// prompt's line when Enter is typed; from a pipe nothing does, so mp ends
+// it: "Lösenord: inloggad som ..." was printed on one line.
+func (e Env) ask(prompt string) (string, error) {
+	if f, ok := e.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.Out, prompt)
+	} else {
+		fmt.Fprintln(e.Out, strings.TrimRight(prompt, " "))
 	}
 	line, err := bufio.NewReader(e.In).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
