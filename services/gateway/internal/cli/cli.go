@@ -215,8 +215,18 @@ func Run(ctx context.Context, args []string, e Env) error {
 		var res *connect.Response[gatewayv1.GetUserResponse]
 		if res, err = c.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"})); err == nil {
 			u := res.Msg.GetUser()
-			fmt.Fprintf(e.Out, "%s <%s> %s %s %s\n", u.GetDisplayName(), u.GetEmail(), e.code("role.", u.GetRole().String(), "ROLE_"),
-				u.GetOrganisationId(), strings.Join(u.GetMunicipalityCodes(), ","))
+			var org string
+			if org, err = c.organisationName(ctx, u.GetOrganisationId()); err == nil {
+				// The organisation and municipalities by the names the web
+				// shows; an administrator has neither.
+				line := fmt.Sprintf("%s <%s> %s", u.GetDisplayName(), u.GetEmail(), e.code("role.", u.GetRole().String(), "ROLE_"))
+				for _, f := range []string{org, muniNames(u.GetMunicipalityCodes())} {
+					if f != "" {
+						line += "\t" + f
+					}
+				}
+				fmt.Fprintln(e.Out, line)
+			}
 		}
 	case "participants list":
 		err = listParticipants(ctx, c, args, e)

@@ -144,7 +144,7 @@ func guideOrganisations(ctx context.Context, g gatewayv1connect.GuidesServiceCli
 			o := v.GetOrganisation()
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\n", o.GetOrganisationId(), v.GetName(), e.code("guides.orgtype.", o.GetType(), "ORGANISATION_TYPE_"))
 			for _, k := range o.GetCapacities() {
-				fmt.Fprintf(e.Out, "\t%s %s\t%s %d\t%s %d", k.GetMunicipalityCode(), e.code("guides.lang.", k.GetLanguage(), ""),
+				fmt.Fprintf(e.Out, "\t%s %s\t%s %d\t%s %d", muniName(k.GetMunicipalityCode()), e.code("guides.lang.", k.GetLanguage(), ""),
 					lowerFirst(e.t("guides.orgs.capacity")), k.GetCapacity(), lowerFirst(e.t("guides.orgs.caseload")), k.GetCaseload())
 				if n := k.GetReproposed(); n > 0 {
 					fmt.Fprintf(e.Out, "\t%s %d", lowerFirst(e.t("guides.orgs.reproposed")), n)

@@ -33,15 +33,26 @@ func (f *fakePairs) RejectPair(_ context.Context, r *connect.Request[gatewayv1.R
 // loopback HTTP and returns what it printed and its error.
 func runMatching(t *testing.T, h gatewayv1connect.MatchingServiceHandler, args ...string) (string, error) {
 	t.Helper()
+	return runServices(t, "", func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewMatchingServiceHandler(h)) }, args...)
+}
+
+// runServices runs one mp command, with MP_LANG set to lang, against the
+// handlers serve adds, over loopback HTTP, and returns what it printed
+// and its error.
+func runServices(t *testing.T, lang string, serve func(*http.ServeMux), args ...string) (string, error) {
+	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle(gatewayv1connect.NewMatchingServiceHandler(h))
+	serve(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	var out bytes.Buffer
 	e := Env{Out: &out, HTTP: srv.Client(), Getenv: func(k string) string {
-		if k == "MP_CONFIG_DIR" {
+		switch k {
+		case "MP_CONFIG_DIR":
 			return dir
+		case "MP_LANG":
+			return lang
 		}
 		return ""
 	}}
