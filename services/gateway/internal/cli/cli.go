@@ -349,6 +349,16 @@ func (e Env) serviceText(msg string) string {
 		}
 		msg = m[1] + "; this one is " + word
 	}
+	// "only a proposed assignment can be rejected; this one is ended":
+	// mp's own words with the status, not the web's "reload the page
+	// and see what holds now".
+	if m := stateRefusal.FindStringSubmatch(msg); m != nil {
+		st := strings.ToUpper(m[2])
+		if m[1] == "assignment" {
+			return e.f("err.assignment_state", e.code("guides.status.", "ASSIGNMENT_STATUS_"+st, "ASSIGNMENT_STATUS_"))
+		}
+		return e.f("err.pair_state", e.code("status.", "PAIR_STATUS_"+st, "PAIR_STATUS_"))
+	}
 	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
 		return s
 	}
@@ -362,6 +372,10 @@ func (e Env) serviceText(msg string) string {
 	// "Rätta följande:" and then the fields' problems in English.
 	return catalog.ViolationText(e.words().lang, msg)
 }
+
+// stateRefusal is a guides or mentoring refusal of a change the
+// assignment's or pair's status does not allow, naming that status.
+var stateRefusal = regexp.MustCompile(`^only (?:a|an) [a-z ]+ (assignment|pair|proposal) can [a-z ]+; this one is ([a-z_]+)$`)
 
 // statusSentence is a dinners refusal that names the seating's status.
 var statusSentence = regexp.MustCompile(`^(.*); this one is (SEATING_STATUS_[A-Z_]+)$`)

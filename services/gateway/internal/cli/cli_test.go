@@ -104,6 +104,20 @@ func TestExplain(t *testing.T) {
 	if got := explain(Env{}, connect.NewError(connect.CodeNotFound, errors.New("no such dead letter (replayed or discarded already?)"))).Error(); !strings.HasPrefix(got, "den felaktiga händelsen finns inte") {
 		t.Errorf("explain(no such dead letter) = %q", got)
 	}
+	// A refusal for a guide assignment's or a pair's status says so in
+	// mp's words with the status, not the web's "ladda om sidan och se
+	// vad som gäller nu" (the outside round of session 22).
+	for msg, want := range map[string]string{
+		"only a proposed assignment can be rejected; this one is ended": "det går inte med lotsningens nuvarande status (avslutad)",
+		"only an active pair can end; this one is ended":                "det går inte med parets nuvarande status (avslutad)",
+	} {
+		if got := explain(Env{}, connect.NewError(connect.CodeFailedPrecondition, errors.New(msg))).Error(); got != want {
+			t.Errorf("explain(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	if got := explain(Env{lang: "en"}, connect.NewError(connect.CodeFailedPrecondition, errors.New("only an assigned assignment can become active; this one is proposed"))).Error(); got != "not possible with the assignment's current status (proposed)" {
+		t.Errorf("explain(assignment) in English = %q", got)
+	}
 	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
 	}
