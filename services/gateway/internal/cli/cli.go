@@ -244,6 +244,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = volunteerRoles(ctx, c, args, e)
 	case "jobs start":
 		err = startJob(ctx, c, args, e)
+	case "jobs list":
+		err = listJobs(ctx, c, args, e)
 	case "jobs watch":
 		if len(args) != 1 {
 			return errors.New(e.f("usage.one_id", "jobs watch"))

@@ -196,7 +196,7 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 			}
 			for _, j := range res.Msg.GetJobs() {
 				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-					e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), strings.Join(j.GetMunicipalityCodes(), ","))
+					e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), muniNames(j.GetMunicipalityCodes()))
 			}
 			return res.Msg.GetNextPageToken(), nil
 		})

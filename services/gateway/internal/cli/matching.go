@@ -17,6 +17,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 func startJob(ctx context.Context, c *clients, args []string, e env) error {
@@ -37,6 +38,31 @@ func startJob(ctx context.Context, c *clients, args []string, e env) error {
 		return watchJob(ctx, c, res.Msg.GetJob().GetId(), e)
 	}
 	return nil
+}
+
+// listJobs prints the matching jobs, newest first, as mp dinners jobs list
+// and mp guides jobs list do: after a crash a coordinator finds the job
+// to watch here, not only in the start command's output.
+func listJobs(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("jobs list", flag.ContinueOnError)
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New(e.f("usage.see_help", "mp jobs list"))
+	}
+	return pages(func(token string) (string, error) {
+		res, err := c.matching.ListMatchingJobs(ctx, connect.NewRequest(&gatewayv1.ListMatchingJobsRequest{PageSize: 200, PageToken: token}))
+		if err != nil {
+			return "", err
+		}
+		for _, j := range res.Msg.GetJobs() {
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
+				e.jobLine(j.GetProgressPercent(), e.code("state.", j.GetState().String(), "JOB_STATE_"), e.code("phase.", j.GetPhase(), "")),
+				muniNames(j.GetMunicipalityCodes()), e.f("job.result", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched()))
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
 }
 
 // watchJob polls the job until it finishes, printing progress changes.
