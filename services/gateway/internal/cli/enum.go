@@ -120,6 +120,11 @@ func (e Env) enumFlag(flagName, value string, c choice) (int32, error) {
 	if v, ok := c.values[c.prefix+name]; ok && v != 0 {
 		return v, nil
 	}
+	if name == "" {
+		// A required choice left out: "-reason \"\" finns inte" read as
+		// if something had been typed.
+		return 0, errors.New(e.f("err.enum_needed", flagName, e.list(c)))
+	}
 	return 0, errors.New(e.f("err.enum", flagName, value, e.list(c)))
 }
 

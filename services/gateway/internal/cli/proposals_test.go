@@ -81,9 +81,15 @@ func TestProposalRejectTakesTheWebsReason(t *testing.T) {
 	if out != "p1 avvisad\n" {
 		t.Errorf("printed %q", out)
 	}
-	for _, args := range [][]string{{"p2"}, {"-reason", "bored", "p2"}} {
-		if _, err := runMatching(t, f, append([]string{"proposals", "reject"}, args...)...); err == nil || !strings.Contains(err.Error(), "logistics (praktiska hinder)") {
-			t.Errorf("proposals reject %v: %v, want the reasons listed", args, err)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"p2"}, "-reason behövs: välj en av poor_fit (passar inte ihop)"},
+		{[]string{"-reason", "bored", "p2"}, `-reason "bored" finns inte; välj en av poor_fit (passar inte ihop)`},
+	} {
+		if _, err := runMatching(t, f, append([]string{"proposals", "reject"}, tt.args...)...); err == nil || !strings.HasPrefix(err.Error(), tt.want) || !strings.Contains(err.Error(), "logistics (praktiska hinder)") {
+			t.Errorf("proposals reject %v: %v, want %q and the reasons listed", tt.args, err, tt.want)
 		}
 	}
 	if len(f.rejected) != 1 {
