@@ -99,8 +99,17 @@ func TestCLIFlow(t *testing.T) {
 	// "proposals: 0".
 	mustContain(t, mp(t, dir, "jobs", "start", "-follow"), "proposals: 0",
 		"no proposals: the only newcomer in scope already has a proposal or a pair that is not over")
-	csv := mp(t, dir, "report", "export")
+	csv := mp(t, dir, "report", "export", "-machine")
 	mustContain(t, csv, "section,label,count", "total,participants,1", "municipality,0880,1")
+	// Without -machine mp saves the file the web's Reports page
+	// downloads: byte-order mark, ';', words (ADR 0109), not the machine
+	// CSV.
+	mp(t, dir, "report", "export", "-o", filepath.Join(dir, "report.csv"))
+	file, err := os.ReadFile(filepath.Join(dir, "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, string(file), "\ufeff", "Section;What;Count", ";Kalmar;1")
 
 	saved, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {

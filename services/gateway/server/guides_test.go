@@ -238,7 +238,7 @@ func TestGuidesThroughGateway(t *testing.T) {
 
 	// The same through mp.
 	mustContain(t, mp(t, dir, "guides", "eligibility", "-entitled"), "9 newcomers", "Amina Guidesson", "parental leave does not exclude")
-	mustContain(t, mp(t, dir, "guides", "organisations"), "Lotsarna i Kalmar", "0880 Arabic\tplaces 4\tcaseload 3")
+	mustContain(t, mp(t, dir, "guides", "organisations"), "Lotsarna i Kalmar", "Kalmar Arabic\tplaces 4\tcaseload 3")
 	mustContain(t, mp(t, dir, "guides", "jobs", "list"), job.GetId(), "finished")
 	mustContain(t, mp(t, dir, "guides", "assignments", "-job", job.GetId(), "-status", "active"), "3 assignments", "active",
 		"language the newcomer speaks (Arabic)")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -138,8 +139,11 @@ func TestRejectAndDeclineWithReasons(t *testing.T) {
 		a.GetRejectReason() != proposalv1.RejectReason_REJECT_REASON_LOGISTICS {
 		t.Errorf("rejected: status %v, reason %v", a.GetStatus(), a.GetRejectReason())
 	}
-	if _, err := c.RejectAssignment(ctx, &pb.RejectAssignmentRequest{Id: rejected.GetId(), Reason: proposalv1.RejectReason_REJECT_REASON_OTHER}); code(err) != codes.FailedPrecondition {
-		t.Errorf("reject twice: %v, want FailedPrecondition", err)
+	// The refusal names the status the assignment has now, as the pairs'
+	// and seatings' do (mp said "see what holds now" and no status).
+	if _, err := c.RejectAssignment(ctx, &pb.RejectAssignmentRequest{Id: rejected.GetId(), Reason: proposalv1.RejectReason_REJECT_REASON_OTHER}); code(err) != codes.FailedPrecondition ||
+		status.Convert(err).Message() != "only a proposed assignment can be rejected; this one is rejected" {
+		t.Errorf("reject twice: %v, want FailedPrecondition naming the status", err)
 	}
 
 	if _, err := c.DeclineAssignment(ctx, &pb.DeclineAssignmentRequest{Id: declined.GetId(), Party: pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER,

@@ -141,7 +141,7 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
 		{regexp.MustCompile(`^too many sign-in attempts; wait (\S+) and try again$`), "för många inloggningsförsök; vänta $1 och försök igen"},
 		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ (?:pair|proposal) can [a-z ]+; this one is [a-z]+$`), "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
-		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ assignment can [a-z ]+$`), "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ assignment can [a-z ]+(?:; this one is [a-z_]+)?$`), "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{regexp.MustCompile(`^must list at most (\d+) proposals$`), "får ange högst $1 förslag"},
 		{regexp.MustCompile(`^the offer expired at (.+)$`), "erbjudandet gick ut $1"},
 		{regexp.MustCompile(`^invalid request: (\d+) problems, the first (\d+) listed$`), "$1 fel, de första $2 visas:"},

@@ -215,8 +215,18 @@ func Run(ctx context.Context, args []string, e Env) error {
 		var res *connect.Response[gatewayv1.GetUserResponse]
 		if res, err = c.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"})); err == nil {
 			u := res.Msg.GetUser()
-			fmt.Fprintf(e.Out, "%s <%s> %s %s %s\n", u.GetDisplayName(), u.GetEmail(), e.code("role.", u.GetRole().String(), "ROLE_"),
-				u.GetOrganisationId(), strings.Join(u.GetMunicipalityCodes(), ","))
+			var org string
+			if org, err = c.organisationName(ctx, u.GetOrganisationId()); err == nil {
+				// The organisation and municipalities by the names the web
+				// shows; an administrator has neither.
+				line := fmt.Sprintf("%s <%s> %s", u.GetDisplayName(), u.GetEmail(), e.code("role.", u.GetRole().String(), "ROLE_"))
+				for _, f := range []string{org, muniNames(u.GetMunicipalityCodes())} {
+					if f != "" {
+						line += "\t" + f
+					}
+				}
+				fmt.Fprintln(e.Out, line)
+			}
 		}
 	case "participants list":
 		err = listParticipants(ctx, c, args, e)
@@ -234,6 +244,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = volunteerRoles(ctx, c, args, e)
 	case "jobs start":
 		err = startJob(ctx, c, args, e)
+	case "jobs list":
+		err = listJobs(ctx, c, args, e)
 	case "jobs watch":
 		if len(args) != 1 {
 			return errors.New(e.f("usage.one_id", "jobs watch"))
@@ -300,11 +312,23 @@ func login(ctx context.Context, args []string, e env) error {
 // without echo, so it never shows on screen or in a screen recording; from
 // a pipe it is the first line.
 func readPassword(e env) (string, error) {
-	fmt.Fprint(e.Out, e.t("login.password"))
 	if f, ok := e.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.Out, e.t("login.password"))
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(e.Out)
 		return string(b), err
+	}
+	return e.ask(e.t("login.password"))
+}
+
+// ask prints prompt and reads one line of the input. A terminal ends the
+// prompt's line when Enter is typed; from a pipe nothing does, so mp ends
+// it: "Lösenord: inloggad som ..." was printed on one line.
+func (e Env) ask(prompt string) (string, error) {
+	if f, ok := e.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.Out, prompt)
+	} else {
+		fmt.Fprintln(e.Out, strings.TrimRight(prompt, " "))
 	}
 	line, err := bufio.NewReader(e.In).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -327,6 +351,16 @@ func (e Env) serviceText(msg string) string {
 		}
 		msg = m[1] + "; this one is " + word
 	}
+	// "only a proposed assignment can be rejected; this one is ended":
+	// mp's own words with the status, not the web's "reload the page
+	// and see what holds now".
+	if m := stateRefusal.FindStringSubmatch(msg); m != nil {
+		st := strings.ToUpper(m[2])
+		if m[1] == "assignment" {
+			return e.f("err.assignment_state", e.code("guides.status.", "ASSIGNMENT_STATUS_"+st, "ASSIGNMENT_STATUS_"))
+		}
+		return e.f("err.pair_state", e.code("status.", "PAIR_STATUS_"+st, "PAIR_STATUS_"))
+	}
 	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
 		return s
 	}
@@ -340,6 +374,10 @@ func (e Env) serviceText(msg string) string {
 	// "Rätta följande:" and then the fields' problems in English.
 	return catalog.ViolationText(e.words().lang, msg)
 }
+
+// stateRefusal is a guides or mentoring refusal of a change the
+// assignment's or pair's status does not allow, naming that status.
+var stateRefusal = regexp.MustCompile(`^only (?:a|an) [a-z ]+ (assignment|pair|proposal) can [a-z ]+; this one is ([a-z_]+)$`)
 
 // statusSentence is a dinners refusal that names the seating's status.
 var statusSentence = regexp.MustCompile(`^(.*); this one is (SEATING_STATUS_[A-Z_]+)$`)

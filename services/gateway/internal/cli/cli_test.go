@@ -104,6 +104,20 @@ func TestExplain(t *testing.T) {
 	if got := explain(Env{}, connect.NewError(connect.CodeNotFound, errors.New("no such dead letter (replayed or discarded already?)"))).Error(); !strings.HasPrefix(got, "den felaktiga händelsen finns inte") {
 		t.Errorf("explain(no such dead letter) = %q", got)
 	}
+	// A refusal for a guide assignment's or a pair's status says so in
+	// mp's words with the status, not the web's "ladda om sidan och se
+	// vad som gäller nu" (the outside round of session 22).
+	for msg, want := range map[string]string{
+		"only a proposed assignment can be rejected; this one is ended": "det går inte med lotsningens nuvarande status (avslutad)",
+		"only an active pair can end; this one is ended":                "det går inte med parets nuvarande status (avslutad)",
+	} {
+		if got := explain(Env{}, connect.NewError(connect.CodeFailedPrecondition, errors.New(msg))).Error(); got != want {
+			t.Errorf("explain(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	if got := explain(Env{lang: "en"}, connect.NewError(connect.CodeFailedPrecondition, errors.New("only an assigned assignment can become active; this one is proposed"))).Error(); got != "not possible with the assignment's current status (proposed)" {
+		t.Errorf("explain(assignment) in English = %q", got)
+	}
 	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
 	}
@@ -216,6 +230,51 @@ func TestEquityFileIsTheWebDownload(t *testing.T) {
 		}
 		if got, _ := os.ReadFile(out); string(got) != file {
 			t.Errorf("saved %q, want the download %q", got, file)
+		}
+	}
+}
+
+// TestReportExportIsTheWebDownload: mp report export saves the file the
+// web's Reports page downloads (format=local: byte-order mark, ';',
+// words), in mp's language, from that page's route; -machine asks for
+// the page's machine CSV. It saved the machine CSV only.
+func TestReportExportIsTheWebDownload(t *testing.T) {
+	t.Parallel()
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.String())
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		_, _ = w.Write([]byte("x"))
+	}))
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		lang string
+		args []string
+		want string
+	}{
+		{"", []string{"-o"}, "/reports/export.csv?format=local&lang=sv"},
+		{"en", []string{"-o"}, "/reports/export.csv?format=local&lang=en"},
+		{"", []string{"-machine", "-o"}, "/reports/export.csv?format=machine"},
+	} {
+		dir := t.TempDir()
+		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
+			switch k {
+			case "MP_CONFIG_DIR":
+				return dir
+			case "MP_LANG":
+				return tt.lang
+			}
+			return ""
+		}}
+		if err := saveConfig(e, config{Server: srv.URL, Token: "tok"}); err != nil {
+			t.Fatal(err)
+		}
+		asked = nil
+		if err := Run(context.Background(), append(append([]string{"report", "export"}, tt.args...), filepath.Join(dir, "r.csv")), e); err != nil {
+			t.Fatal(err)
+		}
+		if len(asked) != 1 || asked[0] != tt.want {
+			t.Errorf("MP_LANG=%q mp report export %v: asked %q, want %q", tt.lang, tt.args, asked, tt.want)
 		}
 	}
 }

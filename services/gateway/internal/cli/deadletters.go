@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -89,9 +87,8 @@ func discardDeadLetter(ctx context.Context, c *clients, args []string, e env) er
 	}
 	id := fs.Arg(0)
 	if !*yes {
-		fmt.Fprint(e.Out, e.f("dl.confirm", id))
-		line, err := bufio.NewReader(e.In).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		line, err := e.ask(e.f("dl.confirm", id))
+		if err != nil {
 			return err
 		}
 		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {

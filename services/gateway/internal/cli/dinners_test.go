@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,5 +82,40 @@ func TestPagesStopsLoudly(t *testing.T) {
 	boom := errors.New("boom")
 	if err := pages(func(string) (string, error) { return "", boom }); !errors.Is(err, boom) {
 		t.Fatalf("error: %v", err)
+	}
+}
+
+// TestSeatingCommandsHaveOnlyTheirFlags: each of mp dinners approve,
+// reject, rsvp, cancel, attendance and feedback lists only its own flags
+// in -h and refuses another's as unknown, before anything is sent (the
+// client is nil): "approve -rating 5 -decline date -party host ID"
+// succeeded and ignored all three.
+func TestSeatingCommandsHaveOnlyTheirFlags(t *testing.T) {
+	t.Parallel()
+	all := []string{"reason", "party", "decline", "rating", "meet-again", "practised", "first-time"}
+	own := map[string][]string{
+		"approve": nil, "cancel": nil, "attendance": nil,
+		"reject":   {"reason"},
+		"rsvp":     {"party", "decline"},
+		"feedback": {"party", "rating", "meet-again", "practised", "first-time"},
+	}
+	for what, flags := range own {
+		var out bytes.Buffer
+		if err := changeSeating(context.Background(), nil, what, []string{"-h"}, env{Out: &out}); err == nil {
+			t.Errorf("dinners %s -h: no flag.ErrHelp", what)
+		}
+		for _, f := range all {
+			listed := strings.Contains(out.String(), "  -"+f+" ") || strings.Contains(out.String(), "  -"+f+"\n")
+			if mine := slices.Contains(flags, f); listed != mine {
+				t.Errorf("dinners %s -h lists -%s: %v, want %v\n%s", what, f, listed, mine, out.String())
+			}
+			if slices.Contains(flags, f) {
+				continue
+			}
+			err := changeSeating(context.Background(), nil, what, []string{"-" + f, "5", "id"}, env{Out: &bytes.Buffer{}})
+			if err == nil || !strings.Contains(err.Error(), "-"+f) {
+				t.Errorf("dinners %s -%s 5 id: %v, want -%s refused", what, f, err, f)
+			}
+		}
 	}
 }

@@ -38,6 +38,7 @@ var (
 	programmeChoice     = choice{prefix: "CONSENT_PURPOSE_", values: eventsv1.ConsentPurpose_value, label: "programme."}
 	channelChoice       = choice{prefix: "PREFERRED_CHANNEL_", values: typev1.PreferredChannel_value, label: "mailbox.pch.", full: true, zero: "any"}
 	topicChoice         = choice{prefix: "NOTIFICATION_TOPIC_", values: typev1.NotificationTopic_value, label: "mailbox.topic.", full: true}
+	pairRejectChoice    = choice{prefix: "REJECT_REASON_", values: eventsv1.RejectReason_value, label: "reason.reject."}
 	seatingStatusChoice = choice{prefix: "SEATING_STATUS_", values: eventsv1.SeatingStatus_value, label: "dinners.status."}
 	dinnerRejectChoice  = choice{prefix: "REJECT_REASON_", values: proposalv1.RejectReason_value, label: "dinners.reject."}
 	dinnerPartyChoice   = choice{prefix: "DINNER_PARTY_", values: eventsv1.DinnerParty_value, label: "dinners."}
@@ -118,6 +119,11 @@ func (e Env) enumFlag(flagName, value string, c choice) (int32, error) {
 	}
 	if v, ok := c.values[c.prefix+name]; ok && v != 0 {
 		return v, nil
+	}
+	if name == "" {
+		// A required choice left out: "-reason \"\" finns inte" read as
+		// if something had been typed.
+		return 0, errors.New(e.f("err.enum_needed", flagName, e.list(c)))
 	}
 	return 0, errors.New(e.f("err.enum", flagName, value, e.list(c)))
 }

@@ -144,7 +144,7 @@ func guideOrganisations(ctx context.Context, g gatewayv1connect.GuidesServiceCli
 			o := v.GetOrganisation()
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\n", o.GetOrganisationId(), v.GetName(), e.code("guides.orgtype.", o.GetType(), "ORGANISATION_TYPE_"))
 			for _, k := range o.GetCapacities() {
-				fmt.Fprintf(e.Out, "\t%s %s\t%s %d\t%s %d", k.GetMunicipalityCode(), e.code("guides.lang.", k.GetLanguage(), ""),
+				fmt.Fprintf(e.Out, "\t%s %s\t%s %d\t%s %d", muniName(k.GetMunicipalityCode()), e.code("guides.lang.", k.GetLanguage(), ""),
 					lowerFirst(e.t("guides.orgs.capacity")), k.GetCapacity(), lowerFirst(e.t("guides.orgs.caseload")), k.GetCaseload())
 				if n := k.GetReproposed(); n > 0 {
 					fmt.Fprintf(e.Out, "\t%s %d", lowerFirst(e.t("guides.orgs.reproposed")), n)
@@ -196,7 +196,7 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 			}
 			for _, j := range res.Msg.GetJobs() {
 				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-					e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), strings.Join(j.GetMunicipalityCodes(), ","))
+					e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), muniNames(j.GetMunicipalityCodes()))
 			}
 			return res.Msg.GetNextPageToken(), nil
 		})

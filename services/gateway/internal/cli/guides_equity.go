@@ -105,11 +105,15 @@ var reasonPatterns = []struct {
 	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guides.why.inside", []string{"Months", "Date"}},
 }
 
-// equityGroup is a group of the equity report in words: a language by
-// its name, other groups by the web's labels ("kvinna", "deltid").
+// equityGroup is a group of the equity report in words: a language or a
+// municipality by its name (as the web's page, not "Kommun 0180"), other
+// groups by the web's labels ("kvinna", "deltid").
 func (e Env) equityGroup(dimension, group string) string {
-	if dimension == "EQUITY_DIMENSION_LANGUAGE" {
+	switch dimension {
+	case "EQUITY_DIMENSION_LANGUAGE":
 		return e.code("guides.lang.", group, "")
+	case "EQUITY_DIMENSION_MUNICIPALITY":
+		return muniName(group)
 	}
 	return e.code("guides.group.", group, "")
 }

@@ -3,12 +3,18 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 )
 
 // TestLoginFindsTheGatewayOfGatewayAddr: with the stack moved to other
@@ -50,5 +56,42 @@ func TestLoginFindsTheGatewayOfGatewayAddr(t *testing.T) {
 	err = login(closed)
 	if err == nil || !strings.Contains(err.Error(), "http://"+closed) || !strings.Contains(err.Error(), "-server") {
 		t.Fatalf("login with no gateway at %s: %v, want an error naming the address and -server", closed, err)
+	}
+}
+
+// fakeTokens is the gateway's token API: it signs in anna with "pw".
+type fakeTokens struct {
+	gatewayv1connect.UnimplementedApiTokenServiceHandler
+}
+
+func (fakeTokens) CreateApiToken(_ context.Context, r *connect.Request[gatewayv1.CreateApiTokenRequest]) (*connect.Response[gatewayv1.CreateApiTokenResponse], error) {
+	if r.Msg.GetPassword() != "pw" {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("wrong password"))
+	}
+	return connect.NewResponse(&gatewayv1.CreateApiTokenResponse{Token: "t", User: &gatewayv1.User{DisplayName: "Anna", Locale: "sv"}}), nil
+}
+
+// TestPipedPasswordEndsThePromptsLine: `echo PW | mp login` printed
+// "Lösenord: inloggad som ..." on one line, as a terminal's Enter was
+// missing; from a pipe the prompt has its own line.
+func TestPipedPasswordEndsThePromptsLine(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.Handle(gatewayv1connect.NewApiTokenServiceHandler(fakeTokens{}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	var out bytes.Buffer
+	e := Env{In: strings.NewReader("pw\n"), Out: &out, HTTP: srv.Client(), Getenv: func(k string) string {
+		if k == "MP_CONFIG_DIR" {
+			return dir
+		}
+		return ""
+	}}
+	if err := Run(context.Background(), []string{"login", "-server", srv.URL, "-email", "anna@example.org"}, e); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "Lösenord:\ninloggad som Anna") {
+		t.Errorf("printed %q, want the prompt's line ended before \"inloggad som\"", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 func startJob(ctx context.Context, c *clients, args []string, e env) error {
@@ -36,6 +38,31 @@ func startJob(ctx context.Context, c *clients, args []string, e env) error {
 		return watchJob(ctx, c, res.Msg.GetJob().GetId(), e)
 	}
 	return nil
+}
+
+// listJobs prints the matching jobs, newest first, as mp dinners jobs list
+// and mp guides jobs list do: after a crash a coordinator finds the job
+// to watch here, not only in the start command's output.
+func listJobs(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("jobs list", flag.ContinueOnError)
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New(e.f("usage.see_help", "mp jobs list"))
+	}
+	return pages(func(token string) (string, error) {
+		res, err := c.matching.ListMatchingJobs(ctx, connect.NewRequest(&gatewayv1.ListMatchingJobsRequest{PageSize: 200, PageToken: token}))
+		if err != nil {
+			return "", err
+		}
+		for _, j := range res.Msg.GetJobs() {
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
+				e.jobLine(j.GetProgressPercent(), e.code("state.", j.GetState().String(), "JOB_STATE_"), e.code("phase.", j.GetPhase(), "")),
+				muniNames(j.GetMunicipalityCodes()), e.f("job.result", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched()))
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
 }
 
 // watchJob polls the job until it finishes, printing progress changes.
@@ -96,19 +123,35 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 	})
 }
 
+// decide approves or rejects one proposal. A rejection takes the reason
+// the web's form asks for ("Skäl", required there as here): without a
+// flag set "-reason OTHER ID" was taken as the id and no reason was sent.
 func decide(ctx context.Context, c *clients, what string, args []string, e env) error {
-	if len(args) != 1 {
+	fs := flag.NewFlagSet("proposals "+what, flag.ContinueOnError)
+	var reason *string
+	if what == "reject" {
+		reason = fs.String("reason", "", e.usage("flag.reject_reason", pairRejectChoice))
+	}
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
 		return errors.New(e.f("usage.one_id", "proposals "+what))
 	}
+	id := fs.Arg(0)
 	var v *gatewayv1.PairView
 	if what == "approve" {
-		res, err := c.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: args[0]}))
+		res, err := c.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: id}))
 		if err != nil {
 			return err
 		}
 		v = res.Msg.GetPair()
 	} else {
-		res, err := c.matching.RejectPair(ctx, connect.NewRequest(&gatewayv1.RejectPairRequest{Id: args[0], Reason: eventsv1.RejectReason_REJECT_REASON_POOR_FIT}))
+		r, err := e.enumFlag("reason", *reason, pairRejectChoice)
+		if err != nil {
+			return err
+		}
+		res, err := c.matching.RejectPair(ctx, connect.NewRequest(&gatewayv1.RejectPairRequest{Id: id, Reason: eventsv1.RejectReason(r)}))
 		if err != nil {
 			return err
 		}
@@ -118,14 +161,23 @@ func decide(ctx context.Context, c *clients, what string, args []string, e env) 
 	return nil
 }
 
-// exportReport downloads the CSV the web app's Reports page exports.
+// exportReport saves the file the web app's Reports page downloads
+// ("Exportera som CSV": byte-order mark, ';', words in mp's language, ADR
+// 0109), fetched from that page's own route so there is one writer of it;
+// -machine is the page's other button, the stable English CSV with codes
+// for programs. mp saved only the machine CSV, whatever the user read.
 func exportReport(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("report export", flag.ContinueOnError)
 	outPath := fs.String("o", "", e.t("flag.out"))
+	machine := fs.Bool("machine", false, e.t("flag.export_machine"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	return downloadCSV(ctx, c, "/reports/export.csv?format=machine", *outPath, e)
+	q := url.Values{"format": {"local"}, "lang": {e.words().lang}}
+	if *machine {
+		q = url.Values{"format": {"machine"}}
+	}
+	return downloadCSV(ctx, c, "/reports/export.csv?"+q.Encode(), *outPath, e)
 }
 
 // jobLine is one line of a job's progress: "40% pågår: söker de bästa

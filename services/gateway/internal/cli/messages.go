@@ -198,13 +198,21 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 			return "", err
 		}
 		for _, d := range res.Msg.GetDeliveries() {
+			// A delivery without a channel went through none ("ingen
+			// kanal"), which "okänd kanal" misread.
+			channel := e.t("messages.no_channel")
+			if d.GetChannel() != notifyv1.Channel_CHANNEL_UNSPECIFIED {
+				channel = e.label("mailbox.ch.", d.GetChannel().String())
+			}
 			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", localtime.Stamp(d.GetCreateTime()), d.GetPersonId(),
-				e.label("mailbox.tpl.", d.GetTemplate().String()), e.label("mailbox.ch.", d.GetChannel().String()), e.label("mailbox.ds.", d.GetStatus().String()))
+				e.label("mailbox.tpl.", d.GetTemplate().String()), channel, e.label("mailbox.ds.", d.GetStatus().String()))
+			// The failure once, as the web's page says it: its label, or
+			// the service's words for a failure the label lacks. Both
+			// were printed, and they say the same.
 			if d.GetFailure() != notifyv1.Failure_FAILURE_UNSPECIFIED {
 				line += "\t" + e.label("mailbox.fl.", d.GetFailure().String())
-				if r := d.GetFailureReason(); r != "" {
-					line += ": " + r
-				}
+			} else if r := d.GetFailureReason(); r != "" {
+				line += "\t" + r
 			}
 			fmt.Fprintln(e.Out, line)
 		}

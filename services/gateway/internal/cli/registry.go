@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -138,9 +136,8 @@ func remove(ctx context.Context, c *clients, kind, what string, args []string, e
 	}
 	id := fs.Arg(0)
 	if what == "erase" && !*yes {
-		fmt.Fprint(e.Out, e.f("erase.confirm", id))
-		line, err := bufio.NewReader(e.In).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		line, err := e.ask(e.f("erase.confirm", id))
+		if err != nil {
 			return err
 		}
 		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {

@@ -149,16 +149,27 @@ func (e Env) seatingStatus(s *dinnersv1.Seating) string {
 }
 
 // changeSeating runs approve, reject, rsvp, cancel, attendance or
-// feedback on one seating.
+// feedback on one seating. Each defines only its own flags: with one
+// shared set, "approve -rating 5 -decline DATE" succeeded and ignored
+// them, and -h listed every flag of every command.
 func changeSeating(ctx context.Context, d dinnersClient, what string, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners "+what, flag.ContinueOnError)
-	reason := fs.String("reason", "", e.usage("flag.reject_reason", dinnerRejectChoice))
-	partyF := fs.String("party", "", e.usage("flag.dinner_party", dinnerPartyChoice))
-	decline := fs.String("decline", "", e.usage("flag.decline", rsvpDeclineChoice))
-	rating := fs.Int("rating", 0, e.t("flag.rating"))
-	again := fs.Bool("meet-again", false, e.t("flag.meet_again"))
-	practised := fs.Bool("practised", false, e.t("flag.practised"))
-	first := fs.Bool("first-time", false, e.t("flag.first_home"))
+	var reason, partyF, decline string
+	var rating int
+	var again, practised, first bool
+	switch what {
+	case "reject":
+		fs.StringVar(&reason, "reason", "", e.usage("flag.reject_reason", dinnerRejectChoice))
+	case "rsvp":
+		fs.StringVar(&partyF, "party", "", e.usage("flag.dinner_party", dinnerPartyChoice))
+		fs.StringVar(&decline, "decline", "", e.usage("flag.decline", rsvpDeclineChoice))
+	case "feedback":
+		fs.StringVar(&partyF, "party", "", e.usage("flag.dinner_party", dinnerPartyChoice))
+		fs.IntVar(&rating, "rating", 0, e.t("flag.rating"))
+		fs.BoolVar(&again, "meet-again", false, e.t("flag.meet_again"))
+		fs.BoolVar(&practised, "practised", false, e.t("flag.practised"))
+		fs.BoolVar(&first, "first-time", false, e.t("flag.first_home"))
+	}
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -169,7 +180,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 	id := rest[0]
 	p := eventsv1.DinnerParty_DINNER_PARTY_UNSPECIFIED
 	if what == "rsvp" || what == "feedback" {
-		n, err := e.enumFlag("party", *partyF, dinnerPartyChoice)
+		n, err := e.enumFlag("party", partyF, dinnerPartyChoice)
 		if err != nil {
 			return err
 		}
@@ -184,7 +195,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "reject":
-		r, rerr := e.enumFlag("reason", *reason, dinnerRejectChoice)
+		r, rerr := e.enumFlag("reason", reason, dinnerRejectChoice)
 		if rerr != nil {
 			return rerr
 		}
@@ -193,9 +204,9 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "rsvp":
-		req := &gatewayv1.RecordRsvpRequest{Id: id, Party: p, Accept: *decline == ""}
-		if *decline != "" {
-			r, rerr := e.enumFlag("decline", *decline, rsvpDeclineChoice)
+		req := &gatewayv1.RecordRsvpRequest{Id: id, Party: p, Accept: decline == ""}
+		if decline != "" {
+			r, rerr := e.enumFlag("decline", decline, rsvpDeclineChoice)
 			if rerr != nil {
 				return rerr
 			}
@@ -224,7 +235,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 			v = res.Msg.GetSeating()
 		}
 	case "feedback":
-		fb := &dinnersv1.Feedback{Rating: int32(*rating), WouldMeetAgain: *again, LanguagePractised: *practised, FirstTimeInSwedishHome: *first}
+		fb := &dinnersv1.Feedback{Rating: int32(rating), WouldMeetAgain: again, LanguagePractised: practised, FirstTimeInSwedishHome: first}
 		var res *connect.Response[gatewayv1.RecordFeedbackResponse]
 		if res, err = d.RecordFeedback(ctx, connect.NewRequest(&gatewayv1.RecordFeedbackRequest{Id: id, Party: p, Feedback: fb})); err == nil {
 			v = res.Msg.GetSeating()

@@ -186,7 +186,7 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 		return fmt.Sprintf("no proposals: %s waiting, but there is no %s in the job's municipalities "+
 			"(a place held by a proposal or a pair that is not over is taken)", n(c.Newcomers, "newcomer"), slot)
 	case NoEligible:
-		s := fmt.Sprintf("no proposals: the rules allow no pair between the %s and the %s (nobody eligible)", n(c.Newcomers, "newcomer"), n(c.Slots, "free place"))
+		s := fmt.Sprintf("no proposals: the rules allow no pair between %s and %s (nobody eligible)", the(c.Newcomers, "newcomer"), the(c.Slots, "free place"))
 		if c.Excluded > 0 {
 			s += fmt.Sprintf("; %s proposed before %s not proposed again", n(c.Excluded, "pair"), plural(c.Excluded, "is", "are"))
 		}
@@ -209,6 +209,15 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 // n is a count with its noun, "1 newcomer", "12 newcomers".
 func n(k int64, noun string) string {
 	return fmt.Sprintf("%d %s", k, plural(k, noun, noun+"s"))
+}
+
+// the is "the newcomer" for a count of 1, "the 3 newcomers" otherwise
+// ("the 1 newcomer" was printed).
+func the(k int64, noun string) string {
+	if k == 1 {
+		return "the " + noun
+	}
+	return "the " + n(k, noun)
 }
 
 // plural is one for a count of 1 and other otherwise.

@@ -26,7 +26,7 @@ func TestWhy(t *testing.T) {
 		{"rules allow nothing", FromMentoring(&mentoringv1.JobCounts{Newcomers: 5, FreeSlots: 2, ExcludedPairs: 7}), NoEligible,
 			[]string{"allow no pair between the 5 newcomers and the 2 free places", "nobody eligible", "7 pairs proposed before are not"}},
 		{"some busy, rest ineligible", FromMentoring(&mentoringv1.JobCounts{Newcomers: 1, BusyNewcomers: 4, FreeSlots: 2}), NoEligible,
-			[]string{"between the 1 newcomer and the 2 free places", "; 4 more newcomers already have a proposal or a pair"}},
+			[]string{"between the newcomer and the 2 free places", "; 4 more newcomers already have a proposal or a pair"}},
 		{"guides: all assigned", FromGuides(map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}), AllBusy,
 			[]string{"all 2 newcomers"}},
 		{"guides: nobody entitled", FromGuides(map[string]int64{"busy_newcomers": 0, "not_entitled": 6, "free_capacity": 3}), NoNewcomers,

@@ -66,6 +66,9 @@ func TestTranslateMessage(t *testing.T) {
 		// The guides assignments' lifecycle, likewise.
 		{"sv", "only a proposed or approved assignment can be declined", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{"sv", "only an assigned assignment can become active", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		// The guides service names the status since session 22, as the
+		// pairs' refusals do; the page's sentence is the same.
+		{"sv", "only a proposed assignment can be rejected; this one is ended", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{"sv", "is required: the newcomer or the organisation", "måste anges: den nyanlända eller lotsorganisationen"},
 		{"sv", "is required: period over, moved, found work, opted out or organisation left", "måste anges: etableringstiden är slut, har flyttat, har fått arbete, vill inte längre eller organisationen har slutat"},
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,16 +192,23 @@ func pairsByMonth(rows []*mentoringv1.ReportRow) []core.Count {
 	return out
 }
 
-// exportCSV writes the report as CSV. ?format=machine, and any program
-// signed in with an API token (mp), gets the stable form: section, label,
-// count, with codes, in English, one layout whatever the user's language.
-// A person in the web app gets the file every CSV download is (csvFile):
-// headers and labels in their language, ';' between fields, a byte-order
-// mark.
+// exportCSV writes the report as CSV. ?format=machine, and a program
+// signed in with an API token that names no format, gets the stable form:
+// section, label, count, with codes, in English, one layout whatever the
+// user's language. A person in the web app gets the file every CSV
+// download is (csvFile): headers and labels in their language, ';'
+// between fields, a byte-order mark; mp report export asks for that same
+// file with ?format=local, in its own language when MP_LANG chose another
+// than the account's (lang, one the app offers), as mp guides equity -o
+// does (ADR 0111).
 func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
-	machine := r.URL.Query().Get("format") == "machine" || r.Header.Get("Authorization") != ""
-	if f := r.URL.Query().Get("format"); f != "" && f != "machine" && f != "local" {
+	f := r.URL.Query().Get("format")
+	if f != "" && f != "machine" && f != "local" {
 		return w.fail400(rw, p)
+	}
+	machine := f == "machine" || f == "" && r.Header.Get("Authorization") != ""
+	if l := r.URL.Query().Get("lang"); slices.Contains(offered, l) {
+		p.Lang = l
 	}
 	var mr *mentoringv1.GetReportResponse
 	if w.g.MentoringAvailable() {

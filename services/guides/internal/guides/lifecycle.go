@@ -3,6 +3,7 @@ package guides
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -49,6 +50,26 @@ func (s *Service) capacity(a *guidesv1.Assignment) int {
 		}
 	}
 	return 0
+}
+
+// refused is the FailedPrecondition of a change the assignment's status
+// does not allow, naming the status it has now ("...; this one is
+// ended"), as the pairs' and the seatings' refusals name theirs: mp and
+// the web can then say what holds instead of "see what holds now".
+func (s *Service) refused(ctx context.Context, who auth.Claims, id, msg string) error {
+	if a, err := s.GetAssignment(ctx, who, id); err == nil {
+		msg += thisOneIs(a)
+	}
+	return apperr.Errorf(apperr.FailedPrecondition, "%s", msg)
+}
+
+// thisOneIs is a refusal's tail naming a's status ("; this one is
+// ended"), "" when it has none.
+func thisOneIs(a *guidesv1.Assignment) string {
+	if a.GetStatus() == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_UNSPECIFIED {
+		return ""
+	}
+	return "; this one is " + strings.ToLower(strings.TrimPrefix(a.GetStatus().String(), "ASSIGNMENT_STATUS_"))
 }
 
 // GetAssignment returns assignment id if who may see it. Returns NotFound.
@@ -99,7 +120,7 @@ func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []
 func (s *Service) Approve(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
 	a, err := s.life.Approve(ctx, who, id)
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
-		return nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be approved")
+		return nil, s.refused(ctx, who, id, "only a proposed assignment can be approved")
 	}
 	return a, err
 }
@@ -113,7 +134,7 @@ func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason
 	}
 	a, err := s.life.Reject(ctx, who, id, reason)
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
-		return nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed assignment can be rejected")
+		return nil, s.refused(ctx, who, id, "only a proposed assignment can be rejected")
 	}
 	return a, err
 }
@@ -147,7 +168,7 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string)
 func (s *Service) Activate(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
 	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, _ *proposal.State, _ time.Time) (proposal.Step, error) {
 		if a.GetStatus() != stAssigned {
-			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active")
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active%s", thisOneIs(a))
 		}
 		a.Status = stActive
 		return proposal.Step{Kind: proposal.KindActivated}, nil
@@ -162,7 +183,7 @@ func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason ev
 	}
 	a, err := s.life.End(ctx, who, id, int32(reason))
 	if apperr.ErrorCode(err) == apperr.FailedPrecondition {
-		return nil, apperr.Errorf(apperr.FailedPrecondition, "only an assigned or active assignment can end")
+		return nil, s.refused(ctx, who, id, "only an assigned or active assignment can end")
 	}
 	return a, err
 }
@@ -266,7 +287,7 @@ func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string
 	if _, ok := proposalv1.DeclineReason_name[reason]; !ok {
 		return nil, apperr.FieldError("reason", "is not a known decline reason")
 	}
-	return s.life.Transition(ctx, who, id, func(_ *guidesv1.Assignment, st *proposal.State, now time.Time) (proposal.Step, error) {
+	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, st *proposal.State, now time.Time) (proposal.Step, error) {
 		switch st.Status {
 		case proposal.Proposed:
 			st.Status = proposal.Declined // guides lets a party decline before approval
@@ -275,7 +296,7 @@ func (s *Service) Decline(ctx context.Context, who auth.Claims, id, party string
 				return proposal.Step{}, err
 			}
 		default:
-			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined")
+			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only a proposed or approved assignment can be declined%s", thisOneIs(a))
 		}
 		return proposal.Step{Kind: proposal.KindDeclined, Party: party, Reason: reason}, nil
 	})
