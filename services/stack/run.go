@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -149,12 +150,18 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	listening.set("nats", natsAddr, parts)
 
 	// Notify writes the gateway's address into answer links, and the
-	// gateway calls notify: the gateway's port is settled first, so
-	// neither waits for the other (a ":0" in tests becomes a free port).
-	gatewayAddr, err := settle(cfg.Gateway.Addr)
-	if err != nil {
-		return fmt.Errorf("gateway address: %w", err)
+	// gateway calls notify: the gateway's port is bound first, so neither
+	// waits for the other, and nothing else can take the port before the
+	// gateway serves it (a ":0" in tests is the port bound here).
+	gatewayLis, err := net.Listen("tcp", cfg.Gateway.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("gateway: %s is taken by another program: set GATEWAY_ADDR to another address, such as 127.0.0.1:8081", cfg.Gateway.Addr)
 	}
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	defer gatewayLis.Close() // the gateway closes it too; this is for an early return
+	gatewayAddr := gatewayLis.Addr().String()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return participants.Run(gctx, cfg.ParticipantsAddr, d, participants.Options{}, func(a net.Addr) { listening.set("participants", a, parts) })
@@ -210,7 +217,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		// The gateway needs the services' bound addresses (":0" in tests),
 		// notify's too: the answer page and the mailbox call it.
 		gw := cfg.Gateway
-		gw.Addr = gatewayAddr
+		gw.Addr, gw.Listener = gatewayAddr, gatewayLis
 		for _, name := range []string{"participants", "volunteers", "mentoring", "dinners", "guides", "notify"} {
 			for listening.Addr(name) == "" {
 				select {
@@ -258,20 +265,4 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	err = g.Wait()
 	fmt.Fprintln(out, "stopped")
 	return err
-}
-
-// settle returns addr, or for a ":0" address a free port on its host: the
-// port is free now and the gateway binds it a moment later, which only
-// tests rely on.
-func settle(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port != "0" {
-		return addr, err
-	}
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return "", err
-	}
-	a := l.Addr().String()
-	return a, l.Close()
 }

@@ -260,3 +260,23 @@ func TestRun_NATSPortTakenNamesTheVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestRun_GatewayPortTakenNamesTheVariable(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cfg := testConfig(t, t.TempDir())
+	cfg.Gateway.Addr = l.Addr().String()
+	err = run(testutil.Context(t), cfg, &syncBuffer{}, &Listening{})
+	if err == nil {
+		t.Fatal("run with the gateway's port taken succeeded")
+	}
+	for _, want := range []string{cfg.Gateway.Addr, "taken", "GATEWAY_ADDR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}

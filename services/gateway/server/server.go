@@ -44,6 +44,11 @@ const DefaultAddr = service.GatewayAddr
 type Config struct {
 	// Addr to listen on (GATEWAY_ADDR).
 	Addr string
+	// Listener, when set, is served instead of listening on Addr, and
+	// closed at the end: the embedded stack binds the gateway's port
+	// before notify starts (notify writes it into answer links), so no
+	// other process can take the port in between.
+	Listener net.Listener
 	// Services' gRPC addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR,
 	// MENTORING_ADDR, DINNERS_ADDR, GUIDES_ADDR; an empty programme address
 	// turns that programme's pages off).
@@ -263,9 +268,13 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if err := cfg.OIDC.check(); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	lis, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
+	lis := cfg.Listener
+	if lis == nil {
+		l, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
+		lis = l
 	}
 	defer lis.Close()
 	base := strings.TrimSuffix(cfg.PublicURL, "/")
