@@ -82,6 +82,8 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 				}
 				return f, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
 			}
+			leaderReads := leaderReadsOf(t, n.Conn, "people")
+			leaderReservationReads := leaderReadsOf(t, n.Conn, "people_requests")
 			// The replica has this request and its record only.
 			if _, _, err := r.CreateOnce(ctx, otherID, func() string { return "other" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
 				return &facts{ParticipantId: id}, nil, nil
@@ -91,6 +93,10 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 			first, rev, err := r.CreateOnce(ctx, requestID, func() string { return "p1" }, build)
 			if err != nil || first.GetParticipantId() != "p1" {
 				t.Fatalf("first attempt: %v, %v", first, err)
+			}
+			// Creates that find what they expect ask no leader.
+			if rec, res := leaderReads.Load(), leaderReservationReads.Load(); rec+res != 0 {
+				t.Fatalf("%d record and %d reservation reads from the leader on the common path, want 0", rec, res)
 			}
 			var stale []*staleReplica
 			for _, bucket := range tc.stale {
@@ -112,6 +118,9 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 			}
 			if got.GetParticipantId() != "p1" || got.GetMunicipalityCode() != "0180" || gotRev < rev {
 				t.Fatalf("retry got %v at revision %d, want p1 at %d or later", got, gotRev, rev)
+			}
+			if leaderReads.Load()+leaderReservationReads.Load() == 0 {
+				t.Fatal("the retry asked no leader")
 			}
 			for _, sr := range stale {
 				sr.heal()
