@@ -37,7 +37,9 @@ func requestKeyOf(requestID string) string {
 //     does not hold it for its request: the retry writes a second record
 //     under a new id, and its reservation is refused;
 //   - both, both-new-id: neither the reservation nor the record is
-//     readable.
+//     readable;
+//   - removed: the record was removed; the leader has nothing either,
+//     and the answer stays FailedPrecondition.
 func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 	t.Parallel()
 	const requestID, otherID = "org/req-1", "org/other"
@@ -50,6 +52,9 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 		// quiet: the first attempt's record owes no events (a retry's
 		// record still does).
 		quiet bool
+		// removed removes the record before the retry: the leader has
+		// nothing either, and the answer stays FailedPrecondition.
+		removed bool
 	}{
 		{name: "record", stale: []string{"people"}},
 		{name: "reservation", stale: []string{"people_requests"}},
@@ -57,6 +62,7 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 		{name: "reservation-new-id", stale: []string{"people_requests"}, quiet: true},
 		{name: "both", stale: []string{"people", "people_requests"}},
 		{name: "both-new-id", stale: []string{"people", "people_requests"}, quiet: true},
+		{name: "removed", stale: []string{"people"}, removed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -82,8 +88,8 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 				}
 				return f, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
 			}
-			leaderReads := leaderReadsOf(t, n.Conn, "people")
-			leaderReservationReads := leaderReadsOf(t, n.Conn, "people_requests")
+			leaderReads := leaderGets(t, n.Conn, "people")
+			leaderReservationReads := leaderGets(t, n.Conn, "people_requests")
 			// The replica has this request and its record only.
 			if _, _, err := r.CreateOnce(ctx, otherID, func() string { return "other" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
 				return &facts{ParticipantId: id}, nil, nil
@@ -95,8 +101,13 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 				t.Fatalf("first attempt: %v, %v", first, err)
 			}
 			// Creates that find what they expect ask no leader.
-			if rec, res := leaderReads.Load(), leaderReservationReads.Load(); rec+res != 0 {
+			if rec, res := leaderReads(), leaderReservationReads(); rec+res != 0 {
 				t.Fatalf("%d record and %d reservation reads from the leader on the common path, want 0", rec, res)
+			}
+			if tc.removed {
+				if err := r.Remove(ctx, "p1", false); err != nil {
+					t.Fatal(err)
+				}
 			}
 			var stale []*staleReplica
 			for _, bucket := range tc.stale {
@@ -113,13 +124,20 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 			}
 
 			got, gotRev, err := r.CreateOnce(ctx, requestID, func() string { return "p2" }, build)
+			if tc.removed {
+				if apperr.ErrorCode(err) != apperr.FailedPrecondition || leaderReads() == 0 {
+					t.Fatalf("retry of a removed record: %v, %v after %d leader reads; want FailedPrecondition from the leader's answer",
+						got, err, leaderReads())
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("retry: %v", err)
 			}
 			if got.GetParticipantId() != "p1" || got.GetMunicipalityCode() != "0180" || gotRev < rev {
 				t.Fatalf("retry got %v at revision %d, want p1 at %d or later", got, gotRev, rev)
 			}
-			if leaderReads.Load()+leaderReservationReads.Load() == 0 {
+			if leaderReads()+leaderReservationReads() == 0 {
 				t.Fatal("the retry asked no leader")
 			}
 			for _, sr := range stale {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,36 +88,44 @@ func (sr *staleReplica) heal() {
 	sr.setDirect(true)
 }
 
-// readsOf counts the direct gets of key in bucket: a plain subscription
-// gets a copy of every request without answering it.
-func readsOf(t *testing.T, nc *nats.Conn, bucket, key string) *atomic.Int64 {
+// requestsTo counts the requests nc sends on subject: a plain
+// subscription gets a copy of each without answering it. count flushes
+// first: the server has queued the copy of every earlier request before
+// its answer to the flush, so nothing sent before is missed.
+func requestsTo(t *testing.T, nc *nats.Conn, subject string) (count func() int) {
 	t.Helper()
-	var n atomic.Int64
-	sub, err := nc.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+key, func(*nats.Msg) { n.Add(1) })
+	sub, err := nc.SubscribeSync(subject)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.SetPendingLimits(-1, -1); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sub.Unsubscribe() })
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	return &n
+	return func() int {
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		n, _, err := sub.Pending()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 }
 
-// leaderReadsOf counts the reads of bucket's entries that only the stream
-// leader answers (STREAM.MSG.GET), as readsOf does for direct gets.
-func leaderReadsOf(t *testing.T, nc *nats.Conn, bucket string) *atomic.Int64 {
-	t.Helper()
-	var n atomic.Int64
-	sub, err := nc.Subscribe("$JS.API.STREAM.MSG.GET.KV_"+bucket, func(*nats.Msg) { n.Add(1) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return &n
+// directGets counts the direct gets of key in bucket (kv.Get);
+// leaderGets the reads of bucket's entries only the stream leader
+// answers (STREAM.MSG.GET).
+func directGets(t *testing.T, nc *nats.Conn, bucket, key string) func() int {
+	return requestsTo(t, nc, "$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+key)
+}
+
+func leaderGets(t *testing.T, nc *nats.Conn, bucket string) func() int {
+	return requestsTo(t, nc, "$JS.API.STREAM.MSG.GET.KV_"+bucket)
 }
 
 // TestRepo_RelayKeepsWhatAStaleReplicaLacks: a record's publish is lost
@@ -186,7 +193,7 @@ func TestRepo_RelayKeepsWhatAStaleReplicaLacks(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustStaleReplica(t, n.Conn, n.JS, "people", keep, tc.older != nil)
-			reads := readsOf(t, n.Conn, "people", "p1")
+			reads := directGets(t, n.Conn, "people", "p1")
 			if err := tc.owing(ctx, r, t); err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +204,7 @@ func TestRepo_RelayKeepsWhatAStaleReplicaLacks(t *testing.T) {
 			if tc.older != nil && (err != nil || got.GetMunicipalityCode() != "0180") {
 				t.Fatalf("read through the stale replica: %v, %v; want the older revision", got, err)
 			}
-			seen, leaderReads := reads.Load(), leaderReadsOf(t, n.Conn, "people")
+			seen, leaderReads := reads(), leaderGets(t, n.Conn, "people")
 			testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 				if got := eventCount(ctx, t, s, "test.changed"); got != 1 {
 					return fmt.Errorf("%d events while the replica is behind, want 1", got)
@@ -206,8 +213,8 @@ func TestRepo_RelayKeepsWhatAStaleReplicaLacks(t *testing.T) {
 			})
 			// The relay read through the replica first, and asked the
 			// leader only because that read disagreed with the index.
-			if reads.Load() == seen || leaderReads.Load() == 0 {
-				t.Fatalf("relay reads: %d direct, %d from the leader; want both", reads.Load()-seen, leaderReads.Load())
+			if direct, leader := reads()-seen, leaderReads(); direct == 0 || leader == 0 {
+				t.Fatalf("relay reads: %d direct, %d from the leader; want both", direct, leader)
 			}
 		})
 	}
