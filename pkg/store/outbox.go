@@ -229,11 +229,16 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	var live []owedEntry
+	// askLeader turns false for the rest of the round once a leader read
+	// fails (no leader, or it does not answer): the next ones would wait
+	// for the same timeout, one after the other.
+	askLeader := true
 	for _, key := range slices.Sorted(maps.Keys(due)) {
 		rec, rev, err := r.getRecord(ctx, key)
-		if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < due[key]) {
+		if askLeader && (apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < due[key])) {
 			// A replica behind the index answered.
 			rec, rev, err = r.getRecordLeader(ctx, key)
+			askLeader = err == nil || apperr.ErrorCode(err) == apperr.NotFound
 		}
 		if err != nil {
 			// NotFound included: see above.
