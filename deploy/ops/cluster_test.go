@@ -13,6 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -35,6 +37,10 @@ type writer struct {
 	acked    map[string]string // request id -> participant id
 	retried  map[string]bool   // request ids with a failed attempt
 	failures int
+	// failedBy counts the failed attempts by gRPC code: a retried create
+	// answered FailedPrecondition ("removed") was read through a replica
+	// that was behind (docs/adr/0113).
+	failedBy map[codes.Code]int
 	last     time.Time
 	worstGap time.Duration
 }
@@ -65,8 +71,9 @@ func (w *writer) run(ctx context.Context, prefix string) {
 			}
 			w.failures++
 			if w.retried == nil {
-				w.retried = map[string]bool{}
+				w.retried, w.failedBy = map[string]bool{}, map[codes.Code]int{}
 			}
+			w.failedBy[status.Code(err)]++
 			w.retried[req] = true
 			w.mu.Unlock()
 			select {

@@ -206,11 +206,12 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 // bucket's stream, and a follower answers however far behind it is: a
 // node that was cut off serves what it had until it has caught up. So a
 // read that finds no entry, or an older revision than the index saw owing,
-// proves nothing and the entry waits for the next round. Only the index,
-// fed by the watch in stream order, forgets an entry that is gone (its
-// delete or purge marker) or replaced; forgetting it on a stale read lost
-// its events for good (TestRepo_RelayKeepsWhatAStaleReplicaLacks,
-// docs/adr/0108-relay-trusts-only-fresh-reads.md).
+// proves nothing: the relay asks the stream leader (leader.go), and when
+// that fails too the entry waits for the next round. Only the index, fed
+// by the watch in stream order, forgets an entry that is gone (its delete
+// or purge marker) or replaced; forgetting it on a stale read lost its
+// events for good (TestRepo_RelayKeepsWhatAStaleReplicaLacks,
+// docs/adr/0108-relay-trusts-only-fresh-reads.md, docs/adr/0113).
 func (r *Repo[T]) relay(ctx context.Context) {
 	if r.cfg.Publisher == nil {
 		return
@@ -228,8 +229,17 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	var live []owedEntry
+	// askLeader turns false for the rest of the round once a leader read
+	// fails (no leader, or it does not answer): the next ones would wait
+	// for the same timeout, one after the other.
+	askLeader := true
 	for _, key := range slices.Sorted(maps.Keys(due)) {
 		rec, rev, err := r.getRecord(ctx, key)
+		if askLeader && (apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < due[key])) {
+			// A replica behind the index answered.
+			rec, rev, err = r.getRecordLeader(ctx, key)
+			askLeader = err == nil || apperr.ErrorCode(err) == apperr.NotFound
+		}
 		if err != nil {
 			// NotFound included: see above.
 			if apperr.ErrorCode(err) != apperr.NotFound {
@@ -238,7 +248,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 			continue
 		}
 		if rev < due[key] {
-			continue // a replica behind the one the index heard from
+			continue // not newer either (not expected of a leader): next round
 		}
 		if !rec.GetRemoved() && (len(rec.GetOutbox()) == 0 || r.covered(rec)) {
 			r.forgetPending(key, rev)

@@ -33,6 +33,13 @@ func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
 	if err != nil {
 		return zero, 0, err
 	}
+	return r.live(ctx, id, rec, rev)
+}
+
+// live is the record rec holds under id at rev, or NotFound when it was
+// removed or its person's key is shredded.
+func (r *Repo[T]) live(ctx context.Context, id string, rec *storev1.Record, rev uint64) (T, uint64, error) {
+	var zero T
 	if rec.GetRemoved() {
 		return zero, 0, ErrNotFound
 	}

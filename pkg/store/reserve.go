@@ -143,8 +143,10 @@ func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string)
 	rev, err := r.Create(ctx, id, v, evs...)
 	if apperr.ErrorCode(err) == apperr.AlreadyExists {
 		// A concurrent repeat of the same request won the race, or the
-		// record it created has since been removed.
-		v, rev, err := r.Get(ctx, id)
+		// record it created has since been removed; or the read above
+		// was answered by a replica that does not have it yet, which
+		// the leader settles.
+		v, rev, err := r.getStored(ctx, id)
 		if apperr.ErrorCode(err) == apperr.NotFound {
 			return zero, 0, apperr.Errorf(apperr.FailedPrecondition, "the record this request created has been removed")
 		}
@@ -176,11 +178,13 @@ func (r *Repo[T]) reserve(ctx context.Context, requestKey, id string) error {
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		return err
 	}
-	e, err := r.requests.Get(ctx, requestKey)
+	// Create was refused by the leader: the reservation exists, even if
+	// the replica answering the read does not have it yet.
+	got, err := r.getReservation(ctx, requestKey)
 	if err != nil {
 		return fmt.Errorf("read request: %w", err)
 	}
-	if got := string(e.Value()); got != id {
+	if got != id {
 		return &takenError{id: got}
 	}
 	return nil
@@ -245,7 +249,8 @@ func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T
 	if !found {
 		return v, 0, false, nil
 	}
-	rec, rev, err := r.getRecord(ctx, id)
+	// The index has the record: a replica that does not is behind.
+	rec, rev, err := r.getStoredRecord(ctx, id)
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return v, 0, false, nil
 	}
@@ -265,6 +270,6 @@ func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T
 			r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
 		}
 	}
-	v, rev, err = r.Get(ctx, id)
+	v, rev, err = r.getStored(ctx, id)
 	return v, rev, err == nil, err
 }

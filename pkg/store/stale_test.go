@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,20 +88,44 @@ func (sr *staleReplica) heal() {
 	sr.setDirect(true)
 }
 
-// readsOf counts the direct gets of key in bucket: a plain subscription
-// gets a copy of every request without answering it.
-func readsOf(t *testing.T, nc *nats.Conn, bucket, key string) *atomic.Int64 {
+// requestsTo counts the requests nc sends on subject: a plain
+// subscription gets a copy of each without answering it. count flushes
+// first: the server has queued the copy of every earlier request before
+// its answer to the flush, so nothing sent before is missed.
+func requestsTo(t *testing.T, nc *nats.Conn, subject string) (count func() int) {
 	t.Helper()
-	var n atomic.Int64
-	sub, err := nc.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+key, func(*nats.Msg) { n.Add(1) })
+	sub, err := nc.SubscribeSync(subject)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.SetPendingLimits(-1, -1); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sub.Unsubscribe() })
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	return &n
+	return func() int {
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		n, _, err := sub.Pending()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+// directGets counts the direct gets of key in bucket (kv.Get);
+// leaderGets the reads of bucket's entries only the stream leader
+// answers (STREAM.MSG.GET).
+func directGets(t *testing.T, nc *nats.Conn, bucket, key string) func() int {
+	return requestsTo(t, nc, "$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+key)
+}
+
+func leaderGets(t *testing.T, nc *nats.Conn, bucket string) func() int {
+	return requestsTo(t, nc, "$JS.API.STREAM.MSG.GET.KV_"+bucket)
 }
 
 // TestRepo_RelayKeepsWhatAStaleReplicaLacks: a record's publish is lost
@@ -110,9 +133,11 @@ func readsOf(t *testing.T, nc *nats.Conn, bucket, key string) *atomic.Int64 {
 // looks at it, the replica answering its reads does not have the record
 // yet (a node that was cut off and has rejoined; TestCluster_Partition
 // lost an event this way). Not finding it there is no proof that it is
-// gone: the relay keeps it and publishes the event once a read finds it.
-// The same holds for a replica that has an older revision of a record
-// that owed nothing, while the newer one owes an event.
+// gone: the relay asks the stream leader, which has it, and publishes the
+// event while the replica is still behind (ADR 0113; before, it waited
+// for the replica, ADR 0108; before that, it forgot the record). The same
+// holds for a replica that has an older revision of a record that owed
+// nothing, while the newer one owes an event.
 func TestRepo_RelayKeepsWhatAStaleReplicaLacks(t *testing.T) {
 	t.Parallel()
 	const relayInterval = 20 * time.Millisecond
@@ -167,8 +192,8 @@ func TestRepo_RelayKeepsWhatAStaleReplicaLacks(t *testing.T) {
 			} else if err := tc.older(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			stale := mustStaleReplica(t, n.Conn, n.JS, "people", keep, tc.older != nil)
-			reads := readsOf(t, n.Conn, "people", "p1")
+			mustStaleReplica(t, n.Conn, n.JS, "people", keep, tc.older != nil)
+			reads := directGets(t, n.Conn, "people", "p1")
 			if err := tc.owing(ctx, r, t); err != nil {
 				t.Fatal(err)
 			}
@@ -179,35 +204,18 @@ func TestRepo_RelayKeepsWhatAStaleReplicaLacks(t *testing.T) {
 			if tc.older != nil && (err != nil || got.GetMunicipalityCode() != "0180") {
 				t.Fatalf("read through the stale replica: %v, %v; want the older revision", got, err)
 			}
-			// The relay reads the record after its grace, every round.
-			// Wait for its first read, then for a second (the answer to
-			// the first has been acted on by then); a relay that forgot
-			// the record reads no more, so that wait ends after twenty
-			// rounds' time.
-			seen := reads.Load()
-			testutil.CheckFor(t, 5*time.Second, 5*time.Millisecond, func() error {
-				if reads.Load() == seen {
-					return errors.New("the relay has not read the record")
-				}
-				return nil
-			})
-			for end := time.Now().Add(20 * relayInterval); reads.Load()-seen < 2 && time.Now().Before(end); {
-				select {
-				case <-ctx.Done():
-					t.Fatal(ctx.Err())
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-			if got := eventCount(ctx, t, s, "test.changed"); got != 0 {
-				t.Fatalf("%d events published from a stale read", got)
-			}
-			stale.heal()
+			seen, leaderReads := reads(), leaderGets(t, n.Conn, "people")
 			testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 				if got := eventCount(ctx, t, s, "test.changed"); got != 1 {
-					return fmt.Errorf("%d events after the replica caught up, want 1", got)
+					return fmt.Errorf("%d events while the replica is behind, want 1", got)
 				}
 				return nil
 			})
+			// The relay read through the replica first, and asked the
+			// leader only because that read disagreed with the index.
+			if direct, leader := reads()-seen, leaderReads(); direct == 0 || leader == 0 {
+				t.Fatalf("relay reads: %d direct, %d from the leader; want both", direct, leader)
+			}
 		})
 	}
 }

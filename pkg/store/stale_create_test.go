@@ -1,0 +1,175 @@
+package store_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// requestKeyOf is the key CreateOnce keeps a request's reservation under.
+func requestKeyOf(requestID string) string {
+	sum := sha256.Sum256([]byte(requestID))
+	return hex.EncodeToString(sum[:16])
+}
+
+// TestRepo_RetriedCreateOnceTrustsTheLeader: a create was stored (record
+// and reservation), and its retry is read through a replica that lacks
+// what it wrote (a node that rejoined after a partition, answering direct
+// gets with what it had). The retry must answer with the stored record,
+// not FailedPrecondition ("removed"), not an error from reading a
+// reservation Create has just refused as existing, and not a second
+// record or event:
+//   - record: the reservation is readable, the record is not (takeOver);
+//   - reservation: the reservation is not readable; the index has the
+//     record (finishUnconfirmed), whose reservation Create refuses;
+//   - reservation-owing: the same while the first create's event is still
+//     owed: the retry publishes it;
+//   - reservation-new-id: the first create owed no events, so the index
+//     does not hold it for its request: the retry writes a second record
+//     under a new id, and its reservation is refused;
+//   - both, both-new-id: neither the reservation nor the record is
+//     readable;
+//   - removed: the record was removed; the leader has nothing either,
+//     and the answer stays FailedPrecondition.
+func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
+	t.Parallel()
+	const requestID, otherID = "org/req-1", "org/other"
+	for _, tc := range []struct {
+		name string
+		// stale names the buckets whose direct gets the replica answers.
+		stale []string
+		// owing loses the first attempt's publish: its event is owed.
+		owing bool
+		// quiet: the first attempt's record owes no events (a retry's
+		// record still does).
+		quiet bool
+		// removed removes the record before the retry: the leader has
+		// nothing either, and the answer stays FailedPrecondition.
+		removed bool
+	}{
+		{name: "record", stale: []string{"people"}},
+		{name: "reservation", stale: []string{"people_requests"}},
+		{name: "reservation-owing", stale: []string{"people_requests"}, owing: true},
+		{name: "reservation-new-id", stale: []string{"people_requests"}, quiet: true},
+		{name: "both", stale: []string{"people", "people_requests"}},
+		{name: "both-new-id", stale: []string{"people", "people_requests"}, quiet: true},
+		{name: "removed", stale: []string{"people"}, removed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := testutil.MustNATS(t)
+			ctx := testutil.Context(t)
+			s := mustStream(t, n.JS)
+			lost := errors.New("publish lost")
+			r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+				c.Publisher = &jsPublisher{js: n.JS}
+				c.Hooks = &store.Hooks{AfterWrite: func(key string) error {
+					if tc.owing && key == "p1" {
+						return lost
+					}
+					return nil
+				}}
+				// No relay: only the retry may settle anything.
+				c.RelayInterval = time.Hour
+			})
+			build := func(id string) (*facts, []*eventsv1.Envelope, error) {
+				f := &facts{ParticipantId: id, MunicipalityCode: "0180"}
+				if tc.quiet && id == "p1" {
+					return f, nil, nil
+				}
+				return f, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
+			}
+			leaderReads := leaderGets(t, n.Conn, "people")
+			leaderReservationReads := leaderGets(t, n.Conn, "people_requests")
+			// The replica has this request and its record only.
+			if _, _, err := r.CreateOnce(ctx, otherID, func() string { return "other" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
+				return &facts{ParticipantId: id}, nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			first, rev, err := r.CreateOnce(ctx, requestID, func() string { return "p1" }, build)
+			if err != nil || first.GetParticipantId() != "p1" {
+				t.Fatalf("first attempt: %v, %v", first, err)
+			}
+			// Creates that find what they expect ask no leader.
+			if rec, res := leaderReads(), leaderReservationReads(); rec+res != 0 {
+				t.Fatalf("%d record and %d reservation reads from the leader on the common path, want 0", rec, res)
+			}
+			if tc.removed {
+				if err := r.Remove(ctx, "p1", false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var stale []*staleReplica
+			for _, bucket := range tc.stale {
+				keep := "other"
+				if bucket == "people_requests" {
+					keep = requestKeyOf(otherID)
+				}
+				stale = append(stale, mustStaleReplica(t, n.Conn, n.JS, bucket, keep, false))
+			}
+			if tc.stale[0] == "people" {
+				if got, _, err := r.Get(ctx, "p1"); apperr.ErrorCode(err) != apperr.NotFound {
+					t.Fatalf("read through the stale replica: %v, %v; want NotFound", got, err)
+				}
+			}
+
+			got, gotRev, err := r.CreateOnce(ctx, requestID, func() string { return "p2" }, build)
+			if tc.removed {
+				if apperr.ErrorCode(err) != apperr.FailedPrecondition || leaderReads() == 0 {
+					t.Fatalf("retry of a removed record: %v, %v after %d leader reads; want FailedPrecondition from the leader's answer",
+						got, err, leaderReads())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			if got.GetParticipantId() != "p1" || got.GetMunicipalityCode() != "0180" || gotRev < rev {
+				t.Fatalf("retry got %v at revision %d, want p1 at %d or later", got, gotRev, rev)
+			}
+			if leaderReads()+leaderReservationReads() == 0 {
+				t.Fatal("the retry asked no leader")
+			}
+			for _, sr := range stale {
+				sr.heal()
+			}
+			people, err := n.JS.KeyValue(ctx, "people")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := people.Get(ctx, "p2"); !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
+				t.Fatalf("a second record stands: %v", err)
+			}
+			if _, err := people.Get(ctx, "p1"); err != nil {
+				t.Fatalf("the record: %v", err)
+			}
+			requests, err := n.JS.KeyValue(ctx, "people_requests")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e, err := requests.Get(ctx, requestKeyOf(requestID)); err != nil || string(e.Value()) != "p1" {
+				t.Fatalf("reservation: %v; want it to name p1", err)
+			}
+			if _, ok := r.Lookup("p2"); ok || r.Len() != 2 {
+				t.Fatalf("index: p2 listed %v, %d records; want p1 and other only", ok, r.Len())
+			}
+			want := 1
+			if tc.quiet {
+				want = 0 // and none for the retry's record
+			}
+			if got := eventCount(ctx, t, s, "test.created"); got != want {
+				t.Fatalf("%d created events, want %d", got, want)
+			}
+		})
+	}
+}
