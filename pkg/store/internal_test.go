@@ -13,6 +13,7 @@ import (
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -153,3 +154,33 @@ func TestEraseOverPendingDelete(t *testing.T) {
 type publishFunc func(context.Context, *eventsv1.Envelope) error
 
 func (f publishFunc) Publish(ctx context.Context, env *eventsv1.Envelope) error { return f(ctx, env) }
+
+// TestConfirmedCreatesLeaveNoRequestKeys: once a create's events are out,
+// its request key is no longer kept as unconfirmed. It used to stay until
+// the record's next write: two map entries per create for the life of the
+// process, and a retry of the request took the slower finishUnconfirmed
+// path.
+func TestConfirmedCreatesLeaveNoRequestKeys(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := openFacts(t, n.JS, func(c *Config[*facts]) {
+		c.Publisher = publishFunc(func(context.Context, *eventsv1.Envelope) error { return nil })
+	})
+	for k := range 5 {
+		build := func(id string) (*facts, []*eventsv1.Envelope, error) {
+			return &facts{MunicipalityCode: "0180"}, []*eventsv1.Envelope{{Id: ids.UUIDv7{}.New(), Type: "test.created", SubjectId: id}}, nil
+		}
+		if _, _, err := r.CreateOnce(ctx, fmt.Sprintf("org/req-%d", k), ids.UUIDv7{}.New, build); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if len(r.pending) != 0 || len(r.unconfirmed) != 0 || len(r.byRequest) != 0 {
+		t.Fatalf("after 5 confirmed creates: %d pending, %d unconfirmed, %d by request; want none", len(r.pending), len(r.unconfirmed), len(r.byRequest))
+	}
+}

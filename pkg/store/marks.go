@@ -129,6 +129,20 @@ func (r *Repo[T]) covered(rec *storev1.Record) bool {
 	return r.coveredLocked(rec.GetWriter(), rec.GetTicket())
 }
 
+// settledLocked forgets that the entry under key owes events, and with it
+// the entry's unconfirmed create: events go out only once the reservation
+// names the record, so an entry that owes none is confirmed. Without this
+// the request key stayed in the index's maps until the record's next
+// write, two entries per create for the life of the process. Called with
+// r.mu held.
+func (r *Repo[T]) settledLocked(key string) {
+	delete(r.pending, key)
+	if rk, ok := r.byRequest[key]; ok {
+		delete(r.unconfirmed, rk)
+		delete(r.byRequest, key)
+	}
+}
+
 // settle marks ticket n of the entry under key done once its events are
 // out: the entry no longer counts as owing.
 func (r *Repo[T]) settle(key string, n uint64) {
@@ -138,7 +152,7 @@ func (r *Repo[T]) settle(key string, n uint64) {
 	r.tickets.done(n)
 	r.mu.Lock()
 	if p, ok := r.pending[key]; ok && p.writer == r.writer && p.ticket == n {
-		delete(r.pending, key)
+		r.settledLocked(key)
 	}
 	r.mu.Unlock()
 }
@@ -158,7 +172,7 @@ func (r *Repo[T]) applyMarkLocked(key string, data []byte) {
 	r.marks[writer] = n
 	for k, p := range r.pending {
 		if p.writer == writer && p.ticket <= n {
-			delete(r.pending, k)
+			r.settledLocked(k)
 		}
 	}
 }

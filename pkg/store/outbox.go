@@ -140,7 +140,7 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 		// The index keeps its revision-only marker until the watch brings
 		// the delete or purge, so a late older revision cannot revive it.
 		r.mu.Lock()
-		delete(r.pending, id)
+		r.settledLocked(id)
 		if rec.GetPurge() && r.cfg.AfterPurge != nil {
 			r.erased[id] = time.Now()
 		}
@@ -220,7 +220,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 	due := map[string]uint64{} // key -> the revision the index saw owing
 	for key, p := range r.pending {
 		if r.coveredLocked(p.writer, p.ticket) {
-			delete(r.pending, key) // its writer's mark says it is out
+			r.settledLocked(key) // its writer's mark says it is out
 			continue
 		}
 		if time.Since(p.since) >= r.cfg.RelayGrace {
@@ -284,6 +284,6 @@ func (r *Repo[T]) forgetPending(key string, rev uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p, ok := r.pending[key]; ok && p.rev <= rev {
-		delete(r.pending, key)
+		r.settledLocked(key)
 	}
 }

@@ -225,7 +225,7 @@ func (r *Repo[T]) dropUnconfirmed(ctx context.Context, id string, rev, ticket ui
 		r.records[id] = indexed[T]{rev: rev}
 		r.dirty = true
 	}
-	delete(r.pending, id)
+	r.settledLocked(id)
 	subs := r.subs
 	r.mu.Unlock()
 	if gone {
