@@ -305,6 +305,26 @@ func TestScope(t *testing.T) {
 			}
 		}
 	}
+	// Naming a municipality outside one's own is refused by the reports,
+	// as guides and mentoring refuse it, not answered with a row of zeros.
+	out := []string{"1480"}
+	for name, call := range map[string]func(c pb.DinnerServiceClient) error{
+		"GetWaitlist": func(c pb.DinnerServiceClient) error {
+			_, err := c.GetWaitlist(ctx, &pb.GetWaitlistRequest{MunicipalityCodes: out})
+			return err
+		},
+		"GetReport": func(c pb.DinnerServiceClient) error {
+			_, err := c.GetReport(ctx, &pb.GetReportRequest{MunicipalityCodes: out})
+			return err
+		},
+	} {
+		if err := call(a); code(err) != codes.PermissionDenied {
+			t.Errorf("%s of another municipality: got %v, want PermissionDenied", name, err)
+		}
+		if err := call(e.as(coordA2)); err != nil {
+			t.Errorf("%s of one's own municipality: %v", name, err)
+		}
+	}
 	if _, err := e.as(coordB).CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "x", Offer: offer("h-1", orgA, "0180", 4, date(5))}); code(err) != codes.PermissionDenied {
 		t.Errorf("create outside scope: got %v", err)
 	}

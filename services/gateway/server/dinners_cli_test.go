@@ -95,6 +95,14 @@ func TestDinnersCLI(t *testing.T) {
 		t.Fatal("attendance before the dinner was accepted")
 	}
 	mustContain(t, mp(t, dir, "dinners", "waitlist"), "0180\t")
+	// A municipality outside the coordinator's own is refused with the
+	// guides service's refusal (mp prints the catalogue's Swedish for it:
+	// "en av kommunerna är inte någon av dina kommuner"), not shown as a
+	// row of zeros.
+	if out, err := mpErr(t, dir, "dinners", "waitlist", "-municipalities", "0880"); err == nil || strings.Contains(out, "0880") ||
+		!strings.Contains(err.Error(), "a municipality is outside your scope") {
+		t.Errorf("waitlist of 0880 as a coordinator of 0180: %q, %v", out, err)
+	}
 	mustContain(t, mp(t, dir, "dinners", "jobs", "list"), "finished", "1 proposed")
 	mustContain(t, mp(t, dir, "dinners", "report"), "month\tmunicipality", fmt.Sprintf("%s\t0180\t", day[:7]))
 }

@@ -44,6 +44,16 @@ func scope(who auth.Claims, org string, munis []string) (string, []string, error
 	if who.Role == auth.RoleCoordinator && org != who.Organisation {
 		return "", nil, apperr.Errorf(apperr.PermissionDenied, "you may only see your organisation's figures")
 	}
+	// A municipality the coordinator does not work in is refused, as the
+	// guides and mentoring reports refuse it, not answered with a row of
+	// zeros that reads as "nobody waits there".
+	if who.Role == auth.RoleCoordinator {
+		for _, m := range munis {
+			if !slices.Contains(who.Municipalities, m) {
+				return "", nil, apperr.Errorf(apperr.PermissionDenied, "a municipality is outside your scope")
+			}
+		}
+	}
 	return org, munis, nil
 }
 

@@ -266,6 +266,13 @@ func (p *Page) answer(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	lang := p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language"))
 	if err := r.ParseForm(); err != nil {
+		// A form over the limit (a very long reason) is not a page too old:
+		// it says so, in the language the link was read in.
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			p.message(w, http.StatusRequestEntityTooLarge, p.linkLang(r, tok, lang), "state.toolarge", true)
+			return
+		}
 		p.message(w, http.StatusBadRequest, lang, "state.stale", true)
 		return
 	}

@@ -462,3 +462,24 @@ func TestAnswer_StaleFormInThePersonsLanguage(t *testing.T) {
 		t.Errorf("unknown link's stale page:\n%s", page)
 	}
 }
+
+// TestAnswer_TooLargeFormSaysSo: a form over the size limit (a very long
+// reason) is answered 413 with its own words in the person's language,
+// not "the page was too old", and nothing is answered (every answer
+// catalogue has the words: TestCatalogues_EveryLanguageHasEveryKey).
+func TestAnswer_TooLargeFormSaysSo(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, "sv", Limits{})
+	_, page := r.do("GET", "/a/"+goodToken, nil)
+	res, page := r.do("POST", "/a/"+goodToken, url.Values{"action": {"decline"}, "nonce": {nonceOf(t, page)},
+		"reason": {strings.Repeat("x", maxFormBytes)}}, "Accept-Language", "en")
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d:\n%s", res.StatusCode, page)
+	}
+	if !strings.Contains(page, "Svaret var för långt") || strings.Contains(page, "Sidan var för gammal") {
+		t.Errorf("page does not say the answer was too long:\n%s", page)
+	}
+	if r.f.calls() != 0 {
+		t.Fatalf("%d answers sent for a refused form", r.f.calls())
+	}
+}

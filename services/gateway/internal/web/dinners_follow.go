@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -33,7 +34,23 @@ var followedStatuses = []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_S
 func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.seatings.title"), "dinners", r.URL.Query()
 	q := r.URL.Query()
-	want := eventsv1.SeatingStatus(eventsv1.SeatingStatus_value[q.Get("status")])
+	var d dinnerSeatingsData
+	names := make([]string, len(followedStatuses))
+	for i, s := range followedStatuses {
+		names[i] = s.String()
+	}
+	var v apperr.Validator
+	want := eventsv1.SeatingStatus(eventsv1.SeatingStatus_value[choiceFilter(&v, q, "status", names...)])
+	for _, s := range followedStatuses {
+		d.Statuses = append(d.Statuses, dinnerChoice{s.String(), p.codeWord("dinners.status.", strings.TrimPrefix(s.String(), "SEATING_STATUS_")), s == want})
+	}
+	if err := v.Err(); err != nil {
+		// A status the picker does not offer is refused at the picker,
+		// as /participants refuses an unknown level, not read as "live".
+		formErrors(p, err, sameField)
+		p.Data = d
+		return w.render(rw, p, http.StatusUnprocessableEntity, "dinners_seatings")
+	}
 	statuses := followedStatuses[:3]
 	if want != 0 {
 		statuses = []eventsv1.SeatingStatus{want}
@@ -42,13 +59,10 @@ func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	d := dinnerSeatingsData{Pager: newPager(p, r, "", "", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())}
+	d.Pager = newPager(p, r, "", "", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	d.Back = r.URL.RequestURI()
 	for _, v := range res.GetSeatings() {
 		d.Rows = append(d.Rows, p.dinnerSeatingRow(v, d.Back))
-	}
-	for _, s := range followedStatuses {
-		d.Statuses = append(d.Statuses, dinnerChoice{s.String(), p.codeWord("dinners.status.", strings.TrimPrefix(s.String(), "SEATING_STATUS_")), s == want})
 	}
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_seatings")

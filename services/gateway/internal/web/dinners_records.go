@@ -312,6 +312,9 @@ type dinnerList struct {
 	Total   int32
 	Pager   pager
 	Munis   []dinnerPick
+	// NoHost holds the offers whose host has lost the dinner-host role:
+	// no job seats anyone there, so the list says so at the offer.
+	NoHost map[string]bool
 }
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -324,8 +327,12 @@ func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) err
 	if err != nil {
 		return err
 	}
-	p.Data = dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
+	d := dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
 		Pager: newPager(p, r, "", "", 50, len(res.GetOffers()), res.GetTotalSize(), res.GetNextPageToken())}
+	if d.NoHost, err = w.offersWithoutHost(r, p, d.Offers); err != nil {
+		return err
+	}
+	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_offers")
 }
 

@@ -60,6 +60,9 @@ type guideEligibilityData struct {
 	Rules             *guidesv1.EligibilityRules
 	RulesVersion      string
 	RulesMonthsString string
+	// FilterErrors are the refused filters of the list (an edited
+	// address), shown at the filter, apart from the rules form's errors.
+	FilterErrors []errItem
 }
 
 func (w *Web) guideEligibility(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -69,17 +72,21 @@ func (w *Web) guideEligibility(rw http.ResponseWriter, r *http.Request, p *page)
 		return err
 	}
 	p.Data = d
+	if len(d.FilterErrors) > 0 {
+		return w.render(rw, p, http.StatusUnprocessableEntity, "guides")
+	}
 	return w.render(rw, p, http.StatusOK, "guides")
 }
 
 func (w *Web) guideEligibilityData(r *http.Request, p *page) (*guideEligibilityData, error) {
-	d := &guideEligibilityData{Available: w.g.GuidesAvailable(), Filter: r.URL.Query().Get("entitlement")}
+	var v apperr.Validator
+	d := &guideEligibilityData{Available: w.g.GuidesAvailable(), Filter: choiceFilter(&v, r.URL.Query(), "entitlement", "entitled", "not_entitled")}
 	if !d.Available {
 		return d, nil
 	}
 	ctx := r.Context()
 	q := &gatewayv1.ListGuideEligibilityRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token")}
-	if m := r.URL.Query().Get("municipality_code"); m != "" {
+	if m := municipalityFilter(&v, r.URL.Query(), "municipality_code"); m != "" {
 		q.MunicipalityCodes = []string{m}
 	}
 	switch d.Filter {
@@ -88,8 +95,16 @@ func (w *Web) guideEligibilityData(r *http.Request, p *page) (*guideEligibilityD
 	case "not_entitled":
 		q.Entitlement = guidesv1.Entitlement_ENTITLEMENT_NOT_ENTITLED
 	}
-	res, err := w.g.ListGuideEligibility(ctx, p.caller, q)
-	if err != nil {
+	// A filter value the page does not offer (an edited address) is
+	// refused by its field and nothing listed; an unknown municipality
+	// was a list of nothing, or "not found".
+	var res *gatewayv1.ListGuideEligibilityResponse
+	if err := v.Err(); err != nil {
+		// Kept apart from p.ErrorList, the rules form's summary.
+		for _, fv := range apperr.Violations(err) {
+			d.FilterErrors = append(d.FilterErrors, errItem{Field: fv.Field, Label: fieldLabel(p, fv.Field), Message: translateMessage(p.Lang, fv.Description)})
+		}
+	} else if res, err = w.g.ListGuideEligibility(ctx, p.caller, q); err != nil {
 		return nil, err
 	}
 	for _, v := range res.GetEligibility() {
@@ -366,10 +381,27 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 	for v := proposalv1.DeclineReason_DECLINE_REASON_NO_TIME; v <= proposalv1.DeclineReason_DECLINE_REASON_OTHER; v++ {
 		d.Declines = append(d.Declines, option{v.String(), p.t("guides.decline." + strings.ToLower(strings.TrimPrefix(v.String(), "DECLINE_REASON_")))})
 	}
+	// The page lists the approved, assigned and active assignments; an
+	// address may narrow it to one of them (?status=ASSIGNMENT_STATUS_ACTIVE)
+	// and any other status is refused by its field, never read as all.
+	statuses := []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
+		eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE}
+	names := make([]string, len(statuses))
+	for i, s := range statuses {
+		names[i] = s.String()
+	}
+	var v apperr.Validator
+	if s := choiceFilter(&v, r.URL.Query(), "status", names...); s != "" {
+		statuses = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[s])}
+	}
+	if err := v.Err(); err != nil {
+		formErrors(p, err, sameField)
+		p.Data = d
+		return w.render(rw, p, http.StatusUnprocessableEntity, "guides_assignments")
+	}
 	if d.Available {
 		res, err := w.g.ListGuideAssignments(r.Context(), p.caller, &gatewayv1.ListGuideAssignmentsRequest{PageSize: 50,
-			PageToken: r.URL.Query().Get("page_token"), Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
-				eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE}})
+			PageToken: r.URL.Query().Get("page_token"), Statuses: statuses})
 		if err != nil {
 			return err
 		}

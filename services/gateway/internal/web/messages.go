@@ -30,7 +30,23 @@ type mailboxData struct {
 
 func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("mailbox.title"), "mailbox", r.URL.Query()
-	person := strings.TrimSpace(r.URL.Query().Get("person_id"))
+	if !p.Admin {
+		return errAdminPage
+	}
+	q := r.URL.Query()
+	if !q.Has("person_id") && q.Has("person") {
+		// A hand-typed address naming the person ("?person=...") filters as
+		// the form's field does; it was ignored and the whole mailbox shown.
+		q.Set("person_id", q.Get("person"))
+		p.Form = q
+	}
+	var v apperr.Validator
+	person := idFilter(&v, q, "person_id")
+	if err := v.Err(); err != nil {
+		formErrors(p, err, sameField)
+		p.Data = mailboxData{PersonID: strings.TrimSpace(q.Get("person_id"))}
+		return w.render(rw, p, http.StatusUnprocessableEntity, "mailbox")
+	}
 	res, err := w.g.ListMailbox(r.Context(), p.caller, mailboxPageSize, r.URL.Query().Get("page_token"), person)
 	if err != nil {
 		return err

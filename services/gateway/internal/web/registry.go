@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -28,6 +29,17 @@ type listData[T any] struct {
 	Total string
 	// Pager is the position line and the next and previous links.
 	Pager pager
+	// ShortName is a name search of one or two letters, which matches
+	// whole names only (ADR 0084): an empty list says so, or the person
+	// typing "am" thinks nobody is called Amina.
+	ShortName bool
+}
+
+// shortName reports whether a searched name is too short to match the
+// start of a name (ADR 0084: fewer than three letters match whole names).
+func shortName(name string) bool {
+	n := utf8.RuneCountInString(strings.TrimSpace(name))
+	return n > 0 && n < 3
 }
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -67,7 +79,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	p.Data = listData[*participantsv1.Participant]{Items: res.GetParticipants(), Next: res.GetNextPageToken(),
-		Total: fmt.Sprintf("%d", res.GetTotalSize()),
+		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()),
 		Pager: newPager(p, r, "", "", 50, len(res.GetParticipants()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "participants")
 }

@@ -22,9 +22,10 @@ import (
 func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("v.title"), "volunteers", r.URL.Query()
 	p.Flash = doneFlash(p, r)
+	name := searchedName(r, p, "volunteers")
 	res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{
 		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
-		Name: searchedName(r, p, "volunteers"),
+		Name: name,
 	})
 	if err != nil {
 		if formErrors(p, err, listFilterField) {
@@ -33,7 +34,7 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 		return err
 	}
 	p.Data = listData[*volunteersv1.Volunteer]{Items: res.GetVolunteers(), Next: res.GetNextPageToken(), Total: fmt.Sprintf("%d", res.GetTotalSize()),
-		Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
+		ShortName: shortName(name), Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "volunteers")
 }
 
