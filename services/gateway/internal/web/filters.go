@@ -10,43 +10,37 @@ import (
 	"github.com/motesplats/motesplats/pkg/municipality"
 )
 
-// choiceFilter is the value of a list's choice filter name in q: "" when
-// the address does not set it, one of allowed, or a violation on name
-// ("är inget känt värde"), as /participants refuses an unknown Svenskanivå.
-// A value the picker does not offer (an edited or old address) is never
-// silently read as "no filter": the page would list everything as if it
-// were filtered.
+// filter is list filter name in q: "" when the address does not set it,
+// the value when ok says it is one, or a violation on name (msg). A value
+// the page does not offer (an edited or old address) is never silently
+// read as "no filter": the page would list everything as if it were
+// filtered.
+func filter(v *apperr.Validator, q url.Values, name string, ok func(string) bool, msg string) string {
+	s := strings.TrimSpace(q.Get(name))
+	if s == "" || ok(s) {
+		return s
+	}
+	v.Add(name, msg)
+	return ""
+}
+
+// choiceFilter is a list's choice filter: one of allowed, as /participants
+// refuses an unknown Svenskanivå ("är inget känt värde").
 func choiceFilter(v *apperr.Validator, q url.Values, name string, allowed ...string) string {
-	s := strings.TrimSpace(q.Get(name))
-	if s == "" || slices.Contains(allowed, s) {
-		return s
-	}
-	v.Add(name, "is not a known value")
-	return ""
+	return filter(v, q, name, func(s string) bool { return slices.Contains(allowed, s) }, "is not a known value")
 }
 
-// municipalityFilter is a list's one-municipality filter name in q: ""
-// when not set, an SCB code, or a violation on name naming the
-// municipality field, rather than a list of nothing or "not found".
+// municipalityFilter is a list's one-municipality filter: an SCB code, or
+// a violation naming the municipality field rather than a list of nothing
+// or "not found".
 func municipalityFilter(v *apperr.Validator, q url.Values, name string) string {
-	s := strings.TrimSpace(q.Get(name))
-	if s == "" || municipality.Valid(s) {
-		return s
-	}
-	v.Add(name, "is not an SCB municipality code")
-	return ""
+	return filter(v, q, name, municipality.Valid, "is not an SCB municipality code")
 }
 
-// idFilter is a list's person (or record) filter name in q: "" when not
-// set, an id, or a violation on name; an invalid id is refused rather
-// than dropped, which showed the whole list as if filtered.
+// idFilter is a list's person (or record) filter: an id, refused rather
+// than dropped when invalid.
 func idFilter(v *apperr.Validator, q url.Values, name string) string {
-	s := strings.TrimSpace(q.Get(name))
-	if s == "" || ids.Valid(s) {
-		return s
-	}
-	v.Add(name, "is not an id")
-	return ""
+	return filter(v, q, name, ids.Valid, "is not an id")
 }
 
 // sameField maps a violation to the filter of the same name.
