@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"golang.org/x/term"
@@ -156,6 +157,29 @@ func explain(e Env, err error) error {
 	return errors.New(msg)
 }
 
+// textArgs refuses an argument that is not UTF-8 text, naming its flag,
+// before any call: such a value cannot be sent at all, and the encoder's
+// own error named a protobuf field ("proto: field ... contains invalid
+// UTF-8"), as the web app's "måste vara giltig text" does not.
+func textArgs(e Env, args []string) error {
+	for i, a := range args {
+		if utf8.ValidString(a) {
+			continue
+		}
+		name := ""
+		if f, _, ok := strings.Cut(a, "="); ok && strings.HasPrefix(f, "-") && utf8.ValidString(f) {
+			name = f
+		} else if i > 0 && strings.HasPrefix(args[i-1], "-") && !strings.Contains(args[i-1], "=") {
+			name = args[i-1]
+		}
+		if name == "" {
+			name = e.t("arg.value")
+		}
+		return fmt.Errorf("%s: %s", name, e.serviceText("must be valid UTF-8 text"))
+	}
+	return nil
+}
+
 // Env is what a command may touch: its input, output, environment and
 // HTTP client.
 type Env struct {
@@ -193,6 +217,9 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	// -h needs no sign-in: the command prints its flags before any call.
 	e.lang = langOf(envLang, cfg.Locale)
+	if err := textArgs(e, args); err != nil {
+		return err
+	}
 	c := newClients(e, cfg)
 	if cmd == "dinners" {
 		return explain(e, dinners(ctx, c, args, e))

@@ -278,3 +278,36 @@ func TestReportExportIsTheWebDownload(t *testing.T) {
 		}
 	}
 }
+
+// TestArgumentsMustBeText: a flag value that is not UTF-8 is refused by
+// its flag name in words before anything is sent (the outside round of
+// session 22 saw "fel: marshal message: proto: field
+// motesplats.participants.v1.Participant.given_name contains invalid
+// UTF-8"). Nothing answers at the server address, so a request that went
+// out would fail differently.
+func TestArgumentsMustBeText(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"participants", "add", "-given-name", "A\xffB", "-municipality", "0180"}, "-given-name: måste vara giltig text"},
+		{[]string{"participants", "add", "-given-name=A\xffB"}, "-given-name: måste vara giltig text"},
+		{[]string{"participants", "get", "\xff"}, "ett värde: måste vara giltig text"},
+	} {
+		dir := t.TempDir()
+		e := Env{Out: &bytes.Buffer{}, HTTP: http.DefaultClient, Getenv: func(k string) string {
+			if k == "MP_CONFIG_DIR" {
+				return dir
+			}
+			return ""
+		}}
+		if err := saveConfig(e, config{Server: "http://127.0.0.1:1", Token: "t"}); err != nil {
+			t.Fatal(err)
+		}
+		err := Run(context.Background(), tt.args, e)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("mp %q: %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
