@@ -94,7 +94,7 @@ func TestDinnersCLI(t *testing.T) {
 	if _, err := mpErr(t, dir, "dinners", "attendance", id, "CAME,CAME"); err == nil {
 		t.Fatal("attendance before the dinner was accepted")
 	}
-	mustContain(t, mp(t, dir, "dinners", "waitlist"), "0180\t")
+	mustContain(t, mp(t, dir, "dinners", "waitlist"), "Stockholm\t")
 	// A municipality outside the coordinator's own is refused with the
 	// guides service's refusal (mp prints the catalogue's Swedish for it:
 	// "en av kommunerna är inte någon av dina kommuner"), not shown as a

@@ -43,12 +43,12 @@ func TestWaitlistCountsAgree(t *testing.T) {
 	}}
 	for lang, wants := range map[string][]string{
 		"en": {
-			"0180\t1 party (1 guest) waiting, median 1 day, longest 1 day\t1 free seat\t1 more host seat needed\n\t2026-12-10\t1 seat\n",
-			"0380\t2 parties (5 guests) waiting, median 0 days, longest 12 days\t0 free seats\t3 more host seats needed\n\t2026-12-11\t3 seats\n",
+			"Stockholm\t1 party (1 guest) waiting, median 1 day, longest 1 day\t1 free seat\t1 more host seat needed\n\t2026-12-10\t1 seat\n",
+			"Uppsala\t2 parties (5 guests) waiting, median 0 days, longest 12 days\t0 free seats\t3 more host seats needed\n\t2026-12-11\t3 seats\n",
 		},
 		"sv": {
-			"0180\t1 sällskap (1 gäst) väntar, median 1 dag, längst 1 dag\t1 ledig plats\t1 värdplats till behövs\n\t2026-12-10\t1 plats\n",
-			"0380\t2 sällskap (5 gäster) väntar, median 0 dagar, längst 12 dagar\t0 lediga platser\t3 värdplatser till behövs\n\t2026-12-11\t3 platser\n",
+			"Stockholm\t1 sällskap (1 gäst) väntar, median 1 dag, längst 1 dag\t1 ledig plats\t1 värdplats till behövs\n\t2026-12-10\t1 plats\n",
+			"Uppsala\t2 sällskap (5 gäster) väntar, median 0 dagar, längst 12 dagar\t0 lediga platser\t3 värdplatser till behövs\n\t2026-12-11\t3 platser\n",
 		},
 	} {
 		var out bytes.Buffer

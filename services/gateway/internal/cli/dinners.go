@@ -181,7 +181,7 @@ func listOffers(ctx context.Context, d dinnersClient, args []string, e env) erro
 				}
 				dates = append(dates, s)
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", o.GetId(), v.GetHostName(), o.GetMunicipalityCode(), strings.Join(dates, "; "))
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", o.GetId(), v.GetHostName(), muniName(o.GetMunicipalityCode()), strings.Join(dates, "; "))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -235,7 +235,7 @@ func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) err
 		}
 		for _, v := range res.Msg.GetSignUps() {
 			s := v.GetSignUp()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", s.GetId(), v.GetParticipantName(), s.GetMunicipalityCode(),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", s.GetId(), v.GetParticipantName(), muniName(s.GetMunicipalityCode()),
 				count(len(s.GetParty()), e.t("n.person"), e.t("n.people")), count(len(s.GetDates()), e.t("n.date"), e.t("n.dates")),
 				e.f("dinners.no_shows", s.GetNoShowStreak()))
 		}

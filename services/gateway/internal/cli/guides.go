@@ -98,7 +98,7 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 		}
 		for _, v := range res.Msg.GetEligibility() {
 			el := v.GetEligibility()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), v.GetParticipantName(), el.GetMunicipalityCode(),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), v.GetParticipantName(), muniName(el.GetMunicipalityCode()),
 				e.code("guides.", el.GetEntitlement().String(), "ENTITLEMENT_"), e.reasons(el.GetReasons()))
 		}
 		return res.Msg.GetNextPageToken(), nil
@@ -297,7 +297,7 @@ func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 		why = append(why, fmt.Sprintf("%s %+d", text, r.Points))
 	}
 	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
-		a.GetMunicipalityCode(), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
+		muniName(a.GetMunicipalityCode()), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
 		e.f("score", a.GetScore()), strings.Join(why, "; "))
 }
 

@@ -29,7 +29,7 @@ func listParticipants(ctx context.Context, c *clients, args []string, e env) err
 			return "", err
 		}
 		for _, p := range res.Msg.GetParticipants() {
-			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", p.GetId(), p.GetGivenName(), p.GetFamilyName(), p.GetMunicipalityCode(), e.level(p.GetSwedishLevel()))
+			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", p.GetId(), p.GetGivenName(), p.GetFamilyName(), muniName(p.GetMunicipalityCode()), e.level(p.GetSwedishLevel()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -117,7 +117,7 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 			return "", err
 		}
 		for _, v := range res.Msg.GetVolunteers() {
-			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", v.GetId(), v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode(), e.roles(v.GetRoles()))
+			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", v.GetId(), v.GetGivenName(), v.GetFamilyName(), muniName(v.GetMunicipalityCode()), e.roles(v.GetRoles()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})

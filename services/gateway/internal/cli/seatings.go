@@ -95,7 +95,7 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 			return "", err
 		}
 		for _, u := range res.Msg.GetUnseated() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), u.GetMunicipalityCode(), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), muniName(u.GetMunicipalityCode()), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")),
 				e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_"))
 		}
 		return res.Msg.GetNextPageToken(), nil
@@ -260,7 +260,7 @@ func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error 
 		return err
 	}
 	for _, r := range res.Msg.GetWaitlist().GetRows() {
-		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", r.GetMunicipalityCode(),
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", muniName(r.GetMunicipalityCode()),
 			e.f("wait.waiting", count(r.GetParties(), e.t("n.party"), e.t("n.parties")), count(r.GetGuests(), e.t("n.guest"), e.t("n.guests")),
 				count(r.GetMedianWaitDays(), e.t("n.day"), e.t("n.days")), count(r.GetMaxWaitDays(), e.t("n.day"), e.t("n.days"))),
 			count(r.GetFreeSeats(), e.t("n.free_seat"), e.t("n.free_seats")),
