@@ -27,7 +27,8 @@ func TestListFiltersRefuseUnknownValues(t *testing.T) {
 	}{
 		{"/participants?swedish_level=999", []string{"Svenskanivå", "är inget känt värde"}},
 		{"/dinners/seatings?status=999", []string{`href="#f-status">Status</a>: är inget känt värde`}},
-		{"/guides/assignments?status=999", []string{"Status</a>: är inget känt värde"}},
+		// The assignments list has its status picker now, which the error links to.
+		{"/guides/assignments?status=999", []string{`href="#f-status">Status</a>: är inget känt värde`, `<select id="f-status" name="status">`}},
 		{"/guides?entitlement=999", []string{"Rätt till etableringslots</a>: är inget känt värde"}},
 		{"/guides?municipality_code=9999", []string{"Kommun: är ingen kommunkod från SCB"}},
 		{"/admin/mailbox?person_id=../x", []string{`href="#f-person_id">Personens id</a>: är inget giltigt id`}},
@@ -39,6 +40,10 @@ func TestListFiltersRefuseUnknownValues(t *testing.T) {
 			continue
 		}
 		mustContain(t, page, tt.want...)
+	}
+	// The assignments picker offers its three statuses in words, the chosen one selected.
+	if _, page := b.get("/guides/assignments?status=ASSIGNMENT_STATUS_ACTIVE"); true {
+		mustContain(t, page, `<option value="">godkända, tilldelade och pågående</option>`, `<option value="ASSIGNMENT_STATUS_ACTIVE" selected>pågår</option>`)
 	}
 	// The values the pickers offer still filter.
 	for _, path := range []string{"/dinners/seatings?status=SEATING_STATUS_HELD", "/guides/assignments?status=ASSIGNMENT_STATUS_ACTIVE",

@@ -370,6 +370,8 @@ type guideAssignmentsData struct {
 	Pager      pager
 	EndReasons []option
 	Declines   []option
+	// Statuses is the status filter's choices, the one shown selected.
+	Statuses []dinnerChoice
 }
 
 func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -391,8 +393,12 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 		names[i] = s.String()
 	}
 	var v apperr.Validator
-	if s := choiceFilter(&v, r.URL.Query(), "status", names...); s != "" {
-		statuses = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[s])}
+	want := choiceFilter(&v, r.URL.Query(), "status", names...)
+	for _, n := range names {
+		d.Statuses = append(d.Statuses, dinnerChoice{n, p.t("guides.status." + strings.ToLower(strings.TrimPrefix(n, "ASSIGNMENT_STATUS_"))), n == want})
+	}
+	if want != "" {
+		statuses = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[want])}
 	}
 	if err := v.Err(); err != nil {
 		formErrors(p, err, sameField)
