@@ -55,6 +55,7 @@ func TestDinnersWeb(t *testing.T) {
 	form.Set("composition", "COMPOSITION_COUPLE")
 	form.Add("diets", "DIET_HALAL")
 	form.Add("languages", "ar")
+	form.Set("address", "Storgatan 12 B")
 	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
 		if code, body := b.post(action, form); code != http.StatusSeeOther {
 			return fmt.Errorf("offer: %d %s", code, trim(visibleText(body)))
@@ -87,6 +88,21 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	_, page = b.get(om[1])
 	mustContain(t, page, `value="DIET_VEGETARIAN" checked`)
+	// The street address the form stored opens in its field and is
+	// changed there (the guests' confirmation carries it); one too long is
+	// refused at the field, in Swedish.
+	mustContain(t, page, `id="f-address"`, `value="Storgatan 12 B"`)
+	action, form = formOf(t, page)
+	form.Set("address", strings.Repeat("x", 201))
+	if code, body := b.post(action, form); code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="e-address"`) {
+		t.Fatalf("a 201-character address: %d %s", code, trim(visibleText(body)))
+	}
+	form.Set("address", "Storgatan 14")
+	if code, body := b.post(action, form); code != http.StatusSeeOther {
+		t.Fatalf("change the address: %d %s", code, trim(visibleText(body)))
+	}
+	_, page = b.get(om[1])
+	mustContain(t, page, `value="Storgatan 14"`)
 
 	// A sign-up without a date names the field.
 	_, page = b.get("/dinners/signups/new")

@@ -15,16 +15,15 @@ import (
 )
 
 // offerPaths are what the offer edit form changes: the kitchen, pets,
-// languages, household, postcode and seats (which only grow). The host,
-// the municipality and the dates are shown, not changed: a date is
-// cancelled on the list, a new one is a new offer. The address, set
-// through the API or mp, is left alone.
-var offerPaths = []string{"seats", "kitchen", "pets", "languages", "composition", "postcode"}
+// languages, household, postcode, street address and seats (which only
+// grow). The host, the municipality and the dates are shown, not changed:
+// a date is cancelled on the list, a new one is a new offer.
+var offerPaths = []string{"seats", "kitchen", "pets", "languages", "composition", "postcode", "address"}
 
 // offerForm is an offer as the form's values.
 func offerForm(o *dinnersv1.Offer) url.Values {
 	f := url.Values{"etag": {o.GetEtag()}, "seats": {strconv.Itoa(int(o.GetSeats()))}, "languages": o.GetLanguages(),
-		"postcode": {o.GetPostcode()}}
+		"postcode": {o.GetPostcode()}, "address": {o.GetAddress()}}
 	if c := o.GetComposition(); c != dinnersv1.Composition_COMPOSITION_UNSPECIFIED {
 		f.Set("composition", c.String())
 	}
@@ -83,6 +82,7 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	var v apperr.Validator
 	o := &dinnersv1.Offer{Id: id, Seats: int32(seats), Pets: f.Get("pets") != "", Languages: f["languages"],
 		Postcode:    strings.TrimSpace(f.Get("postcode")),
+		Address:     strings.TrimSpace(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value)),
 		Kitchen:     offerKitchen(&v, f)}
 	err = v.Err()

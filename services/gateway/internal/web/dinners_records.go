@@ -361,6 +361,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
 		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
+		Address:     strings.TrimSpace(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
