@@ -198,12 +198,9 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 			return "", err
 		}
 		for _, d := range res.Msg.GetDeliveries() {
-			// A delivery without a channel went through none ("ingen
-			// kanal"), which "okänd kanal" misread.
-			channel := e.t("messages.no_channel")
-			if d.GetChannel() != notifyv1.Channel_CHANNEL_UNSPECIFIED {
-				channel = e.label("mailbox.ch.", d.GetChannel().String())
-			}
+			// A delivery without a channel went through none: the
+			// catalogue says "ingen kanal", as the web's page does.
+			channel := e.label("mailbox.ch.", d.GetChannel().String())
 			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", localtime.Stamp(d.GetCreateTime()), d.GetPersonId(),
 				e.label("mailbox.tpl.", d.GetTemplate().String()), channel, e.label("mailbox.ds.", d.GetStatus().String()))
 			// The failure once, as the web's page says it: its label, or
