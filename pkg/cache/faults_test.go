@@ -1,13 +1,11 @@
 package cache_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,24 +26,6 @@ func TestCache_LoadPanicReachesCaller(t *testing.T) {
 	_, _ = c.Get(testutil.Context(t), "k", func(context.Context) ([]byte, error) { panic("bug") })
 }
 
-// syncBuffer is a log sink the cache may write from any goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
 func TestCache_RedisDown(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
@@ -53,7 +33,7 @@ func TestCache_RedisDown(t *testing.T) {
 	// as after Redis dies.
 	rc := mustRedisClient(t, fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)))
 	m := newMetrics(t)
-	var logs syncBuffer
+	var logs testutil.LogBuffer
 	c := cache.New(cache.NewRedis(rc), cache.Options{
 		Name:          "down",
 		MeterProvider: m.mp,

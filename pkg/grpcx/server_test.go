@@ -1,7 +1,6 @@
 package grpcx
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,24 +65,13 @@ func (e *echoer) Echo(ctx context.Context, req *benchv1.EchoRequest) (*benchv1.E
 }
 
 // syncBuffer is a log sink safe to read while handlers write to it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type syncBuffer struct{ testutil.LogBuffer }
 
 // records returns the decoded log lines whose msg is msg.
 func (b *syncBuffer) records(t *testing.T, msg string) []map[string]any {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		if l == "" {
 			continue
 		}

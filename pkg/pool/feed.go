@@ -81,6 +81,7 @@ type feed struct {
 
 	mu      sync.Mutex
 	applied uint64        // stream sequence of the last message handled
+	handled uint64        // messages handled since start (the replay's size in the start log)
 	wake    chan struct{} // closed and replaced whenever applied moves
 	stream  jetstream.Stream
 
@@ -102,11 +103,20 @@ func (f *feed) start(ctx context.Context) error {
 	f.done = make(chan struct{})
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f.cancel = cancel
+	began := time.Now()
 	go f.run(runCtx)
 	if err := f.sync(ctx, 0, 0); err != nil {
 		f.close()
 		return err
 	}
+	// The replay is what a restart waits for before serving, and it grows
+	// with the stream (ADR 0123): operators read its size and time here to
+	// see when snapshots become worth having.
+	f.mu.Lock()
+	n := f.handled
+	f.mu.Unlock()
+	f.log.Info("pool: replayed the source", "stream", f.src.Stream(), "events", n,
+		"seconds", time.Since(began).Round(time.Millisecond).Seconds())
 	return nil
 }
 
@@ -231,6 +241,7 @@ func (f *feed) advance(seq uint64) {
 		return
 	}
 	f.applied = seq
+	f.handled++
 	close(f.wake)
 	f.wake = make(chan struct{})
 }

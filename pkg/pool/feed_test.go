@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -398,5 +399,36 @@ func TestLeaveWithoutSequenceSyncs(t *testing.T) {
 	}
 	if got := strings.Join(f.leaveLog(), "; "); got != "p-49 erased=false" {
 		t.Errorf("leaves = %q, want p-49 told at once", got)
+	}
+}
+
+// TestStartLogsTheReplay: Start says how many events the replay applied
+// and how long it took (what a restart waits for, ADR 0123), with no
+// person's id in the line.
+func TestStartLogsTheReplay(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	publish(t, ensureParticipants(t, n.JS), history(t)...)
+	var buf testutil.LogBuffer
+	s, err := pool.Open(testutil.Context(t), n.JS, pool.Spec[*mentoringv1.PoolNewcomer]{
+		Bucket: "kit_log", IDField: "participant_id", Source: pool.Participants,
+		Logger: slog.New(slog.NewTextHandler(&buf, nil)),
+		New:    func() *mentoringv1.PoolNewcomer { return &mentoringv1.PoolNewcomer{} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(testutil.Context(t), func(ctx context.Context, env *eventsv1.Envelope) error {
+		return s.ApplyParticipant(ctx, env, build)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	got := buf.String()
+	if !strings.Contains(got, "pool: replayed the source") || !strings.Contains(got, "events="+fmt.Sprint(len(history(t)))) {
+		t.Errorf("start log = %q; want the replay with events=%d", got, len(history(t)))
+	}
+	if strings.Contains(got, "p-a") {
+		t.Errorf("start log names a person: %q", got)
 	}
 }
