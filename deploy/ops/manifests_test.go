@@ -216,7 +216,18 @@ func TestKustomize(t *testing.T) {
 		if !slices.Contains(ports, listen) || !slices.Contains(ports, metrics) {
 			t.Errorf("%s: container ports %v, want %d and %d", name, ports, listen, metrics)
 		}
-		for _, probe := range []string{"readinessProbe", "livenessProbe"} {
+		// The start-up probe holds liveness off while a replica replays its
+		// streams before listening (ADR 0123: ~25 s per million events per
+		// pool side), so a large replay is not killed and restarted forever.
+		if sp, _ := c["startupProbe"].(map[string]any); sp == nil {
+			t.Errorf("%s: no startupProbe", name)
+		} else if period, _ := sp["periodSeconds"].(int); period*intOr(sp["failureThreshold"], 3) < 300 {
+			t.Errorf("%s: startupProbe allows %d s, want at least 300", name, period*intOr(sp["failureThreshold"], 3))
+		}
+		if get(c, "livenessProbe", "initialDelaySeconds") != nil {
+			t.Errorf("%s: livenessProbe has initialDelaySeconds; the startupProbe is what waits", name)
+		}
+		for _, probe := range []string{"startupProbe", "readinessProbe", "livenessProbe"} {
 			p, _ := c[probe].(map[string]any)
 			if grpcProbe {
 				if get(p, "grpc", "port") != listen {
@@ -264,4 +275,12 @@ func get(m any, path ...string) any {
 		m = mm[k]
 	}
 	return m
+}
+
+// intOr is v as an int, or def when v is not one (a field left out).
+func intOr(v any, def int) int {
+	if i, ok := v.(int); ok {
+		return i
+	}
+	return def
 }
