@@ -13,24 +13,12 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 func mustKeyring(t testing.TB, n *testutil.NATS) *seal.Keyring {
 	t.Helper()
-	s, err := seal.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := seal.ParseKEK(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := seal.Open(testutil.Context(t), n.JS, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(k.Close)
-	return k
+	return sealtest.Keyring(t, n.JS)
 }
 
 // TestConsumerOpensSealedPayloads: the handler sees the facts; an event

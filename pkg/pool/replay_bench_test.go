@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // replayPeople is how many registrations BenchmarkFeedReplay replays: enough
@@ -48,13 +47,12 @@ func BenchmarkFeedReplay(b *testing.B) {
 	ctx := testutil.Context(b)
 	n := testutil.MustNATS(b)
 	people := replayPeople(b)
-	kek := benchKEK(b)
+	kek := sealtest.KEK(b)
 	if err := events.EnsureStream(ctx, n.JS, events.StreamConfig{
 		Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}}); err != nil {
 		b.Fatal(err)
 	}
-	writer := benchKeyring(b, n.JS, kek)
-	b.Cleanup(writer.Close)
+	writer := sealtest.Keyring(b, n.JS, kek)
 	pub := events.NewPublisher(n.JS)
 	envs := make([]*eventsv1.Envelope, 0, people)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -83,7 +81,7 @@ func BenchmarkFeedReplay(b *testing.B) {
 		b.StopTimer()
 		before := heapInUse()
 		b.StartTimer()
-		kr := benchKeyring(b, n.JS, kek)
+		kr := sealtest.Keyring(b, n.JS, kek)
 		side, err := pool.Open(ctx, n.JS, pool.Spec[*mentoringv1.PoolNewcomer]{
 			Bucket: fmt.Sprintf("replay_%d", i), IDField: "participant_id", Source: pool.Participants, Keyring: kr,
 			Logger: slog.New(slog.DiscardHandler),
@@ -119,26 +117,4 @@ func heapInUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
-}
-
-func benchKEK(b *testing.B) seal.KEK {
-	b.Helper()
-	s, err := seal.GenerateKEK()
-	if err != nil {
-		b.Fatal(err)
-	}
-	kek, err := seal.ParseKEK(s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return kek
-}
-
-func benchKeyring(b *testing.B, js jetstream.JetStream, kek seal.KEK) *seal.Keyring {
-	b.Helper()
-	k, err := seal.Open(testutil.Context(b), js, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return k
 }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 	"github.com/motesplats/motesplats/services/participants/server"
 )
 
@@ -20,19 +20,7 @@ import (
 func startSealed(t testing.TB) *env {
 	t.Helper()
 	n := testutil.MustNATS(t)
-	s, err := seal.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := seal.ParseKEK(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := seal.Open(testutil.Context(t), n.JS, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kr.Close)
+	kr := sealtest.Keyring(t, n.JS)
 	key, otherKey := newKey(t), newKey(t)
 	d := service.Deps{JS: n.JS, Keyring: kr,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),

@@ -8,6 +8,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // TestCreateTakesKeyMadeAhead: with a keyring, volunteers take the ids of
@@ -19,19 +20,7 @@ func TestCreateTakesKeyMadeAhead(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	s, err := seal.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := seal.ParseKEK(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kr.Close)
+	kr := sealtest.Keyring(t, n.JS)
 	h := startWith(t, n, kr)
 	org := h.mustOrg(t, "Pool", "0180")
 	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
