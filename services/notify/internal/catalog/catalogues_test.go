@@ -199,3 +199,33 @@ func TestListsTakeTheLanguagesComma(t *testing.T) {
 		}
 	}
 }
+
+// TestDariSpeaksDari: the Dari catalogue is loaded under fa-AF and says
+// Sweden, dinner and address as Afghans do (سویدن, نان شب, آدرس), not as
+// the Persian one does (سوئد, شام, نشانی).
+func TestDariSpeaksDari(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Data{Counterpart: "Erik", Date: "2026-12-10", Address: "Storgatan 1"}
+	var all string
+	for _, k := range []Kind{MenteeOffer, DinnerInvitation, DinnerConfirmed} {
+		s, err := c.Summary("prs", k, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all += s
+	}
+	for _, want := range []string{"سویدن", "نان شب", "آدرس"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Dari lacks %q: %s", want, all)
+		}
+	}
+	for _, persian := range []string{"سوئد", "شام", "نشانی"} {
+		if strings.Contains(all, persian) {
+			t.Errorf("Dari says Persian %q: %s", persian, all)
+		}
+	}
+}
