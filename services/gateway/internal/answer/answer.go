@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -147,6 +148,34 @@ type view struct {
 // alsoIn is a message page's text in one more language.
 type alsoIn struct {
 	Lang, Dir, Title, Body, Questions string
+}
+
+// when finds a date, with its time if it has one, in an offer's text.
+var when = regexp.MustCompile(`\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?`)
+
+// run is a piece of an offer's text; Keep marks a date, which the page keeps
+// on one line.
+type run struct {
+	Text string
+	Keep bool
+}
+
+// Runs cuts s around its dates: a phone broke "2026-12-10" after "2026-"
+// in the offer's own text as in the date to answer by.
+func (v *view) Runs(s string) []run {
+	var out []run
+	last := 0
+	for _, m := range when.FindAllStringIndex(s, -1) {
+		if m[0] > last {
+			out = append(out, run{Text: s[last:m[0]]})
+		}
+		out = append(out, run{Text: s[m[0]:m[1]], Keep: true})
+		last = m[1]
+	}
+	if last < len(s) {
+		out = append(out, run{Text: s[last:]})
+	}
+	return out
 }
 
 // answerBy is the answer_by sentence split around its date.

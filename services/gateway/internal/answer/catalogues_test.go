@@ -113,3 +113,23 @@ func TestAnswerBy_DateKeptWhole(t *testing.T) {
 		t.Errorf("the date to answer by is not in its span:\n%s", page)
 	}
 }
+
+// TestRuns_DatesInTheOffersText: the offer's own text (notify's) keeps its
+// dates whole too, and loses no character around them.
+func TestRuns_DatesInTheOffersText(t *testing.T) {
+	t.Parallel()
+	v := &view{}
+	for _, tc := range []struct {
+		in   string
+		want []run
+	}{
+		{"", nil},
+		{"Ingen dag.", []run{{Text: "Ingen dag."}}},
+		{"Middag den 2026-12-10 klockan 18:00.", []run{{Text: "Middag den "}, {Text: "2026-12-10", Keep: true}, {Text: " klockan 18:00."}}},
+		{"2026-12-10 18:00: يوم", []run{{Text: "2026-12-10 18:00", Keep: true}, {Text: ": يوم"}}},
+	} {
+		if got := v.Runs(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("Runs(%q) = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}

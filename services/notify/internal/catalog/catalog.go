@@ -189,11 +189,16 @@ func (p parts) html(lang string, rtl bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<div lang=\"%s\" dir=\"%s\">\n", lang, dir(rtl))
 	for _, s := range p.paragraphs() {
-		b.WriteString("<p>" + html.EscapeString(s) + "</p>\n")
+		b.WriteString("<p>" + dateRe.ReplaceAllString(html.EscapeString(s), `<span style="white-space:nowrap">$0</span>`) + "</p>\n")
 	}
 	b.WriteString("</div>\n")
 	return b.String()
 }
+
+// dateRe finds a date (and its time) in a paragraph: the HTML part keeps
+// it on one line, as a phone's narrow screen broke "2026-12-10" after
+// "2026-".
+var dateRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?`)
 
 func dir(rtl bool) string {
 	if rtl {

@@ -229,3 +229,20 @@ func TestDariSpeaksDari(t *testing.T) {
 		}
 	}
 }
+
+// TestDatesStayWholeInHTML: the HTML part keeps a date on one line; the
+// text part is left as it is.
+func TestDatesStayWholeInHTML(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Render("uk", DinnerReminder, Data{FirstName: "Olena", Date: "2026-12-10", Time: "18:00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.HTML, `<span style="white-space:nowrap">2026-12-10</span>`) || strings.Contains(m.Text, "<span") {
+		t.Errorf("the date is not kept whole in the HTML part only:\n%s\n%s", m.HTML, m.Text)
+	}
+}
