@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -131,7 +132,10 @@ type view struct {
 
 	Summary, SummarySV string
 	Unreviewed         bool
-	AnswerBy           string
+	// AnswerBy is the sentence with the date to answer by, around the
+	// date: the page keeps "2026-12-10 18:00" on one line (a phone broke it
+	// after "2026-").
+	AnswerBy           *answerBy
 	Accept, CannotCome bool
 	Decline            bool
 	Reasons            []reasonOpt
@@ -144,6 +148,49 @@ type view struct {
 // alsoIn is a message page's text in one more language.
 type alsoIn struct {
 	Lang, Dir, Title, Body, Questions string
+}
+
+// when finds a date, with its time if it has one, in an offer's text.
+var when = regexp.MustCompile(`\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?`)
+
+// run is a piece of an offer's text; Keep marks a date, which the page keeps
+// on one line.
+type run struct {
+	Text string
+	Keep bool
+}
+
+// Runs cuts s around its dates: a phone broke "2026-12-10" after "2026-"
+// in the offer's own text as in the date to answer by.
+func (v *view) Runs(s string) []run {
+	var out []run
+	last := 0
+	for _, m := range when.FindAllStringIndex(s, -1) {
+		if m[0] > last {
+			out = append(out, run{Text: s[last:m[0]]})
+		}
+		out = append(out, run{Text: s[m[0]:m[1]], Keep: true})
+		last = m[1]
+	}
+	if last < len(s) {
+		out = append(out, run{Text: s[last:]})
+	}
+	return out
+}
+
+// answerBy is the answer_by sentence split around its date.
+type answerBy struct{ Before, Date, After string }
+
+// answerBy words the date to answer by in lang, split where the
+// translation puts the date (before it in Swedish, after it in Tigrinya).
+func (c *catalog) answerBy(lang, date string) *answerBy {
+	const mark = "\uE000" // private use: no translation writes it
+	s := c.text(lang, "answer_by", map[string]any{"Date": mark})
+	before, after, ok := strings.Cut(s, mark)
+	if !ok {
+		return &answerBy{Before: c.text(lang, "answer_by", map[string]any{"Date": date})}
+	}
+	return &answerBy{Before: before, Date: date, After: after}
 }
 
 type reasonOpt struct {
@@ -229,7 +276,7 @@ func (p *Page) resolved(w http.ResponseWriter, r *http.Request, tok string, res 
 	v.Title = v.T("heading." + heading(o.GetTemplate()))
 	v.Unreviewed = v.SummarySV != "" && lang != "sv"
 	if t := o.GetAnswerBy(); t.IsValid() && t.GetSeconds() > 0 {
-		v.AnswerBy = p.cat.text(lang, "answer_by", map[string]any{"Date": t.AsTime().In(p.zone).Format("2006-01-02 15:04")})
+		v.AnswerBy = p.cat.answerBy(lang, t.AsTime().In(p.zone).Format("2006-01-02 15:04"))
 	}
 	chosen := ""
 	if errKey != "" {

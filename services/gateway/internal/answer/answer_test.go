@@ -224,7 +224,7 @@ func TestAnswer_AcceptWithoutJavaScript(t *testing.T) {
 	r := newRig(t, "so", Limits{})
 	_, page := r.do("GET", "/a/"+goodToken, nil)
 	res, page := r.do("POST", "/a/"+goodToken, url.Values{"nonce": {nonceOf(t, page)}, "action": {"accept"}})
-	if res.StatusCode != http.StatusOK || !strings.Contains(page, "Waad ku mahadsan tahay haa-daada!") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, "Waad ku mahadsan tahay inaad haa tidhi!") {
 		t.Fatalf("accept: %d\n%s", res.StatusCode, page)
 	}
 	if r.f.calls() != 1 || r.f.answers[0].GetAction() != notifyv1.AnswerAction_ANSWER_ACTION_ACCEPT || r.f.answers[0].GetToken() != goodToken {

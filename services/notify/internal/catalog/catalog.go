@@ -11,11 +11,13 @@ import (
 	"embed"
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/bidi"
 )
 
 // Languages are the catalogues, Swedish first (the fallback).
@@ -187,11 +189,16 @@ func (p parts) html(lang string, rtl bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<div lang=\"%s\" dir=\"%s\">\n", lang, dir(rtl))
 	for _, s := range p.paragraphs() {
-		b.WriteString("<p>" + html.EscapeString(s) + "</p>\n")
+		b.WriteString("<p>" + dateRe.ReplaceAllString(html.EscapeString(s), `<span style="white-space:nowrap">$0</span>`) + "</p>\n")
 	}
 	b.WriteString("</div>\n")
 	return b.String()
 }
+
+// dateRe finds a date (and its time) in a paragraph: the HTML part keeps
+// it on one line, as a phone's narrow screen broke "2026-12-10" after
+// "2026-".
+var dateRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?`)
 
 func dir(rtl bool) string {
 	if rtl {
@@ -218,10 +225,16 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 			diets = append(diets, s)
 		}
 	}
+	rtl := c.rtl[lang]
+	// Lists take the language's comma: Arabic script writes "،".
+	sep, err := loc.Localize(&i18n.LocalizeConfig{MessageID: "list_separator"})
+	if err != nil {
+		return parts{}, fmt.Errorf("catalog: %s list_separator: %w", lang, err)
+	}
 	data := map[string]any{
-		"FirstName": oneLine(d.FirstName), "Counterpart": oneLine(d.Counterpart), "Date": d.Date, "Time": d.Time,
-		"PartySize": d.PartySize, "Diets": strings.Join(diets, ", "), "Address": oneLine(d.Address),
-		"Organisation": oneLine(d.Organisation), "AnswerBy": d.AnswerBy, "Link": d.Link,
+		"FirstName": isolate(d.FirstName, rtl), "Counterpart": isolate(d.Counterpart, rtl), "Date": d.Date, "Time": d.Time,
+		"PartySize": d.PartySize, "Diets": strings.Join(diets, sep), "Address": isolate(d.Address, rtl),
+		"Organisation": isolate(d.Organisation, rtl), "AnswerBy": d.AnswerBy, "Link": d.Link,
 	}
 	get := func(id string) (string, error) {
 		s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
@@ -230,8 +243,15 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 		}
 		return s, nil
 	}
+	// The party's size is a plural: "1 person", "3 personer", and
+	// Arabic's six forms. go-i18n picks the form by the count's CLDR rule
+	// for the language (Dari by fa-AF's).
+	party, err := loc.Localize(&i18n.LocalizeConfig{MessageID: "party_size", TemplateData: data, PluralCount: d.PartySize})
+	if err != nil {
+		return parts{}, fmt.Errorf("catalog: %s party_size: %w", lang, err)
+	}
+	data["Party"] = party
 	var p parts
-	var err error
 	for _, f := range []struct {
 		dst *string
 		id  string
@@ -244,7 +264,9 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 		}
 	}
 	if d.FirstName == "" {
-		p.greeting = strings.TrimSpace(strings.Replace(p.greeting, " !", "!", 1))
+		// "Hej !", "Вітаємо, !": the greeting without the name keeps
+		// neither the space nor the comma that led to it.
+		p.greeting = strings.TrimSpace(noName.ReplaceAllString(p.greeting, "!"))
 	}
 	if d.AnswerBy != "" {
 		if p.answerBy, err = get("answer_by"); err != nil {
@@ -262,6 +284,37 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 	}
 	p.subject = oneLine(p.subject)
 	return p, nil
+}
+
+// noName is what is left before the "!" of a greeting whose name is empty.
+var noName = regexp.MustCompile(`[\s,،]+!`)
+
+// isolate keeps a value on one line and, where its direction may differ
+// from the sentence's, wraps it in Unicode's first-strong isolate
+// (U+2068 ... U+2069): a Latin name in an Arabic, Persian or Dari
+// sentence, or an Arabic-script name in a left-to-right one. Without it the
+// bidi algorithm lets the value pull its neighbours along: "Erik، 3 نفر"
+// shows the count before the name to a right-to-left reader, and
+// "محمد, 3 personer" shows "3 ,محمد" to a left-to-right one. A Latin value
+// in a left-to-right message needs nothing, so Swedish and English texts
+// (and their SMS encoding) stay as they were. Links are never isolated: a
+// mail client could take the marks into the address it links.
+func isolate(s string, rtl bool) string {
+	s = oneLine(s)
+	if s == "" || !rtl && !hasRTL(s) {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
+
+// hasRTL reports whether s holds a right-to-left letter.
+func hasRTL(s string) bool {
+	for _, r := range s {
+		if p, _ := bidi.LookupRune(r); p.Class() == bidi.R || p.Class() == bidi.AL {
+			return true
+		}
+	}
+	return false
 }
 
 // oneLine keeps a value on one line: no header or paragraph injection
