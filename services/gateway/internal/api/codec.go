@@ -34,7 +34,10 @@ func (protoCodec) Unmarshal(b []byte, m any) error {
 	if !ok {
 		return errNotProto
 	}
-	if err := proto.Unmarshal(b, pm); err != nil {
+	// Unknown fields are dropped, as protobuf evolves: a binary client is
+	// generated from a schema, so a field this gateway does not know is a
+	// newer schema's, not a typing error (ADR 0118).
+	if err := (proto.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, pm); err != nil {
 		return errors.New("the body is not this method's request in protobuf: " + reason(err))
 	}
 	return nil
@@ -54,8 +57,12 @@ func (jsonCodec) Marshal(m any) ([]byte, error) {
 	return protojson.Marshal(pm)
 }
 
-// Unmarshal implements connect.Codec. Unknown fields are ignored, as
-// Connect's own codec does, so clients of a newer schema still work.
+// Unmarshal implements connect.Codec. Unlike Connect's own codec it
+// refuses a name the method's request does not define, a field or an
+// enum value (ADR 0118): JSON is typed by hand, and a dropped key is
+// personal data silently not stored. The refusal, naming every such
+// field, is left in the emptied message for strictJSON to answer, since
+// a codec's error reaches the caller without field violations.
 func (jsonCodec) Unmarshal(b []byte, m any) error {
 	pm, ok := m.(proto.Message)
 	if !ok {
@@ -64,10 +71,17 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 	if len(b) == 0 {
 		return errors.New("the body is empty; send a JSON object")
 	}
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, pm); err != nil {
-		return errors.New("the body is not this method's request in JSON: " + reason(err))
+	err := protojson.Unmarshal(b, pm)
+	if err == nil {
+		return nil
 	}
-	return nil
+	// Only a body protojson refuses is walked, so a good request pays
+	// nothing for the check.
+	if v, werr := unknownInJSON(b, pm.ProtoReflect().Descriptor()); werr == nil && !v.Valid() {
+		markRefused(pm, v)
+		return nil
+	}
+	return errors.New("the body is not this method's request in JSON: " + reason(err))
 }
 
 // reason is a decoding error's own words, without the library's prefix.
