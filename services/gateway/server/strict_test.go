@@ -163,6 +163,7 @@ func TestManyUnknownJSONFields(t *testing.T) {
 	if !strings.Contains(a.msg, "10000 problems, the first 50 listed") || a.violations[0].GetField() != "f0" || a.violations[49].GetField() != "f49" {
 		t.Errorf("message %q, first %q, last %q; want the count and f0..f49", a.msg, a.violations[0].GetField(), a.violations[49].GetField())
 	}
+	t.Logf("10,000 unknown fields: a %d-byte answer", len(a.raw))
 	if len(a.raw) > 16<<10 {
 		t.Errorf("the answer is %d bytes, want at most 16 KiB", len(a.raw))
 	}
