@@ -1,8 +1,13 @@
 package api
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -70,6 +75,40 @@ func TestSafeName(t *testing.T) {
 	} {
 		if got := safeName(tt.in); got != tt.want {
 			t.Errorf("safeName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestGuideJSONCallsDecode: every curl call in the gateway's guide sends a
+// body the JSON codec accepts as written (no unknown names), so the
+// guide's examples keep working now that unknown names are refused.
+func TestGuideJSONCallsDecode(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := regexp.MustCompile(`/motesplats\.gateway\.v1\.(\w+)/(\w+)(?:[^\n]|\\\n)*?-d '(\{[^']*\})'`).FindAllSubmatch(b, -1)
+	if len(calls) < 3 {
+		t.Fatalf("found %d curl calls with a body in the guide, want the three it shows", len(calls))
+	}
+	for _, c := range calls {
+		svc, method, body := string(c[1]), string(c[2]), c[3]
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("motesplats.gateway.v1." + svc))
+		if err != nil {
+			t.Fatalf("%s: %v", svc, err)
+		}
+		md := d.(protoreflect.ServiceDescriptor).Methods().ByName(protoreflect.Name(method))
+		if md == nil {
+			t.Fatalf("%s/%s: no such method", svc, method)
+		}
+		mt, err := protoregistry.GlobalTypes.FindMessageByName(md.Input().FullName())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := mt.New().Interface()
+		if err := (jsonCodec{"json"}).Unmarshal(body, m); err != nil || refusal(m) != nil {
+			t.Errorf("%s/%s %s: %v %v", svc, method, body, err, refusal(m))
 		}
 	}
 }
