@@ -95,7 +95,7 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 			fd = fields.ByTextName(key)
 		}
 		if fd == nil {
-			w.v.Add(prefix+safeName(key), unknownFieldText)
+			w.add(prefix, key)
 			if err := w.skip(); err != nil {
 				return err
 			}
@@ -107,6 +107,16 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 	}
 	_, err = w.dec.Token() // the closing brace
 	return err
+}
+
+// add records the unknown key under prefix; past the listed violations
+// it only counts, without building the name.
+func (w *jsonWalk) add(prefix, key string) {
+	if w.v.Count() >= apperr.MaxViolations {
+		w.v.Add("", "")
+		return
+	}
+	w.v.Add(prefix+safeName(key), unknownFieldText)
 }
 
 // field walks the value of fd at path: a list, a map or one value.
