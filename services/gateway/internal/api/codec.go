@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -81,8 +82,17 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 		markRefused(pm, v)
 		return nil
 	}
-	return errors.New("the body is not this method's request in JSON: " + reason(err))
+	return errors.New("the body is not this method's request in JSON: " + withoutValue(reason(err)))
 }
+
+// quotedValue finds the caller's value where protojson quotes it: after
+// "invalid value for int32 field householdSize:", "invalid
+// google.protobuf.Timestamp value", "invalid value" and "unexpected token".
+var quotedValue = regexp.MustCompile(`(invalid value for \S+ field \S+|invalid \S+ value|invalid value|unexpected token)[: ].*$`)
+
+// withoutValue is a protojson reason without the value it quotes: a
+// misplaced name or address must not come back in an error (ADR 0118).
+func withoutValue(s string) string { return quotedValue.ReplaceAllString(s, "$1") }
 
 // reason is a decoding error's own words, without the library's prefix.
 func reason(err error) string {

@@ -112,3 +112,21 @@ func TestGuideJSONCallsDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeErrorsEchoNoValue: when a JSON body does not decode, the error
+// says where and why, without the value the caller sent.
+func TestDecodeErrorsEchoNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{`{"volunteer":{"householdSize":"Sigrid Lind"}}`, "invalid value for int32 field householdSize"},
+		{`{"volunteer":{"createTime":"Sigrid Lind"}}`, "invalid google.protobuf.Timestamp value"},
+		{`Sigrid Lind`, "invalid value"},
+		{`{"volunteer":"Sigrid Lind"}`, "unexpected token"},
+		{`{"volunteer":{"givenName":"Sigrid Lind",}}`, "unexpected token"},
+	} {
+		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.in), &gatewayv1.CreateVolunteerRequest{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Sigrid") {
+			t.Errorf("%s: %v, want %q and no value", tt.in, err, tt.want)
+		}
+	}
+}
