@@ -241,42 +241,44 @@ func reflected(t *testing.T, ctx context.Context, conn *grpc.ClientConn) string 
 	return strings.Join(names, ",")
 }
 
-func TestRun_NATSPortTakenNamesTheVariable(t *testing.T) {
+// TestRun_PortTakenNamesTheVariable: a port the stack needs that is
+// taken stops it with an error naming the port and the variable that
+// moves it.
+func TestRun_PortTakenNamesTheVariable(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	cfg := testConfig(t, t.TempDir())
-	cfg.NATSHost, cfg.NATSPort = "127.0.0.1", l.Addr().(*net.TCPAddr).Port
-	err = run(testutil.Context(t), cfg, &syncBuffer{}, &Listening{})
-	if err == nil {
-		t.Fatal("run with the NATS port taken succeeded")
-	}
-	for _, want := range []string{strconv.Itoa(cfg.NATSPort), "already in use", "MP_NATS_PORT"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
-		}
-	}
-}
-
-func TestRun_GatewayPortTakenNamesTheVariable(t *testing.T) {
-	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	cfg := testConfig(t, t.TempDir())
-	cfg.Gateway.Addr = l.Addr().String()
-	err = run(testutil.Context(t), cfg, &syncBuffer{}, &Listening{})
-	if err == nil {
-		t.Fatal("run with the gateway's port taken succeeded")
-	}
-	for _, want := range []string{cfg.Gateway.Addr, "taken", "GATEWAY_ADDR"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
-		}
+	for _, tt := range []struct {
+		name string
+		// take points cfg at the taken address and returns the words
+		// the error must hold.
+		take func(cfg *Config, addr *net.TCPAddr) []string
+	}{
+		{"nats", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.NATSHost, cfg.NATSPort = "127.0.0.1", addr.Port
+			return []string{strconv.Itoa(addr.Port), "already in use", "MP_NATS_PORT"}
+		}},
+		{"gateway", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.Gateway.Addr = addr.String()
+			return []string{addr.String(), "taken", "GATEWAY_ADDR"}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			cfg := testConfig(t, t.TempDir())
+			wants := tt.take(&cfg, l.Addr().(*net.TCPAddr))
+			err = run(testutil.Context(t), cfg, &syncBuffer{}, &Listening{})
+			if err == nil {
+				t.Fatalf("run with the %s port taken succeeded", tt.name)
+			}
+			for _, want := range wants {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
 	}
 }

@@ -112,12 +112,7 @@ var Single = []string{service.Participants.Name, service.Volunteers.Name}
 // 4224), the cluster routes 6222+, monitoring 8222+, Redis 6380 (so a
 // system redis on 6379 is left alone), metrics per service.Known.
 func Defaults(name string) int {
-	base, n := name, 1
-	if i := strings.LastIndex(name, "-"); i > 0 {
-		if k, err := strconv.Atoi(name[i+1:]); err == nil {
-			base, n = name[:i], k
-		}
-	}
+	base, n := splitName(name)
 	switch base {
 	case "nats":
 		return 4221 + n

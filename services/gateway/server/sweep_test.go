@@ -152,9 +152,9 @@ func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 			for k := range in.Len() {
 				fdk := in.Get(k)
 				if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("id") != nil {
-					name := fdk.JSONName()
+					name, rec := fdk.JSONName(), fdk.Message()
 					target = func(req map[string]any, id string) {
-						req[name] = map[string]any{"id": id, "givenName": "Intruder", "municipalityCode": "0880", "displayName": "Intruder"}
+						req[name] = fieldsOf(rec, map[string]any{"id": id, "givenName": "Intruder", "municipalityCode": "0880", "displayName": "Intruder"})
 					}
 					hasTarget = true
 				}
@@ -182,7 +182,7 @@ func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 		for k := range in.Len() {
 			fdk := in.Get(k)
 			if fdk.Kind() == protoreflect.MessageKind && !fdk.IsList() && fdk.Message().Fields().ByName("organisation_id") != nil {
-				req[fdk.JSONName()] = map[string]any{"organisationId": orgB, "municipalityCode": "0880", "givenName": "Intruder"}
+				req[fdk.JSONName()] = fieldsOf(fdk.Message(), map[string]any{"organisationId": orgB, "municipalityCode": "0880", "givenName": "Intruder"})
 			}
 			if fdk.Name() == "organisation_id" {
 				req[fdk.JSONName()] = orgB
@@ -389,4 +389,17 @@ func connectStream(t *testing.T, e *env, token string, sd protoreflect.ServiceDe
 		all = append(all, string(part))
 	}
 	return "ok", strings.Join(all, "\n")
+}
+
+// fieldsOf keeps the entries of rec whose keys md has: the gateway refuses
+// a JSON name its message does not define (ADR 0118), and the sweep is
+// about access, not spelling.
+func fieldsOf(md protoreflect.MessageDescriptor, rec map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range rec {
+		if md.Fields().ByJSONName(k) != nil {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -67,10 +67,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			env[k] = v
 		}
 	}
-	r, err := layout.Start(ctx, layout.Options{
+	o := layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
 		Env: env, SigningKey: signing, PublicKeys: public, DataKey: data, Jaeger: *jaeger,
-	})
+	}
+	// Every port moves by a variable (layout.PortVar); a taken one stops
+	// the start before any process runs, naming its variable.
+	if o.Ports, err = layout.PortsFromEnv(getenv); err != nil {
+		return err
+	}
+	if err := layout.CheckPorts(o); err != nil {
+		return err
+	}
+	r, err := layout.Start(ctx, o)
 	if err != nil {
 		return err
 	}

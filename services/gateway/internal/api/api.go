@@ -60,7 +60,7 @@ func Handlers(g *core.Gateway, guard *account.Guard, remoteAddr func(*http.Reque
 		// Who calls is settled from the headers, before a byte of the
 		// body is read or inflated.
 		connect.WithRequestGate(s.authenticate),
-		connect.WithInterceptors(s.checkBounds()),
+		connect.WithInterceptors(strictJSON{s}, s.checkBounds()),
 		connect.WithCodec(protoCodec{}),
 		connect.WithCodec(jsonCodec{"json"}),
 		connect.WithCodec(jsonCodec{"json; charset=utf-8"}),

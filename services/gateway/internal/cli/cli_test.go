@@ -15,6 +15,28 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 )
 
+// signedIn returns an Env signed in to server with token, as mp login
+// leaves it: its config in a fresh directory (returned, for files a test
+// writes beside it), MP_LANG set to lang ("" for the account's), output
+// to a buffer.
+func signedIn(t *testing.T, hc *http.Client, server, token, lang string) (Env, string) {
+	t.Helper()
+	dir := t.TempDir()
+	e := Env{Out: &bytes.Buffer{}, HTTP: hc, Getenv: func(k string) string {
+		switch k {
+		case "MP_CONFIG_DIR":
+			return dir
+		case "MP_LANG":
+			return lang
+		}
+		return ""
+	}}
+	if err := saveConfig(e, config{Server: server, Token: token}); err != nil {
+		t.Fatal(err)
+	}
+	return e, dir
+}
+
 // TestExportRefusesWhatIsNotCSV: mp report export saves only a CSV the
 // gateway sent; a redirect (to a sign-in page), a 401 or an HTML page is an
 // error and nothing is written.
@@ -44,16 +66,7 @@ func TestExportRefusesWhatIsNotCSV(t *testing.T) {
 		{"html", "inte CSV", ""},
 	} {
 		t.Run(tt.token, func(t *testing.T) {
-			dir := t.TempDir()
-			e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
-				if k == "MP_CONFIG_DIR" {
-					return dir
-				}
-				return ""
-			}}
-			if err := saveConfig(e, config{Server: srv.URL, Token: tt.token}); err != nil {
-				t.Fatal(err)
-			}
+			e, dir := signedIn(t, srv.Client(), srv.URL, tt.token, "")
 			out := filepath.Join(dir, "report.csv")
 			err := Run(context.Background(), []string{"report", "export", "-o", out}, e)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
@@ -207,19 +220,7 @@ func TestEquityFileIsTheWebDownload(t *testing.T) {
 		{"", []string{"-min-group", "3", "-municipalities", "0880, 0180"}, "/guides/equity.csv?lang=sv&min_group=3&municipalities=0880%2C0180"},
 		{"en", nil, "/guides/equity.csv?lang=en"},
 	} {
-		dir := t.TempDir()
-		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
-			switch k {
-			case "MP_CONFIG_DIR":
-				return dir
-			case "MP_LANG":
-				return tt.lang
-			}
-			return ""
-		}}
-		if err := saveConfig(e, config{Server: srv.URL, Token: "tok"}); err != nil {
-			t.Fatal(err)
-		}
+		e, dir := signedIn(t, srv.Client(), srv.URL, "tok", tt.lang)
 		out := filepath.Join(dir, "equity.csv")
 		asked = nil
 		if err := Run(context.Background(), append([]string{"guides", "equity", "-o", out}, tt.args...), e); err != nil {
@@ -256,19 +257,7 @@ func TestReportExportIsTheWebDownload(t *testing.T) {
 		{"en", []string{"-o"}, "/reports/export.csv?format=local&lang=en"},
 		{"", []string{"-machine", "-o"}, "/reports/export.csv?format=machine"},
 	} {
-		dir := t.TempDir()
-		e := Env{Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
-			switch k {
-			case "MP_CONFIG_DIR":
-				return dir
-			case "MP_LANG":
-				return tt.lang
-			}
-			return ""
-		}}
-		if err := saveConfig(e, config{Server: srv.URL, Token: "tok"}); err != nil {
-			t.Fatal(err)
-		}
+		e, dir := signedIn(t, srv.Client(), srv.URL, "tok", tt.lang)
 		asked = nil
 		if err := Run(context.Background(), append(append([]string{"report", "export"}, tt.args...), filepath.Join(dir, "r.csv")), e); err != nil {
 			t.Fatal(err)
@@ -295,19 +284,28 @@ func TestArgumentsMustBeText(t *testing.T) {
 		{[]string{"participants", "add", "-given-name=A\xffB"}, "-given-name: måste vara giltig text"},
 		{[]string{"participants", "get", "\xff"}, "ett värde: måste vara giltig text"},
 	} {
-		dir := t.TempDir()
-		e := Env{Out: &bytes.Buffer{}, HTTP: http.DefaultClient, Getenv: func(k string) string {
-			if k == "MP_CONFIG_DIR" {
-				return dir
-			}
-			return ""
-		}}
-		if err := saveConfig(e, config{Server: "http://127.0.0.1:1", Token: "t"}); err != nil {
-			t.Fatal(err)
-		}
+		e, _ := signedIn(t, http.DefaultClient, "http://127.0.0.1:1", "t", "")
 		err := Run(context.Background(), tt.args, e)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("mp %q: %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestReasonMonthsPlural: mp words a reason with months in the plural form
+// the number takes (the catalogue gets the number), in Swedish and English.
+func TestReasonMonthsPlural(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ lang, in, want string }{
+		{"sv", "not entitled: permit older than 1 months", "har inte rätt: uppehållstillståndet är äldre än 1 månad"},
+		{"sv", "not entitled: permit older than 24 months", "har inte rätt: uppehållstillståndet är äldre än 24 månader"},
+		{"en", "not entitled: permit older than 1 months", "not entitled: permit older than 1 month"},
+		{"en", "not entitled: permit older than 24 months", "not entitled: permit older than 24 months"},
+		{"sv", "entitled: inside the 1-month establishment period until 2027-01-31", "har rätt: inom etableringstiden på 1 månad, till och med 2027-01-31"},
+		{"sv", "entitled: inside the 24-month establishment period until 2027-01-31", "har rätt: inom etableringstiden på 24 månader, till och med 2027-01-31"},
+	} {
+		if got := (Env{lang: tt.lang}).reasons([]string{tt.in}); got != tt.want {
+			t.Errorf("%s %q = %q, want %q", tt.lang, tt.in, got, tt.want)
 		}
 	}
 }

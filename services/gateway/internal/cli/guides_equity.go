@@ -13,6 +13,7 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // The guides' figures and words: the equity report, and the eligibility
@@ -81,11 +82,18 @@ func (e Env) reasons(rs []string) string {
 		body := e.fromEnglish(rest)
 		for _, rp := range reasonPatterns {
 			if m := rp.re.FindStringSubmatch(rest); m != nil {
-				kv := make([]any, 0, 2*len(rp.names))
+				// Months is passed as a number and as the count, so
+				// the catalogue picks its plural form ("1 månad").
+				data := make(map[string]any, len(rp.names))
+				var count any
 				for k, name := range rp.names {
-					kv = append(kv, name, m[k+1])
+					data[name] = m[k+1]
+					if name == "Months" {
+						n, _ := strconv.Atoi(m[k+1])
+						data[name], count = n, n
+					}
 				}
-				body = e.d(rp.key, kv...)
+				body = catalog.Data(e.words().lang, rp.key, data, count)
 			}
 		}
 		out[i] = e.fromEnglish(head) + ": " + body

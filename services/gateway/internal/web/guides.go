@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,11 +199,14 @@ func reasonWords(p *page, s string) string {
 	}
 	for _, rp := range reasonPatterns {
 		if m := rp.re.FindStringSubmatch(rest); m != nil {
-			kv := []any{"Months", m[1]}
+			// The number itself, not its text, so the catalogue picks
+			// the plural form ("1 månad", "24 månader").
+			months, _ := strconv.Atoi(m[1])
+			kv := []any{"Months", months}
 			if len(m) > 2 {
 				kv = append(kv, "Date", m[2])
 			}
-			body = p.tf(rp.key, kv...)
+			body = p.tn(rp.key, months, kv...)
 		}
 	}
 	if body == "" {

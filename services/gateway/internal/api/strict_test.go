@@ -1,0 +1,132 @@
+package api
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+)
+
+// TestUnknownInJSON: the walk names unknown keys and enum names by their
+// path, accepts JSON and proto names as protojson does, skips values
+// (also well-known types and deep nesting) without looking into them, and
+// refuses what is not JSON of the request's shape.
+func TestUnknownInJSON(t *testing.T) {
+	t.Parallel()
+	md := (&gatewayv1.CreateParticipantRequest{}).ProtoReflect().Descriptor()
+	deep := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
+	tests := []struct {
+		name, in string
+		want     []string // violated fields; nil: none
+		bad      bool     // not JSON of the shape
+	}{
+		{"known, both spellings", `{"requestId":"r","request_id":"r","participant":{"givenName":"A","municipality_code":"0880"}}`, nil, false},
+		{"unknown top", `{"email":"x","participant":null}`, []string{"email"}, false},
+		{"unknown nested", `{"participant":{"household":{"sise":3}}}`, []string{"participant.household.sise"}, false},
+		{"list entry", `{"participant":{"languages":[{"code":"ar"},{"code":"so","levl":"LANGUAGE_LEVEL_NATIVE"}]}}`, []string{"participant.languages[1].levl"}, false},
+		{"enum name", `{"participant":{"swedishLevel":"SWEDISH_LEVEL_SFI_Q","languages":[{"level":"LANGUAGE_LEVEL_NATIVE"},{"level":"NATIVE"}]}}`,
+			[]string{"participant.swedish_level", "participant.languages[1].level"}, false},
+		{"enum number", `{"participant":{"swedishLevel":2}}`, nil, false},
+		{"well-known type", `{"participant":{"createTime":"2026-01-01T00:00:00Z"}}`, nil, false},
+		{"deep value of an unknown key", `{"x":` + deep + `}`, []string{"x"}, false},
+		{"control characters", "{\"a\\u0000b\":1}", []string{"a?b"}, false},
+		{"not an object", `[1]`, nil, true},
+		{"trailing", `{} {}`, nil, true},
+		{"cut short", `{"participant":{"givenName":"A"`, nil, true},
+	}
+	for _, tt := range tests {
+		v, err := unknownInJSON([]byte(tt.in), md)
+		if (err != nil) != tt.bad {
+			t.Errorf("%s: err %v, want bad=%v", tt.name, err, tt.bad)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		var got []string
+		if e := v.Err(); e != nil {
+			for _, fv := range apperr.Violations(e) {
+				got = append(got, fv.Field)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s: violations %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestSafeName: an echoed name is printable and at most maxNameBytes
+// (then "..."), cut between runes.
+func TestSafeName(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"email", "email"},
+		{"", `""`},
+		{strings.Repeat("ö", 40), strings.Repeat("ö", 32) + "..."},
+		{strings.Repeat("x", 64), strings.Repeat("x", 64)},
+		{strings.Repeat("x", 65), strings.Repeat("x", 64) + "..."},
+		{"a\nb\xff", "a?b?"},
+	} {
+		if got := safeName(tt.in); got != tt.want {
+			t.Errorf("safeName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestGuideJSONCallsDecode: every curl call in the gateway's guide sends a
+// body the JSON codec accepts as written (no unknown names), so the
+// guide's examples keep working now that unknown names are refused.
+func TestGuideJSONCallsDecode(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := regexp.MustCompile(`/motesplats\.gateway\.v1\.(\w+)/(\w+)(?:[^\n]|\\\n)*?-d '(\{[^']*\})'`).FindAllSubmatch(b, -1)
+	if len(calls) < 3 {
+		t.Fatalf("found %d curl calls with a body in the guide, want the three it shows", len(calls))
+	}
+	for _, c := range calls {
+		svc, method, body := string(c[1]), string(c[2]), c[3]
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("motesplats.gateway.v1." + svc))
+		if err != nil {
+			t.Fatalf("%s: %v", svc, err)
+		}
+		md := d.(protoreflect.ServiceDescriptor).Methods().ByName(protoreflect.Name(method))
+		if md == nil {
+			t.Fatalf("%s/%s: no such method", svc, method)
+		}
+		mt, err := protoregistry.GlobalTypes.FindMessageByName(md.Input().FullName())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := mt.New().Interface()
+		if err := (jsonCodec{"json"}).Unmarshal(body, m); err != nil || refusal(m) != nil {
+			t.Errorf("%s/%s %s: %v %v", svc, method, body, err, refusal(m))
+		}
+	}
+}
+
+// TestDecodeErrorsEchoNoValue: when a JSON body does not decode, the error
+// says where and why, without the value the caller sent.
+func TestDecodeErrorsEchoNoValue(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{`{"volunteer":{"householdSize":"Sigrid Lind"}}`, "invalid value for int32 field householdSize"},
+		{`{"volunteer":{"createTime":"Sigrid Lind"}}`, "invalid google.protobuf.Timestamp value"},
+		{`Sigrid Lind`, "invalid value"},
+		{`{"volunteer":"Sigrid Lind"}`, "unexpected token"},
+		{`{"volunteer":{"givenName":"Sigrid Lind",}}`, "unexpected token"},
+	} {
+		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.in), &gatewayv1.CreateVolunteerRequest{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Sigrid") {
+			t.Errorf("%s: %v, want %q and no value", tt.in, err, tt.want)
+		}
+	}
+}
