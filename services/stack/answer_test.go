@@ -28,7 +28,7 @@ import (
 // forward. The link's token shows in no span and no log line.
 func TestAnswer_SeededOfferThroughTheGateway(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
-	logs := &syncBuffer{}
+	logs := &testutil.LogBuffer{}
 	cfg := testConfig(t, t.TempDir())
 	cfg.spans, cfg.logs = spans, logs
 	l, _, _ := startStack(t, cfg)

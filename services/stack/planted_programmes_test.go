@@ -31,7 +31,7 @@ import (
 func TestPlanted_ProgrammesErasure(t *testing.T) {
 	dir := t.TempDir()
 	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &syncBuffer{}
+	logs := &testutil.LogBuffer{}
 	spans := tracetest.NewInMemoryExporter()
 	cfg := testConfig(t, dir)
 	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}
@@ -213,7 +213,7 @@ func settleProgrammes(t *testing.T, ctx context.Context, l *Listening) {
 
 // searchPlanted reports every value of m found on disk under dir, in
 // Redis, in the logs or in the spans.
-func searchPlanted(t *testing.T, ctx context.Context, who string, m []string, dir, redisURL string, logs *syncBuffer, spans *tracetest.InMemoryExporter) {
+func searchPlanted(t *testing.T, ctx context.Context, who string, m []string, dir, redisURL string, logs *testutil.LogBuffer, spans *tracetest.InMemoryExporter) {
 	t.Helper()
 	if found := onDisk(t, m, dir); len(found) > 0 {
 		t.Errorf("%s erased: planted values readable on disk: %v", who, found)

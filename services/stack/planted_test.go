@@ -54,7 +54,7 @@ func TestPlanted_UnsealedIsVisible(t *testing.T) {
 func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
 	dir := t.TempDir()
 	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &syncBuffer{}
+	logs := &testutil.LogBuffer{}
 	spans := tracetest.NewInMemoryExporter()
 	cfg := testConfig(t, dir)
 	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}

@@ -22,24 +22,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
-// syncBuffer collects the stack's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func testConfig(t *testing.T, dir string) Config {
 	t.Helper()
 	cfg, err := configFromEnv(func(string) string { return "" })
@@ -71,10 +53,10 @@ func poolsOf(t *testing.T, l *Listening) *servicetest.Pools {
 }
 
 // startStack runs the stack until the returned stop is called.
-func startStack(t *testing.T, cfg Config) (*Listening, *syncBuffer, func()) {
+func startStack(t *testing.T, cfg Config) (*Listening, *testutil.LogBuffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testutil.LogBuffer{}
 	l := &Listening{}
 	pools := &servicetest.Pools{}
 	cfg.Mentoring.Pools, cfg.Dinners.Pools, cfg.Guides.Pools = pools.Add, pools.Add, pools.Add
@@ -270,7 +252,7 @@ func TestRun_PortTakenNamesTheVariable(t *testing.T) {
 			defer l.Close()
 			cfg := testConfig(t, t.TempDir())
 			wants := tt.take(&cfg, l.Addr().(*net.TCPAddr))
-			err = run(testutil.Context(t), cfg, &syncBuffer{}, &Listening{})
+			err = run(testutil.Context(t), cfg, &testutil.LogBuffer{}, &Listening{})
 			if err == nil {
 				t.Fatalf("run with the %s port taken succeeded", tt.name)
 			}

@@ -30,7 +30,7 @@ import (
 func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 	spans := tracetest.NewInMemoryExporter()
 	cfg := testConfig(t, t.TempDir())
-	cfg.spans, cfg.logs = spans, &syncBuffer{}
+	cfg.spans, cfg.logs = spans, &testutil.LogBuffer{}
 	l, _, _ := startStack(t, cfg)
 	cfg.ParticipantsAddr, cfg.VolunteersAddr = l.Addr("participants"), l.Addr("volunteers")
 	cfg.DinnersAddr = l.Addr("dinners")
