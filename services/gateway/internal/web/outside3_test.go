@@ -39,3 +39,21 @@ func TestGuideAssignMunicipalitiesByName(t *testing.T) {
 		t.Error("the guides' job form shows the municipality code")
 	}
 }
+
+// TestGroupedNumbers: a matching job's score was written "28201 poäng";
+// Swedish groups thousands with a space, English with a comma.
+func TestGroupedNumbers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lang string
+		in   int64
+		want string
+	}{
+		{"sv", 7, "7"}, {"sv", 999, "999"}, {"sv", 1000, "1\u00a0000"}, {"sv", 28201, "28\u00a0201"},
+		{"sv", 1234567, "1\u00a0234\u00a0567"}, {"sv", -28201, "-28\u00a0201"}, {"en", 28201, "28,201"}, {"en", 100000, "100,000"},
+	} {
+		if got := grouped(&page{Lang: tc.lang}, tc.in); got != tc.want {
+			t.Errorf("grouped(%s, %d) = %q, want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
