@@ -57,3 +57,19 @@ func TestGroupedNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchingPagersNamedApart: the matching page pages its proposals and
+// its pairs; both pagers were navigation landmarks called "Sidor", which
+// axe reports (landmark-unique) and a screen reader lists as two alike.
+func TestMatchingPagersNamedApart(t *testing.T) {
+	t.Parallel()
+	f := newMatchingFixture()
+	p := benchPage()
+	p.Data = f.data(p)
+	body := renderPage(t, p, "matching")
+	for _, want := range []string{`<nav class="pager" aria-label="Sidor: Förslag att granska">`, `<nav class="pager" aria-label="Sidor: Par">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %s on the matching page", want)
+		}
+	}
+}
