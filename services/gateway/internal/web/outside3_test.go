@@ -73,3 +73,22 @@ func TestMatchingPagersNamedApart(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowScreenFieldsets: on a 375 px screen (a phone) the newcomer
+// and volunteer forms scrolled sideways: the message settings' fieldset
+// kept the min-content width of its selects. The style sheet lets a
+// fieldset and a field's select shrink to the screen (the browser check
+// of the round measured scrollWidth 380 before, 375 after).
+func TestNarrowScreenFieldsets(t *testing.T) {
+	t.Parallel()
+	css, err := staticFS.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := strings.ReplaceAll(string(css), " ", "")
+	for _, want := range []string{"fieldset{min-width:0;}", ".fieldselect{max-width:100%;}"} {
+		if !strings.Contains(rules, want) {
+			t.Errorf("app.css has no %q", want)
+		}
+	}
+}
