@@ -92,3 +92,23 @@ func TestNarrowScreenFieldsets(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowScreenInlineForms: the guide assignments' decline form (who,
+// why, the button) is an inline form that did not wrap: 396 px wide on a
+// 375 px screen (measured in the round's browser check; 375 with the rule).
+func TestNarrowScreenInlineForms(t *testing.T) {
+	t.Parallel()
+	css, err := staticFS.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(css), "\n") {
+		if strings.HasPrefix(line, ".inline {") {
+			if !strings.Contains(line, "flex-wrap:wrap") || !strings.Contains(line, "max-width:100%") {
+				t.Errorf("an inline form does not wrap on a narrow screen: %s", line)
+			}
+			return
+		}
+	}
+	t.Error("app.css has no .inline rule")
+}
