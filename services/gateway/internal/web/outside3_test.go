@@ -112,3 +112,24 @@ func TestNarrowScreenInlineForms(t *testing.T) {
 	}
 	t.Error("app.css has no .inline rule")
 }
+
+// TestNarrowScreenMessageText: a mailbox message's text is a <pre>; its
+// lines and the answer link did not wrap, so the page scrolled sideways
+// on a 375 px screen (scrollWidth 844 in the round's browser check, 375
+// with the rule).
+func TestNarrowScreenMessageText(t *testing.T) {
+	t.Parallel()
+	css, err := staticFS.ReadFile("static/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(css), "\n") {
+		if strings.HasPrefix(line, ".message-text {") {
+			if !strings.Contains(line, "white-space:pre-wrap") || !strings.Contains(line, "overflow-wrap:anywhere") {
+				t.Errorf("a message's text does not wrap: %s", line)
+			}
+			return
+		}
+	}
+	t.Error("app.css has no .message-text rule")
+}
