@@ -133,3 +133,30 @@ func TestNarrowScreenMessageText(t *testing.T) {
 	}
 	t.Error("app.css has no .message-text rule")
 }
+
+// TestJobFormMunicipalityErrorAtField: a coordinator who unticked every
+// municipality and started a matching or guides job got the summary
+// "Kommuner: välj minst en kommun" linking to #f-municipality_codes, an
+// id only the admin's text field has, and no error by the checkboxes.
+func TestJobFormMunicipalityErrorAtField(t *testing.T) {
+	t.Parallel()
+	const msg = "välj minst en kommun"
+	for _, name := range []string{"matching", "guides_assign"} {
+		p := benchPage()
+		p.Errors = map[string]string{"municipality_codes": msg}
+		if name == "matching" {
+			p.Data = newMatchingFixture().data(p)
+		} else {
+			p.Data = &guideAssignData{Available: true, Munis: []string{"0180", "0380"}}
+		}
+		body := renderPage(t, p, name)
+		for _, want := range []string{
+			`<fieldset id="f-municipality_codes" class="invalid" aria-describedby="e-municipality_codes">`,
+			`<p class="error" id="e-municipality_codes">` + msg + `</p>`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %s", name, want)
+			}
+		}
+	}
+}
