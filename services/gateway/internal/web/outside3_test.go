@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
 // Findings of the s23 outside round (ADR 0122), one test each.
@@ -158,5 +160,22 @@ func TestJobFormMunicipalityErrorAtField(t *testing.T) {
 				t.Errorf("%s: no %s", name, want)
 			}
 		}
+	}
+}
+
+// TestCountsGroupedOnReportAndOverview: the funder's report and the
+// overview wrote "Registrerade nyanlända: 2000"; Swedish groups the
+// thousands ("2 000").
+func TestCountsGroupedOnReportAndOverview(t *testing.T) {
+	t.Parallel()
+	p := benchPage()
+	p.Data = &reportData{Report: &core.Report{Participants: 2000, Volunteers: 600}}
+	if body := renderPage(t, p, "reports"); !strings.Contains(body, "<strong>2\u00a0000</strong>") {
+		t.Errorf("the report does not group 2000:\n%s", body)
+	}
+	p = benchPage()
+	p.Data = &core.Dashboard{Newcomers: 12345, Volunteers: 600}
+	if body := renderPage(t, p, "dashboard"); !strings.Contains(body, `<span class="num">12`+"\u00a0"+`345</span>`) {
+		t.Errorf("the overview does not group 12345:\n%s", body)
 	}
 }
