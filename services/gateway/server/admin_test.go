@@ -135,6 +135,9 @@ func TestAdminPagesInWords(t *testing.T) {
 		t.Errorf("the audit log shows a role's enum name:\n%s", trim(visibleText(page)))
 	}
 	mustContain(t, page, "administratör", "listade nyanländ (webb)", "startade matchning (webb)")
+	// Each row says who by name, the id the search takes beside it (the
+	// s23 outside round read rows of ids alone: ADR 0122).
+	mustContain(t, page, "<td>Admin <code>")
 	if strings.Contains(visibleText(page), "list participant") {
 		t.Errorf("the Swedish audit log shows action codes:\n%s", trim(visibleText(page)))
 	}

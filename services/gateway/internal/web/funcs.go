@@ -76,6 +76,8 @@ var funcs = template.FuncMap{
 		return t.AsTime().In(stockholm).Format("2006-01-02 15:04:05")
 	},
 	"muniLabel": muniLabel,
+	// pagerOf names a pager's list, for a page with two (pager.Of).
+	"pagerOf": func(pg pager, of string) pager { pg.Of = of; return pg },
 	"muniName": func(code string) string {
 		if m, ok := municipality.Lookup(code); ok {
 			return m.Name

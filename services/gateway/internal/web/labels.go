@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"strings"
 
@@ -32,6 +33,19 @@ func localeFuncs(locale string) template.FuncMap {
 		"tn": func(key string, n any, kv ...any) string { return translateData(locale, key, pairs(kv), n) },
 		// tf is a message with placeholders: {{tf "page.range" "From" 1 "To" 50 "Total" 266}}.
 		"tf": func(key string, kv ...any) string { return translateData(locale, key, pairs(kv), nil) },
+		// num is a count with its thousands grouped as the language
+		// writes them ("2 000 nyanlända"; see grouped).
+		"num": func(n any) string {
+			switch v := n.(type) {
+			case int:
+				return grouped(&page{Lang: locale}, int64(v))
+			case int32:
+				return grouped(&page{Lang: locale}, int64(v))
+			case int64:
+				return grouped(&page{Lang: locale}, v)
+			}
+			return fmt.Sprint(n)
+		},
 		"status": func(s eventsv1.PairStatus) string {
 			return word("status.", strings.TrimPrefix(s.String(), "PAIR_STATUS_"))
 		},

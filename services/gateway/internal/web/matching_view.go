@@ -136,9 +136,9 @@ func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
 	}
 	if r.Done {
 		if j.GetObjective() == j.GetBound() {
-			r.Quality = p.tf("job.optimal", "Objective", j.GetObjective())
+			r.Quality = p.tf("job.optimal", "Objective", grouped(p, j.GetObjective()))
 		} else {
-			r.Quality = p.tf("job.bound", "Objective", j.GetObjective(), "Bound", j.GetBound())
+			r.Quality = p.tf("job.bound", "Objective", grouped(p, j.GetObjective()), "Bound", grouped(p, j.GetBound()))
 		}
 	}
 	return r

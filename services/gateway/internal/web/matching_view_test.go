@@ -67,7 +67,7 @@ func TestMatchingPageFromViews(t *testing.T) {
 		`<td>2026-12-01 10:00</td><td>Anna Andersson</td><td>Stockholm, Uppsala</td>`,
 		`<td><span id="jobstate-0193a000-0000-7000-8000-000000000000">pågår (45 %)</span></td>`,
 		`266 nyanlända, 140 mentorer, 131 förslag, 135 utan förslag`,
-		`Bästa möjliga (41230 poäng)`, `41230 poäng av högst 41300 möjliga`,
+		"Bästa möjliga (41\u00a0230 poäng)", "41\u00a0230 poäng av högst 41\u00a0300 möjliga",
 		`<a href="/matching?job=0193a000-0000-7000-8000-000000000001#proposals">131 förslag</a>`,
 		`<label for="progress-0193a000-0000-7000-8000-000000000000">Förlopp: söker de bästa paren</label>`,
 		"45\u00a0% · pågår",

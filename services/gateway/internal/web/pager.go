@@ -14,6 +14,10 @@ import (
 // the job) is kept.
 type pager struct {
 	Range, Next, Prev string
+	// Of names the list when a page has two ("Sidor: Par"): two
+	// navigation landmarks both called "Sidor" are one name for two
+	// places to a screen reader's list of landmarks (axe landmark-unique).
+	Of string
 }
 
 // newPager returns the pager of a page that shows shown rows of total,

@@ -259,6 +259,10 @@ func (w *Web) userAction(rw http.ResponseWriter, r *http.Request, p *page) error
 type auditData struct {
 	Entries []*gatewayv1.AuditEntry
 	Next    string
+	// Names are the users' names by id: a row said only
+	// "01a24214-09bd-... samordnare"; the id stays beside the name, as
+	// the search takes it.
+	Names map[string]string
 }
 
 func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -290,6 +294,14 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 		}
 		return err
 	}
-	p.Data = auditData{Entries: es, Next: next}
+	// The names are a help, not the record: a caller who may search the
+	// log but not list the users (an operator) sees the ids alone.
+	names := map[string]string{}
+	if us, _, err := w.g.ListUsers(r.Context(), p.caller, 500, ""); err == nil {
+		for _, u := range us {
+			names[u.GetId()] = u.GetDisplayName()
+		}
+	}
+	p.Data = auditData{Entries: es, Next: next, Names: names}
 	return w.render(rw, p, http.StatusOK, "audit")
 }
