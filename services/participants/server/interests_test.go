@@ -7,7 +7,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -59,5 +61,40 @@ func TestSwedishInterests(t *testing.T) {
 	list, err := c.ListParticipants(ctx, &pb.ListParticipantsRequest{})
 	if err != nil || list.GetTotalSize() != 1 {
 		t.Fatalf("list after hostile tags: %d participants, %v; want only the first", list.GetTotalSize(), err)
+	}
+}
+
+// TestPhoneAsTyped: a Swedish number typed with its trunk 0 and spaces is
+// stored in the international form notify sends to, on create and on
+// update of the contact details; letters are still refused at the field.
+func TestPhoneAsTyped(t *testing.T) {
+	t.Parallel()
+	e := startEnv(t, nil)
+	ctx := testutil.Context(t)
+	c := e.as(admin)
+	in := newcomer("0180")
+	in.Contact = &typev1.Contact{Phone: "070-123 45 67"}
+	res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: in})
+	if err != nil {
+		t.Fatalf("create with 070-123 45 67: %v", err)
+	}
+	if got := res.GetParticipant().GetContact().GetPhone(); got != "+46701234567" {
+		t.Fatalf("stored phone %q, want +46701234567", got)
+	}
+	upd, err := c.UpdateParticipant(ctx, &pb.UpdateParticipantRequest{
+		Participant: &pb.Participant{Id: res.GetParticipant().GetId(), Contact: &typev1.Contact{Phone: "0046 8 123 456 78"}},
+		UpdateMask:  &fieldmaskpb.FieldMask{Paths: []string{"contact"}},
+	})
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if got := upd.GetParticipant().GetContact().GetPhone(); got != "+46812345678" {
+		t.Fatalf("updated phone %q, want +46812345678", got)
+	}
+	bad := newcomer("0180")
+	bad.Contact = &typev1.Contact{Phone: "070-ABC"}
+	_, err = c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: bad})
+	if code(err) != codes.InvalidArgument || !slices.ContainsFunc(grpcx.FieldViolations(err), func(v apperr.FieldViolation) bool { return v.Field == "participant.contact.phone" }) {
+		t.Fatalf("create with 070-ABC: %v; want InvalidArgument at participant.contact.phone", err)
 	}
 }

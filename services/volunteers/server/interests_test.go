@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -46,5 +47,19 @@ func TestVolunteer_SwedishInterests(t *testing.T) {
 			Volunteer:  &pb.Volunteer{Id: v.GetId(), Interests: []string{tag}},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"interests"}}}, h.as(t, admin))
 		wantCode(t, err, codes.InvalidArgument)
+	}
+}
+
+// TestVolunteer_PhoneAsTyped: a number typed "070 123 45 67" is stored as
+// +46701234567 (the form notify sends text messages to).
+func TestVolunteer_PhoneAsTyped(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	org := h.mustOrg(t, "ABF Malmö", "1280")
+	in := volunteerIn(org.GetId(), "1280")
+	in.Contact = &typev1.Contact{Phone: "070 123 45 67"}
+	v := h.mustVolunteer(t, admin, in)
+	if got := v.GetContact().GetPhone(); got != "+46701234567" {
+		t.Fatalf("stored phone %q, want +46701234567", got)
 	}
 }

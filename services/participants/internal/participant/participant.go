@@ -125,6 +125,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		p.Household = &pb.Household{Size: 1}
 	}
 	p.Interests = people.NormInterests(p.GetInterests()) // "Trädgård" is "trädgård"
+	people.NormContact(p.GetContact())                   // "070-123 45 67" is +46701234567
 	now := s.now().UTC()
 	var v apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
@@ -327,6 +328,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant
 				cur.Household = &pb.Household{Size: 1}
 			}
 			cur.Interests = people.NormInterests(cur.GetInterests())
+			people.NormContact(cur.GetContact())
 			validate(v, "participant", cur, now)
 		},
 		Stamp: func(cur *pb.Participant) {

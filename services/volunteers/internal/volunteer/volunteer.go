@@ -157,6 +157,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		v.HouseholdSize = 1
 	}
 	v.Interests = people.NormInterests(v.GetInterests()) // "Trädgård" is "trädgård"
+	people.NormContact(v.GetContact())                   // "070-123 45 67" is +46701234567
 	now := s.now().UTC()
 	var val apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
@@ -339,6 +340,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 				cur.HouseholdSize = 1
 			}
 			cur.Interests = people.NormInterests(cur.GetInterests())
+			people.NormContact(cur.GetContact())
 			validate(val, "volunteer", cur, now)
 		},
 		Moved: func(ctx context.Context, cur, before *pb.Volunteer, val *apperr.Validator) error {
