@@ -312,9 +312,10 @@ type dinnerList struct {
 	Total   int32
 	Pager   pager
 	Munis   []dinnerPick
-	// NoHost holds the offers whose host has lost the dinner-host role:
-	// no job seats anyone there, so the list says so at the offer.
-	NoHost map[string]bool
+	// NoHost holds the offers whose host cannot receive guests (no longer
+	// a dinner host, no valid background check): no job seats anyone
+	// there, so the list says so at the offer, and why.
+	NoHost map[string]*hostMark
 }
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -329,9 +330,7 @@ func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) err
 	}
 	d := dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
 		Pager: newPager(p, r, "", "", 50, len(res.GetOffers()), res.GetTotalSize(), res.GetNextPageToken())}
-	if d.NoHost, err = w.offersWithoutHost(r, p, d.Offers); err != nil {
-		return err
-	}
+	d.NoHost = offersWithoutHost(d.Offers)
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_offers")
 }
