@@ -254,9 +254,10 @@ func readPicker(next pickerPage) (pickerRead, error) {
 // dinnerPeople lists the volunteers with the dinner-host role (hosts) or
 // the newcomers who consented to dinners (guests) in the caller's scope,
 // for the forms' pickers, in the municipality picker_municipality when
-// the form names one; see pickerPages. The records read are counted as
-// they come (a page is up to 500 volunteers or newcomers, of whom only
-// hosts or consenting guests are offered).
+// the form names one; see pickerPages. The services filter by role and
+// consent, so the pages hold only hosts or consenting guests (ADR 0117);
+// the check here stays as a second wall. The records read are counted as
+// they come.
 func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
 	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
 	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
@@ -264,7 +265,7 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 	res, err := readPicker(func(token string) ([]dinnerChoice, string, int32, error) {
 		var out []dinnerChoice
 		if hosts {
-			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
+			res, err := w.g.DinnerHostPage(r.Context(), p.caller, muni, token)
 			if err != nil {
 				return nil, "", 0, err
 			}
@@ -278,14 +279,15 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 			}
 			return out, res.GetNextPageToken(), res.GetTotalSize(), nil
 		}
-		res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
+		res, err := w.g.DinnerGuestPage(r.Context(), p.caller, muni, token)
 		if err != nil {
 			return nil, "", 0, err
 		}
 		read += len(res.GetParticipants())
 		for _, v := range res.GetParticipants() {
 			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool {
-				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS
+				// A withdrawn consent stays on the record with its time.
+				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS && c.GetWithdrawnTime() == nil
 			}) {
 				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
 			}
