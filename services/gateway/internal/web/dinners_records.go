@@ -255,9 +255,8 @@ func readPicker(next pickerPage) (pickerRead, error) {
 // the newcomers who consented to dinners (guests) in the caller's scope,
 // for the forms' pickers, in the municipality picker_municipality when
 // the form names one; see pickerPages. The services filter by role and
-// consent, so the pages hold only hosts or consenting guests (ADR 0117);
-// the check here stays as a second wall. The records read are counted as
-// they come.
+// consent (ADR 0117); the check here is a second wall. The records read
+// are counted as they come.
 func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
 	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
 	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
@@ -314,9 +313,8 @@ type dinnerList struct {
 	Total   int32
 	Pager   pager
 	Munis   []dinnerPick
-	// NoHost holds the offers whose host cannot receive guests (no longer
-	// a dinner host, no valid background check): no job seats anyone
-	// there, so the list says so at the offer, and why.
+	// NoHost holds the offers whose host cannot receive guests: no job
+	// seats anyone there, so the list says so at the offer, and why.
 	NoHost map[string]*hostMark
 }
 
