@@ -100,8 +100,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	}
 	free := 0
 	for _, o := range offers.Items {
-		h, ok := s.pool.Host(o.GetVolunteerId())
-		if !ok || (rs.RequireBackgroundCheck && !pool.CheckValidOn(h, today)) {
+		if s.hostStatus(o, today) != pb.HostStatus_HOST_STATUS_AVAILABLE {
 			continue
 		}
 		used := false

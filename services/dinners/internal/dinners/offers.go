@@ -153,6 +153,8 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 	o, _, err := s.offers.CreateOnce(ctx, requestKey(who, "offer", requestID), derivedID(who, "offer", requestID), func(id string) (*pb.Offer, []*eventsv1.Envelope, error) {
 		o := clone(in)
 		o.Id, o.CreateTime = id, timestamppb.New(s.now().UTC())
+		// Output only, worked out at every read: never stored.
+		o.HostStatus = pb.HostStatus_HOST_STATUS_UNSPECIFIED
 		for _, d := range o.Dinners {
 			d.Cancelled, d.SeatsTaken = false, 0
 		}
@@ -166,13 +168,43 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 	return s.offerView(o), nil
 }
 
-// offerView adds the seats taken at each dinner (confirmed seatings).
+// offerView adds the seats taken at each dinner (confirmed seatings) and
+// whether a job can seat anyone at the offer (its host's status today).
 func (s *Service) offerView(o *pb.Offer) *pb.Offer {
 	o = clone(o)
 	for _, d := range o.Dinners {
 		d.SeatsTaken = int32(s.seatsAt(o.GetId(), d.GetDate(), true))
 	}
+	o.HostStatus = s.hostStatus(o, s.today())
 	return o
+}
+
+// hostStatus is the test a seating job applies to an offer's host before
+// it seats anyone there (snapshot), from this replica's pool index: the
+// host holds the dinner-host role, and has a background check valid on
+// today when the organisation's rules require one. One function for both,
+// so the offers list never calls usable an offer that jobs pass over.
+func (s *Service) hostStatus(o *pb.Offer, today string) pb.HostStatus {
+	h, ok := s.pool.Host(o.GetVolunteerId())
+	switch {
+	case !ok:
+		return pb.HostStatus_HOST_STATUS_NOT_DINNER_HOST
+	case s.rules.For(o.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, today):
+		return pb.HostStatus_HOST_STATUS_BACKGROUND_CHECK_INVALID
+	}
+	return pb.HostStatus_HOST_STATUS_AVAILABLE
+}
+
+// syncHosts lets the pool's hosts side catch up with the volunteers'
+// stream before offers are read, so a coordinator who just took a host's
+// role away sees it on the next offers page. The status is advice (a job
+// syncs again before it seats anyone), so a feed that cannot catch up does
+// not fail the read: the offers are answered from the pool as it is, and
+// the log says so.
+func (s *Service) syncHosts(ctx context.Context) {
+	if err := s.pool.Hosts.Sync(ctx); err != nil {
+		s.log.WarnContext(ctx, "offers read with the hosts pool behind", "error", err)
+	}
 }
 
 // seatsAt sums the party sizes of the live seatings at a dinner; with
@@ -205,12 +237,13 @@ func (s *Service) GetOffer(ctx context.Context, who auth.Claims, id string) (*pb
 	if !who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) {
 		return nil, apperr.Errorf(apperr.NotFound, "offer not found")
 	}
+	s.syncHosts(ctx)
 	return s.offerView(o), nil
 }
 
 // ListOffers returns a page of the offers the caller may see. Returns
 // Invalid, PermissionDenied.
-func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, int, error) {
+func (s *Service) ListOffers(ctx context.Context, who auth.Claims, muni string, size int32, token string) ([]*pb.Offer, string, int, error) {
 	if err := canAct(who); err != nil {
 		return nil, "", 0, err
 	}
@@ -225,6 +258,9 @@ func (s *Service) ListOffers(_ context.Context, who auth.Claims, muni string, si
 	}})
 	if err != nil {
 		return nil, "", 0, err
+	}
+	if len(found.Items) > 0 {
+		s.syncHosts(ctx)
 	}
 	out := make([]*pb.Offer, len(found.Items))
 	for k, o := range found.Items {

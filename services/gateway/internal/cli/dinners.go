@@ -181,10 +181,26 @@ func listOffers(ctx context.Context, d dinnersClient, args []string, e env) erro
 				}
 				dates = append(dates, s)
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", o.GetId(), v.GetHostName(), muniName(o.GetMunicipalityCode()), strings.Join(dates, "; "))
+			row := fmt.Sprintf("%s\t%s\t%s\t%s", o.GetId(), v.GetHostName(), muniName(o.GetMunicipalityCode()), strings.Join(dates, "; "))
+			if w := hostStatusWords(o.GetHostStatus(), e); w != "" {
+				row += "\t" + w
+			}
+			fmt.Fprintln(e.Out, row)
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+}
+
+// hostStatusWords says, in the web app's words, why no seating job uses
+// an offer (its host is no longer a dinner host, or has no valid background
+// check: ADR 0117); empty when the host can receive guests or the status is
+// not known.
+func hostStatusWords(s dinnersv1.HostStatus, e env) string {
+	switch s {
+	case dinnersv1.HostStatus_HOST_STATUS_UNSPECIFIED, dinnersv1.HostStatus_HOST_STATUS_AVAILABLE:
+		return ""
+	}
+	return e.t("dinners.host_status." + strings.ToLower(strings.TrimPrefix(s.String(), "HOST_STATUS_")))
 }
 
 func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error {

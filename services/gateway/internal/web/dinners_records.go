@@ -254,9 +254,9 @@ func readPicker(next pickerPage) (pickerRead, error) {
 // dinnerPeople lists the volunteers with the dinner-host role (hosts) or
 // the newcomers who consented to dinners (guests) in the caller's scope,
 // for the forms' pickers, in the municipality picker_municipality when
-// the form names one; see pickerPages. The records read are counted as
-// they come (a page is up to 500 volunteers or newcomers, of whom only
-// hosts or consenting guests are offered).
+// the form names one; see pickerPages. The services filter by role and
+// consent (ADR 0117); the check here is a second wall. The records read
+// are counted as they come.
 func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
 	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
 	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
@@ -264,7 +264,7 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 	res, err := readPicker(func(token string) ([]dinnerChoice, string, int32, error) {
 		var out []dinnerChoice
 		if hosts {
-			res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
+			res, err := w.g.DinnerHostPage(r.Context(), p.caller, muni, token)
 			if err != nil {
 				return nil, "", 0, err
 			}
@@ -278,14 +278,15 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 			}
 			return out, res.GetNextPageToken(), res.GetTotalSize(), nil
 		}
-		res, err := w.g.ListParticipants(r.Context(), p.caller, &gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni})
+		res, err := w.g.DinnerGuestPage(r.Context(), p.caller, muni, token)
 		if err != nil {
 			return nil, "", 0, err
 		}
 		read += len(res.GetParticipants())
 		for _, v := range res.GetParticipants() {
 			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool {
-				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS
+				// A withdrawn consent stays on the record with its time.
+				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS && c.GetWithdrawnTime() == nil
 			}) {
 				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
 			}
@@ -312,9 +313,9 @@ type dinnerList struct {
 	Total   int32
 	Pager   pager
 	Munis   []dinnerPick
-	// NoHost holds the offers whose host has lost the dinner-host role:
-	// no job seats anyone there, so the list says so at the offer.
-	NoHost map[string]bool
+	// NoHost holds the offers whose host cannot receive guests: no job
+	// seats anyone there, so the list says so at the offer, and why.
+	NoHost map[string]*hostMark
 }
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -329,9 +330,7 @@ func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) err
 	}
 	d := dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
 		Pager: newPager(p, r, "", "", 50, len(res.GetOffers()), res.GetTotalSize(), res.GetNextPageToken())}
-	if d.NoHost, err = w.offersWithoutHost(r, p, d.Offers); err != nil {
-		return err
-	}
+	d.NoHost = offersWithoutHost(d.Offers)
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_offers")
 }

@@ -246,6 +246,68 @@ func (Relation) EnumDescriptor() ([]byte, []int) {
 	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{2}
 }
 
+// HostStatus says whether an offer's host can receive guests now: the
+// same test a seating job applies before it seats anyone at the offer.
+type HostStatus int32
+
+const (
+	// Not known (a record as stored, or a request).
+	HostStatus_HOST_STATUS_UNSPECIFIED HostStatus = 0
+	// The host is in the pool; jobs seat guests at the offer.
+	HostStatus_HOST_STATUS_AVAILABLE HostStatus = 1
+	// The volunteer no longer holds the dinner-host role (or was deleted):
+	// the pool dropped them and no job seats anyone here until they hold the
+	// role again.
+	HostStatus_HOST_STATUS_NOT_DINNER_HOST HostStatus = 2
+	// The organisation's rules require a valid background check and the
+	// host's is missing or has expired: no job seats anyone here until it is
+	// valid again.
+	HostStatus_HOST_STATUS_BACKGROUND_CHECK_INVALID HostStatus = 3
+)
+
+// Enum value maps for HostStatus.
+var (
+	HostStatus_name = map[int32]string{
+		0: "HOST_STATUS_UNSPECIFIED",
+		1: "HOST_STATUS_AVAILABLE",
+		2: "HOST_STATUS_NOT_DINNER_HOST",
+		3: "HOST_STATUS_BACKGROUND_CHECK_INVALID",
+	}
+	HostStatus_value = map[string]int32{
+		"HOST_STATUS_UNSPECIFIED":              0,
+		"HOST_STATUS_AVAILABLE":                1,
+		"HOST_STATUS_NOT_DINNER_HOST":          2,
+		"HOST_STATUS_BACKGROUND_CHECK_INVALID": 3,
+	}
+)
+
+func (x HostStatus) Enum() *HostStatus {
+	p := new(HostStatus)
+	*p = x
+	return p
+}
+
+func (x HostStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HostStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_dinners_v1_dinners_proto_enumTypes[3].Descriptor()
+}
+
+func (HostStatus) Type() protoreflect.EnumType {
+	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[3]
+}
+
+func (x HostStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HostStatus.Descriptor instead.
+func (HostStatus) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{3}
+}
+
 // UnseatedReason is why a job left a party without a dinner.
 type UnseatedReason int32
 
@@ -292,11 +354,11 @@ func (x UnseatedReason) String() string {
 }
 
 func (UnseatedReason) Descriptor() protoreflect.EnumDescriptor {
-	return file_motesplats_dinners_v1_dinners_proto_enumTypes[3].Descriptor()
+	return file_motesplats_dinners_v1_dinners_proto_enumTypes[4].Descriptor()
 }
 
 func (UnseatedReason) Type() protoreflect.EnumType {
-	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[3]
+	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[4]
 }
 
 func (x UnseatedReason) Number() protoreflect.EnumNumber {
@@ -305,7 +367,7 @@ func (x UnseatedReason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use UnseatedReason.Descriptor instead.
 func (UnseatedReason) EnumDescriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{3}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{4}
 }
 
 // JobState is where a matching job is.
@@ -352,11 +414,11 @@ func (x JobState) String() string {
 }
 
 func (JobState) Descriptor() protoreflect.EnumDescriptor {
-	return file_motesplats_dinners_v1_dinners_proto_enumTypes[4].Descriptor()
+	return file_motesplats_dinners_v1_dinners_proto_enumTypes[5].Descriptor()
 }
 
 func (JobState) Type() protoreflect.EnumType {
-	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[4]
+	return &file_motesplats_dinners_v1_dinners_proto_enumTypes[5]
 }
 
 func (x JobState) Number() protoreflect.EnumNumber {
@@ -365,7 +427,7 @@ func (x JobState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JobState.Descriptor instead.
 func (JobState) EnumDescriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{4}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{5}
 }
 
 // Location is a point, for distance rules.
@@ -585,7 +647,11 @@ type Offer struct {
 	// line. Personal data of the host: stored sealed with the offer, never in
 	// events; the notify service sends it to a guest only after both sides
 	// accepted.
-	Address       string `protobuf:"bytes,15,opt,name=address,proto3" json:"address,omitempty"`
+	Address string `protobuf:"bytes,15,opt,name=address,proto3" json:"address,omitempty"`
+	// Whether a seating job can seat guests here, as the dinners pool (fed
+	// from the volunteers' stream, ADR 0088) sees the host at the read.
+	// Output only: ignored in requests, never stored (ADR 0117).
+	HostStatus    HostStatus `protobuf:"varint,16,opt,name=host_status,json=hostStatus,proto3,enum=motesplats.dinners.v1.HostStatus" json:"host_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -723,6 +789,13 @@ func (x *Offer) GetAddress() string {
 		return x.Address
 	}
 	return ""
+}
+
+func (x *Offer) GetHostStatus() HostStatus {
+	if x != nil {
+		return x.HostStatus
+	}
+	return HostStatus_HOST_STATUS_UNSPECIFIED
 }
 
 // PartyMember is one person of a guest party.
@@ -5547,7 +5620,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"seatsTaken\"\x87\x01\n" +
 	"\aKitchen\x12.\n" +
 	"\x05diets\x18\x01 \x03(\x0e2\x18.motesplats.type.v1.DietR\x05diets\x12L\n" +
-	"\x11allergens_handled\x18\x02 \x03(\x0e2\x1f.motesplats.dinners.v1.AllergenR\x10allergensHandled\"\xd5\x04\n" +
+	"\x11allergens_handled\x18\x02 \x03(\x0e2\x1f.motesplats.dinners.v1.AllergenR\x10allergensHandled\"\x99\x05\n" +
 	"\x05Offer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -5565,7 +5638,9 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x12\n" +
 	"\x04etag\x18\x0e \x01(\tR\x04etag\x12\x18\n" +
-	"\aaddress\x18\x0f \x01(\tR\aaddress\"\\\n" +
+	"\aaddress\x18\x0f \x01(\tR\aaddress\x12B\n" +
+	"\vhost_status\x18\x10 \x01(\x0e2!.motesplats.dinners.v1.HostStatusR\n" +
+	"hostStatus\"\\\n" +
 	"\vPartyMember\x12\x10\n" +
 	"\x03age\x18\x01 \x01(\x05R\x03age\x12;\n" +
 	"\brelation\x18\x02 \x01(\x0e2\x1f.motesplats.dinners.v1.RelationR\brelation\"\x8b\x06\n" +
@@ -5957,7 +6032,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x10RELATION_PARTNER\x10\x02\x12\x12\n" +
 	"\x0eRELATION_CHILD\x10\x03\x12\x15\n" +
 	"\x11RELATION_RELATIVE\x10\x04\x12\x13\n" +
-	"\x0fRELATION_FRIEND\x10\x05*\xb5\x01\n" +
+	"\x0fRELATION_FRIEND\x10\x05*\x8f\x01\n" +
+	"\n" +
+	"HostStatus\x12\x1b\n" +
+	"\x17HOST_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15HOST_STATUS_AVAILABLE\x10\x01\x12\x1f\n" +
+	"\x1bHOST_STATUS_NOT_DINNER_HOST\x10\x02\x12(\n" +
+	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xb5\x01\n" +
 	"\x0eUnseatedReason\x12\x1f\n" +
 	"\x1bUNSEATED_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17UNSEATED_REASON_NO_DATE\x10\x01\x12\x1e\n" +
@@ -6014,247 +6095,249 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 	return file_motesplats_dinners_v1_dinners_proto_rawDescData
 }
 
-var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(Allergen)(0),                    // 0: motesplats.dinners.v1.Allergen
 	(Composition)(0),                 // 1: motesplats.dinners.v1.Composition
 	(Relation)(0),                    // 2: motesplats.dinners.v1.Relation
-	(UnseatedReason)(0),              // 3: motesplats.dinners.v1.UnseatedReason
-	(JobState)(0),                    // 4: motesplats.dinners.v1.JobState
-	(*Location)(nil),                 // 5: motesplats.dinners.v1.Location
-	(*Dinner)(nil),                   // 6: motesplats.dinners.v1.Dinner
-	(*Kitchen)(nil),                  // 7: motesplats.dinners.v1.Kitchen
-	(*Offer)(nil),                    // 8: motesplats.dinners.v1.Offer
-	(*PartyMember)(nil),              // 9: motesplats.dinners.v1.PartyMember
-	(*SignUp)(nil),                   // 10: motesplats.dinners.v1.SignUp
-	(*ScorePart)(nil),                // 11: motesplats.dinners.v1.ScorePart
-	(*GuestAttendance)(nil),          // 12: motesplats.dinners.v1.GuestAttendance
-	(*Feedback)(nil),                 // 13: motesplats.dinners.v1.Feedback
-	(*Seating)(nil),                  // 14: motesplats.dinners.v1.Seating
-	(*UnseatedParty)(nil),            // 15: motesplats.dinners.v1.UnseatedParty
-	(*JobCounts)(nil),                // 16: motesplats.dinners.v1.JobCounts
-	(*Job)(nil),                      // 17: motesplats.dinners.v1.Job
-	(*CreateOfferRequest)(nil),       // 18: motesplats.dinners.v1.CreateOfferRequest
-	(*CreateOfferResponse)(nil),      // 19: motesplats.dinners.v1.CreateOfferResponse
-	(*GetOfferRequest)(nil),          // 20: motesplats.dinners.v1.GetOfferRequest
-	(*GetOfferResponse)(nil),         // 21: motesplats.dinners.v1.GetOfferResponse
-	(*ListOffersRequest)(nil),        // 22: motesplats.dinners.v1.ListOffersRequest
-	(*ListOffersResponse)(nil),       // 23: motesplats.dinners.v1.ListOffersResponse
-	(*UpdateOfferRequest)(nil),       // 24: motesplats.dinners.v1.UpdateOfferRequest
-	(*UpdateOfferResponse)(nil),      // 25: motesplats.dinners.v1.UpdateOfferResponse
-	(*DeleteOfferRequest)(nil),       // 26: motesplats.dinners.v1.DeleteOfferRequest
-	(*DeleteOfferResponse)(nil),      // 27: motesplats.dinners.v1.DeleteOfferResponse
-	(*CancelDinnerRequest)(nil),      // 28: motesplats.dinners.v1.CancelDinnerRequest
-	(*CancelDinnerResponse)(nil),     // 29: motesplats.dinners.v1.CancelDinnerResponse
-	(*CreateSignUpRequest)(nil),      // 30: motesplats.dinners.v1.CreateSignUpRequest
-	(*CreateSignUpResponse)(nil),     // 31: motesplats.dinners.v1.CreateSignUpResponse
-	(*GetSignUpRequest)(nil),         // 32: motesplats.dinners.v1.GetSignUpRequest
-	(*GetSignUpResponse)(nil),        // 33: motesplats.dinners.v1.GetSignUpResponse
-	(*ListSignUpsRequest)(nil),       // 34: motesplats.dinners.v1.ListSignUpsRequest
-	(*ListSignUpsResponse)(nil),      // 35: motesplats.dinners.v1.ListSignUpsResponse
-	(*UpdateSignUpRequest)(nil),      // 36: motesplats.dinners.v1.UpdateSignUpRequest
-	(*UpdateSignUpResponse)(nil),     // 37: motesplats.dinners.v1.UpdateSignUpResponse
-	(*DeleteSignUpRequest)(nil),      // 38: motesplats.dinners.v1.DeleteSignUpRequest
-	(*DeleteSignUpResponse)(nil),     // 39: motesplats.dinners.v1.DeleteSignUpResponse
-	(*StartMatchingJobRequest)(nil),  // 40: motesplats.dinners.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil), // 41: motesplats.dinners.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),            // 42: motesplats.dinners.v1.GetJobRequest
-	(*GetJobResponse)(nil),           // 43: motesplats.dinners.v1.GetJobResponse
-	(*ListJobsRequest)(nil),          // 44: motesplats.dinners.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),         // 45: motesplats.dinners.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),          // 46: motesplats.dinners.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),         // 47: motesplats.dinners.v1.WatchJobResponse
-	(*ListUnseatedRequest)(nil),      // 48: motesplats.dinners.v1.ListUnseatedRequest
-	(*ListUnseatedResponse)(nil),     // 49: motesplats.dinners.v1.ListUnseatedResponse
-	(*GetSeatingRequest)(nil),        // 50: motesplats.dinners.v1.GetSeatingRequest
-	(*GetSeatingResponse)(nil),       // 51: motesplats.dinners.v1.GetSeatingResponse
-	(*ListSeatingsRequest)(nil),      // 52: motesplats.dinners.v1.ListSeatingsRequest
-	(*ListSeatingsResponse)(nil),     // 53: motesplats.dinners.v1.ListSeatingsResponse
-	(*ApproveSeatingRequest)(nil),    // 54: motesplats.dinners.v1.ApproveSeatingRequest
-	(*ApproveSeatingResponse)(nil),   // 55: motesplats.dinners.v1.ApproveSeatingResponse
-	(*RejectSeatingRequest)(nil),     // 56: motesplats.dinners.v1.RejectSeatingRequest
-	(*RejectSeatingResponse)(nil),    // 57: motesplats.dinners.v1.RejectSeatingResponse
-	(*RecordRsvpRequest)(nil),        // 58: motesplats.dinners.v1.RecordRsvpRequest
-	(*RecordRsvpResponse)(nil),       // 59: motesplats.dinners.v1.RecordRsvpResponse
-	(*CancelSeatingRequest)(nil),     // 60: motesplats.dinners.v1.CancelSeatingRequest
-	(*CancelSeatingResponse)(nil),    // 61: motesplats.dinners.v1.CancelSeatingResponse
-	(*RecordAttendanceRequest)(nil),  // 62: motesplats.dinners.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil), // 63: motesplats.dinners.v1.RecordAttendanceResponse
-	(*RecordFeedbackRequest)(nil),    // 64: motesplats.dinners.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),   // 65: motesplats.dinners.v1.RecordFeedbackResponse
-	(*GetWaitlistRequest)(nil),       // 66: motesplats.dinners.v1.GetWaitlistRequest
-	(*DateNeed)(nil),                 // 67: motesplats.dinners.v1.DateNeed
-	(*WaitlistRow)(nil),              // 68: motesplats.dinners.v1.WaitlistRow
-	(*GetWaitlistResponse)(nil),      // 69: motesplats.dinners.v1.GetWaitlistResponse
-	(*GetReportRequest)(nil),         // 70: motesplats.dinners.v1.GetReportRequest
-	(*ReportRow)(nil),                // 71: motesplats.dinners.v1.ReportRow
-	(*RejectReasonCount)(nil),        // 72: motesplats.dinners.v1.RejectReasonCount
-	(*DeclineReasonCount)(nil),       // 73: motesplats.dinners.v1.DeclineReasonCount
-	(*GetReportResponse)(nil),        // 74: motesplats.dinners.v1.GetReportResponse
-	(*PoolGuest)(nil),                // 75: motesplats.dinners.v1.PoolGuest
-	(*PoolHost)(nil),                 // 76: motesplats.dinners.v1.PoolHost
-	(*JobTable)(nil),                 // 77: motesplats.dinners.v1.JobTable
-	(*JobSnapshot)(nil),              // 78: motesplats.dinners.v1.JobSnapshot
-	(*JobResult)(nil),                // 79: motesplats.dinners.v1.JobResult
-	(v1.Diet)(0),                     // 80: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),    // 81: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),             // 82: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),              // 83: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),           // 84: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),             // 85: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),       // 86: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                   // 87: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),            // 88: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),    // 89: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),           // 90: motesplats.type.v1.EquityGroup
+	(HostStatus)(0),                  // 3: motesplats.dinners.v1.HostStatus
+	(UnseatedReason)(0),              // 4: motesplats.dinners.v1.UnseatedReason
+	(JobState)(0),                    // 5: motesplats.dinners.v1.JobState
+	(*Location)(nil),                 // 6: motesplats.dinners.v1.Location
+	(*Dinner)(nil),                   // 7: motesplats.dinners.v1.Dinner
+	(*Kitchen)(nil),                  // 8: motesplats.dinners.v1.Kitchen
+	(*Offer)(nil),                    // 9: motesplats.dinners.v1.Offer
+	(*PartyMember)(nil),              // 10: motesplats.dinners.v1.PartyMember
+	(*SignUp)(nil),                   // 11: motesplats.dinners.v1.SignUp
+	(*ScorePart)(nil),                // 12: motesplats.dinners.v1.ScorePart
+	(*GuestAttendance)(nil),          // 13: motesplats.dinners.v1.GuestAttendance
+	(*Feedback)(nil),                 // 14: motesplats.dinners.v1.Feedback
+	(*Seating)(nil),                  // 15: motesplats.dinners.v1.Seating
+	(*UnseatedParty)(nil),            // 16: motesplats.dinners.v1.UnseatedParty
+	(*JobCounts)(nil),                // 17: motesplats.dinners.v1.JobCounts
+	(*Job)(nil),                      // 18: motesplats.dinners.v1.Job
+	(*CreateOfferRequest)(nil),       // 19: motesplats.dinners.v1.CreateOfferRequest
+	(*CreateOfferResponse)(nil),      // 20: motesplats.dinners.v1.CreateOfferResponse
+	(*GetOfferRequest)(nil),          // 21: motesplats.dinners.v1.GetOfferRequest
+	(*GetOfferResponse)(nil),         // 22: motesplats.dinners.v1.GetOfferResponse
+	(*ListOffersRequest)(nil),        // 23: motesplats.dinners.v1.ListOffersRequest
+	(*ListOffersResponse)(nil),       // 24: motesplats.dinners.v1.ListOffersResponse
+	(*UpdateOfferRequest)(nil),       // 25: motesplats.dinners.v1.UpdateOfferRequest
+	(*UpdateOfferResponse)(nil),      // 26: motesplats.dinners.v1.UpdateOfferResponse
+	(*DeleteOfferRequest)(nil),       // 27: motesplats.dinners.v1.DeleteOfferRequest
+	(*DeleteOfferResponse)(nil),      // 28: motesplats.dinners.v1.DeleteOfferResponse
+	(*CancelDinnerRequest)(nil),      // 29: motesplats.dinners.v1.CancelDinnerRequest
+	(*CancelDinnerResponse)(nil),     // 30: motesplats.dinners.v1.CancelDinnerResponse
+	(*CreateSignUpRequest)(nil),      // 31: motesplats.dinners.v1.CreateSignUpRequest
+	(*CreateSignUpResponse)(nil),     // 32: motesplats.dinners.v1.CreateSignUpResponse
+	(*GetSignUpRequest)(nil),         // 33: motesplats.dinners.v1.GetSignUpRequest
+	(*GetSignUpResponse)(nil),        // 34: motesplats.dinners.v1.GetSignUpResponse
+	(*ListSignUpsRequest)(nil),       // 35: motesplats.dinners.v1.ListSignUpsRequest
+	(*ListSignUpsResponse)(nil),      // 36: motesplats.dinners.v1.ListSignUpsResponse
+	(*UpdateSignUpRequest)(nil),      // 37: motesplats.dinners.v1.UpdateSignUpRequest
+	(*UpdateSignUpResponse)(nil),     // 38: motesplats.dinners.v1.UpdateSignUpResponse
+	(*DeleteSignUpRequest)(nil),      // 39: motesplats.dinners.v1.DeleteSignUpRequest
+	(*DeleteSignUpResponse)(nil),     // 40: motesplats.dinners.v1.DeleteSignUpResponse
+	(*StartMatchingJobRequest)(nil),  // 41: motesplats.dinners.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil), // 42: motesplats.dinners.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),            // 43: motesplats.dinners.v1.GetJobRequest
+	(*GetJobResponse)(nil),           // 44: motesplats.dinners.v1.GetJobResponse
+	(*ListJobsRequest)(nil),          // 45: motesplats.dinners.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),         // 46: motesplats.dinners.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),          // 47: motesplats.dinners.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),         // 48: motesplats.dinners.v1.WatchJobResponse
+	(*ListUnseatedRequest)(nil),      // 49: motesplats.dinners.v1.ListUnseatedRequest
+	(*ListUnseatedResponse)(nil),     // 50: motesplats.dinners.v1.ListUnseatedResponse
+	(*GetSeatingRequest)(nil),        // 51: motesplats.dinners.v1.GetSeatingRequest
+	(*GetSeatingResponse)(nil),       // 52: motesplats.dinners.v1.GetSeatingResponse
+	(*ListSeatingsRequest)(nil),      // 53: motesplats.dinners.v1.ListSeatingsRequest
+	(*ListSeatingsResponse)(nil),     // 54: motesplats.dinners.v1.ListSeatingsResponse
+	(*ApproveSeatingRequest)(nil),    // 55: motesplats.dinners.v1.ApproveSeatingRequest
+	(*ApproveSeatingResponse)(nil),   // 56: motesplats.dinners.v1.ApproveSeatingResponse
+	(*RejectSeatingRequest)(nil),     // 57: motesplats.dinners.v1.RejectSeatingRequest
+	(*RejectSeatingResponse)(nil),    // 58: motesplats.dinners.v1.RejectSeatingResponse
+	(*RecordRsvpRequest)(nil),        // 59: motesplats.dinners.v1.RecordRsvpRequest
+	(*RecordRsvpResponse)(nil),       // 60: motesplats.dinners.v1.RecordRsvpResponse
+	(*CancelSeatingRequest)(nil),     // 61: motesplats.dinners.v1.CancelSeatingRequest
+	(*CancelSeatingResponse)(nil),    // 62: motesplats.dinners.v1.CancelSeatingResponse
+	(*RecordAttendanceRequest)(nil),  // 63: motesplats.dinners.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil), // 64: motesplats.dinners.v1.RecordAttendanceResponse
+	(*RecordFeedbackRequest)(nil),    // 65: motesplats.dinners.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),   // 66: motesplats.dinners.v1.RecordFeedbackResponse
+	(*GetWaitlistRequest)(nil),       // 67: motesplats.dinners.v1.GetWaitlistRequest
+	(*DateNeed)(nil),                 // 68: motesplats.dinners.v1.DateNeed
+	(*WaitlistRow)(nil),              // 69: motesplats.dinners.v1.WaitlistRow
+	(*GetWaitlistResponse)(nil),      // 70: motesplats.dinners.v1.GetWaitlistResponse
+	(*GetReportRequest)(nil),         // 71: motesplats.dinners.v1.GetReportRequest
+	(*ReportRow)(nil),                // 72: motesplats.dinners.v1.ReportRow
+	(*RejectReasonCount)(nil),        // 73: motesplats.dinners.v1.RejectReasonCount
+	(*DeclineReasonCount)(nil),       // 74: motesplats.dinners.v1.DeclineReasonCount
+	(*GetReportResponse)(nil),        // 75: motesplats.dinners.v1.GetReportResponse
+	(*PoolGuest)(nil),                // 76: motesplats.dinners.v1.PoolGuest
+	(*PoolHost)(nil),                 // 77: motesplats.dinners.v1.PoolHost
+	(*JobTable)(nil),                 // 78: motesplats.dinners.v1.JobTable
+	(*JobSnapshot)(nil),              // 79: motesplats.dinners.v1.JobSnapshot
+	(*JobResult)(nil),                // 80: motesplats.dinners.v1.JobResult
+	(v1.Diet)(0),                     // 81: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),    // 82: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),             // 83: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),              // 84: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),           // 85: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),             // 86: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),       // 87: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                   // 88: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),            // 89: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),    // 90: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 91: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	80,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	81,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
-	6,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
-	7,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
+	7,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
+	8,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
-	5,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	81,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
-	2,   // 7: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
-	9,   // 8: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	80,  // 9: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
-	0,   // 10: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	82,  // 11: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	1,   // 12: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
-	5,   // 13: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	81,  // 14: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	83,  // 15: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	84,  // 16: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
-	11,  // 17: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	81,  // 18: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	81,  // 19: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	81,  // 20: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	81,  // 21: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	81,  // 22: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	81,  // 23: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	85,  // 24: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	86,  // 25: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	12,  // 26: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	13,  // 27: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
-	13,  // 28: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	87,  // 29: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	81,  // 30: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	88,  // 31: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
-	3,   // 32: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
-	4,   // 33: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
-	16,  // 34: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	81,  // 35: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	81,  // 36: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	81,  // 37: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	8,   // 38: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 39: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 40: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 41: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
-	8,   // 42: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	89,  // 43: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,   // 44: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	8,   // 45: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	10,  // 46: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 47: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 48: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 49: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	10,  // 50: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	89,  // 51: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	10,  // 52: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	17,  // 53: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	17,  // 54: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	17,  // 55: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	17,  // 56: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	15,  // 57: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	14,  // 58: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	84,  // 59: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	14,  // 60: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
-	14,  // 61: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	88,  // 62: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	14,  // 63: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	85,  // 64: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	86,  // 65: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	14,  // 66: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	14,  // 67: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	12,  // 68: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	14,  // 69: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	85,  // 70: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	13,  // 71: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	14,  // 72: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	67,  // 73: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
-	68,  // 74: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	72,  // 75: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
-	73,  // 76: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
-	88,  // 77: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
-	86,  // 78: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	71,  // 79: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	90,  // 80: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	87,  // 81: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	81,  // 82: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	81,  // 83: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	10,  // 84: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	8,   // 85: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	77,  // 86: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	15,  // 87: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	18,  // 88: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	20,  // 89: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	22,  // 90: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	24,  // 91: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
-	26,  // 92: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	28,  // 93: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	30,  // 94: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	32,  // 95: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	34,  // 96: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	36,  // 97: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	38,  // 98: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	40,  // 99: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	42,  // 100: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	44,  // 101: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	46,  // 102: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	48,  // 103: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	50,  // 104: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	52,  // 105: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	54,  // 106: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	56,  // 107: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	58,  // 108: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	60,  // 109: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	62,  // 110: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	64,  // 111: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	66,  // 112: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	70,  // 113: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	19,  // 114: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	21,  // 115: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	23,  // 116: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	25,  // 117: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
-	27,  // 118: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	29,  // 119: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	31,  // 120: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	33,  // 121: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	35,  // 122: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	37,  // 123: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	39,  // 124: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	41,  // 125: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	43,  // 126: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	45,  // 127: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	47,  // 128: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	49,  // 129: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	51,  // 130: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	53,  // 131: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	55,  // 132: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	57,  // 133: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	59,  // 134: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	61,  // 135: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	63,  // 136: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	65,  // 137: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	69,  // 138: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	74,  // 139: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	114, // [114:140] is the sub-list for method output_type
-	88,  // [88:114] is the sub-list for method input_type
-	88,  // [88:88] is the sub-list for extension type_name
-	88,  // [88:88] is the sub-list for extension extendee
-	0,   // [0:88] is the sub-list for field type_name
+	6,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
+	82,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	3,   // 7: motesplats.dinners.v1.Offer.host_status:type_name -> motesplats.dinners.v1.HostStatus
+	2,   // 8: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
+	10,  // 9: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
+	81,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	0,   // 11: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
+	83,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	1,   // 13: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
+	6,   // 14: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
+	82,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	84,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	85,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	12,  // 18: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
+	82,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	82,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	82,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	82,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	82,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	82,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	86,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	87,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	13,  // 27: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	14,  // 28: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
+	14,  // 29: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
+	88,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	82,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	89,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	4,   // 33: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
+	5,   // 34: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
+	17,  // 35: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
+	82,  // 36: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	82,  // 37: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	82,  // 38: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	9,   // 39: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 40: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 41: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 42: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
+	9,   // 43: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	90,  // 44: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,   // 45: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 46: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	11,  // 47: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 48: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 49: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 50: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 51: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	90,  // 52: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11,  // 53: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	18,  // 54: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	18,  // 55: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	18,  // 56: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	18,  // 57: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	16,  // 58: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	15,  // 59: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	85,  // 60: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	15,  // 61: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
+	15,  // 62: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	89,  // 63: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	15,  // 64: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	86,  // 65: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	87,  // 66: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	15,  // 67: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	15,  // 68: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	13,  // 69: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	15,  // 70: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	86,  // 71: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	14,  // 72: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	15,  // 73: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	68,  // 74: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
+	69,  // 75: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
+	73,  // 76: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
+	74,  // 77: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
+	89,  // 78: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	87,  // 79: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	72,  // 80: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	91,  // 81: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	88,  // 82: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	82,  // 83: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	82,  // 84: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	11,  // 85: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	9,   // 86: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	78,  // 87: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	16,  // 88: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	19,  // 89: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	21,  // 90: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	23,  // 91: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	25,  // 92: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
+	27,  // 93: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	29,  // 94: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	31,  // 95: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	33,  // 96: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	35,  // 97: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	37,  // 98: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	39,  // 99: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	41,  // 100: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	43,  // 101: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	45,  // 102: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	47,  // 103: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	49,  // 104: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	51,  // 105: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	53,  // 106: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	55,  // 107: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	57,  // 108: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	59,  // 109: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	61,  // 110: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	63,  // 111: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	65,  // 112: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	67,  // 113: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	71,  // 114: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	20,  // 115: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	22,  // 116: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	24,  // 117: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	26,  // 118: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
+	28,  // 119: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	30,  // 120: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	32,  // 121: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	34,  // 122: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	36,  // 123: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	38,  // 124: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	40,  // 125: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	42,  // 126: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	44,  // 127: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	46,  // 128: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	48,  // 129: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	50,  // 130: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	52,  // 131: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	54,  // 132: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	56,  // 133: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	58,  // 134: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	60,  // 135: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	62,  // 136: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	64,  // 137: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	66,  // 138: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	70,  // 139: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	75,  // 140: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	115, // [115:141] is the sub-list for method output_type
+	89,  // [89:115] is the sub-list for method input_type
+	89,  // [89:89] is the sub-list for extension type_name
+	89,  // [89:89] is the sub-list for extension extendee
+	0,   // [0:89] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -6267,7 +6350,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   1,

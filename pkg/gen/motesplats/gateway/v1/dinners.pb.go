@@ -28,7 +28,11 @@ const (
 // DinnerOfferView is an offer with its host's name.
 type DinnerOfferView struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The offer, as the dinners service keeps it.
+	// The offer, as the dinners service answers it: with the seats taken and
+	// offer.host_status, whether a seating job can seat anyone there now
+	// (its host is still a dinner host with a valid background check where
+	// required, ADR 0117). The offers page and mp mark an offer that cannot
+	// be used.
 	Offer *v1.Offer `protobuf:"bytes,1,opt,name=offer,proto3" json:"offer,omitempty"`
 	// The host's name.
 	HostName      string `protobuf:"bytes,2,opt,name=host_name,json=hostName,proto3" json:"host_name,omitempty"`
