@@ -62,11 +62,19 @@ func (r *Repo[T]) getRecordLeader(ctx context.Context, id string) (*storev1.Reco
 // when it cannot be asked (the caller retries rather than act on what a
 // stale replica said).
 func (r *Repo[T]) readRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
-	rec, rev, err := r.getRecord(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < r.indexedRev(id)) {
-		return r.getRecordLeader(ctx, id)
-	}
+	rec, rev, _, err := r.readRecordFrom(ctx, id)
 	return rec, rev, err
+}
+
+// readRecordFrom is readRecord that also says whether the answer is the
+// stream leader's.
+func (r *Repo[T]) readRecordFrom(ctx context.Context, id string) (rec *storev1.Record, rev uint64, fromLeader bool, err error) {
+	rec, rev, err = r.getRecord(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < r.indexedRev(id)) {
+		rec, rev, err = r.getRecordLeader(ctx, id)
+		return rec, rev, true, err
+	}
+	return rec, rev, false, err
 }
 
 // indexedRev is the revision the index holds for id (a live record, or

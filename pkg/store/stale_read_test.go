@@ -135,6 +135,10 @@ func setMunicipality(ctx context.Context, r *store.Repo[*facts], id, code string
 //   - etag: the caller sends the etag of the newest version;
 //   - stale-etag: the caller sends the etag of the create's version:
 //     Conflict, its own;
+//   - precondition: the function refuses a record in the old
+//     municipality (a rule on the record's state): the leader has the
+//     moved one, which it accepts; precondition-unmet: the leader's
+//     refuses too, FailedPrecondition;
 //   - not-found-here: the record was created after the replica fell
 //     behind (it has never seen it), then updated.
 func TestRepo_UpdateAfterAStaleRead(t *testing.T) {
@@ -145,14 +149,19 @@ func TestRepo_UpdateAfterAStaleRead(t *testing.T) {
 		// answering lacks the record altogether.
 		elsewhere, unseen bool
 		etag              string // "new", "old" or ""
-		wantConflict      bool
+		// need: the function refuses (FailedPrecondition) a record in
+		// another municipality, as a rule on the record's state would.
+		need     string
+		wantCode apperr.Code
 	}{
 		{name: "here"},
 		{name: "elsewhere", elsewhere: true},
 		{name: "etag", etag: "new"},
 		{name: "etag-elsewhere", etag: "new", elsewhere: true},
-		{name: "stale-etag", etag: "old", wantConflict: true},
+		{name: "stale-etag", etag: "old", wantCode: apperr.Conflict},
 		{name: "not-found-here", unseen: true},
+		{name: "precondition", need: "1480", elsewhere: true},
+		{name: "precondition-unmet", need: "9999", wantCode: apperr.FailedPrecondition},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -200,12 +209,15 @@ func TestRepo_UpdateAfterAStaleRead(t *testing.T) {
 				if want != "" && store.Etag(f) != want {
 					return nil, apperr.Errorf(apperr.Conflict, "changed by someone else")
 				}
+				if tc.need != "" && f.GetMunicipalityCode() != tc.need {
+					return nil, apperr.Errorf(apperr.FailedPrecondition, "not in %s", tc.need)
+				}
 				f.Interests = []string{"chess"}
 				return nil, nil
 			})
-			if tc.wantConflict {
-				if apperr.ErrorCode(err) != apperr.Conflict {
-					t.Fatalf("update with an out-of-date etag: %v, %v; want Conflict", got, err)
+			if tc.wantCode != "" {
+				if apperr.ErrorCode(err) != tc.wantCode {
+					t.Fatalf("update refused by the caller's own terms: %v, %v; want %s", got, err, tc.wantCode)
 				}
 				return
 			}

@@ -81,10 +81,11 @@ func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Recor
 // reads again from the stream leader, not from a replica that may still
 // be behind (retrying on it failed until the replica caught up). And when
 // fn refuses with Conflict (the caller's etag names another version) after
-// a direct read, the leader is asked whether a newer revision exists: if
-// so fn runs again on it, so a client that sends the etag of what it just
-// wrote is not refused because a stale replica answered; if not, the
-// conflict is the caller's and is returned. Reads that agree cost nothing
+// a direct read, or refuses for any other reason the record's state may
+// decide (refusal), the leader is asked whether a newer revision exists:
+// if so fn runs again on it, so a client that sends the etag of what it
+// just wrote is not refused because a stale replica answered; if not, the
+// refusal is the caller's and is returned. Reads that agree cost nothing
 // more (docs/adr/0119).
 func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64) (Change, error)) (T, uint64, error) {
 	var zero T
@@ -98,7 +99,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 	}
 	fromLeader := false // the next read goes to the stream leader
 	for attempt := 0; ; attempt++ {
-		rec, rev, err := r.readUpdate(ctx, id, fromLeader)
+		rec, rev, leaders, err := r.readUpdate(ctx, id, fromLeader)
 		if err != nil {
 			return zero, 0, err
 		}
@@ -118,7 +119,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		}
 		evs, err := fn(v, rev)
 		if err != nil {
-			if !fromLeader && apperr.ErrorCode(err) == apperr.Conflict && r.leaderIsNewer(ctx, id, rev) {
+			if !leaders && refusal(err) && r.leaderIsNewer(ctx, id, rev) {
 				fromLeader = true
 				continue
 			}
@@ -176,7 +177,7 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 	}
 	fromLeader := false // after a refused write, as in Update
 	for attempt := 0; ; attempt++ {
-		rec, rev, err := r.readUpdate(ctx, id, fromLeader)
+		rec, rev, _, err := r.readUpdate(ctx, id, fromLeader)
 		if err != nil {
 			return err
 		}
@@ -217,12 +218,27 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 
 // readUpdate is the read an update or a removal starts from: readRecord,
 // or with fromLeader the stream leader's entry (after the compare-and-set
-// refused the previous read's revision).
-func (r *Repo[T]) readUpdate(ctx context.Context, id string, fromLeader bool) (*storev1.Record, uint64, error) {
+// refused the previous read's revision). leaders says whether the answer
+// is the leader's.
+func (r *Repo[T]) readUpdate(ctx context.Context, id string, fromLeader bool) (*storev1.Record, uint64, bool, error) {
 	if fromLeader {
-		return r.getRecordLeader(ctx, id)
+		rec, rev, err := r.getRecordLeader(ctx, id)
+		return rec, rev, true, err
 	}
-	return r.readRecord(ctx, id)
+	return r.readRecordFrom(ctx, id)
+}
+
+// refusal reports whether an update function's error may come from the
+// record it was given (an etag, a state, a scope, a validation of the
+// merged record), so a newer revision might not refuse: any domain code but
+// Unauthenticated, Unavailable and Internal (a failure, not a decision).
+func refusal(err error) bool {
+	switch apperr.ErrorCode(err) {
+	case apperr.Invalid, apperr.NotFound, apperr.AlreadyExists, apperr.Conflict,
+		apperr.FailedPrecondition, apperr.PermissionDenied:
+		return true
+	}
+	return false
 }
 
 // leaderIsNewer reports whether the stream leader holds a revision of id
