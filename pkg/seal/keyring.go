@@ -363,14 +363,10 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 
 // load reads and unwraps subject's key. A purge marker (shredded) is
 // cached as such; a key that never existed is ErrShredded but not cached,
-// since Seal may yet create it.
-//
-// The read is a direct get, which a replica that is behind may answer: a
-// key made moments ago on another replica (which this keyring's watch has
-// not brought yet) is missing there. With confirm, a miss is asked again
-// of the bucket's stream leader before it says "no key"; a hit costs
-// nothing more (docs/adr/0119). A marker is never asked again: a key is
-// never re-created after its purge or delete.
+// since Seal may yet create it. The read is a direct get, which a replica
+// that is behind may answer without a key made moments ago elsewhere:
+// with confirm, a miss asks the stream leader before saying "no key"
+// (ADR 0119). A marker is final: a key is never made again after it.
 func (k *Keyring) load(ctx context.Context, subject string, confirm bool) (cipher.AEAD, error) {
 	k.loads.Add(ctx, 1)
 	var wrapped []byte
