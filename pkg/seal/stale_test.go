@@ -85,6 +85,39 @@ func TestKeyringAsksTheLeaderBeforeNoKey(t *testing.T) {
 	}
 }
 
+// TestRewrapAsksTheLeaderBeforeSkipping: Rewrap lists every stored key and
+// reads each; one the replica answering lacks (it is behind) was skipped
+// as "shredded meanwhile", so once the old KEK was retired that person's
+// data could never be opened (before ADR 0119: 1 of 2 keys rewrapped).
+// The leader says whether it is gone.
+func TestRewrapAsksTheLeaderBeforeSkipping(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	old, cur := mustKEK(t), mustKEK(t)
+	k := mustOpen(t, n.JS, old)
+	plain, aad := []byte("Amina Hassan"), []byte("participants/p-new")
+	mustSeal(t, k, "p-other")
+	sealed, err := k.Seal(ctx, "p-new", plain, aad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Close()
+	// Made before the replica falls behind, as a running service's is: a
+	// handle made after would read from the leader (direct gets are off).
+	k = mustOpen(t, n.JS, cur, old)
+	replica := staletest.MustReplica(t, n.Conn, n.JS, seal.DefaultBucket, "p-other", false)
+	if got, err := k.Rewrap(ctx); err != nil || got != 2 {
+		t.Fatalf("rewrap through a replica that lacks a key = %d, %v; want 2, nil", got, err)
+	}
+	k.Close()
+	replica.Heal()
+	k = mustOpen(t, n.JS, cur)
+	if got, err := k.Open(ctx, "p-new", sealed, aad); err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("open with the new KEK alone: %q, %v", got, err)
+	}
+}
+
 func mustSeal(t *testing.T, k *seal.Keyring, subject string) []byte {
 	t.Helper()
 	sealed, err := k.Seal(testutil.Context(t), subject, []byte("x"), nil)
