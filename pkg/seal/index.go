@@ -12,6 +12,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // indexSubjectPrefix names the keys IndexKey keeps in the key store beside
@@ -64,6 +65,15 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 			return dek, nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
 			return nil, fmt.Errorf("seal: create index key: %w", err)
+		}
+		// The leader refused the create: it has the key, even when the
+		// replica answering direct gets does not yet (ADR 0119).
+		stored, _, err := leader.Get(ctx, k.js, k.cfg.Bucket, subject)
+		if err == nil {
+			return k.unwrap(subject, stored)
+		}
+		if !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
+			return nil, fmt.Errorf("seal: get index key from the stream leader: %w", err)
 		}
 	}
 	return nil, apperr.Errorf(apperr.Unavailable, "seal: the index key could not be read")

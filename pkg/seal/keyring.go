@@ -33,6 +33,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // Defaults for Config.
@@ -341,7 +342,10 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 		flight = "c/" + subject
 	}
 	v, err, _ := k.flight.Do(flight, func() (any, error) {
-		aead, err := k.load(ctx, subject)
+		// A key to open data with must exist: a miss is asked again of
+		// the leader. A key to seal with is created on a miss, and the
+		// create (decided by the leader) reads it back if it exists.
+		aead, err := k.load(ctx, subject, !create)
 		if IsShredded(err) && create {
 			aead, err = k.create(ctx, subject)
 		}
@@ -359,10 +363,23 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 
 // load reads and unwraps subject's key. A purge marker (shredded) is
 // cached as such; a key that never existed is ErrShredded but not cached,
-// since Seal may yet create it.
-func (k *Keyring) load(ctx context.Context, subject string) (cipher.AEAD, error) {
+// since Seal may yet create it. The read is a direct get, which a replica
+// that is behind may answer without a key made moments ago elsewhere:
+// with confirm, a miss asks the stream leader before saying "no key"
+// (ADR 0119). A marker is final: a key is never made again after it.
+func (k *Keyring) load(ctx context.Context, subject string, confirm bool) (cipher.AEAD, error) {
 	k.loads.Add(ctx, 1)
+	var wrapped []byte
 	e, err := k.kv.Get(ctx, subject)
+	if err == nil {
+		wrapped = e.Value()
+	}
+	if errors.Is(err, jetstream.ErrKeyNotFound) && confirm {
+		wrapped, _, err = leader.Get(ctx, k.js, k.cfg.Bucket, subject)
+		if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
+			return nil, fmt.Errorf("seal: get key from the stream leader: %w", err)
+		}
+	}
 	if errors.Is(err, jetstream.ErrKeyDeleted) {
 		k.setShredded(subject)
 		return nil, ErrShredded
@@ -373,7 +390,7 @@ func (k *Keyring) load(ctx context.Context, subject string) (cipher.AEAD, error)
 	if err != nil {
 		return nil, fmt.Errorf("seal: get key: %w", err)
 	}
-	dek, err := k.unwrap(subject, e.Value())
+	dek, err := k.unwrap(subject, wrapped)
 	if err != nil {
 		return nil, err
 	}
@@ -399,8 +416,9 @@ func (k *Keyring) create(ctx context.Context, subject string) (cipher.AEAD, erro
 	}
 	if _, err := k.kv.Update(ctx, subject, wrapped, 0); err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			// Another replica created it first, or a marker sits there.
-			return k.load(ctx, subject)
+			// Another replica created it first, or a marker sits there:
+			// the leader refused, so it has what a replica may lack.
+			return k.load(ctx, subject, true)
 		}
 		return nil, fmt.Errorf("seal: create key: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // A wrapped data key is: version (1 byte), the id of the KEK that wrapped
@@ -91,16 +92,26 @@ func (k *Keyring) Rewrap(ctx context.Context) (int, error) {
 	cur := k.cfg.KEKs[0].ID
 	n := 0
 	for _, subject := range subjects {
+		var stored []byte
+		var latest uint64
 		e, err := k.kv.Get(ctx, subject)
+		if err == nil {
+			stored, latest = e.Value(), e.Revision()
+		}
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			// Listed, yet missing on the replica that answered: it may be
+			// behind, and a key skipped here would be lost with the old
+			// KEK. The leader says whether it is gone (ADR 0119).
+			stored, latest, err = leader.Get(ctx, k.js, k.cfg.Bucket, subject)
+		}
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 			continue // shredded meanwhile
 		}
 		if err != nil {
 			return n, fmt.Errorf("seal: get key: %w", err)
 		}
-		latest := e.Revision()
-		if id, ok := wrappedBy(e.Value()); ok && id != cur {
-			dek, err := k.unwrap(subject, e.Value())
+		if id, ok := wrappedBy(stored); ok && id != cur {
+			dek, err := k.unwrap(subject, stored)
 			if err != nil {
 				return n, err
 			}
@@ -108,7 +119,7 @@ func (k *Keyring) Rewrap(ctx context.Context) (int, error) {
 			if err != nil {
 				return n, err
 			}
-			latest, err = k.kv.Update(ctx, subject, wrapped, e.Revision())
+			latest, err = k.kv.Update(ctx, subject, wrapped, latest)
 			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyDeleted) {
 				continue // shredded or rewrapped by another replica meanwhile
 			}

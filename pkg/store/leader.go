@@ -2,101 +2,40 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // A kv.Get is a JetStream direct get, which any replica of the bucket's
 // stream may answer, however far behind it is (a node that rejoined after
 // a partition answers with what it had until it has caught up: ADR 0108).
-// Where the code knows an entry is stored (a reservation names it, a
-// revision-0 write was refused as existing, the index holds it) and a
-// direct get finds nothing, it asks again with leaderGet: JetStream's
-// STREAM.MSG.GET, which only the stream's leader answers. Only then: the
-// common path costs no extra request (docs/adr/0113).
-
-// leaderTimeout bounds a leader read whose context has no deadline.
-const leaderTimeout = 5 * time.Second
-
-// msgGetResponse is the part of JetStream's STREAM.MSG.GET answer read here.
-type msgGetResponse struct {
-	Error   *jetstream.APIError `json:"error,omitempty"`
-	Message *struct {
-		Seq    uint64 `json:"seq"`
-		Header []byte `json:"hdrs,omitempty"`
-		Data   []byte `json:"data,omitempty"`
-	} `json:"message,omitempty"`
-}
+// Where a direct get disagrees with what the code knows, it asks again
+// with leaderGet: JetStream's STREAM.MSG.GET, which only the stream's
+// leader answers (package leader). A disagreement is a read that finds
+// nothing (the entry may have been written moments ago on another
+// replica, or a reservation names it, or a revision-0 write was refused
+// as existing), a read older than the revision the index holds, or a
+// compare-and-set refused after the read. Only then: a read that agrees
+// costs no extra request (docs/adr/0113, docs/adr/0119).
 
 // leaderGet reads the last entry of key in bucket from its stream's
 // leader, never a direct get. Errors as kv.Get: jetstream.ErrKeyNotFound
 // when the leader has none, jetstream.ErrKeyDeleted for a delete or purge
 // marker.
 func (r *Repo[T]) leaderGet(ctx context.Context, bucket, key string) ([]byte, uint64, error) {
-	req, err := json.Marshal(struct {
-		LastBySubject string `json:"last_by_subj"`
-	}{"$KV." + bucket + "." + key})
-	if err != nil {
-		return nil, 0, err
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, leaderTimeout)
-		defer cancel()
-	}
-	m, err := r.js.Conn().RequestWithContext(ctx, apiPrefix(r.js)+"STREAM.MSG.GET.KV_"+bucket, req)
-	if err != nil {
-		return nil, 0, err
-	}
-	var resp msgGetResponse
-	if err := json.Unmarshal(m.Data, &resp); err != nil {
-		return nil, 0, fmt.Errorf("decode stream message: %w", err)
-	}
-	if resp.Error != nil {
-		if resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound {
-			return nil, 0, jetstream.ErrKeyNotFound
-		}
-		return nil, 0, resp.Error
-	}
-	if resp.Message == nil {
-		return nil, 0, jetstream.ErrInvalidJetStreamResponse
-	}
-	if len(resp.Message.Header) > 0 {
-		h, err := nats.DecodeHeadersMsg(resp.Message.Header)
-		if err != nil {
-			return nil, 0, fmt.Errorf("decode stream message: %w", err)
-		}
-		// As kv.Get: an operation header, or a marker the server left
-		// (a TTL or a purge), says the key holds no value.
-		if h.Get("KV-Operation") != "" || h.Get(jetstream.MarkerReasonHeader) != "" {
-			return nil, 0, jetstream.ErrKeyDeleted
+	if h := r.cfg.Hooks; h != nil && h.BeforeLeaderGet != nil {
+		if err := h.BeforeLeaderGet(bucket, key); err != nil {
+			return nil, 0, err
 		}
 	}
-	return resp.Message.Data, resp.Message.Seq, nil
-}
-
-// apiPrefix is the JetStream API prefix js sends its requests with.
-func apiPrefix(js jetstream.JetStream) string {
-	o := js.Options()
-	switch {
-	case o.APIPrefix != "":
-		return strings.TrimSuffix(o.APIPrefix, ".") + "."
-	case o.Domain != "":
-		return "$JS." + o.Domain + ".API."
-	default:
-		return jetstream.DefaultAPIPrefix
-	}
+	return leader.Get(ctx, r.js, bucket, key)
 }
 
 // getRecordLeader is getRecord answered by the bucket's stream leader.
@@ -115,30 +54,35 @@ func (r *Repo[T]) getRecordLeader(ctx context.Context, id string) (*storev1.Reco
 	return &rec, rev, nil
 }
 
-// getStoredRecord is getRecord of an entry the caller knows is stored: a
-// direct get that finds nothing is asked again of the stream leader.
-func (r *Repo[T]) getStoredRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
-	rec, rev, err := r.getRecord(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return r.getRecordLeader(ctx, id)
-	}
+// readRecord is getRecord confirmed by the stream leader when the direct
+// get found nothing, or a revision older than the one the index holds
+// (the replica that answered is behind this one). A hit at or past the
+// index's revision costs nothing more; a miss costs one more read.
+// NotFound when the leader has nothing either; an error from the leader
+// when it cannot be asked (the caller retries rather than act on what a
+// stale replica said).
+func (r *Repo[T]) readRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
+	rec, rev, _, err := r.readRecordFrom(ctx, id)
 	return rec, rev, err
 }
 
-// getStored is Get of a record the caller knows is stored: a direct get
-// that finds nothing is asked again of the stream leader. NotFound when
-// the leader has no live record either.
-func (r *Repo[T]) getStored(ctx context.Context, id string) (T, uint64, error) {
-	v, rev, err := r.Get(ctx, id)
-	if apperr.ErrorCode(err) != apperr.NotFound || r.fed() || !ids.Valid(id) {
-		return v, rev, err
+// readRecordFrom is readRecord that also says whether the answer is the
+// stream leader's.
+func (r *Repo[T]) readRecordFrom(ctx context.Context, id string) (rec *storev1.Record, rev uint64, fromLeader bool, err error) {
+	rec, rev, err = r.getRecord(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && rev < r.indexedRev(id)) {
+		rec, rev, err = r.getRecordLeader(ctx, id)
+		return rec, rev, true, err
 	}
-	rec, rev, err := r.getRecordLeader(ctx, id)
-	if err != nil {
-		var zero T
-		return zero, 0, err
-	}
-	return r.live(ctx, id, rec, rev)
+	return rec, rev, false, err
+}
+
+// indexedRev is the revision the index holds for id (a live record, or
+// the marker of a removed one); 0 when it has none.
+func (r *Repo[T]) indexedRev(id string) uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.records[id].rev
 }
 
 // getReservation reads the reservation of requestKey after Create refused

@@ -158,7 +158,9 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 	if !ids.Valid(id) {
 		return ErrNotFound
 	}
-	if rec, _, err := r.getRecord(ctx, id); err == nil {
+	// A live record a replica that is behind lacks must not be taken for
+	// a removed one: a miss is asked again of the leader (readRecord).
+	if rec, _, err := r.readRecord(ctx, id); err == nil {
 		if rec.GetRemoved() {
 			// A delete still waiting for its events: erase over it.
 			return r.Remove(ctx, id, true, events...)

@@ -19,8 +19,11 @@ import (
 )
 
 // Get reads the record with id from the bucket (not the index, so it is
-// never stale) and returns it with its revision. Returns NotFound when
-// there is none.
+// never stale) and returns it with its revision. A direct get that finds
+// nothing, or a revision older than the index holds, is asked again of the
+// stream leader (readRecord), so a record written moments ago, here or on
+// another replica, is found even when a replica that is behind answers.
+// Returns NotFound when the leader has none either.
 func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
 	var zero T
 	if !ids.Valid(id) {
@@ -29,7 +32,7 @@ func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
 	if r.fed() {
 		return r.getFed(ctx, id)
 	}
-	rec, rev, err := r.getRecord(ctx, id)
+	rec, rev, err := r.readRecord(ctx, id)
 	if err != nil {
 		return zero, 0, err
 	}

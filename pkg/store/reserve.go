@@ -146,7 +146,7 @@ func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string)
 		// record it created has since been removed; or the read above
 		// was answered by a replica that does not have it yet, which
 		// the leader settles.
-		v, rev, err := r.getStored(ctx, id)
+		v, rev, err := r.Get(ctx, id)
 		if apperr.ErrorCode(err) == apperr.NotFound {
 			return zero, 0, apperr.Errorf(apperr.FailedPrecondition, "the record this request created has been removed")
 		}
@@ -250,7 +250,7 @@ func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T
 		return v, 0, false, nil
 	}
 	// The index has the record: a replica that does not is behind.
-	rec, rev, err := r.getStoredRecord(ctx, id)
+	rec, rev, err := r.readRecord(ctx, id)
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return v, 0, false, nil
 	}
@@ -270,6 +270,6 @@ func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T
 			r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
 		}
 	}
-	v, rev, err = r.getStored(ctx, id)
+	v, rev, err = r.Get(ctx, id)
 	return v, rev, err == nil, err
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/store/staletest"
 )
 
 // requestKeyOf is the key CreateOnce keeps a request's reservation under.
@@ -66,21 +66,17 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			n := testutil.MustNATS(t)
-			ctx := testutil.Context(t)
-			s := mustStream(t, n.JS)
-			lost := errors.New("publish lost")
-			r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
-				c.Publisher = &jsPublisher{js: n.JS}
+			e := mustStaleEnv(t, func(c *store.Config[*facts]) {
 				c.Hooks = &store.Hooks{AfterWrite: func(key string) error {
 					if tc.owing && key == "p1" {
-						return lost
+						return errLost
 					}
 					return nil
 				}}
 				// No relay: only the retry may settle anything.
 				c.RelayInterval = time.Hour
 			})
+			n, ctx, s, r := e.n, e.ctx, e.s, e.r
 			build := func(id string) (*facts, []*eventsv1.Envelope, error) {
 				f := &facts{ParticipantId: id, MunicipalityCode: "0180"}
 				if tc.quiet && id == "p1" {
@@ -88,8 +84,8 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 				}
 				return f, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
 			}
-			leaderReads := leaderGets(t, n.Conn, "people")
-			leaderReservationReads := leaderGets(t, n.Conn, "people_requests")
+			leaderReads := e.leaderGets(t, "people")
+			leaderReservationReads := e.leaderGets(t, "people_requests")
 			// The replica has this request and its record only.
 			if _, _, err := r.CreateOnce(ctx, otherID, func() string { return "other" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
 				return &facts{ParticipantId: id}, nil, nil
@@ -109,17 +105,17 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var stale []*staleReplica
+			var stale []*staletest.Replica
 			for _, bucket := range tc.stale {
 				keep := "other"
 				if bucket == "people_requests" {
 					keep = requestKeyOf(otherID)
 				}
-				stale = append(stale, mustStaleReplica(t, n.Conn, n.JS, bucket, keep, false))
+				stale = append(stale, e.behind(t, bucket, keep, false))
 			}
 			if tc.stale[0] == "people" {
-				if got, _, err := r.Get(ctx, "p1"); apperr.ErrorCode(err) != apperr.NotFound {
-					t.Fatalf("read through the stale replica: %v, %v; want NotFound", got, err)
+				if got := e.directRev(t, "p1"); got != 0 {
+					t.Fatalf("the stale replica has p1 at %d, want none", got)
 				}
 			}
 
@@ -141,7 +137,7 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 				t.Fatal("the retry asked no leader")
 			}
 			for _, sr := range stale {
-				sr.heal()
+				sr.Heal()
 			}
 			people, err := n.JS.KeyValue(ctx, "people")
 			if err != nil {

@@ -105,6 +105,10 @@ type Hooks struct {
 	// its reservation may still be on its way. Returning an error
 	// abandons the create as a crash would: the caller gets the error.
 	AfterRecord func(key string) error
+	// BeforeLeaderGet runs before a read from a bucket's stream leader
+	// (leader.go). Returning an error fails the read as a stream without
+	// a leader would.
+	BeforeLeaderGet func(bucket, key string) error
 }
 
 // Change is what an update function returns: the events the change must

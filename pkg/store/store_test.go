@@ -503,6 +503,24 @@ func BenchmarkRepo_Get(b *testing.B) {
 	}
 }
 
+// BenchmarkRepo_GetMiss reads an id that was never written: a direct get
+// that finds nothing, then (ADR 0119) a read from the stream leader.
+func BenchmarkRepo_GetMiss(b *testing.B) {
+	n := testutil.MustNATS(b)
+	ctx := testutil.Context(b)
+	r, err := store.Open(ctx, n.JS, store.Config[*facts]{Bucket: "bench", New: func() *facts { return &facts{} }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := r.Get(ctx, "never"); apperr.ErrorCode(err) != apperr.NotFound {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestRepo_ErasedStaysErased retries the request that created a record
 // after the record was erased: nothing comes back.
 func TestRepo_ErasedStaysErased(t *testing.T) {

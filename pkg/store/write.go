@@ -74,6 +74,19 @@ func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Recor
 // no concurrent update is lost. fn may run more than once and must only
 // change v. It returns the events the change publishes. Returns NotFound,
 // or fn's error unchanged.
+//
+// The read is a direct get, which a replica that is behind may answer
+// (readRecord asks the leader when it finds nothing). Its answer is only
+// trusted as far as the write's compare-and-set agrees: a refused write
+// reads again from the stream leader, not from a replica that may still
+// be behind (retrying on it failed until the replica caught up). And when
+// fn refuses with Conflict (the caller's etag names another version) after
+// a direct read, or refuses for any other reason the record's state may
+// decide (refusal), the leader is asked whether a newer revision exists:
+// if so fn runs again on it, so a client that sends the etag of what it
+// just wrote is not refused because a stale replica answered; if not, the
+// refusal is the caller's and is returned. Reads that agree cost nothing
+// more (docs/adr/0119).
 func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64) (Change, error)) (T, uint64, error) {
 	var zero T
 	if r.fed() {
@@ -84,8 +97,9 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 	if !ids.Valid(id) {
 		return zero, 0, ErrNotFound
 	}
+	fromLeader := false // the next read goes to the stream leader
 	for attempt := 0; ; attempt++ {
-		rec, rev, err := r.getRecord(ctx, id)
+		rec, rev, leaders, err := r.readUpdate(ctx, id, fromLeader)
 		if err != nil {
 			return zero, 0, err
 		}
@@ -105,6 +119,10 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		}
 		evs, err := fn(v, rev)
 		if err != nil {
+			if !leaders && refusal(err) && r.leaderIsNewer(ctx, id, rev) {
+				fromLeader = true
+				continue
+			}
 			return zero, 0, err
 		}
 		data, err := proto.Marshal(v)
@@ -133,6 +151,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 			if err := backoff(ctx, attempt); err != nil {
 				return zero, 0, err
 			}
+			fromLeader = true
 			continue
 		}
 		if err != nil {
@@ -156,8 +175,9 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 	if !ids.Valid(id) {
 		return ErrNotFound
 	}
+	fromLeader := false // after a refused write, as in Update
 	for attempt := 0; ; attempt++ {
-		rec, rev, err := r.getRecord(ctx, id)
+		rec, rev, _, err := r.readUpdate(ctx, id, fromLeader)
 		if err != nil {
 			return err
 		}
@@ -185,6 +205,7 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 			if err := backoff(ctx, attempt); err != nil {
 				return err
 			}
+			fromLeader = true
 			continue
 		}
 		if err != nil {
@@ -193,6 +214,40 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		r.flush(ctx, id, newRev, next)
 		return nil
 	}
+}
+
+// readUpdate is the read an update or a removal starts from: readRecord,
+// or with fromLeader the stream leader's entry (after the compare-and-set
+// refused the previous read's revision). leaders says whether the answer
+// is the leader's.
+func (r *Repo[T]) readUpdate(ctx context.Context, id string, fromLeader bool) (*storev1.Record, uint64, bool, error) {
+	if fromLeader {
+		rec, rev, err := r.getRecordLeader(ctx, id)
+		return rec, rev, true, err
+	}
+	return r.readRecordFrom(ctx, id)
+}
+
+// refusal reports whether an update function's error may come from the
+// record it was given (an etag, a state, a scope, a validation of the
+// merged record), so a newer revision might not refuse: any domain code but
+// Unauthenticated, Unavailable and Internal (a failure, not a decision).
+func refusal(err error) bool {
+	switch apperr.ErrorCode(err) {
+	case apperr.Invalid, apperr.NotFound, apperr.AlreadyExists, apperr.Conflict,
+		apperr.FailedPrecondition, apperr.PermissionDenied:
+		return true
+	}
+	return false
+}
+
+// leaderIsNewer reports whether the stream leader holds a revision of id
+// newer than rev: the direct read at rev came from a replica that is
+// behind. A leader that cannot be asked counts as not newer, so the
+// caller's own answer stands.
+func (r *Repo[T]) leaderIsNewer(ctx context.Context, id string, rev uint64) bool {
+	_, lrev, err := r.leaderGet(ctx, r.cfg.Bucket, id)
+	return err == nil && lrev > rev
 }
 
 // write replaces the entry at revision rev with rec; a live record that
