@@ -66,7 +66,7 @@ func TestConsentTextOnTheForm(t *testing.T) {
 	for _, p := range consent.Purposes {
 		mustContain(t, page, `href="`+consent.Path(p, consent.Texts().Current(p), "sv")+`"`)
 	}
-	mustContain(t, page, "Show the consent text", "Swedish, opens in a new tab")
+	mustContain(t, page, "Show the consent text", `<span class="consent-lang" data-sv="Swedish (svenska)">Swedish (svenska)</span>; opens in a new tab`)
 
 	action, form := formOf(t, page)
 	form.Set("given_name", "Senait")
@@ -92,7 +92,7 @@ func TestConsentTextOnTheForm(t *testing.T) {
 	for _, p := range consent.Purposes {
 		mustContain(t, page, `href="`+consent.Path(p, consent.Texts().Current(p), "ti")+`"`)
 	}
-	mustContain(t, page, "Tigrinya, opens in a new tab", "Consents", "Mentor to mentor", "Establishment guides", "in force")
+	mustContain(t, page, `>Tigrinya (ትግርኛ)</span>; opens in a new tab`, `data-langs="sv en ar fa prs ti so uk"`, "Consents", "Mentor to mentor", "Establishment guides", "in force")
 
 	// Ticking dinners on the edit form records dinners' current text.
 	action, form = formOf(t, page)

@@ -38,20 +38,26 @@ func consentFor(purpose eventsv1.ConsentPurpose, lang string) *participantsv1.Co
 type consentLink struct {
 	// Path opens the purpose's current text in the newcomer's language.
 	Path string
-	// In says which language, in words, and that it opens a new tab.
-	In string
+	// Base is Path without the language, and Langs the languages the
+	// text is written in: app.js follows the form's language picker with
+	// them, so the text opened is the one the consent will record.
+	Base, Langs string
+	// Name names the language shown, and SvName Swedish (the fallback), as
+	// the picker names them.
+	Name, SvName string
 }
 
 // ConsentText is the link beside the consent box of purpose (a slug:
 // "mentoring"), in the language the form has chosen for the newcomer
-// (templates: {{with $.ConsentText "dinners"}}).
+// (templates: {{template "consent_link" ($.ConsentText "dinners")}}).
 func (p *page) ConsentText(slug string) consentLink {
 	purpose, _ := consent.PurposeOf(slug)
 	s := consent.Texts()
 	v := s.Current(purpose)
 	lang := s.ShownIn(purpose, v, strings.TrimSpace(p.Form.Get("notify_language")))
-	return consentLink{Path: consent.Path(purpose, v, lang),
-		In: translateData(p.Lang, "consent.show.in", map[string]any{"Lang": langName(p.Lang, lang)}, nil)}
+	path := consent.Path(purpose, v, lang)
+	return consentLink{Path: path, Base: strings.TrimSuffix(path, lang), Langs: strings.Join(s.Langs(purpose, v), " "),
+		Name: messageLangName(p.Lang, lang), SvName: messageLangName(p.Lang, consent.Fallback)}
 }
 
 // consentRow is one recorded consent on the participant page, in words.
