@@ -32,6 +32,8 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
+	"github.com/motesplats/motesplats/services/gateway/internal/consent"
+	"github.com/motesplats/motesplats/services/gateway/internal/consentpage"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
@@ -329,6 +331,15 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 			return fmt.Errorf("gateway: %w", err)
 		}
 		ap.Register(mux)
+	}
+	{
+		// The consent texts' printable page: public, as it holds no
+		// personal data (ADR 0120).
+		cp, err := consentpage.New(consent.Texts(), log)
+		if err != nil {
+			return fmt.Errorf("gateway: %w", err)
+		}
+		cp.Register(mux)
 	}
 
 	srv := &http.Server{

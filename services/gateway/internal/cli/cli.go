@@ -205,11 +205,22 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, e.t("usage.intro")+e.t("help.main")+e.t("help.volunteers")+e.t("help.dinners")+e.t("help.guides")+e.t("help.messages")+e.t("help.deadletters"))
+		fmt.Fprint(e.Out, e.t("usage.intro")+e.t("help.main")+e.t("help.volunteers")+e.t("help.dinners")+e.t("help.guides")+e.t("help.messages")+e.t("help.consent")+e.t("help.deadletters"))
 		return nil
 	}
 	if cmd == "login" {
 		return login(ctx, args, e)
+	}
+	if cmd == "consent" {
+		// The texts are compiled in: no sign-in, no call; a signed-in
+		// user's language still applies.
+		if cfg, err := loadConfig(e); err == nil {
+			e.lang = langOf(envLang, cfg.Locale)
+		}
+		if len(args) == 0 || args[0] != "show" {
+			return errors.New(e.t("usage.consent_show"))
+		}
+		return explain(e, showConsent(args[1:], e))
 	}
 	cfg, err := loadConfig(e)
 	if err != nil && !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
@@ -262,7 +273,7 @@ func Run(ctx context.Context, args []string, e Env) error {
 	case "participants delete", "participants erase", "volunteers delete", "volunteers erase":
 		err = remove(ctx, c, cmd, sub, args, e)
 	case "participants consent":
-		err = consent(ctx, c, args, e)
+		err = participantConsent(ctx, c, args, e)
 	case "volunteers list":
 		err = listVolunteers(ctx, c, args, e)
 	case "volunteers add":

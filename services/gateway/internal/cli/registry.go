@@ -14,6 +14,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
@@ -85,10 +86,12 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	for _, l := range splitCSV(*langs) {
 		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
 	}
-	for _, purpose := range []eventsv1.ConsentPurpose{eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING,
-		eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES} {
+	// Each consent is to its programme's current text, in the newcomer's
+	// message language (-language) when the text is written in it, else
+	// Swedish: the text the coordinator reads out (mp consent show).
+	for _, purpose := range consent.Purposes {
 		if *consents[purpose] {
-			p.Consents = append(p.Consents, &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: e.words().lang})
+			p.Consents = append(p.Consents, consent.Texts().Record(purpose, strings.TrimSpace(*prefs.language)))
 		}
 	}
 	if prefs.set(fs) {
@@ -162,9 +165,9 @@ func remove(ctx context.Context, c *clients, kind, what string, args []string, e
 	return nil
 }
 
-// consent records or withdraws a newcomer's consent to one programme
+// participantConsent records or withdraws a newcomer's consent to one programme
 // (mentoring unless -programme says dinners or guides).
-func consent(ctx context.Context, c *clients, args []string, e env) error {
+func participantConsent(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants consent", flag.ContinueOnError)
 	withdraw := fs.Bool("withdraw", false, e.t("flag.consent_withdraw"))
 	programme := fs.String("programme", "mentoring", e.usage("flag.consent_programme", programmeChoice))
@@ -188,14 +191,14 @@ func consent(ctx context.Context, c *clients, args []string, e env) error {
 		fmt.Fprintln(e.Out, e.f("consent.withdrawn", fs.Arg(0), what))
 		return nil
 	}
-	_, err = c.registry.RecordConsent(ctx, connect.NewRequest(&gatewayv1.RecordConsentRequest{Id: fs.Arg(0),
-		Consent: &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: *lang}}))
+	rec, err := recordedConsent(e, purpose, strings.TrimSpace(*lang))
+	if err != nil {
+		return err
+	}
+	_, err = c.registry.RecordConsent(ctx, connect.NewRequest(&gatewayv1.RecordConsentRequest{Id: fs.Arg(0), Consent: rec}))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(e.Out, e.f("consent.recorded", fs.Arg(0), what))
 	return nil
 }
-
-// consentTextVersion names the consent text mp records consent to.
-const consentTextVersion = "2026-01"

@@ -109,7 +109,7 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	if err == nil {
 		for _, fc := range formConsents {
 			if r.PostForm.Get(fc.field) != "" {
-				pt.Consents = append(pt.Consents, consentFor(fc.purpose, p.Lang))
+				pt.Consents = append(pt.Consents, consentFor(fc.purpose, chosenLang(r.PostForm, nil)))
 			}
 		}
 		pt, err = w.g.CreateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id"))
@@ -123,9 +123,6 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	http.Redirect(rw, r, "/participants/"+pt.GetId()+"?created=1", http.StatusSeeOther)
 	return nil
 }
-
-// consentTextVersion names the consent text the form's checkboxes stand for.
-const consentTextVersion = "2026-01"
 
 // formConsents are the newcomer form's consent boxes, one per programme a
 // coordinator registers newcomers for. Each programme's pool takes only
@@ -147,10 +144,6 @@ var formConsents = []struct {
 	{"consent_guides", eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES, true},
 }
 
-func consentFor(purpose eventsv1.ConsentPurpose, lang string) *participantsv1.Consent {
-	return &participantsv1.Consent{Purpose: purpose, TextVersion: consentTextVersion, Language: lang}
-}
-
 func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	id := r.PathValue("id")
 	p.Title, p.Nav, p.Action = p.t("p.edit"), "participants", "/participants/"+id
@@ -159,7 +152,7 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 		return err
 	}
 	p.Form = languageNames(p.Lang, participantToForm(v.GetParticipant()))
-	p.Data = v.GetOrganisationName()
+	p.Data = newParticipantView(p, v.GetOrganisationName(), v.GetParticipant())
 	if r.URL.Query().Get("created") != "" {
 		p.Flash = p.t("created")
 	}
@@ -182,7 +175,7 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	if err != nil {
 		return err
 	}
-	p.Data = cur.GetOrganisationName()
+	p.Data = newParticipantView(p, cur.GetOrganisationName(), cur.GetParticipant())
 	pt, err := w.saveParticipant(r, p, cur.GetParticipant())
 	if err != nil {
 		if formErrors(p, err, participantField) {
@@ -191,6 +184,7 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 		return err
 	}
 	p.Form, p.Flash = languageNames(p.Lang, participantToForm(pt)), p.t("saved")
+	p.Data = newParticipantView(p, cur.GetOrganisationName(), pt)
 	return w.render(rw, p, http.StatusOK, "participant_form")
 }
 
@@ -218,7 +212,7 @@ func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Part
 		}
 		switch want, had := f.Get(fc.field) != "", old.Get(fc.field) != ""; {
 		case want && !had:
-			out, err = w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), consentFor(fc.purpose, p.Lang))
+			out, err = w.g.RecordConsent(r.Context(), p.caller, cur.GetId(), consentFor(fc.purpose, chosenLang(r.PostForm, cur)))
 		case !want && had:
 			out, err = w.g.WithdrawConsent(r.Context(), p.caller, cur.GetId(), fc.purpose)
 		}

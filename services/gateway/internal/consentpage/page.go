@@ -1,0 +1,164 @@
+// Package consentpage serves the printable consent text page,
+// GET /consent/{purpose}/{version}/{lang}: exactly one published text
+// (package consent), for a coordinator to read aloud or print and for a
+// newcomer to be sent. It is public, like the answer page (ADR 0110), and
+// for a simpler reason: the page holds no personal data, only words every
+// newcomer of a programme is shown, so neither its address nor its
+// content needs a session (ADR 0120). It lives apart from the web app so
+// that mp, which prints the same texts, need not link templates.
+package consentpage
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"regexp"
+
+	"github.com/BurntSushi/toml"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/consent"
+)
+
+//go:embed templates/consent.html words.toml
+var files embed.FS
+
+// Route is the page's pattern.
+const Route = "/consent/{purpose}/{version}/{lang}"
+
+// words are the page's own words in one language (words.toml).
+type words struct {
+	Name, Version, Unreviewed, Swedish, Others string
+}
+
+// Page serves the consent texts.
+type Page struct {
+	texts *consent.Set
+	words map[string]words
+	tpl   *template.Template
+	log   *slog.Logger
+}
+
+// New builds the page over texts; log may be nil.
+func New(texts *consent.Set, log *slog.Logger) (*Page, error) {
+	tpl, err := template.ParseFS(files, "templates/consent.html")
+	if err != nil {
+		return nil, err
+	}
+	buf, err := files.ReadFile("words.toml")
+	if err != nil {
+		return nil, err
+	}
+	var w map[string]words
+	if _, err := toml.Decode(string(buf), &w); err != nil {
+		return nil, fmt.Errorf("consent page words: %w", err)
+	}
+	for _, l := range consent.Languages {
+		if x := w[l]; x.Name == "" || x.Version == "" || x.Unreviewed == "" || x.Swedish == "" || x.Others == "" {
+			return nil, fmt.Errorf("consent page words: %s is incomplete", l)
+		}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Page{texts: texts, words: w, tpl: tpl, log: log}, nil
+}
+
+// Register adds GET Route to mux.
+func (p *Page) Register(mux *http.ServeMux) { mux.HandleFunc("GET "+Route, p.show) }
+
+// other is a link to the same version in another language.
+type other struct{ Lang, Dir, Name, Path string }
+
+// view is what the template gets.
+type view struct {
+	Lang, Dir string
+	Text      consent.Text
+	Words     words
+	// Missing says the asked language has no text of this version, so
+	// the Swedish one is shown; AskedSv and AskedEn name the language.
+	Missing          bool
+	AskedSv, AskedEn string
+	// Swedish is the Swedish text below an unreviewed translation.
+	Swedish *consent.Text
+	Others  []other
+}
+
+// langRE is the form of a language code in the address: ISO 639-1 or -3.
+var langRE = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// show answers GET Route: the text in the asked language, else in Swedish
+// with a note saying so in Swedish and English (a consent recorded in a
+// language the version lacks, as the demo data's old ones, still shows
+// what applies). An unknown purpose or version is 404.
+func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
+	purpose, ok := consent.PurposeOf(r.PathValue("purpose"))
+	version, asked := r.PathValue("version"), r.PathValue("lang")
+	if !ok || !p.texts.Has(purpose, version) || !langRE.MatchString(asked) {
+		p.notFound(rw)
+		return
+	}
+	lang := p.texts.ShownIn(purpose, version, asked)
+	t, _ := p.texts.Get(purpose, version, lang)
+	v := view{Lang: lang, Dir: consent.Dir(lang), Text: t, Words: p.words[lang], Missing: lang != asked}
+	if v.Missing {
+		v.AskedSv, v.AskedEn = langName(language.Swedish, asked), langName(language.English, asked)
+	}
+	if !t.Reviewed {
+		sv, _ := p.texts.Get(purpose, version, consent.Fallback)
+		v.Swedish = &sv
+	}
+	for _, l := range p.texts.Langs(purpose, version) {
+		if l != lang {
+			v.Others = append(v.Others, other{Lang: l, Dir: consent.Dir(l), Name: p.words[l].Name, Path: consent.Path(purpose, version, l)})
+		}
+	}
+	var buf bytes.Buffer
+	if err := p.tpl.Execute(&buf, v); err != nil {
+		p.log.Error("consent page", "err", err)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", lang)
+	// A published text never changes, but a version may gain a language
+	// (its fallback page then changes), so an hour, not for ever.
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("X-Robots-Tag", "noindex")
+	_, _ = rw.Write(buf.Bytes())
+}
+
+// notFound is a short page in Swedish and English: the address names no
+// published text (a link typed wrong, or a version that never existed).
+func (p *Page) notFound(rw http.ResponseWriter) {
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("X-Robots-Tag", "noindex")
+	rw.WriteHeader(http.StatusNotFound)
+	_, _ = rw.Write([]byte(`<!doctype html><html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Samtyckestexten finns inte · Mötesplats</title><link rel="stylesheet" href="/static/consent.css"></head>` +
+		`<body class="consent"><main id="main"><h1>Samtyckestexten finns inte</h1><p>Adressen pekar inte på någon samtyckestext. Kontrollera länken.</p>` +
+		`<p lang="en">There is no consent text at this address. Check the link.</p></main></body></html>`))
+}
+
+// langName names code in the language in: "arabiska", "Arabic". Dari
+// ("prs") is CLDR's fa-AF, whose name CLDR gives as Persian's.
+func langName(in language.Tag, code string) string {
+	if code == "prs" {
+		if in == language.Swedish {
+			return "dari"
+		}
+		return "Dari"
+	}
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Tags(in).Name(tag); n != "" {
+		return n
+	}
+	return code
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/consent"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
+)
+
+// The participant form's consent boxes link to the text each stands for,
+// in the newcomer's language, and the participant page lists what each
+// recorded consent agreed to (ADR 0120). The words are package consent's;
+// the web app only chooses the language and the version.
+
+// chosenLang is the newcomer's chosen language for the consent texts: the
+// message language of the posted form when it has the preferences
+// fieldset, else the stored one (cur may be nil on a new record). An
+// empty choice, or one without a text, falls back to Swedish in
+// consent.Set.ShownIn.
+func chosenLang(f url.Values, cur *participantsv1.Participant) string {
+	if f.Get("notify_form") != "" {
+		return strings.TrimSpace(f.Get("notify_language"))
+	}
+	return cur.GetNotifications().GetPreferredLanguage()
+}
+
+// consentFor is the consent to purpose the form records: the purpose's
+// current version, in the language its text was linked in.
+func consentFor(purpose eventsv1.ConsentPurpose, lang string) *participantsv1.Consent {
+	return consent.Texts().Record(purpose, lang)
+}
+
+// consentLink is the link beside a consent box.
+type consentLink struct {
+	// Path opens the purpose's current text in the newcomer's language.
+	Path string
+	// Base is Path without the language, and Langs the languages the
+	// text is written in: app.js follows the form's language picker with
+	// them, so the text opened is the one the consent will record.
+	Base, Langs string
+	// Name names the language shown, and SvName Swedish (the fallback), as
+	// the picker names them.
+	Name, SvName string
+}
+
+// ConsentText is the link beside the consent box of purpose (a slug:
+// "mentoring"), in the language the form has chosen for the newcomer
+// (templates: {{template "consent_link" ($.ConsentText "dinners")}}).
+func (p *page) ConsentText(slug string) consentLink {
+	purpose, _ := consent.PurposeOf(slug)
+	s := consent.Texts()
+	v := s.Current(purpose)
+	lang := s.ShownIn(purpose, v, strings.TrimSpace(p.Form.Get("notify_language")))
+	path := consent.Path(purpose, v, lang)
+	return consentLink{Path: path, Base: strings.TrimSuffix(path, lang), Langs: strings.Join(s.Langs(purpose, v), " "),
+		Name: messageLangName(p.Lang, lang), SvName: messageLangName(p.Lang, consent.Fallback)}
+}
+
+// consentRow is one recorded consent on the participant page, in words.
+type consentRow struct {
+	Programme, Given, Version, Language, Withdrawn string
+	// Path is the text exactly as agreed: the recorded version and
+	// language, not the current text.
+	Path string
+}
+
+// participantView is the participant page's data beside its form.
+type participantView struct {
+	// Org names the newcomer's organisation.
+	Org      string
+	Consents []consentRow
+}
+
+// newParticipantView lists pt's consents in the order they were given.
+func newParticipantView(p *page, org string, pt *participantsv1.Participant) participantView {
+	v := participantView{Org: org}
+	for _, c := range pt.GetConsents() {
+		slug := consent.Slug(c.GetPurpose())
+		r := consentRow{Programme: p.t("consent.programme." + slug), Version: c.GetTextVersion(),
+			Language: langName(p.Lang, c.GetLanguage()), Path: consent.Path(c.GetPurpose(), c.GetTextVersion(), c.GetLanguage())}
+		if slug == "" {
+			r.Programme, r.Path = c.GetPurpose().String(), ""
+		}
+		if t := c.GetGivenTime(); t != nil {
+			r.Given = t.AsTime().In(localtime.Zone).Format(time.DateOnly)
+		}
+		if t := c.GetWithdrawnTime(); t != nil {
+			r.Withdrawn = translateData(p.Lang, "consent.withdrawn", map[string]any{"Date": t.AsTime().In(localtime.Zone).Format(time.DateOnly)}, nil)
+		}
+		v.Consents = append(v.Consents, r)
+	}
+	return v
+}
