@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/motesplats/motesplats/pkg/ensure"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 )
 
@@ -43,7 +44,7 @@ func Idempotent(ctx context.Context, js jetstream.JetStream, bucket string, ttl 
 	if ttl <= 0 {
 		ttl = DefaultProcessedTTL
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "ids of events already handled",
 		History:     1,

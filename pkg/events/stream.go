@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/ensure"
 )
 
 // DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. A publish
@@ -40,7 +42,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
 	}
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	_, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
 		Name:       cfg.Name,
 		Subjects:   cfg.Subjects,
 		Storage:    jetstream.FileStorage,

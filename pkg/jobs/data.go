@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ensure"
 )
 
 // Kind names what a stored job object is.
@@ -72,7 +73,7 @@ func OpenObjectData(ctx context.Context, js jetstream.JetStream, bucket string, 
 	if replicas <= 0 {
 		replicas = 1
 	}
-	os, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	os, err := ensure.ObjectStore(ctx, js, jetstream.ObjectStoreConfig{
 		Bucket: bucket, Storage: jetstream.FileStorage, Replicas: replicas, TTL: ttl,
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
@@ -258,13 +259,13 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	if err != nil {
 		return nil, fmt.Errorf("jobs: metric: %w", err)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: cfg.Name + "_jobs", History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: bucket: %w", err)
 	}
-	requests, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	requests, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: cfg.Name + "_jobs_requests", History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
 		TTL: 7 * 24 * time.Hour, // how long a request id keeps naming its job
 	})
@@ -281,7 +282,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		ready:   make(chan struct{}), done: make(chan struct{}),
 		tracer: cfg.TracerProvider.Tracer(instrumentation), duration: duration, size: size,
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if _, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
 		Name: m.stream, Subjects: []string{m.subject}, Retention: jetstream.WorkQueuePolicy,
 		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, Duplicates: 2 * time.Minute,
 	}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
@@ -82,7 +83,7 @@ func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, repli
 	if now == nil {
 		now = time.Now
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: bucket, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 	})
 	if err != nil {
@@ -94,7 +95,7 @@ func OpenSlots(ctx context.Context, js jetstream.JetStream, bucket string, repli
 	// stays cheap however many accepts there have been. (Per-message TTL
 	// markers would drop them sooner, but enabling message TTLs stalled
 	// the server under load in our tests.)
-	intents, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	intents, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: bucket + "_intents", History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 		TTL: IntentsTTL,
 	})

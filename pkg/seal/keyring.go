@@ -32,6 +32,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/store/leader"
 )
@@ -133,7 +134,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	// The bucket's stream is made here rather than by
 	// CreateOrUpdateKeyValue, which denies message deletes: Shred needs
 	// the stream's secure delete. Otherwise it is what a KV bucket is.
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
 		Name:        "KV_" + cfg.Bucket,
 		Description: "wrapped per-person data keys (pkg/seal)",
 		Subjects:    []string{"$KV." + cfg.Bucket + ".>"},
@@ -160,7 +161,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	if err != nil {
 		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
 	}
-	erasures, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	erasures, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
 		Name:              cfg.ErasureStream,
 		Description:       "ids of erased people, re-applied to restored data; never personal data",
 		Subjects:          []string{erasureSubjectPrefix + ">"},

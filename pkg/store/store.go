@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ensure"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
 )
@@ -200,7 +201,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	if log == nil {
 		log = slog.Default()
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   cfg.Bucket,
 		History:  1, // an old revision would keep personal data after an update
 		Storage:  jetstream.FileStorage,
@@ -209,7 +210,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	if err != nil {
 		return nil, fmt.Errorf("store: open bucket %s: %w", cfg.Bucket, err)
 	}
-	requests, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	requests, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   cfg.Bucket + "_requests",
 		History:  1,
 		Storage:  jetstream.FileStorage,

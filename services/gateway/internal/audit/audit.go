@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -44,7 +45,7 @@ type Log struct {
 
 // Open makes sure the AUDIT stream exists, append-only, and returns a Log.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, now func() time.Time, src ids.Source) (*Log, error) {
-	_, err := js.CreateOrUpdateStream(ctx, events.AuditStreamConfig(replicas))
+	_, err := ensure.Stream(ctx, js, events.AuditStreamConfig(replicas))
 	if err != nil {
 		return nil, fmt.Errorf("audit stream: %w", err)
 	}

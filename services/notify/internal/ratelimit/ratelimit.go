@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/ensure"
 )
 
 // Bucket is the shared counters' bucket.
@@ -33,7 +35,7 @@ type KV struct {
 // Open creates or opens the bucket with replicas copies. now is the clock
 // the windows are cut by (every replica's should agree within a second).
 func Open(ctx context.Context, js jetstream.JetStream, replicas int, now func() time.Time) (*KV, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, History: 1, TTL: maxPeriod,
+	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: Bucket, History: 1, TTL: maxPeriod,
 		Storage: jetstream.MemoryStorage, Replicas: replicas, Description: "notify: attempts per link, shared by replicas"})
 	if err != nil {
 		return nil, fmt.Errorf("rate limits: %w", err)
