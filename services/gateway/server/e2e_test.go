@@ -98,7 +98,7 @@ func TestEndToEndBrowser(t *testing.T) {
 		chromedp.SendKeys(`#f-given_name`, "Amina"),
 		chromedp.SendKeys(`#f-family_name`, "Hassan"),
 		chromedp.SetValue(`#f-municipality_code`, "0880"),
-		chromedp.SendKeys(`#f-phone`, "0701234567"),
+		chromedp.SendKeys(`#f-phone`, "070-123 45 6X"), // a letter: refused at the field (ADR 0124)
 		chromedp.SendKeys(`#f-languages`, "ar"),
 		chromedp.SetValue(`#f-swedish_level`, "SWEDISH_LEVEL_SFI_B"),
 		chromedp.SendKeys(`#f-interests`, "cooking"),

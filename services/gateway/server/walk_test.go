@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,25 +120,26 @@ func TestCoordinatorWalk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// tabTo presses Tab until the element with id has the focus, as a
-	// keyboard user moves through a page.
-	tabTo := func(id string) chromedp.Action {
+	// tabUntil presses Tab until the element sel matches has the focus,
+	// as a keyboard user moves through a page.
+	tabUntil := func(sel string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
 			for range 80 {
 				if err := chromedp.KeyEvent(kb.Tab).Do(ctx); err != nil {
 					return err
 				}
-				var got string
-				if err := chromedp.Evaluate(`document.activeElement ? document.activeElement.id : ""`, &got).Do(ctx); err != nil {
+				var got bool
+				if err := chromedp.Evaluate(`!!document.activeElement && document.activeElement.matches(`+strconv.Quote(sel)+`)`, &got).Do(ctx); err != nil {
 					return err
 				}
-				if got == id {
+				if got {
 					return nil
 				}
 			}
-			return fmt.Errorf("Tab never reached #%s", id)
+			return fmt.Errorf("Tab never reached %s", sel)
 		})
 	}
+	tabTo := func(id string) chromedp.Action { return tabUntil("#" + id) }
 	typeIn := func(id, text string) chromedp.Action {
 		return chromedp.Tasks{tabTo(id), chromedp.KeyEvent(text)}
 	}
@@ -164,7 +166,8 @@ func TestCoordinatorWalk(t *testing.T) {
 		tabTo("f-swedish_level"), chromedp.KeyEvent("SFI B"),
 		typeIn("f-interests", "cooking"),
 		tabTo("f-consent"), chromedp.KeyEvent(" "),
-		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter),
+		// past the consent text's link (ADR 0120) to the form's button
+		tabUntil("form.form button.primary"), chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(`p.flash`),
 		check("02-registrerad"),
 	)
