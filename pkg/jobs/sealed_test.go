@@ -8,22 +8,14 @@ import (
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 func TestSealedData(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	s, _ := seal.GenerateKEK()
-	kek, err := seal.ParseKEK(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keys.Close()
+	keys := sealtest.Keyring(t, n.JS)
 	inner, err := jobs.OpenObjectData(ctx, n.JS, "sealed_jobdata", 1, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // recordSize is a typical participant record: names, contact, languages,
@@ -17,7 +18,7 @@ const recordSize = 1600
 
 func BenchmarkSeal(b *testing.B) {
 	n := testutil.MustNATS(b)
-	k := mustOpen(b, n.JS, mustKEK(b))
+	k := sealtest.Keyring(b, n.JS, sealtest.KEK(b))
 	ctx := testutil.Context(b)
 	plain := make([]byte, recordSize)
 	_, _ = rand.Read(plain)
@@ -36,7 +37,7 @@ func BenchmarkSeal(b *testing.B) {
 
 func BenchmarkOpen(b *testing.B) {
 	n := testutil.MustNATS(b)
-	k := mustOpen(b, n.JS, mustKEK(b))
+	k := sealtest.Keyring(b, n.JS, sealtest.KEK(b))
 	ctx := testutil.Context(b)
 	plain := make([]byte, recordSize)
 	_, _ = rand.Read(plain)
@@ -61,10 +62,10 @@ func BenchmarkOpen(b *testing.B) {
 func BenchmarkKeyStore(b *testing.B) {
 	n := testutil.MustNATS(b)
 	ctx := testutil.Context(b)
-	kek := mustKEK(b)
+	kek := sealtest.KEK(b)
 	empty := []byte{}
 	b.Run("get_cached", func(b *testing.B) {
-		k := mustOpen(b, n.JS, kek)
+		k := sealtest.Keyring(b, n.JS, kek)
 		s, err := k.Seal(ctx, "cached", empty, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -98,7 +99,7 @@ func BenchmarkKeyStore(b *testing.B) {
 		}
 	})
 	b.Run("create", func(b *testing.B) {
-		k := mustOpen(b, n.JS, kek)
+		k := sealtest.Keyring(b, n.JS, kek)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -112,7 +113,7 @@ func BenchmarkKeyStore(b *testing.B) {
 	// a seal.Pool (docs/adr/0034): the key was stored ahead, many at a
 	// time, so the caller only finds it cached. Beside "create" above.
 	b.Run("create_pooled", func(b *testing.B) {
-		k := mustOpen(b, n.JS, kek)
+		k := sealtest.Keyring(b, n.JS, kek)
 		p := k.NewPool(ids.UUIDv7{}.New, seal.PoolOptions{MinRate: 1, MaxAge: time.Minute})
 		defer p.Close()
 		b.ReportAllocs()

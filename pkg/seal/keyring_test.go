@@ -14,37 +14,15 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
-
-func mustKEK(tb testing.TB) seal.KEK {
-	tb.Helper()
-	s, err := seal.GenerateKEK()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	k, err := seal.ParseKEK(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
-}
-
-func mustOpen(tb testing.TB, js jetstream.JetStream, keks ...seal.KEK) *seal.Keyring {
-	tb.Helper()
-	k, err := seal.Open(testutil.Context(tb), js, seal.Config{KEKs: keks})
-	if err != nil {
-		tb.Fatalf("open keyring: %v", err)
-	}
-	tb.Cleanup(k.Close)
-	return k
-}
 
 func TestSealOpen(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	kek := mustKEK(t)
-	k := mustOpen(t, n.JS, kek)
+	kek := sealtest.KEK(t)
+	k := sealtest.Keyring(t, n.JS, kek)
 	plain := []byte("Amina Hassan, +46 70 123 45 67")
 	sealed, err := k.Seal(ctx, "p-1", plain, []byte("participants/p-1"))
 	if err != nil {
@@ -78,10 +56,10 @@ func TestSealOpen(t *testing.T) {
 	// Another replica opens it with the key from the bucket; with another
 	// KEK it cannot unwrap that key.
 	_, js2 := n.Connect(t)
-	if got, err := mustOpen(t, js2, kek).Open(ctx, "p-1", sealed, []byte("participants/p-1")); err != nil || !bytes.Equal(got, plain) {
+	if got, err := sealtest.Keyring(t, js2, kek).Open(ctx, "p-1", sealed, []byte("participants/p-1")); err != nil || !bytes.Equal(got, plain) {
 		t.Errorf("replica open = %q, %v", got, err)
 	}
-	if _, err := mustOpen(t, js2, mustKEK(t)).Open(ctx, "p-1", sealed, []byte("participants/p-1")); err == nil {
+	if _, err := sealtest.Keyring(t, js2, sealtest.KEK(t)).Open(ctx, "p-1", sealed, []byte("participants/p-1")); err == nil {
 		t.Error("open with a different KEK succeeded")
 	}
 }
@@ -90,10 +68,10 @@ func TestShred(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	kek := mustKEK(t)
-	a := mustOpen(t, n.JS, kek)
+	kek := sealtest.KEK(t)
+	a := sealtest.Keyring(t, n.JS, kek)
 	_, js2 := n.Connect(t)
-	b := mustOpen(t, js2, kek)
+	b := sealtest.Keyring(t, js2, kek)
 
 	sealed, err := a.Seal(ctx, "v-1", []byte("secret"), nil)
 	if err != nil {
@@ -123,7 +101,7 @@ func TestShred(t *testing.T) {
 	}
 	// A third replica starting afresh refuses too.
 	_, js3 := n.Connect(t)
-	c := mustOpen(t, js3, kek)
+	c := sealtest.Keyring(t, js3, kek)
 	if _, err := c.Seal(ctx, "v-1", []byte("again"), nil); !seal.IsShredded(err) {
 		t.Errorf("seal on a new replica after shred: err = %v, want ErrShredded", err)
 	}
@@ -136,7 +114,7 @@ func TestShredErasesDisk(t *testing.T) {
 	dir := t.TempDir()
 	n := testutil.MustNATSDir(t, dir)
 	ctx := testutil.Context(t)
-	k := mustOpen(t, n.JS, mustKEK(t))
+	k := sealtest.Keyring(t, n.JS, sealtest.KEK(t))
 	if _, err := k.Seal(ctx, "p-disk", []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +133,7 @@ func TestShredErasesDisk(t *testing.T) {
 		t.Fatal("the wrapped key is not in the store files before the shred: the test could not see it")
 	}
 	n = testutil.MustNATSDir(t, dir)
-	k = mustOpen(t, n.JS, mustKEK(t))
+	k = sealtest.Keyring(t, n.JS, sealtest.KEK(t))
 	if err := k.Shred(ctx, "p-disk"); err != nil {
 		t.Fatal(err)
 	}
@@ -170,8 +148,8 @@ func TestRestoreReappliesErasures(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	kek := mustKEK(t)
-	k := mustOpen(t, n.JS, kek)
+	kek := sealtest.KEK(t)
+	k := sealtest.Keyring(t, n.JS, kek)
 	sealed, err := k.Seal(ctx, "p-restored", []byte("secret"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +171,7 @@ func TestRestoreReappliesErasures(t *testing.T) {
 	if _, err := kv.Put(ctx, "p-restored", backup.Value()); err != nil {
 		t.Fatal(err)
 	}
-	k2 := mustOpen(t, n.JS, kek)
+	k2 := sealtest.Keyring(t, n.JS, kek)
 	if _, err := k2.Open(ctx, "p-restored", sealed, nil); !seal.IsShredded(err) {
 		t.Fatalf("open after restore: err = %v, want ErrShredded (erasure log re-applied)", err)
 	}
@@ -213,8 +191,8 @@ func TestRotateKEK(t *testing.T) {
 	dir := t.TempDir()
 	n := testutil.MustNATSDir(t, dir)
 	ctx := testutil.Context(t)
-	old, cur := mustKEK(t), mustKEK(t)
-	k := mustOpen(t, n.JS, old)
+	old, cur := sealtest.KEK(t), sealtest.KEK(t)
+	k := sealtest.Keyring(t, n.JS, old)
 	sealed := map[string][]byte{}
 	for i := range 5 {
 		id := fmt.Sprintf("p-%d", i)
@@ -239,7 +217,7 @@ func TestRotateKEK(t *testing.T) {
 	oldWrapped := e.Value()
 
 	// Rotation: the new key first, the old one still accepted.
-	k = mustOpen(t, n.JS, cur, old)
+	k = sealtest.Keyring(t, n.JS, cur, old)
 	got, err := k.Rewrap(ctx)
 	if err != nil {
 		t.Fatalf("rewrap: %v", err)
@@ -253,7 +231,7 @@ func TestRotateKEK(t *testing.T) {
 	k.Close()
 
 	// The old KEK retired: everything still opens with the new one alone.
-	k = mustOpen(t, n.JS, cur)
+	k = sealtest.Keyring(t, n.JS, cur)
 	for id, s := range sealed {
 		p, err := k.Open(ctx, id, s, []byte("aad"))
 		if id == "p-4" {
@@ -277,12 +255,9 @@ func TestCacheBound(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	k, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{mustKEK(t)}, CacheSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
+	k := sealtest.Open(t, n.JS, seal.Config{CacheSize: 2})
 	sealed := map[string][]byte{}
+	var err error
 	for i := range 10 {
 		id := fmt.Sprintf("c-%d", i)
 		if sealed[id], err = k.Seal(ctx, id, []byte(id), nil); err != nil {
@@ -301,7 +276,7 @@ func TestEnvelope(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	k := mustOpen(t, n.JS, mustKEK(t))
+	k := sealtest.Keyring(t, n.JS, sealtest.KEK(t))
 	payload, err := anypb.New(&eventsv1.ParticipantFacts{ParticipantId: "p-1", Interests: []string{"marker-interest"}})
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +309,7 @@ func TestObjects(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	k := mustOpen(t, n.JS, mustKEK(t))
+	k := sealtest.Keyring(t, n.JS, sealtest.KEK(t))
 	os, err := n.JS.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: "snapshots"})
 	if err != nil {
 		t.Fatal(err)

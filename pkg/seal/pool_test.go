@@ -13,6 +13,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // TestPoolKeysStoredBeforeUse checks what makes the pool safe across a
@@ -22,8 +23,8 @@ func TestPoolKeysStoredBeforeUse(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	kek := mustKEK(t)
-	k := mustOpen(t, n.JS, kek)
+	kek := sealtest.KEK(t)
+	k := sealtest.Keyring(t, n.JS, kek)
 	p := k.NewPool(ids.UUIDv7{}.New, seal.PoolOptions{MinRate: 1, MaxAge: time.Hour})
 	t.Cleanup(p.Close)
 	p.New() // starts the first fill
@@ -45,7 +46,7 @@ func TestPoolKeysStoredBeforeUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := mustOpen(t, n.JS, kek)
+	other := sealtest.Keyring(t, n.JS, kek)
 	if got, err := other.Open(ctx, id, sealed, nil); err != nil || string(got) != "x" {
 		t.Fatalf("another keyring opens %q, %v", got, err)
 	}
@@ -57,7 +58,7 @@ func TestPoolDropsStaleIDs(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	k := mustOpen(t, n.JS, mustKEK(t))
+	k := sealtest.Keyring(t, n.JS, sealtest.KEK(t))
 	var mu sync.Mutex
 	var made []string
 	src := func() string {

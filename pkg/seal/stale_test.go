@@ -7,6 +7,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store/staletest"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // TestKeyringAsksTheLeaderBeforeNoKey: a data key made moments ago on
@@ -22,18 +23,14 @@ func TestKeyringAsksTheLeaderBeforeNoKey(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	kek := mustKEK(t)
-	a := mustOpen(t, n.JS, kek)
+	kek := sealtest.KEK(t)
+	a := sealtest.Keyring(t, n.JS, kek)
 	// The replica has this key only; b's one cache slot holds it.
 	if _, err := a.Seal(ctx, "p-other", []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}
 	nc2, js2 := n.Connect(t)
-	b, err := seal.Open(ctx, js2, seal.Config{KEKs: []seal.KEK{kek}, CacheSize: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := sealtest.Open(t, js2, seal.Config{KEKs: []seal.KEK{kek}, CacheSize: 1})
 	staletest.MustReplica(t, n.Conn, n.JS, seal.DefaultBucket, "p-other", false)
 	leaderReads := staletest.LeaderGets(t, nc2, "data_keys")
 
@@ -94,8 +91,8 @@ func TestRewrapAsksTheLeaderBeforeSkipping(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	old, cur := mustKEK(t), mustKEK(t)
-	k := mustOpen(t, n.JS, old)
+	old, cur := sealtest.KEK(t), sealtest.KEK(t)
+	k := sealtest.Keyring(t, n.JS, old)
 	plain, aad := []byte("Amina Hassan"), []byte("participants/p-new")
 	mustSeal(t, k, "p-other")
 	sealed, err := k.Seal(ctx, "p-new", plain, aad)
@@ -105,14 +102,14 @@ func TestRewrapAsksTheLeaderBeforeSkipping(t *testing.T) {
 	k.Close()
 	// Made before the replica falls behind, as a running service's is: a
 	// handle made after would read from the leader (direct gets are off).
-	k = mustOpen(t, n.JS, cur, old)
+	k = sealtest.Keyring(t, n.JS, cur, old)
 	replica := staletest.MustReplica(t, n.Conn, n.JS, seal.DefaultBucket, "p-other", false)
 	if got, err := k.Rewrap(ctx); err != nil || got != 2 {
 		t.Fatalf("rewrap through a replica that lacks a key = %d, %v; want 2, nil", got, err)
 	}
 	k.Close()
 	replica.Heal()
-	k = mustOpen(t, n.JS, cur)
+	k = sealtest.Keyring(t, n.JS, cur)
 	if got, err := k.Open(ctx, "p-new", sealed, aad); err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("open with the new KEK alone: %q, %v", got, err)
 	}

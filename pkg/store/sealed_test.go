@@ -22,25 +22,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
-
-func mustKeyring(t *testing.T, js jetstream.JetStream) *seal.Keyring {
-	t.Helper()
-	s, err := seal.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := seal.ParseKEK(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := seal.Open(testutil.Context(t), js, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(k.Close)
-	return k
-}
 
 func factsEvent(t *testing.T, id string, f *facts) *eventsv1.Envelope {
 	t.Helper()
@@ -66,7 +49,7 @@ func TestRepo_SealedRecordsAndEvents(t *testing.T) {
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
 	s := mustStream(t, n.JS)
-	kr := mustKeyring(t, n.JS)
+	kr := sealtest.Keyring(t, n.JS)
 	pub := &jsPublisher{js: n.JS}
 	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring, c.Publisher = kr, pub })
 	kv, err := n.JS.KeyValue(ctx, "people")
@@ -159,7 +142,7 @@ func TestRepo_ShreddedElsewhere(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
-	kr := mustKeyring(t, n.JS)
+	kr := sealtest.Keyring(t, n.JS)
 	gone := func(_ string, f *facts) string { // tombstones hold ids only
 		if f.GetParticipantId() == "" {
 			return ""
@@ -238,16 +221,7 @@ func TestRepo_RelayContinuesWriteTrace(t *testing.T) {
 func BenchmarkRepo_Sealing(b *testing.B) {
 	n := testutil.MustNATS(b)
 	ctx := testutil.Context(b)
-	kr := func() *seal.Keyring {
-		s, _ := seal.GenerateKEK()
-		kek, _ := seal.ParseKEK(s)
-		k, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(k.Close)
-		return k
-	}()
+	kr := sealtest.Keyring(b, n.JS)
 	interests := make([]string, 40)
 	for i := range interests {
 		interests[i] = fmt.Sprintf("interest-number-%02d-abcdefghij", i)

@@ -70,7 +70,7 @@ func mustStream(t *testing.T, js jetstream.JetStream) jetstream.Stream {
 	return s
 }
 
-func mustOpen(t *testing.T, js jetstream.JetStream, mod func(*store.Config[*facts])) *store.Repo[*facts] {
+func mustOpen(t testing.TB, js jetstream.JetStream, mod func(*store.Config[*facts])) *store.Repo[*facts] {
 	t.Helper()
 	cfg := store.Config[*facts]{
 		Bucket: "people",
@@ -467,14 +467,17 @@ func TestRepo_CreateOnceIsIdempotent(t *testing.T) {
 	}
 }
 
+// benchRepo is the benchmarks' repository: bucket "bench", no index, so
+// they measure the store's own work.
+func benchRepo(b *testing.B, js jetstream.JetStream) *store.Repo[*facts] {
+	b.Helper()
+	return mustOpen(b, js, func(c *store.Config[*facts]) { c.Bucket, c.Indexes = "bench", nil })
+}
+
 func BenchmarkRepo_Create(b *testing.B) {
 	n := testutil.MustNATS(b)
 	ctx := testutil.Context(b)
-	r, err := store.Open(ctx, n.JS, store.Config[*facts]{Bucket: "bench", New: func() *facts { return &facts{} }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
+	r := benchRepo(b, n.JS)
 	src := ids.UUIDv7{}
 	b.ResetTimer()
 	for b.Loop() {
@@ -487,11 +490,7 @@ func BenchmarkRepo_Create(b *testing.B) {
 func BenchmarkRepo_Get(b *testing.B) {
 	n := testutil.MustNATS(b)
 	ctx := testutil.Context(b)
-	r, err := store.Open(ctx, n.JS, store.Config[*facts]{Bucket: "bench", New: func() *facts { return &facts{} }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
+	r := benchRepo(b, n.JS)
 	if _, err := r.Create(ctx, "p1", &facts{MunicipalityCode: "0180"}); err != nil {
 		b.Fatal(err)
 	}
@@ -508,11 +507,7 @@ func BenchmarkRepo_Get(b *testing.B) {
 func BenchmarkRepo_GetMiss(b *testing.B) {
 	n := testutil.MustNATS(b)
 	ctx := testutil.Context(b)
-	r, err := store.Open(ctx, n.JS, store.Config[*facts]{Bucket: "bench", New: func() *facts { return &facts{} }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
+	r := benchRepo(b, n.JS)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, _, err := r.Get(ctx, "never"); apperr.ErrorCode(err) != apperr.NotFound {

@@ -17,6 +17,14 @@ import (
 // KEK is a new random key-encryption key.
 func KEK(t testing.TB) seal.KEK {
 	t.Helper()
+	_, kek := KEKText(t)
+	return kek
+}
+
+// KEKText is a new random key-encryption key both as the environment
+// carries it, for a process the test starts, and parsed.
+func KEKText(t testing.TB) (string, seal.KEK) {
+	t.Helper()
 	s, err := seal.GenerateKEK()
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +33,7 @@ func KEK(t testing.TB) seal.KEK {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return kek
+	return s, kek
 }
 
 // Keyring opens a keyring on js with keks (a new random one when none is
@@ -33,12 +41,20 @@ func KEK(t testing.TB) seal.KEK {
 // a restarted replica does) and closes it when the test ends.
 func Keyring(t testing.TB, js jetstream.JetStream, keks ...seal.KEK) *seal.Keyring {
 	t.Helper()
-	if len(keks) == 0 {
-		keks = []seal.KEK{KEK(t)}
+	return Open(t, js, seal.Config{KEKs: keks})
+}
+
+// Open is Keyring with the rest of the configuration too (a small cache,
+// to see a miss): a new random KEK when cfg has none. The keyring is
+// closed when the test ends.
+func Open(t testing.TB, js jetstream.JetStream, cfg seal.Config) *seal.Keyring {
+	t.Helper()
+	if len(cfg.KEKs) == 0 {
+		cfg.KEKs = []seal.KEK{KEK(t)}
 	}
-	k, err := seal.Open(testutil.Context(t), js, seal.Config{KEKs: keks})
+	k, err := seal.Open(testutil.Context(t), js, cfg)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("open keyring: %v", err)
 	}
 	t.Cleanup(k.Close)
 	return k

@@ -1,18 +1,11 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestAnswerPageBrowser opens two answer links from the development
@@ -22,54 +15,11 @@ import (
 // a script or scrolls sideways, and axe-core finds no serious or critical
 // violation on either.
 func TestAnswerPageBrowser(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Fatalf("chromium is missing (%v): run make chromium, or apt-get install -y chromium chromium-driver", err)
-	}
-	axe, err := os.ReadFile(axePath(t))
-	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run make axe", err)
-	}
 	e := start(t, envOptions{notify: true})
 	_, coordAr, arPath, arPair := approvedOffer(t, e, "ar")
 	_, coordSv, svPath, svPair := approvedOffer(t, e, "sv")
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-	screenshots := os.Getenv(screenshotsEnv)
-	if screenshots == "" {
-		screenshots = t.TempDir()
-	}
-	if err := os.MkdirAll(screenshots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(screenshots, name+".png"), buf, 0o644)
-		})
-	}
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			var html string
-			_ = chromedp.Run(ctx, chromedp.OuterHTML("html", &html))
-			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
-		}
-	}
-	accessible := func(name string) chromedp.Action { return axeClean(t, axe, name) }
+	b := openTab(t, tabOptions{width: 390, height: 844}) // a phone
 	// layout reads what the browser made of the page.
 	type layout struct {
 		Lang, Dir, Direction, H1 string
@@ -91,12 +41,12 @@ func TestAnswerPageBrowser(t *testing.T) {
 	})`
 
 	var ar layout
-	run("open the Arabic offer",
+	b.run("open the Arabic offer",
 		chromedp.Navigate(e.base+arPath),
 		chromedp.WaitVisible(`button.yes`, chromedp.ByQuery),
 		chromedp.Evaluate(probe, &ar),
-		shot("answer-ar"),
-		accessible("answer-ar"),
+		b.shot("answer-ar"),
+		b.accessible("answer-ar"),
 	)
 	if ar.Lang != "ar" || ar.Dir != "rtl" || ar.Direction != "rtl" || !strings.Contains(ar.H1, "مرشد لك") || !ar.ButtonRight {
 		t.Errorf("Arabic page laid out as %+v, want lang ar, right to left, the Arabic heading, text from the right", ar)
@@ -105,12 +55,12 @@ func TestAnswerPageBrowser(t *testing.T) {
 		t.Errorf("Arabic page: %d scripts, sideways scroll %v", ar.Scripts, ar.Overflow)
 	}
 	var thanks string
-	run("accept it",
+	b.run("accept it",
 		chromedp.Click(`button.yes`, chromedp.ByQuery),
 		chromedp.WaitVisible(`p.body`, chromedp.ByQuery),
 		chromedp.Text(`h1`, &thanks, chromedp.ByQuery),
-		shot("answer-ar-accepted"),
-		accessible("answer-ar-accepted"),
+		b.shot("answer-ar-accepted"),
+		b.accessible("answer-ar-accepted"),
 	)
 	if thanks != "شكرًا على موافقتك!" {
 		t.Errorf("after accepting: %q", thanks)
@@ -120,22 +70,22 @@ func TestAnswerPageBrowser(t *testing.T) {
 	}
 
 	var sv layout
-	run("open the Swedish offer",
+	b.run("open the Swedish offer",
 		chromedp.Navigate(e.base+svPath),
 		chromedp.WaitVisible(`button.yes`, chromedp.ByQuery),
 		chromedp.Evaluate(probe, &sv),
-		shot("answer-sv"),
-		accessible("answer-sv"),
+		b.shot("answer-sv"),
+		b.accessible("answer-sv"),
 	)
 	if sv.Lang != "sv" || sv.Dir != "ltr" || sv.Direction != "ltr" || sv.H1 != "En mentor för dig" || sv.ButtonRight || sv.Scripts != 0 || sv.Overflow {
 		t.Errorf("Swedish page laid out as %+v", sv)
 	}
-	run("decline it with a reason",
+	b.run("decline it with a reason",
 		chromedp.Click(`#reason-no_time`, chromedp.ByQuery),
 		chromedp.Click(`button.no`, chromedp.ByQuery),
 		chromedp.WaitVisible(`p.body`, chromedp.ByQuery),
 		chromedp.Text(`h1`, &thanks, chromedp.ByQuery),
-		shot("answer-sv-declined"),
+		b.shot("answer-sv-declined"),
 	)
 	if thanks != "Tack för ditt svar" {
 		t.Errorf("after declining: %q", thanks)
@@ -151,13 +101,6 @@ func TestAnswerPageBrowser(t *testing.T) {
 // English, no script, no sideways scroll, and axe-core finds no serious or
 // critical violation.
 func TestAnswerPageUnconfiguredBrowser(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Fatalf("chromium is missing (%v): run make chromium, or apt-get install -y chromium chromium-driver", err)
-	}
-	axe, err := os.ReadFile(axePath(t))
-	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run make axe", err)
-	}
 	e := start(t, envOptions{})
 	res, err := http.Get(e.base + "/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 	if err != nil {
@@ -167,24 +110,13 @@ func TestAnswerPageUnconfiguredBrowser(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("an answer link without notify: %d, want 503", res.StatusCode)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("accept-lang", "sv-SE,sv"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
+	b := openTab(t, tabOptions{width: 390, height: 844, acceptLang: "sv-SE,sv"})
 	var got struct {
 		Lang, H1, EnglishLang, EnglishH2 string
 		Scripts                          int
 		Overflow                         bool
 	}
-	if err := chromedp.Run(ctx,
+	b.run("open the answer link",
 		chromedp.Navigate(e.base+"/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
 		chromedp.WaitVisible(`h1`, chromedp.ByQuery),
 		chromedp.Evaluate(`({
@@ -195,10 +127,8 @@ func TestAnswerPageUnconfiguredBrowser(t *testing.T) {
 			Scripts: document.scripts.length,
 			Overflow: document.documentElement.scrollWidth > window.innerWidth,
 		})`, &got),
-		axeClean(t, axe, "answer-unconfigured"),
-	); err != nil {
-		t.Fatal(err)
-	}
+		b.accessible("answer-unconfigured"),
+	)
 	if got.Lang != "sv" || got.H1 != "Något gick fel" || got.EnglishLang != "en" || got.EnglishH2 != "Something went wrong" ||
 		got.Scripts != 0 || got.Overflow {
 		t.Errorf("the page without notify: %+v", got)

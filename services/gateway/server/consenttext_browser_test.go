@@ -2,11 +2,8 @@ package server_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
@@ -23,13 +20,6 @@ import (
 // right to left; axe-core finds no serious or critical violation on
 // either page.
 func TestConsentTextBrowser(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Fatalf("chromium is missing (%v): run make chromium", err)
-	}
-	axe, err := os.ReadFile(axePath(t))
-	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run make axe", err)
-	}
 	e := start(t, envOptions{})
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Förening", "0880")
@@ -38,26 +28,7 @@ func TestConsentTextBrowser(t *testing.T) {
 		OrganisationId: org, MunicipalityCodes: []string{"0880"}, Locale: "sv"}, Password: password})); err != nil {
 		t.Fatal(err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			var html string
-			_ = chromedp.Run(ctx, chromedp.OuterHTML("html", &html))
-			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
-		}
-	}
+	b := openTab(t, tabOptions{})
 	choose := func(lang string) chromedp.Action {
 		return chromedp.Evaluate(`(function(){var s=document.getElementById("f-notify_language");s.value="`+lang+
 			`";s.dispatchEvent(new Event("change"));})()`, nil)
@@ -72,38 +43,33 @@ func TestConsentTextBrowser(t *testing.T) {
 		})
 	}
 	cur := consent.Texts().Current(cpMentoring)
-	run("sign in and open the registration form",
-		chromedp.Navigate(e.base+"/signin"),
-		chromedp.WaitVisible(`#f-email`),
-		chromedp.SendKeys(`#f-email`, "samtycke@example.org"),
-		chromedp.SendKeys(`#f-password`, password),
-		chromedp.Click(`button.primary`),
-		chromedp.WaitVisible(`nav`),
+	b.run("sign in and open the registration form",
+		signIn(e, "samtycke@example.org", `nav`),
 		chromedp.Navigate(e.base+"/participants/new"),
 		chromedp.WaitVisible(`a.consent-text`),
-		axeClean(t, axe, "samtycke-formular"),
+		b.accessible("samtycke-formular"),
 		links(),
 	)
 	if want := consent.Path(cpMentoring, cur, "sv"); href != want || !strings.HasPrefix(name, "svenska") {
 		t.Errorf("before a choice: %s (%s), want %s in Swedish", href, name, want)
 	}
-	run("choose Arabic", choose("ar"), links())
+	b.run("choose Arabic", choose("ar"), links())
 	if want := consent.Path(cpMentoring, cur, "ar"); href != want || !strings.HasPrefix(name, "arabiska") {
 		t.Errorf("after choosing Arabic: %s (%s), want %s", href, name, want)
 	}
-	run("choose no language", choose(""), links())
+	b.run("choose no language", choose(""), links())
 	if want := consent.Path(cpMentoring, cur, "sv"); href != want || !strings.HasPrefix(name, "svenska") {
 		t.Errorf("after choosing none: %s (%s), want %s", href, name, want)
 	}
 
 	var dir, direction, lang string
-	run("open the Arabic text",
+	b.run("open the Arabic text",
 		chromedp.Navigate(e.base+consent.Path(cpMentoring, cur, "ar")),
 		chromedp.WaitVisible(`h1`),
 		chromedp.Evaluate(`document.documentElement.lang`, &lang),
 		chromedp.Evaluate(`document.documentElement.dir`, &dir),
 		chromedp.Evaluate(`getComputedStyle(document.querySelector("h1")).direction`, &direction),
-		axeClean(t, axe, "samtycke-ar"),
+		b.accessible("samtycke-ar"),
 	)
 	if lang != "ar" || dir != "rtl" || direction != "rtl" {
 		t.Errorf("the Arabic text: lang %q dir %q direction %q, want ar, rtl, rtl", lang, dir, direction)

@@ -1,17 +1,12 @@
 package server_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -26,70 +21,12 @@ import (
 // a job's explained proposals, an assignment taken up and equity with a
 // group that has a guide, checking for English too.
 func TestGuidePagesAccessible(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Fatalf("chromium is missing (%v): run make chromium", err)
-	}
-	axe, err := os.ReadFile(axePath(t))
-	if err != nil {
-		t.Fatalf("axe-core is missing (%v): run make axe", err)
-	}
 	e := start(t, envOptions{})
 	s := setupGuides(t, e)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
-	defer cancelT()
-
-	// axeCheck fails the test for every serious or critical violation on
-	// the page shown.
-	axeCheck := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var raw json.RawMessage
-			if err := chromedp.Run(ctx, chromedp.Evaluate(string(axe), nil),
-				chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => JSON.stringify(r.violations))`, &raw,
-					func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
-				return fmt.Errorf("axe-core on %s: %w", name, err)
-			}
-			var s string
-			var vs []axeViolation
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return err
-			}
-			if err := json.Unmarshal([]byte(s), &vs); err != nil {
-				return err
-			}
-			for _, v := range vs {
-				if v.Impact == "serious" || v.Impact == "critical" {
-					t.Errorf("%s: axe-core %s violation %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Nodes)
-				}
-			}
-			return nil
-		})
-	}
-	if err := chromedp.Run(ctx,
-		chromedp.Navigate(e.base+"/signin"),
-		chromedp.WaitVisible(`#f-email`),
-		chromedp.SendKeys(`#f-email`, "lots@example.org"),
-		chromedp.SendKeys(`#f-password`, password),
-		chromedp.Click(`button.primary`),
-		chromedp.WaitVisible(`ul.tiles`),
-		chromedp.SetValue(`#locale-pick`, "sv"),
-		chromedp.Click(`form[action="/settings/locale"] button`),
-		chromedp.WaitVisible(`html[lang="sv"]`),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	b := openTab(t, tabOptions{timeout: 120 * time.Second})
+	b.run("sign in", signIn(e, "lots@example.org", `ul.tiles`), inSwedish())
 	for _, path := range []string{"/guides/organisations", "/guides", "/guides/assign", "/guides/assignments", "/guides/equity"} {
-		if err := chromedp.Run(ctx, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`nav.subnav`, chromedp.ByQuery),
-			axeCheck(path)); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		b.run(path, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`nav.subnav`, chromedp.ByQuery), b.accessible(path))
 	}
 
 	// The same pages with a job's proposals to review (their explanations),
@@ -125,14 +62,8 @@ func TestGuidePagesAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/guides/assign", "/guides/assignments", "/guides/equity?min_group=3", "/guides/organisations"} {
 		var html string
-		if err := chromedp.Run(ctx, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`table`, chromedp.ByQuery),
-			chromedp.OuterHTML(`html`, &html, chromedp.ByQuery), axeCheck(path)); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if !strings.Contains(html, `<html lang="sv"`) {
-			t.Errorf("%s: not in Swedish", path)
-		}
-		noEnglish(t, path, html)
+		b.run(path, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`table`, chromedp.ByQuery),
+			b.swedish(path, "serious"), chromedp.OuterHTML(`html`, &html, chromedp.ByQuery))
 		// The service explains in English; the page in Swedish words.
 		if path == "/guides/assign" && (!strings.Contains(html, "lotsning på ett språk den nyanlända talar (arabiska)") || strings.Contains(html, "the newcomer speaks")) {
 			t.Errorf("%s: the explanation is not in Swedish", path)

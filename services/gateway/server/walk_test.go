@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,10 +32,6 @@ import (
 // serious or critical violation and no string of the English catalogue
 // shows. With MP_SCREENSHOTS_DIR set, each step is saved as a PNG.
 func TestCoordinatorWalk(t *testing.T) {
-	if _, err := exec.LookPath(chromiumPath); err != nil {
-		t.Fatalf("chromium is missing (%v): run make chromium", err)
-	}
-	axe := mustAxe(t)
 	e := start(t, envOptions{})
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Röda Korset Kalmar", "0880")
@@ -53,18 +48,10 @@ func TestCoordinatorWalk(t *testing.T) {
 		t.Fatalf("register the other newcomers and mentors: %v", err)
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(testutil.Context(t), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 400*time.Second) // a loaded machine (load 30) took 255 s
-	defer cancelT()
+	b := openTab(t, tabOptions{timeout: 400 * time.Second}) // a loaded machine (load 30) took 255 s
+	// The walk's screenshots are the README's, saved only when asked for.
+	b.shots = os.Getenv("MP_WALK_SCREENSHOTS_DIR")
+	ctx := b.ctx
 
 	sv, en := web.Catalogue("sv"), web.Catalogue("en")
 	var english []*regexp.Regexp
@@ -74,7 +61,6 @@ func TestCoordinatorWalk(t *testing.T) {
 		}
 		english = append(english, regexp.MustCompile(`(^|[^\pL])`+regexp.QuoteMeta(s)+`($|[^\pL])`))
 	}
-	shots := os.Getenv("MP_WALK_SCREENSHOTS_DIR")
 	visited := 0
 	// check runs axe-core and the English check on the page shown, and
 	// saves its screenshot.
@@ -93,68 +79,47 @@ func TestCoordinatorWalk(t *testing.T) {
 					t.Errorf("%s: English %q on the Swedish page", name, strings.TrimSpace(m))
 				}
 			}
-			if err := axeCheck(ctx, t, axe, name); err != nil {
+			if err := axeCheck(ctx, t, b.axe, name); err != nil {
 				return err
 			}
-			if shots == "" {
-				return nil
-			}
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
+			return b.shot(name).Do(ctx)
 		})
 	}
-	run := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			var html string
-			_ = chromedp.Run(ctx, chromedp.OuterHTML("main", &html))
-			t.Fatalf("%s: %v\npage: %s", what, err, trim(html))
-		}
-	}
-	if shots != "" {
-		if err := os.MkdirAll(shots, 0o755); err != nil {
+	if b.shots != "" {
+		if err := os.MkdirAll(b.shots, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// tabTo presses Tab until the element with id has the focus, as a
-	// keyboard user moves through a page.
-	tabTo := func(id string) chromedp.Action {
+	// tabUntil presses Tab until the element sel matches has the focus,
+	// as a keyboard user moves through a page.
+	tabUntil := func(sel string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
 			for range 80 {
 				if err := chromedp.KeyEvent(kb.Tab).Do(ctx); err != nil {
 					return err
 				}
-				var got string
-				if err := chromedp.Evaluate(`document.activeElement ? document.activeElement.id : ""`, &got).Do(ctx); err != nil {
+				var got bool
+				if err := chromedp.Evaluate(`!!document.activeElement && document.activeElement.matches(`+strconv.Quote(sel)+`)`, &got).Do(ctx); err != nil {
 					return err
 				}
-				if got == id {
+				if got {
 					return nil
 				}
 			}
-			return fmt.Errorf("Tab never reached #%s", id)
+			return fmt.Errorf("Tab never reached %s", sel)
 		})
 	}
+	tabTo := func(id string) chromedp.Action { return tabUntil("#" + id) }
 	typeIn := func(id, text string) chromedp.Action {
 		return chromedp.Tasks{tabTo(id), chromedp.KeyEvent(text)}
 	}
 
-	run("sign in and choose Swedish",
-		chromedp.Navigate(e.base+"/signin"),
-		chromedp.WaitVisible(`#f-email`),
-		chromedp.SendKeys(`#f-email`, "karin@example.org"),
-		chromedp.SendKeys(`#f-password`, password),
-		chromedp.Click(`button.primary`),
-		chromedp.WaitVisible(`ul.tiles`),
-		chromedp.SetValue(`#locale-pick`, "sv"),
-		chromedp.Click(`form[action="/settings/locale"] button`),
-		chromedp.WaitVisible(`html[lang="sv"]`),
+	b.run("sign in and choose Swedish",
+		signIn(e, "karin@example.org", `ul.tiles`),
+		inSwedish(),
 		check("01-oversikt"),
 	)
-	run("register a newcomer with the keyboard only",
+	b.run("register a newcomer with the keyboard only",
 		chromedp.Navigate(e.base+"/participants/new"),
 		chromedp.WaitVisible(`#f-given_name`),
 		typeIn("f-given_name", "Amina"),
@@ -164,16 +129,17 @@ func TestCoordinatorWalk(t *testing.T) {
 		tabTo("f-swedish_level"), chromedp.KeyEvent("SFI B"),
 		typeIn("f-interests", "cooking"),
 		tabTo("f-consent"), chromedp.KeyEvent(" "),
-		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter),
+		// past the consent text's link (ADR 0120) to the form's button
+		tabUntil("form.form button.primary"), chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(`p.flash`),
 		check("02-registrerad"),
 	)
-	run("lists", chromedp.Navigate(e.base+"/participants"), chromedp.WaitVisible(`table`, chromedp.ByQuery), check("03-nyanlanda"),
+	b.run("lists", chromedp.Navigate(e.base+"/participants"), chromedp.WaitVisible(`table`, chromedp.ByQuery), check("03-nyanlanda"),
 		chromedp.Navigate(e.base+"/volunteers"), chromedp.WaitVisible(`table`, chromedp.ByQuery), check("04-volontarer"))
 	// Search by name with the keyboard, as typed and without the accent
 	// (docs/adr/0084): she is found, and the name is in no URL.
 	var found, at string
-	run("search by name",
+	b.run("search by name",
 		chromedp.Navigate(e.base+"/participants"), chromedp.WaitVisible(`#f-name`),
 		typeIn("f-name", "amína"), chromedp.KeyEvent(kb.Enter),
 		// the page that answers shows the search in its field
@@ -227,7 +193,7 @@ func TestCoordinatorWalk(t *testing.T) {
 	// Every proposal, across pages: page 1 says how many there are, the
 	// next link shows the rest, each page checked like any other.
 	var first, second string
-	run("review every proposal across pages",
+	b.run("review every proposal across pages",
 		chromedp.Navigate(e.base+"/matching"), chromedp.WaitVisible(`#proposals nav.pager`, chromedp.ByQuery),
 		chromedp.Text(`#proposals nav.pager p`, &first, chromedp.ByQuery),
 		chromedp.Click(`#proposals a[rel="next"]`, chromedp.ByQuery), chromedp.WaitVisible(`#proposals a[rel="prev"]`, chromedp.ByQuery),
@@ -250,7 +216,7 @@ func TestCoordinatorWalk(t *testing.T) {
 		return chromedp.Run(ctx, chromedp.Click(`#proposals a[rel="prev"]`, chromedp.ByQuery), chromedp.WaitVisible(`#proposals`, chromedp.ByQuery))
 	})
 	var row string
-	run("review the proposals and approve with the keyboard only",
+	b.run("review the proposals and approve with the keyboard only",
 		check("05-matchning"),
 		chromedp.Text(`//tr[contains(., "Amina Hassan")]`, &row, chromedp.BySearch),
 		chromedp.Focus(`//tr[contains(., "Amina Hassan")]//input[@type="checkbox"]`, chromedp.BySearch),
@@ -264,30 +230,30 @@ func TestCoordinatorWalk(t *testing.T) {
 	if !strings.Contains(row, "Talar båda arabiska") {
 		t.Errorf("proposal row lacks its explanation in Swedish: %q", row)
 	}
-	run("record both acceptances taken by phone",
+	b.run("record both acceptances taken by phone",
 		clickThrough(`#accept-newcomer`, `#accept-mentor`),
 		clickThrough(`#accept-mentor`, `#check-in`),
 		check("08-par-aktivt"),
 	)
-	run("check in",
+	b.run("check in",
 		chromedp.SetValue(`#f-rating`, "CHECK_IN_RATING_GOOD"),
 		chromedp.Click(`#act-CHECK_IN_ACTIVITY_LANGUAGE`),
 		clickThrough(`#check-in`, `p.flash`),
 		check("09-uppfoljning"),
 	)
-	run("end the pair with its reason",
+	b.run("end the pair with its reason",
 		chromedp.SetValue(`#end-reason`, "END_REASON_COMPLETED"),
 		clickThrough(`#end`, `p.flash`),
 		check("10-avslutat"),
 	)
 	var history string
-	run("history", chromedp.Text(`#history`, &history, chromedp.ByQuery))
+	b.run("history", chromedp.Text(`#history`, &history, chromedp.ByQuery))
 	for _, want := range []string{"Föreslogs av matchningen", "Godkändes och erbjöds båda", "Den nyanlända tackade ja", "Mentorn tackade ja", "Uppföljning", "Paret avslutades", "Coordinator karin@example.org"} {
 		if !strings.Contains(history, want) {
 			t.Errorf("history lacks %q:\n%s", want, history)
 		}
 	}
-	run("report", chromedp.Navigate(e.base+"/reports"), chromedp.WaitVisible(`#pairs-by-month`), check("11-rapporter"))
+	b.run("report", chromedp.Navigate(e.base+"/reports"), chromedp.WaitVisible(`#pairs-by-month`), check("11-rapporter"))
 	if visited < 12 {
 		t.Fatalf("checked %d pages, want 12", visited)
 	}

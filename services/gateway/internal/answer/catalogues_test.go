@@ -1,66 +1,26 @@
 package answer
 
 import (
-	"io/fs"
-	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
-)
 
-// fieldRe finds the template fields a message uses: {{.Date}} gives Date.
-var fieldRe = regexp.MustCompile(`\{\{[^}]*?\.([A-Z][A-Za-z]*)`)
+	"github.com/motesplats/motesplats/pkg/testutil/catalogtest"
+)
 
 // fieldsOf reads a language's answer catalogue: each message's id and the
 // sorted fields its text uses, over every plural form.
 func fieldsOf(t *testing.T, code string) map[string][]string {
 	t.Helper()
-	buf, err := fs.ReadFile(testLocales, "locales/answer."+code+".toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]any
-	if err := toml.Unmarshal(buf, &raw); err != nil {
-		t.Fatalf("%s: %v", code, err)
-	}
-	out := map[string][]string{}
-	var walk func(prefix string, m map[string]any)
-	walk = func(prefix string, m map[string]any) {
-		for k, v := range m {
-			var texts []string
-			switch v := v.(type) {
-			case string:
-				texts = []string{v}
-			case map[string]any:
-				if _, plural := v["other"]; !plural {
-					walk(prefix+k+".", v)
-					continue
-				}
-				for form, s := range v {
-					if str, ok := s.(string); ok && form != "description" {
-						texts = append(texts, str)
-					}
-				}
-			}
-			seen := map[string]bool{}
-			for _, s := range texts {
-				for _, m := range fieldRe.FindAllStringSubmatch(s, -1) {
-					seen[m[1]] = true
-				}
-			}
-			fields := []string{}
-			for f := range seen {
-				fields = append(fields, f)
-			}
-			sort.Strings(fields)
-			out[prefix+k] = fields
-		}
-	}
-	walk("", raw)
-	return out
+	return catalogtest.Fields(readCatalogue(t, code))
+}
+
+// readCatalogue decodes a language's answer catalogue file.
+func readCatalogue(t *testing.T, code string) map[string]any {
+	t.Helper()
+	return catalogtest.Read(t, testLocales, "locales/answer."+code+".toml", toml.Unmarshal)
 }
 
 // TestCatalogues_PlaceholdersMatchSwedish: every language's message uses
@@ -74,21 +34,7 @@ func TestCatalogues_PlaceholdersMatchSwedish(t *testing.T) {
 		t.Fatalf("Swedish answer_by has no placeholder: %v", sv)
 	}
 	for _, code := range Languages[1:] {
-		got := fieldsOf(t, code)
-		for id, want := range sv {
-			f, ok := got[id]
-			switch {
-			case !ok:
-				t.Errorf("%s lacks %s (it would show in Swedish)", code, id)
-			case !slices.Equal(f, want):
-				t.Errorf("%s %s uses %v, Swedish %v", code, id, f, want)
-			}
-		}
-		for id := range got {
-			if _, ok := sv[id]; !ok {
-				t.Errorf("%s has %s, which Swedish has not", code, id)
-			}
-		}
+		catalogtest.MatchSwedish(t, sv, code, fieldsOf(t, code))
 	}
 }
 

@@ -1,40 +1,17 @@
 package answer
 
 import (
-	"io/fs"
 	"os"
 	"slices"
-	"sort"
 	"testing"
 
-	"github.com/BurntSushi/toml"
+	"github.com/motesplats/motesplats/pkg/testutil/catalogtest"
 )
 
 // keys flattens a catalogue file's message ids.
 func keys(t *testing.T, code string) []string {
 	t.Helper()
-	buf, err := fs.ReadFile(testLocales, "locales/answer."+code+".toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]any
-	if err := toml.Unmarshal(buf, &raw); err != nil {
-		t.Fatalf("%s: %v", code, err)
-	}
-	var out []string
-	var walk func(prefix string, m map[string]any)
-	walk = func(prefix string, m map[string]any) {
-		for k, v := range m {
-			if sub, ok := v.(map[string]any); ok {
-				walk(prefix+k+".", sub)
-				continue
-			}
-			out = append(out, prefix+k)
-		}
-	}
-	walk("", raw)
-	sort.Strings(out)
-	return out
+	return catalogtest.Keys(readCatalogue(t, code))
 }
 
 func TestCatalogues_EveryLanguageHasEveryKey(t *testing.T) {

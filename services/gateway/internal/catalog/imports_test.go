@@ -1,11 +1,9 @@
 package catalog
 
 import (
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // appImports are the packages the words must do without.
@@ -17,26 +15,5 @@ var appImports = []string{"/internal/web", "/internal/core", "/internal/backend"
 // Only direct imports are read; catalog's own list keeps the rest out.
 func TestWordsWithoutTheApp(t *testing.T) {
 	t.Parallel()
-	for _, dir := range []string{".", "../cli"} {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
-			}
-			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, imp := range af.Imports {
-				for _, b := range appImports {
-					if strings.Contains(imp.Path.Value, b) {
-						t.Errorf("%s imports %s", f, imp.Path.Value)
-					}
-				}
-			}
-		}
-	}
+	testutil.NoImports(t, appImports, ".", "../cli")
 }

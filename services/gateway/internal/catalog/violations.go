@@ -119,6 +119,23 @@ var violationText = map[string]map[string]string{
 
 		// pkg/people's refusal of a message language (mp participants notify -language).
 		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",
+
+		// The JSON API's refusal of a name it does not know (ADR 0118),
+		// which a coordinator's own script or system meets.
+		"is not a field of this request; check its spelling and where it belongs": "är inget fält i den här begäran; kontrollera stavningen och var det hör hemma",
+		"is not a value this field has; use one of the names the API defines":     "är inget värde som fältet kan ha; använd ett av namnen som API:t anger",
+
+		// The gateway's own checks of users, dead letters, notices,
+		// seatings and assignments (the API and mp reach them all).
+		"is not a Swedish municipality code (four digits, for example 0180)": "är ingen svensk kommunkod (fyra siffror, till exempel 0180)",
+		"must be admin, coordinator or operator":                             "måste vara administratör, samordnare eller driftansvarig (admin, coordinator eller operator)",
+		"must be sv, en or ar":                                               "måste vara sv, en eller ar",
+		"is not a consumer name (letters, digits, '-' and '_')":              "är inget namn på en mottagare (bokstäver, siffror, '-' och '_')",
+		"is not a stream name (letters, digits, '-' and '_')":                "är inget namn på en händelseström (bokstäver, siffror, '-' och '_')",
+		"name a person or a proposal, not both":                              "ange en person eller ett förslag, inte båda",
+		"choose why the proposal is rejected":                                "välj varför förslaget avvisas",
+		"is not an assignment action":                                        "är ingen åtgärd för en lotsning",
+		"must be from 1 to 5":                                                "måste vara från 1 till 5",
 	},
 }
 
@@ -153,6 +170,10 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^lists (\d+) entries; at most (\d+) are allowed$`), "har $1 poster; högst $2 får anges"},
 		{regexp.MustCompile(`^no municipality is called (.+)$`), "ingen kommun heter $1; skriv kommunernas namn, till exempel Stockholm, Uppsala"},
 		{regexp.MustCompile(`^is not a language the app knows, choose one from the list: (.+)$`), "är inget språk som appen känner till (${1}); välj ett språk ur listan"},
+		// The dead letters' page size (mp deadletters -page-size).
+		{regexp.MustCompile(`^must be between (\d+) and (\d+) \(0 means (\d+)\)$`), "måste vara mellan $1 och $2 (0 betyder $3)"},
+		// A field of a user that an update may not name in its mask.
+		{regexp.MustCompile(`^"(.+)" cannot be changed$`), "\"$1\" kan inte ändras"},
 	},
 }
 

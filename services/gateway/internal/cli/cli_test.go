@@ -291,21 +291,3 @@ func TestArgumentsMustBeText(t *testing.T) {
 		}
 	}
 }
-
-// TestReasonMonthsPlural: mp words a reason with months in the plural form
-// the number takes (the catalogue gets the number), in Swedish and English.
-func TestReasonMonthsPlural(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct{ lang, in, want string }{
-		{"sv", "not entitled: permit older than 1 months", "har inte rätt: uppehållstillståndet är äldre än 1 månad"},
-		{"sv", "not entitled: permit older than 24 months", "har inte rätt: uppehållstillståndet är äldre än 24 månader"},
-		{"en", "not entitled: permit older than 1 months", "not entitled: permit older than 1 month"},
-		{"en", "not entitled: permit older than 24 months", "not entitled: permit older than 24 months"},
-		{"sv", "entitled: inside the 1-month establishment period until 2027-01-31", "har rätt: inom etableringstiden på 1 månad, till och med 2027-01-31"},
-		{"sv", "entitled: inside the 24-month establishment period until 2027-01-31", "har rätt: inom etableringstiden på 24 månader, till och med 2027-01-31"},
-	} {
-		if got := (Env{lang: tt.lang}).reasons([]string{tt.in}); got != tt.want {
-			t.Errorf("%s %q = %q, want %q", tt.lang, tt.in, got, tt.want)
-		}
-	}
-}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -70,47 +69,14 @@ func guideEquity(ctx context.Context, c *clients, g gatewayv1connect.GuidesServi
 }
 
 // reasons are a newcomer's eligibility reasons in mp's language, each
-// "entitled: ..." or "not entitled: ..." as the guides service words it.
+// "entitled: ..." or "not entitled: ..." as the guides service words it,
+// in the web app's words (catalog.EligibilityReason).
 func (e Env) reasons(rs []string) string {
 	out := make([]string, len(rs))
 	for i, s := range rs {
-		head, rest, ok := strings.Cut(s, ": ")
-		if !ok {
-			out[i] = e.fromEnglish(s)
-			continue
-		}
-		body := e.fromEnglish(rest)
-		for _, rp := range reasonPatterns {
-			if m := rp.re.FindStringSubmatch(rest); m != nil {
-				// Months is passed as a number and as the count, so
-				// the catalogue picks its plural form ("1 månad").
-				data := make(map[string]any, len(rp.names))
-				var count any
-				for k, name := range rp.names {
-					data[name] = m[k+1]
-					if name == "Months" {
-						n, _ := strconv.Atoi(m[k+1])
-						data[name], count = n, n
-					}
-				}
-				body = catalog.Data(e.words().lang, rp.key, data, count)
-			}
-		}
-		out[i] = e.fromEnglish(head) + ": " + body
+		out[i] = catalog.EligibilityReason(e.words().lang, s)
 	}
 	return strings.Join(out, "; ")
-}
-
-// reasonPatterns are the guides service's reasons with figures in them
-// (its README's table): the catalogue's message for each, and the
-// placeholders its figures fill, in order.
-var reasonPatterns = []struct {
-	re    *regexp.Regexp
-	key   string
-	names []string
-}{
-	{regexp.MustCompile(`^permit older than (\d+) months$`), "guides.why.permit_old", []string{"Months"}},
-	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guides.why.inside", []string{"Months", "Date"}},
 }
 
 // equityGroup is a group of the equity report in words: a language or a

@@ -2,9 +2,7 @@ package web
 
 import (
 	"net/http"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -158,62 +156,9 @@ func (w *Web) guideRules(rw http.ResponseWriter, r *http.Request, p *page) error
 	return nil
 }
 
-// reasonPatterns turn the guides service's English reasons (its README's
-// table) into catalogue keys with their numbers and dates.
-var reasonPatterns = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`^permit older than (\d+) months$`), "guides.why.permit_old"},
-	{regexp.MustCompile(`^inside the (\d+)-month establishment period until (\d{4}-\d{2}-\d{2})$`), "guides.why.inside"},
-}
-
-// reasonKeys are the reasons without numbers.
-var reasonKeys = map[string]string{
-	"no residence permit recorded":                         "guides.why.no_permit",
-	"permit date is in the future":                         "guides.why.future",
-	"in the establishment programme":                       "guides.why.enrolled",
-	"has left or completed the establishment programme":    "guides.why.completed",
-	"not in the establishment programme":                   "guides.why.not_enrolled",
-	"establishment programme status not recorded":          "guides.why.no_status",
-	"on full-time parental leave, which the rules exclude": "guides.why.full_leave_excludes",
-	"full-time parental leave does not exclude":            "guides.why.full_leave_ok",
-	"on part-time parental leave, which the rules exclude": "guides.why.part_leave_excludes",
-	"part-time parental leave does not exclude":            "guides.why.part_leave_ok",
-	"no rule excludes":                                     "guides.why.none",
-}
-
-// reasonWords is one eligibility reason in the page's language; a reason
-// the catalogue does not know (a newer service) is shown as it came.
-func reasonWords(p *page, s string) string {
-	head, rest := "guides.why.entitled", strings.TrimPrefix(s, "entitled: ")
-	if strings.HasPrefix(s, "not entitled: ") {
-		head, rest = "guides.why.not_entitled", strings.TrimPrefix(s, "not entitled: ")
-	}
-	if rest == s {
-		return s
-	}
-	body := ""
-	if k, ok := reasonKeys[rest]; ok {
-		body = p.t(k)
-	}
-	for _, rp := range reasonPatterns {
-		if m := rp.re.FindStringSubmatch(rest); m != nil {
-			// The number itself, not its text, so the catalogue picks
-			// the plural form ("1 månad", "24 månader").
-			months, _ := strconv.Atoi(m[1])
-			kv := []any{"Months", months}
-			if len(m) > 2 {
-				kv = append(kv, "Date", m[2])
-			}
-			body = p.tn(rp.key, months, kv...)
-		}
-	}
-	if body == "" {
-		return s
-	}
-	return p.t(head) + ": " + body
-}
+// reasonWords is one eligibility reason in the page's language
+// (catalog.EligibilityReason, which mp words them with too).
+func reasonWords(p *page, s string) string { return catalog.EligibilityReason(p.Lang, s) }
 
 // guideJobView is a job as the progress line shows it.
 type guideJobView struct {

@@ -1,58 +1,19 @@
 package catalog
 
 import (
-	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
-)
 
-// fields are the template fields a message uses, in every plural form:
-// {{.Counterpart}} and {{if .Time}} give Counterpart and Time.
-var fieldRe = regexp.MustCompile(`\{\{[^}]*?\.([A-Z][A-Za-z]*)`)
+	"github.com/motesplats/motesplats/pkg/testutil/catalogtest"
+)
 
 // messagesOf reads a catalogue file: each message's id and the sorted
 // fields its text uses.
 func messagesOf(t *testing.T, lang string) map[string][]string {
 	t.Helper()
-	buf, err := files.ReadFile("messages/" + lang + ".toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]any
-	if err := toml.Unmarshal(buf, &raw); err != nil {
-		t.Fatalf("%s: %v", lang, err)
-	}
-	out := map[string][]string{}
-	for id, v := range raw {
-		var texts []string
-		switch v := v.(type) {
-		case string:
-			texts = []string{v}
-		case map[string]any:
-			for form, s := range v {
-				if form != "description" {
-					texts = append(texts, s.(string))
-				}
-			}
-		}
-		seen := map[string]bool{}
-		for _, s := range texts {
-			for _, m := range fieldRe.FindAllStringSubmatch(s, -1) {
-				seen[m[1]] = true
-			}
-		}
-		fields := []string{}
-		for f := range seen {
-			fields = append(fields, f)
-		}
-		sort.Strings(fields)
-		out[id] = fields
-	}
-	return out
+	return catalogtest.Fields(catalogtest.Read(t, files, "messages/"+lang+".toml", toml.Unmarshal))
 }
 
 // TestCataloguesMatchSwedish: every language has every message Swedish
@@ -64,21 +25,7 @@ func TestCataloguesMatchSwedish(t *testing.T) {
 	t.Parallel()
 	sv := messagesOf(t, "sv")
 	for _, l := range Languages[1:] {
-		got := messagesOf(t, l)
-		for id, want := range sv {
-			f, ok := got[id]
-			switch {
-			case !ok:
-				t.Errorf("%s lacks %s", l, id)
-			case !slices.Equal(f, want):
-				t.Errorf("%s %s uses %v, Swedish %v", l, id, f, want)
-			}
-		}
-		for id := range got {
-			if _, ok := sv[id]; !ok {
-				t.Errorf("%s has %s, which Swedish has not", l, id)
-			}
-		}
+		catalogtest.MatchSwedish(t, sv, l, messagesOf(t, l))
 	}
 }
 

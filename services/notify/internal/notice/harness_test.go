@@ -14,10 +14,10 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
-	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 	"github.com/motesplats/motesplats/services/notify/internal/catalog"
 	"github.com/motesplats/motesplats/services/notify/internal/links"
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
@@ -134,20 +134,9 @@ var admin = auth.Claims{Subject: "u-admin", Role: auth.RoleAdmin}
 func start(t testing.TB, ch notice.Channels) *env {
 	t.Helper()
 	n := testutil.MustNATS(t)
-	kekText, err := seal.GenerateKEK()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kek, err := seal.ParseKEK(kekText)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kekText, kek := sealtest.KEKText(t)
+	kr := sealtest.Keyring(t, n.JS, kek)
 	ctx := testutil.Context(t)
-	kr, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kr.Close)
 	clock := testutil.NewClock(time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC)) // 12:00 in Stockholm
 	d := service.Deps{JS: n.JS, Keyring: kr, Now: clock.Now}.WithDefaults()
 	e := &env{t: t, nats: n, deps: d, clock: clock, kek: kekText,
@@ -159,6 +148,7 @@ func start(t testing.TB, ch notice.Channels) *env {
 			Municipality: muni, ExpireTime: clock.Now().Add(7 * 24 * time.Hour), Offered: true}},
 			seatings: map[string]notice.Seating{}, assigns: map[string]notice.Assignment{}},
 	}
+	var err error
 	e.msgs, e.links, e.tracked, err = server.Repos(ctx, d)
 	if err != nil {
 		t.Fatal(err)

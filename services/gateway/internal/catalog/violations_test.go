@@ -1,0 +1,224 @@
+package catalog
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestEveryGatewayViolationInSwedish: every field violation the gateway
+// itself writes (its own checks, the bounds on requests, the JSON API's
+// refusal of unknown names and values of ADR 0118) has Swedish words in
+// ViolationText, so a Swedish user reads words, not the API's English.
+// The descriptions are read from the gateway's source, so a new check
+// without Swedish fails here; one with a number in it is tried with 7.
+func TestEveryGatewayViolationInSwedish(t *testing.T) {
+	t.Parallel()
+	found := gatewayViolations(t, "../..")
+	// The scan itself: it finds the JSON API's two and the bounds' cap,
+	// and many more, or it reads nothing and proves nothing.
+	for _, want := range []string{
+		"is not a field of this request; check its spelling and where it belongs",
+		"is not a value this field has; use one of the names the API defines",
+		"lists 7 entries; at most 7 are allowed",
+	} {
+		if _, ok := found[want]; !ok {
+			t.Errorf("the scan did not find %q", want)
+		}
+	}
+	if len(found) < 30 {
+		t.Fatalf("found %d descriptions, want the gateway's 30 or more", len(found))
+	}
+	descs := make([]string, 0, len(found))
+	for d := range found {
+		descs = append(descs, d)
+	}
+	sort.Strings(descs)
+	for _, d := range descs {
+		for _, locale := range violationLocales() {
+			if got := ViolationText(locale, d); got == d {
+				t.Errorf("%s: %q has no %s text", found[d], d, locale)
+			}
+		}
+	}
+}
+
+// TestViolationTextPatterns: the descriptions with a value in them keep
+// the value in their Swedish words.
+func TestViolationTextPatterns(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`"user.email" cannot be changed`:                                    `"user.email" kan inte ändras`,
+		"must be between 1 and 500 (0 means 50)":                            "måste vara mellan 1 och 500 (0 betyder 50)",
+		"1280 is not one of the organisation's municipalities (0180, 0880)": "1280 är inte en av organisationens kommuner (0180, 0880)",
+	} {
+		if got := ViolationText("sv", in); got != want {
+			t.Errorf("%q in Swedish: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// violationLocales are the locales with a table of violation texts:
+// every one must word every violation (English is the services' own).
+func violationLocales() []string {
+	out := make([]string, 0, len(violationText))
+	for l := range violationText {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// gatewayViolations reads the non-test Go files under root and returns
+// each field violation description they write, with where: the second
+// argument of a Validator's Add (on v, val or w.v), the third of its
+// Check, and the second of apperr.FieldError. A description that is the
+// catalogue's (p.t(...)) or a variable is passed over; a constant is
+// looked up in its package, fmt.Sprintf filled with 7, "x" (quoted) and
+// 0180, and a string joined to something else ends with "x".
+func gatewayViolations(t *testing.T, root string) map[string]string {
+	t.Helper()
+	byDir := map[string][]*ast.File{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		byDir[filepath.Dir(path)] = append(byDir[filepath.Dir(path)], f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	for _, files := range byDir {
+		consts := map[string]string{}
+		for _, f := range files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				if vs, ok := n.(*ast.ValueSpec); ok {
+					for i, name := range vs.Names {
+						if i < len(vs.Values) {
+							if s, ok := stringValue(vs.Values[i], nil); ok {
+								consts[name.Name] = s
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+		for _, f := range files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				if desc := violationArg(call); desc != nil {
+					if s, ok := stringValue(desc, consts); ok && s != "" {
+						found[s] = fset.Position(call.Pos()).String()
+					}
+				}
+				return true
+			})
+		}
+	}
+	return found
+}
+
+// violationArg is the description argument of a call that writes a field
+// violation, or nil.
+func violationArg(call *ast.CallExpr) ast.Expr {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	recv := exprName(sel.X)
+	switch {
+	case sel.Sel.Name == "FieldError" && recv == "apperr" && len(call.Args) == 2:
+		return call.Args[1]
+	case sel.Sel.Name == "Add" && len(call.Args) == 2 && (recv == "v" || recv == "val" || strings.HasSuffix(recv, ".v")):
+		return call.Args[1]
+	case sel.Sel.Name == "Check" && len(call.Args) == 3 && (recv == "v" || recv == "val" || strings.HasSuffix(recv, ".v")):
+		return call.Args[2]
+	}
+	return nil
+}
+
+// exprName spells an identifier or a chain of selectors: w.v.
+func exprName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.SelectorExpr:
+		return exprName(e.X) + "." + e.Sel.Name
+	}
+	return ""
+}
+
+// verbRe finds the verbs of a format string.
+var verbRe = regexp.MustCompile(`%[-+# 0]*\d*(\.\d+)?[a-zA-Z]`)
+
+// stringValue is the text e stands for as a violation's description, as
+// far as the source says it: false for one the test cannot know.
+func stringValue(e ast.Expr, consts map[string]string) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(e.Value)
+		return s, err == nil
+	case *ast.Ident:
+		s, ok := consts[e.Name]
+		return s, ok
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		l, ok := stringValue(e.X, consts)
+		if !ok {
+			return "", false
+		}
+		if r, ok := stringValue(e.Y, consts); ok {
+			return l + r, true
+		}
+		return l + "x", true
+	case *ast.CallExpr:
+		if exprName(e.Fun) != "fmt.Sprintf" || len(e.Args) == 0 {
+			return "", false
+		}
+		format, ok := stringValue(e.Args[0], consts)
+		if !ok {
+			return "", false
+		}
+		return verbRe.ReplaceAllStringFunc(format, func(v string) string {
+			switch v[len(v)-1] {
+			case 'd':
+				return "7"
+			case 'q':
+				return `"x"`
+			}
+			// The one text the gateway formats into a description is a
+			// municipality code.
+			return "0180"
+		}), true
+	}
+	return "", false
+}
