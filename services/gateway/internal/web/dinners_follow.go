@@ -86,7 +86,7 @@ func (w *Web) dinnerWaitlist(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.figuresAge(at)
 	var rows []dinnerWaitlistRow
 	for _, row := range wl.GetRows() {
-		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
+		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: muniLabel(row.GetMunicipalityCode())})
 	}
 	p.Data = rows
 	return w.render(rw, p, http.StatusOK, "dinners_waitlist")
@@ -251,7 +251,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 		if row.GetDimension() != "" {
 			continue
 		}
-		d.Rows = append(d.Rows, dinnerReportRow{ReportRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
+		d.Rows = append(d.Rows, dinnerReportRow{ReportRow: row, Municipality: muniLabel(row.GetMunicipalityCode())})
 		s, ok := sum[row.GetMonth()]
 		if !ok {
 			s = &[4]int{}
@@ -353,7 +353,7 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 	for _, row := range rep.GetRows() {
 		name := ""
 		if row.GetMunicipalityCode() != "" {
-			name = strings.TrimPrefix(dinnerMuni(row.GetMunicipalityCode()), row.GetMunicipalityCode()+" ")
+			name = muniLabel(row.GetMunicipalityCode())
 		}
 		group, value := "", row.GetValue()
 		if row.GetDimension() != "" {

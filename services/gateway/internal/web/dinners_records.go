@@ -17,7 +17,6 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -38,14 +37,6 @@ const (
 // dinnerLanguages are the languages the forms offer as boxes (those the
 // programme's guests speak most); others through the API or mp.
 var dinnerLanguages = []string{"ar", "ti", "so", "fa", "prs", "uk", "ru", "en", "fr", "es", "tr", "ku"}
-
-// muniLabel is a municipality's code and name ("0180 Stockholm").
-func dinnerMuni(code string) string {
-	if m, ok := municipality.Lookup(code); ok {
-		return code + " " + m.Name
-	}
-	return code
-}
 
 // choice is a box or option of a form: its value, label and whether it is
 // chosen.
@@ -259,7 +250,8 @@ func readPicker(next pickerPage) (pickerRead, error) {
 // are counted as they come.
 func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
 	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
-	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
+	// "Erik Andersson, Uppsala": the name, then where (ADR 0125).
+	label := func(given, family, code string) string { return given + " " + family + ", " + muniLabel(code) }
 	read := 0
 	res, err := readPicker(func(token string) ([]dinnerChoice, string, int32, error) {
 		var out []dinnerChoice
@@ -299,6 +291,7 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice
 	if res.Cut {
 		p.Flash = p.tf("dinners.picker.cut", "Read", read, "Total", res.Total)
 	}
+	sortPeople(res.People)
 	chosen := p.Form.Get("person")
 	for k := range res.People {
 		res.People[k].On = res.People[k].Value == chosen

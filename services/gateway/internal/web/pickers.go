@@ -120,3 +120,13 @@ func newPicker(p *page, name, labelKey, anyKey string, opts []option) pickerFiel
 	}
 	return f
 }
+
+// sortPeople puts a dinners picker's people in name order (their labels
+// begin with the name) as a Swedish register lists them: å, ä and ö after
+// z, case ignored, whatever the page's language, since the names are
+// Swedish-alphabet names (ADR 0125). A Collator is not safe for
+// concurrent use, so each call makes one.
+func sortPeople(people []dinnerChoice) {
+	c := collate.New(language.Swedish, collate.IgnoreCase)
+	slices.SortStableFunc(people, func(a, b dinnerChoice) int { return c.CompareString(a.Label, b.Label) })
+}
