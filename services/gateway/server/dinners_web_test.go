@@ -217,7 +217,7 @@ func TestDinnersWeb(t *testing.T) {
 	res.Body.Close()
 	// The file every CSV download is: a byte-order mark and ';' (Swedish
 	// Excel opens it in columns).
-	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(csv), "\ufeffmånad;kommunkod;kommun;") ||
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(csv), "\ufeffMånad;Kommunkod;Kommun;") ||
 		!strings.Contains(string(csv), ";0180;Stockholm;;;") {
 		t.Fatalf("CSV: %s %q", res.Header.Get("Content-Type"), csv)
 	}
