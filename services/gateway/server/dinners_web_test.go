@@ -256,7 +256,7 @@ func TestDinnersWeb(t *testing.T) {
 	}
 	csv, _ = io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(csv), "avvisade: Praktiska hinder") || !strings.Contains(string(csv), "nej-svar: Sjukdom") {
+	if !strings.Contains(string(csv), "Avvisade: Praktiska hinder") || !strings.Contains(string(csv), "Nej-svar: Sjukdom") {
 		t.Fatalf("CSV without the reasons' columns: %q", csv)
 	}
 
