@@ -26,6 +26,17 @@ var (
 	muniBoxRe      = regexp.MustCompile(`<input type="checkbox" id="(?:dm|m)-(\d{4})" name="municipality_codes" value="\d{4}"( checked)?>`)
 )
 
+// swedishBrowser is a browser signed in as email, who chose Swedish.
+func (e *env) swedishBrowser(email string) *browser {
+	e.t.Helper()
+	b := e.browser()
+	b.signIn(email, password)
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		e.t.Fatalf("choose Swedish: %d", code)
+	}
+	return b
+}
+
 // boxes are a job form's municipality boxes and whether each is ticked.
 func boxes(page string) map[string]bool {
 	out := map[string]bool{}
@@ -52,11 +63,7 @@ func TestDinnerPagesInWords(t *testing.T) {
 	leila := dinnerGuest(t, coord, org, "0380", "Leila")
 	dinnerSignUp(t, coord, leila, "0380", time.Now().AddDate(0, 0, 9).Format(time.DateOnly))
 
-	b := e.browser()
-	b.signIn("ordning@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b := e.swedishBrowser("ordning@example.org")
 	_, page := b.get("/dinners/offers/new")
 	var hosts []string
 	for _, m := range personOptionRe.FindAllStringSubmatch(personSelectRe.FindString(page), -1) {
@@ -107,11 +114,7 @@ func TestCSVHeadersSameInWebAndMp(t *testing.T) {
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Rubrikerna", "0180")
 	e.coordinator(admin, "rubrik@example.org", org, "0180")
-	b := e.browser()
-	b.signIn("rubrik@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b := e.swedishBrowser("rubrik@example.org")
 	dir := t.TempDir()
 	mp(t, dir, "login", "-server", e.base, "-email", "rubrik@example.org")
 	firstLine := func(r io.Reader) string {
@@ -152,4 +155,78 @@ func TestCSVHeadersSameInWebAndMp(t *testing.T) {
 			t.Errorf("mp %s saved the header %q, the web %q", strings.Join(tt.args, " "), saved, web)
 		}
 	}
+}
+
+// pickerPeople are the labels of a dinners form's person picker.
+func pickerPeople(page string) []string {
+	var out []string
+	for _, m := range personOptionRe.FindAllStringSubmatch(personSelectRe.FindString(page), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestDinnerPickersSearchByName: above PickerSearchAbove people a dinners
+// form's person picker is a name search (ADR 0125): the form lists nobody
+// until a name is given; the name is posted with the form (never in the
+// address) and lists the people whose names start with it, diacritics and
+// case ignored; an unknown name says so; the host found is saved with the
+// offer. Below the limit (two guests) the picker is the select it was.
+func TestDinnerPickersSearchByName(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{pickerSearchAbove: 3})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Sökarna", "0180")
+	coord := e.coordinator(admin, "sok@example.org", org, "0180")
+	var asa string
+	for _, n := range []string{"Adam", "Åsa", "Zlatan", "Örjan"} {
+		if id := dinnerHost(t, coord, org, "0180", n); n == "Åsa" {
+			asa = id
+		}
+	}
+	dinnerGuest(t, coord, org, "0180", "Leila")
+	dinnerGuest(t, coord, org, "0180", "Amal")
+	b := e.swedishBrowser("sok@example.org")
+
+	_, page := b.get("/dinners/offers/new")
+	mustContain(t, page, `name="picker_name"`, "Fler än 3 att välja bland", `name="picker_search"`)
+	if got := pickerPeople(page); len(got) != 0 || strings.Contains(page, "Det finns inga") {
+		t.Errorf("the search form lists %v before a name is given", got)
+	}
+	action, form := formOf(t, page)
+	form.Set("picker_search", "1")
+	form.Set("picker_name", "åsa")
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		code, body := b.post(action, form)
+		if got := pickerPeople(body); code != http.StatusOK || !cmp.Equal(got, []string{"Åsa Lindgren, Stockholm"}) {
+			return fmt.Errorf("search for åsa: %d %v", code, got)
+		}
+		page = body
+		return nil
+	})
+	form.Set("picker_name", "Kalle")
+	if code, body := b.post(action, form); code != http.StatusOK || len(pickerPeople(body)) != 0 || !strings.Contains(body, "Ingen med det namnet") {
+		t.Errorf("search for a name no one has: %d %v", code, pickerPeople(body))
+	}
+
+	_, guests := b.get("/dinners/signups/new")
+	if got := pickerPeople(guests); !cmp.Equal(got, []string{"Amal Haddad, Stockholm", "Leila Haddad, Stockholm"}) || strings.Contains(guests, `name="picker_name"`) {
+		t.Errorf("two guests, below the limit: %v", got)
+	}
+
+	action, form = formOf(t, page)
+	if form.Get("picker_name") != "åsa" {
+		t.Fatalf("the form does not keep the name searched: %v", form)
+	}
+	form.Set("person", asa)
+	form.Set("date_0", time.Now().AddDate(0, 0, 9).Format(time.DateOnly))
+	form.Set("composition", "COMPOSITION_COUPLE")
+	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
+		if code, body := b.post(action, form); code != http.StatusSeeOther {
+			return fmt.Errorf("save the offer: %d %s", code, trim(visibleText(body)))
+		}
+		return nil
+	})
+	_, page = b.get("/dinners/offers")
+	mustContain(t, page, "Åsa Lindgren")
 }
