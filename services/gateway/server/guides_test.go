@@ -253,7 +253,7 @@ func TestGuidesThroughGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(saved); !strings.HasPrefix(got, "\ufeffdimension;group;entitled;with_guide;") ||
+	if got := string(saved); !strings.HasPrefix(got, "\ufeffBreakdown;Group;Entitled to a guide;Has a guide;") ||
 		!strings.Contains(got, "\nFirst language;Tigrinya;4;0;0.0;;yes;no\n") || strings.Contains(got, ",ti,") {
 		t.Errorf("mp guides equity -o saved:\n%s", got)
 	}

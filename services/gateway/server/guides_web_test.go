@@ -123,7 +123,7 @@ func TestGuidePagesInSwedish(t *testing.T) {
 	// The CSV in Swedish words, as every CSV download: a byte-order mark,
 	// ';', the language's name (was English codes: "language,ti,4,0,").
 	code, csv := b.get("/guides/equity.csv")
-	if code != http.StatusOK || !strings.HasPrefix(csv, "\ufeffindelning;grupp;har_rätt;med_lots;") || !strings.Contains(csv, "\nFörstaspråk;tigrinja;4;0;0,0;;") {
+	if code != http.StatusOK || !strings.HasPrefix(csv, "\ufeffIndelning;Grupp;Har rätt till lots;Har lots;") || !strings.Contains(csv, "\nFörstaspråk;tigrinja;4;0;0,0;;") {
 		t.Errorf("equity CSV: %d\n%s", code, csv)
 	}
 }

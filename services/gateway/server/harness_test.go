@@ -105,6 +105,8 @@ type envOptions struct {
 	// links), with answerLimits on the answer page.
 	notify       bool
 	answerLimits answer.Limits
+	// pickerSearchAbove is Config.PickerSearchAbove.
+	pickerSearchAbove int
 }
 
 func start(t testing.TB, o envOptions) *env {
@@ -171,7 +173,7 @@ func start(t testing.TB, o envOptions) *env {
 		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
 		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
-		Out: o.out, SetupLinkFile: o.setupFile, AnswerLimits: o.answerLimits,
+		Out: o.out, SetupLinkFile: o.setupFile, AnswerLimits: o.answerLimits, PickerSearchAbove: o.pickerSearchAbove,
 	}
 	if o.noAdmin {
 		e.cfg.AdminEmail, e.cfg.AdminPassword = "", ""

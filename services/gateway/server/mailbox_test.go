@@ -24,7 +24,8 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{notify: true})
 	admin, coord, path, pairID := approvedOffer(t, e, "ar")
-	pair := pairOf(t, coord, pairID).GetPair()
+	view := pairOf(t, coord, pairID)
+	pair := view.GetPair()
 	person, mentorID := pair.GetParticipantId(), pair.GetVolunteerId()
 
 	// The mentor's offer is tried too: wait for both deliveries.
@@ -45,7 +46,8 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("mailbox: %d\n%s", code, trim(page))
 	}
-	mustContain(t, page, `href="/admin/mailbox"`, "(العربية)", "1–1")
+	// The recipient by name (ADR 0125), not the Person-id.
+	mustContain(t, page, `href="/admin/mailbox"`, "(العربية)", "1–1", "<td>"+view.GetParticipantName()+"</td>")
 	m := regexp.MustCompile(`href="/admin/mailbox/([^"?]+)"`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no message on the mailbox page:\n%s", trim(page))
@@ -54,7 +56,10 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("message: %d\n%s", code, trim(page))
 	}
-	mustContain(t, page, `href="`+path+`"`, `lang="ar" dir="rtl"`, "Erik")
+	mustContain(t, page, `href="`+path+`"`, `lang="ar" dir="rtl"`, "Erik", "<dd>"+view.GetParticipantName()+" · ")
+	if strings.Contains(page, "<code>"+person) {
+		t.Errorf("the message shows the Person-id")
+	}
 
 	cb := e.browser()
 	cb.signIn("coord-ar@example.org", password)

@@ -93,6 +93,10 @@ type Config struct {
 	// AnswerLimits bound the public answer page per address and per link
 	// (zero: answer.DefaultLimits; tests set small ones).
 	AnswerLimits answer.Limits
+	// PickerSearchAbove is the number of people above which a dinners
+	// form's person picker is a name search (zero: the web app's 300;
+	// tests set a few; ADR 0125).
+	PickerSearchAbove int
 	// Out receives the start-up banner, and the setup link when it is a
 	// terminal.
 	Out io.Writer
@@ -283,7 +287,8 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if base == "" {
 		base = "http://" + lis.Addr().String()
 	}
-	wopts := web.Options{SecureCookies: cfg.SecureCookies, Guard: guard, RemoteAddr: remoteAddr, Logger: log}
+	wopts := web.Options{SecureCookies: cfg.SecureCookies, Guard: guard, RemoteAddr: remoteAddr, Logger: log,
+		PickerSearchAbove: cfg.PickerSearchAbove}
 	if o := cfg.OIDC; o.Issuer != "" {
 		if o.RedirectURL == "" {
 			o.RedirectURL = base + "/signin/oidc/callback"

@@ -284,7 +284,7 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 		return err
 	}
 	if *asCSV {
-		q := url.Values{"from_month": {*from}, "to_month": {*to}}
+		q := url.Values{"from_month": {*from}, "to_month": {*to}, "lang": {e.words().lang}}
 		return downloadCSV(ctx, c, "/dinners/report.csv?"+q.Encode(), *outPath, e)
 	}
 	res, err := c.dinners.GetDinnerReport(ctx, connect.NewRequest(&gatewayv1.GetDinnerReportRequest{FromMonth: *from, ToMonth: *to}))

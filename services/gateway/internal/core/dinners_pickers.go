@@ -8,18 +8,19 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 )
 
-// DinnerHostPage is one page (up to 500) of the offer form's host picker:
-// the volunteers in the caller's scope (in muni when given) who hold the
-// dinner-host role. The volunteers service filters by role, so the form
+// DinnerHostPage is one page (size, up to 500) of the offer form's host
+// picker: the volunteers in the caller's scope (in muni when given, whose
+// names start with name's words when given: the services' blind name
+// index, ADR 0084) who hold the dinner-host role. The volunteers service filters by role, so the form
 // reads, and the audit entry names, only the people it offers (ADR 0117:
 // 600 volunteers read for 393 hosts in the seeded demo before).
-func (g *Gateway) DinnerHostPage(ctx context.Context, c Caller, muni, token string) (*volunteersv1.ListVolunteersResponse, error) {
+func (g *Gateway) DinnerHostPage(ctx context.Context, c Caller, muni, name, token string, size int32) (*volunteersv1.ListVolunteersResponse, error) {
 	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{PageSize: 500, PageToken: token,
-		MunicipalityCode: muni, Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST})
+	res, err := g.Backend.Volunteers.ListVolunteers(sctx, &volunteersv1.ListVolunteersRequest{PageSize: size, PageToken: token,
+		MunicipalityCode: muni, Name: name, Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST})
 	if err := g.recordList(ctx, c, "volunteer", idsOf(res.GetVolunteers()), err); err != nil {
 		return nil, err
 	}
@@ -30,13 +31,13 @@ func (g *Gateway) DinnerHostPage(ctx context.Context, c Caller, muni, token stri
 // the newcomers in scope who consent to the dinners purpose, filtered by
 // the participants service (2,000 newcomers read for 1,361 offered in the
 // seeded demo before).
-func (g *Gateway) DinnerGuestPage(ctx context.Context, c Caller, muni, token string) (*participantsv1.ListParticipantsResponse, error) {
+func (g *Gateway) DinnerGuestPage(ctx context.Context, c Caller, muni, name, token string, size int32) (*participantsv1.ListParticipantsResponse, error) {
 	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: 500, PageToken: token,
-		MunicipalityCode: muni, ConsentPurpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS})
+	res, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: size, PageToken: token,
+		MunicipalityCode: muni, Name: name, ConsentPurpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS})
 	if err := g.recordList(ctx, c, "participant", idsOf(res.GetParticipants()), err); err != nil {
 		return nil, err
 	}

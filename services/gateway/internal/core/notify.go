@@ -40,6 +40,23 @@ func (g *Gateway) ListMailbox(ctx context.Context, c Caller, pageSize int32, pag
 	return res, nil
 }
 
+// MailboxName is the name of the person a development-mailbox message
+// went to (a newcomer's or a volunteer's: the message names only the id),
+// for the admin's mailbox pages, which showed the id (ADR 0125). "" for
+// anyone but an admin, and for a person erased since.
+func (g *Gateway) MailboxName(ctx context.Context, c Caller, personID string) string {
+	if !c.IsAdmin() || personID == "" {
+		return ""
+	}
+	if n, err := g.Backend.ParticipantName(ctx, personID); err == nil {
+		return n
+	}
+	if n, err := g.Backend.VolunteerName(ctx, personID); err == nil {
+		return n
+	}
+	return ""
+}
+
 // GetMailboxMessage returns one development-mailbox message with its text
 // and answer link (admins only, audited). To anyone else a message does
 // not exist (NotFound), as any record outside a caller's scope.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -53,9 +54,51 @@ func (f *csvFile) send(rw http.ResponseWriter, name string) error {
 // sendCSV writes body as the attachment name.csv.
 func sendCSV(rw http.ResponseWriter, name, body string) error {
 	rw.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	rw.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	rw.Header().Set("Content-Disposition", attachment(name+".csv"))
 	_, err := io.WriteString(rw, body)
 	return err
+}
+
+// attachment is the Content-Disposition of a download named name, which
+// is words of the user's language ("rapport-middagar-2026-12.csv", ADR
+// 0125): a quoted ASCII filename every browser reads (å, ä, ö as a, a,
+// o; anything else outside letters, digits, '.', '_' and '-' as '-', so
+// no quote or line break can reach the header), and, when that is not
+// the name itself, the name in UTF-8 as RFC 6266's filename*, which
+// browsers prefer.
+func attachment(name string) string {
+	safe := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
+	}
+	var ascii, enc strings.Builder
+	for _, r := range name {
+		switch {
+		case safe(r):
+			ascii.WriteRune(r)
+		case r == 'å' || r == 'ä':
+			ascii.WriteByte('a')
+		case r == 'Å' || r == 'Ä':
+			ascii.WriteByte('A')
+		case r == 'ö':
+			ascii.WriteByte('o')
+		case r == 'Ö':
+			ascii.WriteByte('O')
+		default:
+			ascii.WriteByte('-')
+		}
+	}
+	for _, b := range []byte(name) {
+		if safe(rune(b)) {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	v := `attachment; filename="` + ascii.String() + `"`
+	if ascii.String() != name {
+		v += "; filename*=UTF-8''" + enc.String()
+	}
+	return v
 }
 
 // decimal is v with prec decimals, written with a decimal comma on a

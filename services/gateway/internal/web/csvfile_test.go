@@ -20,11 +20,11 @@ func TestEquityCSV(t *testing.T) {
 		{Dimension: guidesv1.EquityDimension_EQUITY_DIMENSION_MUNICIPALITY, Group: "0180", Entitled: 3, WithGuide: 1, Share: 1.0 / 3, MedianDays: 4},
 	}
 	for _, tt := range []struct{ lang, want string }{
-		{"sv", "\ufeffindelning;grupp;har_rätt;med_lots;andel_med_lots_procent;median_dagar_till_lots;flaggad;liten_grupp\n" +
+		{"sv", "\ufeffIndelning;Grupp;Har rätt till lots;Har lots;Andel med lots (%);Dagar till lots, median;Flaggad;Liten grupp\n" +
 			"Förstaspråk;tigrinja;4;0;0,0;;ja;ja\n" +
 			"Kön;kvinna;12;9;75,0;22;nej;nej\n" +
 			"Kommun;Stockholm;3;1;33,3;4;nej;ja\n"},
-		{"en", "\ufeffdimension;group;entitled;with_guide;share_with_guide_percent;median_days_to_guide;flagged;small_group\n" +
+		{"en", "\ufeffBreakdown;Group;Entitled to a guide;Has a guide;Share with a guide (%);Days to a guide, median;Flagged;Small group\n" +
 			"First language;Tigrinya;4;0;0.0;;yes;yes\n" +
 			"Gender;woman;12;9;75.0;22;no;no\n" +
 			"Municipality;Stockholm;3;1;33.3;4;no;yes\n"},

@@ -204,12 +204,12 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	return d, nil
 }
 
-// muniOptions are the caller's municipalities with their names, for the
+// dinnerMunis are the caller's municipalities with their names, for the
 // pickers (an admin types codes instead).
 func dinnerMunis(p *page) []dinnerPick {
 	var out []dinnerPick
 	for _, c := range p.User.GetMunicipalityCodes() {
-		out = append(out, dinnerPick{c, dinnerMuni(c)})
+		out = append(out, dinnerPick{c, muniLabel(c)})
 	}
 	return out
 }

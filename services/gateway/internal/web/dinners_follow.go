@@ -86,7 +86,7 @@ func (w *Web) dinnerWaitlist(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.figuresAge(at)
 	var rows []dinnerWaitlistRow
 	for _, row := range wl.GetRows() {
-		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
+		rows = append(rows, dinnerWaitlistRow{WaitlistRow: row, Municipality: muniLabel(row.GetMunicipalityCode())})
 	}
 	p.Data = rows
 	return w.render(rw, p, http.StatusOK, "dinners_waitlist")
@@ -251,7 +251,7 @@ func (w *Web) dinnerReport(rw http.ResponseWriter, r *http.Request, p *page) err
 		if row.GetDimension() != "" {
 			continue
 		}
-		d.Rows = append(d.Rows, dinnerReportRow{ReportRow: row, Municipality: dinnerMuni(row.GetMunicipalityCode())})
+		d.Rows = append(d.Rows, dinnerReportRow{ReportRow: row, Municipality: muniLabel(row.GetMunicipalityCode())})
 		s, ok := sum[row.GetMonth()]
 		if !ok {
 			s = &[4]int{}
@@ -328,10 +328,15 @@ func dinnerChartLabelled(rows []monthBars, top int, la, lb string, labelW int) t
 }
 
 // dinnerReportCSV is the report as CSV (see csvFile), with the column
-// names in the caller's language and municipalities by name; mp dinners report -csv
-// downloads it with an API token.
+// names in the caller's language and municipalities by name; mp dinners
+// report -csv downloads it with an API token, in mp's language when
+// MP_LANG chose another than the account's (lang, one the app offers), as
+// mp guides equity -o does.
 func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) error {
 	q := r.URL.Query()
+	if l := q.Get("lang"); slices.Contains(offered, l) {
+		p.Lang = l
+	}
 	rep, err := w.g.DinnerReport(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
 	if err != nil {
 		return err
@@ -353,7 +358,7 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 	for _, row := range rep.GetRows() {
 		name := ""
 		if row.GetMunicipalityCode() != "" {
-			name = strings.TrimPrefix(dinnerMuni(row.GetMunicipalityCode()), row.GetMunicipalityCode()+" ")
+			name = muniLabel(row.GetMunicipalityCode())
 		}
 		group, value := "", row.GetValue()
 		if row.GetDimension() != "" {
@@ -379,7 +384,20 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 		}
 		f.row(rec...)
 	}
-	return f.send(rw, "motesplats-middagar-"+time.Now().Format("2006-01-02"))
+	return f.send(rw, p.t("dinners.csv.file")+"-"+reportPeriod(q.Get("from_month"), q.Get("to_month")))
+}
+
+// reportPeriod is the months of a report download's file name: the last
+// month (this one when none is named), after the first when it differs
+// ("2026-10_2026-12").
+func reportPeriod(from, to string) string {
+	if to == "" {
+		to = time.Now().In(stockholm).Format("2006-01")
+	}
+	if from == "" || from == to {
+		return to
+	}
+	return from + "_" + to
 }
 
 func dinnerInt(n int32) string { return strconv.Itoa(int(n)) }

@@ -44,7 +44,7 @@ func (w *Web) dinnerOfferEditPage(rw http.ResponseWriter, p *page, v *gatewayv1.
 	o := v.GetOffer()
 	p.Title, p.Nav, p.Action = p.t("dinners.offers.edit"), "dinners", "/dinners/offers/"+o.GetId()
 	d := newDinnerForm(p, nil, 0)
-	d.Edit, d.Guest, d.Municipality, d.MinSeats = true, v.GetHostName(), dinnerMuni(o.GetMunicipalityCode()), o.GetSeats()
+	d.Edit, d.Guest, d.Municipality, d.MinSeats = true, v.GetHostName(), muniLabel(o.GetMunicipalityCode()), o.GetSeats()
 	for _, dn := range o.GetDinners() {
 		s := dn.GetDate() + " " + dn.GetStartTime()
 		if dn.GetCancelled() {

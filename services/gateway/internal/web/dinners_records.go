@@ -12,12 +12,9 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -39,14 +36,6 @@ const (
 // programme's guests speak most); others through the API or mp.
 var dinnerLanguages = []string{"ar", "ti", "so", "fa", "prs", "uk", "ru", "en", "fr", "es", "tr", "ku"}
 
-// muniLabel is a municipality's code and name ("0180 Stockholm").
-func dinnerMuni(code string) string {
-	if m, ok := municipality.Lookup(code); ok {
-		return code + " " + m.Name
-	}
-	return code
-}
-
 // choice is a box or option of a form: its value, label and whether it is
 // chosen.
 type dinnerChoice struct {
@@ -60,6 +49,10 @@ type dinnerForm struct {
 	People, Munis, Diets, Allergens, Languages, Compositions, Relations, Levels []dinnerChoice
 	Dates, Members                                                              []int
 	Empty                                                                       bool
+	// Search makes the person picker a name search (dinnerPeople); Above
+	// is the number of people above which it is one.
+	Search bool
+	Above  int
 	// Edit: the form changes a sign-up of Guest in Municipality, which
 	// it shows as text (they are not the form's to change).
 	Edit                bool
@@ -212,100 +205,6 @@ func (p *page) dinnerErr(err error) error {
 	return out
 }
 
-// pickerPages bounds how many pages of 500 records a dinners form's
-// person picker reads (10,000 newcomers or volunteers in the caller's
-// scope). Beyond it the form says how many it read of how many and
-// offers a municipality to narrow the list (dinnerPeople); it read 4
-// pages before and silently left out everyone after them.
-const pickerPages = 20
-
-// pickerPage is one page of a person picker's reading: the people it
-// offers, the next page's token ("" at the end) and the list's total.
-type pickerPage func(token string) (people []dinnerChoice, next string, total int32, err error)
-
-// pickerRead is what a person picker read: the people to offer, the
-// list's total, and whether it stopped at pickerPages.
-type pickerRead struct {
-	People []dinnerChoice
-	Total  int
-	Cut    bool
-}
-
-// readPicker reads pages until the list ends or pickerPages are read.
-func readPicker(next pickerPage) (pickerRead, error) {
-	var out pickerRead
-	token := ""
-	for range pickerPages {
-		people, tok, total, err := next(token)
-		if err != nil {
-			return out, err
-		}
-		out.People = append(out.People, people...)
-		out.Total = int(total)
-		if tok == "" || tok == token {
-			return out, nil
-		}
-		token = tok
-	}
-	out.Cut = true
-	return out, nil
-}
-
-// dinnerPeople lists the volunteers with the dinner-host role (hosts) or
-// the newcomers who consented to dinners (guests) in the caller's scope,
-// for the forms' pickers, in the municipality picker_municipality when
-// the form names one; see pickerPages. The services filter by role and
-// consent (ADR 0117); the check here is a second wall. The records read
-// are counted as they come.
-func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) ([]dinnerChoice, error) {
-	muni := strings.TrimSpace(p.Form.Get("picker_municipality"))
-	label := func(given, family, code string) string { return given + " " + family + " (" + dinnerMuni(code) + ")" }
-	read := 0
-	res, err := readPicker(func(token string) ([]dinnerChoice, string, int32, error) {
-		var out []dinnerChoice
-		if hosts {
-			res, err := w.g.DinnerHostPage(r.Context(), p.caller, muni, token)
-			if err != nil {
-				return nil, "", 0, err
-			}
-			read += len(res.GetVolunteers())
-			for _, v := range res.GetVolunteers() {
-				if slices.ContainsFunc(v.GetRoles(), func(rc *eventsv1.RoleCapacity) bool {
-					return rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST
-				}) {
-					out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
-				}
-			}
-			return out, res.GetNextPageToken(), res.GetTotalSize(), nil
-		}
-		res, err := w.g.DinnerGuestPage(r.Context(), p.caller, muni, token)
-		if err != nil {
-			return nil, "", 0, err
-		}
-		read += len(res.GetParticipants())
-		for _, v := range res.GetParticipants() {
-			if slices.ContainsFunc(v.GetConsents(), func(c *participantsv1.Consent) bool {
-				// A withdrawn consent stays on the record with its time.
-				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS && c.GetWithdrawnTime() == nil
-			}) {
-				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
-			}
-		}
-		return out, res.GetNextPageToken(), res.GetTotalSize(), nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if res.Cut {
-		p.Flash = p.tf("dinners.picker.cut", "Read", read, "Total", res.Total)
-	}
-	chosen := p.Form.Get("person")
-	for k := range res.People {
-		res.People[k].On = res.People[k].Value == chosen
-	}
-	return res.People, nil
-}
-
 // dinnerList is a page of offers or sign-ups.
 type dinnerList struct {
 	Offers  []*gatewayv1.DinnerOfferView
@@ -345,17 +244,20 @@ func (w *Web) dinnerOfferNew(rw http.ResponseWriter, r *http.Request, p *page) e
 }
 
 func (w *Web) dinnerOfferForm(rw http.ResponseWriter, r *http.Request, p *page, status int) error {
-	hosts, err := w.dinnerPeople(r, p, true)
+	hosts, search, err := w.dinnerPeople(r, p, true)
 	if err != nil {
 		return err
 	}
-	p.Data = newDinnerForm(p, hosts, offerDates)
+	p.Data = w.searchForm(newDinnerForm(p, hosts, offerDates), search)
 	return w.render(rw, p, status, "dinners_offer_form")
 }
 
 func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.offers.new"), "dinners", "/dinners/offers", r.PostForm
 	f := r.PostForm
+	if f.Has("picker_search") {
+		return w.dinnerOfferForm(rw, r, p, http.StatusOK)
+	}
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
@@ -430,17 +332,20 @@ func (w *Web) dinnerSignUpNew(rw http.ResponseWriter, r *http.Request, p *page) 
 }
 
 func (w *Web) dinnerSignUpForm(rw http.ResponseWriter, r *http.Request, p *page, status int) error {
-	guests, err := w.dinnerPeople(r, p, false)
+	guests, search, err := w.dinnerPeople(r, p, false)
 	if err != nil {
 		return err
 	}
-	p.Data = newDinnerForm(p, guests, signUpDates)
+	p.Data = w.searchForm(newDinnerForm(p, guests, signUpDates), search)
 	return w.render(rw, p, status, "dinners_signup_form")
 }
 
 func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("dinners.signups.new"), "dinners", "/dinners/signups", r.PostForm
 	f := r.PostForm
+	if f.Has("picker_search") {
+		return w.dinnerSignUpForm(rw, r, p, http.StatusOK)
+	}
 	s, v := signUpFromForm(p, f)
 	v.Check(s.GetParticipantId() != "", "person", p.t("dinners.err.guest"))
 	err := v.Err()

@@ -58,7 +58,7 @@ func (w *Web) dinnerSignUpEditPage(rw http.ResponseWriter, p *page, v *gatewayv1
 	d := newDinnerFormSized(p, nil, min(max(signUpDates, len(s.GetDates())+1), maxSignUpDates),
 		min(max(extraMembers, len(s.GetParty())), maxMembers))
 	d.Edit, d.Guest, d.Empty = true, v.GetParticipantName(), false
-	d.Municipality = dinnerMuni(s.GetMunicipalityCode())
+	d.Municipality = muniLabel(s.GetMunicipalityCode())
 	p.Data = d
 	return w.render(rw, p, status, "dinners_signup_form")
 }

@@ -427,5 +427,5 @@ func (w *Web) guideEquityCSV(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	return equityCSV(p, res.GetRows(), minGroup).send(rw, "motesplats-etableringslotsar-"+time.Now().Format("2006-01-02"))
+	return equityCSV(p, res.GetRows(), minGroup).send(rw, p.t("guides.csv.file")+"-"+time.Now().In(stockholm).Format(time.DateOnly))
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -204,8 +206,27 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 	for _, v := range props {
 		d.Proposals = append(d.Proposals, newProposalRow(p, v, "", reasons))
 	}
+	sortProposals(d.Proposals)
 	d.Pairs = make([]pairLine, 0, len(pairs))
 	for _, v := range pairs {
 		d.Pairs = append(d.Pairs, newPairLine(p, v))
 	}
+}
+
+// sortProposals puts the best proposals first, as a coordinator reviews
+// them: by points, highest first; equal points by the newcomer's name,
+// then the mentor's, in Swedish order (nameCollator), so a reload never
+// reshuffles them. The service pages in id order, so this orders one page
+// (50) of a job's proposals (ADR 0125).
+func sortProposals(rows []proposalRow) {
+	c := nameCollator()
+	slices.SortStableFunc(rows, func(a, b proposalRow) int {
+		if n := cmp.Compare(b.Score, a.Score); n != 0 {
+			return n
+		}
+		if n := c.CompareString(a.ParticipantName, b.ParticipantName); n != 0 {
+			return n
+		}
+		return c.CompareString(a.VolunteerName, b.VolunteerName)
+	})
 }

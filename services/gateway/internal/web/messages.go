@@ -23,9 +23,18 @@ const (
 
 // mailboxData is a page of the mailbox.
 type mailboxData struct {
-	Items    []*notifyv1.MailboxMessage
+	Items    []mailboxRow
 	PersonID string
-	Pager    pager
+	// Person is the name of the person the list is narrowed to, if any.
+	Person string
+	Pager  pager
+}
+
+// mailboxRow is a message of the list with its recipient's name (the
+// message itself names only the person's id).
+type mailboxRow struct {
+	*notifyv1.MailboxMessage
+	Name string
 }
 
 func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -55,14 +64,20 @@ func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err != nil {
 		return err
 	}
-	p.Data = mailboxData{Items: res.GetMessages(), PersonID: person,
+	d := mailboxData{PersonID: person, Person: w.g.MailboxName(r.Context(), p.caller, person),
 		Pager: newPager(p, r, "", "", mailboxPageSize, len(res.GetMessages()), total, res.GetNextPageToken())}
+	for _, m := range res.GetMessages() {
+		d.Items = append(d.Items, mailboxRow{MailboxMessage: m, Name: w.g.MailboxName(r.Context(), p.caller, m.GetPersonId())})
+	}
+	p.Data = d
 	return w.render(rw, p, http.StatusOK, "mailbox")
 }
 
 // mailboxMessage is one message with its answer link made local.
 type mailboxMessage struct {
 	Msg *notifyv1.MailboxMessage
+	// Name is the recipient's name.
+	Name string
 	// AnswerPath is the answer link's path on this gateway, so the demo's
 	// link works whatever address the notify service wrote into it.
 	AnswerPath string
@@ -78,7 +93,8 @@ func (w *Web) mailboxMessage(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	p.Data = mailboxMessage{Msg: m, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
+	p.Data = mailboxMessage{Msg: m, Name: w.g.MailboxName(r.Context(), p.caller, m.GetPersonId()), AnswerPath: answerPath(m.GetAnswerUrl()),
+		Dir: textDir(m.GetLanguage())}
 	return w.render(rw, p, http.StatusOK, "mailbox_message")
 }
 

@@ -110,6 +110,15 @@ func pickerFuncs() template.FuncMap {
 		"levelPicker": func(p *page, name, labelKey, anyKey string) pickerField {
 			return newPicker(p, name, labelKey, anyKey, levelOptions(p))
 		},
+		// ticked (page, field name, value): whether a job form's box is
+		// ticked. A form shown first ticks every municipality (a job's
+		// usual scope); one shown again after a refused post ticks what
+		// the coordinator ticked, or nothing (ADR 0125): it ticked all of
+		// them again, and a second click ran the job on every one. A post
+		// carries its csrf field; a first view's form has none.
+		"ticked": func(p *page, name, value string) bool {
+			return !p.Form.Has("csrf") || slices.Contains(p.Form[name], value)
+		},
 	}
 }
 
@@ -119,4 +128,17 @@ func newPicker(p *page, name, labelKey, anyKey string, opts []option) pickerFiel
 		f.Any = p.t(anyKey)
 	}
 	return f
+}
+
+// nameCollator orders people's names as a Swedish register lists them:
+// å, ä and ö after z, case ignored, whatever the page's language, since
+// the names are Swedish-alphabet names (ADR 0125). A Collator is not safe
+// for concurrent use, so each sort makes one.
+func nameCollator() *collate.Collator { return collate.New(language.Swedish, collate.IgnoreCase) }
+
+// sortPeople puts a dinners picker's people in name order (their labels
+// begin with the name, "Erik Andersson, Uppsala").
+func sortPeople(people []dinnerChoice) {
+	c := nameCollator()
+	slices.SortStableFunc(people, func(a, b dinnerChoice) int { return c.CompareString(a.Label, b.Label) })
 }

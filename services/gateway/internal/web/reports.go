@@ -243,7 +243,9 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if err != nil {
 		return err
 	}
-	return localCSV(p, rep, mr).send(rw, name+"-"+p.Lang)
+	// A person's file is named in their words (ADR 0125); the machine
+	// form keeps its name for programs.
+	return localCSV(p, rep, mr).send(rw, p.t("csv.file")+"-"+time.Now().In(stockholm).Format(time.DateOnly))
 }
 
 func (w *Web) fail400(rw http.ResponseWriter, p *page) error {

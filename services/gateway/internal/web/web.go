@@ -56,6 +56,10 @@ type Options struct {
 	Logger     *slog.Logger
 	// OIDC, when set, offers single sign-on on the sign-in page.
 	OIDC *OIDC
+	// PickerSearchAbove, when positive, replaces pickerSearchAbove: the
+	// number of people above which a dinners form's person picker is a
+	// name search (tests set a few).
+	PickerSearchAbove int
 }
 
 // Web is the web app.
