@@ -95,20 +95,19 @@ func TestPortsFromEnv(t *testing.T) {
 func TestCheckPorts_TakenNamesTheVariable(t *testing.T) {
 	t.Parallel()
 	o := Options{Dir: t.TempDir(), Bin: fakeBins(t), NATSServer: "nats-server", NATSNodes: 1, PublicKeys: "k", DataKey: "d"}
-	free := func() int {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}
 	// envFree sets every variable to a free port (as host:port for the
-	// *_ADDR ones).
+	// *_ADDR ones). The listeners stay open until all are taken: one
+	// closed at once may be handed out again by the kernel to the next
+	// Listen, and two variables would then name the same port (seen in CI).
 	envFree := func() map[string]string {
 		env := map[string]string{}
 		for _, v := range portVars() {
-			p := strconv.Itoa(free())
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			p := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 			if strings.HasSuffix(v, "_ADDR") {
 				p = "127.0.0.1:" + p
 			}
