@@ -104,15 +104,16 @@ func TestConsentTextOnTheForm(t *testing.T) {
 	wantConsent(t, got, cpDinners, "ti")
 
 	// A newcomer whose consent was recorded against the old text, in a
-	// language that text never had: the page links to that text, not to
-	// the current one.
-	res, err := coord.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
-		MunicipalityCode: "0880", GivenName: "Amina", FamilyName: "Old",
-		Consents: []*participantsv1.Consent{{Purpose: cpMentoring, TextVersion: "2026-01", Language: "ar"}}}}))
+	// language that text never had (as the demo data's, which the seed
+	// writes to the service: the gateway now refuses such a consent, ADR
+	// 0126): the page links to that text, not to the current one.
+	res, err := e.participantsClient().CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
+		OrganisationId: org, MunicipalityCode: "0880", GivenName: "Amina", FamilyName: "Old",
+		Consents: []*participantsv1.Consent{{Purpose: cpMentoring, TextVersion: "2026-01", Language: "ar"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := res.Msg.GetParticipant().GetId()
+	old := res.GetParticipant().GetId()
 	if _, err := coord.registry.WithdrawConsent(ctx, connect.NewRequest(&gatewayv1.WithdrawConsentRequest{Id: old, Purpose: cpMentoring})); err != nil {
 		t.Fatal(err)
 	}
