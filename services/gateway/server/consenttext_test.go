@@ -119,8 +119,8 @@ func TestConsentTextOnTheForm(t *testing.T) {
 	}
 	_, page = b.get("/participants/" + old)
 	oldPath := consent.Path(cpMentoring, "2026-01", "ar")
-	mustContain(t, page, `href="`+oldPath+`"`, "<td>2026-01</td>", "<td>Arabic</td>", "withdrawn "+time.Now().Format("2006-01"))
-	if strings.Contains(page, `<td>in force</td>`) {
+	mustContain(t, page, `href="`+oldPath+`"`, `<td data-label="Text version">2026-01</td>`, `<td data-label="Language">Arabic</td>`, "withdrawn "+time.Now().Format("2006-01"))
+	if strings.Contains(page, `<td data-label="Status">in force</td>`) {
 		t.Errorf("a withdrawn consent is shown in force: %s", trim(page))
 	}
 	code, text := b.get(oldPath)
