@@ -234,7 +234,7 @@ func TestCLIConsentTexts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, out, "Version 2026-01 av texten finns inte på \"ti\"", "Har samtyckt till att matchas med en mentor.")
+	mustContain(t, out, "Version 2026-01 av texten finns inte på tigrinja", "Har samtyckt till att matchas med en mentor.")
 	if _, err := mpRun(t, t.TempDir(), "consent", "show", "-version", "1999-01"); err == nil || !strings.Contains(err.Error(), "2026-01") {
 		t.Errorf("an unknown version: %v, want the versions listed", err)
 	}

@@ -43,3 +43,25 @@ func TestConsentProgrammesHaveTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguagesByName: mp printed "språk ar" for a newcomer's message
+// language and "finns inte på \"ar\"" for a text the version lacks, where
+// the web app says "arabiska"; a code that names no text language is
+// quoted as typed.
+func TestLanguagesByName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ lang, code, want string }{
+		{"sv", "ar", "arabiska"}, {"sv", "prs", "dari"}, {"en", "ar", "Arabic"}, {"en", "uk", "Ukrainian"}, {"sv", "xx", `"xx"`},
+	} {
+		if got := (Env{lang: tc.lang}).langName(tc.code); got != tc.want {
+			t.Errorf("langName(%s, %s) = %s, want %s", tc.lang, tc.code, got, tc.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := showConsent([]string{"-programme", "dinners", "-version", "2026-01", "-language", "ar"}, env{lang: "sv", Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if first := strings.SplitN(out.String(), "\n", 2)[0]; first != "Version 2026-01 av texten finns inte på arabiska; den visas på svenska." {
+		t.Errorf("the fallback line: %s", first)
+	}
+}

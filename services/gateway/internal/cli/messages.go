@@ -151,11 +151,11 @@ func setNotify(ctx context.Context, c *clients, kind string, args []string, e en
 	return nil
 }
 
-// describePrefs is one line: "språk ar, kanal sms, vill inte ha påminnelser",
+// describePrefs is one line: "språk arabiska, kanal sms, vill inte ha påminnelser",
 // in the web's words for channels and kinds of message.
 func (e Env) describePrefs(n *typev1.NotificationPreferences) string {
-	lang := n.GetPreferredLanguage()
-	if lang == "" {
+	lang := e.langName(n.GetPreferredLanguage())
+	if n.GetPreferredLanguage() == "" {
 		lang = e.t("prefs.default_language")
 	}
 	ch := e.t("mailbox.pch." + n.GetPreferredChannel().String())
@@ -252,4 +252,15 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+}
+
+// langName names a message or consent text language in mp's words
+// ("arabiska"); any other code is quoted as typed ("xx"). It printed the
+// code ("språk ar") where the web app says the name (the s24 outside
+// round, ADR 0126).
+func (e Env) langName(code string) string {
+	if s := e.t("langname." + code); s != "langname."+code {
+		return s
+	}
+	return fmt.Sprintf("%q", code)
 }
