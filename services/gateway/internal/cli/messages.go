@@ -191,7 +191,10 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 	if (*person == "") == (*proposal == "") {
 		return errors.New(e.t("usage.messages"))
 	}
-	return pages(func(token string) (string, error) {
+	// An empty list says so in the web's words: mp printed nothing, which
+	// read as if the command had not answered (the s24 outside round).
+	n := 0
+	err := pages(func(token string) (string, error) {
 		res, err := c.messages.ListDeliveries(ctx, connect.NewRequest(&gatewayv1.ListDeliveriesRequest{
 			PersonId: *person, ProposalId: *proposal, PageSize: 200, PageToken: token}))
 		if err != nil {
@@ -212,9 +215,14 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 				line += "\t" + r
 			}
 			fmt.Fprintln(e.Out, line)
+			n++
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err == nil && n == 0 {
+		fmt.Fprintln(e.Out, e.t("mailbox.dl.none"))
+	}
+	return err
 }
 
 // mailbox lists the development mailbox or shows one message.
@@ -229,7 +237,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		}
 		m := res.Msg.GetMessage()
 		fmt.Fprintf(e.Out, "%s: %s (%s)\n%s: %s\n%s: %s\n", e.t("mailbox.to"), m.GetTo(), e.label("mailbox.ch.", m.GetIntendedChannel().String()),
-			e.t("mailbox.language"), m.GetLanguage(), e.t("mailbox.subject"), m.GetSubject())
+			e.t("mailbox.language"), e.langName(m.GetLanguage()), e.t("mailbox.subject"), m.GetSubject())
 		if u := m.GetAnswerUrl(); u != "" {
 			fmt.Fprintf(e.Out, "%s: %s\n", e.t("mailbox.answer_link"), u)
 		}
@@ -248,7 +256,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		}
 		for _, m := range res.Msg.GetMessages() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), localtime.Stamp(m.GetCreateTime()), m.GetTo(),
-				m.GetLanguage(), e.label("mailbox.tpl.", m.GetTemplate().String()), m.GetSubject())
+				e.langName(m.GetLanguage()), e.label("mailbox.tpl.", m.GetTemplate().String()), m.GetSubject())
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
