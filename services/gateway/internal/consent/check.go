@@ -40,7 +40,8 @@ func (s *Set) Check(v *apperr.Validator, field string, c *participantsv1.Consent
 		return
 	}
 	if _, ok := s.Get(p, version, lang); !ok {
-		v.Add(field+".language", "is not a language version "+version+" of the "+Slug(p)+" consent text is written in ("+strings.Join(s.Langs(p, version), ", ")+"): record the language the newcomer was shown")
+		v.Add(field+".language", "version "+version+" of the "+Slug(p)+" consent text is not written in this language (it is in "+
+			strings.Join(s.Langs(p, version), ", ")+"); record the language the text was shown in")
 	}
 }
 

@@ -31,7 +31,7 @@ func TestCheckRefusesWhatNoPageShows(t *testing.T) {
 		{"never published", &participantsv1.Consent{Purpose: m, TextVersion: "2099-99", Language: "sv"}, "consent.text_version", "published: 2026-01, 2026-12"},
 		{"path-like version", &participantsv1.Consent{Purpose: m, TextVersion: "..", Language: "sv"}, "consent.text_version", "published:"},
 		{"language not written", &participantsv1.Consent{Purpose: m, TextVersion: "2026-12", Language: "de"}, "consent.language", "sv, en, ar, fa, prs, ti, so, uk"},
-		{"old version in Arabic", &participantsv1.Consent{Purpose: d, TextVersion: "2026-01", Language: "ar"}, "consent.language", "(sv, en)"},
+		{"old version in Arabic", &participantsv1.Consent{Purpose: d, TextVersion: "2026-01", Language: "ar"}, "consent.language", "(it is in sv, en)"},
 		{"follow-up has no text", &participantsv1.Consent{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_FOLLOW_UP, TextVersion: "2026-12", Language: "sv"}, "consent.purpose", "mentoring, dinners, guides"},
 		{"unset purpose: the service's", &participantsv1.Consent{TextVersion: "2099-99", Language: "sv"}, "", ""},
 		{"undeclared purpose: the service's", &participantsv1.Consent{Purpose: 99, TextVersion: "2099-99"}, "", ""},
