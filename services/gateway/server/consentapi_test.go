@@ -3,32 +3,12 @@ package server_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/grpc"
 
-	"github.com/motesplats/motesplats/pkg/auth"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
-
-// participantsClient is a participants client with an admin token, for
-// planting what the gateway refuses to record (the demo data's old
-// consents, written by the seed straight to the service).
-func (e *env) participantsClient() participantsv1.ParticipantServiceClient {
-	e.t.Helper()
-	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(e.key, "local", time.Now),
-		auth.Claims{Subject: "test-admin", Role: auth.RoleAdmin}, time.Minute))
-	conn, err := grpcx.Dial(e.addrs.Participants, grpc.WithPerRPCCredentials(creds))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = conn.Close() })
-	return participantsv1.NewParticipantServiceClient(conn)
-}
 
 // TestConsentOnlyToAPublishedText: through the JSON API, as found from
 // outside in session 24, a consent to a version never published

@@ -4,11 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"connectrpc.com/connect"
 	"github.com/chromedp/chromedp"
-
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestConsentFormOnAPhone: on a 375 px screen, the registration form with
@@ -21,13 +17,7 @@ import (
 // never narrower than 500 px, which openTab now emulates (ADR 0126).
 func TestConsentFormOnAPhone(t *testing.T) {
 	e := start(t, envOptions{})
-	admin := e.login(adminEmail, adminPass)
-	org := e.createOrg("Förening", "0880")
-	if _, err := admin.users.CreateUser(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateUserRequest{User: &gatewayv1.User{
-		Email: "telefon@example.org", DisplayName: "Sara", Role: gatewayv1.Role_ROLE_COORDINATOR,
-		OrganisationId: org, MunicipalityCodes: []string{"0880"}, Locale: "sv"}, Password: password})); err != nil {
-		t.Fatal(err)
-	}
+	swedishCoordinator(t, e, "telefon@example.org")
 	b := openTab(t, tabOptions{width: 375, height: 812})
 	// fit is what the browser made of the page's width: the screen's, the
 	// page's, and what sticks out past the screen.
