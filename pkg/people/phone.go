@@ -2,6 +2,7 @@ package people
 
 import (
 	"strings"
+	"unicode"
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
@@ -10,14 +11,17 @@ import (
 // "+46 (0)70 123 45 67", "0046 70 123 45 67") in the international form
 // the registers store and send messages to (+46701234567): spaces,
 // hyphens, dots, slashes and brackets go, a leading "00" becomes "+", a
-// Swedish number's trunk 0 becomes +46 (and a "(0)" after +46 goes). It
-// only removes separators and applies those two prefixes: anything with
-// a letter or a second "+" comes back trimmed and unchanged, so Contact
-// refuses it in words rather than the register storing a guess.
+// Swedish number's trunk 0 becomes +46 (and a "(0)" after +46 goes). A
+// number copied from an Arabic or Persian phone or text reads the same
+// once plain has made its digits ASCII and dropped its direction marks
+// (ADR 0126). It only does that, removes separators and applies those
+// two prefixes: anything with a letter or a second "+" comes back trimmed
+// and unchanged, so Contact refuses it in words rather than the register
+// storing a guess.
 func NormPhone(s string) string {
 	t := strings.TrimSpace(s)
 	var b strings.Builder
-	for i, r := range t {
+	for i, r := range []rune(strings.TrimSpace(strings.Map(plain, t))) {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
@@ -39,6 +43,42 @@ func NormPhone(s string) string {
 		n = "+46" + n[4:] // "+46 (0)70 ..."
 	}
 	return n
+}
+
+// dirMarks are the invisible marks that set the direction of text (LRM,
+// RLM, ALM, the embeddings and isolates): a number copied out of Arabic
+// or Persian text, or a phone's contact card, carries them around it.
+const dirMarks = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+// plain maps r as NormPhone reads it: a decimal digit of any script
+// (Arabic-Indic ٠١٢, Persian ۰۱۲, full-width ０１２) to its ASCII digit, a
+// full-width sign or the ideographic space to its ASCII form, and a
+// direction mark to nothing.
+func plain(r rune) rune {
+	switch {
+	case strings.ContainsRune(dirMarks, r):
+		return -1
+	case r >= '0' && r <= '9':
+		return r
+	case unicode.IsDigit(r):
+		return '0' + digitValue(r)
+	case r >= 0xff01 && r <= 0xff5e: // full-width ASCII
+		return r - 0xfee0
+	case r == '\u3000':
+		return ' '
+	}
+	return r
+}
+
+// digitValue is a decimal digit's value. Unicode lays out every script's
+// decimal digits as runs of ten from zero, some runs back to back (the
+// mathematical digits), so the digits just below r, counted, say which.
+func digitValue(r rune) rune {
+	n := rune(0)
+	for unicode.IsDigit(r - n - 1) {
+		n++
+	}
+	return n % 10
 }
 
 // NormContact applies NormPhone to c's phone, in place; nil is left nil.

@@ -32,6 +32,22 @@ func TestNormPhone(t *testing.T) {
 		{"+46+701234567", "+46+701234567", false},
 		{"0", "+46", false},
 		{"", "", true},
+		// Found from outside in session 24 (ADR 0126): a number copied from
+		// an Arabic or Persian phone, a full-width form, or from right-to-left
+		// text (with its invisible direction marks) was refused as "not in
+		// international form" though it reads as 070 123 45 67.
+		{"٠٧٠-١٢٣ ٤٥ ٦٧", "+46701234567", true},
+		{"۰۷۰۱۲۳۴۵۶۷", "+46701234567", true},
+		{"+٤٦ ٧٠ ١٢٣ ٤٥ ٦٧", "+46701234567", true},
+		{"０７０－１２３　４５　６７", "+46701234567", true},
+		{"＋４６７０１２３４５６７", "+46701234567", true},
+		{"\u200f070 123 45 67", "+46701234567", true},
+		{"\u200e+46 70 123 45 67\u200f", "+46701234567", true},
+		{"\u202a070-123 45 67\u202c", "+46701234567", true},
+		{"\u2066+46701234567\u2069", "+46701234567", true},
+		{"\u061c070 123 45 67", "+46701234567", true},
+		{"070 123 45 67 ext 5", "070 123 45 67 ext 5", false},
+		{"٠٧٠-ABC", "٠٧٠-ABC", false},
 	} {
 		got := people.NormPhone(c.in)
 		if got != c.want {

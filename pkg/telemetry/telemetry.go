@@ -63,6 +63,9 @@ type Telemetry struct {
 	MeterProvider *sdkmetric.MeterProvider
 
 	metrics http.Handler // the Prometheus registry, see MetricsHandler
+	// prevLog is slog's default before Setup made Logger the default;
+	// Shutdown puts it back.
+	prevLog *slog.Logger
 	mu      sync.Mutex
 	servers []*http.Server // ServeMetrics listeners, closed by Shutdown
 
@@ -140,6 +143,11 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 	otel.SetTracerProvider(t.TracerProvider)
 	otel.SetMeterProvider(t.MeterProvider)
+	// Libraries that log with slog's default (pkg/pool's replay line)
+	// wrote "2026/12/04 18:19:45 INFO pool: ..." as text beside the JSON
+	// lines, without the service (the s24 outside round, ADR 0126).
+	t.prevLog = slog.Default()
+	slog.SetDefault(logger)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 		propagation.TraceContext{}, propagation.Baggage{},
 	))
@@ -157,6 +165,9 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 // Only the first call does the work; later calls return its result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.once.Do(func() {
+		if slog.Default() == t.Logger {
+			slog.SetDefault(t.prevLog)
+		}
 		t.shutdownErr = errors.Join(
 			t.stopServers(ctx),
 			t.TracerProvider.Shutdown(ctx),

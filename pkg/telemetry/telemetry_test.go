@@ -208,3 +208,27 @@ func TestSetup_RecordsSpansOnlyForAReceiver(t *testing.T) {
 		})
 	}
 }
+
+// TestSetup_InstallsTheDefaultLogger: a library logging with slog's
+// default (pkg/pool's replay line) writes the service's JSON with its
+// name, not "2026/12/04 18:19:45 INFO pool: ..." as text beside it (the
+// s24 outside round, ADR 0126); Shutdown puts the earlier default back.
+func TestSetup_InstallsTheDefaultLogger(t *testing.T) {
+	prev := slog.Default()
+	var buf bytes.Buffer
+	tel, err := Setup(testutil.Context(t), Config{ServiceName: "stack", LogWriter: &buf})
+	if err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	slog.Info("pool: replayed the source", "events", 3)
+	got := lines(t, &buf)
+	if len(got) != 1 || got[0]["msg"] != "pool: replayed the source" || got[0]["service"] != "stack" {
+		t.Errorf("slog.Info wrote %q, want one JSON line of the service", buf.String())
+	}
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if slog.Default() != prev {
+		t.Error("Shutdown left the service's logger as slog's default")
+	}
+}

@@ -89,8 +89,17 @@ func openTab(t *testing.T, o tabOptions) *tab {
 	ctx, cancelT := context.WithTimeout(ctx, o.timeout)
 	t.Cleanup(cancelT)
 	b.ctx = ctx
+	if o.width < minWindowWidth {
+		// Chromium's window is never narrower than 500 px, whatever
+		// WindowSize says (innerWidth read 500 for 390): a phone's width
+		// is emulated, or the "390 px" checks ran at 500 (ADR 0126).
+		b.run("emulate a phone's screen", chromedp.EmulateViewport(int64(o.width), int64(o.height)))
+	}
 	return b
 }
+
+// minWindowWidth is the narrowest window headless Chromium opens.
+const minWindowWidth = 500
 
 // run runs actions in the tab in order; on an error it fails the test
 // with what it was doing, the error and the page's body.

@@ -21,13 +21,7 @@ import (
 // either page.
 func TestConsentTextBrowser(t *testing.T) {
 	e := start(t, envOptions{})
-	admin := e.login(adminEmail, adminPass)
-	org := e.createOrg("Förening", "0880")
-	if _, err := admin.users.CreateUser(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateUserRequest{User: &gatewayv1.User{
-		Email: "samtycke@example.org", DisplayName: "Sara", Role: gatewayv1.Role_ROLE_COORDINATOR,
-		OrganisationId: org, MunicipalityCodes: []string{"0880"}, Locale: "sv"}, Password: password})); err != nil {
-		t.Fatal(err)
-	}
+	swedishCoordinator(t, e, "samtycke@example.org")
 	b := openTab(t, tabOptions{})
 	choose := func(lang string) chromedp.Action {
 		return chromedp.Evaluate(`(function(){var s=document.getElementById("f-notify_language");s.value="`+lang+
@@ -73,5 +67,19 @@ func TestConsentTextBrowser(t *testing.T) {
 	)
 	if lang != "ar" || dir != "rtl" || direction != "rtl" {
 		t.Errorf("the Arabic text: lang %q dir %q direction %q, want ar, rtl, rtl", lang, dir, direction)
+	}
+}
+
+// swedishCoordinator adds a coordinator of a new organisation in 0880
+// who reads the app in Swedish, signing in as email with the tests'
+// password.
+func swedishCoordinator(t *testing.T, e *env, email string) {
+	t.Helper()
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	if _, err := admin.users.CreateUser(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateUserRequest{User: &gatewayv1.User{
+		Email: email, DisplayName: "Sara", Role: gatewayv1.Role_ROLE_COORDINATOR,
+		OrganisationId: org, MunicipalityCodes: []string{"0880"}, Locale: "sv"}, Password: password})); err != nil {
+		t.Fatal(err)
 	}
 }

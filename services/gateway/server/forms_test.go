@@ -120,7 +120,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 			SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_B, Household: &participantsv1.Household{Size: 3, MemberAges: []int32{34, 6}},
 			Interests: []string{"cooking"}, Gender: typev1.Gender_GENDER_WOMAN, WantsSameGenderMentor: true,
 			Diets:    []typev1.Diet{typev1.Diet_DIET_VEGETARIAN},
-			Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "ar"}},
+			Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-12", Language: "ar"}},
 		}}))
 		if err != nil {
 			t.Fatal(err)

@@ -107,7 +107,7 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	mustContain(t, mp(t, dir, "messages", "list", "-person", person), "mentor offer\tdevelopment mailbox\tsent")
 	mustContain(t, mp(t, dir, "messages", "list", "-proposal", pairID), "the person has no e-mail address or phone number")
 	mustContain(t, mp(t, dir, "participants", "notify", person, "-language", "so", "-channel", "sms", "-opt-out", "reminders,check_ins"),
-		"language so; SMS only; does not want: reminders, questions about how it goes")
+		"language Somali; SMS only; does not want: reminders, questions about how it goes")
 	p, err := coord.registry.GetParticipant(testutil.Context(t), connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: person}))
 	if err != nil || p.Msg.GetParticipant().GetParticipant().GetNotifications().GetPreferredLanguage() != "so" {
 		t.Fatalf("preferences after mp: %v %v", p.Msg.GetParticipant().GetParticipant().GetNotifications(), err)

@@ -1,24 +1,39 @@
 package server_test
 
 import (
-	"github.com/motesplats/motesplats/pkg/auth"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
+	"time"
 
 	"google.golang.org/grpc"
-	"time"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
 )
 
-// serviceClient is a volunteers client with an admin token, for setting up
-// what the gateway has no screens for.
-func (e *env) serviceClient() volunteersv1.VolunteerServiceClient {
+// adminConn dials the service at addr with an admin token, closed when
+// the test ends.
+func (e *env) adminConn(addr string) *grpc.ClientConn {
 	e.t.Helper()
 	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(e.key, "local", time.Now),
 		auth.Claims{Subject: "test-admin", Role: auth.RoleAdmin}, time.Minute))
-	conn, err := grpcx.Dial(e.addrs.Volunteers, grpc.WithPerRPCCredentials(creds))
+	conn, err := grpcx.Dial(addr, grpc.WithPerRPCCredentials(creds))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { _ = conn.Close() })
-	return volunteersv1.NewVolunteerServiceClient(conn)
+	return conn
+}
+
+// serviceClient is a volunteers client with an admin token, for setting up
+// what the gateway has no screens for.
+func (e *env) serviceClient() volunteersv1.VolunteerServiceClient {
+	return volunteersv1.NewVolunteerServiceClient(e.adminConn(e.addrs.Volunteers))
+}
+
+// participantsClient is a participants client with an admin token, for
+// planting what the gateway refuses to record (the demo data's old
+// consents, written by the seed straight to the service).
+func (e *env) participantsClient() participantsv1.ParticipantServiceClient {
+	return participantsv1.NewParticipantServiceClient(e.adminConn(e.addrs.Participants))
 }

@@ -174,6 +174,11 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^must be between (\d+) and (\d+) \(0 means (\d+)\)$`), "måste vara mellan $1 och $2 (0 betyder $3)"},
 		// A field of a user that an update may not name in its mask.
 		{regexp.MustCompile(`^"(.+)" cannot be changed$`), "\"$1\" kan inte ändras"},
+		// A consent to no published text (consent.Set.Check, ADR 0126).
+		{regexp.MustCompile(`^has no published consent text; consents are recorded for (.+)$`), "har ingen publicerad samtyckestext; samtycke registreras för $1"},
+		{regexp.MustCompile(`^is not a published version of the \S+ consent text \(published: (.*)\)$`), "är ingen publicerad version av programmets samtyckestext (publicerade: $1)"},
+		{regexp.MustCompile(`^version (\S+) of the \S+ consent text is not written in this language \(it is in (.*)\); record the language the text was shown in$`),
+			"version $1 av samtyckestexten finns inte på det språket (den finns på $2); ange språket texten visades på"},
 	},
 }
 

@@ -55,9 +55,10 @@ func TestEveryGatewayViolationInSwedish(t *testing.T) {
 func TestViolationTextPatterns(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		`"user.email" cannot be changed`:                                    `"user.email" kan inte ändras`,
-		"must be between 1 and 500 (0 means 50)":                            "måste vara mellan 1 och 500 (0 betyder 50)",
-		"1280 is not one of the organisation's municipalities (0180, 0880)": "1280 är inte en av organisationens kommuner (0180, 0880)",
+		`"user.email" cannot be changed`: `"user.email" kan inte ändras`,
+		"is not a published version of the mentoring consent text (published: 2026-01, 2026-12)": "är ingen publicerad version av programmets samtyckestext (publicerade: 2026-01, 2026-12)",
+		"must be between 1 and 500 (0 means 50)":                                                 "måste vara mellan 1 och 500 (0 betyder 50)",
+		"1280 is not one of the organisation's municipalities (0180, 0880)":                      "1280 är inte en av organisationens kommuner (0180, 0880)",
 	} {
 		if got := ViolationText("sv", in); got != want {
 			t.Errorf("%q in Swedish: %q, want %q", in, got, want)

@@ -64,7 +64,7 @@ func showConsent(args []string, e env) error {
 	}
 	shown := s.ShownIn(purpose, v, strings.TrimSpace(*lang))
 	if shown != *lang {
-		fmt.Fprintln(e.Out, e.f("consent.fallback", v, *lang))
+		fmt.Fprintln(e.Out, e.f("consent.fallback", v, e.langName(*lang)))
 		fmt.Fprintln(e.Out)
 	}
 	t, _ := s.Get(purpose, v, shown)

@@ -10,6 +10,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
 // choice is the values a choice flag takes: a proto enum's names after
@@ -35,7 +36,13 @@ var (
 	establishmentChoice = choice{prefix: "ESTABLISHMENT_STATUS_", values: eventsv1.EstablishmentStatus_value, label: "f.establishment."}
 	leaveChoice         = choice{prefix: "PARENTAL_LEAVE_", values: eventsv1.ParentalLeave_value, label: "f.leave."}
 	genderChoice        = choice{prefix: "GENDER_", values: typev1.Gender_value, label: "g."}
-	programmeChoice     = choice{prefix: "CONSENT_PURPOSE_", values: eventsv1.ConsentPurpose_value, label: "programme."}
+	// programmeChoice is the programmes with consent texts (consent.Purposes):
+	// a consent is recorded, and a text shown, for those only. The enum's
+	// follow-up has no text, and offering it ended in "samtyckestexten för
+	// programme. (version ) finns inte" (the s24 outside round, ADR 0126);
+	// anyProgramme still lets mp withdraw such a consent given earlier.
+	programmeChoice     = choice{prefix: "CONSENT_PURPOSE_", values: purposeValues(), label: "programme."}
+	anyProgramme        = choice{prefix: "CONSENT_PURPOSE_", values: eventsv1.ConsentPurpose_value, label: "programme."}
 	channelChoice       = choice{prefix: "PREFERRED_CHANNEL_", values: typev1.PreferredChannel_value, label: "mailbox.pch.", full: true, zero: "any"}
 	topicChoice         = choice{prefix: "NOTIFICATION_TOPIC_", values: typev1.NotificationTopic_value, label: "mailbox.topic.", full: true}
 	pairRejectChoice    = choice{prefix: "REJECT_REASON_", values: eventsv1.RejectReason_value, label: "reason.reject."}
@@ -55,6 +62,16 @@ var (
 	guideDeclineChoice  = choice{prefix: "DECLINE_REASON_", values: proposalv1.DeclineReason_value, label: "guides.decline."}
 	guideEndChoice      = choice{prefix: "ASSIGNMENT_END_REASON_", values: eventsv1.AssignmentEndReason_value, label: "guides.end."}
 )
+
+// purposeValues is ConsentPurpose_value narrowed to the purposes with
+// consent texts.
+func purposeValues() map[string]int32 {
+	out := map[string]int32{}
+	for _, p := range consent.Purposes {
+		out[p.String()] = int32(p)
+	}
+	return out
+}
 
 // names are c's accepted values as typed, in the enum's order.
 func (c choice) names() []string {

@@ -151,11 +151,11 @@ func setNotify(ctx context.Context, c *clients, kind string, args []string, e en
 	return nil
 }
 
-// describePrefs is one line: "språk ar, kanal sms, vill inte ha påminnelser",
+// describePrefs is one line: "språk arabiska, kanal sms, vill inte ha påminnelser",
 // in the web's words for channels and kinds of message.
 func (e Env) describePrefs(n *typev1.NotificationPreferences) string {
-	lang := n.GetPreferredLanguage()
-	if lang == "" {
+	lang := e.langName(n.GetPreferredLanguage())
+	if n.GetPreferredLanguage() == "" {
 		lang = e.t("prefs.default_language")
 	}
 	ch := e.t("mailbox.pch." + n.GetPreferredChannel().String())
@@ -191,7 +191,10 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 	if (*person == "") == (*proposal == "") {
 		return errors.New(e.t("usage.messages"))
 	}
-	return pages(func(token string) (string, error) {
+	// An empty list says so in the web's words: mp printed nothing, which
+	// read as if the command had not answered (the s24 outside round).
+	n := 0
+	err := pages(func(token string) (string, error) {
 		res, err := c.messages.ListDeliveries(ctx, connect.NewRequest(&gatewayv1.ListDeliveriesRequest{
 			PersonId: *person, ProposalId: *proposal, PageSize: 200, PageToken: token}))
 		if err != nil {
@@ -212,9 +215,14 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 				line += "\t" + r
 			}
 			fmt.Fprintln(e.Out, line)
+			n++
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err == nil && n == 0 {
+		fmt.Fprintln(e.Out, e.t("mailbox.dl.none"))
+	}
+	return err
 }
 
 // mailbox lists the development mailbox or shows one message.
@@ -229,7 +237,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		}
 		m := res.Msg.GetMessage()
 		fmt.Fprintf(e.Out, "%s: %s (%s)\n%s: %s\n%s: %s\n", e.t("mailbox.to"), m.GetTo(), e.label("mailbox.ch.", m.GetIntendedChannel().String()),
-			e.t("mailbox.language"), m.GetLanguage(), e.t("mailbox.subject"), m.GetSubject())
+			e.t("mailbox.language"), e.langName(m.GetLanguage()), e.t("mailbox.subject"), m.GetSubject())
 		if u := m.GetAnswerUrl(); u != "" {
 			fmt.Fprintf(e.Out, "%s: %s\n", e.t("mailbox.answer_link"), u)
 		}
@@ -248,8 +256,19 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		}
 		for _, m := range res.Msg.GetMessages() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), localtime.Stamp(m.GetCreateTime()), m.GetTo(),
-				m.GetLanguage(), e.label("mailbox.tpl.", m.GetTemplate().String()), m.GetSubject())
+				e.langName(m.GetLanguage()), e.label("mailbox.tpl.", m.GetTemplate().String()), m.GetSubject())
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+}
+
+// langName names a message or consent text language in mp's words
+// ("arabiska"); any other code is quoted as typed ("xx"). It printed the
+// code ("språk ar") where the web app says the name (the s24 outside
+// round, ADR 0126).
+func (e Env) langName(code string) string {
+	if s := e.t("langname." + code); s != "langname."+code {
+		return s
+	}
+	return fmt.Sprintf("%q", code)
 }

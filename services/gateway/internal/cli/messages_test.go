@@ -21,7 +21,10 @@ type fakeMessages struct {
 	gatewayv1connect.UnimplementedMessageServiceHandler
 }
 
-func (fakeMessages) ListDeliveries(context.Context, *connect.Request[gatewayv1.ListDeliveriesRequest]) (*connect.Response[gatewayv1.ListDeliveriesResponse], error) {
+func (fakeMessages) ListDeliveries(_ context.Context, req *connect.Request[gatewayv1.ListDeliveriesRequest]) (*connect.Response[gatewayv1.ListDeliveriesResponse], error) {
+	if req.Msg.GetPersonId() != "p1" {
+		return connect.NewResponse(&gatewayv1.ListDeliveriesResponse{}), nil
+	}
 	return connect.NewResponse(&gatewayv1.ListDeliveriesResponse{Deliveries: []*notifyv1.Delivery{{PersonId: "p1",
 		Status: notifyv1.DeliveryStatus_DELIVERY_STATUS_SKIPPED, Failure: notifyv1.Failure_FAILURE_NO_CONTACT,
 		FailureReason: "personen saknar e-postadress eller telefonnummer för kanalen"}}}), nil
@@ -53,6 +56,20 @@ func TestMessagesSayItOnce(t *testing.T) {
 		_, err := runServices(t, lang, serve, "mailbox", "show", "0190f3e2-0000-7000-8000-000000000001")
 		if err == nil || err.Error() != want {
 			t.Errorf("MP_LANG=%q mailbox show: %v, want %q", lang, err, want)
+		}
+	}
+}
+
+// TestMessagesListSaysNone: for a person nothing was sent to, mp messages
+// list printed nothing at all (the s24 outside round); it says so in the
+// web page's words.
+func TestMessagesListSaysNone(t *testing.T) {
+	t.Parallel()
+	serve := func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewMessageServiceHandler(fakeMessages{})) }
+	for lang, want := range map[string]string{"": "Inga meddelanden än.\n", "en": "No messages yet.\n"} {
+		out, err := runServices(t, lang, serve, "messages", "list", "-person", "p2")
+		if err != nil || out != want {
+			t.Errorf("MP_LANG=%q messages list of nobody's messages: %q, %v; want %q", lang, out, err, want)
 		}
 	}
 }

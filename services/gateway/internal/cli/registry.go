@@ -179,6 +179,13 @@ func participantConsent(ctx context.Context, c *clients, args []string, e env) e
 		return errors.New(e.t("usage.consent"))
 	}
 	pv, err := e.enumFlag("programme", *programme, programmeChoice)
+	if err != nil && *withdraw {
+		// A consent without a text (follow-up, recorded through the API
+		// earlier) can still be withdrawn; the refusal lists those -h does.
+		if v, aerr := e.enumFlag("programme", *programme, anyProgramme); aerr == nil {
+			pv, err = v, nil
+		}
+	}
 	if err != nil {
 		return err
 	}

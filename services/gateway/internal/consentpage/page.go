@@ -15,12 +15,12 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"regexp"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/motesplats/motesplats/pkg/lang"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
@@ -88,9 +88,6 @@ type view struct {
 	Others  []other
 }
 
-// langRE is the form of a language code in the address: ISO 639-1 or -3.
-var langRE = regexp.MustCompile(`^[a-z]{2,3}$`)
-
 // show answers GET Route: the text in the asked language, else in Swedish
 // with a note saying so in Swedish and English (a consent recorded in a
 // language the version lacks, as the demo data's old ones, still shows
@@ -98,13 +95,16 @@ var langRE = regexp.MustCompile(`^[a-z]{2,3}$`)
 func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
 	purpose, ok := consent.PurposeOf(r.PathValue("purpose"))
 	version, asked := r.PathValue("version"), r.PathValue("lang")
-	if !ok || !p.texts.Has(purpose, version) || !langRE.MatchString(asked) {
+	// A language is one a consent can record (pkg/lang, as the
+	// participants service checks it): "xx" answered 200 with "finns inte
+	// på xx" (ADR 0126).
+	if !ok || !p.texts.Has(purpose, version) || !lang.Valid(asked) {
 		p.notFound(rw)
 		return
 	}
-	lang := p.texts.ShownIn(purpose, version, asked)
-	t, _ := p.texts.Get(purpose, version, lang)
-	v := view{Lang: lang, Dir: consent.Dir(lang), Text: t, Words: p.words[lang], Missing: lang != asked}
+	shown := p.texts.ShownIn(purpose, version, asked)
+	t, _ := p.texts.Get(purpose, version, shown)
+	v := view{Lang: shown, Dir: consent.Dir(shown), Text: t, Words: p.words[shown], Missing: shown != asked}
 	if v.Missing {
 		v.AskedSv, v.AskedEn = langName(language.Swedish, asked), langName(language.English, asked)
 	}
@@ -113,7 +113,7 @@ func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
 		v.Swedish = &sv
 	}
 	for _, l := range p.texts.Langs(purpose, version) {
-		if l != lang {
+		if l != shown {
 			v.Others = append(v.Others, other{Lang: l, Dir: consent.Dir(l), Name: p.words[l].Name, Path: consent.Path(purpose, version, l)})
 		}
 	}
@@ -125,7 +125,7 @@ func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
 	}
 	h := rw.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", lang)
+	h.Set("Content-Language", shown)
 	// A published text never changes, but a version may gain a language
 	// (its fallback page then changes), so an hour, not for ever.
 	h.Set("Cache-Control", "public, max-age=3600")

@@ -23,6 +23,7 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
+	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
 // Caller is who makes a request and from where.
@@ -151,10 +152,18 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 	return forward(&gatewayv1.ListParticipantsResponse{}, res), nil
 }
 
-// CreateParticipant registers a newcomer.
+// CreateParticipant registers a newcomer; each consent must name a
+// published text (consent.Set.Check, ADR 0126).
 func (g *Gateway) CreateParticipant(ctx context.Context, c Caller, p *participantsv1.Participant, requestID string) (*participantsv1.Participant, error) {
 	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	for i, k := range p.GetConsents() {
+		consent.Texts().Check(&v, fmt.Sprintf("participant.consents[%d]", i), k)
+	}
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	res, err := g.Backend.Participants.CreateParticipant(sctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: requestID})
@@ -424,13 +433,19 @@ func (g *Gateway) remove(ctx context.Context, c Caller, resource, id string, era
 	return g.record(ctx, c, action, resource, id, err)
 }
 
-// RecordConsent records a newcomer's consent for one purpose.
-func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, consent *participantsv1.Consent) (*participantsv1.Participant, error) {
+// RecordConsent records a newcomer's consent for one purpose, to a
+// published text only (consent.Set.Check, ADR 0126).
+func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, k *participantsv1.Consent) (*participantsv1.Participant, error) {
 	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	res, err := g.Backend.Participants.RecordConsent(sctx, &participantsv1.RecordConsentRequest{ParticipantId: id, Consent: consent})
+	var v apperr.Validator
+	consent.Texts().Check(&v, "consent", k)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	res, err := g.Backend.Participants.RecordConsent(sctx, &participantsv1.RecordConsentRequest{ParticipantId: id, Consent: k})
 	if err := g.record(ctx, c, "record_consent", "participant", id, err); err != nil {
 		return nil, err
 	}

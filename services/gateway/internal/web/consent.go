@@ -79,11 +79,15 @@ type participantView struct {
 func newParticipantView(p *page, org string, pt *participantsv1.Participant) participantView {
 	v := participantView{Org: org}
 	for _, c := range pt.GetConsents() {
-		slug := consent.Slug(c.GetPurpose())
-		r := consentRow{Programme: p.t("consent.programme." + slug), Version: c.GetTextVersion(),
-			Language: langName(p.Lang, c.GetLanguage()), Path: consent.Path(c.GetPurpose(), c.GetTextVersion(), c.GetLanguage())}
-		if slug == "" {
-			r.Programme, r.Path = c.GetPurpose().String(), ""
+		// Every declared purpose has its word, follow-up too, which has no
+		// text; a link only where a text was published under the version
+		// (a consent recorded by the API before ADR 0126 may name none,
+		// and its link opened "Samtyckestexten finns inte").
+		purpose := strings.ToLower(strings.TrimPrefix(c.GetPurpose().String(), "CONSENT_PURPOSE_"))
+		r := consentRow{Programme: p.t("consent.programme." + purpose), Version: c.GetTextVersion(),
+			Language: langName(p.Lang, c.GetLanguage())}
+		if consent.Texts().Has(c.GetPurpose(), c.GetTextVersion()) {
+			r.Path = consent.Path(c.GetPurpose(), c.GetTextVersion(), c.GetLanguage())
 		}
 		if t := c.GetGivenTime(); t != nil {
 			r.Given = t.AsTime().In(localtime.Zone).Format(time.DateOnly)
