@@ -39,24 +39,15 @@ func mentor(t testing.TB, c *apiClient, org, muni, given string) string {
 	return res.Msg.GetVolunteer().GetId()
 }
 
-// mp runs an mp command in process with its config in dir.
+// mp runs an mp command in process with its config in dir and fails the
+// test when it fails (mpRun gives the error, for refusals).
 func mp(t testing.TB, dir string, args ...string) string {
 	t.Helper()
-	var out bytes.Buffer
-	env := cli.Env{In: strings.NewReader(""), Out: &out, HTTP: &http.Client{Timeout: time.Minute},
-		Getenv: func(k string) string {
-			switch k {
-			case "MP_CONFIG_DIR":
-				return dir
-			case "MP_PASSWORD":
-				return password
-			}
-			return ""
-		}}
-	if err := cli.Run(testutil.Context(t), args, env); err != nil {
-		t.Fatalf("mp %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	out, err := mpRun(t, dir, args...)
+	if err != nil {
+		t.Fatalf("mp %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return out.String()
+	return out
 }
 
 // TestCLIFlow drives the Done-when path through the mp client: sign in,
