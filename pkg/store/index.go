@@ -162,6 +162,7 @@ func (r *Repo[T]) changedUnlock(notify bool, key string, v T, live bool) {
 	r.dirty = true
 	r.version++
 	r.merged = nil
+	r.ranked = nil
 	subs := r.subs
 	r.mu.Unlock()
 	if !notify {
