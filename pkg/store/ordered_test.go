@@ -80,6 +80,32 @@ func TestFindInAnOrder(t *testing.T) {
 			t.Errorf("no index (key %q) = %v, want %v", key, got, w)
 		}
 	}
+	// A change under another value keeps a value's ranking; one under it
+	// drops it.
+	kept := func() []string {
+		r.mu.RLock()
+		defer r.mu.RUnlock()
+		return r.rankedBy["size\x00municipality"]["0180"]
+	}
+	before := kept()
+	if _, _, err := r.Update(ctx, "p28", func(f *facts, _ uint64) (Change, error) { f.HouseholdSize = 7; return nil, nil }); err != nil { // in 0880
+		t.Fatal(err)
+	}
+	all[1].HouseholdSize = 7
+	list("", "municipality", "0180")
+	if after := kept(); len(before) == 0 || len(after) == 0 || &after[0] != &before[0] {
+		t.Error("a change in 0880 dropped the ranking of 0180")
+	}
+	if _, _, err := r.Update(ctx, "p26", func(f *facts, _ uint64) (Change, error) { f.HouseholdSize = 8; return nil, nil }); err != nil { // in 0180
+		t.Fatal(err)
+	}
+	all[3].HouseholdSize = 8
+	if kept() != nil {
+		t.Error("a change in 0180 kept its old ranking")
+	}
+	if got, w := list("", "municipality", "0180"), want(func(f *facts) bool { return f.GetMunicipalityCode() == "0180" }); !slices.Equal(got, w) || got[0] != "p26" {
+		t.Errorf("after a change in 0180 = %v, want %v", got, w)
+	}
 	// A record whose key changes moves in the ranking at once.
 	if _, _, err := r.Update(ctx, "p29", func(f *facts, _ uint64) (Change, error) { f.HouseholdSize = 9; return nil, nil }); err != nil {
 		t.Fatal(err)
@@ -101,8 +127,9 @@ func TestFindInAnOrder(t *testing.T) {
 // BenchmarkFindInAnOrder times a page of 50 of one index value of 600
 // and 5,000 records (a job's proposals: the demo's one-municipality job
 // proposes about 600) in id order and in a named order: kept (a page after
-// the first of an unchanged index: a binary search and the page) and right
-// after a change (the order is sorted again).
+// the first of an unchanged index: a binary search and the page), right
+// after a change under another value (another job's: kept), and right
+// after a change under the value (the order is sorted again).
 func BenchmarkFindInAnOrder(b *testing.B) {
 	for _, n := range []int{600, 5000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchFindInAnOrder(b, n) })
@@ -139,6 +166,15 @@ func benchFindInAnOrder(b *testing.B, n int) {
 		}
 		b.Run(name+"/kept", func(b *testing.B) {
 			for b.Loop() {
+				if p, _ := r.Find(q); len(p.Items) != 50 {
+					b.Fatal(len(p.Items))
+				}
+			}
+		})
+		b.Run(name+"/after-a-change-elsewhere", func(b *testing.B) {
+			for b.Loop() {
+				rev++
+				r.Put("q00000", &facts{ParticipantId: "q00000", MunicipalityCode: "0380", HouseholdSize: int32(rev % 97)}, rev)
 				if p, _ := r.Find(q); len(p.Items) != 50 {
 					b.Fatal(len(p.Items))
 				}

@@ -148,12 +148,15 @@ type Repo[T proto.Message] struct {
 	// merged is inOrder merged per multi-value query, version counts
 	// index changes, totals keeps counts per version (sorted.go).
 	merged map[string][]string
-	// ranked is the positions of a query in one of cfg.Orders, per
-	// order, index and values, until the index next changes (ordered.go).
-	ranked  map[string][]string
-	version uint64
-	totals  totals
-	subs    []func(id string, v T, ok bool) // change subscribers
+	// rankedBy is the positions of one index value's records in one of
+	// cfg.Orders, per order and index name, then value, until that
+	// value's set changes; ranked is those of the other queries (several
+	// values, no index), until the index next changes (ordered.go).
+	rankedBy map[string]map[string][]string
+	ranked   map[string][]string
+	version  uint64
+	totals   totals
+	subs     []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
 	published metric.Int64Counter
