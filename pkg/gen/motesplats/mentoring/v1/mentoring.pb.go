@@ -276,9 +276,9 @@ const (
 	PairOrder_PAIR_ORDER_UNSPECIFIED PairOrder = 0
 	// Points highest first, equal points by pair id: page 2 starts where
 	// page 1's ranking ends. Each page reads at most page_size pairs past a
-	// binary search; the first page after any change of the pairs sorts the
-	// pairs of the filter's job, newcomer or mentor once (or of the whole
-	// register without one of those three).
+	// binary search; the first page after a change among the pairs of the
+	// filter's job, newcomer or mentor (of the whole register without one
+	// of those three) sorts them once.
 	PairOrder_PAIR_ORDER_SCORE_DESC PairOrder = 1
 )
 
