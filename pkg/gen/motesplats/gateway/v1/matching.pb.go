@@ -532,7 +532,8 @@ type ListPairsRequest struct {
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	// Only active pairs without a recent check-in.
 	OnlyNeedingFollowUp bool `protobuf:"varint,4,opt,name=only_needing_follow_up,json=onlyNeedingFollowUp,proto3" json:"only_needing_follow_up,omitempty"`
-	// Maximum results; 0 means the service's default.
+	// Pairs per page: 1 to 500; 0 means 50 (the mentoring service's cap and
+	// default).
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response of the same request and order.
 	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
