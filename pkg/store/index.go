@@ -162,6 +162,7 @@ func (r *Repo[T]) changedUnlock(notify bool, key string, v T, live bool) {
 	r.dirty = true
 	r.version++
 	r.merged = nil
+	r.ranked = nil
 	subs := r.subs
 	r.mu.Unlock()
 	if !notify {
@@ -175,7 +176,7 @@ func (r *Repo[T]) changedUnlock(notify bool, key string, v T, live bool) {
 func (r *Repo[T]) indexLocked(key string, v T) {
 	for name, fn := range r.cfg.Indexes {
 		for _, val := range fn(v) {
-			delete(r.inOrder[name], val)
+			r.dropOrderLocked(name, val)
 			set := r.byIndex[name][val]
 			if set == nil {
 				set = keySet{}
@@ -194,7 +195,7 @@ func (r *Repo[T]) unindexLocked(key string) {
 	if isLive(old) {
 		for name, fn := range r.cfg.Indexes {
 			for _, val := range fn(old.v) {
-				delete(r.inOrder[name], val)
+				r.dropOrderLocked(name, val)
 				delete(r.byIndex[name][val], key)
 				if len(r.byIndex[name][val]) == 0 {
 					delete(r.byIndex[name], val)

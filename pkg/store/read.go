@@ -87,6 +87,10 @@ type Query[T proto.Message] struct {
 	After string
 	// Limit is the page size; 0 returns all.
 	Limit int
+	// Order names one of Config.Orders: the records come in the order of
+	// its keys, ties by id, and After and Page.Next are positions (At)
+	// rather than ids. Empty is id order.
+	Order string
 	// NoTotal lets Find stop once the page is full and start at After
 	// without counting what comes before: Total is then -1. FindCounted
 	// sets it when it knows the total.
@@ -96,13 +100,14 @@ type Query[T proto.Message] struct {
 // Page is a query's result.
 type Page[T proto.Message] struct {
 	Items []T
-	// Next is the id to pass as After for the next page; empty at the end.
+	// Next is the id (in an ordered query, the position) to pass as After
+	// for the next page; empty at the end.
 	Next string
 	// Total counts all records matching the query, across pages.
 	Total int
 }
 
-// Find runs q against the index, ordered by id. Results are shared with the
+// Find runs q against the index, ordered by id or by q.Order. Results are shared with the
 // index: callers must not modify them (proto.Clone first).
 func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 	r.mu.Lock()
@@ -126,10 +131,22 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		// page costs a merge, not a sort of every id (sorted.go).
 		candidates = r.inOrderLocked(q.Index, q.Values)
 	}
+	if q.Order != "" {
+		if _, ok := r.cfg.Orders[q.Order]; !ok {
+			r.mu.Unlock()
+			return Page[T]{}, fmt.Errorf("store: no order %q", q.Order)
+		}
+		if q.Index == "" {
+			candidates = r.sorted
+		}
+		// Positions, not ids, in a slice of their own (r.sorted is
+		// rebuilt in place): the loop below reads the id from each.
+		candidates = r.rankedLocked(q.Order, q.Index, q.Values, candidates)
+	}
 	r.mu.Unlock()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if q.Index == "" {
+	if q.Index == "" && q.Order == "" {
 		candidates = r.sorted
 	}
 	var p Page[T]
@@ -146,7 +163,11 @@ func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
 		}
 	}
 	for _, k := range candidates {
-		e, ok := r.records[k]
+		id := k
+		if q.Order != "" {
+			_, id, _ = SplitAt(k)
+		}
+		e, ok := r.records[id]
 		if !ok || !isLive(e) {
 			continue
 		}

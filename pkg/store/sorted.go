@@ -46,6 +46,15 @@ func (r *Repo[T]) inOrderLocked(name string, values []string) []string {
 	return m
 }
 
+// dropOrderLocked forgets the kept orders of one index value, whose set
+// or whose records are changing.
+func (r *Repo[T]) dropOrderLocked(name, val string) {
+	delete(r.inOrder[name], val)
+	for order := range r.cfg.Orders {
+		delete(r.rankedBy[order+"\x00"+name], val)
+	}
+}
+
 // valueInOrderLocked returns the kept slice of one value, making it.
 func (r *Repo[T]) valueInOrderLocked(name, val string) []string {
 	if s, ok := r.inOrder[name][val]; ok {

@@ -54,6 +54,10 @@ type Config[T proto.Message] struct {
 	// Indexes name secondary keys to look records up by, for example
 	// "municipality" -> the record's municipality code.
 	Indexes map[string]func(T) []string
+	// Orders name sort keys a Query may page in instead of id order, for
+	// example "score" -> a key that sorts the best record first. Keys are
+	// compared as bytes, ties by id, and must not contain "\x00".
+	Orders map[string]func(T) string
 	// RelayInterval is how often the relay looks for events left behind by
 	// a crash; default 2s. RelayGrace is how old such an entry must be
 	// before the relay takes it, so it does not race the writer that is
@@ -143,10 +147,16 @@ type Repo[T proto.Message] struct {
 	inOrder map[string]map[string][]string
 	// merged is inOrder merged per multi-value query, version counts
 	// index changes, totals keeps counts per version (sorted.go).
-	merged  map[string][]string
-	version uint64
-	totals  totals
-	subs    []func(id string, v T, ok bool) // change subscribers
+	merged map[string][]string
+	// rankedBy is the positions of one index value's records in one of
+	// cfg.Orders, per order and index name, then value, until that
+	// value's set changes; ranked is those of the other queries (several
+	// values, no index), until the index next changes (ordered.go).
+	rankedBy map[string]map[string][]string
+	ranked   map[string][]string
+	version  uint64
+	totals   totals
+	subs     []func(id string, v T, ok bool) // change subscribers
 
 	conflicts metric.Int64Counter
 	published metric.Int64Counter

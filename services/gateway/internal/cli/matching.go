@@ -104,10 +104,11 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 		return err
 	}
 	// Every page, not the first 200 (issue 12: 200 of 265 were shown
-	// without a word).
+	// without a word), best first across pages as the matching page lists
+	// them (ADR 0128).
 	return pages(func(token string) (string, error) {
 		res, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: *job, PageSize: 200, PageToken: token,
-			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}}))
+			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, Order: mentoringv1.PairOrder_PAIR_ORDER_SCORE_DESC}))
 		if err != nil {
 			return "", err
 		}

@@ -63,18 +63,19 @@ type bulkData struct {
 
 // proposalsFrom pages through the proposals of the caller's scope (of one
 // job, when set) with a score of at least minScore, up to maxBulk, and
-// counts those beyond.
+// counts those beyond. They come best first (ADR 0128), so the cap keeps
+// the best and the reading stops at the first proposal below minScore.
 func (w *Web) proposalsFrom(r *http.Request, p *page, job string, minScore int) (ids []string, more int, err error) {
 	token := ""
 	for range 100 { // 100 pages of 500: far above any organisation's proposals
 		res, err := w.g.ListPairs(r.Context(), p.caller, &gatewayv1.ListPairsRequest{JobId: job, PageSize: 500, PageToken: token,
-			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}})
+			Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, Order: mentoringv1.PairOrder_PAIR_ORDER_SCORE_DESC})
 		if err != nil {
 			return nil, 0, err
 		}
 		for _, v := range res.GetPairs() {
 			if int(v.GetPair().GetScore()) < minScore {
-				continue
+				return ids, more, nil
 			}
 			if len(ids) < maxBulk {
 				ids = append(ids, v.GetPair().GetId())

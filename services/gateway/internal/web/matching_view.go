@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,27 +205,32 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 	for _, v := range props {
 		d.Proposals = append(d.Proposals, newProposalRow(p, v, "", reasons))
 	}
-	sortProposals(d.Proposals)
+	tiesByName(d.Proposals)
 	d.Pairs = make([]pairLine, 0, len(pairs))
 	for _, v := range pairs {
 		d.Pairs = append(d.Pairs, newPairLine(p, v))
 	}
 }
 
-// sortProposals puts the best proposals first, as a coordinator reviews
-// them: by points, highest first; equal points by the newcomer's name,
-// then the mentor's, in Swedish order (nameCollator), so a reload never
-// reshuffles them. The service pages in id order, so this orders one page
-// (50) of a job's proposals (ADR 0125).
-func sortProposals(rows []proposalRow) {
+// tiesByName orders each run of proposals with equal points by the
+// newcomer's name, then the mentor's, in Swedish order (nameCollator), and
+// leaves the points order alone: the service ranks a job's proposals by
+// points across pages, ties by pair id (ADR 0128), which means nothing to
+// a coordinator reading the page. A run that crosses a page break stays
+// split where the service split it, so no proposal moves between pages.
+func tiesByName(rows []proposalRow) {
 	c := nameCollator()
-	slices.SortStableFunc(rows, func(a, b proposalRow) int {
-		if n := cmp.Compare(b.Score, a.Score); n != 0 {
-			return n
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && rows[j].Score == rows[i].Score {
+			j++
 		}
-		if n := c.CompareString(a.ParticipantName, b.ParticipantName); n != 0 {
-			return n
-		}
-		return c.CompareString(a.VolunteerName, b.VolunteerName)
-	})
+		slices.SortStableFunc(rows[i:j], func(a, b proposalRow) int {
+			if n := c.CompareString(a.ParticipantName, b.ParticipantName); n != 0 {
+				return n
+			}
+			return c.CompareString(a.VolunteerName, b.VolunteerName)
+		})
+		i = j
+	}
 }

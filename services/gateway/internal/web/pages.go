@@ -60,8 +60,9 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return nil, err
 	}
 	d.Job = r.URL.Query().Get("job")
+	// Best first across pages: the service ranks by points (ADR 0128).
 	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job"),
-		PageToken: r.URL.Query().Get("page_token")}
+		PageToken: r.URL.Query().Get("page_token"), Order: mentoringv1.PairOrder_PAIR_ORDER_SCORE_DESC}
 	props, err := w.g.ListPairs(ctx, p.caller, q)
 	if err != nil {
 		return nil, err

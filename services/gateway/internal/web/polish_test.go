@@ -66,23 +66,25 @@ func TestRefusedJobFormKeepsTicks(t *testing.T) {
 	}
 }
 
-// TestProposalsBestFirst: the matching page lists a page's proposals by
-// points, best first; equal points by the newcomer's name in Swedish order
-// (å, ä, ö after z, case ignored), then the mentor's. The service's order
-// (by id) put a 12-point proposal above a 30-point one.
+// TestProposalsBestFirst: the matching page keeps the service's ranking
+// by points (ADR 0128: one ranking across pages, equal points by pair id)
+// and orders each run of equal points by the newcomer's name in Swedish
+// order (å, ä, ö after z, case ignored), then the mentor's; it never moves
+// a proposal across a change of points, which would undo the ranking.
 func TestProposalsBestFirst(t *testing.T) {
 	t.Parallel()
 	prop := func(id string, score int32, newcomer, mentor string) *gatewayv1.PairView {
 		return &gatewayv1.PairView{Pair: &mentoringv1.Pair{Id: id, Score: score}, ParticipantName: newcomer, VolunteerName: mentor}
 	}
+	// As the service pages them: points highest first, then pair id.
 	props := []*gatewayv1.PairView{
-		prop("a", 12, "Adam Berg", "Karin Ek"),
+		prop("d", 45, "ärlig Nord", "Karin Ek"),
 		prop("b", 30, "Örjan Ek", "Karin Ek"),
 		prop("c", 30, "Zlatan Ali", "Karin Ek"),
-		prop("d", 45, "ärlig Nord", "Karin Ek"),
 		prop("e", 30, "Åsa Lund", "Olle Ek"),
 		prop("f", 30, "Åsa Lund", "Erik Ek"),
 		prop("g", 30, "adam Berg", "Karin Ek"),
+		prop("a", 12, "Adam Berg", "Karin Ek"),
 	}
 	p := benchPage()
 	d := &matchingData{Available: true}
@@ -98,6 +100,19 @@ func TestProposalsBestFirst(t *testing.T) {
 	body := renderPage(t, p, "matching")
 	if i, j := strings.Index(body, "ärlig Nord"), strings.Index(body, "Adam Berg"); i < 0 || j < 0 || i > j {
 		t.Errorf("the page does not show the best proposal first (%d, %d)", i, j)
+	}
+	// Names order only equal points: a run split by other points stays
+	// where the service put it.
+	d = &matchingData{Available: true}
+	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, []*gatewayv1.PairView{
+		prop("x", 30, "Örjan Ek", "Karin Ek"), prop("y", 20, "Adam Berg", "Karin Ek"), prop("z", 30, "Adam Berg", "Karin Ek"),
+	}, nil)
+	got = got[:0]
+	for _, r := range d.Proposals {
+		got = append(got, r.ID)
+	}
+	if want := []string{"x", "y", "z"}; !cmp.Equal(got, want) {
+		t.Errorf("order %v, want the service's %v", got, want)
 	}
 }
 

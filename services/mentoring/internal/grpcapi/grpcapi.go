@@ -117,7 +117,7 @@ func (s *Server) ListPairs(ctx context.Context, req *pb.ListPairsRequest) (*pb.L
 	ps, next, total, err := s.svc.List(ctx, who, pairs.ListFilter{
 		JobID: req.GetJobId(), MunicipalityCode: req.GetMunicipalityCode(), ParticipantID: req.GetParticipantId(),
 		VolunteerID: req.GetVolunteerId(), Statuses: req.GetStatuses(), FlagAfterWeeks: req.GetFlagAfterWeeks(),
-		OnlyNeedingFollowUp: req.GetOnlyNeedingFollowUp(),
+		OnlyNeedingFollowUp: req.GetOnlyNeedingFollowUp(), Order: req.GetOrder(),
 	}, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err

@@ -65,10 +65,12 @@ type ListFilter struct {
 	Statuses                                            []eventsv1.PairStatus
 	FlagAfterWeeks                                      int32
 	OnlyNeedingFollowUp                                 bool
+	// Order is id order (unspecified) or points highest first (ranking.go).
+	Order pb.PairOrder
 }
 
 // List returns a page of the pairs the caller may see matching f, in id
-// order. Returns Invalid.
+// order or f.Order. Returns Invalid.
 func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size int32, token string) ([]*pb.Pair, string, int, error) {
 	var v apperr.Validator
 	if f.JobID != "" && !ids.Valid(f.JobID) {
@@ -91,11 +93,11 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	if f.FlagAfterWeeks < 0 || f.FlagAfterWeeks > 52 {
 		v.Add("flag_after_weeks", "must be from 0 to 52")
 	}
-	limit, after := page.Check(&v, size, token)
+	limit, after, order := checkOrder(&v, f.Order, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
-	q := store.Query[*pb.Pair]{After: after, Limit: limit}
+	q := store.Query[*pb.Pair]{After: after, Limit: limit, Order: order}
 	switch {
 	case f.JobID != "":
 		q.Index, q.Values = "job", []string{f.JobID}
@@ -131,7 +133,7 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	for k, p := range found.Items {
 		out[k] = s.view(p, int(f.FlagAfterWeeks))
 	}
-	return out, page.Encode(found.Next), found.Total, nil
+	return out, encodeToken(order, found.Next), found.Total, nil
 }
 
 // Approve approves a proposal and offers it to both people until the

@@ -69,6 +69,7 @@ func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pa
 			"pairkey":     func(p *pb.Pair) []string { return []string{rules.PairKey(p.GetParticipantId(), p.GetVolunteerId())} },
 			"alternative": alternativeIDs,
 		},
+		Orders: map[string]func(*pb.Pair) string{orderScore: scoreKey},
 	}
 }
 

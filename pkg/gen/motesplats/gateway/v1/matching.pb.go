@@ -532,10 +532,15 @@ type ListPairsRequest struct {
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	// Only active pairs without a recent check-in.
 	OnlyNeedingFollowUp bool `protobuf:"varint,4,opt,name=only_needing_follow_up,json=onlyNeedingFollowUp,proto3" json:"only_needing_follow_up,omitempty"`
-	// Maximum results; 0 means the service's default.
+	// Pairs per page: 1 to 500; 0 means 50 (the mentoring service's cap and
+	// default).
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// Token from a previous response.
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Token from a previous response of the same request and order.
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// The order of the pages: unset is pair id order; PAIR_ORDER_SCORE_DESC
+	// is points highest first, equal points by pair id, one ranking across
+	// pages (what the matching page and `mp matching proposals` ask for).
+	Order         v1.PairOrder `protobuf:"varint,7,opt,name=order,proto3,enum=motesplats.mentoring.v1.PairOrder" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -610,6 +615,13 @@ func (x *ListPairsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListPairsRequest) GetOrder() v1.PairOrder {
+	if x != nil {
+		return x.Order
+	}
+	return v1.PairOrder(0)
 }
 
 // ListPairsResponse is one page of pairs.
@@ -1535,7 +1547,7 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\x0eGetPairRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"F\n" +
 	"\x0fGetPairResponse\x123\n" +
-	"\x04pair\x18\x01 \x01(\v2\x1f.motesplats.gateway.v1.PairViewR\x04pair\"\x85\x02\n" +
+	"\x04pair\x18\x01 \x01(\v2\x1f.motesplats.gateway.v1.PairViewR\x04pair\"\xbf\x02\n" +
 	"\x10ListPairsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12<\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2 .motesplats.events.v1.PairStatusR\bstatuses\x12+\n" +
@@ -1543,7 +1555,8 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\x16only_needing_follow_up\x18\x04 \x01(\bR\x13onlyNeedingFollowUp\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"\x91\x01\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x128\n" +
+	"\x05order\x18\a \x01(\x0e2\".motesplats.mentoring.v1.PairOrderR\x05order\"\x91\x01\n" +
 	"\x11ListPairsResponse\x125\n" +
 	"\x05pairs\x18\x01 \x03(\v2\x1f.motesplats.gateway.v1.PairViewR\x05pairs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -1653,12 +1666,13 @@ var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
 	(*v1.Pair)(nil),                    // 27: motesplats.mentoring.v1.Pair
 	(*v1.Job)(nil),                     // 28: motesplats.mentoring.v1.Job
 	(v11.PairStatus)(0),                // 29: motesplats.events.v1.PairStatus
-	(v11.RejectReason)(0),              // 30: motesplats.events.v1.RejectReason
-	(v11.Party)(0),                     // 31: motesplats.events.v1.Party
-	(v11.DeclineReason)(0),             // 32: motesplats.events.v1.DeclineReason
-	(*v1.CheckIn)(nil),                 // 33: motesplats.mentoring.v1.CheckIn
-	(v11.EndReason)(0),                 // 34: motesplats.events.v1.EndReason
-	(*v1.GetReportResponse)(nil),       // 35: motesplats.mentoring.v1.GetReportResponse
+	(v1.PairOrder)(0),                  // 30: motesplats.mentoring.v1.PairOrder
+	(v11.RejectReason)(0),              // 31: motesplats.events.v1.RejectReason
+	(v11.Party)(0),                     // 32: motesplats.events.v1.Party
+	(v11.DeclineReason)(0),             // 33: motesplats.events.v1.DeclineReason
+	(*v1.CheckIn)(nil),                 // 34: motesplats.mentoring.v1.CheckIn
+	(v11.EndReason)(0),                 // 35: motesplats.events.v1.EndReason
+	(*v1.GetReportResponse)(nil),       // 36: motesplats.mentoring.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
 	27, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
@@ -1667,52 +1681,53 @@ var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
 	28, // 3: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
 	0,  // 4: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
 	29, // 5: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	0,  // 6: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
-	0,  // 7: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	30, // 8: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	0,  // 9: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	0,  // 10: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	31, // 11: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	0,  // 12: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	31, // 13: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	32, // 14: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	0,  // 15: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	33, // 16: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	0,  // 17: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	34, // 18: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	0,  // 19: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	35, // 20: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
-	1,  // 21: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
-	3,  // 22: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
-	5,  // 23: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
-	7,  // 24: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
-	9,  // 25: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
-	11, // 26: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
-	13, // 27: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
-	15, // 28: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
-	17, // 29: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
-	19, // 30: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
-	21, // 31: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
-	23, // 32: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
-	25, // 33: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
-	2,  // 34: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
-	4,  // 35: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
-	6,  // 36: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
-	8,  // 37: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
-	10, // 38: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
-	12, // 39: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
-	14, // 40: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
-	16, // 41: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
-	18, // 42: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
-	20, // 43: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
-	22, // 44: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
-	24, // 45: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
-	26, // 46: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
-	34, // [34:47] is the sub-list for method output_type
-	21, // [21:34] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	30, // 6: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	0,  // 7: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
+	0,  // 8: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	31, // 9: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	0,  // 10: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	0,  // 11: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	32, // 12: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	0,  // 13: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	32, // 14: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	33, // 15: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	0,  // 16: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	34, // 17: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	0,  // 18: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	35, // 19: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	0,  // 20: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	36, // 21: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
+	1,  // 22: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
+	3,  // 23: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
+	5,  // 24: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
+	7,  // 25: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
+	9,  // 26: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
+	11, // 27: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
+	13, // 28: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
+	15, // 29: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
+	17, // 30: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
+	19, // 31: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
+	21, // 32: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
+	23, // 33: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
+	25, // 34: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
+	2,  // 35: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
+	4,  // 36: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
+	6,  // 37: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
+	8,  // 38: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
+	10, // 39: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
+	12, // 40: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
+	14, // 41: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
+	16, // 42: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
+	18, // 43: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
+	20, // 44: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
+	22, // 45: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
+	24, // 46: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
+	26, // 47: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
+	35, // [35:48] is the sub-list for method output_type
+	22, // [22:35] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_matching_proto_init() }

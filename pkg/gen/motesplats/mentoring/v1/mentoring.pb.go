@@ -266,6 +266,61 @@ func (UnmatchedReason) EnumDescriptor() ([]byte, []int) {
 	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{3}
 }
 
+// PairOrder is the order ListPairs pages in. Each order is total (ties
+// by pair id), so pages never repeat or skip a pair that stays put; a pair
+// created or changed between two pages may land on a page already read.
+type PairOrder int32
+
+const (
+	// Pair id order.
+	PairOrder_PAIR_ORDER_UNSPECIFIED PairOrder = 0
+	// Points highest first, equal points by pair id: page 2 starts where
+	// page 1's ranking ends. Each page reads at most page_size pairs past a
+	// binary search; the first page after a change among the pairs of the
+	// filter's job, newcomer or mentor (of the whole register without one
+	// of those three) sorts them once.
+	PairOrder_PAIR_ORDER_SCORE_DESC PairOrder = 1
+)
+
+// Enum value maps for PairOrder.
+var (
+	PairOrder_name = map[int32]string{
+		0: "PAIR_ORDER_UNSPECIFIED",
+		1: "PAIR_ORDER_SCORE_DESC",
+	}
+	PairOrder_value = map[string]int32{
+		"PAIR_ORDER_UNSPECIFIED": 0,
+		"PAIR_ORDER_SCORE_DESC":  1,
+	}
+)
+
+func (x PairOrder) Enum() *PairOrder {
+	p := new(PairOrder)
+	*p = x
+	return p
+}
+
+func (x PairOrder) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PairOrder) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_mentoring_v1_mentoring_proto_enumTypes[4].Descriptor()
+}
+
+func (PairOrder) Type() protoreflect.EnumType {
+	return &file_motesplats_mentoring_v1_mentoring_proto_enumTypes[4]
+}
+
+func (x PairOrder) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PairOrder.Descriptor instead.
+func (PairOrder) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{4}
+}
+
 // Job is a matching run for one organisation and some of its
 // municipalities.
 type Job struct {
@@ -1851,8 +1906,12 @@ type ListPairsRequest struct {
 	OnlyNeedingFollowUp bool `protobuf:"varint,7,opt,name=only_needing_follow_up,json=onlyNeedingFollowUp,proto3" json:"only_needing_follow_up,omitempty"`
 	// 1 to 500; 0 means 50.
 	PageSize int32 `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// From the previous response.
-	PageToken     string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// From the previous response of the same request: a token is tied to
+	// its order, and one from the other order is InvalidArgument.
+	PageToken string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// The order of the pages; unset is id order. An unknown value is
+	// InvalidArgument.
+	Order         PairOrder `protobuf:"varint,10,opt,name=order,proto3,enum=motesplats.mentoring.v1.PairOrder" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1950,10 +2009,17 @@ func (x *ListPairsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListPairsRequest) GetOrder() PairOrder {
+	if x != nil {
+		return x.Order
+	}
+	return PairOrder_PAIR_ORDER_UNSPECIFIED
+}
+
 // ListPairsResponse is one page of pairs.
 type ListPairsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Pairs in id order.
+	// Pairs in the request's order.
 	Pairs []*Pair `protobuf:"bytes,1,rep,name=pairs,proto3" json:"pairs,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -3812,7 +3878,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0eGetPairRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
 	"\x0fGetPairResponse\x121\n" +
-	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\"\xf9\x02\n" +
+	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\"\xb3\x03\n" +
 	"\x10ListPairsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12<\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2 .motesplats.events.v1.PairStatusR\bstatuses\x12+\n" +
@@ -3823,7 +3889,9 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x16only_needing_follow_up\x18\a \x01(\bR\x13onlyNeedingFollowUp\x12\x1b\n" +
 	"\tpage_size\x18\b \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\t \x01(\tR\tpageToken\"\x8f\x01\n" +
+	"page_token\x18\t \x01(\tR\tpageToken\x128\n" +
+	"\x05order\x18\n" +
+	" \x01(\x0e2\".motesplats.mentoring.v1.PairOrderR\x05order\"\x8f\x01\n" +
 	"\x11ListPairsResponse\x123\n" +
 	"\x05pairs\x18\x01 \x03(\v2\x1d.motesplats.mentoring.v1.PairR\x05pairs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
@@ -3971,7 +4039,10 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0fUnmatchedReason\x12 \n" +
 	"\x1cUNMATCHED_REASON_UNSPECIFIED\x10\x00\x12'\n" +
 	"#UNMATCHED_REASON_NO_ELIGIBLE_MENTOR\x10\x01\x12!\n" +
-	"\x1dUNMATCHED_REASON_MENTORS_FULL\x10\x022\xea\f\n" +
+	"\x1dUNMATCHED_REASON_MENTORS_FULL\x10\x02*B\n" +
+	"\tPairOrder\x12\x1a\n" +
+	"\x16PAIR_ORDER_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15PAIR_ORDER_SCORE_DESC\x10\x012\xea\f\n" +
 	"\x10MentoringService\x12w\n" +
 	"\x10StartMatchingJob\x120.motesplats.mentoring.v1.StartMatchingJobRequest\x1a1.motesplats.mentoring.v1.StartMatchingJobResponse\x12^\n" +
 	"\x06GetJob\x12&.motesplats.mentoring.v1.GetJobRequest\x1a'.motesplats.mentoring.v1.GetJobResponse\"\x03\x90\x02\x01\x12d\n" +
@@ -4002,177 +4073,179 @@ func file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP() []byte {
 	return file_motesplats_mentoring_v1_mentoring_proto_rawDescData
 }
 
-var file_motesplats_mentoring_v1_mentoring_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_motesplats_mentoring_v1_mentoring_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_motesplats_mentoring_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_motesplats_mentoring_v1_mentoring_proto_goTypes = []any{
 	(JobState)(0),                    // 0: motesplats.mentoring.v1.JobState
 	(CheckInRating)(0),               // 1: motesplats.mentoring.v1.CheckInRating
 	(CheckInActivity)(0),             // 2: motesplats.mentoring.v1.CheckInActivity
 	(UnmatchedReason)(0),             // 3: motesplats.mentoring.v1.UnmatchedReason
-	(*Job)(nil),                      // 4: motesplats.mentoring.v1.Job
-	(*JobCounts)(nil),                // 5: motesplats.mentoring.v1.JobCounts
-	(*ScorePart)(nil),                // 6: motesplats.mentoring.v1.ScorePart
-	(*Candidate)(nil),                // 7: motesplats.mentoring.v1.Candidate
-	(*CheckIn)(nil),                  // 8: motesplats.mentoring.v1.CheckIn
-	(*Pair)(nil),                     // 9: motesplats.mentoring.v1.Pair
-	(*UnmatchedNewcomer)(nil),        // 10: motesplats.mentoring.v1.UnmatchedNewcomer
-	(*StartMatchingJobRequest)(nil),  // 11: motesplats.mentoring.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil), // 12: motesplats.mentoring.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),            // 13: motesplats.mentoring.v1.GetJobRequest
-	(*GetJobResponse)(nil),           // 14: motesplats.mentoring.v1.GetJobResponse
-	(*ListJobsRequest)(nil),          // 15: motesplats.mentoring.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),         // 16: motesplats.mentoring.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),          // 17: motesplats.mentoring.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),         // 18: motesplats.mentoring.v1.WatchJobResponse
-	(*ListUnmatchedRequest)(nil),     // 19: motesplats.mentoring.v1.ListUnmatchedRequest
-	(*ListUnmatchedResponse)(nil),    // 20: motesplats.mentoring.v1.ListUnmatchedResponse
-	(*GetPairRequest)(nil),           // 21: motesplats.mentoring.v1.GetPairRequest
-	(*GetPairResponse)(nil),          // 22: motesplats.mentoring.v1.GetPairResponse
-	(*ListPairsRequest)(nil),         // 23: motesplats.mentoring.v1.ListPairsRequest
-	(*ListPairsResponse)(nil),        // 24: motesplats.mentoring.v1.ListPairsResponse
-	(*ApproveProposalRequest)(nil),   // 25: motesplats.mentoring.v1.ApproveProposalRequest
-	(*ApproveProposalResponse)(nil),  // 26: motesplats.mentoring.v1.ApproveProposalResponse
-	(*RejectProposalRequest)(nil),    // 27: motesplats.mentoring.v1.RejectProposalRequest
-	(*RejectProposalResponse)(nil),   // 28: motesplats.mentoring.v1.RejectProposalResponse
-	(*ReplaceCandidateRequest)(nil),  // 29: motesplats.mentoring.v1.ReplaceCandidateRequest
-	(*ReplaceCandidateResponse)(nil), // 30: motesplats.mentoring.v1.ReplaceCandidateResponse
-	(*AcceptOfferRequest)(nil),       // 31: motesplats.mentoring.v1.AcceptOfferRequest
-	(*AcceptOfferResponse)(nil),      // 32: motesplats.mentoring.v1.AcceptOfferResponse
-	(*DeclineOfferRequest)(nil),      // 33: motesplats.mentoring.v1.DeclineOfferRequest
-	(*DeclineOfferResponse)(nil),     // 34: motesplats.mentoring.v1.DeclineOfferResponse
-	(*RecordCheckInRequest)(nil),     // 35: motesplats.mentoring.v1.RecordCheckInRequest
-	(*RecordCheckInResponse)(nil),    // 36: motesplats.mentoring.v1.RecordCheckInResponse
-	(*EndPairRequest)(nil),           // 37: motesplats.mentoring.v1.EndPairRequest
-	(*EndPairResponse)(nil),          // 38: motesplats.mentoring.v1.EndPairResponse
-	(*GetReportRequest)(nil),         // 39: motesplats.mentoring.v1.GetReportRequest
-	(*ReportCounts)(nil),             // 40: motesplats.mentoring.v1.ReportCounts
-	(*ReportRow)(nil),                // 41: motesplats.mentoring.v1.ReportRow
-	(*ReportBreakdown)(nil),          // 42: motesplats.mentoring.v1.ReportBreakdown
-	(*ReasonCount)(nil),              // 43: motesplats.mentoring.v1.ReasonCount
-	(*GetReportResponse)(nil),        // 44: motesplats.mentoring.v1.GetReportResponse
-	(*PoolNewcomer)(nil),             // 45: motesplats.mentoring.v1.PoolNewcomer
-	(*PoolMentor)(nil),               // 46: motesplats.mentoring.v1.PoolMentor
-	(*JobSnapshot)(nil),              // 47: motesplats.mentoring.v1.JobSnapshot
-	(*JobResult)(nil),                // 48: motesplats.mentoring.v1.JobResult
-	(*timestamppb.Timestamp)(nil),    // 49: google.protobuf.Timestamp
-	(v1.PairStatus)(0),               // 50: motesplats.events.v1.PairStatus
-	(v1.RejectReason)(0),             // 51: motesplats.events.v1.RejectReason
-	(v1.DeclineReason)(0),            // 52: motesplats.events.v1.DeclineReason
-	(v1.Party)(0),                    // 53: motesplats.events.v1.Party
-	(v1.EndReason)(0),                // 54: motesplats.events.v1.EndReason
-	(v11.Gender)(0),                  // 55: motesplats.type.v1.Gender
-	(*v11.EquityGroup)(nil),          // 56: motesplats.type.v1.EquityGroup
-	(*v11.LanguageSkill)(nil),        // 57: motesplats.type.v1.LanguageSkill
-	(v11.SwedishLevel)(0),            // 58: motesplats.type.v1.SwedishLevel
+	(PairOrder)(0),                   // 4: motesplats.mentoring.v1.PairOrder
+	(*Job)(nil),                      // 5: motesplats.mentoring.v1.Job
+	(*JobCounts)(nil),                // 6: motesplats.mentoring.v1.JobCounts
+	(*ScorePart)(nil),                // 7: motesplats.mentoring.v1.ScorePart
+	(*Candidate)(nil),                // 8: motesplats.mentoring.v1.Candidate
+	(*CheckIn)(nil),                  // 9: motesplats.mentoring.v1.CheckIn
+	(*Pair)(nil),                     // 10: motesplats.mentoring.v1.Pair
+	(*UnmatchedNewcomer)(nil),        // 11: motesplats.mentoring.v1.UnmatchedNewcomer
+	(*StartMatchingJobRequest)(nil),  // 12: motesplats.mentoring.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil), // 13: motesplats.mentoring.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),            // 14: motesplats.mentoring.v1.GetJobRequest
+	(*GetJobResponse)(nil),           // 15: motesplats.mentoring.v1.GetJobResponse
+	(*ListJobsRequest)(nil),          // 16: motesplats.mentoring.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),         // 17: motesplats.mentoring.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),          // 18: motesplats.mentoring.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),         // 19: motesplats.mentoring.v1.WatchJobResponse
+	(*ListUnmatchedRequest)(nil),     // 20: motesplats.mentoring.v1.ListUnmatchedRequest
+	(*ListUnmatchedResponse)(nil),    // 21: motesplats.mentoring.v1.ListUnmatchedResponse
+	(*GetPairRequest)(nil),           // 22: motesplats.mentoring.v1.GetPairRequest
+	(*GetPairResponse)(nil),          // 23: motesplats.mentoring.v1.GetPairResponse
+	(*ListPairsRequest)(nil),         // 24: motesplats.mentoring.v1.ListPairsRequest
+	(*ListPairsResponse)(nil),        // 25: motesplats.mentoring.v1.ListPairsResponse
+	(*ApproveProposalRequest)(nil),   // 26: motesplats.mentoring.v1.ApproveProposalRequest
+	(*ApproveProposalResponse)(nil),  // 27: motesplats.mentoring.v1.ApproveProposalResponse
+	(*RejectProposalRequest)(nil),    // 28: motesplats.mentoring.v1.RejectProposalRequest
+	(*RejectProposalResponse)(nil),   // 29: motesplats.mentoring.v1.RejectProposalResponse
+	(*ReplaceCandidateRequest)(nil),  // 30: motesplats.mentoring.v1.ReplaceCandidateRequest
+	(*ReplaceCandidateResponse)(nil), // 31: motesplats.mentoring.v1.ReplaceCandidateResponse
+	(*AcceptOfferRequest)(nil),       // 32: motesplats.mentoring.v1.AcceptOfferRequest
+	(*AcceptOfferResponse)(nil),      // 33: motesplats.mentoring.v1.AcceptOfferResponse
+	(*DeclineOfferRequest)(nil),      // 34: motesplats.mentoring.v1.DeclineOfferRequest
+	(*DeclineOfferResponse)(nil),     // 35: motesplats.mentoring.v1.DeclineOfferResponse
+	(*RecordCheckInRequest)(nil),     // 36: motesplats.mentoring.v1.RecordCheckInRequest
+	(*RecordCheckInResponse)(nil),    // 37: motesplats.mentoring.v1.RecordCheckInResponse
+	(*EndPairRequest)(nil),           // 38: motesplats.mentoring.v1.EndPairRequest
+	(*EndPairResponse)(nil),          // 39: motesplats.mentoring.v1.EndPairResponse
+	(*GetReportRequest)(nil),         // 40: motesplats.mentoring.v1.GetReportRequest
+	(*ReportCounts)(nil),             // 41: motesplats.mentoring.v1.ReportCounts
+	(*ReportRow)(nil),                // 42: motesplats.mentoring.v1.ReportRow
+	(*ReportBreakdown)(nil),          // 43: motesplats.mentoring.v1.ReportBreakdown
+	(*ReasonCount)(nil),              // 44: motesplats.mentoring.v1.ReasonCount
+	(*GetReportResponse)(nil),        // 45: motesplats.mentoring.v1.GetReportResponse
+	(*PoolNewcomer)(nil),             // 46: motesplats.mentoring.v1.PoolNewcomer
+	(*PoolMentor)(nil),               // 47: motesplats.mentoring.v1.PoolMentor
+	(*JobSnapshot)(nil),              // 48: motesplats.mentoring.v1.JobSnapshot
+	(*JobResult)(nil),                // 49: motesplats.mentoring.v1.JobResult
+	(*timestamppb.Timestamp)(nil),    // 50: google.protobuf.Timestamp
+	(v1.PairStatus)(0),               // 51: motesplats.events.v1.PairStatus
+	(v1.RejectReason)(0),             // 52: motesplats.events.v1.RejectReason
+	(v1.DeclineReason)(0),            // 53: motesplats.events.v1.DeclineReason
+	(v1.Party)(0),                    // 54: motesplats.events.v1.Party
+	(v1.EndReason)(0),                // 55: motesplats.events.v1.EndReason
+	(v11.Gender)(0),                  // 56: motesplats.type.v1.Gender
+	(*v11.EquityGroup)(nil),          // 57: motesplats.type.v1.EquityGroup
+	(*v11.LanguageSkill)(nil),        // 58: motesplats.type.v1.LanguageSkill
+	(v11.SwedishLevel)(0),            // 59: motesplats.type.v1.SwedishLevel
 }
 var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	0,  // 0: motesplats.mentoring.v1.Job.state:type_name -> motesplats.mentoring.v1.JobState
-	5,  // 1: motesplats.mentoring.v1.Job.counts:type_name -> motesplats.mentoring.v1.JobCounts
-	49, // 2: motesplats.mentoring.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	49, // 3: motesplats.mentoring.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	49, // 4: motesplats.mentoring.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	6,  // 5: motesplats.mentoring.v1.Candidate.parts:type_name -> motesplats.mentoring.v1.ScorePart
+	6,  // 1: motesplats.mentoring.v1.Job.counts:type_name -> motesplats.mentoring.v1.JobCounts
+	50, // 2: motesplats.mentoring.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	50, // 3: motesplats.mentoring.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	50, // 4: motesplats.mentoring.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	7,  // 5: motesplats.mentoring.v1.Candidate.parts:type_name -> motesplats.mentoring.v1.ScorePart
 	1,  // 6: motesplats.mentoring.v1.CheckIn.rating:type_name -> motesplats.mentoring.v1.CheckInRating
 	2,  // 7: motesplats.mentoring.v1.CheckIn.activities:type_name -> motesplats.mentoring.v1.CheckInActivity
-	49, // 8: motesplats.mentoring.v1.CheckIn.record_time:type_name -> google.protobuf.Timestamp
-	50, // 9: motesplats.mentoring.v1.Pair.status:type_name -> motesplats.events.v1.PairStatus
-	6,  // 10: motesplats.mentoring.v1.Pair.score_parts:type_name -> motesplats.mentoring.v1.ScorePart
-	7,  // 11: motesplats.mentoring.v1.Pair.alternatives:type_name -> motesplats.mentoring.v1.Candidate
-	49, // 12: motesplats.mentoring.v1.Pair.propose_time:type_name -> google.protobuf.Timestamp
-	49, // 13: motesplats.mentoring.v1.Pair.offer_time:type_name -> google.protobuf.Timestamp
-	49, // 14: motesplats.mentoring.v1.Pair.offer_expire_time:type_name -> google.protobuf.Timestamp
-	49, // 15: motesplats.mentoring.v1.Pair.newcomer_accept_time:type_name -> google.protobuf.Timestamp
-	49, // 16: motesplats.mentoring.v1.Pair.mentor_accept_time:type_name -> google.protobuf.Timestamp
-	49, // 17: motesplats.mentoring.v1.Pair.active_time:type_name -> google.protobuf.Timestamp
-	49, // 18: motesplats.mentoring.v1.Pair.end_time:type_name -> google.protobuf.Timestamp
-	49, // 19: motesplats.mentoring.v1.Pair.decide_time:type_name -> google.protobuf.Timestamp
-	51, // 20: motesplats.mentoring.v1.Pair.reject_reason:type_name -> motesplats.events.v1.RejectReason
-	52, // 21: motesplats.mentoring.v1.Pair.decline_reason:type_name -> motesplats.events.v1.DeclineReason
-	53, // 22: motesplats.mentoring.v1.Pair.declined_by:type_name -> motesplats.events.v1.Party
-	54, // 23: motesplats.mentoring.v1.Pair.end_reason:type_name -> motesplats.events.v1.EndReason
-	8,  // 24: motesplats.mentoring.v1.Pair.check_ins:type_name -> motesplats.mentoring.v1.CheckIn
-	55, // 25: motesplats.mentoring.v1.Pair.participant_gender:type_name -> motesplats.type.v1.Gender
-	49, // 26: motesplats.mentoring.v1.Pair.participant_register_time:type_name -> google.protobuf.Timestamp
+	50, // 8: motesplats.mentoring.v1.CheckIn.record_time:type_name -> google.protobuf.Timestamp
+	51, // 9: motesplats.mentoring.v1.Pair.status:type_name -> motesplats.events.v1.PairStatus
+	7,  // 10: motesplats.mentoring.v1.Pair.score_parts:type_name -> motesplats.mentoring.v1.ScorePart
+	8,  // 11: motesplats.mentoring.v1.Pair.alternatives:type_name -> motesplats.mentoring.v1.Candidate
+	50, // 12: motesplats.mentoring.v1.Pair.propose_time:type_name -> google.protobuf.Timestamp
+	50, // 13: motesplats.mentoring.v1.Pair.offer_time:type_name -> google.protobuf.Timestamp
+	50, // 14: motesplats.mentoring.v1.Pair.offer_expire_time:type_name -> google.protobuf.Timestamp
+	50, // 15: motesplats.mentoring.v1.Pair.newcomer_accept_time:type_name -> google.protobuf.Timestamp
+	50, // 16: motesplats.mentoring.v1.Pair.mentor_accept_time:type_name -> google.protobuf.Timestamp
+	50, // 17: motesplats.mentoring.v1.Pair.active_time:type_name -> google.protobuf.Timestamp
+	50, // 18: motesplats.mentoring.v1.Pair.end_time:type_name -> google.protobuf.Timestamp
+	50, // 19: motesplats.mentoring.v1.Pair.decide_time:type_name -> google.protobuf.Timestamp
+	52, // 20: motesplats.mentoring.v1.Pair.reject_reason:type_name -> motesplats.events.v1.RejectReason
+	53, // 21: motesplats.mentoring.v1.Pair.decline_reason:type_name -> motesplats.events.v1.DeclineReason
+	54, // 22: motesplats.mentoring.v1.Pair.declined_by:type_name -> motesplats.events.v1.Party
+	55, // 23: motesplats.mentoring.v1.Pair.end_reason:type_name -> motesplats.events.v1.EndReason
+	9,  // 24: motesplats.mentoring.v1.Pair.check_ins:type_name -> motesplats.mentoring.v1.CheckIn
+	56, // 25: motesplats.mentoring.v1.Pair.participant_gender:type_name -> motesplats.type.v1.Gender
+	50, // 26: motesplats.mentoring.v1.Pair.participant_register_time:type_name -> google.protobuf.Timestamp
 	3,  // 27: motesplats.mentoring.v1.UnmatchedNewcomer.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
-	7,  // 28: motesplats.mentoring.v1.UnmatchedNewcomer.eligible:type_name -> motesplats.mentoring.v1.Candidate
-	4,  // 29: motesplats.mentoring.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	4,  // 30: motesplats.mentoring.v1.GetJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	4,  // 31: motesplats.mentoring.v1.ListJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
-	4,  // 32: motesplats.mentoring.v1.WatchJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	10, // 33: motesplats.mentoring.v1.ListUnmatchedResponse.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	9,  // 34: motesplats.mentoring.v1.GetPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	50, // 35: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	9,  // 36: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
-	9,  // 37: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	51, // 38: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	9,  // 39: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	9,  // 40: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	9,  // 41: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
-	53, // 42: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	9,  // 43: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	53, // 44: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	52, // 45: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	9,  // 46: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	8,  // 47: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	9,  // 48: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	54, // 49: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	9,  // 50: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	40, // 51: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
-	40, // 52: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
-	41, // 53: motesplats.mentoring.v1.GetReportResponse.rows:type_name -> motesplats.mentoring.v1.ReportRow
-	40, // 54: motesplats.mentoring.v1.GetReportResponse.totals:type_name -> motesplats.mentoring.v1.ReportCounts
-	42, // 55: motesplats.mentoring.v1.GetReportResponse.by_gender:type_name -> motesplats.mentoring.v1.ReportBreakdown
-	42, // 56: motesplats.mentoring.v1.GetReportResponse.by_language:type_name -> motesplats.mentoring.v1.ReportBreakdown
-	43, // 57: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	43, // 58: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	43, // 59: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	56, // 60: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	57, // 61: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	58, // 62: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	55, // 63: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	49, // 64: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	49, // 65: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	57, // 66: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
-	55, // 67: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
-	49, // 68: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
-	45, // 69: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
-	46, // 70: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
-	10, // 71: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	11, // 72: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
-	13, // 73: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
-	15, // 74: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
-	17, // 75: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
-	19, // 76: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
-	21, // 77: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
-	23, // 78: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
-	25, // 79: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
-	27, // 80: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
-	29, // 81: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
-	31, // 82: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
-	33, // 83: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
-	35, // 84: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
-	37, // 85: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
-	39, // 86: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
-	12, // 87: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
-	14, // 88: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
-	16, // 89: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
-	18, // 90: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
-	20, // 91: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
-	22, // 92: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
-	24, // 93: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
-	26, // 94: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
-	28, // 95: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
-	30, // 96: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
-	32, // 97: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
-	34, // 98: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
-	36, // 99: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
-	38, // 100: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
-	44, // 101: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
-	87, // [87:102] is the sub-list for method output_type
-	72, // [72:87] is the sub-list for method input_type
-	72, // [72:72] is the sub-list for extension type_name
-	72, // [72:72] is the sub-list for extension extendee
-	0,  // [0:72] is the sub-list for field type_name
+	8,  // 28: motesplats.mentoring.v1.UnmatchedNewcomer.eligible:type_name -> motesplats.mentoring.v1.Candidate
+	5,  // 29: motesplats.mentoring.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	5,  // 30: motesplats.mentoring.v1.GetJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	5,  // 31: motesplats.mentoring.v1.ListJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
+	5,  // 32: motesplats.mentoring.v1.WatchJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	11, // 33: motesplats.mentoring.v1.ListUnmatchedResponse.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
+	10, // 34: motesplats.mentoring.v1.GetPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	51, // 35: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	4,  // 36: motesplats.mentoring.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	10, // 37: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
+	10, // 38: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	52, // 39: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	10, // 40: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	10, // 41: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	10, // 42: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
+	54, // 43: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	10, // 44: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	54, // 45: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	53, // 46: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	10, // 47: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	9,  // 48: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	10, // 49: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	55, // 50: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	10, // 51: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	41, // 52: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
+	41, // 53: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
+	42, // 54: motesplats.mentoring.v1.GetReportResponse.rows:type_name -> motesplats.mentoring.v1.ReportRow
+	41, // 55: motesplats.mentoring.v1.GetReportResponse.totals:type_name -> motesplats.mentoring.v1.ReportCounts
+	43, // 56: motesplats.mentoring.v1.GetReportResponse.by_gender:type_name -> motesplats.mentoring.v1.ReportBreakdown
+	43, // 57: motesplats.mentoring.v1.GetReportResponse.by_language:type_name -> motesplats.mentoring.v1.ReportBreakdown
+	44, // 58: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	44, // 59: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	44, // 60: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	57, // 61: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	58, // 62: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	59, // 63: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	56, // 64: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	50, // 65: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	50, // 66: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	58, // 67: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
+	56, // 68: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
+	50, // 69: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
+	46, // 70: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
+	47, // 71: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
+	11, // 72: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
+	12, // 73: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
+	14, // 74: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
+	16, // 75: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
+	18, // 76: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
+	20, // 77: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
+	22, // 78: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
+	24, // 79: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
+	26, // 80: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
+	28, // 81: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
+	30, // 82: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
+	32, // 83: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
+	34, // 84: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
+	36, // 85: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
+	38, // 86: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
+	40, // 87: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
+	13, // 88: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
+	15, // 89: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
+	17, // 90: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
+	19, // 91: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
+	21, // 92: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
+	23, // 93: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
+	25, // 94: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
+	27, // 95: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
+	29, // 96: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
+	31, // 97: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
+	33, // 98: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
+	35, // 99: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
+	37, // 100: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
+	39, // 101: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
+	45, // 102: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
+	88, // [88:103] is the sub-list for method output_type
+	73, // [73:88] is the sub-list for method input_type
+	73, // [73:73] is the sub-list for extension type_name
+	73, // [73:73] is the sub-list for extension extendee
+	0,  // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_mentoring_v1_mentoring_proto_init() }
@@ -4185,7 +4258,7 @@ func file_motesplats_mentoring_v1_mentoring_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_mentoring_v1_mentoring_proto_rawDesc), len(file_motesplats_mentoring_v1_mentoring_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
