@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -96,16 +97,15 @@ func TestCheckPorts_TakenNamesTheVariable(t *testing.T) {
 	t.Parallel()
 	o := Options{Dir: t.TempDir(), Bin: fakeBins(t), NATSServer: "nats-server", NATSNodes: 1, PublicKeys: "k", DataKey: "d"}
 	// envFree sets every variable to a free port (as host:port for the
-	// *_ADDR ones). The listeners stay open until all are taken: one
-	// closed at once may be handed out again by the kernel to the next
-	// Listen, and two variables would then name the same port (seen in CI).
+	// *_ADDR ones). The ports are below Linux's ephemeral range (32768
+	// up), so no other test's Listen(":0") or outgoing connection takes
+	// one between here and CheckPorts (CI saw that twice: a port handed
+	// out again, and one taken by a parallel package). The listeners stay
+	// open until all are chosen, so no two variables get the same port.
 	envFree := func() map[string]string {
 		env := map[string]string{}
 		for _, v := range portVars() {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := listenBelowEphemeral(t)
 			defer l.Close()
 			p := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 			if strings.HasSuffix(v, "_ADDR") {
@@ -158,4 +158,18 @@ func TestCheckPorts_TakenNamesTheVariable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "MP_REDIS_PORT") || !strings.Contains(err.Error(), "GATEWAY_ADDR") {
 		t.Errorf("redis and the gateway on one port: %v, want both variables named", err)
 	}
+}
+
+// listenBelowEphemeral listens on a random free loopback port between
+// 20000 and 32767, where the kernel hands out no ports by itself.
+func listenBelowEphemeral(t *testing.T) net.Listener {
+	t.Helper()
+	for range 100 {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(20000+rand.IntN(12768))))
+		if err == nil {
+			return l
+		}
+	}
+	t.Fatal("no free port between 20000 and 32767 in 100 tries")
+	return nil
 }
