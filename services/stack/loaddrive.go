@@ -122,13 +122,6 @@ func createRequest() *participantsv1.CreateParticipantRequest {
 	return &participantsv1.CreateParticipantRequest{RequestId: ids.UUIDv7{}.New(), Participant: loadParticipant()}
 }
 
-// loadConsentVersions are the consent texts' current versions, per
-// programme, that a load registration consents to. The texts live in the
-// gateway's internal/consent/texts, which this module cannot import;
-// TestLoadConsentsAreCurrent reads those files and fails when a new
-// version is published and this table is not moved to it.
-var loadConsentVersions = map[string]string{"mentoring": "2026-12", "dinners": "2026-12", "guides": "2026-12"}
-
 // loadParticipant is what every create sends: a realistic small record.
 func loadParticipant() *participantsv1.Participant {
 	return &participantsv1.Participant{
@@ -138,9 +131,9 @@ func loadParticipant() *participantsv1.Participant {
 		// Consents to every programme, so each service's pool takes the
 		// newcomer in: the whole work a registration causes.
 		Consents: []*participantsv1.Consent{
-			{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: loadConsentVersions["mentoring"], Language: "ar"},
-			{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, TextVersion: loadConsentVersions["dinners"], Language: "ar"},
-			{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES, TextVersion: loadConsentVersions["guides"], Language: "ar"},
+			consentTo(eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, "ar"),
+			consentTo(eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, "ar"),
+			consentTo(eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES, "ar"),
 		},
 	}
 }

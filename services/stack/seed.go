@@ -329,7 +329,9 @@ func demoParticipant(r *rand.Rand) *participantsv1.Participant {
 	for _, purpose := range []eventsv1.ConsentPurpose{eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING,
 		eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS, eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES} {
 		if r.IntN(10) < 7 {
-			p.Consents = append(p.Consents, &participantsv1.Consent{Purpose: purpose, TextVersion: "2026-01", Language: mother})
+			// The current text in the newcomer's message language, so the
+			// consent link on their page opens what they agreed to.
+			p.Consents = append(p.Consents, consentTo(purpose, p.GetContact().GetPreferredLanguage()))
 		}
 	}
 	return p
