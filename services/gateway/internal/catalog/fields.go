@@ -15,6 +15,11 @@ var fieldLabels = map[string]string{
 	"notify_channel": "mailbox.pref.channel", "notify_optout": "mailbox.pref.optout",
 	// The audit log's time filter.
 	"from": "a.from", "to": "a.to",
+	// Request fields whose words another area already has: a dinner's
+	// attendance and feedback, the guides job's quotas, the dead letters'
+	// filter, a list's statuses.
+	"attendance": "dinners.f.attendance", "feedback": "dinners.f.feedback", "quotas": "guides.assign.quota",
+	"consumer": "ops.dl.consumer", "stream": "ops.dl.stream", "statuses": "f.status",
 }
 
 // FieldLabel is the label of a form field in locale, as the web app's

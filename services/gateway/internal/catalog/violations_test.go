@@ -86,6 +86,16 @@ func violationLocales() []string {
 // 0180, and a string joined to something else ends with "x".
 func gatewayViolations(t *testing.T, root string) map[string]string {
 	t.Helper()
+	descs, _ := violationsUnder(t, root)
+	return descs
+}
+
+// violationsUnder is gatewayViolations' reading of the sources under
+// root, with the field names beside the descriptions: each field a
+// violation names as a string the source spells (a constant, not a
+// variable), with where.
+func violationsUnder(t *testing.T, root string) (descs, fields map[string]string) {
+	t.Helper()
 	byDir := map[string][]*ast.File{}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -108,7 +118,7 @@ func gatewayViolations(t *testing.T, root string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := map[string]string{}
+	descs, fields = map[string]string{}, map[string]string{}
 	for _, files := range byDir {
 		consts := map[string]string{}
 		for _, f := range files {
@@ -131,35 +141,40 @@ func gatewayViolations(t *testing.T, root string) map[string]string {
 				if !ok {
 					return true
 				}
-				if desc := violationArg(call); desc != nil {
+				if field, desc := violationArgs(call); desc != nil {
 					if s, ok := stringValue(desc, consts); ok && s != "" {
-						found[s] = fset.Position(call.Pos()).String()
+						descs[s] = fset.Position(call.Pos()).String()
+					}
+					if lit, ok := field.(*ast.BasicLit); ok {
+						if s, ok := stringValue(lit, nil); ok && s != "" {
+							fields[s] = fset.Position(call.Pos()).String()
+						}
 					}
 				}
 				return true
 			})
 		}
 	}
-	return found
+	return descs, fields
 }
 
-// violationArg is the description argument of a call that writes a field
-// violation, or nil.
-func violationArg(call *ast.CallExpr) ast.Expr {
+// violationArgs are the field and description arguments of a call that
+// writes a field violation, or nils.
+func violationArgs(call *ast.CallExpr) (field, desc ast.Expr) {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	recv := exprName(sel.X)
 	switch {
 	case sel.Sel.Name == "FieldError" && recv == "apperr" && len(call.Args) == 2:
-		return call.Args[1]
+		return call.Args[0], call.Args[1]
 	case sel.Sel.Name == "Add" && len(call.Args) == 2 && (recv == "v" || recv == "val" || strings.HasSuffix(recv, ".v")):
-		return call.Args[1]
+		return call.Args[0], call.Args[1]
 	case sel.Sel.Name == "Check" && len(call.Args) == 3 && (recv == "v" || recv == "val" || strings.HasSuffix(recv, ".v")):
-		return call.Args[2]
+		return call.Args[1], call.Args[2]
 	}
-	return nil
+	return nil, nil
 }
 
 // exprName spells an identifier or a chain of selectors: w.v.
