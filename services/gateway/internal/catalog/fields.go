@@ -15,6 +15,11 @@ var fieldLabels = map[string]string{
 	"notify_channel": "mailbox.pref.channel", "notify_optout": "mailbox.pref.optout",
 	// The audit log's time filter.
 	"from": "a.from", "to": "a.to",
+	// Refused outside a labelled input: the bulk approval's lowest score
+	// and choice, any list's page token (a stale or edited address), the
+	// dinners report's months (its CSV route and mp; ADR 0129).
+	"min_score": "bulk.min_score", "ids": "m.proposals", "page_token": "f.page_token",
+	"from_month": "dinners.f.from_month", "to_month": "dinners.f.to_month",
 }
 
 // FieldLabel is the label of a form field in locale, as the web app's
