@@ -10,7 +10,7 @@ import "testing"
 // "page_token" and "from_month" (ADR 0129).
 func TestRefusedFieldsInWords(t *testing.T) {
 	t.Parallel()
-	for _, f := range []string{"min_score", "ids", "page_token", "from_month", "to_month"} {
+	for _, f := range []string{"min_score", "ids", "page_token", "from_month", "to_month", "min_group_size"} {
 		for _, locale := range []string{"sv", "en"} {
 			if got := FieldLabel(locale, f); got == f {
 				t.Errorf("FieldLabel(%s, %s) is the field's name", locale, f)
@@ -22,5 +22,10 @@ func TestRefusedFieldsInWords(t *testing.T) {
 	}
 	if got, want := FieldLabel("sv", "min_score"), "Lägsta poäng"; got != want {
 		t.Errorf("FieldLabel(sv, min_score) = %q, want %q", got, want)
+	}
+	// mp guides equity -min-group -5 said "min_group_size: must be from 0
+	// to 1,000", the guides service's English.
+	if got, want := ViolationText("sv", "must be from 0 to 1,000"), "måste vara från 0 till 1 000"; got != want {
+		t.Errorf("ViolationText(sv, must be from 0 to 1,000) = %q, want %q", got, want)
 	}
 }
