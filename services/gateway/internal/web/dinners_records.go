@@ -260,7 +260,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
-	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
+	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
 		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
 		Address:     strings.TrimSpace(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
@@ -371,7 +371,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 	v := &apperr.Validator{}
 	age, err := strconv.Atoi(strings.TrimSpace(f.Get("age_self")))
 	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
-	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
+	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: dinnerMunicipality(v, f.Get("municipality_code")),
 		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
 		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
 		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],

@@ -1,6 +1,11 @@
 package web
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+)
 
 // Findings of the s24 outside round on ranked proposals and the polish
 // round (ADR 0129) that a page's own checks show.
@@ -47,5 +52,34 @@ func TestPageTokenIsNotTheMunicipality(t *testing.T) {
 	}
 	if got := listFilterField("municipality_code"); got != "municipality_code" {
 		t.Errorf("listFilterField(municipality_code) = %q", got)
+	}
+}
+
+// TestDinnerMunicipalityByName: an admin's dinners forms take the
+// municipality by name, as the job and user forms do (ADR 0092); they
+// took only a four-digit code, with no hint, on pages that otherwise name
+// municipalities (ADR 0125). A name nobody has is refused in words.
+func TestDinnerMunicipalityByName(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want, refused string }{
+		{"Uppsala", "0380", ""},
+		{" uppsala ", "0380", ""},
+		{"Malmö", "1280", ""},
+		{"0180", "0180", ""},
+		{"", "", ""},
+		{"Atlantis", "Atlantis", "no municipality is called ”Atlantis”"},
+	} {
+		var v apperr.Validator
+		got := dinnerMunicipality(&v, tt.in)
+		if got != tt.want {
+			t.Errorf("%q = %q, want %q", tt.in, got, tt.want)
+		}
+		refused := ""
+		if err := v.Err(); err != nil {
+			refused = err.Error()
+		}
+		if (tt.refused == "") != (refused == "") || !strings.Contains(refused, tt.refused) {
+			t.Errorf("%q refused %q, want %q", tt.in, refused, tt.refused)
+		}
 	}
 }
