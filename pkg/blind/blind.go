@@ -129,6 +129,9 @@ func Words(s string) []string {
 // Query checks a name search typed by a user and returns its normalised
 // words, adding a violation of field to v when it is too long, not text,
 // or holds no letter or digit. "" is no search: no words, no violation.
+// Invisible format characters (direction marks, zero-width spaces, a byte
+// order mark: Unicode's Cf) are dropped, not refused: a name copied from
+// right-to-left text carries them, and no name holds one (ADR 0129).
 func Query(v *apperr.Validator, field, s string) []string {
 	if s == "" {
 		return nil
@@ -137,6 +140,14 @@ func Query(v *apperr.Validator, field, s string) []string {
 	case len(s) > 4*MaxQueryRunes || !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxQueryRunes:
 		v.Add(field, fmt.Sprintf("must be text of at most %d characters", MaxQueryRunes))
 		return nil
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	switch {
 	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && !unicode.IsSpace(r) }) >= 0:
 		v.Add(field, "must not contain control characters")
 		return nil

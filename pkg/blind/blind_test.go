@@ -67,6 +67,14 @@ func TestQuery(t *testing.T) {
 		{"a b c d e f", nil, true},
 		{string(make([]byte, 101)), nil, true},
 		{"\xff\xfe", nil, true},
+		// A name copied from right-to-left text carries invisible
+		// direction marks (ADR 0129): searched as the name, not refused
+		// as control characters; a mark alone is no search.
+		{"\u200fAnna\u200e", []string{"anna"}, false},
+		{"\u2067Mohammed Ali\u2069", []string{"mohammed", "ali"}, false},
+		{"Mo\u200bhammed", []string{"mohammed"}, false},
+		{"\ufeffÅsa", []string{"asa"}, false},
+		{"\u200f", nil, true},
 	} {
 		var v apperr.Validator
 		got := Query(&v, "name", tt.in)

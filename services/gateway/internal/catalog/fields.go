@@ -20,6 +20,12 @@ var fieldLabels = map[string]string{
 	// filter, a list's statuses.
 	"attendance": "dinners.f.attendance", "feedback": "dinners.f.feedback", "quotas": "guides.assign.quota",
 	"consumer": "ops.dl.consumer", "stream": "ops.dl.stream", "statuses": "f.status",
+	// Refused outside a labelled input: the bulk approval's lowest score
+	// and choice, any list's page token (a stale or edited address), the
+	// dinners report's months (its CSV route and mp; ADR 0129).
+	"min_score": "bulk.min_score", "ids": "m.proposals", "page_token": "f.page_token",
+	"from_month": "dinners.f.from_month", "to_month": "dinners.f.to_month",
+	"min_group_size": "guides.f.min_group", // mp guides equity -min-group
 }
 
 // FieldLabel is the label of a form field in locale, as the web app's

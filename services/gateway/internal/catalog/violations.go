@@ -136,6 +136,7 @@ var violationText = map[string]map[string]string{
 		"choose why the proposal is rejected":                                "välj varför förslaget avvisas",
 		"is not an assignment action":                                        "är ingen åtgärd för en lotsning",
 		"must be from 1 to 5":                                                "måste vara från 1 till 5",
+		"must be from 0 to 1,000":                                            "måste vara från 0 till 1 000",
 	},
 }
 

@@ -431,8 +431,11 @@ func splitCSV(s string) []string {
 }
 
 // downloadCSV saves the CSV at path on the gateway (a web route that
-// takes the API token) to outPath, or writes it to stdout.
-func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) error {
+// takes the API token) to outPath, or writes it to stdout. When the route
+// refuses the parameters (400, 422: its answer is a web page), ask, when
+// given, puts the same question to the API, whose refusal names the
+// fields in words; mp said only "the gateway answered 422" (ADR 0129).
+func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, ask func() error) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.Server+path, nil)
 	if err != nil {
 		return err
@@ -453,6 +456,11 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env) e
 	switch {
 	case res.StatusCode == http.StatusUnauthorized || res.StatusCode/100 == 3:
 		return errors.New(e.t("err.export_token"))
+	case (res.StatusCode == http.StatusBadRequest || res.StatusCode == http.StatusUnprocessableEntity) && ask != nil:
+		if err := ask(); err != nil {
+			return err
+		}
+		return errors.New(e.f("err.export_status", res.Status))
 	case res.StatusCode != http.StatusOK:
 		return errors.New(e.f("err.export_status", res.Status))
 	case !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv"):

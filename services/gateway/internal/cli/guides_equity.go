@@ -32,6 +32,10 @@ func guideEquity(ctx context.Context, c *clients, g gatewayv1connect.GuidesServi
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	equity := func() (*connect.Response[gatewayv1.GetGuideEquityResponse], error) {
+		return g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
+			MinGroupSize: int32(*minGroup)}))
+	}
 	if *outPath != "" {
 		q := url.Values{"lang": {e.words().lang}}
 		if *munis != "" {
@@ -42,10 +46,9 @@ func guideEquity(ctx context.Context, c *clients, g gatewayv1connect.GuidesServi
 		}
 		// downloadCSV writes the file for its owner only: figures of
 		// small groups.
-		return downloadCSV(ctx, c, "/guides/equity.csv?"+q.Encode(), *outPath, e)
+		return downloadCSV(ctx, c, "/guides/equity.csv?"+q.Encode(), *outPath, e, func() error { _, err := equity(); return err })
 	}
-	res, err := g.GetGuideEquity(ctx, connect.NewRequest(&gatewayv1.GetGuideEquityRequest{MunicipalityCodes: splitCSV(*munis),
-		MinGroupSize: int32(*minGroup)}))
+	res, err := equity()
 	if err != nil {
 		return err
 	}

@@ -283,11 +283,14 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	report := func() (*connect.Response[gatewayv1.GetDinnerReportResponse], error) {
+		return c.dinners.GetDinnerReport(ctx, connect.NewRequest(&gatewayv1.GetDinnerReportRequest{FromMonth: *from, ToMonth: *to}))
+	}
 	if *asCSV {
 		q := url.Values{"from_month": {*from}, "to_month": {*to}, "lang": {e.words().lang}}
-		return downloadCSV(ctx, c, "/dinners/report.csv?"+q.Encode(), *outPath, e)
+		return downloadCSV(ctx, c, "/dinners/report.csv?"+q.Encode(), *outPath, e, func() error { _, err := report(); return err })
 	}
-	res, err := c.dinners.GetDinnerReport(ctx, connect.NewRequest(&gatewayv1.GetDinnerReportRequest{FromMonth: *from, ToMonth: *to}))
+	res, err := report()
 	if err != nil {
 		return err
 	}

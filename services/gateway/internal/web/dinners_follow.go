@@ -339,6 +339,13 @@ func (w *Web) dinnerReportCSV(rw http.ResponseWriter, r *http.Request, p *page) 
 	}
 	rep, err := w.g.DinnerReport(r.Context(), p.caller, &gatewayv1.GetDinnerReportRequest{FromMonth: q.Get("from_month"), ToMonth: q.Get("to_month")})
 	if err != nil {
+		// Refused months: the report page with its months marked, in the
+		// dinners area's words, as the report itself shows them (the
+		// error page said "from_month: must be YYYY-MM.").
+		if dinnerFormErrors(p, err) {
+			p.Title, p.Nav, p.Form, p.Data = p.t("dinners.report.title"), "dinners", q, dinnerReportData{}
+			return w.render(rw, p, http.StatusUnprocessableEntity, "dinners_report")
+		}
 		return err
 	}
 	head := []string{"month", "municipality_code", "municipality", "group", "value", "offered", "held", "seated", "attended",

@@ -260,7 +260,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
-	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")), Seats: int32(seats),
+	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
 		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
 		Address:     strings.TrimSpace(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
@@ -272,6 +272,9 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	v.Check(o.GetVolunteerId() != "", "person", p.t("dinners.err.host"))
 	v.Check(len(o.GetDinners()) > 0, "date_0", p.t("dinners.err.date"))
 	err := v.Err()
+	if err == nil && p.Admin {
+		o.OrganisationId, err = w.personOrg(r, p, true, o.GetVolunteerId())
+	}
 	if err == nil {
 		_, err = w.g.CreateDinnerOffer(r.Context(), p.caller, f.Get("request_id"), o)
 	}
@@ -349,6 +352,9 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 	s, v := signUpFromForm(p, f)
 	v.Check(s.GetParticipantId() != "", "person", p.t("dinners.err.guest"))
 	err := v.Err()
+	if err == nil && p.Admin {
+		s.OrganisationId, err = w.personOrg(r, p, false, s.GetParticipantId())
+	}
 	if err == nil {
 		_, err = w.g.CreateDinnerSignUp(r.Context(), p.caller, f.Get("request_id"), s)
 	}
@@ -371,7 +377,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 	v := &apperr.Validator{}
 	age, err := strconv.Atoi(strings.TrimSpace(f.Get("age_self")))
 	v.Check(err == nil, "age_self", p.t("dinners.err.age"))
-	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: strings.TrimSpace(f.Get("municipality_code")),
+	s := &dinnersv1.SignUp{ParticipantId: f.Get("person"), MunicipalityCode: dinnerMunicipality(v, f.Get("municipality_code")),
 		Party: []*dinnersv1.PartyMember{{Age: int32(age), Relation: dinnersv1.Relation_RELATION_SELF}},
 		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
 		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
@@ -401,4 +407,30 @@ func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *pag
 	}
 	http.Redirect(rw, r, "/dinners/signups", http.StatusSeeOther)
 	return nil
+}
+
+// personOrg is the organisation of the host (volunteer) or guest an
+// admin's dinners form chose: the form has no organisation field, since an
+// offer or sign-up belongs with its person, and a coordinator's is their
+// own (core.ownOrg). Without it every admin post was refused with
+// "Organisation: är inget giltigt id" (ADR 0129). A person the admin
+// cannot read is the service's refusal, on the person field.
+func (w *Web) personOrg(r *http.Request, p *page, volunteer bool, id string) (string, error) {
+	if volunteer {
+		v, err := w.g.GetVolunteer(r.Context(), p.caller, id)
+		return v.GetVolunteer().GetOrganisationId(), personErr(err)
+	}
+	v, err := w.g.GetParticipant(r.Context(), p.caller, id)
+	return v.GetParticipant().GetOrganisationId(), personErr(err)
+}
+
+// personErr is a failed read of the chosen person as a violation of the
+// form's person field when nobody has that id; other errors as they are.
+func personErr(err error) error {
+	if apperr.ErrorCode(err) != apperr.NotFound {
+		return err
+	}
+	var v apperr.Validator
+	v.Add("person", "is not an id")
+	return v.Err()
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -90,16 +91,31 @@ func (w *Web) proposalsFrom(r *http.Request, p *page, job string, minScore int) 
 	return ids, more, nil
 }
 
+// minScoreOf reads the bulk approval's lowest score, or puts on p what is
+// wrong with it: nothing typed, not a whole number, or out of range (each
+// said as such; "-1" was "must be a whole number").
 func minScoreOf(p *page, s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 0 || n > 1_000_000 {
-		var v apperr.Validator
+	s = strings.TrimSpace(s)
+	n, err := strconv.Atoi(s)
+	var v apperr.Validator
+	switch {
+	case s == "":
+		v.Add("min_score", "is required")
+	case err != nil && !errors.Is(err, strconv.ErrRange):
 		v.Add("min_score", "must be a whole number")
-		formErrors(p, v.Err(), func(f string) string { return f })
-		return 0, v.Err()
+	case err != nil || n < 0 || n > maxMinScore:
+		v.Add("min_score", fmt.Sprintf("must be between 0 and %d", maxMinScore))
+	}
+	if err := v.Err(); err != nil {
+		formErrors(p, err, func(f string) string { return f })
+		return 0, err
 	}
 	return n, nil
 }
+
+// maxMinScore bounds the lowest score well above any pair's points, so
+// the number always fits the services' int32.
+const maxMinScore = 1_000_000
 
 // bulkConfirm shows how many proposals "approve all at or above" would
 // approve, with the button that does it.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,4 +87,27 @@ func unknownMunicipalities(field string, unknown []string) error {
 	var v apperr.Validator
 	v.Add(field, "no municipality is called "+strings.Join(quoted, ", "))
 	return v.Err()
+}
+
+// dinnerMunicipality is the code of the one municipality an admin's
+// dinners form names in its text field, by name ("Uppsala") or SCB code,
+// as the job and user forms take them (the field took only codes, on
+// pages that otherwise name municipalities; ADR 0129). A name no
+// municipality has is a violation in v; anything else (empty, several)
+// goes to the service as typed, which says what it must be.
+func dinnerMunicipality(v *apperr.Validator, s string) string {
+	s = strings.TrimSpace(s)
+	codes, unknown := municipalityCodes(s)
+	switch {
+	case len(unknown) > 0:
+		var e *apperr.Error
+		if errors.As(unknownMunicipalities("municipality_code", unknown), &e) {
+			for _, fv := range e.Violations {
+				v.Add(fv.Field, fv.Description)
+			}
+		}
+	case len(codes) == 1:
+		return codes[0]
+	}
+	return s
 }

@@ -84,10 +84,11 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 	return w.render(rw, p, http.StatusOK, "participants")
 }
 
-// listFilterField maps a list request's violation to its filter.
+// listFilterField maps a list request's violation to its filter; a page
+// token (a stale or edited address) is its own, shown in the summary.
 func listFilterField(f string) string {
 	switch f {
-	case "language", "swedish_level", "name":
+	case "language", "swedish_level", "name", "page_token":
 		return f
 	}
 	return "municipality_code"
