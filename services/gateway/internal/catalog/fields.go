@@ -1,6 +1,9 @@
 package catalog
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // fieldLabels maps form fields to the keys of their labels where the two
 // names differ; any other field's label is "f.<field>".
@@ -26,12 +29,20 @@ var fieldLabels = map[string]string{
 	"min_score": "bulk.min_score", "ids": "m.proposals", "page_token": "f.page_token",
 	"from_month": "dinners.f.from_month", "to_month": "dinners.f.to_month",
 	"min_group_size": "guides.f.min_group", // mp guides equity -min-group
+	// Web-only inputs of the dinners forms: the party's own age and the
+	// host or guest chosen. (Their dates, date_0, date_1 ..., are labelled
+	// by number in FieldLabel; a confirmation box, a link's token and an
+	// answer's action are "f.confirm", "f.token", "f.action".)
+	"age_self": "dinners.f.age_self", "person": "dinners.f.person",
 }
 
 // FieldLabel is the label of a form field in locale, as the web app's
 // forms and error summaries show it ("Kommun"); an unknown field is its
 // name.
 func FieldLabel(locale, field string) string {
+	if label, ok := dateLabel(locale, field); ok {
+		return label
+	}
 	key, ok := fieldLabels[field]
 	if !ok {
 		key = "f." + field
@@ -40,6 +51,21 @@ func FieldLabel(locale, field string) string {
 		return label
 	}
 	return field
+}
+
+// dateLabel names the dinners forms' numbered date inputs by their place
+// ("date_0" is "Datum 1"), so a refusal of the first date does not show
+// the input's name, and a form with five dates tells them apart.
+func dateLabel(locale, field string) (string, bool) {
+	n, ok := strings.CutPrefix(field, "date_")
+	if !ok {
+		return "", false
+	}
+	i, err := strconv.Atoi(n)
+	if err != nil || i < 0 || strconv.Itoa(i) != n {
+		return "", false
+	}
+	return Data(locale, "f.date_n", map[string]any{"N": i + 1}, nil), true
 }
 
 // RecordField is the field of the newcomer and volunteer forms that a
