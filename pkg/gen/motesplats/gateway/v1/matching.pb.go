@@ -539,7 +539,7 @@ type ListPairsRequest struct {
 	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// The order of the pages: unset is pair id order; PAIR_ORDER_SCORE_DESC
 	// is points highest first, equal points by pair id, one ranking across
-	// pages (what the matching page and `mp matching proposals` ask for).
+	// pages (what the matching page and `mp proposals list` ask for).
 	Order         v1.PairOrder `protobuf:"varint,7,opt,name=order,proto3,enum=motesplats.mentoring.v1.PairOrder" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
