@@ -143,6 +143,34 @@ func TestUnknownJSONFieldsRefused(t *testing.T) {
 	}
 }
 
+// TestOutOfRangeEnumNumberRefused: an enum number past int32, which
+// protojson refuses in its own words ("invalid value for enum field
+// order:"), is InvalidArgument with the field violation an unknown enum
+// name gets, naming the field and not echoing the number. An in-range
+// number is the service's to judge, as before.
+func TestOutOfRangeEnumNumberRefused(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	list := gatewayv1connect.MatchingServiceListPairsProcedure
+	for _, n := range []string{"2147483648", "-2147483649", "1e10"} {
+		a := postJSON(t, e, admin.token, list, `{"order":`+n+`}`)
+		if a.status != http.StatusBadRequest || a.code != "invalid_argument" || len(a.violations) != 1 {
+			t.Errorf("order %s: %d %s %q %v, want 400 invalid_argument with one violation", n, a.status, a.code, a.msg, a.violations)
+			continue
+		}
+		if v := a.violations[0]; v.GetField() != "order" || !strings.Contains(v.GetDescription(), "is not a value this field has") {
+			t.Errorf("order %s: violation %q: %q, want order: is not a value this field has", n, v.GetField(), v.GetDescription())
+		}
+		if strings.Contains(a.raw, "invalid value for enum") || strings.Contains(a.raw, strings.TrimPrefix(n, "-")) {
+			t.Errorf("order %s: the answer is the decoder's or echoes the number: %s", n, a.raw)
+		}
+	}
+	if a := postJSON(t, e, admin.token, list, `{"order":1}`); a.status != http.StatusOK {
+		t.Errorf("order 1 (score, highest first): %d %s, want 200", a.status, a.raw)
+	}
+}
+
 // TestManyUnknownJSONFields: 10,000 unknown fields are one bounded answer:
 // the first 50 listed, the message counting all 10,000; a call after it
 // works.

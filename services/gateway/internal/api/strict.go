@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -181,12 +183,27 @@ func (w *jsonWalk) one(fd protoreflect.FieldDescriptor, path string, depth int) 
 			if fd.Enum().FullName() != "google.protobuf.NullValue" && fd.Enum().Values().ByName(protoreflect.Name(t)) == nil {
 				w.v.Add(path, unknownEnumText)
 			}
+		case json.Number:
+			// An open enum takes any int32, declared or not (the service
+			// judges it); past int32 protojson refuses the whole body in
+			// its own words, so name the field as for an unknown name.
+			if !enumNumber(t) {
+				w.v.Add(path, unknownEnumText)
+			}
 		case json.Delim:
 			return w.skipOpen()
 		}
 		return nil
 	}
 	return w.skip()
+}
+
+// enumNumber reports whether protojson takes n as an enum number: an
+// integer in int32's range, also written with a fraction of zeros or an
+// exponent ("1.0", "1e2").
+func enumNumber(n json.Number) bool {
+	f, err := strconv.ParseFloat(string(n), 64)
+	return err == nil && f == math.Trunc(f) && f >= math.MinInt32 && f <= math.MaxInt32
 }
 
 // skip reads one value, however nested, without looking into it.

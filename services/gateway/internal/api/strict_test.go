@@ -1,11 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -33,6 +35,8 @@ func TestUnknownInJSON(t *testing.T) {
 		{"enum name", `{"participant":{"swedishLevel":"SWEDISH_LEVEL_SFI_Q","languages":[{"level":"LANGUAGE_LEVEL_NATIVE"},{"level":"NATIVE"}]}}`,
 			[]string{"participant.swedish_level", "participant.languages[1].level"}, false},
 		{"enum number", `{"participant":{"swedishLevel":2}}`, nil, false},
+		{"enum number past int32", `{"participant":{"swedishLevel":2147483648,"languages":[{"level":1},{"level":-2147483649}]}}`,
+			[]string{"participant.swedish_level", "participant.languages[1].level"}, false},
 		{"well-known type", `{"participant":{"createTime":"2026-01-01T00:00:00Z"}}`, nil, false},
 		{"deep value of an unknown key", `{"x":` + deep + `}`, []string{"x"}, false},
 		{"control characters", "{\"a\\u0000b\":1}", []string{"a?b"}, false},
@@ -127,6 +131,20 @@ func TestDecodeErrorsEchoNoValue(t *testing.T) {
 		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.in), &gatewayv1.CreateVolunteerRequest{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Sigrid") {
 			t.Errorf("%s: %v, want %q and no value", tt.in, err, tt.want)
+		}
+	}
+}
+
+// TestEnumNumberAsProtojson: the walk takes an enum number exactly when
+// protojson does, so a number protojson refuses ("invalid value for enum
+// field order") is named as a field violation, and one it takes is left
+// to the service.
+func TestEnumNumberAsProtojson(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"0", "7", "2147483647", "-2147483648", "1.0", "1e2", "2147483648", "-2147483649", "1.5", "1e10"} {
+		err := protojson.Unmarshal([]byte(`{"participant":{"swedishLevel":`+n+`}}`), &gatewayv1.CreateParticipantRequest{})
+		if got, want := enumNumber(json.Number(n)), err == nil; got != want {
+			t.Errorf("enumNumber(%s) = %v; protojson's error: %v", n, got, err)
 		}
 	}
 }
