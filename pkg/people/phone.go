@@ -45,18 +45,15 @@ func NormPhone(s string) string {
 	return n
 }
 
-// dirMarks are the invisible marks that set the direction of text (LRM,
-// RLM, ALM, the embeddings and isolates): a number copied out of Arabic
-// or Persian text, or a phone's contact card, carries them around it.
-const dirMarks = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
 // plain maps r as NormPhone reads it: a decimal digit of any script
 // (Arabic-Indic ٠١٢, Persian ۰۱۲, full-width ０１２) to its ASCII digit, a
-// full-width sign or the ideographic space to its ASCII form, and a
-// direction mark to nothing.
+// full-width sign or the ideographic space to its ASCII form, and an
+// invisible format character (Unicode's Cf: the direction marks a number
+// copied out of Arabic or Persian text or a contact card carries, a
+// zero-width space) to nothing, the rule blind.Query reads names by.
 func plain(r rune) rune {
 	switch {
-	case strings.ContainsRune(dirMarks, r):
+	case unicode.Is(unicode.Cf, r):
 		return -1
 	case r >= '0' && r <= '9':
 		return r
