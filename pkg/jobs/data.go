@@ -146,6 +146,13 @@ func (m *Manager) Forget(ctx context.Context, id string) error {
 	if d == nil || redact == nil {
 		return nil
 	}
+	// One Forget at a time rewrites objects (see forgetLockKey): a put
+	// replaces an object whole, so two at once lose one's redaction.
+	ctx, unlock, err := m.lockForget(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	objs, err := d.List(ctx)
 	if err != nil {
 		return err

@@ -183,6 +183,11 @@ type Manager struct {
 	mu   sync.RWMutex
 	jobs map[string]Job
 
+	// forgetting holds this replica's Forget lock (see lockForget);
+	// forgetTTL is the cluster lock's forgetLockTTL.
+	forgetting chan struct{}
+	forgetTTL  time.Duration
+
 	tracer   trace.Tracer
 	duration metric.Float64Histogram
 	size     metric.Int64Histogram
@@ -278,8 +283,8 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		subject: "jobs." + cfg.Name + ".run",
 		owner:   cfg.IDs.New(),
 		log:     cfg.Logger.With("jobs", cfg.Name),
-		jobs:    map[string]Job{},
-		ready:   make(chan struct{}), done: make(chan struct{}),
+		jobs:    map[string]Job{}, forgetting: make(chan struct{}, 1), forgetTTL: forgetLockTTL,
+		ready: make(chan struct{}), done: make(chan struct{}),
 		tracer: cfg.TracerProvider.Tracer(instrumentation), duration: duration, size: size,
 	}
 	if _, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
