@@ -273,6 +273,9 @@ func (s *Service) HandlePeople(ctx context.Context, env *eventsv1.Envelope) erro
 
 // Forget removes everything notify holds about a person.
 func (s *Service) Forget(ctx context.Context, personID string) error {
+	if err := s.synced(ctx); err != nil {
+		return err
+	}
 	var errs []error
 	// Links first: a link is what someone outside may still hold, so it
 	// dies before anything else, and when the messages are gone (what an
@@ -308,6 +311,9 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 // blanks rather than purges: purging would shred the person's data key,
 // and the person is not necessarily the one erased.
 func (s *Service) forgetProposal(ctx context.Context, id string) error {
+	if err := s.synced(ctx); err != nil {
+		return err
+	}
 	var errs []error
 	if page, err := s.d.Messages.Find(store.Query[*pb.StoredMessage]{Index: "proposal", Values: []string{id}}); err == nil {
 		for _, m := range page.Items {
@@ -335,6 +341,16 @@ func (s *Service) forgetProposal(ctx context.Context, id string) error {
 	}
 	errs = append(errs, ignoreNotFound(s.d.Tracked.Remove(ctx, id, false)))
 	return errors.Join(errs...)
+}
+
+// synced waits until the indexes Forget and forgetProposal search hold
+// every record any replica stored before the call. An erasure may come
+// to this replica a moment after another one planned a message for the
+// person (a pair offered, then the newcomer erased): searched as they
+// were, the indexes missed that message, which kept the erased person's
+// id. An error retries the event.
+func (s *Service) synced(ctx context.Context) error {
+	return errors.Join(s.d.Links.Sync(ctx), s.d.Messages.Sync(ctx), s.d.Tracked.Sync(ctx))
 }
 
 func ignoreNotFound(err error) error {

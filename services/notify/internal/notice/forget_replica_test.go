@@ -1,0 +1,157 @@
+package notice_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/events"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/notify/internal/notice"
+	"github.com/motesplats/motesplats/services/notify/server"
+)
+
+// behind passes the server's bytes on to the client lag late, in order:
+// a replica whose watches (its indexes) learn of other replicas' writes
+// that much after they are stored, the moment every replica is behind
+// for, widened.
+func behind(lag time.Duration) func(client io.Writer, server io.Reader) error {
+	return func(client io.Writer, server io.Reader) error {
+		type chunk struct {
+			b  []byte
+			at time.Time
+		}
+		line := make(chan chunk, 4096)
+		go func() {
+			for c := range line {
+				time.Sleep(time.Until(c.at))
+				if _, err := client.Write(c.b); err != nil {
+					for range line { // drain, so the reader never blocks
+					}
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := server.Read(buf)
+			if n > 0 {
+				line <- chunk{b: bytes.Clone(buf[:n]), at: time.Now().Add(lag)}
+			}
+			if err != nil {
+				close(line)
+				return err
+			}
+		}
+	}
+}
+
+// TestErasureOnAReplicaBehindForgetsNewMessages: an erasure handled by a
+// replica whose indexes have not yet seen the messages another replica
+// just planned for the person still removes them. Forget used to decide
+// from its indexes as they were, so a message planned a moment before the
+// erasure (a pair offered, then the newcomer erased) stayed, with the
+// erased person's id, when another replica took the erasure.
+func TestErasureOnAReplicaBehindForgetsNewMessages(t *testing.T) {
+	t.Parallel()
+	e := start(t, notice.Channels{})
+	ctx := testutil.Context(t)
+	late := lateReplica(t, e)
+	e.offerPair("ev-offer") // replica 1 plans the offer to Amina and Erik and tracks the pair
+	if err := late.HandlePeople(ctx, e.event("ev-erase", events.ParticipantErased, amina, &eventsv1.ParticipantErased{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.msgs.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tracked.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pg, err := e.msgs.Find(store.Query[*pb.StoredMessage]{Index: "person", Values: []string{amina}}); err != nil || pg.Total != 0 {
+		t.Errorf("%d messages to the erased newcomer left (%v)", pg.Total, err)
+	}
+	if pg, err := e.tracked.Find(store.Query[*pb.Tracked]{Index: "person", Values: []string{amina}}); err != nil || pg.Total != 0 {
+		t.Errorf("%d tracked proposals of the erased newcomer left (%v)", pg.Total, err)
+	}
+	if pg, err := e.msgs.Find(store.Query[*pb.StoredMessage]{Index: "person", Values: []string{erik}}); err != nil || pg.Total != 1 {
+		t.Errorf("%d messages to the mentor, want his one (%v)", pg.Total, err)
+	}
+}
+
+// TestPairErasureOnAReplicaBehindForgetsItsLinks: a pair erased on a
+// replica whose indexes have not yet seen what another replica just did
+// for it (sent the offer, made its answer links) still loses its links,
+// its tracking and its messages' words.
+func TestPairErasureOnAReplicaBehindForgetsItsLinks(t *testing.T) {
+	t.Parallel()
+	e := start(t, notice.Channels{})
+	ctx := testutil.Context(t)
+	late := lateReplica(t, e)
+	e.offerPair("ev-offer")
+	e.sendUntil(func() error {
+		if m := to(e.mailbox(), amina); m == nil || m.GetAnswerUrl() == "" {
+			return errors.New("the offer to Amina is not sent yet")
+		}
+		return nil
+	})
+	erased := e.event("ev-pair-erased", events.PairErased, pairID, &eventsv1.MentoringPairErased{PairId: pairID})
+	if err := late.HandleMentoring(ctx, erased); err != nil {
+		t.Fatal(err)
+	}
+	for _, sync := range []func(context.Context) error{e.msgs.Sync, e.links.Sync, e.tracked.Sync} {
+		if err := sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := e.msgs.Find(store.Query[*pb.StoredMessage]{Index: "proposal", Values: []string{pairID}})
+	if err != nil || ms.Total == 0 {
+		t.Fatalf("messages of the pair: %d, %v", ms.Total, err)
+	}
+	for _, m := range ms.Items {
+		if m.GetSubject() != "" || m.GetTextBody() != "" || m.GetHtmlBody() != "" || m.GetAnswerUrl() != "" {
+			t.Errorf("a message of the erased pair keeps its words (to %s)", m.GetPersonId())
+		}
+	}
+	if pg, err := e.links.Find(store.Query[*pb.StoredLink]{Index: "proposal", Values: []string{pairID}}); err != nil || pg.Total != 0 {
+		t.Errorf("%d links of the erased pair left (%v)", pg.Total, err)
+	}
+	if _, _, err := e.tracked.Get(ctx, pairID); apperr.ErrorCode(err) != apperr.NotFound {
+		t.Errorf("the erased pair is still tracked (%v)", err)
+	}
+}
+
+// lateReplica is a second replica over e's buckets whose connection
+// passes the server's bytes on late (behind), so its indexes see what
+// e's replica stores a moment after it is stored.
+func lateReplica(t *testing.T, e *env) *notice.Service {
+	t.Helper()
+	ctx := testutil.Context(t)
+	p := testutil.MustProxy(t, e.nats.Server.Addr().String(), behind(200*time.Millisecond))
+	nc, err := nats.Connect("nats://"+p.Addr(), nats.Name(t.Name()+"-behind"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.deps
+	d.JS = js
+	msgs, lnk, tr, err := server.Repos(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { msgs.Close(); lnk.Close(); tr.Close() })
+	return e.serviceWith(notice.Channels{}, "replica-2", func(d *notice.Deps) { d.Messages, d.Links, d.Tracked = msgs, lnk, tr })
+}
