@@ -12,6 +12,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -117,4 +118,61 @@ func storedResult(ctx context.Context, t *testing.T, e *env, jobID string) []byt
 		t.Fatal(fmt.Errorf("read result: %w", err))
 	}
 	return raw
+}
+
+// TestErasureReachesAlternativesOfARunningJob: a mentor erased while a
+// job that saw them is running is no alternative in any pair it writes.
+// The erasure cleans the pairs there are; the job, held after its
+// snapshot until the erasure is handled, writes its pairs after that, and
+// took their alternatives from the snapshot (the pairs' own people are
+// checked against the pool before and after the write; their
+// alternatives were not).
+func TestErasureReachesAlternativesOfARunningJob(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	pop := population(31, 60, 10)
+
+	free := startEnv(t, 1, server.Options{})
+	free.seed(ctx, pop)
+	var mentor string
+	for _, p := range pairsOf(ctx, t, free.as(coordA), free.runJob(ctx, free.as(coordA), "base").GetId()) {
+		if alts := p.GetAlternatives(); mentor == "" && len(alts) > 0 {
+			mentor = alts[0].GetVolunteerId()
+		}
+	}
+	if mentor == "" {
+		t.Fatal("the crash-free run proposed no pair with alternatives")
+	}
+
+	held, release := make(chan struct{}), make(chan struct{})
+	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
+		if phase == "build" {
+			close(held)
+			<-release
+		}
+	}}
+	e := startEnv(t, 1, server.Options{JobHooks: hooks})
+	e.seed(ctx, pop)
+	c := e.as(coordA)
+	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "held", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	e.publishAll(ctx, []*eventsv1.Envelope{envelope(t, events.VolunteerErased, mentor, &eventsv1.VolunteerErased{VolunteerId: mentor})})
+	settled(ctx, t, e)
+	close(release)
+	job := e.waitJob(ctx, c, res.GetJob().GetId())
+	got := pairsOf(ctx, t, c, job.GetId())
+	if len(got) == 0 {
+		t.Fatal("the held job proposed nothing")
+	}
+	for _, p := range got {
+		if p.GetVolunteerId() == mentor {
+			t.Errorf("pair %s proposes the erased mentor", p.GetId())
+		}
+		if slices.ContainsFunc(p.GetAlternatives(), func(a *pb.Candidate) bool { return a.GetVolunteerId() == mentor }) {
+			t.Errorf("pair %s offers the erased mentor as an alternative", p.GetId())
+		}
+	}
 }

@@ -84,7 +84,12 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Built: built,
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
 			n := newcomers[built.NewcomerIDs[x.Newcomer]]
-			return s.propose(ctx, j, s.newPair(j, rs.Version, n, built.HostIDs[x.Host], x, cands[x.Newcomer]))
+			p := s.newPair(j, rs.Version, n, built.HostIDs[x.Host], x, cands[x.Newcomer])
+			held, err := s.withoutErasedAlternatives(ctx, []*pb.Pair{p}, func() ([]bool, error) {
+				ok, err := s.propose(ctx, j, p)
+				return []bool{ok}, err
+			})
+			return err == nil && held[0], err
 		},
 		ProposeBatch: func(ctx context.Context, xs []match.Explanation) ([]bool, error) {
 			ps := make([]*pb.Pair, len(xs))

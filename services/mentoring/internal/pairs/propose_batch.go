@@ -2,6 +2,7 @@ package pairs
 
 import (
 	"context"
+	"slices"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
@@ -31,11 +32,13 @@ func people(p *pb.Pair) []person {
 // proposed before by another job or by a coordinator is not held, and
 // people who left while the batch was written are cleaned up after.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Pair) ([]bool, error) {
-	return proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Pair, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
-		ps, (*pb.Pair).GetId, func(o proposal.Outcome[*pb.Pair]) bool {
-			// Held only when it is this job's own proposal, as propose decides.
-			return o.Created || (o.R.GetJobId() == j.ID && o.R.GetReplaces() == "")
-		})
+	return s.withoutErasedAlternatives(ctx, ps, func() ([]bool, error) {
+		return proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Pair, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
+			ps, (*pb.Pair).GetId, func(o proposal.Outcome[*pb.Pair]) bool {
+				// Held only when it is this job's own proposal, as propose decides.
+				return o.Created || (o.R.GetJobId() == j.ID && o.R.GetReplaces() == "")
+			})
+	})
 }
 
 // goneOf reads, for each person of ps, whether they left the pool: from
@@ -61,4 +64,45 @@ func (s *Service) goneOf(ctx context.Context, ps []*pb.Pair) (map[person]proposa
 		}
 	}
 	return out, nil
+}
+
+// withoutErasedAlternatives proposes ps with write (proposeBatch's or
+// propose's) and keeps erased mentors out of their alternatives, which
+// come from the job's snapshot: a mentor erased since is dropped before
+// the write, and one erased while it was written (whose erasure searched
+// the pairs before these were there) is forgotten after it, as the
+// erasure would have. The pairs' own people are checked by the write.
+func (s *Service) withoutErasedAlternatives(ctx context.Context, ps []*pb.Pair, write func() ([]bool, error)) ([]bool, error) {
+	if err := s.pool.Mentors.Sync(ctx); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		p.Alternatives = slices.DeleteFunc(p.Alternatives, func(c *pb.Candidate) bool { return s.mentorErased(c.GetVolunteerId()) })
+	}
+	held, err := write()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.pool.Mentors.Sync(ctx); err != nil {
+		return nil, err
+	}
+	forgot := map[string]bool{}
+	for k, p := range ps {
+		for _, c := range p.GetAlternatives() {
+			if id := c.GetVolunteerId(); held[k] && !forgot[id] && s.mentorErased(id) {
+				if err := s.forget(ctx, id); err != nil {
+					return nil, err
+				}
+				forgot[id] = true
+			}
+		}
+	}
+	return held, nil
+}
+
+// mentorErased reads the mentors' index (synced by the caller): whether
+// the volunteer with id was erased.
+func (s *Service) mentorErased(id string) bool {
+	m, ok := s.pool.Mentors.Lookup(id)
+	return ok && m.GetErased()
 }
