@@ -29,6 +29,9 @@ type Repo[R proto.Message] interface {
 	Remove(ctx context.Context, id string, purge bool, events ...*eventsv1.Envelope) error
 	// Find queries the in-memory index.
 	Find(q store.Query[R]) (store.Page[R], error)
+	// Sync waits until the index holds every record stored before the
+	// call, on any replica.
+	Sync(ctx context.Context) error
 }
 
 var _ Repo[proto.Message] = (*store.Repo[proto.Message])(nil)

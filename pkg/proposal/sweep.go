@@ -25,6 +25,12 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 	if !ids.Valid(person) {
 		return apperr.FieldError("id", "is not an id")
 	}
+	// The index must hold what every replica wrote before the person
+	// left: another replica may have proposed them a moment before, and
+	// a proposal this search misses stays open, or names the erased.
+	if err := l.repo.Sync(ctx); err != nil {
+		return err
+	}
 	page, err := l.repo.Find(store.Query[R]{Index: index, Values: []string{person}})
 	if err != nil {
 		return err

@@ -1,10 +1,15 @@
 package testutil
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Proxy stands on real TCP between clients and a server (a NATS server,
@@ -120,4 +125,58 @@ func (p *Proxy) close() {
 	for _, c := range p.conns {
 		_ = c.Close()
 	}
+}
+
+// Late is a down function for MustProxy that passes the server's bytes on
+// lag late, in order: the moment a replica is behind another (its watches,
+// and so its indexes, learn of the other's writes after they are stored),
+// widened so a test meets it every time instead of by chance.
+func Late(lag time.Duration) func(client io.Writer, server io.Reader) error {
+	return func(client io.Writer, server io.Reader) error {
+		type chunk struct {
+			b  []byte
+			at time.Time
+		}
+		line := make(chan chunk, 4096)
+		go func() {
+			for c := range line {
+				time.Sleep(time.Until(c.at))
+				if _, err := client.Write(c.b); err != nil {
+					for range line { // drain, so the reader never blocks
+					}
+					return
+				}
+			}
+		}()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := server.Read(buf)
+			if n > 0 {
+				line <- chunk{b: bytes.Clone(buf[:n]), at: time.Now().Add(lag)}
+			}
+			if err != nil {
+				close(line)
+				return err
+			}
+		}
+	}
+}
+
+// ConnectLate opens a client connection that the test owns, as Connect
+// does, through a proxy that passes the server's bytes on lag late
+// (Late): a replica that sees every other replica's writes lag after
+// they are stored.
+func (n *NATS) ConnectLate(tb testing.TB, lag time.Duration) (*nats.Conn, jetstream.JetStream) {
+	tb.Helper()
+	p := MustProxy(tb, n.Server.Addr().String(), Late(lag))
+	nc, err := nats.Connect("nats://"+p.Addr(), nats.Name(tb.Name()+"-late"))
+	if err != nil {
+		tb.Fatalf("connect nats: %v", err)
+	}
+	tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatalf("jetstream: %v", err)
+	}
+	return nc, js
 }

@@ -22,10 +22,8 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		party = partyHost
 	}
 	// The kit withdraws, cancels or (erased) erases their seatings, freeing
-	// seats; the index must include seatings another replica just wrote.
-	if err := s.seatings.Sync(ctx); err != nil {
-		return err
-	}
+	// seats, from an index that includes seatings another replica just
+	// wrote (it syncs it first).
 	if err := s.life.Leave(ctx, party, id, erased); err != nil {
 		return err
 	}
@@ -33,7 +31,11 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		return nil
 	}
 	forget := []string{id}
+	// The same holds for their offers and sign-ups.
 	if kind == pool.Host {
+		if err := s.offers.Sync(ctx); err != nil {
+			return err
+		}
 		offers, err := s.offers.Find(store.Query[*pb.Offer]{Index: "volunteer", Values: []string{id}})
 		if err != nil {
 			return err
@@ -50,6 +52,9 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 			forget = append(forget, o.GetId())
 		}
 	} else {
+		if err := s.signups.Sync(ctx); err != nil {
+			return err
+		}
 		sus, err := s.signups.Find(store.Query[*pb.SignUp]{Index: "participant", Values: []string{id}})
 		if err != nil {
 			return err

@@ -202,6 +202,10 @@ func (s *Service) Leave(ctx context.Context, id string, organisation, erased boo
 	}
 	var gone []string
 	if erased && s.Purge != nil {
+		// Assignments another replica wrote a moment ago too.
+		if err := s.Assignments.Sync(ctx); err != nil {
+			return err
+		}
 		pg, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: partyIndex[party], Values: []string{id}})
 		if err != nil {
 			return err

@@ -49,6 +49,10 @@ func alternativeIDs(p *pb.Pair) []string {
 // them: other pairs' alternatives and every job's stored snapshot and
 // result (docs/adr/0041). Their own pairs are erased by Leave.
 func (s *Service) forget(ctx context.Context, id string) error {
+	// Pairs another replica wrote a moment ago too.
+	if err := s.repo.Sync(ctx); err != nil {
+		return err
+	}
 	page, err := s.repo.Find(store.Query[*pb.Pair]{Index: "alternative", Values: []string{id}})
 	if err != nil {
 		return err

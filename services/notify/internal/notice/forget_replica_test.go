@@ -1,15 +1,10 @@
 package notice_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/events"
@@ -20,41 +15,6 @@ import (
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
 	"github.com/motesplats/motesplats/services/notify/server"
 )
-
-// behind passes the server's bytes on to the client lag late, in order:
-// a replica whose watches (its indexes) learn of other replicas' writes
-// that much after they are stored, the moment every replica is behind
-// for, widened.
-func behind(lag time.Duration) func(client io.Writer, server io.Reader) error {
-	return func(client io.Writer, server io.Reader) error {
-		type chunk struct {
-			b  []byte
-			at time.Time
-		}
-		line := make(chan chunk, 4096)
-		go func() {
-			for c := range line {
-				time.Sleep(time.Until(c.at))
-				if _, err := client.Write(c.b); err != nil {
-					for range line { // drain, so the reader never blocks
-					}
-					return
-				}
-			}
-		}()
-		buf := make([]byte, 64<<10)
-		for {
-			n, err := server.Read(buf)
-			if n > 0 {
-				line <- chunk{b: bytes.Clone(buf[:n]), at: time.Now().Add(lag)}
-			}
-			if err != nil {
-				close(line)
-				return err
-			}
-		}
-	}
-}
 
 // TestErasureOnAReplicaBehindForgetsNewMessages: an erasure handled by a
 // replica whose indexes have not yet seen the messages another replica
@@ -131,21 +91,12 @@ func TestPairErasureOnAReplicaBehindForgetsItsLinks(t *testing.T) {
 }
 
 // lateReplica is a second replica over e's buckets whose connection
-// passes the server's bytes on late (behind), so its indexes see what
-// e's replica stores a moment after it is stored.
+// passes the server's bytes on late (testutil.Late), so its indexes see
+// what e's replica stores a moment after it is stored.
 func lateReplica(t *testing.T, e *env) *notice.Service {
 	t.Helper()
 	ctx := testutil.Context(t)
-	p := testutil.MustProxy(t, e.nats.Server.Addr().String(), behind(200*time.Millisecond))
-	nc, err := nats.Connect("nats://"+p.Addr(), nats.Name(t.Name()+"-behind"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := e.nats.ConnectLate(t, 200*time.Millisecond)
 	d := e.deps
 	d.JS = js
 	msgs, lnk, tr, err := server.Repos(ctx, d)
