@@ -106,6 +106,10 @@ type Hooks struct {
 	// units it grows by and before the record is written: a crash test
 	// kills the process there.
 	AfterGrow func(id string)
+	// BeforeClose runs before Close, CloseIf or a leaver reads proposal
+	// id to close it: a test changes the proposal there, as another
+	// replica may between a caller's decision and its write.
+	BeforeClose func(id string)
 }
 
 // Programme is the whole list of what a programme supplies to run its

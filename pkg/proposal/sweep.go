@@ -43,7 +43,7 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 		case erased:
 			errs = append(errs, l.erase(ctx, id, r))
 		case st.Status.Live():
-			_, err := l.closeOne(ctx, l.p.Name, id, Step{Left: true, Party: party})
+			_, err := l.closeOne(ctx, l.p.Name, id, Step{Left: true, Party: party}, nil)
 			errs = append(errs, err)
 		}
 	}
@@ -84,7 +84,29 @@ func (l *Lifecycle[R]) erase(ctx context.Context, id string, r R) error {
 // as it is. by names the author, reason is the programme's. Returns the
 // record; NotFound (the programme's) when it is gone.
 func (l *Lifecycle[R]) Close(ctx context.Context, by, id string, reason int32) (R, error) {
-	out, err := l.closeOne(ctx, by, id, Step{Reason: reason})
+	out, err := l.closeOne(ctx, by, id, Step{Reason: reason}, nil)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return out, l.p.NotFound
+	}
+	return out, err
+}
+
+// ErrMoved is returned (Conflict) by CloseIf when the proposal's status is
+// no longer the one the caller decided from.
+var ErrMoved = apperr.Errorf(apperr.Conflict, "the proposal changed meanwhile; decide again")
+
+// CloseIf is Close for a caller that chose id by the status it read,
+// seen (a capacity drop closes open proposals before taken-up ones): when
+// the stored status is another by now (both parties accepted in
+// between, on any replica), nothing changes and it returns ErrMoved, so
+// the caller decides again from fresh records.
+func (l *Lifecycle[R]) CloseIf(ctx context.Context, by, id string, reason int32, seen Status) (R, error) {
+	out, err := l.closeOne(ctx, by, id, Step{Reason: reason}, func(r R) error {
+		if l.p.State(r).Status != seen {
+			return ErrMoved
+		}
+		return nil
+	})
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return out, l.p.NotFound
 	}
@@ -93,9 +115,13 @@ func (l *Lifecycle[R]) Close(ctx context.Context, by, id string, reason int32) (
 
 // closeOne withdraws open proposal id or ends it if active, with step's
 // party, reason and Left; an active one's units are released. A missing
-// proposal is not an error for a leaver (nothing to close).
-func (l *Lifecycle[R]) closeOne(ctx context.Context, by, id string, step Step) (R, error) {
-	out, err := l.transition(ctx, by, id, nil, func(_ R, st *State, _ time.Time) (Step, error) {
+// proposal is not an error for a leaver (nothing to close). check, when
+// not nil, may refuse the stored record (its error is returned).
+func (l *Lifecycle[R]) closeOne(ctx context.Context, by, id string, step Step, check func(R) error) (R, error) {
+	if h := l.p.Hooks; h != nil && h.BeforeClose != nil {
+		h.BeforeClose(id)
+	}
+	out, err := l.transition(ctx, by, id, check, func(_ R, st *State, _ time.Time) (Step, error) {
 		ch := step
 		switch {
 		case st.Status.Open():

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
@@ -98,5 +101,78 @@ func TestCapacityDropReproposes(t *testing.T) {
 	})
 	if u := unit(); u.GetCaseload() != 0 || u.GetReproposed() != 2 {
 		t.Errorf("unit: caseload %d, re-proposed %d; want 0, 2", u.GetCaseload(), u.GetReproposed())
+	}
+}
+
+// TestCapacityDropKeepsAnAssignmentTakenUpMeanwhile: an assignment both
+// parties accept while a capacity drop is being applied keeps its place;
+// open ones are closed instead. The drop decided which to close from the
+// statuses it had read and closed them whatever they had become, so an
+// assignment taken up in between was ended although its parties had
+// just been told it was assigned (CI: TestCapacityNeverOversold). The
+// accept is made at the moment the drop closes its first assignment.
+func TestCapacityDropKeepsAnAssignmentTakenUpMeanwhile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var (
+		once     sync.Once
+		accept   func(id string)
+		accepted = make(chan string, 1)
+	)
+	hooks := &proposal.Hooks{BeforeClose: func(id string) { once.Do(func() { accept(id); accepted <- id }) }}
+	e := startEnv(t, 1, server.Options{ProposalHooks: hooks})
+	const n = 6
+	envs := []*eventsv1.Envelope{organisation(t, guideOrg, &eventsv1.GuideCapacity{MunicipalityCode: "0180", Language: "sv", Capacity: n})}
+	for k := range n {
+		envs = append(envs, registered(t, newcomer(fmt.Sprintf("p-%04d", k), "0180", "so", typev1.Gender_GENDER_WOMAN)))
+	}
+	e.publish(ctx, envs...)
+	e.waitKeys(ctx, "guides_newcomers", n)
+	e.waitKeys(ctx, "guides_organisations", 1)
+	c := e.as(coord)
+	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1"})
+	as := assignments(ctx, t, c, job.GetId())
+	if len(as) != n {
+		t.Fatalf("%d proposals, want %d (%s)", len(as), n, job.GetErrorMessage())
+	}
+	for _, a := range as {
+		if _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: a.GetId()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accept = func(id string) {
+		for _, p := range []pb.AcceptingParty{pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER, pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION} {
+			res, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{Id: id, Party: p})
+			if err != nil {
+				t.Errorf("accept %s as %s: %v", id, p, err)
+				return
+			}
+			if p == pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION && res.GetAssignment().GetStatus() != eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED {
+				t.Errorf("accepted by both: %s", res.GetAssignment().GetStatus())
+			}
+		}
+	}
+	const capacity = 2
+	e.publish(ctx, envelope(t, events.OrganisationUpdated, guideOrg, &eventsv1.OrganisationUpdated{Facts: &eventsv1.OrganisationFacts{
+		OrganisationId: guideOrg, Type: "ORGANISATION_TYPE_ASSOCIATION", MunicipalityCodes: []string{"0180"},
+		GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0180", Language: "sv", Capacity: capacity}}}}))
+	taken := <-accepted
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		live := 0
+		for _, a := range assignments(ctx, t, c, job.GetId()) {
+			switch a.GetStatus() {
+			case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED:
+				live++
+			}
+		}
+		if live != capacity {
+			return errorf("%d live assignments, want the capacity %d", live, capacity)
+		}
+		return nil
+	})
+	for _, a := range assignments(ctx, t, c, job.GetId()) {
+		if a.GetId() == taken && a.GetStatus() != eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED {
+			t.Errorf("the assignment taken up during the drop is %s, want assigned", a.GetStatus())
+		}
 	}
 }

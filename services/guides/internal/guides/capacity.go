@@ -3,11 +3,13 @@ package guides
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -23,7 +25,29 @@ const orgLeft = eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_ORGANISATION_
 // within each the newest first: a newcomer whose guidance has started
 // keeps it as long as places allow. Idempotent: the same record closes
 // nothing the second time.
+//
+// Which to close is decided from the statuses read, so each close is
+// made only while its assignment still has the status it was chosen by
+// (CloseIf): one taken up in between (both parties accepting, on any
+// replica) was ended although they had just been told it was assigned,
+// and an open one kept instead. A moved status decides again from fresh
+// records; a unit that keeps moving leaves the event to be retried.
 func (s *Service) Resized(ctx context.Context, org string) error {
+	for attempt := 0; ; attempt++ {
+		err := s.resize(ctx, org)
+		if !errors.Is(err, proposal.ErrMoved) || attempt == resizeAttempts {
+			return err
+		}
+	}
+}
+
+// resizeAttempts bounds how often Resized decides again because an
+// assignment moved under it; accepts are few per unit, so a handful of
+// rounds settles any real one.
+const resizeAttempts = 20
+
+// resize is one round of Resized.
+func (s *Service) resize(ctx context.Context, org string) error {
 	o, _, err := s.Pool.Organisations.Get(ctx, org)
 	switch {
 	case apperr.ErrorCode(err) == apperr.NotFound:
@@ -36,6 +60,10 @@ func (s *Service) Resized(ctx context.Context, org string) error {
 	places := map[string]int{}
 	for _, c := range o.GetCapacities() {
 		places[c.GetMunicipalityCode()+"/"+c.GetLanguage()] += int(c.GetCapacity())
+	}
+	// Assignments another replica wrote or changed a moment ago too.
+	if err := s.Assignments.Sync(ctx); err != nil {
+		return err
 	}
 	pg, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "organisation", Values: []string{org}})
 	if err != nil {
@@ -55,7 +83,7 @@ func (s *Service) Resized(ctx context.Context, org string) error {
 		}
 		slices.SortFunc(as, closeFirst)
 		for _, a := range as[:excess] {
-			if _, err := s.life.Close(ctx, JobKind, a.GetId(), int32(orgLeft)); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+			if _, err := s.life.CloseIf(ctx, JobKind, a.GetId(), int32(orgLeft), state(a).Status); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 				return err
 			}
 		}
