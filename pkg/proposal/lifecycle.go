@@ -110,6 +110,9 @@ type Hooks struct {
 	// id to close it: a test changes the proposal there, as another
 	// replica may between a caller's decision and its write.
 	BeforeClose func(id string)
+	// BeforePropose runs before Propose creates proposal id: a test makes
+	// one of its people leave there, after the caller checked the pool.
+	BeforePropose func(id string)
 }
 
 // Programme is the whole list of what a programme supplies to run its
@@ -329,6 +332,9 @@ func (l *Lifecycle[R]) Get(ctx context.Context, who auth.Claims, id string) (R, 
 // before is returned as it is. Returns NotFound when id was erased.
 func (l *Lifecycle[R]) Propose(ctx context.Context, id string, r R, related string) (R, bool, error) {
 	var zero R
+	if h := l.p.Hooks; h != nil && h.BeforePropose != nil {
+		h.BeforePropose(id)
+	}
 	st := l.p.State(r)
 	st.Status = Proposed
 	l.p.SetState(r, st)

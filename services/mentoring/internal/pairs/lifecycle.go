@@ -252,6 +252,19 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 	if err != nil {
 		return nil, nil, err
 	}
+	// The mentor may have left (or been erased) after the pool check
+	// above, and their leaver, searching before this pair was there,
+	// missed it: check again and clean up after them, as a job's
+	// proposal does.
+	switch gone, err := s.anyGone(ctx, got); {
+	case err != nil:
+		return nil, nil, err
+	case gone:
+		if err := s.leaveIfGone(ctx, got); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor or the newcomer left the mentoring pool meanwhile")
+	}
 	return s.view(got, 0), s.view(cur, 0), nil
 }
 
