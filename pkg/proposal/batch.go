@@ -69,6 +69,11 @@ func (l *Lifecycle[R]) ProposeBatch(ctx context.Context, ps []NewProposal[R]) ([
 		}
 		items[i] = store.Item[R]{ID: p.ID, V: p.R, Events: []*eventsv1.Envelope{ev}}
 	}
+	if h := l.p.Hooks; h != nil && h.BeforePropose != nil {
+		for _, p := range ps {
+			h.BeforePropose(p.ID)
+		}
+	}
 	res, err := br.CreateBatch(ctx, items)
 	if err != nil {
 		return nil, err

@@ -110,8 +110,9 @@ type Hooks struct {
 	// id to close it: a test changes the proposal there, as another
 	// replica may between a caller's decision and its write.
 	BeforeClose func(id string)
-	// BeforePropose runs before Propose creates proposal id: a test makes
-	// one of its people leave there, after the caller checked the pool.
+	// BeforePropose runs before Propose or ProposeBatch creates proposal
+	// id: a test makes one of its people leave there, after the caller
+	// checked the pool.
 	BeforePropose func(id string)
 }
 

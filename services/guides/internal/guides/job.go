@@ -234,42 +234,77 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 // It reports false when the newcomer left meanwhile or an earlier job
 // already proposed the same assignment.
 func (s *Service) propose(ctx context.Context, j jobs.Job, b *match.Built, x match.Explanation) (bool, error) {
-	a, err := s.assignment(j, b, x)
-	if a == nil || err != nil {
-		return false, err
-	}
-	cur, created, err := s.life.Propose(ctx, a.GetId(), a, "")
-	if err != nil {
-		return false, err
-	}
-	return created || cur.GetJobId() == j.ID, nil
+	held, err := s.proposeBatch(ctx, j, b, []match.Explanation{x})
+	return err == nil && held[0], err
 }
 
 // proposeBatch is propose for many at once: a durable write per batch of
 // proposals rather than two per proposal (docs/adr/0033), with the same
-// outcome for each.
+// outcome for each. It goes through proposal.ProposeChecked, as the other
+// programmes' jobs do: an assignment of a newcomer or an organisation
+// that left is not written, and who left while the batch was written
+// (their leaver searched before the assignment was there) is cleaned up
+// after, where an assignment of a newcomer who left stayed open.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, b *match.Built, xs []match.Explanation) ([]bool, error) {
 	held := make([]bool, len(xs))
-	var ps []proposal.NewProposal[*guidesv1.Assignment]
-	var at []int // index in xs of each of ps
+	var as []*guidesv1.Assignment
+	var at []int // index in xs of each of as
 	for i, x := range xs {
 		a, err := s.assignment(j, b, x)
 		if err != nil {
 			return nil, err
 		}
 		if a != nil {
-			ps = append(ps, proposal.NewProposal[*guidesv1.Assignment]{ID: a.GetId(), R: a})
+			as = append(as, a)
 			at = append(at, i)
 		}
 	}
-	res, err := s.life.ProposeBatch(ctx, ps)
+	got, err := proposal.ProposeChecked(ctx, s.life, proposal.Pool[*guidesv1.Assignment, bool]{People: parties, GoneOf: s.goneOf,
+		Leave: func(ctx context.Context, organisation bool, id string, erased bool) error {
+			return s.Leave(ctx, id, organisation, erased)
+		}},
+		as, (*guidesv1.Assignment).GetId, func(o proposal.Outcome[*guidesv1.Assignment]) bool {
+			return o.Created || o.R.GetJobId() == j.ID // another job's: not ours
+		})
 	if err != nil {
 		return nil, err
 	}
-	for k, o := range res {
-		held[at[k]] = o.Err == nil && (o.Created || o.R.GetJobId() == j.ID)
+	for k, ok := range got {
+		held[at[k]] = ok
 	}
 	return held, nil
+}
+
+// party is one side of an assignment in the pool: its newcomer (Kind
+// false) or its organisation (Kind true), as Leave takes them.
+type party = proposal.Person[bool]
+
+func parties(a *guidesv1.Assignment) []party {
+	return []party{{ID: a.GetParticipantId()}, {Kind: true, ID: a.GetOrganisationId()}}
+}
+
+// goneOf reads whether the newcomers and organisations of as left the
+// pool, from its two sides once they hold every event published before.
+func (s *Service) goneOf(ctx context.Context, as []*guidesv1.Assignment) (map[party]proposal.Left, error) {
+	out := map[party]proposal.Left{}
+	if len(as) == 0 {
+		return out, nil
+	}
+	if err := s.Pool.Newcomers.Sync(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.Pool.Organisations.Sync(ctx); err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if n, ok := s.Pool.Newcomers.Lookup(a.GetParticipantId()); ok {
+			out[party{ID: a.GetParticipantId()}] = proposal.Left{Gone: n.GetGone(), Erased: n.GetErased()}
+		}
+		if o, ok := s.Pool.Organisations.Lookup(a.GetOrganisationId()); ok {
+			out[party{Kind: true, ID: a.GetOrganisationId()}] = proposal.Left{Gone: o.GetGone()}
+		}
+	}
+	return out, nil
 }
 
 // assignment is the proposal for matched newcomer x, or nil when the
