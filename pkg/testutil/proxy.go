@@ -170,13 +170,5 @@ func (n *NATS) ConnectLate(tb testing.TB, lag time.Duration) (*nats.Conn, jetstr
 	tb.Helper()
 	p := MustProxy(tb, n.Server.Addr().String(), Late(lag))
 	nc, err := nats.Connect("nats://"+p.Addr(), nats.Name(tb.Name()+"-late"))
-	if err != nil {
-		tb.Fatalf("connect nats: %v", err)
-	}
-	tb.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		tb.Fatalf("jetstream: %v", err)
-	}
-	return nc, js
+	return owned(tb, nc, err)
 }

@@ -78,6 +78,13 @@ func (n *NATS) Stop() {
 func (n *NATS) Connect(tb testing.TB) (*nats.Conn, jetstream.JetStream) {
 	tb.Helper()
 	nc, err := natsembed.Connect(n.Server, tb.Name())
+	return owned(tb, nc, err)
+}
+
+// owned closes nc when the test ends and returns it with its JetStream,
+// failing the test when the connection (err) or JetStream failed.
+func owned(tb testing.TB, nc *nats.Conn, err error) (*nats.Conn, jetstream.JetStream) {
+	tb.Helper()
 	if err != nil {
 		tb.Fatalf("connect nats: %v", err)
 	}

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -121,25 +120,9 @@ func TestCapacityDropKeepsAnAssignmentTakenUpMeanwhile(t *testing.T) {
 	)
 	hooks := &proposal.Hooks{BeforeClose: func(id string) { once.Do(func() { accept(id); accepted <- id }) }}
 	e := startEnv(t, 1, server.Options{ProposalHooks: hooks})
-	const n = 6
-	envs := []*eventsv1.Envelope{organisation(t, guideOrg, &eventsv1.GuideCapacity{MunicipalityCode: "0180", Language: "sv", Capacity: n})}
-	for k := range n {
-		envs = append(envs, registered(t, newcomer(fmt.Sprintf("p-%04d", k), "0180", "so", typev1.Gender_GENDER_WOMAN)))
-	}
-	e.publish(ctx, envs...)
-	e.waitKeys(ctx, "guides_newcomers", n)
-	e.waitKeys(ctx, "guides_organisations", 1)
+	const n, capacity = 6, 2
 	c := e.as(coord)
-	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1"})
-	as := assignments(ctx, t, c, job.GetId())
-	if len(as) != n {
-		t.Fatalf("%d proposals, want %d (%s)", len(as), n, job.GetErrorMessage())
-	}
-	for _, a := range as {
-		if _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: a.GetId()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	job, _ := approvedUnit(ctx, t, e, n)
 	accept = func(id string) {
 		for _, p := range []pb.AcceptingParty{pb.AcceptingParty_ACCEPTING_PARTY_NEWCOMER, pb.AcceptingParty_ACCEPTING_PARTY_ORGANISATION} {
 			res, err := c.AcceptAssignment(ctx, &pb.AcceptAssignmentRequest{Id: id, Party: p})
@@ -152,10 +135,7 @@ func TestCapacityDropKeepsAnAssignmentTakenUpMeanwhile(t *testing.T) {
 			}
 		}
 	}
-	const capacity = 2
-	e.publish(ctx, envelope(t, events.OrganisationUpdated, guideOrg, &eventsv1.OrganisationUpdated{Facts: &eventsv1.OrganisationFacts{
-		OrganisationId: guideOrg, Type: "ORGANISATION_TYPE_ASSOCIATION", MunicipalityCodes: []string{"0180"},
-		GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0180", Language: "sv", Capacity: capacity}}}}))
+	e.dropCapacity(ctx, capacity)
 	taken := <-accepted
 	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
 		live := 0

@@ -25,29 +25,9 @@ func TestCapacityNeverOversold(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := startEnv(t, 2, server.Options{})
-	const n = 6
-	envs := []*eventsv1.Envelope{organisation(t, guideOrg, &eventsv1.GuideCapacity{MunicipalityCode: "0180", Language: "sv", Capacity: n})}
-	for k := range n {
-		envs = append(envs, registered(t, newcomer(fmt.Sprintf("p-%04d", k), "0180", "so", typev1.Gender_GENDER_WOMAN)))
-	}
-	e.publish(ctx, envs...)
-	e.waitKeys(ctx, "guides_newcomers", n)
-	e.waitKeys(ctx, "guides_organisations", 1) // the job sees the unit
-	c := e.as(coord)
-	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1"})
-	as := assignments(ctx, t, c, job.GetId())
-	if len(as) != n {
-		t.Fatalf("%d proposals, want %d (%s)", len(as), n, job.GetErrorMessage())
-	}
-	for _, a := range as {
-		if _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: a.GetId()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	const capacity = 2
-	e.publish(ctx, envelope(t, events.OrganisationUpdated, guideOrg, &eventsv1.OrganisationUpdated{Facts: &eventsv1.OrganisationFacts{
-		OrganisationId: guideOrg, Type: "ORGANISATION_TYPE_ASSOCIATION", MunicipalityCodes: []string{"0180"},
-		GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0180", Language: "sv", Capacity: capacity}}}}))
+	const n, capacity = 6, 2
+	job, as := approvedUnit(ctx, t, e, n)
+	e.dropCapacity(ctx, capacity)
 	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
 		for k := range 2 {
 			res, err := e.replica(k, coord).ListGuideOrganisations(ctx, &pb.ListGuideOrganisationsRequest{})
@@ -127,4 +107,36 @@ func TestCapacityNeverOversold(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// approvedUnit registers n newcomers and a unit of n places, runs a job
+// and approves its n assignments.
+func approvedUnit(ctx context.Context, t *testing.T, e *env, n int) (*pb.Job, []*pb.Assignment) {
+	t.Helper()
+	envs := []*eventsv1.Envelope{organisation(t, guideOrg, &eventsv1.GuideCapacity{MunicipalityCode: "0180", Language: "sv", Capacity: int32(n)})}
+	for k := range n {
+		envs = append(envs, registered(t, newcomer(fmt.Sprintf("p-%04d", k), "0180", "so", typev1.Gender_GENDER_WOMAN)))
+	}
+	e.publish(ctx, envs...)
+	e.waitKeys(ctx, "guides_newcomers", n)
+	e.waitKeys(ctx, "guides_organisations", 1) // the job sees the unit
+	c := e.as(coord)
+	job := e.runJob(ctx, c, &pb.StartAssignmentJobRequest{RequestId: "r1"})
+	as := assignments(ctx, t, c, job.GetId())
+	if len(as) != n {
+		t.Fatalf("%d proposals, want %d (%s)", len(as), n, job.GetErrorMessage())
+	}
+	for _, a := range as {
+		if _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{Id: a.GetId()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return job, as
+}
+
+// dropCapacity publishes that the unit now has capacity places.
+func (e *env) dropCapacity(ctx context.Context, capacity int32) {
+	e.publish(ctx, envelope(e.t, events.OrganisationUpdated, guideOrg, &eventsv1.OrganisationUpdated{Facts: &eventsv1.OrganisationFacts{
+		OrganisationId: guideOrg, Type: "ORGANISATION_TYPE_ASSOCIATION", MunicipalityCodes: []string{"0180"},
+		GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0180", Language: "sv", Capacity: capacity}}}}))
 }

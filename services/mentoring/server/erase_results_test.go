@@ -12,7 +12,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -144,26 +143,11 @@ func TestErasureReachesAlternativesOfARunningJob(t *testing.T) {
 		t.Fatal("the crash-free run proposed no pair with alternatives")
 	}
 
-	held, release := make(chan struct{}), make(chan struct{})
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "build" {
-			close(held)
-			<-release
-		}
-	}}
-	e := startEnv(t, 1, server.Options{JobHooks: hooks})
-	e.seed(ctx, pop)
-	c := e.as(coordA)
-	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "held", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-held
+	e, c, jobID, release := heldJob(ctx, t, pop)
 	e.publishAll(ctx, []*eventsv1.Envelope{envelope(t, events.VolunteerErased, mentor, &eventsv1.VolunteerErased{VolunteerId: mentor})})
 	settled(ctx, t, e)
-	close(release)
-	job := e.waitJob(ctx, c, res.GetJob().GetId())
-	got := pairsOf(ctx, t, c, job.GetId())
+	release()
+	got := pairsOf(ctx, t, c, e.waitJob(ctx, c, jobID).GetId())
 	if len(got) == 0 {
 		t.Fatal("the held job proposed nothing")
 	}

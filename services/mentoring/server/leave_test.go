@@ -227,21 +227,7 @@ func TestJobSkipsWhoLeftAfterSnapshot(t *testing.T) {
 	}
 	victimN, victimM := base[0].GetParticipantId(), base[len(base)-1].GetVolunteerId()
 
-	held, release := make(chan struct{}), make(chan struct{})
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "build" {
-			close(held)
-			<-release
-		}
-	}}
-	e := startEnv(t, 1, server.Options{JobHooks: hooks})
-	e.seed(ctx, pop)
-	c := e.as(coordA)
-	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "held", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-held
+	e, c, jobID, release := heldJob(ctx, t, pop)
 	var m *eventsv1.VolunteerFacts
 	for _, v := range pop.mentors {
 		if v.GetVolunteerId() == victimM {
@@ -254,8 +240,8 @@ func TestJobSkipsWhoLeftAfterSnapshot(t *testing.T) {
 		envelope(t, events.VolunteerUpdated, victimM, &eventsv1.VolunteerUpdated{Facts: m}),
 	})
 	settled(ctx, t, e)
-	close(release)
-	job := e.waitJob(ctx, c, res.GetJob().GetId())
+	release()
+	job := e.waitJob(ctx, c, jobID)
 	got := pairsOf(ctx, t, c, job.GetId())
 	if len(got) == 0 {
 		t.Fatal("the held job proposed nothing")
@@ -265,6 +251,29 @@ func TestJobSkipsWhoLeftAfterSnapshot(t *testing.T) {
 			t.Errorf("pair %s/%s proposed for someone who left after the snapshot", p.GetParticipantId(), p.GetVolunteerId())
 		}
 	}
+}
+
+// heldJob starts a replica on pop and a job there that stops after its
+// snapshot (its "build" report) until release is called: a test changes
+// the pool while the job's input is frozen.
+func heldJob(ctx context.Context, t *testing.T, pop people) (e *env, c pb.MentoringServiceClient, jobID string, release func()) {
+	t.Helper()
+	held, let := make(chan struct{}), make(chan struct{})
+	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
+		if phase == "build" {
+			close(held)
+			<-let
+		}
+	}}
+	e = startEnv(t, 1, server.Options{JobHooks: hooks})
+	e.seed(ctx, pop)
+	c = e.as(coordA)
+	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "held", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-held
+	return e, c, res.GetJob().GetId(), func() { close(let) }
 }
 
 // TestPairProposedOnce: a pair another job already proposed is not proposed
@@ -284,21 +293,7 @@ func TestPairProposedOnce(t *testing.T) {
 	}
 	taken := base[0]
 
-	held, release := make(chan struct{}), make(chan struct{})
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "build" {
-			close(held)
-			<-release
-		}
-	}}
-	e := startEnv(t, 1, server.Options{JobHooks: hooks})
-	e.seed(ctx, pop)
-	c := e.as(coordA)
-	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "held", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-held
+	e, c, jobID, release := heldJob(ctx, t, pop)
 	other, err := store.Open(ctx, e.nats.JS, pairs.RepoConfig(nil, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -309,8 +304,8 @@ func TestPairProposedOnce(t *testing.T) {
 		ParticipantId: taken.GetParticipantId(), VolunteerId: taken.GetVolunteerId(), Status: eventsv1.PairStatus_PAIR_STATUS_DECLINED}); err != nil {
 		t.Fatal(err)
 	}
-	close(release)
-	job := e.waitJob(ctx, c, res.GetJob().GetId())
+	release()
+	job := e.waitJob(ctx, c, jobID)
 	got := pairsOf(ctx, t, c, job.GetId())
 	if len(got) != len(base)-1 || int(job.GetCounts().GetProposals()) != len(got) {
 		t.Errorf("held job made %d proposals (counted %d), want %d", len(got), job.GetCounts().GetProposals(), len(base)-1)
