@@ -32,12 +32,12 @@ func TestJobCleansUpAfterWhoLeftWhileItWrote(t *testing.T) {
 	e := startEnv(t, 1, server.Options{ProposalHooks: hooks})
 	leave = func() {
 		e.publish(ctx, envelope(t, events.ParticipantDeleted, leaver, &eventsv1.ParticipantDeleted{ParticipantId: leaver}))
-		cons, err := e.nats.JS.Consumer(ctx, events.StreamParticipants, server.ParticipantsDurable)
-		if err != nil {
-			t.Error(err)
-			return
-		}
+		// The durable consumer may still be being made under load.
 		testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+			cons, err := e.nats.JS.Consumer(ctx, events.StreamParticipants, server.ParticipantsDurable)
+			if err != nil {
+				return err
+			}
 			info, err := cons.Info(ctx)
 			if err != nil || info.NumPending+uint64(info.NumAckPending) != 0 {
 				return errorf("the leave is not handled yet (%v)", err)
