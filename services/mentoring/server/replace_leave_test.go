@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/motesplats/motesplats/pkg/events"
@@ -22,10 +23,15 @@ func TestReplaceByAMentorErasedMeanwhile(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
 	var (
+		armed atomic.Bool // the job's own proposals come first
 		once  sync.Once
 		erase func()
 	)
-	hooks := &proposal.Hooks{BeforePropose: func(string) { once.Do(erase) }}
+	hooks := &proposal.Hooks{BeforePropose: func(string) {
+		if armed.Load() {
+			once.Do(erase)
+		}
+	}}
 	e := startEnv(t, 1, server.Options{ProposalHooks: hooks})
 	e.seed(ctx, population(31, 10, 30)) // more mentors than newcomers: alternatives have room
 	c := e.as(coordA)
@@ -39,6 +45,7 @@ func TestReplaceByAMentorErasedMeanwhile(t *testing.T) {
 		settled(ctx, t, e)
 		erased = true
 	}
+	armed.Store(true)
 	for _, p := range pairsOf(ctx, t, c, job.GetId()) {
 		if len(p.GetAlternatives()) == 0 || erased {
 			continue
