@@ -1,6 +1,9 @@
 package jobs
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetForgetLockTTL shortens m's Forget lock lifetime, so a test can show a
 // lock left by a crashed holder is taken over without waiting a minute.
@@ -9,3 +12,11 @@ func SetForgetLockTTL(m *Manager, ttl time.Duration) { m.forgetTTL = ttl }
 // ForgetLockKey is the key of the cluster's Forget lock in the requests
 // bucket, for a test that plays a crashed holder.
 const ForgetLockKey = forgetLockKey
+
+// OnForgetLockWait sets fn to run whenever taking m's Forget lock has to
+// wait for another holder.
+func OnForgetLockWait(m *Manager, fn func()) { m.forgetWait = fn }
+
+// Finish runs what m does once job j is final (drops a succeeded job's
+// snapshot, runs OnFinish), for a test that races it with Forget.
+func Finish(ctx context.Context, m *Manager, j Job) error { return m.finish(ctx, j) }

@@ -10,7 +10,7 @@ import (
 // reads it again; a failed job keeps it for a resume) and runs OnFinish.
 func (m *Manager) finish(ctx context.Context, j Job) error {
 	if m.cfg.Data != nil && j.State == Succeeded {
-		if err := m.cfg.Data.Delete(ctx, j.ID, SnapshotKind); err != nil {
+		if err := m.dropData(ctx, j.ID, SnapshotKind); err != nil {
 			return err
 		}
 	}
@@ -67,15 +67,36 @@ func (m *Manager) expire(ctx context.Context) {
 
 // remove drops a job's data and then its record.
 func (m *Manager) remove(ctx context.Context, id string) error {
-	if d := m.cfg.Data; d != nil {
-		for _, k := range []Kind{SnapshotKind, ResultKind} {
-			if err := d.Delete(ctx, id, k); err != nil {
-				return err
-			}
+	if m.cfg.Data != nil {
+		if err := m.dropData(ctx, id, SnapshotKind, ResultKind); err != nil {
+			return err
 		}
 	}
 	if err := m.kv.Purge(ctx, id); err != nil {
 		return fmt.Errorf("jobs: purge %s: %w", id, err)
+	}
+	return nil
+}
+
+// dropData deletes job id's objects of kinds, holding the Forget lock
+// when Forget rewrites objects (Config.Redact): a delete reads the key of
+// the version it shreds before it deletes, as a Forget's put does, so a
+// Forget's new version written in between was deleted with its key left
+// whole, and that version's copy in the store's blocks stayed readable
+// (a succeeded job's snapshot, naming everyone else in it).
+func (m *Manager) dropData(ctx context.Context, id string, kinds ...Kind) error {
+	if m.cfg.Redact != nil {
+		hold, unlock, err := m.lockForget(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		ctx = hold
+	}
+	for _, k := range kinds {
+		if err := m.cfg.Data.Delete(ctx, id, k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

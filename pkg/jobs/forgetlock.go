@@ -37,8 +37,13 @@ const forgetLockPoll = 50 * time.Millisecond
 func (m *Manager) lockForget(ctx context.Context) (context.Context, func(), error) {
 	select {
 	case m.forgetting <- struct{}{}:
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+	default:
+		m.waitingForLock()
+		select {
+		case m.forgetting <- struct{}{}:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
 	}
 	rev, err := m.takeForgetLock(ctx)
 	if err != nil {
@@ -83,10 +88,19 @@ func (m *Manager) takeForgetLock(ctx context.Context) (uint64, error) {
 			}
 			continue // another waiter took it over first
 		}
+		m.waitingForLock()
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(forgetLockPoll):
 		}
+	}
+}
+
+// waitingForLock runs the test hook (Manager.forgetWait) of a lock taker
+// that has to wait for another holder.
+func (m *Manager) waitingForLock() {
+	if m.forgetWait != nil {
+		m.forgetWait()
 	}
 }

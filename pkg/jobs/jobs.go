@@ -187,6 +187,9 @@ type Manager struct {
 	// forgetTTL is the cluster lock's forgetLockTTL.
 	forgetting chan struct{}
 	forgetTTL  time.Duration
+	// forgetWait runs whenever taking the Forget lock has to wait; a test
+	// orders another writer after the holder with it. Nil in production.
+	forgetWait func()
 
 	tracer   trace.Tracer
 	duration metric.Float64Histogram
