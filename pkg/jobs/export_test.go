@@ -1,6 +1,9 @@
 package jobs
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SetForgetLockTTL shortens m's Forget lock lifetime, so a test can show a
 // lock left by a crashed holder is taken over without waiting a minute.
@@ -9,3 +12,12 @@ func SetForgetLockTTL(m *Manager, ttl time.Duration) { m.forgetTTL = ttl }
 // ForgetLockKey is the key of the cluster's Forget lock in the requests
 // bucket, for a test that plays a crashed holder.
 const ForgetLockKey = forgetLockKey
+
+// PutData is the pipeline's put of job data (putData), for a benchmark
+// of what the forgotten log adds to it.
+func PutData(ctx context.Context, m *Manager, mark uint64, id string, kind Kind, raw []byte) (string, []byte, error) {
+	return m.putData(ctx, mark, id, kind, raw)
+}
+
+// ForgottenMark is the mark an attempt notes before reading its snapshot.
+func ForgottenMark(ctx context.Context, m *Manager) (uint64, error) { return m.forgottenMark(ctx) }

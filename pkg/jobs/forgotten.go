@@ -87,7 +87,8 @@ func (m *Manager) noteForgotten(ctx context.Context, id string) error {
 }
 
 // errForgottenExpired fails an attempt that ran longer than the forgotten
-// log keeps ids: it cannot tell whom it must leave out, so it starts again.
+// log keeps ids, or whose log was made anew under it: it cannot tell whom
+// it must leave out, so it starts again with a fresh mark.
 var errForgottenExpired = errors.New("jobs: the forgotten log no longer holds every id since the attempt began")
 
 // forgottenSince returns the ids appended to the forgotten log after
@@ -98,10 +99,12 @@ func (m *Manager) forgottenSince(ctx context.Context, mark uint64) ([]string, er
 		return nil, fmt.Errorf("jobs: forgotten log: %w", err)
 	}
 	last := info.State.LastSeq
-	if last <= mark {
-		return nil, nil
-	}
-	if info.State.FirstSeq > mark+1 {
+	switch {
+	case last == mark:
+		return nil, nil // the common path: no one forgotten since
+	case last < mark, info.State.FirstSeq > mark+1:
+		// Expired, or the stream was made again (a restore): the ids
+		// since the mark cannot all be read.
 		return nil, errForgottenExpired
 	}
 	ids := make([]string, 0, last-mark)

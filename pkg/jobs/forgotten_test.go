@@ -111,14 +111,15 @@ func (h *holdingSteps) steps() jobs.Steps {
 }
 
 // forgetReplicas opens two managers of one kind over one NATS, the job
-// data and a runner of steps on the first, and returns them with the data.
-func forgetReplicas(t *testing.T, name string, steps jobs.Steps) (runner, other *jobs.Manager, data jobs.Data) {
+// data and a runner of steps on the first, and returns them with the data
+// and the second's connection.
+func forgetReplicas(t *testing.T, name string, steps jobs.Steps) (runner, other *jobs.Manager, data jobs.Data, js jetstream.JetStream) {
 	t.Helper()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
 	var ms []*jobs.Manager
 	for range 2 {
-		_, js := n.Connect(t)
+		_, js = n.Connect(t)
 		d, err := jobs.OpenObjectData(ctx, js, name+"_data", 1, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -132,7 +133,7 @@ func forgetReplicas(t *testing.T, name string, steps jobs.Steps) (runner, other 
 		ms = append(ms, m)
 	}
 	runIn(t, ms[0], ms[0].Pipeline(steps))
-	return ms[0], ms[1], data
+	return ms[0], ms[1], data, js
 }
 
 func stored(ctx context.Context, t *testing.T, data jobs.Data, id string, kind jobs.Kind) []byte {
@@ -154,7 +155,7 @@ func TestResultLeavesOutWhoWasForgottenMidRun(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
 	h := newHoldingSteps("result", false, "p-1", "p-2", "p-3")
-	runner, other, data := forgetReplicas(t, "midrun", h.steps())
+	runner, other, data, _ := forgetReplicas(t, "midrun", h.steps())
 
 	j, err := runner.Submit(ctx, "one", jobs.Job{})
 	if err != nil {
@@ -208,7 +209,7 @@ func TestSnapshotLeavesOutWhoWasForgottenMidRead(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
 	h := newHoldingSteps("snapshot", true, "p-1", "p-2", "p-3")
-	runner, other, data := forgetReplicas(t, "midread", h.steps())
+	runner, other, data, _ := forgetReplicas(t, "midread", h.steps())
 
 	j, err := runner.Submit(ctx, "one", jobs.Job{})
 	if err != nil {
@@ -222,6 +223,47 @@ func TestSnapshotLeavesOutWhoWasForgottenMidRead(t *testing.T) {
 	waitState(t, runner, j.ID, jobs.Failed)
 	if raw := stored(ctx, t, data, j.ID, jobs.SnapshotKind); !bytes.Equal(raw, []byte("p-1;p-3;")) {
 		t.Errorf("kept snapshot = %q; want p-1;p-3; (p-2 was forgotten before it was written)", raw)
+	}
+}
+
+// TestWriteRefusesALogMadeAnew: when the forgotten log no longer holds
+// every id since the attempt's mark (here made anew under a running job,
+// as a restore would), the job's write fails rather than guess, and the
+// attempt is the job's last (MaxAttempts 1), so the job fails saying so.
+func TestWriteRefusesALogMadeAnew(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	h := newHoldingSteps("result", false, "p-1", "p-2")
+	runner, other, data, js := forgetReplicas(t, "anew", h.steps())
+	if err := other.Forget(ctx, "p-0"); err != nil { // the mark is past 0
+		t.Fatal(err)
+	}
+	j, err := runner.Submit(ctx, "one", jobs.Job{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitHeld(ctx, t)
+	s, err := js.Stream(ctx, "JOBS_ANEW_FORGOTTEN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteStream(ctx, "JOBS_ANEW_FORGOTTEN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, info.Config); err != nil {
+		t.Fatal(err)
+	}
+	h.release <- struct{}{}
+	got := waitState(t, runner, j.ID, jobs.Failed)
+	if !strings.Contains(got.Error, "forgotten log") {
+		t.Errorf("job failed with %q; want the forgotten log's refusal", got.Error)
+	}
+	if _, err := data.Get(ctx, j.ID, jobs.ResultKind); err == nil {
+		t.Error("a result was stored although the write could not tell whom to leave out")
 	}
 }
 
@@ -259,5 +301,48 @@ func TestForgottenLogHoldsIDsOnly(t *testing.T) {
 	t.Cleanup(plain.Close)
 	if _, err := js.Stream(ctx, "JOBS_PLAIN_FORGOTTEN"); !errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Errorf("a Manager without Redact opened a forgotten log: %v", err)
+	}
+}
+
+// BenchmarkJobDataPut measures what leaving out the forgotten costs one
+// put of a 10 KB result: "plain" is a Manager without Redact (the put as
+// before ADR 0130), "none" one with Redact whose log gained nothing since
+// the mark (the common path: the lock and one read of the log), "three"
+// one that finds three ids and redacts them.
+func BenchmarkJobDataPut(b *testing.B) {
+	n := testutil.MustNATS(b)
+	_, js := n.Connect(b)
+	ctx := context.Background()
+	raw := bytes.Repeat([]byte("p-0123456789;"), 800)
+	for _, c := range []struct {
+		name   string
+		redact jobs.Redactor
+		ids    int
+	}{{"plain", nil, 0}, {"none", dropID, 0}, {"three", dropID, 3}} {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := jobs.OpenObjectData(ctx, js, "bench_"+c.name, 1, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := jobs.Open(ctx, js, jobs.Config{Name: "bench_" + c.name, Data: d, Redact: c.redact})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(m.Close)
+			mark, err := jobs.ForgottenMark(ctx, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range c.ids {
+				if err := m.Forget(ctx, "gone-"+string(rune('a'+i))); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				if _, _, err := jobs.PutData(ctx, m, mark, "job-1", jobs.ResultKind, raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
