@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -13,7 +12,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -117,14 +115,7 @@ func TestErasureReachesAResultWrittenLater(t *testing.T) {
 		t.Fatal("a result with this input does not name the two people")
 	}
 
-	held, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "result" { // encoded, not yet stored
-			once.Do(func() { close(held) })
-			<-release
-		}
-	}}
+	hooks, held, release := holdAt("result") // the result encoded, not yet stored
 	e := startEnv(t, 2, server.Options{JobHooks: hooks})
 	e.seed(ctx, pop)
 	c := e.as(coordA)

@@ -14,7 +14,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -227,13 +226,7 @@ func TestJobSkipsWhoLeftAfterSnapshot(t *testing.T) {
 	}
 	victimN, victimM := base[0].GetParticipantId(), base[len(base)-1].GetVolunteerId()
 
-	held, release := make(chan struct{}), make(chan struct{})
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "build" {
-			close(held)
-			<-release
-		}
-	}}
+	hooks, held, release := holdAt("build")
 	e := startEnv(t, 1, server.Options{JobHooks: hooks})
 	e.seed(ctx, pop)
 	c := e.as(coordA)
@@ -284,13 +277,7 @@ func TestPairProposedOnce(t *testing.T) {
 	}
 	taken := base[0]
 
-	held, release := make(chan struct{}), make(chan struct{})
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "build" {
-			close(held)
-			<-release
-		}
-	}}
+	hooks, held, release := holdAt("build")
 	e := startEnv(t, 1, server.Options{JobHooks: hooks})
 	e.seed(ctx, pop)
 	c := e.as(coordA)
