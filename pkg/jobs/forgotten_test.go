@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -110,26 +109,28 @@ func (h *holdingSteps) steps() jobs.Steps {
 	}
 }
 
+// forgetWhileHeld waits for the job to be held, has m forget id, and lets
+// the job go on.
+func (h *holdingSteps) forgetWhileHeld(ctx context.Context, t *testing.T, m *jobs.Manager, id string) {
+	t.Helper()
+	h.waitHeld(ctx, t)
+	if err := m.Forget(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	h.release <- struct{}{}
+}
+
 // forgetReplicas opens two managers of one kind over one NATS, the job
 // data and a runner of steps on the first, and returns them with the data
 // and the second's connection.
 func forgetReplicas(t *testing.T, name string, steps jobs.Steps) (runner, other *jobs.Manager, data jobs.Data, js jetstream.JetStream) {
 	t.Helper()
 	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
 	var ms []*jobs.Manager
 	for range 2 {
 		_, js = n.Connect(t)
-		d, err := jobs.OpenObjectData(ctx, js, name+"_data", 1, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = d
-		m, err := jobs.Open(ctx, js, jobs.Config{Name: name, AckWait: time.Second, MaxAttempts: 1, Data: d, Redact: dropID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(m.Close)
+		var m *jobs.Manager
+		m, data = openRedacting(t, js, jobs.Config{Name: name, MaxAttempts: 1})
 		ms = append(ms, m)
 	}
 	runIn(t, ms[0], ms[0].Pipeline(steps))
@@ -187,11 +188,7 @@ func TestResultLeavesOutWhoWasForgottenMidRun(t *testing.T) {
 	if _, err := runner.Resume(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitHeld(ctx, t)
-	if err := other.Forget(ctx, "p-3"); err != nil {
-		t.Fatal(err)
-	}
-	h.release <- struct{}{}
+	h.forgetWhileHeld(ctx, t, other, "p-3")
 	waitState(t, runner, j.ID, jobs.Succeeded)
 	if h.taken() != taken {
 		t.Fatal("the resumed job took a new snapshot instead of its stored one")
@@ -215,11 +212,7 @@ func TestSnapshotLeavesOutWhoWasForgottenMidRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.waitHeld(ctx, t)
-	if err := other.Forget(ctx, "p-2"); err != nil {
-		t.Fatal(err)
-	}
-	h.release <- struct{}{}
+	h.forgetWhileHeld(ctx, t, other, "p-2")
 	waitState(t, runner, j.ID, jobs.Failed)
 	if raw := stored(ctx, t, data, j.ID, jobs.SnapshotKind); !bytes.Equal(raw, []byte("p-1;p-3;")) {
 		t.Errorf("kept snapshot = %q; want p-1;p-3; (p-2 was forgotten before it was written)", raw)
@@ -274,15 +267,7 @@ func TestForgottenLogHoldsIDsOnly(t *testing.T) {
 	n := testutil.MustNATS(t)
 	_, js := n.Connect(t)
 	ctx := testutil.Context(t)
-	d, err := jobs.OpenObjectData(ctx, js, "logged_data", 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := jobs.Open(ctx, js, jobs.Config{Name: "logged", Data: d, Redact: dropID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
+	m, d := openRedacting(t, js, jobs.Config{Name: "logged"})
 	if err := m.Forget(ctx, "p-9"); err != nil {
 		t.Fatal(err)
 	}
