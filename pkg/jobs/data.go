@@ -95,7 +95,7 @@ func (d *ObjectData) Put(ctx context.Context, id string, kind Kind, raw []byte) 
 
 // Get implements Data.
 func (d *ObjectData) Get(ctx context.Context, id string, kind Kind) ([]byte, error) {
-	raw, err := d.os.GetBytes(ctx, objectName(id, kind))
+	raw, err := readObject(ctx, d.os, objectName(id, kind))
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, apperr.Errorf(apperr.NotFound, "the job's %s is gone", kind)
 	}
