@@ -33,6 +33,9 @@ type listData[T any] struct {
 	// whole names only (ADR 0084): an empty list says so, or the person
 	// typing "am" thinks nobody is called Amina.
 	ShortName bool
+	// Apart tells namesakes on the page apart, by id: "registrerad
+	// 2026-03-14" beside each of two Anna Andersson in Malmö (ADR 0132).
+	Apart map[string]string
 }
 
 // shortName reports whether a searched name is too short to match the
@@ -79,7 +82,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	p.Data = listData[*participantsv1.Participant]{Items: res.GetParticipants(), Next: res.GetNextPageToken(),
-		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()),
+		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()), Apart: registerApart(p, res.GetParticipants()),
 		Pager: newPager(p, r, "", "", 50, len(res.GetParticipants()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "participants")
 }
