@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -57,5 +60,38 @@ func TestBadConsentWithOtherBadFields(t *testing.T) {
 	}
 	if got := consentsOf(t, coord, id); len(got) != 1 {
 		t.Errorf("consents after the refusal: %v, want the dinners one only", got)
+	}
+}
+
+// TestWebFormEveryViolation: the newcomer form refused what it reads
+// itself (a household of "x", a language it does not know) alone, and
+// the service's refusals (no name, no such municipality) only after a
+// second try. One post now shows all four, each field marked once and
+// the household in the form's words, and stores nothing (ADR 0132).
+func TestWebFormEveryViolation(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "formfel@example.org", org, "0880")
+	b := e.swedishBrowser("formfel@example.org")
+	b.get("/participants/new")
+	code, body := b.post("/participants", url.Values{"given_name": {""}, "municipality_code": {"9999"}, "household_size": {"x"},
+		"swedish_level": {"SWEDISH_LEVEL_SFI_B"}, "languages": {"arabiska, klingonska"}, "consent_mentoring": {"1"}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad form: %d, want 422", code)
+	}
+	for _, f := range []string{"given_name", "municipality_code", "household_size", "languages"} {
+		if n := strings.Count(body, `<p class="error" id="e-`+f+`"`); n != 1 {
+			t.Errorf("field %s marked %d times, want once:\n%s", f, n, trim(visibleText(body)))
+		}
+	}
+	if n := strings.Count(body, `href="#f-household_size"`); n != 1 {
+		t.Errorf("the summary lists the household %d times, want once:\n%s", n, trim(visibleText(body)))
+	}
+	mustContain(t, body, "klingonska")
+	list, err := coord.registry.ListParticipants(testutil.Context(t), connect.NewRequest(&gatewayv1.ListParticipantsRequest{}))
+	if err != nil || len(list.Msg.GetParticipants()) != 0 {
+		t.Fatalf("stored after the refusal: %v %v", list, err)
 	}
 }

@@ -160,15 +160,8 @@ func (g *Gateway) CreateParticipant(ctx context.Context, c Caller, p *participan
 	if err != nil {
 		return nil, err
 	}
-	var v apperr.Validator
-	for i, k := range p.GetConsents() {
-		consent.Texts().Check(&v, fmt.Sprintf("participant.consents[%d]", i), k)
-	}
-	if err := v.Err(); err != nil {
-		return nil, everyViolation(err, func() error {
-			_, err := g.Backend.Participants.CreateParticipant(sctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: requestID, ValidateOnly: true})
-			return err
-		})
+	if err := checkConsents(p); err != nil {
+		return nil, everyViolation(err, g.validateCreate(sctx, p, requestID))
 	}
 	res, err := g.Backend.Participants.CreateParticipant(sctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: requestID})
 	if err := g.record(ctx, c, "create", "participant", res.GetParticipant().GetId(), err); err != nil {

@@ -110,13 +110,18 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	p.Title, p.Nav, p.Action, p.Form = p.t("p.new"), "participants", "/participants", r.PostForm
 	pt := &participantsv1.Participant{}
 	_, err := applyParticipantForm(pt, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin)
-	if err == nil {
-		for _, fc := range formConsents {
-			if r.PostForm.Get(fc.field) != "" {
-				pt.Consents = append(pt.Consents, consentFor(fc.purpose, chosenLang(r.PostForm, nil)))
-			}
+	for _, fc := range formConsents {
+		if r.PostForm.Get(fc.field) != "" {
+			pt.Consents = append(pt.Consents, consentFor(fc.purpose, chosenLang(r.PostForm, nil)))
 		}
+	}
+	if err == nil {
 		pt, err = w.g.CreateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id"))
+	} else {
+		// The form's own refusals and the service's of the rest, in one
+		// answer (ADR 0132): a coordinator who typed an unknown language
+		// and left the name empty learnt of the name on the second try.
+		err = withChecked(p, err, w.g.ValidateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id")), participantField)
 	}
 	if err != nil {
 		if formErrors(p, err, participantField) {
