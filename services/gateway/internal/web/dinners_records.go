@@ -120,6 +120,10 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 // ("offer.dinners[0].date") mapped to the form's fields and labelled from
 // the dinners catalogue.
 func dinnerFormErrors(p *page, err error) bool {
+	// who is the field of the person the form chose, volunteer_id (the
+	// offer's host) or participant_id (the sign-up's guest), whose label
+	// is the form's word for its picker: "Värd", "Gäst".
+	who := ""
 	ok := formErrors(p, err, func(f string) string {
 		f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
 		if strings.HasPrefix(f, "party[") {
@@ -132,13 +136,17 @@ func dinnerFormErrors(p *page, err error) bool {
 			// The host's or guest's picker, which the forms call person: a
 			// host who lost the role since the page loaded was listed as
 			// "volunteer_id", linking to no field.
-			f = "person"
+			who, f = f, "person"
 		}
 		return f
 	})
 	for k, e := range p.ErrorList {
 		if e.Field != "" {
-			if l := p.t("dinners.f." + e.Field); l != "dinners.f."+e.Field {
+			field := e.Field
+			if field == "person" && who != "" {
+				field = who
+			}
+			if l := p.t("dinners.f." + field); l != "dinners.f."+field {
 				p.ErrorList[k].Label = l
 			}
 			// A party member's fields (relation_2, age_2): "Person 2".
@@ -269,7 +277,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 			o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: d, StartTime: f.Get("start_time")})
 		}
 	}
-	v.Check(o.GetVolunteerId() != "", "person", p.t("dinners.err.host"))
+	v.Check(o.GetVolunteerId() != "", "volunteer_id", p.t("dinners.err.host"))
 	v.Check(len(o.GetDinners()) > 0, "date_0", p.t("dinners.err.date"))
 	err := v.Err()
 	if err == nil && p.Admin {
@@ -350,7 +358,7 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 		return w.dinnerSignUpForm(rw, r, p, http.StatusOK)
 	}
 	s, v := signUpFromForm(p, f)
-	v.Check(s.GetParticipantId() != "", "person", p.t("dinners.err.guest"))
+	v.Check(s.GetParticipantId() != "", "participant_id", p.t("dinners.err.guest"))
 	err := v.Err()
 	if err == nil && p.Admin {
 		s.OrganisationId, err = w.personOrg(r, p, false, s.GetParticipantId())
@@ -418,19 +426,22 @@ func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *pag
 func (w *Web) personOrg(r *http.Request, p *page, volunteer bool, id string) (string, error) {
 	if volunteer {
 		v, err := w.g.GetVolunteer(r.Context(), p.caller, id)
-		return v.GetVolunteer().GetOrganisationId(), personErr(err)
+		return v.GetVolunteer().GetOrganisationId(), personErr(err, "volunteer_id")
 	}
 	v, err := w.g.GetParticipant(r.Context(), p.caller, id)
-	return v.GetParticipant().GetOrganisationId(), personErr(err)
+	return v.GetParticipant().GetOrganisationId(), personErr(err, "participant_id")
 }
 
 // personErr is a failed read of the chosen person as a violation of the
-// form's person field when nobody has that id; other errors as they are.
-func personErr(err error) error {
+// form's person picker when nobody has that id, under the record's field
+// (volunteer_id, participant_id), as the dinners service names it, so the
+// summary says "Värd" or "Gäst" (dinnerFormErrors); other errors as they
+// are.
+func personErr(err error, field string) error {
 	if apperr.ErrorCode(err) != apperr.NotFound {
 		return err
 	}
 	var v apperr.Validator
-	v.Add("person", "is not an id")
+	v.Add(field, "is not an id")
 	return v.Err()
 }
