@@ -81,7 +81,7 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	// is stored (a tampered composition was saved as "not given").
 	var v apperr.Validator
 	o := &dinnersv1.Offer{Id: id, Seats: int32(seats), Pets: f.Get("pets") != "", Languages: f["languages"],
-		Postcode:    strings.TrimSpace(f.Get("postcode")),
+		Postcode:    postcode(f.Get("postcode")),
 		Address:     strings.TrimSpace(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value)),
 		Kitchen:     offerKitchen(&v, f)}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -261,7 +262,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
-		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
+		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: postcode(f.Get("postcode")),
 		Address:     strings.TrimSpace(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
@@ -382,7 +383,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
 		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
 		Composition: dinnersv1.Composition(enumField(v, f, "composition", dinnersv1.Composition_value)), FirstTime: f.Get("first_time") != "",
-		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
+		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: postcode(f.Get("postcode"))}
 	for k := 1; k <= maxMembers; k++ {
 		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
 		if rel == "" && a == "" {
@@ -433,4 +434,18 @@ func personErr(err error) error {
 	var v apperr.Validator
 	v.Add("person", "is not an id")
 	return v.Err()
+}
+
+// postcode is a postcode as a person types it: "114 55", as Swedish
+// addresses write it, or copied from right-to-left text with invisible
+// direction marks, is the five digits the dinners service takes. Spaces
+// and Unicode format characters (Cf, the rule names and phone numbers
+// follow) are dropped; anything else is left for the service to refuse.
+func postcode(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
