@@ -82,7 +82,7 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	var v apperr.Validator
 	o := &dinnersv1.Offer{Id: id, Seats: int32(seats), Pets: f.Get("pets") != "", Languages: f["languages"],
 		Postcode:    postcode(f.Get("postcode")),
-		Address:     strings.TrimSpace(f.Get("address")),
+		Address:     streetAddress(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value)),
 		Kitchen:     offerKitchen(&v, f)}
 	err = v.Err()

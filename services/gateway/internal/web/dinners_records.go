@@ -263,7 +263,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
 		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: postcode(f.Get("postcode")),
-		Address:     strings.TrimSpace(f.Get("address")),
+		Address:     streetAddress(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
@@ -448,4 +448,17 @@ func postcode(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// streetAddress is an offer's street address as typed, without the
+// invisible format characters (Cf) text copied from a right-to-left
+// page carries: the dinners service refuses them, and said the address
+// had "spaces first or last" (outside round s25).
+func streetAddress(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s))
 }
