@@ -82,6 +82,13 @@ func actions(l *pb.StoredLink) ([]pb.AnswerAction, []pb.DeclineReason) {
 			pb.DeclineReason_DECLINE_REASON_LANGUAGE, pb.DeclineReason_DECLINE_REASON_DISTANCE,
 			pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED, pb.DeclineReason_DECLINE_REASON_OTHER}
 	case pb.Programme_PROGRAMME_DINNERS:
+		if l.GetRole() == pb.Role_ROLE_HOST {
+			// "Too far away" and "the food or the home does not suit me"
+			// are a guest's reasons: the dinner is at the host's home.
+			return []pb.AnswerAction{accept, decline}, []pb.DeclineReason{pb.DeclineReason_DECLINE_REASON_DATE,
+				pb.DeclineReason_DECLINE_REASON_ILLNESS, pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED,
+				pb.DeclineReason_DECLINE_REASON_OTHER}
+		}
 		return []pb.AnswerAction{accept, decline}, []pb.DeclineReason{pb.DeclineReason_DECLINE_REASON_DATE,
 			pb.DeclineReason_DECLINE_REASON_DISTANCE, pb.DeclineReason_DECLINE_REASON_ILLNESS,
 			pb.DeclineReason_DECLINE_REASON_HOUSEHOLD, pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED,
