@@ -17,7 +17,7 @@ func TestMailboxOnAPhone(t *testing.T) {
 	e := start(t, envOptions{notify: true})
 	admin := e.login(adminEmail, adminPass)
 	if _, err := admin.users.CreateUser(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateUserRequest{
-		User: &gatewayv1.User{Email: "brevlada@example.org", DisplayName: "Brevlåda", Role: gatewayv1.Role_ROLE_ADMIN, Locale: "sv"},
+		User:     &gatewayv1.User{Email: "brevlada@example.org", DisplayName: "Brevlåda", Role: gatewayv1.Role_ROLE_ADMIN, Locale: "sv"},
 		Password: password})); err != nil {
 		t.Fatal(err)
 	}
