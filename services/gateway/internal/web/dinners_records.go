@@ -438,27 +438,23 @@ func personErr(err error) error {
 
 // postcode is a postcode as a person types it: "114 55", as Swedish
 // addresses write it, or copied from right-to-left text with invisible
-// direction marks, is the five digits the dinners service takes. Spaces
-// and Unicode format characters (Cf, the rule names and phone numbers
-// follow) are dropped; anything else is left for the service to refuse.
-func postcode(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// direction marks, is the five digits the dinners service takes. Anything
+// else is left for the service to refuse.
+func postcode(s string) string { return strings.Join(strings.Fields(withoutFormat(s)), "") }
 
 // streetAddress is an offer's street address as typed, without the
-// invisible format characters (Cf) text copied from a right-to-left
-// page carries: the dinners service refuses them, and said the address
-// had "spaces first or last" (outside round s25).
-func streetAddress(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
+// invisible format characters text copied from a right-to-left page
+// carries: the dinners service refuses them, and said the address had
+// "spaces first or last" (outside round s25).
+func streetAddress(s string) string { return strings.TrimSpace(withoutFormat(s)) }
+
+// withoutFormat drops Unicode format characters (Cf: direction marks,
+// zero-width joiners), the rule names and phone numbers follow.
+func withoutFormat(s string) string {
+	return strings.Map(func(r rune) rune {
 		if unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
-	}, s))
+	}, s)
 }
