@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -262,8 +262,8 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
-		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: postcode(f.Get("postcode")),
-		Address:     streetAddress(f.Get("address")),
+		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: people.NormPostcode(f.Get("postcode")),
+		Address:     people.NormLine(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
@@ -383,7 +383,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
 		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
 		Composition: dinnersv1.Composition(enumField(v, f, "composition", dinnersv1.Composition_value)), FirstTime: f.Get("first_time") != "",
-		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: postcode(f.Get("postcode"))}
+		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: people.NormPostcode(f.Get("postcode"))}
 	for k := 1; k <= maxMembers; k++ {
 		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
 		if rel == "" && a == "" {
@@ -434,27 +434,4 @@ func personErr(err error) error {
 	var v apperr.Validator
 	v.Add("person", "is not an id")
 	return v.Err()
-}
-
-// postcode is a postcode as a person types it: "114 55", as Swedish
-// addresses write it, or copied from right-to-left text with invisible
-// direction marks, is the five digits the dinners service takes. Anything
-// else is left for the service to refuse.
-func postcode(s string) string { return strings.Join(strings.Fields(withoutFormat(s)), "") }
-
-// streetAddress is an offer's street address as typed, without the
-// invisible format characters text copied from a right-to-left page
-// carries: the dinners service refuses them, and said the address had
-// "spaces first or last" (outside round s25).
-func streetAddress(s string) string { return strings.TrimSpace(withoutFormat(s)) }
-
-// withoutFormat drops Unicode format characters (Cf: direction marks,
-// zero-width joiners), the rule names and phone numbers follow.
-func withoutFormat(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, s)
 }
