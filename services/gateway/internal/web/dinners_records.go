@@ -15,6 +15,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -269,8 +270,8 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
-		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
-		Address:     strings.TrimSpace(f.Get("address")),
+		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: people.NormPostcode(f.Get("postcode")),
+		Address:     people.NormLine(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
@@ -390,7 +391,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
 		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
 		Composition: dinnersv1.Composition(enumField(v, f, "composition", dinnersv1.Composition_value)), FirstTime: f.Get("first_time") != "",
-		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
+		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: people.NormPostcode(f.Get("postcode"))}
 	for k := 1; k <= maxMembers; k++ {
 		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
 		if rel == "" && a == "" {
