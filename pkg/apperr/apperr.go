@@ -7,6 +7,8 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -149,6 +151,14 @@ func (v *Validator) Add(field, description string) {
 	v.violations = append(v.violations, FieldViolation{Field: field, Description: description})
 }
 
+// Omit counts n violations found but not listed: another list's own
+// omitted ones, when a caller merges it into v (OmittedIn).
+func (v *Validator) Omit(n int) {
+	if n > 0 {
+		v.omitted += n
+	}
+}
+
 // Valid reports whether no violation was recorded.
 func (v *Validator) Valid() bool { return len(v.violations) == 0 }
 
@@ -166,6 +176,23 @@ func (v *Validator) Err() error {
 		msg = fmt.Sprintf("invalid request: %d problems, the first %d listed", v.Count(), len(v.violations))
 	}
 	return &Error{Code: Invalid, Message: msg, Violations: v.violations, Omitted: v.omitted}
+}
+
+// cutRe reads the end of a message Err (or a transport) wrote for a cut
+// list: "... 61 problems, the first 50 listed".
+var cutRe = regexp.MustCompile(`(\d+) problems, the first (\d+) listed$`)
+
+// OmittedIn returns how many violations a message of a cut list says it
+// left out, 0 for any other message: a status carries the violations it
+// lists, and only its message the ones it left out.
+func OmittedIn(message string) int {
+	m := cutRe.FindStringSubmatch(message)
+	if m == nil {
+		return 0
+	}
+	total, _ := strconv.Atoi(m[1])
+	listed, _ := strconv.Atoi(m[2])
+	return max(0, total-listed)
 }
 
 // FieldError returns an Invalid error with one field violation, for checks

@@ -96,3 +96,32 @@ func TestError_Capped(t *testing.T) {
 		t.Fatalf("Error()=%q, want the count of the rest", e.Error())
 	}
 }
+
+// TestMergedOmittedCount: a list cut at another's cap and merged into a
+// Validator keeps its count of what it left out (OmittedIn, Omit).
+func TestMergedOmittedCount(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		msg  string
+		want int
+	}{
+		{"invalid request: 61 problems, the first 50 listed", 11},
+		{"participant: 70 problems, the first 50 listed", 20},
+		{"invalid request", 0},
+		{"61 problems, the first 50 listed, and more", 0},
+	} {
+		if got := OmittedIn(tt.msg); got != tt.want {
+			t.Errorf("OmittedIn(%q) = %d, want %d", tt.msg, got, tt.want)
+		}
+	}
+	var v Validator
+	v.Add("a", "is bad")
+	v.Omit(11)
+	v.Omit(-3)
+	if got := v.Err().Error(); got != "invalid: invalid request: 12 problems, the first 1 listed (a: is bad; and 11 more)" {
+		t.Errorf("merged: %s", got)
+	}
+	if got := OmittedIn(ErrorMessage(v.Err())); got != 11 {
+		t.Errorf("OmittedIn of its own message: %d, want 11", got)
+	}
+}

@@ -95,7 +95,7 @@ func (d *ObjectData) Put(ctx context.Context, id string, kind Kind, raw []byte) 
 
 // Get implements Data.
 func (d *ObjectData) Get(ctx context.Context, id string, kind Kind) ([]byte, error) {
-	raw, err := d.os.GetBytes(ctx, objectName(id, kind))
+	raw, err := readObject(ctx, d.os, objectName(id, kind))
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, apperr.Errorf(apperr.NotFound, "the job's %s is gone", kind)
 	}
@@ -138,9 +138,11 @@ func (d *ObjectData) List(ctx context.Context) ([]Object, error) {
 
 // Forget removes the person with id from every stored snapshot and result
 // (Config.Redact decides what that means for the programme's shapes), so an
-// erased person's id and score parts do not outlive them in a job's data.
-// It is idempotent; run it again after a failure. Without Data or Redact it
-// does nothing.
+// erased person's id and score parts do not outlive them in a job's data,
+// and notes the id in the forgotten log, so a job still running, which may
+// have read them before, leaves them out of what it stores later (ADR
+// 0130). It is idempotent; run it again after a failure. Without Data or
+// Redact it does nothing.
 func (m *Manager) Forget(ctx context.Context, id string) error {
 	d, redact := m.cfg.Data, m.cfg.Redact
 	if d == nil || redact == nil {
@@ -161,6 +163,10 @@ func (m *Manager) Forget(ctx context.Context, id string) error {
 	for _, o := range objs {
 		errs = append(errs, m.forgetIn(ctx, d, redact, o, id))
 	}
+	// Last, and still holding the lock: a job writing after this finds
+	// the id and leaves the person out (docs/adr/0130). Logged even after
+	// a failure here, which only makes writers redact once more.
+	errs = append(errs, m.noteForgotten(ctx, id))
 	return errors.Join(errs...)
 }
 

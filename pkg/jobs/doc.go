@@ -46,7 +46,10 @@
 //   - Config.Tally: count what a job wrote (its proposals in the store), so
 //     a job's counts are true after a crash or a failure.
 //   - Config.Redact: remove an erased person from its snapshot and result
-//     shapes; call Manager.Forget from its erasure path.
+//     shapes; call Manager.Forget from its erasure path. Forget logs the
+//     id, and the pipeline's later writes of a running job leave the
+//     person out too (docs/adr/0130), provided Steps.Snapshot syncs its
+//     pool before it reads.
 //   - Optionally Config.OnFinish (announce the job, idempotently),
 //     Config.Schedules, Config.RulesVersion, Config.Retention.
 //

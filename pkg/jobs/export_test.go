@@ -20,3 +20,12 @@ func OnForgetLockWait(m *Manager, fn func()) { m.forgetWait = fn }
 // Finish runs what m does once job j is final (drops a succeeded job's
 // snapshot, runs OnFinish), for a test that races it with Forget.
 func Finish(ctx context.Context, m *Manager, j Job) error { return m.finish(ctx, j) }
+
+// PutData is the pipeline's put of job data (putData), for a benchmark
+// of what the forgotten log adds to it.
+func PutData(ctx context.Context, m *Manager, mark uint64, id string, kind Kind, raw []byte) (string, []byte, error) {
+	return m.putData(ctx, mark, id, kind, raw)
+}
+
+// ForgottenMark is the mark an attempt notes before reading its snapshot.
+func ForgottenMark(ctx context.Context, m *Manager) (uint64, error) { return m.forgottenMark(ctx) }

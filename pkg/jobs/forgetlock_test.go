@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -26,6 +28,28 @@ func (s slowData) Get(ctx context.Context, id string, kind jobs.Kind) ([]byte, e
 func dropID(_ jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
 	out := bytes.ReplaceAll(raw, []byte(id+";"), nil)
 	return out, !bytes.Equal(out, raw), nil
+}
+
+// openRedacting opens a Manager of cfg (AckWait a second unless set) whose
+// data is the object store "<name>_data", redacted by dropID, and closes
+// it with the test.
+func openRedacting(t *testing.T, js jetstream.JetStream, cfg jobs.Config) (*jobs.Manager, jobs.Data) {
+	t.Helper()
+	ctx := testutil.Context(t)
+	data, err := jobs.OpenObjectData(ctx, js, cfg.Name+"_data", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AckWait == 0 {
+		cfg.AckWait = time.Second
+	}
+	cfg.Data, cfg.Redact = data, dropID
+	m, err := jobs.Open(ctx, js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m, data
 }
 
 // TestConcurrentForgetsKeepEveryRedaction: erasures handled at once, by
@@ -90,15 +114,7 @@ func TestForgetTakesOverALeftLock(t *testing.T) {
 	n := testutil.MustNATS(t)
 	_, js := n.Connect(t)
 	ctx := testutil.Context(t)
-	data, err := jobs.OpenObjectData(ctx, js, "forget_left", 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := jobs.Open(ctx, js, jobs.Config{Name: "left", AckWait: time.Second, Data: data, Redact: dropID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
+	m, data := openRedacting(t, js, jobs.Config{Name: "left"})
 	jobs.SetForgetLockTTL(m, 2*time.Second)
 	if _, err := data.Put(ctx, "job-1", jobs.ResultKind, []byte("p-1;p-2;")); err != nil {
 		t.Fatal(err)

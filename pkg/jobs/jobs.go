@@ -190,6 +190,10 @@ type Manager struct {
 	// forgetWait runs whenever taking the Forget lock has to wait; a test
 	// orders another writer after the holder with it. Nil in production.
 	forgetWait func()
+	// forgotten is the log of ids Forget finished with, read by every put
+	// of job data (forgotten.go); nil without Data and Redact.
+	forgotten        jetstream.Stream
+	forgottenSubject string
 
 	tracer   trace.Tracer
 	duration metric.Float64Histogram
@@ -295,6 +299,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		Storage: jetstream.FileStorage, Replicas: cfg.Replicas, Duplicates: 2 * time.Minute,
 	}); err != nil {
 		return nil, fmt.Errorf("jobs: stream: %w", err)
+	}
+	if cfg.Data != nil && cfg.Redact != nil {
+		if m.forgotten, m.forgottenSubject, err = openForgotten(ctx, js, cfg.Name, cfg.Replicas); err != nil {
+			return nil, err
+		}
 	}
 	// The watch lives until Close: NATS unsubscribes a watcher whose
 	// context ends.

@@ -180,19 +180,7 @@ func TestForgetRedactsEveryObject(t *testing.T) {
 	n := testutil.MustNATS(t)
 	_, js := n.Connect(t)
 	ctx := testutil.Context(t)
-	data, err := jobs.OpenObjectData(ctx, js, "forget_data", 1, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	redact := func(_ jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
-		out := bytes.ReplaceAll(raw, []byte(id+";"), nil)
-		return out, !bytes.Equal(out, raw), nil
-	}
-	m, err := jobs.Open(ctx, js, jobs.Config{Name: "forget", AckWait: time.Second, Data: data, Redact: redact})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
+	m, data := openRedacting(t, js, jobs.Config{Name: "forget"})
 	failed, _ := m.Submit(ctx, "f", jobs.Job{}) // never runs: its snapshot stays
 	for _, o := range []struct {
 		id   string

@@ -78,7 +78,14 @@ func (m *Manager) Pipeline(steps Steps) Func {
 		if err := r.Report(ctx, Progress{Phase: "snapshot", Percent: 2}); err != nil {
 			return err
 		}
-		raw, err := frozen(ctx, r, data, steps, tracer)
+		// Before the snapshot is read, stored or live: whoever Forget
+		// finishes with from here on may be in it, and is left out of
+		// what this attempt stores (putData, docs/adr/0130).
+		mark, err := m.forgottenMark(ctx)
+		if err != nil {
+			return err
+		}
+		raw, err := m.frozen(ctx, r, mark, steps)
 		if err != nil {
 			return err
 		}
@@ -122,7 +129,7 @@ func (m *Manager) Pipeline(steps Steps) Func {
 		if err := r.Report(ctx, Progress{Phase: "result", Percent: 97, Force: true, Counts: counts}); err != nil {
 			return err
 		}
-		if _, err := data.Put(ctx, j.ID, ResultKind, res); err != nil {
+		if _, _, err := m.putData(ctx, mark, j.ID, ResultKind, res); err != nil {
 			return err
 		}
 		return nil
@@ -131,8 +138,10 @@ func (m *Manager) Pipeline(steps Steps) Func {
 
 // frozen returns the job's snapshot: the stored one when the job has one
 // (a restart or a resume), else a new one, stored and recorded in the job
-// before anything is proposed from it.
-func frozen(ctx context.Context, r *Run, data Data, steps Steps, tracer trace.Tracer) ([]byte, error) {
+// before anything is proposed from it. A new one is stored, and returned,
+// without the people Forget finished with since mark.
+func (m *Manager) frozen(ctx context.Context, r *Run, mark uint64, steps Steps) ([]byte, error) {
+	data, tracer := m.cfg.Data, m.tracer
 	j := r.Job()
 	if j.Snapshot != "" {
 		raw, err := data.Get(ctx, j.ID, SnapshotKind)
@@ -152,7 +161,7 @@ func frozen(ctx context.Context, r *Run, data Data, steps Steps, tracer trace.Tr
 		return nil, err
 	}
 	span.SetAttributes(attribute.Int("jobs.snapshot.bytes", len(snap.Raw)))
-	ref, err := data.Put(ctx, j.ID, SnapshotKind, snap.Raw)
+	ref, raw, err := m.putData(ctx, mark, j.ID, SnapshotKind, snap.Raw)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +171,7 @@ func frozen(ctx context.Context, r *Run, data Data, steps Steps, tracer trace.Tr
 	if err := r.SetSnapshot(ctx, ref, snap.Version); err != nil {
 		return nil, err
 	}
-	return snap.Raw, nil
+	return raw, nil
 }
 
 // solve runs the engine, checks its certificate and explains every

@@ -69,4 +69,17 @@ func TestGuidePagesAccessible(t *testing.T) {
 			t.Errorf("%s: the explanation is not in Swedish", path)
 		}
 	}
+	// The equity tables fit their boxes and the page its 1100 px window:
+	// under 300 px charts each ran over the next chart and past the
+	// screen's edge (outside round s25, ADR 0131).
+	var spill []string
+	b.run("equity layout", chromedp.Navigate(e.base+"/guides/equity?min_group=3"), chromedp.WaitVisible(`table.equity`, chromedp.ByQuery),
+		chromedp.Evaluate(`(() => { const out = [];
+			if (document.documentElement.scrollWidth > window.innerWidth) out.push("page " + document.documentElement.scrollWidth + " px wide in " + window.innerWidth);
+			document.querySelectorAll("table.equity").forEach(t => { const box = t.parentElement.getBoundingClientRect(), r = t.getBoundingClientRect();
+				if (r.right > box.right + 1 || r.left < box.left - 1) out.push(t.parentElement.querySelector("h3").textContent + ": table " + Math.round(r.width) + " px in a " + Math.round(box.width) + " px box"); });
+			return out; })()`, &spill))
+	for _, s := range spill {
+		t.Errorf("/guides/equity at 1100 px: %s", s)
+	}
 }

@@ -347,13 +347,15 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		cp.Register(mux)
 	}
 
+	https := strings.HasPrefix(strings.ToLower(base), "https://")
+	app := otelhttp.NewHandler(secure(notFoundPage(mux, wa.NotFound(), wa.MethodNotAllowed()), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
 	srv := &http.Server{
-		Handler:           otelhttp.NewHandler(secure(notFoundPage(mux, wa.NotFound(), wa.MethodNotAllowed()), strings.HasPrefix(strings.ToLower(base), "https://")), "gateway", otelhttp.WithSpanNameFormatter(spanName)),
+		Handler:           headLimit(app, secure(wa.HeaderTooLarge(), https)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    serverMaxHead, // headLimit serves maxHead
 		ErrorLog:          nil,
 	}
 	run := Running{Addr: lis.Addr()}

@@ -85,6 +85,70 @@ func TestErasureReachesStoredResults(t *testing.T) {
 	}
 }
 
+// TestErasureReachesAResultWrittenLater: a job has proposed and encoded
+// its result when an unmatched newcomer and a mentor eligible for another
+// are erased; the erasure is handled (its Forget finds no result yet to
+// redact) before the job stores the result, which then names neither
+// (ADR 0130). Two replicas, so the job and the erasure may run on
+// different ones. A job with the same input, run without erasures,
+// stores a result naming both, so the test can fail.
+func TestErasureReachesAResultWrittenLater(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	pop := population(31, 60, 10)
+	free := startEnv(t, 1, server.Options{})
+	free.seed(ctx, pop)
+	base := free.runJob(ctx, free.as(coordA), "late-result")
+	un := unmatchedOf(ctx, t, free.as(coordA), base.GetId())
+	var newcomer, mentor string
+	for _, u := range un {
+		if len(u.GetEligible()) > 0 && newcomer == "" {
+			newcomer = u.GetParticipantId()
+		} else if len(u.GetEligible()) > 0 && mentor == "" {
+			mentor = u.GetEligible()[0].GetVolunteerId()
+		}
+	}
+	if newcomer == "" || mentor == "" {
+		t.Fatalf("population gives no two unmatched newcomers with eligible mentors (%q, %q)", newcomer, mentor)
+	}
+	if raw := storedResult(ctx, t, free, base.GetId()); !bytes.Contains(raw, []byte(newcomer)) || !bytes.Contains(raw, []byte(mentor)) {
+		t.Fatal("a result with this input does not name the two people")
+	}
+
+	hooks, held, release := holdAt("result") // the result encoded, not yet stored
+	e := startEnv(t, 2, server.Options{JobHooks: hooks})
+	e.seed(ctx, pop)
+	c := e.as(coordA)
+	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "late-result", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held:
+	case <-ctx.Done():
+		t.Fatal("the job never reached its result")
+	}
+	e.publishAll(ctx, []*eventsv1.Envelope{
+		envelope(t, events.ParticipantErased, newcomer, &eventsv1.ParticipantErased{ParticipantId: newcomer}),
+		envelope(t, events.VolunteerErased, mentor, &eventsv1.VolunteerErased{VolunteerId: mentor}),
+	})
+	settled(ctx, t, e) // both erasures handled: Forget has run for each
+	close(release)
+	job := e.waitJob(ctx, c, res.GetJob().GetId())
+	if job.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("held job ended %v", job.GetState())
+	}
+	raw := storedResult(ctx, t, e, job.GetId())
+	for _, id := range []string{newcomer, mentor} {
+		if bytes.Contains(raw, []byte(id)) {
+			t.Errorf("the result stored after the erasure names erased %s", id)
+		}
+	}
+	if r := (&pb.JobResult{}); proto.Unmarshal(raw, r) != nil || len(r.GetUnmatched()) == 0 {
+		t.Errorf("the stored result lost the others: %d unmatched", len(r.GetUnmatched()))
+	}
+}
+
 func eligibleSomewhere(un []*pb.UnmatchedNewcomer, mentor string) bool {
 	for _, u := range un {
 		for _, c := range u.GetEligible() {

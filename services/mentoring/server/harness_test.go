@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -186,6 +188,19 @@ func pairsOf(ctx context.Context, t testing.TB, c pb.MentoringServiceClient, job
 		res, err := c.ListPairs(ctx, &pb.ListPairsRequest{JobId: jobID, PageSize: 500, PageToken: tok})
 		return res.GetPairs(), res.GetNextPageToken(), err
 	})
+}
+
+// holdAt returns job hooks that hold a job when it reports phase, until
+// release is closed; held is closed when the first job gets there.
+func holdAt(phase string) (hooks *jobs.Hooks, held, release chan struct{}) {
+	held, release = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	return &jobs.Hooks{OnReport: func(_ jobs.Job, p string, _ int) {
+		if p == phase {
+			once.Do(func() { close(held) })
+			<-release
+		}
+	}}, held, release
 }
 
 func code(err error) codes.Code { return status.Code(err) }

@@ -14,7 +14,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -258,13 +257,7 @@ func TestJobSkipsWhoLeftAfterSnapshot(t *testing.T) {
 // the pool while the job's input is frozen.
 func heldJob(ctx context.Context, t *testing.T, pop people) (e *env, c pb.MentoringServiceClient, jobID string, release func()) {
 	t.Helper()
-	held, let := make(chan struct{}), make(chan struct{})
-	hooks := &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) {
-		if phase == "build" {
-			close(held)
-			<-let
-		}
-	}}
+	hooks, held, let := holdAt("build")
 	e = startEnv(t, 1, server.Options{JobHooks: hooks})
 	e.seed(ctx, pop)
 	c = e.as(coordA)

@@ -275,9 +275,6 @@ func (p *Page) resolved(w http.ResponseWriter, r *http.Request, tok string, res 
 		Summary: o.GetSummary(), SummarySV: o.GetSummarySv()}
 	v.Title = v.T("heading." + heading(o.GetTemplate()))
 	v.Unreviewed = v.SummarySV != "" && lang != "sv"
-	if t := o.GetAnswerBy(); t.IsValid() && t.GetSeconds() > 0 {
-		v.AnswerBy = p.cat.answerBy(lang, t.AsTime().In(p.zone).Format("2006-01-02 15:04"))
-	}
 	chosen := ""
 	if errKey != "" {
 		v.Error = v.T(errKey)
@@ -292,6 +289,12 @@ func (p *Page) resolved(w http.ResponseWriter, r *http.Request, tok string, res 
 		case notifyv1.AnswerAction_ANSWER_ACTION_CANNOT_COME:
 			v.CannotCome = true
 		}
+	}
+	// "Answer by" belongs to an offer still to accept or decline; a
+	// confirmed dinner's page only takes "I cannot come", and its
+	// deadline, the dinner's start, is no answer the person owes.
+	if t := o.GetAnswerBy(); (v.Accept || v.Decline) && t.IsValid() && t.GetSeconds() > 0 {
+		v.AnswerBy = p.cat.answerBy(lang, t.AsTime().In(p.zone).Format("2006-01-02 15:04"))
 	}
 	for _, reason := range res.GetDeclineReasons() {
 		name := reasonName(reason)
@@ -488,13 +491,17 @@ func heading(t notifyv1.Template) string {
 		return "mentor_offer"
 	case notifyv1.Template_TEMPLATE_MENTEE_OFFER:
 		return "mentee_offer"
-	case notifyv1.Template_TEMPLATE_DINNER_INVITATION, notifyv1.Template_TEMPLATE_DINNER_CONFIRMED:
+	case notifyv1.Template_TEMPLATE_DINNER_INVITATION:
 		return "dinner_invitation"
+	case notifyv1.Template_TEMPLATE_DINNER_CONFIRMED, notifyv1.Template_TEMPLATE_DINNER_REMINDER:
+		// Both sides said yes: the page is no invitation, and nobody
+		// waits for an answer (it offers only "I cannot come").
+		return "dinner_confirmed"
 	case notifyv1.Template_TEMPLATE_DINNER_GUEST_PROPOSED:
 		return "dinner_guest_proposed"
 	case notifyv1.Template_TEMPLATE_GUIDE_ASSIGNED:
 		return "guide_assigned"
-	case notifyv1.Template_TEMPLATE_RSVP_REMINDER, notifyv1.Template_TEMPLATE_DINNER_REMINDER:
+	case notifyv1.Template_TEMPLATE_RSVP_REMINDER:
 		return "reminder"
 	}
 	return "offer"

@@ -389,6 +389,12 @@ func TestAnswer_CannotCome(t *testing.T) {
 	if strings.Contains(page, `value="accept"`) || strings.Contains(page, `value="decline"`) || !strings.Contains(page, "ክመጽእ ኣይክእልን እየ") {
 		t.Fatalf("a confirmed dinner offers only 'I cannot come':\n%s", page)
 	}
+	// Both said yes: the page is headed as the message was ("the dinner
+	// is on"), not as an invitation, and asks for no answer by a date
+	// (it said "answer by" the dinner's start; outside round s25).
+	if !strings.Contains(page, "<h1>ድራር ክኸውን እዩ</h1>") || strings.Contains(page, `class="answer-by"`) {
+		t.Errorf("a confirmed dinner's page: want the heading \"the dinner is on\" and no answer-by line:\n%s", page)
+	}
 	res, page := r.do("POST", "/a/"+goodToken, url.Values{"nonce": {nonceOf(t, page)}, "action": {"cannot_come"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, "ስለ ዝሓበርኩምና የቐንየልና") {
 		t.Fatalf("cannot come: %d\n%s", res.StatusCode, page)

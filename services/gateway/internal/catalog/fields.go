@@ -29,11 +29,13 @@ var fieldLabels = map[string]string{
 	"min_score": "bulk.min_score", "ids": "m.proposals", "page_token": "f.page_token",
 	"from_month": "dinners.f.from_month", "to_month": "dinners.f.to_month",
 	"min_group_size": "guides.f.min_group", // mp guides equity -min-group
-	// Web-only inputs of the dinners forms: the party's own age and the
-	// host or guest chosen. (Their dates, date_0, date_1 ..., are labelled
-	// by number in FieldLabel; a confirmation box, a link's token and an
-	// answer's action are "f.confirm", "f.token", "f.action".)
-	"age_self": "dinners.f.age_self", "person": "dinners.f.person",
+	// A web-only input of the dinners forms: the party's own age. (Their
+	// dates, date_0, date_1 ..., are labelled by number in FieldLabel; the
+	// host or guest chosen is refused under volunteer_id or
+	// participant_id, "Värd" and "Gäst" there; a confirmation box, a
+	// link's token and an answer's action are "f.confirm", "f.token",
+	// "f.action".)
+	"age_self": "dinners.f.age_self",
 }
 
 // FieldLabel is the label of a form field in locale, as the web app's

@@ -13,6 +13,7 @@ import (
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // updateOffer changes only the fields whose flags are given.
@@ -59,9 +60,9 @@ func updateOffer(ctx context.Context, d dinnersClient, args []string, e env) err
 		case "pets":
 			o.Pets = *pets
 		case "postcode":
-			o.Postcode = *postcode
+			o.Postcode = people.NormPostcode(*postcode)
 		case "address":
-			o.Address = *address
+			o.Address = people.NormLine(*address)
 		}
 		if !slices.Contains(paths, path) {
 			paths = append(paths, path)
@@ -132,7 +133,7 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 		case "sfi-class":
 			s.SfiClass, path = *class, "sfi_class"
 		case "postcode":
-			s.Postcode = *postcode
+			s.Postcode = people.NormPostcode(*postcode)
 		}
 		paths = append(paths, path)
 	})

@@ -153,18 +153,15 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 }
 
 // CreateParticipant registers a newcomer; each consent must name a
-// published text (consent.Set.Check, ADR 0126).
+// published text (consent.Set.Check, ADR 0126), and a refusal of one
+// lists the request's other problems too (everyViolation, ADR 0132).
 func (g *Gateway) CreateParticipant(ctx context.Context, c Caller, p *participantsv1.Participant, requestID string) (*participantsv1.Participant, error) {
 	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	var v apperr.Validator
-	for i, k := range p.GetConsents() {
-		consent.Texts().Check(&v, fmt.Sprintf("participant.consents[%d]", i), k)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
+	if err := checkConsents(p); err != nil {
+		return nil, everyViolation(err, g.validateCreate(sctx, p, requestID))
 	}
 	res, err := g.Backend.Participants.CreateParticipant(sctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: requestID})
 	if err := g.record(ctx, c, "create", "participant", res.GetParticipant().GetId(), err); err != nil {
@@ -434,7 +431,8 @@ func (g *Gateway) remove(ctx context.Context, c Caller, resource, id string, era
 }
 
 // RecordConsent records a newcomer's consent for one purpose, to a
-// published text only (consent.Set.Check, ADR 0126).
+// published text only (consent.Set.Check, ADR 0126; a refusal lists the
+// request's other problems too, everyViolation).
 func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, k *participantsv1.Consent) (*participantsv1.Participant, error) {
 	sctx, err := g.personalAs(ctx, c)
 	if err != nil {
@@ -443,7 +441,10 @@ func (g *Gateway) RecordConsent(ctx context.Context, c Caller, id string, k *par
 	var v apperr.Validator
 	consent.Texts().Check(&v, "consent", k)
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, everyViolation(err, func() error {
+			_, err := g.Backend.Participants.RecordConsent(sctx, &participantsv1.RecordConsentRequest{ParticipantId: id, Consent: k, ValidateOnly: true})
+			return err
+		})
 	}
 	res, err := g.Backend.Participants.RecordConsent(sctx, &participantsv1.RecordConsentRequest{ParticipantId: id, Consent: k})
 	if err := g.record(ctx, c, "record_consent", "participant", id, err); err != nil {

@@ -55,7 +55,10 @@ func Public(ctx context.Context, log *slog.Logger, err error) *apperr.Error {
 			return bounds.Violations(&apperr.Error{Code: c, Message: s.Message(), Violations: grpcx.FieldViolations(err)})
 		}
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	// A service's Canceled is the caller going away (mp closing a job's
+	// watch once it ended): as ordinary as the context's own, and no
+	// failure to log at ERROR on every followed job.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.Canceled {
 		return apperr.Errorf(apperr.Unavailable, "the request took too long; try again")
 	}
 	log.ErrorContext(ctx, "request failed", "err", err)

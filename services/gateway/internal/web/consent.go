@@ -71,13 +71,16 @@ type consentRow struct {
 // participantView is the participant page's data beside its form.
 type participantView struct {
 	// Org names the newcomer's organisation.
-	Org      string
-	Consents []consentRow
+	Org string
+	// Registered is when the newcomer was registered, the fact a picker
+	// tells namesakes apart by (ADR 0132).
+	Registered string
+	Consents   []consentRow
 }
 
 // newParticipantView lists pt's consents in the order they were given.
 func newParticipantView(p *page, org string, pt *participantsv1.Participant) participantView {
-	v := participantView{Org: org}
+	v := participantView{Org: org, Registered: registeredWords(p, pt.GetCreateTime())}
 	for _, c := range pt.GetConsents() {
 		// Every declared purpose has its word, follow-up too, which has no
 		// text; a link only where a text was published under the version

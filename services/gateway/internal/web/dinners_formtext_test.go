@@ -47,25 +47,34 @@ func TestDinnerDateLabelsCountFromOne(t *testing.T) {
 
 // TestDinnerHostRefusalNamesThePicker: the dinners service's refusal of
 // the host or guest (offer.volunteer_id, sign_up.participant_id: a host
-// who lost the role while the form was open) is shown at the form's
-// picker, person, and the summary links to it; it was listed as
-// "volunteer_id", linking to no field.
+// who lost the role while the form was open) and the form's own (none
+// chosen, an id nobody has) are shown at the form's picker, person, and
+// the summary links to it by the picker's word, "Värd" or "Gäst"; it was
+// listed as "volunteer_id", linking to no field, and then as "Person" on
+// both forms (ADR 0132).
 func TestDinnerHostRefusalNamesThePicker(t *testing.T) {
 	t.Parallel()
-	for _, field := range []string{"offer.volunteer_id", "sign_up.participant_id"} {
+	for _, tt := range []struct{ lang, field, want string }{
+		{"sv", "offer.volunteer_id", "Värd"}, {"sv", "sign_up.participant_id", "Gäst"},
+		{"sv", "volunteer_id", "Värd"}, {"en", "participant_id", "Guest"}, {"en", "offer.volunteer_id", "Host"},
+	} {
 		p := benchPage()
-		p.ctx = context.Background()
+		p.ctx, p.Lang = context.Background(), tt.lang
 		var v apperr.Validator
-		v.Add(field, "is not a dinner host of the organisation")
+		v.Add(tt.field, "is not a dinner host of the organisation")
 		if !dinnerFormErrors(p, v.Err()) {
-			t.Fatalf("%s: not shown on the form", field)
+			t.Fatalf("%s: not shown on the form", tt.field)
 		}
 		if p.Errors["person"] == "" {
-			t.Errorf("%s: nothing at the picker; errors %v", field, p.Errors)
+			t.Errorf("%s: nothing at the picker; errors %v", tt.field, p.Errors)
 		}
-		if len(p.ErrorList) != 1 || p.ErrorList[0].Field != "person" || strings.Contains(p.ErrorList[0].Label, "_id") {
-			t.Errorf("%s: summary %+v", field, p.ErrorList)
+		if len(p.ErrorList) != 1 || p.ErrorList[0].Field != "person" || p.ErrorList[0].Label != tt.want {
+			t.Errorf("%s %s: summary %+v, want the label %q", tt.lang, tt.field, p.ErrorList, tt.want)
 		}
+	}
+	// The web's own refusals name the record's field, so they read the same.
+	if err := personErr(apperr.Errorf(apperr.NotFound, "volunteer not found"), "volunteer_id"); apperr.Violations(err)[0].Field != "volunteer_id" {
+		t.Errorf("personErr: %v", err)
 	}
 }
 

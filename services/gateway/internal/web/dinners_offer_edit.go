@@ -12,6 +12,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // offerPaths are what the offer edit form changes: the kitchen, pets,
@@ -81,8 +82,8 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	// is stored (a tampered composition was saved as "not given").
 	var v apperr.Validator
 	o := &dinnersv1.Offer{Id: id, Seats: int32(seats), Pets: f.Get("pets") != "", Languages: f["languages"],
-		Postcode:    strings.TrimSpace(f.Get("postcode")),
-		Address:     strings.TrimSpace(f.Get("address")),
+		Postcode:    people.NormPostcode(f.Get("postcode")),
+		Address:     people.NormLine(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value)),
 		Kitchen:     offerKitchen(&v, f)}
 	err = v.Err()

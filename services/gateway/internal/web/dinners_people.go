@@ -7,6 +7,7 @@ import (
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // pickerPages bounds how many pages of 500 records a dinners form's
@@ -72,6 +73,9 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) (people []dinne
 	name := strings.TrimSpace(p.Form.Get("picker_name"))
 	// "Erik Andersson, Uppsala": the name, then where (ADR 0125).
 	label := func(given, family, code string) string { return given + " " + family + ", " + muniLabel(code) }
+	// registered is when each person offered was registered, for
+	// telling namesakes apart (tellApart, ADR 0132).
+	registered := map[string]*timestamppb.Timestamp{}
 	read := 0
 	readPage := func(name, token string, size int32) ([]dinnerChoice, string, int32, error) {
 		var out []dinnerChoice
@@ -86,6 +90,7 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) (people []dinne
 					return rc.GetRole() == eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST
 				}) {
 					out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
+					registered[v.GetId()] = v.GetCreateTime()
 				}
 			}
 			return out, res.GetNextPageToken(), res.GetTotalSize(), nil
@@ -101,6 +106,7 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) (people []dinne
 				return c.GetPurpose() == eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS && c.GetWithdrawnTime() == nil
 			}) {
 				out = append(out, dinnerChoice{Value: v.GetId(), Label: label(v.GetGivenName(), v.GetFamilyName(), v.GetMunicipalityCode())})
+				registered[v.GetId()] = v.GetCreateTime()
 			}
 		}
 		return out, res.GetNextPageToken(), res.GetTotalSize(), nil
@@ -125,6 +131,7 @@ func (w *Web) dinnerPeople(r *http.Request, p *page, hosts bool) (people []dinne
 	if search && len(res.People) == 0 {
 		p.Flash = p.t("dinners.picker.none_found")
 	}
+	namesakes(p, res.People, registered)
 	sortPeople(res.People)
 	chosen := p.Form.Get("person")
 	for k := range res.People {

@@ -15,6 +15,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -120,6 +121,10 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 // ("offer.dinners[0].date") mapped to the form's fields and labelled from
 // the dinners catalogue.
 func dinnerFormErrors(p *page, err error) bool {
+	// who is the field of the person the form chose, volunteer_id (the
+	// offer's host) or participant_id (the sign-up's guest), whose label
+	// is the form's word for its picker: "Värd", "Gäst".
+	who := ""
 	ok := formErrors(p, err, func(f string) string {
 		f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
 		if strings.HasPrefix(f, "party[") {
@@ -132,13 +137,17 @@ func dinnerFormErrors(p *page, err error) bool {
 			// The host's or guest's picker, which the forms call person: a
 			// host who lost the role since the page loaded was listed as
 			// "volunteer_id", linking to no field.
-			f = "person"
+			who, f = f, "person"
 		}
 		return f
 	})
 	for k, e := range p.ErrorList {
 		if e.Field != "" {
-			if l := p.t("dinners.f." + e.Field); l != "dinners.f."+e.Field {
+			field := e.Field
+			if field == "person" && who != "" {
+				field = who
+			}
+			if l := p.t("dinners.f." + field); l != "dinners.f."+field {
 				p.ErrorList[k].Label = l
 			}
 			// A party member's fields (relation_2, age_2): "Person 2".
@@ -261,15 +270,15 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	var v apperr.Validator
 	seats, _ := strconv.Atoi(f.Get("seats"))
 	o := &dinnersv1.Offer{VolunteerId: f.Get("person"), MunicipalityCode: dinnerMunicipality(&v, f.Get("municipality_code")), Seats: int32(seats),
-		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: strings.TrimSpace(f.Get("postcode")),
-		Address:     strings.TrimSpace(f.Get("address")),
+		Kitchen: offerKitchen(&v, f), Languages: f["languages"], Pets: f.Get("pets") != "", Postcode: people.NormPostcode(f.Get("postcode")),
+		Address:     people.NormLine(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value))}
 	for k := range offerDates {
 		if d := f.Get(fmt.Sprintf("date_%d", k)); d != "" {
 			o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: d, StartTime: f.Get("start_time")})
 		}
 	}
-	v.Check(o.GetVolunteerId() != "", "person", p.t("dinners.err.host"))
+	v.Check(o.GetVolunteerId() != "", "volunteer_id", p.t("dinners.err.host"))
 	v.Check(len(o.GetDinners()) > 0, "date_0", p.t("dinners.err.date"))
 	err := v.Err()
 	if err == nil && p.Admin {
@@ -350,7 +359,7 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 		return w.dinnerSignUpForm(rw, r, p, http.StatusOK)
 	}
 	s, v := signUpFromForm(p, f)
-	v.Check(s.GetParticipantId() != "", "person", p.t("dinners.err.guest"))
+	v.Check(s.GetParticipantId() != "", "participant_id", p.t("dinners.err.guest"))
 	err := v.Err()
 	if err == nil && p.Admin {
 		s.OrganisationId, err = w.personOrg(r, p, false, s.GetParticipantId())
@@ -382,7 +391,7 @@ func signUpFromForm(p *page, f url.Values) (*dinnersv1.SignUp, *apperr.Validator
 		Diets: enumList[typev1.Diet](v, f, "diets", typev1.Diet_value), Allergens: enumList[dinnersv1.Allergen](v, f, "allergens", dinnersv1.Allergen_value),
 		SwedishLevel: typev1.SwedishLevel(enumField(v, f, "swedish_level", typev1.SwedishLevel_value)), Languages: f["languages"],
 		Composition: dinnersv1.Composition(enumField(v, f, "composition", dinnersv1.Composition_value)), FirstTime: f.Get("first_time") != "",
-		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: strings.TrimSpace(f.Get("postcode"))}
+		SfiClass: strings.TrimSpace(f.Get("sfi_class")), Postcode: people.NormPostcode(f.Get("postcode"))}
 	for k := 1; k <= maxMembers; k++ {
 		rel, a := f.Get(fmt.Sprintf("relation_%d", k)), strings.TrimSpace(f.Get(fmt.Sprintf("age_%d", k)))
 		if rel == "" && a == "" {
@@ -418,19 +427,22 @@ func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *pag
 func (w *Web) personOrg(r *http.Request, p *page, volunteer bool, id string) (string, error) {
 	if volunteer {
 		v, err := w.g.GetVolunteer(r.Context(), p.caller, id)
-		return v.GetVolunteer().GetOrganisationId(), personErr(err)
+		return v.GetVolunteer().GetOrganisationId(), personErr(err, "volunteer_id")
 	}
 	v, err := w.g.GetParticipant(r.Context(), p.caller, id)
-	return v.GetParticipant().GetOrganisationId(), personErr(err)
+	return v.GetParticipant().GetOrganisationId(), personErr(err, "participant_id")
 }
 
 // personErr is a failed read of the chosen person as a violation of the
-// form's person field when nobody has that id; other errors as they are.
-func personErr(err error) error {
+// form's person picker when nobody has that id, under the record's field
+// (volunteer_id, participant_id), as the dinners service names it, so the
+// summary says "Värd" or "Gäst" (dinnerFormErrors); other errors as they
+// are.
+func personErr(err error, field string) error {
 	if apperr.ErrorCode(err) != apperr.NotFound {
 		return err
 	}
 	var v apperr.Validator
-	v.Add("person", "is not an id")
+	v.Add(field, "is not an id")
 	return v.Err()
 }

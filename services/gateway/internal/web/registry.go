@@ -33,6 +33,9 @@ type listData[T any] struct {
 	// whole names only (ADR 0084): an empty list says so, or the person
 	// typing "am" thinks nobody is called Amina.
 	ShortName bool
+	// Apart tells namesakes on the page apart, by id: "registrerad
+	// 2026-03-14" beside each of two Anna Andersson in Malmö (ADR 0132).
+	Apart map[string]string
 }
 
 // shortName reports whether a searched name is too short to match the
@@ -79,7 +82,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	p.Data = listData[*participantsv1.Participant]{Items: res.GetParticipants(), Next: res.GetNextPageToken(),
-		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()),
+		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()), Apart: registerApart(p, res.GetParticipants()),
 		Pager: newPager(p, r, "", "", 50, len(res.GetParticipants()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "participants")
 }
@@ -107,13 +110,18 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	p.Title, p.Nav, p.Action, p.Form = p.t("p.new"), "participants", "/participants", r.PostForm
 	pt := &participantsv1.Participant{}
 	_, err := applyParticipantForm(pt, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin)
-	if err == nil {
-		for _, fc := range formConsents {
-			if r.PostForm.Get(fc.field) != "" {
-				pt.Consents = append(pt.Consents, consentFor(fc.purpose, chosenLang(r.PostForm, nil)))
-			}
+	for _, fc := range formConsents {
+		if r.PostForm.Get(fc.field) != "" {
+			pt.Consents = append(pt.Consents, consentFor(fc.purpose, chosenLang(r.PostForm, nil)))
 		}
+	}
+	if err == nil {
 		pt, err = w.g.CreateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id"))
+	} else {
+		// The form's own refusals and the service's of the rest, in one
+		// answer (ADR 0132): a coordinator who typed an unknown language
+		// and left the name empty learnt of the name on the second try.
+		err = withChecked(p, err, w.g.ValidateParticipant(r.Context(), p.caller, pt, r.PostForm.Get("request_id")), participantField)
 	}
 	if err != nil {
 		if formErrors(p, err, participantField) {

@@ -86,6 +86,37 @@ func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
 	w.fail(rw, p, status, msg)
 }
 
+// withChecked adds to formErr, the form's own refusals, the violations
+// of checked, the service's check of the rest of the request, on fields
+// the form did not refuse (a household the form could not read is 0 to
+// the service, and the form's words say what is wrong). checked's
+// violations come first: they follow the record's order, as the form
+// does. A check that found nothing, or refused the caller, leaves formErr.
+func withChecked(p *page, formErr, checked error, fieldOf func(string) string) error {
+	if checked == nil {
+		return formErr
+	}
+	pe := core.Public(p.ctx, slog.Default(), checked)
+	if pe.Code != apperr.Invalid {
+		return formErr
+	}
+	refused := map[string]bool{}
+	for _, v := range apperr.Violations(formErr) {
+		refused[fieldOf(v.Field)] = true
+	}
+	var v apperr.Validator
+	for _, c := range pe.Violations {
+		if !refused[fieldOf(c.Field)] {
+			v.Add(c.Field, c.Description)
+		}
+	}
+	v.Omit(apperr.OmittedIn(pe.Message))
+	for _, f := range apperr.Violations(formErr) {
+		v.Add(f.Field, f.Description)
+	}
+	return v.Err()
+}
+
 // formErrors puts an error's field violations on the page, keyed by form
 // field, and reports whether err was a validation error.
 func formErrors(p *page, err error, fieldOf func(string) string) bool {

@@ -34,7 +34,7 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 		return err
 	}
 	p.Data = listData[*volunteersv1.Volunteer]{Items: res.GetVolunteers(), Next: res.GetNextPageToken(), Total: fmt.Sprintf("%d", res.GetTotalSize()),
-		ShortName: shortName(name), Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
+		ShortName: shortName(name), Apart: registerApart(p, res.GetVolunteers()), Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "volunteers")
 }
 
@@ -71,7 +71,7 @@ func (w *Web) volunteerEdit(rw http.ResponseWriter, r *http.Request, p *page) er
 	if err != nil {
 		return err
 	}
-	p.Form, p.Data = languageNames(p.Lang, volunteerToForm(v.GetVolunteer())), v.GetOrganisationName()
+	p.Form, p.Data = languageNames(p.Lang, volunteerToForm(v.GetVolunteer())), newVolunteerView(p, v)
 	if r.URL.Query().Get("created") != "" {
 		p.Flash = p.t("created")
 	}
@@ -88,7 +88,7 @@ func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
-	p.Data = cur.GetOrganisationName()
+	p.Data = newVolunteerView(p, cur)
 	v, err := w.saveVolunteer(r, p, cur.GetVolunteer())
 	if err != nil {
 		if formErrors(p, err, participantField) {

@@ -209,6 +209,30 @@ func (w *Web) NotFound() http.Handler {
 	}})
 }
 
+// HeaderTooLarge is the app's page for a request whose address or
+// cookies are longer than the gateway serves (status 431, ADR 0132):
+// net/http's own answer is a line of English. The language comes from
+// the browser's headers alone: the session in an over-long head is not
+// looked up.
+func (w *Web) HeaderTooLarge() http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "no-store")
+		p := newPage(r)
+		p.CSRF, p.Dir = w.preCSRF(rw, r), dir(p.Lang)
+		w.fail(rw, p, http.StatusRequestHeaderFieldsTooLarge, p.t("err.headtoolarge"))
+	})
+}
+
+// newPage is a page in the language r's browser asks for, before a
+// session is read.
+func newPage(r *http.Request) *page {
+	p := &page{Lang: guessLocale(r), Form: url.Values{}, Errors: map[string]string{}, ctx: r.Context()}
+	for _, l := range offered {
+		p.Locales = append(p.Locales, localeOpt{l, localeNames[l]})
+	}
+	return p
+}
+
 // MethodNotAllowed is the app's own page for a GET of an address that
 // only takes a form's post (status 405; the caller sets the Allow header):
 // the layout, the user's language and a link back, as NotFound gives a
@@ -265,10 +289,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(rw, r.Body, MaxFormBytes)
 		rw.Header().Set("Cache-Control", "no-store")
-		p := &page{Lang: guessLocale(r), Form: url.Values{}, Errors: map[string]string{}, ctx: r.Context()}
-		for _, l := range offered {
-			p.Locales = append(p.Locales, localeOpt{l, localeNames[l]})
-		}
+		p := newPage(r)
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
 				// The app's page in the browser's language, not Go's bare

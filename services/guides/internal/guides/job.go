@@ -82,7 +82,13 @@ func (s *Service) Steps() jobs.Steps {
 // snapshot freezes the entitled newcomers of the job's municipalities who
 // have no live assignment, and every unit's free capacity there (capacity
 // minus live assignments, so proposals never exceed capacity).
-func (s *Service) snapshot(_ context.Context, j jobs.Job) (jobs.Snapshot, error) {
+func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, error) {
+	// This replica's pool may be behind another's: a newcomer whose
+	// erasure was handled there before the job began must not be read
+	// here (the job's writes leave out only later ones; ADR 0130).
+	if err := s.Pool.Sync(ctx); err != nil {
+		return jobs.Snapshot{}, err
+	}
 	var p Params
 	if len(j.Params) > 0 {
 		if err := json.Unmarshal(j.Params, &p); err != nil {

@@ -124,6 +124,18 @@ func (p *Pool) Close() {
 	p.orgs.Close()
 }
 
+// Sync waits until both sides have applied every event their streams
+// held at the call (kitpool.Side.Sync), so a job's snapshot taken after
+// it holds no one whose erasure was published before: ADR 0130 leaves
+// out only those erased while the job runs. Returns ctx's error, or
+// Unavailable when a side is 10 s behind.
+func (p *Pool) Sync(ctx context.Context) error {
+	if err := p.newcomers.Sync(ctx); err != nil {
+		return err
+	}
+	return p.orgs.Sync(ctx)
+}
+
 // Newcomer returns the newcomer with id if in the pool.
 func (p *Pool) Newcomer(id string) (*guidesv1.PoolNewcomer, bool) { return p.newcomers.Live(id) }
 

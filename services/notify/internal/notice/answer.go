@@ -82,6 +82,13 @@ func actions(l *pb.StoredLink) ([]pb.AnswerAction, []pb.DeclineReason) {
 			pb.DeclineReason_DECLINE_REASON_LANGUAGE, pb.DeclineReason_DECLINE_REASON_DISTANCE,
 			pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED, pb.DeclineReason_DECLINE_REASON_OTHER}
 	case pb.Programme_PROGRAMME_DINNERS:
+		if l.GetRole() == pb.Role_ROLE_HOST {
+			// "Too far away" and "the food or the home does not suit me"
+			// are a guest's reasons: the dinner is at the host's home.
+			return []pb.AnswerAction{accept, decline}, []pb.DeclineReason{pb.DeclineReason_DECLINE_REASON_DATE,
+				pb.DeclineReason_DECLINE_REASON_ILLNESS, pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED,
+				pb.DeclineReason_DECLINE_REASON_OTHER}
+		}
 		return []pb.AnswerAction{accept, decline}, []pb.DeclineReason{pb.DeclineReason_DECLINE_REASON_DATE,
 			pb.DeclineReason_DECLINE_REASON_DISTANCE, pb.DeclineReason_DECLINE_REASON_ILLNESS,
 			pb.DeclineReason_DECLINE_REASON_HOUSEHOLD, pb.DeclineReason_DECLINE_REASON_NOT_INTERESTED,
@@ -208,7 +215,9 @@ type Outcome struct {
 // Answer applies a person's answer through the programme's own RPC, once:
 // the link is claimed by compare-and-set before the call and released
 // again if the programme could not be reached, so a second answer (a
-// double click, a replayed request) changes nothing. Returns Invalid for
+// double click, a replayed request) changes nothing. The claim stays
+// pending until the programme has answered, so an answer a crash cut off
+// after its claim is applied by the sweep (RecoverAnswers). Returns Invalid for
 // an action or reason the link does not offer, ErrRateLimited, or
 // Unavailable when the programme cannot be reached.
 func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerAction, reason pb.DeclineReason) (Outcome, error) {
@@ -247,6 +256,7 @@ func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerActi
 			return nil, errExpired
 		}
 		cur.UsedTime, cur.Answer = timestamppb.New(now), action
+		cur.Pending, cur.Reason = true, reason
 		return nil, nil
 	}
 	switch _, _, err := s.d.Links.Update(ctx, l.GetId(), claim); {
@@ -262,10 +272,13 @@ func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerActi
 	case err != nil:
 		return Outcome{}, fmt.Errorf("claim link: %w", err)
 	}
-	err = s.d.Programmes.Apply(ctx, AnswerCall{Programme: l.GetProgramme(), ProposalID: l.GetProposalId(), Role: l.GetRole(),
-		Action: action, Reason: reason, OrganisationID: l.GetOrganisationId(), Municipality: l.GetMunicipalityCode()})
+	err = s.apply(ctx, l, action, reason)
+	// The bookkeeping after the call must not be cut short by the person
+	// closing the page: the claim would stay pending for the sweep.
+	bg := context.WithoutCancel(ctx)
 	switch apperr.ErrorCode(err) {
 	case "":
+		s.settle(bg, l.GetId())
 		out.State = pb.LinkState_LINK_STATE_USED
 		out.Outcome = pb.AnswerOutcome_ANSWER_OUTCOME_DECLINED
 		if action == pb.AnswerAction_ANSWER_ACTION_ACCEPT {
@@ -275,12 +288,13 @@ func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerActi
 	case apperr.FailedPrecondition, apperr.NotFound:
 		// The proposal moved on (expired, withdrawn, decided): the link
 		// stays used, and the page says so.
+		s.settle(bg, l.GetId())
 		out.State = pb.LinkState_LINK_STATE_WITHDRAWN
 		return out, nil
 	}
 	// Not applied: release the link so the person can try again.
-	if _, _, rerr := s.d.Links.Update(ctx, l.GetId(), func(cur *pb.StoredLink, _ uint64) (store.Change, error) {
-		cur.UsedTime, cur.Answer = nil, 0
+	if _, _, rerr := s.d.Links.Update(bg, l.GetId(), func(cur *pb.StoredLink, _ uint64) (store.Change, error) {
+		cur.UsedTime, cur.Answer, cur.Pending, cur.Reason = nil, 0, false, 0
 		return nil, nil
 	}); rerr != nil {
 		s.d.Logger.Error("notify: release link", "err", rerr)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
@@ -50,6 +51,20 @@ func TestDinnerMinimumDisclosure(t *testing.T) {
 	r, err := e.svc.ResolveLink(ctx, tokenOf(t, host.GetAnswerUrl()))
 	if err != nil || r.Offer.GetPartySize() != 3 || len(r.Offer.GetDiets()) != 1 || r.Offer.GetAddress() != "" || r.Offer.GetStartTime() == nil {
 		t.Fatalf("host's link = %+v, %v", r.Offer, err)
+	}
+	// The host is asked only the reasons a host can have: "too far away"
+	// and "the food or the home does not suit me" are the guest's, and the
+	// host's page offered them (outside round s25).
+	for _, x := range r.Reasons {
+		if x == pb.DeclineReason_DECLINE_REASON_DISTANCE || x == pb.DeclineReason_DECLINE_REASON_HOUSEHOLD {
+			t.Errorf("the host's link offers the guest's reason %v (all: %v)", x, r.Reasons)
+		}
+	}
+	if gr, err := e.svc.ResolveLink(ctx, tokenOf(t, guest.GetAnswerUrl())); err != nil || len(gr.Reasons) != 6 {
+		t.Errorf("the guest's link's reasons = %v, %v; want all six", gr.Reasons, err)
+	}
+	if _, err := e.svc.Answer(ctx, tokenOf(t, host.GetAnswerUrl()), pb.AnswerAction_ANSWER_ACTION_DECLINE, pb.DeclineReason_DECLINE_REASON_HOUSEHOLD); apperr.ErrorCode(err) != apperr.Invalid {
+		t.Errorf("the host declining for the guest's reason: %v, want Invalid", err)
 	}
 	// Both accept; the confirmation gives the guest the address.
 	e.prog.mu.Lock()

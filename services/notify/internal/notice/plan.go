@@ -82,6 +82,30 @@ func (s *Service) track(ctx context.Context, id string, fn func(t *pb.Tracked)) 
 	return err
 }
 
+// closeOffered marks a proposal done and reports whether notify had
+// offered it to anyone: only an offered proposal (invited, approved) has
+// a record here. A proposal withdrawn before a coordinator approved it
+// was never told to anyone, so its withdrawal must not send them "it will
+// not happen" (outside round s25: a host who lost the role sent that to
+// the guests of two proposals they had never heard of). An event
+// delivered again finds the record it left and plans the same messages,
+// which Plan keeps once.
+func (s *Service) closeOffered(ctx context.Context, id string, fn func(t *pb.Tracked)) (bool, error) {
+	now := timestamppb.New(s.d.Now().UTC())
+	_, _, err := s.d.Tracked.Update(ctx, id, func(t *pb.Tracked, _ uint64) (store.Change, error) {
+		fn(t)
+		t.Id, t.UpdateTime = id, now
+		return nil, nil
+	})
+	switch apperr.ErrorCode(err) {
+	case "":
+		return true, nil
+	case apperr.NotFound:
+		return false, nil
+	}
+	return false, err
+}
+
 // HandleMentoring plans the messages a mentoring event calls for: an
 // offer to both people when a coordinator approved a pair, a cancellation
 // to the other when one declines or a pair is withdrawn.
@@ -137,7 +161,7 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 	case events.PairActivated:
 		return s.track(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_CONFIRMED))
 	case events.PairDeclined:
-		if err := s.track(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil {
+		if offered, err := s.closeOffered(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil || !offered {
 			return err
 		}
 		other := newcomer
@@ -147,7 +171,7 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 		other.Template = pb.Template_TEMPLATE_CANCELLATION
 		return s.Plan(ctx, other)
 	case events.PairWithdrawn:
-		if err := s.track(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil {
+		if offered, err := s.closeOffered(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil || !offered {
 			return err
 		}
 		newcomer.Template, mentor.Template = pb.Template_TEMPLATE_CANCELLATION, pb.Template_TEMPLATE_CANCELLATION
@@ -208,7 +232,7 @@ func (s *Service) HandleDinners(ctx context.Context, env *eventsv1.Envelope) err
 		guest.Template = pb.Template_TEMPLATE_DINNER_CONFIRMED
 		return s.Plan(ctx, guest)
 	case events.SeatingDeclined, events.SeatingCancelled, events.SeatingWithdrawn:
-		if err := s.track(ctx, f.GetSeatingId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil {
+		if offered, err := s.closeOffered(ctx, f.GetSeatingId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil || !offered {
 			return err
 		}
 		var ps []Planned

@@ -46,9 +46,10 @@ func (s *Service) RunSweeps(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Sweep plans the reminders and check-in prompts due now, follows up SMS
-// delivery reports, writes audit records that failed before, and removes
-// what is past its retention.
+// Sweep plans the reminders and check-in prompts due now, applies answers
+// a stopped process left claimed, follows up SMS delivery reports, writes
+// audit records that failed before, and removes what is past its
+// retention.
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.d.Now()
 	all, err := s.d.Tracked.Find(store.Query[*pb.Tracked]{})
@@ -59,7 +60,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, t := range all.Items {
 		errs = append(errs, s.sweepOne(ctx, t, now))
 	}
-	errs = append(errs, s.followUp(ctx, now), s.retain(ctx, now))
+	_, rerr := s.RecoverAnswers(ctx, now)
+	errs = append(errs, rerr, s.followUp(ctx, now), s.retain(ctx, now))
 	return errors.Join(errs...)
 }
 

@@ -31,6 +31,9 @@ func (s *Server) CreateParticipant(ctx context.Context, req *pb.CreateParticipan
 	if err != nil {
 		return nil, err
 	}
+	if req.GetValidateOnly() {
+		return &pb.CreateParticipantResponse{}, s.svc.ValidateCreate(who, req.GetParticipant(), req.GetRequestId())
+	}
 	p, err := s.svc.Create(ctx, who, req.GetParticipant(), req.GetRequestId())
 	if err != nil {
 		return nil, err
@@ -113,6 +116,9 @@ func (s *Server) RecordConsent(ctx context.Context, req *pb.RecordConsentRequest
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if req.GetValidateOnly() {
+		return &pb.RecordConsentResponse{}, s.svc.ValidateConsent(req.GetParticipantId(), req.GetConsent())
 	}
 	p, err := s.svc.RecordConsent(ctx, who, req.GetParticipantId(), req.GetConsent())
 	if err != nil {

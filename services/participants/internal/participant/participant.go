@@ -111,8 +111,60 @@ func cacheKey(id string) string { return "participant/" + id }
 // same caller and request id return the participant created first.
 // Returns Invalid, PermissionDenied.
 func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, error) {
+	p, now, err := s.checkCreate(who, p, requestID)
+	if err != nil {
+		return nil, err
+	}
+	build := func(id string) (*pb.Participant, []*eventsv1.Envelope, error) {
+		p.Id = id
+		p.CreateTime = timestamppb.New(now)
+		p.UpdateTime = p.CreateTime
+		p.Etag = ""
+		for _, c := range p.GetConsents() {
+			if c.GetGivenTime() == nil {
+				c.GivenTime = p.CreateTime
+			}
+		}
+		ev, err := s.event(events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: Facts(p, now)})
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, []*eventsv1.Envelope{ev}, nil
+	}
+	var out *pb.Participant
+	var rev uint64
+	if requestID == "" {
+		// Without a request id the call cannot be repeated, so there is
+		// nothing to remember: one durable write less (docs/adr/0032).
+		out, rev, err = s.createNew(ctx, build)
+	} else {
+		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !who.CanSee(out.GetOrganisationId(), out.GetMunicipalityCode()) {
+		// A repeated request id from another scope must not reveal a record.
+		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
+	}
+	return withEtag(out, rev), nil
+}
+
+// ValidateCreate checks p and requestID as Create does (every field
+// violation, then the caller's role and scope) and stores and publishes
+// nothing: the gateway asks it when it refuses a consent itself, so one
+// answer lists every problem (ADR 0132). Returns Invalid,
+// PermissionDenied.
+func (s *Service) ValidateCreate(who auth.Claims, p *pb.Participant, requestID string) error {
+	_, _, err := s.checkCreate(who, p, requestID)
+	return err
+}
+
+// checkCreate returns a copy of p normalised and checked for Create, and
+// the time it was checked at.
+func (s *Service) checkCreate(who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, time.Time, error) {
 	if !people.CanWrite(who) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not register participants")
+		return nil, time.Time{}, apperr.Errorf(apperr.PermissionDenied, "your role may not register participants")
 	}
 	if p == nil {
 		p = &pb.Participant{}
@@ -145,45 +197,12 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		seen[c.GetPurpose()] = true
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, now, err
 	}
 	if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only register participants in your organisation and municipalities")
+		return nil, now, apperr.Errorf(apperr.PermissionDenied, "you may only register participants in your organisation and municipalities")
 	}
-	build := func(id string) (*pb.Participant, []*eventsv1.Envelope, error) {
-		p.Id = id
-		p.CreateTime = timestamppb.New(now)
-		p.UpdateTime = p.CreateTime
-		p.Etag = ""
-		for _, c := range p.GetConsents() {
-			if c.GetGivenTime() == nil {
-				c.GivenTime = p.CreateTime
-			}
-		}
-		ev, err := s.event(events.ParticipantRegistered, id, &eventsv1.ParticipantRegistered{Facts: Facts(p, now)})
-		if err != nil {
-			return nil, nil, err
-		}
-		return p, []*eventsv1.Envelope{ev}, nil
-	}
-	var out *pb.Participant
-	var rev uint64
-	var err error
-	if requestID == "" {
-		// Without a request id the call cannot be repeated, so there is
-		// nothing to remember: one durable write less (docs/adr/0032).
-		out, rev, err = s.createNew(ctx, build)
-	} else {
-		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !who.CanSee(out.GetOrganisationId(), out.GetMunicipalityCode()) {
-		// A repeated request id from another scope must not reveal a record.
-		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
-	}
-	return withEtag(out, rev), nil
+	return p, now, nil
 }
 
 // createNew creates a participant under a new id, for a call without a
@@ -349,16 +368,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant
 // for the same purpose. Returns Invalid, NotFound.
 func (s *Service) RecordConsent(ctx context.Context, who auth.Claims, id string, c *pb.Consent) (*pb.Participant, error) {
 	now := s.now().UTC()
-	var v apperr.Validator
-	if !ids.Valid(id) {
-		v.Add("participant_id", "is not an id")
-	}
-	if c == nil {
-		v.Add("consent", "is required")
-	} else {
-		validateConsent(&v, "consent", c, now)
-	}
-	if err := v.Err(); err != nil {
+	if err := checkRecordConsent(id, c, now); err != nil {
 		return nil, err
 	}
 	c = proto.Clone(c).(*pb.Consent)
@@ -371,6 +381,26 @@ func (s *Service) RecordConsent(ctx context.Context, who auth.Claims, id string,
 		p.Consents = append(p.Consents, proto.Clone(c).(*pb.Consent))
 		return nil
 	})
+}
+
+// ValidateConsent checks id and c as RecordConsent does, and records
+// nothing (see ValidateCreate). Returns Invalid.
+func (s *Service) ValidateConsent(id string, c *pb.Consent) error {
+	return checkRecordConsent(id, c, s.now().UTC())
+}
+
+// checkRecordConsent is RecordConsent's check of its request.
+func checkRecordConsent(id string, c *pb.Consent, now time.Time) error {
+	var v apperr.Validator
+	if !ids.Valid(id) {
+		v.Add("participant_id", "is not an id")
+	}
+	if c == nil {
+		v.Add("consent", "is required")
+	} else {
+		validateConsent(&v, "consent", c, now)
+	}
+	return v.Err()
 }
 
 // WithdrawConsent marks the consent for purpose withdrawn now. Returns

@@ -419,9 +419,16 @@ type StoredLink struct {
 	// After this it is expired.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// Set once answered (compare-and-set: once only).
-	UsedTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=used_time,json=usedTime,proto3" json:"used_time,omitempty"`
-	Answer        AnswerAction           `protobuf:"varint,14,opt,name=answer,proto3,enum=motesplats.notify.v1.AnswerAction" json:"answer,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UsedTime   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=used_time,json=usedTime,proto3" json:"used_time,omitempty"`
+	Answer     AnswerAction           `protobuf:"varint,14,opt,name=answer,proto3,enum=motesplats.notify.v1.AnswerAction" json:"answer,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Set with used_time when an answer claims the link, cleared once the
+	// programme recorded the answer or refused it: a link still pending a
+	// while after its claim lost its answer to a crash between the claim
+	// and the programme's call, and the sweep applies it then (ADR 0131).
+	Pending bool `protobuf:"varint,16,opt,name=pending,proto3" json:"pending,omitempty"`
+	// The decline reason claimed with answer, for that late apply.
+	Reason        DeclineReason `protobuf:"varint,17,opt,name=reason,proto3,enum=motesplats.notify.v1.DeclineReason" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -559,6 +566,20 @@ func (x *StoredLink) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *StoredLink) GetPending() bool {
+	if x != nil {
+		return x.Pending
+	}
+	return false
+}
+
+func (x *StoredLink) GetReason() DeclineReason {
+	if x != nil {
+		return x.Reason
+	}
+	return DeclineReason_DECLINE_REASON_UNSPECIFIED
 }
 
 // Tracked is what the sweeps need to know about a proposal that is offered
@@ -755,7 +776,7 @@ const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"leaseUntil\x12\x12\n" +
 	"\x04date\x18\x1e \x01(\tR\x04date\x12\x18\n" +
 	"\aaudited\x18\x1f \x01(\bR\aaudited\x12\x1c\n" +
-	"\tdelivered\x18  \x01(\bR\tdelivered\"\xa3\x05\n" +
+	"\tdelivered\x18  \x01(\bR\tdelivered\"\xfa\x05\n" +
 	"\n" +
 	"StoredLink\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
@@ -777,7 +798,9 @@ const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"\tused_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\busedTime\x12:\n" +
 	"\x06answer\x18\x0e \x01(\x0e2\".motesplats.notify.v1.AnswerActionR\x06answer\x12;\n" +
 	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xcd\x04\n" +
+	"createTime\x12\x18\n" +
+	"\apending\x18\x10 \x01(\bR\apending\x12;\n" +
+	"\x06reason\x18\x11 \x01(\x0e2#.motesplats.notify.v1.DeclineReasonR\x06reason\"\xcd\x04\n" +
 	"\aTracked\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12=\n" +
 	"\tprogramme\x18\x02 \x01(\x0e2\x1f.motesplats.notify.v1.ProgrammeR\tprogramme\x12'\n" +
@@ -829,6 +852,7 @@ var file_motesplats_notify_v1_records_proto_goTypes = []any{
 	(Failure)(0),                  // 9: motesplats.notify.v1.Failure
 	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 	(AnswerAction)(0),             // 11: motesplats.notify.v1.AnswerAction
+	(DeclineReason)(0),            // 12: motesplats.notify.v1.DeclineReason
 }
 var file_motesplats_notify_v1_records_proto_depIdxs = []int32{
 	4,  // 0: motesplats.notify.v1.StoredMessage.role:type_name -> motesplats.notify.v1.Role
@@ -850,16 +874,17 @@ var file_motesplats_notify_v1_records_proto_depIdxs = []int32{
 	10, // 16: motesplats.notify.v1.StoredLink.used_time:type_name -> google.protobuf.Timestamp
 	11, // 17: motesplats.notify.v1.StoredLink.answer:type_name -> motesplats.notify.v1.AnswerAction
 	10, // 18: motesplats.notify.v1.StoredLink.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 19: motesplats.notify.v1.Tracked.programme:type_name -> motesplats.notify.v1.Programme
-	0,  // 20: motesplats.notify.v1.Tracked.state:type_name -> motesplats.notify.v1.TrackedState
-	10, // 21: motesplats.notify.v1.Tracked.answer_by:type_name -> google.protobuf.Timestamp
-	10, // 22: motesplats.notify.v1.Tracked.active_time:type_name -> google.protobuf.Timestamp
-	10, // 23: motesplats.notify.v1.Tracked.update_time:type_name -> google.protobuf.Timestamp
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	12, // 19: motesplats.notify.v1.StoredLink.reason:type_name -> motesplats.notify.v1.DeclineReason
+	5,  // 20: motesplats.notify.v1.Tracked.programme:type_name -> motesplats.notify.v1.Programme
+	0,  // 21: motesplats.notify.v1.Tracked.state:type_name -> motesplats.notify.v1.TrackedState
+	10, // 22: motesplats.notify.v1.Tracked.answer_by:type_name -> google.protobuf.Timestamp
+	10, // 23: motesplats.notify.v1.Tracked.active_time:type_name -> google.protobuf.Timestamp
+	10, // 24: motesplats.notify.v1.Tracked.update_time:type_name -> google.protobuf.Timestamp
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_notify_v1_records_proto_init() }

@@ -423,7 +423,13 @@ type CreateParticipantRequest struct {
 	// The participant; id and output-only fields are ignored.
 	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
 	// Client-chosen idempotency key (1 to 64 characters of [A-Za-z0-9_-]).
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When set, the request is only checked, as a create would check it
+	// (every field violation, then the caller's scope), and nothing is stored
+	// or published; the response holds no participant. The gateway asks this
+	// when it refuses a consent itself, so one answer lists every problem
+	// (ADR 0132).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -470,6 +476,13 @@ func (x *CreateParticipantRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateParticipantRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateParticipantResponse returns the stored participant.
@@ -1061,7 +1074,11 @@ type RecordConsentRequest struct {
 	// Participant id.
 	ParticipantId string `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
 	// The consent; given_time defaults to now.
-	Consent       *Consent `protobuf:"bytes,2,opt,name=consent,proto3" json:"consent,omitempty"`
+	Consent *Consent `protobuf:"bytes,2,opt,name=consent,proto3" json:"consent,omitempty"`
+	// When set, the request's fields are only checked (every field
+	// violation), and nothing is recorded; the response holds no participant
+	// (see CreateParticipantRequest.validate_only).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1108,6 +1125,13 @@ func (x *RecordConsentRequest) GetConsent() *Consent {
 		return x.Consent
 	}
 	return nil
+}
+
+func (x *RecordConsentRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // RecordConsentResponse returns the participant after the change.
@@ -1302,11 +1326,12 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\blanguage\x18\x03 \x01(\tR\blanguage\x129\n" +
 	"\n" +
 	"given_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tgivenTime\x12A\n" +
-	"\x0ewithdrawn_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rwithdrawnTime\"\x84\x01\n" +
+	"\x0ewithdrawn_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rwithdrawnTime\"\xa9\x01\n" +
 	"\x18CreateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"f\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"f\n" +
 	"\x19CreateParticipantResponse\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"'\n" +
 	"\x15GetParticipantRequest\x12\x0e\n" +
@@ -1339,10 +1364,11 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x19DeleteParticipantResponse\")\n" +
 	"\x17EraseParticipantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x1a\n" +
-	"\x18EraseParticipantResponse\"|\n" +
+	"\x18EraseParticipantResponse\"\xa1\x01\n" +
 	"\x14RecordConsentRequest\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12=\n" +
-	"\aconsent\x18\x02 \x01(\v2#.motesplats.participants.v1.ConsentR\aconsent\"b\n" +
+	"\aconsent\x18\x02 \x01(\v2#.motesplats.participants.v1.ConsentR\aconsent\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"b\n" +
 	"\x15RecordConsentResponse\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\x7f\n" +
 	"\x16WithdrawConsentRequest\x12%\n" +

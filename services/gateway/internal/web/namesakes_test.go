@@ -1,0 +1,49 @@
+package web
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// TestTellApart: namesakes (the same "Förnamn Efternamn, Kommun") get
+// when they were registered, at the first precision that tells them
+// apart: the day, the minute, the second, and for the same second the
+// end of their id; a person whose label no one shares gets nothing
+// (ADR 0132).
+func TestTellApart(t *testing.T) {
+	t.Parallel()
+	at := func(s string) *timestamppb.Timestamp {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return timestamppb.New(tm)
+	}
+	anna, malmo := "Anna Andersson, Malmö", "Anna Andersson, Lund"
+	for _, tt := range []struct {
+		name string
+		in   []namesake
+		want map[string]string
+	}{
+		{"no namesakes", []namesake{{"a", anna, at("2026-03-14T09:00:00Z")}, {"b", malmo, at("2026-03-14T09:00:00Z")}}, map[string]string{}},
+		{"other days", []namesake{{"a", anna, at("2026-03-14T09:00:00Z")}, {"b", anna, at("2026-09-02T09:00:00Z")}, {"c", "Bo Berg, Malmö", nil}},
+			map[string]string{"a": "2026-03-14", "b": "2026-09-02"}},
+		// 23:30 UTC is the next day in Stockholm, where the programmes run.
+		{"Stockholm's day", []namesake{{"a", anna, at("2026-03-14T23:30:00Z")}, {"b", anna, at("2026-03-14T09:00:00Z")}},
+			map[string]string{"a": "2026-03-15", "b": "2026-03-14"}},
+		{"one day", []namesake{{"a", anna, at("2026-03-14T09:00:00Z")}, {"b", anna, at("2026-03-14T13:05:00Z")}},
+			map[string]string{"a": "2026-03-14 10:00", "b": "2026-03-14 14:05"}},
+		{"one minute", []namesake{{"a", anna, at("2026-03-14T09:00:01Z")}, {"b", anna, at("2026-03-14T09:00:02Z")}},
+			map[string]string{"a": "2026-03-14 10:00:01", "b": "2026-03-14 10:00:02"}},
+		{"one second", []namesake{{"0190-aaaa", anna, at("2026-03-14T09:00:01Z")}, {"0190-bbbb", anna, at("2026-03-14T09:00:01Z")},
+			{"0190-cccc", anna, at("2026-03-14T09:00:03Z")}},
+			map[string]string{"0190-aaaa": "2026-03-14 10:00:01, id …aaaa", "0190-bbbb": "2026-03-14 10:00:01, id …bbbb", "0190-cccc": "2026-03-14 10:00:03"}},
+	} {
+		if got := tellApart(tt.in); !cmp.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
