@@ -158,8 +158,6 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^must list at most (\d+) languages$`), "får ange högst $1 språk"},
 		{regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
 		{regexp.MustCompile(`^too many sign-in attempts; wait (\S+) and try again$`), "för många inloggningsförsök; vänta $1 och försök igen"},
-		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ (?:pair|proposal) can [a-z ]+; this one is [a-z]+$`), "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
-		{regexp.MustCompile(`^only (?:a|an) [a-z ]+ assignment can [a-z ]+(?:; this one is [a-z_]+)?$`), "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
 		{regexp.MustCompile(`^must list at most (\d+) proposals$`), "får ange högst $1 förslag"},
 		{regexp.MustCompile(`^the offer expired at (.+)$`), "erbjudandet gick ut $1"},
 		{regexp.MustCompile(`^invalid request: (\d+) problems, the first (\d+) listed$`), "$1 fel, de första $2 visas:"},
@@ -185,19 +183,31 @@ var violationPatterns = map[string][]violationPattern{
 
 // ViolationText is a service's English message (a field violation's
 // description or a refusal) in locale, as the web app shows it. mp prints
-// the services' violations through it, so the two say the same words and
-// there is one table to translate. A message the table lacks, or a locale
+// the services' messages through it, so the two say the same words and
+// there is one place to translate: the tables here and in refusals.go,
+// then the catalogue's "dinners.msg." keys (catalogueText). A message the table lacks, or a locale
 // without a table (English), stays as the service wrote it, but for an
-// expired offer's moment, which is written in Stockholm's time.
+// expired offer's moment, which is written in Stockholm's time, and a
+// refusal's status ("; this one is SEATING_STATUS_HELD"), which is in
+// words (stateText).
 func ViolationText(locale, msg string) string {
 	msg = localExpiry(msg)
 	if s, ok := violationText[locale][msg]; ok {
+		return s
+	}
+	if s, ok := refusalText[locale][msg]; ok {
 		return s
 	}
 	for _, p := range violationPatterns[locale] {
 		if p.re.MatchString(msg) {
 			return p.re.ReplaceAllString(msg, p.repl)
 		}
+	}
+	if s, ok := catalogueText(locale, msg); ok {
+		return s
+	}
+	if s, ok := stateText(locale, msg); ok {
+		return s
 	}
 	return msg
 }

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,42 +162,12 @@ func dinnerFormErrors(p *page, err error) bool {
 	return ok
 }
 
-// dinnerMsg is a dinners service message in the page's language, from
-// the dinners catalogue: first the key "dinners.msg.<English message>";
-// then its shape, the message with each number written "#" and a
-// seating's status "{status}" ("must have # to # people (the largest
-// table)"), whose text takes the numbers as {{.N1}}, {{.N2}}, ... and the
-// status in words as {{.Status}}, so a message with values (a rules
-// file's largest table, the seating's status) is a Swedish sentence too;
-// then the shared table of every service's messages. A message none of
-// them knows stays as it is (ADR 0065).
-func (p *page) dinnerMsg(msg string) string {
-	if s := p.t("dinners.msg." + msg); s != "dinners.msg."+msg {
-		return s
-	}
-	data := map[string]any{}
-	shape := dinnerStatusRe.ReplaceAllStringFunc(msg, func(st string) string {
-		data["Status"] = p.codeWord("dinners.status.", strings.TrimPrefix(st, "SEATING_STATUS_"))
-		return "{status}"
-	})
-	n := 0
-	shape = dinnerNumberRe.ReplaceAllStringFunc(shape, func(num string) string {
-		n++
-		data[fmt.Sprintf("N%d", n)] = num
-		return "#"
-	})
-	if key := "dinners.msg." + shape; shape != msg {
-		if s := translateData(p.Lang, key, data, nil); s != key {
-			return s
-		}
-	}
-	return translateMessage(p.Lang, msg)
-}
-
-var (
-	dinnerStatusRe = regexp.MustCompile(`SEATING_STATUS_[A-Z_]+`)
-	dinnerNumberRe = regexp.MustCompile(`-?[0-9]+`)
-)
+// dinnerMsg is a dinners service message in the page's language: the
+// dinners catalogue's "dinners.msg." sentences, exact or by shape, and the
+// shared table of every service's messages are read by the one call mp
+// makes too (catalog.ViolationText, ADR 0136). A message none of them
+// knows stays as it is (ADR 0065).
+func (p *page) dinnerMsg(msg string) string { return translateMessage(p.Lang, msg) }
 
 // dinnerErr is err with its message and violations in the page's
 // language (see dinnerMsg), for the error page of an action.

@@ -64,7 +64,7 @@ func TestDinnerMessagesInSwedish(t *testing.T) {
 		{"must be from -90 to 90", "måste vara från -90 till 90"},
 		{"must be from 1 to 7", "måste vara från 1 till 7"},
 		{"at most 10", "högst 10"},
-		{"must be at most 200 characters of text", "får vara högst 200 tecken text"},
+		{"must be at most 200 characters of text", "får vara högst 200 tecken"},
 		{"must be 1 to 64 letters, digits, '-' or '_'", "måste vara 1 till 64 bokstäver, siffror, '-' eller '_'"},
 		{"only a confirmed seating can be cancelled; this one is SEATING_STATUS_INVITED", "bara en bekräftad placering kan avbokas; den här är inbjuden"},
 		{"only a confirmed seating can have attendance; this one is SEATING_STATUS_PROPOSED", "närvaro sparas bara för en bekräftad placering; den här är föreslagen"},

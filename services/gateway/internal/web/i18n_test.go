@@ -47,7 +47,8 @@ func TestTranslateMessage(t *testing.T) {
 		{"sv", "0180 is not one of the organisation's municipalities (0880)", "0180 är inte en av organisationens kommuner (0880)"},
 		{"sv", "too many sign-in attempts; wait 20s and try again", "för många inloggningsförsök; vänta 20s och försök igen"},
 		{"sv", "something new", "something new"},
-		{"sv", "only an active pair can end; this one is ended", "det går inte i parets nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{"sv", "only an active pair can end; this one is ended", "bara ett aktivt par kan avslutas (status nu: avslutad)"},
+		{"en", "only a confirmed seating can be cancelled; this one is SEATING_STATUS_HELD", "only a confirmed seating can be cancelled; this one is held"},
 		{"en", "is required", "is required"},
 		// The guides job form's refusals (an admin's typed codes), Swedish
 		// since the outside check of issue 11 found them in English.
@@ -64,11 +65,11 @@ func TestTranslateMessage(t *testing.T) {
 		{"sv", "the offer expired at 2026-12-04T08:00:00Z", "erbjudandet gick ut 2026-12-04 09:00"},
 		{"en", "the offer expired at 2026-07-01T08:00:00Z", "the offer expired at 2026-07-01 10:00"},
 		// The guides assignments' lifecycle, likewise.
-		{"sv", "only a proposed or approved assignment can be declined", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
-		{"sv", "only an assigned assignment can become active", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		{"sv", "only a proposed or approved assignment can be declined", "bara en föreslagen eller godkänd lotsning kan tackas nej till"},
+		{"sv", "only an assigned assignment can become active", "bara en tilldelad lotsning kan börja"},
 		// The guides service names the status since session 22, as the
-		// pairs' refusals do; the page's sentence is the same.
-		{"sv", "only a proposed assignment can be rejected; this one is ended", "det går inte i lotsningens nuvarande läge; ladda om sidan och se vad som gäller nu"},
+		// pairs' refusals do; the page says it in words (ADR 0136).
+		{"sv", "only a proposed assignment can be rejected; this one is ended", "bara en föreslagen lotsning kan avvisas (status nu: avslutad)"},
 		{"sv", "is required: the newcomer or the organisation", "måste anges: den nyanlända eller lotsorganisationen"},
 		{"sv", "is required: period over, moved, found work, opted out or organisation left", "måste anges: etableringstiden är slut, har flyttat, har fått arbete, vill inte längre eller organisationen har slutat"},
 	}
