@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -375,50 +374,21 @@ func (e Env) ask(prompt string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// serviceText is a service's message in mp's language when the web's
-// catalogue or its table of validation wording (catalog.ViolationText) words
-// it (the dinners messages are keyed by their English text; others are
-// found by it), else as the service wrote it.
+// serviceText is a service's message in mp's language: the web app's
+// words for it (catalog.ViolationText: the services' violations and
+// refusals, with a status in words, and the dinners catalogue's
+// sentences), so mp and the pages say the same (ADR 0136); then mp's own
+// "svc." sentences and the web catalogue's sentence found by its English
+// text; else as the service wrote it.
 func (e Env) serviceText(msg string) string {
-	// "...; this one is SEATING_STATUS_CONFIRMED": the status in words,
-	// in the web's sentence for it.
-	if m := statusSentence.FindStringSubmatch(msg); m != nil {
-		word := e.code("dinners.status.", m[2], "SEATING_STATUS_")
-		if k := "dinners.msg." + m[1] + "; this one is {status}"; e.has(k) {
-			return e.d(k, "Status", word)
-		}
-		msg = m[1] + "; this one is " + word
-	}
-	// "only a proposed assignment can be rejected; this one is ended":
-	// mp's own words with the status, not the web's "reload the page
-	// and see what holds now".
-	if m := stateRefusal.FindStringSubmatch(msg); m != nil {
-		st := strings.ToUpper(m[2])
-		if m[1] == "assignment" {
-			return e.f("err.assignment_state", e.code("guides.status.", "ASSIGNMENT_STATUS_"+st, "ASSIGNMENT_STATUS_"))
-		}
-		return e.f("err.pair_state", e.code("status.", "PAIR_STATUS_"+st, "PAIR_STATUS_"))
-	}
-	if s := e.t("dinners.msg." + msg); s != "dinners.msg."+msg {
+	if s := catalog.ViolationText(e.words().lang, msg); s != msg {
 		return s
 	}
 	if s := e.t("svc." + msg); s != "svc."+msg {
 		return s
 	}
-	if s := e.fromEnglish(msg); s != msg {
-		return s
-	}
-	// The web app's table of the services' validation wording: mp said
-	// "Rätta följande:" and then the fields' problems in English.
-	return catalog.ViolationText(e.words().lang, msg)
+	return e.fromEnglish(msg)
 }
-
-// stateRefusal is a guides or mentoring refusal of a change the
-// assignment's or pair's status does not allow, naming that status.
-var stateRefusal = regexp.MustCompile(`^only (?:a|an) [a-z ]+ (assignment|pair|proposal) can [a-z ]+; this one is ([a-z_]+)$`)
-
-// statusSentence is a dinners refusal that names the seating's status.
-var statusSentence = regexp.MustCompile(`^(.*); this one is (SEATING_STATUS_[A-Z_]+)$`)
 
 func splitCSV(s string) []string {
 	var out []string

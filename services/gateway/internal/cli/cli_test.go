@@ -13,6 +13,8 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // signedIn returns an Env signed in to server with token, as mp login
@@ -117,19 +119,27 @@ func TestExplain(t *testing.T) {
 	if got := explain(Env{}, connect.NewError(connect.CodeNotFound, errors.New("no such dead letter (replayed or discarded already?)"))).Error(); !strings.HasPrefix(got, "den felaktiga händelsen finns inte") {
 		t.Errorf("explain(no such dead letter) = %q", got)
 	}
-	// A refusal for a guide assignment's or a pair's status says so in
-	// mp's words with the status, not the web's "ladda om sidan och se
-	// vad som gäller nu" (the outside round of session 22).
+	// A refusal for a guide assignment's or a pair's status, and a
+	// mentoring refusal, say what the web app says, with the status in
+	// words (ADR 0136: mp had its own sentence, the web a vaguer one,
+	// and "the mentor has no free slot" was English in both).
 	for msg, want := range map[string]string{
-		"only a proposed assignment can be rejected; this one is ended": "det går inte med lotsningens nuvarande status (avslutad)",
-		"only an active pair can end; this one is ended":                "det går inte med parets nuvarande status (avslutad)",
+		"only a proposed assignment can be rejected; this one is ended":                 "bara en föreslagen lotsning kan avvisas (status nu: avslutad)",
+		"only an active pair can end; this one is ended":                                "bara ett aktivt par kan avslutas (status nu: avslutad)",
+		"only a proposed pair can have its candidate replaced; this one is active":      "bara ett föreslaget par kan få en annan kandidat (status nu: aktiv)",
+		"the mentor has no free slot":                                                   "mentorn har ingen ledig plats för fler par",
+		"the guide organisation has no free capacity in this municipality and language": "lotsorganisationen har ingen ledig plats i den här kommunen och på det här språket",
 	} {
-		if got := explain(Env{}, connect.NewError(connect.CodeFailedPrecondition, errors.New(msg))).Error(); got != want {
+		got := explain(Env{}, connect.NewError(connect.CodeFailedPrecondition, errors.New(msg))).Error()
+		if got != want {
 			t.Errorf("explain(%q) = %q, want %q", msg, got, want)
 		}
+		if web := catalog.ViolationText("sv", msg); got != web {
+			t.Errorf("explain(%q) = %q, the web app says %q", msg, got, web)
+		}
 	}
-	if got := explain(Env{lang: "en"}, connect.NewError(connect.CodeFailedPrecondition, errors.New("only an assigned assignment can become active; this one is proposed"))).Error(); got != "not possible with the assignment's current status (proposed)" {
-		t.Errorf("explain(assignment) in English = %q", got)
+	if got := explain(Env{lang: "en"}, connect.NewError(connect.CodeFailedPrecondition, errors.New("only a confirmed seating can be cancelled; this one is SEATING_STATUS_HELD"))).Error(); got != "only a confirmed seating can be cancelled; this one is held" {
+		t.Errorf("explain(seating) in English = %q", got)
 	}
 	if explain(Env{}, nil) != nil {
 		t.Error("explain(nil) is not nil")
