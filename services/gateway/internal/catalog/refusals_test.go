@@ -2,11 +2,7 @@ package catalog
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"go/types"
-	"io/fs"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,20 +40,12 @@ func TestEveryRefusalInSwedish(t *testing.T) {
 			found[msg] = where
 		}
 	}
-	for _, want := range []string{
+	scanFound(t, found, 100,
 		"the mentor has no free slot",
 		"only a proposed pair can have its candidate replaced; this one is active",
 		"only an assigned assignment can become active; this one is ended",
 		"only a confirmed seating can be cancelled; this one is SEATING_STATUS_HELD",
-		"the participant was changed by someone else; reload and try again",
-	} {
-		if _, ok := found[want]; !ok {
-			t.Errorf("the scan did not find %q", want)
-		}
-	}
-	if len(found) < 100 {
-		t.Fatalf("found %d refusals, want 100 or more", len(found))
-	}
+		"the participant was changed by someone else; reload and try again")
 	for msg := range operatorOnly {
 		if _, ok := found[msg]; !ok {
 			t.Errorf("operatorOnly lists %q, which no service writes any more", msg)
@@ -144,28 +132,7 @@ func argSamples(src, dir string) ([]string, bool) {
 // argument) is a helper, and its callers' literals are read too.
 func refusalsUnder(t *testing.T, root string) map[string]string {
 	t.Helper()
-	fset := token.NewFileSet()
-	byDir := map[string][]*ast.File{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "gen") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		byDir[filepath.Dir(path)] = append(byDir[filepath.Dir(path)], f)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fset, byDir := parseUnder(t, root)
 	out := map[string]string{}
 	for dir, files := range byDir {
 		gateway := strings.Contains(dir, "services/gateway")
@@ -207,45 +174,38 @@ func refusalsUnder(t *testing.T, root string) map[string]string {
 				})
 			}
 		}
-		for _, f := range files {
-			ast.Inspect(f, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
+		eachCall(files, func(call *ast.CallExpr) {
+			where := fset.Position(call.Pos()).String()
+			code, format, args := errorfArgs(call)
+			suffix := []string{""}
+			if code == "" {
+				name := exprName(call.Fun)
+				k, ok := helpers[name[strings.LastIndex(name, ".")+1:]]
+				if !ok || k >= len(call.Args) {
+					return
 				}
-				where := fset.Position(call.Pos()).String()
-				code, format, args := errorfArgs(call)
-				suffix := []string{""}
-				if code == "" {
-					name := exprName(call.Fun)
-					k, ok := helpers[name[strings.LastIndex(name, ".")+1:]]
-					if !ok || k >= len(call.Args) {
-						return true
-					}
-					code, format, args = "FailedPrecondition", call.Args[k], call.Args[k+1:]
-					if strings.HasSuffix(name, "refused") {
-						// guides' refused appends "; this one is <status>".
-						suffix, _ = argSamples("thisOneIs(a)", dir)
-					}
+				code, format, args = "FailedPrecondition", call.Args[k], call.Args[k+1:]
+				if strings.HasSuffix(name, "refused") {
+					// guides' refused appends "; this one is <status>".
+					suffix, _ = argSamples("thisOneIs(a)", dir)
 				}
-				if lit, ok := format.(*ast.BasicLit); ok && lit.Value == `"%s"` {
-					return true // a helper's own call: its callers are read
+			}
+			if lit, ok := format.(*ast.BasicLit); ok && lit.Value == `"%s"` {
+				return // a helper's own call: its callers are read
+			}
+			if !refusalCodes[code] || code == "Unavailable" && !gateway {
+				return
+			}
+			s, ok := stringValue(format, nil)
+			if !ok {
+				return
+			}
+			for _, m := range expand(t, where, dir, s, args) {
+				for _, suf := range suffix {
+					out[m+suf] = where
 				}
-				if !refusalCodes[code] || code == "Unavailable" && !gateway {
-					return true
-				}
-				s, ok := stringValue(format, nil)
-				if !ok {
-					return true
-				}
-				for _, m := range expand(t, where, dir, s, args) {
-					for _, suf := range suffix {
-						out[m+suf] = where
-					}
-				}
-				return true
-			})
-		}
+			}
+		})
 	}
 	return out
 }

@@ -24,18 +24,10 @@ func TestEveryGatewayViolationInSwedish(t *testing.T) {
 	found := gatewayViolations(t, "../..")
 	// The scan itself: it finds the JSON API's two and the bounds' cap,
 	// and many more, or it reads nothing and proves nothing.
-	for _, want := range []string{
+	scanFound(t, found, 30,
 		"is not a field of this request; check its spelling and where it belongs",
 		"is not a value this field has; use one of the names the API defines",
-		"lists 7 entries; at most 7 are allowed",
-	} {
-		if _, ok := found[want]; !ok {
-			t.Errorf("the scan did not find %q", want)
-		}
-	}
-	if len(found) < 30 {
-		t.Fatalf("found %d descriptions, want the gateway's 30 or more", len(found))
-	}
+		"lists 7 entries; at most 7 are allowed")
 	descs := make([]string, 0, len(found))
 	for d := range found {
 		descs = append(descs, d)
@@ -96,28 +88,7 @@ func gatewayViolations(t *testing.T, root string) map[string]string {
 // variable), with where.
 func violationsUnder(t *testing.T, root string) (descs, fields map[string]string) {
 	t.Helper()
-	byDir := map[string][]*ast.File{}
-	fset := token.NewFileSet()
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == "testdata" {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		byDir[filepath.Dir(path)] = append(byDir[filepath.Dir(path)], f)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fset, byDir := parseUnder(t, root)
 	descs, fields = map[string]string{}, map[string]string{}
 	for _, files := range byDir {
 		consts := map[string]string{}
@@ -135,27 +106,77 @@ func violationsUnder(t *testing.T, root string) (descs, fields map[string]string
 				return true
 			})
 		}
-		for _, f := range files {
-			ast.Inspect(f, func(n ast.Node) bool {
-				call, ok := n.(*ast.CallExpr)
-				if !ok {
-					return true
+		eachCall(files, func(call *ast.CallExpr) {
+			if field, desc := violationArgs(call); desc != nil {
+				if s, ok := stringValue(desc, consts); ok && s != "" {
+					descs[s] = fset.Position(call.Pos()).String()
 				}
-				if field, desc := violationArgs(call); desc != nil {
-					if s, ok := stringValue(desc, consts); ok && s != "" {
-						descs[s] = fset.Position(call.Pos()).String()
-					}
-					if lit, ok := field.(*ast.BasicLit); ok {
-						if s, ok := stringValue(lit, nil); ok && s != "" {
-							fields[s] = fset.Position(call.Pos()).String()
-						}
+				if lit, ok := field.(*ast.BasicLit); ok {
+					if s, ok := stringValue(lit, nil); ok && s != "" {
+						fields[s] = fset.Position(call.Pos()).String()
 					}
 				}
-				return true
-			})
-		}
+			}
+		})
 	}
 	return descs, fields
+}
+
+// eachCall runs f on every call in files.
+func eachCall(files []*ast.File, f func(*ast.CallExpr)) {
+	for _, file := range files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				f(call)
+			}
+			return true
+		})
+	}
+}
+
+// scanFound fails the test unless a scan of the source found each of
+// want and at least least messages: a scan that reads nothing proves
+// nothing.
+func scanFound(t *testing.T, found map[string]string, least int, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if _, ok := found[w]; !ok {
+			t.Errorf("the scan did not find %q", w)
+		}
+	}
+	if len(found) < least {
+		t.Fatalf("the scan found %d messages, want %d or more", len(found), least)
+	}
+}
+
+// parseUnder parses the non-test Go files under root (not testdata nor
+// generated code under gen/), by directory: a package's files together,
+// so its constants can be looked up.
+func parseUnder(t *testing.T, root string) (*token.FileSet, map[string][]*ast.File) {
+	t.Helper()
+	byDir := map[string][]*ast.File{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == "gen") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		byDir[filepath.Dir(path)] = append(byDir[filepath.Dir(path)], f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fset, byDir
 }
 
 // violationArgs are the field and description arguments of a call that
