@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/service"
 )
 
@@ -228,6 +229,7 @@ func Plan(o Options) ([]Proc, error) {
 			continue // not built (a programme that does not exist yet), or not asked for
 		}
 		n := o.Replicas
+		var replicas []string
 		if slices.Contains(Single, s.Name) {
 			n = 1
 		}
@@ -245,12 +247,13 @@ func Plan(o Options) ([]Proc, error) {
 			}
 			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
 				Env: environ(common, env, o.ProcEnv[name])})
-			if i == 1 {
-				// The gateway calls the first replica; jobs reach every
-				// replica through the work queue regardless.
-				gwEnv[s.Env] = addr
-			}
+			replicas = append(replicas, addr)
 		}
+		// The gateway calls every replica (round robin, skipping one that
+		// is down): with only the first, a kill -9 of mentoring-1 made
+		// every matching call through the gateway unavailable until it
+		// was back, though mentoring-2 was serving (ADR 0134).
+		gwEnv[s.Env] = grpcx.StaticTarget(replicas...)
 	}
 	gw := filepath.Join(o.Bin, "gateway")
 	if _, err := os.Stat(gw); err == nil && o.runs("gateway") {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,8 +82,11 @@ func TestPlan(t *testing.T) {
 			if p.Kind == "nats" && nodes == 3 && strings.Count(p.ConfigText, "nats://") != 2 {
 				t.Errorf("%s: want routes to the two other nodes:\n%s", p.Name, p.ConfigText)
 			}
-			if p.Name == "gateway" && !strings.Contains(strings.Join(p.Env, " "), "MENTORING_ADDR=127.0.0.1:7003") {
-				t.Errorf("gateway env %v does not call mentoring-1 at 7003", p.Env)
+			// Every replica, so a killed mentoring-1 leaves matching
+			// served by mentoring-2 (ADR 0134); participants runs once.
+			if p.Name == "gateway" && (!slices.Contains(p.Env, "MENTORING_ADDR=static:///127.0.0.1:7003,127.0.0.1:7103") ||
+				!slices.Contains(p.Env, "PARTICIPANTS_ADDR=127.0.0.1:7001")) {
+				t.Errorf("gateway env %v does not call both mentoring replicas and the one participants", p.Env)
 			}
 			if p.Name == "mentoring-2" && !strings.Contains(strings.Join(p.Env, " "), "MENTORING_ADDR=127.0.0.1:7103") {
 				t.Errorf("mentoring-2 env %v: want its own port 7103", p.Env)
