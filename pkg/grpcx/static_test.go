@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
 )
 
 // TestDial_StaticTargetSurvivesAStoppedReplica: a caller given both
@@ -51,6 +53,17 @@ func TestDial_StaticTargetSurvivesAStoppedReplica(t *testing.T) {
 		t.Fatalf("calls reached %v, want %s or %s", seen, a, b)
 	}
 	first.Stop() // as kill -9: its connections close
+	// A call already on the closing connection may fail, as one does at a
+	// kill -9; the balancer then leaves that address out.
+	for failed := 0; ; failed++ {
+		_, err := hc.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true))
+		if err == nil {
+			break
+		}
+		if status.Code(err) != codes.Unavailable || failed == 2 {
+			t.Fatalf("with %s stopped: %v, want %s to answer", a, err, b)
+		}
+	}
 	for i := range 20 {
 		var p peer.Peer
 		if _, err := hc.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.WaitForReady(true), grpc.Peer(&p)); err != nil {
