@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -40,6 +42,10 @@ var codeOf = map[apperr.Code]codes.Code{
 //     passes through with its own code and message, not the wrapping text;
 //   - context.Canceled and context.DeadlineExceeded become Canceled and
 //     DeadlineExceeded;
+//   - NATS not answering for a moment (no responders, no response from
+//     the stream, a timeout, JetStream's 503: a node lost and a leader
+//     being elected) becomes Unavailable "try again": the caller may
+//     retry, where Internal said it should not (ADR 0134);
 //   - anything else, and apperr.Internal, becomes Internal "internal error".
 //
 // ToStatus(nil) is nil.
@@ -65,8 +71,28 @@ func ToStatus(err error) error {
 		return status.Error(codes.Canceled, context.Canceled.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, context.DeadlineExceeded.Error())
+	case natsBriefly(err):
+		return status.Error(codes.Unavailable, unavailableMessage)
 	}
 	return status.Error(codes.Internal, internalMessage)
+}
+
+// unavailableMessage is what a caller learns when NATS did not answer for
+// a moment.
+const unavailableMessage = "briefly unavailable, try again"
+
+// natsBriefly reports the NATS errors of a cluster that is electing a
+// stream's leader or reconnecting: they pass without anything being
+// wrong with the request.
+func natsBriefly(err error) bool {
+	for _, e := range []error{nats.ErrNoResponders, nats.ErrTimeout, nats.ErrConnectionClosed, nats.ErrConnectionReconnecting,
+		jetstream.ErrNoStreamResponse} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.Code == 503
 }
 
 func fromAppErr(e *apperr.Error) error {
