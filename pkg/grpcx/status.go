@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/natserr"
 )
 
 // internalMessage is all a caller learns about an unexpected failure; the
@@ -71,7 +70,7 @@ func ToStatus(err error) error {
 		return status.Error(codes.Canceled, context.Canceled.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, context.DeadlineExceeded.Error())
-	case natsBriefly(err):
+	case natserr.Briefly(err):
 		return status.Error(codes.Unavailable, unavailableMessage)
 	}
 	return status.Error(codes.Internal, internalMessage)
@@ -80,20 +79,6 @@ func ToStatus(err error) error {
 // unavailableMessage is what a caller learns when NATS did not answer for
 // a moment.
 const unavailableMessage = "briefly unavailable, try again"
-
-// natsBriefly reports the NATS errors of a cluster that is electing a
-// stream's leader or reconnecting: they pass without anything being
-// wrong with the request.
-func natsBriefly(err error) bool {
-	for _, e := range []error{nats.ErrNoResponders, nats.ErrTimeout, nats.ErrConnectionClosed, nats.ErrConnectionReconnecting,
-		jetstream.ErrNoStreamResponse} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	var api *jetstream.APIError
-	return errors.As(err, &api) && api.Code == 503
-}
 
 func fromAppErr(e *apperr.Error) error {
 	c, ok := codeOf[e.Code]
