@@ -96,7 +96,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if p.Health != "" {
 			extra = "  (" + map[bool]string{true: "monitor", false: "metrics"}[p.Kind == "nats"] + " " + p.Health + ")"
 		}
-		fmt.Fprintf(out, "  %-14s %-16s pid %-7d%s\n", p.Name, p.Addr, r.Pid(p.Name), extra)
+		pid := r.Pid(p.Name)
+		if pid == 0 {
+			// It was ready, then exited before the last one was: say so,
+			// where "pid 0" alone went unnoticed (ADR 0134).
+			extra += fmt.Sprintf("  EXITED: see %s; make restart P=%s", p.Log(*dir), p.Name)
+		}
+		fmt.Fprintf(out, "  %-14s %-16s pid %-7d%s\n", p.Name, p.Addr, pid, extra)
 		if p.Kind == "nats" {
 			nats = append(nats, "nats://"+p.Addr)
 		}
