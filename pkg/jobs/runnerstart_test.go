@@ -2,13 +2,10 @@ package jobs_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/jobs"
@@ -24,15 +21,7 @@ func TestRunOutlastsASilentNATSAtStart(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	proxy := testutil.MustProxy(t, n.Server.Addr().String(), nil)
-	nc, err := nats.Connect("nats://"+proxy.Addr(), nats.PingInterval(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(300*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := proxy.ConnectNATS(t, jetstream.WithDefaultTimeout(300*time.Millisecond))
 	var logs testutil.LogBuffer
 	ctx := testutil.Context(t)
 	m, err := jobs.Open(ctx, js, jobs.Config{Name: "silent", AckWait: time.Second, MaxAttempts: 3,
@@ -54,18 +43,7 @@ func TestRunOutlastsASilentNATSAtStart(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-		select {
-		case err := <-done:
-			done <- err
-			t.Fatalf("Run returned while NATS was silent: %v", err)
-		default:
-		}
-		if !strings.Contains(logs.String(), "not created yet") {
-			return errors.New("no retry logged yet")
-		}
-		return nil
-	})
+	testutil.WaitLogged(t, &logs, "not created yet", done)
 	proxy.Heal()
 	j, err := m.Submit(ctx, "after-silence", jobs.Job{Organisation: "org"})
 	if err != nil {
