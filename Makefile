@@ -156,6 +156,12 @@ up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every se
 down: ## Stop what make up started
 	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) stop
 
+# The process `make restart` starts again: a name make up printed (mentoring-1, nats-2, redis, gateway).
+P ?=
+.PHONY: restart
+restart: ## Start again one process of make up that died (P=mentoring-1), as make up ran it; make down stops it
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) restart $(P)
+
 .PHONY: seed
 seed: ## Load the demo data set into a running stack (make run)
 	go run ./services/stack seed

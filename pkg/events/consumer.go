@@ -77,6 +77,10 @@ type ConsumerConfig struct {
 	// handled in stream order; a retried event can still be overtaken by a
 	// later one, as with any redelivery.
 	Concurrency int
+	// PullExpiry is how long one pull request waits for messages (0: the
+	// client's 30 s). NATS sends heartbeats at half of it when idle; two
+	// missed ones are reported and the pull is made again. Tests shorten it.
+	PullExpiry time.Duration
 }
 
 // Consumer pulls messages from a durable JetStream consumer and hands the
@@ -239,7 +243,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	// A small client buffer keeps shutdown short, since buffered messages
 	// are handled before Run returns, and lets other replicas take the rest.
-	it, err := c.cons.Messages(jetstream.PullMaxMessages(max(2*c.cfg.Concurrency, 4)))
+	pull := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(max(2*c.cfg.Concurrency, 4))}
+	if c.cfg.PullExpiry > 0 {
+		pull = append(pull, jetstream.PullExpiry(c.cfg.PullExpiry))
+	}
+	it, err := c.cons.Messages(pull...)
 	if err != nil {
 		return fmt.Errorf("events: consume %s: %w", c.cfg.Durable, err)
 	}
@@ -270,7 +278,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		rwg.Go(func() { c.runReplays(base, rit, dispatch) })
 	}
 	for {
-		msg, err := it.Next()
+		msg, err := c.next(ctx, it)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -284,6 +292,21 @@ func (c *Consumer) Run(ctx context.Context) error {
 			continue
 		}
 		dispatch(delivery{msg: msg, env: env})
+	}
+}
+
+// next is the iterator's next message. Missed heartbeats are not the end
+// of it: NATS did not answer the pull for two heartbeats (a node lost, a
+// quorum or a stream leader being re-elected) and the iterator pulls
+// again by itself. Returning them stopped the service: guides-1 exited
+// when two of three NATS nodes were down for 12 s (ADR 0134).
+func (c *Consumer) next(ctx context.Context, it jetstream.MessagesContext) (jetstream.Msg, error) {
+	for {
+		msg, err := it.Next()
+		if !errors.Is(err, jetstream.ErrNoHeartbeat) {
+			return msg, err
+		}
+		c.opts.logger.WarnContext(ctx, "events: no heartbeat from NATS; pulling again", "consumer", c.cfg.Durable)
 	}
 }
 

@@ -97,7 +97,7 @@ func replayConsumer(ctx context.Context, js jetstream.JetStream, cfg ConsumerCon
 // are an operator's extra, and the main stream must keep flowing.
 func (c *Consumer) runReplays(ctx context.Context, it jetstream.MessagesContext, dispatch func(delivery)) {
 	for {
-		msg, err := it.Next()
+		msg, err := c.next(ctx, it)
 		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				c.opts.logger.WarnContext(ctx, "events: replays stopped", "consumer", c.cfg.Durable, "error", err)

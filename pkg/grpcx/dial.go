@@ -28,6 +28,7 @@ func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.WithDefaultServiceConfig(roundRobin),
+		grpc.WithResolvers(staticBuilder{}),
 	}, opts...)
 	cc, err := grpc.NewClient(target, all...)
 	if err != nil {

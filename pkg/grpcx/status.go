@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/natserr"
 )
 
 // internalMessage is all a caller learns about an unexpected failure; the
@@ -40,6 +41,10 @@ var codeOf = map[apperr.Code]codes.Code{
 //     passes through with its own code and message, not the wrapping text;
 //   - context.Canceled and context.DeadlineExceeded become Canceled and
 //     DeadlineExceeded;
+//   - NATS not answering for a moment (no responders, no response from
+//     the stream, a timeout, JetStream's 503: a node lost and a leader
+//     being elected) becomes Unavailable "try again": the caller may
+//     retry, where Internal said it should not (ADR 0134);
 //   - anything else, and apperr.Internal, becomes Internal "internal error".
 //
 // ToStatus(nil) is nil.
@@ -65,9 +70,15 @@ func ToStatus(err error) error {
 		return status.Error(codes.Canceled, context.Canceled.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, context.DeadlineExceeded.Error())
+	case natserr.Briefly(err):
+		return status.Error(codes.Unavailable, unavailableMessage)
 	}
 	return status.Error(codes.Internal, internalMessage)
 }
+
+// unavailableMessage is what a caller learns when NATS did not answer for
+// a moment.
+const unavailableMessage = "briefly unavailable, try again"
 
 func fromAppErr(e *apperr.Error) error {
 	c, ok := codeOf[e.Code]

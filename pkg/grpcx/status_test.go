@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -41,6 +43,13 @@ func TestToStatus(t *testing.T) {
 		{"wrapped status keeps its own message", fmt.Errorf("call volunteers for v7: %w", status.Error(codes.NotFound, "no volunteer")), codes.NotFound, "no volunteer"},
 		{"canceled", fmt.Errorf("read: %w", context.Canceled), codes.Canceled, "context canceled"},
 		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), codes.DeadlineExceeded, "context deadline exceeded"},
+		// A NATS node killed: participants' create answered Internal while
+		// the stream's leader was re-elected (ADR 0134).
+		{"nats stream leaderless", fmt.Errorf("store: reserve request: %w", jetstream.ErrNoStreamResponse), codes.Unavailable, unavailableMessage},
+		{"nats no responders", fmt.Errorf("get: %w", nats.ErrNoResponders), codes.Unavailable, unavailableMessage},
+		{"nats timeout", fmt.Errorf("put: %w", nats.ErrTimeout), codes.Unavailable, unavailableMessage},
+		{"jetstream 503", fmt.Errorf("info: %w", &jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}), codes.Unavailable, unavailableMessage},
+		{"jetstream 404 stays internal", fmt.Errorf("info: %w", jetstream.ErrStreamNotFound), codes.Internal, "internal error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

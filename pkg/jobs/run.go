@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/natserr"
 )
 
 // Run is a running job as its Func sees it: the stored job and a way to
@@ -134,13 +135,7 @@ func (r *Run) storeLocked(ctx context.Context, final func(*Job)) error {
 // every replica sharing the stream. On shutdown a running job is put back
 // in the queue for another replica. It returns nil when ctx ends.
 func (m *Manager) Run(ctx context.Context, fn Func) error {
-	cons, err := m.js.CreateOrUpdateConsumer(ctx, m.stream, jetstream.ConsumerConfig{
-		Durable:       m.cfg.Name + "_runner",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       m.cfg.AckWait,
-		MaxAckPending: 1, // one job at a time, across replicas
-		MaxDeliver:    -1,
-	})
+	cons, err := m.runner(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -171,6 +166,27 @@ func (m *Manager) Run(ctx context.Context, fn Func) error {
 		}
 	}
 	return nil
+}
+
+// runner creates the runners' consumer, trying again while NATS is
+// briefly unavailable (a loaded cluster, a leader being elected): a
+// replica that gave up exited just after it said it was serving (dinners-1
+// at make up, in the s25 chaos round; ADR 0134).
+func (m *Manager) runner(ctx context.Context) (jetstream.Consumer, error) {
+	for {
+		cons, err := m.js.CreateOrUpdateConsumer(ctx, m.stream, jetstream.ConsumerConfig{
+			Durable:       m.cfg.Name + "_runner",
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       m.cfg.AckWait,
+			MaxAckPending: 1, // one job at a time, across replicas
+			MaxDeliver:    -1,
+		})
+		if err == nil || ctx.Err() != nil || !natserr.Briefly(err) && !errors.Is(err, context.DeadlineExceeded) {
+			return cons, err
+		}
+		m.log.Warn("jobs: runners' consumer not created yet; trying again", "err", err)
+		wait(ctx, time.Second)
+	}
 }
 
 func wait(ctx context.Context, d time.Duration) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"os"
@@ -66,6 +67,13 @@ type Telemetry struct {
 	// prevLog is slog's default before Setup made Logger the default;
 	// Shutdown puts it back.
 	prevLog *slog.Logger
+	// prevLogOut and prevLogFlags are the log package's output before
+	// Setup: slog.SetDefault points it at Logger, and putting slog's own
+	// default back does not undo that, so a slog.Error after Shutdown (a
+	// process's "exit" line) went to Logger at level INFO (ADR 0134).
+	prevLogOut   io.Writer
+	prevLogFlags int
+
 	mu      sync.Mutex
 	servers []*http.Server // ServeMetrics listeners, closed by Shutdown
 
@@ -146,7 +154,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	// Libraries that log with slog's default (pkg/pool's replay line)
 	// wrote "2026/12/04 18:19:45 INFO pool: ..." as text beside the JSON
 	// lines, without the service (the s24 outside round, ADR 0126).
-	t.prevLog = slog.Default()
+	t.prevLog, t.prevLogOut, t.prevLogFlags = slog.Default(), log.Writer(), log.Flags()
 	slog.SetDefault(logger)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 		propagation.TraceContext{}, propagation.Baggage{},
@@ -167,6 +175,8 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.once.Do(func() {
 		if slog.Default() == t.Logger {
 			slog.SetDefault(t.prevLog)
+			log.SetOutput(t.prevLogOut)
+			log.SetFlags(t.prevLogFlags)
 		}
 		t.shutdownErr = errors.Join(
 			t.stopServers(ctx),

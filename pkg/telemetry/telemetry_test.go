@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"slices"
@@ -215,6 +216,10 @@ func TestSetup_RecordsSpansOnlyForAReceiver(t *testing.T) {
 // s24 outside round, ADR 0126); Shutdown puts the earlier default back.
 func TestSetup_InstallsTheDefaultLogger(t *testing.T) {
 	prev := slog.Default()
+	var before bytes.Buffer
+	prevOut := log.Writer()
+	log.SetOutput(&before)
+	defer log.SetOutput(prevOut)
 	var buf bytes.Buffer
 	tel, err := Setup(testutil.Context(t), Config{ServiceName: "stack", LogWriter: &buf})
 	if err != nil {
@@ -230,5 +235,15 @@ func TestSetup_InstallsTheDefaultLogger(t *testing.T) {
 	}
 	if slog.Default() != prev {
 		t.Error("Shutdown left the service's logger as slog's default")
+	}
+	// A process's last line, after Shutdown: at its own level where the
+	// log package wrote before, not INFO "ERROR exit ..." in the service's
+	// JSON (guides-1's exit reason under make up, ADR 0134).
+	slog.Error("exit", "err", "consumer stopped")
+	if strings.Contains(buf.String(), "exit") {
+		t.Errorf("slog.Error after Shutdown went to the service's logger: %q", buf.String())
+	}
+	if !strings.Contains(before.String(), "ERROR exit") {
+		t.Errorf("slog.Error after Shutdown wrote %q where the log package wrote before Setup, want the ERROR line", before.String())
 	}
 }

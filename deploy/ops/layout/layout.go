@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/service"
 )
 
@@ -220,17 +221,31 @@ func Plan(o Options) ([]Proc, error) {
 	for k, v := range o.Env {
 		common[k] = v
 	}
+	// Where every service is found, by its *_ADDR: all its replicas
+	// (round robin, skipping one that is down). The gateway and notify
+	// call the others; with the ports moved, notify was not told and
+	// called the default ports, so no message was ever sent, and the
+	// gateway called only the first replica, so a kill -9 of mentoring-1
+	// made matching unavailable though mentoring-2 served (ADR 0134).
+	targets := map[string]string{}
+	for _, s := range service.Known() {
+		if n := o.copies(s); n > 0 {
+			var addrs []string
+			for i := 1; i <= n; i++ {
+				addrs = append(addrs, loop(o.Ports(suffix(s.Name, i, n))))
+			}
+			targets[s.Env] = grpcx.StaticTarget(addrs...)
+		}
+	}
 	gwEnv := map[string]string{"MP_SIGNING_KEY": o.SigningKey, "GATEWAY_ADDR": loop(o.Ports("gateway")),
 		service.MetricsEnv: loop(o.Ports("gateway-metrics"))}
+	maps.Copy(gwEnv, targets)
 	for _, s := range service.Known() {
-		path := filepath.Join(o.Bin, s.Name)
-		if _, err := os.Stat(path); err != nil || !o.runs(s.Name) {
+		n := o.copies(s)
+		if n == 0 {
 			continue // not built (a programme that does not exist yet), or not asked for
 		}
-		n := o.Replicas
-		if slices.Contains(Single, s.Name) {
-			n = 1
-		}
+		path := filepath.Join(o.Bin, s.Name)
 		for i := 1; i <= n; i++ {
 			name := s.Name
 			if n > 1 {
@@ -244,12 +259,7 @@ func Plan(o Options) ([]Proc, error) {
 				env["MP_SIGNING_KEY"], env["MP_LINK_KEY_FILE"] = o.SigningKey, filepath.Join(o.Dir, "link.key")
 			}
 			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
-				Env: environ(common, env, o.ProcEnv[name])})
-			if i == 1 {
-				// The gateway calls the first replica; jobs reach every
-				// replica through the work queue regardless.
-				gwEnv[s.Env] = addr
-			}
+				Env: environ(common, targets, env, o.ProcEnv[name])})
 		}
 	}
 	gw := filepath.Join(o.Bin, "gateway")
@@ -262,6 +272,19 @@ func Plan(o Options) ([]Proc, error) {
 
 // suffix names replica i of n for Ports: "mentoring-2"; a single copy
 // keeps the bare name.
+// copies is how many processes of s the layout runs: 0 when its binary
+// is not built (a programme that does not exist yet) or it is not asked
+// for, 1 for the registers, Replicas for the others.
+func (o Options) copies(s service.Info) int {
+	if _, err := os.Stat(filepath.Join(o.Bin, s.Name)); err != nil || !o.runs(s.Name) {
+		return 0
+	}
+	if slices.Contains(Single, s.Name) {
+		return 1
+	}
+	return o.Replicas
+}
+
 func suffix(name string, i, n int) string {
 	if n == 1 {
 		return name

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,8 +82,11 @@ func TestPlan(t *testing.T) {
 			if p.Kind == "nats" && nodes == 3 && strings.Count(p.ConfigText, "nats://") != 2 {
 				t.Errorf("%s: want routes to the two other nodes:\n%s", p.Name, p.ConfigText)
 			}
-			if p.Name == "gateway" && !strings.Contains(strings.Join(p.Env, " "), "MENTORING_ADDR=127.0.0.1:7003") {
-				t.Errorf("gateway env %v does not call mentoring-1 at 7003", p.Env)
+			// Every replica, so a killed mentoring-1 leaves matching
+			// served by mentoring-2 (ADR 0134); participants runs once.
+			if p.Name == "gateway" && (!slices.Contains(p.Env, "MENTORING_ADDR=static:///127.0.0.1:7003,127.0.0.1:7103") ||
+				!slices.Contains(p.Env, "PARTICIPANTS_ADDR=127.0.0.1:7001")) {
+				t.Errorf("gateway env %v does not call both mentoring replicas and the one participants", p.Env)
 			}
 			if p.Name == "mentoring-2" && !strings.Contains(strings.Join(p.Env, " "), "MENTORING_ADDR=127.0.0.1:7103") {
 				t.Errorf("mentoring-2 env %v: want its own port 7103", p.Env)
@@ -131,5 +135,47 @@ func TestPlan_ServicesAndProcEnv(t *testing.T) {
 	}
 	if got, want := strings.Join(names, " "), "nats-1 nats-2 nats-3 redis participants"; got != want {
 		t.Errorf("processes %q, want %q", got, want)
+	}
+}
+
+// TestPlan_ServicesFindEachOtherOnMovedPorts: with the ports moved, every
+// process is told where the others listen (notify calls the registers and
+// the programmes; under make up with moved ports it called the default
+// ports and sent nothing, ADR 0134), all replicas of each, and keeps its
+// own address as its *_ADDR.
+func TestPlan_ServicesFindEachOtherOnMovedPorts(t *testing.T) {
+	bin := t.TempDir()
+	for _, n := range []string{"participants", "volunteers", "mentoring", "notify", "gateway"} {
+		if err := os.WriteFile(filepath.Join(bin, n), nil, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"PARTICIPANTS_ADDR": "127.0.0.1:27821", "MENTORING_ADDR": "127.0.0.1:27823",
+		"NOTIFY_ADDR": "127.0.0.1:27826", ReplicaStepVar: "20"}
+	ports, err := PortsFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs, err := Plan(Options{Dir: t.TempDir(), Bin: bin, NATSServer: "nats-server", NATSNodes: 1, PublicKeys: "k", DataKey: "d", Ports: ports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"notify-2": {"PARTICIPANTS_ADDR=127.0.0.1:27821", "MENTORING_ADDR=static:///127.0.0.1:27823,127.0.0.1:27843",
+			"VOLUNTEERS_ADDR=127.0.0.1:7002", "NOTIFY_ADDR=127.0.0.1:27846"},
+		"gateway":      {"PARTICIPANTS_ADDR=127.0.0.1:27821", "NOTIFY_ADDR=static:///127.0.0.1:27826,127.0.0.1:27846"},
+		"mentoring-1":  {"MENTORING_ADDR=127.0.0.1:27823", "NOTIFY_ADDR=static:///127.0.0.1:27826,127.0.0.1:27846"},
+		"participants": {"PARTICIPANTS_ADDR=127.0.0.1:27821", "MENTORING_ADDR=static:///127.0.0.1:27823,127.0.0.1:27843"},
+	}
+	for _, p := range procs {
+		for _, w := range want[p.Name] {
+			if !slices.Contains(p.Env, w) {
+				t.Errorf("%s: no %s in %v", p.Name, w, p.Env)
+			}
+		}
+		delete(want, p.Name)
+	}
+	if len(want) > 0 {
+		t.Errorf("not planned: %v", want)
 	}
 }

@@ -12,7 +12,11 @@ import (
 // A listener of `make up` is named as Options.Ports asks for it: a base
 // ("nats", "mentoring-metrics") and, for NATS nodes and replicas, the copy
 // ("-2"). Each base is moved by one variable; the other copies follow it
-// at the default distance (NATS nodes 1 apart, replicas 100 apart).
+// (NATS nodes 1 apart, replicas 100 apart or MP_REPLICA_PORT_STEP).
+
+// ReplicaStepVar moves the later replicas closer to the first: 100 apart
+// does not fit a machine where make up may only use a range of 100 ports.
+const ReplicaStepVar = "MP_REPLICA_PORT_STEP"
 
 // portVars names, by base, the variable that moves it: the services' own
 // <NAME>_ADDR and GATEWAY_ADDR (what `make run` and the binaries read),
@@ -83,12 +87,28 @@ func PortsFromEnv(getenv func(string) string) (func(string) int, error) {
 		}
 		moved[base] = p
 	}
+	replicaStep := 0
+	if s := getenv(ReplicaStepVar); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return nil, fmt.Errorf("%s=%q: want a step from 1 to 1000", ReplicaStepVar, s)
+		}
+		replicaStep = n
+	}
 	return func(name string) int {
 		base, n := splitName(name)
-		if p, ok := moved[base]; ok {
-			return p + step(base)*(n-1)
+		st := step(base)
+		if replicaStep > 0 && st != 1 {
+			st = replicaStep
 		}
-		return Defaults(name)
+		first, ok := moved[base]
+		if !ok {
+			if replicaStep == 0 {
+				return Defaults(name)
+			}
+			first = Defaults(base)
+		}
+		return first + st*(n-1)
 	}, nil
 }
 
@@ -143,18 +163,29 @@ func CheckPorts(o Options) error {
 		owner[p] = name
 		l, err := net.Listen("tcp", loop(p))
 		if err != nil {
-			return fmt.Errorf("port %d (%s) is already in use: set %s to move it%s", p, name, PortVar(name), copyNote(name))
+			return fmt.Errorf("port %d (%s) is already in use: set %s to move it%s", p, name, PortVar(name), copyNote(name, p-asked[firstCopy(name)]))
 		}
 		_ = l.Close()
 	}
 	return nil
 }
 
-// copyNote explains a later copy's port, which follows the first's.
-func copyNote(name string) string {
+// firstCopy is the name of the first copy of name's base.
+func firstCopy(name string) string {
+	base, _ := splitName(name)
+	return base + "-1"
+}
+
+// copyNote explains a later copy's port, which follows the first's by
+// above.
+func copyNote(name string, above int) string {
 	base, n := splitName(name)
 	if n == 1 {
 		return ""
 	}
-	return fmt.Sprintf(" (copy %d of %s listens %d above the first)", n, base, step(base)*(n-1))
+	note := fmt.Sprintf(" (copy %d of %s listens %d above the first", n, base, above)
+	if step(base) != 1 {
+		note += "; " + ReplicaStepVar + " sets the distance"
+	}
+	return note + ")"
 }

@@ -72,7 +72,24 @@ func TestPortsFromEnv(t *testing.T) {
 			t.Errorf("%s: port %d, want %d", name, got[name], want)
 		}
 	}
+	// MP_REPLICA_PORT_STEP brings the replicas (moved or not) closer, so
+	// the whole layout fits a range of 100 ports; NATS nodes stay 1 apart.
+	env[ReplicaStepVar] = "20"
+	stepped, err := PortsFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = planned(t, o, stepped)
+	for name, want := range map[string]int{
+		"nats-3": 14224, "mentoring-2": 17023, "mentoring-metrics-2": 19023,
+		"participants": 17001,
+	} {
+		if got[name] != want {
+			t.Errorf("%s=20: %s: port %d, want %d", ReplicaStepVar, name, got[name], want)
+		}
+	}
 	for v, val := range map[string]string{
+		ReplicaStepVar: "0",
 		"MP_NATS_PORT": "nats", "MP_REDIS_PORT": "70000", "GATEWAY_ADDR": "0.0.0.0:8080", "MENTORING_ADDR": "7003",
 	} {
 		_, err := PortsFromEnv(func(k string) string {

@@ -237,12 +237,16 @@ type stateProc struct {
 	Name string `json:"name"`
 	Pid  int    `json:"pid"`
 	Addr string `json:"addr"`
+	// Run is how the process was started, for RestartDir (`make
+	// restart`). It holds the keys of keys.env, so the file is 0600 as
+	// that one is.
+	Run *Proc `json:"run,omitempty"`
 }
 
 func (r *Running) writeState() error {
 	var s state
 	for _, p := range r.Procs {
-		s.Procs = append(s.Procs, stateProc{Name: p.Name, Pid: r.Pid(p.Name), Addr: p.Addr})
+		s.Procs = append(s.Procs, stateProc{Name: p.Name, Pid: r.Pid(p.Name), Addr: p.Addr, Run: &p})
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {

@@ -47,9 +47,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	switch fs.Arg(0) {
 	case "stop":
 		return layout.StopDir(*dir, out)
+	case "restart":
+		// One process that died, as start ran it (make restart P=name).
+		if fs.NArg() != 2 {
+			return fmt.Errorf("restart wants the name of one process (make restart P=mentoring-1)")
+		}
+		return layout.RestartDir(ctx, *dir, fs.Arg(1), out)
 	case "start":
 	default:
-		return fmt.Errorf("want start or stop, not %q", fs.Arg(0))
+		return fmt.Errorf("want start, stop or restart, not %q", fs.Arg(0))
 	}
 	if _, err := os.Stat(filepath.Join(*dir, layout.StateFile)); err == nil {
 		return fmt.Errorf("already up (%s exists): make down first", filepath.Join(*dir, layout.StateFile))
@@ -90,7 +96,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if p.Health != "" {
 			extra = "  (" + map[bool]string{true: "monitor", false: "metrics"}[p.Kind == "nats"] + " " + p.Health + ")"
 		}
-		fmt.Fprintf(out, "  %-14s %-16s pid %-7d%s\n", p.Name, p.Addr, r.Pid(p.Name), extra)
+		pid := r.Pid(p.Name)
+		if pid == 0 {
+			// It was ready, then exited before the last one was: say so,
+			// where "pid 0" alone went unnoticed (ADR 0134).
+			extra += fmt.Sprintf("  EXITED: see %s; make restart P=%s", p.Log(*dir), p.Name)
+		}
+		fmt.Fprintf(out, "  %-14s %-16s pid %-7d%s\n", p.Name, p.Addr, pid, extra)
 		if p.Kind == "nats" {
 			nats = append(nats, "nats://"+p.Addr)
 		}
