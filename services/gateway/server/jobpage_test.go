@@ -35,31 +35,15 @@ func TestJobAddressOpenedDirectly(t *testing.T) {
 	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
 		t.Fatalf("choose Swedish: %d", code)
 	}
-	_, page := b.get("/matching")
-	if code, loc := b.post("/matching/jobs", url.Values{"request_id": {requestIDRe.FindStringSubmatch(page)[1]}, "municipality_codes": {"0180"}}); code != http.StatusSeeOther {
-		t.Fatalf("start a matching job: %d %s", code, trim(loc))
-	}
-	_, page = b.get("/matching")
-	m := regexp.MustCompile(`id="job-([^"]+)"`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no job on the matching page:\n%s", trim(page))
-	}
-	_, page = b.get("/guides/assign")
-	if code, loc := b.post("/guides/jobs", url.Values{"request_id": {requestIDRe.FindStringSubmatch(page)[1]}, "municipality_codes": {"0180"}}); code != http.StatusSeeOther {
-		t.Fatalf("start a guides job: %d %s", code, trim(loc))
-	}
-	_, page = b.get("/guides/assign")
-	g := regexp.MustCompile(`id="gjob-([^"]+)"`).FindStringSubmatch(page)
-	if g == nil {
-		t.Fatalf("no job on the guides page:\n%s", trim(page))
-	}
+	m := startJobOnPage(t, b, "/matching", "/matching/jobs", `id="job-([^"]+)"`)
+	g := startJobOnPage(t, b, "/guides/assign", "/guides/jobs", `id="gjob-([^"]+)"`)
 
 	stranger := e.browser()
 	stranger.signIn("stranger@example.org", password)
 	for _, tc := range []struct{ path, page, bar, title string }{
 		{"/dinners/jobs/" + dinnerJob, "/dinners?job=" + dinnerJob, `id="djob-` + dinnerJob + `"`, "<title>Matchning av middagar"},
-		{"/guides/jobs/" + g[1], "/guides/assign?job=" + g[1], `id="gjob-` + g[1] + `"`, "<title>Tilldela lotsar"},
-		{"/matching/jobs/" + m[1], "/matching?job=" + m[1], `id="job-` + m[1] + `"`, "<title>Matchning ·"},
+		{"/guides/jobs/" + g, "/guides/assign?job=" + g, `id="gjob-` + g + `"`, "<title>Tilldela lotsar"},
+		{"/matching/jobs/" + m, "/matching?job=" + m, `id="job-` + m + `"`, "<title>Matchning ·"},
 	} {
 		// The page's polling: the fragment alone, as before.
 		code, _, body := fetchJob(t, b, tc.path, true)
@@ -85,6 +69,22 @@ func TestJobAddressOpenedDirectly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// startJobOnPage starts a job in Stockholm from page's form (posting to
+// start) and returns its id, read from the page's job bar (bar matches it).
+func startJobOnPage(t *testing.T, b *browser, page, start, bar string) string {
+	t.Helper()
+	_, body := b.get(page)
+	if code, loc := b.post(start, url.Values{"request_id": {requestIDRe.FindStringSubmatch(body)[1]}, "municipality_codes": {"0180"}}); code != http.StatusSeeOther {
+		t.Fatalf("start a job from %s: %d %s", page, code, trim(loc))
+	}
+	_, body = b.get(page)
+	m := regexp.MustCompile(bar).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no job on %s:\n%s", page, trim(body))
+	}
+	return m[1]
 }
 
 // fetchJob GETs path as the browser b, as htmx polls it (HX-Request) or as
