@@ -95,3 +95,33 @@ func TestWebFormEveryViolation(t *testing.T) {
 		t.Fatalf("stored after the refusal: %v %v", list, err)
 	}
 }
+
+// TestVolunteerFormEveryViolation: the volunteer form's own refusals (a
+// household it cannot read, a language it does not know) came alone, the
+// empty name and the unknown municipality after a second try (ADR 0132
+// "Left"). The form now asks the volunteers service to check the rest
+// (validate_only, ADR 0135): every field marked once, nothing stored.
+func TestVolunteerFormEveryViolation(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "volfel@example.org", org, "0880")
+	b := e.swedishBrowser("volfel@example.org")
+	b.get("/volunteers/new")
+	code, body := b.post("/volunteers", url.Values{"given_name": {""}, "family_name": {"Lind"}, "municipality_code": {"9999"},
+		"household_size": {"x"}, "languages": {"arabiska, klingonska"}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad form: %d, want 422", code)
+	}
+	for _, f := range []string{"given_name", "municipality_code", "household_size", "languages"} {
+		if n := strings.Count(body, `<p class="error" id="e-`+f+`"`); n != 1 {
+			t.Errorf("field %s marked %d times, want once:\n%s", f, n, trim(visibleText(body)))
+		}
+	}
+	mustContain(t, body, "klingonska")
+	list, err := coord.registry.ListVolunteers(testutil.Context(t), connect.NewRequest(&gatewayv1.ListVolunteersRequest{}))
+	if err != nil || len(list.Msg.GetVolunteers()) != 0 {
+		t.Fatalf("stored after the refusal: %v %v", list, err)
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 )
 
 //go:embed templates/answer.html
@@ -99,7 +100,7 @@ func New(opts Options) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := template.ParseFS(templateFS, "templates/answer.html")
+	tpl, err := template.New("answer.html").Funcs(template.FuncMap{"asset": assets.Static().URL}).ParseFS(templateFS, "templates/answer.html")
 	if err != nil {
 		return nil, err
 	}

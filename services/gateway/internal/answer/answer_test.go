@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 )
 
 // fakeAnswers is a function-field fake of the notify service's
@@ -147,7 +148,9 @@ func TestShow_OfferInThePersonsLanguage(t *testing.T) {
 		t.Fatalf("status %d:\n%s", res.StatusCode, page)
 	}
 	for _, want := range []string{`lang="ar" dir="rtl"`, "SUMMARY-ar", "مرشد لك", "نعم، أرغب في ذلك", `name="reason" value="no_time"`,
-		"ليس لدي وقت الآن", `lang="sv" dir="ltr"`, "SUMMARY-sv", "2026-12-10 18:00"} {
+		"ليس لدي وقت الآن", `lang="sv" dir="ltr"`, "SUMMARY-sv", "2026-12-10 18:00",
+		// The style sheet at the address that changes with it (ADR 0135).
+		`href="` + assets.Static().URL("answer.css") + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}

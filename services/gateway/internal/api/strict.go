@@ -85,6 +85,10 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 		return w.skipOpen()
 	}
 	fields := md.Fields()
+	// protojson refuses a field given twice (by either of its names) and
+	// two fields of one oneof.
+	seen := map[protoreflect.FieldNumber]bool{}
+	oneofs := map[int]bool{}
 	for w.dec.More() {
 		kt, err := w.dec.Token()
 		if err != nil {
@@ -103,7 +107,24 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 			}
 			continue
 		}
-		if err := w.field(fd, prefix+string(fd.Name()), depth); err != nil {
+		path := prefix + string(fd.Name())
+		od := fd.ContainingOneof()
+		switch {
+		case seen[fd.Number()]:
+			w.v.Add(path, duplicateText)
+		case od != nil && oneofs[od.Index()] && !fd.IsList() && !fd.IsMap():
+			w.v.Add(path, oneofText)
+		default:
+			seen[fd.Number()] = true
+			if od != nil {
+				oneofs[od.Index()] = true
+			}
+			if err := w.field(fd, path, depth); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.skip(); err != nil {
 			return err
 		}
 	}
@@ -147,12 +168,21 @@ func (w *jsonWalk) field(fd protoreflect.FieldDescriptor, path string, depth int
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
 			return errNotJSONRequest
 		}
+		keys := map[string]bool{}
 		for w.dec.More() {
 			kt, err := w.dec.Token()
 			if err != nil {
 				return err
 			}
 			key, _ := kt.(string)
+			if keys[key] {
+				w.v.Add(path+"["+safeName(key)+"]", duplicateKeyText)
+				if err := w.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			keys[key] = true
 			if err := w.one(fd.MapValue(), path+"["+safeName(key)+"]", depth); err != nil {
 				return err
 			}
@@ -167,6 +197,9 @@ func (w *jsonWalk) field(fd protoreflect.FieldDescriptor, path string, depth int
 func (w *jsonWalk) one(fd protoreflect.FieldDescriptor, path string, depth int) error {
 	switch fd.Kind() {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
+		if fd.Message().FullName() == "google.protobuf.FieldMask" {
+			return w.fieldMask(path)
+		}
 		if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") {
 			// Well-known types have their own JSON forms (a timestamp
 			// string, a field mask string); protojson checks them.
@@ -194,6 +227,12 @@ func (w *jsonWalk) one(fd protoreflect.FieldDescriptor, path string, depth int) 
 			return w.skipOpen()
 		}
 		return nil
+	}
+	if lo, hi, text, ok := intRange(fd.Kind()); ok {
+		// null leaves a field unset; a list's entry or a map's value
+		// cannot be null.
+		nullOK := !fd.IsList() && !fd.ContainingMessage().IsMapEntry()
+		return w.integer(path, lo, hi, text, nullOK)
 	}
 	return w.skip()
 }
@@ -319,7 +358,7 @@ func refusal(m proto.Message) error {
 	if !found {
 		return nil
 	}
-	e := &apperr.Error{Code: apperr.Invalid, Message: "invalid request: the JSON names fields or values this method does not have; nothing was done"}
+	e := &apperr.Error{Code: apperr.Invalid, Message: "invalid request: the JSON has fields or values this method does not take; nothing was done"}
 	for _, fv := range br.GetFieldViolations() {
 		e.Violations = append(e.Violations, apperr.FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
 	}

@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // TestUnknownInJSON: the walk names unknown keys and enum names by their
@@ -28,7 +30,7 @@ func TestUnknownInJSON(t *testing.T) {
 		want     []string // violated fields; nil: none
 		bad      bool     // not JSON of the shape
 	}{
-		{"known, both spellings", `{"requestId":"r","request_id":"r","participant":{"givenName":"A","municipality_code":"0880"}}`, nil, false},
+		{"known, both spellings", `{"request_id":"r","participant":{"givenName":"A","municipality_code":"0880"}}`, nil, false},
 		{"unknown top", `{"email":"x","participant":null}`, []string{"email"}, false},
 		{"unknown nested", `{"participant":{"household":{"sise":3}}}`, []string{"participant.household.sise"}, false},
 		{"list entry", `{"participant":{"languages":[{"code":"ar"},{"code":"so","levl":"LANGUAGE_LEVEL_NATIVE"}]}}`, []string{"participant.languages[1].levl"}, false},
@@ -37,6 +39,12 @@ func TestUnknownInJSON(t *testing.T) {
 		{"enum number", `{"participant":{"swedishLevel":2}}`, nil, false},
 		{"enum number past int32", `{"participant":{"swedishLevel":2147483648,"languages":[{"level":1},{"level":-2147483649}]}}`,
 			[]string{"participant.swedish_level", "participant.languages[1].level"}, false},
+		{"int32 past its range, in a string, a fraction, not a number", `{"participant":{"birthYear":2147483648,"household":{"size":"1e10","memberAges":[1,"2",3.5,true]}}}`,
+			[]string{"participant.birth_year", "participant.household.size", "participant.household.member_ages[2]", "participant.household.member_ages[3]"}, false},
+		{"int32 forms protojson takes", `{"participant":{"birthYear":"1990","household":{"size":2.0,"memberAges":[1e1]}}}`, nil, false},
+		{"int32 forms protojson refuses", `{"participant":{"birthYear":" 1990"}}`, []string{"participant.birth_year"}, false},
+		{"duplicate field, by both names", `{"requestId":"a","request_id":"b"}`, []string{"request_id"}, false},
+		{"duplicate nested", `{"participant":{"givenName":"A","givenName":"B"}}`, []string{"participant.given_name"}, false},
 		{"well-known type", `{"participant":{"createTime":"2026-01-01T00:00:00Z"}}`, nil, false},
 		{"deep value of an unknown key", `{"x":` + deep + `}`, []string{"x"}, false},
 		{"control characters", "{\"a\\u0000b\":1}", []string{"a?b"}, false},
@@ -122,7 +130,7 @@ func TestGuideJSONCallsDecode(t *testing.T) {
 func TestDecodeErrorsEchoNoValue(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
-		{`{"volunteer":{"householdSize":"Sigrid Lind"}}`, "invalid value for int32 field householdSize"},
+		{`{"volunteer":{"givenName":["Sigrid Lind"]}}`, "invalid value for string field givenName"},
 		{`{"volunteer":{"createTime":"Sigrid Lind"}}`, "invalid google.protobuf.Timestamp value"},
 		{`Sigrid Lind`, "invalid value"},
 		{`{"volunteer":"Sigrid Lind"}`, "unexpected token"},
@@ -145,6 +153,60 @@ func TestEnumNumberAsProtojson(t *testing.T) {
 		err := protojson.Unmarshal([]byte(`{"participant":{"swedishLevel":`+n+`}}`), &gatewayv1.CreateParticipantRequest{})
 		if got, want := enumNumber(json.Number(n)), err == nil; got != want {
 			t.Errorf("enumNumber(%s) = %v; protojson's error: %v", n, got, err)
+		}
+	}
+}
+
+// TestValuesAsProtojson: the walk names an integer field's value, a field
+// mask and a field given twice exactly when protojson refuses them (ADR
+// 0135), so protojson's English ("invalid value for int32 field",
+// "duplicate field", "contains invalid path") never reaches a caller
+// where a field can be named, and a body protojson takes is never refused.
+func TestValuesAsProtojson(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		msg  proto.Message
+		body string
+	}{
+		{&gatewayv1.ListPairsRequest{}, `{"pageSize":%s}`},
+		{&gatewayv1.CreateParticipantRequest{}, `{"participant":{"household":{"memberAges":[%s]}}}`},
+		{&gatewayv1.UpdateUserRequest{}, `{"user":{"id":"u"},"updateMask":%s}`},
+	} {
+		for _, v := range []string{"0", "7", "-1", "2147483647", "-2147483648", "2147483648", "-2147483649", "1.0", "1e2", "1.5", "1e10", "1e400",
+			"1e-400", `"12"`, `"-3"`, `" 12"`, `"12 "`, `"1e2"`, `"x"`, `""`, "true", "null", "[1]", `{"a":1}`,
+			`"displayName"`, `"displayName,email"`, `"display_name"`, `"user.displayName"`, `"a..b"`, `"1a"`, `" displayName "`, `","`} {
+			body := strings.Replace(tt.body, "%s", v, 1)
+			m := tt.msg.ProtoReflect().New().Interface()
+			perr := protojson.Unmarshal([]byte(body), m)
+			w, err := unknownInJSON([]byte(body), tt.msg.ProtoReflect().Descriptor())
+			if perr == nil {
+				if err != nil || !w.Valid() {
+					t.Errorf("%s: protojson takes it, the walk refuses it: %v %v", body, err, w.Err())
+				}
+				continue
+			}
+			// A body protojson refuses is a field violation, or (for a
+			// shape no field can hold) protojson's own words.
+			if err == nil && w.Valid() && !strings.ContainsAny(v, "[{") {
+				t.Errorf("%s: protojson refuses it (%v), the walk names no field", body, perr)
+			}
+		}
+	}
+	for _, body := range []string{`{"pageSize":1,"pageSize":1}`, `{"page_size":1,"pageSize":2}`} {
+		w, err := unknownInJSON([]byte(body), (&gatewayv1.ListPairsRequest{}).ProtoReflect().Descriptor())
+		if perr := protojson.Unmarshal([]byte(body), &gatewayv1.ListPairsRequest{}); perr == nil || err != nil || w.Valid() {
+			t.Errorf("%s: protojson %v, walk %v %v; want both refusing", body, perr, err, w.Err())
+		}
+	}
+}
+
+// TestValueWordsInSwedish: each description of a refused value has its
+// Swedish words in the catalogue the web app and mp read.
+func TestValueWordsInSwedish(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{int32Text, uint32Text, int64Text, uint64Text, duplicateText, duplicateKeyText, oneofText, fieldMaskText} {
+		if got := catalog.ViolationText("sv", s); got == s || got == "" {
+			t.Errorf("%q has no Swedish words: %q", s, got)
 		}
 	}
 }

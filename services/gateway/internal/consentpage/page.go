@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/language/display"
 
 	"github.com/motesplats/motesplats/pkg/lang"
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
@@ -45,7 +46,7 @@ type Page struct {
 
 // New builds the page over texts; log may be nil.
 func New(texts *consent.Set, log *slog.Logger) (*Page, error) {
-	tpl, err := template.ParseFS(files, "templates/consent.html")
+	tpl, err := template.New("consent.html").Funcs(template.FuncMap{"asset": assets.Static().URL}).ParseFS(files, "templates/consent.html")
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func (p *Page) notFound(rw http.ResponseWriter) {
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.Header().Set("X-Robots-Tag", "noindex")
 	rw.WriteHeader(http.StatusNotFound)
-	_, _ = rw.Write([]byte(`<!doctype html><html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Samtyckestexten finns inte · Mötesplats</title><link rel="stylesheet" href="/static/consent.css"></head>` +
+	_, _ = rw.Write([]byte(`<!doctype html><html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Samtyckestexten finns inte · Mötesplats</title><link rel="stylesheet" href="` + assets.Static().URL("consent.css") + `"></head>` +
 		`<body class="consent"><main id="main"><h1>Samtyckestexten finns inte</h1><p>Adressen pekar inte på någon samtyckestext. Kontrollera länken.</p>` +
 		`<p lang="en">There is no consent text at this address. Check the link.</p></main></body></html>`))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
@@ -27,7 +28,8 @@ func TestEveryTextRenders(t *testing.T) {
 					t.Errorf("%s: %d", consent.Path(purpose, v, lang), rec.Code)
 					continue
 				}
-				for _, want := range []string{`<html lang="` + shown + `" dir="` + consent.Dir(shown) + `">`, tx.Title, ">" + v + "<"} {
+				for _, want := range []string{`<html lang="` + shown + `" dir="` + consent.Dir(shown) + `">`, tx.Title, ">" + v + "<",
+					`href="` + assets.Static().URL("consent.css") + `"`} {
 					if !strings.Contains(body, want) {
 						t.Errorf("%s lacks %q", consent.Path(purpose, v, lang), want)
 					}
@@ -55,6 +57,9 @@ func TestNoPageForWhatIsNoLanguage(t *testing.T) {
 		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, consent.Path(m, v, lang), nil))
 		if rec.Code != want {
 			t.Errorf("%s: %d, want %d", consent.Path(m, v, lang), rec.Code, want)
+		}
+		if css := `href="` + assets.Static().URL("consent.css") + `"`; !strings.Contains(rec.Body.String(), css) {
+			t.Errorf("%s: no %s", consent.Path(m, v, lang), css)
 		}
 		if want == 404 && strings.Contains(rec.Body.String(), lang) {
 			t.Errorf("%s: the page repeats the code: %s", consent.Path(m, v, lang), rec.Body.String())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
@@ -84,4 +85,20 @@ func (g *Gateway) ValidateParticipant(ctx context.Context, c Caller, p *particip
 		return everyViolation(err, validate)
 	}
 	return validate()
+}
+
+// ValidateVolunteer checks a create of v as CreateVolunteer would (the
+// volunteers service's validate_only: fields, scope, organisation) and
+// writes nothing: the web form asks it when it refuses a field itself, so
+// the same answer lists the rest (ADR 0135, as ValidateParticipant). It
+// reads no person, so it is not audited. Returns the violations
+// (Invalid), or the refusal of the caller (PermissionDenied,
+// Unauthenticated).
+func (g *Gateway) ValidateVolunteer(ctx context.Context, c Caller, v *volunteersv1.Volunteer, requestID string) error {
+	sctx, err := g.personalAs(ctx, c)
+	if err != nil {
+		return err
+	}
+	_, err = g.Backend.Volunteers.CreateVolunteer(sctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: requestID, ValidateOnly: true})
+	return err
 }

@@ -173,10 +173,19 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
+	job := r.URL.Query().Get("job")
+	// A job older than the last three still shows when the address names
+	// it (a bookmark of its progress lands here, ADR 0135).
+	older, err := olderJob(job, jobs, (*dinnersv1.Job).GetId, func() (*dinnersv1.Job, error) { return w.g.GetDinnerJob(ctx, p.caller, job) })
+	if err != nil {
+		return nil, err
+	}
+	if older != nil {
+		jobs = append(jobs, older)
+	}
 	for _, j := range jobs {
 		d.Jobs = append(d.Jobs, newDinnerJobView(p, j))
 	}
-	job := r.URL.Query().Get("job")
 	res, err := w.g.ListSeatings(ctx, p.caller, &gatewayv1.ListSeatingsRequest{JobId: job, PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
 		Statuses: []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_STATUS_PROPOSED}})
 	if err != nil {
@@ -234,6 +243,9 @@ func (w *Web) dinnersJobProgress(rw http.ResponseWriter, r *http.Request, p *pag
 	j, err := w.g.GetDinnerJob(r.Context(), p.caller, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if jobPage(rw, r, "/dinners", j.GetId()) {
+		return nil
 	}
 	return w.fragment(rw, p, "dinners", "dinnerjob", newDinnerJobView(p, j))
 }

@@ -11,6 +11,7 @@ import (
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -29,6 +30,8 @@ type fieldData struct {
 type option struct{ Value, Label string }
 
 var funcs = template.FuncMap{
+	// asset is a static file's address, which changes with its bytes (ADR 0135).
+	"asset": func(name string) string { return assets.Static().URL(name) },
 	"field": func(p *page, name, labelKey, typ, auto string) fieldData {
 		v := p.Form.Get(name)
 		if typ == "password" {

@@ -267,6 +267,13 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 	if err != nil {
 		return nil, err
 	}
+	older, err := olderJob(d.JobID, jobs, (*guidesv1.Job).GetId, func() (*guidesv1.Job, error) { return w.g.GetGuideJob(ctx, p.caller, d.JobID) })
+	if err != nil {
+		return nil, err
+	}
+	if older != nil {
+		jobs = append(jobs, older)
+	}
 	for _, j := range jobs {
 		d.Jobs = append(d.Jobs, newGuideJobView(p, j))
 	}
@@ -309,6 +316,9 @@ func (w *Web) guideJobProgress(rw http.ResponseWriter, r *http.Request, p *page)
 	j, err := w.g.GetGuideJob(r.Context(), p.caller, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if jobPage(rw, r, "/guides/assign", j.GetId()) {
+		return nil
 	}
 	return w.fragment(rw, p, "guides_assign", "guidejob", newGuideJobView(p, j))
 }

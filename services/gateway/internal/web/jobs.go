@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,4 +250,38 @@ func (w *Web) startJobForm(rw http.ResponseWriter, r *http.Request, p *page, js 
 	}
 	p.Data = d
 	return w.render(rw, p, http.StatusUnprocessableEntity, js.tmpl)
+}
+
+// jobPage sends a direct visit of a job's progress address (a bookmark,
+// a link pasted in a mail) to the page that shows the job, page?job=id,
+// and reports whether it did. Only the page's polling (htmx, which sends
+// HX-Request) gets the bare fragment: a browser showing it alone had no
+// language, title or layout (ADR 0135). The caller has read the job
+// first, so an id that is not the caller's is refused as before.
+func jobPage(rw http.ResponseWriter, r *http.Request, page, id string) bool {
+	// One address, two answers: a cache must keep them apart.
+	rw.Header().Add("Vary", "HX-Request")
+	if r.Header.Get("HX-Request") != "" {
+		return false
+	}
+	http.Redirect(rw, r, page+"?job="+url.QueryEscape(id), http.StatusSeeOther)
+	return true
+}
+
+// olderJob is the job the page's address names (id) when the page's list
+// of recent jobs lacks it, so a job reached by its old address still
+// shows its bar; nil when the list has it or id is empty. A job not found
+// (or not the caller's) or an id that is none is nil as well: the page
+// then answers as it did before, the proposals' list refusing a bad id
+// by its own field.
+func olderJob[J any](id string, recent []J, idOf func(J) string, get func() (J, error)) (J, error) {
+	var none J
+	if id == "" || slices.ContainsFunc(recent, func(j J) bool { return idOf(j) == id }) {
+		return none, nil
+	}
+	j, err := get()
+	if c := apperr.ErrorCode(err); c == apperr.NotFound || c == apperr.Invalid {
+		return none, nil
+	}
+	return j, err
 }

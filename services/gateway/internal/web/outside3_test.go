@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -84,7 +85,7 @@ func TestMatchingPagersNamedApart(t *testing.T) {
 // select shrink to the screen, the standard guard.
 func TestNarrowScreenFieldsets(t *testing.T) {
 	t.Parallel()
-	css, err := staticFS.ReadFile("static/app.css")
+	css, err := assets.Static().Read("app.css")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestNarrowScreenFieldsets(t *testing.T) {
 // 375 px screen (measured in the round's browser check; 375 with the rule).
 func TestNarrowScreenInlineForms(t *testing.T) {
 	t.Parallel()
-	css, err := staticFS.ReadFile("static/app.css")
+	css, err := assets.Static().Read("app.css")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestNarrowScreenInlineForms(t *testing.T) {
 // with the rule).
 func TestNarrowScreenMessageText(t *testing.T) {
 	t.Parallel()
-	css, err := staticFS.ReadFile("static/app.css")
+	css, err := assets.Static().Read("app.css")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,13 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return nil, err
 	}
 	d.Job = r.URL.Query().Get("job")
+	older, err := olderJob(d.Job, jobs, (*mentoringv1.Job).GetId, func() (*mentoringv1.Job, error) { return w.g.GetJob(ctx, p.caller, d.Job) })
+	if err != nil {
+		return nil, err
+	}
+	if older != nil {
+		jobs = append(jobs, older)
+	}
 	// Best first across pages: the service ranks by points (ADR 0128).
 	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job"),
 		PageToken: r.URL.Query().Get("page_token"), Order: mentoringv1.PairOrder_PAIR_ORDER_SCORE_DESC}
@@ -96,6 +103,9 @@ func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) erro
 	j, err := w.g.GetJob(r.Context(), p.caller, r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if jobPage(rw, r, "/matching", j.GetId()) {
+		return nil
 	}
 	v := newJobView(p, j)
 	v.Poll = true

@@ -53,6 +53,10 @@ func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) 
 	_, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin, p.User.GetId(), time.Now())
 	if err == nil {
 		v, err = w.g.CreateVolunteer(r.Context(), p.caller, v, r.PostForm.Get("request_id"))
+	} else {
+		// The form's own refusals and the service's of the rest, in one
+		// answer (ADR 0135, as the newcomer form since ADR 0132).
+		err = withChecked(p, err, w.g.ValidateVolunteer(r.Context(), p.caller, v, r.PostForm.Get("request_id")), participantField)
 	}
 	if err != nil {
 		if formErrors(p, err, participantField) {

@@ -1,5 +1,5 @@
 // Package web serves the coordinators' web app: server-rendered pages
-// (html/template), htmx vendored under static/ for the live parts, no build
+// (html/template), htmx vendored under ../assets/static/ for the live parts, no build
 // step. Every page but sign-in and first-run setup needs a session cookie;
 // every POST must carry the session's CSRF token (a form field or the
 // X-CSRF-Token header htmx sends). Errors never show internals: a page says
@@ -25,15 +25,13 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
-
-//go:embed static
-var staticFS embed.FS
 
 // MaxFormBytes bounds a form body; larger ones get 413.
 const MaxFormBytes = 64 << 10
@@ -185,14 +183,11 @@ func (w *Web) Routes() []Route {
 	}...), append(w.guideRoutes(), w.opsRoutes()...)...)
 }
 
-// Register adds the app's routes and static files to mux.
+// Register adds the app's routes and static files to mux. The static
+// files are every page's (the answer and consent pages' style sheets
+// too), at addresses that change with their bytes (ADR 0135).
 func (w *Web) Register(mux *http.ServeMux) {
-	static, _ := fs.Sub(staticFS, "static")
-	fileServer := http.StripPrefix("/static/", http.FileServerFS(static))
-	mux.Handle("GET /static/", http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Cache-Control", "public, max-age=3600")
-		fileServer.ServeHTTP(rw, r)
-	}))
+	mux.Handle("GET "+assets.Prefix, assets.Static())
 	for _, rt := range w.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, w.wrap(rt))
 	}

@@ -36,6 +36,9 @@ func (s *Server) CreateVolunteer(ctx context.Context, req *pb.CreateVolunteerReq
 	if err != nil {
 		return nil, err
 	}
+	if req.GetValidateOnly() {
+		return &pb.CreateVolunteerResponse{}, s.vols.ValidateCreate(ctx, who, req.GetVolunteer(), req.GetRequestId())
+	}
 	v, err := s.vols.Create(ctx, who, req.GetVolunteer(), req.GetRequestId())
 	if err != nil {
 		return nil, err

@@ -143,39 +143,8 @@ func cacheKey(id string) string { return "volunteer/" + id }
 // PermissionDenied. Scope is checked before the organisation's existence,
 // so a coordinator cannot probe which organisation ids exist.
 func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, error) {
-	if !people.CanWrite(who) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not register volunteers")
-	}
-	if v == nil {
-		v = &pb.Volunteer{}
-	}
-	v = proto.Clone(v).(*pb.Volunteer)
-	if v.GetOrganisationId() == "" && who.Role == auth.RoleCoordinator {
-		v.OrganisationId = who.Organisation
-	}
-	if v.GetHouseholdSize() == 0 {
-		v.HouseholdSize = 1
-	}
-	v.Interests = people.NormInterests(v.GetInterests()) // "Trädgård" is "trädgård"
-	people.NormContact(v.GetContact())                   // "070-123 45 67" is +46701234567
-	now := s.now().UTC()
-	var val apperr.Validator
-	if requestID != "" && !ids.Valid(requestID) {
-		val.Add("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
-	}
-	validate(&val, "volunteer", v, now)
-	if err := val.Err(); err != nil {
-		return nil, err
-	}
-	// Scope before existence: a coordinator naming another organisation
-	// gets the same answer whether it exists or not.
-	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "you may only register volunteers in your organisation and municipalities")
-	}
-	if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", v.GetOrganisationId()); err != nil {
-		return nil, err
-	}
-	if err := val.Err(); err != nil {
+	v, now, err := s.checkCreate(ctx, who, v, requestID)
+	if err != nil {
 		return nil, err
 	}
 	if requestID == "" {
@@ -201,6 +170,56 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
 	}
 	return withEtag(out), nil
+}
+
+// ValidateCreate checks a create of v exactly as Create would (the same
+// checkCreate, scope and organisation included) and stores, publishes
+// and returns nothing: a request with validate_only (ADR 0135). Returns
+// Invalid, PermissionDenied.
+func (s *Service) ValidateCreate(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) error {
+	_, _, err := s.checkCreate(ctx, who, v, requestID)
+	return err
+}
+
+// checkCreate returns a copy of v normalised and checked for Create, and
+// the time it was checked at.
+func (s *Service) checkCreate(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, time.Time, error) {
+	if !people.CanWrite(who) {
+		return nil, time.Time{}, apperr.Errorf(apperr.PermissionDenied, "your role may not register volunteers")
+	}
+	if v == nil {
+		v = &pb.Volunteer{}
+	}
+	v = proto.Clone(v).(*pb.Volunteer)
+	if v.GetOrganisationId() == "" && who.Role == auth.RoleCoordinator {
+		v.OrganisationId = who.Organisation
+	}
+	if v.GetHouseholdSize() == 0 {
+		v.HouseholdSize = 1
+	}
+	v.Interests = people.NormInterests(v.GetInterests()) // "Trädgård" is "trädgård"
+	people.NormContact(v.GetContact())                   // "070-123 45 67" is +46701234567
+	now := s.now().UTC()
+	var val apperr.Validator
+	if requestID != "" && !ids.Valid(requestID) {
+		val.Add("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	}
+	validate(&val, "volunteer", v, now)
+	if err := val.Err(); err != nil {
+		return nil, now, err
+	}
+	// Scope before existence: a coordinator naming another organisation
+	// gets the same answer whether it exists or not.
+	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
+		return nil, now, apperr.Errorf(apperr.PermissionDenied, "you may only register volunteers in your organisation and municipalities")
+	}
+	if err := s.checkOrganisation(ctx, &val, "volunteer.organisation_id", v.GetOrganisationId()); err != nil {
+		return nil, now, err
+	}
+	if err := val.Err(); err != nil {
+		return nil, now, err
+	}
+	return v, now, nil
 }
 
 // checkOrganisation adds a violation of field when id is a well-formed id

@@ -507,7 +507,13 @@ type CreateVolunteerRequest struct {
 	// The volunteer.
 	Volunteer *Volunteer `protobuf:"bytes,1,opt,name=volunteer,proto3" json:"volunteer,omitempty"`
 	// Idempotency key.
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When set, the request is only checked, as a create would check it
+	// (every field violation, the caller's scope, then the organisation),
+	// and nothing is stored or published; the response holds no volunteer.
+	// The web form asks this when it refuses a field itself, so one answer
+	// lists every problem (ADR 0135, as CreateParticipantRequest's).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -554,6 +560,13 @@ func (x *CreateVolunteerRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateVolunteerRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateVolunteerResponse returns the stored volunteer.
@@ -1682,11 +1695,12 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\t \x01(\tR\x04etag\"z\n" +
+	"\x04etag\x18\t \x01(\tR\x04etag\"\x9f\x01\n" +
 	"\x16CreateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\\\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"\\\n" +
 	"\x17CreateVolunteerResponse\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"%\n" +
 	"\x13GetVolunteerRequest\x12\x0e\n" +
