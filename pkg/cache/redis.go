@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
@@ -42,6 +44,7 @@ func NewRedisClient(url string) (*redis.Client, error) {
 		return nil, errors.New("cache: invalid redis URL")
 	}
 	opt.ContextTimeoutEnabled = true
+	routeRedisLog()
 	c := redis.NewClient(opt)
 	if err := redisotel.InstrumentTracing(c,
 		redisotel.WithDBStatement(false),
@@ -93,4 +96,21 @@ func (r *redisBackend) Delete(ctx context.Context, keys ...string) error {
 		return nil
 	})
 	return err
+}
+
+// routeRedisLog sends go-redis's own log lines through slog, once per
+// process (the client keeps one logger for all its clients).
+var routeRedisLog = sync.OnceFunc(func() { redis.SetLogger(slogLogging{}) })
+
+// slogLogging writes go-redis's own lines (a dial that failed while Redis
+// is down, a connection a hook rejected) as the process's JSON log lines
+// at WARN. By default the client prints them as plain text to stderr,
+// which a pipeline that reads the services' JSON misreads or drops (the
+// chaos round found 20 per process per Redis outage, ADR 0134). Its
+// lines name addresses, counts and errors, never keys or values.
+type slogLogging struct{}
+
+// Printf implements go-redis's Logging.
+func (slogLogging) Printf(ctx context.Context, format string, v ...any) {
+	slog.WarnContext(ctx, "cache: redis client", "detail", fmt.Sprintf(format, v...))
 }
