@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestRestartDir: `make restart P=name` starts a process of the state file
@@ -63,10 +64,20 @@ func TestRestartDir(t *testing.T) {
 	if err := RestartDir(context.Background(), dir, "nats-9", &out); err == nil || !strings.Contains(err.Error(), "nats-2") {
 		t.Errorf("unknown name: %v, want an error listing the processes", err)
 	}
+	// The restart returns once the process is ready (here its monitor
+	// answers at once), which can be before the shell has written its
+	// line: read the log until it has (CI once read it first), and stop
+	// the process only then.
+	var log []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if log, _ = os.ReadFile(run.Log(dir)); strings.Contains(string(log), "started with from-make-up") {
+			break
+		}
+	}
+	if !strings.Contains(string(log), "started with from-make-up") {
+		t.Errorf("log %q: want the process's output with make up's environment", log)
+	}
 	if err := StopDir(dir, &out); err != nil {
 		t.Fatal(err)
-	}
-	if log, _ := os.ReadFile(run.Log(dir)); !strings.Contains(string(log), "started with from-make-up") {
-		t.Errorf("log %q: want the process's output with make up's environment", log)
 	}
 }
