@@ -170,13 +170,12 @@ func (m *Manager) Forget(ctx context.Context, id string) error {
 	return errors.Join(errs...)
 }
 
-// forgetReadTimeout bounds Forget's read of one object. An object store
-// read is an ordered push consumer that, on a loaded node, can miss its
-// chunks and then waits for the caller's deadline: an erasure event's
-// handler held its delivery for the consumer's whole AckWait (30 s) before
-// failing. Bounded, the stalled read fails in seconds and the event is
-// retried almost at once (its first backoff is 100 ms) with a fresh read.
-// A job object is read in well under a second when nothing stalls.
+// forgetReadTimeout bounds Forget's read of one object. A read whose
+// object was replaced under it no longer waits (readObject re-reads it);
+// this bounds any other stall, so that an erasure event's handler does not
+// hold its delivery for the consumer's whole AckWait (30 s): the read
+// fails in seconds and the event is retried almost at once (its first
+// backoff is 100 ms). A job object is read in well under a second.
 const forgetReadTimeout = 10 * time.Second
 
 // forgetIn removes the person with id from one object (see Forget).

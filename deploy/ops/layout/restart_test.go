@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestRestartDir: `make restart P=name` starts a process of the state file
@@ -68,15 +71,12 @@ func TestRestartDir(t *testing.T) {
 	// answers at once), which can be before the shell has written its
 	// line: read the log until it has (CI once read it first), and stop
 	// the process only then.
-	var log []byte
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if log, _ = os.ReadFile(run.Log(dir)); strings.Contains(string(log), "started with from-make-up") {
-			break
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if log, _ := os.ReadFile(run.Log(dir)); !strings.Contains(string(log), "started with from-make-up") {
+			return fmt.Errorf("log %q: want the process's output with make up's environment", log)
 		}
-	}
-	if !strings.Contains(string(log), "started with from-make-up") {
-		t.Errorf("log %q: want the process's output with make up's environment", log)
-	}
+		return nil
+	})
 	if err := StopDir(dir, &out); err != nil {
 		t.Fatal(err)
 	}
