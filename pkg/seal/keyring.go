@@ -153,6 +153,8 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 		AllowDirect:       true,
 		Duplicates:        2 * time.Minute,
 		Discard:           jetstream.DiscardNew,
+		// The key pool stores its keys in atomic batches (pool.go).
+		AllowAtomicPublish: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)

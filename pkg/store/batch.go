@@ -16,10 +16,10 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/jsbatch"
 	"github.com/motesplats/motesplats/pkg/seal"
 )
 
@@ -116,7 +116,7 @@ func (r *Repo[T]) CreateBatch(ctx context.Context, items []Item[T]) ([]error, er
 		for _, ev := range it.Events {
 			size += proto.Size(ev)
 		}
-		if len(chunk) > 0 && (len(chunk) == events.MaxAtomicBatch-1 || budget+size > outboxBudget) {
+		if len(chunk) > 0 && (len(chunk) == jsbatch.Max-1 || budget+size > outboxBudget) {
 			if err := flush(); err != nil {
 				return nil, err
 			}
@@ -177,7 +177,7 @@ func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int,
 		return nil, fmt.Errorf("store: encode: %w", err)
 	}
 	msgs = append(msgs, r.createMsg(key, raw))
-	ack, err := events.PublishAtomic(ctx, r.js, msgs)
+	ack, err := jsbatch.Publish(ctx, r.js, msgs)
 	if err != nil {
 		// Refused (an id exists or was erased) or unanswered (perhaps
 		// stored: then each Create below says AlreadyExists, and the

@@ -16,6 +16,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/jsbatch"
 	"github.com/motesplats/motesplats/pkg/match"
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/proposal"
@@ -222,7 +223,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		// would cost as much staging as a full one), and a few calls in
 		// flight so one batch's fsync overlaps the next one's staging
 		// (docs/adr/0077).
-		BatchSize:       2 * (events.MaxAtomicBatch - 1),
+		BatchSize:       2 * (jsbatch.Max - 1),
 		BatchesInFlight: batchesInFlight,
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
