@@ -325,6 +325,7 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 		})
 	}
 	start := time.Now()
+	gcAt := tl.watchGC(start)
 	for n := 0; ; {
 		el := time.Since(start)
 		if el >= dur {
@@ -365,7 +366,7 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 		res.p50, res.p99, res.max = q(0.5), q(0.99), lat[len(lat)-1].Round(100*time.Microsecond)
 	}
 	res.spikes = analyse(ts, p99Limit, gc0, gc1)
-	tl.write(rate, start, ts)
+	tl.write(rate, start, ts, gcAt())
 	return res
 }
 

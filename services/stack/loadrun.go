@@ -41,6 +41,7 @@ type loadOptions struct {
 	workers    int
 	cpuProfile string
 	execTrace  string
+	memProfile string
 	timeline   string
 	keep       bool
 }
@@ -74,6 +75,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.workers, "workers", 32, "concurrent callers in the Get and echo rounds")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the create phase (stack and load driver) here")
 	fs.StringVar(&o.execTrace, "trace", "", "write a Go execution trace of the create phase here (go tool trace; -pprof=syscall|sync|sched)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile here after the create phase (what the collector scans: go tool pprof -sample_index=inuse_space)")
 	fs.StringVar(&o.timeline, "timeline", "", "write every create's timing here as CSV (rate, sent ms into the step, send->answer ms, send->consumer ms): when the slow ones were sent")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directory")
 	if err := fs.Parse(args); err != nil {
@@ -230,6 +232,9 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "CPU per create, whole stack in this process (NATS server, services, consumers, load driver): %v over %d creates\n",
 		cpuPer.Round(10*time.Microsecond), acked)
 	stopTrace()
+	if err := writeHeapProfile(o.memProfile); err != nil {
+		return err
+	}
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 		fmt.Fprintf(out, "CPU profile of the create phase: %s (go tool pprof -top %s)\n", o.cpuProfile, o.cpuProfile)
