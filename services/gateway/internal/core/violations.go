@@ -102,3 +102,35 @@ func (g *Gateway) ValidateVolunteer(ctx context.Context, c Caller, v *volunteers
 	_, err = g.Backend.Volunteers.CreateVolunteer(sctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: requestID, ValidateOnly: true})
 	return err
 }
+
+// ValidateParticipantUpdate checks a change of p's paths as
+// UpdateParticipant would (the participants service's validate_only) and
+// writes nothing: the web edit form asks it when it refuses a field
+// itself, so the same answer lists the rest (ADR 0139). It is not
+// audited: nothing is changed and nothing of the record comes back but
+// whether the change fits, and the form read the record (audited) in the
+// same request. Returns the violations (Invalid), or the update's other
+// refusals (NotFound, Conflict, PermissionDenied, Unauthenticated).
+func (g *Gateway) ValidateParticipantUpdate(ctx context.Context, c Caller, p *participantsv1.Participant, paths []string) error {
+	sctx, err := g.personalAs(ctx, c)
+	if err != nil {
+		return err
+	}
+	_, err = g.Backend.Participants.UpdateParticipant(sctx, &participantsv1.UpdateParticipantRequest{Participant: p, UpdateMask: mask(paths), ValidateOnly: true})
+	return err
+}
+
+// ValidateVolunteerUpdate checks a change of v's paths as UpdateVolunteer
+// would (the volunteers service's validate_only, a new organisation's
+// existence included) and writes nothing, for the web edit form as
+// ValidateParticipantUpdate, and not audited for the same reason.
+// Returns the violations (Invalid), or the update's other refusals
+// (NotFound, Conflict, PermissionDenied, Unauthenticated).
+func (g *Gateway) ValidateVolunteerUpdate(ctx context.Context, c Caller, v *volunteersv1.Volunteer, paths []string) error {
+	sctx, err := g.personalAs(ctx, c)
+	if err != nil {
+		return err
+	}
+	_, err = g.Backend.Volunteers.UpdateVolunteer(sctx, &volunteersv1.UpdateVolunteerRequest{Volunteer: v, UpdateMask: mask(paths), ValidateOnly: true})
+	return err
+}
