@@ -53,39 +53,13 @@ type Edit[T Record] struct {
 func Update[T Record](ctx context.Context, repo *store.Repo[T], c *cache.Cache, who auth.Claims, in T, mask []string,
 	cacheKey string, e Edit[T]) (T, uint64, error) {
 	var zero T
-	if !CanWrite(who) {
-		return zero, 0, apperr.Errorf(apperr.PermissionDenied, "your role may not change %ss", e.Noun)
-	}
-	if !ids.Valid(in.GetId()) { // also a nil in
-		return zero, 0, apperr.FieldError(e.Noun+".id", "is not an id")
+	if err := mayEdit(who, in, e.Noun); err != nil {
+		return zero, 0, err
 	}
 	out, rev, err := repo.Update(ctx, in.GetId(), func(cur T, _ uint64) (store.Change, error) {
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.NotFound, "%s not found", e.Noun)
-		}
-		if in.GetEtag() != "" && in.GetEtag() != store.Etag(cur) {
-			return nil, apperr.Errorf(apperr.Conflict, "the %s was changed by someone else; reload and try again", e.Noun)
-		}
-		before := proto.Clone(cur).(T)
-		if _, err := fieldmask.Apply(cur, in, mask, e.Updatable, "update_mask"); err != nil {
+		before, err := checkEdit(ctx, who, in, mask, e, cur)
+		if err != nil {
 			return nil, err
-		}
-		var v apperr.Validator
-		e.Check(cur, &v)
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		// Scope before existence, as in Create.
-		if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
-			return nil, apperr.Errorf(apperr.PermissionDenied, "you may not move a %s outside your organisation and municipalities", e.Noun)
-		}
-		if e.Moved != nil {
-			if err := e.Moved(ctx, cur, before, &v); err != nil {
-				return nil, err
-			}
-			if err := v.Err(); err != nil {
-				return nil, err
-			}
 		}
 		changed := fieldmask.Changed(before, cur)
 		if len(changed) == 0 {
@@ -103,4 +77,70 @@ func Update[T Record](ctx context.Context, repo *store.Repo[T], c *cache.Cache, 
 	}
 	_ = c.Invalidate(ctx, cacheKey)
 	return out, rev, nil
+}
+
+// ValidateUpdate checks a change as Update does, in its order (role, id,
+// the record's scope and etag, the mask, every field violation, the
+// move's scope, then e.Moved's look-ups), on the record as stored, and
+// writes, publishes and evicts nothing: a request with validate_only
+// (ADR 0139), which a web edit form asks when it refuses a field itself
+// so one answer lists every problem. Returns Invalid, NotFound, Conflict,
+// PermissionDenied.
+func ValidateUpdate[T Record](ctx context.Context, repo *store.Repo[T], who auth.Claims, in T, mask []string, e Edit[T]) error {
+	if err := mayEdit(who, in, e.Noun); err != nil {
+		return err
+	}
+	cur, _, err := repo.Get(ctx, in.GetId())
+	if err == nil {
+		_, err = checkEdit(ctx, who, in, mask, e, cur)
+	}
+	return NotFound(err, e.Noun)
+}
+
+// mayEdit refuses a caller whose role writes no records and an in without
+// a valid id (also a nil in).
+func mayEdit[T Record](who auth.Claims, in T, noun string) error {
+	if !CanWrite(who) {
+		return apperr.Errorf(apperr.PermissionDenied, "your role may not change %ss", noun)
+	}
+	if !ids.Valid(in.GetId()) {
+		return apperr.FieldError(noun+".id", "is not an id")
+	}
+	return nil
+}
+
+// checkEdit applies the fields of in named by mask to cur, the stored
+// record, and checks the result on who's behalf; it returns cur as it was
+// before, for the changed fields. Update and ValidateUpdate both use it,
+// so a check cannot answer otherwise than the write.
+func checkEdit[T Record](ctx context.Context, who auth.Claims, in T, mask []string, e Edit[T], cur T) (T, error) {
+	var zero T
+	if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
+		return zero, apperr.Errorf(apperr.NotFound, "%s not found", e.Noun)
+	}
+	if in.GetEtag() != "" && in.GetEtag() != store.Etag(cur) {
+		return zero, apperr.Errorf(apperr.Conflict, "the %s was changed by someone else; reload and try again", e.Noun)
+	}
+	before := proto.Clone(cur).(T)
+	if _, err := fieldmask.Apply(cur, in, mask, e.Updatable, "update_mask"); err != nil {
+		return zero, err
+	}
+	var v apperr.Validator
+	e.Check(cur, &v)
+	if err := v.Err(); err != nil {
+		return zero, err
+	}
+	// Scope before existence, as in Create.
+	if !who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) {
+		return zero, apperr.Errorf(apperr.PermissionDenied, "you may not move a %s outside your organisation and municipalities", e.Noun)
+	}
+	if e.Moved != nil {
+		if err := e.Moved(ctx, cur, before, &v); err != nil {
+			return zero, err
+		}
+		if err := v.Err(); err != nil {
+			return zero, err
+		}
+	}
+	return before, nil
 }

@@ -82,4 +82,11 @@ func TestGuidePagesAccessible(t *testing.T) {
 	for _, s := range spill {
 		t.Errorf("/guides/equity at 1100 px: %s", s)
 	}
+	// The follow-up page with its dates column (ADR 0139) fits the window.
+	var width []int
+	b.run("assignments layout", chromedp.Navigate(e.base+"/guides/assignments"), chromedp.WaitVisible(`table.assignments`, chromedp.ByQuery),
+		chromedp.Evaluate(`[document.documentElement.scrollWidth, window.innerWidth]`, &width))
+	if len(width) != 2 || width[0] > width[1] {
+		t.Errorf("/guides/assignments: page and window widths %v px; want the page within the window", width)
+	}
 }

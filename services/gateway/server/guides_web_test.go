@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
 
@@ -83,6 +84,15 @@ func TestGuidePagesInSwedish(t *testing.T) {
 	_, page = b.get("/guides/assignments")
 	if n := strings.Count(page, "<td>pågår</td>"); n != 4 {
 		t.Errorf("%d running assignments on the page, want 4:\n%s", n, trim(page))
+	}
+	// When each started and when its establishment period ends (ADR 0139);
+	// none is past its end.
+	started := "Började " + time.Now().In(localtime.Zone).Format(time.DateOnly)
+	if n := strings.Count(page, started); n != 4 {
+		t.Errorf("%q on %d rows, want 4:\n%s", started, n, trim(visibleText(page)))
+	}
+	if n := strings.Count(page, "Etableringstiden slutar 20"); n != 4 || strings.Contains(page, "avsluta lotsningen") {
+		t.Errorf("period ends on %d rows, want 4, none past:\n%s", n, trim(visibleText(page)))
 	}
 
 	_, page = b.get("/guides/equity?min_group=3")

@@ -177,6 +177,17 @@ func TestAssignmentFlow(t *testing.T) {
 	if _, err := c.ActivateAssignment(ctx, &pb.ActivateAssignmentRequest{Id: id}); err != nil {
 		t.Fatal(err)
 	}
+	// The follow-up page's dates (ADR 0139): the guidance started today,
+	// and ends with the establishment period, 24 months after the permit
+	// (2025-12-01).
+	for _, a := range assignments(ctx, t, c, job.GetId()) {
+		if a.GetId() != id {
+			continue
+		}
+		if !a.GetStartTime().AsTime().Equal(today) || a.GetPeriodEndDate() != "2027-12-01" {
+			t.Errorf("the active assignment: started %v, period ends %q; want %v and 2027-12-01", a.GetStartTime().AsTime(), a.GetPeriodEndDate(), today)
+		}
+	}
 
 	orgs, err := c.ListGuideOrganisations(ctx, &pb.ListGuideOrganisationsRequest{})
 	if err != nil {

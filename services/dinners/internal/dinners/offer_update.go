@@ -44,16 +44,53 @@ func setOfferPath(dst, src *pb.Offer, path string) {
 // offer (ADR 0066). Existing seatings stay. Returns Invalid, NotFound,
 // PermissionDenied, FailedPrecondition, Conflict (etag).
 func (s *Service) UpdateOffer(ctx context.Context, who auth.Claims, in *pb.Offer, paths []string, etag string) (*pb.Offer, error) {
-	var v apperr.Validator
-	fieldmask.Require(&v, paths, offerPaths, "update_mask")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	cur, err := s.GetOffer(ctx, who, in.GetId())
+	cur, next, err := s.checkOfferUpdate(ctx, who, in, paths, etag)
 	if err != nil {
 		return nil, err
 	}
-	next := clone(cur)
+	out, _, err := s.offers.Update(ctx, cur.GetId(), func(o *pb.Offer, _ uint64) (store.Change, error) {
+		if etag != "" && o.GetEtag() != etag {
+			return nil, apperr.Errorf(apperr.Conflict, "the offer changed since you read it")
+		}
+		if next.GetSeats() < o.GetSeats() {
+			return nil, errSeatsGrow
+		}
+		for _, p := range paths {
+			setOfferPath(o, next, p)
+		}
+		o.Etag = store.Etag(o)
+		return nil, nil
+	})
+	if err != nil {
+		return nil, notFound(err, "offer")
+	}
+	return s.offerView(out), nil
+}
+
+// ValidateOfferUpdate checks a change as UpdateOffer does (the mask, the
+// offer in the caller's scope, every field violation, the etag, seats
+// that only grow) and writes nothing: a request with validate_only, which
+// the web edit form asks when it refuses a field itself, so one answer
+// lists every problem (ADR 0139). Returns what UpdateOffer returns.
+func (s *Service) ValidateOfferUpdate(ctx context.Context, who auth.Claims, in *pb.Offer, paths []string, etag string) error {
+	_, _, err := s.checkOfferUpdate(ctx, who, in, paths, etag)
+	return err
+}
+
+// checkOfferUpdate reads offer in.Id in who's scope and returns it with
+// the fields in paths changed, checked as UpdateOffer checks them before
+// its write, which checks the etag and the seats again on what it writes.
+func (s *Service) checkOfferUpdate(ctx context.Context, who auth.Claims, in *pb.Offer, paths []string, etag string) (cur, next *pb.Offer, err error) {
+	var v apperr.Validator
+	fieldmask.Require(&v, paths, offerPaths, "update_mask")
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	cur, err = s.GetOffer(ctx, who, in.GetId())
+	if err != nil {
+		return nil, nil, err
+	}
+	next = clone(cur)
 	for _, p := range paths {
 		setOfferPath(next, in, p)
 	}
@@ -75,26 +112,16 @@ func (s *Service) UpdateOffer(ctx context.Context, who auth.Claims, in *pb.Offer
 		}
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if etag != "" && etag != cur.GetEtag() {
-		return nil, apperr.Errorf(apperr.Conflict, "the offer changed since you read it")
+		return nil, nil, apperr.Errorf(apperr.Conflict, "the offer changed since you read it")
 	}
-	out, _, err := s.offers.Update(ctx, cur.GetId(), func(o *pb.Offer, _ uint64) (store.Change, error) {
-		if etag != "" && o.GetEtag() != etag {
-			return nil, apperr.Errorf(apperr.Conflict, "the offer changed since you read it")
-		}
-		if next.GetSeats() < o.GetSeats() {
-			return nil, apperr.Errorf(apperr.FailedPrecondition, "seats can only grow; cancel a date or make a new offer")
-		}
-		for _, p := range paths {
-			setOfferPath(o, next, p)
-		}
-		o.Etag = store.Etag(o)
-		return nil, nil
-	})
-	if err != nil {
-		return nil, notFound(err, "offer")
+	if next.GetSeats() < cur.GetSeats() {
+		return nil, nil, errSeatsGrow
 	}
-	return s.offerView(out), nil
+	return cur, next, nil
 }
+
+// errSeatsGrow refuses fewer seats than an offer has (see UpdateOffer).
+var errSeatsGrow = apperr.Errorf(apperr.FailedPrecondition, "seats can only grow; cancel a date or make a new offer")

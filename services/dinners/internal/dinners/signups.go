@@ -233,25 +233,9 @@ func setPath(dst, src *pb.SignUp, path string) {
 // whole with FailedPrecondition when the table is full. Returns Invalid,
 // NotFound, PermissionDenied, Aborted (etag), FailedPrecondition.
 func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.SignUp, paths []string, etag string) (*pb.SignUp, error) {
-	var v apperr.Validator
-	fieldmask.Require(&v, paths, updatable, "update_mask")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	cur, err := s.GetSignUp(ctx, who, in.GetId())
+	cur, next, err := s.checkSignUpUpdate(ctx, who, in, paths, etag)
 	if err != nil {
 		return nil, err
-	}
-	next := clone(cur)
-	for _, p := range paths {
-		setPath(next, in, p)
-	}
-	next.CreateTime = cur.GetCreateTime()
-	if err := s.validateUpdate(next, paths); err != nil {
-		return nil, err
-	}
-	if etag != "" && etag != cur.GetEtag() {
-		return nil, apperr.Errorf(apperr.Conflict, "the sign-up changed since you read it")
 	}
 	if slices.Contains(paths, "party") {
 		if err := s.resize(ctx, who.Subject, cur.GetId(), int32(len(next.GetParty()))); err != nil {
@@ -273,6 +257,46 @@ func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.Sign
 		return nil, notFound(err, "sign-up")
 	}
 	return s.signUpView(out), nil
+}
+
+// ValidateSignUpUpdate checks a change as UpdateSignUp does before it
+// writes (the mask, the sign-up in the caller's scope, every field
+// violation, the etag) and writes nothing: a request with validate_only,
+// which the web edit form asks when it refuses a field itself, so one
+// answer lists every problem (ADR 0139). A new party size is not tried
+// on the sign-up's seatings: that is a write (seats taken or freed), and
+// a full table is no mistake in the form. Returns Invalid, NotFound,
+// PermissionDenied, Aborted (etag).
+func (s *Service) ValidateSignUpUpdate(ctx context.Context, who auth.Claims, in *pb.SignUp, paths []string, etag string) error {
+	_, _, err := s.checkSignUpUpdate(ctx, who, in, paths, etag)
+	return err
+}
+
+// checkSignUpUpdate reads sign-up in.Id in who's scope and returns it with
+// the fields in paths changed, checked as UpdateSignUp checks them before
+// it writes.
+func (s *Service) checkSignUpUpdate(ctx context.Context, who auth.Claims, in *pb.SignUp, paths []string, etag string) (cur, next *pb.SignUp, err error) {
+	var v apperr.Validator
+	fieldmask.Require(&v, paths, updatable, "update_mask")
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	cur, err = s.GetSignUp(ctx, who, in.GetId())
+	if err != nil {
+		return nil, nil, err
+	}
+	next = clone(cur)
+	for _, p := range paths {
+		setPath(next, in, p)
+	}
+	next.CreateTime = cur.GetCreateTime()
+	if err := s.validateUpdate(next, paths); err != nil {
+		return nil, nil, err
+	}
+	if etag != "" && etag != cur.GetEtag() {
+		return nil, nil, apperr.Errorf(apperr.Conflict, "the sign-up changed since you read it")
+	}
+	return cur, next, nil
 }
 
 // validateUpdate checks the changed fields of a sign-up, with the field

@@ -100,6 +100,9 @@ func (s *Server) ListSignUps(ctx context.Context, req *pb.ListSignUpsRequest) (*
 // UpdateOffer changes an offer.
 func (s *Server) UpdateOffer(ctx context.Context, req *pb.UpdateOfferRequest) (*pb.UpdateOfferResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.UpdateOfferResponse, error) {
+		if req.GetValidateOnly() {
+			return &pb.UpdateOfferResponse{}, s.svc.ValidateOfferUpdate(ctx, who, req.GetOffer(), req.GetUpdateMask().GetPaths(), req.GetEtag())
+		}
 		o, err := s.svc.UpdateOffer(ctx, who, req.GetOffer(), req.GetUpdateMask().GetPaths(), req.GetEtag())
 		return &pb.UpdateOfferResponse{Offer: o}, err
 	})
@@ -108,6 +111,9 @@ func (s *Server) UpdateOffer(ctx context.Context, req *pb.UpdateOfferRequest) (*
 // UpdateSignUp changes a sign-up.
 func (s *Server) UpdateSignUp(ctx context.Context, req *pb.UpdateSignUpRequest) (*pb.UpdateSignUpResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.UpdateSignUpResponse, error) {
+		if req.GetValidateOnly() {
+			return &pb.UpdateSignUpResponse{}, s.svc.ValidateSignUpUpdate(ctx, who, req.GetSignUp(), req.GetUpdateMask().GetPaths(), req.GetEtag())
+		}
 		su, err := s.svc.UpdateSignUp(ctx, who, req.GetSignUp(), req.GetUpdateMask().GetPaths(), req.GetEtag())
 		return &pb.UpdateSignUpResponse{SignUp: su}, err
 	})

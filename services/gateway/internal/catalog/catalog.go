@@ -191,10 +191,11 @@ func Keys(locale string) []string {
 }
 
 // Complete reports whether locale has every key English has, across all
-// area files: the web app offers only complete locales in its picker.
+// area files, and the services' violations and refusals in its words
+// (hasRefusals): the web app offers only complete locales in its picker.
 func Complete(locale string) bool {
 	c := cat()
-	if c.keys[locale] == nil {
+	if c.keys[locale] == nil || !hasRefusals(locale) {
 		return false
 	}
 	for k := range c.keys["en"] {

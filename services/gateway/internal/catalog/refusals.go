@@ -78,6 +78,19 @@ var refusalText = map[string]map[string]string{
 	},
 }
 
+// hasRefusals reports whether locale has its own words for the services'
+// messages: the violations, their patterns, the refusals and the status a
+// refusal names. English is the services' own language. Any other locale
+// lacking one of the four would show those messages in English, so
+// Complete does not offer it (ADR 0139): a coordinator who chose Arabic
+// would read "the mentor has no free slot" inside a right-to-left page.
+func hasRefusals(locale string) bool {
+	if locale == "en" {
+		return true
+	}
+	return violationText[locale] != nil && violationPatterns[locale] != nil && refusalText[locale] != nil && stateNow[locale] != ""
+}
+
 // stateNow is how a locale names the status a refusal found, after the
 // refusal's own words.
 var stateNow = map[string]string{"sv": " (status nu: %s)"}

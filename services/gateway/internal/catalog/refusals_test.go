@@ -264,3 +264,25 @@ func expand(t *testing.T, where, dir, format string, args []ast.Expr) []string {
 	}
 	return msgs
 }
+
+// TestOfferedOnlyWithRefusals: a locale is complete, and so offered in
+// the web app's picker, only with the services' messages in its words
+// too (ADR 0139). Swedish and English are; a locale with no refusal
+// tables is not, whatever its catalogue files hold, so its coordinators
+// never read English refusals inside their pages.
+func TestOfferedOnlyWithRefusals(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		locale string
+		want   bool
+	}{{"sv", true}, {"en", true}, {"ar", false}, {"uk", false}} {
+		if got := hasRefusals(tt.locale); got != tt.want {
+			t.Errorf("hasRefusals(%q) = %v, want %v", tt.locale, got, tt.want)
+		}
+	}
+	for _, l := range []string{"sv", "en"} {
+		if !Complete(l) {
+			t.Errorf("Complete(%q) = false, want true", l)
+		}
+	}
+}

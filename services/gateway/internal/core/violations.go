@@ -9,6 +9,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
@@ -100,5 +102,71 @@ func (g *Gateway) ValidateVolunteer(ctx context.Context, c Caller, v *volunteers
 		return err
 	}
 	_, err = g.Backend.Volunteers.CreateVolunteer(sctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: requestID, ValidateOnly: true})
+	return err
+}
+
+// ValidateParticipantUpdate checks a change of p's paths as
+// UpdateParticipant would (the participants service's validate_only) and
+// writes nothing: the web edit form asks it when it refuses a field
+// itself, so the same answer lists the rest (ADR 0139). It is not
+// audited: nothing is changed and nothing of the record comes back but
+// whether the change fits, and the form read the record (audited) in the
+// same request. Returns the violations (Invalid), or the update's other
+// refusals (NotFound, Conflict, PermissionDenied, Unauthenticated).
+func (g *Gateway) ValidateParticipantUpdate(ctx context.Context, c Caller, p *participantsv1.Participant, paths []string) error {
+	sctx, err := g.personalAs(ctx, c)
+	if err != nil {
+		return err
+	}
+	_, err = g.Backend.Participants.UpdateParticipant(sctx, &participantsv1.UpdateParticipantRequest{Participant: p, UpdateMask: mask(paths), ValidateOnly: true})
+	return err
+}
+
+// ValidateVolunteerUpdate checks a change of v's paths as UpdateVolunteer
+// would (the volunteers service's validate_only, a new organisation's
+// existence included) and writes nothing, for the web edit form as
+// ValidateParticipantUpdate, and not audited for the same reason.
+// Returns the violations (Invalid), or the update's other refusals
+// (NotFound, Conflict, PermissionDenied, Unauthenticated).
+func (g *Gateway) ValidateVolunteerUpdate(ctx context.Context, c Caller, v *volunteersv1.Volunteer, paths []string) error {
+	sctx, err := g.personalAs(ctx, c)
+	if err != nil {
+		return err
+	}
+	_, err = g.Backend.Volunteers.UpdateVolunteer(sctx, &volunteersv1.UpdateVolunteerRequest{Volunteer: v, UpdateMask: mask(paths), ValidateOnly: true})
+	return err
+}
+
+// ValidateDinnerOfferUpdate checks r as UpdateDinnerOffer would (the
+// dinners service's validate_only: the mask, every field violation, the
+// etag, seats that only grow) and writes nothing, for the web edit form
+// as ValidateParticipantUpdate, and not audited for the same reason: the
+// form read the offer in the same request. Returns the violations
+// (Invalid), or the update's other refusals (NotFound, Conflict,
+// FailedPrecondition, PermissionDenied, Unauthenticated).
+func (g *Gateway) ValidateDinnerOfferUpdate(ctx context.Context, c Caller, r *gatewayv1.UpdateDinnerOfferRequest) error {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return err
+	}
+	req := forward(&dinnersv1.UpdateOfferRequest{}, r)
+	req.ValidateOnly = true
+	_, err = d.UpdateOffer(sctx, req)
+	return err
+}
+
+// ValidateDinnerSignUpUpdate checks r as UpdateDinnerSignUp would before
+// its write (the dinners service's validate_only; a new party size is not
+// tried on the seatings) and writes nothing, as ValidateDinnerOfferUpdate.
+// Returns the violations (Invalid), or the update's other refusals
+// (NotFound, Conflict, PermissionDenied, Unauthenticated).
+func (g *Gateway) ValidateDinnerSignUpUpdate(ctx context.Context, c Caller, r *gatewayv1.UpdateDinnerSignUpRequest) error {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return err
+	}
+	req := forward(&dinnersv1.UpdateSignUpRequest{}, r)
+	req.ValidateOnly = true
+	_, err = d.UpdateSignUp(sctx, req)
 	return err
 }

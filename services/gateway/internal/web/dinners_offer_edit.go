@@ -86,10 +86,13 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 		Address:     people.NormLine(f.Get("address")),
 		Composition: dinnersv1.Composition(enumField(&v, f, "composition", dinnersv1.Composition_value)),
 		Kitchen:     offerKitchen(&v, f)}
-	err = v.Err()
-	if err == nil {
-		_, err = w.g.UpdateDinnerOffer(ctx, p.caller, &gatewayv1.UpdateDinnerOfferRequest{Offer: o,
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: offerPaths}, Etag: f.Get("etag")})
+	req := &gatewayv1.UpdateDinnerOfferRequest{Offer: o, UpdateMask: &fieldmaskpb.FieldMask{Paths: offerPaths}, Etag: f.Get("etag")}
+	if err = v.Err(); err == nil {
+		_, err = w.g.UpdateDinnerOffer(ctx, p.caller, req)
+	} else {
+		// The form's own refusals and the service's of the rest, in one
+		// answer (ADR 0139).
+		err = withChecked(p, err, w.g.ValidateDinnerOfferUpdate(ctx, p.caller, req), dinnerFieldOf(f))
 	}
 	if err != nil {
 		if dinnerFormErrors(p, err) {

@@ -116,6 +116,34 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 	return d
 }
 
+// dinnerField maps a violation's path, the service's ("offer.dinners[0].date")
+// or the form's own, to the dinners form's field, and names the record's
+// field when that is the host's or guest's picker.
+func dinnerField(form url.Values, f string) (field, who string) {
+	f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
+	if strings.HasPrefix(f, "party[") {
+		return partyField(form, f), ""
+	}
+	if i := strings.IndexAny(f, "[."); i >= 0 {
+		f = f[:i]
+	}
+	if f == "volunteer_id" || f == "participant_id" {
+		// The host's or guest's picker, which the forms call person: a
+		// host who lost the role since the page loaded was listed as
+		// "volunteer_id", linking to no field.
+		return "person", f
+	}
+	return f, ""
+}
+
+// dinnerFieldOf is dinnerField's form field alone, for withChecked.
+func dinnerFieldOf(form url.Values) func(string) string {
+	return func(f string) string {
+		field, _ := dinnerField(form, f)
+		return field
+	}
+}
+
 // dinnerFormErrors is formErrors with the service's field paths
 // ("offer.dinners[0].date") mapped to the form's fields and labelled from
 // the dinners catalogue.
@@ -125,20 +153,11 @@ func dinnerFormErrors(p *page, err error) bool {
 	// is the form's word for its picker: "Värd", "Gäst".
 	who := ""
 	ok := formErrors(p, err, func(f string) string {
-		f = strings.TrimPrefix(strings.TrimPrefix(f, "offer."), "sign_up.")
-		if strings.HasPrefix(f, "party[") {
-			return partyField(p.Form, f)
+		field, w := dinnerField(p.Form, f)
+		if w != "" {
+			who = w
 		}
-		if i := strings.IndexAny(f, "[."); i >= 0 {
-			f = f[:i]
-		}
-		if f == "volunteer_id" || f == "participant_id" {
-			// The host's or guest's picker, which the forms call person: a
-			// host who lost the role since the page loaded was listed as
-			// "volunteer_id", linking to no field.
-			who, f = f, "person"
-		}
-		return f
+		return field
 	})
 	for k, e := range p.ErrorList {
 		if e.Field != "" {

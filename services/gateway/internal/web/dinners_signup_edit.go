@@ -87,11 +87,14 @@ func (w *Web) dinnerSignUpUpdate(rw http.ResponseWriter, r *http.Request, p *pag
 	p.Form.Set("person", cur.GetSignUp().GetParticipantId())
 	p.Form.Set("municipality_code", cur.GetSignUp().GetMunicipalityCode())
 	s, v := signUpFromForm(p, p.Form)
-	err = v.Err()
-	if err == nil {
-		s.Id = id
-		_, err = w.g.UpdateDinnerSignUp(ctx, p.caller, &gatewayv1.UpdateDinnerSignUpRequest{SignUp: s,
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: signUpPaths}, Etag: p.Form.Get("etag")})
+	s.Id = id
+	req := &gatewayv1.UpdateDinnerSignUpRequest{SignUp: s, UpdateMask: &fieldmaskpb.FieldMask{Paths: signUpPaths}, Etag: p.Form.Get("etag")}
+	if err = v.Err(); err == nil {
+		_, err = w.g.UpdateDinnerSignUp(ctx, p.caller, req)
+	} else {
+		// The form's own refusals (an age that is no number, no date) and
+		// the service's of the rest, in one answer (ADR 0139).
+		err = withChecked(p, err, w.g.ValidateDinnerSignUpUpdate(ctx, p.caller, req), dinnerFieldOf(p.Form))
 	}
 	if err != nil {
 		if dinnerFormErrors(p, err) {

@@ -197,9 +197,18 @@ type guideAssignmentRow struct {
 	Why                                                              []string
 	Proposed, Approved, Assigned, Active                             bool
 	NewcomerAccepted, OrganisationAccepted                           bool
+	// Dates are the follow-up's dates in words: when the guidance started
+	// (or, not yet started, when it was assigned) and when the newcomer's
+	// establishment period, and with it the guidance, ends (ADR 0139).
+	Dates []string
+	// PastEnd marks an assigned or active guidance whose establishment
+	// period is over: the coordinator should end it.
+	PastEnd bool
 }
 
-func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView) guideAssignmentRow {
+// newGuideAssignmentRow is v's row on a page read on today (YYYY-MM-DD,
+// Stockholm's day).
+func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today string) guideAssignmentRow {
 	a := v.GetAssignment()
 	st := a.GetStatus()
 	row := guideAssignmentRow{ID: a.GetId(), Newcomer: v.GetParticipantName(), Organisation: v.GetOrganisationName(),
@@ -208,6 +217,7 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView) guideAssig
 		Proposed: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, Approved: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
 		Assigned: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, Active: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE,
 		NewcomerAccepted: a.GetNewcomerAccepted(), OrganisationAccepted: a.GetOrganisationAccepted()}
+	row.Dates, row.PastEnd = guidanceDates(p, a, today)
 	for _, r := range catalog.Explain(a) {
 		key := "guides.explain." + r.Rule
 		text := p.tf(key, "Language", langWord(p, r.Language))
@@ -217,6 +227,37 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView) guideAssig
 		row.Why = append(row.Why, p.tf("guides.explain.points", "Text", text, "Points", r.Points))
 	}
 	return row
+}
+
+// guidanceDates words a guidance's dates as every page prints a day
+// (YYYY-MM-DD, Stockholm's day): "Började 2026-03-14" once started
+// (start_time; an assignment activated before start_time existed says
+// when it was assigned instead, the one moment it recorded), "Tilldelad
+// ..." when assigned, and, for both, when the establishment period ends,
+// which is when the guidance ends (DOMAIN.md: a guide follows a newcomer
+// through the establishment period, about two years; the eligibility
+// rules' 24 months by default, counted from the residence permit). past
+// is true for a running guidance on or after that day: the newcomer is no
+// longer entitled (eligibility counts the end day out), so it needs
+// closing.
+func guidanceDates(p *page, a *guidesv1.Assignment, today string) (dates []string, past bool) {
+	st := a.GetStatus()
+	running := st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED || st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE
+	if !running {
+		return nil, false
+	}
+	day := func(t interface{ AsTime() time.Time }) string { return t.AsTime().In(stockholm).Format(time.DateOnly) }
+	switch {
+	case st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE && a.GetStartTime() != nil:
+		dates = append(dates, p.tf("guides.dates.started", "Date", day(a.GetStartTime())))
+	case a.GetAssignTime() != nil:
+		dates = append(dates, p.tf("guides.dates.assigned", "Date", day(a.GetAssignTime())))
+	}
+	end := a.GetPeriodEndDate()
+	if end == "" {
+		return append(dates, p.t("guides.dates.end_unknown")), false
+	}
+	return append(dates, p.tf("guides.dates.ends", "Date", end)), today >= end
 }
 
 // langWord is a language's name in the page's language, or its code.
@@ -282,8 +323,9 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 	if err != nil {
 		return nil, err
 	}
+	today := time.Now().In(stockholm).Format(time.DateOnly)
 	for _, v := range res.GetAssignments() {
-		d.Rows = append(d.Rows, newGuideAssignmentRow(p, v))
+		d.Rows = append(d.Rows, newGuideAssignmentRow(p, v, today))
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
 	return d, nil
@@ -370,8 +412,9 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 		if err != nil {
 			return err
 		}
+		today := time.Now().In(stockholm).Format(time.DateOnly)
 		for _, v := range res.GetAssignments() {
-			d.Rows = append(d.Rows, newGuideAssignmentRow(p, v))
+			d.Rows = append(d.Rows, newGuideAssignmentRow(p, v, today))
 		}
 		d.Pager = newPager(p, r, "", "", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
 	}

@@ -205,12 +205,17 @@ func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Part
 	}
 	pt := proto.Clone(cur).(*participantsv1.Participant)
 	paths, err := applyParticipantForm(pt, f, old, p.Admin)
+	pt.Etag = cur.GetEtag()
 	if err != nil {
+		if len(paths) > 0 {
+			// The form's own refusals and the service's of the rest of
+			// the change, in one answer (ADR 0139, as the new form's).
+			err = withChecked(p, err, w.g.ValidateParticipantUpdate(r.Context(), p.caller, pt, paths), participantField)
+		}
 		return nil, err
 	}
 	out := cur
 	if len(paths) > 0 {
-		pt.Etag = cur.GetEtag()
 		if out, err = w.g.UpdateParticipant(r.Context(), p.caller, pt, paths); err != nil {
 			return nil, err
 		}

@@ -111,10 +111,15 @@ func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Voluntee
 	v := proto.Clone(cur).(*volunteersv1.Volunteer)
 	old := volunteerToForm(cur)
 	paths, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, old), old, p.Admin, p.User.GetId(), time.Now())
-	if err != nil || len(paths) == 0 {
+	if len(paths) == 0 {
 		return cur, err
 	}
 	v.Etag = cur.GetEtag()
+	if err != nil {
+		// The form's own refusals and the service's of the rest of the
+		// change, in one answer (ADR 0139, as the new form's).
+		return nil, withChecked(p, err, w.g.ValidateVolunteerUpdate(r.Context(), p.caller, v, paths), participantField)
+	}
 	return w.g.UpdateVolunteer(r.Context(), p.caller, v, paths)
 }
 

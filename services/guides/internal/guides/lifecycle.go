@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -13,6 +16,7 @@ import (
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/services/guides/internal/eligibility"
 )
 
 // Parties who accept an assignment.
@@ -111,7 +115,26 @@ func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []
 	if err != nil {
 		return nil, "", 0, err
 	}
-	return pg.Items, pg.Next, pg.Total, nil
+	return s.withPeriodEnds(pg.Items), pg.Next, pg.Total, nil
+}
+
+// withPeriodEnds returns copies of as with each newcomer's establishment
+// period end filled in by the rules in force, as GetEligibility computes
+// it: the follow-up page shows when each guidance ends and marks one past
+// its end (ADR 0139). The stored records are not touched; a newcomer who
+// left the pool, or whose permit date is unknown, has none.
+func (s *Service) withPeriodEnds(as []*guidesv1.Assignment) []*guidesv1.Assignment {
+	r := s.rules("")
+	out := make([]*guidesv1.Assignment, len(as))
+	for i, a := range as {
+		out[i] = proto.Clone(a).(*guidesv1.Assignment)
+		if n, ok := s.Pool.Newcomer(a.GetParticipantId()); ok {
+			if end := eligibility.Evaluate(r.Criteria, Facts(n), s.Now()).PeriodEnd; !end.IsZero() {
+				out[i].PeriodEndDate = end.Format(time.DateOnly)
+			}
+		}
+	}
+	return out
 }
 
 // Approve approves a proposed assignment: the kit offers it to the
@@ -166,11 +189,13 @@ func (s *Service) Accept(ctx context.Context, who auth.Claims, id, party string)
 // keeps its unit (the kit's active either way). Returns NotFound,
 // FailedPrecondition.
 func (s *Service) Activate(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
-	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, _ *proposal.State, _ time.Time) (proposal.Step, error) {
+	return s.life.Transition(ctx, who, id, func(a *guidesv1.Assignment, _ *proposal.State, now time.Time) (proposal.Step, error) {
 		if a.GetStatus() != stAssigned {
 			return proposal.Step{}, apperr.Errorf(apperr.FailedPrecondition, "only an assigned assignment can become active%s", thisOneIs(a))
 		}
 		a.Status = stActive
+		// The follow-up page shows when the guidance started (ADR 0139).
+		a.StartTime = timestamppb.New(now)
 		return proposal.Step{Kind: proposal.KindActivated}, nil
 	})
 }

@@ -80,6 +80,9 @@ func (s *Server) UpdateParticipant(ctx context.Context, req *pb.UpdateParticipan
 	if err != nil {
 		return nil, err
 	}
+	if req.GetValidateOnly() {
+		return &pb.UpdateParticipantResponse{}, s.svc.ValidateUpdate(ctx, who, req.GetParticipant(), req.GetUpdateMask().GetPaths())
+	}
 	p, err := s.svc.Update(ctx, who, req.GetParticipant(), req.GetUpdateMask().GetPaths())
 	if err != nil {
 		return nil, err

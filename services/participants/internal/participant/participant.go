@@ -339,8 +339,26 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 // match the stored version. Returns Invalid, NotFound, Conflict,
 // PermissionDenied (moving a participant outside the caller's scope).
 func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant, mask []string) (*pb.Participant, error) {
+	out, rev, err := people.Update(ctx, s.repo, s.cache, who, p, mask, cacheKey(p.GetId()), s.edit())
+	if err != nil {
+		return nil, err
+	}
+	return withEtag(out, rev), nil
+}
+
+// ValidateUpdate checks a change as Update does and stores, publishes
+// and evicts nothing: the web edit form asks it when it refuses a field
+// itself, so one answer lists every problem (ADR 0139). Returns Invalid,
+// NotFound, Conflict, PermissionDenied.
+func (s *Service) ValidateUpdate(ctx context.Context, who auth.Claims, p *pb.Participant, mask []string) error {
+	return people.ValidateUpdate(ctx, s.repo, who, p, mask, s.edit())
+}
+
+// edit is how Update and ValidateUpdate complete, check and stamp a
+// changed participant, at the time of the call.
+func (s *Service) edit() people.Edit[*pb.Participant] {
 	now := s.now().UTC()
-	out, rev, err := people.Update(ctx, s.repo, s.cache, who, p, mask, cacheKey(p.GetId()), people.Edit[*pb.Participant]{
+	return people.Edit[*pb.Participant]{
 		Noun: "participant", Updatable: Updatable,
 		Check: func(cur *pb.Participant, v *apperr.Validator) {
 			if cur.GetHousehold() == nil {
@@ -357,11 +375,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, p *pb.Participant
 		Event: func(cur *pb.Participant, changed []string) (*eventsv1.Envelope, error) {
 			return s.event(events.ParticipantUpdated, cur.GetId(), &eventsv1.ParticipantUpdated{Facts: Facts(cur, now), ChangedFields: changed})
 		},
-	})
-	if err != nil {
-		return nil, err
 	}
-	return withEtag(out, rev), nil
 }
 
 // RecordConsent records consent for c.Purpose, replacing an earlier consent

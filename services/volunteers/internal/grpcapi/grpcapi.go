@@ -84,6 +84,9 @@ func (s *Server) UpdateVolunteer(ctx context.Context, req *pb.UpdateVolunteerReq
 	if err != nil {
 		return nil, err
 	}
+	if req.GetValidateOnly() {
+		return &pb.UpdateVolunteerResponse{}, s.vols.ValidateUpdate(ctx, who, req.GetVolunteer(), req.GetUpdateMask().GetPaths())
+	}
 	v, err := s.vols.Update(ctx, who, req.GetVolunteer(), req.GetUpdateMask().GetPaths())
 	if err != nil {
 		return nil, err

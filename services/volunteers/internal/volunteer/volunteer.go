@@ -351,8 +351,27 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, pageSiz
 // match the stored version. Returns Invalid, NotFound, Conflict,
 // PermissionDenied (moving a volunteer outside the caller's scope).
 func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, mask []string) (*pb.Volunteer, error) {
+	out, _, err := people.Update(ctx, s.repo, s.cache, who, v, mask, cacheKey(v.GetId()), s.edit())
+	if err != nil {
+		return nil, err
+	}
+	return withEtag(out), nil
+}
+
+// ValidateUpdate checks a change as Update does (a new organisation's
+// existence included) and stores, publishes and evicts nothing: the web
+// edit form asks it when it refuses a field itself, so one answer lists
+// every problem (ADR 0139). Returns Invalid, NotFound, Conflict,
+// PermissionDenied.
+func (s *Service) ValidateUpdate(ctx context.Context, who auth.Claims, v *pb.Volunteer, mask []string) error {
+	return people.ValidateUpdate(ctx, s.repo, who, v, mask, s.edit())
+}
+
+// edit is how Update and ValidateUpdate complete, check and stamp a
+// changed volunteer, at the time of the call.
+func (s *Service) edit() people.Edit[*pb.Volunteer] {
 	now := s.now().UTC()
-	out, _, err := people.Update(ctx, s.repo, s.cache, who, v, mask, cacheKey(v.GetId()), people.Edit[*pb.Volunteer]{
+	return people.Edit[*pb.Volunteer]{
 		Noun: "volunteer", Updatable: Updatable,
 		Check: func(cur *pb.Volunteer, val *apperr.Validator) {
 			if cur.GetHouseholdSize() == 0 {
@@ -375,11 +394,7 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		Event: func(cur *pb.Volunteer, changed []string) (*eventsv1.Envelope, error) {
 			return s.event(events.VolunteerUpdated, cur.GetId(), &eventsv1.VolunteerUpdated{Facts: Facts(cur, now), ChangedFields: changed})
 		},
-	})
-	if err != nil {
-		return nil, err
 	}
-	return withEtag(out), nil
 }
 
 // Delete removes a volunteer who stops; with erase it also purges every

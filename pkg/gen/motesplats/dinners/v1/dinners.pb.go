@@ -2269,7 +2269,13 @@ type UpdateOfferRequest struct {
 	// postcode, address.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// When set, the change fails with ABORTED if the offer changed since.
-	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// When set, the change is only checked, as the update would check it
+	// (the offer in the caller's scope, every field violation, the etag,
+	// seats that only grow), and nothing is stored; the response holds no
+	// offer. The web edit form asks this when it refuses a field itself, so
+	// one answer lists every problem (ADR 0139).
+	ValidateOnly  bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2323,6 +2329,13 @@ func (x *UpdateOfferRequest) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *UpdateOfferRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // UpdateOfferResponse carries the offer.
@@ -2894,7 +2907,13 @@ type UpdateSignUpRequest struct {
 	// swedish_level, languages, composition, sfi_class, postcode.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// When set, the change fails with ABORTED if the sign-up changed since.
-	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// When set, the change is only checked, as the update would check it
+	// before its write (the sign-up in the caller's scope, every field
+	// violation, the etag), and nothing is stored; a new party size is not
+	// tried on the seatings. The response holds no sign-up. The web edit
+	// form asks this when it refuses a field itself (ADR 0139).
+	ValidateOnly  bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2948,6 +2967,13 @@ func (x *UpdateSignUpRequest) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *UpdateSignUpRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // UpdateSignUpResponse carries the sign-up.
@@ -5785,12 +5811,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x06offers\x18\x01 \x03(\v2\x1c.motesplats.dinners.v1.OfferR\x06offers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x99\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xbe\x01\n" +
 	"\x12UpdateOfferRequest\x122\n" +
 	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\"I\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12#\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"I\n" +
 	"\x13UpdateOfferResponse\x122\n" +
 	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\"$\n" +
 	"\x12DeleteOfferRequest\x12\x0e\n" +
@@ -5821,12 +5848,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\bsign_ups\x18\x01 \x03(\v2\x1d.motesplats.dinners.v1.SignUpR\asignUps\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9e\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xc3\x01\n" +
 	"\x13UpdateSignUpRequest\x126\n" +
 	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\"N\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12#\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\"N\n" +
 	"\x14UpdateSignUpResponse\x126\n" +
 	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\"%\n" +
 	"\x13DeleteSignUpRequest\x12\x0e\n" +

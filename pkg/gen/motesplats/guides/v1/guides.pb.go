@@ -923,7 +923,15 @@ type Assignment struct {
 	// Set when a party declined it with a reason.
 	DeclineReason v11.DeclineReason `protobuf:"varint,17,opt,name=decline_reason,json=declineReason,proto3,enum=motesplats.proposal.v1.DeclineReason" json:"decline_reason,omitempty"`
 	// Set when declined: who declined.
-	DeclinedBy    v1.AssignmentParty `protobuf:"varint,18,opt,name=declined_by,json=declinedBy,proto3,enum=motesplats.events.v1.AssignmentParty" json:"declined_by,omitempty"`
+	DeclinedBy v1.AssignmentParty `protobuf:"varint,18,opt,name=declined_by,json=declinedBy,proto3,enum=motesplats.events.v1.AssignmentParty" json:"declined_by,omitempty"`
+	// When the guidance started (ActivateAssignment); unset before, and on
+	// assignments activated before this field existed (ADR 0139).
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When the newcomer's establishment period ends (YYYY-MM-DD) by the
+	// rules in force, as GetEligibility says: the guidance ends with it.
+	// Output only, filled by ListAssignments; empty when unknown (no
+	// residence permit date, or the newcomer left the pool). Never stored.
+	PeriodEndDate string `protobuf:"bytes,20,opt,name=period_end_date,json=periodEndDate,proto3" json:"period_end_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1082,6 +1090,20 @@ func (x *Assignment) GetDeclinedBy() v1.AssignmentParty {
 		return x.DeclinedBy
 	}
 	return v1.AssignmentParty(0)
+}
+
+func (x *Assignment) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Assignment) GetPeriodEndDate() string {
+	if x != nil {
+		return x.PeriodEndDate
+	}
+	return ""
 }
 
 // GetEligibilityRequest names a newcomer.
@@ -3338,7 +3360,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"7\n" +
 	"\tScorePart\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
-	"\x06points\x18\x02 \x01(\x05R\x06points\"\xa4\a\n" +
+	"\x06points\x18\x02 \x01(\x05R\x06points\"\x87\b\n" +
 	"\n" +
 	"Assignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x15\n" +
@@ -3363,7 +3385,10 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\rreject_reason\x18\x10 \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\x12L\n" +
 	"\x0edecline_reason\x18\x11 \x01(\x0e2%.motesplats.proposal.v1.DeclineReasonR\rdeclineReason\x12F\n" +
 	"\vdeclined_by\x18\x12 \x01(\x0e2%.motesplats.events.v1.AssignmentPartyR\n" +
-	"declinedBy\">\n" +
+	"declinedBy\x129\n" +
+	"\n" +
+	"start_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12&\n" +
+	"\x0fperiod_end_date\x18\x14 \x01(\tR\rperiodEndDate\">\n" +
 	"\x15GetEligibilityRequest\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\"]\n" +
 	"\x16GetEligibilityResponse\x12C\n" +
@@ -3653,78 +3678,79 @@ var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	53, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
 	54, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
 	55, // 16: motesplats.guides.v1.Assignment.declined_by:type_name -> motesplats.events.v1.AssignmentParty
-	5,  // 17: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	0,  // 18: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
-	5,  // 19: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	6,  // 20: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 21: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 22: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	8,  // 23: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
-	2,  // 24: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
-	9,  // 25: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
-	9,  // 26: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
-	51, // 27: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	11, // 28: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
-	9,  // 29: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
-	9,  // 30: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
-	53, // 31: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	11, // 32: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 33: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 34: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	11, // 35: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 36: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	54, // 37: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
-	11, // 38: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 39: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	52, // 40: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	11, // 41: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 42: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	44, // 43: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	47, // 44: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
-	51, // 45: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
-	55, // 46: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
-	56, // 47: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	50, // 48: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	50, // 49: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	12, // 50: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	14, // 51: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	16, // 52: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	18, // 53: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	20, // 54: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	22, // 55: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	24, // 56: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	28, // 57: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
-	30, // 58: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
-	26, // 59: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	34, // 60: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	32, // 61: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
-	36, // 62: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	38, // 63: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
-	40, // 64: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
-	42, // 65: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	45, // 66: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	13, // 67: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	15, // 68: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	17, // 69: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	19, // 70: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	21, // 71: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	23, // 72: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	25, // 73: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	29, // 74: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
-	31, // 75: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
-	27, // 76: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	35, // 77: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	33, // 78: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
-	37, // 79: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	39, // 80: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
-	41, // 81: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
-	43, // 82: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	46, // 83: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	67, // [67:84] is the sub-list for method output_type
-	50, // [50:67] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	50, // 17: motesplats.guides.v1.Assignment.start_time:type_name -> google.protobuf.Timestamp
+	5,  // 18: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	0,  // 19: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
+	5,  // 20: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	6,  // 21: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 22: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	6,  // 23: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	8,  // 24: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
+	2,  // 25: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
+	9,  // 26: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
+	9,  // 27: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
+	51, // 28: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	11, // 29: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
+	9,  // 30: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
+	9,  // 31: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
+	53, // 32: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	11, // 33: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 34: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 35: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	11, // 36: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	3,  // 37: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	54, // 38: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	11, // 39: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	11, // 40: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	52, // 41: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	11, // 42: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 43: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	44, // 44: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	47, // 45: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	51, // 46: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
+	55, // 47: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
+	56, // 48: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	50, // 49: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	50, // 50: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	12, // 51: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	14, // 52: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	16, // 53: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	18, // 54: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	20, // 55: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	22, // 56: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	24, // 57: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	28, // 58: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
+	30, // 59: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
+	26, // 60: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	34, // 61: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	32, // 62: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
+	36, // 63: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	38, // 64: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
+	40, // 65: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
+	42, // 66: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	45, // 67: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	13, // 68: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	15, // 69: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	17, // 70: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	19, // 71: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	21, // 72: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	23, // 73: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	25, // 74: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	29, // 75: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
+	31, // 76: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
+	27, // 77: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	35, // 78: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	33, // 79: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
+	37, // 80: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	39, // 81: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
+	41, // 82: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
+	43, // 83: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	46, // 84: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	68, // [68:85] is the sub-list for method output_type
+	51, // [51:68] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }

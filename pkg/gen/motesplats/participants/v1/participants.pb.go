@@ -807,7 +807,13 @@ type UpdateParticipantRequest struct {
 	Participant *Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
 	// Paths to change, for example "swedish_level", "household": at most 32.
 	// Empty updates every updatable field.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the change is only checked, as the update would check it
+	// (the record's scope and etag, every field violation, then the move's
+	// scope), and nothing is stored or published; the response holds no
+	// participant. The web edit form asks this when it refuses a field
+	// itself, so one answer lists every problem (ADR 0139).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -854,6 +860,13 @@ func (x *UpdateParticipantRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 		return x.UpdateMask
 	}
 	return nil
+}
+
+func (x *UpdateParticipantRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // UpdateParticipantResponse returns the updated participant.
@@ -1352,11 +1365,12 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\fparticipants\x18\x01 \x03(\v2'.motesplats.participants.v1.ParticipantR\fparticipants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xa2\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xc7\x01\n" +
 	"\x18UpdateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"f\n" +
+	"updateMask\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"f\n" +
 	"\x19UpdateParticipantResponse\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"*\n" +
 	"\x18DeleteParticipantRequest\x12\x0e\n" +

@@ -881,7 +881,14 @@ type UpdateVolunteerRequest struct {
 	// The volunteer with id and new values.
 	Volunteer *Volunteer `protobuf:"bytes,1,opt,name=volunteer,proto3" json:"volunteer,omitempty"`
 	// Paths to change, at most 32; empty means every updatable field.
-	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the change is only checked, as the update would check it
+	// (the record's scope and etag, every field violation, the move's scope,
+	// then a new organisation's existence), and nothing is stored or
+	// published; the response holds no volunteer. The web edit form asks
+	// this when it refuses a field itself (ADR 0139, as
+	// UpdateParticipantRequest's).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -928,6 +935,13 @@ func (x *UpdateVolunteerRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 		return x.UpdateMask
 	}
 	return nil
+}
+
+func (x *UpdateVolunteerRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // UpdateVolunteerResponse returns the updated volunteer.
@@ -1722,11 +1736,12 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"volunteers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x98\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xbd\x01\n" +
 	"\x16UpdateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\\\n" +
+	"updateMask\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"\\\n" +
 	"\x17UpdateVolunteerResponse\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"(\n" +
 	"\x16DeleteVolunteerRequest\x12\x0e\n" +
