@@ -55,7 +55,7 @@ type Data struct {
 	Diets        []int32 // typev1.Diet values; rendered in the language
 	Address      string
 	Organisation string
-	AnswerBy     string // YYYY-MM-DD
+	AnswerBy     string // YYYY-MM-DD HH:MM, when the link expires
 	Link         string // the answer URL; empty for none
 	// CannotCome words the link as "cannot come?" rather than "answer".
 	CannotCome bool
@@ -234,7 +234,7 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 	data := map[string]any{
 		"FirstName": isolate(d.FirstName, rtl), "Counterpart": isolate(d.Counterpart, rtl), "Date": d.Date, "Time": d.Time,
 		"PartySize": d.PartySize, "Diets": strings.Join(diets, sep), "Address": isolate(d.Address, rtl),
-		"Organisation": isolate(d.Organisation, rtl), "AnswerBy": d.AnswerBy, "Link": d.Link,
+		"Organisation": isolate(d.Organisation, rtl), "AnswerBy": isolate(d.AnswerBy, rtl), "Link": d.Link,
 	}
 	get := func(id string) (string, error) {
 		s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
