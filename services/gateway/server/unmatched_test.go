@@ -24,7 +24,9 @@ import (
 // of them, in Swedish, each with the reason: no mentor the rules allow, or
 // the mentors who would do are taken, named with the points the pair would
 // have had. Those who got a proposal are not on it, and another
-// organisation's coordinator gets the page as for an unknown job.
+// organisation's coordinator gets the page as for an unknown job. mp jobs
+// unmatched and the API's ListUnmatchedNewcomers list the same, as mp
+// dinners unseated does for the dinners.
 func TestWhoIsLeftOut(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -104,11 +106,28 @@ func TestWhoIsLeftOut(t *testing.T) {
 	}
 	noEnglish(t, link, page)
 
+	// The same from a terminal (mp in the account's Swedish) and the API.
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "left@example.org")
+	out := mp(t, dir, "jobs", "unmatched", job.GetId())
+	mustContain(t, out, "\tTesfay Berhane\tStockholm\tIngen mentor i kommunerna passar enligt reglerna (språk, kön, område).\n",
+		"\tStockholm\tDe mentorer som passar har inga lediga platser: Karin Andersson (")
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("mp jobs unmatched: %d lines, want 2:\n%s", n, out)
+	}
+	if _, err := coord.matching.ListUnmatchedNewcomers(ctx, connect.NewRequest(&gatewayv1.ListUnmatchedNewcomersRequest{JobId: job.GetId(), PageSize: 501})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Errorf("page size 501: %v, want invalid_argument", err)
+	}
+
 	stranger := e.browser()
 	stranger.signIn("stranger@example.org", password)
 	for _, path := range []string{link, "/matching/jobs/01a2437f-ffff-7fff-bfff-ffffffffffff/unmatched"} {
 		if code, _ := stranger.get(path); code != http.StatusNotFound {
 			t.Errorf("another organisation's coordinator, %s: %d, want 404", path, code)
 		}
+	}
+	strangerAPI := e.login("stranger@example.org", password)
+	if _, err := strangerAPI.matching.ListUnmatchedNewcomers(ctx, connect.NewRequest(&gatewayv1.ListUnmatchedNewcomersRequest{JobId: job.GetId()})); connect.CodeOf(err) != connect.CodeNotFound {
+		t.Errorf("another organisation's job through the API: %v, want not_found", err)
 	}
 }

@@ -288,6 +288,11 @@ func Run(ctx context.Context, args []string, e Env) error {
 			return errors.New(e.f("usage.one_id", "jobs watch"))
 		}
 		err = watchJob(ctx, c, args[0], e)
+	case "jobs unmatched":
+		if len(args) != 1 {
+			return errors.New(e.f("usage.one_id", "jobs unmatched"))
+		}
+		err = listUnmatched(ctx, c, args[0], e)
 	case "proposals list":
 		err = listProposals(ctx, c, args, e)
 	case "proposals approve", "proposals reject":

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 )
 
 // unmatchedPageSize is how many newcomers left out one page lists.
@@ -33,15 +33,16 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if err != nil {
 		return err
 	}
-	rows, total, next, err := w.g.ListUnmatched(ctx, p.caller, j.GetId(), unmatchedPageSize, r.URL.Query().Get("page_token"))
+	res, err := w.g.ListUnmatchedNewcomers(ctx, p.caller, &gatewayv1.ListUnmatchedNewcomersRequest{JobId: j.GetId(), PageSize: unmatchedPageSize,
+		PageToken: r.URL.Query().Get("page_token")})
 	if err != nil {
 		return err
 	}
 	d := &unmatchedData{Job: newJobRow(p, j, w.starters.get(ctx, w.g, j))}
-	for _, u := range rows {
-		d.Rows = append(d.Rows, unmatchedRow{ID: u.ParticipantID, Name: u.ParticipantName, Municipality: muniLabel(u.MunicipalityCode), Why: unmatchedWhy(p, u)})
+	for _, u := range res.GetUnmatched() {
+		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u)})
 	}
-	d.Pager = newPager(p, r, "", "", unmatchedPageSize, len(rows), total, next)
+	d.Pager = newPager(p, r, "", "", unmatchedPageSize, len(res.GetUnmatched()), res.GetTotalSize(), res.GetNextPageToken())
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "unmatched")
 }
@@ -49,14 +50,14 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 // unmatchedWhy is why a newcomer got no proposal, in the page's language:
 // no mentor the rules allow, or the mentors who would do are taken (named,
 // best first, with the points the pair would have had).
-func unmatchedWhy(p *page, u core.UnmatchedRow) string {
-	reason := strings.ToLower(strings.TrimPrefix(u.Reason.String(), "UNMATCHED_REASON_"))
-	if len(u.Mentors) == 0 {
+func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView) string {
+	reason := strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNMATCHED_REASON_"))
+	if len(u.GetMentors()) == 0 {
 		return p.codeWord("m.unmatched.", reason)
 	}
-	names := make([]string, 0, len(u.Mentors))
-	for _, m := range u.Mentors {
-		names = append(names, p.tf("m.unmatched.mentor", "Name", m.Name, "Score", m.Score))
+	names := make([]string, 0, len(u.GetMentors()))
+	for _, m := range u.GetMentors() {
+		names = append(names, p.tf("m.unmatched.mentor", "Name", m.GetName(), "Score", m.GetScore()))
 	}
 	return p.tf("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
 }
