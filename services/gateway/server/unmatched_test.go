@@ -56,20 +56,10 @@ func TestWhoIsLeftOut(t *testing.T) {
 	// streams a moment behind the creates).
 	var job *mentoringv1.Job
 	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		res, err := coord.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{RequestId: fmt.Sprintf("left-%d", time.Now().UnixNano())}))
-		if err != nil {
+		var err error
+		if job, err = finishedJob(t, coord, "left-"); err != nil {
 			return err
 		}
-		testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-			j, err := coord.matching.GetMatchingJob(ctx, connect.NewRequest(&gatewayv1.GetMatchingJobRequest{Id: res.Msg.GetJob().GetId()}))
-			if err != nil {
-				return err
-			}
-			if job = j.Msg.GetJob(); job.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
-				return fmt.Errorf("job %v", job.GetState())
-			}
-			return nil
-		})
 		if c := job.GetCounts(); c.GetNewcomers() != 4 || c.GetMentors() != 1 {
 			return fmt.Errorf("job saw %d newcomers and %d mentors, want 4 and 1", c.GetNewcomers(), c.GetMentors())
 		}
