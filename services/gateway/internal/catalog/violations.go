@@ -120,7 +120,7 @@ var violationText = map[string]map[string]string{
 		"must be from from_month to 10 years after it": "måste ligga från första månaden till tio år efter den",
 
 		// pkg/people's refusal of a message language (mp participants notify -language).
-		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",
+		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara svenska, engelska, arabiska, persiska, dari, tigrinja, somaliska, ukrainska eller inget",
 
 		// The JSON API's refusal of a name it does not know (ADR 0118),
 		// which a coordinator's own script or system meets.

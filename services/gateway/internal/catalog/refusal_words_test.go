@@ -31,3 +31,25 @@ func TestPhoneRefusalInTheFormsWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageLanguageRefusalInWords: a message language notify has no
+// texts in was refused on the Swedish page as "måste vara en av sv, en,
+// ar, fa, prs (dari), ti, so, uk, eller tomt": codes, where the field's
+// own choices are names (outside round s26, ADR 0137).
+func TestMessageLanguageRefusalInWords(t *testing.T) {
+	t.Parallel()
+	var v apperr.Validator
+	people.Notifications(&v, "notifications", &typev1.NotificationPreferences{PreferredLanguage: "ku"})
+	if v.Valid() {
+		t.Fatal("Kurdish accepted as a message language")
+	}
+	got := ViolationText("sv", apperr.Violations(v.Err())[0].Description)
+	for _, code := range []string{" sv,", " ar,", " prs ", " uk,"} {
+		if strings.Contains(" "+got, code) {
+			t.Errorf("refusal %q names the code %q", got, strings.TrimSpace(code))
+		}
+	}
+	if !strings.Contains(got, "arabiska") || !strings.Contains(got, "dari") {
+		t.Errorf("refusal %q does not name the languages", got)
+	}
+}
