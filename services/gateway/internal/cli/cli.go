@@ -338,6 +338,11 @@ func login(ctx context.Context, args []string, e env) error {
 	if connect.CodeOf(err) == connect.CodeUnavailable {
 		return errors.New(e.f("err.login_unavailable", c.cfg.Server))
 	}
+	if connect.CodeOf(err) == connect.CodeUnauthenticated {
+		// The web sign-in's words: explain's "gäller inte längre" is
+		// for a saved sign-in that ran out, not a mistyped password.
+		return errors.New(e.t("err.credentials"))
+	}
 	if err != nil {
 		return explain(e, err)
 	}
