@@ -31,6 +31,13 @@ func TestNormPhone(t *testing.T) {
 		{"070-ABC", "070-ABC", false},
 		{"+46+701234567", "+46+701234567", false},
 		{"0", "+46", false},
+		// Found from outside in session 26 (ADR 0137): a number cut short
+		// was stored and every message to it failed; seven digits after
+		// +46 is the shortest Swedish number.
+		{"070-123", "+4670123", false},
+		{"08-123 45", "+46812345", false},
+		{"08-123 456", "+468123456", true},
+		{"+1 212 555", "+1212555", true},
 		{"", "", true},
 		// Found from outside in session 24 (ADR 0126): a number copied from
 		// an Arabic or Persian phone, a full-width form, or from right-to-left

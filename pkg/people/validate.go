@@ -48,6 +48,27 @@ var (
 	phoneRE = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
+// PhoneProblem is Contact's refusal of a phone number. The registers take
+// numbers as typed (NormPhone, ADR 0124), so it gives the national form
+// first: "must be in international form" told a coordinator who had typed
+// "12" to write a form the field's own hint says is not needed (ADR 0137).
+const PhoneProblem = "is not a phone number: for example 070-123 45 67, or with the country code +44 20 7946 0958"
+
+// minSwedishDigits is the fewest digits a Swedish number has after +46
+// (the national significant number: 08-123 456 is seven). A number cut
+// short when copied ("070-123") passed E.164's seven digits in all, was
+// stored, and every text message to it failed.
+const minSwedishDigits = 7
+
+// validPhone reports whether p is a number notify can send to: E.164, and
+// a whole Swedish number when it is one.
+func validPhone(p string) bool {
+	if !phoneRE.MatchString(p) {
+		return false
+	}
+	return !strings.HasPrefix(p, "+46") || len(p)-len("+46") >= minSwedishDigits
+}
+
 // Name checks a personal name: printable, trimmed, at most MaxNameRunes.
 func Name(v *apperr.Validator, field, s string, required bool) {
 	switch {
@@ -105,8 +126,8 @@ func Contact(v *apperr.Validator, field string, c *typev1.Contact) {
 			v.Add(field+".email", "is not an e-mail address")
 		}
 	}
-	if p := c.GetPhone(); p != "" && !phoneRE.MatchString(p) {
-		v.Add(field+".phone", "must be in international form, for example +46701234567")
+	if p := c.GetPhone(); p != "" && !validPhone(p) {
+		v.Add(field+".phone", PhoneProblem)
 	}
 	Language(v, field+".preferred_language", c.GetPreferredLanguage(), false)
 }

@@ -148,7 +148,7 @@ func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string)
 		// the leader settles.
 		v, rev, err := r.Get(ctx, id)
 		if apperr.ErrorCode(err) == apperr.NotFound {
-			return zero, 0, apperr.Errorf(apperr.FailedPrecondition, "the record this request created has been removed")
+			return zero, 0, apperr.Errorf(apperr.FailedPrecondition, CreatedRecordRemoved)
 		}
 		return v, rev, err
 	}
@@ -273,3 +273,9 @@ func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T
 	v, rev, err = r.Get(ctx, id)
 	return v, rev, err == nil, err
 }
+
+// CreatedRecordRemoved is the FailedPrecondition message of a repeated
+// create whose record has been removed since: the request is not run
+// again, and a caller repeating a whole batch (make seed) can tell this
+// refusal from others and leave the record removed.
+const CreatedRecordRemoved = "the record this request created has been removed"

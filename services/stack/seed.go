@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/gatewayurl"
@@ -27,6 +29,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/store"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 )
 
@@ -129,7 +132,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	}
 
 	var dinner dinnerSeed
-	var done atomic.Int64
+	var done, removed atomic.Int64
 	total := int64(*nParticipants + *nVolunteers)
 	progress := func() {
 		if n := done.Add(1); n%200 == 0 || n == total {
@@ -144,6 +147,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 			p := demoParticipant(r)
 			p.OrganisationId = orgFor(r, p.GetMunicipalityCode(), false)
 			res, err := pc.CreateParticipant(gctx, &participantsv1.CreateParticipantRequest{Participant: p, RequestId: fmt.Sprintf("seed-p-%05d", i)})
+			if removedSince(err) {
+				removed.Add(1)
+				progress()
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("participant %d: %w", i, err)
 			}
@@ -158,6 +166,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 			v := demoVolunteer(r)
 			v.OrganisationId = orgFor(r, v.GetMunicipalityCode(), false)
 			res, err := vc.CreateVolunteer(gctx, &volunteersv1.CreateVolunteerRequest{Volunteer: v, RequestId: fmt.Sprintf("seed-v-%05d", i)})
+			if removedSince(err) {
+				removed.Add(1)
+				progress()
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("volunteer %d: %w", i, err)
 			}
@@ -174,12 +187,23 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "seeded in %v\n", time.Since(start).Round(time.Millisecond))
-	writeSeedBanner(out, seedMade{participants: *nParticipants, volunteers: *nVolunteers, orgs: orgs, offers: offers, signUps: signUps})
+	writeSeedBanner(out, seedMade{participants: *nParticipants, volunteers: *nVolunteers, orgs: orgs, offers: offers, signUps: signUps,
+		removed: int(removed.Load())})
 	if *natsURL == "" {
 		fmt.Fprintln(out, "  users          none (-nats is empty)")
 		return nil
 	}
 	return seedUsers(ctx, *natsURL, key, orgs, gatewayurl.For(cfg.Gateway.Addr, cfg.Gateway.PublicURL), out)
+}
+
+// removedSince reports whether err refuses a create because the record the
+// same request made on an earlier seed has been deleted or erased since:
+// a second make seed after a coordinator removed someone stopped with
+// "participant 18: ... has been removed" (ADR 0137); it leaves them
+// removed instead.
+func removedSince(err error) bool {
+	s, ok := status.FromError(err)
+	return err != nil && ok && s.Code() == codes.FailedPrecondition && s.Message() == store.CreatedRecordRemoved
 }
 
 // demoOrganisation is a seed organisation as it is created: a guide

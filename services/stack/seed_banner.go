@@ -16,6 +16,9 @@ type seedMade struct {
 	participants, volunteers int
 	orgs                     []*volunteersv1.Organisation
 	offers, signUps          int
+	// removed counts the people an earlier seed made whom a coordinator
+	// has deleted or erased since: they are not made again.
+	removed int
 }
 
 // writeSeedBanner lists what the seed made: people, every organisation
@@ -27,6 +30,9 @@ func writeSeedBanner(out io.Writer, m seedMade) {
 	fmt.Fprintf(out, "the demo data (a second make seed creates nothing new):\n")
 	fmt.Fprintf(out, "  participants   %d newcomers\n", m.participants)
 	fmt.Fprintf(out, "  volunteers     %d (mentors and dinner hosts)\n", m.volunteers)
+	if m.removed > 0 {
+		fmt.Fprintf(out, "  removed since  %d of them, deleted or erased after an earlier seed: not made again\n", m.removed)
+	}
 	var guides []*volunteersv1.Organisation
 	for _, o := range m.orgs {
 		if o.GetIsGuideOrganisation() {

@@ -139,6 +139,9 @@ func retry(ctx context.Context, f func() error) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		err := f()
+		if removedSince(err) {
+			return nil // an offer or sign-up removed since an earlier seed stays removed
+		}
 		if err == nil || status.Code(err) != codes.InvalidArgument || time.Now().After(deadline) {
 			return err
 		}

@@ -190,9 +190,42 @@ func TestStack_Seed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	res, err := participantsv1.NewParticipantServiceClient(conn).ListParticipants(ctx, &participantsv1.ListParticipantsRequest{PageSize: 1})
+	pc := participantsv1.NewParticipantServiceClient(conn)
+	res, err := pc.ListParticipants(ctx, &participantsv1.ListParticipantsRequest{PageSize: 1})
 	if err != nil || res.GetTotalSize() != 60 {
 		t.Fatalf("participants after seeding twice=%d err=%v, want 60", res.GetTotalSize(), err)
+	}
+
+	// A coordinator erases a seeded newcomer and deletes a seeded volunteer;
+	// make seed again stopped with "participant 18: ... has been removed"
+	// (ADR 0137). It leaves them removed, says so, and makes nothing new.
+	if _, err := pc.EraseParticipant(ctx, &participantsv1.EraseParticipantRequest{Id: res.GetParticipants()[0].GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	vconn, err := grpcx.Dial(cfg.VolunteersAddr, grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(strings.TrimSpace(tok.String())))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vconn.Close()
+	vc := volunteersv1.NewVolunteerServiceClient(vconn)
+	vs, err := vc.ListVolunteers(ctx, &volunteersv1.ListVolunteersRequest{PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vc.DeleteVolunteer(ctx, &volunteersv1.DeleteVolunteerRequest{Id: vs.GetVolunteers()[0].GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := seed(ctx, cfg, seedArgs, &out); err != nil {
+		t.Fatalf("seed after a removal: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"removed since  2 of them", "(0 new)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("seed after a removal lacks %q:\n%s", want, out.String())
+		}
+	}
+	if res, err := pc.ListParticipants(ctx, &participantsv1.ListParticipantsRequest{PageSize: 1}); err != nil || res.GetTotalSize() != 59 {
+		t.Fatalf("participants after seeding again=%d err=%v, want 59", res.GetTotalSize(), err)
 	}
 }
 

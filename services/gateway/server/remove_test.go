@@ -21,6 +21,29 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
+// finishedJob starts a matching job as c (its request id prefix plus the
+// time) and waits until it has succeeded.
+func finishedJob(t *testing.T, c *apiClient, prefix string) (*mentoringv1.Job, error) {
+	t.Helper()
+	ctx := testutil.Context(t)
+	res, err := c.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{RequestId: fmt.Sprintf("%s%d", prefix, time.Now().UnixNano())}))
+	if err != nil {
+		return nil, err
+	}
+	var job *mentoringv1.Job
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		j, err := c.matching.GetMatchingJob(ctx, connect.NewRequest(&gatewayv1.GetMatchingJobRequest{Id: res.Msg.GetJob().GetId()}))
+		if err != nil {
+			return err
+		}
+		if job = j.Msg.GetJob(); job.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
+			return fmt.Errorf("job %v", job.GetState())
+		}
+		return nil
+	})
+	return job, nil
+}
+
 // proposal runs matching jobs as c until one proposes a pair and returns
 // the pair.
 func proposal(t *testing.T, c *apiClient) *gatewayv1.PairView {
@@ -28,21 +51,10 @@ func proposal(t *testing.T, c *apiClient) *gatewayv1.PairView {
 	ctx := testutil.Context(t)
 	var pair *gatewayv1.PairView
 	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
-		res, err := c.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{RequestId: fmt.Sprintf("r%d", time.Now().UnixNano())}))
+		job, err := finishedJob(t, c, "r")
 		if err != nil {
 			return err
 		}
-		var job *mentoringv1.Job
-		testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-			j, err := c.matching.GetMatchingJob(ctx, connect.NewRequest(&gatewayv1.GetMatchingJobRequest{Id: res.Msg.GetJob().GetId()}))
-			if err != nil {
-				return err
-			}
-			if job = j.Msg.GetJob(); job.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
-				return fmt.Errorf("job %v", job.GetState())
-			}
-			return nil
-		})
 		ps, err := c.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: job.GetId()}))
 		if err != nil {
 			return err

@@ -39,6 +39,12 @@ func (s *Server) ListPairs(ctx context.Context, req *connect.Request[gatewayv1.L
 	return reply(s, ctx, res, err)
 }
 
+// ListUnmatchedNewcomers implements MatchingService.
+func (s *Server) ListUnmatchedNewcomers(ctx context.Context, req *connect.Request[gatewayv1.ListUnmatchedNewcomersRequest]) (*connect.Response[gatewayv1.ListUnmatchedNewcomersResponse], error) {
+	res, err := s.g.ListUnmatchedNewcomers(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, res, err)
+}
+
 func (s *Server) change(ctx context.Context, id string, a core.PairAction) (*gatewayv1.PairView, error) {
 	return s.g.ChangePair(ctx, caller(ctx), id, a)
 }

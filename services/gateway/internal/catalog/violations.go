@@ -15,6 +15,9 @@ import (
 
 var violationText = map[string]map[string]string{
 	"sv": {
+		// A refused phone number gives the form the field's hint shows (ADR 0137).
+		"is not a phone number: for example 070-123 45 67, or with the country code +44 20 7946 0958": "är inget telefonnummer: till exempel 070-123 45 67, eller med landsnummer +44 20 7946 0958",
+
 		"is required":                                    "måste fyllas i",
 		"is before the pair became active":               "ligger före dagen då paret blev aktivt",
 		"must be a date (YYYY-MM-DD), not in the future": "måste vara ett datum (ÅÅÅÅ-MM-DD), inte i framtiden",
@@ -56,7 +59,6 @@ var violationText = map[string]map[string]string{
 		"cannot be searched here":                                      "går inte att söka på här",
 		"must be a date written YYYY-MM-DD":                            "måste vara ett datum skrivet ÅÅÅÅ-MM-DD",
 		"needs the participant's gender to be given":                   "kräver att deltagarens kön är angivet",
-		"must be in international form, for example +46701234567":      "måste skrivas i internationell form, till exempel +46701234567",
 		"lists more members than the household has besides the person": "anger fler personer än hushållet har utöver personen själv",
 		"is not a Swedish municipality code (four digits, for example 0180 for Stockholm)":          "är ingen svensk kommunkod (fyra siffror, till exempel 0180 för Stockholm)",
 		"is required (a four-digit SCB municipality code, for example 0180 for Stockholm)":          "måste fyllas i (en fyrsiffrig kommunkod från SCB, till exempel 0180 för Stockholm)",
@@ -118,7 +120,7 @@ var violationText = map[string]map[string]string{
 		"must be from from_month to 10 years after it": "måste ligga från första månaden till tio år efter den",
 
 		// pkg/people's refusal of a message language (mp participants notify -language).
-		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara en av sv, en, ar, fa, prs (dari), ti, so, uk, eller tomt",
+		"must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty": "måste vara svenska, engelska, arabiska, persiska, dari, tigrinja, somaliska, ukrainska eller inget",
 
 		// The JSON API's refusal of a name it does not know (ADR 0118),
 		// which a coordinator's own script or system meets.

@@ -288,6 +288,11 @@ func Run(ctx context.Context, args []string, e Env) error {
 			return errors.New(e.f("usage.one_id", "jobs watch"))
 		}
 		err = watchJob(ctx, c, args[0], e)
+	case "jobs unmatched":
+		if len(args) != 1 {
+			return errors.New(e.f("usage.one_id", "jobs unmatched"))
+		}
+		err = listUnmatched(ctx, c, args[0], e)
 	case "proposals list":
 		err = listProposals(ctx, c, args, e)
 	case "proposals approve", "proposals reject":
@@ -332,6 +337,11 @@ func login(ctx context.Context, args []string, e env) error {
 	res, err := c.tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: *email, Password: pass, Name: "mp on " + host}))
 	if connect.CodeOf(err) == connect.CodeUnavailable {
 		return errors.New(e.f("err.login_unavailable", c.cfg.Server))
+	}
+	if connect.CodeOf(err) == connect.CodeUnauthenticated {
+		// The web sign-in's words: explain's "gäller inte längre" is
+		// for a saved sign-in that ran out, not a mistyped password.
+		return errors.New(e.t("err.credentials"))
 	}
 	if err != nil {
 		return explain(e, err)

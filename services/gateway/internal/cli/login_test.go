@@ -95,3 +95,26 @@ func TestPipedPasswordEndsThePromptsLine(t *testing.T) {
 		t.Errorf("printed %q, want the prompt's line ended before \"inloggad som\"", got)
 	}
 }
+
+// TestWrongPasswordSaysSo: `mp login` with a wrong password answered
+// "inloggningen gäller inte längre: kör mp login", as if an old sign-in had
+// run out, to someone running mp login (outside round s26, ADR 0137). It
+// says the e-mail address or password is wrong, as the web app's sign-in.
+func TestWrongPasswordSaysSo(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.Handle(gatewayv1connect.NewApiTokenServiceHandler(fakeTokens{}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	e := Env{In: strings.NewReader("wrong\n"), Out: &bytes.Buffer{}, HTTP: srv.Client(), Getenv: func(k string) string {
+		if k == "MP_CONFIG_DIR" {
+			return dir
+		}
+		return ""
+	}}
+	err := Run(context.Background(), []string{"login", "-server", srv.URL, "-email", "anna@example.org"}, e)
+	if err == nil || err.Error() != "Fel e-postadress eller lösenord." {
+		t.Errorf("wrong password: %v, want \"Fel e-postadress eller lösenord.\"", err)
+	}
+}

@@ -65,6 +65,31 @@ func listJobs(ctx context.Context, c *clients, args []string, e env) error {
 	})
 }
 
+// listUnmatched prints the newcomers job id left without a proposal, each
+// with why in the web app's words (ADR 0137), as mp dinners unseated does
+// for the dinners: the job's "utan förslag: 333" made into people to
+// follow up.
+func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
+	return pages(func(token string) (string, error) {
+		res, err := c.matching.ListUnmatchedNewcomers(ctx, connect.NewRequest(&gatewayv1.ListUnmatchedNewcomersRequest{JobId: id, PageSize: 500, PageToken: token}))
+		if err != nil {
+			return "", err
+		}
+		for _, u := range res.Msg.GetUnmatched() {
+			why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
+			if len(u.GetMentors()) > 0 {
+				names := make([]string, 0, len(u.GetMentors()))
+				for _, m := range u.GetMentors() {
+					names = append(names, e.d("m.unmatched.mentor", "Name", m.GetName(), "Score", m.GetScore()))
+				}
+				why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
+			}
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), u.GetParticipantName(), muniName(u.GetMunicipalityCode()), why)
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
+
 // watchJob polls the job until it finishes, printing progress changes.
 func watchJob(ctx context.Context, c *clients, id string, e env) error {
 	last := ""

@@ -158,7 +158,8 @@ func (e Env) describePrefs(n *typev1.NotificationPreferences) string {
 	if n.GetPreferredLanguage() == "" {
 		lang = e.t("prefs.default_language")
 	}
-	ch := e.t("mailbox.pch." + n.GetPreferredChannel().String())
+	// Mid-line, as the opt-outs: the label is a choice's ("Bara sms").
+	ch := lowerFirst(e.t("mailbox.pch." + n.GetPreferredChannel().String()))
 	var outs []string
 	for _, o := range n.GetOptOuts() {
 		outs = append(outs, lowerFirst(e.t("mailbox.topic."+o.String())))

@@ -12,6 +12,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
 // fakeMessages is the gateway's message API: a delivery skipped for want
@@ -71,5 +72,18 @@ func TestMessagesListSaysNone(t *testing.T) {
 		if err != nil || out != want {
 			t.Errorf("MP_LANG=%q messages list of nobody's messages: %q, %v; want %q", lang, out, err, want)
 		}
+	}
+}
+
+// TestPrefsLineReadsAsOneSentence: mp participants notify printed "språk
+// arabiska; Bara sms; vill inte ha: påminnelser", the channel with the
+// capital of its choice's label mid-line (outside round s26, ADR 0137).
+func TestPrefsLineReadsAsOneSentence(t *testing.T) {
+	t.Parallel()
+	e := Env{Getenv: func(string) string { return "" }}
+	got := e.describePrefs(&typev1.NotificationPreferences{PreferredLanguage: "ar", PreferredChannel: typev1.PreferredChannel_PREFERRED_CHANNEL_SMS,
+		OptOuts: []typev1.NotificationTopic{typev1.NotificationTopic_NOTIFICATION_TOPIC_REMINDERS}})
+	if want := "språk arabiska; bara sms; vill inte ha: påminnelser"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -61,6 +61,9 @@ type jobView struct {
 	progress
 	// Proposals is the count in words ("131 förslag"), for a done job.
 	Proposals string
+	// Unmatched links to the newcomers a done job left without a
+	// proposal ("Visa de 333 som blev utan förslag"); "" when none were.
+	Unmatched string
 	// Why says why a done job proposed nothing ("" when it proposed
 	// something): 0 proposals after an earlier job read as a fault.
 	Why string
@@ -84,6 +87,9 @@ func newJobView(p *page, j *mentoringv1.Job) jobView {
 	if v.Done {
 		v.Proposals = p.tn("m.count", j.GetCounts().GetProposals())
 		v.Why = p.emptyJob(emptyjob.FromMentoring(j.GetCounts()))
+		if n := j.GetCounts().GetUnmatched(); n > 0 {
+			v.Unmatched = p.tn("m.unmatched.link", n)
+		}
 	}
 	v.RowState = p.codeWord("state.", strings.TrimPrefix(s.String(), "JOB_STATE_"))
 	if v.Running {

@@ -121,12 +121,16 @@ func pairField(f string) string {
 func pairActionOf(action string, f url.Values) (core.PairAction, error) {
 	a := core.PairAction{Action: action}
 	var v apperr.Validator
+	// A value the form does not offer is "not a known value", not "is
+	// required": unknown names look up as 0, which made the second
+	// branch unreachable (ADR 0137).
 	enum := func(field string, names map[string]int32) int32 {
 		n, ok := names[f.Get(field)]
-		if f.Get(field) == "" || n == 0 {
-			v.Add(field, "is required")
-		} else if !ok {
+		switch {
+		case f.Get(field) != "" && !ok:
 			v.Add(field, "is not a known value")
+		case n == 0:
+			v.Add(field, "is required")
 		}
 		return n
 	}

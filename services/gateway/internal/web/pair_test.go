@@ -1,9 +1,11 @@
 package web
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -34,6 +36,35 @@ func TestStepByAnswerLink(t *testing.T) {
 		}
 		if got := strings.TrimSpace(b.String()); got != tt.want {
 			t.Errorf("%s %+v: %q, want %q", tt.lang, tt.step, got, tt.want)
+		}
+	}
+}
+
+// TestPairFormUnknownValue: a pair form posting a value its select does
+// not offer (a stale or hand-made form) was told "måste fyllas i" as if
+// nothing had been chosen (outside round s26, ADR 0137); it is "is not a
+// known value", and an empty or unspecified choice is still "is required".
+func TestPairFormUnknownValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		action, field, value, want string
+	}{
+		{"check_in", "rating", "CHECK_IN_RATING_ZZZ", "is not a known value"},
+		{"check_in", "rating", "", "is required"},
+		{"check_in", "rating", "CHECK_IN_RATING_UNSPECIFIED", "is required"},
+		{"end", "reason", "END_REASON_BORED", "is not a known value"},
+		{"reject", "reason", "poor_fit", "is not a known value"},
+	}
+	for _, tt := range tests {
+		_, err := pairActionOf(tt.action, url.Values{tt.field: {tt.value}, "date": {"2026-12-01"}})
+		var got []string
+		for _, fv := range apperr.Violations(err) {
+			if fv.Field == tt.field {
+				got = append(got, fv.Description)
+			}
+		}
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s %s=%q: %v, want [%s]", tt.action, tt.field, tt.value, got, tt.want)
 		}
 	}
 }

@@ -55,7 +55,7 @@ type Data struct {
 	Diets        []int32 // typev1.Diet values; rendered in the language
 	Address      string
 	Organisation string
-	AnswerBy     string // YYYY-MM-DD
+	AnswerBy     string // YYYY-MM-DD HH:MM, when the link expires
 	Link         string // the answer URL; empty for none
 	// CannotCome words the link as "cannot come?" rather than "answer".
 	CannotCome bool
@@ -189,7 +189,14 @@ func (p parts) html(lang string, rtl bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<div lang=\"%s\" dir=\"%s\">\n", lang, dir(rtl))
 	for _, s := range p.paragraphs() {
-		b.WriteString("<p>" + dateRe.ReplaceAllString(html.EscapeString(s), `<span style="white-space:nowrap">$0</span>`) + "</p>\n")
+		e := dateRe.ReplaceAllString(html.EscapeString(s), `<span style="white-space:nowrap">$0</span>`)
+		if s == p.link {
+			// The answer link is a link: as bare text many mail apps on a
+			// phone show nothing to press (ADR 0137). dir keeps it left to
+			// right inside Arabic and Persian.
+			e = urlRe.ReplaceAllString(e, `<a href="$0" dir="ltr">$0</a>`)
+		}
+		b.WriteString("<p>" + e + "</p>\n")
 	}
 	b.WriteString("</div>\n")
 	return b.String()
@@ -198,6 +205,9 @@ func (p parts) html(lang string, rtl bool) string {
 // dateRe finds a date (and its time) in a paragraph: the HTML part keeps
 // it on one line, as a phone's narrow screen broke "2026-12-10" after
 // "2026-".
+// urlRe finds the answer link's address in its (escaped) paragraph.
+var urlRe = regexp.MustCompile(`https?://[^\s<>"]+`)
+
 var dateRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?`)
 
 func dir(rtl bool) string {
@@ -234,7 +244,7 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 	data := map[string]any{
 		"FirstName": isolate(d.FirstName, rtl), "Counterpart": isolate(d.Counterpart, rtl), "Date": d.Date, "Time": d.Time,
 		"PartySize": d.PartySize, "Diets": strings.Join(diets, sep), "Address": isolate(d.Address, rtl),
-		"Organisation": isolate(d.Organisation, rtl), "AnswerBy": d.AnswerBy, "Link": d.Link,
+		"Organisation": isolate(d.Organisation, rtl), "AnswerBy": isolate(d.AnswerBy, rtl), "Link": d.Link,
 	}
 	get := func(id string) (string, error) {
 		s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})

@@ -84,3 +84,29 @@ func TestValuesAreEscapedAndOnOneLine(t *testing.T) {
 		t.Errorf("a name was not escaped or kept on one line:\n%s\n%s", m.HTML, m.Text)
 	}
 }
+
+// TestAnswerLinkPressable: the HTML part showed the answer link as bare
+// text, which many mail apps on a phone do not turn into a link (outside
+// round s26, ADR 0137). It is an anchor, left to right also in Arabic, in
+// the person's language and in the Swedish copy below it.
+func TestAnswerLinkPressable(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Data{FirstName: "Amina", Counterpart: "Erik", AnswerBy: "2026-12-08 18:00", Link: "http://x/a/TOKEN"}
+	for _, l := range []string{"sv", "ar"} {
+		m, err := c.Render(l, MentorOffer, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if l != "sv" {
+			want = 2 // and the Swedish copy
+		}
+		if n := strings.Count(m.HTML, `<a href="http://x/a/TOKEN" dir="ltr">http://x/a/TOKEN</a>`); n != want {
+			t.Errorf("%s: %d answer links to press, want %d:\n%s", l, n, want, m.HTML)
+		}
+	}
+}

@@ -137,7 +137,9 @@ func (s *Service) render(ctx context.Context, m *pb.StoredMessage) (rendered, er
 		}
 		d.CannotCome = m.GetTemplate() == pb.Template_TEMPLATE_DINNER_CONFIRMED || m.GetTemplate() == pb.Template_TEMPLATE_DINNER_REMINDER
 		if !d.CannotCome {
-			d.AnswerBy = expire.In(s.d.Quiet.Location).Format(time.DateOnly)
+			// The minute, as the answer page shows it: the link dies then,
+			// and a date alone read as the whole day (ADR 0137).
+			d.AnswerBy = expire.In(s.d.Quiet.Location).Format("2006-01-02 15:04")
 		}
 		if r.link, err = s.newLink(ctx, m, me.Language, expire); err != nil {
 			return rendered{}, err

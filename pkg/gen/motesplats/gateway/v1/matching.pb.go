@@ -319,6 +319,283 @@ func (x *GetMatchingJobResponse) GetJob() *v1.Job {
 	return nil
 }
 
+// ListUnmatchedNewcomersRequest pages through a job's newcomers left
+// without a proposal.
+type ListUnmatchedNewcomersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Job id.
+	JobId string `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// Maximum results, 1 to 500; 0 means 50.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUnmatchedNewcomersRequest) Reset() {
+	*x = ListUnmatchedNewcomersRequest{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUnmatchedNewcomersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUnmatchedNewcomersRequest) ProtoMessage() {}
+
+func (x *ListUnmatchedNewcomersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUnmatchedNewcomersRequest.ProtoReflect.Descriptor instead.
+func (*ListUnmatchedNewcomersRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListUnmatchedNewcomersRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+func (x *ListUnmatchedNewcomersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListUnmatchedNewcomersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListUnmatchedNewcomersResponse is one page.
+type ListUnmatchedNewcomersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomers, in participant id order.
+	Unmatched []*UnmatchedNewcomerView `protobuf:"bytes,1,rep,name=unmatched,proto3" json:"unmatched,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Newcomers left without a proposal in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUnmatchedNewcomersResponse) Reset() {
+	*x = ListUnmatchedNewcomersResponse{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUnmatchedNewcomersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUnmatchedNewcomersResponse) ProtoMessage() {}
+
+func (x *ListUnmatchedNewcomersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUnmatchedNewcomersResponse.ProtoReflect.Descriptor instead.
+func (*ListUnmatchedNewcomersResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListUnmatchedNewcomersResponse) GetUnmatched() []*UnmatchedNewcomerView {
+	if x != nil {
+		return x.Unmatched
+	}
+	return nil
+}
+
+func (x *ListUnmatchedNewcomersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListUnmatchedNewcomersResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// UnmatchedNewcomerView is a newcomer a job left without a proposal, with
+// names.
+type UnmatchedNewcomerView struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer.
+	ParticipantId string `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// The newcomer's name; empty when it can no longer be read.
+	ParticipantName string `protobuf:"bytes,2,opt,name=participant_name,json=participantName,proto3" json:"participant_name,omitempty"`
+	// Municipality (SCB code).
+	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	// Why the job proposed nobody.
+	Reason v1.UnmatchedReason `protobuf:"varint,4,opt,name=reason,proto3,enum=motesplats.mentoring.v1.UnmatchedReason" json:"reason,omitempty"`
+	// For UNMATCHED_REASON_MENTORS_FULL: up to three of the mentors who fit,
+	// best first.
+	Mentors       []*UnmatchedMentor `protobuf:"bytes,5,rep,name=mentors,proto3" json:"mentors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnmatchedNewcomerView) Reset() {
+	*x = UnmatchedNewcomerView{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnmatchedNewcomerView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnmatchedNewcomerView) ProtoMessage() {}
+
+func (x *UnmatchedNewcomerView) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnmatchedNewcomerView.ProtoReflect.Descriptor instead.
+func (*UnmatchedNewcomerView) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *UnmatchedNewcomerView) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *UnmatchedNewcomerView) GetParticipantName() string {
+	if x != nil {
+		return x.ParticipantName
+	}
+	return ""
+}
+
+func (x *UnmatchedNewcomerView) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *UnmatchedNewcomerView) GetReason() v1.UnmatchedReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v1.UnmatchedReason(0)
+}
+
+func (x *UnmatchedNewcomerView) GetMentors() []*UnmatchedMentor {
+	if x != nil {
+		return x.Mentors
+	}
+	return nil
+}
+
+// UnmatchedMentor is a mentor who fit a newcomer but had no free place.
+type UnmatchedMentor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mentor.
+	VolunteerId string `protobuf:"bytes,1,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// The mentor's name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The points the pair would have had.
+	Score         int32 `protobuf:"varint,3,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnmatchedMentor) Reset() {
+	*x = UnmatchedMentor{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnmatchedMentor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnmatchedMentor) ProtoMessage() {}
+
+func (x *UnmatchedMentor) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnmatchedMentor.ProtoReflect.Descriptor instead.
+func (*UnmatchedMentor) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *UnmatchedMentor) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *UnmatchedMentor) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UnmatchedMentor) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
 // ListMatchingJobsRequest pages through jobs.
 type ListMatchingJobsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -332,7 +609,7 @@ type ListMatchingJobsRequest struct {
 
 func (x *ListMatchingJobsRequest) Reset() {
 	*x = ListMatchingJobsRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[5]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -344,7 +621,7 @@ func (x *ListMatchingJobsRequest) String() string {
 func (*ListMatchingJobsRequest) ProtoMessage() {}
 
 func (x *ListMatchingJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[5]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -357,7 +634,7 @@ func (x *ListMatchingJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMatchingJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListMatchingJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{5}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListMatchingJobsRequest) GetPageSize() int32 {
@@ -387,7 +664,7 @@ type ListMatchingJobsResponse struct {
 
 func (x *ListMatchingJobsResponse) Reset() {
 	*x = ListMatchingJobsResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[6]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +676,7 @@ func (x *ListMatchingJobsResponse) String() string {
 func (*ListMatchingJobsResponse) ProtoMessage() {}
 
 func (x *ListMatchingJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[6]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +689,7 @@ func (x *ListMatchingJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMatchingJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListMatchingJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{6}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListMatchingJobsResponse) GetJobs() []*v1.Job {
@@ -440,7 +717,7 @@ type GetPairRequest struct {
 
 func (x *GetPairRequest) Reset() {
 	*x = GetPairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[7]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +729,7 @@ func (x *GetPairRequest) String() string {
 func (*GetPairRequest) ProtoMessage() {}
 
 func (x *GetPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[7]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +742,7 @@ func (x *GetPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPairRequest.ProtoReflect.Descriptor instead.
 func (*GetPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{7}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetPairRequest) GetId() string {
@@ -486,7 +763,7 @@ type GetPairResponse struct {
 
 func (x *GetPairResponse) Reset() {
 	*x = GetPairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +775,7 @@ func (x *GetPairResponse) String() string {
 func (*GetPairResponse) ProtoMessage() {}
 
 func (x *GetPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +788,7 @@ func (x *GetPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPairResponse.ProtoReflect.Descriptor instead.
 func (*GetPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{8}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetPairResponse) GetPair() *PairView {
@@ -547,7 +824,7 @@ type ListPairsRequest struct {
 
 func (x *ListPairsRequest) Reset() {
 	*x = ListPairsRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +836,7 @@ func (x *ListPairsRequest) String() string {
 func (*ListPairsRequest) ProtoMessage() {}
 
 func (x *ListPairsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +849,7 @@ func (x *ListPairsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPairsRequest.ProtoReflect.Descriptor instead.
 func (*ListPairsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{9}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListPairsRequest) GetJobId() string {
@@ -639,7 +916,7 @@ type ListPairsResponse struct {
 
 func (x *ListPairsResponse) Reset() {
 	*x = ListPairsResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +928,7 @@ func (x *ListPairsResponse) String() string {
 func (*ListPairsResponse) ProtoMessage() {}
 
 func (x *ListPairsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +941,7 @@ func (x *ListPairsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPairsResponse.ProtoReflect.Descriptor instead.
 func (*ListPairsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{10}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListPairsResponse) GetPairs() []*PairView {
@@ -699,7 +976,7 @@ type ApprovePairRequest struct {
 
 func (x *ApprovePairRequest) Reset() {
 	*x = ApprovePairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +988,7 @@ func (x *ApprovePairRequest) String() string {
 func (*ApprovePairRequest) ProtoMessage() {}
 
 func (x *ApprovePairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +1001,7 @@ func (x *ApprovePairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePairRequest.ProtoReflect.Descriptor instead.
 func (*ApprovePairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ApprovePairRequest) GetId() string {
@@ -745,7 +1022,7 @@ type ApprovePairResponse struct {
 
 func (x *ApprovePairResponse) Reset() {
 	*x = ApprovePairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +1034,7 @@ func (x *ApprovePairResponse) String() string {
 func (*ApprovePairResponse) ProtoMessage() {}
 
 func (x *ApprovePairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +1047,7 @@ func (x *ApprovePairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePairResponse.ProtoReflect.Descriptor instead.
 func (*ApprovePairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ApprovePairResponse) GetPair() *PairView {
@@ -793,7 +1070,7 @@ type RejectPairRequest struct {
 
 func (x *RejectPairRequest) Reset() {
 	*x = RejectPairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -805,7 +1082,7 @@ func (x *RejectPairRequest) String() string {
 func (*RejectPairRequest) ProtoMessage() {}
 
 func (x *RejectPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -818,7 +1095,7 @@ func (x *RejectPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectPairRequest.ProtoReflect.Descriptor instead.
 func (*RejectPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RejectPairRequest) GetId() string {
@@ -846,7 +1123,7 @@ type RejectPairResponse struct {
 
 func (x *RejectPairResponse) Reset() {
 	*x = RejectPairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +1135,7 @@ func (x *RejectPairResponse) String() string {
 func (*RejectPairResponse) ProtoMessage() {}
 
 func (x *RejectPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +1148,7 @@ func (x *RejectPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectPairResponse.ProtoReflect.Descriptor instead.
 func (*RejectPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RejectPairResponse) GetPair() *PairView {
@@ -894,7 +1171,7 @@ type ReplaceCandidateRequest struct {
 
 func (x *ReplaceCandidateRequest) Reset() {
 	*x = ReplaceCandidateRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +1183,7 @@ func (x *ReplaceCandidateRequest) String() string {
 func (*ReplaceCandidateRequest) ProtoMessage() {}
 
 func (x *ReplaceCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,7 +1196,7 @@ func (x *ReplaceCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ReplaceCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReplaceCandidateRequest) GetId() string {
@@ -947,7 +1224,7 @@ type ReplaceCandidateResponse struct {
 
 func (x *ReplaceCandidateResponse) Reset() {
 	*x = ReplaceCandidateResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1236,7 @@ func (x *ReplaceCandidateResponse) String() string {
 func (*ReplaceCandidateResponse) ProtoMessage() {}
 
 func (x *ReplaceCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1249,7 @@ func (x *ReplaceCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ReplaceCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReplaceCandidateResponse) GetPair() *PairView {
@@ -995,7 +1272,7 @@ type AcceptOfferRequest struct {
 
 func (x *AcceptOfferRequest) Reset() {
 	*x = AcceptOfferRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1284,7 @@ func (x *AcceptOfferRequest) String() string {
 func (*AcceptOfferRequest) ProtoMessage() {}
 
 func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1297,7 @@ func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferRequest.ProtoReflect.Descriptor instead.
 func (*AcceptOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AcceptOfferRequest) GetId() string {
@@ -1048,7 +1325,7 @@ type AcceptOfferResponse struct {
 
 func (x *AcceptOfferResponse) Reset() {
 	*x = AcceptOfferResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1060,7 +1337,7 @@ func (x *AcceptOfferResponse) String() string {
 func (*AcceptOfferResponse) ProtoMessage() {}
 
 func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1073,7 +1350,7 @@ func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferResponse.ProtoReflect.Descriptor instead.
 func (*AcceptOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AcceptOfferResponse) GetPair() *PairView {
@@ -1098,7 +1375,7 @@ type DeclineOfferRequest struct {
 
 func (x *DeclineOfferRequest) Reset() {
 	*x = DeclineOfferRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1110,7 +1387,7 @@ func (x *DeclineOfferRequest) String() string {
 func (*DeclineOfferRequest) ProtoMessage() {}
 
 func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1123,7 +1400,7 @@ func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeclineOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeclineOfferRequest) GetId() string {
@@ -1158,7 +1435,7 @@ type DeclineOfferResponse struct {
 
 func (x *DeclineOfferResponse) Reset() {
 	*x = DeclineOfferResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1447,7 @@ func (x *DeclineOfferResponse) String() string {
 func (*DeclineOfferResponse) ProtoMessage() {}
 
 func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1460,7 @@ func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeclineOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeclineOfferResponse) GetPair() *PairView {
@@ -1206,7 +1483,7 @@ type RecordCheckInRequest struct {
 
 func (x *RecordCheckInRequest) Reset() {
 	*x = RecordCheckInRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1218,7 +1495,7 @@ func (x *RecordCheckInRequest) String() string {
 func (*RecordCheckInRequest) ProtoMessage() {}
 
 func (x *RecordCheckInRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1231,7 +1508,7 @@ func (x *RecordCheckInRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordCheckInRequest.ProtoReflect.Descriptor instead.
 func (*RecordCheckInRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RecordCheckInRequest) GetId() string {
@@ -1259,7 +1536,7 @@ type RecordCheckInResponse struct {
 
 func (x *RecordCheckInResponse) Reset() {
 	*x = RecordCheckInResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +1548,7 @@ func (x *RecordCheckInResponse) String() string {
 func (*RecordCheckInResponse) ProtoMessage() {}
 
 func (x *RecordCheckInResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +1561,7 @@ func (x *RecordCheckInResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordCheckInResponse.ProtoReflect.Descriptor instead.
 func (*RecordCheckInResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RecordCheckInResponse) GetPair() *PairView {
@@ -1307,7 +1584,7 @@ type EndPairRequest struct {
 
 func (x *EndPairRequest) Reset() {
 	*x = EndPairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1596,7 @@ func (x *EndPairRequest) String() string {
 func (*EndPairRequest) ProtoMessage() {}
 
 func (x *EndPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1609,7 @@ func (x *EndPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPairRequest.ProtoReflect.Descriptor instead.
 func (*EndPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EndPairRequest) GetId() string {
@@ -1360,7 +1637,7 @@ type EndPairResponse struct {
 
 func (x *EndPairResponse) Reset() {
 	*x = EndPairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1649,7 @@ func (x *EndPairResponse) String() string {
 func (*EndPairResponse) ProtoMessage() {}
 
 func (x *EndPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1662,7 @@ func (x *EndPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPairResponse.ProtoReflect.Descriptor instead.
 func (*EndPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EndPairResponse) GetPair() *PairView {
@@ -1412,7 +1689,7 @@ type GetMentoringReportRequest struct {
 
 func (x *GetMentoringReportRequest) Reset() {
 	*x = GetMentoringReportRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1424,7 +1701,7 @@ func (x *GetMentoringReportRequest) String() string {
 func (*GetMentoringReportRequest) ProtoMessage() {}
 
 func (x *GetMentoringReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1437,7 +1714,7 @@ func (x *GetMentoringReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMentoringReportRequest.ProtoReflect.Descriptor instead.
 func (*GetMentoringReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetMentoringReportRequest) GetOrganisationId() string {
@@ -1479,7 +1756,7 @@ type GetMentoringReportResponse struct {
 
 func (x *GetMentoringReportResponse) Reset() {
 	*x = GetMentoringReportResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1491,7 +1768,7 @@ func (x *GetMentoringReportResponse) String() string {
 func (*GetMentoringReportResponse) ProtoMessage() {}
 
 func (x *GetMentoringReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1504,7 +1781,7 @@ func (x *GetMentoringReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMentoringReportResponse.ProtoReflect.Descriptor instead.
 func (*GetMentoringReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetMentoringReportResponse) GetReport() *v1.GetReportResponse {
@@ -1536,7 +1813,27 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\x15GetMatchingJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"H\n" +
 	"\x16GetMatchingJobResponse\x12.\n" +
-	"\x03job\x18\x01 \x01(\v2\x1c.motesplats.mentoring.v1.JobR\x03job\"U\n" +
+	"\x03job\x18\x01 \x01(\v2\x1c.motesplats.mentoring.v1.JobR\x03job\"r\n" +
+	"\x1dListUnmatchedNewcomersRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xb3\x01\n" +
+	"\x1eListUnmatchedNewcomersResponse\x12J\n" +
+	"\tunmatched\x18\x01 \x03(\v2,.motesplats.gateway.v1.UnmatchedNewcomerViewR\tunmatched\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9a\x02\n" +
+	"\x15UnmatchedNewcomerView\x12%\n" +
+	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12)\n" +
+	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12+\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12@\n" +
+	"\x06reason\x18\x04 \x01(\x0e2(.motesplats.mentoring.v1.UnmatchedReasonR\x06reason\x12@\n" +
+	"\amentors\x18\x05 \x03(\v2&.motesplats.gateway.v1.UnmatchedMentorR\amentors\"^\n" +
+	"\x0fUnmatchedMentor\x12!\n" +
+	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05score\x18\x03 \x01(\x05R\x05score\"U\n" +
 	"\x17ListMatchingJobsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1604,11 +1901,12 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x19\n" +
 	"\bto_month\x18\x04 \x01(\tR\atoMonth\"`\n" +
 	"\x1aGetMentoringReportResponse\x12B\n" +
-	"\x06report\x18\x01 \x01(\v2*.motesplats.mentoring.v1.GetReportResponseR\x06report2\x8b\v\n" +
+	"\x06report\x18\x01 \x01(\v2*.motesplats.mentoring.v1.GetReportResponseR\x06report2\x98\f\n" +
 	"\x0fMatchingService\x12s\n" +
 	"\x10StartMatchingJob\x12..motesplats.gateway.v1.StartMatchingJobRequest\x1a/.motesplats.gateway.v1.StartMatchingJobResponse\x12r\n" +
 	"\x0eGetMatchingJob\x12,.motesplats.gateway.v1.GetMatchingJobRequest\x1a-.motesplats.gateway.v1.GetMatchingJobResponse\"\x03\x90\x02\x01\x12x\n" +
-	"\x10ListMatchingJobs\x12..motesplats.gateway.v1.ListMatchingJobsRequest\x1a/.motesplats.gateway.v1.ListMatchingJobsResponse\"\x03\x90\x02\x01\x12]\n" +
+	"\x10ListMatchingJobs\x12..motesplats.gateway.v1.ListMatchingJobsRequest\x1a/.motesplats.gateway.v1.ListMatchingJobsResponse\"\x03\x90\x02\x01\x12\x8a\x01\n" +
+	"\x16ListUnmatchedNewcomers\x124.motesplats.gateway.v1.ListUnmatchedNewcomersRequest\x1a5.motesplats.gateway.v1.ListUnmatchedNewcomersResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\aGetPair\x12%.motesplats.gateway.v1.GetPairRequest\x1a&.motesplats.gateway.v1.GetPairResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\tListPairs\x12'.motesplats.gateway.v1.ListPairsRequest\x1a(.motesplats.gateway.v1.ListPairsResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\vApprovePair\x12).motesplats.gateway.v1.ApprovePairRequest\x1a*.motesplats.gateway.v1.ApprovePairResponse\x12a\n" +
@@ -1634,100 +1932,110 @@ func file_motesplats_gateway_v1_matching_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_matching_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_motesplats_gateway_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
-	(*PairView)(nil),                   // 0: motesplats.gateway.v1.PairView
-	(*StartMatchingJobRequest)(nil),    // 1: motesplats.gateway.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil),   // 2: motesplats.gateway.v1.StartMatchingJobResponse
-	(*GetMatchingJobRequest)(nil),      // 3: motesplats.gateway.v1.GetMatchingJobRequest
-	(*GetMatchingJobResponse)(nil),     // 4: motesplats.gateway.v1.GetMatchingJobResponse
-	(*ListMatchingJobsRequest)(nil),    // 5: motesplats.gateway.v1.ListMatchingJobsRequest
-	(*ListMatchingJobsResponse)(nil),   // 6: motesplats.gateway.v1.ListMatchingJobsResponse
-	(*GetPairRequest)(nil),             // 7: motesplats.gateway.v1.GetPairRequest
-	(*GetPairResponse)(nil),            // 8: motesplats.gateway.v1.GetPairResponse
-	(*ListPairsRequest)(nil),           // 9: motesplats.gateway.v1.ListPairsRequest
-	(*ListPairsResponse)(nil),          // 10: motesplats.gateway.v1.ListPairsResponse
-	(*ApprovePairRequest)(nil),         // 11: motesplats.gateway.v1.ApprovePairRequest
-	(*ApprovePairResponse)(nil),        // 12: motesplats.gateway.v1.ApprovePairResponse
-	(*RejectPairRequest)(nil),          // 13: motesplats.gateway.v1.RejectPairRequest
-	(*RejectPairResponse)(nil),         // 14: motesplats.gateway.v1.RejectPairResponse
-	(*ReplaceCandidateRequest)(nil),    // 15: motesplats.gateway.v1.ReplaceCandidateRequest
-	(*ReplaceCandidateResponse)(nil),   // 16: motesplats.gateway.v1.ReplaceCandidateResponse
-	(*AcceptOfferRequest)(nil),         // 17: motesplats.gateway.v1.AcceptOfferRequest
-	(*AcceptOfferResponse)(nil),        // 18: motesplats.gateway.v1.AcceptOfferResponse
-	(*DeclineOfferRequest)(nil),        // 19: motesplats.gateway.v1.DeclineOfferRequest
-	(*DeclineOfferResponse)(nil),       // 20: motesplats.gateway.v1.DeclineOfferResponse
-	(*RecordCheckInRequest)(nil),       // 21: motesplats.gateway.v1.RecordCheckInRequest
-	(*RecordCheckInResponse)(nil),      // 22: motesplats.gateway.v1.RecordCheckInResponse
-	(*EndPairRequest)(nil),             // 23: motesplats.gateway.v1.EndPairRequest
-	(*EndPairResponse)(nil),            // 24: motesplats.gateway.v1.EndPairResponse
-	(*GetMentoringReportRequest)(nil),  // 25: motesplats.gateway.v1.GetMentoringReportRequest
-	(*GetMentoringReportResponse)(nil), // 26: motesplats.gateway.v1.GetMentoringReportResponse
-	(*v1.Pair)(nil),                    // 27: motesplats.mentoring.v1.Pair
-	(*v1.Job)(nil),                     // 28: motesplats.mentoring.v1.Job
-	(v11.PairStatus)(0),                // 29: motesplats.events.v1.PairStatus
-	(v1.PairOrder)(0),                  // 30: motesplats.mentoring.v1.PairOrder
-	(v11.RejectReason)(0),              // 31: motesplats.events.v1.RejectReason
-	(v11.Party)(0),                     // 32: motesplats.events.v1.Party
-	(v11.DeclineReason)(0),             // 33: motesplats.events.v1.DeclineReason
-	(*v1.CheckIn)(nil),                 // 34: motesplats.mentoring.v1.CheckIn
-	(v11.EndReason)(0),                 // 35: motesplats.events.v1.EndReason
-	(*v1.GetReportResponse)(nil),       // 36: motesplats.mentoring.v1.GetReportResponse
+	(*PairView)(nil),                       // 0: motesplats.gateway.v1.PairView
+	(*StartMatchingJobRequest)(nil),        // 1: motesplats.gateway.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil),       // 2: motesplats.gateway.v1.StartMatchingJobResponse
+	(*GetMatchingJobRequest)(nil),          // 3: motesplats.gateway.v1.GetMatchingJobRequest
+	(*GetMatchingJobResponse)(nil),         // 4: motesplats.gateway.v1.GetMatchingJobResponse
+	(*ListUnmatchedNewcomersRequest)(nil),  // 5: motesplats.gateway.v1.ListUnmatchedNewcomersRequest
+	(*ListUnmatchedNewcomersResponse)(nil), // 6: motesplats.gateway.v1.ListUnmatchedNewcomersResponse
+	(*UnmatchedNewcomerView)(nil),          // 7: motesplats.gateway.v1.UnmatchedNewcomerView
+	(*UnmatchedMentor)(nil),                // 8: motesplats.gateway.v1.UnmatchedMentor
+	(*ListMatchingJobsRequest)(nil),        // 9: motesplats.gateway.v1.ListMatchingJobsRequest
+	(*ListMatchingJobsResponse)(nil),       // 10: motesplats.gateway.v1.ListMatchingJobsResponse
+	(*GetPairRequest)(nil),                 // 11: motesplats.gateway.v1.GetPairRequest
+	(*GetPairResponse)(nil),                // 12: motesplats.gateway.v1.GetPairResponse
+	(*ListPairsRequest)(nil),               // 13: motesplats.gateway.v1.ListPairsRequest
+	(*ListPairsResponse)(nil),              // 14: motesplats.gateway.v1.ListPairsResponse
+	(*ApprovePairRequest)(nil),             // 15: motesplats.gateway.v1.ApprovePairRequest
+	(*ApprovePairResponse)(nil),            // 16: motesplats.gateway.v1.ApprovePairResponse
+	(*RejectPairRequest)(nil),              // 17: motesplats.gateway.v1.RejectPairRequest
+	(*RejectPairResponse)(nil),             // 18: motesplats.gateway.v1.RejectPairResponse
+	(*ReplaceCandidateRequest)(nil),        // 19: motesplats.gateway.v1.ReplaceCandidateRequest
+	(*ReplaceCandidateResponse)(nil),       // 20: motesplats.gateway.v1.ReplaceCandidateResponse
+	(*AcceptOfferRequest)(nil),             // 21: motesplats.gateway.v1.AcceptOfferRequest
+	(*AcceptOfferResponse)(nil),            // 22: motesplats.gateway.v1.AcceptOfferResponse
+	(*DeclineOfferRequest)(nil),            // 23: motesplats.gateway.v1.DeclineOfferRequest
+	(*DeclineOfferResponse)(nil),           // 24: motesplats.gateway.v1.DeclineOfferResponse
+	(*RecordCheckInRequest)(nil),           // 25: motesplats.gateway.v1.RecordCheckInRequest
+	(*RecordCheckInResponse)(nil),          // 26: motesplats.gateway.v1.RecordCheckInResponse
+	(*EndPairRequest)(nil),                 // 27: motesplats.gateway.v1.EndPairRequest
+	(*EndPairResponse)(nil),                // 28: motesplats.gateway.v1.EndPairResponse
+	(*GetMentoringReportRequest)(nil),      // 29: motesplats.gateway.v1.GetMentoringReportRequest
+	(*GetMentoringReportResponse)(nil),     // 30: motesplats.gateway.v1.GetMentoringReportResponse
+	(*v1.Pair)(nil),                        // 31: motesplats.mentoring.v1.Pair
+	(*v1.Job)(nil),                         // 32: motesplats.mentoring.v1.Job
+	(v1.UnmatchedReason)(0),                // 33: motesplats.mentoring.v1.UnmatchedReason
+	(v11.PairStatus)(0),                    // 34: motesplats.events.v1.PairStatus
+	(v1.PairOrder)(0),                      // 35: motesplats.mentoring.v1.PairOrder
+	(v11.RejectReason)(0),                  // 36: motesplats.events.v1.RejectReason
+	(v11.Party)(0),                         // 37: motesplats.events.v1.Party
+	(v11.DeclineReason)(0),                 // 38: motesplats.events.v1.DeclineReason
+	(*v1.CheckIn)(nil),                     // 39: motesplats.mentoring.v1.CheckIn
+	(v11.EndReason)(0),                     // 40: motesplats.events.v1.EndReason
+	(*v1.GetReportResponse)(nil),           // 41: motesplats.mentoring.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
-	27, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
-	28, // 1: motesplats.gateway.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	28, // 2: motesplats.gateway.v1.GetMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	28, // 3: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
-	0,  // 4: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	29, // 5: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	30, // 6: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
-	0,  // 7: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
-	0,  // 8: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	31, // 9: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	0,  // 10: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	0,  // 11: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	32, // 12: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	0,  // 13: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	32, // 14: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	33, // 15: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	0,  // 16: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	34, // 17: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	0,  // 18: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	35, // 19: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	0,  // 20: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	36, // 21: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
-	1,  // 22: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
-	3,  // 23: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
-	5,  // 24: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
-	7,  // 25: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
-	9,  // 26: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
-	11, // 27: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
-	13, // 28: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
-	15, // 29: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
-	17, // 30: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
-	19, // 31: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
-	21, // 32: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
-	23, // 33: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
-	25, // 34: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
-	2,  // 35: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
-	4,  // 36: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
-	6,  // 37: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
-	8,  // 38: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
-	10, // 39: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
-	12, // 40: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
-	14, // 41: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
-	16, // 42: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
-	18, // 43: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
-	20, // 44: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
-	22, // 45: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
-	24, // 46: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
-	26, // 47: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
-	35, // [35:48] is the sub-list for method output_type
-	22, // [22:35] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	31, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
+	32, // 1: motesplats.gateway.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	32, // 2: motesplats.gateway.v1.GetMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	7,  // 3: motesplats.gateway.v1.ListUnmatchedNewcomersResponse.unmatched:type_name -> motesplats.gateway.v1.UnmatchedNewcomerView
+	33, // 4: motesplats.gateway.v1.UnmatchedNewcomerView.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
+	8,  // 5: motesplats.gateway.v1.UnmatchedNewcomerView.mentors:type_name -> motesplats.gateway.v1.UnmatchedMentor
+	32, // 6: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
+	0,  // 7: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	34, // 8: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	35, // 9: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	0,  // 10: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
+	0,  // 11: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	36, // 12: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	0,  // 13: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	0,  // 14: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	37, // 15: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	0,  // 16: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	37, // 17: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	38, // 18: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	0,  // 19: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	39, // 20: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	0,  // 21: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	40, // 22: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	0,  // 23: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	41, // 24: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
+	1,  // 25: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
+	3,  // 26: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
+	9,  // 27: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
+	5,  // 28: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
+	11, // 29: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
+	13, // 30: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
+	15, // 31: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
+	17, // 32: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
+	19, // 33: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
+	21, // 34: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
+	23, // 35: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
+	25, // 36: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
+	27, // 37: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
+	29, // 38: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
+	2,  // 39: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
+	4,  // 40: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
+	10, // 41: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
+	6,  // 42: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
+	12, // 43: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
+	14, // 44: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
+	16, // 45: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
+	18, // 46: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
+	20, // 47: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
+	22, // 48: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
+	24, // 49: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
+	26, // 50: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
+	28, // 51: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
+	30, // 52: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
+	39, // [39:53] is the sub-list for method output_type
+	25, // [25:39] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_matching_proto_init() }
@@ -1741,7 +2049,7 @@ func file_motesplats_gateway_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_matching_proto_rawDesc), len(file_motesplats_gateway_v1_matching_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

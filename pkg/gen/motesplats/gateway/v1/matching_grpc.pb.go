@@ -19,19 +19,20 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MatchingService_StartMatchingJob_FullMethodName   = "/motesplats.gateway.v1.MatchingService/StartMatchingJob"
-	MatchingService_GetMatchingJob_FullMethodName     = "/motesplats.gateway.v1.MatchingService/GetMatchingJob"
-	MatchingService_ListMatchingJobs_FullMethodName   = "/motesplats.gateway.v1.MatchingService/ListMatchingJobs"
-	MatchingService_GetPair_FullMethodName            = "/motesplats.gateway.v1.MatchingService/GetPair"
-	MatchingService_ListPairs_FullMethodName          = "/motesplats.gateway.v1.MatchingService/ListPairs"
-	MatchingService_ApprovePair_FullMethodName        = "/motesplats.gateway.v1.MatchingService/ApprovePair"
-	MatchingService_RejectPair_FullMethodName         = "/motesplats.gateway.v1.MatchingService/RejectPair"
-	MatchingService_ReplaceCandidate_FullMethodName   = "/motesplats.gateway.v1.MatchingService/ReplaceCandidate"
-	MatchingService_AcceptOffer_FullMethodName        = "/motesplats.gateway.v1.MatchingService/AcceptOffer"
-	MatchingService_DeclineOffer_FullMethodName       = "/motesplats.gateway.v1.MatchingService/DeclineOffer"
-	MatchingService_RecordCheckIn_FullMethodName      = "/motesplats.gateway.v1.MatchingService/RecordCheckIn"
-	MatchingService_EndPair_FullMethodName            = "/motesplats.gateway.v1.MatchingService/EndPair"
-	MatchingService_GetMentoringReport_FullMethodName = "/motesplats.gateway.v1.MatchingService/GetMentoringReport"
+	MatchingService_StartMatchingJob_FullMethodName       = "/motesplats.gateway.v1.MatchingService/StartMatchingJob"
+	MatchingService_GetMatchingJob_FullMethodName         = "/motesplats.gateway.v1.MatchingService/GetMatchingJob"
+	MatchingService_ListMatchingJobs_FullMethodName       = "/motesplats.gateway.v1.MatchingService/ListMatchingJobs"
+	MatchingService_ListUnmatchedNewcomers_FullMethodName = "/motesplats.gateway.v1.MatchingService/ListUnmatchedNewcomers"
+	MatchingService_GetPair_FullMethodName                = "/motesplats.gateway.v1.MatchingService/GetPair"
+	MatchingService_ListPairs_FullMethodName              = "/motesplats.gateway.v1.MatchingService/ListPairs"
+	MatchingService_ApprovePair_FullMethodName            = "/motesplats.gateway.v1.MatchingService/ApprovePair"
+	MatchingService_RejectPair_FullMethodName             = "/motesplats.gateway.v1.MatchingService/RejectPair"
+	MatchingService_ReplaceCandidate_FullMethodName       = "/motesplats.gateway.v1.MatchingService/ReplaceCandidate"
+	MatchingService_AcceptOffer_FullMethodName            = "/motesplats.gateway.v1.MatchingService/AcceptOffer"
+	MatchingService_DeclineOffer_FullMethodName           = "/motesplats.gateway.v1.MatchingService/DeclineOffer"
+	MatchingService_RecordCheckIn_FullMethodName          = "/motesplats.gateway.v1.MatchingService/RecordCheckIn"
+	MatchingService_EndPair_FullMethodName                = "/motesplats.gateway.v1.MatchingService/EndPair"
+	MatchingService_GetMentoringReport_FullMethodName     = "/motesplats.gateway.v1.MatchingService/GetMentoringReport"
 )
 
 // MatchingServiceClient is the client API for MatchingService service.
@@ -53,6 +54,10 @@ type MatchingServiceClient interface {
 	GetMatchingJob(ctx context.Context, in *GetMatchingJobRequest, opts ...grpc.CallOption) (*GetMatchingJobResponse, error)
 	// ListMatchingJobs pages through jobs, newest first.
 	ListMatchingJobs(ctx context.Context, in *ListMatchingJobsRequest, opts ...grpc.CallOption) (*ListMatchingJobsResponse, error)
+	// ListUnmatchedNewcomers pages through the newcomers a finished job left
+	// without a proposal, each with the reason and, when the mentors who fit
+	// were taken, the best of them by name.
+	ListUnmatchedNewcomers(ctx context.Context, in *ListUnmatchedNewcomersRequest, opts ...grpc.CallOption) (*ListUnmatchedNewcomersResponse, error)
 	// GetPair returns one pair with both names.
 	GetPair(ctx context.Context, in *GetPairRequest, opts ...grpc.CallOption) (*GetPairResponse, error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -109,6 +114,16 @@ func (c *matchingServiceClient) ListMatchingJobs(ctx context.Context, in *ListMa
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListMatchingJobsResponse)
 	err := c.cc.Invoke(ctx, MatchingService_ListMatchingJobs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchingServiceClient) ListUnmatchedNewcomers(ctx context.Context, in *ListUnmatchedNewcomersRequest, opts ...grpc.CallOption) (*ListUnmatchedNewcomersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListUnmatchedNewcomersResponse)
+	err := c.cc.Invoke(ctx, MatchingService_ListUnmatchedNewcomers_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +249,10 @@ type MatchingServiceServer interface {
 	GetMatchingJob(context.Context, *GetMatchingJobRequest) (*GetMatchingJobResponse, error)
 	// ListMatchingJobs pages through jobs, newest first.
 	ListMatchingJobs(context.Context, *ListMatchingJobsRequest) (*ListMatchingJobsResponse, error)
+	// ListUnmatchedNewcomers pages through the newcomers a finished job left
+	// without a proposal, each with the reason and, when the mentors who fit
+	// were taken, the best of them by name.
+	ListUnmatchedNewcomers(context.Context, *ListUnmatchedNewcomersRequest) (*ListUnmatchedNewcomersResponse, error)
 	// GetPair returns one pair with both names.
 	GetPair(context.Context, *GetPairRequest) (*GetPairResponse, error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -274,6 +293,9 @@ func (UnimplementedMatchingServiceServer) GetMatchingJob(context.Context, *GetMa
 }
 func (UnimplementedMatchingServiceServer) ListMatchingJobs(context.Context, *ListMatchingJobsRequest) (*ListMatchingJobsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMatchingJobs not implemented")
+}
+func (UnimplementedMatchingServiceServer) ListUnmatchedNewcomers(context.Context, *ListUnmatchedNewcomersRequest) (*ListUnmatchedNewcomersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListUnmatchedNewcomers not implemented")
 }
 func (UnimplementedMatchingServiceServer) GetPair(context.Context, *GetPairRequest) (*GetPairResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPair not implemented")
@@ -376,6 +398,24 @@ func _MatchingService_ListMatchingJobs_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MatchingServiceServer).ListMatchingJobs(ctx, req.(*ListMatchingJobsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchingService_ListUnmatchedNewcomers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListUnmatchedNewcomersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).ListUnmatchedNewcomers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_ListUnmatchedNewcomers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).ListUnmatchedNewcomers(ctx, req.(*ListUnmatchedNewcomersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -578,6 +618,10 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMatchingJobs",
 			Handler:    _MatchingService_ListMatchingJobs_Handler,
+		},
+		{
+			MethodName: "ListUnmatchedNewcomers",
+			Handler:    _MatchingService_ListUnmatchedNewcomers_Handler,
 		},
 		{
 			MethodName: "GetPair",

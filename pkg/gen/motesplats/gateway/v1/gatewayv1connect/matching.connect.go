@@ -42,6 +42,9 @@ const (
 	// MatchingServiceListMatchingJobsProcedure is the fully-qualified name of the MatchingService's
 	// ListMatchingJobs RPC.
 	MatchingServiceListMatchingJobsProcedure = "/motesplats.gateway.v1.MatchingService/ListMatchingJobs"
+	// MatchingServiceListUnmatchedNewcomersProcedure is the fully-qualified name of the
+	// MatchingService's ListUnmatchedNewcomers RPC.
+	MatchingServiceListUnmatchedNewcomersProcedure = "/motesplats.gateway.v1.MatchingService/ListUnmatchedNewcomers"
 	// MatchingServiceGetPairProcedure is the fully-qualified name of the MatchingService's GetPair RPC.
 	MatchingServiceGetPairProcedure = "/motesplats.gateway.v1.MatchingService/GetPair"
 	// MatchingServiceListPairsProcedure is the fully-qualified name of the MatchingService's ListPairs
@@ -82,6 +85,10 @@ type MatchingServiceClient interface {
 	GetMatchingJob(context.Context, *connect.Request[v1.GetMatchingJobRequest]) (*connect.Response[v1.GetMatchingJobResponse], error)
 	// ListMatchingJobs pages through jobs, newest first.
 	ListMatchingJobs(context.Context, *connect.Request[v1.ListMatchingJobsRequest]) (*connect.Response[v1.ListMatchingJobsResponse], error)
+	// ListUnmatchedNewcomers pages through the newcomers a finished job left
+	// without a proposal, each with the reason and, when the mentors who fit
+	// were taken, the best of them by name.
+	ListUnmatchedNewcomers(context.Context, *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error)
 	// GetPair returns one pair with both names.
 	GetPair(context.Context, *connect.Request[v1.GetPairRequest]) (*connect.Response[v1.GetPairResponse], error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -134,6 +141,13 @@ func NewMatchingServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			httpClient,
 			baseURL+MatchingServiceListMatchingJobsProcedure,
 			connect.WithSchema(matchingServiceMethods.ByName("ListMatchingJobs")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listUnmatchedNewcomers: connect.NewClient[v1.ListUnmatchedNewcomersRequest, v1.ListUnmatchedNewcomersResponse](
+			httpClient,
+			baseURL+MatchingServiceListUnmatchedNewcomersProcedure,
+			connect.WithSchema(matchingServiceMethods.ByName("ListUnmatchedNewcomers")),
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
@@ -205,19 +219,20 @@ func NewMatchingServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 
 // matchingServiceClient implements MatchingServiceClient.
 type matchingServiceClient struct {
-	startMatchingJob   *connect.Client[v1.StartMatchingJobRequest, v1.StartMatchingJobResponse]
-	getMatchingJob     *connect.Client[v1.GetMatchingJobRequest, v1.GetMatchingJobResponse]
-	listMatchingJobs   *connect.Client[v1.ListMatchingJobsRequest, v1.ListMatchingJobsResponse]
-	getPair            *connect.Client[v1.GetPairRequest, v1.GetPairResponse]
-	listPairs          *connect.Client[v1.ListPairsRequest, v1.ListPairsResponse]
-	approvePair        *connect.Client[v1.ApprovePairRequest, v1.ApprovePairResponse]
-	rejectPair         *connect.Client[v1.RejectPairRequest, v1.RejectPairResponse]
-	replaceCandidate   *connect.Client[v1.ReplaceCandidateRequest, v1.ReplaceCandidateResponse]
-	acceptOffer        *connect.Client[v1.AcceptOfferRequest, v1.AcceptOfferResponse]
-	declineOffer       *connect.Client[v1.DeclineOfferRequest, v1.DeclineOfferResponse]
-	recordCheckIn      *connect.Client[v1.RecordCheckInRequest, v1.RecordCheckInResponse]
-	endPair            *connect.Client[v1.EndPairRequest, v1.EndPairResponse]
-	getMentoringReport *connect.Client[v1.GetMentoringReportRequest, v1.GetMentoringReportResponse]
+	startMatchingJob       *connect.Client[v1.StartMatchingJobRequest, v1.StartMatchingJobResponse]
+	getMatchingJob         *connect.Client[v1.GetMatchingJobRequest, v1.GetMatchingJobResponse]
+	listMatchingJobs       *connect.Client[v1.ListMatchingJobsRequest, v1.ListMatchingJobsResponse]
+	listUnmatchedNewcomers *connect.Client[v1.ListUnmatchedNewcomersRequest, v1.ListUnmatchedNewcomersResponse]
+	getPair                *connect.Client[v1.GetPairRequest, v1.GetPairResponse]
+	listPairs              *connect.Client[v1.ListPairsRequest, v1.ListPairsResponse]
+	approvePair            *connect.Client[v1.ApprovePairRequest, v1.ApprovePairResponse]
+	rejectPair             *connect.Client[v1.RejectPairRequest, v1.RejectPairResponse]
+	replaceCandidate       *connect.Client[v1.ReplaceCandidateRequest, v1.ReplaceCandidateResponse]
+	acceptOffer            *connect.Client[v1.AcceptOfferRequest, v1.AcceptOfferResponse]
+	declineOffer           *connect.Client[v1.DeclineOfferRequest, v1.DeclineOfferResponse]
+	recordCheckIn          *connect.Client[v1.RecordCheckInRequest, v1.RecordCheckInResponse]
+	endPair                *connect.Client[v1.EndPairRequest, v1.EndPairResponse]
+	getMentoringReport     *connect.Client[v1.GetMentoringReportRequest, v1.GetMentoringReportResponse]
 }
 
 // StartMatchingJob calls motesplats.gateway.v1.MatchingService.StartMatchingJob.
@@ -233,6 +248,11 @@ func (c *matchingServiceClient) GetMatchingJob(ctx context.Context, req *connect
 // ListMatchingJobs calls motesplats.gateway.v1.MatchingService.ListMatchingJobs.
 func (c *matchingServiceClient) ListMatchingJobs(ctx context.Context, req *connect.Request[v1.ListMatchingJobsRequest]) (*connect.Response[v1.ListMatchingJobsResponse], error) {
 	return c.listMatchingJobs.CallUnary(ctx, req)
+}
+
+// ListUnmatchedNewcomers calls motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers.
+func (c *matchingServiceClient) ListUnmatchedNewcomers(ctx context.Context, req *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error) {
+	return c.listUnmatchedNewcomers.CallUnary(ctx, req)
 }
 
 // GetPair calls motesplats.gateway.v1.MatchingService.GetPair.
@@ -295,6 +315,10 @@ type MatchingServiceHandler interface {
 	GetMatchingJob(context.Context, *connect.Request[v1.GetMatchingJobRequest]) (*connect.Response[v1.GetMatchingJobResponse], error)
 	// ListMatchingJobs pages through jobs, newest first.
 	ListMatchingJobs(context.Context, *connect.Request[v1.ListMatchingJobsRequest]) (*connect.Response[v1.ListMatchingJobsResponse], error)
+	// ListUnmatchedNewcomers pages through the newcomers a finished job left
+	// without a proposal, each with the reason and, when the mentors who fit
+	// were taken, the best of them by name.
+	ListUnmatchedNewcomers(context.Context, *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error)
 	// GetPair returns one pair with both names.
 	GetPair(context.Context, *connect.Request[v1.GetPairRequest]) (*connect.Response[v1.GetPairResponse], error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -343,6 +367,13 @@ func NewMatchingServiceHandler(svc MatchingServiceHandler, opts ...connect.Handl
 		MatchingServiceListMatchingJobsProcedure,
 		svc.ListMatchingJobs,
 		connect.WithSchema(matchingServiceMethods.ByName("ListMatchingJobs")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	matchingServiceListUnmatchedNewcomersHandler := connect.NewUnaryHandler(
+		MatchingServiceListUnmatchedNewcomersProcedure,
+		svc.ListUnmatchedNewcomers,
+		connect.WithSchema(matchingServiceMethods.ByName("ListUnmatchedNewcomers")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
@@ -417,6 +448,8 @@ func NewMatchingServiceHandler(svc MatchingServiceHandler, opts ...connect.Handl
 			matchingServiceGetMatchingJobHandler.ServeHTTP(w, r)
 		case MatchingServiceListMatchingJobsProcedure:
 			matchingServiceListMatchingJobsHandler.ServeHTTP(w, r)
+		case MatchingServiceListUnmatchedNewcomersProcedure:
+			matchingServiceListUnmatchedNewcomersHandler.ServeHTTP(w, r)
 		case MatchingServiceGetPairProcedure:
 			matchingServiceGetPairHandler.ServeHTTP(w, r)
 		case MatchingServiceListPairsProcedure:
@@ -456,6 +489,10 @@ func (UnimplementedMatchingServiceHandler) GetMatchingJob(context.Context, *conn
 
 func (UnimplementedMatchingServiceHandler) ListMatchingJobs(context.Context, *connect.Request[v1.ListMatchingJobsRequest]) (*connect.Response[v1.ListMatchingJobsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.MatchingService.ListMatchingJobs is not implemented"))
+}
+
+func (UnimplementedMatchingServiceHandler) ListUnmatchedNewcomers(context.Context, *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers is not implemented"))
 }
 
 func (UnimplementedMatchingServiceHandler) GetPair(context.Context, *connect.Request[v1.GetPairRequest]) (*connect.Response[v1.GetPairResponse], error) {

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+)
+
+// unmatchedPageSize is how many newcomers left out one page lists.
+const unmatchedPageSize = 50
+
+// unmatchedData is the page of the newcomers a matching job left without
+// a proposal: the job's "333 utan förslag" made into names and reasons, so
+// a coordinator can follow the people left out up (ADR 0137).
+type unmatchedData struct {
+	Job jobRow
+	// Rows are the newcomers of this page.
+	Rows  []unmatchedRow
+	Pager pager
+}
+
+// unmatchedRow is one newcomer left out, in words.
+type unmatchedRow struct {
+	ID, Name, Municipality, Why string
+}
+
+// unmatched shows the newcomers job id left without a proposal, and why.
+func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("m.unmatched.title"), "matching"
+	ctx := r.Context()
+	j, err := w.g.GetJob(ctx, p.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	res, err := w.g.ListUnmatchedNewcomers(ctx, p.caller, &gatewayv1.ListUnmatchedNewcomersRequest{JobId: j.GetId(), PageSize: unmatchedPageSize,
+		PageToken: r.URL.Query().Get("page_token")})
+	if err != nil {
+		return err
+	}
+	d := &unmatchedData{Job: newJobRow(p, j, w.starters.get(ctx, w.g, j))}
+	for _, u := range res.GetUnmatched() {
+		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u)})
+	}
+	d.Pager = newPager(p, r, "", "", unmatchedPageSize, len(res.GetUnmatched()), res.GetTotalSize(), res.GetNextPageToken())
+	p.Data = d
+	return w.render(rw, p, http.StatusOK, "unmatched")
+}
+
+// unmatchedWhy is why a newcomer got no proposal, in the page's language:
+// no mentor the rules allow, or the mentors who would do are taken (named,
+// best first, with the points the pair would have had).
+func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView) string {
+	reason := strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNMATCHED_REASON_"))
+	if len(u.GetMentors()) == 0 {
+		return p.codeWord("m.unmatched.", reason)
+	}
+	names := make([]string, 0, len(u.GetMentors()))
+	for _, m := range u.GetMentors() {
+		names = append(names, p.tf("m.unmatched.mentor", "Name", m.GetName(), "Score", m.GetScore()))
+	}
+	return p.tf("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
+}
