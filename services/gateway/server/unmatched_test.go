@@ -41,13 +41,17 @@ func TestWhoIsLeftOut(t *testing.T) {
 	for _, n := range []string{"Leila", "Samir", "Yusuf"} {
 		newcomer(t, coord, org, "0180", n)
 	}
-	if _, err := coord.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
-		OrganisationId: org, MunicipalityCode: "0180", GivenName: "Tesfay", FamilyName: "Berhane",
-		Languages:    []*typev1.LanguageSkill{{Code: "ti", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
-		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_NONE, Household: &participantsv1.Household{Size: 1},
-		Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}},
-	}})); err != nil {
-		t.Fatalf("create newcomer: %v", err)
+	// Two of them, namesakes in one municipality: the page tells them
+	// apart by when each was registered, as the registers do (ADR 0132).
+	for range 2 {
+		if _, err := coord.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
+			OrganisationId: org, MunicipalityCode: "0180", GivenName: "Tesfay", FamilyName: "Berhane",
+			Languages:    []*typev1.LanguageSkill{{Code: "ti", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+			SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_NONE, Household: &participantsv1.Household{Size: 1},
+			Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}},
+		}})); err != nil {
+			t.Fatalf("create newcomer: %v", err)
+		}
 	}
 	// The mentor last: a job proposes nothing before she is in the pool.
 	mentor(t, coord, org, "0180", "Karin")
@@ -60,13 +64,13 @@ func TestWhoIsLeftOut(t *testing.T) {
 		if job, err = finishedJob(t, coord, "left-"); err != nil {
 			return err
 		}
-		if c := job.GetCounts(); c.GetNewcomers() != 4 || c.GetMentors() != 1 {
-			return fmt.Errorf("job saw %d newcomers and %d mentors, want 4 and 1", c.GetNewcomers(), c.GetMentors())
+		if c := job.GetCounts(); c.GetNewcomers() != 5 || c.GetMentors() != 1 {
+			return fmt.Errorf("job saw %d newcomers and %d mentors, want 5 and 1", c.GetNewcomers(), c.GetMentors())
 		}
 		return nil
 	})
-	if c := job.GetCounts(); c.GetProposals() != 2 || c.GetUnmatched() != 2 {
-		t.Fatalf("job counts %v, want 2 proposals and 2 unmatched", c)
+	if c := job.GetCounts(); c.GetProposals() != 2 || c.GetUnmatched() != 3 {
+		t.Fatalf("job counts %v, want 2 proposals and 3 unmatched", c)
 	}
 
 	b := e.browser()
@@ -76,14 +80,20 @@ func TestWhoIsLeftOut(t *testing.T) {
 	}
 	link := "/matching/jobs/" + job.GetId() + "/unmatched"
 	_, page := b.get("/matching?job=" + job.GetId())
-	mustContain(t, page, `<a href="`+link+`">Visa de 2 som blev utan förslag</a>`)
+	mustContain(t, page, `<a href="`+link+`">Visa de 3 som blev utan förslag</a>`)
 
 	code, page := b.get(link)
 	if code != http.StatusOK {
 		t.Fatalf("%s: %d\n%s", link, code, trim(page))
 	}
 	mustContain(t, page, `<html lang="sv"`, "<title>Utan förslag", "<h1>Utan förslag</h1>", "Tesfay Berhane",
-		"Ingen mentor med en ledig plats passar enligt reglerna (språk, kön, område).", "1–2 av 2")
+		"Ingen mentor med en ledig plats passar enligt reglerna (språk, kön, område).", "1–3 av 3")
+	if n := strings.Count(page, `Tesfay Berhane</a> <span class="muted">(registrerad 20`); n != 2 {
+		t.Errorf("namesakes told apart by registration: %d, want both Tesfay Berhane\n%s", n, trim(page))
+	}
+	if n := strings.Count(page, "(registrerad"); n != 2 {
+		t.Errorf("registration moments shown: %d, want only the two namesakes'\n%s", n, trim(page))
+	}
 	if n := strings.Count(page, "De mentorer som passar har inga lediga platser: Karin Andersson ("); n != 1 {
 		t.Errorf("newcomers whose mentor is taken, naming her: %d, want 1\n%s", n, trim(page))
 	}
@@ -102,8 +112,8 @@ func TestWhoIsLeftOut(t *testing.T) {
 	out := mp(t, dir, "jobs", "unmatched", job.GetId())
 	mustContain(t, out, "\tTesfay Berhane\tStockholm\tIngen mentor med en ledig plats passar enligt reglerna (språk, kön, område).\n",
 		"\tStockholm\tDe mentorer som passar har inga lediga platser: Karin Andersson (")
-	if n := strings.Count(out, "\n"); n != 2 {
-		t.Errorf("mp jobs unmatched: %d lines, want 2:\n%s", n, out)
+	if n := strings.Count(out, "\n"); n != 3 {
+		t.Errorf("mp jobs unmatched: %d lines, want 3:\n%s", n, out)
 	}
 	// A job right after: Karin's places are held by the two proposals, so
 	// she is not in its pool, and the Arabic speaker left over reads "no
@@ -114,8 +124,8 @@ func TestWhoIsLeftOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := mp(t, dir, "jobs", "unmatched", again.GetId()); strings.Count(out, "\tIngen mentor med en ledig plats passar enligt reglerna") != 2 {
-		t.Errorf("the job after: want both left out for want of a free place:\n%s", out)
+	if out := mp(t, dir, "jobs", "unmatched", again.GetId()); strings.Count(out, "\tIngen mentor med en ledig plats passar enligt reglerna") != 3 {
+		t.Errorf("the job after: want all three left out for want of a free place:\n%s", out)
 	}
 	if _, err := coord.matching.ListUnmatchedNewcomers(ctx, connect.NewRequest(&gatewayv1.ListUnmatchedNewcomersRequest{JobId: job.GetId(), PageSize: 501})); connect.CodeOf(err) != connect.CodeInvalidArgument {
 		t.Errorf("page size 501: %v, want invalid_argument", err)

@@ -211,7 +211,8 @@ func (b *Backend) ParticipantName(ctx context.Context, id string) (string, error
 
 // ParticipantView returns the cached part of a participant that joined
 // views show: name, organisation, municipality, languages and interests
-// (a pair's explanation names the languages and interests the two share).
+// (a pair's explanation names the languages and interests the two share),
+// and when they were registered (which tells namesakes apart).
 // The same rule as ParticipantName applies to showing it.
 func (b *Backend) ParticipantView(ctx context.Context, id string) (*participantsv1.Participant, error) {
 	return cache.GetProto(ctx, b.cache, participantKey(id), func() *participantsv1.Participant { return &participantsv1.Participant{} },
@@ -223,7 +224,7 @@ func (b *Backend) ParticipantView(ctx context.Context, id string) (*participants
 			p := res.GetParticipant()
 			return &participantsv1.Participant{Id: id, GivenName: p.GetGivenName(), FamilyName: p.GetFamilyName(),
 				OrganisationId: p.GetOrganisationId(), MunicipalityCode: p.GetMunicipalityCode(),
-				Languages: p.GetLanguages(), Interests: p.GetInterests()}, nil
+				Languages: p.GetLanguages(), Interests: p.GetInterests(), CreateTime: p.GetCreateTime()}, nil
 		})
 }
 

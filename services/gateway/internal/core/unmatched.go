@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strings"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -35,7 +36,10 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 		v := &gatewayv1.UnmatchedNewcomerView{ParticipantId: u.GetParticipantId(), MunicipalityCode: u.GetMunicipalityCode(), Reason: u.GetReason()}
 		// A name that cannot be read now (erased since) leaves the row
 		// nameless rather than failing the list.
-		v.ParticipantName, _ = g.Backend.ParticipantName(ctx, u.GetParticipantId())
+		if pv, err := g.Backend.ParticipantView(ctx, u.GetParticipantId()); err == nil {
+			v.ParticipantName = strings.TrimSpace(pv.GetGivenName() + " " + pv.GetFamilyName())
+			v.ParticipantRegistered = pv.GetCreateTime()
+		}
 		for _, e := range u.GetEligible() {
 			if len(v.Mentors) == unmatchedMentorsShown {
 				break

@@ -20,9 +20,11 @@ type unmatchedData struct {
 	Pager pager
 }
 
-// unmatchedRow is one newcomer left out, in words.
+// unmatchedRow is one newcomer left out, in words. Apart says when they
+// were registered, only beside a namesake in the same municipality on
+// the page (ADR 0132), so two "Hodan Ahmadi" can be followed up apart.
 type unmatchedRow struct {
-	ID, Name, Municipality, Why string
+	ID, Name, Municipality, Why, Apart string
 }
 
 // unmatched shows the newcomers job id left without a proposal, and why.
@@ -39,8 +41,16 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 		return err
 	}
 	d := &unmatchedData{Job: newJobRow(p, j, w.starters.get(ctx, w.g, j))}
+	var named []namesake
 	for _, u := range res.GetUnmatched() {
 		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u)})
+		if u.GetParticipantName() != "" {
+			named = append(named, namesake{ID: u.GetParticipantId(), Label: u.GetParticipantName() + ", " + u.GetMunicipalityCode(), Registered: u.GetParticipantRegistered()})
+		}
+	}
+	apart := apartWords(p, named)
+	for i := range d.Rows {
+		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}
 	d.Pager = newPager(p, r, "", "", unmatchedPageSize, len(res.GetUnmatched()), res.GetTotalSize(), res.GetNextPageToken())
 	p.Data = d

@@ -11,6 +11,7 @@ import (
 	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -462,9 +463,12 @@ type UnmatchedNewcomerView struct {
 	Reason v1.UnmatchedReason `protobuf:"varint,4,opt,name=reason,proto3,enum=motesplats.mentoring.v1.UnmatchedReason" json:"reason,omitempty"`
 	// For UNMATCHED_REASON_MENTORS_FULL: up to three of the mentors who fit,
 	// best first.
-	Mentors       []*UnmatchedMentor `protobuf:"bytes,5,rep,name=mentors,proto3" json:"mentors,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Mentors []*UnmatchedMentor `protobuf:"bytes,5,rep,name=mentors,proto3" json:"mentors,omitempty"`
+	// When the newcomer was registered, which tells two newcomers of one
+	// name and municipality apart (ADR 0132); unset when it cannot be read.
+	ParticipantRegistered *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=participant_registered,json=participantRegistered,proto3" json:"participant_registered,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *UnmatchedNewcomerView) Reset() {
@@ -528,6 +532,13 @@ func (x *UnmatchedNewcomerView) GetReason() v1.UnmatchedReason {
 func (x *UnmatchedNewcomerView) GetMentors() []*UnmatchedMentor {
 	if x != nil {
 		return x.Mentors
+	}
+	return nil
+}
+
+func (x *UnmatchedNewcomerView) GetParticipantRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ParticipantRegistered
 	}
 	return nil
 }
@@ -1795,7 +1806,7 @@ var File_motesplats_gateway_v1_matching_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\n" +
-	"$motesplats/gateway/v1/matching.proto\x12\x15motesplats.gateway.v1\x1a$motesplats/events/v1/mentoring.proto\x1a'motesplats/mentoring/v1/mentoring.proto\"\xa5\x02\n" +
+	"$motesplats/gateway/v1/matching.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a'motesplats/mentoring/v1/mentoring.proto\"\xa5\x02\n" +
 	"\bPairView\x121\n" +
 	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12%\n" +
@@ -1823,13 +1834,14 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\tunmatched\x18\x01 \x03(\v2,.motesplats.gateway.v1.UnmatchedNewcomerViewR\tunmatched\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9a\x02\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xed\x02\n" +
 	"\x15UnmatchedNewcomerView\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12@\n" +
 	"\x06reason\x18\x04 \x01(\x0e2(.motesplats.mentoring.v1.UnmatchedReasonR\x06reason\x12@\n" +
-	"\amentors\x18\x05 \x03(\v2&.motesplats.gateway.v1.UnmatchedMentorR\amentors\"^\n" +
+	"\amentors\x18\x05 \x03(\v2&.motesplats.gateway.v1.UnmatchedMentorR\amentors\x12Q\n" +
+	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"^\n" +
 	"\x0fUnmatchedMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1968,14 +1980,15 @@ var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
 	(*v1.Pair)(nil),                        // 31: motesplats.mentoring.v1.Pair
 	(*v1.Job)(nil),                         // 32: motesplats.mentoring.v1.Job
 	(v1.UnmatchedReason)(0),                // 33: motesplats.mentoring.v1.UnmatchedReason
-	(v11.PairStatus)(0),                    // 34: motesplats.events.v1.PairStatus
-	(v1.PairOrder)(0),                      // 35: motesplats.mentoring.v1.PairOrder
-	(v11.RejectReason)(0),                  // 36: motesplats.events.v1.RejectReason
-	(v11.Party)(0),                         // 37: motesplats.events.v1.Party
-	(v11.DeclineReason)(0),                 // 38: motesplats.events.v1.DeclineReason
-	(*v1.CheckIn)(nil),                     // 39: motesplats.mentoring.v1.CheckIn
-	(v11.EndReason)(0),                     // 40: motesplats.events.v1.EndReason
-	(*v1.GetReportResponse)(nil),           // 41: motesplats.mentoring.v1.GetReportResponse
+	(*timestamppb.Timestamp)(nil),          // 34: google.protobuf.Timestamp
+	(v11.PairStatus)(0),                    // 35: motesplats.events.v1.PairStatus
+	(v1.PairOrder)(0),                      // 36: motesplats.mentoring.v1.PairOrder
+	(v11.RejectReason)(0),                  // 37: motesplats.events.v1.RejectReason
+	(v11.Party)(0),                         // 38: motesplats.events.v1.Party
+	(v11.DeclineReason)(0),                 // 39: motesplats.events.v1.DeclineReason
+	(*v1.CheckIn)(nil),                     // 40: motesplats.mentoring.v1.CheckIn
+	(v11.EndReason)(0),                     // 41: motesplats.events.v1.EndReason
+	(*v1.GetReportResponse)(nil),           // 42: motesplats.mentoring.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
 	31, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
@@ -1984,58 +1997,59 @@ var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
 	7,  // 3: motesplats.gateway.v1.ListUnmatchedNewcomersResponse.unmatched:type_name -> motesplats.gateway.v1.UnmatchedNewcomerView
 	33, // 4: motesplats.gateway.v1.UnmatchedNewcomerView.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
 	8,  // 5: motesplats.gateway.v1.UnmatchedNewcomerView.mentors:type_name -> motesplats.gateway.v1.UnmatchedMentor
-	32, // 6: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
-	0,  // 7: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	34, // 8: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	35, // 9: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
-	0,  // 10: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
-	0,  // 11: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	36, // 12: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	0,  // 13: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	0,  // 14: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	37, // 15: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	0,  // 16: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	37, // 17: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	38, // 18: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	0,  // 19: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	39, // 20: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	0,  // 21: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	40, // 22: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	0,  // 23: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	41, // 24: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
-	1,  // 25: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
-	3,  // 26: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
-	9,  // 27: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
-	5,  // 28: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
-	11, // 29: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
-	13, // 30: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
-	15, // 31: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
-	17, // 32: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
-	19, // 33: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
-	21, // 34: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
-	23, // 35: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
-	25, // 36: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
-	27, // 37: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
-	29, // 38: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
-	2,  // 39: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
-	4,  // 40: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
-	10, // 41: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
-	6,  // 42: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
-	12, // 43: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
-	14, // 44: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
-	16, // 45: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
-	18, // 46: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
-	20, // 47: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
-	22, // 48: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
-	24, // 49: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
-	26, // 50: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
-	28, // 51: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
-	30, // 52: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
-	39, // [39:53] is the sub-list for method output_type
-	25, // [25:39] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	34, // 6: motesplats.gateway.v1.UnmatchedNewcomerView.participant_registered:type_name -> google.protobuf.Timestamp
+	32, // 7: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
+	0,  // 8: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	35, // 9: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	36, // 10: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	0,  // 11: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
+	0,  // 12: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	37, // 13: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	0,  // 14: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	0,  // 15: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	38, // 16: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	0,  // 17: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	38, // 18: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	39, // 19: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	0,  // 20: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	40, // 21: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	0,  // 22: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	41, // 23: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	0,  // 24: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	42, // 25: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
+	1,  // 26: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
+	3,  // 27: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
+	9,  // 28: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
+	5,  // 29: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
+	11, // 30: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
+	13, // 31: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
+	15, // 32: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
+	17, // 33: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
+	19, // 34: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
+	21, // 35: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
+	23, // 36: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
+	25, // 37: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
+	27, // 38: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
+	29, // 39: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
+	2,  // 40: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
+	4,  // 41: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
+	10, // 42: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
+	6,  // 43: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
+	12, // 44: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
+	14, // 45: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
+	16, // 46: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
+	18, // 47: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
+	20, // 48: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
+	22, // 49: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
+	24, // 50: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
+	26, // 51: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
+	28, // 52: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
+	30, // 53: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
+	40, // [40:54] is the sub-list for method output_type
+	26, // [26:40] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_matching_proto_init() }
