@@ -271,7 +271,12 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 	}
 	// They may have left between the check and the create: check again
 	// and clean up after them (Leave is idempotent).
-	return true, s.leaveIfGone(ctx, p)
+	if err := s.leaveIfGone(ctx, p); err != nil {
+		return true, err
+	}
+	held := []bool{true}
+	err = s.closeCancelled(ctx, []*pb.Seating{p}, held)
+	return held[0], err
 }
 
 // proposeBatch is propose for a job's seatings at once (the kit's
@@ -283,10 +288,51 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 // written, one proposed before by another job is not held, and people who
 // left while the batch was written are cleaned up after. ADR 0063.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating) ([]bool, error) {
-	return proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
+	held, err := proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
 		ps, (*pb.Seating).GetId, func(o proposal.Outcome[*pb.Seating]) bool {
 			return o.Created || o.R.GetJobId() == j.ID // another job's: not ours
 		})
+	if err != nil {
+		return held, err
+	}
+	return held, s.closeCancelled(ctx, ps, held)
+}
+
+// closeCancelled closes the seatings of ps the job holds whose dinner was
+// cancelled, or whose offer was removed, after the job's snapshot: the
+// cancel closed the seatings it found, which a seating written after
+// that search was not among. The offer is written before its seatings
+// are searched (CancelDinner; DeleteOffer searches again after its
+// remove), and here the seating was written before the offers are
+// synced, so one of the two sees the other. held is updated in place:
+// a closed seating is not the job's.
+func (s *Service) closeCancelled(ctx context.Context, ps []*pb.Seating, held []bool) error {
+	if !slices.Contains(held, true) {
+		return nil
+	}
+	if err := s.offers.Sync(ctx); err != nil {
+		return err
+	}
+	for k, p := range ps {
+		if !held[k] || !s.dinnerOff(p.GetOfferId(), p.GetDate()) {
+			continue
+		}
+		if _, err := s.life.Close(ctx, p.GetUpdatedBy(), p.GetId(), endTableCancelled); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+			return err
+		}
+		held[k] = false
+	}
+	return nil
+}
+
+// dinnerOff reports whether offer's dinner on date is no more: the offer
+// removed, the date cancelled or no longer among its dinners.
+func (s *Service) dinnerOff(offerID, date string) bool {
+	o, ok := s.offers.Lookup(offerID)
+	if !ok {
+		return true
+	}
+	return !slices.ContainsFunc(o.GetDinners(), func(d *pb.Dinner) bool { return d.GetDate() == date && !d.GetCancelled() })
 }
 
 // goneOf reads once per pool side whether the guests and hosts of ps have

@@ -1,0 +1,75 @@
+package server_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/dinners/server"
+)
+
+// TestDinnerCancelledDuringAJob: a dinner its host cancels while a job
+// runs gets no open seating from that job. The job chose tables from its
+// snapshot of the offers, and the cancel closed the seatings it found
+// then, so a seating the job wrote after the cancel stayed proposed at a
+// dinner that will not happen (and could be approved and accepted).
+//
+// The window is made on purpose: the kit's BeforePropose hook cancels the
+// dinner after the job chose it and before its seatings are written.
+func TestDinnerCancelledDuringAJob(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		off  func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) error
+	}{
+		{"date cancelled", func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) error {
+			_, err := c.CancelDinner(ctx, &pb.CancelDinnerRequest{OfferId: o.GetId(), Date: date(10)})
+			return err
+		}},
+		{"offer deleted", func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) error {
+			_, err := c.DeleteOffer(ctx, &pb.DeleteOfferRequest{Id: o.GetId()})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testutil.Context(t)
+			var hook atomic.Pointer[func()]
+			var once sync.Once
+			e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{BeforePropose: func(string) {
+				if f := hook.Load(); f != nil {
+					once.Do(*f)
+				}
+			}}})
+			e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+			c := e.as(coordA)
+			o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
+			e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+			f := func() {
+				if err := tc.off(context.WithoutCancel(ctx), c, o); err != nil {
+					t.Errorf("the host's dinner off during the job: %v", err)
+				}
+			}
+			hook.Store(&f)
+			job := e.runJob(ctx, c, "off-during", "0180")
+			seated := seatingsOf(ctx, t, c, job.GetId())
+			if len(seated) == 0 {
+				t.Fatal("the job wrote no seating: the window was not reached")
+			}
+			for _, p := range seated {
+				got, err := c.GetSeating(ctx, &pb.GetSeatingRequest{Id: p.GetId()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st := got.GetSeating().GetStatus(); st == eventsv1.SeatingStatus_SEATING_STATUS_PROPOSED {
+					t.Fatalf("seating at a dinner that went during the job: %s, want it closed", st)
+				}
+			}
+		})
+	}
+}
