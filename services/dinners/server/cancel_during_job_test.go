@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -39,23 +37,17 @@ func TestDinnerCancelledDuringAJob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := testutil.Context(t)
-			var hook atomic.Pointer[func()]
-			var once sync.Once
-			e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{BeforePropose: func(string) {
-				if f := hook.Load(); f != nil {
-					once.Do(*f)
-				}
-			}}})
+			var off oneShot
+			e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{BeforePropose: off.run}})
 			e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
 			c := e.as(coordA)
 			o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
 			e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
-			f := func() {
+			off.arm(func() {
 				if err := tc.off(context.WithoutCancel(ctx), c, o); err != nil {
 					t.Errorf("the host's dinner off during the job: %v", err)
 				}
-			}
-			hook.Store(&f)
+			})
 			job := e.runJob(ctx, c, "off-during", "0180")
 			seated := seatingsOf(ctx, t, c, job.GetId())
 			if len(seated) == 0 {

@@ -25,13 +25,8 @@ import (
 func TestRefusedPartyChangeLeavesTheSeating(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	var meddle atomic.Pointer[func()]
-	var once sync.Once
-	e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{AfterGrow: func(string) {
-		if f := meddle.Load(); f != nil {
-			once.Do(*f)
-		}
-	}}})
+	var meddle oneShot
+	e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{AfterGrow: meddle.run}})
 	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
 	c := e.as(coordA)
 	e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
@@ -50,13 +45,12 @@ func TestRefusedPartyChangeLeavesTheSeating(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	other := func() {
+	meddle.arm(func() {
 		if _, err := c.UpdateSignUp(context.WithoutCancel(ctx), &pb.UpdateSignUpRequest{
 			SignUp: &pb.SignUp{Id: su.GetId(), Dates: []string{date(10), date(11)}}, UpdateMask: mask("dates")}); err != nil {
 			t.Errorf("the other coordinator's edit: %v", err)
 		}
-	}
-	meddle.Store(&other)
+	})
 	_, err = c.UpdateSignUp(ctx, &pb.UpdateSignUpRequest{SignUp: &pb.SignUp{Id: su.GetId(), Party: party(4)},
 		UpdateMask: mask("party"), Etag: cur.GetSignUp().GetEtag()})
 	if err == nil {
@@ -72,5 +66,20 @@ func TestRefusedPartyChangeLeavesTheSeating(t *testing.T) {
 	}
 	if n, want := seat.GetSeating().GetPartySize(), int32(len(got.GetSignUp().GetParty())); n != want {
 		t.Fatalf("after the refused change the seating is for %d guests, the sign-up for %d (%v)", n, want, err)
+	}
+}
+
+// oneShot is a kit hook (proposal.Hooks) that runs, once, the function
+// armed last: a test arms it when the window it widens should open.
+type oneShot struct {
+	f    atomic.Pointer[func()]
+	once sync.Once
+}
+
+func (o *oneShot) arm(f func()) { o.f.Store(&f) }
+
+func (o *oneShot) run(string) {
+	if f := o.f.Load(); f != nil {
+		o.once.Do(*f)
 	}
 }
