@@ -11,26 +11,31 @@ import (
 	"github.com/motesplats/motesplats/services/dinners/server"
 )
 
-// TestDinnerCancelledDuringAJob: a dinner its host cancels while a job
-// runs gets no open seating from that job. The job chose tables from its
-// snapshot of the offers, and the cancel closed the seatings it found
-// then, so a seating the job wrote after the cancel stayed proposed at a
-// dinner that will not happen (and could be approved and accepted).
+// TestDinnerCancelledDuringAJob: a dinner its host cancels (or an offer or
+// a sign-up deleted) while a job runs gets no open seating from that job.
+// The job chose from its snapshot, and the cancel closed the seatings it
+// found then, so a seating the job wrote after it stayed proposed at a
+// dinner that will not happen, or for a sign-up nobody has (and could be
+// approved and accepted).
 //
-// The window is made on purpose: the kit's BeforePropose hook cancels the
-// dinner after the job chose it and before its seatings are written.
+// The window is made on purpose: the kit's BeforePropose hook cancels or
+// deletes after the job chose and before its seatings are written.
 func TestDinnerCancelledDuringAJob(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		off  func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) error
+		off  func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer, su *pb.SignUp) error
 	}{
-		{"date cancelled", func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) error {
+		{"date cancelled", func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer, _ *pb.SignUp) error {
 			_, err := c.CancelDinner(ctx, &pb.CancelDinnerRequest{OfferId: o.GetId(), Date: date(10)})
 			return err
 		}},
-		{"offer deleted", func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer) error {
+		{"offer deleted", func(ctx context.Context, c pb.DinnerServiceClient, o *pb.Offer, _ *pb.SignUp) error {
 			_, err := c.DeleteOffer(ctx, &pb.DeleteOfferRequest{Id: o.GetId()})
+			return err
+		}},
+		{"sign-up deleted", func(ctx context.Context, c pb.DinnerServiceClient, _ *pb.Offer, su *pb.SignUp) error {
+			_, err := c.DeleteSignUp(ctx, &pb.DeleteSignUpRequest{Id: su.GetId()})
 			return err
 		}},
 	} {
@@ -42,9 +47,9 @@ func TestDinnerCancelledDuringAJob(t *testing.T) {
 			e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
 			c := e.as(coordA)
 			o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
-			e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+			su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
 			off.arm(func() {
-				if err := tc.off(context.WithoutCancel(ctx), c, o); err != nil {
+				if err := tc.off(context.WithoutCancel(ctx), c, o, su); err != nil {
 					t.Errorf("the host's dinner off during the job: %v", err)
 				}
 			})

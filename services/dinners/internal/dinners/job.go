@@ -299,13 +299,14 @@ func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating
 }
 
 // closeCancelled closes the seatings of ps the job holds whose dinner was
-// cancelled, or whose offer was removed, after the job's snapshot: the
-// cancel closed the seatings it found, which a seating written after
-// that search was not among. The offer is written before its seatings
-// are searched (CancelDinner; DeleteOffer searches again after its
-// remove), and here the seating was written before the offers are
-// synced, so one of the two sees the other. held is updated in place:
-// a closed seating is not the job's.
+// cancelled (or offer removed), or whose sign-up was removed, after the
+// job's snapshot: the cancel or removal closed the seatings it found,
+// which a seating written after that search was not among. The offer is
+// written before its seatings are searched (CancelDinner), and a removal
+// searches again after its remove (DeleteOffer, DeleteSignUp); here the
+// seating was written before the offers and sign-ups are synced, so one
+// of the two always sees the other's write. held is updated in place: a
+// closed seating is not the job's.
 func (s *Service) closeCancelled(ctx context.Context, ps []*pb.Seating, held []bool) error {
 	if !slices.Contains(held, true) {
 		return nil
@@ -313,11 +314,20 @@ func (s *Service) closeCancelled(ctx context.Context, ps []*pb.Seating, held []b
 	if err := s.offers.Sync(ctx); err != nil {
 		return err
 	}
+	if err := s.signups.Sync(ctx); err != nil {
+		return err
+	}
 	for k, p := range ps {
-		if !held[k] || !s.dinnerOff(p.GetOfferId(), p.GetDate()) {
+		if !held[k] {
 			continue
 		}
-		if _, err := s.life.Close(ctx, p.GetUpdatedBy(), p.GetId(), endTableCancelled); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+		reason := endTableCancelled
+		if _, ok := s.signups.Lookup(p.GetSignUpId()); !ok {
+			reason = endSignUpRemoved
+		} else if !s.dinnerOff(p.GetOfferId(), p.GetDate()) {
+			continue
+		}
+		if _, err := s.life.Close(ctx, p.GetUpdatedBy(), p.GetId(), reason); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 			return err
 		}
 		held[k] = false

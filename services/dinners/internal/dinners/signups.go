@@ -350,8 +350,13 @@ func (s *Service) DeleteSignUp(ctx context.Context, who auth.Claims, id string) 
 	if err != nil {
 		return err
 	}
+	// Before the remove, so a failure leaves the sign-up to delete again;
+	// and after it, for a seating a job wrote in between (see DeleteOffer).
 	if err := s.endSeatings(ctx, who.Subject, su.GetId()); err != nil {
 		return err
 	}
-	return notFound(s.signups.Remove(ctx, id, false), "sign-up")
+	if err := s.signups.Remove(ctx, id, false); err != nil {
+		return notFound(err, "sign-up")
+	}
+	return s.endSeatings(ctx, who.Subject, su.GetId())
 }
