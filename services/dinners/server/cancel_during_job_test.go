@@ -70,3 +70,38 @@ func TestDinnerCancelledDuringAJob(t *testing.T) {
 		})
 	}
 }
+
+// TestPartyChangedDuringAJob: a party that grows while a job runs is
+// seated at its new size. The job took the size from its snapshot and
+// the party change resized the seatings it found then, so a seating the
+// job wrote after it kept the old size: the table counted 2 guests of a
+// party of 3. The kit's BeforePropose hook changes the party after the
+// job chose the table and before its seating is written.
+func TestPartyChangedDuringAJob(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	var grow oneShot
+	e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{BeforePropose: grow.run}})
+	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	c := e.as(coordA)
+	e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
+	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+	grow.arm(func() {
+		if _, err := c.UpdateSignUp(context.WithoutCancel(ctx), &pb.UpdateSignUpRequest{
+			SignUp: &pb.SignUp{Id: su.GetId(), Party: party(3)}, UpdateMask: mask("party")}); err != nil {
+			t.Errorf("grow the party during the job: %v", err)
+		}
+	})
+	job := e.runJob(ctx, c, "grow-during", "0180")
+	seated := seatingsOf(ctx, t, c, job.GetId())
+	if len(seated) != 1 {
+		t.Fatalf("the job seated %d parties, want 1", len(seated))
+	}
+	got, err := c.GetSeating(ctx, &pb.GetSeatingRequest{Id: seated[0].GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := got.GetSeating().GetPartySize(); n != 3 {
+		t.Fatalf("seating of a party grown to 3 during the job: %d guests", n)
+	}
+}

@@ -275,7 +275,7 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 		return true, err
 	}
 	held := []bool{true}
-	err = s.closeCancelled(ctx, []*pb.Seating{p}, held)
+	err = s.settleSeatings(ctx, []*pb.Seating{p}, held)
 	return held[0], err
 }
 
@@ -295,19 +295,21 @@ func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating
 	if err != nil {
 		return held, err
 	}
-	return held, s.closeCancelled(ctx, ps, held)
+	return held, s.settleSeatings(ctx, ps, held)
 }
 
-// closeCancelled closes the seatings of ps the job holds whose dinner was
-// cancelled (or offer removed), or whose sign-up was removed, after the
-// job's snapshot: the cancel or removal closed the seatings it found,
-// which a seating written after that search was not among. The offer is
-// written before its seatings are searched (CancelDinner), and a removal
-// searches again after its remove (DeleteOffer, DeleteSignUp); here the
-// seating was written before the offers and sign-ups are synced, so one
-// of the two always sees the other's write. held is updated in place: a
-// closed seating is not the job's.
-func (s *Service) closeCancelled(ctx context.Context, ps []*pb.Seating, held []bool) error {
+// settleSeatings brings the seatings of ps the job holds up to date with
+// the offers and sign-ups as they are after the write, where the job
+// chose from its snapshot: a seating whose dinner was cancelled (or offer
+// removed) or whose sign-up was removed is closed, and one whose party
+// changed size takes the new size. The cancel, removal or party change
+// acted on the seatings it found, which a seating written after that
+// search was not among. Each of them searches the seatings after writing
+// its record (CancelDinner), or again after it (DeleteOffer, DeleteSignUp,
+// UpdateSignUp); here the seating was written before the offers and
+// sign-ups are synced, so one of the two always sees the other's write
+// (ADR 0141). held is updated in place: a closed seating is not the job's.
+func (s *Service) settleSeatings(ctx context.Context, ps []*pb.Seating, held []bool) error {
 	if !slices.Contains(held, true) {
 		return nil
 	}
@@ -321,11 +323,16 @@ func (s *Service) closeCancelled(ctx context.Context, ps []*pb.Seating, held []b
 		if !held[k] {
 			continue
 		}
-		reason := endTableCancelled
-		if _, ok := s.signups.Lookup(p.GetSignUpId()); !ok {
-			reason = endSignUpRemoved
-		} else if !s.dinnerOff(p.GetOfferId(), p.GetDate()) {
+		su, ok := s.signups.Lookup(p.GetSignUpId())
+		reason := endSignUpRemoved
+		switch {
+		case ok && !s.dinnerOff(p.GetOfferId(), p.GetDate()):
+			if err := s.resizeProposed(ctx, p, int32(rules.PartySize(su))); err != nil {
+				return err
+			}
 			continue
+		case ok:
+			reason = endTableCancelled
 		}
 		if _, err := s.life.Close(ctx, p.GetUpdatedBy(), p.GetId(), reason); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 			return err
@@ -333,6 +340,24 @@ func (s *Service) closeCancelled(ctx context.Context, ps []*pb.Seating, held []b
 		held[k] = false
 	}
 	return nil
+}
+
+// resizeProposed gives the job's seating p the party size its sign-up has
+// now, when that changed since the job's snapshot. One that has moved on
+// meanwhile (closed, or changed by someone) is left as it is.
+func (s *Service) resizeProposed(ctx context.Context, p *pb.Seating, size int32) error {
+	if size == p.GetPartySize() {
+		return nil
+	}
+	_, err := s.life.Resize(ctx, p.GetUpdatedBy(), p.GetId(), changeResized, func(x *pb.Seating) error {
+		x.PartySize = size
+		return nil
+	})
+	switch apperr.ErrorCode(err) {
+	case "", apperr.NotFound, apperr.FailedPrecondition, apperr.Conflict:
+		return nil
+	}
+	return err
 }
 
 // dinnerOff reports whether offer's dinner on date is no more: the offer

@@ -271,6 +271,14 @@ func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.Sign
 		}
 		return nil, notFound(err, "sign-up")
 	}
+	if party {
+		// Again after the write, for a seating a job wrote after the
+		// resize above searched: the job checks the sign-up after its
+		// write, so it either sees the new party or wrote before this.
+		if err := s.resize(context.WithoutCancel(ctx), who.Subject, cur.GetId(), int32(len(out.GetParty()))); err != nil {
+			s.log.WarnContext(ctx, "dinners: seatings not resized after the sign-up's write", "err", err)
+		}
+	}
 	return s.signUpView(out), nil
 }
 
