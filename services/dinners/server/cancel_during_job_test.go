@@ -8,7 +8,6 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/services/dinners/server"
 )
 
 // TestDinnerCancelledDuringAJob: a dinner its host cancels (or an offer or
@@ -42,12 +41,7 @@ func TestDinnerCancelledDuringAJob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := testutil.Context(t)
-			var off oneShot
-			e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{BeforePropose: off.run}})
-			e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
-			c := e.as(coordA)
-			o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
-			su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+			e, c, o, su, off := oneParty(t, beforePropose)
 			off.arm(func() {
 				if err := tc.off(context.WithoutCancel(ctx), c, o, su); err != nil {
 					t.Errorf("the host's dinner off during the job: %v", err)
@@ -80,12 +74,7 @@ func TestDinnerCancelledDuringAJob(t *testing.T) {
 func TestPartyChangedDuringAJob(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	var grow oneShot
-	e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{BeforePropose: grow.run}})
-	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
-	c := e.as(coordA)
-	e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
-	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+	e, c, _, su, grow := oneParty(t, beforePropose)
 	grow.arm(func() {
 		if _, err := c.UpdateSignUp(context.WithoutCancel(ctx), &pb.UpdateSignUpRequest{
 			SignUp: &pb.SignUp{Id: su.GetId(), Party: party(3)}, UpdateMask: mask("party")}); err != nil {
@@ -105,3 +94,6 @@ func TestPartyChangedDuringAJob(t *testing.T) {
 		t.Fatalf("seating of a party grown to 3 during the job: %d guests", n)
 	}
 }
+
+// beforePropose sets the kit's BeforePropose hook (see oneParty).
+func beforePropose(h *proposal.Hooks, run func(string)) { h.BeforePropose = run }

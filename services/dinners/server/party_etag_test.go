@@ -25,12 +25,7 @@ import (
 func TestRefusedPartyChangeLeavesTheSeating(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	var meddle oneShot
-	e := startEnv(t, 1, server.Options{ProposalHooks: &proposal.Hooks{AfterGrow: meddle.run}})
-	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
-	c := e.as(coordA)
-	e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
-	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+	e, c, _, su, meddle := oneParty(t, func(h *proposal.Hooks, run func(string)) { h.AfterGrow = run })
 	job := e.runJob(ctx, c, "party-etag", "0180")
 	seated := seatingsOf(ctx, t, c, job.GetId())
 	if len(seated) != 1 {
@@ -82,4 +77,21 @@ func (o *oneShot) run(string) {
 	if f := o.f.Load(); f != nil {
 		o.once.Do(*f)
 	}
+}
+
+// oneParty starts a dinners service with one host's offer of 6 seats on
+// date(10) and one party of 2 signed up for it; hook sets the kit hook
+// that runs the returned oneShot once armed.
+func oneParty(t *testing.T, hook func(h *proposal.Hooks, run func(string))) (*env, pb.DinnerServiceClient, *pb.Offer, *pb.SignUp, *oneShot) {
+	t.Helper()
+	ctx := testutil.Context(t)
+	shot := &oneShot{}
+	h := &proposal.Hooks{}
+	hook(h, shot.run)
+	e := startEnv(t, 1, server.Options{ProposalHooks: h})
+	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	c := e.as(coordA)
+	o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 6, date(10)))
+	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(10)))
+	return e, c, o, su, shot
 }
