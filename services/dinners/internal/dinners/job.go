@@ -271,7 +271,12 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 	}
 	// They may have left between the check and the create: check again
 	// and clean up after them (Leave is idempotent).
-	return true, s.leaveIfGone(ctx, p)
+	if err := s.leaveIfGone(ctx, p); err != nil {
+		return true, err
+	}
+	held := []bool{true}
+	err = s.settleSeatings(ctx, []*pb.Seating{p}, held)
+	return held[0], err
 }
 
 // proposeBatch is propose for a job's seatings at once (the kit's
@@ -283,10 +288,86 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 // written, one proposed before by another job is not held, and people who
 // left while the batch was written are cleaned up after. ADR 0063.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating) ([]bool, error) {
-	return proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
+	held, err := proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
 		ps, (*pb.Seating).GetId, func(o proposal.Outcome[*pb.Seating]) bool {
 			return o.Created || o.R.GetJobId() == j.ID // another job's: not ours
 		})
+	if err != nil {
+		return held, err
+	}
+	return held, s.settleSeatings(ctx, ps, held)
+}
+
+// settleSeatings brings the seatings of ps the job holds up to date with
+// the offers and sign-ups as they are after the write, where the job
+// chose from its snapshot: a seating whose dinner was cancelled (or offer
+// removed) or whose sign-up was removed is closed, and one whose party
+// changed size takes the new size. The cancel, removal or party change
+// acted on the seatings it found, which a seating written after that
+// search was not among. Each of them searches the seatings after writing
+// its record (CancelDinner), or again after it (DeleteOffer, DeleteSignUp,
+// UpdateSignUp); here the seating was written before the offers and
+// sign-ups are synced, so one of the two always sees the other's write
+// (ADR 0141). held is updated in place: a closed seating is not the job's.
+func (s *Service) settleSeatings(ctx context.Context, ps []*pb.Seating, held []bool) error {
+	if !slices.Contains(held, true) {
+		return nil
+	}
+	if err := s.offers.Sync(ctx); err != nil {
+		return err
+	}
+	if err := s.signups.Sync(ctx); err != nil {
+		return err
+	}
+	for k, p := range ps {
+		if !held[k] {
+			continue
+		}
+		su, ok := s.signups.Lookup(p.GetSignUpId())
+		reason := endSignUpRemoved
+		switch {
+		case ok && !s.dinnerOff(p.GetOfferId(), p.GetDate()):
+			if err := s.resizeProposed(ctx, p, int32(rules.PartySize(su))); err != nil {
+				return err
+			}
+			continue
+		case ok:
+			reason = endTableCancelled
+		}
+		if _, err := s.life.Close(ctx, p.GetUpdatedBy(), p.GetId(), reason); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+			return err
+		}
+		held[k] = false
+	}
+	return nil
+}
+
+// resizeProposed gives the job's seating p the party size its sign-up has
+// now, when that changed since the job's snapshot. One that has moved on
+// meanwhile (closed, or changed by someone) is left as it is.
+func (s *Service) resizeProposed(ctx context.Context, p *pb.Seating, size int32) error {
+	if size == p.GetPartySize() {
+		return nil
+	}
+	_, err := s.life.Resize(ctx, p.GetUpdatedBy(), p.GetId(), changeResized, func(x *pb.Seating) error {
+		x.PartySize = size
+		return nil
+	})
+	switch apperr.ErrorCode(err) {
+	case "", apperr.NotFound, apperr.FailedPrecondition, apperr.Conflict:
+		return nil
+	}
+	return err
+}
+
+// dinnerOff reports whether offer's dinner on date is no more: the offer
+// removed, the date cancelled or no longer among its dinners.
+func (s *Service) dinnerOff(offerID, date string) bool {
+	o, ok := s.offers.Lookup(offerID)
+	if !ok {
+		return true
+	}
+	return !slices.ContainsFunc(o.GetDinners(), func(d *pb.Dinner) bool { return d.GetDate() == date && !d.GetCancelled() })
 }
 
 // goneOf reads once per pool side whether the guests and hosts of ps have

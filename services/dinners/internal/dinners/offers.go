@@ -276,12 +276,28 @@ func (s *Service) DeleteOffer(ctx context.Context, who auth.Claims, id string) e
 	if err != nil {
 		return err
 	}
+	// Before the remove, so a failure leaves the offer to delete again;
+	// and after it, for a seating a job wrote in between: the job checks
+	// the offer after its write, so it either sees the offer gone and
+	// closes its seating itself, or wrote it before this second search
+	// (ADR 0141).
+	if err := s.cancelTables(ctx, who.Subject, o); err != nil {
+		return err
+	}
+	if err := s.offers.Remove(ctx, id, false); err != nil {
+		return notFound(err, "offer")
+	}
+	return s.cancelTables(ctx, who.Subject, o)
+}
+
+// cancelTables cancels the live seatings at every dinner of o.
+func (s *Service) cancelTables(ctx context.Context, by string, o *pb.Offer) error {
 	for _, d := range o.GetDinners() {
-		if _, err := s.cancelTable(ctx, who.Subject, o.GetId(), d.GetDate()); err != nil {
+		if _, err := s.cancelTable(ctx, by, o.GetId(), d.GetDate()); err != nil {
 			return err
 		}
 	}
-	return notFound(s.offers.Remove(ctx, id, false), "offer")
+	return nil
 }
 
 // CancelDinner cancels one date of an offer: its live seatings are

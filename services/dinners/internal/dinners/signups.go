@@ -230,22 +230,27 @@ func setPath(dst, src *pb.SignUp, path string) {
 // UpdateSignUp changes the fields in paths. A new party size is carried
 // to the sign-up's live seatings first: a confirmed one takes or frees
 // seats at once (never more than the table has), so the change fails as a
-// whole with FailedPrecondition when the table is full. Returns Invalid,
+// whole with FailedPrecondition when the table is full; a change the
+// sign-up then refuses (its etag moved) puts the seatings back. Returns Invalid,
 // NotFound, PermissionDenied, Aborted (etag), FailedPrecondition.
 func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.SignUp, paths []string, etag string) (*pb.SignUp, error) {
 	cur, next, err := s.checkSignUpUpdate(ctx, who, in, paths, etag)
 	if err != nil {
 		return nil, err
 	}
-	if slices.Contains(paths, "party") {
+	party := slices.Contains(paths, "party")
+	if party {
 		if err := s.resize(ctx, who.Subject, cur.GetId(), int32(len(next.GetParty()))); err != nil {
 			return nil, err
 		}
 	}
+	stored := int32(-1) // the party size of a sign-up that refused the change
 	out, _, err := s.signups.Update(ctx, cur.GetId(), func(su *pb.SignUp, _ uint64) (store.Change, error) {
 		if etag != "" && su.GetEtag() != etag {
+			stored = int32(len(su.GetParty()))
 			return nil, apperr.Errorf(apperr.Conflict, "the sign-up changed since you read it")
 		}
+		stored = -1
 		for _, p := range paths {
 			setPath(su, next, p)
 		}
@@ -254,7 +259,25 @@ func (s *Service) UpdateSignUp(ctx context.Context, who auth.Claims, in *pb.Sign
 		return nil, nil
 	})
 	if err != nil {
+		if party && stored >= 0 {
+			// The seatings took the new size before the sign-up refused
+			// it (someone changed the sign-up meanwhile): they go back to
+			// the party the sign-up holds, so a refused change does not
+			// keep the table's seats. Back from a growth always lands;
+			// back from a shrink needs the freed seats still free.
+			if rerr := s.resize(context.WithoutCancel(ctx), who.Subject, cur.GetId(), stored); rerr != nil {
+				s.log.WarnContext(ctx, "dinners: seatings not put back to the sign-up's party", "err", rerr)
+			}
+		}
 		return nil, notFound(err, "sign-up")
+	}
+	if party {
+		// Again after the write, for a seating a job wrote after the
+		// resize above searched: the job checks the sign-up after its
+		// write, so it either sees the new party or wrote before this.
+		if err := s.resize(context.WithoutCancel(ctx), who.Subject, cur.GetId(), int32(len(out.GetParty()))); err != nil {
+			s.log.WarnContext(ctx, "dinners: seatings not resized after the sign-up's write", "err", err)
+		}
 	}
 	return s.signUpView(out), nil
 }
@@ -335,8 +358,13 @@ func (s *Service) DeleteSignUp(ctx context.Context, who auth.Claims, id string) 
 	if err != nil {
 		return err
 	}
+	// Before the remove, so a failure leaves the sign-up to delete again;
+	// and after it, for a seating a job wrote in between (see DeleteOffer).
 	if err := s.endSeatings(ctx, who.Subject, su.GetId()); err != nil {
 		return err
 	}
-	return notFound(s.signups.Remove(ctx, id, false), "sign-up")
+	if err := s.signups.Remove(ctx, id, false); err != nil {
+		return notFound(err, "sign-up")
+	}
+	return s.endSeatings(ctx, who.Subject, su.GetId())
 }

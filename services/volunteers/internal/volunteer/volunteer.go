@@ -124,9 +124,15 @@ const nameIndex = "name"
 
 // HasVolunteers reports whether any volunteer acts for organisation id,
 // from the index. It lets the organisation register refuse to delete an
-// organisation that volunteers still act for.
+// organisation that volunteers still act for. The index is synced first:
+// it follows the bucket a moment behind, so a volunteer just registered on
+// another replica was missing and the organisation was deleted under them
+// (docs/adr/0133, 0141).
 func HasVolunteers(repo *store.Repo[*pb.Volunteer]) func(ctx context.Context, id string) (bool, error) {
-	return func(_ context.Context, id string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		if err := repo.Sync(ctx); err != nil {
+			return false, err
+		}
 		p, err := repo.Find(store.Query[*pb.Volunteer]{Index: "organisation", Values: []string{id}, Limit: 1})
 		if err != nil {
 			return false, err
