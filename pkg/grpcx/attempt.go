@@ -1,0 +1,119 @@
+package grpcx
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Bounds of one attempt of a unary call made through Dial (ADR 0138). A
+// replica that is alive but not answering (SIGSTOP, a frozen VM, a
+// process stuck in a full-GC or swap storm) keeps its TCP connection and
+// its keepalive pings unanswered for at least 10 s before gRPC notices
+// (grpc-go's floor for a client ping interval, and the servers' MinTime),
+// and until then a call sent to it waited for as long as the stall lasted
+// (30 s in the measurement). Nothing in grpc-go bounds an attempt: its
+// retry policy has no per-attempt timeout and it has no hedging.
+const (
+	// AttemptTimeout bounds an attempt of a call that is safe to repeat
+	// (a read, or a write carrying a request id): past it the call is
+	// sent once more, to another replica, as the replica that held it is
+	// then left out (see guard). A read takes milliseconds; a few seconds
+	// covers a loaded machine's worst.
+	AttemptTimeout = 3 * time.Second
+	// WriteAttemptTimeout bounds a call that is not safe to repeat. It is
+	// answered Unavailable ("try again") past it, not repeated, and its
+	// outcome is then unknown to the caller, so it gets more time than a
+	// read before we give up on it.
+	WriteAttemptTimeout = 10 * time.Second
+)
+
+// attemptMark rides in an attempt's context from boundUnary to the
+// guard's picker: that the attempt's deadline is boundUnary's own (so a
+// DeadlineExceeded means the replica held it, not that the caller's
+// budget ran out), and whether the call may be repeated (only such a call
+// may probe a replica that was left out).
+type attemptMark struct{ repeatable bool }
+
+type attemptKey struct{}
+
+func markOf(ctx context.Context) (attemptMark, bool) {
+	m, ok := ctx.Value(attemptKey{}).(attemptMark)
+	return m, ok
+}
+
+// boundUnary bounds each attempt of a unary call and sends a call that is
+// safe to repeat once more when its first attempt timed out or met an
+// unavailable replica. A call that is not safe to repeat and timed out is
+// answered Unavailable: the caller's words for it are "try again", never a
+// wait as long as the replica's stall. The caller's own deadline, when
+// shorter, is left as it is.
+func boundUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	repeatable := safeToRepeat(method, req)
+	timeout := WriteAttemptTimeout
+	if repeatable {
+		timeout = AttemptTimeout
+	}
+	for try := 1; ; try++ {
+		actx, cancel := attemptContext(ctx, timeout, repeatable)
+		err := invoker(actx, method, req, reply, cc, opts...)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		code := status.Code(err)
+		if code != codes.DeadlineExceeded && code != codes.Unavailable {
+			return err
+		}
+		if repeatable && try < 2 {
+			continue
+		}
+		if code == codes.DeadlineExceeded {
+			return status.Errorf(codes.Unavailable, "no answer within %s; try again", timeout)
+		}
+		return err
+	}
+}
+
+// attemptContext is ctx bounded by timeout and marked as boundUnary's,
+// or ctx itself when its own deadline comes first.
+func attemptContext(ctx context.Context, timeout time.Duration, repeatable bool) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= timeout {
+		return ctx, func() {}
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	return context.WithValue(actx, attemptKey{}, attemptMark{repeatable: repeatable}), cancel
+}
+
+// readPrefixes name the methods that only read (the protos' Get/List
+// convention, and the health service's Check): repeating one changes
+// nothing.
+var readPrefixes = []string{"Get", "List", "Check"}
+
+// safeToRepeat reports whether a call may be sent twice: a read, or a
+// request with a request_id set, which the services answer once ("a retry
+// with the same request id returns the participant created the first
+// time"). Other writes (an approval, an update) are not repeated: a second
+// approval would be refused as already done, which is not the caller's
+// answer.
+func safeToRepeat(method string, req any) bool {
+	name := method[strings.LastIndexByte(method, '/')+1:]
+	for _, p := range readPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	m, ok := req.(proto.Message)
+	if !ok {
+		return false
+	}
+	r := m.ProtoReflect()
+	fd := r.Descriptor().Fields().ByName("request_id")
+	return fd != nil && fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated && r.Get(fd).String() != ""
+}
