@@ -217,7 +217,7 @@ func (g *guard) outcome(sc balancer.SubConn, di balancer.DoneInfo, bounded, prob
 	}
 	st.until = g.now().Add(window)
 	g.mu.Unlock()
-	slog.Default().Warn("grpc: replica did not answer in time; calls go to the other replicas", "addr", addr, "for", window)
+	slog.Default().Warn("grpc: replica did not answer in time; calls go to the other replicas", "addr", addr, "for", window.String())
 }
 
 // guardConfig is Dial's service config: the guarded round robin.

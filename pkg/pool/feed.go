@@ -148,10 +148,17 @@ func (f *feed) run(ctx context.Context) {
 	}
 }
 
+// feedInactive is how long the server keeps a feed's consumer that nobody
+// pulls from (nats.go's default is 5 minutes). The feed pulls all the
+// time, so only a consumer left behind goes: by a replica killed, or one
+// the client replaced while its node was down and could not delete (the
+// server restarts the count when that node is back). ADR 0138.
+const feedInactive = time.Minute
+
 // consume creates an ordered consumer starting after the last applied
 // message and applies what it delivers, in stream order.
 func (f *feed) consume(ctx context.Context) error {
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{f.src.Filter()}}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{f.src.Filter()}, InactiveThreshold: feedInactive}
 	if at := f.position(); at > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, at+1
 	}
@@ -163,6 +170,7 @@ func (f *feed) consume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer f.drop(cons)
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
@@ -179,6 +187,23 @@ func (f *feed) consume(ctx context.Context) error {
 			return ctx.Err() // stopped while retrying: not applied
 		}
 		f.advance(md.Sequence.Stream)
+	}
+}
+
+// drop deletes the feed's consumer once it stops: stopping only ends the
+// client's pulls, and the server would keep the consumer, listed with
+// its pending messages growing, until feedInactive passed; after a make
+// down the nodes kept them across the next make up. Best effort: a
+// consumer that cannot be deleted now goes by itself.
+func (f *feed) drop(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := f.js.DeleteConsumer(ctx, f.src.Stream(), info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		f.log.Debug("pool: feed consumer not deleted; it goes by itself", "stream", f.src.Stream(), "err", err)
 	}
 }
 
