@@ -148,17 +148,10 @@ func (f *feed) run(ctx context.Context) {
 	}
 }
 
-// feedInactive is how long the server keeps a feed's consumer that nobody
-// pulls from (nats.go's default is 5 minutes). The feed pulls all the
-// time, so only a consumer left behind goes: by a replica killed, or one
-// the client replaced while its node was down and could not delete (the
-// server restarts the count when that node is back). ADR 0138.
-const feedInactive = time.Minute
-
 // consume creates an ordered consumer starting after the last applied
 // message and applies what it delivers, in stream order.
 func (f *feed) consume(ctx context.Context) error {
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{f.src.Filter()}, InactiveThreshold: feedInactive}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{f.src.Filter()}, InactiveThreshold: events.OrderedInactive}
 	if at := f.position(); at > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, at+1
 	}
@@ -190,19 +183,10 @@ func (f *feed) consume(ctx context.Context) error {
 	}
 }
 
-// drop deletes the feed's consumer once it stops: stopping only ends the
-// client's pulls, and the server would keep the consumer, listed with
-// its pending messages growing, until feedInactive passed; after a make
-// down the nodes kept them across the next make up. Best effort: a
-// consumer that cannot be deleted now goes by itself.
+// drop deletes the feed's consumer once it stops, so a stopped replica
+// leaves none listed (ADR 0138).
 func (f *feed) drop(cons jetstream.Consumer) {
-	info := cons.CachedInfo()
-	if info == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := f.js.DeleteConsumer(ctx, f.src.Stream(), info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+	if err := events.DropOrdered(f.js, f.src.Stream(), cons); err != nil {
 		f.log.Debug("pool: feed consumer not deleted; it goes by itself", "stream", f.src.Stream(), "err", err)
 	}
 }
