@@ -21,18 +21,45 @@ import (
 // (30 s in the measurement). Nothing in grpc-go bounds an attempt: its
 // retry policy has no per-attempt timeout and it has no hedging.
 const (
-	// AttemptTimeout bounds an attempt of a call that is safe to repeat
-	// (a read, or a write carrying a request id): past it the call is
+	// ReadAttemptTimeout bounds an attempt of a read: past it the read is
 	// sent once more, to another replica, as the replica that held it is
 	// then left out (see guard). A read takes milliseconds; a few seconds
 	// covers a loaded machine's worst.
-	AttemptTimeout = 3 * time.Second
-	// WriteAttemptTimeout bounds a call that is not safe to repeat. It is
+	ReadAttemptTimeout = 3 * time.Second
+	// KeyedWriteAttemptTimeout bounds an attempt of a write carrying a
+	// request id, which is then sent once more as a read is. A write waits
+	// for JetStream, and nats.go gives a JetStream request 5 s (as the ops
+	// tests' writer gives a write while a node is lost; docs/runbook.md,
+	// Draining a NATS node): cut sooner while a stream elects a leader, it
+	// would fail on both replicas where waiting would have succeeded.
+	KeyedWriteAttemptTimeout = 5 * time.Second
+	// WriteAttemptTimeout bounds a write that is not safe to repeat. It is
 	// answered Unavailable ("try again") past it, not repeated, and its
-	// outcome is then unknown to the caller, so it gets more time than a
-	// read before we give up on it.
+	// outcome is then unknown to the caller, so it gets the most time.
 	WriteAttemptTimeout = 10 * time.Second
 )
+
+// callKind is what boundUnary may do with a call: how long an attempt
+// may take and whether it may be repeated.
+type callKind int
+
+const (
+	plainWrite callKind = iota // not safe to repeat
+	keyedWrite                 // a write with a request id
+	read
+)
+
+func (k callKind) repeatable() bool { return k != plainWrite }
+
+func (k callKind) timeout() time.Duration {
+	switch k {
+	case read:
+		return ReadAttemptTimeout
+	case keyedWrite:
+		return KeyedWriteAttemptTimeout
+	}
+	return WriteAttemptTimeout
+}
 
 // attemptMark rides in an attempt's context from boundUnary to the
 // guard's picker: that the attempt's deadline is boundUnary's own (so a
@@ -55,11 +82,8 @@ func markOf(ctx context.Context) (attemptMark, bool) {
 // wait as long as the replica's stall. The caller's own deadline, when
 // shorter, is left as it is.
 func boundUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	repeatable := safeToRepeat(method, req)
-	timeout := WriteAttemptTimeout
-	if repeatable {
-		timeout = AttemptTimeout
-	}
+	kind := kindOf(method, req)
+	repeatable, timeout := kind.repeatable(), kind.timeout()
 	for try := 1; ; try++ {
 		actx, cancel := attemptContext(ctx, timeout, repeatable)
 		err := invoker(actx, method, req, reply, cc, opts...)
@@ -96,24 +120,26 @@ func attemptContext(ctx context.Context, timeout time.Duration, repeatable bool)
 // nothing.
 var readPrefixes = []string{"Get", "List", "Check"}
 
-// safeToRepeat reports whether a call may be sent twice: a read, or a
-// request with a request_id set, which the services answer once ("a retry
-// with the same request id returns the participant created the first
-// time"). Other writes (an approval, an update) are not repeated: a second
-// approval would be refused as already done, which is not the caller's
-// answer.
-func safeToRepeat(method string, req any) bool {
+// kindOf tells a read, a write with a request_id set, which the services
+// answer once however often it comes ("a retry with the same request id
+// returns the participant created the first time"), and any other write.
+// Those (an approval, an update) are not repeated: a second approval would
+// be refused as already done, which is not the caller's answer.
+func kindOf(method string, req any) callKind {
 	name := method[strings.LastIndexByte(method, '/')+1:]
 	for _, p := range readPrefixes {
 		if strings.HasPrefix(name, p) {
-			return true
+			return read
 		}
 	}
 	m, ok := req.(proto.Message)
 	if !ok {
-		return false
+		return plainWrite
 	}
 	r := m.ProtoReflect()
 	fd := r.Descriptor().Fields().ByName("request_id")
-	return fd != nil && fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated && r.Get(fd).String() != ""
+	if fd != nil && fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated && r.Get(fd).String() != "" {
+		return keyedWrite
+	}
+	return plainWrite
 }

@@ -18,10 +18,11 @@ import (
 // Calls are spread round robin over every address the target names (a
 // "dns:///participants:7001" name of every pod, or a StaticTarget list), and
 // a replica that holds a call past its attempt's timeout is left out for a
-// while (guard.go). Each unary call's attempt is bounded (AttemptTimeout,
-// WriteAttemptTimeout) and a call safe to repeat is sent once more, to
-// another replica, so a stalled replica costs a caller seconds, not the
-// length of the stall (ADR 0138).
+// while (guard.go). Each unary call's attempt is bounded
+// (ReadAttemptTimeout, KeyedWriteAttemptTimeout, WriteAttemptTimeout) and
+// a call safe to repeat is sent once more, to another replica, so a
+// stalled replica costs a caller seconds, not the length of the stall
+// (ADR 0138).
 //
 // Transport security is off by default: services talk over loopback in the
 // embedded run, or inside a mesh that encrypts between pods. Pass
