@@ -357,20 +357,7 @@ func TestDeadLettersPagedFilteredAndDiscarded(t *testing.T) {
 		t.Errorf("events.deadletters.waiting after a discard = %d, want 5", got)
 	}
 	// The listings and the gauge leave no consumer behind (ADR 0138).
-	st, err := n.JS.Stream(ctx, events.StreamDeadLetter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		var left []string
-		for c := range st.ListConsumers(ctx).Info() {
-			left = append(left, c.Name)
-		}
-		if len(left) > 0 {
-			return fmt.Errorf("consumers on %s after listing: %v, want none", events.StreamDeadLetter, left)
-		}
-		return nil
-	})
+	testutil.CheckNoConsumers(t, n.JS, events.StreamDeadLetter)
 
 	// A dead letter of a consumer that never ran with replays.
 	ghost := deadLetterFor(t, ctx, n.JS, registered(t, ids.UUIDv7{}.New(), ids.UUIDv7{}.New()), "ghost")

@@ -460,14 +460,5 @@ func TestFeedDeletesItsConsumerWhenClosed(t *testing.T) {
 		t.Fatalf("consumers while feeding: %v, want the feed's one", names)
 	}
 	f.side.Close()
-	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		var left []string
-		for c := range st.ListConsumers(ctx).Info() {
-			left = append(left, c.Name)
-		}
-		if len(left) > 0 {
-			return fmt.Errorf("consumers after Close: %v, want none", left)
-		}
-		return nil
-	})
+	testutil.CheckNoConsumers(t, n.JS, events.StreamParticipants)
 }

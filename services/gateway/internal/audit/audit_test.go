@@ -70,18 +70,5 @@ func TestSearch(t *testing.T) {
 		t.Error("a bad page token was accepted")
 	}
 	// Searches leave no consumer behind (ADR 0138).
-	st, err := n.JS.Stream(ctx, Stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
-		var left []string
-		for c := range st.ListConsumers(ctx).Info() {
-			left = append(left, c.Name)
-		}
-		if len(left) > 0 {
-			return fmt.Errorf("consumers after the searches: %v, want none", left)
-		}
-		return nil
-	})
+	testutil.CheckNoConsumers(t, n.JS, Stream)
 }
