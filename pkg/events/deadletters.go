@@ -149,6 +149,8 @@ func (d *DeadLetters) scan(ctx context.Context, fn func(DeadLetter)) error {
 	if err != nil {
 		return fmt.Errorf("events: list dead letters: %w", err)
 	}
+	// Without this every listing left a consumer for 5 minutes.
+	defer func() { _ = DropOrdered(d.js, StreamDeadLetter, cons) }()
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("events: list dead letters: %w", err)

@@ -356,6 +356,8 @@ func TestDeadLettersPagedFilteredAndDiscarded(t *testing.T) {
 	if got := waitingGauge(t, reader); got != 5 {
 		t.Errorf("events.deadletters.waiting after a discard = %d, want 5", got)
 	}
+	// The listings and the gauge leave no consumer behind (ADR 0138).
+	testutil.CheckNoConsumers(t, n.JS, events.StreamDeadLetter)
 
 	// A dead letter of a consumer that never ran with replays.
 	ghost := deadLetterFor(t, ctx, n.JS, registered(t, ids.UUIDv7{}.New(), ids.UUIDv7{}.New()), "ghost")

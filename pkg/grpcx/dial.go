@@ -10,14 +10,19 @@ import (
 	"google.golang.org/grpc/keepalive"
 )
 
-// roundRobin spreads calls over every address a name resolves to, so a
-// "dns:///participants:7001" target uses all replicas instead of the first.
-const roundRobin = `{"loadBalancingConfig":[{"round_robin":{}}]}`
-
 // Dial returns a client connection for service-to-service calls, traced by
 // otelgrpc (the trace context goes in the metadata) and with keepalive
 // pings that notice a dead peer. It connects lazily (grpc.NewClient), so it
 // does not fail when the server is not up yet.
+//
+// Calls are spread round robin over every address the target names (a
+// "dns:///participants:7001" name of every pod, or a StaticTarget list), and
+// a replica that holds a call past its attempt's timeout is left out for a
+// while (guard.go). Each unary call's attempt is bounded
+// (ReadAttemptTimeout, KeyedWriteAttemptTimeout, WriteAttemptTimeout) and
+// a call safe to repeat is sent once more, to another replica, so a
+// stalled replica costs a caller seconds, not the length of the stall
+// (ADR 0138).
 //
 // Transport security is off by default: services talk over loopback in the
 // embedded run, or inside a mesh that encrypts between pods. Pass
@@ -27,9 +32,11 @@ func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
-		grpc.WithDefaultServiceConfig(roundRobin),
+		grpc.WithDefaultServiceConfig(guardConfig),
+		grpc.WithChainUnaryInterceptor(boundUnary),
 		grpc.WithResolvers(staticBuilder{}),
 	}, opts...)
+	registerBalancer()
 	cc, err := grpc.NewClient(target, all...)
 	if err != nil {
 		return nil, fmt.Errorf("grpc client for %s: %w", target, err)

@@ -151,7 +151,7 @@ func (f *feed) run(ctx context.Context) {
 // consume creates an ordered consumer starting after the last applied
 // message and applies what it delivers, in stream order.
 func (f *feed) consume(ctx context.Context) error {
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{f.src.Filter()}}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{f.src.Filter()}, InactiveThreshold: events.OrderedInactive}
 	if at := f.position(); at > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, at+1
 	}
@@ -163,6 +163,7 @@ func (f *feed) consume(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer f.drop(cons)
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
@@ -179,6 +180,14 @@ func (f *feed) consume(ctx context.Context) error {
 			return ctx.Err() // stopped while retrying: not applied
 		}
 		f.advance(md.Sequence.Stream)
+	}
+}
+
+// drop deletes the feed's consumer once it stops, so a stopped replica
+// leaves none listed (ADR 0138).
+func (f *feed) drop(cons jetstream.Consumer) {
+	if err := events.DropOrdered(f.js, f.src.Stream(), cons); err != nil {
+		f.log.Debug("pool: feed consumer not deleted; it goes by itself", "stream", f.src.Stream(), "err", err)
 	}
 }
 

@@ -432,3 +432,33 @@ func TestStartLogsTheReplay(t *testing.T) {
 		t.Errorf("start log names a person: %q", got)
 	}
 }
+
+// TestFeedDeletesItsConsumerWhenClosed: a closed side leaves no consumer
+// on the source stream, and the one it consumes with is dropped by the
+// server a minute after nobody pulls from it. Before ADR 0138 a stopped
+// replica's feed consumers stayed listed, their pending messages growing,
+// for five minutes, and across a restart of the NATS nodes.
+func TestFeedDeletesItsConsumerWhenClosed(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	n := testutil.MustNATS(t)
+	publish(t, ensureParticipants(t, n.JS), history(t)...)
+	f := newFed(t, n.JS)
+	f.start(t)
+	st, err := n.JS.Stream(ctx, events.StreamParticipants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for c := range st.ListConsumers(ctx).Info() {
+		names = append(names, c.Name)
+		if got, want := c.Config.InactiveThreshold, time.Minute; got != want {
+			t.Errorf("consumer %s: inactive threshold %s, want %s", c.Name, got, want)
+		}
+	}
+	if len(names) != 1 {
+		t.Fatalf("consumers while feeding: %v, want the feed's one", names)
+	}
+	f.side.Close()
+	testutil.CheckNoConsumers(t, n.JS, events.StreamParticipants)
+}

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -266,4 +267,26 @@ func FilesContaining(tb testing.TB, dir string, needle []byte) []string {
 		tb.Fatalf("walk %s: %v", dir, err)
 	}
 	return found
+}
+
+// CheckNoConsumers waits until stream has no consumer left and fails the
+// test with the names of those still there after ten seconds: a reader
+// that stopped must not leave one for the server to drop later (ADR 0138).
+func CheckNoConsumers(tb testing.TB, js jetstream.JetStream, stream string) {
+	tb.Helper()
+	ctx := Context(tb)
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	CheckFor(tb, 10*time.Second, 50*time.Millisecond, func() error {
+		var left []string
+		for c := range st.ListConsumers(ctx).Info() {
+			left = append(left, c.Name)
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("consumers on %s: %v, want none", stream, left)
+		}
+		return nil
+	})
 }

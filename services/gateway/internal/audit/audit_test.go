@@ -69,4 +69,6 @@ func TestSearch(t *testing.T) {
 	if _, _, err := l.Search(ctx, Query{PageToken: "x"}); err == nil {
 		t.Error("a bad page token was accepted")
 	}
+	// Searches leave no consumer behind (ADR 0138).
+	testutil.CheckNoConsumers(t, n.JS, Stream)
 }

@@ -297,7 +297,8 @@ func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 // A missed event costs at most the TTL of stale data.
 func (b *Backend) Invalidate(ctx context.Context, js jetstream.JetStream, streams []string) error {
 	for _, s := range streams {
-		cons, err := js.OrderedConsumer(ctx, s, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+		cons, err := js.OrderedConsumer(ctx, s, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy,
+			InactiveThreshold: events.OrderedInactive})
 		if err != nil {
 			return fmt.Errorf("invalidate %s: %w", s, err)
 		}
@@ -313,7 +314,13 @@ func (b *Backend) Invalidate(ctx context.Context, js jetstream.JetStream, stream
 		if err != nil {
 			return fmt.Errorf("invalidate %s: %w", s, err)
 		}
-		defer cc.Stop()
+		defer func() {
+			cc.Stop()
+			// A stopped gateway leaves no consumer listed on the stream.
+			if err := events.DropOrdered(js, s, cons); err != nil {
+				b.log.Debug("invalidate: consumer not deleted; it goes by itself", "stream", s, "err", err)
+			}
+		}()
 	}
 	<-ctx.Done()
 	return nil
