@@ -2,12 +2,11 @@ package layout
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -15,19 +14,48 @@ import (
 // RestartDir starts again one process of a layout started by another
 // process (`make restart P=mentoring-1` after a crash or a kill -9), as
 // Start ran it: the same binary, arguments, environment and log, its own
-// process group. It waits until the process is ready and records its new
-// pid, so `make down` stops it. A process that still runs is left alone:
-// the operator stops it first. Before it, the only way back for one
-// process under make up was make down and make up (ADR 0134).
+// process group. A process that still runs is left alone: the operator
+// stops it first. Before it, the only way back for one process under
+// make up was make down and make up (ADR 0134).
+//
+// It records the new pid as soon as the process has started, under the
+// state file's lock, and only then waits until the process is ready, so
+// `make down` stops it even when it never gets ready (a NATS node while
+// its cluster has no quorum) and two restarts at once both keep their
+// pids (ADR 0142). A process that is not ready is an error, which says
+// it was recorded.
 func RestartDir(ctx context.Context, dir, name string, out io.Writer) error {
-	path := filepath.Join(dir, StateFile)
-	b, err := os.ReadFile(path)
+	r, pid, err := startRecorded(dir, name)
 	if err != nil {
-		return fmt.Errorf("nothing started in %s (make up first): %w", dir, err)
+		return err
 	}
-	var s state
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("%s: %w", StateFile, err)
+	sp, _ := r.Proc(name)
+	if err := r.WaitReady(ctx, name, time.Minute); err != nil {
+		if r.Pid(name) == 0 {
+			return fmt.Errorf("%s started as pid %d and exited: %w", name, pid, err)
+		}
+		return fmt.Errorf("%s runs as pid %d, recorded for make down, but is not ready (a NATS node needs a quorum of its cluster: restart the others): %w", name, pid, err)
+	}
+	fmt.Fprintf(out, "%s runs again as pid %d (log %s)\n", name, pid, sp.Log(dir))
+	return nil
+}
+
+// startRecorded starts the process name of dir's state file and records
+// its pid there, all under the state file's lock: no other restart reads
+// the file between this one's read and write, and a second restart of the
+// same name finds it running.
+func startRecorded(dir, name string) (*Running, int, error) {
+	unlock, err := lockState(dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("nothing started in %s (make up first): %w", dir, err)
+	}
+	defer unlock()
+	s, err := readState(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, fmt.Errorf("nothing started in %s (make up first): %w", dir, err)
+	}
+	if err != nil {
+		return nil, 0, err
 	}
 	i := -1
 	var names []string
@@ -38,29 +66,28 @@ func RestartDir(ctx context.Context, dir, name string, out io.Writer) error {
 		}
 	}
 	if i < 0 {
-		return fmt.Errorf("no process %q in %s; the processes are %v", name, dir, names)
+		return nil, 0, fmt.Errorf("no process %q in %s; the processes are %v", name, dir, names)
 	}
 	sp := s.Procs[i]
 	if sp.Run == nil {
-		return fmt.Errorf("%s was started by an older make up, which did not record how: make down and make up", name)
+		return nil, 0, fmt.Errorf("%s was started by an older make up, which did not record how: make down and make up", name)
 	}
 	if sp.Pid > 0 && syscall.Kill(sp.Pid, 0) == nil {
-		return fmt.Errorf("%s still runs as pid %d: stop it first (kill %d)", name, sp.Pid, sp.Pid)
+		return nil, 0, fmt.Errorf("%s still runs as pid %d: stop it first (kill %d)", name, sp.Pid, sp.Pid)
 	}
 	r := &Running{Opts: Options{Dir: dir}, Procs: []Proc{*sp.Run}, cmds: map[string]*exec.Cmd{}, done: map[string]chan struct{}{}}
 	if err := r.start(*sp.Run); err != nil {
-		return err
+		return nil, 0, err
 	}
-	if err := r.WaitReady(ctx, name, time.Minute); err != nil {
-		return err
+	r.mu.Lock()
+	pid := r.cmds[name].Process.Pid
+	r.mu.Unlock()
+	s.Procs[i].Pid = pid
+	if err := writeStateFile(dir, s); err != nil {
+		// Not recorded, make down would miss it: stop it rather than
+		// leave it running unseen.
+		_ = r.Kill(name)
+		return nil, 0, fmt.Errorf("%s: not recorded, stopped again: %w", name, err)
 	}
-	s.Procs[i].Pid = r.Pid(name)
-	if b, err = json.MarshalIndent(s, "", "  "); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "%s runs again as pid %d (log %s)\n", name, s.Procs[i].Pid, sp.Run.Log(dir))
-	return nil
+	return r, pid, nil
 }

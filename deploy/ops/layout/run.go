@@ -3,7 +3,6 @@ package layout
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -229,36 +228,14 @@ func (r *Running) Stop() {
 	_ = os.Remove(filepath.Join(r.Opts.Dir, StateFile))
 }
 
-type state struct {
-	Procs []stateProc `json:"procs"`
-}
-
-type stateProc struct {
-	Name string `json:"name"`
-	Pid  int    `json:"pid"`
-	Addr string `json:"addr"`
-	// Run is how the process was started, for RestartDir (`make
-	// restart`). It holds the keys of keys.env, so the file is 0600 as
-	// that one is.
-	Run *Proc `json:"run,omitempty"`
-}
-
-func (r *Running) writeState() error {
-	var s state
-	for _, p := range r.Procs {
-		s.Procs = append(s.Procs, stateProc{Name: p.Name, Pid: r.Pid(p.Name), Addr: p.Addr, Run: &p})
-	}
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(r.Opts.Dir, StateFile), b, 0o600)
-}
-
 // StopDir stops a layout started by another process, from its state
 // file: SIGTERM in reverse start order, SIGKILL after 15 seconds.
+//
+// It holds the state file's lock throughout, so a `make restart` at the
+// same time waits and then finds nothing started, rather than writing a
+// state file back for a layout that is gone.
 func StopDir(dir string, out io.Writer) error {
-	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	unlock, err := lockState(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintln(out, "nothing running in", dir)
 		return nil
@@ -266,9 +243,14 @@ func StopDir(dir string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var s state
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("%s: %w", StateFile, err)
+	defer unlock()
+	s, err := readState(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(out, "nothing running in", dir)
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	for i := len(s.Procs) - 1; i >= 0; i-- {
 		p := s.Procs[i]
