@@ -120,7 +120,7 @@ func attemptContext(ctx context.Context, timeout time.Duration, repeatable bool)
 // nothing.
 var readPrefixes = []string{"Get", "List", "Check"}
 
-// kindOf tells a read, a write with a request_id set, which the services
+// kindOf tells a read, a write with a request id set, which the services
 // answer once however often it comes ("a retry with the same request id
 // returns the participant created the first time"), and any other write.
 // Those (an approval, an update) are not repeated: a second approval would
@@ -136,10 +136,40 @@ func kindOf(method string, req any) callKind {
 	if !ok {
 		return plainWrite
 	}
-	r := m.ProtoReflect()
-	fd := r.Descriptor().Fields().ByName("request_id")
-	if fd != nil && fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated && r.Get(fd).String() != "" {
+	if requestID(m.ProtoReflect(), 1) != "" {
 		return keyedWrite
 	}
 	return plainWrite
+}
+
+// requestID is the request id a request carries: its own singular string
+// field request_id, or, when it has no such field, that of one of its
+// singular message fields, depth levels down. A request that wraps the
+// record it writes keeps the id in the record, where the service stores
+// it (RecordCheckInRequest.check_in.request_id), and the protos give a
+// request_id field, wherever it sits, one meaning: a retry with the same
+// id is answered once (ADR 0142). A request with its own request_id field
+// is not looked into (unset, the call has none), nor are repeated fields
+// or maps: a list of records is what a write returns, not what it keys.
+func requestID(m protoreflect.Message, depth int) string {
+	fields := m.Descriptor().Fields()
+	if fd := fields.ByName("request_id"); fd != nil {
+		if fd.Kind() == protoreflect.StringKind && fd.Cardinality() != protoreflect.Repeated {
+			return m.Get(fd).String()
+		}
+		return ""
+	}
+	if depth == 0 {
+		return ""
+	}
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.MessageKind || fd.IsList() || fd.IsMap() || !m.Has(fd) {
+			continue
+		}
+		if id := requestID(m.Get(fd).Message(), depth-1); id != "" {
+			return id
+		}
+	}
+	return ""
 }
