@@ -45,18 +45,14 @@ func RestartDir(ctx context.Context, dir, name string, out io.Writer) error {
 // the file between this one's read and write, and a second restart of the
 // same name finds it running.
 func startRecorded(dir, name string) (*Running, int, error) {
-	unlock, err := lockState(dir)
-	if err != nil {
-		return nil, 0, fmt.Errorf("nothing started in %s (make up first): %w", dir, err)
-	}
-	defer unlock()
-	s, err := readState(dir)
+	s, unlock, err := readLocked(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, 0, fmt.Errorf("nothing started in %s (make up first): %w", dir, err)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
+	defer unlock()
 	i := -1
 	var names []string
 	for j, p := range s.Procs {

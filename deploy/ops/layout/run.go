@@ -235,7 +235,7 @@ func (r *Running) Stop() {
 // same time waits and then finds nothing started, rather than writing a
 // state file back for a layout that is gone.
 func StopDir(dir string, out io.Writer) error {
-	unlock, err := lockState(dir)
+	s, unlock, err := readLocked(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintln(out, "nothing running in", dir)
 		return nil
@@ -244,14 +244,6 @@ func StopDir(dir string, out io.Writer) error {
 		return err
 	}
 	defer unlock()
-	s, err := readState(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintln(out, "nothing running in", dir)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	for i := len(s.Procs) - 1; i >= 0; i-- {
 		p := s.Procs[i]
 		if p.Pid <= 0 || syscall.Kill(p.Pid, 0) != nil {

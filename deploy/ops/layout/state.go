@@ -59,6 +59,20 @@ func readState(dir string) (state, error) {
 	return s, nil
 }
 
+// readLocked takes dir's lock and reads its state file; the caller
+// releases the lock with unlock once it is done (on an error it is not
+// held). An error is os.ErrNotExist when nothing was started in dir.
+func readLocked(dir string) (s state, unlock func(), err error) {
+	if unlock, err = lockState(dir); err != nil {
+		return s, nil, err
+	}
+	if s, err = readState(dir); err != nil {
+		unlock()
+		return s, nil, err
+	}
+	return s, unlock, nil
+}
+
 // writeStateFile replaces dir's state file; the caller holds the lock. It
 // writes a new file and renames it over the old one, so a reader without
 // the lock sees the old file or the new one, never half of one.
