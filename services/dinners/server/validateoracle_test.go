@@ -20,11 +20,8 @@ import (
 // paths), so validate_only tells nobody which ids exist (ADR 0143).
 func TestValidateOnlyNoOracle(t *testing.T) {
 	ctx := context.Background()
-	e := startEnv(t, 1, serverOptions())
-	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	e, o, s := oneOfferOneSignUp(t)
 	c := e.as(coordA)
-	o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5), date(12)))
-	s := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 1, date(10)))
 	huge := make([]string, 0, 2000)
 	for i := range 2000 {
 		huge = append(huge, fmt.Sprintf("p%d", i))
@@ -80,4 +77,14 @@ func TestValidateOnlyNoOracle(t *testing.T) {
 	if err != nil || gotS.GetSignUp().GetEtag() != s.GetEtag() {
 		t.Errorf("the sign-up after the tries: %v %v; want it as created", gotS, err)
 	}
+}
+
+// oneOfferOneSignUp starts a service with a host's offer of 4 seats and a
+// newcomer's sign-up for one, both coordA's in Stockholm, to edit.
+func oneOfferOneSignUp(t *testing.T) (*env, *pb.Offer, *pb.SignUp) {
+	ctx := context.Background()
+	e := startEnv(t, 1, serverOptions())
+	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	c := e.as(coordA)
+	return e, e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5), date(12))), e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 1, date(10)))
 }
