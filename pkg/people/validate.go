@@ -22,6 +22,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/lang"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/report"
 )
 
 // Limits that keep records small and lists readable. Every list in a
@@ -280,7 +281,8 @@ func Enum[E interface {
 }
 
 // Date checks an optional YYYY-MM-DD date; notAfter, when non-zero, is the
-// latest acceptable day.
+// moment whose day in Stockholm is the latest acceptable day: a permit
+// dated today, typed at 00:30 in Sweden, is not in the future.
 func Date(v *apperr.Validator, field, s string, notAfter time.Time) {
 	if s == "" {
 		return
@@ -290,7 +292,7 @@ func Date(v *apperr.Validator, field, s string, notAfter time.Time) {
 		v.Add(field, "must be a date written YYYY-MM-DD")
 		return
 	}
-	if !notAfter.IsZero() && d.After(notAfter) {
+	if !notAfter.IsZero() && d.After(report.DayOf(notAfter)) {
 		v.Add(field, "must not be in the future")
 	}
 }

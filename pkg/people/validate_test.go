@@ -61,6 +61,14 @@ func TestChecks(t *testing.T) {
 		{"household 100k ages", func(v *apperr.Validator) { Household(v, "h", 2, make([]int32, 100_000)) }, []string{"h.member_ages"}},
 		{"date ok", func(v *apperr.Validator) { Date(v, "d", "2026-11-23", now) }, nil},
 		{"date future", func(v *apperr.Validator) { Date(v, "d", "2026-11-24", now) }, []string{"d"}},
+		// 00:30 on 24 November in Stockholm is 23:30 on the 23rd by UTC:
+		// a permit dated the 24th, typed then, is today's (ADR 0143).
+		{"date today in Stockholm after midnight", func(v *apperr.Validator) {
+			Date(v, "d", "2026-11-24", time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC))
+		}, nil},
+		{"date tomorrow in Stockholm before UTC's midnight", func(v *apperr.Validator) {
+			Date(v, "d", "2026-11-25", time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC))
+		}, []string{"d"}},
 		{"date malformed", func(v *apperr.Validator) { Date(v, "d", "23/11/2026", now) }, []string{"d"}},
 		{"household ok", func(v *apperr.Validator) { Household(v, "h", 3, []int32{40, 5}) }, nil},
 		{"household zero", func(v *apperr.Validator) { Household(v, "h", 0, nil) }, []string{"h.size"}},

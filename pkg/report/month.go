@@ -38,6 +38,16 @@ func MonthOf(t time.Time) Month {
 	return Month{l.Year(), l.Month()}
 }
 
+// DayOf is the Stockholm calendar day that t falls in, as midnight UTC:
+// the form time.Parse(time.DateOnly, ...) gives a date a person typed, so
+// the two compare. The UTC day is the day before for the first hour or
+// two after midnight in Sweden, when a coordinator's "today" is not yet
+// today by UTC (ADR 0143).
+func DayOf(t time.Time) time.Time {
+	y, m, d := t.In(Stockholm).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 // ParseMonth reads "YYYY-MM". ok is false for anything else, including a
 // month 13 or a year outside 1000-9999.
 func ParseMonth(s string) (m Month, ok bool) {

@@ -18,11 +18,8 @@ import (
 // answer lists every problem (ADR 0139).
 func TestValidateOnlyUpdate(t *testing.T) {
 	ctx := context.Background()
-	e := startEnv(t, 1, serverOptions())
-	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	e, o, s := oneOfferOneSignUp(t)
 	c := e.as(coordA)
-	o := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5), date(12)))
-	s := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 1, date(10)))
 
 	res, err := c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: &pb.Offer{Id: o.GetId(), Seats: 6, Postcode: "11122"},
 		UpdateMask: mask("seats", "postcode"), Etag: o.GetEtag(), ValidateOnly: true})

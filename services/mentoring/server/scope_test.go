@@ -167,6 +167,14 @@ func TestScopeAndValidation(t *testing.T) {
 			_, err = st.Recv()
 			return err
 		}, "id"},
+		"unmatched without a job": {func() error {
+			_, err := c.ListUnmatched(ctx, &pb.ListUnmatchedRequest{})
+			return err
+		}, "job_id"},
+		"unmatched of a job id with a wildcard, beside a page of 501": {func() error {
+			_, err := c.ListUnmatched(ctx, &pb.ListUnmatchedRequest{JobId: "nope.*", PageSize: 501})
+			return err
+		}, "job_id"},
 		"job list token": {func() error {
 			_, err := c.ListJobs(ctx, &pb.ListJobsRequest{PageToken: "garbage"})
 			return err

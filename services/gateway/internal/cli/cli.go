@@ -284,15 +284,15 @@ func Run(ctx context.Context, args []string, e Env) error {
 	case "jobs list":
 		err = listJobs(ctx, c, args, e)
 	case "jobs watch":
-		if len(args) != 1 {
-			return errors.New(e.f("usage.one_id", "jobs watch"))
+		var id string
+		if id, err = e.oneArg("jobs watch", args); err == nil {
+			err = watchJob(ctx, c, id, e)
 		}
-		err = watchJob(ctx, c, args[0], e)
 	case "jobs unmatched":
-		if len(args) != 1 {
-			return errors.New(e.f("usage.one_id", "jobs unmatched"))
+		var id string
+		if id, err = e.oneArg("jobs unmatched", args); err == nil {
+			err = listUnmatched(ctx, c, id, e)
 		}
-		err = listUnmatched(ctx, c, args[0], e)
 	case "proposals list":
 		err = listProposals(ctx, c, args, e)
 	case "proposals approve", "proposals reject":

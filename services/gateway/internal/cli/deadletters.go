@@ -24,23 +24,25 @@ func deadLetters(ctx context.Context, c *clients, sub string, args []string, e e
 	case "list":
 		return listDeadLetters(ctx, c, args, e)
 	case "show":
-		if len(args) != 1 {
-			return errors.New(e.f("usage.one_id", "deadletters show"))
+		id, err := e.oneArg("deadletters show", args)
+		if err != nil {
+			return err
 		}
-		res, err := c.ops.GetDeadLetter(ctx, connect.NewRequest(&gatewayv1.GetDeadLetterRequest{Id: args[0]}))
+		res, err := c.ops.GetDeadLetter(ctx, connect.NewRequest(&gatewayv1.GetDeadLetterRequest{Id: id}))
 		if err != nil {
 			return err
 		}
 		e.printDeadLetter(res.Msg.GetDeadLetter())
 		return nil
 	case "replay":
-		if len(args) != 1 {
-			return errors.New(e.f("usage.one_id", "deadletters replay"))
-		}
-		if _, err := c.ops.ReplayDeadLetter(ctx, connect.NewRequest(&gatewayv1.ReplayDeadLetterRequest{Id: args[0]})); err != nil {
+		id, err := e.oneArg("deadletters replay", args)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(e.Out, e.f("dl.replayed", args[0]))
+		if _, err := c.ops.ReplayDeadLetter(ctx, connect.NewRequest(&gatewayv1.ReplayDeadLetterRequest{Id: id})); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.Out, e.f("dl.replayed", id))
 		return nil
 	case "discard":
 		return discardDeadLetter(ctx, c, args, e)

@@ -98,10 +98,7 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 
 // oneID reads the single id argument of cmd.
 func oneID(cmd string, args []string, e env) (string, error) {
-	if len(args) != 1 {
-		return "", errors.New(e.f("usage.one_id", "dinners "+cmd))
-	}
-	return args[0], nil
+	return e.oneArg("dinners "+cmd, args)
 }
 
 // deleteByID runs a "mp dinners <records> delete ID" command cmd.

@@ -68,3 +68,22 @@ func (e Env) flagError(msg string) string {
 	}
 	return msg
 }
+
+// oneArg reads the single id argument of "mp cmd". It parses flags as
+// every command does, so -h prints how the command is used and succeeds,
+// and "-x" is refused as a flag: neither is sent to the service as an id,
+// whose answer ("körningen finns inte") sent the reader after the wrong
+// mistake.
+func (e Env) oneArg(cmd string, args []string) (string, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	if err := e.parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(e.Out, e.f("usage.one_id", cmd))
+		}
+		return "", err
+	}
+	if fs.NArg() != 1 {
+		return "", errors.New(e.f("usage.one_id", cmd))
+	}
+	return fs.Arg(0), nil
+}

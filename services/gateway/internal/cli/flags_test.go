@@ -13,17 +13,7 @@ import (
 // "(default ...)").
 func TestFlagsInWords(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	run := func(args ...string) (string, error) {
-		var out bytes.Buffer
-		err := Run(context.Background(), args, Env{Out: &out, Getenv: func(k string) string {
-			if k == "MP_CONFIG_DIR" {
-				return dir // no config: not signed in
-			}
-			return ""
-		}})
-		return out.String(), err
-	}
+	run := signedOut(t)
 	out, err := run("participants", "add", "-h")
 	if err != nil {
 		t.Fatalf("mp participants add -h: %v", err)
@@ -43,5 +33,37 @@ func TestFlagsInWords(t *testing.T) {
 	}
 	if _, err := run("login", "-email"); err == nil || err.Error() != "flaggan -email behöver ett värde" {
 		t.Errorf("flag without value: %v", err)
+	}
+}
+
+// TestOneIDCommandsHelp: the commands that take one id print how they
+// are used for -h, without signing in: they sent "-h" to the service as
+// the id and printed "körningen finns inte" (ADR 0143).
+func TestOneIDCommandsHelp(t *testing.T) {
+	t.Parallel()
+	run := signedOut(t)
+	for _, cmd := range [][]string{{"jobs", "watch"}, {"jobs", "unmatched"}, {"mailbox", "show"}, {"deadletters", "show"},
+		{"deadletters", "replay"}, {"dinners", "unseated"}, {"dinners", "offers", "delete"}, {"guides", "jobs", "watch"}} {
+		name := strings.Join(cmd, " ")
+		out, err := run(append(cmd, "-h")...)
+		if err != nil || !strings.Contains(out, "användning: mp "+name+" ID") {
+			t.Errorf("mp %s -h: %v, %q; want its use, no error", name, err, out)
+		}
+	}
+}
+
+// signedOut runs mp commands with a config directory of their own and no
+// sign-in in it, returning what each printed.
+func signedOut(t *testing.T) func(args ...string) (string, error) {
+	dir := t.TempDir()
+	return func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := Run(context.Background(), args, Env{Out: &out, Getenv: func(k string) string {
+			if k == "MP_CONFIG_DIR" {
+				return dir // no config: not signed in
+			}
+			return ""
+		}})
+		return out.String(), err
 	}
 }

@@ -201,10 +201,11 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 			return res.Msg.GetNextPageToken(), nil
 		})
 	case "watch":
-		if len(args) != 1 {
-			return errors.New(e.f("usage.one_id", "guides jobs watch"))
+		id, err := e.oneArg("guides jobs watch", args)
+		if err != nil {
+			return err
 		}
-		return watchGuideJob(ctx, c, g, args[0], e)
+		return watchGuideJob(ctx, c, g, id, e)
 	}
 	return errors.New(e.t("usage.word") + " mp guides jobs start|list|watch")
 }

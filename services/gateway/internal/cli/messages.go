@@ -229,10 +229,11 @@ func listMessages(ctx context.Context, c *clients, args []string, e env) error {
 // mailbox lists the development mailbox or shows one message.
 func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) error {
 	if sub == "show" {
-		if len(args) != 1 {
-			return errors.New(e.f("usage.one_id", "mailbox show"))
+		id, err := e.oneArg("mailbox show", args)
+		if err != nil {
+			return err
 		}
-		res, err := c.messages.GetMailboxMessage(ctx, connect.NewRequest(&gatewayv1.GetMailboxMessageRequest{Id: args[0]}))
+		res, err := c.messages.GetMailboxMessage(ctx, connect.NewRequest(&gatewayv1.GetMailboxMessageRequest{Id: id}))
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,9 @@ type unmatchedData struct {
 	// Rows are the newcomers of this page.
 	Rows  []unmatchedRow
 	Pager pager
+	// Pending says why there is no list yet: the job still runs, or it
+	// failed ("" for a finished job).
+	Pending string
 }
 
 // unmatchedRow is one newcomer left out, in words. Apart says when they
@@ -35,12 +38,16 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if err != nil {
 		return err
 	}
+	d := &unmatchedData{Job: newJobRow(p, j, w.starters.get(ctx, w.g, j))}
+	if d.Pending = unmatchedPending(p, d.Job); d.Pending != "" {
+		p.Data = d
+		return w.render(rw, p, http.StatusOK, "unmatched")
+	}
 	res, err := w.g.ListUnmatchedNewcomers(ctx, p.caller, &gatewayv1.ListUnmatchedNewcomersRequest{JobId: j.GetId(), PageSize: unmatchedPageSize,
 		PageToken: r.URL.Query().Get("page_token")})
 	if err != nil {
 		return err
 	}
-	d := &unmatchedData{Job: newJobRow(p, j, w.starters.get(ctx, w.g, j))}
 	var named []namesake
 	for _, u := range res.GetUnmatched() {
 		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u)})
@@ -55,6 +62,20 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 	d.Pager = newPager(p, r, "", "", unmatchedPageSize, len(res.GetUnmatched()), res.GetTotalSize(), res.GetNextPageToken())
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "unmatched")
+}
+
+// unmatchedPending is why job has no list of those it left out yet, in
+// the page's words, or "" when it finished: a job still running showed
+// an error page, "Något gick fel: matchningen har inte blivit klar"
+// (ADR 0143), for a list that comes in a moment.
+func unmatchedPending(p *page, job jobRow) string {
+	switch {
+	case job.Done:
+		return ""
+	case job.Failed:
+		return p.t("m.unmatched.failed")
+	}
+	return p.tf("m.unmatched.running", "State", job.RowState)
 }
 
 // unmatchedWhy is why a newcomer got no proposal, in the page's language:

@@ -3,6 +3,8 @@ package eligibility
 import (
 	"fmt"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/report"
 )
 
 // Status is where a newcomer is in the establishment programme.
@@ -52,7 +54,10 @@ type Result struct {
 func Evaluate(c Criteria, f Facts, today time.Time) Result {
 	var res Result
 	var fail, ok []string
-	day := truncate(today)
+	// Today is Stockholm's day, the day the pages print: by the UTC day a
+	// period that ended at midnight in Sweden still ran for another hour
+	// or two, while the follow-up page already said it was over.
+	day := report.DayOf(today)
 	switch {
 	case f.PermitDate.IsZero():
 		if c.RequirePermit {

@@ -77,6 +77,28 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// TestEvaluateOnStockholmsDay: the day the rules count is Stockholm's,
+// as the follow-up page's: at 00:30 in Sweden (23:30 UTC the day before)
+// a period that ended at midnight is over, and a permit dated that day
+// is not in the future (ADR 0143).
+func TestEvaluateOnStockholmsDay(t *testing.T) {
+	t.Parallel()
+	def := defaults(t)
+	for _, now := range []time.Time{
+		time.Date(2026, 12, 4, 23, 30, 0, 0, time.UTC), // 00:30 CET on 5 December
+		time.Date(2026, 7, 4, 22, 30, 0, 0, time.UTC),  // 00:30 CEST on 5 July
+	} {
+		today := now.AddDate(0, 0, 1).Format(time.DateOnly) // Stockholm's day
+		ended := day(today).AddDate(0, -24, 0)
+		if got := Evaluate(def, Facts{PermitDate: ended, Status: StatusEnrolled}, now); got.Entitled {
+			t.Errorf("%s, permit %s: entitled (%v); want the period over since midnight", now, ended.Format(time.DateOnly), got.Reasons)
+		}
+		if got := Evaluate(def, Facts{PermitDate: day(today), Status: StatusEnrolled}, now); !got.Entitled {
+			t.Errorf("%s, permit dated %s: %v; want entitled, not a permit in the future", now, today, got.Reasons)
+		}
+	}
+}
+
 func TestDefaultParentalLeaveDoesNotExclude(t *testing.T) {
 	t.Parallel()
 	c := defaults(t)

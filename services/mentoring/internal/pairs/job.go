@@ -15,6 +15,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
 	"github.com/motesplats/motesplats/pkg/page"
@@ -322,8 +323,12 @@ func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 // reasons. People who left the pool since are skipped. Returns NotFound,
 // FailedPrecondition (job not finished).
 func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnmatchedNewcomer, string, int, error) {
-	size, after, err := pageArgs(size, token)
-	if err != nil {
+	var v apperr.Validator
+	// The job's id is named as the request names it (the job manager
+	// would call it "id"), as dinners' ListUnseated does.
+	v.Check(ids.Valid(id), "job_id", "is not an id")
+	n, after := page.Check(&v, size, token)
+	if err := v.Err(); err != nil {
 		return nil, "", 0, err
 	}
 	var res pb.JobResult
@@ -331,7 +336,7 @@ func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string,
 		return nil, "", 0, err
 	}
 	out, next, total := page.Items(res.GetUnmatched(), (*pb.UnmatchedNewcomer).GetParticipantId,
-		func(u *pb.UnmatchedNewcomer) bool { _, ok := s.pool.Newcomer(u.GetParticipantId()); return ok }, after, int(size))
+		func(u *pb.UnmatchedNewcomer) bool { _, ok := s.pool.Newcomer(u.GetParticipantId()); return ok }, after, n)
 	for _, u := range out {
 		// A mentor who left since is no longer an option (an erased one
 		// is also removed from the stored result).

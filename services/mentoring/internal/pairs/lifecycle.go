@@ -15,7 +15,6 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
-	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
@@ -399,11 +398,4 @@ func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason ev
 		return nil, invalid("reason", "is required: an end reason")
 	}
 	return s.viewed(s.life.End(ctx, who, id, int32(reason)))
-}
-
-// pageArgs checks a page size and token (pkg/page).
-func pageArgs(size int32, token string) (int32, string, error) {
-	var v apperr.Validator
-	n, after := page.Check(&v, size, token)
-	return int32(n), after, v.Err()
 }
