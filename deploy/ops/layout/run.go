@@ -105,19 +105,38 @@ func Start(ctx context.Context, o Options) (*Running, error) {
 	return r, r.writeState()
 }
 
+// startAttempts bounds how often waitRestarting starts a process that
+// exits before it is ready; restartBackoff is the wait before the second
+// start, doubled before each next one (1+2+4+8 s in all), as a container
+// runtime backs off a crashing container.
+const (
+	startAttempts  = 5
+	restartBackoff = time.Second
+)
+
 // waitRestarting waits for p and, like a container's restart policy,
-// starts it again when it exits before it is ready (up to three starts):
-// a service exits when NATS is not ready for it yet, for example while a
-// cluster elects its leaders.
+// starts it again when it exits before it is ready, after a pause that
+// grows: a service exits when NATS is not ready for it yet, for example
+// while a cluster elects its leaders or a node has not joined the others,
+// which on a loaded machine takes seconds. Started again at once, three
+// starts used up 0.6 s and failed a cluster test in CI ("no suitable
+// peers for placement, peer offline").
 func (r *Running) waitRestarting(ctx context.Context, p Proc) error {
 	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
+	wait := restartBackoff
+	for attempt := 1; attempt <= startAttempts; attempt++ {
 		if err = r.WaitReady(ctx, p.Name, time.Minute); err == nil {
 			return nil
 		}
-		if r.Pid(p.Name) != 0 || attempt == 3 {
+		if r.Pid(p.Name) != 0 || attempt == startAttempts {
 			return err // still running but not ready: no restart helps
 		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait *= 2
 		if err := r.start(p); err != nil {
 			return err
 		}
