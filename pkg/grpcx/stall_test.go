@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -45,12 +48,7 @@ func serveReplica() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	echo := grpc.UnknownServiceHandler(func(_ any, s grpc.ServerStream) error {
-		if err := s.RecvMsg(&emptypb.Empty{}); err != nil {
-			return err
-		}
-		return s.SendMsg(&emptypb.Empty{})
-	})
+	echo := grpc.UnknownServiceHandler(replicaHandler(lis.Addr().String()))
 	srv, hs := NewServer(Options{ServerOptions: []grpc.ServerOption{echo}})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
@@ -58,6 +56,51 @@ func serveReplica() {
 	if err := Serve(ctx, srv, hs, lis, time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// replicaHandler answers any method with an empty message, except the
+// server streams of stream_test.go: WatchThing sends the replica's address
+// every watchBeat with that heartbeat declared, QuietThing sends it once,
+// declares nothing and sends it again when ReleaseThing is called.
+func replicaHandler(addr string) grpc.StreamHandler {
+	release := make(chan struct{})
+	var once sync.Once
+	return func(_ any, s grpc.ServerStream) error {
+		if err := s.RecvMsg(&emptypb.Empty{}); err != nil {
+			return err
+		}
+		method, _ := grpc.MethodFromServerStream(s)
+		me := wrapperspb.String(addr)
+		switch method[strings.LastIndexByte(method, '/')+1:] {
+		case "WatchThing":
+			DeclareHeartbeat(s.Context(), watchBeat)
+			t := time.NewTicker(watchBeat)
+			defer t.Stop()
+			for {
+				if err := s.SendMsg(me); err != nil {
+					return err
+				}
+				select {
+				case <-s.Context().Done():
+					return nil
+				case <-t.C:
+				}
+			}
+		case "QuietThing":
+			if err := s.SendMsg(me); err != nil {
+				return err
+			}
+			select {
+			case <-s.Context().Done():
+				return nil
+			case <-release:
+			}
+			return s.SendMsg(me)
+		case "ReleaseThing":
+			once.Do(func() { close(release) })
+		}
+		return s.SendMsg(&emptypb.Empty{})
 	}
 }
 
