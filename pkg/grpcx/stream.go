@@ -23,7 +23,8 @@ import (
 const StreamQuietBound = 20 * time.Second
 
 // heartbeatHeader is the response header in which a server declares how
-// often it sends a message on a stream, however quiet the stream's subject.
+// often it sends a message on a stream, however quiet the stream's subject
+// (a Go duration, "5s").
 const heartbeatHeader = "grpcx-heartbeat"
 
 // DeclareHeartbeat tells the client, in the stream's response header, that
@@ -117,13 +118,23 @@ func heartbeatBound(cs grpc.ClientStream) (bool, time.Duration) {
 	if err != nil {
 		return false, StreamQuietBound
 	}
-	v := md.Get(heartbeatHeader)
-	if len(v) == 0 {
-		return false, StreamQuietBound
-	}
-	period, err := time.ParseDuration(v[0])
-	if err != nil || period <= 0 {
+	period, ok := DeclaredHeartbeat(md)
+	if !ok {
 		return false, StreamQuietBound
 	}
 	return true, max(StreamQuietBound, 4*period)
+}
+
+// DeclaredHeartbeat is the heartbeat a stream's response header declares
+// (DeclareHeartbeat), if any; tests of a service's streams check it.
+func DeclaredHeartbeat(md metadata.MD) (time.Duration, bool) {
+	v := md.Get(heartbeatHeader)
+	if len(v) == 0 {
+		return 0, false
+	}
+	period, err := time.ParseDuration(v[0])
+	if err != nil || period <= 0 {
+		return 0, false
+	}
+	return period, true
 }

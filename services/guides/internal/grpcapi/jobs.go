@@ -5,6 +5,8 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
 )
 
 // ListJobs pages through the jobs the caller may see, newest first (the
@@ -41,6 +43,7 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJ
 	if err != nil {
 		return err
 	}
+	grpcx.DeclareHeartbeat(stream.Context(), jobs.WatchHeartbeat)
 	for j := range ch {
 		if err := stream.Send(&pb.WatchJobResponse{Job: jobProto(j)}); err != nil {
 			return err
