@@ -134,6 +134,17 @@ func mustReplica(t *testing.T) *replica {
 	return &replica{addr: line[:len(line)-1], cmd: cmd}
 }
 
+// mustDial is Dial(target), closed when the test ends.
+func mustDial(t *testing.T, target string) *grpc.ClientConn {
+	t.Helper()
+	cc, err := Dial(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
 func (r *replica) signal(t *testing.T, s syscall.Signal) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(s); err != nil {
@@ -151,16 +162,7 @@ func (r *replica) signal(t *testing.T, s syscall.Signal) {
 func TestDial_StalledReplicaIsLeftOut(t *testing.T) {
 	t.Parallel()
 	a, b := mustReplica(t), mustReplica(t)
-	cc, err := Dial(StaticTarget(a.addr, b.addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	alone, err := Dial(a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alone.Close()
+	cc, alone := mustDial(t, StaticTarget(a.addr, b.addr)), mustDial(t, a.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	hc := healthpb.NewHealthClient(cc)
@@ -205,7 +207,7 @@ func TestDial_StalledReplicaIsLeftOut(t *testing.T) {
 			t.Fatalf("write %d with a request id, %s stopped: %v, want an answer from %s", i, a.addr, err, b.addr)
 		}
 	}
-	err = <-unrepeatable
+	err := <-unrepeatable
 	if status.Code(err) != codes.Unavailable || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatalf("write without a request id to the stopped replica: %v, want Unavailable before the test's deadline", err)
 	}

@@ -49,16 +49,7 @@ func openWatch(ctx context.Context, t *testing.T, cc *grpc.ClientConn, name stri
 func TestDial_StalledStreamIsCut(t *testing.T) {
 	t.Parallel()
 	a, b := mustReplica(t), mustReplica(t)
-	cc, err := Dial(StaticTarget(a.addr, b.addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	onB, err := Dial(b.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer onB.Close()
+	cc, onB := mustDial(t, StaticTarget(a.addr, b.addr)), mustDial(t, b.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), StreamQuietBound+10*time.Second)
 	defer cancel()
 
