@@ -27,8 +27,9 @@ func (s *Server) ListJobs(ctx context.Context, req *pb.ListJobsRequest) (*pb.Lis
 	return out, nil
 }
 
-// WatchJob sends the job after every change until it reaches a final
-// state or the caller goes away.
+// WatchJob sends the job after every change, and every WatchHeartbeat
+// while it does not change (declared to the caller, who bounds the
+// stream by it), until it reaches a final state or the caller goes away.
 func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJobServer) error {
 	who, err := caller(stream.Context())
 	if err != nil {
