@@ -22,7 +22,9 @@ import (
 // (ReadAttemptTimeout, KeyedWriteAttemptTimeout, WriteAttemptTimeout) and
 // a call safe to repeat is sent once more, to another replica, so a
 // stalled replica costs a caller seconds, not the length of the stall
-// (ADR 0138).
+// (ADR 0138). A server stream that goes quiet past StreamQuietBound is
+// ended Unavailable and its replica left out the same way, so the caller
+// re-opens it on another replica (ADR 0145).
 //
 // Transport security is off by default: services talk over loopback in the
 // embedded run, or inside a mesh that encrypts between pods. Pass
@@ -34,6 +36,7 @@ func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
 		grpc.WithDefaultServiceConfig(guardConfig),
 		grpc.WithChainUnaryInterceptor(boundUnary),
+		grpc.WithChainStreamInterceptor(boundStream),
 		grpc.WithResolvers(staticBuilder{}),
 	}, opts...)
 	registerBalancer()

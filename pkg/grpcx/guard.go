@@ -1,6 +1,8 @@
 package grpcx
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -135,10 +137,10 @@ func (p *guardPicker) Pick(info balancer.PickInfo) (balancer.PickResult, error) 
 			first = pr
 		}
 		if ok, probe := p.g.admit(pr.SubConn, mark.repeatable); ok {
-			return p.g.watch(pr, bounded, probe), nil
+			return p.g.watch(info.Ctx, pr, bounded, probe), nil
 		}
 	}
-	return p.g.watch(first, bounded, false), nil
+	return p.g.watch(info.Ctx, first, bounded, false), nil
 }
 
 // admit reports whether a call may go to sc, and whether it goes as the
@@ -157,12 +159,17 @@ func (g *guard) admit(sc balancer.SubConn, repeatable bool) (ok, probe bool) {
 	return true, true
 }
 
-// watch wraps the pick's Done to learn from the attempt's outcome.
-func (g *guard) watch(pr balancer.PickResult, bounded, probe bool) balancer.PickResult {
+// watch wraps the pick's Done to learn from the attempt's outcome. A
+// stream that boundStream cut for going quiet counts as a timed-out
+// attempt, whatever it received before (ADR 0145).
+func (g *guard) watch(ctx context.Context, pr balancer.PickResult, bounded, probe bool) balancer.PickResult {
 	sc, done := pr.SubConn, pr.Done
 	pr.Done = func(di balancer.DoneInfo) {
 		if done != nil {
 			done(di)
+		}
+		if errors.Is(context.Cause(ctx), errQuiet) {
+			di.BytesReceived, di.Err, bounded = false, status.Error(codes.DeadlineExceeded, "quiet"), true
 		}
 		g.outcome(sc, di, bounded, probe)
 	}

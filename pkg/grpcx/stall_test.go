@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -45,12 +48,7 @@ func serveReplica() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	echo := grpc.UnknownServiceHandler(func(_ any, s grpc.ServerStream) error {
-		if err := s.RecvMsg(&emptypb.Empty{}); err != nil {
-			return err
-		}
-		return s.SendMsg(&emptypb.Empty{})
-	})
+	echo := grpc.UnknownServiceHandler(replicaHandler(lis.Addr().String()))
 	srv, hs := NewServer(Options{ServerOptions: []grpc.ServerOption{echo}})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
@@ -58,6 +56,51 @@ func serveReplica() {
 	if err := Serve(ctx, srv, hs, lis, time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// replicaHandler answers any method with an empty message, except the
+// server streams of stream_test.go: WatchThing sends the replica's address
+// every watchBeat with that heartbeat declared, QuietThing sends it once,
+// declares nothing and sends it again when ReleaseThing is called.
+func replicaHandler(addr string) grpc.StreamHandler {
+	release := make(chan struct{})
+	var once sync.Once
+	return func(_ any, s grpc.ServerStream) error {
+		if err := s.RecvMsg(&emptypb.Empty{}); err != nil {
+			return err
+		}
+		method, _ := grpc.MethodFromServerStream(s)
+		me := wrapperspb.String(addr)
+		switch method[strings.LastIndexByte(method, '/')+1:] {
+		case "WatchThing":
+			DeclareHeartbeat(s.Context(), watchBeat)
+			t := time.NewTicker(watchBeat)
+			defer t.Stop()
+			for {
+				if err := s.SendMsg(me); err != nil {
+					return err
+				}
+				select {
+				case <-s.Context().Done():
+					return nil
+				case <-t.C:
+				}
+			}
+		case "QuietThing":
+			if err := s.SendMsg(me); err != nil {
+				return err
+			}
+			select {
+			case <-s.Context().Done():
+				return nil
+			case <-release:
+			}
+			return s.SendMsg(me)
+		case "ReleaseThing":
+			once.Do(func() { close(release) })
+		}
+		return s.SendMsg(&emptypb.Empty{})
 	}
 }
 
@@ -91,6 +134,17 @@ func mustReplica(t *testing.T) *replica {
 	return &replica{addr: line[:len(line)-1], cmd: cmd}
 }
 
+// mustDial is Dial(target), closed when the test ends.
+func mustDial(t *testing.T, target string) *grpc.ClientConn {
+	t.Helper()
+	cc, err := Dial(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return cc
+}
+
 func (r *replica) signal(t *testing.T, s syscall.Signal) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(s); err != nil {
@@ -108,16 +162,7 @@ func (r *replica) signal(t *testing.T, s syscall.Signal) {
 func TestDial_StalledReplicaIsLeftOut(t *testing.T) {
 	t.Parallel()
 	a, b := mustReplica(t), mustReplica(t)
-	cc, err := Dial(StaticTarget(a.addr, b.addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
-	alone, err := Dial(a.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alone.Close()
+	cc, alone := mustDial(t, StaticTarget(a.addr, b.addr)), mustDial(t, a.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	hc := healthpb.NewHealthClient(cc)
@@ -162,7 +207,7 @@ func TestDial_StalledReplicaIsLeftOut(t *testing.T) {
 			t.Fatalf("write %d with a request id, %s stopped: %v, want an answer from %s", i, a.addr, err, b.addr)
 		}
 	}
-	err = <-unrepeatable
+	err := <-unrepeatable
 	if status.Code(err) != codes.Unavailable || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatalf("write without a request id to the stopped replica: %v, want Unavailable before the test's deadline", err)
 	}

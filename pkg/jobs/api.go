@@ -66,8 +66,9 @@ func (a *API[P]) ListJobs(_ context.Context, who auth.Claims, size int32, token 
 	return out, next, nil
 }
 
-// WatchJob sends the job after every change until it finishes or send
-// fails. Returns Invalid, NotFound and send's error.
+// WatchJob sends the job after every change, and again every
+// WatchHeartbeat while it does not change (Watch), until it finishes or
+// send fails. Returns Invalid, NotFound and send's error.
 func (a *API[P]) WatchJob(ctx context.Context, who auth.Claims, id string, send func(P) error) error {
 	ch, err := a.Manager.WatchAs(ctx, who, id)
 	if err != nil {

@@ -248,3 +248,35 @@ func TestFinishHookGivesUp(t *testing.T) {
 		t.Errorf("jobs ran %d times, want 2", runs.Load())
 	}
 }
+
+// TestWatchRepeatsAQuietJob: a queued job that no runner takes changes
+// nothing, and Watch sends it again all the same (every WatchHeartbeat),
+// so a watch stream's caller can tell a quiet job from a stalled replica
+// (ADR 0145). Without the heartbeat the second receive waits until the
+// test's context ends.
+func TestWatchRepeatsAQuietJob(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	m := open(t, n, nil)
+	ctx := testutil.Context(t)
+	j, err := m.Submit(ctx, "req-quiet", jobs.Job{Organisation: "org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 6*jobs.WatchHeartbeat)
+	defer cancel()
+	watch, err := m.Watch(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		select {
+		case got, ok := <-watch:
+			if !ok || got.ID != j.ID || got.State != jobs.Queued {
+				t.Fatalf("message %d: %+v (open %v), want job %s queued", i, got, ok, j.ID)
+			}
+		case <-ctx.Done():
+			t.Fatalf("message %d: none before the test's deadline", i)
+		}
+	}
+}

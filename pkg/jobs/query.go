@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -143,9 +144,17 @@ func (m *Manager) WatchAs(ctx context.Context, who auth.Claims, id string) (<-ch
 	return m.Watch(ctx, id)
 }
 
+// WatchHeartbeat is how often Watch sends the job again when it did not
+// change: a queued job waiting for a runner changes nothing for as long as
+// it waits, and the caller of a watch stream tells a quiet job from a
+// stalled replica by this beat (grpcx.DeclareHeartbeat, ADR 0145). A
+// running job's record changes every second anyway (its lease renewal).
+const WatchHeartbeat = 5 * time.Second
+
 // Watch sends the job every time it changes, starting with its current
-// state, and closes the channel after a final state or when ctx ends.
-// Returns NotFound.
+// state, and again every WatchHeartbeat while it does not change, and
+// closes the channel after a final state or when ctx ends. Returns
+// NotFound.
 func (m *Manager) Watch(ctx context.Context, id string) (<-chan Job, error) {
 	if _, _, err := m.get(ctx, id); err != nil {
 		return nil, err
@@ -158,10 +167,24 @@ func (m *Manager) Watch(ctx context.Context, id string) (<-chan Job, error) {
 	go func() {
 		defer close(out)
 		defer func() { _ = w.Stop() }()
+		beat := time.NewTimer(WatchHeartbeat)
+		defer beat.Stop()
+		var last Job
+		seen := false
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-beat.C:
+				beat.Reset(WatchHeartbeat)
+				if !seen {
+					continue
+				}
+				select {
+				case out <- last:
+				case <-ctx.Done():
+					return
+				}
 			case e, ok := <-w.Updates():
 				if !ok {
 					return
@@ -181,6 +204,8 @@ func (m *Manager) Watch(ctx context.Context, id string) (<-chan Job, error) {
 				if j.State.Final() {
 					return
 				}
+				last, seen = j, true
+				beat.Reset(WatchHeartbeat)
 			}
 		}
 	}()

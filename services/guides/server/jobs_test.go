@@ -12,6 +12,8 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
 
@@ -70,6 +72,11 @@ func TestListAndWatchJobs(t *testing.T) {
 	}
 	if last.GetState() != pb.JobState_JOB_STATE_SUCCEEDED || last.GetId() != first.GetId() {
 		t.Errorf("watch ended with %v", last)
+	}
+	if md, err := stream.Header(); err != nil {
+		t.Errorf("watch header: %v", err)
+	} else if hb, ok := grpcx.DeclaredHeartbeat(md); !ok || hb != jobs.WatchHeartbeat {
+		t.Errorf("watch declared heartbeat %s (%v), want %s: callers bound the stream by it", hb, ok, jobs.WatchHeartbeat)
 	}
 	for name, c := range map[string]pb.GuideServiceClient{"far": e.as(coordFar), "operator": e.as(operator)} {
 		s, err := c.WatchJob(ctx, &pb.WatchJobRequest{Id: first.GetId()})

@@ -11,6 +11,8 @@ import (
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/rules"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -53,6 +55,11 @@ func TestWatchJob(t *testing.T) {
 	}
 	if len(seen) == 0 {
 		t.Fatal("the watch sent nothing")
+	}
+	if md, err := st.Header(); err != nil {
+		t.Errorf("watch header: %v", err)
+	} else if hb, ok := grpcx.DeclaredHeartbeat(md); !ok || hb != jobs.WatchHeartbeat {
+		t.Errorf("watch declared heartbeat %s (%v), want %s: callers bound the stream by it", hb, ok, jobs.WatchHeartbeat)
 	}
 	last := seen[len(seen)-1]
 	if last.GetState() != pb.JobState_JOB_STATE_SUCCEEDED || last.GetProgressPercent() != 100 || last.GetCounts().GetProposals() == 0 {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/services/dinners/internal/dinners"
 )
 
@@ -153,6 +155,7 @@ func (s *Server) ListJobs(ctx context.Context, req *pb.ListJobsRequest) (*pb.Lis
 // WatchJob streams a job's changes.
 func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.DinnerService_WatchJobServer) error {
 	_, err := call(stream.Context(), func(who auth.Claims) (struct{}, error) {
+		grpcx.DeclareHeartbeat(stream.Context(), jobs.WatchHeartbeat)
 		return struct{}{}, s.svc.WatchJob(stream.Context(), who, req.GetId(), func(j *pb.Job) error {
 			return stream.Send(&pb.WatchJobResponse{Job: j})
 		})

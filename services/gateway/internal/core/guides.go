@@ -222,28 +222,19 @@ func (g *Gateway) ListGuideJobs(ctx context.Context, c Caller, size int32, token
 }
 
 // WatchGuideJob calls send with the job after every change until it
-// finishes or ctx ends.
+// finishes or ctx ends, re-opening a watch cut as quiet once (follow).
 func (g *Gateway) WatchGuideJob(ctx context.Context, c Caller, id string, send func(*guidesv1.Job) error) error {
 	sctx, gc, err := g.guides(ctx, c)
 	if err != nil {
 		return err
 	}
-	stream, err := gc.WatchJob(sctx, &guidesv1.WatchJobRequest{Id: id})
-	if err != nil {
-		return err
-	}
-	for {
-		res, err := stream.Recv()
+	return follow(sctx, func(ctx context.Context) (func() (*guidesv1.WatchJobResponse, error), error) {
+		stream, err := gc.WatchJob(ctx, &guidesv1.WatchJobRequest{Id: id})
 		if err != nil {
-			if isEOF(err) {
-				return nil
-			}
-			return err
+			return nil, err
 		}
-		if err := send(publicGuideJob(res.GetJob())); err != nil {
-			return err
-		}
-	}
+		return stream.Recv, nil
+	}, func(res *guidesv1.WatchJobResponse) error { return send(publicGuideJob(res.GetJob())) })
 }
 
 // publicGuideJob keeps a failed job's message when it names infeasible

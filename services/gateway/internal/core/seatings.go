@@ -2,9 +2,7 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -76,28 +74,19 @@ func (g *Gateway) ListDinnerJobs(ctx context.Context, c Caller, pageSize int32, 
 }
 
 // WatchDinnerJob calls send with the job every time it changes, until it
-// finishes or ctx ends.
+// finishes or ctx ends, re-opening a watch cut as quiet once (follow).
 func (g *Gateway) WatchDinnerJob(ctx context.Context, c Caller, id string, send func(*dinnersv1.Job) error) error {
 	sctx, d, err := g.dinners(ctx, c)
 	if err != nil {
 		return err
 	}
-	st, err := d.WatchJob(sctx, &dinnersv1.WatchJobRequest{Id: id})
-	if err != nil {
-		return err
-	}
-	for {
-		res, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+	return follow(sctx, func(ctx context.Context) (func() (*dinnersv1.WatchJobResponse, error), error) {
+		st, err := d.WatchJob(ctx, &dinnersv1.WatchJobRequest{Id: id})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := send(publicDinnerJob(res.GetJob())); err != nil {
-			return err
-		}
-	}
+		return st.Recv, nil
+	}, func(res *dinnersv1.WatchJobResponse) error { return send(publicDinnerJob(res.GetJob())) })
 }
 
 // ListUnseatedParties pages through the parties a job left unseated. The

@@ -5,6 +5,8 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
 )
 
 // ListJobs pages through the jobs the caller may see, newest first (the
@@ -25,8 +27,9 @@ func (s *Server) ListJobs(ctx context.Context, req *pb.ListJobsRequest) (*pb.Lis
 	return out, nil
 }
 
-// WatchJob sends the job after every change until it reaches a final
-// state or the caller goes away.
+// WatchJob sends the job after every change, and every WatchHeartbeat
+// while it does not change (declared to the caller, who bounds the
+// stream by it), until it reaches a final state or the caller goes away.
 func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJobServer) error {
 	who, err := caller(stream.Context())
 	if err != nil {
@@ -41,6 +44,7 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJ
 	if err != nil {
 		return err
 	}
+	grpcx.DeclareHeartbeat(stream.Context(), jobs.WatchHeartbeat)
 	for j := range ch {
 		if err := stream.Send(&pb.WatchJobResponse{Job: jobProto(j)}); err != nil {
 			return err

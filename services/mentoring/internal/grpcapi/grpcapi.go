@@ -10,6 +10,8 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 )
@@ -74,6 +76,7 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.MentoringService_Wa
 	if err != nil {
 		return err
 	}
+	grpcx.DeclareHeartbeat(stream.Context(), jobs.WatchHeartbeat)
 	return s.svc.WatchJob(stream.Context(), who, req.GetId(), func(j *pb.Job) error {
 		return stream.Send(&pb.WatchJobResponse{Job: j})
 	})
