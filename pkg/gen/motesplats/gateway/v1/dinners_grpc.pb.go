@@ -95,7 +95,8 @@ type DinnersServiceClient interface {
 	GetDinnerJob(ctx context.Context, in *GetDinnerJobRequest, opts ...grpc.CallOption) (*GetDinnerJobResponse, error)
 	// ListDinnerJobs pages through jobs, newest first.
 	ListDinnerJobs(ctx context.Context, in *ListDinnerJobsRequest, opts ...grpc.CallOption) (*ListDinnerJobsResponse, error)
-	// WatchDinnerJob streams a job every time it changes until it finishes.
+	// WatchDinnerJob streams a job every time it changes until it finishes,
+	// and repeats it unchanged every few seconds while nothing changes.
 	WatchDinnerJob(ctx context.Context, in *WatchDinnerJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDinnerJobResponse], error)
 	// ListUnseatedParties pages through the parties a finished job could not
 	// seat, each with the reason.
@@ -450,7 +451,8 @@ type DinnersServiceServer interface {
 	GetDinnerJob(context.Context, *GetDinnerJobRequest) (*GetDinnerJobResponse, error)
 	// ListDinnerJobs pages through jobs, newest first.
 	ListDinnerJobs(context.Context, *ListDinnerJobsRequest) (*ListDinnerJobsResponse, error)
-	// WatchDinnerJob streams a job every time it changes until it finishes.
+	// WatchDinnerJob streams a job every time it changes until it finishes,
+	// and repeats it unchanged every few seconds while nothing changes.
 	WatchDinnerJob(*WatchDinnerJobRequest, grpc.ServerStreamingServer[WatchDinnerJobResponse]) error
 	// ListUnseatedParties pages through the parties a finished job could not
 	// seat, each with the reason.

@@ -71,7 +71,8 @@ type GuidesServiceClient interface {
 	GetGuideJob(ctx context.Context, in *GetGuideJobRequest, opts ...grpc.CallOption) (*GetGuideJobResponse, error)
 	// ListGuideJobs pages through jobs, newest first.
 	ListGuideJobs(ctx context.Context, in *ListGuideJobsRequest, opts ...grpc.CallOption) (*ListGuideJobsResponse, error)
-	// WatchGuideJob streams a job after every change until it finishes.
+	// WatchGuideJob streams a job after every change until it finishes, and
+	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(ctx context.Context, in *WatchGuideJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchGuideJobResponse], error)
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
@@ -308,7 +309,8 @@ type GuidesServiceServer interface {
 	GetGuideJob(context.Context, *GetGuideJobRequest) (*GetGuideJobResponse, error)
 	// ListGuideJobs pages through jobs, newest first.
 	ListGuideJobs(context.Context, *ListGuideJobsRequest) (*ListGuideJobsResponse, error)
-	// WatchGuideJob streams a job after every change until it finishes.
+	// WatchGuideJob streams a job after every change until it finishes, and
+	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(*WatchGuideJobRequest, grpc.ServerStreamingServer[WatchGuideJobResponse]) error
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and

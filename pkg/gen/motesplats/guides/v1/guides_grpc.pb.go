@@ -78,7 +78,9 @@ type GuideServiceClient interface {
 	// first.
 	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
 	// WatchJob streams a job after every change, starting with its current
-	// state, and ends after a final state.
+	// state, and ends after a final state; it repeats the job unchanged every
+	// 5 s while nothing changes (the heartbeat the response header declares,
+	// ADR 0145).
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchJobResponse], error)
 	// ListAssignments pages through assignments.
 	ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error)
@@ -327,7 +329,9 @@ type GuideServiceServer interface {
 	// first.
 	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
 	// WatchJob streams a job after every change, starting with its current
-	// state, and ends after a final state.
+	// state, and ends after a final state; it repeats the job unchanged every
+	// 5 s while nothing changes (the heartbeat the response header declares,
+	// ADR 0145).
 	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[WatchJobResponse]) error
 	// ListAssignments pages through assignments.
 	ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error)

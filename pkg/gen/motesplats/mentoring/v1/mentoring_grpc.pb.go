@@ -59,7 +59,9 @@ type MentoringServiceClient interface {
 	GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*GetJobResponse, error)
 	// ListJobs pages through jobs, newest first.
 	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
-	// WatchJob streams a job every time it changes until it finishes.
+	// WatchJob streams a job every time it changes until it finishes, and
+	// repeats it unchanged every 5 s while nothing changes (the heartbeat the
+	// response header declares, ADR 0145).
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchJobResponse], error)
 	// ListUnmatched pages through the newcomers a finished job could not
 	// pair, each with the reason.
@@ -284,7 +286,9 @@ type MentoringServiceServer interface {
 	GetJob(context.Context, *GetJobRequest) (*GetJobResponse, error)
 	// ListJobs pages through jobs, newest first.
 	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
-	// WatchJob streams a job every time it changes until it finishes.
+	// WatchJob streams a job every time it changes until it finishes, and
+	// repeats it unchanged every 5 s while nothing changes (the heartbeat the
+	// response header declares, ADR 0145).
 	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[WatchJobResponse]) error
 	// ListUnmatched pages through the newcomers a finished job could not
 	// pair, each with the reason.

@@ -150,7 +150,8 @@ type DinnersServiceClient interface {
 	GetDinnerJob(context.Context, *connect.Request[v1.GetDinnerJobRequest]) (*connect.Response[v1.GetDinnerJobResponse], error)
 	// ListDinnerJobs pages through jobs, newest first.
 	ListDinnerJobs(context.Context, *connect.Request[v1.ListDinnerJobsRequest]) (*connect.Response[v1.ListDinnerJobsResponse], error)
-	// WatchDinnerJob streams a job every time it changes until it finishes.
+	// WatchDinnerJob streams a job every time it changes until it finishes,
+	// and repeats it unchanged every few seconds while nothing changes.
 	WatchDinnerJob(context.Context, *connect.Request[v1.WatchDinnerJobRequest]) (*connect.ServerStreamForClient[v1.WatchDinnerJobResponse], error)
 	// ListUnseatedParties pages through the parties a finished job could not
 	// seat, each with the reason.
@@ -559,7 +560,8 @@ type DinnersServiceHandler interface {
 	GetDinnerJob(context.Context, *connect.Request[v1.GetDinnerJobRequest]) (*connect.Response[v1.GetDinnerJobResponse], error)
 	// ListDinnerJobs pages through jobs, newest first.
 	ListDinnerJobs(context.Context, *connect.Request[v1.ListDinnerJobsRequest]) (*connect.Response[v1.ListDinnerJobsResponse], error)
-	// WatchDinnerJob streams a job every time it changes until it finishes.
+	// WatchDinnerJob streams a job every time it changes until it finishes,
+	// and repeats it unchanged every few seconds while nothing changes.
 	WatchDinnerJob(context.Context, *connect.Request[v1.WatchDinnerJobRequest], *connect.ServerStream[v1.WatchDinnerJobResponse]) error
 	// ListUnseatedParties pages through the parties a finished job could not
 	// seat, each with the reason.

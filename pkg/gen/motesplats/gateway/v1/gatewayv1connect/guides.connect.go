@@ -106,7 +106,8 @@ type GuidesServiceClient interface {
 	GetGuideJob(context.Context, *connect.Request[v1.GetGuideJobRequest]) (*connect.Response[v1.GetGuideJobResponse], error)
 	// ListGuideJobs pages through jobs, newest first.
 	ListGuideJobs(context.Context, *connect.Request[v1.ListGuideJobsRequest]) (*connect.Response[v1.ListGuideJobsResponse], error)
-	// WatchGuideJob streams a job after every change until it finishes.
+	// WatchGuideJob streams a job after every change until it finishes, and
+	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(context.Context, *connect.Request[v1.WatchGuideJobRequest]) (*connect.ServerStreamForClient[v1.WatchGuideJobResponse], error)
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
@@ -374,7 +375,8 @@ type GuidesServiceHandler interface {
 	GetGuideJob(context.Context, *connect.Request[v1.GetGuideJobRequest]) (*connect.Response[v1.GetGuideJobResponse], error)
 	// ListGuideJobs pages through jobs, newest first.
 	ListGuideJobs(context.Context, *connect.Request[v1.ListGuideJobsRequest]) (*connect.Response[v1.ListGuideJobsResponse], error)
-	// WatchGuideJob streams a job after every change until it finishes.
+	// WatchGuideJob streams a job after every change until it finishes, and
+	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(context.Context, *connect.Request[v1.WatchGuideJobRequest], *connect.ServerStream[v1.WatchGuideJobResponse]) error
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
