@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"google.golang.org/grpc/status"
@@ -49,42 +48,20 @@ func TestValidateOnlyCreate(t *testing.T) {
 	e := startEnv(t, 1, serverOptions())
 	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
 	offers, signUps := createRequests()
-	same := func(what string, got, want error) {
-		t.Helper()
-		if g, w := status.Convert(got).Proto(), status.Convert(want).Proto(); !proto.Equal(g, w) {
-			t.Errorf("%s, validate only: %v; want what the create answers: %v", what, g, w)
-		}
-	}
 	// The failing creates first (they store nothing), the caller's own
 	// good ones last, after validate_only was asked of them.
 	for _, who := range []auth.Claims{coordB, coordA2, coordA} {
 		c := e.as(who)
-		for name, r := range offers {
-			if name == "good" && who.Subject == coordA.Subject {
-				continue
-			}
-			try := proto.Clone(r).(*pb.CreateOfferRequest)
-			try.ValidateOnly = true
-			_, got := c.CreateOffer(ctx, try)
-			_, want := c.CreateOffer(ctx, r)
-			if want == nil {
-				t.Fatalf("offer %s as %s: created; the test wants a refused create", name, who.Subject)
-			}
-			same(fmt.Sprintf("offer %s as %s", name, who.Subject), got, want)
-		}
-		for name, r := range signUps {
-			if name == "good" && who.Subject == coordA.Subject {
-				continue
-			}
-			try := proto.Clone(r).(*pb.CreateSignUpRequest)
-			try.ValidateOnly = true
-			_, got := c.CreateSignUp(ctx, try)
-			_, want := c.CreateSignUp(ctx, r)
-			if want == nil {
-				t.Fatalf("sign-up %s as %s: created; the test wants a refused create", name, who.Subject)
-			}
-			same(fmt.Sprintf("sign-up %s as %s", name, who.Subject), got, want)
-		}
+		sameAsCreate(t, who, offers, func(r *pb.CreateOfferRequest, validate bool) error {
+			r.ValidateOnly = validate
+			_, err := c.CreateOffer(ctx, r)
+			return err
+		})
+		sameAsCreate(t, who, signUps, func(r *pb.CreateSignUpRequest, validate bool) error {
+			r.ValidateOnly = validate
+			_, err := c.CreateSignUp(ctx, r)
+			return err
+		})
 	}
 	c := e.as(coordA)
 	try := proto.Clone(offers["good"]).(*pb.CreateOfferRequest)
@@ -111,5 +88,25 @@ func TestValidateOnlyCreate(t *testing.T) {
 	}
 	if res, err := c.CreateSignUp(ctx, signUps["good"]); err != nil || len(res.GetSignUp().GetParty()) != 2 {
 		t.Errorf("the good sign-up created after validate only: %v %v", res, err)
+	}
+}
+
+// sameAsCreate sends each of reqs but coordA's good one as who, with
+// validate_only and without, and fails t unless the create is refused and
+// validate_only answers byte for byte what it answered.
+func sameAsCreate[R proto.Message](t *testing.T, who auth.Claims, reqs map[string]R, create func(r R, validate bool) error) {
+	t.Helper()
+	for name, r := range reqs {
+		if name == "good" && who.Subject == coordA.Subject {
+			continue
+		}
+		got := create(proto.Clone(r).(R), true)
+		want := create(proto.Clone(r).(R), false)
+		if want == nil {
+			t.Fatalf("%s as %s: created; the test wants a refused create", name, who.Subject)
+		}
+		if g, w := status.Convert(got).Proto(), status.Convert(want).Proto(); !proto.Equal(g, w) {
+			t.Errorf("%s as %s, validate only: %v; want what the create answers: %v", name, who.Subject, g, w)
+		}
 	}
 }
