@@ -19,6 +19,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // guideNewcomer registers a newcomer entitled to a guide in muni (permit
@@ -240,8 +241,39 @@ func TestGuidesThroughGateway(t *testing.T) {
 	mustContain(t, mp(t, dir, "guides", "eligibility", "-entitled"), "9 newcomers", "Amina Guidesson", "parental leave does not exclude")
 	mustContain(t, mp(t, dir, "guides", "organisations"), "Lotsarna i Kalmar", "Kalmar Arabic\tplaces 4\tcaseload 3")
 	mustContain(t, mp(t, dir, "guides", "jobs", "list"), job.GetId(), "finished")
-	mustContain(t, mp(t, dir, "guides", "assignments", "-job", job.GetId(), "-status", "active"), "3 assignments", "active",
-		"language the newcomer speaks (Arabic)")
+	active := mp(t, dir, "guides", "assignments", "-job", job.GetId(), "-status", "active")
+	mustContain(t, active, "3 assignments", "active", "language the newcomer speaks (Arabic)")
+	// The guidance's days (ADR 0144) are the line's last two columns, as
+	// the web's Lotsningar prints them: the day it started and the day the
+	// establishment period ends; the first four are as before.
+	act, err := c.ListGuideAssignments(ctx, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{JobId: job.GetId(),
+		Statuses: []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := map[string][2]string{}
+	for _, v := range act.Msg.GetAssignments() {
+		a := v.GetAssignment()
+		if a.GetStartTime() == nil || a.GetPeriodEndDate() == "" {
+			t.Fatalf("active assignment %s without its days: %v", a.GetId(), a)
+		}
+		days[a.GetId()] = [2]string{a.GetStartTime().AsTime().In(localtime.Zone).Format(time.DateOnly), a.GetPeriodEndDate()}
+	}
+	lines := 0
+	for _, line := range strings.Split(strings.TrimSpace(active), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) == 1 {
+			continue // the count
+		}
+		lines++
+		if want, ok := days[cols[0]]; len(cols) != 6 || !ok || cols[2] != "active" || !strings.HasPrefix(cols[3], "score ") ||
+			cols[4] != want[0] || cols[5] != want[1] {
+			t.Errorf("mp guides assignments line %q; want 6 columns ending in %v", line, want)
+		}
+	}
+	if lines != 3 {
+		t.Errorf("mp guides assignments printed %d assignments, want 3:\n%s", lines, active)
+	}
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3"), "FLAGGED")
 	mustContain(t, mp(t, dir, "guides", "equity", "-min-group", "3", "-csv"), "language,ti,4,0,0.000,-1,true,false")
 	// -o saves the file the web app's equity page downloads (ADR 0109,

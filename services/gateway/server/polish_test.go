@@ -29,8 +29,15 @@ var (
 // swedishBrowser is a browser signed in as email, who chose Swedish.
 func (e *env) swedishBrowser(email string) *browser {
 	e.t.Helper()
+	return e.swedishBrowserAs(email, password)
+}
+
+// swedishBrowserAs is swedishBrowser with the user's own password (the
+// administrator's).
+func (e *env) swedishBrowserAs(email, pass string) *browser {
+	e.t.Helper()
 	b := e.browser()
-	b.signIn(email, password)
+	b.signIn(email, pass)
 	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
 		e.t.Fatalf("choose Swedish: %d", code)
 	}

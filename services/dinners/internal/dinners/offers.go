@@ -130,25 +130,8 @@ func (s *Service) validateOffer(v *apperr.Validator, o *pb.Offer) error {
 // background check when the rules require one). Returns Invalid,
 // PermissionDenied, NotFound (an unknown host), FailedPrecondition.
 func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID string, in *pb.Offer) (*pb.Offer, error) {
-	if err := canAct(who); err != nil {
+	if err := s.checkOfferCreate(who, requestID, in); err != nil {
 		return nil, err
-	}
-	var v apperr.Validator
-	v.Check(ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
-	// One validator for the request id and the offer, so a request with
-	// both wrong is told of both.
-	if err := s.validateOffer(&v, in); err != nil {
-		return nil, err
-	}
-	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "you may not create offers for that organisation or municipality")
-	}
-	h, ok := s.pool.Host(in.GetVolunteerId())
-	if !ok || h.GetOrganisationId() != in.GetOrganisationId() {
-		return nil, apperr.FieldError("offer.volunteer_id", "is not a dinner host of the organisation")
-	}
-	if s.rules.For(in.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, s.today()) {
-		return nil, apperr.Errorf(apperr.FailedPrecondition, "the host has no valid background check")
 	}
 	o, _, err := s.offers.CreateOnce(ctx, requestKey(who, "offer", requestID), derivedID(who, "offer", requestID), func(id string) (*pb.Offer, []*eventsv1.Envelope, error) {
 		o := clone(in)
@@ -166,6 +149,40 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 		return nil, err
 	}
 	return s.offerView(o), nil
+}
+
+// ValidateOfferCreate checks an offer as CreateOffer does (the request id
+// and every field violation, the caller's scope, the host and its
+// background check) and stores nothing: a request with validate_only,
+// which the web form asks when it refuses a field itself, so one answer
+// lists every problem (ADR 0144). Returns what CreateOffer returns.
+func (s *Service) ValidateOfferCreate(who auth.Claims, requestID string, in *pb.Offer) error {
+	return s.checkOfferCreate(who, requestID, in)
+}
+
+// checkOfferCreate is CreateOffer's every check before its write.
+func (s *Service) checkOfferCreate(who auth.Claims, requestID string, in *pb.Offer) error {
+	if err := canAct(who); err != nil {
+		return err
+	}
+	var v apperr.Validator
+	v.Check(ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	// One validator for the request id and the offer, so a request with
+	// both wrong is told of both.
+	if err := s.validateOffer(&v, in); err != nil {
+		return err
+	}
+	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
+		return apperr.Errorf(apperr.PermissionDenied, "you may not create offers for that organisation or municipality")
+	}
+	h, ok := s.pool.Host(in.GetVolunteerId())
+	if !ok || h.GetOrganisationId() != in.GetOrganisationId() {
+		return apperr.FieldError("offer.volunteer_id", "is not a dinner host of the organisation")
+	}
+	if s.rules.For(in.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, s.today()) {
+		return apperr.Errorf(apperr.FailedPrecondition, "the host has no valid background check")
+	}
+	return nil
 }
 
 // offerView adds the seats taken at each dinner (confirmed seatings) and

@@ -86,21 +86,8 @@ func validClass(v *apperr.Validator, field, class string) {
 // newcomer must be in the pool (consent to the dinners purpose) and
 // registered by the organisation. Returns Invalid, PermissionDenied.
 func (s *Service) CreateSignUp(ctx context.Context, who auth.Claims, requestID string, in *pb.SignUp) (*pb.SignUp, error) {
-	if err := canAct(who); err != nil {
+	if err := s.checkSignUpCreate(who, requestID, in); err != nil {
 		return nil, err
-	}
-	if !ids.Valid(requestID) {
-		return nil, invalid("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
-	}
-	if err := s.validateSignUp(in); err != nil {
-		return nil, err
-	}
-	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.PermissionDenied, "you may not create sign-ups for that organisation or municipality")
-	}
-	g, ok := s.pool.Guest(in.GetParticipantId())
-	if !ok || g.GetOrganisationId() != in.GetOrganisationId() {
-		return nil, apperr.FieldError("sign_up.participant_id", "is not a newcomer of the organisation with consent to dinners")
 	}
 	su, _, err := s.signups.CreateOnce(ctx, requestKey(who, "signup", requestID), derivedID(who, "signup", requestID), func(id string) (*pb.SignUp, []*eventsv1.Envelope, error) {
 		su := clone(in)
@@ -113,6 +100,36 @@ func (s *Service) CreateSignUp(ctx context.Context, who auth.Claims, requestID s
 		return nil, err
 	}
 	return s.signUpView(su), nil
+}
+
+// ValidateSignUpCreate checks a sign-up as CreateSignUp does (the request
+// id, every field violation, the caller's scope, the newcomer) and stores
+// nothing: a request with validate_only, which the web form asks when it
+// refuses a field itself, so one answer lists every problem (ADR 0144).
+// Returns what CreateSignUp returns.
+func (s *Service) ValidateSignUpCreate(who auth.Claims, requestID string, in *pb.SignUp) error {
+	return s.checkSignUpCreate(who, requestID, in)
+}
+
+// checkSignUpCreate is CreateSignUp's every check before its write.
+func (s *Service) checkSignUpCreate(who auth.Claims, requestID string, in *pb.SignUp) error {
+	if err := canAct(who); err != nil {
+		return err
+	}
+	if !ids.Valid(requestID) {
+		return invalid("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
+	}
+	if err := s.validateSignUp(in); err != nil {
+		return err
+	}
+	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
+		return apperr.Errorf(apperr.PermissionDenied, "you may not create sign-ups for that organisation or municipality")
+	}
+	g, ok := s.pool.Guest(in.GetParticipantId())
+	if !ok || g.GetOrganisationId() != in.GetOrganisationId() {
+		return apperr.FieldError("sign_up.participant_id", "is not a newcomer of the organisation with consent to dinners")
+	}
+	return nil
 }
 
 // signUpView adds the newcomer's no-show streak.

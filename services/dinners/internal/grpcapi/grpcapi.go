@@ -39,6 +39,9 @@ func call[T any](ctx context.Context, fn func(auth.Claims) (T, error)) (T, error
 // CreateOffer records an offer.
 func (s *Server) CreateOffer(ctx context.Context, req *pb.CreateOfferRequest) (*pb.CreateOfferResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.CreateOfferResponse, error) {
+		if req.GetValidateOnly() {
+			return &pb.CreateOfferResponse{}, s.svc.ValidateOfferCreate(who, req.GetRequestId(), req.GetOffer())
+		}
 		o, err := s.svc.CreateOffer(ctx, who, req.GetRequestId(), req.GetOffer())
 		return &pb.CreateOfferResponse{Offer: o}, err
 	})
@@ -78,6 +81,9 @@ func (s *Server) CancelDinner(ctx context.Context, req *pb.CancelDinnerRequest) 
 // CreateSignUp records a sign-up.
 func (s *Server) CreateSignUp(ctx context.Context, req *pb.CreateSignUpRequest) (*pb.CreateSignUpResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.CreateSignUpResponse, error) {
+		if req.GetValidateOnly() {
+			return &pb.CreateSignUpResponse{}, s.svc.ValidateSignUpCreate(who, req.GetRequestId(), req.GetSignUp())
+		}
 		su, err := s.svc.CreateSignUp(ctx, who, req.GetRequestId(), req.GetSignUp())
 		return &pb.CreateSignUpResponse{SignUp: su}, err
 	})

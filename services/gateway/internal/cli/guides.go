@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -297,9 +298,14 @@ func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 		}
 		why = append(why, fmt.Sprintf("%s %+d", text, r.Points))
 	}
-	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
+	// The guidance's days come last, so scripts that read the first four
+	// columns read them as before (ADR 0144): the day it started (or was
+	// assigned) and the day the establishment period ends, as the web's
+	// Lotsningar shows them, "-" when there is none.
+	d := catalog.Guidance(a, time.Now().In(localtime.Zone).Format(time.DateOnly))
+	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
 		muniName(a.GetMunicipalityCode()), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
-		e.f("score", a.GetScore()), strings.Join(why, "; "))
+		e.f("score", a.GetScore()), strings.Join(why, "; "), orDash(d.Start, "-"), orDash(d.End, "-"))
 }
 
 func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, what string, args []string, e env) error {

@@ -87,17 +87,32 @@ func signUpIDs(ss ...*dinnersv1.SignUp) []string {
 	return out
 }
 
+// offerCreate is the dinners service's request to create o for c: a
+// coordinator's offer is their own organisation's.
+func offerCreate(c Caller, requestID string, o *dinnersv1.Offer) *dinnersv1.CreateOfferRequest {
+	if o == nil {
+		o = &dinnersv1.Offer{}
+	}
+	o.OrganisationId = ownOrg(c, o.GetOrganisationId())
+	return &dinnersv1.CreateOfferRequest{RequestId: requestID, Offer: o}
+}
+
+// signUpCreate is offerCreate for a sign-up.
+func signUpCreate(c Caller, requestID string, s *dinnersv1.SignUp) *dinnersv1.CreateSignUpRequest {
+	if s == nil {
+		s = &dinnersv1.SignUp{}
+	}
+	s.OrganisationId = ownOrg(c, s.GetOrganisationId())
+	return &dinnersv1.CreateSignUpRequest{RequestId: requestID, SignUp: s}
+}
+
 // CreateDinnerOffer records a host household's offer.
 func (g *Gateway) CreateDinnerOffer(ctx context.Context, c Caller, requestID string, o *dinnersv1.Offer) (*gatewayv1.DinnerOfferView, error) {
 	sctx, d, err := g.dinners(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if o == nil {
-		o = &dinnersv1.Offer{}
-	}
-	o.OrganisationId = ownOrg(c, o.GetOrganisationId())
-	res, err := d.CreateOffer(sctx, &dinnersv1.CreateOfferRequest{RequestId: requestID, Offer: o})
+	res, err := d.CreateOffer(sctx, offerCreate(c, requestID, o))
 	if err := g.recordIDs(ctx, c, "create", "dinner_offer", res.GetOffer().GetId(), offerIDs(res.GetOffer()), err); err != nil {
 		return nil, err
 	}
@@ -195,11 +210,7 @@ func (g *Gateway) CreateDinnerSignUp(ctx context.Context, c Caller, requestID st
 	if err != nil {
 		return nil, err
 	}
-	if s == nil {
-		s = &dinnersv1.SignUp{}
-	}
-	s.OrganisationId = ownOrg(c, s.GetOrganisationId())
-	res, err := d.CreateSignUp(sctx, &dinnersv1.CreateSignUpRequest{RequestId: requestID, SignUp: s})
+	res, err := d.CreateSignUp(sctx, signUpCreate(c, requestID, s))
 	if err := g.recordIDs(ctx, c, "create", "dinner_sign_up", res.GetSignUp().GetId(), signUpIDs(res.GetSignUp()), err); err != nil {
 		return nil, err
 	}

@@ -170,3 +170,35 @@ func (g *Gateway) ValidateDinnerSignUpUpdate(ctx context.Context, c Caller, r *g
 	_, err = d.UpdateSignUp(sctx, req)
 	return err
 }
+
+// ValidateDinnerOffer checks a create of o as CreateDinnerOffer would (the
+// dinners service's validate_only: the request id, every field violation,
+// the caller's scope, the host) and writes nothing: the web form asks it
+// when it refuses a field itself, so the same answer lists the rest (ADR
+// 0144, as ValidateVolunteer). It reads no record, so it is not audited.
+// Returns the violations (Invalid), or the create's other refusals
+// (PermissionDenied, FailedPrecondition, Unauthenticated).
+func (g *Gateway) ValidateDinnerOffer(ctx context.Context, c Caller, requestID string, o *dinnersv1.Offer) error {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return err
+	}
+	req := offerCreate(c, requestID, o)
+	req.ValidateOnly = true
+	_, err = d.CreateOffer(sctx, req)
+	return err
+}
+
+// ValidateDinnerSignUp checks a create of s as CreateDinnerSignUp would
+// (the request id, every field violation, the caller's scope, the
+// newcomer) and writes nothing, as ValidateDinnerOffer.
+func (g *Gateway) ValidateDinnerSignUp(ctx context.Context, c Caller, requestID string, s *dinnersv1.SignUp) error {
+	sctx, d, err := g.dinners(ctx, c)
+	if err != nil {
+		return err
+	}
+	req := signUpCreate(c, requestID, s)
+	req.ValidateOnly = true
+	_, err = d.CreateSignUp(sctx, req)
+	return err
+}

@@ -136,10 +136,17 @@ func dinnerField(form url.Values, f string) (field, who string) {
 	return f, ""
 }
 
-// dinnerFieldOf is dinnerField's form field alone, for withChecked.
+// dinnerFieldOf is dinnerField's form field alone, for withChecked, with
+// the form's dates (date_0, ...) and the record's list of them (an
+// offer's dinners, a sign-up's dates) one field: the form refuses a date
+// only when none is given, which the service refuses as a list too ("must
+// list 1 to 5 dinners"), and one refusal of it is enough.
 func dinnerFieldOf(form url.Values) func(string) string {
 	return func(f string) string {
 		field, _ := dinnerField(form, f)
+		if field == "dinners" || strings.HasPrefix(field, "date_") {
+			return "dates"
+		}
 		return field
 	}
 }
@@ -274,6 +281,10 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	if err == nil {
 		_, err = w.g.CreateDinnerOffer(r.Context(), p.caller, f.Get("request_id"), o)
+	} else if w.checkable(r, p, true, o.GetVolunteerId(), &o.OrganisationId) {
+		// The form's own refusals and the service's of the rest, in one
+		// answer (ADR 0144), as the edit form's (ADR 0139).
+		err = withChecked(p, err, w.g.ValidateDinnerOffer(r.Context(), p.caller, f.Get("request_id"), o), dinnerFieldOf(f))
 	}
 	if err != nil {
 		if dinnerFormErrors(p, err) {
@@ -354,6 +365,8 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 	}
 	if err == nil {
 		_, err = w.g.CreateDinnerSignUp(r.Context(), p.caller, f.Get("request_id"), s)
+	} else if w.checkable(r, p, false, s.GetParticipantId(), &s.OrganisationId) {
+		err = withChecked(p, err, w.g.ValidateDinnerSignUp(r.Context(), p.caller, f.Get("request_id"), s), dinnerFieldOf(f))
 	}
 	if err != nil {
 		if dinnerFormErrors(p, err) {
@@ -419,6 +432,25 @@ func (w *Web) personOrg(r *http.Request, p *page, volunteer bool, id string) (st
 	}
 	v, err := w.g.GetParticipant(r.Context(), p.caller, id)
 	return v.GetParticipant().GetOrganisationId(), personErr(err, "participant_id")
+}
+
+// checkable reports whether a new offer or sign-up the form refused can
+// be checked by the service for the rest, and sets *org for an
+// administrator's, the chosen person's organisation (a coordinator's is
+// their own). An administrator's form without a person, or with one that
+// cannot be read, is not checked: the service would refuse the missing
+// organisation, a field the form does not have, and the form's own
+// refusals come alone as before.
+func (w *Web) checkable(r *http.Request, p *page, volunteer bool, id string, org *string) bool {
+	if !p.Admin {
+		return true
+	}
+	if id == "" {
+		return false
+	}
+	o, err := w.personOrg(r, p, volunteer, id)
+	*org = o
+	return err == nil
 }
 
 // personErr is a failed read of the chosen person as a violation of the

@@ -241,23 +241,20 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today stri
 // longer entitled (eligibility counts the end day out), so it needs
 // closing.
 func guidanceDates(p *page, a *guidesv1.Assignment, today string) (dates []string, past bool) {
-	st := a.GetStatus()
-	running := st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED || st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE
-	if !running {
+	d := catalog.Guidance(a, today)
+	if !d.Running {
 		return nil, false
 	}
-	day := func(t interface{ AsTime() time.Time }) string { return t.AsTime().In(stockholm).Format(time.DateOnly) }
 	switch {
-	case st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE && a.GetStartTime() != nil:
-		dates = append(dates, p.tf("guides.dates.started", "Date", day(a.GetStartTime())))
-	case a.GetAssignTime() != nil:
-		dates = append(dates, p.tf("guides.dates.assigned", "Date", day(a.GetAssignTime())))
+	case d.Started:
+		dates = append(dates, p.tf("guides.dates.started", "Date", d.Start))
+	case d.Start != "":
+		dates = append(dates, p.tf("guides.dates.assigned", "Date", d.Start))
 	}
-	end := a.GetPeriodEndDate()
-	if end == "" {
+	if d.End == "" {
 		return append(dates, p.t("guides.dates.end_unknown")), false
 	}
-	return append(dates, p.tf("guides.dates.ends", "Date", end)), today >= end
+	return append(dates, p.tf("guides.dates.ends", "Date", d.End)), d.PastEnd
 }
 
 // langWord is a language's name in the page's language, or its code.

@@ -1945,7 +1945,13 @@ type CreateOfferRequest struct {
 	// 1 to 64 letters, digits, '-' or '_': a retry creates the offer once.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The offer; output-only fields are ignored.
-	Offer         *Offer `protobuf:"bytes,2,opt,name=offer,proto3" json:"offer,omitempty"`
+	Offer *Offer `protobuf:"bytes,2,opt,name=offer,proto3" json:"offer,omitempty"`
+	// When set, the request is only checked, as the create would check it
+	// (the request id and every field violation, the caller's scope, the
+	// host, the host's background check), and nothing is stored; the
+	// response holds no offer. The web form asks this when it refuses a
+	// field itself, so one answer lists every problem (ADR 0144).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1992,6 +1998,13 @@ func (x *CreateOfferRequest) GetOffer() *Offer {
 		return x.Offer
 	}
 	return nil
+}
+
+func (x *CreateOfferRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateOfferResponse carries the offer.
@@ -2583,7 +2596,12 @@ type CreateSignUpRequest struct {
 	// 1 to 64 letters, digits, '-' or '_': a retry creates it once.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The sign-up; output-only fields are ignored.
-	SignUp        *SignUp `protobuf:"bytes,2,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	SignUp *SignUp `protobuf:"bytes,2,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	// When set, the request is only checked, as the create would check it
+	// (the request id, every field violation, the caller's scope, the
+	// newcomer), and nothing is stored; the response holds no sign-up. The
+	// web form asks this when it refuses a field itself (ADR 0144).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2630,6 +2648,13 @@ func (x *CreateSignUpRequest) GetSignUp() *SignUp {
 		return x.SignUp
 	}
 	return nil
+}
+
+func (x *CreateSignUpRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateSignUpResponse carries the sign-up.
@@ -5791,11 +5816,12 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\rerror_message\x18\r \x01(\tR\ferrorMessage\x12\x1c\n" +
 	"\tobjective\x18\x0e \x01(\x03R\tobjective\x12\x14\n" +
 	"\x05bound\x18\x0f \x01(\x03R\x05bound\x12\x17\n" +
-	"\agap_ppm\x18\x10 \x01(\x03R\x06gapPpm\"g\n" +
+	"\agap_ppm\x18\x10 \x01(\x03R\x06gapPpm\"\x8c\x01\n" +
 	"\x12CreateOfferRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x122\n" +
-	"\x05offer\x18\x02 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\"I\n" +
+	"\x05offer\x18\x02 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"I\n" +
 	"\x13CreateOfferResponse\x122\n" +
 	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\"!\n" +
 	"\x0fGetOfferRequest\x12\x0e\n" +
@@ -5828,11 +5854,12 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x04date\x18\x02 \x01(\tR\x04date\"~\n" +
 	"\x14CancelDinnerResponse\x122\n" +
 	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x122\n" +
-	"\x15cancelled_seating_ids\x18\x02 \x03(\tR\x13cancelledSeatingIds\"l\n" +
+	"\x15cancelled_seating_ids\x18\x02 \x03(\tR\x13cancelledSeatingIds\"\x91\x01\n" +
 	"\x13CreateSignUpRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x126\n" +
-	"\asign_up\x18\x02 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\"N\n" +
+	"\asign_up\x18\x02 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"N\n" +
 	"\x14CreateSignUpResponse\x126\n" +
 	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\"\"\n" +
 	"\x10GetSignUpRequest\x12\x0e\n" +
