@@ -16,10 +16,11 @@ import (
 // stream Unavailable and leaves its replica out, as a timed-out unary
 // attempt does (ADR 0145). It holds for a stream's first message, and
 // afterwards only for a stream whose server declared a heartbeat
-// (DeclareHeartbeat); there it is the larger of this and four heartbeats. Without it a stream held by a stalled replica (one
-// alive but not answering: SIGSTOP, a frozen VM) waited for the keepalive,
-// about 40 s. It is long on purpose: CI runs on two cores at a load of 10
-// and more, and a starved but healthy server must never see its stream cut.
+// (DeclareHeartbeat); there it is the larger of this and four heartbeats.
+// Without it a stream held by a stalled replica (one alive but not
+// answering: SIGSTOP, a frozen VM) waited for the keepalive, about 40 s.
+// It is long on purpose: CI runs on two cores at a load of 10 and more,
+// and a starved but healthy server must never see its stream cut.
 const StreamQuietBound = 20 * time.Second
 
 // heartbeatHeader is the response header in which a server declares how
