@@ -130,7 +130,7 @@ func (s *Service) validateOffer(v *apperr.Validator, o *pb.Offer) error {
 // background check when the rules require one). Returns Invalid,
 // PermissionDenied, NotFound (an unknown host), FailedPrecondition.
 func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID string, in *pb.Offer) (*pb.Offer, error) {
-	if err := s.checkOfferCreate(who, requestID, in); err != nil {
+	if err := s.ValidateOfferCreate(who, requestID, in); err != nil {
 		return nil, err
 	}
 	o, _, err := s.offers.CreateOnce(ctx, requestKey(who, "offer", requestID), derivedID(who, "offer", requestID), func(id string) (*pb.Offer, []*eventsv1.Envelope, error) {
@@ -157,11 +157,6 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 // which the web form asks when it refuses a field itself, so one answer
 // lists every problem (ADR 0144). Returns what CreateOffer returns.
 func (s *Service) ValidateOfferCreate(who auth.Claims, requestID string, in *pb.Offer) error {
-	return s.checkOfferCreate(who, requestID, in)
-}
-
-// checkOfferCreate is CreateOffer's every check before its write.
-func (s *Service) checkOfferCreate(who auth.Claims, requestID string, in *pb.Offer) error {
 	if err := canAct(who); err != nil {
 		return err
 	}

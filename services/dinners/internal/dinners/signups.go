@@ -86,7 +86,7 @@ func validClass(v *apperr.Validator, field, class string) {
 // newcomer must be in the pool (consent to the dinners purpose) and
 // registered by the organisation. Returns Invalid, PermissionDenied.
 func (s *Service) CreateSignUp(ctx context.Context, who auth.Claims, requestID string, in *pb.SignUp) (*pb.SignUp, error) {
-	if err := s.checkSignUpCreate(who, requestID, in); err != nil {
+	if err := s.ValidateSignUpCreate(who, requestID, in); err != nil {
 		return nil, err
 	}
 	su, _, err := s.signups.CreateOnce(ctx, requestKey(who, "signup", requestID), derivedID(who, "signup", requestID), func(id string) (*pb.SignUp, []*eventsv1.Envelope, error) {
@@ -108,11 +108,6 @@ func (s *Service) CreateSignUp(ctx context.Context, who auth.Claims, requestID s
 // refuses a field itself, so one answer lists every problem (ADR 0144).
 // Returns what CreateSignUp returns.
 func (s *Service) ValidateSignUpCreate(who auth.Claims, requestID string, in *pb.SignUp) error {
-	return s.checkSignUpCreate(who, requestID, in)
-}
-
-// checkSignUpCreate is CreateSignUp's every check before its write.
-func (s *Service) checkSignUpCreate(who auth.Claims, requestID string, in *pb.SignUp) error {
 	if err := canAct(who); err != nil {
 		return err
 	}
