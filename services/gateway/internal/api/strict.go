@@ -56,7 +56,7 @@ var errNotJSONRequest = errors.New("not a JSON request")
 func unknownInJSON(b []byte, md protoreflect.MessageDescriptor) (*apperr.Validator, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	w := &jsonWalk{dec: dec, v: &apperr.Validator{}}
+	w := &jsonWalk{dec: dec, raw: b, v: &apperr.Validator{}}
 	if err := w.message(md, "", 0); err != nil {
 		return nil, err
 	}
@@ -68,6 +68,7 @@ func unknownInJSON(b []byte, md protoreflect.MessageDescriptor) (*apperr.Validat
 
 type jsonWalk struct {
 	dec *json.Decoder
+	raw []byte // the body dec reads, for what its tokens no longer show
 	v   *apperr.Validator
 }
 
@@ -233,6 +234,9 @@ func (w *jsonWalk) one(fd protoreflect.FieldDescriptor, path string, depth int) 
 		// cannot be null.
 		nullOK := !fd.IsList() && !fd.ContainingMessage().IsMapEntry()
 		return w.integer(path, lo, hi, text, nullOK)
+	}
+	if fd.Kind() == protoreflect.StringKind {
+		return w.text(path)
 	}
 	return w.skip()
 }

@@ -204,9 +204,57 @@ func TestValuesAsProtojson(t *testing.T) {
 // Swedish words in the catalogue the web app and mp read.
 func TestValueWordsInSwedish(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{int32Text, uint32Text, int64Text, uint64Text, duplicateText, duplicateKeyText, oneofText, fieldMaskText} {
+	for _, s := range []string{int32Text, uint32Text, int64Text, uint64Text, duplicateText, duplicateKeyText, oneofText, fieldMaskText, halfCharText} {
 		if got := catalog.ViolationText("sv", s); got == s || got == "" {
 			t.Errorf("%q has no Swedish words: %q", s, got)
 		}
+	}
+}
+
+// TestHalfCharacterNamed: a string holding a \u escape of a lone UTF-16
+// surrogate was answered with protojson's "unexpected EOF", as if the
+// body were cut off. The walk now names the field exactly when
+// protojson refuses the escape, and a whole pair is taken.
+func TestHalfCharacterNamed(t *testing.T) {
+	t.Parallel()
+	md := (&gatewayv1.CreateParticipantRequest{}).ProtoReflect().Descriptor()
+	for _, tt := range []struct {
+		value string
+		field string // "" when protojson takes the value
+	}{
+		{`\ud800`, "participant.given_name"},
+		{`Sigrid \udc00`, "participant.given_name"},
+		{`\ud83d\ude00`, ""}, // a whole pair: an emoji
+		{`\ud83d\u0041`, "participant.given_name"},
+		{`\\ud800`, ""}, // an escaped backslash, then text
+		{`\u00e5sa`, ""},
+		{`\ud83d`, "participant.given_name"},
+	} {
+		body := `{"participant":{"givenName":"` + tt.value + `"}}`
+		perr := protojson.Unmarshal([]byte(body), &gatewayv1.CreateParticipantRequest{})
+		w, err := unknownInJSON([]byte(body), md)
+		if err != nil {
+			t.Errorf("%s: walk: %v", tt.value, err)
+			continue
+		}
+		if (perr == nil) != (tt.field == "") {
+			t.Errorf("%s: protojson %v, want refused %v", tt.value, perr, tt.field != "")
+		}
+		var v []apperr.FieldViolation
+		if e := w.Err(); e != nil {
+			v = apperr.Violations(e)
+		}
+		switch {
+		case tt.field == "" && len(v) != 0:
+			t.Errorf("%s: refused %v, want taken", tt.value, v)
+		case tt.field != "" && (len(v) != 1 || v[0].Field != tt.field || v[0].Description != halfCharText):
+			t.Errorf("%s: violations %v, want %s: %q", tt.value, v, tt.field, halfCharText)
+		}
+	}
+	// Through the codec, as a caller meets it: refused with the field
+	// named, not the decoder's words.
+	m := &gatewayv1.CreateParticipantRequest{}
+	if err := (jsonCodec{"json"}).Unmarshal([]byte(`{"participant":{"givenName":"\ud800"}}`), m); err != nil || refusal(m) == nil {
+		t.Errorf("codec: %v %v, want a refusal naming the field", err, refusal(m))
 	}
 }

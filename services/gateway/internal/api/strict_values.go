@@ -27,6 +27,7 @@ const (
 	oneofText        = "is one of a group of fields of which only one may be given"
 	duplicateKeyText = "is given more than once; give each key once"
 	fieldMaskText    = "must list field names in lowerCamelCase separated by commas, for example givenName,email"
+	halfCharText     = "holds half a character (a \\u escape of a lone UTF-16 surrogate); send the whole character"
 )
 
 // intRange is what an integer field of kind k takes, and the words for it;
@@ -164,4 +165,69 @@ func (w *jsonWalk) fieldMask(path string) error {
 		w.v.Add(path, fieldMaskText)
 	}
 	return nil
+}
+
+// text reads a string value at path and names it when it holds a \u
+// escape of half a character: protojson refuses such a body as
+// "unexpected EOF", which sends a caller looking for a cut-off body, and
+// encoding/json has already turned the half into U+FFFD in the token, so
+// the escape is looked for in the raw bytes the token came from.
+func (w *jsonWalk) text(path string) error {
+	start := w.dec.InputOffset()
+	tok, err := w.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' || t == '[' {
+			return w.skipOpen()
+		}
+	case string:
+		if loneSurrogate(w.raw[start:w.dec.InputOffset()]) {
+			w.v.Add(path, halfCharText)
+		}
+	}
+	return nil
+}
+
+// loneSurrogate reports whether the JSON text b has a \u escape of a
+// UTF-16 surrogate that is not half of a high-low pair.
+func loneSurrogate(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++ // an escaped character, perhaps a backslash
+			continue
+		}
+		r, ok := hex4(b, i+2)
+		switch {
+		case !ok:
+			i++
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		case r >= 0xD800 && r <= 0xDBFF:
+			if j := i + 6; j+1 < len(b) && b[j] == '\\' && b[j+1] == 'u' {
+				if lo, ok := hex4(b, j+2); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+					i = j + 5
+					continue
+				}
+			}
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// hex4 is the four hex digits of b at i as a number.
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 16)
+	return rune(n), err == nil
 }

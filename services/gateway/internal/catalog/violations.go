@@ -127,14 +127,15 @@ var violationText = map[string]map[string]string{
 		"is not a field of this request; check its spelling and where it belongs": "är inget fält i den här begäran; kontrollera stavningen och var det hör hemma",
 		"is not a value this field has; use one of the names the API defines":     "är inget värde som fältet kan ha; använd ett av namnen som API:t anger",
 		// The JSON API's refusal of a value protojson does not take (ADR 0135).
-		"must be a whole number from -2147483648 to 2147483647":                                    "måste vara ett heltal från -2147483648 till 2147483647",
-		"must be a whole number from 0 to 4294967295":                                              "måste vara ett heltal från 0 till 4294967295",
-		"must be a whole number from -9223372036854775808 to 9223372036854775807":                  "måste vara ett heltal från -9223372036854775808 till 9223372036854775807",
-		"must be a whole number from 0 to 18446744073709551615":                                    "måste vara ett heltal från 0 till 18446744073709551615",
-		"is given more than once; give each field once":                                            "förekommer mer än en gång; ange varje fält en gång",
-		"is given more than once; give each key once":                                              "förekommer mer än en gång; ange varje nyckel en gång",
-		"is one of a group of fields of which only one may be given":                               "hör till en grupp fält där bara ett får anges",
-		"must list field names in lowerCamelCase separated by commas, for example givenName,email": "måste ange fältnamn i lowerCamelCase åtskilda med kommatecken, till exempel givenName,email",
+		"must be a whole number from -2147483648 to 2147483647":                                      "måste vara ett heltal från -2147483648 till 2147483647",
+		"must be a whole number from 0 to 4294967295":                                                "måste vara ett heltal från 0 till 4294967295",
+		"must be a whole number from -9223372036854775808 to 9223372036854775807":                    "måste vara ett heltal från -9223372036854775808 till 9223372036854775807",
+		"must be a whole number from 0 to 18446744073709551615":                                      "måste vara ett heltal från 0 till 18446744073709551615",
+		"is given more than once; give each field once":                                              "förekommer mer än en gång; ange varje fält en gång",
+		"is given more than once; give each key once":                                                "förekommer mer än en gång; ange varje nyckel en gång",
+		"is one of a group of fields of which only one may be given":                                 "hör till en grupp fält där bara ett får anges",
+		"must list field names in lowerCamelCase separated by commas, for example givenName,email":   "måste ange fältnamn i lowerCamelCase åtskilda med kommatecken, till exempel givenName,email",
+		"holds half a character (a \\u escape of a lone UTF-16 surrogate); send the whole character": "innehåller ett halvt tecken (en \\u-kod för ett ensamt UTF-16-surrogat); skicka hela tecknet",
 
 		// The gateway's own checks of users, dead letters, notices,
 		// seatings and assignments (the API and mp reach them all).
