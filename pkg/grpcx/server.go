@@ -12,7 +12,6 @@ import (
 	"net"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc/filters"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -50,7 +49,7 @@ type Options struct {
 	// TracerProvider feeds otelgrpc; nil means the otel global that
 	// telemetry.Setup installs. Tests pass their own to run in parallel.
 	TracerProvider trace.TracerProvider
-	// MeterProvider feeds otelgrpc's RPC metrics and the panic counter; nil
+	// MeterProvider feeds the RPC duration metric and the panic counter; nil
 	// means the otel global.
 	MeterProvider metric.MeterProvider
 	// ServerOptions are appended last, for example TLS credentials.
@@ -91,7 +90,9 @@ var (
 // Tracing is the otelgrpc stats handler rather than an interceptor: it
 // runs before all of them, so the logs carry its trace id, and it records
 // the status the client actually receives. Health checks are not traced:
-// probes every few seconds would drown the real traces.
+// probes every few seconds would drown the real traces. The call duration
+// metric is recorded beside otelgrpc's spans, with attribute sets made once
+// per method and code (rpcstats.go).
 func NewServer(o Options) (*grpc.Server, *health.Server) {
 	log := o.Logger
 	if log == nil {
@@ -105,13 +106,6 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	otelOpts := []otelgrpc.Option{
-		otelgrpc.WithMeterProvider(mp),
-		otelgrpc.WithFilter(filters.Not(filters.HealthCheck())),
-	}
-	if o.TracerProvider != nil {
-		otelOpts = append(otelOpts, otelgrpc.WithTracerProvider(o.TracerProvider))
-	}
 
 	rec := newRecoverer(log, mp)
 	dec := &codec{}
@@ -124,7 +118,7 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(dec),
-		grpc.StatsHandler(otelgrpc.NewServerHandler(otelOpts...)),
+		grpc.StatsHandler(newServerStats(mp, o.TracerProvider, filters.Not(filters.HealthCheck()))),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(maxRecv),
