@@ -20,6 +20,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/stats"
 
 	benchv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/bench/v1"
@@ -30,6 +32,7 @@ import (
 // its own and the metrics each records.
 type statsPair struct {
 	client           benchv1.EchoServiceClient
+	health           healthpb.HealthClient
 	server, received *sdkmetric.ManualReader // the server's and the client's
 }
 
@@ -43,6 +46,7 @@ func servePair(tb testing.TB, mk func(server, client *sdkmetric.MeterProvider) (
 		sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.received)))
 	srv := grpc.NewServer(grpc.StatsHandler(sh), grpc.ChainUnaryInterceptor(unaryErrors(slog.New(slog.DiscardHandler))))
 	benchv1.RegisterEchoServiceServer(srv, &echoer{})
+	healthpb.RegisterHealthServer(srv, health.NewServer())
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -55,7 +59,7 @@ func servePair(tb testing.TB, mk func(server, client *sdkmetric.MeterProvider) (
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { cc.Close() })
-	p.client = benchv1.NewEchoServiceClient(cc)
+	p.client, p.health = benchv1.NewEchoServiceClient(cc), healthpb.NewHealthClient(cc)
 	return p
 }
 
@@ -68,7 +72,7 @@ func otelgrpcPair(server, client *sdkmetric.MeterProvider) (stats.Handler, stats
 
 // ownPair has the handlers NewServer and Dial install.
 func ownPair(server, client *sdkmetric.MeterProvider) (stats.Handler, stats.Handler) {
-	return newServerStats(server, nil, filters.Not(filters.HealthCheck())), newClientStats(client)
+	return newServerStats(server, nil, notHealth), newClientStats(client)
 }
 
 // durations collects r's call-duration histograms as comparable text: the
@@ -120,7 +124,7 @@ func calls(points []string) int {
 // both, on the server and the client: names, scope, buckets, and one point
 // per method and code (and replica) with the same attributes and counts,
 // so dashboards and alerts read the same series. The calls repeat, so a
-// kept attribute set is used again.
+// kept attribute set is used again; the server leaves health checks out.
 func TestRPCDurationsAsOtelgrpc(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
@@ -128,25 +132,29 @@ func TestRPCDurationsAsOtelgrpc(t *testing.T) {
 		for _, payload := range []string{"hej", "hej", "notfound", "plain", "plain", "invalid"} {
 			_, _ = p.client.Echo(ctx, &benchv1.EchoRequest{Payload: []byte(payload)})
 		}
+		// Not measured by the server; by the client, as any call.
+		_, _ = p.health.Check(ctx, &healthpb.HealthCheckRequest{})
 	}
 	want, got := servePair(t, otelgrpcPair), servePair(t, ownPair)
 	send(want)
 	send(got)
 	for _, side := range []struct {
-		name      string
-		want, got *sdkmetric.ManualReader
-	}{{"server", want.server, got.server}, {"client", want.received, got.received}} {
-		// A server records a call after its answer is sent: wait for all six.
+		name          string
+		want, got     *sdkmetric.ManualReader
+		calls, points int // the server measures no health checks
+	}{{"server", want.server, got.server, 6, 4}, {"client", want.received, got.received, 7, 5}} {
+		// A server records a call after its answer is sent: wait for all.
 		var w, g []string
 		testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 			w, g = durations(t, side.want), durations(t, side.got)
-			if nw, ng := calls(w), calls(g); nw != 6 || ng != 6 {
-				return fmt.Errorf("%s: %d and %d calls recorded, want 6", side.name, nw, ng)
+			if nw, ng := calls(w), calls(g); nw != side.calls || ng != side.calls {
+				return fmt.Errorf("%s: %d and %d calls recorded, want %d", side.name, nw, ng, side.calls)
 			}
 			return nil
 		})
-		if len(w) != 4 {
-			t.Fatalf("%s: otelgrpc recorded %d points, want 4 (OK, NOT_FOUND, INTERNAL, INVALID_ARGUMENT): %v", side.name, len(w), w)
+		if len(w) != side.points {
+			t.Fatalf("%s: otelgrpc recorded %d points, want %d (OK, NOT_FOUND, INTERNAL, INVALID_ARGUMENT, and a client's health check): %v",
+				side.name, len(w), side.points, w)
 		}
 		if diff := cmp.Diff(w, g); diff != "" {
 			t.Errorf("%s durations differ from otelgrpc's (-otelgrpc +rpcStats):\n%s", side.name, diff)

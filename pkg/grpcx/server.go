@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc/filters"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -21,6 +21,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 )
 
 // DefaultMaxRecvMsgSize bounds a request. gRPC's own default, stated so a
@@ -118,7 +119,7 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(dec),
-		grpc.StatsHandler(newServerStats(mp, o.TracerProvider, filters.Not(filters.HealthCheck()))),
+		grpc.StatsHandler(newServerStats(mp, o.TracerProvider, notHealth)),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(maxRecv),
@@ -138,6 +139,13 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)
 	return srv, hs
+}
+
+// notHealth lets every call but health checks be traced and measured. It
+// is otelgrpc's filters.Not(filters.HealthCheck()) without splitting
+// every call's method name into service and method (2 µs a create).
+func notHealth(info *stats.RPCTagInfo) bool {
+	return !strings.HasPrefix(info.FullMethodName, "/"+healthpb.Health_ServiceDesc.ServiceName+"/")
 }
 
 // Serve serves on lis until ctx is done, then shuts down: health turns
