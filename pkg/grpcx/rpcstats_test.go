@@ -210,3 +210,41 @@ func BenchmarkEchoMetered(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStatsHandler is one call's work in a stats handler alone (tag,
+// begin, headers, end), unsampled as in `make load`, with metrics recorded
+// to an SDK meter provider: otelgrpc's own handlers against rpcStats.
+func BenchmarkStatsHandler(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	remote := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7001}
+	info := &stats.RPCTagInfo{FullMethodName: "/motesplats.participants.v1.ParticipantService/CreateParticipant"}
+	for _, bc := range []struct {
+		name   string
+		server stats.Handler
+		client stats.Handler
+	}{
+		{"otelgrpc", otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tp), otelgrpc.WithFilter(filters.Not(filters.HealthCheck())),
+			otelgrpc.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())))),
+			otelgrpc.NewClientHandler(otelgrpc.WithTracerProvider(tp),
+				otelgrpc.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))))},
+		{"rpcStats", newServerStats(sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())), tp, notHealth),
+			newClientStats(sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())))},
+	} {
+		for _, side := range []struct {
+			name   string
+			h      stats.Handler
+			client bool
+		}{{"server", bc.server, false}, {"client", bc.client, true}} {
+			b.Run(bc.name+"/"+side.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					ctx := side.h.TagRPC(context.Background(), info)
+					now := time.Now()
+					side.h.HandleRPC(ctx, &stats.Begin{Client: side.client, BeginTime: now})
+					side.h.HandleRPC(ctx, &stats.OutHeader{Client: side.client, RemoteAddr: remote})
+					side.h.HandleRPC(ctx, &stats.End{Client: side.client, BeginTime: now, EndTime: now.Add(time.Millisecond)})
+				}
+			})
+		}
+	}
+}
