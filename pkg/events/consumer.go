@@ -78,8 +78,9 @@ type ConsumerConfig struct {
 	// later one, as with any redelivery.
 	Concurrency int
 	// PullExpiry is how long one pull request waits for messages (0: the
-	// client's 30 s). NATS sends heartbeats at half of it when idle; two
-	// missed ones are reported and the pull is made again. Tests shorten it.
+	// client's 30 s). NATS sends heartbeats every 5 s (or half of a
+	// shorter expiry) when idle; two missed ones are reported and the pull
+	// is made again. Tests shorten it.
 	PullExpiry time.Duration
 }
 
@@ -243,11 +244,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 	// A small client buffer keeps shutdown short, since buffered messages
 	// are handled before Run returns, and lets other replicas take the rest.
-	pull := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(max(2*c.cfg.Concurrency, 4))}
-	if c.cfg.PullExpiry > 0 {
-		pull = append(pull, jetstream.PullExpiry(c.cfg.PullExpiry))
-	}
-	it, err := c.cons.Messages(pull...)
+	it, err := c.cons.Messages(c.pullOpts(max(2*c.cfg.Concurrency, 4))...)
 	if err != nil {
 		return fmt.Errorf("events: consume %s: %w", c.cfg.Durable, err)
 	}
@@ -264,7 +261,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	dispatch, wait := c.workers(base)
 	defer wait()
 	if c.replay != nil {
-		rit, err := c.replay.Messages(jetstream.PullMaxMessages(2))
+		rit, err := c.replay.Messages(c.pullOpts(2)...)
 		if err != nil {
 			return fmt.Errorf("events: consume replays of %s: %w", c.cfg.Durable, err)
 		}

@@ -60,3 +60,25 @@ func TestProcessedKey(t *testing.T) {
 		}
 	}
 }
+
+// TestPullHeartbeat: pulls ask NATS for a heartbeat every 5 s, so a lost
+// pull is noticed in 10 s rather than nats.go's 30 s, and never for more
+// than half the pull's expiry, which nats.go refuses.
+func TestPullHeartbeat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expiry, want time.Duration
+	}{
+		{0, 5 * time.Second}, // nats.go's 30 s expiry
+		{30 * time.Second, 5 * time.Second},
+		{time.Minute, 5 * time.Second},
+		{4 * time.Second, 2 * time.Second},
+		{time.Second, 500 * time.Millisecond},
+		{900 * time.Millisecond, 0}, // under nats.go's 500 ms: its own default
+	}
+	for _, tt := range tests {
+		if got := pullHeartbeat(tt.expiry); got != tt.want {
+			t.Errorf("pullHeartbeat(%v) = %v, want %v", tt.expiry, got, tt.want)
+		}
+	}
+}

@@ -302,28 +302,21 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 	gc0 := readGC()
 	// Long-lived senders, not a goroutine per create: a fresh goroutine
 	// grows its stack again for every call, CPU the driver would add to
-	// the stack's per-create figure. A send finds a free sender or counts
-	// as saturated (open loop: the achieved rate shows it).
-	sends := make(chan time.Time)
-	var wg sync.WaitGroup
-	for range maxInFlight {
-		wg.Go(func() {
-			for t0 := range sends {
-				r, err := pc.CreateParticipant(ctx, createRequest())
-				now := time.Now()
-				mu.Lock()
-				if err != nil {
-					res.failed++
-				} else {
-					sent[r.GetParticipant().GetId()] = timing{sent: t0, answered: now}
-					if now.After(lastAck) {
-						lastAck = now
-					}
-				}
-				mu.Unlock()
-			}
-		})
-	}
+	// the stack's per-create figure (loadclient.go).
+	snd := newSenders(maxInFlight, func(t0 time.Time) {
+		r, err := pc.CreateParticipant(ctx, createRequest())
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			res.failed++
+			return
+		}
+		sent[r.GetParticipant().GetId()] = timing{sent: t0, answered: now}
+		if now.After(lastAck) {
+			lastAck = now
+		}
+	})
 	start := time.Now()
 	gcAt := tl.watchGC(start)
 	for n := 0; ; {
@@ -332,16 +325,13 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 			break
 		}
 		for due := int(el.Seconds()*float64(rate)) + 1; n < due; n++ {
-			select {
-			case sends <- time.Now():
+			if snd.offer(time.Now()) {
 				res.sent++
-			default: // saturated
 			}
 		}
 		time.Sleep(time.Millisecond)
 	}
-	close(sends)
-	wg.Wait()
+	snd.wait()
 	res.acked = len(sent)
 	res.rate = float64(res.acked) / lastAck.Sub(start).Seconds()
 	res.drained, res.drainErr = drain(ctx, js, 30*time.Second)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/echo"
@@ -157,7 +156,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	}
 	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
 		auth.Claims{Subject: "load", Role: auth.RoleAdmin}, time.Hour))
-	conn, err := grpcx.Dial(l.Addr("participants"), grpc.WithPerRPCCredentials(creds))
+	conn, err := dialDriver(l.Addr("participants"), creds)
 	if err != nil {
 		return err
 	}

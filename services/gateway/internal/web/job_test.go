@@ -24,7 +24,7 @@ func TestFailedJobShowsNoInternals(t *testing.T) {
 	}
 	j := &mentoringv1.Job{Id: "j1", State: mentoringv1.JobState_JOB_STATE_FAILED, ErrorMessage: "load pool: dial tcp 10.1.2.3:4222: connection refused"}
 	var b strings.Builder
-	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", newJobView(&page{Lang: "sv"}, j)); err != nil {
+	if err := tplOf(t, w, "sv", "matching").ExecuteTemplate(&b, "job", newJobView(&page{Lang: "sv"}, j)); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "dial tcp") {
@@ -78,7 +78,7 @@ func TestProgressLineReadsNaturally(t *testing.T) {
 	}
 	for _, tt := range done(sv) {
 		var b strings.Builder
-		if err := w.tpl["sv"][tt.file].ExecuteTemplate(&b, tt.name, tt.data); err != nil {
+		if err := tplOf(t, w, "sv", tt.file).ExecuteTemplate(&b, tt.name, tt.data); err != nil {
 			t.Fatal(err)
 		}
 		text := textOf(b.String())
@@ -88,7 +88,7 @@ func TestProgressLineReadsNaturally(t *testing.T) {
 	}
 	for _, tt := range done(en) {
 		var b strings.Builder
-		if err := w.tpl["en"][tt.file].ExecuteTemplate(&b, tt.name, tt.data); err != nil {
+		if err := tplOf(t, w, "en", tt.file).ExecuteTemplate(&b, tt.name, tt.data); err != nil {
 			t.Fatal(err)
 		}
 		if text := textOf(b.String()); !strings.Contains(text, "Progress 100% 100% done") || strings.Contains(text, "finished") {
@@ -97,7 +97,7 @@ func TestProgressLineReadsNaturally(t *testing.T) {
 	}
 	var b strings.Builder
 	run := newJobView(sv, &mentoringv1.Job{Id: "j2", State: mentoringv1.JobState_JOB_STATE_RUNNING, ProgressPercent: 45, Phase: "solve"})
-	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", run); err != nil {
+	if err := tplOf(t, w, "sv", "matching").ExecuteTemplate(&b, "job", run); err != nil {
 		t.Fatal(err)
 	}
 	if text, want := textOf(b.String()), "Förlopp: söker de bästa paren 45% 45\u00a0% · pågår"; text != want {
@@ -120,7 +120,7 @@ func TestJobRowFollowsProgressBar(t *testing.T) {
 		return &mentoringv1.Job{Id: "j1", State: mentoringv1.JobState_JOB_STATE_RUNNING, ProgressPercent: pct, Phase: "solve"}
 	}
 	// The history table's row, as the page draws it.
-	tpl, err := w.tpl["sv"]["matching"].Clone()
+	tpl, err := tplOf(t, w, "sv", "matching").Clone()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestJobRowFollowsProgressBar(t *testing.T) {
 	render := func(v jobView) string {
 		t.Helper()
 		var b strings.Builder
-		if err := w.tpl["sv"]["matching"].ExecuteTemplate(&b, "job", v); err != nil {
+		if err := tplOf(t, w, "sv", "matching").ExecuteTemplate(&b, "job", v); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
@@ -184,7 +184,7 @@ func TestEmptyJobSaysWhy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b strings.Builder
-		if err := w.tpl[tt.lang]["matching"].ExecuteTemplate(&b, "job", newJobView(&page{Lang: tt.lang}, tt.job)); err != nil {
+		if err := tplOf(t, w, tt.lang, "matching").ExecuteTemplate(&b, "job", newJobView(&page{Lang: tt.lang}, tt.job)); err != nil {
 			t.Fatal(err)
 		}
 		got := textOf(b.String())
@@ -199,7 +199,7 @@ func TestEmptyJobSaysWhy(t *testing.T) {
 	// The history table's row says it too, after the page reloads.
 	var row strings.Builder
 	empty := &mentoringv1.Job{Id: "j2", State: done, ProgressPercent: 100, Counts: &mentoringv1.JobCounts{BusyNewcomers: 3, FreeSlots: 1}}
-	if err := w.tpl["sv"]["matching"].ExecuteTemplate(&row, "jobproposals", newJobRow(&page{Lang: "sv"}, empty, "")); err != nil {
+	if err := tplOf(t, w, "sv", "matching").ExecuteTemplate(&row, "jobproposals", newJobRow(&page{Lang: "sv"}, empty, "")); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := textOf(row.String()), "0 förslag Inga förslag: alla 3 nyanlända i kommunerna har redan"; !strings.Contains(got, want) {
@@ -209,7 +209,7 @@ func TestEmptyJobSaysWhy(t *testing.T) {
 	g := &guidesv1.Job{Id: "g1", State: guidesv1.JobState_JOB_STATE_SUCCEEDED, ProgressPercent: 100,
 		Counts: map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}}
 	var b strings.Builder
-	if err := w.tpl["sv"]["guides_assign"].ExecuteTemplate(&b, "guidejob", newGuideJobView(&page{Lang: "sv"}, g)); err != nil {
+	if err := tplOf(t, w, "sv", "guides_assign").ExecuteTemplate(&b, "guidejob", newGuideJobView(&page{Lang: "sv"}, g)); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := textOf(b.String()), "Inga förslag: alla 2 nyanlända i kommunerna har redan en lots"; !strings.Contains(got, want) {

@@ -31,7 +31,7 @@ func TestStepByAnswerLink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b strings.Builder
-		if err := w.tpl[tt.lang]["pair"].ExecuteTemplate(&b, "stepby", tt.step); err != nil {
+		if err := tplOf(t, w, tt.lang, "pair").ExecuteTemplate(&b, "stepby", tt.step); err != nil {
 			t.Fatal(err)
 		}
 		if got := strings.TrimSpace(b.String()); got != tt.want {

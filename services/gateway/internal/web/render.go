@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,9 +12,9 @@ import (
 
 // render writes a page template with status.
 func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) error {
-	t, ok := w.tpl[p.Lang][name]
-	if !ok {
-		return fmt.Errorf("no template %q", name)
+	t, err := w.template(p.Lang, name)
+	if err != nil {
+		return err
 	}
 	if name == "signin" && w.oidc != nil && w.oidc.available() {
 		p.SSO = w.oidc.cfg.Name
@@ -26,18 +25,22 @@ func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) e
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
-	_, err := buf.WriteTo(rw)
+	_, err = buf.WriteTo(rw)
 	return err
 }
 
 // fragment writes a named template of a page (for htmx swaps).
 func (w *Web) fragment(rw http.ResponseWriter, p *page, file, name string, data any) error {
+	t, err := w.template(p.Lang, file)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := w.tpl[p.Lang][file].ExecuteTemplate(&buf, name, data); err != nil {
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		return err
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err := buf.WriteTo(rw)
+	_, err = buf.WriteTo(rw)
 	return err
 }
 

@@ -14,8 +14,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -64,10 +62,9 @@ type Options struct {
 type Web struct {
 	g    *core.Gateway
 	opts Options
-	// tpl holds each page's template per locale: the t function is bound
-	// at parse time, since a template cannot change its functions once it
-	// has run.
-	tpl map[string]map[string]*template.Template
+	// tpl holds each locale's page templates, parsed when first shown
+	// (templates.go).
+	tpl map[string]*localePages
 	// oidc is the single sign-on provider, or nil when not configured.
 	oidc *oidcClient
 
@@ -98,31 +95,15 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 	if err := catalog.Err(); err != nil {
 		return nil, fmt.Errorf("web text catalogue: %w", err)
 	}
-	w := &Web{g: g, opts: opts, tpl: map[string]map[string]*template.Template{}}
+	w := &Web{g: g, opts: opts}
 	if opts.OIDC != nil {
 		w.oidc = newOIDCClient(*opts.OIDC, opts.Logger)
 	}
-	names, err := fs.Glob(templateFS, "templates/*.html")
+	tpl, err := newLocalePages()
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range names {
-		if n == "templates/layout.html" {
-			continue
-		}
-		for _, locale := range catalog.Locales() {
-			t, err := template.New("layout.html").Funcs(funcs).Funcs(pickerFuncs()).
-				Funcs(localeFuncs(locale)).Funcs(pairFuncs(locale)).
-				ParseFS(templateFS, "templates/layout.html", n)
-			if err != nil {
-				return nil, fmt.Errorf("template %s: %w", n, err)
-			}
-			if w.tpl[locale] == nil {
-				w.tpl[locale] = map[string]*template.Template{}
-			}
-			w.tpl[locale][strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
-		}
-	}
+	w.tpl = tpl
 	return w, nil
 }
 

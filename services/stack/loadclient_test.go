@@ -1,0 +1,55 @@
+package main
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestSendersReuseTheLastIdle: sends one after another run on one sender,
+// not round the whole set, and a send past the limit is refused while every
+// sender is busy.
+func TestSendersReuseTheLastIdle(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{})
+	s := newSenders(2, func(time.Time) { done <- struct{}{} })
+	for range 50 {
+		if !s.offer(time.Now()) {
+			t.Fatal("offer refused with every sender idle")
+		}
+		<-done
+		// The sender puts itself back after its send returns; wait for it
+		// so the next offer finds it idle.
+		testutil.CheckFor(t, 10*time.Second, time.Millisecond, func() error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if len(s.idle) == 0 {
+				return errors.New("the sender is not back yet")
+			}
+			return nil
+		})
+	}
+	s.mu.Lock()
+	started := len(s.all)
+	s.mu.Unlock()
+	if started != 1 {
+		t.Errorf("50 sends one after another started %d senders, want 1", started)
+	}
+
+	release := make(chan struct{})
+	var once sync.Once
+	busy := newSenders(2, func(time.Time) { <-release })
+	defer once.Do(func() { close(release) })
+	if !busy.offer(time.Now()) || !busy.offer(time.Now()) {
+		t.Fatal("offer refused below the limit")
+	}
+	if busy.offer(time.Now()) {
+		t.Error("a third offer with both senders busy was taken, want refused")
+	}
+	once.Do(func() { close(release) })
+	busy.wait()
+	s.wait()
+}
