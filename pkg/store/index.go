@@ -35,6 +35,9 @@ func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				continue
 			}
+			if h := r.cfg.Hooks; h != nil && h.BeforeWatchApply != nil {
+				h.BeforeWatchApply(e.Key())
+			}
 			r.apply(ctx, e.Key(), e.Revision(), e.Operation(), e.Value(), true)
 		}
 	}
@@ -50,7 +53,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		// applied (deferred), so Sync never returns before the index has it.
 		defer func() {
 			r.mu.Lock()
-			r.watched = max(r.watched, rev)
+			r.noteWatchedLocked(rev)
 			r.mu.Unlock()
 		}()
 	}
@@ -119,14 +122,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 	}
 	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
-	if rk, ok := r.byRequest[key]; ok {
-		delete(r.unconfirmed, rk)
-		delete(r.byRequest, key)
-	}
-	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
-		r.unconfirmed[rec.GetRequestKey()] = key
-		r.byRequest[key] = rec.GetRequestKey()
-	}
+	r.applyRequestLocked(key, rev, op, &rec, live)
 	if owes {
 		since := time.Now()
 		if wasPending {

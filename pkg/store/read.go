@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
@@ -211,26 +209,7 @@ func (r *Repo[T]) Sync(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("store: status %s: unexpected type %T", r.cfg.Bucket, st)
 	}
-	want := bs.StreamInfo().State.LastSeq
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r.mu.RLock()
-		done := r.watched >= want
-		r.mu.RUnlock()
-		if done {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return apperr.Errorf(apperr.Unavailable, "the index of %s is behind", r.cfg.Bucket)
-		}
-		t := time.NewTimer(2 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return r.waitWatched(ctx, bs.StreamInfo().State.LastSeq)
 }
 
 // Len returns how many live records the index holds.

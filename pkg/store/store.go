@@ -102,14 +102,14 @@ type Hooks struct {
 	// before its events are published. Returning an error abandons the
 	// publish as a crash would; the caller still sees success.
 	AfterWrite func(key string) error
-	// BeforeReserve runs before CreateOnce writes a request's
-	// reservation, beside the record's own write. Returning an error
-	// abandons the reservation as a crash would.
-	BeforeReserve func(requestKey string) error
-	// AfterRecord runs in CreateOnce once the record is stored, while
-	// its reservation may still be on its way. Returning an error
-	// abandons the create as a crash would: the caller gets the error.
+	// AfterRecord runs in CreateOnce once the record is stored, before
+	// the writer decides whether it holds its request key. Returning an
+	// error abandons the create as a crash would: the caller gets the
+	// error.
 	AfterRecord func(key string) error
+	// BeforeWatchApply runs in the watch before it applies an entry, so a
+	// test can hold a replica's index behind the bucket.
+	BeforeWatchApply func(key string)
 	// BeforeLeaderGet runs before a read from a bucket's stream leader
 	// (leader.go). Returning an error fails the read as a stream without
 	// a leader would.
@@ -138,10 +138,17 @@ type Repo[T proto.Message] struct {
 	byIndex map[string]map[string]keySet // index name -> value -> ids
 	pending map[string]pendingEntry      // keys that may owe events
 	marks   map[string]uint64            // writer -> its published-up-to mark
-	// unconfirmed maps the request key of a create still owing its
-	// events to the record's id (reserve.go); byRequest is the reverse.
-	unconfirmed map[string]string
-	byRequest   map[string]string
+	// requested maps a request key to the live records that carry it,
+	// created first first; reqOf is a record's request key; reserved
+	// holds the keys of removed records and the requests bucket's
+	// entries (request.go).
+	requested map[string][]requestEntry
+	reqOf     map[string]string
+	reserved  map[string]reservation
+	// holes counts the watch's skipped revisions; waiters wait for it to
+	// reach a revision (request.go).
+	holes   uint64
+	waiters []watchWaiter
 	// inOrder is byIndex's ids in order, per value that Find was asked
 	// for since its set last changed (sorted.go).
 	inOrder map[string]map[string][]string
@@ -172,6 +179,9 @@ type Repo[T proto.Message] struct {
 
 	ready     chan struct{}
 	loaded    bool // the initial values are in; guarded by mu
+	// requestsReady closes once the requests bucket's watch has its
+	// initial values; requestsDone when it ends.
+	requestsReady, requestsDone chan struct{}
 	stopOnce  sync.Once
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -225,7 +235,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		History:  1,
 		Storage:  jetstream.FileStorage,
 		Replicas: cfg.Replicas,
-		TTL:      24 * time.Hour, // how long a request id stays idempotent
+		TTL:      requestKeep, // how long a removed record's request id stays taken
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open bucket %s_requests: %w", cfg.Bucket, err)
@@ -239,12 +249,14 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		byIndex:     map[string]map[string]keySet{},
 		pending:     map[string]pendingEntry{},
 		marks:       map[string]uint64{},
-		unconfirmed: map[string]string{}, byRequest: map[string]string{},
+		requested: map[string][]requestEntry{}, reqOf: map[string]string{},
+		reserved:  map[string]reservation{},
 		writer:    newWriterName(),
 		inOrder:   map[string]map[string][]string{},
 		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
+		requestsReady: make(chan struct{}), requestsDone: make(chan struct{}),
 	}
 	for name := range cfg.Indexes {
 		r.byIndex[name] = map[string]keySet{}
@@ -257,18 +269,27 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		cancel()
 		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
 	}
+	rw, err := requests.WatchAll(runCtx, jetstream.IgnoreDeletes())
+	if err != nil {
+		_ = w.Stop()
+		cancel()
+		return nil, fmt.Errorf("store: watch %s_requests: %w", cfg.Bucket, err)
+	}
 	r.cancel = cancel
 	r.relayDone = make(chan struct{})
 	r.markDone = make(chan struct{})
 	go r.watch(runCtx, w)
+	go r.watchRequests(runCtx, rw)
 	go r.relayLoop(runCtx)
 	go r.markLoop(runCtx)
 	r.observeBacklog(meter)
-	select {
-	case <-r.ready:
-	case <-ctx.Done():
-		r.Close()
-		return nil, ctx.Err()
+	for _, ready := range []chan struct{}{r.ready, r.requestsReady} {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			r.Close()
+			return nil, ctx.Err()
+		}
 	}
 	return r, nil
 }
@@ -281,6 +302,7 @@ func (r *Repo[T]) Close() {
 	r.stopOnce.Do(func() {
 		r.cancel()
 		<-r.done
+		<-r.requestsDone
 		<-r.relayDone
 		<-r.markDone
 	})
