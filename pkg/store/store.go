@@ -177,16 +177,16 @@ type Repo[T proto.Message] struct {
 	// waits for instead of the bucket.
 	fedSync func(ctx context.Context) error
 
-	ready     chan struct{}
-	loaded    bool // the initial values are in; guarded by mu
+	ready  chan struct{}
+	loaded bool // the initial values are in; guarded by mu
 	// requestsReady closes once the requests bucket's watch has its
 	// initial values; requestsDone when it ends.
 	requestsReady, requestsDone chan struct{}
-	stopOnce  sync.Once
-	cancel    context.CancelFunc
-	done      chan struct{}
-	relayDone chan struct{}
-	markDone  chan struct{}
+	stopOnce                    sync.Once
+	cancel                      context.CancelFunc
+	done                        chan struct{}
+	relayDone                   chan struct{}
+	markDone                    chan struct{}
 }
 
 type indexed[T proto.Message] struct {
@@ -245,10 +245,10 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:     map[string]indexed[T]{},
-		byIndex:     map[string]map[string]keySet{},
-		pending:     map[string]pendingEntry{},
-		marks:       map[string]uint64{},
+		records:   map[string]indexed[T]{},
+		byIndex:   map[string]map[string]keySet{},
+		pending:   map[string]pendingEntry{},
+		marks:     map[string]uint64{},
 		requested: map[string][]requestEntry{}, reqOf: map[string]string{},
 		reserved:  map[string]reservation{},
 		writer:    newWriterName(),
