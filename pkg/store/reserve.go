@@ -134,8 +134,8 @@ func (r *Repo[T]) idTaken(ctx context.Context, requestKey, id string, taken erro
 
 // answerRequest answers a request whose key the index holds, once the
 // index is as new as the bucket: with the record that holds the key,
-// publishing its events first if its writer died before it could (they
-// are deduplicated by id); with FailedPrecondition when that record was
+// publishing its events beside the answer if its writer died before it
+// could (they are deduplicated by id); with FailedPrecondition when that record was
 // removed; or, for a reservation an older version wrote, as that version
 // did (takeOver). ok is false when nothing holds the key.
 func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
@@ -162,14 +162,19 @@ func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
 		return v, 0, true, err
 	}
 	if !rec.GetRemoved() && len(rec.GetOutbox()) > 0 && !r.covered(rec) && r.cfg.Publisher != nil {
-		// Its writer may have died before publishing: publish now, so
-		// the answer's events are out; the entry stays owing until its
-		// writer's mark or the relay settles it (copies are dropped).
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := r.publishOutbox(pctx, rec, true); err != nil {
-			r.log.Warn("store: outbox left for the relay", "key", h.id, "err", err)
-		}
+		// Its writer may have died before publishing: publish now rather
+		// than after the relay's grace. Not before answering: the record
+		// holds the key, and its entry stays owing until its writer's
+		// mark or the relay settles it, so a publish that fails (or
+		// hangs on a lost acknowledgement) loses nothing and must not
+		// hold the answer (copies are dropped by id).
+		go func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := r.publishOutbox(ctx, rec, true); err != nil {
+				r.log.Warn("store: outbox left for the relay", "key", h.id, "err", err)
+			}
+		}(context.WithoutCancel(ctx))
 	}
 	v, rev, err = r.live(ctx, h.id, rec, rev)
 	if apperr.ErrorCode(err) == apperr.NotFound {
