@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -25,7 +24,7 @@ import (
 // earlier record of the key exists. The one exception is an entry the
 // watch skipped because a newer write of the same key replaced it before
 // the watch got there (History 1): then the writer asks the stream for its
-// last sequence and waits for the index to reach it (syncRequest).
+// last sequence and waits for the index to reach it (syncRequests).
 //
 // What stays of a record that is removed: its last write before the
 // delete (Remove) keeps the request key, and Remove first puts the key in
@@ -220,11 +219,11 @@ func (r *Repo[T]) watchRequests(ctx context.Context, w jetstream.KeyWatcher) {
 				}
 				continue
 			}
-			if e.Operation() != jetstream.KeyValuePut || time.Since(e.Created()) >= requestKeep {
-				continue
-			}
 			r.mu.Lock()
-			r.reserveLocked(e.Key(), reservation{id: string(e.Value()), at: e.Created()})
+			r.requestsWatched = max(r.requestsWatched, e.Revision())
+			if e.Operation() == jetstream.KeyValuePut && time.Since(e.Created()) < requestKeep {
+				r.reserveLocked(e.Key(), reservation{id: string(e.Value()), at: e.Created()})
+			}
 			r.mu.Unlock()
 		}
 	}
@@ -287,26 +286,96 @@ func (r *Repo[T]) holeCount() uint64 {
 	return r.holes
 }
 
-// syncRequest makes the index's view of rk the bucket's, for a decision
-// that is not a writer's own right after its write (a retry, the relay)
-// or when the watch skipped an entry: every entry the bucket held is
-// applied (Sync), and the requests bucket's entry for rk is read from its
-// stream leader, in case the removal that put it there was skipped.
-func (r *Repo[T]) syncRequest(ctx context.Context, rk string) error {
-	if err := r.Sync(ctx); err != nil {
-		return err
+// syncRound is one shared sync of the indexes: the callers that joined it
+// before it asked for the buckets' last revisions.
+type syncRound struct {
+	done chan struct{}
+	err  error
+}
+
+// syncRequests makes the index of request keys the buckets', for a
+// decision that is not a writer's own right after its write (a retry, the
+// relay) or when the watch skipped an entry: it returns once both watches
+// (records, requests) have applied every entry their buckets held when it
+// was called. Concurrent callers share one round, and one round runs at a
+// time: while the index is behind, the creates that need it cost two
+// status requests per round, not two each.
+func (r *Repo[T]) syncRequests(ctx context.Context) error {
+	r.syncMu.Lock()
+	round := r.nextSync
+	if round == nil {
+		round = &syncRound{done: make(chan struct{})}
+		r.nextSync = round
+		if !r.syncing {
+			r.syncing = true
+			go r.syncRounds()
+		}
 	}
-	data, _, err := r.leaderGet(ctx, r.cfg.Bucket+"_requests", rk)
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+	r.syncMu.Unlock()
+	select {
+	case <-round.done:
+		return round.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// syncRounds runs the rounds callers joined, one after the other, until
+// none is waiting.
+func (r *Repo[T]) syncRounds() {
+	for {
+		r.syncMu.Lock()
+		round := r.nextSync
+		r.nextSync = nil
+		if round == nil {
+			r.syncing = false
+			r.syncMu.Unlock()
+			return
+		}
+		r.syncMu.Unlock()
+		ctx, cancel := context.WithTimeout(r.runCtx, indexWait)
+		round.err = r.Sync(ctx)
+		if round.err == nil {
+			round.err = r.syncRequestsWatch(ctx)
+		}
+		cancel()
+		close(round.done)
+	}
+}
+
+// syncRequestsWatch waits until the requests bucket's watch has applied
+// every entry the bucket held. Its entries only expire oldest first (the
+// TTL), so a bucket with messages still has its last one.
+func (r *Repo[T]) syncRequestsWatch(ctx context.Context) error {
+	st, err := r.requests.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("store: status %s_requests: %w", r.cfg.Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return fmt.Errorf("store: status %s_requests: unexpected type %T", r.cfg.Bucket, st)
+	}
+	state := bs.StreamInfo().State
+	if state.Msgs == 0 {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("store: read request from the stream leader: %w", err)
+	for {
+		r.mu.RLock()
+		done := r.requestsWatched >= state.LastSeq
+		r.mu.RUnlock()
+		if done {
+			return nil
+		}
+		// Rare (something was removed or an older version reserved
+		// just now): a short poll rather than a second waiter list.
+		t := time.NewTimer(time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return apperr.Errorf(apperr.Unavailable, "the request index of %s is behind", r.cfg.Bucket)
+		case <-t.C:
+		}
 	}
-	r.mu.Lock()
-	r.reserveLocked(rk, reservation{id: string(data), at: time.Now()})
-	r.mu.Unlock()
-	return nil
 }
 
 // decide settles a new create of id at rev for rk: true when it holds the
@@ -318,7 +387,7 @@ func (r *Repo[T]) decide(ctx context.Context, rk, id string, rev, holes uint64) 
 		return false, err
 	}
 	if r.holeCount() != holes {
-		if err := r.syncRequest(ctx, rk); err != nil {
+		if err := r.syncRequests(ctx); err != nil {
 			return false, err
 		}
 	}

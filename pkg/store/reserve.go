@@ -140,7 +140,7 @@ func (r *Repo[T]) idTaken(ctx context.Context, requestKey, id string, taken erro
 // did (takeOver). ok is false when nothing holds the key.
 func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
 	build func(id string) (T, []*eventsv1.Envelope, error)) (v T, rev uint64, ok bool, err error) {
-	if err := r.syncRequest(ctx, requestKey); err != nil {
+	if err := r.syncRequests(ctx); err != nil {
 		return v, 0, false, err
 	}
 	h, ok := r.holderOf(requestKey)
@@ -245,7 +245,7 @@ func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string)
 // deleted unpublished. mine reports whether it stands and its events may
 // go out.
 func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec *storev1.Record) (mine bool, err error) {
-	if err := r.syncRequest(ctx, rec.GetRequestKey()); err != nil {
+	if err := r.syncRequests(ctx); err != nil {
 		return false, err
 	}
 	if h, ok := r.holderOf(rec.GetRequestKey()); ok && h.id != id {

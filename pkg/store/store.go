@@ -146,9 +146,16 @@ type Repo[T proto.Message] struct {
 	reqOf     map[string]string
 	reserved  map[string]reservation
 	// holes counts the watch's skipped revisions; waiters wait for it to
-	// reach a revision (request.go).
-	holes   uint64
-	waiters []watchWaiter
+	// reach a revision; requestsWatched is the requests bucket's watch's
+	// last revision (request.go).
+	holes           uint64
+	waiters         []watchWaiter
+	requestsWatched uint64
+	// syncMu guards the shared index syncs: nextSync is the round the
+	// next callers join, syncing says a round runs (request.go).
+	syncMu   sync.Mutex
+	nextSync *syncRound
+	syncing  bool
 	// inOrder is byIndex's ids in order, per value that Find was asked
 	// for since its set last changed (sorted.go).
 	inOrder map[string]map[string][]string
@@ -183,6 +190,7 @@ type Repo[T proto.Message] struct {
 	// initial values; requestsDone when it ends.
 	requestsReady, requestsDone chan struct{}
 	stopOnce                    sync.Once
+	runCtx                      context.Context // ends at Close
 	cancel                      context.CancelFunc
 	done                        chan struct{}
 	relayDone                   chan struct{}
@@ -269,13 +277,13 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		cancel()
 		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
 	}
-	rw, err := requests.WatchAll(runCtx, jetstream.IgnoreDeletes())
+	rw, err := requests.WatchAll(runCtx)
 	if err != nil {
 		_ = w.Stop()
 		cancel()
 		return nil, fmt.Errorf("store: watch %s_requests: %w", cfg.Bucket, err)
 	}
-	r.cancel = cancel
+	r.cancel, r.runCtx = cancel, runCtx
 	r.relayDone = make(chan struct{})
 	r.markDone = make(chan struct{})
 	go r.watch(runCtx, w)
