@@ -15,7 +15,6 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/events"
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -140,9 +139,7 @@ func TestRepo_CreateOnceDiesBeforeDeciding(t *testing.T) {
 				c.Hooks = &store.Hooks{AfterRecord: func(string) error { return crash }}
 				c.RelayInterval = time.Hour // the dying process never relays
 			})
-			build := func(id string) (*facts, []*eventsv1.Envelope, error) {
-				return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-			}
+			build := createdBuild(t)
 			if _, _, err := r.CreateOnce(ctx, "org/req-1", ids.UUIDv7{}.New, build); !errors.Is(err, crash) {
 				t.Fatalf("create: %v, want the crash", err)
 			}
@@ -186,13 +183,7 @@ func TestRepo_CreateOnceDiesBeforeDeciding(t *testing.T) {
 				}
 				return nil
 			})
-			requests, err := n2.JS.KeyValue(ctx, "people_requests")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st, err := requests.Status(ctx); err != nil || st.Values() != 0 {
-				t.Fatalf("requests bucket: %v (%v), want no reservation", st, err)
-			}
+			noReservations(ctx, t, n2.JS)
 		})
 	}
 }
@@ -238,25 +229,9 @@ func TestRepo_UnconfirmedCreateLosesToOtherRecord(t *testing.T) {
 		}
 		c.RelayInterval = time.Hour
 	})
-	build := func(id string) (*facts, []*eventsv1.Envelope, error) {
-		return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-	}
+	build := createdBuild(t)
 	// The winner, stored first by the other attempt (its events out).
-	people, err := n.JS.KeyValue(ctx, "people")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := proto.Marshal(&facts{ParticipantId: "winner"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := proto.Marshal(&storev1.Record{Data: data, RequestKey: requestHash("org/req-2")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := people.Create(ctx, "winner", raw); err != nil {
-		t.Fatal(err)
-	}
+	putRecord(ctx, t, n.JS, "winner", "org/req-2")
 	<-held
 	if _, _, err := r.CreateOnce(ctx, "org/req-2", ids.UUIDv7{}.New, build); !errors.Is(err, crash) {
 		t.Fatalf("create: %v, want the crash", err)

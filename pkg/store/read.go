@@ -201,15 +201,24 @@ func (r *Repo[T]) Sync(ctx context.Context) error {
 	if r.fed() {
 		return r.fedSync(ctx)
 	}
-	st, err := r.kv.Status(ctx)
+	state, err := bucketState(ctx, r.kv)
 	if err != nil {
-		return fmt.Errorf("store: status %s: %w", r.cfg.Bucket, err)
+		return err
+	}
+	return r.waitWatched(ctx, state.LastSeq)
+}
+
+// bucketState is the state of kv's stream, from its leader.
+func bucketState(ctx context.Context, kv jetstream.KeyValue) (jetstream.StreamState, error) {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("store: status %s: %w", kv.Bucket(), err)
 	}
 	bs, ok := st.(*jetstream.KeyValueBucketStatus)
 	if !ok {
-		return fmt.Errorf("store: status %s: unexpected type %T", r.cfg.Bucket, st)
+		return jetstream.StreamState{}, fmt.Errorf("store: status %s: unexpected type %T", kv.Bucket(), st)
 	}
-	return r.waitWatched(ctx, bs.StreamInfo().State.LastSeq)
+	return bs.StreamInfo().State, nil
 }
 
 // Len returns how many live records the index holds.

@@ -1,9 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -105,18 +106,8 @@ func (r *Repo[T]) applyRequestLocked(key string, rev uint64, op jetstream.KeyVal
 	}
 	r.reqOf[key] = rk
 	list := append(r.requested[rk], requestEntry{id: key, created: created})
-	slices.SortFunc(list, func(a, b requestEntry) int { return compareRev(a.created, b.created) })
+	slices.SortFunc(list, func(a, b requestEntry) int { return cmp.Compare(a.created, b.created) })
 	r.requested[rk] = list
-}
-
-func compareRev(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // dropRequestLocked forgets that the live record key holds its request
@@ -196,37 +187,19 @@ func (r *Repo[T]) sweepReservations() {
 // removed records, and the reservations older versions wrote.
 func (r *Repo[T]) watchRequests(ctx context.Context, w jetstream.KeyWatcher) {
 	defer close(r.requestsDone)
-	defer func() { _ = w.Stop() }()
-	ready := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case e, ok := <-w.Updates():
-			if !ok {
-				if ctx.Err() == nil {
-					r.log.Error("store: watch of the requests ended; removed records' request keys are no longer followed")
-				}
-				if !ready {
-					close(r.requestsReady)
-				}
-				return
-			}
-			if e == nil {
-				if !ready {
-					ready = true
-					close(r.requestsReady)
-				}
-				continue
-			}
+	// Open waits for the initial values, also when the watch ends first.
+	var ready sync.Once
+	defer ready.Do(func() { close(r.requestsReady) })
+	r.follow(ctx, w, "store: watch of the requests ended; removed records' request keys are no longer followed",
+		func() { ready.Do(func() { close(r.requestsReady) }) },
+		func(e jetstream.KeyValueEntry) {
 			r.mu.Lock()
 			r.requestsWatched = max(r.requestsWatched, e.Revision())
 			if e.Operation() == jetstream.KeyValuePut && time.Since(e.Created()) < requestKeep {
 				r.reserveLocked(e.Key(), reservation{id: string(e.Value()), at: e.Created()})
 			}
 			r.mu.Unlock()
-		}
-	}
+		})
 }
 
 // noteWatchedLocked records that the watch applied rev, counts a skipped
@@ -347,15 +320,10 @@ func (r *Repo[T]) syncRounds() {
 // every entry the bucket held. Its entries only expire oldest first (the
 // TTL), so a bucket with messages still has its last one.
 func (r *Repo[T]) syncRequestsWatch(ctx context.Context) error {
-	st, err := r.requests.Status(ctx)
+	state, err := bucketState(ctx, r.requests)
 	if err != nil {
-		return fmt.Errorf("store: status %s_requests: %w", r.cfg.Bucket, err)
+		return err
 	}
-	bs, ok := st.(*jetstream.KeyValueBucketStatus)
-	if !ok {
-		return fmt.Errorf("store: status %s_requests: unexpected type %T", r.cfg.Bucket, st)
-	}
-	state := bs.StreamInfo().State
 	if state.Msgs == 0 {
 		return nil
 	}

@@ -13,8 +13,50 @@ import (
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 )
+
+// noReservations fails t unless the requests bucket is empty: creates
+// write no reservation.
+func noReservations(ctx context.Context, t *testing.T, js jetstream.JetStream) {
+	t.Helper()
+	requests, err := js.KeyValue(ctx, "people_requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := requests.Status(ctx); err != nil || st.Values() != 0 {
+		t.Fatalf("requests bucket: %v (%v), want no reservation", st, err)
+	}
+}
+
+// putRecord stores the record of participant id under id as another
+// writer would: carrying the hashed key of requestID, owing outbox.
+func putRecord(ctx context.Context, t *testing.T, js jetstream.JetStream, id, requestID string, outbox ...*eventsv1.Envelope) {
+	t.Helper()
+	people, err := js.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := proto.Marshal(&facts{ParticipantId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := proto.Marshal(&storev1.Record{Data: data, RequestKey: requestHash(requestID), Outbox: outbox})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := people.Create(ctx, id, raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createdBuild builds a participant whose create publishes test.created.
+func createdBuild(t *testing.T) func(id string) (*facts, []*eventsv1.Envelope, error) {
+	return func(id string) (*facts, []*eventsv1.Envelope, error) {
+		return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
+	}
+}
 
 // heldWatch holds a replica's index behind the bucket while hold is set:
 // its watch waits before applying anything until release is closed.
@@ -65,10 +107,7 @@ func TestRepo_SameRequestOnTwoReplicas(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, r := range repos {
 		wg.Go(func() {
-			v, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return fmt.Sprintf("p%d", i+1) },
-				func(id string) (*facts, []*eventsv1.Envelope, error) {
-					return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-				})
+			v, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return fmt.Sprintf("p%d", i+1) }, createdBuild(t))
 			if err != nil {
 				t.Errorf("replica %d: %v", i+1, err)
 			}
@@ -90,13 +129,7 @@ func TestRepo_SameRequestOnTwoReplicas(t *testing.T) {
 	if c := eventCount(ctx, t, s, "test.created"); c != 1 {
 		t.Fatalf("created events %d, want 1", c)
 	}
-	requests, err := n.JS.KeyValue(ctx, "people_requests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, err := requests.Status(ctx); err != nil || st.Values() != 0 {
-		t.Fatalf("requests bucket: %v (%v), want no reservation", st, err)
-	}
+	noReservations(ctx, t, n.JS)
 }
 
 // TestRepo_StaleIndexDecidesAfterItsOwnWrite: a replica whose index is
@@ -110,9 +143,7 @@ func TestRepo_StaleIndexDecidesAfterItsOwnWrite(t *testing.T) {
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
 	s := mustStream(t, n.JS)
-	build := func(id string) (*facts, []*eventsv1.Envelope, error) {
-		return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-	}
+	build := createdBuild(t)
 	first := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Publisher = &jsPublisher{js: n.JS} })
 	held := newHeldWatch()
 	wrote := make(chan string, 1)
@@ -182,9 +213,7 @@ func TestRepo_RemovedRequestStaysRemoved(t *testing.T) {
 			}
 			r := open()
 			create := func(r *store.Repo[*facts]) error {
-				_, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return "p-new" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
-					return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-				})
+				_, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return "p-new" }, createdBuild(t))
 				return err
 			}
 			v, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return "p1" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
@@ -266,29 +295,12 @@ func TestRepo_RequestKeyOutlivesRewrites(t *testing.T) {
 	ctx := testutil.Context(t)
 	s := mustStream(t, n.JS)
 	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Publisher = &jsPublisher{js: n.JS} })
-	build := func(id string) (*facts, []*eventsv1.Envelope, error) {
-		return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-	}
+	build := createdBuild(t)
 	if _, _, err := r.CreateOnce(ctx, "org/req-1", func() string { return "p1" }, build); err != nil {
 		t.Fatal(err)
 	}
 	// The orphan, stored after p1 and owing its event.
-	people, err := n.JS.KeyValue(ctx, "people")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := proto.Marshal(&facts{ParticipantId: "p2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := proto.Marshal(&storev1.Record{Data: data, RequestKey: requestHash("org/req-1"),
-		Outbox: []*eventsv1.Envelope{event(t, "test.created", "p2")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := people.Create(ctx, "p2", raw); err != nil {
-		t.Fatal(err)
-	}
+	putRecord(ctx, t, n.JS, "p2", "org/req-1", event(t, "test.created", "p2"))
 	if err := setMunicipality(ctx, r, "p1", "1480"); err != nil {
 		t.Fatal(err)
 	}

@@ -144,13 +144,7 @@ func TestRepo_RetriedCreateOnceTrustsTheLeader(t *testing.T) {
 			if _, err := people.Get(ctx, "p1"); err != nil {
 				t.Fatalf("the record: %v", err)
 			}
-			requests, err := n.JS.KeyValue(ctx, "people_requests")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st, err := requests.Status(ctx); err != nil || st.Values() != 0 {
-				t.Fatalf("requests bucket: %v (%v); want no reservation", st, err)
-			}
+			noReservations(ctx, t, n.JS)
 			if _, ok := r.Lookup("p2"); ok || r.Len() != 2 {
 				t.Fatalf("index: p2 listed %v, %d records; want p1 and other only", ok, r.Len())
 			}

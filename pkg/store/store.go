@@ -253,22 +253,12 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:   map[string]indexed[T]{},
-		byIndex:   map[string]map[string]keySet{},
-		pending:   map[string]pendingEntry{},
-		marks:     map[string]uint64{},
-		requested: map[string][]requestEntry{}, reqOf: map[string]string{},
-		reserved:  map[string]reservation{},
 		writer:    newWriterName(),
-		inOrder:   map[string]map[string][]string{},
-		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
 		requestsReady: make(chan struct{}), requestsDone: make(chan struct{}),
 	}
-	for name := range cfg.Indexes {
-		r.byIndex[name] = map[string]keySet{}
-	}
+	r.makeIndex()
 	// The watch lives until Close, not until Open's context ends: NATS
 	// unsubscribes a watcher whose context is done.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -300,6 +290,17 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		}
 	}
 	return r, nil
+}
+
+// makeIndex makes the index's empty maps.
+func (r *Repo[T]) makeIndex() {
+	r.records, r.pending, r.marks = map[string]indexed[T]{}, map[string]pendingEntry{}, map[string]uint64{}
+	r.byIndex, r.inOrder = map[string]map[string]keySet{}, map[string]map[string][]string{}
+	r.requested, r.reqOf, r.reserved = map[string][]requestEntry{}, map[string]string{}, map[string]reservation{}
+	r.erased = map[string]time.Time{}
+	for name := range r.cfg.Indexes {
+		r.byIndex[name] = map[string]keySet{}
+	}
 }
 
 // Close stops the watcher and the relay.
