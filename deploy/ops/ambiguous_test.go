@@ -38,7 +38,8 @@ func (w *writer) waitAmbiguous(t *testing.T, n int, proxy *ackProxy) {
 // participants bucket (KV_participants), at first of the PARTICIPANTS
 // stream too. Each create then stores its record and times out; the
 // writer retries with the same request id and is answered from the
-// reservation and the stored record, so the create is acknowledged
+// stored record, which its index holds by its request key (ADR 0146), so
+// the create is acknowledged
 // although its own write never was. Once the acknowledgements flow again,
 // every acknowledged create is readable and has exactly one registered
 // event in the stream: the published-up-to mark never covered an entry

@@ -12,6 +12,27 @@ import (
 
 func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 	defer close(r.done)
+	// Without its watch the index silently goes stale.
+	r.follow(ctx, w, "store: watch ended; the index no longer follows the bucket", func() {
+		r.mu.Lock()
+		first := !r.loaded
+		r.loaded = true
+		r.mu.Unlock()
+		if first {
+			close(r.ready)
+		}
+	}, func(e jetstream.KeyValueEntry) {
+		if h := r.cfg.Hooks; h != nil && h.BeforeWatchApply != nil {
+			h.BeforeWatchApply(e.Key())
+		}
+		r.apply(ctx, e.Key(), e.Revision(), e.Operation(), e.Value(), true)
+	})
+}
+
+// follow hands w's entries to apply until ctx ends or the watch does
+// (then logging lost, unless ctx ended), and calls loaded at the end of
+// the initial values.
+func (r *Repo[T]) follow(ctx context.Context, w jetstream.KeyWatcher, lost string, loaded func(), apply func(jetstream.KeyValueEntry)) {
 	defer func() { _ = w.Stop() }()
 	for {
 		select {
@@ -20,22 +41,15 @@ func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 		case e, ok := <-w.Updates():
 			if !ok {
 				if ctx.Err() == nil {
-					// Without its watch the index silently goes stale.
-					r.log.Error("store: watch ended; the index no longer follows the bucket")
+					r.log.Error(lost)
 				}
 				return
 			}
-			if e == nil { // end of the initial values
-				r.mu.Lock()
-				first := !r.loaded
-				r.loaded = true
-				r.mu.Unlock()
-				if first {
-					close(r.ready)
-				}
+			if e == nil {
+				loaded()
 				continue
 			}
-			r.apply(ctx, e.Key(), e.Revision(), e.Operation(), e.Value(), true)
+			apply(e)
 		}
 	}
 }
@@ -50,7 +64,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		// applied (deferred), so Sync never returns before the index has it.
 		defer func() {
 			r.mu.Lock()
-			r.watched = max(r.watched, rev)
+			r.noteWatchedLocked(rev)
 			r.mu.Unlock()
 		}()
 	}
@@ -119,14 +133,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 	}
 	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
-	if rk, ok := r.byRequest[key]; ok {
-		delete(r.unconfirmed, rk)
-		delete(r.byRequest, key)
-	}
-	if owes && rec.GetRequestKey() != "" && !rec.GetRemoved() {
-		r.unconfirmed[rec.GetRequestKey()] = key
-		r.byRequest[key] = rec.GetRequestKey()
-	}
+	r.applyRequestLocked(key, rev, op, &rec, live)
 	if owes {
 		since := time.Now()
 		if wasPending {

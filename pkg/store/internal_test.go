@@ -155,17 +155,17 @@ type publishFunc func(context.Context, *eventsv1.Envelope) error
 
 func (f publishFunc) Publish(ctx context.Context, env *eventsv1.Envelope) error { return f(ctx, env) }
 
-// TestConfirmedCreatesLeaveNoRequestKeys: once a create's events are out,
-// its request key is no longer kept as unconfirmed. It used to stay until
-// the record's next write: two map entries per create for the life of the
-// process, and a retry of the request took the slower finishUnconfirmed
-// path.
-func TestConfirmedCreatesLeaveNoRequestKeys(t *testing.T) {
+// TestConfirmedCreatesKeepTheirRequestKeys: once a create's events are
+// out, it owes nothing, but the index keeps its request key for the
+// record's life (ADR 0146), and no reservation is written: a retry is
+// answered from the record, with no write.
+func TestConfirmedCreatesKeepTheirRequestKeys(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
 	r := openFacts(t, n.JS, func(c *Config[*facts]) {
 		c.Publisher = publishFunc(func(context.Context, *eventsv1.Envelope) error { return nil })
+		c.MarkInterval = time.Hour // no mark moves the bucket during the retry
 	})
 	for k := range 5 {
 		build := func(id string) (*facts, []*eventsv1.Envelope, error) {
@@ -179,8 +179,28 @@ func TestConfirmedCreatesLeaveNoRequestKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if len(r.pending) != 0 || len(r.unconfirmed) != 0 || len(r.byRequest) != 0 {
-		t.Fatalf("after 5 confirmed creates: %d pending, %d unconfirmed, %d by request; want none", len(r.pending), len(r.unconfirmed), len(r.byRequest))
+	pending, requested, reserved := len(r.pending), len(r.requested), len(r.reserved)
+	r.mu.RUnlock()
+	if pending != 0 || requested != 5 || reserved != 0 {
+		t.Fatalf("after 5 confirmed creates: %d pending, %d request keys, %d reserved; want 0, 5, 0", pending, requested, reserved)
+	}
+	if st, err := r.requests.Status(ctx); err != nil || st.Values() != 0 {
+		t.Fatalf("requests bucket: %v values (%v), want none", st, err)
+	}
+	r.mu.RLock()
+	before := r.watched
+	r.mu.RUnlock()
+	v, _, err := r.CreateOnce(ctx, "org/req-3", func() string { return "unused" }, func(id string) (*facts, []*eventsv1.Envelope, error) {
+		return &facts{ParticipantId: id}, nil, nil
+	})
+	if err != nil || v.GetMunicipalityCode() != "0180" {
+		t.Fatalf("retry: %v, %v; want the stored record", v, err)
+	}
+	st, err := r.kv.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := st.(*jetstream.KeyValueBucketStatus).StreamInfo().State.LastSeq; last != before {
+		t.Fatalf("the bucket moved from %d to %d during a retry, want no write", before, last)
 	}
 }

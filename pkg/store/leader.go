@@ -20,8 +20,7 @@ import (
 // with leaderGet: JetStream's STREAM.MSG.GET, which only the stream's
 // leader answers (package leader). A disagreement is a read that finds
 // nothing (the entry may have been written moments ago on another
-// replica, or a reservation names it, or a revision-0 write was refused
-// as existing), a read older than the revision the index holds, or a
+// replica, or a revision-0 write was refused as existing), a read older than the revision the index holds, or a
 // compare-and-set refused after the read. Only then: a read that agrees
 // costs no extra request (docs/adr/0113, docs/adr/0119).
 
@@ -83,25 +82,4 @@ func (r *Repo[T]) indexedRev(id string) uint64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.records[id].rev
-}
-
-// getReservation reads the reservation of requestKey after Create refused
-// it as existing: a direct get that finds nothing is asked again of the
-// stream leader.
-func (r *Repo[T]) getReservation(ctx context.Context, requestKey string) (string, error) {
-	e, err := r.requests.Get(ctx, requestKey)
-	if err == nil {
-		return string(e.Value()), nil
-	}
-	if !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
-		return "", err
-	}
-	data, _, lerr := r.leaderGet(ctx, r.cfg.Bucket+"_requests", requestKey)
-	if errors.Is(lerr, jetstream.ErrKeyNotFound) || errors.Is(lerr, jetstream.ErrKeyDeleted) {
-		return "", err // the leader has none either: the direct get's answer stands
-	}
-	if lerr != nil {
-		return "", fmt.Errorf("from the stream leader: %w", lerr)
-	}
-	return string(data), nil
 }

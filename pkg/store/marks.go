@@ -129,18 +129,10 @@ func (r *Repo[T]) covered(rec *storev1.Record) bool {
 	return r.coveredLocked(rec.GetWriter(), rec.GetTicket())
 }
 
-// settledLocked forgets that the entry under key owes events, and with it
-// the entry's unconfirmed create: events go out only once the reservation
-// names the record, so an entry that owes none is confirmed. Without this
-// the request key stayed in the index's maps until the record's next
-// write, two entries per create for the life of the process. Called with
+// settledLocked forgets that the entry under key owes events. Called with
 // r.mu held.
 func (r *Repo[T]) settledLocked(key string) {
 	delete(r.pending, key)
-	if rk, ok := r.byRequest[key]; ok {
-		delete(r.unconfirmed, rk)
-		delete(r.byRequest, key)
-	}
 }
 
 // settle marks ticket n of the entry under key done once its events are

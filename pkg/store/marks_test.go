@@ -15,7 +15,6 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/events"
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -120,12 +119,12 @@ func requestHash(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// TestRepo_CreateOnceDiesBeforeReservation: the record is stored but its
-// reservation never is (the writer died between the two writes, which run
-// side by side). After a restart, the retry gets that same record and the
-// event goes out once; without a retry, the relay writes the reservation
-// and publishes.
-func TestRepo_CreateOnceDiesBeforeReservation(t *testing.T) {
+// TestRepo_CreateOnceDiesBeforeDeciding: the record is stored but its
+// writer died before it decided whether the record holds its request key
+// (and so before publishing). After a restart, the retry gets that same
+// record and the event goes out once; without a retry, the relay settles
+// the record by the same rule and publishes. No reservation is written.
+func TestRepo_CreateOnceDiesBeforeDeciding(t *testing.T) {
 	t.Parallel()
 	for _, retry := range []bool{true, false} {
 		t.Run(fmt.Sprintf("retry=%v", retry), func(t *testing.T) {
@@ -137,12 +136,10 @@ func TestRepo_CreateOnceDiesBeforeReservation(t *testing.T) {
 			crash := errors.New("crash")
 			r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
 				c.Publisher = &jsPublisher{js: n.JS}
-				c.Hooks = &store.Hooks{BeforeReserve: func(string) error { return crash }}
+				c.Hooks = &store.Hooks{AfterRecord: func(string) error { return crash }}
 				c.RelayInterval = time.Hour // the dying process never relays
 			})
-			build := func(id string) (*facts, []*eventsv1.Envelope, error) {
-				return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-			}
+			build := createdBuild(t)
 			if _, _, err := r.CreateOnce(ctx, "org/req-1", ids.UUIDv7{}.New, build); !errors.Is(err, crash) {
 				t.Fatalf("create: %v, want the crash", err)
 			}
@@ -178,9 +175,15 @@ func TestRepo_CreateOnceDiesBeforeReservation(t *testing.T) {
 			if r2.Len() != 1 {
 				t.Fatalf("records %d, want 1", r2.Len())
 			}
-			if got := eventCount(ctx, t, s, "test.created"); got != 1 {
-				t.Fatalf("created events %d, want 1", got)
-			}
+			// The retry publishes beside its answer (without a retry,
+			// the relay did above).
+			testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+				if got := eventCount(ctx, t, s, "test.created"); got != 1 {
+					return fmt.Errorf("created events %d, want 1", got)
+				}
+				return nil
+			})
+			noReservations(ctx, t, n2.JS)
 		})
 	}
 }
@@ -201,52 +204,54 @@ func mustItems(t *testing.T, p store.Page[*facts], err error) []string {
 }
 
 // TestRepo_UnconfirmedCreateLosesToOtherRecord: the writer died after its
-// record and before its reservation, and by then the reservation names
-// another record (a retry on another replica won). The relay deletes the
-// orphan without publishing anything for it.
+// record and before it decided, and an earlier record of the same request
+// (a concurrent attempt on another replica, which this replica's index
+// had not applied yet) holds the key. The relay deletes the orphan
+// without publishing anything for it, and a retry gets the earlier one.
 func TestRepo_UnconfirmedCreateLosesToOtherRecord(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
 	s := mustStream(t, n.JS)
 	crash := errors.New("crash")
+	held, release := make(chan struct{}), make(chan struct{})
 	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
 		c.Publisher = &jsPublisher{js: n.JS}
-		c.Hooks = &store.Hooks{BeforeReserve: func(string) error { return crash }}
+		c.Hooks = &store.Hooks{
+			AfterRecord: func(string) error { return crash },
+			// The index does not get to the winner until the crash.
+			BeforeWatchApply: func(key string) {
+				if key == "winner" {
+					close(held)
+					<-release
+				}
+			},
+		}
 		c.RelayInterval = time.Hour
 	})
-	build := func(id string) (*facts, []*eventsv1.Envelope, error) {
-		return &facts{ParticipantId: id}, []*eventsv1.Envelope{event(t, "test.created", id)}, nil
-	}
+	build := createdBuild(t)
+	// The winner, stored first by the other attempt (its events out).
+	putRecord(ctx, t, n.JS, "winner", "org/req-2")
+	<-held
 	if _, _, err := r.CreateOnce(ctx, "org/req-2", ids.UUIDv7{}.New, build); !errors.Is(err, crash) {
 		t.Fatalf("create: %v, want the crash", err)
 	}
-	page, err := r.Find(store.Query[*facts]{})
+	page, err := r.Find(store.Query[*facts]{}) // the orphan only
 	orphan := mustItems(t, page, err)[0]
+	close(release)
 	r.Close()
-	// The winner: its reservation and record, as the retry stored them.
-	requests, err := n.JS.KeyValue(ctx, "people_requests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := requests.Create(ctx, requestHash("org/req-2"), []byte("winner")); err != nil {
-		t.Fatal(err)
-	}
 	r2 := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
 		c.Publisher = &jsPublisher{js: n.JS}
 		c.RelayInterval, c.RelayGrace = 20*time.Millisecond, time.Millisecond
 	})
-	if _, err := r2.Create(ctx, "winner", &facts{ParticipantId: "winner"}, event(t, "test.created", "winner")); err != nil {
-		t.Fatal(err)
-	}
 	testutil.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
 		if _, _, err := r2.Get(ctx, orphan); apperr.ErrorCode(err) != apperr.NotFound {
 			return fmt.Errorf("orphan: %v, want NotFound", err)
 		}
 		return nil
 	})
-	if got := eventCount(ctx, t, s, "test.created"); got != 1 {
-		t.Fatalf("created events %d, want 1 (the winner's)", got)
+	if got := eventCount(ctx, t, s, "test.created"); got != 0 {
+		t.Fatalf("created events %d, want none (the orphan's was never to go out)", got)
 	}
 	v, _, err := r2.CreateOnce(ctx, "org/req-2", ids.UUIDv7{}.New, build)
 	if err != nil || v.GetParticipantId() != "winner" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -34,18 +33,9 @@ func NewFed[T proto.Message](cfg Config[T], sync func(ctx context.Context) error
 	}
 	r := &Repo[T]{
 		cfg: cfg, log: log.With("bucket", cfg.Bucket), fedSync: sync,
-		records:     map[string]indexed[T]{},
-		byIndex:     map[string]map[string]keySet{},
-		pending:     map[string]pendingEntry{},
-		marks:       map[string]uint64{},
-		unconfirmed: map[string]string{}, byRequest: map[string]string{},
-		inOrder: map[string]map[string][]string{},
-		erased:  map[string]time.Time{},
-		loaded:  true,
+		loaded: true,
 	}
-	for name := range cfg.Indexes {
-		r.byIndex[name] = map[string]keySet{}
-	}
+	r.makeIndex()
 	return r, nil
 }
 

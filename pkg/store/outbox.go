@@ -31,6 +31,7 @@ func (r *Repo[T]) relayLoop(ctx context.Context) {
 		case <-tick.C:
 			r.relay(ctx)
 			r.afterPurges(ctx)
+			r.sweepReservations()
 		}
 	}
 }
@@ -126,6 +127,7 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 		err = r.kv.Delete(ctx, id, jetstream.LastRevision(rev))
 	default:
 		clean := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
+		carryRequest(clean, rec, rev)
 		_, err = r.write(ctx, id, clean, rev)
 	}
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -257,9 +259,9 @@ func (r *Repo[T]) relay(ctx context.Context) {
 			continue
 		}
 		if !rec.GetRemoved() && rec.GetRequestKey() != "" {
-			// A create whose writer died between its record and its
-			// request reservation: publish only if the reservation
-			// names it (reserve.go).
+			// A create whose writer may have died before it decided:
+			// publish only if the record holds its request key
+			// (reserve.go).
 			mine, err := r.confirmCreate(ctx, key, rev, rec)
 			if err != nil {
 				r.log.Warn("store: relay could not confirm a create, will retry", "key", key, "err", err)

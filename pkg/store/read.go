@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
@@ -203,34 +201,24 @@ func (r *Repo[T]) Sync(ctx context.Context) error {
 	if r.fed() {
 		return r.fedSync(ctx)
 	}
-	st, err := r.kv.Status(ctx)
+	state, err := bucketState(ctx, r.kv)
 	if err != nil {
-		return fmt.Errorf("store: status %s: %w", r.cfg.Bucket, err)
+		return err
+	}
+	return r.waitWatched(ctx, state.LastSeq)
+}
+
+// bucketState is the state of kv's stream, from its leader.
+func bucketState(ctx context.Context, kv jetstream.KeyValue) (jetstream.StreamState, error) {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("store: status %s: %w", kv.Bucket(), err)
 	}
 	bs, ok := st.(*jetstream.KeyValueBucketStatus)
 	if !ok {
-		return fmt.Errorf("store: status %s: unexpected type %T", r.cfg.Bucket, st)
+		return jetstream.StreamState{}, fmt.Errorf("store: status %s: unexpected type %T", kv.Bucket(), st)
 	}
-	want := bs.StreamInfo().State.LastSeq
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r.mu.RLock()
-		done := r.watched >= want
-		r.mu.RUnlock()
-		if done {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return apperr.Errorf(apperr.Unavailable, "the index of %s is behind", r.cfg.Bucket)
-		}
-		t := time.NewTimer(2 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return bs.StreamInfo().State, nil
 }
 
 // Len returns how many live records the index holds.

@@ -87,6 +87,7 @@ func (r *Repo[T]) relayAll(ctx context.Context, owed []owedEntry) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			clean := &storev1.Record{Data: o.rec.GetData(), SealedData: o.rec.GetSealedData(), Subject: o.rec.GetSubject()}
+			carryRequest(clean, o.rec, o.rev)
 			_, err := r.write(ctx, o.key, clean, o.rev)
 			if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 				// A newer write carried the events on (mismatch), or the

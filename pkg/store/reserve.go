@@ -19,47 +19,44 @@ import (
 )
 
 // CreateOnce is Create made idempotent by a caller's request id: the first
-// call picks an id with newID and remembers it under requestKey for a day;
-// a repeated call (even after a crash half-way) creates or returns the
-// record under the same id. build makes the record and its events for id
-// (it may be called again with another id).
+// call picks an id with newID and the record carries the hashed request
+// key for its life; a repeated call (even after a crash half-way) returns
+// the record the first one stored, and never creates a removed or erased
+// one again. build makes the record and its events for id (it may be
+// called again with another id).
 //
-// A new request writes its reservation and its record at the same time
-// (two streams, two fsyncs side by side rather than one after the other)
-// and publishes the record's events only once both are stored and the
-// reservation names the record. The record carries the request key, so
-// when the writer dies between the two the relay settles it: it writes
-// the missing reservation, or finds that a retry's reservation names
-// another record and deletes this one, unpublished and unacknowledged
-// (docs/adr/0034-one-write-per-create.md).
+// A new request writes only its record. Before it publishes or answers,
+// it waits until its own index has applied that write, and so every
+// entry before it in the stream: if the index then holds an earlier
+// record of the request key (a concurrent repeat on another replica), or
+// one that was removed, this create lost: it deletes its record,
+// unpublished and unanswered (the id is never reused), and answers with
+// the other. A retry finds the record in the index by its request key and
+// answers from it, with no write; when the first attempt died before its
+// events went out, the retry (or later the relay) settles that record by
+// the same rule and publishes them
+// (docs/adr/0146-a-create-without-its-reservation.md).
 func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func() string,
 	build func(id string) (T, []*eventsv1.Envelope, error)) (T, uint64, error) {
 	var zero T
+	if r.fed() {
+		return zero, 0, errFedWrite()
+	}
 	if requestKey == "" {
 		return zero, 0, apperr.Errorf(apperr.Invalid, "request id is required")
 	}
-	// Hashing makes any caller-scoped key a valid, fixed-size KV key.
-	sum := sha256.Sum256([]byte(requestKey))
-	requestKey = hex.EncodeToString(sum[:16])
-	// A repeated request finds its reservation: no write at all when its
-	// record is there. A read, not a durable write.
-	if e, err := r.requests.Get(ctx, requestKey); err == nil {
-		return r.takeOver(ctx, string(e.Value()), build)
-	} else if !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
-		return zero, 0, fmt.Errorf("store: read request: %w", err)
-	}
-	// No reservation, but perhaps a record of this request whose writer
-	// died before its reservation was stored: finish that one.
-	if v, rev, ok, err := r.finishUnconfirmed(ctx, requestKey); err != nil || ok {
-		return v, rev, err
+	requestKey = hashRequestKey(requestKey)
+	// A repeated request: the index knows its key. Reads, no write.
+	if r.knowsRequest(requestKey) {
+		if v, rev, ok, err := r.answerRequest(ctx, requestKey, build); ok || err != nil {
+			return v, rev, err
+		}
 	}
 	id := newID()
 	if !ids.Valid(id) {
 		return zero, 0, apperr.Errorf(apperr.Invalid, "invalid id")
 	}
 	prepared := r.prepareKey(ctx, id)
-	reserved := make(chan error, 1)
-	go func(ctx context.Context) { reserved <- r.reserve(ctx, requestKey, id) }(ctx)
 	v, evs, err := build(id)
 	if err != nil {
 		return zero, 0, err
@@ -75,35 +72,115 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 		return zero, 0, err
 	}
 	rec.RequestKey = requestKey
+	holes := r.holeCount()
 	rev, err := r.createEntry(ctx, id, rec)
-	if h := r.cfg.Hooks; err == nil && h != nil && h.AfterRecord != nil {
+	if apperr.ErrorCode(err) == apperr.AlreadyExists {
+		return r.idTaken(ctx, requestKey, id, err, build)
+	}
+	if err != nil {
+		// Perhaps stored after all: a retry or the relay settles it.
+		return zero, 0, err
+	}
+	if h := r.cfg.Hooks; h != nil && h.AfterRecord != nil {
 		if herr := h.AfterRecord(id); herr != nil {
 			return zero, 0, herr
 		}
 	}
-	rerr := <-reserved
-	var taken *takenError
-	switch {
-	case err != nil:
-		// No record: a retry finds the reservation (if stored) and
-		// creates the record under its id.
+	won, err := r.decide(ctx, requestKey, id, rev, holes)
+	if err != nil {
+		// Undecided: the record waits for a retry or the relay, which
+		// settle it by the same rule.
 		return zero, 0, err
-	case rerr == nil:
-		r.flush(ctx, id, rev, rec)
-		return v, rev, nil
-	case errors.As(rerr, &taken):
-		// A concurrent repeat of the request reserved first: ours goes,
-		// never published, and theirs is the answer.
+	}
+	if !won {
+		// A concurrent repeat of the request, or a record of it since
+		// removed, came first: ours goes, never published.
 		if err := r.dropUnconfirmed(ctx, id, rev, rec.GetTicket()); err != nil {
 			return zero, 0, err
 		}
-		return r.takeOver(ctx, taken.id, build)
-	default:
-		// The reservation may or may not be stored: the relay settles the
-		// record after its grace (confirmCreate), and a retry finds
-		// whichever record the reservation names.
-		return zero, 0, fmt.Errorf("store: reserve request: %w", rerr)
+		v, rev, ok, err := r.answerRequest(ctx, requestKey, build)
+		if err == nil && !ok {
+			err = apperr.Errorf(apperr.Unavailable, "the request's record is being settled, try again")
+		}
+		return v, rev, err
 	}
+	r.flush(ctx, id, rev, rec)
+	return v, rev, nil
+}
+
+// hashRequestKey makes any caller-scoped key a valid, fixed-size KV key.
+func hashRequestKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:16])
+}
+
+// idTaken answers a create refused because id exists: with ids derived
+// from the request (dinners), that is this request's earlier attempt,
+// whose record carries the same request key. Otherwise taken is the
+// answer.
+func (r *Repo[T]) idTaken(ctx context.Context, requestKey, id string, taken error,
+	build func(id string) (T, []*eventsv1.Envelope, error)) (T, uint64, error) {
+	var zero T
+	rec, _, err := r.readRecord(ctx, id)
+	if err != nil || rec.GetRequestKey() != requestKey {
+		return zero, 0, taken
+	}
+	v, rev, ok, err := r.answerRequest(ctx, requestKey, build)
+	if err == nil && !ok {
+		return zero, 0, taken
+	}
+	return v, rev, err
+}
+
+// answerRequest answers a request whose key the index holds, once the
+// index is as new as the bucket: with the record that holds the key,
+// publishing its events beside the answer if its writer died before it
+// could (they are deduplicated by id); with FailedPrecondition when that record was
+// removed; or, for a reservation an older version wrote, as that version
+// did (takeOver). ok is false when nothing holds the key.
+func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
+	build func(id string) (T, []*eventsv1.Envelope, error)) (v T, rev uint64, ok bool, err error) {
+	if err := r.syncRequests(ctx); err != nil {
+		return v, 0, false, err
+	}
+	h, ok := r.holderOf(requestKey)
+	switch {
+	case !ok:
+		return v, 0, false, nil
+	case !h.live && h.created > 0:
+		// The index saw the record removed, or its person erased.
+		return v, 0, true, apperr.Errorf(apperr.FailedPrecondition, CreatedRecordRemoved)
+	case !h.live:
+		v, rev, err = r.takeOver(ctx, h.id, build)
+		return v, rev, true, err
+	}
+	rec, rev, err := r.readRecord(ctx, h.id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return v, 0, true, apperr.Errorf(apperr.FailedPrecondition, CreatedRecordRemoved)
+	}
+	if err != nil {
+		return v, 0, true, err
+	}
+	if !rec.GetRemoved() && len(rec.GetOutbox()) > 0 && !r.covered(rec) && r.cfg.Publisher != nil {
+		// Its writer may have died before publishing: publish now rather
+		// than after the relay's grace. Not before answering: the record
+		// holds the key, and its entry stays owing until its writer's
+		// mark or the relay settles it, so a publish that fails (or
+		// hangs on a lost acknowledgement) loses nothing and must not
+		// hold the answer (copies are dropped by id).
+		go func(ctx context.Context) {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := r.publishOutbox(ctx, rec, true); err != nil {
+				r.log.Warn("store: outbox left for the relay", "key", h.id, "err", err)
+			}
+		}(context.WithoutCancel(ctx))
+	}
+	v, rev, err = r.live(ctx, h.id, rec, rev)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		err = apperr.Errorf(apperr.FailedPrecondition, CreatedRecordRemoved)
+	}
+	return v, rev, true, err
 }
 
 // encodeNew is the entry Create writes for v under id, sealed, with the
@@ -126,8 +203,11 @@ func (r *Repo[T]) encodeNew(ctx context.Context, id string, v T, evs []*eventsv1
 	return rec, nil
 }
 
-// takeOver answers a request whose reservation names id: the record, or,
-// when the first attempt died before writing it, a new one under id.
+// takeOver answers a request whose entry in the requests bucket names id
+// (a reservation an older version wrote beside its record, or the key of
+// a record removed since): the record, or, when an older version's first
+// attempt died before writing it, a new one under id; FailedPrecondition
+// when the record was removed (its id is never reused).
 func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string) (T, []*eventsv1.Envelope, error)) (T, uint64, error) {
 	var zero T
 	if v, rev, err := r.Get(ctx, id); err == nil {
@@ -158,50 +238,20 @@ func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string)
 	return v, rev, nil
 }
 
-// takenError says a request's reservation names another record.
-type takenError struct{ id string }
-
-func (e *takenError) Error() string { return "store: the request is reserved for another record" }
-
-// reserve makes the reservation of requestKey name id, unless it names
-// another record already (*takenError).
-func (r *Repo[T]) reserve(ctx context.Context, requestKey, id string) error {
-	if h := r.cfg.Hooks; h != nil && h.BeforeReserve != nil {
-		if err := h.BeforeReserve(requestKey); err != nil {
-			return err
-		}
-	}
-	_, err := r.requests.Create(ctx, requestKey, []byte(id))
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, jetstream.ErrKeyExists) {
-		return err
-	}
-	// Create was refused by the leader: the reservation exists, even if
-	// the replica answering the read does not have it yet.
-	got, err := r.getReservation(ctx, requestKey)
-	if err != nil {
-		return fmt.Errorf("read request: %w", err)
-	}
-	if got != id {
-		return &takenError{id: got}
-	}
-	return nil
-}
-
-// confirmCreate is the relay's check of a create whose events are owed
-// and whose writer may have died before its reservation was stored: it
-// writes the reservation for the record, or, when it names another
-// record (a retry won), deletes this one unpublished. mine reports
-// whether the record stands and its events may go out.
+// confirmCreate is the relay's check of an entry that owes events and
+// carries a request key, whose writer may have died before it decided:
+// by the same rule as CreateOnce, once the index is as new as the bucket,
+// the record publishes only if it holds its request key; otherwise it is
+// deleted unpublished. mine reports whether it stands and its events may
+// go out.
 func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec *storev1.Record) (mine bool, err error) {
-	err = r.reserve(ctx, rec.GetRequestKey(), id)
-	var taken *takenError
-	if errors.As(err, &taken) {
+	if err := r.syncRequests(ctx); err != nil {
+		return false, err
+	}
+	if h, ok := r.holderOf(rec.GetRequestKey()); ok && h.id != id {
 		return false, r.dropUnconfirmed(ctx, id, rev, 0)
 	}
-	return err == nil, err
+	return true, nil
 }
 
 // dropUnconfirmed deletes a create that lost its request to another
@@ -221,6 +271,7 @@ func (r *Repo[T]) dropUnconfirmed(ctx context.Context, id string, rev, ticket ui
 	gone := ok && e.rev == rev && isLive(e)
 	if gone {
 		r.unindexLocked(id)
+		r.dropRequestLocked(id)
 		// A revision-only marker, so a late delivery cannot revive it.
 		r.records[id] = indexed[T]{rev: rev}
 		r.dirty = true
@@ -235,43 +286,6 @@ func (r *Repo[T]) dropUnconfirmed(ctx context.Context, id string, rev, ticket ui
 		}
 	}
 	return nil
-}
-
-// finishUnconfirmed looks in the index for a record of requestKey still
-// waiting for its reservation (its writer died, or is writing it right
-// now), makes the reservation name it and publishes its events: the
-// retry gets the record the first attempt stored. ok is false when there
-// is none, or the reservation names another record.
-func (r *Repo[T]) finishUnconfirmed(ctx context.Context, requestKey string) (v T, rev uint64, ok bool, err error) {
-	r.mu.RLock()
-	id, found := r.unconfirmed[requestKey]
-	r.mu.RUnlock()
-	if !found {
-		return v, 0, false, nil
-	}
-	// The index has the record: a replica that does not is behind.
-	rec, rev, err := r.readRecord(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		return v, 0, false, nil
-	}
-	if err != nil {
-		return v, 0, false, err
-	}
-	if rec.GetRemoved() || rec.GetRequestKey() != requestKey {
-		return v, 0, false, nil
-	}
-	if mine, err := r.confirmCreate(ctx, id, rev, rec); err != nil || !mine {
-		return v, 0, false, err
-	}
-	if len(rec.GetOutbox()) > 0 && !r.covered(rec) && r.cfg.Publisher != nil {
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := r.publishAndClear(pctx, id, rev, rec, true); err != nil {
-			r.log.Warn("store: outbox left for the relay", "key", id, "err", err)
-		}
-	}
-	v, rev, err = r.Get(ctx, id)
-	return v, rev, err == nil, err
 }
 
 // CreatedRecordRemoved is the FailedPrecondition message of a repeated

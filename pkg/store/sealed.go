@@ -114,9 +114,9 @@ func (r *Repo[T]) shred(ctx context.Context, key string, rec *storev1.Record) er
 }
 
 // prepareKey starts creating the data key of a new record's person in the
-// background and returns a channel closed when that is done. A create then
-// writes its request reservation and the key at the same time, one durable
-// write instead of two in a row on the caller's path (docs/adr/0032).
+// background and returns a channel closed when that is done, while the
+// caller builds the record (docs/adr/0032; pooled ids have their key
+// already, ADR 0034).
 // Only buckets keyed by the person's id (no Config.Subject) know the
 // subject before the record is built; for others, and without a keyring,
 // the channel is closed at once. A retried request that finds its earlier

@@ -102,14 +102,14 @@ type Hooks struct {
 	// before its events are published. Returning an error abandons the
 	// publish as a crash would; the caller still sees success.
 	AfterWrite func(key string) error
-	// BeforeReserve runs before CreateOnce writes a request's
-	// reservation, beside the record's own write. Returning an error
-	// abandons the reservation as a crash would.
-	BeforeReserve func(requestKey string) error
-	// AfterRecord runs in CreateOnce once the record is stored, while
-	// its reservation may still be on its way. Returning an error
-	// abandons the create as a crash would: the caller gets the error.
+	// AfterRecord runs in CreateOnce once the record is stored, before
+	// the writer decides whether it holds its request key. Returning an
+	// error abandons the create as a crash would: the caller gets the
+	// error.
 	AfterRecord func(key string) error
+	// BeforeWatchApply runs in the watch before it applies an entry, so a
+	// test can hold a replica's index behind the bucket.
+	BeforeWatchApply func(key string)
 	// BeforeLeaderGet runs before a read from a bucket's stream leader
 	// (leader.go). Returning an error fails the read as a stream without
 	// a leader would.
@@ -138,10 +138,24 @@ type Repo[T proto.Message] struct {
 	byIndex map[string]map[string]keySet // index name -> value -> ids
 	pending map[string]pendingEntry      // keys that may owe events
 	marks   map[string]uint64            // writer -> its published-up-to mark
-	// unconfirmed maps the request key of a create still owing its
-	// events to the record's id (reserve.go); byRequest is the reverse.
-	unconfirmed map[string]string
-	byRequest   map[string]string
+	// requested maps a request key to the live records that carry it,
+	// created first first; reqOf is a record's request key; reserved
+	// holds the keys of removed records and the requests bucket's
+	// entries (request.go).
+	requested map[string][]requestEntry
+	reqOf     map[string]string
+	reserved  map[string]reservation
+	// holes counts the watch's skipped revisions; waiters wait for it to
+	// reach a revision; requestsWatched is the requests bucket's watch's
+	// last revision (request.go).
+	holes           uint64
+	waiters         []watchWaiter
+	requestsWatched uint64
+	// syncMu guards the shared index syncs: nextSync is the round the
+	// next callers join, syncing says a round runs (request.go).
+	syncMu   sync.Mutex
+	nextSync *syncRound
+	syncing  bool
 	// inOrder is byIndex's ids in order, per value that Find was asked
 	// for since its set last changed (sorted.go).
 	inOrder map[string]map[string][]string
@@ -170,13 +184,17 @@ type Repo[T proto.Message] struct {
 	// waits for instead of the bucket.
 	fedSync func(ctx context.Context) error
 
-	ready     chan struct{}
-	loaded    bool // the initial values are in; guarded by mu
-	stopOnce  sync.Once
-	cancel    context.CancelFunc
-	done      chan struct{}
-	relayDone chan struct{}
-	markDone  chan struct{}
+	ready  chan struct{}
+	loaded bool // the initial values are in; guarded by mu
+	// requestsReady closes once the requests bucket's watch has its
+	// initial values; requestsDone when it ends.
+	requestsReady, requestsDone chan struct{}
+	stopOnce                    sync.Once
+	runCtx                      context.Context // ends at Close
+	cancel                      context.CancelFunc
+	done                        chan struct{}
+	relayDone                   chan struct{}
+	markDone                    chan struct{}
 }
 
 type indexed[T proto.Message] struct {
@@ -225,7 +243,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		History:  1,
 		Storage:  jetstream.FileStorage,
 		Replicas: cfg.Replicas,
-		TTL:      24 * time.Hour, // how long a request id stays idempotent
+		TTL:      requestKeep, // how long a removed record's request id stays taken
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open bucket %s_requests: %w", cfg.Bucket, err)
@@ -235,20 +253,12 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	published, _ := meter.Int64Counter("store.outbox.published", metric.WithDescription("outbox events published"))
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
-		records:     map[string]indexed[T]{},
-		byIndex:     map[string]map[string]keySet{},
-		pending:     map[string]pendingEntry{},
-		marks:       map[string]uint64{},
-		unconfirmed: map[string]string{}, byRequest: map[string]string{},
 		writer:    newWriterName(),
-		inOrder:   map[string]map[string][]string{},
-		erased:    map[string]time.Time{},
 		conflicts: conflicts, published: published,
 		ready: make(chan struct{}), done: make(chan struct{}),
+		requestsReady: make(chan struct{}), requestsDone: make(chan struct{}),
 	}
-	for name := range cfg.Indexes {
-		r.byIndex[name] = map[string]keySet{}
-	}
+	r.makeIndex()
 	// The watch lives until Close, not until Open's context ends: NATS
 	// unsubscribes a watcher whose context is done.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -257,20 +267,40 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		cancel()
 		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
 	}
-	r.cancel = cancel
+	rw, err := requests.WatchAll(runCtx)
+	if err != nil {
+		_ = w.Stop()
+		cancel()
+		return nil, fmt.Errorf("store: watch %s_requests: %w", cfg.Bucket, err)
+	}
+	r.cancel, r.runCtx = cancel, runCtx
 	r.relayDone = make(chan struct{})
 	r.markDone = make(chan struct{})
 	go r.watch(runCtx, w)
+	go r.watchRequests(runCtx, rw)
 	go r.relayLoop(runCtx)
 	go r.markLoop(runCtx)
 	r.observeBacklog(meter)
-	select {
-	case <-r.ready:
-	case <-ctx.Done():
-		r.Close()
-		return nil, ctx.Err()
+	for _, ready := range []chan struct{}{r.ready, r.requestsReady} {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			r.Close()
+			return nil, ctx.Err()
+		}
 	}
 	return r, nil
+}
+
+// makeIndex makes the index's empty maps.
+func (r *Repo[T]) makeIndex() {
+	r.records, r.pending, r.marks = map[string]indexed[T]{}, map[string]pendingEntry{}, map[string]uint64{}
+	r.byIndex, r.inOrder = map[string]map[string]keySet{}, map[string]map[string][]string{}
+	r.requested, r.reqOf, r.reserved = map[string][]requestEntry{}, map[string]string{}, map[string]reservation{}
+	r.erased = map[string]time.Time{}
+	for name := range r.cfg.Indexes {
+		r.byIndex[name] = map[string]keySet{}
+	}
 }
 
 // Close stops the watcher and the relay.
@@ -281,6 +311,7 @@ func (r *Repo[T]) Close() {
 	r.stopOnce.Do(func() {
 		r.cancel()
 		<-r.done
+		<-r.requestsDone
 		<-r.relayDone
 		<-r.markDone
 	})

@@ -144,6 +144,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if err != nil {
 			return zero, 0, err
 		}
+		carryRequest(next, rec, rev)
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -176,6 +177,7 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		return ErrNotFound
 	}
 	fromLeader := false // after a refused write, as in Update
+	kept := false       // the request key is in the requests bucket
 	for attempt := 0; ; attempt++ {
 		rec, rev, _, err := r.readUpdate(ctx, id, fromLeader)
 		if err != nil {
@@ -183,6 +185,15 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		}
 		if rec.GetRemoved() && !purge {
 			return ErrNotFound
+		}
+		if rk := rec.GetRequestKey(); rk != "" && !rec.GetRemoved() && !kept {
+			// A retry of the request that created the record must not
+			// create it again once it is gone: the key is kept a day
+			// (the bucket's TTL), durable before the record goes.
+			if _, err := r.requests.Put(ctx, rk, []byte(id)); err != nil {
+				return fmt.Errorf("store: keep request of %s/%s: %w", r.cfg.Bucket, id, err)
+			}
+			kept = true
 		}
 		var outbox []*eventsv1.Envelope
 		if !r.covered(rec) {
@@ -198,6 +209,7 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		// Removal events carry ids only and stay in clear: an erasure's
 		// must still be read after the key is shredded.
 		next := &storev1.Record{Removed: true, Purge: purge || rec.GetPurge(), Outbox: outbox, Subject: rec.GetSubject()}
+		carryRequest(next, rec, rev)
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {

@@ -58,13 +58,20 @@ type Record struct {
 	// write (docs/adr/0034-one-write-per-create.md).
 	Writer string `protobuf:"bytes,8,opt,name=writer,proto3" json:"writer,omitempty"`
 	Ticket uint64 `protobuf:"varint,9,opt,name=ticket,proto3" json:"ticket,omitempty"`
-	// For a create made idempotent by a request id: the hashed request key
-	// whose reservation must name this record before its events may be
-	// published. A create writes the record and the reservation at the same
-	// time; the relay finishes or drops a create whose writer died between.
-	RequestKey    string `protobuf:"bytes,10,opt,name=request_key,json=requestKey,proto3" json:"request_key,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// For a create made idempotent by a request id: the hashed request key.
+	// Every later write of the record keeps it, so a retry of the request
+	// finds the record in the index for as long as it lives. Two records of
+	// one request key are settled by stream order: the one created first
+	// wins, and a later one still owing its first events is deleted
+	// unpublished (docs/adr/0146-a-create-without-its-reservation.md).
+	RequestKey string `protobuf:"bytes,10,opt,name=request_key,json=requestKey,proto3" json:"request_key,omitempty"`
+	// The revision at which the record was created, kept by every later
+	// write (0 on the create's own entry, whose revision it is). With it a
+	// replica that only sees a record's latest revision still orders two
+	// records of one request key by when they were created.
+	CreatedRevision uint64 `protobuf:"varint,11,opt,name=created_revision,json=createdRevision,proto3" json:"created_revision,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Record) Reset() {
@@ -167,6 +174,13 @@ func (x *Record) GetRequestKey() string {
 	return ""
 }
 
+func (x *Record) GetCreatedRevision() uint64 {
+	if x != nil {
+		return x.CreatedRevision
+	}
+	return 0
+}
+
 // OutboxTrace is the trace context (W3C traceparent and tracestate, as
 // the propagator writes them) of one outbox event.
 type OutboxTrace struct {
@@ -227,7 +241,7 @@ var File_motesplats_store_v1_record_proto protoreflect.FileDescriptor
 
 const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\n" +
-	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\xd5\x02\n" +
+	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\x80\x03\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x126\n" +
 	"\x06outbox\x18\x02 \x03(\v2\x1e.motesplats.events.v1.EnvelopeR\x06outbox\x12\x18\n" +
@@ -241,7 +255,8 @@ const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\x06ticket\x18\t \x01(\x04R\x06ticket\x12\x1f\n" +
 	"\vrequest_key\x18\n" +
 	" \x01(\tR\n" +
-	"requestKey\"\xa9\x01\n" +
+	"requestKey\x12)\n" +
+	"\x10created_revision\x18\v \x01(\x04R\x0fcreatedRevision\"\xa9\x01\n" +
 	"\vOutboxTrace\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12D\n" +
 	"\x06fields\x18\x02 \x03(\v2,.motesplats.store.v1.OutboxTrace.FieldsEntryR\x06fields\x1a9\n" +
