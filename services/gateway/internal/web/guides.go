@@ -218,6 +218,9 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today stri
 		Assigned: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, Active: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE,
 		NewcomerAccepted: a.GetNewcomerAccepted(), OrganisationAccepted: a.GetOrganisationAccepted()}
 	row.Dates, row.PastEnd = guidanceDates(p, a, today)
+	if over := guidanceOver(p, a); over != "" {
+		row.Dates = append(row.Dates, over)
+	}
 	for _, r := range catalog.Explain(a) {
 		key := "guides.explain." + r.Rule
 		text := p.tf(key, "Language", langWord(p, r.Language))
@@ -227,6 +230,40 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today stri
 		row.Why = append(row.Why, p.tf("guides.explain.points", "Text", text, "Points", r.Points))
 	}
 	return row
+}
+
+// guidanceOver words how an assignment that is over ended, with the day
+// and the reason its form recorded: "Avslutad 2026-12-05: har flyttat",
+// "Tackade nej 2026-12-05: den nyanlända, har inte tid". Empty for one that
+// is not over.
+func guidanceOver(p *page, a *guidesv1.Assignment) string {
+	day := ""
+	if a.GetEndTime() != nil {
+		day = a.GetEndTime().AsTime().In(stockholm).Format(time.DateOnly)
+	}
+	reason := ""
+	switch a.GetStatus() {
+	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ENDED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_WITHDRAWN:
+		if r := a.GetEndReason(); r != eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_UNSPECIFIED {
+			reason = p.word("guides.end."+strings.ToLower(strings.TrimPrefix(r.String(), "ASSIGNMENT_END_REASON_")), r.String())
+		}
+	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED:
+		var parts []string
+		if by := a.GetDeclinedBy(); by != eventsv1.AssignmentParty_ASSIGNMENT_PARTY_UNSPECIFIED {
+			parts = append(parts, p.word("guides.party."+strings.ToLower(strings.TrimPrefix(by.String(), "ASSIGNMENT_PARTY_")), by.String()))
+		}
+		if r := a.GetDeclineReason(); r != proposalv1.DeclineReason_DECLINE_REASON_UNSPECIFIED {
+			parts = append(parts, p.word("guides.decline."+strings.ToLower(strings.TrimPrefix(r.String(), "DECLINE_REASON_")), r.String()))
+		}
+		reason = strings.Join(parts, ", ")
+	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_REJECTED:
+		if r := a.GetRejectReason(); r != proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
+			reason = p.word("guides.reject."+strings.ToLower(strings.TrimPrefix(r.String(), "REJECT_REASON_")), r.String())
+		}
+	default:
+		return ""
+	}
+	return p.tf("guides.over."+strings.ToLower(strings.TrimPrefix(a.GetStatus().String(), "ASSIGNMENT_STATUS_")), "Date", day, "Reason", reason)
 }
 
 // guidanceDates words a guidance's dates as every page prints a day
@@ -370,6 +407,9 @@ type guideAssignmentsData struct {
 	Declines   []option
 	// Statuses is the status filter's choices, the one shown selected.
 	Statuses []dinnerChoice
+	// Filtered says a status was chosen, so an empty page says none is in
+	// that state rather than "none approved or running".
+	Filtered bool
 }
 
 func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -383,12 +423,17 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 	}
 	// The page lists the approved, assigned and active assignments; an
 	// address may narrow it to one of them (?status=ASSIGNMENT_STATUS_ACTIVE)
-	// and any other status is refused by its field, never read as all.
+	// or to those that are over, ended, declined, rejected or withdrawn, so
+	// a guidance a coordinator ended (or a party declined) can still be
+	// found with its reason: it was on no page once it left the running
+	// three. A proposal is the assignment page's. Any other status is
+	// refused by its field, never read as all.
 	statuses := []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
 		eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE}
-	names := make([]string, len(statuses))
-	for i, s := range statuses {
-		names[i] = s.String()
+	var names []string
+	for _, s := range append(slices.Clone(statuses), eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ENDED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED,
+		eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_REJECTED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_WITHDRAWN) {
+		names = append(names, s.String())
 	}
 	var v apperr.Validator
 	want := choiceFilter(&v, r.URL.Query(), "status", names...)
@@ -396,7 +441,7 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 		d.Statuses = append(d.Statuses, dinnerChoice{n, p.t("guides.status." + strings.ToLower(strings.TrimPrefix(n, "ASSIGNMENT_STATUS_"))), n == want})
 	}
 	if want != "" {
-		statuses = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[want])}
+		statuses, d.Filtered = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[want])}, true
 	}
 	if err := v.Err(); err != nil {
 		formErrors(p, err, sameField)
@@ -435,8 +480,9 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 		back = "/guides/assign#proposals"
 	case "reject":
 		back = "/guides/assign#proposals"
-		// The form's list always sends a reason; a post without one
-		// (a script, an old page) counts as "other", as mentoring's does.
+		// The form's list requires a reason (none is chosen for the
+		// coordinator); a post without one (a script, an old page)
+		// counts as "other", as mentoring's does.
 		a.RejectReason = proposalv1.RejectReason(enumField(&v, f, "reason", proposalv1.RejectReason_value))
 		if a.RejectReason == proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
 			a.RejectReason = proposalv1.RejectReason_REJECT_REASON_OTHER
