@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -96,4 +99,60 @@ func TestGuideAssignmentsThatAreOver(t *testing.T) {
 	}
 	_, page = b.get("/guides/assignments?status=ASSIGNMENT_STATUS_WITHDRAWN")
 	mustContain(t, page, "Inga lotsningar i det läget.")
+}
+
+// TestDinnerDeclineSaysWhyOnSeatings declines two invitations, one as the
+// guest answered by link would and one for the host, on the seatings page:
+// each declined row says who declined and why, in the page's words. The
+// row said only "tackade nej"; the reason the person gave reached the
+// report's counts and no page a coordinator follows a dinner on.
+func TestDinnerDeclineSaysWhyOnSeatings(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Middagsföreningen", "0880")
+	coord := e.coordinator(admin, "middag@example.org", org, "0880")
+	ctx := testutil.Context(t)
+	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+	for i, name := range []string{"Avböjare", "Värdavböjd"} {
+		host := dinnerHost(t, coord, org, "0880", fmt.Sprintf("Värd%d", i))
+		dinnerOffer(t, coord, host, "0880", 2, day)
+		dinnerSignUp(t, coord, dinnerGuest(t, coord, org, "0880", name), "0880", day)
+	}
+	job := runDinnerJob(t, coord, "decline-why")
+	seats, err := coord.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
+	if err != nil || len(seats.Msg.GetSeatings()) != 2 {
+		t.Fatalf("seatings: %v %v", seats, err)
+	}
+	b := e.browser()
+	b.signIn("middag@example.org", password)
+	b.get("/")
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+	party := map[string]string{}
+	for i, sv := range seats.Msg.GetSeatings() {
+		id := sv.GetSeating().GetId()
+		if _, err := coord.dinners.ApproveSeating(ctx, connect.NewRequest(&gatewayv1.ApproveSeatingRequest{Id: id})); err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"answer": {"no"}, "party": {"DINNER_PARTY_GUEST"}, "decline_reason": {"RSVP_DECLINE_REASON_DISTANCE"}, "back": {"/dinners/seatings"}}
+		party[id] = "gästen: för långt bort"
+		if i == 1 {
+			form.Set("party", "DINNER_PARTY_HOST")
+			form.Set("decline_reason", "RSVP_DECLINE_REASON_ILLNESS")
+			party[id] = "värden: sjukdom"
+		}
+		if code, loc := b.post("/dinners/seatings/"+id+"/rsvp", form); code != http.StatusSeeOther {
+			t.Fatalf("decline %s: %d %s", id, code, trim(loc))
+		}
+	}
+	_, page := b.get("/dinners/seatings?status=SEATING_STATUS_DECLINED")
+	for id, want := range party {
+		row := page[strings.Index(page, `id="seating-`+id+`"`):]
+		row = row[:strings.Index(row, "</tr>")]
+		if !strings.Contains(row, "tackade nej · "+want) {
+			t.Errorf("the declined row of %s does not say %q:\n%s", id, "tackade nej · "+want, trim(visibleText(row)))
+		}
+	}
 }

@@ -86,6 +86,10 @@ type dinnerSeatingRow struct {
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
 	Given    []string
+	// Declined says who declined and why ("gästen: för långt bort"),
+	// as the person or the coordinator answered: the status alone said
+	// "tackade nej" and the reason reached only the report's counts.
+	Declined string
 	// Upcoming is set while the dinner is after today (Stockholm): the
 	// service takes attendance only from the dinner's day, so the form says
 	// so beside its button instead of answering with an error page.
@@ -126,6 +130,19 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 				row.Given = append(row.Given, p.tf("dinners.feedback.given", "Side", p.t(side.key), "Rating", side.fb.GetRating()))
 			}
 		}
+	}
+	if by := s.GetDeclinedBy(); s.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_DECLINED && by != eventsv1.DinnerParty_DINNER_PARTY_UNSPECIFIED {
+		reason := ""
+		if r := s.GetDeclineReason(); r != eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_UNSPECIFIED {
+			// The reason as a list offers it ("För långt bort"), mid-line.
+			w := []rune(declineWord(p, r))
+			reason = strings.ToLower(string(w[:1])) + string(w[1:])
+		}
+		party := "host"
+		if by == eventsv1.DinnerParty_DINNER_PARTY_GUEST {
+			party = "guest"
+		}
+		row.Declined = p.tf("dinners.declined."+party, "Reason", reason)
 	}
 	for v := eventsv1.Attendance_ATTENDANCE_CAME; v <= eventsv1.Attendance_ATTENDANCE_CANCELLED_LATE; v++ {
 		row.Attendances = append(row.Attendances, dinnerPick{v.String(), p.codeWord("dinners.attendance.", strings.TrimPrefix(v.String(), "ATTENDANCE_"))})
