@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -155,4 +159,89 @@ func TestDinnerDeclineSaysWhyOnSeatings(t *testing.T) {
 			t.Errorf("the declined row of %s does not say %q:\n%s", id, "tackade nej · "+want, trim(visibleText(row)))
 		}
 	}
+}
+
+// TestNamesakesOnProposals: two newcomers of one name in one municipality
+// (the seeded Kalmar has two Yonas Haidari and two Ahmad Haidari among its
+// 32 dinner proposals) were told apart on no proposal or follow-up page
+// of dinners and guides, so a coordinator approved one without knowing
+// which. Each namesake's row now says when they were registered, as the
+// registers and pickers do (ADR 0132); a guest with a name of their own,
+// or in two rows, gets nothing added.
+func TestNamesakesOnProposals(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	ctx := testutil.Context(t)
+	if _, err := e.serviceClient().CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
+		Name: "Lotsarna i Kalmar", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"},
+		IsGuideOrganisation: true, GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0880", Language: "ar", Capacity: 4}}}}); err != nil {
+		t.Fatal(err)
+	}
+	org := e.createOrg("Namnföreningen", "0880")
+	coord := e.coordinator(admin, "namn@example.org", org, "0880")
+	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+	for i, name := range []string{"Yonas", "Yonas", "Ensamma"} {
+		dinnerOffer(t, coord, dinnerHost(t, coord, org, "0880", fmt.Sprintf("Värd%d", i)), "0880", 2, day)
+		dinnerSignUp(t, coord, dinnerGuest(t, coord, org, "0880", name), "0880", day)
+		guideNewcomer(t, coord, org, "0880", "Lots"+name, "ar", typev1.Gender_GENDER_MAN, eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE)
+	}
+	runDinnerJob(t, coord, "namesakes")
+	b := e.browser()
+	b.signIn("namn@example.org", password)
+	b.get("/")
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+	rowsOf := func(page, name string) []string {
+		var out []string
+		for _, row := range strings.Split(page, "<tr")[1:] {
+			if text := visibleText("<tr" + row); strings.Contains(text, name) {
+				out = append(out, text)
+			}
+		}
+		return out
+	}
+	check := func(where, page, twin, single string) {
+		t.Helper()
+		rows := rowsOf(page, twin)
+		if len(rows) != 2 || rows[0] == rows[1] || !strings.Contains(rows[0], "(registrerad ") || !strings.Contains(rows[1], "(registrerad ") {
+			t.Errorf("%s: the namesakes' rows are not told apart: %q", where, rows)
+		}
+		if rows := rowsOf(page, single); len(rows) != 1 || strings.Contains(rows[0], "registrerad") {
+			t.Errorf("%s: the one of their own name: %q", where, rows)
+		}
+	}
+	_, page := b.get("/dinners")
+	check("/dinners", page, "Yonas Haddad", "Ensamma")
+	for _, id := range regexp.MustCompile(`action="/dinners/seatings/([^/"]+)/approve"`).FindAllStringSubmatch(page, -1) {
+		if code, loc := b.post("/dinners/seatings/"+id[1]+"/approve", url.Values{"back": {"/dinners"}}); code != http.StatusSeeOther {
+			t.Fatalf("approve: %d %s", code, trim(loc))
+		}
+	}
+	_, page = b.get("/dinners/seatings")
+	check("/dinners/seatings", page, "Yonas Haddad", "Ensamma")
+
+	_, page = b.get("/guides/assign")
+	m := requestIDRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no request id on the assignment page:\n%s", trim(page))
+	}
+	if code, loc := b.post("/guides/jobs", url.Values{"request_id": {m[1]}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
+		t.Fatalf("start a job: %d %s", code, trim(loc))
+	}
+	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		if _, page = b.get("/guides/assign"); len(approveRe.FindAllString(page, -1)) != 3 {
+			return fmt.Errorf("%d proposals, want 3", len(approveRe.FindAllString(page, -1)))
+		}
+		return nil
+	})
+	check("/guides/assign", page, "LotsYonas", "LotsEnsamma")
+	for _, id := range approveRe.FindAllStringSubmatch(page, -1) {
+		if code, loc := b.post("/guides/assignments/"+id[1]+"/approve", nil); code != http.StatusSeeOther {
+			t.Fatalf("approve: %d %s", code, trim(loc))
+		}
+	}
+	_, page = b.get("/guides/assignments")
+	check("/guides/assignments", page, "LotsYonas", "LotsEnsamma")
 }

@@ -86,6 +86,9 @@ type dinnerSeatingRow struct {
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
 	Given    []string
+	// Apart tells the guest from a namesake on the same page: when they
+	// were registered ("registrerad 2026-03-14"; ADR 0132), else empty.
+	Apart string
 	// Declined says who declined and why ("gästen: för långt bort"),
 	// as the person or the coordinator answered: the status alone said
 	// "tackade nej" and the reason reached only the report's counts.
@@ -208,8 +211,11 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
+	apart := seatingsApart(p, res.GetSeatings())
 	for _, v := range res.GetSeatings() {
-		d.Proposals = append(d.Proposals, p.dinnerSeatingRow(v, "/dinners#proposals"))
+		row := p.dinnerSeatingRow(v, "/dinners#proposals")
+		row.Apart = apart[v.GetSeating().GetParticipantId()]
+		d.Proposals = append(d.Proposals, row)
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	if job != "" {

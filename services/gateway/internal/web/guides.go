@@ -201,6 +201,9 @@ type guideAssignmentRow struct {
 	// (or, not yet started, when it was assigned) and when the newcomer's
 	// establishment period, and with it the guidance, ends (ADR 0139).
 	Dates []string
+	// Apart tells the newcomer from a namesake on the same page (see
+	// dinnerSeatingRow).
+	Apart string
 	// PastEnd marks an assigned or active guidance whose establishment
 	// period is over: the coordinator should end it.
 	PastEnd bool
@@ -358,8 +361,11 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 		return nil, err
 	}
 	today := time.Now().In(stockholm).Format(time.DateOnly)
+	apart := assignmentsApart(p, res.GetAssignments())
 	for _, v := range res.GetAssignments() {
-		d.Rows = append(d.Rows, newGuideAssignmentRow(p, v, today))
+		row := newGuideAssignmentRow(p, v, today)
+		row.Apart = apart[v.GetAssignment().GetParticipantId()]
+		d.Rows = append(d.Rows, row)
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
 	return d, nil
@@ -455,8 +461,11 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 			return err
 		}
 		today := time.Now().In(stockholm).Format(time.DateOnly)
+		apart := assignmentsApart(p, res.GetAssignments())
 		for _, v := range res.GetAssignments() {
-			d.Rows = append(d.Rows, newGuideAssignmentRow(p, v, today))
+			row := newGuideAssignmentRow(p, v, today)
+			row.Apart = apart[v.GetAssignment().GetParticipantId()]
+			d.Rows = append(d.Rows, row)
 		}
 		d.Pager = newPager(p, r, "", "", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
 	}

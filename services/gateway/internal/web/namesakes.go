@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -142,4 +143,40 @@ type volunteerView struct {
 
 func newVolunteerView(p *page, v *gatewayv1.VolunteerView) volunteerView {
 	return volunteerView{Org: v.GetOrganisationName(), Registered: registeredWords(p, v.GetVolunteer().GetCreateTime())}
+}
+
+// seatingsApart is apartWords for the dinners' seating rows, whose guests
+// are named "Förnamn Efternamn, kommun" as the left-out list names them: a
+// guest in two rows (two dinners) counts once.
+func seatingsApart(p *page, vs []*gatewayv1.SeatingView) map[string]string {
+	var all []namesake
+	for _, v := range vs {
+		s := v.GetSeating()
+		all = append(all, namesake{ID: s.GetParticipantId(), Label: v.GetParticipantName() + ", " + s.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()})
+	}
+	return onceApart(p, all)
+}
+
+// assignmentsApart is seatingsApart for the guides' assignment rows.
+func assignmentsApart(p *page, vs []*gatewayv1.GuideAssignmentView) map[string]string {
+	var all []namesake
+	for _, v := range vs {
+		a := v.GetAssignment()
+		all = append(all, namesake{ID: a.GetParticipantId(), Label: v.GetParticipantName() + ", " + a.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()})
+	}
+	return onceApart(p, all)
+}
+
+// onceApart is apartWords for rows that may name one person more than
+// once, or a person whose name could not be read (left out).
+func onceApart(p *page, all []namesake) map[string]string {
+	seen := map[string]bool{}
+	var once []namesake
+	for _, n := range all {
+		if !seen[n.ID] && !strings.HasPrefix(n.Label, ", ") {
+			seen[n.ID] = true
+			once = append(once, n)
+		}
+	}
+	return apartWords(p, once)
 }
