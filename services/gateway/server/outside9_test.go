@@ -31,32 +31,8 @@ func TestGuideAssignmentsThatAreOver(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
 	setupGuides(t, e)
-	b := e.browser()
-	b.signIn("lots@example.org", password)
-	b.get("/")
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
-	_, page := b.get("/guides/assign")
-	m := requestIDRe.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no request id on the assignment page:\n%s", trim(page))
-	}
-	if code, loc := b.post("/guides/jobs", url.Values{"request_id": {m[1]}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
-		t.Fatalf("start a job: %d %s", code, trim(loc))
-	}
-	var ids []string
-	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
-		_, page = b.get("/guides/assign")
-		ids = nil
-		for _, m := range approveRe.FindAllStringSubmatch(page, -1) {
-			ids = append(ids, m[1])
-		}
-		if len(ids) != 4 {
-			return fmt.Errorf("%d proposals on the page, want 4", len(ids))
-		}
-		return nil
-	})
+	b := swedishBrowser(t, e, "lots@example.org")
+	page, ids := guideJobProposals(t, b, "0880", 4)
 	mustContain(t, page, `name="reason" required><option value="">Välj skäl …</option>`)
 
 	post := func(id, action string, form url.Values) {
@@ -128,12 +104,7 @@ func TestDinnerDeclineSaysWhyOnSeatings(t *testing.T) {
 	if err != nil || len(seats.Msg.GetSeatings()) != 2 {
 		t.Fatalf("seatings: %v %v", seats, err)
 	}
-	b := e.browser()
-	b.signIn("middag@example.org", password)
-	b.get("/")
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b := swedishBrowser(t, e, "middag@example.org")
 	party := map[string]string{}
 	for i, sv := range seats.Msg.GetSeatings() {
 		id := sv.GetSeating().GetId()
@@ -187,12 +158,7 @@ func TestNamesakesOnProposals(t *testing.T) {
 		guideNewcomer(t, coord, org, "0880", "Lots"+name, "ar", typev1.Gender_GENDER_MAN, eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE)
 	}
 	runDinnerJob(t, coord, "namesakes")
-	b := e.browser()
-	b.signIn("namn@example.org", password)
-	b.get("/")
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b := swedishBrowser(t, e, "namn@example.org")
 	rowsOf := func(page, name string) []string {
 		var out []string
 		for _, row := range strings.Split(page, "<tr")[1:] {
@@ -222,26 +188,52 @@ func TestNamesakesOnProposals(t *testing.T) {
 	_, page = b.get("/dinners/seatings")
 	check("/dinners/seatings", page, "Yonas Haddad", "Ensamma")
 
-	_, page = b.get("/guides/assign")
-	m := requestIDRe.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no request id on the assignment page:\n%s", trim(page))
-	}
-	if code, loc := b.post("/guides/jobs", url.Values{"request_id": {m[1]}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
-		t.Fatalf("start a job: %d %s", code, trim(loc))
-	}
-	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
-		if _, page = b.get("/guides/assign"); len(approveRe.FindAllString(page, -1)) != 3 {
-			return fmt.Errorf("%d proposals, want 3", len(approveRe.FindAllString(page, -1)))
-		}
-		return nil
-	})
+	page, ids := guideJobProposals(t, b, "0880", 3)
 	check("/guides/assign", page, "LotsYonas", "LotsEnsamma")
-	for _, id := range approveRe.FindAllStringSubmatch(page, -1) {
-		if code, loc := b.post("/guides/assignments/"+id[1]+"/approve", nil); code != http.StatusSeeOther {
+	for _, id := range ids {
+		if code, loc := b.post("/guides/assignments/"+id+"/approve", nil); code != http.StatusSeeOther {
 			t.Fatalf("approve: %d %s", code, trim(loc))
 		}
 	}
 	_, page = b.get("/guides/assignments")
 	check("/guides/assignments", page, "LotsYonas", "LotsEnsamma")
+}
+
+// swedishBrowser signs email in with the web app in Swedish.
+func swedishBrowser(t *testing.T, e *env, email string) *browser {
+	t.Helper()
+	b := e.browser()
+	b.signIn(email, password)
+	b.get("/")
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+	return b
+}
+
+// guideJobProposals starts a guides job for muni from the assignment page
+// and waits for its want proposals there: the page and their ids.
+func guideJobProposals(t *testing.T, b *browser, muni string, want int) (string, []string) {
+	t.Helper()
+	_, page := b.get("/guides/assign")
+	m := requestIDRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no request id on the assignment page:\n%s", trim(page))
+	}
+	if code, loc := b.post("/guides/jobs", url.Values{"request_id": {m[1]}, "municipality_codes": {muni}}); code != http.StatusSeeOther {
+		t.Fatalf("start a job: %d %s", code, trim(loc))
+	}
+	var ids []string
+	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		_, page = b.get("/guides/assign")
+		ids = nil
+		for _, m := range approveRe.FindAllStringSubmatch(page, -1) {
+			ids = append(ids, m[1])
+		}
+		if len(ids) != want {
+			return fmt.Errorf("%d proposals on the page, want %d", len(ids), want)
+		}
+		return nil
+	})
+	return page, ids
 }

@@ -54,19 +54,7 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	}
 	r.ids = append(r.ids, mb.Msg.GetMessages()[0].GetId())
 
-	day := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
-	host := dinnerHost(t, coordB, orgB, "0880", "Hostvald")
-	guest := dinnerGuest(t, coordB, orgB, "0880", "Gästina")
-	offer := dinnerOffer(t, coordB, host, "0880", 4, day)
-	signUp := dinnerSignUp(t, coordB, guest, "0880", day)
-	job := runDinnerJob(t, coordB, "sweep-dinners")
-	seats, err := coordB.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
-	if err != nil || len(seats.Msg.GetSeatings()) == 0 {
-		t.Fatalf("seatings: %v %v", seats, err)
-	}
-	r.ids = append(r.ids, host, guest, offer.GetOffer().GetId(), signUp.GetSignUp().GetId(), job.GetId(), seats.Msg.GetSeatings()[0].GetSeating().GetId())
-	r.names = append(r.names, "Hostvald", "Gästina")
-	r.jobs = append(r.jobs, job.GetId())
+	r.plantDinner(t, coordB, orgB, "0880", "Hostvald", "Gästina")
 
 	// Guides: a guide organisation and its newcomers in 0180.
 	if _, err := e.serviceClient().CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
@@ -84,18 +72,7 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 
 	// Dinners of the same organisation in 0180, foreign to its 0380
 	// coordinator as to everyone else swept.
-	hostG := dinnerHost(t, coordG, orgG, "0180", "Värdhild")
-	guestG := dinnerGuest(t, coordG, orgG, "0180", "Gästrid")
-	offerG := dinnerOffer(t, coordG, hostG, "0180", 4, day)
-	signUpG := dinnerSignUp(t, coordG, guestG, "0180", day)
-	jobG := runDinnerJob(t, coordG, "sweep-dinners-0180")
-	seatsG, err := coordG.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: jobG.GetId()}))
-	if err != nil || len(seatsG.Msg.GetSeatings()) == 0 {
-		t.Fatalf("seatings in 0180: %v %v", seatsG, err)
-	}
-	r.ids = append(r.ids, hostG, guestG, offerG.GetOffer().GetId(), signUpG.GetSignUp().GetId(), jobG.GetId(), seatsG.Msg.GetSeatings()[0].GetSeating().GetId())
-	r.names = append(r.names, "Värdhild", "Gästrid")
-	r.jobs = append(r.jobs, jobG.GetId())
+	r.plantDinner(t, coordG, orgG, "0180", "Värdhild", "Gästrid")
 	var gjob string
 	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
 		if gjob == "" {
@@ -125,6 +102,25 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	r.ids = append(r.ids, gjob, as.Msg.GetAssignments()[0].GetAssignment().GetId())
 	r.jobs = append(r.jobs, gjob)
 	return admin, orgB, r
+}
+
+// plantDinner adds, as c, a dinner host and guest of org in muni named
+// host and guest, an offer, a sign-up and a job's seating, and records
+// their ids, names and the job.
+func (r *programmeRecords) plantDinner(t *testing.T, c *apiClient, org, muni, host, guest string) {
+	t.Helper()
+	day := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	h, g := dinnerHost(t, c, org, muni, host), dinnerGuest(t, c, org, muni, guest)
+	offer := dinnerOffer(t, c, h, muni, 4, day)
+	signUp := dinnerSignUp(t, c, g, muni, day)
+	job := runDinnerJob(t, c, "sweep-dinners-"+muni)
+	seats, err := c.dinners.ListSeatings(testutil.Context(t), connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
+	if err != nil || len(seats.Msg.GetSeatings()) == 0 {
+		t.Fatalf("seatings in %s: %v %v", muni, seats, err)
+	}
+	r.ids = append(r.ids, h, g, offer.GetOffer().GetId(), signUp.GetSignUp().GetId(), job.GetId(), seats.Msg.GetSeatings()[0].GetSeating().GetId())
+	r.names = append(r.names, host, guest)
+	r.jobs = append(r.jobs, job.GetId())
 }
 
 // lookalike returns an id of id's shape that names nothing: its last

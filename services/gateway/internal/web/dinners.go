@@ -211,7 +211,7 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
-	apart := seatingsApart(p, res.GetSeatings())
+	apart := viewsApart(p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
 	for _, v := range res.GetSeatings() {
 		row := p.dinnerSeatingRow(v, "/dinners#proposals")
 		row.Apart = apart[v.GetSeating().GetParticipantId()]

@@ -361,7 +361,7 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 		return nil, err
 	}
 	today := time.Now().In(stockholm).Format(time.DateOnly)
-	apart := assignmentsApart(p, res.GetAssignments())
+	apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
 	for _, v := range res.GetAssignments() {
 		row := newGuideAssignmentRow(p, v, today)
 		row.Apart = apart[v.GetAssignment().GetParticipantId()]
@@ -461,7 +461,7 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 			return err
 		}
 		today := time.Now().In(stockholm).Format(time.DateOnly)
-		apart := assignmentsApart(p, res.GetAssignments())
+		apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
 		for _, v := range res.GetAssignments() {
 			row := newGuideAssignmentRow(p, v, today)
 			row.Apart = apart[v.GetAssignment().GetParticipantId()]

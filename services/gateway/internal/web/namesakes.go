@@ -145,30 +145,27 @@ func newVolunteerView(p *page, v *gatewayv1.VolunteerView) volunteerView {
 	return volunteerView{Org: v.GetOrganisationName(), Registered: registeredWords(p, v.GetVolunteer().GetCreateTime())}
 }
 
-// seatingsApart is apartWords for the dinners' seating rows, whose guests
-// are named "Förnamn Efternamn, kommun" as the left-out list names them: a
-// guest in two rows (two dinners) counts once.
-func seatingsApart(p *page, vs []*gatewayv1.SeatingView) map[string]string {
-	var all []namesake
-	for _, v := range vs {
-		s := v.GetSeating()
-		all = append(all, namesake{ID: s.GetParticipantId(), Label: v.GetParticipantName() + ", " + s.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()})
-	}
-	return onceApart(p, all)
-}
-
-// assignmentsApart is seatingsApart for the guides' assignment rows.
-func assignmentsApart(p *page, vs []*gatewayv1.GuideAssignmentView) map[string]string {
-	var all []namesake
-	for _, v := range vs {
-		a := v.GetAssignment()
-		all = append(all, namesake{ID: a.GetParticipantId(), Label: v.GetParticipantName() + ", " + a.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()})
+// viewsApart is apartWords for a page's rows of dinners seatings or guides
+// assignments (record picks the record out of its view), whose newcomers
+// are named "Förnamn Efternamn, kommun" as the left-out list names them.
+func viewsApart[V interface {
+	GetParticipantName() string
+	GetParticipantRegistered() *timestamppb.Timestamp
+}, R interface {
+	GetParticipantId() string
+	GetMunicipalityCode() string
+}](p *page, vs []V, record func(V) R) map[string]string {
+	all := make([]namesake, len(vs))
+	for i, v := range vs {
+		r := record(v)
+		all[i] = namesake{ID: r.GetParticipantId(), Label: v.GetParticipantName() + ", " + r.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()}
 	}
 	return onceApart(p, all)
 }
 
 // onceApart is apartWords for rows that may name one person more than
-// once, or a person whose name could not be read (left out).
+// once (a guest at two dinners: counted once), or a person whose name
+// could not be read (left out).
 func onceApart(p *page, all []namesake) map[string]string {
 	seen := map[string]bool{}
 	var once []namesake
