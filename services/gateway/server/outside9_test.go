@@ -237,3 +237,37 @@ func guideJobProposals(t *testing.T, b *browser, muni string, want int) (string,
 	})
 	return page, ids
 }
+
+// TestDinnerReasonListsNamed: each reason list on the dinners pages is
+// labelled with what it is for and whose it is ("Skäl att avvisa: Gästa
+// Haddad, Värd Lindgren"); the label was "Välj skäl", the words of the
+// list's first entry, so a screen reader said "Välj skäl, Välj skäl" on
+// every row alike.
+func TestDinnerReasonListsNamed(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Middagsföreningen", "0880")
+	coord := e.coordinator(admin, "skal@example.org", org, "0880")
+	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+	dinnerOffer(t, coord, dinnerHost(t, coord, org, "0880", "Värd"), "0880", 2, day)
+	dinnerSignUp(t, coord, dinnerGuest(t, coord, org, "0880", "Gästa"), "0880", day)
+	runDinnerJob(t, coord, "reason-named")
+	b := swedishBrowser(t, e, "skal@example.org")
+	labelRe := regexp.MustCompile(`<label for="(?:reason|dr)-[^"]+" class="sr">([^<]*)</label>`)
+	_, page := b.get("/dinners")
+	if m := labelRe.FindAllStringSubmatch(page, -1); len(m) != 1 || !strings.HasPrefix(m[0][1], "Skäl att avvisa: Gästa Haddad, Värd ") {
+		t.Errorf("/dinners: the reject reason list is labelled %q", m)
+	}
+	id := regexp.MustCompile(`action="/dinners/seatings/([^/"]+)/approve"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no proposal:\n%s", trim(page))
+	}
+	if code, loc := b.post("/dinners/seatings/"+id[1]+"/approve", url.Values{"back": {"/dinners"}}); code != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", code, trim(loc))
+	}
+	_, page = b.get("/dinners/seatings")
+	if m := labelRe.FindAllStringSubmatch(page, -1); len(m) != 1 || !strings.HasPrefix(m[0][1], "Skäl att tacka nej: Gästa Haddad, Värd ") {
+		t.Errorf("/dinners/seatings: the decline reason list is labelled %q", m)
+	}
+}
