@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
@@ -43,26 +41,7 @@ func TestGuidePagesInSwedish(t *testing.T) {
 	mustContain(t, page, `<html lang="sv"`, ">Etableringslotsar</a>", "9 nyanlända", "Amina Guidesson",
 		"har rätt: föräldraledighet på heltid utesluter inte", "har rätt: inom etableringstiden på 24 månader")
 
-	_, page = b.get("/guides/assign")
-	m := requestIDRe.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no request id on the assignment page:\n%s", trim(page))
-	}
-	if code, loc := b.post("/guides/jobs", url.Values{"request_id": {m[1]}, "municipality_codes": {"0880"}}); code != http.StatusSeeOther {
-		t.Fatalf("start a job: %d %s", code, trim(loc))
-	}
-	var ids []string
-	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
-		_, page = b.get("/guides/assign")
-		ids = nil
-		for _, m := range approveRe.FindAllStringSubmatch(page, -1) {
-			ids = append(ids, m[1])
-		}
-		if len(ids) != 4 {
-			return fmt.Errorf("%d proposals on the page, want 4", len(ids))
-		}
-		return nil
-	})
+	page, ids := guideJobProposals(t, b, "0880", 4)
 	mustContain(t, page, "lotsning på ett språk den nyanlända talar (arabiska)", "Lotsarna i Kalmar", "Godkänn", "Avvisa")
 
 	for _, id := range ids {

@@ -52,3 +52,19 @@ func headSize(r *http.Request) int {
 	}
 	return n + 2
 }
+
+// tooLargeFor is the page for a request over the head limit: an answer
+// link's (a newcomer's, from a message) the answer page's own, in their
+// browser's language without the coordinators' menu; a link sent with
+// something appended until it was over 64 KiB showed the web app's
+// Swedish error page with "Tillbaka till översikten", the coordinators'
+// start page. Anything else gets app's.
+func tooLargeFor(app, answer http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/a/") {
+			answer.ServeHTTP(w, r)
+			return
+		}
+		app.ServeHTTP(w, r)
+	})
+}

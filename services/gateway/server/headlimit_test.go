@@ -44,11 +44,17 @@ func TestLongHeadInTheUsersWords(t *testing.T) {
 			431, "The address or the cookies the browser sent were too long"},
 		{"the API", "POST", "/motesplats.gateway.v1.RegistryService/ListParticipants", http.Header{"X-Pad": {strings.Repeat("c", 100<<10)}},
 			431, "431 Request Header Fields Too Large"},
+		// An answer link (a newcomer's) gets the answer page's own, in
+		// their language and without the coordinators' menu (ADR 0149).
+		{"an answer link of 100 KiB", "GET", "/a/" + strings.Repeat("a", 100<<10), http.Header{"Accept-Language": {"ar"}}, 431, "الرابط لا يعمل"},
 		{"past net/http's limit", "GET", long(300 << 10), http.Header{"Accept-Language": {"sv"}}, 431, "431 Request Header Fields Too Large"},
 	} {
 		code, closed, body := send(tt.method, tt.path, tt.header)
 		if code != tt.want || !strings.Contains(body, tt.words) || !closed {
 			t.Errorf("%s: %d, connection closed %t, %.300s; want %d with %q, closed", tt.name, code, closed, body, tt.want, tt.words)
+		}
+		if strings.HasPrefix(tt.path, "/a/") && strings.Contains(body, "Tillbaka till översikten") {
+			t.Errorf("%s: the coordinators' error page", tt.name)
 		}
 		if strings.Contains(body, strings.Repeat("a", 100)) {
 			t.Errorf("%s: the answer repeats the address", tt.name)

@@ -323,6 +323,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	wa.Register(mux)
+	var answerTooLarge http.Handler
 	{
 		// The form nonces' key comes from the signing key, which every
 		// replica shares, so an answer may reach any replica. Without
@@ -336,6 +337,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 			return fmt.Errorf("gateway: %w", err)
 		}
 		ap.Register(mux)
+		answerTooLarge = ap.HeaderTooLarge()
 	}
 	{
 		// The consent texts' printable page: public, as it holds no
@@ -350,7 +352,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	https := strings.HasPrefix(strings.ToLower(base), "https://")
 	app := otelhttp.NewHandler(secure(notFoundPage(mux, wa.NotFound(), wa.MethodNotAllowed()), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
 	srv := &http.Server{
-		Handler:           headLimit(app, secure(wa.HeaderTooLarge(), https)),
+		Handler:           headLimit(app, secure(tooLargeFor(wa.HeaderTooLarge(), answerTooLarge), https)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,6 +29,10 @@ type programmeRecords struct {
 	ids   []string
 	names []string
 	jobs  []string
+	// sameOrg signs in a coordinator of the organisation that holds the
+	// guides and the second dinners records (0180), scoped to its other
+	// municipality (0380): those records are as foreign to them.
+	sameOrg string
 }
 
 // plantProgrammes creates, as other coordinators: a mentoring pair with
@@ -51,19 +54,7 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	}
 	r.ids = append(r.ids, mb.Msg.GetMessages()[0].GetId())
 
-	day := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
-	host := dinnerHost(t, coordB, orgB, "0880", "Hostvald")
-	guest := dinnerGuest(t, coordB, orgB, "0880", "Gästina")
-	offer := dinnerOffer(t, coordB, host, "0880", 4, day)
-	signUp := dinnerSignUp(t, coordB, guest, "0880", day)
-	job := runDinnerJob(t, coordB, "sweep-dinners")
-	seats, err := coordB.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
-	if err != nil || len(seats.Msg.GetSeatings()) == 0 {
-		t.Fatalf("seatings: %v %v", seats, err)
-	}
-	r.ids = append(r.ids, host, guest, offer.GetOffer().GetId(), signUp.GetSignUp().GetId(), job.GetId(), seats.Msg.GetSeatings()[0].GetSeating().GetId())
-	r.names = append(r.names, "Hostvald", "Gästina")
-	r.jobs = append(r.jobs, job.GetId())
+	r.plantDinner(t, coordB, orgB, "0880", "Hostvald", "Gästina")
 
 	// Guides: a guide organisation and its newcomers in 0180.
 	if _, err := e.serviceClient().CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
@@ -71,11 +62,17 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 		IsGuideOrganisation: true, GuideCapacities: []*eventsv1.GuideCapacity{{MunicipalityCode: "0180", Language: "ar", Capacity: 4}}}}); err != nil {
 		t.Fatal(err)
 	}
-	orgG := e.createOrg("Förening 0180", "0180")
+	orgG := e.createOrg("Förening 0180", "0180", "0380")
 	coordG := e.coordinator(admin, "lots-0180@example.org", orgG, "0180")
+	r.sameOrg = "lots-0380@example.org"
+	e.coordinator(admin, r.sameOrg, orgG, "0380")
 	newcomerG := guideNewcomer(t, coordG, orgG, "0180", "Lotsianna", "ar", typev1.Gender_GENDER_WOMAN, eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE)
 	r.ids = append(r.ids, newcomerG)
 	r.names = append(r.names, "Lotsianna")
+
+	// Dinners of the same organisation in 0180, foreign to its 0380
+	// coordinator as to everyone else swept.
+	r.plantDinner(t, coordG, orgG, "0180", "Värdhild", "Gästrid")
 	var gjob string
 	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
 		if gjob == "" {
@@ -105,6 +102,25 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	r.ids = append(r.ids, gjob, as.Msg.GetAssignments()[0].GetAssignment().GetId())
 	r.jobs = append(r.jobs, gjob)
 	return admin, orgB, r
+}
+
+// plantDinner adds, as c, a dinner host and guest of org in muni named
+// host and guest, an offer, a sign-up and a job's seating, and records
+// their ids, names and the job.
+func (r *programmeRecords) plantDinner(t *testing.T, c *apiClient, org, muni, host, guest string) {
+	t.Helper()
+	day := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	h, g := dinnerHost(t, c, org, muni, host), dinnerGuest(t, c, org, muni, guest)
+	offer := dinnerOffer(t, c, h, muni, 4, day)
+	signUp := dinnerSignUp(t, c, g, muni, day)
+	job := runDinnerJob(t, c, "sweep-dinners-"+muni)
+	seats, err := c.dinners.ListSeatings(testutil.Context(t), connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
+	if err != nil || len(seats.Msg.GetSeatings()) == 0 {
+		t.Fatalf("seatings in %s: %v %v", muni, seats, err)
+	}
+	r.ids = append(r.ids, h, g, offer.GetOffer().GetId(), signUp.GetSignUp().GetId(), job.GetId(), seats.Msg.GetSeatings()[0].GetSeating().GetId())
+	r.names = append(r.names, host, guest)
+	r.jobs = append(r.jobs, job.GetId())
 }
 
 // lookalike returns an id of id's shape that names nothing: its last
@@ -167,10 +183,10 @@ func sweepOracle(t *testing.T, e *env, token string, ids, names []string) map[st
 	answer := func(sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, field, id string) (string, string) {
 		req := validFill(md.Input().Fields())
 		pointAt(req, field, id)
+		// The whole answer, byte for byte: status, message and every
+		// field violation (the details), the id sent aside.
 		code, body := connectCall(t, e, token, sd, md, req)
-		var ce struct{ Message string }
-		_ = json.Unmarshal([]byte(body), &ce)
-		return code + ": " + strings.ReplaceAll(ce.Message, id, "<id>"), body
+		return code + ": " + strings.ReplaceAll(body, id, "<id>"), body
 	}
 	for _, m := range gatewayMethods() {
 		sd, md := m.sd, m.md
@@ -237,7 +253,8 @@ func TestAccessSweepProgrammes(t *testing.T) {
 	// operator, run side by side: none of their requests may reach a
 	// foreign record, and what a create adds lies in the caller's own
 	// scope, which no sweep compares.
-	for name, tok := range map[string]string{"coordinator": coordA.token, "operator": operator.token} {
+	sameOrg := e.login(r.sameOrg, password)
+	for name, tok := range map[string]string{"coordinator": coordA.token, "operator": operator.token, "same organisation, other municipality": sameOrg.token} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			reached := sweepOracle(t, e, tok, r.ids, r.names)
@@ -257,7 +274,8 @@ func TestAccessSweepProgrammes(t *testing.T) {
 			}
 		})
 	}
-	for name, email := range map[string]string{"coordinator web": "a@example.org", "operator web": "ops@example.org"} {
+	for name, email := range map[string]string{"coordinator web": "a@example.org", "operator web": "ops@example.org",
+		"same organisation, other municipality web": r.sameOrg} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			b := e.browser()

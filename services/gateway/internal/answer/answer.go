@@ -465,6 +465,16 @@ func (p *Page) unconfigured(w http.ResponseWriter, lang string) {
 	p.render(w, http.StatusServiceUnavailable, v)
 }
 
+// HeaderTooLarge is the page for an answer link whose address or cookies
+// were over the server's head limit (64 KiB): 431, "Länken fungerar inte"
+// in the browser's language, as for any link that is not one (a message's
+// link is some 50 characters), rather than the coordinators' error page.
+func (p *Page) HeaderTooLarge() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.message(w, http.StatusRequestHeaderFieldsTooLarge, p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language")), "state.invalid", false)
+	})
+}
+
 // message shows a page of a title and a sentence: key+"_title" and
 // key+"_body".
 func (p *Page) message(w http.ResponseWriter, code int, lang, key string, again bool) {

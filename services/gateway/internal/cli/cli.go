@@ -204,7 +204,7 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
-		fmt.Fprint(e.Out, e.t("usage.intro")+e.t("help.main")+e.t("help.volunteers")+e.t("help.dinners")+e.t("help.guides")+e.t("help.messages")+e.t("help.consent")+e.t("help.deadletters"))
+		fmt.Fprint(e.Out, e.t("usage.intro")+helpText(e))
 		return nil
 	}
 	if cmd == "login" {
@@ -222,11 +222,18 @@ func Run(ctx context.Context, args []string, e Env) error {
 		return explain(e, showConsent(args[1:], e))
 	}
 	cfg, err := loadConfig(e)
-	if err != nil && !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
+	if err != nil && !slices.ContainsFunc(args, isHelpFlag) {
 		return err
 	}
 	// -h needs no sign-in: the command prints its flags before any call.
 	e.lang = langOf(envLang, cfg.Locale)
+	if text, unfinished, ok := askedGroupHelp(e, cmd, args); ok {
+		if unfinished {
+			return errors.New(text)
+		}
+		fmt.Fprintln(e.Out, text)
+		return nil
+	}
 	if err := textArgs(e, args); err != nil {
 		return err
 	}

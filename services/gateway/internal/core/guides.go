@@ -277,8 +277,8 @@ func (g *Gateway) ListGuideAssignments(ctx context.Context, c Caller, r *gateway
 // newcomer's and the organisation's names and its explanation.
 func (g *Gateway) assignmentView(ctx context.Context, c Caller, a *guidesv1.Assignment) *gatewayv1.GuideAssignmentView {
 	v := &gatewayv1.GuideAssignmentView{Assignment: a, OrganisationName: g.Backend.OrganisationName(ctx, a.GetOrganisationId())}
-	if n, err := g.Backend.ParticipantName(ctx, a.GetParticipantId()); err == nil {
-		v.ParticipantName = n
+	if pv, err := g.Backend.ParticipantView(ctx, a.GetParticipantId()); err == nil {
+		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}
 	for _, r := range catalog.Explain(a) {
 		v.Explanation = append(v.Explanation, r.English())

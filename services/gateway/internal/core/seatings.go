@@ -115,8 +115,8 @@ func (g *Gateway) seatingView(ctx context.Context, c Caller, s *dinnersv1.Seatin
 		return nil, apperr.Errorf(apperr.NotFound, "seating not found")
 	}
 	v := &gatewayv1.SeatingView{Seating: s}
-	if n, err := g.Backend.ParticipantName(ctx, s.GetParticipantId()); err == nil {
-		v.ParticipantName = n
+	if pv, err := g.Backend.ParticipantView(ctx, s.GetParticipantId()); err == nil {
+		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}
 	if n, err := g.Backend.VolunteerName(ctx, s.GetVolunteerId()); err == nil {
 		v.HostName = n

@@ -32,9 +32,33 @@ func newCSV(head ...string) *csvFile {
 	return f
 }
 
-// row adds one line. A strings.Builder never fails a write, so the
-// error is csv's own, kept for send.
-func (f *csvFile) row(fields ...string) { _ = f.w.Write(fields) }
+// row adds one line, each cell made inert (see inert). A
+// strings.Builder never fails a write, so the error is csv's own, kept
+// for send.
+func (f *csvFile) row(fields ...string) {
+	cells := make([]string, len(fields))
+	for i, s := range fields {
+		cells[i] = inert(s)
+	}
+	_ = f.w.Write(cells)
+}
+
+// inert is a cell a spreadsheet shows as the text it is: one that starts
+// as a formula would (=, +, -, @, a tab or a carriage return: "CSV
+// injection") gets an apostrophe first, which Excel and LibreOffice read
+// as "text" and do not show; a number ("-1", "-0,5") stays a number.
+// Every cell is the app's own words and figures today, but a value the
+// app has no word for (an equity group's code) is passed through as the
+// service sent it, and the file is opened by people, on their machines.
+func inert(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64); err == nil {
+		return s
+	}
+	return "'" + s
+}
 
 // String is the file's text so far (for tests).
 func (f *csvFile) String() string {

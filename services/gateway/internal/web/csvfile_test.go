@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,6 +33,30 @@ func TestEquityCSV(t *testing.T) {
 		got := equityCSV(&page{Lang: tt.lang}, rows, 10).String()
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.lang, diff)
+		}
+	}
+}
+
+// TestCSVCellsInert: a cell a spreadsheet would run as a formula (an
+// equity group the app has no word for, passed through as the service
+// sent it: "=HYPERLINK(...)", "+1+2", "-2+3", "@SUM(A1)", a tab or a
+// carriage return first) is written as text with a leading apostrophe;
+// numbers, negative and with a decimal comma, and words stay as they are.
+func TestCSVCellsInert(t *testing.T) {
+	t.Parallel()
+	rows := []*guidesv1.EquityRow{}
+	for _, g := range []string{`=HYPERLINK("http://example.org","x")`, "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"} {
+		rows = append(rows, &guidesv1.EquityRow{Dimension: guidesv1.EquityDimension_EQUITY_DIMENSION_GENDER, Group: g, Entitled: 1, MedianDays: -1})
+	}
+	got := equityCSV(&page{Lang: "sv"}, rows, 10).String()
+	for _, want := range []string{`Kön;"'=HYPERLINK(""http://example.org"",""x"")";1;`, "Kön;'+1+2;1;", "Kön;'-2+3;1;", "Kön;'@SUM(A1);1;", "Kön;'\t=1;1;", "Kön;\"'\r=1\";1;"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the CSV lacks %q:\n%q", want, got)
+		}
+	}
+	for s, want := range map[string]string{"-1": "-1", "-0,5": "-0,5", "+46": "+46", "kvinna": "kvinna", "": "", "-": "'-"} {
+		if got := inert(s); got != want {
+			t.Errorf("inert(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -86,6 +86,13 @@ type dinnerSeatingRow struct {
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
 	Given    []string
+	// Apart tells the guest from a namesake on the same page: when they
+	// were registered ("registrerad 2026-03-14"; ADR 0132), else empty.
+	Apart string
+	// Declined says who declined and why ("gästen: för långt bort"),
+	// as the person or the coordinator answered: the status alone said
+	// "tackade nej" and the reason reached only the report's counts.
+	Declined string
 	// Upcoming is set while the dinner is after today (Stockholm): the
 	// service takes attendance only from the dinner's day, so the form says
 	// so beside its button instead of answering with an error page.
@@ -126,6 +133,19 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 				row.Given = append(row.Given, p.tf("dinners.feedback.given", "Side", p.t(side.key), "Rating", side.fb.GetRating()))
 			}
 		}
+	}
+	if by := s.GetDeclinedBy(); s.GetStatus() == eventsv1.SeatingStatus_SEATING_STATUS_DECLINED && by != eventsv1.DinnerParty_DINNER_PARTY_UNSPECIFIED {
+		reason := ""
+		if r := s.GetDeclineReason(); r != eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_UNSPECIFIED {
+			// The reason as a list offers it ("För långt bort"), mid-line.
+			w := []rune(declineWord(p, r))
+			reason = strings.ToLower(string(w[:1])) + string(w[1:])
+		}
+		party := "host"
+		if by == eventsv1.DinnerParty_DINNER_PARTY_GUEST {
+			party = "guest"
+		}
+		row.Declined = p.tf("dinners.declined."+party, "Reason", reason)
 	}
 	for v := eventsv1.Attendance_ATTENDANCE_CAME; v <= eventsv1.Attendance_ATTENDANCE_CANCELLED_LATE; v++ {
 		row.Attendances = append(row.Attendances, dinnerPick{v.String(), p.codeWord("dinners.attendance.", strings.TrimPrefix(v.String(), "ATTENDANCE_"))})
@@ -191,8 +211,11 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
+	apart := viewsApart(p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
 	for _, v := range res.GetSeatings() {
-		d.Proposals = append(d.Proposals, p.dinnerSeatingRow(v, "/dinners#proposals"))
+		row := p.dinnerSeatingRow(v, "/dinners#proposals")
+		row.Apart = apart[v.GetSeating().GetParticipantId()]
+		d.Proposals = append(d.Proposals, row)
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	if job != "" {

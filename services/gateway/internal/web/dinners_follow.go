@@ -61,8 +61,11 @@ func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) e
 	}
 	d.Pager = newPager(p, r, "", "", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	d.Back = r.URL.RequestURI()
+	apart := viewsApart(p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
 	for _, v := range res.GetSeatings() {
-		d.Rows = append(d.Rows, p.dinnerSeatingRow(v, d.Back))
+		row := p.dinnerSeatingRow(v, d.Back)
+		row.Apart = apart[v.GetSeating().GetParticipantId()]
+		d.Rows = append(d.Rows, row)
 	}
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_seatings")

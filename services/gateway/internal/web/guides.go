@@ -201,6 +201,9 @@ type guideAssignmentRow struct {
 	// (or, not yet started, when it was assigned) and when the newcomer's
 	// establishment period, and with it the guidance, ends (ADR 0139).
 	Dates []string
+	// Apart tells the newcomer from a namesake on the same page (see
+	// dinnerSeatingRow).
+	Apart string
 	// PastEnd marks an assigned or active guidance whose establishment
 	// period is over: the coordinator should end it.
 	PastEnd bool
@@ -218,6 +221,9 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today stri
 		Assigned: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, Active: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE,
 		NewcomerAccepted: a.GetNewcomerAccepted(), OrganisationAccepted: a.GetOrganisationAccepted()}
 	row.Dates, row.PastEnd = guidanceDates(p, a, today)
+	if over := guidanceOver(p, a); over != "" {
+		row.Dates = append(row.Dates, over)
+	}
 	for _, r := range catalog.Explain(a) {
 		key := "guides.explain." + r.Rule
 		text := p.tf(key, "Language", langWord(p, r.Language))
@@ -227,34 +233,6 @@ func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today stri
 		row.Why = append(row.Why, p.tf("guides.explain.points", "Text", text, "Points", r.Points))
 	}
 	return row
-}
-
-// guidanceDates words a guidance's dates as every page prints a day
-// (YYYY-MM-DD, Stockholm's day): "Började 2026-03-14" once started
-// (start_time; an assignment activated before start_time existed says
-// when it was assigned instead, the one moment it recorded), "Tilldelad
-// ..." when assigned, and, for both, when the establishment period ends,
-// which is when the guidance ends (DOMAIN.md: a guide follows a newcomer
-// through the establishment period, about two years; the eligibility
-// rules' 24 months by default, counted from the residence permit). past
-// is true for a running guidance on or after that day: the newcomer is no
-// longer entitled (eligibility counts the end day out), so it needs
-// closing.
-func guidanceDates(p *page, a *guidesv1.Assignment, today string) (dates []string, past bool) {
-	d := catalog.Guidance(a, today)
-	if !d.Running {
-		return nil, false
-	}
-	switch {
-	case d.Started:
-		dates = append(dates, p.tf("guides.dates.started", "Date", d.Start))
-	case d.Start != "":
-		dates = append(dates, p.tf("guides.dates.assigned", "Date", d.Start))
-	}
-	if d.End == "" {
-		return append(dates, p.t("guides.dates.end_unknown")), false
-	}
-	return append(dates, p.tf("guides.dates.ends", "Date", d.End)), d.PastEnd
 }
 
 // langWord is a language's name in the page's language, or its code.
@@ -321,8 +299,11 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 		return nil, err
 	}
 	today := time.Now().In(stockholm).Format(time.DateOnly)
+	apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
 	for _, v := range res.GetAssignments() {
-		d.Rows = append(d.Rows, newGuideAssignmentRow(p, v, today))
+		row := newGuideAssignmentRow(p, v, today)
+		row.Apart = apart[v.GetAssignment().GetParticipantId()]
+		d.Rows = append(d.Rows, row)
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
 	return d, nil
@@ -370,6 +351,9 @@ type guideAssignmentsData struct {
 	Declines   []option
 	// Statuses is the status filter's choices, the one shown selected.
 	Statuses []dinnerChoice
+	// Filtered says a status was chosen, so an empty page says none is in
+	// that state rather than "none approved or running".
+	Filtered bool
 }
 
 func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -383,12 +367,17 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 	}
 	// The page lists the approved, assigned and active assignments; an
 	// address may narrow it to one of them (?status=ASSIGNMENT_STATUS_ACTIVE)
-	// and any other status is refused by its field, never read as all.
+	// or to those that are over, ended, declined, rejected or withdrawn, so
+	// a guidance a coordinator ended (or a party declined) can still be
+	// found with its reason: it was on no page once it left the running
+	// three. A proposal is the assignment page's. Any other status is
+	// refused by its field, never read as all.
 	statuses := []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
 		eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ASSIGNED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ACTIVE}
-	names := make([]string, len(statuses))
-	for i, s := range statuses {
-		names[i] = s.String()
+	var names []string
+	for _, s := range append(slices.Clone(statuses), eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ENDED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED,
+		eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_REJECTED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_WITHDRAWN) {
+		names = append(names, s.String())
 	}
 	var v apperr.Validator
 	want := choiceFilter(&v, r.URL.Query(), "status", names...)
@@ -396,7 +385,7 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 		d.Statuses = append(d.Statuses, dinnerChoice{n, p.t("guides.status." + strings.ToLower(strings.TrimPrefix(n, "ASSIGNMENT_STATUS_"))), n == want})
 	}
 	if want != "" {
-		statuses = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[want])}
+		statuses, d.Filtered = []eventsv1.AssignmentStatus{eventsv1.AssignmentStatus(eventsv1.AssignmentStatus_value[want])}, true
 	}
 	if err := v.Err(); err != nil {
 		formErrors(p, err, sameField)
@@ -410,8 +399,11 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 			return err
 		}
 		today := time.Now().In(stockholm).Format(time.DateOnly)
+		apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
 		for _, v := range res.GetAssignments() {
-			d.Rows = append(d.Rows, newGuideAssignmentRow(p, v, today))
+			row := newGuideAssignmentRow(p, v, today)
+			row.Apart = apart[v.GetAssignment().GetParticipantId()]
+			d.Rows = append(d.Rows, row)
 		}
 		d.Pager = newPager(p, r, "", "", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
 	}
@@ -435,8 +427,9 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 		back = "/guides/assign#proposals"
 	case "reject":
 		back = "/guides/assign#proposals"
-		// The form's list always sends a reason; a post without one
-		// (a script, an old page) counts as "other", as mentoring's does.
+		// The form's list requires a reason (none is chosen for the
+		// coordinator); a post without one (a script, an old page)
+		// counts as "other", as mentoring's does.
 		a.RejectReason = proposalv1.RejectReason(enumField(&v, f, "reason", proposalv1.RejectReason_value))
 		if a.RejectReason == proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
 			a.RejectReason = proposalv1.RejectReason_REJECT_REASON_OTHER

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -142,4 +143,37 @@ type volunteerView struct {
 
 func newVolunteerView(p *page, v *gatewayv1.VolunteerView) volunteerView {
 	return volunteerView{Org: v.GetOrganisationName(), Registered: registeredWords(p, v.GetVolunteer().GetCreateTime())}
+}
+
+// viewsApart is apartWords for a page's rows of dinners seatings or guides
+// assignments (record picks the record out of its view), whose newcomers
+// are named "Förnamn Efternamn, kommun" as the left-out list names them.
+func viewsApart[V interface {
+	GetParticipantName() string
+	GetParticipantRegistered() *timestamppb.Timestamp
+}, R interface {
+	GetParticipantId() string
+	GetMunicipalityCode() string
+}](p *page, vs []V, record func(V) R) map[string]string {
+	all := make([]namesake, len(vs))
+	for i, v := range vs {
+		r := record(v)
+		all[i] = namesake{ID: r.GetParticipantId(), Label: v.GetParticipantName() + ", " + r.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()}
+	}
+	return onceApart(p, all)
+}
+
+// onceApart is apartWords for rows that may name one person more than
+// once (a guest at two dinners: counted once), or a person whose name
+// could not be read (left out).
+func onceApart(p *page, all []namesake) map[string]string {
+	seen := map[string]bool{}
+	var once []namesake
+	for _, n := range all {
+		if !seen[n.ID] && !strings.HasPrefix(n.Label, ", ") {
+			seen[n.ID] = true
+			once = append(once, n)
+		}
+	}
+	return apartWords(p, once)
 }

@@ -13,6 +13,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -147,9 +148,12 @@ type SeatingView struct {
 	// The newcomer's name.
 	ParticipantName string `protobuf:"bytes,2,opt,name=participant_name,json=participantName,proto3" json:"participant_name,omitempty"`
 	// The host's name.
-	HostName      string `protobuf:"bytes,3,opt,name=host_name,json=hostName,proto3" json:"host_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	HostName string `protobuf:"bytes,3,opt,name=host_name,json=hostName,proto3" json:"host_name,omitempty"`
+	// When the newcomer was registered: what tells two newcomers of one
+	// name apart on a page (ADR 0132, 0149). Unset when the name is unknown.
+	ParticipantRegistered *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=participant_registered,json=participantRegistered,proto3" json:"participant_registered,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *SeatingView) Reset() {
@@ -201,6 +205,13 @@ func (x *SeatingView) GetHostName() string {
 		return x.HostName
 	}
 	return ""
+}
+
+func (x *SeatingView) GetParticipantRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ParticipantRegistered
+	}
+	return nil
 }
 
 // CreateDinnerOfferRequest creates an offer.
@@ -2964,17 +2975,18 @@ var File_motesplats_gateway_v1_dinners_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\n" +
-	"#motesplats/gateway/v1/dinners.proto\x12\x15motesplats.gateway.v1\x1a google/protobuf/field_mask.proto\x1a#motesplats/dinners/v1/dinners.proto\x1a\"motesplats/events/v1/dinners.proto\x1a%motesplats/proposal/v1/proposal.proto\"b\n" +
+	"#motesplats/gateway/v1/dinners.proto\x12\x15motesplats.gateway.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#motesplats/dinners/v1/dinners.proto\x1a\"motesplats/events/v1/dinners.proto\x1a%motesplats/proposal/v1/proposal.proto\"b\n" +
 	"\x0fDinnerOfferView\x122\n" +
 	"\x05offer\x18\x01 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x12\x1b\n" +
 	"\thost_name\x18\x02 \x01(\tR\bhostName\"u\n" +
 	"\x10DinnerSignUpView\x126\n" +
 	"\asign_up\x18\x01 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\x12)\n" +
-	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\"\x8f\x01\n" +
+	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\"\xe2\x01\n" +
 	"\vSeatingView\x128\n" +
 	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12\x1b\n" +
-	"\thost_name\x18\x03 \x01(\tR\bhostName\"m\n" +
+	"\thost_name\x18\x03 \x01(\tR\bhostName\x12Q\n" +
+	"\x16participant_registered\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"m\n" +
 	"\x18CreateDinnerOfferRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x122\n" +
@@ -3240,116 +3252,118 @@ var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*v1.Offer)(nil),                    // 55: motesplats.dinners.v1.Offer
 	(*v1.SignUp)(nil),                   // 56: motesplats.dinners.v1.SignUp
 	(*v1.Seating)(nil),                  // 57: motesplats.dinners.v1.Seating
-	(*fieldmaskpb.FieldMask)(nil),       // 58: google.protobuf.FieldMask
-	(*v1.Job)(nil),                      // 59: motesplats.dinners.v1.Job
-	(*v1.UnseatedParty)(nil),            // 60: motesplats.dinners.v1.UnseatedParty
-	(v11.SeatingStatus)(0),              // 61: motesplats.events.v1.SeatingStatus
-	(v12.RejectReason)(0),               // 62: motesplats.proposal.v1.RejectReason
-	(v11.DinnerParty)(0),                // 63: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),          // 64: motesplats.events.v1.RsvpDeclineReason
-	(*v1.GuestAttendance)(nil),          // 65: motesplats.dinners.v1.GuestAttendance
-	(*v1.Feedback)(nil),                 // 66: motesplats.dinners.v1.Feedback
-	(*v1.GetWaitlistResponse)(nil),      // 67: motesplats.dinners.v1.GetWaitlistResponse
-	(*v1.GetReportResponse)(nil),        // 68: motesplats.dinners.v1.GetReportResponse
+	(*timestamppb.Timestamp)(nil),       // 58: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 59: google.protobuf.FieldMask
+	(*v1.Job)(nil),                      // 60: motesplats.dinners.v1.Job
+	(*v1.UnseatedParty)(nil),            // 61: motesplats.dinners.v1.UnseatedParty
+	(v11.SeatingStatus)(0),              // 62: motesplats.events.v1.SeatingStatus
+	(v12.RejectReason)(0),               // 63: motesplats.proposal.v1.RejectReason
+	(v11.DinnerParty)(0),                // 64: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),          // 65: motesplats.events.v1.RsvpDeclineReason
+	(*v1.GuestAttendance)(nil),          // 66: motesplats.dinners.v1.GuestAttendance
+	(*v1.Feedback)(nil),                 // 67: motesplats.dinners.v1.Feedback
+	(*v1.GetWaitlistResponse)(nil),      // 68: motesplats.dinners.v1.GetWaitlistResponse
+	(*v1.GetReportResponse)(nil),        // 69: motesplats.dinners.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_dinners_proto_depIdxs = []int32{
 	55, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
 	56, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	57, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
-	55, // 3: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	0,  // 4: motesplats.gateway.v1.CreateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	0,  // 5: motesplats.gateway.v1.GetDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	0,  // 6: motesplats.gateway.v1.ListDinnerOffersResponse.offers:type_name -> motesplats.gateway.v1.DinnerOfferView
-	55, // 7: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	58, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 9: motesplats.gateway.v1.UpdateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	0,  // 10: motesplats.gateway.v1.CancelDinnerResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	56, // 11: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	1,  // 12: motesplats.gateway.v1.CreateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	1,  // 13: motesplats.gateway.v1.GetDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	1,  // 14: motesplats.gateway.v1.ListDinnerSignUpsResponse.sign_ups:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	56, // 15: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	58, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 17: motesplats.gateway.v1.UpdateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	59, // 18: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	59, // 19: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	59, // 20: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	59, // 21: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	60, // 22: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	2,  // 23: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	61, // 24: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	2,  // 25: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 26: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	62, // 27: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	2,  // 28: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	63, // 29: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	64, // 30: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	2,  // 31: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 32: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	65, // 33: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	2,  // 34: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	63, // 35: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	66, // 36: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	2,  // 37: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	67, // 38: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
-	68, // 39: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
-	3,  // 40: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
-	5,  // 41: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
-	7,  // 42: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
-	9,  // 43: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
-	11, // 44: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
-	13, // 45: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
-	15, // 46: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
-	17, // 47: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
-	19, // 48: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
-	21, // 49: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
-	23, // 50: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
-	25, // 51: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
-	27, // 52: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
-	29, // 53: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
-	31, // 54: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
-	33, // 55: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
-	35, // 56: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
-	37, // 57: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
-	39, // 58: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
-	41, // 59: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
-	43, // 60: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
-	45, // 61: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
-	47, // 62: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
-	49, // 63: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
-	51, // 64: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
-	53, // 65: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
-	4,  // 66: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
-	6,  // 67: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
-	8,  // 68: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
-	10, // 69: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
-	12, // 70: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
-	14, // 71: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
-	16, // 72: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
-	18, // 73: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
-	20, // 74: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
-	22, // 75: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
-	24, // 76: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
-	26, // 77: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
-	28, // 78: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
-	30, // 79: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
-	32, // 80: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
-	34, // 81: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
-	36, // 82: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
-	38, // 83: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
-	40, // 84: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
-	42, // 85: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
-	44, // 86: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
-	46, // 87: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
-	48, // 88: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
-	50, // 89: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
-	52, // 90: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
-	54, // 91: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
-	66, // [66:92] is the sub-list for method output_type
-	40, // [40:66] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	58, // 3: motesplats.gateway.v1.SeatingView.participant_registered:type_name -> google.protobuf.Timestamp
+	55, // 4: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	0,  // 5: motesplats.gateway.v1.CreateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
+	0,  // 6: motesplats.gateway.v1.GetDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
+	0,  // 7: motesplats.gateway.v1.ListDinnerOffersResponse.offers:type_name -> motesplats.gateway.v1.DinnerOfferView
+	55, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	59, // 9: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 10: motesplats.gateway.v1.UpdateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
+	0,  // 11: motesplats.gateway.v1.CancelDinnerResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
+	56, // 12: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	1,  // 13: motesplats.gateway.v1.CreateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	1,  // 14: motesplats.gateway.v1.GetDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	1,  // 15: motesplats.gateway.v1.ListDinnerSignUpsResponse.sign_ups:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	56, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	59, // 17: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 18: motesplats.gateway.v1.UpdateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
+	60, // 19: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	60, // 20: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	60, // 21: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	60, // 22: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	61, // 23: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	2,  // 24: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	62, // 25: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	2,  // 26: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 27: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	63, // 28: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	2,  // 29: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	64, // 30: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	65, // 31: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	2,  // 32: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 33: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	66, // 34: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	2,  // 35: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	64, // 36: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	67, // 37: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	2,  // 38: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	68, // 39: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
+	69, // 40: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
+	3,  // 41: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
+	5,  // 42: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
+	7,  // 43: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
+	9,  // 44: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
+	11, // 45: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
+	13, // 46: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
+	15, // 47: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
+	17, // 48: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
+	19, // 49: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
+	21, // 50: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
+	23, // 51: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
+	25, // 52: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
+	27, // 53: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
+	29, // 54: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
+	31, // 55: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
+	33, // 56: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
+	35, // 57: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
+	37, // 58: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
+	39, // 59: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
+	41, // 60: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
+	43, // 61: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
+	45, // 62: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
+	47, // 63: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
+	49, // 64: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
+	51, // 65: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
+	53, // 66: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
+	4,  // 67: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
+	6,  // 68: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
+	8,  // 69: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
+	10, // 70: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
+	12, // 71: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
+	14, // 72: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
+	16, // 73: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
+	18, // 74: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
+	20, // 75: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
+	22, // 76: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
+	24, // 77: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
+	26, // 78: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
+	28, // 79: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
+	30, // 80: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
+	32, // 81: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
+	34, // 82: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
+	36, // 83: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
+	38, // 84: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
+	40, // 85: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
+	42, // 86: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
+	44, // 87: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
+	46, // 88: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
+	48, // 89: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
+	50, // 90: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
+	52, // 91: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
+	54, // 92: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
+	67, // [67:93] is the sub-list for method output_type
+	41, // [41:67] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_dinners_proto_init() }

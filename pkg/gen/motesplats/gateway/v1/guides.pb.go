@@ -12,6 +12,7 @@ import (
 	v12 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -999,9 +1000,12 @@ type GuideAssignmentView struct {
 	// Why it was proposed, one English sentence per score part, for
 	// example "guided in the newcomer's first language (+40)". The web app
 	// words the same parts in the user's language.
-	Explanation   []string `protobuf:"bytes,4,rep,name=explanation,proto3" json:"explanation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Explanation []string `protobuf:"bytes,4,rep,name=explanation,proto3" json:"explanation,omitempty"`
+	// When the newcomer was registered: what tells two newcomers of one
+	// name apart on a page (ADR 0132, 0149). Unset when the name is unknown.
+	ParticipantRegistered *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=participant_registered,json=participantRegistered,proto3" json:"participant_registered,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *GuideAssignmentView) Reset() {
@@ -1058,6 +1062,13 @@ func (x *GuideAssignmentView) GetOrganisationName() string {
 func (x *GuideAssignmentView) GetExplanation() []string {
 	if x != nil {
 		return x.Explanation
+	}
+	return nil
+}
+
+func (x *GuideAssignmentView) GetParticipantRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ParticipantRegistered
 	}
 	return nil
 }
@@ -1930,7 +1941,7 @@ var File_motesplats_gateway_v1_guides_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"\n" +
-	"\"motesplats/gateway/v1/guides.proto\x12\x15motesplats.gateway.v1\x1a!motesplats/events/v1/guides.proto\x1a!motesplats/guides/v1/guides.proto\x1a%motesplats/proposal/v1/proposal.proto\"\x86\x01\n" +
+	"\"motesplats/gateway/v1/guides.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!motesplats/events/v1/guides.proto\x1a!motesplats/guides/v1/guides.proto\x1a%motesplats/proposal/v1/proposal.proto\"\x86\x01\n" +
 	"\x14GuideEligibilityView\x12C\n" +
 	"\veligibility\x18\x01 \x01(\v2!.motesplats.guides.v1.EligibilityR\veligibility\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\"\xcd\x01\n" +
@@ -1986,14 +1997,15 @@ const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"\x14WatchGuideJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
 	"\x15WatchGuideJobResponse\x12+\n" +
-	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\xd1\x01\n" +
+	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\xa4\x02\n" +
 	"\x13GuideAssignmentView\x12@\n" +
 	"\n" +
 	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
 	"assignment\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12+\n" +
 	"\x11organisation_name\x18\x03 \x01(\tR\x10organisationName\x12 \n" +
-	"\vexplanation\x18\x04 \x03(\tR\vexplanation\"\xe1\x01\n" +
+	"\vexplanation\x18\x04 \x03(\tR\vexplanation\x12Q\n" +
+	"\x16participant_registered\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\xe1\x01\n" +
 	"\x1bListGuideAssignmentsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12B\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2&.motesplats.events.v1.AssignmentStatusR\bstatuses\x12+\n" +
@@ -2129,13 +2141,14 @@ var file_motesplats_gateway_v1_guides_proto_goTypes = []any{
 	(v1.QuotaKind)(0),                           // 39: motesplats.guides.v1.QuotaKind
 	(*v1.Job)(nil),                              // 40: motesplats.guides.v1.Job
 	(*v1.Assignment)(nil),                       // 41: motesplats.guides.v1.Assignment
-	(v11.AssignmentStatus)(0),                   // 42: motesplats.events.v1.AssignmentStatus
-	(v12.RejectReason)(0),                       // 43: motesplats.proposal.v1.RejectReason
-	(v1.AcceptingParty)(0),                      // 44: motesplats.guides.v1.AcceptingParty
-	(v12.DeclineReason)(0),                      // 45: motesplats.proposal.v1.DeclineReason
-	(v11.AssignmentEndReason)(0),                // 46: motesplats.events.v1.AssignmentEndReason
-	(*v1.EquityRow)(nil),                        // 47: motesplats.guides.v1.EquityRow
-	(*v1.ReasonCount)(nil),                      // 48: motesplats.guides.v1.ReasonCount
+	(*timestamppb.Timestamp)(nil),               // 42: google.protobuf.Timestamp
+	(v11.AssignmentStatus)(0),                   // 43: motesplats.events.v1.AssignmentStatus
+	(v12.RejectReason)(0),                       // 44: motesplats.proposal.v1.RejectReason
+	(v1.AcceptingParty)(0),                      // 45: motesplats.guides.v1.AcceptingParty
+	(v12.DeclineReason)(0),                      // 46: motesplats.proposal.v1.DeclineReason
+	(v11.AssignmentEndReason)(0),                // 47: motesplats.events.v1.AssignmentEndReason
+	(*v1.EquityRow)(nil),                        // 48: motesplats.guides.v1.EquityRow
+	(*v1.ReasonCount)(nil),                      // 49: motesplats.guides.v1.ReasonCount
 }
 var file_motesplats_gateway_v1_guides_proto_depIdxs = []int32{
 	35, // 0: motesplats.gateway.v1.GuideEligibilityView.eligibility:type_name -> motesplats.guides.v1.Eligibility
@@ -2152,58 +2165,59 @@ var file_motesplats_gateway_v1_guides_proto_depIdxs = []int32{
 	40, // 11: motesplats.gateway.v1.ListGuideJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
 	40, // 12: motesplats.gateway.v1.WatchGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
 	41, // 13: motesplats.gateway.v1.GuideAssignmentView.assignment:type_name -> motesplats.guides.v1.Assignment
-	42, // 14: motesplats.gateway.v1.ListGuideAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	18, // 15: motesplats.gateway.v1.ListGuideAssignmentsResponse.assignments:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	18, // 16: motesplats.gateway.v1.ApproveGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	43, // 17: motesplats.gateway.v1.RejectGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	18, // 18: motesplats.gateway.v1.RejectGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	44, // 19: motesplats.gateway.v1.AcceptGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	18, // 20: motesplats.gateway.v1.AcceptGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	44, // 21: motesplats.gateway.v1.DeclineGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	45, // 22: motesplats.gateway.v1.DeclineGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
-	18, // 23: motesplats.gateway.v1.DeclineGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	18, // 24: motesplats.gateway.v1.ActivateGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	46, // 25: motesplats.gateway.v1.EndGuideAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	18, // 26: motesplats.gateway.v1.EndGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	47, // 27: motesplats.gateway.v1.GetGuideEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	48, // 28: motesplats.gateway.v1.GetGuideEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
-	1,  // 29: motesplats.gateway.v1.GuidesService.ListGuideEligibility:input_type -> motesplats.gateway.v1.ListGuideEligibilityRequest
-	3,  // 30: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:input_type -> motesplats.gateway.v1.GetGuideEligibilityRulesRequest
-	5,  // 31: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:input_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest
-	8,  // 32: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:input_type -> motesplats.gateway.v1.ListGuideOrganisationsRequest
-	10, // 33: motesplats.gateway.v1.GuidesService.StartGuideJob:input_type -> motesplats.gateway.v1.StartGuideJobRequest
-	12, // 34: motesplats.gateway.v1.GuidesService.GetGuideJob:input_type -> motesplats.gateway.v1.GetGuideJobRequest
-	14, // 35: motesplats.gateway.v1.GuidesService.ListGuideJobs:input_type -> motesplats.gateway.v1.ListGuideJobsRequest
-	16, // 36: motesplats.gateway.v1.GuidesService.WatchGuideJob:input_type -> motesplats.gateway.v1.WatchGuideJobRequest
-	19, // 37: motesplats.gateway.v1.GuidesService.ListGuideAssignments:input_type -> motesplats.gateway.v1.ListGuideAssignmentsRequest
-	21, // 38: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:input_type -> motesplats.gateway.v1.ApproveGuideAssignmentRequest
-	23, // 39: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:input_type -> motesplats.gateway.v1.RejectGuideAssignmentRequest
-	25, // 40: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:input_type -> motesplats.gateway.v1.AcceptGuideAssignmentRequest
-	27, // 41: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:input_type -> motesplats.gateway.v1.DeclineGuideAssignmentRequest
-	29, // 42: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:input_type -> motesplats.gateway.v1.ActivateGuideAssignmentRequest
-	31, // 43: motesplats.gateway.v1.GuidesService.EndGuideAssignment:input_type -> motesplats.gateway.v1.EndGuideAssignmentRequest
-	33, // 44: motesplats.gateway.v1.GuidesService.GetGuideEquity:input_type -> motesplats.gateway.v1.GetGuideEquityRequest
-	2,  // 45: motesplats.gateway.v1.GuidesService.ListGuideEligibility:output_type -> motesplats.gateway.v1.ListGuideEligibilityResponse
-	4,  // 46: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:output_type -> motesplats.gateway.v1.GetGuideEligibilityRulesResponse
-	6,  // 47: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:output_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse
-	9,  // 48: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:output_type -> motesplats.gateway.v1.ListGuideOrganisationsResponse
-	11, // 49: motesplats.gateway.v1.GuidesService.StartGuideJob:output_type -> motesplats.gateway.v1.StartGuideJobResponse
-	13, // 50: motesplats.gateway.v1.GuidesService.GetGuideJob:output_type -> motesplats.gateway.v1.GetGuideJobResponse
-	15, // 51: motesplats.gateway.v1.GuidesService.ListGuideJobs:output_type -> motesplats.gateway.v1.ListGuideJobsResponse
-	17, // 52: motesplats.gateway.v1.GuidesService.WatchGuideJob:output_type -> motesplats.gateway.v1.WatchGuideJobResponse
-	20, // 53: motesplats.gateway.v1.GuidesService.ListGuideAssignments:output_type -> motesplats.gateway.v1.ListGuideAssignmentsResponse
-	22, // 54: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:output_type -> motesplats.gateway.v1.ApproveGuideAssignmentResponse
-	24, // 55: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:output_type -> motesplats.gateway.v1.RejectGuideAssignmentResponse
-	26, // 56: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:output_type -> motesplats.gateway.v1.AcceptGuideAssignmentResponse
-	28, // 57: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:output_type -> motesplats.gateway.v1.DeclineGuideAssignmentResponse
-	30, // 58: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:output_type -> motesplats.gateway.v1.ActivateGuideAssignmentResponse
-	32, // 59: motesplats.gateway.v1.GuidesService.EndGuideAssignment:output_type -> motesplats.gateway.v1.EndGuideAssignmentResponse
-	34, // 60: motesplats.gateway.v1.GuidesService.GetGuideEquity:output_type -> motesplats.gateway.v1.GetGuideEquityResponse
-	45, // [45:61] is the sub-list for method output_type
-	29, // [29:45] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	42, // 14: motesplats.gateway.v1.GuideAssignmentView.participant_registered:type_name -> google.protobuf.Timestamp
+	43, // 15: motesplats.gateway.v1.ListGuideAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	18, // 16: motesplats.gateway.v1.ListGuideAssignmentsResponse.assignments:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	18, // 17: motesplats.gateway.v1.ApproveGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	44, // 18: motesplats.gateway.v1.RejectGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	18, // 19: motesplats.gateway.v1.RejectGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	45, // 20: motesplats.gateway.v1.AcceptGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	18, // 21: motesplats.gateway.v1.AcceptGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	45, // 22: motesplats.gateway.v1.DeclineGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	46, // 23: motesplats.gateway.v1.DeclineGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	18, // 24: motesplats.gateway.v1.DeclineGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	18, // 25: motesplats.gateway.v1.ActivateGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	47, // 26: motesplats.gateway.v1.EndGuideAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	18, // 27: motesplats.gateway.v1.EndGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	48, // 28: motesplats.gateway.v1.GetGuideEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	49, // 29: motesplats.gateway.v1.GetGuideEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	1,  // 30: motesplats.gateway.v1.GuidesService.ListGuideEligibility:input_type -> motesplats.gateway.v1.ListGuideEligibilityRequest
+	3,  // 31: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:input_type -> motesplats.gateway.v1.GetGuideEligibilityRulesRequest
+	5,  // 32: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:input_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest
+	8,  // 33: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:input_type -> motesplats.gateway.v1.ListGuideOrganisationsRequest
+	10, // 34: motesplats.gateway.v1.GuidesService.StartGuideJob:input_type -> motesplats.gateway.v1.StartGuideJobRequest
+	12, // 35: motesplats.gateway.v1.GuidesService.GetGuideJob:input_type -> motesplats.gateway.v1.GetGuideJobRequest
+	14, // 36: motesplats.gateway.v1.GuidesService.ListGuideJobs:input_type -> motesplats.gateway.v1.ListGuideJobsRequest
+	16, // 37: motesplats.gateway.v1.GuidesService.WatchGuideJob:input_type -> motesplats.gateway.v1.WatchGuideJobRequest
+	19, // 38: motesplats.gateway.v1.GuidesService.ListGuideAssignments:input_type -> motesplats.gateway.v1.ListGuideAssignmentsRequest
+	21, // 39: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:input_type -> motesplats.gateway.v1.ApproveGuideAssignmentRequest
+	23, // 40: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:input_type -> motesplats.gateway.v1.RejectGuideAssignmentRequest
+	25, // 41: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:input_type -> motesplats.gateway.v1.AcceptGuideAssignmentRequest
+	27, // 42: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:input_type -> motesplats.gateway.v1.DeclineGuideAssignmentRequest
+	29, // 43: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:input_type -> motesplats.gateway.v1.ActivateGuideAssignmentRequest
+	31, // 44: motesplats.gateway.v1.GuidesService.EndGuideAssignment:input_type -> motesplats.gateway.v1.EndGuideAssignmentRequest
+	33, // 45: motesplats.gateway.v1.GuidesService.GetGuideEquity:input_type -> motesplats.gateway.v1.GetGuideEquityRequest
+	2,  // 46: motesplats.gateway.v1.GuidesService.ListGuideEligibility:output_type -> motesplats.gateway.v1.ListGuideEligibilityResponse
+	4,  // 47: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:output_type -> motesplats.gateway.v1.GetGuideEligibilityRulesResponse
+	6,  // 48: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:output_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse
+	9,  // 49: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:output_type -> motesplats.gateway.v1.ListGuideOrganisationsResponse
+	11, // 50: motesplats.gateway.v1.GuidesService.StartGuideJob:output_type -> motesplats.gateway.v1.StartGuideJobResponse
+	13, // 51: motesplats.gateway.v1.GuidesService.GetGuideJob:output_type -> motesplats.gateway.v1.GetGuideJobResponse
+	15, // 52: motesplats.gateway.v1.GuidesService.ListGuideJobs:output_type -> motesplats.gateway.v1.ListGuideJobsResponse
+	17, // 53: motesplats.gateway.v1.GuidesService.WatchGuideJob:output_type -> motesplats.gateway.v1.WatchGuideJobResponse
+	20, // 54: motesplats.gateway.v1.GuidesService.ListGuideAssignments:output_type -> motesplats.gateway.v1.ListGuideAssignmentsResponse
+	22, // 55: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:output_type -> motesplats.gateway.v1.ApproveGuideAssignmentResponse
+	24, // 56: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:output_type -> motesplats.gateway.v1.RejectGuideAssignmentResponse
+	26, // 57: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:output_type -> motesplats.gateway.v1.AcceptGuideAssignmentResponse
+	28, // 58: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:output_type -> motesplats.gateway.v1.DeclineGuideAssignmentResponse
+	30, // 59: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:output_type -> motesplats.gateway.v1.ActivateGuideAssignmentResponse
+	32, // 60: motesplats.gateway.v1.GuidesService.EndGuideAssignment:output_type -> motesplats.gateway.v1.EndGuideAssignmentResponse
+	34, // 61: motesplats.gateway.v1.GuidesService.GetGuideEquity:output_type -> motesplats.gateway.v1.GetGuideEquityResponse
+	46, // [46:62] is the sub-list for method output_type
+	30, // [30:46] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_guides_proto_init() }
