@@ -44,7 +44,10 @@ func (s *Service) programme(slots *proposal.Slots) proposal.Programme[*pb.Pair] 
 			}
 			return n, nil
 		},
-		OfferTTL: func(p *pb.Pair) time.Duration { return s.rules.For(p.GetOrganisationId()).OfferTTL() },
+		OfferTTL: func(p *pb.Pair) time.Duration {
+			now := s.now().UTC()
+			return s.rules.For(p.GetOrganisationId()).OfferExpiry(now).Sub(now)
+		},
 		CanOffer: func(_ context.Context, p *pb.Pair) error {
 			if _, ok := s.pool.Newcomer(p.GetParticipantId()); !ok {
 				return apperr.Errorf(apperr.FailedPrecondition, "the newcomer is no longer in the mentoring pool")
