@@ -25,25 +25,9 @@ func TestNotify_ErasureEndsThePairForTheMentor(t *testing.T) {
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
 	m := newMarkers(t)
-	org, err := c.v.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-		Name: "Ended", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgID := org.GetOrganisation().GetId()
-	np := m.participant(orgID, 0)
-	p, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: np})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: m.volunteer(orgID, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, vid := p.GetParticipant().GetId(), v.GetVolunteer().GetId()
+	np := m.participant("", 0)
+	orgID, pid, vid := mentoringPeople(t, l, c, "Ended", np, m.volunteer("", 0))
 	js := natsClient(t, l)
-	consumerSettled(t, ctx, js, "PARTICIPANTS", "mentoring-participants")
-	consumerSettled(t, ctx, js, "VOLUNTEERS", "mentoring-volunteers")
 	matchAndAccept(t, ctx, cfg, l, orgID, pid, vid)
 	admin := notifyv1.NewNotificationServiceClient(stackConn(t, cfg, l, "notify"))
 	consumerSettled(t, ctx, js, "MENTORING", "notify-mentoring") // notify saw the pair become active
@@ -75,4 +59,33 @@ func TestNotify_ErasureEndsThePairForTheMentor(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// mentoringPeople registers newcomer np and mentor mv in a new
+// organisation named name in Kalmar (0880) and waits until mentoring has
+// both in its pool, so a job can pair them. It returns the organisation's,
+// the newcomer's and the mentor's ids.
+func mentoringPeople(t *testing.T, l *Listening, c clients, name string, np *participantsv1.Participant,
+	mv *volunteersv1.Volunteer) (string, string, string) {
+	t.Helper()
+	ctx := testutil.Context(t)
+	org, err := c.v.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
+		Name: name, Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgID := org.GetOrganisation().GetId()
+	np.OrganisationId, mv.OrganisationId = orgID, orgID
+	p, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: np})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: mv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := natsClient(t, l)
+	consumerSettled(t, ctx, js, "PARTICIPANTS", "mentoring-participants")
+	consumerSettled(t, ctx, js, "VOLUNTEERS", "mentoring-volunteers")
+	return orgID, p.GetParticipant().GetId(), v.GetVolunteer().GetId()
 }
