@@ -53,7 +53,8 @@ func (s *Service) Plan(ctx context.Context, ps ...Planned) error {
 			Id: MessageID(p.CauseID, p.PersonID, p.Template), CauseId: p.CauseID, PersonId: p.PersonID, Volunteer: p.Volunteer,
 			OrganisationId: p.OrganisationID, MunicipalityCode: p.Municipality, Role: p.Role, Programme: p.Programme,
 			ProposalId: p.ProposalID, Template: p.Template, Status: pb.DeliveryStatus_DELIVERY_STATUS_QUEUED,
-			CreateTime: timestamppb.New(now), UpdateTime: timestamppb.New(now), NextAttemptTime: timestamppb.New(now), Date: p.Date, EndReason: p.EndReason,
+			CreateTime: timestamppb.New(now), UpdateTime: timestamppb.New(now), NextAttemptTime: timestamppb.New(now),
+			Date: p.Date, EndReason: p.EndReason,
 		}
 		if _, err := s.d.Messages.Create(ctx, m.GetId(), m); err != nil && apperr.ErrorCode(err) != apperr.AlreadyExists {
 			return fmt.Errorf("plan message: %w", err)
@@ -349,9 +350,9 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 // to the other (the host's "proposed guest" names the guest), which stay
 // as a record of what was sent and whether it arrived. A cancellation or
 // a pair's end names no one and keeps its text: it is what the one left
-// was told of the erasure (ADR 0148). It deletes and
-// blanks rather than purges: purging would shred the person's data key,
-// and the person is not necessarily the one erased.
+// was told of the erasure (ADR 0148). It deletes and blanks rather than
+// purges: purging would shred the person's data key, and the person is
+// not necessarily the one erased.
 func (s *Service) forgetProposal(ctx context.Context, id string) error {
 	if err := s.synced(ctx); err != nil {
 		return err
