@@ -92,8 +92,7 @@ type Rules struct {
 // day: "svara senast 2026-12-19" read as the whole day, and an answer that
 // afternoon found the link expired at 01:17 (ADR 0137, 0148).
 func (r *Rules) OfferExpiry(now time.Time) time.Time {
-	y, m, d := now.In(report.Stockholm).AddDate(0, 0, r.OfferExpiryDays).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, report.Stockholm).Add(-time.Second)
+	return report.EndOfDayAfter(now, r.OfferExpiryDays)
 }
 
 // FollowUp is how long an active pair may go without a check-in.
