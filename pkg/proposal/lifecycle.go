@@ -73,8 +73,9 @@ type Change struct {
 	Kind Kind
 	// Previous is the status before the change.
 	Previous Status
-	// Party that accepted or declined, or that left (with Left): a
-	// programme may end for a reason that depends on who left.
+	// Party that accepted or declined, that left (with Left), or whose
+	// person was erased (KindErased): a programme may end for a reason
+	// that depends on who left, and tell the other one.
 	Party string
 	// Reason is the programme's reason code (reject, decline, end), as
 	// the caller gave it; the kit does not interpret it.

@@ -41,7 +41,7 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 		id := l.p.IDOf(r)
 		switch {
 		case erased:
-			errs = append(errs, l.erase(ctx, id, r))
+			errs = append(errs, l.erase(ctx, id, r, party))
 		case st.Status.Live():
 			_, err := l.closeOne(ctx, l.p.Name, id, Step{Left: true, Party: party}, nil)
 			errs = append(errs, err)
@@ -55,18 +55,21 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 	return errors.Join(errs...)
 }
 
-// erase erases proposal id (record r as the index had it). No withdrawal
-// or end event is published: it would name the person after the purge.
+// erase erases proposal id (record r as the index had it) because party
+// was erased. No withdrawal or end event is published: it would name the
+// person after the purge. The erasure's Change names the party (a side,
+// not a person), so the programme's event can say who is left to tell.
 // Every claim's units are released first (a no-op where none are held),
 // so the erasure frees the other party's capacity even if it was active.
-func (l *Lifecycle[R]) erase(ctx context.Context, id string, r R) error {
+func (l *Lifecycle[R]) erase(ctx context.Context, id string, r R, party string) error {
 	for _, c := range l.p.Claims(r) {
 		if err := l.p.Slots.Release(ctx, c.Resource, id); err != nil {
 			return err
 		}
 	}
 	now := l.p.Now().UTC()
-	ev, err := l.p.Event(r, Change{Kind: KindErased, Previous: l.p.State(r).Status, By: l.p.Name, Now: now, EventID: ID(id, KindErased.String())})
+	ev, err := l.p.Event(r, Change{Kind: KindErased, Previous: l.p.State(r).Status, Party: party, By: l.p.Name, Now: now,
+		EventID: ID(id, KindErased.String())})
 	if err != nil {
 		return err
 	}

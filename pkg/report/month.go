@@ -48,6 +48,16 @@ func DayOf(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// EndOfDayAfter is the last second (23:59:59) of the Stockholm day that
+// falls days after t's: when an answer given "by" a day may come at the
+// latest. People read an answer-by as a whole day, so an offer lapsing at
+// its approval's minute that many days on refused an afternoon's answer
+// (ADR 0137, 0148).
+func EndOfDayAfter(t time.Time, days int) time.Time {
+	y, m, d := t.In(Stockholm).AddDate(0, 0, days).Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, Stockholm).Add(-time.Second)
+}
+
 // ParseMonth reads "YYYY-MM". ok is false for anything else, including a
 // month 13 or a year outside 1000-9999.
 func ParseMonth(s string) (m Month, ok bool) {

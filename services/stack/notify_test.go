@@ -15,9 +15,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -33,26 +31,9 @@ func TestNotify_ApprovalToAnswer(t *testing.T) {
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
 	m := newMarkers(t)
-	org, err := c.v.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-		Name: "Notify", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgID := org.GetOrganisation().GetId()
-	np := m.participant(orgID, 0)
+	np := m.participant("", 0)
 	np.Notifications = &typev1.NotificationPreferences{PreferredLanguage: "ar"}
-	p, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: np})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: m.volunteer(orgID, 0)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, vid := p.GetParticipant().GetId(), v.GetVolunteer().GetId()
-	js := natsClient(t, l)
-	consumerSettled(t, ctx, js, "PARTICIPANTS", "mentoring-participants")
-	consumerSettled(t, ctx, js, "VOLUNTEERS", "mentoring-volunteers")
+	orgID, pid, vid := mentoringPeople(t, l, c, "Notify", np, m.volunteer("", 0))
 	mc, pairID := matchAndApprove(t, ctx, cfg, l, orgID, pid, vid)
 
 	dial := func(args ...string) *grpc.ClientConn {

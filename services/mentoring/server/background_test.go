@@ -89,11 +89,19 @@ func TestOfferExpiresBySweep(t *testing.T) {
 	if _, err := c.ApproveProposal(ctx, &pb.ApproveProposalRequest{Id: p.GetId()}); err != nil {
 		t.Fatal(err)
 	}
+	approved := e.clock.Now()
 	e.clock.Add(13 * 24 * time.Hour) // not yet: the default offer lasts 14 days
-	if got := waitStatus(ctx, t, c, p.GetId(), eventsv1.PairStatus_PAIR_STATUS_OFFERED); got.GetOfferExpireTime().AsTime().Before(e.clock.Now()) {
-		t.Fatalf("offer expires at %s, before now", got.GetOfferExpireTime().AsTime())
+	got := waitStatus(ctx, t, c, p.GetId(), eventsv1.PairStatus_PAIR_STATUS_OFFERED)
+	// To the end of the 14th day, Stockholm time (ADR 0148).
+	stockholm, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
 	}
-	e.clock.Add(24 * time.Hour)
+	expires := got.GetOfferExpireTime().AsTime().In(stockholm)
+	if want := approved.In(stockholm).AddDate(0, 0, 14).Format(time.DateOnly) + " 23:59:59"; expires.Format(time.DateTime) != want {
+		t.Fatalf("offer expires at %s, want %s", expires.Format(time.DateTime), want)
+	}
+	e.clock.Add(expires.Add(time.Second).Sub(e.clock.Now()))
 	waitStatus(ctx, t, c, p.GetId(), eventsv1.PairStatus_PAIR_STATUS_EXPIRED)
 }
 

@@ -196,6 +196,12 @@ func TestLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
+	// Who left, as a side (ADR 0148): notify tells the other one.
+	wantParty := map[string]eventsv1.Party{
+		events.PairEnded + "." + ended.GetId():         eventsv1.Party_PARTY_MENTOR,
+		events.PairErased + "." + erasedOpen.GetId():   eventsv1.Party_PARTY_NEWCOMER,
+		events.PairErased + "." + erasedActive.GetId(): eventsv1.Party_PARTY_MENTOR,
+	}
 	for m := range batch.Messages() {
 		n++
 		for _, id := range []string{erasedOpen.GetParticipantId(), erasedActive.GetVolunteerId()} {
@@ -203,6 +209,29 @@ func TestLeave(t *testing.T) {
 				t.Errorf("event %s still names erased %s", m.Subject(), id)
 			}
 		}
+		want, ok := wantParty[m.Subject()]
+		if !ok {
+			continue
+		}
+		delete(wantParty, m.Subject())
+		var env eventsv1.Envelope
+		var ch eventsv1.MentoringPairChanged
+		var er eventsv1.MentoringPairErased
+		if err := proto.Unmarshal(m.Data(), &env); err != nil {
+			t.Fatal(err)
+		}
+		got := eventsv1.Party_PARTY_UNSPECIFIED
+		if env.GetPayload().UnmarshalTo(&er) == nil {
+			got = er.GetErasedParty()
+		} else if env.GetPayload().UnmarshalTo(&ch) == nil {
+			got = ch.GetParty()
+		}
+		if got != want {
+			t.Errorf("%s says %s left, want %s", m.Subject(), got, want)
+		}
+	}
+	if len(wantParty) != 0 {
+		t.Errorf("no events %v in the stream", wantParty)
 	}
 	if n != int(info.State.Msgs) {
 		t.Errorf("read %d of %d events", n, info.State.Msgs)

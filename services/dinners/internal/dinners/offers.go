@@ -127,8 +127,8 @@ func (s *Service) validateOffer(v *apperr.Validator, o *pb.Offer) error {
 
 // CreateOffer records a host's offer, once per request id. The host must
 // be in the pool (a dinner host of the organisation, with a valid
-// background check when the rules require one). Returns Invalid,
-// PermissionDenied, NotFound (an unknown host), FailedPrecondition.
+// background check when the rules require one; else a violation of
+// offer.volunteer_id). Returns Invalid, PermissionDenied.
 func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID string, in *pb.Offer) (*pb.Offer, error) {
 	if err := s.ValidateOfferCreate(who, requestID, in); err != nil {
 		return nil, err
@@ -156,26 +156,36 @@ func (s *Service) CreateOffer(ctx context.Context, who auth.Claims, requestID st
 // background check) and stores nothing: a request with validate_only,
 // which the web form asks when it refuses a field itself, so one answer
 // lists every problem (ADR 0144). Returns what CreateOffer returns.
+//
+// The host is checked beside the fields, in the same answer (ADR 0148: a
+// lapsed background check came only once the rest was right), but only
+// for a caller who may act in the offer's organisation and municipality:
+// anyone else learns nothing of the host, only the fields' violations or
+// PermissionDenied, as before.
 func (s *Service) ValidateOfferCreate(who auth.Claims, requestID string, in *pb.Offer) error {
 	if err := canAct(who); err != nil {
 		return err
 	}
 	var v apperr.Validator
 	v.Check(ids.Valid(requestID), "request_id", "must be 1 to 64 letters, digits, '-' or '_'")
-	// One validator for the request id and the offer, so a request with
-	// both wrong is told of both.
-	if err := s.validateOffer(&v, in); err != nil {
+	// One validator for the request id, the offer and its host, so a
+	// request with several wrong is told of all.
+	_ = s.validateOffer(&v, in) // its answer is v's, below
+	mine := in != nil && who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode())
+	if mine && ids.Valid(in.GetVolunteerId()) {
+		h, ok := s.pool.Host(in.GetVolunteerId())
+		switch {
+		case !ok || h.GetOrganisationId() != in.GetOrganisationId():
+			v.Add("offer.volunteer_id", "is not a dinner host of the organisation")
+		case s.rules.For(in.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, s.today()):
+			v.Add("offer.volunteer_id", "has no valid background check")
+		}
+	}
+	if err := v.Err(); err != nil {
 		return err
 	}
-	if !who.CanSee(in.GetOrganisationId(), in.GetMunicipalityCode()) {
+	if !mine {
 		return apperr.Errorf(apperr.PermissionDenied, "you may not create offers for that organisation or municipality")
-	}
-	h, ok := s.pool.Host(in.GetVolunteerId())
-	if !ok || h.GetOrganisationId() != in.GetOrganisationId() {
-		return apperr.FieldError("offer.volunteer_id", "is not a dinner host of the organisation")
-	}
-	if s.rules.For(in.GetOrganisationId()).RequireBackgroundCheck && !pool.CheckValidOn(h, s.today()) {
-		return apperr.Errorf(apperr.FailedPrecondition, "the host has no valid background check")
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/rulefile"
 )
 
@@ -78,10 +79,11 @@ type Rules struct {
 }
 
 // RSVPDeadline is when an invitation made at now for a dinner starting at
-// start lapses: RSVPDays after now, but no later than RSVPHoursBefore the
-// dinner.
+// start lapses: at the end of the day (Stockholm) RSVPDays after now, as
+// people read "svara senast <day>" (ADR 0148), but no later than
+// RSVPHoursBefore the dinner.
 func (r *Rules) RSVPDeadline(now, start time.Time) time.Time {
-	d := now.Add(time.Duration(r.RSVPDays) * 24 * time.Hour)
+	d := report.EndOfDayAfter(now, r.RSVPDays)
 	if last := start.Add(-time.Duration(r.RSVPHoursBefore) * time.Hour); last.Before(d) {
 		d = last
 	}

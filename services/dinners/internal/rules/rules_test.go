@@ -62,7 +62,8 @@ func TestDeadlines(t *testing.T) {
 	t.Parallel()
 	r, _ := Parse("d", DefaultYAML)
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	if got, want := r.RSVPDeadline(now, now.Add(30*24*time.Hour)), now.Add(7*24*time.Hour); !got.Equal(want) {
+	// The end of the 7th day in Stockholm (CEST in May), not its noon.
+	if got, want := r.RSVPDeadline(now, now.Add(30*24*time.Hour)), time.Date(2026, 5, 8, 21, 59, 59, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("far dinner: got %v, want %v", got, want)
 	}
 	if got, want := r.RSVPDeadline(now, now.Add(3*24*time.Hour)), now.Add(24*time.Hour); !got.Equal(want) {

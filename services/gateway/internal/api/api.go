@@ -286,6 +286,12 @@ func (s *Server) ListParticipants(ctx context.Context, req *connect.Request[gate
 
 // CreateParticipant implements RegistryService.
 func (s *Server) CreateParticipant(ctx context.Context, req *connect.Request[gatewayv1.CreateParticipantRequest]) (*connect.Response[gatewayv1.CreateParticipantResponse], error) {
+	if req.Msg.GetValidateOnly() {
+		// The web form's check: the create's own steps, nothing written
+		// or audited, and the same answer the create would give (ADR 0148).
+		err := s.g.ValidateParticipant(ctx, caller(ctx), req.Msg.GetParticipant(), req.Msg.GetRequestId())
+		return reply(s, ctx, &gatewayv1.CreateParticipantResponse{}, err)
+	}
 	p, err := s.g.CreateParticipant(ctx, caller(ctx), req.Msg.GetParticipant(), req.Msg.GetRequestId())
 	return reply(s, ctx, &gatewayv1.CreateParticipantResponse{Participant: p}, err)
 }
@@ -310,6 +316,10 @@ func (s *Server) ListVolunteers(ctx context.Context, req *connect.Request[gatewa
 
 // CreateVolunteer implements RegistryService.
 func (s *Server) CreateVolunteer(ctx context.Context, req *connect.Request[gatewayv1.CreateVolunteerRequest]) (*connect.Response[gatewayv1.CreateVolunteerResponse], error) {
+	if req.Msg.GetValidateOnly() {
+		err := s.g.ValidateVolunteer(ctx, caller(ctx), req.Msg.GetVolunteer(), req.Msg.GetRequestId())
+		return reply(s, ctx, &gatewayv1.CreateVolunteerResponse{}, err)
+	}
 	v, err := s.g.CreateVolunteer(ctx, caller(ctx), req.Msg.GetVolunteer(), req.Msg.GetRequestId())
 	return reply(s, ctx, &gatewayv1.CreateVolunteerResponse{Volunteer: v}, err)
 }

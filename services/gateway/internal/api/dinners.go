@@ -12,6 +12,11 @@ import (
 
 // CreateDinnerOffer implements DinnersService.
 func (s *Server) CreateDinnerOffer(ctx context.Context, req *connect.Request[gatewayv1.CreateDinnerOfferRequest]) (*connect.Response[gatewayv1.CreateDinnerOfferResponse], error) {
+	if req.Msg.GetValidateOnly() {
+		// As CreateParticipant's: the create's checks, nothing written.
+		err := s.g.ValidateDinnerOffer(ctx, caller(ctx), req.Msg.GetRequestId(), req.Msg.GetOffer())
+		return reply(s, ctx, &gatewayv1.CreateDinnerOfferResponse{}, err)
+	}
 	v, err := s.g.CreateDinnerOffer(ctx, caller(ctx), req.Msg.GetRequestId(), req.Msg.GetOffer())
 	return reply(s, ctx, &gatewayv1.CreateDinnerOfferResponse{Offer: v}, err)
 }
@@ -42,6 +47,10 @@ func (s *Server) CancelDinner(ctx context.Context, req *connect.Request[gatewayv
 
 // CreateDinnerSignUp implements DinnersService.
 func (s *Server) CreateDinnerSignUp(ctx context.Context, req *connect.Request[gatewayv1.CreateDinnerSignUpRequest]) (*connect.Response[gatewayv1.CreateDinnerSignUpResponse], error) {
+	if req.Msg.GetValidateOnly() {
+		err := s.g.ValidateDinnerSignUp(ctx, caller(ctx), req.Msg.GetRequestId(), req.Msg.GetSignUp())
+		return reply(s, ctx, &gatewayv1.CreateDinnerSignUpResponse{}, err)
+	}
 	v, err := s.g.CreateDinnerSignUp(ctx, caller(ctx), req.Msg.GetRequestId(), req.Msg.GetSignUp())
 	return reply(s, ctx, &gatewayv1.CreateDinnerSignUpResponse{SignUp: v}, err)
 }

@@ -301,11 +301,22 @@ func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 	// The guidance's days come last, so scripts that read the first four
 	// columns read them as before (ADR 0144): the day it started (or was
 	// assigned) and the day the establishment period ends, as the web's
-	// Lotsningar shows them, "-" when there is none.
-	d := catalog.Guidance(a, time.Now().In(localtime.Zone).Format(time.DateOnly))
-	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
+	// Lotsningar shows them, "-" when there is none. Then, as the web
+	// flags it, whether the period is over and the guidance should end,
+	// "-" when not (ADR 0148): a script tests that column, not the dates.
+	printGuidance(e, v, why, catalog.Guidance(a, time.Now().In(localtime.Zone).Format(time.DateOnly)))
+}
+
+// printGuidance prints an assignment's line with the guidance's days d.
+func printGuidance(e env, v *gatewayv1.GuideAssignmentView, why []string, d catalog.GuidanceDays) {
+	a := v.GetAssignment()
+	over := "-"
+	if d.PastEnd {
+		over = lowerFirst(e.t("guides.dates.past_end"))
+	}
+	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\t%s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
 		muniName(a.GetMunicipalityCode()), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
-		e.f("score", a.GetScore()), strings.Join(why, "; "), orDash(d.Start, "-"), orDash(d.End, "-"))
+		e.f("score", a.GetScore()), strings.Join(why, "; "), orDash(d.Start, "-"), orDash(d.End, "-"), over)
 }
 
 func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, what string, args []string, e env) error {

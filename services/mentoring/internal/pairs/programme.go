@@ -44,7 +44,10 @@ func (s *Service) programme(slots *proposal.Slots) proposal.Programme[*pb.Pair] 
 			}
 			return n, nil
 		},
-		OfferTTL: func(p *pb.Pair) time.Duration { return s.rules.For(p.GetOrganisationId()).OfferTTL() },
+		OfferTTL: func(p *pb.Pair) time.Duration {
+			now := s.now().UTC()
+			return s.rules.For(p.GetOrganisationId()).OfferExpiry(now).Sub(now)
+		},
 		CanOffer: func(_ context.Context, p *pb.Pair) error {
 			if _, ok := s.pool.Newcomer(p.GetParticipantId()); !ok {
 				return apperr.Errorf(apperr.FailedPrecondition, "the newcomer is no longer in the mentoring pool")
@@ -126,7 +129,10 @@ var subjects = map[proposal.Kind]string{
 // for an erasure the pair id alone.
 func (s *Service) event(p *pb.Pair, ch proposal.Change) (*eventsv1.Envelope, error) {
 	if ch.Kind == proposal.KindErased {
-		return events.NewEnvelope(ch.EventID, events.PairErased, p.GetId(), ch.Now, &eventsv1.MentoringPairErased{PairId: p.GetId()})
+		// The erased side, never an id: notify tells the other one of an
+		// offered or active pair from what it tracked (ADR 0148).
+		return events.NewEnvelope(ch.EventID, events.PairErased, p.GetId(), ch.Now,
+			&eventsv1.MentoringPairErased{PairId: p.GetId(), ErasedParty: partyOf(ch.Party)})
 	}
 	msg := &eventsv1.MentoringPairChanged{Facts: facts(p), PreviousStatus: eventsv1.PairStatus(ch.Previous)}
 	switch ch.Kind {
@@ -140,6 +146,10 @@ func (s *Service) event(p *pb.Pair, ch proposal.Change) (*eventsv1.Envelope, err
 		msg.Party, msg.DeclineReason = partyOf(ch.Party), p.GetDeclineReason()
 	case proposal.KindEnded:
 		msg.EndReason = p.GetEndReason()
+		if ch.Left {
+			// Who left, so notify tells the other one only (ADR 0148).
+			msg.Party = partyOf(ch.Party)
+		}
 	}
 	return events.NewEnvelope(ch.EventID, subjects[ch.Kind], p.GetId(), ch.Now, msg)
 }

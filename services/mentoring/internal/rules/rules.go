@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/rulefile"
 )
 
@@ -85,8 +86,14 @@ type Rules struct {
 	ScheduleMunicipalities []string      `json:"schedule_municipalities,omitempty"`
 }
 
-// OfferTTL is how long an offer stays open.
-func (r *Rules) OfferTTL() time.Duration { return time.Duration(r.OfferExpiryDays) * 24 * time.Hour }
+// OfferExpiry is when an offer approved at now lapses: at the end of the
+// OfferExpiryDays-th day after, Stockholm time (23:59:59), not at the
+// minute of approval that many days on. People read the answer-by as a
+// day: "svara senast 2026-12-19" read as the whole day, and an answer that
+// afternoon found the link expired at 01:17 (ADR 0137, 0148).
+func (r *Rules) OfferExpiry(now time.Time) time.Time {
+	return report.EndOfDayAfter(now, r.OfferExpiryDays)
+}
 
 // FollowUp is how long an active pair may go without a check-in.
 func (r *Rules) FollowUp() time.Duration { return time.Duration(r.FollowUpWeeks) * 7 * 24 * time.Hour }

@@ -42,6 +42,18 @@ const (
 	DinnerReminder      Kind = "dinner_reminder"
 	CheckIn             Kind = "check_in"
 	Cancellation        Kind = "cancellation"
+	PairEnded           Kind = "pair_ended"
+)
+
+// Reason names the sentence a message gives for what happened: its
+// catalogue entry's id. Only reasons that are nobody's own have one (ADR
+// 0148): "you did not get on" or "one of you moved" is not for a message.
+type Reason string
+
+// The reasons a pair-ended message may give.
+const (
+	EndedCompleted   Reason = "pair_ended_completed"
+	EndedLostContact Reason = "pair_ended_lost_contact"
 )
 
 // Data fills a message's placeholders. Only what minimum disclosure allows
@@ -59,6 +71,8 @@ type Data struct {
 	Link         string // the answer URL; empty for none
 	// CannotCome words the link as "cannot come?" rather than "answer".
 	CannotCome bool
+	// Because is the reason the message gives; empty for none.
+	Because Reason
 }
 
 // Message is a rendered message.
@@ -261,6 +275,12 @@ func (c *Catalog) parts(lang string, kind Kind, d Data) (parts, error) {
 		return parts{}, fmt.Errorf("catalog: %s party_size: %w", lang, err)
 	}
 	data["Party"] = party
+	data["Because"] = ""
+	if d.Because != "" {
+		if data["Because"], err = get(string(d.Because)); err != nil {
+			return parts{}, err
+		}
+	}
 	var p parts
 	for _, f := range []struct {
 		dst *string

@@ -12,7 +12,7 @@ func TestEveryLanguageRenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := []Kind{MentorOffer, MenteeOffer, DinnerInvitation, DinnerGuestProposed, DinnerConfirmed, GuideAssigned,
-		RsvpReminder, DinnerReminder, CheckIn, Cancellation}
+		RsvpReminder, DinnerReminder, CheckIn, Cancellation, PairEnded}
 	d := Data{FirstName: "Amina", Counterpart: "Erik", Date: "2026-12-10", Time: "18:00", PartySize: 3,
 		Diets: []int32{3}, Address: "Storgatan 1", Organisation: "Röda Korset", AnswerBy: "2026-12-08", Link: "http://x/a/TOKEN"}
 	for _, l := range Languages {
@@ -107,6 +107,34 @@ func TestAnswerLinkPressable(t *testing.T) {
 		}
 		if n := strings.Count(m.HTML, `<a href="http://x/a/TOKEN" dir="ltr">http://x/a/TOKEN</a>`); n != want {
 			t.Errorf("%s: %d answer links to press, want %d:\n%s", l, n, want, m.HTML)
+		}
+	}
+}
+
+// TestPairEndedReasons: a pair's end gives its reason, when it has one to
+// give, in every language, and says nothing in its place otherwise.
+func TestPairEndedReasons(t *testing.T) {
+	t.Parallel()
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range Languages {
+		bare, err := c.Summary(l, PairEnded, Data{Date: "2026-03-14"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(bare, "2026-03-14") || strings.Contains(bare, "  ") {
+			t.Errorf("%s without a reason: %q", l, bare)
+		}
+		for _, r := range []Reason{EndedCompleted, EndedLostContact} {
+			got, err := c.Summary(l, PairEnded, Data{Date: "2026-03-14", Because: r})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) <= len(bare) || strings.Contains(got, "pair_ended") {
+				t.Errorf("%s %s: %q adds no reason to %q", l, r, got, bare)
+			}
 		}
 	}
 }

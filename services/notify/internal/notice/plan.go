@@ -30,6 +30,8 @@ type Planned struct {
 	OrganisationID string
 	Municipality   string
 	Date           string
+	// EndReason is why a pair ended (TEMPLATE_PAIR_ENDED).
+	EndReason eventsv1.EndReason
 }
 
 // MessageID is the message's key: the same cause, person and template
@@ -51,7 +53,8 @@ func (s *Service) Plan(ctx context.Context, ps ...Planned) error {
 			Id: MessageID(p.CauseID, p.PersonID, p.Template), CauseId: p.CauseID, PersonId: p.PersonID, Volunteer: p.Volunteer,
 			OrganisationId: p.OrganisationID, MunicipalityCode: p.Municipality, Role: p.Role, Programme: p.Programme,
 			ProposalId: p.ProposalID, Template: p.Template, Status: pb.DeliveryStatus_DELIVERY_STATUS_QUEUED,
-			CreateTime: timestamppb.New(now), UpdateTime: timestamppb.New(now), NextAttemptTime: timestamppb.New(now), Date: p.Date,
+			CreateTime: timestamppb.New(now), UpdateTime: timestamppb.New(now), NextAttemptTime: timestamppb.New(now),
+			Date: p.Date, EndReason: p.EndReason,
 		}
 		if _, err := s.d.Messages.Create(ctx, m.GetId(), m); err != nil && apperr.ErrorCode(err) != apperr.AlreadyExists {
 			return fmt.Errorf("plan message: %w", err)
@@ -108,7 +111,8 @@ func (s *Service) closeOffered(ctx context.Context, id string, fn func(t *pb.Tra
 
 // HandleMentoring plans the messages a mentoring event calls for: an
 // offer to both people when a coordinator approved a pair, a cancellation
-// to the other when one declines or a pair is withdrawn.
+// to the other when one declines or a pair is withdrawn, and the end of an
+// active pair to who is left of it (ADR 0148).
 func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) error {
 	if env.GetType() == events.PairCheckedIn {
 		// A check-in carries MentoringCheckInRecorded, not the pair's
@@ -120,6 +124,9 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 		var e eventsv1.MentoringPairErased
 		if err := env.GetPayload().UnmarshalTo(&e); err != nil {
 			return events.Permanent(err)
+		}
+		if err := s.pairErased(ctx, &e); err != nil {
+			return err
 		}
 		return s.forgetProposal(ctx, e.GetPairId())
 	}
@@ -176,7 +183,9 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 		}
 		newcomer.Template, mentor.Template = pb.Template_TEMPLATE_CANCELLATION, pb.Template_TEMPLATE_CANCELLATION
 		return s.Plan(ctx, newcomer, mentor)
-	case events.PairExpired, events.PairEnded, events.PairRejected, events.PairReplaced:
+	case events.PairEnded:
+		return s.pairEnded(ctx, &e, newcomer, mentor, setState(pb.TrackedState_TRACKED_STATE_DONE))
+	case events.PairExpired, events.PairRejected, events.PairReplaced:
 		return s.track(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE))
 	}
 	return nil
@@ -295,7 +304,9 @@ func (s *Service) HandlePeople(ctx context.Context, env *eventsv1.Envelope) erro
 	return nil
 }
 
-// Forget removes everything notify holds about a person.
+// Forget removes everything notify holds about a person, after telling
+// the other one of each mentoring pair they were in that it ended or will
+// not happen (leftBehind).
 func (s *Service) Forget(ctx context.Context, personID string) error {
 	if err := s.synced(ctx); err != nil {
 		return err
@@ -320,6 +331,12 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 	}
 	if page, err := s.d.Tracked.Find(store.Query[*pb.Tracked]{Index: "person", Values: []string{personID}}); err == nil {
 		for _, t := range page.Items {
+			// The other one of a pair hears of its end before the pair
+			// is forgotten; a failure keeps it, so the retry tells them.
+			if err := s.leftBehind(ctx, t, t.GetParticipantId() == personID); err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			errs = append(errs, ignoreNotFound(s.d.Tracked.Remove(ctx, t.GetId(), true)))
 		}
 	} else {
@@ -331,9 +348,11 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 // forgetProposal drops the links and the tracking of an erased proposal,
 // and the text of its messages: the one erased is named in the messages
 // to the other (the host's "proposed guest" names the guest), which stay
-// as a record of what was sent and whether it arrived. It deletes and
-// blanks rather than purges: purging would shred the person's data key,
-// and the person is not necessarily the one erased.
+// as a record of what was sent and whether it arrived. A cancellation or
+// a pair's end names no one and keeps its text: it is what the one left
+// was told of the erasure (ADR 0148). It deletes and blanks rather than
+// purges: purging would shred the person's data key, and the person is
+// not necessarily the one erased.
 func (s *Service) forgetProposal(ctx context.Context, id string) error {
 	if err := s.synced(ctx); err != nil {
 		return err
@@ -341,7 +360,7 @@ func (s *Service) forgetProposal(ctx context.Context, id string) error {
 	var errs []error
 	if page, err := s.d.Messages.Find(store.Query[*pb.StoredMessage]{Index: "proposal", Values: []string{id}}); err == nil {
 		for _, m := range page.Items {
-			if m.GetSubject() == "" && m.GetTextBody() == "" && m.GetHtmlBody() == "" && m.GetAnswerUrl() == "" {
+			if namesNoOne(m.GetTemplate()) || m.GetSubject() == "" && m.GetTextBody() == "" && m.GetHtmlBody() == "" && m.GetAnswerUrl() == "" {
 				continue
 			}
 			_, err := s.update(ctx, m.GetId(), func(m *pb.StoredMessage) error {

@@ -46,6 +46,7 @@ var kinds = map[pb.Template]catalog.Kind{
 	pb.Template_TEMPLATE_DINNER_REMINDER:       catalog.DinnerReminder,
 	pb.Template_TEMPLATE_CHECK_IN:              catalog.CheckIn,
 	pb.Template_TEMPLATE_CANCELLATION:          catalog.Cancellation,
+	pb.Template_TEMPLATE_PAIR_ENDED:            catalog.PairEnded,
 }
 
 // topic is what a person opts out of to stop a template.
@@ -55,7 +56,9 @@ func topic(t pb.Template) typev1.NotificationTopic {
 		return typev1.NotificationTopic_NOTIFICATION_TOPIC_REMINDERS
 	case pb.Template_TEMPLATE_CHECK_IN:
 		return typev1.NotificationTopic_NOTIFICATION_TOPIC_CHECK_INS
-	case pb.Template_TEMPLATE_CANCELLATION:
+	case pb.Template_TEMPLATE_CANCELLATION, pb.Template_TEMPLATE_PAIR_ENDED:
+		// A pair's end is the news a cancellation is: who opted out of
+		// hearing that something will not go on hears nothing of it.
 		return typev1.NotificationTopic_NOTIFICATION_TOPIC_CANCELLATIONS
 	}
 	return typev1.NotificationTopic_NOTIFICATION_TOPIC_OFFERS
@@ -157,8 +160,15 @@ func (s *Service) render(ctx context.Context, m *pb.StoredMessage) (rendered, er
 // calls for the message.
 func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Data) (time.Time, bool, error) {
 	t := m.GetTemplate()
-	if t == pb.Template_TEMPLATE_CANCELLATION {
+	switch t {
+	case pb.Template_TEMPLATE_CANCELLATION:
 		return time.Time{}, true, nil // says nothing about the proposal
+	case pb.Template_TEMPLATE_PAIR_ENDED:
+		// The pair may be gone (erased with the other person): the day it
+		// began and the reason came with the plan, and nothing of the
+		// other person is read.
+		d.Because = endWords(m.GetEndReason())
+		return time.Time{}, true, nil
 	}
 	gone := func(err error) (time.Time, bool, error) {
 		if apperr.ErrorCode(err) == apperr.NotFound {

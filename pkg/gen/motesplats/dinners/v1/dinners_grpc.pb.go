@@ -66,7 +66,8 @@ const (
 type DinnerServiceClient interface {
 	// CreateOffer records a host household's offer of one or more dinners.
 	// The host must be a volunteer with the dinner-host role (and a valid
-	// background check when the organisation's rules require one).
+	// background check when the organisation's rules require one); either
+	// refusal is a violation of offer.volunteer_id beside the others.
 	CreateOffer(ctx context.Context, in *CreateOfferRequest, opts ...grpc.CallOption) (*CreateOfferResponse, error)
 	// GetOffer returns one offer.
 	GetOffer(ctx context.Context, in *GetOfferRequest, opts ...grpc.CallOption) (*GetOfferResponse, error)
@@ -438,7 +439,8 @@ func (c *dinnerServiceClient) GetReport(ctx context.Context, in *GetReportReques
 type DinnerServiceServer interface {
 	// CreateOffer records a host household's offer of one or more dinners.
 	// The host must be a volunteer with the dinner-host role (and a valid
-	// background check when the organisation's rules require one).
+	// background check when the organisation's rules require one); either
+	// refusal is a violation of offer.volunteer_id beside the others.
 	CreateOffer(context.Context, *CreateOfferRequest) (*CreateOfferResponse, error)
 	// GetOffer returns one offer.
 	GetOffer(context.Context, *GetOfferRequest) (*GetOfferResponse, error)

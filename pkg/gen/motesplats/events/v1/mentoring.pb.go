@@ -483,7 +483,8 @@ type MentoringPairChanged struct {
 	Facts *PairFacts `protobuf:"bytes,1,opt,name=facts,proto3" json:"facts,omitempty"`
 	// Status before the change (unspecified for a new proposal).
 	PreviousStatus PairStatus `protobuf:"varint,2,opt,name=previous_status,json=previousStatus,proto3,enum=motesplats.events.v1.PairStatus" json:"previous_status,omitempty"`
-	// The party who acted, for accepted and declined.
+	// The party who acted, for accepted and declined; for ended, the one who
+	// left the programme when end_reason is END_REASON_LEFT_PROGRAMME.
 	Party Party `protobuf:"varint,3,opt,name=party,proto3,enum=motesplats.events.v1.Party" json:"party,omitempty"`
 	// Set when rejected.
 	RejectReason RejectReason `protobuf:"varint,4,opt,name=reject_reason,json=rejectReason,proto3,enum=motesplats.events.v1.RejectReason" json:"reject_reason,omitempty"`
@@ -649,7 +650,10 @@ func (x *MentoringCheckInRecorded) GetMet() bool {
 type MentoringPairErased struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The pair id.
-	PairId        string `protobuf:"bytes,1,opt,name=pair_id,json=pairId,proto3" json:"pair_id,omitempty"`
+	PairId string `protobuf:"bytes,1,opt,name=pair_id,json=pairId,proto3" json:"pair_id,omitempty"`
+	// Which of the two was erased (a side, not a person): notify tells the
+	// other one that an offered or active pair ended (ADR 0148).
+	ErasedParty   Party `protobuf:"varint,2,opt,name=erased_party,json=erasedParty,proto3,enum=motesplats.events.v1.Party" json:"erased_party,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -689,6 +693,13 @@ func (x *MentoringPairErased) GetPairId() string {
 		return x.PairId
 	}
 	return ""
+}
+
+func (x *MentoringPairErased) GetErasedParty() Party {
+	if x != nil {
+		return x.ErasedParty
+	}
+	return Party_PARTY_UNSPECIFIED
 }
 
 // MentoringJobFinished is published when a matching job ends.
@@ -808,9 +819,10 @@ const file_motesplats_events_v1_mentoring_proto_rawDesc = "" +
 	"\x18MentoringCheckInRecorded\x125\n" +
 	"\x05facts\x18\x01 \x01(\v2\x1f.motesplats.events.v1.PairFactsR\x05facts\x12\x12\n" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x10\n" +
-	"\x03met\x18\x03 \x01(\bR\x03met\".\n" +
+	"\x03met\x18\x03 \x01(\bR\x03met\"n\n" +
 	"\x13MentoringPairErased\x12\x17\n" +
-	"\apair_id\x18\x01 \x01(\tR\x06pairId\"\xfe\x01\n" +
+	"\apair_id\x18\x01 \x01(\tR\x06pairId\x12>\n" +
+	"\ferased_party\x18\x02 \x01(\x0e2\x1b.motesplats.events.v1.PartyR\verasedParty\"\xfe\x01\n" +
 	"\x14MentoringJobFinished\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12-\n" +
@@ -898,12 +910,13 @@ var file_motesplats_events_v1_mentoring_proto_depIdxs = []int32{
 	3,  // 5: motesplats.events.v1.MentoringPairChanged.decline_reason:type_name -> motesplats.events.v1.DeclineReason
 	4,  // 6: motesplats.events.v1.MentoringPairChanged.end_reason:type_name -> motesplats.events.v1.EndReason
 	5,  // 7: motesplats.events.v1.MentoringCheckInRecorded.facts:type_name -> motesplats.events.v1.PairFacts
-	10, // 8: motesplats.events.v1.MentoringJobFinished.finish_time:type_name -> google.protobuf.Timestamp
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	1,  // 8: motesplats.events.v1.MentoringPairErased.erased_party:type_name -> motesplats.events.v1.Party
+	10, // 9: motesplats.events.v1.MentoringJobFinished.finish_time:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_events_v1_mentoring_proto_init() }

@@ -220,7 +220,12 @@ type CreateDinnerOfferRequest struct {
 	// Idempotency key: 1 to 64 letters, digits, '-' or '_'. Required.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The offer; a coordinator's organisation is filled in when empty.
-	Offer         *v1.Offer `protobuf:"bytes,2,opt,name=offer,proto3" json:"offer,omitempty"`
+	Offer *v1.Offer `protobuf:"bytes,2,opt,name=offer,proto3" json:"offer,omitempty"`
+	// Check the request exactly as the create would and write nothing: the
+	// answer is the create's refusal (every violation, the scope, a person of
+	// another organisation) byte for byte, or an empty response; the request
+	// id is not taken (ADR 0148).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +272,13 @@ func (x *CreateDinnerOfferRequest) GetOffer() *v1.Offer {
 		return x.Offer
 	}
 	return nil
+}
+
+func (x *CreateDinnerOfferRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateDinnerOfferResponse returns the offer.
@@ -845,7 +857,12 @@ type CreateDinnerSignUpRequest struct {
 	// Idempotency key: 1 to 64 letters, digits, '-' or '_'. Required.
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The sign-up; a coordinator's organisation is filled in when empty.
-	SignUp        *v1.SignUp `protobuf:"bytes,2,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	SignUp *v1.SignUp `protobuf:"bytes,2,opt,name=sign_up,json=signUp,proto3" json:"sign_up,omitempty"`
+	// Check the request exactly as the create would and write nothing: the
+	// answer is the create's refusal (every violation, the scope, a person of
+	// another organisation) byte for byte, or an empty response; the request
+	// id is not taken (ADR 0148).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -892,6 +909,13 @@ func (x *CreateDinnerSignUpRequest) GetSignUp() *v1.SignUp {
 		return x.SignUp
 	}
 	return nil
+}
+
+func (x *CreateDinnerSignUpRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateDinnerSignUpResponse returns the sign-up.
@@ -2986,11 +3010,12 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\aseating\x18\x01 \x01(\v2\x1e.motesplats.dinners.v1.SeatingR\aseating\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12\x1b\n" +
 	"\thost_name\x18\x03 \x01(\tR\bhostName\x12Q\n" +
-	"\x16participant_registered\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"m\n" +
+	"\x16participant_registered\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\x92\x01\n" +
 	"\x18CreateDinnerOfferRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x122\n" +
-	"\x05offer\x18\x02 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\"Y\n" +
+	"\x05offer\x18\x02 \x01(\v2\x1c.motesplats.dinners.v1.OfferR\x05offer\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"Y\n" +
 	"\x19CreateDinnerOfferResponse\x12<\n" +
 	"\x05offer\x18\x01 \x01(\v2&.motesplats.gateway.v1.DinnerOfferViewR\x05offer\"'\n" +
 	"\x15GetDinnerOfferRequest\x12\x0e\n" +
@@ -3022,11 +3047,12 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\x04date\x18\x02 \x01(\tR\x04date\"\x88\x01\n" +
 	"\x14CancelDinnerResponse\x12<\n" +
 	"\x05offer\x18\x01 \x01(\v2&.motesplats.gateway.v1.DinnerOfferViewR\x05offer\x122\n" +
-	"\x15cancelled_seating_ids\x18\x02 \x03(\tR\x13cancelledSeatingIds\"r\n" +
+	"\x15cancelled_seating_ids\x18\x02 \x03(\tR\x13cancelledSeatingIds\"\x97\x01\n" +
 	"\x19CreateDinnerSignUpRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x126\n" +
-	"\asign_up\x18\x02 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\"^\n" +
+	"\asign_up\x18\x02 \x01(\v2\x1d.motesplats.dinners.v1.SignUpR\x06signUp\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"^\n" +
 	"\x1aCreateDinnerSignUpResponse\x12@\n" +
 	"\asign_up\x18\x01 \x01(\v2'.motesplats.gateway.v1.DinnerSignUpViewR\x06signUp\"(\n" +
 	"\x16GetDinnerSignUpRequest\x12\x0e\n" +

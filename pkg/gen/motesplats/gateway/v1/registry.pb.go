@@ -394,7 +394,12 @@ type CreateParticipantRequest struct {
 	Participant *v1.Participant `protobuf:"bytes,1,opt,name=participant,proto3" json:"participant,omitempty"`
 	// Client-chosen idempotency key (1 to 64 characters of [A-Za-z0-9_-]);
 	// a repeated call returns the newcomer created the first time.
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Check the request exactly as the create would and write nothing: the
+	// answer is the create's refusal (every violation, the scope, a person of
+	// another organisation) byte for byte, or an empty response; the request
+	// id is not taken (ADR 0148).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -441,6 +446,13 @@ func (x *CreateParticipantRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateParticipantRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateParticipantResponse returns the stored newcomer.
@@ -837,7 +849,12 @@ type CreateVolunteerRequest struct {
 	// The volunteer. A coordinator's organisation is filled in when empty.
 	Volunteer *v11.Volunteer `protobuf:"bytes,1,opt,name=volunteer,proto3" json:"volunteer,omitempty"`
 	// Client-chosen idempotency key (1 to 64 characters of [A-Za-z0-9_-]).
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Check the request exactly as the create would and write nothing: the
+	// answer is the create's refusal (every violation, the scope, a person of
+	// another organisation) byte for byte, or an empty response; the request
+	// id is not taken (ADR 0148).
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -884,6 +901,13 @@ func (x *CreateVolunteerRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateVolunteerRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
 }
 
 // CreateVolunteerResponse returns the stored volunteer.
@@ -1705,11 +1729,12 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\fparticipants\x18\x01 \x03(\v2'.motesplats.participants.v1.ParticipantR\fparticipants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x84\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xa9\x01\n" +
 	"\x18CreateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"f\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"f\n" +
 	"\x19CreateParticipantResponse\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\xa2\x01\n" +
 	"\x18UpdateParticipantRequest\x12I\n" +
@@ -1735,11 +1760,12 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"volunteers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"z\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9f\x01\n" +
 	"\x16CreateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"\\\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"\\\n" +
 	"\x17CreateVolunteerResponse\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"\x98\x01\n" +
 	"\x16UpdateVolunteerRequest\x12A\n" +

@@ -253,6 +253,9 @@ const (
 	Template_TEMPLATE_CHECK_IN Template = 9
 	// Something was cancelled.
 	Template_TEMPLATE_CANCELLATION Template = 10
+	// Mentoring: an active pair ended (a coordinator ended it, or the other
+	// person left the programme or was erased). Never names the other.
+	Template_TEMPLATE_PAIR_ENDED Template = 11
 )
 
 // Enum value maps for Template.
@@ -269,6 +272,7 @@ var (
 		8:  "TEMPLATE_DINNER_REMINDER",
 		9:  "TEMPLATE_CHECK_IN",
 		10: "TEMPLATE_CANCELLATION",
+		11: "TEMPLATE_PAIR_ENDED",
 	}
 	Template_value = map[string]int32{
 		"TEMPLATE_UNSPECIFIED":           0,
@@ -282,6 +286,7 @@ var (
 		"TEMPLATE_DINNER_REMINDER":       8,
 		"TEMPLATE_CHECK_IN":              9,
 		"TEMPLATE_CANCELLATION":          10,
+		"TEMPLATE_PAIR_ENDED":            11,
 	}
 )
 
@@ -1946,7 +1951,7 @@ const file_motesplats_notify_v1_notify_proto_rawDesc = "" +
 	"\x0fFAILURE_GAVE_UP\x10\x04\x12\x16\n" +
 	"\x12FAILURE_NO_CONTACT\x10\x05\x12\x15\n" +
 	"\x11FAILURE_OPTED_OUT\x10\x06\x12\x14\n" +
-	"\x10FAILURE_OUTDATED\x10\a*\xc6\x02\n" +
+	"\x10FAILURE_OUTDATED\x10\a*\xdf\x02\n" +
 	"\bTemplate\x12\x18\n" +
 	"\x14TEMPLATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15TEMPLATE_MENTOR_OFFER\x10\x01\x12\x19\n" +
@@ -1959,7 +1964,8 @@ const file_motesplats_notify_v1_notify_proto_rawDesc = "" +
 	"\x18TEMPLATE_DINNER_REMINDER\x10\b\x12\x15\n" +
 	"\x11TEMPLATE_CHECK_IN\x10\t\x12\x19\n" +
 	"\x15TEMPLATE_CANCELLATION\x10\n" +
-	"*l\n" +
+	"\x12\x17\n" +
+	"\x13TEMPLATE_PAIR_ENDED\x10\v*l\n" +
 	"\tProgramme\x12\x19\n" +
 	"\x15PROGRAMME_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13PROGRAMME_MENTORING\x10\x01\x12\x15\n" +

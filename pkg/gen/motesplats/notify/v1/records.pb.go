@@ -7,6 +7,7 @@
 package notifyv1
 
 import (
+	v1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -137,7 +138,10 @@ type StoredMessage struct {
 	// Whether the audit record of the send was written.
 	Audited bool `protobuf:"varint,31,opt,name=audited,proto3" json:"audited,omitempty"`
 	// SMS: the provider reported the message delivered to the phone.
-	Delivered     bool `protobuf:"varint,32,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Delivered bool `protobuf:"varint,32,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	// TEMPLATE_PAIR_ENDED: why the pair ended, as the event said; the
+	// template words only the reasons that are no one's own (ADR 0148).
+	EndReason     v1.EndReason `protobuf:"varint,33,opt,name=end_reason,json=endReason,proto3,enum=motesplats.events.v1.EndReason" json:"end_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -394,6 +398,13 @@ func (x *StoredMessage) GetDelivered() bool {
 		return x.Delivered
 	}
 	return false
+}
+
+func (x *StoredMessage) GetEndReason() v1.EndReason {
+	if x != nil {
+		return x.EndReason
+	}
+	return v1.EndReason(0)
 }
 
 // StoredLink is an answer link, keyed by the hash of its token id: the
@@ -734,7 +745,7 @@ var File_motesplats_notify_v1_records_proto protoreflect.FileDescriptor
 
 const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\"motesplats/notify/v1/records.proto\x12\x14motesplats.notify.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!motesplats/notify/v1/notify.proto\"\xae\n" +
+	"\"motesplats/notify/v1/records.proto\x12\x14motesplats.notify.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a!motesplats/notify/v1/notify.proto\"\xee\n" +
 	"\n" +
 	"\rStoredMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
@@ -776,7 +787,9 @@ const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"leaseUntil\x12\x12\n" +
 	"\x04date\x18\x1e \x01(\tR\x04date\x12\x18\n" +
 	"\aaudited\x18\x1f \x01(\bR\aaudited\x12\x1c\n" +
-	"\tdelivered\x18  \x01(\bR\tdelivered\"\xfa\x05\n" +
+	"\tdelivered\x18  \x01(\bR\tdelivered\x12>\n" +
+	"\n" +
+	"end_reason\x18! \x01(\x0e2\x1f.motesplats.events.v1.EndReasonR\tendReason\"\xfa\x05\n" +
 	"\n" +
 	"StoredLink\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
@@ -851,8 +864,9 @@ var file_motesplats_notify_v1_records_proto_goTypes = []any{
 	(DeliveryStatus)(0),           // 8: motesplats.notify.v1.DeliveryStatus
 	(Failure)(0),                  // 9: motesplats.notify.v1.Failure
 	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(AnswerAction)(0),             // 11: motesplats.notify.v1.AnswerAction
-	(DeclineReason)(0),            // 12: motesplats.notify.v1.DeclineReason
+	(v1.EndReason)(0),             // 11: motesplats.events.v1.EndReason
+	(AnswerAction)(0),             // 12: motesplats.notify.v1.AnswerAction
+	(DeclineReason)(0),            // 13: motesplats.notify.v1.DeclineReason
 }
 var file_motesplats_notify_v1_records_proto_depIdxs = []int32{
 	4,  // 0: motesplats.notify.v1.StoredMessage.role:type_name -> motesplats.notify.v1.Role
@@ -867,24 +881,25 @@ var file_motesplats_notify_v1_records_proto_depIdxs = []int32{
 	10, // 9: motesplats.notify.v1.StoredMessage.update_time:type_name -> google.protobuf.Timestamp
 	10, // 10: motesplats.notify.v1.StoredMessage.sent_time:type_name -> google.protobuf.Timestamp
 	10, // 11: motesplats.notify.v1.StoredMessage.lease_until:type_name -> google.protobuf.Timestamp
-	4,  // 12: motesplats.notify.v1.StoredLink.role:type_name -> motesplats.notify.v1.Role
-	5,  // 13: motesplats.notify.v1.StoredLink.programme:type_name -> motesplats.notify.v1.Programme
-	6,  // 14: motesplats.notify.v1.StoredLink.template:type_name -> motesplats.notify.v1.Template
-	10, // 15: motesplats.notify.v1.StoredLink.expire_time:type_name -> google.protobuf.Timestamp
-	10, // 16: motesplats.notify.v1.StoredLink.used_time:type_name -> google.protobuf.Timestamp
-	11, // 17: motesplats.notify.v1.StoredLink.answer:type_name -> motesplats.notify.v1.AnswerAction
-	10, // 18: motesplats.notify.v1.StoredLink.create_time:type_name -> google.protobuf.Timestamp
-	12, // 19: motesplats.notify.v1.StoredLink.reason:type_name -> motesplats.notify.v1.DeclineReason
-	5,  // 20: motesplats.notify.v1.Tracked.programme:type_name -> motesplats.notify.v1.Programme
-	0,  // 21: motesplats.notify.v1.Tracked.state:type_name -> motesplats.notify.v1.TrackedState
-	10, // 22: motesplats.notify.v1.Tracked.answer_by:type_name -> google.protobuf.Timestamp
-	10, // 23: motesplats.notify.v1.Tracked.active_time:type_name -> google.protobuf.Timestamp
-	10, // 24: motesplats.notify.v1.Tracked.update_time:type_name -> google.protobuf.Timestamp
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	11, // 12: motesplats.notify.v1.StoredMessage.end_reason:type_name -> motesplats.events.v1.EndReason
+	4,  // 13: motesplats.notify.v1.StoredLink.role:type_name -> motesplats.notify.v1.Role
+	5,  // 14: motesplats.notify.v1.StoredLink.programme:type_name -> motesplats.notify.v1.Programme
+	6,  // 15: motesplats.notify.v1.StoredLink.template:type_name -> motesplats.notify.v1.Template
+	10, // 16: motesplats.notify.v1.StoredLink.expire_time:type_name -> google.protobuf.Timestamp
+	10, // 17: motesplats.notify.v1.StoredLink.used_time:type_name -> google.protobuf.Timestamp
+	12, // 18: motesplats.notify.v1.StoredLink.answer:type_name -> motesplats.notify.v1.AnswerAction
+	10, // 19: motesplats.notify.v1.StoredLink.create_time:type_name -> google.protobuf.Timestamp
+	13, // 20: motesplats.notify.v1.StoredLink.reason:type_name -> motesplats.notify.v1.DeclineReason
+	5,  // 21: motesplats.notify.v1.Tracked.programme:type_name -> motesplats.notify.v1.Programme
+	0,  // 22: motesplats.notify.v1.Tracked.state:type_name -> motesplats.notify.v1.TrackedState
+	10, // 23: motesplats.notify.v1.Tracked.answer_by:type_name -> google.protobuf.Timestamp
+	10, // 24: motesplats.notify.v1.Tracked.active_time:type_name -> google.protobuf.Timestamp
+	10, // 25: motesplats.notify.v1.Tracked.update_time:type_name -> google.protobuf.Timestamp
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_notify_v1_records_proto_init() }
