@@ -55,6 +55,9 @@ type Service struct {
 	now   func() time.Time
 	ids   ids.Source
 	inUse InUse
+	// closing holds the marks a delete puts before it asks inUse
+	// (closing.go); nil in tests that start no volunteers.
+	closing *Closing
 }
 
 // New returns a Service over repo. inUse may be nil when nothing refers to
@@ -77,6 +80,12 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Organisation] {
 		},
 	}
 }
+
+// MarkClosing makes Delete put a closing mark in c before it asks whether
+// anything refers to the organisation, so a volunteer registered at the
+// same moment on another replica is either seen by the delete or told
+// the organisation is gone (StillOpen). Call it before serving.
+func (s *Service) MarkClosing(c *Closing) { s.closing = c }
 
 func cacheKey(id string) string { return "organisation/" + id }
 
@@ -239,23 +248,56 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string) error 
 	if _, _, err := s.repo.Get(ctx, id); err != nil {
 		return notFound(err)
 	}
-	if s.inUse != nil {
-		used, err := s.inUse(ctx, id)
+	var marked time.Time
+	var markRev uint64
+	if s.closing != nil {
+		// The mark goes first: a volunteer stored before it is in the
+		// index below; one stored after it sees the mark (closing.go).
+		marked = time.Now()
+		rev, err := s.closing.mark(ctx, id)
 		if err != nil {
 			return err
 		}
-		if used {
-			return apperr.Errorf(apperr.FailedPrecondition, "volunteers still act for this organisation; move or remove them first")
+		markRev = rev
+	}
+	if err := s.checkUnused(ctx, id); err != nil {
+		if s.closing != nil {
+			s.closing.unmark(ctx, id, markRev)
 		}
+		return err
+	}
+	if s.closing != nil && time.Since(marked) > closingLimit {
+		// Creates waiting on the mark stop waiting after closingWait;
+		// a removal this late could come after they answered.
+		s.closing.unmark(ctx, id, markRev)
+		return apperr.Errorf(apperr.Unavailable, "the organisation could not be removed in time; try again")
 	}
 	ev, err := s.event(events.OrganisationDeleted, id, &eventsv1.OrganisationDeleted{OrganisationId: id})
 	if err != nil {
 		return err
 	}
 	if err := s.repo.Remove(ctx, id, false, ev); err != nil {
+		if s.closing != nil {
+			s.closing.unmark(ctx, id, markRev)
+		}
 		return notFound(err)
 	}
 	_ = s.cache.Invalidate(ctx, cacheKey(id))
+	return nil
+}
+
+// checkUnused refuses a delete of id while anything refers to it.
+func (s *Service) checkUnused(ctx context.Context, id string) error {
+	if s.inUse == nil {
+		return nil
+	}
+	used, err := s.inUse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if used {
+		return apperr.Errorf(apperr.FailedPrecondition, "volunteers still act for this organisation; move or remove them first")
+	}
 	return nil
 }
 
