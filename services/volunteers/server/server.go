@@ -86,7 +86,7 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	}
 	defer orgs.Close()
 
-	closing, err := organisation.OpenClosing(ctx, d.JS, d.Replicas)
+	closing, err := organisation.OpenClosing(ctx, d.JS, d.Replicas, d.Now)
 	if err != nil {
 		return fmt.Errorf("volunteers: %w", err)
 	}

@@ -266,18 +266,27 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string) error 
 		}
 		return err
 	}
-	if s.closing != nil && time.Since(marked) > closingLimit {
-		// Creates waiting on the mark stop waiting after closingWait;
-		// a removal this late could come after they answered.
-		s.closing.unmark(ctx, id, markRev)
-		return apperr.Errorf(apperr.Unavailable, "the organisation could not be removed in time; try again")
-	}
 	ev, err := s.event(events.OrganisationDeleted, id, &eventsv1.OrganisationDeleted{OrganisationId: id})
 	if err != nil {
 		return err
 	}
-	if err := s.repo.Remove(ctx, id, false, ev); err != nil {
-		if s.closing != nil {
+	rctx := ctx
+	if s.closing != nil {
+		// Creates stop waiting on a mark closingStale old: the removal
+		// must be stored well before, or not at all.
+		left := closingLimit - time.Since(marked)
+		if left <= 0 {
+			s.closing.unmark(ctx, id, markRev)
+			return apperr.Errorf(apperr.Unavailable, "the organisation could not be removed in time; try again")
+		}
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, left)
+		defer cancel()
+	}
+	if err := s.repo.Remove(rctx, id, false, ev); err != nil {
+		if s.closing != nil && s.standing(context.WithoutCancel(ctx), id) == nil {
+			// Not removed (as far as the bucket tells): creates may go on.
+			// Otherwise the mark stays, stale after closingStale.
 			s.closing.unmark(ctx, id, markRev)
 		}
 		return notFound(err)
