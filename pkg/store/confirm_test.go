@@ -12,6 +12,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // TestRepo_ConfirmRefusesANewRecord: Config.Confirm's refusal of a new
@@ -25,17 +26,7 @@ func TestRepo_ConfirmRefusesANewRecord(t *testing.T) {
 	for _, path := range []string{"writer", "retry", "relay"} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			n := testutil.MustNATS(t)
-			ctx := testutil.Context(t)
-			s := mustStream(t, n.JS)
-			var refuse atomic.Bool
-			refuse.Store(true)
-			confirm := func(context.Context, *facts) error {
-				if refuse.Load() {
-					return gone
-				}
-				return nil
-			}
+			n, ctx, s, confirm, _ := confirming(t, gone)
 			build := createdBuild(t)
 			r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
 				c.Publisher = &jsPublisher{js: n.JS}
@@ -84,19 +75,9 @@ func TestRepo_ConfirmRefusesANewRecord(t *testing.T) {
 	}
 	t.Run("then-allowed", func(t *testing.T) {
 		t.Parallel()
-		n := testutil.MustNATS(t)
-		ctx := testutil.Context(t)
-		s := mustStream(t, n.JS)
-		var refuse atomic.Bool
-		refuse.Store(true)
+		n, ctx, s, confirm, refuse := confirming(t, gone)
 		r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
-			c.Publisher = &jsPublisher{js: n.JS}
-			c.Confirm = func(context.Context, *facts) error {
-				if refuse.Load() {
-					return gone
-				}
-				return nil
-			}
+			c.Publisher, c.Confirm = &jsPublisher{js: n.JS}, confirm
 		})
 		build := createdBuild(t)
 		if _, _, err := r.CreateOnce(ctx, "org/req-1", ids.UUIDv7{}.New, build); !errors.Is(err, gone) {
@@ -110,4 +91,21 @@ func TestRepo_ConfirmRefusesANewRecord(t *testing.T) {
 			t.Errorf("created events %d, want 1", got)
 		}
 	})
+}
+
+// confirming is a server with the test stream, and a Confirm that answers
+// gone while refuse holds (it does at first).
+func confirming(t *testing.T, gone error) (*testutil.NATS, context.Context, jetstream.Stream,
+	func(context.Context, *facts) error, *atomic.Bool) {
+	t.Helper()
+	n := testutil.MustNATS(t)
+	refuse := &atomic.Bool{}
+	refuse.Store(true)
+	confirm := func(context.Context, *facts) error {
+		if refuse.Load() {
+			return gone
+		}
+		return nil
+	}
+	return n, testutil.Context(t), mustStream(t, n.JS), confirm, refuse
 }

@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -30,37 +27,15 @@ import (
 func TestVolunteerRegisteredWhileTheOrganisationGoes(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	n := testutil.MustNATS(t)
-	now := startWith(t, n, nil)
-	_, js := n.ConnectLate(t, 400*time.Millisecond)
-	lateNATS := *n
-	lateNATS.JS = js
-	late := startWith(t, &lateNATS, nil)
-	o := now.mustOrg(t, "Röda Korset Uppsala", "0380")
-	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		_, err := late.client.GetOrganisation(ctx, &pb.GetOrganisationRequest{Id: o.GetId()}, late.as(t, admin))
-		return err
-	})
+	n, now, late, o := replicaBehind(t)
 
 	// The create's read of the organisation deletes it on the current
 	// replica.
-	var once sync.Once
 	deleted := make(chan error, 1)
-	sub, err := n.Conn.Subscribe("$JS.API.DIRECT.GET.KV_organisations.$KV.organisations."+o.GetId(), func(*nats.Msg) {
-		once.Do(func() {
-			go func() {
-				_, err := now.client.DeleteOrganisation(ctx, &pb.DeleteOrganisationRequest{Id: o.GetId()}, now.as(t, admin))
-				deleted <- err
-			}()
-		})
+	onFirstRequest(t, n, "$JS.API.DIRECT.GET.KV_organisations.$KV.organisations."+o.GetId(), func() {
+		_, err := now.client.DeleteOrganisation(ctx, &pb.DeleteOrganisationRequest{Id: o.GetId()}, now.as(t, admin))
+		deleted <- err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
-	if err := n.Conn.Flush(); err != nil {
-		t.Fatal(err)
-	}
 	_, cerr := late.client.CreateVolunteer(ctx, &pb.CreateVolunteerRequest{Volunteer: volunteerIn(o.GetId(), "0380")}, late.as(t, admin))
 	if err := <-deleted; err != nil {
 		t.Fatalf("delete the organisation during the create: %v", err)
