@@ -104,8 +104,33 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 		}
 		return v, rev, err
 	}
+	if err := r.confirmNew(ctx, id, rev, rec.GetTicket(), v); err != nil {
+		return zero, 0, err
+	}
 	r.flush(ctx, id, rev, rec)
 	return v, rev, nil
+}
+
+// confirmNew asks Config.Confirm about v, the new record id at rev, and
+// deletes it unpublished when refused (ticket as dropUnconfirmed).
+func (r *Repo[T]) confirmNew(ctx context.Context, id string, rev, ticket uint64, v T) error {
+	if r.cfg.Confirm == nil {
+		return nil
+	}
+	err := r.cfg.Confirm(ctx, v)
+	if !refused(err) {
+		return err
+	}
+	if derr := r.dropUnconfirmed(ctx, id, rev, ticket); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// refused reports whether Confirm's err refuses the record.
+func refused(err error) bool {
+	c := apperr.ErrorCode(err)
+	return c == apperr.Invalid || c == apperr.FailedPrecondition
 }
 
 // hashRequestKey makes any caller-scoped key a valid, fixed-size KV key.
@@ -161,7 +186,18 @@ func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
 	if err != nil {
 		return v, 0, true, err
 	}
-	if !rec.GetRemoved() && len(rec.GetOutbox()) > 0 && !r.covered(rec) && r.cfg.Publisher != nil {
+	owed := !rec.GetRemoved() && len(rec.GetOutbox()) > 0 && !r.covered(rec)
+	if owed && r.cfg.Confirm != nil {
+		// Its writer may have died before Confirm: ask as it would have.
+		cur, _, err := r.live(ctx, h.id, rec, rev)
+		if err == nil {
+			err = r.confirmNew(ctx, h.id, rev, 0, cur)
+		}
+		if err != nil {
+			return v, 0, true, err
+		}
+	}
+	if owed && r.cfg.Publisher != nil {
 		// Its writer may have died before publishing: publish now rather
 		// than after the relay's grace. Not before answering: the record
 		// holds the key, and its entry stays owing until its writer's
@@ -250,6 +286,18 @@ func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec 
 	}
 	if h, ok := r.holderOf(rec.GetRequestKey()); ok && h.id != id {
 		return false, r.dropUnconfirmed(ctx, id, rev, 0)
+	}
+	if r.cfg.Confirm != nil {
+		v, _, err := r.live(ctx, id, rec, rev)
+		if err != nil {
+			return false, err
+		}
+		if err := r.confirmNew(ctx, id, rev, 0, v); err != nil {
+			if refused(err) {
+				return false, nil // dropped
+			}
+			return false, err
+		}
 	}
 	return true, nil
 }

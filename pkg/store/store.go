@@ -83,6 +83,15 @@ type Config[T proto.Message] struct {
 	// dies first. AfterPurgeDelay defaults to 15s, longer than a flush.
 	AfterPurge      func(ctx context.Context, id string) error
 	AfterPurgeDelay time.Duration
+	// Confirm is a last check of a record CreateOnce stored, once it holds
+	// its request key and before its events go out or the caller is
+	// answered: a check that must see writes made elsewhere after the
+	// record's (a service's Dekker-style mark, ADR 0150). A refusal
+	// (apperr Invalid or FailedPrecondition) deletes the record
+	// unpublished and is the caller's answer; any other error leaves the
+	// record to a retry or the relay, which ask Confirm again, so its
+	// answer for a record must not change from refusal to consent.
+	Confirm func(ctx context.Context, v T) error
 	// Hooks are fault-injection points for tests; nil in production.
 	Hooks *Hooks
 	// Keyring, when set, seals every record and the payloads of the events

@@ -27,37 +27,15 @@ import (
 func TestOrganisationDeleteOnAReplicaBehind(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	n := testutil.MustNATS(t)
-	now := startWith(t, n, nil)
-	_, js := n.ConnectLate(t, 400*time.Millisecond)
-	lateNATS := *n
-	lateNATS.JS = js
-	late := startWith(t, &lateNATS, nil)
-	o := now.mustOrg(t, "Röda Korset Uppsala", "0380")
-	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
-		_, err := late.client.GetOrganisation(ctx, &pb.GetOrganisationRequest{Id: o.GetId()}, late.as(t, admin))
-		return err
-	})
+	n, now, late, o := replicaBehind(t)
 
 	// The first read of the organisation after this (the late replica's
 	// delete) registers the volunteer on the current replica.
-	var once sync.Once
 	registered := make(chan error, 1)
-	sub, err := n.Conn.Subscribe("$JS.API.DIRECT.GET.KV_organisations.>", func(*nats.Msg) {
-		once.Do(func() {
-			go func() {
-				_, err := now.client.CreateVolunteer(ctx, &pb.CreateVolunteerRequest{Volunteer: volunteerIn(o.GetId(), "0380")}, now.as(t, admin))
-				registered <- err
-			}()
-		})
+	onFirstRequest(t, n, "$JS.API.DIRECT.GET.KV_organisations.>", func() {
+		_, err := now.client.CreateVolunteer(ctx, &pb.CreateVolunteerRequest{Volunteer: volunteerIn(o.GetId(), "0380")}, now.as(t, admin))
+		registered <- err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
-	if err := n.Conn.Flush(); err != nil {
-		t.Fatal(err)
-	}
 	_, derr := late.client.DeleteOrganisation(ctx, &pb.DeleteOrganisationRequest{Id: o.GetId()}, late.as(t, admin))
 	if err := <-registered; err != nil {
 		t.Fatalf("register the volunteer during the delete: %v", err)
@@ -65,5 +43,39 @@ func TestOrganisationDeleteOnAReplicaBehind(t *testing.T) {
 	wantCode(t, derr, codes.FailedPrecondition)
 	if _, err := now.client.GetOrganisation(ctx, &pb.GetOrganisationRequest{Id: o.GetId()}, now.as(t, admin)); err != nil {
 		t.Fatalf("the organisation a volunteer acts for: %v, want it kept", err)
+	}
+}
+
+// replicaBehind starts two replicas on one server, late's bytes arriving
+// 400 ms after now's, and an organisation both have read.
+func replicaBehind(t *testing.T) (n *testutil.NATS, now, late *harness, o *pb.Organisation) {
+	t.Helper()
+	ctx := testutil.Context(t)
+	n = testutil.MustNATS(t)
+	now = startWith(t, n, nil)
+	_, js := n.ConnectLate(t, 400*time.Millisecond)
+	lateNATS := *n
+	lateNATS.JS = js
+	late = startWith(t, &lateNATS, nil)
+	o = now.mustOrg(t, "Röda Korset Uppsala", "0380")
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		_, err := late.client.GetOrganisation(ctx, &pb.GetOrganisationRequest{Id: o.GetId()}, late.as(t, admin))
+		return err
+	})
+	return n, now, late, o
+}
+
+// onFirstRequest runs f in a goroutine of its own the first time a
+// request is sent on subject from now on.
+func onFirstRequest(t *testing.T, n *testutil.NATS, subject string, f func()) {
+	t.Helper()
+	var once sync.Once
+	sub, err := n.Conn.Subscribe(subject, func(*nats.Msg) { once.Do(func() { go f() }) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := n.Conn.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }

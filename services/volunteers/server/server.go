@@ -7,9 +7,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
@@ -61,6 +63,16 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	vcfg.AfterPurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectIDExcept(ctx, d.JS, events.StreamVolunteers, "volunteers", id, events.VolunteerErased)
 	}
+	// A new volunteer's organisation must still stand once the volunteer
+	// is stored (organisation/closing.go); osvc is set before serving.
+	var open atomic.Pointer[organisation.Service]
+	vcfg.Confirm = func(ctx context.Context, v *pb.Volunteer) error {
+		osvc := open.Load()
+		if osvc == nil {
+			return apperr.Errorf(apperr.Unavailable, "the organisation could not be checked; try again")
+		}
+		return osvc.StillOpen(ctx, v.GetOrganisationId())
+	}
 	vols, err := store.Open(ctx, d.JS, vcfg)
 	if err != nil {
 		return fmt.Errorf("volunteers: %w", err)
@@ -74,9 +86,15 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	}
 	defer orgs.Close()
 
+	closing, err := organisation.OpenClosing(ctx, d.JS, d.Replicas, d.Now)
+	if err != nil {
+		return fmt.Errorf("volunteers: %w", err)
+	}
 	osvc := organisation.New(orgs,
 		cache.New(d.Cache, cache.Options{Name: "organisations", Prefix: "organisations:", Logger: d.Logger}),
 		d.Now, d.IDs, volunteer.HasVolunteers(vols))
+	osvc.MarkClosing(closing)
+	open.Store(osvc)
 	vsvc := volunteer.New(vols,
 		cache.New(d.Cache, cache.Options{Name: "volunteers", Prefix: "volunteers:", Logger: d.Logger}),
 		osvc, d.Now, d.IDs)

@@ -21,9 +21,11 @@ var subcommandRe = regexp.MustCompile(`^[a-z][a-z-]*$`)
 // of commands ("dinners", "dinners offers", "jobs"), with the lines that
 // continue them. group says words name a group; leaf that they are also a
 // command of their own ("guides rules", beside "guides rules set"), whose
-// -h prints its flags. mp help says to write -h after a command, and
-// "mp dinners -h" or "mp jobs -h" answered "okänt kommando".
-func groupHelp(e env, words []string) (lines string, group, leaf bool) {
+// -h prints its flags; bare that words are a command that takes nothing
+// (its line holds only its words and what it does: "mp logout"). mp help
+// says to write -h after a command, and "mp dinners -h" or "mp jobs -h"
+// answered "okänt kommando".
+func groupHelp(e env, words []string) (lines string, group, leaf, bare bool) {
 	prefix := "  mp " + strings.Join(words, " ") + " "
 	var b strings.Builder
 	in := false
@@ -32,9 +34,12 @@ func groupHelp(e env, words []string) (lines string, group, leaf bool) {
 		case strings.HasPrefix(l, prefix):
 			in = true
 			next, _, _ := strings.Cut(strings.TrimPrefix(l, prefix), " ")
-			if subcommandRe.MatchString(next) {
+			switch {
+			case next == "":
+				leaf, bare = true, true
+			case subcommandRe.MatchString(next):
 				group = true
-			} else {
+			default:
 				leaf = true
 			}
 		case strings.HasPrefix(l, "  mp ") || strings.TrimSpace(l) == "":
@@ -44,12 +49,15 @@ func groupHelp(e env, words []string) (lines string, group, leaf bool) {
 			b.WriteString(l + "\n")
 		}
 	}
-	return b.String(), group, leaf
+	return b.String(), group, leaf, bare
 }
 
 // askedGroupHelp answers "mp WORDS -h" and "mp WORDS" for a group of
 // commands: its lines, as text to print (-h) or as the error of a command
-// left unfinished. ok is false for anything else, which runs as before.
+// left unfinished; and "mp WORDS -h" for a command that takes nothing,
+// which said "okänt kommando" (mp logout, mp whoami) or ran as if -h were
+// not there (mp dinners jobs list), with its line. ok is false for
+// anything else, which runs as before.
 func askedGroupHelp(e env, cmd string, args []string) (text string, unfinished, ok bool) {
 	words := append([]string{cmd}, args...)
 	if n := len(words); n > 1 && isHelpFlag(words[n-1]) {
@@ -62,8 +70,9 @@ func askedGroupHelp(e env, cmd string, args []string) (text string, unfinished, 
 			return "", false, false
 		}
 	}
-	lines, group, leaf := groupHelp(e, words)
-	if !group || (unfinished && leaf) {
+	lines, group, leaf, bare := groupHelp(e, words)
+	asked := group && !(unfinished && leaf)
+	if !asked && !(bare && !unfinished) {
 		return "", false, false
 	}
 	return e.t("usage.word") + "\n" + strings.TrimSuffix(lines, "\n"), unfinished, true

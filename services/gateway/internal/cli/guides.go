@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,11 +108,17 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 }
 
 func guideRulesSet(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
-	cur, err := g.GetGuideEligibilityRules(ctx, connect.NewRequest(&gatewayv1.GetGuideEligibilityRulesRequest{}))
-	if err != nil {
-		return err
+	// The flags default to the rules in force; -h prints them without a
+	// call (signed out it had no client to call with).
+	cur := &gatewayv1.GetGuideEligibilityRulesResponse{}
+	if !slices.ContainsFunc(args, isHelpFlag) {
+		res, err := g.GetGuideEligibilityRules(ctx, connect.NewRequest(&gatewayv1.GetGuideEligibilityRulesRequest{}))
+		if err != nil {
+			return err
+		}
+		cur = res.Msg
 	}
-	r := cur.Msg.GetRules()
+	r := cur.GetRules()
 	fs := flag.NewFlagSet("guides rules set", flag.ContinueOnError)
 	etag := fs.String("etag", "", e.t("flag.guideRulesSet.etag"))
 	months := fs.Int("establishment-months", int(r.GetEstablishmentMonths()), e.t("flag.guideRulesSet.establishment-months"))

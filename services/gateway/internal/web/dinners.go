@@ -138,8 +138,7 @@ func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSea
 		reason := ""
 		if r := s.GetDeclineReason(); r != eventsv1.RsvpDeclineReason_RSVP_DECLINE_REASON_UNSPECIFIED {
 			// The reason as a list offers it ("För långt bort"), mid-line.
-			w := []rune(declineWord(p, r))
-			reason = strings.ToLower(string(w[:1])) + string(w[1:])
+			reason = midLine(declineWord(p, r))
 		}
 		party := "host"
 		if by == eventsv1.DinnerParty_DINNER_PARTY_GUEST {

@@ -6,6 +6,8 @@ package web
 import (
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -26,7 +28,7 @@ func guidanceOver(p *page, a *guidesv1.Assignment) string {
 	switch a.GetStatus() {
 	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_ENDED, eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_WITHDRAWN:
 		if r := a.GetEndReason(); r != eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_UNSPECIFIED {
-			reason = p.word("guides.end."+strings.ToLower(strings.TrimPrefix(r.String(), "ASSIGNMENT_END_REASON_")), r.String())
+			reason = midLine(p.word("guides.end."+strings.ToLower(strings.TrimPrefix(r.String(), "ASSIGNMENT_END_REASON_")), r.String()))
 		}
 	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_DECLINED:
 		var parts []string
@@ -34,17 +36,27 @@ func guidanceOver(p *page, a *guidesv1.Assignment) string {
 			parts = append(parts, p.word("guides.party."+strings.ToLower(strings.TrimPrefix(by.String(), "ASSIGNMENT_PARTY_")), by.String()))
 		}
 		if r := a.GetDeclineReason(); r != proposalv1.DeclineReason_DECLINE_REASON_UNSPECIFIED {
-			parts = append(parts, p.word("guides.decline."+strings.ToLower(strings.TrimPrefix(r.String(), "DECLINE_REASON_")), r.String()))
+			parts = append(parts, midLine(p.word("guides.decline."+strings.ToLower(strings.TrimPrefix(r.String(), "DECLINE_REASON_")), r.String())))
 		}
 		reason = strings.Join(parts, ", ")
 	case eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_REJECTED:
 		if r := a.GetRejectReason(); r != proposalv1.RejectReason_REJECT_REASON_UNSPECIFIED {
-			reason = p.word("guides.reject."+strings.ToLower(strings.TrimPrefix(r.String(), "REJECT_REASON_")), r.String())
+			reason = midLine(p.word("guides.reject."+strings.ToLower(strings.TrimPrefix(r.String(), "REJECT_REASON_")), r.String()))
 		}
 	default:
 		return ""
 	}
 	return p.tf("guides.over."+strings.ToLower(strings.TrimPrefix(a.GetStatus().String(), "ASSIGNMENT_STATUS_")), "Date", day, "Reason", reason)
+}
+
+// midLine is a reason as the lists offer it ("Har flyttat", capitalised
+// as every programme's lists are) for the middle of a line.
+func midLine(s string) string {
+	if s == "" {
+		return ""
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToLower(r)) + s[n:]
 }
 
 // guidanceDates words a guidance's dates as every page prints a day

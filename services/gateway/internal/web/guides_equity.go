@@ -70,7 +70,7 @@ func guideReasonWords(p *page, r *guidesv1.ReasonCount) string {
 	for prefix, key := range map[string]string{"REJECT_REASON_": "guides.reject.", "DECLINE_REASON_": "guides.decline.",
 		"ASSIGNMENT_END_REASON_": "guides.end."} {
 		if rest, ok := strings.CutPrefix(r.GetReason(), prefix); ok {
-			why = p.word(key+strings.ToLower(rest), r.GetWords())
+			why = midLine(p.word(key+strings.ToLower(rest), r.GetWords()))
 		}
 	}
 	return outcome + ": " + why

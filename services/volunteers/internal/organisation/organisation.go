@@ -55,6 +55,9 @@ type Service struct {
 	now   func() time.Time
 	ids   ids.Source
 	inUse InUse
+	// closing holds the marks a delete puts before it asks inUse
+	// (closing.go); nil in tests that start no volunteers.
+	closing *Closing
 }
 
 // New returns a Service over repo. inUse may be nil when nothing refers to
@@ -77,6 +80,12 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Organisation] {
 		},
 	}
 }
+
+// MarkClosing makes Delete put a closing mark in c before it asks whether
+// anything refers to the organisation, so a volunteer registered at the
+// same moment on another replica is either seen by the delete or told
+// the organisation is gone (StillOpen). Call it before serving.
+func (s *Service) MarkClosing(c *Closing) { s.closing = c }
 
 func cacheKey(id string) string { return "organisation/" + id }
 
@@ -239,23 +248,65 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string) error 
 	if _, _, err := s.repo.Get(ctx, id); err != nil {
 		return notFound(err)
 	}
-	if s.inUse != nil {
-		used, err := s.inUse(ctx, id)
+	var marked time.Time
+	var markRev uint64
+	if s.closing != nil {
+		// The mark goes first: a volunteer stored before it is in the
+		// index below; one stored after it sees the mark (closing.go).
+		marked = time.Now()
+		rev, err := s.closing.mark(ctx, id)
 		if err != nil {
 			return err
 		}
-		if used {
-			return apperr.Errorf(apperr.FailedPrecondition, "volunteers still act for this organisation; move or remove them first")
+		markRev = rev
+	}
+	if err := s.checkUnused(ctx, id); err != nil {
+		if s.closing != nil {
+			s.closing.unmark(ctx, id, markRev)
 		}
+		return err
 	}
 	ev, err := s.event(events.OrganisationDeleted, id, &eventsv1.OrganisationDeleted{OrganisationId: id})
 	if err != nil {
 		return err
 	}
-	if err := s.repo.Remove(ctx, id, false, ev); err != nil {
+	rctx := ctx
+	if s.closing != nil {
+		// Creates stop waiting on a mark closingStale old: the removal
+		// must be stored well before, or not at all.
+		left := closingLimit - time.Since(marked)
+		if left <= 0 {
+			s.closing.unmark(ctx, id, markRev)
+			return apperr.Errorf(apperr.Unavailable, "the organisation could not be removed in time; try again")
+		}
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, left)
+		defer cancel()
+	}
+	if err := s.repo.Remove(rctx, id, false, ev); err != nil {
+		if s.closing != nil && s.standing(context.WithoutCancel(ctx), id) == nil {
+			// Not removed (as far as the bucket tells): creates may go on.
+			// Otherwise the mark stays, stale after closingStale.
+			s.closing.unmark(ctx, id, markRev)
+		}
 		return notFound(err)
 	}
 	_ = s.cache.Invalidate(ctx, cacheKey(id))
+	return nil
+}
+
+// checkUnused refuses a delete of id while anything refers to it.
+func (s *Service) checkUnused(ctx context.Context, id string) error {
+	if s.inUse == nil {
+		return nil
+	}
+	used, err := s.inUse(ctx, id)
+	if err != nil {
+		return err
+	}
+	if used {
+		return apperr.Errorf(apperr.FailedPrecondition, "volunteers still act for this organisation; move or remove them first")
+	}
 	return nil
 }
 
