@@ -3,6 +3,7 @@ package seal_test
 import (
 	"crypto/rand"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -123,4 +124,33 @@ func BenchmarkKeyStore(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkKeysHeld measures what a person's data key costs the heap once
+// cached: each op takes a pooled id and seals once for it (a create), and
+// heap-B/key is the live heap grown per key, measured after a collection.
+// Run it with many keys (-benchtime=20000x): the recent ciphers are
+// bounded, the keys are not (ADR 0151).
+func BenchmarkKeysHeld(b *testing.B) {
+	n := testutil.MustNATS(b)
+	ctx := testutil.Context(b)
+	k := sealtest.Keyring(b, n.JS, sealtest.KEK(b))
+	p := k.NewPool(ids.UUIDv7{}.New, seal.PoolOptions{MinRate: 1, MaxAge: time.Minute})
+	defer p.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	keys := 0
+	for b.Loop() {
+		keys++
+		if _, err := k.Seal(ctx, p.New(), nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(keys), "heap-B/key")
+	runtime.KeepAlive(k)
 }

@@ -45,6 +45,11 @@ const (
 	DefaultErasureStream = "ERASURES"
 	// DefaultCacheSize bounds the unwrapped data keys held in memory.
 	DefaultCacheSize = 65536
+	// recentCiphers bounds the ciphers kept built for the data keys used
+	// last (ADR 0151): a cipher is a pointer-holding object of about a
+	// kilobyte, a raw key 32 bytes without pointers, so the cache keeps
+	// keys and only the people sealed or opened for lately keep a cipher.
+	recentCiphers = 2048
 )
 
 // erasureSubjectPrefix is followed by the erased id in the erasure log.
@@ -87,11 +92,16 @@ type Keyring struct {
 	erasures jetstream.Stream
 	js       jetstream.JetStream
 	log      *slog.Logger
-	keks     map[[kekIDSize]byte]KEK
-	flight   singleflight.Group
+	// kekCiphers are the KEKs' ciphers, built once: wrapping and
+	// unwrapping a data key then allocates no cipher (ADR 0151).
+	kekCiphers map[[kekIDSize]byte]cipher.AEAD
+	flight     singleflight.Group
 
 	mu    sync.RWMutex
 	cache map[string]entry // subject -> unwrapped key, or shredded
+	// ciphers holds built ciphers for recently used subjects in cache
+	// (at most recentCiphers); a shred removes the subject's.
+	ciphers map[string]cipher.AEAD
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -101,11 +111,21 @@ type Keyring struct {
 	loads, created, shredded metric.Int64Counter
 }
 
-// entry is a cached data key; shredded entries remember that the key is
-// gone, which never changes back.
+// entry is a cached data key, held raw (no pointers for the collector to
+// follow); shredded entries remember that the key is gone, which never
+// changes back, and overwrite the key's bytes in place.
 type entry struct {
-	aead     cipher.AEAD
+	dek      [KeySize]byte
 	shredded bool
+}
+
+// entryOf copies dek into an entry and clears dek, so the one copy left
+// is the cache's.
+func entryOf(dek []byte) entry {
+	var e entry
+	copy(e.dek[:], dek)
+	clear(dek)
+	return e
 }
 
 // Open creates the key bucket and the erasure log if needed, shreds every
@@ -177,12 +197,17 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	}
 	k := &Keyring{
 		cfg: cfg, kv: kv, stream: stream, erasures: erasures, js: js, log: cfg.Logger,
-		keks:  map[[kekIDSize]byte]KEK{},
-		cache: map[string]entry{},
-		done:  make(chan struct{}),
+		kekCiphers: map[[kekIDSize]byte]cipher.AEAD{},
+		cache:      map[string]entry{},
+		ciphers:    map[string]cipher.AEAD{},
+		done:       make(chan struct{}),
 	}
 	for _, kek := range cfg.KEKs {
-		k.keks[kek.ID] = kek
+		aead, err := newAEAD(kek.key)
+		if err != nil {
+			return nil, err
+		}
+		k.kekCiphers[kek.ID] = aead
 	}
 	meter := otel.GetMeterProvider().Meter("github.com/motesplats/motesplats/pkg/seal")
 	k.loads, _ = meter.Int64Counter("seal.keys.loaded", metric.WithDescription("data keys read from the key store on a cache miss"))
@@ -333,12 +358,16 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 	}
 	k.mu.RLock()
 	e, ok := k.cache[subject]
+	aead := k.ciphers[subject]
 	k.mu.RUnlock()
 	if ok {
 		if e.shredded {
 			return nil, ErrShredded
 		}
-		return e.aead, nil
+		if aead != nil {
+			return aead, nil
+		}
+		return k.cipherFor(subject, e)
 	}
 	flight := "o/" + subject
 	if create {
@@ -348,15 +377,16 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 		// A key to open data with must exist: a miss is asked again of
 		// the leader. A key to seal with is created on a miss, and the
 		// create (decided by the leader) reads it back if it exists.
-		aead, err := k.load(ctx, subject, !create)
+		dek, err := k.load(ctx, subject, !create)
 		if IsShredded(err) && create {
-			aead, err = k.create(ctx, subject)
+			dek, err = k.create(ctx, subject)
 		}
 		if err != nil {
 			return nil, err
 		}
-		k.put(subject, entry{aead: aead})
-		return aead, nil
+		e := entryOf(dek)
+		k.put(subject, e)
+		return k.cipherFor(subject, e)
 	})
 	if err != nil {
 		return nil, err
@@ -370,7 +400,7 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 // that is behind may answer without a key made moments ago elsewhere:
 // with confirm, a miss asks the stream leader before saying "no key"
 // (ADR 0119). A marker is final: a key is never made again after it.
-func (k *Keyring) load(ctx context.Context, subject string, confirm bool) (cipher.AEAD, error) {
+func (k *Keyring) load(ctx context.Context, subject string, confirm bool) ([]byte, error) {
 	k.loads.Add(ctx, 1)
 	var wrapped []byte
 	e, err := k.kv.Get(ctx, subject)
@@ -393,16 +423,12 @@ func (k *Keyring) load(ctx context.Context, subject string, confirm bool) (ciphe
 	if err != nil {
 		return nil, fmt.Errorf("seal: get key: %w", err)
 	}
-	dek, err := k.unwrap(subject, wrapped)
-	if err != nil {
-		return nil, err
-	}
-	return newAEAD(dek)
+	return k.unwrap(subject, wrapped)
 }
 
 // create makes subject's key, unless the erasure log names them. Revision
 // 0 refuses a key holding a purge marker too.
-func (k *Keyring) create(ctx context.Context, subject string) (cipher.AEAD, error) {
+func (k *Keyring) create(ctx context.Context, subject string) ([]byte, error) {
 	if erased, err := k.erased(ctx, subject); err != nil {
 		return nil, err
 	} else if erased {
@@ -436,7 +462,7 @@ func (k *Keyring) create(ctx context.Context, subject string) (cipher.AEAD, erro
 		return nil, ErrShredded
 	}
 	k.created.Add(ctx, 1)
-	return newAEAD(dek)
+	return dek, nil
 }
 
 // erased reports whether the erasure log holds subject.
@@ -465,11 +491,7 @@ func (k *Keyring) preload(subject string, wrapped []byte) {
 	if err != nil {
 		return
 	}
-	aead, err := newAEAD(dek)
-	if err != nil {
-		return
-	}
-	k.put(subject, entry{aead: aead})
+	k.put(subject, entryOf(dek))
 }
 
 func (k *Keyring) put(subject string, e entry) {
@@ -478,25 +500,56 @@ func (k *Keyring) put(subject string, e entry) {
 	if old, ok := k.cache[subject]; ok && old.shredded {
 		return // a shred seen meanwhile wins
 	}
-	if len(k.cache) >= k.cfg.CacheSize {
+	if _, ok := k.cache[subject]; !ok && len(k.cache) >= k.cfg.CacheSize {
 		// Evict one arbitrary entry (map order is random): O(1), and
 		// good enough for a cache whose misses cost one KV read.
-		for s := range k.cache {
-			delete(k.cache, s)
+		k.evictOneLocked()
+	}
+	k.cache[subject] = e
+}
+
+// evictOneLocked drops one arbitrary cached key and its cipher.
+func (k *Keyring) evictOneLocked() {
+	for s := range k.cache {
+		delete(k.cache, s)
+		delete(k.ciphers, s)
+		break
+	}
+}
+
+// cipherFor builds the cipher for subject's cached key e and keeps it
+// among the recent ones, unless a shred (or an eviction) took the key
+// meanwhile: a shredded key's cipher is never kept.
+func (k *Keyring) cipherFor(subject string, e entry) (cipher.AEAD, error) {
+	aead, err := newAEAD(e.dek[:])
+	clear(e.dek[:])
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if cur, ok := k.cache[subject]; ok && cur.shredded {
+		return nil, ErrShredded
+	} else if !ok {
+		return aead, nil // evicted meanwhile: use it once, keep nothing
+	}
+	if len(k.ciphers) >= min(recentCiphers, k.cfg.CacheSize) {
+		for s := range k.ciphers {
+			delete(k.ciphers, s)
 			break
 		}
 	}
-	k.cache[subject] = e
+	k.ciphers[subject] = aead
+	return aead, nil
 }
 
 func (k *Keyring) setShredded(subject string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if _, ok := k.cache[subject]; !ok && len(k.cache) >= k.cfg.CacheSize {
-		for s := range k.cache {
-			delete(k.cache, s)
-			break
-		}
+		k.evictOneLocked()
 	}
+	// Assigning over the subject's entry overwrites its key's bytes.
 	k.cache[subject] = entry{shredded: true}
+	delete(k.ciphers, subject)
 }

@@ -213,11 +213,7 @@ func (p *Pool) fill(ctx context.Context, n int) []pooled {
 	}
 	var made []pooled
 	for _, k := range stored {
-		aead, err := newAEAD(k.dek)
-		if err != nil {
-			continue
-		}
-		p.k.put(k.id, entry{aead: aead})
+		p.k.put(k.id, entryOf(k.dek))
 		made = append(made, pooled{id: k.id, at: time.Now()})
 	}
 	p.k.created.Add(ctx, int64(len(made)))

@@ -21,12 +21,8 @@ const wrapVersion = 1
 func wrapAAD(subject string) []byte { return []byte("motesplats/dek/v1\x00" + subject) }
 
 func (k *Keyring) wrap(subject string, dek []byte) ([]byte, error) {
-	cur := k.cfg.KEKs[0]
-	aead, err := newAEAD(cur.key)
-	if err != nil {
-		return nil, err
-	}
-	return wrapWith(aead, cur.ID, subject, dek)
+	cur := k.cfg.KEKs[0].ID
+	return wrapWith(k.kekCiphers[cur], cur, subject, dek)
 }
 
 func wrapWith(aead cipher.AEAD, id [kekIDSize]byte, subject string, dek []byte) ([]byte, error) {
@@ -48,13 +44,9 @@ func (k *Keyring) unwrap(subject string, wrapped []byte) ([]byte, error) {
 	}
 	var id [kekIDSize]byte
 	copy(id[:], wrapped[1:1+kekIDSize])
-	kek, ok := k.keks[id]
+	aead, ok := k.kekCiphers[id]
 	if !ok {
 		return nil, errUnknownKEK
-	}
-	aead, err := newAEAD(kek.key)
-	if err != nil {
-		return nil, err
 	}
 	dek, err := openWith(aead, wrapped[1+kekIDSize:], wrapAAD(subject))
 	if err != nil || len(dek) != KeySize {
