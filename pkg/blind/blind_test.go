@@ -1,6 +1,10 @@
 package blind
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"slices"
 	"testing"
 
@@ -81,5 +85,31 @@ func TestQuery(t *testing.T) {
 		if !slices.Equal(got, tt.words) || v.Valid() == tt.bad {
 			t.Errorf("Query(%q) = %q, valid %v; want %q, bad %v", tt.in, got, v.Valid(), tt.words, tt.bad)
 		}
+	}
+}
+
+// TestTermIsTheKeyedHMAC: a term is 16 bytes of HMAC-SHA256 under the key,
+// base64url, however many terms came before on the same Index (reused
+// HMACs are reset): terms already stored must still be found.
+func TestTermIsTheKeyedHMAC(t *testing.T) {
+	t.Parallel()
+	key := bytes.Repeat([]byte{7}, 32)
+	ix := New(key)
+	for _, tok := range []string{"asa", "mohammed", "li", "asa"} {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte("motesplats/name-token/v1\x00" + tok))
+		want := base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+		if got := ix.Term(tok); got != want {
+			t.Fatalf("Term(%q) = %q, want %q", tok, got, want)
+		}
+	}
+}
+
+// BenchmarkTerms measures indexing one record's names (ADR 0151).
+func BenchmarkTerms(b *testing.B) {
+	ix := New(bytes.Repeat([]byte{7}, 32))
+	b.ReportAllocs()
+	for b.Loop() {
+		ix.Terms("Anna-Lena", "Mohammed Åström")
 	}
 }
