@@ -254,12 +254,16 @@ func (r *Repo[T]) Lookup(id string) (T, bool) {
 // an outbox bumps the revision without changing the record, and rather than
 // an update time, which an injected clock may repeat.
 func Etag(m proto.Message) string {
-	c := proto.Clone(m)
-	r := c.ProtoReflect()
-	if fd := r.Descriptor().Fields().ByName("etag"); fd != nil {
-		r.Clear(fd)
+	// Only a message with an etag set is copied to clear it: records as
+	// stored have none, and a copy per read was a tenth of a create's
+	// protobuf allocation (ADR 0151).
+	r := m.ProtoReflect()
+	if fd := r.Descriptor().Fields().ByName("etag"); fd != nil && r.Has(fd) {
+		c := proto.Clone(m).ProtoReflect()
+		c.Clear(fd)
+		m = c.Interface()
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
 		return ""
 	}

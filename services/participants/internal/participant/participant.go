@@ -496,6 +496,7 @@ func (s *Service) event(subject, id string, payload proto.Message) (*eventsv1.En
 // withEtag returns a copy of p carrying its etag (store.Etag).
 func withEtag(p *pb.Participant, _ uint64) *pb.Participant {
 	p = proto.Clone(p).(*pb.Participant)
+	p.Etag = "" // so Etag hashes the copy without copying it again
 	p.Etag = store.Etag(p)
 	return p
 }
