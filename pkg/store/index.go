@@ -87,20 +87,41 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 		return
 	}
 	var rec storev1.Record
-	live := op == jetstream.KeyValuePut
-	if live {
+	if op == jetstream.KeyValuePut {
 		if err := proto.Unmarshal(data, &rec); err != nil {
 			r.log.Error("store: undecodable entry", "key", key, "rev", rev)
 			return
 		}
-		live = !rec.GetRemoved()
 	}
+	r.applyRecord(ctx, key, rev, op, &rec, nil, false, fromWatch)
+}
+
+// applyRecord is apply with the entry decoded into rec. With known, plain
+// is the record's encoding held in rec, as its writer made it, so it is
+// not opened again.
+func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op jetstream.KeyValueOp, rec *storev1.Record, plain []byte, known, fromWatch bool) {
+	if !fromWatch {
+		// The watch may have brought the writer's own entry first: then
+		// it need not be decoded again.
+		r.mu.RLock()
+		old, ok := r.records[key]
+		passed := rev <= r.watched
+		r.mu.RUnlock()
+		if passed || ok && old.rev >= rev {
+			return
+		}
+	}
+	live := op == jetstream.KeyValuePut && !rec.GetRemoved()
 	var v T
 	if live {
-		plain, shredded, err := r.plainData(ctx, key, &rec)
-		if err != nil {
-			r.log.Error("store: unreadable record", "key", key, "rev", rev, "err", err)
-			return
+		shredded := false
+		if !known {
+			var err error
+			plain, shredded, err = r.plainData(ctx, key, rec)
+			if err != nil {
+				r.log.Error("store: unreadable record", "key", key, "rev", rev, "err", err)
+				return
+			}
 		}
 		// A record whose person was erased elsewhere (their key shredded)
 		// leaves the index like a removed one.
@@ -133,7 +154,7 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 	}
 	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
-	r.applyRequestLocked(key, rev, op, &rec, live)
+	r.applyRequestLocked(key, rev, op, rec, live)
 	if owes {
 		since := time.Now()
 		if wasPending {

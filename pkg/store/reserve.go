@@ -67,13 +67,13 @@ func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func(
 	wctx, span := r.startWrite(ctx, "create")
 	defer span.End()
 	ctx = wctx
-	rec, err := r.encodeNew(ctx, id, v, evs)
+	rec, plain, err := r.encodeNew(ctx, id, v, evs)
 	if err != nil {
 		return zero, 0, err
 	}
 	rec.RequestKey = requestKey
 	holes := r.holeCount()
-	rev, err := r.createEntry(ctx, id, rec)
+	rev, err := r.createEntry(ctx, id, rec, plain)
 	if apperr.ErrorCode(err) == apperr.AlreadyExists {
 		return r.idTaken(ctx, requestKey, id, err, build)
 	}
@@ -222,21 +222,21 @@ func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
 // encodeNew is the entry Create writes for v under id, sealed, with the
 // write's trace context for its events. An erased person's id is
 // AlreadyExists.
-func (r *Repo[T]) encodeNew(ctx context.Context, id string, v T, evs []*eventsv1.Envelope) (*storev1.Record, error) {
+func (r *Repo[T]) encodeNew(ctx context.Context, id string, v T, evs []*eventsv1.Envelope) (rec *storev1.Record, plain []byte, err error) {
 	data, err := proto.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("store: encode: %w", err)
+		return nil, nil, fmt.Errorf("store: encode: %w", err)
 	}
-	rec, err := r.sealRecord(ctx, id, v, data, evs)
+	rec, err = r.sealRecord(ctx, id, v, data, evs)
 	if seal.IsShredded(err) {
 		// An erased person's id: it can never be used again.
-		return nil, apperr.Errorf(apperr.AlreadyExists, "already exists")
+		return nil, nil, apperr.Errorf(apperr.AlreadyExists, "already exists")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.keepTrace(ctx, rec, nil)
-	return rec, nil
+	return rec, data, nil
 }
 
 // takeOver answers a request whose entry in the requests bucket names id

@@ -31,11 +31,11 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 	if !ids.Valid(id) {
 		return 0, apperr.Errorf(apperr.Invalid, "invalid id")
 	}
-	rec, err := r.encodeNew(ctx, id, v, events)
+	rec, plain, err := r.encodeNew(ctx, id, v, events)
 	if err != nil {
 		return 0, err
 	}
-	rev, err := r.createEntry(ctx, id, rec)
+	rev, err := r.createEntry(ctx, id, rec, plain)
 	if err != nil {
 		return 0, err
 	}
@@ -44,8 +44,10 @@ func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv
 }
 
 // createEntry writes rec under id, which must never have held anything,
-// with a ticket when it owes events. Returns AlreadyExists.
-func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Record) (uint64, error) {
+// with a ticket when it owes events. Returns AlreadyExists. plain is the
+// record's encoding that rec holds (sealed or not): the index decodes it
+// from there, without decoding rec or opening its seal again (ADR 0151).
+func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Record, plain []byte) (uint64, error) {
 	ticket := r.stamp(rec)
 	raw, err := proto.Marshal(rec)
 	if err != nil {
@@ -65,7 +67,7 @@ func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Recor
 	if err != nil {
 		return 0, fmt.Errorf("store: create %s/%s: %w", r.cfg.Bucket, id, err)
 	}
-	r.apply(ctx, id, rev, jetstream.KeyValuePut, raw, false)
+	r.applyRecord(ctx, id, rev, jetstream.KeyValuePut, rec, plain, true, false)
 	return rev, nil
 }
 
