@@ -103,6 +103,9 @@ type Consumer struct {
 	duration metric.Float64Histogram
 	lag      metric.Int64ObservableGauge
 	attrs    attribute.Set // consumer=<durable>, for the lag gauge
+	// byOutcome holds consumer=<durable>,outcome=<o> for each outcome,
+	// made once rather than per message (ADR 0151).
+	byOutcome map[outcome]metric.MeasurementOption
 }
 
 // NewConsumer creates the durable pull consumer, or updates it to cfg, and
@@ -189,6 +192,10 @@ const (
 )
 
 func (c *Consumer) instruments() error {
+	c.byOutcome = map[outcome]metric.MeasurementOption{}
+	for _, o := range []outcome{outcomeAck, outcomeRetry, outcomeDeadLetter, outcomeError} {
+		c.byOutcome[o] = c.outcomeSet(o)
+	}
 	var err error
 	c.handled, err = c.meter.Int64Counter("events.handled",
 		metric.WithDescription("Messages handled by a consumer, by outcome."),
@@ -437,9 +444,17 @@ func (c *Consumer) process(ctx context.Context, d delivery, decodeErr error) {
 		span.SetStatus(codes.Error, string(out))
 	}
 	span.SetAttributes(attribute.String("messaging.nats.outcome", string(out)))
-	set := metric.WithAttributes(attribute.String("consumer", c.cfg.Durable), attribute.String("outcome", string(out)))
+	set, ok := c.byOutcome[out]
+	if !ok {
+		set = c.outcomeSet(out)
+	}
 	c.handled.Add(ctx, 1, set)
 	c.duration.Record(ctx, time.Since(start).Seconds(), set)
+}
+
+// outcomeSet is the metric attributes of a message handled with outcome o.
+func (c *Consumer) outcomeSet(o outcome) metric.MeasurementOption {
+	return metric.WithAttributes(attribute.String("consumer", c.cfg.Durable), attribute.String("outcome", string(o)))
 }
 
 // open restores a sealed payload (pkg/seal) before the handler sees it.
