@@ -206,11 +206,8 @@ func (r *Repo[T]) indexLocked(key string, v T) {
 		for _, val := range fn(v) {
 			r.dropOrderLocked(name, val)
 			set := r.byIndex[name][val]
-			if set == nil {
-				set = keySet{}
-				r.byIndex[name][val] = set
-			}
-			set[key] = struct{}{}
+			set.add(key)
+			r.byIndex[name][val] = set
 		}
 	}
 }
@@ -224,9 +221,12 @@ func (r *Repo[T]) unindexLocked(key string) {
 		for name, fn := range r.cfg.Indexes {
 			for _, val := range fn(old.v) {
 				r.dropOrderLocked(name, val)
-				delete(r.byIndex[name][val], key)
-				if len(r.byIndex[name][val]) == 0 {
+				set := r.byIndex[name][val]
+				set.remove(key)
+				if set.size() == 0 {
 					delete(r.byIndex[name], val)
+				} else {
+					r.byIndex[name][val] = set
 				}
 			}
 		}

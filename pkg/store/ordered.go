@@ -49,7 +49,7 @@ func (r *Repo[T]) rankedLocked(order, index string, values, ids []string) []stri
 	} else {
 		lists := make([][]string, 0, len(values))
 		for _, val := range values {
-			if len(r.byIndex[index][val]) > 0 {
+			if r.byIndex[index][val].size() > 0 {
 				lists = append(lists, r.valueRankedLocked(order, index, val, r.valueInOrderLocked(index, val)))
 			}
 		}

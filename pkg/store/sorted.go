@@ -20,7 +20,7 @@ import (
 func (r *Repo[T]) inOrderLocked(name string, values []string) []string {
 	lists := make([][]string, 0, len(values))
 	for _, val := range values {
-		if len(r.byIndex[name][val]) == 0 {
+		if r.byIndex[name][val].size() == 0 {
 			continue
 		}
 		lists = append(lists, r.valueInOrderLocked(name, val))
@@ -61,10 +61,7 @@ func (r *Repo[T]) valueInOrderLocked(name, val string) []string {
 		return s
 	}
 	set := r.byIndex[name][val]
-	s := make([]string, 0, len(set))
-	for k := range set {
-		s = append(s, k)
-	}
+	s := set.appendTo(make([]string, 0, set.size()))
 	slices.Sort(s)
 	m := r.inOrder[name]
 	if m == nil {

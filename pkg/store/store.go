@@ -211,7 +211,61 @@ type indexed[T proto.Message] struct {
 	rev uint64
 }
 
-type keySet map[string]struct{}
+// keySet is the ids under one index value. Most values (a name's terms,
+// a municipality in a small pool) hold one id, kept without a map: a map
+// per value was most of the index's allocation and pointers (ADR 0151).
+// Ids are never empty, so one == "" with no map is the empty set.
+type keySet struct {
+	one  string
+	many map[string]struct{}
+}
+
+// add puts key in the set.
+func (s *keySet) add(key string) {
+	switch {
+	case s.many != nil:
+		s.many[key] = struct{}{}
+	case s.one == "" || s.one == key:
+		s.one = key
+	default:
+		s.many = map[string]struct{}{s.one: {}, key: {}}
+		s.one = ""
+	}
+}
+
+// remove takes key out of the set.
+func (s *keySet) remove(key string) {
+	if s.many != nil {
+		delete(s.many, key)
+	} else if s.one == key {
+		s.one = ""
+	}
+}
+
+// size is how many ids the set holds.
+func (s keySet) size() int {
+	if s.many != nil {
+		return len(s.many)
+	}
+	if s.one != "" {
+		return 1
+	}
+	return 0
+}
+
+// appendTo appends the set's ids to dst, in no order.
+func (s keySet) appendTo(dst []string) []string {
+	if s.many == nil {
+		if s.one != "" {
+			dst = append(dst, s.one)
+		}
+		return dst
+	}
+	for k := range s.many {
+		dst = append(dst, k)
+	}
+	return dst
+}
 
 // Open creates the bucket if needed, loads every record into the index and
 // starts watching for changes and relaying left-behind events. Close stops it.
