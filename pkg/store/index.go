@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -85,6 +86,17 @@ func (r *Repo[T]) apply(ctx context.Context, key string, rev uint64, op jetstrea
 			r.mu.Unlock()
 		}
 		return
+	}
+	if fromWatch && op == jetstream.KeyValuePut {
+		r.mu.RLock()
+		w, ok := r.own[key]
+		r.mu.RUnlock()
+		if ok && bytes.Equal(w.raw, data) {
+			// This replica's own create, not yet applied by its writer:
+			// the same bytes, so what the writer sealed is what they hold.
+			r.applyRecord(ctx, key, rev, op, w.rec, w.plain, true, true)
+			return
+		}
 	}
 	var rec storev1.Record
 	if op == jetstream.KeyValuePut {
@@ -180,6 +192,34 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 		r.records[key] = indexed[T]{rev: rev}
 	}
 	r.changedUnlock(notify, key, v, live)
+}
+
+// ownWrite is a create under way on this replica: the entry's bytes, the
+// record they encode, and the record's plain encoding it holds.
+type ownWrite struct {
+	raw   []byte
+	rec   *storev1.Record
+	plain []byte
+}
+
+// ownWrite notes a create of key under way (createEntry).
+func (r *Repo[T]) ownWrite(key string, w ownWrite) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.own == nil {
+		r.own = map[string]ownWrite{}
+	}
+	r.own[key] = w
+}
+
+// ownWritten forgets the create of key with bytes raw, once its writer
+// has applied it or failed; another create of key since is left noted.
+func (r *Repo[T]) ownWritten(key string, raw []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w, ok := r.own[key]; ok && bytes.Equal(w.raw, raw) {
+		delete(r.own, key)
+	}
 }
 
 // changedUnlock ends a change of the index made under r.mu: the merged

@@ -204,3 +204,40 @@ func TestConfirmedCreatesKeepTheirRequestKeys(t *testing.T) {
 		t.Fatalf("the bucket moved from %d to %d during a retry, want no write", before, last)
 	}
 }
+
+// TestWatchIndexesOwnCreateFromItsWriter: when the watch brings this
+// replica's own create before its writer has applied it, the index takes
+// the record from what the writer sealed (here told apart on purpose: a
+// different plain encoding) instead of decoding the entry; an entry with
+// other bytes under the same key is decoded as ever.
+func TestWatchIndexesOwnCreateFromItsWriter(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	r := openFacts(t, n.JS, nil)
+	stored, _ := proto.Marshal(&facts{MunicipalityCode: "0180"})
+	sealed, _ := proto.Marshal(&facts{MunicipalityCode: "1480"})
+	rec := &storev1.Record{Data: stored}
+	raw, _ := proto.Marshal(rec)
+	ctx := context.Background()
+
+	r.ownWrite("p1", ownWrite{raw: raw, rec: rec, plain: sealed})
+	r.apply(ctx, "p1", 1000, jetstream.KeyValuePut, raw, true)
+	r.ownWritten("p1", raw)
+	if f, ok := r.Lookup("p1"); !ok || f.GetMunicipalityCode() != "1480" {
+		t.Fatalf("own create indexed as %v (found %v), want the writer's 1480", f, ok)
+	}
+
+	other, _ := proto.Marshal(&storev1.Record{Data: stored, Subject: "x"})
+	r.ownWrite("p2", ownWrite{raw: raw, rec: rec, plain: sealed})
+	r.apply(ctx, "p2", 1001, jetstream.KeyValuePut, other, true)
+	if f, ok := r.Lookup("p2"); !ok || f.GetMunicipalityCode() != "0180" {
+		t.Fatalf("another entry indexed as %v (found %v), want the stored 0180", f, ok)
+	}
+	r.ownWritten("p2", raw)
+	r.mu.RLock()
+	left := len(r.own)
+	r.mu.RUnlock()
+	if left != 0 {
+		t.Fatalf("%d creates still noted after their writers finished", left)
+	}
+}

@@ -41,7 +41,7 @@ func TestKeySet(t *testing.T) {
 // and heap-B/record the index's live heap grown per record (ADR 0151).
 func BenchmarkIndexTerms(b *testing.B) {
 	r := &Repo[*facts]{
-		cfg: Config[*facts]{Indexes: map[string]func(*facts) []string{"terms": func(f *facts) []string { return f.GetInterests() }}},
+		cfg:     Config[*facts]{Indexes: map[string]func(*facts) []string{"terms": func(f *facts) []string { return f.GetInterests() }}},
 		byIndex: map[string]map[string]keySet{"terms": {}},
 		inOrder: map[string]map[string][]string{},
 	}

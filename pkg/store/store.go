@@ -154,6 +154,10 @@ type Repo[T proto.Message] struct {
 	requested map[string][]requestEntry
 	reqOf     map[string]string
 	reserved  map[string]reservation
+	// own holds this replica's creates under way, so the watch, when it
+	// brings one before its writer has applied it, indexes it from what
+	// the writer sealed instead of decoding and opening it (index.go).
+	own map[string]ownWrite
 	// holes counts the watch's skipped revisions; waiters wait for it to
 	// reach a revision; requestsWatched is the requests bucket's watch's
 	// last revision (request.go).

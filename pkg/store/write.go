@@ -54,6 +54,8 @@ func (r *Repo[T]) createEntry(ctx context.Context, id string, rec *storev1.Recor
 		r.tickets.done(ticket)
 		return 0, fmt.Errorf("store: encode: %w", err)
 	}
+	r.ownWrite(id, ownWrite{raw: raw, rec: rec, plain: plain})
+	defer r.ownWritten(id, raw)
 	// Revision 0 means "this key never existed": unlike kv.Create, it
 	// refuses a key that holds a delete or purge marker, so an erased
 	// person can never come back under the same id.
