@@ -187,7 +187,7 @@ func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
 		return v, 0, true, err
 	}
 	owed := !rec.GetRemoved() && len(rec.GetOutbox()) > 0 && !r.covered(rec)
-	if owed && r.cfg.Confirm != nil {
+	if owed && r.cfg.Confirm != nil && asCreated(rec) {
 		// Its writer may have died before Confirm: ask as it would have.
 		cur, _, err := r.live(ctx, h.id, rec, rev)
 		if err == nil {
@@ -287,7 +287,7 @@ func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec 
 	if h, ok := r.holderOf(rec.GetRequestKey()); ok && h.id != id {
 		return false, r.dropUnconfirmed(ctx, id, rev, 0)
 	}
-	if r.cfg.Confirm != nil {
+	if r.cfg.Confirm != nil && asCreated(rec) {
 		v, _, err := r.live(ctx, id, rec, rev)
 		if err != nil {
 			return false, err
@@ -301,6 +301,13 @@ func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec 
 	}
 	return true, nil
 }
+
+// asCreated reports whether rec is a record as its create wrote it, never
+// rewritten since: only such a record is Confirm's to refuse. One updated
+// since was answered and announced; an update that owes its events is
+// Config.ConfirmUpdate's, and refusing it here would delete the record
+// without a word (ADR 0152).
+func asCreated(rec *storev1.Record) bool { return rec.GetCreatedRevision() == 0 }
 
 // dropUnconfirmed deletes a create that lost its request to another
 // record, before its events went out: nobody was told of it. The index

@@ -92,6 +92,14 @@ type Config[T proto.Message] struct {
 	// record to a retry or the relay, which ask Confirm again, so its
 	// answer for a record must not change from refusal to consent.
 	Confirm func(ctx context.Context, v T) error
+	// ConfirmUpdate is Confirm's counterpart for Update: run once an
+	// update's write is stored, before its events go out or the caller is
+	// answered, with the record as it was (before) and as written (after).
+	// It should return nil at once for a change it has nothing to check,
+	// so those updates pay nothing. Any error undoes the update: the
+	// record as it was is written back over it, with none of the
+	// update's events, and the error is the caller's answer (ADR 0152).
+	ConfirmUpdate func(ctx context.Context, before, after T) error
 	// Hooks are fault-injection points for tests; nil in production.
 	Hooks *Hooks
 	// Keyring, when set, seals every record and the payloads of the events

@@ -162,6 +162,11 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if err != nil {
 			return zero, 0, err
 		}
+		if r.cfg.ConfirmUpdate != nil {
+			if err := r.confirmUpdate(ctx, id, old, v, owed, newRev, next); err != nil {
+				return zero, 0, err
+			}
+		}
 		r.flush(ctx, id, newRev, next)
 		return v, newRev, nil
 	}
