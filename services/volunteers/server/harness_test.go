@@ -44,14 +44,14 @@ type harness struct {
 	addr   string
 }
 
-func start(t *testing.T) *harness {
+func start(t testing.TB) *harness {
 	t.Helper()
 	return startWith(t, testutil.MustNATS(t), nil)
 }
 
 // startWith starts the service over n, sealing with kr when it is not nil
 // (as production runs it).
-func startWith(t *testing.T, n *testutil.NATS, kr *seal.Keyring) *harness {
+func startWith(t testing.TB, n *testutil.NATS, kr *seal.Keyring) *harness {
 	t.Helper()
 	pub, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -93,7 +93,7 @@ func startWith(t *testing.T, n *testutil.NATS, kr *seal.Keyring) *harness {
 }
 
 // token signs c for a minute.
-func (h *harness) token(t *testing.T, c auth.Claims) string {
+func (h *harness) token(t testing.TB, c auth.Claims) string {
 	t.Helper()
 	tok, err := h.signer.Sign(c, time.Minute)
 	if err != nil {
@@ -103,7 +103,7 @@ func (h *harness) token(t *testing.T, c auth.Claims) string {
 }
 
 // as returns the call option that sends c's token.
-func (h *harness) as(t *testing.T, c auth.Claims) grpc.CallOption {
+func (h *harness) as(t testing.TB, c auth.Claims) grpc.CallOption {
 	t.Helper()
 	return bearer(h.token(t, c))
 }
@@ -123,7 +123,7 @@ func coordinator(org string, munis ...string) auth.Claims {
 }
 
 // mustOrg creates an organisation serving munis as admin.
-func (h *harness) mustOrg(t *testing.T, name string, munis ...string) *pb.Organisation {
+func (h *harness) mustOrg(t testing.TB, name string, munis ...string) *pb.Organisation {
 	t.Helper()
 	res, err := h.client.CreateOrganisation(testutil.Context(t), &pb.CreateOrganisationRequest{Organisation: &pb.Organisation{
 		Name: name, Type: pb.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: munis,
@@ -158,7 +158,7 @@ func volunteerIn(org, muni string) *pb.Volunteer {
 	}
 }
 
-func (h *harness) mustVolunteer(t *testing.T, who auth.Claims, v *pb.Volunteer) *pb.Volunteer {
+func (h *harness) mustVolunteer(t testing.TB, who auth.Claims, v *pb.Volunteer) *pb.Volunteer {
 	t.Helper()
 	res, err := h.client.CreateVolunteer(testutil.Context(t), &pb.CreateVolunteerRequest{Volunteer: v}, h.as(t, who))
 	if err != nil {

@@ -66,12 +66,22 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	// A new volunteer's organisation must still stand once the volunteer
 	// is stored (organisation/closing.go); osvc is set before serving.
 	var open atomic.Pointer[organisation.Service]
-	vcfg.Confirm = func(ctx context.Context, v *pb.Volunteer) error {
+	stillOpen := func(ctx context.Context, v *pb.Volunteer) error {
 		osvc := open.Load()
 		if osvc == nil {
 			return apperr.Errorf(apperr.Unavailable, "the organisation could not be checked; try again")
 		}
 		return osvc.StillOpen(ctx, v.GetOrganisationId())
+	}
+	vcfg.Confirm = stillOpen
+	// So must the organisation a volunteer moves to, once the move is
+	// stored; an update that keeps the organisation reads nothing
+	// (ADR 0152).
+	vcfg.ConfirmUpdate = func(ctx context.Context, before, after *pb.Volunteer) error {
+		if before.GetOrganisationId() == after.GetOrganisationId() {
+			return nil
+		}
+		return stillOpen(ctx, after)
 	}
 	vols, err := store.Open(ctx, d.JS, vcfg)
 	if err != nil {
