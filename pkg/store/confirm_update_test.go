@@ -149,3 +149,37 @@ func TestRepo_RelayKeepsAnUpdatedRecord(t *testing.T) {
 		t.Errorf("the updated record after the relay: %v, %v; want it kept", got, err)
 	}
 }
+
+// TestRepo_Fence: a fenced record is unchanged, at a new revision, so a
+// write still on its way that names the old one is refused; a removed
+// record cannot be fenced (NotFound).
+func TestRepo_Fence(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := mustOpen(t, n.JS, nil)
+	rev, err := r.Create(ctx, "p1", &facts{MunicipalityCode: "0180"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Fence(ctx, "p1"); err != nil {
+		t.Fatal(err)
+	}
+	got, now, err := r.Get(ctx, "p1")
+	if err != nil || got.GetMunicipalityCode() != "0180" || now <= rev {
+		t.Errorf("fenced: %v at %d (%v), want it unchanged past revision %d", got, now, err, rev)
+	}
+	kv, err := n.JS.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Update(ctx, "p1", nil, rev); err == nil {
+		t.Errorf("a write at the revision before the fence landed")
+	}
+	if err := r.Remove(ctx, "p1", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Fence(ctx, "p1"); apperr.ErrorCode(err) != apperr.NotFound {
+		t.Errorf("fence of a removed record: %v, want NotFound", err)
+	}
+}

@@ -61,3 +61,44 @@ func (r *Repo[T]) confirmUpdate(ctx context.Context, id string, old []byte, afte
 	r.flush(ctx, id, backRev, back)
 	return cerr
 }
+
+// Fence rewrites the record id as it is, at its latest revision (asked of
+// the stream leader), so that a write still on its way that names an
+// older revision can never land: a removal whose caller gave up waiting
+// may otherwise be applied long after (ADR 0152). Events the entry still
+// owes ride along and are published, as in Update. Returns NotFound when
+// id holds no live record (such a write landed first, or a removal did).
+func (r *Repo[T]) Fence(ctx context.Context, id string) error {
+	if r.fed() {
+		return errFedWrite()
+	}
+	ctx, span := r.startWrite(ctx, "fence")
+	defer span.End()
+	for attempt := 0; ; attempt++ {
+		rec, rev, err := r.getRecordLeader(ctx, id)
+		if err != nil {
+			return err
+		}
+		if rec.GetRemoved() {
+			return ErrNotFound
+		}
+		next := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
+		if !r.covered(rec) {
+			next.Outbox = rec.GetOutbox()
+		}
+		carryRequest(next, rec, rev)
+		r.keepTrace(ctx, next, rec)
+		newRev, err := r.write(ctx, id, next, rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		r.flush(ctx, id, newRev, next)
+		return nil
+	}
+}
