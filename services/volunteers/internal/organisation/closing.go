@@ -89,21 +89,22 @@ func (c *Closing) unmark(ctx context.Context, id string, rev uint64) {
 	_ = c.kv.Delete(context.WithoutCancel(ctx), id, jetstream.LastRevision(rev))
 }
 
-// marked returns when id's closing mark was put, as the stream's leader
-// has it (a replica behind could miss it: ADR 0108); zero for none.
-func (c *Closing) marked(ctx context.Context, id string) (time.Time, error) {
-	data, _, err := leader.Get(ctx, c.js, ClosingBucket, id)
+// marked returns when id's closing mark was put, and its revision, as
+// the stream's leader has it (a replica behind could miss it: ADR 0108);
+// zero for none.
+func (c *Closing) marked(ctx context.Context, id string) (time.Time, uint64, error) {
+	data, rev, err := leader.Get(ctx, c.js, ClosingBucket, id)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
-		return time.Time{}, nil
+		return time.Time{}, 0, nil
 	case err != nil:
-		return time.Time{}, fmt.Errorf("read closing mark: %w", err)
+		return time.Time{}, 0, fmt.Errorf("read closing mark: %w", err)
 	}
 	ns, err := strconv.ParseInt(string(data), 10, 64)
 	if err != nil || ns <= 0 {
 		ns = 1 // unreadable: a mark all the same, as old as can be
 	}
-	return time.Unix(0, ns), nil
+	return time.Unix(0, ns), rev, nil
 }
 
 // StillOpen is the check a volunteer's create makes once the volunteer is
@@ -118,7 +119,7 @@ func (s *Service) StillOpen(ctx context.Context, id string) error {
 		return s.standing(ctx, id)
 	}
 	for {
-		at, err := s.closing.marked(ctx, id)
+		at, rev, err := s.closing.marked(ctx, id)
 		if err != nil {
 			return errUnchecked
 		}
@@ -130,13 +131,34 @@ func (s *Service) StillOpen(ctx context.Context, id string) error {
 			return err
 		}
 		if s.closing.now().Sub(at) > closingStale {
-			return nil // its delete died before removing
+			// Its delete died or gave up before removing, but its
+			// removal may still be on its way: fenced off, it can no
+			// longer land, and the mark goes.
+			return s.fence(ctx, id, rev)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(closingPoll):
 		}
+	}
+}
+
+// fence makes sure a removal of organisation id that a delete sent and
+// stopped waiting for can never land (store.Repo.Fence), then takes the
+// delete's mark (at rev) away: nil when the organisation stands fenced,
+// ErrBeingRemoved when the removal landed first.
+func (s *Service) fence(ctx context.Context, id string, rev uint64) error {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closingLimit)
+	defer cancel()
+	switch err := s.repo.Fence(fctx, id); apperr.ErrorCode(err) {
+	case "":
+		s.closing.unmark(fctx, id, rev)
+		return nil
+	case apperr.NotFound:
+		return ErrBeingRemoved
+	default:
+		return errUnchecked
 	}
 }
 

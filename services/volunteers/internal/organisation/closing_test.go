@@ -3,8 +3,11 @@ package organisation
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -112,4 +115,43 @@ func BenchmarkStillOpen(b *testing.B) {
 			newOrg(b, s)
 		}
 	})
+}
+
+// TestStaleMarkFencesALateRemoval: a mark older than closingStale on an
+// organisation that stands was left by a delete that died or gave up,
+// whose removal (a compare-and-set at the revision it read) may still be
+// on its way. Before a create or a move may pass it, the organisation is
+// rewritten at its revision, so that removal can no longer land, and the
+// mark goes. Without the fence the late removal landed under whoever was
+// let in (ADR 0150 "Left", ADR 0152).
+func TestStaleMarkFencesALateRemoval(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	s, c := closingService(t, func(context.Context, string) (bool, error) { return false, nil })
+	id := newOrg(t, s)
+	_, rev, err := s.repo.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A delete's mark, put 20 s ago; its removal read the organisation
+	// at rev and has not landed yet.
+	if _, err := c.kv.Put(ctx, id, []byte(strconv.FormatInt(time.Now().Add(-20*time.Second).UnixNano(), 10))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StillOpen(ctx, id); err != nil {
+		t.Fatalf("check on a stale mark: %v, want it to pass", err)
+	}
+	kv, err := c.js.KeyValue(ctx, Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Update(ctx, id, nil, rev); !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		t.Errorf("the late removal at revision %d: %v, want it refused", rev, err)
+	}
+	if at, _, err := c.marked(ctx, id); err != nil || !at.IsZero() {
+		t.Errorf("mark after the fence: %v, %v; want it gone", at, err)
+	}
+	if _, _, err := s.repo.Get(ctx, id); err != nil {
+		t.Errorf("the fenced organisation: %v, want it standing", err)
+	}
 }

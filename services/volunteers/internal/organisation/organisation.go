@@ -284,10 +284,11 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string) error 
 		defer cancel()
 	}
 	if err := s.repo.Remove(rctx, id, false, ev); err != nil {
-		if s.closing != nil && s.standing(context.WithoutCancel(ctx), id) == nil {
-			// Not removed (as far as the bucket tells): creates may go on.
-			// Otherwise the mark stays, stale after closingStale.
-			s.closing.unmark(ctx, id, markRev)
+		if s.closing != nil {
+			// Not removed, as far as the bucket tells, but the removal
+			// may still land: fenced off, creates may go on. Otherwise
+			// the mark stays, stale after closingStale (ADR 0152).
+			_ = s.fence(ctx, id, markRev)
 		}
 		return notFound(err)
 	}
