@@ -11,8 +11,10 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // TestRepo_ConfirmUpdateUndoesARefusal: Config.ConfirmUpdate sees an
@@ -20,10 +22,26 @@ import (
 // removed, ADR 0152). Its refusal is the caller's answer and the record
 // is as it was, on this replica and in the bucket, still holding its
 // request key, with nothing of the update published; a check it lets
-// pass publishes; an update that changes nothing is not asked about.
+// pass publishes; an update that changes nothing is not asked about. In
+// clear and sealed (as volunteers are stored).
 func TestRepo_ConfirmUpdateUndoesARefusal(t *testing.T) {
 	t.Parallel()
+	for _, sealed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("sealed=%v", sealed), func(t *testing.T) {
+			t.Parallel()
+			confirmUpdateUndoes(t, sealed)
+		})
+	}
+}
+
+// confirmUpdateUndoes is TestRepo_ConfirmUpdateUndoesARefusal on one repo,
+// sealing with a keyring when sealed.
+func confirmUpdateUndoes(t *testing.T, sealed bool) {
 	n := testutil.MustNATS(t)
+	var kr *seal.Keyring
+	if sealed {
+		kr = sealtest.Keyring(t, n.JS)
+	}
 	ctx := testutil.Context(t)
 	s := mustStream(t, n.JS)
 	gone := apperr.Errorf(apperr.FailedPrecondition, "the organisation is being removed")
@@ -31,7 +49,7 @@ func TestRepo_ConfirmUpdateUndoesARefusal(t *testing.T) {
 	refuse.Store(true)
 	var asked atomic.Int64
 	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
-		c.Publisher = &jsPublisher{js: n.JS}
+		c.Publisher, c.Keyring = &jsPublisher{js: n.JS}, kr
 		c.ConfirmUpdate = func(_ context.Context, before, after *facts) error {
 			asked.Add(1)
 			if refuse.Load() && before.GetOrganisationId() != after.GetOrganisationId() {
@@ -62,7 +80,7 @@ func TestRepo_ConfirmUpdateUndoesARefusal(t *testing.T) {
 	if got, _, err := r.Get(ctx, id); err != nil || got.GetOrganisationId() != "org-a" {
 		t.Errorf("after the refused move: %v, %v; want it in org-a", got, err)
 	}
-	r2 := mustOpen(t, n.JS, nil)
+	r2 := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = kr })
 	if got, _, err := r2.Get(ctx, id); err != nil || got.GetOrganisationId() != "org-a" {
 		t.Errorf("another replica after the refused move: %v, %v; want it in org-a", got, err)
 	}
