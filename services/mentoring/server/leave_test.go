@@ -15,6 +15,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
@@ -121,6 +122,10 @@ func TestLeave(t *testing.T) {
 	withdrawn, ended, erasedOpen, erasedActive := ps[0], ps[1], ps[2], ps[3]
 	activate(ctx, t, c, ended.GetId())
 	activate(ctx, t, c, erasedActive.GetId())
+	// The day the erased active pair began, as its erasure must say it
+	// (ADR 0153): Stockholm's day of its activation.
+	activeDay := waitStatus(ctx, t, c, erasedActive.GetId(), eventsv1.PairStatus_PAIR_STATUS_ACTIVE).
+		GetActiveTime().AsTime().In(report.Stockholm).Format(time.DateOnly)
 	facts := map[string]*eventsv1.ParticipantFacts{}
 	for _, n := range pop.newcomers {
 		facts[n.GetParticipantId()] = n
@@ -228,6 +233,17 @@ func TestLeave(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s says %s left, want %s", m.Subject(), got, want)
+		}
+		// What the pair was when erased (ADR 0153): the open proposal
+		// never began, the active pair began on its day.
+		if er.GetPairId() != "" {
+			wantStatus, wantDay := eventsv1.PairStatus_PAIR_STATUS_PROPOSED, ""
+			if er.GetPairId() == erasedActive.GetId() {
+				wantStatus, wantDay = eventsv1.PairStatus_PAIR_STATUS_ACTIVE, activeDay
+			}
+			if er.GetStatus() != wantStatus || er.GetActiveDate() != wantDay {
+				t.Errorf("%s says status %s, active %q; want %s, %q", m.Subject(), er.GetStatus(), er.GetActiveDate(), wantStatus, wantDay)
+			}
 		}
 	}
 	if len(wantParty) != 0 {

@@ -11,6 +11,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/report"
 )
 
 // programme is what mentoring supplies to the proposal kit: its record,
@@ -129,10 +130,16 @@ var subjects = map[proposal.Kind]string{
 // for an erasure the pair id alone.
 func (s *Service) event(p *pb.Pair, ch proposal.Change) (*eventsv1.Envelope, error) {
 	if ch.Kind == proposal.KindErased {
-		// The erased side, never an id: notify tells the other one of an
-		// offered or active pair from what it tracked (ADR 0148).
-		return events.NewEnvelope(ch.EventID, events.PairErased, p.GetId(), ch.Now,
-			&eventsv1.MentoringPairErased{PairId: p.GetId(), ErasedParty: partyOf(ch.Party)})
+		// The erased side, never an id (ADR 0148), and what the pair was
+		// when erased: notify tells the other one from these, whichever of
+		// the pair's last change and the person's erasure it got first
+		// (ADR 0153).
+		msg := &eventsv1.MentoringPairErased{PairId: p.GetId(), ErasedParty: partyOf(ch.Party),
+			Status: eventsv1.PairStatus(ch.Previous)}
+		if at := p.GetActiveTime(); at != nil {
+			msg.ActiveDate = at.AsTime().In(report.Stockholm).Format(time.DateOnly)
+		}
+		return events.NewEnvelope(ch.EventID, events.PairErased, p.GetId(), ch.Now, msg)
 	}
 	msg := &eventsv1.MentoringPairChanged{Facts: facts(p), PreviousStatus: eventsv1.PairStatus(ch.Previous)}
 	switch ch.Kind {

@@ -43,7 +43,17 @@ func TestErasureOnAReplicaBehindForgetsNewMessages(t *testing.T) {
 	if pg, err := e.tracked.Find(store.Query[*pb.Tracked]{Index: "person", Values: []string{amina}}); err != nil || pg.Total != 0 {
 		t.Errorf("%d tracked proposals of the erased newcomer left (%v)", pg.Total, err)
 	}
-	// His offer, and since ADR 0148 the word that it will not happen.
+	// His offer, and since ADR 0148 the word that it will not happen:
+	// since ADR 0153 with the pair's erasure, which says the pair was
+	// offered still, not with the person's.
+	erased := e.event("ev-pair-erased", events.PairErased, pairID, &eventsv1.MentoringPairErased{PairId: pairID,
+		ErasedParty: eventsv1.Party_PARTY_NEWCOMER, Status: eventsv1.PairStatus_PAIR_STATUS_OFFERED})
+	if err := late.HandleMentoring(ctx, erased); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.msgs.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if pg, err := e.msgs.Find(store.Query[*pb.StoredMessage]{Index: "person", Values: []string{erik}}); err != nil || pg.Total != 2 {
 		t.Errorf("%d messages to the mentor, want his offer and its cancellation (%v)", pg.Total, err)
 	}

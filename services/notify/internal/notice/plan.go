@@ -66,21 +66,43 @@ func (s *Service) Plan(ctx context.Context, ps ...Planned) error {
 	return nil
 }
 
-// track creates or changes the sweeps' view of a proposal.
+// track creates or changes the sweeps' view of a proposal. It returns
+// errForgotten when the proposal was tracked once and removed since
+// (erased, or done and swept): its key keeps the removal's marker, which
+// Create refuses, so a late change of it has nothing to track. Retrying
+// there without end overflowed the stack and killed the process, again at
+// each redelivery (an activation that reached notify after the newcomer's
+// erasure, ADR 0153).
 func (s *Service) track(ctx context.Context, id string, fn func(t *pb.Tracked)) error {
 	now := timestamppb.New(s.d.Now().UTC())
-	_, _, err := s.d.Tracked.Update(ctx, id, func(t *pb.Tracked, _ uint64) (store.Change, error) {
-		fn(t)
-		t.Id, t.UpdateTime = id, now
-		return nil, nil
-	})
-	if apperr.ErrorCode(err) == apperr.NotFound {
+	for range 2 { // the second time round, another replica created it first
+		_, _, err := s.d.Tracked.Update(ctx, id, func(t *pb.Tracked, _ uint64) (store.Change, error) {
+			fn(t)
+			t.Id, t.UpdateTime = id, now
+			return nil, nil
+		})
+		if apperr.ErrorCode(err) != apperr.NotFound {
+			return err
+		}
 		t := &pb.Tracked{}
 		fn(t)
 		t.Id, t.UpdateTime = id, now
-		if _, err = s.d.Tracked.Create(ctx, id, t); apperr.ErrorCode(err) == apperr.AlreadyExists {
-			return s.track(ctx, id, fn) // another replica created it first
+		if _, err = s.d.Tracked.Create(ctx, id, t); apperr.ErrorCode(err) != apperr.AlreadyExists {
+			return err
 		}
+	}
+	return errForgotten
+}
+
+// errForgotten is track's answer for a proposal notify forgot: the event
+// about it plans nothing and is done (see forgotten).
+var errForgotten = errors.New("the proposal was forgotten")
+
+// forgotten is err, or nil for a proposal notify forgot: nothing is
+// planned for it, and retrying the event could not change that.
+func forgotten(err error) error {
+	if errors.Is(err, errForgotten) {
+		return nil
 	}
 	return err
 }
@@ -114,6 +136,10 @@ func (s *Service) closeOffered(ctx context.Context, id string, fn func(t *pb.Tra
 // to the other when one declines or a pair is withdrawn, and the end of an
 // active pair to who is left of it (ADR 0148).
 func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) error {
+	return forgotten(s.handleMentoring(ctx, env))
+}
+
+func (s *Service) handleMentoring(ctx context.Context, env *eventsv1.Envelope) error {
 	if env.GetType() == events.PairCheckedIn {
 		// A check-in carries MentoringCheckInRecorded, not the pair's
 		// change, and calls for no message: read as a change it failed
@@ -128,7 +154,7 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 		if err := s.pairErased(ctx, &e); err != nil {
 			return err
 		}
-		return s.forgetProposal(ctx, e.GetPairId())
+		return s.forgetProposal(ctx, e.GetPairId(), roleOf(e.GetErasedParty()))
 	}
 	var e eventsv1.MentoringPairChanged
 	if err := env.GetPayload().UnmarshalTo(&e); err != nil {
@@ -140,6 +166,10 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 	newcomer, mentor := base, base
 	newcomer.PersonID, newcomer.Role = f.GetParticipantId(), pb.Role_ROLE_NEWCOMER
 	mentor.PersonID, mentor.Volunteer, mentor.Role = f.GetVolunteerId(), true, pb.Role_ROLE_MENTOR
+	// erased is the side whose erasure reached notify before this change
+	// (forgetTracked): the change is tracked, but not their id, and
+	// nothing is planned for them (ADR 0153).
+	var erased pb.Role
 	setState := func(st pb.TrackedState) func(*pb.Tracked) {
 		return func(t *pb.Tracked) {
 			t.Programme, t.OrganisationId, t.MunicipalityCode = pb.Programme_PROGRAMME_MENTORING, f.GetOrganisationId(), f.GetMunicipalityCode()
@@ -147,15 +177,18 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 			if st == pb.TrackedState_TRACKED_STATE_CONFIRMED && t.ActiveTime == nil {
 				t.ActiveTime = env.GetOccurredAt()
 			}
+			erased = t.GetErased()
+			blankErased(t)
 		}
 	}
+	plan := func(ps ...Planned) error { return s.Plan(ctx, notTo(erased, ps)...) }
 	switch env.GetType() {
 	case events.PairOffered:
 		newcomer.Template, mentor.Template = pb.Template_TEMPLATE_MENTOR_OFFER, pb.Template_TEMPLATE_MENTEE_OFFER
 		if err := s.track(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_OFFERED)); err != nil {
 			return err
 		}
-		return s.Plan(ctx, newcomer, mentor)
+		return plan(newcomer, mentor)
 	case events.PairAccepted:
 		return s.track(ctx, f.GetPairId(), func(t *pb.Tracked) {
 			setState(pb.TrackedState_TRACKED_STATE_OFFERED)(t)
@@ -176,15 +209,15 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 			other = mentor
 		}
 		other.Template = pb.Template_TEMPLATE_CANCELLATION
-		return s.Plan(ctx, other)
+		return plan(other)
 	case events.PairWithdrawn:
 		if offered, err := s.closeOffered(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE)); err != nil || !offered {
 			return err
 		}
 		newcomer.Template, mentor.Template = pb.Template_TEMPLATE_CANCELLATION, pb.Template_TEMPLATE_CANCELLATION
-		return s.Plan(ctx, newcomer, mentor)
+		return plan(newcomer, mentor)
 	case events.PairEnded:
-		return s.pairEnded(ctx, &e, newcomer, mentor, setState(pb.TrackedState_TRACKED_STATE_DONE))
+		return s.pairEnded(ctx, &e, newcomer, mentor, setState(pb.TrackedState_TRACKED_STATE_DONE), plan)
 	case events.PairExpired, events.PairRejected, events.PairReplaced:
 		return s.track(ctx, f.GetPairId(), setState(pb.TrackedState_TRACKED_STATE_DONE))
 	}
@@ -195,12 +228,16 @@ func (s *Service) HandleMentoring(ctx context.Context, env *eventsv1.Envelope) e
 // the proposed guest to the host when a coordinator approved a seating,
 // the address to the guest once both accepted, cancellations.
 func (s *Service) HandleDinners(ctx context.Context, env *eventsv1.Envelope) error {
+	return forgotten(s.handleDinners(ctx, env))
+}
+
+func (s *Service) handleDinners(ctx context.Context, env *eventsv1.Envelope) error {
 	if env.GetType() == events.SeatingErased {
 		var e eventsv1.DinnerSeatingErased
 		if err := env.GetPayload().UnmarshalTo(&e); err != nil {
 			return events.Permanent(err)
 		}
-		return s.forgetProposal(ctx, e.GetSeatingId())
+		return s.forgetProposal(ctx, e.GetSeatingId(), pb.Role_ROLE_UNSPECIFIED)
 	}
 	var e eventsv1.DinnerSeatingChanged
 	if err := env.GetPayload().UnmarshalTo(&e); err != nil {
@@ -261,6 +298,10 @@ func (s *Service) HandleDinners(ctx context.Context, env *eventsv1.Envelope) err
 
 // HandleGuides tells a newcomer about the guide a coordinator approved.
 func (s *Service) HandleGuides(ctx context.Context, env *eventsv1.Envelope) error {
+	return forgotten(s.handleGuides(ctx, env))
+}
+
+func (s *Service) handleGuides(ctx context.Context, env *eventsv1.Envelope) error {
 	if env.GetType() != events.AssignmentChanged {
 		return nil
 	}
@@ -304,9 +345,10 @@ func (s *Service) HandlePeople(ctx context.Context, env *eventsv1.Envelope) erro
 	return nil
 }
 
-// Forget removes everything notify holds about a person, after telling
-// the other one of each mentoring pair they were in that it ended or will
-// not happen (leftBehind).
+// Forget removes everything notify holds about a person. The other one of
+// a mentoring pair offered or active is told when the pair's own erasure
+// comes, which says what became of the pair (pairErased, ADR 0153);
+// until then their side of its tracking stays (forgetTracked).
 func (s *Service) Forget(ctx context.Context, personID string) error {
 	if err := s.synced(ctx); err != nil {
 		return err
@@ -331,13 +373,7 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 	}
 	if page, err := s.d.Tracked.Find(store.Query[*pb.Tracked]{Index: "person", Values: []string{personID}}); err == nil {
 		for _, t := range page.Items {
-			// The other one of a pair hears of its end before the pair
-			// is forgotten; a failure keeps it, so the retry tells them.
-			if err := s.leftBehind(ctx, t, t.GetParticipantId() == personID); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			errs = append(errs, ignoreNotFound(s.d.Tracked.Remove(ctx, t.GetId(), true)))
+			errs = append(errs, s.forgetTracked(ctx, t, personID))
 		}
 	} else {
 		errs = append(errs, err)
@@ -352,14 +388,20 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 // a pair's end names no one and keeps its text: it is what the one left
 // was told of the erasure (ADR 0148). It deletes and blanks rather than
 // purges: purging would shred the person's data key, and the person is
-// not necessarily the one erased.
-func (s *Service) forgetProposal(ctx context.Context, id string) error {
+// not necessarily the one erased. Messages to erased, the side a pair's
+// erasure names, are removed: planned by a change that reached notify
+// after the person's own erasure, they would keep the erased id.
+func (s *Service) forgetProposal(ctx context.Context, id string, erased pb.Role) error {
 	if err := s.synced(ctx); err != nil {
 		return err
 	}
 	var errs []error
 	if page, err := s.d.Messages.Find(store.Query[*pb.StoredMessage]{Index: "proposal", Values: []string{id}}); err == nil {
 		for _, m := range page.Items {
+			if erased != pb.Role_ROLE_UNSPECIFIED && m.GetRole() == erased {
+				errs = append(errs, ignoreNotFound(s.d.Messages.Remove(ctx, m.GetId(), true)))
+				continue
+			}
 			if namesNoOne(m.GetTemplate()) || m.GetSubject() == "" && m.GetTextBody() == "" && m.GetHtmlBody() == "" && m.GetAnswerUrl() == "" {
 				continue
 			}

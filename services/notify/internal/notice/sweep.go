@@ -75,7 +75,14 @@ func (s *Service) sweepOne(ctx context.Context, t *pb.Tracked, now time.Time) er
 	if t.GetProgramme() == pb.Programme_PROGRAMME_DINNERS {
 		other.Role = pb.Role_ROLE_HOST
 	}
-	switch t.GetState() {
+	// A pair with an erased side waits for the pair's erasure to tell the
+	// other one (ADR 0153): no reminder or check-in meanwhile (the erased
+	// one's id is blank), and dropped as a done one is if it never comes.
+	st := t.GetState()
+	if t.GetErased() != pb.Role_ROLE_UNSPECIFIED {
+		st = pb.TrackedState_TRACKED_STATE_DONE
+	}
+	switch st {
 	case pb.TrackedState_TRACKED_STATE_DONE:
 		// Kept a while for late events about it, then dropped.
 		if now.Sub(t.GetUpdateTime().AsTime()) > doneKept {
@@ -149,7 +156,11 @@ func (s *Service) deadline(ctx context.Context, t *pb.Tracked) (time.Time, error
 	if by.IsZero() {
 		return by, nil
 	}
-	return by, s.track(ctx, t.GetId(), func(cur *pb.Tracked) { cur.AnswerBy = timestamppb.New(by) })
+	err := s.track(ctx, t.GetId(), func(cur *pb.Tracked) { cur.AnswerBy = timestamppb.New(by) })
+	if errors.Is(err, errForgotten) {
+		return time.Time{}, nil // forgotten meanwhile: no one to remind
+	}
+	return by, err
 }
 
 // followUp asks the SMS provider about messages it accepted (a number can

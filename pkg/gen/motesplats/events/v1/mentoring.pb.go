@@ -653,7 +653,17 @@ type MentoringPairErased struct {
 	PairId string `protobuf:"bytes,1,opt,name=pair_id,json=pairId,proto3" json:"pair_id,omitempty"`
 	// Which of the two was erased (a side, not a person): notify tells the
 	// other one that an offered or active pair ended (ADR 0148).
-	ErasedParty   Party `protobuf:"varint,2,opt,name=erased_party,json=erasedParty,proto3,enum=motesplats.events.v1.Party" json:"erased_party,omitempty"`
+	ErasedParty Party `protobuf:"varint,2,opt,name=erased_party,json=erasedParty,proto3,enum=motesplats.events.v1.Party" json:"erased_party,omitempty"`
+	// The pair's status when it was erased. What the other one is told
+	// follows from it (active: it ended; offered: it will not happen), not
+	// from the order in which a consumer got the pair's last change and the
+	// person's erasure (ADR 0153). Unspecified in events from before.
+	Status PairStatus `protobuf:"varint,3,opt,name=status,proto3,enum=motesplats.events.v1.PairStatus" json:"status,omitempty"`
+	// The day the pair became active (YYYY-MM-DD, Stockholm), empty when it
+	// never did: the one left is told "the pair that began on <day>", and a
+	// consumer may never have seen the activation (purged with the rest).
+	// The day, not the moment: the moment is when someone accepted.
+	ActiveDate    string `protobuf:"bytes,4,opt,name=active_date,json=activeDate,proto3" json:"active_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -700,6 +710,20 @@ func (x *MentoringPairErased) GetErasedParty() Party {
 		return x.ErasedParty
 	}
 	return Party_PARTY_UNSPECIFIED
+}
+
+func (x *MentoringPairErased) GetStatus() PairStatus {
+	if x != nil {
+		return x.Status
+	}
+	return PairStatus_PAIR_STATUS_UNSPECIFIED
+}
+
+func (x *MentoringPairErased) GetActiveDate() string {
+	if x != nil {
+		return x.ActiveDate
+	}
+	return ""
 }
 
 // MentoringJobFinished is published when a matching job ends.
@@ -819,10 +843,13 @@ const file_motesplats_events_v1_mentoring_proto_rawDesc = "" +
 	"\x18MentoringCheckInRecorded\x125\n" +
 	"\x05facts\x18\x01 \x01(\v2\x1f.motesplats.events.v1.PairFactsR\x05facts\x12\x12\n" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x10\n" +
-	"\x03met\x18\x03 \x01(\bR\x03met\"n\n" +
+	"\x03met\x18\x03 \x01(\bR\x03met\"\xc9\x01\n" +
 	"\x13MentoringPairErased\x12\x17\n" +
 	"\apair_id\x18\x01 \x01(\tR\x06pairId\x12>\n" +
-	"\ferased_party\x18\x02 \x01(\x0e2\x1b.motesplats.events.v1.PartyR\verasedParty\"\xfe\x01\n" +
+	"\ferased_party\x18\x02 \x01(\x0e2\x1b.motesplats.events.v1.PartyR\verasedParty\x128\n" +
+	"\x06status\x18\x03 \x01(\x0e2 .motesplats.events.v1.PairStatusR\x06status\x12\x1f\n" +
+	"\vactive_date\x18\x04 \x01(\tR\n" +
+	"activeDate\"\xfe\x01\n" +
 	"\x14MentoringJobFinished\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12-\n" +
@@ -911,12 +938,13 @@ var file_motesplats_events_v1_mentoring_proto_depIdxs = []int32{
 	4,  // 6: motesplats.events.v1.MentoringPairChanged.end_reason:type_name -> motesplats.events.v1.EndReason
 	5,  // 7: motesplats.events.v1.MentoringCheckInRecorded.facts:type_name -> motesplats.events.v1.PairFacts
 	1,  // 8: motesplats.events.v1.MentoringPairErased.erased_party:type_name -> motesplats.events.v1.Party
-	10, // 9: motesplats.events.v1.MentoringJobFinished.finish_time:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	0,  // 9: motesplats.events.v1.MentoringPairErased.status:type_name -> motesplats.events.v1.PairStatus
+	10, // 10: motesplats.events.v1.MentoringJobFinished.finish_time:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_events_v1_mentoring_proto_init() }

@@ -614,8 +614,12 @@ type Tracked struct {
 	NewcomerAnswered bool   `protobuf:"varint,10,opt,name=newcomer_answered,json=newcomerAnswered,proto3" json:"newcomer_answered,omitempty"`
 	OtherAnswered    bool   `protobuf:"varint,11,opt,name=other_answered,json=otherAnswered,proto3" json:"other_answered,omitempty"`
 	// Mentoring: when the pair became active.
-	ActiveTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=active_time,json=activeTime,proto3" json:"active_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	ActiveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=active_time,json=activeTime,proto3" json:"active_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Mentoring: the side that was erased before the pair's erasure event
+	// came (ADR 0153). Its id is blanked and nothing is planned for it; the
+	// other one is told when the pair's erasure says what became of it.
+	Erased        Role `protobuf:"varint,14,opt,name=erased,proto3,enum=motesplats.notify.v1.Role" json:"erased,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -741,6 +745,13 @@ func (x *Tracked) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Tracked) GetErased() Role {
+	if x != nil {
+		return x.Erased
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
 var File_motesplats_notify_v1_records_proto protoreflect.FileDescriptor
 
 const file_motesplats_notify_v1_records_proto_rawDesc = "" +
@@ -813,7 +824,7 @@ const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x18\n" +
 	"\apending\x18\x10 \x01(\bR\apending\x12;\n" +
-	"\x06reason\x18\x11 \x01(\x0e2#.motesplats.notify.v1.DeclineReasonR\x06reason\"\xcd\x04\n" +
+	"\x06reason\x18\x11 \x01(\x0e2#.motesplats.notify.v1.DeclineReasonR\x06reason\"\x81\x05\n" +
 	"\aTracked\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12=\n" +
 	"\tprogramme\x18\x02 \x01(\x0e2\x1f.motesplats.notify.v1.ProgrammeR\tprogramme\x12'\n" +
@@ -830,7 +841,8 @@ const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"\vactive_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"activeTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime*}\n" +
+	"updateTime\x122\n" +
+	"\x06erased\x18\x0e \x01(\x0e2\x1a.motesplats.notify.v1.RoleR\x06erased*}\n" +
 	"\fTrackedState\x12\x1d\n" +
 	"\x19TRACKED_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15TRACKED_STATE_OFFERED\x10\x01\x12\x1b\n" +
@@ -895,11 +907,12 @@ var file_motesplats_notify_v1_records_proto_depIdxs = []int32{
 	10, // 23: motesplats.notify.v1.Tracked.answer_by:type_name -> google.protobuf.Timestamp
 	10, // 24: motesplats.notify.v1.Tracked.active_time:type_name -> google.protobuf.Timestamp
 	10, // 25: motesplats.notify.v1.Tracked.update_time:type_name -> google.protobuf.Timestamp
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	4,  // 26: motesplats.notify.v1.Tracked.erased:type_name -> motesplats.notify.v1.Role
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_notify_v1_records_proto_init() }
