@@ -67,8 +67,8 @@ var rareMetrics = map[string][2]string{
 	// registrations reach the pools through the ordered feed, which counts
 	// no deliveries. A replica that took a job over may not have handled
 	// one yet.
-	"events_handled_total":           {"pkg/events/consumer.go", `"events.handled"`},
-	"events_handle_duration_seconds": {"pkg/events/consumer.go", `"events.handle.duration"`},
+	"events_handled_total":           {"pkg/events/consumer_metrics.go", `"events.handled"`},
+	"events_handle_duration_seconds": {"pkg/events/consumer_metrics.go", `"events.handle.duration"`},
 	// The gateway's count of the DEADLETTER stream (ADR 0059).
 	"events_deadletters_waiting": {"pkg/events/deadletters.go", `"events.deadletters.waiting"`},
 	// Notify's series appear once it has sent, failed or queued a message.

@@ -29,3 +29,10 @@ func PutData(ctx context.Context, m *Manager, mark uint64, id string, kind Kind,
 
 // ForgottenMark is the mark an attempt notes before reading its snapshot.
 func ForgottenMark(ctx context.Context, m *Manager) (uint64, error) { return m.forgottenMark(ctx) }
+
+// Exported for TestReadWhileReplaced: what a read that met a new version
+// on every reread answers, and how many rereads it makes.
+var (
+	ErrReplaced = errReplaced
+	MaxRereads  = int64(maxRereads)
+)
