@@ -45,7 +45,7 @@ func (t *timeline) watchGC(start time.Time) func() []time.Duration {
 	out := make(chan []time.Duration, 1)
 	go func() {
 		var at []time.Duration
-		last := readGC().cycles
+		last := gcCycles()
 		tick := time.NewTicker(time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -54,7 +54,7 @@ func (t *timeline) watchGC(start time.Time) func() []time.Duration {
 				out <- at
 				return
 			case <-tick.C:
-				if c := readGC().cycles; c != last {
+				if c := gcCycles(); c != last {
 					last = c
 					at = append(at, time.Since(start))
 				}
