@@ -114,18 +114,3 @@ func Connect(s *server.Server, name string) (*nats.Conn, error) {
 	}
 	return nc, nil
 }
-
-// ConnectInProcess opens a client connection to s that never leaves the
-// process: an in-memory pipe instead of loopback TCP, so no socket
-// syscalls or poller wake-ups per message. It halved the NATS client side
-// of a publish delivered to three consumers (BenchmarkClientConnection;
-// docs/adr/0155). Only for a server that lives as long as the connection:
-// a reconnect asks s again, never the address, so a server restarted
-// under the same port is not found.
-func ConnectInProcess(s *server.Server, name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(s.ClientURL(), nats.Name(name), nats.MaxReconnects(-1), nats.InProcessServer(s))
-	if err != nil {
-		return nil, fmt.Errorf("natsembed: connect in process: %w", err)
-	}
-	return nc, nil
-}

@@ -102,9 +102,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		ns.Shutdown()
 		ns.WaitForShutdown()
 	}()
-	// The services share this process with the server: an in-process
-	// connection spares every message two socket syscalls (docs/adr/0155).
-	nc, err := natsembed.ConnectInProcess(ns, "motesplats-stack")
+	nc, err := natsembed.Connect(ns, "motesplats-stack")
 	if err != nil {
 		return err
 	}
