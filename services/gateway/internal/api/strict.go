@@ -82,6 +82,12 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return errNotJSONRequest
 	}
+	return w.messageBody(md, prefix, depth)
+}
+
+// messageBody walks the members of an object of message md whose opening
+// brace was read.
+func (w *jsonWalk) messageBody(md protoreflect.MessageDescriptor, prefix string, depth int) error {
 	if depth >= maxJSONDepth {
 		return w.skipOpen()
 	}
@@ -91,11 +97,20 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 	seen := map[protoreflect.FieldNumber]bool{}
 	oneofs := map[int]bool{}
 	for w.dec.More() {
+		start := w.dec.InputOffset()
 		kt, err := w.dec.Token()
 		if err != nil {
 			return err
 		}
 		key, _ := kt.(string)
+		if loneSurrogate(w.raw[start:w.dec.InputOffset()]) {
+			// No name has half a character; "?" alone would not say why.
+			w.v.Add(prefix+safeName(key), halfCharText)
+			if err := w.skip(); err != nil {
+				return err
+			}
+			continue
+		}
 		// protojson's own lookup: the JSON name, then the proto name.
 		fd := fields.ByJSONName(key)
 		if fd == nil {
@@ -129,7 +144,7 @@ func (w *jsonWalk) message(md protoreflect.MessageDescriptor, prefix string, dep
 			return err
 		}
 	}
-	_, err = w.dec.Token() // the closing brace
+	_, err := w.dec.Token() // the closing brace
 	return err
 }
 
@@ -147,27 +162,19 @@ func (w *jsonWalk) add(prefix, key string) {
 func (w *jsonWalk) field(fd protoreflect.FieldDescriptor, path string, depth int) error {
 	switch {
 	case fd.IsList():
-		tok, err := w.dec.Token()
-		if err != nil || tok == nil {
+		if open, err := w.shape(path, '[', true, listText); err != nil || !open {
 			return err
-		}
-		if d, ok := tok.(json.Delim); !ok || d != '[' {
-			return errNotJSONRequest
 		}
 		for i := 0; w.dec.More(); i++ {
 			if err := w.one(fd, fmt.Sprintf("%s[%d]", path, i), depth); err != nil {
 				return err
 			}
 		}
-		_, err = w.dec.Token()
+		_, err := w.dec.Token()
 		return err
 	case fd.IsMap():
-		tok, err := w.dec.Token()
-		if err != nil || tok == nil {
+		if open, err := w.shape(path, '{', true, mapText); err != nil || !open {
 			return err
-		}
-		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return errNotJSONRequest
 		}
 		keys := map[string]bool{}
 		for w.dec.More() {
@@ -188,7 +195,7 @@ func (w *jsonWalk) field(fd protoreflect.FieldDescriptor, path string, depth int
 				return err
 			}
 		}
-		_, err = w.dec.Token()
+		_, err := w.dec.Token()
 		return err
 	}
 	return w.one(fd, path, depth)
@@ -198,15 +205,21 @@ func (w *jsonWalk) field(fd protoreflect.FieldDescriptor, path string, depth int
 func (w *jsonWalk) one(fd protoreflect.FieldDescriptor, path string, depth int) error {
 	switch fd.Kind() {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		if fd.Message().FullName() == "google.protobuf.FieldMask" {
+		switch fd.Message().FullName() {
+		case "google.protobuf.FieldMask":
 			return w.fieldMask(path)
+		case "google.protobuf.Timestamp":
+			return w.timestamp(path, singular(fd))
 		}
 		if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") {
-			// Well-known types have their own JSON forms (a timestamp
-			// string, a field mask string); protojson checks them.
+			// Other well-known types have their own JSON forms; protojson
+			// checks them (the gateway's requests use none).
 			return w.skip()
 		}
-		return w.message(fd.Message(), path+".", depth+1)
+		if open, err := w.shape(path, '{', singular(fd), objectText); err != nil || !open {
+			return err
+		}
+		return w.messageBody(fd.Message(), path+".", depth+1)
 	case protoreflect.EnumKind:
 		tok, err := w.dec.Token()
 		if err != nil {
@@ -225,18 +238,30 @@ func (w *jsonWalk) one(fd protoreflect.FieldDescriptor, path string, depth int) 
 				w.v.Add(path, unknownEnumText)
 			}
 		case json.Delim:
-			return w.skipOpen()
+			w.v.Add(path, unknownEnumText)
+			if t == '{' || t == '[' {
+				return w.skipOpen()
+			}
+			return errNotJSONRequest
+		case bool:
+			w.v.Add(path, unknownEnumText)
+		case nil:
+			if !singular(fd) {
+				w.v.Add(path, unknownEnumText)
+			}
 		}
 		return nil
 	}
 	if lo, hi, text, ok := intRange(fd.Kind()); ok {
 		// null leaves a field unset; a list's entry or a map's value
 		// cannot be null.
-		nullOK := !fd.IsList() && !fd.ContainingMessage().IsMapEntry()
-		return w.integer(path, lo, hi, text, nullOK)
+		return w.integer(path, lo, hi, text, singular(fd))
 	}
-	if fd.Kind() == protoreflect.StringKind {
-		return w.text(path)
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return w.text(path, singular(fd))
+	case protoreflect.BoolKind:
+		return w.boolean(path, singular(fd))
 	}
 	return w.skip()
 }

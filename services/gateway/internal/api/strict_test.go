@@ -126,19 +126,29 @@ func TestGuideJSONCallsDecode(t *testing.T) {
 }
 
 // TestDecodeErrorsEchoNoValue: when a JSON body does not decode, the error
-// says where and why, without the value the caller sent.
+// says where and why, without the value the caller sent: a field's
+// violation where one can be named (ADR 0154), else the decoder's words.
 func TestDecodeErrorsEchoNoValue(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
-		{`{"volunteer":{"givenName":["Sigrid Lind"]}}`, "invalid value for string field givenName"},
-		{`{"volunteer":{"createTime":"Sigrid Lind"}}`, "invalid google.protobuf.Timestamp value"},
+		{`{"volunteer":{"givenName":["Sigrid Lind"]}}`, "volunteer.given_name: " + textText},
+		{`{"volunteer":{"createTime":"Sigrid Lind"}}`, "volunteer.create_time: " + timestampText},
+		{`{"volunteer":{"contact":{"email":"Sigrid Lind","phone":{"n":"Sigrid"}}}}`, "volunteer.contact.phone: " + textText},
+		{`{"volunteer":"Sigrid Lind"}`, "volunteer: " + objectText},
 		{`Sigrid Lind`, "invalid value"},
-		{`{"volunteer":"Sigrid Lind"}`, "unexpected token"},
 		{`{"volunteer":{"givenName":"Sigrid Lind",}}`, "unexpected token"},
 	} {
-		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.in), &gatewayv1.CreateVolunteerRequest{})
-		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "Sigrid") {
-			t.Errorf("%s: %v, want %q and no value", tt.in, err, tt.want)
+		m := &gatewayv1.CreateVolunteerRequest{}
+		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.in), m)
+		if err == nil {
+			err = refusal(m)
+		}
+		got := ""
+		if err != nil {
+			got = err.Error() + "\n" + errText(err)
+		}
+		if !strings.Contains(got, tt.want) || strings.Contains(got, "Sigrid") {
+			t.Errorf("%s: %q, want %q and no value", tt.in, got, tt.want)
 		}
 	}
 }
@@ -204,7 +214,8 @@ func TestValuesAsProtojson(t *testing.T) {
 // Swedish words in the catalogue the web app and mp read.
 func TestValueWordsInSwedish(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{int32Text, uint32Text, int64Text, uint64Text, duplicateText, duplicateKeyText, oneofText, fieldMaskText, halfCharText} {
+	for _, s := range []string{int32Text, uint32Text, int64Text, uint64Text, duplicateText, duplicateKeyText, oneofText, fieldMaskText, halfCharText,
+		textText, boolText, objectText, listText, mapText, timestampText} {
 		if got := catalog.ViolationText("sv", s); got == s || got == "" {
 			t.Errorf("%q has no Swedish words: %q", s, got)
 		}

@@ -172,17 +172,21 @@ func (w *jsonWalk) fieldMask(path string) error {
 // "unexpected EOF", which sends a caller looking for a cut-off body, and
 // encoding/json has already turned the half into U+FFFD in the token, so
 // the escape is looked for in the raw bytes the token came from.
-func (w *jsonWalk) text(path string) error {
+func (w *jsonWalk) text(path string, nullOK bool) error {
 	start := w.dec.InputOffset()
 	tok, err := w.dec.Token()
 	if err != nil {
 		return err
 	}
 	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' || t == '[' {
-			return w.skipOpen()
+	case nil:
+		if !nullOK {
+			w.v.Add(path, textText)
 		}
+	case json.Delim:
+		return w.wrongOpen(path, t, textText)
+	case bool, json.Number:
+		w.v.Add(path, textText)
 	case string:
 		if loneSurrogate(w.raw[start:w.dec.InputOffset()]) {
 			w.v.Add(path, halfCharText)

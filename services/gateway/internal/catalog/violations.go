@@ -136,6 +136,13 @@ var violationText = map[string]map[string]string{
 		"is one of a group of fields of which only one may be given":                                 "hör till en grupp fält där bara ett får anges",
 		"must list field names in lowerCamelCase separated by commas, for example givenName,email":   "måste ange fältnamn i lowerCamelCase åtskilda med kommatecken, till exempel givenName,email",
 		"holds half a character (a \\u escape of a lone UTF-16 surrogate); send the whole character": "innehåller ett halvt tecken (en \\u-kod för ett ensamt UTF-16-surrogat); skicka hela tecknet",
+		// The JSON API's refusal of a value of the wrong JSON type (ADR 0154).
+		"must be text in double quotes":                                  "måste vara text inom dubbla citattecken",
+		"must be true or false":                                          "måste vara true eller false",
+		"must be an object ({...}) with this field's own fields":         "måste vara ett objekt ({...}) med fältets egna fält",
+		"must be a list ([...])":                                         "måste vara en lista ([...])",
+		"must be an object ({...}) of keys and values":                   "måste vara ett objekt ({...}) med nycklar och värden",
+		"must be a moment in RFC 3339, for example 2026-12-05T14:05:00Z": "måste vara en tidpunkt i RFC 3339, till exempel 2026-12-05T14:05:00Z",
 
 		// The gateway's own checks of users, dead letters, notices,
 		// seatings and assignments (the API and mp reach them all).

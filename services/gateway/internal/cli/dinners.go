@@ -155,7 +155,7 @@ func (e Env) party(value string) ([]*dinnersv1.PartyMember, error) {
 // until the last.
 func listByMunicipality(name string, args []string, e env, list func(token, muni string) (next string, err error)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.municipality_filter"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func hostStatusWords(s dinnersv1.HostStatus, e env) string {
 func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners offers add", flag.ContinueOnError)
 	host := fs.String("host", "", e.t("flag.addOffer.host"))
-	muni := fs.String("municipality", "", e.t("flag.addOffer.municipality"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.addOffer.municipality"))
 	seats := fs.Int("seats", 0, e.t("flag.addOffer.seats"))
 	dates := fs.String("dates", "", e.t("flag.addOffer.dates"))
 	start := fs.String("time", "18:00", e.t("flag.addOffer.time"))
@@ -259,7 +259,7 @@ func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) err
 func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners signups add", flag.ContinueOnError)
 	pid := fs.String("participant", "", e.t("flag.addSignUp.participant"))
-	muni := fs.String("municipality", "", e.t("flag.addSignUp.municipality"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.addSignUp.municipality"))
 	dates := fs.String("dates", "", e.t("flag.addSignUp.dates"))
 	partyF := fs.String("party", "self:30", e.usage("flag.addSignUp.party", relationChoice))
 	dietsF := fs.String("diets", "", e.usage("flag.addSignUp.diets", dietChoice))

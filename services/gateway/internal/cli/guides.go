@@ -74,7 +74,7 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 
 func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides eligibility", flag.ContinueOnError)
-	munis := fs.String("municipalities", "", e.t("flag.guideEligibility.municipalities"))
+	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.guideEligibility.municipalities"))
 	yes := fs.Bool("entitled", false, e.t("flag.guideEligibility.entitled"))
 	no := fs.Bool("not-entitled", false, e.t("flag.guideEligibility.not-entitled"))
 	if err := e.parse(fs, args); err != nil {
@@ -172,7 +172,7 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 	switch sub {
 	case "start":
 		fs := flag.NewFlagSet("guides jobs start", flag.ContinueOnError)
-		munis := fs.String("municipalities", "", e.t("flag.guideJobs.municipalities"))
+		munis := municipalitiesFlag(fs, "municipalities", e.t("flag.guideJobs.municipalities"))
 		quota := fs.String("quota", "", e.usage("flag.guideJobs.quota", quotaChoice))
 		follow := fs.Bool("follow", false, e.t("flag.guideJobs.follow"))
 		if err := e.parse(fs, args); err != nil {

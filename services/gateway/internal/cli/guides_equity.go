@@ -25,7 +25,7 @@ import (
 // that page's own route so there is one writer of it.
 func guideEquity(ctx context.Context, c *clients, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
 	fs := flag.NewFlagSet("guides equity", flag.ContinueOnError)
-	munis := fs.String("municipalities", "", e.t("flag.guideEquity.municipalities"))
+	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.guideEquity.municipalities"))
 	minGroup := fs.Int("min-group", 0, e.t("flag.guideEquity.min-group"))
 	asCSV := fs.Bool("csv", false, e.t("flag.guideEquity.csv"))
 	outPath := fs.String("o", "", e.t("flag.guideEquity.o"))

@@ -19,7 +19,7 @@ import (
 
 func listParticipants(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("participants list", flag.ContinueOnError)
-	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.municipality_filter"))
 	name := fs.String("name", "", e.t("flag.name_filter"))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -40,7 +40,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	fs := flag.NewFlagSet("participants add", flag.ContinueOnError)
 	given := fs.String("given-name", "", e.t("flag.given_name"))
 	family := fs.String("family-name", "", e.t("flag.family_name"))
-	muni := fs.String("municipality", "", e.t("flag.municipality"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.municipality"))
 	level := fs.String("swedish-level", "sfi_a", e.usage("flag.swedish_level", levelChoice))
 	langs := fs.String("languages", "", e.t("flag.languages"))
 	interests := fs.String("interests", "", e.t("flag.interests"))
@@ -109,7 +109,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 
 func listVolunteers(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers list", flag.ContinueOnError)
-	muni := fs.String("municipality", "", e.t("flag.municipality_filter"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.municipality_filter"))
 	name := fs.String("name", "", e.t("flag.name_filter"))
 	if err := e.parse(fs, args); err != nil {
 		return err

@@ -22,7 +22,7 @@ import (
 func startDinnerJob(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners jobs start", flag.ContinueOnError)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
-	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
+	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.municipalities"))
 	follow := fs.Bool("follow", false, e.t("flag.follow"))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -251,7 +251,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 func waitlist(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners waitlist", flag.ContinueOnError)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
-	munis := fs.String("municipalities", "", e.t("flag.municipalities"))
+	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.municipalities"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("volunteers add", flag.ContinueOnError)
 	given := fs.String("given-name", "", e.t("flag.given_name"))
 	family := fs.String("family-name", "", e.t("flag.family_name"))
-	muni := fs.String("municipality", "", e.t("flag.municipality"))
+	muni := municipalityFlag(fs, "municipality", e.t("flag.municipality"))
 	org := fs.String("organisation", "", e.t("flag.organisation"))
 	langs := fs.String("languages", "", e.t("flag.languages"))
 	interests := fs.String("interests", "", e.t("flag.interests"))

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -268,6 +269,14 @@ func (w *Web) wrap(rt Route) http.Handler {
 		rw.Header().Set("Cache-Control", "no-store")
 		p := newPage(r)
 		if r.Method == http.MethodPost {
+			if !formType(r.Header.Get("Content-Type")) {
+				// JSON, text or multipart is no form of this app's: read
+				// as one, its CSRF token was missing and the page said
+				// "try again in a moment", which never helps (ADR 0154).
+				p.Dir = dir(p.Lang)
+				w.fail(rw, p, http.StatusUnsupportedMediaType, p.t("err.form"))
+				return
+			}
 			if err := r.ParseForm(); err != nil {
 				// The app's page in the browser's language, not Go's bare
 				// English: a coordinator who pasted a long text learns what
@@ -278,7 +287,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 					w.fail(rw, p, http.StatusRequestEntityTooLarge, p.t("err.toolarge"))
 					return
 				}
-				w.fail(rw, p, http.StatusBadRequest, p.t("err.generic"))
+				w.fail(rw, p, http.StatusBadRequest, p.t("err.form"))
 				return
 			}
 		}
@@ -321,13 +330,26 @@ func (w *Web) wrap(rt Route) http.Handler {
 		}
 		p.Dir = dir(p.Lang)
 		if r.Method == http.MethodPost && !w.csrfOK(r, p) {
-			w.fail(rw, p, http.StatusForbidden, p.t("err.generic"))
+			// Mostly a form opened before its sender last signed in (or
+			// out): sending it again as it is fails again.
+			w.fail(rw, p, http.StatusForbidden, p.t("err.csrf"))
 			return
 		}
 		if err := rt.h(rw, r, p); err != nil {
 			w.renderError(rw, p, err)
 		}
 	})
+}
+
+// formType reports whether a post's Content-Type is the one the app's
+// forms (and htmx) send; a post without one (htmx's bodiless, its token
+// in a header) passes too.
+func formType(ct string) bool {
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
 func (w *Web) principal(r *http.Request) (account.Principal, error) {

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"flag"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/motesplats/motesplats/pkg/municipality"
+)
+
+// A coordinator typed `mp participants list -municipality Stockholm` and
+// was told "is not a Swedish municipality code" (ADR 0154): the web app's
+// fields take names, mp took codes only. Each municipality flag now takes
+// a name ("Stockholm", "Malmö kommun", any case) or an SCB code; the
+// services still get codes. A name no municipality has is passed on as
+// typed, for the service to refuse in its words.
+
+// muniByName maps a municipality's name, in muniKey form, to its code.
+var muniByName = sync.OnceValue(func() map[string]string {
+	all := municipality.All()
+	out := make(map[string]string, len(all))
+	for _, m := range all {
+		out[muniKey(m.Name)] = m.Code
+	}
+	return out
+})
+
+// muniKey is a typed name as looked up: trimmed, lower case, composed,
+// without a trailing "kommun", inner spaces single.
+func muniKey(s string) string {
+	s = norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
+	if k, ok := strings.CutSuffix(s, " kommun"); ok && k != "" {
+		s = k
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// muniCode is one typed municipality as its code: a known name's code,
+// else what was typed (trimmed).
+func muniCode(s string) string {
+	s = strings.TrimSpace(s)
+	if code, ok := muniByName()[muniKey(s)]; ok {
+		return code
+	}
+	return s
+}
+
+// muniFlag is a municipality flag's value: Set stores the code of the
+// name or code given, or of each comma-separated entry when list.
+type muniFlag struct {
+	s    *string
+	list bool
+}
+
+// String implements flag.Value.
+func (m muniFlag) String() string {
+	if m.s == nil {
+		return ""
+	}
+	return *m.s
+}
+
+// Set implements flag.Value.
+func (m muniFlag) Set(v string) error {
+	if !m.list {
+		*m.s = muniCode(v)
+		return nil
+	}
+	codes := splitCSV(v)
+	for i, c := range codes {
+		codes[i] = muniCode(c)
+	}
+	*m.s = strings.Join(codes, ",")
+	return nil
+}
+
+// municipalityFlag defines a flag taking one municipality by name or code.
+func municipalityFlag(fs *flag.FlagSet, name, usage string) *string {
+	s := new(string)
+	fs.Var(muniFlag{s: s}, name, usage)
+	return s
+}
+
+// municipalitiesFlag defines a flag taking comma-separated municipalities,
+// each by name or code; the value is their codes, comma-separated.
+func municipalitiesFlag(fs *flag.FlagSet, name, usage string) *string {
+	s := new(string)
+	fs.Var(muniFlag{s: s, list: true}, name, usage)
+	return s
+}

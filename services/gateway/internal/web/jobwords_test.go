@@ -1,0 +1,30 @@
+package web
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestDinnerJobGapInPlainWords: a finished dinners job said "3,52 % från
+// den bevisade gränsen" ("from the proven bound"), the engine's words,
+// which told a coordinator nothing (ADR 0154). It says how far the
+// seating's points may at most lie below the best possible, in Swedish
+// and English, with the figure in the page's decimal form.
+func TestDinnerJobGapInPlainWords(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ lang, want string }{
+		{"sv", "32 förslag, 22 sällskap utan plats; poängen är högst 3,52 % under den bästa möjliga placeringen"},
+		{"en", "32 proposals, 22 parties without a seat; the points are at most 3.52 % below the best possible seating"},
+	} {
+		p := &page{Lang: tt.lang}
+		got := p.tf("dinners.job.done", "Proposals", 32, "Unseated", 22, "Gap", gapPercent(p, 35200))
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.lang, got, tt.want)
+		}
+		for _, jargon := range []string{"gräns", "bound", "bevisad", "proven"} {
+			if strings.Contains(got, jargon) {
+				t.Errorf("%s: %q has the engine's word %q", tt.lang, got, jargon)
+			}
+		}
+	}
+}
