@@ -54,7 +54,7 @@ func breakerCache(t *testing.T, addr, name string) (*cache.Cache, *metrics) {
 		// (hits=0 before Redis died). A dead Redis refuses at once; a paused
 		// one costs this once before the breaker opens.
 		Timeout: time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	return c, m
 }
