@@ -75,13 +75,15 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	}
 	vcfg.Confirm = stillOpen
 	// So must the organisation a volunteer moves to, once the move is
-	// stored; an update that keeps the organisation reads nothing
-	// (ADR 0152).
-	vcfg.ConfirmUpdate = func(ctx context.Context, before, after *pb.Volunteer) error {
-		if before.GetOrganisationId() == after.GetOrganisationId() {
-			return nil
-		}
+	// stored (ADR 0152). Only a move is checked: it alone keeps the
+	// volunteer as they were in its entry until the check is made, for
+	// the relay when its writer dies first (ADR 0156); an update that
+	// keeps the organisation reads nothing and stores nothing more.
+	vcfg.ConfirmUpdate = func(ctx context.Context, _, after *pb.Volunteer) error {
 		return stillOpen(ctx, after)
+	}
+	vcfg.CheckUpdate = func(before, after *pb.Volunteer) bool {
+		return before.GetOrganisationId() != after.GetOrganisationId()
 	}
 	vols, err := store.Open(ctx, d.JS, vcfg)
 	if err != nil {
