@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 )
 
