@@ -164,7 +164,7 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 		// events were published, or this later entry carries them.
 		r.tickets.done(prev.ticket)
 	}
-	owes := op == jetstream.KeyValuePut && len(rec.GetOutbox()) > 0 &&
+	owes := op == jetstream.KeyValuePut && (len(rec.GetOutbox()) > 0 || rec.GetBefore() != nil) &&
 		!r.coveredLocked(rec.GetWriter(), rec.GetTicket())
 	r.applyRequestLocked(key, rev, op, rec, live)
 	if owes {

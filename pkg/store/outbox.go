@@ -62,6 +62,9 @@ func (r *Repo[T]) afterPurges(ctx context.Context) {
 // is already durable, so it still succeeds.
 func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1.Record) {
 	if len(rec.GetOutbox()) == 0 && !rec.GetRemoved() {
+		if rec.GetBefore() != nil && rec.GetWriter() == r.writer {
+			r.settle(id, rec.GetTicket()) // a checked update without events
+		}
 		return
 	}
 	if h := r.cfg.Hooks; h != nil && h.AfterWrite != nil {
@@ -254,7 +257,7 @@ func (r *Repo[T]) relay(ctx context.Context) {
 		if rev < due[key] {
 			continue // not newer either (not expected of a leader): next round
 		}
-		if !rec.GetRemoved() && (len(rec.GetOutbox()) == 0 || r.covered(rec)) {
+		if !rec.GetRemoved() && ((len(rec.GetOutbox()) == 0 && !r.checkOwed(rec)) || r.covered(rec)) {
 			r.forgetPending(key, rev)
 			continue
 		}
@@ -268,6 +271,19 @@ func (r *Repo[T]) relay(ctx context.Context) {
 				continue
 			}
 			if !mine {
+				continue
+			}
+		}
+		if r.checkOwed(rec) {
+			// An update whose writer died, or whose undo failed, before
+			// its check: checked here, and undone on a refusal with
+			// nothing of it published (ADR 0156).
+			undone, err := r.settleCheck(ctx, key, rec, rev)
+			if err != nil {
+				r.log.Warn("store: relay could not check an update, will retry", "key", key, "err", err)
+				continue
+			}
+			if undone {
 				continue
 			}
 		}

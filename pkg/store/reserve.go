@@ -197,13 +197,14 @@ func (r *Repo[T]) answerRequest(ctx context.Context, requestKey string,
 			return v, 0, true, err
 		}
 	}
-	if owed && r.cfg.Publisher != nil {
+	if owed && r.cfg.Publisher != nil && !r.checkOwed(rec) {
 		// Its writer may have died before publishing: publish now rather
 		// than after the relay's grace. Not before answering: the record
 		// holds the key, and its entry stays owing until its writer's
 		// mark or the relay settles it, so a publish that fails (or
 		// hangs on a lost acknowledgement) loses nothing and must not
-		// hold the answer (copies are dropped by id).
+		// hold the answer (copies are dropped by id). An update whose
+		// check is owed is the relay's (ADR 0156).
 		go func(ctx context.Context) {
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()

@@ -94,12 +94,24 @@ type Config[T proto.Message] struct {
 	Confirm func(ctx context.Context, v T) error
 	// ConfirmUpdate is Confirm's counterpart for Update: run once an
 	// update's write is stored, before its events go out or the caller is
-	// answered, with the record as it was (before) and as written (after).
-	// It should return nil at once for a change it has nothing to check,
-	// so those updates pay nothing. Any error undoes the update: the
-	// record as it was is written back over it, with none of the
-	// update's events, and the error is the caller's answer (ADR 0152).
+	// answered, with the record as it was (before) and as written (after),
+	// for the updates CheckUpdate names. Any error undoes the update: the
+	// record as it was is written back over it, with none of the update's
+	// events, and the error is the caller's answer (ADR 0152). When the
+	// writer dies before its check, or a later write of the record comes
+	// first, the relay or that write asks it again about the same update
+	// and undoes it on a refusal (Invalid or FailedPrecondition; ADR
+	// 0156), so its answer about an update must not turn from consent to
+	// refusal.
 	ConfirmUpdate func(ctx context.Context, before, after T) error
+	// CheckUpdate reports whether ConfirmUpdate must see the update from
+	// before to after (a volunteer's move to another organisation). Only
+	// such an update keeps the entry as it was beside the record until
+	// its check is made, so a relay or a later write can make the check
+	// and undo it when its writer could not (ADR 0156); every other
+	// update stores nothing more and is not asked about. Nil: every
+	// update that writes is checked.
+	CheckUpdate func(before, after T) bool
 	// Hooks are fault-injection points for tests; nil in production.
 	Hooks *Hooks
 	// Keyring, when set, seals every record and the payloads of the events
@@ -124,6 +136,11 @@ type Hooks struct {
 	// error abandons the create as a crash would: the caller gets the
 	// error.
 	AfterRecord func(key string) error
+	// BeforeConfirmUpdate runs in Update once an update that owes its
+	// check (Config.ConfirmUpdate) is stored, before the check. Returning
+	// an error abandons the update as a crash would: the caller gets the
+	// error and the entry keeps its check owed, for the relay.
+	BeforeConfirmUpdate func(key string) error
 	// BeforeWatchApply runs in the watch before it applies an entry, so a
 	// test can hold a replica's index behind the bucket.
 	BeforeWatchApply func(key string)

@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/protobuf/proto"
 
-	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 )
 
@@ -19,47 +17,94 @@ import (
 const undoTimeout = 10 * time.Second
 
 // confirmUpdate asks Config.ConfirmUpdate about the update of id stored
-// as next at rev: after as written, the record before it decoded from
-// old. An error undoes the update: old is written back over next at rev
-// (compare-and-set), owing only owed, the events the entry owed before
-// the update, so nothing of the update is announced; the error is the
-// answer. A check that must see writes made elsewhere after the update's
-// own (a service's Dekker-style mark) needs the write stored first, so
-// the update is visible for that moment, but never published.
-func (r *Repo[T]) confirmUpdate(ctx context.Context, id string, old []byte, after T, owed []*eventsv1.Envelope,
-	rev uint64, next *storev1.Record) error {
-	before := r.cfg.New()
-	if err := proto.Unmarshal(old, before); err != nil {
-		return fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
-	}
+// as next at rev: before the record as it was, after as written. An error
+// undoes the update: the entry as it was (next.Before) is written back
+// over next at rev (compare-and-set), owing only the events it owed
+// before, so nothing of the update is announced; the error is the answer.
+// A check that must see writes made elsewhere after the update's own (a
+// service's Dekker-style mark) needs the write stored first, so the update
+// is visible for that moment, but never published.
+func (r *Repo[T]) confirmUpdate(ctx context.Context, id string, before, after T, rev uint64, next *storev1.Record) error {
 	cerr := r.cfg.ConfirmUpdate(ctx, before, after)
 	if cerr == nil {
 		return nil
 	}
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
-	back, err := r.sealRecord(uctx, id, before, old, owed)
-	if err != nil {
-		return err
-	}
-	back.RequestKey, back.CreatedRevision = next.GetRequestKey(), next.GetCreatedRevision()
-	r.keepTrace(uctx, back, next)
-	backRev, err := r.write(uctx, id, back, rev)
+	err := r.undo(uctx, id, next, rev)
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		// Another write landed on the update during the check. It was
-		// made from the updated record and stands; ADR 0152, "Left".
-		r.log.Warn("store: a refused update could not be undone, written over meanwhile", "key", id)
+		// Another write landed on the update during the check. It made
+		// the same check first (settleCheck) and undid the update on a
+		// refusal, which stays a refusal; only when this check failed
+		// otherwise (Unavailable) can that one have let the move stand
+		// (ADR 0156).
+		r.log.Info("store: a refused update was settled by a later write", "key", id)
 		r.tickets.done(next.GetTicket())
 		return cerr
 	}
 	if err != nil {
-		// The update stands, owing its events, for the relay.
+		// The update stands, its check owed, for the relay.
 		return fmt.Errorf("store: undo the update of %s/%s: %w", r.cfg.Bucket, id, err)
 	}
 	// The update's events are never to go out: its ticket is done.
 	r.tickets.done(next.GetTicket())
-	r.flush(ctx, id, backRev, back)
 	return cerr
+}
+
+// checkOwed reports whether rec is an update whose ConfirmUpdate check
+// is still owed: it holds the entry as it was, and its ticket is not yet
+// covered (once its events are out, its check said yes). A repository
+// without ConfirmUpdate cannot make the check and takes it as made.
+func (r *Repo[T]) checkOwed(rec *storev1.Record) bool {
+	return r.cfg.ConfirmUpdate != nil && rec.GetBefore() != nil && !rec.GetRemoved() && !r.covered(rec)
+}
+
+// settleCheck makes the check an update stored as rec at rev still owes,
+// for the relay or a later write of id (ADR 0156): the same question its
+// writer asks, about the entry as it was and as it is. A refusal
+// undoes it (undone), as its writer would have; consent leaves it to
+// the caller, whose write or clearing publishes it. Any other error is
+// returned and the entry stays as it is, its check owed.
+func (r *Repo[T]) settleCheck(ctx context.Context, id string, rec *storev1.Record, rev uint64) (undone bool, err error) {
+	before, _, err := r.live(ctx, id, rec.GetBefore(), rev)
+	if err != nil {
+		return false, err
+	}
+	after, _, err := r.live(ctx, id, rec, rev)
+	if err != nil {
+		return false, err
+	}
+	cerr := r.cfg.ConfirmUpdate(ctx, before, after)
+	if cerr == nil {
+		return false, nil
+	}
+	if !refused(cerr) {
+		return false, cerr
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	if err := r.undo(uctx, id, rec, rev); err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return false, fmt.Errorf("store: undo the update of %s/%s: %w", r.cfg.Bucket, id, err)
+	}
+	// Undone here, or by whoever wrote at rev first (the same check).
+	return true, nil
+}
+
+// undo writes the entry as it was before the update cur (at rev) back
+// over it, with the events it owed then and none of the update's, and
+// publishes those. Returns jetstream.ErrKeyRevisionMismatch unwrapped
+// when another write came first.
+func (r *Repo[T]) undo(ctx context.Context, id string, cur *storev1.Record, rev uint64) error {
+	b := cur.GetBefore()
+	back := &storev1.Record{Data: b.GetData(), SealedData: b.GetSealedData(), Subject: b.GetSubject(),
+		Outbox: b.GetOutbox(), RequestKey: cur.GetRequestKey(), CreatedRevision: cur.GetCreatedRevision()}
+	r.keepTrace(ctx, back, cur)
+	backRev, err := r.write(ctx, id, back, rev)
+	if err != nil {
+		return err
+	}
+	r.flush(ctx, id, backRev, back)
+	return nil
 }
 
 // Fence rewrites the record id as it is, at its latest revision (asked of
@@ -81,6 +126,16 @@ func (r *Repo[T]) Fence(ctx context.Context, id string) error {
 		}
 		if rec.GetRemoved() {
 			return ErrNotFound
+		}
+		if r.checkOwed(rec) {
+			// As in Update: the fence would carry the events out.
+			undone, err := r.settleCheck(ctx, id, rec, rev)
+			if err != nil {
+				return err
+			}
+			if undone {
+				continue
+			}
 		}
 		next := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
 		if !r.covered(rec) {

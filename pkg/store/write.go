@@ -110,6 +110,20 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if rec.GetRemoved() {
 			return zero, 0, ErrNotFound
 		}
+		if r.checkOwed(rec) {
+			// An update whose check is owed (its writer died, or is
+			// checking now): this write would carry its events out
+			// unchecked and keep it from being undone, so it is
+			// checked first (ADR 0156).
+			undone, err := r.settleCheck(ctx, id, rec, rev)
+			if err != nil {
+				return zero, 0, err
+			}
+			if undone {
+				fromLeader = true
+				continue
+			}
+		}
 		// A record whose person's key was shredded (erased through
 		// another service) has no data left: fn gets an empty record, so
 		// a tombstone can still be written over it.
@@ -120,6 +134,13 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		v := r.cfg.New()
 		if err := proto.Unmarshal(old, v); err != nil {
 			return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+		}
+		var before T // the record as it was, for ConfirmUpdate (fn changes v)
+		if r.cfg.ConfirmUpdate != nil {
+			before = r.cfg.New()
+			if err := proto.Unmarshal(old, before); err != nil {
+				return zero, 0, fmt.Errorf("store: decode %s/%s: %w", r.cfg.Bucket, id, err)
+			}
 		}
 		evs, err := fn(v, rev)
 		if err != nil {
@@ -149,6 +170,13 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 			return zero, 0, err
 		}
 		carryRequest(next, rec, rev)
+		checked := r.cfg.ConfirmUpdate != nil && (r.cfg.CheckUpdate == nil || r.cfg.CheckUpdate(before, v))
+		if checked {
+			// Until its check is made the entry keeps what it held, as
+			// stored (sealed), so whoever makes the check can undo it.
+			next.Before = &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(),
+				Subject: rec.GetSubject(), Outbox: owed}
+		}
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -162,8 +190,13 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if err != nil {
 			return zero, 0, err
 		}
-		if r.cfg.ConfirmUpdate != nil {
-			if err := r.confirmUpdate(ctx, id, old, v, owed, newRev, next); err != nil {
+		if checked {
+			if h := r.cfg.Hooks; h != nil && h.BeforeConfirmUpdate != nil {
+				if err := h.BeforeConfirmUpdate(id); err != nil {
+					return zero, 0, err
+				}
+			}
+			if err := r.confirmUpdate(ctx, id, before, v, newRev, next); err != nil {
 				return zero, 0, err
 			}
 		}
@@ -194,6 +227,17 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		}
 		if rec.GetRemoved() && !purge {
 			return ErrNotFound
+		}
+		if !purge && r.checkOwed(rec) {
+			// As in Update: a removal carries the events it finds owed.
+			undone, err := r.settleCheck(ctx, id, rec, rev)
+			if err != nil {
+				return err
+			}
+			if undone {
+				fromLeader = true
+				continue
+			}
 		}
 		if rk := rec.GetRequestKey(); rk != "" && !rec.GetRemoved() && !kept {
 			// A retry of the request that created the record must not

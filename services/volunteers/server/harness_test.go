@@ -27,6 +27,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/volunteers/server"
 )
@@ -53,6 +54,12 @@ func start(t testing.TB) *harness {
 // (as production runs it).
 func startWith(t testing.TB, n *testutil.NATS, kr *seal.Keyring) *harness {
 	t.Helper()
+	return startHooked(t, n, kr, nil)
+}
+
+// startHooked is startWith with store hooks on the volunteers' repository.
+func startHooked(t testing.TB, n *testutil.NATS, kr *seal.Keyring, hooks *store.Hooks) *harness {
+	t.Helper()
 	pub, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +73,9 @@ func startWith(t testing.TB, n *testutil.NATS, kr *seal.Keyring) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{}, func(a net.Addr) { addrs <- a }) }()
+	go func() {
+		done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{StoreHooks: hooks}, func(a net.Addr) { addrs <- a })
+	}()
 	var addr net.Addr
 	select {
 	case addr = <-addrs:

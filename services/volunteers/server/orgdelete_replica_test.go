@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -50,13 +51,20 @@ func TestOrganisationDeleteOnAReplicaBehind(t *testing.T) {
 // 400 ms after now's, and an organisation both have read.
 func replicaBehind(t *testing.T) (n *testutil.NATS, now, late *harness, o *pb.Organisation) {
 	t.Helper()
+	return replicaBehindHooked(t, nil)
+}
+
+// replicaBehindHooked is replicaBehind with store hooks on late's
+// volunteers.
+func replicaBehindHooked(t *testing.T, hooks *store.Hooks) (n *testutil.NATS, now, late *harness, o *pb.Organisation) {
+	t.Helper()
 	ctx := testutil.Context(t)
 	n = testutil.MustNATS(t)
 	now = startWith(t, n, nil)
 	_, js := n.ConnectLate(t, 400*time.Millisecond)
 	lateNATS := *n
 	lateNATS.JS = js
-	late = startWith(t, &lateNATS, nil)
+	late = startHooked(t, &lateNATS, nil, hooks)
 	o = now.mustOrg(t, "Röda Korset Uppsala", "0380")
 	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
 		_, err := late.client.GetOrganisation(ctx, &pb.GetOrganisationRequest{Id: o.GetId()}, late.as(t, admin))

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -75,6 +77,67 @@ func TestVolunteerMovedWhileTheOrganisationGoes(t *testing.T) {
 		if o := got.GetVolunteer().GetOrganisationId(); o != from.GetId() {
 			t.Errorf("volunteer acts for %s, want %s (the organisation they were in)", o, from.GetId())
 		}
+	}
+	envs, _ := now.streamEvents(t)
+	for _, e := range envs {
+		if e.GetType() == events.VolunteerUpdated {
+			t.Errorf("the refused move of volunteer %s was announced", e.GetSubjectId())
+		}
+	}
+}
+
+// TestMoveWhoseWriterDiesBeforeItsCheck: as
+// TestVolunteerMovedWhileTheOrganisationGoes, but the late replica's
+// writer dies once the move is stored, before its check (a store hook
+// stops it there, as kill -9 would). ADR 0152 left that move to the
+// relay, which published it without a check: the volunteer stood, and
+// was announced, under the removed organisation. Now the relay makes the
+// check and puts the volunteer back, with nothing of the move announced.
+func TestMoveWhoseWriterDiesBeforeItsCheck(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	var dies atomic.Bool
+	n, now, late, from := replicaBehindHooked(t, &store.Hooks{BeforeConfirmUpdate: func(string) error {
+		if dies.Load() {
+			return errors.New("the writer died")
+		}
+		return nil
+	}})
+	to := now.mustOrg(t, "Studiefrämjandet Uppsala", "0380")
+	v := now.mustVolunteer(t, admin, volunteerIn(from.GetId(), "0380"))
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if _, err := late.client.GetOrganisation(ctx, &pb.GetOrganisationRequest{Id: to.GetId()}, late.as(t, admin)); err != nil {
+			return err
+		}
+		_, err := late.client.GetVolunteer(ctx, &pb.GetVolunteerRequest{Id: v.GetId()}, late.as(t, admin))
+		return err
+	})
+	deleted := make(chan error, 1)
+	onFirstRequest(t, n, "$JS.API.DIRECT.GET.KV_organisations.$KV.organisations."+to.GetId(), func() {
+		_, err := now.client.DeleteOrganisation(ctx, &pb.DeleteOrganisationRequest{Id: to.GetId()}, now.as(t, admin))
+		deleted <- err
+	})
+	dies.Store(true)
+	if _, err := late.client.UpdateVolunteer(ctx, &pb.UpdateVolunteerRequest{
+		Volunteer:  &pb.Volunteer{Id: v.GetId(), OrganisationId: to.GetId()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"organisation_id"}}}, late.as(t, admin)); err == nil {
+		t.Fatal("the move whose writer died was answered OK")
+	}
+	if err := <-deleted; err != nil {
+		t.Fatalf("delete the organisation during the move: %v", err)
+	}
+	// The relay (2 s grace) finds the move owing its check.
+	for _, h := range []*harness{now, late} {
+		testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+			got, err := h.client.GetVolunteer(ctx, &pb.GetVolunteerRequest{Id: v.GetId()}, h.as(t, admin))
+			if err != nil {
+				return err
+			}
+			if o := got.GetVolunteer().GetOrganisationId(); o != from.GetId() {
+				return fmt.Errorf("volunteer acts for %s, want %s (the organisation they were in)", o, from.GetId())
+			}
+			return nil
+		})
 	}
 	envs, _ := now.streamEvents(t)
 	for _, e := range envs {

@@ -34,14 +34,18 @@ var DefaultAddr = service.Volunteers.Addr
 // the caller gets a field violation rather than a transport error.
 const MaxRecvMsgSize = 12 << 20
 
-// Options are the service's own settings. It has none yet; the struct exists
-// so every service's Run has one shape and a setting is a field, not a new
+// Options are the service's own settings; the struct exists so every
+// service's Run has one shape and a setting is a field, not a new
 // parameter at every caller.
-type Options struct{}
+type Options struct {
+	// StoreHooks inject faults into the volunteers' repository in tests
+	// (a writer that dies before a move's check); nil in production.
+	StoreHooks *store.Hooks
+}
 
 // Run serves the volunteers service on addr until ctx ends. ready, if not
 // nil, is called with the listening address once the service accepts calls.
-func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func(net.Addr)) error {
+func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func(net.Addr)) error {
 	d = d.WithDefaults()
 	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{
 		Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}, Replicas: d.Replicas,
@@ -56,7 +60,7 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	}
 	vcfg := volunteer.RepoConfig(pub)
 	volunteer.IndexNames(&vcfg, names)
-	vcfg.Replicas, vcfg.Logger, vcfg.Keyring = d.Replicas, d.Logger, d.Keyring
+	vcfg.Replicas, vcfg.Logger, vcfg.Keyring, vcfg.Hooks = d.Replicas, d.Logger, d.Keyring, o.StoreHooks
 	vcfg.BeforePurge = func(ctx context.Context, id string) error {
 		return events.PurgeSubjectID(ctx, d.JS, events.StreamVolunteers, "volunteers", id)
 	}
@@ -75,13 +79,15 @@ func Run(ctx context.Context, addr string, d service.Deps, _ Options, ready func
 	}
 	vcfg.Confirm = stillOpen
 	// So must the organisation a volunteer moves to, once the move is
-	// stored; an update that keeps the organisation reads nothing
-	// (ADR 0152).
-	vcfg.ConfirmUpdate = func(ctx context.Context, before, after *pb.Volunteer) error {
-		if before.GetOrganisationId() == after.GetOrganisationId() {
-			return nil
-		}
+	// stored (ADR 0152). Only a move is checked: it alone keeps the
+	// volunteer as they were in its entry until the check is made, for
+	// the relay when its writer dies first (ADR 0156); an update that
+	// keeps the organisation reads nothing and stores nothing more.
+	vcfg.ConfirmUpdate = func(ctx context.Context, _, after *pb.Volunteer) error {
 		return stillOpen(ctx, after)
+	}
+	vcfg.CheckUpdate = func(before, after *pb.Volunteer) bool {
+		return before.GetOrganisationId() != after.GetOrganisationId()
 	}
 	vols, err := store.Open(ctx, d.JS, vcfg)
 	if err != nil {

@@ -70,8 +70,16 @@ type Record struct {
 	// replica that only sees a record's latest revision still orders two
 	// records of one request key by when they were created.
 	CreatedRevision uint64 `protobuf:"varint,11,opt,name=created_revision,json=createdRevision,proto3" json:"created_revision,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The entry as it was before an update whose check is still owed
+	// (store.Config.ConfirmUpdate, ADR 0156): its data, sealed_data and
+	// subject as they were stored, and the events it owed then. Set only on
+	// an update the check must see; once the entry's ticket is covered (its
+	// events out, so the check said yes) it is dead, and the next write of
+	// the record drops it. While it is owed the relay, or the next write of
+	// the record, asks the check again and, on a refusal, writes this back.
+	Before        *Record `protobuf:"bytes,12,opt,name=before,proto3" json:"before,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Record) Reset() {
@@ -181,6 +189,13 @@ func (x *Record) GetCreatedRevision() uint64 {
 	return 0
 }
 
+func (x *Record) GetBefore() *Record {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
 // OutboxTrace is the trace context (W3C traceparent and tracestate, as
 // the propagator writes them) of one outbox event.
 type OutboxTrace struct {
@@ -241,7 +256,7 @@ var File_motesplats_store_v1_record_proto protoreflect.FileDescriptor
 
 const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\n" +
-	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\x80\x03\n" +
+	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\xb5\x03\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x126\n" +
 	"\x06outbox\x18\x02 \x03(\v2\x1e.motesplats.events.v1.EnvelopeR\x06outbox\x12\x18\n" +
@@ -256,7 +271,8 @@ const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\vrequest_key\x18\n" +
 	" \x01(\tR\n" +
 	"requestKey\x12)\n" +
-	"\x10created_revision\x18\v \x01(\x04R\x0fcreatedRevision\"\xa9\x01\n" +
+	"\x10created_revision\x18\v \x01(\x04R\x0fcreatedRevision\x123\n" +
+	"\x06before\x18\f \x01(\v2\x1b.motesplats.store.v1.RecordR\x06before\"\xa9\x01\n" +
 	"\vOutboxTrace\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12D\n" +
 	"\x06fields\x18\x02 \x03(\v2,.motesplats.store.v1.OutboxTrace.FieldsEntryR\x06fields\x1a9\n" +
@@ -287,12 +303,13 @@ var file_motesplats_store_v1_record_proto_goTypes = []any{
 var file_motesplats_store_v1_record_proto_depIdxs = []int32{
 	3, // 0: motesplats.store.v1.Record.outbox:type_name -> motesplats.events.v1.Envelope
 	1, // 1: motesplats.store.v1.Record.outbox_trace:type_name -> motesplats.store.v1.OutboxTrace
-	2, // 2: motesplats.store.v1.OutboxTrace.fields:type_name -> motesplats.store.v1.OutboxTrace.FieldsEntry
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	0, // 2: motesplats.store.v1.Record.before:type_name -> motesplats.store.v1.Record
+	2, // 3: motesplats.store.v1.OutboxTrace.fields:type_name -> motesplats.store.v1.OutboxTrace.FieldsEntry
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_store_v1_record_proto_init() }
