@@ -3,13 +3,16 @@ package server_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
 
@@ -94,4 +97,22 @@ func TestListUnassigned(t *testing.T) {
 	if _, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: "0000000000000000000000000A"}); code(err) != codes.NotFound {
 		t.Errorf("an unknown job: %v, want NotFound", err)
 	}
+
+	// Erased since: no longer listed nor counted.
+	e.publish(ctx, envelope(t, events.ParticipantErased, "p-0004", &eventsv1.ParticipantErased{ParticipantId: "p-0004"}))
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		res, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: job.GetId()})
+		if err != nil {
+			return err
+		}
+		for _, u := range res.GetUnassigned() {
+			if u.GetParticipantId() == "p-0004" {
+				return errorf("the erased newcomer is still listed")
+			}
+		}
+		if res.GetTotalSize() != 2 || len(res.GetUnassigned()) != 2 {
+			return errorf("total %d, %d rows; want 2 and 2", res.GetTotalSize(), len(res.GetUnassigned()))
+		}
+		return nil
+	})
 }
