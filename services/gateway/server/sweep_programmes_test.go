@@ -67,8 +67,11 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	r.sameOrg = "lots-0380@example.org"
 	e.coordinator(admin, r.sameOrg, orgG, "0380")
 	newcomerG := guideNewcomer(t, coordG, orgG, "0180", "Lotsianna", "ar", typev1.Gender_GENDER_WOMAN, eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE)
-	r.ids = append(r.ids, newcomerG)
-	r.names = append(r.names, "Lotsianna")
+	// One no unit guides (Somali): the job leaves her without a guide, so
+	// its unassigned list has a foreign row to leak (ADR 0158).
+	leftG := guideNewcomer(t, coordG, orgG, "0180", "Lotsomira", "so", typev1.Gender_GENDER_WOMAN, eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE)
+	r.ids = append(r.ids, newcomerG, leftG)
+	r.names = append(r.names, "Lotsianna", "Lotsomira")
 
 	// Dinners of the same organisation in 0180, foreign to its 0380
 	// coordinator as to everyone else swept.
@@ -77,7 +80,7 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
 		if gjob == "" {
 			el, err := coordG.guides.ListGuideEligibility(ctx, connect.NewRequest(&gatewayv1.ListGuideEligibilityRequest{}))
-			if err != nil || el.Msg.GetTotalSize() != 1 {
+			if err != nil || el.Msg.GetTotalSize() != 2 {
 				return fmt.Errorf("eligibility %v %v", el, err)
 			}
 			s, err := coordG.guides.StartGuideJob(ctx, connect.NewRequest(&gatewayv1.StartGuideJobRequest{RequestId: "sweep-guides"}))
@@ -98,6 +101,10 @@ func plantProgrammes(t *testing.T, e *env) (admin *apiClient, orgB string, r pro
 	as, err := coordG.guides.ListGuideAssignments(ctx, connect.NewRequest(&gatewayv1.ListGuideAssignmentsRequest{JobId: gjob}))
 	if err != nil || len(as.Msg.GetAssignments()) == 0 {
 		t.Fatalf("guide assignments: %v %v", as, err)
+	}
+	left, err := coordG.guides.ListGuideUnassigned(ctx, connect.NewRequest(&gatewayv1.ListGuideUnassignedRequest{JobId: gjob}))
+	if err != nil || len(left.Msg.GetUnassigned()) != 1 || left.Msg.GetUnassigned()[0].GetParticipantId() != leftG {
+		t.Fatalf("guide job's unassigned: %v %v, want Lotsomira", left, err)
 	}
 	r.ids = append(r.ids, gjob, as.Msg.GetAssignments()[0].GetAssignment().GetId())
 	r.jobs = append(r.jobs, gjob)

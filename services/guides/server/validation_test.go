@@ -82,6 +82,11 @@ func TestFieldViolations(t *testing.T) {
 				Statuses: []eventsv1.AssignmentStatus{0, 99}})
 			return err
 		}, []string{"job_id", "municipality_code", "statuses[0]", "statuses[1]"}},
+		{"ListUnassigned", func() error {
+			_, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: "no good", PageSize: 501, PageToken: "%%"})
+			return err
+		}, []string{"job_id", "page_size", "page_token"}},
+		{"ListUnassigned no job", func() error { _, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{}); return err }, []string{"job_id"}},
 		{"ApproveAssignment", func() error { _, err := c.ApproveAssignment(ctx, &pb.ApproveAssignmentRequest{}); return err }, []string{"id"}},
 		{"RejectAssignment", func() error {
 			_, err := c.RejectAssignment(ctx, &pb.RejectAssignmentRequest{Id: "x y", Reason: 77})
@@ -151,6 +156,10 @@ func TestScope(t *testing.T) {
 		},
 		"GetJob": func(c pb.GuideServiceClient) error {
 			_, err := c.GetJob(ctx, &pb.GetJobRequest{Id: job.GetId()})
+			return err
+		},
+		"ListUnassigned": func(c pb.GuideServiceClient) error {
+			_, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: job.GetId()})
 			return err
 		},
 		"ApproveAssignment": func(c pb.GuideServiceClient) error {

@@ -118,3 +118,9 @@ func (s guidesAPI) GetGuideEquity(ctx context.Context, req *connect.Request[gate
 	res, err := s.g.GuideEquity(ctx, caller(ctx), req.Msg)
 	return reply(s.Server, ctx, &gatewayv1.GetGuideEquityResponse{Rows: res.GetRows(), Csv: res.GetCsv(), Reasons: res.GetReasons()}, err)
 }
+
+// ListGuideUnassigned implements GuidesService.
+func (s guidesAPI) ListGuideUnassigned(ctx context.Context, req *connect.Request[gatewayv1.ListGuideUnassignedRequest]) (*connect.Response[gatewayv1.ListGuideUnassignedResponse], error) {
+	res, err := s.g.ListGuideUnassigned(ctx, caller(ctx), req.Msg)
+	return reply(s.Server, ctx, res, err)
+}

@@ -214,8 +214,14 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 			return err
 		}
 		return watchGuideJob(ctx, c, g, id, e)
+	case "unassigned":
+		id, err := e.oneArg("guides jobs unassigned", args)
+		if err != nil {
+			return err
+		}
+		return listGuideUnassigned(ctx, g, id, e)
 	}
-	return errors.New(e.t("usage.word") + " mp guides jobs start|list|watch")
+	return errors.New(e.t("usage.word") + " mp guides jobs start|list|watch|unassigned")
 }
 
 // watchGuideJob follows the job's stream, printing each change of

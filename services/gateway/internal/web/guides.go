@@ -27,6 +27,7 @@ func (w *Web) guideRoutes() []Route {
 		{Method: "GET", Pattern: "/guides/assign", h: w.guideAssign},
 		{Method: "POST", Pattern: "/guides/jobs", h: w.guideStartJob},
 		{Method: "GET", Pattern: "/guides/jobs/{id}", h: w.guideJobProgress},
+		{Method: "GET", Pattern: "/guides/jobs/{id}/unassigned", h: w.guideUnassigned},
 		{Method: "GET", Pattern: "/guides/assignments", h: w.guideAssignments},
 		{Method: "POST", Pattern: "/guides/assignments/{id}/{action}", h: w.guideAction},
 		{Method: "GET", Pattern: "/guides/equity", h: w.guideEquity},
@@ -164,6 +165,9 @@ func reasonWords(p *page, s string) string { return catalog.EligibilityReason(p.
 type guideJobView struct {
 	// Why says why a done job proposed nothing ("" when it did).
 	ID, Error, Counts, Why string
+	// Unassigned links to the newcomers a done job left without a guide
+	// ("" when it left nobody): "Visa de 21 som blev utan plats".
+	Unassigned string
 	progress
 	Running, Done, Failed bool
 }
@@ -179,6 +183,9 @@ func newGuideJobView(p *page, j *guidesv1.Job) guideJobView {
 	if v.Done {
 		v.Counts = p.tf("guides.job.counts", "Proposals", j.GetCounts()["proposals"], "Unassigned", j.GetCounts()["unassigned"])
 		v.Why = p.emptyJob(emptyjob.FromGuides(j.GetCounts()))
+		if n := j.GetCounts()["unassigned"]; n > 0 {
+			v.Unassigned = p.tn("guides.unassigned.link", n)
+		}
 	}
 	if v.Failed {
 		v.Error = p.t("guides.job.failed")

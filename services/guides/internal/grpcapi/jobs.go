@@ -7,6 +7,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/page"
 )
 
 // ListJobs pages through the jobs the caller may see, newest first (the
@@ -51,4 +52,25 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJ
 		}
 	}
 	return nil
+}
+
+// ListUnassigned pages through the entitled newcomers a finished job left
+// without a proposal, with the reason (page size 1 to page.MaxSize, 0
+// meaning page.DefaultSize, as every list).
+func (s *Server) ListUnassigned(ctx context.Context, req *pb.ListUnassignedRequest) (*pb.ListUnassignedResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "job_id", req.GetJobId())
+	size, after := page.Check(&v, req.GetPageSize(), req.GetPageToken())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	us, next, total, err := s.svc.ListUnassigned(ctx, who, req.GetJobId(), size, after)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListUnassignedResponse{Unassigned: us, NextPageToken: next, TotalSize: int32(total)}, nil
 }

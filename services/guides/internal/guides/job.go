@@ -180,12 +180,27 @@ func unitOf(a *guidesv1.Assignment) assign.Unit {
 	return assign.Unit{Organisation: a.GetOrganisationId(), Municipality: a.GetMunicipalityCode(), Language: a.GetLanguage()}
 }
 
-// Unassigned is one newcomer a job could not assign, and why.
+// Unassigned is one newcomer a job could not assign, and why: Reason is
+// the engine's match.Reason in words (stable: the stored results of
+// earlier jobs hold the same), Units the units that fitted but were full.
 type Unassigned struct {
-	ParticipantID string `json:"id"`
-	Municipality  string `json:"m"`
-	Reason        string `json:"reason"`
+	ParticipantID string     `json:"id"`
+	Municipality  string     `json:"m"`
+	Reason        string     `json:"reason"`
+	Units         []FullUnit `json:"units,omitempty"`
 }
+
+// FullUnit is a unit that fitted an unassigned newcomer, with the points
+// the assignment would have scored.
+type FullUnit struct {
+	Unit  string `json:"u"`
+	Score int32  `json:"s"`
+}
+
+// maxFullUnits is how many full units a result keeps per newcomer: enough
+// for a coordinator to see where a place would help, few enough that a
+// national job's result stays small.
+const maxFullUnits = 3
 
 // result is what a job stores besides its assignments.
 type result struct {
@@ -227,7 +242,8 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		BatchesInFlight: batchesInFlight,
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
-			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String()})
+			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String(),
+				Units: fullUnits(b, x)})
 		},
 		Result: func() ([]byte, map[string]int64, error) {
 			out, err := json.Marshal(res)

@@ -988,6 +988,319 @@ func (x *WatchGuideJobResponse) GetJob() *v1.Job {
 	return nil
 }
 
+// ListGuideUnassignedRequest pages through a job's newcomers left without
+// a guide.
+type ListGuideUnassignedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The job id; required.
+	JobId string `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// 1 to 500; 0 means 50.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From the previous response.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGuideUnassignedRequest) Reset() {
+	*x = ListGuideUnassignedRequest{}
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGuideUnassignedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGuideUnassignedRequest) ProtoMessage() {}
+
+func (x *ListGuideUnassignedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGuideUnassignedRequest.ProtoReflect.Descriptor instead.
+func (*ListGuideUnassignedRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListGuideUnassignedRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+func (x *ListGuideUnassignedRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListGuideUnassignedRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListGuideUnassignedResponse is one page.
+type ListGuideUnassignedResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomers, in participant id order.
+	Unassigned []*GuideUnassignedView `protobuf:"bytes,1,rep,name=unassigned,proto3" json:"unassigned,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Newcomers left without a guide in all pages (those the caller may
+	// see and still in the programme).
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGuideUnassignedResponse) Reset() {
+	*x = ListGuideUnassignedResponse{}
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGuideUnassignedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGuideUnassignedResponse) ProtoMessage() {}
+
+func (x *ListGuideUnassignedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGuideUnassignedResponse.ProtoReflect.Descriptor instead.
+func (*ListGuideUnassignedResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListGuideUnassignedResponse) GetUnassigned() []*GuideUnassignedView {
+	if x != nil {
+		return x.Unassigned
+	}
+	return nil
+}
+
+func (x *ListGuideUnassignedResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListGuideUnassignedResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// GuideUnassignedView is an entitled newcomer a job left without a guide,
+// with names.
+type GuideUnassignedView struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer.
+	ParticipantId string `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// The newcomer's name; empty when it can no longer be read.
+	ParticipantName string `protobuf:"bytes,2,opt,name=participant_name,json=participantName,proto3" json:"participant_name,omitempty"`
+	// Municipality (SCB code).
+	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	// Why the job proposed no guide.
+	Reason v1.UnassignedReason `protobuf:"varint,4,opt,name=reason,proto3,enum=motesplats.guides.v1.UnassignedReason" json:"reason,omitempty"`
+	// For UNASSIGNED_REASON_UNITS_FULL: up to three units that fitted, best
+	// first, with the organisation's name.
+	FullUnits []*GuideFullUnitView `protobuf:"bytes,5,rep,name=full_units,json=fullUnits,proto3" json:"full_units,omitempty"`
+	// When the newcomer was registered, which tells two newcomers of one
+	// name and municipality apart (ADR 0132); unset when it cannot be read.
+	ParticipantRegistered *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=participant_registered,json=participantRegistered,proto3" json:"participant_registered,omitempty"`
+	// Why, in English words (the web app says it in the reader's language).
+	ReasonWords   string `protobuf:"bytes,7,opt,name=reason_words,json=reasonWords,proto3" json:"reason_words,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GuideUnassignedView) Reset() {
+	*x = GuideUnassignedView{}
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GuideUnassignedView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GuideUnassignedView) ProtoMessage() {}
+
+func (x *GuideUnassignedView) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GuideUnassignedView.ProtoReflect.Descriptor instead.
+func (*GuideUnassignedView) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GuideUnassignedView) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *GuideUnassignedView) GetParticipantName() string {
+	if x != nil {
+		return x.ParticipantName
+	}
+	return ""
+}
+
+func (x *GuideUnassignedView) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *GuideUnassignedView) GetReason() v1.UnassignedReason {
+	if x != nil {
+		return x.Reason
+	}
+	return v1.UnassignedReason(0)
+}
+
+func (x *GuideUnassignedView) GetFullUnits() []*GuideFullUnitView {
+	if x != nil {
+		return x.FullUnits
+	}
+	return nil
+}
+
+func (x *GuideUnassignedView) GetParticipantRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ParticipantRegistered
+	}
+	return nil
+}
+
+func (x *GuideUnassignedView) GetReasonWords() string {
+	if x != nil {
+		return x.ReasonWords
+	}
+	return ""
+}
+
+// GuideFullUnitView is a unit that fitted a newcomer but was full.
+type GuideFullUnitView struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The guide organisation and its name.
+	OrganisationId   string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	OrganisationName string `protobuf:"bytes,2,opt,name=organisation_name,json=organisationName,proto3" json:"organisation_name,omitempty"`
+	// Municipality (SCB code) and language (ISO 639) of the unit.
+	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	Language         string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	// The points the assignment would have scored.
+	Score         int32 `protobuf:"varint,5,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GuideFullUnitView) Reset() {
+	*x = GuideFullUnitView{}
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GuideFullUnitView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GuideFullUnitView) ProtoMessage() {}
+
+func (x *GuideFullUnitView) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GuideFullUnitView.ProtoReflect.Descriptor instead.
+func (*GuideFullUnitView) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GuideFullUnitView) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *GuideFullUnitView) GetOrganisationName() string {
+	if x != nil {
+		return x.OrganisationName
+	}
+	return ""
+}
+
+func (x *GuideFullUnitView) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *GuideFullUnitView) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *GuideFullUnitView) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
 // GuideAssignmentView is an assignment with names and its explanation.
 type GuideAssignmentView struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1010,7 +1323,7 @@ type GuideAssignmentView struct {
 
 func (x *GuideAssignmentView) Reset() {
 	*x = GuideAssignmentView{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1335,7 @@ func (x *GuideAssignmentView) String() string {
 func (*GuideAssignmentView) ProtoMessage() {}
 
 func (x *GuideAssignmentView) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1035,7 +1348,7 @@ func (x *GuideAssignmentView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GuideAssignmentView.ProtoReflect.Descriptor instead.
 func (*GuideAssignmentView) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GuideAssignmentView) GetAssignment() *v1.Assignment {
@@ -1093,7 +1406,7 @@ type ListGuideAssignmentsRequest struct {
 
 func (x *ListGuideAssignmentsRequest) Reset() {
 	*x = ListGuideAssignmentsRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1105,7 +1418,7 @@ func (x *ListGuideAssignmentsRequest) String() string {
 func (*ListGuideAssignmentsRequest) ProtoMessage() {}
 
 func (x *ListGuideAssignmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1118,7 +1431,7 @@ func (x *ListGuideAssignmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGuideAssignmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListGuideAssignmentsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListGuideAssignmentsRequest) GetJobId() string {
@@ -1171,7 +1484,7 @@ type ListGuideAssignmentsResponse struct {
 
 func (x *ListGuideAssignmentsResponse) Reset() {
 	*x = ListGuideAssignmentsResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1496,7 @@ func (x *ListGuideAssignmentsResponse) String() string {
 func (*ListGuideAssignmentsResponse) ProtoMessage() {}
 
 func (x *ListGuideAssignmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1509,7 @@ func (x *ListGuideAssignmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGuideAssignmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListGuideAssignmentsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListGuideAssignmentsResponse) GetAssignments() []*GuideAssignmentView {
@@ -1231,7 +1544,7 @@ type ApproveGuideAssignmentRequest struct {
 
 func (x *ApproveGuideAssignmentRequest) Reset() {
 	*x = ApproveGuideAssignmentRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1243,7 +1556,7 @@ func (x *ApproveGuideAssignmentRequest) String() string {
 func (*ApproveGuideAssignmentRequest) ProtoMessage() {}
 
 func (x *ApproveGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1256,7 +1569,7 @@ func (x *ApproveGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveGuideAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ApproveGuideAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ApproveGuideAssignmentRequest) GetId() string {
@@ -1277,7 +1590,7 @@ type ApproveGuideAssignmentResponse struct {
 
 func (x *ApproveGuideAssignmentResponse) Reset() {
 	*x = ApproveGuideAssignmentResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1602,7 @@ func (x *ApproveGuideAssignmentResponse) String() string {
 func (*ApproveGuideAssignmentResponse) ProtoMessage() {}
 
 func (x *ApproveGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1615,7 @@ func (x *ApproveGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveGuideAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ApproveGuideAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ApproveGuideAssignmentResponse) GetAssignment() *GuideAssignmentView {
@@ -1325,7 +1638,7 @@ type RejectGuideAssignmentRequest struct {
 
 func (x *RejectGuideAssignmentRequest) Reset() {
 	*x = RejectGuideAssignmentRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1650,7 @@ func (x *RejectGuideAssignmentRequest) String() string {
 func (*RejectGuideAssignmentRequest) ProtoMessage() {}
 
 func (x *RejectGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1663,7 @@ func (x *RejectGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectGuideAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*RejectGuideAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RejectGuideAssignmentRequest) GetId() string {
@@ -1378,7 +1691,7 @@ type RejectGuideAssignmentResponse struct {
 
 func (x *RejectGuideAssignmentResponse) Reset() {
 	*x = RejectGuideAssignmentResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1703,7 @@ func (x *RejectGuideAssignmentResponse) String() string {
 func (*RejectGuideAssignmentResponse) ProtoMessage() {}
 
 func (x *RejectGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1716,7 @@ func (x *RejectGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectGuideAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*RejectGuideAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RejectGuideAssignmentResponse) GetAssignment() *GuideAssignmentView {
@@ -1426,7 +1739,7 @@ type AcceptGuideAssignmentRequest struct {
 
 func (x *AcceptGuideAssignmentRequest) Reset() {
 	*x = AcceptGuideAssignmentRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1438,7 +1751,7 @@ func (x *AcceptGuideAssignmentRequest) String() string {
 func (*AcceptGuideAssignmentRequest) ProtoMessage() {}
 
 func (x *AcceptGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1451,7 +1764,7 @@ func (x *AcceptGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptGuideAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*AcceptGuideAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AcceptGuideAssignmentRequest) GetId() string {
@@ -1479,7 +1792,7 @@ type AcceptGuideAssignmentResponse struct {
 
 func (x *AcceptGuideAssignmentResponse) Reset() {
 	*x = AcceptGuideAssignmentResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1491,7 +1804,7 @@ func (x *AcceptGuideAssignmentResponse) String() string {
 func (*AcceptGuideAssignmentResponse) ProtoMessage() {}
 
 func (x *AcceptGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1504,7 +1817,7 @@ func (x *AcceptGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptGuideAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*AcceptGuideAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AcceptGuideAssignmentResponse) GetAssignment() *GuideAssignmentView {
@@ -1529,7 +1842,7 @@ type DeclineGuideAssignmentRequest struct {
 
 func (x *DeclineGuideAssignmentRequest) Reset() {
 	*x = DeclineGuideAssignmentRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1541,7 +1854,7 @@ func (x *DeclineGuideAssignmentRequest) String() string {
 func (*DeclineGuideAssignmentRequest) ProtoMessage() {}
 
 func (x *DeclineGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1554,7 +1867,7 @@ func (x *DeclineGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineGuideAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*DeclineGuideAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DeclineGuideAssignmentRequest) GetId() string {
@@ -1589,7 +1902,7 @@ type DeclineGuideAssignmentResponse struct {
 
 func (x *DeclineGuideAssignmentResponse) Reset() {
 	*x = DeclineGuideAssignmentResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1601,7 +1914,7 @@ func (x *DeclineGuideAssignmentResponse) String() string {
 func (*DeclineGuideAssignmentResponse) ProtoMessage() {}
 
 func (x *DeclineGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1614,7 +1927,7 @@ func (x *DeclineGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineGuideAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*DeclineGuideAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeclineGuideAssignmentResponse) GetAssignment() *GuideAssignmentView {
@@ -1635,7 +1948,7 @@ type ActivateGuideAssignmentRequest struct {
 
 func (x *ActivateGuideAssignmentRequest) Reset() {
 	*x = ActivateGuideAssignmentRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1647,7 +1960,7 @@ func (x *ActivateGuideAssignmentRequest) String() string {
 func (*ActivateGuideAssignmentRequest) ProtoMessage() {}
 
 func (x *ActivateGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1660,7 +1973,7 @@ func (x *ActivateGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateGuideAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ActivateGuideAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ActivateGuideAssignmentRequest) GetId() string {
@@ -1681,7 +1994,7 @@ type ActivateGuideAssignmentResponse struct {
 
 func (x *ActivateGuideAssignmentResponse) Reset() {
 	*x = ActivateGuideAssignmentResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1693,7 +2006,7 @@ func (x *ActivateGuideAssignmentResponse) String() string {
 func (*ActivateGuideAssignmentResponse) ProtoMessage() {}
 
 func (x *ActivateGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1706,7 +2019,7 @@ func (x *ActivateGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateGuideAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ActivateGuideAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ActivateGuideAssignmentResponse) GetAssignment() *GuideAssignmentView {
@@ -1729,7 +2042,7 @@ type EndGuideAssignmentRequest struct {
 
 func (x *EndGuideAssignmentRequest) Reset() {
 	*x = EndGuideAssignmentRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +2054,7 @@ func (x *EndGuideAssignmentRequest) String() string {
 func (*EndGuideAssignmentRequest) ProtoMessage() {}
 
 func (x *EndGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +2067,7 @@ func (x *EndGuideAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndGuideAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*EndGuideAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *EndGuideAssignmentRequest) GetId() string {
@@ -1782,7 +2095,7 @@ type EndGuideAssignmentResponse struct {
 
 func (x *EndGuideAssignmentResponse) Reset() {
 	*x = EndGuideAssignmentResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1794,7 +2107,7 @@ func (x *EndGuideAssignmentResponse) String() string {
 func (*EndGuideAssignmentResponse) ProtoMessage() {}
 
 func (x *EndGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1807,7 +2120,7 @@ func (x *EndGuideAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndGuideAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*EndGuideAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *EndGuideAssignmentResponse) GetAssignment() *GuideAssignmentView {
@@ -1830,7 +2143,7 @@ type GetGuideEquityRequest struct {
 
 func (x *GetGuideEquityRequest) Reset() {
 	*x = GetGuideEquityRequest{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +2155,7 @@ func (x *GetGuideEquityRequest) String() string {
 func (*GetGuideEquityRequest) ProtoMessage() {}
 
 func (x *GetGuideEquityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +2168,7 @@ func (x *GetGuideEquityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGuideEquityRequest.ProtoReflect.Descriptor instead.
 func (*GetGuideEquityRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetGuideEquityRequest) GetMunicipalityCodes() []string {
@@ -1888,7 +2201,7 @@ type GetGuideEquityResponse struct {
 
 func (x *GetGuideEquityResponse) Reset() {
 	*x = GetGuideEquityResponse{}
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1900,7 +2213,7 @@ func (x *GetGuideEquityResponse) String() string {
 func (*GetGuideEquityResponse) ProtoMessage() {}
 
 func (x *GetGuideEquityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_gateway_v1_guides_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1913,7 +2226,7 @@ func (x *GetGuideEquityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGuideEquityResponse.ProtoReflect.Descriptor instead.
 func (*GetGuideEquityResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_gateway_v1_guides_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetGuideEquityResponse) GetRows() []*v1.EquityRow {
@@ -1997,7 +2310,34 @@ const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"\x14WatchGuideJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
 	"\x15WatchGuideJobResponse\x12+\n" +
-	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\xa4\x02\n" +
+	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"o\n" +
+	"\x1aListGuideUnassignedRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xb0\x01\n" +
+	"\x1bListGuideUnassignedResponse\x12J\n" +
+	"\n" +
+	"unassigned\x18\x01 \x03(\v2*.motesplats.gateway.v1.GuideUnassignedViewR\n" +
+	"unassigned\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x93\x03\n" +
+	"\x13GuideUnassignedView\x12%\n" +
+	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12)\n" +
+	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12+\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12>\n" +
+	"\x06reason\x18\x04 \x01(\x0e2&.motesplats.guides.v1.UnassignedReasonR\x06reason\x12G\n" +
+	"\n" +
+	"full_units\x18\x05 \x03(\v2(.motesplats.gateway.v1.GuideFullUnitViewR\tfullUnits\x12Q\n" +
+	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\x12!\n" +
+	"\freason_words\x18\a \x01(\tR\vreasonWords\"\xc8\x01\n" +
+	"\x11GuideFullUnitView\x12'\n" +
+	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12+\n" +
+	"\x11organisation_name\x18\x02 \x01(\tR\x10organisationName\x12+\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1a\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x14\n" +
+	"\x05score\x18\x05 \x01(\x05R\x05score\"\xa4\x02\n" +
 	"\x13GuideAssignmentView\x12@\n" +
 	"\n" +
 	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
@@ -2065,7 +2405,7 @@ const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"\x16GetGuideEquityResponse\x123\n" +
 	"\x04rows\x18\x01 \x03(\v2\x1f.motesplats.guides.v1.EquityRowR\x04rows\x12\x10\n" +
 	"\x03csv\x18\x02 \x01(\tR\x03csv\x12;\n" +
-	"\areasons\x18\x03 \x03(\v2!.motesplats.guides.v1.ReasonCountR\areasons2\xa3\x10\n" +
+	"\areasons\x18\x03 \x03(\v2!.motesplats.guides.v1.ReasonCountR\areasons2\xa7\x11\n" +
 	"\rGuidesService\x12\x84\x01\n" +
 	"\x14ListGuideEligibility\x122.motesplats.gateway.v1.ListGuideEligibilityRequest\x1a3.motesplats.gateway.v1.ListGuideEligibilityResponse\"\x03\x90\x02\x01\x12\x90\x01\n" +
 	"\x18GetGuideEligibilityRules\x126.motesplats.gateway.v1.GetGuideEligibilityRulesRequest\x1a7.motesplats.gateway.v1.GetGuideEligibilityRulesResponse\"\x03\x90\x02\x01\x12\x94\x01\n" +
@@ -2074,7 +2414,8 @@ const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"\rStartGuideJob\x12+.motesplats.gateway.v1.StartGuideJobRequest\x1a,.motesplats.gateway.v1.StartGuideJobResponse\x12i\n" +
 	"\vGetGuideJob\x12).motesplats.gateway.v1.GetGuideJobRequest\x1a*.motesplats.gateway.v1.GetGuideJobResponse\"\x03\x90\x02\x01\x12o\n" +
 	"\rListGuideJobs\x12+.motesplats.gateway.v1.ListGuideJobsRequest\x1a,.motesplats.gateway.v1.ListGuideJobsResponse\"\x03\x90\x02\x01\x12q\n" +
-	"\rWatchGuideJob\x12+.motesplats.gateway.v1.WatchGuideJobRequest\x1a,.motesplats.gateway.v1.WatchGuideJobResponse\"\x03\x90\x02\x010\x01\x12\x84\x01\n" +
+	"\rWatchGuideJob\x12+.motesplats.gateway.v1.WatchGuideJobRequest\x1a,.motesplats.gateway.v1.WatchGuideJobResponse\"\x03\x90\x02\x010\x01\x12\x81\x01\n" +
+	"\x13ListGuideUnassigned\x121.motesplats.gateway.v1.ListGuideUnassignedRequest\x1a2.motesplats.gateway.v1.ListGuideUnassignedResponse\"\x03\x90\x02\x01\x12\x84\x01\n" +
 	"\x14ListGuideAssignments\x122.motesplats.gateway.v1.ListGuideAssignmentsRequest\x1a3.motesplats.gateway.v1.ListGuideAssignmentsResponse\"\x03\x90\x02\x01\x12\x85\x01\n" +
 	"\x16ApproveGuideAssignment\x124.motesplats.gateway.v1.ApproveGuideAssignmentRequest\x1a5.motesplats.gateway.v1.ApproveGuideAssignmentResponse\x12\x82\x01\n" +
 	"\x15RejectGuideAssignment\x123.motesplats.gateway.v1.RejectGuideAssignmentRequest\x1a4.motesplats.gateway.v1.RejectGuideAssignmentResponse\x12\x82\x01\n" +
@@ -2097,7 +2438,7 @@ func file_motesplats_gateway_v1_guides_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_guides_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_motesplats_gateway_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_motesplats_gateway_v1_guides_proto_goTypes = []any{
 	(*GuideEligibilityView)(nil),                // 0: motesplats.gateway.v1.GuideEligibilityView
 	(*ListGuideEligibilityRequest)(nil),         // 1: motesplats.gateway.v1.ListGuideEligibilityRequest
@@ -2117,107 +2458,118 @@ var file_motesplats_gateway_v1_guides_proto_goTypes = []any{
 	(*ListGuideJobsResponse)(nil),               // 15: motesplats.gateway.v1.ListGuideJobsResponse
 	(*WatchGuideJobRequest)(nil),                // 16: motesplats.gateway.v1.WatchGuideJobRequest
 	(*WatchGuideJobResponse)(nil),               // 17: motesplats.gateway.v1.WatchGuideJobResponse
-	(*GuideAssignmentView)(nil),                 // 18: motesplats.gateway.v1.GuideAssignmentView
-	(*ListGuideAssignmentsRequest)(nil),         // 19: motesplats.gateway.v1.ListGuideAssignmentsRequest
-	(*ListGuideAssignmentsResponse)(nil),        // 20: motesplats.gateway.v1.ListGuideAssignmentsResponse
-	(*ApproveGuideAssignmentRequest)(nil),       // 21: motesplats.gateway.v1.ApproveGuideAssignmentRequest
-	(*ApproveGuideAssignmentResponse)(nil),      // 22: motesplats.gateway.v1.ApproveGuideAssignmentResponse
-	(*RejectGuideAssignmentRequest)(nil),        // 23: motesplats.gateway.v1.RejectGuideAssignmentRequest
-	(*RejectGuideAssignmentResponse)(nil),       // 24: motesplats.gateway.v1.RejectGuideAssignmentResponse
-	(*AcceptGuideAssignmentRequest)(nil),        // 25: motesplats.gateway.v1.AcceptGuideAssignmentRequest
-	(*AcceptGuideAssignmentResponse)(nil),       // 26: motesplats.gateway.v1.AcceptGuideAssignmentResponse
-	(*DeclineGuideAssignmentRequest)(nil),       // 27: motesplats.gateway.v1.DeclineGuideAssignmentRequest
-	(*DeclineGuideAssignmentResponse)(nil),      // 28: motesplats.gateway.v1.DeclineGuideAssignmentResponse
-	(*ActivateGuideAssignmentRequest)(nil),      // 29: motesplats.gateway.v1.ActivateGuideAssignmentRequest
-	(*ActivateGuideAssignmentResponse)(nil),     // 30: motesplats.gateway.v1.ActivateGuideAssignmentResponse
-	(*EndGuideAssignmentRequest)(nil),           // 31: motesplats.gateway.v1.EndGuideAssignmentRequest
-	(*EndGuideAssignmentResponse)(nil),          // 32: motesplats.gateway.v1.EndGuideAssignmentResponse
-	(*GetGuideEquityRequest)(nil),               // 33: motesplats.gateway.v1.GetGuideEquityRequest
-	(*GetGuideEquityResponse)(nil),              // 34: motesplats.gateway.v1.GetGuideEquityResponse
-	(*v1.Eligibility)(nil),                      // 35: motesplats.guides.v1.Eligibility
-	(v1.Entitlement)(0),                         // 36: motesplats.guides.v1.Entitlement
-	(*v1.EligibilityRules)(nil),                 // 37: motesplats.guides.v1.EligibilityRules
-	(*v1.GuideOrganisation)(nil),                // 38: motesplats.guides.v1.GuideOrganisation
-	(v1.QuotaKind)(0),                           // 39: motesplats.guides.v1.QuotaKind
-	(*v1.Job)(nil),                              // 40: motesplats.guides.v1.Job
-	(*v1.Assignment)(nil),                       // 41: motesplats.guides.v1.Assignment
-	(*timestamppb.Timestamp)(nil),               // 42: google.protobuf.Timestamp
-	(v11.AssignmentStatus)(0),                   // 43: motesplats.events.v1.AssignmentStatus
-	(v12.RejectReason)(0),                       // 44: motesplats.proposal.v1.RejectReason
-	(v1.AcceptingParty)(0),                      // 45: motesplats.guides.v1.AcceptingParty
-	(v12.DeclineReason)(0),                      // 46: motesplats.proposal.v1.DeclineReason
-	(v11.AssignmentEndReason)(0),                // 47: motesplats.events.v1.AssignmentEndReason
-	(*v1.EquityRow)(nil),                        // 48: motesplats.guides.v1.EquityRow
-	(*v1.ReasonCount)(nil),                      // 49: motesplats.guides.v1.ReasonCount
+	(*ListGuideUnassignedRequest)(nil),          // 18: motesplats.gateway.v1.ListGuideUnassignedRequest
+	(*ListGuideUnassignedResponse)(nil),         // 19: motesplats.gateway.v1.ListGuideUnassignedResponse
+	(*GuideUnassignedView)(nil),                 // 20: motesplats.gateway.v1.GuideUnassignedView
+	(*GuideFullUnitView)(nil),                   // 21: motesplats.gateway.v1.GuideFullUnitView
+	(*GuideAssignmentView)(nil),                 // 22: motesplats.gateway.v1.GuideAssignmentView
+	(*ListGuideAssignmentsRequest)(nil),         // 23: motesplats.gateway.v1.ListGuideAssignmentsRequest
+	(*ListGuideAssignmentsResponse)(nil),        // 24: motesplats.gateway.v1.ListGuideAssignmentsResponse
+	(*ApproveGuideAssignmentRequest)(nil),       // 25: motesplats.gateway.v1.ApproveGuideAssignmentRequest
+	(*ApproveGuideAssignmentResponse)(nil),      // 26: motesplats.gateway.v1.ApproveGuideAssignmentResponse
+	(*RejectGuideAssignmentRequest)(nil),        // 27: motesplats.gateway.v1.RejectGuideAssignmentRequest
+	(*RejectGuideAssignmentResponse)(nil),       // 28: motesplats.gateway.v1.RejectGuideAssignmentResponse
+	(*AcceptGuideAssignmentRequest)(nil),        // 29: motesplats.gateway.v1.AcceptGuideAssignmentRequest
+	(*AcceptGuideAssignmentResponse)(nil),       // 30: motesplats.gateway.v1.AcceptGuideAssignmentResponse
+	(*DeclineGuideAssignmentRequest)(nil),       // 31: motesplats.gateway.v1.DeclineGuideAssignmentRequest
+	(*DeclineGuideAssignmentResponse)(nil),      // 32: motesplats.gateway.v1.DeclineGuideAssignmentResponse
+	(*ActivateGuideAssignmentRequest)(nil),      // 33: motesplats.gateway.v1.ActivateGuideAssignmentRequest
+	(*ActivateGuideAssignmentResponse)(nil),     // 34: motesplats.gateway.v1.ActivateGuideAssignmentResponse
+	(*EndGuideAssignmentRequest)(nil),           // 35: motesplats.gateway.v1.EndGuideAssignmentRequest
+	(*EndGuideAssignmentResponse)(nil),          // 36: motesplats.gateway.v1.EndGuideAssignmentResponse
+	(*GetGuideEquityRequest)(nil),               // 37: motesplats.gateway.v1.GetGuideEquityRequest
+	(*GetGuideEquityResponse)(nil),              // 38: motesplats.gateway.v1.GetGuideEquityResponse
+	(*v1.Eligibility)(nil),                      // 39: motesplats.guides.v1.Eligibility
+	(v1.Entitlement)(0),                         // 40: motesplats.guides.v1.Entitlement
+	(*v1.EligibilityRules)(nil),                 // 41: motesplats.guides.v1.EligibilityRules
+	(*v1.GuideOrganisation)(nil),                // 42: motesplats.guides.v1.GuideOrganisation
+	(v1.QuotaKind)(0),                           // 43: motesplats.guides.v1.QuotaKind
+	(*v1.Job)(nil),                              // 44: motesplats.guides.v1.Job
+	(v1.UnassignedReason)(0),                    // 45: motesplats.guides.v1.UnassignedReason
+	(*timestamppb.Timestamp)(nil),               // 46: google.protobuf.Timestamp
+	(*v1.Assignment)(nil),                       // 47: motesplats.guides.v1.Assignment
+	(v11.AssignmentStatus)(0),                   // 48: motesplats.events.v1.AssignmentStatus
+	(v12.RejectReason)(0),                       // 49: motesplats.proposal.v1.RejectReason
+	(v1.AcceptingParty)(0),                      // 50: motesplats.guides.v1.AcceptingParty
+	(v12.DeclineReason)(0),                      // 51: motesplats.proposal.v1.DeclineReason
+	(v11.AssignmentEndReason)(0),                // 52: motesplats.events.v1.AssignmentEndReason
+	(*v1.EquityRow)(nil),                        // 53: motesplats.guides.v1.EquityRow
+	(*v1.ReasonCount)(nil),                      // 54: motesplats.guides.v1.ReasonCount
 }
 var file_motesplats_gateway_v1_guides_proto_depIdxs = []int32{
-	35, // 0: motesplats.gateway.v1.GuideEligibilityView.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	36, // 1: motesplats.gateway.v1.ListGuideEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
+	39, // 0: motesplats.gateway.v1.GuideEligibilityView.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	40, // 1: motesplats.gateway.v1.ListGuideEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	0,  // 2: motesplats.gateway.v1.ListGuideEligibilityResponse.eligibility:type_name -> motesplats.gateway.v1.GuideEligibilityView
-	37, // 3: motesplats.gateway.v1.GetGuideEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	37, // 4: motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	37, // 5: motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	38, // 6: motesplats.gateway.v1.GuideOrganisationView.organisation:type_name -> motesplats.guides.v1.GuideOrganisation
+	41, // 3: motesplats.gateway.v1.GetGuideEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	41, // 4: motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	41, // 5: motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	42, // 6: motesplats.gateway.v1.GuideOrganisationView.organisation:type_name -> motesplats.guides.v1.GuideOrganisation
 	7,  // 7: motesplats.gateway.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.gateway.v1.GuideOrganisationView
-	39, // 8: motesplats.gateway.v1.StartGuideJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
-	40, // 9: motesplats.gateway.v1.StartGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
-	40, // 10: motesplats.gateway.v1.GetGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
-	40, // 11: motesplats.gateway.v1.ListGuideJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
-	40, // 12: motesplats.gateway.v1.WatchGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
-	41, // 13: motesplats.gateway.v1.GuideAssignmentView.assignment:type_name -> motesplats.guides.v1.Assignment
-	42, // 14: motesplats.gateway.v1.GuideAssignmentView.participant_registered:type_name -> google.protobuf.Timestamp
-	43, // 15: motesplats.gateway.v1.ListGuideAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	18, // 16: motesplats.gateway.v1.ListGuideAssignmentsResponse.assignments:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	18, // 17: motesplats.gateway.v1.ApproveGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	44, // 18: motesplats.gateway.v1.RejectGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	18, // 19: motesplats.gateway.v1.RejectGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	45, // 20: motesplats.gateway.v1.AcceptGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	18, // 21: motesplats.gateway.v1.AcceptGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	45, // 22: motesplats.gateway.v1.DeclineGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	46, // 23: motesplats.gateway.v1.DeclineGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
-	18, // 24: motesplats.gateway.v1.DeclineGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	18, // 25: motesplats.gateway.v1.ActivateGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	47, // 26: motesplats.gateway.v1.EndGuideAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	18, // 27: motesplats.gateway.v1.EndGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
-	48, // 28: motesplats.gateway.v1.GetGuideEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	49, // 29: motesplats.gateway.v1.GetGuideEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
-	1,  // 30: motesplats.gateway.v1.GuidesService.ListGuideEligibility:input_type -> motesplats.gateway.v1.ListGuideEligibilityRequest
-	3,  // 31: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:input_type -> motesplats.gateway.v1.GetGuideEligibilityRulesRequest
-	5,  // 32: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:input_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest
-	8,  // 33: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:input_type -> motesplats.gateway.v1.ListGuideOrganisationsRequest
-	10, // 34: motesplats.gateway.v1.GuidesService.StartGuideJob:input_type -> motesplats.gateway.v1.StartGuideJobRequest
-	12, // 35: motesplats.gateway.v1.GuidesService.GetGuideJob:input_type -> motesplats.gateway.v1.GetGuideJobRequest
-	14, // 36: motesplats.gateway.v1.GuidesService.ListGuideJobs:input_type -> motesplats.gateway.v1.ListGuideJobsRequest
-	16, // 37: motesplats.gateway.v1.GuidesService.WatchGuideJob:input_type -> motesplats.gateway.v1.WatchGuideJobRequest
-	19, // 38: motesplats.gateway.v1.GuidesService.ListGuideAssignments:input_type -> motesplats.gateway.v1.ListGuideAssignmentsRequest
-	21, // 39: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:input_type -> motesplats.gateway.v1.ApproveGuideAssignmentRequest
-	23, // 40: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:input_type -> motesplats.gateway.v1.RejectGuideAssignmentRequest
-	25, // 41: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:input_type -> motesplats.gateway.v1.AcceptGuideAssignmentRequest
-	27, // 42: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:input_type -> motesplats.gateway.v1.DeclineGuideAssignmentRequest
-	29, // 43: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:input_type -> motesplats.gateway.v1.ActivateGuideAssignmentRequest
-	31, // 44: motesplats.gateway.v1.GuidesService.EndGuideAssignment:input_type -> motesplats.gateway.v1.EndGuideAssignmentRequest
-	33, // 45: motesplats.gateway.v1.GuidesService.GetGuideEquity:input_type -> motesplats.gateway.v1.GetGuideEquityRequest
-	2,  // 46: motesplats.gateway.v1.GuidesService.ListGuideEligibility:output_type -> motesplats.gateway.v1.ListGuideEligibilityResponse
-	4,  // 47: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:output_type -> motesplats.gateway.v1.GetGuideEligibilityRulesResponse
-	6,  // 48: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:output_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse
-	9,  // 49: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:output_type -> motesplats.gateway.v1.ListGuideOrganisationsResponse
-	11, // 50: motesplats.gateway.v1.GuidesService.StartGuideJob:output_type -> motesplats.gateway.v1.StartGuideJobResponse
-	13, // 51: motesplats.gateway.v1.GuidesService.GetGuideJob:output_type -> motesplats.gateway.v1.GetGuideJobResponse
-	15, // 52: motesplats.gateway.v1.GuidesService.ListGuideJobs:output_type -> motesplats.gateway.v1.ListGuideJobsResponse
-	17, // 53: motesplats.gateway.v1.GuidesService.WatchGuideJob:output_type -> motesplats.gateway.v1.WatchGuideJobResponse
-	20, // 54: motesplats.gateway.v1.GuidesService.ListGuideAssignments:output_type -> motesplats.gateway.v1.ListGuideAssignmentsResponse
-	22, // 55: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:output_type -> motesplats.gateway.v1.ApproveGuideAssignmentResponse
-	24, // 56: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:output_type -> motesplats.gateway.v1.RejectGuideAssignmentResponse
-	26, // 57: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:output_type -> motesplats.gateway.v1.AcceptGuideAssignmentResponse
-	28, // 58: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:output_type -> motesplats.gateway.v1.DeclineGuideAssignmentResponse
-	30, // 59: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:output_type -> motesplats.gateway.v1.ActivateGuideAssignmentResponse
-	32, // 60: motesplats.gateway.v1.GuidesService.EndGuideAssignment:output_type -> motesplats.gateway.v1.EndGuideAssignmentResponse
-	34, // 61: motesplats.gateway.v1.GuidesService.GetGuideEquity:output_type -> motesplats.gateway.v1.GetGuideEquityResponse
-	46, // [46:62] is the sub-list for method output_type
-	30, // [30:46] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	43, // 8: motesplats.gateway.v1.StartGuideJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
+	44, // 9: motesplats.gateway.v1.StartGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
+	44, // 10: motesplats.gateway.v1.GetGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
+	44, // 11: motesplats.gateway.v1.ListGuideJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
+	44, // 12: motesplats.gateway.v1.WatchGuideJobResponse.job:type_name -> motesplats.guides.v1.Job
+	20, // 13: motesplats.gateway.v1.ListGuideUnassignedResponse.unassigned:type_name -> motesplats.gateway.v1.GuideUnassignedView
+	45, // 14: motesplats.gateway.v1.GuideUnassignedView.reason:type_name -> motesplats.guides.v1.UnassignedReason
+	21, // 15: motesplats.gateway.v1.GuideUnassignedView.full_units:type_name -> motesplats.gateway.v1.GuideFullUnitView
+	46, // 16: motesplats.gateway.v1.GuideUnassignedView.participant_registered:type_name -> google.protobuf.Timestamp
+	47, // 17: motesplats.gateway.v1.GuideAssignmentView.assignment:type_name -> motesplats.guides.v1.Assignment
+	46, // 18: motesplats.gateway.v1.GuideAssignmentView.participant_registered:type_name -> google.protobuf.Timestamp
+	48, // 19: motesplats.gateway.v1.ListGuideAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	22, // 20: motesplats.gateway.v1.ListGuideAssignmentsResponse.assignments:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	22, // 21: motesplats.gateway.v1.ApproveGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	49, // 22: motesplats.gateway.v1.RejectGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	22, // 23: motesplats.gateway.v1.RejectGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	50, // 24: motesplats.gateway.v1.AcceptGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	22, // 25: motesplats.gateway.v1.AcceptGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	50, // 26: motesplats.gateway.v1.DeclineGuideAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	51, // 27: motesplats.gateway.v1.DeclineGuideAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	22, // 28: motesplats.gateway.v1.DeclineGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	22, // 29: motesplats.gateway.v1.ActivateGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	52, // 30: motesplats.gateway.v1.EndGuideAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	22, // 31: motesplats.gateway.v1.EndGuideAssignmentResponse.assignment:type_name -> motesplats.gateway.v1.GuideAssignmentView
+	53, // 32: motesplats.gateway.v1.GetGuideEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	54, // 33: motesplats.gateway.v1.GetGuideEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	1,  // 34: motesplats.gateway.v1.GuidesService.ListGuideEligibility:input_type -> motesplats.gateway.v1.ListGuideEligibilityRequest
+	3,  // 35: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:input_type -> motesplats.gateway.v1.GetGuideEligibilityRulesRequest
+	5,  // 36: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:input_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesRequest
+	8,  // 37: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:input_type -> motesplats.gateway.v1.ListGuideOrganisationsRequest
+	10, // 38: motesplats.gateway.v1.GuidesService.StartGuideJob:input_type -> motesplats.gateway.v1.StartGuideJobRequest
+	12, // 39: motesplats.gateway.v1.GuidesService.GetGuideJob:input_type -> motesplats.gateway.v1.GetGuideJobRequest
+	14, // 40: motesplats.gateway.v1.GuidesService.ListGuideJobs:input_type -> motesplats.gateway.v1.ListGuideJobsRequest
+	16, // 41: motesplats.gateway.v1.GuidesService.WatchGuideJob:input_type -> motesplats.gateway.v1.WatchGuideJobRequest
+	18, // 42: motesplats.gateway.v1.GuidesService.ListGuideUnassigned:input_type -> motesplats.gateway.v1.ListGuideUnassignedRequest
+	23, // 43: motesplats.gateway.v1.GuidesService.ListGuideAssignments:input_type -> motesplats.gateway.v1.ListGuideAssignmentsRequest
+	25, // 44: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:input_type -> motesplats.gateway.v1.ApproveGuideAssignmentRequest
+	27, // 45: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:input_type -> motesplats.gateway.v1.RejectGuideAssignmentRequest
+	29, // 46: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:input_type -> motesplats.gateway.v1.AcceptGuideAssignmentRequest
+	31, // 47: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:input_type -> motesplats.gateway.v1.DeclineGuideAssignmentRequest
+	33, // 48: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:input_type -> motesplats.gateway.v1.ActivateGuideAssignmentRequest
+	35, // 49: motesplats.gateway.v1.GuidesService.EndGuideAssignment:input_type -> motesplats.gateway.v1.EndGuideAssignmentRequest
+	37, // 50: motesplats.gateway.v1.GuidesService.GetGuideEquity:input_type -> motesplats.gateway.v1.GetGuideEquityRequest
+	2,  // 51: motesplats.gateway.v1.GuidesService.ListGuideEligibility:output_type -> motesplats.gateway.v1.ListGuideEligibilityResponse
+	4,  // 52: motesplats.gateway.v1.GuidesService.GetGuideEligibilityRules:output_type -> motesplats.gateway.v1.GetGuideEligibilityRulesResponse
+	6,  // 53: motesplats.gateway.v1.GuidesService.UpdateGuideEligibilityRules:output_type -> motesplats.gateway.v1.UpdateGuideEligibilityRulesResponse
+	9,  // 54: motesplats.gateway.v1.GuidesService.ListGuideOrganisations:output_type -> motesplats.gateway.v1.ListGuideOrganisationsResponse
+	11, // 55: motesplats.gateway.v1.GuidesService.StartGuideJob:output_type -> motesplats.gateway.v1.StartGuideJobResponse
+	13, // 56: motesplats.gateway.v1.GuidesService.GetGuideJob:output_type -> motesplats.gateway.v1.GetGuideJobResponse
+	15, // 57: motesplats.gateway.v1.GuidesService.ListGuideJobs:output_type -> motesplats.gateway.v1.ListGuideJobsResponse
+	17, // 58: motesplats.gateway.v1.GuidesService.WatchGuideJob:output_type -> motesplats.gateway.v1.WatchGuideJobResponse
+	19, // 59: motesplats.gateway.v1.GuidesService.ListGuideUnassigned:output_type -> motesplats.gateway.v1.ListGuideUnassignedResponse
+	24, // 60: motesplats.gateway.v1.GuidesService.ListGuideAssignments:output_type -> motesplats.gateway.v1.ListGuideAssignmentsResponse
+	26, // 61: motesplats.gateway.v1.GuidesService.ApproveGuideAssignment:output_type -> motesplats.gateway.v1.ApproveGuideAssignmentResponse
+	28, // 62: motesplats.gateway.v1.GuidesService.RejectGuideAssignment:output_type -> motesplats.gateway.v1.RejectGuideAssignmentResponse
+	30, // 63: motesplats.gateway.v1.GuidesService.AcceptGuideAssignment:output_type -> motesplats.gateway.v1.AcceptGuideAssignmentResponse
+	32, // 64: motesplats.gateway.v1.GuidesService.DeclineGuideAssignment:output_type -> motesplats.gateway.v1.DeclineGuideAssignmentResponse
+	34, // 65: motesplats.gateway.v1.GuidesService.ActivateGuideAssignment:output_type -> motesplats.gateway.v1.ActivateGuideAssignmentResponse
+	36, // 66: motesplats.gateway.v1.GuidesService.EndGuideAssignment:output_type -> motesplats.gateway.v1.EndGuideAssignmentResponse
+	38, // 67: motesplats.gateway.v1.GuidesService.GetGuideEquity:output_type -> motesplats.gateway.v1.GetGuideEquityResponse
+	51, // [51:68] is the sub-list for method output_type
+	34, // [34:51] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_guides_proto_init() }
@@ -2231,7 +2583,7 @@ func file_motesplats_gateway_v1_guides_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_guides_proto_rawDesc), len(file_motesplats_gateway_v1_guides_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   35,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	GuidesService_GetGuideJob_FullMethodName                 = "/motesplats.gateway.v1.GuidesService/GetGuideJob"
 	GuidesService_ListGuideJobs_FullMethodName               = "/motesplats.gateway.v1.GuidesService/ListGuideJobs"
 	GuidesService_WatchGuideJob_FullMethodName               = "/motesplats.gateway.v1.GuidesService/WatchGuideJob"
+	GuidesService_ListGuideUnassigned_FullMethodName         = "/motesplats.gateway.v1.GuidesService/ListGuideUnassigned"
 	GuidesService_ListGuideAssignments_FullMethodName        = "/motesplats.gateway.v1.GuidesService/ListGuideAssignments"
 	GuidesService_ApproveGuideAssignment_FullMethodName      = "/motesplats.gateway.v1.GuidesService/ApproveGuideAssignment"
 	GuidesService_RejectGuideAssignment_FullMethodName       = "/motesplats.gateway.v1.GuidesService/RejectGuideAssignment"
@@ -74,6 +75,10 @@ type GuidesServiceClient interface {
 	// WatchGuideJob streams a job after every change until it finishes, and
 	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(ctx context.Context, in *WatchGuideJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchGuideJobResponse], error)
+	// ListGuideUnassigned pages through the entitled newcomers a finished
+	// job left without a guide, with their names and why (the job's "21
+	// utan plats" made into people). Audited as a read of each newcomer.
+	ListGuideUnassigned(ctx context.Context, in *ListGuideUnassignedRequest, opts ...grpc.CallOption) (*ListGuideUnassignedResponse, error)
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
 	// the explanation of each score.
@@ -195,6 +200,16 @@ func (c *guidesServiceClient) WatchGuideJob(ctx context.Context, in *WatchGuideJ
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type GuidesService_WatchGuideJobClient = grpc.ServerStreamingClient[WatchGuideJobResponse]
 
+func (c *guidesServiceClient) ListGuideUnassigned(ctx context.Context, in *ListGuideUnassignedRequest, opts ...grpc.CallOption) (*ListGuideUnassignedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListGuideUnassignedResponse)
+	err := c.cc.Invoke(ctx, GuidesService_ListGuideUnassigned_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guidesServiceClient) ListGuideAssignments(ctx context.Context, in *ListGuideAssignmentsRequest, opts ...grpc.CallOption) (*ListGuideAssignmentsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListGuideAssignmentsResponse)
@@ -312,6 +327,10 @@ type GuidesServiceServer interface {
 	// WatchGuideJob streams a job after every change until it finishes, and
 	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(*WatchGuideJobRequest, grpc.ServerStreamingServer[WatchGuideJobResponse]) error
+	// ListGuideUnassigned pages through the entitled newcomers a finished
+	// job left without a guide, with their names and why (the job's "21
+	// utan plats" made into people). Audited as a read of each newcomer.
+	ListGuideUnassigned(context.Context, *ListGuideUnassignedRequest) (*ListGuideUnassignedResponse, error)
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
 	// the explanation of each score.
@@ -367,6 +386,9 @@ func (UnimplementedGuidesServiceServer) ListGuideJobs(context.Context, *ListGuid
 }
 func (UnimplementedGuidesServiceServer) WatchGuideJob(*WatchGuideJobRequest, grpc.ServerStreamingServer[WatchGuideJobResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchGuideJob not implemented")
+}
+func (UnimplementedGuidesServiceServer) ListGuideUnassigned(context.Context, *ListGuideUnassignedRequest) (*ListGuideUnassignedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListGuideUnassigned not implemented")
 }
 func (UnimplementedGuidesServiceServer) ListGuideAssignments(context.Context, *ListGuideAssignmentsRequest) (*ListGuideAssignmentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListGuideAssignments not implemented")
@@ -550,6 +572,24 @@ func _GuidesService_WatchGuideJob_Handler(srv interface{}, stream grpc.ServerStr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type GuidesService_WatchGuideJobServer = grpc.ServerStreamingServer[WatchGuideJobResponse]
 
+func _GuidesService_ListGuideUnassigned_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListGuideUnassignedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuidesServiceServer).ListGuideUnassigned(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuidesService_ListGuideUnassigned_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuidesServiceServer).ListGuideUnassigned(ctx, req.(*ListGuideUnassignedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuidesService_ListGuideAssignments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListGuideAssignmentsRequest)
 	if err := dec(in); err != nil {
@@ -728,6 +768,10 @@ var GuidesService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListGuideJobs",
 			Handler:    _GuidesService_ListGuideJobs_Handler,
+		},
+		{
+			MethodName: "ListGuideUnassigned",
+			Handler:    _GuidesService_ListGuideUnassigned_Handler,
 		},
 		{
 			MethodName: "ListGuideAssignments",

@@ -202,6 +202,65 @@ func (QuotaKind) EnumDescriptor() ([]byte, []int) {
 	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{2}
 }
 
+// UnassignedReason is why a job left an entitled newcomer without a
+// proposal.
+type UnassignedReason int32
+
+const (
+	UnassignedReason_UNASSIGNED_REASON_UNSPECIFIED UnassignedReason = 0
+	// No guide unit in scope fits: none in the newcomer's municipality
+	// (unless the rules allow another) speaks one of their languages.
+	UnassignedReason_UNASSIGNED_REASON_NO_ELIGIBLE_UNIT UnassignedReason = 1
+	// Every unit that fits was filled by assignments that score at least as
+	// much (newcomers who waited longer, or were re-proposed).
+	UnassignedReason_UNASSIGNED_REASON_UNITS_FULL UnassignedReason = 2
+	// The newcomer's group reached its quota's maximum.
+	UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED UnassignedReason = 3
+)
+
+// Enum value maps for UnassignedReason.
+var (
+	UnassignedReason_name = map[int32]string{
+		0: "UNASSIGNED_REASON_UNSPECIFIED",
+		1: "UNASSIGNED_REASON_NO_ELIGIBLE_UNIT",
+		2: "UNASSIGNED_REASON_UNITS_FULL",
+		3: "UNASSIGNED_REASON_QUOTA_REACHED",
+	}
+	UnassignedReason_value = map[string]int32{
+		"UNASSIGNED_REASON_UNSPECIFIED":      0,
+		"UNASSIGNED_REASON_NO_ELIGIBLE_UNIT": 1,
+		"UNASSIGNED_REASON_UNITS_FULL":       2,
+		"UNASSIGNED_REASON_QUOTA_REACHED":    3,
+	}
+)
+
+func (x UnassignedReason) Enum() *UnassignedReason {
+	p := new(UnassignedReason)
+	*p = x
+	return p
+}
+
+func (x UnassignedReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (UnassignedReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_motesplats_guides_v1_guides_proto_enumTypes[3].Descriptor()
+}
+
+func (UnassignedReason) Type() protoreflect.EnumType {
+	return &file_motesplats_guides_v1_guides_proto_enumTypes[3]
+}
+
+func (x UnassignedReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use UnassignedReason.Descriptor instead.
+func (UnassignedReason) EnumDescriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{3}
+}
+
 // AcceptingParty is who accepts an assignment.
 type AcceptingParty int32
 
@@ -238,11 +297,11 @@ func (x AcceptingParty) String() string {
 }
 
 func (AcceptingParty) Descriptor() protoreflect.EnumDescriptor {
-	return file_motesplats_guides_v1_guides_proto_enumTypes[3].Descriptor()
+	return file_motesplats_guides_v1_guides_proto_enumTypes[4].Descriptor()
 }
 
 func (AcceptingParty) Type() protoreflect.EnumType {
-	return &file_motesplats_guides_v1_guides_proto_enumTypes[3]
+	return &file_motesplats_guides_v1_guides_proto_enumTypes[4]
 }
 
 func (x AcceptingParty) Number() protoreflect.EnumNumber {
@@ -251,7 +310,7 @@ func (x AcceptingParty) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AcceptingParty.Descriptor instead.
 func (AcceptingParty) EnumDescriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{3}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{4}
 }
 
 // EquityDimension names a way to group newcomers.
@@ -306,11 +365,11 @@ func (x EquityDimension) String() string {
 }
 
 func (EquityDimension) Descriptor() protoreflect.EnumDescriptor {
-	return file_motesplats_guides_v1_guides_proto_enumTypes[4].Descriptor()
+	return file_motesplats_guides_v1_guides_proto_enumTypes[5].Descriptor()
 }
 
 func (EquityDimension) Type() protoreflect.EnumType {
-	return &file_motesplats_guides_v1_guides_proto_enumTypes[4]
+	return &file_motesplats_guides_v1_guides_proto_enumTypes[5]
 }
 
 func (x EquityDimension) Number() protoreflect.EnumNumber {
@@ -319,7 +378,7 @@ func (x EquityDimension) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EquityDimension.Descriptor instead.
 func (EquityDimension) EnumDescriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{4}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{5}
 }
 
 // Eligibility is one newcomer's right to a guide and why.
@@ -1870,6 +1929,282 @@ func (x *GetJobResponse) GetJob() *Job {
 	return nil
 }
 
+// FullUnit is a unit that fitted a newcomer but had no free place left
+// for them.
+type FullUnit struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The guide organisation and the unit (municipality, language).
+	OrganisationId   string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	MunicipalityCode string `protobuf:"bytes,2,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	Language         string `protobuf:"bytes,3,opt,name=language,proto3" json:"language,omitempty"`
+	// The points the assignment would have scored.
+	Score         int32 `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FullUnit) Reset() {
+	*x = FullUnit{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FullUnit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FullUnit) ProtoMessage() {}
+
+func (x *FullUnit) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FullUnit.ProtoReflect.Descriptor instead.
+func (*FullUnit) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *FullUnit) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *FullUnit) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *FullUnit) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *FullUnit) GetScore() int32 {
+	if x != nil {
+		return x.Score
+	}
+	return 0
+}
+
+// UnassignedNewcomer is an entitled newcomer a job did not assign, and
+// why.
+type UnassignedNewcomer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer.
+	ParticipantId string `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// Municipality (SCB code).
+	MunicipalityCode string `protobuf:"bytes,2,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	// Why.
+	Reason UnassignedReason `protobuf:"varint,3,opt,name=reason,proto3,enum=motesplats.guides.v1.UnassignedReason" json:"reason,omitempty"`
+	// For UNITS_FULL: the units that fitted, best first, at most 3; units of
+	// an organisation that left since are not listed.
+	FullUnits     []*FullUnit `protobuf:"bytes,4,rep,name=full_units,json=fullUnits,proto3" json:"full_units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnassignedNewcomer) Reset() {
+	*x = UnassignedNewcomer{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnassignedNewcomer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnassignedNewcomer) ProtoMessage() {}
+
+func (x *UnassignedNewcomer) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnassignedNewcomer.ProtoReflect.Descriptor instead.
+func (*UnassignedNewcomer) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *UnassignedNewcomer) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *UnassignedNewcomer) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *UnassignedNewcomer) GetReason() UnassignedReason {
+	if x != nil {
+		return x.Reason
+	}
+	return UnassignedReason_UNASSIGNED_REASON_UNSPECIFIED
+}
+
+func (x *UnassignedNewcomer) GetFullUnits() []*FullUnit {
+	if x != nil {
+		return x.FullUnits
+	}
+	return nil
+}
+
+// ListUnassignedRequest pages through a job's unassigned newcomers.
+type ListUnassignedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The job id; required.
+	JobId string `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	// 1 to 500; 0 means 50.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From the previous response.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUnassignedRequest) Reset() {
+	*x = ListUnassignedRequest{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUnassignedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUnassignedRequest) ProtoMessage() {}
+
+func (x *ListUnassignedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUnassignedRequest.ProtoReflect.Descriptor instead.
+func (*ListUnassignedRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListUnassignedRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+func (x *ListUnassignedRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListUnassignedRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListUnassignedResponse is one page.
+type ListUnassignedResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unassigned newcomers in participant id order: those the caller may
+	// see (their municipality in scope) and still in the programme.
+	Unassigned []*UnassignedNewcomer `protobuf:"bytes,1,rep,name=unassigned,proto3" json:"unassigned,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListUnassignedResponse) Reset() {
+	*x = ListUnassignedResponse{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListUnassignedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListUnassignedResponse) ProtoMessage() {}
+
+func (x *ListUnassignedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListUnassignedResponse.ProtoReflect.Descriptor instead.
+func (*ListUnassignedResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListUnassignedResponse) GetUnassigned() []*UnassignedNewcomer {
+	if x != nil {
+		return x.Unassigned
+	}
+	return nil
+}
+
+func (x *ListUnassignedResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListUnassignedResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
 // ListAssignmentsRequest filters assignments.
 type ListAssignmentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1889,7 +2224,7 @@ type ListAssignmentsRequest struct {
 
 func (x *ListAssignmentsRequest) Reset() {
 	*x = ListAssignmentsRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[21]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1901,7 +2236,7 @@ func (x *ListAssignmentsRequest) String() string {
 func (*ListAssignmentsRequest) ProtoMessage() {}
 
 func (x *ListAssignmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[21]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1914,7 +2249,7 @@ func (x *ListAssignmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssignmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListAssignmentsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListAssignmentsRequest) GetJobId() string {
@@ -1967,7 +2302,7 @@ type ListAssignmentsResponse struct {
 
 func (x *ListAssignmentsResponse) Reset() {
 	*x = ListAssignmentsResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[22]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1979,7 +2314,7 @@ func (x *ListAssignmentsResponse) String() string {
 func (*ListAssignmentsResponse) ProtoMessage() {}
 
 func (x *ListAssignmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[22]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1992,7 +2327,7 @@ func (x *ListAssignmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAssignmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListAssignmentsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListAssignmentsResponse) GetAssignments() []*Assignment {
@@ -2029,7 +2364,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2041,7 +2376,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[23]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2054,7 +2389,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListJobsRequest) GetPageSize() int32 {
@@ -2084,7 +2419,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2096,7 +2431,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[24]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2109,7 +2444,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -2137,7 +2472,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2149,7 +2484,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[25]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2162,7 +2497,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -2183,7 +2518,7 @@ type WatchJobResponse struct {
 
 func (x *WatchJobResponse) Reset() {
 	*x = WatchJobResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2195,7 +2530,7 @@ func (x *WatchJobResponse) String() string {
 func (*WatchJobResponse) ProtoMessage() {}
 
 func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[26]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2208,7 +2543,7 @@ func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobResponse.ProtoReflect.Descriptor instead.
 func (*WatchJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WatchJobResponse) GetJob() *Job {
@@ -2231,7 +2566,7 @@ type RejectAssignmentRequest struct {
 
 func (x *RejectAssignmentRequest) Reset() {
 	*x = RejectAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2243,7 +2578,7 @@ func (x *RejectAssignmentRequest) String() string {
 func (*RejectAssignmentRequest) ProtoMessage() {}
 
 func (x *RejectAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2256,7 +2591,7 @@ func (x *RejectAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*RejectAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RejectAssignmentRequest) GetId() string {
@@ -2284,7 +2619,7 @@ type RejectAssignmentResponse struct {
 
 func (x *RejectAssignmentResponse) Reset() {
 	*x = RejectAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2296,7 +2631,7 @@ func (x *RejectAssignmentResponse) String() string {
 func (*RejectAssignmentResponse) ProtoMessage() {}
 
 func (x *RejectAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2309,7 +2644,7 @@ func (x *RejectAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*RejectAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RejectAssignmentResponse) GetAssignment() *Assignment {
@@ -2330,7 +2665,7 @@ type ApproveAssignmentRequest struct {
 
 func (x *ApproveAssignmentRequest) Reset() {
 	*x = ApproveAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2342,7 +2677,7 @@ func (x *ApproveAssignmentRequest) String() string {
 func (*ApproveAssignmentRequest) ProtoMessage() {}
 
 func (x *ApproveAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2355,7 +2690,7 @@ func (x *ApproveAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ApproveAssignmentRequest) GetId() string {
@@ -2376,7 +2711,7 @@ type ApproveAssignmentResponse struct {
 
 func (x *ApproveAssignmentResponse) Reset() {
 	*x = ApproveAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2388,7 +2723,7 @@ func (x *ApproveAssignmentResponse) String() string {
 func (*ApproveAssignmentResponse) ProtoMessage() {}
 
 func (x *ApproveAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2401,7 +2736,7 @@ func (x *ApproveAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ApproveAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ApproveAssignmentResponse) GetAssignment() *Assignment {
@@ -2424,7 +2759,7 @@ type AcceptAssignmentRequest struct {
 
 func (x *AcceptAssignmentRequest) Reset() {
 	*x = AcceptAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2436,7 +2771,7 @@ func (x *AcceptAssignmentRequest) String() string {
 func (*AcceptAssignmentRequest) ProtoMessage() {}
 
 func (x *AcceptAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2449,7 +2784,7 @@ func (x *AcceptAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*AcceptAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AcceptAssignmentRequest) GetId() string {
@@ -2477,7 +2812,7 @@ type AcceptAssignmentResponse struct {
 
 func (x *AcceptAssignmentResponse) Reset() {
 	*x = AcceptAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2489,7 +2824,7 @@ func (x *AcceptAssignmentResponse) String() string {
 func (*AcceptAssignmentResponse) ProtoMessage() {}
 
 func (x *AcceptAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2502,7 +2837,7 @@ func (x *AcceptAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*AcceptAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AcceptAssignmentResponse) GetAssignment() *Assignment {
@@ -2527,7 +2862,7 @@ type DeclineAssignmentRequest struct {
 
 func (x *DeclineAssignmentRequest) Reset() {
 	*x = DeclineAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2539,7 +2874,7 @@ func (x *DeclineAssignmentRequest) String() string {
 func (*DeclineAssignmentRequest) ProtoMessage() {}
 
 func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2552,7 +2887,7 @@ func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*DeclineAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *DeclineAssignmentRequest) GetId() string {
@@ -2587,7 +2922,7 @@ type DeclineAssignmentResponse struct {
 
 func (x *DeclineAssignmentResponse) Reset() {
 	*x = DeclineAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2599,7 +2934,7 @@ func (x *DeclineAssignmentResponse) String() string {
 func (*DeclineAssignmentResponse) ProtoMessage() {}
 
 func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2612,7 +2947,7 @@ func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*DeclineAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeclineAssignmentResponse) GetAssignment() *Assignment {
@@ -2633,7 +2968,7 @@ type ActivateAssignmentRequest struct {
 
 func (x *ActivateAssignmentRequest) Reset() {
 	*x = ActivateAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2645,7 +2980,7 @@ func (x *ActivateAssignmentRequest) String() string {
 func (*ActivateAssignmentRequest) ProtoMessage() {}
 
 func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2658,7 +2993,7 @@ func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ActivateAssignmentRequest) GetId() string {
@@ -2679,7 +3014,7 @@ type ActivateAssignmentResponse struct {
 
 func (x *ActivateAssignmentResponse) Reset() {
 	*x = ActivateAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2691,7 +3026,7 @@ func (x *ActivateAssignmentResponse) String() string {
 func (*ActivateAssignmentResponse) ProtoMessage() {}
 
 func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2704,7 +3039,7 @@ func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ActivateAssignmentResponse) GetAssignment() *Assignment {
@@ -2727,7 +3062,7 @@ type EndAssignmentRequest struct {
 
 func (x *EndAssignmentRequest) Reset() {
 	*x = EndAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2739,7 +3074,7 @@ func (x *EndAssignmentRequest) String() string {
 func (*EndAssignmentRequest) ProtoMessage() {}
 
 func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2752,7 +3087,7 @@ func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*EndAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{37}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *EndAssignmentRequest) GetId() string {
@@ -2780,7 +3115,7 @@ type EndAssignmentResponse struct {
 
 func (x *EndAssignmentResponse) Reset() {
 	*x = EndAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2792,7 +3127,7 @@ func (x *EndAssignmentResponse) String() string {
 func (*EndAssignmentResponse) ProtoMessage() {}
 
 func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2805,7 +3140,7 @@ func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*EndAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{38}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *EndAssignmentResponse) GetAssignment() *Assignment {
@@ -2838,7 +3173,7 @@ type EquityRow struct {
 
 func (x *EquityRow) Reset() {
 	*x = EquityRow{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2850,7 +3185,7 @@ func (x *EquityRow) String() string {
 func (*EquityRow) ProtoMessage() {}
 
 func (x *EquityRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2863,7 +3198,7 @@ func (x *EquityRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EquityRow.ProtoReflect.Descriptor instead.
 func (*EquityRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{39}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *EquityRow) GetDimension() EquityDimension {
@@ -2928,7 +3263,7 @@ type GetEquityRequest struct {
 
 func (x *GetEquityRequest) Reset() {
 	*x = GetEquityRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2940,7 +3275,7 @@ func (x *GetEquityRequest) String() string {
 func (*GetEquityRequest) ProtoMessage() {}
 
 func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2953,7 +3288,7 @@ func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityRequest.ProtoReflect.Descriptor instead.
 func (*GetEquityRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{40}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetEquityRequest) GetMunicipalityCodes() []string {
@@ -2987,7 +3322,7 @@ type GetEquityResponse struct {
 
 func (x *GetEquityResponse) Reset() {
 	*x = GetEquityResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2999,7 +3334,7 @@ func (x *GetEquityResponse) String() string {
 func (*GetEquityResponse) ProtoMessage() {}
 
 func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3012,7 +3347,7 @@ func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityResponse.ProtoReflect.Descriptor instead.
 func (*GetEquityResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{41}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetEquityResponse) GetRows() []*EquityRow {
@@ -3058,7 +3393,7 @@ type ReasonCount struct {
 
 func (x *ReasonCount) Reset() {
 	*x = ReasonCount{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3070,7 +3405,7 @@ func (x *ReasonCount) String() string {
 func (*ReasonCount) ProtoMessage() {}
 
 func (x *ReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3083,7 +3418,7 @@ func (x *ReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReasonCount.ProtoReflect.Descriptor instead.
 func (*ReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReasonCount) GetStatus() v1.AssignmentStatus {
@@ -3160,7 +3495,7 @@ type PoolNewcomer struct {
 
 func (x *PoolNewcomer) Reset() {
 	*x = PoolNewcomer{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3172,7 +3507,7 @@ func (x *PoolNewcomer) String() string {
 func (*PoolNewcomer) ProtoMessage() {}
 
 func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3185,7 +3520,7 @@ func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolNewcomer.ProtoReflect.Descriptor instead.
 func (*PoolNewcomer) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{43}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PoolNewcomer) GetParticipantId() string {
@@ -3433,7 +3768,30 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\rGetJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
 	"\x0eGetJobResponse\x12+\n" +
-	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\xdc\x01\n" +
+	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\x92\x01\n" +
+	"\bFullUnit\x12'\n" +
+	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12+\n" +
+	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12\x1a\n" +
+	"\blanguage\x18\x03 \x01(\tR\blanguage\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\x05R\x05score\"\xe7\x01\n" +
+	"\x12UnassignedNewcomer\x12%\n" +
+	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12+\n" +
+	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12>\n" +
+	"\x06reason\x18\x03 \x01(\x0e2&.motesplats.guides.v1.UnassignedReasonR\x06reason\x12=\n" +
+	"\n" +
+	"full_units\x18\x04 \x03(\v2\x1e.motesplats.guides.v1.FullUnitR\tfullUnits\"j\n" +
+	"\x15ListUnassignedRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa9\x01\n" +
+	"\x16ListUnassignedResponse\x12H\n" +
+	"\n" +
+	"unassigned\x18\x01 \x03(\v2(.motesplats.guides.v1.UnassignedNewcomerR\n" +
+	"unassigned\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xdc\x01\n" +
 	"\x16ListAssignmentsRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12B\n" +
 	"\bstatuses\x18\x02 \x03(\x0e2&.motesplats.events.v1.AssignmentStatusR\bstatuses\x12+\n" +
@@ -3554,7 +3912,12 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x16QUOTA_KIND_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"QUOTA_KIND_GENDER_PER_MUNICIPALITY\x10\x01\x12!\n" +
 	"\x1dQUOTA_KIND_MUNICIPALITY_TOTAL\x10\x02\x12\x17\n" +
-	"\x13QUOTA_KIND_LANGUAGE\x10\x03*q\n" +
+	"\x13QUOTA_KIND_LANGUAGE\x10\x03*\xa4\x01\n" +
+	"\x10UnassignedReason\x12!\n" +
+	"\x1dUNASSIGNED_REASON_UNSPECIFIED\x10\x00\x12&\n" +
+	"\"UNASSIGNED_REASON_NO_ELIGIBLE_UNIT\x10\x01\x12 \n" +
+	"\x1cUNASSIGNED_REASON_UNITS_FULL\x10\x02\x12#\n" +
+	"\x1fUNASSIGNED_REASON_QUOTA_REACHED\x10\x03*q\n" +
 	"\x0eAcceptingParty\x12\x1f\n" +
 	"\x1bACCEPTING_PARTY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18ACCEPTING_PARTY_NEWCOMER\x10\x01\x12 \n" +
@@ -3566,7 +3929,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x1dEQUITY_DIMENSION_MUNICIPALITY\x10\x03\x12\x1d\n" +
 	"\x19EQUITY_DIMENSION_AGE_BAND\x10\x04\x12#\n" +
 	"\x1fEQUITY_DIMENSION_PARENTAL_LEAVE\x10\x05\x12#\n" +
-	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\xa9\x0f\n" +
+	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\x9b\x10\n" +
 	"\fGuideService\x12p\n" +
 	"\x0eGetEligibility\x12+.motesplats.guides.v1.GetEligibilityRequest\x1a,.motesplats.guides.v1.GetEligibilityResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x0fListEligibility\x12,.motesplats.guides.v1.ListEligibilityRequest\x1a-.motesplats.guides.v1.ListEligibilityResponse\"\x03\x90\x02\x01\x12\x7f\n" +
@@ -3576,7 +3939,8 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x12StartAssignmentJob\x12/.motesplats.guides.v1.StartAssignmentJobRequest\x1a0.motesplats.guides.v1.StartAssignmentJobResponse\x12X\n" +
 	"\x06GetJob\x12#.motesplats.guides.v1.GetJobRequest\x1a$.motesplats.guides.v1.GetJobResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\bListJobs\x12%.motesplats.guides.v1.ListJobsRequest\x1a&.motesplats.guides.v1.ListJobsResponse\"\x03\x90\x02\x01\x12`\n" +
-	"\bWatchJob\x12%.motesplats.guides.v1.WatchJobRequest\x1a&.motesplats.guides.v1.WatchJobResponse\"\x03\x90\x02\x010\x01\x12s\n" +
+	"\bWatchJob\x12%.motesplats.guides.v1.WatchJobRequest\x1a&.motesplats.guides.v1.WatchJobResponse\"\x03\x90\x02\x010\x01\x12p\n" +
+	"\x0eListUnassigned\x12+.motesplats.guides.v1.ListUnassignedRequest\x1a,.motesplats.guides.v1.ListUnassignedResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x0fListAssignments\x12,.motesplats.guides.v1.ListAssignmentsRequest\x1a-.motesplats.guides.v1.ListAssignmentsResponse\"\x03\x90\x02\x01\x12t\n" +
 	"\x11ApproveAssignment\x12..motesplats.guides.v1.ApproveAssignmentRequest\x1a/.motesplats.guides.v1.ApproveAssignmentResponse\x12q\n" +
 	"\x10RejectAssignment\x12-.motesplats.guides.v1.RejectAssignmentRequest\x1a..motesplats.guides.v1.RejectAssignmentResponse\x12q\n" +
@@ -3599,158 +3963,168 @@ func file_motesplats_guides_v1_guides_proto_rawDescGZIP() []byte {
 	return file_motesplats_guides_v1_guides_proto_rawDescData
 }
 
-var file_motesplats_guides_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_motesplats_guides_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(Entitlement)(0),                       // 0: motesplats.guides.v1.Entitlement
 	(JobState)(0),                          // 1: motesplats.guides.v1.JobState
 	(QuotaKind)(0),                         // 2: motesplats.guides.v1.QuotaKind
-	(AcceptingParty)(0),                    // 3: motesplats.guides.v1.AcceptingParty
-	(EquityDimension)(0),                   // 4: motesplats.guides.v1.EquityDimension
-	(*Eligibility)(nil),                    // 5: motesplats.guides.v1.Eligibility
-	(*EligibilityRules)(nil),               // 6: motesplats.guides.v1.EligibilityRules
-	(*GuideCapacity)(nil),                  // 7: motesplats.guides.v1.GuideCapacity
-	(*GuideOrganisation)(nil),              // 8: motesplats.guides.v1.GuideOrganisation
-	(*Job)(nil),                            // 9: motesplats.guides.v1.Job
-	(*ScorePart)(nil),                      // 10: motesplats.guides.v1.ScorePart
-	(*Assignment)(nil),                     // 11: motesplats.guides.v1.Assignment
-	(*GetEligibilityRequest)(nil),          // 12: motesplats.guides.v1.GetEligibilityRequest
-	(*GetEligibilityResponse)(nil),         // 13: motesplats.guides.v1.GetEligibilityResponse
-	(*ListEligibilityRequest)(nil),         // 14: motesplats.guides.v1.ListEligibilityRequest
-	(*ListEligibilityResponse)(nil),        // 15: motesplats.guides.v1.ListEligibilityResponse
-	(*GetEligibilityRulesRequest)(nil),     // 16: motesplats.guides.v1.GetEligibilityRulesRequest
-	(*GetEligibilityRulesResponse)(nil),    // 17: motesplats.guides.v1.GetEligibilityRulesResponse
-	(*UpdateEligibilityRulesRequest)(nil),  // 18: motesplats.guides.v1.UpdateEligibilityRulesRequest
-	(*UpdateEligibilityRulesResponse)(nil), // 19: motesplats.guides.v1.UpdateEligibilityRulesResponse
-	(*ListGuideOrganisationsRequest)(nil),  // 20: motesplats.guides.v1.ListGuideOrganisationsRequest
-	(*ListGuideOrganisationsResponse)(nil), // 21: motesplats.guides.v1.ListGuideOrganisationsResponse
-	(*StartAssignmentJobRequest)(nil),      // 22: motesplats.guides.v1.StartAssignmentJobRequest
-	(*StartAssignmentJobResponse)(nil),     // 23: motesplats.guides.v1.StartAssignmentJobResponse
-	(*GetJobRequest)(nil),                  // 24: motesplats.guides.v1.GetJobRequest
-	(*GetJobResponse)(nil),                 // 25: motesplats.guides.v1.GetJobResponse
-	(*ListAssignmentsRequest)(nil),         // 26: motesplats.guides.v1.ListAssignmentsRequest
-	(*ListAssignmentsResponse)(nil),        // 27: motesplats.guides.v1.ListAssignmentsResponse
-	(*ListJobsRequest)(nil),                // 28: motesplats.guides.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),               // 29: motesplats.guides.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),                // 30: motesplats.guides.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),               // 31: motesplats.guides.v1.WatchJobResponse
-	(*RejectAssignmentRequest)(nil),        // 32: motesplats.guides.v1.RejectAssignmentRequest
-	(*RejectAssignmentResponse)(nil),       // 33: motesplats.guides.v1.RejectAssignmentResponse
-	(*ApproveAssignmentRequest)(nil),       // 34: motesplats.guides.v1.ApproveAssignmentRequest
-	(*ApproveAssignmentResponse)(nil),      // 35: motesplats.guides.v1.ApproveAssignmentResponse
-	(*AcceptAssignmentRequest)(nil),        // 36: motesplats.guides.v1.AcceptAssignmentRequest
-	(*AcceptAssignmentResponse)(nil),       // 37: motesplats.guides.v1.AcceptAssignmentResponse
-	(*DeclineAssignmentRequest)(nil),       // 38: motesplats.guides.v1.DeclineAssignmentRequest
-	(*DeclineAssignmentResponse)(nil),      // 39: motesplats.guides.v1.DeclineAssignmentResponse
-	(*ActivateAssignmentRequest)(nil),      // 40: motesplats.guides.v1.ActivateAssignmentRequest
-	(*ActivateAssignmentResponse)(nil),     // 41: motesplats.guides.v1.ActivateAssignmentResponse
-	(*EndAssignmentRequest)(nil),           // 42: motesplats.guides.v1.EndAssignmentRequest
-	(*EndAssignmentResponse)(nil),          // 43: motesplats.guides.v1.EndAssignmentResponse
-	(*EquityRow)(nil),                      // 44: motesplats.guides.v1.EquityRow
-	(*GetEquityRequest)(nil),               // 45: motesplats.guides.v1.GetEquityRequest
-	(*GetEquityResponse)(nil),              // 46: motesplats.guides.v1.GetEquityResponse
-	(*ReasonCount)(nil),                    // 47: motesplats.guides.v1.ReasonCount
-	(*PoolNewcomer)(nil),                   // 48: motesplats.guides.v1.PoolNewcomer
-	nil,                                    // 49: motesplats.guides.v1.Job.CountsEntry
-	(*timestamppb.Timestamp)(nil),          // 50: google.protobuf.Timestamp
-	(v1.AssignmentStatus)(0),               // 51: motesplats.events.v1.AssignmentStatus
-	(v1.AssignmentEndReason)(0),            // 52: motesplats.events.v1.AssignmentEndReason
-	(v11.RejectReason)(0),                  // 53: motesplats.proposal.v1.RejectReason
-	(v11.DeclineReason)(0),                 // 54: motesplats.proposal.v1.DeclineReason
-	(v1.AssignmentParty)(0),                // 55: motesplats.events.v1.AssignmentParty
-	(v12.Gender)(0),                        // 56: motesplats.type.v1.Gender
+	(UnassignedReason)(0),                  // 3: motesplats.guides.v1.UnassignedReason
+	(AcceptingParty)(0),                    // 4: motesplats.guides.v1.AcceptingParty
+	(EquityDimension)(0),                   // 5: motesplats.guides.v1.EquityDimension
+	(*Eligibility)(nil),                    // 6: motesplats.guides.v1.Eligibility
+	(*EligibilityRules)(nil),               // 7: motesplats.guides.v1.EligibilityRules
+	(*GuideCapacity)(nil),                  // 8: motesplats.guides.v1.GuideCapacity
+	(*GuideOrganisation)(nil),              // 9: motesplats.guides.v1.GuideOrganisation
+	(*Job)(nil),                            // 10: motesplats.guides.v1.Job
+	(*ScorePart)(nil),                      // 11: motesplats.guides.v1.ScorePart
+	(*Assignment)(nil),                     // 12: motesplats.guides.v1.Assignment
+	(*GetEligibilityRequest)(nil),          // 13: motesplats.guides.v1.GetEligibilityRequest
+	(*GetEligibilityResponse)(nil),         // 14: motesplats.guides.v1.GetEligibilityResponse
+	(*ListEligibilityRequest)(nil),         // 15: motesplats.guides.v1.ListEligibilityRequest
+	(*ListEligibilityResponse)(nil),        // 16: motesplats.guides.v1.ListEligibilityResponse
+	(*GetEligibilityRulesRequest)(nil),     // 17: motesplats.guides.v1.GetEligibilityRulesRequest
+	(*GetEligibilityRulesResponse)(nil),    // 18: motesplats.guides.v1.GetEligibilityRulesResponse
+	(*UpdateEligibilityRulesRequest)(nil),  // 19: motesplats.guides.v1.UpdateEligibilityRulesRequest
+	(*UpdateEligibilityRulesResponse)(nil), // 20: motesplats.guides.v1.UpdateEligibilityRulesResponse
+	(*ListGuideOrganisationsRequest)(nil),  // 21: motesplats.guides.v1.ListGuideOrganisationsRequest
+	(*ListGuideOrganisationsResponse)(nil), // 22: motesplats.guides.v1.ListGuideOrganisationsResponse
+	(*StartAssignmentJobRequest)(nil),      // 23: motesplats.guides.v1.StartAssignmentJobRequest
+	(*StartAssignmentJobResponse)(nil),     // 24: motesplats.guides.v1.StartAssignmentJobResponse
+	(*GetJobRequest)(nil),                  // 25: motesplats.guides.v1.GetJobRequest
+	(*GetJobResponse)(nil),                 // 26: motesplats.guides.v1.GetJobResponse
+	(*FullUnit)(nil),                       // 27: motesplats.guides.v1.FullUnit
+	(*UnassignedNewcomer)(nil),             // 28: motesplats.guides.v1.UnassignedNewcomer
+	(*ListUnassignedRequest)(nil),          // 29: motesplats.guides.v1.ListUnassignedRequest
+	(*ListUnassignedResponse)(nil),         // 30: motesplats.guides.v1.ListUnassignedResponse
+	(*ListAssignmentsRequest)(nil),         // 31: motesplats.guides.v1.ListAssignmentsRequest
+	(*ListAssignmentsResponse)(nil),        // 32: motesplats.guides.v1.ListAssignmentsResponse
+	(*ListJobsRequest)(nil),                // 33: motesplats.guides.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),               // 34: motesplats.guides.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),                // 35: motesplats.guides.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),               // 36: motesplats.guides.v1.WatchJobResponse
+	(*RejectAssignmentRequest)(nil),        // 37: motesplats.guides.v1.RejectAssignmentRequest
+	(*RejectAssignmentResponse)(nil),       // 38: motesplats.guides.v1.RejectAssignmentResponse
+	(*ApproveAssignmentRequest)(nil),       // 39: motesplats.guides.v1.ApproveAssignmentRequest
+	(*ApproveAssignmentResponse)(nil),      // 40: motesplats.guides.v1.ApproveAssignmentResponse
+	(*AcceptAssignmentRequest)(nil),        // 41: motesplats.guides.v1.AcceptAssignmentRequest
+	(*AcceptAssignmentResponse)(nil),       // 42: motesplats.guides.v1.AcceptAssignmentResponse
+	(*DeclineAssignmentRequest)(nil),       // 43: motesplats.guides.v1.DeclineAssignmentRequest
+	(*DeclineAssignmentResponse)(nil),      // 44: motesplats.guides.v1.DeclineAssignmentResponse
+	(*ActivateAssignmentRequest)(nil),      // 45: motesplats.guides.v1.ActivateAssignmentRequest
+	(*ActivateAssignmentResponse)(nil),     // 46: motesplats.guides.v1.ActivateAssignmentResponse
+	(*EndAssignmentRequest)(nil),           // 47: motesplats.guides.v1.EndAssignmentRequest
+	(*EndAssignmentResponse)(nil),          // 48: motesplats.guides.v1.EndAssignmentResponse
+	(*EquityRow)(nil),                      // 49: motesplats.guides.v1.EquityRow
+	(*GetEquityRequest)(nil),               // 50: motesplats.guides.v1.GetEquityRequest
+	(*GetEquityResponse)(nil),              // 51: motesplats.guides.v1.GetEquityResponse
+	(*ReasonCount)(nil),                    // 52: motesplats.guides.v1.ReasonCount
+	(*PoolNewcomer)(nil),                   // 53: motesplats.guides.v1.PoolNewcomer
+	nil,                                    // 54: motesplats.guides.v1.Job.CountsEntry
+	(*timestamppb.Timestamp)(nil),          // 55: google.protobuf.Timestamp
+	(v1.AssignmentStatus)(0),               // 56: motesplats.events.v1.AssignmentStatus
+	(v1.AssignmentEndReason)(0),            // 57: motesplats.events.v1.AssignmentEndReason
+	(v11.RejectReason)(0),                  // 58: motesplats.proposal.v1.RejectReason
+	(v11.DeclineReason)(0),                 // 59: motesplats.proposal.v1.DeclineReason
+	(v1.AssignmentParty)(0),                // 60: motesplats.events.v1.AssignmentParty
+	(v12.Gender)(0),                        // 61: motesplats.type.v1.Gender
 }
 var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	0,  // 0: motesplats.guides.v1.Eligibility.entitlement:type_name -> motesplats.guides.v1.Entitlement
-	7,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
-	50, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	8,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
+	55, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
-	49, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
-	50, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	50, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	50, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	51, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
-	10, // 9: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
-	52, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	50, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
-	50, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
-	50, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
-	53, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
-	54, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
-	55, // 16: motesplats.guides.v1.Assignment.declined_by:type_name -> motesplats.events.v1.AssignmentParty
-	50, // 17: motesplats.guides.v1.Assignment.start_time:type_name -> google.protobuf.Timestamp
-	5,  // 18: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	54, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
+	55, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	55, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	55, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	56, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
+	11, // 9: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
+	57, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	55, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
+	55, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
+	55, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
+	58, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	59, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
+	60, // 16: motesplats.guides.v1.Assignment.declined_by:type_name -> motesplats.events.v1.AssignmentParty
+	55, // 17: motesplats.guides.v1.Assignment.start_time:type_name -> google.protobuf.Timestamp
+	6,  // 18: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
 	0,  // 19: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
-	5,  // 20: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
-	6,  // 21: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 22: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	6,  // 23: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
-	8,  // 24: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
+	6,  // 20: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
+	7,  // 21: motesplats.guides.v1.GetEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	7,  // 22: motesplats.guides.v1.UpdateEligibilityRulesRequest.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	7,  // 23: motesplats.guides.v1.UpdateEligibilityRulesResponse.rules:type_name -> motesplats.guides.v1.EligibilityRules
+	9,  // 24: motesplats.guides.v1.ListGuideOrganisationsResponse.organisations:type_name -> motesplats.guides.v1.GuideOrganisation
 	2,  // 25: motesplats.guides.v1.StartAssignmentJobRequest.quotas:type_name -> motesplats.guides.v1.QuotaKind
-	9,  // 26: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
-	9,  // 27: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
-	51, // 28: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
-	11, // 29: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
-	9,  // 30: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
-	9,  // 31: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
-	53, // 32: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	11, // 33: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 34: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 35: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	11, // 36: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	3,  // 37: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	54, // 38: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
-	11, // 39: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	11, // 40: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	52, // 41: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	11, // 42: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 43: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	44, // 44: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	47, // 45: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
-	51, // 46: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
-	55, // 47: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
-	56, // 48: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	50, // 49: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	50, // 50: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	12, // 51: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	14, // 52: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	16, // 53: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	18, // 54: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	20, // 55: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	22, // 56: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	24, // 57: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	28, // 58: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
-	30, // 59: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
-	26, // 60: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	34, // 61: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	32, // 62: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
-	36, // 63: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	38, // 64: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
-	40, // 65: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
-	42, // 66: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	45, // 67: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	13, // 68: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	15, // 69: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	17, // 70: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	19, // 71: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	21, // 72: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	23, // 73: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	25, // 74: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	29, // 75: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
-	31, // 76: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
-	27, // 77: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	35, // 78: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	33, // 79: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
-	37, // 80: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	39, // 81: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
-	41, // 82: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
-	43, // 83: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	46, // 84: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	68, // [68:85] is the sub-list for method output_type
-	51, // [51:68] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	10, // 26: motesplats.guides.v1.StartAssignmentJobResponse.job:type_name -> motesplats.guides.v1.Job
+	10, // 27: motesplats.guides.v1.GetJobResponse.job:type_name -> motesplats.guides.v1.Job
+	3,  // 28: motesplats.guides.v1.UnassignedNewcomer.reason:type_name -> motesplats.guides.v1.UnassignedReason
+	27, // 29: motesplats.guides.v1.UnassignedNewcomer.full_units:type_name -> motesplats.guides.v1.FullUnit
+	28, // 30: motesplats.guides.v1.ListUnassignedResponse.unassigned:type_name -> motesplats.guides.v1.UnassignedNewcomer
+	56, // 31: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	12, // 32: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
+	10, // 33: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
+	10, // 34: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
+	58, // 35: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	12, // 36: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	12, // 37: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 38: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	12, // 39: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 40: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	59, // 41: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	12, // 42: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	12, // 43: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	57, // 44: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	12, // 45: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	5,  // 46: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	49, // 47: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	52, // 48: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	56, // 49: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
+	60, // 50: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
+	61, // 51: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	55, // 52: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	55, // 53: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	13, // 54: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	15, // 55: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	17, // 56: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	19, // 57: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	21, // 58: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	23, // 59: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	25, // 60: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	33, // 61: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
+	35, // 62: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
+	29, // 63: motesplats.guides.v1.GuideService.ListUnassigned:input_type -> motesplats.guides.v1.ListUnassignedRequest
+	31, // 64: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	39, // 65: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	37, // 66: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
+	41, // 67: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	43, // 68: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
+	45, // 69: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
+	47, // 70: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	50, // 71: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	14, // 72: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	16, // 73: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	18, // 74: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	20, // 75: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	22, // 76: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	24, // 77: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	26, // 78: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	34, // 79: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
+	36, // 80: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
+	30, // 81: motesplats.guides.v1.GuideService.ListUnassigned:output_type -> motesplats.guides.v1.ListUnassignedResponse
+	32, // 82: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	40, // 83: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	38, // 84: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
+	42, // 85: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	44, // 86: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
+	46, // 87: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
+	48, // 88: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	51, // 89: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	72, // [72:90] is the sub-list for method output_type
+	54, // [54:72] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }
@@ -3763,8 +4137,8 @@ func file_motesplats_guides_v1_guides_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_guides_v1_guides_proto_rawDesc), len(file_motesplats_guides_v1_guides_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   45,
+			NumEnums:      6,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	GuideService_GetJob_FullMethodName                 = "/motesplats.guides.v1.GuideService/GetJob"
 	GuideService_ListJobs_FullMethodName               = "/motesplats.guides.v1.GuideService/ListJobs"
 	GuideService_WatchJob_FullMethodName               = "/motesplats.guides.v1.GuideService/WatchJob"
+	GuideService_ListUnassigned_FullMethodName         = "/motesplats.guides.v1.GuideService/ListUnassigned"
 	GuideService_ListAssignments_FullMethodName        = "/motesplats.guides.v1.GuideService/ListAssignments"
 	GuideService_ApproveAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/ApproveAssignment"
 	GuideService_RejectAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/RejectAssignment"
@@ -82,6 +83,9 @@ type GuideServiceClient interface {
 	// 5 s while nothing changes (the heartbeat the response header declares,
 	// ADR 0145).
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchJobResponse], error)
+	// ListUnassigned pages through the entitled newcomers a finished job
+	// left without a proposal, each with the reason.
+	ListUnassigned(ctx context.Context, in *ListUnassignedRequest, opts ...grpc.CallOption) (*ListUnassignedResponse, error)
 	// ListAssignments pages through assignments.
 	ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error)
 	// ApproveAssignment approves a proposed assignment.
@@ -215,6 +219,16 @@ func (c *guideServiceClient) WatchJob(ctx context.Context, in *WatchJobRequest, 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type GuideService_WatchJobClient = grpc.ServerStreamingClient[WatchJobResponse]
 
+func (c *guideServiceClient) ListUnassigned(ctx context.Context, in *ListUnassignedRequest, opts ...grpc.CallOption) (*ListUnassignedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListUnassignedResponse)
+	err := c.cc.Invoke(ctx, GuideService_ListUnassigned_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guideServiceClient) ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAssignmentsResponse)
@@ -333,6 +347,9 @@ type GuideServiceServer interface {
 	// 5 s while nothing changes (the heartbeat the response header declares,
 	// ADR 0145).
 	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[WatchJobResponse]) error
+	// ListUnassigned pages through the entitled newcomers a finished job
+	// left without a proposal, each with the reason.
+	ListUnassigned(context.Context, *ListUnassignedRequest) (*ListUnassignedResponse, error)
 	// ListAssignments pages through assignments.
 	ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error)
 	// ApproveAssignment approves a proposed assignment.
@@ -393,6 +410,9 @@ func (UnimplementedGuideServiceServer) ListJobs(context.Context, *ListJobsReques
 }
 func (UnimplementedGuideServiceServer) WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[WatchJobResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchJob not implemented")
+}
+func (UnimplementedGuideServiceServer) ListUnassigned(context.Context, *ListUnassignedRequest) (*ListUnassignedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListUnassigned not implemented")
 }
 func (UnimplementedGuideServiceServer) ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAssignments not implemented")
@@ -594,6 +614,24 @@ func _GuideService_WatchJob_Handler(srv interface{}, stream grpc.ServerStream) e
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type GuideService_WatchJobServer = grpc.ServerStreamingServer[WatchJobResponse]
 
+func _GuideService_ListUnassigned_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListUnassignedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuideServiceServer).ListUnassigned(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuideService_ListUnassigned_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuideServiceServer).ListUnassigned(ctx, req.(*ListUnassignedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuideService_ListAssignments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAssignmentsRequest)
 	if err := dec(in); err != nil {
@@ -776,6 +814,10 @@ var GuideService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListJobs",
 			Handler:    _GuideService_ListJobs_Handler,
+		},
+		{
+			MethodName: "ListUnassigned",
+			Handler:    _GuideService_ListUnassigned_Handler,
 		},
 		{
 			MethodName: "ListAssignments",

@@ -57,6 +57,9 @@ const (
 	// GuidesServiceWatchGuideJobProcedure is the fully-qualified name of the GuidesService's
 	// WatchGuideJob RPC.
 	GuidesServiceWatchGuideJobProcedure = "/motesplats.gateway.v1.GuidesService/WatchGuideJob"
+	// GuidesServiceListGuideUnassignedProcedure is the fully-qualified name of the GuidesService's
+	// ListGuideUnassigned RPC.
+	GuidesServiceListGuideUnassignedProcedure = "/motesplats.gateway.v1.GuidesService/ListGuideUnassigned"
 	// GuidesServiceListGuideAssignmentsProcedure is the fully-qualified name of the GuidesService's
 	// ListGuideAssignments RPC.
 	GuidesServiceListGuideAssignmentsProcedure = "/motesplats.gateway.v1.GuidesService/ListGuideAssignments"
@@ -109,6 +112,10 @@ type GuidesServiceClient interface {
 	// WatchGuideJob streams a job after every change until it finishes, and
 	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(context.Context, *connect.Request[v1.WatchGuideJobRequest]) (*connect.ServerStreamForClient[v1.WatchGuideJobResponse], error)
+	// ListGuideUnassigned pages through the entitled newcomers a finished
+	// job left without a guide, with their names and why (the job's "21
+	// utan plats" made into people). Audited as a read of each newcomer.
+	ListGuideUnassigned(context.Context, *connect.Request[v1.ListGuideUnassignedRequest]) (*connect.Response[v1.ListGuideUnassignedResponse], error)
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
 	// the explanation of each score.
@@ -198,6 +205,13 @@ func NewGuidesServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listGuideUnassigned: connect.NewClient[v1.ListGuideUnassignedRequest, v1.ListGuideUnassignedResponse](
+			httpClient,
+			baseURL+GuidesServiceListGuideUnassignedProcedure,
+			connect.WithSchema(guidesServiceMethods.ByName("ListGuideUnassigned")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		listGuideAssignments: connect.NewClient[v1.ListGuideAssignmentsRequest, v1.ListGuideAssignmentsResponse](
 			httpClient,
 			baseURL+GuidesServiceListGuideAssignmentsProcedure,
@@ -261,6 +275,7 @@ type guidesServiceClient struct {
 	getGuideJob                 *connect.Client[v1.GetGuideJobRequest, v1.GetGuideJobResponse]
 	listGuideJobs               *connect.Client[v1.ListGuideJobsRequest, v1.ListGuideJobsResponse]
 	watchGuideJob               *connect.Client[v1.WatchGuideJobRequest, v1.WatchGuideJobResponse]
+	listGuideUnassigned         *connect.Client[v1.ListGuideUnassignedRequest, v1.ListGuideUnassignedResponse]
 	listGuideAssignments        *connect.Client[v1.ListGuideAssignmentsRequest, v1.ListGuideAssignmentsResponse]
 	approveGuideAssignment      *connect.Client[v1.ApproveGuideAssignmentRequest, v1.ApproveGuideAssignmentResponse]
 	rejectGuideAssignment       *connect.Client[v1.RejectGuideAssignmentRequest, v1.RejectGuideAssignmentResponse]
@@ -310,6 +325,11 @@ func (c *guidesServiceClient) ListGuideJobs(ctx context.Context, req *connect.Re
 // WatchGuideJob calls motesplats.gateway.v1.GuidesService.WatchGuideJob.
 func (c *guidesServiceClient) WatchGuideJob(ctx context.Context, req *connect.Request[v1.WatchGuideJobRequest]) (*connect.ServerStreamForClient[v1.WatchGuideJobResponse], error) {
 	return c.watchGuideJob.CallServerStream(ctx, req)
+}
+
+// ListGuideUnassigned calls motesplats.gateway.v1.GuidesService.ListGuideUnassigned.
+func (c *guidesServiceClient) ListGuideUnassigned(ctx context.Context, req *connect.Request[v1.ListGuideUnassignedRequest]) (*connect.Response[v1.ListGuideUnassignedResponse], error) {
+	return c.listGuideUnassigned.CallUnary(ctx, req)
 }
 
 // ListGuideAssignments calls motesplats.gateway.v1.GuidesService.ListGuideAssignments.
@@ -378,6 +398,10 @@ type GuidesServiceHandler interface {
 	// WatchGuideJob streams a job after every change until it finishes, and
 	// repeats it unchanged every few seconds while nothing changes.
 	WatchGuideJob(context.Context, *connect.Request[v1.WatchGuideJobRequest], *connect.ServerStream[v1.WatchGuideJobResponse]) error
+	// ListGuideUnassigned pages through the entitled newcomers a finished
+	// job left without a guide, with their names and why (the job's "21
+	// utan plats" made into people). Audited as a read of each newcomer.
+	ListGuideUnassigned(context.Context, *connect.Request[v1.ListGuideUnassignedRequest]) (*connect.Response[v1.ListGuideUnassignedResponse], error)
 	// ListGuideAssignments pages through assignments (proposals are those in
 	// status PROPOSED) with the newcomer's and the organisation's names and
 	// the explanation of each score.
@@ -463,6 +487,13 @@ func NewGuidesServiceHandler(svc GuidesServiceHandler, opts ...connect.HandlerOp
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	guidesServiceListGuideUnassignedHandler := connect.NewUnaryHandler(
+		GuidesServiceListGuideUnassignedProcedure,
+		svc.ListGuideUnassigned,
+		connect.WithSchema(guidesServiceMethods.ByName("ListGuideUnassigned")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	guidesServiceListGuideAssignmentsHandler := connect.NewUnaryHandler(
 		GuidesServiceListGuideAssignmentsProcedure,
 		svc.ListGuideAssignments,
@@ -531,6 +562,8 @@ func NewGuidesServiceHandler(svc GuidesServiceHandler, opts ...connect.HandlerOp
 			guidesServiceListGuideJobsHandler.ServeHTTP(w, r)
 		case GuidesServiceWatchGuideJobProcedure:
 			guidesServiceWatchGuideJobHandler.ServeHTTP(w, r)
+		case GuidesServiceListGuideUnassignedProcedure:
+			guidesServiceListGuideUnassignedHandler.ServeHTTP(w, r)
 		case GuidesServiceListGuideAssignmentsProcedure:
 			guidesServiceListGuideAssignmentsHandler.ServeHTTP(w, r)
 		case GuidesServiceApproveGuideAssignmentProcedure:
@@ -586,6 +619,10 @@ func (UnimplementedGuidesServiceHandler) ListGuideJobs(context.Context, *connect
 
 func (UnimplementedGuidesServiceHandler) WatchGuideJob(context.Context, *connect.Request[v1.WatchGuideJobRequest], *connect.ServerStream[v1.WatchGuideJobResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.GuidesService.WatchGuideJob is not implemented"))
+}
+
+func (UnimplementedGuidesServiceHandler) ListGuideUnassigned(context.Context, *connect.Request[v1.ListGuideUnassignedRequest]) (*connect.Response[v1.ListGuideUnassignedResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.GuidesService.ListGuideUnassigned is not implemented"))
 }
 
 func (UnimplementedGuidesServiceHandler) ListGuideAssignments(context.Context, *connect.Request[v1.ListGuideAssignmentsRequest]) (*connect.Response[v1.ListGuideAssignmentsResponse], error) {

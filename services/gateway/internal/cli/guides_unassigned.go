@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+)
+
+// listGuideUnassigned prints the entitled newcomers guides job id left
+// without a guide, each with why in the web app's words (ADR 0158), as mp
+// jobs unmatched does for mentoring: the job's "utan plats" made into
+// people to follow up.
+func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceClient, id string, e env) error {
+	return pages(func(token string) (string, error) {
+		res, err := g.ListGuideUnassigned(ctx, connect.NewRequest(&gatewayv1.ListGuideUnassignedRequest{JobId: id, PageSize: 500, PageToken: token}))
+		if err != nil {
+			return "", err
+		}
+		for _, u := range res.Msg.GetUnassigned() {
+			why := e.code("guides.unassigned.", u.GetReason().String(), "UNASSIGNED_REASON_")
+			if len(u.GetFullUnits()) > 0 {
+				units := make([]string, 0, len(u.GetFullUnits()))
+				for _, f := range u.GetFullUnits() {
+					units = append(units, e.d("guides.unassigned.unit", "Organisation", f.GetOrganisationName(),
+						"Language", e.code("guides.lang.", f.GetLanguage(), ""), "Score", f.GetScore()))
+				}
+				why = e.d("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))
+			}
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), u.GetParticipantName(), muniName(u.GetMunicipalityCode()), why)
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+}
