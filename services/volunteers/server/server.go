@@ -41,6 +41,21 @@ type Options struct {
 	// StoreHooks inject faults into the volunteers' repository in tests
 	// (a writer that dies before a move's check); nil in production.
 	StoreHooks *store.Hooks
+	// Hooks, when not nil, are called at points of a volunteer's update,
+	// so a crash test can kill the process exactly there. Nil in
+	// production.
+	Hooks *Hooks
+}
+
+// Hooks are the points of a volunteer's move a crash test stops the
+// process at (docs/adr/0157). Each may be nil.
+type Hooks struct {
+	// BeforeMoveCheck runs once a move to organisation org is stored and
+	// before the check that may undo it (ADR 0152).
+	BeforeMoveCheck func(volunteer, org string)
+	// BeforeUpdateAnswer runs once an UpdateVolunteer is done (stood or
+	// undone), before its answer, err, is sent.
+	BeforeUpdateAnswer func(err error)
 }
 
 // Run serves the volunteers service on addr until ctx ends. ready, if not
@@ -84,6 +99,9 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	// the relay when its writer dies first (ADR 0156); an update that
 	// keeps the organisation reads nothing and stores nothing more.
 	vcfg.ConfirmUpdate = func(ctx context.Context, _, after *pb.Volunteer) error {
+		if o.Hooks != nil && o.Hooks.BeforeMoveCheck != nil {
+			o.Hooks.BeforeMoveCheck(after.GetId(), after.GetOrganisationId())
+		}
 		return stillOpen(ctx, after)
 	}
 	vcfg.CheckUpdate = func(before, after *pb.Volunteer) bool {
@@ -123,12 +141,28 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		vsvc.RecordIDs(pool)
 	}
 
+	unary := []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)}
+	if o.Hooks != nil && o.Hooks.BeforeUpdateAnswer != nil {
+		unary = append(unary, beforeUpdateAnswer(o.Hooks.BeforeUpdateAnswer))
+	}
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
-		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
+		UnaryInterceptors:  unary,
 		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
 		MaxRecvMsgSize:     MaxRecvMsgSize,
 	})
 	pb.RegisterVolunteerServiceServer(srv, grpcapi.New(vsvc, osvc))
 	return service.Serve(ctx, "volunteers", addr, srv, hs, d, ready)
+}
+
+// beforeUpdateAnswer calls hook with UpdateVolunteer's outcome before
+// the answer goes back.
+func beforeUpdateAnswer(hook func(error)) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		res, err := h(ctx, req)
+		if info.FullMethod == pb.VolunteerService_UpdateVolunteer_FullMethodName {
+			hook(err)
+		}
+		return res, err
+	}
 }
