@@ -37,11 +37,18 @@ import (
 const senderDirEnv = "MP_NOTIFY_SENDER_DIR"
 
 // TestMain lets the test binary double as the notify process the kill
-// test SIGKILLs mid-send.
+// tests SIGKILL mid-send and mid-erasure.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(senderDirEnv); dir != "" {
 		if err := runSender(dir); err != nil {
 			fmt.Fprintln(os.Stderr, "notify sender:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	if dir := os.Getenv(handlerDirEnv); dir != "" {
+		if err := runHandler(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "notify handler:", err)
 			os.Exit(2)
 		}
 		os.Exit(0)
