@@ -230,6 +230,11 @@ func (g *Gateway) UpdateVolunteer(ctx context.Context, c Caller, v *volunteersv1
 		return nil, err
 	}
 	res, err := g.Backend.Volunteers.UpdateVolunteer(sctx, &volunteersv1.UpdateVolunteerRequest{Volunteer: v, UpdateMask: mask(paths)})
+	if err != nil {
+		// A refused move was stored, then undone without an event (ADR
+		// 0152): a view read meanwhile would show it for the cache's TTL.
+		g.Backend.ForgetVolunteer(ctx, v.GetId())
+	}
 	if err := g.record(ctx, c, "update", "volunteer", v.GetId(), err); err != nil {
 		return nil, err
 	}
