@@ -216,19 +216,26 @@ func TestCrashAfterMoveUndone(t *testing.T) {
 
 // TestCrashAfterMoveWrittenTargetRemoved: the writer dies after the move
 // is stored, and the target's removal lands before anyone checks the
-// move. The store's relay publishes the move without its check (ADR 0152
-// Left), so the volunteer stands, announced, in an organisation nobody
-// has.
+// move. Before ADR 0156 the store's relay published the move unchecked:
+// the volunteer stood, announced, in an organisation nobody has. Now the
+// relay makes the owed check after its grace, undoes the move, and
+// nothing of it is announced; the user's retry is refused.
 func TestCrashAfterMoveWrittenTargetRemoved(t *testing.T) {
-	t.Skip("the relay publishes a move whose writer died without its check: pkg/store is fixed under ADR 0156 (branch orgmove2)")
 	t.Parallel()
-	h, id, from, _, _ := moveCrash(t, moveWritten, func(n *testutil.NATS, to string) {
+	h, id, from, _, move := moveCrash(t, moveWritten, func(n *testutil.NATS, to string) {
 		if err := removeUnderway(testutil.Context(t), n.JS, to); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if got := orgOf(t, h, id); got != from {
-		t.Errorf("after the restart the volunteer acts for %s, a removed organisation; want %s", got, from)
+	// Until the relay's check the entry shows the move (ADR 0156).
+	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+		if got := orgOf(t, h, id); got != from {
+			return fmt.Errorf("the volunteer acts for %s, a removed organisation; want %s once the relay checked", got, from)
+		}
+		return nil
+	})
+	if _, err := h.client.UpdateVolunteer(testutil.Context(t), move, h.as(t, admin)); status.Code(err) == codes.OK {
+		t.Error("the user's retry of the move into a removed organisation was answered OK")
 	}
 	if n := settledEvents(t, h, id); n != 0 {
 		t.Errorf("the unchecked move into a removed organisation was announced %d times, want never", n)
