@@ -2,6 +2,7 @@ package grpcx
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -145,6 +146,36 @@ func mustDial(t *testing.T, target string) *grpc.ClientConn {
 	return cc
 }
 
+// state is the replica process's state letter from /proc ("T" when
+// stopped), or "" where it cannot be read.
+func (r *replica) state() string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.cmd.Process.Pid))
+	if err != nil {
+		return ""
+	}
+	// pid (comm) state ...: comm may hold spaces, so read after its ")".
+	rest := raw[bytes.LastIndexByte(raw, ')')+1:]
+	if f := strings.Fields(string(rest)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// waitStopped waits until the kernel shows the replica stopped, so a
+// call sent next cannot be answered by it in the moment before its stop
+// takes effect (a CI run saw such a write answered). Where /proc cannot
+// be read it waits for nothing.
+func (r *replica) waitStopped(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for st := r.state(); st != "" && st != "T" && st != "t"; st = r.state() {
+		if time.Now().After(deadline) {
+			t.Fatalf("replica %s not stopped 10 s after SIGSTOP (state %q)", r.addr, st)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func (r *replica) signal(t *testing.T, s syscall.Signal) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(s); err != nil {
@@ -187,10 +218,13 @@ func TestDial_StalledReplicaIsLeftOut(t *testing.T) {
 	}
 
 	a.signal(t, syscall.SIGSTOP)
+	a.waitStopped(t)
 	// A write that may not be repeated, to the stopped replica alone.
 	unrepeatable := make(chan error, 1)
+	var answeredBy peer.Peer
 	go func() {
-		unrepeatable <- alone.Invoke(ctx, "/motesplats.test.v1.Things/ApproveThing", &emptypb.Empty{}, &emptypb.Empty{})
+		unrepeatable <- alone.Invoke(ctx, "/motesplats.test.v1.Things/ApproveThing", &emptypb.Empty{}, &emptypb.Empty{},
+			grpc.Peer(&answeredBy))
 	}()
 	for i := range 10 {
 		addr, err := check()
@@ -209,7 +243,8 @@ func TestDial_StalledReplicaIsLeftOut(t *testing.T) {
 	}
 	err := <-unrepeatable
 	if status.Code(err) != codes.Unavailable || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Fatalf("write without a request id to the stopped replica: %v, want Unavailable before the test's deadline", err)
+		t.Fatalf("write without a request id to the stopped replica (%s, state %q): %v from %v, want Unavailable before the test's deadline",
+			a.addr, a.state(), err, answeredBy.Addr)
 	}
 
 	a.signal(t, syscall.SIGCONT)
