@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 //go:embed municipalities.csv
@@ -25,6 +27,7 @@ type Municipality struct {
 
 type table struct {
 	byCode map[string]Municipality
+	byName map[string]Municipality // by nameKey of the name
 	all    []Municipality
 }
 
@@ -36,10 +39,11 @@ var load = sync.OnceValue(func() table {
 	if err != nil {
 		panic(fmt.Sprintf("municipality: embedded table: %v", err))
 	}
-	t := table{byCode: make(map[string]Municipality, len(rows))}
+	t := table{byCode: make(map[string]Municipality, len(rows)), byName: make(map[string]Municipality, len(rows))}
 	for _, r := range rows[1:] {
 		m := Municipality{Code: r[0], Name: r[1], CountyCode: r[2], CountyName: r[3]}
 		t.byCode[m.Code] = m
+		t.byName[nameKey(m.Name)] = m
 		t.all = append(t.all, m)
 	}
 	sort.Slice(t.all, func(i, j int) bool { return t.all[i].Code < t.all[j].Code })
@@ -50,6 +54,25 @@ var load = sync.OnceValue(func() table {
 func Lookup(code string) (Municipality, bool) {
 	m, ok := load().byCode[code]
 	return m, ok
+}
+
+// ByName returns the municipality a person typed by name: any case,
+// composed or not, with or without a trailing "kommun" ("Malmö kommun" is
+// Malmö), spaces around and inside ignored. The web's fields and mp's
+// flags take names as well as codes (ADR 0092, 0154); both look them up
+// here so they agree on what a name is.
+func ByName(name string) (Municipality, bool) {
+	m, ok := load().byName[nameKey(name)]
+	return m, ok
+}
+
+// nameKey is a name as ByName compares it.
+func nameKey(s string) string {
+	s = norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
+	if k, ok := strings.CutSuffix(s, " kommun"); ok && k != "" {
+		s = k
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Valid reports whether code is a municipality's SCB code.

@@ -27,3 +27,25 @@ func TestTable(t *testing.T) {
 		t.Error("SameCounty wrong")
 	}
 }
+
+// TestByName: names as people type them find their municipality; what
+// only looks like one does not.
+func TestByName(t *testing.T) {
+	for _, tc := range []struct{ typed, code string }{
+		{"Stockholm", "0180"},
+		{"  malmö KOMMUN ", "1280"},
+		{"Malmo\u0308", "1280"}, // decomposed ö
+		{"Upplands  Väsby", "0114"},
+		{"Kalmar kommun", "0880"},
+	} {
+		m, ok := ByName(tc.typed)
+		if !ok || m.Code != tc.code {
+			t.Errorf("ByName(%q) = %v %v, want %s", tc.typed, m, ok, tc.code)
+		}
+	}
+	for _, typed := range []string{"", "kommun", "Stockholms län", "0180", "Malmöö"} {
+		if m, ok := ByName(typed); ok {
+			t.Errorf("ByName(%q) = %v, want none", typed, m)
+		}
+	}
+}

@@ -3,9 +3,6 @@ package cli
 import (
 	"flag"
 	"strings"
-	"sync"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/motesplats/motesplats/pkg/municipality"
 )
@@ -17,32 +14,12 @@ import (
 // services still get codes. A name no municipality has is passed on as
 // typed, for the service to refuse in its words.
 
-// muniByName maps a municipality's name, in muniKey form, to its code.
-var muniByName = sync.OnceValue(func() map[string]string {
-	all := municipality.All()
-	out := make(map[string]string, len(all))
-	for _, m := range all {
-		out[muniKey(m.Name)] = m.Code
-	}
-	return out
-})
-
-// muniKey is a typed name as looked up: trimmed, lower case, composed,
-// without a trailing "kommun", inner spaces single.
-func muniKey(s string) string {
-	s = norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
-	if k, ok := strings.CutSuffix(s, " kommun"); ok && k != "" {
-		s = k
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // muniCode is one typed municipality as its code: a known name's code,
 // else what was typed (trimmed).
 func muniCode(s string) string {
 	s = strings.TrimSpace(s)
-	if code, ok := muniByName()[muniKey(s)]; ok {
-		return code
+	if m, ok := municipality.ByName(s); ok {
+		return m.Code
 	}
 	return s
 }

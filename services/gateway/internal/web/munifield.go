@@ -4,9 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/municipality"
@@ -18,26 +15,6 @@ import (
 // (ADR 0092), or by SCB code for those who know them. The services still
 // get codes. 290 checkboxes or a multiple select of 290 options would be
 // harder to use with a keyboard than typing two names.
-
-// muniByName maps a municipality's name, in muniKey form, to its code.
-var muniByName = sync.OnceValue(func() map[string]string {
-	all := municipality.All()
-	out := make(map[string]string, len(all))
-	for _, m := range all {
-		out[muniKey(m.Name)] = m.Code
-	}
-	return out
-})
-
-// muniKey is a typed name as looked up: trimmed, lower case, composed,
-// without a trailing "kommun" ("Malmö kommun" is Malmö).
-func muniKey(s string) string {
-	s = norm.NFC.String(strings.ToLower(strings.TrimSpace(s)))
-	if k, ok := strings.CutSuffix(s, " kommun"); ok && k != "" {
-		s = strings.TrimSpace(k)
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
 
 // municipalityCodes resolves a comma-separated list of municipalities,
 // each a name or an SCB code, into codes in the order given, each once.
@@ -54,7 +31,9 @@ func municipalityCodes(line string) (codes, unknown []string) {
 		}
 		code, ok := e, strings.Trim(e, "0123456789") == ""
 		if !ok {
-			code, ok = muniByName()[muniKey(e)]
+			var m municipality.Municipality
+			m, ok = municipality.ByName(e)
+			code = m.Code
 		}
 		switch {
 		case !ok:
