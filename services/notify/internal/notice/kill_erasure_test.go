@@ -57,31 +57,11 @@ func runConsumers(ctx context.Context, js jetstream.JetStream, kr *seal.Keyring,
 // runHandler is the child: notify's erasure consumers on the parent's
 // NATS, running until the process is killed.
 func runHandler(dir string) error {
-	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return err
-	}
-	var c childConfig
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return err
-	}
-	nc, err := nats.Connect(c.NATSURL)
-	if err != nil {
-		return err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	kek, err := seal.ParseKEK(c.KEK)
+	_, js, kr, err := openChild(dir)
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	kr, err := seal.Open(ctx, js, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		return err
-	}
 	svc, _, err := killReplica(ctx, js, kr, "127.0.0.1:1", "killed-handler", 0, time.Minute)
 	if err != nil {
 		return err

@@ -99,34 +99,41 @@ func killReplica(ctx context.Context, js jetstream.JetStream, kr *seal.Keyring, 
 	return svc, func() { msgs.Close(); lnk.Close(); tr.Close() }, nil
 }
 
-// runSender is the child: a notify sender on the parent's NATS that runs
-// until it is killed.
-func runSender(dir string) error {
+// openChild is what every kill test's child starts from: the parent's
+// config, a connection to its NATS and a keyring under its KEK.
+func openChild(dir string) (childConfig, jetstream.JetStream, *seal.Keyring, error) {
+	var c childConfig
 	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
-		return err
+		return c, nil, nil, err
 	}
-	var c childConfig
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return err
+		return c, nil, nil, err
 	}
 	nc, err := nats.Connect(c.NATSURL)
 	if err != nil {
-		return err
+		return c, nil, nil, err
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return err
+		return c, nil, nil, err
 	}
 	kek, err := seal.ParseKEK(c.KEK)
+	if err != nil {
+		return c, nil, nil, err
+	}
+	kr, err := seal.Open(context.Background(), js, seal.Config{KEKs: []seal.KEK{kek}})
+	return c, js, kr, err
+}
+
+// runSender is the child: a notify sender on the parent's NATS that runs
+// until it is killed.
+func runSender(dir string) error {
+	c, js, kr, err := openChild(dir)
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	kr, err := seal.Open(ctx, js, seal.Config{KEKs: []seal.KEK{kek}})
-	if err != nil {
-		return err
-	}
 	svc, _, err := killReplica(ctx, js, kr, c.SMTPAddr, "killed-replica", c.People, c.Lease)
 	if err != nil {
 		return err
