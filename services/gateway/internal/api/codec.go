@@ -7,6 +7,8 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
 )
 
 // errNotProto is a programming error: every gateway message is protobuf.
@@ -39,9 +41,23 @@ func (protoCodec) Unmarshal(b []byte, m any) error {
 	// generated from a schema, so a field this gateway does not know is a
 	// newer schema's, not a typing error (ADR 0118).
 	if err := (proto.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, pm); err != nil {
-		return errors.New("the body is not this method's request in protobuf: " + reason(err))
+		refuseBody(pm, "is not this method's request in protobuf: "+reason(err))
 	}
 	return nil
+}
+
+// bodyField is the path of a violation about the body as a whole: no
+// field of the request can be named when the body does not decode.
+const bodyField = ""
+
+// refuseBody leaves in m a refusal with one violation about the whole
+// body, for strictJSON to answer like any other refused request: a body
+// that does not decode is InvalidArgument with a field violation, not a
+// bare decoder message (ADR 0154, addendum).
+func refuseBody(m proto.Message, what string) {
+	v := &apperr.Validator{}
+	v.Add(bodyField, "the body "+what)
+	markRefused(m, v)
 }
 
 type jsonCodec struct{ name string }
@@ -70,7 +86,8 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 		return errNotProto
 	}
 	if len(b) == 0 {
-		return errors.New("the body is empty; send a JSON object")
+		refuseBody(pm, "is empty; send one JSON object")
+		return nil
 	}
 	err := protojson.Unmarshal(b, pm)
 	if err == nil {
@@ -82,7 +99,8 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 		markRefused(pm, v)
 		return nil
 	}
-	return errors.New("the body is not this method's request in JSON: " + withoutValue(reason(err)))
+	refuseBody(pm, "is not this method's request in JSON: "+withoutValue(reason(err))+"; send one JSON object")
+	return nil
 }
 
 // quotedValue finds the caller's value where protojson quotes it: after

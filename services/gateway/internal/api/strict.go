@@ -387,7 +387,7 @@ func refusal(m proto.Message) error {
 	if !found {
 		return nil
 	}
-	e := &apperr.Error{Code: apperr.Invalid, Message: "invalid request: the JSON has fields or values this method does not take; nothing was done"}
+	e := &apperr.Error{Code: apperr.Invalid, Message: "invalid request: nothing was done; the field violations say what to change"}
 	for _, fv := range br.GetFieldViolations() {
 		e.Violations = append(e.Violations, apperr.FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
 	}

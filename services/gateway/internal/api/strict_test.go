@@ -135,8 +135,8 @@ func TestDecodeErrorsEchoNoValue(t *testing.T) {
 		{`{"volunteer":{"createTime":"Sigrid Lind"}}`, "volunteer.create_time: " + timestampText},
 		{`{"volunteer":{"contact":{"email":"Sigrid Lind","phone":{"n":"Sigrid"}}}}`, "volunteer.contact.phone: " + textText},
 		{`{"volunteer":"Sigrid Lind"}`, "volunteer: " + objectText},
-		{`Sigrid Lind`, "invalid value"},
-		{`{"volunteer":{"givenName":"Sigrid Lind",}}`, "unexpected token"},
+		{`Sigrid Lind`, ": the body is not this method's request in JSON: syntax error (line 1:1): invalid value; send one JSON object"},
+		{`{"volunteer":{"givenName":"Sigrid Lind",}}`, ": the body is not this method's request in JSON: syntax error (line 1:41): unexpected token"},
 	} {
 		m := &gatewayv1.CreateVolunteerRequest{}
 		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.in), m)
@@ -149,6 +149,45 @@ func TestDecodeErrorsEchoNoValue(t *testing.T) {
 		}
 		if !strings.Contains(got, tt.want) || strings.Contains(got, "Sigrid") {
 			t.Errorf("%s: %q, want %q and no value", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestBodyThatDoesNotDecodeIsAViolation: a body that is not JSON at all,
+// an empty one, or bytes that are no protobuf message is refused with one
+// violation about the whole body (field ""), as every other refusal is,
+// and the message is left empty for the service never to see.
+func TestBodyThatDoesNotDecodeIsAViolation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		c    interface {
+			Unmarshal([]byte, any) error
+		}
+		in, want string
+	}{
+		{"array", jsonCodec{"json"}, `[]`, "the body is not this method's request in JSON"},
+		{"null", jsonCodec{"json"}, `null`, "the body is not this method's request in JSON"},
+		{"nul byte", jsonCodec{"json"}, "{\x00}", "the body is not this method's request in JSON"},
+		{"empty", jsonCodec{"json"}, ``, "the body is empty; send one JSON object"},
+		{"truncated protobuf", protoCodec{}, "\x0a\x05ab", "the body is not this method's request in protobuf"},
+	} {
+		m := &gatewayv1.CreateVolunteerRequest{}
+		if err := tt.c.Unmarshal([]byte(tt.in), m); err != nil {
+			t.Errorf("%s: the codec answered %v itself, want the refusal left for the interceptor", tt.name, err)
+			continue
+		}
+		err := refusal(m)
+		if apperr.ErrorCode(err) != apperr.Invalid {
+			t.Errorf("%s: %v, want Invalid", tt.name, err)
+			continue
+		}
+		vs := apperr.Violations(err)
+		if len(vs) != 1 || vs[0].Field != "" || !strings.Contains(vs[0].Description, tt.want) {
+			t.Errorf("%s: violations %+v, want one about the body saying %q", tt.name, vs, tt.want)
+		}
+		if m.GetVolunteer() != nil {
+			t.Errorf("%s: the refused message kept a volunteer", tt.name)
 		}
 	}
 }
