@@ -110,6 +110,12 @@ func (r *Repo[T]) openRecord(ctx context.Context, key string, rec *storev1.Recor
 // shred erases the data key of the record removed under key, as the last
 // step of an erasure before its key is purged: every revision and every
 // event sealed for the person becomes unreadable, on disk and in backups.
+// Only a record keyed by its person's id is its person's erasure: a
+// record about a person kept under another key (a seating, sealed with
+// its guest's key; a message, with its recipient's) may be purged for
+// someone else's erasure (the seating's host), and its person's key is
+// shredded by their own service when they are erased. Shredding it here
+// erased every guest a host had ever been seated with (ADR 0159).
 func (r *Repo[T]) shred(ctx context.Context, key string, rec *storev1.Record) error {
 	if r.cfg.Keyring == nil {
 		return nil
@@ -119,7 +125,7 @@ func (r *Repo[T]) shred(ctx context.Context, key string, rec *storev1.Record) er
 		var zero T
 		subject = r.subjectOf(key, zero)
 	}
-	if subject == "" {
+	if subject == "" || subject != key {
 		return nil
 	}
 	if err := r.cfg.Keyring.Shred(ctx, subject); err != nil {

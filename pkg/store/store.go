@@ -122,7 +122,11 @@ type Config[T proto.Message] struct {
 	Keyring *seal.Keyring
 	// Subject names the person whose key seals the record v under key;
 	// "" stores it in clear (a tombstone holding only ids). Default: the
-	// key itself, for buckets keyed by the person's id.
+	// key itself, for buckets keyed by the person's id. Erasure (Remove
+	// with purge) shreds the key only when it is the record's own key: a
+	// record kept under another key (a seating, a message) may be purged
+	// for another person's erasure, and its person's own service shreds
+	// their key when they are erased.
 	Subject func(key string, v T) string
 	// AlsoSealFor names a second person whose data the record v holds
 	// besides its Subject's: a message to one person whose text names
