@@ -48,13 +48,22 @@ func namedFields[T proto.Message](cfg Config[T]) ([]protoreflect.FieldDescriptor
 }
 
 // namedSubject is the second person whose key seals part of v under key
-// besides subject's, or "" for none.
+// besides subject's, or "" for none: also when v holds none of the
+// fields that would be theirs (a seating before its host's feedback),
+// which then cost nothing more.
 func (r *Repo[T]) namedSubject(key string, v T, subject string) string {
 	if r.cfg.AlsoSealFor == nil || subject == "" {
 		return ""
 	}
-	if other := r.cfg.AlsoSealFor(key, v); other != subject {
-		return other
+	other := r.cfg.AlsoSealFor(key, v)
+	if other == "" || other == subject {
+		return ""
+	}
+	m := v.ProtoReflect()
+	for _, fd := range r.named {
+		if m.Has(fd) {
+			return other
+		}
 	}
 	return ""
 }

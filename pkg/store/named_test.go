@@ -264,6 +264,48 @@ func TestRepo_TwoSubjectsOlderRecords(t *testing.T) {
 	}
 }
 
+// TestRepo_TwoSubjectsNothingNamed: a record whose named fields are all
+// empty holds nothing of the second person and is sealed with one key;
+// once it holds some, with both.
+func TestRepo_TwoSubjectsNothingNamed(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	kr := sealtest.Keyring(t, n.JS)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		twoSubjects(kr)(c)
+		c.AlsoSealFor = func(string, *facts) string { return "named-4" } // the host of a seating
+		c.AlsoSealFields = []string{"interests"}                         // their feedback, once given
+	})
+	kv, err := n.JS.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	namedOf := func() string {
+		t.Helper()
+		var rec storev1.Record
+		if err := proto.Unmarshal(rawRecord(t, kv, "seat-1"), &rec); err != nil {
+			t.Fatal(err)
+		}
+		return rec.GetNamedSubject()
+	}
+	if _, err := r.Create(ctx, "seat-1", &facts{ParticipantId: "holder-4", MunicipalityCode: "0180"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := namedOf(); got != "" {
+		t.Errorf("a record holding nothing of named-4 is sealed for %q too", got)
+	}
+	if _, _, err := r.Update(ctx, "seat-1", func(f *facts, _ uint64) (store.Change, error) {
+		f.Interests = []string{"feedback"}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := namedOf(); got != "named-4" {
+		t.Errorf("a record holding named-4's feedback is sealed for %q, want named-4 too", got)
+	}
+}
+
 // TestRepo_TwoSubjectsConfig: AlsoSealFor needs fields T has.
 func TestRepo_TwoSubjectsConfig(t *testing.T) {
 	t.Parallel()

@@ -136,10 +136,9 @@ type Config[T proto.Message] struct {
 	// unreadable in every stored revision; the rest of the record is
 	// sealed with the Subject's key alone, and reads, once the second
 	// person is erased, as if those fields were empty (docs/adr/0159).
-	// A write for a second person already erased stores the record
-	// without those fields. Let it read the person's id from one of
-	// AlsoSealFields, so that a record read without them names no one.
-	// Needs Keyring; nil seals every record under one key.
+	// A record holding none of those fields is sealed with one key; a
+	// write for a second person already erased stores the record without
+	// them. Needs Keyring; nil seals every record under one key.
 	AlsoSealFor func(key string, v T) string
 	// AlsoSealFields are the fields of T (their proto names) that hold
 	// the second person's data; required with AlsoSealFor.
