@@ -49,12 +49,12 @@ const (
 	VolunteersDurable   = "notify-volunteers"
 )
 
-// NamedFields are the fields of a message that tell of the other person
+// namedFields are the fields of a message that tell of the other person
 // its text names (StoredMessage.named_person_id): sealed with that
 // person's key inside the recipient's, so either's erasure makes them
 // unreadable (docs/adr/0159). Once the named person is erased the message
 // reads as forgetProposal leaves it: its text blank.
-var NamedFields = []string{"subject", "text_body", "html_body", "answer_url", "named_person_id"}
+var namedFields = []string{"subject", "text_body", "html_body", "answer_url", "named_person_id"}
 
 // Repos opens the three buckets. Messages and links are sealed with their
 // person's data key, and a message's text also with the key of the other
@@ -73,7 +73,7 @@ func repos(ctx context.Context, d service.Deps, bothKeys bool) (*store.Repo[*pb.
 	msgs, err := store.Open(ctx, d.JS, store.Config[*pb.StoredMessage]{
 		Bucket: MessagesBucket, New: func() *pb.StoredMessage { return &pb.StoredMessage{} }, Replicas: d.Replicas,
 		Logger: d.Logger, Keyring: d.Keyring, Subject: func(_ string, m *pb.StoredMessage) string { return m.GetPersonId() },
-		AlsoSealFor: alsoSealFor, AlsoSealFields: NamedFields,
+		AlsoSealFor: alsoSealFor, AlsoSealFields: namedFields,
 		Indexes: map[string]func(*pb.StoredMessage) []string{
 			"person":   func(m *pb.StoredMessage) []string { return []string{m.GetPersonId()} },
 			"proposal": func(m *pb.StoredMessage) []string { return nonEmpty(m.GetProposalId()) },
