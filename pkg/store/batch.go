@@ -149,7 +149,7 @@ func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int,
 		if err != nil {
 			return nil, fmt.Errorf("store: encode: %w", err)
 		}
-		rec, err := r.sealRecord(ctx, it.ID, it.V, data, it.Events)
+		rec, _, err := r.sealRecord(ctx, it.ID, it.V, data, it.Events)
 		if seal.IsShredded(err) {
 			out[i] = apperr.Errorf(apperr.AlreadyExists, "already exists")
 			continue

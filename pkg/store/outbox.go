@@ -129,7 +129,7 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 	case rec.GetRemoved():
 		err = r.kv.Delete(ctx, id, jetstream.LastRevision(rev))
 	default:
-		clean := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
+		clean := storedPart(rec)
 		carryRequest(clean, rec, rev)
 		_, err = r.write(ctx, id, clean, rev)
 	}

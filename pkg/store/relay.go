@@ -86,7 +86,7 @@ func (r *Repo[T]) relayAll(ctx context.Context, owed []owedEntry) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			clean := &storev1.Record{Data: o.rec.GetData(), SealedData: o.rec.GetSealedData(), Subject: o.rec.GetSubject()}
+			clean := storedPart(o.rec)
 			carryRequest(clean, o.rec, o.rev)
 			_, err := r.write(ctx, o.key, clean, o.rev)
 			if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {

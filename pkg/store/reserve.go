@@ -228,7 +228,7 @@ func (r *Repo[T]) encodeNew(ctx context.Context, id string, v T, evs []*eventsv1
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: encode: %w", err)
 	}
-	rec, err = r.sealRecord(ctx, id, v, data, evs)
+	rec, plain, err = r.sealRecord(ctx, id, v, data, evs)
 	if seal.IsShredded(err) {
 		// An erased person's id: it can never be used again.
 		return nil, nil, apperr.Errorf(apperr.AlreadyExists, "already exists")
@@ -237,7 +237,7 @@ func (r *Repo[T]) encodeNew(ctx context.Context, id string, v T, evs []*eventsv1
 		return nil, nil, err
 	}
 	r.keepTrace(ctx, rec, nil)
-	return rec, data, nil
+	return rec, plain, nil
 }
 
 // takeOver answers a request whose entry in the requests bucket names id

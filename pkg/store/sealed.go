@@ -38,20 +38,25 @@ func (r *Repo[T]) aad(key string) []byte {
 
 // sealRecord builds the entry for v (encoded as plain) under key, with
 // the events it owes; data and the events about the record's person are
-// sealed. Returns seal.ErrShredded for an erased person.
-func (r *Repo[T]) sealRecord(ctx context.Context, key string, v T, plain []byte, outbox []*eventsv1.Envelope) (*storev1.Record, error) {
+// sealed. stored is the encoding of the record the entry holds: plain,
+// unless v names a second person who is erased already (named.go).
+// Returns seal.ErrShredded for an erased person.
+func (r *Repo[T]) sealRecord(ctx context.Context, key string, v T, plain []byte, outbox []*eventsv1.Envelope) (rec *storev1.Record, stored []byte, err error) {
 	subject := r.subjectOf(key, v)
 	if subject == "" {
-		return &storev1.Record{Data: plain, Outbox: outbox}, nil
+		return &storev1.Record{Data: plain, Outbox: outbox}, plain, nil
+	}
+	if other := r.namedSubject(key, v, subject); other != "" {
+		return r.sealNamed(ctx, key, v, subject, other, outbox)
 	}
 	sealed, err := r.cfg.Keyring.Seal(ctx, subject, plain, r.aad(key))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if outbox, err = r.sealEvents(ctx, subject, outbox); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &storev1.Record{SealedData: sealed, Subject: subject, Outbox: outbox}, nil
+	return &storev1.Record{SealedData: sealed, Subject: subject, Outbox: outbox}, plain, nil
 }
 
 // sealEvents seals the payloads of the events about subject. Events about
@@ -76,25 +81,41 @@ func (r *Repo[T]) sealEvents(ctx context.Context, subject string, evs []*eventsv
 // they were sealed with a key that erasure has shredded: the record's
 // person is gone and its data with them.
 func (r *Repo[T]) plainData(ctx context.Context, key string, rec *storev1.Record) (data []byte, shredded bool, err error) {
+	data, shredded, _, err = r.openRecord(ctx, key, rec)
+	return data, shredded, err
+}
+
+// openRecord is plainData, and reports as lost a part naming a second
+// person whose key is shredded: data is the record without it then.
+func (r *Repo[T]) openRecord(ctx context.Context, key string, rec *storev1.Record) (data []byte, shredded, lost bool, err error) {
 	if len(rec.GetSealedData()) == 0 {
-		return rec.GetData(), false, nil
+		return rec.GetData(), false, false, nil
 	}
 	if r.cfg.Keyring == nil {
-		return nil, false, apperr.Errorf(apperr.Internal, "store: %s holds sealed records and no keyring is configured", r.cfg.Bucket)
+		return nil, false, false, apperr.Errorf(apperr.Internal, "store: %s holds sealed records and no keyring is configured", r.cfg.Bucket)
 	}
 	data, err = r.cfg.Keyring.Open(ctx, rec.GetSubject(), rec.GetSealedData(), r.aad(key))
+	if err == nil && len(rec.GetSealedNamed()) > 0 {
+		data, lost, err = r.openNamed(ctx, key, rec, data)
+	}
 	if seal.IsShredded(err) {
-		return nil, true, nil
+		return nil, true, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("store: open %s/%s: %w", r.cfg.Bucket, key, err)
+		return nil, false, false, fmt.Errorf("store: open %s/%s: %w", r.cfg.Bucket, key, err)
 	}
-	return data, false, nil
+	return data, false, lost, nil
 }
 
 // shred erases the data key of the record removed under key, as the last
 // step of an erasure before its key is purged: every revision and every
 // event sealed for the person becomes unreadable, on disk and in backups.
+// Only a record keyed by its person's id is its person's erasure: a
+// record about a person kept under another key (a seating, sealed with
+// its guest's key; a message, with its recipient's) may be purged for
+// someone else's erasure (the seating's host), and its person's key is
+// shredded by their own service when they are erased. Shredding it here
+// erased every guest a host had ever been seated with (ADR 0159).
 func (r *Repo[T]) shred(ctx context.Context, key string, rec *storev1.Record) error {
 	if r.cfg.Keyring == nil {
 		return nil
@@ -104,7 +125,7 @@ func (r *Repo[T]) shred(ctx context.Context, key string, rec *storev1.Record) er
 		var zero T
 		subject = r.subjectOf(key, zero)
 	}
-	if subject == "" {
+	if subject == "" || subject != key {
 		return nil
 	}
 	if err := r.cfg.Keyring.Shred(ctx, subject); err != nil {

@@ -281,3 +281,38 @@ func BenchmarkRepo_Sealing(b *testing.B) {
 		})
 	}
 }
+
+// TestRepo_PurgeOfAnotherKeyKeepsThePerson: purging a record about a
+// person kept under another key (a seating, sealed with its guest's key,
+// erased with its host) leaves the person's key alone; purging the record
+// keyed by the person is their erasure and shreds it. Before, erasing a
+// host shredded the key of every guest seated with them (ADR 0159).
+func TestRepo_PurgeOfAnotherKeyKeepsThePerson(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	kr := sealtest.Keyring(t, n.JS)
+	mustStream(t, n.JS)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.Keyring, c.Publisher = kr, &jsPublisher{js: n.JS}
+		c.Subject = func(_ string, f *facts) string { return f.GetParticipantId() }
+	})
+	const guest = "guest-1"
+	for _, key := range []string{guest, "seat-1"} {
+		if _, err := r.Create(ctx, key, &facts{ParticipantId: guest, MunicipalityCode: "0180"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Remove(ctx, "seat-1", true, event(t, "test.seating.erased", "seat-1")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := r.Get(ctx, guest); err != nil || got.GetMunicipalityCode() != "0180" {
+		t.Fatalf("the guest after a seating of theirs was purged: %v, %v", got, err)
+	}
+	if err := r.Remove(ctx, guest, true, event(t, "test.person.erased", guest)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kr.Seal(ctx, guest, []byte("x"), nil); !seal.IsShredded(err) {
+		t.Errorf("seal for the guest after their own record's purge: err = %v, want ErrShredded", err)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ensure"
@@ -121,8 +122,27 @@ type Config[T proto.Message] struct {
 	Keyring *seal.Keyring
 	// Subject names the person whose key seals the record v under key;
 	// "" stores it in clear (a tombstone holding only ids). Default: the
-	// key itself, for buckets keyed by the person's id.
+	// key itself, for buckets keyed by the person's id. Erasure (Remove
+	// with purge) shreds the key only when it is the record's own key: a
+	// record kept under another key (a seating, a message) may be purged
+	// for another person's erasure, and its person's own service shreds
+	// their key when they are erased.
 	Subject func(key string, v T) string
+	// AlsoSealFor names a second person whose data the record v holds
+	// besides its Subject's: a message to one person whose text names
+	// another. "" (or the Subject itself) for no one. The fields named by
+	// AlsoSealFields are then sealed with that person's data key and the
+	// result with the Subject's, so erasing either person makes them
+	// unreadable in every stored revision; the rest of the record is
+	// sealed with the Subject's key alone, and reads, once the second
+	// person is erased, as if those fields were empty (docs/adr/0159).
+	// A record holding none of those fields is sealed with one key; a
+	// write for a second person already erased stores the record without
+	// them. Needs Keyring; nil seals every record under one key.
+	AlsoSealFor func(key string, v T) string
+	// AlsoSealFields are the fields of T (their proto names) that hold
+	// the second person's data; required with AlsoSealFor.
+	AlsoSealFields []string
 }
 
 // Hooks lets tests stop a write at the points where a crash would hurt.
@@ -217,6 +237,9 @@ type Repo[T proto.Message] struct {
 	// are its writes that owe events (marks.go).
 	writer  string
 	tickets tickets
+
+	// named are the fields of Config.AlsoSealFields.
+	named []protoreflect.FieldDescriptor
 
 	// fedSync is set on a repository fed by Put (memory.go): what Sync
 	// waits for instead of the bucket.
@@ -321,6 +344,10 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	if log == nil {
 		log = slog.Default()
 	}
+	named, err := namedFields(cfg)
+	if err != nil {
+		return nil, err
+	}
 	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:   cfg.Bucket,
 		History:  1, // an old revision would keep personal data after an update
@@ -346,7 +373,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	r := &Repo[T]{
 		cfg: cfg, js: js, kv: kv, requests: requests, log: log.With("bucket", cfg.Bucket),
 		writer:    newWriterName(),
-		conflicts: conflicts, published: published,
+		conflicts: conflicts, published: published, named: named,
 		ready: make(chan struct{}), done: make(chan struct{}),
 		requestsReady: make(chan struct{}), requestsDone: make(chan struct{}),
 	}

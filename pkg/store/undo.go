@@ -96,8 +96,8 @@ func (r *Repo[T]) settleCheck(ctx context.Context, id string, rec *storev1.Recor
 // when another write came first.
 func (r *Repo[T]) undo(ctx context.Context, id string, cur *storev1.Record, rev uint64) error {
 	b := cur.GetBefore()
-	back := &storev1.Record{Data: b.GetData(), SealedData: b.GetSealedData(), Subject: b.GetSubject(),
-		Outbox: b.GetOutbox(), RequestKey: cur.GetRequestKey(), CreatedRevision: cur.GetCreatedRevision()}
+	back := storedPart(b)
+	back.Outbox, back.RequestKey, back.CreatedRevision = b.GetOutbox(), cur.GetRequestKey(), cur.GetCreatedRevision()
 	r.keepTrace(ctx, back, cur)
 	backRev, err := r.write(ctx, id, back, rev)
 	if err != nil {
@@ -137,7 +137,7 @@ func (r *Repo[T]) Fence(ctx context.Context, id string) error {
 				continue
 			}
 		}
-		next := &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(), Subject: rec.GetSubject()}
+		next := storedPart(rec)
 		if !r.covered(rec) {
 			next.Outbox = rec.GetOutbox()
 		}

@@ -127,7 +127,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		// A record whose person's key was shredded (erased through
 		// another service) has no data left: fn gets an empty record, so
 		// a tombstone can still be written over it.
-		old, _, err := r.plainData(ctx, id, rec)
+		old, _, lost, err := r.openRecord(ctx, id, rec)
 		if err != nil {
 			return zero, 0, err
 		}
@@ -154,8 +154,12 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if err != nil {
 			return zero, 0, fmt.Errorf("store: encode: %w", err)
 		}
-		sealedAsWanted := (len(rec.GetSealedData()) > 0) == (r.subjectOf(id, v) != "")
-		if len(evs) == 0 && bytes.Equal(data, old) && sealedAsWanted {
+		subject := r.subjectOf(id, v)
+		sealedAsWanted := (len(rec.GetSealedData()) > 0) == (subject != "") &&
+			rec.GetNamedSubject() == r.namedSubject(id, v, subject)
+		// A part naming a second person who is erased since (lost) is
+		// written away, so the index drops what it still holds of them.
+		if len(evs) == 0 && bytes.Equal(data, old) && sealedAsWanted && !lost {
 			// Nothing changed: no write, no revision, no evictions.
 			return v, rev, nil
 		}
@@ -165,7 +169,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if !r.covered(rec) {
 			owed = slices.Clone(rec.GetOutbox())
 		}
-		next, err := r.sealRecord(ctx, id, v, data, append(owed, evs...))
+		next, _, err := r.sealRecord(ctx, id, v, data, append(owed, evs...))
 		if err != nil {
 			return zero, 0, err
 		}
@@ -174,8 +178,8 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		if checked {
 			// Until its check is made the entry keeps what it held, as
 			// stored (sealed), so whoever makes the check can undo it.
-			next.Before = &storev1.Record{Data: rec.GetData(), SealedData: rec.GetSealedData(),
-				Subject: rec.GetSubject(), Outbox: owed}
+			next.Before = storedPart(rec)
+			next.Before.Outbox = owed
 		}
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)

@@ -59,6 +59,11 @@ type Options struct {
 	BounceAddr, BounceSecret string
 	// BounceReady, if set, is told the bounce endpoint's address (tests).
 	BounceReady func(net.Addr)
+	// OneKeyMessages seals a message under its recipient's key alone, as
+	// before ADR 0159, also when its text names another person: only the
+	// planted-value test's control run sets it, to show that what sealing
+	// for both people hides is there to find.
+	OneKeyMessages bool
 }
 
 // OptionsFromEnv reads the settings from the environment.

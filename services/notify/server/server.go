@@ -49,12 +49,31 @@ const (
 	VolunteersDurable   = "notify-volunteers"
 )
 
+// namedFields are the fields of a message that tell of the other person
+// its text names (StoredMessage.named_person_id): sealed with that
+// person's key inside the recipient's, so either's erasure makes them
+// unreadable (docs/adr/0159). Once the named person is erased the message
+// reads as forgetProposal leaves it: its text blank.
+var namedFields = []string{"subject", "text_body", "html_body", "answer_url", "named_person_id"}
+
 // Repos opens the three buckets. Messages and links are sealed with their
-// person's data key; tracked proposals hold ids only and stay in clear.
+// person's data key, and a message's text also with the key of the other
+// person it names; tracked proposals hold ids only and stay in clear.
 func Repos(ctx context.Context, d service.Deps) (*store.Repo[*pb.StoredMessage], *store.Repo[*pb.StoredLink], *store.Repo[*pb.Tracked], error) {
+	return repos(ctx, d, true)
+}
+
+// repos is Repos; bothKeys false seals a message under its recipient's
+// key alone, as before ADR 0159 (Options.OneKeyMessages).
+func repos(ctx context.Context, d service.Deps, bothKeys bool) (*store.Repo[*pb.StoredMessage], *store.Repo[*pb.StoredLink], *store.Repo[*pb.Tracked], error) {
+	var alsoSealFor func(string, *pb.StoredMessage) string
+	if bothKeys {
+		alsoSealFor = func(_ string, m *pb.StoredMessage) string { return m.GetNamedPersonId() }
+	}
 	msgs, err := store.Open(ctx, d.JS, store.Config[*pb.StoredMessage]{
 		Bucket: MessagesBucket, New: func() *pb.StoredMessage { return &pb.StoredMessage{} }, Replicas: d.Replicas,
 		Logger: d.Logger, Keyring: d.Keyring, Subject: func(_ string, m *pb.StoredMessage) string { return m.GetPersonId() },
+		AlsoSealFor: alsoSealFor, AlsoSealFields: namedFields,
 		Indexes: map[string]func(*pb.StoredMessage) []string{
 			"person":   func(m *pb.StoredMessage) []string { return []string{m.GetPersonId()} },
 			"proposal": func(m *pb.StoredMessage) []string { return nonEmpty(m.GetProposalId()) },
@@ -161,7 +180,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		o.Owner = "notify-" + hex.EncodeToString(b)
 	}
 	d.Logger.Info("notify options", "options", o.String())
-	msgs, lnk, tr, err := Repos(ctx, d)
+	msgs, lnk, tr, err := repos(ctx, d, !o.OneKeyMessages)
 	if err != nil {
 		return err
 	}

@@ -87,9 +87,14 @@ func SeatingConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb
 	}
 	return store.Config[*pb.Seating]{
 		Bucket: SeatingBucket, New: func() *pb.Seating { return &pb.Seating{} }, Publisher: pub,
-		// Sealed with the guest's key (the record and its events).
-		Subject:     func(_ string, p *pb.Seating) string { return p.GetParticipantId() },
-		BeforePurge: beforePurge, AfterPurge: afterPurge,
+		// Sealed with the guest's key (the record and its events); the
+		// host's own answers about the dinner with the host's key too,
+		// so the host's erasure makes them unreadable in every revision
+		// (docs/adr/0159).
+		Subject:        func(_ string, p *pb.Seating) string { return p.GetParticipantId() },
+		AlsoSealFor:    func(_ string, p *pb.Seating) string { return p.GetVolunteerId() },
+		AlsoSealFields: []string{"host_feedback"},
+		BeforePurge:    beforePurge, AfterPurge: afterPurge,
 		Indexes: map[string]func(*pb.Seating) []string{
 			"signup":      func(p *pb.Seating) []string { return []string{p.GetSignUpId()} },
 			"participant": func(p *pb.Seating) []string { return []string{p.GetParticipantId()} },

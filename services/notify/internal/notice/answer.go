@@ -150,7 +150,8 @@ func (s *Service) ResolveLink(ctx context.Context, token string) (Resolution, er
 	m := &pb.StoredMessage{PersonId: l.GetPersonId(), Volunteer: l.GetVolunteer(), Role: l.GetRole(),
 		Programme: l.GetProgramme(), ProposalId: l.GetProposalId(), Template: l.GetTemplate()}
 	d := catalog.Data{FirstName: me.FirstName}
-	answerBy, ok, err := s.facts(ctx, m, &d)
+	var named string // the answer page is shown, not stored
+	answerBy, ok, err := s.facts(ctx, m, &d, &named)
 	if err != nil {
 		return Resolution{}, apperr.Errorf(apperr.Unavailable, "the offer cannot be read right now")
 	}

@@ -406,7 +406,7 @@ func (s *Service) forgetProposal(ctx context.Context, id string, erased pb.Role)
 				continue
 			}
 			_, err := s.update(ctx, m.GetId(), func(m *pb.StoredMessage) error {
-				m.Subject, m.TextBody, m.HtmlBody, m.AnswerUrl = "", "", "", ""
+				m.Subject, m.TextBody, m.HtmlBody, m.AnswerUrl, m.NamedPersonId = "", "", "", "", ""
 				if Pending(m) {
 					m.Rendered = false // rendered again at send time, or refused with the person gone
 				}

@@ -22,6 +22,9 @@ type rendered struct {
 	to, lang      string
 	msg           catalog.Message
 	link          string
+	// named is the other person the text tells of (facts), whose key
+	// seals the text too (ADR 0159); empty when it tells of no one.
+	named string
 }
 
 func (r rendered) apply(m *pb.StoredMessage, now time.Time) {
@@ -32,6 +35,7 @@ func (r rendered) apply(m *pb.StoredMessage, now time.Time) {
 	}
 	m.Channel, m.IntendedChannel, m.To, m.Language = r.channel, r.want, r.to, r.msg.Language
 	m.Subject, m.TextBody, m.HtmlBody, m.AnswerUrl = r.msg.Subject, r.msg.Text, r.msg.HTML, r.link
+	m.NamedPersonId = r.named
 }
 
 // kinds maps templates to catalogue entries.
@@ -122,14 +126,15 @@ func (s *Service) render(ctx context.Context, m *pb.StoredMessage) (rendered, er
 		return rendered{skip: skip}, nil
 	}
 	d := catalog.Data{FirstName: me.FirstName, Date: m.GetDate()}
-	expire, ok, err := s.facts(ctx, m, &d)
+	var named string
+	expire, ok, err := s.facts(ctx, m, &d, &named)
 	if err != nil {
 		return rendered{}, err
 	}
 	if !ok {
 		return rendered{skip: pb.Failure_FAILURE_OUTDATED}, nil
 	}
-	r := rendered{want: want, to: to, lang: me.Language}
+	r := rendered{want: want, to: to, lang: me.Language, named: named}
 	_, r.channel = s.d.Channels.transport(want)
 	if answerable(m.GetTemplate(), m.GetRole()) {
 		if expire.IsZero() {
@@ -157,8 +162,10 @@ func (s *Service) render(ctx context.Context, m *pb.StoredMessage) (rendered, er
 
 // facts fills d with what the template may tell under minimum disclosure
 // and returns the answer deadline; ok is false when the proposal no longer
-// calls for the message.
-func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Data) (time.Time, bool, error) {
+// calls for the message. named is set to the other person d tells of (a
+// first name, a household's size and diets, a home's address), so the
+// text is sealed with their key too (ADR 0159).
+func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Data, named *string) (time.Time, bool, error) {
 	t := m.GetTemplate()
 	switch t {
 	case pb.Template_TEMPLATE_CANCELLATION:
@@ -181,7 +188,7 @@ func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Dat
 		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 			return Temporary("directory: " + string(apperr.ErrorCode(err)))
 		}
-		d.Counterpart = p.FirstName
+		d.Counterpart, *named = p.FirstName, id
 		return nil
 	}
 	switch m.GetProgramme() {
@@ -219,6 +226,9 @@ func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Dat
 				return time.Time{}, false, nil
 			}
 			d.Address = st.Address // to the guest, now that both accepted
+			if d.Address != "" {
+				*named = st.VolunteerID // the host's home
+			}
 			start, _ := dinnerStart(st.Date, st.StartTime, s.d.Quiet.Location)
 			return start, true, nil
 		case pb.Template_TEMPLATE_DINNER_REMINDER:

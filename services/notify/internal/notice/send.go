@@ -135,7 +135,10 @@ func (s *Service) deliver(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("claim: %w", err)
 	}
-	if !m.GetRendered() {
+	// A rendered message with no text lost it to the erasure of the
+	// person it named (its text was sealed with their key too, ADR 0159):
+	// rendered again, it goes out as forgetProposal would have it.
+	if !m.GetRendered() || m.GetTextBody() == "" {
 		r, err := s.render(ctx, m)
 		if err != nil {
 			return s.fail(ctx, m, err)

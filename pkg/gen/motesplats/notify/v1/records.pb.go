@@ -141,7 +141,13 @@ type StoredMessage struct {
 	Delivered bool `protobuf:"varint,32,opt,name=delivered,proto3" json:"delivered,omitempty"`
 	// TEMPLATE_PAIR_ENDED: why the pair ended, as the event said; the
 	// template words only the reasons that are no one's own (ADR 0148).
-	EndReason     v1.EndReason `protobuf:"varint,33,opt,name=end_reason,json=endReason,proto3,enum=motesplats.events.v1.EndReason" json:"end_reason,omitempty"`
+	EndReason v1.EndReason `protobuf:"varint,33,opt,name=end_reason,json=endReason,proto3,enum=motesplats.events.v1.EndReason" json:"end_reason,omitempty"`
+	// The other person the rendered text tells of (the counterpart an
+	// offer names, the host whose address a confirmation gives), set at
+	// render; empty when it tells of no one. The text and this id are then
+	// sealed with that person's data key too, so their erasure makes them
+	// unreadable in every stored revision (docs/adr/0159).
+	NamedPersonId string `protobuf:"bytes,34,opt,name=named_person_id,json=namedPersonId,proto3" json:"named_person_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -405,6 +411,13 @@ func (x *StoredMessage) GetEndReason() v1.EndReason {
 		return x.EndReason
 	}
 	return v1.EndReason(0)
+}
+
+func (x *StoredMessage) GetNamedPersonId() string {
+	if x != nil {
+		return x.NamedPersonId
+	}
+	return ""
 }
 
 // StoredLink is an answer link, keyed by the hash of its token id: the
@@ -756,8 +769,7 @@ var File_motesplats_notify_v1_records_proto protoreflect.FileDescriptor
 
 const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\"motesplats/notify/v1/records.proto\x12\x14motesplats.notify.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a!motesplats/notify/v1/notify.proto\"\xee\n" +
-	"\n" +
+	"\"motesplats/notify/v1/records.proto\x12\x14motesplats.notify.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a!motesplats/notify/v1/notify.proto\"\x96\v\n" +
 	"\rStoredMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
 	"\bcause_id\x18\x02 \x01(\tR\acauseId\x12\x1b\n" +
@@ -800,7 +812,8 @@ const file_motesplats_notify_v1_records_proto_rawDesc = "" +
 	"\aaudited\x18\x1f \x01(\bR\aaudited\x12\x1c\n" +
 	"\tdelivered\x18  \x01(\bR\tdelivered\x12>\n" +
 	"\n" +
-	"end_reason\x18! \x01(\x0e2\x1f.motesplats.events.v1.EndReasonR\tendReason\"\xfa\x05\n" +
+	"end_reason\x18! \x01(\x0e2\x1f.motesplats.events.v1.EndReasonR\tendReason\x12&\n" +
+	"\x0fnamed_person_id\x18\" \x01(\tR\rnamedPersonId\"\xfa\x05\n" +
 	"\n" +
 	"StoredLink\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +

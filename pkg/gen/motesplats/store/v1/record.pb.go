@@ -77,7 +77,18 @@ type Record struct {
 	// events out, so the check said yes) it is dead, and the next write of
 	// the record drops it. While it is owed the relay, or the next write of
 	// the record, asks the check again and, on a refusal, writes this back.
-	Before        *Record `protobuf:"bytes,12,opt,name=before,proto3" json:"before,omitempty"`
+	Before *Record `protobuf:"bytes,12,opt,name=before,proto3" json:"before,omitempty"`
+	// The fields of the record that hold a second person's data
+	// (store.Config.AlsoSealFor: a message to one person that names
+	// another), sealed with that person's data key and the result sealed
+	// again with subject's, so that either person's erasure makes them
+	// unreadable in every stored revision. sealed_data then holds the rest
+	// of the record; the record reads without these fields once named_subject
+	// is erased (docs/adr/0159). Empty in records that name no one else, and
+	// in every record written before.
+	SealedNamed []byte `protobuf:"bytes,13,opt,name=sealed_named,json=sealedNamed,proto3" json:"sealed_named,omitempty"`
+	// Whose data key sealed sealed_named inside: the second person's id.
+	NamedSubject  string `protobuf:"bytes,14,opt,name=named_subject,json=namedSubject,proto3" json:"named_subject,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -196,6 +207,20 @@ func (x *Record) GetBefore() *Record {
 	return nil
 }
 
+func (x *Record) GetSealedNamed() []byte {
+	if x != nil {
+		return x.SealedNamed
+	}
+	return nil
+}
+
+func (x *Record) GetNamedSubject() string {
+	if x != nil {
+		return x.NamedSubject
+	}
+	return ""
+}
+
 // OutboxTrace is the trace context (W3C traceparent and tracestate, as
 // the propagator writes them) of one outbox event.
 type OutboxTrace struct {
@@ -256,7 +281,7 @@ var File_motesplats_store_v1_record_proto protoreflect.FileDescriptor
 
 const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	"\n" +
-	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\xb5\x03\n" +
+	" motesplats/store/v1/record.proto\x12\x13motesplats.store.v1\x1a#motesplats/events/v1/envelope.proto\"\xfd\x03\n" +
 	"\x06Record\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x126\n" +
 	"\x06outbox\x18\x02 \x03(\v2\x1e.motesplats.events.v1.EnvelopeR\x06outbox\x12\x18\n" +
@@ -272,7 +297,9 @@ const file_motesplats_store_v1_record_proto_rawDesc = "" +
 	" \x01(\tR\n" +
 	"requestKey\x12)\n" +
 	"\x10created_revision\x18\v \x01(\x04R\x0fcreatedRevision\x123\n" +
-	"\x06before\x18\f \x01(\v2\x1b.motesplats.store.v1.RecordR\x06before\"\xa9\x01\n" +
+	"\x06before\x18\f \x01(\v2\x1b.motesplats.store.v1.RecordR\x06before\x12!\n" +
+	"\fsealed_named\x18\r \x01(\fR\vsealedNamed\x12#\n" +
+	"\rnamed_subject\x18\x0e \x01(\tR\fnamedSubject\"\xa9\x01\n" +
 	"\vOutboxTrace\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12D\n" +
 	"\x06fields\x18\x02 \x03(\v2,.motesplats.store.v1.OutboxTrace.FieldsEntryR\x06fields\x1a9\n" +
