@@ -10,9 +10,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
-	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
@@ -27,11 +25,7 @@ func TestConcurrentAcceptsNeverOversell(t *testing.T) {
 	pop.mentors[0].Roles[0].Capacity = 2
 	e.seed(ctx, pop)
 
-	repo, err := store.Open(ctx, e.nats.JS, pairs.RepoConfig(nil, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer repo.Close()
+	repo := e.pairRepo(ctx)
 	now := e.clock.Now()
 	mentor := pop.mentors[0].GetVolunteerId()
 	var ids []string

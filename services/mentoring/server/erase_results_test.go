@@ -25,7 +25,9 @@ import (
 func TestErasureReachesStoredResults(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	e := startEnv(t, 1, server.Options{})
+	// In clear: the test reads the stored result's bytes (sealed job
+	// data has its own tests in pkg/jobs).
+	e := startEnvSealed(t, 1, server.Options{}, false)
 	e.seed(ctx, population(31, 60, 10)) // more newcomers than slots: many wait with eligible mentors
 	c := e.as(coordA)
 	job := e.runJob(ctx, c, "erase-results")
@@ -96,7 +98,8 @@ func TestErasureReachesAResultWrittenLater(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
 	pop := population(31, 60, 10)
-	free := startEnv(t, 1, server.Options{})
+	// In clear, as above: the results' bytes are read.
+	free := startEnvSealed(t, 1, server.Options{}, false)
 	free.seed(ctx, pop)
 	base := free.runJob(ctx, free.as(coordA), "late-result")
 	un := unmatchedOf(ctx, t, free.as(coordA), base.GetId())
@@ -116,7 +119,7 @@ func TestErasureReachesAResultWrittenLater(t *testing.T) {
 	}
 
 	hooks, held, release := holdAt("result") // the result encoded, not yet stored
-	e := startEnv(t, 2, server.Options{JobHooks: hooks})
+	e := startEnvSealed(t, 2, server.Options{JobHooks: hooks}, false)
 	e.seed(ctx, pop)
 	c := e.as(coordA)
 	res, err := c.StartMatchingJob(ctx, &pb.StartMatchingJobRequest{RequestId: "late-result", OrganisationId: orgA, MunicipalityCodes: []string{"0180", "0380"}})

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -19,8 +20,13 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
+	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
@@ -47,15 +53,32 @@ type env struct {
 	clock  *testutil.Clock
 	// pools are the replicas' pool sides, held in their memory.
 	pools *servicetest.Pools
+	// kr is the replicas' keyring (one KEK, one key bucket, as in
+	// production); nil runs them without sealing (records in clear). kek
+	// opens another keyring over the same keys, as an operator could.
+	kr  *seal.Keyring
+	kek seal.KEK
 }
 
 func newKey(t testing.TB) ed25519.PrivateKey { return servicetest.NewKey(t) }
 
-// startEnv starts replicas of the service on a fresh NATS.
+// startEnv starts replicas of the service on a fresh NATS, sealing
+// records with a keyring as production does.
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
+	t.Helper()
+	return startEnvSealed(t, replicas, o, true)
+}
+
+// startEnvSealed is startEnv, without a keyring unless sealed (a bare run
+// beside a sealed one, records written in clear as before sealing).
+func startEnvSealed(t testing.TB, replicas int, o server.Options, sealed bool) *env {
 	t.Helper()
 	key := newKey(t)
 	e := &env{t: t, nats: testutil.MustNATS(t), key: key, signer: servicetest.NewSigner(key), clock: testutil.NewClock(time.Now().UTC())}
+	if sealed {
+		e.kek = sealtest.KEK(t)
+		e.kr = sealtest.Keyring(t, e.nats.JS, e.kek)
+	}
 	for range replicas {
 		e.addrs = append(e.addrs, e.start(o))
 	}
@@ -69,7 +92,32 @@ func (e *env) start(o server.Options) string {
 		e.pools = &servicetest.Pools{}
 	}
 	o.Pools = e.pools.Add
-	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now, server.Run, o)
+	kr := e.kr
+	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now,
+		func(ctx context.Context, addr string, d service.Deps, o server.Options, ready func(net.Addr)) error {
+			d.Keyring = kr
+			return server.Run(ctx, addr, d, o, ready)
+		}, o)
+}
+
+// pairRepo opens the pairs bucket beside the replicas, as another replica
+// would (with the env's keyring, if any).
+func (e *env) pairRepo(ctx context.Context) *store.Repo[*pb.Pair] {
+	e.t.Helper()
+	cfg := pairs.RepoConfig(nil, nil)
+	cfg.Keyring = e.kr
+	return e.pairRepoWith(ctx, cfg)
+}
+
+// pairRepoWith opens the pairs bucket with cfg (a keyring or none).
+func (e *env) pairRepoWith(ctx context.Context, cfg store.Config[*pb.Pair]) *store.Repo[*pb.Pair] {
+	e.t.Helper()
+	r, err := store.Open(ctx, e.nats.JS, cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(r.Close)
+	return r
 }
 
 // as returns a client of replica 0 acting as c.

@@ -16,7 +16,6 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/report"
-	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
@@ -332,11 +331,7 @@ func TestPairProposedOnce(t *testing.T) {
 	taken := base[0]
 
 	e, c, jobID, release := heldJob(ctx, t, pop)
-	other, err := store.Open(ctx, e.nats.JS, pairs.RepoConfig(nil, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := e.pairRepo(ctx)
 	id := pairs.PairID(taken.GetParticipantId(), taken.GetVolunteerId())
 	if _, err := other.Create(ctx, id, &pb.Pair{Id: id, JobId: "other-job", OrganisationId: orgA, MunicipalityCode: taken.GetMunicipalityCode(),
 		ParticipantId: taken.GetParticipantId(), VolunteerId: taken.GetVolunteerId(), Status: eventsv1.PairStatus_PAIR_STATUS_DECLINED}); err != nil {

@@ -57,7 +57,7 @@ func build(ctx context.Context, k *service.Kit) (service.Served, error) {
 		return service.Served{}, k.Errorf(err)
 	}
 	rcfg := pairs.RepoConfig(k.Publisher, d.JS)
-	rcfg.Hooks = o.StoreHooks
+	rcfg.Hooks, rcfg.Keyring = o.StoreHooks, d.Keyring
 	repo, err := service.OpenStore(ctx, k, rcfg)
 	if err != nil {
 		return service.Served{}, err

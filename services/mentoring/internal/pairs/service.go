@@ -46,6 +46,10 @@ var parties = []string{partyNew, partyMentor}
 // service queries by. With js, erasing a pair first purges its events from
 // the MENTORING stream (docs/adr/0020); the store runs that hook again
 // from its relay after a crash, so no event naming an erased person stays.
+// With a Keyring (the wiring sets it), a pair is sealed with its
+// newcomer's key, and the facts it holds of both people, the check-ins and
+// the score's parts, with the mentor's key too (PairSealFields), so erasing
+// either makes them unreadable in every stored revision (docs/adr/0162).
 func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pair] {
 	var beforePurge, afterPurge func(context.Context, string) error
 	if js != nil {
@@ -62,6 +66,13 @@ func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pa
 		Publisher:   pub,
 		BeforePurge: beforePurge,
 		AfterPurge:  afterPurge,
+		// The newcomer's key: their erasure shreds it (in the participants
+		// service; a pair is keyed by its own id, so its purge does not).
+		// The indexed fields (ids, status, score) stay in that part, so a
+		// pair is still found, ended and purged after the mentor's erasure.
+		Subject:        func(_ string, p *pb.Pair) string { return p.GetParticipantId() },
+		AlsoSealFor:    func(_ string, p *pb.Pair) string { return p.GetVolunteerId() },
+		AlsoSealFields: PairSealFields,
 		Indexes: map[string]func(*pb.Pair) []string{
 			"participant": func(p *pb.Pair) []string { return []string{p.GetParticipantId()} },
 			"volunteer":   func(p *pb.Pair) []string { return []string{p.GetVolunteerId()} },
@@ -72,6 +83,14 @@ func RepoConfig(pub store.Publisher, js jetstream.JetStream) store.Config[*pb.Pa
 		Orders: map[string]func(*pb.Pair) string{orderScore: scoreKey},
 	}
 }
+
+// PairSealFields are the fields of a pair that hold the mentor's facts as
+// much as the newcomer's, sealed under both people's keys: the check-ins
+// (whether the two met, how it goes, what they did) and the score's parts
+// (that the two share a language, an area, interests, a family situation,
+// an age band). Alternatives name other mentors, one key each, and stay
+// under the newcomer's key (docs/adr/0162).
+var PairSealFields = []string{"check_ins", "score_parts"}
 
 // PairID is the id of the pair of a newcomer and a mentor, whichever job or
 // coordinator proposes it. The pairs bucket creates a key once, so the same
