@@ -255,14 +255,27 @@ func copyDir(t *testing.T, from, to string) {
 
 // matchAndAccept runs a matching job over the pool (its snapshot holds
 // the planted interests), and takes the proposed pair through approval
-// and both acceptances.
-func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening, org, pid, vid string) {
+// and both acceptances; it returns an admin's mentoring client and the
+// pair id.
+func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening, org, pid, vid string) (mentoringv1.MentoringServiceClient, string) {
 	t.Helper()
 	c, id := matchAndApprove(t, ctx, cfg, l, org, pid, vid)
 	for _, party := range []eventsv1.Party{eventsv1.Party_PARTY_NEWCOMER, eventsv1.Party_PARTY_MENTOR} {
 		if _, err := c.AcceptOffer(ctx, &mentoringv1.AcceptOfferRequest{Id: id, Party: party}); err != nil {
 			t.Fatalf("accept %s: %v", party, err)
 		}
+	}
+	return c, id
+}
+
+// plantCheckIn records a check-in of active pair id whose request id is a
+// new marker: a value kept in the pair record alone (ADR 0162).
+func plantCheckIn(t *testing.T, ctx context.Context, c mentoringv1.MentoringServiceClient, m *markers, id string) {
+	t.Helper()
+	if _, err := c.RecordCheckIn(ctx, &mentoringv1.RecordCheckInRequest{Id: id, CheckIn: &mentoringv1.CheckIn{
+		Date: time.Now().UTC().Format(time.DateOnly), Met: true, Rating: mentoringv1.CheckInRating_CHECK_IN_RATING_GOOD,
+		RequestId: m.name("checkin", 0)}}); err != nil {
+		t.Fatalf("check-in: %v", err)
 	}
 }
 

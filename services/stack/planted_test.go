@@ -34,12 +34,21 @@ func TestPlanted_UnsealedIsVisible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: m.participant(org.GetOrganisation().GetId(), 0)}); err != nil {
+	orgID := org.GetOrganisation().GetId()
+	p, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: m.participant(orgID, 0)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: m.volunteer(org.GetOrganisation().GetId(), 0)}); err != nil {
+	v, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: m.volunteer(orgID, 0)})
+	if err != nil {
 		t.Fatal(err)
 	}
+	// A pair of the two with a check-in: its marker is in the pair alone.
+	js := natsClient(t, l)
+	consumerSettled(t, ctx, js, events.StreamParticipants, "mentoring-participants")
+	consumerSettled(t, ctx, js, events.StreamVolunteers, "mentoring-volunteers")
+	mc, pairID := matchAndAccept(t, ctx, cfg, l, orgID, p.GetParticipant().GetId(), v.GetVolunteer().GetId())
+	plantCheckIn(t, ctx, mc, m, pairID)
 	stop()
 	if found := onDisk(t, m.all, dir); len(found) != len(m.all) {
 		t.Fatalf("unsealed: found %d of %d planted values on disk (%v): the raw grep cannot see them", len(found), len(m.all), found)
@@ -48,7 +57,9 @@ func TestPlanted_UnsealedIsVisible(t *testing.T) {
 
 // TestPlanted_ErasureHoldsOnDisk plants a unique value in every personal
 // field of a participant and a volunteer, updates them, lets their events
-// reach dead letters and the mentoring pool, backs the JetStream store up,
+// reach dead letters and the mentoring pool, pairs them with a check-in
+// (whose request id is a marker kept in the pair alone), backs the
+// JetStream store up,
 // erases both, restores the backup, and then searches every file, Redis,
 // the logs and the spans for every value ever planted.
 func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
@@ -122,7 +133,8 @@ func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
 			t.Fatalf("pool bucket %s: %v; want none", bucket, err)
 		}
 	}
-	matchAndAccept(t, ctx, cfg, l, orgID, pid, vid)
+	mc, pairID := matchAndAccept(t, ctx, cfg, l, orgID, pid, vid)
+	plantCheckIn(t, ctx, mc, m, pairID)
 	deadLetterAll(t, ctx, js)
 
 	// A backup of the whole store, taken before the erasure.
