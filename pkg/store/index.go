@@ -125,8 +125,8 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 	}
 	live := op == jetstream.KeyValuePut && !rec.GetRemoved()
 	var v T
+	shredded := false
 	if live {
-		shredded := false
 		if !known {
 			var err error
 			plain, shredded, err = r.plainData(ctx, key, rec)
@@ -175,6 +175,11 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 		r.pending[key] = pendingEntry{since: since, writer: rec.GetWriter(), ticket: rec.GetTicket(), rev: rev}
 	} else {
 		delete(r.pending, key)
+	}
+	if shredded {
+		r.lost[key] = Unreadable{Key: key, Subject: rec.GetSubject(), Named: rec.GetNamedSubject()}
+	} else {
+		delete(r.lost, key)
 	}
 	old, had := r.records[key]
 	// Subscribers hear of every change after the initial replay, including

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -154,4 +156,33 @@ func (r *Repo[T]) prepareKey(ctx context.Context, id string) <-chan struct{} {
 		_ = r.cfg.Keyring.Prepare(ctx, id)
 	}()
 	return done
+}
+
+// Unreadable is a record the index dropped because the data key of its
+// Subject is shredded: the entry is still in the bucket, nothing in it
+// opens, and only the ids stored beside the seal are known.
+type Unreadable struct {
+	// Key is the record's key; Subject whose shredded key sealed it;
+	// Named the second person it also names (Config.AlsoSealFor), or "".
+	Key, Subject, Named string
+}
+
+// Unreadable returns the records sealed with subject's key that the index
+// holds no more because that key is shredded, in key order. Their person
+// was erased through another service before this replica's index loaded
+// them (the service was down or restarting): a service that purges a
+// person's records on their erasure finds those here, not by an index
+// (docs/adr/0162). Records whose key was shredded after the index had
+// them stay in the index as they were.
+func (r *Repo[T]) Unreadable(subject string) []Unreadable {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []Unreadable
+	for _, u := range r.lost {
+		if u.Subject == subject {
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(a, b Unreadable) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }

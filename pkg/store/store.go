@@ -187,6 +187,9 @@ type Repo[T proto.Message] struct {
 	// erased are ids purged by this replica, with when, awaiting AfterPurge.
 	erased  map[string]time.Time
 	records map[string]indexed[T]
+	// lost are the records the index dropped because their person's key
+	// is shredded, for Unreadable (sealed.go).
+	lost    map[string]Unreadable
 	sorted  []string                     // ids in order, rebuilt lazily
 	dirty   bool                         // sorted needs a rebuild
 	byIndex map[string]map[string]keySet // index name -> value -> ids
@@ -414,6 +417,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 // makeIndex makes the index's empty maps.
 func (r *Repo[T]) makeIndex() {
 	r.records, r.pending, r.marks = map[string]indexed[T]{}, map[string]pendingEntry{}, map[string]uint64{}
+	r.lost = map[string]Unreadable{}
 	r.byIndex, r.inOrder = map[string]map[string]keySet{}, map[string]map[string][]string{}
 	r.requested, r.reqOf, r.reserved = map[string][]requestEntry{}, map[string]string{}, map[string]reservation{}
 	r.erased = map[string]time.Time{}

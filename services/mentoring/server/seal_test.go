@@ -3,12 +3,16 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -17,8 +21,10 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
@@ -332,4 +338,65 @@ func TestUnsealedPairReadsAndIsSealedOnWrite(t *testing.T) {
 	if err != nil || got.GetParticipantLanguage() != "prs" || len(got.GetCheckIns()) != 1 || len(got.GetScoreParts()) != 1 {
 		t.Errorf("the pair after its sealing write: %v, %v", got, err)
 	}
+}
+
+// TestErasureWhileDownStillErasesThePair (ADR 0162): a newcomer erased
+// while mentoring is down has their key shredded before any replica
+// loads their pair, so no index holds it (it opens no more). The erasure
+// still reaches it when the erased event comes: the entry is purged, its
+// events are purged but the erased one, and the mentor's slot is free.
+func TestErasureWhileDownStillErasesThePair(t *testing.T) {
+	t.Parallel()
+	e := startEnvSealed(t, 0, server.Options{}, true)
+	e.pools = &servicetest.Pools{}
+	ctx := testutil.Context(t)
+	down, stop := context.WithCancel(ctx)
+	_, js := e.nats.Connect(t)
+	o := servicetest.Fast(server.Options{Pools: e.pools.Add})
+	e.addrs = []string{servicetest.StartIn(down, t, js, e.key, e.clock.Now,
+		func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+			d.Keyring = e.kr
+			return server.Run(ctx, addr, d, o, ready)
+		})}
+	p := activePairs(ctx, t, e)[0]
+	if h := holders(ctx, t, e, p.GetVolunteerId()); !slices.Contains(h, p.GetId()) {
+		t.Fatalf("the mentor's slot is held by %v, not the active pair", h)
+	}
+	stop() // mentoring is down: the erasure happens without it
+	pid := p.GetParticipantId()
+	e.publishAll(ctx, []*eventsv1.Envelope{envelope(t, events.ParticipantErased, pid, &eventsv1.ParticipantErased{ParticipantId: pid})})
+	if err := e.kr.Shred(ctx, pid); err != nil {
+		t.Fatal(err)
+	}
+	e.addrs = []string{e.start(server.Options{})}
+	kv, err := e.nats.JS.KeyValue(ctx, pairs.PairBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		en, err := kv.Get(ctx, p.GetId())
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			return nil // purged: the key holds no value
+		}
+		if err != nil {
+			return err
+		}
+		var rec storev1.Record
+		if err := proto.Unmarshal(en.Value(), &rec); err != nil {
+			return err
+		}
+		if !rec.GetRemoved() || !rec.GetPurge() {
+			return errorf("the pair of the newcomer erased while mentoring was down is still stored")
+		}
+		return nil
+	})
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		if got, want := pairSubjects(ctx, t, e, p.GetId()), []string{events.PairErased + "." + p.GetId()}; !slices.Equal(got, want) {
+			return errorf("stream subjects of the pair: %v, want %v", got, want)
+		}
+		if h := holders(ctx, t, e, p.GetVolunteerId()); slices.Contains(h, p.GetId()) {
+			return errorf("the mentor's slot is still held by the erased pair")
+		}
+		return nil
+	})
 }
