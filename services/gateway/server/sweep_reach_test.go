@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"time"
 
@@ -130,3 +131,10 @@ var unreached = map[string]string{
 	"ReplaceCandidate volunteerId": "the mentor is looked at only for a pair of the caller's own, and only an alternative the job " +
 		"stored for that pair is taken (mentoring's TestScopeAndValidation refuses a non-alternative); the sweep has no pair of A's",
 }
+
+// uuidRe matches an id of the services' shape.
+var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// maskIDs replaces every id in s, so two answers that differ only in the
+// ids of what they created (each its own) compare equal.
+func maskIDs(s string) string { return uuidRe.ReplaceAllString(s, "<uuid>") }

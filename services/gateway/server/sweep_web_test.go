@@ -1,0 +1,135 @@
+package server_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/web"
+)
+
+// postNoRecord are the signed-in POST routes without an {id} that read
+// none of the fields sweepWebForms fills, and why they are not posted.
+var postNoRecord = map[string]string{
+	"/guides/jobs":  "a guides job names only municipalities (StartGuideJob is swept through the API)",
+	"/guides/rules": "the eligibility rules are no one's record (admins only)",
+	"/signout":      "signs the sweeping browser out",
+}
+
+// sweepWebForms is the web half of what sweepOracle and sweepList do for
+// the API, for the requests sweepWebOracle leaves out: every signed-in
+// POST route without an {id} (creates, job starts, the bulk approval, the
+// name searches) posted with every field that names a record or a person
+// (ids, person, organisation_id, job, name) pointed at each foreign record
+// (organisation B included) and at a look-alike that names nothing; and
+// every GET route without an {id}, the programs' CSV exports with the
+// caller's API token too, with organisation_id set to organisation B and
+// to one that does not exist. Each pair must answer alike: the status,
+// the page or the address it sends to, and the page there (ids and form
+// tokens aside), and show nothing foreign. Report figures name no one, so
+// only this comparison can see another organisation's.
+func sweepWebForms(t *testing.T, b *browser, token string, r programmeRecords) {
+	t.Helper()
+	foreign := append(append([]string{r.org}, r.ids...), r.names...)
+	leaks := func(what, sent, body string) {
+		t.Helper()
+		for _, s := range foreign {
+			if s != sent && strings.Contains(body, s) {
+				t.Errorf("%s leaked %q", what, s)
+			}
+		}
+	}
+	// answer renders a response for comparison: what was sent, form
+	// tokens and created ids masked; a redirect is followed once.
+	answer := func(code int, body, sent string) string {
+		out := strconv.Itoa(code) + " " + body
+		if code == http.StatusSeeOther && strings.HasPrefix(body, "/") {
+			c, page := b.get(body)
+			out += "\n" + strconv.Itoa(c) + " " + page
+		}
+		// A form's idempotency key: each post sends its own.
+		out = requestIDRe.ReplaceAllString(csrfRe.ReplaceAllString(strings.ReplaceAll(out, sent, "<sent>"), ""), "")
+		return maskIDs(out)
+	}
+	n := 0
+	for _, rt := range (&web.Web{}).Routes() {
+		if rt.Public || strings.Contains(rt.Pattern, "{id}") || postNoRecord[rt.Pattern] != "" {
+			continue
+		}
+		path := strings.ReplaceAll(rt.Pattern, "{$}", "")
+		if rt.Method == http.MethodGet {
+			page := func(org string) string {
+				code, body := b.get(path + "?" + url.Values{"organisation_id": {org}}.Encode())
+				n++
+				leaks("GET "+path+" organisation_id="+org, org, body)
+				return answer(code, body, org)
+			}
+			if got, want := page(r.org), page(lookalike(r.org)); got != want {
+				t.Errorf("GET %s: organisation B and one that does not exist answer apart: %s", path, firstDiff(got, want))
+			}
+			if rt.Token {
+				csv := func(org string) string {
+					code, body := bearerGet(t, b.e, token, path+"?"+url.Values{"organisation_id": {org}}.Encode())
+					n++
+					leaks("GET "+path+" with a token, organisation_id="+org, org, body)
+					return answer(code, body, org)
+				}
+				if got, want := csv(r.org), csv(lookalike(r.org)); got != want {
+					t.Errorf("GET %s with a token: organisation B and one that does not exist answer apart: %s", path, firstDiff(got, want))
+				}
+			}
+			continue
+		}
+		for _, v := range foreign {
+			post := func(v string) string {
+				n++
+				form := url.Values{"ids": {v}, "person": {v}, "person_id": {v}, "organisation_id": {v}, "job": {v}, "name": {v},
+					"confirm": {"yes"}, "request_id": {fmt.Sprintf("sweep-web-%d", n)}}
+				code, body := b.post(path, form)
+				got := answer(code, body, v)
+				leaks("POST "+path+" "+v, v, got)
+				return got
+			}
+			none := lookalike(v)
+			if !uuidRe.MatchString(v) {
+				none = "Zq" + v // a name nobody has
+			}
+			if got, want := post(v), post(none); got != want {
+				t.Errorf("POST %s with %s: a foreign record and one that names nothing answer apart: %s", path, v, firstDiff(got, want))
+			}
+		}
+	}
+	if n < 200 {
+		t.Fatalf("swept only %d requests", n)
+	}
+}
+
+// bearerGet fetches path with an API token, as mp and scripts fetch the
+// CSV exports.
+func bearerGet(t *testing.T, e *env, token, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// firstDiff shows where two answers part: the status lines and the text
+// around the first byte that differs.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-200)
+	return fmt.Sprintf("\n%.40s ... %q\nagainst\n%.40s ... %q", a, a[from:min(len(a), i+200)], b, b[from:min(len(b), i+200)])
+}
