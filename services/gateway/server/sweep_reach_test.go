@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"testing"
 	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/api"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
 // isRef is a string field that names a record by id: id or *_id, except
@@ -138,3 +142,33 @@ var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 // maskIDs replaces every id in s, so two answers that differ only in the
 // ids of what they created (each its own) compare equal.
 func maskIDs(s string) string { return uuidRe.ReplaceAllString(s, "<uuid>") }
+
+// TestSweepsSeeEveryMountedService: the sweeps enumerate the gateway's
+// methods from the descriptors of package motesplats.gateway.v1
+// (gatewayMethods); a Connect service mounted from another package, or a
+// method the descriptors list but the gateway does not serve, would be
+// missed or swept in vain. The mounted paths and the enumerated services
+// must be the same set.
+func TestSweepsSeeEveryMountedService(t *testing.T) {
+	mounted := map[string]bool{}
+	for path := range api.Handlers(&core.Gateway{}, nil, nil) {
+		mounted[strings.Trim(path, "/")] = true
+	}
+	swept := map[string]bool{}
+	for _, m := range gatewayMethods() {
+		swept[string(m.sd.FullName())] = true
+	}
+	for s := range mounted {
+		if !swept[s] {
+			t.Errorf("%s is mounted but no sweep enumerates its methods", s)
+		}
+	}
+	for s := range swept {
+		if !mounted[s] {
+			t.Errorf("%s is swept but not mounted: the sweeps' answers for it are the mux's 404", s)
+		}
+	}
+	if len(mounted) < 9 {
+		t.Fatalf("%d services mounted", len(mounted))
+	}
+}
