@@ -246,3 +246,77 @@ func checkCrashOutcome(t *testing.T, at string, job *pb.Job, got, want crashOutc
 
 // head is the first few of a long list, for a failure message.
 func head(s []string) []string { return s[:min(len(s), 5)] }
+
+// TestCrashThenErasureBeforeRestart kills the guides process after the
+// first batch of proposals is stored (write:1); while it is down, a
+// newcomer it assigned and one it leaves out are erased. On the restart
+// the erasures and the resumed job meet, in either order: the job ends
+// succeeded, neither erased newcomer is assigned or left out, every other
+// newcomer is in
+// exactly one of the two lists.
+func TestCrashThenErasureBeforeRestart(t *testing.T) {
+	t.Parallel()
+	const at = "write:1"
+	dir := t.TempDir()
+	key := servicetest.NewKey(t)
+	addr, exited := servicetest.StartChild(t, dir, at, key, 90*time.Second)
+	ctx := context.Background()
+	first := &env{t: t, addrs: []string{addr}, key: key, signer: servicetest.NewSigner(key)}
+	start := &pb.StartAssignmentJobRequest{RequestId: "crash-erase"}
+	res, err := first.as(coord).StartAssignmentJob(ctx, start)
+	if err != nil && status.Code(err) != codes.Unavailable {
+		t.Fatal(err)
+	}
+	servicetest.WaitExit(t, exited, at)
+
+	e := &env{t: t, nats: testutil.MustNATSDir(t, filepath.Join(dir, "nats")), key: key, signer: servicetest.NewSigner(key)}
+	erased := []string{"p-0000", "p-so-00"} // one the job assigns, one it leaves out
+	for _, id := range erased {
+		// Later than every registration the child published (the
+		// envelopes' times count up per process, from one start).
+		ev, err := events.NewEnvelope("ev-erase-"+id, events.ParticipantErased, id, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+			&eventsv1.ParticipantErased{ParticipantId: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.publish(ctx, ev)
+	}
+	e.addrs = append(e.addrs, e.start(server.Options{}))
+	c := e.as(coord)
+	if res == nil {
+		if res, err = c.StartAssignmentJob(ctx, start); err != nil {
+			t.Fatalf("the start asked again after the restart: %v", err)
+		}
+	}
+	job := waitDone(ctx, e, c, res.GetJob().GetId())
+	if job.GetState() != pb.JobState_JOB_STATE_SUCCEEDED {
+		t.Fatalf("after a crash and two erasures: %v %q", job.GetState(), job.GetErrorMessage())
+	}
+	var got crashOutcome
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		got = outcomeOf(ctx, t, c, job.GetId())
+		for _, line := range append(append([]string{}, got.assigned...), got.left...) {
+			for _, id := range erased {
+				if strings.HasPrefix(line, id+"->") || strings.HasPrefix(line, id+" ") {
+					return fmt.Errorf("erased %s still listed: %s", id, line)
+				}
+			}
+		}
+		return nil
+	})
+	seen := map[string]bool{}
+	for _, a := range got.assigned {
+		id, _, _ := strings.Cut(a, "->")
+		seen[id] = true
+	}
+	for _, l := range got.left {
+		id, _, _ := strings.Cut(l, " ")
+		if seen[id] {
+			t.Errorf("%s both assigned and left out", id)
+		}
+		seen[id] = true
+	}
+	if want := crashArabic + crashSomali - len(erased); len(seen) != want {
+		t.Errorf("%d newcomers accounted for (%d assigned, %d left out), want %d", len(seen), len(got.assigned), len(got.left), want)
+	}
+}
