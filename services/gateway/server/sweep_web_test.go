@@ -62,24 +62,40 @@ func sweepWebForms(t *testing.T, b *browser, token string, r programmeRecords) {
 		}
 		path := strings.ReplaceAll(rt.Pattern, "{$}", "")
 		if rt.Method == http.MethodGet {
-			page := func(org string) string {
-				code, body := b.get(path + "?" + url.Values{"organisation_id": {org}}.Encode())
-				n++
-				leaks("GET "+path+" organisation_id="+org, org, body)
-				return answer(code, body, org)
-			}
-			if got, want := page(r.org), page(lookalike(r.org)); got != want {
-				t.Errorf("GET %s: organisation B and one that does not exist answer apart: %s", path, firstDiff(got, want))
-			}
-			if rt.Token {
-				csv := func(org string) string {
-					code, body := bearerGet(t, b.e, token, path+"?"+url.Values{"organisation_id": {org}}.Encode())
+			// Organisation B against one that does not exist; 0180
+			// (where the foreign records are, none of them the
+			// caller's) against a municipality where nobody is, in
+			// every spelling of the filter (mp sends "municipalities").
+			for _, pair := range [][2]url.Values{
+				{{"organisation_id": {r.org}}, {"organisation_id": {lookalike(r.org)}}},
+				{munis("0180"), munis(nowhere)},
+			} {
+				get := func(q url.Values, token string) string {
+					var code int
+					var body string
+					if token == "" {
+						code, body = b.get(path + "?" + q.Encode())
+					} else {
+						code, body = bearerGet(t, b.e, token, path+"?"+q.Encode())
+					}
 					n++
-					leaks("GET "+path+" with a token, organisation_id="+org, org, body)
-					return answer(code, body, org)
+					sent := q.Get("organisation_id")
+					leaks(fmt.Sprintf("GET %s?%s (token %v)", path, q.Encode(), token != ""), sent, body)
+					if sent == "" {
+						// The filter shows the municipality chosen, by name.
+						sent = q.Get("municipality_code")
+						body = strings.NewReplacer("Stockholm", "<municipality>", "Kiruna", "<municipality>").Replace(body)
+					}
+					return answer(code, body, sent)
 				}
-				if got, want := csv(r.org), csv(lookalike(r.org)); got != want {
-					t.Errorf("GET %s with a token: organisation B and one that does not exist answer apart: %s", path, firstDiff(got, want))
+				tokens := []string{""}
+				if rt.Token {
+					tokens = append(tokens, token)
+				}
+				for _, tok := range tokens {
+					if got, want := get(pair[0], tok), get(pair[1], tok); got != want {
+						t.Errorf("GET %s?%s (token %v) and ?%s answer apart: %s", path, pair[0].Encode(), tok != "", pair[1].Encode(), firstDiff(got, want))
+					}
 				}
 			}
 			continue
@@ -106,6 +122,16 @@ func sweepWebForms(t *testing.T, b *browser, token string, r programmeRecords) {
 	if n < 200 {
 		t.Fatalf("swept only %d requests", n)
 	}
+}
+
+// nowhere is a municipality (Kiruna) where no test plants anyone; the
+// foreign records are in 0180 (Stockholm).
+const nowhere = "2584"
+
+// munis is the query of every municipality filter the pages and exports
+// read, set to code.
+func munis(code string) url.Values {
+	return url.Values{"municipality_code": {code}, "municipality_codes": {code}, "municipalities": {code}}
 }
 
 // bearerGet fetches path with an API token, as mp and scripts fetch the
