@@ -268,6 +268,7 @@ func TestAccessSweepProgrammes(t *testing.T) {
 				}
 				if !reached[string(md.Name())] {
 					sweepList(t, e, tok, name == "operator", sd, md, orgB, r)
+					sweepMunicipality(t, e, tok, sd, md)
 				}
 			}
 			if n < 80 {

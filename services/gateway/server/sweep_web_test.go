@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
@@ -158,4 +161,40 @@ func firstDiff(a, b string) string {
 	}
 	from := max(0, i-200)
 	return fmt.Sprintf("\n%.40s ... %q\nagainst\n%.40s ... %q", a, a[from:min(len(a), i+200)], b, b[from:min(len(b), i+200)])
+}
+
+// sweepMunicipality calls a method that names no record with every
+// municipality filter at 0180, where the foreign records are (none of
+// them the caller's), and at a municipality where nobody is: the two must
+// answer alike (created ids and the code sent aside), which a report's
+// figures, naming no one, show only this way.
+func sweepMunicipality(t *testing.T, e *env, token string, sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor) {
+	t.Helper()
+	call := func(code string) string {
+		req, set := map[string]any{}, false
+		in := md.Input().Fields()
+		for k := range in.Len() {
+			switch f := in.Get(k); f.Name() {
+			case "municipality_code":
+				req[f.JSONName()], set = code, true
+			case "municipality_codes":
+				req[f.JSONName()], set = []string{code}, true
+			}
+		}
+		if !set {
+			return ""
+		}
+		if in.ByName("request_id") != nil { // a job's start: reach its scope check
+			req["requestId"] = fmt.Sprintf("sweep-muni-%s-%d", code, time.Now().UnixNano())
+		}
+		c, body := connectCall(t, e, token, sd, md, req)
+		return maskIDs(c + " " + strings.ReplaceAll(body, code, "<municipality>"))
+	}
+	got, want := call("0180"), call(nowhere)
+	if got != want {
+		t.Errorf("%s/%s: municipality 0180 and one where nobody is answer apart: %s", sd.Name(), md.Name(), firstDiff(got, want))
+	}
+	if strings.HasPrefix(string(md.Name()), "Start") && strings.HasPrefix(got, "ok") {
+		t.Errorf("%s/%s started a job in 0180, a municipality the caller does not serve: %s", sd.Name(), md.Name(), trim(got))
+	}
 }
