@@ -73,13 +73,14 @@ func signedInBrowser(t *testing.T, base, email, password string) *http.Client {
 }
 
 // TestPlanted_LeftOutNewcomerErased plants a unique value in every
-// personal field of a newcomer whom a guides job (no guide speaks
-// Somali) and a mentoring job (no mentor at all) leave out, and reads
-// both left-out lists through the gateway's API and web pages, which name
-// the newcomer (the gateway's view of them is then in Redis). Erased
-// through the gateway, the newcomer is in neither list, by name or id,
-// and no planted value is on disk, in Redis, the logs or the spans of the
-// whole stack, gateway included.
+// personal field of a newcomer whom a guides job and a mentoring job
+// leave out (no guide or mentor speaks Somali), and of a mentor with one
+// place whom the mentoring job names as full for the Arabic speaker it
+// leaves out (an alternative); it reads both left-out lists through the
+// gateway's API and web pages, which name them (the gateway's views are
+// then in Redis). Erased through the gateway, neither is in any list, by
+// name or id, and no planted value is on disk, in Redis, the logs or the
+// spans of the whole stack, gateway included.
 func TestPlanted_LeftOutNewcomerErased(t *testing.T) {
 	dir := t.TempDir()
 	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
@@ -111,10 +112,28 @@ func TestPlanted_LeftOutNewcomerErased(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := created.GetParticipant().GetId()
+	// A planted mentor with one place and two Arabic speakers who would
+	// fit: one gets the place, the other is left out with the mentor
+	// named as the one who fitted but was full (an alternative).
+	mv := newMarkers(t)
+	mentor, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: mv.volunteer(orgID, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid := mentor.GetVolunteer().GetId()
+	fillers, others := newMarkers(t), []string{pid}
+	for k := range 2 {
+		f, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: fillers.participant(orgID, k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, f.GetParticipant().GetId())
+	}
 	pools := poolsOf(t, l)
 	pools.WaitIDs(t, "guides_newcomers", []string{pid})
 	pools.WaitIDs(t, "guides_organisations", []string{orgID})
-	pools.WaitIDs(t, "mentoring_newcomers", []string{pid})
+	pools.WaitIDs(t, "mentoring_newcomers", others)
+	pools.WaitIDs(t, "mentoring_mentors", []string{vid})
 
 	base := "http://" + l.Addr("gateway")
 	var signedIn struct{ Token string }
@@ -146,30 +165,39 @@ func TestPlanted_LeftOutNewcomerErased(t *testing.T) {
 	web := signedInBrowser(t, base, adminEmail, adminPassword)
 
 	// Before the erasure: both lists name the newcomer, twice each (API
-	// and page), and the gateway's view of them is in Redis.
-	given := np.GetGivenName()
-	if n := strings.Count(leftOutRead(t, base, tok, web, gjob, mjob), given); n < 4 {
+	// and page), mentoring's the full mentor (API and page), and the
+	// gateway's views of both are in Redis.
+	given, mentorGiven := np.GetGivenName(), mv.all[0]
+	read := leftOutRead(t, base, tok, web, gjob, mjob)
+	if n := strings.Count(read, given); n < 4 {
 		t.Fatalf("before the erasure the lists name the newcomer %d times, want at least 4 (API and page, guides and mentoring)", n)
 	}
-	if found := inRedis(t, ctx, redisURL, []string{given}); len(found) == 0 {
-		t.Fatal("before the erasure Redis holds no view naming the newcomer: the Redis search cannot see values")
+	if n := strings.Count(read, mentorGiven); n < 2 {
+		t.Fatalf("before the erasure the mentoring list names the full mentor %d times, want at least 2 (API and page)", n)
+	}
+	if found := inRedis(t, ctx, redisURL, []string{given, mentorGiven}); len(found) < 2 {
+		t.Fatalf("before the erasure Redis holds %v, want views naming the newcomer and the mentor: the Redis search cannot see values", found)
 	}
 
 	var erased any
 	post(t, base, gatewayv1connect.RegistryServiceEraseParticipantProcedure, tok, map[string]any{"id": pid}, &erased)
+	post(t, base, gatewayv1connect.RegistryServiceEraseVolunteerProcedure, tok, map[string]any{"id": vid}, &erased)
 	settleProgrammes(t, ctx, l)
-	consumerSettled(t, ctx, natsClient(t, l), "PARTICIPANTS", "mentoring-participants")
+	js := natsClient(t, l)
+	consumerSettled(t, ctx, js, "PARTICIPANTS", "mentoring-participants")
+	consumerSettled(t, ctx, js, "VOLUNTEERS", "mentoring-volunteers")
+	planted := append(append([]string{}, mn.all...), mv.all...)
 	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
 		got := leftOutRead(t, base, tok, web, gjob, mjob)
-		for _, v := range append([]string{pid}, mn.all...) {
+		for _, v := range append([]string{pid, vid}, planted...) {
 			if strings.Contains(got, v) {
-				return fmt.Errorf("after the erasure the left-out lists still show %s", v)
+				return fmt.Errorf("after the erasures the left-out lists still show %s", v)
 			}
 		}
 		return nil
 	})
 	stop()
-	searchPlanted(t, ctx, "left-out newcomer", mn.all, dir, redisURL, logs, spans)
+	searchPlanted(t, ctx, "left-out newcomer and full mentor", planted, dir, redisURL, logs, spans)
 	if !strings.Contains(logs.String(), `"serving"`) || len(spans.GetSpans()) == 0 {
 		t.Error("the stack's logs or spans were not captured: the search saw nothing")
 	}
