@@ -322,9 +322,12 @@ func sweepList(t *testing.T, e *env, token string, operator bool, sd protoreflec
 			// does not exist answer alike (a report's counts name no one,
 			// so only this comparison can see them), created ids aside.
 			none := lookalike(orgB)
-			req, _ := build(none)
-			code2, body2 := connectCall(t, e, token, sd, md, req)
-			got, want := maskIDs(code+" "+strings.ReplaceAll(body, orgB, "<org>")), maskIDs(code2+" "+strings.ReplaceAll(body2, none, "<org>"))
+			call := func(org string) string {
+				req, _ := build(org)
+				code, body := connectCall(t, e, token, sd, md, req)
+				return maskIDs(code + " " + strings.ReplaceAll(body, org, "<org>"))
+			}
+			got, want := settledPair(func() (string, string) { return call(orgB), call(none) })
 			if got != want {
 				t.Errorf("%s/%s (%s): organisation B answers\n%s\none that does not exist\n%s", sd.Name(), md.Name(), muni, trim(got), trim(want))
 			}
