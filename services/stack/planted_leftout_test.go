@@ -81,13 +81,20 @@ func signedInBrowser(t *testing.T, base, email, password string) *http.Client {
 // then in Redis). Erased through the gateway, neither is in any list, by
 // name or id, and no planted value is on disk, in Redis, the logs or the
 // spans of the whole stack, gateway included.
-func TestPlanted_LeftOutNewcomerErased(t *testing.T) {
+func TestPlanted_LeftOutNewcomerErased(t *testing.T) { plantedLeftOut(t, false) }
+
+// TestPlanted_LeftOutUnsealedIsVisible is its control: with sealing
+// switched off, the raw grep finds the newcomer's and the mentor's values
+// on disk before the erasure, so the search after it can fail.
+func TestPlanted_LeftOutUnsealedIsVisible(t *testing.T) { plantedLeftOut(t, true) }
+
+func plantedLeftOut(t *testing.T, unsealed bool) {
 	dir := t.TempDir()
 	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
 	logs := &testutil.LogBuffer{}
 	spans := tracetest.NewInMemoryExporter()
 	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}
+	cfg.RedisURL, cfg.logs, cfg.spans, cfg.unsealed = redisURL, logs, keptSpans{spans}, unsealed
 	const adminEmail, adminPassword = "admin@example.org", "a long enough password"
 	cfg.Gateway.AdminEmail, cfg.Gateway.AdminPassword = adminEmail, adminPassword
 	l, _, stop := startStack(t, cfg)
@@ -178,6 +185,14 @@ func TestPlanted_LeftOutNewcomerErased(t *testing.T) {
 	if found := inRedis(t, ctx, redisURL, []string{given, mentorGiven}); len(found) < 2 {
 		t.Fatalf("before the erasure Redis holds %v, want views naming the newcomer and the mentor: the Redis search cannot see values", found)
 	}
+	planted := append(append([]string{}, mn.all...), mv.all...)
+	if unsealed {
+		stop()
+		if found := onDisk(t, planted, dir); len(found) != len(planted) {
+			t.Fatalf("unsealed: found %d of %d planted values on disk (%v): the raw grep cannot see them", len(found), len(planted), found)
+		}
+		return
+	}
 
 	var erased any
 	post(t, base, gatewayv1connect.RegistryServiceEraseParticipantProcedure, tok, map[string]any{"id": pid}, &erased)
@@ -186,7 +201,6 @@ func TestPlanted_LeftOutNewcomerErased(t *testing.T) {
 	js := natsClient(t, l)
 	consumerSettled(t, ctx, js, "PARTICIPANTS", "mentoring-participants")
 	consumerSettled(t, ctx, js, "VOLUNTEERS", "mentoring-volunteers")
-	planted := append(append([]string{}, mn.all...), mv.all...)
 	testutil.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
 		got := leftOutRead(t, base, tok, web, gjob, mjob)
 		for _, v := range append([]string{pid, vid}, planted...) {
