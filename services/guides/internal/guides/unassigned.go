@@ -41,9 +41,10 @@ var unassignedReasons = map[string]guidesv1.UnassignedReason{
 // ListUnassigned returns a page of the entitled newcomers job id left
 // without a proposal, with the reason, in participant id order, and the
 // number across all pages. The caller must see the job (the kit's job
-// scope) and each newcomer's municipality (a coordinator's municipalities
-// may have changed since the job), as every other guides read; newcomers
-// who left the programme since are skipped, as are full units of an
+// scope) and each newcomer's municipality now (the coordinator's
+// municipalities, or the newcomer's, may have changed since the job), as
+// every other guides read; newcomers who left the programme since are
+// skipped, as are full units of an
 // organisation that left. size and after are checked by the caller
 // (page.Check). Returns Invalid ("job_id"), NotFound (also a job out of
 // scope, or whose result expired), FailedPrecondition (not succeeded).
@@ -77,9 +78,13 @@ func (s *Service) ListUnassigned(ctx context.Context, who auth.Claims, id string
 		return nil, "", 0, fmt.Errorf("decode result: %w", err)
 	}
 	slices.SortFunc(res.Unassigned, func(a, b Unassigned) int { return cmp.Compare(a.ParticipantID, b.ParticipantID) })
+	// Where the newcomer lives now, not where the job found them: one
+	// who moved out of the caller's municipalities since is no longer
+	// theirs to see (their eligibility reads NotFound), and the gateway
+	// would name them.
 	keep := func(u Unassigned) bool {
-		_, in := s.Pool.Newcomer(u.ParticipantID)
-		return in && visible(who, u.Municipality)
+		n, in := s.Pool.Newcomer(u.ParticipantID)
+		return in && visible(who, n.GetMunicipalityCode())
 	}
 	rows, next, total := page.Items(res.Unassigned, func(u Unassigned) string { return u.ParticipantID }, keep, after, size)
 	out := make([]*guidesv1.UnassignedNewcomer, 0, len(rows))

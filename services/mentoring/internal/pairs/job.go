@@ -320,8 +320,9 @@ func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 }
 
 // ListUnmatched returns a page of the newcomers job id left unmatched, with
-// reasons. People who left the pool since are skipped. Returns NotFound,
-// FailedPrecondition (job not finished).
+// reasons. People who left the pool since, or whom who no longer sees
+// (moved to another organisation or municipality), are skipped. Returns
+// NotFound, FailedPrecondition (job not finished).
 func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnmatchedNewcomer, string, int, error) {
 	var v apperr.Validator
 	// The job's id is named as the request names it (the job manager
@@ -335,14 +336,21 @@ func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string,
 	if err := s.jobs.ResultAs(ctx, who, id, &res); err != nil {
 		return nil, "", 0, err
 	}
+	// Whom the caller sees now, not whom the job found: a newcomer or a
+	// mentor who moved to another organisation or out of the caller's
+	// municipalities since is no longer theirs to see (GetPair and the
+	// lists read them as NotFound), and the gateway would name them.
 	out, next, total := page.Items(res.GetUnmatched(), (*pb.UnmatchedNewcomer).GetParticipantId,
-		func(u *pb.UnmatchedNewcomer) bool { _, ok := s.pool.Newcomer(u.GetParticipantId()); return ok }, after, n)
+		func(u *pb.UnmatchedNewcomer) bool {
+			n, ok := s.pool.Newcomer(u.GetParticipantId())
+			return ok && who.CanSee(n.GetOrganisationId(), n.GetMunicipalityCode())
+		}, after, n)
 	for _, u := range out {
 		// A mentor who left since is no longer an option (an erased one
 		// is also removed from the stored result).
 		u.Eligible = slices.DeleteFunc(u.Eligible, func(c *pb.Candidate) bool {
-			_, ok := s.pool.Mentor(c.GetVolunteerId())
-			return !ok
+			m, ok := s.pool.Mentor(c.GetVolunteerId())
+			return !ok || !who.CanSee(m.GetOrganisationId(), m.GetMunicipalityCode())
 		})
 	}
 	return out, next, total, nil
