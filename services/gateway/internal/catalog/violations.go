@@ -237,6 +237,12 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^is not a published version of the \S+ consent text \(published: (.*)\)$`), "är ingen publicerad version av programmets samtyckestext (publicerade: $1)"},
 		{regexp.MustCompile(`^version (\S+) of the \S+ consent text is not written in this language \(it is in (.*)\); record the language the text was shown in$`),
 			"version $1 av samtyckestexten finns inte på det språket (den finns på $2); ange språket texten visades på"},
+		// A body that does not decode, named as the whole body (ADR 0154's
+		// addendum): the catalogue's test failed on main without these.
+		{regexp.MustCompile(`^the body is empty; send one JSON object$`), "begärans innehåll är tomt; skicka ett JSON-objekt"},
+		{regexp.MustCompile(`^the body is not this method's request in JSON: (.+); send one JSON object$`), "begärans innehåll är inte metodens begäran i JSON ($1); skicka ett JSON-objekt"},
+		{regexp.MustCompile(`^the body is not this method's request in protobuf: (.+)$`), "begärans innehåll är inte metodens begäran i protobuf ($1)"},
+		{regexp.MustCompile(`^the body (.+)$`), "begärans innehåll kan inte läsas: $1"},
 		// The services' own, likewise (outside round s29).
 		{regexp.MustCompile(`^must be between (\d+) and (\d+) \(volunteers are at least (\d+)\), or 0 when not given$`), "måste vara mellan $1 och $2 (volontärer är minst $3 år), eller 0 om det inte anges"},
 		{regexp.MustCompile(`^must list at most (\d+) paths$`), "får ange högst $1 fält"},
