@@ -12,10 +12,10 @@ import (
 // was told "is not a Swedish municipality code" (ADR 0154): the web app's
 // fields take names, mp took codes only. Each municipality flag now takes
 // a name ("Stockholm", "Malmö kommun", any case) or an SCB code; the
-// services still get codes. A name no municipality has is passed on as
-// typed, for the service to refuse in its words.
+// services still get codes.
 //
-// Those words were about codes: `-municipality Atlantis` said "Kommun: är
+// A name no municipality has was passed on for the service to refuse, in
+// words about codes: `-municipality Atlantis` said "Kommun: är
 // ingen svensk kommunkod (fyra siffror, ...)", to someone mp had just
 // told to type names (outside round s29). A name no municipality has is
 // refused at the flag in the web app's words ("ingen kommun heter
@@ -23,17 +23,15 @@ import (
 // which knows which codes exist.
 
 // muniCode is one typed municipality as its code: a known name's code,
-// else what was typed (trimmed).
+// else digits (or nothing) as typed, trimmed, for the service to judge;
+// any other text is refused.
 func muniCode(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if m, ok := municipality.ByName(s); ok {
 		return m.Code, nil
 	}
-	if s != "" && strings.Trim(s, "0123456789") == "" {
+	if strings.Trim(s, "0123456789") == "" {
 		return s, nil
-	}
-	if s == "" {
-		return s, nil // an empty entry is the service's to refuse, as before
 	}
 	return "", fmt.Errorf("%s%s", noMunicipality, s)
 }
