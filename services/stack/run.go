@@ -76,6 +76,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		_ = tel.Shutdown(sctx)
 	}()
 	log := tel.Logger
+	if err := portsFree(cfg); err != nil {
+		return err
+	}
 	// One endpoint for the whole process: every service in it shares the
 	// meter provider, and their instruments carry the service's name.
 	metricsAddr, err := tel.ServeMetrics(cfg.MetricsAddr)
@@ -265,4 +268,45 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	err = g.Wait()
 	fmt.Fprintln(out, "stopped")
 	return err
+}
+
+// portsFree tries every address the stack will listen on (metrics, the
+// services, the gateway; NATS says its own) before anything starts, and
+// names the first that is taken, or named twice, with the variable that
+// moves it, as make up does. A taken service or metrics port said only
+// "participants: listen 127.0.0.1:7001: ... bind: address already in
+// use", and the README's reader had to guess the variable (outside round
+// s29). Port 0 (any free port, the tests') is not tried.
+func portsFree(cfg Config) error {
+	var open []net.Listener
+	defer func() {
+		for _, l := range open {
+			_ = l.Close()
+		}
+	}()
+	for _, p := range []struct{ name, env, addr string }{
+		{"metrics", "METRICS_ADDR", cfg.MetricsAddr},
+		{"participants", "PARTICIPANTS_ADDR", cfg.ParticipantsAddr},
+		{"volunteers", "VOLUNTEERS_ADDR", cfg.VolunteersAddr},
+		{"mentoring", "MENTORING_ADDR", cfg.MentoringAddr},
+		{"dinners", "DINNERS_ADDR", cfg.DinnersAddr},
+		{"guides", "GUIDES_ADDR", cfg.GuidesAddr},
+		{"notify", "NOTIFY_ADDR", cfg.NotifyAddr},
+		{"gateway", "GATEWAY_ADDR", cfg.Gateway.Addr},
+	} {
+		if p.addr == "" || p.addr == telemetry.MetricsOff {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(p.addr); err != nil || port == "0" {
+			continue // a malformed address fails where it is used, with its own words
+		}
+		l, err := net.Listen("tcp", p.addr)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%s: %s is already in use (by another program, or another of the stack's addresses): set %s to another address", p.name, p.addr, p.env)
+		}
+		if err == nil {
+			open = append(open, l)
+		}
+	}
+	return nil
 }

@@ -273,7 +273,25 @@ func TestRun_PortTakenNamesTheVariable(t *testing.T) {
 		}},
 		{"gateway", func(cfg *Config, addr *net.TCPAddr) []string {
 			cfg.Gateway.Addr = addr.String()
-			return []string{addr.String(), "taken", "GATEWAY_ADDR"}
+			return []string{addr.String(), "already in use", "GATEWAY_ADDR"}
+		}},
+		// The metrics and the services' ports said only "bind: address
+		// already in use" (outside round s29).
+		{"metrics", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.MetricsAddr = addr.String()
+			return []string{addr.String(), "already in use", "METRICS_ADDR"}
+		}},
+		{"participants", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.ParticipantsAddr = addr.String()
+			return []string{addr.String(), "already in use", "PARTICIPANTS_ADDR"}
+		}},
+		{"guides", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.GuidesAddr = addr.String()
+			return []string{addr.String(), "already in use", "GUIDES_ADDR"}
+		}},
+		{"notify", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.NotifyAddr = addr.String()
+			return []string{addr.String(), "already in use", "NOTIFY_ADDR"}
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

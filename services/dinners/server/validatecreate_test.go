@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"google.golang.org/grpc/status"
@@ -107,6 +108,29 @@ func sameAsCreate[R proto.Message](t *testing.T, who auth.Claims, reqs map[strin
 		}
 		if g, w := status.Convert(got).Proto(), status.Convert(want).Proto(); !proto.Equal(g, w) {
 			t.Errorf("%s as %s, validate only: %v; want what the create answers: %v", name, who.Subject, g, w)
+		}
+	}
+}
+
+// TestCreateNamesRequestIDWithTheRest: a sign-up create without a request
+// id and with wrong fields names them all in one answer, as the offer's
+// create does: it named only request_id, and a script that added one was
+// then told of the postcode, the party and the class (outside round s29).
+func TestCreateNamesRequestIDWithTheRest(t *testing.T) {
+	ctx := context.Background()
+	e := startEnv(t, 1, serverOptions())
+	c := e.as(coordA)
+	_, signUps := createRequests()
+	bad := proto.Clone(signUps["bad fields"]).(*pb.CreateSignUpRequest)
+	bad.RequestId = ""
+	for _, validate := range []bool{true, false} {
+		bad.ValidateOnly = validate
+		_, err := c.CreateSignUp(ctx, bad)
+		got := fields(err)
+		for _, want := range []string{"request_id", "sign_up.postcode", "sign_up.party", "sign_up.sfi_class"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("validate_only %v: violations %v, want %s among them", validate, got, want)
+			}
 		}
 	}
 }

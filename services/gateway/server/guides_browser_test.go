@@ -70,6 +70,19 @@ func TestGuidePagesAccessible(t *testing.T) {
 			t.Errorf("%s: the explanation is not in Swedish", path)
 		}
 	}
+	// A proposal rejected on its job's page: the page comes back on that
+	// job, saying so; it went back to the latest job's page, silent
+	// (outside round s29).
+	var back, flash string
+	b.run("reject on the job's page", chromedp.Navigate(e.base+"/guides/assign?job="+start.Msg.GetJob().GetId()),
+		chromedp.WaitVisible(`#proposals tbody tr`, chromedp.ByQuery),
+		chromedp.SetValue(`#proposals tbody tr:first-child select[name="reason"]`, "REJECT_REASON_POOR_FIT", chromedp.ByQuery),
+		chromedp.Click(`#proposals tbody tr:first-child form[action$="/reject"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`p.flash`, chromedp.ByQuery), chromedp.Location(&back), chromedp.Text(`p.flash`, &flash, chromedp.ByQuery),
+		b.swedish("/guides/assign after a rejection", "serious"))
+	if !strings.Contains(back, "job="+start.Msg.GetJob().GetId()) || flash != "Förslaget är avvisat." {
+		t.Errorf("after rejecting on the job's page: at %s saying %q, want the job's page saying %q", back, flash, "Förslaget är avvisat.")
+	}
 	// The equity tables fit their boxes and the page its 1100 px window:
 	// under 300 px charts each ran over the next chart and past the
 	// screen's edge (outside round s25, ADR 0131).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,11 @@ func TestWhoIsLeftWithoutAGuide(t *testing.T) {
 	code, page := b.get(link)
 	if code != http.StatusOK {
 		t.Fatalf("%s: %d\n%s", link, code, trim(page))
+	}
+	// The job named by its start and municipality, as the mentoring
+	// page's list names its job, not "Förlopp · ..." (outside round s29).
+	if !regexp.MustCompile(`<p>Tilldelningen: \d{4}-\d\d-\d\d \d\d:\d\d · Kalmar · 4 förslag, 7 utan plats</p>`).MatchString(page) {
+		t.Errorf("%s: the job is not named by its start and municipality:\n%s", link, trim(page))
 	}
 	mustContain(t, page, `<html lang="sv"`, "<h1>Utan lots</h1>", "Abdi Guidesson", "Yonas Guidesson",
 		"Ingen lotsorganisation i kommunen lotsar på något av den nyanländas språk.", "1–7 av 7")

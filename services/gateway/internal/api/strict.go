@@ -103,9 +103,14 @@ func (w *jsonWalk) messageBody(md protoreflect.MessageDescriptor, prefix string,
 			return err
 		}
 		key, _ := kt.(string)
-		if loneSurrogate(w.raw[start:w.dec.InputOffset()]) {
-			// No name has half a character; "?" alone would not say why.
-			w.v.Add(prefix+safeName(key), halfCharText)
+		if raw := w.raw[start:w.dec.InputOffset()]; loneSurrogate(raw) || !utf8.Valid(raw) {
+			// No name has half a character, or bytes that are no
+			// character; "?" alone would not say why.
+			why := halfCharText
+			if !utf8.Valid(raw) {
+				why = notUTF8Text
+			}
+			w.v.Add(prefix+safeName(key), why)
 			if err := w.skip(); err != nil {
 				return err
 			}

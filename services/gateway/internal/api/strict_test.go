@@ -254,7 +254,7 @@ func TestValuesAsProtojson(t *testing.T) {
 func TestValueWordsInSwedish(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{int32Text, uint32Text, int64Text, uint64Text, duplicateText, duplicateKeyText, oneofText, fieldMaskText, halfCharText,
-		textText, boolText, objectText, listText, mapText, timestampText} {
+		notUTF8Text, textText, boolText, objectText, listText, mapText, timestampText} {
 		if got := catalog.ViolationText("sv", s); got == s || got == "" {
 			t.Errorf("%q has no Swedish words: %q", s, got)
 		}
@@ -306,5 +306,43 @@ func TestHalfCharacterNamed(t *testing.T) {
 	m := &gatewayv1.CreateParticipantRequest{}
 	if err := (jsonCodec{"json"}).Unmarshal([]byte(`{"participant":{"givenName":"\ud800"}}`), m); err != nil || refusal(m) == nil {
 		t.Errorf("codec: %v %v, want a refusal naming the field", err, refusal(m))
+	}
+}
+
+// TestInvalidUTF8Named: bytes that are not UTF-8 in a string value or a
+// key were answered with protojson's "syntax error (line 1:10): invalid
+// UTF-8 in string" and no field; the walk names the field, exactly when
+// protojson refuses (outside round s29).
+func TestInvalidUTF8Named(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		body  string
+		field string // "" when protojson takes the body
+	}{
+		{"{\"jobId\":\"\xff\xfe\"}", "job_id"},
+		{"{\"jobId\":\"j-1\",\"pageToken\":\"a\xc3\"}", "page_token"},
+		{"{\"job\xffId\":\"j-1\"}", "job?Id"}, // safeName: no byte of the key comes back
+		{"{\"jobId\":\"\xc3\xa5sa\"}", ""},    // "åsa", whole characters
+	} {
+		perr := protojson.Unmarshal([]byte(tt.body), &gatewayv1.ListGuideUnassignedRequest{})
+		if (perr == nil) != (tt.field == "") {
+			t.Errorf("%q: protojson %v, want refused %v", tt.body, perr, tt.field != "")
+		}
+		m := &gatewayv1.ListGuideUnassignedRequest{}
+		err := (jsonCodec{"json"}).Unmarshal([]byte(tt.body), m)
+		if tt.field == "" {
+			if err != nil || refusal(m) != nil {
+				t.Errorf("%q: %v %v, want taken", tt.body, err, refusal(m))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: the codec's own error %v, want a refusal naming %s", tt.body, err, tt.field)
+			continue
+		}
+		v := apperr.Violations(refusal(m))
+		if len(v) != 1 || v[0].Field != tt.field || v[0].Description != notUTF8Text {
+			t.Errorf("%q: violations %v, want %s: %q", tt.body, v, tt.field, notUTF8Text)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -28,6 +29,10 @@ const (
 	duplicateKeyText = "is given more than once; give each key once"
 	fieldMaskText    = "must list field names in lowerCamelCase separated by commas, for example givenName,email"
 	halfCharText     = "holds half a character (a \\u escape of a lone UTF-16 surrogate); send the whole character"
+	// notUTF8Text names a string or key with bytes that are not UTF-8:
+	// protojson refused the whole body ("syntax error (line 1:10):
+	// invalid UTF-8 in string") and named no field (outside round s29).
+	notUTF8Text = "must be valid UTF-8 text"
 )
 
 // intRange is what an integer field of kind k takes, and the words for it;
@@ -188,8 +193,13 @@ func (w *jsonWalk) text(path string, nullOK bool) error {
 	case bool, json.Number:
 		w.v.Add(path, textText)
 	case string:
-		if loneSurrogate(w.raw[start:w.dec.InputOffset()]) {
+		raw := w.raw[start:w.dec.InputOffset()]
+		switch {
+		case loneSurrogate(raw):
 			w.v.Add(path, halfCharText)
+		case !utf8.Valid(raw):
+			// encoding/json reads such bytes as U+FFFD; protojson refuses.
+			w.v.Add(path, notUTF8Text)
 		}
 	}
 	return nil

@@ -42,6 +42,41 @@ func TestEveryGatewayViolationInSwedish(t *testing.T) {
 	}
 }
 
+// TestEveryServiceViolationInSwedish: every field violation a service or
+// a shared package writes has Swedish words too, as the gateway's own do:
+// the web app shows one that no form maps to its field, and mp prints it.
+// The volunteer form said "Födelseår: must be between 1900 and 2010
+// (volunteers are at least 16), or 0 when not given" on a Swedish page,
+// and 46 more were English only (outside round s29).
+func TestEveryServiceViolationInSwedish(t *testing.T) {
+	t.Parallel()
+	found := map[string]string{}
+	for _, root := range []string{"../../../../services", "../../../../pkg"} {
+		descs, _ := violationsUnder(t, root)
+		for d, where := range descs {
+			found[d] = where
+		}
+	}
+	scanFound(t, found, 150,
+		"must be between 7 and 7 (volunteers are at least 7), or 0 when not given",
+		"is not a member of the party",
+		"must list at most 7 consents, one per purpose")
+	descs := make([]string, 0, len(found))
+	for d := range found {
+		descs = append(descs, d)
+	}
+	sort.Strings(descs)
+	for _, d := range descs {
+		if got := ViolationText("sv", d); got == d {
+			t.Errorf("%s: %q has no Swedish text", found[d], d)
+		}
+	}
+	if got, want := ViolationText("sv", "must be between 1900 and 2010 (volunteers are at least 16), or 0 when not given"),
+		"måste vara mellan 1900 och 2010 (volontärer är minst 16 år), eller 0 om det inte anges"; got != want {
+		t.Errorf("the volunteer's birth year: %q, want %q", got, want)
+	}
+}
+
 // TestViolationTextPatterns: the descriptions with a value in them keep
 // the value in their Swedish words.
 func TestViolationTextPatterns(t *testing.T) {

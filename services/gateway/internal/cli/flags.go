@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 )
 
 // parse parses a command's flags in mp's language. Go's flag package
@@ -58,12 +59,19 @@ var flagErrors = []struct {
 // kept as it is.
 func (e Env) flagError(msg string) string {
 	for _, fe := range flagErrors {
-		if m := fe.re.FindStringSubmatch(msg); m != nil {
-			args := make([]any, len(m)-1)
+		if m := fe.re.FindStringSubmatchIndex(msg); m != nil {
+			args := make([]any, len(m)/2-1)
 			for i := range args {
-				args[i] = m[i+1]
+				args[i] = msg[m[2*i+2]:m[2*i+3]]
 			}
-			return e.f(fe.key, args...)
+			out := e.f(fe.key, args...)
+			// A flag's own refusal after the flag package's words says
+			// why (a municipality no name matches); the package's
+			// "parse error" says nothing the words do not.
+			if why := msg[m[1]:]; strings.HasPrefix(why, noMunicipality) {
+				out += ": " + e.serviceText(why)
+			}
+			return out
 		}
 	}
 	return msg

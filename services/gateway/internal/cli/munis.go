@@ -2,6 +2,7 @@ package cli
 
 import (
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/municipality"
@@ -11,18 +12,33 @@ import (
 // was told "is not a Swedish municipality code" (ADR 0154): the web app's
 // fields take names, mp took codes only. Each municipality flag now takes
 // a name ("Stockholm", "Malmö kommun", any case) or an SCB code; the
-// services still get codes. A name no municipality has is passed on as
-// typed, for the service to refuse in its words.
+// services still get codes.
+//
+// A name no municipality has was passed on for the service to refuse, in
+// words about codes: `-municipality Atlantis` said "Kommun: är
+// ingen svensk kommunkod (fyra siffror, ...)", to someone mp had just
+// told to type names (outside round s29). A name no municipality has is
+// refused at the flag in the web app's words ("ingen kommun heter
+// Atlantis; skriv kommunernas namn, ..."); digits still go to the service,
+// which knows which codes exist.
 
 // muniCode is one typed municipality as its code: a known name's code,
-// else what was typed (trimmed).
-func muniCode(s string) string {
+// else digits (or nothing) as typed, trimmed, for the service to judge;
+// any other text is refused.
+func muniCode(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if m, ok := municipality.ByName(s); ok {
-		return m.Code
+		return m.Code, nil
 	}
-	return s
+	if strings.Trim(s, "0123456789") == "" {
+		return s, nil
+	}
+	return "", fmt.Errorf("%s%s", noMunicipality, s)
 }
+
+// noMunicipality begins the refusal of a name no municipality has; the
+// catalogue words it ("ingen kommun heter ...") and flagError keeps it.
+const noMunicipality = "no municipality is called "
 
 // muniFlag is a municipality flag's value: Set stores the code of the
 // name or code given, or of each comma-separated entry when list.
@@ -42,12 +58,17 @@ func (m muniFlag) String() string {
 // Set implements flag.Value.
 func (m muniFlag) Set(v string) error {
 	if !m.list {
-		*m.s = muniCode(v)
-		return nil
+		code, err := muniCode(v)
+		*m.s = code
+		return err
 	}
 	codes := splitCSV(v)
 	for i, c := range codes {
-		codes[i] = muniCode(c)
+		code, err := muniCode(c)
+		if err != nil {
+			return err
+		}
+		codes[i] = code
 	}
 	*m.s = strings.Join(codes, ",")
 	return nil

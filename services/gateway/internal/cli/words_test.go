@@ -107,3 +107,21 @@ func TestSwedishSaysLots(t *testing.T) {
 		}
 	}
 }
+
+// TestDinnerJobGapInPlainWords: mp dinners jobs start -follow ended with
+// "avstånd till bevisad gräns: 0,00 %" ("gap to the proven bound"), the
+// engine's words, which the web app's job line gave up in ADR 0154. mp
+// says what the web app says: how far the points may at most lie below the
+// best possible seating (outside round s29).
+func TestDinnerJobGapInPlainWords(t *testing.T) {
+	t.Parallel()
+	for lang, want := range map[string]string{
+		"sv": "föreslagna placeringar: 32, sällskap utan plats: 22; poängen är högst 3,52 % under den bästa möjliga placeringen",
+		"en": "seatings proposed: 32, parties unseated: 22; the points are at most 3.52 % below the best possible seating",
+	} {
+		e := Env{lang: lang}
+		if got := e.f("dinners.job.result", 32, 22, e.decimal(3.52, 2)); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}

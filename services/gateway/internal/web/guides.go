@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -264,6 +265,10 @@ type guideAssignData struct {
 
 func (w *Web) guideAssign(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action = p.t("guides.assign.title"), "guides", "/guides/assign"
+	switch done := r.URL.Query().Get("done"); done {
+	case "approved", "rejected":
+		p.Flash = p.t("guides.done." + done)
+	}
 	d, err := w.guideAssignData(r, p)
 	if err != nil {
 		return err
@@ -429,11 +434,21 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 	// refused by its field, nothing changed, never passed on as "not
 	// given" or as the service's zero value.
 	var v apperr.Validator
+	// A proposal is approved or rejected on the page of the job under
+	// review, which it goes back to, saying what was done: it went back to
+	// the latest job's page, and nothing said the click had taken
+	// (outside round s29).
+	reviewed := url.Values{}
+	if j := f.Get("job"); ids.Valid(j) {
+		reviewed.Set("job", j)
+	}
 	switch a.Action {
 	case "approve":
-		back = "/guides/assign#proposals"
+		reviewed.Set("done", "approved")
+		back = "/guides/assign?" + reviewed.Encode() + "#proposals"
 	case "reject":
-		back = "/guides/assign#proposals"
+		reviewed.Set("done", "rejected")
+		back = "/guides/assign?" + reviewed.Encode() + "#proposals"
 		// The form's list requires a reason (none is chosen for the
 		// coordinator); a post without one (a script, an old page)
 		// counts as "other", as mentoring's does.

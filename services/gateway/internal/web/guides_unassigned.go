@@ -16,6 +16,11 @@ const guideUnassignedPageSize = 50
 // reasons (ADR 0158), as mentoring's unmatched page does (ADR 0137).
 type guideUnassignedData struct {
 	Job guideJobView
+	// When is the job's start and municipalities, as the mentoring
+	// page's list names its job: Job.Label begins with the progress
+	// bar's "Förlopp", and the page read "Tilldelningen: Förlopp ·
+	// 2026-12-05 08:21 · Stockholm" (outside round s29).
+	When string
 	// Rows are the newcomers of this page (unmatchedRow: name,
 	// municipality, why, and the registration beside a namesake).
 	Rows  []unmatchedRow
@@ -34,7 +39,7 @@ func (w *Web) guideUnassigned(rw http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
-	d := &guideUnassignedData{Job: newGuideJobView(p, j)}
+	d := &guideUnassignedData{Job: newGuideJobView(p, j), When: strings.TrimPrefix(whenLabel("", j.GetCreateTime(), j.GetMunicipalityCodes()), " · ")}
 	switch {
 	case d.Job.Failed:
 		d.Pending = p.t("guides.unassigned.failed")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -64,18 +65,28 @@ var httpStatus = map[apperr.Code]int{
 	core.TooManyRequests:      http.StatusTooManyRequests,
 }
 
-// renderError shows err as a page: the domain message, never internals.
-func (w *Web) renderError(rw http.ResponseWriter, p *page, err error) {
+// renderError shows err, the answer to r, as a page: the domain message,
+// never internals.
+func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, p *page, err error) {
 	pe := core.Public(p.ctx, w.opts.Logger, err)
 	status, ok := httpStatus[pe.Code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
 	msg := translateMessage(p.Lang, pe.Message)
+	if pe.Message == "invalid request" {
+		// The services' word for "the fields below are wrong"; English
+		// pages showed it as it came ("invalid request The page: ..."),
+		// mp says the form's heading, and so does the page now.
+		msg = p.t("errors.title")
+	}
 	// The field violations are the useful part of an InvalidArgument a
 	// page did not map to its form (issue 12: they were lost).
 	for _, v := range pe.Violations {
 		msg += " " + fieldLabel(p, v.Field) + ": " + translateMessage(p.Lang, v.Description) + "."
+		if v.Field == "page_token" && r.Method == http.MethodGet {
+			p.FirstPage = firstPage(r.URL)
+		}
 	}
 	switch pe.Code {
 	case apperr.NotFound:
@@ -142,4 +153,13 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
 	}
 	return true
+}
+
+// firstPage is u without its page token: the first page of the same list,
+// its filters kept.
+func firstPage(u *url.URL) string {
+	q := u.Query()
+	q.Del("page_token")
+	first := url.URL{Path: u.Path, RawQuery: q.Encode()}
+	return first.String()
 }

@@ -26,10 +26,10 @@ func TestUnmatchedPagePending(t *testing.T) {
 		state mentoringv1.JobState
 		want  []string
 	}{
-		{"sv", mentoringv1.JobState_JOB_STATE_RUNNING, []string{"Körningen är inte klar (pågår (40 %))", "visas här när den är klar"}},
+		{"sv", mentoringv1.JobState_JOB_STATE_RUNNING, []string{"Körningen är inte klar (pågår (40 %))", "visas här så snart den är klar", `hx-get="/matching/jobs/j-1/unmatched" hx-trigger="every 2s"`}},
 		{"sv", mentoringv1.JobState_JOB_STATE_QUEUED, []string{"Körningen är inte klar ("}},
 		{"sv", mentoringv1.JobState_JOB_STATE_FAILED, []string{"Körningen misslyckades, så ingen lista finns."}},
-		{"en", mentoringv1.JobState_JOB_STATE_RUNNING, []string{"The job is not done (", "shown here when it is"}},
+		{"en", mentoringv1.JobState_JOB_STATE_RUNNING, []string{"The job is not done (", "shown here as soon as it is"}},
 		{"sv", mentoringv1.JobState_JOB_STATE_SUCCEEDED, nil},
 	} {
 		p := benchPage()

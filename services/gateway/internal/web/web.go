@@ -240,6 +240,11 @@ type page struct {
 	// 8 s sedan"): they are kept and refreshed in the background (ADR
 	// 0067). Empty on other pages.
 	Updated string
+	// FirstPage is, on the error page of a list asked for a page its
+	// token does not name (an edited, cut or old link), the same list's
+	// first page: the page says "start again from the first page" and
+	// offered only the overview (outside round s29).
+	FirstPage string
 
 	caller core.Caller
 	ctx    context.Context
@@ -336,7 +341,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 			return
 		}
 		if err := rt.h(rw, r, p); err != nil {
-			w.renderError(rw, p, err)
+			w.renderError(rw, r, p, err)
 		}
 	})
 }

@@ -140,22 +140,20 @@ func Build(in Input) (*match.Built, error) {
 	inst := b.Instance
 	byMuni := map[string][]int32{}
 	var all []int32
+	// A unit with no free place stays in, with capacity 0: a newcomer it
+	// fits is then left out because the units are full, naming them, not
+	// because "no guide organisation in the municipality guides in their
+	// language" (a second job after the first took the last places said
+	// that of a Swedish speaker beside a full Swedish unit; outside round
+	// s29).
 	for _, u := range us {
-		if u.Free <= 0 {
-			continue
-		}
 		j := int32(len(b.HostIDs))
 		b.HostIDs = append(b.HostIDs, u.ID())
-		inst.Capacity = append(inst.Capacity, int32(u.Free))
+		inst.Capacity = append(inst.Capacity, int32(max(u.Free, 0)))
 		byMuni[u.Municipality] = append(byMuni[u.Municipality], j)
 		all = append(all, j)
 	}
-	hosts := make([]Unit, 0, len(b.HostIDs))
-	for _, u := range us {
-		if u.Free > 0 {
-			hosts = append(hosts, u)
-		}
-	}
+	hosts := us
 	w := in.Weights
 	// One backing array for every edge's parts: a national instance has
 	// hundreds of thousands of edges, and a slice each dominated Build.

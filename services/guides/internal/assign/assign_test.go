@@ -44,7 +44,8 @@ func TestBuildEdgesAndScores(t *testing.T) {
 	if diff := cmp.Diff([]string{"n1", "n2", "n3"}, b.NewcomerIDs); diff != "" {
 		t.Errorf("newcomers (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"o1.0180.ar", "o1.0180.sv", "o2.0880.ar"}, b.HostIDs); diff != "" {
+	// A full unit stays, with capacity 0 (TestFullUnitNamed).
+	if diff := cmp.Diff([]string{"o1.0180.ar", "o1.0180.sv", "o2.0880.ar", "o2.0880.fa"}, b.HostIDs); diff != "" {
 		t.Errorf("units (-want +got):\n%s", diff)
 	}
 	got := map[string]int32{}
@@ -286,5 +287,40 @@ func TestMunicipalityShareCountsReachablePlaces(t *testing.T) {
 	}
 	if _, err := match.Solve(b.Instance); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFullUnitNamed: a newcomer whose only fitting unit has no free place
+// (an earlier job's proposals hold them all) is left out because the
+// units are full, naming the unit with its points, not as if no guide
+// organisation in the municipality guided in their language: a second
+// job said that of a Swedish speaker beside a full Swedish unit (outside
+// round s29). No one is proposed to the full unit.
+func TestFullUnitNamed(t *testing.T) {
+	t.Parallel()
+	in := Input{
+		Weights:   weights(t),
+		Newcomers: []Newcomer{{ID: "n1", Municipality: "0180", Languages: []string{"fa"}}, {ID: "n2", Municipality: "0180", Languages: []string{"ti"}}},
+		Units:     []Unit{{Organisation: "o1", Municipality: "0180", Language: "sv", Free: 0}, {Organisation: "o1", Municipality: "0180", Language: "ar", Free: 0}},
+	}
+	b, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol, err := match.Solve(b.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert, err := match.Verify(b.Instance, sol); err != nil || !cert.Optimal {
+		t.Fatalf("certificate %+v, %v", cert, err)
+	}
+	for _, x := range match.Explain(b.Instance, sol) {
+		if x.Host >= 0 {
+			t.Errorf("%s proposed to the full %s", b.NewcomerIDs[x.Newcomer], b.HostIDs[x.Host])
+			continue
+		}
+		if x.Reason != match.HostsFull || len(x.Blocked) != 1 || b.HostIDs[x.Blocked[0].Host] != "o1.0180.sv" {
+			t.Errorf("%s: %v %+v, want the units full, naming o1.0180.sv (the Arabic one fits neither)", b.NewcomerIDs[x.Newcomer], x.Reason, x.Blocked)
+		}
 	}
 }
