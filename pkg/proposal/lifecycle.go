@@ -164,6 +164,14 @@ type Programme[R proto.Message] struct {
 	// Event builds the event of a change (ch.EventID is its id). It must
 	// carry ids and facts only, never personal data.
 	Event func(r R, ch Change) (*eventsv1.Envelope, error)
+	// Unreadable, if set, makes a record holding only the ids an
+	// unreadable one keeps beside its seal (store.Unreadable: its key, the
+	// erased person's id, the person it names), enough for Event's
+	// erasure. Leave of an erased person then also erases the records
+	// sealed with their key that the index dropped as unreadable (the
+	// programme was down when the key was shredded; docs/adr/0164). Nil:
+	// the programme erases those itself, or none are sealed.
+	Unreadable func(u store.Unreadable) R
 	// NotFound is returned for a missing or invisible record; default
 	// NotFound "proposal not found".
 	NotFound error

@@ -225,6 +225,42 @@ func (s *Slots) Release(ctx context.Context, resource, holderID string) error {
 	})
 }
 
+// ReleaseEverywhere gives back every slot of any resource that one of
+// holders holds. It reads every resource in the bucket, so it is for the
+// rare holder whose resources are unknown: a proposal erased unread, its
+// claims sealed with a shredded key (Lifecycle.Leave, docs/adr/0164).
+func (s *Slots) ReleaseEverywhere(ctx context.Context, holders ...string) error {
+	if len(holders) == 0 {
+		return nil
+	}
+	lister, err := s.kv.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil
+		}
+		return fmt.Errorf("slots: list: %w", err)
+	}
+	defer func() { _ = lister.Stop() }()
+	var resources []string
+	for k := range lister.Keys() {
+		resources = append(resources, k)
+	}
+	for _, r := range resources {
+		v, _, err := s.read(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, h := range v.Holders {
+			if slices.Contains(holders, h.ID) {
+				if err := s.Release(ctx, r, h.ID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // Used returns how many of resource's units are held.
 func (s *Slots) Used(ctx context.Context, resource string) (int, error) {
 	v, _, err := s.read(ctx, resource)

@@ -48,7 +48,51 @@ func (l *Lifecycle[R]) Leave(ctx context.Context, party, person string, erased b
 		}
 	}
 	if erased {
+		errs = append(errs, l.eraseUnreadable(ctx, person, party))
 		if err := l.p.Slots.Forget(ctx, person); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unreadables is the part of a store.Repo that knows the records its
+// index dropped because their person's key is shredded.
+type unreadables interface {
+	Unreadable(subject string) []store.Unreadable
+}
+
+// eraseUnreadable erases the proposals sealed with the erased person's
+// key that the index never held: the key was shredded before this
+// replica loaded them (the programme was down or restarting during the
+// erasure), so Find misses them. Their claims are sealed too, so the
+// units they hold are found by holder in every resource; then each is
+// erased as erase does, its erased event built from the ids kept beside
+// the seal (docs/adr/0164). A no-op without Programme.Unreadable.
+func (l *Lifecycle[R]) eraseUnreadable(ctx context.Context, person, party string) error {
+	repo, ok := l.repo.(unreadables)
+	if !ok || l.p.Unreadable == nil {
+		return nil
+	}
+	lost := repo.Unreadable(person)
+	if len(lost) == 0 {
+		return nil
+	}
+	held := make([]string, len(lost))
+	for k, u := range lost {
+		held[k] = u.Key
+	}
+	if err := l.p.Slots.ReleaseEverywhere(ctx, held...); err != nil {
+		return err
+	}
+	var errs []error
+	for _, u := range lost {
+		ev, err := l.p.Event(l.p.Unreadable(u), Change{Kind: KindErased, Party: party, By: l.p.Name, Now: l.p.Now().UTC(),
+			EventID: ID(u.Key, KindErased.String())})
+		if err == nil {
+			err = l.repo.Remove(ctx, u.Key, true, ev)
+		}
+		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 			errs = append(errs, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/dinners/server"
@@ -53,6 +56,8 @@ type env struct {
 	clock  *testutil.Clock
 	// pools are the replicas' pool sides, held in their memory.
 	pools *servicetest.Pools
+	// kr, when set, is every replica's keyring (records sealed).
+	kr *seal.Keyring
 }
 
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
@@ -72,7 +77,12 @@ func (e *env) start(o server.Options) string {
 		e.pools = &servicetest.Pools{}
 	}
 	o.Pools = e.pools.Add
-	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now, server.Run, o)
+	kr := e.kr
+	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now,
+		func(ctx context.Context, addr string, d service.Deps, o server.Options, ready func(net.Addr)) error {
+			d.Keyring = kr
+			return server.Run(ctx, addr, d, o, ready)
+		}, o)
 }
 
 func (e *env) as(c auth.Claims) pb.DinnerServiceClient { return e.replica(0, c) }

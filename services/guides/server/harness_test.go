@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	kitpool "github.com/motesplats/motesplats/pkg/pool"
+	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/server"
@@ -47,6 +50,8 @@ type env struct {
 	signer *auth.Signer
 	// pools are the replicas' pool sides, held in their memory.
 	pools *servicetest.Pools
+	// kr, when set, is every replica's keyring (records sealed).
+	kr *seal.Keyring
 }
 
 func startEnv(t testing.TB, replicas int, o server.Options) *env {
@@ -70,7 +75,12 @@ func (e *env) startClock(o server.Options, now func() time.Time) string {
 	e.t.Helper()
 	_, js := e.nats.Connect(e.t)
 	o.Pools = e.poolHook()
-	return servicetest.StartProgramme(e.t, js, e.key, now, server.Run, o)
+	kr := e.kr
+	return servicetest.StartProgramme(e.t, js, e.key, now,
+		func(ctx context.Context, addr string, d service.Deps, o server.Options, ready func(net.Addr)) error {
+			d.Keyring = kr
+			return server.Run(ctx, addr, d, o, ready)
+		}, o)
 }
 
 func (e *env) as(c auth.Claims) pb.GuideServiceClient { return e.replica(0, c) }

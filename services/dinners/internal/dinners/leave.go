@@ -51,6 +51,15 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 			}
 			forget = append(forget, o.GetId())
 		}
+		// Offers sealed with the host's key that this replica loaded after
+		// it was shredded (dinners was down during the erasure): the index
+		// dropped them, so Find misses them (docs/adr/0164).
+		for _, u := range s.offers.Unreadable(id) {
+			if err := s.offers.Remove(ctx, u.Key, true); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+				return err
+			}
+			forget = append(forget, u.Key)
+		}
 	} else {
 		if err := s.signups.Sync(ctx); err != nil {
 			return err
@@ -64,6 +73,13 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 				return err
 			}
 			forget = append(forget, su.GetId())
+		}
+		// The same for sign-ups, sealed with the guest's key.
+		for _, u := range s.signups.Unreadable(id) {
+			if err := s.signups.Remove(ctx, u.Key, true); err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+				return err
+			}
+			forget = append(forget, u.Key)
 		}
 	}
 	if s.jobs == nil {

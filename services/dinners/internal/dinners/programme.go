@@ -13,6 +13,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/store"
 )
 
 // Reasons dinners gives the kit's changes (proposal.Change.Reason): why a
@@ -72,8 +73,13 @@ func (s *Service) programme(seats *proposal.Slots) proposal.Programme[*pb.Seatin
 			}
 			return nil
 		},
-		Stamp:    s.stamp,
-		Event:    s.event,
+		Stamp: s.stamp,
+		Event: s.event,
+		// A seating of a guest erased while dinners was down opens no
+		// more: its erasure needs only its id (docs/adr/0164).
+		Unreadable: func(u store.Unreadable) *pb.Seating {
+			return &pb.Seating{Id: u.Key, ParticipantId: u.Subject, VolunteerId: u.Named}
+		},
 		NotFound: apperr.Errorf(apperr.NotFound, "seating not found"),
 		Now:      s.now,
 		IDs:      s.ids,

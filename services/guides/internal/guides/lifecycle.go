@@ -238,6 +238,13 @@ func (s *Service) Leave(ctx context.Context, id string, organisation, erased boo
 		for _, a := range pg.Items {
 			gone = append(gone, a.GetId())
 		}
+		// And those sealed with the newcomer's key that the index dropped
+		// because it was shredded before this replica loaded them (guides
+		// was down during the erasure): the kit erases them too
+		// (docs/adr/0164), and their events go the same way.
+		for _, u := range s.Assignments.Unreadable(id) {
+			gone = append(gone, u.Key)
+		}
 	}
 	if err := s.life.Leave(ctx, party, id, erased); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/store"
 )
 
 // offerTTL is the kit's offer time: guides' offers do not lapse (an
@@ -48,6 +49,11 @@ func (s *Service) programme() proposal.Programme[*guidesv1.Assignment] {
 		OfferTTL: func(*guidesv1.Assignment) time.Duration { return offerTTL },
 		Stamp:    stamp,
 		Event:    s.changeEvent,
+		// An assignment of a newcomer erased while guides was down opens
+		// no more: its erasure needs only its id (docs/adr/0164).
+		Unreadable: func(u store.Unreadable) *guidesv1.Assignment {
+			return &guidesv1.Assignment{Id: u.Key, ParticipantId: u.Subject}
+		},
 		NotFound: errNotVisible,
 		Now:      s.Now,
 		Grace:    s.Grace,

@@ -1,0 +1,140 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/events"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
+	"github.com/motesplats/motesplats/services/dinners/internal/dinners"
+	"github.com/motesplats/motesplats/services/dinners/server"
+)
+
+// TestErasureWhileDownStillErasesTheGuest (ADR 0164): a guest erased
+// while dinners is down has their key shredded before any replica loads
+// their sign-up and seating, so no index holds them (they open no more).
+// The erasure still reaches them when the erased event comes: both
+// entries are purged, of the seating's events only one erased event is
+// left, and the host's seats it held are free.
+func TestErasureWhileDownStillErasesTheGuest(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	e := startEnv(t, 0, serverOptions())
+	e.kr = sealtest.Keyring(t, e.nats.JS, sealtest.KEK(t))
+	e.pools = &servicetest.Pools{}
+	down, stop := context.WithCancel(ctx)
+	exited := make(chan struct{})
+	_, js := e.nats.Connect(t)
+	o := servicetest.Fast(server.Options{Pools: e.pools.Add})
+	e.addrs = []string{servicetest.StartIn(down, t, js, e.key, e.clock.Now,
+		func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+			defer close(exited)
+			d.Keyring = e.kr
+			return server.Run(ctx, addr, d, o, ready)
+		})}
+	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
+	c := e.as(coordA)
+	of := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5)))
+	su := e.mustSignUp(ctx, c, signUp("g-1", orgA, "0180", 2, date(5)))
+	job := e.runJob(ctx, c, "down", "0180")
+	ss := seatingsOf(ctx, t, c, job.GetId())
+	if len(ss) != 1 {
+		t.Fatalf("got %d seatings, want 1", len(ss))
+	}
+	p := ss[0]
+	if _, err := c.ApproveSeating(ctx, &pb.ApproveSeatingRequest{Id: p.GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, party := range []eventsv1.DinnerParty{eventsv1.DinnerParty_DINNER_PARTY_GUEST, eventsv1.DinnerParty_DINNER_PARTY_HOST} {
+		if _, err := c.RecordRsvp(ctx, &pb.RecordRsvpRequest{Id: p.GetId(), Party: party, Accept: true}); err != nil {
+			t.Fatalf("RSVP %v: %v", party, err)
+		}
+	}
+	table := of.GetId() + "_" + date(5) // the seat counter of the dinner
+	if h := seatHolders(ctx, t, e, table); !slices.Contains(h, p.GetId()) {
+		t.Fatalf("the dinner's seats are held by %v, not the confirmed seating", h)
+	}
+	stop() // dinners is down: the erasure happens without it
+	<-exited
+	e.publish(ctx, envelope(t, events.ParticipantErased, "g-1", &eventsv1.ParticipantErased{ParticipantId: "g-1"}))
+	if err := e.kr.Shred(ctx, "g-1"); err != nil {
+		t.Fatal(err)
+	}
+	e.addrs = []string{e.start(serverOptions())}
+	testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		if err := purged(ctx, e, dinners.SeatingBucket, p.GetId()); err != nil {
+			return err
+		}
+		return purged(ctx, e, dinners.SignUpBucket, su.GetId())
+	})
+	st, err := e.nats.JS.Stream(ctx, events.StreamDinners)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter("dinners.seating.*."+p.GetId()))
+		if err != nil {
+			return err
+		}
+		if len(info.State.Subjects) != 1 || info.State.Subjects[events.SeatingErased+"."+p.GetId()] != 1 {
+			return fmt.Errorf("seating events %v, want one %s", info.State.Subjects, events.SeatingErased)
+		}
+		if h := seatHolders(ctx, t, e, table); slices.Contains(h, p.GetId()) {
+			return fmt.Errorf("the dinner's seats are still held by the erased guest's seating")
+		}
+		return nil
+	})
+}
+
+// purged says whether key of bucket holds nothing: gone, or an erasure's
+// marker with no data.
+func purged(ctx context.Context, e *env, bucket, key string) error {
+	kv, err := e.nats.JS.KeyValue(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	en, err := kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var rec storev1.Record
+	if err := proto.Unmarshal(en.Value(), &rec); err != nil {
+		return err
+	}
+	if !rec.GetRemoved() || !rec.GetPurge() || len(rec.GetSealedData()) > 0 || len(rec.GetData()) > 0 {
+		return fmt.Errorf("%s %s of the guest erased while dinners was down is still stored", bucket, key)
+	}
+	return nil
+}
+
+// seatHolders lists the holders of a dinner's seat counter.
+func seatHolders(ctx context.Context, t *testing.T, e *env, resource string) []string {
+	t.Helper()
+	s, err := proposal.OpenSlots(ctx, e.nats.JS, dinners.SeatBucket, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Holders(ctx, resource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
