@@ -125,3 +125,20 @@ func TestDinnerJobGapInPlainWords(t *testing.T) {
 		}
 	}
 }
+
+// TestGuidesJobResultInTheWebsWords: mp guides jobs start -follow ended
+// "förslag: 28, utan lots: 110" where the web app's job line says "28
+// förslag, 110 utan plats": two wordings of one count (ADR 0160 Left). mp
+// says "utan plats" too, and never "utan lots".
+func TestGuidesJobResultInTheWebsWords(t *testing.T) {
+	t.Parallel()
+	for lang, want := range map[string]string{
+		"sv": "förslag: 28, utan plats: 110",
+		"en": "proposals: 28, unassigned: 110",
+	} {
+		e := Env{lang: lang}
+		if got := e.f("guides.job.result", 28, 110); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
