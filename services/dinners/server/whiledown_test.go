@@ -101,6 +101,44 @@ func TestErasureWhileDownStillErasesTheGuest(t *testing.T) {
 	})
 }
 
+// TestErasureWhileDownStillErasesTheHostsOffer (ADR 0164): an offer is
+// sealed with its host's key, so a host erased while dinners is down has
+// an offer no restarted index holds; the erasure purges it all the same.
+func TestErasureWhileDownStillErasesTheHostsOffer(t *testing.T) {
+	t.Parallel()
+	ctx := testutil.Context(t)
+	e := startEnv(t, 0, serverOptions())
+	e.kr = sealtest.Keyring(t, e.nats.JS, sealtest.KEK(t))
+	e.pools = &servicetest.Pools{}
+	down, stop := context.WithCancel(ctx)
+	exited := make(chan struct{})
+	_, js := e.nats.Connect(t)
+	o := servicetest.Fast(server.Options{Pools: e.pools.Add})
+	e.addrs = []string{servicetest.StartIn(down, t, js, e.key, e.clock.Now,
+		func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+			defer close(exited)
+			d.Keyring = e.kr
+			return server.Run(ctx, addr, d, o, ready)
+		})}
+	e.people(ctx, orgA, "0180", nil, []string{"h-1", "h-2"})
+	c := e.as(coordA)
+	gone := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5)))
+	kept := e.mustOffer(ctx, c, offer("h-2", orgA, "0180", 4, date(5)))
+	stop() // dinners is down: the erasure happens without it
+	<-exited
+	e.publish(ctx, envelope(t, events.VolunteerErased, "h-1", &eventsv1.VolunteerErased{VolunteerId: "h-1"}))
+	if err := e.kr.Shred(ctx, "h-1"); err != nil {
+		t.Fatal(err)
+	}
+	e.addrs = []string{e.start(serverOptions())}
+	testutil.CheckFor(t, 20*time.Second, 50*time.Millisecond, func() error {
+		return purged(ctx, e, dinners.OfferBucket, gone.GetId())
+	})
+	if _, err := e.as(coordA).GetOffer(ctx, &pb.GetOfferRequest{Id: kept.GetId()}); err != nil {
+		t.Errorf("the other host's offer: %v", err)
+	}
+}
+
 // purged says whether key of bucket holds nothing: gone, or an erasure's
 // marker with no data.
 func purged(ctx context.Context, e *env, bucket, key string) error {
@@ -120,7 +158,7 @@ func purged(ctx context.Context, e *env, bucket, key string) error {
 		return err
 	}
 	if !rec.GetRemoved() || !rec.GetPurge() || len(rec.GetSealedData()) > 0 || len(rec.GetData()) > 0 {
-		return fmt.Errorf("%s %s of the guest erased while dinners was down is still stored", bucket, key)
+		return fmt.Errorf("%s %s of the person erased while dinners was down is still stored", bucket, key)
 	}
 	return nil
 }
