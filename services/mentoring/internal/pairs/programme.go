@@ -12,6 +12,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/report"
+	"github.com/motesplats/motesplats/pkg/store"
 )
 
 // programme is what mentoring supplies to the proposal kit: its record,
@@ -29,6 +30,13 @@ func (s *Service) programme(slots *proposal.Slots) proposal.Programme[*pb.Pair] 
 		SetState:   setState,
 		Visible:    canSee,
 		MayChange:  canAct,
+		// A pair sealed with an erased newcomer's key that this replica
+		// never loaded (mentoring was down during the erasure, ADR 0162)
+		// is erased by the kit from the ids kept beside its seal: the
+		// mentor is the one its shared part names (ADR 0164).
+		Unreadable: func(u store.Unreadable) *pb.Pair {
+			return &pb.Pair{Id: u.Key, ParticipantId: u.Subject, VolunteerId: u.Named}
+		},
 		Claims: func(p *pb.Pair) []proposal.Claim {
 			return []proposal.Claim{
 				{Resource: p.GetVolunteerId(), Units: 1, What: "mentor"},

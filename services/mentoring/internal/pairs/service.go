@@ -264,44 +264,10 @@ func (s *Service) Leave(ctx context.Context, kind pool.Kind, id string, erased b
 		party = partyMentor
 	}
 	err := s.life.Leave(ctx, party, id, erased)
-	if erased && kind == pool.Newcomer {
-		err = errors.Join(err, s.eraseUnreadable(ctx, id))
-	}
 	if erased {
 		err = errors.Join(err, s.forget(ctx, id))
 	}
 	return err
-}
-
-// eraseUnreadable erases the pairs of an erased newcomer that the index
-// does not hold: sealed with their key, shredded by the participants
-// service before this replica loaded them (mentoring was down or
-// restarting). Nothing in them opens, but the entry, its events and the
-// mentor's slot are the erasure's to clear, as for the pairs Leave finds;
-// the mentor is the id stored beside the part sealed for them too (every
-// pair with score parts or check-ins has one). The erased event says the
-// side and no status, so notify decides from what it tracked (ADR 0153,
-// 0162). Safe to call again.
-func (s *Service) eraseUnreadable(ctx context.Context, newcomer string) error {
-	var errs []error
-	for _, u := range s.repo.Unreadable(newcomer) {
-		p := &pb.Pair{Id: u.Key, ParticipantId: newcomer, VolunteerId: u.Named}
-		if u.Named != "" {
-			if err := s.slots.Release(ctx, u.Named, u.Key); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		}
-		ev, err := s.event(p, proposal.Change{Kind: proposal.KindErased, Party: partyNew, By: JobKind, Now: s.now().UTC(),
-			EventID: proposal.ID(u.Key, proposal.KindErased.String())})
-		if err == nil {
-			err = s.repo.Remove(ctx, u.Key, true, ev)
-		}
-		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // Run runs the service's background work until ctx ends: the kit's
