@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -326,56 +324,13 @@ func TestRepo_TwoSubjectsConfig(t *testing.T) {
 // and a re-encoding on a read from the bucket), same record, same run.
 func BenchmarkRepo_TwoSubjects(b *testing.B) {
 	n := testutil.MustNATS(b)
-	ctx := testutil.Context(b)
 	kr := sealtest.Keyring(b, n.JS)
-	interests := make([]string, 40)
-	for i := range interests {
-		interests[i] = fmt.Sprintf("interest-number-%02d-abcdefghij", i)
-	}
 	for _, mode := range []string{"one_key", "two_keys"} {
 		cfg := store.Config[*facts]{Bucket: "bench_" + mode, New: func() *facts { return &facts{} }}
 		twoSubjects(kr)(&cfg)
 		if mode == "one_key" {
 			cfg.AlsoSealFor = nil
 		}
-		r, err := store.Open(ctx, n.JS, cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(r.Close)
-		record := &facts{ParticipantId: "holder", OrganisationId: "named", MunicipalityCode: "0180", Interests: interests}
-		if _, err := r.Create(ctx, "m1", record); err != nil {
-			b.Fatal(err)
-		}
-		b.Run("create_"+mode, func(b *testing.B) {
-			src := ids.UUIDv7{}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := r.Create(ctx, src.New(), record); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("update_"+mode, func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				i++
-				if _, _, err := r.Update(ctx, "m1", func(f *facts, _ uint64) (store.Change, error) {
-					f.MunicipalityCode = fmt.Sprintf("%04d", i%10000)
-					return nil, nil
-				}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("get_"+mode, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, _, err := r.Get(ctx, "m1"); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		benchWrites(b, n, mode, cfg, "m1", &facts{ParticipantId: "holder", OrganisationId: "named", MunicipalityCode: "0180", Interests: benchInterests()})
 	}
 }
