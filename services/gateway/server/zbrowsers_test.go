@@ -30,21 +30,6 @@ var browserTests = []struct {
 	{"TestAnswerPageUnconfiguredBrowser", testAnswerPageUnconfiguredBrowser},
 }
 
-// TestBrowsers runs the browser tests one after another, one Chromium at
-// a time as before, in one parallel slot beside the other tests (ADR
-// 0163). As top-level tests that were not parallel they ran first and
-// alone, 4-10 minutes in which the package used about one core of two:
-// the browser and the stack take turns. The file's name sorts last, which
-// makes this test, declared last, one of the first two parallel tests Go
-// starts (it starts them in no fixed order; late, it costs what the
-// serial phase cost). The longest go first.
-func TestBrowsers(t *testing.T) {
-	t.Parallel()
-	for _, bt := range browserTests {
-		t.Run(bt.name, bt.run)
-	}
-}
-
 // TestBrowserTestsInTheLane fails for a top-level test of this package
 // that opens Chromium (calls openTab, or a function that does): it
 // belongs in browserTests, or it runs alone before every parallel test,
@@ -99,5 +84,20 @@ func TestBrowserTestsInTheLane(t *testing.T) {
 		if strings.HasPrefix(fn, "Test") {
 			t.Errorf("%s (%s) opens Chromium as a top-level test: add it to browserTests as t%s", fn, where[fn], fn[1:])
 		}
+	}
+}
+
+// TestBrowsers runs the browser tests one after another, one Chromium at
+// a time as before, in one parallel slot beside the other tests (ADR
+// 0163). As top-level tests that were not parallel they ran first and
+// alone, 4-10 minutes in which the package used about one core of two:
+// the browser and the stack take turns. The file's name sorts last, which
+// makes this test, declared last (keep it so), one of the first two parallel tests Go
+// starts (it starts them in no fixed order; late, it costs what the
+// serial phase cost). The longest go first.
+func TestBrowsers(t *testing.T) {
+	t.Parallel()
+	for _, bt := range browserTests {
+		t.Run(bt.name, bt.run)
 	}
 }
