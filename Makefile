@@ -76,7 +76,7 @@ chromium: ## Install Debian's chromium and chromium-driver when absent (the gate
 .PHONY: e2e
 e2e: redis chromium axe ## Drive the web app and the public answer page in headless Chromium (sign in, register, match, approve, export; the Swedish walk; answer in Arabic and Swedish); saves screenshots
 	MP_SCREENSHOTS_DIR=$(CURDIR)/services/gateway/testdata/screenshots MP_WALK_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots \
-	  go test -race -count=1 -run 'TestEndToEndBrowser|TestCoordinatorWalk|TestAnswerPageBrowser' ./services/gateway/server/
+	  go test -race -count=1 -run 'TestBrowsers/^(TestEndToEndBrowser|TestCoordinatorWalk|TestAnswerPageBrowser)$$' ./services/gateway/server/
 
 .PHONY: webload
 webload: ## Seed 20,000 newcomers and 5,000 volunteers in one organisation (dinners and guides in proportion) and time every web list and report page (p95 <= 150 ms)

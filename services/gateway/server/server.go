@@ -97,6 +97,9 @@ type Config struct {
 	// form's person picker is a name search (zero: the web app's 300;
 	// tests set a few; ADR 0125).
 	PickerSearchAbove int
+	// PasswordHashCost is the Argon2id cost of new password hashes
+	// (zero: the deployment's; tests set a low one, ADR 0163).
+	PasswordHashCost account.HashCost
 	// Out receives the start-up banner, and the setup link when it is a
 	// terminal.
 	Out io.Writer
@@ -234,7 +237,8 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	accounts, err := account.Open(ctx, d.JS, account.Config{SessionTTL: cfg.SessionTTL, Replicas: d.Replicas, Logger: log, Now: d.Now, IDs: d.IDs})
+	accounts, err := account.Open(ctx, d.JS, account.Config{SessionTTL: cfg.SessionTTL, Replicas: d.Replicas, Logger: log, Now: d.Now, IDs: d.IDs,
+		HashCost: cfg.PasswordHashCost})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}

@@ -62,6 +62,9 @@ type Config struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	IDs      ids.Source
+	// HashCost is the cost of new password hashes (zero: the
+	// deployment's; only tests set it).
+	HashCost HashCost
 }
 
 // Service manages accounts, sessions and tokens. It is safe for concurrent
@@ -127,6 +130,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.HashCost = cfg.HashCost.orDefault()
 	s := &Service{cfg: cfg, slots: make(chan struct{}, hashSlots)}
 	var err error
 	s.accounts, err = store.Open(ctx, js, store.Config[*storev1.Account]{

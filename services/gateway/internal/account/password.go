@@ -24,6 +24,24 @@ const (
 	hashSlots    = 4
 )
 
+// HashCost is the Argon2id cost of the password hashes a Service makes:
+// memory in KiB and passes over it. The zero value is the cost above,
+// which every deployment uses. Tests that start many gateways lower it:
+// one hash at this cost takes 0.7 s of CPU under the race detector, and
+// a test signs in and creates users several times (ADR 0163). A hash
+// records its own cost, so checking one never depends on this.
+type HashCost struct {
+	MemoryKiB, Passes uint32
+}
+
+// orDefault returns c, or the deployment cost when c is zero.
+func (c HashCost) orDefault() HashCost {
+	if c.MemoryKiB == 0 || c.Passes == 0 {
+		return HashCost{argonMemory, argonTime}
+	}
+	return c
+}
+
 // Password length bounds. The upper one keeps hashing cost bounded.
 const (
 	MinPasswordLen = 12
@@ -39,9 +57,10 @@ func (s *Service) hashPassword(password string) (string, error) {
 		return "", fmt.Errorf("salt: %w", err)
 	}
 	s.slots <- struct{}{}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	cost := s.cfg.HashCost
+	key := argon2.IDKey([]byte(password), salt, cost.Passes, cost.MemoryKiB, argonThreads, argonKeyLen)
 	<-s.slots
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, cost.MemoryKiB, cost.Passes, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
