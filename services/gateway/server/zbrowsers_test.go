@@ -28,6 +28,7 @@ var browserTests = []struct {
 	{"TestMailboxOnAPhone", testMailboxOnAPhone},
 	{"TestConsentFormOnAPhone", testConsentFormOnAPhone},
 	{"TestAnswerPageUnconfiguredBrowser", testAnswerPageUnconfiguredBrowser},
+	{"TestPagesNoOtherBrowserTestOpens", testPagesNoOtherBrowserTestOpens},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package
