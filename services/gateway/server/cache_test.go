@@ -9,7 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	"github.com/motesplats/motesplats/pkg/cache"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -20,13 +19,7 @@ import (
 // view is still served when Redis is gone.
 func TestJoinedViewCache(t *testing.T) {
 	t.Parallel()
-	addr := testutil.MustRedis(t)
-	rc, err := cache.NewRedisClient("redis://" + addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rc.Close() })
-	e := start(t, envOptions{cache: cache.NewRedis(rc)})
+	e, _, addr := startWithRedis(t, envOptions{})
 	ctx := testutil.Context(t)
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Gamla namnet", "0880")

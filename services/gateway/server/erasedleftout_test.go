@@ -10,7 +10,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/motesplats/motesplats/pkg/cache"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -107,13 +106,7 @@ func readLeftOut(t *testing.T, e *env, c *apiClient, b *browser, dir string, gui
 // them stays.
 func TestErasedNewcomerLeavesTheLeftOutLists(t *testing.T) {
 	t.Parallel()
-	addr := testutil.MustRedis(t)
-	rc, err := cache.NewRedisClient("redis://" + addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rc.Close() })
-	e := start(t, envOptions{cache: cache.NewRedis(rc)})
+	e, rc, _ := startWithRedis(t, envOptions{})
 	ctx := testutil.Context(t)
 	admin := e.login(adminEmail, adminPass)
 	if _, err := e.serviceClient().CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{

@@ -17,6 +17,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
@@ -360,4 +361,19 @@ func mustContain(t testing.TB, body string, want ...string) {
 			t.Fatalf("page lacks %q:\n%s", w, trim(body))
 		}
 	}
+}
+
+// startWithRedis starts the environment with its view cache in a
+// redis-server of t's own, and returns the client on it (to read or delete
+// what the gateway keeps) and its address (for a client of its own).
+func startWithRedis(t *testing.T, o envOptions) (*env, *redis.Client, string) {
+	t.Helper()
+	addr := testutil.MustRedis(t)
+	rc, err := cache.NewRedisClient("redis://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rc.Close() })
+	o.cache = cache.NewRedis(rc)
+	return start(t, o), rc, addr
 }

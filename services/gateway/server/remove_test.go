@@ -13,7 +13,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/motesplats/motesplats/pkg/cache"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -73,13 +72,7 @@ func proposal(t *testing.T, c *apiClient) *gatewayv1.PairView {
 // audit log answers "who saw this person" by the record's id.
 func TestEraseParticipant(t *testing.T) {
 	t.Parallel()
-	addr := testutil.MustRedis(t)
-	rc, err := cache.NewRedisClient("redis://" + addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rc.Close() })
-	e := start(t, envOptions{cache: cache.NewRedis(rc)})
+	e, _, addr := startWithRedis(t, envOptions{})
 	ctx := testutil.Context(t)
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Förening", "0880")
