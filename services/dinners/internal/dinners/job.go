@@ -44,7 +44,7 @@ func jobToProto(j jobs.Job) *pb.Job {
 }
 
 // Steps are the dinners programme's steps of the kit's matching pipeline:
-// its snapshot (waiting parties, dinners with free seats) and its rules'
+// its snapshot (waiting parties, dinners ahead with their free seats) and its rules'
 // household-mode instance with the proposal and result steps. Seatings
 // have ids derived from (sign-up, offer, date) and are created once, so a
 // run after a crash at any point ends with the seatings a crash-free run
@@ -98,7 +98,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	if err != nil {
 		return jobs.Snapshot{}, err
 	}
-	free := 0
+	free, dinners := 0, 0
 	for _, o := range offers.Items {
 		if s.hostStatus(o, today) != pb.HostStatus_HOST_STATUS_AVAILABLE {
 			continue
@@ -109,13 +109,17 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 				continue
 			}
 			// Open proposals count too: a job never proposes more than a
-			// dinner can seat if every invitation is accepted.
-			n := int(o.GetSeats()) - s.seatsAt(o.GetId(), d.GetDate(), false)
-			if n <= 0 {
-				continue
-			}
+			// dinner can seat if every invitation is accepted. A full
+			// dinner stays in with 0 seats: a party it fits is then left
+			// out because the dinners are full, not for want of a dinner
+			// on its dates (ADR 0165). It seats nobody (the rules build
+			// no edge to it) and is not counted among the job's dinners.
+			n := max(int(o.GetSeats())-s.seatsAt(o.GetId(), d.GetDate(), false), 0)
 			snap.Tables = append(snap.Tables, &pb.JobTable{OfferId: o.GetId(), Date: d.GetDate(), StartTime: d.GetStartTime(), FreeSeats: int32(n)})
-			free += n
+			if n > 0 {
+				free += n
+				dinners++
+			}
 			used = true
 			at, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), d.GetDate())}, Filter: live})
 			for _, p := range at.Items {
@@ -138,7 +142,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		return jobs.Snapshot{}, err
 	}
 	return jobs.Snapshot{Raw: raw, Version: rs.Version, Counts: map[string]int64{
-		"parties": int64(len(snap.SignUps)), "guests": int64(guests), "dinners": int64(len(snap.Tables)), "free_seats": int64(free),
+		"parties": int64(len(snap.SignUps)), "guests": int64(guests), "dinners": int64(dinners), "free_seats": int64(free),
 	}}, nil
 }
 
@@ -214,7 +218,11 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_KITCHEN
 			case rules.NoReach:
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH
+			case rules.NoSeats:
+				// No dinner it fits had room for it at the snapshot.
+				u.Reason = pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL
 			default:
+				// Some dinner had room; this job filled it with others.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN
 			}
 			result.Unseated = append(result.Unseated, u)

@@ -38,15 +38,18 @@ const (
 	// NoReach: too far, no shared language, the household rule, a family
 	// rule, the SFI class rule, or the pair was turned down before.
 	NoReach
-	// NoSeats: everything fits but the party is larger than the free seats.
+	// NoSeats: everything fits but the party is larger than the free seats
+	// (a full dinner has none).
 	NoSeats
 	// Fits: the rules allow the seating.
 	Fits
 )
 
 // Input is what the engine seats: waiting parties, the dinners with their
-// free seats (JobTable), the offers they belong to, pairs never to propose
-// again and the SFI classes already at each table.
+// free seats (JobTable; a full dinner has 0 and seats nobody, but tells
+// Unseated that a party was left out for want of seats), the offers they
+// belong to, pairs never to propose again and the SFI classes already at
+// each table.
 type Input struct {
 	SignUps []*dinnersv1.SignUp
 	Offers  map[string]*dinnersv1.Offer
@@ -233,11 +236,19 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 		}
 		sfacts[s.GetId()] = s
 	}
-	hs := make([]match.Person, len(in.Tables))
+	hs := make([]match.Person, 0, len(in.Tables))
 	tfacts := make(map[string]*dinnersv1.JobTable, len(in.Tables))
-	for k, t := range in.Tables {
+	for _, t := range in.Tables {
+		// A full dinner is no host of the instance: Check gives it no
+		// pair (every party needs a seat), so the engine would only carry
+		// an empty host; leaving it out keeps the instance, and so the
+		// seatings, what they were before full dinners were kept in the
+		// snapshot (ADR 0165). Unseated still reads it.
+		if t.GetFreeSeats() <= 0 {
+			continue
+		}
 		key := TableKey(t.GetOfferId(), t.GetDate())
-		hs[k] = match.Person{ID: key, Capacity: int(t.GetFreeSeats()), Dates: []string{t.GetDate()}}
+		hs = append(hs, match.Person{ID: key, Capacity: int(t.GetFreeSeats()), Dates: []string{t.GetDate()}})
 		tfacts[key] = t
 	}
 	// One rule does the whole pair: the hard rules first (cheap date test
@@ -273,7 +284,9 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 }
 
 // Unseated returns the reason stage for a party no dinner took: the
-// furthest stage any table reached.
+// furthest stage any table reached, full ones included, so NoSeats says
+// no dinner it fits had room for it when the job started and Fits that
+// one had, but the job seated others there.
 func (r *Rules) Unseated(in *Input, s *dinnersv1.SignUp) Stage {
 	best := NoDate
 	for _, t := range in.Tables {

@@ -275,3 +275,70 @@ func TestSFIClassApartWithinJob(t *testing.T) {
 		}
 	}
 }
+
+// TestFullDinners: a full dinner (0 free seats) stays in the input. A
+// party it alone fits is left out because the dinners are full (NoSeats),
+// not "no dinner on its dates"; a party it and an open dinner fit sits at
+// the open one; the full dinner is no host of the instance, so the engine
+// never sees a host without seats.
+func TestFullDinners(t *testing.T) {
+	t.Parallel()
+	r, _ := Parse("d", DefaultYAML)
+	offers := map[string]*dinnersv1.Offer{
+		"full": {Id: "full", MunicipalityCode: "0180", Seats: 4, Kitchen: &dinnersv1.Kitchen{}},
+		"open": {Id: "open", MunicipalityCode: "0180", Seats: 4, Kitchen: &dinnersv1.Kitchen{}},
+	}
+	guest := func(id string, size int, dates ...string) *dinnersv1.SignUp {
+		return &dinnersv1.SignUp{Id: id, MunicipalityCode: "0180", Party: party(size), Dates: dates, SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SAS}
+	}
+	in := &Input{
+		SignUps: []*dinnersv1.SignUp{
+			guest("only-full", 1, "d1"),
+			guest("both", 2, "d1", "d2"),
+			guest("loser", 3, "d2"), // fits the open dinner, but not beside "both"
+			guest("no-date", 1, "d9"),
+		},
+		Offers: offers,
+		Tables: []*dinnersv1.JobTable{{OfferId: "full", Date: "d1", FreeSeats: 0}, {OfferId: "open", Date: "d2", FreeSeats: 3}},
+	}
+	in.SignUps[1].FirstTime = true // scores more than "loser" at the open table
+	b, err := r.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.HostIDs, []string{TableKey("open", "d2")}; !slices.Equal(got, want) {
+		t.Errorf("hosts: got %v, want %v (a full dinner is no host)", got, want)
+	}
+	for k, c := range b.Instance.Capacity {
+		if c <= 0 {
+			t.Errorf("host %s has capacity %d", b.HostIDs[k], c)
+		}
+	}
+	sol, err := match.Solve(b.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := match.Verify(b.Instance, sol); err != nil {
+		t.Fatal(err)
+	}
+	host := func(id string) string {
+		if h := sol.HostOf[slices.Index(b.NewcomerIDs, id)]; h >= 0 {
+			return b.HostIDs[h]
+		}
+		return ""
+	}
+	if got, want := host("both"), TableKey("open", "d2"); got != want {
+		t.Errorf("both: at %q, want %q", got, want)
+	}
+	for _, tt := range []struct {
+		id   string
+		want Stage
+	}{{"only-full", NoSeats}, {"loser", Fits}, {"no-date", NoDate}} {
+		if h := host(tt.id); h != "" {
+			t.Errorf("%s: seated at %q, want left out", tt.id, h)
+		}
+		if got := r.Unseated(in, in.SignUps[slices.IndexFunc(in.SignUps, func(s *dinnersv1.SignUp) bool { return s.GetId() == tt.id })]); got != tt.want {
+			t.Errorf("%s: got stage %d, want %d", tt.id, got, tt.want)
+		}
+	}
+}

@@ -321,8 +321,15 @@ const (
 	// Dinners with a fitting kitchen, but none within reach (area, language,
 	// household rule).
 	UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH UnseatedReason = 3
-	// Eligible dinners exist, but their seats went to other parties.
+	// A dinner that fits had room for the whole party when the job started,
+	// but the job gave its seats to other parties (or to a party of the same
+	// SFI class, with sfi_class_apart).
 	UnseatedReason_UNSEATED_REASON_SEATS_TAKEN UnseatedReason = 4
+	// Dinners that fit (date, kitchen, reach), but none had free seats for
+	// the whole party when the job started: their seats were taken by
+	// earlier seatings and open proposals, or the dinner is smaller than the
+	// party. Results of jobs before ADR 0165 said SEATS_TAKEN for this too.
+	UnseatedReason_UNSEATED_REASON_DINNERS_FULL UnseatedReason = 5
 )
 
 // Enum value maps for UnseatedReason.
@@ -333,6 +340,7 @@ var (
 		2: "UNSEATED_REASON_NO_KITCHEN",
 		3: "UNSEATED_REASON_NO_HOST_IN_REACH",
 		4: "UNSEATED_REASON_SEATS_TAKEN",
+		5: "UNSEATED_REASON_DINNERS_FULL",
 	}
 	UnseatedReason_value = map[string]int32{
 		"UNSEATED_REASON_UNSPECIFIED":      0,
@@ -340,6 +348,7 @@ var (
 		"UNSEATED_REASON_NO_KITCHEN":       2,
 		"UNSEATED_REASON_NO_HOST_IN_REACH": 3,
 		"UNSEATED_REASON_SEATS_TAKEN":      4,
+		"UNSEATED_REASON_DINNERS_FULL":     5,
 	}
 )
 
@@ -1667,7 +1676,9 @@ type JobCounts struct {
 	// Parties waiting in scope, and their guests.
 	Parties int32 `protobuf:"varint,1,opt,name=parties,proto3" json:"parties,omitempty"`
 	Guests  int32 `protobuf:"varint,2,opt,name=guests,proto3" json:"guests,omitempty"`
-	// Dinners in scope with free seats, and the free seats.
+	// Dinners in scope with a free seat, and the free seats (full dinners
+	// are in the job's snapshot, to explain who they left out, but not
+	// counted: ADR 0165).
 	Dinners   int32 `protobuf:"varint,3,opt,name=dinners,proto3" json:"dinners,omitempty"`
 	FreeSeats int32 `protobuf:"varint,4,opt,name=free_seats,json=freeSeats,proto3" json:"free_seats,omitempty"`
 	// (party, dinner) pairs the rules allow.
@@ -5428,7 +5439,9 @@ func (x *PoolHost) GetErased() bool {
 	return false
 }
 
-// JobTable is one dinner in a job's snapshot with its free seats.
+// JobTable is one dinner in a job's snapshot with its free seats; a full
+// dinner has 0, so a party it fits is left out as DINNERS_FULL, not
+// NO_DATE (ADR 0165).
 type JobTable struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The offer and the dinner's date and start time.
@@ -5504,9 +5517,9 @@ type JobSnapshot struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Waiting sign-ups in scope.
 	SignUps []*SignUp `protobuf:"bytes,1,rep,name=sign_ups,json=signUps,proto3" json:"sign_ups,omitempty"`
-	// Offers in scope with a dinner that has free seats.
+	// Offers in scope of an available host with a dinner ahead.
 	Offers []*Offer `protobuf:"bytes,2,rep,name=offers,proto3" json:"offers,omitempty"`
-	// The dinners with their free seats.
+	// Those dinners with their free seats (0 when full).
 	Tables []*JobTable `protobuf:"bytes,3,rep,name=tables,proto3" json:"tables,omitempty"`
 	// "<sign-up id>/<offer id>/<date>" never to propose again.
 	Excluded []string `protobuf:"bytes,4,rep,name=excluded,proto3" json:"excluded,omitempty"`
@@ -6093,13 +6106,14 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x17HOST_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15HOST_STATUS_AVAILABLE\x10\x01\x12\x1f\n" +
 	"\x1bHOST_STATUS_NOT_DINNER_HOST\x10\x02\x12(\n" +
-	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xb5\x01\n" +
+	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xd7\x01\n" +
 	"\x0eUnseatedReason\x12\x1f\n" +
 	"\x1bUNSEATED_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17UNSEATED_REASON_NO_DATE\x10\x01\x12\x1e\n" +
 	"\x1aUNSEATED_REASON_NO_KITCHEN\x10\x02\x12$\n" +
 	" UNSEATED_REASON_NO_HOST_IN_REACH\x10\x03\x12\x1f\n" +
-	"\x1bUNSEATED_REASON_SEATS_TAKEN\x10\x04*\x81\x01\n" +
+	"\x1bUNSEATED_REASON_SEATS_TAKEN\x10\x04\x12 \n" +
+	"\x1cUNSEATED_REASON_DINNERS_FULL\x10\x05*\x81\x01\n" +
 	"\bJobState\x12\x19\n" +
 	"\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n" +
