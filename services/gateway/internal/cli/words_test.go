@@ -2,8 +2,10 @@ package cli
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
+	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
@@ -75,6 +77,9 @@ func TestEnumsInWords(t *testing.T) {
 		{"sv", "role.volunteer.", "VOLUNTEER_ROLE_DINNER_HOST", "VOLUNTEER_ROLE_", "middagsvärd"},
 		{"sv", "nothing.", "UNSEATED_REASON_NEW_THING", "UNSEATED_REASON_", "new thing"},
 		{"sv", "unseated.", "UNSEATED_REASON_NO_HOST_IN_REACH", "UNSEATED_REASON_", "ingen värd inom räckhåll (område, språk eller hushåll)"},
+		{"sv", "unseated.", "UNSEATED_REASON_DINNERS_FULL", "UNSEATED_REASON_", "middagarna som passar var redan fulla (för få lediga platser för hela sällskapet)"},
+		{"en", "unseated.", "UNSEATED_REASON_DINNERS_FULL", "UNSEATED_REASON_", "the dinners that fit were already full (too few free seats for the whole party)"},
+		{"sv", "unseated.", "UNSEATED_REASON_SEATS_TAKEN", "UNSEATED_REASON_", "platserna gick till andra sällskap i den här körningen"},
 	} {
 		if got := (Env{lang: tt.lang}).code(tt.prefix, tt.name, tt.enumPrefix); got != tt.want {
 			t.Errorf("%s %s = %q, want %q", tt.lang, tt.name, got, tt.want)
@@ -139,6 +144,25 @@ func TestGuidesJobResultInTheWebsWords(t *testing.T) {
 		e := Env{lang: lang}
 		if got := e.f("guides.job.result", 28, 110); got != want {
 			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
+
+// TestEveryUnseatedReasonInWords: mp dinners unseated prints every reason
+// the service can give in words of its own in both languages, never the
+// code made lower case ("dinners full" would say less than the web app's
+// sentence; ADR 0165).
+func TestEveryUnseatedReasonInWords(t *testing.T) {
+	t.Parallel()
+	for n, name := range dinnersv1.UnseatedReason_name {
+		if n == 0 {
+			continue
+		}
+		for _, lang := range []string{"sv", "en"} {
+			key := "unseated." + strings.ToLower(strings.TrimPrefix(name, "UNSEATED_REASON_"))
+			if got := (Env{lang: lang}).t(key); got == key {
+				t.Errorf("%s has no words in %s (%s)", name, lang, key)
+			}
 		}
 	}
 }

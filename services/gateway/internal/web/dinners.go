@@ -222,17 +222,37 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 		if err != nil {
 			return nil, err
 		}
-		counts := map[dinnersv1.UnseatedReason]int{}
-		for _, u := range un.GetUnseated() {
-			counts[u.GetReason()]++
-		}
-		for v := dinnersv1.UnseatedReason_UNSEATED_REASON_NO_DATE; v <= dinnersv1.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN; v++ {
-			if n := counts[v]; n > 0 {
-				d.Unseated = append(d.Unseated, p.tf("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), "Count", n))
-			}
-		}
+		d.Unseated = unseatedLines(p, un.GetUnseated())
 	}
 	return d, nil
+}
+
+// unseatedOrder is the order a coordinator reads the reasons in: the
+// rules' stages, furthest last, so "the dinners were full" comes before
+// "the seats went to other parties in this job" although its code
+// came later (ADR 0165).
+var unseatedOrder = []dinnersv1.UnseatedReason{
+	dinnersv1.UnseatedReason_UNSEATED_REASON_NO_DATE,
+	dinnersv1.UnseatedReason_UNSEATED_REASON_NO_KITCHEN,
+	dinnersv1.UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH,
+	dinnersv1.UnseatedReason_UNSEATED_REASON_DINNERS_FULL,
+	dinnersv1.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN,
+}
+
+// unseatedLines counts a job's left-out parties per reason, one sentence
+// each in the page's language ("2 sällskap: ...").
+func unseatedLines(p *page, us []*dinnersv1.UnseatedParty) []string {
+	counts := map[dinnersv1.UnseatedReason]int{}
+	for _, u := range us {
+		counts[u.GetReason()]++
+	}
+	var out []string
+	for _, v := range unseatedOrder {
+		if n := counts[v]; n > 0 {
+			out = append(out, p.tf("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), "Count", n))
+		}
+	}
+	return out
 }
 
 // dinnerMunis are the caller's municipalities with their names, for the
