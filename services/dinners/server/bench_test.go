@@ -13,7 +13,9 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // BenchmarkCityJob times one city-scale matching job, from
@@ -43,6 +45,7 @@ func benchCity(b *testing.B, again bool) {
 	ctx := context.Background()
 	c := newCity(21, 2000, 50, 8)
 	var proposals, dinners, unseated int32
+	var reasons map[pb.UnseatedReason]int
 	var gap int64
 	ph := &phases{}
 	size := &snapshotSize{}
@@ -68,6 +71,9 @@ func benchCity(b *testing.B, again bool) {
 		if (!again && dinners != 400) || job.GetCounts().GetParties() != parties {
 			b.Fatalf("job input: %v, want %d parties", job.GetCounts(), parties)
 		}
+		b.StopTimer()
+		reasons = unseatedReasons(ctx, b, cl, job.GetId())
+		b.StartTimer()
 	}
 	// The first job fills most dinners; what is left may fit nobody, so
 	// the second need not seat anyone, but it must explain everyone.
@@ -76,11 +82,26 @@ func benchCity(b *testing.B, again bool) {
 	}
 	b.ReportMetric(float64(proposals), "seatings/job")
 	b.ReportMetric(float64(unseated), "unseated/job")
+	for r, n := range reasons {
+		b.ReportMetric(float64(n), strings.ToLower(strings.TrimPrefix(r.String(), "UNSEATED_REASON_"))+"/job")
+	}
 	b.ReportMetric(float64(dinners), "free_dinners/job")
 	b.ReportMetric(float64(gap), "gap_ppm")
 	b.ReportMetric(float64(size.bytes.Load()), "snapshot_bytes")
 	ph.report(b)
 	b.ReportMetric((load+loadAvg())/2, "load1")
+}
+
+// unseatedReasons counts the parties job left out per reason.
+func unseatedReasons(ctx context.Context, b *testing.B, c pb.DinnerServiceClient, job string) map[pb.UnseatedReason]int {
+	out := map[pb.UnseatedReason]int{}
+	for _, u := range servicetest.All(b, func(tok string) ([]*pb.UnseatedParty, string, error) {
+		res, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: job, PageSize: 500, PageToken: tok})
+		return res.GetUnseated(), res.GetNextPageToken(), err
+	}) {
+		out[u.GetReason()]++
+	}
+	return out
 }
 
 // snapshotSize keeps the jobs.snapshot span's jobs.snapshot.bytes. As the
