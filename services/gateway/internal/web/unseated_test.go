@@ -31,9 +31,9 @@ func TestUnseatedReasonsInWords(t *testing.T) {
 		{"sv", []string{"1 sällskap: ingen middag på någon av deras dagar",
 			"2 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet)",
 			"1 sällskap: platserna gick till andra sällskap i den här körningen"}},
-		{"en", []string{"1 parties: no dinner on any of their dates",
+		{"en", []string{"1 party: no dinner on any of their dates",
 			"2 parties: the dinners that fit were already full (too few free seats for the whole party)",
-			"1 parties: the seats went to other parties in this job"}},
+			"1 party: the seats went to other parties in this job"}},
 	} {
 		if got := unseatedLines(&page{Lang: tt.lang}, in); !slices.Equal(got, tt.want) {
 			t.Errorf("%s:\n got %q\nwant %q", tt.lang, got, tt.want)
