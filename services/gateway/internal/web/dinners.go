@@ -249,7 +249,7 @@ func unseatedLines(p *page, us []*dinnersv1.UnseatedParty) []string {
 	var out []string
 	for _, v := range unseatedOrder {
 		if n := counts[v]; n > 0 {
-			out = append(out, p.tf("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), "Count", n))
+			out = append(out, p.tn("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), n))
 		}
 	}
 	return out
