@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,9 +246,25 @@ func TestSetupLinkNotLogged(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("file holds %q", u)
 	}
-	if code, _ := e.browser().get(u[i:]); code != http.StatusOK {
+	b := e.browser()
+	code, page := b.get(u[i:])
+	if code != http.StatusOK {
 		t.Errorf("the link from the file: %d, want 200", code)
 	}
+	// The form makes the first admin and says so on the sign-in page it
+	// leads to (it said nothing: outside round s30).
+	tok := u[i+len("/setup?token="):]
+	if m := csrfRe.FindStringSubmatch(page); m != nil {
+		b.csrf = m[1]
+	}
+	code, loc := b.post("/setup", url.Values{"token": {tok}, "display_name": {"Kim"}, "email": {"kim@example.org"}, "password": {"kim-testar-123456"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("the setup form: %d %s, want 303", code, trim(loc))
+	}
+	if _, signin := b.get(loc); !strings.Contains(signin, "Administratören är skapad.") || !strings.Contains(signin, `id="f-email"`) {
+		t.Errorf("after setup %s: no word that the admin was made:\n%s", loc, trim(signin))
+	}
+	b.signIn("kim@example.org", "kim-testar-123456")
 	// Without a file, the link is not printed to a non-terminal at all.
 	var out2 bytes.Buffer
 	start(t, envOptions{noAdmin: true, out: &out2})

@@ -163,6 +163,9 @@ type dinnersMatchingData struct {
 	Proposals []dinnerSeatingRow
 	Unseated  []string
 	Pager     pager
+	// Job is the job the address names ("" for every job's proposals):
+	// the proposals section reloads it when a job line reports its end.
+	Job string
 }
 
 func (w *Web) dinnersMatching(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -193,6 +196,7 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 		return nil, err
 	}
 	job := r.URL.Query().Get("job")
+	d.Job = job
 	// A job older than the last three still shows when the address names
 	// it (a bookmark of its progress lands here, ADR 0135).
 	older, err := olderJob(job, jobs, (*dinnersv1.Job).GetId, func() (*dinnersv1.Job, error) { return w.g.GetDinnerJob(ctx, p.caller, job) })
@@ -289,7 +293,9 @@ func (w *Web) dinnersJobProgress(rw http.ResponseWriter, r *http.Request, p *pag
 	if jobPage(rw, r, "/dinners", j.GetId()) {
 		return nil
 	}
-	return w.fragment(rw, p, "dinners", "dinnerjob", newDinnerJobView(p, j))
+	v := newDinnerJobView(p, j)
+	jobDone(rw, v.Done)
+	return w.fragment(rw, p, "dinners", "dinnerjob", v)
 }
 
 // dinnerSeatingAction runs one step of a seating's life from a form:

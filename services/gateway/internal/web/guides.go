@@ -352,7 +352,9 @@ func (w *Web) guideJobProgress(rw http.ResponseWriter, r *http.Request, p *page)
 	if jobPage(rw, r, "/guides/assign", j.GetId()) {
 		return nil
 	}
-	return w.fragment(rw, p, "guides_assign", "guidejob", newGuideJobView(p, j))
+	v := newGuideJobView(p, j)
+	jobDone(rw, v.Done)
+	return w.fragment(rw, p, "guides_assign", "guidejob", v)
 }
 
 type guideAssignmentsData struct {

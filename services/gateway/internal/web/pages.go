@@ -109,12 +109,20 @@ func (w *Web) jobProgress(rw http.ResponseWriter, r *http.Request, p *page) erro
 	}
 	v := newJobView(p, j)
 	v.Poll = true
-	if v.Done {
-		// The proposals section listens for this and reloads itself, so
-		// the new proposals appear without a page reload (issue 12).
+	jobDone(rw, v.Done)
+	return w.fragment(rw, p, "matching", "job", v)
+}
+
+// jobDone tells the page whose job line polled the fragment that the job
+// has ended, when it has: each programme's proposals section listens for
+// the event and reloads itself, so the new proposals appear without a page
+// reload (issue 12 for mentoring; the dinners and guides pages said "no
+// proposals" under a finished job's "215 proposals" until reloaded,
+// outside round s30).
+func jobDone(rw http.ResponseWriter, done bool) {
+	if done {
 		rw.Header().Set("HX-Trigger", "jobDone")
 	}
-	return w.fragment(rw, p, "matching", "job", v)
 }
 
 // pairAction approves or rejects a proposal; htmx swaps the table row,

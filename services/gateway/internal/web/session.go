@@ -18,6 +18,12 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		return nil
 	}
 	p.Title = p.t("signin")
+	if r.URL.Query().Get("done") == "setup" {
+		// The setup form's answer: without it the first admin landed on
+		// an empty sign-in form with no word that the account was made
+		// (outside round s30).
+		p.Flash = p.t("setup.done")
+	}
 	return w.render(rw, p, http.StatusOK, "signin")
 }
 
@@ -128,7 +134,7 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 	w.setupMu.Lock()
 	w.setupToken = ""
 	w.setupMu.Unlock()
-	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	http.Redirect(rw, r, "/signin?done=setup", http.StatusSeeOther)
 	return nil
 }
 
