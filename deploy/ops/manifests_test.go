@@ -263,6 +263,31 @@ func TestKustomize(t *testing.T) {
 		}
 	}
 	check("gateway", "GATEWAY_ADDR", 8080, port(t, service.DefaultMetricsAddr("gateway")), false)
+
+	// Behind the TLS ingress the gateway sends HSTS and bases its links on
+	// MP_PUBLIC_URL; without it there is no HSTS (outside round s30, ADR 0168).
+	// It reads the same secret key notify's links are built from.
+	pub := false
+	for _, e := range get(gw, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["env"].([]any) {
+		e := e.(map[string]any)
+		pub = pub || (e["name"] == "MP_PUBLIC_URL" && get(e, "valueFrom", "secretKeyRef", "name") == "motesplats-notify" &&
+			get(e, "valueFrom", "secretKeyRef", "key") == "MP_PUBLIC_URL")
+	}
+	if !pub {
+		t.Error("gateway: MP_PUBLIC_URL should come from secret motesplats-notify, key MP_PUBLIC_URL (HSTS and the setup link follow it)")
+	}
+	// Every image is pinned to a tag, so `kubectl apply -k` after a build
+	// runs what was built, not whatever tag the node last pulled.
+	for key, m := range objs {
+		if !strings.HasPrefix(key, "Deployment/") {
+			continue
+		}
+		for _, c := range get(m, "spec", "template", "spec", "containers").([]any) {
+			if img, _ := get(c, "image").(string); strings.HasPrefix(img, "motesplats/") && !strings.Contains(img, ":") {
+				t.Errorf("%s: image %s has no tag (kustomization.yaml images: newTag)", key, img)
+			}
+		}
+	}
 }
 
 // get walks nested maps; nil when a key is missing.
