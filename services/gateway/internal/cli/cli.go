@@ -5,6 +5,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -453,15 +454,36 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	case !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv"):
 		return errors.New(e.f("err.export_not_csv", res.Header.Get("Content-Type")))
 	}
-	w := e.Out
-	if outPath != "" {
-		f, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	if outPath == "" {
+		_, err = io.Copy(e.Out, res.Body)
+		return err
 	}
-	_, err = io.Copy(w, res.Body)
-	return err
+	f, err := os.OpenFile(outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	lines := &lineCounter{w: f}
+	_, err = io.Copy(lines, res.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	// Said once it is on disk: with -o mp printed nothing at all, and a user
+	// could not tell a saved file from a command that did nothing (outside
+	// round s30).
+	fmt.Fprintln(e.Out, e.f("export.saved", count(lines.n, e.t("n.line"), e.t("n.lines")), outPath))
+	return nil
+}
+
+// lineCounter counts the lines written through it, for "saved N lines".
+type lineCounter struct {
+	w io.Writer
+	n int
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n += bytes.Count(p, []byte{'\n'})
+	return c.w.Write(p)
 }

@@ -78,6 +78,11 @@ func TestExportRefusesWhatIsNotCSV(t *testing.T) {
 			if string(got) != tt.wantOut {
 				t.Errorf("wrote %q, want %q", got, tt.wantOut)
 			}
+			// A saved file is said, with its lines; a refusal says nothing was saved.
+			said := e.Out.(*bytes.Buffer).String()
+			if saved := "sparade 1 rad i " + out; (tt.wantErr == "") != strings.Contains(said, saved) {
+				t.Errorf("printed %q; want %q only when the file was saved", said, saved)
+			}
 		})
 	}
 }
