@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -184,7 +182,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			r.conflicts.Add(ctx, 1, r.inBucket)
 			if err := backoff(ctx, attempt); err != nil {
 				return zero, 0, err
 			}
@@ -270,7 +268,7 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			r.conflicts.Add(ctx, 1, r.inBucket)
 			if err := backoff(ctx, attempt); err != nil {
 				return err
 			}
