@@ -19,7 +19,8 @@ import (
 )
 
 // Create stores v under id with the events the creation publishes. Returns
-// AlreadyExists when id holds a record.
+// AlreadyExists when id holds a record. The repository keeps no reference
+// to v (its index decodes its own copy), so the caller may change it after.
 func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv1.Envelope) (uint64, error) {
 	if r.fed() {
 		return 0, errFedWrite()

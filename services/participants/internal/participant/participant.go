@@ -132,13 +132,12 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		return p, []*eventsv1.Envelope{ev}, nil
 	}
 	var out *pb.Participant
-	var rev uint64
 	if requestID == "" {
 		// Without a request id the call cannot be repeated, so there is
 		// nothing to remember: one durable write less (docs/adr/0032).
-		out, rev, err = s.createNew(ctx, build)
+		out, _, err = s.createNew(ctx, build)
 	} else {
-		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
+		out, _, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
 	}
 	if err != nil {
 		return nil, err
@@ -147,7 +146,12 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		// A repeated request id from another scope must not reveal a record.
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 	}
-	return withEtag(out, rev), nil
+	// out is this call's own (what build made, or a record decoded for
+	// it: Create and CreateOnce keep no reference to it), so the etag goes
+	// on it rather than on a copy of the whole record (withEtag).
+	out.Etag = "" // so Etag hashes the record as stored
+	out.Etag = store.Etag(out)
+	return out, nil
 }
 
 // ValidateCreate checks p and requestID as Create does (every field
