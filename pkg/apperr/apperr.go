@@ -151,6 +151,27 @@ func (v *Validator) Add(field, description string) {
 	v.violations = append(v.violations, FieldViolation{Field: field, Description: description})
 }
 
+// Nest adds the violations of sub, the check of list element field[i],
+// under their full names: sub names fields relative to the element
+// ("code", or "" for the element itself). So a list's check builds an
+// element's name only when the element has a violation; building every
+// element's name up front was a third of what checking a valid
+// participant allocated.
+func (v *Validator) Nest(field string, i int, sub *Validator) {
+	if len(sub.violations) == 0 && sub.omitted == 0 {
+		return
+	}
+	elem := field + "[" + strconv.Itoa(i) + "]"
+	for _, fv := range sub.violations {
+		name := elem
+		if fv.Field != "" {
+			name += "." + fv.Field
+		}
+		v.Add(name, fv.Description)
+	}
+	v.Omit(sub.omitted)
+}
+
 // Omit counts n violations found but not listed: another list's own
 // omitted ones, when a caller merges it into v (OmittedIn).
 func (v *Validator) Omit(n int) {

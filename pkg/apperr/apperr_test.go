@@ -3,6 +3,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,36 @@ func TestValidator(t *testing.T) {
 	vs := Violations(fmt.Errorf("wrap: %w", err))
 	if len(vs) != 2 || vs[0].Field != "name" || vs[1].Field != "household.size" {
 		t.Fatalf("violations=%+v", vs)
+	}
+}
+
+// TestValidator_Nest: an element's violations, named within it, are
+// added under field[i] in order, the element itself for ""; a valid
+// element adds nothing; the cap still holds.
+func TestValidator_Nest(t *testing.T) {
+	t.Parallel()
+	var v Validator
+	v.Add("name", "required")
+	var ok, bad Validator
+	v.Nest("languages", 0, &ok)
+	bad.Add("code", "is not an ISO 639 language code")
+	bad.Add("", "is listed twice")
+	v.Nest("languages", 3, &bad)
+	var got []string
+	for _, fv := range Violations(v.Err()) {
+		got = append(got, fv.Field+": "+fv.Description)
+	}
+	want := []string{"name: required", "languages[3].code: is not an ISO 639 language code", "languages[3]: is listed twice"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("violations %q, want %q", got, want)
+	}
+	var many, capped Validator
+	for range MaxViolations + 2 {
+		many.Add("level", "is required")
+	}
+	capped.Nest("l", 1, &many)
+	if got, want := capped.Count(), MaxViolations+2; got != want {
+		t.Fatalf("Count=%d after nesting %d, want %d", got, want, want)
 	}
 }
 
