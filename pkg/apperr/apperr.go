@@ -151,25 +151,32 @@ func (v *Validator) Add(field, description string) {
 	v.violations = append(v.violations, FieldViolation{Field: field, Description: description})
 }
 
-// Nest adds the violations of sub, the check of list element field[i],
-// under their full names: sub names fields relative to the element
-// ("code", or "" for the element itself). So a list's check builds an
-// element's name only when the element has a violation; building every
-// element's name up front was a third of what checking a valid
-// participant allocated.
-func (v *Validator) Nest(field string, i int, sub *Validator) {
-	if len(sub.violations) == 0 && sub.omitted == 0 {
-		return
-	}
-	elem := field + "[" + strconv.Itoa(i) + "]"
+// Under adds the violations of sub, a check of the part field, under
+// their full names: sub names fields relative to the part ("given_name",
+// or "" for the part itself), and field "" adds them as they are. So a
+// check builds a field's full name only when it has a violation: building
+// every name up front was most of what checking a valid participant
+// allocated.
+func (v *Validator) Under(field string, sub *Validator) {
 	for _, fv := range sub.violations {
-		name := elem
-		if fv.Field != "" {
+		name := field
+		switch {
+		case field == "":
+			name = fv.Field
+		case fv.Field != "":
 			name += "." + fv.Field
 		}
 		v.Add(name, fv.Description)
 	}
 	v.Omit(sub.omitted)
+}
+
+// Nest is Under for the list element field[i].
+func (v *Validator) Nest(field string, i int, sub *Validator) {
+	if len(sub.violations) == 0 && sub.omitted == 0 {
+		return
+	}
+	v.Under(field+"["+strconv.Itoa(i)+"]", sub)
 }
 
 // Omit counts n violations found but not listed: another list's own

@@ -120,17 +120,19 @@ func Contact(v *apperr.Validator, field string, c *typev1.Contact) {
 	if c == nil {
 		return
 	}
+	var sub apperr.Validator // named within the contact (Under)
 	if e := c.GetEmail(); e != "" {
 		if len(e) > 254 {
-			v.Add(field+".email", "must be at most 254 characters")
+			sub.Add("email", "must be at most 254 characters")
 		} else if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			v.Add(field+".email", "is not an e-mail address")
+			sub.Add("email", "is not an e-mail address")
 		}
 	}
 	if p := c.GetPhone(); p != "" && !validPhone(p) {
-		v.Add(field+".phone", PhoneProblem)
+		sub.Add("phone", PhoneProblem)
 	}
-	Language(v, field+".preferred_language", c.GetPreferredLanguage(), false)
+	Language(&sub, "preferred_language", c.GetPreferredLanguage(), false)
+	v.Under(field, &sub)
 }
 
 // Languages checks a list of language skills: valid codes, a level, no
