@@ -151,6 +151,34 @@ func (v *Validator) Add(field, description string) {
 	v.violations = append(v.violations, FieldViolation{Field: field, Description: description})
 }
 
+// Under adds the violations of sub, a check of the part field, under
+// their full names: sub names fields relative to the part ("given_name",
+// or "" for the part itself), and field "" adds them as they are. So a
+// check builds a field's full name only when it has a violation: building
+// every name up front was most of what checking a valid participant
+// allocated.
+func (v *Validator) Under(field string, sub *Validator) {
+	for _, fv := range sub.violations {
+		name := field
+		switch {
+		case field == "":
+			name = fv.Field
+		case fv.Field != "":
+			name += "." + fv.Field
+		}
+		v.Add(name, fv.Description)
+	}
+	v.Omit(sub.omitted)
+}
+
+// Nest is Under for the list element field[i].
+func (v *Validator) Nest(field string, i int, sub *Validator) {
+	if len(sub.violations) == 0 && sub.omitted == 0 {
+		return
+	}
+	v.Under(field+"["+strconv.Itoa(i)+"]", sub)
+}
+
 // Omit counts n violations found but not listed: another list's own
 // omitted ones, when a caller merges it into v (OmittedIn).
 func (v *Validator) Omit(n int) {

@@ -3,6 +3,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,43 @@ func TestValidator(t *testing.T) {
 	vs := Violations(fmt.Errorf("wrap: %w", err))
 	if len(vs) != 2 || vs[0].Field != "name" || vs[1].Field != "household.size" {
 		t.Fatalf("violations=%+v", vs)
+	}
+}
+
+// TestValidator_Nest: a part's violations, named within it, are added
+// under its name in order (Under; field "" keeps them as they are), an
+// element's under field[i], the element itself for ""; a valid element
+// adds nothing; the cap still holds.
+func TestValidator_Nest(t *testing.T) {
+	t.Parallel()
+	var v Validator
+	v.Add("name", "required")
+	var ok, bad, part, plain Validator
+	v.Nest("languages", 0, &ok)
+	bad.Add("code", "is not an ISO 639 language code")
+	bad.Add("", "is listed twice")
+	v.Nest("languages", 3, &bad)
+	part.Add("email", "is not an e-mail address")
+	part.Add("", "is required")
+	v.Under("participant.contact", &part)
+	plain.Add("gender", "is not a known value")
+	v.Under("", &plain)
+	var got []string
+	for _, fv := range Violations(v.Err()) {
+		got = append(got, fv.Field+": "+fv.Description)
+	}
+	want := []string{"name: required", "languages[3].code: is not an ISO 639 language code", "languages[3]: is listed twice",
+		"participant.contact.email: is not an e-mail address", "participant.contact: is required", "gender: is not a known value"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("violations %q, want %q", got, want)
+	}
+	var many, capped Validator
+	for range MaxViolations + 2 {
+		many.Add("level", "is required")
+	}
+	capped.Nest("l", 1, &many)
+	if got, want := capped.Count(), MaxViolations+2; got != want {
+		t.Fatalf("Count=%d after nesting %d, want %d", got, want, want)
 	}
 }
 

@@ -24,23 +24,26 @@ func Notifications(v *apperr.Validator, field string, n *typev1.NotificationPref
 	if n == nil {
 		return
 	}
+	var sub apperr.Validator // named within the preferences (Under)
+	defer v.Under(field, &sub)
 	if l := n.GetPreferredLanguage(); l != "" && !slices.Contains(MessageLanguages, l) {
-		v.Add(field+".preferred_language", "must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty")
+		sub.Add("preferred_language", "must be one of sv, en, ar, fa, prs (Dari), ti, so, uk, or empty")
 	}
-	Enum(v, field+".preferred_channel", n.GetPreferredChannel(), false)
+	Enum(&sub, "preferred_channel", n.GetPreferredChannel(), false)
 	outs := n.GetOptOuts()
 	if len(outs) > MaxOptOuts {
-		v.Add(field+".opt_outs", fmt.Sprintf("must list at most %d topics, each once", MaxOptOuts))
+		sub.Add("opt_outs", fmt.Sprintf("must list at most %d topics, each once", MaxOptOuts))
 		return
 	}
 	seen := map[typev1.NotificationTopic]bool{}
 	for i, o := range outs {
-		f := fmt.Sprintf("%s.opt_outs[%d]", field, i)
-		Enum(v, f, o, true)
+		var e apperr.Validator // named within the element (Nest)
+		Enum(&e, "", o, true)
 		if o != 0 && seen[o] {
-			v.Add(f, "is listed twice")
+			e.Add("", "is listed twice")
 		}
 		seen[o] = true
+		sub.Nest("opt_outs", i, &e)
 	}
 }
 

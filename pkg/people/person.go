@@ -21,19 +21,21 @@ type Person interface {
 }
 
 // Identity checks p's Person fields under field (field+".given_name" and
-// so on), in the order a form shows them: the organisation id (required;
+// so on; with field "" plain "given_name"), in the order a form shows them: the organisation id (required;
 // orgMissing is the message when it is not an id, each register saying
 // what the organisation is to its people), the municipality, the given
 // name (required) and family name, contact details, notification
 // preferences and languages.
 func Identity(v *apperr.Validator, field string, p Person, orgMissing string) {
+	var e apperr.Validator // named within the person (Under)
 	if !ids.Valid(p.GetOrganisationId()) {
-		v.Add(field+".organisation_id", orgMissing)
+		e.Add("organisation_id", orgMissing)
 	}
-	Municipality(v, field+".municipality_code", p.GetMunicipalityCode())
-	Name(v, field+".given_name", p.GetGivenName(), true)
-	Name(v, field+".family_name", p.GetFamilyName(), false)
-	Contact(v, field+".contact", p.GetContact())
-	Notifications(v, field+".notifications", p.GetNotifications())
-	Languages(v, field+".languages", p.GetLanguages())
+	Municipality(&e, "municipality_code", p.GetMunicipalityCode())
+	Name(&e, "given_name", p.GetGivenName(), true)
+	Name(&e, "family_name", p.GetFamilyName(), false)
+	Contact(&e, "contact", p.GetContact())
+	Notifications(&e, "notifications", p.GetNotifications())
+	Languages(&e, "languages", p.GetLanguages())
+	v.Under(field, &e)
 }

@@ -120,17 +120,19 @@ func Contact(v *apperr.Validator, field string, c *typev1.Contact) {
 	if c == nil {
 		return
 	}
+	var sub apperr.Validator // named within the contact (Under)
 	if e := c.GetEmail(); e != "" {
 		if len(e) > 254 {
-			v.Add(field+".email", "must be at most 254 characters")
+			sub.Add("email", "must be at most 254 characters")
 		} else if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			v.Add(field+".email", "is not an e-mail address")
+			sub.Add("email", "is not an e-mail address")
 		}
 	}
 	if p := c.GetPhone(); p != "" && !validPhone(p) {
-		v.Add(field+".phone", PhoneProblem)
+		sub.Add("phone", PhoneProblem)
 	}
-	Language(v, field+".preferred_language", c.GetPreferredLanguage(), false)
+	Language(&sub, "preferred_language", c.GetPreferredLanguage(), false)
+	v.Under(field, &sub)
 }
 
 // Languages checks a list of language skills: valid codes, a level, no
@@ -142,13 +144,14 @@ func Languages(v *apperr.Validator, field string, ls []*typev1.LanguageSkill) {
 	}
 	seen := map[string]bool{}
 	for i, l := range ls {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		Language(v, f+".code", l.GetCode(), true)
+		var e apperr.Validator // named within the element (Nest)
+		Language(&e, "code", l.GetCode(), true)
 		if seen[l.GetCode()] {
-			v.Add(f+".code", "is listed twice")
+			e.Add("code", "is listed twice")
 		}
 		seen[l.GetCode()] = true
-		Enum(v, f+".level", l.GetLevel(), true)
+		Enum(&e, "level", l.GetLevel(), true)
+		v.Nest(field, i, &e)
 	}
 }
 
@@ -168,13 +171,14 @@ func Interests(v *apperr.Validator, field string, tags []string) {
 	}
 	seen := map[string]bool{}
 	for i, t := range tags {
-		f := fmt.Sprintf("%s[%d]", field, i)
+		var e apperr.Validator // named within the element (Nest)
 		if !validInterest(t) {
-			v.Add(f, fmt.Sprintf("must be a lower-case tag of letters, digits and '-', at most %d characters", MaxInterestRunes))
+			e.Add("", fmt.Sprintf("must be a lower-case tag of letters, digits and '-', at most %d characters", MaxInterestRunes))
 		} else if seen[t] {
-			v.Add(f, "is listed twice")
+			e.Add("", "is listed twice")
 		}
 		seen[t] = true
+		v.Nest(field, i, &e)
 	}
 }
 
@@ -230,14 +234,15 @@ func Availability(v *apperr.Validator, field string, slots []*typev1.Availabilit
 	}
 	seen := map[slot]bool{}
 	for i, s := range slots {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		Enum(v, f+".weekday", s.GetWeekday(), true)
-		Enum(v, f+".day_part", s.GetDayPart(), true)
+		var e apperr.Validator // named within the element (Nest)
+		Enum(&e, "weekday", s.GetWeekday(), true)
+		Enum(&e, "day_part", s.GetDayPart(), true)
 		k := slot{s.GetWeekday(), s.GetDayPart()}
 		if seen[k] {
-			v.Add(f, "is listed twice")
+			e.Add("", "is listed twice")
 		}
 		seen[k] = true
+		v.Nest(field, i, &e)
 	}
 }
 
@@ -249,12 +254,13 @@ func Diets(v *apperr.Validator, field string, ds []typev1.Diet) {
 	}
 	seen := map[typev1.Diet]bool{}
 	for i, d := range ds {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		Enum(v, f, d, true)
+		var e apperr.Validator // named within the element (Nest)
+		Enum(&e, "", d, true)
 		if d != 0 && seen[d] {
-			v.Add(f, "is listed twice")
+			e.Add("", "is listed twice")
 		}
 		seen[d] = true
+		v.Nest(field, i, &e)
 	}
 }
 

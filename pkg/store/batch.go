@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -213,7 +212,7 @@ func (r *Repo[T]) createChunk(ctx context.Context, items []Item[T], chunk []int,
 			r.log.Warn("store: batch outbox left for the relay", "key", key, "err", err)
 			return
 		}
-		r.published.Add(ctx, int64(len(owed)), metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+		r.published.Add(ctx, int64(len(owed)), r.inBucket)
 		if err := r.kv.Delete(pctx, key, jetstream.LastRevision(ack.Sequence)); err != nil &&
 			!errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			r.log.Warn("store: batch outbox not cleared, the relay will", "key", key, "err", err)

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -105,7 +103,7 @@ func (r *Repo[T]) publishOutbox(ctx context.Context, rec *storev1.Record, relaye
 		if err := r.cfg.Publisher.Publish(pctx, ev); err != nil {
 			return fmt.Errorf("publish %s: %w", ev.GetType(), err)
 		}
-		r.published.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+		r.published.Add(ctx, 1, r.inBucket)
 	}
 	return nil
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
@@ -76,7 +74,7 @@ func (r *Repo[T]) relayAll(ctx context.Context, owed []owedEntry) {
 		}
 		sent++
 	}
-	r.published.Add(ctx, int64(sent), metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+	r.published.Add(ctx, int64(sent), r.inBucket)
 	sem := make(chan struct{}, relayClearers)
 	var wg sync.WaitGroup
 	for i, o := range owed {

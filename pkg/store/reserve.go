@@ -36,6 +36,10 @@ import (
 // events went out, the retry (or later the relay) settles that record by
 // the same rule and publishes them
 // (docs/adr/0146-a-create-without-its-reservation.md).
+//
+// The record returned is the caller's to change: the one build made, or
+// one decoded for this call; the repository keeps no reference to it
+// (its index decodes its own copy).
 func (r *Repo[T]) CreateOnce(ctx context.Context, requestKey string, newID func() string,
 	build func(id string) (T, []*eventsv1.Envelope, error)) (T, uint64, error) {
 	var zero T

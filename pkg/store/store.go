@@ -21,6 +21,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -235,6 +236,9 @@ type Repo[T proto.Message] struct {
 
 	conflicts metric.Int64Counter
 	published metric.Int64Counter
+	// inBucket is the metrics' attribute set, made once: building it per
+	// published event (copy, sort, hash) cost as much as the counter.
+	inBucket metric.MeasurementOption
 
 	// writer names this incarnation in the entries it writes; tickets
 	// are its writes that owe events (marks.go).
@@ -380,6 +384,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		ready: make(chan struct{}), done: make(chan struct{}),
 		requestsReady: make(chan struct{}), requestsDone: make(chan struct{}),
 	}
+	r.inBucket = metric.WithAttributeSet(attribute.NewSet(attribute.String("bucket", cfg.Bucket)))
 	r.makeIndex()
 	// The watch lives until Close, not until Open's context ends: NATS
 	// unsubscribes a watcher whose context is done.

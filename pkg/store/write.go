@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -21,7 +19,8 @@ import (
 )
 
 // Create stores v under id with the events the creation publishes. Returns
-// AlreadyExists when id holds a record.
+// AlreadyExists when id holds a record. The repository keeps no reference
+// to v (its index decodes its own copy), so the caller may change it after.
 func (r *Repo[T]) Create(ctx context.Context, id string, v T, events ...*eventsv1.Envelope) (uint64, error) {
 	if r.fed() {
 		return 0, errFedWrite()
@@ -184,7 +183,7 @@ func (r *Repo[T]) Update(ctx context.Context, id string, fn func(v T, rev uint64
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			r.conflicts.Add(ctx, 1, r.inBucket)
 			if err := backoff(ctx, attempt); err != nil {
 				return zero, 0, err
 			}
@@ -270,7 +269,7 @@ func (r *Repo[T]) Remove(ctx context.Context, id string, purge bool, events ...*
 		r.keepTrace(ctx, next, rec)
 		newRev, err := r.write(ctx, id, next, rev)
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			r.conflicts.Add(ctx, 1, metric.WithAttributes(attribute.String("bucket", r.cfg.Bucket)))
+			r.conflicts.Add(ctx, 1, r.inBucket)
 			if err := backoff(ctx, attempt); err != nil {
 				return err
 			}

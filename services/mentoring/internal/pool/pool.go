@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -219,11 +218,13 @@ func newcomerFrom(f *eventsv1.ParticipantFacts) *mentoringv1.PoolNewcomer {
 	if t, err := time.Parse(time.RFC3339, f.GetRegisteredAt()); err == nil {
 		n.RegisterTime = timestamppb.New(t)
 	}
-	return proto.Clone(n).(*mentoringv1.PoolNewcomer)
+	// n keeps f's lists: pkg/pool decodes the facts for this event alone
+	// (ApplyParticipant), so a copy of them per event bought nothing.
+	return n
 }
 
 func mentorFrom(f *eventsv1.VolunteerFacts, capacity int32) *mentoringv1.PoolMentor {
-	return proto.Clone(&mentoringv1.PoolMentor{
+	return &mentoringv1.PoolMentor{
 		VolunteerId:      f.GetVolunteerId(),
 		OrganisationId:   f.GetOrganisationId(),
 		MunicipalityCode: f.GetMunicipalityCode(),
@@ -233,5 +234,5 @@ func mentorFrom(f *eventsv1.VolunteerFacts, capacity int32) *mentoringv1.PoolMen
 		HouseholdSize:    max(f.GetHouseholdSize(), 1),
 		Interests:        f.GetInterests(),
 		Capacity:         capacity,
-	}).(*mentoringv1.PoolMentor)
+	} // keeps f's lists, as newcomerFrom
 }

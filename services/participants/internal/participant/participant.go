@@ -108,8 +108,10 @@ const nameIndex = "name"
 func cacheKey(id string) string { return "participant/" + id }
 
 // Create registers p for the caller. requestID makes it idempotent: the
-// same caller and request id return the participant created first.
-// Returns Invalid, PermissionDenied.
+// same caller and request id return the participant created first. p is
+// the call's own and is changed (normalised, given its id and times): the
+// gRPC layer passes the request it decoded for this call. Returns
+// Invalid, PermissionDenied.
 func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, error) {
 	p, now, err := s.checkCreate(who, p, requestID)
 	if err != nil {
@@ -132,13 +134,12 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		return p, []*eventsv1.Envelope{ev}, nil
 	}
 	var out *pb.Participant
-	var rev uint64
 	if requestID == "" {
 		// Without a request id the call cannot be repeated, so there is
 		// nothing to remember: one durable write less (docs/adr/0032).
-		out, rev, err = s.createNew(ctx, build)
+		out, _, err = s.createNew(ctx, build)
 	} else {
-		out, rev, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
+		out, _, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
 	}
 	if err != nil {
 		return nil, err
@@ -147,21 +148,27 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		// A repeated request id from another scope must not reveal a record.
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 	}
-	return withEtag(out, rev), nil
+	// out is this call's own (what build made, or a record decoded for
+	// it: Create and CreateOnce keep no reference to it), so the etag goes
+	// on it rather than on a copy of the whole record (withEtag).
+	out.Etag = "" // so Etag hashes the record as stored
+	out.Etag = store.Etag(out)
+	return out, nil
 }
 
 // ValidateCreate checks p and requestID as Create does (every field
 // violation, then the caller's role and scope) and stores and publishes
 // nothing: the gateway asks it when it refuses a consent itself, so one
-// answer lists every problem (ADR 0132). Returns Invalid,
-// PermissionDenied.
+// answer lists every problem (ADR 0132). p is normalised in place, as in
+// Create. Returns Invalid, PermissionDenied.
 func (s *Service) ValidateCreate(who auth.Claims, p *pb.Participant, requestID string) error {
 	_, _, err := s.checkCreate(who, p, requestID)
 	return err
 }
 
-// checkCreate returns a copy of p normalised and checked for Create, and
-// the time it was checked at.
+// checkCreate returns p normalised (in place: no copy of the whole
+// record per create, see Create) and checked for Create, and the time it
+// was checked at.
 func (s *Service) checkCreate(who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, time.Time, error) {
 	if !people.CanWrite(who) {
 		return nil, time.Time{}, apperr.Errorf(apperr.PermissionDenied, "your role may not register participants")
@@ -169,7 +176,6 @@ func (s *Service) checkCreate(who auth.Claims, p *pb.Participant, requestID stri
 	if p == nil {
 		p = &pb.Participant{}
 	}
-	p = proto.Clone(p).(*pb.Participant)
 	if p.GetOrganisationId() == "" && who.Role == auth.RoleCoordinator {
 		p.OrganisationId = who.Organisation
 	}

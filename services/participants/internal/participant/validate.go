@@ -9,21 +9,26 @@ import (
 	"github.com/motesplats/motesplats/pkg/people"
 )
 
+// validate checks p under field. Its parts are checked with names
+// relative to the participant and named in full only when they have a
+// violation (apperr.Validator.Under).
 func validate(v *apperr.Validator, field string, p *pb.Participant, now time.Time) {
-	people.Identity(v, field, p, "is required")
-	people.Enum(v, field+".swedish_level", p.GetSwedishLevel(), false)
-	people.Household(v, field+".household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())
-	people.Interests(v, field+".interests", p.GetInterests())
-	people.Diets(v, field+".diets", p.GetDiets())
-	people.Enum(v, field+".gender", p.GetGender(), false)
-	people.Availability(v, field+".availability", p.GetAvailability())
-	people.Date(v, field+".residence_permit_date", p.GetResidencePermitDate(), now)
-	people.Enum(v, field+".establishment_status", p.GetEstablishmentStatus(), false)
-	people.Enum(v, field+".parental_leave", p.GetParentalLeave(), false)
-	people.BirthYear(v, field+".birth_year", p.GetBirthYear(), now, 0)
+	var e apperr.Validator
+	people.Identity(&e, "", p, "is required")
+	people.Enum(&e, "swedish_level", p.GetSwedishLevel(), false)
+	people.Household(&e, "household", p.GetHousehold().GetSize(), p.GetHousehold().GetMemberAges())
+	people.Interests(&e, "interests", p.GetInterests())
+	people.Diets(&e, "diets", p.GetDiets())
+	people.Enum(&e, "gender", p.GetGender(), false)
+	people.Availability(&e, "availability", p.GetAvailability())
+	people.Date(&e, "residence_permit_date", p.GetResidencePermitDate(), now)
+	people.Enum(&e, "establishment_status", p.GetEstablishmentStatus(), false)
+	people.Enum(&e, "parental_leave", p.GetParentalLeave(), false)
+	people.BirthYear(&e, "birth_year", p.GetBirthYear(), now, 0)
 	if p.GetWantsSameGenderMentor() && p.GetGender() == 0 {
-		v.Add(field+".wants_same_gender_mentor", "needs the participant's gender to be given")
+		e.Add("wants_same_gender_mentor", "needs the participant's gender to be given")
 	}
+	v.Under(field, &e)
 	if v.Valid() {
 		people.RecordSize(v, field, p)
 	}
