@@ -34,6 +34,7 @@ import (
 
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 )
 
 //go:embed templates/answer.html
@@ -325,7 +326,7 @@ func (p *Page) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language"))
-	if compressed(r) {
+	if bounds.Compressed(r.Header) {
 		// No browser compresses a form: refused unread, so a gzip bomb
 		// is never inflated (ADR 0166), with the words of a form that
 		// could not be read.

@@ -2,7 +2,6 @@ package answer
 
 import (
 	"net/http"
-	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -37,17 +36,4 @@ func (p *Page) HeaderTooLarge() http.Handler {
 		private(w)
 		p.message(w, http.StatusRequestHeaderFieldsTooLarge, p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language")), "state.invalid", false)
 	})
-}
-
-// compressed reports whether r's body claims a content coding (gzip,
-// deflate) other than identity.
-func compressed(r *http.Request) bool {
-	for _, v := range r.Header.Values("Content-Encoding") {
-		for _, c := range strings.Split(v, ",") {
-			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
-				return true
-			}
-		}
-	}
-	return false
 }

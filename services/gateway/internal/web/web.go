@@ -25,6 +25,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -290,7 +291,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 		rw.Header().Set("Cache-Control", "no-store")
 		p := newPage(r)
 		if r.Method == http.MethodPost {
-			if !formType(r.Header.Get("Content-Type")) || compressed(r) {
+			if !formType(r.Header.Get("Content-Type")) || bounds.Compressed(r.Header) {
 				// JSON, text or multipart is no form of this app's: read
 				// as one, its CSRF token was missing and the page said
 				// "try again in a moment", which never helps (ADR 0154).
@@ -362,19 +363,6 @@ func (w *Web) wrap(rt Route) http.Handler {
 			w.renderError(rw, r, p, err)
 		}
 	})
-}
-
-// compressed reports whether r's body claims a content coding (gzip,
-// deflate): browsers send forms as they are.
-func compressed(r *http.Request) bool {
-	for _, v := range r.Header.Values("Content-Encoding") {
-		for _, c := range strings.Split(v, ",") {
-			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // formType reports whether a post's Content-Type is the one the app's
