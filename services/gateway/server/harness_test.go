@@ -86,6 +86,8 @@ type env struct {
 	// js is the stack's JetStream, for tests that consume or inspect
 	// streams beside the services (dead letters).
 	js jetstream.JetStream
+	// routes are the patterns the gateway's mux serves (the route guard).
+	routes []string
 }
 
 type envOptions struct {
@@ -203,6 +205,7 @@ func start(t testing.TB, o envOptions) *env {
 		t.FailNow()
 	}
 	e.base = "http://" + r.Addr.String()
+	e.routes = r.Routes
 	return e
 }
 

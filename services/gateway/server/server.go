@@ -224,6 +224,10 @@ type Running struct {
 	Addr net.Addr
 	// SetupURL is the one-time first-run link, or "".
 	SetupURL string
+	// Routes are the patterns the gateway's mux serves ("GET /healthz"),
+	// in the order mounted: the route guard checks that each is swept
+	// (ADR 0166).
+	Routes []string
 }
 
 // Run serves the gateway until ctx ends. ready, if not nil, is called once
@@ -313,7 +317,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	wa.Discover(dctx)
 	cancel()
-	mux := http.NewServeMux()
+	mux := newRouteMux()
 	for path, h := range api.Handlers(g, guard, remoteAddr) {
 		mux.Handle("POST "+path, h)
 		mux.Handle("GET "+path, h) // Connect GET for idempotent methods
@@ -354,7 +358,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	}
 
 	https := strings.HasPrefix(strings.ToLower(base), "https://")
-	app := otelhttp.NewHandler(secure(notFoundPage(mux, wa.NotFound(), wa.MethodNotAllowed()), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
+	app := otelhttp.NewHandler(secure(notFoundPage(mux.ServeMux, wa.NotFound(), wa.MethodNotAllowed()), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
 	srv := &http.Server{
 		Handler:           headLimit(app, secure(tooLargeFor(wa.HeaderTooLarge(), answerTooLarge), https)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -364,7 +368,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		MaxHeaderBytes:    serverMaxHead, // headLimit serves maxHead
 		ErrorLog:          nil,
 	}
-	run := Running{Addr: lis.Addr()}
+	run := Running{Addr: lis.Addr(), Routes: mux.patterns}
 	if tok := wa.SetupToken(); tok != "" {
 		run.SetupURL = base + "/setup?token=" + tok
 		if err := announceSetup(cfg, run.SetupURL); err != nil {

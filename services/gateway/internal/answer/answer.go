@@ -34,6 +34,7 @@ import (
 
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 )
 
 //go:embed templates/answer.html
@@ -112,10 +113,22 @@ func New(opts Options) (*Page, error) {
 		nonces: nonces{key: opts.Key, now: opts.Now}, zone: zone}, nil
 }
 
-// Register adds GET and POST /a/{token} to mux.
-func (p *Page) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+Route, p.show)
-	mux.HandleFunc("POST "+Route, p.answer)
+// Mux is where Register mounts the page: an *http.ServeMux, or the
+// gateway's, which also lists its routes for the route guard (ADR 0166).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Register adds GET and POST /a/{token} to mux, and every other address
+// under /a/ (a link cut after "/a/", or with something appended after a
+// slash), which gets the page saying the link does not work, in the
+// browser's language, rather than the coordinators' not-found page or
+// Go's bare English 404 (ADR 0166).
+func (p *Page) Register(mux Mux) {
+	mux.Handle("GET "+Route, http.HandlerFunc(p.show))
+	mux.Handle("POST "+Route, http.HandlerFunc(p.answer))
+	mux.Handle("GET "+prefix, http.HandlerFunc(p.notALink))
+	mux.Handle("POST "+prefix, http.HandlerFunc(p.notALink))
 }
 
 // view is what the template shows.
@@ -208,9 +221,7 @@ func (v *view) T(id string) string { return v.cat.text(v.Lang, id, nil) }
 // when not.
 func (p *Page) begin(w http.ResponseWriter, r *http.Request) (string, bool) {
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
+	private(w)
 	// otelhttp records the raw path as url.path when the span starts; the
 	// last value of an attribute wins, so the span keeps the pattern.
 	trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("url.path", Route))
@@ -314,8 +325,15 @@ func (p *Page) answer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	lang := p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language"))
+	if bounds.Compressed(r.Header) {
+		// No browser compresses a form: refused unread, so a gzip bomb
+		// is never inflated (ADR 0166), with the words of a form that
+		// could not be read.
+		p.message(w, http.StatusUnsupportedMediaType, p.linkLang(r, tok, lang), "state.stale", true)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		// A form over the limit (a very long reason) is not a page too old:
 		// it says so, in the language the link was read in.
@@ -324,7 +342,7 @@ func (p *Page) answer(w http.ResponseWriter, r *http.Request) {
 			p.message(w, http.StatusRequestEntityTooLarge, p.linkLang(r, tok, lang), "state.toolarge", true)
 			return
 		}
-		p.message(w, http.StatusBadRequest, lang, "state.stale", true)
+		p.message(w, http.StatusBadRequest, p.linkLang(r, tok, lang), "state.stale", true)
 		return
 	}
 	if !p.nonces.check(tok, r.PostForm.Get("nonce")) {
@@ -465,16 +483,6 @@ func (p *Page) unconfigured(w http.ResponseWriter, lang string) {
 	p.render(w, http.StatusServiceUnavailable, v)
 }
 
-// HeaderTooLarge is the page for an answer link whose address or cookies
-// were over the server's head limit (64 KiB): 431, "Länken fungerar inte"
-// in the browser's language, as for any link that is not one (a message's
-// link is some 50 characters), rather than the coordinators' error page.
-func (p *Page) HeaderTooLarge() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.message(w, http.StatusRequestHeaderFieldsTooLarge, p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language")), "state.invalid", false)
-	})
-}
-
 // message shows a page of a title and a sentence: key+"_title" and
 // key+"_body".
 func (p *Page) message(w http.ResponseWriter, code int, lang, key string, again bool) {
@@ -493,48 +501,4 @@ func (p *Page) render(w http.ResponseWriter, code int, v *view) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
 	_, _ = buf.WriteTo(w)
-}
-
-// heading names the catalogue heading for a message template.
-func heading(t notifyv1.Template) string {
-	switch t {
-	case notifyv1.Template_TEMPLATE_MENTOR_OFFER:
-		return "mentor_offer"
-	case notifyv1.Template_TEMPLATE_MENTEE_OFFER:
-		return "mentee_offer"
-	case notifyv1.Template_TEMPLATE_DINNER_INVITATION:
-		return "dinner_invitation"
-	case notifyv1.Template_TEMPLATE_DINNER_CONFIRMED, notifyv1.Template_TEMPLATE_DINNER_REMINDER:
-		// Both sides said yes: the page is no invitation, and nobody
-		// waits for an answer (it offers only "I cannot come").
-		return "dinner_confirmed"
-	case notifyv1.Template_TEMPLATE_DINNER_GUEST_PROPOSED:
-		return "dinner_guest_proposed"
-	case notifyv1.Template_TEMPLATE_GUIDE_ASSIGNED:
-		return "guide_assigned"
-	case notifyv1.Template_TEMPLATE_RSVP_REMINDER:
-		return "reminder"
-	}
-	return "offer"
-}
-
-// reasonName is a decline reason's form value and catalogue key:
-// DECLINE_REASON_NO_TIME is "no_time".
-func reasonName(r notifyv1.DeclineReason) string {
-	if r == notifyv1.DeclineReason_DECLINE_REASON_UNSPECIFIED {
-		return ""
-	}
-	n, ok := notifyv1.DeclineReason_name[int32(r)]
-	if !ok {
-		return ""
-	}
-	return strings.ToLower(strings.TrimPrefix(n, "DECLINE_REASON_"))
-}
-
-// reasonValue is reasonName's inverse; anything else is UNSPECIFIED.
-func reasonValue(s string) notifyv1.DeclineReason {
-	if s == "" || strings.ToLower(s) != s {
-		return notifyv1.DeclineReason_DECLINE_REASON_UNSPECIFIED
-	}
-	return notifyv1.DeclineReason(notifyv1.DeclineReason_value["DECLINE_REASON_"+strings.ToUpper(s)])
 }

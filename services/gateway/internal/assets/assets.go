@@ -87,6 +87,13 @@ func (s *Set) URL(name string) string {
 	return Prefix + name
 }
 
+// Has reports whether name (as under Prefix: "app.css") is one of the
+// files, not a folder or a name no file has.
+func (s *Set) Has(name string) bool {
+	_, ok := s.sums[name]
+	return ok
+}
+
 // Read returns a file's bytes (tests check the style sheets' rules).
 func (s *Set) Read(name string) ([]byte, error) {
 	return fs.ReadFile(s.fsys, name)

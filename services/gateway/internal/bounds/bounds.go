@@ -7,6 +7,8 @@ package bounds
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -123,4 +125,19 @@ func Violations(e *apperr.Error) *apperr.Error {
 	out.Violations, out.Omitted = vs, omitted
 	out.Message = fmt.Sprintf("%s: %d problems, the first %d listed", e.Message, len(vs)+omitted, len(vs))
 	return &out
+}
+
+// Compressed reports whether a request with header h claims a content
+// coding (gzip, deflate) other than identity for its body. Browsers send
+// forms as they are, so the web app and the answer page refuse such a
+// form unread, and a gzip bomb is never inflated (ADR 0166).
+func Compressed(h http.Header) bool {
+	for _, v := range h.Values("Content-Encoding") {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.TrimSpace(c); c != "" && !strings.EqualFold(c, "identity") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -69,8 +69,14 @@ func New(texts *consent.Set, log *slog.Logger) (*Page, error) {
 	return &Page{texts: texts, words: w, tpl: tpl, log: log}, nil
 }
 
+// Mux is where Register mounts the page: an *http.ServeMux, or the
+// gateway's, which also lists its routes for the route guard (ADR 0166).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
 // Register adds GET Route to mux.
-func (p *Page) Register(mux *http.ServeMux) { mux.HandleFunc("GET "+Route, p.show) }
+func (p *Page) Register(mux Mux) { mux.Handle("GET "+Route, http.HandlerFunc(p.show)) }
 
 // other is a link to the same version in another language.
 type other struct{ Lang, Dir, Name, Path string }

@@ -25,6 +25,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
+	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -166,11 +167,27 @@ func (w *Web) Routes() []Route {
 	}...), append(w.guideRoutes(), w.opsRoutes()...)...)
 }
 
+// Mux is where Register mounts the app's routes: an *http.ServeMux, or
+// the gateway's, which also lists them for the route guard (ADR 0166).
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
 // Register adds the app's routes and static files to mux. The static
 // files are every page's (the answer and consent pages' style sheets
 // too), at addresses that change with their bytes (ADR 0135).
-func (w *Web) Register(mux *http.ServeMux) {
-	mux.Handle("GET "+assets.Prefix, assets.Static())
+func (w *Web) Register(mux Mux) {
+	static, notFound := assets.Static(), w.NotFound()
+	mux.Handle("GET "+assets.Prefix, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		// The files only: the folder's listing, a name no file has (Go's
+		// bare English 404) and one that is not UTF-8 (net/http's 500)
+		// get the app's own not-found page (ADR 0166).
+		if !static.Has(strings.TrimPrefix(r.URL.Path, assets.Prefix)) {
+			notFound.ServeHTTP(rw, r)
+			return
+		}
+		static.ServeHTTP(rw, r)
+	}))
 	for _, rt := range w.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, w.wrap(rt))
 	}
@@ -274,10 +291,12 @@ func (w *Web) wrap(rt Route) http.Handler {
 		rw.Header().Set("Cache-Control", "no-store")
 		p := newPage(r)
 		if r.Method == http.MethodPost {
-			if !formType(r.Header.Get("Content-Type")) {
+			if !formType(r.Header.Get("Content-Type")) || bounds.Compressed(r.Header) {
 				// JSON, text or multipart is no form of this app's: read
 				// as one, its CSRF token was missing and the page said
 				// "try again in a moment", which never helps (ADR 0154).
+				// A compressed form is no browser's either: it is refused
+				// unread, so a gzip bomb is never inflated (ADR 0166).
 				p.Dir = dir(p.Lang)
 				w.fail(rw, p, http.StatusUnsupportedMediaType, p.t("err.form"))
 				return
