@@ -71,7 +71,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	for _, k := range snap.GetExcludedPairs() {
 		excluded[k] = true
 	}
-	built, err := rs.Build(rules.Input{Newcomers: snap.GetNewcomers(), Mentors: snap.GetMentors(), Excluded: excluded})
+	built, full, err := rs.BuildFull(rules.Input{Newcomers: snap.GetNewcomers(), Mentors: snap.GetMentors(), Excluded: excluded})
 	if err != nil {
 		return jobs.Plan{}, err
 	}
@@ -106,9 +106,14 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			nid := built.NewcomerIDs[x.Newcomer]
 			u := &pb.UnmatchedNewcomer{ParticipantId: nid, MunicipalityCode: newcomers[nid].GetMunicipalityCode(),
 				Reason: pb.UnmatchedReason_UNMATCHED_REASON_NO_ELIGIBLE_MENTOR}
-			if x.Reason == match.HostsFull {
+			// The mentors who fit but had no free slot when the job
+			// started (open proposals or pairs held them) are full as
+			// much as those whose slots this job gave to better pairs:
+			// a second job names them as the first did (ADR 0169).
+			fits := withFull(cands[x.Newcomer], full.Fits(nid))
+			if x.Reason == match.HostsFull || len(fits) > 0 {
 				u.Reason = pb.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL
-				u.Eligible = topN(cands[x.Newcomer], "", Alternatives)
+				u.Eligible = topN(fits, "", Alternatives)
 			}
 			result.Unmatched = append(result.Unmatched, u)
 		},
@@ -151,16 +156,21 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		}
 		snap.Newcomers = append(snap.Newcomers, n)
 	}
-	slots := 0
+	slots, mentors := 0, 0
 	for _, m := range ms {
-		free := min(int(m.GetCapacity()), rs.MenteeSlots) - len(s.livePairs("volunteer", m.GetVolunteerId()))
-		if free <= 0 {
-			continue
-		}
+		// A mentor with no free slot stays in with capacity 0: a newcomer
+		// they fit is then left out because the mentors who fit are full,
+		// naming them, not as if no mentor fitted (ADR 0169). They are in
+		// no pair of the instance, and not counted among the job's
+		// mentors, which say what the job could fill.
+		free := max(min(int(m.GetCapacity()), rs.MenteeSlots)-len(s.livePairs("volunteer", m.GetVolunteerId())), 0)
 		c := proto.Clone(m).(*pb.PoolMentor)
 		c.Capacity = int32(free)
 		snap.Mentors = append(snap.Mentors, c)
-		slots += free
+		if free > 0 {
+			slots += free
+			mentors++
+		}
 	}
 	for k := range excluded {
 		snap.ExcludedPairs = append(snap.ExcludedPairs, k)
@@ -171,7 +181,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		return jobs.Snapshot{}, err
 	}
 	return jobs.Snapshot{Raw: raw, Version: rs.Version, Counts: map[string]int64{
-		"newcomers": int64(len(snap.Newcomers)), "busy_newcomers": int64(busy), "mentors": int64(len(snap.Mentors)),
+		"newcomers": int64(len(snap.Newcomers)), "busy_newcomers": int64(busy), "mentors": int64(mentors),
 		"free_slots": int64(slots), "excluded_pairs": int64(len(snap.ExcludedPairs)),
 	}}, nil
 }
@@ -195,13 +205,31 @@ func candidates(b *match.Built) [][]candidate {
 		out[e.Newcomer] = append(out[e.Newcomer], c)
 	}
 	for _, cs := range out {
-		slices.SortFunc(cs, func(a, b candidate) int {
-			if c := cmp.Compare(b.score, a.score); c != 0 {
-				return c
-			}
-			return strings.Compare(a.mentor, b.mentor)
-		})
+		slices.SortFunc(cs, byScore)
 	}
+	return out
+}
+
+// byScore orders candidates best first, ties by mentor id.
+func byScore(a, b candidate) int {
+	if c := cmp.Compare(b.score, a.score); c != 0 {
+		return c
+	}
+	return strings.Compare(a.mentor, b.mentor)
+}
+
+// withFull is a newcomer's candidates with the full mentors who fit them,
+// best first; cs itself is left as it is (the proposals' alternatives
+// read it, and a full mentor is no alternative to propose).
+func withFull(cs []candidate, fits []rules.Fit) []candidate {
+	if len(fits) == 0 {
+		return cs
+	}
+	out := slices.Clip(cs)
+	for _, f := range fits {
+		out = append(out, candidate{mentor: f.Mentor, score: f.Score, parts: f.Parts})
+	}
+	slices.SortFunc(out, byScore)
 	return out
 }
 

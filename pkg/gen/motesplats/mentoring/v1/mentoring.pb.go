@@ -218,10 +218,13 @@ type UnmatchedReason int32
 
 const (
 	UnmatchedReason_UNMATCHED_REASON_UNSPECIFIED UnmatchedReason = 0
-	// No mentor in scope passes the rules (language, gender, area).
+	// No mentor in scope passes the rules (language, gender, area). Before
+	// 2026-12-05 (ADR 0169): no mentor with a free slot when the job
+	// started.
 	UnmatchedReason_UNMATCHED_REASON_NO_ELIGIBLE_MENTOR UnmatchedReason = 1
-	// Every eligible mentor's slots went to pairs that score at least as
-	// much.
+	// Every eligible mentor is full: their slots went to pairs of this job
+	// that score at least as much, or open proposals and pairs held them
+	// when the job started.
 	UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL UnmatchedReason = 2
 )
 
@@ -1198,7 +1201,7 @@ type UnmatchedNewcomer struct {
 	// Why.
 	Reason UnmatchedReason `protobuf:"varint,3,opt,name=reason,proto3,enum=motesplats.mentoring.v1.UnmatchedReason" json:"reason,omitempty"`
 	// For MENTORS_FULL: the eligible mentors, best first, with the score the
-	// pair would have had.
+	// pair would have had (up to five; full ones included).
 	Eligible      []*Candidate `protobuf:"bytes,4,rep,name=eligible,proto3" json:"eligible,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3615,7 +3618,9 @@ type JobSnapshot struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Newcomers in scope without an open or active pair.
 	Newcomers []*PoolNewcomer `protobuf:"bytes,1,rep,name=newcomers,proto3" json:"newcomers,omitempty"`
-	// Mentors in scope; capacity is their free slots at snapshot time.
+	// Mentors in scope; capacity is their free slots at snapshot time, 0
+	// for a full mentor (in no pair, but named to a newcomer they fit;
+	// before 2026-12-05 full mentors were left out).
 	Mentors []*PoolMentor `protobuf:"bytes,2,rep,name=mentors,proto3" json:"mentors,omitempty"`
 	// Pairs never to propose again, as "<participant id>/<volunteer id>".
 	ExcludedPairs []string `protobuf:"bytes,3,rep,name=excluded_pairs,json=excludedPairs,proto3" json:"excluded_pairs,omitempty"`
