@@ -158,9 +158,9 @@ type proposalRow struct {
 	// ParticipantApart and VolunteerApart say when the person was
 	// registered, only beside a namesake on the page (ADR 0170).
 	ParticipantApart, VolunteerApart string
-	Score                              int32
-	Why                                []reason
-	CSRF, Message                      string
+	Score                            int32
+	Why                              []reason
+	CSRF, Message                    string
 	// Done hides the actions once one was taken.
 	Done bool
 	// RejectReasons are the reasons to choose from, in words.
