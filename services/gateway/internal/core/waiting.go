@@ -45,6 +45,7 @@ type WaitingNewcomer struct {
 // Waiting is one page of the newcomers waiting for a mentor, longest
 // waiting first.
 type Waiting struct {
+	// Newcomers are this page's.
 	Newcomers []WaitingNewcomer
 	// NextPageToken continues the list; "" on the last page.
 	NextPageToken string
