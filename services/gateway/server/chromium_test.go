@@ -126,12 +126,34 @@ func signIn(e *env, email, ready string) chromedp.Tasks {
 }
 
 // inSwedish chooses Swedish with the language picker of the page shown
-// and waits for the page to come back in Swedish.
+// and waits for the page the picker's post leads to, in Swedish. It waited
+// for html[lang="sv"] alone, which a page already in Swedish (a second
+// sign-in keeps the language cookie) matched at once, while the post was
+// still on its way: the next navigation aborted it or was aborted by it
+// (net::ERR_ABORTED, seen in session 30). The page shown is marked, and
+// the wait is for a page without the mark.
+// Evaluating while the page changes fails ("Cannot find context"), so
+// such failures only mean "not yet".
 func inSwedish() chromedp.Tasks {
+	var marked bool
 	return chromedp.Tasks{
+		chromedp.Evaluate(`window.mpBeforeLocale = true`, &marked),
 		chromedp.SetValue(`#locale-pick`, "sv"),
 		chromedp.Click(`form[action="/settings/locale"] button`),
-		chromedp.WaitVisible(`html[lang="sv"]`),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			for {
+				var done bool
+				err := chromedp.Evaluate(`!window.mpBeforeLocale && document.readyState === "complete" && document.documentElement.lang === "sv"`, &done).Do(ctx)
+				if err == nil && done {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}),
 	}
 }
 

@@ -76,7 +76,7 @@ func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 	pages := []string{
 		"/participants/" + person, "/participants/" + person + "/messages", "/participants/" + person + "/remove",
 		"/volunteers/new", "/volunteers/" + vol, "/volunteers/" + vol + "/messages", "/volunteers/" + vol + "/remove",
-		"/matching/jobs/" + mjob, "/matching/jobs/" + mjob + "/unmatched", "/matching/pairs/" + pair.GetPair().GetId() + "/messages",
+		"/matching/jobs/" + mjob, "/matching/jobs/" + mjob + "/unmatched", "/matching/waiting", "/matching/pairs/" + pair.GetPair().GetId() + "/messages",
 		"/dinners/jobs/" + djob, "/guides/jobs/" + gjob, "/nosuchpage", "/participants/01a2437f-ffff-7fff-bfff-ffffffffffff",
 	}
 	left := "/guides/jobs/" + gjob + "/unassigned"

@@ -237,7 +237,8 @@ func (b *Backend) VolunteerName(ctx context.Context, id string) (string, error) 
 	return join(v.GetGivenName(), v.GetFamilyName()), nil
 }
 
-// VolunteerView is ParticipantView for volunteers.
+// VolunteerView is ParticipantView for volunteers, registration included
+// (two mentors of one name among proposals, ADR 0170).
 func (b *Backend) VolunteerView(ctx context.Context, id string) (*volunteersv1.Volunteer, error) {
 	return cache.GetProto(ctx, b.cache, volunteerKey(id), func() *volunteersv1.Volunteer { return &volunteersv1.Volunteer{} },
 		func(ctx context.Context) (*volunteersv1.Volunteer, error) {
@@ -248,7 +249,7 @@ func (b *Backend) VolunteerView(ctx context.Context, id string) (*volunteersv1.V
 			v := res.GetVolunteer()
 			return &volunteersv1.Volunteer{Id: id, GivenName: v.GetGivenName(), FamilyName: v.GetFamilyName(),
 				OrganisationId: v.GetOrganisationId(), MunicipalityCode: v.GetMunicipalityCode(),
-				Languages: v.GetLanguages(), Interests: v.GetInterests()}, nil
+				Languages: v.GetLanguages(), Interests: v.GetInterests(), CreateTime: v.GetCreateTime()}, nil
 		})
 }
 

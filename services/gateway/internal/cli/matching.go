@@ -15,6 +15,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
@@ -137,16 +138,49 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 		if err != nil {
 			return "", err
 		}
+		newcomers, mentors := pairsApart(res.Msg.GetPairs())
 		for _, v := range res.Msg.GetPairs() {
 			var why []string
 			for _, p := range v.GetPair().GetScoreParts() {
 				why = append(why, fmt.Sprintf("%s %+d", e.rule(p.GetRule()), p.GetPoints()))
 			}
-			fmt.Fprintf(e.Out, "%s\t%s + %s\t%s (%s)\n", v.GetPair().GetId(), v.GetParticipantName(), v.GetVolunteerName(),
+			fmt.Fprintf(e.Out, "%s\t%s + %s\t%s (%s)\n", v.GetPair().GetId(),
+				e.apart(v.GetParticipantName(), newcomers[v.GetPair().GetParticipantId()]),
+				e.apart(v.GetVolunteerName(), mentors[v.GetPair().GetVolunteerId()]),
 				e.f("score", v.GetPair().GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+}
+
+// pairsApart is when each newcomer and each mentor of a page of pairs was
+// registered, by id, only for those who share a name and municipality
+// with another of the page (two "Zahra Gebremedhin" in Uppsala after make
+// seed), as the web app's matching page shows them (ADR 0170).
+func pairsApart(vs []*gatewayv1.PairView) (newcomers, mentors map[string]string) {
+	var ns, ms []apart.Person
+	seen := map[string]bool{}
+	for _, v := range vs {
+		p := v.GetPair()
+		if !seen[p.GetParticipantId()] && v.GetParticipantName() != "" {
+			seen[p.GetParticipantId()] = true
+			ns = append(ns, apart.Person{ID: p.GetParticipantId(), Label: v.GetParticipantName() + ", " + p.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()})
+		}
+		if !seen[p.GetVolunteerId()] && v.GetVolunteerName() != "" {
+			seen[p.GetVolunteerId()] = true
+			ms = append(ms, apart.Person{ID: p.GetVolunteerId(), Label: v.GetVolunteerName() + ", " + v.GetVolunteerMunicipalityCode(), Registered: v.GetVolunteerRegistered()})
+		}
+	}
+	return apart.Tell(ns), apart.Tell(ms)
+}
+
+// apart is name with when they were registered, for a namesake (when is
+// not empty): "Zahra Gebremedhin (registrerad 2026-03-14)".
+func (e Env) apart(name, when string) string {
+	if when == "" {
+		return name
+	}
+	return name + " (" + e.f("registered", when) + ")"
 }
 
 // decide approves or rejects one proposal. A rejection takes the reason

@@ -108,7 +108,8 @@ func (g *Gateway) ListJobs(ctx context.Context, c Caller, pageSize int32, token 
 	return jobs, res.GetNextPageToken(), nil
 }
 
-// view joins a pair with both names. The pair came from the mentoring
+// view joins a pair with both names, and when each person was registered,
+// which tells namesakes apart (ADR 0170). The pair came from the mentoring
 // service under the caller's token, which proves the caller may see it;
 // the scope check here is a second wall for the cached names.
 func (g *Gateway) view(ctx context.Context, c Caller, p *mentoringv1.Pair) (*gatewayv1.PairView, error) {
@@ -118,12 +119,12 @@ func (g *Gateway) view(ctx context.Context, c Caller, p *mentoringv1.Pair) (*gat
 	v := &gatewayv1.PairView{Pair: p}
 	pv, perr := g.Backend.ParticipantView(ctx, p.GetParticipantId())
 	if perr == nil {
-		v.ParticipantName = joinName(pv.GetGivenName(), pv.GetFamilyName())
+		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}
 	vv, verr := g.Backend.VolunteerView(ctx, p.GetVolunteerId())
 	if verr == nil {
 		v.VolunteerName = joinName(vv.GetGivenName(), vv.GetFamilyName())
-		v.VolunteerMunicipalityCode = vv.GetMunicipalityCode()
+		v.VolunteerMunicipalityCode, v.VolunteerRegistered = vv.GetMunicipalityCode(), vv.GetCreateTime()
 	}
 	if perr == nil && verr == nil {
 		v.SharedLanguages, v.SharedInterests = shared(pv.GetLanguages(), vv.GetLanguages(), pv.GetInterests(), vv.GetInterests())

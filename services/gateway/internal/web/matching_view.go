@@ -155,9 +155,12 @@ func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
 // sentences, and the message of the action just taken.
 type proposalRow struct {
 	ID, ParticipantName, VolunteerName string
-	Score                              int32
-	Why                                []reason
-	CSRF, Message                      string
+	// ParticipantApart and VolunteerApart say when the person was
+	// registered, only beside a namesake on the page (ADR 0170).
+	ParticipantApart, VolunteerApart string
+	Score                            int32
+	Why                              []reason
+	CSRF, Message                    string
 	// Done hides the actions once one was taken.
 	Done bool
 	// RejectReasons are the reasons to choose from, in words.
@@ -180,6 +183,8 @@ func rejectReasons(p *page) []option {
 // pairLine is an offered or active pair as the pairs table shows it.
 type pairLine struct {
 	ID, ParticipantName, VolunteerName string
+	// ParticipantApart and VolunteerApart are as proposalRow's.
+	ParticipantApart, VolunteerApart string
 	// Status is the pair's status in words.
 	Status string
 	// FollowUp flags a pair with no recent check-in; LastCheckIn is the
@@ -208,14 +213,34 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 	}
 	reasons := rejectReasons(p)
 	d.Proposals = make([]proposalRow, 0, len(props))
+	newcomers, mentors := pairsApart(p, props)
 	for _, v := range props {
-		d.Proposals = append(d.Proposals, newProposalRow(p, v, "", reasons))
+		row := newProposalRow(p, v, "", reasons)
+		row.ParticipantApart, row.VolunteerApart = newcomers[v.GetPair().GetParticipantId()], mentors[v.GetPair().GetVolunteerId()]
+		d.Proposals = append(d.Proposals, row)
 	}
 	tiesByName(d.Proposals)
 	d.Pairs = make([]pairLine, 0, len(pairs))
+	newcomers, mentors = pairsApart(p, pairs)
 	for _, v := range pairs {
-		d.Pairs = append(d.Pairs, newPairLine(p, v))
+		line := newPairLine(p, v)
+		line.ParticipantApart, line.VolunteerApart = newcomers[v.GetPair().GetParticipantId()], mentors[v.GetPair().GetVolunteerId()]
+		d.Pairs = append(d.Pairs, line)
 	}
+}
+
+// pairsApart tells apart, by id, the newcomers and the mentors of a page
+// of proposals or pairs who share a name and municipality with another of
+// the page ("Zahra Gebremedhin" twice in Uppsala after make seed): when
+// each was registered, as the registers and the dinners and guides lists
+// do (ADR 0132, 0170). A mentor in two pairs, or a newcomer, counts once.
+func pairsApart(p *page, vs []*gatewayv1.PairView) (newcomers, mentors map[string]string) {
+	newcomers = viewsApart(p, vs, (*gatewayv1.PairView).GetPair)
+	all := make([]namesake, len(vs))
+	for i, v := range vs {
+		all[i] = namesake{ID: v.GetPair().GetVolunteerId(), Label: v.GetVolunteerName() + ", " + v.GetVolunteerMunicipalityCode(), Registered: v.GetVolunteerRegistered()}
+	}
+	return newcomers, onceApart(p, all)
 }
 
 // tiesByName orders each run of proposals with equal points by the

@@ -28,18 +28,18 @@ func TestTellApart(t *testing.T) {
 		in   []namesake
 		want map[string]string
 	}{
-		{"no namesakes", []namesake{{"a", anna, at("2026-03-14T09:00:00Z")}, {"b", malmo, at("2026-03-14T09:00:00Z")}}, map[string]string{}},
-		{"other days", []namesake{{"a", anna, at("2026-03-14T09:00:00Z")}, {"b", anna, at("2026-09-02T09:00:00Z")}, {"c", "Bo Berg, Malmö", nil}},
+		{"no namesakes", []namesake{{ID: "a", Label: anna, Registered: at("2026-03-14T09:00:00Z")}, {ID: "b", Label: malmo, Registered: at("2026-03-14T09:00:00Z")}}, map[string]string{}},
+		{"other days", []namesake{{ID: "a", Label: anna, Registered: at("2026-03-14T09:00:00Z")}, {ID: "b", Label: anna, Registered: at("2026-09-02T09:00:00Z")}, {ID: "c", Label: "Bo Berg, Malmö", Registered: nil}},
 			map[string]string{"a": "2026-03-14", "b": "2026-09-02"}},
 		// 23:30 UTC is the next day in Stockholm, where the programmes run.
-		{"Stockholm's day", []namesake{{"a", anna, at("2026-03-14T23:30:00Z")}, {"b", anna, at("2026-03-14T09:00:00Z")}},
+		{"Stockholm's day", []namesake{{ID: "a", Label: anna, Registered: at("2026-03-14T23:30:00Z")}, {ID: "b", Label: anna, Registered: at("2026-03-14T09:00:00Z")}},
 			map[string]string{"a": "2026-03-15", "b": "2026-03-14"}},
-		{"one day", []namesake{{"a", anna, at("2026-03-14T09:00:00Z")}, {"b", anna, at("2026-03-14T13:05:00Z")}},
+		{"one day", []namesake{{ID: "a", Label: anna, Registered: at("2026-03-14T09:00:00Z")}, {ID: "b", Label: anna, Registered: at("2026-03-14T13:05:00Z")}},
 			map[string]string{"a": "2026-03-14 10:00", "b": "2026-03-14 14:05"}},
-		{"one minute", []namesake{{"a", anna, at("2026-03-14T09:00:01Z")}, {"b", anna, at("2026-03-14T09:00:02Z")}},
+		{"one minute", []namesake{{ID: "a", Label: anna, Registered: at("2026-03-14T09:00:01Z")}, {ID: "b", Label: anna, Registered: at("2026-03-14T09:00:02Z")}},
 			map[string]string{"a": "2026-03-14 10:00:01", "b": "2026-03-14 10:00:02"}},
-		{"one second", []namesake{{"0190-aaaa", anna, at("2026-03-14T09:00:01Z")}, {"0190-bbbb", anna, at("2026-03-14T09:00:01Z")},
-			{"0190-cccc", anna, at("2026-03-14T09:00:03Z")}},
+		{"one second", []namesake{{ID: "0190-aaaa", Label: anna, Registered: at("2026-03-14T09:00:01Z")}, {ID: "0190-bbbb", Label: anna, Registered: at("2026-03-14T09:00:01Z")},
+			{ID: "0190-cccc", Label: anna, Registered: at("2026-03-14T09:00:03Z")}},
 			map[string]string{"0190-aaaa": "2026-03-14 10:00:01, id …aaaa", "0190-bbbb": "2026-03-14 10:00:01, id …bbbb", "0190-cccc": "2026-03-14 10:00:03"}},
 	} {
 		if got := tellApart(tt.in); !cmp.Equal(got, tt.want) {

@@ -150,6 +150,7 @@ func (w *Web) Routes() []Route {
 		{Method: "POST", Pattern: "/matching/jobs", h: w.startJob},
 		{Method: "GET", Pattern: "/matching/jobs/{id}", h: w.jobProgress},
 		{Method: "GET", Pattern: "/matching/jobs/{id}/unmatched", h: w.unmatched},
+		{Method: "GET", Pattern: "/matching/waiting", h: w.waiting},
 		{Method: "GET", Pattern: "/matching/bulk", h: w.bulkConfirm},
 		{Method: "POST", Pattern: "/matching/bulk", h: w.bulkApprove},
 		{Method: "POST", Pattern: "/matching/pairs/{id}/{action}", h: w.pairAction},

@@ -42,8 +42,15 @@ type PairView struct {
 	// The mentor's municipality (SCB code), for "lives in the same county".
 	// Output only.
 	VolunteerMunicipalityCode string `protobuf:"bytes,6,opt,name=volunteer_municipality_code,json=volunteerMunicipalityCode,proto3" json:"volunteer_municipality_code,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// When the newcomer was registered, which tells two newcomers of one
+	// name apart on a page of proposals or pairs (ADR 0132, 0170). Output
+	// only.
+	ParticipantRegistered *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=participant_registered,json=participantRegistered,proto3" json:"participant_registered,omitempty"`
+	// When the mentor was registered, likewise for two mentors of one name.
+	// Output only.
+	VolunteerRegistered *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=volunteer_registered,json=volunteerRegistered,proto3" json:"volunteer_registered,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *PairView) Reset() {
@@ -116,6 +123,20 @@ func (x *PairView) GetVolunteerMunicipalityCode() string {
 		return x.VolunteerMunicipalityCode
 	}
 	return ""
+}
+
+func (x *PairView) GetParticipantRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ParticipantRegistered
+	}
+	return nil
+}
+
+func (x *PairView) GetVolunteerRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VolunteerRegistered
+	}
+	return nil
 }
 
 // StartMatchingJobRequest starts a job.
@@ -1806,14 +1827,16 @@ var File_motesplats_gateway_v1_matching_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\n" +
-	"$motesplats/gateway/v1/matching.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a'motesplats/mentoring/v1/mentoring.proto\"\xa5\x02\n" +
+	"$motesplats/gateway/v1/matching.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$motesplats/events/v1/mentoring.proto\x1a'motesplats/mentoring/v1/mentoring.proto\"\xc7\x03\n" +
 	"\bPairView\x121\n" +
 	"\x04pair\x18\x01 \x01(\v2\x1d.motesplats.mentoring.v1.PairR\x04pair\x12)\n" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12%\n" +
 	"\x0evolunteer_name\x18\x03 \x01(\tR\rvolunteerName\x12)\n" +
 	"\x10shared_languages\x18\x04 \x03(\tR\x0fsharedLanguages\x12)\n" +
 	"\x10shared_interests\x18\x05 \x03(\tR\x0fsharedInterests\x12>\n" +
-	"\x1bvolunteer_municipality_code\x18\x06 \x01(\tR\x19volunteerMunicipalityCode\"\x90\x01\n" +
+	"\x1bvolunteer_municipality_code\x18\x06 \x01(\tR\x19volunteerMunicipalityCode\x12Q\n" +
+	"\x16participant_registered\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\x12M\n" +
+	"\x14volunteer_registered\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x13volunteerRegistered\"\x90\x01\n" +
 	"\x17StartMatchingJobRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12'\n" +
@@ -1978,9 +2001,9 @@ var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
 	(*GetMentoringReportRequest)(nil),      // 29: motesplats.gateway.v1.GetMentoringReportRequest
 	(*GetMentoringReportResponse)(nil),     // 30: motesplats.gateway.v1.GetMentoringReportResponse
 	(*v1.Pair)(nil),                        // 31: motesplats.mentoring.v1.Pair
-	(*v1.Job)(nil),                         // 32: motesplats.mentoring.v1.Job
-	(v1.UnmatchedReason)(0),                // 33: motesplats.mentoring.v1.UnmatchedReason
-	(*timestamppb.Timestamp)(nil),          // 34: google.protobuf.Timestamp
+	(*timestamppb.Timestamp)(nil),          // 32: google.protobuf.Timestamp
+	(*v1.Job)(nil),                         // 33: motesplats.mentoring.v1.Job
+	(v1.UnmatchedReason)(0),                // 34: motesplats.mentoring.v1.UnmatchedReason
 	(v11.PairStatus)(0),                    // 35: motesplats.events.v1.PairStatus
 	(v1.PairOrder)(0),                      // 36: motesplats.mentoring.v1.PairOrder
 	(v11.RejectReason)(0),                  // 37: motesplats.events.v1.RejectReason
@@ -1992,64 +2015,66 @@ var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
 }
 var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
 	31, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
-	32, // 1: motesplats.gateway.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	32, // 2: motesplats.gateway.v1.GetMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	7,  // 3: motesplats.gateway.v1.ListUnmatchedNewcomersResponse.unmatched:type_name -> motesplats.gateway.v1.UnmatchedNewcomerView
-	33, // 4: motesplats.gateway.v1.UnmatchedNewcomerView.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
-	8,  // 5: motesplats.gateway.v1.UnmatchedNewcomerView.mentors:type_name -> motesplats.gateway.v1.UnmatchedMentor
-	34, // 6: motesplats.gateway.v1.UnmatchedNewcomerView.participant_registered:type_name -> google.protobuf.Timestamp
-	32, // 7: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
-	0,  // 8: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	35, // 9: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	36, // 10: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
-	0,  // 11: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
-	0,  // 12: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	37, // 13: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	0,  // 14: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	0,  // 15: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	38, // 16: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	0,  // 17: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	38, // 18: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	39, // 19: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	0,  // 20: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	40, // 21: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	0,  // 22: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	41, // 23: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	0,  // 24: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	42, // 25: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
-	1,  // 26: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
-	3,  // 27: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
-	9,  // 28: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
-	5,  // 29: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
-	11, // 30: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
-	13, // 31: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
-	15, // 32: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
-	17, // 33: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
-	19, // 34: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
-	21, // 35: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
-	23, // 36: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
-	25, // 37: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
-	27, // 38: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
-	29, // 39: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
-	2,  // 40: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
-	4,  // 41: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
-	10, // 42: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
-	6,  // 43: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
-	12, // 44: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
-	14, // 45: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
-	16, // 46: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
-	18, // 47: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
-	20, // 48: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
-	22, // 49: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
-	24, // 50: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
-	26, // 51: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
-	28, // 52: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
-	30, // 53: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
-	40, // [40:54] is the sub-list for method output_type
-	26, // [26:40] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	32, // 1: motesplats.gateway.v1.PairView.participant_registered:type_name -> google.protobuf.Timestamp
+	32, // 2: motesplats.gateway.v1.PairView.volunteer_registered:type_name -> google.protobuf.Timestamp
+	33, // 3: motesplats.gateway.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	33, // 4: motesplats.gateway.v1.GetMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	7,  // 5: motesplats.gateway.v1.ListUnmatchedNewcomersResponse.unmatched:type_name -> motesplats.gateway.v1.UnmatchedNewcomerView
+	34, // 6: motesplats.gateway.v1.UnmatchedNewcomerView.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
+	8,  // 7: motesplats.gateway.v1.UnmatchedNewcomerView.mentors:type_name -> motesplats.gateway.v1.UnmatchedMentor
+	32, // 8: motesplats.gateway.v1.UnmatchedNewcomerView.participant_registered:type_name -> google.protobuf.Timestamp
+	33, // 9: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
+	0,  // 10: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	35, // 11: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	36, // 12: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	0,  // 13: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
+	0,  // 14: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	37, // 15: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	0,  // 16: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	0,  // 17: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	38, // 18: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	0,  // 19: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	38, // 20: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	39, // 21: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	0,  // 22: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	40, // 23: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	0,  // 24: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	41, // 25: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	0,  // 26: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	42, // 27: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
+	1,  // 28: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
+	3,  // 29: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
+	9,  // 30: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
+	5,  // 31: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
+	11, // 32: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
+	13, // 33: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
+	15, // 34: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
+	17, // 35: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
+	19, // 36: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
+	21, // 37: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
+	23, // 38: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
+	25, // 39: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
+	27, // 40: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
+	29, // 41: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
+	2,  // 42: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
+	4,  // 43: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
+	10, // 44: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
+	6,  // 45: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
+	12, // 46: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
+	14, // 47: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
+	16, // 48: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
+	18, // 49: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
+	20, // 50: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
+	22, // 51: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
+	24, // 52: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
+	26, // 53: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
+	28, // 54: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
+	30, // 55: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
+	42, // [42:56] is the sub-list for method output_type
+	28, // [28:42] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_matching_proto_init() }

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
+)
+
+// waitingPageSize is how many waiting newcomers one page lists.
+const waitingPageSize = 50
+
+// waitingData is the page of the newcomers who wait for a mentor: the
+// overview's "599 Nyanlända som väntar på mentor" made into names, longest
+// waiting first, so a coordinator can find them (ADR 0170; it linked to
+// the matching page, which lists no one waiting).
+type waitingData struct {
+	Rows  []waitingRow
+	Pager pager
+	// Partial says the scope was too large to read whole.
+	Partial bool
+}
+
+// waitingRow is one waiting newcomer in words. Apart is as
+// unmatchedRow's; Since is the day the wait began and Days how long ago.
+type waitingRow struct {
+	ID, Name, Municipality, Apart, Since, Days string
+}
+
+// waiting lists the newcomers in the caller's scope who wait for a mentor.
+// The address carries only the page token, never a name.
+func (w *Web) waiting(rw http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title, p.Nav = p.t("m.waiting.title"), "matching"
+	res, err := w.g.ListWaitingNewcomers(r.Context(), p.caller, waitingPageSize, r.URL.Query().Get("page_token"))
+	if err != nil {
+		return err
+	}
+	p.Data = newWaitingData(p, r, res, time.Now())
+	return w.render(rw, p, http.StatusOK, "waiting")
+}
+
+// newWaitingData words res as of now.
+func newWaitingData(p *page, r *http.Request, res *core.Waiting, now time.Time) *waitingData {
+	d := &waitingData{Partial: res.Partial}
+	named := make([]namesake, 0, len(res.Newcomers))
+	today := civilDay(now)
+	for _, n := range res.Newcomers {
+		since := n.Since.In(stockholm)
+		d.Rows = append(d.Rows, waitingRow{ID: n.ID, Name: n.Name, Municipality: muniLabel(n.MunicipalityCode),
+			Since: since.Format(time.DateOnly), Days: p.tn("m.waiting.days", max(0, int(today.Sub(civilDay(since)).Hours()/24)))})
+		if n.Name != "" {
+			named = append(named, namesake{ID: n.ID, Label: n.Name + ", " + n.MunicipalityCode, Registered: n.Registered})
+		}
+	}
+	apart := apartWords(p, named)
+	for i := range d.Rows {
+		d.Rows[i].Apart = apart[d.Rows[i].ID]
+	}
+	d.Pager = newPager(p, r, "", "", waitingPageSize, len(res.Newcomers), int32(res.TotalSize), res.NextPageToken)
+	return d
+}
+
+// civilDay is t's day in Stockholm as midnight UTC, so the days between
+// two of them are whole whatever the clocks did in between.
+func civilDay(t time.Time) time.Time {
+	y, m, d := t.In(stockholm).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,116 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestWhoWaitsForAMentor: the overview's "N Nyanlända som väntar på
+// mentor" linked to the matching page, which lists no one waiting (outside
+// round s30). It now links to /matching/waiting, which lists exactly the
+// newcomers the count counts (consent to mentoring, in no proposed,
+// offered or active pair), namesakes told apart, with the day each began
+// waiting; another organisation's coordinator sees none of them. The API's
+// pairs carry when the newcomer was registered (ADR 0170).
+func TestWhoWaitsForAMentor(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Röda Korset", "0180")
+	coord := e.coordinator(admin, "wait@example.org", org, "0180")
+	e.coordinator(admin, "other@example.org", e.createOrg("Annan förening", "0180"), "0180")
+
+	// Three Arabic speakers for one mentor with two places, and two
+	// namesakes she shares no language with.
+	for _, n := range []string{"Leila", "Samir", "Yusuf"} {
+		newcomer(t, coord, org, "0180", n)
+	}
+	for range 2 {
+		if _, err := coord.registry.CreateParticipant(ctx, connect.NewRequest(&gatewayv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
+			OrganisationId: org, MunicipalityCode: "0180", GivenName: "Tesfay", FamilyName: "Berhane",
+			Languages:    []*typev1.LanguageSkill{{Code: "ti", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+			SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_NONE, Household: &participantsv1.Household{Size: 1},
+			Consents: []*participantsv1.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "sv"}},
+		}})); err != nil {
+			t.Fatalf("create newcomer: %v", err)
+		}
+	}
+	mentor(t, coord, org, "0180", "Karin")
+	var job *mentoringv1.Job
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		var err error
+		if job, err = finishedJob(t, coord, "wait-"); err != nil {
+			return err
+		}
+		if c := job.GetCounts(); c.GetNewcomers() != 5 || c.GetMentors() != 1 {
+			return fmt.Errorf("job saw %d newcomers and %d mentors, want 5 and 1", c.GetNewcomers(), c.GetMentors())
+		}
+		return nil
+	})
+	if c := job.GetCounts(); c.GetProposals() != 2 {
+		t.Fatalf("job counts %v, want 2 proposals", c)
+	}
+	props, err := coord.matching.ListPairs(ctx, connect.NewRequest(&gatewayv1.ListPairsRequest{JobId: job.GetId()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proposed := map[string]bool{}
+	for _, v := range props.Msg.GetPairs() {
+		proposed[v.GetParticipantName()] = true
+		if v.GetParticipantRegistered() == nil || v.GetVolunteerRegistered() == nil {
+			t.Errorf("pair %s: no registration moment for its people (%v, %v)", v.GetPair().GetId(), v.GetParticipantRegistered(), v.GetVolunteerRegistered())
+		}
+	}
+
+	b := e.browser()
+	b.signIn("wait@example.org", password)
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		t.Fatalf("choose Swedish: %d", code)
+	}
+	_, overview := b.get("/")
+	mustContain(t, overview, `<a href="/matching/waiting"><span class="num">3</span> Nyanlända som väntar på mentor</a>`)
+	code, page := b.get("/matching/waiting")
+	if code != http.StatusOK {
+		t.Fatalf("/matching/waiting: %d\n%s", code, trim(page))
+	}
+	mustContain(t, page, `<html lang="sv"`, "<title>Väntar på mentor", "<h1>Väntar på mentor</h1>", "1–3 av 3", "Väntar sedan", " (0 dagar)")
+	if n := strings.Count(page, `Tesfay Berhane</a> <span class="muted">(registrerad 20`); n != 2 {
+		t.Errorf("namesakes told apart: %d, want both Tesfay Berhane\n%s", n, trim(page))
+	}
+	listed := 0
+	for _, n := range []string{"Leila Hassan", "Samir Hassan", "Yusuf Hassan"} {
+		if strings.Contains(page, n) {
+			listed++
+			if proposed[n] {
+				t.Errorf("%s has a proposal and is listed as waiting", n)
+			}
+		}
+	}
+	if listed != 1 {
+		t.Errorf("Arabic speakers listed: %d, want the one without a proposal", listed)
+	}
+	noEnglish(t, "/matching/waiting", page)
+	if code, page := b.get("/matching/waiting?page_token=bm9wZQ"); code != http.StatusUnprocessableEntity || !strings.Contains(page, "börja om från första sidan") {
+		t.Errorf("a made-up page token: %d, want 422 in words\n%s", code, trim(page))
+	}
+
+	other := e.browser()
+	other.signIn("other@example.org", password)
+	if code, page := other.get("/matching/waiting"); code != http.StatusOK || strings.Contains(page, "Hassan") || strings.Contains(page, "Berhane") {
+		t.Errorf("another organisation's coordinator: %d, and must see nobody of ours\n%s", code, trim(page))
+	}
+}
