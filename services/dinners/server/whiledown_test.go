@@ -34,19 +34,7 @@ import (
 func TestErasureWhileDownStillErasesTheGuest(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	e := startEnv(t, 0, serverOptions())
-	e.kr = sealtest.Keyring(t, e.nats.JS, sealtest.KEK(t))
-	e.pools = &servicetest.Pools{}
-	down, stop := context.WithCancel(ctx)
-	exited := make(chan struct{})
-	_, js := e.nats.Connect(t)
-	o := servicetest.Fast(server.Options{Pools: e.pools.Add})
-	e.addrs = []string{servicetest.StartIn(down, t, js, e.key, e.clock.Now,
-		func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
-			defer close(exited)
-			d.Keyring = e.kr
-			return server.Run(ctx, addr, d, o, ready)
-		})}
+	e, stop, exited := startStoppable(ctx, t)
 	e.people(ctx, orgA, "0180", []string{"g-1"}, []string{"h-1"})
 	c := e.as(coordA)
 	of := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5)))
@@ -107,19 +95,7 @@ func TestErasureWhileDownStillErasesTheGuest(t *testing.T) {
 func TestErasureWhileDownStillErasesTheHostsOffer(t *testing.T) {
 	t.Parallel()
 	ctx := testutil.Context(t)
-	e := startEnv(t, 0, serverOptions())
-	e.kr = sealtest.Keyring(t, e.nats.JS, sealtest.KEK(t))
-	e.pools = &servicetest.Pools{}
-	down, stop := context.WithCancel(ctx)
-	exited := make(chan struct{})
-	_, js := e.nats.Connect(t)
-	o := servicetest.Fast(server.Options{Pools: e.pools.Add})
-	e.addrs = []string{servicetest.StartIn(down, t, js, e.key, e.clock.Now,
-		func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
-			defer close(exited)
-			d.Keyring = e.kr
-			return server.Run(ctx, addr, d, o, ready)
-		})}
+	e, stop, exited := startStoppable(ctx, t)
 	e.people(ctx, orgA, "0180", nil, []string{"h-1", "h-2"})
 	c := e.as(coordA)
 	gone := e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 4, date(5)))
@@ -175,4 +151,25 @@ func seatHolders(ctx context.Context, t *testing.T, e *env, resource string) []s
 		t.Fatal(err)
 	}
 	return h
+}
+
+// startStoppable starts one sealed dinners replica that the test can stop
+// (stop) and wait for (exited), to erase people while it is down.
+func startStoppable(ctx context.Context, t *testing.T) (e *env, stop context.CancelFunc, exited chan struct{}) {
+	t.Helper()
+	e = startEnv(t, 0, serverOptions())
+	e.kr = sealtest.Keyring(t, e.nats.JS, sealtest.KEK(t))
+	e.pools = &servicetest.Pools{}
+	down, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	exited = make(chan struct{})
+	_, js := e.nats.Connect(t)
+	o := servicetest.Fast(server.Options{Pools: e.pools.Add})
+	e.addrs = []string{servicetest.StartIn(down, t, js, e.key, e.clock.Now,
+		func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
+			defer close(exited)
+			d.Keyring = e.kr
+			return server.Run(ctx, addr, d, o, ready)
+		})}
+	return e, stop, exited
 }
