@@ -10,9 +10,10 @@ import (
 
 // TestNotFoundPage: a GET of an unknown path shows the app's own
 // not-found page, in the user's language and with the app's layout, with
-// status 404, not Go's bare English text; a GET of a path served only for
-// another method shows the app's own page too, with status 405 and the
-// Allow header; other methods keep the mux's plain 404 and 405.
+// status 404, not Go's bare English text; a request with a method its
+// path is not served for (a GET of a form's action, a DELETE of a page)
+// shows the app's own page too, with status 405 and the Allow header
+// (ADR 0173); other methods on unknown paths keep the mux's plain 404.
 func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -48,22 +49,21 @@ func TestNotFoundPage(t *testing.T) {
 		body, _ := io.ReadAll(res.Body)
 		return res.StatusCode, string(body)
 	}
-	tests := []struct {
-		method, path string
-		want         int
-	}{
-		{http.MethodPost, "/no-such-page", http.StatusNotFound},
-		{http.MethodDelete, "/participants", http.StatusMethodNotAllowed},
-		{http.MethodPut, "/no-such-page", http.StatusNotFound},
-	}
-	for _, tt := range tests {
-		code, body := raw(tt.method, tt.path)
-		if code != tt.want {
-			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, code, tt.want)
+	for _, method := range []string{http.MethodPost, http.MethodPut} {
+		code, body := raw(method, "/no-such-page")
+		if code != http.StatusNotFound {
+			t.Errorf("%s /no-such-page: %d, want 404", method, code)
 		}
 		if strings.Contains(body, "<html") {
-			t.Errorf("%s %s: the app's page, want the plain answer as before", tt.method, tt.path)
+			t.Errorf("%s /no-such-page: the app's page, want the plain answer as before", method)
 		}
+	}
+	// A method no browser sends, on a page: the app's page in Swedish,
+	// saying to open it with a link.
+	code, body := raw(http.MethodDelete, "/participants")
+	if code != http.StatusMethodNotAllowed || !strings.Contains(body, `<html lang="sv"`) || !strings.Contains(body, "Öppna den med en länk i appen") ||
+		strings.Contains(body, "Method Not Allowed") {
+		t.Errorf("DELETE /participants: %d, want the app's 405 in Swedish:\n%s", code, trim(body))
 	}
 
 	// A GET of a form's action (a link followed, an address typed): the
@@ -90,7 +90,7 @@ func TestNotFoundPage(t *testing.T) {
 
 	// Signed out: the same page in the browser's language, no redirect.
 	out := e.browser()
-	code, body := out.get("/no-such-page")
+	code, body = out.get("/no-such-page")
 	if code != http.StatusNotFound || !strings.Contains(body, "<html") || strings.Contains(body, "404 page not found") {
 		t.Errorf("signed out: %d\n%s", code, trim(body))
 	}

@@ -318,7 +318,8 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	wa.Discover(dctx)
 	cancel()
 	mux := newRouteMux()
-	for path, h := range api.Handlers(g, guard, remoteAddr) {
+	apiHandlers := api.Handlers(g, guard, remoteAddr)
+	for path, h := range apiHandlers {
 		mux.Handle("POST "+path, h)
 		mux.Handle("GET "+path, h) // Connect GET for idempotent methods
 	}
@@ -331,7 +332,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	wa.Register(mux)
-	var answerTooLarge http.Handler
+	var answerTooLarge, answerNotAllowed http.Handler
 	{
 		// The form nonces' key comes from the signing key, which every
 		// replica shares, so an answer may reach any replica. Without
@@ -345,7 +346,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 			return fmt.Errorf("gateway: %w", err)
 		}
 		ap.Register(mux)
-		answerTooLarge = ap.HeaderTooLarge()
+		answerTooLarge, answerNotAllowed = ap.HeaderTooLarge(), ap.MethodNotAllowed()
 	}
 	{
 		// The consent texts' printable page: public, as it holds no
@@ -358,7 +359,8 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	}
 
 	https := strings.HasPrefix(strings.ToLower(base), "https://")
-	app := otelhttp.NewHandler(secure(notFoundPage(mux.ServeMux, wa.NotFound(), wa.MethodNotAllowed()), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
+	app := otelhttp.NewHandler(secure(withErrorPages(mux.ServeMux, errorPages{notFound: wa.NotFound(), notAllowed: wa.MethodNotAllowed(),
+		linkNotAllowed: answerNotAllowed, api: apiPatterns(apiHandlers)}), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
 	srv := &http.Server{
 		Handler:           headLimit(app, secure(tooLargeFor(wa.HeaderTooLarge(), answerTooLarge), https)),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -37,3 +37,18 @@ func (p *Page) HeaderTooLarge() http.Handler {
 		p.message(w, http.StatusRequestHeaderFieldsTooLarge, p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language")), "state.invalid", false)
 	})
 }
+
+// MethodNotAllowed is the page for a request under prefix with a method
+// no answer route takes (PUT, DELETE, TRACE ... : a script, as browsers
+// only GET a link and POST its form): 405, "open the link in a web
+// browser" in the browser's language, private like every answer page. The
+// caller sets the Allow header. The token is not read, so nothing is
+// rate-limited or looked up, and the request's span shows the prefix, not
+// the secret address (ADR 0173).
+func (p *Page) MethodNotAllowed() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		private(w)
+		trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("url.path", prefix))
+		p.message(w, http.StatusMethodNotAllowed, p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language")), "state.method", false)
+	})
+}

@@ -229,15 +229,33 @@ func newPage(r *http.Request) *page {
 	return p
 }
 
-// MethodNotAllowed is the app's own page for a GET of an address that
-// only takes a form's post (status 405; the caller sets the Allow header):
+// MethodNotAllowed is the app's own page for a request whose method the
+// address does not take (status 405; the caller sets the Allow header):
 // the layout, the user's language and a link back, as NotFound gives a
-// mistyped address. It needs no session either.
+// mistyped address, rather than Go's bare English "Method Not Allowed".
+// A GET (a form's action followed as a link, or typed) is told to use the
+// page's button; any other method (PUT, DELETE, TRACE ... from a script)
+// that the address is opened with a link. The language is negotiated as
+// for every page (the session's choice, else the mp_lang cookie, else the
+// browser's), but nothing of the request is read past its head: no body,
+// no form, no CSRF check, so the 405 comes before any of those refusals
+// and a TRACE echoes nothing (ADR 0173).
 func (w *Web) MethodNotAllowed() http.Handler {
-	return w.wrap(Route{Method: http.MethodGet, Public: true, h: func(rw http.ResponseWriter, _ *http.Request, p *page) error {
-		w.fail(rw, p, http.StatusMethodNotAllowed, p.t("err.method"))
-		return nil
-	}})
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "no-store")
+		p := newPage(r)
+		if princ, err := w.principal(r); err == nil {
+			p.signedIn(princ)
+		} else {
+			p.CSRF = w.preCSRF(rw, r)
+		}
+		p.Dir = dir(p.Lang)
+		key := "err.method"
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			key = "err.method_other"
+		}
+		w.fail(rw, p, http.StatusMethodNotAllowed, p.t(key))
+	})
 }
 
 // page is what every template gets, and the per-request state handlers
@@ -271,6 +289,15 @@ type page struct {
 type localeOpt struct{ Code, Name string }
 
 type errItem struct{ Field, Label, Message string }
+
+// signedIn fills p from the session's principal: the user, the session's
+// CSRF token, the user's language and role.
+func (p *page) signedIn(princ account.Principal) {
+	p.User, p.CSRF = princ.User, princ.CSRFToken
+	p.Lang = shown(princ.User.GetLocale())
+	p.Admin = princ.User.GetRole() == gatewayv1.Role_ROLE_ADMIN
+	p.Operator = princ.User.GetRole() == gatewayv1.Role_ROLE_OPERATOR
+}
 
 func (p *page) t(key string) string { return translate(p.Lang, key) }
 
@@ -332,10 +359,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 		switch {
 		case err == nil:
 			p.caller = core.Caller{Principal: princ, RemoteAddr: w.opts.RemoteAddr(r), Channel: "web"}
-			p.User, p.CSRF = princ.User, princ.CSRFToken
-			p.Lang = shown(princ.User.GetLocale())
-			p.Admin = princ.User.GetRole() == gatewayv1.Role_ROLE_ADMIN
-			p.Operator = princ.User.GetRole() == gatewayv1.Role_ROLE_OPERATOR
+			p.signedIn(princ)
 		case rt.Public:
 			p.CSRF = w.preCSRF(rw, r)
 		case r.Header.Get("Authorization") != "":
