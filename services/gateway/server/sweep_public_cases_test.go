@@ -254,8 +254,8 @@ func (s *pubSweep) answerPosts(string) {
 		"A's link with B's nonce":        {a, url.Values{"action": {"decline"}, "reason": {"no_time"}, "nonce": {bn}}, []int{http.StatusForbidden}},
 		"A's link with a 5,000-char one": {a, url.Values{"action": {"accept"}, "nonce": {strings.Repeat("A", 5000)}}, []int{http.StatusRequestEntityTooLarge}},
 		"B's link with A's nonce":        {b, url.Values{"action": {"accept"}, "nonce": {an}}, []int{http.StatusForbidden}},
-		"the used link with A's nonce":   {u, url.Values{"action": {"decline"}, "reason": {"no_time"}, "nonce": {an}}, []int{http.StatusForbidden}},
-		"the erased link with A's nonce": {x, url.Values{"action": {"accept"}, "nonce": {an}}, []int{http.StatusForbidden}},
+		"the used link with A's nonce":   {u, url.Values{"action": {"decline"}, "reason": {"no_time"}, "nonce": {an}}, []int{http.StatusConflict}},
+		"the erased link with A's nonce": {x, url.Values{"action": {"accept"}, "nonce": {an}}, []int{http.StatusNotFound, http.StatusGone}},
 	} {
 		h, body := form(c.form)
 		lang := c.l.lang
@@ -285,10 +285,10 @@ func (s *pubSweep) answerPosts(string) {
 	}
 	for what, target := range s.notLinks() {
 		h, body := form(url.Values{"action": {"accept"}, "nonce": {an}})
-		// A token that could be one is checked against the form's nonce
-		// first: "the page was too old" (403).
+		// A's real nonce on an address that is no link: "the link does not
+		// work", as its GET says, not "the page was too old" (ADR 0173).
 		s.check(what, hreq{method: http.MethodPost, target: target, header: h, body: body, lang: "uk",
-			want: []int{http.StatusNotFound, http.StatusRequestHeaderFieldsTooLarge, http.StatusForbidden}})
+			want: []int{http.StatusNotFound, http.StatusRequestHeaderFieldsTooLarge}})
 	}
 	c := s.links["C"]
 	s.hostileBodies(c.path, c.lang, nil, false)
