@@ -327,8 +327,10 @@ func (s *pubSweep) consentPaths(string) {
 	} {
 		// A dot segment the mux cleans away is a redirect to the clean
 		// path, on this host (check holds the Location).
-		s.check("a consent text that is not", hreq{method: http.MethodGet, target: target, accept: "en", want: []int{http.StatusNotFound, http.StatusMovedPermanently}})
+		// The not-found page is in the browser's language (ADR 0173).
+		s.check("a consent text that is not", hreq{method: http.MethodGet, target: target, lang: "en", want: []int{http.StatusNotFound, http.StatusMovedPermanently}})
 	}
+	s.check("a consent text that is not, asked in Somali", hreq{method: http.MethodGet, target: "/consent/nothing/2026-01/sv", lang: "so", want: []int{http.StatusNotFound}})
 }
 
 // formPosts posts path the form fields with a missing and a wrong CSRF

@@ -15,6 +15,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/text/language"
@@ -34,6 +35,9 @@ const Route = "/consent/{purpose}/{version}/{lang}"
 // words are the page's own words in one language (words.toml).
 type words struct {
 	Name, Version, Unreviewed, Swedish, Others string
+	// NoText and NoTextBody are the not-found page's title and sentence.
+	NoText     string `toml:"no_text"`
+	NoTextBody string `toml:"no_text_body"`
 }
 
 // Page serves the consent texts.
@@ -59,7 +63,7 @@ func New(texts *consent.Set, log *slog.Logger) (*Page, error) {
 		return nil, fmt.Errorf("consent page words: %w", err)
 	}
 	for _, l := range consent.Languages {
-		if x := w[l]; x.Name == "" || x.Version == "" || x.Unreviewed == "" || x.Swedish == "" || x.Others == "" {
+		if x := w[l]; x.Name == "" || x.Version == "" || x.Unreviewed == "" || x.Swedish == "" || x.Others == "" || x.NoText == "" || x.NoTextBody == "" {
 			return nil, fmt.Errorf("consent page words: %s is incomplete", l)
 		}
 	}
@@ -106,7 +110,7 @@ func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
 	// participants service checks it): "xx" answered 200 with "finns inte
 	// på xx" (ADR 0126).
 	if !ok || !p.texts.Has(purpose, version) || !lang.Valid(asked) {
-		p.notFound(rw)
+		p.notFound(rw, r)
 		return
 	}
 	shown := p.texts.ShownIn(purpose, version, asked)
@@ -140,15 +144,78 @@ func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
 	_, _ = rw.Write(buf.Bytes())
 }
 
-// notFound is a short page in Swedish and English: the address names no
-// published text (a link typed wrong, or a version that never existed).
-func (p *Page) notFound(rw http.ResponseWriter) {
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	rw.Header().Set("X-Robots-Tag", "noindex")
+// notFound is a short page saying the address names no published text
+// (a link typed wrong, or a version that never existed), in one language:
+// the one the visitor asks for (negotiated as on the answer page, among
+// the languages the texts are written in), Swedish when none matches. It
+// was Swedish and English at once, whatever the browser asked (ADR 0166,
+// Left; ADR 0173).
+func (p *Page) notFound(rw http.ResponseWriter, r *http.Request) {
+	l := negotiate(r)
+	var buf bytes.Buffer
+	if err := missingPage.Execute(&buf, struct {
+		Lang, Dir, CSS string
+		Words          words
+	}{l, consent.Dir(l), assets.Static().URL("consent.css"), p.words[l]}); err != nil {
+		p.log.Error("consent page: not found", "err", err)
+		http.Error(rw, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", l)
+	h.Set("Vary", "Accept-Language, Cookie")
+	h.Set("X-Robots-Tag", "noindex")
 	rw.WriteHeader(http.StatusNotFound)
-	_, _ = rw.Write([]byte(`<!doctype html><html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Samtyckestexten finns inte · Mötesplats</title><link rel="stylesheet" href="` + assets.Static().URL("consent.css") + `"></head>` +
-		`<body class="consent"><main id="main"><h1>Samtyckestexten finns inte</h1><p>Adressen pekar inte på någon samtyckestext. Kontrollera länken.</p>` +
-		`<p lang="en">There is no consent text at this address. Check the link.</p></main></body></html>`))
+	_, _ = rw.Write(buf.Bytes())
+}
+
+// missingPage is the not-found page.
+var missingPage = template.Must(template.New("missing").Parse(`<!doctype html><html lang="{{.Lang}}" dir="{{.Dir}}"><head><meta charset="utf-8">` +
+	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Words.NoText}} · Mötesplats</title>` +
+	`<link rel="stylesheet" href="{{.CSS}}"></head><body class="consent"><main id="main"><h1>{{.Words.NoText}}</h1>` +
+	`<p>{{.Words.NoTextBody}}</p></main></body></html>`))
+
+// matcher matches a browser's languages to the texts' (consent.Languages;
+// Dari, "prs", is CLDR's fa-AF).
+var matcher = func() language.Matcher {
+	tags := make([]language.Tag, len(consent.Languages))
+	for i, l := range consent.Languages {
+		tags[i] = tagOf(l)
+	}
+	return language.NewMatcher(tags)
+}()
+
+// tagOf is code's tag for matching.
+func tagOf(code string) language.Tag {
+	if code == "prs" {
+		return language.MustParse("fa-AF")
+	}
+	return language.Make(code)
+}
+
+// negotiate is the language a page for r is shown in, as the other pages
+// choose it: the web app's language cookie (mp_lang) when the texts have
+// it, else the best match of the browser's Accept-Language, else Swedish.
+func negotiate(r *http.Request) string {
+	if c, err := r.Cookie("mp_lang"); err == nil && slices.Contains(consent.Languages, c.Value) {
+		return c.Value
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return consent.Fallback
+	}
+	for i, t := range tags {
+		// A browser may say Dari as "prs".
+		if b, _ := t.Base(); b.String() == "prs" {
+			tags[i] = tagOf("prs")
+		}
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return consent.Fallback
+	}
+	return consent.Languages[i]
 }
 
 // langName names code in the language in: "arabiska", "Arabic". Dari

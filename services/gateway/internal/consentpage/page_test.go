@@ -78,3 +78,40 @@ func pageMux(t *testing.T) *http.ServeMux {
 	p.Register(mux)
 	return mux
 }
+
+// TestNotFoundInTheAskedLanguage: the page for an address that names no
+// text was Swedish and English at once whatever the browser asked (ADR
+// 0166, Left). It is in one language now, negotiated as the other pages
+// do (the language cookie, else Accept-Language among the texts'
+// languages, else Swedish), with its direction, and nothing of another.
+func TestNotFoundInTheAskedLanguage(t *testing.T) {
+	t.Parallel()
+	mux := pageMux(t)
+	path := consent.Path(consent.Purposes[0], "1999-01", "sv")
+	for _, c := range []struct {
+		accept, cookie, lang, dir, want, not string
+	}{
+		{"", "", "sv", "ltr", "Samtyckestexten finns inte", "There is no"},
+		{"en-GB,en;q=0.9", "", "en", "ltr", "There is no consent text at this address", "Samtyckestexten"},
+		{"uk-UA,uk;q=0.9,en;q=0.5", "", "uk", "ltr", "Текст згоди не знайдено", "There is no"},
+		{"ar", "", "ar", "rtl", "نص الموافقة غير موجود", "Samtyckestexten"},
+		{"prs", "", "prs", "rtl", "این آدرس", "Samtyckestexten"},
+		{"de-DE,de;q=0.9", "", "sv", "ltr", "Samtyckestexten finns inte", "There is no"},
+		{"sv", "en", "en", "ltr", "There is no consent text", "Samtyckestexten"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if c.accept != "" {
+			req.Header.Set("Accept-Language", c.accept)
+		}
+		if c.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "mp_lang", Value: c.cookie})
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != http.StatusNotFound || !strings.Contains(body, `<html lang="`+c.lang+`" dir="`+c.dir+`">`) ||
+			!strings.Contains(body, c.want) || strings.Contains(body, c.not) || rec.Header().Get("Content-Language") != c.lang {
+			t.Errorf("Accept-Language %q, cookie %q: %d %q, want 404 in %s:\n%s", c.accept, c.cookie, rec.Code, rec.Header().Get("Content-Language"), c.lang, body)
+		}
+	}
+}
