@@ -3,6 +3,8 @@ package cli
 import (
 	"flag"
 	"io"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +57,32 @@ func TestUnknownMunicipalityNamed(t *testing.T) {
 				t.Errorf("%s: %v, want %q", lang, err, want)
 			}
 		}
+	}
+}
+
+// TestLanguageCodes: -languages takes the web form's names in Swedish or
+// English, any case, and codes (lower-cased); a name no language has is
+// refused in mp's language with the closest names (ADR 0173).
+func TestLanguageCodes(t *testing.T) {
+	t.Parallel()
+	e := Env{lang: "sv", Out: io.Discard}
+	got, err := e.languageCodes("arabiska, Tigrinya,SO, prs ,somaliska")
+	if want := []string{"ar", "ti", "so", "prs", "so"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("%q %v, want %q", got, err, want)
+	}
+	if got, err := e.languageCodes(""); err != nil || len(got) != 0 {
+		t.Errorf("no languages: %q %v", got, err)
+	}
+	for lang, want := range map[string]string{
+		"sv": `-languages: inget språk heter "tigrinjan". Skriv språkets namn på svenska eller engelska (arabiska, Arabic) eller dess ISO 639-kod (ar). Närmast: tigrinja (ti).`,
+		"en": `-languages: no language is called "tigrinjan". Write the language's name in English or Swedish (Arabic, arabiska) or its ISO 639 code (ar). Closest: Tigrinya (ti).`,
+	} {
+		_, err := Env{lang: lang, Out: io.Discard}.languageCodes("ar, tigrinjan")
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", lang, err, want)
+		}
+	}
+	if _, err := e.languageCodes("klingonska"); err == nil || strings.Contains(err.Error(), "Närmast") {
+		t.Errorf("a name near nothing: %v, want a refusal naming no close match", err)
 	}
 }

@@ -83,7 +83,11 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 		}
 		p.ParentalLeave = eventsv1.ParentalLeave(v)
 	}
-	for _, l := range splitCSV(*langs) {
+	codes, err := e.languageCodes(*langs)
+	if err != nil {
+		return err
+	}
+	for _, l := range codes {
 		p.Languages = append(p.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_CONVERSATIONAL})
 	}
 	// Each consent is to its programme's current text, in the newcomer's

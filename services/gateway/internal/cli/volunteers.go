@@ -99,7 +99,11 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	}
 	v := &volunteersv1.Volunteer{OrganisationId: *org, MunicipalityCode: *muni, GivenName: *given, FamilyName: *family,
 		Interests: splitCSV(*interests), BirthYear: int32(*birth), HouseholdSize: int32(*household)}
-	for _, l := range splitCSV(*langs) {
+	codes, err := e.languageCodes(*langs)
+	if err != nil {
+		return err
+	}
+	for _, l := range codes {
 		v.Languages = append(v.Languages, &typev1.LanguageSkill{Code: l, Level: typev1.LanguageLevel_LANGUAGE_LEVEL_FLUENT})
 	}
 	if *gender != "" {
@@ -111,7 +115,6 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	}
 	v.Roles = setRole(v.Roles, eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR, int32(*vf.mentor))
 	v.Roles = setRole(v.Roles, eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, hostCapacity(*vf.dinnerHost))
-	var err error
 	if prefs.set(fs) {
 		if v.Notifications, err = prefs.apply(fs, nil); err != nil {
 			return err

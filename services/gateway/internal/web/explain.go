@@ -2,14 +2,11 @@ package web
 
 import (
 	"strings"
-	"sync"
-
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // reason is one line of a pair's explanation: a short sentence a
@@ -84,28 +81,10 @@ func listJoin(p *page, items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + p.t("list.and") + items[len(items)-1]
 }
 
-// namers caches a CLDR language namer per page language.
-var namers sync.Map // locale -> display.Namer
-
-// langName is a language's name in the page's language from CLDR data
-// ("arabiska" for ar on a Swedish page), unless the catalogue names it
-// (lang.CODE: CLDR's data in x/text lacks some, such as Dari); an unknown
-// code shows as itself.
-func langName(locale, code string) string {
-	if s := translate(locale, "lang."+code); s != "lang."+code {
-		return s
-	}
-	n, ok := namers.Load(locale)
-	if !ok {
-		n, _ = namers.LoadOrStore(locale, display.Languages(language.Make(locale)))
-	}
-	if tag, err := language.Parse(code); err == nil {
-		if s := n.(display.Namer).Name(tag); s != "" {
-			return s
-		}
-	}
-	return code
-}
+// langName is a language's name in the page's language
+// (catalog.LanguageName: CLDR's, unless the catalogue names it); an
+// unknown code shows as itself.
+func langName(locale, code string) string { return catalog.LanguageName(locale, code) }
 
 // langNames lists a person's languages by name.
 func langNames(locale string, ls []*typev1.LanguageSkill) string {

@@ -17,11 +17,9 @@ import (
 // as ISO codes typed by hand): a coordinator chooses among their own
 // municipalities by name, languages by their CLDR names, levels by label.
 
-// pickerLanguages are the languages the language filter offers: those the
-// programme's newcomers and volunteers speak most (a code outside the list
-// still works in the API and the CLI).
-var pickerLanguages = []string{"am", "ar", "bs", "ckb", "de", "en", "es", "fa", "fi", "fr", "hr", "it", "kmr", "ku",
-	"pl", "prs", "ps", "ro", "ru", "so", "sq", "sr", "sv", "th", "ti", "tr", "uk", "ur", "vi", "zh"}
+// pickerLanguages are the languages the language filter offers
+// (catalog.PickerLanguages; mp takes the same names).
+var pickerLanguages = catalog.PickerLanguages
 
 // muniCodes are the municipalities p's user may choose: a coordinator's
 // own, every one for an admin; plus current when it is set and not among
