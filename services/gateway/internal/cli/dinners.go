@@ -227,7 +227,11 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 	if err != nil {
 		return err
 	}
-	o := &dinnersv1.Offer{VolunteerId: *host, MunicipalityCode: *muni, Seats: int32(*seats), Languages: splitCSV(*langs),
+	ls, err := e.languageCodes(*langs)
+	if err != nil {
+		return err
+	}
+	o := &dinnersv1.Offer{VolunteerId: *host, MunicipalityCode: *muni, Seats: int32(*seats), Languages: ls,
 		Kitchen: &dinnersv1.Kitchen{Diets: ds, AllergensHandled: as}, Composition: dinnersv1.Composition(c), Pets: *pets}
 	for _, day := range splitCSV(*dates) {
 		o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: day, StartTime: *start})
@@ -291,8 +295,12 @@ func addSignUp(ctx context.Context, d dinnersClient, args []string, e env) error
 	if err != nil {
 		return err
 	}
+	ls, err := e.languageCodes(*langs)
+	if err != nil {
+		return err
+	}
 	s := &dinnersv1.SignUp{ParticipantId: *pid, MunicipalityCode: *muni, Dates: splitCSV(*dates), Party: ms, Diets: ds, Allergens: as,
-		SwedishLevel: typev1.SwedishLevel(sl), Languages: splitCSV(*langs), Composition: dinnersv1.Composition(c), FirstTime: *first}
+		SwedishLevel: typev1.SwedishLevel(sl), Languages: ls, Composition: dinnersv1.Composition(c), FirstTime: *first}
 	res, err := d.CreateDinnerSignUp(ctx, connect.NewRequest(&gatewayv1.CreateDinnerSignUpRequest{RequestId: ids.UUIDv7{}.New(), SignUp: s}))
 	if err != nil {
 		return err

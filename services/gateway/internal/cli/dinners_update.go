@@ -52,7 +52,7 @@ func updateOffer(ctx context.Context, d dinnersClient, args []string, e env) err
 				o.Kitchen.AllergensHandled, err = e.allergens("allergens", *allergensF)
 			}
 		case "languages":
-			o.Languages = splitCSV(*langs)
+			o.Languages, err = e.languageCodes(*langs)
 		case "composition":
 			var n int32
 			n, err = e.enumFlag("composition", *comp, compositionChoice)
@@ -125,7 +125,7 @@ func updateSignUp(ctx context.Context, d dinnersClient, args []string, e env) er
 			n, err = e.enumFlag("swedish-level", *level, levelChoice)
 			s.SwedishLevel, path = typev1.SwedishLevel(n), "swedish_level"
 		case "languages":
-			s.Languages = splitCSV(*langs)
+			s.Languages, err = e.languageCodes(*langs)
 		case "composition":
 			var n int32
 			n, err = e.enumFlag("composition", *comp, compositionChoice)
