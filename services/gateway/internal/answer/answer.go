@@ -411,30 +411,6 @@ func (p *Page) again(w http.ResponseWriter, r *http.Request, tok, errKey string)
 	p.resolved(w, r, tok, res, errKey, http.StatusUnprocessableEntity)
 }
 
-// refused answers a post whose nonce does not hold for its link. The
-// nonce is checked before notify is asked, so a wrong token posted with a
-// real nonce (of another link) said "the page was too old" (ADR 0166,
-// Left): a page the link never showed. Now the link decides, as its GET
-// would: a link that is not one says it does not work (404), a used,
-// expired, withdrawn or erased one says so in its person's language, and
-// only a link still open to an answer says the page was too old, with the
-// way back to its form. A forged post learns nothing a GET of the same
-// address would not tell it, whatever its nonce; a person whose page or
-// link has aged is told which, and what to do (ADR 0173).
-func (p *Page) refused(w http.ResponseWriter, r *http.Request, tok string) {
-	res, err := p.opts.Answers.ResolveLink(r.Context(), &notifyv1.ResolveLinkRequest{Token: tok})
-	if err != nil {
-		p.failed(w, r, err)
-		return
-	}
-	lang := p.langOf(r, res.GetLanguage())
-	if res.GetState() != notifyv1.LinkState_LINK_STATE_VALID {
-		p.state(w, lang, res.GetState())
-		return
-	}
-	p.message(w, http.StatusForbidden, lang, "state.stale", true)
-}
-
 // linkLang is the language of the person the link was sent to, for a
 // page shown before the form's answer is read: an offer read in Arabic
 // and answered after its form's nonce ran out (nonceTTL) said "Sidan var
