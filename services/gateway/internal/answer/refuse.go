@@ -3,10 +3,10 @@ package answer
 import (
 	"net/http"
 
-	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
-
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 )
 
 // prefix is the path every answer link is under.
