@@ -175,7 +175,13 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		// A repeated request id from another scope must not reveal a record.
 		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
 	}
-	return withEtag(out), nil
+	// out is this call's own (what build made, or a record decoded for
+	// it: CreateOnce keeps no reference to it), so the etag goes on it
+	// rather than on a copy of the whole record (withEtag), as in
+	// participants (ADR 0167).
+	out.Etag = "" // so Etag hashes the record as stored
+	out.Etag = store.Etag(out)
+	return out, nil
 }
 
 // ValidateCreate checks a create of v exactly as Create would (the same
