@@ -120,6 +120,11 @@ func (ix *Index) Terms(names ...string) []string {
 func Tokens(names ...string) []string {
 	var out []string
 	add := func(t string) {
+		if out == nil {
+			// Room for a typical name's tokens (two words of up to eight
+			// letters) at once, rather than growing four times.
+			out = make([]string, 0, 16)
+		}
 		if !slices.Contains(out, t) {
 			out = append(out, t)
 		}
