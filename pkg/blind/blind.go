@@ -50,15 +50,32 @@ const (
 // New.
 type Index struct {
 	key []byte
-	// macs reuses keyed HMACs: a new one costs two hash states and the
-	// key pads, once per term of every record written (ADR 0151).
+	// macs reuses keyed HMACs with their scratch space (*mac): a new HMAC
+	// costs two hash states and the key pads, once per term of every
+	// record written (ADR 0151).
 	macs sync.Pool
 }
+
+// mac is a keyed HMAC with the scratch space of one term, so that a term
+// allocates only its string (ADR 0174).
+type mac struct {
+	h   hash.Hash
+	buf []byte // termDomain and the token, written at once
+	sum [sha256.Size]byte
+}
+
+// termDomain starts every hashed token, so a term cannot be mistaken for
+// an HMAC of anything else made with the same key.
+const termDomain = "motesplats/name-token/v1\x00"
+
+// maxKeptBuf bounds the scratch kept in the pool: an odd long token (Term
+// is exported) must not keep a large buffer alive.
+const maxKeptBuf = 1024
 
 // New returns an Index keyed with key (32 bytes from the key store).
 func New(key []byte) *Index {
 	ix := &Index{key: slices.Clone(key)}
-	ix.macs.New = func() any { return hmac.New(sha256.New, ix.key) }
+	ix.macs.New = func() any { return &mac{h: hmac.New(sha256.New, ix.key)} }
 	return ix
 }
 
@@ -73,39 +90,56 @@ func Unkeyed(name string) *Index {
 // Term is the index term of one normalised word or prefix: 16 bytes of its
 // HMAC-SHA256, base64url.
 func (ix *Index) Term(token string) string {
-	m := ix.macs.Get().(hash.Hash)
-	defer ix.macs.Put(m)
-	m.Reset()
-	m.Write([]byte("motesplats/name-token/v1\x00"))
-	m.Write([]byte(token))
-	var sum [sha256.Size]byte
+	m := ix.macs.Get().(*mac)
+	m.h.Reset()
+	m.buf = append(append(m.buf[:0], termDomain...), token...)
+	m.h.Write(m.buf)
 	var out [22]byte // base64url of 16 bytes, unpadded
-	base64.RawURLEncoding.Encode(out[:], m.Sum(sum[:0])[:16])
+	base64.RawURLEncoding.Encode(out[:], m.h.Sum(m.sum[:0])[:16])
+	if cap(m.buf) > maxKeptBuf {
+		m.buf = nil
+	}
+	ix.macs.Put(m)
 	return string(out[:])
 }
 
 // Terms returns the terms of every token of names (given name, family
 // name), without repeats: what a record is indexed under.
 func (ix *Index) Terms(names ...string) []string {
-	var out []string
-	for _, t := range Tokens(names...) {
+	tokens := Tokens(names...)
+	out := make([]string, 0, len(tokens))
+	for _, t := range tokens {
 		out = append(out, ix.Term(t))
 	}
 	return out
 }
 
 // Tokens returns the normalised words of names and their prefixes of
-// MinPrefix or more letters, without repeats.
+// MinPrefix or more letters, without repeats. The prefixes are slices of
+// their word, not copies.
 func Tokens(names ...string) []string {
 	var out []string
+	add := func(t string) {
+		if out == nil {
+			// Room for a typical name's tokens (two words of up to eight
+			// letters) at once, rather than growing four times.
+			out = make([]string, 0, 16)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
 	for _, n := range names {
 		for _, w := range Words(n) {
-			rs := []rune(w)
-			for l := min(MinPrefix, len(rs)); l <= len(rs); l++ {
-				if t := string(rs[:l]); !slices.Contains(out, t) {
-					out = append(out, t)
+			first := min(MinPrefix, utf8.RuneCountInString(w))
+			l := 0 // runes before byte i
+			for i := range w {
+				if l >= first {
+					add(w[:i])
 				}
+				l++
 			}
+			add(w)
 		}
 	}
 	return out
@@ -116,6 +150,7 @@ func Tokens(names ...string) []string {
 // letter or digit; at most MaxWords words of at most MaxWordRunes letters.
 func Words(s string) []string {
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range norm.NFKD.String(s) {
 		switch {
 		case unicode.Is(unicode.Mn, r):

@@ -38,6 +38,42 @@ func TestTokens(t *testing.T) {
 	}
 }
 
+// TestTokensAsByRunes: Tokens slices each word at rune boundaries, and
+// gives the same tokens in the same order as cutting the word's runes
+// (how terms already stored were made), for short, long, accented,
+// non-Latin and repeated words.
+func TestTokensAsByRunes(t *testing.T) {
+	t.Parallel()
+	byRunes := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			for _, w := range Words(n) {
+				rs := []rune(w)
+				for l := min(MinPrefix, len(rs)); l <= len(rs); l++ {
+					if t := string(rs[:l]); !slices.Contains(out, t) {
+						out = append(out, t)
+					}
+				}
+			}
+		}
+		return out
+	}
+	for _, names := range [][]string{
+		{"Åsa Li", "Öberg"},
+		{"Anna-Lena", "Mohammed Åström"},
+		{"محمّد", "عبد الله"},
+		{"Zoë", "Ng", "X"},
+		{"Anna Annika", "Anna"},
+		{"Ääääääääääääääääääääääääääääääääääääää"},
+		{"李小龙", "Nguyễn Thị"},
+		{"", "!!"},
+	} {
+		if diff := cmp.Diff(byRunes(names...), Tokens(names...)); diff != "" {
+			t.Errorf("Tokens(%q) (-by runes +got):\n%s", names, diff)
+		}
+	}
+}
+
 // TestTerms: the same token under the same key is the same term, and
 // differs under another key; no term holds the name.
 func TestTerms(t *testing.T) {

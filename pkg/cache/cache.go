@@ -427,8 +427,14 @@ func (c *Cache) backendError(ctx context.Context, op string, err error) {
 
 // EvictAsync invalidates keys without making the caller wait: a store's
 // change notification must not block on Redis. The TTL covers an eviction
-// that fails.
+// that fails. An in-process backend never blocks, so its keys are deleted
+// before EvictAsync returns, without a goroutine and a timer per change
+// (ADR 0174: every create and update paid them).
 func (c *Cache) EvictAsync(keys ...string) {
+	if c.local {
+		_ = c.Invalidate(context.Background(), keys...)
+		return
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()

@@ -77,3 +77,29 @@ const (
 	// DeadLetterPrefix starts every default dead-letter subject.
 	DeadLetterPrefix = "deadletter."
 )
+
+// Changes returns the filter subjects of stream's events about records that
+// existed before the event: every participant, volunteer and organisation
+// event type but the ones that announce a new id (registered, created). A
+// follower that only needs to know when something it may hold went stale
+// (the gateway's cache evictions) follows these, so a registration, the
+// most frequent event, costs the server no delivery and the follower no
+// decode. Nil for a stream without such a list: follow all of it.
+//
+// A new event type about an existing record must be added here, or its
+// followers miss it (TestChangesCoverEveryLaterEvent reads this file).
+func Changes(stream string) []string {
+	var types []string
+	switch stream {
+	case StreamParticipants:
+		types = []string{ParticipantUpdated, ParticipantConsentChanged, ParticipantDeleted, ParticipantErased}
+	case StreamVolunteers:
+		types = []string{VolunteerUpdated, VolunteerDeleted, VolunteerErased, OrganisationUpdated, OrganisationDeleted}
+	default:
+		return nil
+	}
+	for i, t := range types {
+		types[i] = FilterFor(t)
+	}
+	return types
+}

@@ -239,6 +239,9 @@ type Repo[T proto.Message] struct {
 	// inBucket is the metrics' attribute set, made once: building it per
 	// published event (copy, sort, hash) cost as much as the counter.
 	inBucket metric.MeasurementOption
+	// spans are the write spans' names and attributes, made once (ADR
+	// 0174); a repo without them (NewFed: no writes) builds them per call.
+	spans writeSpans
 
 	// writer names this incarnation in the entries it writes; tickets
 	// are its writes that owe events (marks.go).
@@ -385,6 +388,7 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 		requestsReady: make(chan struct{}), requestsDone: make(chan struct{}),
 	}
 	r.inBucket = metric.WithAttributeSet(attribute.NewSet(attribute.String("bucket", cfg.Bucket)))
+	r.spans = newWriteSpans(cfg.Bucket)
 	r.makeIndex()
 	// The watch lives until Close, not until Open's context ends: NATS
 	// unsubscribes a watcher whose context is done.

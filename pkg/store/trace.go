@@ -53,6 +53,36 @@ func (r *Repo[T]) writeTrace(ctx context.Context, rec *storev1.Record, id string
 // publishes of their outbox below it. It names the bucket, never the key
 // or the record.
 func (r *Repo[T]) startWrite(ctx context.Context, op string) (context.Context, trace.Span) {
-	return otel.GetTracerProvider().Tracer("github.com/motesplats/motesplats/pkg/store").Start(ctx, "store."+op+" "+r.cfg.Bucket,
-		trace.WithAttributes(attribute.String("db.system.name", "nats_kv"), attribute.String("db.collection.name", r.cfg.Bucket)))
+	name, ok := r.spans.names[op]
+	attrs := r.spans.attrs
+	if !ok || attrs == nil {
+		name, attrs = writeSpanName(op, r.cfg.Bucket), writeSpanAttrs(r.cfg.Bucket)
+	}
+	return otel.GetTracerProvider().Tracer("github.com/motesplats/motesplats/pkg/store").Start(ctx, name, attrs)
+}
+
+// writeOps are the ops startWrite is called with.
+var writeOps = []string{"create", "create_batch", "update", "remove", "fence"}
+
+// writeSpans holds a repo's write span names by op and their attributes,
+// made once per repo: per write they were two string concatenations and
+// an attribute slice, on every create's path (ADR 0174). The option is
+// only read when a span starts, so it is shared by concurrent writes.
+type writeSpans struct {
+	names map[string]string
+	attrs trace.SpanStartOption
+}
+
+func newWriteSpans(bucket string) writeSpans {
+	w := writeSpans{names: make(map[string]string, len(writeOps)), attrs: writeSpanAttrs(bucket)}
+	for _, op := range writeOps {
+		w.names[op] = writeSpanName(op, bucket)
+	}
+	return w
+}
+
+func writeSpanName(op, bucket string) string { return "store." + op + " " + bucket }
+
+func writeSpanAttrs(bucket string) trace.SpanStartOption {
+	return trace.WithAttributes(attribute.String("db.system.name", "nats_kv"), attribute.String("db.collection.name", bucket))
 }

@@ -296,10 +296,15 @@ func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 // own ordered (non-durable) consumer, because every replica's in-process
 // cache needs every eviction; with Redis the evictions repeat harmlessly.
 // A missed event costs at most the TTL of stale data.
+//
+// Each consumer follows only the stream's events.Changes: a registered or
+// created event names a new id, which no cache entry can hold yet (a failed
+// load is not cached, and no key here lists or counts records), so those
+// events are never delivered here.
 func (b *Backend) Invalidate(ctx context.Context, js jetstream.JetStream, streams []string) error {
 	for _, s := range streams {
 		cons, err := js.OrderedConsumer(ctx, s, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy,
-			InactiveThreshold: events.OrderedInactive})
+			FilterSubjects: events.Changes(s), InactiveThreshold: events.OrderedInactive})
 		if err != nil {
 			return fmt.Errorf("invalidate %s: %w", s, err)
 		}

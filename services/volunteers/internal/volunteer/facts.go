@@ -3,8 +3,6 @@ package volunteer
 import (
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/people"
@@ -12,9 +10,12 @@ import (
 
 // Facts is what other services learn about v at now: no names, contact
 // details, birth year or background-check details, only whether the check
-// is in force and an age band.
+// is in force and an age band. The result shares v's slices and messages
+// (languages, roles, availability ...): every caller packs it into an event
+// at once (events.NewEnvelope encodes the payload), before v can change, so
+// a deep copy per event bought nothing (as participants', ADR 0167).
 func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
-	return proto.Clone(&eventsv1.VolunteerFacts{
+	return &eventsv1.VolunteerFacts{
 		VolunteerId:          v.GetId(),
 		OrganisationId:       v.GetOrganisationId(),
 		MunicipalityCode:     v.GetMunicipalityCode(),
@@ -33,7 +34,7 @@ func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
 		}(),
 		HouseholdSize: v.GetHouseholdSize(),
 		AgeBand:       AgeBand(v.GetBirthYear(), now),
-	}).(*eventsv1.VolunteerFacts)
+	}
 }
 
 // CheckValid reports whether a background check is in force on now's date:

@@ -11,25 +11,32 @@ import (
 	"github.com/motesplats/motesplats/pkg/people"
 )
 
+// validate checks v under field. Its parts are checked with names relative
+// to the volunteer and named in full only when they have a violation
+// (apperr.Validator.Under), as participants' are (ADR 0167).
 func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Time) {
-	people.Identity(val, field, v, "is required (the id of the organisation the volunteer acts for)")
-	validateRoles(val, field+".roles", v.GetRoles())
-	people.Interests(val, field+".interests", v.GetInterests())
-	people.Enum(val, field+".gender", v.GetGender(), false)
-	people.Availability(val, field+".availability", v.GetAvailability())
-	people.Diets(val, field+".diets_served", v.GetDietsServed())
-	validateCheck(val, field+".background_check", v.GetBackgroundCheck(), now)
+	var e apperr.Validator
+	people.Identity(&e, "", v, "is required (the id of the organisation the volunteer acts for)")
+	validateRoles(&e, "roles", v.GetRoles())
+	people.Interests(&e, "interests", v.GetInterests())
+	people.Enum(&e, "gender", v.GetGender(), false)
+	people.Availability(&e, "availability", v.GetAvailability())
+	people.Diets(&e, "diets_served", v.GetDietsServed())
+	validateCheck(&e, "background_check", v.GetBackgroundCheck(), now)
 	if n := v.GetHouseholdSize(); n < 1 || n > people.MaxHouseholdSize {
-		val.Add(field+".household_size", fmt.Sprintf("must be between 1 and %d", people.MaxHouseholdSize))
+		e.Add("household_size", fmt.Sprintf("must be between 1 and %d", people.MaxHouseholdSize))
 	}
 	if y, last := v.GetBirthYear(), int32(now.Year()-MinAge); y != 0 && (y < MinBirthYear || y > last) {
-		val.Add(field+".birth_year", fmt.Sprintf("must be between %d and %d (volunteers are at least %d), or 0 when not given", MinBirthYear, last, MinAge))
+		e.Add("birth_year", fmt.Sprintf("must be between %d and %d (volunteers are at least %d), or 0 when not given", MinBirthYear, last, MinAge))
 	}
+	val.Under(field, &e)
 	if val.Valid() {
 		people.RecordSize(val, field, v)
 	}
 }
 
+// validateRoles checks each role into its own Validator, named
+// field[i] only when it has a violation (apperr.Validator.Nest).
 func validateRoles(val *apperr.Validator, field string, roles []*eventsv1.RoleCapacity) {
 	if len(roles) > MaxRoles {
 		val.Add(field, fmt.Sprintf("must list at most %d roles, each once", MaxRoles))
@@ -37,15 +44,16 @@ func validateRoles(val *apperr.Validator, field string, roles []*eventsv1.RoleCa
 	}
 	seen := map[eventsv1.VolunteerRole]bool{}
 	for i, r := range roles {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		people.Enum(val, f+".role", r.GetRole(), true)
+		var el apperr.Validator
+		people.Enum(&el, "role", r.GetRole(), true)
 		if r.GetRole() != 0 && seen[r.GetRole()] {
-			val.Add(f+".role", "is listed twice; give each role once with its capacity")
+			el.Add("role", "is listed twice; give each role once with its capacity")
 		}
 		seen[r.GetRole()] = true
 		if c := r.GetCapacity(); c < 0 || c > MaxRoleCapacity {
-			val.Add(f+".capacity", fmt.Sprintf("must be between 0 and %d", MaxRoleCapacity))
+			el.Add("capacity", fmt.Sprintf("must be between 0 and %d", MaxRoleCapacity))
 		}
+		val.Nest(field, i, &el)
 	}
 }
 
@@ -55,31 +63,33 @@ func validateCheck(val *apperr.Validator, field string, bc *pb.BackgroundCheck, 
 	if bc == nil {
 		return
 	}
+	var e apperr.Validator // named within the check (Under)
+	defer val.Under(field, &e)
 	if !bc.GetSeen() {
 		if bc.GetSeenDate() != "" || bc.GetVerifier() != "" || bc.GetValidUntil() != "" {
-			val.Add(field+".seen", "must be true when a date, verifier or validity is given")
+			e.Add("seen", "must be true when a date, verifier or validity is given")
 		}
 		return
 	}
 	if bc.GetSeenDate() == "" {
-		val.Add(field+".seen_date", "is required when seen (YYYY-MM-DD)")
+		e.Add("seen_date", "is required when seen (YYYY-MM-DD)")
 	} else {
-		people.Date(val, field+".seen_date", bc.GetSeenDate(), now)
+		people.Date(&e, "seen_date", bc.GetSeenDate(), now)
 	}
 	switch vu := bc.GetValidUntil(); {
 	case vu == "":
-		val.Add(field+".valid_until", "is required when seen (YYYY-MM-DD)")
+		e.Add("valid_until", "is required when seen (YYYY-MM-DD)")
 	default:
 		d, err := time.Parse(time.DateOnly, vu)
 		if err != nil {
-			val.Add(field+".valid_until", "must be a date written YYYY-MM-DD")
+			e.Add("valid_until", "must be a date written YYYY-MM-DD")
 			break
 		}
 		if s, err := time.Parse(time.DateOnly, bc.GetSeenDate()); err == nil && d.Before(s) {
-			val.Add(field+".valid_until", "must not be before seen_date")
+			e.Add("valid_until", "must not be before seen_date")
 		}
 	}
 	if !ids.Valid(bc.GetVerifier()) {
-		val.Add(field+".verifier", "is required when seen: the user id of who saw the extract (1 to 64 letters, digits, '-' or '_')")
+		e.Add("verifier", "is required when seen: the user id of who saw the extract (1 to 64 letters, digits, '-' or '_')")
 	}
 }

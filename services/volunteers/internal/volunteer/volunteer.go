@@ -144,8 +144,10 @@ func HasVolunteers(repo *store.Repo[*pb.Volunteer]) func(ctx context.Context, id
 func cacheKey(id string) string { return "volunteer/" + id }
 
 // Create registers v for the caller. requestID makes it idempotent: the
-// same caller and request id return the volunteer created first. Returns
-// Invalid (also when v.organisation_id names no organisation),
+// same caller and request id return the volunteer created first. v is the
+// call's own and is changed (normalised, given its id and times): the gRPC
+// layer passes the request it decoded for this call. Returns Invalid (also
+// when v.organisation_id names no organisation),
 // PermissionDenied. Scope is checked before the organisation's existence,
 // so a coordinator cannot probe which organisation ids exist.
 func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, error) {
@@ -175,20 +177,27 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		// A repeated request id from another scope must not reveal a record.
 		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
 	}
-	return withEtag(out), nil
+	// out is this call's own (what build made, or a record decoded for
+	// it: CreateOnce keeps no reference to it), so the etag goes on it
+	// rather than on a copy of the whole record (withEtag), as in
+	// participants (ADR 0167).
+	out.Etag = "" // so Etag hashes the record as stored
+	out.Etag = store.Etag(out)
+	return out, nil
 }
 
 // ValidateCreate checks a create of v exactly as Create would (the same
 // checkCreate, scope and organisation included) and stores, publishes
-// and returns nothing: a request with validate_only (ADR 0135). Returns
-// Invalid, PermissionDenied.
+// and returns nothing: a request with validate_only (ADR 0135). v is
+// normalised in place, as in Create. Returns Invalid, PermissionDenied.
 func (s *Service) ValidateCreate(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) error {
 	_, _, err := s.checkCreate(ctx, who, v, requestID)
 	return err
 }
 
-// checkCreate returns a copy of v normalised and checked for Create, and
-// the time it was checked at.
+// checkCreate returns v normalised (in place: no copy of the whole record
+// per create, see Create) and checked for Create, and the time it was
+// checked at.
 func (s *Service) checkCreate(ctx context.Context, who auth.Claims, v *pb.Volunteer, requestID string) (*pb.Volunteer, time.Time, error) {
 	if !people.CanWrite(who) {
 		return nil, time.Time{}, apperr.Errorf(apperr.PermissionDenied, "your role may not register volunteers")
@@ -196,7 +205,6 @@ func (s *Service) checkCreate(ctx context.Context, who auth.Claims, v *pb.Volunt
 	if v == nil {
 		v = &pb.Volunteer{}
 	}
-	v = proto.Clone(v).(*pb.Volunteer)
 	if v.GetOrganisationId() == "" && who.Role == auth.RoleCoordinator {
 		v.OrganisationId = who.Organisation
 	}
@@ -421,7 +429,6 @@ func (s *Service) event(subject, id string, payload proto.Message) (*eventsv1.En
 
 // withEtag returns a copy of v carrying its etag (store.Etag).
 func withEtag(v *pb.Volunteer) *pb.Volunteer {
-	v = proto.Clone(v).(*pb.Volunteer)
 	v.Etag = store.Etag(v)
 	return v
 }
