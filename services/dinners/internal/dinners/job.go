@@ -114,19 +114,28 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			// out because the dinners are full, not for want of a dinner
 			// on its dates (ADR 0165). It seats nobody (the rules build
 			// no edge to it) and is not counted among the job's dinners.
-			n := max(int(o.GetSeats())-s.seatsAt(o.GetId(), d.GetDate(), false), 0)
-			snap.Tables = append(snap.Tables, &pb.JobTable{OfferId: o.GetId(), Date: d.GetDate(), StartTime: d.GetStartTime(), FreeSeats: int32(n)})
+			// Who holds the taken seats, open proposals or approved
+			// seatings, is kept for the reason to say (ADR 0171).
+			t := &pb.JobTable{OfferId: o.GetId(), Date: d.GetDate(), StartTime: d.GetStartTime()}
+			at, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), d.GetDate())}, Filter: live})
+			for _, p := range at.Items {
+				if p.GetStatus() == proposed {
+					t.HeldByProposals += p.GetPartySize()
+				} else {
+					t.HeldByApproved += p.GetPartySize()
+				}
+				if su, ok := s.signups.Lookup(p.GetSignUpId()); ok && su.GetSfiClass() != "" {
+					snap.SeatedClasses = append(snap.SeatedClasses, rules.ClassKey(o.GetId(), d.GetDate(), su.GetSfiClass()))
+				}
+			}
+			n := max(int(o.GetSeats()-t.HeldByProposals-t.HeldByApproved), 0)
+			t.FreeSeats = int32(n)
+			snap.Tables = append(snap.Tables, t)
 			if n > 0 {
 				free += n
 				dinners++
 			}
 			used = true
-			at, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), d.GetDate())}, Filter: live})
-			for _, p := range at.Items {
-				if su, ok := s.signups.Lookup(p.GetSignUpId()); ok && su.GetSfiClass() != "" {
-					snap.SeatedClasses = append(snap.SeatedClasses, rules.ClassKey(o.GetId(), d.GetDate(), su.GetSfiClass()))
-				}
-			}
 		}
 		if used {
 			snap.Offers = append(snap.Offers, o)
@@ -194,6 +203,9 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		tables[tableKey(t.GetOfferId(), t.GetDate())] = t
 	}
 	var result pb.JobResult
+	// The full dinners of the parties left out as DINNERS_FULL, each
+	// counted once in the result's totals.
+	counted := map[*pb.JobTable]bool{}
 	return jobs.Plan{
 		Built: built,
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
@@ -211,7 +223,8 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Unmatched: func(x match.Explanation) {
 			su := signups[built.NewcomerIDs[x.Newcomer]]
 			u := &pb.UnseatedParty{SignUpId: su.GetId(), MunicipalityCode: su.GetMunicipalityCode(), PartySize: int32(rules.PartySize(su))}
-			switch rs.Unseated(in, su) {
+			stage, at := rs.UnseatedAt(in, su)
+			switch stage {
 			case rules.NoDate:
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_DATE
 			case rules.NoKitchen:
@@ -221,6 +234,16 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			case rules.NoSeats:
 				// No dinner it fits had room for it at the snapshot.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL
+				u.FullDinners = fullDinners(at)
+				if result.FullDinners == nil {
+					result.FullDinners = &pb.FullDinners{}
+				}
+				for _, t := range at {
+					if !counted[t] {
+						counted[t] = true
+						addDinner(result.FullDinners, t)
+					}
+				}
 			default:
 				// Some dinner had room; this job filled it with others.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN
@@ -232,6 +255,22 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			return raw, map[string]int64{"unseated": int64(len(result.GetUnseated()))}, err
 		},
 	}, nil
+}
+
+// fullDinners counts the tables ts and who held their seats when the
+// job started (ADR 0171).
+func fullDinners(ts []*pb.JobTable) *pb.FullDinners {
+	out := &pb.FullDinners{}
+	for _, t := range ts {
+		addDinner(out, t)
+	}
+	return out
+}
+
+func addDinner(f *pb.FullDinners, t *pb.JobTable) {
+	f.Dinners++
+	f.SeatsHeldByProposals += t.GetHeldByProposals()
+	f.SeatsHeldByApproved += t.GetHeldByApproved()
 }
 
 func toParts(ps []match.Part) []*pb.ScorePart {
@@ -467,24 +506,25 @@ func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 }
 
 // ListUnseated returns a page of the parties job id left unseated, with
-// reasons; sign-ups removed since are skipped. Returns Invalid, NotFound,
-// FailedPrecondition (job not finished).
-func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnseatedParty, string, int, error) {
+// reasons; sign-ups removed since are skipped. full is the job's full
+// dinners, counted once over all pages (nil when none). Returns Invalid,
+// NotFound, FailedPrecondition (job not finished).
+func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) (_ []*pb.UnseatedParty, next string, total int, full *pb.FullDinners, _ error) {
 	var v apperr.Validator
 	// The job's id is named as the request names it (the kit would call
 	// it "id").
 	v.Check(ids.Valid(id), "job_id", "is not an id")
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
-		return nil, "", 0, err
+		return nil, "", 0, nil, err
 	}
 	var res pb.JobResult
 	if err := s.jobs.ResultAs(ctx, who, id, &res); err != nil {
-		return nil, "", 0, err
+		return nil, "", 0, nil, err
 	}
 	out, next, total := page.Items(res.GetUnseated(), (*pb.UnseatedParty).GetSignUpId,
 		func(u *pb.UnseatedParty) bool { _, ok := s.signups.Lookup(u.GetSignUpId()); return ok }, after, limit)
-	return out, next, total, nil
+	return out, next, total, res.GetFullDinners(), nil
 }
 
 // Redact is the kit's Config.Redact: it removes an erased person's

@@ -288,15 +288,27 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 // no dinner it fits had room for it when the job started and Fits that
 // one had, but the job seated others there.
 func (r *Rules) Unseated(in *Input, s *dinnersv1.SignUp) Stage {
+	st, _ := r.UnseatedAt(in, s)
+	return st
+}
+
+// UnseatedAt is Unseated with the tables that reached that stage: for
+// NoSeats, the dinners the party fits but that had too few free seats for
+// it, whose held seats the reason counts (ADR 0171).
+func (r *Rules) UnseatedAt(in *Input, s *dinnersv1.SignUp) (Stage, []*dinnersv1.JobTable) {
 	best := NoDate
+	var at []*dinnersv1.JobTable
 	for _, t := range in.Tables {
 		o := in.Offers[t.GetOfferId()]
 		if o == nil {
 			continue
 		}
-		if st := r.Check(in, s, o, t); st > best {
-			best = st
+		switch st := r.Check(in, s, o, t); {
+		case st > best:
+			best, at = st, append(at[:0], t)
+		case st == best && st > NoDate:
+			at = append(at, t)
 		}
 	}
-	return best
+	return best, at
 }
