@@ -84,10 +84,6 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	for _, h := range snap.GetHeldSlots() {
 		held[h.GetVolunteerId()] = h
 	}
-	slots := make(map[string]int32, len(snap.GetMentors()))
-	for _, m := range snap.GetMentors() {
-		slots[m.GetVolunteerId()] = m.GetCapacity()
-	}
 	var result pb.JobResult
 	return jobs.Plan{
 		Built: built,
@@ -123,12 +119,16 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 				u.Reason = pb.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL
 				u.Eligible = topN(fits, "", Alternatives)
 				// Who held each one's slots: open proposals and pairs
-				// when the job started, and this job's proposals (a
-				// mentor with free slots who fits a newcomer the job left
-				// out had them all filled by it, ADR 0171).
+				// when the job started, and this job's proposals (the
+				// engine's occupants of a mentor with free slots; a full
+				// one is in no pair of the instance). ADR 0171.
+				ours := map[string]int32{}
+				for _, bl := range x.Blocked {
+					ours[built.HostIDs[bl.Host]] = int32(len(bl.Occupants))
+				}
 				for _, c := range u.Eligible {
 					h := held[c.GetVolunteerId()]
-					c.HeldByProposals, c.HeldByPairs, c.HeldByThisJob = h.GetProposals(), h.GetPairs(), slots[c.GetVolunteerId()]
+					c.HeldByProposals, c.HeldByPairs, c.HeldByThisJob = h.GetProposals(), h.GetPairs(), ours[c.GetVolunteerId()]
 				}
 			}
 			result.Unmatched = append(result.Unmatched, u)
