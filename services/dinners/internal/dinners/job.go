@@ -203,9 +203,11 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		tables[tableKey(t.GetOfferId(), t.GetDate())] = t
 	}
 	var result pb.JobResult
-	// The full dinners of the parties left out as DINNERS_FULL, each
-	// counted once in the result's totals.
-	counted := map[*pb.JobTable]bool{}
+	// The full dinners of the parties left out as DINNERS_FULL (indexes
+	// of in.Tables), each counted once in the result's totals; at is
+	// UnseatedAt's slice, one for the whole job.
+	counted := make([]bool, len(in.Tables))
+	var at []int
 	return jobs.Plan{
 		Built: built,
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
@@ -223,7 +225,8 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Unmatched: func(x match.Explanation) {
 			su := signups[built.NewcomerIDs[x.Newcomer]]
 			u := &pb.UnseatedParty{SignUpId: su.GetId(), MunicipalityCode: su.GetMunicipalityCode(), PartySize: int32(rules.PartySize(su))}
-			stage, at := rs.UnseatedAt(in, su)
+			var stage rules.Stage
+			stage, at = rs.UnseatedAt(in, su, at)
 			switch stage {
 			case rules.NoDate:
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_DATE
@@ -234,14 +237,15 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			case rules.NoSeats:
 				// No dinner it fits had room for it at the snapshot.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL
-				u.FullDinners = fullDinners(at)
+				u.FullDinners = &pb.FullDinners{}
 				if result.FullDinners == nil {
 					result.FullDinners = &pb.FullDinners{}
 				}
-				for _, t := range at {
-					if !counted[t] {
-						counted[t] = true
-						addDinner(result.FullDinners, t)
+				for _, k := range at {
+					addDinner(u.FullDinners, in.Tables[k])
+					if !counted[k] {
+						counted[k] = true
+						addDinner(result.FullDinners, in.Tables[k])
 					}
 				}
 			default:
@@ -257,16 +261,8 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	}, nil
 }
 
-// fullDinners counts the tables ts and who held their seats when the
-// job started (ADR 0171).
-func fullDinners(ts []*pb.JobTable) *pb.FullDinners {
-	out := &pb.FullDinners{}
-	for _, t := range ts {
-		addDinner(out, t)
-	}
-	return out
-}
-
+// addDinner counts table t, and who held its seats when the job started,
+// in f (ADR 0171).
 func addDinner(f *pb.FullDinners, t *pb.JobTable) {
 	f.Dinners++
 	f.SeatsHeldByProposals += t.GetHeldByProposals()
