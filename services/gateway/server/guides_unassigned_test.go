@@ -111,6 +111,11 @@ func TestWhoIsLeftWithoutAGuide(t *testing.T) {
 	if n := strings.Count(page, "De lotsorganisationer som passar har inga lediga platser: Lotsarna i Kalmar på arabiska ("); n != 2 {
 		t.Errorf("Arabic speakers left over for want of a place, naming the organisation: %d, want 2\n%s", n, trim(page))
 	}
+	// The unit's four places went to this assignment's proposals, and
+	// the line says so (ADR 0171).
+	if n := strings.Count(page, " poäng; platserna hålls av 4 förslag i den här tilldelningen)."); n != 2 {
+		t.Errorf("who holds the Arabic unit's places, told %d times, want 2\n%s", n, trim(page))
+	}
 	arabic := 0
 	for _, n := range []string{"Amina", "Mariam", "Omar", "Hamza", "Khaled", "Nour"} {
 		arabic += strings.Count(page, n+" Guidesson")
@@ -126,6 +131,9 @@ func TestWhoIsLeftWithoutAGuide(t *testing.T) {
 	out := mp(t, dir, "guides", "jobs", "unassigned", job.GetId())
 	mustContain(t, out, "\tAbdi Guidesson\tKalmar\tIngen lotsorganisation i kommunen lotsar på något av den nyanländas språk.\n",
 		"\tKalmar\tDe lotsorganisationer som passar har inga lediga platser: Lotsarna i Kalmar på arabiska (")
+	if n := strings.Count(out, " poäng; platserna hålls av 4 förslag i den här tilldelningen).\n"); n != 2 {
+		t.Errorf("mp guides jobs unassigned: who holds the Arabic unit's places told %d times, want 2:\n%s", n, out)
+	}
 	if n := strings.Count(out, "\n"); n != 7 {
 		t.Errorf("mp guides jobs unassigned: %d lines, want 7:\n%s", n, out)
 	}

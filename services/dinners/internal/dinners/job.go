@@ -4,21 +4,17 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
-	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/dinners/internal/pool"
@@ -114,19 +110,28 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			// out because the dinners are full, not for want of a dinner
 			// on its dates (ADR 0165). It seats nobody (the rules build
 			// no edge to it) and is not counted among the job's dinners.
-			n := max(int(o.GetSeats())-s.seatsAt(o.GetId(), d.GetDate(), false), 0)
-			snap.Tables = append(snap.Tables, &pb.JobTable{OfferId: o.GetId(), Date: d.GetDate(), StartTime: d.GetStartTime(), FreeSeats: int32(n)})
+			// Who holds the taken seats, open proposals or approved
+			// seatings, is kept for the reason to say (ADR 0171).
+			t := &pb.JobTable{OfferId: o.GetId(), Date: d.GetDate(), StartTime: d.GetStartTime()}
+			at, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), d.GetDate())}, Filter: live})
+			for _, p := range at.Items {
+				if p.GetStatus() == proposed {
+					t.HeldByProposals += p.GetPartySize()
+				} else {
+					t.HeldByApproved += p.GetPartySize()
+				}
+				if su, ok := s.signups.Lookup(p.GetSignUpId()); ok && su.GetSfiClass() != "" {
+					snap.SeatedClasses = append(snap.SeatedClasses, rules.ClassKey(o.GetId(), d.GetDate(), su.GetSfiClass()))
+				}
+			}
+			n := max(int(o.GetSeats()-t.HeldByProposals-t.HeldByApproved), 0)
+			t.FreeSeats = int32(n)
+			snap.Tables = append(snap.Tables, t)
 			if n > 0 {
 				free += n
 				dinners++
 			}
 			used = true
-			at, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "table", Values: []string{tableKey(o.GetId(), d.GetDate())}, Filter: live})
-			for _, p := range at.Items {
-				if su, ok := s.signups.Lookup(p.GetSignUpId()); ok && su.GetSfiClass() != "" {
-					snap.SeatedClasses = append(snap.SeatedClasses, rules.ClassKey(o.GetId(), d.GetDate(), su.GetSfiClass()))
-				}
-			}
 		}
 		if used {
 			snap.Offers = append(snap.Offers, o)
@@ -194,6 +199,11 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		tables[tableKey(t.GetOfferId(), t.GetDate())] = t
 	}
 	var result pb.JobResult
+	// The full dinners of the parties left out as DINNERS_FULL (indexes
+	// of in.Tables), each counted once in the result's totals; at is
+	// UnseatedAt's slice, one for the whole job.
+	counted := make([]bool, len(in.Tables))
+	var at []int
 	return jobs.Plan{
 		Built: built,
 		Propose: func(ctx context.Context, x match.Explanation) (bool, error) {
@@ -211,7 +221,9 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Unmatched: func(x match.Explanation) {
 			su := signups[built.NewcomerIDs[x.Newcomer]]
 			u := &pb.UnseatedParty{SignUpId: su.GetId(), MunicipalityCode: su.GetMunicipalityCode(), PartySize: int32(rules.PartySize(su))}
-			switch rs.Unseated(in, su) {
+			var stage rules.Stage
+			stage, at = rs.UnseatedAt(in, su, at)
+			switch stage {
 			case rules.NoDate:
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_DATE
 			case rules.NoKitchen:
@@ -221,6 +233,17 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			case rules.NoSeats:
 				// No dinner it fits had room for it at the snapshot.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL
+				u.FullDinners = &pb.FullDinners{}
+				if result.FullDinners == nil {
+					result.FullDinners = &pb.FullDinners{}
+				}
+				for _, k := range at {
+					addDinner(u.FullDinners, in.Tables[k])
+					if !counted[k] {
+						counted[k] = true
+						addDinner(result.FullDinners, in.Tables[k])
+					}
+				}
 			default:
 				// Some dinner had room; this job filled it with others.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN
@@ -232,6 +255,14 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			return raw, map[string]int64{"unseated": int64(len(result.GetUnseated()))}, err
 		},
 	}, nil
+}
+
+// addDinner counts table t, and who held its seats when the job started,
+// in f (ADR 0171).
+func addDinner(f *pb.FullDinners, t *pb.JobTable) {
+	f.Dinners++
+	f.SeatsHeldByProposals += t.GetHeldByProposals()
+	f.SeatsHeldByApproved += t.GetHeldByApproved()
 }
 
 func toParts(ps []match.Part) []*pb.ScorePart {
@@ -464,61 +495,4 @@ func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 		return err
 	}
 	return s.pub.Publish(ctx, ev)
-}
-
-// ListUnseated returns a page of the parties job id left unseated, with
-// reasons; sign-ups removed since are skipped. Returns Invalid, NotFound,
-// FailedPrecondition (job not finished).
-func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnseatedParty, string, int, error) {
-	var v apperr.Validator
-	// The job's id is named as the request names it (the kit would call
-	// it "id").
-	v.Check(ids.Valid(id), "job_id", "is not an id")
-	limit, after := page.Check(&v, size, token)
-	if err := v.Err(); err != nil {
-		return nil, "", 0, err
-	}
-	var res pb.JobResult
-	if err := s.jobs.ResultAs(ctx, who, id, &res); err != nil {
-		return nil, "", 0, err
-	}
-	out, next, total := page.Items(res.GetUnseated(), (*pb.UnseatedParty).GetSignUpId,
-		func(u *pb.UnseatedParty) bool { _, ok := s.signups.Lookup(u.GetSignUpId()); return ok }, after, limit)
-	return out, next, total, nil
-}
-
-// Redact is the kit's Config.Redact: it removes an erased person's
-// sign-ups and offers from snapshots (and the exclusions naming them), and
-// their unseated parties from results. id is a sign-up or offer id.
-func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
-	switch kind {
-	case jobs.SnapshotKind:
-		snap := &pb.JobSnapshot{}
-		if err := proto.Unmarshal(raw, snap); err != nil {
-			return nil, false, fmt.Errorf("decode snapshot: %w", err)
-		}
-		n, o, t, x := len(snap.SignUps), len(snap.Offers), len(snap.Tables), len(snap.Excluded)
-		snap.SignUps = slices.DeleteFunc(snap.SignUps, func(su *pb.SignUp) bool { return su.GetId() == id || su.GetParticipantId() == id })
-		snap.Offers = slices.DeleteFunc(snap.Offers, func(of *pb.Offer) bool { return of.GetId() == id || of.GetVolunteerId() == id })
-		snap.Tables = slices.DeleteFunc(snap.Tables, func(tb *pb.JobTable) bool { return tb.GetOfferId() == id })
-		snap.Excluded = slices.DeleteFunc(snap.Excluded, func(k string) bool { return strings.Contains(k, id) })
-		if n == len(snap.SignUps) && o == len(snap.Offers) && t == len(snap.Tables) && x == len(snap.Excluded) {
-			return raw, false, nil
-		}
-		out, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)
-		return out, true, err
-	case jobs.ResultKind:
-		res := &pb.JobResult{}
-		if err := proto.Unmarshal(raw, res); err != nil {
-			return nil, false, fmt.Errorf("decode result: %w", err)
-		}
-		n := len(res.Unseated)
-		res.Unseated = slices.DeleteFunc(res.Unseated, func(u *pb.UnseatedParty) bool { return u.GetSignUpId() == id })
-		if n == len(res.Unseated) {
-			return raw, false, nil
-		}
-		out, err := proto.Marshal(res)
-		return out, true, err
-	}
-	return raw, false, nil
 }

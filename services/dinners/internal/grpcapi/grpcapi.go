@@ -172,8 +172,8 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.DinnerService_Watch
 // ListUnseated pages through a job's unseated parties.
 func (s *Server) ListUnseated(ctx context.Context, req *pb.ListUnseatedRequest) (*pb.ListUnseatedResponse, error) {
 	return call(ctx, func(who auth.Claims) (*pb.ListUnseatedResponse, error) {
-		us, next, total, err := s.svc.ListUnseated(ctx, who, req.GetJobId(), req.GetPageSize(), req.GetPageToken())
-		return &pb.ListUnseatedResponse{Unseated: us, NextPageToken: next, TotalSize: int32(total)}, err
+		us, next, total, full, err := s.svc.ListUnseated(ctx, who, req.GetJobId(), req.GetPageSize(), req.GetPageToken())
+		return &pb.ListUnseatedResponse{Unseated: us, NextPageToken: next, TotalSize: int32(total), FullDinners: full}, err
 	})
 }
 

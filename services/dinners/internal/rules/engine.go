@@ -288,15 +288,29 @@ func (r *Rules) Build(in *Input) (*match.Built, error) {
 // no dinner it fits had room for it when the job started and Fits that
 // one had, but the job seated others there.
 func (r *Rules) Unseated(in *Input, s *dinnersv1.SignUp) Stage {
+	st, _ := r.UnseatedAt(in, s, nil)
+	return st
+}
+
+// UnseatedAt is Unseated with the tables that reached that stage, as
+// indexes of in.Tables appended to at[:0] (a caller asking for many
+// parties passes the slice back, so there is one to grow): for NoSeats,
+// the dinners the party fits but that had too few free seats for it,
+// whose held seats the reason counts (ADR 0171).
+func (r *Rules) UnseatedAt(in *Input, s *dinnersv1.SignUp, at []int) (Stage, []int) {
 	best := NoDate
-	for _, t := range in.Tables {
+	at = at[:0]
+	for k, t := range in.Tables {
 		o := in.Offers[t.GetOfferId()]
 		if o == nil {
 			continue
 		}
-		if st := r.Check(in, s, o, t); st > best {
-			best = st
+		switch st := r.Check(in, s, o, t); {
+		case st > best:
+			best, at = st, append(at[:0], k)
+		case st == best && st > NoDate:
+			at = append(at, k)
 		}
 	}
-	return best
+	return best, at
 }

@@ -341,4 +341,15 @@ func TestFullDinners(t *testing.T) {
 			t.Errorf("%s: got stage %d, want %d", tt.id, got, tt.want)
 		}
 	}
+	// The tables at the stage: the full dinner for the party it fits
+	// (whose held seats the reason counts, ADR 0171), the open one for the
+	// party that lost its seats there, none for the party with no date.
+	for _, tt := range []struct {
+		su   int
+		want []int
+	}{{0, []int{0}}, {2, []int{1}}, {3, []int{}}} {
+		if _, got := r.UnseatedAt(in, in.SignUps[tt.su], nil); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: tables %v, want %v", in.SignUps[tt.su].GetId(), got, tt.want)
+		}
+	}
 }

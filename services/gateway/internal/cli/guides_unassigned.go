@@ -9,6 +9,7 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // listGuideUnassigned prints the entitled newcomers guides job id left
@@ -26,8 +27,8 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 			if len(u.GetFullUnits()) > 0 {
 				units := make([]string, 0, len(u.GetFullUnits()))
 				for _, f := range u.GetFullUnits() {
-					units = append(units, e.d("guides.unassigned.unit", "Organisation", f.GetOrganisationName(),
-						"Language", e.code("guides.lang.", f.GetLanguage(), ""), "Score", f.GetScore()))
+					units = append(units, catalog.GuideUnit(e.words().lang, f.GetOrganisationName(), e.code("guides.lang.", f.GetLanguage(), ""),
+						f.GetScore(), f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
 				}
 				why = e.d("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))
 			}

@@ -81,7 +81,7 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 			if len(u.GetMentors()) > 0 {
 				names := make([]string, 0, len(u.GetMentors()))
 				for _, m := range u.GetMentors() {
-					names = append(names, e.d("m.unmatched.mentor", "Name", m.GetName(), "Score", m.GetScore()))
+					names = append(names, catalog.Mentor(e.words().lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
 				}
 				why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
 			}

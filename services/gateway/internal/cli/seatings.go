@@ -16,6 +16,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
@@ -95,8 +96,15 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 			return "", err
 		}
 		for _, u := range res.Msg.GetUnseated() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), muniName(u.GetMunicipalityCode()), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")),
-				e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_"))
+			why := e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_")
+			// Who holds the seats at the full dinners that fit the party
+			// (ADR 0171).
+			if f := u.GetFullDinners(); f != nil {
+				if held := catalog.FullDinners(e.words().lang, f.GetDinners(), f.GetSeatsHeldByProposals(), f.GetSeatsHeldByApproved()); held != "" {
+					why += ". " + held
+				}
+			}
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), muniName(u.GetMunicipalityCode()), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")), why)
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})

@@ -47,7 +47,8 @@ func (g *Gateway) ListGuideUnassigned(ctx context.Context, c Caller, r *gatewayv
 		for _, f := range u.GetFullUnits() {
 			v.FullUnits = append(v.FullUnits, &gatewayv1.GuideFullUnitView{OrganisationId: f.GetOrganisationId(),
 				OrganisationName: g.Backend.OrganisationName(ctx, f.GetOrganisationId()),
-				MunicipalityCode: f.GetMunicipalityCode(), Language: f.GetLanguage(), Score: f.GetScore()})
+				MunicipalityCode: f.GetMunicipalityCode(), Language: f.GetLanguage(), Score: f.GetScore(),
+				HeldByProposals: f.GetHeldByProposals(), HeldByAssignments: f.GetHeldByAssignments(), HeldByThisJob: f.GetHeldByThisJob()})
 		}
 		out.Unassigned = append(out.Unassigned, v)
 	}

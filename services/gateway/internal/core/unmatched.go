@@ -45,7 +45,8 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 				break
 			}
 			if n, err := g.Backend.VolunteerName(ctx, e.GetVolunteerId()); err == nil {
-				v.Mentors = append(v.Mentors, &gatewayv1.UnmatchedMentor{VolunteerId: e.GetVolunteerId(), Name: n, Score: e.GetScore()})
+				v.Mentors = append(v.Mentors, &gatewayv1.UnmatchedMentor{VolunteerId: e.GetVolunteerId(), Name: n, Score: e.GetScore(),
+					HeldByProposals: e.GetHeldByProposals(), HeldByPairs: e.GetHeldByPairs(), HeldByThisJob: e.GetHeldByThisJob()})
 			}
 		}
 		out.Unmatched = append(out.Unmatched, v)

@@ -13,6 +13,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -226,7 +227,7 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 		if err != nil {
 			return nil, err
 		}
-		d.Unseated = unseatedLines(p, un.GetUnseated())
+		d.Unseated = unseatedLines(p, un.GetUnseated(), un.GetFullDinners())
 	}
 	return d, nil
 }
@@ -244,17 +245,27 @@ var unseatedOrder = []dinnersv1.UnseatedReason{
 }
 
 // unseatedLines counts a job's left-out parties per reason, one sentence
-// each in the page's language ("2 sällskap: ...").
-func unseatedLines(p *page, us []*dinnersv1.UnseatedParty) []string {
+// each in the page's language ("2 sällskap: ..."); the full dinners' line
+// goes on with who holds their seats (full: the job's full dinners, each
+// counted once; ADR 0171).
+func unseatedLines(p *page, us []*dinnersv1.UnseatedParty, full *dinnersv1.FullDinners) []string {
 	counts := map[dinnersv1.UnseatedReason]int{}
 	for _, u := range us {
 		counts[u.GetReason()]++
 	}
 	var out []string
 	for _, v := range unseatedOrder {
-		if n := counts[v]; n > 0 {
-			out = append(out, p.tn("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), n))
+		n := counts[v]
+		if n == 0 {
+			continue
 		}
+		line := p.tn("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), n)
+		if v == dinnersv1.UnseatedReason_UNSEATED_REASON_DINNERS_FULL {
+			if held := catalog.FullDinners(p.Lang, full.GetDinners(), full.GetSeatsHeldByProposals(), full.GetSeatsHeldByApproved()); held != "" {
+				line += ". " + held
+			}
+		}
+		out = append(out, line)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // guideUnassignedPageSize is how many newcomers left without a guide one
@@ -82,8 +83,8 @@ func guideUnassignedWhy(p *page, u *gatewayv1.GuideUnassignedView) string {
 	}
 	units := make([]string, 0, len(u.GetFullUnits()))
 	for _, f := range u.GetFullUnits() {
-		units = append(units, p.tf("guides.unassigned.unit", "Organisation", f.GetOrganisationName(),
-			"Language", langWord(p, f.GetLanguage()), "Score", f.GetScore()))
+		units = append(units, catalog.GuideUnit(p.Lang, f.GetOrganisationName(), langWord(p, f.GetLanguage()), f.GetScore(),
+			f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
 	}
 	return p.tf("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))
 }

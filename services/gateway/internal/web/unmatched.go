@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
+
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 )
 
@@ -88,7 +90,7 @@ func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView) string {
 	}
 	names := make([]string, 0, len(u.GetMentors()))
 	for _, m := range u.GetMentors() {
-		names = append(names, p.tf("m.unmatched.mentor", "Name", m.GetName(), "Score", m.GetScore()))
+		names = append(names, catalog.Mentor(p.Lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
 	}
 	return p.tf("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
 }

@@ -48,6 +48,11 @@ type Unit struct {
 	Municipality string `json:"m"`
 	Language     string `json:"l"`
 	Free         int    `json:"free"`
+	// Who held the taken places when the job started, for the left-out
+	// reason to say (ADR 0171): open proposals, and assignments approved,
+	// assigned or active. The instance does not read them.
+	HeldByProposals   int `json:"hp,omitempty"`
+	HeldByAssignments int `json:"ha,omitempty"`
 }
 
 // ID names the unit: organisation, municipality and language.

@@ -99,6 +99,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	r := s.rules(j.Organisation)
 	in := assign.Input{Weights: r.Assignment, Families: p.Quotas}
 	held := map[string]int{}
+	proposed := map[string]int{} // of held, the open proposals
 	busy := map[string]bool{}
 	reproposed := map[string]bool{}
 	all, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "municipality", Values: j.Municipalities})
@@ -109,6 +110,9 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		switch {
 		case live(a.GetStatus()):
 			held[unitOf(a).ID()]++
+			if a.GetStatus() == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED {
+				proposed[unitOf(a).ID()]++
+			}
 			busy[a.GetParticipantId()] = true
 		case a.GetEndReason() == eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_ORGANISATION_LEFT:
 			reproposed[a.GetParticipantId()] = true
@@ -146,6 +150,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			}
 			u := assign.Unit{Organisation: o.GetOrganisationId(), Municipality: c.GetMunicipalityCode(), Language: c.GetLanguage()}
 			u.Free = max(int(c.GetCapacity())-held[u.ID()], 0)
+			u.HeldByProposals, u.HeldByAssignments = proposed[u.ID()], held[u.ID()]-proposed[u.ID()]
 			in.Units = append(in.Units, u)
 		}
 	}
@@ -191,10 +196,15 @@ type Unassigned struct {
 }
 
 // FullUnit is a unit that fitted an unassigned newcomer, with the points
-// the assignment would have scored.
+// the assignment would have scored, and who held its places (ADR 0171):
+// open proposals and assignments when the job started, and this job's
+// own proposals. Counts only; results stored before have none.
 type FullUnit struct {
-	Unit  string `json:"u"`
-	Score int32  `json:"s"`
+	Unit              string `json:"u"`
+	Score             int32  `json:"s"`
+	HeldByProposals   int    `json:"hp,omitempty"`
+	HeldByAssignments int    `json:"ha,omitempty"`
+	HeldByThisJob     int    `json:"hj,omitempty"`
 }
 
 // maxFullUnits is how many full units a result keeps per newcomer: enough
@@ -225,6 +235,10 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	for _, n := range in.Newcomers {
 		muni[n.ID] = n.Municipality
 	}
+	units := make(map[string]assign.Unit, len(in.Units))
+	for _, u := range in.Units {
+		units[u.ID()] = u
+	}
 	var res result
 	return jobs.Plan{
 		Built: b,
@@ -243,7 +257,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
 			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String(),
-				Units: fullUnits(b, x)})
+				Units: fullUnits(b, x, units)})
 		},
 		Result: func() ([]byte, map[string]int64, error) {
 			out, err := json.Marshal(res)

@@ -17,14 +17,19 @@ import (
 )
 
 // fullUnits are the units that fitted unassigned newcomer x, best first
-// (ties by unit id, so a rerun stores the same), at most maxFullUnits.
-func fullUnits(b *match.Built, x match.Explanation) []FullUnit {
+// (ties by unit id, so a rerun stores the same), at most maxFullUnits,
+// with who held their places (units, the snapshot's by id): what open
+// proposals and assignments held when the job started, and this job's
+// proposals there (the engine's occupants of the unit; ADR 0171).
+func fullUnits(b *match.Built, x match.Explanation, units map[string]assign.Unit) []FullUnit {
 	if x.Reason != match.HostsFull {
 		return nil
 	}
 	out := make([]FullUnit, 0, len(x.Blocked))
 	for _, bl := range x.Blocked {
-		out = append(out, FullUnit{Unit: b.HostIDs[bl.Host], Score: bl.Score})
+		u := units[b.HostIDs[bl.Host]]
+		out = append(out, FullUnit{Unit: b.HostIDs[bl.Host], Score: bl.Score,
+			HeldByProposals: u.HeldByProposals, HeldByAssignments: u.HeldByAssignments, HeldByThisJob: len(bl.Occupants)})
 	}
 	slices.SortFunc(out, func(a, c FullUnit) int { return cmp.Or(cmp.Compare(c.Score, a.Score), cmp.Compare(a.Unit, c.Unit)) })
 	return out[:min(len(out), maxFullUnits)]
@@ -107,7 +112,8 @@ func (s *Service) unassignedProto(u Unassigned) *guidesv1.UnassignedNewcomer {
 		if o, found := s.Pool.Organisations.Lookup(org); !found || o.GetGone() {
 			continue
 		}
-		out.FullUnits = append(out.FullUnits, &guidesv1.FullUnit{OrganisationId: org, MunicipalityCode: muni, Language: lang, Score: f.Score})
+		out.FullUnits = append(out.FullUnits, &guidesv1.FullUnit{OrganisationId: org, MunicipalityCode: muni, Language: lang, Score: f.Score,
+			HeldByProposals: int32(f.HeldByProposals), HeldByAssignments: int32(f.HeldByAssignments), HeldByThisJob: int32(f.HeldByThisJob)})
 	}
 	return out
 }

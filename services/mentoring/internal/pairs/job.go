@@ -80,6 +80,10 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	for _, n := range snap.GetNewcomers() {
 		newcomers[n.GetParticipantId()] = n
 	}
+	held := make(map[string]*pb.HeldSlots, len(snap.GetHeldSlots()))
+	for _, h := range snap.GetHeldSlots() {
+		held[h.GetVolunteerId()] = h
+	}
 	var result pb.JobResult
 	return jobs.Plan{
 		Built: built,
@@ -114,6 +118,18 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			if x.Reason == match.HostsFull || len(fits) > 0 {
 				u.Reason = pb.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL
 				u.Eligible = topN(fits, "", Alternatives)
+				// Who held each one's slots: open proposals and pairs
+				// when the job started, and this job's proposals (the
+				// engine's occupants of a mentor with free slots; a full
+				// one is in no pair of the instance). ADR 0171.
+				ours := map[string]int32{}
+				for _, bl := range x.Blocked {
+					ours[built.HostIDs[bl.Host]] = int32(len(bl.Occupants))
+				}
+				for _, c := range u.Eligible {
+					h := held[c.GetVolunteerId()]
+					c.HeldByProposals, c.HeldByPairs, c.HeldByThisJob = h.GetProposals(), h.GetPairs(), ours[c.GetVolunteerId()]
+				}
 			}
 			result.Unmatched = append(result.Unmatched, u)
 		},
@@ -163,7 +179,13 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		// naming them, not as if no mentor fitted (ADR 0169). They are in
 		// no pair of the instance, and not counted among the job's
 		// mentors, which say what the job could fill.
-		free := max(min(int(m.GetCapacity()), rs.MenteeSlots)-len(s.livePairs("volunteer", m.GetVolunteerId())), 0)
+		live := s.livePairs("volunteer", m.GetVolunteerId())
+		free := max(min(int(m.GetCapacity()), rs.MenteeSlots)-len(live), 0)
+		// Who holds the taken slots, for the reason to say (ADR 0171):
+		// counts only.
+		if h := heldSlots(m.GetVolunteerId(), live); h != nil {
+			snap.HeldSlots = append(snap.HeldSlots, h)
+		}
 		c := proto.Clone(m).(*pb.PoolMentor)
 		c.Capacity = int32(free)
 		snap.Mentors = append(snap.Mentors, c)
@@ -184,6 +206,24 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		"newcomers": int64(len(snap.Newcomers)), "busy_newcomers": int64(busy), "mentors": int64(mentors),
 		"free_slots": int64(slots), "excluded_pairs": int64(len(snap.ExcludedPairs)),
 	}}, nil
+}
+
+// heldSlots counts a mentor's live pairs by who can free them: open
+// proposals (a coordinator, by rejecting or withdrawing) and pairs
+// offered or active (only the two people); nil for none.
+func heldSlots(mentor string, live []*pb.Pair) *pb.HeldSlots {
+	if len(live) == 0 {
+		return nil
+	}
+	h := &pb.HeldSlots{VolunteerId: mentor}
+	for _, p := range live {
+		if p.GetStatus() == eventsv1.PairStatus_PAIR_STATUS_PROPOSED {
+			h.Proposals++
+		} else {
+			h.Pairs++
+		}
+	}
+	return h
 }
 
 // candidate is an eligible mentor for a newcomer with its score parts.

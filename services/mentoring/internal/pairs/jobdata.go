@@ -87,14 +87,15 @@ func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
 		if err := proto.Unmarshal(raw, snap); err != nil {
 			return nil, false, fmt.Errorf("decode snapshot: %w", err)
 		}
-		n, m, x := len(snap.Newcomers), len(snap.Mentors), len(snap.ExcludedPairs)
+		n, m, x, h := len(snap.Newcomers), len(snap.Mentors), len(snap.ExcludedPairs), len(snap.HeldSlots)
 		snap.Newcomers = slices.DeleteFunc(snap.Newcomers, func(p *pb.PoolNewcomer) bool { return p.GetParticipantId() == id })
 		snap.Mentors = slices.DeleteFunc(snap.Mentors, func(p *pb.PoolMentor) bool { return p.GetVolunteerId() == id })
+		snap.HeldSlots = slices.DeleteFunc(snap.HeldSlots, func(p *pb.HeldSlots) bool { return p.GetVolunteerId() == id })
 		snap.ExcludedPairs = slices.DeleteFunc(snap.ExcludedPairs, func(k string) bool {
 			a, b, _ := strings.Cut(k, "/")
 			return a == id || b == id
 		})
-		if n == len(snap.Newcomers) && m == len(snap.Mentors) && x == len(snap.ExcludedPairs) {
+		if n == len(snap.Newcomers) && m == len(snap.Mentors) && x == len(snap.ExcludedPairs) && h == len(snap.HeldSlots) {
 			return raw, false, nil
 		}
 		out, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)

@@ -16,8 +16,8 @@ func cand(id string, score int32) *pb.Candidate {
 	return &pb.Candidate{VolunteerId: id, Score: score, Parts: []*pb.ScorePart{{Rule: "language", Points: score}}}
 }
 
-// TestRedact: an erased person leaves a snapshot (as newcomer, mentor or
-// in an excluded pair) and a result (as unmatched newcomer or as someone
+// TestRedact: an erased person leaves a snapshot (as newcomer, mentor, in
+// an excluded pair or with the counts of who holds their slots, ADR 0171) and a result (as unmatched newcomer or as someone
 // else's eligible mentor, score parts and all); others stay as they were,
 // and data without them is reported unchanged.
 func TestRedact(t *testing.T) {
@@ -27,6 +27,7 @@ func TestRedact(t *testing.T) {
 		Mentors:       []*pb.PoolMentor{{VolunteerId: "v-1"}, {VolunteerId: "v-2"}},
 		ExcludedPairs: []string{"p-1/v-1", "p-2/v-2", "p-3/v-1"},
 		RulesVersion:  "r1",
+		HeldSlots:     []*pb.HeldSlots{{VolunteerId: "v-1", Proposals: 1, Pairs: 1}, {VolunteerId: "v-2", Pairs: 2}},
 	}
 	res := &pb.JobResult{Unmatched: []*pb.UnmatchedNewcomer{
 		{ParticipantId: "p-1", Eligible: []*pb.Candidate{cand("v-1", 9), cand("v-2", 5)}},
@@ -41,10 +42,10 @@ func TestRedact(t *testing.T) {
 	}{
 		{"snapshot newcomer", jobs.SnapshotKind, snap, "p-1", &pb.JobSnapshot{
 			Newcomers: []*pb.PoolNewcomer{{ParticipantId: "p-2"}}, Mentors: snap.Mentors,
-			ExcludedPairs: []string{"p-2/v-2", "p-3/v-1"}, RulesVersion: "r1"}},
+			ExcludedPairs: []string{"p-2/v-2", "p-3/v-1"}, RulesVersion: "r1", HeldSlots: snap.HeldSlots}},
 		{"snapshot mentor", jobs.SnapshotKind, snap, "v-1", &pb.JobSnapshot{
 			Newcomers: snap.Newcomers, Mentors: []*pb.PoolMentor{{VolunteerId: "v-2"}},
-			ExcludedPairs: []string{"p-2/v-2"}, RulesVersion: "r1"}},
+			ExcludedPairs: []string{"p-2/v-2"}, RulesVersion: "r1", HeldSlots: snap.HeldSlots[1:]}},
 		{"snapshot without them", jobs.SnapshotKind, snap, "p-9", nil},
 		{"result newcomer", jobs.ResultKind, res, "p-2", &pb.JobResult{Unmatched: res.Unmatched[:1]}},
 		{"result mentor", jobs.ResultKind, res, "v-2", &pb.JobResult{Unmatched: []*pb.UnmatchedNewcomer{

@@ -1607,7 +1607,12 @@ type UnseatedParty struct {
 	// Party size.
 	PartySize int32 `protobuf:"varint,3,opt,name=party_size,json=partySize,proto3" json:"party_size,omitempty"`
 	// Why.
-	Reason        UnseatedReason `protobuf:"varint,4,opt,name=reason,proto3,enum=motesplats.dinners.v1.UnseatedReason" json:"reason,omitempty"`
+	Reason UnseatedReason `protobuf:"varint,4,opt,name=reason,proto3,enum=motesplats.dinners.v1.UnseatedReason" json:"reason,omitempty"`
+	// For DINNERS_FULL: the dinners that fit the party but had too few free
+	// seats for it when the job started, and who held their seats. Unset
+	// for the other reasons, and in results stored before 2026-12-05
+	// (ADR 0171).
+	FullDinners   *FullDinners `protobuf:"bytes,5,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1670,6 +1675,83 @@ func (x *UnseatedParty) GetReason() UnseatedReason {
 	return UnseatedReason_UNSEATED_REASON_UNSPECIFIED
 }
 
+func (x *UnseatedParty) GetFullDinners() *FullDinners {
+	if x != nil {
+		return x.FullDinners
+	}
+	return nil
+}
+
+// FullDinners says who held the seats of full dinners when a job started:
+// how many dinners, and of their seats how many open proposals held
+// (seatings PROPOSED: a coordinator frees them by rejecting the proposal)
+// and how many approved seatings held (INVITED or CONFIRMED: only the
+// guest or the host frees them). Seats neither holds were free, but too
+// few for the whole party. Counts only, with no ids, so a seating of
+// someone erased since leaves nothing that names them (ADR 0171).
+type FullDinners struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The dinners counted.
+	Dinners int32 `protobuf:"varint,1,opt,name=dinners,proto3" json:"dinners,omitempty"`
+	// Their seats held by open proposals.
+	SeatsHeldByProposals int32 `protobuf:"varint,2,opt,name=seats_held_by_proposals,json=seatsHeldByProposals,proto3" json:"seats_held_by_proposals,omitempty"`
+	// Their seats held by approved seatings (invited or confirmed guests).
+	SeatsHeldByApproved int32 `protobuf:"varint,3,opt,name=seats_held_by_approved,json=seatsHeldByApproved,proto3" json:"seats_held_by_approved,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *FullDinners) Reset() {
+	*x = FullDinners{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FullDinners) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FullDinners) ProtoMessage() {}
+
+func (x *FullDinners) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FullDinners.ProtoReflect.Descriptor instead.
+func (*FullDinners) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *FullDinners) GetDinners() int32 {
+	if x != nil {
+		return x.Dinners
+	}
+	return 0
+}
+
+func (x *FullDinners) GetSeatsHeldByProposals() int32 {
+	if x != nil {
+		return x.SeatsHeldByProposals
+	}
+	return 0
+}
+
+func (x *FullDinners) GetSeatsHeldByApproved() int32 {
+	if x != nil {
+		return x.SeatsHeldByApproved
+	}
+	return 0
+}
+
 // JobCounts are the sizes of a job's input and result.
 type JobCounts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1693,7 +1775,7 @@ type JobCounts struct {
 
 func (x *JobCounts) Reset() {
 	*x = JobCounts{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[11]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1787,7 @@ func (x *JobCounts) String() string {
 func (*JobCounts) ProtoMessage() {}
 
 func (x *JobCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[11]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +1800,7 @@ func (x *JobCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobCounts.ProtoReflect.Descriptor instead.
 func (*JobCounts) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *JobCounts) GetParties() int32 {
@@ -1810,7 +1892,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[12]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1822,7 +1904,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[12]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1835,7 +1917,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Job) GetId() string {
@@ -1969,7 +2051,7 @@ type CreateOfferRequest struct {
 
 func (x *CreateOfferRequest) Reset() {
 	*x = CreateOfferRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[13]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1981,7 +2063,7 @@ func (x *CreateOfferRequest) String() string {
 func (*CreateOfferRequest) ProtoMessage() {}
 
 func (x *CreateOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[13]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1994,7 +2076,7 @@ func (x *CreateOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOfferRequest.ProtoReflect.Descriptor instead.
 func (*CreateOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateOfferRequest) GetRequestId() string {
@@ -2029,7 +2111,7 @@ type CreateOfferResponse struct {
 
 func (x *CreateOfferResponse) Reset() {
 	*x = CreateOfferResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[14]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2041,7 +2123,7 @@ func (x *CreateOfferResponse) String() string {
 func (*CreateOfferResponse) ProtoMessage() {}
 
 func (x *CreateOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[14]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2054,7 +2136,7 @@ func (x *CreateOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOfferResponse.ProtoReflect.Descriptor instead.
 func (*CreateOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateOfferResponse) GetOffer() *Offer {
@@ -2075,7 +2157,7 @@ type GetOfferRequest struct {
 
 func (x *GetOfferRequest) Reset() {
 	*x = GetOfferRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[15]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2087,7 +2169,7 @@ func (x *GetOfferRequest) String() string {
 func (*GetOfferRequest) ProtoMessage() {}
 
 func (x *GetOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[15]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2100,7 +2182,7 @@ func (x *GetOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOfferRequest.ProtoReflect.Descriptor instead.
 func (*GetOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetOfferRequest) GetId() string {
@@ -2121,7 +2203,7 @@ type GetOfferResponse struct {
 
 func (x *GetOfferResponse) Reset() {
 	*x = GetOfferResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[16]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2133,7 +2215,7 @@ func (x *GetOfferResponse) String() string {
 func (*GetOfferResponse) ProtoMessage() {}
 
 func (x *GetOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[16]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2146,7 +2228,7 @@ func (x *GetOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOfferResponse.ProtoReflect.Descriptor instead.
 func (*GetOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetOfferResponse) GetOffer() *Offer {
@@ -2171,7 +2253,7 @@ type ListOffersRequest struct {
 
 func (x *ListOffersRequest) Reset() {
 	*x = ListOffersRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[17]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2183,7 +2265,7 @@ func (x *ListOffersRequest) String() string {
 func (*ListOffersRequest) ProtoMessage() {}
 
 func (x *ListOffersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[17]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2196,7 +2278,7 @@ func (x *ListOffersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffersRequest.ProtoReflect.Descriptor instead.
 func (*ListOffersRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListOffersRequest) GetPageSize() int32 {
@@ -2235,7 +2317,7 @@ type ListOffersResponse struct {
 
 func (x *ListOffersResponse) Reset() {
 	*x = ListOffersResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[18]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2247,7 +2329,7 @@ func (x *ListOffersResponse) String() string {
 func (*ListOffersResponse) ProtoMessage() {}
 
 func (x *ListOffersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[18]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2260,7 +2342,7 @@ func (x *ListOffersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOffersResponse.ProtoReflect.Descriptor instead.
 func (*ListOffersResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListOffersResponse) GetOffers() []*Offer {
@@ -2306,7 +2388,7 @@ type UpdateOfferRequest struct {
 
 func (x *UpdateOfferRequest) Reset() {
 	*x = UpdateOfferRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2318,7 +2400,7 @@ func (x *UpdateOfferRequest) String() string {
 func (*UpdateOfferRequest) ProtoMessage() {}
 
 func (x *UpdateOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[19]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2331,7 +2413,7 @@ func (x *UpdateOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOfferRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateOfferRequest) GetOffer() *Offer {
@@ -2373,7 +2455,7 @@ type UpdateOfferResponse struct {
 
 func (x *UpdateOfferResponse) Reset() {
 	*x = UpdateOfferResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2385,7 +2467,7 @@ func (x *UpdateOfferResponse) String() string {
 func (*UpdateOfferResponse) ProtoMessage() {}
 
 func (x *UpdateOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[20]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2398,7 +2480,7 @@ func (x *UpdateOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOfferResponse.ProtoReflect.Descriptor instead.
 func (*UpdateOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateOfferResponse) GetOffer() *Offer {
@@ -2419,7 +2501,7 @@ type DeleteOfferRequest struct {
 
 func (x *DeleteOfferRequest) Reset() {
 	*x = DeleteOfferRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2431,7 +2513,7 @@ func (x *DeleteOfferRequest) String() string {
 func (*DeleteOfferRequest) ProtoMessage() {}
 
 func (x *DeleteOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[21]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2444,7 +2526,7 @@ func (x *DeleteOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteOfferRequest) GetId() string {
@@ -2463,7 +2545,7 @@ type DeleteOfferResponse struct {
 
 func (x *DeleteOfferResponse) Reset() {
 	*x = DeleteOfferResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2475,7 +2557,7 @@ func (x *DeleteOfferResponse) String() string {
 func (*DeleteOfferResponse) ProtoMessage() {}
 
 func (x *DeleteOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[22]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2488,7 +2570,7 @@ func (x *DeleteOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{23}
 }
 
 // CancelDinnerRequest names a dinner.
@@ -2504,7 +2586,7 @@ type CancelDinnerRequest struct {
 
 func (x *CancelDinnerRequest) Reset() {
 	*x = CancelDinnerRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2516,7 +2598,7 @@ func (x *CancelDinnerRequest) String() string {
 func (*CancelDinnerRequest) ProtoMessage() {}
 
 func (x *CancelDinnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[23]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2529,7 +2611,7 @@ func (x *CancelDinnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDinnerRequest.ProtoReflect.Descriptor instead.
 func (*CancelDinnerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CancelDinnerRequest) GetOfferId() string {
@@ -2559,7 +2641,7 @@ type CancelDinnerResponse struct {
 
 func (x *CancelDinnerResponse) Reset() {
 	*x = CancelDinnerResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2571,7 +2653,7 @@ func (x *CancelDinnerResponse) String() string {
 func (*CancelDinnerResponse) ProtoMessage() {}
 
 func (x *CancelDinnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[24]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2584,7 +2666,7 @@ func (x *CancelDinnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelDinnerResponse.ProtoReflect.Descriptor instead.
 func (*CancelDinnerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CancelDinnerResponse) GetOffer() *Offer {
@@ -2619,7 +2701,7 @@ type CreateSignUpRequest struct {
 
 func (x *CreateSignUpRequest) Reset() {
 	*x = CreateSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2631,7 +2713,7 @@ func (x *CreateSignUpRequest) String() string {
 func (*CreateSignUpRequest) ProtoMessage() {}
 
 func (x *CreateSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[25]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2644,7 +2726,7 @@ func (x *CreateSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSignUpRequest.ProtoReflect.Descriptor instead.
 func (*CreateSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateSignUpRequest) GetRequestId() string {
@@ -2679,7 +2761,7 @@ type CreateSignUpResponse struct {
 
 func (x *CreateSignUpResponse) Reset() {
 	*x = CreateSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2691,7 +2773,7 @@ func (x *CreateSignUpResponse) String() string {
 func (*CreateSignUpResponse) ProtoMessage() {}
 
 func (x *CreateSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[26]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2704,7 +2786,7 @@ func (x *CreateSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSignUpResponse.ProtoReflect.Descriptor instead.
 func (*CreateSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreateSignUpResponse) GetSignUp() *SignUp {
@@ -2725,7 +2807,7 @@ type GetSignUpRequest struct {
 
 func (x *GetSignUpRequest) Reset() {
 	*x = GetSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2737,7 +2819,7 @@ func (x *GetSignUpRequest) String() string {
 func (*GetSignUpRequest) ProtoMessage() {}
 
 func (x *GetSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[27]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2750,7 +2832,7 @@ func (x *GetSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSignUpRequest.ProtoReflect.Descriptor instead.
 func (*GetSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetSignUpRequest) GetId() string {
@@ -2771,7 +2853,7 @@ type GetSignUpResponse struct {
 
 func (x *GetSignUpResponse) Reset() {
 	*x = GetSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2783,7 +2865,7 @@ func (x *GetSignUpResponse) String() string {
 func (*GetSignUpResponse) ProtoMessage() {}
 
 func (x *GetSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[28]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2796,7 +2878,7 @@ func (x *GetSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSignUpResponse.ProtoReflect.Descriptor instead.
 func (*GetSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetSignUpResponse) GetSignUp() *SignUp {
@@ -2821,7 +2903,7 @@ type ListSignUpsRequest struct {
 
 func (x *ListSignUpsRequest) Reset() {
 	*x = ListSignUpsRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2833,7 +2915,7 @@ func (x *ListSignUpsRequest) String() string {
 func (*ListSignUpsRequest) ProtoMessage() {}
 
 func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[29]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2846,7 +2928,7 @@ func (x *ListSignUpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignUpsRequest.ProtoReflect.Descriptor instead.
 func (*ListSignUpsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListSignUpsRequest) GetPageSize() int32 {
@@ -2885,7 +2967,7 @@ type ListSignUpsResponse struct {
 
 func (x *ListSignUpsResponse) Reset() {
 	*x = ListSignUpsResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2897,7 +2979,7 @@ func (x *ListSignUpsResponse) String() string {
 func (*ListSignUpsResponse) ProtoMessage() {}
 
 func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[30]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2910,7 +2992,7 @@ func (x *ListSignUpsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignUpsResponse.ProtoReflect.Descriptor instead.
 func (*ListSignUpsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListSignUpsResponse) GetSignUps() []*SignUp {
@@ -2956,7 +3038,7 @@ type UpdateSignUpRequest struct {
 
 func (x *UpdateSignUpRequest) Reset() {
 	*x = UpdateSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2968,7 +3050,7 @@ func (x *UpdateSignUpRequest) String() string {
 func (*UpdateSignUpRequest) ProtoMessage() {}
 
 func (x *UpdateSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[31]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2981,7 +3063,7 @@ func (x *UpdateSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSignUpRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateSignUpRequest) GetSignUp() *SignUp {
@@ -3023,7 +3105,7 @@ type UpdateSignUpResponse struct {
 
 func (x *UpdateSignUpResponse) Reset() {
 	*x = UpdateSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3035,7 +3117,7 @@ func (x *UpdateSignUpResponse) String() string {
 func (*UpdateSignUpResponse) ProtoMessage() {}
 
 func (x *UpdateSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[32]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3048,7 +3130,7 @@ func (x *UpdateSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSignUpResponse.ProtoReflect.Descriptor instead.
 func (*UpdateSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateSignUpResponse) GetSignUp() *SignUp {
@@ -3069,7 +3151,7 @@ type DeleteSignUpRequest struct {
 
 func (x *DeleteSignUpRequest) Reset() {
 	*x = DeleteSignUpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3081,7 +3163,7 @@ func (x *DeleteSignUpRequest) String() string {
 func (*DeleteSignUpRequest) ProtoMessage() {}
 
 func (x *DeleteSignUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[33]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3094,7 +3176,7 @@ func (x *DeleteSignUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSignUpRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSignUpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *DeleteSignUpRequest) GetId() string {
@@ -3113,7 +3195,7 @@ type DeleteSignUpResponse struct {
 
 func (x *DeleteSignUpResponse) Reset() {
 	*x = DeleteSignUpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3125,7 +3207,7 @@ func (x *DeleteSignUpResponse) String() string {
 func (*DeleteSignUpResponse) ProtoMessage() {}
 
 func (x *DeleteSignUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[34]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3138,7 +3220,7 @@ func (x *DeleteSignUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSignUpResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSignUpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{35}
 }
 
 // StartMatchingJobRequest starts a job.
@@ -3157,7 +3239,7 @@ type StartMatchingJobRequest struct {
 
 func (x *StartMatchingJobRequest) Reset() {
 	*x = StartMatchingJobRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3169,7 +3251,7 @@ func (x *StartMatchingJobRequest) String() string {
 func (*StartMatchingJobRequest) ProtoMessage() {}
 
 func (x *StartMatchingJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[35]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3182,7 +3264,7 @@ func (x *StartMatchingJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartMatchingJobRequest.ProtoReflect.Descriptor instead.
 func (*StartMatchingJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *StartMatchingJobRequest) GetRequestId() string {
@@ -3217,7 +3299,7 @@ type StartMatchingJobResponse struct {
 
 func (x *StartMatchingJobResponse) Reset() {
 	*x = StartMatchingJobResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3229,7 +3311,7 @@ func (x *StartMatchingJobResponse) String() string {
 func (*StartMatchingJobResponse) ProtoMessage() {}
 
 func (x *StartMatchingJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[36]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3242,7 +3324,7 @@ func (x *StartMatchingJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartMatchingJobResponse.ProtoReflect.Descriptor instead.
 func (*StartMatchingJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *StartMatchingJobResponse) GetJob() *Job {
@@ -3263,7 +3345,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3275,7 +3357,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[37]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3288,7 +3370,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{37}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetJobRequest) GetId() string {
@@ -3309,7 +3391,7 @@ type GetJobResponse struct {
 
 func (x *GetJobResponse) Reset() {
 	*x = GetJobResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3321,7 +3403,7 @@ func (x *GetJobResponse) String() string {
 func (*GetJobResponse) ProtoMessage() {}
 
 func (x *GetJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[38]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3334,7 +3416,7 @@ func (x *GetJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{38}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetJobResponse) GetJob() *Job {
@@ -3357,7 +3439,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3369,7 +3451,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[39]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3382,7 +3464,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{39}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListJobsRequest) GetPageSize() int32 {
@@ -3412,7 +3494,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3424,7 +3506,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[40]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3437,7 +3519,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{40}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -3465,7 +3547,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3477,7 +3559,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[41]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3490,7 +3572,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{41}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -3511,7 +3593,7 @@ type WatchJobResponse struct {
 
 func (x *WatchJobResponse) Reset() {
 	*x = WatchJobResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3523,7 +3605,7 @@ func (x *WatchJobResponse) String() string {
 func (*WatchJobResponse) ProtoMessage() {}
 
 func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[42]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3536,7 +3618,7 @@ func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobResponse.ProtoReflect.Descriptor instead.
 func (*WatchJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *WatchJobResponse) GetJob() *Job {
@@ -3561,7 +3643,7 @@ type ListUnseatedRequest struct {
 
 func (x *ListUnseatedRequest) Reset() {
 	*x = ListUnseatedRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3573,7 +3655,7 @@ func (x *ListUnseatedRequest) String() string {
 func (*ListUnseatedRequest) ProtoMessage() {}
 
 func (x *ListUnseatedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[43]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3586,7 +3668,7 @@ func (x *ListUnseatedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnseatedRequest.ProtoReflect.Descriptor instead.
 func (*ListUnseatedRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{43}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListUnseatedRequest) GetJobId() string {
@@ -3618,14 +3700,18 @@ type ListUnseatedResponse struct {
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Number across all pages.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The job's full dinners: each dinner that fit at least one party left
+	// out as DINNERS_FULL, counted once, with who held its seats. Unset
+	// when no party was, and for results stored before 2026-12-05.
+	FullDinners   *FullDinners `protobuf:"bytes,4,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListUnseatedResponse) Reset() {
 	*x = ListUnseatedResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3637,7 +3723,7 @@ func (x *ListUnseatedResponse) String() string {
 func (*ListUnseatedResponse) ProtoMessage() {}
 
 func (x *ListUnseatedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[44]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3650,7 +3736,7 @@ func (x *ListUnseatedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnseatedResponse.ProtoReflect.Descriptor instead.
 func (*ListUnseatedResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{44}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListUnseatedResponse) GetUnseated() []*UnseatedParty {
@@ -3674,6 +3760,13 @@ func (x *ListUnseatedResponse) GetTotalSize() int32 {
 	return 0
 }
 
+func (x *ListUnseatedResponse) GetFullDinners() *FullDinners {
+	if x != nil {
+		return x.FullDinners
+	}
+	return nil
+}
+
 // GetSeatingRequest names a seating.
 type GetSeatingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3685,7 +3778,7 @@ type GetSeatingRequest struct {
 
 func (x *GetSeatingRequest) Reset() {
 	*x = GetSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3697,7 +3790,7 @@ func (x *GetSeatingRequest) String() string {
 func (*GetSeatingRequest) ProtoMessage() {}
 
 func (x *GetSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[45]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3710,7 +3803,7 @@ func (x *GetSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSeatingRequest.ProtoReflect.Descriptor instead.
 func (*GetSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{45}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetSeatingRequest) GetId() string {
@@ -3731,7 +3824,7 @@ type GetSeatingResponse struct {
 
 func (x *GetSeatingResponse) Reset() {
 	*x = GetSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3743,7 +3836,7 @@ func (x *GetSeatingResponse) String() string {
 func (*GetSeatingResponse) ProtoMessage() {}
 
 func (x *GetSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[46]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3756,7 +3849,7 @@ func (x *GetSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSeatingResponse.ProtoReflect.Descriptor instead.
 func (*GetSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{46}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetSeatingResponse) GetSeating() *Seating {
@@ -3787,7 +3880,7 @@ type ListSeatingsRequest struct {
 
 func (x *ListSeatingsRequest) Reset() {
 	*x = ListSeatingsRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3799,7 +3892,7 @@ func (x *ListSeatingsRequest) String() string {
 func (*ListSeatingsRequest) ProtoMessage() {}
 
 func (x *ListSeatingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[47]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3812,7 +3905,7 @@ func (x *ListSeatingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSeatingsRequest.ProtoReflect.Descriptor instead.
 func (*ListSeatingsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{47}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListSeatingsRequest) GetJobId() string {
@@ -3872,7 +3965,7 @@ type ListSeatingsResponse struct {
 
 func (x *ListSeatingsResponse) Reset() {
 	*x = ListSeatingsResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3884,7 +3977,7 @@ func (x *ListSeatingsResponse) String() string {
 func (*ListSeatingsResponse) ProtoMessage() {}
 
 func (x *ListSeatingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[48]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3897,7 +3990,7 @@ func (x *ListSeatingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSeatingsResponse.ProtoReflect.Descriptor instead.
 func (*ListSeatingsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{48}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListSeatingsResponse) GetSeatings() []*Seating {
@@ -3932,7 +4025,7 @@ type ApproveSeatingRequest struct {
 
 func (x *ApproveSeatingRequest) Reset() {
 	*x = ApproveSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3944,7 +4037,7 @@ func (x *ApproveSeatingRequest) String() string {
 func (*ApproveSeatingRequest) ProtoMessage() {}
 
 func (x *ApproveSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[49]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3957,7 +4050,7 @@ func (x *ApproveSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSeatingRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{49}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ApproveSeatingRequest) GetId() string {
@@ -3978,7 +4071,7 @@ type ApproveSeatingResponse struct {
 
 func (x *ApproveSeatingResponse) Reset() {
 	*x = ApproveSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3990,7 +4083,7 @@ func (x *ApproveSeatingResponse) String() string {
 func (*ApproveSeatingResponse) ProtoMessage() {}
 
 func (x *ApproveSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[50]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4003,7 +4096,7 @@ func (x *ApproveSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSeatingResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{50}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ApproveSeatingResponse) GetSeating() *Seating {
@@ -4026,7 +4119,7 @@ type RejectSeatingRequest struct {
 
 func (x *RejectSeatingRequest) Reset() {
 	*x = RejectSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4038,7 +4131,7 @@ func (x *RejectSeatingRequest) String() string {
 func (*RejectSeatingRequest) ProtoMessage() {}
 
 func (x *RejectSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[51]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4051,7 +4144,7 @@ func (x *RejectSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSeatingRequest.ProtoReflect.Descriptor instead.
 func (*RejectSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{51}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *RejectSeatingRequest) GetId() string {
@@ -4079,7 +4172,7 @@ type RejectSeatingResponse struct {
 
 func (x *RejectSeatingResponse) Reset() {
 	*x = RejectSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4091,7 +4184,7 @@ func (x *RejectSeatingResponse) String() string {
 func (*RejectSeatingResponse) ProtoMessage() {}
 
 func (x *RejectSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[52]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4104,7 +4197,7 @@ func (x *RejectSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSeatingResponse.ProtoReflect.Descriptor instead.
 func (*RejectSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{52}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *RejectSeatingResponse) GetSeating() *Seating {
@@ -4131,7 +4224,7 @@ type RecordRsvpRequest struct {
 
 func (x *RecordRsvpRequest) Reset() {
 	*x = RecordRsvpRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4143,7 +4236,7 @@ func (x *RecordRsvpRequest) String() string {
 func (*RecordRsvpRequest) ProtoMessage() {}
 
 func (x *RecordRsvpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[53]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4156,7 +4249,7 @@ func (x *RecordRsvpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRsvpRequest.ProtoReflect.Descriptor instead.
 func (*RecordRsvpRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{53}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *RecordRsvpRequest) GetId() string {
@@ -4198,7 +4291,7 @@ type RecordRsvpResponse struct {
 
 func (x *RecordRsvpResponse) Reset() {
 	*x = RecordRsvpResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4210,7 +4303,7 @@ func (x *RecordRsvpResponse) String() string {
 func (*RecordRsvpResponse) ProtoMessage() {}
 
 func (x *RecordRsvpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[54]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4223,7 +4316,7 @@ func (x *RecordRsvpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordRsvpResponse.ProtoReflect.Descriptor instead.
 func (*RecordRsvpResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{54}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *RecordRsvpResponse) GetSeating() *Seating {
@@ -4244,7 +4337,7 @@ type CancelSeatingRequest struct {
 
 func (x *CancelSeatingRequest) Reset() {
 	*x = CancelSeatingRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4256,7 +4349,7 @@ func (x *CancelSeatingRequest) String() string {
 func (*CancelSeatingRequest) ProtoMessage() {}
 
 func (x *CancelSeatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[55]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4269,7 +4362,7 @@ func (x *CancelSeatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSeatingRequest.ProtoReflect.Descriptor instead.
 func (*CancelSeatingRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{55}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CancelSeatingRequest) GetId() string {
@@ -4290,7 +4383,7 @@ type CancelSeatingResponse struct {
 
 func (x *CancelSeatingResponse) Reset() {
 	*x = CancelSeatingResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4302,7 +4395,7 @@ func (x *CancelSeatingResponse) String() string {
 func (*CancelSeatingResponse) ProtoMessage() {}
 
 func (x *CancelSeatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[56]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4315,7 +4408,7 @@ func (x *CancelSeatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSeatingResponse.ProtoReflect.Descriptor instead.
 func (*CancelSeatingResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{56}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *CancelSeatingResponse) GetSeating() *Seating {
@@ -4338,7 +4431,7 @@ type RecordAttendanceRequest struct {
 
 func (x *RecordAttendanceRequest) Reset() {
 	*x = RecordAttendanceRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4350,7 +4443,7 @@ func (x *RecordAttendanceRequest) String() string {
 func (*RecordAttendanceRequest) ProtoMessage() {}
 
 func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[57]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4363,7 +4456,7 @@ func (x *RecordAttendanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceRequest.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{57}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *RecordAttendanceRequest) GetId() string {
@@ -4391,7 +4484,7 @@ type RecordAttendanceResponse struct {
 
 func (x *RecordAttendanceResponse) Reset() {
 	*x = RecordAttendanceResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4403,7 +4496,7 @@ func (x *RecordAttendanceResponse) String() string {
 func (*RecordAttendanceResponse) ProtoMessage() {}
 
 func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[58]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4416,7 +4509,7 @@ func (x *RecordAttendanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordAttendanceResponse.ProtoReflect.Descriptor instead.
 func (*RecordAttendanceResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{58}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *RecordAttendanceResponse) GetSeating() *Seating {
@@ -4441,7 +4534,7 @@ type RecordFeedbackRequest struct {
 
 func (x *RecordFeedbackRequest) Reset() {
 	*x = RecordFeedbackRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4453,7 +4546,7 @@ func (x *RecordFeedbackRequest) String() string {
 func (*RecordFeedbackRequest) ProtoMessage() {}
 
 func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[59]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4466,7 +4559,7 @@ func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{59}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *RecordFeedbackRequest) GetId() string {
@@ -4501,7 +4594,7 @@ type RecordFeedbackResponse struct {
 
 func (x *RecordFeedbackResponse) Reset() {
 	*x = RecordFeedbackResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4513,7 +4606,7 @@ func (x *RecordFeedbackResponse) String() string {
 func (*RecordFeedbackResponse) ProtoMessage() {}
 
 func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[60]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4526,7 +4619,7 @@ func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackResponse.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{60}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *RecordFeedbackResponse) GetSeating() *Seating {
@@ -4550,7 +4643,7 @@ type GetWaitlistRequest struct {
 
 func (x *GetWaitlistRequest) Reset() {
 	*x = GetWaitlistRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4562,7 +4655,7 @@ func (x *GetWaitlistRequest) String() string {
 func (*GetWaitlistRequest) ProtoMessage() {}
 
 func (x *GetWaitlistRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[61]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4575,7 +4668,7 @@ func (x *GetWaitlistRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWaitlistRequest.ProtoReflect.Descriptor instead.
 func (*GetWaitlistRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{61}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *GetWaitlistRequest) GetOrganisationId() string {
@@ -4606,7 +4699,7 @@ type DateNeed struct {
 
 func (x *DateNeed) Reset() {
 	*x = DateNeed{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4618,7 +4711,7 @@ func (x *DateNeed) String() string {
 func (*DateNeed) ProtoMessage() {}
 
 func (x *DateNeed) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[62]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4631,7 +4724,7 @@ func (x *DateNeed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DateNeed.ProtoReflect.Descriptor instead.
 func (*DateNeed) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{62}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *DateNeed) GetDate() string {
@@ -4673,7 +4766,7 @@ type WaitlistRow struct {
 
 func (x *WaitlistRow) Reset() {
 	*x = WaitlistRow{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4685,7 +4778,7 @@ func (x *WaitlistRow) String() string {
 func (*WaitlistRow) ProtoMessage() {}
 
 func (x *WaitlistRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[63]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4698,7 +4791,7 @@ func (x *WaitlistRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitlistRow.ProtoReflect.Descriptor instead.
 func (*WaitlistRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{63}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *WaitlistRow) GetMunicipalityCode() string {
@@ -4768,7 +4861,7 @@ type GetWaitlistResponse struct {
 
 func (x *GetWaitlistResponse) Reset() {
 	*x = GetWaitlistResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4780,7 +4873,7 @@ func (x *GetWaitlistResponse) String() string {
 func (*GetWaitlistResponse) ProtoMessage() {}
 
 func (x *GetWaitlistResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[64]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4793,7 +4886,7 @@ func (x *GetWaitlistResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWaitlistResponse.ProtoReflect.Descriptor instead.
 func (*GetWaitlistResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{64}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *GetWaitlistResponse) GetRows() []*WaitlistRow {
@@ -4820,7 +4913,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4832,7 +4925,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[65]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4845,7 +4938,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{65}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *GetReportRequest) GetOrganisationId() string {
@@ -4910,7 +5003,7 @@ type ReportRow struct {
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4922,7 +5015,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[66]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4935,7 +5028,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{66}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ReportRow) GetMonth() string {
@@ -5049,7 +5142,7 @@ type RejectReasonCount struct {
 
 func (x *RejectReasonCount) Reset() {
 	*x = RejectReasonCount{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5061,7 +5154,7 @@ func (x *RejectReasonCount) String() string {
 func (*RejectReasonCount) ProtoMessage() {}
 
 func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[67]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5074,7 +5167,7 @@ func (x *RejectReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectReasonCount.ProtoReflect.Descriptor instead.
 func (*RejectReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{67}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *RejectReasonCount) GetReason() v12.RejectReason {
@@ -5104,7 +5197,7 @@ type DeclineReasonCount struct {
 
 func (x *DeclineReasonCount) Reset() {
 	*x = DeclineReasonCount{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5116,7 +5209,7 @@ func (x *DeclineReasonCount) String() string {
 func (*DeclineReasonCount) ProtoMessage() {}
 
 func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[68]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5129,7 +5222,7 @@ func (x *DeclineReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineReasonCount.ProtoReflect.Descriptor instead.
 func (*DeclineReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{68}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *DeclineReasonCount) GetReason() v11.RsvpDeclineReason {
@@ -5164,7 +5257,7 @@ type GetReportResponse struct {
 
 func (x *GetReportResponse) Reset() {
 	*x = GetReportResponse{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5176,7 +5269,7 @@ func (x *GetReportResponse) String() string {
 func (*GetReportResponse) ProtoMessage() {}
 
 func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[69]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5189,7 +5282,7 @@ func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportResponse.ProtoReflect.Descriptor instead.
 func (*GetReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{69}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *GetReportResponse) GetRows() []*ReportRow {
@@ -5232,7 +5325,7 @@ type PoolGuest struct {
 
 func (x *PoolGuest) Reset() {
 	*x = PoolGuest{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5244,7 +5337,7 @@ func (x *PoolGuest) String() string {
 func (*PoolGuest) ProtoMessage() {}
 
 func (x *PoolGuest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[70]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5257,7 +5350,7 @@ func (x *PoolGuest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolGuest.ProtoReflect.Descriptor instead.
 func (*PoolGuest) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{70}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *PoolGuest) GetParticipantId() string {
@@ -5348,7 +5441,7 @@ type PoolHost struct {
 
 func (x *PoolHost) Reset() {
 	*x = PoolHost{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5360,7 +5453,7 @@ func (x *PoolHost) String() string {
 func (*PoolHost) ProtoMessage() {}
 
 func (x *PoolHost) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[71]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5373,7 +5466,7 @@ func (x *PoolHost) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolHost.ProtoReflect.Descriptor instead.
 func (*PoolHost) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{71}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *PoolHost) GetVolunteerId() string {
@@ -5449,14 +5542,19 @@ type JobTable struct {
 	Date      string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
 	StartTime string `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// Free seats when the snapshot was taken.
-	FreeSeats     int32 `protobuf:"varint,4,opt,name=free_seats,json=freeSeats,proto3" json:"free_seats,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FreeSeats int32 `protobuf:"varint,4,opt,name=free_seats,json=freeSeats,proto3" json:"free_seats,omitempty"`
+	// Seats held then by open proposals (PROPOSED) and by approved seatings
+	// (INVITED, CONFIRMED); the left-out reasons read them (ADR 0171).
+	// Snapshots taken before 2026-12-05 have 0.
+	HeldByProposals int32 `protobuf:"varint,5,opt,name=held_by_proposals,json=heldByProposals,proto3" json:"held_by_proposals,omitempty"`
+	HeldByApproved  int32 `protobuf:"varint,6,opt,name=held_by_approved,json=heldByApproved,proto3" json:"held_by_approved,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *JobTable) Reset() {
 	*x = JobTable{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5468,7 +5566,7 @@ func (x *JobTable) String() string {
 func (*JobTable) ProtoMessage() {}
 
 func (x *JobTable) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[72]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5481,7 +5579,7 @@ func (x *JobTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobTable.ProtoReflect.Descriptor instead.
 func (*JobTable) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{72}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *JobTable) GetOfferId() string {
@@ -5512,6 +5610,20 @@ func (x *JobTable) GetFreeSeats() int32 {
 	return 0
 }
 
+func (x *JobTable) GetHeldByProposals() int32 {
+	if x != nil {
+		return x.HeldByProposals
+	}
+	return 0
+}
+
+func (x *JobTable) GetHeldByApproved() int32 {
+	if x != nil {
+		return x.HeldByApproved
+	}
+	return 0
+}
+
 // JobSnapshot is a job's frozen input. Stored by the service.
 type JobSnapshot struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -5536,7 +5648,7 @@ type JobSnapshot struct {
 
 func (x *JobSnapshot) Reset() {
 	*x = JobSnapshot{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5548,7 +5660,7 @@ func (x *JobSnapshot) String() string {
 func (*JobSnapshot) ProtoMessage() {}
 
 func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[73]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5561,7 +5673,7 @@ func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobSnapshot.ProtoReflect.Descriptor instead.
 func (*JobSnapshot) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{73}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *JobSnapshot) GetSignUps() []*SignUp {
@@ -5625,14 +5737,17 @@ func (x *JobSnapshot) GetToday() string {
 type JobResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Parties left unseated, with the reason.
-	Unseated      []*UnseatedParty `protobuf:"bytes,1,rep,name=unseated,proto3" json:"unseated,omitempty"`
+	Unseated []*UnseatedParty `protobuf:"bytes,1,rep,name=unseated,proto3" json:"unseated,omitempty"`
+	// The full dinners of the parties left out as DINNERS_FULL, each
+	// counted once (ListUnseatedResponse.full_dinners).
+	FullDinners   *FullDinners `protobuf:"bytes,2,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5644,7 +5759,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[74]
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5657,12 +5772,19 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{74}
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *JobResult) GetUnseated() []*UnseatedParty {
 	if x != nil {
 		return x.Unseated
+	}
+	return nil
+}
+
+func (x *JobResult) GetFullDinners() *FullDinners {
+	if x != nil {
+		return x.FullDinners
 	}
 	return nil
 }
@@ -5792,14 +5914,19 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\x12!\n" +
 	"\fseat_holders\x18\" \x03(\tR\vseatHolders\x12%\n" +
 	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\x12I\n" +
-	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xb8\x01\n" +
+	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xff\x01\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12\x1d\n" +
 	"\n" +
 	"party_size\x18\x03 \x01(\x05R\tpartySize\x12=\n" +
-	"\x06reason\x18\x04 \x01(\x0e2%.motesplats.dinners.v1.UnseatedReasonR\x06reason\"\xd7\x01\n" +
+	"\x06reason\x18\x04 \x01(\x0e2%.motesplats.dinners.v1.UnseatedReasonR\x06reason\x12E\n" +
+	"\ffull_dinners\x18\x05 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\"\x93\x01\n" +
+	"\vFullDinners\x12\x18\n" +
+	"\adinners\x18\x01 \x01(\x05R\adinners\x125\n" +
+	"\x17seats_held_by_proposals\x18\x02 \x01(\x05R\x14seatsHeldByProposals\x123\n" +
+	"\x16seats_held_by_approved\x18\x03 \x01(\x05R\x13seatsHeldByApproved\"\xd7\x01\n" +
 	"\tJobCounts\x12\x18\n" +
 	"\aparties\x18\x01 \x01(\x05R\aparties\x12\x16\n" +
 	"\x06guests\x18\x02 \x01(\x05R\x06guests\x12\x18\n" +
@@ -5926,12 +6053,13 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x9f\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xe6\x01\n" +
 	"\x14ListUnseatedResponse\x12@\n" +
 	"\bunseated\x18\x01 \x03(\v2$.motesplats.dinners.v1.UnseatedPartyR\bunseated\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"#\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12E\n" +
+	"\ffull_dinners\x18\x04 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\"#\n" +
 	"\x11GetSeatingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"N\n" +
 	"\x12GetSeatingResponse\x128\n" +
@@ -6054,14 +6182,16 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"event_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
 	"\bevent_id\x18\a \x01(\tR\aeventId\x12\x12\n" +
 	"\x04gone\x18\b \x01(\bR\x04gone\x12\x16\n" +
-	"\x06erased\x18\t \x01(\bR\x06erased\"w\n" +
+	"\x06erased\x18\t \x01(\bR\x06erased\"\xcd\x01\n" +
 	"\bJobTable\x12\x19\n" +
 	"\boffer_id\x18\x01 \x01(\tR\aofferId\x12\x12\n" +
 	"\x04date\x18\x02 \x01(\tR\x04date\x12\x1d\n" +
 	"\n" +
 	"start_time\x18\x03 \x01(\tR\tstartTime\x12\x1d\n" +
 	"\n" +
-	"free_seats\x18\x04 \x01(\x05R\tfreeSeats\"\xd3\x02\n" +
+	"free_seats\x18\x04 \x01(\x05R\tfreeSeats\x12*\n" +
+	"\x11held_by_proposals\x18\x05 \x01(\x05R\x0fheldByProposals\x12(\n" +
+	"\x10held_by_approved\x18\x06 \x01(\x05R\x0eheldByApproved\"\xd3\x02\n" +
 	"\vJobSnapshot\x128\n" +
 	"\bsign_ups\x18\x01 \x03(\v2\x1d.motesplats.dinners.v1.SignUpR\asignUps\x124\n" +
 	"\x06offers\x18\x02 \x03(\v2\x1c.motesplats.dinners.v1.OfferR\x06offers\x127\n" +
@@ -6071,9 +6201,10 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"rules_json\x18\x05 \x01(\fR\trulesJson\x12#\n" +
 	"\rrules_version\x18\x06 \x01(\tR\frulesVersion\x12%\n" +
 	"\x0eseated_classes\x18\a \x03(\tR\rseatedClasses\x12\x14\n" +
-	"\x05today\x18\b \x01(\tR\x05today\"M\n" +
+	"\x05today\x18\b \x01(\tR\x05today\"\x94\x01\n" +
 	"\tJobResult\x12@\n" +
-	"\bunseated\x18\x01 \x03(\v2$.motesplats.dinners.v1.UnseatedPartyR\bunseated*\xec\x01\n" +
+	"\bunseated\x18\x01 \x03(\v2$.motesplats.dinners.v1.UnseatedPartyR\bunseated\x12E\n" +
+	"\ffull_dinners\x18\x02 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners*\xec\x01\n" +
 	"\bAllergen\x12\x18\n" +
 	"\x14ALLERGEN_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rALLERGEN_NUTS\x10\x01\x12\x14\n" +
@@ -6165,7 +6296,7 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
+var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(Allergen)(0),                    // 0: motesplats.dinners.v1.Allergen
 	(Composition)(0),                 // 1: motesplats.dinners.v1.Composition
@@ -6184,229 +6315,233 @@ var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(*Feedback)(nil),                 // 14: motesplats.dinners.v1.Feedback
 	(*Seating)(nil),                  // 15: motesplats.dinners.v1.Seating
 	(*UnseatedParty)(nil),            // 16: motesplats.dinners.v1.UnseatedParty
-	(*JobCounts)(nil),                // 17: motesplats.dinners.v1.JobCounts
-	(*Job)(nil),                      // 18: motesplats.dinners.v1.Job
-	(*CreateOfferRequest)(nil),       // 19: motesplats.dinners.v1.CreateOfferRequest
-	(*CreateOfferResponse)(nil),      // 20: motesplats.dinners.v1.CreateOfferResponse
-	(*GetOfferRequest)(nil),          // 21: motesplats.dinners.v1.GetOfferRequest
-	(*GetOfferResponse)(nil),         // 22: motesplats.dinners.v1.GetOfferResponse
-	(*ListOffersRequest)(nil),        // 23: motesplats.dinners.v1.ListOffersRequest
-	(*ListOffersResponse)(nil),       // 24: motesplats.dinners.v1.ListOffersResponse
-	(*UpdateOfferRequest)(nil),       // 25: motesplats.dinners.v1.UpdateOfferRequest
-	(*UpdateOfferResponse)(nil),      // 26: motesplats.dinners.v1.UpdateOfferResponse
-	(*DeleteOfferRequest)(nil),       // 27: motesplats.dinners.v1.DeleteOfferRequest
-	(*DeleteOfferResponse)(nil),      // 28: motesplats.dinners.v1.DeleteOfferResponse
-	(*CancelDinnerRequest)(nil),      // 29: motesplats.dinners.v1.CancelDinnerRequest
-	(*CancelDinnerResponse)(nil),     // 30: motesplats.dinners.v1.CancelDinnerResponse
-	(*CreateSignUpRequest)(nil),      // 31: motesplats.dinners.v1.CreateSignUpRequest
-	(*CreateSignUpResponse)(nil),     // 32: motesplats.dinners.v1.CreateSignUpResponse
-	(*GetSignUpRequest)(nil),         // 33: motesplats.dinners.v1.GetSignUpRequest
-	(*GetSignUpResponse)(nil),        // 34: motesplats.dinners.v1.GetSignUpResponse
-	(*ListSignUpsRequest)(nil),       // 35: motesplats.dinners.v1.ListSignUpsRequest
-	(*ListSignUpsResponse)(nil),      // 36: motesplats.dinners.v1.ListSignUpsResponse
-	(*UpdateSignUpRequest)(nil),      // 37: motesplats.dinners.v1.UpdateSignUpRequest
-	(*UpdateSignUpResponse)(nil),     // 38: motesplats.dinners.v1.UpdateSignUpResponse
-	(*DeleteSignUpRequest)(nil),      // 39: motesplats.dinners.v1.DeleteSignUpRequest
-	(*DeleteSignUpResponse)(nil),     // 40: motesplats.dinners.v1.DeleteSignUpResponse
-	(*StartMatchingJobRequest)(nil),  // 41: motesplats.dinners.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil), // 42: motesplats.dinners.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),            // 43: motesplats.dinners.v1.GetJobRequest
-	(*GetJobResponse)(nil),           // 44: motesplats.dinners.v1.GetJobResponse
-	(*ListJobsRequest)(nil),          // 45: motesplats.dinners.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),         // 46: motesplats.dinners.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),          // 47: motesplats.dinners.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),         // 48: motesplats.dinners.v1.WatchJobResponse
-	(*ListUnseatedRequest)(nil),      // 49: motesplats.dinners.v1.ListUnseatedRequest
-	(*ListUnseatedResponse)(nil),     // 50: motesplats.dinners.v1.ListUnseatedResponse
-	(*GetSeatingRequest)(nil),        // 51: motesplats.dinners.v1.GetSeatingRequest
-	(*GetSeatingResponse)(nil),       // 52: motesplats.dinners.v1.GetSeatingResponse
-	(*ListSeatingsRequest)(nil),      // 53: motesplats.dinners.v1.ListSeatingsRequest
-	(*ListSeatingsResponse)(nil),     // 54: motesplats.dinners.v1.ListSeatingsResponse
-	(*ApproveSeatingRequest)(nil),    // 55: motesplats.dinners.v1.ApproveSeatingRequest
-	(*ApproveSeatingResponse)(nil),   // 56: motesplats.dinners.v1.ApproveSeatingResponse
-	(*RejectSeatingRequest)(nil),     // 57: motesplats.dinners.v1.RejectSeatingRequest
-	(*RejectSeatingResponse)(nil),    // 58: motesplats.dinners.v1.RejectSeatingResponse
-	(*RecordRsvpRequest)(nil),        // 59: motesplats.dinners.v1.RecordRsvpRequest
-	(*RecordRsvpResponse)(nil),       // 60: motesplats.dinners.v1.RecordRsvpResponse
-	(*CancelSeatingRequest)(nil),     // 61: motesplats.dinners.v1.CancelSeatingRequest
-	(*CancelSeatingResponse)(nil),    // 62: motesplats.dinners.v1.CancelSeatingResponse
-	(*RecordAttendanceRequest)(nil),  // 63: motesplats.dinners.v1.RecordAttendanceRequest
-	(*RecordAttendanceResponse)(nil), // 64: motesplats.dinners.v1.RecordAttendanceResponse
-	(*RecordFeedbackRequest)(nil),    // 65: motesplats.dinners.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil),   // 66: motesplats.dinners.v1.RecordFeedbackResponse
-	(*GetWaitlistRequest)(nil),       // 67: motesplats.dinners.v1.GetWaitlistRequest
-	(*DateNeed)(nil),                 // 68: motesplats.dinners.v1.DateNeed
-	(*WaitlistRow)(nil),              // 69: motesplats.dinners.v1.WaitlistRow
-	(*GetWaitlistResponse)(nil),      // 70: motesplats.dinners.v1.GetWaitlistResponse
-	(*GetReportRequest)(nil),         // 71: motesplats.dinners.v1.GetReportRequest
-	(*ReportRow)(nil),                // 72: motesplats.dinners.v1.ReportRow
-	(*RejectReasonCount)(nil),        // 73: motesplats.dinners.v1.RejectReasonCount
-	(*DeclineReasonCount)(nil),       // 74: motesplats.dinners.v1.DeclineReasonCount
-	(*GetReportResponse)(nil),        // 75: motesplats.dinners.v1.GetReportResponse
-	(*PoolGuest)(nil),                // 76: motesplats.dinners.v1.PoolGuest
-	(*PoolHost)(nil),                 // 77: motesplats.dinners.v1.PoolHost
-	(*JobTable)(nil),                 // 78: motesplats.dinners.v1.JobTable
-	(*JobSnapshot)(nil),              // 79: motesplats.dinners.v1.JobSnapshot
-	(*JobResult)(nil),                // 80: motesplats.dinners.v1.JobResult
-	(v1.Diet)(0),                     // 81: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),    // 82: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),             // 83: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),              // 84: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),           // 85: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),             // 86: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),       // 87: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                   // 88: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),            // 89: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),    // 90: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),           // 91: motesplats.type.v1.EquityGroup
+	(*FullDinners)(nil),              // 17: motesplats.dinners.v1.FullDinners
+	(*JobCounts)(nil),                // 18: motesplats.dinners.v1.JobCounts
+	(*Job)(nil),                      // 19: motesplats.dinners.v1.Job
+	(*CreateOfferRequest)(nil),       // 20: motesplats.dinners.v1.CreateOfferRequest
+	(*CreateOfferResponse)(nil),      // 21: motesplats.dinners.v1.CreateOfferResponse
+	(*GetOfferRequest)(nil),          // 22: motesplats.dinners.v1.GetOfferRequest
+	(*GetOfferResponse)(nil),         // 23: motesplats.dinners.v1.GetOfferResponse
+	(*ListOffersRequest)(nil),        // 24: motesplats.dinners.v1.ListOffersRequest
+	(*ListOffersResponse)(nil),       // 25: motesplats.dinners.v1.ListOffersResponse
+	(*UpdateOfferRequest)(nil),       // 26: motesplats.dinners.v1.UpdateOfferRequest
+	(*UpdateOfferResponse)(nil),      // 27: motesplats.dinners.v1.UpdateOfferResponse
+	(*DeleteOfferRequest)(nil),       // 28: motesplats.dinners.v1.DeleteOfferRequest
+	(*DeleteOfferResponse)(nil),      // 29: motesplats.dinners.v1.DeleteOfferResponse
+	(*CancelDinnerRequest)(nil),      // 30: motesplats.dinners.v1.CancelDinnerRequest
+	(*CancelDinnerResponse)(nil),     // 31: motesplats.dinners.v1.CancelDinnerResponse
+	(*CreateSignUpRequest)(nil),      // 32: motesplats.dinners.v1.CreateSignUpRequest
+	(*CreateSignUpResponse)(nil),     // 33: motesplats.dinners.v1.CreateSignUpResponse
+	(*GetSignUpRequest)(nil),         // 34: motesplats.dinners.v1.GetSignUpRequest
+	(*GetSignUpResponse)(nil),        // 35: motesplats.dinners.v1.GetSignUpResponse
+	(*ListSignUpsRequest)(nil),       // 36: motesplats.dinners.v1.ListSignUpsRequest
+	(*ListSignUpsResponse)(nil),      // 37: motesplats.dinners.v1.ListSignUpsResponse
+	(*UpdateSignUpRequest)(nil),      // 38: motesplats.dinners.v1.UpdateSignUpRequest
+	(*UpdateSignUpResponse)(nil),     // 39: motesplats.dinners.v1.UpdateSignUpResponse
+	(*DeleteSignUpRequest)(nil),      // 40: motesplats.dinners.v1.DeleteSignUpRequest
+	(*DeleteSignUpResponse)(nil),     // 41: motesplats.dinners.v1.DeleteSignUpResponse
+	(*StartMatchingJobRequest)(nil),  // 42: motesplats.dinners.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil), // 43: motesplats.dinners.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),            // 44: motesplats.dinners.v1.GetJobRequest
+	(*GetJobResponse)(nil),           // 45: motesplats.dinners.v1.GetJobResponse
+	(*ListJobsRequest)(nil),          // 46: motesplats.dinners.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),         // 47: motesplats.dinners.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),          // 48: motesplats.dinners.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),         // 49: motesplats.dinners.v1.WatchJobResponse
+	(*ListUnseatedRequest)(nil),      // 50: motesplats.dinners.v1.ListUnseatedRequest
+	(*ListUnseatedResponse)(nil),     // 51: motesplats.dinners.v1.ListUnseatedResponse
+	(*GetSeatingRequest)(nil),        // 52: motesplats.dinners.v1.GetSeatingRequest
+	(*GetSeatingResponse)(nil),       // 53: motesplats.dinners.v1.GetSeatingResponse
+	(*ListSeatingsRequest)(nil),      // 54: motesplats.dinners.v1.ListSeatingsRequest
+	(*ListSeatingsResponse)(nil),     // 55: motesplats.dinners.v1.ListSeatingsResponse
+	(*ApproveSeatingRequest)(nil),    // 56: motesplats.dinners.v1.ApproveSeatingRequest
+	(*ApproveSeatingResponse)(nil),   // 57: motesplats.dinners.v1.ApproveSeatingResponse
+	(*RejectSeatingRequest)(nil),     // 58: motesplats.dinners.v1.RejectSeatingRequest
+	(*RejectSeatingResponse)(nil),    // 59: motesplats.dinners.v1.RejectSeatingResponse
+	(*RecordRsvpRequest)(nil),        // 60: motesplats.dinners.v1.RecordRsvpRequest
+	(*RecordRsvpResponse)(nil),       // 61: motesplats.dinners.v1.RecordRsvpResponse
+	(*CancelSeatingRequest)(nil),     // 62: motesplats.dinners.v1.CancelSeatingRequest
+	(*CancelSeatingResponse)(nil),    // 63: motesplats.dinners.v1.CancelSeatingResponse
+	(*RecordAttendanceRequest)(nil),  // 64: motesplats.dinners.v1.RecordAttendanceRequest
+	(*RecordAttendanceResponse)(nil), // 65: motesplats.dinners.v1.RecordAttendanceResponse
+	(*RecordFeedbackRequest)(nil),    // 66: motesplats.dinners.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil),   // 67: motesplats.dinners.v1.RecordFeedbackResponse
+	(*GetWaitlistRequest)(nil),       // 68: motesplats.dinners.v1.GetWaitlistRequest
+	(*DateNeed)(nil),                 // 69: motesplats.dinners.v1.DateNeed
+	(*WaitlistRow)(nil),              // 70: motesplats.dinners.v1.WaitlistRow
+	(*GetWaitlistResponse)(nil),      // 71: motesplats.dinners.v1.GetWaitlistResponse
+	(*GetReportRequest)(nil),         // 72: motesplats.dinners.v1.GetReportRequest
+	(*ReportRow)(nil),                // 73: motesplats.dinners.v1.ReportRow
+	(*RejectReasonCount)(nil),        // 74: motesplats.dinners.v1.RejectReasonCount
+	(*DeclineReasonCount)(nil),       // 75: motesplats.dinners.v1.DeclineReasonCount
+	(*GetReportResponse)(nil),        // 76: motesplats.dinners.v1.GetReportResponse
+	(*PoolGuest)(nil),                // 77: motesplats.dinners.v1.PoolGuest
+	(*PoolHost)(nil),                 // 78: motesplats.dinners.v1.PoolHost
+	(*JobTable)(nil),                 // 79: motesplats.dinners.v1.JobTable
+	(*JobSnapshot)(nil),              // 80: motesplats.dinners.v1.JobSnapshot
+	(*JobResult)(nil),                // 81: motesplats.dinners.v1.JobResult
+	(v1.Diet)(0),                     // 82: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),    // 83: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),             // 84: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),              // 85: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),           // 86: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),             // 87: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),       // 88: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                   // 89: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),            // 90: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),    // 91: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 92: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	81,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	82,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
 	7,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
 	8,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
 	6,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	82,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	83,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
 	3,   // 7: motesplats.dinners.v1.Offer.host_status:type_name -> motesplats.dinners.v1.HostStatus
 	2,   // 8: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
 	10,  // 9: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	81,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	82,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 11: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	83,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	84,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,   // 13: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
 	6,   // 14: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	82,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	84,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	85,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	83,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	85,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	86,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
 	12,  // 18: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	82,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	82,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	82,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	82,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	82,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	82,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	86,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	87,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	83,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	83,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	83,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	83,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	83,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	83,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	87,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	88,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	13,  // 27: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	14,  // 28: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
 	14,  // 29: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	88,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	82,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	89,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	89,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	83,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	90,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
 	4,   // 33: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
-	5,   // 34: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
-	17,  // 35: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	82,  // 36: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	82,  // 37: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	82,  // 38: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	9,   // 39: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 40: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 41: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 42: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
-	9,   // 43: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	90,  // 44: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
-	9,   // 45: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	9,   // 46: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
-	11,  // 47: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 48: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 49: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 50: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	11,  // 51: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	90,  // 52: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11,  // 53: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	18,  // 54: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	18,  // 55: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	18,  // 56: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	18,  // 57: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	16,  // 58: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	15,  // 59: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	85,  // 60: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	15,  // 61: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
-	15,  // 62: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	89,  // 63: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	15,  // 64: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	86,  // 65: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	87,  // 66: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	15,  // 67: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	15,  // 68: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	13,  // 69: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	15,  // 70: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	86,  // 71: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	14,  // 72: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	15,  // 73: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	68,  // 74: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
-	69,  // 75: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
-	73,  // 76: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
-	74,  // 77: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
-	89,  // 78: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
-	87,  // 79: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	72,  // 80: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	91,  // 81: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	88,  // 82: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	82,  // 83: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	82,  // 84: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
-	11,  // 85: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
-	9,   // 86: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
-	78,  // 87: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
-	16,  // 88: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	19,  // 89: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	21,  // 90: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	23,  // 91: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	25,  // 92: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
-	27,  // 93: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	29,  // 94: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	31,  // 95: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	33,  // 96: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	35,  // 97: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	37,  // 98: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	39,  // 99: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	41,  // 100: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	43,  // 101: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	45,  // 102: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	47,  // 103: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	49,  // 104: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	51,  // 105: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	53,  // 106: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	55,  // 107: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	57,  // 108: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	59,  // 109: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	61,  // 110: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	63,  // 111: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	65,  // 112: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	67,  // 113: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	71,  // 114: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	20,  // 115: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	22,  // 116: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	24,  // 117: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	26,  // 118: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
-	28,  // 119: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	30,  // 120: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	32,  // 121: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	34,  // 122: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	36,  // 123: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	38,  // 124: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	40,  // 125: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	42,  // 126: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	44,  // 127: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	46,  // 128: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	48,  // 129: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	50,  // 130: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	52,  // 131: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	54,  // 132: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	56,  // 133: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	58,  // 134: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	60,  // 135: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	62,  // 136: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	64,  // 137: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	66,  // 138: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	70,  // 139: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	75,  // 140: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	115, // [115:141] is the sub-list for method output_type
-	89,  // [89:115] is the sub-list for method input_type
-	89,  // [89:89] is the sub-list for extension type_name
-	89,  // [89:89] is the sub-list for extension extendee
-	0,   // [0:89] is the sub-list for field type_name
+	17,  // 34: motesplats.dinners.v1.UnseatedParty.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	5,   // 35: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
+	18,  // 36: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
+	83,  // 37: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	83,  // 38: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	83,  // 39: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	9,   // 40: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 41: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 42: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 43: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
+	9,   // 44: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	91,  // 45: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,   // 46: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	9,   // 47: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
+	11,  // 48: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 49: motesplats.dinners.v1.CreateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 50: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 51: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	11,  // 52: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	91,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	11,  // 54: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	19,  // 55: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	19,  // 56: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	19,  // 57: motesplats.dinners.v1.ListJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	19,  // 58: motesplats.dinners.v1.WatchJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	16,  // 59: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	17,  // 60: motesplats.dinners.v1.ListUnseatedResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	15,  // 61: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	86,  // 62: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	15,  // 63: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
+	15,  // 64: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	90,  // 65: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	15,  // 66: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	87,  // 67: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	88,  // 68: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	15,  // 69: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	15,  // 70: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	13,  // 71: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	15,  // 72: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	87,  // 73: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	14,  // 74: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	15,  // 75: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
+	69,  // 76: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
+	70,  // 77: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
+	74,  // 78: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
+	75,  // 79: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
+	90,  // 80: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	88,  // 81: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	73,  // 82: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
+	92,  // 83: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	89,  // 84: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	83,  // 85: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	83,  // 86: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	11,  // 87: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
+	9,   // 88: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
+	79,  // 89: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
+	16,  // 90: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	17,  // 91: motesplats.dinners.v1.JobResult.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	20,  // 92: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	22,  // 93: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	24,  // 94: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	26,  // 95: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
+	28,  // 96: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	30,  // 97: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	32,  // 98: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	34,  // 99: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	36,  // 100: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	38,  // 101: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	40,  // 102: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	42,  // 103: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	44,  // 104: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	46,  // 105: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	48,  // 106: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	50,  // 107: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	52,  // 108: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	54,  // 109: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	56,  // 110: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	58,  // 111: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	60,  // 112: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	62,  // 113: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	64,  // 114: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	66,  // 115: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	68,  // 116: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	72,  // 117: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	21,  // 118: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	23,  // 119: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	25,  // 120: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	27,  // 121: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
+	29,  // 122: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	31,  // 123: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	33,  // 124: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	35,  // 125: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	37,  // 126: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	39,  // 127: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	41,  // 128: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	43,  // 129: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	45,  // 130: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	47,  // 131: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	49,  // 132: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	51,  // 133: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	53,  // 134: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	55,  // 135: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	57,  // 136: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	59,  // 137: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	61,  // 138: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	63,  // 139: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	65,  // 140: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	67,  // 141: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	71,  // 142: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	76,  // 143: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	118, // [118:144] is the sub-list for method output_type
+	92,  // [92:118] is the sub-list for method input_type
+	92,  // [92:92] is the sub-list for extension type_name
+	92,  // [92:92] is the sub-list for extension extendee
+	0,   // [0:92] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -6420,7 +6555,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   75,
+			NumMessages:   76,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1855,7 +1855,10 @@ type ListUnseatedPartiesResponse struct {
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Unseated parties in all pages.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The job's full dinners, each counted once, with who held their seats
+	// (the dinners service's ListUnseatedResponse.full_dinners).
+	FullDinners   *v1.FullDinners `protobuf:"bytes,4,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1909,6 +1912,13 @@ func (x *ListUnseatedPartiesResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListUnseatedPartiesResponse) GetFullDinners() *v1.FullDinners {
+	if x != nil {
+		return x.FullDinners
+	}
+	return nil
 }
 
 // GetSeatingRequest names a seating.
@@ -3105,12 +3115,13 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa6\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xed\x01\n" +
 	"\x1bListUnseatedPartiesResponse\x12@\n" +
 	"\bunseated\x18\x01 \x03(\v2$.motesplats.dinners.v1.UnseatedPartyR\bunseated\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"#\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12E\n" +
+	"\ffull_dinners\x18\x04 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\"#\n" +
 	"\x11GetSeatingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"R\n" +
 	"\x12GetSeatingResponse\x12<\n" +
@@ -3282,14 +3293,15 @@ var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*fieldmaskpb.FieldMask)(nil),       // 59: google.protobuf.FieldMask
 	(*v1.Job)(nil),                      // 60: motesplats.dinners.v1.Job
 	(*v1.UnseatedParty)(nil),            // 61: motesplats.dinners.v1.UnseatedParty
-	(v11.SeatingStatus)(0),              // 62: motesplats.events.v1.SeatingStatus
-	(v12.RejectReason)(0),               // 63: motesplats.proposal.v1.RejectReason
-	(v11.DinnerParty)(0),                // 64: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),          // 65: motesplats.events.v1.RsvpDeclineReason
-	(*v1.GuestAttendance)(nil),          // 66: motesplats.dinners.v1.GuestAttendance
-	(*v1.Feedback)(nil),                 // 67: motesplats.dinners.v1.Feedback
-	(*v1.GetWaitlistResponse)(nil),      // 68: motesplats.dinners.v1.GetWaitlistResponse
-	(*v1.GetReportResponse)(nil),        // 69: motesplats.dinners.v1.GetReportResponse
+	(*v1.FullDinners)(nil),              // 62: motesplats.dinners.v1.FullDinners
+	(v11.SeatingStatus)(0),              // 63: motesplats.events.v1.SeatingStatus
+	(v12.RejectReason)(0),               // 64: motesplats.proposal.v1.RejectReason
+	(v11.DinnerParty)(0),                // 65: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),          // 66: motesplats.events.v1.RsvpDeclineReason
+	(*v1.GuestAttendance)(nil),          // 67: motesplats.dinners.v1.GuestAttendance
+	(*v1.Feedback)(nil),                 // 68: motesplats.dinners.v1.Feedback
+	(*v1.GetWaitlistResponse)(nil),      // 69: motesplats.dinners.v1.GetWaitlistResponse
+	(*v1.GetReportResponse)(nil),        // 70: motesplats.dinners.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_dinners_proto_depIdxs = []int32{
 	55, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
@@ -3316,80 +3328,81 @@ var file_motesplats_gateway_v1_dinners_proto_depIdxs = []int32{
 	60, // 21: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
 	60, // 22: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
 	61, // 23: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	2,  // 24: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	62, // 25: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	2,  // 26: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 27: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	63, // 28: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	2,  // 29: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	64, // 30: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	65, // 31: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	2,  // 32: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 33: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	66, // 34: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	2,  // 35: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	64, // 36: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	67, // 37: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	2,  // 38: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	68, // 39: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
-	69, // 40: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
-	3,  // 41: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
-	5,  // 42: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
-	7,  // 43: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
-	9,  // 44: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
-	11, // 45: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
-	13, // 46: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
-	15, // 47: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
-	17, // 48: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
-	19, // 49: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
-	21, // 50: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
-	23, // 51: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
-	25, // 52: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
-	27, // 53: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
-	29, // 54: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
-	31, // 55: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
-	33, // 56: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
-	35, // 57: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
-	37, // 58: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
-	39, // 59: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
-	41, // 60: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
-	43, // 61: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
-	45, // 62: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
-	47, // 63: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
-	49, // 64: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
-	51, // 65: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
-	53, // 66: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
-	4,  // 67: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
-	6,  // 68: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
-	8,  // 69: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
-	10, // 70: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
-	12, // 71: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
-	14, // 72: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
-	16, // 73: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
-	18, // 74: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
-	20, // 75: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
-	22, // 76: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
-	24, // 77: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
-	26, // 78: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
-	28, // 79: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
-	30, // 80: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
-	32, // 81: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
-	34, // 82: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
-	36, // 83: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
-	38, // 84: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
-	40, // 85: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
-	42, // 86: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
-	44, // 87: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
-	46, // 88: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
-	48, // 89: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
-	50, // 90: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
-	52, // 91: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
-	54, // 92: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
-	67, // [67:93] is the sub-list for method output_type
-	41, // [41:67] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	62, // 24: motesplats.gateway.v1.ListUnseatedPartiesResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	2,  // 25: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	63, // 26: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	2,  // 27: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 28: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	64, // 29: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	2,  // 30: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	65, // 31: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	66, // 32: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	2,  // 33: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 34: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	67, // 35: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	2,  // 36: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	65, // 37: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	68, // 38: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	2,  // 39: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	69, // 40: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
+	70, // 41: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
+	3,  // 42: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
+	5,  // 43: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
+	7,  // 44: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
+	9,  // 45: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
+	11, // 46: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
+	13, // 47: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
+	15, // 48: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
+	17, // 49: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
+	19, // 50: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
+	21, // 51: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
+	23, // 52: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
+	25, // 53: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
+	27, // 54: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
+	29, // 55: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
+	31, // 56: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
+	33, // 57: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
+	35, // 58: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
+	37, // 59: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
+	39, // 60: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
+	41, // 61: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
+	43, // 62: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
+	45, // 63: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
+	47, // 64: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
+	49, // 65: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
+	51, // 66: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
+	53, // 67: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
+	4,  // 68: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
+	6,  // 69: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
+	8,  // 70: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
+	10, // 71: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
+	12, // 72: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
+	14, // 73: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
+	16, // 74: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
+	18, // 75: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
+	20, // 76: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
+	22, // 77: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
+	24, // 78: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
+	26, // 79: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
+	28, // 80: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
+	30, // 81: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
+	32, // 82: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
+	34, // 83: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
+	36, // 84: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
+	38, // 85: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
+	40, // 86: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
+	42, // 87: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
+	44, // 88: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
+	46, // 89: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
+	48, // 90: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
+	50, // 91: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
+	52, // 92: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
+	54, // 93: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
+	68, // [68:94] is the sub-list for method output_type
+	42, // [42:68] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_dinners_proto_init() }

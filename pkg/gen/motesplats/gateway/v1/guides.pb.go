@@ -1231,9 +1231,15 @@ type GuideFullUnitView struct {
 	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	Language         string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
 	// The points the assignment would have scored.
-	Score         int32 `protobuf:"varint,5,opt,name=score,proto3" json:"score,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Score int32 `protobuf:"varint,5,opt,name=score,proto3" json:"score,omitempty"`
+	// Who held the unit's places (the guides service's FullUnit): open
+	// proposals and assignments when the job started, and this job's own
+	// proposals. Counts only; 0 for results stored before 2026-12-05.
+	HeldByProposals   int32 `protobuf:"varint,6,opt,name=held_by_proposals,json=heldByProposals,proto3" json:"held_by_proposals,omitempty"`
+	HeldByAssignments int32 `protobuf:"varint,7,opt,name=held_by_assignments,json=heldByAssignments,proto3" json:"held_by_assignments,omitempty"`
+	HeldByThisJob     int32 `protobuf:"varint,8,opt,name=held_by_this_job,json=heldByThisJob,proto3" json:"held_by_this_job,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *GuideFullUnitView) Reset() {
@@ -1297,6 +1303,27 @@ func (x *GuideFullUnitView) GetLanguage() string {
 func (x *GuideFullUnitView) GetScore() int32 {
 	if x != nil {
 		return x.Score
+	}
+	return 0
+}
+
+func (x *GuideFullUnitView) GetHeldByProposals() int32 {
+	if x != nil {
+		return x.HeldByProposals
+	}
+	return 0
+}
+
+func (x *GuideFullUnitView) GetHeldByAssignments() int32 {
+	if x != nil {
+		return x.HeldByAssignments
+	}
+	return 0
+}
+
+func (x *GuideFullUnitView) GetHeldByThisJob() int32 {
+	if x != nil {
+		return x.HeldByThisJob
 	}
 	return 0
 }
@@ -2331,13 +2358,16 @@ const file_motesplats_gateway_v1_guides_proto_rawDesc = "" +
 	"\n" +
 	"full_units\x18\x05 \x03(\v2(.motesplats.gateway.v1.GuideFullUnitViewR\tfullUnits\x12Q\n" +
 	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\x12!\n" +
-	"\freason_words\x18\a \x01(\tR\vreasonWords\"\xc8\x01\n" +
+	"\freason_words\x18\a \x01(\tR\vreasonWords\"\xcd\x02\n" +
 	"\x11GuideFullUnitView\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12+\n" +
 	"\x11organisation_name\x18\x02 \x01(\tR\x10organisationName\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x14\n" +
-	"\x05score\x18\x05 \x01(\x05R\x05score\"\xa4\x02\n" +
+	"\x05score\x18\x05 \x01(\x05R\x05score\x12*\n" +
+	"\x11held_by_proposals\x18\x06 \x01(\x05R\x0fheldByProposals\x12.\n" +
+	"\x13held_by_assignments\x18\a \x01(\x05R\x11heldByAssignments\x12'\n" +
+	"\x10held_by_this_job\x18\b \x01(\x05R\rheldByThisJob\"\xa4\x02\n" +
 	"\x13GuideAssignmentView\x12@\n" +
 	"\n" +
 	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +

@@ -572,9 +572,15 @@ type UnmatchedMentor struct {
 	// The mentor's name.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// The points the pair would have had.
-	Score         int32 `protobuf:"varint,3,opt,name=score,proto3" json:"score,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Score int32 `protobuf:"varint,3,opt,name=score,proto3" json:"score,omitempty"`
+	// Who held the mentor's slots (the mentoring service's Candidate):
+	// open proposals and pairs when the job started, and this job's own
+	// proposals. Counts only; 0 for results stored before 2026-12-05.
+	HeldByProposals int32 `protobuf:"varint,4,opt,name=held_by_proposals,json=heldByProposals,proto3" json:"held_by_proposals,omitempty"`
+	HeldByPairs     int32 `protobuf:"varint,5,opt,name=held_by_pairs,json=heldByPairs,proto3" json:"held_by_pairs,omitempty"`
+	HeldByThisJob   int32 `protobuf:"varint,6,opt,name=held_by_this_job,json=heldByThisJob,proto3" json:"held_by_this_job,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UnmatchedMentor) Reset() {
@@ -624,6 +630,27 @@ func (x *UnmatchedMentor) GetName() string {
 func (x *UnmatchedMentor) GetScore() int32 {
 	if x != nil {
 		return x.Score
+	}
+	return 0
+}
+
+func (x *UnmatchedMentor) GetHeldByProposals() int32 {
+	if x != nil {
+		return x.HeldByProposals
+	}
+	return 0
+}
+
+func (x *UnmatchedMentor) GetHeldByPairs() int32 {
+	if x != nil {
+		return x.HeldByPairs
+	}
+	return 0
+}
+
+func (x *UnmatchedMentor) GetHeldByThisJob() int32 {
+	if x != nil {
+		return x.HeldByThisJob
 	}
 	return 0
 }
@@ -1864,11 +1891,14 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12@\n" +
 	"\x06reason\x18\x04 \x01(\x0e2(.motesplats.mentoring.v1.UnmatchedReasonR\x06reason\x12@\n" +
 	"\amentors\x18\x05 \x03(\v2&.motesplats.gateway.v1.UnmatchedMentorR\amentors\x12Q\n" +
-	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"^\n" +
+	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\xd7\x01\n" +
 	"\x0fUnmatchedMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
-	"\x05score\x18\x03 \x01(\x05R\x05score\"U\n" +
+	"\x05score\x18\x03 \x01(\x05R\x05score\x12*\n" +
+	"\x11held_by_proposals\x18\x04 \x01(\x05R\x0fheldByProposals\x12\"\n" +
+	"\rheld_by_pairs\x18\x05 \x01(\x05R\vheldByPairs\x12'\n" +
+	"\x10held_by_this_job\x18\x06 \x01(\x05R\rheldByThisJob\"U\n" +
 	"\x17ListMatchingJobsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

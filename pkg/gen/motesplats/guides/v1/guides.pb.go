@@ -1938,9 +1938,18 @@ type FullUnit struct {
 	MunicipalityCode string `protobuf:"bytes,2,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
 	Language         string `protobuf:"bytes,3,opt,name=language,proto3" json:"language,omitempty"`
 	// The points the assignment would have scored.
-	Score         int32 `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Score int32 `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`
+	// Who held the unit's places (ADR 0171): places held when the job
+	// started by open proposals (PROPOSED: a coordinator frees them by
+	// rejecting the proposal) and by assignments (APPROVED, ASSIGNED or
+	// ACTIVE: only the newcomer or the organisation frees them), and the
+	// places this job's own proposals took. Counts only, with no ids. 0 in
+	// results stored before 2026-12-05.
+	HeldByProposals   int32 `protobuf:"varint,5,opt,name=held_by_proposals,json=heldByProposals,proto3" json:"held_by_proposals,omitempty"`
+	HeldByAssignments int32 `protobuf:"varint,6,opt,name=held_by_assignments,json=heldByAssignments,proto3" json:"held_by_assignments,omitempty"`
+	HeldByThisJob     int32 `protobuf:"varint,7,opt,name=held_by_this_job,json=heldByThisJob,proto3" json:"held_by_this_job,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *FullUnit) Reset() {
@@ -1997,6 +2006,27 @@ func (x *FullUnit) GetLanguage() string {
 func (x *FullUnit) GetScore() int32 {
 	if x != nil {
 		return x.Score
+	}
+	return 0
+}
+
+func (x *FullUnit) GetHeldByProposals() int32 {
+	if x != nil {
+		return x.HeldByProposals
+	}
+	return 0
+}
+
+func (x *FullUnit) GetHeldByAssignments() int32 {
+	if x != nil {
+		return x.HeldByAssignments
+	}
+	return 0
+}
+
+func (x *FullUnit) GetHeldByThisJob() int32 {
+	if x != nil {
+		return x.HeldByThisJob
 	}
 	return 0
 }
@@ -3768,12 +3798,15 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\rGetJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
 	"\x0eGetJobResponse\x12+\n" +
-	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\x92\x01\n" +
+	"\x03job\x18\x01 \x01(\v2\x19.motesplats.guides.v1.JobR\x03job\"\x97\x02\n" +
 	"\bFullUnit\x12'\n" +
 	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x03 \x01(\tR\blanguage\x12\x14\n" +
-	"\x05score\x18\x04 \x01(\x05R\x05score\"\xe7\x01\n" +
+	"\x05score\x18\x04 \x01(\x05R\x05score\x12*\n" +
+	"\x11held_by_proposals\x18\x05 \x01(\x05R\x0fheldByProposals\x12.\n" +
+	"\x13held_by_assignments\x18\x06 \x01(\x05R\x11heldByAssignments\x12'\n" +
+	"\x10held_by_this_job\x18\a \x01(\x05R\rheldByThisJob\"\xe7\x01\n" +
 	"\x12UnassignedNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12+\n" +
 	"\x11municipality_code\x18\x02 \x01(\tR\x10municipalityCode\x12>\n" +

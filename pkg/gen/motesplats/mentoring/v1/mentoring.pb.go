@@ -684,9 +684,19 @@ type Candidate struct {
 	// Total score.
 	Score int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
 	// Where the score comes from.
-	Parts         []*ScorePart `protobuf:"bytes,3,rep,name=parts,proto3" json:"parts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Parts []*ScorePart `protobuf:"bytes,3,rep,name=parts,proto3" json:"parts,omitempty"`
+	// Who held the mentor's slots, set only in an unmatched newcomer's
+	// eligible list (ADR 0171): slots held when the job started by open
+	// proposals (PROPOSED: a coordinator frees them by rejecting or
+	// withdrawing the proposal) and by pairs (OFFERED or ACTIVE: only the
+	// mentor or the newcomer frees them), and the slots this job's own
+	// proposals took. Counts only, with no ids. Unset in results stored
+	// before 2026-12-05.
+	HeldByProposals int32 `protobuf:"varint,4,opt,name=held_by_proposals,json=heldByProposals,proto3" json:"held_by_proposals,omitempty"`
+	HeldByPairs     int32 `protobuf:"varint,5,opt,name=held_by_pairs,json=heldByPairs,proto3" json:"held_by_pairs,omitempty"`
+	HeldByThisJob   int32 `protobuf:"varint,6,opt,name=held_by_this_job,json=heldByThisJob,proto3" json:"held_by_this_job,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Candidate) Reset() {
@@ -738,6 +748,27 @@ func (x *Candidate) GetParts() []*ScorePart {
 		return x.Parts
 	}
 	return nil
+}
+
+func (x *Candidate) GetHeldByProposals() int32 {
+	if x != nil {
+		return x.HeldByProposals
+	}
+	return 0
+}
+
+func (x *Candidate) GetHeldByPairs() int32 {
+	if x != nil {
+		return x.HeldByPairs
+	}
+	return 0
+}
+
+func (x *Candidate) GetHeldByThisJob() int32 {
+	if x != nil {
+		return x.HeldByThisJob
+	}
+	return 0
 }
 
 // CheckIn is one follow-up of an active pair.
@@ -3625,8 +3656,11 @@ type JobSnapshot struct {
 	// Pairs never to propose again, as "<participant id>/<volunteer id>".
 	ExcludedPairs []string `protobuf:"bytes,3,rep,name=excluded_pairs,json=excludedPairs,proto3" json:"excluded_pairs,omitempty"`
 	// The rule set, as JSON of the service's rules type, and its version.
-	RulesJson     []byte `protobuf:"bytes,4,opt,name=rules_json,json=rulesJson,proto3" json:"rules_json,omitempty"`
-	RulesVersion  string `protobuf:"bytes,5,opt,name=rules_version,json=rulesVersion,proto3" json:"rules_version,omitempty"`
+	RulesJson    []byte `protobuf:"bytes,4,opt,name=rules_json,json=rulesJson,proto3" json:"rules_json,omitempty"`
+	RulesVersion string `protobuf:"bytes,5,opt,name=rules_version,json=rulesVersion,proto3" json:"rules_version,omitempty"`
+	// Who held the slots of each mentor in scope with a live pair, by
+	// mentor id (ADR 0171); mentors with none are not listed.
+	HeldSlots     []*HeldSlots `protobuf:"bytes,6,rep,name=held_slots,json=heldSlots,proto3" json:"held_slots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3696,6 +3730,78 @@ func (x *JobSnapshot) GetRulesVersion() string {
 	return ""
 }
 
+func (x *JobSnapshot) GetHeldSlots() []*HeldSlots {
+	if x != nil {
+		return x.HeldSlots
+	}
+	return nil
+}
+
+// HeldSlots is how many of a mentor's slots open proposals and pairs held
+// when a job started.
+type HeldSlots struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mentor.
+	VolunteerId string `protobuf:"bytes,1,opt,name=volunteer_id,json=volunteerId,proto3" json:"volunteer_id,omitempty"`
+	// Slots held by open proposals (PROPOSED).
+	Proposals int32 `protobuf:"varint,2,opt,name=proposals,proto3" json:"proposals,omitempty"`
+	// Slots held by pairs (OFFERED or ACTIVE).
+	Pairs         int32 `protobuf:"varint,3,opt,name=pairs,proto3" json:"pairs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeldSlots) Reset() {
+	*x = HeldSlots{}
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeldSlots) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeldSlots) ProtoMessage() {}
+
+func (x *HeldSlots) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeldSlots.ProtoReflect.Descriptor instead.
+func (*HeldSlots) Descriptor() ([]byte, []int) {
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *HeldSlots) GetVolunteerId() string {
+	if x != nil {
+		return x.VolunteerId
+	}
+	return ""
+}
+
+func (x *HeldSlots) GetProposals() int32 {
+	if x != nil {
+		return x.Proposals
+	}
+	return 0
+}
+
+func (x *HeldSlots) GetPairs() int32 {
+	if x != nil {
+		return x.Pairs
+	}
+	return 0
+}
+
 // JobResult is what a job leaves besides its proposals. Stored, not served.
 type JobResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3707,7 +3813,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3719,7 +3825,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3732,7 +3838,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{44}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *JobResult) GetUnmatched() []*UnmatchedNewcomer {
@@ -3780,11 +3886,14 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x0ebusy_newcomers\x18\b \x01(\x05R\rbusyNewcomers\"7\n" +
 	"\tScorePart\x12\x12\n" +
 	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
-	"\x06points\x18\x02 \x01(\x05R\x06points\"~\n" +
+	"\x06points\x18\x02 \x01(\x05R\x06points\"\xf7\x01\n" +
 	"\tCandidate\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x05R\x05score\x128\n" +
-	"\x05parts\x18\x03 \x03(\v2\".motesplats.mentoring.v1.ScorePartR\x05parts\"\xb6\x02\n" +
+	"\x05parts\x18\x03 \x03(\v2\".motesplats.mentoring.v1.ScorePartR\x05parts\x12*\n" +
+	"\x11held_by_proposals\x18\x04 \x01(\x05R\x0fheldByProposals\x12\"\n" +
+	"\rheld_by_pairs\x18\x05 \x01(\x05R\vheldByPairs\x12'\n" +
+	"\x10held_by_this_job\x18\x06 \x01(\x05R\rheldByThisJob\"\xb6\x02\n" +
 	"\aCheckIn\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x12\x10\n" +
 	"\x03met\x18\x02 \x01(\bR\x03met\x12>\n" +
@@ -4012,14 +4121,20 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
 	"\bevent_id\x18\v \x01(\tR\aeventId\x12\x12\n" +
 	"\x04gone\x18\f \x01(\bR\x04gone\x12\x16\n" +
-	"\x06erased\x18\r \x01(\bR\x06erased\"\xfc\x01\n" +
+	"\x06erased\x18\r \x01(\bR\x06erased\"\xbf\x02\n" +
 	"\vJobSnapshot\x12C\n" +
 	"\tnewcomers\x18\x01 \x03(\v2%.motesplats.mentoring.v1.PoolNewcomerR\tnewcomers\x12=\n" +
 	"\amentors\x18\x02 \x03(\v2#.motesplats.mentoring.v1.PoolMentorR\amentors\x12%\n" +
 	"\x0eexcluded_pairs\x18\x03 \x03(\tR\rexcludedPairs\x12\x1d\n" +
 	"\n" +
 	"rules_json\x18\x04 \x01(\fR\trulesJson\x12#\n" +
-	"\rrules_version\x18\x05 \x01(\tR\frulesVersion\"U\n" +
+	"\rrules_version\x18\x05 \x01(\tR\frulesVersion\x12A\n" +
+	"\n" +
+	"held_slots\x18\x06 \x03(\v2\".motesplats.mentoring.v1.HeldSlotsR\theldSlots\"b\n" +
+	"\tHeldSlots\x12!\n" +
+	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x1c\n" +
+	"\tproposals\x18\x02 \x01(\x05R\tproposals\x12\x14\n" +
+	"\x05pairs\x18\x03 \x01(\x05R\x05pairs\"U\n" +
 	"\tJobResult\x12H\n" +
 	"\tunmatched\x18\x01 \x03(\v2*.motesplats.mentoring.v1.UnmatchedNewcomerR\tunmatched*\x81\x01\n" +
 	"\bJobState\x12\x19\n" +
@@ -4079,7 +4194,7 @@ func file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_mentoring_v1_mentoring_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_mentoring_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_motesplats_mentoring_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_motesplats_mentoring_v1_mentoring_proto_goTypes = []any{
 	(JobState)(0),                    // 0: motesplats.mentoring.v1.JobState
 	(CheckInRating)(0),               // 1: motesplats.mentoring.v1.CheckInRating
@@ -4130,46 +4245,47 @@ var file_motesplats_mentoring_v1_mentoring_proto_goTypes = []any{
 	(*PoolNewcomer)(nil),             // 46: motesplats.mentoring.v1.PoolNewcomer
 	(*PoolMentor)(nil),               // 47: motesplats.mentoring.v1.PoolMentor
 	(*JobSnapshot)(nil),              // 48: motesplats.mentoring.v1.JobSnapshot
-	(*JobResult)(nil),                // 49: motesplats.mentoring.v1.JobResult
-	(*timestamppb.Timestamp)(nil),    // 50: google.protobuf.Timestamp
-	(v1.PairStatus)(0),               // 51: motesplats.events.v1.PairStatus
-	(v1.RejectReason)(0),             // 52: motesplats.events.v1.RejectReason
-	(v1.DeclineReason)(0),            // 53: motesplats.events.v1.DeclineReason
-	(v1.Party)(0),                    // 54: motesplats.events.v1.Party
-	(v1.EndReason)(0),                // 55: motesplats.events.v1.EndReason
-	(v11.Gender)(0),                  // 56: motesplats.type.v1.Gender
-	(*v11.EquityGroup)(nil),          // 57: motesplats.type.v1.EquityGroup
-	(*v11.LanguageSkill)(nil),        // 58: motesplats.type.v1.LanguageSkill
-	(v11.SwedishLevel)(0),            // 59: motesplats.type.v1.SwedishLevel
+	(*HeldSlots)(nil),                // 49: motesplats.mentoring.v1.HeldSlots
+	(*JobResult)(nil),                // 50: motesplats.mentoring.v1.JobResult
+	(*timestamppb.Timestamp)(nil),    // 51: google.protobuf.Timestamp
+	(v1.PairStatus)(0),               // 52: motesplats.events.v1.PairStatus
+	(v1.RejectReason)(0),             // 53: motesplats.events.v1.RejectReason
+	(v1.DeclineReason)(0),            // 54: motesplats.events.v1.DeclineReason
+	(v1.Party)(0),                    // 55: motesplats.events.v1.Party
+	(v1.EndReason)(0),                // 56: motesplats.events.v1.EndReason
+	(v11.Gender)(0),                  // 57: motesplats.type.v1.Gender
+	(*v11.EquityGroup)(nil),          // 58: motesplats.type.v1.EquityGroup
+	(*v11.LanguageSkill)(nil),        // 59: motesplats.type.v1.LanguageSkill
+	(v11.SwedishLevel)(0),            // 60: motesplats.type.v1.SwedishLevel
 }
 var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	0,  // 0: motesplats.mentoring.v1.Job.state:type_name -> motesplats.mentoring.v1.JobState
 	6,  // 1: motesplats.mentoring.v1.Job.counts:type_name -> motesplats.mentoring.v1.JobCounts
-	50, // 2: motesplats.mentoring.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	50, // 3: motesplats.mentoring.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	50, // 4: motesplats.mentoring.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	51, // 2: motesplats.mentoring.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	51, // 3: motesplats.mentoring.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	51, // 4: motesplats.mentoring.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
 	7,  // 5: motesplats.mentoring.v1.Candidate.parts:type_name -> motesplats.mentoring.v1.ScorePart
 	1,  // 6: motesplats.mentoring.v1.CheckIn.rating:type_name -> motesplats.mentoring.v1.CheckInRating
 	2,  // 7: motesplats.mentoring.v1.CheckIn.activities:type_name -> motesplats.mentoring.v1.CheckInActivity
-	50, // 8: motesplats.mentoring.v1.CheckIn.record_time:type_name -> google.protobuf.Timestamp
-	51, // 9: motesplats.mentoring.v1.Pair.status:type_name -> motesplats.events.v1.PairStatus
+	51, // 8: motesplats.mentoring.v1.CheckIn.record_time:type_name -> google.protobuf.Timestamp
+	52, // 9: motesplats.mentoring.v1.Pair.status:type_name -> motesplats.events.v1.PairStatus
 	7,  // 10: motesplats.mentoring.v1.Pair.score_parts:type_name -> motesplats.mentoring.v1.ScorePart
 	8,  // 11: motesplats.mentoring.v1.Pair.alternatives:type_name -> motesplats.mentoring.v1.Candidate
-	50, // 12: motesplats.mentoring.v1.Pair.propose_time:type_name -> google.protobuf.Timestamp
-	50, // 13: motesplats.mentoring.v1.Pair.offer_time:type_name -> google.protobuf.Timestamp
-	50, // 14: motesplats.mentoring.v1.Pair.offer_expire_time:type_name -> google.protobuf.Timestamp
-	50, // 15: motesplats.mentoring.v1.Pair.newcomer_accept_time:type_name -> google.protobuf.Timestamp
-	50, // 16: motesplats.mentoring.v1.Pair.mentor_accept_time:type_name -> google.protobuf.Timestamp
-	50, // 17: motesplats.mentoring.v1.Pair.active_time:type_name -> google.protobuf.Timestamp
-	50, // 18: motesplats.mentoring.v1.Pair.end_time:type_name -> google.protobuf.Timestamp
-	50, // 19: motesplats.mentoring.v1.Pair.decide_time:type_name -> google.protobuf.Timestamp
-	52, // 20: motesplats.mentoring.v1.Pair.reject_reason:type_name -> motesplats.events.v1.RejectReason
-	53, // 21: motesplats.mentoring.v1.Pair.decline_reason:type_name -> motesplats.events.v1.DeclineReason
-	54, // 22: motesplats.mentoring.v1.Pair.declined_by:type_name -> motesplats.events.v1.Party
-	55, // 23: motesplats.mentoring.v1.Pair.end_reason:type_name -> motesplats.events.v1.EndReason
+	51, // 12: motesplats.mentoring.v1.Pair.propose_time:type_name -> google.protobuf.Timestamp
+	51, // 13: motesplats.mentoring.v1.Pair.offer_time:type_name -> google.protobuf.Timestamp
+	51, // 14: motesplats.mentoring.v1.Pair.offer_expire_time:type_name -> google.protobuf.Timestamp
+	51, // 15: motesplats.mentoring.v1.Pair.newcomer_accept_time:type_name -> google.protobuf.Timestamp
+	51, // 16: motesplats.mentoring.v1.Pair.mentor_accept_time:type_name -> google.protobuf.Timestamp
+	51, // 17: motesplats.mentoring.v1.Pair.active_time:type_name -> google.protobuf.Timestamp
+	51, // 18: motesplats.mentoring.v1.Pair.end_time:type_name -> google.protobuf.Timestamp
+	51, // 19: motesplats.mentoring.v1.Pair.decide_time:type_name -> google.protobuf.Timestamp
+	53, // 20: motesplats.mentoring.v1.Pair.reject_reason:type_name -> motesplats.events.v1.RejectReason
+	54, // 21: motesplats.mentoring.v1.Pair.decline_reason:type_name -> motesplats.events.v1.DeclineReason
+	55, // 22: motesplats.mentoring.v1.Pair.declined_by:type_name -> motesplats.events.v1.Party
+	56, // 23: motesplats.mentoring.v1.Pair.end_reason:type_name -> motesplats.events.v1.EndReason
 	9,  // 24: motesplats.mentoring.v1.Pair.check_ins:type_name -> motesplats.mentoring.v1.CheckIn
-	56, // 25: motesplats.mentoring.v1.Pair.participant_gender:type_name -> motesplats.type.v1.Gender
-	50, // 26: motesplats.mentoring.v1.Pair.participant_register_time:type_name -> google.protobuf.Timestamp
+	57, // 25: motesplats.mentoring.v1.Pair.participant_gender:type_name -> motesplats.type.v1.Gender
+	51, // 26: motesplats.mentoring.v1.Pair.participant_register_time:type_name -> google.protobuf.Timestamp
 	3,  // 27: motesplats.mentoring.v1.UnmatchedNewcomer.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
 	8,  // 28: motesplats.mentoring.v1.UnmatchedNewcomer.eligible:type_name -> motesplats.mentoring.v1.Candidate
 	5,  // 29: motesplats.mentoring.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
@@ -4178,22 +4294,22 @@ var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	5,  // 32: motesplats.mentoring.v1.WatchJobResponse.job:type_name -> motesplats.mentoring.v1.Job
 	11, // 33: motesplats.mentoring.v1.ListUnmatchedResponse.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
 	10, // 34: motesplats.mentoring.v1.GetPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	51, // 35: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	52, // 35: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
 	4,  // 36: motesplats.mentoring.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
 	10, // 37: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
 	10, // 38: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	52, // 39: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	53, // 39: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
 	10, // 40: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
 	10, // 41: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
 	10, // 42: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
-	54, // 43: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	55, // 43: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
 	10, // 44: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	54, // 45: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	53, // 46: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	55, // 45: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	54, // 46: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
 	10, // 47: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
 	9,  // 48: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
 	10, // 49: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	55, // 50: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	56, // 50: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
 	10, // 51: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
 	41, // 52: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
 	41, // 53: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
@@ -4204,53 +4320,54 @@ var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	44, // 58: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
 	44, // 59: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
 	44, // 60: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	57, // 61: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	58, // 62: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	59, // 63: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	56, // 64: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	50, // 65: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	50, // 66: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	58, // 67: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
-	56, // 68: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
-	50, // 69: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
+	58, // 61: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	59, // 62: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	60, // 63: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	57, // 64: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	51, // 65: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	51, // 66: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	59, // 67: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
+	57, // 68: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
+	51, // 69: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
 	46, // 70: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
 	47, // 71: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
-	11, // 72: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	12, // 73: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
-	14, // 74: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
-	16, // 75: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
-	18, // 76: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
-	20, // 77: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
-	22, // 78: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
-	24, // 79: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
-	26, // 80: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
-	28, // 81: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
-	30, // 82: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
-	32, // 83: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
-	34, // 84: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
-	36, // 85: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
-	38, // 86: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
-	40, // 87: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
-	13, // 88: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
-	15, // 89: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
-	17, // 90: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
-	19, // 91: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
-	21, // 92: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
-	23, // 93: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
-	25, // 94: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
-	27, // 95: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
-	29, // 96: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
-	31, // 97: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
-	33, // 98: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
-	35, // 99: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
-	37, // 100: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
-	39, // 101: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
-	45, // 102: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
-	88, // [88:103] is the sub-list for method output_type
-	73, // [73:88] is the sub-list for method input_type
-	73, // [73:73] is the sub-list for extension type_name
-	73, // [73:73] is the sub-list for extension extendee
-	0,  // [0:73] is the sub-list for field type_name
+	49, // 72: motesplats.mentoring.v1.JobSnapshot.held_slots:type_name -> motesplats.mentoring.v1.HeldSlots
+	11, // 73: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
+	12, // 74: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
+	14, // 75: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
+	16, // 76: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
+	18, // 77: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
+	20, // 78: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
+	22, // 79: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
+	24, // 80: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
+	26, // 81: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
+	28, // 82: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
+	30, // 83: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
+	32, // 84: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
+	34, // 85: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
+	36, // 86: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
+	38, // 87: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
+	40, // 88: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
+	13, // 89: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
+	15, // 90: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
+	17, // 91: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
+	19, // 92: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
+	21, // 93: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
+	23, // 94: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
+	25, // 95: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
+	27, // 96: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
+	29, // 97: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
+	31, // 98: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
+	33, // 99: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
+	35, // 100: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
+	37, // 101: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
+	39, // 102: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
+	45, // 103: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
+	89, // [89:104] is the sub-list for method output_type
+	74, // [74:89] is the sub-list for method input_type
+	74, // [74:74] is the sub-list for extension type_name
+	74, // [74:74] is the sub-list for extension extendee
+	0,  // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_mentoring_v1_mentoring_proto_init() }
@@ -4264,7 +4381,7 @@ func file_motesplats_mentoring_v1_mentoring_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_mentoring_v1_mentoring_proto_rawDesc), len(file_motesplats_mentoring_v1_mentoring_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   45,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,75 @@
+package dinners
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/page"
+)
+
+// ListUnseated returns a page of the parties job id left unseated, with
+// reasons; sign-ups removed since are skipped. full is the job's full
+// dinners, counted once over all pages (nil when none). Returns Invalid,
+// NotFound, FailedPrecondition (job not finished).
+func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) (_ []*pb.UnseatedParty, next string, total int, full *pb.FullDinners, _ error) {
+	var v apperr.Validator
+	// The job's id is named as the request names it (the kit would call
+	// it "id").
+	v.Check(ids.Valid(id), "job_id", "is not an id")
+	limit, after := page.Check(&v, size, token)
+	if err := v.Err(); err != nil {
+		return nil, "", 0, nil, err
+	}
+	var res pb.JobResult
+	if err := s.jobs.ResultAs(ctx, who, id, &res); err != nil {
+		return nil, "", 0, nil, err
+	}
+	out, next, total := page.Items(res.GetUnseated(), (*pb.UnseatedParty).GetSignUpId,
+		func(u *pb.UnseatedParty) bool { _, ok := s.signups.Lookup(u.GetSignUpId()); return ok }, after, limit)
+	return out, next, total, res.GetFullDinners(), nil
+}
+
+// Redact is the kit's Config.Redact: it removes an erased person's
+// sign-ups and offers from snapshots (and the exclusions naming them), and
+// their unseated parties from results. id is a sign-up or offer id.
+func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
+	switch kind {
+	case jobs.SnapshotKind:
+		snap := &pb.JobSnapshot{}
+		if err := proto.Unmarshal(raw, snap); err != nil {
+			return nil, false, fmt.Errorf("decode snapshot: %w", err)
+		}
+		n, o, t, x := len(snap.SignUps), len(snap.Offers), len(snap.Tables), len(snap.Excluded)
+		snap.SignUps = slices.DeleteFunc(snap.SignUps, func(su *pb.SignUp) bool { return su.GetId() == id || su.GetParticipantId() == id })
+		snap.Offers = slices.DeleteFunc(snap.Offers, func(of *pb.Offer) bool { return of.GetId() == id || of.GetVolunteerId() == id })
+		snap.Tables = slices.DeleteFunc(snap.Tables, func(tb *pb.JobTable) bool { return tb.GetOfferId() == id })
+		snap.Excluded = slices.DeleteFunc(snap.Excluded, func(k string) bool { return strings.Contains(k, id) })
+		if n == len(snap.SignUps) && o == len(snap.Offers) && t == len(snap.Tables) && x == len(snap.Excluded) {
+			return raw, false, nil
+		}
+		out, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)
+		return out, true, err
+	case jobs.ResultKind:
+		res := &pb.JobResult{}
+		if err := proto.Unmarshal(raw, res); err != nil {
+			return nil, false, fmt.Errorf("decode result: %w", err)
+		}
+		n := len(res.Unseated)
+		res.Unseated = slices.DeleteFunc(res.Unseated, func(u *pb.UnseatedParty) bool { return u.GetSignUpId() == id })
+		if n == len(res.Unseated) {
+			return raw, false, nil
+		}
+		out, err := proto.Marshal(res)
+		return out, true, err
+	}
+	return raw, false, nil
+}
