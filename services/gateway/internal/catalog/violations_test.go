@@ -141,11 +141,17 @@ func violationsUnder(t *testing.T, root string) (descs, fields map[string]string
 				return true
 			})
 		}
+		named := validatorNames(files)
 		eachCall(files, func(call *ast.CallExpr) {
-			if field, desc := violationArgs(call); desc != nil {
+			if _, desc := violationArgs(call, named); desc != nil {
 				if s, ok := stringValue(desc, consts); ok && s != "" {
 					descs[s] = fset.Position(call.Pos()).String()
 				}
+			}
+			// A part's own Validator names its fields relative to the
+			// part ("seen" under "volunteer.background_check"), so only
+			// the top-level validators' fields are whole names.
+			if field, desc := violationArgs(call, nil); desc != nil {
 				if lit, ok := field.(*ast.BasicLit); ok {
 					if s, ok := stringValue(lit, nil); ok && s != "" {
 						fields[s] = fset.Position(call.Pos()).String()
@@ -216,7 +222,7 @@ func parseUnder(t *testing.T, root string) (*token.FileSet, map[string][]*ast.Fi
 
 // violationArgs are the field and description arguments of a call that
 // writes a field violation, or nils.
-func violationArgs(call *ast.CallExpr) (field, desc ast.Expr) {
+func violationArgs(call *ast.CallExpr, named map[string]bool) (field, desc ast.Expr) {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	if !ok {
 		return nil, nil
@@ -225,12 +231,46 @@ func violationArgs(call *ast.CallExpr) (field, desc ast.Expr) {
 	switch {
 	case sel.Sel.Name == "FieldError" && recv == "apperr" && len(call.Args) == 2:
 		return call.Args[0], call.Args[1]
-	case sel.Sel.Name == "Add" && len(call.Args) == 2 && (recv == "v" || recv == "val" || strings.HasSuffix(recv, ".v")):
+	case sel.Sel.Name == "Add" && len(call.Args) == 2 && (recv == "v" || recv == "val" || named[recv] || strings.HasSuffix(recv, ".v")):
 		return call.Args[0], call.Args[1]
-	case sel.Sel.Name == "Check" && len(call.Args) == 3 && (recv == "v" || recv == "val" || strings.HasSuffix(recv, ".v")):
+	case sel.Sel.Name == "Check" && len(call.Args) == 3 && (recv == "v" || recv == "val" || named[recv] || strings.HasSuffix(recv, ".v")):
 		return call.Args[1], call.Args[2]
 	}
 	return nil, nil
+}
+
+// validatorNames are the names files declare as an apperr.Validator (a
+// var or a parameter, pointer or not): a part checked into its own
+// Validator (Under, Nest; ADR 0167) adds its violations through a name
+// like e or sub, which the scan must read as it reads v.
+func validatorNames(files []*ast.File) map[string]bool {
+	isValidator := func(t ast.Expr) bool {
+		if st, ok := t.(*ast.StarExpr); ok {
+			t = st.X
+		}
+		return exprName(t) == "apperr.Validator"
+	}
+	named := map[string]bool{}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ValueSpec:
+				if n.Type != nil && isValidator(n.Type) {
+					for _, id := range n.Names {
+						named[id.Name] = true
+					}
+				}
+			case *ast.Field:
+				if isValidator(n.Type) {
+					for _, id := range n.Names {
+						named[id.Name] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	return named
 }
 
 // exprName spells an identifier or a chain of selectors: w.v.
