@@ -106,7 +106,7 @@ func (s *Service) waiting(who auth.Claims) ([]waiter, error) {
 	case auth.RoleCoordinator:
 		key = fmt.Sprintf("%s|%s|%q", who.Role, who.Organisation, who.Municipalities)
 	default:
-		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not list newcomers")
+		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not see newcomers")
 	}
 	// The versions are read before the walk: a change during it bumps
 	// them, so the list is at worst made again on the next page.
