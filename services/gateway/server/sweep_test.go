@@ -135,7 +135,7 @@ var adminOnly = map[string]bool{"motesplats.gateway.v1.AuditService": true, "mot
 	"motesplats.gateway.v1.OpsService": true} // operators and admins (ADR 0059)
 
 func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
-	n, targeted := 0, map[string]bool{}
+	n, targeted, answered := 0, map[string]bool{}, map[string]bool{}
 	for _, m := range gatewayMethods() {
 		sd, md := m.sd, m.md
 		if md.Name() == "CreateApiToken" {
@@ -193,6 +193,7 @@ func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 		}
 		code, body := connectCall(t, e, token, sd, md, req)
 		if code == "ok" {
+			answered[string(md.Name())] = true
 			for _, s := range append(f.ids, f.names...) {
 				if strings.Contains(body, s) {
 					t.Errorf("%s/%s leaked %q: %s", sd.Name(), md.Name(), s, trim(body))
@@ -209,6 +210,14 @@ func sweepAPI(t *testing.T, e *env, token, orgB string, f foreign) {
 	for _, m := range []string{"UpdateParticipant", "UpdateVolunteer", "UpdateUser", "EraseParticipant", "RecordConsent", "DeleteVolunteer"} {
 		if !targeted[m] {
 			t.Errorf("%s was not tried with foreign record ids", m)
+		}
+	}
+	// Lists of people whose leak check above must not pass because the
+	// call failed: Beata (A's, in 0180) and Bertil (B's) wait for a mentor
+	// and would be on a list that ignored the scope (ADR 0172).
+	for _, m := range []string{"ListParticipants", "ListWaitingNewcomers"} {
+		if !answered[m] {
+			t.Errorf("%s did not answer the coordinator, so the sweep saw nothing it could leak", m)
 		}
 	}
 }

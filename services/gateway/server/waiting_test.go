@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +27,10 @@ import (
 // newcomers the count counts (consent to mentoring, in no proposed,
 // offered or active pair), namesakes told apart, with the day each began
 // waiting; another organisation's coordinator sees none of them. The API's
-// pairs carry when the newcomer was registered (ADR 0170).
+// pairs carry when the newcomer was registered (ADR 0170). The API's
+// ListWaitingNewcomers and mp matching waiting list the same people, in
+// the same order, over pages of 2 too, and refuse a bad page token or
+// size naming the field, in Swedish in mp (ADR 0172).
 func TestWhoWaitsForAMentor(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -112,5 +118,85 @@ func TestWhoWaitsForAMentor(t *testing.T) {
 	other.signIn("other@example.org", password)
 	if code, page := other.get("/matching/waiting"); code != http.StatusOK || strings.Contains(page, "Hassan") || strings.Contains(page, "Berhane") {
 		t.Errorf("another organisation's coordinator: %d, and must see nobody of ours\n%s", code, trim(page))
+	}
+
+	// The API: the page's three, in the page's order, whole and in pages
+	// of 2; the other organisation's coordinator gets none of them.
+	api, err := coord.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, n := range api.Msg.GetNewcomers() {
+		names = append(names, n.GetParticipantName())
+		if proposed[n.GetParticipantName()] || n.GetWaitStartTime() == nil || n.GetParticipantRegistered() == nil || n.GetMunicipalityCode() != "0180" {
+			t.Errorf("API row %v: proposed %v, or without its wait, registration or municipality", n, proposed[n.GetParticipantName()])
+		}
+	}
+	if api.Msg.GetTotalSize() != 3 || len(names) != 3 || slices.Index(names, "Tesfay Berhane") < 0 {
+		t.Fatalf("API: %d in all, %v, want the page's 3", api.Msg.GetTotalSize(), names)
+	}
+	var paged []string
+	token := ""
+	for range 3 {
+		res, err := coord.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{PageSize: 2, PageToken: token}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range res.Msg.GetNewcomers() {
+			paged = append(paged, n.GetParticipantName())
+		}
+		if token = res.Msg.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if !slices.Equal(paged, names) {
+		t.Errorf("API in pages of 2: %v, want %v", paged, names)
+	}
+	for field, req := range map[string]*gatewayv1.ListWaitingNewcomersRequest{"page_token": {PageToken: "bm9wZQ"}, "page_size": {PageSize: 501}} {
+		_, err := coord.matching.ListWaitingNewcomers(ctx, connect.NewRequest(req))
+		if connect.CodeOf(err) != connect.CodeInvalidArgument || !slices.Contains(violations(err), field) {
+			t.Errorf("API with a bad %s: %v, want invalid_argument naming it", field, err)
+		}
+	}
+	otherAPI := e.login("other@example.org", password)
+	if res, err := otherAPI.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{})); err != nil ||
+		res.Msg.GetTotalSize() != 0 || len(res.Msg.GetNewcomers()) != 0 {
+		t.Errorf("another organisation's coordinator through the API: %v, %v; want nobody", res, err)
+	}
+
+	// mp, in the language the coordinator chose: the same three in the
+	// same order, the namesakes told apart; -page-size 2 the first two and
+	// how many wait; -o to a file; a bad size refused in words.
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "wait@example.org")
+	out := mp(t, dir, "matching", "waiting")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("mp matching waiting: %d lines, want 3\n%s", len(lines), out)
+	}
+	for k, l := range lines {
+		if !strings.Contains(l, names[k]) || !strings.Contains(l, "Stockholm") || !strings.Contains(l, "(0 dagar)") {
+			t.Errorf("mp line %d: %q, want %s in Stockholm, 0 dagar", k, l, names[k])
+		}
+	}
+	if n := strings.Count(out, "Tesfay Berhane (registrerad 20"); n != 2 {
+		t.Errorf("mp told %d Tesfay Berhane apart, want 2\n%s", n, out)
+	}
+	// One page of 2 tells apart only the namesakes it holds (ADR 0132):
+	// the rows are compared by id.
+	first := mp(t, dir, "matching", "waiting", "-page-size", "2")
+	id := func(l string) string { x, _, _ := strings.Cut(l, "\t"); return x }
+	mustContain(t, first, id(lines[0])+"\t", id(lines[1])+"\t", "de 2 som väntat längst av 3")
+	if strings.Contains(first, id(lines[2])) {
+		t.Errorf("-page-size 2 printed the third:\n%s", first)
+	}
+	file := filepath.Join(dir, "waiting.tsv")
+	mustContain(t, mp(t, dir, "matching", "waiting", "-o", file), "sparade 3 rader i "+file)
+	if b, err := os.ReadFile(file); err != nil || string(b) != out {
+		t.Errorf("-o wrote %q (%v), want what the screen shows:\n%s", b, err, out)
+	}
+	if out, err := mpRun(t, dir, "matching", "waiting", "-page-size", "900"); err == nil || !strings.Contains(err.Error(), "500") {
+		t.Errorf("mp -page-size 900: %v\n%s; want refused with the cap", err, out)
 	}
 }

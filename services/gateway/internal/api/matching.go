@@ -45,6 +45,12 @@ func (s *Server) ListUnmatchedNewcomers(ctx context.Context, req *connect.Reques
 	return reply(s, ctx, res, err)
 }
 
+// ListWaitingNewcomers implements MatchingService.
+func (s *Server) ListWaitingNewcomers(ctx context.Context, req *connect.Request[gatewayv1.ListWaitingNewcomersRequest]) (*connect.Response[gatewayv1.ListWaitingNewcomersResponse], error) {
+	res, err := s.g.ListWaitingNewcomers(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, res, err)
+}
+
 func (s *Server) change(ctx context.Context, id string, a core.PairAction) (*gatewayv1.PairView, error) {
 	return s.g.ChangePair(ctx, caller(ctx), id, a)
 }

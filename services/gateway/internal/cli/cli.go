@@ -301,6 +301,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		if id, err = e.oneArg("jobs unmatched", args); err == nil {
 			err = listUnmatched(ctx, c, id, e)
 		}
+	case "matching waiting":
+		err = listWaiting(ctx, c, args, e)
 	case "proposals list":
 		err = listProposals(ctx, c, args, e)
 	case "proposals approve", "proposals reject":

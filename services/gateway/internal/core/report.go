@@ -184,7 +184,7 @@ type Dashboard struct {
 	// Mentoring says whether the mentoring figures below are known.
 	Mentoring bool
 	// Waiting counts newcomers who consent to mentoring and are in no
-	// proposed, offered or active pair.
+	// proposed, offered or active pair: the total of ListWaitingNewcomers.
 	Waiting int
 	// OpenProposals counts proposals to review; NoCheckIn active pairs
 	// that need a follow-up.
@@ -227,27 +227,24 @@ func (g *Gateway) dashboard(ctx context.Context, c Caller) (*Dashboard, error) {
 	if g.Backend.Mentoring == nil {
 		return d, nil
 	}
-	consenting, err := g.Backend.Participants.ListParticipants(sctx, &participantsv1.ListParticipantsRequest{PageSize: 1,
-		ConsentPurpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING})
-	if err != nil {
-		return nil, err
-	}
 	count := func(r *mentoringv1.ListPairsRequest) (int, error) {
 		r.PageSize = 1
 		res, err := g.Backend.Mentoring.ListPairs(sctx, r)
 		return int(res.GetTotalSize()), err
 	}
-	var inPairs int
 	var errs [3]error
 	d.OpenProposals, errs[0] = count(&mentoringv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}})
 	d.NoCheckIn, errs[1] = count(&mentoringv1.ListPairsRequest{OnlyNeedingFollowUp: true})
-	inPairs, errs[2] = count(&mentoringv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{
-		eventsv1.PairStatus_PAIR_STATUS_PROPOSED, eventsv1.PairStatus_PAIR_STATUS_OFFERED, eventsv1.PairStatus_PAIR_STATUS_ACTIVE}})
+	// The total of the list the tile links to (/matching/waiting), so the
+	// two agree: consenting newcomers less open pairs counted a newcomer
+	// in two open pairs, or a pair whose newcomer withdrew consent, twice
+	// (ADR 0170's Left, ADR 0172).
+	waiting, werr := g.Backend.Mentoring.ListWaitingNewcomers(sctx, &mentoringv1.ListWaitingNewcomersRequest{PageSize: 1})
+	d.Waiting, errs[2] = int(waiting.GetTotalSize()), werr
 	if err := errors.Join(errs[:]...); err != nil {
 		g.Log.WarnContext(ctx, "dashboard: mentoring figures unavailable", "err", err)
 		return d, nil
 	}
 	d.Mentoring = true
-	d.Waiting = max(0, int(consenting.GetTotalSize())-inPairs)
 	return d, nil
 }

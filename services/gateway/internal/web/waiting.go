@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 )
 
 // waitingPageSize is how many waiting newcomers one page lists.
@@ -17,8 +17,6 @@ const waitingPageSize = 50
 type waitingData struct {
 	Rows  []waitingRow
 	Pager pager
-	// Partial says the scope was too large to read whole.
-	Partial bool
 }
 
 // waitingRow is one waiting newcomer in words. Apart is as
@@ -31,7 +29,8 @@ type waitingRow struct {
 // The address carries only the page token, never a name.
 func (w *Web) waiting(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("m.waiting.title"), "matching"
-	res, err := w.g.ListWaitingNewcomers(r.Context(), p.caller, waitingPageSize, r.URL.Query().Get("page_token"))
+	res, err := w.g.ListWaitingNewcomers(r.Context(), p.caller, &gatewayv1.ListWaitingNewcomersRequest{PageSize: waitingPageSize,
+		PageToken: r.URL.Query().Get("page_token")})
 	if err != nil {
 		return err
 	}
@@ -40,23 +39,24 @@ func (w *Web) waiting(rw http.ResponseWriter, r *http.Request, p *page) error {
 }
 
 // newWaitingData words res as of now.
-func newWaitingData(p *page, r *http.Request, res *core.Waiting, now time.Time) *waitingData {
-	d := &waitingData{Partial: res.Partial}
-	named := make([]namesake, 0, len(res.Newcomers))
+func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomersResponse, now time.Time) *waitingData {
+	d := &waitingData{}
+	named := make([]namesake, 0, len(res.GetNewcomers()))
 	today := civilDay(now)
-	for _, n := range res.Newcomers {
-		since := n.Since.In(stockholm)
-		d.Rows = append(d.Rows, waitingRow{ID: n.ID, Name: n.Name, Municipality: muniLabel(n.MunicipalityCode),
+	for _, n := range res.GetNewcomers() {
+		since := n.GetWaitStartTime().AsTime().In(stockholm)
+		d.Rows = append(d.Rows, waitingRow{ID: n.GetParticipantId(), Name: n.GetParticipantName(), Municipality: muniLabel(n.GetMunicipalityCode()),
 			Since: since.Format(time.DateOnly), Days: p.tn("m.waiting.days", max(0, int(today.Sub(civilDay(since)).Hours()/24)))})
-		if n.Name != "" {
-			named = append(named, namesake{ID: n.ID, Label: n.Name + ", " + n.MunicipalityCode, Registered: n.Registered})
+		if n.GetParticipantName() != "" {
+			named = append(named, namesake{ID: n.GetParticipantId(), Label: n.GetParticipantName() + ", " + n.GetMunicipalityCode(),
+				Registered: n.GetParticipantRegistered()})
 		}
 	}
 	apart := apartWords(p, named)
 	for i := range d.Rows {
 		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}
-	d.Pager = newPager(p, r, "", "", waitingPageSize, len(res.Newcomers), int32(res.TotalSize), res.NextPageToken)
+	d.Pager = newPager(p, r, "", "", waitingPageSize, len(res.GetNewcomers()), res.GetTotalSize(), res.GetNextPageToken())
 	return d
 }
 

@@ -95,6 +95,19 @@ func (s *Server) ListUnmatched(ctx context.Context, req *pb.ListUnmatchedRequest
 	return &pb.ListUnmatchedResponse{Unmatched: us, NextPageToken: next, TotalSize: int32(total)}, nil
 }
 
+// ListWaitingNewcomers pages through the newcomers waiting for a mentor.
+func (s *Server) ListWaitingNewcomers(ctx context.Context, req *pb.ListWaitingNewcomersRequest) (*pb.ListWaitingNewcomersResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns, next, total, err := s.svc.ListWaiting(ctx, who, req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListWaitingNewcomersResponse{Newcomers: ns, NextPageToken: next, TotalSize: int32(total)}, nil
+}
+
 // GetPair returns a pair.
 func (s *Server) GetPair(ctx context.Context, req *pb.GetPairRequest) (*pb.GetPairResponse, error) {
 	who, err := caller(ctx)

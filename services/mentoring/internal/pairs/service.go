@@ -118,6 +118,9 @@ type Service struct {
 	now   func() time.Time
 	ids   ids.Source
 	log   *slog.Logger
+	// waitCache keeps the waiting lists of the last scopes that paged
+	// (waiting.go).
+	waitCache waitingCache
 }
 
 // Deps are what New needs.

@@ -176,8 +176,32 @@ func (p *Pool) HandleParticipant(ctx context.Context, env *eventsv1.Envelope) er
 		if !slices.Contains(f.GetConsentedPurposes(), eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING) {
 			return nil, false
 		}
-		return newcomerFrom(f), true
+		n := newcomerFrom(f)
+		n.ConsentTime = p.consentTime(f, env)
+		return n, true
 	})
+}
+
+// consentTime is when f's mentoring consent in force was given, which
+// starts a newcomer's wait for a mentor (ADR 0172). Events published
+// before the facts told it carry none: then it is when the newcomer
+// entered the pool (the event that brought them in), kept while they stay.
+func (p *Pool) consentTime(f *eventsv1.ParticipantFacts, env *eventsv1.Envelope) *timestamppb.Timestamp {
+	for _, c := range f.GetConsentsGiven() {
+		if c.GetPurpose() != eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING {
+			continue
+		}
+		if t, err := time.Parse(time.RFC3339Nano, c.GetGivenAt()); err == nil {
+			return timestamppb.New(t)
+		}
+	}
+	if prev, ok := p.newcomers.Live(f.GetParticipantId()); ok && prev.GetConsentTime() != nil {
+		return prev.GetConsentTime()
+	}
+	if at := env.GetOccurredAt(); at != nil {
+		return &timestamppb.Timestamp{Seconds: at.GetSeconds(), Nanos: at.GetNanos()}
+	}
+	return nil
 }
 
 // HandleVolunteer applies one volunteers event: a mentor with capacity and

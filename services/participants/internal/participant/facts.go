@@ -49,6 +49,12 @@ func Facts(p *pb.Participant, now time.Time) *eventsv1.ParticipantFacts {
 	for _, c := range p.GetConsents() {
 		if c.GetWithdrawnTime() == nil && !slices.Contains(f.ConsentedPurposes, c.GetPurpose()) {
 			f.ConsentedPurposes = append(f.ConsentedPurposes, c.GetPurpose())
+			// When it was given, so mentoring counts a newcomer's wait
+			// from their consent as the gateway did (ADR 0172).
+			if t := c.GetGivenTime(); t != nil {
+				f.ConsentsGiven = append(f.ConsentsGiven, &eventsv1.ConsentGiven{Purpose: c.GetPurpose(),
+					GivenAt: t.AsTime().UTC().Format(time.RFC3339Nano)})
+			}
 		}
 	}
 	return f

@@ -240,7 +240,12 @@ type ParticipantFacts struct {
 	RegisteredAt string `protobuf:"bytes,17,opt,name=registered_at,json=registeredAt,proto3" json:"registered_at,omitempty"`
 	// Age band lower bound (decade, for example 30 for 30-39) when the event
 	// was published, 0 when the birth year is not given.
-	AgeBand       int32 `protobuf:"varint,18,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
+	AgeBand int32 `protobuf:"varint,18,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
+	// When each consent in force was given, one per purpose of
+	// consented_purposes, so a programme can tell how long someone has
+	// waited (mentoring's waiting list, ADR 0172). Empty in events
+	// published before that.
+	ConsentsGiven []*ConsentGiven `protobuf:"bytes,19,rep,name=consents_given,json=consentsGiven,proto3" json:"consents_given,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -401,6 +406,68 @@ func (x *ParticipantFacts) GetAgeBand() int32 {
 	return 0
 }
 
+func (x *ParticipantFacts) GetConsentsGiven() []*ConsentGiven {
+	if x != nil {
+		return x.ConsentsGiven
+	}
+	return nil
+}
+
+// ConsentGiven is when the consent in force for a purpose was given.
+type ConsentGiven struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The purpose.
+	Purpose ConsentPurpose `protobuf:"varint,1,opt,name=purpose,proto3,enum=motesplats.events.v1.ConsentPurpose" json:"purpose,omitempty"`
+	// When the consent was given (RFC 3339).
+	GivenAt       string `protobuf:"bytes,2,opt,name=given_at,json=givenAt,proto3" json:"given_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsentGiven) Reset() {
+	*x = ConsentGiven{}
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsentGiven) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsentGiven) ProtoMessage() {}
+
+func (x *ConsentGiven) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsentGiven.ProtoReflect.Descriptor instead.
+func (*ConsentGiven) Descriptor() ([]byte, []int) {
+	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ConsentGiven) GetPurpose() ConsentPurpose {
+	if x != nil {
+		return x.Purpose
+	}
+	return ConsentPurpose_CONSENT_PURPOSE_UNSPECIFIED
+}
+
+func (x *ConsentGiven) GetGivenAt() string {
+	if x != nil {
+		return x.GivenAt
+	}
+	return ""
+}
+
 // ParticipantRegistered is published when a participant is created.
 type ParticipantRegistered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -412,7 +479,7 @@ type ParticipantRegistered struct {
 
 func (x *ParticipantRegistered) Reset() {
 	*x = ParticipantRegistered{}
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[1]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +491,7 @@ func (x *ParticipantRegistered) String() string {
 func (*ParticipantRegistered) ProtoMessage() {}
 
 func (x *ParticipantRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[1]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +504,7 @@ func (x *ParticipantRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipantRegistered.ProtoReflect.Descriptor instead.
 func (*ParticipantRegistered) Descriptor() ([]byte, []int) {
-	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{1}
+	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ParticipantRegistered) GetFacts() *ParticipantFacts {
@@ -460,7 +527,7 @@ type ParticipantUpdated struct {
 
 func (x *ParticipantUpdated) Reset() {
 	*x = ParticipantUpdated{}
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[2]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -472,7 +539,7 @@ func (x *ParticipantUpdated) String() string {
 func (*ParticipantUpdated) ProtoMessage() {}
 
 func (x *ParticipantUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[2]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -485,7 +552,7 @@ func (x *ParticipantUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipantUpdated.ProtoReflect.Descriptor instead.
 func (*ParticipantUpdated) Descriptor() ([]byte, []int) {
-	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{2}
+	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ParticipantUpdated) GetFacts() *ParticipantFacts {
@@ -519,7 +586,7 @@ type ParticipantConsentChanged struct {
 
 func (x *ParticipantConsentChanged) Reset() {
 	*x = ParticipantConsentChanged{}
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[3]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -531,7 +598,7 @@ func (x *ParticipantConsentChanged) String() string {
 func (*ParticipantConsentChanged) ProtoMessage() {}
 
 func (x *ParticipantConsentChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[3]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -544,7 +611,7 @@ func (x *ParticipantConsentChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipantConsentChanged.ProtoReflect.Descriptor instead.
 func (*ParticipantConsentChanged) Descriptor() ([]byte, []int) {
-	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{3}
+	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ParticipantConsentChanged) GetParticipantId() string {
@@ -586,7 +653,7 @@ type ParticipantDeleted struct {
 
 func (x *ParticipantDeleted) Reset() {
 	*x = ParticipantDeleted{}
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[4]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +665,7 @@ func (x *ParticipantDeleted) String() string {
 func (*ParticipantDeleted) ProtoMessage() {}
 
 func (x *ParticipantDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[4]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +678,7 @@ func (x *ParticipantDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipantDeleted.ProtoReflect.Descriptor instead.
 func (*ParticipantDeleted) Descriptor() ([]byte, []int) {
-	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{4}
+	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ParticipantDeleted) GetParticipantId() string {
@@ -633,7 +700,7 @@ type ParticipantErased struct {
 
 func (x *ParticipantErased) Reset() {
 	*x = ParticipantErased{}
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[5]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +712,7 @@ func (x *ParticipantErased) String() string {
 func (*ParticipantErased) ProtoMessage() {}
 
 func (x *ParticipantErased) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_events_v1_participants_proto_msgTypes[5]
+	mi := &file_motesplats_events_v1_participants_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +725,7 @@ func (x *ParticipantErased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipantErased.ProtoReflect.Descriptor instead.
 func (*ParticipantErased) Descriptor() ([]byte, []int) {
-	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{5}
+	return file_motesplats_events_v1_participants_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ParticipantErased) GetParticipantId() string {
@@ -672,7 +739,7 @@ var File_motesplats_events_v1_participants_proto protoreflect.FileDescriptor
 
 const file_motesplats_events_v1_participants_proto_rawDesc = "" +
 	"\n" +
-	"'motesplats/events/v1/participants.proto\x12\x14motesplats.events.v1\x1a\x1fmotesplats/type/v1/people.proto\"\xe6\a\n" +
+	"'motesplats/events/v1/participants.proto\x12\x14motesplats.events.v1\x1a\x1fmotesplats/type/v1/people.proto\"\xb1\b\n" +
 	"\x10ParticipantFacts\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -692,7 +759,11 @@ const file_motesplats_events_v1_participants_proto_rawDesc = "" +
 	"\x18wants_same_gender_mentor\x18\x0f \x01(\bR\x15wantsSameGenderMentor\x122\n" +
 	"\x15household_member_ages\x18\x10 \x03(\x05R\x13householdMemberAges\x12#\n" +
 	"\rregistered_at\x18\x11 \x01(\tR\fregisteredAt\x12\x19\n" +
-	"\bage_band\x18\x12 \x01(\x05R\aageBand\"U\n" +
+	"\bage_band\x18\x12 \x01(\x05R\aageBand\x12I\n" +
+	"\x0econsents_given\x18\x13 \x03(\v2\".motesplats.events.v1.ConsentGivenR\rconsentsGiven\"i\n" +
+	"\fConsentGiven\x12>\n" +
+	"\apurpose\x18\x01 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\apurpose\x12\x19\n" +
+	"\bgiven_at\x18\x02 \x01(\tR\agivenAt\"U\n" +
 	"\x15ParticipantRegistered\x12<\n" +
 	"\x05facts\x18\x01 \x01(\v2&.motesplats.events.v1.ParticipantFactsR\x05facts\"y\n" +
 	"\x12ParticipantUpdated\x12<\n" +
@@ -738,41 +809,44 @@ func file_motesplats_events_v1_participants_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_events_v1_participants_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_motesplats_events_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_motesplats_events_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_motesplats_events_v1_participants_proto_goTypes = []any{
 	(ConsentPurpose)(0),               // 0: motesplats.events.v1.ConsentPurpose
 	(EstablishmentStatus)(0),          // 1: motesplats.events.v1.EstablishmentStatus
 	(ParentalLeave)(0),                // 2: motesplats.events.v1.ParentalLeave
 	(*ParticipantFacts)(nil),          // 3: motesplats.events.v1.ParticipantFacts
-	(*ParticipantRegistered)(nil),     // 4: motesplats.events.v1.ParticipantRegistered
-	(*ParticipantUpdated)(nil),        // 5: motesplats.events.v1.ParticipantUpdated
-	(*ParticipantConsentChanged)(nil), // 6: motesplats.events.v1.ParticipantConsentChanged
-	(*ParticipantDeleted)(nil),        // 7: motesplats.events.v1.ParticipantDeleted
-	(*ParticipantErased)(nil),         // 8: motesplats.events.v1.ParticipantErased
-	(*v1.LanguageSkill)(nil),          // 9: motesplats.type.v1.LanguageSkill
-	(v1.SwedishLevel)(0),              // 10: motesplats.type.v1.SwedishLevel
-	(v1.Diet)(0),                      // 11: motesplats.type.v1.Diet
-	(v1.Gender)(0),                    // 12: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),           // 13: motesplats.type.v1.Availability
+	(*ConsentGiven)(nil),              // 4: motesplats.events.v1.ConsentGiven
+	(*ParticipantRegistered)(nil),     // 5: motesplats.events.v1.ParticipantRegistered
+	(*ParticipantUpdated)(nil),        // 6: motesplats.events.v1.ParticipantUpdated
+	(*ParticipantConsentChanged)(nil), // 7: motesplats.events.v1.ParticipantConsentChanged
+	(*ParticipantDeleted)(nil),        // 8: motesplats.events.v1.ParticipantDeleted
+	(*ParticipantErased)(nil),         // 9: motesplats.events.v1.ParticipantErased
+	(*v1.LanguageSkill)(nil),          // 10: motesplats.type.v1.LanguageSkill
+	(v1.SwedishLevel)(0),              // 11: motesplats.type.v1.SwedishLevel
+	(v1.Diet)(0),                      // 12: motesplats.type.v1.Diet
+	(v1.Gender)(0),                    // 13: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),           // 14: motesplats.type.v1.Availability
 }
 var file_motesplats_events_v1_participants_proto_depIdxs = []int32{
-	9,  // 0: motesplats.events.v1.ParticipantFacts.languages:type_name -> motesplats.type.v1.LanguageSkill
-	10, // 1: motesplats.events.v1.ParticipantFacts.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	11, // 2: motesplats.events.v1.ParticipantFacts.diets:type_name -> motesplats.type.v1.Diet
-	12, // 3: motesplats.events.v1.ParticipantFacts.gender:type_name -> motesplats.type.v1.Gender
-	13, // 4: motesplats.events.v1.ParticipantFacts.availability:type_name -> motesplats.type.v1.Availability
+	10, // 0: motesplats.events.v1.ParticipantFacts.languages:type_name -> motesplats.type.v1.LanguageSkill
+	11, // 1: motesplats.events.v1.ParticipantFacts.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	12, // 2: motesplats.events.v1.ParticipantFacts.diets:type_name -> motesplats.type.v1.Diet
+	13, // 3: motesplats.events.v1.ParticipantFacts.gender:type_name -> motesplats.type.v1.Gender
+	14, // 4: motesplats.events.v1.ParticipantFacts.availability:type_name -> motesplats.type.v1.Availability
 	0,  // 5: motesplats.events.v1.ParticipantFacts.consented_purposes:type_name -> motesplats.events.v1.ConsentPurpose
 	1,  // 6: motesplats.events.v1.ParticipantFacts.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
 	2,  // 7: motesplats.events.v1.ParticipantFacts.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
-	3,  // 8: motesplats.events.v1.ParticipantRegistered.facts:type_name -> motesplats.events.v1.ParticipantFacts
-	3,  // 9: motesplats.events.v1.ParticipantUpdated.facts:type_name -> motesplats.events.v1.ParticipantFacts
-	0,  // 10: motesplats.events.v1.ParticipantConsentChanged.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	3,  // 11: motesplats.events.v1.ParticipantConsentChanged.facts:type_name -> motesplats.events.v1.ParticipantFacts
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 8: motesplats.events.v1.ParticipantFacts.consents_given:type_name -> motesplats.events.v1.ConsentGiven
+	0,  // 9: motesplats.events.v1.ConsentGiven.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	3,  // 10: motesplats.events.v1.ParticipantRegistered.facts:type_name -> motesplats.events.v1.ParticipantFacts
+	3,  // 11: motesplats.events.v1.ParticipantUpdated.facts:type_name -> motesplats.events.v1.ParticipantFacts
+	0,  // 12: motesplats.events.v1.ParticipantConsentChanged.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	3,  // 13: motesplats.events.v1.ParticipantConsentChanged.facts:type_name -> motesplats.events.v1.ParticipantFacts
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_events_v1_participants_proto_init() }
@@ -786,7 +860,7 @@ func file_motesplats_events_v1_participants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_events_v1_participants_proto_rawDesc), len(file_motesplats_events_v1_participants_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -564,6 +564,210 @@ func (x *UnmatchedNewcomerView) GetParticipantRegistered() *timestamppb.Timestam
 	return nil
 }
 
+// ListWaitingNewcomersRequest pages through the newcomers waiting for a
+// mentor.
+type ListWaitingNewcomersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Maximum results, 1 to 500; 0 means 50.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWaitingNewcomersRequest) Reset() {
+	*x = ListWaitingNewcomersRequest{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWaitingNewcomersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWaitingNewcomersRequest) ProtoMessage() {}
+
+func (x *ListWaitingNewcomersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWaitingNewcomersRequest.ProtoReflect.Descriptor instead.
+func (*ListWaitingNewcomersRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListWaitingNewcomersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWaitingNewcomersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListWaitingNewcomersResponse is one page.
+type ListWaitingNewcomersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomers, longest waiting first (then by participant id).
+	Newcomers []*WaitingNewcomerView `protobuf:"bytes,1,rep,name=newcomers,proto3" json:"newcomers,omitempty"`
+	// Token for the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Newcomers waiting in all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWaitingNewcomersResponse) Reset() {
+	*x = ListWaitingNewcomersResponse{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWaitingNewcomersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWaitingNewcomersResponse) ProtoMessage() {}
+
+func (x *ListWaitingNewcomersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWaitingNewcomersResponse.ProtoReflect.Descriptor instead.
+func (*ListWaitingNewcomersResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListWaitingNewcomersResponse) GetNewcomers() []*WaitingNewcomerView {
+	if x != nil {
+		return x.Newcomers
+	}
+	return nil
+}
+
+func (x *ListWaitingNewcomersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListWaitingNewcomersResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// WaitingNewcomerView is a newcomer waiting for a mentor, with the name.
+type WaitingNewcomerView struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer.
+	ParticipantId string `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// The newcomer's name; empty when it can no longer be read.
+	ParticipantName string `protobuf:"bytes,2,opt,name=participant_name,json=participantName,proto3" json:"participant_name,omitempty"`
+	// Municipality (SCB code).
+	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	// When the wait began: the mentoring consent, or the end of the
+	// newcomer's last pair when later.
+	WaitStartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=wait_start_time,json=waitStartTime,proto3" json:"wait_start_time,omitempty"`
+	// When the newcomer was registered, which tells two newcomers of one
+	// name and municipality apart (ADR 0132).
+	ParticipantRegistered *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=participant_registered,json=participantRegistered,proto3" json:"participant_registered,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *WaitingNewcomerView) Reset() {
+	*x = WaitingNewcomerView{}
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitingNewcomerView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitingNewcomerView) ProtoMessage() {}
+
+func (x *WaitingNewcomerView) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitingNewcomerView.ProtoReflect.Descriptor instead.
+func (*WaitingNewcomerView) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WaitingNewcomerView) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *WaitingNewcomerView) GetParticipantName() string {
+	if x != nil {
+		return x.ParticipantName
+	}
+	return ""
+}
+
+func (x *WaitingNewcomerView) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *WaitingNewcomerView) GetWaitStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WaitStartTime
+	}
+	return nil
+}
+
+func (x *WaitingNewcomerView) GetParticipantRegistered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ParticipantRegistered
+	}
+	return nil
+}
+
 // UnmatchedMentor is a mentor who fit a newcomer but had no free place.
 type UnmatchedMentor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -585,7 +789,7 @@ type UnmatchedMentor struct {
 
 func (x *UnmatchedMentor) Reset() {
 	*x = UnmatchedMentor{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +801,7 @@ func (x *UnmatchedMentor) String() string {
 func (*UnmatchedMentor) ProtoMessage() {}
 
 func (x *UnmatchedMentor) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[8]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +814,7 @@ func (x *UnmatchedMentor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnmatchedMentor.ProtoReflect.Descriptor instead.
 func (*UnmatchedMentor) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{8}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UnmatchedMentor) GetVolunteerId() string {
@@ -668,7 +872,7 @@ type ListMatchingJobsRequest struct {
 
 func (x *ListMatchingJobsRequest) Reset() {
 	*x = ListMatchingJobsRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +884,7 @@ func (x *ListMatchingJobsRequest) String() string {
 func (*ListMatchingJobsRequest) ProtoMessage() {}
 
 func (x *ListMatchingJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +897,7 @@ func (x *ListMatchingJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMatchingJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListMatchingJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{9}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListMatchingJobsRequest) GetPageSize() int32 {
@@ -723,7 +927,7 @@ type ListMatchingJobsResponse struct {
 
 func (x *ListMatchingJobsResponse) Reset() {
 	*x = ListMatchingJobsResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +939,7 @@ func (x *ListMatchingJobsResponse) String() string {
 func (*ListMatchingJobsResponse) ProtoMessage() {}
 
 func (x *ListMatchingJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +952,7 @@ func (x *ListMatchingJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMatchingJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListMatchingJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{10}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListMatchingJobsResponse) GetJobs() []*v1.Job {
@@ -776,7 +980,7 @@ type GetPairRequest struct {
 
 func (x *GetPairRequest) Reset() {
 	*x = GetPairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +992,7 @@ func (x *GetPairRequest) String() string {
 func (*GetPairRequest) ProtoMessage() {}
 
 func (x *GetPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +1005,7 @@ func (x *GetPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPairRequest.ProtoReflect.Descriptor instead.
 func (*GetPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetPairRequest) GetId() string {
@@ -822,7 +1026,7 @@ type GetPairResponse struct {
 
 func (x *GetPairResponse) Reset() {
 	*x = GetPairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +1038,7 @@ func (x *GetPairResponse) String() string {
 func (*GetPairResponse) ProtoMessage() {}
 
 func (x *GetPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +1051,7 @@ func (x *GetPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPairResponse.ProtoReflect.Descriptor instead.
 func (*GetPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetPairResponse) GetPair() *PairView {
@@ -883,7 +1087,7 @@ type ListPairsRequest struct {
 
 func (x *ListPairsRequest) Reset() {
 	*x = ListPairsRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -895,7 +1099,7 @@ func (x *ListPairsRequest) String() string {
 func (*ListPairsRequest) ProtoMessage() {}
 
 func (x *ListPairsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[13]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -908,7 +1112,7 @@ func (x *ListPairsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPairsRequest.ProtoReflect.Descriptor instead.
 func (*ListPairsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListPairsRequest) GetJobId() string {
@@ -975,7 +1179,7 @@ type ListPairsResponse struct {
 
 func (x *ListPairsResponse) Reset() {
 	*x = ListPairsResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1191,7 @@ func (x *ListPairsResponse) String() string {
 func (*ListPairsResponse) ProtoMessage() {}
 
 func (x *ListPairsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1204,7 @@ func (x *ListPairsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPairsResponse.ProtoReflect.Descriptor instead.
 func (*ListPairsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListPairsResponse) GetPairs() []*PairView {
@@ -1035,7 +1239,7 @@ type ApprovePairRequest struct {
 
 func (x *ApprovePairRequest) Reset() {
 	*x = ApprovePairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1251,7 @@ func (x *ApprovePairRequest) String() string {
 func (*ApprovePairRequest) ProtoMessage() {}
 
 func (x *ApprovePairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1264,7 @@ func (x *ApprovePairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePairRequest.ProtoReflect.Descriptor instead.
 func (*ApprovePairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ApprovePairRequest) GetId() string {
@@ -1081,7 +1285,7 @@ type ApprovePairResponse struct {
 
 func (x *ApprovePairResponse) Reset() {
 	*x = ApprovePairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1297,7 @@ func (x *ApprovePairResponse) String() string {
 func (*ApprovePairResponse) ProtoMessage() {}
 
 func (x *ApprovePairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1310,7 @@ func (x *ApprovePairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApprovePairResponse.ProtoReflect.Descriptor instead.
 func (*ApprovePairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ApprovePairResponse) GetPair() *PairView {
@@ -1129,7 +1333,7 @@ type RejectPairRequest struct {
 
 func (x *RejectPairRequest) Reset() {
 	*x = RejectPairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +1345,7 @@ func (x *RejectPairRequest) String() string {
 func (*RejectPairRequest) ProtoMessage() {}
 
 func (x *RejectPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +1358,7 @@ func (x *RejectPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectPairRequest.ProtoReflect.Descriptor instead.
 func (*RejectPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RejectPairRequest) GetId() string {
@@ -1182,7 +1386,7 @@ type RejectPairResponse struct {
 
 func (x *RejectPairResponse) Reset() {
 	*x = RejectPairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1194,7 +1398,7 @@ func (x *RejectPairResponse) String() string {
 func (*RejectPairResponse) ProtoMessage() {}
 
 func (x *RejectPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1207,7 +1411,7 @@ func (x *RejectPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectPairResponse.ProtoReflect.Descriptor instead.
 func (*RejectPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RejectPairResponse) GetPair() *PairView {
@@ -1230,7 +1434,7 @@ type ReplaceCandidateRequest struct {
 
 func (x *ReplaceCandidateRequest) Reset() {
 	*x = ReplaceCandidateRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1446,7 @@ func (x *ReplaceCandidateRequest) String() string {
 func (*ReplaceCandidateRequest) ProtoMessage() {}
 
 func (x *ReplaceCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1459,7 @@ func (x *ReplaceCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ReplaceCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReplaceCandidateRequest) GetId() string {
@@ -1283,7 +1487,7 @@ type ReplaceCandidateResponse struct {
 
 func (x *ReplaceCandidateResponse) Reset() {
 	*x = ReplaceCandidateResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1499,7 @@ func (x *ReplaceCandidateResponse) String() string {
 func (*ReplaceCandidateResponse) ProtoMessage() {}
 
 func (x *ReplaceCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1512,7 @@ func (x *ReplaceCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ReplaceCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReplaceCandidateResponse) GetPair() *PairView {
@@ -1331,7 +1535,7 @@ type AcceptOfferRequest struct {
 
 func (x *AcceptOfferRequest) Reset() {
 	*x = AcceptOfferRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1343,7 +1547,7 @@ func (x *AcceptOfferRequest) String() string {
 func (*AcceptOfferRequest) ProtoMessage() {}
 
 func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1356,7 +1560,7 @@ func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferRequest.ProtoReflect.Descriptor instead.
 func (*AcceptOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AcceptOfferRequest) GetId() string {
@@ -1384,7 +1588,7 @@ type AcceptOfferResponse struct {
 
 func (x *AcceptOfferResponse) Reset() {
 	*x = AcceptOfferResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1396,7 +1600,7 @@ func (x *AcceptOfferResponse) String() string {
 func (*AcceptOfferResponse) ProtoMessage() {}
 
 func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1409,7 +1613,7 @@ func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferResponse.ProtoReflect.Descriptor instead.
 func (*AcceptOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AcceptOfferResponse) GetPair() *PairView {
@@ -1434,7 +1638,7 @@ type DeclineOfferRequest struct {
 
 func (x *DeclineOfferRequest) Reset() {
 	*x = DeclineOfferRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +1650,7 @@ func (x *DeclineOfferRequest) String() string {
 func (*DeclineOfferRequest) ProtoMessage() {}
 
 func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +1663,7 @@ func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeclineOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DeclineOfferRequest) GetId() string {
@@ -1494,7 +1698,7 @@ type DeclineOfferResponse struct {
 
 func (x *DeclineOfferResponse) Reset() {
 	*x = DeclineOfferResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1506,7 +1710,7 @@ func (x *DeclineOfferResponse) String() string {
 func (*DeclineOfferResponse) ProtoMessage() {}
 
 func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1519,7 +1723,7 @@ func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeclineOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *DeclineOfferResponse) GetPair() *PairView {
@@ -1542,7 +1746,7 @@ type RecordCheckInRequest struct {
 
 func (x *RecordCheckInRequest) Reset() {
 	*x = RecordCheckInRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1758,7 @@ func (x *RecordCheckInRequest) String() string {
 func (*RecordCheckInRequest) ProtoMessage() {}
 
 func (x *RecordCheckInRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1771,7 @@ func (x *RecordCheckInRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordCheckInRequest.ProtoReflect.Descriptor instead.
 func (*RecordCheckInRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordCheckInRequest) GetId() string {
@@ -1595,7 +1799,7 @@ type RecordCheckInResponse struct {
 
 func (x *RecordCheckInResponse) Reset() {
 	*x = RecordCheckInResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1607,7 +1811,7 @@ func (x *RecordCheckInResponse) String() string {
 func (*RecordCheckInResponse) ProtoMessage() {}
 
 func (x *RecordCheckInResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1620,7 +1824,7 @@ func (x *RecordCheckInResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordCheckInResponse.ProtoReflect.Descriptor instead.
 func (*RecordCheckInResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RecordCheckInResponse) GetPair() *PairView {
@@ -1643,7 +1847,7 @@ type EndPairRequest struct {
 
 func (x *EndPairRequest) Reset() {
 	*x = EndPairRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1655,7 +1859,7 @@ func (x *EndPairRequest) String() string {
 func (*EndPairRequest) ProtoMessage() {}
 
 func (x *EndPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1668,7 +1872,7 @@ func (x *EndPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPairRequest.ProtoReflect.Descriptor instead.
 func (*EndPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *EndPairRequest) GetId() string {
@@ -1696,7 +1900,7 @@ type EndPairResponse struct {
 
 func (x *EndPairResponse) Reset() {
 	*x = EndPairResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1708,7 +1912,7 @@ func (x *EndPairResponse) String() string {
 func (*EndPairResponse) ProtoMessage() {}
 
 func (x *EndPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1721,7 +1925,7 @@ func (x *EndPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPairResponse.ProtoReflect.Descriptor instead.
 func (*EndPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EndPairResponse) GetPair() *PairView {
@@ -1748,7 +1952,7 @@ type GetMentoringReportRequest struct {
 
 func (x *GetMentoringReportRequest) Reset() {
 	*x = GetMentoringReportRequest{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1760,7 +1964,7 @@ func (x *GetMentoringReportRequest) String() string {
 func (*GetMentoringReportRequest) ProtoMessage() {}
 
 func (x *GetMentoringReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1773,7 +1977,7 @@ func (x *GetMentoringReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMentoringReportRequest.ProtoReflect.Descriptor instead.
 func (*GetMentoringReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetMentoringReportRequest) GetOrganisationId() string {
@@ -1815,7 +2019,7 @@ type GetMentoringReportResponse struct {
 
 func (x *GetMentoringReportResponse) Reset() {
 	*x = GetMentoringReportResponse{}
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +2031,7 @@ func (x *GetMentoringReportResponse) String() string {
 func (*GetMentoringReportResponse) ProtoMessage() {}
 
 func (x *GetMentoringReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_matching_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +2044,7 @@ func (x *GetMentoringReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMentoringReportResponse.ProtoReflect.Descriptor instead.
 func (*GetMentoringReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_gateway_v1_matching_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetMentoringReportResponse) GetReport() *v1.GetReportResponse {
@@ -1891,7 +2095,22 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12@\n" +
 	"\x06reason\x18\x04 \x01(\x0e2(.motesplats.mentoring.v1.UnmatchedReasonR\x06reason\x12@\n" +
 	"\amentors\x18\x05 \x03(\v2&.motesplats.gateway.v1.UnmatchedMentorR\amentors\x12Q\n" +
-	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\xd7\x01\n" +
+	"\x16participant_registered\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"Y\n" +
+	"\x1bListWaitingNewcomersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\xaf\x01\n" +
+	"\x1cListWaitingNewcomersResponse\x12H\n" +
+	"\tnewcomers\x18\x01 \x03(\v2*.motesplats.gateway.v1.WaitingNewcomerViewR\tnewcomers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xab\x02\n" +
+	"\x13WaitingNewcomerView\x12%\n" +
+	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12)\n" +
+	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12+\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12B\n" +
+	"\x0fwait_start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rwaitStartTime\x12Q\n" +
+	"\x16participant_registered\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\xd7\x01\n" +
 	"\x0fUnmatchedMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1966,12 +2185,13 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"from_month\x18\x03 \x01(\tR\tfromMonth\x12\x19\n" +
 	"\bto_month\x18\x04 \x01(\tR\atoMonth\"`\n" +
 	"\x1aGetMentoringReportResponse\x12B\n" +
-	"\x06report\x18\x01 \x01(\v2*.motesplats.mentoring.v1.GetReportResponseR\x06report2\x98\f\n" +
+	"\x06report\x18\x01 \x01(\v2*.motesplats.mentoring.v1.GetReportResponseR\x06report2\x9f\r\n" +
 	"\x0fMatchingService\x12s\n" +
 	"\x10StartMatchingJob\x12..motesplats.gateway.v1.StartMatchingJobRequest\x1a/.motesplats.gateway.v1.StartMatchingJobResponse\x12r\n" +
 	"\x0eGetMatchingJob\x12,.motesplats.gateway.v1.GetMatchingJobRequest\x1a-.motesplats.gateway.v1.GetMatchingJobResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x10ListMatchingJobs\x12..motesplats.gateway.v1.ListMatchingJobsRequest\x1a/.motesplats.gateway.v1.ListMatchingJobsResponse\"\x03\x90\x02\x01\x12\x8a\x01\n" +
-	"\x16ListUnmatchedNewcomers\x124.motesplats.gateway.v1.ListUnmatchedNewcomersRequest\x1a5.motesplats.gateway.v1.ListUnmatchedNewcomersResponse\"\x03\x90\x02\x01\x12]\n" +
+	"\x16ListUnmatchedNewcomers\x124.motesplats.gateway.v1.ListUnmatchedNewcomersRequest\x1a5.motesplats.gateway.v1.ListUnmatchedNewcomersResponse\"\x03\x90\x02\x01\x12\x84\x01\n" +
+	"\x14ListWaitingNewcomers\x122.motesplats.gateway.v1.ListWaitingNewcomersRequest\x1a3.motesplats.gateway.v1.ListWaitingNewcomersResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\aGetPair\x12%.motesplats.gateway.v1.GetPairRequest\x1a&.motesplats.gateway.v1.GetPairResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\tListPairs\x12'.motesplats.gateway.v1.ListPairsRequest\x1a(.motesplats.gateway.v1.ListPairsResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\vApprovePair\x12).motesplats.gateway.v1.ApprovePairRequest\x1a*.motesplats.gateway.v1.ApprovePairResponse\x12a\n" +
@@ -1997,7 +2217,7 @@ func file_motesplats_gateway_v1_matching_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_matching_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_motesplats_gateway_v1_matching_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
 	(*PairView)(nil),                       // 0: motesplats.gateway.v1.PairView
 	(*StartMatchingJobRequest)(nil),        // 1: motesplats.gateway.v1.StartMatchingJobRequest
@@ -2007,104 +2227,112 @@ var file_motesplats_gateway_v1_matching_proto_goTypes = []any{
 	(*ListUnmatchedNewcomersRequest)(nil),  // 5: motesplats.gateway.v1.ListUnmatchedNewcomersRequest
 	(*ListUnmatchedNewcomersResponse)(nil), // 6: motesplats.gateway.v1.ListUnmatchedNewcomersResponse
 	(*UnmatchedNewcomerView)(nil),          // 7: motesplats.gateway.v1.UnmatchedNewcomerView
-	(*UnmatchedMentor)(nil),                // 8: motesplats.gateway.v1.UnmatchedMentor
-	(*ListMatchingJobsRequest)(nil),        // 9: motesplats.gateway.v1.ListMatchingJobsRequest
-	(*ListMatchingJobsResponse)(nil),       // 10: motesplats.gateway.v1.ListMatchingJobsResponse
-	(*GetPairRequest)(nil),                 // 11: motesplats.gateway.v1.GetPairRequest
-	(*GetPairResponse)(nil),                // 12: motesplats.gateway.v1.GetPairResponse
-	(*ListPairsRequest)(nil),               // 13: motesplats.gateway.v1.ListPairsRequest
-	(*ListPairsResponse)(nil),              // 14: motesplats.gateway.v1.ListPairsResponse
-	(*ApprovePairRequest)(nil),             // 15: motesplats.gateway.v1.ApprovePairRequest
-	(*ApprovePairResponse)(nil),            // 16: motesplats.gateway.v1.ApprovePairResponse
-	(*RejectPairRequest)(nil),              // 17: motesplats.gateway.v1.RejectPairRequest
-	(*RejectPairResponse)(nil),             // 18: motesplats.gateway.v1.RejectPairResponse
-	(*ReplaceCandidateRequest)(nil),        // 19: motesplats.gateway.v1.ReplaceCandidateRequest
-	(*ReplaceCandidateResponse)(nil),       // 20: motesplats.gateway.v1.ReplaceCandidateResponse
-	(*AcceptOfferRequest)(nil),             // 21: motesplats.gateway.v1.AcceptOfferRequest
-	(*AcceptOfferResponse)(nil),            // 22: motesplats.gateway.v1.AcceptOfferResponse
-	(*DeclineOfferRequest)(nil),            // 23: motesplats.gateway.v1.DeclineOfferRequest
-	(*DeclineOfferResponse)(nil),           // 24: motesplats.gateway.v1.DeclineOfferResponse
-	(*RecordCheckInRequest)(nil),           // 25: motesplats.gateway.v1.RecordCheckInRequest
-	(*RecordCheckInResponse)(nil),          // 26: motesplats.gateway.v1.RecordCheckInResponse
-	(*EndPairRequest)(nil),                 // 27: motesplats.gateway.v1.EndPairRequest
-	(*EndPairResponse)(nil),                // 28: motesplats.gateway.v1.EndPairResponse
-	(*GetMentoringReportRequest)(nil),      // 29: motesplats.gateway.v1.GetMentoringReportRequest
-	(*GetMentoringReportResponse)(nil),     // 30: motesplats.gateway.v1.GetMentoringReportResponse
-	(*v1.Pair)(nil),                        // 31: motesplats.mentoring.v1.Pair
-	(*timestamppb.Timestamp)(nil),          // 32: google.protobuf.Timestamp
-	(*v1.Job)(nil),                         // 33: motesplats.mentoring.v1.Job
-	(v1.UnmatchedReason)(0),                // 34: motesplats.mentoring.v1.UnmatchedReason
-	(v11.PairStatus)(0),                    // 35: motesplats.events.v1.PairStatus
-	(v1.PairOrder)(0),                      // 36: motesplats.mentoring.v1.PairOrder
-	(v11.RejectReason)(0),                  // 37: motesplats.events.v1.RejectReason
-	(v11.Party)(0),                         // 38: motesplats.events.v1.Party
-	(v11.DeclineReason)(0),                 // 39: motesplats.events.v1.DeclineReason
-	(*v1.CheckIn)(nil),                     // 40: motesplats.mentoring.v1.CheckIn
-	(v11.EndReason)(0),                     // 41: motesplats.events.v1.EndReason
-	(*v1.GetReportResponse)(nil),           // 42: motesplats.mentoring.v1.GetReportResponse
+	(*ListWaitingNewcomersRequest)(nil),    // 8: motesplats.gateway.v1.ListWaitingNewcomersRequest
+	(*ListWaitingNewcomersResponse)(nil),   // 9: motesplats.gateway.v1.ListWaitingNewcomersResponse
+	(*WaitingNewcomerView)(nil),            // 10: motesplats.gateway.v1.WaitingNewcomerView
+	(*UnmatchedMentor)(nil),                // 11: motesplats.gateway.v1.UnmatchedMentor
+	(*ListMatchingJobsRequest)(nil),        // 12: motesplats.gateway.v1.ListMatchingJobsRequest
+	(*ListMatchingJobsResponse)(nil),       // 13: motesplats.gateway.v1.ListMatchingJobsResponse
+	(*GetPairRequest)(nil),                 // 14: motesplats.gateway.v1.GetPairRequest
+	(*GetPairResponse)(nil),                // 15: motesplats.gateway.v1.GetPairResponse
+	(*ListPairsRequest)(nil),               // 16: motesplats.gateway.v1.ListPairsRequest
+	(*ListPairsResponse)(nil),              // 17: motesplats.gateway.v1.ListPairsResponse
+	(*ApprovePairRequest)(nil),             // 18: motesplats.gateway.v1.ApprovePairRequest
+	(*ApprovePairResponse)(nil),            // 19: motesplats.gateway.v1.ApprovePairResponse
+	(*RejectPairRequest)(nil),              // 20: motesplats.gateway.v1.RejectPairRequest
+	(*RejectPairResponse)(nil),             // 21: motesplats.gateway.v1.RejectPairResponse
+	(*ReplaceCandidateRequest)(nil),        // 22: motesplats.gateway.v1.ReplaceCandidateRequest
+	(*ReplaceCandidateResponse)(nil),       // 23: motesplats.gateway.v1.ReplaceCandidateResponse
+	(*AcceptOfferRequest)(nil),             // 24: motesplats.gateway.v1.AcceptOfferRequest
+	(*AcceptOfferResponse)(nil),            // 25: motesplats.gateway.v1.AcceptOfferResponse
+	(*DeclineOfferRequest)(nil),            // 26: motesplats.gateway.v1.DeclineOfferRequest
+	(*DeclineOfferResponse)(nil),           // 27: motesplats.gateway.v1.DeclineOfferResponse
+	(*RecordCheckInRequest)(nil),           // 28: motesplats.gateway.v1.RecordCheckInRequest
+	(*RecordCheckInResponse)(nil),          // 29: motesplats.gateway.v1.RecordCheckInResponse
+	(*EndPairRequest)(nil),                 // 30: motesplats.gateway.v1.EndPairRequest
+	(*EndPairResponse)(nil),                // 31: motesplats.gateway.v1.EndPairResponse
+	(*GetMentoringReportRequest)(nil),      // 32: motesplats.gateway.v1.GetMentoringReportRequest
+	(*GetMentoringReportResponse)(nil),     // 33: motesplats.gateway.v1.GetMentoringReportResponse
+	(*v1.Pair)(nil),                        // 34: motesplats.mentoring.v1.Pair
+	(*timestamppb.Timestamp)(nil),          // 35: google.protobuf.Timestamp
+	(*v1.Job)(nil),                         // 36: motesplats.mentoring.v1.Job
+	(v1.UnmatchedReason)(0),                // 37: motesplats.mentoring.v1.UnmatchedReason
+	(v11.PairStatus)(0),                    // 38: motesplats.events.v1.PairStatus
+	(v1.PairOrder)(0),                      // 39: motesplats.mentoring.v1.PairOrder
+	(v11.RejectReason)(0),                  // 40: motesplats.events.v1.RejectReason
+	(v11.Party)(0),                         // 41: motesplats.events.v1.Party
+	(v11.DeclineReason)(0),                 // 42: motesplats.events.v1.DeclineReason
+	(*v1.CheckIn)(nil),                     // 43: motesplats.mentoring.v1.CheckIn
+	(v11.EndReason)(0),                     // 44: motesplats.events.v1.EndReason
+	(*v1.GetReportResponse)(nil),           // 45: motesplats.mentoring.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_matching_proto_depIdxs = []int32{
-	31, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
-	32, // 1: motesplats.gateway.v1.PairView.participant_registered:type_name -> google.protobuf.Timestamp
-	32, // 2: motesplats.gateway.v1.PairView.volunteer_registered:type_name -> google.protobuf.Timestamp
-	33, // 3: motesplats.gateway.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
-	33, // 4: motesplats.gateway.v1.GetMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	34, // 0: motesplats.gateway.v1.PairView.pair:type_name -> motesplats.mentoring.v1.Pair
+	35, // 1: motesplats.gateway.v1.PairView.participant_registered:type_name -> google.protobuf.Timestamp
+	35, // 2: motesplats.gateway.v1.PairView.volunteer_registered:type_name -> google.protobuf.Timestamp
+	36, // 3: motesplats.gateway.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
+	36, // 4: motesplats.gateway.v1.GetMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
 	7,  // 5: motesplats.gateway.v1.ListUnmatchedNewcomersResponse.unmatched:type_name -> motesplats.gateway.v1.UnmatchedNewcomerView
-	34, // 6: motesplats.gateway.v1.UnmatchedNewcomerView.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
-	8,  // 7: motesplats.gateway.v1.UnmatchedNewcomerView.mentors:type_name -> motesplats.gateway.v1.UnmatchedMentor
-	32, // 8: motesplats.gateway.v1.UnmatchedNewcomerView.participant_registered:type_name -> google.protobuf.Timestamp
-	33, // 9: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
-	0,  // 10: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	35, // 11: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	36, // 12: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
-	0,  // 13: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
-	0,  // 14: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	37, // 15: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	0,  // 16: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	0,  // 17: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	38, // 18: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	0,  // 19: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	38, // 20: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	39, // 21: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	0,  // 22: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	40, // 23: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	0,  // 24: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	41, // 25: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	0,  // 26: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
-	42, // 27: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
-	1,  // 28: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
-	3,  // 29: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
-	9,  // 30: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
-	5,  // 31: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
-	11, // 32: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
-	13, // 33: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
-	15, // 34: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
-	17, // 35: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
-	19, // 36: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
-	21, // 37: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
-	23, // 38: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
-	25, // 39: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
-	27, // 40: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
-	29, // 41: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
-	2,  // 42: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
-	4,  // 43: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
-	10, // 44: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
-	6,  // 45: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
-	12, // 46: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
-	14, // 47: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
-	16, // 48: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
-	18, // 49: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
-	20, // 50: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
-	22, // 51: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
-	24, // 52: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
-	26, // 53: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
-	28, // 54: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
-	30, // 55: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
-	42, // [42:56] is the sub-list for method output_type
-	28, // [28:42] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	37, // 6: motesplats.gateway.v1.UnmatchedNewcomerView.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
+	11, // 7: motesplats.gateway.v1.UnmatchedNewcomerView.mentors:type_name -> motesplats.gateway.v1.UnmatchedMentor
+	35, // 8: motesplats.gateway.v1.UnmatchedNewcomerView.participant_registered:type_name -> google.protobuf.Timestamp
+	10, // 9: motesplats.gateway.v1.ListWaitingNewcomersResponse.newcomers:type_name -> motesplats.gateway.v1.WaitingNewcomerView
+	35, // 10: motesplats.gateway.v1.WaitingNewcomerView.wait_start_time:type_name -> google.protobuf.Timestamp
+	35, // 11: motesplats.gateway.v1.WaitingNewcomerView.participant_registered:type_name -> google.protobuf.Timestamp
+	36, // 12: motesplats.gateway.v1.ListMatchingJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
+	0,  // 13: motesplats.gateway.v1.GetPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	38, // 14: motesplats.gateway.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	39, // 15: motesplats.gateway.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	0,  // 16: motesplats.gateway.v1.ListPairsResponse.pairs:type_name -> motesplats.gateway.v1.PairView
+	0,  // 17: motesplats.gateway.v1.ApprovePairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	40, // 18: motesplats.gateway.v1.RejectPairRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	0,  // 19: motesplats.gateway.v1.RejectPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	0,  // 20: motesplats.gateway.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	41, // 21: motesplats.gateway.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	0,  // 22: motesplats.gateway.v1.AcceptOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	41, // 23: motesplats.gateway.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	42, // 24: motesplats.gateway.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	0,  // 25: motesplats.gateway.v1.DeclineOfferResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	43, // 26: motesplats.gateway.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	0,  // 27: motesplats.gateway.v1.RecordCheckInResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	44, // 28: motesplats.gateway.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	0,  // 29: motesplats.gateway.v1.EndPairResponse.pair:type_name -> motesplats.gateway.v1.PairView
+	45, // 30: motesplats.gateway.v1.GetMentoringReportResponse.report:type_name -> motesplats.mentoring.v1.GetReportResponse
+	1,  // 31: motesplats.gateway.v1.MatchingService.StartMatchingJob:input_type -> motesplats.gateway.v1.StartMatchingJobRequest
+	3,  // 32: motesplats.gateway.v1.MatchingService.GetMatchingJob:input_type -> motesplats.gateway.v1.GetMatchingJobRequest
+	12, // 33: motesplats.gateway.v1.MatchingService.ListMatchingJobs:input_type -> motesplats.gateway.v1.ListMatchingJobsRequest
+	5,  // 34: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:input_type -> motesplats.gateway.v1.ListUnmatchedNewcomersRequest
+	8,  // 35: motesplats.gateway.v1.MatchingService.ListWaitingNewcomers:input_type -> motesplats.gateway.v1.ListWaitingNewcomersRequest
+	14, // 36: motesplats.gateway.v1.MatchingService.GetPair:input_type -> motesplats.gateway.v1.GetPairRequest
+	16, // 37: motesplats.gateway.v1.MatchingService.ListPairs:input_type -> motesplats.gateway.v1.ListPairsRequest
+	18, // 38: motesplats.gateway.v1.MatchingService.ApprovePair:input_type -> motesplats.gateway.v1.ApprovePairRequest
+	20, // 39: motesplats.gateway.v1.MatchingService.RejectPair:input_type -> motesplats.gateway.v1.RejectPairRequest
+	22, // 40: motesplats.gateway.v1.MatchingService.ReplaceCandidate:input_type -> motesplats.gateway.v1.ReplaceCandidateRequest
+	24, // 41: motesplats.gateway.v1.MatchingService.AcceptOffer:input_type -> motesplats.gateway.v1.AcceptOfferRequest
+	26, // 42: motesplats.gateway.v1.MatchingService.DeclineOffer:input_type -> motesplats.gateway.v1.DeclineOfferRequest
+	28, // 43: motesplats.gateway.v1.MatchingService.RecordCheckIn:input_type -> motesplats.gateway.v1.RecordCheckInRequest
+	30, // 44: motesplats.gateway.v1.MatchingService.EndPair:input_type -> motesplats.gateway.v1.EndPairRequest
+	32, // 45: motesplats.gateway.v1.MatchingService.GetMentoringReport:input_type -> motesplats.gateway.v1.GetMentoringReportRequest
+	2,  // 46: motesplats.gateway.v1.MatchingService.StartMatchingJob:output_type -> motesplats.gateway.v1.StartMatchingJobResponse
+	4,  // 47: motesplats.gateway.v1.MatchingService.GetMatchingJob:output_type -> motesplats.gateway.v1.GetMatchingJobResponse
+	13, // 48: motesplats.gateway.v1.MatchingService.ListMatchingJobs:output_type -> motesplats.gateway.v1.ListMatchingJobsResponse
+	6,  // 49: motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers:output_type -> motesplats.gateway.v1.ListUnmatchedNewcomersResponse
+	9,  // 50: motesplats.gateway.v1.MatchingService.ListWaitingNewcomers:output_type -> motesplats.gateway.v1.ListWaitingNewcomersResponse
+	15, // 51: motesplats.gateway.v1.MatchingService.GetPair:output_type -> motesplats.gateway.v1.GetPairResponse
+	17, // 52: motesplats.gateway.v1.MatchingService.ListPairs:output_type -> motesplats.gateway.v1.ListPairsResponse
+	19, // 53: motesplats.gateway.v1.MatchingService.ApprovePair:output_type -> motesplats.gateway.v1.ApprovePairResponse
+	21, // 54: motesplats.gateway.v1.MatchingService.RejectPair:output_type -> motesplats.gateway.v1.RejectPairResponse
+	23, // 55: motesplats.gateway.v1.MatchingService.ReplaceCandidate:output_type -> motesplats.gateway.v1.ReplaceCandidateResponse
+	25, // 56: motesplats.gateway.v1.MatchingService.AcceptOffer:output_type -> motesplats.gateway.v1.AcceptOfferResponse
+	27, // 57: motesplats.gateway.v1.MatchingService.DeclineOffer:output_type -> motesplats.gateway.v1.DeclineOfferResponse
+	29, // 58: motesplats.gateway.v1.MatchingService.RecordCheckIn:output_type -> motesplats.gateway.v1.RecordCheckInResponse
+	31, // 59: motesplats.gateway.v1.MatchingService.EndPair:output_type -> motesplats.gateway.v1.EndPairResponse
+	33, // 60: motesplats.gateway.v1.MatchingService.GetMentoringReport:output_type -> motesplats.gateway.v1.GetMentoringReportResponse
+	46, // [46:61] is the sub-list for method output_type
+	31, // [31:46] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_matching_proto_init() }
@@ -2118,7 +2346,7 @@ func file_motesplats_gateway_v1_matching_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_matching_proto_rawDesc), len(file_motesplats_gateway_v1_matching_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

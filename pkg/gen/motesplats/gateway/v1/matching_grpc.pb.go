@@ -23,6 +23,7 @@ const (
 	MatchingService_GetMatchingJob_FullMethodName         = "/motesplats.gateway.v1.MatchingService/GetMatchingJob"
 	MatchingService_ListMatchingJobs_FullMethodName       = "/motesplats.gateway.v1.MatchingService/ListMatchingJobs"
 	MatchingService_ListUnmatchedNewcomers_FullMethodName = "/motesplats.gateway.v1.MatchingService/ListUnmatchedNewcomers"
+	MatchingService_ListWaitingNewcomers_FullMethodName   = "/motesplats.gateway.v1.MatchingService/ListWaitingNewcomers"
 	MatchingService_GetPair_FullMethodName                = "/motesplats.gateway.v1.MatchingService/GetPair"
 	MatchingService_ListPairs_FullMethodName              = "/motesplats.gateway.v1.MatchingService/ListPairs"
 	MatchingService_ApprovePair_FullMethodName            = "/motesplats.gateway.v1.MatchingService/ApprovePair"
@@ -58,6 +59,11 @@ type MatchingServiceClient interface {
 	// without a proposal, each with the reason and, when the mentors who fit
 	// were taken, the best of them by name.
 	ListUnmatchedNewcomers(ctx context.Context, in *ListUnmatchedNewcomersRequest, opts ...grpc.CallOption) (*ListUnmatchedNewcomersResponse, error)
+	// ListWaitingNewcomers pages through the newcomers in the caller's
+	// scope who consent to mentoring and are in no proposed, offered or
+	// active pair, longest waiting first, with names: who the overview's
+	// "waiting for a mentor" counts (ADR 0170, 0172).
+	ListWaitingNewcomers(ctx context.Context, in *ListWaitingNewcomersRequest, opts ...grpc.CallOption) (*ListWaitingNewcomersResponse, error)
 	// GetPair returns one pair with both names.
 	GetPair(ctx context.Context, in *GetPairRequest, opts ...grpc.CallOption) (*GetPairResponse, error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -124,6 +130,16 @@ func (c *matchingServiceClient) ListUnmatchedNewcomers(ctx context.Context, in *
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListUnmatchedNewcomersResponse)
 	err := c.cc.Invoke(ctx, MatchingService_ListUnmatchedNewcomers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchingServiceClient) ListWaitingNewcomers(ctx context.Context, in *ListWaitingNewcomersRequest, opts ...grpc.CallOption) (*ListWaitingNewcomersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWaitingNewcomersResponse)
+	err := c.cc.Invoke(ctx, MatchingService_ListWaitingNewcomers_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +269,11 @@ type MatchingServiceServer interface {
 	// without a proposal, each with the reason and, when the mentors who fit
 	// were taken, the best of them by name.
 	ListUnmatchedNewcomers(context.Context, *ListUnmatchedNewcomersRequest) (*ListUnmatchedNewcomersResponse, error)
+	// ListWaitingNewcomers pages through the newcomers in the caller's
+	// scope who consent to mentoring and are in no proposed, offered or
+	// active pair, longest waiting first, with names: who the overview's
+	// "waiting for a mentor" counts (ADR 0170, 0172).
+	ListWaitingNewcomers(context.Context, *ListWaitingNewcomersRequest) (*ListWaitingNewcomersResponse, error)
 	// GetPair returns one pair with both names.
 	GetPair(context.Context, *GetPairRequest) (*GetPairResponse, error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -296,6 +317,9 @@ func (UnimplementedMatchingServiceServer) ListMatchingJobs(context.Context, *Lis
 }
 func (UnimplementedMatchingServiceServer) ListUnmatchedNewcomers(context.Context, *ListUnmatchedNewcomersRequest) (*ListUnmatchedNewcomersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListUnmatchedNewcomers not implemented")
+}
+func (UnimplementedMatchingServiceServer) ListWaitingNewcomers(context.Context, *ListWaitingNewcomersRequest) (*ListWaitingNewcomersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWaitingNewcomers not implemented")
 }
 func (UnimplementedMatchingServiceServer) GetPair(context.Context, *GetPairRequest) (*GetPairResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPair not implemented")
@@ -416,6 +440,24 @@ func _MatchingService_ListUnmatchedNewcomers_Handler(srv interface{}, ctx contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MatchingServiceServer).ListUnmatchedNewcomers(ctx, req.(*ListUnmatchedNewcomersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchingService_ListWaitingNewcomers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWaitingNewcomersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchingServiceServer).ListWaitingNewcomers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchingService_ListWaitingNewcomers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchingServiceServer).ListWaitingNewcomers(ctx, req.(*ListWaitingNewcomersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -622,6 +664,10 @@ var MatchingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListUnmatchedNewcomers",
 			Handler:    _MatchingService_ListUnmatchedNewcomers_Handler,
+		},
+		{
+			MethodName: "ListWaitingNewcomers",
+			Handler:    _MatchingService_ListWaitingNewcomers_Handler,
 		},
 		{
 			MethodName: "GetPair",

@@ -1829,6 +1829,211 @@ func (x *ListUnmatchedResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// ListWaitingNewcomersRequest pages through the newcomers waiting for a
+// mentor in the caller's scope (a coordinator's organisation and
+// municipalities; every organisation for an administrator).
+type ListWaitingNewcomersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 500; 0 means 50.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From the previous response; it holds the last row's place in the
+	// list (when its wait began and its id), never a name.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWaitingNewcomersRequest) Reset() {
+	*x = ListWaitingNewcomersRequest{}
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWaitingNewcomersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWaitingNewcomersRequest) ProtoMessage() {}
+
+func (x *ListWaitingNewcomersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWaitingNewcomersRequest.ProtoReflect.Descriptor instead.
+func (*ListWaitingNewcomersRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListWaitingNewcomersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListWaitingNewcomersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListWaitingNewcomersResponse is one page.
+type ListWaitingNewcomersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomers, longest waiting first, then by participant id.
+	Newcomers []*WaitingNewcomer `protobuf:"bytes,1,rep,name=newcomers,proto3" json:"newcomers,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Number across all pages.
+	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWaitingNewcomersResponse) Reset() {
+	*x = ListWaitingNewcomersResponse{}
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWaitingNewcomersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWaitingNewcomersResponse) ProtoMessage() {}
+
+func (x *ListWaitingNewcomersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWaitingNewcomersResponse.ProtoReflect.Descriptor instead.
+func (*ListWaitingNewcomersResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListWaitingNewcomersResponse) GetNewcomers() []*WaitingNewcomer {
+	if x != nil {
+		return x.Newcomers
+	}
+	return nil
+}
+
+func (x *ListWaitingNewcomersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListWaitingNewcomersResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
+// WaitingNewcomer is a newcomer who waits for a mentor.
+type WaitingNewcomer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The participant id.
+	ParticipantId string `protobuf:"bytes,1,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	// Organisation and municipality (SCB code) now.
+	OrganisationId   string `protobuf:"bytes,2,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	MunicipalityCode string `protobuf:"bytes,3,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	// When the wait began: the mentoring consent in force, or the end of the
+	// newcomer's last pair when later. A rejected, declined or expired
+	// proposal does not restart it.
+	WaitStartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=wait_start_time,json=waitStartTime,proto3" json:"wait_start_time,omitempty"`
+	// When the newcomer was registered (tells namesakes apart, ADR 0132).
+	RegisterTime  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=register_time,json=registerTime,proto3" json:"register_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitingNewcomer) Reset() {
+	*x = WaitingNewcomer{}
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitingNewcomer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitingNewcomer) ProtoMessage() {}
+
+func (x *WaitingNewcomer) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitingNewcomer.ProtoReflect.Descriptor instead.
+func (*WaitingNewcomer) Descriptor() ([]byte, []int) {
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *WaitingNewcomer) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
+}
+
+func (x *WaitingNewcomer) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *WaitingNewcomer) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
+func (x *WaitingNewcomer) GetWaitStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WaitStartTime
+	}
+	return nil
+}
+
+func (x *WaitingNewcomer) GetRegisterTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RegisterTime
+	}
+	return nil
+}
+
 // GetPairRequest names a pair.
 type GetPairRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1840,7 +2045,7 @@ type GetPairRequest struct {
 
 func (x *GetPairRequest) Reset() {
 	*x = GetPairRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[17]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +2057,7 @@ func (x *GetPairRequest) String() string {
 func (*GetPairRequest) ProtoMessage() {}
 
 func (x *GetPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[17]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +2070,7 @@ func (x *GetPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPairRequest.ProtoReflect.Descriptor instead.
 func (*GetPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetPairRequest) GetId() string {
@@ -1886,7 +2091,7 @@ type GetPairResponse struct {
 
 func (x *GetPairResponse) Reset() {
 	*x = GetPairResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[18]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1898,7 +2103,7 @@ func (x *GetPairResponse) String() string {
 func (*GetPairResponse) ProtoMessage() {}
 
 func (x *GetPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[18]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1911,7 +2116,7 @@ func (x *GetPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPairResponse.ProtoReflect.Descriptor instead.
 func (*GetPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetPairResponse) GetPair() *Pair {
@@ -1952,7 +2157,7 @@ type ListPairsRequest struct {
 
 func (x *ListPairsRequest) Reset() {
 	*x = ListPairsRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[19]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1964,7 +2169,7 @@ func (x *ListPairsRequest) String() string {
 func (*ListPairsRequest) ProtoMessage() {}
 
 func (x *ListPairsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[19]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1977,7 +2182,7 @@ func (x *ListPairsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPairsRequest.ProtoReflect.Descriptor instead.
 func (*ListPairsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPairsRequest) GetJobId() string {
@@ -2065,7 +2270,7 @@ type ListPairsResponse struct {
 
 func (x *ListPairsResponse) Reset() {
 	*x = ListPairsResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[20]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2077,7 +2282,7 @@ func (x *ListPairsResponse) String() string {
 func (*ListPairsResponse) ProtoMessage() {}
 
 func (x *ListPairsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[20]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2090,7 +2295,7 @@ func (x *ListPairsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPairsResponse.ProtoReflect.Descriptor instead.
 func (*ListPairsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListPairsResponse) GetPairs() []*Pair {
@@ -2125,7 +2330,7 @@ type ApproveProposalRequest struct {
 
 func (x *ApproveProposalRequest) Reset() {
 	*x = ApproveProposalRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[21]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2137,7 +2342,7 @@ func (x *ApproveProposalRequest) String() string {
 func (*ApproveProposalRequest) ProtoMessage() {}
 
 func (x *ApproveProposalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[21]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2150,7 +2355,7 @@ func (x *ApproveProposalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveProposalRequest.ProtoReflect.Descriptor instead.
 func (*ApproveProposalRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ApproveProposalRequest) GetId() string {
@@ -2171,7 +2376,7 @@ type ApproveProposalResponse struct {
 
 func (x *ApproveProposalResponse) Reset() {
 	*x = ApproveProposalResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[22]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2183,7 +2388,7 @@ func (x *ApproveProposalResponse) String() string {
 func (*ApproveProposalResponse) ProtoMessage() {}
 
 func (x *ApproveProposalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[22]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2196,7 +2401,7 @@ func (x *ApproveProposalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveProposalResponse.ProtoReflect.Descriptor instead.
 func (*ApproveProposalResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ApproveProposalResponse) GetPair() *Pair {
@@ -2219,7 +2424,7 @@ type RejectProposalRequest struct {
 
 func (x *RejectProposalRequest) Reset() {
 	*x = RejectProposalRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[23]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2231,7 +2436,7 @@ func (x *RejectProposalRequest) String() string {
 func (*RejectProposalRequest) ProtoMessage() {}
 
 func (x *RejectProposalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[23]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2244,7 +2449,7 @@ func (x *RejectProposalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectProposalRequest.ProtoReflect.Descriptor instead.
 func (*RejectProposalRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RejectProposalRequest) GetId() string {
@@ -2272,7 +2477,7 @@ type RejectProposalResponse struct {
 
 func (x *RejectProposalResponse) Reset() {
 	*x = RejectProposalResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[24]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2284,7 +2489,7 @@ func (x *RejectProposalResponse) String() string {
 func (*RejectProposalResponse) ProtoMessage() {}
 
 func (x *RejectProposalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[24]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2297,7 +2502,7 @@ func (x *RejectProposalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectProposalResponse.ProtoReflect.Descriptor instead.
 func (*RejectProposalResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RejectProposalResponse) GetPair() *Pair {
@@ -2320,7 +2525,7 @@ type ReplaceCandidateRequest struct {
 
 func (x *ReplaceCandidateRequest) Reset() {
 	*x = ReplaceCandidateRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[25]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2332,7 +2537,7 @@ func (x *ReplaceCandidateRequest) String() string {
 func (*ReplaceCandidateRequest) ProtoMessage() {}
 
 func (x *ReplaceCandidateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[25]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2345,7 +2550,7 @@ func (x *ReplaceCandidateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceCandidateRequest.ProtoReflect.Descriptor instead.
 func (*ReplaceCandidateRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ReplaceCandidateRequest) GetId() string {
@@ -2375,7 +2580,7 @@ type ReplaceCandidateResponse struct {
 
 func (x *ReplaceCandidateResponse) Reset() {
 	*x = ReplaceCandidateResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[26]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2387,7 +2592,7 @@ func (x *ReplaceCandidateResponse) String() string {
 func (*ReplaceCandidateResponse) ProtoMessage() {}
 
 func (x *ReplaceCandidateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[26]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2400,7 +2605,7 @@ func (x *ReplaceCandidateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplaceCandidateResponse.ProtoReflect.Descriptor instead.
 func (*ReplaceCandidateResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReplaceCandidateResponse) GetPair() *Pair {
@@ -2430,7 +2635,7 @@ type AcceptOfferRequest struct {
 
 func (x *AcceptOfferRequest) Reset() {
 	*x = AcceptOfferRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[27]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2442,7 +2647,7 @@ func (x *AcceptOfferRequest) String() string {
 func (*AcceptOfferRequest) ProtoMessage() {}
 
 func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[27]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2455,7 +2660,7 @@ func (x *AcceptOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferRequest.ProtoReflect.Descriptor instead.
 func (*AcceptOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *AcceptOfferRequest) GetId() string {
@@ -2483,7 +2688,7 @@ type AcceptOfferResponse struct {
 
 func (x *AcceptOfferResponse) Reset() {
 	*x = AcceptOfferResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[28]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2495,7 +2700,7 @@ func (x *AcceptOfferResponse) String() string {
 func (*AcceptOfferResponse) ProtoMessage() {}
 
 func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[28]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2508,7 +2713,7 @@ func (x *AcceptOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptOfferResponse.ProtoReflect.Descriptor instead.
 func (*AcceptOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AcceptOfferResponse) GetPair() *Pair {
@@ -2533,7 +2738,7 @@ type DeclineOfferRequest struct {
 
 func (x *DeclineOfferRequest) Reset() {
 	*x = DeclineOfferRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[29]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2545,7 +2750,7 @@ func (x *DeclineOfferRequest) String() string {
 func (*DeclineOfferRequest) ProtoMessage() {}
 
 func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[29]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2558,7 +2763,7 @@ func (x *DeclineOfferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferRequest.ProtoReflect.Descriptor instead.
 func (*DeclineOfferRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeclineOfferRequest) GetId() string {
@@ -2593,7 +2798,7 @@ type DeclineOfferResponse struct {
 
 func (x *DeclineOfferResponse) Reset() {
 	*x = DeclineOfferResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[30]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +2810,7 @@ func (x *DeclineOfferResponse) String() string {
 func (*DeclineOfferResponse) ProtoMessage() {}
 
 func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[30]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +2823,7 @@ func (x *DeclineOfferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineOfferResponse.ProtoReflect.Descriptor instead.
 func (*DeclineOfferResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeclineOfferResponse) GetPair() *Pair {
@@ -2641,7 +2846,7 @@ type RecordCheckInRequest struct {
 
 func (x *RecordCheckInRequest) Reset() {
 	*x = RecordCheckInRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[31]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2653,7 +2858,7 @@ func (x *RecordCheckInRequest) String() string {
 func (*RecordCheckInRequest) ProtoMessage() {}
 
 func (x *RecordCheckInRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[31]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2666,7 +2871,7 @@ func (x *RecordCheckInRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordCheckInRequest.ProtoReflect.Descriptor instead.
 func (*RecordCheckInRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RecordCheckInRequest) GetId() string {
@@ -2694,7 +2899,7 @@ type RecordCheckInResponse struct {
 
 func (x *RecordCheckInResponse) Reset() {
 	*x = RecordCheckInResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[32]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2911,7 @@ func (x *RecordCheckInResponse) String() string {
 func (*RecordCheckInResponse) ProtoMessage() {}
 
 func (x *RecordCheckInResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[32]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2924,7 @@ func (x *RecordCheckInResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordCheckInResponse.ProtoReflect.Descriptor instead.
 func (*RecordCheckInResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RecordCheckInResponse) GetPair() *Pair {
@@ -2742,7 +2947,7 @@ type EndPairRequest struct {
 
 func (x *EndPairRequest) Reset() {
 	*x = EndPairRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[33]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2754,7 +2959,7 @@ func (x *EndPairRequest) String() string {
 func (*EndPairRequest) ProtoMessage() {}
 
 func (x *EndPairRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[33]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2767,7 +2972,7 @@ func (x *EndPairRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPairRequest.ProtoReflect.Descriptor instead.
 func (*EndPairRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *EndPairRequest) GetId() string {
@@ -2795,7 +3000,7 @@ type EndPairResponse struct {
 
 func (x *EndPairResponse) Reset() {
 	*x = EndPairResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[34]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +3012,7 @@ func (x *EndPairResponse) String() string {
 func (*EndPairResponse) ProtoMessage() {}
 
 func (x *EndPairResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[34]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +3025,7 @@ func (x *EndPairResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPairResponse.ProtoReflect.Descriptor instead.
 func (*EndPairResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *EndPairResponse) GetPair() *Pair {
@@ -2848,7 +3053,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[35]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2860,7 +3065,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[35]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2873,7 +3078,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetReportRequest) GetOrganisationId() string {
@@ -2926,7 +3131,7 @@ type ReportCounts struct {
 
 func (x *ReportCounts) Reset() {
 	*x = ReportCounts{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[36]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2938,7 +3143,7 @@ func (x *ReportCounts) String() string {
 func (*ReportCounts) ProtoMessage() {}
 
 func (x *ReportCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[36]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2951,7 +3156,7 @@ func (x *ReportCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportCounts.ProtoReflect.Descriptor instead.
 func (*ReportCounts) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReportCounts) GetProposed() int32 {
@@ -3018,7 +3223,7 @@ type ReportRow struct {
 
 func (x *ReportRow) Reset() {
 	*x = ReportRow{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[37]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3030,7 +3235,7 @@ func (x *ReportRow) String() string {
 func (*ReportRow) ProtoMessage() {}
 
 func (x *ReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[37]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3043,7 +3248,7 @@ func (x *ReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRow.ProtoReflect.Descriptor instead.
 func (*ReportRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{37}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReportRow) GetMonth() string {
@@ -3084,7 +3289,7 @@ type ReportBreakdown struct {
 
 func (x *ReportBreakdown) Reset() {
 	*x = ReportBreakdown{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[38]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3096,7 +3301,7 @@ func (x *ReportBreakdown) String() string {
 func (*ReportBreakdown) ProtoMessage() {}
 
 func (x *ReportBreakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[38]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3109,7 +3314,7 @@ func (x *ReportBreakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportBreakdown.ProtoReflect.Descriptor instead.
 func (*ReportBreakdown) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{38}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReportBreakdown) GetValue() string {
@@ -3146,7 +3351,7 @@ type ReasonCount struct {
 
 func (x *ReasonCount) Reset() {
 	*x = ReasonCount{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[39]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3158,7 +3363,7 @@ func (x *ReasonCount) String() string {
 func (*ReasonCount) ProtoMessage() {}
 
 func (x *ReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[39]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3171,7 +3376,7 @@ func (x *ReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReasonCount.ProtoReflect.Descriptor instead.
 func (*ReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{39}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReasonCount) GetReason() string {
@@ -3218,7 +3423,7 @@ type GetReportResponse struct {
 
 func (x *GetReportResponse) Reset() {
 	*x = GetReportResponse{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[40]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3230,7 +3435,7 @@ func (x *GetReportResponse) String() string {
 func (*GetReportResponse) ProtoMessage() {}
 
 func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[40]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3243,7 +3448,7 @@ func (x *GetReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportResponse.ProtoReflect.Descriptor instead.
 func (*GetReportResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{40}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetReportResponse) GetRows() []*ReportRow {
@@ -3350,14 +3555,17 @@ type PoolNewcomer struct {
 	// not only end.
 	Erased bool `protobuf:"varint,14,opt,name=erased,proto3" json:"erased,omitempty"`
 	// Age band (decade of age, 0 when not given), for the age_band weight.
-	AgeBand       int32 `protobuf:"varint,15,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
+	AgeBand int32 `protobuf:"varint,15,opt,name=age_band,json=ageBand,proto3" json:"age_band,omitempty"`
+	// When the mentoring consent in force was given; for events published
+	// before it was told (ADR 0172), when the newcomer entered the pool.
+	ConsentTime   *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=consent_time,json=consentTime,proto3" json:"consent_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PoolNewcomer) Reset() {
 	*x = PoolNewcomer{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[41]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3369,7 +3577,7 @@ func (x *PoolNewcomer) String() string {
 func (*PoolNewcomer) ProtoMessage() {}
 
 func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[41]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3382,7 +3590,7 @@ func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolNewcomer.ProtoReflect.Descriptor instead.
 func (*PoolNewcomer) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{41}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PoolNewcomer) GetParticipantId() string {
@@ -3490,6 +3698,13 @@ func (x *PoolNewcomer) GetAgeBand() int32 {
 	return 0
 }
 
+func (x *PoolNewcomer) GetConsentTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConsentTime
+	}
+	return nil
+}
+
 // PoolMentor is a volunteer mentor in the candidate pool, learned from the
 // volunteers' events. Stored, not served.
 type PoolMentor struct {
@@ -3523,7 +3738,7 @@ type PoolMentor struct {
 
 func (x *PoolMentor) Reset() {
 	*x = PoolMentor{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[42]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3535,7 +3750,7 @@ func (x *PoolMentor) String() string {
 func (*PoolMentor) ProtoMessage() {}
 
 func (x *PoolMentor) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[42]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3548,7 +3763,7 @@ func (x *PoolMentor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolMentor.ProtoReflect.Descriptor instead.
 func (*PoolMentor) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PoolMentor) GetVolunteerId() string {
@@ -3667,7 +3882,7 @@ type JobSnapshot struct {
 
 func (x *JobSnapshot) Reset() {
 	*x = JobSnapshot{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[43]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3679,7 +3894,7 @@ func (x *JobSnapshot) String() string {
 func (*JobSnapshot) ProtoMessage() {}
 
 func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[43]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3692,7 +3907,7 @@ func (x *JobSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobSnapshot.ProtoReflect.Descriptor instead.
 func (*JobSnapshot) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{43}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *JobSnapshot) GetNewcomers() []*PoolNewcomer {
@@ -3753,7 +3968,7 @@ type HeldSlots struct {
 
 func (x *HeldSlots) Reset() {
 	*x = HeldSlots{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3765,7 +3980,7 @@ func (x *HeldSlots) String() string {
 func (*HeldSlots) ProtoMessage() {}
 
 func (x *HeldSlots) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[44]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3778,7 +3993,7 @@ func (x *HeldSlots) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeldSlots.ProtoReflect.Descriptor instead.
 func (*HeldSlots) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{44}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *HeldSlots) GetVolunteerId() string {
@@ -3813,7 +4028,7 @@ type JobResult struct {
 
 func (x *JobResult) Reset() {
 	*x = JobResult{}
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[45]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3825,7 +4040,7 @@ func (x *JobResult) String() string {
 func (*JobResult) ProtoMessage() {}
 
 func (x *JobResult) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[45]
+	mi := &file_motesplats_mentoring_v1_mentoring_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3838,7 +4053,7 @@ func (x *JobResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JobResult.ProtoReflect.Descriptor instead.
 func (*JobResult) Descriptor() ([]byte, []int) {
-	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{45}
+	return file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *JobResult) GetUnmatched() []*UnmatchedNewcomer {
@@ -3988,7 +4203,22 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\tunmatched\x18\x01 \x03(\v2*.motesplats.mentoring.v1.UnmatchedNewcomerR\tunmatched\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\" \n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"Y\n" +
+	"\x1bListWaitingNewcomersRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\xad\x01\n" +
+	"\x1cListWaitingNewcomersResponse\x12F\n" +
+	"\tnewcomers\x18\x01 \x03(\v2(.motesplats.mentoring.v1.WaitingNewcomerR\tnewcomers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x93\x02\n" +
+	"\x0fWaitingNewcomer\x12%\n" +
+	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
+	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
+	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12B\n" +
+	"\x0fwait_start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rwaitStartTime\x12?\n" +
+	"\rregister_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fregisterTime\" \n" +
 	"\x0eGetPairRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
 	"\x0fGetPairResponse\x121\n" +
@@ -4086,7 +4316,7 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\vend_reasons\x18\t \x03(\v2$.motesplats.mentoring.v1.ReasonCountR\n" +
 	"endReasons\x127\n" +
 	"\x06equity\x18\n" +
-	" \x03(\v2\x1f.motesplats.type.v1.EquityGroupR\x06equity\"\xa3\x05\n" +
+	" \x03(\v2\x1f.motesplats.type.v1.EquityGroupR\x06equity\"\xe2\x05\n" +
 	"\fPoolNewcomer\x12%\n" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12+\n" +
@@ -4104,7 +4334,8 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\bevent_id\x18\f \x01(\tR\aeventId\x12\x12\n" +
 	"\x04gone\x18\r \x01(\bR\x04gone\x12\x16\n" +
 	"\x06erased\x18\x0e \x01(\bR\x06erased\x12\x19\n" +
-	"\bage_band\x18\x0f \x01(\x05R\aageBand\"\xf8\x03\n" +
+	"\bage_band\x18\x0f \x01(\x05R\aageBand\x12=\n" +
+	"\fconsent_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\vconsentTime\"\xf8\x03\n" +
 	"\n" +
 	"PoolMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12'\n" +
@@ -4162,13 +4393,14 @@ const file_motesplats_mentoring_v1_mentoring_proto_rawDesc = "" +
 	"\x1dUNMATCHED_REASON_MENTORS_FULL\x10\x02*B\n" +
 	"\tPairOrder\x12\x1a\n" +
 	"\x16PAIR_ORDER_UNSPECIFIED\x10\x00\x12\x19\n" +
-	"\x15PAIR_ORDER_SCORE_DESC\x10\x012\xea\f\n" +
+	"\x15PAIR_ORDER_SCORE_DESC\x10\x012\xf5\r\n" +
 	"\x10MentoringService\x12w\n" +
 	"\x10StartMatchingJob\x120.motesplats.mentoring.v1.StartMatchingJobRequest\x1a1.motesplats.mentoring.v1.StartMatchingJobResponse\x12^\n" +
 	"\x06GetJob\x12&.motesplats.mentoring.v1.GetJobRequest\x1a'.motesplats.mentoring.v1.GetJobResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\bListJobs\x12(.motesplats.mentoring.v1.ListJobsRequest\x1a).motesplats.mentoring.v1.ListJobsResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\bWatchJob\x12(.motesplats.mentoring.v1.WatchJobRequest\x1a).motesplats.mentoring.v1.WatchJobResponse\"\x03\x90\x02\x010\x01\x12s\n" +
-	"\rListUnmatched\x12-.motesplats.mentoring.v1.ListUnmatchedRequest\x1a..motesplats.mentoring.v1.ListUnmatchedResponse\"\x03\x90\x02\x01\x12a\n" +
+	"\rListUnmatched\x12-.motesplats.mentoring.v1.ListUnmatchedRequest\x1a..motesplats.mentoring.v1.ListUnmatchedResponse\"\x03\x90\x02\x01\x12\x88\x01\n" +
+	"\x14ListWaitingNewcomers\x124.motesplats.mentoring.v1.ListWaitingNewcomersRequest\x1a5.motesplats.mentoring.v1.ListWaitingNewcomersResponse\"\x03\x90\x02\x01\x12a\n" +
 	"\aGetPair\x12'.motesplats.mentoring.v1.GetPairRequest\x1a(.motesplats.mentoring.v1.GetPairResponse\"\x03\x90\x02\x01\x12g\n" +
 	"\tListPairs\x12).motesplats.mentoring.v1.ListPairsRequest\x1a*.motesplats.mentoring.v1.ListPairsResponse\"\x03\x90\x02\x01\x12t\n" +
 	"\x0fApproveProposal\x12/.motesplats.mentoring.v1.ApproveProposalRequest\x1a0.motesplats.mentoring.v1.ApproveProposalResponse\x12q\n" +
@@ -4194,98 +4426,101 @@ func file_motesplats_mentoring_v1_mentoring_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_mentoring_v1_mentoring_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_motesplats_mentoring_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_motesplats_mentoring_v1_mentoring_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_motesplats_mentoring_v1_mentoring_proto_goTypes = []any{
-	(JobState)(0),                    // 0: motesplats.mentoring.v1.JobState
-	(CheckInRating)(0),               // 1: motesplats.mentoring.v1.CheckInRating
-	(CheckInActivity)(0),             // 2: motesplats.mentoring.v1.CheckInActivity
-	(UnmatchedReason)(0),             // 3: motesplats.mentoring.v1.UnmatchedReason
-	(PairOrder)(0),                   // 4: motesplats.mentoring.v1.PairOrder
-	(*Job)(nil),                      // 5: motesplats.mentoring.v1.Job
-	(*JobCounts)(nil),                // 6: motesplats.mentoring.v1.JobCounts
-	(*ScorePart)(nil),                // 7: motesplats.mentoring.v1.ScorePart
-	(*Candidate)(nil),                // 8: motesplats.mentoring.v1.Candidate
-	(*CheckIn)(nil),                  // 9: motesplats.mentoring.v1.CheckIn
-	(*Pair)(nil),                     // 10: motesplats.mentoring.v1.Pair
-	(*UnmatchedNewcomer)(nil),        // 11: motesplats.mentoring.v1.UnmatchedNewcomer
-	(*StartMatchingJobRequest)(nil),  // 12: motesplats.mentoring.v1.StartMatchingJobRequest
-	(*StartMatchingJobResponse)(nil), // 13: motesplats.mentoring.v1.StartMatchingJobResponse
-	(*GetJobRequest)(nil),            // 14: motesplats.mentoring.v1.GetJobRequest
-	(*GetJobResponse)(nil),           // 15: motesplats.mentoring.v1.GetJobResponse
-	(*ListJobsRequest)(nil),          // 16: motesplats.mentoring.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),         // 17: motesplats.mentoring.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),          // 18: motesplats.mentoring.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),         // 19: motesplats.mentoring.v1.WatchJobResponse
-	(*ListUnmatchedRequest)(nil),     // 20: motesplats.mentoring.v1.ListUnmatchedRequest
-	(*ListUnmatchedResponse)(nil),    // 21: motesplats.mentoring.v1.ListUnmatchedResponse
-	(*GetPairRequest)(nil),           // 22: motesplats.mentoring.v1.GetPairRequest
-	(*GetPairResponse)(nil),          // 23: motesplats.mentoring.v1.GetPairResponse
-	(*ListPairsRequest)(nil),         // 24: motesplats.mentoring.v1.ListPairsRequest
-	(*ListPairsResponse)(nil),        // 25: motesplats.mentoring.v1.ListPairsResponse
-	(*ApproveProposalRequest)(nil),   // 26: motesplats.mentoring.v1.ApproveProposalRequest
-	(*ApproveProposalResponse)(nil),  // 27: motesplats.mentoring.v1.ApproveProposalResponse
-	(*RejectProposalRequest)(nil),    // 28: motesplats.mentoring.v1.RejectProposalRequest
-	(*RejectProposalResponse)(nil),   // 29: motesplats.mentoring.v1.RejectProposalResponse
-	(*ReplaceCandidateRequest)(nil),  // 30: motesplats.mentoring.v1.ReplaceCandidateRequest
-	(*ReplaceCandidateResponse)(nil), // 31: motesplats.mentoring.v1.ReplaceCandidateResponse
-	(*AcceptOfferRequest)(nil),       // 32: motesplats.mentoring.v1.AcceptOfferRequest
-	(*AcceptOfferResponse)(nil),      // 33: motesplats.mentoring.v1.AcceptOfferResponse
-	(*DeclineOfferRequest)(nil),      // 34: motesplats.mentoring.v1.DeclineOfferRequest
-	(*DeclineOfferResponse)(nil),     // 35: motesplats.mentoring.v1.DeclineOfferResponse
-	(*RecordCheckInRequest)(nil),     // 36: motesplats.mentoring.v1.RecordCheckInRequest
-	(*RecordCheckInResponse)(nil),    // 37: motesplats.mentoring.v1.RecordCheckInResponse
-	(*EndPairRequest)(nil),           // 38: motesplats.mentoring.v1.EndPairRequest
-	(*EndPairResponse)(nil),          // 39: motesplats.mentoring.v1.EndPairResponse
-	(*GetReportRequest)(nil),         // 40: motesplats.mentoring.v1.GetReportRequest
-	(*ReportCounts)(nil),             // 41: motesplats.mentoring.v1.ReportCounts
-	(*ReportRow)(nil),                // 42: motesplats.mentoring.v1.ReportRow
-	(*ReportBreakdown)(nil),          // 43: motesplats.mentoring.v1.ReportBreakdown
-	(*ReasonCount)(nil),              // 44: motesplats.mentoring.v1.ReasonCount
-	(*GetReportResponse)(nil),        // 45: motesplats.mentoring.v1.GetReportResponse
-	(*PoolNewcomer)(nil),             // 46: motesplats.mentoring.v1.PoolNewcomer
-	(*PoolMentor)(nil),               // 47: motesplats.mentoring.v1.PoolMentor
-	(*JobSnapshot)(nil),              // 48: motesplats.mentoring.v1.JobSnapshot
-	(*HeldSlots)(nil),                // 49: motesplats.mentoring.v1.HeldSlots
-	(*JobResult)(nil),                // 50: motesplats.mentoring.v1.JobResult
-	(*timestamppb.Timestamp)(nil),    // 51: google.protobuf.Timestamp
-	(v1.PairStatus)(0),               // 52: motesplats.events.v1.PairStatus
-	(v1.RejectReason)(0),             // 53: motesplats.events.v1.RejectReason
-	(v1.DeclineReason)(0),            // 54: motesplats.events.v1.DeclineReason
-	(v1.Party)(0),                    // 55: motesplats.events.v1.Party
-	(v1.EndReason)(0),                // 56: motesplats.events.v1.EndReason
-	(v11.Gender)(0),                  // 57: motesplats.type.v1.Gender
-	(*v11.EquityGroup)(nil),          // 58: motesplats.type.v1.EquityGroup
-	(*v11.LanguageSkill)(nil),        // 59: motesplats.type.v1.LanguageSkill
-	(v11.SwedishLevel)(0),            // 60: motesplats.type.v1.SwedishLevel
+	(JobState)(0),                        // 0: motesplats.mentoring.v1.JobState
+	(CheckInRating)(0),                   // 1: motesplats.mentoring.v1.CheckInRating
+	(CheckInActivity)(0),                 // 2: motesplats.mentoring.v1.CheckInActivity
+	(UnmatchedReason)(0),                 // 3: motesplats.mentoring.v1.UnmatchedReason
+	(PairOrder)(0),                       // 4: motesplats.mentoring.v1.PairOrder
+	(*Job)(nil),                          // 5: motesplats.mentoring.v1.Job
+	(*JobCounts)(nil),                    // 6: motesplats.mentoring.v1.JobCounts
+	(*ScorePart)(nil),                    // 7: motesplats.mentoring.v1.ScorePart
+	(*Candidate)(nil),                    // 8: motesplats.mentoring.v1.Candidate
+	(*CheckIn)(nil),                      // 9: motesplats.mentoring.v1.CheckIn
+	(*Pair)(nil),                         // 10: motesplats.mentoring.v1.Pair
+	(*UnmatchedNewcomer)(nil),            // 11: motesplats.mentoring.v1.UnmatchedNewcomer
+	(*StartMatchingJobRequest)(nil),      // 12: motesplats.mentoring.v1.StartMatchingJobRequest
+	(*StartMatchingJobResponse)(nil),     // 13: motesplats.mentoring.v1.StartMatchingJobResponse
+	(*GetJobRequest)(nil),                // 14: motesplats.mentoring.v1.GetJobRequest
+	(*GetJobResponse)(nil),               // 15: motesplats.mentoring.v1.GetJobResponse
+	(*ListJobsRequest)(nil),              // 16: motesplats.mentoring.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),             // 17: motesplats.mentoring.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),              // 18: motesplats.mentoring.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),             // 19: motesplats.mentoring.v1.WatchJobResponse
+	(*ListUnmatchedRequest)(nil),         // 20: motesplats.mentoring.v1.ListUnmatchedRequest
+	(*ListUnmatchedResponse)(nil),        // 21: motesplats.mentoring.v1.ListUnmatchedResponse
+	(*ListWaitingNewcomersRequest)(nil),  // 22: motesplats.mentoring.v1.ListWaitingNewcomersRequest
+	(*ListWaitingNewcomersResponse)(nil), // 23: motesplats.mentoring.v1.ListWaitingNewcomersResponse
+	(*WaitingNewcomer)(nil),              // 24: motesplats.mentoring.v1.WaitingNewcomer
+	(*GetPairRequest)(nil),               // 25: motesplats.mentoring.v1.GetPairRequest
+	(*GetPairResponse)(nil),              // 26: motesplats.mentoring.v1.GetPairResponse
+	(*ListPairsRequest)(nil),             // 27: motesplats.mentoring.v1.ListPairsRequest
+	(*ListPairsResponse)(nil),            // 28: motesplats.mentoring.v1.ListPairsResponse
+	(*ApproveProposalRequest)(nil),       // 29: motesplats.mentoring.v1.ApproveProposalRequest
+	(*ApproveProposalResponse)(nil),      // 30: motesplats.mentoring.v1.ApproveProposalResponse
+	(*RejectProposalRequest)(nil),        // 31: motesplats.mentoring.v1.RejectProposalRequest
+	(*RejectProposalResponse)(nil),       // 32: motesplats.mentoring.v1.RejectProposalResponse
+	(*ReplaceCandidateRequest)(nil),      // 33: motesplats.mentoring.v1.ReplaceCandidateRequest
+	(*ReplaceCandidateResponse)(nil),     // 34: motesplats.mentoring.v1.ReplaceCandidateResponse
+	(*AcceptOfferRequest)(nil),           // 35: motesplats.mentoring.v1.AcceptOfferRequest
+	(*AcceptOfferResponse)(nil),          // 36: motesplats.mentoring.v1.AcceptOfferResponse
+	(*DeclineOfferRequest)(nil),          // 37: motesplats.mentoring.v1.DeclineOfferRequest
+	(*DeclineOfferResponse)(nil),         // 38: motesplats.mentoring.v1.DeclineOfferResponse
+	(*RecordCheckInRequest)(nil),         // 39: motesplats.mentoring.v1.RecordCheckInRequest
+	(*RecordCheckInResponse)(nil),        // 40: motesplats.mentoring.v1.RecordCheckInResponse
+	(*EndPairRequest)(nil),               // 41: motesplats.mentoring.v1.EndPairRequest
+	(*EndPairResponse)(nil),              // 42: motesplats.mentoring.v1.EndPairResponse
+	(*GetReportRequest)(nil),             // 43: motesplats.mentoring.v1.GetReportRequest
+	(*ReportCounts)(nil),                 // 44: motesplats.mentoring.v1.ReportCounts
+	(*ReportRow)(nil),                    // 45: motesplats.mentoring.v1.ReportRow
+	(*ReportBreakdown)(nil),              // 46: motesplats.mentoring.v1.ReportBreakdown
+	(*ReasonCount)(nil),                  // 47: motesplats.mentoring.v1.ReasonCount
+	(*GetReportResponse)(nil),            // 48: motesplats.mentoring.v1.GetReportResponse
+	(*PoolNewcomer)(nil),                 // 49: motesplats.mentoring.v1.PoolNewcomer
+	(*PoolMentor)(nil),                   // 50: motesplats.mentoring.v1.PoolMentor
+	(*JobSnapshot)(nil),                  // 51: motesplats.mentoring.v1.JobSnapshot
+	(*HeldSlots)(nil),                    // 52: motesplats.mentoring.v1.HeldSlots
+	(*JobResult)(nil),                    // 53: motesplats.mentoring.v1.JobResult
+	(*timestamppb.Timestamp)(nil),        // 54: google.protobuf.Timestamp
+	(v1.PairStatus)(0),                   // 55: motesplats.events.v1.PairStatus
+	(v1.RejectReason)(0),                 // 56: motesplats.events.v1.RejectReason
+	(v1.DeclineReason)(0),                // 57: motesplats.events.v1.DeclineReason
+	(v1.Party)(0),                        // 58: motesplats.events.v1.Party
+	(v1.EndReason)(0),                    // 59: motesplats.events.v1.EndReason
+	(v11.Gender)(0),                      // 60: motesplats.type.v1.Gender
+	(*v11.EquityGroup)(nil),              // 61: motesplats.type.v1.EquityGroup
+	(*v11.LanguageSkill)(nil),            // 62: motesplats.type.v1.LanguageSkill
+	(v11.SwedishLevel)(0),                // 63: motesplats.type.v1.SwedishLevel
 }
 var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	0,  // 0: motesplats.mentoring.v1.Job.state:type_name -> motesplats.mentoring.v1.JobState
 	6,  // 1: motesplats.mentoring.v1.Job.counts:type_name -> motesplats.mentoring.v1.JobCounts
-	51, // 2: motesplats.mentoring.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	51, // 3: motesplats.mentoring.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	51, // 4: motesplats.mentoring.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	54, // 2: motesplats.mentoring.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	54, // 3: motesplats.mentoring.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	54, // 4: motesplats.mentoring.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
 	7,  // 5: motesplats.mentoring.v1.Candidate.parts:type_name -> motesplats.mentoring.v1.ScorePart
 	1,  // 6: motesplats.mentoring.v1.CheckIn.rating:type_name -> motesplats.mentoring.v1.CheckInRating
 	2,  // 7: motesplats.mentoring.v1.CheckIn.activities:type_name -> motesplats.mentoring.v1.CheckInActivity
-	51, // 8: motesplats.mentoring.v1.CheckIn.record_time:type_name -> google.protobuf.Timestamp
-	52, // 9: motesplats.mentoring.v1.Pair.status:type_name -> motesplats.events.v1.PairStatus
+	54, // 8: motesplats.mentoring.v1.CheckIn.record_time:type_name -> google.protobuf.Timestamp
+	55, // 9: motesplats.mentoring.v1.Pair.status:type_name -> motesplats.events.v1.PairStatus
 	7,  // 10: motesplats.mentoring.v1.Pair.score_parts:type_name -> motesplats.mentoring.v1.ScorePart
 	8,  // 11: motesplats.mentoring.v1.Pair.alternatives:type_name -> motesplats.mentoring.v1.Candidate
-	51, // 12: motesplats.mentoring.v1.Pair.propose_time:type_name -> google.protobuf.Timestamp
-	51, // 13: motesplats.mentoring.v1.Pair.offer_time:type_name -> google.protobuf.Timestamp
-	51, // 14: motesplats.mentoring.v1.Pair.offer_expire_time:type_name -> google.protobuf.Timestamp
-	51, // 15: motesplats.mentoring.v1.Pair.newcomer_accept_time:type_name -> google.protobuf.Timestamp
-	51, // 16: motesplats.mentoring.v1.Pair.mentor_accept_time:type_name -> google.protobuf.Timestamp
-	51, // 17: motesplats.mentoring.v1.Pair.active_time:type_name -> google.protobuf.Timestamp
-	51, // 18: motesplats.mentoring.v1.Pair.end_time:type_name -> google.protobuf.Timestamp
-	51, // 19: motesplats.mentoring.v1.Pair.decide_time:type_name -> google.protobuf.Timestamp
-	53, // 20: motesplats.mentoring.v1.Pair.reject_reason:type_name -> motesplats.events.v1.RejectReason
-	54, // 21: motesplats.mentoring.v1.Pair.decline_reason:type_name -> motesplats.events.v1.DeclineReason
-	55, // 22: motesplats.mentoring.v1.Pair.declined_by:type_name -> motesplats.events.v1.Party
-	56, // 23: motesplats.mentoring.v1.Pair.end_reason:type_name -> motesplats.events.v1.EndReason
+	54, // 12: motesplats.mentoring.v1.Pair.propose_time:type_name -> google.protobuf.Timestamp
+	54, // 13: motesplats.mentoring.v1.Pair.offer_time:type_name -> google.protobuf.Timestamp
+	54, // 14: motesplats.mentoring.v1.Pair.offer_expire_time:type_name -> google.protobuf.Timestamp
+	54, // 15: motesplats.mentoring.v1.Pair.newcomer_accept_time:type_name -> google.protobuf.Timestamp
+	54, // 16: motesplats.mentoring.v1.Pair.mentor_accept_time:type_name -> google.protobuf.Timestamp
+	54, // 17: motesplats.mentoring.v1.Pair.active_time:type_name -> google.protobuf.Timestamp
+	54, // 18: motesplats.mentoring.v1.Pair.end_time:type_name -> google.protobuf.Timestamp
+	54, // 19: motesplats.mentoring.v1.Pair.decide_time:type_name -> google.protobuf.Timestamp
+	56, // 20: motesplats.mentoring.v1.Pair.reject_reason:type_name -> motesplats.events.v1.RejectReason
+	57, // 21: motesplats.mentoring.v1.Pair.decline_reason:type_name -> motesplats.events.v1.DeclineReason
+	58, // 22: motesplats.mentoring.v1.Pair.declined_by:type_name -> motesplats.events.v1.Party
+	59, // 23: motesplats.mentoring.v1.Pair.end_reason:type_name -> motesplats.events.v1.EndReason
 	9,  // 24: motesplats.mentoring.v1.Pair.check_ins:type_name -> motesplats.mentoring.v1.CheckIn
-	57, // 25: motesplats.mentoring.v1.Pair.participant_gender:type_name -> motesplats.type.v1.Gender
-	51, // 26: motesplats.mentoring.v1.Pair.participant_register_time:type_name -> google.protobuf.Timestamp
+	60, // 25: motesplats.mentoring.v1.Pair.participant_gender:type_name -> motesplats.type.v1.Gender
+	54, // 26: motesplats.mentoring.v1.Pair.participant_register_time:type_name -> google.protobuf.Timestamp
 	3,  // 27: motesplats.mentoring.v1.UnmatchedNewcomer.reason:type_name -> motesplats.mentoring.v1.UnmatchedReason
 	8,  // 28: motesplats.mentoring.v1.UnmatchedNewcomer.eligible:type_name -> motesplats.mentoring.v1.Candidate
 	5,  // 29: motesplats.mentoring.v1.StartMatchingJobResponse.job:type_name -> motesplats.mentoring.v1.Job
@@ -4293,81 +4528,87 @@ var file_motesplats_mentoring_v1_mentoring_proto_depIdxs = []int32{
 	5,  // 31: motesplats.mentoring.v1.ListJobsResponse.jobs:type_name -> motesplats.mentoring.v1.Job
 	5,  // 32: motesplats.mentoring.v1.WatchJobResponse.job:type_name -> motesplats.mentoring.v1.Job
 	11, // 33: motesplats.mentoring.v1.ListUnmatchedResponse.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	10, // 34: motesplats.mentoring.v1.GetPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	52, // 35: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
-	4,  // 36: motesplats.mentoring.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
-	10, // 37: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
-	10, // 38: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	53, // 39: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
-	10, // 40: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	10, // 41: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	10, // 42: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
-	55, // 43: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
-	10, // 44: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	55, // 45: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
-	54, // 46: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
-	10, // 47: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	9,  // 48: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
-	10, // 49: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	56, // 50: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
-	10, // 51: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
-	41, // 52: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
-	41, // 53: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
-	42, // 54: motesplats.mentoring.v1.GetReportResponse.rows:type_name -> motesplats.mentoring.v1.ReportRow
-	41, // 55: motesplats.mentoring.v1.GetReportResponse.totals:type_name -> motesplats.mentoring.v1.ReportCounts
-	43, // 56: motesplats.mentoring.v1.GetReportResponse.by_gender:type_name -> motesplats.mentoring.v1.ReportBreakdown
-	43, // 57: motesplats.mentoring.v1.GetReportResponse.by_language:type_name -> motesplats.mentoring.v1.ReportBreakdown
-	44, // 58: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	44, // 59: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	44, // 60: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
-	58, // 61: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	59, // 62: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	60, // 63: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	57, // 64: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	51, // 65: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	51, // 66: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	59, // 67: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
-	57, // 68: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
-	51, // 69: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
-	46, // 70: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
-	47, // 71: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
-	49, // 72: motesplats.mentoring.v1.JobSnapshot.held_slots:type_name -> motesplats.mentoring.v1.HeldSlots
-	11, // 73: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
-	12, // 74: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
-	14, // 75: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
-	16, // 76: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
-	18, // 77: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
-	20, // 78: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
-	22, // 79: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
-	24, // 80: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
-	26, // 81: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
-	28, // 82: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
-	30, // 83: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
-	32, // 84: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
-	34, // 85: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
-	36, // 86: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
-	38, // 87: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
-	40, // 88: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
-	13, // 89: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
-	15, // 90: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
-	17, // 91: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
-	19, // 92: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
-	21, // 93: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
-	23, // 94: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
-	25, // 95: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
-	27, // 96: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
-	29, // 97: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
-	31, // 98: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
-	33, // 99: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
-	35, // 100: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
-	37, // 101: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
-	39, // 102: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
-	45, // 103: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
-	89, // [89:104] is the sub-list for method output_type
-	74, // [74:89] is the sub-list for method input_type
-	74, // [74:74] is the sub-list for extension type_name
-	74, // [74:74] is the sub-list for extension extendee
-	0,  // [0:74] is the sub-list for field type_name
+	24, // 34: motesplats.mentoring.v1.ListWaitingNewcomersResponse.newcomers:type_name -> motesplats.mentoring.v1.WaitingNewcomer
+	54, // 35: motesplats.mentoring.v1.WaitingNewcomer.wait_start_time:type_name -> google.protobuf.Timestamp
+	54, // 36: motesplats.mentoring.v1.WaitingNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	10, // 37: motesplats.mentoring.v1.GetPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	55, // 38: motesplats.mentoring.v1.ListPairsRequest.statuses:type_name -> motesplats.events.v1.PairStatus
+	4,  // 39: motesplats.mentoring.v1.ListPairsRequest.order:type_name -> motesplats.mentoring.v1.PairOrder
+	10, // 40: motesplats.mentoring.v1.ListPairsResponse.pairs:type_name -> motesplats.mentoring.v1.Pair
+	10, // 41: motesplats.mentoring.v1.ApproveProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	56, // 42: motesplats.mentoring.v1.RejectProposalRequest.reason:type_name -> motesplats.events.v1.RejectReason
+	10, // 43: motesplats.mentoring.v1.RejectProposalResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	10, // 44: motesplats.mentoring.v1.ReplaceCandidateResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	10, // 45: motesplats.mentoring.v1.ReplaceCandidateResponse.replaced:type_name -> motesplats.mentoring.v1.Pair
+	58, // 46: motesplats.mentoring.v1.AcceptOfferRequest.party:type_name -> motesplats.events.v1.Party
+	10, // 47: motesplats.mentoring.v1.AcceptOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	58, // 48: motesplats.mentoring.v1.DeclineOfferRequest.party:type_name -> motesplats.events.v1.Party
+	57, // 49: motesplats.mentoring.v1.DeclineOfferRequest.reason:type_name -> motesplats.events.v1.DeclineReason
+	10, // 50: motesplats.mentoring.v1.DeclineOfferResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	9,  // 51: motesplats.mentoring.v1.RecordCheckInRequest.check_in:type_name -> motesplats.mentoring.v1.CheckIn
+	10, // 52: motesplats.mentoring.v1.RecordCheckInResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	59, // 53: motesplats.mentoring.v1.EndPairRequest.reason:type_name -> motesplats.events.v1.EndReason
+	10, // 54: motesplats.mentoring.v1.EndPairResponse.pair:type_name -> motesplats.mentoring.v1.Pair
+	44, // 55: motesplats.mentoring.v1.ReportRow.counts:type_name -> motesplats.mentoring.v1.ReportCounts
+	44, // 56: motesplats.mentoring.v1.ReportBreakdown.counts:type_name -> motesplats.mentoring.v1.ReportCounts
+	45, // 57: motesplats.mentoring.v1.GetReportResponse.rows:type_name -> motesplats.mentoring.v1.ReportRow
+	44, // 58: motesplats.mentoring.v1.GetReportResponse.totals:type_name -> motesplats.mentoring.v1.ReportCounts
+	46, // 59: motesplats.mentoring.v1.GetReportResponse.by_gender:type_name -> motesplats.mentoring.v1.ReportBreakdown
+	46, // 60: motesplats.mentoring.v1.GetReportResponse.by_language:type_name -> motesplats.mentoring.v1.ReportBreakdown
+	47, // 61: motesplats.mentoring.v1.GetReportResponse.decline_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	47, // 62: motesplats.mentoring.v1.GetReportResponse.reject_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	47, // 63: motesplats.mentoring.v1.GetReportResponse.end_reasons:type_name -> motesplats.mentoring.v1.ReasonCount
+	61, // 64: motesplats.mentoring.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	62, // 65: motesplats.mentoring.v1.PoolNewcomer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	63, // 66: motesplats.mentoring.v1.PoolNewcomer.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	60, // 67: motesplats.mentoring.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	54, // 68: motesplats.mentoring.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	54, // 69: motesplats.mentoring.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	54, // 70: motesplats.mentoring.v1.PoolNewcomer.consent_time:type_name -> google.protobuf.Timestamp
+	62, // 71: motesplats.mentoring.v1.PoolMentor.languages:type_name -> motesplats.type.v1.LanguageSkill
+	60, // 72: motesplats.mentoring.v1.PoolMentor.gender:type_name -> motesplats.type.v1.Gender
+	54, // 73: motesplats.mentoring.v1.PoolMentor.event_time:type_name -> google.protobuf.Timestamp
+	49, // 74: motesplats.mentoring.v1.JobSnapshot.newcomers:type_name -> motesplats.mentoring.v1.PoolNewcomer
+	50, // 75: motesplats.mentoring.v1.JobSnapshot.mentors:type_name -> motesplats.mentoring.v1.PoolMentor
+	52, // 76: motesplats.mentoring.v1.JobSnapshot.held_slots:type_name -> motesplats.mentoring.v1.HeldSlots
+	11, // 77: motesplats.mentoring.v1.JobResult.unmatched:type_name -> motesplats.mentoring.v1.UnmatchedNewcomer
+	12, // 78: motesplats.mentoring.v1.MentoringService.StartMatchingJob:input_type -> motesplats.mentoring.v1.StartMatchingJobRequest
+	14, // 79: motesplats.mentoring.v1.MentoringService.GetJob:input_type -> motesplats.mentoring.v1.GetJobRequest
+	16, // 80: motesplats.mentoring.v1.MentoringService.ListJobs:input_type -> motesplats.mentoring.v1.ListJobsRequest
+	18, // 81: motesplats.mentoring.v1.MentoringService.WatchJob:input_type -> motesplats.mentoring.v1.WatchJobRequest
+	20, // 82: motesplats.mentoring.v1.MentoringService.ListUnmatched:input_type -> motesplats.mentoring.v1.ListUnmatchedRequest
+	22, // 83: motesplats.mentoring.v1.MentoringService.ListWaitingNewcomers:input_type -> motesplats.mentoring.v1.ListWaitingNewcomersRequest
+	25, // 84: motesplats.mentoring.v1.MentoringService.GetPair:input_type -> motesplats.mentoring.v1.GetPairRequest
+	27, // 85: motesplats.mentoring.v1.MentoringService.ListPairs:input_type -> motesplats.mentoring.v1.ListPairsRequest
+	29, // 86: motesplats.mentoring.v1.MentoringService.ApproveProposal:input_type -> motesplats.mentoring.v1.ApproveProposalRequest
+	31, // 87: motesplats.mentoring.v1.MentoringService.RejectProposal:input_type -> motesplats.mentoring.v1.RejectProposalRequest
+	33, // 88: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:input_type -> motesplats.mentoring.v1.ReplaceCandidateRequest
+	35, // 89: motesplats.mentoring.v1.MentoringService.AcceptOffer:input_type -> motesplats.mentoring.v1.AcceptOfferRequest
+	37, // 90: motesplats.mentoring.v1.MentoringService.DeclineOffer:input_type -> motesplats.mentoring.v1.DeclineOfferRequest
+	39, // 91: motesplats.mentoring.v1.MentoringService.RecordCheckIn:input_type -> motesplats.mentoring.v1.RecordCheckInRequest
+	41, // 92: motesplats.mentoring.v1.MentoringService.EndPair:input_type -> motesplats.mentoring.v1.EndPairRequest
+	43, // 93: motesplats.mentoring.v1.MentoringService.GetReport:input_type -> motesplats.mentoring.v1.GetReportRequest
+	13, // 94: motesplats.mentoring.v1.MentoringService.StartMatchingJob:output_type -> motesplats.mentoring.v1.StartMatchingJobResponse
+	15, // 95: motesplats.mentoring.v1.MentoringService.GetJob:output_type -> motesplats.mentoring.v1.GetJobResponse
+	17, // 96: motesplats.mentoring.v1.MentoringService.ListJobs:output_type -> motesplats.mentoring.v1.ListJobsResponse
+	19, // 97: motesplats.mentoring.v1.MentoringService.WatchJob:output_type -> motesplats.mentoring.v1.WatchJobResponse
+	21, // 98: motesplats.mentoring.v1.MentoringService.ListUnmatched:output_type -> motesplats.mentoring.v1.ListUnmatchedResponse
+	23, // 99: motesplats.mentoring.v1.MentoringService.ListWaitingNewcomers:output_type -> motesplats.mentoring.v1.ListWaitingNewcomersResponse
+	26, // 100: motesplats.mentoring.v1.MentoringService.GetPair:output_type -> motesplats.mentoring.v1.GetPairResponse
+	28, // 101: motesplats.mentoring.v1.MentoringService.ListPairs:output_type -> motesplats.mentoring.v1.ListPairsResponse
+	30, // 102: motesplats.mentoring.v1.MentoringService.ApproveProposal:output_type -> motesplats.mentoring.v1.ApproveProposalResponse
+	32, // 103: motesplats.mentoring.v1.MentoringService.RejectProposal:output_type -> motesplats.mentoring.v1.RejectProposalResponse
+	34, // 104: motesplats.mentoring.v1.MentoringService.ReplaceCandidate:output_type -> motesplats.mentoring.v1.ReplaceCandidateResponse
+	36, // 105: motesplats.mentoring.v1.MentoringService.AcceptOffer:output_type -> motesplats.mentoring.v1.AcceptOfferResponse
+	38, // 106: motesplats.mentoring.v1.MentoringService.DeclineOffer:output_type -> motesplats.mentoring.v1.DeclineOfferResponse
+	40, // 107: motesplats.mentoring.v1.MentoringService.RecordCheckIn:output_type -> motesplats.mentoring.v1.RecordCheckInResponse
+	42, // 108: motesplats.mentoring.v1.MentoringService.EndPair:output_type -> motesplats.mentoring.v1.EndPairResponse
+	48, // 109: motesplats.mentoring.v1.MentoringService.GetReport:output_type -> motesplats.mentoring.v1.GetReportResponse
+	94, // [94:110] is the sub-list for method output_type
+	78, // [78:94] is the sub-list for method input_type
+	78, // [78:78] is the sub-list for extension type_name
+	78, // [78:78] is the sub-list for extension extendee
+	0,  // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_mentoring_v1_mentoring_proto_init() }
@@ -4381,7 +4622,7 @@ func file_motesplats_mentoring_v1_mentoring_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_mentoring_v1_mentoring_proto_rawDesc), len(file_motesplats_mentoring_v1_mentoring_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   46,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,21 +24,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MentoringService_StartMatchingJob_FullMethodName = "/motesplats.mentoring.v1.MentoringService/StartMatchingJob"
-	MentoringService_GetJob_FullMethodName           = "/motesplats.mentoring.v1.MentoringService/GetJob"
-	MentoringService_ListJobs_FullMethodName         = "/motesplats.mentoring.v1.MentoringService/ListJobs"
-	MentoringService_WatchJob_FullMethodName         = "/motesplats.mentoring.v1.MentoringService/WatchJob"
-	MentoringService_ListUnmatched_FullMethodName    = "/motesplats.mentoring.v1.MentoringService/ListUnmatched"
-	MentoringService_GetPair_FullMethodName          = "/motesplats.mentoring.v1.MentoringService/GetPair"
-	MentoringService_ListPairs_FullMethodName        = "/motesplats.mentoring.v1.MentoringService/ListPairs"
-	MentoringService_ApproveProposal_FullMethodName  = "/motesplats.mentoring.v1.MentoringService/ApproveProposal"
-	MentoringService_RejectProposal_FullMethodName   = "/motesplats.mentoring.v1.MentoringService/RejectProposal"
-	MentoringService_ReplaceCandidate_FullMethodName = "/motesplats.mentoring.v1.MentoringService/ReplaceCandidate"
-	MentoringService_AcceptOffer_FullMethodName      = "/motesplats.mentoring.v1.MentoringService/AcceptOffer"
-	MentoringService_DeclineOffer_FullMethodName     = "/motesplats.mentoring.v1.MentoringService/DeclineOffer"
-	MentoringService_RecordCheckIn_FullMethodName    = "/motesplats.mentoring.v1.MentoringService/RecordCheckIn"
-	MentoringService_EndPair_FullMethodName          = "/motesplats.mentoring.v1.MentoringService/EndPair"
-	MentoringService_GetReport_FullMethodName        = "/motesplats.mentoring.v1.MentoringService/GetReport"
+	MentoringService_StartMatchingJob_FullMethodName     = "/motesplats.mentoring.v1.MentoringService/StartMatchingJob"
+	MentoringService_GetJob_FullMethodName               = "/motesplats.mentoring.v1.MentoringService/GetJob"
+	MentoringService_ListJobs_FullMethodName             = "/motesplats.mentoring.v1.MentoringService/ListJobs"
+	MentoringService_WatchJob_FullMethodName             = "/motesplats.mentoring.v1.MentoringService/WatchJob"
+	MentoringService_ListUnmatched_FullMethodName        = "/motesplats.mentoring.v1.MentoringService/ListUnmatched"
+	MentoringService_ListWaitingNewcomers_FullMethodName = "/motesplats.mentoring.v1.MentoringService/ListWaitingNewcomers"
+	MentoringService_GetPair_FullMethodName              = "/motesplats.mentoring.v1.MentoringService/GetPair"
+	MentoringService_ListPairs_FullMethodName            = "/motesplats.mentoring.v1.MentoringService/ListPairs"
+	MentoringService_ApproveProposal_FullMethodName      = "/motesplats.mentoring.v1.MentoringService/ApproveProposal"
+	MentoringService_RejectProposal_FullMethodName       = "/motesplats.mentoring.v1.MentoringService/RejectProposal"
+	MentoringService_ReplaceCandidate_FullMethodName     = "/motesplats.mentoring.v1.MentoringService/ReplaceCandidate"
+	MentoringService_AcceptOffer_FullMethodName          = "/motesplats.mentoring.v1.MentoringService/AcceptOffer"
+	MentoringService_DeclineOffer_FullMethodName         = "/motesplats.mentoring.v1.MentoringService/DeclineOffer"
+	MentoringService_RecordCheckIn_FullMethodName        = "/motesplats.mentoring.v1.MentoringService/RecordCheckIn"
+	MentoringService_EndPair_FullMethodName              = "/motesplats.mentoring.v1.MentoringService/EndPair"
+	MentoringService_GetReport_FullMethodName            = "/motesplats.mentoring.v1.MentoringService/GetReport"
 )
 
 // MentoringServiceClient is the client API for MentoringService service.
@@ -66,6 +67,12 @@ type MentoringServiceClient interface {
 	// ListUnmatched pages through the newcomers a finished job could not
 	// pair, each with the reason.
 	ListUnmatched(ctx context.Context, in *ListUnmatchedRequest, opts ...grpc.CallOption) (*ListUnmatchedResponse, error)
+	// ListWaitingNewcomers pages through the newcomers of the caller's scope
+	// who consent to mentoring and are in no proposed, offered or active
+	// pair, longest waiting first: the wait starts at the mentoring consent,
+	// or at the end of the newcomer's last pair when that came later. It
+	// reads the pool and the pairs each replica holds in memory (ADR 0172).
+	ListWaitingNewcomers(ctx context.Context, in *ListWaitingNewcomersRequest, opts ...grpc.CallOption) (*ListWaitingNewcomersResponse, error)
 	// GetPair returns one pair (a proposal, an offer, an active or an ended
 	// pair).
 	GetPair(ctx context.Context, in *GetPairRequest, opts ...grpc.CallOption) (*GetPairResponse, error)
@@ -162,6 +169,16 @@ func (c *mentoringServiceClient) ListUnmatched(ctx context.Context, in *ListUnma
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListUnmatchedResponse)
 	err := c.cc.Invoke(ctx, MentoringService_ListUnmatched_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *mentoringServiceClient) ListWaitingNewcomers(ctx context.Context, in *ListWaitingNewcomersRequest, opts ...grpc.CallOption) (*ListWaitingNewcomersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWaitingNewcomersResponse)
+	err := c.cc.Invoke(ctx, MentoringService_ListWaitingNewcomers_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +310,12 @@ type MentoringServiceServer interface {
 	// ListUnmatched pages through the newcomers a finished job could not
 	// pair, each with the reason.
 	ListUnmatched(context.Context, *ListUnmatchedRequest) (*ListUnmatchedResponse, error)
+	// ListWaitingNewcomers pages through the newcomers of the caller's scope
+	// who consent to mentoring and are in no proposed, offered or active
+	// pair, longest waiting first: the wait starts at the mentoring consent,
+	// or at the end of the newcomer's last pair when that came later. It
+	// reads the pool and the pairs each replica holds in memory (ADR 0172).
+	ListWaitingNewcomers(context.Context, *ListWaitingNewcomersRequest) (*ListWaitingNewcomersResponse, error)
 	// GetPair returns one pair (a proposal, an offer, an active or an ended
 	// pair).
 	GetPair(context.Context, *GetPairRequest) (*GetPairResponse, error)
@@ -350,6 +373,9 @@ func (UnimplementedMentoringServiceServer) WatchJob(*WatchJobRequest, grpc.Serve
 }
 func (UnimplementedMentoringServiceServer) ListUnmatched(context.Context, *ListUnmatchedRequest) (*ListUnmatchedResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListUnmatched not implemented")
+}
+func (UnimplementedMentoringServiceServer) ListWaitingNewcomers(context.Context, *ListWaitingNewcomersRequest) (*ListWaitingNewcomersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWaitingNewcomers not implemented")
 }
 func (UnimplementedMentoringServiceServer) GetPair(context.Context, *GetPairRequest) (*GetPairResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPair not implemented")
@@ -481,6 +507,24 @@ func _MentoringService_ListUnmatched_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(MentoringServiceServer).ListUnmatched(ctx, req.(*ListUnmatchedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MentoringService_ListWaitingNewcomers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWaitingNewcomersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MentoringServiceServer).ListWaitingNewcomers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MentoringService_ListWaitingNewcomers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MentoringServiceServer).ListWaitingNewcomers(ctx, req.(*ListWaitingNewcomersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -687,6 +731,10 @@ var MentoringService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListUnmatched",
 			Handler:    _MentoringService_ListUnmatched_Handler,
+		},
+		{
+			MethodName: "ListWaitingNewcomers",
+			Handler:    _MentoringService_ListWaitingNewcomers_Handler,
 		},
 		{
 			MethodName: "GetPair",

@@ -45,6 +45,9 @@ const (
 	// MatchingServiceListUnmatchedNewcomersProcedure is the fully-qualified name of the
 	// MatchingService's ListUnmatchedNewcomers RPC.
 	MatchingServiceListUnmatchedNewcomersProcedure = "/motesplats.gateway.v1.MatchingService/ListUnmatchedNewcomers"
+	// MatchingServiceListWaitingNewcomersProcedure is the fully-qualified name of the MatchingService's
+	// ListWaitingNewcomers RPC.
+	MatchingServiceListWaitingNewcomersProcedure = "/motesplats.gateway.v1.MatchingService/ListWaitingNewcomers"
 	// MatchingServiceGetPairProcedure is the fully-qualified name of the MatchingService's GetPair RPC.
 	MatchingServiceGetPairProcedure = "/motesplats.gateway.v1.MatchingService/GetPair"
 	// MatchingServiceListPairsProcedure is the fully-qualified name of the MatchingService's ListPairs
@@ -89,6 +92,11 @@ type MatchingServiceClient interface {
 	// without a proposal, each with the reason and, when the mentors who fit
 	// were taken, the best of them by name.
 	ListUnmatchedNewcomers(context.Context, *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error)
+	// ListWaitingNewcomers pages through the newcomers in the caller's
+	// scope who consent to mentoring and are in no proposed, offered or
+	// active pair, longest waiting first, with names: who the overview's
+	// "waiting for a mentor" counts (ADR 0170, 0172).
+	ListWaitingNewcomers(context.Context, *connect.Request[v1.ListWaitingNewcomersRequest]) (*connect.Response[v1.ListWaitingNewcomersResponse], error)
 	// GetPair returns one pair with both names.
 	GetPair(context.Context, *connect.Request[v1.GetPairRequest]) (*connect.Response[v1.GetPairResponse], error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -148,6 +156,13 @@ func NewMatchingServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			httpClient,
 			baseURL+MatchingServiceListUnmatchedNewcomersProcedure,
 			connect.WithSchema(matchingServiceMethods.ByName("ListUnmatchedNewcomers")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listWaitingNewcomers: connect.NewClient[v1.ListWaitingNewcomersRequest, v1.ListWaitingNewcomersResponse](
+			httpClient,
+			baseURL+MatchingServiceListWaitingNewcomersProcedure,
+			connect.WithSchema(matchingServiceMethods.ByName("ListWaitingNewcomers")),
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
@@ -223,6 +238,7 @@ type matchingServiceClient struct {
 	getMatchingJob         *connect.Client[v1.GetMatchingJobRequest, v1.GetMatchingJobResponse]
 	listMatchingJobs       *connect.Client[v1.ListMatchingJobsRequest, v1.ListMatchingJobsResponse]
 	listUnmatchedNewcomers *connect.Client[v1.ListUnmatchedNewcomersRequest, v1.ListUnmatchedNewcomersResponse]
+	listWaitingNewcomers   *connect.Client[v1.ListWaitingNewcomersRequest, v1.ListWaitingNewcomersResponse]
 	getPair                *connect.Client[v1.GetPairRequest, v1.GetPairResponse]
 	listPairs              *connect.Client[v1.ListPairsRequest, v1.ListPairsResponse]
 	approvePair            *connect.Client[v1.ApprovePairRequest, v1.ApprovePairResponse]
@@ -253,6 +269,11 @@ func (c *matchingServiceClient) ListMatchingJobs(ctx context.Context, req *conne
 // ListUnmatchedNewcomers calls motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers.
 func (c *matchingServiceClient) ListUnmatchedNewcomers(ctx context.Context, req *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error) {
 	return c.listUnmatchedNewcomers.CallUnary(ctx, req)
+}
+
+// ListWaitingNewcomers calls motesplats.gateway.v1.MatchingService.ListWaitingNewcomers.
+func (c *matchingServiceClient) ListWaitingNewcomers(ctx context.Context, req *connect.Request[v1.ListWaitingNewcomersRequest]) (*connect.Response[v1.ListWaitingNewcomersResponse], error) {
+	return c.listWaitingNewcomers.CallUnary(ctx, req)
 }
 
 // GetPair calls motesplats.gateway.v1.MatchingService.GetPair.
@@ -319,6 +340,11 @@ type MatchingServiceHandler interface {
 	// without a proposal, each with the reason and, when the mentors who fit
 	// were taken, the best of them by name.
 	ListUnmatchedNewcomers(context.Context, *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error)
+	// ListWaitingNewcomers pages through the newcomers in the caller's
+	// scope who consent to mentoring and are in no proposed, offered or
+	// active pair, longest waiting first, with names: who the overview's
+	// "waiting for a mentor" counts (ADR 0170, 0172).
+	ListWaitingNewcomers(context.Context, *connect.Request[v1.ListWaitingNewcomersRequest]) (*connect.Response[v1.ListWaitingNewcomersResponse], error)
 	// GetPair returns one pair with both names.
 	GetPair(context.Context, *connect.Request[v1.GetPairRequest]) (*connect.Response[v1.GetPairResponse], error)
 	// ListPairs pages through pairs (proposals are pairs in status
@@ -374,6 +400,13 @@ func NewMatchingServiceHandler(svc MatchingServiceHandler, opts ...connect.Handl
 		MatchingServiceListUnmatchedNewcomersProcedure,
 		svc.ListUnmatchedNewcomers,
 		connect.WithSchema(matchingServiceMethods.ByName("ListUnmatchedNewcomers")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	matchingServiceListWaitingNewcomersHandler := connect.NewUnaryHandler(
+		MatchingServiceListWaitingNewcomersProcedure,
+		svc.ListWaitingNewcomers,
+		connect.WithSchema(matchingServiceMethods.ByName("ListWaitingNewcomers")),
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
@@ -450,6 +483,8 @@ func NewMatchingServiceHandler(svc MatchingServiceHandler, opts ...connect.Handl
 			matchingServiceListMatchingJobsHandler.ServeHTTP(w, r)
 		case MatchingServiceListUnmatchedNewcomersProcedure:
 			matchingServiceListUnmatchedNewcomersHandler.ServeHTTP(w, r)
+		case MatchingServiceListWaitingNewcomersProcedure:
+			matchingServiceListWaitingNewcomersHandler.ServeHTTP(w, r)
 		case MatchingServiceGetPairProcedure:
 			matchingServiceGetPairHandler.ServeHTTP(w, r)
 		case MatchingServiceListPairsProcedure:
@@ -493,6 +528,10 @@ func (UnimplementedMatchingServiceHandler) ListMatchingJobs(context.Context, *co
 
 func (UnimplementedMatchingServiceHandler) ListUnmatchedNewcomers(context.Context, *connect.Request[v1.ListUnmatchedNewcomersRequest]) (*connect.Response[v1.ListUnmatchedNewcomersResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.MatchingService.ListUnmatchedNewcomers is not implemented"))
+}
+
+func (UnimplementedMatchingServiceHandler) ListWaitingNewcomers(context.Context, *connect.Request[v1.ListWaitingNewcomersRequest]) (*connect.Response[v1.ListWaitingNewcomersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.MatchingService.ListWaitingNewcomers is not implemented"))
 }
 
 func (UnimplementedMatchingServiceHandler) GetPair(context.Context, *connect.Request[v1.GetPairRequest]) (*connect.Response[v1.GetPairResponse], error) {

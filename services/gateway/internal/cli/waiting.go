@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/page"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
+)
+
+// listWaiting prints the newcomers waiting for a mentor, longest waiting
+// first, as the web app's /matching/waiting lists them (ADR 0172): the
+// overview's "väntar på mentor" made into people in mp too, as every
+// other list a coordinator sees. A line: id, name (a namesake with when
+// they were registered), municipality, the day the wait began and how
+// many days ago. -page-size N prints only the N longest waiting (one
+// page) and says how many wait in all; -o writes the lines to a file.
+func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
+	fs := flag.NewFlagSet("matching waiting", flag.ContinueOnError)
+	size := fs.Int("page-size", 0, e.f("flag.waiting_page_size", page.MaxSize))
+	outPath := fs.String("o", "", e.t("flag.out"))
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New(e.f("usage.see_help", "mp matching waiting"))
+	}
+	var rows []*gatewayv1.WaitingNewcomerView
+	total := int32(0)
+	err := pages(func(token string) (string, error) {
+		// The service refuses a size over its cap in words (page_size):
+		// the flag is sent as given, not clamped here.
+		n := int32(page.MaxSize)
+		if *size != 0 {
+			n = int32(min(max(*size, -1), page.MaxSize+1))
+		}
+		res, err := c.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{PageSize: n, PageToken: token}))
+		if err != nil {
+			return "", err
+		}
+		rows, total = append(rows, res.Msg.GetNewcomers()...), res.Msg.GetTotalSize()
+		if *size != 0 {
+			return "", nil // one page: the longest waiting
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+	if err != nil {
+		return err
+	}
+	// Namesakes among everything printed, not page by page: mp reads the
+	// whole list (ADR 0132's rule, over what one reads at once).
+	people := make([]apart.Person, 0, len(rows))
+	for _, r := range rows {
+		if r.GetParticipantName() != "" {
+			people = append(people, apart.Person{ID: r.GetParticipantId(), Label: r.GetParticipantName() + ", " + r.GetMunicipalityCode(),
+				Registered: r.GetParticipantRegistered()})
+		}
+	}
+	told := apart.Tell(people)
+	var b bytes.Buffer
+	today := civilDay(time.Now())
+	for _, r := range rows {
+		since := r.GetWaitStartTime().AsTime()
+		days := max(0, int(today.Sub(civilDay(since)).Hours()/24))
+		name := r.GetParticipantName()
+		if name == "" {
+			name = e.d("m.unmatched.gone")
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s (%s)\n", r.GetParticipantId(), e.apart(name, told[r.GetParticipantId()]), muniName(r.GetMunicipalityCode()),
+			since.In(localtime.Zone).Format(time.DateOnly), catalog.Data(e.words().lang, "m.waiting.days", map[string]any{"Count": days}, days))
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(&b, e.d("m.waiting.none"))
+	}
+	if *outPath == "" {
+		_, err = e.Out.Write(b.Bytes())
+	} else {
+		lines := bytes.Count(b.Bytes(), []byte{'\n'})
+		if err = os.WriteFile(*outPath, b.Bytes(), 0o600); err == nil {
+			// Names of people: readable by the user alone, as mp's
+			// config. Said once on disk, as report export says it.
+			fmt.Fprintln(e.Out, e.f("export.saved", count(lines, e.t("n.line"), e.t("n.lines")), *outPath))
+		}
+	}
+	if err == nil && int(total) > len(rows) {
+		fmt.Fprintln(e.Out, e.f("waiting.more", len(rows), total))
+	}
+	return err
+}
+
+// civilDay is t's day in Stockholm as midnight UTC, so the days between
+// two of them are whole whatever the clocks did in between (the web
+// app's count of "dagar").
+func civilDay(t time.Time) time.Time {
+	y, m, d := t.In(localtime.Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
