@@ -427,8 +427,12 @@ func (s *Service) event(subject, id string, payload proto.Message) (*eventsv1.En
 	return events.NewEnvelope(s.ids.New(), subject, id, s.now(), payload)
 }
 
-// withEtag returns a copy of v carrying its etag (store.Etag).
+// withEtag returns a copy of v carrying its etag (store.Etag). The copy is
+// needed: List and Update pass records the store's index shares with every
+// reader, and an etag written into one raced them (ADR 0176). Create, whose
+// record is its own, sets the etag in place instead.
 func withEtag(v *pb.Volunteer) *pb.Volunteer {
+	v = proto.Clone(v).(*pb.Volunteer)
 	v.Etag = store.Etag(v)
 	return v
 }
