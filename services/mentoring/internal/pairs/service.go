@@ -146,6 +146,11 @@ func New(d Deps) *Service {
 		rules: d.Rules, now: d.Now, ids: d.IDs, log: d.Logger}
 	s.API.ToProto = jobToProto
 	s.life = proposal.NewLifecycle(proposal.Tune(s.programme(d.Slots), d.Tuning))
+	if d.Pool != nil && d.Pool.Newcomers != nil {
+		// A newcomer who leaves the pool leaves every kept waiting list at
+		// once, on every replica (waiting.go).
+		d.Pool.Newcomers.OnChange(s.waitCache.onNewcomer)
+	}
 	return s
 }
 

@@ -48,6 +48,22 @@ type waitingCache struct {
 	lists map[string]waitingList
 }
 
+// onNewcomer is the pool's OnChange hook: when a newcomer leaves the pool
+// (erased, deleted, consent withdrawn; the pool keeps a tombstone), every
+// kept list is dropped, since the lists hold their pool record (languages,
+// gender, interests, consent time) and the version check would drop it
+// only on that scope's next page, never for a scope that pages no more. A
+// newcomer who stays and changes leaves the lists to the version check.
+// Leaving is rare; a list is made again by the next page (ADR 0176).
+func (c *waitingCache) onNewcomer(_ string, n *pb.PoolNewcomer, live bool) {
+	if live && !n.GetGone() && !n.GetErased() {
+		return
+	}
+	c.mu.Lock()
+	c.lists = nil
+	c.mu.Unlock()
+}
+
 // waitingList is one scope's list and the versions it was made from.
 type waitingList struct {
 	pool, pairs uint64
@@ -123,6 +139,11 @@ func (s *Service) waiting(who auth.Claims) ([]waiter, error) {
 	}
 	s.waitCache.mu.Lock()
 	defer s.waitCache.mu.Unlock()
+	if s.pool.Newcomers.Version() != pv {
+		// The pool changed during the walk, perhaps someone left it
+		// (onNewcomer may have run already): the list is not kept.
+		return all, nil
+	}
 	if s.waitCache.lists == nil || len(s.waitCache.lists) >= waitingCacheScopes {
 		s.waitCache.lists = map[string]waitingList{}
 	}
