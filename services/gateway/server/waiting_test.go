@@ -191,6 +191,12 @@ func TestWhoWaitsForAMentor(t *testing.T) {
 	if strings.Contains(first, id(lines[2])) {
 		t.Errorf("-page-size 2 printed the third:\n%s", first)
 	}
+	// One row is "den som", not "de 1 som" (ADR 0176).
+	one := mp(t, dir, "matching", "waiting", "-page-size", "1")
+	mustContain(t, one, id(lines[0])+"\t", "den som väntat längst av 3")
+	if strings.Contains(one, "de 1 som") {
+		t.Errorf("-page-size 1 said %q", one)
+	}
 	file := filepath.Join(dir, "waiting.tsv")
 	mustContain(t, mp(t, dir, "matching", "waiting", "-o", file), "sparade 3 rader i "+file)
 	if b, err := os.ReadFile(file); err != nil || string(b) != out {
