@@ -54,7 +54,8 @@ type waitingCache struct {
 // gender, interests, consent time) and the version check would drop it
 // only on that scope's next page, never for a scope that pages no more. A
 // newcomer who stays and changes leaves the lists to the version check.
-// Leaving is rare; a list is made again by the next page (ADR 0176).
+// It costs nothing: any change of the pool has made every kept list stale
+// already (its version), and the next page walks anew (ADR 0176).
 func (c *waitingCache) onNewcomer(_ string, n *pb.PoolNewcomer, live bool) {
 	if live && !n.GetGone() && !n.GetErased() {
 		return
