@@ -93,7 +93,12 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 		}
 	}
 	if err == nil && int(total) > len(rows) {
-		fmt.Fprintln(e.Out, e.f("waiting.more", len(rows), total))
+		// "de 1 som väntat längst av 599" read wrong (outside round s31).
+		if len(rows) == 1 {
+			fmt.Fprintln(e.Out, e.f("waiting.more_one", total))
+		} else {
+			fmt.Fprintln(e.Out, e.f("waiting.more", len(rows), total))
+		}
 	}
 	return err
 }
