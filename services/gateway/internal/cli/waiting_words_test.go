@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +50,42 @@ func TestWaitingTotalReadsInBothNumbers(t *testing.T) {
 		if !strings.Contains(out, tt.want) || strings.Contains(out, tt.not) {
 			t.Errorf("%s, -page-size %s: got\n%s\nwant it to hold %q and not %q", tt.lang, tt.size, out, tt.want, tt.not)
 		}
+	}
+}
+
+// TestWaitingFileIsPrivate: mp matching waiting -o leaves the file
+// readable by the user alone, also when it existed before with a wider
+// mode (os.WriteFile's mode applies only to a file it creates; outside
+// round s31), and says how many lines it saved.
+func TestWaitingFileIsPrivate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "waiting.txt")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	mount := func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewMatchingServiceHandler(fakeWaiting{})) }
+	out, err := runServices(t, "sv", mount, "matching", "waiting", "-page-size", "3", "-o", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "sparade 3 rader i "+path) {
+		t.Errorf("mp said %q, want how many lines it saved", out)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Mode().Perm(); got != 0o600 {
+		t.Errorf("the file's mode is %o, want 600", got)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "old") || strings.Count(string(b), "\n") != 3 {
+		t.Errorf("the file holds %q, want the 3 lines alone", b)
 	}
 }
