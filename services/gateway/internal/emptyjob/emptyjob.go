@@ -189,6 +189,10 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 		if c.Busy == 1 {
 			who = "the only newcomer in scope already has"
 		}
+		if c.Programme == Guides {
+			// As the web's words: a guide newcomer has a guide, not a pair.
+			return "no proposals: " + who + " a guide or a proposal that is not over; approve, reject or end those before assigning again"
+		}
 		return "no proposals: " + who + " a proposal or a pair that is not over " +
 			"(proposed, approved, offered or active); approve, reject or end those before matching again"
 	case NoNewcomers:

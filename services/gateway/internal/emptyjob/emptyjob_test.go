@@ -28,7 +28,7 @@ func TestWhy(t *testing.T) {
 		{"some busy, rest ineligible", FromMentoring(&mentoringv1.JobCounts{Newcomers: 1, BusyNewcomers: 4, FreeSlots: 2}), NoEligible,
 			[]string{"between the newcomer and the 2 free places", "; 4 more newcomers already have a proposal or a pair"}},
 		{"guides: all assigned", FromGuides(map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}), AllBusy,
-			[]string{"all 2 newcomers"}},
+			[]string{"all 2 newcomers", "already have a guide or a proposal that is not over"}},
 		{"guides: nobody entitled", FromGuides(map[string]int64{"busy_newcomers": 0, "not_entitled": 6, "free_capacity": 3}), NoNewcomers,
 			[]string{"no entitled newcomer", "6 newcomers there not entitled"}},
 		{"guides: no capacity", FromGuides(map[string]int64{"newcomers": 4, "busy_newcomers": 0}), NoCapacity,
