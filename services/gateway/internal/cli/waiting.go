@@ -91,13 +91,13 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 			fmt.Fprintln(e.Out, e.f("export.saved", count(lines, e.t("n.line"), e.t("n.lines")), *outPath))
 		}
 	}
-	if err == nil && int(total) > len(rows) {
-		// "de 1 som väntat längst av 599" read wrong (outside round s31).
-		if len(rows) == 1 {
-			fmt.Fprintln(e.Out, e.f("waiting.more_one", total))
-		} else {
-			fmt.Fprintln(e.Out, e.f("waiting.more", len(rows), total))
-		}
+	switch {
+	case err != nil || int(total) <= len(rows):
+	case len(rows) == 1:
+		// "den som", not "de 1 som" (ADR 0176).
+		fmt.Fprintln(e.Out, e.f("waiting.more_one", total))
+	default:
+		fmt.Fprintln(e.Out, e.f("waiting.more", len(rows), total))
 	}
 	return err
 }
