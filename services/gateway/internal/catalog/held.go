@@ -38,7 +38,17 @@ func Mentor(locale, name string, score, proposals, pairs, thisJob int32) string 
 	if held == "" {
 		return Data(locale, "m.unmatched.mentor", map[string]any{"Name": name, "Score": score}, nil)
 	}
-	return Data(locale, "m.unmatched.mentor_held", map[string]any{"Name": name, "Score": score, "Held": held}, nil)
+	return Data(locale, "m.unmatched.mentor_held"+oneHeld(proposals, pairs, thisJob), map[string]any{"Name": name, "Score": score, "Held": held}, nil)
+}
+
+// oneHeld is the suffix of the _one message when a single proposal or
+// pair holds the places: a mentor or unit of one place, whose "platserna
+// hålls av 1 förslag" read as if it had several (outside round s31).
+func oneHeld(proposals, approved, thisJob int32) string {
+	if proposals+approved+thisJob == 1 {
+		return "_one"
+	}
+	return ""
 }
 
 // GuideUnit is a full guide unit named to a newcomer left out, as Mentor
@@ -51,7 +61,7 @@ func GuideUnit(locale, organisation, language string, score, proposals, assignme
 		return Data(locale, "guides.unassigned.unit", data, nil)
 	}
 	data["Held"] = held
-	return Data(locale, "guides.unassigned.unit_held", data, nil)
+	return Data(locale, "guides.unassigned.unit_held"+oneHeld(proposals, assignments, thisJob), data, nil)
 }
 
 // FullDinners says who held the seats of full dinners when a dinners job

@@ -9,31 +9,44 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // listGuideUnassigned prints the entitled newcomers guides job id left
 // without a guide, each with why in the web app's words (ADR 0158), as mp
 // jobs unmatched does for mentoring: the job's "utan plats" made into
-// people to follow up.
+// people to follow up, namesakes told apart over the whole list (ADR 0175).
 func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceClient, id string, e env) error {
-	return pages(func(token string) (string, error) {
+	var rows []*gatewayv1.GuideUnassignedView
+	err := pages(func(token string) (string, error) {
 		res, err := g.ListGuideUnassigned(ctx, connect.NewRequest(&gatewayv1.ListGuideUnassignedRequest{JobId: id, PageSize: 500, PageToken: token}))
 		if err != nil {
 			return "", err
 		}
-		for _, u := range res.Msg.GetUnassigned() {
-			why := e.code("guides.unassigned.", u.GetReason().String(), "UNASSIGNED_REASON_")
-			if len(u.GetFullUnits()) > 0 {
-				units := make([]string, 0, len(u.GetFullUnits()))
-				for _, f := range u.GetFullUnits() {
-					units = append(units, catalog.GuideUnit(e.words().lang, f.GetOrganisationName(), e.code("guides.lang.", f.GetLanguage(), ""),
-						f.GetScore(), f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
-				}
-				why = e.d("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))
-			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), u.GetParticipantName(), muniName(u.GetMunicipalityCode()), why)
-		}
+		rows = append(rows, res.Msg.GetUnassigned()...)
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err != nil {
+		return err
+	}
+	people := make([]apart.Person, 0, len(rows))
+	for _, u := range rows {
+		people = append(people, leftOutPerson(u.GetParticipantId(), u.GetParticipantName(), u.GetMunicipalityCode(), u.GetParticipantRegistered()))
+	}
+	told := apart.Tell(people)
+	for _, u := range rows {
+		why := e.code("guides.unassigned.", u.GetReason().String(), "UNASSIGNED_REASON_")
+		if len(u.GetFullUnits()) > 0 {
+			units := make([]string, 0, len(u.GetFullUnits()))
+			for _, f := range u.GetFullUnits() {
+				units = append(units, catalog.GuideUnit(e.words().lang, f.GetOrganisationName(), e.code("guides.lang.", f.GetLanguage(), ""),
+					f.GetScore(), f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
+			}
+			why = e.d("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))
+		}
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(u.GetParticipantName(), told[u.GetParticipantId()]),
+			muniName(u.GetMunicipalityCode()), why)
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -69,26 +70,50 @@ func listJobs(ctx context.Context, c *clients, args []string, e env) error {
 // listUnmatched prints the newcomers job id left without a proposal, each
 // with why in the web app's words (ADR 0137), as mp dinners unseated does
 // for the dinners: the job's "utan förslag: 333" made into people to
-// follow up.
+// follow up. Two newcomers of one name in one municipality carry when
+// each was registered, over the whole list as mp matching waiting does
+// (ADR 0132, 0175): "Abdi Nur, Stockholm" twice after make seed read as
+// one person left out twice.
 func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
-	return pages(func(token string) (string, error) {
+	var rows []*gatewayv1.UnmatchedNewcomerView
+	err := pages(func(token string) (string, error) {
 		res, err := c.matching.ListUnmatchedNewcomers(ctx, connect.NewRequest(&gatewayv1.ListUnmatchedNewcomersRequest{JobId: id, PageSize: 500, PageToken: token}))
 		if err != nil {
 			return "", err
 		}
-		for _, u := range res.Msg.GetUnmatched() {
-			why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
-			if len(u.GetMentors()) > 0 {
-				names := make([]string, 0, len(u.GetMentors()))
-				for _, m := range u.GetMentors() {
-					names = append(names, catalog.Mentor(e.words().lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
-				}
-				why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
-			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), u.GetParticipantName(), muniName(u.GetMunicipalityCode()), why)
-		}
+		rows = append(rows, res.Msg.GetUnmatched()...)
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err != nil {
+		return err
+	}
+	people := make([]apart.Person, 0, len(rows))
+	for _, u := range rows {
+		people = append(people, leftOutPerson(u.GetParticipantId(), u.GetParticipantName(), u.GetMunicipalityCode(), u.GetParticipantRegistered()))
+	}
+	told := apart.Tell(people)
+	for _, u := range rows {
+		why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
+		if len(u.GetMentors()) > 0 {
+			names := make([]string, 0, len(u.GetMentors()))
+			for _, m := range u.GetMentors() {
+				names = append(names, catalog.Mentor(e.words().lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
+			}
+			why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
+		}
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(u.GetParticipantName(), told[u.GetParticipantId()]),
+			muniName(u.GetMunicipalityCode()), why)
+	}
+	return nil
+}
+
+// leftOutPerson is a row of a left-out list as apart.Tell groups it; a
+// row without a name (erased since) shares no label with anyone.
+func leftOutPerson(id, name, muni string, registered *timestamppb.Timestamp) apart.Person {
+	if name == "" {
+		return apart.Person{ID: id, Label: "\x00" + id}
+	}
+	return apart.Person{ID: id, Label: name + ", " + muni, Registered: registered}
 }
 
 // watchJob polls the job until it finishes, printing progress changes.

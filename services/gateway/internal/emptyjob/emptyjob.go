@@ -37,6 +37,14 @@ const (
 	// proposed before (declined, rejected or ended; the same two people
 	// are never proposed to each other twice), so none was written.
 	ProposedBefore Reason = "proposed_before"
+	// HeldFit (guides): there are newcomers, free places and assignments
+	// the rules allow, but the engine chose none: a guides job keeps the
+	// full units in its instance (ADR 0160), so its allowed assignments
+	// include those to units whose places proposals or assignments hold,
+	// and the free places are elsewhere (another language). A second job
+	// after the first one's proposals reads so (outside round s31, ADR
+	// 0175); the left-out list names who holds the places, or the quota.
+	HeldFit Reason = "held_fit"
 	// Unexplained: the counts show no cause (a job recorded before its
 	// service counted them); the counts are printed as they are.
 	Unexplained Reason = "unexplained"
@@ -114,6 +122,8 @@ func Why(c Counts) Reason {
 		return NoEligible
 	case c.Newcomers > c.Unmatched:
 		return ProposedBefore
+	case c.Programme == Guides && !c.Partial:
+		return HeldFit
 	}
 	return Unexplained
 }
@@ -143,7 +153,8 @@ func Text(c Counts, tf func(key string, data map[string]any) string) string {
 		s += " " + tf("job.none.partial", nil)
 	}
 	if c.Busy > 0 && why != AllBusy {
-		s += " " + tf("job.none.busy_too", map[string]any{"Busy": c.Busy})
+		// A guide newcomer is busy with a guide or a proposal, not a pair.
+		s += " " + tf(prefix+"busy_too", map[string]any{"Busy": c.Busy})
 	}
 	return s
 }
@@ -160,8 +171,12 @@ func Sentence(c Counts) string {
 	if c.Busy > 0 && why != AllBusy && why != "" {
 		// Those left out are the other half of the answer: a job after
 		// another finds only the newcomers the first one could not pair.
-		s += fmt.Sprintf("; %s already %s a proposal or a pair that is not over", n(c.Busy, "more newcomer"),
-			plural(c.Busy, "has", "have"))
+		held := "a proposal or a pair"
+		if c.Programme == Guides {
+			held = "a guide or a proposal"
+		}
+		s += fmt.Sprintf("; %s already %s %s that is not over", n(c.Busy, "more newcomer"),
+			plural(c.Busy, "has", "have"), held)
 	}
 	return s
 }
@@ -173,6 +188,10 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 		who := fmt.Sprintf("all %d newcomers in scope already have", c.Busy)
 		if c.Busy == 1 {
 			who = "the only newcomer in scope already has"
+		}
+		if c.Programme == Guides {
+			// As the web's words: a guide newcomer has a guide, not a pair.
+			return "no proposals: " + who + " a guide or a proposal that is not over; approve, reject or end those before assigning again"
 		}
 		return "no proposals: " + who + " a proposal or a pair that is not over " +
 			"(proposed, approved, offered or active); approve, reject or end those before matching again"
@@ -195,6 +214,10 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 		return fmt.Sprintf("no proposals: the engine chose %s, but %s proposed before (declined, rejected or ended) "+
 			"and the same two are never proposed again; %s stayed without one", n(c.Newcomers-c.Unmatched, "pair"),
 			plural(c.Newcomers-c.Unmatched, "it was", "each was"), n(c.Unmatched, "newcomer"))
+	case HeldFit:
+		return fmt.Sprintf("no proposals: the rules allow %s of %s, but none to %s: the places that fit them are held "+
+			"by proposals or assignments that are not over, or a quota is reached (the list of those without a place says which, for each)",
+			n(c.Eligible, "assignment"), the(c.Newcomers, "newcomer"), the(c.Slots, "free place"))
 	case Unexplained:
 		s := fmt.Sprintf("no proposals: %s to match, %s, %s the rules allow", n(c.Newcomers, "newcomer"), n(c.Slots, "free place"), n(c.Eligible, "pair"))
 		if c.Partial {

@@ -28,7 +28,7 @@ func TestWhy(t *testing.T) {
 		{"some busy, rest ineligible", FromMentoring(&mentoringv1.JobCounts{Newcomers: 1, BusyNewcomers: 4, FreeSlots: 2}), NoEligible,
 			[]string{"between the newcomer and the 2 free places", "; 4 more newcomers already have a proposal or a pair"}},
 		{"guides: all assigned", FromGuides(map[string]int64{"busy_newcomers": 2, "not_entitled": 1, "free_capacity": 3}), AllBusy,
-			[]string{"all 2 newcomers"}},
+			[]string{"all 2 newcomers", "already have a guide or a proposal that is not over"}},
 		{"guides: nobody entitled", FromGuides(map[string]int64{"busy_newcomers": 0, "not_entitled": 6, "free_capacity": 3}), NoNewcomers,
 			[]string{"no entitled newcomer", "6 newcomers there not entitled"}},
 		{"guides: no capacity", FromGuides(map[string]int64{"newcomers": 4, "busy_newcomers": 0}), NoCapacity,
@@ -40,6 +40,13 @@ func TestWhy(t *testing.T) {
 			[]string{"the engine chose 1 pair, but it was proposed before", "5 newcomers stayed without one"}},
 		{"mentoring: chosen but proposed before", FromMentoring(&mentoringv1.JobCounts{Newcomers: 2, FreeSlots: 2, EligiblePairs: 2}),
 			ProposedBefore, []string{"chose 2 pairs, but each was proposed before"}},
+		// Outside round s31: Erik's second guides job in Kalmar, after the
+		// first one's proposals held the Swedish places; the free ones are
+		// in other languages. It printed the bare counts.
+		{"guides: the places that fit are held", FromGuides(map[string]int64{"newcomers": 21, "busy_newcomers": 9, "free_capacity": 24,
+			"eligible_pairs": 21, "unassigned": 21}), HeldFit,
+			[]string{"allow 21 assignments of the 21 newcomers, but none to the 24 free places", "held by proposals or assignments",
+				"; 9 more newcomers already have a guide or a proposal that is not over"}},
 		{"counts show no cause", Counts{Newcomers: 2, Slots: 2, Eligible: 3, Unmatched: 2}, Unexplained,
 			[]string{"2 newcomers to match, 2 free places, 3 pairs the rules allow"}},
 	}
@@ -56,5 +63,19 @@ func TestWhy(t *testing.T) {
 				t.Errorf("%s: Sentence = %q, want it to hold %q", tt.name, s, w)
 			}
 		}
+	}
+}
+
+// TestTextOfAGuidesJobAfterAnother: the catalogue's sentence of a
+// guides job whose fitting places are held names its own keys
+// (guides.job.none.held_fit) and says the busy newcomers have a guide,
+// not a pair (outside round s31, ADR 0175).
+func TestTextOfAGuidesJobAfterAnother(t *testing.T) {
+	t.Parallel()
+	var keys []string
+	got := Text(FromGuides(map[string]int64{"newcomers": 21, "busy_newcomers": 9, "free_capacity": 24, "eligible_pairs": 21, "unassigned": 21}),
+		func(key string, _ map[string]any) string { keys = append(keys, key); return key })
+	if want := "guides.job.none.held_fit guides.job.none.busy_too"; got != want {
+		t.Errorf("Text = %q (keys %v), want %q", got, keys, want)
 	}
 }

@@ -176,8 +176,14 @@ func TestCountsGroupedOnReportAndOverview(t *testing.T) {
 		t.Errorf("the report does not group 2000:\n%s", body)
 	}
 	p = benchPage()
-	p.Data = &core.Dashboard{Newcomers: 12345, Volunteers: 600}
-	if body := renderPage(t, p, "dashboard"); !strings.Contains(body, `<span class="num">12`+"\u00a0"+`345</span>`) {
-		t.Errorf("the overview does not group 12345:\n%s", body)
+	// Every tile, the waiting count of ADR 0172 included: an admin's
+	// overview read "2 002 Registrerade nyanlända" above "1122 Nyanlända
+	// som väntar på mentor" (outside round s31).
+	p.Data = &core.Dashboard{Newcomers: 12345, Volunteers: 600, Mentoring: true, Waiting: 1122, OpenProposals: 2345, NoCheckIn: 1001}
+	body := renderPage(t, p, "dashboard")
+	for _, want := range []string{"12\u00a0345", "1\u00a0122", "2\u00a0345", "1\u00a0001"} {
+		if !strings.Contains(body, `<span class="num">`+want+`</span>`) {
+			t.Errorf("the overview does not group %q:\n%s", want, body)
+		}
 	}
 }
