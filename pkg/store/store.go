@@ -85,7 +85,7 @@ type Config[T proto.Message] struct {
 	// dies first. AfterPurgeDelay defaults to 15s, longer than a flush.
 	AfterPurge      func(ctx context.Context, id string) error
 	AfterPurgeDelay time.Duration
-	// Confirm is a last check of a record CreateOnce stored, once it holds
+	// Confirm is a last check of a record CreateOnce (or CreateNew) stored, once it holds
 	// its request key and before its events go out or the caller is
 	// answered: a check that must see writes made elsewhere after the
 	// record's (a service's Dekker-style mark, ADR 0150). A refusal
@@ -153,7 +153,8 @@ type Hooks struct {
 	// publish as a crash would; the caller still sees success.
 	AfterWrite func(key string) error
 	// AfterRecord runs in CreateOnce once the record is stored, before
-	// the writer decides whether it holds its request key. Returning an
+	// the writer decides whether it holds its request key, and in
+	// CreateNew before it asks Config.Confirm. Returning an
 	// error abandons the create as a crash would: the caller gets the
 	// error.
 	AfterRecord func(key string) error
