@@ -85,10 +85,11 @@ type Config[T proto.Message] struct {
 	// dies first. AfterPurgeDelay defaults to 15s, longer than a flush.
 	AfterPurge      func(ctx context.Context, id string) error
 	AfterPurgeDelay time.Duration
-	// Confirm is a last check of a record CreateOnce (or CreateNew) stored, once it holds
-	// its request key and before its events go out or the caller is
-	// answered: a check that must see writes made elsewhere after the
-	// record's (a service's Dekker-style mark, ADR 0150). A refusal
+	// Confirm is a last check of a record CreateOnce stored, once it holds
+	// its request key (or CreateNew stored, once it is stored, ADR 0177)
+	// and before its events go out or the caller is answered: a check
+	// that must see writes made elsewhere after the record's (a service's
+	// Dekker-style mark, ADR 0150). A refusal
 	// (apperr Invalid or FailedPrecondition) deletes the record
 	// unpublished and is the caller's answer; any other error leaves the
 	// record to a retry or the relay, which ask Confirm again, so its
