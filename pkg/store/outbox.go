@@ -259,10 +259,11 @@ func (r *Repo[T]) relay(ctx context.Context) {
 			r.forgetPending(key, rev)
 			continue
 		}
-		if !rec.GetRemoved() && rec.GetRequestKey() != "" {
+		if !rec.GetRemoved() && (rec.GetRequestKey() != "" || (r.cfg.Confirm != nil && asCreated(rec))) {
 			// A create whose writer may have died before it decided:
 			// publish only if the record holds its request key
-			// (reserve.go).
+			// (reserve.go) and Confirm consents; one made without a
+			// request id (CreateNew) needs Confirm's consent only.
 			mine, err := r.confirmCreate(ctx, key, rev, rec)
 			if err != nil {
 				r.log.Warn("store: relay could not confirm a create, will retry", "key", key, "err", err)

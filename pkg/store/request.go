@@ -77,11 +77,12 @@ func createdRev(rec *storev1.Record, rev uint64) uint64 {
 }
 
 // carryRequest keeps the request key of rec, read at rev, in next, the
-// record's next write, so the key stays the record's for its life.
+// record's next write, so the key stays the record's for its life. It
+// keeps the revision the record was created at in every rewrite, with a
+// request key or not: a record without one (CreateNew) is then told from
+// its create's own entry too (asCreated), and Config.Confirm, which the
+// relay asks about an owed create, is never asked about an update.
 func carryRequest(next, rec *storev1.Record, rev uint64) {
-	if rec.GetRequestKey() == "" {
-		return
-	}
 	next.RequestKey = rec.GetRequestKey()
 	next.CreatedRevision = createdRev(rec, rev)
 }

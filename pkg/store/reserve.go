@@ -283,14 +283,17 @@ func (r *Repo[T]) takeOver(ctx context.Context, id string, build func(id string)
 // carries a request key, whose writer may have died before it decided:
 // by the same rule as CreateOnce, once the index is as new as the bucket,
 // the record publishes only if it holds its request key; otherwise it is
-// deleted unpublished. mine reports whether it stands and its events may
-// go out.
+// deleted unpublished. An entry as CreateNew wrote it (no request key)
+// holds nothing to lose and is only asked Confirm. mine reports whether
+// it stands and its events may go out.
 func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec *storev1.Record) (mine bool, err error) {
-	if err := r.syncRequests(ctx); err != nil {
-		return false, err
-	}
-	if h, ok := r.holderOf(rec.GetRequestKey()); ok && h.id != id {
-		return false, r.dropUnconfirmed(ctx, id, rev, 0)
+	if rk := rec.GetRequestKey(); rk != "" {
+		if err := r.syncRequests(ctx); err != nil {
+			return false, err
+		}
+		if h, ok := r.holderOf(rk); ok && h.id != id {
+			return false, r.dropUnconfirmed(ctx, id, rev, 0)
+		}
 	}
 	if r.cfg.Confirm != nil && asCreated(rec) {
 		v, _, err := r.live(ctx, id, rec, rev)
@@ -308,7 +311,8 @@ func (r *Repo[T]) confirmCreate(ctx context.Context, id string, rev uint64, rec 
 }
 
 // asCreated reports whether rec is a record as its create wrote it, never
-// rewritten since: only such a record is Confirm's to refuse. One updated
+// rewritten since (every rewrite carries created_revision, carryRequest):
+// only such a record is Confirm's to refuse. One updated
 // since was answered and announced; an update that owes its events is
 // Config.ConfirmUpdate's, and refusing it here would delete the record
 // without a word (ADR 0152).

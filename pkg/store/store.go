@@ -86,9 +86,10 @@ type Config[T proto.Message] struct {
 	AfterPurge      func(ctx context.Context, id string) error
 	AfterPurgeDelay time.Duration
 	// Confirm is a last check of a record CreateOnce stored, once it holds
-	// its request key and before its events go out or the caller is
-	// answered: a check that must see writes made elsewhere after the
-	// record's (a service's Dekker-style mark, ADR 0150). A refusal
+	// its request key (or CreateNew stored, once it is stored, ADR 0177)
+	// and before its events go out or the caller is answered: a check
+	// that must see writes made elsewhere after the record's (a service's
+	// Dekker-style mark, ADR 0150). A refusal
 	// (apperr Invalid or FailedPrecondition) deletes the record
 	// unpublished and is the caller's answer; any other error leaves the
 	// record to a retry or the relay, which ask Confirm again, so its
@@ -153,7 +154,8 @@ type Hooks struct {
 	// publish as a crash would; the caller still sees success.
 	AfterWrite func(key string) error
 	// AfterRecord runs in CreateOnce once the record is stored, before
-	// the writer decides whether it holds its request key. Returning an
+	// the writer decides whether it holds its request key, and in
+	// CreateNew before it asks Config.Confirm. Returning an
 	// error abandons the create as a crash would: the caller gets the
 	// error.
 	AfterRecord func(key string) error

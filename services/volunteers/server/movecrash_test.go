@@ -47,7 +47,8 @@ func TestMain(m *testing.M) {
 }
 
 // moveChild serves the volunteers service in the child, stopping
-// (servicetest.Freeze) at the point at. For moveUndone the target
+// (servicetest.Freeze) at the point at: a move's, or a create's
+// (createHooks). For moveUndone the target
 // organisation is removed, as a delete's removal would land, between the
 // move's write and its check, so the check refuses and the move is
 // undone; the child stops before the refusal is answered.
@@ -70,7 +71,7 @@ func moveChild(dir, at string) error {
 				}
 			}
 		}
-		return server.Run(ctx, addr, d, server.Options{Hooks: h}, ready)
+		return server.Run(ctx, addr, d, server.Options{Hooks: h, StoreHooks: createHooks(at)}, ready)
 	}
 	return servicetest.ServeChild(dir, at, nil, run, nil)
 }

@@ -137,7 +137,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 	if requestID == "" {
 		// Without a request id the call cannot be repeated, so there is
 		// nothing to remember: one durable write less (docs/adr/0032).
-		out, _, err = s.createNew(ctx, build)
+		out, _, err = s.repo.CreateNew(ctx, s.recordIDs.New, build)
 	} else {
 		out, _, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
 	}
@@ -149,7 +149,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 	}
 	// out is this call's own (what build made, or a record decoded for
-	// it: Create and CreateOnce keep no reference to it), so the etag goes
+	// it: CreateNew and CreateOnce keep no reference to it), so the etag goes
 	// on it rather than on a copy of the whole record (withEtag).
 	out.Etag = "" // so Etag hashes the record as stored
 	out.Etag = store.Etag(out)
@@ -209,20 +209,6 @@ func (s *Service) checkCreate(who auth.Claims, p *pb.Participant, requestID stri
 		return nil, now, apperr.Errorf(apperr.PermissionDenied, "you may only register participants in your organisation and municipalities")
 	}
 	return p, now, nil
-}
-
-// createNew creates a participant under a new id, for a call without a
-// request id.
-func (s *Service) createNew(ctx context.Context, build func(id string) (*pb.Participant, []*eventsv1.Envelope, error)) (*pb.Participant, uint64, error) {
-	p, evs, err := build(s.recordIDs.New())
-	if err != nil {
-		return nil, 0, err
-	}
-	rev, err := s.repo.Create(ctx, p.GetId(), p, evs...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return p, rev, nil
 }
 
 // Get returns participant id if the caller may see it. Returns NotFound for

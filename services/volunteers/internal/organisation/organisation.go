@@ -107,22 +107,27 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, o *pb.Organisatio
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if requestID == "" {
-		requestID = s.ids.New()
-	}
 	now := s.now().UTC()
-	out, _, err := s.repo.CreateOnce(ctx, who.Subject+"/"+requestID, s.ids.New,
-		func(id string) (*pb.Organisation, []*eventsv1.Envelope, error) {
-			o.Id = id
-			o.CreateTime = timestamppb.New(now)
-			o.UpdateTime = o.CreateTime
-			o.Etag = ""
-			ev, err := s.event(events.OrganisationCreated, id, &eventsv1.OrganisationCreated{Facts: Facts(o)})
-			if err != nil {
-				return nil, nil, err
-			}
-			return o, []*eventsv1.Envelope{ev}, nil
-		})
+	build := func(id string) (*pb.Organisation, []*eventsv1.Envelope, error) {
+		o.Id = id
+		o.CreateTime = timestamppb.New(now)
+		o.UpdateTime = o.CreateTime
+		o.Etag = ""
+		ev, err := s.event(events.OrganisationCreated, id, &eventsv1.OrganisationCreated{Facts: Facts(o)})
+		if err != nil {
+			return nil, nil, err
+		}
+		return o, []*eventsv1.Envelope{ev}, nil
+	}
+	var out *pb.Organisation
+	var err error
+	if requestID == "" {
+		// A call without a request id cannot be repeated: nothing of it
+		// is remembered (docs/adr/0177).
+		out, _, err = s.repo.CreateNew(ctx, s.ids.New, build)
+	} else {
+		out, _, err = s.repo.CreateOnce(ctx, who.Subject+"/"+requestID, s.ids.New, build)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -155,21 +155,28 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 	if err != nil {
 		return nil, err
 	}
-	if requestID == "" {
-		requestID = s.ids.New()
+	build := func(id string) (*pb.Volunteer, []*eventsv1.Envelope, error) {
+		v.Id = id
+		v.CreateTime = timestamppb.New(now)
+		v.UpdateTime = v.CreateTime
+		v.Etag = ""
+		ev, err := s.event(events.VolunteerRegistered, id, &eventsv1.VolunteerRegistered{Facts: Facts(v, now)})
+		if err != nil {
+			return nil, nil, err
+		}
+		return v, []*eventsv1.Envelope{ev}, nil
 	}
-	out, _, err := s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New,
-		func(id string) (*pb.Volunteer, []*eventsv1.Envelope, error) {
-			v.Id = id
-			v.CreateTime = timestamppb.New(now)
-			v.UpdateTime = v.CreateTime
-			v.Etag = ""
-			ev, err := s.event(events.VolunteerRegistered, id, &eventsv1.VolunteerRegistered{Facts: Facts(v, now)})
-			if err != nil {
-				return nil, nil, err
-			}
-			return v, []*eventsv1.Envelope{ev}, nil
-		})
+	var out *pb.Volunteer
+	if requestID == "" {
+		// Without a request id the call cannot be repeated, so nothing of
+		// it is remembered: no request key in the record or the index,
+		// and no wait for the watch. The organisation is still checked
+		// once the record is stored (Config.Confirm), as in CreateOnce
+		// (docs/adr/0177).
+		out, _, err = s.repo.CreateNew(ctx, s.recordIDs.New, build)
+	} else {
+		out, _, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
+	}
 	if err != nil {
 		return nil, err
 	}
