@@ -34,14 +34,18 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	if fs.NArg() != 0 {
 		return errors.New(e.f("usage.see_help", "mp matching waiting"))
 	}
+	if *size < 0 || *size > page.MaxSize {
+		// Said in the flag's own words before anything is asked: the
+		// service's page_size rule reads "between 0 and 500", where 0 is
+		// its default page, not "all" as without the flag here.
+		return errors.New(e.f("err.waiting_page_size", page.MaxSize))
+	}
 	var rows []*gatewayv1.WaitingNewcomerView
 	total := int32(0)
 	err := pages(func(token string) (string, error) {
-		// The service refuses a size over its cap in words (page_size):
-		// the flag is sent as given, not clamped here.
 		n := int32(page.MaxSize)
 		if *size != 0 {
-			n = int32(min(max(*size, -1), page.MaxSize+1))
+			n = int32(*size)
 		}
 		res, err := c.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{PageSize: n, PageToken: token}))
 		if err != nil {
@@ -75,8 +79,12 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 		if name == "" {
 			name = e.d("m.unmatched.gone")
 		}
+		waited := e.d("m.waiting.today") // "i dag", not "0 dagar"
+		if days > 0 {
+			waited = catalog.Data(e.words().lang, "m.waiting.days", map[string]any{"Count": days}, days)
+		}
 		fmt.Fprintf(&b, "%s\t%s\t%s\t%s (%s)\n", r.GetParticipantId(), e.apart(name, told[r.GetParticipantId()]), muniName(r.GetMunicipalityCode()),
-			since.In(localtime.Zone).Format(time.DateOnly), catalog.Data(e.words().lang, "m.waiting.days", map[string]any{"Count": days}, days))
+			since.In(localtime.Zone).Format(time.DateOnly), waited)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(&b, e.d("m.waiting.none"))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,51 @@ func TestWaitingFileIsPrivate(t *testing.T) {
 	}
 	if strings.Contains(string(b), "old") || strings.Count(string(b), "\n") != 3 {
 		t.Errorf("the file holds %q, want the 3 lines alone", b)
+	}
+}
+
+// TestWaitingToday: someone who began waiting today has waited "i dag"
+// ("today"), not "0 dagar" (outside round s31); earlier days keep their
+// count (the fake's rows start an hour apart, so the 30th began 29 hours
+// ago, on an earlier day whatever the hour).
+func TestWaitingToday(t *testing.T) {
+	t.Parallel()
+	mount := func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewMatchingServiceHandler(fakeWaiting{})) }
+	for _, tt := range []struct {
+		lang, today string
+		days        *regexp.Regexp
+	}{
+		{"sv", "(i dag)", regexp.MustCompile(`\([12] dag(ar)?\)$`)},
+		{"en", "(today)", regexp.MustCompile(`\([12] days?\)$`)},
+	} {
+		out, err := runServices(t, tt.lang, mount, "matching", "waiting", "-page-size", "30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if !strings.HasSuffix(lines[0], tt.today) || strings.Contains(out, "(0 ") {
+			t.Errorf("%s: the first row began now; got %q, want it to end %q", tt.lang, lines[0], tt.today)
+		}
+		if len(lines) < 30 || !tt.days.MatchString(lines[29]) {
+			t.Errorf("%s: the 30th row began 29 hours ago; got\n%s", tt.lang, out)
+		}
+	}
+}
+
+// TestWaitingPageSizeInWords: a -page-size outside 1..500 is refused in
+// the flag's words before anything is asked, not as the service's
+// "between 0 and 500" (0 is all here; outside round s31).
+func TestWaitingPageSizeInWords(t *testing.T) {
+	t.Parallel()
+	mount := func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewMatchingServiceHandler(fakeWaiting{})) }
+	for _, tt := range []struct{ lang, size, want string }{
+		{"sv", "-1", "-page-size tar 1 till 500"},
+		{"sv", "501", "-page-size tar 1 till 500"},
+		{"en", "-5", "-page-size takes 1 to 500"},
+	} {
+		_, err := runServices(t, tt.lang, mount, "matching", "waiting", "-page-size", tt.size)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s, -page-size %s: got %v, want %q", tt.lang, tt.size, err, tt.want)
+		}
 	}
 }

@@ -45,8 +45,12 @@ func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomer
 	today := civilDay(now)
 	for _, n := range res.GetNewcomers() {
 		since := n.GetWaitStartTime().AsTime().In(stockholm)
+		days := p.t("m.waiting.today") // "i dag", not "0 dagar"
+		if w := max(0, int(today.Sub(civilDay(since)).Hours()/24)); w > 0 {
+			days = p.tn("m.waiting.days", w)
+		}
 		d.Rows = append(d.Rows, waitingRow{ID: n.GetParticipantId(), Name: n.GetParticipantName(), Municipality: muniLabel(n.GetMunicipalityCode()),
-			Since: since.Format(time.DateOnly), Days: p.tn("m.waiting.days", max(0, int(today.Sub(civilDay(since)).Hours()/24)))})
+			Since: since.Format(time.DateOnly), Days: days})
 		if n.GetParticipantName() != "" {
 			named = append(named, namesake{ID: n.GetParticipantId(), Label: n.GetParticipantName() + ", " + n.GetMunicipalityCode(),
 				Registered: n.GetParticipantRegistered()})
