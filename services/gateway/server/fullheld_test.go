@@ -62,7 +62,7 @@ func TestFullDinnerHeldInWords(t *testing.T) {
 		t.Errorf("API full dinners: %v, want 1 dinner, 2 seats held by a proposal, 2 by approved guests", f)
 	}
 
-	const held = "Platser som hålls vid den fulla middagen: 2 av förslag som inte är godkända än och 2 av inbjudna eller bekräftade gäster"
+	const held = "Platser som hålls vid middagen som passar: 2 av förslag som inte är godkända än och 2 av inbjudna eller bekräftade gäster"
 	b := e.browser()
 	b.signIn("fullheld@example.org", password)
 	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {

@@ -64,9 +64,11 @@ func GuideUnit(locale, organisation, language string, score, proposals, assignme
 	return Data(locale, "guides.unassigned.unit_held"+oneHeld(proposals, assignments, thisJob), data, nil)
 }
 
-// FullDinners says who held the seats of full dinners when a dinners job
-// started: "Platser som hålls vid de 2 fulla middagarna: 3 av förslag som
-// inte är godkända än och 5 av inbjudna eller bekräftade gäster". "" when
+// FullDinners says who held the seats of the dinners that fit the parties
+// left out as DINNERS_FULL when a dinners job started: "Platser som hålls
+// vid de 2 middagarna som passar: 3 av förslag som inte är godkända än och
+// 5 av inbjudna eller bekräftade gäster". Not "the full dinners": a dinner
+// with free seats too few for a party counts too (outside round s31). "" when
 // no seat was held (the dinners had free seats, too few for the party) or
 // the result was stored before the counts.
 func FullDinners(locale string, dinners, proposals, approved int32) string {

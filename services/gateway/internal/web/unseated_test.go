@@ -72,16 +72,16 @@ func TestFullDinnersSayWhoHoldsTheSeats(t *testing.T) {
 	}{
 		{"sv", &dinnersv1.FullDinners{Dinners: 2, SeatsHeldByProposals: 3, SeatsHeldByApproved: 5},
 			"2 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). " +
-				"Platser som hålls vid de 2 fulla middagarna: 3 av förslag som inte är godkända än och 5 av inbjudna eller bekräftade gäster"},
+				"Platser som hålls vid de 2 middagarna som passar: 3 av förslag som inte är godkända än och 5 av inbjudna eller bekräftade gäster"},
 		{"sv", &dinnersv1.FullDinners{Dinners: 1, SeatsHeldByProposals: 1},
 			"2 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). " +
-				"Platser som hålls vid den fulla middagen: 1 av ett förslag som inte är godkänt än"},
+				"Platser som hålls vid middagen som passar: 1 av ett förslag som inte är godkänt än"},
 		{"sv", &dinnersv1.FullDinners{Dinners: 1, SeatsHeldByApproved: 1},
 			"2 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). " +
-				"Platser som hålls vid den fulla middagen: 1 av en inbjuden eller bekräftad gäst"},
+				"Platser som hålls vid middagen som passar: 1 av en inbjuden eller bekräftad gäst"},
 		{"en", &dinnersv1.FullDinners{Dinners: 2, SeatsHeldByProposals: 3, SeatsHeldByApproved: 5},
 			"2 parties: the dinners that fit were already full (too few free seats for the whole party). " +
-				"Seats held at the 2 full dinners: 3 by proposals not yet approved and 5 by invited or confirmed guests"},
+				"Seats held at the 2 dinners that fit: 3 by proposals not yet approved and 5 by invited or confirmed guests"},
 		{"sv", &dinnersv1.FullDinners{Dinners: 1},
 			"2 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet)"},
 		{"sv", nil, "2 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet)"},
