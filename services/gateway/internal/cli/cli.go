@@ -462,12 +462,12 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	}
 	f, err := createPrivate(outPath)
 	if err != nil {
-		return err
+		return e.saveErr(outPath, err)
 	}
 	lines := &lineCounter{w: f}
 	_, err = io.Copy(lines, res.Body)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = e.saveErr(outPath, cerr)
 	}
 	if err != nil {
 		return err
@@ -477,25 +477,6 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	// round s30).
 	fmt.Fprintln(e.Out, e.f("export.saved", count(lines.n, e.t("n.line"), e.t("n.lines")), outPath))
 	return nil
-}
-
-// createPrivate opens path for writing from its start, readable by the
-// user alone: a new file is made 0600, and an existing regular file is
-// made 0600 too, since the mode given to open applies only to a file it
-// creates (an old 0644 report.csv stayed readable by all once it held
-// names; outside round s31). A device such as /dev/stdout keeps its mode.
-func createPrivate(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Mode().Perm() != 0o600 {
-		if err := f.Chmod(0o600); err != nil {
-			_ = f.Close()
-			return nil, err
-		}
-	}
-	return f, nil
 }
 
 // lineCounter counts the lines written through it, for "saved N lines".

@@ -93,7 +93,9 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 		_, err = e.Out.Write(b.Bytes())
 	} else {
 		lines := bytes.Count(b.Bytes(), []byte{'\n'})
-		if err = writePrivate(*outPath, b.Bytes()); err == nil {
+		if err = writePrivate(*outPath, b.Bytes()); err != nil {
+			err = e.saveErr(*outPath, err)
+		} else {
 			// Names of people: readable by the user alone, as mp's
 			// config. Said once on disk, as report export says it.
 			fmt.Fprintln(e.Out, e.f("export.saved", count(lines, e.t("n.line"), e.t("n.lines")), *outPath))
@@ -116,18 +118,4 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 func civilDay(t time.Time) time.Time {
 	y, m, d := t.In(localtime.Zone).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// writePrivate writes b to path through createPrivate, so the file is
-// the user's alone also when it existed before.
-func writePrivate(path string, b []byte) error {
-	f, err := createPrivate(path)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -136,3 +136,23 @@ func TestWaitingPageSizeInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveRefusedInWords: an -o that cannot be written is said in the
+// user's language, not as Go's "open ...: no such file or directory"
+// (outside round s31), and nothing is printed as saved.
+func TestSaveRefusedInWords(t *testing.T) {
+	t.Parallel()
+	mount := func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewMatchingServiceHandler(fakeWaiting{})) }
+	dir := t.TempDir()
+	for _, tt := range []struct{ lang, path, want string }{
+		{"sv", filepath.Join(dir, "finns-inte", "lista.txt"), "mappen finns inte"},
+		{"en", filepath.Join(dir, "missing", "list.txt"), "the folder does not exist"},
+		{"sv", dir, "det är en mapp; ange ett filnamn"},
+	} {
+		out, err := runServices(t, tt.lang, mount, "matching", "waiting", "-page-size", "3", "-o", tt.path)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) ||
+			strings.Contains(err.Error(), "no such file") || strings.Contains(out, tt.path) {
+			t.Errorf("%s -o %s: got %v, printed %q; want %q with the path, nothing saved", tt.lang, tt.path, err, out, tt.want)
+		}
+	}
+}
