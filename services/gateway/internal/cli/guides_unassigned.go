@@ -35,11 +35,13 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 		people = append(people, leftOutPerson(u.GetParticipantId(), u.GetParticipantName(), u.GetMunicipalityCode(), u.GetParticipantRegistered()))
 	}
 	told := apart.Tell(people)
+	byProposals := false
 	for _, u := range rows {
 		why := e.code("guides.unassigned.", u.GetReason().String(), "UNASSIGNED_REASON_")
 		if len(u.GetFullUnits()) > 0 {
 			units := make([]string, 0, len(u.GetFullUnits()))
 			for _, f := range u.GetFullUnits() {
+				byProposals = byProposals || f.GetHeldByProposals() > 0
 				units = append(units, catalog.GuideUnit(e.words().lang, f.GetOrganisationName(), e.code("guides.lang.", f.GetLanguage(), ""),
 					f.GetScore(), f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
 			}
@@ -48,5 +50,6 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(u.GetParticipantName(), told[u.GetParticipantId()]),
 			muniName(u.GetMunicipalityCode()), why)
 	}
+	printFreeHint(e.Out, e, "guides", byProposals)
 	return nil
 }

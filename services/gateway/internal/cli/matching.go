@@ -92,11 +92,13 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 		people = append(people, leftOutPerson(u.GetParticipantId(), u.GetParticipantName(), u.GetMunicipalityCode(), u.GetParticipantRegistered()))
 	}
 	told := apart.Tell(people)
+	byProposals := false
 	for _, u := range rows {
 		why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
 		if len(u.GetMentors()) > 0 {
 			names := make([]string, 0, len(u.GetMentors()))
 			for _, m := range u.GetMentors() {
+				byProposals = byProposals || m.GetHeldByProposals() > 0
 				names = append(names, catalog.Mentor(e.words().lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
 			}
 			why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
@@ -104,6 +106,7 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(u.GetParticipantName(), told[u.GetParticipantId()]),
 			muniName(u.GetMunicipalityCode()), why)
 	}
+	printFreeHint(e.Out, e, "mentoring", byProposals)
 	return nil
 }
 

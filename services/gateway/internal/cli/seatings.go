@@ -89,8 +89,12 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 	})
 }
 
+// listUnseated prints the parties dinners job left out, each with why
+// and who holds the seats at the full dinners that fit it (ADR 0171),
+// then what frees the seats open proposals hold, when any does.
 func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error {
-	return pages(func(token string) (string, error) {
+	byProposals := false
+	err := pages(func(token string) (string, error) {
 		res, err := d.ListUnseatedParties(ctx, connect.NewRequest(&gatewayv1.ListUnseatedPartiesRequest{JobId: job, PageSize: 500, PageToken: token}))
 		if err != nil {
 			return "", err
@@ -100,6 +104,7 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 			// Who holds the seats at the full dinners that fit the party
 			// (ADR 0171).
 			if f := u.GetFullDinners(); f != nil {
+				byProposals = byProposals || f.GetDinners() > 0 && f.GetSeatsHeldByProposals() > 0
 				if held := catalog.FullDinners(e.words().lang, f.GetDinners(), f.GetSeatsHeldByProposals(), f.GetSeatsHeldByApproved()); held != "" {
 					why += ". " + held
 				}
@@ -108,6 +113,11 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err != nil {
+		return err
+	}
+	printFreeHint(e.Out, e, "dinners", byProposals)
+	return nil
 }
 
 func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, status string) error {
