@@ -163,7 +163,10 @@ type dinnersMatchingData struct {
 	Jobs      []dinnerJobView
 	Proposals []dinnerSeatingRow
 	Unseated  []string
-	Pager     pager
+	// Free says how to free the seats open proposals hold at the full
+	// dinners, nil when none does.
+	Free  *freeHint
+	Pager pager
 	// Job is the job the address names ("" for every job's proposals):
 	// the proposals section reloads it when a job line reports its end.
 	Job string
@@ -228,6 +231,7 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 			return nil, err
 		}
 		d.Unseated = unseatedLines(p, un.GetUnseated(), un.GetFullDinners())
+		d.Free = newFreeHint(p, "dinners", dinnersHeldByProposals(un.GetUnseated(), un.GetFullDinners()))
 	}
 	return d, nil
 }

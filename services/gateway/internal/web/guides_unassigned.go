@@ -29,6 +29,9 @@ type guideUnassignedData struct {
 	// Pending says why there is no list yet: the job still runs, or it
 	// failed ("" for a finished job).
 	Pending string
+	// Free says how to free places open proposals hold, nil when none
+	// does.
+	Free *freeHint
 }
 
 // guideUnassigned shows the newcomers guides job id left without a guide,
@@ -68,6 +71,7 @@ func (w *Web) guideUnassigned(rw http.ResponseWriter, r *http.Request, p *page) 
 	for i := range d.Rows {
 		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}
+	d.Free = newFreeHint(p, "guides", unitsHeldByProposals(res.GetUnassigned()))
 	d.Pager = newPager(p, r, "", "", guideUnassignedPageSize, len(res.GetUnassigned()), res.GetTotalSize(), res.GetNextPageToken())
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "guides_unassigned")

@@ -23,6 +23,9 @@ type unmatchedData struct {
 	// Pending says why there is no list yet: the job still runs, or it
 	// failed ("" for a finished job).
 	Pending string
+	// Free says how to free places open proposals hold, nil when none
+	// does.
+	Free *freeHint
 }
 
 // unmatchedRow is one newcomer left out, in words. Apart says when they
@@ -61,6 +64,7 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 	for i := range d.Rows {
 		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}
+	d.Free = newFreeHint(p, "mentoring", mentorsHeldByProposals(res.GetUnmatched()))
 	d.Pager = newPager(p, r, "", "", unmatchedPageSize, len(res.GetUnmatched()), res.GetTotalSize(), res.GetNextPageToken())
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "unmatched")
