@@ -70,12 +70,17 @@ func TestFullDinnerHeldInWords(t *testing.T) {
 	}
 	page := mustGet(b, "/dinners?job="+second.GetId())
 	mustContain(t, page, "1 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). "+held)
+	// 2 seats held by an open proposal: what frees them, and where (ADR
+	// 0171 addendum).
+	const free = "Platser som hålls av förslag som inte är godkända än frigörs när du avvisar förslagen; kör sedan matchningen igen."
+	mustContain(t, page, free+` <a href="/dinners#proposals">`)
 	noEnglish(t, "/dinners?job=", page)
 
 	dir := t.TempDir()
 	mp(t, dir, "login", "-server", e.base, "-email", "fullheld@example.org")
 	out := mp(t, dir, "dinners", "unseated", second.GetId())
-	if !strings.Contains(out, "middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). "+held+"\n") || strings.Count(out, "\n") != 1 {
-		t.Errorf("mp dinners unseated: want the party's line saying who holds the seats, got\n%s", out)
+	if !strings.Contains(out, "middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). "+held+"\n") || strings.Count(out, "\n") != 2 ||
+		!strings.HasSuffix(out, "\n"+free+" Förslagen listar du med mp dinners proposals list och avvisar med mp dinners reject -reason poor_fit ID.\n") {
+		t.Errorf("mp dinners unseated: want the party's line saying who holds the seats, then what frees them, got\n%s", out)
 	}
 }
