@@ -93,7 +93,7 @@ func TestWhoWaitsForAMentor(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/matching/waiting: %d\n%s", code, trim(page))
 	}
-	mustContain(t, page, `<html lang="sv"`, "<title>Väntar på mentor", "<h1>Väntar på mentor</h1>", "1–3 av 3", "Väntar sedan", " (0 dagar)")
+	mustContain(t, page, `<html lang="sv"`, "<title>Väntar på mentor", "<h1>Väntar på mentor</h1>", "1–3 av 3", "Väntar sedan", " (i dag)")
 	if n := strings.Count(page, `Tesfay Berhane</a> <span class="muted">(registrerad 20`); n != 2 {
 		t.Errorf("namesakes told apart: %d, want both Tesfay Berhane\n%s", n, trim(page))
 	}
@@ -176,8 +176,8 @@ func TestWhoWaitsForAMentor(t *testing.T) {
 		t.Fatalf("mp matching waiting: %d lines, want 3\n%s", len(lines), out)
 	}
 	for k, l := range lines {
-		if !strings.Contains(l, names[k]) || !strings.Contains(l, "Stockholm") || !strings.Contains(l, "(0 dagar)") {
-			t.Errorf("mp line %d: %q, want %s in Stockholm, 0 dagar", k, l, names[k])
+		if !strings.Contains(l, names[k]) || !strings.Contains(l, "Stockholm") || !strings.Contains(l, "(i dag)") {
+			t.Errorf("mp line %d: %q, want %s in Stockholm, waiting since today (i dag)", k, l, names[k])
 		}
 	}
 	if n := strings.Count(out, "Tesfay Berhane (registrerad 20"); n != 2 {
