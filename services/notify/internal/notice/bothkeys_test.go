@@ -34,11 +34,12 @@ const named = "Zqnamedmarker"
 type written struct {
 	mu      sync.Mutex
 	entries []*nats.Msg
+	nc      *nats.Conn // flushed before reading: what the server routed has arrived
 }
 
 func (e *env) captureMessages() *written {
 	e.t.Helper()
-	w := &written{}
+	w := &written{nc: e.nats.Conn}
 	sub, err := e.nats.Conn.Subscribe("$KV."+server.MessagesBucket+".>", func(m *nats.Msg) {
 		w.mu.Lock()
 		w.entries = append(w.entries, m)
@@ -60,7 +61,12 @@ func (e *env) captureMessages() *written {
 // messages' ids are listed beside it.
 func (w *written) opened(t *testing.T, ctx context.Context, kr *seal.Keyring) ([]byte, []string) {
 	t.Helper()
-	// Flushed: every write answered before this call has been delivered.
+	// Flushed: every write answered before this call has been delivered
+	// (the server routed it to this subscription before it answered the
+	// writer, and answers this connection's ping after that).
+	if err := w.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	w.mu.Lock()
 	entries := slices.Clone(w.entries)
 	w.mu.Unlock()
@@ -121,9 +127,14 @@ func TestNamedTextSealedForBoth(t *testing.T) {
 	if offer.GetNamedPersonId() != amina {
 		t.Errorf("Erik's offer names %q, want Amina's id", offer.GetNamedPersonId())
 	}
-	if got, _ := w.opened(t, ctx, kr); !bytes.Contains(got, []byte(named)) {
-		t.Fatal("with both keys the stored messages do not open Amina's name: the search below cannot fail")
-	}
+	// The offer's record may be written again after the send: wait for a
+	// stored revision that holds the name (CI saw none at the first look).
+	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if got, _ := w.opened(t, ctx, kr); !bytes.Contains(got, []byte(named)) {
+			return errors.New("with both keys the stored messages do not open Amina's name: the search below cannot fail")
+		}
+		return nil
+	})
 
 	if err := kr.Shred(ctx, amina); err != nil { // participants' erasure of Amina
 		t.Fatal(err)
