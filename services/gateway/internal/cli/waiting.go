@@ -71,10 +71,10 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	}
 	told := apart.Tell(people)
 	var b bytes.Buffer
-	today := civilDay(time.Now())
+	now := time.Now()
 	for _, r := range rows {
 		since := r.GetWaitStartTime().AsTime()
-		days := max(0, int(today.Sub(civilDay(since)).Hours()/24))
+		days := localtime.DaysSince(since, now)
 		name := r.GetParticipantName()
 		if name == "" {
 			name = e.d("m.unmatched.gone")
@@ -112,10 +112,3 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	return err
 }
 
-// civilDay is t's day in Stockholm as midnight UTC, so the days between
-// two of them are whole whatever the clocks did in between (the web
-// app's count of "dagar").
-func civilDay(t time.Time) time.Time {
-	y, m, d := t.In(localtime.Zone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}

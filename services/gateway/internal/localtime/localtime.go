@@ -36,3 +36,15 @@ func Stamp(t *timestamppb.Timestamp) string {
 	}
 	return Format(t.AsTime())
 }
+
+// DaysSince is how many Stockholm calendar days lie between since and
+// now (0 on the same day, never negative): the web app's and mp's
+// "väntat N dagar", counted on days at midnight UTC so the count is
+// whole whatever the clocks did in between.
+func DaysSince(since, now time.Time) int {
+	day := func(t time.Time) time.Time {
+		y, m, d := t.In(Zone).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	return max(0, int(day(now).Sub(day(since)).Hours()/24))
+}

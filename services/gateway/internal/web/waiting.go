@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
 // waitingPageSize is how many waiting newcomers one page lists.
@@ -42,11 +43,10 @@ func (w *Web) waiting(rw http.ResponseWriter, r *http.Request, p *page) error {
 func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomersResponse, now time.Time) *waitingData {
 	d := &waitingData{}
 	named := make([]namesake, 0, len(res.GetNewcomers()))
-	today := civilDay(now)
 	for _, n := range res.GetNewcomers() {
 		since := n.GetWaitStartTime().AsTime().In(stockholm)
 		days := p.t("m.waiting.today") // "i dag", not "0 dagar"
-		if w := max(0, int(today.Sub(civilDay(since)).Hours()/24)); w > 0 {
+		if w := localtime.DaysSince(since, now); w > 0 {
 			days = p.tn("m.waiting.days", w)
 		}
 		d.Rows = append(d.Rows, waitingRow{ID: n.GetParticipantId(), Name: n.GetParticipantName(), Municipality: muniLabel(n.GetMunicipalityCode()),
@@ -62,11 +62,4 @@ func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomer
 	}
 	d.Pager = newPager(p, r, "", "", waitingPageSize, len(res.GetNewcomers()), res.GetTotalSize(), res.GetNextPageToken())
 	return d
-}
-
-// civilDay is t's day in Stockholm as midnight UTC, so the days between
-// two of them are whole whatever the clocks did in between.
-func civilDay(t time.Time) time.Time {
-	y, m, d := t.In(stockholm).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
