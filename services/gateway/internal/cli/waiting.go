@@ -111,4 +111,3 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	}
 	return err
 }
-
