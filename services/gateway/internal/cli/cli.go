@@ -5,7 +5,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -466,6 +465,11 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	}
 	lines := &lineCounter{w: f}
 	_, err = io.Copy(lines, res.Body)
+	if lines.err != nil {
+		// The file refused a write (a full disk): the user's words, as
+		// for an open or a close; a download that broke off keeps its own.
+		err = e.saveErr(outPath, lines.err)
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = e.saveErr(outPath, cerr)
 	}
@@ -477,15 +481,4 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	// round s30).
 	fmt.Fprintln(e.Out, e.f("export.saved", count(lines.n, e.t("n.line"), e.t("n.lines")), outPath))
 	return nil
-}
-
-// lineCounter counts the lines written through it, for "saved N lines".
-type lineCounter struct {
-	w io.Writer
-	n int
-}
-
-func (c *lineCounter) Write(p []byte) (int, error) {
-	c.n += bytes.Count(p, []byte{'\n'})
-	return c.w.Write(p)
 }

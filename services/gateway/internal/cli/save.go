@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -56,4 +58,23 @@ func (e env) saveErr(path string, err error) error {
 		return errors.New(e.f("err.save_full", path))
 	}
 	return errors.New(e.f("err.save", path, err))
+}
+
+// lineCounter counts the lines written through it, for "saved N lines",
+// and keeps the first write error, which io.Copy cannot tell from a read
+// error of the download.
+type lineCounter struct {
+	w   io.Writer
+	n   int
+	err error
+}
+
+// Write counts p's lines and writes p to the file.
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n += bytes.Count(p, []byte{'\n'})
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
