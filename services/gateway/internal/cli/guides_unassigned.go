@@ -9,7 +9,6 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
-	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
@@ -30,11 +29,7 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 	if err != nil {
 		return err
 	}
-	people := make([]apart.Person, 0, len(rows))
-	for _, u := range rows {
-		people = append(people, leftOutPerson(u.GetParticipantId(), u.GetParticipantName(), u.GetMunicipalityCode(), u.GetParticipantRegistered()))
-	}
-	told := apart.Tell(people)
+	told := tellLeftOut(rows)
 	byProposals := false
 	for _, u := range rows {
 		why := e.code("guides.unassigned.", u.GetReason().String(), "UNASSIGNED_REASON_")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -87,11 +86,7 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 	if err != nil {
 		return err
 	}
-	people := make([]apart.Person, 0, len(rows))
-	for _, u := range rows {
-		people = append(people, leftOutPerson(u.GetParticipantId(), u.GetParticipantName(), u.GetMunicipalityCode(), u.GetParticipantRegistered()))
-	}
-	told := apart.Tell(people)
+	told := tellLeftOut(rows)
 	byProposals := false
 	for _, u := range rows {
 		why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
@@ -108,15 +103,6 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 	}
 	printFreeHint(e.Out, e, "mentoring", byProposals)
 	return nil
-}
-
-// leftOutPerson is a row of a left-out list as apart.Tell groups it; a
-// row without a name (erased since) shares no label with anyone.
-func leftOutPerson(id, name, muni string, registered *timestamppb.Timestamp) apart.Person {
-	if name == "" {
-		return apart.Person{ID: id, Label: "\x00" + id}
-	}
-	return apart.Person{ID: id, Label: name + ", " + muni, Registered: registered}
 }
 
 // watchJob polls the job until it finishes, printing progress changes.

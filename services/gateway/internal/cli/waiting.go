@@ -12,7 +12,6 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/page"
-	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -62,14 +61,7 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	}
 	// Namesakes among everything printed, not page by page: mp reads the
 	// whole list (ADR 0132's rule, over what one reads at once).
-	people := make([]apart.Person, 0, len(rows))
-	for _, r := range rows {
-		if r.GetParticipantName() != "" {
-			people = append(people, apart.Person{ID: r.GetParticipantId(), Label: r.GetParticipantName() + ", " + r.GetMunicipalityCode(),
-				Registered: r.GetParticipantRegistered()})
-		}
-	}
-	told := apart.Tell(people)
+	told := tellLeftOut(rows)
 	var b bytes.Buffer
 	now := time.Now()
 	for _, r := range rows {

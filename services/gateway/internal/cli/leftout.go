@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
+)
+
+// leftOutRow is a row of a list of people mp prints whole: the newcomers
+// a mentoring job left unmatched, those a guides job left unassigned, and
+// those waiting for a mentor.
+type leftOutRow interface {
+	GetParticipantId() string
+	GetParticipantName() string
+	GetMunicipalityCode() string
+	GetParticipantRegistered() *timestamppb.Timestamp
+}
+
+// tellLeftOut is apart.Tell over the whole list, not page by page (ADR
+// 0132's rule, over what one reads at once): by id, what tells each
+// namesake apart. A row without a name (erased since) shares no label
+// with anyone. The three lists each built the same people by hand.
+func tellLeftOut[R leftOutRow](rows []R) map[string]string {
+	people := make([]apart.Person, 0, len(rows))
+	for _, r := range rows {
+		id, name := r.GetParticipantId(), r.GetParticipantName()
+		if name == "" {
+			people = append(people, apart.Person{ID: id, Label: "\x00" + id})
+			continue
+		}
+		people = append(people, apart.Person{ID: id, Label: name + ", " + r.GetMunicipalityCode(), Registered: r.GetParticipantRegistered()})
+	}
+	return apart.Tell(people)
+}
