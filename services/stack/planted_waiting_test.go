@@ -107,7 +107,9 @@ func plantedWaiting(t *testing.T, unsealed bool) {
 		post(t, base, gatewayv1connect.MatchingServiceStartMatchingJobProcedure, tok,
 			map[string]any{"requestId": rid, "organisationId": orgID, "municipalityCodes": []string{"0880"}}, &s)
 		testutil.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
-			var j struct{ Job struct{ State, ErrorMessage string } }
+			var j struct {
+				Job struct{ State, ErrorMessage string }
+			}
 			post(t, base, gatewayv1connect.MatchingServiceGetMatchingJobProcedure, tok, map[string]any{"id": s.Job.ID}, &j)
 			switch j.Job.State {
 			case "JOB_STATE_SUCCEEDED":
