@@ -6,12 +6,11 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/protoadapt"
@@ -34,7 +33,14 @@ const maxScanDepth = 64
 
 // undecodableMessage is what a caller learns about a request that is not
 // valid protobuf for the method: enough to act on, and no parser detail.
-const undecodableMessage = "the request could not be decoded: it is not valid protobuf for this method, or holds text that is not UTF-8"
+// It is a violation of the request as a whole (field ""), as the
+// gateway's refusal of a body that does not decode is (ADR 0154).
+const undecodableMessage = "the request could not be decoded: it is not valid protobuf for this method"
+
+// notUTF8Message is the violation of a string field whose bytes are not
+// UTF-8, the one decoding error a caller can be told the field of; the
+// gateway's JSON check says the same (docs/adr/0179).
+const notUTF8Message = "must be valid UTF-8 text"
 
 // codec is the server's protobuf codec. gRPC answers a request it cannot
 // decode with Internal, before any interceptor runs, which tells a client
@@ -81,9 +87,63 @@ func (c *codec) Unmarshal(data mem.BufferSlice, v any) error {
 		return nil
 	}
 	if err := (proto.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, m); err != nil {
-		c.fail(v, m, status.Error(codes.InvalidArgument, undecodableMessage))
+		// Only a request that failed is scanned for text, so a good one
+		// pays nothing for the field's name.
+		if field := scanUTF8(b, m.ProtoReflect().Descriptor(), 0); field != "" {
+			c.fail(v, m, apperr.FieldError(field, notUTF8Message))
+		} else {
+			c.fail(v, m, apperr.FieldError("", undecodableMessage))
+		}
 	}
 	return nil
+}
+
+// scanUTF8 walks the wire encoding of a message of type md and returns
+// the path of the first string field whose bytes are not UTF-8
+// ("participant.interests[2]"), or "" when there is none or the bytes
+// stop being protobuf before one is found.
+func scanUTF8(b []byte, md protoreflect.MessageDescriptor, depth int) string {
+	if depth > maxScanDepth {
+		return ""
+	}
+	fields := md.Fields()
+	seen := map[protowire.Number]int{} // entries so far of each repeated field
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return ""
+		}
+		b = b[n:]
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return ""
+		}
+		val := b[:n]
+		b = b[n:]
+		fd := fields.ByNumber(num)
+		if fd == nil || typ != protowire.BytesType {
+			continue
+		}
+		name := string(fd.Name())
+		if fd.IsList() {
+			name += "[" + strconv.Itoa(seen[num]) + "]"
+			seen[num]++
+		}
+		inner, _ := protowire.ConsumeBytes(val)
+		switch {
+		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(inner):
+			return name
+		case fd.Message() != nil && !fd.IsMap():
+			if f := scanUTF8(inner, fd.Message(), depth+1); f != "" {
+				return name + "." + f
+			}
+		case fd.IsMap():
+			if f := scanUTF8(inner, fd.Message(), depth+1); f != "" {
+				return string(fd.Name()) + "." + f
+			}
+		}
+	}
+	return ""
 }
 
 // fail empties m, so nothing half-decoded is ever used, and records why.

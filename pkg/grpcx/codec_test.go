@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -55,31 +57,50 @@ func TestServer_UndecodableRequestsAreInvalidArgument(t *testing.T) {
 	ctx := testutil.Context(t)
 	badUTF8 := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "\xff\xfe")
 	truncated := []byte{0x0a, 0x05, 'a'}
-	for name, raw := range map[string][]byte{"invalid UTF-8": badUTF8, "truncated": truncated} {
+	for name, tc := range map[string]struct {
+		raw         []byte
+		field, desc string
+	}{
+		// The one decoding error whose field can be named is named.
+		"invalid UTF-8": {badUTF8, "service", notUTF8Message},
+		"truncated":     {truncated, "", undecodableMessage},
+	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			check := func(what string, err error) {
+				t.Helper()
+				if got, want := status.Code(err), codes.InvalidArgument; got != want {
+					t.Fatalf("%s(%x) = %v, want %v", what, tc.raw, err, want)
+				}
+				if msg := status.Convert(err).Message(); strings.Contains(msg, "proto:") {
+					t.Errorf("%s: message %q: want no parser detail", what, msg)
+				}
+				var got []string
+				for _, d := range status.Convert(err).Details() {
+					if br, ok := d.(*errdetails.BadRequest); ok {
+						for _, v := range br.GetFieldViolations() {
+							got = append(got, v.GetField()+": "+v.GetDescription())
+						}
+					}
+				}
+				if want := tc.field + ": " + tc.desc; len(got) != 1 || got[0] != want {
+					t.Errorf("%s: violations %q, want [%q]", what, got, want)
+				}
+			}
 			var out []byte
-			err := h.cc.Invoke(ctx, healthpb.Health_Check_FullMethodName, &raw, &out, grpc.ForceCodecV2(rawCodec{}))
-			if got, want := status.Code(err), codes.InvalidArgument; got != want {
-				t.Fatalf("Check(%x) = %v, want %v", raw, err, want)
-			}
-			if msg := status.Convert(err).Message(); strings.Contains(msg, "proto:") || !strings.Contains(msg, "could not be decoded") {
-				t.Errorf("message %q: want a fixed explanation without parser detail", msg)
-			}
+			check("Check", h.cc.Invoke(ctx, healthpb.Health_Check_FullMethodName, &tc.raw, &out, grpc.ForceCodecV2(rawCodec{})))
 			// A streaming method refuses the same bytes the same way.
 			desc := &grpc.StreamDesc{ServerStreams: true}
 			st, err := h.cc.NewStream(ctx, desc, healthpb.Health_Watch_FullMethodName, grpc.ForceCodecV2(rawCodec{}))
 			if err != nil {
 				t.Fatalf("NewStream: %v", err)
 			}
-			if err := st.SendMsg(&raw); err != nil {
+			if err := st.SendMsg(&tc.raw); err != nil {
 				t.Fatalf("SendMsg: %v", err)
 			}
 			_ = st.CloseSend()
 			var resp []byte
-			if err := st.RecvMsg(&resp); status.Code(err) != codes.InvalidArgument {
-				t.Fatalf("Watch(%x) = %v, want InvalidArgument", raw, err)
-			}
+			check("Watch", st.RecvMsg(&resp))
 		})
 	}
 	// A good request on the same connection still works.
@@ -258,4 +279,41 @@ func BenchmarkCodecUnmarshal(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestScanUTF8 names the string field whose bytes are not UTF-8, at any
+// depth and entry, and nothing in a request without one.
+func TestScanUTF8(t *testing.T) {
+	t.Parallel()
+	md := (&participantsv1.CreateParticipantRequest{}).ProtoReflect().Descriptor()
+	field := func(m protoreflect.MessageDescriptor, name string) protowire.Number {
+		return m.Fields().ByName(protoreflect.Name(name)).Number()
+	}
+	str := func(num protowire.Number, s string) []byte {
+		return protowire.AppendString(protowire.AppendTag(nil, num, protowire.BytesType), s)
+	}
+	msg := func(num protowire.Number, inner ...[]byte) []byte {
+		var b []byte
+		for _, i := range inner {
+			b = append(b, i...)
+		}
+		return protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), b)
+	}
+	pmd := md.Fields().ByName("participant").Message()
+	p, interests, given := field(md, "participant"), field(pmd, "interests"), field(pmd, "given_name")
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"valid", append(str(field(md, "request_id"), "r1"), msg(p, str(given, "Åsa"))...), ""},
+		{"top level", str(field(md, "request_id"), "\xff"), "request_id"},
+		{"nested", msg(p, str(given, "Amina"), str(field(pmd, "family_name"), "Has\xc3")), "participant.family_name"},
+		{"third entry", msg(p, str(interests, "a"), str(interests, "b"), str(interests, "\xfe")), "participant.interests[2]"},
+		{"cut short before it", append([]byte{0x0a, 0x05, 'a'}, str(field(md, "request_id"), "\xff")...), ""},
+	} {
+		if got := scanUTF8(tc.b, md, 0); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
 }

@@ -161,6 +161,30 @@ func TestCrashDuringJob(t *testing.T) {
 			if n := countSubject(ctx, t, e, events.PairProposed); n != len(want) {
 				t.Errorf("proposed events %d, want %d", n, len(want))
 			}
+			// The waiting list (and so the overview's count, its total)
+			// agrees after the restart: every newcomer of the pool either
+			// waits or has the job's proposal, never both, none lost
+			// (docs/adr/0179).
+			waiting, err := waitingOf(ctx, t, c, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			proposed := map[string]bool{}
+			for _, p := range pairsOf(ctx, t, c, job.GetId()) {
+				proposed[p.GetParticipantId()] = true
+			}
+			pool := len(crashPopulation().newcomers)
+			if changePool {
+				pool += len(crashExtras().newcomers)
+			}
+			for _, w := range waiting {
+				if proposed[w.GetParticipantId()] {
+					t.Errorf("%s waits and has a proposal", w.GetParticipantId())
+				}
+			}
+			if got := len(waiting) + len(proposed); got != pool {
+				t.Errorf("after a crash at %s: %d waiting + %d proposed = %d, want the pool's %d newcomers", at, len(waiting), len(proposed), got, pool)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,6 +67,17 @@ func crashHelper(dir, mode string) error {
 	case "after-write":
 		// Die the moment the entry is durable, before its event goes out.
 		hooks = &store.Hooks{AfterWrite: func(string) error { os.Exit(crashExitCode); return nil }}
+	case "second-write":
+		// Die the moment the second entry with events is durable (an
+		// update or an erasure after the create), before its event goes
+		// out (docs/adr/0179).
+		var writes atomic.Int32
+		hooks = &store.Hooks{AfterWrite: func(string) error {
+			if writes.Add(1) == 2 {
+				os.Exit(crashExitCode)
+			}
+			return nil
+		}}
 	case "record-before-decision":
 		// Die once the record is durable, before the writer has decided
 		// whether it holds its request key (and so before its event).

@@ -71,6 +71,9 @@ var violationText = map[string]map[string]string{
 		"single sign-on is not available right now; try again in a moment":                          "inloggning via organisationens konto fungerar inte just nu; försök igen om en stund",
 		"the audit log is not available; try again in a moment":                                     "granskningsloggen är inte tillgänglig; försök igen om en stund",
 
+		// A service's refusal of bytes that are not its method's message (ADR 0179).
+		"the request could not be decoded: it is not valid protobuf for this method": "begäran kunde inte läsas: den är inte giltig protobuf för den här metoden",
+
 		// The services' refusals of a scope outside the caller's
 		// organisation and municipalities (a form posted after an admin
 		// narrowed the user's municipalities, or mp with -municipalities).
