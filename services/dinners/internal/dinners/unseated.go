@@ -11,7 +11,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/page"
 )
@@ -25,8 +24,8 @@ import (
 func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) (_ []*pb.UnseatedParty, next string, total int, full *pb.FullDinners, _ error) {
 	var v apperr.Validator
 	// The job's id is named as the request names it (the kit would call
-	// it "id").
-	v.Check(ids.Valid(id), "job_id", "is not an id")
+	// it "id"), in the words of every programme (ADR 0180).
+	jobs.CheckID(&v, "job_id", id)
 	limit, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, nil, err
