@@ -63,7 +63,10 @@ func recount(res *pb.JobResult, keep func(*pb.UnseatedParty) bool) {
 		if full == nil {
 			full = &pb.FullDinners{}
 		}
-		for _, k := range u.GetCountedDinners() {
+		var k uint32
+		for _, d := range u.GetCountedDinners() {
+			// Stored as differences (see deltas).
+			k += d
 			if int(k) >= len(seen) || seen[k] {
 				continue
 			}

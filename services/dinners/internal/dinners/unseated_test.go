@@ -20,7 +20,8 @@ func TestRedactCountsTheFullDinnersAgain(t *testing.T) {
 	res := &pb.JobResult{
 		Unseated: []*pb.UnseatedParty{
 			{SignUpId: "s-a", Reason: full, CountedDinners: []uint32{0, 1}},
-			{SignUpId: "s-b", Reason: full, CountedDinners: []uint32{1, 2}},
+			// Dinners 1 and 2, stored as differences.
+			{SignUpId: "s-b", Reason: full, CountedDinners: []uint32{1, 1}},
 			{SignUpId: "s-c", Reason: pb.UnseatedReason_UNSEATED_REASON_NO_DATE},
 		},
 		FullDinners: &pb.FullDinners{Dinners: 3, SeatsHeldByProposals: 7, SeatsHeldByApproved: 3},

@@ -1614,7 +1614,10 @@ type UnseatedParty struct {
 	// (ADR 0171).
 	FullDinners *FullDinners `protobuf:"bytes,5,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
 	// For DINNERS_FULL, in a stored JobResult only: those dinners, as
-	// indexes of JobResult.counted_dinners, so the job's totals
+	// indexes of JobResult.counted_dinners in ascending order, each written
+	// as its difference from the one before (the first as itself: deltas
+	// of a few dinners apart take a byte where an index takes two), so the
+	// job's totals
 	// can be counted again over the parties kept when one is erased or
 	// leaves (ADR 0180). The service's API sends it empty.
 	CountedDinners []uint32 `protobuf:"varint,6,rep,packed,name=counted_dinners,json=countedDinners,proto3" json:"counted_dinners,omitempty"`
