@@ -263,24 +263,6 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	}, nil
 }
 
-// deltas writes places, indexes of JobResult.counted_dinners, as the
-// proto stores them: ascending, each the difference from the one before
-// (ADR 0180: half the bytes of the indexes in the city benchmark).
-func deltas(places []uint32) {
-	slices.Sort(places)
-	for k := len(places) - 1; k > 0; k-- {
-		places[k] -= places[k-1]
-	}
-}
-
-// addDinner counts table t, and who held its seats when the job started,
-// in f (ADR 0171).
-func addDinner(f *pb.FullDinners, t *pb.JobTable) {
-	f.Dinners++
-	f.SeatsHeldByProposals += t.GetHeldByProposals()
-	f.SeatsHeldByApproved += t.GetHeldByApproved()
-}
-
 func toParts(ps []match.Part) []*pb.ScorePart {
 	out := make([]*pb.ScorePart, len(ps))
 	for k, p := range ps {
