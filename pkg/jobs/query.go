@@ -88,12 +88,28 @@ func (m *Manager) List(keep func(Job) bool) []Job {
 	return out
 }
 
-// GetAs returns job id if who may see it (Visible). Returns Invalid for
-// an id that cannot be one, NotFound (also for a job out of scope).
+// CheckID checks a job id a request names in field: "is required" when it
+// is empty, "is not an id" when it cannot be one. The three programmes'
+// job RPCs (get, watch, the left-out lists, a list's job filter) all
+// check with it, so an empty or malformed job id reads the same whichever
+// programme is asked: guides said "is required: a valid id" for both
+// where mentoring and dinners said "is not an id" (ADR 0180). The gateway
+// has both texts in Swedish ("måste fyllas i", "är inget giltigt id").
+func CheckID(v *apperr.Validator, field, id string) {
+	switch {
+	case id == "":
+		v.Add(field, "is required")
+	case !ids.Valid(id):
+		v.Add(field, "is not an id")
+	}
+}
+
+// GetAs returns job id if who may see it (Visible). Returns Invalid
+// (CheckID's, field "id") for an id that is empty or cannot be one,
+// NotFound (also for a job out of scope).
 func (m *Manager) GetAs(ctx context.Context, who auth.Claims, id string) (Job, error) {
-	if !ids.Valid(id) {
-		var v apperr.Validator
-		v.Add("id", "is not an id")
+	var v apperr.Validator
+	if CheckID(&v, "id", id); v.Err() != nil {
 		return Job{}, v.Err()
 	}
 	j, err := m.Get(ctx, id)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
@@ -47,6 +48,7 @@ func benchCity(b *testing.B, again bool) {
 	var proposals, dinners, unseated int32
 	var reasons map[pb.UnseatedReason]int
 	var gap int64
+	var resultBytes, countedBytes int
 	ph := &phases{}
 	size := &snapshotSize{}
 	o := serverOptions()
@@ -73,6 +75,7 @@ func benchCity(b *testing.B, again bool) {
 		}
 		b.StopTimer()
 		reasons = unseatedReasons(ctx, b, cl, job.GetId())
+		resultBytes, countedBytes = storedResult(ctx, b, e, job.GetId())
 		b.StartTimer()
 	}
 	// The first job fills most dinners; what is left may fit nobody, so
@@ -88,8 +91,33 @@ func benchCity(b *testing.B, again bool) {
 	b.ReportMetric(float64(dinners), "free_dinners/job")
 	b.ReportMetric(float64(gap), "gap_ppm")
 	b.ReportMetric(float64(size.bytes.Load()), "snapshot_bytes")
+	b.ReportMetric(float64(resultBytes), "result_bytes")
+	b.ReportMetric(float64(countedBytes), "result_counted_bytes")
 	ph.report(b)
 	b.ReportMetric((load+loadAvg())/2, "load1")
+}
+
+// storedResult is the size of job's stored result, and of the part of it
+// that lets its full dinners' totals be counted again after an erasure
+// (the counted dinners and each party's places in them, ADR 0180).
+func storedResult(ctx context.Context, b *testing.B, e *env, job string) (all, counted int) {
+	store, err := e.nats.JS.ObjectStore(ctx, "dinners_job_data")
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := store.GetBytes(ctx, job+".result")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var res pb.JobResult
+	if err := proto.Unmarshal(raw, &res); err != nil {
+		b.Fatal(err)
+	}
+	res.CountedDinners = nil
+	for _, u := range res.GetUnseated() {
+		u.CountedDinners = nil
+	}
+	return len(raw), len(raw) - proto.Size(&res)
 }
 
 // unseatedReasons counts the parties job left out per reason.

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,83 @@ func TestFullDinnerSaysWhoHoldsTheSeats(t *testing.T) {
 			}
 		}
 		return nil
+	})
+}
+
+// TestErasedPartyLeavesTheFullDinnersTotals: two parties left out as
+// DINNERS_FULL, each fitting only its own full dinner (3 seats held by
+// open proposals at one, 2 at the other). The job's totals count both
+// dinners; once the first party's guest is erased, they count only the
+// dinner the party still listed fits, in the API and in the stored result
+// (ADR 0180: before, the erased party's dinner stayed counted, 2 dinners
+// and 5 seats beside a list of one party).
+func TestErasedPartyLeavesTheFullDinnersTotals(t *testing.T) {
+	ctx := context.Background()
+	e := startEnv(t, 1, serverOptions())
+	e.people(ctx, orgA, "0180", []string{"g-three", "g-two", "g-a", "g-b"}, []string{"h-1", "h-2"})
+	c := e.as(coordA)
+	e.mustOffer(ctx, c, offer("h-1", orgA, "0180", 3, date(10)))
+	e.mustOffer(ctx, c, offer("h-2", orgA, "0180", 2, date(12)))
+	e.mustSignUp(ctx, c, signUp("g-three", orgA, "0180", 3, date(10)))
+	e.mustSignUp(ctx, c, signUp("g-two", orgA, "0180", 2, date(12)))
+	if first := seatingsOf(ctx, t, c, e.runJob(ctx, c, "first", "0180").GetId()); len(first) != 2 {
+		t.Fatalf("first job: got %v, want both parties seated", first)
+	}
+	a := e.mustSignUp(ctx, c, signUp("g-a", orgA, "0180", 1, date(10)))
+	b := e.mustSignUp(ctx, c, signUp("g-b", orgA, "0180", 1, date(12)))
+	job := e.runJob(ctx, c, "second", "0180")
+	// check holds the list to want's parties and the totals to full, in
+	// the API and in the stored result, which must not name g-a.
+	check := func(full *pb.FullDinners, want ...string) error {
+		un, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: job.GetId()})
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, u := range un.GetUnseated() {
+			if u.GetReason() != pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL {
+				return fmt.Errorf("%s: got %v, want DINNERS_FULL", u.GetSignUpId(), u.GetReason())
+			}
+			if len(u.GetCountedDinners()) != 0 {
+				return fmt.Errorf("%s: the API sent the result's own places %v", u.GetSignUpId(), u.GetCountedDinners())
+			}
+			got = append(got, u.GetSignUpId())
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Errorf("unseated: got %v, want %v", got, want)
+		}
+		if !proto.Equal(un.GetFullDinners(), full) {
+			return fmt.Errorf("the job's full dinners: got %v, want %v", un.GetFullDinners(), full)
+		}
+		store, err := e.nats.JS.ObjectStore(ctx, "dinners_job_data")
+		if err != nil {
+			return err
+		}
+		raw, err := store.GetBytes(ctx, job.GetId()+".result")
+		if err != nil {
+			return err
+		}
+		var res pb.JobResult
+		if err := proto.Unmarshal(raw, &res); err != nil {
+			return err
+		}
+		if len(res.GetUnseated()) == len(want) && !proto.Equal(res.GetFullDinners(), full) {
+			return fmt.Errorf("the stored result's full dinners: got %v, want %v", res.GetFullDinners(), full)
+		}
+		return nil
+	}
+	both := &pb.FullDinners{Dinners: 2, SeatsHeldByProposals: 5}
+	if err := check(both, a.GetId(), b.GetId()); err != nil {
+		t.Fatal(err)
+	}
+
+	e.publish(ctx, envelope(t, events.ParticipantErased, "g-a", &eventsv1.ParticipantErased{ParticipantId: "g-a"}))
+	testutil.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+		if _, err := c.GetSignUp(ctx, &pb.GetSignUpRequest{Id: a.GetId()}); code(err) != codes.NotFound {
+			return fmt.Errorf("erased guest's sign-up: %v", err)
+		}
+		return check(&pb.FullDinners{Dinners: 1, SeatsHeldByProposals: 2}, b.GetId())
 	})
 }

@@ -8,8 +8,8 @@ import (
 // errorPages are the app's own pages for what the mux would answer in
 // Go's bare English text.
 type errorPages struct {
-	// notFound is the web app's 404 page, for a GET or HEAD of a path no
-	// route serves under any method.
+	// notFound is the web app's 404 page, for a path no route serves
+	// under any method, whatever the method.
 	notFound http.Handler
 	// notAllowed is the web app's 405 page, for a request whose path a
 	// route serves under other methods only.
@@ -18,6 +18,10 @@ type errorPages struct {
 	// linkPrefix: a link's page is in the browser's language among the
 	// languages links are sent in, and its address is a secret.
 	linkNotAllowed http.Handler
+	// consentNotAllowed is the consent text page's 405, for such a request
+	// under consentPrefix: a text's link is sent to newcomers, so its page
+	// is in their language, as the answer page's (ADR 0180).
+	consentNotAllowed http.Handler
 	// api reports whether a mounted pattern is a Connect service's: its
 	// handler answers a method it does not take as the Connect protocol
 	// says (405, Allow naming POST, and GET for a method without side
@@ -28,20 +32,26 @@ type errorPages struct {
 // linkPrefix is the answer links' path prefix (internal/answer).
 const linkPrefix = "/a/"
 
+// consentPrefix is the consent texts' path prefix (internal/consentpage).
+const consentPrefix = "/consent/"
+
 // probeMethods are the methods a route may be mounted for, in the order
 // the Allow header lists them (the mux's own order: sorted).
 var probeMethods = []string{http.MethodDelete, http.MethodGet, http.MethodPatch, http.MethodPost, http.MethodPut}
 
 // withErrorPages answers, in front of mux:
-//   - a GET or HEAD of a path that no route serves under any method with
-//     the app's not-found page (other methods on unknown paths keep the
-//     mux's plain 404, as API clients and the hostile-input and access
-//     sweeps expect);
+//   - a request of a path that no route serves under any method with the
+//     app's not-found page, whatever its method: a POST, PUT or DELETE
+//     got the mux's plain English 404 before ADR 0180 (an API client
+//     reads the status alone; a Connect client calling an unknown service
+//     gets 404, Unimplemented, as before);
 //   - any request whose method the path's routes do not take (PUT, PATCH,
 //     DELETE, OPTIONS, TRACE or any other on a page, a link, sign-in, the
 //     assets, health; a GET of a form's action) with 405, the Allow
 //     header the mux would send and the app's own page in the user's
-//     language, or the Connect handler's own 405 on an API path (ADR 0173).
+//     language (the answer or consent page's own, in the eight languages
+//     links are sent in, under their prefixes), or the Connect handler's
+//     own 405 on an API path (ADR 0173, 0180).
 //
 // Every answer passes through secure, so the 405 carries the security
 // headers every page has; the pages add Cache-Control: no-store. Nothing
@@ -81,11 +91,13 @@ func withErrorPages(mux *http.ServeMux, pg errorPages) http.Handler {
 				pg.linkNotAllowed.ServeHTTP(w, r)
 				return
 			}
+			if strings.HasPrefix(r.URL.Path, consentPrefix) {
+				pg.consentNotAllowed.ServeHTTP(w, r)
+				return
+			}
 			pg.notAllowed.ServeHTTP(w, r)
-		case r.Method == http.MethodGet || r.Method == http.MethodHead:
-			pg.notFound.ServeHTTP(w, r)
 		default:
-			mux.ServeHTTP(w, r)
+			pg.notFound.ServeHTTP(w, r)
 		}
 	})
 }

@@ -13,7 +13,8 @@ import (
 // status 404, not Go's bare English text; a request with a method its
 // path is not served for (a GET of a form's action, a DELETE of a page)
 // shows the app's own page too, with status 405 and the Allow header
-// (ADR 0173); other methods on unknown paths keep the mux's plain 404.
+// (ADR 0173); other methods on unknown paths get the same not-found page
+// in the user's language, not the mux's plain 404 (ADR 0180).
 func TestNotFoundPage(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -54,8 +55,9 @@ func TestNotFoundPage(t *testing.T) {
 		if code != http.StatusNotFound {
 			t.Errorf("%s /no-such-page: %d, want 404", method, code)
 		}
-		if strings.Contains(body, "<html") {
-			t.Errorf("%s /no-such-page: the app's page, want the plain answer as before", method)
+		if !strings.Contains(body, `<html lang="sv"`) || !strings.Contains(body, "Sidan eller posten hittades inte.") ||
+			strings.Contains(body, "404 page not found") {
+			t.Errorf("%s /no-such-page: not the app's page in Swedish:\n%s", method, trim(body))
 		}
 	}
 	// A method no browser sends, on a page: the app's page in Swedish,

@@ -348,6 +348,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		ap.Register(mux)
 		answerTooLarge, answerNotAllowed = ap.HeaderTooLarge(), ap.MethodNotAllowed()
 	}
+	var consentNotAllowed http.Handler
 	{
 		// The consent texts' printable page: public, as it holds no
 		// personal data (ADR 0120).
@@ -356,11 +357,12 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 			return fmt.Errorf("gateway: %w", err)
 		}
 		cp.Register(mux)
+		consentNotAllowed = cp.MethodNotAllowed()
 	}
 
 	https := strings.HasPrefix(strings.ToLower(base), "https://")
 	app := otelhttp.NewHandler(secure(withErrorPages(mux.ServeMux, errorPages{notFound: wa.NotFound(), notAllowed: wa.MethodNotAllowed(),
-		linkNotAllowed: answerNotAllowed, api: apiPatterns(apiHandlers)}), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
+		linkNotAllowed: answerNotAllowed, consentNotAllowed: consentNotAllowed, api: apiPatterns(apiHandlers)}), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
 	srv := &http.Server{
 		Handler:           headLimit(app, secure(tooLargeFor(wa.HeaderTooLarge(), answerTooLarge), https)),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -74,8 +74,9 @@ func procedure(path string) string {
 //     for a method without side effects) and no body, which Connect and
 //     gRPC clients read as a protocol error, not a page;
 //   - elsewhere an HTML page, never Go's plain text, in the browser's
-//     language: English for the app, Ukrainian for a link (the answer
-//     page's languages; the link is not read).
+//     language: English for the app, Ukrainian for a link or a consent
+//     text (the languages they are sent in; the link is not read, ADR
+//     0180: a consent text's was the app's English page).
 func (s *pubSweep) wrongMethods(oracle *http.ServeMux, pattern string) {
 	_, p, _ := strings.Cut(pattern, " ")
 	path := s.fill(p)
@@ -89,7 +90,7 @@ func (s *pubSweep) wrongMethods(oracle *http.ServeMux, pattern string) {
 		return
 	}
 	lang := "en"
-	if strings.HasPrefix(path, "/a/") {
+	if strings.HasPrefix(path, "/a/") || strings.HasPrefix(path, "/consent/") {
 		lang = "uk"
 	}
 	for _, m := range sweptMethods {
@@ -131,6 +132,48 @@ func (s *pubSweep) wrongMethods(oracle *http.ServeMux, pattern string) {
 		if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(res.body, `<html lang="`+lang+`"`) ||
 			strings.Contains(res.body, "Method Not Allowed") {
 			s.t.Errorf("%s: %q, want the app's page in %s:\n%s", name, res.header.Get("Content-Type"), lang, trim(res.body))
+		}
+	}
+}
+
+// unknownPaths are addresses no route serves under any method: a page
+// mistyped, one under a page's path, a Connect service that does not
+// exist, one under the assets' and an answer link's prefix.
+var unknownPaths = []string{"/no-such-page", "/participants/x/no/such/page", "/motesplats.gateway.v1.NoSuchService/Get",
+	"/statics/app.css", "/ab/notALink"}
+
+// unknownMethods sends every unknown path every swept method and holds
+// each answer to the app's not-found page (ADR 0180): 404, no-store, the
+// signed-in pages' security headers, an HTML page in English (the
+// browser's language), never Go's plain "404 page not found", nothing of
+// the request repeated. GET and HEAD had it since ADR 0166; the other
+// methods got the mux's plain text.
+func (s *pubSweep) unknownMethods() {
+	for _, path := range unknownPaths {
+		if allow := allowOf(s.oracle, path); len(allow) > 0 {
+			s.t.Errorf("%s: a route serves it (%v); the sweep wants an unknown path", path, allow)
+			continue
+		}
+		for _, m := range sweptMethods {
+			r := hreq{method: m, target: path, lang: "en", want: []int{http.StatusNotFound},
+				header: map[string]string{"X-Sweep": echoMark, "Content-Type": "application/x-www-form-urlencoded"}, body: []byte("a=" + echoMark)}
+			if m == http.MethodGet || m == http.MethodHead {
+				r.header, r.body = map[string]string{"X-Sweep": echoMark}, nil
+			}
+			res := s.check("an unknown path", r)
+			if res.code != http.StatusNotFound {
+				continue
+			}
+			name := m + " " + path
+			if !strings.Contains(res.header.Get("Cache-Control"), "no-store") {
+				s.t.Errorf("%s: Cache-Control %q, want no-store", name, res.header.Get("Cache-Control"))
+			}
+			if strings.Contains(res.body, echoMark) || strings.Contains(strings.Join(res.header.Values("X-Sweep"), ""), echoMark) {
+				s.t.Errorf("%s: the answer repeats the request:\n%s", name, trim(res.body))
+			}
+			if m != http.MethodHead && (!strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(res.body, `<html lang="en"`)) {
+				s.t.Errorf("%s: %q, want the app's not-found page in English:\n%s", name, res.header.Get("Content-Type"), trim(res.body))
+			}
 		}
 	}
 }

@@ -106,6 +106,11 @@ func TestEveryRouteIsSwept(t *testing.T) {
 		s.wrongMethods(s.oracle, p)
 	}
 	t.Logf("%d requests with a method their route does not take", s.n)
+	n := s.n
+	// And every method on paths no route takes under any: the app's 404
+	// (ADR 0180).
+	s.unknownMethods()
+	t.Logf("%d requests to unknown paths", s.n-n)
 	if s.n < 300 {
 		t.Errorf("sent only %d requests", s.n)
 	}

@@ -199,10 +199,11 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		tables[tableKey(t.GetOfferId(), t.GetDate())] = t
 	}
 	var result pb.JobResult
-	// The full dinners of the parties left out as DINNERS_FULL (indexes
-	// of in.Tables), each counted once in the result's totals; at is
+	// The full dinners of the parties left out as DINNERS_FULL: counted[k]
+	// is table k's place in result.CountedDinners plus one (0: not yet
+	// counted), so each is counted once in the result's totals; at is
 	// UnseatedAt's slice, one for the whole job.
-	counted := make([]bool, len(in.Tables))
+	counted := make([]uint32, len(in.Tables))
 	var at []int
 	return jobs.Plan{
 		Built: built,
@@ -237,13 +238,18 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 				if result.FullDinners == nil {
 					result.FullDinners = &pb.FullDinners{}
 				}
+				u.CountedDinners = make([]uint32, 0, len(at))
 				for _, k := range at {
 					addDinner(u.FullDinners, in.Tables[k])
-					if !counted[k] {
-						counted[k] = true
+					if counted[k] == 0 {
 						addDinner(result.FullDinners, in.Tables[k])
+						result.CountedDinners = append(result.CountedDinners, &pb.CountedDinner{
+							SeatsHeldByProposals: in.Tables[k].GetHeldByProposals(), SeatsHeldByApproved: in.Tables[k].GetHeldByApproved()})
+						counted[k] = uint32(len(result.CountedDinners))
 					}
+					u.CountedDinners = append(u.CountedDinners, counted[k]-1)
 				}
+				deltas(u.CountedDinners)
 			default:
 				// Some dinner had room; this job filled it with others.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN
@@ -255,14 +261,6 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			return raw, map[string]int64{"unseated": int64(len(result.GetUnseated()))}, err
 		},
 	}, nil
-}
-
-// addDinner counts table t, and who held its seats when the job started,
-// in f (ADR 0171).
-func addDinner(f *pb.FullDinners, t *pb.JobTable) {
-	f.Dinners++
-	f.SeatsHeldByProposals += t.GetHeldByProposals()
-	f.SeatsHeldByApproved += t.GetHeldByApproved()
 }
 
 func toParts(ps []match.Part) []*pb.ScorePart {

@@ -12,6 +12,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/page"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -39,7 +40,9 @@ func (s *Service) ListSeatings(_ context.Context, who auth.Claims, f SeatingFilt
 		return nil, "", 0, err
 	}
 	var v apperr.Validator
-	v.Check(f.JobID == "" || ids.Valid(f.JobID), "job_id", "is not an id")
+	if f.JobID != "" {
+		jobs.CheckID(&v, "job_id", f.JobID)
+	}
 	v.Check(f.OfferID == "" || ids.Valid(f.OfferID), "offer_id", "is not an id")
 	v.Check(f.SignUpID == "" || ids.Valid(f.SignUpID), "sign_up_id", "is not an id")
 	v.Check(len(f.Statuses) <= 10, "statuses", "at most 10")

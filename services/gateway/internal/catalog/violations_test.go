@@ -334,3 +334,21 @@ func stringValue(e ast.Expr, consts map[string]string) (string, bool) {
 	}
 	return "", false
 }
+
+// TestJobIDRefusalInSwedish: the three programmes refuse an empty or
+// malformed job id in the same words (jobs.CheckID, ADR 0180), so mp and
+// the web app say the same Swedish sentence whichever programme's job
+// was asked for: "Jobbets id: måste fyllas i" where guides said "måste
+// anges: ett giltigt id" and the others "är inget giltigt id" for an
+// empty id.
+func TestJobIDRefusalInSwedish(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ desc, want string }{
+		{"is required", "Jobbets id: måste fyllas i"},
+		{"is not an id", "Jobbets id: är inget giltigt id"},
+	} {
+		if got := FieldLabel("sv", "job_id") + ": " + ViolationText("sv", c.desc); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.desc, got, c.want)
+		}
+	}
+}

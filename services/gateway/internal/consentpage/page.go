@@ -38,6 +38,9 @@ type words struct {
 	// NoText and NoTextBody are the not-found page's title and sentence.
 	NoText     string `toml:"no_text"`
 	NoTextBody string `toml:"no_text_body"`
+	// Method and MethodBody are the 405 page's title and sentence.
+	Method     string `toml:"method"`
+	MethodBody string `toml:"method_body"`
 }
 
 // Page serves the consent texts.
@@ -63,7 +66,8 @@ func New(texts *consent.Set, log *slog.Logger) (*Page, error) {
 		return nil, fmt.Errorf("consent page words: %w", err)
 	}
 	for _, l := range consent.Languages {
-		if x := w[l]; x.Name == "" || x.Version == "" || x.Unreviewed == "" || x.Swedish == "" || x.Others == "" || x.NoText == "" || x.NoTextBody == "" {
+		if x := w[l]; x.Name == "" || x.Version == "" || x.Unreviewed == "" || x.Swedish == "" || x.Others == "" || x.NoText == "" || x.NoTextBody == "" ||
+			x.Method == "" || x.MethodBody == "" {
 			return nil, fmt.Errorf("consent page words: %s is incomplete", l)
 		}
 	}
@@ -152,12 +156,31 @@ func (p *Page) show(rw http.ResponseWriter, r *http.Request) {
 // Left; ADR 0173).
 func (p *Page) notFound(rw http.ResponseWriter, r *http.Request) {
 	l := negotiate(r)
+	p.short(rw, l, http.StatusNotFound, p.words[l].NoText, p.words[l].NoTextBody)
+}
+
+// MethodNotAllowed is the page for Route opened with a method other than
+// GET or HEAD (a script's PUT, POST, TRACE ...): 405, "open the link in a
+// web browser" in the visitor's language among the texts' eight, chosen
+// as for the not-found page, where it was the coordinators' 405 page in
+// Swedish or English (ADR 0173 Left, ADR 0180). Not kept (no-store): the
+// same address answers GET with the text. The caller sets the Allow
+// header; nothing of the request past its head is read.
+func (p *Page) MethodNotAllowed() http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		l := negotiate(r)
+		rw.Header().Set("Cache-Control", "no-store")
+		p.short(rw, l, http.StatusMethodNotAllowed, p.words[l].Method, p.words[l].MethodBody)
+	})
+}
+
+// short writes a page of a title and a sentence in language l.
+func (p *Page) short(rw http.ResponseWriter, l string, status int, title, body string) {
 	var buf bytes.Buffer
-	if err := missingPage.Execute(&buf, struct {
-		Lang, Dir, CSS string
-		Words          words
-	}{l, consent.Dir(l), assets.Static().URL("consent.css"), p.words[l]}); err != nil {
-		p.log.Error("consent page: not found", "err", err)
+	if err := shortPage.Execute(&buf, struct {
+		Lang, Dir, CSS, Title, Body string
+	}{l, consent.Dir(l), assets.Static().URL("consent.css"), title, body}); err != nil {
+		p.log.Error("consent page: short page", "status", status, "err", err)
 		http.Error(rw, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -166,15 +189,15 @@ func (p *Page) notFound(rw http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Language", l)
 	h.Set("Vary", "Accept-Language, Cookie")
 	h.Set("X-Robots-Tag", "noindex")
-	rw.WriteHeader(http.StatusNotFound)
+	rw.WriteHeader(status)
 	_, _ = rw.Write(buf.Bytes())
 }
 
-// missingPage is the not-found page.
-var missingPage = template.Must(template.New("missing").Parse(`<!doctype html><html lang="{{.Lang}}" dir="{{.Dir}}"><head><meta charset="utf-8">` +
-	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Words.NoText}} · Mötesplats</title>` +
-	`<link rel="stylesheet" href="{{.CSS}}"></head><body class="consent"><main id="main"><h1>{{.Words.NoText}}</h1>` +
-	`<p>{{.Words.NoTextBody}}</p></main></body></html>`))
+// shortPage is the not-found and the 405 page.
+var shortPage = template.Must(template.New("short").Parse(`<!doctype html><html lang="{{.Lang}}" dir="{{.Dir}}"><head><meta charset="utf-8">` +
+	`<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Title}} · Mötesplats</title>` +
+	`<link rel="stylesheet" href="{{.CSS}}"></head><body class="consent"><main id="main"><h1>{{.Title}}</h1>` +
+	`<p>{{.Body}}</p></main></body></html>`))
 
 // matcher matches a browser's languages to the texts' (consent.Languages;
 // Dari, "prs", is CLDR's fa-AF).

@@ -115,3 +115,44 @@ func TestNotFoundInTheAskedLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodNotAllowedInTheAskedLanguage: a text's address opened with
+// another method than GET was the coordinators' 405 page, in Swedish or
+// English (ADR 0173, Left). It is the consent page's own now, in the
+// language negotiated as for its not-found page, among the eight a text
+// is sent in, and not kept (ADR 0180).
+func TestMethodNotAllowedInTheAskedLanguage(t *testing.T) {
+	t.Parallel()
+	p, err := New(consent.Texts(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := consent.Path(consent.Purposes[0], "2026-01", "ar")
+	for _, c := range []struct {
+		method, accept, cookie, lang, dir, want string
+	}{
+		{http.MethodPut, "", "", "sv", "ltr", "Sidan kan inte öppnas så"},
+		{http.MethodPost, "en-GB,en;q=0.9", "", "en", "ltr", "The page cannot be opened that way"},
+		{http.MethodDelete, "uk-UA,uk;q=0.9,en;q=0.5", "", "uk", "ltr", "Цю сторінку не можна відкрити так"},
+		{"PROPFIND", "so", "", "so", "ltr", "Boggan sidaas looma furi karo"},
+		{http.MethodPatch, "prs", "", "prs", "rtl", "لینک را از پیام در یک براوزر انترنت باز کنید."},
+		{http.MethodTrace, "ti", "", "ti", "ltr", "እዚ ገጽ ብኸምዚ ክኽፈት ኣይክእልን"},
+		{http.MethodPut, "sv", "ar", "ar", "rtl", "لا يمكن فتح الصفحة بهذه الطريقة"},
+	} {
+		req := httptest.NewRequest(c.method, path, strings.NewReader("a=b"))
+		if c.accept != "" {
+			req.Header.Set("Accept-Language", c.accept)
+		}
+		if c.cookie != "" {
+			req.AddCookie(&http.Cookie{Name: "mp_lang", Value: c.cookie})
+		}
+		rec := httptest.NewRecorder()
+		p.MethodNotAllowed().ServeHTTP(rec, req)
+		body := rec.Body.String()
+		if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(body, `<html lang="`+c.lang+`" dir="`+c.dir+`">`) ||
+			!strings.Contains(body, c.want) || rec.Header().Get("Content-Language") != c.lang || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s, Accept-Language %q, cookie %q: %d %q %q, want 405 in %s, not kept:\n%s", c.method, c.accept, c.cookie, rec.Code,
+				rec.Header().Get("Content-Language"), rec.Header().Get("Cache-Control"), c.lang, body)
+		}
+	}
+}

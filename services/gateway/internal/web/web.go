@@ -199,10 +199,32 @@ func (w *Web) Register(mux Mux) {
 // signed-in user who mistypes an address stays in the app rather than
 // meeting Go's bare English "404 page not found". It needs no session, so
 // a visitor signed out sees it too, in the browser's language.
+//
+// Any other method (POST, PUT, DELETE ... of a path no route serves under
+// any method) gets the same page, where it got net/http's plain English
+// 404 without the security headers' no-store (ADR 0180). Like
+// MethodNotAllowed it reads nothing past the request's head: no body, no
+// form, no CSRF check, so a post of a stale or forged form to a wrong
+// address learns only that the address is not one.
 func (w *Web) NotFound() http.Handler {
-	return w.wrap(Route{Method: http.MethodGet, Public: true, h: func(http.ResponseWriter, *http.Request, *page) error {
+	get := w.wrap(Route{Method: http.MethodGet, Public: true, h: func(http.ResponseWriter, *http.Request, *page) error {
 		return apperr.Errorf(apperr.NotFound, "page not found")
 	}})
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			get.ServeHTTP(rw, r)
+			return
+		}
+		rw.Header().Set("Cache-Control", "no-store")
+		p := newPage(r)
+		if princ, err := w.principal(r); err == nil {
+			p.signedIn(princ)
+		} else {
+			p.CSRF = w.preCSRF(rw, r)
+		}
+		p.Dir = dir(p.Lang)
+		w.fail(rw, p, http.StatusNotFound, p.t("err.notfound"))
+	})
 }
 
 // HeaderTooLarge is the app's page for a request whose address or

@@ -283,7 +283,8 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 	}
 	var v apperr.Validator
 	if req.GetJobId() != "" {
-		checkID(&v, "job_id", req.GetJobId())
+		// In every programme's words for a job id (ADR 0180).
+		jobs.CheckID(&v, "job_id", req.GetJobId())
 	}
 	if m := req.GetMunicipalityCode(); m != "" {
 		v.Check(municipality.Valid(m), "municipality_code", "is not an SCB municipality code")

@@ -37,7 +37,7 @@ func (s *Server) WatchJob(req *pb.WatchJobRequest, stream pb.GuideService_WatchJ
 		return err
 	}
 	var v apperr.Validator
-	checkID(&v, "id", req.GetId())
+	jobs.CheckID(&v, "id", req.GetId())
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) ListUnassigned(ctx context.Context, req *pb.ListUnassignedReque
 		return nil, err
 	}
 	var v apperr.Validator
-	checkID(&v, "job_id", req.GetJobId())
+	jobs.CheckID(&v, "job_id", req.GetJobId())
 	size, after := page.Check(&v, req.GetPageSize(), req.GetPageToken())
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -15,7 +15,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/match"
 	"github.com/motesplats/motesplats/pkg/page"
@@ -394,8 +393,8 @@ func (s *Service) FinishJob(ctx context.Context, j jobs.Job) error {
 func (s *Service) ListUnmatched(ctx context.Context, who auth.Claims, id string, size int32, token string) ([]*pb.UnmatchedNewcomer, string, int, error) {
 	var v apperr.Validator
 	// The job's id is named as the request names it (the job manager
-	// would call it "id"), as dinners' ListUnseated does.
-	v.Check(ids.Valid(id), "job_id", "is not an id")
+	// would call it "id"), in the words of every programme (ADR 0180).
+	jobs.CheckID(&v, "job_id", id)
 	n, after := page.Check(&v, size, token)
 	if err := v.Err(); err != nil {
 		return nil, "", 0, err

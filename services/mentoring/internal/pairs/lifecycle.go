@@ -14,6 +14,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -72,8 +73,8 @@ type ListFilter struct {
 // order or f.Order. Returns Invalid.
 func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size int32, token string) ([]*pb.Pair, string, int, error) {
 	var v apperr.Validator
-	if f.JobID != "" && !ids.Valid(f.JobID) {
-		v.Add("job_id", "is not an id")
+	if f.JobID != "" {
+		jobs.CheckID(&v, "job_id", f.JobID)
 	}
 	if f.ParticipantID != "" && !ids.Valid(f.ParticipantID) {
 		v.Add("participant_id", "is not an id")

@@ -1612,9 +1612,17 @@ type UnseatedParty struct {
 	// seats for it when the job started, and who held their seats. Unset
 	// for the other reasons, and in results stored before 2026-12-05
 	// (ADR 0171).
-	FullDinners   *FullDinners `protobuf:"bytes,5,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FullDinners *FullDinners `protobuf:"bytes,5,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
+	// For DINNERS_FULL, in a stored JobResult only: those dinners, as
+	// indexes of JobResult.counted_dinners in ascending order, each written
+	// as its difference from the one before (the first as itself: deltas
+	// of a few dinners apart take a byte where an index takes two), so the
+	// job's totals
+	// can be counted again over the parties kept when one is erased or
+	// leaves (ADR 0180). The service's API sends it empty.
+	CountedDinners []uint32 `protobuf:"varint,6,rep,packed,name=counted_dinners,json=countedDinners,proto3" json:"counted_dinners,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *UnseatedParty) Reset() {
@@ -1678,6 +1686,13 @@ func (x *UnseatedParty) GetReason() UnseatedReason {
 func (x *UnseatedParty) GetFullDinners() *FullDinners {
 	if x != nil {
 		return x.FullDinners
+	}
+	return nil
+}
+
+func (x *UnseatedParty) GetCountedDinners() []uint32 {
+	if x != nil {
+		return x.CountedDinners
 	}
 	return nil
 }
@@ -5740,9 +5755,13 @@ type JobResult struct {
 	Unseated []*UnseatedParty `protobuf:"bytes,1,rep,name=unseated,proto3" json:"unseated,omitempty"`
 	// The full dinners of the parties left out as DINNERS_FULL, each
 	// counted once (ListUnseatedResponse.full_dinners).
-	FullDinners   *FullDinners `protobuf:"bytes,2,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FullDinners *FullDinners `protobuf:"bytes,2,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
+	// Those dinners one by one (full_dinners is their sum), named by no
+	// id: the parties' counted_dinners point here (ADR 0180). Empty in
+	// results stored before 2026-12-05, whose totals cannot be counted again.
+	CountedDinners []*CountedDinner `protobuf:"bytes,3,rep,name=counted_dinners,json=countedDinners,proto3" json:"counted_dinners,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *JobResult) Reset() {
@@ -5787,6 +5806,69 @@ func (x *JobResult) GetFullDinners() *FullDinners {
 		return x.FullDinners
 	}
 	return nil
+}
+
+func (x *JobResult) GetCountedDinners() []*CountedDinner {
+	if x != nil {
+		return x.CountedDinners
+	}
+	return nil
+}
+
+// CountedDinner is one full dinner of a job's result: who held its seats
+// when the job started (see FullDinners).
+type CountedDinner struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its seats held by open proposals.
+	SeatsHeldByProposals int32 `protobuf:"varint,1,opt,name=seats_held_by_proposals,json=seatsHeldByProposals,proto3" json:"seats_held_by_proposals,omitempty"`
+	// Its seats held by approved seatings.
+	SeatsHeldByApproved int32 `protobuf:"varint,2,opt,name=seats_held_by_approved,json=seatsHeldByApproved,proto3" json:"seats_held_by_approved,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *CountedDinner) Reset() {
+	*x = CountedDinner{}
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountedDinner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountedDinner) ProtoMessage() {}
+
+func (x *CountedDinner) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_dinners_v1_dinners_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountedDinner.ProtoReflect.Descriptor instead.
+func (*CountedDinner) Descriptor() ([]byte, []int) {
+	return file_motesplats_dinners_v1_dinners_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *CountedDinner) GetSeatsHeldByProposals() int32 {
+	if x != nil {
+		return x.SeatsHeldByProposals
+	}
+	return 0
+}
+
+func (x *CountedDinner) GetSeatsHeldByApproved() int32 {
+	if x != nil {
+		return x.SeatsHeldByApproved
+	}
+	return 0
 }
 
 var File_motesplats_dinners_v1_dinners_proto protoreflect.FileDescriptor
@@ -5914,7 +5996,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\x12!\n" +
 	"\fseat_holders\x18\" \x03(\tR\vseatHolders\x12%\n" +
 	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\x12I\n" +
-	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xff\x01\n" +
+	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xa8\x02\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
@@ -5922,7 +6004,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\n" +
 	"party_size\x18\x03 \x01(\x05R\tpartySize\x12=\n" +
 	"\x06reason\x18\x04 \x01(\x0e2%.motesplats.dinners.v1.UnseatedReasonR\x06reason\x12E\n" +
-	"\ffull_dinners\x18\x05 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\"\x93\x01\n" +
+	"\ffull_dinners\x18\x05 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\x12'\n" +
+	"\x0fcounted_dinners\x18\x06 \x03(\rR\x0ecountedDinners\"\x93\x01\n" +
 	"\vFullDinners\x12\x18\n" +
 	"\adinners\x18\x01 \x01(\x05R\adinners\x125\n" +
 	"\x17seats_held_by_proposals\x18\x02 \x01(\x05R\x14seatsHeldByProposals\x123\n" +
@@ -6201,10 +6284,14 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"rules_json\x18\x05 \x01(\fR\trulesJson\x12#\n" +
 	"\rrules_version\x18\x06 \x01(\tR\frulesVersion\x12%\n" +
 	"\x0eseated_classes\x18\a \x03(\tR\rseatedClasses\x12\x14\n" +
-	"\x05today\x18\b \x01(\tR\x05today\"\x94\x01\n" +
+	"\x05today\x18\b \x01(\tR\x05today\"\xe3\x01\n" +
 	"\tJobResult\x12@\n" +
 	"\bunseated\x18\x01 \x03(\v2$.motesplats.dinners.v1.UnseatedPartyR\bunseated\x12E\n" +
-	"\ffull_dinners\x18\x02 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners*\xec\x01\n" +
+	"\ffull_dinners\x18\x02 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\x12M\n" +
+	"\x0fcounted_dinners\x18\x03 \x03(\v2$.motesplats.dinners.v1.CountedDinnerR\x0ecountedDinners\"{\n" +
+	"\rCountedDinner\x125\n" +
+	"\x17seats_held_by_proposals\x18\x01 \x01(\x05R\x14seatsHeldByProposals\x123\n" +
+	"\x16seats_held_by_approved\x18\x02 \x01(\x05R\x13seatsHeldByApproved*\xec\x01\n" +
 	"\bAllergen\x12\x18\n" +
 	"\x14ALLERGEN_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rALLERGEN_NUTS\x10\x01\x12\x14\n" +
@@ -6296,7 +6383,7 @@ func file_motesplats_dinners_v1_dinners_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_dinners_v1_dinners_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
+var file_motesplats_dinners_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
 var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(Allergen)(0),                    // 0: motesplats.dinners.v1.Allergen
 	(Composition)(0),                 // 1: motesplats.dinners.v1.Composition
@@ -6380,65 +6467,66 @@ var file_motesplats_dinners_v1_dinners_proto_goTypes = []any{
 	(*JobTable)(nil),                 // 79: motesplats.dinners.v1.JobTable
 	(*JobSnapshot)(nil),              // 80: motesplats.dinners.v1.JobSnapshot
 	(*JobResult)(nil),                // 81: motesplats.dinners.v1.JobResult
-	(v1.Diet)(0),                     // 82: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),    // 83: google.protobuf.Timestamp
-	(v1.SwedishLevel)(0),             // 84: motesplats.type.v1.SwedishLevel
-	(v11.Attendance)(0),              // 85: motesplats.events.v1.Attendance
-	(v11.SeatingStatus)(0),           // 86: motesplats.events.v1.SeatingStatus
-	(v11.DinnerParty)(0),             // 87: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),       // 88: motesplats.events.v1.RsvpDeclineReason
-	(v1.Gender)(0),                   // 89: motesplats.type.v1.Gender
-	(v12.RejectReason)(0),            // 90: motesplats.proposal.v1.RejectReason
-	(*fieldmaskpb.FieldMask)(nil),    // 91: google.protobuf.FieldMask
-	(*v1.EquityGroup)(nil),           // 92: motesplats.type.v1.EquityGroup
+	(*CountedDinner)(nil),            // 82: motesplats.dinners.v1.CountedDinner
+	(v1.Diet)(0),                     // 83: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),    // 84: google.protobuf.Timestamp
+	(v1.SwedishLevel)(0),             // 85: motesplats.type.v1.SwedishLevel
+	(v11.Attendance)(0),              // 86: motesplats.events.v1.Attendance
+	(v11.SeatingStatus)(0),           // 87: motesplats.events.v1.SeatingStatus
+	(v11.DinnerParty)(0),             // 88: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),       // 89: motesplats.events.v1.RsvpDeclineReason
+	(v1.Gender)(0),                   // 90: motesplats.type.v1.Gender
+	(v12.RejectReason)(0),            // 91: motesplats.proposal.v1.RejectReason
+	(*fieldmaskpb.FieldMask)(nil),    // 92: google.protobuf.FieldMask
+	(*v1.EquityGroup)(nil),           // 93: motesplats.type.v1.EquityGroup
 }
 var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
-	82,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
+	83,  // 0: motesplats.dinners.v1.Kitchen.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 1: motesplats.dinners.v1.Kitchen.allergens_handled:type_name -> motesplats.dinners.v1.Allergen
 	7,   // 2: motesplats.dinners.v1.Offer.dinners:type_name -> motesplats.dinners.v1.Dinner
 	8,   // 3: motesplats.dinners.v1.Offer.kitchen:type_name -> motesplats.dinners.v1.Kitchen
 	1,   // 4: motesplats.dinners.v1.Offer.composition:type_name -> motesplats.dinners.v1.Composition
 	6,   // 5: motesplats.dinners.v1.Offer.location:type_name -> motesplats.dinners.v1.Location
-	83,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
+	84,  // 6: motesplats.dinners.v1.Offer.create_time:type_name -> google.protobuf.Timestamp
 	3,   // 7: motesplats.dinners.v1.Offer.host_status:type_name -> motesplats.dinners.v1.HostStatus
 	2,   // 8: motesplats.dinners.v1.PartyMember.relation:type_name -> motesplats.dinners.v1.Relation
 	10,  // 9: motesplats.dinners.v1.SignUp.party:type_name -> motesplats.dinners.v1.PartyMember
-	82,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
+	83,  // 10: motesplats.dinners.v1.SignUp.diets:type_name -> motesplats.type.v1.Diet
 	0,   // 11: motesplats.dinners.v1.SignUp.allergens:type_name -> motesplats.dinners.v1.Allergen
-	84,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	85,  // 12: motesplats.dinners.v1.SignUp.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,   // 13: motesplats.dinners.v1.SignUp.composition:type_name -> motesplats.dinners.v1.Composition
 	6,   // 14: motesplats.dinners.v1.SignUp.location:type_name -> motesplats.dinners.v1.Location
-	83,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
-	85,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
-	86,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
+	84,  // 15: motesplats.dinners.v1.SignUp.create_time:type_name -> google.protobuf.Timestamp
+	86,  // 16: motesplats.dinners.v1.GuestAttendance.attendance:type_name -> motesplats.events.v1.Attendance
+	87,  // 17: motesplats.dinners.v1.Seating.status:type_name -> motesplats.events.v1.SeatingStatus
 	12,  // 18: motesplats.dinners.v1.Seating.score_parts:type_name -> motesplats.dinners.v1.ScorePart
-	83,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
-	83,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
-	83,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
-	83,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
-	83,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
-	83,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
-	87,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
-	88,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	84,  // 19: motesplats.dinners.v1.Seating.propose_time:type_name -> google.protobuf.Timestamp
+	84,  // 20: motesplats.dinners.v1.Seating.invite_time:type_name -> google.protobuf.Timestamp
+	84,  // 21: motesplats.dinners.v1.Seating.rsvp_deadline:type_name -> google.protobuf.Timestamp
+	84,  // 22: motesplats.dinners.v1.Seating.guest_accept_time:type_name -> google.protobuf.Timestamp
+	84,  // 23: motesplats.dinners.v1.Seating.host_accept_time:type_name -> google.protobuf.Timestamp
+	84,  // 24: motesplats.dinners.v1.Seating.decide_time:type_name -> google.protobuf.Timestamp
+	88,  // 25: motesplats.dinners.v1.Seating.declined_by:type_name -> motesplats.events.v1.DinnerParty
+	89,  // 26: motesplats.dinners.v1.Seating.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	13,  // 27: motesplats.dinners.v1.Seating.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	14,  // 28: motesplats.dinners.v1.Seating.guest_feedback:type_name -> motesplats.dinners.v1.Feedback
 	14,  // 29: motesplats.dinners.v1.Seating.host_feedback:type_name -> motesplats.dinners.v1.Feedback
-	89,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
-	83,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
-	90,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	90,  // 30: motesplats.dinners.v1.Seating.participant_gender:type_name -> motesplats.type.v1.Gender
+	84,  // 31: motesplats.dinners.v1.Seating.sign_up_time:type_name -> google.protobuf.Timestamp
+	91,  // 32: motesplats.dinners.v1.Seating.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
 	4,   // 33: motesplats.dinners.v1.UnseatedParty.reason:type_name -> motesplats.dinners.v1.UnseatedReason
 	17,  // 34: motesplats.dinners.v1.UnseatedParty.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
 	5,   // 35: motesplats.dinners.v1.Job.state:type_name -> motesplats.dinners.v1.JobState
 	18,  // 36: motesplats.dinners.v1.Job.counts:type_name -> motesplats.dinners.v1.JobCounts
-	83,  // 37: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	83,  // 38: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	83,  // 39: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	84,  // 37: motesplats.dinners.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	84,  // 38: motesplats.dinners.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	84,  // 39: motesplats.dinners.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
 	9,   // 40: motesplats.dinners.v1.CreateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 41: motesplats.dinners.v1.CreateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 42: motesplats.dinners.v1.GetOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 43: motesplats.dinners.v1.ListOffersResponse.offers:type_name -> motesplats.dinners.v1.Offer
 	9,   // 44: motesplats.dinners.v1.UpdateOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	91,  // 45: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	92,  // 45: motesplats.dinners.v1.UpdateOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
 	9,   // 46: motesplats.dinners.v1.UpdateOfferResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	9,   // 47: motesplats.dinners.v1.CancelDinnerResponse.offer:type_name -> motesplats.dinners.v1.Offer
 	11,  // 48: motesplats.dinners.v1.CreateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
@@ -6446,7 +6534,7 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	11,  // 50: motesplats.dinners.v1.GetSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	11,  // 51: motesplats.dinners.v1.ListSignUpsResponse.sign_ups:type_name -> motesplats.dinners.v1.SignUp
 	11,  // 52: motesplats.dinners.v1.UpdateSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	91,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	92,  // 53: motesplats.dinners.v1.UpdateSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
 	11,  // 54: motesplats.dinners.v1.UpdateSignUpResponse.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	19,  // 55: motesplats.dinners.v1.StartMatchingJobResponse.job:type_name -> motesplats.dinners.v1.Job
 	19,  // 56: motesplats.dinners.v1.GetJobResponse.job:type_name -> motesplats.dinners.v1.Job
@@ -6455,93 +6543,94 @@ var file_motesplats_dinners_v1_dinners_proto_depIdxs = []int32{
 	16,  // 59: motesplats.dinners.v1.ListUnseatedResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
 	17,  // 60: motesplats.dinners.v1.ListUnseatedResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
 	15,  // 61: motesplats.dinners.v1.GetSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	86,  // 62: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	87,  // 62: motesplats.dinners.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
 	15,  // 63: motesplats.dinners.v1.ListSeatingsResponse.seatings:type_name -> motesplats.dinners.v1.Seating
 	15,  // 64: motesplats.dinners.v1.ApproveSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	90,  // 65: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	91,  // 65: motesplats.dinners.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
 	15,  // 66: motesplats.dinners.v1.RejectSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	87,  // 67: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	88,  // 68: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	88,  // 67: motesplats.dinners.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	89,  // 68: motesplats.dinners.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	15,  // 69: motesplats.dinners.v1.RecordRsvpResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	15,  // 70: motesplats.dinners.v1.CancelSeatingResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	13,  // 71: motesplats.dinners.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
 	15,  // 72: motesplats.dinners.v1.RecordAttendanceResponse.seating:type_name -> motesplats.dinners.v1.Seating
-	87,  // 73: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	88,  // 73: motesplats.dinners.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
 	14,  // 74: motesplats.dinners.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
 	15,  // 75: motesplats.dinners.v1.RecordFeedbackResponse.seating:type_name -> motesplats.dinners.v1.Seating
 	69,  // 76: motesplats.dinners.v1.WaitlistRow.need_by_date:type_name -> motesplats.dinners.v1.DateNeed
 	70,  // 77: motesplats.dinners.v1.GetWaitlistResponse.rows:type_name -> motesplats.dinners.v1.WaitlistRow
 	74,  // 78: motesplats.dinners.v1.ReportRow.rejected:type_name -> motesplats.dinners.v1.RejectReasonCount
 	75,  // 79: motesplats.dinners.v1.ReportRow.declined:type_name -> motesplats.dinners.v1.DeclineReasonCount
-	90,  // 80: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
-	88,  // 81: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	91,  // 80: motesplats.dinners.v1.RejectReasonCount.reason:type_name -> motesplats.proposal.v1.RejectReason
+	89,  // 81: motesplats.dinners.v1.DeclineReasonCount.reason:type_name -> motesplats.events.v1.RsvpDeclineReason
 	73,  // 82: motesplats.dinners.v1.GetReportResponse.rows:type_name -> motesplats.dinners.v1.ReportRow
-	92,  // 83: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
-	89,  // 84: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
-	83,  // 85: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
-	83,  // 86: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
+	93,  // 83: motesplats.dinners.v1.GetReportResponse.equity:type_name -> motesplats.type.v1.EquityGroup
+	90,  // 84: motesplats.dinners.v1.PoolGuest.gender:type_name -> motesplats.type.v1.Gender
+	84,  // 85: motesplats.dinners.v1.PoolGuest.event_time:type_name -> google.protobuf.Timestamp
+	84,  // 86: motesplats.dinners.v1.PoolHost.event_time:type_name -> google.protobuf.Timestamp
 	11,  // 87: motesplats.dinners.v1.JobSnapshot.sign_ups:type_name -> motesplats.dinners.v1.SignUp
 	9,   // 88: motesplats.dinners.v1.JobSnapshot.offers:type_name -> motesplats.dinners.v1.Offer
 	79,  // 89: motesplats.dinners.v1.JobSnapshot.tables:type_name -> motesplats.dinners.v1.JobTable
 	16,  // 90: motesplats.dinners.v1.JobResult.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
 	17,  // 91: motesplats.dinners.v1.JobResult.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	20,  // 92: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
-	22,  // 93: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
-	24,  // 94: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
-	26,  // 95: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
-	28,  // 96: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
-	30,  // 97: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
-	32,  // 98: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
-	34,  // 99: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
-	36,  // 100: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
-	38,  // 101: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
-	40,  // 102: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
-	42,  // 103: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
-	44,  // 104: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
-	46,  // 105: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
-	48,  // 106: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
-	50,  // 107: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
-	52,  // 108: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
-	54,  // 109: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
-	56,  // 110: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
-	58,  // 111: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
-	60,  // 112: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
-	62,  // 113: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
-	64,  // 114: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
-	66,  // 115: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
-	68,  // 116: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
-	72,  // 117: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
-	21,  // 118: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
-	23,  // 119: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
-	25,  // 120: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
-	27,  // 121: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
-	29,  // 122: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
-	31,  // 123: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
-	33,  // 124: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
-	35,  // 125: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
-	37,  // 126: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
-	39,  // 127: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
-	41,  // 128: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
-	43,  // 129: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
-	45,  // 130: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
-	47,  // 131: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
-	49,  // 132: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
-	51,  // 133: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
-	53,  // 134: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
-	55,  // 135: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
-	57,  // 136: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
-	59,  // 137: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
-	61,  // 138: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
-	63,  // 139: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
-	65,  // 140: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
-	67,  // 141: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
-	71,  // 142: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
-	76,  // 143: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
-	118, // [118:144] is the sub-list for method output_type
-	92,  // [92:118] is the sub-list for method input_type
-	92,  // [92:92] is the sub-list for extension type_name
-	92,  // [92:92] is the sub-list for extension extendee
-	0,   // [0:92] is the sub-list for field type_name
+	82,  // 92: motesplats.dinners.v1.JobResult.counted_dinners:type_name -> motesplats.dinners.v1.CountedDinner
+	20,  // 93: motesplats.dinners.v1.DinnerService.CreateOffer:input_type -> motesplats.dinners.v1.CreateOfferRequest
+	22,  // 94: motesplats.dinners.v1.DinnerService.GetOffer:input_type -> motesplats.dinners.v1.GetOfferRequest
+	24,  // 95: motesplats.dinners.v1.DinnerService.ListOffers:input_type -> motesplats.dinners.v1.ListOffersRequest
+	26,  // 96: motesplats.dinners.v1.DinnerService.UpdateOffer:input_type -> motesplats.dinners.v1.UpdateOfferRequest
+	28,  // 97: motesplats.dinners.v1.DinnerService.DeleteOffer:input_type -> motesplats.dinners.v1.DeleteOfferRequest
+	30,  // 98: motesplats.dinners.v1.DinnerService.CancelDinner:input_type -> motesplats.dinners.v1.CancelDinnerRequest
+	32,  // 99: motesplats.dinners.v1.DinnerService.CreateSignUp:input_type -> motesplats.dinners.v1.CreateSignUpRequest
+	34,  // 100: motesplats.dinners.v1.DinnerService.GetSignUp:input_type -> motesplats.dinners.v1.GetSignUpRequest
+	36,  // 101: motesplats.dinners.v1.DinnerService.ListSignUps:input_type -> motesplats.dinners.v1.ListSignUpsRequest
+	38,  // 102: motesplats.dinners.v1.DinnerService.UpdateSignUp:input_type -> motesplats.dinners.v1.UpdateSignUpRequest
+	40,  // 103: motesplats.dinners.v1.DinnerService.DeleteSignUp:input_type -> motesplats.dinners.v1.DeleteSignUpRequest
+	42,  // 104: motesplats.dinners.v1.DinnerService.StartMatchingJob:input_type -> motesplats.dinners.v1.StartMatchingJobRequest
+	44,  // 105: motesplats.dinners.v1.DinnerService.GetJob:input_type -> motesplats.dinners.v1.GetJobRequest
+	46,  // 106: motesplats.dinners.v1.DinnerService.ListJobs:input_type -> motesplats.dinners.v1.ListJobsRequest
+	48,  // 107: motesplats.dinners.v1.DinnerService.WatchJob:input_type -> motesplats.dinners.v1.WatchJobRequest
+	50,  // 108: motesplats.dinners.v1.DinnerService.ListUnseated:input_type -> motesplats.dinners.v1.ListUnseatedRequest
+	52,  // 109: motesplats.dinners.v1.DinnerService.GetSeating:input_type -> motesplats.dinners.v1.GetSeatingRequest
+	54,  // 110: motesplats.dinners.v1.DinnerService.ListSeatings:input_type -> motesplats.dinners.v1.ListSeatingsRequest
+	56,  // 111: motesplats.dinners.v1.DinnerService.ApproveSeating:input_type -> motesplats.dinners.v1.ApproveSeatingRequest
+	58,  // 112: motesplats.dinners.v1.DinnerService.RejectSeating:input_type -> motesplats.dinners.v1.RejectSeatingRequest
+	60,  // 113: motesplats.dinners.v1.DinnerService.RecordRsvp:input_type -> motesplats.dinners.v1.RecordRsvpRequest
+	62,  // 114: motesplats.dinners.v1.DinnerService.CancelSeating:input_type -> motesplats.dinners.v1.CancelSeatingRequest
+	64,  // 115: motesplats.dinners.v1.DinnerService.RecordAttendance:input_type -> motesplats.dinners.v1.RecordAttendanceRequest
+	66,  // 116: motesplats.dinners.v1.DinnerService.RecordFeedback:input_type -> motesplats.dinners.v1.RecordFeedbackRequest
+	68,  // 117: motesplats.dinners.v1.DinnerService.GetWaitlist:input_type -> motesplats.dinners.v1.GetWaitlistRequest
+	72,  // 118: motesplats.dinners.v1.DinnerService.GetReport:input_type -> motesplats.dinners.v1.GetReportRequest
+	21,  // 119: motesplats.dinners.v1.DinnerService.CreateOffer:output_type -> motesplats.dinners.v1.CreateOfferResponse
+	23,  // 120: motesplats.dinners.v1.DinnerService.GetOffer:output_type -> motesplats.dinners.v1.GetOfferResponse
+	25,  // 121: motesplats.dinners.v1.DinnerService.ListOffers:output_type -> motesplats.dinners.v1.ListOffersResponse
+	27,  // 122: motesplats.dinners.v1.DinnerService.UpdateOffer:output_type -> motesplats.dinners.v1.UpdateOfferResponse
+	29,  // 123: motesplats.dinners.v1.DinnerService.DeleteOffer:output_type -> motesplats.dinners.v1.DeleteOfferResponse
+	31,  // 124: motesplats.dinners.v1.DinnerService.CancelDinner:output_type -> motesplats.dinners.v1.CancelDinnerResponse
+	33,  // 125: motesplats.dinners.v1.DinnerService.CreateSignUp:output_type -> motesplats.dinners.v1.CreateSignUpResponse
+	35,  // 126: motesplats.dinners.v1.DinnerService.GetSignUp:output_type -> motesplats.dinners.v1.GetSignUpResponse
+	37,  // 127: motesplats.dinners.v1.DinnerService.ListSignUps:output_type -> motesplats.dinners.v1.ListSignUpsResponse
+	39,  // 128: motesplats.dinners.v1.DinnerService.UpdateSignUp:output_type -> motesplats.dinners.v1.UpdateSignUpResponse
+	41,  // 129: motesplats.dinners.v1.DinnerService.DeleteSignUp:output_type -> motesplats.dinners.v1.DeleteSignUpResponse
+	43,  // 130: motesplats.dinners.v1.DinnerService.StartMatchingJob:output_type -> motesplats.dinners.v1.StartMatchingJobResponse
+	45,  // 131: motesplats.dinners.v1.DinnerService.GetJob:output_type -> motesplats.dinners.v1.GetJobResponse
+	47,  // 132: motesplats.dinners.v1.DinnerService.ListJobs:output_type -> motesplats.dinners.v1.ListJobsResponse
+	49,  // 133: motesplats.dinners.v1.DinnerService.WatchJob:output_type -> motesplats.dinners.v1.WatchJobResponse
+	51,  // 134: motesplats.dinners.v1.DinnerService.ListUnseated:output_type -> motesplats.dinners.v1.ListUnseatedResponse
+	53,  // 135: motesplats.dinners.v1.DinnerService.GetSeating:output_type -> motesplats.dinners.v1.GetSeatingResponse
+	55,  // 136: motesplats.dinners.v1.DinnerService.ListSeatings:output_type -> motesplats.dinners.v1.ListSeatingsResponse
+	57,  // 137: motesplats.dinners.v1.DinnerService.ApproveSeating:output_type -> motesplats.dinners.v1.ApproveSeatingResponse
+	59,  // 138: motesplats.dinners.v1.DinnerService.RejectSeating:output_type -> motesplats.dinners.v1.RejectSeatingResponse
+	61,  // 139: motesplats.dinners.v1.DinnerService.RecordRsvp:output_type -> motesplats.dinners.v1.RecordRsvpResponse
+	63,  // 140: motesplats.dinners.v1.DinnerService.CancelSeating:output_type -> motesplats.dinners.v1.CancelSeatingResponse
+	65,  // 141: motesplats.dinners.v1.DinnerService.RecordAttendance:output_type -> motesplats.dinners.v1.RecordAttendanceResponse
+	67,  // 142: motesplats.dinners.v1.DinnerService.RecordFeedback:output_type -> motesplats.dinners.v1.RecordFeedbackResponse
+	71,  // 143: motesplats.dinners.v1.DinnerService.GetWaitlist:output_type -> motesplats.dinners.v1.GetWaitlistResponse
+	76,  // 144: motesplats.dinners.v1.DinnerService.GetReport:output_type -> motesplats.dinners.v1.GetReportResponse
+	119, // [119:145] is the sub-list for method output_type
+	93,  // [93:119] is the sub-list for method input_type
+	93,  // [93:93] is the sub-list for extension type_name
+	93,  // [93:93] is the sub-list for extension extendee
+	0,   // [0:93] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_dinners_v1_dinners_proto_init() }
@@ -6555,7 +6644,7 @@ func file_motesplats_dinners_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_dinners_v1_dinners_proto_rawDesc), len(file_motesplats_dinners_v1_dinners_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   76,
+			NumMessages:   77,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
