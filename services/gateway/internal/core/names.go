@@ -16,7 +16,9 @@ import (
 //
 // Only NotFound means the person is gone (erased, removed, or never
 // there): found is false and err nil, and the row stays nameless, which
-// the web app and mp show as "(borttagen)". Every other error (the
+// the web app and mp show as "(borttagen)". So is InvalidArgument: the
+// lookup's one input is the id a record holds, and an id that is no id
+// (a seating's empty host, say) names no one. Every other error (the
 // participants or volunteers service down, slow, refusing the gateway's
 // own token, the caller gone) is returned as Unavailable: a nameless row
 // would tell a coordinator that people were erased who were not, for
@@ -26,7 +28,7 @@ func (g *Gateway) found(ctx context.Context, err error) (bool, error) {
 	switch {
 	case err == nil:
 		return true, nil
-	case status.Code(err) == codes.NotFound:
+	case status.Code(err) == codes.NotFound, status.Code(err) == codes.InvalidArgument:
 		return false, nil
 	}
 	// The code only: the error may carry a service's message about a person.
