@@ -12,8 +12,6 @@ import (
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
-	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -126,45 +124,7 @@ func TestErasedNewcomerLeavesTheLeftOutLists(t *testing.T) {
 	}
 
 	// The three jobs, each leaving both newcomers out.
-	var gjob, mjob string
-	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
-		if gjob == "" {
-			el, err := c.guides.ListGuideEligibility(ctx, connect.NewRequest(&gatewayv1.ListGuideEligibilityRequest{}))
-			if err != nil || el.Msg.GetTotalSize() != 2 {
-				return fmt.Errorf("eligibility %d %v", el.Msg.GetTotalSize(), err)
-			}
-			s, err := c.guides.StartGuideJob(ctx, connect.NewRequest(&gatewayv1.StartGuideJobRequest{RequestId: "left-guides"}))
-			if err != nil {
-				return err
-			}
-			gjob = s.Msg.GetJob().GetId()
-		}
-		j, err := c.guides.GetGuideJob(ctx, connect.NewRequest(&gatewayv1.GetGuideJobRequest{Id: gjob}))
-		if err != nil {
-			return err
-		}
-		if j.Msg.GetJob().GetState() != guidesv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("guides job %v", j.Msg.GetJob().GetState())
-		}
-		return nil
-	})
-	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
-		if mjob == "" {
-			s, err := c.matching.StartMatchingJob(ctx, connect.NewRequest(&gatewayv1.StartMatchingJobRequest{RequestId: "left-mentoring"}))
-			if err != nil {
-				return err
-			}
-			mjob = s.Msg.GetJob().GetId()
-		}
-		j, err := c.matching.GetMatchingJob(ctx, connect.NewRequest(&gatewayv1.GetMatchingJobRequest{Id: mjob}))
-		if err != nil {
-			return err
-		}
-		if j.Msg.GetJob().GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("mentoring job %v", j.Msg.GetJob().GetState())
-		}
-		return nil
-	})
+	gjob, mjob := leftOutJobs(t, c, "left", 2)
 	djob := runDinnerJob(t, c, "left-dinners").GetId()
 
 	b := e.browser()

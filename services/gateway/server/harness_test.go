@@ -88,6 +88,11 @@ type env struct {
 	js jetstream.JetStream
 	// routes are the patterns the gateway's mux serves (the route guard).
 	routes []string
+	// deps are the services' dependencies; stopParticipants stops the
+	// participants service and returns once it ended (ADR 0182: names
+	// while it is down).
+	deps             service.Deps
+	stopParticipants func()
 }
 
 type envOptions struct {
@@ -160,10 +165,14 @@ func start(t testing.TB, o envOptions) *env {
 		}
 		return a.String()
 	}
-	e := &env{t: t, key: key, clock: o.clock, js: n.JS}
+	e := &env{t: t, key: key, clock: o.clock, js: n.JS, deps: d}
+	pctx, stopParticipants := context.WithCancel(ctx)
+	pdone := make(chan struct{})
 	e.addrs.Participants = runPart("participants", func(r func(net.Addr)) error {
-		return participants.Run(ctx, "127.0.0.1:0", d, participants.Options{}, r)
+		defer close(pdone)
+		return participants.Run(pctx, "127.0.0.1:0", d, participants.Options{}, r)
 	})
+	e.stopParticipants = func() { stopParticipants(); <-pdone }
 	e.addrs.Volunteers = runPart("volunteers", func(r func(net.Addr)) error { return volunteers.Run(ctx, "127.0.0.1:0", d, volunteers.Options{}, r) })
 	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
 		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)

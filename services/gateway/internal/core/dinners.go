@@ -46,10 +46,12 @@ func (g *Gateway) offerView(ctx context.Context, c Caller, o *dinnersv1.Offer) (
 		return nil, apperr.Errorf(apperr.NotFound, "offer not found")
 	}
 	v := &gatewayv1.DinnerOfferView{Offer: o}
-	if n, err := g.Backend.VolunteerName(ctx, o.GetVolunteerId()); err == nil {
+	n, err := g.Backend.VolunteerName(ctx, o.GetVolunteerId())
+	ok, err := g.found(ctx, err)
+	if ok {
 		v.HostName = n
 	}
-	return v, nil
+	return v, err // errNoNames with the view as far as it goes (names.go)
 }
 
 // signUpView joins a sign-up with the newcomer's name (see offerView).
@@ -58,10 +60,12 @@ func (g *Gateway) signUpView(ctx context.Context, c Caller, s *dinnersv1.SignUp)
 		return nil, apperr.Errorf(apperr.NotFound, "sign-up not found")
 	}
 	v := &gatewayv1.DinnerSignUpView{SignUp: s}
-	if n, err := g.Backend.ParticipantName(ctx, s.GetParticipantId()); err == nil {
+	n, err := g.Backend.ParticipantName(ctx, s.GetParticipantId())
+	ok, err := g.found(ctx, err)
+	if ok {
 		v.ParticipantName = n
 	}
-	return v, nil
+	return v, err
 }
 
 // offerIDs lists, for the audit entry, each offer's id and its host's.
@@ -116,7 +120,7 @@ func (g *Gateway) CreateDinnerOffer(ctx context.Context, c Caller, requestID str
 	if err := g.recordIDs(ctx, c, "create", "dinner_offer", res.GetOffer().GetId(), offerIDs(res.GetOffer()), err); err != nil {
 		return nil, err
 	}
-	return g.offerView(ctx, c, res.GetOffer())
+	return written(g.offerView(ctx, c, res.GetOffer()))
 }
 
 // GetDinnerOffer returns an offer with its host's name.
@@ -144,9 +148,14 @@ func (g *Gateway) ListDinnerOffers(ctx context.Context, c Caller, r *gatewayv1.L
 	}
 	out := forward(&gatewayv1.ListDinnerOffersResponse{}, res)
 	for _, o := range res.GetOffers() {
-		if v, err := g.offerView(ctx, c, o); err == nil {
-			out.Offers = append(out.Offers, v)
+		v, err := g.offerView(ctx, c, o)
+		if hidden(err) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		out.Offers = append(out.Offers, v)
 	}
 	return out, nil
 }
@@ -165,7 +174,7 @@ func (g *Gateway) UpdateDinnerOffer(ctx context.Context, c Caller, r *gatewayv1.
 	if err := g.recordIDs(ctx, c, "update", "dinner_offer", r.GetOffer().GetId(), offerIDs(res.GetOffer()), err); err != nil {
 		return nil, err
 	}
-	return g.offerView(ctx, c, res.GetOffer())
+	return written(g.offerView(ctx, c, res.GetOffer()))
 }
 
 // DeleteDinnerOffer removes an offer.
@@ -197,7 +206,7 @@ func (g *Gateway) CancelDinner(ctx context.Context, c Caller, offerID, date stri
 	if err := g.recordIDs(ctx, c, "cancel_dinner", "dinner_offer", offerID, res.GetCancelledSeatingIds(), err); err != nil {
 		return nil, err
 	}
-	v, err := g.offerView(ctx, c, res.GetOffer())
+	v, err := written(g.offerView(ctx, c, res.GetOffer()))
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +223,7 @@ func (g *Gateway) CreateDinnerSignUp(ctx context.Context, c Caller, requestID st
 	if err := g.recordIDs(ctx, c, "create", "dinner_sign_up", res.GetSignUp().GetId(), signUpIDs(res.GetSignUp()), err); err != nil {
 		return nil, err
 	}
-	return g.signUpView(ctx, c, res.GetSignUp())
+	return written(g.signUpView(ctx, c, res.GetSignUp()))
 }
 
 // GetDinnerSignUp returns a sign-up with the newcomer's name.
@@ -242,9 +251,14 @@ func (g *Gateway) ListDinnerSignUps(ctx context.Context, c Caller, r *gatewayv1.
 	}
 	out := forward(&gatewayv1.ListDinnerSignUpsResponse{}, res)
 	for _, s := range res.GetSignUps() {
-		if v, err := g.signUpView(ctx, c, s); err == nil {
-			out.SignUps = append(out.SignUps, v)
+		v, err := g.signUpView(ctx, c, s)
+		if hidden(err) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		out.SignUps = append(out.SignUps, v)
 	}
 	return out, nil
 }
@@ -265,7 +279,7 @@ func (g *Gateway) UpdateDinnerSignUp(ctx context.Context, c Caller, r *gatewayv1
 	if err := g.recordIDs(ctx, c, "update", "dinner_sign_up", r.GetSignUp().GetId(), signUpIDs(res.GetSignUp()), err); err != nil {
 		return nil, err
 	}
-	return g.signUpView(ctx, c, res.GetSignUp())
+	return written(g.signUpView(ctx, c, res.GetSignUp()))
 }
 
 // DeleteDinnerSignUp removes a sign-up.

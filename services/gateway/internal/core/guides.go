@@ -110,7 +110,12 @@ func (g *Gateway) ListGuideEligibility(ctx context.Context, c Caller, r *gateway
 	out := forward(&gatewayv1.ListGuideEligibilityResponse{}, res)
 	for _, e := range res.GetEligibility() {
 		v := &gatewayv1.GuideEligibilityView{Eligibility: e}
-		if n, err := g.Backend.ParticipantName(ctx, e.GetParticipantId()); err == nil {
+		n, err := g.Backend.ParticipantName(ctx, e.GetParticipantId())
+		ok, err := g.found(ctx, err)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			v.ParticipantName = n
 		}
 		out.Eligibility = append(out.Eligibility, v)
@@ -268,22 +273,28 @@ func (g *Gateway) ListGuideAssignments(ctx context.Context, c Caller, r *gateway
 	}
 	out := forward(&gatewayv1.ListGuideAssignmentsResponse{}, res)
 	for _, a := range res.GetAssignments() {
-		out.Assignments = append(out.Assignments, g.assignmentView(ctx, c, a))
+		v, err := g.assignmentView(ctx, c, a)
+		if err != nil {
+			return nil, err
+		}
+		out.Assignments = append(out.Assignments, v)
 	}
 	return out, nil
 }
 
 // assignmentView joins an assignment the caller's token fetched with the
 // newcomer's and the organisation's names and its explanation.
-func (g *Gateway) assignmentView(ctx context.Context, c Caller, a *guidesv1.Assignment) *gatewayv1.GuideAssignmentView {
+func (g *Gateway) assignmentView(ctx context.Context, c Caller, a *guidesv1.Assignment) (*gatewayv1.GuideAssignmentView, error) {
 	v := &gatewayv1.GuideAssignmentView{Assignment: a, OrganisationName: g.Backend.OrganisationName(ctx, a.GetOrganisationId())}
-	if pv, err := g.Backend.ParticipantView(ctx, a.GetParticipantId()); err == nil {
+	pv, err := g.Backend.ParticipantView(ctx, a.GetParticipantId())
+	ok, err := g.found(ctx, err)
+	if ok {
 		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}
 	for _, r := range catalog.Explain(a) {
 		v.Explanation = append(v.Explanation, r.English())
 	}
-	return v
+	return v, err // errNoNames with the view as far as it goes (names.go)
 }
 
 // GuideAction is a change of an assignment's state.
@@ -335,7 +346,7 @@ func (g *Gateway) ChangeGuideAssignment(ctx context.Context, c Caller, id string
 	if err := g.recordIDs(ctx, c, a.Action, "guide_assignment", id, assignmentIDs(out), err); err != nil {
 		return nil, err
 	}
-	return g.assignmentView(ctx, c, out), nil
+	return written(g.assignmentView(ctx, c, out))
 }
 
 // GuideEquity returns the equity figures for the caller's scope. They are

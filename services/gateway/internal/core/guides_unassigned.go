@@ -39,9 +39,14 @@ func (g *Gateway) ListGuideUnassigned(ctx context.Context, c Caller, r *gatewayv
 	for _, u := range res.GetUnassigned() {
 		v := &gatewayv1.GuideUnassignedView{ParticipantId: u.GetParticipantId(), MunicipalityCode: u.GetMunicipalityCode(),
 			Reason: u.GetReason(), ReasonWords: unassignedWords[u.GetReason()]}
-		// A name that cannot be read now (erased since) leaves the row
-		// nameless rather than failing the list.
-		if pv, err := g.Backend.ParticipantView(ctx, u.GetParticipantId()); err == nil {
+		// A newcomer erased since leaves the row nameless rather than
+		// failing the list; a name the service cannot give now fails it.
+		pv, err := g.Backend.ParticipantView(ctx, u.GetParticipantId())
+		ok, err := g.found(ctx, err)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 		}
 		for _, f := range u.GetFullUnits() {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -117,19 +118,23 @@ func (g *Gateway) view(ctx context.Context, c Caller, p *mentoringv1.Pair) (*gat
 		return nil, apperr.Errorf(apperr.NotFound, "pair not found")
 	}
 	v := &gatewayv1.PairView{Pair: p}
-	pv, perr := g.Backend.ParticipantView(ctx, p.GetParticipantId())
-	if perr == nil {
+	pv, err := g.Backend.ParticipantView(ctx, p.GetParticipantId())
+	pok, perr := g.found(ctx, err)
+	if pok {
 		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}
-	vv, verr := g.Backend.VolunteerView(ctx, p.GetVolunteerId())
-	if verr == nil {
+	vv, err := g.Backend.VolunteerView(ctx, p.GetVolunteerId())
+	vok, verr := g.found(ctx, err)
+	if vok {
 		v.VolunteerName = joinName(vv.GetGivenName(), vv.GetFamilyName())
 		v.VolunteerMunicipalityCode, v.VolunteerRegistered = vv.GetMunicipalityCode(), vv.GetCreateTime()
 	}
-	if perr == nil && verr == nil {
+	if pok && vok {
 		v.SharedLanguages, v.SharedInterests = shared(pv.GetLanguages(), vv.GetLanguages(), pv.GetInterests(), vv.GetInterests())
 	}
-	return v, nil
+	// The view as far as it goes, and errNoNames if a name is missing for
+	// any reason but erasure (written keeps it after a change).
+	return v, errors.Join(perr, verr)
 }
 
 // maxShared caps each list of what a pair shares (ADR 0050: repeated
@@ -178,9 +183,14 @@ func (g *Gateway) ListPairs(ctx context.Context, c Caller, r *gatewayv1.ListPair
 	}
 	out := forward(&gatewayv1.ListPairsResponse{}, res)
 	for _, p := range res.GetPairs() {
-		if v, err := g.view(ctx, c, p); err == nil {
-			out.Pairs = append(out.Pairs, v)
+		v, err := g.view(ctx, c, p)
+		if hidden(err) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		out.Pairs = append(out.Pairs, v)
 	}
 	return out, nil
 }
@@ -252,7 +262,7 @@ func (g *Gateway) ChangePair(ctx context.Context, c Caller, id string, a PairAct
 	if err := g.record(ctx, c, a.Action, "pair", id, err); err != nil {
 		return nil, err
 	}
-	return g.view(ctx, c, p)
+	return written(g.view(ctx, c, p))
 }
 
 // MentoringReport returns the programme report for the caller's scope.

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -115,13 +116,17 @@ func (g *Gateway) seatingView(ctx context.Context, c Caller, s *dinnersv1.Seatin
 		return nil, apperr.Errorf(apperr.NotFound, "seating not found")
 	}
 	v := &gatewayv1.SeatingView{Seating: s}
-	if pv, err := g.Backend.ParticipantView(ctx, s.GetParticipantId()); err == nil {
+	pv, err := g.Backend.ParticipantView(ctx, s.GetParticipantId())
+	pok, perr := g.found(ctx, err)
+	if pok {
 		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}
-	if n, err := g.Backend.VolunteerName(ctx, s.GetVolunteerId()); err == nil {
+	n, err := g.Backend.VolunteerName(ctx, s.GetVolunteerId())
+	vok, verr := g.found(ctx, err)
+	if vok {
 		v.HostName = n
 	}
-	return v, nil
+	return v, errors.Join(perr, verr) // errNoNames with the view as far as it goes (names.go)
 }
 
 // seatingIDs lists, for the audit entry, each seating's id and the ids of
@@ -161,9 +166,14 @@ func (g *Gateway) ListSeatings(ctx context.Context, c Caller, r *gatewayv1.ListS
 	}
 	out := forward(&gatewayv1.ListSeatingsResponse{}, res)
 	for _, s := range res.GetSeatings() {
-		if v, err := g.seatingView(ctx, c, s); err == nil {
-			out.Seatings = append(out.Seatings, v)
+		v, err := g.seatingView(ctx, c, s)
+		if hidden(err) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		out.Seatings = append(out.Seatings, v)
 	}
 	return out, nil
 }
@@ -234,7 +244,7 @@ func (g *Gateway) ChangeSeating(ctx context.Context, c Caller, id string, a Seat
 	if err := g.recordIDs(ctx, c, a.Action, "seating", id, seatingIDs(s), err); err != nil {
 		return nil, err
 	}
-	return g.seatingView(ctx, c, s)
+	return written(g.seatingView(ctx, c, s))
 }
 
 // DinnerWaitlist returns the waitlist and host need for the caller's

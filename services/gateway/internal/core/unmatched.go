@@ -34,9 +34,14 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 	out := &gatewayv1.ListUnmatchedNewcomersResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
 	for _, u := range res.GetUnmatched() {
 		v := &gatewayv1.UnmatchedNewcomerView{ParticipantId: u.GetParticipantId(), MunicipalityCode: u.GetMunicipalityCode(), Reason: u.GetReason()}
-		// A name that cannot be read now (erased since) leaves the row
-		// nameless rather than failing the list.
-		if pv, err := g.Backend.ParticipantView(ctx, u.GetParticipantId()); err == nil {
+		// A newcomer erased since leaves the row nameless rather than
+		// failing the list; a name the service cannot give now fails it.
+		pv, err := g.Backend.ParticipantView(ctx, u.GetParticipantId())
+		ok, err := g.found(ctx, err)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			v.ParticipantName = strings.TrimSpace(pv.GetGivenName() + " " + pv.GetFamilyName())
 			v.ParticipantRegistered = pv.GetCreateTime()
 		}
@@ -44,7 +49,12 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 			if len(v.Mentors) == unmatchedMentorsShown {
 				break
 			}
-			if n, err := g.Backend.VolunteerName(ctx, e.GetVolunteerId()); err == nil {
+			n, err := g.Backend.VolunteerName(ctx, e.GetVolunteerId())
+			ok, err := g.found(ctx, err)
+			if err != nil {
+				return nil, err
+			}
+			if ok { // an erased mentor is not named among the closest
 				v.Mentors = append(v.Mentors, &gatewayv1.UnmatchedMentor{VolunteerId: e.GetVolunteerId(), Name: n, Score: e.GetScore(),
 					HeldByProposals: e.GetHeldByProposals(), HeldByPairs: e.GetHeldByPairs(), HeldByThisJob: e.GetHeldByThisJob()})
 			}

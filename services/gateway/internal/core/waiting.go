@@ -41,9 +41,14 @@ func (g *Gateway) ListWaitingNewcomers(ctx context.Context, c Caller, r *gateway
 	for _, n := range res.GetNewcomers() {
 		v := &gatewayv1.WaitingNewcomerView{ParticipantId: n.GetParticipantId(), MunicipalityCode: n.GetMunicipalityCode(),
 			WaitStartTime: n.GetWaitStartTime(), ParticipantRegistered: n.GetRegisterTime()}
-		// A name that cannot be read now (erased since) leaves the row
-		// nameless rather than failing the list, as the unmatched list.
-		if pv, err := g.Backend.ParticipantView(ctx, n.GetParticipantId()); err == nil {
+		// A newcomer erased since leaves the row nameless rather than
+		// failing the list; a name the service cannot give now fails it.
+		pv, err := g.Backend.ParticipantView(ctx, n.GetParticipantId())
+		ok, err := g.found(ctx, err)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			v.ParticipantName = joinName(pv.GetGivenName(), pv.GetFamilyName())
 			if pv.GetCreateTime() != nil {
 				v.ParticipantRegistered = pv.GetCreateTime()

@@ -64,10 +64,18 @@ func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err != nil {
 		return err
 	}
-	d := mailboxData{PersonID: person, Person: w.g.MailboxName(r.Context(), p.caller, person),
+	name, err := w.g.MailboxName(r.Context(), p.caller, person)
+	if err != nil {
+		return err
+	}
+	d := mailboxData{PersonID: person, Person: name,
 		Pager: newPager(p, r, "", "", mailboxPageSize, len(res.GetMessages()), total, res.GetNextPageToken())}
 	for _, m := range res.GetMessages() {
-		d.Items = append(d.Items, mailboxRow{MailboxMessage: m, Name: w.g.MailboxName(r.Context(), p.caller, m.GetPersonId())})
+		name, err := w.g.MailboxName(r.Context(), p.caller, m.GetPersonId())
+		if err != nil {
+			return err
+		}
+		d.Items = append(d.Items, mailboxRow{MailboxMessage: m, Name: name})
 	}
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "mailbox")
@@ -93,8 +101,11 @@ func (w *Web) mailboxMessage(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	p.Data = mailboxMessage{Msg: m, Name: w.g.MailboxName(r.Context(), p.caller, m.GetPersonId()), AnswerPath: answerPath(m.GetAnswerUrl()),
-		Dir: textDir(m.GetLanguage())}
+	name, err := w.g.MailboxName(r.Context(), p.caller, m.GetPersonId())
+	if err != nil {
+		return err
+	}
+	p.Data = mailboxMessage{Msg: m, Name: name, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
 	return w.render(rw, p, http.StatusOK, "mailbox_message")
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
 )
 
@@ -35,25 +34,7 @@ func keptWaiting(s *Service) map[string]bool {
 // (ADR 0176).
 func TestWaitingKeptListsForgetWhoLeft(t *testing.T) {
 	t.Parallel()
-	sync := func(context.Context) error { return nil }
-	scope := func(n *pb.PoolNewcomer) []string {
-		return []string{pool.ScopeKey(n.GetOrganisationId(), n.GetMunicipalityCode())}
-	}
-	newcomers, err := store.NewFed(store.Config[*pb.PoolNewcomer]{Bucket: "newcomers", New: func() *pb.PoolNewcomer { return &pb.PoolNewcomer{} },
-		Indexes: map[string]func(*pb.PoolNewcomer) []string{"scope": scope}}, sync)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mentors, err := store.NewFed(store.Config[*pb.PoolMentor]{Bucket: "mentors", New: func() *pb.PoolMentor { return &pb.PoolMentor{} },
-		Indexes: map[string]func(*pb.PoolMentor) []string{"scope": func(*pb.PoolMentor) []string { return nil }}}, sync)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, err := store.NewFed(store.Config[*pb.Pair]{Bucket: "pairs", New: func() *pb.Pair { return &pb.Pair{} },
-		Indexes: map[string]func(*pb.Pair) []string{"participant": func(p *pb.Pair) []string { return []string{p.GetParticipantId()} }}}, sync)
-	if err != nil {
-		t.Fatal(err)
-	}
+	newcomers, mentors, pairs := waitingStores(t)
 	at := timestamppb.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	for i, id := range []string{"p-1", "p-2", "p-3"} {
 		newcomers.Put(id, &pb.PoolNewcomer{ParticipantId: id, OrganisationId: "org-a", MunicipalityCode: "0180",
@@ -63,7 +44,7 @@ func TestWaitingKeptListsForgetWhoLeft(t *testing.T) {
 	coord := auth.Claims{Role: auth.RoleCoordinator, Organisation: "org-a", Municipalities: []string{"0180"}}
 	admin := auth.Claims{Role: auth.RoleAdmin}
 	for _, who := range []auth.Claims{coord, admin} {
-		if all, err := s.waiting(who); err != nil || len(all) != 3 {
+		if all, err := s.waiting(context.Background(), who); err != nil || len(all) != 3 {
 			t.Fatalf("%s's list: %d rows, %v; want 3", who.Role, len(all), err)
 		}
 	}
@@ -85,7 +66,7 @@ func TestWaitingKeptListsForgetWhoLeft(t *testing.T) {
 	if kept := keptWaiting(s); kept["p-2"] {
 		t.Errorf("after p-2's erasure the kept lists still hold their pool record: %v", kept)
 	}
-	all, err := s.waiting(coord)
+	all, err := s.waiting(context.Background(), coord)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pool"
 )
 
@@ -25,24 +24,7 @@ import (
 // every page a reader got was in order (review, ADR 0181).
 func TestWaitingConcurrentPagesAndLeavers(t *testing.T) {
 	t.Parallel()
-	sync0 := func(context.Context) error { return nil }
-	newcomers, err := store.NewFed(store.Config[*pb.PoolNewcomer]{Bucket: "newcomers", New: func() *pb.PoolNewcomer { return &pb.PoolNewcomer{} },
-		Indexes: map[string]func(*pb.PoolNewcomer) []string{"scope": func(n *pb.PoolNewcomer) []string {
-			return []string{pool.ScopeKey(n.GetOrganisationId(), n.GetMunicipalityCode())}
-		}}}, sync0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mentors, err := store.NewFed(store.Config[*pb.PoolMentor]{Bucket: "mentors", New: func() *pb.PoolMentor { return &pb.PoolMentor{} },
-		Indexes: map[string]func(*pb.PoolMentor) []string{"scope": func(*pb.PoolMentor) []string { return nil }}}, sync0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, err := store.NewFed(store.Config[*pb.Pair]{Bucket: "pairs", New: func() *pb.Pair { return &pb.Pair{} },
-		Indexes: map[string]func(*pb.Pair) []string{"participant": func(p *pb.Pair) []string { return []string{p.GetParticipantId()} }}}, sync0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	newcomers, mentors, pairs := waitingStores(t)
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	munis := []string{"0180", "0181", "0182"}
 	newcomer := func(i int) *pb.PoolNewcomer {
