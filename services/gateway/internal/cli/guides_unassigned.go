@@ -42,7 +42,7 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 			}
 			why = e.d("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))
 		}
-		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(u.GetParticipantName(), told[u.GetParticipantId()]),
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(e.nameOrGone(u.GetParticipantName()), told[u.GetParticipantId()]),
 			muniName(u.GetMunicipalityCode()), why)
 	}
 	printFreeHint(e.Out, e, "guides", byProposals)

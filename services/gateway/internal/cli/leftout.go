@@ -32,3 +32,14 @@ func tellLeftOut[R leftOutRow](rows []R) map[string]string {
 	}
 	return apart.Tell(people)
 }
+
+// nameOrGone is the name of a row in a left-out list, or "(borttagen)"
+// for a row without one: the gateway leaves a row nameless only when the
+// person is gone (erased since the job), never when the participants
+// service is slow (ADR 0182). An empty column read as a missing name.
+func (e Env) nameOrGone(name string) string {
+	if name == "" {
+		return e.d("m.unmatched.gone")
+	}
+	return name
+}

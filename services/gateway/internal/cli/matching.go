@@ -98,7 +98,7 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 			}
 			why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
 		}
-		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(u.GetParticipantName(), told[u.GetParticipantId()]),
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetParticipantId(), e.apart(e.nameOrGone(u.GetParticipantName()), told[u.GetParticipantId()]),
 			muniName(u.GetMunicipalityCode()), why)
 	}
 	printFreeHint(e.Out, e, "mentoring", byProposals)

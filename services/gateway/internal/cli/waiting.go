@@ -67,10 +67,7 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	for _, r := range rows {
 		since := r.GetWaitStartTime().AsTime()
 		days := localtime.DaysSince(since, now)
-		name := r.GetParticipantName()
-		if name == "" {
-			name = e.d("m.unmatched.gone")
-		}
+		name := e.nameOrGone(r.GetParticipantName())
 		waited := e.d("m.waiting.today") // "i dag", not "0 dagar"
 		if days > 0 {
 			waited = catalog.Data(e.words().lang, "m.waiting.days", map[string]any{"Count": days}, days)
