@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +65,59 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 	ps, err := coord.registry.ListParticipants(testutil.Context(t), connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 10}))
 	if err != nil || len(ps.Msg.GetParticipants()) != 0 {
 		t.Errorf("newcomers after the expired form: %v %v, want none", ps.Msg.GetParticipants(), err)
+	}
+}
+
+// TestApproveInTwoTabs: a proposal approved in one tab, then in another
+// still showing it, from its row (htmx). The second answer was the error
+// page with 409, which htmx does not swap: the row kept its buttons and
+// the click said nothing (outside round s32, ADR 0178). It is now the row
+// as the pair is, offered, with the reason in words where the buttons
+// were; the pair is offered once. A reject after it says the same.
+func TestApproveInTwoTabs(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "tvaflikar@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	newcomer(t, coord, org, "0880", "Amina")
+	pair := proposal(t, coord).GetPair()
+	b := e.browser()
+	b.signIn("tvaflikar@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	b.get("/matching")
+	row := func(action string, form url.Values) (int, string) {
+		t.Helper()
+		form.Set("csrf", b.csrf)
+		req, _ := http.NewRequest(http.MethodPost, e.base+"/matching/pairs/"+pair.GetId()+"/"+action, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if code, body := row("approve", url.Values{}); code != http.StatusOK || !strings.Contains(body, "Godkänt") {
+		t.Fatalf("the first tab's approve: %d %s", code, trim(body))
+	}
+	code, body := row("approve", url.Values{})
+	if code != http.StatusOK {
+		t.Fatalf("the second tab's approve: %d %s, want the row (200)", code, trim(body))
+	}
+	mustContain(t, body, `<tr id="pair-`+pair.GetId()+`"`, `<span role="status">bara ett föreslaget par kan godkännas (status nu: erbjuden)</span>`)
+	if strings.Contains(body, "/approve") {
+		t.Errorf("the refused row still offers to approve: %s", trim(body))
+	}
+	code, body = row("reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status">`) || strings.Contains(body, "Avslaget.") {
+		t.Errorf("a reject after the approve: %d %s", code, trim(body))
+	}
+	pv, err := coord.matching.GetPair(testutil.Context(t), connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetId()}))
+	if err != nil || pv.Msg.GetPair().GetPair().GetStatus().String() != "PAIR_STATUS_OFFERED" {
+		t.Errorf("the pair after two approves and a reject: %v %v, want offered", pv, err)
 	}
 }
