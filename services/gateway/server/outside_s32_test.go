@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,57 @@ func TestApproveInTwoTabs(t *testing.T) {
 	pv, err := coord.matching.GetPair(testutil.Context(t), connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetId()}))
 	if err != nil || pv.Msg.GetPair().GetPair().GetStatus().String() != "PAIR_STATUS_OFFERED" {
 		t.Errorf("the pair after two approves and a reject: %v %v, want offered", pv, err)
+	}
+}
+
+// TestApproveSeatingInTwoTabs: the same for a dinners proposal approved
+// from its row in two tabs: the second answers the row, invited, with the
+// reason, and the seating is approved once.
+func TestApproveSeatingInTwoTabs(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Invitationsdepartementet", "0180")
+	coord := e.coordinator(admin, "tvabord@example.org", org, "0180")
+	host := dinnerHost(t, coord, org, "0180", "Karin")
+	guest := dinnerGuest(t, coord, org, "0180", "Leila")
+	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
+	dinnerOffer(t, coord, host, "0180", 4, day)
+	dinnerSignUp(t, coord, guest, "0180", day)
+	job := runDinnerJob(t, coord, "tva-flikar")
+	ctx := testutil.Context(t)
+	seats, err := coord.dinners.ListSeatings(ctx, connect.NewRequest(&gatewayv1.ListSeatingsRequest{JobId: job.GetId()}))
+	if err != nil || len(seats.Msg.GetSeatings()) != 1 {
+		t.Fatalf("the job's seatings: %v %v", seats, err)
+	}
+	id := seats.Msg.GetSeatings()[0].GetSeating().GetId()
+	b := e.browser()
+	b.signIn("tvabord@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	b.get("/dinners")
+	approve := func() (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, e.base+"/dinners/seatings/"+id+"/approve", strings.NewReader(url.Values{"csrf": {b.csrf}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if code, body := approve(); code != http.StatusOK {
+		t.Fatalf("the first tab's approve: %d %s", code, trim(body))
+	}
+	code, body := approve()
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status">bara en föreslagen placering kan godkännas (status nu: inbjuden)</span>`) || strings.Contains(body, "/approve") {
+		t.Errorf("the second tab's approve: %d %s, want the row with the reason", code, trim(body))
+	}
+	if m := regexp.MustCompile(`<span role="status">([^<]*)</span>`).FindStringSubmatch(body); m == nil || m[1] == "" || strings.Contains(m[1], "_") {
+		t.Errorf("the second approve's reason: %v, want words", m)
+	} else {
+		t.Logf("the second approve says: %s", m[1])
 	}
 }
