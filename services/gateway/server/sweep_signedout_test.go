@@ -79,8 +79,18 @@ func TestAccessSweepSignedOut(t *testing.T) {
 			} else {
 				code, loc = b.post(path, url.Values{"csrf": {"x"}, "confirm": {"yes"}})
 			}
-			if code != http.StatusSeeOther || loc != "/signin" {
-				t.Errorf("%s %s %s: %d %s, want a redirect to /signin", name, rt.Method, path, code, trim(loc))
+			// The sign-in page is told why when the user had been
+			// signed in: a form sent without a session was not saved,
+			// a session the gateway no longer knows has expired (ADR 0178).
+			want := "/signin"
+			switch {
+			case rt.Method == http.MethodPost:
+				want = "/signin?expired=form"
+			case name == "expired session":
+				want = "/signin?expired=1"
+			}
+			if code != http.StatusSeeOther || loc != want {
+				t.Errorf("%s %s %s: %d %s, want a redirect to %s", name, rt.Method, path, code, trim(loc), want)
 			}
 		}
 		if rt.Token {

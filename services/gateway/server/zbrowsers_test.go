@@ -29,6 +29,7 @@ var browserTests = []struct {
 	{"TestConsentFormOnAPhone", testConsentFormOnAPhone},
 	{"TestAnswerPageUnconfiguredBrowser", testAnswerPageUnconfiguredBrowser},
 	{"TestPagesNoOtherBrowserTestOpens", testPagesNoOtherBrowserTestOpens},
+	{"TestDinnerFormsRefuseInWords", testDinnerFormsRefuseInWords},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -78,6 +78,10 @@ var refusalText = map[string]map[string]string{
 		"only a proposed or approved assignment can be declined": "bara en föreslagen eller godkänd lotsning kan tackas nej till",
 		"only an assigned assignment can become active":          "bara en tilldelad lotsning kan börja",
 		"only an assigned or active assignment can end":          "bara en tilldelad eller pågående lotsning kan avslutas",
+		// A dinners seating refused by the proposals' shared lifecycle,
+		// whose words are a pair's (web's dinnerMsg; ADR 0178).
+		"only a proposed seating can be approved": "bara en föreslagen placering kan godkännas",
+		"only a proposed seating can be rejected": "bara en föreslagen placering kan avvisas",
 	},
 }
 

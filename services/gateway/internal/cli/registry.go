@@ -13,7 +13,9 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
@@ -24,16 +26,30 @@ func listParticipants(ctx context.Context, c *clients, args []string, e env) err
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	return pages(func(token string) (string, error) {
+	var rows []*participantsv1.Participant
+	err := pages(func(token string) (string, error) {
 		res, err := c.registry.ListParticipants(ctx, connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni, Name: *name}))
 		if err != nil {
 			return "", err
 		}
-		for _, p := range res.Msg.GetParticipants() {
-			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", p.GetId(), p.GetGivenName(), p.GetFamilyName(), muniName(p.GetMunicipalityCode()), e.level(p.GetSwedishLevel()))
-		}
+		rows = append(rows, res.Msg.GetParticipants()...)
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err != nil {
+		return err
+	}
+	// Namesakes carry when each was registered, over the whole list, as
+	// the web app's register and mp's other lists do (ADR 0132; outside
+	// round s32: three "Selam Tesfaye, Uppsala" read as one person).
+	people := make([]apart.Person, 0, len(rows))
+	for _, p := range rows {
+		people = append(people, apart.Person{ID: p.GetId(), Label: p.GetGivenName() + " " + p.GetFamilyName() + ", " + p.GetMunicipalityCode(), Registered: p.GetCreateTime()})
+	}
+	told := apart.Tell(people)
+	for _, p := range rows {
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", p.GetId(), e.apart(p.GetGivenName()+" "+p.GetFamilyName(), told[p.GetId()]), muniName(p.GetMunicipalityCode()), e.level(p.GetSwedishLevel()))
+	}
+	return nil
 }
 
 func addParticipant(ctx context.Context, c *clients, args []string, e env) error {
@@ -118,16 +134,27 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	return pages(func(token string) (string, error) {
+	var rows []*volunteersv1.Volunteer
+	err := pages(func(token string) (string, error) {
 		res, err := c.registry.ListVolunteers(ctx, connect.NewRequest(&gatewayv1.ListVolunteersRequest{PageSize: 500, PageToken: token, MunicipalityCode: *muni, Name: *name}))
 		if err != nil {
 			return "", err
 		}
-		for _, v := range res.Msg.GetVolunteers() {
-			fmt.Fprintf(e.Out, "%s\t%s %s\t%s\t%s\n", v.GetId(), v.GetGivenName(), v.GetFamilyName(), muniName(v.GetMunicipalityCode()), e.roles(v.GetRoles()))
-		}
+		rows = append(rows, res.Msg.GetVolunteers()...)
 		return res.Msg.GetNextPageToken(), nil
 	})
+	if err != nil {
+		return err
+	}
+	people := make([]apart.Person, 0, len(rows))
+	for _, v := range rows {
+		people = append(people, apart.Person{ID: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + ", " + v.GetMunicipalityCode(), Registered: v.GetCreateTime()})
+	}
+	told := apart.Tell(people) // namesakes, as for newcomers
+	for _, v := range rows {
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", v.GetId(), e.apart(v.GetGivenName()+" "+v.GetFamilyName(), told[v.GetId()]), muniName(v.GetMunicipalityCode()), e.roles(v.GetRoles()))
+	}
+	return nil
 }
 
 // remove deletes or erases a newcomer or volunteer. Erasing cannot be

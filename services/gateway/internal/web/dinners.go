@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -359,6 +360,18 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 		// language (the services' own are translated by translateMessage).
 		if vs := apperr.Violations(err); len(vs) == 1 && vs[0].Field == "reason" {
 			return apperr.FieldError("reason", p.t("dinners.err.reason"))
+		}
+		if r.Header.Get("HX-Request") != "" && (a.Action == "approve" || a.Action == "reject") {
+			// From its row, a seating that moved on (approved in another
+			// tab) answers as the row it is now with the reason, not a 409
+			// htmx does not show (outside round s32, ADR 0178).
+			if pe := core.Public(p.ctx, slog.Default(), err); pe.Code == apperr.FailedPrecondition || pe.Code == apperr.Conflict {
+				if cur, gerr := w.g.GetSeating(r.Context(), p.caller, r.PathValue("id")); gerr == nil {
+					row := p.dinnerSeatingRow(cur, "/dinners#proposals")
+					row.Message = p.dinnerMsg(pe.Message)
+					return w.fragment(rw, p, "dinners", "dinnerproposal", row)
+				}
+			}
 		}
 		return p.dinnerErr(err)
 	}

@@ -40,6 +40,11 @@ var funcs = template.FuncMap{
 		return fieldData{Name: name, Label: p.t(labelKey), Type: typ, Auto: auto, Value: v, Err: p.Errors[name], p: p}
 	},
 	"hint": func(f fieldData, key string) fieldData { f.Hint = f.p.t(key); return f },
+	// invalid ties a control written out by hand (the dinners forms, the
+	// newcomer form's selects) to its field's message, as "field" does:
+	// a screen reader reads the message with the control, and the browser
+	// marks it invalid. Nothing when the field has no message.
+	"invalid": invalidAttrs,
 	"levels": func() []option {
 		var out []option
 		for v := typev1.SwedishLevel_SWEDISH_LEVEL_NONE; v <= typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT; v++ {
@@ -130,4 +135,13 @@ func chartTo(rows []core.Count, scale int) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every interpolated string is escaped above
+}
+
+// invalidAttrs is the attributes that tie a control to the message of
+// field name in errs ("e-" + name, as every form writes it), or none.
+func invalidAttrs(errs map[string]string, name string) template.HTMLAttr {
+	if errs[name] == "" {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="e-` + template.HTMLEscapeString(name) + `"`)
 }

@@ -139,7 +139,11 @@ func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
 	r := jobRow{jobView: newJobView(p, j), StartedBy: startedBy}
 	r.Started, r.Scope = jobStarted(j.GetCreateTime(), j.GetMunicipalityCodes())
 	if c := j.GetCounts(); c != nil {
-		r.Counts = p.tf("job.count_line", "Newcomers", c.GetNewcomers(), "Mentors", c.GetMentors(), "Proposals", c.GetProposals(), "Unmatched", c.GetUnmatched())
+		// Each count in its own number ("1 mentor", not "1 mentorer") and
+		// grouped as every other count of the app ("1 388 nyanlända").
+		r.Counts = p.tf("job.count_line", "Newcomers", jobCount(p, "job.count.newcomers", c.GetNewcomers()),
+			"Mentors", jobCount(p, "job.count.mentors", c.GetMentors()), "Proposals", jobCount(p, "job.count.proposals", c.GetProposals()),
+			"Unmatched", jobCount(p, "job.count.unmatched", c.GetUnmatched()))
 	}
 	if r.Done {
 		if j.GetObjective() == j.GetBound() {
@@ -264,4 +268,9 @@ func tiesByName(rows []proposalRow) {
 		})
 		i = j
 	}
+}
+
+// jobCount is n with its noun, key's form for n, the number grouped.
+func jobCount(p *page, key string, n int32) string {
+	return p.tn(key, n, "N", grouped(p, int64(n)))
 }

@@ -153,6 +153,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 		return apperr.Errorf(apperr.NotFound, "not found")
 	}
 	v, err := w.g.ChangePair(r.Context(), p.caller, r.PathValue("id"), a)
+	if err != nil && r.Header.Get("HX-Request") != "" {
+		return w.pairActionRefused(rw, r, p, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -165,6 +168,25 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 		msg = p.t("m.rejected")
 	}
 	return w.fragment(rw, p, "matching", "proposal", newProposalRow(p, v, msg, rejectReasons(p)))
+}
+
+// pairActionRefused answers a proposal's approve or reject, sent from its
+// row, that the service refused because the pair moved on: approved in
+// another tab or by a colleague, answered, expired. htmx swaps no error
+// answer, so the row stayed as it was with its buttons and the click
+// said nothing (outside round s32, ADR 0178). The row is read again and
+// shown as it is now, with the service's reason in words where its
+// action was. Any other refusal is the error page, as before.
+func (w *Web) pairActionRefused(rw http.ResponseWriter, r *http.Request, p *page, err error) error {
+	pe := core.Public(p.ctx, w.opts.Logger, err)
+	if pe.Code != apperr.FailedPrecondition && pe.Code != apperr.Conflict {
+		return err
+	}
+	pv, gerr := w.g.GetPair(r.Context(), p.caller, r.PathValue("id"))
+	if gerr != nil {
+		return err
+	}
+	return w.fragment(rw, p, "matching", "proposal", newProposalRow(p, pv, translateMessage(p.Lang, pe.Message), rejectReasons(p)))
 }
 
 // usersData is the users page: the users, and the organisations by name

@@ -24,6 +24,12 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		// (outside round s30).
 		p.Flash = p.t("setup.done")
 	}
+	switch r.URL.Query().Get("expired") {
+	case "form":
+		p.Flash = p.t("signin.expired_form")
+	case "1":
+		p.Flash = p.t("signin.expired")
+	}
 	return w.render(rw, p, http.StatusOK, "signin")
 }
 

@@ -391,12 +391,13 @@ func (w *Web) wrap(rt Route) http.Handler {
 			http.Error(rw, "the API token is not valid: run mp login", http.StatusUnauthorized)
 			return
 		default:
+			to := signinAfter(r)
 			if r.Header.Get("HX-Request") != "" {
-				rw.Header().Set("HX-Redirect", "/signin")
+				rw.Header().Set("HX-Redirect", to)
 				rw.WriteHeader(http.StatusUnauthorized)
 				return
 			}
-			http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+			http.Redirect(rw, r, to, http.StatusSeeOther)
 			return
 		}
 		p.Dir = dir(p.Lang)
@@ -421,6 +422,24 @@ func formType(ct string) bool {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// signinAfter is where a request without a valid session is sent: the
+// sign-in page, told why when the user had been signed in. A form (every
+// POST here) is only shown to a signed-in user, so one that arrives
+// without a session was opened before the session ended and is not
+// saved; a session cookie the gateway no longer knows has expired. A
+// plain sign-in page for both left a coordinator who had typed a whole
+// form wondering where it went (outside round s32, ADR 0178). The query
+// says only which case: no address carries what was typed.
+func signinAfter(r *http.Request) string {
+	if r.Method == http.MethodPost {
+		return "/signin?expired=form"
+	}
+	if _, err := r.Cookie(sessionCookie); err == nil {
+		return "/signin?expired=1"
+	}
+	return "/signin"
 }
 
 func (w *Web) principal(r *http.Request) (account.Principal, error) {
