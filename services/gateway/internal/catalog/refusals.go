@@ -82,6 +82,9 @@ var refusalText = map[string]map[string]string{
 		// whose words are a pair's (web's dinnerMsg; ADR 0178).
 		"only a proposed seating can be approved": "bara en föreslagen placering kan godkännas",
 		"only a proposed seating can be rejected": "bara en föreslagen placering kan avvisas",
+		// The gateway's list whose names the participants or volunteers
+		// service cannot give now (ADR 0182): not "removed".
+		"names cannot be read right now; try again in a moment": "namnen går inte att läsa just nu; försök igen om en stund",
 	},
 }
 
