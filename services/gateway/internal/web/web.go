@@ -215,14 +215,7 @@ func (w *Web) NotFound() http.Handler {
 			get.ServeHTTP(rw, r)
 			return
 		}
-		rw.Header().Set("Cache-Control", "no-store")
-		p := newPage(r)
-		if princ, err := w.principal(r); err == nil {
-			p.signedIn(princ)
-		} else {
-			p.CSRF = w.preCSRF(rw, r)
-		}
-		p.Dir = dir(p.Lang)
+		p := w.headOnlyPage(rw, r)
 		w.fail(rw, p, http.StatusNotFound, p.t("err.notfound"))
 	})
 }
@@ -239,6 +232,23 @@ func (w *Web) HeaderTooLarge() http.Handler {
 		p.CSRF, p.Dir = w.preCSRF(rw, r), dir(p.Lang)
 		w.fail(rw, p, http.StatusRequestHeaderFieldsTooLarge, p.t("err.headtoolarge"))
 	})
+}
+
+// headOnlyPage is the page of an answer made from the request's head
+// alone (the app's 404 and 405 for any method): not kept by caches, in
+// the session's language when there is one, and nothing of the body read
+// (no form, no CSRF check), so such an answer comes before any of those
+// refusals (ADR 0173, 0180).
+func (w *Web) headOnlyPage(rw http.ResponseWriter, r *http.Request) *page {
+	rw.Header().Set("Cache-Control", "no-store")
+	p := newPage(r)
+	if princ, err := w.principal(r); err == nil {
+		p.signedIn(princ)
+	} else {
+		p.CSRF = w.preCSRF(rw, r)
+	}
+	p.Dir = dir(p.Lang)
+	return p
 }
 
 // newPage is a page in the language r's browser asks for, before a
@@ -264,14 +274,7 @@ func newPage(r *http.Request) *page {
 // and a TRACE echoes nothing (ADR 0173).
 func (w *Web) MethodNotAllowed() http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Cache-Control", "no-store")
-		p := newPage(r)
-		if princ, err := w.principal(r); err == nil {
-			p.signedIn(princ)
-		} else {
-			p.CSRF = w.preCSRF(rw, r)
-		}
-		p.Dir = dir(p.Lang)
+		p := w.headOnlyPage(rw, r)
 		key := "err.method"
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			key = "err.method_other"
