@@ -95,6 +95,13 @@ var (
 // metric is recorded beside otelgrpc's spans, with attribute sets made once
 // per method and code (rpcstats.go).
 func NewServer(o Options) (*grpc.Server, *health.Server) {
+	srv, hs, _ := newServer(o)
+	return srv, hs
+}
+
+// newServer is NewServer that also returns the server's codec, so tests
+// can see which decoding failures it still holds.
+func newServer(o Options) (*grpc.Server, *health.Server, *codec) {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
@@ -108,14 +115,8 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 		mp = otel.GetMeterProvider()
 	}
 
-	rec := newRecoverer(log, mp)
 	dec := &codec{}
-	unary := append([]grpc.UnaryServerInterceptor{
-		unaryLogging(log), dec.unary(), rec.unary(), unaryErrors(log),
-	}, o.UnaryInterceptors...)
-	stream := append([]grpc.StreamServerInterceptor{
-		streamLogging(log), dec.stream(), rec.stream(), streamErrors(log),
-	}, o.StreamInterceptors...)
+	unary, stream := chains(o, log, mp, dec)
 
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(dec),
@@ -138,7 +139,20 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)
-	return srv, hs
+	return srv, hs, dec
+}
+
+// chains returns the server's unary and stream interceptors, outermost
+// first, in the order NewServer documents.
+func chains(o Options, log *slog.Logger, mp metric.MeterProvider, dec *codec) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+	rec := newRecoverer(log, mp)
+	unary := append([]grpc.UnaryServerInterceptor{
+		unaryLogging(log), dec.unary(), rec.unary(), unaryErrors(log),
+	}, o.UnaryInterceptors...)
+	stream := append([]grpc.StreamServerInterceptor{
+		streamLogging(log), dec.stream(), rec.stream(), streamErrors(log),
+	}, o.StreamInterceptors...)
+	return unary, stream
 }
 
 // notHealth lets every call but health checks be traced and measured. It
