@@ -11,6 +11,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -57,6 +58,164 @@ func startAuthed(tb testing.TB) *authed {
 	})
 	a.dec = dec
 	benchv1.RegisterEchoServiceServer(srv, &echoer{entered: make(chan struct{}, 1), release: make(chan struct{}), never: make(chan struct{})})
+	a.cc = serveOn(tb, srv, hs)
+	return a
+}
+
+// undecodable are request bodies gRPC's own codec would refuse, with the
+// violation the server names for each once the caller is authenticated.
+var undecodable = map[string]struct {
+	raw       []byte
+	violation string
+}{
+	"not UTF-8": {protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "\xff\xfe"), "service: " + notUTF8Message},
+	"cut short": {[]byte{0x0a, 0x05, 'a'}, ": " + undecodableMessage},
+}
+
+// call sends raw to the unary Check and, as a stream, to Watch, with tok,
+// and returns both answers' errors. It may run on any goroutine.
+func (a *authed) call(ctx context.Context, tok string, raw []byte) (unary, stream error) {
+	ctx, cancel := context.WithCancel(withToken(ctx, tok))
+	defer cancel()
+	var out []byte
+	unary = a.cc.Invoke(ctx, healthpb.Health_Check_FullMethodName, &raw, &out, grpc.ForceCodecV2(rawCodec{}))
+	st, err := a.cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, healthpb.Health_Watch_FullMethodName, grpc.ForceCodecV2(rawCodec{}))
+	if err != nil {
+		return unary, err
+	}
+	if err := st.SendMsg(&raw); err != nil {
+		return unary, err
+	}
+	_ = st.CloseSend()
+	var resp []byte
+	return unary, st.RecvMsg(&resp)
+}
+
+// held is how many decoding failures the codec still remembers, by its
+// counter and by its map; both must be 0 once no call is in progress.
+func (a *authed) held() (pending int64, entries int) {
+	a.dec.failed.Range(func(any, any) bool { entries++; return true })
+	return a.dec.pending.Load(), entries
+}
+
+// TestServer_AuthBeforeUndecodable: bytes that do not decode, sent without
+// a token, with garbage or with a token of an unknown key, are answered
+// Unauthenticated with auth's own message and no detail, for unary calls
+// and streams; with a good token, InvalidArgument naming the field. No
+// refused call leaves its failure in the codec.
+func TestServer_AuthBeforeUndecodable(t *testing.T) {
+	t.Parallel()
+	a := startAuthed(t)
+	ctx := testutil.Context(t)
+	refused := map[string]string{"no token": "", "garbage": "x.y.z", "unknown key": a.wrong}
+	for name, body := range undecodable {
+		for who, tok := range refused {
+			u, s := a.call(ctx, tok, body.raw)
+			for what, err := range map[string]error{"Check": u, "Watch": s} {
+				st := status.Convert(err)
+				if st.Code() != codes.Unauthenticated || st.Message() != "missing or invalid token" || len(st.Details()) != 0 {
+					t.Errorf("%s, %s, %s: %v %q %v, want Unauthenticated, auth's message, no details", name, who, what, st.Code(), st.Message(), st.Details())
+				}
+			}
+		}
+		u, s := a.call(ctx, a.good, body.raw)
+		for what, err := range map[string]error{"Check": u, "Watch": s} {
+			if got := status.Code(err); got != codes.InvalidArgument {
+				t.Fatalf("%s, good token, %s: %v, want InvalidArgument", name, what, err)
+			}
+			var got []string
+			for _, v := range FieldViolations(err) {
+				got = append(got, v.Field+": "+v.Description)
+			}
+			if len(got) != 1 || got[0] != body.violation {
+				t.Errorf("%s, good token, %s: violations %q, want [%q]", name, what, got, body.violation)
+			}
+		}
+	}
+	if p, n := a.held(); p != 0 || n != 0 {
+		t.Fatalf("codec holds %d failures (pending %d) after every call ended, want 0", n, p)
+	}
+	// A good request from the good caller is answered.
+	if _, err := healthpb.NewHealthClient(a.cc).Check(withToken(ctx, a.good), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("Check with a good token: %v", err)
+	}
+}
+
+// TestServer_RefusedUndecodableLeaveNothing sends many refused
+// undecodable calls at once: each decodes (and fails) before auth refuses
+// it, and the outermost step must forget every one.
+func TestServer_RefusedUndecodableLeaveNothing(t *testing.T) {
+	t.Parallel()
+	a := startAuthed(t)
+	ctx := testutil.Context(t)
+	const n = 200
+	errs := make(chan error, 2*n)
+	for i := range n {
+		go func() {
+			tok := []string{"", a.wrong}[i%2]
+			u, s := a.call(ctx, tok, undecodable["not UTF-8"].raw)
+			errs <- u
+			errs <- s
+		}()
+	}
+	for range 2 * n {
+		if err := <-errs; status.Code(err) != codes.Unauthenticated {
+			t.Errorf("refused undecodable call: %v, want Unauthenticated", err)
+		}
+	}
+	if p, n := a.held(); p != 0 || n != 0 {
+		t.Fatalf("codec holds %d failures (pending %d) after %d refused calls, want 0", n, p, 2*n)
+	}
+}
+
+// TestServer_StreamReadBeforeAuth: a stream interceptor that reads the
+// message itself, before the chain's last step, never gets the answer
+// first: it sees an empty message, and the failure is answered after it
+// (InvalidArgument) or dropped with its refusal; the codec keeps nothing.
+func TestServer_StreamReadBeforeAuth(t *testing.T) {
+	t.Parallel()
+	seen := make(chan string, 2)
+	peek := func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		var req healthpb.HealthCheckRequest
+		if err := ss.RecvMsg(&req); err != nil {
+			return err
+		}
+		seen <- req.GetService()
+		if md, _ := metadata.FromIncomingContext(ss.Context()); len(md.Get("authorization")) == 0 {
+			return status.Error(codes.Unauthenticated, "missing token")
+		}
+		return handler(srv, ss)
+	}
+	srv, hs, dec := newServer(Options{Logger: slog.New(slog.DiscardHandler), MeterProvider: sdkmetric.NewMeterProvider(), StreamInterceptors: []grpc.StreamServerInterceptor{peek}})
+	a := &authed{cc: serveOn(t, srv, hs), dec: dec}
+	ctx := testutil.Context(t)
+	u, s := a.call(ctx, "", undecodable["not UTF-8"].raw)
+	if status.Code(s) != codes.Unauthenticated || status.Code(u) != codes.InvalidArgument {
+		t.Errorf("no token: Watch %v, want Unauthenticated; Check (no unary auth) %v, want InvalidArgument", s, u)
+	}
+	_, s = a.call(ctx, "anything", undecodable["not UTF-8"].raw)
+	if vs := FieldViolations(s); status.Code(s) != codes.InvalidArgument || len(vs) != 1 || vs[0].Field != "service" {
+		t.Errorf("token: Watch %v, want InvalidArgument on service", s)
+	}
+	for range 2 {
+		// Both calls have ended: what the interceptor read is in seen.
+		select {
+		case got := <-seen:
+			if got != "" {
+				t.Errorf("interceptor read service %q, want the empty stand-in", got)
+			}
+		default:
+			t.Error("the interceptor's read failed; want an empty stand-in, answered after it")
+		}
+	}
+	if p, n := a.held(); p != 0 || n != 0 {
+		t.Fatalf("codec holds %d failures (pending %d), want 0", n, p)
+	}
+}
+
+// serveOn serves srv on loopback until the test ends and returns a client.
+func serveOn(tb testing.TB, srv *grpc.Server, hs *health.Server) *grpc.ClientConn {
+	tb.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -68,12 +227,12 @@ func startAuthed(tb testing.TB) *authed {
 		cancel()
 		<-done
 	})
-	a.cc, err = Dial(lis.Addr().String())
+	cc, err := Dial(lis.Addr().String())
 	if err != nil {
 		tb.Fatalf("Dial: %v", err)
 	}
-	tb.Cleanup(func() { a.cc.Close() })
-	return a
+	tb.Cleanup(func() { cc.Close() })
+	return cc
 }
 
 // withToken returns ctx sending tok as the caller's bearer token; "" sends none.
@@ -151,11 +310,3 @@ func chainUnary(ints []grpc.UnaryServerInterceptor, ctx context.Context, req any
 	}
 	return ints[0](ctx, req, info, next(0))
 }
-
-var (
-	_ = codes.OK
-	_ = status.Code
-	_ = healthpb.Health_Watch_FullMethodName
-	_ = protowire.BytesType
-	_ = testutil.Context
-)
