@@ -1,14 +1,12 @@
 package grpcx
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -45,12 +43,14 @@ const notUTF8Message = "must be valid UTF-8 text"
 // codec is the server's protobuf codec. gRPC answers a request it cannot
 // decode with Internal, before any interceptor runs, which tells a client
 // the fault is the server's. This codec never fails: it remembers why a
-// message did not decode, and the decode interceptors, which run for every
-// call, answer InvalidArgument instead.
+// message did not decode, and the decode steps of the interceptor chain
+// (decode.go) answer InvalidArgument instead, once the caller is
+// authenticated.
 type codec struct {
 	// failed maps a request message (its pointer) to the error that answers
-	// it. The unary interceptor or the stream wrapper removes each entry as
-	// soon as it sees the message, so the map holds only calls in progress.
+	// it. The chain's outermost step removes a unary call's entry when the
+	// call ends, answered or refused, and a stream's as soon as it is read,
+	// so the map holds only calls in progress.
 	failed sync.Map
 	// pending counts the entries of failed, so the interceptors of the
 	// calls that decoded, nearly all of them, skip the map.
@@ -157,6 +157,8 @@ func (c *codec) fail(v any, m proto.Message, err error) {
 func (c *codec) Name() string { return "proto" }
 
 // takeFailure returns, and forgets, why req did not decode; nil if it did.
+// While no failure is held it reads only the counter, so a call that
+// decoded costs no map lookup.
 func (c *codec) takeFailure(req any) error {
 	if c.pending.Load() == 0 {
 		return nil
@@ -176,37 +178,6 @@ func messageOf(v any) proto.Message {
 		return protoadapt.MessageV2Of(v)
 	}
 	return nil
-}
-
-// unary refuses a request that did not decode before anything else sees it.
-func (c *codec) unary() grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if err := c.takeFailure(req); err != nil {
-			return nil, err
-		}
-		return handler(ctx, req)
-	}
-}
-
-// stream makes RecvMsg return InvalidArgument for a message that did not
-// decode, so a streaming handler never works on an empty stand-in.
-func (c *codec) stream() grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		return handler(srv, &checkedStream{ServerStream: ss, c: c})
-	}
-}
-
-type checkedStream struct {
-	grpc.ServerStream
-	c *codec
-}
-
-// RecvMsg implements grpc.ServerStream.
-func (s *checkedStream) RecvMsg(m any) error {
-	if err := s.ServerStream.RecvMsg(m); err != nil {
-		return err
-	}
-	return s.c.takeFailure(m)
 }
 
 // scanRepeated walks the wire encoding of a message of type md and returns

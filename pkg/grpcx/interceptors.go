@@ -46,24 +46,6 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	)
 }
 
-func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		start := time.Now()
-		resp, err := handler(ctx, req)
-		logCall(ctx, log, info.FullMethod, start, err)
-		return resp, err
-	}
-}
-
-func streamLogging(log *slog.Logger) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		start := time.Now()
-		err := handler(srv, ss)
-		logCall(ss.Context(), log, info.FullMethod, start, err)
-		return err
-	}
-}
-
 // recoverer turns a handler panic into Internal, so one bad request cannot
 // take down a process serving everyone else.
 type recoverer struct {

@@ -39,9 +39,10 @@ type Options struct {
 	// Logger receives one line per call and the details behind Internal
 	// errors and panics; nil means slog.Default().
 	Logger *slog.Logger
-	// UnaryInterceptors run innermost, after recovery, logging and error
-	// mapping and just before the handler: auth goes here, so its refusals
-	// are logged and a panic in it is recovered.
+	// UnaryInterceptors run after recovery, logging and error mapping and
+	// before the handler: auth goes here, so its refusals are logged and a
+	// panic in it is recovered. A request that did not decode is answered
+	// after them (InvalidArgument); until then it is an empty message.
 	UnaryInterceptors []grpc.UnaryServerInterceptor
 	// StreamInterceptors are the streaming counterpart of UnaryInterceptors.
 	StreamInterceptors []grpc.StreamServerInterceptor
@@ -78,15 +79,17 @@ var (
 // The interceptor chain, outermost first, and why:
 //
 //  1. logging: sees every call's final code, panics and auth refusals
-//     included, with its duration;
-//  2. decoding: a request that is not valid protobuf, or has more than
-//     MaxRepeated entries in a list, is refused with InvalidArgument here
-//     (the server's codec only marks it; see codec.go), before auth, just
-//     as gRPC itself would refuse it before any interceptor;
-//  3. recovery: everything below it may panic without killing the process;
-//  4. error mapping: turns handler and interceptor errors into status
+//     included, with its duration; it also forgets the codec's record of a
+//     request that did not decode however the call ends, so a refused call
+//     leaves nothing behind (decode.go);
+//  2. recovery: everything below it may panic without killing the process;
+//  3. error mapping: turns handler and interceptor errors into status
 //     errors, logging Internal details;
-//  5. Options.UnaryInterceptors (auth): refuses before the handler runs.
+//  4. Options.UnaryInterceptors (auth): refuses before the handler runs;
+//  5. decoding: a request that is not valid protobuf, or has more than
+//     MaxRepeated entries in a list, is refused with InvalidArgument here
+//     (the server's codec only marks it; see codec.go), after auth, so a
+//     caller without a valid token learns nothing about the input.
 //
 // Tracing is the otelgrpc stats handler rather than an interceptor: it
 // runs before all of them, so the logs carry its trace id, and it records
@@ -95,6 +98,13 @@ var (
 // metric is recorded beside otelgrpc's spans, with attribute sets made once
 // per method and code (rpcstats.go).
 func NewServer(o Options) (*grpc.Server, *health.Server) {
+	srv, hs, _ := newServer(o)
+	return srv, hs
+}
+
+// newServer is NewServer that also returns the server's codec, so tests
+// can see which decoding failures it still holds.
+func newServer(o Options) (*grpc.Server, *health.Server, *codec) {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
@@ -108,14 +118,8 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 		mp = otel.GetMeterProvider()
 	}
 
-	rec := newRecoverer(log, mp)
 	dec := &codec{}
-	unary := append([]grpc.UnaryServerInterceptor{
-		unaryLogging(log), dec.unary(), rec.unary(), unaryErrors(log),
-	}, o.UnaryInterceptors...)
-	stream := append([]grpc.StreamServerInterceptor{
-		streamLogging(log), dec.stream(), rec.stream(), streamErrors(log),
-	}, o.StreamInterceptors...)
+	unary, stream := chains(o, log, mp, dec)
 
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(dec),
@@ -138,7 +142,20 @@ func NewServer(o Options) (*grpc.Server, *health.Server) {
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
 	reflection.Register(srv)
-	return srv, hs
+	return srv, hs, dec
+}
+
+// chains returns the server's unary and stream interceptors, outermost
+// first, in the order NewServer documents.
+func chains(o Options, log *slog.Logger, mp metric.MeterProvider, dec *codec) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+	rec := newRecoverer(log, mp)
+	unary := append([]grpc.UnaryServerInterceptor{
+		unaryOutermost(log, dec), rec.unary(), unaryErrors(log),
+	}, o.UnaryInterceptors...)
+	stream := append([]grpc.StreamServerInterceptor{
+		streamOutermost(log, dec), rec.stream(), streamErrors(log),
+	}, o.StreamInterceptors...)
+	return append(unary, dec.unary()), append(stream, dec.stream())
 }
 
 // notHealth lets every call but health checks be traced and measured. It

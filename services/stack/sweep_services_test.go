@@ -325,7 +325,7 @@ var unreached = map[string]string{
 // TestServiceSweep calls every RPC of every service directly, not through
 // the gateway (the services are their own wall, ADR 0004): with every
 // token a service must refuse (Unauthenticated, for every RPC, before any
-// input is judged); and as an operator, a coordinator of another
+// input is judged, bytes that do not decode included); and as an operator, a coordinator of another
 // organisation and one of A's organisation in another municipality, with
 // each planted record's id in every id field of the request, against an
 // id of the same shape that names nothing: the two answers must be the
@@ -339,6 +339,19 @@ func TestServiceSweep(t *testing.T) {
 	s := newSweeper(t, l)
 	methods := serviceMethods(t)
 
+	// Bytes a service cannot decode are refused for the token too, before
+	// they are judged (ADR 0183): the request cut short, and one with a
+	// string field that is not UTF-8 where the method has one.
+	undecodable := map[string][]hostile{}
+	for _, m := range methods {
+		k := 0
+		for _, h := range hostileFor(m, request(m, plant.ids["participant"], "sweep-refused"), "", "") {
+			if h.name == "cut short" || (k < 2 && strings.HasSuffix(h.name, ": not UTF-8")) {
+				undecodable[m.path()] = append(undecodable[m.path()], h)
+				k++
+			}
+		}
+	}
 	calls, reached := 0, map[string]bool{}
 	for name, tok := range refusedTokens(t, cfg) {
 		for _, m := range methods {
@@ -346,6 +359,12 @@ func TestServiceSweep(t *testing.T) {
 			a := s.call(ctx, m, tok, request(m, plant.ids["participant"], "sweep-refused"))
 			if a.code != codes.Unauthenticated {
 				t.Errorf("%s with a %s token: %v, want Unauthenticated", m.path(), name, a)
+			}
+			for _, h := range undecodable[m.path()] {
+				calls++
+				if a := s.call(ctx, m, tok, &h.body); a.code != codes.Unauthenticated || len(a.violations) != 0 {
+					t.Errorf("%s, %s, with a %s token: %v, want Unauthenticated without violations", m.path(), h.name, name, a)
+				}
 			}
 		}
 	}
