@@ -85,6 +85,15 @@ func TestSignInGoesBackOnlyToOwnPages(t *testing.T) {
 		}
 		return loc
 	}
+	// The language picker on the sign-in page keeps the place, and only
+	// a place the gate admits.
+	lb := e.browser()
+	lb.get("/signin")
+	for next, want := range map[string]string{"/participants/" + id: "/signin?next=%2Fparticipants%2F" + id, "//evil.example": "/signin"} {
+		if code, loc := lb.post("/settings/locale", url.Values{"locale": {"en"}, "next": {next}}); code != http.StatusSeeOther || loc != want {
+			t.Errorf("the language picker with next %q: %d %s, want %s", next, code, trim(loc), want)
+		}
+	}
 	for _, v := range hostileReturns {
 		if got := goesTo(v); got != "/" {
 			t.Errorf("next %q: went to %q, want the overview", v, got)
