@@ -36,8 +36,8 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 	}
 	clk.Advance(9 * time.Hour) // past a session's 8 hours
 	code, loc := b.post("/participants", url.Values{"given_name": {"Utgången"}, "family_name": {"Formsson"}, "municipality_code": {"0180"}})
-	if code != http.StatusSeeOther || loc != "/signin?expired=form" {
-		t.Fatalf("the form sent after the session ended: %d %s, want a redirect to /signin?expired=form", code, trim(loc))
+	if code != http.StatusSeeOther || loc != "/signin?expired=form&next=%2Fparticipants%2Fnew" {
+		t.Fatalf("the form sent after the session ended: %d %s, want a redirect to /signin?expired=form&next=%%2Fparticipants%%2Fnew", code, trim(loc))
 	}
 	_, body := b.get(loc)
 	mustContain(t, body, `<p class="flash" role="status">Din inloggning hade gått ut, så det du skickade sparades inte.`)
@@ -49,8 +49,8 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if got := res.Header.Get("Location"); got != "/signin?expired=1" {
-		t.Errorf("a page with the expired session goes to %q, want /signin?expired=1", got)
+	if got := res.Header.Get("Location"); got != "/signin?expired=1&next=%2Fparticipants" {
+		t.Errorf("a page with the expired session goes to %q, want /signin?expired=1&next=%%2Fparticipants", got)
 	}
 	_, body = b.get("/signin?expired=1")
 	mustContain(t, body, "Din inloggning har gått ut. Logga in igen.")
@@ -60,8 +60,8 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if got := res.Header.Get("Location"); got != "/signin" {
-		t.Errorf("a visitor never signed in goes to %q, want /signin", got)
+	if got := res.Header.Get("Location"); got != "/signin?next=%2Fparticipants" {
+		t.Errorf("a visitor never signed in goes to %q, want /signin?next=%%2Fparticipants", got)
 	}
 	ps, err := coord.registry.ListParticipants(testutil.Context(t), connect.NewRequest(&gatewayv1.ListParticipantsRequest{PageSize: 10}))
 	if err != nil || len(ps.Msg.GetParticipants()) != 0 {

@@ -81,13 +81,40 @@ func TestAccessSweepSignedOut(t *testing.T) {
 			}
 			// The sign-in page is told why when the user had been
 			// signed in: a form sent without a session was not saved,
-			// a session the gateway no longer knows has expired (ADR 0178).
-			want := "/signin"
+			// a session the gateway no longer knows has expired (ADR
+			// 0178); and where to go back to: a page its own address, a
+			// form the page it is on, a download or the overview
+			// nowhere (ADR 0185).
+			q := url.Values{}
 			switch {
 			case rt.Method == http.MethodPost:
-				want = "/signin?expired=form"
+				q.Set("expired", "form")
 			case name == "expired session":
-				want = "/signin?expired=1"
+				q.Set("expired", "1")
+			}
+			if rt.Method == http.MethodGet && !rt.Token && path != "/" {
+				q.Set("next", path)
+			}
+			if u, err := url.Parse(loc); err == nil && rt.Method == http.MethodPost && rt.Pattern != "/signout" {
+				// A form's page: checked below to be a page that
+				// needs a session, like every other.
+				if next := u.Query().Get("next"); strings.HasPrefix(next, "/") {
+					q.Set("next", next)
+					res, err := anon.c.Get(e.base + next)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res.Body.Close()
+					if l := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(l, "/signin?next=") {
+						t.Errorf("%s %s goes back to %s, which answers %d %s, not a page that needs a session", rt.Method, path, next, res.StatusCode, l)
+					}
+				} else {
+					t.Errorf("%s %s: %s names no form page to go back to", rt.Method, path, trim(loc))
+				}
+			}
+			want := "/signin"
+			if len(q) > 0 {
+				want += "?" + q.Encode()
 			}
 			if code != http.StatusSeeOther || loc != want {
 				t.Errorf("%s %s %s: %d %s, want a redirect to %s", name, rt.Method, path, code, trim(loc), want)

@@ -30,6 +30,7 @@ var browserTests = []struct {
 	{"TestAnswerPageUnconfiguredBrowser", testAnswerPageUnconfiguredBrowser},
 	{"TestPagesNoOtherBrowserTestOpens", testPagesNoOtherBrowserTestOpens},
 	{"TestDinnerFormsRefuseInWords", testDinnerFormsRefuseInWords},
+	{"TestSignInGoesBackBrowser", testSignInGoesBackBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

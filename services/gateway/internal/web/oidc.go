@@ -172,6 +172,9 @@ type oidcState struct {
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"`
 	Expires  int64  `json:"e"`
+	// Return is the page to go back to after signing in (ADR 0185),
+	// checked when the sign-in starts and again when it ends.
+	Return string `json:"r,omitempty"`
 }
 
 func (c *oidcClient) mac(payload string) []byte {
@@ -222,7 +225,7 @@ func (w *Web) oidcStart(rw http.ResponseWriter, r *http.Request, p *page) error 
 		return apperr.Errorf(apperr.Unavailable, "single sign-on is not available right now; try again in a moment")
 	}
 	s := oidcState{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(),
-		Expires: w.oidc.cfg.Now().Add(oidcStateTTL).Unix()}
+		Expires: w.oidc.cfg.Now().Add(oidcStateTTL).Unix(), Return: w.returnTo(r.URL.Query().Get(returnParam))}
 	w.setOIDCCookie(rw, w.oidc.encodeState(s), int(oidcStateTTL.Seconds()))
 	http.Redirect(rw, r, ep.oauth.AuthCodeURL(s.State, oidc.Nonce(s.Nonce), oauth2.S256ChallengeOption(s.Verifier)), http.StatusSeeOther)
 	return nil
@@ -309,7 +312,7 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 		return apperr.Errorf(apperr.Unavailable, "the audit log is not available; try again in a moment")
 	}
 	w.opts.Guard.Succeeded(addr, claims.Email)
-	return w.startSession(rw, r, a)
+	return w.startSession(rw, r, a, st.Return)
 }
 
 // oidcRefuse answers a refused single sign-on: one message whatever the

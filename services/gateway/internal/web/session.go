@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -13,8 +14,12 @@ import (
 )
 
 func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
+	// The place to go back to, checked here too so the page never
+	// carries on an address the app would not go to.
+	p.Next = w.returnTo(r.URL.Query().Get(returnParam))
 	if p.User != nil {
-		http.Redirect(rw, r, "/", http.StatusSeeOther)
+		// Signed in meanwhile (another tab): straight back.
+		http.Redirect(rw, r, w.landing(p.Next), http.StatusSeeOther)
 		return nil
 	}
 	p.Title = p.t("signin")
@@ -37,6 +42,7 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.t("signin")
 	email := r.PostForm.Get("email")
 	p.Form.Set("email", email)
+	p.Next = w.returnTo(r.PostForm.Get(returnParam)) // kept for a second try
 	addr := w.opts.RemoteAddr(r)
 	if ok, retry := w.opts.Guard.Allow(addr, email); !ok {
 		return w.signinLimited(rw, p, retry)
@@ -50,19 +56,20 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
 	}
 	w.opts.Guard.Succeeded(addr, email)
-	return w.startSession(rw, r, a)
+	return w.startSession(rw, r, a, p.Next)
 }
 
 // startSession signs the account in: one session cookie, the same for every
-// way of signing in, so expiry and revocation work alike.
-func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account) error {
+// way of signing in, so expiry and revocation work alike. It goes on to
+// next when that is one of the app's pages (returnTo), else the overview.
+func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account, next string) error {
 	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
 	if err != nil {
 		return err
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
 		HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(rw, r, "/", http.StatusSeeOther)
+	http.Redirect(rw, r, w.landing(next), http.StatusSeeOther)
 	return nil
 }
 
@@ -88,7 +95,11 @@ func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error 
 	}
 	back := "/"
 	if p.User == nil {
+		// The sign-in page keeps the place to go back to (ADR 0185).
 		back = "/signin"
+		if next := w.returnTo(r.PostForm.Get(returnParam)); next != "" {
+			back += "?" + url.Values{returnParam: {next}}.Encode()
+		}
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)
 	return nil

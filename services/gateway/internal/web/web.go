@@ -70,6 +70,9 @@ type Web struct {
 	// oidc is the single sign-on provider, or nil when not configured.
 	oidc *oidcClient
 
+	// pages matches the pages a sign-in may go back to (returnto.go).
+	pages *http.ServeMux
+
 	// starters caches who started each matching job (jobs.go).
 	starters starters
 
@@ -106,6 +109,7 @@ func New(g *core.Gateway, opts Options) (*Web, error) {
 		return nil, err
 	}
 	w.tpl = tpl
+	w.pages = pageMux(w.Routes())
 	return w, nil
 }
 
@@ -306,6 +310,9 @@ type page struct {
 	// first page: the page says "start again from the first page" and
 	// offered only the overview (outside round s29).
 	FirstPage string
+	// Next is, on the sign-in page, the page to go back to after signing
+	// in (ADR 0185); empty for the overview.
+	Next string
 
 	caller core.Caller
 	ctx    context.Context
@@ -394,7 +401,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 			http.Error(rw, "the API token is not valid: run mp login", http.StatusUnauthorized)
 			return
 		default:
-			to := signinAfter(r)
+			to := w.signinAfter(r, rt)
 			if r.Header.Get("HX-Request") != "" {
 				rw.Header().Set("HX-Redirect", to)
 				rw.WriteHeader(http.StatusUnauthorized)
@@ -425,24 +432,6 @@ func formType(ct string) bool {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/x-www-form-urlencoded"
-}
-
-// signinAfter is where a request without a valid session is sent: the
-// sign-in page, told why when the user had been signed in. A form (every
-// POST here) is only shown to a signed-in user, so one that arrives
-// without a session was opened before the session ended and is not
-// saved; a session cookie the gateway no longer knows has expired. A
-// plain sign-in page for both left a coordinator who had typed a whole
-// form wondering where it went (outside round s32, ADR 0178). The query
-// says only which case: no address carries what was typed.
-func signinAfter(r *http.Request) string {
-	if r.Method == http.MethodPost {
-		return "/signin?expired=form"
-	}
-	if _, err := r.Cookie(sessionCookie); err == nil {
-		return "/signin?expired=1"
-	}
-	return "/signin"
 }
 
 func (w *Web) principal(r *http.Request) (account.Principal, error) {
