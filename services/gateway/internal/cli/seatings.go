@@ -62,8 +62,7 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 		}
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
-			k := j.GetCounts()
-			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2)))
+			fmt.Fprintln(e.Out, e.dinnerJobResult(j))
 			return nil
 		case dinnersv1.JobState_JOB_STATE_FAILED:
 			return errors.New(e.t("m.failed"))
@@ -323,4 +322,15 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 			r.GetGuestsSeated(), r.GetGuestsAttended(), r.GetFirstTimePerMille(), r.GetNoShowPerMille(), r.GetLateCancelPerMille(), r.GetMedianWaitDays())
 	}
 	return nil
+}
+
+// dinnerJobResult is a done job's counts and quality. A proven optimum
+// (gap 0) says "bästa möjliga", as the web app and a mentoring job do,
+// not "högst 0,00 % under", which read as a shortfall (ADR 0184).
+func (e Env) dinnerJobResult(j *dinnersv1.Job) string {
+	k := j.GetCounts()
+	if j.GetGapPpm() == 0 {
+		return e.f("dinners.job.result_optimal", k.GetProposals(), k.GetUnseated(), j.GetObjective())
+	}
+	return e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2))
 }

@@ -166,3 +166,28 @@ func TestEveryUnseatedReasonInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestDinnerJobOptimumInTheWebsWords: mp dinners jobs start -follow ended
+// "poängen är högst 0,00 % under den bästa möjliga placeringen" for a
+// proven optimum, where a mentoring job says "Bästa möjliga" (outside
+// round s32). It says "bästa möjliga" with the points; a gap keeps its
+// figure.
+func TestDinnerJobOptimumInTheWebsWords(t *testing.T) {
+	t.Parallel()
+	counts := &dinnersv1.JobCounts{Proposals: 32, Unseated: 22}
+	for _, tt := range []struct {
+		lang string
+		gap  int64
+		want string
+	}{
+		{"sv", 0, "föreslagna placeringar: 32, sällskap utan plats: 22; bästa möjliga (1388 poäng)"},
+		{"en", 0, "seatings proposed: 32, parties unseated: 22; best possible (1388 points)"},
+		{"sv", 35200, "föreslagna placeringar: 32, sällskap utan plats: 22; poängen är högst 3,52 % under den bästa möjliga placeringen"},
+	} {
+		e := Env{lang: tt.lang}
+		j := &dinnersv1.Job{Counts: counts, Objective: 1388, Bound: 1388 + tt.gap/1000, GapPpm: tt.gap}
+		if got := e.dinnerJobResult(j); got != tt.want {
+			t.Errorf("%s, gap %d: %q, want %q", tt.lang, tt.gap, got, tt.want)
+		}
+	}
+}
