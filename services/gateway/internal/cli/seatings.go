@@ -259,7 +259,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 		}
 	}
 	if err != nil {
-		return err
+		return seatingErr(err)
 	}
 	fmt.Fprintf(e.Out, "%s %s\n", v.GetSeating().GetId(), e.seatingStatus(v.GetSeating()))
 	return nil
@@ -333,4 +333,26 @@ func (e Env) dinnerJobResult(j *dinnersv1.Job) string {
 		return e.f("dinners.job.result_optimal", k.GetProposals(), k.GetUnseated(), j.GetObjective())
 	}
 	return e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2))
+}
+
+// seatingErr is a refusal of a seating change in a seating's words: the
+// dinners service refuses with the proposals' shared lifecycle, which
+// says a pair ("only a proposed pair can be approved; this one is
+// offered"), and mp printed a mentoring pair's Swedish where the web app
+// says "bara en föreslagen placering kan godkännas (status nu: inbjuden)"
+// (ADR 0184). The details (field violations) stay as they were.
+func seatingErr(err error) error {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	msg := catalog.SeatingMessage(ce.Message())
+	if msg == ce.Message() {
+		return err
+	}
+	out := connect.NewError(ce.Code(), errors.New(msg))
+	for _, d := range ce.Details() {
+		out.AddDetail(d)
+	}
+	return out
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
@@ -188,6 +190,24 @@ func TestDinnerJobOptimumInTheWebsWords(t *testing.T) {
 		j := &dinnersv1.Job{Counts: counts, Objective: 1388, Bound: 1388 + tt.gap/1000, GapPpm: tt.gap}
 		if got := e.dinnerJobResult(j); got != tt.want {
 			t.Errorf("%s, gap %d: %q, want %q", tt.lang, tt.gap, got, tt.want)
+		}
+	}
+}
+
+// TestSeatingRefusalInASeatingsWords: mp dinners approve on a seating
+// already approved printed "bara ett föreslaget par kan godkännas (status
+// nu: erbjuden)", a mentoring pair's words, where the web app says the
+// seating's (ADR 0178 item 5). mp says the same as the web app now.
+func TestSeatingRefusalInASeatingsWords(t *testing.T) {
+	t.Parallel()
+	refusal := connect.NewError(connect.CodeFailedPrecondition, errors.New("only a proposed pair can be approved; this one is offered"))
+	for lang, want := range map[string]string{
+		"sv": "bara en föreslagen placering kan godkännas (status nu: inbjuden)",
+		"en": "only a proposed seating can be approved",
+	} {
+		err := explain(Env{lang: lang}, seatingErr(refusal))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "par") && lang == "sv" {
+			t.Errorf("%s: %v, want %q", lang, err, want)
 		}
 	}
 }
