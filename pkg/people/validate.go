@@ -286,9 +286,20 @@ func Enum[E interface {
 	}
 }
 
-// Date checks an optional YYYY-MM-DD date; notAfter, when non-zero, is the
-// moment whose day in Stockholm is the latest acceptable day: a permit
-// dated today, typed at 00:30 in Sweden, is not in the future.
+// EarliestDate is the first day a date of a person's history (a
+// residence permit, a background check seen) may have: the floor of a
+// birth year (BirthYear), since nothing in a living person's history
+// comes before it. A permit of 1899-12-31 was accepted (outside round s32,
+// ADR 0184).
+const EarliestDate = "1900-01-01"
+
+// earliestDate is EarliestDate parsed.
+var earliestDate, _ = time.Parse(time.DateOnly, EarliestDate)
+
+// Date checks an optional YYYY-MM-DD date of a person's history: not
+// before EarliestDate, and, when notAfter is non-zero, not after the day
+// in Stockholm of that moment: a permit dated today, typed at 00:30 in
+// Sweden, is not in the future.
 func Date(v *apperr.Validator, field, s string, notAfter time.Time) {
 	if s == "" {
 		return
@@ -296,6 +307,10 @@ func Date(v *apperr.Validator, field, s string, notAfter time.Time) {
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		v.Add(field, "must be a date written YYYY-MM-DD")
+		return
+	}
+	if d.Before(earliestDate) {
+		v.Add(field, "must not be before 1900-01-01") // EarliestDate, written whole so the catalogue's scan finds it
 		return
 	}
 	if !notAfter.IsZero() && d.After(report.DayOf(notAfter)) {

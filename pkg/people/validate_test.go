@@ -69,6 +69,9 @@ func TestChecks(t *testing.T) {
 		{"date tomorrow in Stockholm before UTC's midnight", func(v *apperr.Validator) {
 			Date(v, "d", "2026-11-25", time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC))
 		}, []string{"d"}},
+		{"date before the floor", func(v *apperr.Validator) { Date(v, "d", "1899-12-31", now) }, []string{"d"}},
+		{"date on the floor", func(v *apperr.Validator) { Date(v, "d", EarliestDate, now) }, nil},
+		{"date before the floor, no upper bound", func(v *apperr.Validator) { Date(v, "d", "0001-01-01", time.Time{}) }, []string{"d"}},
 		{"date malformed", func(v *apperr.Validator) { Date(v, "d", "23/11/2026", now) }, []string{"d"}},
 		{"household ok", func(v *apperr.Validator) { Household(v, "h", 3, []int32{40, 5}) }, nil},
 		{"household zero", func(v *apperr.Validator) { Household(v, "h", 0, nil) }, []string{"h.size"}},

@@ -38,6 +38,7 @@ func TestBadInput(t *testing.T) {
 		{"birth year", func(p *pb.Participant) { p.BirthYear = 1800 }, "participant.birth_year"},
 		{"bad email", func(p *pb.Participant) { p.Contact.Email = "not-an-email" }, "participant.contact.email"},
 		{"future permit", func(p *pb.Participant) { p.ResidencePermitDate = "2999-01-01" }, "participant.residence_permit_date"},
+		{"permit of 1899", func(p *pb.Participant) { p.ResidencePermitDate = "1899-12-31" }, "participant.residence_permit_date"},
 		{"unknown enum", func(p *pb.Participant) { p.SwedishLevel = 99 }, "participant.swedish_level"},
 		{"bad interest", func(p *pb.Participant) { p.Interests = []string{"Free text!"} }, "participant.interests[0]"},
 		{"no organisation", func(p *pb.Participant) { p.OrganisationId = "" }, "participant.organisation_id"},

@@ -199,6 +199,8 @@ var violationText = map[string]map[string]string{
 		"must not be before seen_date":                                                                    "får inte ligga före dagen då utdraget granskades",
 		"is required when seen: the user id of who saw the extract (1 to 64 letters, digits, '-' or '_')": "måste anges när utdraget är granskat: användar-id för den som såg utdraget (1 till 64 bokstäver, siffror, '-' eller '_')",
 		"names no organisation; register the organisation first":                                          "är ingen organisation; registrera organisationen först",
+		// A date of a person's history before the birth year's floor (ADR 0184).
+		"must not be before 1900-01-01": "får inte ligga före 1900-01-01",
 	},
 }
 

@@ -62,8 +62,7 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 		}
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
-			k := j.GetCounts()
-			fmt.Fprintln(e.Out, e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2)))
+			fmt.Fprintln(e.Out, e.dinnerJobResult(j))
 			return nil
 		case dinnersv1.JobState_JOB_STATE_FAILED:
 			return errors.New(e.t("m.failed"))
@@ -260,7 +259,7 @@ func changeSeating(ctx context.Context, d dinnersClient, what string, args []str
 		}
 	}
 	if err != nil {
-		return err
+		return seatingErr(err)
 	}
 	fmt.Fprintf(e.Out, "%s %s\n", v.GetSeating().GetId(), e.seatingStatus(v.GetSeating()))
 	return nil
@@ -323,4 +322,37 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 			r.GetGuestsSeated(), r.GetGuestsAttended(), r.GetFirstTimePerMille(), r.GetNoShowPerMille(), r.GetLateCancelPerMille(), r.GetMedianWaitDays())
 	}
 	return nil
+}
+
+// dinnerJobResult is a done job's counts and quality. A proven optimum
+// (gap 0) says "bästa möjliga", as the web app and a mentoring job do,
+// not "högst 0,00 % under", which read as a shortfall (ADR 0184).
+func (e Env) dinnerJobResult(j *dinnersv1.Job) string {
+	k := j.GetCounts()
+	if j.GetGapPpm() == 0 {
+		return e.f("dinners.job.result_optimal", k.GetProposals(), k.GetUnseated(), j.GetObjective())
+	}
+	return e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2))
+}
+
+// seatingErr is a refusal of a seating change in a seating's words: the
+// dinners service refuses with the proposals' shared lifecycle, which
+// says a pair ("only a proposed pair can be approved; this one is
+// offered"), and mp printed a mentoring pair's Swedish where the web app
+// says "bara en föreslagen placering kan godkännas (status nu: inbjuden)"
+// (ADR 0184). The details (field violations) stay as they were.
+func seatingErr(err error) error {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	msg := catalog.SeatingMessage(ce.Message())
+	if msg == ce.Message() {
+		return err
+	}
+	out := connect.NewError(ce.Code(), errors.New(msg))
+	for _, d := range ce.Details() {
+		out.AddDetail(d)
+	}
+	return out
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
@@ -163,6 +165,49 @@ func TestEveryUnseatedReasonInWords(t *testing.T) {
 			if got := (Env{lang: lang}).t(key); got == key {
 				t.Errorf("%s has no words in %s (%s)", name, lang, key)
 			}
+		}
+	}
+}
+
+// TestDinnerJobOptimumInTheWebsWords: mp dinners jobs start -follow ended
+// "poängen är högst 0,00 % under den bästa möjliga placeringen" for a
+// proven optimum, where a mentoring job says "Bästa möjliga" (outside
+// round s32). It says "bästa möjliga" with the points; a gap keeps its
+// figure.
+func TestDinnerJobOptimumInTheWebsWords(t *testing.T) {
+	t.Parallel()
+	counts := &dinnersv1.JobCounts{Proposals: 32, Unseated: 22}
+	for _, tt := range []struct {
+		lang string
+		gap  int64
+		want string
+	}{
+		{"sv", 0, "föreslagna placeringar: 32, sällskap utan plats: 22; bästa möjliga (1388 poäng)"},
+		{"en", 0, "seatings proposed: 32, parties unseated: 22; best possible (1388 points)"},
+		{"sv", 35200, "föreslagna placeringar: 32, sällskap utan plats: 22; poängen är högst 3,52 % under den bästa möjliga placeringen"},
+	} {
+		e := Env{lang: tt.lang}
+		j := &dinnersv1.Job{Counts: counts, Objective: 1388, Bound: 1388 + tt.gap/1000, GapPpm: tt.gap}
+		if got := e.dinnerJobResult(j); got != tt.want {
+			t.Errorf("%s, gap %d: %q, want %q", tt.lang, tt.gap, got, tt.want)
+		}
+	}
+}
+
+// TestSeatingRefusalInASeatingsWords: mp dinners approve on a seating
+// already approved printed "bara ett föreslaget par kan godkännas (status
+// nu: erbjuden)", a mentoring pair's words, where the web app says the
+// seating's (ADR 0178 item 5). mp says the same as the web app now.
+func TestSeatingRefusalInASeatingsWords(t *testing.T) {
+	t.Parallel()
+	refusal := connect.NewError(connect.CodeFailedPrecondition, errors.New("only a proposed pair can be approved; this one is offered"))
+	for lang, want := range map[string]string{
+		"sv": "bara en föreslagen placering kan godkännas (status nu: inbjuden)",
+		"en": "only a proposed seating can be approved",
+	} {
+		err := explain(Env{lang: lang}, seatingErr(refusal))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "par") && lang == "sv" {
+			t.Errorf("%s: %v, want %q", lang, err, want)
 		}
 	}
 }

@@ -10,9 +10,10 @@ import (
 // unassignedWords are the reasons in English for API callers; the web app
 // and mp word the code in the reader's language (guides.unassigned.*).
 var unassignedWords = map[guidesv1.UnassignedReason]string{
-	guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_ELIGIBLE_UNIT: "no guide organisation in the municipality guides in one of the newcomer's languages",
-	guidesv1.UnassignedReason_UNASSIGNED_REASON_UNITS_FULL:       "the guide organisations that fit have no free place: they went to newcomers who waited longer or scored more",
-	guidesv1.UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED:    "the newcomer's group reached its quota",
+	guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_ELIGIBLE_UNIT:        "no guide organisation in the municipality guides in one of the newcomer's languages",
+	guidesv1.UnassignedReason_UNASSIGNED_REASON_UNITS_FULL:              "the guide organisations that fit have no free place: they went to newcomers who waited longer or scored more",
+	guidesv1.UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED:           "the newcomer's group reached its quota",
+	guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY: "no guide organisation guides in the newcomer's municipality",
 }
 
 // ListGuideUnassigned pages through the entitled newcomers a guides job

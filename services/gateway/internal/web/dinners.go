@@ -53,7 +53,10 @@ type dinnerJobView struct {
 	Job *dinnersv1.Job
 	progress
 	Running, Done, Failed bool
-	Gap                   string
+	// Result is a done job's line: the counts, and how close the points
+	// came to the best possible, in the mentoring job's words "Bästa
+	// möjliga" when the engine proved the optimum (gap 0; ADR 0184).
+	Result string
 }
 
 func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
@@ -61,10 +64,24 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	done, failed := s == dinnersv1.JobState_JOB_STATE_SUCCEEDED, s == dinnersv1.JobState_JOB_STATE_FAILED
 	v := dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
 		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.codeWord("dinners.phase.", j.GetPhase()),
-			p.codeWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done),
-		Gap: gapPercent(p, j.GetGapPpm())}
+			p.codeWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done)}
 	v.Label = whenLabel(v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
+	if done {
+		v.Result = dinnerJobResult(p, j)
+	}
 	return v
+}
+
+// dinnerJobResult is a done job's counts and quality: "högst 0,00 %
+// under" read as a shortfall where there is none (outside round s32), so
+// a proven optimum says what a mentoring job says of one.
+func dinnerJobResult(p *page, j *dinnersv1.Job) string {
+	k := j.GetCounts()
+	if j.GetGapPpm() == 0 {
+		return p.tf("dinners.job.done_optimal", "Proposals", k.GetProposals(), "Unseated", k.GetUnseated(),
+			"Optimal", p.tf("job.optimal", "Objective", grouped(p, j.GetObjective())))
+	}
+	return p.tf("dinners.job.done", "Proposals", k.GetProposals(), "Unseated", k.GetUnseated(), "Gap", gapPercent(p, j.GetGapPpm()))
 }
 
 // gapPercent is a gap in parts per million as a percentage with two

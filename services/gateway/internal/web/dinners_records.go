@@ -194,19 +194,8 @@ func dinnerFormErrors(p *page, err error) bool {
 // makes too (catalog.ViolationText, ADR 0136). A message none of them
 // knows stays as it is (ADR 0065).
 func (p *page) dinnerMsg(msg string) string {
-	return translateMessage(p.Lang, seatingWords.Replace(msg))
+	return translateMessage(p.Lang, catalog.SeatingMessage(msg))
 }
-
-// seatingWords puts a seating where the proposals' shared lifecycle
-// (pkg/proposal), which the dinners service refuses with, says a pair:
-// a dinners proposal approved in another tab read "bara ett föreslaget
-// par kan godkännas (status nu: erbjuden)"; it is a placering, and
-// invited (outside round s32, ADR 0178).
-var seatingWords = strings.NewReplacer(
-	"only a proposed pair can be approved", "only a proposed seating can be approved",
-	"only a proposed pair can be rejected", "only a proposed seating can be rejected",
-	"this one is offered", "this one is invited",
-	"this one is active", "this one is confirmed")
 
 // dinnerErr is err with its message and violations in the page's
 // language (see dinnerMsg), for the error page of an action.

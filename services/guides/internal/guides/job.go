@@ -239,6 +239,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 	for _, u := range in.Units {
 		units[u.ID()] = u
 	}
+	there := unitMunicipalities(in)
 	var res result
 	return jobs.Plan{
 		Built: b,
@@ -256,7 +257,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		BatchesInFlight: batchesInFlight,
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
-			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: x.Reason.String(),
+			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: unassignedReason(x.Reason, there, muni[id]),
 				Units: fullUnits(b, x, units)})
 		},
 		Result: func() ([]byte, map[string]int64, error) {
@@ -264,6 +265,37 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 			return out, map[string]int64{"unassigned": int64(len(res.Unassigned))}, err
 		},
 	}, nil
+}
+
+// reasonNoUnitHere is the stored reason of a newcomer no unit could take
+// because none works where they live: the engine only knows it found no
+// edge, which the API would word as "none in their languages".
+const reasonNoUnitHere = "no unit in the municipality"
+
+// unitMunicipalities is where a newcomer has any unit to try: the
+// municipalities with a unit (full ones too, as Build keeps them), or,
+// when the rules allow another municipality, everywhere once any unit
+// exists (the key "" then stands for all).
+func unitMunicipalities(in assign.Input) map[string]bool {
+	there := map[string]bool{}
+	for _, u := range in.Units {
+		there[u.Municipality] = true
+		if in.Weights.OtherMunicipal {
+			there[""] = true
+		}
+	}
+	return there
+}
+
+// unassignedReason is the first rule that failed for a newcomer of
+// municipality muni, in order (ADR 0184): no unit where they live, then
+// units there but none in Swedish or their languages (the engine's "no
+// eligible host"), then full units or a quota, which the engine tells.
+func unassignedReason(r match.Reason, there map[string]bool, muni string) string {
+	if r == match.NoEligibleHost && !there[muni] && !there[""] {
+		return reasonNoUnitHere
+	}
+	return r.String()
 }
 
 // propose writes one assignment, create-once with an id derived from the

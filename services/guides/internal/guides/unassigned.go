@@ -41,6 +41,7 @@ var unassignedReasons = map[string]guidesv1.UnassignedReason{
 	match.NoEligibleHost.String(): guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_ELIGIBLE_UNIT,
 	match.HostsFull.String():      guidesv1.UnassignedReason_UNASSIGNED_REASON_UNITS_FULL,
 	match.QuotaReached.String():   guidesv1.UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED,
+	reasonNoUnitHere:              guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY,
 }
 
 // ListUnassigned returns a page of the entitled newcomers job id left

@@ -208,14 +208,19 @@ type UnassignedReason int32
 
 const (
 	UnassignedReason_UNASSIGNED_REASON_UNSPECIFIED UnassignedReason = 0
-	// No guide unit in scope fits: none in the newcomer's municipality
-	// (unless the rules allow another) speaks one of their languages.
+	// Guide units work in the newcomer's municipality (or, when the rules
+	// allow another, somewhere), but none of them guides in Swedish or in
+	// one of their languages.
 	UnassignedReason_UNASSIGNED_REASON_NO_ELIGIBLE_UNIT UnassignedReason = 1
 	// Every unit that fits was filled by assignments that score at least as
 	// much (newcomers who waited longer, or were re-proposed).
 	UnassignedReason_UNASSIGNED_REASON_UNITS_FULL UnassignedReason = 2
 	// The newcomer's group reached its quota's maximum.
 	UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED UnassignedReason = 3
+	// No guide unit works in the newcomer's municipality at all (nor, when
+	// the rules allow another, anywhere): the first rule that fails is
+	// where, not the language (ADR 0184).
+	UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY UnassignedReason = 4
 )
 
 // Enum value maps for UnassignedReason.
@@ -225,12 +230,14 @@ var (
 		1: "UNASSIGNED_REASON_NO_ELIGIBLE_UNIT",
 		2: "UNASSIGNED_REASON_UNITS_FULL",
 		3: "UNASSIGNED_REASON_QUOTA_REACHED",
+		4: "UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY",
 	}
 	UnassignedReason_value = map[string]int32{
-		"UNASSIGNED_REASON_UNSPECIFIED":      0,
-		"UNASSIGNED_REASON_NO_ELIGIBLE_UNIT": 1,
-		"UNASSIGNED_REASON_UNITS_FULL":       2,
-		"UNASSIGNED_REASON_QUOTA_REACHED":    3,
+		"UNASSIGNED_REASON_UNSPECIFIED":             0,
+		"UNASSIGNED_REASON_NO_ELIGIBLE_UNIT":        1,
+		"UNASSIGNED_REASON_UNITS_FULL":              2,
+		"UNASSIGNED_REASON_QUOTA_REACHED":           3,
+		"UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY": 4,
 	}
 )
 
@@ -3945,12 +3952,13 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x16QUOTA_KIND_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"QUOTA_KIND_GENDER_PER_MUNICIPALITY\x10\x01\x12!\n" +
 	"\x1dQUOTA_KIND_MUNICIPALITY_TOTAL\x10\x02\x12\x17\n" +
-	"\x13QUOTA_KIND_LANGUAGE\x10\x03*\xa4\x01\n" +
+	"\x13QUOTA_KIND_LANGUAGE\x10\x03*\xd3\x01\n" +
 	"\x10UnassignedReason\x12!\n" +
 	"\x1dUNASSIGNED_REASON_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"UNASSIGNED_REASON_NO_ELIGIBLE_UNIT\x10\x01\x12 \n" +
 	"\x1cUNASSIGNED_REASON_UNITS_FULL\x10\x02\x12#\n" +
-	"\x1fUNASSIGNED_REASON_QUOTA_REACHED\x10\x03*q\n" +
+	"\x1fUNASSIGNED_REASON_QUOTA_REACHED\x10\x03\x12-\n" +
+	")UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY\x10\x04*q\n" +
 	"\x0eAcceptingParty\x12\x1f\n" +
 	"\x1bACCEPTING_PARTY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18ACCEPTING_PARTY_NEWCOMER\x10\x01\x12 \n" +
