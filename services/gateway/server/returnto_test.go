@@ -94,6 +94,17 @@ func TestSignInGoesBackOnlyToOwnPages(t *testing.T) {
 			t.Errorf("the language picker with next %q: %d %s, want %s", next, code, trim(loc), want)
 		}
 	}
+	// The notice of an ended session survives the change of language,
+	// and only the sign-in page's two reasons travel.
+	for why, want := range map[string]string{"form": "/signin?expired=form&next=%2Fparticipants%2F" + id, "<b>": "/signin?next=%2Fparticipants%2F" + id} {
+		if code, loc := lb.post("/settings/locale", url.Values{"locale": {"en"}, "next": {"/participants/" + id}, "expired": {why}}); code != http.StatusSeeOther || loc != want {
+			t.Errorf("the language picker with expired %q: %d %s, want %s", why, code, trim(loc), want)
+		}
+	}
+	if _, page := lb.get("/signin?expired=form&next=%2Fparticipants%2F" + id); !strings.Contains(page, "what you sent was not saved") ||
+		!strings.Contains(page, `name="expired" value="form"`) {
+		t.Errorf("the sign-in page after a change of language lacks the English notice or does not carry it on:\n%s", trim(page))
+	}
 	for _, v := range hostileReturns {
 		if got := goesTo(v); got != "/" {
 			t.Errorf("next %q: went to %q, want the overview", v, got)

@@ -29,7 +29,7 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		// (outside round s30).
 		p.Flash = p.t("setup.done")
 	}
-	switch r.URL.Query().Get("expired") {
+	switch p.Expired = expiredWhy(r.URL.Query().Get("expired")); p.Expired {
 	case "form":
 		p.Flash = p.t("signin.expired_form")
 	case "1":
@@ -97,8 +97,15 @@ func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if p.User == nil {
 		// The sign-in page keeps the place to go back to (ADR 0185).
 		back = "/signin"
+		q := url.Values{}
 		if next := w.returnTo(r.PostForm.Get(returnParam)); next != "" {
-			back += "?" + url.Values{returnParam: {next}}.Encode()
+			q.Set(returnParam, next)
+		}
+		if why := expiredWhy(r.PostForm.Get("expired")); why != "" {
+			q.Set("expired", why) // the notice, in the language now chosen
+		}
+		if len(q) > 0 {
+			back += "?" + q.Encode()
 		}
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)
@@ -159,4 +166,14 @@ func userField(f string) string {
 	f = strings.TrimPrefix(f, "user.")
 	f, _, _ = strings.Cut(f, "[")
 	return f
+}
+
+// expiredWhy is v when it is one of the sign-in page's two reasons for
+// an ended session ("1" a page, "form" a form), else "": nothing else a
+// link or a form says is carried on.
+func expiredWhy(v string) string {
+	if v == "1" || v == "form" {
+		return v
+	}
+	return ""
 }

@@ -313,6 +313,10 @@ type page struct {
 	// Next is, on the sign-in page, the page to go back to after signing
 	// in (ADR 0185); empty for the overview.
 	Next string
+	// Expired is, on the sign-in page, why the user is there again ("1"
+	// a page, "form" a form whose values were not saved): the language
+	// picker carries it, so the notice survives a change of language.
+	Expired string
 
 	caller core.Caller
 	ctx    context.Context
