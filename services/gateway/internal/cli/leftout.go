@@ -43,3 +43,24 @@ func (e Env) nameOrGone(name string) string {
 	}
 	return name
 }
+
+// registeredRow is a newcomer or volunteer of the register (mp
+// participants list, mp volunteers list): both records name the same
+// fields alike.
+type registeredRow interface {
+	GetId() string
+	GetGivenName() string
+	GetFamilyName() string
+	GetMunicipalityCode() string
+	GetCreateTime() *timestamppb.Timestamp
+}
+
+// tellRegistered is tellLeftOut for the register's whole list: by id,
+// what tells each namesake apart (name and municipality alike).
+func tellRegistered[R registeredRow](rows []R) map[string]string {
+	people := make([]apart.Person, 0, len(rows))
+	for _, r := range rows {
+		people = append(people, apart.Person{ID: r.GetId(), Label: r.GetGivenName() + " " + r.GetFamilyName() + ", " + r.GetMunicipalityCode(), Registered: r.GetCreateTime()})
+	}
+	return apart.Tell(people)
+}

@@ -15,7 +15,6 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
@@ -41,11 +40,7 @@ func listParticipants(ctx context.Context, c *clients, args []string, e env) err
 	// Namesakes carry when each was registered, over the whole list, as
 	// the web app's register and mp's other lists do (ADR 0132; outside
 	// round s32: three "Selam Tesfaye, Uppsala" read as one person).
-	people := make([]apart.Person, 0, len(rows))
-	for _, p := range rows {
-		people = append(people, apart.Person{ID: p.GetId(), Label: p.GetGivenName() + " " + p.GetFamilyName() + ", " + p.GetMunicipalityCode(), Registered: p.GetCreateTime()})
-	}
-	told := apart.Tell(people)
+	told := tellRegistered(rows)
 	for _, p := range rows {
 		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", p.GetId(), e.apart(p.GetGivenName()+" "+p.GetFamilyName(), told[p.GetId()]), muniName(p.GetMunicipalityCode()), e.level(p.GetSwedishLevel()))
 	}
@@ -146,11 +141,7 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 	if err != nil {
 		return err
 	}
-	people := make([]apart.Person, 0, len(rows))
-	for _, v := range rows {
-		people = append(people, apart.Person{ID: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + ", " + v.GetMunicipalityCode(), Registered: v.GetCreateTime()})
-	}
-	told := apart.Tell(people) // namesakes, as for newcomers
+	told := tellRegistered(rows) // namesakes, as for newcomers
 	for _, v := range rows {
 		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", v.GetId(), e.apart(v.GetGivenName()+" "+v.GetFamilyName(), told[v.GetId()]), muniName(v.GetMunicipalityCode()), e.roles(v.GetRoles()))
 	}
