@@ -98,36 +98,48 @@ func actions(l *pb.StoredLink) ([]pb.AnswerAction, []pb.DeclineReason) {
 }
 
 // lookup checks the token and the rate limits and loads its link. A token
-// this service did not issue, or whose link was erased, is INVALID.
-func (s *Service) lookup(ctx context.Context, token string) (*pb.StoredLink, pb.LinkState, error) {
+// this service did not issue, or whose link was erased, is INVALID; so is
+// a link whose person the register no longer knows (erased, and the
+// erasure not yet here: notify's consumer behind or down), with no link
+// returned, so nothing of it (its language) reaches the page and it reads
+// as a token never issued (ADR 0187). me is the person, or nil when the
+// register could not be read (the link's state then stands as stored).
+func (s *Service) lookup(ctx context.Context, token string) (*pb.StoredLink, *Person, pb.LinkState, error) {
 	id, ok := s.d.Keys.Check(token)
 	if !ok {
 		if !s.limiter.allow("invalid", 20, time.Second) {
-			return nil, 0, ErrRateLimited
+			return nil, nil, 0, ErrRateLimited
 		}
-		return nil, pb.LinkState_LINK_STATE_INVALID, nil
+		return nil, nil, pb.LinkState_LINK_STATE_INVALID, nil
 	}
 	if !s.allowLink(ctx, id) {
-		return nil, 0, ErrRateLimited
+		return nil, nil, 0, ErrRateLimited
 	}
 	l, ok := s.d.Links.Lookup(id)
 	if !ok {
-		return nil, pb.LinkState_LINK_STATE_INVALID, nil
+		return nil, nil, pb.LinkState_LINK_STATE_INVALID, nil
+	}
+	var me *Person
+	switch p, err := s.d.Directory.Person(ctx, l.GetPersonId(), l.GetVolunteer()); {
+	case apperr.ErrorCode(err) == apperr.NotFound:
+		return nil, nil, pb.LinkState_LINK_STATE_INVALID, nil
+	case err == nil:
+		me = &p
 	}
 	switch {
 	case l.GetUsedTime() != nil:
-		return l, pb.LinkState_LINK_STATE_USED, nil
+		return l, me, pb.LinkState_LINK_STATE_USED, nil
 	case !l.GetExpireTime().AsTime().After(s.d.Now()):
-		return l, pb.LinkState_LINK_STATE_EXPIRED, nil
+		return l, me, pb.LinkState_LINK_STATE_EXPIRED, nil
 	}
-	return l, pb.LinkState_LINK_STATE_VALID, nil
+	return l, me, pb.LinkState_LINK_STATE_VALID, nil
 }
 
 // ResolveLink says what token offers, under minimum disclosure, read
 // afresh from the programme. Returns ErrRateLimited, or Unavailable when
 // the programme cannot be read.
 func (s *Service) ResolveLink(ctx context.Context, token string) (Resolution, error) {
-	l, state, err := s.lookup(ctx, token)
+	l, me, state, err := s.lookup(ctx, token)
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -139,12 +151,7 @@ func (s *Service) ResolveLink(ctx context.Context, token string) (Resolution, er
 	if state != pb.LinkState_LINK_STATE_VALID {
 		return r, nil
 	}
-	me, err := s.d.Directory.Person(ctx, l.GetPersonId(), l.GetVolunteer())
-	if apperr.ErrorCode(err) == apperr.NotFound {
-		r.State = pb.LinkState_LINK_STATE_INVALID
-		return r, nil
-	}
-	if err != nil {
+	if me == nil {
 		return Resolution{}, apperr.Errorf(apperr.Unavailable, "the offer cannot be read right now")
 	}
 	m := &pb.StoredMessage{PersonId: l.GetPersonId(), Volunteer: l.GetVolunteer(), Role: l.GetRole(),
@@ -222,7 +229,7 @@ type Outcome struct {
 // an action or reason the link does not offer, ErrRateLimited, or
 // Unavailable when the programme cannot be reached.
 func (s *Service) Answer(ctx context.Context, token string, action pb.AnswerAction, reason pb.DeclineReason) (Outcome, error) {
-	l, state, err := s.lookup(ctx, token)
+	l, _, state, err := s.lookup(ctx, token)
 	if err != nil {
 		return Outcome{}, err
 	}
