@@ -201,7 +201,11 @@ func (p parts) text() string { return strings.Join(p.paragraphs(), "\n\n") }
 // input) and wraps the section in its language and direction.
 func (p parts) html(lang string, rtl bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<div lang=\"%s\" dir=\"%s\">\n", lang, dir(rtl))
+	// A long word (a name of one 62-letter word, the answer link's
+	// address) breaks where it must: on a phone's mail app it widened the
+	// message past the screen (ADR 0187). Inline, as mail apps drop a
+	// <style> element; word-break for the apps that know no overflow-wrap.
+	fmt.Fprintf(&b, "<div lang=\"%s\" dir=\"%s\" style=\"overflow-wrap:anywhere;word-break:break-word\">\n", lang, dir(rtl))
 	for _, s := range p.paragraphs() {
 		e := dateRe.ReplaceAllString(html.EscapeString(s), `<span style="white-space:nowrap">$0</span>`)
 		if s == p.link {

@@ -55,7 +55,7 @@ func TestReviewedAndDirection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(ar.HTML, `<html lang="ar" dir="rtl">`) || !strings.Contains(ar.HTML, `<div lang="sv" dir="ltr">`) {
+	if !strings.Contains(ar.HTML, `<html lang="ar" dir="rtl">`) || !strings.Contains(ar.HTML, `<div lang="sv" dir="ltr"`) {
 		t.Errorf("Arabic HTML lacks rtl or the Swedish part:\n%s", ar.HTML)
 	}
 	if !strings.Contains(ar.Text, "Vi har hittat en mentor till dig: Erik") {
