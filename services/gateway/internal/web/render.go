@@ -85,6 +85,13 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, p *page, err 
 	for _, v := range pe.Violations {
 		msg += " " + fieldLabel(p, v.Field) + ": " + translateMessage(p.Lang, v.Description) + "."
 		if v.Field == "page_token" && r.Method == http.MethodGet {
+			if r.URL.Query().Get(resumedParam) != "" {
+				// A sign-in went back to this page with the token the
+				// coordinator had (ADR 0188): it no longer decodes, so
+				// the list starts again, with no error to read.
+				http.Redirect(rw, r, startOver(r.URL), http.StatusSeeOther)
+				return
+			}
 			p.FirstPage = firstPage(r.URL)
 		}
 	}
@@ -153,6 +160,20 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
 	}
 	return true
+}
+
+// startOver is u without any list position or the resumed mark: every
+// list on the page at its first page, the job kept.
+func startOver(u *url.URL) string {
+	q := u.Query()
+	q.Del(resumedParam)
+	for _, pre := range listPrefixes {
+		q.Del(pre + "page_token")
+		q.Del(pre + "at")
+		q.Del(pre + "back")
+	}
+	first := url.URL{Path: u.Path, RawQuery: q.Encode()}
+	return first.String()
 }
 
 // firstPage is u without its page token: the first page of the same list,
