@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/chromedp/chromedp"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -208,5 +209,49 @@ func TestExpiredRowActionGoesBackToItsJob(t *testing.T) {
 	pv, err := coord.matching.GetPair(ctx, connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair}))
 	if err != nil || pv.Msg.GetPair().GetPair().GetStatus().String() != "PAIR_STATUS_PROPOSED" {
 		t.Errorf("the pair after the expired approve: %v %v, want still proposed", pv.Msg.GetPair().GetPair().GetStatus(), err)
+	}
+}
+
+// testSignInGoesBackToTheListPageBrowser: in Chromium, a session ends on
+// page 2 of the waiting list; signing in again opens page 2, whose "First
+// page" link leads to page 1 (ADR 0188).
+func testSignInGoesBackToTheListPageBrowser(t *testing.T) {
+	clk := &clock{}
+	e := start(t, envOptions{clock: clk})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Org", "0180")
+	coord := e.coordinator(admin, "sida2@example.org", org, "0180")
+	const n = 60
+	for i := range n {
+		newcomer(t, coord, org, "0180", fmt.Sprintf("Nr%02d", i))
+	}
+	testutil.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+		res, err := coord.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{PageSize: 1}))
+		if err != nil {
+			return err
+		}
+		if got := res.Msg.GetTotalSize(); got != n {
+			return fmt.Errorf("%d waiting, want %d", got, n)
+		}
+		return nil
+	})
+	b := openTab(t, tabOptions{})
+	var where, rng string
+	b.run("sign in", signIn(e, "sida2@example.org", `main`))
+	b.run("page 2 of the waiting list", chromedp.Navigate(e.base+"/matching/waiting"), chromedp.WaitVisible(`a[rel="next"]`, chromedp.ByQuery),
+		chromedp.Click(`a[rel="next"]`, chromedp.ByQuery), chromedp.WaitVisible(`a[rel="prev"]`, chromedp.ByQuery))
+	clk.Advance(9 * time.Hour)
+	b.run("the page again after the session ended", chromedp.Reload(), chromedp.WaitVisible(`#f-password`))
+	b.run("sign in again", chromedp.SendKeys(`#f-email`, "sida2@example.org"), chromedp.SendKeys(`#f-password`, password),
+		chromedp.Click(`button.primary`), chromedp.WaitVisible(`nav.pager`, chromedp.ByQuery), chromedp.Location(&where),
+		chromedp.Text(`nav.pager p`, &rng, chromedp.ByQuery))
+	if !strings.Contains(where, "/matching/waiting?page_token=") || !strings.Contains(where, "at=50") || !strings.HasPrefix(rng, "51") {
+		t.Errorf("after signing in again: %s showing %q, want page 2 (51–60)", where, rng)
+	}
+	b.run("the first page", chromedp.Click(`nav.pager a:not([rel])`, chromedp.ByQuery), chromedp.WaitVisible(`a[rel="next"]`, chromedp.ByQuery),
+		chromedp.Location(&where), chromedp.Text(`nav.pager p`, &rng, chromedp.ByQuery))
+	if where != e.base+"/matching/waiting" || !strings.HasPrefix(rng, "1") {
+		t.Errorf("the first page link went to %s showing %q", where, rng)
 	}
 }

@@ -31,6 +31,7 @@ var browserTests = []struct {
 	{"TestPagesNoOtherBrowserTestOpens", testPagesNoOtherBrowserTestOpens},
 	{"TestDinnerFormsRefuseInWords", testDinnerFormsRefuseInWords},
 	{"TestSignInGoesBackBrowser", testSignInGoesBackBrowser},
+	{"TestSignInGoesBackToTheListPageBrowser", testSignInGoesBackToTheListPageBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package
