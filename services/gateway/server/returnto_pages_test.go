@@ -129,6 +129,18 @@ func TestSignInGoesBackToTheListPage(t *testing.T) {
 	if code, page := b.get(stale); code != http.StatusUnprocessableEntity || !strings.Contains(page, "börja om från första sidan") {
 		t.Errorf("a made-up token by hand: %d, want the error page in words\n%s", code, trim(page))
 	}
+	// The registers, which word a refused filter at its field, start over
+	// too.
+	for _, list := range []string{"/participants", "/volunteers"} {
+		res, err := b.c.Get(e.base + list + "?page_token=bm9wZQ&at=50&resumed=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != list {
+			t.Errorf("%s with a stale token after signing in: %d to %q, want its first page", list, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 
 	// A narrowed list comes back at its first page; positions the app
 	// never writes land on the overview.
