@@ -93,6 +93,9 @@ type env struct {
 	// while it is down).
 	deps             service.Deps
 	stopParticipants func()
+	// stopVolunteers is stopParticipants for the volunteers service
+	// (organisations' names, ADR 0188).
+	stopVolunteers func()
 }
 
 type envOptions struct {
@@ -173,7 +176,13 @@ func start(t testing.TB, o envOptions) *env {
 		return participants.Run(pctx, "127.0.0.1:0", d, participants.Options{}, r)
 	})
 	e.stopParticipants = func() { stopParticipants(); <-pdone }
-	e.addrs.Volunteers = runPart("volunteers", func(r func(net.Addr)) error { return volunteers.Run(ctx, "127.0.0.1:0", d, volunteers.Options{}, r) })
+	vctx, stopVolunteers := context.WithCancel(ctx)
+	vdone := make(chan struct{})
+	e.addrs.Volunteers = runPart("volunteers", func(r func(net.Addr)) error {
+		defer close(vdone)
+		return volunteers.Run(vctx, "127.0.0.1:0", d, volunteers.Options{}, r)
+	})
+	e.stopVolunteers = func() { stopVolunteers(); <-vdone }
 	e.addrs.Mentoring = runPart("mentoring", func(r func(net.Addr)) error {
 		return mentoring.Run(ctx, "127.0.0.1:0", d, mentoring.Options{JobAckWait: 5 * time.Second}, r)
 	})

@@ -183,8 +183,8 @@ func TestWhoWaitsForAMentor(t *testing.T) {
 	if n := strings.Count(out, "Tesfay Berhane (registrerad 20"); n != 2 {
 		t.Errorf("mp told %d Tesfay Berhane apart, want 2\n%s", n, out)
 	}
-	// One page of 2 tells apart only the namesakes it holds (ADR 0132):
-	// the rows are compared by id.
+	// One page of 2, its namesakes told apart over the whole list (ADR
+	// 0188): the rows are compared by id.
 	first := mp(t, dir, "matching", "waiting", "-page-size", "2")
 	id := func(l string) string { x, _, _ := strings.Cut(l, "\t"); return x }
 	mustContain(t, first, id(lines[0])+"\t", id(lines[1])+"\t", "de 2 som väntat längst av 3")

@@ -32,6 +32,7 @@ var browserTests = []struct {
 	{"TestDinnerFormsRefuseInWords", testDinnerFormsRefuseInWords},
 	{"TestSignInGoesBackBrowser", testSignInGoesBackBrowser},
 	{"TestAnswerPagesEveryLanguageBrowser", testAnswerPagesEveryLanguageBrowser},
+	{"TestSignInGoesBackToTheListPageBrowser", testSignInGoesBackToTheListPageBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -179,10 +179,12 @@ func participantKey(id string) string { return "participant/" + id }
 func volunteerKey(id string) string   { return "volunteer/" + id }
 
 // OrganisationName returns an organisation's name (not personal data),
-// cached. An unknown id gives "".
-func (b *Backend) OrganisationName(ctx context.Context, id string) string {
+// cached. No id gives "" and no error; the volunteers service's error is
+// returned as it came (NotFound for an organisation removed), for the
+// caller to sort as a person's lookup is sorted (core.found, ADR 0188).
+func (b *Backend) OrganisationName(ctx context.Context, id string) (string, error) {
 	if id == "" {
-		return ""
+		return "", nil
 	}
 	o, err := cache.GetProto(ctx, b.cache, orgKey(id), func() *volunteersv1.Organisation { return &volunteersv1.Organisation{} },
 		func(ctx context.Context) (*volunteersv1.Organisation, error) {
@@ -193,9 +195,9 @@ func (b *Backend) OrganisationName(ctx context.Context, id string) string {
 			return &volunteersv1.Organisation{Id: id, Name: res.GetOrganisation().GetName()}, nil
 		})
 	if err != nil {
-		return ""
+		return "", err
 	}
-	return o.GetName()
+	return o.GetName(), nil
 }
 
 // ParticipantName returns a participant's display name for joined views (a

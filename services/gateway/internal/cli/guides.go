@@ -327,7 +327,7 @@ func printGuidance(e env, v *gatewayv1.GuideAssignmentView, why []string, d cata
 	if d.PastEnd {
 		over = lowerFirst(e.t("guides.dates.past_end"))
 	}
-	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\t%s\n", a.GetId(), v.GetParticipantName(), v.GetOrganisationName(),
+	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\t%s\n", a.GetId(), v.GetParticipantName(), e.orgOrGone(a.GetOrganisationId(), v.GetOrganisationName()),
 		muniName(a.GetMunicipalityCode()), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
 		e.f("score", a.GetScore()), strings.Join(why, "; "), orDash(d.Start, "-"), orDash(d.End, "-"), over)
 }

@@ -37,7 +37,7 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 			units := make([]string, 0, len(u.GetFullUnits()))
 			for _, f := range u.GetFullUnits() {
 				byProposals = byProposals || f.GetHeldByProposals() > 0
-				units = append(units, catalog.GuideUnit(e.words().lang, f.GetOrganisationName(), e.code("guides.lang.", f.GetLanguage(), ""),
+				units = append(units, catalog.GuideUnit(e.words().lang, e.orgOrGone(f.GetOrganisationId(), f.GetOrganisationName()), e.code("guides.lang.", f.GetLanguage(), ""),
 					f.GetScore(), f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
 			}
 			why = e.d("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))

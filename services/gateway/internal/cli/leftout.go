@@ -44,6 +44,15 @@ func (e Env) nameOrGone(name string) string {
 	return name
 }
 
+// orgOrGone is nameOrGone for an organisation a record names: "" from the
+// gateway means it was removed (ADR 0188).
+func (e Env) orgOrGone(id, name string) string {
+	if id == "" {
+		return name
+	}
+	return e.nameOrGone(name)
+}
+
 // registeredRow is a newcomer or volunteer of the register (mp
 // participants list, mp volunteers list): both records name the same
 // fields alike.

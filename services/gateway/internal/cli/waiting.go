@@ -22,7 +22,10 @@ import (
 // other list a coordinator sees. A line: id, name (a namesake with when
 // they were registered), municipality, the day the wait began and how
 // many days ago. -page-size N prints only the N longest waiting (one
-// page) and says how many wait in all; -o writes the lines to a file.
+// page) and says how many wait in all, but reads the rest of the list to
+// tell its namesakes apart: a namesake after the N is one still, and
+// mp jobs unmatched marked "Abdi Nur" where this did not (ADR 0178, ADR
+// 0188). -o writes the lines to a file.
 func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("matching waiting", flag.ContinueOnError)
 	size := fs.Int("page-size", 0, e.f("flag.waiting_page_size", page.MaxSize))
@@ -39,29 +42,33 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 		// its default page, not "all" as without the flag here.
 		return errors.New(e.f("err.waiting_page_size", page.MaxSize))
 	}
-	var rows []*gatewayv1.WaitingNewcomerView
+	var rows, all []*gatewayv1.WaitingNewcomerView
 	total := int32(0)
 	err := pages(func(token string) (string, error) {
 		n := int32(page.MaxSize)
-		if *size != 0 {
-			n = int32(*size)
+		if *size != 0 && token == "" {
+			n = int32(*size) // the page printed; the rest in pages of the most
 		}
 		res, err := c.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{PageSize: n, PageToken: token}))
 		if err != nil {
 			return "", err
 		}
-		rows, total = append(rows, res.Msg.GetNewcomers()...), res.Msg.GetTotalSize()
-		if *size != 0 {
-			return "", nil // one page: the longest waiting
+		if token == "" {
+			rows, total = res.Msg.GetNewcomers(), res.Msg.GetTotalSize()
 		}
+		all = append(all, res.Msg.GetNewcomers()...)
 		return res.Msg.GetNextPageToken(), nil
 	})
 	if err != nil {
 		return err
 	}
-	// Namesakes among everything printed, not page by page: mp reads the
-	// whole list (ADR 0132's rule, over what one reads at once).
-	told := tellLeftOut(rows)
+	if *size == 0 {
+		rows = all
+	}
+	// Namesakes over the whole list, not page by page nor within the N
+	// printed: mp reads it all (ADR 0132's rule, over what one reads at
+	// once; ADR 0188 for -page-size).
+	told := tellLeftOut(all)
 	var b bytes.Buffer
 	now := time.Now()
 	for _, r := range rows {

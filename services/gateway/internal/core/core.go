@@ -136,7 +136,11 @@ func (g *Gateway) GetParticipant(ctx context.Context, c Caller, id string) (*gat
 		return nil, err
 	}
 	p := res.GetParticipant()
-	return &gatewayv1.ParticipantView{Participant: p, OrganisationName: g.Backend.OrganisationName(ctx, p.GetOrganisationId())}, nil
+	org, err := g.organisationName(ctx, p.GetOrganisationId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.ParticipantView{Participant: p, OrganisationName: org}, nil
 }
 
 // ListParticipants pages through newcomers in the caller's scope.
@@ -194,7 +198,11 @@ func (g *Gateway) GetVolunteer(ctx context.Context, c Caller, id string) (*gatew
 		return nil, err
 	}
 	v := res.GetVolunteer()
-	return &gatewayv1.VolunteerView{Volunteer: v, OrganisationName: g.Backend.OrganisationName(ctx, v.GetOrganisationId())}, nil
+	org, err := g.organisationName(ctx, v.GetOrganisationId())
+	if err != nil {
+		return nil, err
+	}
+	return &gatewayv1.VolunteerView{Volunteer: v, OrganisationName: org}, nil
 }
 
 // ListVolunteers pages through volunteers in the caller's scope.

@@ -171,8 +171,11 @@ func (g *Gateway) ListGuideOrganisations(ctx context.Context, c Caller, r *gatew
 	}
 	out := forward(&gatewayv1.ListGuideOrganisationsResponse{}, res)
 	for _, o := range res.GetOrganisations() {
-		out.Organisations = append(out.Organisations, &gatewayv1.GuideOrganisationView{Organisation: o,
-			Name: g.Backend.OrganisationName(ctx, o.GetOrganisationId())})
+		name, err := g.organisationName(ctx, o.GetOrganisationId())
+		if err != nil {
+			return nil, err
+		}
+		out.Organisations = append(out.Organisations, &gatewayv1.GuideOrganisationView{Organisation: o, Name: name})
 	}
 	return out, nil
 }
@@ -285,9 +288,13 @@ func (g *Gateway) ListGuideAssignments(ctx context.Context, c Caller, r *gateway
 // assignmentView joins an assignment the caller's token fetched with the
 // newcomer's and the organisation's names and its explanation.
 func (g *Gateway) assignmentView(ctx context.Context, c Caller, a *guidesv1.Assignment) (*gatewayv1.GuideAssignmentView, error) {
-	v := &gatewayv1.GuideAssignmentView{Assignment: a, OrganisationName: g.Backend.OrganisationName(ctx, a.GetOrganisationId())}
+	org, orgErr := g.organisationName(ctx, a.GetOrganisationId())
+	v := &gatewayv1.GuideAssignmentView{Assignment: a, OrganisationName: org}
 	pv, err := g.Backend.ParticipantView(ctx, a.GetParticipantId())
 	ok, err := g.found(ctx, err)
+	if err == nil {
+		err = orgErr // errNoNames too: a change's answer keeps its view (written)
+	}
 	if ok {
 		v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 	}

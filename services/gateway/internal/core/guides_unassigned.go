@@ -51,8 +51,12 @@ func (g *Gateway) ListGuideUnassigned(ctx context.Context, c Caller, r *gatewayv
 			v.ParticipantName, v.ParticipantRegistered = joinName(pv.GetGivenName(), pv.GetFamilyName()), pv.GetCreateTime()
 		}
 		for _, f := range u.GetFullUnits() {
+			org, err := g.organisationName(ctx, f.GetOrganisationId())
+			if err != nil {
+				return nil, err
+			}
 			v.FullUnits = append(v.FullUnits, &gatewayv1.GuideFullUnitView{OrganisationId: f.GetOrganisationId(),
-				OrganisationName: g.Backend.OrganisationName(ctx, f.GetOrganisationId()),
+				OrganisationName: org,
 				MunicipalityCode: f.GetMunicipalityCode(), Language: f.GetLanguage(), Score: f.GetScore(),
 				HeldByProposals: f.GetHeldByProposals(), HeldByAssignments: f.GetHeldByAssignments(), HeldByThisJob: f.GetHeldByThisJob()})
 		}

@@ -36,6 +36,19 @@ func (g *Gateway) found(ctx context.Context, err error) (bool, error) {
 	return false, errNoNames
 }
 
+// organisationName is Backend.OrganisationName sorted as found sorts a
+// person's (ADR 0188): an organisation removed (NotFound) has no name,
+// which the web app and mp show as "(borttagen)"; any other error (the
+// volunteers service down) fails the read as Unavailable rather than show
+// a person's or an assignment's organisation as blank or removed.
+func (g *Gateway) organisationName(ctx context.Context, id string) (string, error) {
+	name, err := g.Backend.OrganisationName(ctx, id)
+	if _, err := g.found(ctx, err); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
 // errNoNames is found's error: one value, so written can tell it from the
 // errors of the call it follows.
 var errNoNames = apperr.Errorf(apperr.Unavailable, "names cannot be read right now; try again in a moment")

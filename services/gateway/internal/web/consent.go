@@ -79,8 +79,19 @@ type participantView struct {
 }
 
 // newParticipantView lists pt's consents in the order they were given.
+// orgOrGone is an organisation's name, or "(borttagen)" when the record
+// names one that no longer exists: the gateway leaves the name empty only
+// then, and fails the read when the volunteers service cannot say (ADR
+// 0188), as it does for a person's name (ADR 0182).
+func orgOrGone(p *page, id, name string) string {
+	if name == "" && id != "" {
+		return p.t("m.unmatched.gone")
+	}
+	return name
+}
+
 func newParticipantView(p *page, org string, pt *participantsv1.Participant) participantView {
-	v := participantView{Org: org, Registered: registeredWords(p, pt.GetCreateTime())}
+	v := participantView{Org: orgOrGone(p, pt.GetOrganisationId(), org), Registered: registeredWords(p, pt.GetCreateTime())}
 	for _, c := range pt.GetConsents() {
 		// Every declared purpose has its word, follow-up too, which has no
 		// text; a link only where a text was published under the version

@@ -97,10 +97,12 @@ type dinnerPick struct{ Value, Label string }
 type dinnerSeatingRow struct {
 	*gatewayv1.SeatingView
 	CSRF, Message, Status, Back string
-	Why                         []string
-	Members                     []int
-	RejectReasons, Declines     []dinnerPick
-	Attendances                 []dinnerPick
+	// Job is as proposalRow's: the job whose page shows the row.
+	Job                     string
+	Why                     []string
+	Members                 []int
+	RejectReasons, Declines []dinnerPick
+	Attendances             []dinnerPick
 	// Feedback are the forms still to fill in after a held dinner; Given
 	// says what each side answered.
 	Feedback []dinnerFeedbackSlot
@@ -239,6 +241,7 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	apart := viewsApart(p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
 	for _, v := range res.GetSeatings() {
 		row := p.dinnerSeatingRow(v, "/dinners#proposals")
+		row.Job = d.Job
 		row.Apart = apart[v.GetSeating().GetParticipantId()]
 		d.Proposals = append(d.Proposals, row)
 	}
@@ -385,7 +388,7 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 			if pe := core.Public(p.ctx, slog.Default(), err); pe.Code == apperr.FailedPrecondition || pe.Code == apperr.Conflict {
 				if cur, gerr := w.g.GetSeating(r.Context(), p.caller, r.PathValue("id")); gerr == nil {
 					row := p.dinnerSeatingRow(cur, "/dinners#proposals")
-					row.Message = p.dinnerMsg(pe.Message)
+					row.Message, row.Job = p.dinnerMsg(pe.Message), rowJob(r)
 					return w.fragment(rw, p, "dinners", "dinnerproposal", row)
 				}
 			}
@@ -394,7 +397,7 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	}
 	if r.Header.Get("HX-Request") != "" && (a.Action == "approve" || a.Action == "reject") {
 		row := p.dinnerSeatingRow(sv, "/dinners#proposals")
-		row.Message = p.t("dinners.approved")
+		row.Message, row.Job = p.t("dinners.approved"), rowJob(r)
 		if a.Action == "reject" {
 			row.Message = p.t("dinners.rejected")
 		}

@@ -222,7 +222,7 @@ type guideAssignmentRow struct {
 func newGuideAssignmentRow(p *page, v *gatewayv1.GuideAssignmentView, today string) guideAssignmentRow {
 	a := v.GetAssignment()
 	st := a.GetStatus()
-	row := guideAssignmentRow{ID: a.GetId(), Newcomer: v.GetParticipantName(), Organisation: v.GetOrganisationName(),
+	row := guideAssignmentRow{ID: a.GetId(), Newcomer: v.GetParticipantName(), Organisation: orgOrGone(p, a.GetOrganisationId(), v.GetOrganisationName()),
 		Municipality: muniLabel(a.GetMunicipalityCode()), Language: langWord(p, a.GetLanguage()), Score: a.GetScore(), CSRF: p.CSRF,
 		Status:   p.word("guides.status."+strings.ToLower(strings.TrimPrefix(st.String(), "ASSIGNMENT_STATUS_")), st.String()),
 		Proposed: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_PROPOSED, Approved: st == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,

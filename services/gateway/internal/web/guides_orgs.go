@@ -63,9 +63,7 @@ func newGuideOrgRow(p *page, v *gatewayv1.GuideOrganisationView) guideOrgRow {
 	o := v.GetOrganisation()
 	row := guideOrgRow{ID: o.GetOrganisationId(), Name: v.GetName(),
 		Type: p.word("guides.orgtype."+strings.ToLower(strings.TrimPrefix(o.GetType(), "ORGANISATION_TYPE_")), p.t("guides.unknown"))}
-	if row.Name == "" {
-		row.Name = o.GetOrganisationId()
-	}
+	row.Name = orgOrGone(p, o.GetOrganisationId(), row.Name)
 	for _, c := range o.GetCapacities() {
 		u := guideUnitRow{Municipality: muniLabel(c.GetMunicipalityCode()), Language: langWord(p, c.GetLanguage()),
 			Capacity: c.GetCapacity(), Caseload: c.GetCaseload(), Free: max(c.GetCapacity()-c.GetCaseload(), 0),

@@ -87,7 +87,7 @@ func guideUnassignedWhy(p *page, u *gatewayv1.GuideUnassignedView) string {
 	}
 	units := make([]string, 0, len(u.GetFullUnits()))
 	for _, f := range u.GetFullUnits() {
-		units = append(units, catalog.GuideUnit(p.Lang, f.GetOrganisationName(), langWord(p, f.GetLanguage()), f.GetScore(),
+		units = append(units, catalog.GuideUnit(p.Lang, orgOrGone(p, f.GetOrganisationId(), f.GetOrganisationName()), langWord(p, f.GetLanguage()), f.GetScore(),
 			f.GetHeldByProposals(), f.GetHeldByAssignments(), f.GetHeldByThisJob()))
 	}
 	return p.tf("guides.unassigned.units_full_named", "Units", strings.Join(units, ", "))

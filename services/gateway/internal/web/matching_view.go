@@ -169,6 +169,9 @@ type proposalRow struct {
 	Done bool
 	// RejectReasons are the reasons to choose from, in words.
 	RejectReasons []option
+	// Job is the job whose page shows the row, sent with its actions so
+	// a session that ended goes back to that page (ADR 0188).
+	Job string
 }
 
 // newProposalRow is a proposal's row; a message means an action was
@@ -220,6 +223,7 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 	newcomers, mentors := pairsApart(p, props)
 	for _, v := range props {
 		row := newProposalRow(p, v, "", reasons)
+		row.Job = d.Job
 		row.ParticipantApart, row.VolunteerApart = newcomers[v.GetPair().GetParticipantId()], mentors[v.GetPair().GetVolunteerId()]
 		d.Proposals = append(d.Proposals, row)
 	}

@@ -83,7 +83,7 @@ type volunteerView struct {
 }
 
 func newVolunteerView(p *page, v *gatewayv1.VolunteerView) volunteerView {
-	return volunteerView{Org: v.GetOrganisationName(), Registered: registeredWords(p, v.GetVolunteer().GetCreateTime())}
+	return volunteerView{Org: orgOrGone(p, v.GetVolunteer().GetOrganisationId(), v.GetOrganisationName()), Registered: registeredWords(p, v.GetVolunteer().GetCreateTime())}
 }
 
 // viewsApart is apartWords for a page's rows of dinners seatings or guides

@@ -14,6 +14,10 @@ import (
 // the job) is kept.
 type pager struct {
 	Range, Next, Prev string
+	// First links to the list's first page from a page reached without
+	// the tokens of the pages before it (a sign-in that went back to
+	// page 4, ADR 0188): it has no previous page to link to.
+	First string
 	// Of names the list when a page has two ("Sidor: Par"): two
 	// navigation landmarks both called "Sidor" are one name for two
 	// places to a screen reader's list of landmarks (axe landmark-unique).
@@ -25,6 +29,7 @@ type pager struct {
 // frag is the anchor the links go back to.
 func newPager(p *page, r *http.Request, prefix, frag string, size, shown int, total int32, next string) pager {
 	q := r.URL.Query()
+	q.Del(resumedParam) // the sign-in's mark stays on the page it went back to
 	at, err := strconv.Atoi(q.Get(prefix + "at"))
 	if err != nil || at < 0 {
 		at = 0
@@ -47,6 +52,16 @@ func newPager(p *page, r *http.Request, prefix, frag string, size, shown int, to
 		pr.Set(prefix+"at", strconv.Itoa(max(0, at-size)))
 		pr[prefix+"back"] = back[:len(back)-1]
 		out.Prev = r.URL.Path + "?" + pr.Encode() + frag
+	} else if q.Get(prefix+"page_token") != "" {
+		f := cloneValues(q)
+		f.Del(prefix + "page_token")
+		f.Del(prefix + "at")
+		f.Del(prefix + "back")
+		out.First = r.URL.Path
+		if len(f) > 0 {
+			out.First += "?" + f.Encode()
+		}
+		out.First += frag
 	}
 	return out
 }

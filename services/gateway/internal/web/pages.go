@@ -145,7 +145,7 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 				return nil
 			}
 			row := newProposalRow(p, pv, "", rejectReasons(p))
-			row.Message = p.t("m.reason_needed")
+			row.Message, row.Job = p.t("m.reason_needed"), rowJob(r)
 			return w.fragment(rw, p, "matching", "proposal", row)
 		}
 		a.RejectReason = eventsv1.RejectReason(v)
@@ -167,7 +167,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	if a.Action == "reject" {
 		msg = p.t("m.rejected")
 	}
-	return w.fragment(rw, p, "matching", "proposal", newProposalRow(p, v, msg, rejectReasons(p)))
+	row := newProposalRow(p, v, msg, rejectReasons(p))
+	row.Job = rowJob(r)
+	return w.fragment(rw, p, "matching", "proposal", row)
 }
 
 // pairActionRefused answers a proposal's approve or reject, sent from its
@@ -186,7 +188,9 @@ func (w *Web) pairActionRefused(rw http.ResponseWriter, r *http.Request, p *page
 	if gerr != nil {
 		return err
 	}
-	return w.fragment(rw, p, "matching", "proposal", newProposalRow(p, pv, translateMessage(p.Lang, pe.Message), rejectReasons(p)))
+	row := newProposalRow(p, pv, translateMessage(p.Lang, pe.Message), rejectReasons(p))
+	row.Job = rowJob(r)
+	return w.fragment(rw, p, "matching", "proposal", row)
 }
 
 // usersData is the users page: the users, and the organisations by name

@@ -76,6 +76,9 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		res, err = w.g.ListParticipants(r.Context(), p.caller, req)
 	}
 	if err != nil {
+		if w.startedOverAfter(rw, r, p, err) {
+			return nil
+		}
 		if formErrors(p, err, listFilterField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "participants")
 		}

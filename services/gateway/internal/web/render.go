@@ -82,6 +82,9 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, p *page, err 
 	}
 	// The field violations are the useful part of an InvalidArgument a
 	// page did not map to its form (issue 12: they were lost).
+	if startedOver(rw, r, pe) {
+		return
+	}
 	for _, v := range pe.Violations {
 		msg += " " + fieldLabel(p, v.Field) + ": " + translateMessage(p.Lang, v.Description) + "."
 		if v.Field == "page_token" && r.Method == http.MethodGet {
@@ -153,6 +156,43 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 		p.ErrorList = append(p.ErrorList, errItem{Field: f, Label: fieldLabel(p, f), Message: msg})
 	}
 	return true
+}
+
+// startedOver answers a list page a sign-in went back to (resumedParam)
+// whose service refused its page token with the same page at its first
+// page, and reports whether it did: the token the coordinator had no
+// longer decodes, and there is nothing for them to correct (ADR 0188).
+func startedOver(rw http.ResponseWriter, r *http.Request, pe *apperr.Error) bool {
+	if r.Method != http.MethodGet || r.URL.Query().Get(resumedParam) == "" {
+		return false
+	}
+	for _, v := range pe.Violations {
+		if v.Field == "page_token" {
+			http.Redirect(rw, r, startOver(r.URL), http.StatusSeeOther)
+			return true
+		}
+	}
+	return false
+}
+
+// startedOverAfter is startedOver for a list page that words its own
+// errors (the registers put a refused filter at its field).
+func (w *Web) startedOverAfter(rw http.ResponseWriter, r *http.Request, p *page, err error) bool {
+	return startedOver(rw, r, core.Public(p.ctx, w.opts.Logger, err))
+}
+
+// startOver is u without any list position or the resumed mark: every
+// list on the page at its first page, the job kept.
+func startOver(u *url.URL) string {
+	q := u.Query()
+	q.Del(resumedParam)
+	for _, pre := range listPrefixes {
+		q.Del(pre + "page_token")
+		q.Del(pre + "at")
+		q.Del(pre + "back")
+	}
+	first := url.URL{Path: u.Path, RawQuery: q.Encode()}
+	return first.String()
 }
 
 // firstPage is u without its page token: the first page of the same list,

@@ -28,6 +28,9 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 		Name: name,
 	})
 	if err != nil {
+		if w.startedOverAfter(rw, r, p, err) {
+			return nil
+		}
 		if formErrors(p, err, listFilterField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteers")
 		}
