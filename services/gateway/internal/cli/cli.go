@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -199,6 +200,11 @@ func Run(ctx context.Context, args []string, e Env) error {
 		envLang = e.Getenv("MP_LANG")
 	}
 	e.lang = langOf(envLang, "")
+	if l := strings.ToLower(strings.TrimSpace(envLang)); l != "" && l != "sv" && l != "en" {
+		// An unknown language was silently Swedish (ADR 0186); the
+		// refusal is in Swedish, the language mp falls back to.
+		return fmt.Errorf(e.t("err.mp_lang"), envLang)
+	}
 	if len(args) == 0 {
 		return errors.New(e.t("usage.short"))
 	}
@@ -333,6 +339,11 @@ func login(ctx context.Context, args []string, e env) error {
 	}
 	if *email == "" {
 		return errors.New(e.t("err.login_email"))
+	}
+	if pub := e.Getenv("MP_PUBLIC_URL"); pub != "" && !flagSet(fs, "server") {
+		if u, err := url.Parse(pub); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf(e.t("err.mp_public_url"), pub)
+		}
 	}
 	pass := e.Getenv("MP_PASSWORD")
 	if pass == "" {
@@ -481,4 +492,11 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	// round s30).
 	fmt.Fprintln(e.Out, e.f("export.saved", count(lines.n, e.t("n.line"), e.t("n.lines")), outPath))
 	return nil
+}
+
+// flagSet reports whether the command line gave the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
