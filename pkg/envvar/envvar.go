@@ -191,7 +191,7 @@ func (e *Env) URL(name, def string, secret bool, schemes ...string) string {
 		return def
 	}
 	if problem := urlProblem(s, schemes); problem != "" {
-		want := "an absolute URL starting " + strings.Join(schemes, "://, ") + "://, such as " + schemes[0] + "://host:port"
+		want := "an absolute URL starting " + orList(schemes) + ", such as " + schemes[0] + "://host.example.org"
 		if secret {
 			e.RefuseSecret(name, problem, want)
 		} else {
@@ -243,4 +243,16 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// orList is "https:// or http://" for the schemes of a URL.
+func orList(schemes []string) string {
+	s := make([]string, len(schemes))
+	for i, sc := range schemes {
+		s[i] = sc + "://"
+	}
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }

@@ -139,7 +139,7 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		MetricsAddr:  e.Addr(MetricsEnv, DefaultMetricsAddr(name), telemetry.MetricsOff),
 	}
 	if c.PublicKeys == "" {
-		e.Refuse("MP_PUBLIC_KEYS", "", "required and empty", "keyid=base64[,keyid=base64...]: the public keys that sign callers' tokens")
+		e.RefuseSecret("MP_PUBLIC_KEYS", "required and empty", "keyid=base64[,keyid=base64...]: the public keys that sign callers' tokens")
 	} else if _, err := ParsePublicKeys(c.PublicKeys); err != nil {
 		e.Refuse("MP_PUBLIC_KEYS", c.PublicKeys, err.Error(), "keyid=base64[,keyid=base64...], each key base64 of 32 bytes")
 	}
