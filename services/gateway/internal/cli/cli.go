@@ -493,10 +493,3 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	fmt.Fprintln(e.Out, e.f("export.saved", count(lines.n, e.t("n.line"), e.t("n.lines")), outPath))
 	return nil
 }
-
-// flagSet reports whether the command line gave the flag name.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
