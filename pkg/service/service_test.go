@@ -100,13 +100,16 @@ func TestConfigureRefusesATakenPort(t *testing.T) {
 	defer held.Close()
 	base := map[string]string{"MP_PUBLIC_KEYS": "a=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
 		"MP_DATA_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "METRICS_ADDR": "off"}
-	for _, name := range []string{"DINNERS_ADDR", "METRICS_ADDR"} {
+	// The gateway's HTTP port is its GATEWAY_ADDR, read the same way.
+	for _, tt := range []struct{ service, name string }{
+		{"dinners", "DINNERS_ADDR"}, {"dinners", "METRICS_ADDR"}, {"gateway", "GATEWAY_ADDR"}, {"gateway", "METRICS_ADDR"},
+	} {
 		env := maps.Clone(base)
-		env["DINNERS_ADDR"] = "127.0.0.1:0"
-		env[name] = held.Addr().String()
-		_, err := Configure("dinners", "127.0.0.1:7004", func(k string) string { return env[k] }, nil)
-		if line := testutil.MustRefuse(t, err, name); !strings.Contains(line, "already in use") {
-			t.Errorf("%s taken: %q", name, line)
+		env[strings.ToUpper(tt.service)+"_ADDR"] = "127.0.0.1:0"
+		env[tt.name] = held.Addr().String()
+		_, err := Configure(tt.service, "127.0.0.1:8080", func(k string) string { return env[k] }, nil)
+		if line := testutil.MustRefuse(t, err, tt.name); !strings.Contains(line, "already in use") {
+			t.Errorf("%s: %s taken: %q", tt.service, tt.name, line)
 		}
 	}
 	_, err = Configure("dinners", "127.0.0.1:0", func(k string) string { return base[k] }, nil)
