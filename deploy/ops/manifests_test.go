@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"crypto/ed25519"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -43,24 +46,17 @@ func port(t *testing.T, addr string) int {
 	return n
 }
 
-// readByCode is true when a Go file of the services or pkg names the
-// variable in quotes: an env var in a manifest the code never reads is a
-// typo or a leftover.
+// readByCode is true when some binary reads the variable, as the scan
+// of TestEveryVariableDocumented finds it (codeVars): an env var in a
+// manifest the code never reads is a typo or a leftover. It was a search
+// for the quoted name in the source, which any string passed (a
+// comment's example, a log field) satisfied.
 func readByCode(t *testing.T) func(name string) bool {
 	t.Helper()
-	var src strings.Builder
-	for _, dir := range []string{"pkg", "services"} {
-		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") && !strings.Contains(p, "/gen/") {
-				b, _ := os.ReadFile(p)
-				src.Write(b)
-			}
-			return nil
-		})
-	}
-	all := src.String()
+	vars := codeVars(t)
 	return func(name string) bool {
-		return strings.Contains(all, `"`+name+`"`) || strings.Contains(all, `"`+strings.TrimSuffix(name, "_ADDR"))
+		_, ok := vars[name]
+		return ok
 	}
 }
 
@@ -71,9 +67,20 @@ func readByCode(t *testing.T) func(name string) bool {
 // code reads; the gateway calls each service at its port.
 func TestCompose(t *testing.T) {
 	t.Parallel()
+	// Keys of the right form, as keygen writes them to .env, so the
+	// services' own parsers can be run on what compose gives them.
+	signing, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataKey, err := seal.GenerateKEK()
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
 		cli.WithWorkingDirectory(root), cli.WithName("motesplats"),
-		cli.WithEnv([]string{"MP_PUBLIC_KEYS=local=x", "MP_SIGNING_KEY=x", "MP_DATA_KEY=x"}))
+		cli.WithEnv([]string{"MP_PUBLIC_KEYS=local=" + auth.EncodePublicKey(signing.Public().(ed25519.PublicKey)),
+			"MP_SIGNING_KEY=" + auth.EncodePrivateKey(signing), "MP_DATA_KEY=" + dataKey}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +121,14 @@ func TestCompose(t *testing.T) {
 		}
 		if env["NATS_URL"] == "" || env["MP_PUBLIC_KEYS"] == "" {
 			t.Errorf("compose %s: NATS_URL or MP_PUBLIC_KEYS missing", name)
+		}
+		// The process would start with this environment: no refusal of
+		// the shared settings, the data key or its listen address (ADR 0186).
+		if _, err := service.ConfigFromEnv(name, "", func(k string) string { return env[k] }); err != nil {
+			t.Errorf("compose %s: the service refuses its environment:\n%v", name, err)
+		}
+		if _, err := seal.KEKsFromEnv(func(k string) string { return env[k] }); err != nil {
+			t.Errorf("compose %s: %v", name, err)
 		}
 	}
 	for _, s := range deployed(t) {

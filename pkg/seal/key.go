@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/motesplats/motesplats/pkg/envvar"
 )
 
 // KeySize is the size of every key here: AES-256.
@@ -72,32 +74,59 @@ func GenerateKEK() (string, error) {
 // only while Rewrap moves every data key to the current one). It returns
 // the current key first. Neither variable set is an error naming both.
 func KEKsFromEnv(getenv func(string) string) ([]KEK, error) {
+	const want = "base64 of 32 bytes (go run ./services/stack keygen makes one)"
 	cur := getenv("MP_DATA_KEY")
-	if cur == "" && getenv("MP_DATA_KEY_FILE") != "" {
-		ks, err := ReadKeyFile(getenv("MP_DATA_KEY_FILE"))
+	if file := getenv("MP_DATA_KEY_FILE"); cur == "" && file != "" {
+		ks, err := ReadKeyFile(file)
 		if err != nil {
-			return nil, err
+			return nil, &envvar.Error{Var: "MP_DATA_KEY_FILE", Value: file, Problem: fileProblem(err), Want: "a readable file whose first line is the data key"}
+		}
+		if _, err := ParseKEK(ks); err != nil {
+			return nil, &envvar.Error{Var: "MP_DATA_KEY_FILE", Value: file, Problem: "its first line is not a data key", Want: "a file whose first line is " + want}
 		}
 		cur = ks
 	}
 	if cur == "" {
-		return nil, errors.New("MP_DATA_KEY or MP_DATA_KEY_FILE is required: the key that wraps personal data keys (go run ./services/stack keygen makes one)")
+		return nil, &envvar.Error{Var: "MP_DATA_KEY", Secret: true, Problem: "required (or MP_DATA_KEY_FILE) and empty", Want: want + ": the key that wraps personal data keys"}
 	}
 	k, err := ParseKEK(cur)
 	if err != nil {
-		return nil, fmt.Errorf("MP_DATA_KEY: %w", err)
+		return nil, &envvar.Error{Var: "MP_DATA_KEY", Secret: true, Problem: "not a data key", Want: want}
 	}
-	keys := []KEK{k}
-	if old := getenv("MP_DATA_KEY_OLD"); old != "" {
-		for _, s := range strings.Split(old, ",") {
-			k, err := ParseKEK(s)
-			if err != nil {
-				return nil, fmt.Errorf("MP_DATA_KEY_OLD: %w", err)
-			}
-			keys = append(keys, k)
+	old, err := OldKEKs(getenv("MP_DATA_KEY_OLD"))
+	if err != nil {
+		return nil, err
+	}
+	return append([]KEK{k}, old...), nil
+}
+
+// OldKEKs parses MP_DATA_KEY_OLD: earlier data keys separated by commas
+// (blanks between are ignored), or none when s is empty.
+func OldKEKs(s string) ([]KEK, error) {
+	var keys []KEK
+	for i, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
 		}
+		k, err := ParseKEK(part)
+		if err != nil {
+			return nil, &envvar.Error{Var: "MP_DATA_KEY_OLD", Secret: true, Problem: fmt.Sprintf("key %d of the list is not a data key", i+1),
+				Want: "earlier data keys, each base64 of 32 bytes, separated by commas"}
+		}
+		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// fileProblem says in words why a key file could not be read.
+func fileProblem(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "the file is not readable by this user"
+	}
+	return "the file cannot be read"
 }
 
 // ReadKeyFile returns the first line of a key file.

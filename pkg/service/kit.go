@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/pool"
@@ -60,36 +62,35 @@ type ProgrammeOptions struct {
 	// test can wait for them and read them: they live in the service's
 	// memory. Nil in production.
 	Pools func(map[string]pool.View)
-
-	// envErr is a bad setting ProgrammeOptionsFromEnv found; OpenKit
-	// reports it.
-	envErr error
 }
 
 // ProgrammeOptionsFromEnv reads a programme's settings from the
 // environment: <prefix>_RULES_DIR, <prefix>_JOB_RETENTION and
-// <prefix>_RESULT_TTL (Go durations of at least 1h such as "2160h";
-// empty: the default). A bad value makes OpenKit, so the service's Run,
-// fail with the variable's name. The other options are for tests.
-func ProgrammeOptionsFromEnv(prefix string, getenv func(string) string) ProgrammeOptions {
-	o := ProgrammeOptions{RulesDir: getenv(prefix + "_RULES_DIR")}
-	for _, d := range []struct {
-		name string
-		to   *time.Duration
-	}{{prefix + "_JOB_RETENTION", &o.JobRetention}, {prefix + "_RESULT_TTL", &o.ResultTTL}} {
-		v := getenv(d.name)
-		if v == "" {
-			continue
-		}
-		t, err := time.ParseDuration(v)
-		if err != nil || t < time.Hour {
-			o.envErr = fmt.Errorf("%s: %q is not a duration of at least 1h", d.name, v)
-			continue
-		}
-		*d.to = t
+// <prefix>_RESULT_TTL (Go durations from 1h to 10 years such as "2160h";
+// empty: the default). A bad value is an error naming its variable
+// (envvar.Error), which Main reports before anything starts; it used to
+// wait for OpenKit, after NATS was joined. The other options are for
+// tests.
+func ProgrammeOptionsFromEnv(prefix string, getenv func(string) string) (ProgrammeOptions, error) {
+	e := envvar.New(getenv)
+	o := ProgrammeOptions{
+		RulesDir:     e.Getenv(prefix + "_RULES_DIR"),
+		JobRetention: e.Duration(prefix+"_JOB_RETENTION", 0, time.Hour, maxRetention, "2160h (90 days)"),
+		ResultTTL:    e.Duration(prefix+"_RESULT_TTL", 0, time.Hour, maxRetention, "720h (30 days)"),
 	}
-	return o
+	if o.RulesDir != "" {
+		if fi, err := os.Stat(o.RulesDir); err != nil || !fi.IsDir() {
+			e.Refuse(prefix+"_RULES_DIR", o.RulesDir, "not a directory that can be read",
+				"the directory of <organisation id>.yaml rule files, or empty for the built-in rules")
+		}
+	}
+	return o, e.Err()
 }
+
+// maxRetention bounds the retention settings: ten years is longer than
+// any programme runs, and a typo such as 720000h would keep every job
+// result, with the names of who was left out, for 82 years.
+const maxRetention = 10 * 365 * 24 * time.Hour
 
 // Tuning is the programme lifecycle's share of o: its grace and hooks.
 func (o ProgrammeOptions) Tuning() proposal.Tuning {
@@ -136,13 +137,9 @@ type Kit struct {
 	closers []func()
 }
 
-// OpenKit checks o (a bad environment setting is an error naming it),
-// creates the programme's stream and opens its capacity counters and job
+// OpenKit creates the programme's stream and opens its capacity counters and job
 // data. Close the kit when the service stops.
 func OpenKit(ctx context.Context, d Deps, o ProgrammeOptions, c KitConfig) (*Kit, error) {
-	if o.envErr != nil {
-		return nil, fmt.Errorf("%s: %w", c.Name, o.envErr)
-	}
 	d = d.WithDefaults()
 	k := &Kit{Config: c, Options: o.withDefaults(), Deps: d}
 	if err := events.EnsureStream(ctx, d.JS, events.StreamConfig{

@@ -27,8 +27,3 @@ func DefaultMetricsAddr(name string) string {
 	}
 	return "off"
 }
-
-// MetricsAddrFrom is METRICS_ADDR from the environment or else the default.
-func MetricsAddrFrom(name string, getenv func(string) string) string {
-	return or(getenv(MetricsEnv), DefaultMetricsAddr(name))
-}

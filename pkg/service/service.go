@@ -11,9 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -100,6 +102,8 @@ type Config struct {
 	LogLevel     slog.Level
 	Replicas     int    // MP_REPLICAS
 	MetricsAddr  string // METRICS_ADDR: Prometheus /metrics; "off" serves none
+	// keks are the data keys Configure read (seal.KEKsFromEnv).
+	keks []seal.KEK
 }
 
 // String prints the configuration for the start-up log; nothing in it is
@@ -118,37 +122,67 @@ func maskURL(u string) string {
 	return u
 }
 
-// ConfigFromEnv reads a service's configuration.
+// ConfigFromEnv reads a service's configuration. A bad value is an
+// error naming its variable (envvar.Error), never a default: an empty
+// variable is the default.
 func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config, error) {
+	e := envvar.New(getenv)
 	c := Config{
 		Name:         name,
-		Addr:         or(getenv(strings.ToUpper(name)+"_ADDR"), defaultAddr),
-		NATSURL:      or(getenv("NATS_URL"), nats.DefaultURL),
-		RedisURL:     getenv("REDIS_URL"),
-		PublicKeys:   getenv("MP_PUBLIC_KEYS"),
-		OTLPEndpoint: getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
-		Replicas:     1,
-		MetricsAddr:  MetricsAddrFrom(name, getenv),
-	}
-	if s := getenv("LOG_LEVEL"); s != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
-			return c, fmt.Errorf("LOG_LEVEL: %w", err)
-		}
-	}
-	if s := getenv("MP_REPLICAS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 5 {
-			return c, errors.New("MP_REPLICAS: must be 1 to 5")
-		}
-		c.Replicas = n
+		Addr:         e.Addr(strings.ToUpper(name)+"_ADDR", defaultAddr, ""),
+		NATSURL:      natsURL(e),
+		RedisURL:     e.URL("REDIS_URL", "", true, "redis", "rediss"),
+		PublicKeys:   e.Getenv("MP_PUBLIC_KEYS"),
+		OTLPEndpoint: OTLPEndpointFrom(e),
+		LogLevel:     LogLevelFrom(e),
+		Replicas:     e.Int("MP_REPLICAS", 1, 1, 5),
+		MetricsAddr:  e.Addr(MetricsEnv, DefaultMetricsAddr(name), telemetry.MetricsOff),
 	}
 	if c.PublicKeys == "" {
-		return c, errors.New("MP_PUBLIC_KEYS is required: the public keys that sign callers' tokens (keyid=base64,...)")
+		e.RefuseSecret("MP_PUBLIC_KEYS", "required and empty", "keyid=base64[,keyid=base64...]: the public keys that sign callers' tokens")
+	} else if _, err := ParsePublicKeys(c.PublicKeys); err != nil {
+		e.Refuse("MP_PUBLIC_KEYS", c.PublicKeys, err.Error(), "keyid=base64[,keyid=base64...], each key base64 of 32 bytes")
 	}
-	if _, err := ParsePublicKeys(c.PublicKeys); err != nil {
-		return c, err
+	return c, e.Err()
+}
+
+// natsURL is NATS_URL: one or more nats:// (or tls://, ws://, wss://)
+// URLs separated by commas, or nats.DefaultURL. It may hold a password,
+// so a bad one is not echoed.
+func natsURL(e *envvar.Env) string {
+	s := e.Getenv("NATS_URL")
+	if s == "" {
+		return nats.DefaultURL
 	}
-	return c, nil
+	for part := range strings.SplitSeq(s, ",") {
+		u, err := url.Parse(strings.TrimSpace(part))
+		if err != nil || u.Host == "" || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) {
+			e.RefuseSecret("NATS_URL", "not a NATS URL", "nats://host:4222, several separated by commas")
+			return nats.DefaultURL
+		}
+	}
+	return s
+}
+
+// LogLevelFrom is LOG_LEVEL: DEBUG, INFO (the default), WARN or ERROR.
+func LogLevelFrom(e *envvar.Env) slog.Level {
+	var l slog.Level
+	if s := e.OneOf("LOG_LEVEL", "", "DEBUG", "INFO", "WARN", "ERROR"); s != "" {
+		_ = l.UnmarshalText([]byte(s))
+	}
+	return l
+}
+
+// OTLPEndpointFrom is OTEL_EXPORTER_OTLP_ENDPOINT: http://host:port,
+// https://host:port or a bare host:port (telemetry.Config.OTLPEndpoint),
+// or "" for no export.
+func OTLPEndpointFrom(e *envvar.Env) string {
+	const name = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	s := strings.TrimSpace(e.Getenv(name))
+	if s == "" || strings.Contains(s, "://") {
+		return e.URL(name, "", false, "http", "https")
+	}
+	return e.Addr(name, "", "")
 }
 
 // ParsePublicKeys parses "keyid=base64,keyid2=base64".
@@ -157,11 +191,11 @@ func ParsePublicKeys(s string) (map[string]ed25519.PublicKey, error) {
 	for _, part := range strings.Split(s, ",") {
 		kid, enc, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok || kid == "" {
-			return nil, errors.New("MP_PUBLIC_KEYS: want keyid=base64[,keyid=base64...]")
+			return nil, errors.New("a part is not keyid=base64")
 		}
 		pub, err := auth.DecodePublicKey(enc)
 		if err != nil {
-			return nil, fmt.Errorf("MP_PUBLIC_KEYS: key %s: %w", kid, err)
+			return nil, fmt.Errorf("key %s is not base64 of 32 bytes", kid)
 		}
 		keys[kid] = pub
 	}
@@ -181,25 +215,92 @@ type RunFunc func(ctx context.Context, addr string, d Deps) error
 // Main runs a standalone service process: configuration from the
 // environment, telemetry, NATS and Redis connections, then run until
 // SIGINT or SIGTERM. It is the only place that exits the process.
-func Main(name, defaultAddr string, run RunFunc) {
+//
+// own is the service's own settings' error (its OptionsFromEnv), or nil.
+// It is reported with the shared settings' refusals before anything
+// starts or connects: one JSON line on stderr per bad variable (the
+// format of the service's other logs) and exit status 2. A bad value
+// used to surface minutes later, after NATS and a pool replay, or never.
+func Main(name, defaultAddr string, own error, run RunFunc) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := mainErr(ctx, name, defaultAddr, run)
+	cfg, err := Configure(name, defaultAddr, os.Getenv, own)
+	if err != nil {
+		stop()
+		log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		for _, line := range Refusals(err) {
+			log.Error("configuration refused", "service", name, "err", line)
+		}
+		os.Exit(2)
+	}
+	err = mainErr(ctx, cfg, run)
 	stop()
 	if err != nil {
-		slog.Error("exit", "service", name, "err", err)
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("exit", "service", name, "err", err.Error())
 		os.Exit(1)
 	}
 }
 
-func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
-	cfg, err := ConfigFromEnv(name, defaultAddr, os.Getenv)
-	if err != nil {
-		return err
+// Configure is everything Main checks before it starts: the shared
+// configuration (ConfigFromEnv), the data keys (seal.KEKsFromEnv), the
+// service's own settings (own) and that the gRPC and metrics addresses
+// can be listened on. The error joins every refusal.
+func Configure(name, defaultAddr string, getenv func(string) string, own error) (Config, error) {
+	cfg, err := ConfigFromEnv(name, defaultAddr, getenv)
+	errs := []error{err}
+	keks, kerr := seal.KEKsFromEnv(getenv)
+	cfg.keks = keks
+	errs = append(errs, kerr, own)
+	if err == nil {
+		errs = append(errs, ListenCheck(strings.ToUpper(name)+"_ADDR", cfg.Addr), ListenCheck(MetricsEnv, cfg.MetricsAddr))
 	}
-	keks, err := seal.KEKsFromEnv(os.Getenv)
-	if err != nil {
-		return err
+	return cfg, errors.Join(errs...)
+}
+
+// Refusals splits a joined configuration error into its lines, each
+// once (the gateway's own settings and the shared ones both read
+// GATEWAY_ADDR).
+func Refusals(err error) []string {
+	var out []string
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		if line != "" && !slices.Contains(out, line) {
+			out = append(out, line)
+		}
 	}
+	return out
+}
+
+// ListenCheck says whether addr (the value of the variable name) can be
+// listened on now: a port another program holds is refused at start,
+// naming the variable, instead of failing after NATS is joined and the
+// streams are replayed. Empty, "off" and port 0 are not tried.
+func ListenCheck(name, addr string) error {
+	if addr == "" || addr == telemetry.MetricsOff {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "0" {
+		return nil
+	}
+	l, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return l.Close()
+	case errors.Is(err, syscall.EADDRINUSE):
+		return &envvar.Error{Var: name, Value: addr, Problem: "the port is already in use by another program",
+			Want: "a free address: stop the other program or set " + name + " to another port"}
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return &envvar.Error{Var: name, Value: addr, Problem: "the host is not an address of this machine",
+			Want: "an address of this machine, such as 127.0.0.1:<port>, or 0.0.0.0:<port> for every interface"}
+	case errors.Is(err, syscall.EACCES):
+		return &envvar.Error{Var: name, Value: addr, Problem: "this user may not listen on the port",
+			Want: "a port above 1023"}
+	default:
+		return &envvar.Error{Var: name, Value: addr, Problem: "cannot be listened on",
+			Want: "host:port of this machine, such as 127.0.0.1:<port>"}
+	}
+}
+
+func mainErr(ctx context.Context, cfg Config, run RunFunc) error {
+	name, keks := cfg.Name, cfg.keks
 	tel, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: name, OTLPEndpoint: cfg.OTLPEndpoint, LogLevel: cfg.LogLevel})
 	if err != nil {
 		return err
@@ -244,7 +345,7 @@ func mainErr(ctx context.Context, name, defaultAddr string, run RunFunc) error {
 		return err
 	}
 	defer keyring.Close()
-	keys, _ := ParsePublicKeys(cfg.PublicKeys)
+	keys, _ := ParsePublicKeys(cfg.PublicKeys) // checked by ConfigFromEnv
 	d := Deps{JS: js, Verifier: auth.NewVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas,
 		Keyring: keyring}
 	if cfg.RedisURL != "" {

@@ -12,7 +12,8 @@ import (
 )
 
 func main() {
-	service.Main("guides", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
-		return server.Run(ctx, addr, d, server.OptionsFromEnv(os.Getenv), nil)
+	o, err := server.OptionsFromEnv(os.Getenv)
+	service.Main("guides", server.DefaultAddr, err, func(ctx context.Context, addr string, d service.Deps) error {
+		return server.Run(ctx, addr, d, o, nil)
 	})
 }

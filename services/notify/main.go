@@ -15,11 +15,11 @@ import (
 )
 
 func main() {
-	service.Main("notify", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
-		o, err := server.OptionsFromEnv(os.Getenv)
-		if err != nil {
-			return err
-		}
+	o, err := server.OptionsFromEnv(os.Getenv)
+	if err == nil {
+		err = service.ListenCheck("MP_BOUNCE_ADDR", o.BounceAddr)
+	}
+	service.Main("notify", server.DefaultAddr, err, func(ctx context.Context, addr string, d service.Deps) error {
 		return server.Run(ctx, addr, d, o, nil)
 	})
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	service.Main("participants", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
+	service.Main("participants", server.DefaultAddr, nil, func(ctx context.Context, addr string, d service.Deps) error {
 		return server.Run(ctx, addr, d, server.Options{}, nil)
 	})
 }

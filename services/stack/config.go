@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,7 +10,9 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/telemetry"
 
 	"github.com/motesplats/motesplats/pkg/service"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
@@ -112,82 +115,75 @@ func (c Config) keks() ([]seal.KEK, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data key: %w", err)
 	}
-	keys := []seal.KEK{cur}
-	for _, s := range strings.Split(c.DataKeyOld, ",") {
-		if strings.TrimSpace(s) == "" {
-			continue
-		}
-		k, err := seal.ParseKEK(s)
-		if err != nil {
-			return nil, fmt.Errorf("MP_DATA_KEY_OLD: %w", err)
-		}
-		keys = append(keys, k)
+	old, err := seal.OldKEKs(c.DataKeyOld)
+	if err != nil {
+		return nil, err
 	}
-	return keys, nil
+	return append([]seal.KEK{cur}, old...), nil
 }
 
 // SigningKeyPath is where the stack keeps its local token-signing key.
 func (c Config) SigningKeyPath() string { return filepath.Join(c.DataDir, "signing.key") }
 
+// configFromEnv reads the stack's configuration. Every bad value is
+// refused, one line each naming its variable (envvar.Error), before
+// anything starts; an empty one is the default (ADR 0186).
 func configFromEnv(getenv func(string) string) (Config, error) {
+	e := envvar.New(getenv)
+	addr := func(i service.Info) string { return e.Addr(i.Env, i.Addr, "") }
 	c := Config{
-		DataDir:           or(getenv("MP_DATA_DIR"), "data"),
+		DataDir:           or(e.Getenv("MP_DATA_DIR"), "data"),
 		NATSHost:          "127.0.0.1",
-		NATSPort:          4222,
-		ParticipantsAddr:  service.Participants.AddrFrom(getenv),
-		VolunteersAddr:    service.Volunteers.AddrFrom(getenv),
-		MentoringAddr:     service.Mentoring.AddrFrom(getenv),
-		MentoringRulesDir: getenv("MENTORING_RULES_DIR"),
-		GuidesAddr:        service.Guides.AddrFrom(getenv),
-		GuidesRulesDir:    getenv("GUIDES_RULES_DIR"),
-		DinnersAddr:       service.Dinners.AddrFrom(getenv),
-		DinnersRulesDir:   getenv("DINNERS_RULES_DIR"),
-		NotifyAddr:        service.Notify.AddrFrom(getenv),
-		RedisURL:          getenv("REDIS_URL"),
-		SigningKey:        getenv("MP_SIGNING_KEY"),
-		OTLPEndpoint:      getenv("OTEL_EXPORTER_OTLP_ENDPOINT"),
-		MetricsAddr:       service.MetricsAddrFrom("stack", getenv),
-		DataKey:           getenv("MP_DATA_KEY"),
-		DataKeyOld:        getenv("MP_DATA_KEY_OLD"),
+		NATSPort:          e.Int("MP_NATS_PORT", 4222, -1, 65535),
+		ParticipantsAddr:  addr(service.Participants),
+		VolunteersAddr:    addr(service.Volunteers),
+		MentoringAddr:     addr(service.Mentoring),
+		MentoringRulesDir: e.Getenv("MENTORING_RULES_DIR"),
+		GuidesAddr:        addr(service.Guides),
+		GuidesRulesDir:    e.Getenv("GUIDES_RULES_DIR"),
+		DinnersAddr:       addr(service.Dinners),
+		DinnersRulesDir:   e.Getenv("DINNERS_RULES_DIR"),
+		NotifyAddr:        addr(service.Notify),
+		RedisURL:          e.URL("REDIS_URL", "", true, "redis", "rediss"),
+		SigningKey:        e.Getenv("MP_SIGNING_KEY"),
+		OTLPEndpoint:      service.OTLPEndpointFrom(e),
+		MetricsAddr:       e.Addr(service.MetricsEnv, service.DefaultMetricsAddr("stack"), telemetry.MetricsOff),
+		LogLevel:          service.LogLevelFrom(e),
+		DataKey:           e.Getenv("MP_DATA_KEY"),
+		DataKeyOld:        e.Getenv("MP_DATA_KEY_OLD"),
+		GCPercent:         defaultGCPercent,
 	}
-	if c.DataKey == "" && getenv("MP_DATA_KEY_FILE") != "" {
-		k, err := seal.ReadKeyFile(getenv("MP_DATA_KEY_FILE"))
-		if err != nil {
-			return c, fmt.Errorf("MP_DATA_KEY_FILE: %w", err)
+	if s := strings.TrimSpace(e.Getenv("GOGC")); s == "off" {
+		c.GCPercent = -1
+	} else {
+		c.GCPercent = e.Int("GOGC", defaultGCPercent, 1, 100_000)
+	}
+	errs := []error{e.Err()}
+	// The data keys are checked as a separate service's are, now rather
+	// than after NATS has started; the stack creates its own key file
+	// only when neither MP_DATA_KEY nor MP_DATA_KEY_FILE is set.
+	if file := getenv("MP_DATA_KEY_FILE"); c.DataKey != "" || file != "" {
+		if _, err := seal.KEKsFromEnv(getenv); err != nil {
+			errs = append(errs, err)
+		} else if c.DataKey == "" {
+			c.DataKey, _ = seal.ReadKeyFile(file)
 		}
-		c.DataKey = k
+	} else if _, err := seal.OldKEKs(c.DataKeyOld); err != nil {
+		errs = append(errs, err)
 	}
-	c.Mentoring = mentoring.OptionsFromEnv(getenv)
+	var err error
+	c.Mentoring, err = mentoring.OptionsFromEnv(getenv)
+	errs = append(errs, err)
 	c.Mentoring.RulesDir = c.MentoringRulesDir
-	c.Dinners = service.ProgrammeOptionsFromEnv("DINNERS", getenv)
-	c.Guides = service.ProgrammeOptionsFromEnv("GUIDES", getenv)
-	gw, err := gateway.ConfigFromEnv(getenv)
-	if err != nil {
-		return c, err
-	}
-	c.Gateway = gw
-	if c.Notify, err = notify.OptionsFromEnv(getenv); err != nil {
-		return c, err
-	}
-	if s := getenv("MP_NATS_PORT"); s != "" {
-		if _, err := fmt.Sscanf(s, "%d", &c.NATSPort); err != nil || c.NATSPort < -1 || c.NATSPort > 65535 {
-			return c, fmt.Errorf("MP_NATS_PORT: want a port number, or -1 for any free port")
-		}
-	}
-	c.GCPercent = defaultGCPercent
-	if s := getenv("GOGC"); s != "" {
-		if s == "off" {
-			c.GCPercent = -1
-		} else if _, err := fmt.Sscanf(s, "%d", &c.GCPercent); err != nil || c.GCPercent < 1 {
-			return c, fmt.Errorf("GOGC: want a percentage above 0, or off")
-		}
-	}
-	if s := getenv("LOG_LEVEL"); s != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {
-			return c, fmt.Errorf("LOG_LEVEL: %w", err)
-		}
-	}
-	return c, nil
+	c.Dinners, err = service.ProgrammeOptionsFromEnv("DINNERS", getenv)
+	errs = append(errs, err)
+	c.Guides, err = service.ProgrammeOptionsFromEnv("GUIDES", getenv)
+	errs = append(errs, err)
+	c.Gateway, err = gateway.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Notify, err = notify.OptionsFromEnv(getenv)
+	errs = append(errs, err)
+	return c, errors.Join(errs...)
 }
 
 // defaultGCPercent is the embedded stack's GOGC: the collector's mark

@@ -21,14 +21,24 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	cfg, err := configFromEnv(os.Getenv)
-	if err == nil {
-		err = dispatch(ctx, cfg, os.Args[1:], os.Stdout)
+	if err != nil {
+		// One JSON line per bad variable, as the stack's other logs and a
+		// separate service's refusals (service.Main), before anything starts.
+		stop()
+		log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		for _, line := range service.Refusals(err) {
+			log.Error("configuration refused", "service", "stack", "err", line)
+		}
+		os.Exit(2)
 	}
+	err = dispatch(ctx, cfg, os.Args[1:], os.Stdout)
 	stop()
 	if err != nil {
 		slog.Error("stack", "err", err)

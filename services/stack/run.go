@@ -293,6 +293,7 @@ func portsFree(cfg Config) error {
 		{"guides", "GUIDES_ADDR", cfg.GuidesAddr},
 		{"notify", "NOTIFY_ADDR", cfg.NotifyAddr},
 		{"gateway", "GATEWAY_ADDR", cfg.Gateway.Addr},
+		{"notify bounces", "MP_BOUNCE_ADDR", cfg.Notify.BounceAddr},
 	} {
 		if p.addr == "" || p.addr == telemetry.MetricsOff {
 			continue

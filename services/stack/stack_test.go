@@ -293,6 +293,12 @@ func TestRun_PortTakenNamesTheVariable(t *testing.T) {
 			cfg.NotifyAddr = addr.String()
 			return []string{addr.String(), "already in use", "NOTIFY_ADDR"}
 		}},
+		// Notify's bounce endpoint failed after everything had started
+		// (ADR 0186).
+		{"bounces", func(cfg *Config, addr *net.TCPAddr) []string {
+			cfg.Notify.BounceAddr, cfg.Notify.BounceSecret = addr.String(), "0123456789abcdef"
+			return []string{addr.String(), "already in use", "MP_BOUNCE_ADDR"}
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	service.Main("volunteers", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
+	service.Main("volunteers", server.DefaultAddr, nil, func(ctx context.Context, addr string, d service.Deps) error {
 		return server.Run(ctx, addr, d, server.Options{}, nil)
 	})
 }

@@ -36,8 +36,9 @@ type Options = service.ProgrammeOptions
 
 // OptionsFromEnv reads the service's own settings: DINNERS_RULES_DIR,
 // DINNERS_JOB_RETENTION and DINNERS_RESULT_TTL (Go durations; empty: the
-// default). A bad value makes Run fail with its name.
-func OptionsFromEnv(getenv func(string) string) Options {
+// default). A bad value is an error naming its variable, which Main
+// reports before the service starts (ADR 0186).
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	return service.ProgrammeOptionsFromEnv("DINNERS", getenv)
 }
 

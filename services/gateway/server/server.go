@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/service"
@@ -124,60 +124,49 @@ type OIDCConfig struct {
 	RetryEvery time.Duration
 }
 
-// ConfigFromEnv reads the configuration; getenv is os.Getenv in main.
+// ConfigFromEnv reads the configuration; getenv is os.Getenv in main. A
+// bad value is an error naming its variable (envvar.Error); an empty one
+// is the default.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	e := envvar.New(getenv)
 	c := Config{
-		Addr: or(getenv("GATEWAY_ADDR"), DefaultAddr),
+		Addr: e.Addr("GATEWAY_ADDR", DefaultAddr, ""),
 		Services: backend.Addrs{
-			Participants: service.Participants.AddrFrom(getenv),
-			Volunteers:   service.Volunteers.AddrFrom(getenv),
-			Mentoring:    getenv(service.Mentoring.Env), // no default: matching off
-			Notify:       getenv(service.Notify.Env),    // no default: answer page and mailbox off
-			Dinners:      getenv(service.Dinners.Env),   // no default: dinners off
-			Guides:       getenv(service.Guides.Env),    // no default: guide pages off
+			Participants: e.Addr(service.Participants.Env, service.Participants.Addr, ""),
+			Volunteers:   e.Addr(service.Volunteers.Env, service.Volunteers.Addr, ""),
+			Mentoring:    e.Addr(service.Mentoring.Env, "", ""), // no default: matching off
+			Notify:       e.Addr(service.Notify.Env, "", ""),    // no default: answer page and mailbox off
+			Dinners:      e.Addr(service.Dinners.Env, "", ""),   // no default: dinners off
+			Guides:       e.Addr(service.Guides.Env, "", ""),    // no default: guide pages off
 		},
-		KeyID:         or(getenv("MP_SIGNING_KEY_ID"), "local"),
-		AdminEmail:    getenv("MP_ADMIN_EMAIL"),
-		AdminPassword: getenv("MP_ADMIN_PASSWORD"),
-		PublicURL:     getenv("MP_PUBLIC_URL"),
-		SetupLinkFile: getenv("MP_SETUP_LINK_FILE"),
+		KeyID:         or(e.Getenv("MP_SIGNING_KEY_ID"), "local"),
+		AdminEmail:    e.Getenv("MP_ADMIN_EMAIL"),
+		AdminPassword: e.Getenv("MP_ADMIN_PASSWORD"),
+		PublicURL:     strings.TrimRight(e.URL("MP_PUBLIC_URL", "", false, "https", "http"), "/"),
+		SetupLinkFile: e.Getenv("MP_SETUP_LINK_FILE"),
 	}
-	if s := getenv("MP_SIGNING_KEY"); s != "" {
+	if s := e.Getenv("MP_SIGNING_KEY"); s != "" {
 		k, err := auth.DecodePrivateKey(s)
 		if err != nil {
-			return c, fmt.Errorf("MP_SIGNING_KEY: %w", err)
+			e.RefuseSecret("MP_SIGNING_KEY", "not a signing key", "base64 of a 32-byte Ed25519 seed (go run ./services/stack keygen makes one)")
 		}
 		c.SigningKey = k
 	}
-	var err error
-	if c.SecureCookies, err = boolEnv(getenv, "MP_SECURE_COOKIES"); err != nil {
-		return c, err
-	}
-	trust, err := boolEnv(getenv, "MP_TRUST_PROXY")
-	if err != nil {
-		return c, err
-	}
-	if trust {
+	c.SecureCookies = e.Bool("MP_SECURE_COOKIES")
+	if e.Bool("MP_TRUST_PROXY") {
 		c.TrustedProxies = 1
 	}
-	if s := getenv("MP_TRUSTED_PROXIES"); s != "" {
-		if c.TrustedProxies, err = strconv.Atoi(s); err != nil || c.TrustedProxies < 0 || c.TrustedProxies > 10 {
-			return c, errors.New("MP_TRUSTED_PROXIES: want the number of proxies in front of the gateway, 0 to 10")
-		}
-	}
+	c.TrustedProxies = e.Int("MP_TRUSTED_PROXIES", c.TrustedProxies, 0, 10)
 	c.OIDC = OIDCConfig{
-		Issuer: getenv("MP_OIDC_ISSUER"), ClientID: getenv("MP_OIDC_CLIENT_ID"), ClientSecret: getenv("MP_OIDC_CLIENT_SECRET"),
-		RedirectURL: getenv("MP_OIDC_REDIRECT_URL"), Name: getenv("MP_OIDC_NAME"),
+		Issuer: e.Getenv("MP_OIDC_ISSUER"), ClientID: e.Getenv("MP_OIDC_CLIENT_ID"), ClientSecret: e.Getenv("MP_OIDC_CLIENT_SECRET"),
+		RedirectURL: e.Getenv("MP_OIDC_REDIRECT_URL"), Name: e.Getenv("MP_OIDC_NAME"),
 	}
-	if err := c.OIDC.check(); err != nil {
-		return c, err
+	c.SessionTTL = e.Duration("MP_SESSION_TTL", 0, time.Minute, 30*24*time.Hour, "8h")
+	err := e.Err()
+	if oerr := c.OIDC.check(); oerr != nil {
+		err = errors.Join(err, oerr)
 	}
-	if s := getenv("MP_SESSION_TTL"); s != "" {
-		if c.SessionTTL, err = time.ParseDuration(s); err != nil || c.SessionTTL < time.Minute {
-			return c, errors.New("MP_SESSION_TTL: want a duration of at least 1m, for example 8h")
-		}
-	}
-	return c, nil
+	return c, err
 }
 
 // check says what is missing when OIDC is half configured.
@@ -186,29 +175,18 @@ func (o OIDCConfig) check() error {
 		return nil
 	}
 	if o.Issuer == "" || o.ClientID == "" || o.ClientSecret == "" {
-		return errors.New("MP_OIDC_ISSUER, MP_OIDC_CLIENT_ID and MP_OIDC_CLIENT_SECRET: set all three for single sign-on, or none")
+		return &envvar.Error{Var: "MP_OIDC_ISSUER", Value: o.Issuer, Problem: "MP_OIDC_ISSUER, MP_OIDC_CLIENT_ID and MP_OIDC_CLIENT_SECRET are not all set",
+			Want: "all three for single sign-on, or none"}
 	}
 	if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("MP_OIDC_ISSUER: want the provider's issuer URL, for example https://login.example.org")
+		return &envvar.Error{Var: "MP_OIDC_ISSUER", Value: o.Issuer, Problem: "not an http(s) URL", Want: "the provider's issuer URL, for example https://login.example.org"}
 	}
 	if o.RedirectURL != "" {
 		if u, err := url.Parse(o.RedirectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return errors.New("MP_OIDC_REDIRECT_URL: want an absolute URL ending in /signin/oidc/callback")
+			return &envvar.Error{Var: "MP_OIDC_REDIRECT_URL", Value: o.RedirectURL, Problem: "not an absolute http(s) URL", Want: "an absolute URL ending in /signin/oidc/callback"}
 		}
 	}
 	return nil
-}
-
-func boolEnv(getenv func(string) string, name string) (bool, error) {
-	s := getenv(name)
-	if s == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return false, fmt.Errorf("%s: want true or false", name)
-	}
-	return b, nil
 }
 
 func or(s, def string) string {

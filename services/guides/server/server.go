@@ -36,8 +36,9 @@ type Options = service.ProgrammeOptions
 
 // OptionsFromEnv reads the service's own settings: GUIDES_RULES_DIR,
 // GUIDES_JOB_RETENTION and GUIDES_RESULT_TTL (Go durations; empty: the
-// default). A bad value makes Run fail with its name.
-func OptionsFromEnv(getenv func(string) string) Options {
+// default). A bad value is an error naming its variable, which Main
+// reports before the service starts (ADR 0186).
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	return service.ProgrammeOptionsFromEnv("GUIDES", getenv)
 }
 

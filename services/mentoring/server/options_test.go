@@ -1,30 +1,36 @@
 package server_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
-// TestOptionsFromEnv: retention settings are read as durations, and a bad
-// one stops the service with the variable's name.
+// TestOptionsFromEnv: the settings are read as durations, an empty one is
+// the default, and a bad one is refused at start in one line naming the
+// variable, the problem and the accepted form (ADR 0186); it used to be
+// found only once Run had joined NATS.
 func TestOptionsFromEnv(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"MENTORING_RULES_DIR": "/rules", "MENTORING_JOB_RETENTION": "720h", "MENTORING_RESULT_TTL": "48h"}
-	o := server.OptionsFromEnv(func(k string) string { return env[k] })
-	if o.RulesDir != "/rules" || o.JobRetention != 720*time.Hour || o.ResultTTL != 48*time.Hour {
-		t.Errorf("options %+v", o)
+	dir := t.TempDir()
+	env := map[string]string{"MENTORING_RULES_DIR": dir, "MENTORING_JOB_RETENTION": "720h", "MENTORING_RESULT_TTL": "48h"}
+	o, err := server.OptionsFromEnv(func(k string) string { return env[k] })
+	if err != nil || o.RulesDir != dir || o.JobRetention != 720*time.Hour || o.ResultTTL != 48*time.Hour {
+		t.Errorf("options %+v, %v", o, err)
 	}
-	for _, bad := range []string{"soon", "10m"} {
-		env["MENTORING_RESULT_TTL"] = bad
-		o = server.OptionsFromEnv(func(k string) string { return env[k] })
-		err := server.Run(context.Background(), "127.0.0.1:0", service.Deps{}, o, nil)
-		if err == nil || !strings.Contains(err.Error(), "MENTORING_RESULT_TTL") {
-			t.Errorf("MENTORING_RESULT_TTL=%s: Run = %v, want an error naming it", bad, err)
-		}
+	if o, err := server.OptionsFromEnv(func(string) string { return "" }); err != nil || o.RulesDir != "" || o.JobRetention != 0 || o.ResultTTL != 0 {
+		t.Errorf("empty: %+v, %v; want the defaults", o, err)
+	}
+	for _, tt := range []struct{ name, value string }{
+		{"MENTORING_RESULT_TTL", "abc"}, {"MENTORING_RESULT_TTL", "10m"}, {"MENTORING_RESULT_TTL", "-1h"}, {"MENTORING_RESULT_TTL", "30d"},
+		{"MENTORING_RESULT_TTL", "99999999h"}, {"MENTORING_JOB_RETENTION", "0"}, {"MENTORING_JOB_RETENTION", "2160"},
+		{"MENTORING_RULES_DIR", dir + "/nowhere"},
+	} {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			_, err := server.OptionsFromEnv(func(k string) string { return map[string]string{tt.name: tt.value}[k] })
+			testutil.MustRefuse(t, err, tt.name)
+		})
 	}
 }

@@ -35,10 +35,10 @@ const (
 type Options = service.ProgrammeOptions
 
 // OptionsFromEnv reads the service's own settings: MENTORING_RULES_DIR,
-// MENTORING_JOB_RETENTION and MENTORING_RESULT_TTL (Go durations such as
-// "2160h"; empty: the default). A bad value makes Run fail with its name.
-// The rest of Options are for tests.
-func OptionsFromEnv(getenv func(string) string) Options {
+// MENTORING_JOB_RETENTION and MENTORING_RESULT_TTL (Go durations; empty: the
+// default). A bad value is an error naming its variable, which Main
+// reports before the service starts (ADR 0186).
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	return service.ProgrammeOptionsFromEnv("MENTORING", getenv)
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/services/notify/internal/channel"
 	"github.com/motesplats/motesplats/services/notify/internal/directory"
@@ -66,82 +67,81 @@ type Options struct {
 	OneKeyMessages bool
 }
 
-// OptionsFromEnv reads the settings from the environment.
+// OptionsFromEnv reads the settings from the environment. A bad value is
+// an error naming its variable (one line each, envvar.Error); an empty
+// one is the default.
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
+	e := envvar.New(getenv)
+	addr := func(i service.Info) string { return e.Addr(i.Env, i.Addr, "") }
 	o := Options{
-		KeyID:       or(getenv("MP_SIGNING_KEY_ID"), "local"),
-		LinkKeyFile: getenv("MP_LINK_KEY_FILE"),
-		PublicURL:   or(getenv("MP_PUBLIC_URL"), "http://"+service.GatewayAddr),
+		KeyID:       or(e.Getenv("MP_SIGNING_KEY_ID"), "local"),
+		LinkKeyFile: e.Getenv("MP_LINK_KEY_FILE"),
+		PublicURL:   strings.TrimRight(e.URL("MP_PUBLIC_URL", "http://"+service.GatewayAddr, false, "https", "http"), "/"),
 		Services: directory.Addrs{
-			Participants: service.Participants.AddrFrom(getenv), Volunteers: service.Volunteers.AddrFrom(getenv),
-			Mentoring: service.Mentoring.AddrFrom(getenv), Dinners: service.Dinners.AddrFrom(getenv),
-			Guides: service.Guides.AddrFrom(getenv),
+			Participants: addr(service.Participants), Volunteers: addr(service.Volunteers),
+			Mentoring: addr(service.Mentoring), Dinners: addr(service.Dinners), Guides: addr(service.Guides),
 		},
-		Quiet: notice.DefaultQuietHours(),
+		Quiet:      notice.DefaultQuietHours(),
+		Retention:  time.Duration(e.Int("MP_NOTIFY_RETENTION_DAYS", 0, 1, 3650)) * 24 * time.Hour,
+		BounceAddr: e.Addr("MP_BOUNCE_ADDR", "", ""),
 	}
 	var errs []error
-	if s := getenv("MP_SIGNING_KEY"); s != "" {
+	if s := e.Getenv("MP_SIGNING_KEY"); s != "" {
 		k, err := auth.DecodePrivateKey(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("MP_SIGNING_KEY: %w", err))
+			e.RefuseSecret("MP_SIGNING_KEY", "not a signing key", "base64 of a 32-byte Ed25519 seed (go run ./services/stack keygen makes one)")
 		}
 		o.SigningKey = k
 	}
-	if s := getenv("MP_LINK_KEY"); s != "" {
+	if s := e.Getenv("MP_LINK_KEY"); s != "" {
 		k, err := links.ParseKey(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("MP_LINK_KEY: %w", err))
+			e.RefuseSecret("MP_LINK_KEY", "not a link key", "base64 of 32 bytes (go run ./services/stack keygen makes one)")
 		}
 		o.LinkKey = k
 	}
-	if s := getenv("MP_SMTP_URL"); s != "" {
+	if s := e.Getenv("MP_SMTP_URL"); s != "" {
 		c, err := channel.ParseSMTPURL(s)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		o.SMTP = &c
 	}
-	if s := getenv("MP_SMS_URL"); s != "" {
+	if s := e.Getenv("MP_SMS_URL"); s != "" {
 		c, err := channel.ParseSMSURL(s)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		o.SMS = &c
 	}
-	if s := getenv("MP_WEBHOOK_URL"); s != "" {
-		secret, err := base64.StdEncoding.DecodeString(getenv("MP_WEBHOOK_SECRET"))
+	if s := e.URL("MP_WEBHOOK_URL", "", true, "https", "http"); s != "" {
+		secret, err := base64.StdEncoding.DecodeString(e.Getenv("MP_WEBHOOK_SECRET"))
 		if err != nil || len(secret) < 16 {
-			errs = append(errs, errors.New("MP_WEBHOOK_SECRET: base64 of at least 16 bytes is required with MP_WEBHOOK_URL"))
+			e.RefuseSecret("MP_WEBHOOK_SECRET", "missing or too short", "base64 of at least 16 bytes, required with MP_WEBHOOK_URL")
 		}
 		o.Webhook = &channel.WebhookConfig{URL: s, Secret: secret}
 	}
-	if s := getenv("MP_QUIET_HOURS"); s != "" {
+	if s := strings.TrimSpace(e.Getenv("MP_QUIET_HOURS")); s != "" {
 		a, b, ok := strings.Cut(s, "-")
 		start, err1 := strconv.Atoi(a)
 		end, err2 := strconv.Atoi(b)
 		if !ok || err1 != nil || err2 != nil || start < 0 || start > 23 || end < 0 || end > 23 {
-			errs = append(errs, errors.New(`MP_QUIET_HOURS: want "21-8" (hours from-to), or "0-0" for none`))
+			e.Refuse("MP_QUIET_HOURS", s, "not two hours from 0 to 23", `"21-8" (hours from-to), or "0-0" for none`)
 		}
 		o.Quiet.Start, o.Quiet.End = start, end
 	}
-	if s := getenv("MP_NOTIFY_RETENTION_DAYS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 3650 {
-			errs = append(errs, errors.New("MP_NOTIFY_RETENTION_DAYS: want a whole number of days from 1 to 3650"))
-		}
-		o.Retention = time.Duration(n) * 24 * time.Hour
+	if o.BounceSecret = e.Getenv("MP_BOUNCE_SECRET"); o.BounceAddr != "" && len(o.BounceSecret) < 16 {
+		e.RefuseSecret("MP_BOUNCE_SECRET", "missing or shorter than 16 characters", "at least 16 characters, required with MP_BOUNCE_ADDR")
 	}
-	if o.BounceAddr, o.BounceSecret = getenv("MP_BOUNCE_ADDR"), getenv("MP_BOUNCE_SECRET"); o.BounceAddr != "" && len(o.BounceSecret) < 16 {
-		errs = append(errs, errors.New("MP_BOUNCE_SECRET: at least 16 characters are required with MP_BOUNCE_ADDR"))
-	}
-	if s := getenv("MP_QUIET_TZ"); s != "" {
+	if s := strings.TrimSpace(e.Getenv("MP_QUIET_TZ")); s != "" {
 		loc, err := time.LoadLocation(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("MP_QUIET_TZ: %w", err))
+			e.Refuse("MP_QUIET_TZ", s, "not a known time zone", "an IANA time zone such as Europe/Stockholm")
+			loc = o.Quiet.Location
 		}
 		o.Quiet.Location = loc
 	}
-	return o, errors.Join(errs...)
+	return o, errors.Join(append([]error{e.Err()}, errs...)...)
 }
 
 // String describes the options for the start-up log, secrets masked.

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/motesplats/motesplats/pkg/service"
@@ -13,13 +12,11 @@ import (
 )
 
 func main() {
+	// A bad setting of the gateway's own is reported with the shared
+	// ones, in the same JSON lines, before anything starts.
 	cfg, err := server.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gateway:", err)
-		os.Exit(1)
-	}
 	cfg.Out = os.Stdout
-	service.Main("gateway", server.DefaultAddr, func(ctx context.Context, addr string, d service.Deps) error {
+	service.Main("gateway", server.DefaultAddr, err, func(ctx context.Context, addr string, d service.Deps) error {
 		cfg.Addr = addr
 		return server.Run(ctx, cfg, d, nil)
 	})

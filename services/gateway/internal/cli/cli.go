@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -199,6 +200,11 @@ func Run(ctx context.Context, args []string, e Env) error {
 		envLang = e.Getenv("MP_LANG")
 	}
 	e.lang = langOf(envLang, "")
+	if l := strings.ToLower(strings.TrimSpace(envLang)); l != "" && l != "sv" && l != "en" {
+		// An unknown language was silently Swedish (ADR 0186); the
+		// refusal is in Swedish, the language mp falls back to.
+		return fmt.Errorf(e.t("err.mp_lang"), envLang)
+	}
 	if len(args) == 0 {
 		return errors.New(e.t("usage.short"))
 	}
@@ -333,6 +339,11 @@ func login(ctx context.Context, args []string, e env) error {
 	}
 	if *email == "" {
 		return errors.New(e.t("err.login_email"))
+	}
+	if pub := e.Getenv("MP_PUBLIC_URL"); pub != "" && !flagSet(fs, "server") {
+		if u, err := url.Parse(pub); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf(e.t("err.mp_public_url"), pub)
+		}
 	}
 	pass := e.Getenv("MP_PASSWORD")
 	if pass == "" {

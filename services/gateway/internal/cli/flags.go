@@ -95,3 +95,10 @@ func (e Env) oneArg(cmd string, args []string) (string, error) {
 	}
 	return fs.Arg(0), nil
 }
+
+// flagSet reports whether the command line gave the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

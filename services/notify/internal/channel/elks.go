@@ -3,7 +3,6 @@ package channel
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/envvar"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
 )
@@ -33,13 +33,13 @@ type ElksConfig struct {
 func ParseSMSURL(s string) (ElksConfig, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User == nil {
-		return ElksConfig{}, errors.New("MP_SMS_URL: want https://user:password@api.46elks.com?from=Sender")
+		return ElksConfig{}, &envvar.Error{Var: "MP_SMS_URL", Secret: true, Problem: "not an https URL with a user and password", Want: "https://user:password@api.46elks.com?from=Sender"}
 	}
 	c := ElksConfig{Username: u.User.Username(), From: u.Query().Get("from")}
 	c.Password, _ = u.User.Password()
 	c.BaseURL = u.Scheme + "://" + u.Host + strings.TrimSuffix(u.Path, "/")
 	if c.From == "" {
-		return ElksConfig{}, errors.New("MP_SMS_URL: the from= parameter (sender name or number) is required")
+		return ElksConfig{}, &envvar.Error{Var: "MP_SMS_URL", Secret: true, Problem: "the from= parameter is missing", Want: "https://user:password@api.46elks.com?from=Sender (a sender name or number)"}
 	}
 	return c, nil
 }

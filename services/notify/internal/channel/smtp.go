@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/motesplats/motesplats/pkg/envvar"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
 )
@@ -58,7 +59,7 @@ type SMTPConfig struct {
 func ParseSMTPURL(s string) (SMTPConfig, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return SMTPConfig{}, errors.New("MP_SMTP_URL: want smtp://user:password@host:port?from=address (or smtps://)")
+		return SMTPConfig{}, &envvar.Error{Var: "MP_SMTP_URL", Secret: true, Problem: "not an smtp:// or smtps:// URL with a host", Want: "smtp://user:password@host:port?from=address (or smtps://)"}
 	}
 	c := SMTPConfig{Mode: StartTLS, From: u.Query().Get("from")}
 	port := u.Port()
@@ -77,7 +78,7 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 		case StartTLS, TLS, None:
 			c.Mode = TLSMode(m)
 		default:
-			return SMTPConfig{}, errors.New("MP_SMTP_URL: tls must be starttls, tls or none")
+			return SMTPConfig{}, &envvar.Error{Var: "MP_SMTP_URL", Secret: true, Problem: "the tls= parameter is not a known value", Want: "tls=starttls, tls=tls or tls=none"}
 		}
 	}
 	if u.User != nil {
@@ -87,10 +88,10 @@ func ParseSMTPURL(s string) (SMTPConfig, error) {
 	if c.Mode == None && !loopback(u.Hostname()) {
 		// In clear across a network, the text (names, addresses) and a
 		// password would be readable on the way.
-		return SMTPConfig{}, errors.New("MP_SMTP_URL: tls=none is for a relay on loopback only (127.0.0.1, ::1, localhost)")
+		return SMTPConfig{}, &envvar.Error{Var: "MP_SMTP_URL", Secret: true, Problem: "tls=none with a host that is not this machine", Want: "tls=none only for a relay on loopback (127.0.0.1, ::1, localhost)"}
 	}
 	if c.From == "" {
-		return SMTPConfig{}, errors.New("MP_SMTP_URL: the from= parameter (sender address) is required")
+		return SMTPConfig{}, &envvar.Error{Var: "MP_SMTP_URL", Secret: true, Problem: "the from= parameter is missing", Want: "smtp://user:password@host:port?from=address (the sender address)"}
 	}
 	return c, nil
 }
