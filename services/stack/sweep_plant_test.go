@@ -251,7 +251,7 @@ var inScope = map[string]map[string]bool{"guides": {"coordinator of B": true, "c
 // rates.
 var shapes = map[string]func(req protoreflect.Message){
 	"/motesplats.dinners.v1.DinnerService/UpdateOffer": func(req protoreflect.Message) {
-		setPath(req, "offer.seats", protoreflect.ValueOfInt32(3))
+		setPath(req, "offer.seats", protoreflect.ValueOfInt32(6))
 		maskPaths(req, "seats")
 	},
 	"/motesplats.dinners.v1.DinnerService/UpdateSignUp": func(req protoreflect.Message) {
@@ -335,8 +335,9 @@ var witnesses = []struct {
 	{"seating", "/motesplats.notify.v1.NotificationService/ListDeliveries", "seating", false},
 }
 
-// witness checks witnesses, and that every planted kind has one.
-func witness(t *testing.T, ctx context.Context, cfg Config, s *sweeper, p sweepPlant, methods []serviceMethod) {
+// witness checks witnesses, and that every planted kind has one; it
+// returns the number of calls it made.
+func witness(t *testing.T, ctx context.Context, cfg Config, s *sweeper, p sweepPlant, methods []serviceMethod) int {
 	t.Helper()
 	byPath := map[string]serviceMethod{}
 	for _, m := range methods {
@@ -371,4 +372,5 @@ func witness(t *testing.T, ctx context.Context, cfg Config, s *sweeper, p sweepP
 			t.Errorf("planted %s has no witness: nothing shows the sweep that it exists", kind)
 		}
 	}
+	return 2 * len(witnesses)
 }

@@ -388,7 +388,7 @@ func TestServiceSweep(t *testing.T) {
 			}
 		}
 	}
-	witness(t, ctx, cfg, s, plant, methods)
+	calls["witness: A's own"] = witness(t, ctx, cfg, s, plant, methods)
 
 	callers := map[string]string{
 		"operator":             mint(t, cfg, "-role", "operator", "-subject", "sweep-operator"),
