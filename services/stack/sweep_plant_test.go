@@ -242,8 +242,13 @@ var idChoice = map[string]func(kind string) string{
 // ("the right to a guide and the assignment to a guide organisation are
 // the municipality's concern, whichever organisation registered the
 // newcomer", guides.visible), so B's coordinators in 0880 see A's there
-// by design. A's coordinator in 0180 is guides' stranger.
-var inScope = map[string]map[string]bool{"guides": {"coordinator of B": true, "coordinator of B, A2": true}}
+// by design, and the rows of A's guides job there (ListAssignments,
+// ListUnassigned; the job itself, GetJob and WatchJob, is A's). A's
+// coordinator in 0180 is guides' stranger. part -> caller -> kinds.
+var inScope = map[string]map[string]map[string]bool{"guides": {
+	"coordinator of B":     {"newcomer": true, "assignment": true, "guides job": true},
+	"coordinator of B, A2": {"newcomer": true, "assignment": true, "guides job": true},
+}}
 
 // shapes complete the requests fill leaves refused for their input, so
 // a call reaches the record: an update names one field it changes (with a
