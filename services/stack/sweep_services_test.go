@@ -328,8 +328,8 @@ var ownRecords = map[string]bool{"/motesplats.guides.v1.GuideService/StartAssign
 // before any record is looked at, and why. Their records are creates (the
 // new record has no owner yet: the scope check is the organisation and
 // municipality fields, which the gateway's sweeps point at the foreign
-// scope) or dinner records, which this sweep does not plant; each is in
-// its service's own scope tests.
+// scope), a consent, or guides' eligibility rules; each is in its
+// service's own scope tests.
 var unreached = map[string]string{
 	"/motesplats.dinners.v1.DinnerService/CreateOffer":                 "a create: needs a whole offer",
 	"/motesplats.dinners.v1.DinnerService/CreateSignUp":                "a create: needs a whole sign-up",
@@ -345,9 +345,11 @@ var unreached = map[string]string{
 // token a service must refuse (Unauthenticated, for every RPC, before any
 // input is judged, bytes that do not decode included); and as an operator, a coordinator of another
 // organisation and one of A's organisation in another municipality, with
-// each planted record's id in every id field of the request, against an
-// id of the same shape that names nothing: the two answers must be the
-// same (no oracle) and neither may hold a planted value or the id.
+// each planted record's id in every id field of the request (witness shows
+// each exists), against an id of the same shape that names nothing: the
+// two answers must be the same (answer.norm: no oracle, streams read to
+// their end) and neither may hold a planted value or the id (ADR 0179,
+// 0189).
 func TestServiceSweep(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir)
