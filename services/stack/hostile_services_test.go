@@ -164,7 +164,8 @@ func cut(good []byte) []byte {
 }
 
 // updates are the update RPCs of the planted records, by their kind.
-var updates = map[string]string{"UpdateParticipant": "participant", "UpdateVolunteer": "volunteer", "UpdateOrganisation": "organisation"}
+var updates = map[string]string{"UpdateParticipant": "participant", "UpdateVolunteer": "volunteer", "UpdateOrganisation": "organisation",
+	"UpdateOffer": "offer", "UpdateSignUp": "sign-up"}
 
 // TestServiceHostileInput sends every RPC of every service, as an
 // administrator (who reaches deepest), the hostile requests of hostileFor:
@@ -207,8 +208,7 @@ func TestServiceHostileInput(t *testing.T) {
 				}
 			case codes.NotFound, codes.PermissionDenied:
 				// Refused for the record or the caller before any field is
-				// read (dinner records are not planted here; only the
-				// gateway may answer links).
+				// read (only the gateway may answer links).
 			default:
 				if h.field != "" {
 					// A bad enum or page size that is not refused is taken

@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +25,6 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/motesplats/motesplats/pkg/auth"
-	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -71,17 +73,43 @@ func serviceMethods(t *testing.T) []serviceMethod {
 }
 
 // answer is what a caller learns from one call: the code, the message,
-// the field violations and the bytes of every response message.
+// the field violations, every detail, the response headers and trailers
+// (as sent: their sizes are compared by class), and the bytes of every
+// response message, all of a stream's.
 type answer struct {
 	code       codes.Code
 	msg        string
 	violations []string
+	details    []string
+	meta       string
 	body       []byte
+	messages   int
+	open       bool // a stream still sending after maxStreamMessages
 }
 
 func (a answer) String() string {
 	return fmt.Sprintf("%s %q %v", a.code, a.msg, a.violations)
 }
+
+// norm is everything a caller can compare between two answers, with id
+// written as X: the code, the message, the violations, every detail,
+// the messages' bytes, their number and the size class (32 bytes) of the headers and
+// trailers, so an answer about a planted record and one about nothing
+// differ here exactly when the caller could tell them apart.
+// Without withBody the messages' bytes are left out (ownRecords).
+func (a answer) norm(id string, withBody bool) string {
+	x := func(s string) string { return strings.ReplaceAll(s, id, "X") }
+	body := sha256.Sum256([]byte(x(string(a.body))))
+	if !withBody {
+		body = [32]byte{}
+	}
+	return x(fmt.Sprintf("%s %q %v %q %d msgs (body %x), open %t, metadata class %d", a.code, a.msg, a.violations, a.details,
+		a.messages, body[:6], a.open, len(x(a.meta))/32))
+}
+
+// maxStreamMessages bounds a stream's read: no sweep caller may see a
+// record's job, so a stream that sends this many is reported, not read on.
+const maxStreamMessages = 20
 
 // rawCodec sends a request's bytes exactly as given and hands back a
 // response's bytes undecoded, so a sweep can send what no generated
@@ -120,7 +148,8 @@ func newSweeper(t *testing.T, l *Listening) *sweeper {
 }
 
 // call sends req (a message, or *[]byte sent as it is) to m under tok
-// ("" sends none) and reads at most one response of a stream.
+// ("" sends none) and reads a stream to its end (at most
+// maxStreamMessages, within the call's 10 s).
 func (s *sweeper) call(ctx context.Context, m serviceMethod, tok string, req any) answer {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -136,38 +165,68 @@ func (s *sweeper) call(ctx context.Context, m serviceMethod, tok string, req any
 	}
 	raw := grpc.ForceCodecV2(rawCodec{})
 	var err error
-	var body []byte
+	var a answer
+	var header, trailer metadata.MD
 	if m.md.IsStreamingServer() {
 		var st grpc.ClientStream
 		st, err = s.conns[m.part].NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, m.path(), raw)
 		if err == nil {
 			if err = st.SendMsg(req); err == nil {
 				_ = st.CloseSend()
-				var resp []byte
-				err = st.RecvMsg(&resp)
-				body = resp
+				for {
+					var resp []byte
+					if err = st.RecvMsg(&resp); err != nil {
+						break
+					}
+					a.body = append(a.body, resp...)
+					if a.messages++; a.messages == maxStreamMessages {
+						a.open = true
+						break
+					}
+				}
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
 			}
-		}
-		if err == nil {
-			// A stream that answered has shown what it shows: the first
-			// message is enough, and a job's watch may run on.
-			cancel()
+			header, _ = st.Header()
+			trailer = st.Trailer()
 		}
 	} else {
 		var resp []byte
-		err = s.conns[m.part].Invoke(ctx, m.path(), req, &resp, raw)
-		body = resp
+		err = s.conns[m.part].Invoke(ctx, m.path(), req, &resp, raw, grpc.Header(&header), grpc.Trailer(&trailer))
+		a.body = resp
+		if err == nil {
+			a.messages = 1
+		}
 	}
 	st := status.Convert(err)
-	a := answer{code: st.Code(), msg: st.Message(), body: body}
+	a.code, a.msg = st.Code(), st.Message()
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, v := range br.GetFieldViolations() {
 				a.violations = append(a.violations, v.GetField())
 			}
 		}
+		if pm, ok := d.(proto.Message); ok {
+			b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(pm)
+			a.details = append(a.details, string(pm.ProtoReflect().Descriptor().FullName())+":"+string(b))
+		} else {
+			a.details = append(a.details, fmt.Sprint(d))
+		}
 	}
+	a.meta = metaText(header) + metaText(trailer)
 	return a
+}
+
+// metaText is md as it travels, keys sorted.
+func metaText(md metadata.MD) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		for _, v := range md[k] {
+			b.WriteString(k + ": " + v + "\n")
+		}
+	}
+	return b.String()
 }
 
 // fill sets every id field of m (a field named id or ending in _id, and
@@ -251,72 +310,31 @@ func refusedTokens(t *testing.T, cfg Config) map[string]string {
 		"forged": forged, "huge": "v1." + strings.Repeat("a", 64<<10)}
 }
 
-// sweepPlant is what the access sweep plants in organisation A,
-// municipality 0880: a newcomer and a mentor with unique values in every
-// personal field, the mentoring job that paired them, and the pair.
-type sweepPlant struct {
-	orgA, orgB string
-	ids        map[string]string // kind -> id
-	markers    []string
-}
-
-func plantForSweep(t *testing.T, ctx context.Context, cfg Config, l *Listening) sweepPlant {
-	t.Helper()
-	c := dialClients(t, cfg, l)
-	mn := newMarkers(t)
-	org := func(name string, munis ...string) string {
-		o, err := c.v.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-			Name: name, Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: munis}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return o.GetOrganisation().GetId()
-	}
-	p := sweepPlant{orgA: org("Sweep A", "0880", "0180"), orgB: org("Sweep B", "0880"), ids: map[string]string{}}
-	np, err := c.p.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: mn.participant(p.orgA, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nv, err := c.v.CreateVolunteer(ctx, &volunteersv1.CreateVolunteerRequest{Volunteer: mn.volunteer(p.orgA, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, vid := np.GetParticipant().GetId(), nv.GetVolunteer().GetId()
-	pools := poolsOf(t, l)
-	pools.WaitIDs(t, "mentoring_newcomers", []string{pid})
-	pools.WaitIDs(t, "mentoring_mentors", []string{vid})
-	mc, pair := matchAndApprove(t, ctx, cfg, l, p.orgA, pid, vid)
-	jobs, err := mc.ListJobs(ctx, &mentoringv1.ListJobsRequest{})
-	if err != nil || len(jobs.GetJobs()) != 1 {
-		t.Fatalf("jobs: %v, %v", jobs, err)
-	}
-	p.ids["participant"], p.ids["volunteer"], p.ids["organisation"] = pid, vid, p.orgA
-	p.ids["pair"], p.ids["job"] = pair, jobs.GetJobs()[0].GetId()
-	p.markers = mn.all
-	return p
-}
-
 // openToSignedIn are the RPCs that show a record to any signed-in caller
 // by design: an organisation is no person (its name is on the programmes'
 // pages of every organisation working with it).
-var openToSignedIn = map[string]bool{"/motesplats.volunteers.v1.VolunteerService/GetOrganisation": true}
+var openToSignedIn = map[string]bool{"/motesplats.volunteers.v1.VolunteerService/GetOrganisation": true,
+	"/motesplats.volunteers.v1.VolunteerService/ListOrganisations": true,
+	"/motesplats.guides.v1.GuideService/ListGuideOrganisations":    true} // to coordinators: where guides have places
+
+// ownRecords are the RPCs whose answers a sweep caller makes differ by
+// itself: guides starts a job of A2's own in 0180 on every call (a guides
+// job names no organisation), and lists the jobs it started. Their
+// bytes are searched for planted values but not compared.
+var ownRecords = map[string]bool{"/motesplats.guides.v1.GuideService/StartAssignmentJob": true,
+	"/motesplats.guides.v1.GuideService/ListJobs": true}
 
 // unreached are the RPCs that refuse the sweep's requests for their input
 // before any record is looked at, and why. Their records are creates (the
 // new record has no owner yet: the scope check is the organisation and
 // municipality fields, which the gateway's sweeps point at the foreign
-// scope) or dinner records, which this sweep does not plant; each is in
-// its service's own scope tests.
+// scope), a consent, or guides' eligibility rules; each is in its
+// service's own scope tests.
 var unreached = map[string]string{
 	"/motesplats.dinners.v1.DinnerService/CreateOffer":                 "a create: needs a whole offer",
-	"/motesplats.dinners.v1.DinnerService/UpdateOffer":                 "needs an update mask",
 	"/motesplats.dinners.v1.DinnerService/CreateSignUp":                "a create: needs a whole sign-up",
-	"/motesplats.dinners.v1.DinnerService/UpdateSignUp":                "needs an update mask",
-	"/motesplats.dinners.v1.DinnerService/RecordAttendance":            "needs an attendance list",
-	"/motesplats.dinners.v1.DinnerService/RecordFeedback":              "needs a rating",
 	"/motesplats.guides.v1.GuideService/GetEligibilityRules":           "names a guide organisation, refused for any other id",
 	"/motesplats.guides.v1.GuideService/UpdateEligibilityRules":        "needs whole rules and an etag",
-	"/motesplats.notify.v1.NotificationService/ListDeliveries":         "takes a person or a proposal, not both",
 	"/motesplats.participants.v1.ParticipantService/CreateParticipant": "a create: needs a whole newcomer",
 	"/motesplats.participants.v1.ParticipantService/RecordConsent":     "needs a text version and language",
 	"/motesplats.volunteers.v1.VolunteerService/CreateVolunteer":       "a create: needs a whole volunteer",
@@ -327,15 +345,20 @@ var unreached = map[string]string{
 // token a service must refuse (Unauthenticated, for every RPC, before any
 // input is judged, bytes that do not decode included); and as an operator, a coordinator of another
 // organisation and one of A's organisation in another municipality, with
-// each planted record's id in every id field of the request, against an
-// id of the same shape that names nothing: the two answers must be the
-// same (no oracle) and neither may hold a planted value or the id.
+// each planted record's id in every id field of the request (witness shows
+// each exists), against an id of the same shape that names nothing: the
+// two answers must be the same (answer.norm: no oracle, streams read to
+// their end) and neither may hold a planted value or the id (ADR 0179,
+// 0189).
 func TestServiceSweep(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir)
 	l, _, _ := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	plant := plantForSweep(t, ctx, cfg, l)
+	if got := slices.Sorted(maps.Keys(plant.ids)); !slices.Equal(got, slices.Sorted(slices.Values(plantedKinds))) {
+		t.Fatalf("planted %v, want plantedKinds %v", got, plantedKinds)
+	}
 	s := newSweeper(t, l)
 	methods := serviceMethods(t)
 
@@ -352,22 +375,23 @@ func TestServiceSweep(t *testing.T) {
 			}
 		}
 	}
-	calls, reached := 0, map[string]bool{}
+	calls, reached := map[string]int{}, map[string]bool{}
 	for name, tok := range refusedTokens(t, cfg) {
 		for _, m := range methods {
-			calls++
+			calls["refused token: "+name]++
 			a := s.call(ctx, m, tok, request(m, plant.ids["participant"], "sweep-refused"))
 			if a.code != codes.Unauthenticated {
 				t.Errorf("%s with a %s token: %v, want Unauthenticated", m.path(), name, a)
 			}
 			for _, h := range undecodable[m.path()] {
-				calls++
+				calls["refused token: "+name]++
 				if a := s.call(ctx, m, tok, &h.body); a.code != codes.Unauthenticated || len(a.violations) != 0 {
 					t.Errorf("%s, %s, with a %s token: %v, want Unauthenticated without violations", m.path(), h.name, name, a)
 				}
 			}
 		}
 	}
+	calls["witness: A's own"] = witness(t, ctx, cfg, s, plant, methods)
 
 	callers := map[string]string{
 		"operator":             mint(t, cfg, "-role", "operator", "-subject", "sweep-operator"),
@@ -381,34 +405,59 @@ func TestServiceSweep(t *testing.T) {
 			secret = append(secret, id)
 		}
 	}
+	type nothingKey struct{ who, path, field string }
+	nothing := map[nothingKey]struct {
+		id string
+		a  answer
+	}{}
 	for who, tok := range callers {
 		for kind, id := range plant.ids {
 			if kind == "organisation" && strings.Contains(who, "of A") {
 				continue // A's own organisation, not a foreign record
 			}
 			for _, m := range methods {
-				calls += 2
-				lookalike := ids.UUIDv7{}.New()
-				rid := fmt.Sprintf("sweep-%s-%d", kind, calls)
-				got := s.call(ctx, m, tok, request(m, id, rid))
+				if programmeKinds[kind] && !programmeParts[m.part] || inScope[m.part][who][kind] {
+					continue
+				}
+				calls[who]++
+				rid := fmt.Sprintf("sweep-%s-%d", strings.ReplaceAll(kind, " ", "-"), calls[who])
+				got := s.call(ctx, m, tok, sweepRequest(m, kind, id, rid))
 				if got.code != codes.InvalidArgument && who != "operator" { // an operator is refused first
 					reached[m.path()] = true
 				}
 				if openToSignedIn[m.path()] && kind == "organisation" {
 					continue
 				}
-				want := s.call(ctx, m, tok, request(m, lookalike, rid+"-l"))
-				if got.code == codes.Internal || got.code == codes.Unknown || got.code == codes.DeadlineExceeded {
-					t.Errorf("%s as %s with the %s's id: %v", m.path(), who, kind, got)
+				// The answer for an id of nothing depends on the caller and
+				// the RPC alone (and which field idChoice fills): asked once.
+				key := nothingKey{who, m.path(), ""}
+				if choose := idChoice[m.path()]; choose != nil {
+					key.field = choose(kind)
 				}
-				if strings.ReplaceAll(got.String(), id, "X") != strings.ReplaceAll(want.String(), lookalike, "X") {
-					t.Errorf("%s as %s: the %s's id answers %v, an id of nothing %v", m.path(), who, kind, got, want)
+				n, ok := nothing[key]
+				if !ok {
+					calls[who]++
+					n.id = ids.UUIDv7{}.New()
+					n.a = s.call(ctx, m, tok, sweepRequest(m, kind, n.id, rid+"-l"))
+					nothing[key] = n
+				}
+				want, lookalike := n.a, n.id
+				if got.code == codes.Internal || got.code == codes.Unknown || got.code == codes.DeadlineExceeded || got.open {
+					t.Errorf("%s as %s with the %s's id: %v (%d messages, open %t)", m.path(), who, kind, got, got.messages, got.open)
+				}
+				if g, w := got.norm(id, !ownRecords[m.path()]), want.norm(lookalike, !ownRecords[m.path()]); g != w {
+					t.Errorf("%s as %s: the %s's id answers %s, an id of nothing %s", m.path(), who, kind, g, w)
 				}
 				for _, v := range secret {
 					if v == id && got.code != codes.OK {
 						continue // a refusal may name the id it was given
 					}
-					if bytes.Contains(got.body, []byte(v)) || strings.Contains(got.msg, v) {
+					if seen := inScope[m.part][who]; seen != nil && slices.ContainsFunc(slices.Collect(maps.Keys(seen)),
+						func(k string) bool { return plant.ids[k] == v }) {
+						continue // a record the caller may see there
+					}
+					if bytes.Contains(got.body, []byte(v)) || strings.Contains(got.msg, v) ||
+						strings.Contains(got.meta, v) || strings.Contains(fmt.Sprint(got.details), v) {
 						t.Errorf("%s as %s with the %s's id shows %s", m.path(), who, kind, v)
 					}
 				}
@@ -423,5 +472,9 @@ func TestServiceSweep(t *testing.T) {
 			t.Errorf("%s is reached now (%s): take it out of unreached", m.path(), why)
 		}
 	}
-	t.Logf("%d calls over %d RPCs", calls, len(methods))
+	total := 0
+	for _, n := range calls {
+		total += n
+	}
+	t.Logf("%d calls over %d RPCs, %d planted kinds; per caller: %v", total, len(methods), len(plant.ids), calls)
 }
