@@ -17,14 +17,19 @@ import (
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 )
 
-// fakeWaiting answers a page of the waiting list of as many rows as asked
-// for, out of 599.
+// fakeWaiting answers a first page of the waiting list of as many rows as
+// asked for, out of 599, and an empty last page after it (mp reads on past
+// its -page-size rows to tell namesakes apart, ADR 0188).
 type fakeWaiting struct {
 	gatewayv1connect.UnimplementedMatchingServiceHandler
 }
 
 func (fakeWaiting) ListWaitingNewcomers(_ context.Context, r *connect.Request[gatewayv1.ListWaitingNewcomersRequest]) (*connect.Response[gatewayv1.ListWaitingNewcomersResponse], error) {
-	res := &gatewayv1.ListWaitingNewcomersResponse{TotalSize: 599, NextPageToken: "more"}
+	res := &gatewayv1.ListWaitingNewcomersResponse{TotalSize: 599}
+	if r.Msg.GetPageToken() != "" {
+		return connect.NewResponse(res), nil
+	}
+	res.NextPageToken = "more"
 	for i := range r.Msg.GetPageSize() {
 		res.Newcomers = append(res.Newcomers, &gatewayv1.WaitingNewcomerView{ParticipantId: "p" + string(rune('a'+i)), ParticipantName: "Hamza Bondarenko",
 			MunicipalityCode: "0180", WaitStartTime: timestamppb.New(time.Now().Add(-time.Duration(i) * time.Hour))})
