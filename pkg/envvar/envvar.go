@@ -97,6 +97,47 @@ func (e *Env) Addr(name, def, off string) string {
 	return s
 }
 
+// Target is a gRPC dial target: a host:port, "dns:///host:port" (every
+// address a name resolves to, as a headless Kubernetes service), or
+// "static:///host:port,host:port" (a fixed list of replicas, as make up
+// writes it; pkg/grpcx resolves both), or def when the variable is empty.
+// A service's own listen address is an Addr: only callers (the gateway,
+// notify) dial a target.
+func (e *Env) Target(name, def string) string {
+	s := e.get(name)
+	if s == "" {
+		return def
+	}
+	if problem := targetProblem(s); problem != "" {
+		e.Refuse(name, s, problem, "host:port, dns:///host:port or static:///host:port,host:port, such as "+or(def, "127.0.0.1:7001"))
+		return def
+	}
+	return s
+}
+
+// targetProblem says what is wrong with a dial target, or "".
+func targetProblem(s string) string {
+	scheme, rest, ok := strings.Cut(s, ":///")
+	if !ok {
+		return addrProblem(s)
+	}
+	var addrs []string
+	switch scheme {
+	case "dns":
+		addrs = []string{rest}
+	case "static":
+		addrs = strings.Split(rest, ",")
+	default:
+		return fmt.Sprintf("scheme %q is not dns or static", scheme)
+	}
+	for _, a := range addrs {
+		if problem := addrProblem(strings.TrimSpace(a)); problem != "" {
+			return fmt.Sprintf("%q: %s", a, problem)
+		}
+	}
+	return ""
+}
+
 // addrProblem says what is wrong with a host:port, or "".
 func addrProblem(s string) string {
 	_, p, err := net.SplitHostPort(s)

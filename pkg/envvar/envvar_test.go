@@ -23,6 +23,11 @@ func TestRefusals(t *testing.T) {
 		{"X_ADDR", "127.0.0.1:abc", func(e *envvar.Env) { e.Addr("X_ADDR", "127.0.0.1:1", "") }, `port "abc" is not a number`},
 		{"X_ADDR", ":-1", func(e *envvar.Env) { e.Addr("X_ADDR", "127.0.0.1:1", "") }, "outside 0 to 65535"},
 		{"X_ADDR", "7001", func(e *envvar.Env) { e.Addr("X_ADDR", "127.0.0.1:1", "") }, "not host:port"},
+		{"X_TARGET", "abc", func(e *envvar.Env) { e.Target("X_TARGET", "") }, "not host:port"},
+		{"X_TARGET", "static:///127.0.0.1:1,127.0.0.1:x", func(e *envvar.Env) { e.Target("X_TARGET", "") }, `port "x" is not a number`},
+		{"X_TARGET", "static:///", func(e *envvar.Env) { e.Target("X_TARGET", "") }, "not host:port"},
+		{"X_TARGET", "dns:///participants", func(e *envvar.Env) { e.Target("X_TARGET", "") }, "not host:port"},
+		{"X_TARGET", "unix:///tmp/s", func(e *envvar.Env) { e.Target("X_TARGET", "") }, "is not dns or static"},
 		{"X_N", "abc", func(e *envvar.Env) { e.Int("X_N", 1, 1, 5) }, "not a whole number"},
 		{"X_N", "-3", func(e *envvar.Env) { e.Int("X_N", 1, 1, 5) }, "out of range"},
 		{"X_N", "0", func(e *envvar.Env) { e.Int("X_N", 1, 1, 5) }, "out of range"},
@@ -94,5 +99,19 @@ func TestSecretIsNotEchoed(t *testing.T) {
 	line := testutil.MustRefuse(t, e.Err(), "REDIS_URL")
 	if strings.Contains(line, "hunter2") {
 		t.Errorf("%q shows the password", line)
+	}
+}
+
+// TestTargetsAGatewayOrNotifyDials: a dial target may name one address,
+// a DNS name of every pod, or make up's fixed list of replicas (the
+// clean-clone run of session 33 found make up's static targets refused as
+// "not host:port", so notify never started under make up).
+func TestTargetsAGatewayOrNotifyDials(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"127.0.0.1:7003", "mentoring:7003", "dns:///mentoring:7003", "static:///127.0.0.1:7003,127.0.0.1:7103", "static:///127.0.0.1:7003"} {
+		e := envvar.New(func(string) string { return v })
+		if got := e.Target("MENTORING_ADDR", ""); got != v || e.Err() != nil {
+			t.Errorf("Target(%q) = %q, %v", v, got, e.Err())
+		}
 	}
 }

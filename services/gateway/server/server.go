@@ -132,12 +132,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr: e.Addr("GATEWAY_ADDR", DefaultAddr, ""),
 		Services: backend.Addrs{
-			Participants: e.Addr(service.Participants.Env, service.Participants.Addr, ""),
-			Volunteers:   e.Addr(service.Volunteers.Env, service.Volunteers.Addr, ""),
-			Mentoring:    e.Addr(service.Mentoring.Env, "", ""), // no default: matching off
-			Notify:       e.Addr(service.Notify.Env, "", ""),    // no default: answer page and mailbox off
-			Dinners:      e.Addr(service.Dinners.Env, "", ""),   // no default: dinners off
-			Guides:       e.Addr(service.Guides.Env, "", ""),    // no default: guide pages off
+			Participants: e.Target(service.Participants.Env, service.Participants.Addr),
+			Volunteers:   e.Target(service.Volunteers.Env, service.Volunteers.Addr),
+			Mentoring:    e.Target(service.Mentoring.Env, ""), // no default: matching off
+			Notify:       e.Target(service.Notify.Env, ""),    // no default: answer page and mailbox off
+			Dinners:      e.Target(service.Dinners.Env, ""),   // no default: dinners off
+			Guides:       e.Target(service.Guides.Env, ""),    // no default: guide pages off
 		},
 		KeyID:         or(e.Getenv("MP_SIGNING_KEY_ID"), "local"),
 		AdminEmail:    e.Getenv("MP_ADMIN_EMAIL"),

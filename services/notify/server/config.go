@@ -72,7 +72,7 @@ type Options struct {
 // one is the default.
 func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	e := envvar.New(getenv)
-	addr := func(i service.Info) string { return e.Addr(i.Env, i.Addr, "") }
+	addr := func(i service.Info) string { return e.Target(i.Env, i.Addr) } // dialled: make up names replicas as static:///a,b
 	o := Options{
 		KeyID:       or(e.Getenv("MP_SIGNING_KEY_ID"), "local"),
 		LinkKeyFile: e.Getenv("MP_LINK_KEY_FILE"),
