@@ -27,7 +27,7 @@ func TestProgrammeOptionsFromEnv(t *testing.T) {
 	for _, tt := range []struct{ name, value string }{
 		{"DINNERS_JOB_RETENTION", "soon"}, {"DINNERS_JOB_RETENTION", "59m"}, {"DINNERS_RESULT_TTL", "30d"},
 		{"DINNERS_RESULT_TTL", "-48h"}, {"DINNERS_RESULT_TTL", "0"}, {"DINNERS_RESULT_TTL", "1000000h"},
-		{"DINNERS_RULES_DIR", dir + "/missing"},
+		{"DINNERS_JOB_RETENTION", "2160"}, {"DINNERS_RULES_DIR", dir + "/missing"},
 	} {
 		_, err := service.ProgrammeOptionsFromEnv("DINNERS", func(k string) string { return map[string]string{tt.name: tt.value}[k] })
 		testutil.MustRefuse(t, err, tt.name)
