@@ -184,22 +184,23 @@ func (w *Web) startedOverAfter(rw http.ResponseWriter, r *http.Request, p *page,
 // startOver is u without any list position or the resumed mark: every
 // list on the page at its first page, the job kept.
 func startOver(u *url.URL) string {
-	q := u.Query()
-	q.Del(resumedParam)
+	keys := []string{resumedParam}
 	for _, pre := range listPrefixes {
-		q.Del(pre + "page_token")
-		q.Del(pre + "at")
-		q.Del(pre + "back")
+		keys = append(keys, pre+"page_token", pre+"at", pre+"back")
 	}
-	first := url.URL{Path: u.Path, RawQuery: q.Encode()}
-	return first.String()
+	return without(u, keys...)
 }
 
 // firstPage is u without its page token: the first page of the same list,
 // its filters kept.
-func firstPage(u *url.URL) string {
+func firstPage(u *url.URL) string { return without(u, "page_token") }
+
+// without is u's path and query with the given query keys removed.
+func without(u *url.URL, keys ...string) string {
 	q := u.Query()
-	q.Del("page_token")
-	first := url.URL{Path: u.Path, RawQuery: q.Encode()}
-	return first.String()
+	for _, k := range keys {
+		q.Del(k)
+	}
+	rest := url.URL{Path: u.Path, RawQuery: q.Encode()}
+	return rest.String()
 }
