@@ -154,7 +154,7 @@ func TestUp_KillNineThroughAnOffer(t *testing.T) {
 		t.Errorf("job %s: %d pairs after the kills, %d before", id, len(got), len(pairs))
 	}
 	s.inviteThroughKills(t, sink, org, mails)
-	t.Logf("both programmes' flows with ten kill -9 in %v after the build", time.Since(start).Round(time.Second))
+	t.Logf("both programmes' flows with seven kill -9 in %v after the build", time.Since(start).Round(time.Second))
 }
 
 // inviteThroughKills is the dinners half of TestUp_KillNineThroughAnOffer:
