@@ -257,6 +257,14 @@ func Plan(o Options) ([]Proc, error) {
 				// notify signs its own service tokens and answer links;
 				// its replicas share one link key.
 				env["MP_SIGNING_KEY"], env["MP_LINK_KEY_FILE"] = o.SigningKey, filepath.Join(o.Dir, "link.key")
+				// Its answer links open this layout's gateway: notify's
+				// own default is 127.0.0.1:8080, so with GATEWAY_ADDR
+				// moved every link in every message opened another stack
+				// or nothing (ADR 0190). An MP_PUBLIC_URL of the caller's
+				// (a proxy in front) is kept.
+				if common["MP_PUBLIC_URL"] == "" {
+					env["MP_PUBLIC_URL"] = "http://" + gwEnv["GATEWAY_ADDR"]
+				}
 			}
 			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
 				Env: environ(common, targets, env, o.ProcEnv[name])})

@@ -151,7 +151,7 @@ func TestPlan_ServicesFindEachOtherOnMovedPorts(t *testing.T) {
 		}
 	}
 	env := map[string]string{"PARTICIPANTS_ADDR": "127.0.0.1:27821", "MENTORING_ADDR": "127.0.0.1:27823",
-		"NOTIFY_ADDR": "127.0.0.1:27826", ReplicaStepVar: "20"}
+		"NOTIFY_ADDR": "127.0.0.1:27826", "GATEWAY_ADDR": "127.0.0.1:18080", ReplicaStepVar: "20"}
 	ports, err := PortsFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,9 @@ func TestPlan_ServicesFindEachOtherOnMovedPorts(t *testing.T) {
 	}
 	want := map[string][]string{
 		"notify-2": {"PARTICIPANTS_ADDR=127.0.0.1:27821", "MENTORING_ADDR=static:///127.0.0.1:27823,127.0.0.1:27843",
-			"VOLUNTEERS_ADDR=127.0.0.1:7002", "NOTIFY_ADDR=127.0.0.1:27846"},
+			"VOLUNTEERS_ADDR=127.0.0.1:7002", "NOTIFY_ADDR=127.0.0.1:27846",
+			// its answer links open this layout's gateway, not the default 8080 (ADR 0190)
+			"MP_PUBLIC_URL=http://127.0.0.1:18080"},
 		"gateway":      {"PARTICIPANTS_ADDR=127.0.0.1:27821", "NOTIFY_ADDR=static:///127.0.0.1:27826,127.0.0.1:27846"},
 		"mentoring-1":  {"MENTORING_ADDR=127.0.0.1:27823", "NOTIFY_ADDR=static:///127.0.0.1:27826,127.0.0.1:27846"},
 		"participants": {"PARTICIPANTS_ADDR=127.0.0.1:27821", "MENTORING_ADDR=static:///127.0.0.1:27823,127.0.0.1:27843"},

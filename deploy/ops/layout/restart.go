@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 )
 
@@ -68,7 +67,7 @@ func startRecorded(dir, name string) (*Running, int, error) {
 	if sp.Run == nil {
 		return nil, 0, fmt.Errorf("%s was started by an older make up, which did not record how: make down and make up", name)
 	}
-	if sp.Pid > 0 && syscall.Kill(sp.Pid, 0) == nil {
+	if alive(sp.Pid) {
 		return nil, 0, fmt.Errorf("%s still runs as pid %d: stop it first (kill %d)", name, sp.Pid, sp.Pid)
 	}
 	r := &Running{Opts: Options{Dir: dir}, Procs: []Proc{*sp.Run}, cmds: map[string]*exec.Cmd{}, done: map[string]chan struct{}{}}

@@ -133,6 +133,49 @@ func TestRestartDir_Concurrent(t *testing.T) {
 	}
 }
 
+// TestRestartDir_RightAfterKillNine: `make restart` at once after a kill
+// -9, while the killed process is a zombie nobody has collected yet (make
+// up has returned; init collects it in its own time), starts it again.
+// It refused with "still runs as pid N: stop it first (kill N)", which no
+// kill could change (ADR 0190), and make down waited 15 s for the zombie.
+func TestRestartDir_RightAfterKillNine(t *testing.T) {
+	t.Parallel()
+	mon := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer mon.Close()
+	dir, _ := deadLayout(t, map[string]string{"nats-2": mon.URL})
+	// A zombie: this test is its parent and collects it only at the end.
+	killed := exec.Command("sleep", "300")
+	if err := killed.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = killed.Wait() })
+	zombie := killed.Process.Pid
+	if err := syscall.Kill(zombie, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		if alive(zombie) {
+			return fmt.Errorf("pid %d not yet a zombie", zombie)
+		}
+		return nil
+	})
+	if syscall.Kill(zombie, 0) != nil {
+		t.Fatalf("pid %d was collected: the test proves nothing", zombie)
+	}
+	s := readStateT(t, dir)
+	s.Procs[0].Pid = zombie
+	if err := writeStateFile(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := RestartDir(context.Background(), dir, "nats-2", io.Discard); err != nil {
+		t.Fatalf("restart right after a kill -9: %v", err)
+	}
+	runningPid(t, dir, "nats-2", zombie)
+	if err := StopDir(dir, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // deadLayout writes a state file of "nats" processes (name -> monitor
 // URL) as make up would, each recorded with the pid of a process that has
 // exited, and returns its directory and that pid.

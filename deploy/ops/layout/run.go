@@ -265,15 +265,15 @@ func StopDir(dir string, out io.Writer) error {
 	defer unlock()
 	for i := len(s.Procs) - 1; i >= 0; i-- {
 		p := s.Procs[i]
-		if p.Pid <= 0 || syscall.Kill(p.Pid, 0) != nil {
+		if !alive(p.Pid) {
 			continue
 		}
 		_ = syscall.Kill(p.Pid, syscall.SIGTERM)
 		deadline := time.Now().Add(15 * time.Second)
-		for syscall.Kill(p.Pid, 0) == nil && time.Now().Before(deadline) {
+		for alive(p.Pid) && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond) // polling a foreign pid: no wait(2) for a non-child
 		}
-		if syscall.Kill(p.Pid, 0) == nil {
+		if alive(p.Pid) {
 			_ = syscall.Kill(p.Pid, syscall.SIGKILL)
 		}
 		fmt.Fprintln(out, "stopped", p.Name)

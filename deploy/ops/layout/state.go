@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -110,4 +111,25 @@ func (r *Running) writeState() error {
 	}
 	defer unlock()
 	return writeStateFile(r.Opts.Dir, s)
+}
+
+// alive reports whether pid runs. kill(pid, 0) alone also succeeds for a
+// zombie: a service killed with kill -9 whose exit its parent has not
+// collected yet (make up has returned, so init collects it, in its own
+// time). `make restart` right after a kill -9 then refused with "still
+// runs as pid N: stop it first (kill N)", which no kill could change, and
+// `make down` waited 15 s for it (ADR 0190). Linux's /proc says Z for a
+// zombie; without /proc, kill's answer stands.
+func alive(pid int) bool {
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil
+	}
+	// "pid (command) S ...": the command may itself hold ") ", so the
+	// state is the byte after the last ") ".
+	i := bytes.LastIndex(b, []byte(") "))
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -175,9 +176,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("notify: %w", err)
 	}
 	if o.Owner == "" {
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		o.Owner = "notify-" + hex.EncodeToString(b)
+		o.Owner = leaseOwner(addr)
 	}
 	d.Logger.Info("notify options", "options", o.String())
 	msgs, lnk, tr, err := repos(ctx, d, !o.OneKeyMessages)
@@ -258,4 +257,23 @@ func or0(v, def time.Duration) time.Duration {
 		return def
 	}
 	return v
+}
+
+// leaseOwner names this replica in message leases: its host and listen
+// address, which the same replica started again keeps (make restart
+// P=notify-1 after a kill -9, a container restarted in its pod), so it
+// takes back at once the messages its killed predecessor held (the
+// sender skips its own leases only while it sends them). With a random
+// name a message held at a kill -9 waited the whole lease (2 minutes)
+// after the restart, and the person's later messages behind it (ADR
+// 0190). An address on port 0 is no name: two replicas could share it,
+// so they get a random one.
+func leaseOwner(addr string) string {
+	host, _ := os.Hostname()
+	if _, port, err := net.SplitHostPort(addr); err == nil && port != "0" && port != "" {
+		return "notify@" + host + "/" + addr
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "notify-" + hex.EncodeToString(b)
 }

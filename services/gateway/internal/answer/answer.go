@@ -382,7 +382,7 @@ func (p *Page) answer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		p.failed(w, r, err)
+		p.notTaken(w, r, tok, err)
 		return
 	}
 	lang = p.langOf(r, res.GetLanguage())

@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 )
@@ -77,4 +79,22 @@ func (p *Page) refused(w http.ResponseWriter, r *http.Request, tok string) {
 		return
 	}
 	p.message(w, http.StatusForbidden, lang, "state.stale", true)
+}
+
+// notTaken answers a post whose answer was not taken because a service
+// behind notify is down (the programme's replicas killed, notify up): the
+// person read the offer in their own language, so "try again in a moment"
+// is in it too. It came in the browser's language: an offer read in
+// Arabic and answered while guides was down said "Något gick fel" (ADR
+// 0190). A limit, an unknown link and notify itself down keep failed's
+// words and language (a link that is not one says nothing of its person).
+func (p *Page) notTaken(w http.ResponseWriter, r *http.Request, tok string, err error) {
+	switch status.Code(err) {
+	case codes.ResourceExhausted, codes.InvalidArgument, codes.NotFound:
+		p.failed(w, r, err)
+		return
+	}
+	p.opts.Logger.WarnContext(r.Context(), "answer page: answer not taken", "code", status.Code(err).String())
+	lang := p.linkLang(r, tok, p.cat.fromAcceptLanguage(r.Header.Get("Accept-Language")))
+	p.message(w, http.StatusServiceUnavailable, lang, "state.unavailable", false)
 }

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 )
 
@@ -84,5 +87,34 @@ func TestAnswer_MethodNotAllowed(t *testing.T) {
 	}
 	if looked != 0 {
 		t.Errorf("%d look-ups for a method the page does not take", looked)
+	}
+}
+
+// TestAnswer_ProgrammeDownSpeaksThePersonsLanguage: an offer read in
+// Arabic and answered while the programme's service is down (notify up,
+// the guides replicas killed under make up) said "Något gick fel" in the
+// browser's language; it says "try again" in Arabic now, 503, with nothing
+// of the error. With notify down too, the link's language is not known:
+// the browser's language then. Nothing is answered twice by the page.
+func TestAnswer_ProgrammeDownSpeaksThePersonsLanguage(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, "ar", Limits{})
+	r.f.answer = func(*notifyv1.AnswerRequest) (*notifyv1.AnswerResponse, error) {
+		return nil, status.Error(codes.Unavailable, "guides: connection refused")
+	}
+	_, page := r.do("GET", "/a/"+goodToken, nil, "Accept-Language", "sv")
+	form := url.Values{"action": {"accept"}, "nonce": {nonceOf(t, page)}}
+	res, page := r.do("POST", "/a/"+goodToken, form, "Accept-Language", "sv")
+	want := r.p.cat.text("ar", "state.unavailable_title", nil)
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, `lang="ar" dir="rtl"`) ||
+		!strings.Contains(page, want) || strings.Contains(page, "connection refused") {
+		t.Fatalf("answer while the programme is down: %d, want 503 in Arabic (%q)\n%s", res.StatusCode, want, page)
+	}
+	r.f.resolve = func(*notifyv1.ResolveLinkRequest) (*notifyv1.ResolveLinkResponse, error) {
+		return nil, status.Error(codes.Unavailable, "notify: connection refused")
+	}
+	res, page = r.do("POST", "/a/"+goodToken, form, "Accept-Language", "sv")
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, `lang="sv"`) {
+		t.Errorf("notify down as well: %d, want 503 in the browser's Swedish\n%s", res.StatusCode, page)
 	}
 }

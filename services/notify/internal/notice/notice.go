@@ -164,6 +164,11 @@ type Service struct {
 	// limiter bounds link look-ups (see answer.go).
 	limiter *limiter
 	mu      sync.Mutex
+	// sending holds the ids this process is delivering, under sendingMu: a
+	// lease of this replica's own name on any other id is a killed
+	// predecessor's, and is taken back at once (ADR 0190).
+	sendingMu sync.Mutex
+	sending   map[string]bool
 }
 
 // New returns a Service.
@@ -192,7 +197,7 @@ func New(d Deps) *Service {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	return &Service{d: d, wake: make(chan struct{}, 1), limiter: newLimiter(d.Now)}
+	return &Service{d: d, wake: make(chan struct{}, 1), limiter: newLimiter(d.Now), sending: map[string]bool{}}
 }
 
 type noMetrics struct{}

@@ -86,8 +86,9 @@ func (s *Service) SendDue(ctx context.Context) int {
 		if m.GetNextAttemptTime().AsTime().After(now) {
 			continue
 		}
-		if m.GetLeaseOwner() != "" && m.GetLeaseUntil().AsTime().After(now) {
-			continue
+		if m.GetLeaseOwner() != "" && m.GetLeaseUntil().AsTime().After(now) &&
+			(m.GetLeaseOwner() != s.d.Owner || s.isSending(m.GetId())) {
+			continue // another replica's, or this process's own send
 		}
 		due = append(due, m.GetId())
 	}
@@ -119,6 +120,18 @@ func (s *Service) update(ctx context.Context, id string, fn func(m *pb.StoredMes
 // deliver takes the lease on one message, renders it if it is not yet,
 // sends it and records the outcome.
 func (s *Service) deliver(ctx context.Context, id string) error {
+	s.sendingMu.Lock()
+	if s.sending[id] {
+		s.sendingMu.Unlock()
+		return nil
+	}
+	s.sending[id] = true
+	s.sendingMu.Unlock()
+	defer func() {
+		s.sendingMu.Lock()
+		delete(s.sending, id)
+		s.sendingMu.Unlock()
+	}()
 	now := s.d.Now().UTC()
 	m, err := s.update(ctx, id, func(m *pb.StoredMessage) error {
 		if !Pending(m) || m.GetNextAttemptTime().AsTime().After(now) ||
@@ -243,4 +256,11 @@ func (s *Service) fail(ctx context.Context, m *pb.StoredMessage, err error) erro
 		return fmt.Errorf("record failure: %w", uerr)
 	}
 	return nil
+}
+
+// isSending reports whether this process is delivering message id now.
+func (s *Service) isSending(id string) bool {
+	s.sendingMu.Lock()
+	defer s.sendingMu.Unlock()
+	return s.sending[id]
 }
