@@ -86,7 +86,9 @@ func TestRestartDir_NotReadyStillRecorded(t *testing.T) {
 	if err := StopDir(dir, &out); err != nil {
 		t.Fatal(err)
 	}
-	if syscall.Kill(pid, 0) == nil {
+	// A stopped child this test process has not reaped yet is a zombie:
+	// stopped, as make down (alive) sees it.
+	if alive(pid) {
 		t.Errorf("pid %d still runs after make down", pid)
 	}
 }
@@ -127,7 +129,7 @@ func TestRestartDir_Concurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, pid := range pids {
-		if syscall.Kill(pid, 0) == nil {
+		if alive(pid) {
 			t.Errorf("pid %d still runs after make down", pid)
 		}
 	}
