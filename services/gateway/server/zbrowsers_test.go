@@ -33,6 +33,7 @@ var browserTests = []struct {
 	{"TestSignInGoesBackBrowser", testSignInGoesBackBrowser},
 	{"TestAnswerPagesEveryLanguageBrowser", testAnswerPagesEveryLanguageBrowser},
 	{"TestSignInGoesBackToTheListPageBrowser", testSignInGoesBackToTheListPageBrowser},
+	{"TestProgrammeAnswersEveryLanguageBrowser", testProgrammeAnswersEveryLanguageBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package
