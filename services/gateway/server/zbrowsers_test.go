@@ -34,6 +34,7 @@ var browserTests = []struct {
 	{"TestAnswerPagesEveryLanguageBrowser", testAnswerPagesEveryLanguageBrowser},
 	{"TestSignInGoesBackToTheListPageBrowser", testSignInGoesBackToTheListPageBrowser},
 	{"TestProgrammeAnswersEveryLanguageBrowser", testProgrammeAnswersEveryLanguageBrowser},
+	{"TestExpiredRowActionBrowser", testExpiredRowActionBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package
