@@ -74,3 +74,24 @@ func checkSetupUsed(t *testing.T, what string, code int, page string) {
 		t.Errorf("%s: %d\n%s", what, code, trim(text))
 	}
 }
+
+// TestSignOutSaysSo: signing out lands on the sign-in page saying the
+// session is over; it looked like a first visit (ADR 0192).
+func TestSignOutSaysSo(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	b := e.browser()
+	b.signIn(adminEmail, adminPass)
+	b.get("/")
+	code, loc := b.post("/signout", nil)
+	if code != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", code)
+	}
+	code, page := b.get(loc)
+	if text := visibleText(page); code != http.StatusOK || !strings.Contains(text, "Du är utloggad.") || !strings.Contains(page, `id="f-email"`) {
+		t.Errorf("after signing out %s: %d\n%s", loc, code, trim(text))
+	}
+	if code, _ := b.get("/"); code != http.StatusSeeOther {
+		t.Errorf("the overview after signing out: %d, want the sign-in page", code)
+	}
+}

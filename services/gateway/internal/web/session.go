@@ -29,6 +29,9 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		// (outside round s30).
 		p.Flash = p.t("setup.done")
 	}
+	if r.URL.Query().Get("done") == "signout" {
+		p.Flash = p.t("signout.done")
+	}
 	switch p.Expired = expiredWhy(r.URL.Query().Get("expired")); p.Expired {
 	case "form":
 		p.Flash = p.t("signin.expired_form")
@@ -78,7 +81,9 @@ func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
 		return err
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	// The sign-in page says the sign-out happened: it looked like any
+	// first visit, with no word that the session was over (ADR 0192).
+	http.Redirect(rw, r, "/signin?done=signout", http.StatusSeeOther)
 	return nil
 }
 
