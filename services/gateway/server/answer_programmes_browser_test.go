@@ -129,9 +129,10 @@ const ownLanguageProbe = `(() => {
 })()`
 
 // swedishWords are the words (four letters or more) of the Swedish
-// answer catalogue and of notify's Swedish messages that no other
-// language's catalogue uses: a page in another language that shows one
-// shows Swedish where it should not.
+// answer catalogue that no other language's catalogue uses: a page in
+// another language that shows one shows Swedish where it should not.
+// notify's own Swedish text is checked through the page's Swedish copy
+// (checkOwnLanguage).
 func swedishWords(t *testing.T) map[string]bool {
 	t.Helper()
 	words := func(lang string) map[string]bool {
