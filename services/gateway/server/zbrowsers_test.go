@@ -33,6 +33,8 @@ var browserTests = []struct {
 	{"TestSignInGoesBackBrowser", testSignInGoesBackBrowser},
 	{"TestAnswerPagesEveryLanguageBrowser", testAnswerPagesEveryLanguageBrowser},
 	{"TestSignInGoesBackToTheListPageBrowser", testSignInGoesBackToTheListPageBrowser},
+	{"TestProgrammeAnswersEveryLanguageBrowser", testProgrammeAnswersEveryLanguageBrowser},
+	{"TestExpiredRowActionBrowser", testExpiredRowActionBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -29,6 +29,9 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		// (outside round s30).
 		p.Flash = p.t("setup.done")
 	}
+	if r.URL.Query().Get("done") == "signout" {
+		p.Flash = p.t("signout.done")
+	}
 	switch p.Expired = expiredWhy(r.URL.Query().Get("expired")); p.Expired {
 	case "form":
 		p.Flash = p.t("signin.expired_form")
@@ -78,7 +81,9 @@ func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
 		return err
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(rw, r, "/signin", http.StatusSeeOther)
+	// The sign-in page says the sign-out happened: it looked like any
+	// first visit, with no word that the session was over (ADR 0192).
+	http.Redirect(rw, r, "/signin?done=signout", http.StatusSeeOther)
 	return nil
 }
 
@@ -134,7 +139,7 @@ func (w *Web) setupOK(tok string) bool {
 func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error {
 	tok := r.URL.Query().Get("token")
 	if !w.setupOK(tok) {
-		return apperr.Errorf(apperr.NotFound, "not found")
+		return w.setupGone(rw, p)
 	}
 	p.Title, p.Data = p.t("setup.title"), tok
 	return w.render(rw, p, http.StatusOK, "setup")
@@ -143,7 +148,7 @@ func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error 
 func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 	tok := r.PostForm.Get("token")
 	if !w.setupOK(tok) {
-		return apperr.Errorf(apperr.NotFound, "not found")
+		return w.setupGone(rw, p)
 	}
 	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
 	_, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
@@ -160,6 +165,22 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 	w.setupMu.Unlock()
 	http.Redirect(rw, r, "/signin?done=setup", http.StatusSeeOther)
 	return nil
+}
+
+// setupGone answers a setup link that is not this run's: 404, as for any
+// address the app does not know. Once an account exists (the link was
+// used, or make seed made the demo sign-ins) the page says so and leads
+// to the sign-in page: the README's setup link, opened after make seed,
+// said "the page or record was not found" and led to the overview, which
+// asked for a sign-in with no word why (ADR 0192). Before the first
+// account a wrong token still says only "not found": it tells a guesser
+// nothing.
+func (w *Web) setupGone(rw http.ResponseWriter, p *page) error {
+	if w.g.Accounts.Empty() {
+		return apperr.Errorf(apperr.NotFound, "not found")
+	}
+	p.Title, p.Data, p.SignIn = p.t("setup.used_title"), p.t("setup.used"), true
+	return w.render(rw, p, http.StatusNotFound, "error")
 }
 
 func userField(f string) string {

@@ -310,6 +310,10 @@ type page struct {
 	// first page: the page says "start again from the first page" and
 	// offered only the overview (outside round s29).
 	FirstPage string
+	// SignIn is, on the error page of a setup link opened once an
+	// account exists, true: the page leads to the sign-in page rather
+	// than the overview (setupGone).
+	SignIn bool
 	// Next is, on the sign-in page, the page to go back to after signing
 	// in (ADR 0185); empty for the overview.
 	Next string
