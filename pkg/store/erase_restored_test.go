@@ -1,0 +1,68 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
+)
+
+// TestRepo_EraseRemovedRestoredRecord restores a person's sealed record
+// from a backup taken before their erasure: the key is destroyed (the
+// keyring re-applies the erasure log), so the record cannot be read, and
+// the runbook's next step, erasing the id again, must remove the restored
+// copy and publish the erasure again for every consumer. It was refused
+// as "the record is not removed" (found under make up, ADR 0191).
+func TestRepo_EraseRemovedRestoredRecord(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	s := mustStream(t, n.JS)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.Keyring, c.Publisher = sealtest.Keyring(t, n.JS), &jsPublisher{js: n.JS}
+	})
+	kv, err := n.JS.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "person-restored"
+	if _, err := r.Create(ctx, id, &facts{ParticipantId: id, Interests: []string{"marker-restored"}}); err != nil {
+		t.Fatal(err)
+	}
+	backup := rawRecord(t, kv, id)
+	if err := r.Remove(ctx, id, true, event(t, "test.erased", id)); err != nil {
+		t.Fatal(err)
+	}
+	// The restore of the bucket brings the sealed entry back.
+	if _, err := kv.Put(ctx, id, backup); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Get(ctx, id); apperr.ErrorCode(err) != apperr.NotFound {
+		t.Fatalf("get of the restored record: %v, want NotFound (its key is destroyed)", err)
+	}
+	if err := r.EraseRemoved(ctx, id, event(t, "test.erased", id)); err != nil {
+		t.Fatalf("erase again after the restore: %v", err)
+	}
+	if _, err := kv.Get(ctx, id); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("the restored entry is still in the bucket: %v", err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter("test.erased"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.State.Msgs; got != 2 {
+		t.Fatalf("erasure events = %d, want 2 (the first erasure and its repetition)", got)
+	}
+	// A live record is still refused.
+	if _, err := r.Create(ctx, "person-live", &facts{ParticipantId: "person-live"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EraseRemoved(ctx, "person-live"); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Fatalf("erase of a live record: %v, want FailedPrecondition", err)
+	}
+}
