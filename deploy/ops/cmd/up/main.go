@@ -30,7 +30,8 @@ func main() {
 }
 
 // passThrough are the caller's variables handed to every service: where
-// telemetry goes, how much to log, the first admin.
+// telemetry goes, how much to log; and the first admin, to the gateway
+// alone (layout.Plan).
 var passThrough = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "LOG_LEVEL", "MP_ADMIN_EMAIL", "MP_ADMIN_PASSWORD"}
 
 func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
