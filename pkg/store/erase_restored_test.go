@@ -66,3 +66,42 @@ func TestRepo_EraseRemovedRestoredRecord(t *testing.T) {
 		t.Fatalf("erase of a live record: %v, want FailedPrecondition", err)
 	}
 }
+
+// TestRepo_EraseWithoutPublisherPurges: a repository that publishes no
+// events (dinners' offers and sign-ups, notify's messages and links)
+// erases a record sealed for a person. The entry must go; it stayed as a
+// removed entry naming the person in clear, for good (found under make
+// up, ADR 0191).
+func TestRepo_EraseWithoutPublisherPurges(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	r := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
+		c.Keyring = sealtest.Keyring(t, n.JS)
+		c.Subject = func(_ string, f *facts) string { return f.GetParticipantId() }
+	})
+	kv, err := n.JS.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"offer-erased", "offer-deleted"} {
+		if _, err := r.Create(ctx, id, &facts{ParticipantId: "person-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Remove(ctx, "offer-erased", true); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := kv.Get(ctx, "offer-erased"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("the erased record's entry is still in the bucket: %v, %v", e, err)
+	}
+	if err := r.Remove(ctx, "offer-deleted", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(ctx, "offer-deleted"); !errors.Is(err, jetstream.ErrKeyDeleted) && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("the deleted record's entry: %v, want it deleted", err)
+	}
+	if _, _, err := r.Get(ctx, "offer-deleted"); apperr.ErrorCode(err) != apperr.NotFound {
+		t.Fatalf("get of the deleted record: %v, want NotFound", err)
+	}
+}

@@ -70,9 +70,12 @@ func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1
 			return
 		}
 	}
-	if r.cfg.Publisher == nil {
+	if r.cfg.Publisher == nil && len(rec.GetOutbox()) > 0 {
 		return
 	}
+	// Without a publisher a removal still goes on to its delete or purge:
+	// it returned here, so an erased person's offers, sign-ups, messages
+	// and links stayed as removed entries naming them (ADR 0191).
 	// The caller's context may end right after it has its answer; the
 	// publish must not be cut short by that.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
