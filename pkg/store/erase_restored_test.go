@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
@@ -103,5 +105,41 @@ func TestRepo_EraseWithoutPublisherPurges(t *testing.T) {
 	}
 	if _, _, err := r.Get(ctx, "offer-deleted"); apperr.ErrorCode(err) != apperr.NotFound {
 		t.Fatalf("get of the deleted record: %v, want NotFound", err)
+	}
+}
+
+// TestRepo_UnfinishedErasureIsFoundAgain: a removed entry an erasure left
+// unpurged (as a repository without a publisher did before ADR 0191) is
+// listed by Unreadable for its person when a replica loads the bucket, so
+// the service's repeated erasure of that person purges it.
+func TestRepo_UnfinishedErasureIsFoundAgain(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	mod := func(c *store.Config[*facts]) {
+		c.Keyring = sealtest.Keyring(t, n.JS)
+		c.Subject = func(_ string, f *facts) string { return f.GetParticipantId() }
+	}
+	mustOpen(t, n.JS, mod) // creates the bucket
+	kv, err := n.JS.KeyValue(ctx, "people")
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := proto.Marshal(&storev1.Record{Removed: true, Purge: true, Subject: "person-left"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "offer-left", left); err != nil {
+		t.Fatal(err)
+	}
+	r := mustOpen(t, n.JS, mod)
+	if got := r.Unreadable("person-left"); len(got) != 1 || got[0].Key != "offer-left" {
+		t.Fatalf("Unreadable = %v, want the unfinished entry", got)
+	}
+	if err := r.Remove(ctx, "offer-left", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(ctx, "offer-left"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("the unfinished entry after the repeated erasure: %v, want it purged", err)
 	}
 }
