@@ -18,7 +18,9 @@ import (
 // The durable consumer keeps leaving at least once across crashes and
 // restarts, as it was when the pool was a bucket; Leave is idempotent, so
 // a redelivery calls it again harmlessly. A person the feed has seen come
-// back by a newer event is not gone, and Leave is not called.
+// back by a newer event is not gone, and Leave is not called. An erasure
+// of someone the feed never saw calls Leave too: their records may be
+// back from a backup, unreadable.
 func (s *Side[T]) HandleLeave(ctx context.Context, env *eventsv1.Envelope) error {
 	id, erased, ok, err := s.leaver(env)
 	if !ok || err != nil {
@@ -34,7 +36,18 @@ func (s *Side[T]) HandleLeave(ctx context.Context, env *eventsv1.Envelope) error
 		return err
 	}
 	v, found := s.Repo.Lookup(id)
-	if !found || !v.GetGone() || s.spec.Leave == nil {
+	if s.spec.Leave == nil {
+		return nil
+	}
+	if !found && erased {
+		// Someone the feed never saw: their events were sealed with a key
+		// destroyed before the feed read them (a restore from a backup
+		// taken before their erasure). Their programme records may have
+		// come back with the backup; Leave finds them unreadable and
+		// removes them (ADR 0191).
+		return s.spec.Leave(ctx, id, true)
+	}
+	if !found || !v.GetGone() {
 		return nil
 	}
 	return s.spec.Leave(ctx, id, erased || s.erased(v))

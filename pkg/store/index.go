@@ -146,6 +146,11 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 			}
 		}
 	}
+	// An erasure's removed entry never purged (a repository without a
+	// publisher left them so before ADR 0191) counts with the unreadable
+	// ones, so erasing its person again finds and purges it.
+	unfinished := op == jetstream.KeyValuePut && rec.GetRemoved() && rec.GetPurge() &&
+		len(rec.GetOutbox()) == 0 && rec.GetSubject() != ""
 	r.mu.Lock()
 	if !fromWatch && rev <= r.watched {
 		// The watch delivers in order and has passed this revision: the
@@ -176,7 +181,7 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 	} else {
 		delete(r.pending, key)
 	}
-	if shredded {
+	if shredded || unfinished {
 		r.lost[key] = Unreadable{Key: key, Subject: rec.GetSubject(), Named: rec.GetNamedSubject()}
 	} else {
 		delete(r.lost, key)

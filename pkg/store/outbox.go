@@ -70,9 +70,12 @@ func (r *Repo[T]) flush(ctx context.Context, id string, rev uint64, rec *storev1
 			return
 		}
 	}
-	if r.cfg.Publisher == nil {
+	if r.cfg.Publisher == nil && len(rec.GetOutbox()) > 0 {
 		return
 	}
+	// Without a publisher a removal still goes on to its delete or purge:
+	// it returned here, so an erased person's offers, sign-ups, messages
+	// and links stayed as removed entries naming them (ADR 0191).
 	// The caller's context may end right after it has its answer; the
 	// publish must not be cut short by that.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -154,9 +157,10 @@ func (r *Repo[T]) publishAndClear(ctx context.Context, id string, rev uint64, re
 
 // EraseRemoved erases a record that was deleted earlier: its key holds only
 // a delete marker, but events about it may still be in the stream. It runs
-// BeforePurge, publishes events and purges the key. Returns NotFound when
-// the key never existed, FailedPrecondition when it holds a live record
-// (use Remove).
+// BeforePurge, publishes events and purges the key. A record whose
+// person's key is destroyed (restored from a backup taken before the
+// erasure) counts as removed. Returns NotFound when the key never existed,
+// FailedPrecondition when it holds a live record (use Remove).
 func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*eventsv1.Envelope) error {
 	if !ids.Valid(id) {
 		return ErrNotFound
@@ -166,6 +170,15 @@ func (r *Repo[T]) EraseRemoved(ctx context.Context, id string, events ...*events
 	if rec, _, err := r.readRecord(ctx, id); err == nil {
 		if rec.GetRemoved() {
 			// A delete still waiting for its events: erase over it.
+			return r.Remove(ctx, id, true, events...)
+		}
+		// A record restored from a backup taken before its person's
+		// erasure: the keyring destroyed its key again, so it is as gone
+		// as a removed one, and erasing it again (the runbook's step after
+		// a restore) removes the copy and tells every consumer (ADR 0191).
+		if _, shredded, err := r.plainData(ctx, id, rec); err != nil {
+			return err
+		} else if shredded {
 			return r.Remove(ctx, id, true, events...)
 		}
 		return apperr.Errorf(apperr.FailedPrecondition, "the record is not removed")

@@ -173,7 +173,8 @@ type Unreadable struct {
 // them (the service was down or restarting): a service that purges a
 // person's records on their erasure finds those here, not by an index
 // (docs/adr/0162). Records whose key was shredded after the index had
-// them stay in the index as they were.
+// them stay in the index as they were. An erasure's removed entry that was
+// never purged is listed too (ADR 0191).
 func (r *Repo[T]) Unreadable(subject string) []Unreadable {
 	r.mu.RLock()
 	defer r.mu.RUnlock()

@@ -50,7 +50,8 @@ type Options struct {
 	// Ports hands out the port of each named listener; nil uses Defaults.
 	Ports func(name string) int
 	// Env is added to every service's environment (OTEL_EXPORTER_OTLP_ENDPOINT,
-	// LOG_LEVEL, MP_ADMIN_EMAIL...).
+	// LOG_LEVEL, ...); MP_ADMIN_EMAIL and MP_ADMIN_PASSWORD to the gateway's
+	// alone.
 	Env map[string]string
 	// SigningKey and PublicKeys are MP_SIGNING_KEY and MP_PUBLIC_KEYS.
 	SigningKey, PublicKeys string
@@ -101,6 +102,10 @@ type Proc struct {
 
 // Log is where the process's stdout and stderr go.
 func (p Proc) Log(dir string) string { return filepath.Join(dir, "logs", p.Name+".log") }
+
+// gatewayOnly are the variables of Options.Env that only the gateway
+// reads: the first admin's sign-in.
+var gatewayOnly = []string{"MP_ADMIN_EMAIL", "MP_ADMIN_PASSWORD"}
 
 // Single are the services that run once: each holds the register of its
 // people and needs no second copy on one machine. Every other service in
@@ -218,7 +223,15 @@ func Plan(o Options) ([]Proc, error) {
 	if o.Jaeger != "" {
 		common["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + loop(o.Ports("jaeger-otlp"))
 	}
+	// The first admin's e-mail and password are the gateway's alone: given
+	// to every process they sat in eleven environments and state entries
+	// that never read them (ADR 0191).
+	gwOnly := map[string]string{}
 	for k, v := range o.Env {
+		if slices.Contains(gatewayOnly, k) {
+			gwOnly[k] = v
+			continue
+		}
 		common[k] = v
 	}
 	// Where every service is found, by its *_ADDR: all its replicas
@@ -240,6 +253,7 @@ func Plan(o Options) ([]Proc, error) {
 	gwEnv := map[string]string{"MP_SIGNING_KEY": o.SigningKey, "GATEWAY_ADDR": loop(o.Ports("gateway")),
 		service.MetricsEnv: loop(o.Ports("gateway-metrics"))}
 	maps.Copy(gwEnv, targets)
+	maps.Copy(gwEnv, gwOnly)
 	for _, s := range service.Known() {
 		n := o.copies(s)
 		if n == 0 {
@@ -260,7 +274,7 @@ func Plan(o Options) ([]Proc, error) {
 				// Its answer links open this layout's gateway: notify's
 				// own default is 127.0.0.1:8080, so with GATEWAY_ADDR
 				// moved every link in every message opened another stack
-				// or nothing (ADR 0190). An MP_PUBLIC_URL of the caller's
+				// or nothing (ADR 0190, 0191). An MP_PUBLIC_URL of the caller's
 				// (a proxy in front) is kept.
 				if common["MP_PUBLIC_URL"] == "" {
 					env["MP_PUBLIC_URL"] = "http://" + gwEnv["GATEWAY_ADDR"]

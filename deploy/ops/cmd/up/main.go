@@ -29,11 +29,12 @@ func main() {
 	}
 }
 
-// passThrough are the caller's variables handed to every service: where
-// telemetry goes, how much to log, the first admin, and where notify's
-// links point and its messages go (a real SMTP relay or SMS account
-// instead of the development mailbox; only notify reads those, and
-// without them make up could not send one message for real, ADR 0190).
+// passThrough are the caller's variables handed to the services: where
+// telemetry goes, how much to log, the first admin (to the gateway alone,
+// layout.Plan), and where notify's links point and its messages go (a
+// real SMTP relay or SMS account instead of the development mailbox; only
+// notify reads those, and without them make up could not send one
+// message for real, ADR 0190).
 var passThrough = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "LOG_LEVEL", "MP_ADMIN_EMAIL", "MP_ADMIN_PASSWORD",
 	"MP_PUBLIC_URL", "MP_SMTP_URL", "MP_SMS_URL"}
 

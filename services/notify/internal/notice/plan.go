@@ -378,6 +378,16 @@ func (s *Service) Forget(ctx context.Context, personID string) error {
 	} else {
 		errs = append(errs, err)
 	}
+	// Links and messages sealed with the person's key that this replica
+	// loaded after the key was destroyed (restored from a backup taken
+	// before the erasure, or notify was down): the person index left them
+	// out, so they are found here (ADR 0191).
+	for _, u := range s.d.Links.Unreadable(personID) {
+		errs = append(errs, ignoreNotFound(s.d.Links.Remove(ctx, u.Key, true)))
+	}
+	for _, u := range s.d.Messages.Unreadable(personID) {
+		errs = append(errs, ignoreNotFound(s.d.Messages.Remove(ctx, u.Key, true)))
+	}
 	return errors.Join(errs...)
 }
 
