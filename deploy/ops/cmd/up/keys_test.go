@@ -29,3 +29,17 @@ func TestKeysCarryARotation(t *testing.T) {
 		t.Errorf("rotation = %v, want MP_DATA_KEY_OLD=old and MP_SIGNING_KEY_ID=k2 only", rotation)
 	}
 }
+
+// TestSeedLineNamesMovedAddrs: the seed line make up prints carries the
+// *_ADDR variables the caller moved, so it reaches the services where
+// they listen, and nothing when none was moved.
+func TestSeedLineNamesMovedAddrs(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PARTICIPANTS_ADDR": "127.0.0.1:27920", "GATEWAY_ADDR": "127.0.0.1:27960", "MP_NATS_PORT": "27900"}
+	if got, want := movedAddrs(func(k string) string { return env[k] }), "PARTICIPANTS_ADDR=127.0.0.1:27920 GATEWAY_ADDR=127.0.0.1:27960 "; got != want {
+		t.Errorf("movedAddrs = %q, want %q", got, want)
+	}
+	if got := movedAddrs(func(string) string { return "" }); got != "" {
+		t.Errorf("movedAddrs with nothing moved = %q, want empty", got)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 func main() {
@@ -115,12 +116,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", filepath.Join(*dir, "keys.env"))
 	fmt.Fprintf(out, "  set -a; . %s; set +a\n", filepath.Join(*dir, "keys.env"))
-	fmt.Fprintf(out, "  bin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", nats[0])
+	fmt.Fprintf(out, "  %sbin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", movedAddrs(getenv), nats[0])
 	if p, ok := r.Proc("jaeger"); ok {
 		fmt.Fprintf(out, "Traces: http://%s/api/traces?service=gateway (Jaeger's query API; /api/traces/<trace_id> from a log line)\n", p.Health)
 	}
 	fmt.Fprintln(out, "make down stops it.")
 	return nil
+}
+
+// movedAddrs is the services' and the gateway's *_ADDR variables the
+// caller set, as a command prefix ("PARTICIPANTS_ADDR=127.0.0.1:17001 "),
+// for the seed line make up prints: bin/stack seed calls the services at
+// their *_ADDR, so with ports moved on make's command line (not exported)
+// the printed line called the default ports (ADR 0193).
+func movedAddrs(getenv func(string) string) string {
+	vars := []string{}
+	for _, s := range service.Known() {
+		vars = append(vars, s.Env)
+	}
+	var b strings.Builder
+	for _, v := range append(vars, "GATEWAY_ADDR") {
+		if a := getenv(v); a != "" {
+			b.WriteString(v + "=" + a + " ")
+		}
+	}
+	return b.String()
 }
 
 // rotationVars are the variables of a key rotation (docs/runbook.md,
