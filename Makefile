@@ -20,6 +20,8 @@ NATS_SERVER_VERSION = $(shell cd pkg && go list -m -f '{{.Version}}' github.com/
 LOAD_ARGS ?=
 # `make up NATS_NODES=3` runs a three-node cluster with R3 streams and buckets.
 NATS_NODES ?= 1
+# `make up REPLICAS=3` runs three processes of each matching service (mentoring, dinners, guides, notify).
+REPLICAS ?= 2
 UP_DIR ?= $(TMP)/up
 # Jaeger all-in-one, the trace receiver of `make up JAEGER=1` and of deploy/ops's one-trace test, at
 # the version deploy/jaeger/go.mod pins (a module of its own, outside go.work, so Jaeger's dependencies
@@ -151,8 +153,8 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up
-up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster, JAEGER=1 for traces in Jaeger; MP_NATS_PORT, GATEWAY_ADDR, ... move its ports (README, Configuration)
-	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) $(if $(JAEGER),-jaeger $(JAEGER_BIN)) start
+up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster, REPLICAS=3 for three of each matching service, JAEGER=1 for traces in Jaeger; MP_NATS_PORT, GATEWAY_ADDR, ... move its ports (README, Configuration)
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) -replicas $(REPLICAS) $(if $(JAEGER),-jaeger $(JAEGER_BIN)) start
 
 .PHONY: down
 down: ## Stop what make up started

@@ -255,6 +255,15 @@ func TestKustomize(t *testing.T) {
 		if get(c, "resources", "limits", "memory") == nil || get(c, "resources", "requests", "cpu") == nil {
 			t.Errorf("%s: no memory limit or cpu request", name)
 		}
+		// Non-root with a numeric user (the distroless image's USER is the
+		// name "nonroot", which runAsNonRoot cannot verify: the kubelet
+		// refuses such a container), no privilege escalation and a
+		// read-only root: the services keep nothing on disk (ADR 0193).
+		sc, _ := c["securityContext"].(map[string]any)
+		if uid, _ := sc["runAsUser"].(int); sc["runAsNonRoot"] != true || uid <= 0 || sc["readOnlyRootFilesystem"] != true ||
+			sc["allowPrivilegeEscalation"] != false || !slices.Contains(asSlice(get(sc, "capabilities", "drop")), any("ALL")) {
+			t.Errorf("%s: securityContext %v; want runAsNonRoot, a numeric runAsUser, readOnlyRootFilesystem, no privilege escalation, capabilities drop ALL", name, sc)
+		}
 		svc := objs["Service/"+name]
 		if svc == nil || get(get(svc, "spec", "ports").([]any)[0].(map[string]any), "port") != listen {
 			t.Errorf("%s: Service missing or not on port %d", name, listen)
@@ -315,6 +324,12 @@ func get(m any, path ...string) any {
 		m = mm[k]
 	}
 	return m
+}
+
+// asSlice is v as a list, nil when it is not one.
+func asSlice(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 // intOr is v as an int, or def when v is not one (a field left out).

@@ -52,7 +52,10 @@ var wantMetrics = map[string][]string{
 		"cache_hits_total", "cache_misses_total"},
 	"volunteers": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "store_outbox_published_total"},
 	"mentoring": {"rpc_server_call_duration_seconds", "store_outbox_backlog", "events_consumer_lag",
-		"pool_feed_lag", "jobs_run_duration_seconds", "jobs_size"},
+		"pool_feed_lag", "jobs_run_duration_seconds", "jobs_size", "events_handled_total", "jobs_attempts_total"},
+	// Counters the alerts take increase() of are served at 0 from the
+	// start, so their first increment is one Prometheus sees (ADR 0193).
+	"notify":  {"events_handled_total", "motesplats_notifications_failed_total", "motesplats_notifications_queue"},
 	"gateway": {"http_server_request_duration_seconds"},
 }
 
@@ -62,19 +65,12 @@ var wantMetrics = map[string][]string{
 var rareMetrics = map[string][2]string{
 	"cache_errors_total":    {"pkg/cache/cache.go", `"cache.errors"`},
 	"store_conflicts_total": {"pkg/store/store.go", `"store.conflicts"`},
-	// A programme's durable consumers hear only the events that can make
-	// someone leave a pool (updates, consent changes, removals, ADR 0088);
-	// registrations reach the pools through the ordered feed, which counts
-	// no deliveries. A replica that took a job over may not have handled
-	// one yet.
-	"events_handled_total":           {"pkg/events/consumer_metrics.go", `"events.handled"`},
+	// A histogram has no series before its first handled message.
 	"events_handle_duration_seconds": {"pkg/events/consumer_metrics.go", `"events.handle.duration"`},
 	// The gateway's count of the DEADLETTER stream (ADR 0059).
 	"events_deadletters_waiting": {"pkg/events/deadletters.go", `"events.deadletters.waiting"`},
-	// Notify's series appear once it has sent, failed or queued a message.
-	"motesplats_notifications_sent_total":   {"services/notify/server/metrics.go", `"motesplats.notifications.sent"`},
-	"motesplats_notifications_failed_total": {"services/notify/server/metrics.go", `"motesplats.notifications.failed"`},
-	"motesplats_notifications_queue":        {"services/notify/server/metrics.go", `"motesplats.notifications.queue"`},
+	// Notify's sent series appear once it has sent a message.
+	"motesplats_notifications_sent_total": {"services/notify/server/metrics.go", `"motesplats.notifications.sent"`},
 }
 
 // requireMetrics scrapes every process of the layout that serves

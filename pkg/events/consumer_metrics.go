@@ -37,6 +37,13 @@ func (c *Consumer) instruments() error {
 	if err != nil {
 		return fmt.Errorf("events: histogram: %w", err)
 	}
+	// Every outcome starts at 0, so the first dead letter of a process is
+	// an increase Prometheus sees: a series that appeared at 1 has no
+	// earlier sample, increase() counted it as 0, and DeadLettersGrowing
+	// never fired for a consumer's first dead letters (ADR 0193).
+	for _, o := range []outcome{outcomeAck, outcomeRetry, outcomeDeadLetter, outcomeError} {
+		c.handled.Add(context.Background(), 0, c.byOutcome[o])
+	}
 	c.lag, err = c.meter.Int64ObservableGauge("events.consumer.lag",
 		metric.WithDescription("Messages in the stream not yet delivered to the consumer."),
 		metric.WithUnit("{message}"))

@@ -66,7 +66,7 @@ func TestFailingHandlerIsDeadLetteredAfterMaxDeliver(t *testing.T) {
 	if diff := cmp.Diff(env, &got, protocmp.Transform()); diff != "" {
 		t.Errorf("dead letter envelope (-want +got):\n%s", diff)
 	}
-	if got, want := handledCounts(t, reader), map[string]int64{"retry": 2, "dead_letter": 1}; !cmp.Equal(got, want) {
+	if got, want := handledCounts(t, reader), map[string]int64{"ack": 0, "retry": 2, "dead_letter": 1, "error": 0}; !cmp.Equal(got, want) {
 		t.Errorf("events.handled = %v, want %v", got, want)
 	}
 }

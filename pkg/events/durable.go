@@ -27,6 +27,10 @@ type Durable struct {
 	// ProcessedTTL is how long handled ids are remembered (default
 	// DefaultProcessedTTL).
 	ProcessedTTL time.Duration
+	// Replicas is the processed-ids bucket's replicas (MP_REPLICAS: 3 in a
+	// cluster; 0 means 1). Without it the bucket was R1 in an R3 cluster,
+	// lost with its one node (ADR 0193).
+	Replicas int
 	// Retry is how long to wait before trying again to set the consumer
 	// up (default 500ms).
 	Retry time.Duration
@@ -74,7 +78,7 @@ func newDurable(ctx context.Context, js jetstream.JetStream, d Durable) (*Consum
 	h := d.Handler
 	if !d.Stamped {
 		var err error
-		if h, err = Idempotent(ctx, js, "processed-"+d.Consumer.Durable, d.ProcessedTTL, d.Handler); err != nil {
+		if h, err = IdempotentReplicas(ctx, js, "processed-"+d.Consumer.Durable, d.ProcessedTTL, d.Replicas, d.Handler); err != nil {
 			return nil, err
 		}
 	}

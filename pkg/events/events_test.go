@@ -166,7 +166,7 @@ func TestPublishConsumeRoundtrip(t *testing.T) {
 		t.Errorf("participant id = %q, want %q", got, want)
 	}
 	settled(t, ctx, n.JS, "roundtrip", 1)
-	if got, want := handledCounts(t, reader), map[string]int64{"ack": 1}; !cmp.Equal(got, want) {
+	if got, want := handledCounts(t, reader), map[string]int64{"ack": 1, "retry": 0, "dead_letter": 0, "error": 0}; !cmp.Equal(got, want) {
 		t.Errorf("events.handled = %v, want %v", got, want)
 	}
 }

@@ -38,6 +38,13 @@ var kvKey = regexp.MustCompile(`^[-_=a-zA-Z0-9]+$`)
 // a Consumer sends one subject_id to one worker, which covers duplicates
 // that a single replica sees.
 func Idempotent(ctx context.Context, js jetstream.JetStream, bucket string, ttl time.Duration, h Handler) (Handler, error) {
+	return IdempotentReplicas(ctx, js, bucket, ttl, 1, h)
+}
+
+// IdempotentReplicas is Idempotent with the bucket at replicas (at least 1),
+// raised to them when it exists with fewer: a cluster's processed ids must
+// survive a node as the events do.
+func IdempotentReplicas(ctx context.Context, js jetstream.JetStream, bucket string, ttl time.Duration, replicas int, h Handler) (Handler, error) {
 	if h == nil {
 		return nil, errors.New("events: idempotent needs a handler")
 	}
@@ -50,6 +57,7 @@ func Idempotent(ctx context.Context, js jetstream.JetStream, bucket string, ttl 
 		History:     1,
 		TTL:         ttl,
 		Storage:     jetstream.FileStorage,
+		Replicas:    max(replicas, 1),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("events: processed-ids bucket %s: %w", bucket, err)

@@ -198,6 +198,7 @@ type Manager struct {
 	tracer   trace.Tracer
 	duration metric.Float64Histogram
 	size     metric.Int64Histogram
+	attempts metric.Int64Counter
 
 	ready  chan struct{}
 	cancel context.CancelFunc
@@ -271,6 +272,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	if err != nil {
 		return nil, fmt.Errorf("jobs: metric: %w", err)
 	}
+	attempts, err := attemptsCounter(meter, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
 	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket: cfg.Name + "_jobs", History: 1, Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
 	})
@@ -292,7 +297,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 		log:     cfg.Logger.With("jobs", cfg.Name),
 		jobs:    map[string]Job{}, forgetting: make(chan struct{}, 1), forgetTTL: forgetLockTTL,
 		ready: make(chan struct{}), done: make(chan struct{}),
-		tracer: cfg.TracerProvider.Tracer(instrumentation), duration: duration, size: size,
+		tracer: cfg.TracerProvider.Tracer(instrumentation), duration: duration, size: size, attempts: attempts,
 	}
 	if _, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
 		Name: m.stream, Subjects: []string{m.subject}, Retention: jetstream.WorkQueuePolicy,

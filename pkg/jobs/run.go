@@ -304,6 +304,8 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 		span.End()
 		m.duration.Record(context.WithoutCancel(ctx), time.Since(started).Seconds(), metric.WithAttributes(
 			attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.outcome", outcome)))
+		m.attempts.Add(context.WithoutCancel(ctx), 1, metric.WithAttributes(
+			attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.outcome", outcome)))
 	}()
 
 	runCtx, cancel := context.WithCancelCause(sctx)

@@ -85,7 +85,7 @@ func RunProgramme(ctx context.Context, addr string, d Deps, p Programme, ready f
 			return events.RunDurable(gctx, d.JS, events.Durable{
 				Consumer: events.ConsumerConfig{Stream: c.Stream, Durable: c.Durable, FilterSubjects: c.filters(), Concurrency: n},
 				Handler:  c.Handler, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
-				Stamped: c.Stamped,
+				Stamped: c.Stamped, Replicas: d.Replicas,
 			})
 		})
 	}

@@ -35,6 +35,32 @@ func Int64Gauge(t testing.TB, r *sdkmetric.ManualReader, name string, attrs ...s
 	return -1
 }
 
+// Int64Sum is Int64Gauge for an int64 counter (a sum): its value on the
+// series with attrs, -1 when no such series is served. A counter that is
+// served at 0 before anything happened is what lets Prometheus's
+// increase() see the first increment.
+func Int64Sum(t testing.TB, r *sdkmetric.ManualReader, name string, attrs ...string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			s, ok := m.Data.(metricdata.Sum[int64])
+			if m.Name != name || !ok {
+				continue
+			}
+			for _, dp := range s.DataPoints {
+				if hasAll(dp.Attributes, attrs) {
+					return dp.Value
+				}
+			}
+		}
+	}
+	return -1
+}
+
 func hasAll(set attribute.Set, pairs []string) bool {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if v, ok := set.Value(attribute.Key(pairs[i])); !ok || v.Emit() != pairs[i+1] {

@@ -22,7 +22,11 @@ func jaegerProc(o Options) Proc {
 // jaegerConfig is the collector configuration: only loopback listeners
 // on the layout's ports (the stock all-in-one file also opens the Jaeger,
 // Zipkin and sampling ports, and metrics on 8888), memory storage, and no
-// telemetry of its own.
+// telemetry of its own. The processes send their OTLP metrics to the same
+// endpoint as their spans: a metrics pipeline into the nop exporter takes
+// them, where Jaeger without one answered Unimplemented and every process
+// logged a WARN "telemetry export" each minute (ADR 0193). Prometheus
+// scrapes /metrics; these are dropped.
 func jaegerConfig(o Options) string {
 	return fmt.Sprintf(`service:
   extensions: [jaeger_storage, jaeger_query]
@@ -31,6 +35,9 @@ func jaegerConfig(o Options) string {
       receivers: [otlp]
       processors: [batch]
       exporters: [jaeger_storage_exporter]
+    metrics:
+      receivers: [otlp]
+      exporters: [nop]
   telemetry:
     metrics:
       level: none
@@ -59,5 +66,6 @@ processors:
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
+  nop:
 `, loop(o.Ports("jaeger-query")), loop(o.Ports("jaeger-query-grpc")), loop(o.Ports("jaeger-otlp")))
 }

@@ -41,6 +41,14 @@ func newMetrics(msgs *store.Repo[*pb.StoredMessage]) (*metrics, error) {
 	if out.failed, err = m.Int64Counter("motesplats.notifications.failed", metric.WithDescription("failed send attempts, temporary or permanent")); err != nil {
 		return nil, err
 	}
+	// Every channel's failures start at 0: the alerts count them with
+	// increase(), which saw nothing of a channel's first failures in a
+	// series that appeared at 1 (ADR 0193).
+	for _, c := range []pb.Channel{pb.Channel_CHANNEL_EMAIL, pb.Channel_CHANNEL_SMS, pb.Channel_CHANNEL_WEBHOOK} {
+		for _, reason := range []string{"temporary", "permanent"} {
+			out.failed.Add(context.Background(), 0, metric.WithAttributes(attribute.String("channel", channelName(c)), attribute.String("reason", reason)))
+		}
+	}
 	if out.purged, err = m.Int64Counter("motesplats.notifications.purged",
 		metric.WithDescription("finished messages and spent links removed after the retention")); err != nil {
 		return nil, err

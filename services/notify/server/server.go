@@ -240,6 +240,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 			return events.RunDurable(gctx, d.JS, events.Durable{
 				Consumer: events.ConsumerConfig{Stream: c.stream, Durable: c.durable, FilterSubjects: []string{c.filter}, Concurrency: 4},
 				Handler:  c.h, Logger: d.Logger, Options: []events.Option{events.WithKeyring(d.Keyring)},
+				Replicas: d.Replicas,
 			})
 		})
 	}

@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 func main() {
@@ -68,11 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
-	signing, public, data, err := keys(filepath.Join(*dir, "keys.env"))
+	signing, public, data, rotation, err := keys(filepath.Join(*dir, "keys.env"))
 	if err != nil {
 		return err
 	}
-	env := map[string]string{}
+	env := rotation
 	for _, k := range passThrough {
 		if v := getenv(k); v != "" {
 			env[k] = v
@@ -99,7 +101,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	for _, p := range r.Procs {
 		extra := ""
 		if p.Health != "" {
-			extra = "  (" + map[bool]string{true: "monitor", false: "metrics"}[p.Kind == "nats"] + " " + p.Health + ")"
+			// Jaeger's is its query API, not metrics.
+			extra = "  (" + map[string]string{"nats": "monitor", "jaeger": "query"}[p.Kind]
+			if p.Kind != "nats" && p.Kind != "jaeger" {
+				extra = "  (metrics"
+			}
+			extra += " " + p.Health + ")"
 		}
 		pid := r.Pid(p.Name)
 		if pid == 0 {
@@ -114,7 +121,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", filepath.Join(*dir, "keys.env"))
 	fmt.Fprintf(out, "  set -a; . %s; set +a\n", filepath.Join(*dir, "keys.env"))
-	fmt.Fprintf(out, "  bin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", nats[0])
+	fmt.Fprintf(out, "  %sbin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", movedAddrs(getenv), nats[0])
 	if p, ok := r.Proc("jaeger"); ok {
 		fmt.Fprintf(out, "Traces: http://%s/api/traces?service=gateway (Jaeger's query API; /api/traces/<trace_id> from a log line)\n", p.Health)
 	}
@@ -122,9 +129,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	return nil
 }
 
+// movedAddrs is the services' and the gateway's *_ADDR variables the
+// caller set, as a command prefix ("PARTICIPANTS_ADDR=127.0.0.1:17001 "),
+// for the seed line make up prints: bin/stack seed calls the services at
+// their *_ADDR, so with ports moved on make's command line (not exported)
+// the printed line called the default ports (ADR 0193).
+func movedAddrs(getenv func(string) string) string {
+	vars := []string{}
+	for _, s := range service.Known() {
+		vars = append(vars, s.Env)
+	}
+	var b strings.Builder
+	for _, v := range append(vars, "GATEWAY_ADDR") {
+		if a := getenv(v); a != "" {
+			b.WriteString(v + "=" + a + " ")
+		}
+	}
+	return b.String()
+}
+
+// rotationVars are the variables of a key rotation (docs/runbook.md,
+// "Rotating keys") that keys.env may carry beside the three keys: without
+// them a data key rotation under make up left every process unable to
+// unwrap the keys wrapped by the old one, and a new signing key could not
+// get a key id of its own.
+var rotationVars = []string{"MP_DATA_KEY_OLD", "MP_SIGNING_KEY_ID"}
+
 // keys reads the layout's keys, or creates them on the first start so
-// tokens and sealed data stay readable across restarts.
-func keys(path string) (signing, public, data string, err error) {
+// tokens and sealed data stay readable across restarts. rotation holds
+// the rotationVars keys.env sets, for every process's environment.
+func keys(path string) (signing, public, data string, rotation map[string]string, err error) {
+	rotation = map[string]string{}
 	if b, err := os.ReadFile(path); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			k, v, _ := strings.Cut(line, "=")
@@ -136,19 +171,22 @@ func keys(path string) (signing, public, data string, err error) {
 			case "MP_DATA_KEY":
 				data = v
 			}
+			if slices.Contains(rotationVars, k) && v != "" {
+				rotation[k] = v
+			}
 		}
 		if signing != "" && public != "" && data != "" {
-			return signing, public, data, nil
+			return signing, public, data, rotation, nil
 		}
 	}
 	k, err := auth.GenerateKey()
 	if err != nil {
-		return "", "", "", err
+		return "", "", "", nil, err
 	}
 	if data, err = layout.NewDataKey(); err != nil {
-		return "", "", "", err
+		return "", "", "", nil, err
 	}
 	signing, public = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
-	return signing, public, data, os.WriteFile(path,
+	return signing, public, data, rotation, os.WriteFile(path,
 		[]byte("MP_SIGNING_KEY="+signing+"\nMP_PUBLIC_KEYS="+public+"\nMP_DATA_KEY="+data+"\n"), 0o600)
 }

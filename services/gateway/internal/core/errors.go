@@ -10,6 +10,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/natserr"
 	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
 )
 
@@ -60,6 +61,12 @@ func Public(ctx context.Context, log *slog.Logger, err error) *apperr.Error {
 	// failure to log at ERROR on every followed job.
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.Canceled {
 		return apperr.Errorf(apperr.Unavailable, "the request took too long; try again")
+	}
+	// What the gateway asks NATS itself (dead letters, sessions) while a
+	// cluster elects its leaders: "try again", as from a service (ADR 0193).
+	if natserr.Briefly(err) {
+		log.WarnContext(ctx, "NATS unavailable", "err", err)
+		return apperr.Errorf(apperr.Unavailable, "a service is not answering; try again in a moment")
 	}
 	log.ErrorContext(ctx, "request failed", "err", err)
 	return apperr.Errorf(apperr.Internal, "internal error")
