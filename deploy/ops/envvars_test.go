@@ -62,6 +62,9 @@ func computed(t *testing.T, prefixes []string) map[string]func() []string {
 		// The caller's OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL and first
 		// admin, handed on to the services, which read them themselves.
 		"deploy/ops/cmd/up/main.go run": func() []string { return nil },
+		// The *_ADDR the caller moved, repeated in the seed line make up
+		// prints.
+		"deploy/ops/cmd/up/main.go movedAddrs": func() []string { return append(known(), "GATEWAY_ADDR") },
 	}
 }
 

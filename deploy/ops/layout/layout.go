@@ -113,6 +113,10 @@ var gatewayOnly = []string{"MP_ADMIN_EMAIL", "MP_ADMIN_PASSWORD"}
 // Options.Replicas times, so dinners and guides join by being built.
 var Single = []string{service.Participants.Name, service.Volunteers.Name}
 
+// SetupLinkFile is where a layout in dir has the gateway write its
+// one-time setup link (mode 0600) when no first admin is given.
+func SetupLinkFile(dir string) string { return filepath.Join(dir, "setup-link") }
+
 // Defaults are the ports of `make up`: the services' own defaults, the
 // second replica of a matching service 100 above, NATS 4222 (then 4223,
 // 4224), the cluster routes 6222+, monitoring 8222+, Redis 6380 (so a
@@ -254,6 +258,13 @@ func Plan(o Options) ([]Proc, error) {
 		service.MetricsEnv: loop(o.Ports("gateway-metrics"))}
 	maps.Copy(gwEnv, targets)
 	maps.Copy(gwEnv, gwOnly)
+	// Without a first admin given, the gateway's one-time setup link goes
+	// to a file only the operator can read: its output is a kept log, to
+	// which the gateway will not print it, so without the file nobody
+	// could sign in to a make up that was not seeded.
+	if gwOnly["MP_ADMIN_EMAIL"] == "" {
+		gwEnv["MP_SETUP_LINK_FILE"] = SetupLinkFile(o.Dir)
+	}
 	for _, s := range service.Known() {
 		n := o.copies(s)
 		if n == 0 {

@@ -11,7 +11,8 @@ import (
 // password reach the gateway's environment alone (they were in every
 // process's, and so in the state file eleven times), and notify's answer
 // links name the layout's gateway on its moved port (they named
-// 127.0.0.1:8080), unless MP_PUBLIC_URL is given (ADR 0191).
+// 127.0.0.1:8080), unless MP_PUBLIC_URL is given (ADR 0191); without a
+// first admin the gateway writes its setup link to the layout's file.
 func TestPlan_AdminOnlyToTheGatewayAndLinksToIt(t *testing.T) {
 	bin := t.TempDir()
 	for _, n := range []string{"participants", "volunteers", "mentoring", "notify", "gateway"} {
@@ -55,6 +56,9 @@ func TestPlan_AdminOnlyToTheGatewayAndLinksToIt(t *testing.T) {
 				t.Errorf("%s: %q; want %s in the gateway's environment only", name, got, k)
 			}
 		}
+		if got := has(env, "MP_SETUP_LINK_FILE="); got != "" {
+			t.Errorf("%s: %q; with a first admin given there is no setup link", name, got)
+		}
 		if strings.HasPrefix(name, "notify") {
 			if got := has(env, "MP_PUBLIC_URL="); got != "MP_PUBLIC_URL=http://127.0.0.1:27810" {
 				t.Errorf("%s: %q; want the layout's gateway", name, got)
@@ -62,6 +66,12 @@ func TestPlan_AdminOnlyToTheGatewayAndLinksToIt(t *testing.T) {
 		}
 	}
 	for name, env := range plan(map[string]string{"MP_PUBLIC_URL": "https://motesplats.example.org"}) {
+		// No first admin: the gateway alone is told where to put the
+		// setup link, as its log would not show it (make up was
+		// unusable unseeded).
+		if got := has(env, "MP_SETUP_LINK_FILE="); (got != "") != (name == "gateway") || (got != "" && !strings.HasSuffix(got, "/setup-link")) {
+			t.Errorf("%s: %q; want the layout's setup-link file in the gateway's environment only", name, got)
+		}
 		if strings.HasPrefix(name, "notify") && has(env, "MP_PUBLIC_URL=") != "MP_PUBLIC_URL=https://motesplats.example.org" {
 			t.Errorf("%s: %q; want the given MP_PUBLIC_URL", name, has(env, "MP_PUBLIC_URL="))
 		}

@@ -122,6 +122,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", filepath.Join(*dir, "keys.env"))
 	fmt.Fprintf(out, "  set -a; . %s; set +a\n", filepath.Join(*dir, "keys.env"))
 	fmt.Fprintf(out, "  %sbin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", movedAddrs(getenv), nats[0])
+	if getenv("MP_ADMIN_EMAIL") == "" {
+		fmt.Fprintf(out, "Or, without the demo data, open the one-time link in %s to create the first admin.\n", layout.SetupLinkFile(*dir))
+	}
 	if p, ok := r.Proc("jaeger"); ok {
 		fmt.Fprintf(out, "Traces: http://%s/api/traces?service=gateway (Jaeger's query API; /api/traces/<trace_id> from a log line)\n", p.Health)
 	}
