@@ -15,24 +15,10 @@ import (
 // so a test tells "not served" from 0.
 func Int64Gauge(t testing.TB, r *sdkmetric.ManualReader, name string, attrs ...string) int64 {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			g, ok := m.Data.(metricdata.Gauge[int64])
-			if m.Name != name || !ok {
-				continue
-			}
-			for _, dp := range g.DataPoints {
-				if hasAll(dp.Attributes, attrs) {
-					return dp.Value
-				}
-			}
-		}
-	}
-	return -1
+	return int64Point(t, r, name, attrs, func(d metricdata.Aggregation) ([]metricdata.DataPoint[int64], bool) {
+		g, ok := d.(metricdata.Gauge[int64])
+		return g.DataPoints, ok
+	})
 }
 
 // Int64Sum is Int64Gauge for an int64 counter (a sum): its value on the
@@ -41,17 +27,29 @@ func Int64Gauge(t testing.TB, r *sdkmetric.ManualReader, name string, attrs ...s
 // increase() see the first increment.
 func Int64Sum(t testing.TB, r *sdkmetric.ManualReader, name string, attrs ...string) int64 {
 	t.Helper()
+	return int64Point(t, r, name, attrs, func(d metricdata.Aggregation) ([]metricdata.DataPoint[int64], bool) {
+		s, ok := d.(metricdata.Sum[int64])
+		return s.DataPoints, ok
+	})
+}
+
+// int64Point collects r and returns the value on the first series of the
+// metric name whose points points can read and whose attributes hold attrs;
+// -1 when there is none.
+func int64Point(t testing.TB, r *sdkmetric.ManualReader, name string, attrs []string,
+	points func(metricdata.Aggregation) ([]metricdata.DataPoint[int64], bool)) int64 {
+	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := r.Collect(context.Background(), &rm); err != nil {
 		t.Fatal(err)
 	}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			s, ok := m.Data.(metricdata.Sum[int64])
+			dps, ok := points(m.Data)
 			if m.Name != name || !ok {
 				continue
 			}
-			for _, dp := range s.DataPoints {
+			for _, dp := range dps {
 				if hasAll(dp.Attributes, attrs) {
 					return dp.Value
 				}
