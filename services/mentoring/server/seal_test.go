@@ -33,13 +33,14 @@ import (
 // written: a later revision or a purge takes older ones out of the stream,
 // but their bytes may stay in its blocks (and in backups) until compaction.
 type entries struct {
+	js   jetstream.JetStream
 	mu   sync.Mutex
 	msgs []*nats.Msg
 }
 
 func captureEntries(t *testing.T, e *env) *entries {
 	t.Helper()
-	c := &entries{}
+	c := &entries{js: e.nats.JS}
 	sub, err := e.nats.JS.Conn().Subscribe("$KV."+pairs.PairBucket+".>", func(m *nats.Msg) {
 		c.mu.Lock()
 		c.msgs = append(c.msgs, m)
@@ -59,6 +60,7 @@ func captureEntries(t *testing.T, e *env) *entries {
 // purges left out).
 func (c *entries) of(t *testing.T, id string) (raw [][]byte, recs []*storev1.Record) {
 	t.Helper()
+	c.caughtUp(t, id)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range c.msgs {
@@ -75,6 +77,37 @@ func (c *entries) of(t *testing.T, id string) (raw [][]byte, recs []*storev1.Rec
 		raw, recs = append(raw, m.Data), append(recs, &rec)
 	}
 	return raw, recs
+}
+
+// caughtUp waits until the subscription has caught the key's current
+// entry: the write's acknowledgement reaches the writer before the
+// server's copy reaches this other connection's callback, and reading
+// before it missed the check-in's entry now and then.
+func (c *entries) caughtUp(t *testing.T, id string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kv, err := c.js.KeyValue(ctx, pairs.PairBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := kv.Get(ctx, id)
+	if err != nil {
+		return // removed or purged: its last entry holds nothing to search
+	}
+	for {
+		c.mu.Lock()
+		seen := slices.ContainsFunc(c.msgs, func(m *nats.Msg) bool { return bytes.Equal(m.Data, last.Value()) })
+		c.mu.Unlock()
+		if seen {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the entry of %s at revision %d was never caught", id, last.Revision())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // opened is what an operator with the KEK and the data keys left opens of
