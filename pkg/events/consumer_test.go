@@ -23,7 +23,7 @@ func TestIdempotentHandlesRepublishedEventOnce(t *testing.T) {
 	t.Parallel()
 	n, ctx := mustStream(t)
 	var calls, effects atomic.Int32
-	h, err := events.Idempotent(ctx, n.JS, "processed-idem", 0, func(context.Context, *eventsv1.Envelope) error {
+	h, err := events.Idempotent(ctx, n.JS, "processed-idem", 0, 1, func(context.Context, *eventsv1.Envelope) error {
 		if calls.Add(1) == 1 {
 			return errors.New("transient")
 		}

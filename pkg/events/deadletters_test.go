@@ -52,7 +52,7 @@ func (p *projection) times(id string) int {
 func mustProjection(t *testing.T, ctx context.Context, js jetstream.JetStream, durable string) *projection {
 	t.Helper()
 	p := &projection{applied: map[string]int{}}
-	h, err := events.Idempotent(ctx, js, "processed-"+durable, 0, p.handle)
+	h, err := events.Idempotent(ctx, js, "processed-"+durable, 0, 1, p.handle)
 	if err != nil {
 		t.Fatal(err)
 	}

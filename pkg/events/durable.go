@@ -78,7 +78,7 @@ func newDurable(ctx context.Context, js jetstream.JetStream, d Durable) (*Consum
 	h := d.Handler
 	if !d.Stamped {
 		var err error
-		if h, err = IdempotentReplicas(ctx, js, "processed-"+d.Consumer.Durable, d.ProcessedTTL, d.Replicas, d.Handler); err != nil {
+		if h, err = Idempotent(ctx, js, "processed-"+d.Consumer.Durable, d.ProcessedTTL, d.Replicas, d.Handler); err != nil {
 			return nil, err
 		}
 	}

@@ -37,14 +37,11 @@ var kvKey = regexp.MustCompile(`^[-_=a-zA-Z0-9]+$`)
 // impossible. Concurrent deliveries of the same id are not serialised here;
 // a Consumer sends one subject_id to one worker, which covers duplicates
 // that a single replica sees.
-func Idempotent(ctx context.Context, js jetstream.JetStream, bucket string, ttl time.Duration, h Handler) (Handler, error) {
-	return IdempotentReplicas(ctx, js, bucket, ttl, 1, h)
-}
-
-// IdempotentReplicas is Idempotent with the bucket at replicas (at least 1),
+//
+// The bucket has replicas copies (at least 1; MP_REPLICAS in a cluster),
 // raised to them when it exists with fewer: a cluster's processed ids must
-// survive a node as the events do.
-func IdempotentReplicas(ctx context.Context, js jetstream.JetStream, bucket string, ttl time.Duration, replicas int, h Handler) (Handler, error) {
+// survive a node as the events do (ADR 0193).
+func Idempotent(ctx context.Context, js jetstream.JetStream, bucket string, ttl time.Duration, replicas int, h Handler) (Handler, error) {
 	if h == nil {
 		return nil, errors.New("events: idempotent needs a handler")
 	}

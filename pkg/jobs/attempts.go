@@ -8,8 +8,17 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// outcomes are every jobs.outcome an attempt ends with.
-var outcomes = []string{"succeeded", "failed", "retry", "lost", "shutdown"}
+// The jobs.outcome an attempt ends with (handle sets one of them).
+const (
+	outcomeSucceeded = "succeeded"
+	outcomeFailed    = "failed"
+	outcomeRetry     = "retry"
+	outcomeLost      = "lost"
+	outcomeShutdown  = "shutdown"
+)
+
+// outcomes are every jobs.outcome, each served at 0 from the start.
+var outcomes = []string{outcomeSucceeded, outcomeFailed, outcomeRetry, outcomeLost, outcomeShutdown}
 
 // attemptsCounter is jobs.attempts (jobs_attempts_total), the count of
 // attempts by kind and outcome, with every outcome of kind at 0 from the

@@ -298,14 +298,13 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 	sctx, span := m.tracer.Start(parent, "jobs.run "+m.cfg.Name, trace.WithAttributes(
 		attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.id", id), attribute.Int("jobs.attempt", j.Attempts)))
 	started := time.Now()
-	outcome := "failed"
+	outcome := outcomeFailed
 	defer func() {
 		span.SetAttributes(attribute.String("jobs.outcome", outcome))
 		span.End()
-		m.duration.Record(context.WithoutCancel(ctx), time.Since(started).Seconds(), metric.WithAttributes(
-			attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.outcome", outcome)))
-		m.attempts.Add(context.WithoutCancel(ctx), 1, metric.WithAttributes(
-			attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.outcome", outcome)))
+		attrs := metric.WithAttributes(attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.outcome", outcome))
+		m.duration.Record(context.WithoutCancel(ctx), time.Since(started).Seconds(), attrs)
+		m.attempts.Add(context.WithoutCancel(ctx), 1, attrs)
 	}()
 
 	runCtx, cancel := context.WithCancelCause(sctx)
@@ -338,10 +337,10 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 	defer fcancel()
 	switch {
 	case lost:
-		outcome = "lost"
+		outcome = outcomeLost
 		m.log.Warn("jobs: lost the job to another runner", "job", id)
 	case ctx.Err() != nil:
-		outcome = "shutdown"
+		outcome = outcomeShutdown
 		// Shutting down: hand the job back for another replica.
 		_, _ = m.update(fctx, id, func(j *Job) error {
 			if j.Owner != m.owner || j.State != Running {
@@ -361,7 +360,7 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 			m.log.Warn("jobs: could not commit success", "job", id, "err", err)
 			return
 		}
-		outcome = "succeeded"
+		outcome = outcomeSucceeded
 		done := r.Job()
 		for name, v := range done.Counts {
 			m.size.Record(fctx, v, metric.WithAttributes(attribute.String("jobs.kind", m.cfg.Name), attribute.String("jobs.count", name)))
@@ -388,7 +387,7 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 			return
 		}
 		if !final {
-			outcome = "retry"
+			outcome = outcomeRetry
 		}
 		if final {
 			m.settleFinal(fctx, msg, r.Job())
