@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
@@ -172,10 +176,10 @@ type heldProposal struct {
 // killInsideJob starts p's job and kill -9s its runner three times, each
 // killed replica started again at once: just after the runner logged the
 // start; once the record says it writes its proposals ("propose"); and,
-// in the attempt after, once the record says the proposals are written
-// and it stores its result ("result"), unless that attempt ends before a
-// poll sees it (then logged). It checks the job's end (see
-// TestUp_KillNineInsideTheJobs).
+// in the attempt after, when it has written them and takes the
+// programme's Forget lock to store its result ("result": stopped at
+// once, so the kill lands inside the lock's hold). It checks the job's
+// end (see TestUp_KillNineInsideTheJobs).
 func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 	t.Helper()
 	ctx := testutil.Context(t)
@@ -191,16 +195,29 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 	var mid jobView // the record when the runner writing proposals died
 	var written int // proposals stored then
 	for _, point := range []string{"start", "propose", "result"} {
+		var lock jetstream.KeyWatcher
+		if point == "result" {
+			lock = s.watchForgetLock(t, p.name)
+		}
 		runner := s.awaitRunner(t, p, id, seen)
 		other := otherOf(p.replicas, runner)
 		var at jobView
-		if point != "start" {
+		if point == "result" {
+			// Killed inside the Forget lock's hold as it stores the
+			// result: the lock outlives it.
+			held := s.killAtForgetLock(t, lock, runner)
+			if at, err = p.get(ctx, other, id); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %s killed holding the Forget lock (still held: %v)", p.name, runner, held)
+		}
+		if point == "propose" {
 			testutil.CheckFor(t, 60*time.Second, time.Millisecond, func() error {
 				v, err := p.get(ctx, other, id)
 				if err != nil {
 					return err
 				}
-				if v.phase != point && !v.done && (point != "propose" || v.phase != "result") {
+				if v.phase != "propose" && v.phase != "result" && !v.done {
 					return fmt.Errorf("%s job %s at %q", p.name, id, v.phase)
 				}
 				at = v
@@ -211,11 +228,7 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 			t.Fatal(err)
 		}
 		if point != "start" && at.done {
-			if point == "propose" {
-				t.Fatalf("%s job %s ended before %s could be killed while writing: grow the seed", p.name, id, runner)
-			}
-			t.Logf("%s: job %s ended before a kill at %q landed (killed %s after it)", p.name, id, point, runner)
-			break
+			t.Fatalf("%s job %s ended before %s could be killed at %q: grow the seed", p.name, id, runner, point)
 		}
 		// With its runner dead the record must say the job is not over.
 		after, err := p.get(ctx, other, id)
@@ -376,6 +389,79 @@ func (s *system) guideOffersThroughKills(t *testing.T, sink *sink, gc guidesv1.G
 	}
 	if accepted != 1 {
 		t.Errorf("%d acceptances recorded for one answer to a guide offer, want 1", accepted)
+	}
+}
+
+// watchForgetLock watches the Forget lock of programme name's jobs (its
+// key in the jobs' requests bucket), from now on.
+func (s *system) watchForgetLock(t *testing.T, name string) jetstream.KeyWatcher {
+	t.Helper()
+	np, _ := s.Proc("nats-1")
+	nc, err := nats.Connect("nats://" + np.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testutil.Context(t)
+	kv, err := js.KeyValue(ctx, name+"_jobs_requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := kv.Watch(ctx, "forget-lock", jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Stop() })
+	return w
+}
+
+// killAtForgetLock waits for the next taking of the lock w watches, by
+// runner (the only writer of job data now), and kill -9s runner inside
+// its hold: NATS is stopped (SIGSTOP) the moment the lock's event
+// arrives, so the runner cannot finish the put or release the lock,
+// then the runner is killed and NATS continued. It reports whether the
+// dead runner's lock is still there.
+func (s *system) killAtForgetLock(t *testing.T, w jetstream.KeyWatcher, runner string) bool {
+	t.Helper()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case e := <-w.Updates():
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			nats1 := s.Pid("nats-1")
+			if err := syscall.Kill(nats1, syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			err := s.Kill(runner)
+			if cerr := syscall.Kill(nats1, syscall.SIGCONT); cerr != nil {
+				t.Fatal(cerr)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			np, _ := s.Proc("nats-1")
+			nc, err := nats.Connect("nats://" + np.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			js, _ := jetstream.New(nc)
+			ctx := testutil.Context(t)
+			kv, err := js.KeyValue(ctx, e.Bucket())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = kv.Get(ctx, e.Key())
+			return err == nil
+		case <-timeout:
+			t.Fatalf("%s never took the Forget lock to store its result", runner)
+		}
 	}
 }
 
