@@ -194,11 +194,11 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 	}
 	var mid jobView // the record when the runner writing proposals died
 	var written int // proposals stored then
+	// The Forget lock's takings from the runner after the one killed at
+	// "propose" on: watched from that kill, before anyone can run the
+	// job again, so its first taking is the result's.
+	var lock jetstream.KeyWatcher
 	for _, point := range []string{"start", "propose", "result"} {
-		var lock jetstream.KeyWatcher
-		if point == "result" {
-			lock = s.watchForgetLock(t, p.name)
-		}
 		runner := s.awaitRunner(t, p, id, seen)
 		other := otherOf(p.replicas, runner)
 		var at jobView
@@ -226,6 +226,9 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 		}
 		if err := s.Kill(runner); err != nil {
 			t.Fatal(err)
+		}
+		if point == "propose" {
+			lock = s.watchForgetLock(t, p.name)
 		}
 		if point != "start" && at.done {
 			t.Fatalf("%s job %s ended before %s could be killed at %q: grow the seed", p.name, id, runner, point)
