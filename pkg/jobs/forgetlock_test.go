@@ -144,3 +144,84 @@ func TestForgetTakesOverALeftLock(t *testing.T) {
 		t.Error("the lock is still held after Forget returned")
 	}
 }
+
+// sleepyData is Data whose reads take longer than a short lock TTL.
+type sleepyData struct {
+	jobs.Data
+	d time.Duration
+}
+
+func (s sleepyData) Get(ctx context.Context, id string, kind jobs.Kind) ([]byte, error) {
+	select {
+	case <-time.After(s.d):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Data.Get(ctx, id, kind)
+}
+
+// TestForgetLockRenewedWhileItsHolderWorks: a Forget that takes three
+// times the lock's TTL (a slow store) keeps the lock, renewing it, and
+// finishes; another replica's Forget waits for it all along instead of
+// taking the lock over, and both redactions stay. With a lock that lived
+// a fixed TTL the holder had to stop at half of it, so a TTL short enough
+// to take over a killed holder's lock in seconds would have failed every
+// slow Forget; the TTL was a minute, and a runner killed while it stored
+// a result stalled its programme's jobs and erasures for that minute
+// (ADR 0194).
+func TestForgetLockRenewedWhileItsHolderWorks(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	_, js := n.Connect(t)
+	ctx := testutil.Context(t)
+	const ttl = time.Second
+	store, err := jobs.OpenObjectData(ctx, js, "renew_data", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(d jobs.Data) *jobs.Manager {
+		m, err := jobs.Open(ctx, js, jobs.Config{Name: "renew", AckWait: time.Second, Data: d, Redact: dropID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(m.Close)
+		jobs.SetForgetLockTTL(m, ttl)
+		return m
+	}
+	slow := open(sleepyData{store, 3 * ttl})
+	other := open(store)
+	if _, err := store.Put(ctx, "job-1", jobs.ResultKind, []byte("p-1;p-2;kept;")); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan struct{}, 1)
+	jobs.OnForgetLockWait(other, func() {
+		select {
+		case waited <- struct{}{}:
+		default:
+		}
+	})
+	slowDone := make(chan error, 1)
+	go func() { slowDone <- slow.Forget(ctx, "p-1") }()
+	requests, err := js.KeyValue(ctx, "renew_jobs_requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		_, err := requests.Get(ctx, jobs.ForgetLockKey)
+		return err
+	})
+	if err := other.Forget(ctx, "p-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-slowDone; err != nil {
+		t.Fatalf("a Forget three lock TTLs long, its holder alive: %v, want it to keep the lock and finish", err)
+	}
+	select {
+	case <-waited:
+	default:
+		t.Error("the other replica's Forget never waited for the live holder's lock")
+	}
+	if raw, err := store.Get(ctx, "job-1", jobs.ResultKind); err != nil || string(raw) != "kept;" {
+		t.Errorf("result = %q, %v; want kept; only (both redactions)", raw, err)
+	}
+}

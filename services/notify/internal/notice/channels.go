@@ -70,11 +70,20 @@ type SendError struct {
 	// Detail is for the log only: a status code or the provider's error
 	// code, never the address or the text.
 	Detail string
+	// Source says the failure was a service notify reads the message's
+	// facts from (a register, a programme) that did not answer, not the
+	// channel: nothing was sent, so it is not an attempt, and it is tried
+	// again after Deps.SourceRetry rather than the growing backoff
+	// (ADR 0194).
+	Source bool
 }
 
 // Error names the kind of failure and the detail: codes, no addresses.
 func (e *SendError) Error() string {
 	kind := "temporary"
+	if e.Source {
+		kind = "source"
+	}
 	if e.Permanent {
 		kind = "permanent " + e.Failure.String()
 	}
@@ -83,6 +92,11 @@ func (e *SendError) Error() string {
 
 // Temporary says a send may succeed later (timeout, 5xx, 429, 4xx SMTP).
 func Temporary(detail string) error { return &SendError{Detail: detail} }
+
+// SourceUnavailable says a service the message is rendered from did not
+// answer (killed, restarting): the message waits for it, however long,
+// and goes out soon after it is back.
+func SourceUnavailable(detail string) error { return &SendError{Source: true, Detail: detail} }
 
 // PermanentFailure says a send will never succeed (bounce, bad number).
 func PermanentFailure(f pb.Failure, detail string) error {
@@ -108,6 +122,13 @@ type Backoff struct {
 // DefaultBackoff retries for about a day and a half: 5 s, 10 s, ... then
 // every 30 minutes.
 var DefaultBackoff = Backoff{Base: 5 * time.Second, Max: 30 * time.Minute, MaxAttempts: 80}
+
+// DefaultSourceRetry is how soon a message waiting for a register or a
+// programme that did not answer is tried again: two seconds after it
+// is back at most (plus the sender's tick), where the growing backoff
+// waited 8-25 s after a killed register came back (ADR 0190, 0194). A
+// try costs two writes of the message record and one failed call.
+const DefaultSourceRetry = 2 * time.Second
 
 // Delay is the wait after the n-th failed attempt (n from 1).
 func (b Backoff) Delay(n int) time.Duration {

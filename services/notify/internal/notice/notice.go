@@ -152,6 +152,9 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Retry shapes the backoff of temporary failures.
 	Retry Backoff
+	// SourceRetry is how soon a message is tried again when a service
+	// its text is read from did not answer (default DefaultSourceRetry).
+	SourceRetry time.Duration
 	// Quiet is the SMS quiet-hours rule.
 	Quiet QuietHours
 }
@@ -190,6 +193,9 @@ func New(d Deps) *Service {
 	}
 	if d.Retry.Base == 0 {
 		d.Retry = DefaultBackoff
+	}
+	if d.SourceRetry <= 0 {
+		d.SourceRetry = DefaultSourceRetry
 	}
 	if d.Quiet.Location == nil {
 		d.Quiet = DefaultQuietHours()

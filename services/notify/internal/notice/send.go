@@ -238,6 +238,13 @@ func (s *Service) fail(ctx context.Context, m *pb.StoredMessage, err error) erro
 	_, uerr := s.update(ctx, m.GetId(), func(cur *pb.StoredMessage) error {
 		cur.LeaseOwner, cur.LeaseUntil, cur.UpdateTime = "", nil, timestamppb.New(now)
 		switch {
+		case se.Source:
+			// Nothing went out: not an attempt, and soon again, so the
+			// message leaves within SourceRetry of the service's return
+			// and is never given up for its absence (ADR 0194).
+			cur.Status = pb.DeliveryStatus_DELIVERY_STATUS_QUEUED
+			cur.NextAttemptTime = timestamppb.New(now.Add(s.d.SourceRetry))
+			cur.Attempts--
 		case se.Permanent:
 			cur.Status, cur.Failure = pb.DeliveryStatus_DELIVERY_STATUS_FAILED, se.Failure
 		case int(cur.GetAttempts()) >= s.d.Retry.MaxAttempts:
@@ -248,6 +255,13 @@ func (s *Service) fail(ctx context.Context, m *pb.StoredMessage, err error) erro
 		}
 		return nil
 	})
+	if se.Source {
+		s.d.Logger.Debug("notify: waiting for a source", "message", m.GetId(), "detail", se.Detail)
+		if uerr != nil && !errors.Is(uerr, errBusy) {
+			return fmt.Errorf("record wait: %w", uerr)
+		}
+		return nil
+	}
 	final := se.Permanent || int(m.GetAttempts()) >= s.d.Retry.MaxAttempts
 	s.d.Metrics.Failed(m.GetChannel(), final)
 	s.d.Logger.Info("notify: send failed", "message", m.GetId(), "channel", m.GetChannel().String(),
