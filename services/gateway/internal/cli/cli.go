@@ -66,9 +66,16 @@ func loadConfig(e env) (config, error) {
 		return c, errors.New(e.t("err.not_signed_in"))
 	}
 	if err != nil {
-		return c, err
+		// Go's words ("open ...: permission denied") said nothing a user
+		// of mp could act on; the file and what to do are said instead.
+		return c, errors.New(e.f("err.config_unreadable", p))
 	}
-	return c, json.Unmarshal(b, &c)
+	if err := json.Unmarshal(b, &c); err != nil {
+		// A file edited by hand or cut short: mp printed the JSON
+		// decoder's English ("invalid character 'o' in literal null").
+		return c, errors.New(e.f("err.config_unreadable", p))
+	}
+	return c, nil
 }
 
 func saveConfig(e env, c config) error {
@@ -345,6 +352,11 @@ func login(ctx context.Context, args []string, e env) error {
 			return fmt.Errorf(e.t("err.mp_public_url"), pub)
 		}
 	}
+	if u, err := url.Parse(*server); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		// "localhost:8080" without its scheme was said to be a gateway
+		// that does not answer, while it answered (outside round s35).
+		return errors.New(e.f("err.server_url", *server))
+	}
 	pass := e.Getenv("MP_PASSWORD")
 	if pass == "" {
 		var err error
@@ -357,6 +369,12 @@ func login(ctx context.Context, args []string, e env) error {
 	res, err := c.tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: *email, Password: pass, Name: "mp on " + host}))
 	if connect.CodeOf(err) == connect.CodeUnavailable {
 		return errors.New(e.f("err.login_unavailable", c.cfg.Server))
+	}
+	if code := connect.CodeOf(err); err != nil && (code == connect.CodeUnimplemented || code == connect.CodeUnknown) {
+		// Something answered that is not the gateway's API (a metrics
+		// port, another web server): mp printed its bare "404 Not
+		// Found" (outside round s35).
+		return errors.New(e.f("err.not_gateway", c.cfg.Server))
 	}
 	if connect.CodeOf(err) == connect.CodeUnauthenticated {
 		// The web sign-in's words: explain's "gäller inte längre" is
