@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -128,8 +129,15 @@ func explain(e Env, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
+	var dial *net.OpError
 	switch ce.Code() {
 	case connect.CodeUnavailable:
+		if errors.As(err, &dial) && e.server != "" {
+			// Nothing answered at the saved address: the stack is down or
+			// moved, which "the gateway or a service behind it" did not
+			// tell apart from a service down behind a running gateway.
+			return errors.New(e.f("err.gateway_down", e.server))
+		}
 		return errors.New(e.t("err.unavailable"))
 	case connect.CodeUnauthenticated:
 		return errors.New(e.t("err.unauthenticated"))
@@ -196,6 +204,9 @@ type Env struct {
 	HTTP   *http.Client
 	// lang is the language of this run, "sv" or "en"; Run sets it.
 	lang string
+	// server is the gateway's address from the saved sign-in, for the
+	// words when nothing answers there; Run sets it.
+	server string
 }
 
 type env = Env
@@ -240,6 +251,7 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	// -h needs no sign-in: the command prints its flags before any call.
 	e.lang = langOf(envLang, cfg.Locale)
+	e.server = cfg.Server
 	if text, unfinished, ok := askedGroupHelp(e, cmd, args); ok {
 		if unfinished {
 			return errors.New(text)
@@ -468,7 +480,8 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 		if ctx.Err() != nil {
 			return errors.New(e.t("err.canceled"))
 		}
-		return errors.New(e.t("err.unavailable"))
+		// No HTTP answer at all: nothing listens at the saved address.
+		return errors.New(e.f("err.gateway_down", c.cfg.Server))
 	}
 	defer res.Body.Close()
 	switch {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -62,5 +63,37 @@ func TestLoginServerWords(t *testing.T) {
 	want := "login: det som svarar på " + notGateway.URL + " är inte Mötesplats gateway."
 	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "404") {
 		t.Errorf("login at a server that is not the gateway: %v, want %q... without the HTTP status", err, want)
+	}
+}
+
+// TestGatewayDownNamesTheAddress: with nothing listening at the saved
+// sign-in's address, every command said "gatewayn eller en tjänst bakom
+// den svarar inte just nu", as for a service down behind a running
+// gateway; it names the address and asks whether the stack runs, as mp
+// login does.
+func TestGatewayDownNamesTheAddress(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + lis.Addr().String()
+	lis.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"server":"`+down+`","token":"t","locale":"sv"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := Env{Out: &bytes.Buffer{}, HTTP: http.DefaultClient, Getenv: func(k string) string {
+		if k == "MP_CONFIG_DIR" {
+			return dir
+		}
+		return ""
+	}}
+	for _, args := range [][]string{{"participants", "list"}, {"whoami"}, {"dinners", "jobs", "list"}, {"report", "export", "-o", filepath.Join(dir, "r.csv")}} {
+		err := Run(context.Background(), args, e)
+		want := "ingen gateway svarar på " + down + ". Är systemet igång (make run)?"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("mp %v with the gateway down: %v, want %q...", args, err, want)
+		}
 	}
 }
