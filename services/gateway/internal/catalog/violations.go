@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
@@ -262,7 +263,28 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^must list at most (\d+) municipalities$`), "får ange högst $1 kommuner"},
 		{regexp.MustCompile(`^must list at most (\d+) capacities$`), "får ange högst $1 rader med platser"},
 		{regexp.MustCompile(`^must list at most (\d+) roles, each once$`), "får ange högst $1 roller, var och en en gång"},
+		// The birth year's range without its ", or 0 when not given", which
+		// FormViolationText says as a form's user does it (ADR 0196).
+		{regexp.MustCompile(`^must be between (\d+) and (\d+) \(volunteers are at least (\d+)\)$`), "måste vara mellan $1 och $2 (volontärer är minst $3 år)"},
 	},
+}
+
+// notGiven is how a service says an optional number may be left out:
+// an API caller or mp sends 0 for "not given".
+const notGiven = ", or 0 when not given"
+
+// FormViolationText is ViolationText for a message shown beside a web
+// form's field. Where the service says an optional number may be 0 when
+// not given, the form says what its user types instead: nothing, as an
+// empty field is sent as 0 (the volunteer form's birth year read "... eller
+// 0 om det inte anges", ADR 0196). mp keeps ViolationText's words, as 0
+// is what its flag takes.
+func FormViolationText(locale, msg string) string {
+	head, ok := strings.CutSuffix(msg, notGiven)
+	if !ok {
+		return ViolationText(locale, msg)
+	}
+	return ViolationText(locale, head) + Text(locale, "form.or_empty")
 }
 
 // ViolationText is a service's English message (a field violation's

@@ -6,15 +6,14 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -29,59 +28,6 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
-
-// config is what mp login stores.
-type config struct {
-	Server string `json:"server"`
-	Token  string `json:"token"`
-	// Locale is the user's web app language at sign-in: mp prints the
-	// same language (MP_LANG overrides it).
-	Locale string `json:"locale,omitempty"`
-}
-
-func configPath(e env) (string, error) {
-	dir := e.Getenv("MP_CONFIG_DIR")
-	if dir == "" {
-		base := e.Getenv("XDG_CONFIG_HOME")
-		if base == "" {
-			home := e.Getenv("HOME")
-			if home == "" {
-				return "", errors.New(e.t("err.no_home"))
-			}
-			base = filepath.Join(home, ".config")
-		}
-		dir = filepath.Join(base, "mp")
-	}
-	return filepath.Join(dir, "config.json"), nil
-}
-
-func loadConfig(e env) (config, error) {
-	var c config
-	p, err := configPath(e)
-	if err != nil {
-		return c, err
-	}
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return c, errors.New(e.t("err.not_signed_in"))
-	}
-	if err != nil {
-		return c, err
-	}
-	return c, json.Unmarshal(b, &c)
-}
-
-func saveConfig(e env, c config) error {
-	p, err := configPath(e)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(c, "", "  ")
-	return os.WriteFile(p, b, 0o600) // the token is a secret
-}
 
 // clients are the gateway's services, with the stored token.
 type clients struct {
@@ -121,8 +67,15 @@ func explain(e Env, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
+	var dial *net.OpError
 	switch ce.Code() {
 	case connect.CodeUnavailable:
+		if errors.As(err, &dial) && e.server != "" {
+			// Nothing answered at the saved address: the stack is down or
+			// moved, which "the gateway or a service behind it" did not
+			// tell apart from a service down behind a running gateway.
+			return errors.New(e.f("err.gateway_down", e.server))
+		}
 		return errors.New(e.t("err.unavailable"))
 	case connect.CodeUnauthenticated:
 		return errors.New(e.t("err.unauthenticated"))
@@ -189,6 +142,9 @@ type Env struct {
 	HTTP   *http.Client
 	// lang is the language of this run, "sv" or "en"; Run sets it.
 	lang string
+	// server is the gateway's address from the saved sign-in, for the
+	// words when nothing answers there; Run sets it.
+	server string
 }
 
 type env = Env
@@ -233,6 +189,7 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	// -h needs no sign-in: the command prints its flags before any call.
 	e.lang = langOf(envLang, cfg.Locale)
+	e.server = cfg.Server
 	if text, unfinished, ok := askedGroupHelp(e, cmd, args); ok {
 		if unfinished {
 			return errors.New(text)
@@ -345,6 +302,11 @@ func login(ctx context.Context, args []string, e env) error {
 			return fmt.Errorf(e.t("err.mp_public_url"), pub)
 		}
 	}
+	if u, err := url.Parse(*server); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		// "localhost:8080" without its scheme was said to be a gateway
+		// that does not answer, while it answered (outside round s35).
+		return errors.New(e.f("err.server_url", *server))
+	}
 	pass := e.Getenv("MP_PASSWORD")
 	if pass == "" {
 		var err error
@@ -357,6 +319,12 @@ func login(ctx context.Context, args []string, e env) error {
 	res, err := c.tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: *email, Password: pass, Name: "mp on " + host}))
 	if connect.CodeOf(err) == connect.CodeUnavailable {
 		return errors.New(e.f("err.login_unavailable", c.cfg.Server))
+	}
+	if code := connect.CodeOf(err); err != nil && (code == connect.CodeUnimplemented || code == connect.CodeUnknown) {
+		// Something answered that is not the gateway's API (a metrics
+		// port, another web server): mp printed its bare "404 Not
+		// Found" (outside round s35).
+		return errors.New(e.f("err.not_gateway", c.cfg.Server))
 	}
 	if connect.CodeOf(err) == connect.CodeUnauthenticated {
 		// The web sign-in's words: explain's "gäller inte längre" is
@@ -450,7 +418,8 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 		if ctx.Err() != nil {
 			return errors.New(e.t("err.canceled"))
 		}
-		return errors.New(e.t("err.unavailable"))
+		// No HTTP answer at all: nothing listens at the saved address.
+		return errors.New(e.f("err.gateway_down", c.cfg.Server))
 	}
 	defer res.Body.Close()
 	switch {

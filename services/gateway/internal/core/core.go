@@ -19,6 +19,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
@@ -150,7 +151,7 @@ func (g *Gateway) ListParticipants(ctx context.Context, c Caller, r *gatewayv1.L
 		return nil, err
 	}
 	res, err := g.Backend.Participants.ListParticipants(sctx, forward(&participantsv1.ListParticipantsRequest{}, r))
-	if err := g.recordList(ctx, c, "participant", idsOf(res.GetParticipants()), err); err != nil {
+	if err := g.recordList(ctx, c, "participant", withNamesakes(idsOf(res.GetParticipants()), res.GetNamesakes()), err); err != nil {
 		return nil, err
 	}
 	return forward(&gatewayv1.ListParticipantsResponse{}, res), nil
@@ -212,7 +213,7 @@ func (g *Gateway) ListVolunteers(ctx context.Context, c Caller, r *gatewayv1.Lis
 		return nil, err
 	}
 	res, err := g.Backend.Volunteers.ListVolunteers(sctx, forward(&volunteersv1.ListVolunteersRequest{}, r))
-	if err := g.recordList(ctx, c, "volunteer", idsOf(res.GetVolunteers()), err); err != nil {
+	if err := g.recordList(ctx, c, "volunteer", withNamesakes(idsOf(res.GetVolunteers()), res.GetNamesakes()), err); err != nil {
 		return nil, err
 	}
 	return forward(&gatewayv1.ListVolunteersResponse{}, res), nil
@@ -394,6 +395,18 @@ func idsOf[T interface{ GetId() string }](rs []T) []string {
 		out = append(out, r.GetId())
 	}
 	return out
+}
+
+// withNamesakes is ids with the namesakes' ids it lacks: a page that
+// asked for its people's namesakes shows when each was registered, so
+// the audit trail records them as read with the page (ADR 0196).
+func withNamesakes(ids []string, namesakes []*typev1.Namesake) []string {
+	for _, n := range namesakes {
+		if !slices.Contains(ids, n.GetId()) {
+			ids = append(ids, n.GetId())
+		}
+	}
+	return ids
 }
 
 // DeleteParticipant removes a newcomer who leaves, or with erase purges

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 )
 
@@ -49,17 +50,31 @@ func apartWords(p *page, people []namesake) map[string]string {
 }
 
 // registerApart is apartWords for a register page: its people are named
-// as the pickers name them, "Förnamn Efternamn, Kommun".
+// as the pickers name them, "Förnamn Efternamn, Kommun". namesakes are
+// the page's people's namesakes on every page (the service's, ADR 0196),
+// each named as the person of the page it shares the name with: a page
+// marked only within itself showed two people of one name on two pages
+// as one person, and its precision is the whole group's, as mp's.
 func registerApart[T interface {
 	GetId() string
 	GetGivenName() string
 	GetFamilyName() string
 	GetMunicipalityCode() string
 	GetCreateTime() *timestamppb.Timestamp
-}](p *page, items []T) map[string]string {
-	all := make([]namesake, len(items))
-	for i, v := range items {
-		all[i] = namesake{ID: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + ", " + v.GetMunicipalityCode(), Registered: v.GetCreateTime()}
+}](p *page, items []T, namesakes []*typev1.Namesake) map[string]string {
+	all := make([]namesake, 0, len(items)+len(namesakes))
+	label := make(map[string]string, len(items))
+	for _, v := range items {
+		label[v.GetId()] = v.GetGivenName() + " " + v.GetFamilyName() + ", " + v.GetMunicipalityCode()
+		all = append(all, namesake{ID: v.GetId(), Label: label[v.GetId()], Registered: v.GetCreateTime()})
+	}
+	for _, n := range namesakes {
+		if _, onPage := label[n.GetId()]; onPage {
+			continue
+		}
+		if l, ok := label[n.GetOfId()]; ok {
+			all = append(all, namesake{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
+		}
 	}
 	return apartWords(p, all)
 }

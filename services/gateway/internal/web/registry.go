@@ -60,7 +60,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 	p.Flash = doneFlash(p, r)
 	q := r.URL.Query()
 	req := &gatewayv1.ListParticipantsRequest{PageSize: 50, PageToken: q.Get("page_token"), MunicipalityCode: q.Get("municipality_code"),
-		Language: strings.TrimSpace(q.Get("language")), Name: searchedName(r, p, "participants")}
+		Language: strings.TrimSpace(q.Get("language")), Name: searchedName(r, p, "participants"), WithNamesakes: true}
 	var err error
 	if l := q.Get("swedish_level"); l != "" {
 		v, ok := typev1.SwedishLevel_value[l]
@@ -85,7 +85,7 @@ func (w *Web) participants(rw http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	p.Data = listData[*participantsv1.Participant]{Items: res.GetParticipants(), Next: res.GetNextPageToken(),
-		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()), Apart: registerApart(p, res.GetParticipants()),
+		Total: fmt.Sprintf("%d", res.GetTotalSize()), ShortName: shortName(req.GetName()), Apart: registerApart(p, res.GetParticipants(), res.GetNamesakes()),
 		Pager: newPager(p, r, "", "", 50, len(res.GetParticipants()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "participants")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -149,7 +150,8 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 	}
 	for _, v := range pe.Violations {
 		f := fieldOf(v.Field)
-		msg := translateMessage(p.Lang, v.Description)
+		// Beside the field: in the words of what its user types.
+		msg := catalog.FormViolationText(p.Lang, v.Description)
 		if _, dup := p.Errors[f]; !dup {
 			p.Errors[f] = msg
 		}

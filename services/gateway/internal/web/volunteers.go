@@ -25,7 +25,7 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 	name := searchedName(r, p, "volunteers")
 	res, err := w.g.ListVolunteers(r.Context(), p.caller, &gatewayv1.ListVolunteersRequest{
 		PageSize: 50, PageToken: r.URL.Query().Get("page_token"), MunicipalityCode: r.URL.Query().Get("municipality_code"),
-		Name: name,
+		Name: name, WithNamesakes: true,
 	})
 	if err != nil {
 		if w.startedOverAfter(rw, r, p, err) {
@@ -37,7 +37,7 @@ func (w *Web) volunteers(rw http.ResponseWriter, r *http.Request, p *page) error
 		return err
 	}
 	p.Data = listData[*volunteersv1.Volunteer]{Items: res.GetVolunteers(), Next: res.GetNextPageToken(), Total: fmt.Sprintf("%d", res.GetTotalSize()),
-		ShortName: shortName(name), Apart: registerApart(p, res.GetVolunteers()), Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
+		ShortName: shortName(name), Apart: registerApart(p, res.GetVolunteers(), res.GetNamesakes()), Pager: newPager(p, r, "", "", 50, len(res.GetVolunteers()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "volunteers")
 }
 

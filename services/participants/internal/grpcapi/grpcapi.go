@@ -8,6 +8,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/participants/internal/participant"
 )
 
@@ -71,7 +72,15 @@ func (s *Server) ListParticipants(ctx context.Context, req *pb.ListParticipantsR
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ListParticipantsResponse{Participants: ps, NextPageToken: next, TotalSize: int32(total)}, nil
+	// Only a page shown to a person asks for its namesakes: the jobs'
+	// and the seed's reads of every page have no use for them.
+	var namesakes []*typev1.Namesake
+	if req.GetWithNamesakes() {
+		if namesakes, err = s.svc.Namesakes(who, ps); err != nil {
+			return nil, err
+		}
+	}
+	return &pb.ListParticipantsResponse{Participants: ps, NextPageToken: next, TotalSize: int32(total), Namesakes: namesakes}, nil
 }
 
 // UpdateParticipant changes the fields named in the update mask.

@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/services/volunteers/internal/organisation"
 	"github.com/motesplats/motesplats/services/volunteers/internal/volunteer"
@@ -75,7 +76,14 @@ func (s *Server) ListVolunteers(ctx context.Context, req *pb.ListVolunteersReque
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ListVolunteersResponse{Volunteers: vs, NextPageToken: next, TotalSize: int32(total)}, nil
+	// Only a page shown to a person asks for its namesakes (ADR 0196).
+	var namesakes []*typev1.Namesake
+	if req.GetWithNamesakes() {
+		if namesakes, err = s.vols.Namesakes(who, vs); err != nil {
+			return nil, err
+		}
+	}
+	return &pb.ListVolunteersResponse{Volunteers: vs, NextPageToken: next, TotalSize: int32(total), Namesakes: namesakes}, nil
 }
 
 // UpdateVolunteer changes the fields named in the update mask.

@@ -246,7 +246,10 @@ type ListParticipantsRequest struct {
 	// word of this (as you type: 3 or more letters each, case and
 	// diacritics ignored, at most 5 words and 100 characters). Names are
 	// sealed: the search goes through a blind index (docs/adr/0084).
-	Name          string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
+	// Also return the namesakes of this page's people (response field
+	// namesakes): a page of a list shown to a person sets it (ADR 0196).
+	WithNamesakes bool `protobuf:"varint,7,opt,name=with_namesakes,json=withNamesakes,proto3" json:"with_namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -323,6 +326,13 @@ func (x *ListParticipantsRequest) GetName() string {
 	return ""
 }
 
+func (x *ListParticipantsRequest) GetWithNamesakes() bool {
+	if x != nil {
+		return x.WithNamesakes
+	}
+	return false
+}
+
 // ListParticipantsResponse is one page of newcomers.
 type ListParticipantsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -331,7 +341,11 @@ type ListParticipantsResponse struct {
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Matching newcomers in all pages.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The namesakes of the people on this page (every one, on any page),
+	// each with its registration time, so the page tells them apart as a
+	// list of all would (ADR 0196).
+	Namesakes     []*v12.Namesake `protobuf:"bytes,4,rep,name=namesakes,proto3" json:"namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -385,6 +399,13 @@ func (x *ListParticipantsResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListParticipantsResponse) GetNamesakes() []*v12.Namesake {
+	if x != nil {
+		return x.Namesakes
+	}
+	return nil
 }
 
 // CreateParticipantRequest registers a newcomer.
@@ -709,7 +730,10 @@ type ListVolunteersRequest struct {
 	// word of this (as you type: 3 or more letters each, case and
 	// diacritics ignored, at most 5 words and 100 characters). Names are
 	// sealed: the search goes through a blind index (docs/adr/0084).
-	Name          string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	// Also return the namesakes of this page's people (response field
+	// namesakes): a page of a list shown to a person sets it (ADR 0196).
+	WithNamesakes bool `protobuf:"varint,6,opt,name=with_namesakes,json=withNamesakes,proto3" json:"with_namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -779,6 +803,13 @@ func (x *ListVolunteersRequest) GetName() string {
 	return ""
 }
 
+func (x *ListVolunteersRequest) GetWithNamesakes() bool {
+	if x != nil {
+		return x.WithNamesakes
+	}
+	return false
+}
+
 // ListVolunteersResponse is one page of volunteers.
 type ListVolunteersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -787,7 +818,11 @@ type ListVolunteersResponse struct {
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Matching volunteers in all pages.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The namesakes of the people on this page (every one, on any page),
+	// each with its registration time, so the page tells them apart as a
+	// list of all would (ADR 0196).
+	Namesakes     []*v12.Namesake `protobuf:"bytes,4,rep,name=namesakes,proto3" json:"namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -841,6 +876,13 @@ func (x *ListVolunteersResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListVolunteersResponse) GetNamesakes() []*v12.Namesake {
+	if x != nil {
+		return x.Namesakes
+	}
+	return nil
 }
 
 // CreateVolunteerRequest registers a volunteer.
@@ -1716,7 +1758,7 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x15GetParticipantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"b\n" +
 	"\x16GetParticipantResponse\x12H\n" +
-	"\vparticipant\x18\x01 \x01(\v2&.motesplats.gateway.v1.ParticipantViewR\vparticipant\"\xf9\x01\n" +
+	"\vparticipant\x18\x01 \x01(\v2&.motesplats.gateway.v1.ParticipantViewR\vparticipant\"\xa0\x02\n" +
 	"\x17ListParticipantsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1724,12 +1766,14 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x04 \x01(\tR\blanguage\x12E\n" +
 	"\rswedish_level\x18\x05 \x01(\x0e2 .motesplats.type.v1.SwedishLevelR\fswedishLevel\x12\x12\n" +
-	"\x04name\x18\x06 \x01(\tR\x04name\"\xae\x01\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\x12%\n" +
+	"\x0ewith_namesakes\x18\a \x01(\bR\rwithNamesakes\"\xea\x01\n" +
 	"\x18ListParticipantsResponse\x12K\n" +
 	"\fparticipants\x18\x01 \x03(\v2'.motesplats.participants.v1.ParticipantR\fparticipants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xa9\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xa9\x01\n" +
 	"\x18CreateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12\x1d\n" +
 	"\n" +
@@ -1746,21 +1790,23 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x13GetVolunteerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"Z\n" +
 	"\x14GetVolunteerResponse\x12B\n" +
-	"\tvolunteer\x18\x01 \x01(\v2$.motesplats.gateway.v1.VolunteerViewR\tvolunteer\"\xb0\x01\n" +
+	"\tvolunteer\x18\x01 \x01(\v2$.motesplats.gateway.v1.VolunteerViewR\tvolunteer\"\xd7\x01\n" +
 	"\x15ListVolunteersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12\x1a\n" +
 	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x12\n" +
-	"\x04name\x18\x05 \x01(\tR\x04name\"\xa4\x01\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\x12%\n" +
+	"\x0ewith_namesakes\x18\x06 \x01(\bR\rwithNamesakes\"\xe0\x01\n" +
 	"\x16ListVolunteersResponse\x12C\n" +
 	"\n" +
 	"volunteers\x18\x01 \x03(\v2#.motesplats.volunteers.v1.VolunteerR\n" +
 	"volunteers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\x9f\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\x9f\x01\n" +
 	"\x16CreateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12\x1d\n" +
 	"\n" +
@@ -1870,10 +1916,11 @@ var file_motesplats_gateway_v1_registry_proto_goTypes = []any{
 	(*v1.Participant)(nil),            // 32: motesplats.participants.v1.Participant
 	(*v11.Volunteer)(nil),             // 33: motesplats.volunteers.v1.Volunteer
 	(v12.SwedishLevel)(0),             // 34: motesplats.type.v1.SwedishLevel
-	(*fieldmaskpb.FieldMask)(nil),     // 35: google.protobuf.FieldMask
-	(*v11.Organisation)(nil),          // 36: motesplats.volunteers.v1.Organisation
-	(*v1.Consent)(nil),                // 37: motesplats.participants.v1.Consent
-	(v13.ConsentPurpose)(0),           // 38: motesplats.events.v1.ConsentPurpose
+	(*v12.Namesake)(nil),              // 35: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),     // 36: google.protobuf.FieldMask
+	(*v11.Organisation)(nil),          // 37: motesplats.volunteers.v1.Organisation
+	(*v1.Consent)(nil),                // 38: motesplats.participants.v1.Consent
+	(v13.ConsentPurpose)(0),           // 39: motesplats.events.v1.ConsentPurpose
 }
 var file_motesplats_gateway_v1_registry_proto_depIdxs = []int32{
 	32, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
@@ -1881,58 +1928,60 @@ var file_motesplats_gateway_v1_registry_proto_depIdxs = []int32{
 	0,  // 2: motesplats.gateway.v1.GetParticipantResponse.participant:type_name -> motesplats.gateway.v1.ParticipantView
 	34, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	32, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	32, // 5: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	32, // 6: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	32, // 7: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	35, // 8: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 9: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	1,  // 10: motesplats.gateway.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.gateway.v1.VolunteerView
-	33, // 11: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	33, // 12: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	33, // 13: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	33, // 14: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	35, // 15: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	33, // 16: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	36, // 17: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	37, // 18: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	32, // 19: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	38, // 20: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	32, // 21: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 22: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
-	4,  // 23: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
-	6,  // 24: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
-	8,  // 25: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
-	10, // 26: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
-	12, // 27: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
-	14, // 28: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
-	16, // 29: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
-	20, // 30: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
-	22, // 31: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
-	24, // 32: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
-	26, // 33: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
-	28, // 34: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
-	30, // 35: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
-	18, // 36: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
-	3,  // 37: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
-	5,  // 38: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
-	7,  // 39: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
-	9,  // 40: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
-	11, // 41: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
-	13, // 42: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
-	15, // 43: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
-	17, // 44: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
-	21, // 45: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
-	23, // 46: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
-	25, // 47: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
-	27, // 48: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
-	29, // 49: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
-	31, // 50: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
-	19, // 51: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
-	37, // [37:52] is the sub-list for method output_type
-	22, // [22:37] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	35, // 5: motesplats.gateway.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	32, // 6: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	32, // 7: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	32, // 8: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	36, // 9: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 10: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	1,  // 11: motesplats.gateway.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.gateway.v1.VolunteerView
+	33, // 12: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
+	35, // 13: motesplats.gateway.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	33, // 14: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	33, // 15: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	33, // 16: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	36, // 17: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 18: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	37, // 19: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	38, // 20: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	32, // 21: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	39, // 22: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	32, // 23: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 24: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
+	4,  // 25: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
+	6,  // 26: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
+	8,  // 27: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
+	10, // 28: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
+	12, // 29: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
+	14, // 30: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
+	16, // 31: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
+	20, // 32: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
+	22, // 33: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
+	24, // 34: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
+	26, // 35: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
+	28, // 36: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
+	30, // 37: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
+	18, // 38: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
+	3,  // 39: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
+	5,  // 40: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
+	7,  // 41: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
+	9,  // 42: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
+	11, // 43: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
+	13, // 44: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
+	15, // 45: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
+	17, // 46: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
+	21, // 47: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
+	23, // 48: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
+	25, // 49: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
+	27, // 50: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
+	29, // 51: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
+	31, // 52: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
+	19, // 53: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
+	39, // [39:54] is the sub-list for method output_type
+	24, // [24:39] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_registry_proto_init() }

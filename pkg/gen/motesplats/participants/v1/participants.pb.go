@@ -645,7 +645,10 @@ type ListParticipantsRequest struct {
 	// word of this (as you type: 3 or more letters each, case and
 	// diacritics ignored, at most 5 words and 100 characters). Names are
 	// sealed: the search goes through a blind index (docs/adr/0084).
-	Name          string `protobuf:"bytes,8,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,8,opt,name=name,proto3" json:"name,omitempty"`
+	// Also return the namesakes of this page's people (response field
+	// namesakes): a page of a list shown to a person sets it (ADR 0196).
+	WithNamesakes bool `protobuf:"varint,9,opt,name=with_namesakes,json=withNamesakes,proto3" json:"with_namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -736,6 +739,13 @@ func (x *ListParticipantsRequest) GetName() string {
 	return ""
 }
 
+func (x *ListParticipantsRequest) GetWithNamesakes() bool {
+	if x != nil {
+		return x.WithNamesakes
+	}
+	return false
+}
+
 // ListParticipantsResponse is one page.
 type ListParticipantsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -744,7 +754,11 @@ type ListParticipantsResponse struct {
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Matching participants in all pages.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The namesakes of the people on this page (every one, on any page),
+	// each with its registration time, so the page tells them apart as a
+	// list of all would (ADR 0196).
+	Namesakes     []*v1.Namesake `protobuf:"bytes,4,rep,name=namesakes,proto3" json:"namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -798,6 +812,13 @@ func (x *ListParticipantsResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListParticipantsResponse) GetNamesakes() []*v1.Namesake {
+	if x != nil {
+		return x.Namesakes
+	}
+	return nil
 }
 
 // UpdateParticipantRequest changes some fields.
@@ -1350,7 +1371,7 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x15GetParticipantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"c\n" +
 	"\x16GetParticipantResponse\x12I\n" +
-	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\xf1\x02\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\x98\x03\n" +
 	"\x17ListParticipantsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1360,12 +1381,14 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\rswedish_level\x18\x05 \x01(\x0e2 .motesplats.type.v1.SwedishLevelR\fswedishLevel\x12M\n" +
 	"\x0fconsent_purpose\x18\x06 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\x0econsentPurpose\x12'\n" +
 	"\x0forganisation_id\x18\a \x01(\tR\x0eorganisationId\x12\x12\n" +
-	"\x04name\x18\b \x01(\tR\x04name\"\xae\x01\n" +
+	"\x04name\x18\b \x01(\tR\x04name\x12%\n" +
+	"\x0ewith_namesakes\x18\t \x01(\bR\rwithNamesakes\"\xea\x01\n" +
 	"\x18ListParticipantsResponse\x12K\n" +
 	"\fparticipants\x18\x01 \x03(\v2'.motesplats.participants.v1.ParticipantR\fparticipants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xc7\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xc7\x01\n" +
 	"\x18UpdateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1445,7 +1468,8 @@ var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
 	(*v1.NotificationPreferences)(nil), // 28: motesplats.type.v1.NotificationPreferences
 	(v11.ConsentPurpose)(0),            // 29: motesplats.events.v1.ConsentPurpose
-	(*fieldmaskpb.FieldMask)(nil),      // 30: google.protobuf.FieldMask
+	(*v1.Namesake)(nil),                // 30: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
 }
 var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
 	19, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
@@ -1470,34 +1494,35 @@ var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
 	21, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	29, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 21: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	0,  // 22: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	30, // 23: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 24: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 25: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	0,  // 26: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	29, // 27: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	0,  // 28: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	3,  // 29: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 30: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 31: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 32: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	11, // 33: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	13, // 34: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	15, // 35: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	17, // 36: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 37: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 38: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 39: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 40: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	12, // 41: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	14, // 42: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	16, // 43: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	18, // 44: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	37, // [37:45] is the sub-list for method output_type
-	29, // [29:37] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	30, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	0,  // 23: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	31, // 24: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 25: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 26: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	0,  // 27: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	29, // 28: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	0,  // 29: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	3,  // 30: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 31: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 32: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 33: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	11, // 34: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	13, // 35: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	15, // 36: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	17, // 37: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 38: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 39: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 40: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 41: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	12, // 42: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	14, // 43: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	16, // 44: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	18, // 45: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	38, // [38:46] is the sub-list for method output_type
+	30, // [30:38] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }

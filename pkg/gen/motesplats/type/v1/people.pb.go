@@ -12,6 +12,7 @@ package typev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -785,11 +786,80 @@ func (x *NotificationPreferences) GetOptOuts() []NotificationTopic {
 	return nil
 }
 
+// Namesake is one person a list names alike with another: the same given
+// and family name in the same municipality, among the people the caller
+// may see (the list's other filters aside). A list page carries them for
+// its people, so the page can tell two people of one name apart even when
+// the other is on another page or outside the filter (ADR 0196).
+type Namesake struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id of the person on the page.
+	OfId string `protobuf:"bytes,1,opt,name=of_id,json=ofId,proto3" json:"of_id,omitempty"`
+	// The id of the namesake (another person, or one on the same page).
+	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// When the namesake was registered: what the list shows to tell them
+	// apart, as the person's page does.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Namesake) Reset() {
+	*x = Namesake{}
+	mi := &file_motesplats_type_v1_people_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Namesake) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Namesake) ProtoMessage() {}
+
+func (x *Namesake) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_type_v1_people_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Namesake.ProtoReflect.Descriptor instead.
+func (*Namesake) Descriptor() ([]byte, []int) {
+	return file_motesplats_type_v1_people_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Namesake) GetOfId() string {
+	if x != nil {
+		return x.OfId
+	}
+	return ""
+}
+
+func (x *Namesake) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Namesake) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 var File_motesplats_type_v1_people_proto protoreflect.FileDescriptor
 
 const file_motesplats_type_v1_people_proto_rawDesc = "" +
 	"\n" +
-	"\x1fmotesplats/type/v1/people.proto\x12\x12motesplats.type.v1\"\\\n" +
+	"\x1fmotesplats/type/v1/people.proto\x12\x12motesplats.type.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n" +
 	"\rLanguageSkill\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x127\n" +
 	"\x05level\x18\x02 \x01(\x0e2!.motesplats.type.v1.LanguageLevelR\x05level\"}\n" +
@@ -803,7 +873,12 @@ const file_motesplats_type_v1_people_proto_rawDesc = "" +
 	"\x17NotificationPreferences\x12-\n" +
 	"\x12preferred_language\x18\x01 \x01(\tR\x11preferredLanguage\x12Q\n" +
 	"\x11preferred_channel\x18\x02 \x01(\x0e2$.motesplats.type.v1.PreferredChannelR\x10preferredChannel\x12@\n" +
-	"\bopt_outs\x18\x03 \x03(\x0e2%.motesplats.type.v1.NotificationTopicR\aoptOuts*\xda\x01\n" +
+	"\bopt_outs\x18\x03 \x03(\x0e2%.motesplats.type.v1.NotificationTopicR\aoptOuts\"l\n" +
+	"\bNamesake\x12\x13\n" +
+	"\x05of_id\x18\x01 \x01(\tR\x04ofId\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime*\xda\x01\n" +
 	"\fSwedishLevel\x12\x1d\n" +
 	"\x19SWEDISH_LEVEL_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SWEDISH_LEVEL_NONE\x10\x01\x12\x17\n" +
@@ -877,7 +952,7 @@ func file_motesplats_type_v1_people_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_type_v1_people_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_motesplats_type_v1_people_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_motesplats_type_v1_people_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_motesplats_type_v1_people_proto_goTypes = []any{
 	(SwedishLevel)(0),               // 0: motesplats.type.v1.SwedishLevel
 	(LanguageLevel)(0),              // 1: motesplats.type.v1.LanguageLevel
@@ -891,18 +966,21 @@ var file_motesplats_type_v1_people_proto_goTypes = []any{
 	(*Availability)(nil),            // 9: motesplats.type.v1.Availability
 	(*Contact)(nil),                 // 10: motesplats.type.v1.Contact
 	(*NotificationPreferences)(nil), // 11: motesplats.type.v1.NotificationPreferences
+	(*Namesake)(nil),                // 12: motesplats.type.v1.Namesake
+	(*timestamppb.Timestamp)(nil),   // 13: google.protobuf.Timestamp
 }
 var file_motesplats_type_v1_people_proto_depIdxs = []int32{
-	1, // 0: motesplats.type.v1.LanguageSkill.level:type_name -> motesplats.type.v1.LanguageLevel
-	4, // 1: motesplats.type.v1.Availability.weekday:type_name -> motesplats.type.v1.Weekday
-	5, // 2: motesplats.type.v1.Availability.day_part:type_name -> motesplats.type.v1.DayPart
-	6, // 3: motesplats.type.v1.NotificationPreferences.preferred_channel:type_name -> motesplats.type.v1.PreferredChannel
-	7, // 4: motesplats.type.v1.NotificationPreferences.opt_outs:type_name -> motesplats.type.v1.NotificationTopic
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	1,  // 0: motesplats.type.v1.LanguageSkill.level:type_name -> motesplats.type.v1.LanguageLevel
+	4,  // 1: motesplats.type.v1.Availability.weekday:type_name -> motesplats.type.v1.Weekday
+	5,  // 2: motesplats.type.v1.Availability.day_part:type_name -> motesplats.type.v1.DayPart
+	6,  // 3: motesplats.type.v1.NotificationPreferences.preferred_channel:type_name -> motesplats.type.v1.PreferredChannel
+	7,  // 4: motesplats.type.v1.NotificationPreferences.opt_outs:type_name -> motesplats.type.v1.NotificationTopic
+	13, // 5: motesplats.type.v1.Namesake.create_time:type_name -> google.protobuf.Timestamp
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_type_v1_people_proto_init() }
@@ -916,7 +994,7 @@ func file_motesplats_type_v1_people_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_type_v1_people_proto_rawDesc), len(file_motesplats_type_v1_people_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -727,7 +727,10 @@ type ListVolunteersRequest struct {
 	// word of this (as you type: 3 or more letters each, case and
 	// diacritics ignored, at most 5 words and 100 characters). Names are
 	// sealed: the search goes through a blind index (docs/adr/0084).
-	Name          string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
+	// Also return the namesakes of this page's people (response field
+	// namesakes): a page of a list shown to a person sets it (ADR 0196).
+	WithNamesakes bool `protobuf:"varint,8,opt,name=with_namesakes,json=withNamesakes,proto3" json:"with_namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -811,6 +814,13 @@ func (x *ListVolunteersRequest) GetName() string {
 	return ""
 }
 
+func (x *ListVolunteersRequest) GetWithNamesakes() bool {
+	if x != nil {
+		return x.WithNamesakes
+	}
+	return false
+}
+
 // ListVolunteersResponse is one page.
 type ListVolunteersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -819,7 +829,11 @@ type ListVolunteersResponse struct {
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Matching volunteers in all pages.
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The namesakes of the people on this page (every one, on any page),
+	// each with its registration time, so the page tells them apart as a
+	// list of all would (ADR 0196).
+	Namesakes     []*v1.Namesake `protobuf:"bytes,4,rep,name=namesakes,proto3" json:"namesakes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -873,6 +887,13 @@ func (x *ListVolunteersResponse) GetTotalSize() int32 {
 		return x.TotalSize
 	}
 	return 0
+}
+
+func (x *ListVolunteersResponse) GetNamesakes() []*v1.Namesake {
+	if x != nil {
+		return x.Namesakes
+	}
+	return nil
 }
 
 // UpdateVolunteerRequest changes some fields.
@@ -1720,7 +1741,7 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\x13GetVolunteerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"Y\n" +
 	"\x14GetVolunteerResponse\x12A\n" +
-	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"\x92\x02\n" +
+	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\"\xb9\x02\n" +
 	"\x15ListVolunteersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1729,14 +1750,16 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\x04role\x18\x04 \x01(\x0e2#.motesplats.events.v1.VolunteerRoleR\x04role\x12\x1a\n" +
 	"\blanguage\x18\x05 \x01(\tR\blanguage\x12'\n" +
 	"\x0forganisation_id\x18\x06 \x01(\tR\x0eorganisationId\x12\x12\n" +
-	"\x04name\x18\a \x01(\tR\x04name\"\xa4\x01\n" +
+	"\x04name\x18\a \x01(\tR\x04name\x12%\n" +
+	"\x0ewith_namesakes\x18\b \x01(\bR\rwithNamesakes\"\xe0\x01\n" +
 	"\x16ListVolunteersResponse\x12C\n" +
 	"\n" +
 	"volunteers\x18\x01 \x03(\v2#.motesplats.volunteers.v1.VolunteerR\n" +
 	"volunteers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"\xbd\x01\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xbd\x01\n" +
 	"\x16UpdateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1853,7 +1876,8 @@ var file_motesplats_volunteers_v1_volunteers_proto_goTypes = []any{
 	(*v1.NotificationPreferences)(nil), // 33: motesplats.type.v1.NotificationPreferences
 	(*v11.GuideCapacity)(nil),          // 34: motesplats.events.v1.GuideCapacity
 	(v11.VolunteerRole)(0),             // 35: motesplats.events.v1.VolunteerRole
-	(*fieldmaskpb.FieldMask)(nil),      // 36: google.protobuf.FieldMask
+	(*v1.Namesake)(nil),                // 36: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 37: google.protobuf.FieldMask
 }
 var file_motesplats_volunteers_v1_volunteers_proto_depIdxs = []int32{
 	26, // 0: motesplats.volunteers.v1.Volunteer.contact:type_name -> motesplats.type.v1.Contact
@@ -1875,43 +1899,44 @@ var file_motesplats_volunteers_v1_volunteers_proto_depIdxs = []int32{
 	1,  // 16: motesplats.volunteers.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	35, // 17: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
 	1,  // 18: motesplats.volunteers.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	1,  // 19: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	36, // 20: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 21: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	3,  // 22: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 23: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 24: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 25: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 26: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	36, // 27: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 28: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	4,  // 29: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
-	6,  // 30: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
-	8,  // 31: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
-	10, // 32: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
-	12, // 33: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
-	14, // 34: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
-	16, // 35: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
-	18, // 36: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
-	20, // 37: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
-	22, // 38: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
-	24, // 39: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
-	5,  // 40: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
-	7,  // 41: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
-	9,  // 42: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
-	11, // 43: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
-	13, // 44: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
-	15, // 45: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
-	17, // 46: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
-	19, // 47: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
-	21, // 48: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
-	23, // 49: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
-	25, // 50: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
-	40, // [40:51] is the sub-list for method output_type
-	29, // [29:40] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	36, // 19: motesplats.volunteers.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	1,  // 20: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	37, // 21: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 22: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	3,  // 23: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 24: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 25: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 26: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 27: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	37, // 28: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 29: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	4,  // 30: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
+	6,  // 31: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
+	8,  // 32: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
+	10, // 33: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
+	12, // 34: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
+	14, // 35: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
+	16, // 36: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
+	18, // 37: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
+	20, // 38: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
+	22, // 39: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
+	24, // 40: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
+	5,  // 41: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
+	7,  // 42: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
+	9,  // 43: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
+	11, // 44: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
+	13, // 45: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
+	15, // 46: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
+	17, // 47: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
+	19, // 48: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
+	21, // 49: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
+	23, // 50: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
+	25, // 51: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
+	41, // [41:52] is the sub-list for method output_type
+	30, // [30:41] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_volunteers_v1_volunteers_proto_init() }
