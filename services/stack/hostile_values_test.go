@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// hostileText is text no form of ours sends, put in every string field:
+// control characters (a NUL, a terminal escape) and a right-to-left
+// override that makes "Amina" read backwards on any page that shows it.
+// A service refuses it or ignores it; an answer that holds it back
+// stored it (storedHostile).
+var hostileText = map[string]string{
+	"control characters": "Amina\x00\x1b[2J",
+	"a bidi override":    "Amina\u202eanimA\u202c",
+}
+
+// hostileDates are dates that are no day (30 February, month 13, no
+// padding), or days no dinner, permit or report lies on (year 1 and
+// 9999), put in every field that holds a date or a time.
+var hostileDates = []string{"2026-02-30", "2026-13-01", "2026-1-1", "0001-01-01", "9999-12-31", "25:61"}
+
+// storedHostile are the bytes of hostileText and hostileDates that
+// must not come back in an answer, nor sit in a planted record after the
+// sweep: finding one means a service stored what it should have refused.
+var storedHostile = []string{"\x1b[2J", "\u202e", "9999-12-31", "0001-01-01", "2026-02-30", "2026-13-01"}
+
+// dateField reports whether a string field by this name holds a date,
+// a month or a time of day.
+func dateField(name string) bool {
+	return name == "date" || name == "dates" || name == "today" || name == "month" || strings.HasSuffix(name, "_date") ||
+		strings.HasSuffix(name, "_month") || strings.HasSuffix(name, "_until") || name == "start_time"
+}
+
+// isInt reports whether k is an integer kind.
+func isInt(k protoreflect.Kind) bool {
+	switch k {
+	case protoreflect.Int32Kind, protoreflect.Int64Kind, protoreflect.Sint32Kind, protoreflect.Sint64Kind,
+		protoreflect.Uint32Kind, protoreflect.Uint64Kind, protoreflect.Fixed32Kind, protoreflect.Fixed64Kind,
+		protoreflect.Sfixed32Kind, protoreflect.Sfixed64Kind:
+		return true
+	}
+	return false
+}
+
+// destructive are the RPC name prefixes whose valid request removes or
+// ends a record: their hostile requests name records of nothing, so one
+// taken by mistake cannot take a planted record from the RPCs after it.
+var destructive = []string{"Delete", "Erase", "Cancel", "End", "Reject", "Decline"}
+
+// plantedRequest is m's request with every id field at the planted record
+// of its kind in m's part (idNames, idPaths, jobKinds), shaped (shapes)
+// so that it reaches the record: hostile values in it are judged where
+// the service reads them with a record at hand, not refused earlier for
+// naming nothing. Destructive RPCs and id fields of no planted kind keep
+// an id of nothing.
+func plantedRequest(m serviceMethod, p sweepPlant, nothing, rid string) protoreflect.Message {
+	req := sweepRequest(m, "seating", nothing, rid) // ListDeliveries: a proposal
+	for _, d := range destructive {
+		if strings.HasPrefix(string(m.md.Name()), d) {
+			return req
+		}
+	}
+	short := strings.TrimSuffix(strings.TrimPrefix(string(m.md.Parent().FullName().Parent()), "motesplats."), ".v1")
+	idFields(m.md.Input(), "", 0, func(path, name string) {
+		kind := idPaths[short+"."+string(m.md.Input().Name())+"."+path]
+		switch {
+		case name == "job_id":
+			kind = jobKinds[m.part]
+		case idNames[name] != nil:
+			kind = idNames[name][0]
+			for _, k := range idNames[name] {
+				if programmeKinds[k] && programmeParts[m.part] && (k != "assignment" || m.part == "guides") &&
+					(k != "seating" || m.part != "guides") && (k != "newcomer" || m.part == "guides") {
+					kind = k
+					break
+				}
+			}
+		}
+		id := p.ids[kind]
+		if id == "" {
+			return
+		}
+		names := strings.Split(path, ".")
+		var msg protoreflect.Message = req
+		for _, n := range names[:len(names)-1] {
+			msg = msg.Mutable(msg.Descriptor().Fields().ByName(protoreflect.Name(n))).Message()
+		}
+		fd := msg.Descriptor().Fields().ByName(protoreflect.Name(names[len(names)-1]))
+		switch {
+		case fd.IsList():
+			l := msg.Mutable(fd).List()
+			l.Truncate(0)
+			l.Append(protoreflect.ValueOfString(id))
+		case msg.Has(fd):
+			msg.Set(fd, protoreflect.ValueOfString(id))
+		}
+	})
+	return req
+}
+
+// plantedRecords reads every planted record through its witness (ADR
+// 0189) as an administrator, by kind, the bytes as they came.
+func plantedRecords(t *testing.T, ctx context.Context, s *sweeper, p sweepPlant, admin string) map[string][]byte {
+	t.Helper()
+	byPath := map[string]serviceMethod{}
+	for _, m := range serviceMethods(t) {
+		byPath[m.path()] = m
+	}
+	out := map[string][]byte{}
+	for _, w := range witnesses {
+		m := byPath[w.path]
+		a := s.call(ctx, m, admin, sweepRequest(m, w.via, p.ids[w.via], "hostile-read"))
+		if a.code != codes.OK {
+			t.Fatalf("%s of the planted %s: %v", w.path, w.via, a)
+		}
+		out[w.kind+" via "+w.path] = a.body
+	}
+	return out
+}
