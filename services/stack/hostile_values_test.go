@@ -1,9 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -121,4 +125,49 @@ func plantedRecords(t *testing.T, ctx context.Context, s *sweeper, p sweepPlant,
 		out[w.kind+" via "+w.path] = a.body
 	}
 	return out
+}
+
+// timings are the durations of the sweep's calls per RPC, with a planted
+// id and with an id of nothing. They are logged, never asserted (a
+// shared machine's timings are not a test's to judge): the ADR reads
+// them for an oracle of time, the same order of magnitude or not.
+type timings map[string]*[2][]time.Duration
+
+func (t timings) add(path string, planted bool, d time.Duration) {
+	if t[path] == nil {
+		t[path] = &[2][]time.Duration{}
+	}
+	k := 0
+	if planted {
+		k = 1
+	}
+	t[path][k] = append(t[path][k], d)
+}
+
+// worst names the n RPCs whose median with a planted id is the largest
+// multiple of their median with an id of nothing.
+func (t timings) worst(n int) string {
+	median := func(ds []time.Duration) time.Duration {
+		s := slices.Sorted(slices.Values(ds))
+		return s[len(s)/2]
+	}
+	type row struct {
+		path             string
+		ratio            float64
+		planted, nothing time.Duration
+	}
+	var rows []row
+	for p, d := range t {
+		if len(d[0]) == 0 || len(d[1]) == 0 {
+			continue
+		}
+		pm, nm := median(d[1]), median(d[0])
+		rows = append(rows, row{p, float64(pm) / float64(max(nm, time.Microsecond)), pm, nm})
+	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(b.ratio, a.ratio) })
+	var b strings.Builder
+	for _, r := range rows[:min(n, len(rows))] {
+		fmt.Fprintf(&b, "%s %.1fx (%v against %v); ", r.path, r.ratio, r.planted.Round(10*time.Microsecond), r.nothing.Round(10*time.Microsecond))
+	}
+	return b.String()
 }
