@@ -141,4 +141,15 @@ func TestDisplayNameWithoutControls(t *testing.T) {
 	if _, err := s.Authenticate("cc@example.org", "a long enough password"); err == nil {
 		t.Error("a refused user was stored")
 	}
+	// An API token's name is free text kept with it, held to the same rule.
+	a, err := s.Authenticate("zwnj@example.org", "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.CreateToken(ctx, a, "laptop‮potpal"); apperr.ErrorCode(err) != apperr.Invalid {
+		t.Errorf("a token named with a bidi override: %v, want Invalid", err)
+	}
+	if _, _, _, err := s.CreateToken(ctx, a, "mp på laptopen"); err != nil {
+		t.Errorf("a token named in words: %v", err)
+	}
 }
