@@ -229,7 +229,7 @@ func TestServiceHostileInput(t *testing.T) {
 	before := plantedRecords(t, ctx, s, plant, admin)
 	accepted, byCode := map[string]int{}, map[codes.Code]int{}
 	for _, m := range serviceMethods(t) {
-		base := plantedRequest(m, plant, ids.UUIDv7{}.New(), "hostile").(*dynamicpb.Message)
+		base := plantedRequest(m, plant, ids.UUIDv7{}.New(), "hostile")
 		for _, h := range hostileFor(m, base, plant.ids["job"], otherToken) {
 			calls++
 			a := s.call(ctx, m, admin, &h.body)

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // hostileText is text no form of ours sends, put in every string field:
@@ -62,7 +63,7 @@ var destructive = []string{"Delete", "Erase", "Cancel", "End", "Reject", "Declin
 // the service reads them with a record at hand, not refused earlier for
 // naming nothing. Destructive RPCs and id fields of no planted kind keep
 // an id of nothing.
-func plantedRequest(m serviceMethod, p sweepPlant, nothing, rid string) protoreflect.Message {
+func plantedRequest(m serviceMethod, p sweepPlant, nothing, rid string) *dynamicpb.Message {
 	req := sweepRequest(m, "seating", nothing, rid) // ListDeliveries: a proposal
 	for _, d := range destructive {
 		if strings.HasPrefix(string(m.md.Name()), d) {

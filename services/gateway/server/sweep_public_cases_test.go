@@ -204,6 +204,12 @@ func (s *pubSweep) answerLinks(string) {
 	b, u, x := s.links["B"], s.links["U"], s.links["X"]
 	s.check("another person's link", hreq{method: http.MethodGet, target: b.path, lang: b.lang, allow: b.names, want: []int{http.StatusOK}})
 	s.check("a used link", hreq{method: http.MethodGet, target: u.path, lang: u.lang, want: []int{http.StatusConflict}})
+	// Opened in a browser set to another language: still the person's
+	// (ADR 0195).
+	s.check("a used link, the browser in another language", hreq{method: http.MethodGet, target: u.path, lang: u.lang,
+		accept: otherLang(u.lang), want: []int{http.StatusConflict}})
+	s.check("another person's link, the browser in another language", hreq{method: http.MethodGet, target: b.path, lang: b.lang,
+		accept: otherLang(b.lang), allow: b.names, want: []int{http.StatusOK}})
 	s.check("an erased person's link", hreq{method: http.MethodGet, target: x.path, lang: "uk", want: []int{http.StatusNotFound, http.StatusGone}})
 	for what, target := range s.notLinks() {
 		s.check(what, hreq{method: http.MethodGet, target: target, lang: "uk", want: []int{http.StatusNotFound, http.StatusRequestHeaderFieldsTooLarge}})
@@ -407,4 +413,12 @@ func spareBits(tok string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	i := strings.IndexByte(alphabet, tok[len(tok)-1])
 	return tok[:len(tok)-1] + string(alphabet[i^1])
+}
+
+// otherLang is a language of the answer page that is not lang.
+func otherLang(lang string) string {
+	if lang == "uk" {
+		return "so"
+	}
+	return "uk"
 }
