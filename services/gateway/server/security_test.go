@@ -231,6 +231,14 @@ func TestAuditTrail(t *testing.T) {
 	if err != nil || len(later.Msg.GetEntries()) != 0 {
 		t.Fatalf("entries after now: %v %v", later, err)
 	}
+	// A window past Timestamp's range, which binary protobuf carries and
+	// JSON cannot: the caller's mistake, not an internal error (ADR 0195).
+	for _, ts := range []*timestamppb.Timestamp{{Seconds: 1 << 40}, {Seconds: -1 << 40}} {
+		_, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{StartTime: ts}))
+		if connect.CodeOf(err) != connect.CodeInvalidArgument || strings.Contains(err.Error(), "json") {
+			t.Errorf("an audit window from %d s: %v, want InvalidArgument", ts.GetSeconds(), err)
+		}
+	}
 }
 
 // signInFrom calls CreateApiToken as if from addr (the harness trusts one
