@@ -45,6 +45,8 @@ func TestFieldViolations(t *testing.T) {
 	unknownDiet := signUp("g-1", orgA, "0180", 1, date(5))
 	unknownDiet.Diets = []typev1.Diet{42}
 	pastSignUp := signUp("g-1", orgA, "0180", 1, "2020-01-01")
+	farOffer := offer("h-1", orgA, "0180", 4, date(5), "9999-12-31")
+	farSignUp := signUp("g-1", orgA, "0180", 1, date(5), date(400))
 	noSelf := signUp("g-1", orgA, "0180", 2, date(5))
 	noSelf.Party[0].Relation = pb.Relation_RELATION_FRIEND
 
@@ -93,6 +95,16 @@ func TestFieldViolations(t *testing.T) {
 			_, err := c.CreateSignUp(ctx, &pb.CreateSignUpRequest{RequestId: "s3", SignUp: pastSignUp})
 			return err
 		}, "sign_up.dates[0]"},
+		// A typo's year: the offer would hold its host and the sign-up
+		// wait for a seat until then (ADR 0195).
+		{"offer date in year 9999", func() error {
+			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "r5", Offer: farOffer})
+			return err
+		}, "offer.dinners[1].date"},
+		{"sign-up date over a year ahead", func() error {
+			_, err := c.CreateSignUp(ctx, &pb.CreateSignUpRequest{RequestId: "s6", SignUp: farSignUp})
+			return err
+		}, "sign_up.dates[1]"},
 		{"party without the newcomer", func() error {
 			_, err := c.CreateSignUp(ctx, &pb.CreateSignUpRequest{RequestId: "s4", SignUp: noSelf})
 			return err

@@ -62,8 +62,22 @@ func TestDinnersWeb(t *testing.T) {
 		}
 		return nil
 	})
+	// A year typed wrong (two years ahead) is refused in Swedish, and no
+	// second offer is made (ADR 0195).
+	_, page = b.get("/dinners/offers/new")
+	action, form = formOf(t, page)
+	form.Set("person", host)
+	far := time.Now().AddDate(2, 0, 0).Format(time.DateOnly)
+	form.Set("date_0", far)
+	form.Set("composition", "COMPOSITION_COUPLE")
+	if code, body := b.post(action, form); code == http.StatusSeeOther || !strings.Contains(body, "måste ligga inom ett år från i dag") {
+		t.Errorf("an offer two years ahead: %d %s", code, trim(visibleText(body)))
+	}
 	_, page = b.get("/dinners/offers")
 	mustContain(t, page, "Karin Lindgren", day+" 18:00", "0 av 4 platser tagna")
+	if strings.Contains(page, far) {
+		t.Errorf("the offer two years ahead was stored: %s", trim(visibleText(page)))
+	}
 	// the row names the municipality, never its bare code
 	mustContain(t, page, "<td>Karin Lindgren</td><td>Stockholm</td>")
 

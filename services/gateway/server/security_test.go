@@ -30,7 +30,17 @@ func TestCSRF(t *testing.T) {
 	b := e.browser()
 	b.signIn("c@example.org", password)
 	form := url.Values{"given_name": {"Amina"}, "municipality_code": {"0880"}, "household_size": {"1"}, "swedish_level": {"SWEDISH_LEVEL_SFI_A"}}
-	for name, tok := range map[string]string{"missing": "", "wrong": "not-the-token"} {
+	// Real tokens of other sessions: the same user's in another browser,
+	// and another user's (ADR 0195). Each session has its own.
+	same, other := e.browser(), e.browser()
+	same.signIn("c@example.org", password)
+	e.coordinator(admin, "d@example.org", org, "0880")
+	other.signIn("d@example.org", password)
+	if same.csrf == "" || other.csrf == "" || same.csrf == b.csrf || other.csrf == b.csrf {
+		t.Fatalf("session tokens: %q %q %q", b.csrf, same.csrf, other.csrf)
+	}
+	for name, tok := range map[string]string{"missing": "", "wrong": "not-the-token",
+		"the same user's other session's": same.csrf, "another user's session's": other.csrf} {
 		f := url.Values{"csrf": {tok}}
 		for k, v := range form {
 			f[k] = v
@@ -220,6 +230,14 @@ func TestAuditTrail(t *testing.T) {
 	later, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{UserId: uid, StartTime: timestamppb.New(time.Now().Add(time.Hour))}))
 	if err != nil || len(later.Msg.GetEntries()) != 0 {
 		t.Fatalf("entries after now: %v %v", later, err)
+	}
+	// A window past Timestamp's range, which binary protobuf carries and
+	// JSON cannot: the caller's mistake, not an internal error (ADR 0195).
+	for _, ts := range []*timestamppb.Timestamp{{Seconds: 1 << 40}, {Seconds: -1 << 40}} {
+		_, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{StartTime: ts}))
+		if connect.CodeOf(err) != connect.CodeInvalidArgument || strings.Contains(err.Error(), "json") {
+			t.Errorf("an audit window from %d s: %v, want InvalidArgument", ts.GetSeconds(), err)
+		}
 	}
 }
 

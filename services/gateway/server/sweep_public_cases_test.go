@@ -204,6 +204,12 @@ func (s *pubSweep) answerLinks(string) {
 	b, u, x := s.links["B"], s.links["U"], s.links["X"]
 	s.check("another person's link", hreq{method: http.MethodGet, target: b.path, lang: b.lang, allow: b.names, want: []int{http.StatusOK}})
 	s.check("a used link", hreq{method: http.MethodGet, target: u.path, lang: u.lang, want: []int{http.StatusConflict}})
+	// Opened in a browser set to another language: still the person's
+	// (ADR 0195).
+	s.check("a used link, the browser in another language", hreq{method: http.MethodGet, target: u.path, lang: u.lang,
+		accept: otherLang(u.lang), want: []int{http.StatusConflict}})
+	s.check("another person's link, the browser in another language", hreq{method: http.MethodGet, target: b.path, lang: b.lang,
+		accept: otherLang(b.lang), allow: b.names, want: []int{http.StatusOK}})
 	s.check("an erased person's link", hreq{method: http.MethodGet, target: x.path, lang: "uk", want: []int{http.StatusNotFound, http.StatusGone}})
 	for what, target := range s.notLinks() {
 		s.check(what, hreq{method: http.MethodGet, target: target, lang: "uk", want: []int{http.StatusNotFound, http.StatusRequestHeaderFieldsTooLarge}})
@@ -214,22 +220,23 @@ func (s *pubSweep) answerLinks(string) {
 func (s *pubSweep) notLinks() map[string]string {
 	tok := s.links["A"].token
 	return map[string]string{
-		"an empty token":             "/a/",
-		"a 5,000-character token":    "/a/" + strings.Repeat("A", 5000),
-		"a non-UTF-8 token":          "/a/%ff%fe%c0%80",
-		"a NUL in the token":         "/a/" + tok + "%00",
-		"a token with more path":     "/a/" + tok + "/x",
-		"a token with a slash":       "/a/" + tok + "/",
-		"an encoded slash":           "/a/..%2f..%2fstatic%2fapp.css",
-		"a script":                   "/a/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-		"half a token":               "/a/" + tok[:len(tok)/2],
-		"a flipped token":            "/a/" + tok[:len(tok)-2] + flip(tok[len(tok)-2:]),
-		"a backslash":                "/a/" + tok + "%5c..%5c",
-		"a token of 64 KiB":          "/a/" + strings.Repeat("A", 64<<10),
-		"a double-encoded token":     "/a/%25" + tok,
-		"a token in the query only":  "/a/?token=" + tok,
-		"an encoded CRLF and header": "/a/" + tok + "%0d%0aSet-Cookie:%20mp=1",
-		"a 10 KB token":              "/a/" + strings.Repeat(tok, 10<<10/len(tok)),
+		"an empty token":                  "/a/",
+		"a 5,000-character token":         "/a/" + strings.Repeat("A", 5000),
+		"a non-UTF-8 token":               "/a/%ff%fe%c0%80",
+		"a NUL in the token":              "/a/" + tok + "%00",
+		"a token with more path":          "/a/" + tok + "/x",
+		"a token with a slash":            "/a/" + tok + "/",
+		"an encoded slash":                "/a/..%2f..%2fstatic%2fapp.css",
+		"a script":                        "/a/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+		"half a token":                    "/a/" + tok[:len(tok)/2],
+		"a flipped token":                 "/a/" + tok[:len(tok)-2] + flip(tok[len(tok)-2:]),
+		"the last character's spare bits": "/a/" + spareBits(tok),
+		"a backslash":                     "/a/" + tok + "%5c..%5c",
+		"a token of 64 KiB":               "/a/" + strings.Repeat("A", 64<<10),
+		"a double-encoded token":          "/a/%25" + tok,
+		"a token in the query only":       "/a/?token=" + tok,
+		"an encoded CRLF and header":      "/a/" + tok + "%0d%0aSet-Cookie:%20mp=1",
+		"a 10 KB token":                   "/a/" + strings.Repeat(tok, 10<<10/len(tok)),
 	}
 }
 
@@ -397,4 +404,21 @@ func (s *pubSweep) oidcCallbacks(path string) {
 		}
 		s.check(what, hreq{method: http.MethodGet, target: path + c.q, header: h, lang: "en", want: []int{http.StatusUnauthorized, http.StatusBadRequest}})
 	}
+}
+
+// spareBits is tok with its last character's lowest bit changed: in 43
+// base64 characters of 32 bytes, a bit that carries no data, so a
+// lenient decoder reads the same link (ADR 0195).
+func spareBits(tok string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, tok[len(tok)-1])
+	return tok[:len(tok)-1] + string(alphabet[i^1])
+}
+
+// otherLang is a language of the answer page that is not lang.
+func otherLang(lang string) string {
+	if lang == "uk" {
+		return "so"
+	}
+	return "uk"
 }

@@ -88,13 +88,30 @@ func validComposition(v *apperr.Validator, field string, c pb.Composition) {
 	}
 }
 
-// validDate checks a YYYY-MM-DD date not before today.
+// validDate checks a YYYY-MM-DD date from today to a year ahead. The
+// year bounds a typo ("2062" for "2026"): such a sign-up waited for a
+// seat for decades, counted on the waiting list and the reports, and such
+// an offer held its host past any retention (ADR 0195).
 func validDate(v *apperr.Validator, field, date, today string) {
-	if _, err := time.Parse(time.DateOnly, date); err != nil {
+	_, err := time.Parse(time.DateOnly, date)
+	switch {
+	case err != nil:
 		v.Add(field, "must be a date YYYY-MM-DD")
-	} else if date < today {
+	case date < today:
 		v.Add(field, "is in the past")
+	case date > horizon(today):
+		v.Add(field, "must be within a year from today")
 	}
+}
+
+// horizon is the last day a dinner or a sign-up's date may fall on: a
+// year after today (today as YYYY-MM-DD, in Stockholm).
+func horizon(today string) string {
+	t, err := time.Parse(time.DateOnly, today)
+	if err != nil {
+		return today
+	}
+	return t.AddDate(1, 0, 0).Format(time.DateOnly)
 }
 
 // validateOffer checks a new offer and returns the caller's problems.

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -166,6 +167,14 @@ func (s *Service) Close() {
 	s.tokens.Close()
 }
 
+// notNameRune rejects control and other invisible characters (bidi
+// overrides and isolates, NUL, escapes, line breaks) in a display name,
+// except the zero-width (non-)joiners Persian and Indic names need: the
+// rule pkg/people holds personal names to.
+func notNameRune(r rune) bool {
+	return !unicode.IsPrint(r) && r != '\u200c' && r != '\u200d'
+}
+
 func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
 // Empty reports whether no account exists yet (first run).
@@ -178,6 +187,10 @@ func validateUser(v *apperr.Validator, u *gatewayv1.User) {
 	}
 	if n := len([]rune(strings.TrimSpace(u.GetDisplayName()))); n == 0 || n > 100 {
 		v.Add("user.display_name", "must be 1 to 100 characters")
+	} else if strings.IndexFunc(u.GetDisplayName(), notNameRune) >= 0 {
+		// The users list and every audit entry show it: a right-to-left
+		// override would make one name read as another (ADR 0195).
+		v.Add("user.display_name", "must not contain control characters")
 	}
 	switch u.GetRole() {
 	case gatewayv1.Role_ROLE_ADMIN, gatewayv1.Role_ROLE_OPERATOR:

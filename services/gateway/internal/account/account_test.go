@@ -114,3 +114,42 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("refilled bucket refused")
 	}
 }
+
+// TestDisplayNameWithoutControls: a display name shows in the users list
+// and beside every audit entry: a right-to-left override would make one
+// name read as another there (ADR 0195). A Persian name's zero-width
+// non-joiner is a letter's shape, not a control.
+func TestDisplayNameWithoutControls(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := testutil.Context(t)
+	ok, err := s.CreateUser(ctx, &gatewayv1.User{Email: "zwnj@example.org", DisplayName: "مهر\u200cناز", Role: gatewayv1.Role_ROLE_OPERATOR}, "a long enough password")
+	if err != nil {
+		t.Fatalf("a name with a zero-width non-joiner: %v", err)
+	}
+	for name, dn := range map[string]string{"a right-to-left override": "Anna\u202eanotsirK", "a NUL": "Anna\x00", "an escape": "Anna\x1b[2J",
+		"a line break": "Anna\nAdmin", "a left-to-right isolate": "Anna\u2066"} {
+		_, err := s.CreateUser(ctx, &gatewayv1.User{Email: "cc@example.org", DisplayName: dn, Role: gatewayv1.Role_ROLE_OPERATOR}, "a long enough password")
+		if apperr.ErrorCode(err) != apperr.Invalid || !strings.Contains(err.Error(), "user.display_name") {
+			t.Errorf("create with %s: %v, want Invalid naming user.display_name", name, err)
+		}
+		_, err = s.UpdateUser(ctx, &gatewayv1.User{Id: ok.GetId(), DisplayName: dn}, []string{"display_name"}, "")
+		if apperr.ErrorCode(err) != apperr.Invalid {
+			t.Errorf("update with %s: %v, want Invalid", name, err)
+		}
+	}
+	if _, err := s.Authenticate("cc@example.org", "a long enough password"); err == nil {
+		t.Error("a refused user was stored")
+	}
+	// An API token's name is free text kept with it, held to the same rule.
+	a, err := s.Authenticate("zwnj@example.org", "a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.CreateToken(ctx, a, "laptop‮potpal"); apperr.ErrorCode(err) != apperr.Invalid {
+		t.Errorf("a token named with a bidi override: %v, want Invalid", err)
+	}
+	if _, _, _, err := s.CreateToken(ctx, a, "mp på laptopen"); err != nil {
+		t.Errorf("a token named in words: %v", err)
+	}
+}

@@ -24,6 +24,13 @@ func (s *Service) CreateToken(ctx context.Context, a *storev1.Account, name stri
 		v.Add("name", "must be at most 100 characters")
 		return "", "", time.Time{}, v.Err()
 	}
+	if strings.IndexFunc(name, notNameRune) >= 0 {
+		// Free text kept with the token, held to the display name's rule
+		// (ADR 0195).
+		var v apperr.Validator
+		v.Add("name", "must not contain control characters")
+		return "", "", time.Time{}, v.Err()
+	}
 	id, secret := s.cfg.IDs.New(), randomSecret()
 	now := s.cfg.Now()
 	expires = now.Add(s.cfg.TokenTTL)

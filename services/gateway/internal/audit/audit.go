@@ -121,10 +121,26 @@ type Query struct {
 }
 
 // Search returns entries matching q in stream order (time order) and the
-// token of the next page. Returns Invalid for a bad page token.
+// token of the next page. Returns Invalid for a bad page token, or a
+// start or end time outside years 1 to 9999.
 func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, string, error) {
 	if q.PageSize <= 0 || q.PageSize > 1000 {
 		q.PageSize = 100
+	}
+	// The binary protocol carries times past Timestamp's range (JSON
+	// cannot): the stream cannot seek to them, which was an internal
+	// error (ADR 0195).
+	var v apperr.Validator
+	for _, f := range []struct {
+		field string
+		t     time.Time
+	}{{"start_time", q.Start}, {"end_time", q.End}} {
+		if !f.t.IsZero() && (f.t.Year() < 1 || f.t.Year() > 9999) {
+			v.Add(f.field, "must be a time from year 1 to 9999")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
 	}
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{Subjects}, DeliverPolicy: jetstream.DeliverAllPolicy}
 	if q.UserID != "" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -71,4 +72,35 @@ func TestSearch(t *testing.T) {
 	}
 	// Searches leave no consumer behind (ADR 0138).
 	testutil.CheckNoConsumers(t, n.JS, Stream)
+}
+
+// TestSearchTimesOutsideTheCalendar: a window's start or end after year
+// 9999 or before year 1, which the binary protocol carries where JSON
+// cannot (seconds past Timestamp's range), is the caller's mistake:
+// Invalid naming the field, not a consumer the stream cannot make
+// (an internal error; ADR 0195).
+func TestSearchTimesOutsideTheCalendar(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	l, err := Open(ctx, n.JS, 1, time.Now, ids.UUIDv7{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p0"}); err != nil {
+		t.Fatal(err)
+	}
+	far, before := time.Unix(1<<40, 0).UTC(), time.Unix(-1<<40, 0).UTC()
+	for name, q := range map[string]Query{"start after 9999": {Start: far}, "start before year 1": {Start: before},
+		"end after 9999": {End: far}, "end before year 1": {End: before}} {
+		_, _, err := l.Search(ctx, q)
+		if apperr.ErrorCode(err) != apperr.Invalid {
+			t.Errorf("%s: %v, want Invalid", name, err)
+		}
+	}
+	// Year 1 and 9999 themselves are a window like any other.
+	es, _, err := l.Search(ctx, Query{Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil || len(es) != 1 {
+		t.Errorf("years 1 to 9999: %v, %v; want the one entry", es, err)
+	}
 }

@@ -202,6 +202,8 @@ var violationText = map[string]map[string]string{
 		"names no organisation; register the organisation first":                                          "är ingen organisation; registrera organisationen först",
 		// A date of a person's history before the birth year's floor (ADR 0184).
 		"must not be before 1900-01-01": "får inte ligga före 1900-01-01",
+		// An audit window's time past Timestamp's range (ADR 0195).
+		"must be a time from year 1 to 9999": "måste vara en tidpunkt från år 1 till 9999",
 	},
 }
 

@@ -196,7 +196,9 @@ func (c *oidcClient) decodeState(v string) (oidcState, bool) {
 	if !ok || len(v) > 1000 {
 		return oidcState{}, false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strictly: the signature's last character has two bits that are no
+	// data, which a lenient decoder lets vary (ADR 0195).
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, c.mac(payload)) {
 		return oidcState{}, false
 	}

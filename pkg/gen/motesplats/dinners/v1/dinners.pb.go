@@ -497,7 +497,7 @@ func (x *Location) GetLon() float64 {
 // Dinner is one date of an offer.
 type Dinner struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Day (YYYY-MM-DD), not in the past.
+	// Day (YYYY-MM-DD), from today to a year ahead.
 	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
 	// Start time (HH:MM, local time).
 	StartTime string `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
@@ -883,7 +883,8 @@ type SignUp struct {
 	SwedishLevel v1.SwedishLevel `protobuf:"varint,8,opt,name=swedish_level,json=swedishLevel,proto3,enum=motesplats.type.v1.SwedishLevel" json:"swedish_level,omitempty"`
 	// Other languages the party speaks (ISO 639-1), at most 8.
 	Languages []string `protobuf:"bytes,9,rep,name=languages,proto3" json:"languages,omitempty"`
-	// Days the party can come (YYYY-MM-DD, not in the past), 1 to 56.
+	// Days the party can come (YYYY-MM-DD, from today to a year ahead), 1
+	// to 56.
 	Dates []string `protobuf:"bytes,10,rep,name=dates,proto3" json:"dates,omitempty"`
 	// Who the party is.
 	Composition Composition `protobuf:"varint,11,opt,name=composition,proto3,enum=motesplats.dinners.v1.Composition" json:"composition,omitempty"`
