@@ -21,30 +21,62 @@ import (
 )
 
 // Stream creates the stream, or updates it to cfg when it exists with
-// another configuration.
+// another configuration, keeping its replicas when cfg asks for fewer.
 func Stream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
 	s, err := js.CreateStream(ctx, cfg)
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		if r := replicasNow(ctx, js, cfg.Name); r > max(cfg.Replicas, 1) {
+			cfg.Replicas = r
+			if s, err = js.CreateStream(ctx, cfg); !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				return s, err
+			}
+		}
 		return js.CreateOrUpdateStream(ctx, cfg)
 	}
 	return s, err
 }
 
+// replicasNow returns the replicas stream has, 0 when it cannot say. A
+// start never lowers them: an older replica started again during a
+// rolling upgrade (which asked R1 for buckets a newer one made R3) or a
+// process started without MP_REPLICAS in a cluster made R3 streams and
+// buckets R1 (ADR 0197). Lowering them is an operator's `nats stream
+// edit --replicas`.
+func replicasNow(ctx context.Context, js jetstream.JetStream, stream string) int {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0
+	}
+	return s.CachedInfo().Config.Replicas
+}
+
 // KeyValue creates the bucket, or updates it to cfg when it exists with
-// another configuration.
+// another configuration, keeping its replicas when cfg asks for fewer.
 func KeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	kv, err := js.CreateKeyValue(ctx, cfg)
 	if errors.Is(err, jetstream.ErrBucketExists) {
+		if r := replicasNow(ctx, js, "KV_"+cfg.Bucket); r > max(cfg.Replicas, 1) {
+			cfg.Replicas = r
+			if kv, err = js.CreateKeyValue(ctx, cfg); !errors.Is(err, jetstream.ErrBucketExists) {
+				return kv, err
+			}
+		}
 		return js.CreateOrUpdateKeyValue(ctx, cfg)
 	}
 	return kv, err
 }
 
 // ObjectStore creates the object store, or updates it to cfg when it exists
-// with another configuration.
+// with another configuration, keeping its replicas when cfg asks for fewer.
 func ObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.ObjectStoreConfig) (jetstream.ObjectStore, error) {
 	os, err := js.CreateObjectStore(ctx, cfg)
 	if errors.Is(err, jetstream.ErrBucketExists) {
+		if r := replicasNow(ctx, js, "OBJ_"+cfg.Bucket); r > max(cfg.Replicas, 1) {
+			cfg.Replicas = r
+			if os, err = js.CreateObjectStore(ctx, cfg); !errors.Is(err, jetstream.ErrBucketExists) {
+				return os, err
+			}
+		}
 		return js.CreateOrUpdateObjectStore(ctx, cfg)
 	}
 	return os, err
