@@ -12,10 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/motesplats/motesplats/deploy/ops/layout"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -37,27 +35,10 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 	t.Parallel()
 	mustBinaries(t)
 	start := time.Now()
-	sink := startSink(t)
-	smtpURL := "smtp://" + sink.addr + "?from=noreply@example.org&tls=none"
-	s := mustUpWith(t, layout.Options{NATSNodes: 1, ProcEnv: map[string]map[string]string{
-		"notify-1": {"MP_SMTP_URL": smtpURL}, "notify-2": {"MP_SMTP_URL": smtpURL}}})
+	s, sink := mustUpMailing(t)
 	s.seed(t, 2000, 600)
 	t.Logf("layout up and seeded with 2,600 people in %v", time.Since(start).Round(time.Second))
-	ctx := testutil.Context(t)
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	orgs, err := vc.ListOrganisations(ctx, &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org *volunteersv1.Organisation
-	for _, o := range orgs.GetOrganisations() {
-		if !o.GetIsGuideOrganisation() {
-			org = o
-		}
-	}
-	if org == nil {
-		t.Fatal("the seed made no dinners organisation in 0180")
-	}
+	org := s.programmeOrg(t)
 	s.waitNoLag(t, "dinners-1", "dinners-2", "guides-1", "guides-2")
 
 	d := map[string]dinnersv1.DinnerServiceClient{}

@@ -37,27 +37,11 @@ func TestUp_KillNineThroughAnOffer(t *testing.T) {
 	t.Parallel()
 	mustBinaries(t)
 	start := time.Now()
-	sink := startSink(t)
-	smtpURL := "smtp://" + sink.addr + "?from=noreply@example.org&tls=none"
-	s := mustUpWith(t, layout.Options{NATSNodes: 1, ProcEnv: map[string]map[string]string{
-		"notify-1": {"MP_SMTP_URL": smtpURL}, "notify-2": {"MP_SMTP_URL": smtpURL}}})
+	s, sink := mustUpMailing(t)
 	s.seed(t, 150, 50)
 	ctx := testutil.Context(t)
 
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	orgs, err := vc.ListOrganisations(ctx, &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org *volunteersv1.Organisation
-	for _, o := range orgs.GetOrganisations() {
-		if !o.GetIsGuideOrganisation() {
-			org = o
-		}
-	}
-	if org == nil {
-		t.Fatal("the seed made no mentoring organisation in 0180")
-	}
+	org := s.programmeOrg(t)
 	m1 := mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-1"))
 	s.waitNoLag(t, "mentoring-1", "mentoring-2")
 	id := s.runJob(t, m1, org, "killhand")
@@ -298,6 +282,39 @@ type sink struct {
 	mu   sync.Mutex
 	byID map[string]string
 	sent int
+}
+
+// mustUpMailing starts make up's layout on one NATS node with both
+// notify replicas sending by SMTP to a real server of the test's own, and
+// returns both, so a test can count the e-mails a flow sent.
+func mustUpMailing(t *testing.T) (*system, *sink) {
+	t.Helper()
+	sink := startSink(t)
+	smtpURL := "smtp://" + sink.addr + "?from=noreply@example.org&tls=none"
+	s := mustUpWith(t, layout.Options{NATSNodes: 1, ProcEnv: map[string]map[string]string{
+		"notify-1": {"MP_SMTP_URL": smtpURL}, "notify-2": {"MP_SMTP_URL": smtpURL}}})
+	return s, sink
+}
+
+// programmeOrg is an organisation the seed made in Stockholm (0180) that
+// runs the programmes, not guides: the one the flows' jobs run for.
+func (s *system) programmeOrg(t *testing.T) *volunteersv1.Organisation {
+	t.Helper()
+	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
+	orgs, err := vc.ListOrganisations(testutil.Context(t), &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org *volunteersv1.Organisation
+	for _, o := range orgs.GetOrganisations() {
+		if !o.GetIsGuideOrganisation() {
+			org = o
+		}
+	}
+	if org == nil {
+		t.Fatal("the seed made no programme organisation in 0180")
+	}
+	return org
 }
 
 func startSink(t *testing.T) *sink {

@@ -10,7 +10,6 @@ import (
 
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -33,20 +32,7 @@ func TestUp_JobOnceAndTakeOver(t *testing.T) {
 	t.Logf("seeded 650 people through the services in %v", time.Since(start).Round(time.Millisecond))
 
 	ctx := testutil.Context(t)
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	orgs, err := vc.ListOrganisations(ctx, &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var org *volunteersv1.Organisation
-	for _, o := range orgs.GetOrganisations() {
-		if !o.GetIsGuideOrganisation() {
-			org = o
-		}
-	}
-	if org == nil {
-		t.Fatal("the seed made no mentoring organisation in 0180")
-	}
+	org := s.programmeOrg(t)
 	mc := map[string]mentoringv1.MentoringServiceClient{
 		"mentoring-1": mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-1")),
 		"mentoring-2": mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-2")),
