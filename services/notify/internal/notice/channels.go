@@ -76,6 +76,10 @@ type SendError struct {
 	// again after Deps.SourceRetry rather than the growing backoff
 	// (ADR 0194).
 	Source bool
+	// source names the service that did not answer ("directory", or
+	// "programme:" and the programme), so the sender asks it again once
+	// per SourceRetry rather than once per waiting message.
+	source string
 }
 
 // Error names the kind of failure and the detail: codes, no addresses.
@@ -92,11 +96,6 @@ func (e *SendError) Error() string {
 
 // Temporary says a send may succeed later (timeout, 5xx, 429, 4xx SMTP).
 func Temporary(detail string) error { return &SendError{Detail: detail} }
-
-// SourceUnavailable says a service the message is rendered from did not
-// answer (killed, restarting): the message waits for it, however long,
-// and goes out soon after it is back.
-func SourceUnavailable(detail string) error { return &SendError{Source: true, Detail: detail} }
 
 // PermanentFailure says a send will never succeed (bounce, bad number).
 func PermanentFailure(f pb.Failure, detail string) error {

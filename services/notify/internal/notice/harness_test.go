@@ -29,12 +29,14 @@ type fakeDir struct {
 	mu     sync.Mutex
 	people map[string]notice.Person
 	down   bool
+	asked  int // calls while down
 }
 
 func (f *fakeDir) Person(_ context.Context, id string, _ bool) (notice.Person, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.down {
+		f.asked++
 		return notice.Person{}, apperr.Errorf(apperr.Unavailable, "down")
 	}
 	p, ok := f.people[id]

@@ -172,6 +172,13 @@ type Service struct {
 	// predecessor's, and is taken back at once (ADR 0190).
 	sendingMu sync.Mutex
 	sending   map[string]bool
+	// away holds, under awayMu, the sources (directorySource,
+	// programmeSource) that did not answer, each with when to ask it
+	// again: until then the messages still to be rendered from it are
+	// left due and untouched, so an outage costs a failed call and two
+	// writes per SourceRetry, not per waiting message (ADR 0194).
+	awayMu sync.Mutex
+	away   map[string]time.Time
 }
 
 // New returns a Service.
@@ -203,7 +210,7 @@ func New(d Deps) *Service {
 	if d.Metrics == nil {
 		d.Metrics = noMetrics{}
 	}
-	return &Service{d: d, wake: make(chan struct{}, 1), limiter: newLimiter(d.Now), sending: map[string]bool{}}
+	return &Service{d: d, wake: make(chan struct{}, 1), limiter: newLimiter(d.Now), sending: map[string]bool{}, away: map[string]time.Time{}}
 }
 
 type noMetrics struct{}

@@ -116,7 +116,7 @@ func (s *Service) render(ctx context.Context, m *pb.StoredMessage) (rendered, er
 		return rendered{skip: pb.Failure_FAILURE_OUTDATED}, nil
 	}
 	if err != nil {
-		return rendered{}, sourceFailure("directory", err)
+		return rendered{}, sourceFailure(directorySource, err)
 	}
 	if slices.Contains(me.OptOuts, topic(m.GetTemplate())) {
 		return rendered{skip: pb.Failure_FAILURE_OPTED_OUT}, nil
@@ -181,12 +181,12 @@ func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Dat
 		if apperr.ErrorCode(err) == apperr.NotFound {
 			return time.Time{}, false, nil
 		}
-		return time.Time{}, false, sourceFailure("programme", err)
+		return time.Time{}, false, sourceFailure(programmeSource(m.GetProgramme()), err)
 	}
 	counterpart := func(id string, volunteer bool) error {
 		p, err := s.d.Directory.Person(ctx, id, volunteer)
 		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
-			return sourceFailure("directory", err)
+			return sourceFailure(directorySource, err)
 		}
 		d.Counterpart, *named = p.FirstName, id
 		return nil
@@ -266,14 +266,22 @@ func (s *Service) facts(ctx context.Context, m *pb.StoredMessage, d *catalog.Dat
 	return time.Time{}, false, fmt.Errorf("unknown programme %v", m.GetProgramme())
 }
 
-// sourceFailure classifies a failed read of what a message says: a
-// service that does not answer (Unavailable) is waited for
-// (SourceUnavailable); any other refusal is a temporary failure with the
-// growing backoff, so one that never passes is given up in the end.
-func sourceFailure(what string, err error) error {
-	detail := what + ": " + string(apperr.ErrorCode(err))
+// sourceFailure classifies a failed read of what a message says from
+// source (directorySource or programmeSource): a service that does not
+// answer (Unavailable) is waited for (SendError.Source); any other
+// refusal is a temporary failure with the growing backoff, so one that
+// never passes is given up in the end.
+func sourceFailure(source string, err error) error {
+	detail := source + ": " + string(apperr.ErrorCode(err))
 	if apperr.ErrorCode(err) == apperr.Unavailable {
-		return SourceUnavailable(detail)
+		return &SendError{Source: true, source: source, Detail: detail}
 	}
 	return Temporary(detail)
 }
+
+// directorySource is the registers, which every message is rendered from.
+const directorySource = "directory"
+
+// programmeSource is the programme p's service, which its offers are
+// rendered from.
+func programmeSource(p pb.Programme) string { return "programme:" + p.String() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +82,7 @@ func (s *Service) SendDue(ctx context.Context) int {
 		}
 	}
 	now := s.d.Now()
-	var due []string
+	var due []*pb.StoredMessage
 	for _, m := range heads {
 		if m.GetNextAttemptTime().AsTime().After(now) {
 			continue
@@ -90,23 +91,34 @@ func (s *Service) SendDue(ctx context.Context) int {
 			(m.GetLeaseOwner() != s.d.Owner || s.isSending(m.GetId())) {
 			continue // another replica's, or this process's own send
 		}
-		due = append(due, m.GetId())
+		if s.waitsForSource(m, now) {
+			continue // asked again once its source's wait is over
+		}
+		due = append(due, m)
 	}
-	slices.Sort(due)
+	slices.SortFunc(due, func(a, b *pb.StoredMessage) int { return strings.Compare(a.GetId(), b.GetId()) })
 	sem := make(chan struct{}, Workers)
 	var wg sync.WaitGroup
-	for _, id := range due {
+	tried := 0
+	for _, m := range due {
 		sem <- struct{}{}
+		// A source found away by a send of this round holds back the
+		// rest of its messages too: at most Workers calls find it away.
+		if s.waitsForSource(m, s.d.Now()) {
+			<-sem
+			continue
+		}
+		tried++
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.deliver(ctx, id); err != nil && ctx.Err() == nil {
-				s.d.Logger.Warn("notify: deliver", "message", id, "err", err)
+			if err := s.deliver(ctx, m.GetId()); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("notify: deliver", "message", m.GetId(), "err", err)
 			}
 		}()
 	}
 	wg.Wait()
-	return len(due)
+	return tried
 }
 
 // update changes message id with fn under compare-and-set.
@@ -256,6 +268,9 @@ func (s *Service) fail(ctx context.Context, m *pb.StoredMessage, err error) erro
 		return nil
 	})
 	if se.Source {
+		s.awayMu.Lock()
+		s.away[se.source] = now.Add(s.d.SourceRetry)
+		s.awayMu.Unlock()
 		s.d.Logger.Debug("notify: waiting for a source", "message", m.GetId(), "detail", se.Detail)
 		if uerr != nil && !errors.Is(uerr, errBusy) {
 			return fmt.Errorf("record wait: %w", uerr)
@@ -277,4 +292,25 @@ func (s *Service) isSending(id string) bool {
 	s.sendingMu.Lock()
 	defer s.sendingMu.Unlock()
 	return s.sending[id]
+}
+
+// waitsForSource reports whether m is still to be rendered from a source
+// that did not answer less than SourceRetry ago (Service.away): every
+// message is rendered from the registers, an offer also from its
+// programme. A rendered message needs neither and is never held back.
+func (s *Service) waitsForSource(m *pb.StoredMessage, now time.Time) bool {
+	if m.GetRendered() && m.GetTextBody() != "" {
+		return false
+	}
+	s.awayMu.Lock()
+	defer s.awayMu.Unlock()
+	for _, src := range []string{directorySource, programmeSource(m.GetProgramme())} {
+		if until, ok := s.away[src]; ok {
+			if now.Before(until) {
+				return true
+			}
+			delete(s.away, src)
+		}
+	}
+	return false
 }
