@@ -153,8 +153,12 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 		o.Env = map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"}
 		r, err = layout.Start(testutil.Context(t), o)
 		// A free port can be taken by another test's process between the
-		// probe and the bind: start again on new ports, a few times.
-		if err == nil || attempt == 3 || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
+		// probe and the bind: start again on new ports, a few times. The
+		// services say so in their own words ("the port is already in use
+		// by another program", in the exited process's log the error
+		// carries), nats-server and the listeners in Go's ("address
+		// already in use"): both end in "already in use".
+		if err == nil || attempt == 3 || !strings.Contains(strings.ToLower(err.Error()), "already in use") {
 			break
 		}
 		t.Logf("a port was taken before its process bound it; starting again on new ports: %v", err)
