@@ -399,16 +399,7 @@ func (s *system) guideOffersThroughKills(t *testing.T, sink *sink, gc guidesv1.G
 // key in the jobs' requests bucket), from now on.
 func (s *system) watchForgetLock(t *testing.T, name string) jetstream.KeyWatcher {
 	t.Helper()
-	np, _ := s.Proc("nats-1")
-	nc, err := nats.Connect("nats://" + np.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := s.jetStream(t, "nats-1")
 	ctx := testutil.Context(t)
 	kv, err := js.KeyValue(ctx, name+"_jobs_requests")
 	if err != nil {
