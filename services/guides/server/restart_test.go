@@ -45,7 +45,8 @@ func proposalSet(ctx context.Context, t *testing.T, c pb.GuideServiceClient, job
 // TestJobStoppedMidProposeResumes stops the replica running a job after
 // it wrote some proposals; a second replica on the same NATS takes the job
 // over and ends with exactly the proposals of a run without the stop, none
-// twice. Replaying every event afterwards changes nothing.
+// twice, its attempts counting 2. Replaying every event afterwards changes
+// nothing.
 func TestJobStoppedMidProposeResumes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -92,6 +93,11 @@ func TestJobStoppedMidProposeResumes(t *testing.T) {
 	}
 	if job.GetCounts()["proposals"] != int64(n) {
 		t.Errorf("job counts %v, want %d proposals", job.GetCounts(), n)
+	}
+	// The second replica's start is the job's second: the page and mp
+	// say it was taken over from it (ADR 0199).
+	if job.GetAttempts() != 2 {
+		t.Errorf("attempts %d after the take-over, want 2", job.GetAttempts())
 	}
 
 	// Replay: the same events again change no eligibility and no

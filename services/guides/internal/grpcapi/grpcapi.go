@@ -251,11 +251,14 @@ func (s *Server) GetJob(ctx context.Context, req *pb.GetJobRequest) (*pb.GetJobR
 	return &pb.GetJobResponse{Job: jobProto(j)}, nil
 }
 
+// jobProto is guides' job message. It carries the attempts as the
+// mentoring and dinners jobs do: a job taken over by another replica
+// says so on its page (ADR 0199).
 func jobProto(j jobs.Job) *pb.Job {
 	out := &pb.Job{Id: j.ID, MunicipalityCodes: j.Municipalities, Phase: j.Phase, ProgressPercent: int32(j.Progress),
 		Counts: j.Counts, RulesVersion: j.Version, ErrorMessage: j.Error,
 		Objective: j.Counts["objective"], Bound: j.Counts["bound"], CreateTime: timestamppb.New(j.Created),
-		OrganisationId: j.Organisation}
+		OrganisationId: j.Organisation, Attempts: int32(j.Attempts)}
 	if !j.Started.IsZero() {
 		out.StartTime = timestamppb.New(j.Started)
 	}

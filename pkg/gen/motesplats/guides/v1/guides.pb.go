@@ -769,7 +769,12 @@ type Job struct {
 	// Output only.
 	OrganisationId string `protobuf:"bytes,13,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
 	// When a replica started it. Output only.
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// How many times a replica started the job, over every resumption: 2
+	// or more means a runner stopped (died, or lost its lease) and the job
+	// was taken over, or an attempt failed and was retried (ADR 0199).
+	// Output only.
+	Attempts      int32 `protobuf:"varint,15,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -900,6 +905,13 @@ func (x *Job) GetStartTime() *timestamppb.Timestamp {
 		return x.StartTime
 	}
 	return nil
+}
+
+func (x *Job) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
 }
 
 // ScorePart is one named part of an assignment's score.
@@ -3707,7 +3719,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x04gone\x18\x04 \x01(\bR\x04gone\x129\n" +
 	"\n" +
 	"event_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
-	"\bevent_id\x18\x06 \x01(\tR\aeventId\"\x91\x05\n" +
+	"\bevent_id\x18\x06 \x01(\tR\aeventId\"\xad\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12-\n" +
 	"\x12municipality_codes\x18\x02 \x03(\tR\x11municipalityCodes\x124\n" +
@@ -3726,7 +3738,8 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"finishTime\x12'\n" +
 	"\x0forganisation_id\x18\r \x01(\tR\x0eorganisationId\x129\n" +
 	"\n" +
-	"start_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x1a9\n" +
+	"start_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12\x1a\n" +
+	"\battempts\x18\x0f \x01(\x05R\battempts\x1a9\n" +
 	"\vCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"7\n" +
