@@ -66,6 +66,7 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.codeWord("dinners.phase.", j.GetPhase()),
 			p.codeWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done)}
 	v.Label = whenLabel(v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
+	v.TakenOver = takenOver(p, j.GetAttempts(), done, failed)
 	if done {
 		v.Result = dinnerJobResult(p, j)
 	}

@@ -27,6 +27,26 @@ import (
 type progress struct {
 	Label, Line string
 	Percent     int32
+	// TakenOver says a job needed more than one attempt (a runner died
+	// or lost its lease and another took the job over, or an attempt
+	// failed and was retried): "Togs över efter ett avbrott (försök 2)"
+	// while it runs, "Klar efter 2 försök ..." once done; "" for a job
+	// on its first attempt (ADR 0199).
+	TakenOver string
+}
+
+// takenOver words a job's attempts for its progress line and summary
+// ("" when the first attempt is the only one).
+func takenOver(p *page, attempts int32, done, failed bool) string {
+	switch {
+	case attempts < 2:
+		return ""
+	case done:
+		return p.tf("job.taken_over.done", "Attempts", attempts)
+	case failed:
+		return p.tf("job.taken_over.failed", "Attempts", attempts)
+	}
+	return p.tf("job.taken_over", "Attempts", attempts)
 }
 
 // newProgress words a job's progress; labelKey is the programme's
@@ -84,6 +104,7 @@ func newJobView(p *page, j *mentoringv1.Job) jobView {
 	v.Running = !v.Done && !v.Failed
 	v.progress = newProgress(p, "m.progress", j.GetProgressPercent(), p.codeWord("phase.", j.GetPhase()),
 		p.codeWord("state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), v.Done)
+	v.TakenOver = takenOver(p, j.GetAttempts(), v.Done, v.Failed)
 	if v.Done {
 		v.Proposals = p.tn("m.count", j.GetCounts().GetProposals())
 		v.Why = p.emptyJob(emptyjob.FromMentoring(j.GetCounts()))
