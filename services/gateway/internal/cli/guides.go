@@ -204,7 +204,8 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 			}
 			for _, j := range res.Msg.GetJobs() {
 				fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-					e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), muniNames(j.GetMunicipalityCodes()))
+					e.withAttempts(e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), j.GetAttempts(),
+						j.GetState() == guidesv1.JobState_JOB_STATE_SUCCEEDED, j.GetState() == guidesv1.JobState_JOB_STATE_FAILED), muniNames(j.GetMunicipalityCodes()))
 			}
 			return res.Msg.GetNextPageToken(), nil
 		})
@@ -242,7 +243,7 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 		if phase == strings.ReplaceAll(j.GetPhase(), "_", " ") {
 			phase = e.code("phase.", j.GetPhase(), "")
 		}
-		line := e.jobLine(j.GetProgressPercent(), e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), phase)
+		line := e.withAttempts(e.jobLine(j.GetProgressPercent(), e.code("guides.state.", j.GetState().String(), "JOB_STATE_"), phase), j.GetAttempts(), false, false)
 		if line != last {
 			fmt.Fprintln(e.Out, line)
 			last = line
@@ -253,16 +254,16 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 	}
 	switch j.GetState() {
 	case guidesv1.JobState_JOB_STATE_SUCCEEDED:
-		fmt.Fprintln(e.Out, e.f("guides.job.result", j.GetCounts()["proposals"], j.GetCounts()["unassigned"]))
+		fmt.Fprintln(e.Out, e.withAttempts(e.f("guides.job.result", j.GetCounts()["proposals"], j.GetCounts()["unassigned"]), j.GetAttempts(), true, false))
 		if why := e.emptyJob(emptyjob.FromGuides(j.GetCounts())); why != "" {
 			fmt.Fprintln(e.Out, why)
 		}
 		return nil
 	case guidesv1.JobState_JOB_STATE_FAILED:
 		if q, ok := strings.CutPrefix(j.GetErrorMessage(), "the quotas cannot all be met: "); ok {
-			return errors.New(e.t("guides.job.quota") + " " + q)
+			return errors.New(e.withAttempts(e.t("guides.job.quota")+" "+q, j.GetAttempts(), false, true))
 		}
-		return errors.New(e.t("guides.job.failed"))
+		return errors.New(e.withAttempts(e.t("guides.job.failed"), j.GetAttempts(), false, true))
 	}
 	return errors.New(e.f("err.stream_ended", "mp guides jobs watch "+id))
 }

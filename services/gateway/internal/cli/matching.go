@@ -59,7 +59,8 @@ func listJobs(ctx context.Context, c *clients, args []string, e env) error {
 		}
 		for _, j := range res.Msg.GetJobs() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-				e.jobLine(j.GetProgressPercent(), e.code("state.", j.GetState().String(), "JOB_STATE_"), e.code("phase.", j.GetPhase(), "")),
+				e.withAttempts(e.jobLine(j.GetProgressPercent(), e.code("state.", j.GetState().String(), "JOB_STATE_"), e.code("phase.", j.GetPhase(), "")),
+					j.GetAttempts(), j.GetState() == mentoringv1.JobState_JOB_STATE_SUCCEEDED, j.GetState() == mentoringv1.JobState_JOB_STATE_FAILED),
 				muniNames(j.GetMunicipalityCodes()), e.f("job.result", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched()))
 		}
 		return res.Msg.GetNextPageToken(), nil
@@ -115,19 +116,20 @@ func watchJob(ctx context.Context, c *clients, id string, e env) error {
 		}
 		j := res.Msg.GetJob()
 		line := e.jobLine(j.GetProgressPercent(), e.code("state.", j.GetState().String(), "JOB_STATE_"), e.code("phase.", j.GetPhase(), ""))
+		line = e.withAttempts(line, j.GetAttempts(), false, false)
 		if line != last {
 			fmt.Fprintln(e.Out, line)
 			last = line
 		}
 		switch j.GetState() {
 		case mentoringv1.JobState_JOB_STATE_SUCCEEDED:
-			fmt.Fprintln(e.Out, e.f("job.result", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched()))
+			fmt.Fprintln(e.Out, e.withAttempts(e.f("job.result", j.GetCounts().GetProposals(), j.GetCounts().GetUnmatched()), j.GetAttempts(), true, false))
 			if why := e.emptyJob(emptyjob.FromMentoring(j.GetCounts())); why != "" {
 				fmt.Fprintln(e.Out, why)
 			}
 			return nil
 		case mentoringv1.JobState_JOB_STATE_FAILED:
-			return errors.New(e.t("m.failed"))
+			return errors.New(e.withAttempts(e.t("m.failed"), j.GetAttempts(), false, true))
 		}
 		select {
 		case <-ctx.Done():
@@ -263,6 +265,24 @@ func (e Env) jobLine(percent int32, state, phase string) string {
 		return fmt.Sprintf("%3d%% %s", percent, state)
 	}
 	return fmt.Sprintf("%3d%% %s: %s", percent, state, phase)
+}
+
+// withAttempts is line with what a job's attempts say in the web app's
+// words, after " · ": "Togs över efter ett avbrott (försök 2)" while it
+// runs, "Klar efter 2 försök: ..." on a done job's result, "Misslyckades
+// i försök 2" on a failed one's (ADR 0199). A job on its first attempt
+// leaves line as it is: mp's output stays as it was for nearly every job.
+func (e Env) withAttempts(line string, attempts int32, done, failed bool) string {
+	key := "job.taken_over"
+	switch {
+	case attempts < 2:
+		return line
+	case done:
+		key = "job.taken_over.done"
+	case failed:
+		key = "job.taken_over.failed"
+	}
+	return line + " · " + e.d(key, "Attempts", attempts)
 }
 
 // emptyJob says why a finished job proposed nothing, in mp's language

@@ -56,16 +56,16 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 	last := ""
 	for st.Receive() {
 		j := st.Msg().GetJob()
-		if line := e.dinnerJobLine(j); line != last {
+		if line := e.withAttempts(e.dinnerJobLine(j), j.GetAttempts(), false, false); line != last {
 			fmt.Fprintln(e.Out, line)
 			last = line
 		}
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
-			fmt.Fprintln(e.Out, e.dinnerJobResult(j))
+			fmt.Fprintln(e.Out, e.withAttempts(e.dinnerJobResult(j), j.GetAttempts(), true, false))
 			return nil
 		case dinnersv1.JobState_JOB_STATE_FAILED:
-			return errors.New(e.t("m.failed"))
+			return errors.New(e.withAttempts(e.t("m.failed"), j.GetAttempts(), false, true))
 		}
 	}
 	if err := st.Err(); err != nil {
@@ -82,7 +82,8 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 		}
 		for _, j := range res.Msg.GetJobs() {
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-				e.dinnerJobLine(j), e.f("dinners.job.counts", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated()))
+				e.withAttempts(e.dinnerJobLine(j), j.GetAttempts(), j.GetState() == dinnersv1.JobState_JOB_STATE_SUCCEEDED,
+					j.GetState() == dinnersv1.JobState_JOB_STATE_FAILED), e.f("dinners.job.counts", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated()))
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
