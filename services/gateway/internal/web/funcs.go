@@ -21,6 +21,9 @@ import (
 type fieldData struct {
 	Name, Label, Type, Auto, Value, Err, Hint string
 	Required                                  bool
+	// Min and Max, when set, are a date's or a number's bounds: the
+	// service's (formBounds, given with "within").
+	Min, Max string
 	// List, when set, are suggestions the browser offers as the user
 	// types (a datalist): names, so nobody has to know a code.
 	List []option
@@ -40,6 +43,9 @@ var funcs = template.FuncMap{
 		return fieldData{Name: name, Label: p.t(labelKey), Type: typ, Auto: auto, Value: v, Err: p.Errors[name], p: p}
 	},
 	"hint": func(f fieldData, key string) fieldData { f.Hint = f.p.t(key); return f },
+	// within bounds a field's date or number; bounds are today's (ADR 0199).
+	"within": within,
+	"bounds": func() formBounds { return boundsAt(time.Now()) },
 	// invalid ties a control written out by hand (the dinners forms, the
 	// newcomer form's selects) to its field's message, as "field" does:
 	// a screen reader reads the message with the control, and the browser

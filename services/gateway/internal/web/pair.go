@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -31,10 +33,14 @@ type pairPage struct {
 	Proposed, Offered, Active bool
 	// NewcomerPending and MentorPending: the party has not accepted yet.
 	NewcomerPending, MentorPending bool
-	Today                          string
-	RejectReasons, DeclineReasons  []option
-	EndReasons, Ratings            []option
-	Activities, Parties            []option
+	// Today and ActiveDay are a check-in date's bounds as the mentoring
+	// service checks it: not after today counted in UTC (it compares the
+	// date's midnight UTC with the clock), not before the day the pair
+	// became active (ADR 0199).
+	Today, ActiveDay              string
+	RejectReasons, DeclineReasons []option
+	EndReasons, Ratings           []option
+	Activities, Parties           []option
 }
 
 // enumOptions lists an enum's values after UNSPECIFIED as options
@@ -55,6 +61,15 @@ func enumOptions(p *page, names map[int32]string, trim, prefix string) []option 
 	return out
 }
 
+// activeDay is the UTC day of a pair's activation, the first day the
+// mentoring service takes a check-in for ("" before it is active).
+func activeDay(t *timestamppb.Timestamp) string {
+	if t == nil {
+		return ""
+	}
+	return t.AsTime().UTC().Format(time.DateOnly)
+}
+
 func newPairPage(p *page, v *gatewayv1.PairView, steps []core.PairStep) pairPage {
 	pr := v.GetPair()
 	st := pr.GetStatus()
@@ -62,7 +77,8 @@ func newPairPage(p *page, v *gatewayv1.PairView, steps []core.PairStep) pairPage
 		View: v, Why: explain(p, v), Steps: steps,
 		Proposed: st == eventsv1.PairStatus_PAIR_STATUS_PROPOSED, Offered: st == eventsv1.PairStatus_PAIR_STATUS_OFFERED,
 		Active: st == eventsv1.PairStatus_PAIR_STATUS_ACTIVE, NewcomerPending: pr.GetNewcomerAcceptTime() == nil,
-		MentorPending: pr.GetMentorAcceptTime() == nil, Today: time.Now().Format(time.DateOnly),
+		MentorPending: pr.GetMentorAcceptTime() == nil, Today: time.Now().UTC().Format(time.DateOnly),
+		ActiveDay:      activeDay(pr.GetActiveTime()),
 		RejectReasons:  enumOptions(p, eventsv1.RejectReason_name, "REJECT_REASON_", "reason.reject."),
 		DeclineReasons: enumOptions(p, eventsv1.DeclineReason_name, "DECLINE_REASON_", "reason.decline."),
 		EndReasons:     enumOptions(p, eventsv1.EndReason_name, "END_REASON_", "reason.end."),
