@@ -269,7 +269,7 @@ func (e Env) jobLine(percent int32, state, phase string) string {
 
 // withAttempts is line with what a job's attempts say in the web app's
 // words, after " · ": "Togs över efter ett avbrott (försök 2)" while it
-// runs, "Klar efter 2 försök: ..." on a done job's result, "Misslyckades
+// runs, "Behövde 2 försök: ..." on a done job's result, "Misslyckades
 // i försök 2" on a failed one's (ADR 0199). A job on its first attempt
 // leaves line as it is: mp's output stays as it was for nearly every job.
 func (e Env) withAttempts(line string, attempts int32, done, failed bool) string {

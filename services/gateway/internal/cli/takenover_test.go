@@ -104,18 +104,18 @@ func TestJobTakenOverInMp(t *testing.T) {
 	}{
 		{"sv", []string{"jobs", "watch", "m1"}, []string{
 			" 60% pågår: söker de bästa paren · Togs över efter ett avbrott (försök 2)\n",
-			"förslag: 7, utan förslag: 2 · Klar efter 2 försök: togs över efter ett avbrott\n"}},
-		{"sv", []string{"jobs", "list"}, []string{"m1\t2026-01-15 14:05:00 CET\t100% klar · Klar efter 2 försök: togs över efter ett avbrott\t"}},
+			"förslag: 7, utan förslag: 2 · Behövde 2 försök: togs över efter ett avbrott\n"}},
+		{"sv", []string{"jobs", "list"}, []string{"m1\t2026-01-15 14:05:00 CET\t100% klar · Behövde 2 försök: togs över efter ett avbrott\t"}},
 		{"sv", []string{"dinners", "jobs", "watch", "d1"}, []string{
 			" · Togs över efter ett avbrott (försök 2)\n",
-			"föreslagna placeringar: 32, sällskap utan plats: 22; bästa möjliga (1388 poäng) · Klar efter 2 försök: togs över efter ett avbrott\n"}},
-		{"sv", []string{"dinners", "jobs", "list"}, []string{"100% klar · Klar efter 2 försök: togs över efter ett avbrott\t"}},
+			"föreslagna placeringar: 32, sällskap utan plats: 22; bästa möjliga (1388 poäng) · Behövde 2 försök: togs över efter ett avbrott\n"}},
+		{"sv", []string{"dinners", "jobs", "list"}, []string{"100% klar · Behövde 2 försök: togs över efter ett avbrott\t"}},
 		{"sv", []string{"guides", "jobs", "watch", "g1"}, []string{
 			" · Togs över efter ett avbrott (försök 2)\n",
-			"förslag: 28, utan plats: 110 · Klar efter 2 försök: togs över efter ett avbrott\n"}},
-		{"sv", []string{"guides", "jobs", "list"}, []string{" · Klar efter 2 försök: togs över efter ett avbrott\t"}},
+			"förslag: 28, utan plats: 110 · Behövde 2 försök: togs över efter ett avbrott\n"}},
+		{"sv", []string{"guides", "jobs", "list"}, []string{" · Behövde 2 försök: togs över efter ett avbrott\t"}},
 		{"en", []string{"dinners", "jobs", "watch", "d1"}, []string{
-			" · Taken over after an interruption (attempt 2)\n", " · Done after 2 attempts: taken over after an interruption\n"}},
+			" · Taken over after an interruption (attempt 2)\n", " · Needed 2 attempts: taken over after an interruption\n"}},
 	} {
 		f := &takenOverJobs{}
 		out, err := runServices(t, tc.lang, func(mux *http.ServeMux) {

@@ -30,7 +30,7 @@ type progress struct {
 	// TakenOver says a job needed more than one attempt (a runner died
 	// or lost its lease and another took the job over, or an attempt
 	// failed and was retried): "Togs över efter ett avbrott (försök 2)"
-	// while it runs, "Klar efter 2 försök ..." once done; "" for a job
+	// while it runs, "Behövde 2 försök: ..." once done; "" for a job
 	// on its first attempt (ADR 0199).
 	TakenOver string
 }

@@ -55,9 +55,9 @@ func TestJobTakenOverSaysSo(t *testing.T) {
 		{lang: "sv", attempts: 1, done: true},
 		{lang: "sv", attempts: 0, done: false}, // queued, never started
 		{lang: "sv", attempts: 2, done: false, want: "Togs över efter ett avbrott (försök 2)"},
-		{lang: "sv", attempts: 2, done: true, want: "Klar efter 2 försök: togs över efter ett avbrott"},
+		{lang: "sv", attempts: 2, done: true, want: "Behövde 2 försök: togs över efter ett avbrott"},
 		{lang: "en", attempts: 2, done: false, want: "Taken over after an interruption (attempt 2)"},
-		{lang: "en", attempts: 3, done: true, want: "Done after 3 attempts: taken over after an interruption"},
+		{lang: "en", attempts: 3, done: true, want: "Needed 3 attempts: taken over after an interruption"},
 	} {
 		p := benchPage()
 		p.Lang = tc.lang
