@@ -311,7 +311,10 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 		return nil, err
 	}
 	today := time.Now().In(stockholm).Format(time.DateOnly)
-	apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+	apart, err := rowsApart(ctx, w, p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range res.GetAssignments() {
 		row := newGuideAssignmentRow(p, v, today)
 		row.Apart = apart[v.GetAssignment().GetParticipantId()]
@@ -413,7 +416,10 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 			return err
 		}
 		today := time.Now().In(stockholm).Format(time.DateOnly)
-		apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+		apart, err := rowsApart(r.Context(), w, p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+		if err != nil {
+			return err
+		}
 		for _, v := range res.GetAssignments() {
 			row := newGuideAssignmentRow(p, v, today)
 			row.Apart = apart[v.GetAssignment().GetParticipantId()]
