@@ -270,6 +270,46 @@ func TestNamesakesOnEveryListToldApart(t *testing.T) {
 	}
 }
 
+// TestNamesakesOnEveryListToldApartInMp: mp's lists of the same people
+// (proposals, left out, waiting, seatings, guides assignments and those
+// without a guide) mark a person whose namesake is in no row of the list,
+// and not one whose only namesake is in another organisation. Before
+// (ADR 0200), proposals, left out, waiting and without a guide marked only
+// among their rows, and seatings and assignments never.
+func TestNamesakesOnEveryListToldApartInMp(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	s := plantNamesakeLists(t, e)
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "namn-a@example.org")
+	mark := func(name string) *regexp.Regexp {
+		return regexp.MustCompile(regexp.QuoteMeta(name) + `\s+\((registrerad|registered) [^)]+\)`)
+	}
+	for _, c := range []struct {
+		args          []string
+		marked, plain []string
+	}{
+		{[]string{"proposals", "list", "-job", s.mentoring}, []string{"Amal Hassan", "Berit Andersson"}, []string{"Leila Hassan"}},
+		{[]string{"jobs", "unmatched", s.mentoring}, []string{"Tesfay Berhane"}, []string{"Selam Berhane"}},
+		{[]string{"matching", "waiting"}, []string{"Tesfay Berhane"}, []string{"Selam Berhane"}},
+		{[]string{"dinners", "seatings", "list", "-job", s.dinners}, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
+		{[]string{"guides", "assignments", "-job", s.guides}, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
+		{[]string{"guides", "jobs", "unassigned", s.guides}, []string{"Tesfay Berhane"}, []string{"Selam Berhane"}},
+	} {
+		out := mp(t, dir, c.args...)
+		for _, n := range c.marked {
+			if !mark(n).MatchString(out) {
+				t.Errorf("mp %s: %s without when registered, though a namesake is in no line of it:\n%s", strings.Join(c.args, " "), n, out)
+			}
+		}
+		for _, n := range c.plain {
+			if !strings.Contains(out, n) || mark(n).MatchString(out) {
+				t.Errorf("mp %s: want %s listed and unmarked (the namesake is another organisation's):\n%s", strings.Join(c.args, " "), n, out)
+			}
+		}
+	}
+}
+
 // sorted is ids in order.
 func sorted(ids ...string) []string {
 	slices.Sort(ids)

@@ -83,9 +83,9 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		}
 		return listUnseated(ctx, d, id, e)
 	case "seatings list":
-		return listSeatings(ctx, d, args, e, "")
+		return listSeatings(ctx, d, c.namesakes(ctx), args, e, "")
 	case "proposals list":
-		return listSeatings(ctx, d, args, e, "PROPOSED")
+		return listSeatings(ctx, d, c.namesakes(ctx), args, e, "PROPOSED")
 	case "approve", "reject", "rsvp", "cancel", "attendance", "feedback":
 		return changeSeating(ctx, d, what, args, e)
 	case "waitlist":
