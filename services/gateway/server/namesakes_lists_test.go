@@ -315,3 +315,59 @@ func sorted(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// TestWaitingNamesakesOnTwoPages: the waiting list's first page marks its
+// Amal Hassan, whose namesake waits on the second page (50 a page), and
+// the second page marks the other, the two marks different; nobody else
+// is marked. Before (ADR 0200) neither page marked anyone.
+func TestWaitingNamesakesOnTwoPages(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Väntan", "0180")
+	coord := e.coordinator(admin, "vantan@example.org", org, "0180")
+	first := newcomer(t, coord, org, "0180", "Amal")
+	for i := range 50 {
+		newcomer(t, coord, org, "0180", "Nimo"+string(rune('a'+i/26))+string(rune('a'+i%26)))
+	}
+	second := newcomer(t, coord, org, "0180", "Amal")
+	ctx := testutil.Context(t)
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		res, err := coord.matching.ListWaitingNewcomers(ctx, connect.NewRequest(&gatewayv1.ListWaitingNewcomersRequest{PageSize: 1}))
+		if err != nil {
+			return err
+		}
+		if res.Msg.GetTotalSize() != 52 {
+			return fmt.Errorf("%d waiting, want 52", res.Msg.GetTotalSize())
+		}
+		return nil
+	})
+	b := e.swedishBrowser("vantan@example.org")
+	_, page1 := b.get("/matching/waiting")
+	if !strings.Contains(page1, first) || strings.Contains(page1, second) {
+		t.Fatalf("page 1: want the first Amal and not the second: %s", trim(visibleText(page1)))
+	}
+	next := nextPageRe.FindStringSubmatch(page1)
+	if next == nil {
+		t.Fatalf("page 1 has no next page: %s", trim(visibleText(page1)))
+	}
+	_, page2 := b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
+	if !strings.Contains(page2, second) {
+		t.Fatalf("page 2 lacks the second Amal: %s", trim(visibleText(page2)))
+	}
+	marks := map[string]string{}
+	for name, body := range map[string]string{"page 1": page1, "page 2": page2} {
+		text := visibleText(body)
+		if n := strings.Count(text, "(registrerad "); n != 1 {
+			t.Errorf("%s marks %d people, want its Amal only:\n%s", name, n, trim(text))
+		}
+		if m := amalMarkRe.FindStringSubmatch(text); m != nil {
+			marks[name] = m[1]
+		} else {
+			t.Errorf("%s: Amal Hassan without when she was registered:\n%s", name, trim(text))
+		}
+	}
+	if marks["page 1"] == marks["page 2"] {
+		t.Errorf("both Amal marked %q: want them told apart", marks["page 1"])
+	}
+}
