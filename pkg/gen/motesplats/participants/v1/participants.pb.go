@@ -824,8 +824,8 @@ func (x *ListParticipantsResponse) GetNamesakes() []*v1.Namesake {
 // ListNamesakesRequest names the people of a list's page.
 type ListNamesakesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The people's ids: 1 to 100 (a page of 50 rows names at most 100),
-	// each a valid id; repeated ids count once.
+	// The people's ids: at most 100 (a page of 50 pairs names 100), each a
+	// valid id; a repeated id counts once, and none asks about no one.
 	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
