@@ -10,7 +10,7 @@ import (
 
 // testNamesakeListsOnAPhone walks the lists ADR 0200 marks (proposals,
 // left out, waiting, dinners proposals, guides proposals and without a
-// guide) with plantNamesakeLists' namesakes, on a 375 px screen in
+// guide, the guides' eligibility, dinner sign-ups and offers) with plantNamesakeLists' namesakes, on a 375 px screen in
 // Swedish: each page fits the screen, has no axe-core violation of any
 // impact, and shows its marked person's mark.
 func testNamesakeListsOnAPhone(t *testing.T) {
@@ -25,6 +25,9 @@ func testNamesakeListsOnAPhone(t *testing.T) {
 		{"/dinners?job=" + s.dinners, "Amal Hassan"},
 		{"/guides/assign?job=" + s.guides, "Amal Hassan"},
 		{"/guides/jobs/" + s.guides + "/unassigned", "Tesfay Berhane"},
+		{"/guides", "Amal Hassan"},
+		{"/dinners/signups", "Amal Hassan"},
+		{"/dinners/offers", "Karin Lindgren"},
 	} {
 		var width, scroll int
 		var text string

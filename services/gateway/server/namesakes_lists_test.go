@@ -103,6 +103,7 @@ func plantNamesakeLists(t *testing.T, e *env) namesakeLists {
 		t.Fatal(err)
 	}
 	mentor(t, b, orgB, "0880", "Berit")
+	dinnerHost(t, a, orgA, "0880", "Karin") // Karin Lindgren without an offer
 
 	var job *mentoringv1.Job
 	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
@@ -187,6 +188,9 @@ func TestNamesakesOnEveryListToldApart(t *testing.T) {
 		{"/dinners?job=" + s.dinners, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
 		{"/guides/assign?job=" + s.guides, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
 		{"/guides/jobs/" + s.guides + "/unassigned", []string{"Tesfay Berhane"}, []string{"Selam Berhane"}},
+		{"/guides", []string{"Amal Hassan", "Tesfay Berhane"}, []string{"Nour Hassan", "Selam Berhane"}},
+		{"/dinners/signups", []string{"Amal Hassan"}, []string{"Nour Hassan"}},
+		{"/dinners/offers", []string{"Karin Lindgren"}, nil},
 	}
 	for _, pg := range pages {
 		code, body := br.get(pg.path)

@@ -219,3 +219,22 @@ func rowsApart[V interface {
 	}
 	return viewsApart(p, vs, record, ns.participants), nil
 }
+
+// groupsApart is apartWords for a page whose rows carry no registration
+// time (the guides' eligibility, the dinners' sign-ups and offers): the
+// namesakes carry each one's, the page's person's too, and label is how
+// the page names each of its people ("Förnamn Efternamn, kommun"), by id.
+// A person with no namesake the caller may see is not marked (ADR 0200).
+func groupsApart(p *page, label map[string]string, namesakes []*typev1.Namesake) map[string]string {
+	var all []namesake
+	seen := map[string]bool{}
+	for _, n := range namesakes {
+		l, ok := label[n.GetOfId()]
+		if !ok || seen[n.GetId()] || strings.HasPrefix(l, ", ") {
+			continue
+		}
+		seen[n.GetId()] = true
+		all = append(all, namesake{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
+	}
+	return apartWords(p, all)
+}
