@@ -299,6 +299,9 @@ func TestNamesakesOnEveryListToldApartInMp(t *testing.T) {
 		{[]string{"dinners", "seatings", "list", "-job", s.dinners}, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
 		{[]string{"guides", "assignments", "-job", s.guides}, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
 		{[]string{"guides", "jobs", "unassigned", s.guides}, []string{"Tesfay Berhane"}, []string{"Selam Berhane"}},
+		{[]string{"guides", "eligibility"}, []string{"Amal Hassan", "Tesfay Berhane"}, []string{"Nour Hassan", "Selam Berhane"}},
+		{[]string{"dinners", "signups", "list"}, []string{"Amal Hassan"}, []string{"Nour Hassan"}},
+		{[]string{"dinners", "offers", "list"}, []string{"Karin Lindgren"}, nil},
 	} {
 		out := mp(t, dir, c.args...)
 		for _, n := range c.marked {

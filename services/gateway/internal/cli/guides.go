@@ -42,7 +42,7 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "eligibility":
-		return guideEligibility(ctx, g, args, e)
+		return guideEligibility(ctx, g, c.namesakes(ctx), args, e)
 	case "rules":
 		if len(args) > 0 && args[0] == "set" {
 			return guideRulesSet(ctx, g, args[1:], e)
@@ -72,7 +72,10 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	return errors.New(e.f("err.unknown_command", "guides "+sub))
 }
 
-func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+// guideEligibility prints who is entitled to a guide and why, a newcomer
+// with a namesake (over the whole scope, page by page) with when they were
+// registered (ADR 0200).
+func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ask askNamesakes, args []string, e env) error {
 	fs := flag.NewFlagSet("guides eligibility", flag.ContinueOnError)
 	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.guideEligibility.municipalities"))
 	yes := fs.Bool("entitled", false, e.t("flag.guideEligibility.entitled"))
@@ -98,9 +101,17 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 		if tok == "" {
 			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), e.t("n.newcomer"), e.t("n.newcomers")))
 		}
+		label := map[string]string{}
+		for _, v := range res.Msg.GetEligibility() {
+			label[v.GetEligibility().GetParticipantId()] = v.GetParticipantName() + ", " + v.GetEligibility().GetMunicipalityCode()
+		}
+		told, err := groupsTold(label, false, ask)
+		if err != nil {
+			return "", err
+		}
 		for _, v := range res.Msg.GetEligibility() {
 			el := v.GetEligibility()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), v.GetParticipantName(), muniName(el.GetMunicipalityCode()),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), e.apart(v.GetParticipantName(), told[el.GetParticipantId()]), muniName(el.GetMunicipalityCode()),
 				e.code("guides.", el.GetEntitlement().String(), "ENTITLEMENT_"), e.reasons(el.GetReasons()))
 		}
 		return res.Msg.GetNextPageToken(), nil

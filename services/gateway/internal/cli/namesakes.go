@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -117,4 +118,35 @@ func viewsTold[V interface {
 		return nil, err
 	}
 	return apart.Tell(besides(all, pn)), nil
+}
+
+// groupsTold is what tells apart the people of a page whose rows carry no
+// registration time (dinner offers and sign-ups, the guides'
+// eligibility): label names each person of the page by id ("name,
+// municipality"), and ask gives their groups, each member with when they
+// were registered, the page's person too. Only people with a namesake the
+// signed-in user may see are in the map (ADR 0200).
+func groupsTold(label map[string]string, volunteers bool, ask askNamesakes) (map[string]string, error) {
+	ids := slices.Sorted(maps.Keys(label))
+	var ns []*typev1.Namesake
+	var err error
+	if volunteers {
+		_, ns, err = ask(nil, ids)
+	} else {
+		ns, _, err = ask(ids, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var all []apart.Person
+	seen := map[string]bool{}
+	for _, n := range ns {
+		l, ok := label[n.GetOfId()]
+		if !ok || seen[n.GetId()] || strings.HasPrefix(l, ", ") {
+			continue
+		}
+		seen[n.GetId()] = true
+		all = append(all, apart.Person{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
+	}
+	return apart.Tell(all), nil
 }
