@@ -1,12 +1,15 @@
 package people
 
 import (
+	"fmt"
 	"slices"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/blind"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 )
 
 // Named is a record that a list names by given and family name in a
@@ -77,4 +80,54 @@ func Namesakes[T Named](page []T, term func(string) string, find func(values []s
 		delete(groups, k)
 	}
 	return out, nil
+}
+
+// MaxNamesakeIDs is how many people one ListNamesakes call may name: a
+// page of 50 pairs names 100 people, and each is one index lookup at
+// most, so a call stays as cheap as a list page's with_namesakes.
+const MaxNamesakeIDs = 100
+
+// NamesakeIDs checks the ids a ListNamesakes call names (at most
+// MaxNamesakeIDs, each an id) and returns them once each, in order.
+func NamesakeIDs(v *apperr.Validator, field string, list []string) []string {
+	if len(list) > MaxNamesakeIDs {
+		v.Add(field, fmt.Sprintf("must list at most %d entries", MaxNamesakeIDs))
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for i, id := range list {
+		if !ids.Valid(id) {
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "is not an id")
+			continue
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// NamesakesOf is Namesakes for people named by id rather than a page of
+// records: the lists of pairs, seatings, assignments and waiting
+// newcomers hold ids, and the gateway asks about a page's (ADR 0200).
+// get reads one person as the caller may see them: a person the caller
+// may not see (NotFound, as for no one) is left out, so asking about
+// someone outside the caller's scope says nothing about them or their
+// name; namesakes is Namesakes over the people read.
+func NamesakesOf[T Named](list []string, get func(id string) (T, error), namesakes func(page []T) ([]*typev1.Namesake, error)) ([]*typev1.Namesake, error) {
+	page := make([]T, 0, len(list))
+	for _, id := range list {
+		p, err := get(id)
+		if apperr.ErrorCode(err) == apperr.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		page = append(page, p)
+	}
+	if len(page) == 0 {
+		return nil, nil
+	}
+	return namesakes(page)
 }

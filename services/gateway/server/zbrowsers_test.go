@@ -35,6 +35,7 @@ var browserTests = []struct {
 	{"TestSignInGoesBackToTheListPageBrowser", testSignInGoesBackToTheListPageBrowser},
 	{"TestProgrammeAnswersEveryLanguageBrowser", testProgrammeAnswersEveryLanguageBrowser},
 	{"TestExpiredRowActionBrowser", testExpiredRowActionBrowser},
+	{"TestNamesakeListsOnAPhone", testNamesakeListsOnAPhone},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -384,3 +384,9 @@ func (s *Server) EraseVolunteer(ctx context.Context, req *connect.Request[gatewa
 	err := s.g.DeleteVolunteer(ctx, caller(ctx), req.Msg.GetId(), true)
 	return reply(s, ctx, &gatewayv1.EraseVolunteerResponse{}, err)
 }
+
+// ListNamesakes implements RegistryService.
+func (s *Server) ListNamesakes(ctx context.Context, req *connect.Request[gatewayv1.ListNamesakesRequest]) (*connect.Response[gatewayv1.ListNamesakesResponse], error) {
+	res, err := s.g.ListNamesakes(ctx, caller(ctx), req.Msg)
+	return reply(s, ctx, res, err)
+}

@@ -35,7 +35,7 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 	d := c.dinners
 	switch what {
 	case "offers list":
-		return listOffers(ctx, d, args, e)
+		return listOffers(ctx, d, c.namesakes(ctx), args, e)
 	case "offers add":
 		return addOffer(ctx, d, args, e)
 	case "offers update":
@@ -56,7 +56,7 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		fmt.Fprintln(e.Out, e.f("dinners.date_cancelled", args[0], args[1], count(len(res.Msg.GetCancelledSeatingIds()), e.t("n.seating"), e.t("n.seatings"))))
 		return nil
 	case "signups list":
-		return listSignUps(ctx, d, args, e)
+		return listSignUps(ctx, d, c.namesakes(ctx), args, e)
 	case "signups add":
 		return addSignUp(ctx, d, args, e)
 	case "signups update":
@@ -83,9 +83,9 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		}
 		return listUnseated(ctx, d, id, e)
 	case "seatings list":
-		return listSeatings(ctx, d, args, e, "")
+		return listSeatings(ctx, d, c.namesakes(ctx), args, e, "")
 	case "proposals list":
-		return listSeatings(ctx, d, args, e, "PROPOSED")
+		return listSeatings(ctx, d, c.namesakes(ctx), args, e, "PROPOSED")
 	case "approve", "reject", "rsvp", "cancel", "attendance", "feedback":
 		return changeSeating(ctx, d, what, args, e)
 	case "waitlist":
@@ -162,9 +162,19 @@ func listByMunicipality(name string, args []string, e env, list func(token, muni
 	return pages(func(token string) (string, error) { return list(token, *muni) })
 }
 
-func listOffers(ctx context.Context, d dinnersClient, args []string, e env) error {
+// listOffers prints the offers, a host with a namesake (over the whole
+// scope, page by page) with when they were registered (ADR 0200).
+func listOffers(ctx context.Context, d dinnersClient, ask askNamesakes, args []string, e env) error {
 	return listByMunicipality("dinners offers list", args, e, func(token, muni string) (string, error) {
 		res, err := d.ListDinnerOffers(ctx, connect.NewRequest(&gatewayv1.ListDinnerOffersRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni}))
+		if err != nil {
+			return "", err
+		}
+		label := map[string]string{}
+		for _, v := range res.Msg.GetOffers() {
+			label[v.GetOffer().GetVolunteerId()] = v.GetHostName() + ", " + v.GetOffer().GetMunicipalityCode()
+		}
+		told, err := groupsTold(label, true, ask)
 		if err != nil {
 			return "", err
 		}
@@ -178,7 +188,7 @@ func listOffers(ctx context.Context, d dinnersClient, args []string, e env) erro
 				}
 				dates = append(dates, s)
 			}
-			row := fmt.Sprintf("%s\t%s\t%s\t%s", o.GetId(), v.GetHostName(), muniName(o.GetMunicipalityCode()), strings.Join(dates, "; "))
+			row := fmt.Sprintf("%s\t%s\t%s\t%s", o.GetId(), e.apart(v.GetHostName(), told[o.GetVolunteerId()]), muniName(o.GetMunicipalityCode()), strings.Join(dates, "; "))
 			if w := hostStatusWords(o.GetHostStatus(), e); w != "" {
 				row += "\t" + w
 			}
@@ -244,15 +254,25 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 	return nil
 }
 
-func listSignUps(ctx context.Context, d dinnersClient, args []string, e env) error {
+// listSignUps prints the sign-ups, a guest with a namesake (over the
+// whole scope, page by page) with when they were registered (ADR 0200).
+func listSignUps(ctx context.Context, d dinnersClient, ask askNamesakes, args []string, e env) error {
 	return listByMunicipality("dinners signups list", args, e, func(token, muni string) (string, error) {
 		res, err := d.ListDinnerSignUps(ctx, connect.NewRequest(&gatewayv1.ListDinnerSignUpsRequest{PageSize: 500, PageToken: token, MunicipalityCode: muni}))
 		if err != nil {
 			return "", err
 		}
+		label := map[string]string{}
+		for _, v := range res.Msg.GetSignUps() {
+			label[v.GetSignUp().GetParticipantId()] = v.GetParticipantName() + ", " + v.GetSignUp().GetMunicipalityCode()
+		}
+		told, err := groupsTold(label, false, ask)
+		if err != nil {
+			return "", err
+		}
 		for _, v := range res.Msg.GetSignUps() {
 			s := v.GetSignUp()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", s.GetId(), v.GetParticipantName(), muniName(s.GetMunicipalityCode()),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", s.GetId(), e.apart(v.GetParticipantName(), told[s.GetParticipantId()]), muniName(s.GetMunicipalityCode()),
 				count(len(s.GetParty()), e.t("n.person"), e.t("n.people")), count(len(s.GetDates()), e.t("n.date"), e.t("n.dates")),
 				e.f("dinners.no_shows", s.GetNoShowStreak()))
 		}

@@ -44,7 +44,7 @@ func TestDinnersEnumsRefused(t *testing.T) {
 			return addSignUp(context.Background(), nil, []string{"-allergens", "POLLEN"}, env{Out: &bytes.Buffer{}})
 		}, "nuts (nötter), peanuts"},
 		{"seating status", func() error {
-			return listSeatings(context.Background(), nil, []string{"-status", "PROPOSED,MAYBE"}, env{Out: &bytes.Buffer{}}, "")
+			return listSeatings(context.Background(), nil, nil, []string{"-status", "PROPOSED,MAYBE"}, env{Out: &bytes.Buffer{}}, "")
 		}, "proposed (föreslagen), invited"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

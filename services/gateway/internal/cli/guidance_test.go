@@ -33,7 +33,7 @@ func TestGuidancePastItsEndIsFlagged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		printGuidance(env{lang: tt.lang, Out: &out}, v, nil, catalog.Guidance(v.GetAssignment(), tt.today))
+		printGuidance(env{lang: tt.lang, Out: &out}, v, "", nil, catalog.Guidance(v.GetAssignment(), tt.today))
 		cols := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\t")
 		if len(cols) != 7 || cols[0] != "a-1" || cols[4] != "2025-03-14" || cols[5] != "2026-12-01" || cols[6] != tt.want {
 			t.Errorf("%s on %s: %q; want 7 columns ending in %q", tt.lang, tt.today, out.String(), tt.want)

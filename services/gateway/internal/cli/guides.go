@@ -42,7 +42,7 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "eligibility":
-		return guideEligibility(ctx, g, args, e)
+		return guideEligibility(ctx, g, c.namesakes(ctx), args, e)
 	case "rules":
 		if len(args) > 0 && args[0] == "set" {
 			return guideRulesSet(ctx, g, args[1:], e)
@@ -63,7 +63,7 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	case "jobs":
 		return guideJobs(ctx, c, g, args, e)
 	case "assignments":
-		return guideAssignments(ctx, g, args, e)
+		return guideAssignments(ctx, g, c.namesakes(ctx), args, e)
 	case "approve", "reject", "accept", "decline", "activate", "end":
 		return guideChange(ctx, g, sub, args, e)
 	case "equity":
@@ -72,7 +72,10 @@ func guides(ctx context.Context, c *clients, args []string, e env) error {
 	return errors.New(e.f("err.unknown_command", "guides "+sub))
 }
 
-func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+// guideEligibility prints who is entitled to a guide and why, a newcomer
+// with a namesake (over the whole scope, page by page) with when they were
+// registered (ADR 0200).
+func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ask askNamesakes, args []string, e env) error {
 	fs := flag.NewFlagSet("guides eligibility", flag.ContinueOnError)
 	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.guideEligibility.municipalities"))
 	yes := fs.Bool("entitled", false, e.t("flag.guideEligibility.entitled"))
@@ -98,9 +101,17 @@ func guideEligibility(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 		if tok == "" {
 			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), e.t("n.newcomer"), e.t("n.newcomers")))
 		}
+		label := map[string]string{}
+		for _, v := range res.Msg.GetEligibility() {
+			label[v.GetEligibility().GetParticipantId()] = v.GetParticipantName() + ", " + v.GetEligibility().GetMunicipalityCode()
+		}
+		told, err := groupsTold(label, false, ask)
+		if err != nil {
+			return "", err
+		}
 		for _, v := range res.Msg.GetEligibility() {
 			el := v.GetEligibility()
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), v.GetParticipantName(), muniName(el.GetMunicipalityCode()),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\n", el.GetParticipantId(), e.apart(v.GetParticipantName(), told[el.GetParticipantId()]), muniName(el.GetMunicipalityCode()),
 				e.code("guides.", el.GetEntitlement().String(), "ENTITLEMENT_"), e.reasons(el.GetReasons()))
 		}
 		return res.Msg.GetNextPageToken(), nil
@@ -220,7 +231,7 @@ func guideJobs(ctx context.Context, c *clients, g gatewayv1connect.GuidesService
 		if err != nil {
 			return err
 		}
-		return listGuideUnassigned(ctx, g, id, e)
+		return listGuideUnassigned(ctx, g, c.namesakes(ctx), id, e)
 	}
 	return errors.New(e.t("usage.word") + " mp guides jobs start|list|watch|unassigned")
 }
@@ -268,7 +279,7 @@ func watchGuideJob(ctx context.Context, c *clients, g gatewayv1connect.GuidesSer
 	return errors.New(e.f("err.stream_ended", "mp guides jobs watch "+id))
 }
 
-func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClient, args []string, e env) error {
+func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ask askNamesakes, args []string, e env) error {
 	fs := flag.NewFlagSet("guides assignments", flag.ContinueOnError)
 	job := fs.String("job", "", e.t("flag.guideAssignments.job"))
 	status := fs.String("status", "", e.usage("flag.guideAssignments.status", assignStatusChoice))
@@ -292,14 +303,22 @@ func guideAssignments(ctx context.Context, g gatewayv1connect.GuidesServiceClien
 		if tok == "" {
 			fmt.Fprintln(e.Out, count(res.Msg.GetTotalSize(), e.t("n.assignment"), e.t("n.assignments")))
 		}
+		// Namesakes told apart over the whole scope, page by page
+		// (ADR 0200).
+		told, err := viewsTold(res.Msg.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment, ask)
+		if err != nil {
+			return "", err
+		}
 		for _, v := range res.Msg.GetAssignments() {
-			printAssignment(e, v)
+			printAssignment(e, v, told[v.GetAssignment().GetParticipantId()])
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
 }
 
-func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
+// printAssignment prints v's line; when tells the newcomer from a
+// namesake ("" for no one's).
+func printAssignment(e env, v *gatewayv1.GuideAssignmentView, when string) {
 	a := v.GetAssignment()
 	var why []string
 	for _, r := range catalog.Explain(a) {
@@ -318,17 +337,17 @@ func printAssignment(e env, v *gatewayv1.GuideAssignmentView) {
 	// Lotsningar shows them, "-" when there is none. Then, as the web
 	// flags it, whether the period is over and the guidance should end,
 	// "-" when not (ADR 0148): a script tests that column, not the dates.
-	printGuidance(e, v, why, catalog.Guidance(a, time.Now().In(localtime.Zone).Format(time.DateOnly)))
+	printGuidance(e, v, when, why, catalog.Guidance(a, time.Now().In(localtime.Zone).Format(time.DateOnly)))
 }
 
 // printGuidance prints an assignment's line with the guidance's days d.
-func printGuidance(e env, v *gatewayv1.GuideAssignmentView, why []string, d catalog.GuidanceDays) {
+func printGuidance(e env, v *gatewayv1.GuideAssignmentView, when string, why []string, d catalog.GuidanceDays) {
 	a := v.GetAssignment()
 	over := "-"
 	if d.PastEnd {
 		over = lowerFirst(e.t("guides.dates.past_end"))
 	}
-	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\t%s\n", a.GetId(), v.GetParticipantName(), e.orgOrGone(a.GetOrganisationId(), v.GetOrganisationName()),
+	fmt.Fprintf(e.Out, "%s\t%s -> %s (%s, %s)\t%s\t%s: %s\t%s\t%s\t%s\n", a.GetId(), e.apart(v.GetParticipantName(), when), e.orgOrGone(a.GetOrganisationId(), v.GetOrganisationName()),
 		muniName(a.GetMunicipalityCode()), e.code("guides.lang.", a.GetLanguage(), ""), e.code("guides.status.", a.GetStatus().String(), "ASSIGNMENT_STATUS_"),
 		e.f("score", a.GetScore()), strings.Join(why, "; "), orDash(d.Start, "-"), orDash(d.End, "-"), over)
 }
@@ -410,7 +429,7 @@ func guideChange(ctx context.Context, g gatewayv1connect.GuidesServiceClient, wh
 		}
 		v = res.Msg.GetAssignment()
 	}
-	printAssignment(e, v)
+	printAssignment(e, v, "")
 	return nil
 }
 

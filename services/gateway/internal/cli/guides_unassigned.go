@@ -16,7 +16,7 @@ import (
 // without a guide, each with why in the web app's words (ADR 0158), as mp
 // jobs unmatched does for mentoring: the job's "utan plats" made into
 // people to follow up, namesakes told apart over the whole list (ADR 0175).
-func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceClient, id string, e env) error {
+func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceClient, ask askNamesakes, id string, e env) error {
 	var rows []*gatewayv1.GuideUnassignedView
 	err := pages(func(token string) (string, error) {
 		res, err := g.ListGuideUnassigned(ctx, connect.NewRequest(&gatewayv1.ListGuideUnassignedRequest{JobId: id, PageSize: 500, PageToken: token}))
@@ -29,7 +29,11 @@ func listGuideUnassigned(ctx context.Context, g gatewayv1connect.GuidesServiceCl
 	if err != nil {
 		return err
 	}
-	told := tellLeftOut(rows)
+	pn, _, err := ask(participantIDs(rows), nil)
+	if err != nil {
+		return err
+	}
+	told := tellLeftOut(rows, pn)
 	byProposals := false
 	for _, u := range rows {
 		why := e.code("guides.unassigned.", u.GetReason().String(), "UNASSIGNED_REASON_")

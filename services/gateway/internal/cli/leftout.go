@@ -3,6 +3,7 @@ package cli
 import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 )
 
@@ -19,8 +20,10 @@ type leftOutRow interface {
 // tellLeftOut is apart.Tell over the whole list, not page by page (ADR
 // 0132's rule, over what one reads at once): by id, what tells each
 // namesake apart. A row without a name (erased since) shares no label
-// with anyone. The three lists each built the same people by hand.
-func tellLeftOut[R leftOutRow](rows []R) map[string]string {
+// with anyone. The three lists each built the same people by hand. ns are
+// the rows' namesakes over the whole scope (askNamesakes): a namesake in
+// no row marks them too (ADR 0200).
+func tellLeftOut[R leftOutRow](rows []R, ns []*typev1.Namesake) map[string]string {
 	people := make([]apart.Person, 0, len(rows))
 	for _, r := range rows {
 		id, name := r.GetParticipantId(), r.GetParticipantName()
@@ -30,7 +33,7 @@ func tellLeftOut[R leftOutRow](rows []R) map[string]string {
 		}
 		people = append(people, apart.Person{ID: id, Label: name + ", " + r.GetMunicipalityCode(), Registered: r.GetParticipantRegistered()})
 	}
-	return apart.Tell(people)
+	return apart.Tell(besides(people, ns))
 }
 
 // nameOrGone is the name of a row in a left-out list, or "(borttagen)"

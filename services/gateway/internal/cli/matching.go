@@ -14,6 +14,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
@@ -87,7 +88,11 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 	if err != nil {
 		return err
 	}
-	told := tellLeftOut(rows)
+	pn, _, err := c.namesakes(ctx)(participantIDs(rows), nil)
+	if err != nil {
+		return err
+	}
+	told := tellLeftOut(rows, pn)
 	byProposals := false
 	for _, u := range rows {
 		why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
@@ -154,7 +159,12 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 		if err != nil {
 			return "", err
 		}
-		newcomers, mentors := pairsApart(res.Msg.GetPairs())
+		// Namesakes over the whole scope, page by page (ADR 0200).
+		pn, vn, err := c.namesakes(ctx)(pairsPeople(res.Msg.GetPairs()))
+		if err != nil {
+			return "", err
+		}
+		newcomers, mentors := pairsApart(res.Msg.GetPairs(), pn, vn)
 		for _, v := range res.Msg.GetPairs() {
 			var why []string
 			for _, p := range v.GetPair().GetScoreParts() {
@@ -173,7 +183,8 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 // registered, by id, only for those who share a name and municipality
 // with another of the page (two "Zahra Gebremedhin" in Uppsala after make
 // seed), as the web app's matching page shows them (ADR 0170).
-func pairsApart(vs []*gatewayv1.PairView) (newcomers, mentors map[string]string) {
+// pn and vn are their namesakes over the whole scope (ADR 0200).
+func pairsApart(vs []*gatewayv1.PairView, pn, vn []*typev1.Namesake) (newcomers, mentors map[string]string) {
 	var ns, ms []apart.Person
 	seen := map[string]bool{}
 	for _, v := range vs {
@@ -187,7 +198,16 @@ func pairsApart(vs []*gatewayv1.PairView) (newcomers, mentors map[string]string)
 			ms = append(ms, apart.Person{ID: p.GetVolunteerId(), Label: v.GetVolunteerName() + ", " + v.GetVolunteerMunicipalityCode(), Registered: v.GetVolunteerRegistered()})
 		}
 	}
-	return apart.Tell(ns), apart.Tell(ms)
+	return apart.Tell(besides(ns, pn)), apart.Tell(besides(ms, vn))
+}
+
+// pairsPeople are the newcomers' and the mentors' ids of pairs.
+func pairsPeople(vs []*gatewayv1.PairView) (participants, volunteers []string) {
+	for _, v := range vs {
+		participants = append(participants, v.GetPair().GetParticipantId())
+		volunteers = append(volunteers, v.GetPair().GetVolunteerId())
+	}
+	return participants, volunteers
 }
 
 // apart is name with when they were registered, for a namesake (when is

@@ -120,7 +120,9 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 	return nil
 }
 
-func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, status string) error {
+// listSeatings prints the seatings, a guest with a namesake (over the
+// whole scope, page by page) with when they were registered (ADR 0200).
+func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args []string, e env, status string) error {
 	fs := flag.NewFlagSet("dinners seatings list", flag.ContinueOnError)
 	job := fs.String("job", "", e.t("flag.job"))
 	statusF := fs.String("status", status, e.usage("flag.seating_status", seatingStatusChoice))
@@ -143,6 +145,10 @@ func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, st
 		if err != nil {
 			return "", err
 		}
+		told, err := viewsTold(res.Msg.GetSeatings(), (*gatewayv1.SeatingView).GetSeating, ask)
+		if err != nil {
+			return "", err
+		}
 		for _, v := range res.Msg.GetSeatings() {
 			s := v.GetSeating()
 			var why []string
@@ -154,7 +160,7 @@ func listSeatings(ctx context.Context, d dinnersClient, args []string, e env, st
 					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
 				}
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", v.GetParticipantName(), s.GetPartySize(), v.GetHostName()),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", e.apart(v.GetParticipantName(), told[s.GetParticipantId()]), s.GetPartySize(), v.GetHostName()),
 				s.GetDate(), s.GetStartTime(), e.seatingStatus(s), e.f("score", s.GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil

@@ -68,7 +68,11 @@ func listWaiting(ctx context.Context, c *clients, args []string, e env) error {
 	// Namesakes over the whole list, not page by page nor within the N
 	// printed: mp reads it all (ADR 0132's rule, over what one reads at
 	// once; ADR 0188 for -page-size).
-	told := tellLeftOut(all)
+	pn, _, err := c.namesakes(ctx)(participantIDs(all), nil)
+	if err != nil {
+		return err
+	}
+	told := tellLeftOut(all, pn)
 	var b bytes.Buffer
 	now := time.Now()
 	for _, r := range rows {

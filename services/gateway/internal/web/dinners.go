@@ -239,7 +239,10 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
-	apart := viewsApart(p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
+	apart, err := rowsApart(ctx, w, p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range res.GetSeatings() {
 		row := p.dinnerSeatingRow(v, "/dinners#proposals")
 		row.Job = d.Job

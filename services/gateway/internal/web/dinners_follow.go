@@ -61,7 +61,10 @@ func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) e
 	}
 	d.Pager = newPager(p, r, "", "", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	d.Back = r.URL.RequestURI()
-	apart := viewsApart(p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
+	apart, err := rowsApart(r.Context(), w, p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
+	if err != nil {
+		return err
+	}
 	for _, v := range res.GetSeatings() {
 		row := p.dinnerSeatingRow(v, d.Back)
 		row.Apart = apart[v.GetSeating().GetParticipantId()]

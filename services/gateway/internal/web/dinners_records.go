@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -221,6 +222,9 @@ type dinnerList struct {
 	// NoHost holds the offers whose host cannot receive guests: no job
 	// seats anyone there, so the list says so at the offer, and why.
 	NoHost map[string]*hostMark
+	// Apart tells a host or a guest from a namesake the caller may see,
+	// on this page or not, by id (ADR 0200).
+	Apart map[string]string
 }
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -236,6 +240,15 @@ func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) err
 	d := dinnerList{Offers: res.GetOffers(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
 		Pager: newPager(p, r, "", "", 50, len(res.GetOffers()), res.GetTotalSize(), res.GetNextPageToken())}
 	d.NoHost = offersWithoutHost(d.Offers)
+	label := make(map[string]string, len(d.Offers))
+	for _, v := range d.Offers {
+		label[v.GetOffer().GetVolunteerId()] = v.GetHostName() + ", " + v.GetOffer().GetMunicipalityCode()
+	}
+	ns, err := w.namesakesOf(r.Context(), p, nil, slices.Sorted(maps.Keys(label)))
+	if err != nil {
+		return err
+	}
+	d.Apart = groupsApart(p, label, ns.volunteers)
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "dinners_offers")
 }
@@ -332,7 +345,15 @@ func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) er
 	if err != nil {
 		return err
 	}
-	p.Data = dinnerList{SignUps: res.GetSignUps(), Total: res.GetTotalSize(), Munis: dinnerMunis(p),
+	label := make(map[string]string, len(res.GetSignUps()))
+	for _, v := range res.GetSignUps() {
+		label[v.GetSignUp().GetParticipantId()] = v.GetParticipantName() + ", " + v.GetSignUp().GetMunicipalityCode()
+	}
+	ns, err := w.namesakesOf(r.Context(), p, slices.Sorted(maps.Keys(label)), nil)
+	if err != nil {
+		return err
+	}
+	p.Data = dinnerList{SignUps: res.GetSignUps(), Total: res.GetTotalSize(), Munis: dinnerMunis(p), Apart: groupsApart(p, label, ns.participants),
 		Pager: newPager(p, r, "", "", 50, len(res.GetSignUps()), res.GetTotalSize(), res.GetNextPageToken())}
 	return w.render(rw, p, http.StatusOK, "dinners_signups")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,8 +49,11 @@ func (p *page) word(key, fallback string) string {
 // guideRow is one newcomer's eligibility as the page shows it.
 type guideRow struct {
 	ID, Name, Municipality string
-	Entitled               bool
-	Reasons                []string
+	// Apart tells the newcomer from a namesake the caller may see,
+	// on this page or not (ADR 0200).
+	Apart    string
+	Entitled bool
+	Reasons  []string
 }
 
 type guideEligibilityData struct {
@@ -116,6 +120,18 @@ func (w *Web) guideEligibilityData(r *http.Request, p *page) (*guideEligibilityD
 			row.Reasons = append(row.Reasons, reasonWords(p, s))
 		}
 		d.Rows = append(d.Rows, row)
+	}
+	label := make(map[string]string, len(d.Rows))
+	for _, v := range res.GetEligibility() {
+		label[v.GetEligibility().GetParticipantId()] = v.GetParticipantName() + ", " + v.GetEligibility().GetMunicipalityCode()
+	}
+	ns, err := w.namesakesOf(ctx, p, slices.Sorted(maps.Keys(label)), nil)
+	if err != nil {
+		return nil, err
+	}
+	apart := groupsApart(p, label, ns.participants)
+	for i := range d.Rows {
+		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}
 	d.Total = res.GetTotalSize()
 	d.Pager = newPager(p, r, "", "#eligibility", 50, len(d.Rows), res.GetTotalSize(), res.GetNextPageToken())
@@ -312,7 +328,10 @@ func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error
 		return nil, err
 	}
 	today := time.Now().In(stockholm).Format(time.DateOnly)
-	apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+	apart, err := rowsApart(ctx, w, p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range res.GetAssignments() {
 		row := newGuideAssignmentRow(p, v, today)
 		row.Apart = apart[v.GetAssignment().GetParticipantId()]
@@ -414,7 +433,10 @@ func (w *Web) guideAssignments(rw http.ResponseWriter, r *http.Request, p *page)
 			return err
 		}
 		today := time.Now().In(stockholm).Format(time.DateOnly)
-		apart := viewsApart(p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+		apart, err := rowsApart(r.Context(), w, p, res.GetAssignments(), (*gatewayv1.GuideAssignmentView).GetAssignment)
+		if err != nil {
+			return err
+		}
 		for _, v := range res.GetAssignments() {
 			row := newGuideAssignmentRow(p, v, today)
 			row.Apart = apart[v.GetAssignment().GetParticipantId()]

@@ -59,6 +59,14 @@ func (w *Web) guideUnassigned(rw http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
+	ids := make([]string, 0, len(res.GetUnassigned()))
+	for _, u := range res.GetUnassigned() {
+		ids = append(ids, u.GetParticipantId())
+	}
+	ns, err := w.namesakesOf(ctx, p, ids, nil)
+	if err != nil {
+		return err
+	}
 	var named []namesake
 	for _, u := range res.GetUnassigned() {
 		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()),
@@ -67,7 +75,7 @@ func (w *Web) guideUnassigned(rw http.ResponseWriter, r *http.Request, p *page) 
 			named = append(named, namesake{ID: u.GetParticipantId(), Label: u.GetParticipantName() + ", " + u.GetMunicipalityCode(), Registered: u.GetParticipantRegistered()})
 		}
 	}
-	apart := apartWords(p, named)
+	apart := apartWords(p, besides(named, ns.participants))
 	for i := range d.Rows {
 		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}

@@ -229,8 +229,9 @@ func newPairLine(p *page, v *gatewayv1.PairView) pairLine {
 }
 
 // matchingRows fills d's jobs, proposals and pairs from the services'
-// answers; startedBy names who started a job.
-func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy func(*mentoringv1.Job) string, props, pairs []*gatewayv1.PairView) {
+// answers; startedBy names who started a job; ns are the namesakes of the
+// people of both (namesakesOf).
+func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy func(*mentoringv1.Job) string, props, pairs []*gatewayv1.PairView, ns pageNamesakes) {
 	d.Jobs = make([]jobRow, 0, len(jobs))
 	for i, j := range jobs {
 		r := newJobRow(p, j, startedBy(j))
@@ -241,7 +242,7 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 	}
 	reasons := rejectReasons(p)
 	d.Proposals = make([]proposalRow, 0, len(props))
-	newcomers, mentors := pairsApart(p, props)
+	newcomers, mentors := pairsApart(p, props, ns)
 	for _, v := range props {
 		row := newProposalRow(p, v, "", reasons)
 		row.Job = d.Job
@@ -250,7 +251,7 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 	}
 	tiesByName(d.Proposals)
 	d.Pairs = make([]pairLine, 0, len(pairs))
-	newcomers, mentors = pairsApart(p, pairs)
+	newcomers, mentors = pairsApart(p, pairs, ns)
 	for _, v := range pairs {
 		line := newPairLine(p, v)
 		line.ParticipantApart, line.VolunteerApart = newcomers[v.GetPair().GetParticipantId()], mentors[v.GetPair().GetVolunteerId()]
@@ -263,13 +264,15 @@ func matchingRows(p *page, d *matchingData, jobs []*mentoringv1.Job, startedBy f
 // the page ("Zahra Gebremedhin" twice in Uppsala after make seed): when
 // each was registered, as the registers and the dinners and guides lists
 // do (ADR 0132, 0170). A mentor in two pairs, or a newcomer, counts once.
-func pairsApart(p *page, vs []*gatewayv1.PairView) (newcomers, mentors map[string]string) {
-	newcomers = viewsApart(p, vs, (*gatewayv1.PairView).GetPair)
+// ns are their namesakes over the caller's whole scope: a namesake on
+// another page, or in no pair, marks them too (ADR 0200).
+func pairsApart(p *page, vs []*gatewayv1.PairView, ns pageNamesakes) (newcomers, mentors map[string]string) {
+	newcomers = viewsApart(p, vs, (*gatewayv1.PairView).GetPair, ns.participants)
 	all := make([]namesake, len(vs))
 	for i, v := range vs {
 		all[i] = namesake{ID: v.GetPair().GetVolunteerId(), Label: v.GetVolunteerName() + ", " + v.GetVolunteerMunicipalityCode(), Registered: v.GetVolunteerRegistered()}
 	}
-	return newcomers, onceApart(p, all)
+	return newcomers, onceApart(p, all, ns.volunteers)
 }
 
 // tiesByName orders each run of proposals with equal points by the
@@ -298,4 +301,16 @@ func tiesByName(rows []proposalRow) {
 // jobCount is n with its noun, key's form for n, the number grouped.
 func jobCount(p *page, key string, n int32) string {
 	return p.tn(key, n, "N", grouped(p, int64(n)))
+}
+
+// pairsPeople are the newcomers' and the mentors' ids of pages of pairs,
+// to ask their namesakes about (namesakesOf).
+func pairsPeople(pages ...[]*gatewayv1.PairView) (participants, volunteers []string) {
+	for _, vs := range pages {
+		for _, v := range vs {
+			participants = append(participants, v.GetPair().GetParticipantId())
+			volunteers = append(volunteers, v.GetPair().GetVolunteerId())
+		}
+	}
+	return participants, volunteers
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -8,6 +10,7 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 )
 
@@ -63,20 +66,73 @@ func registerApart[T interface {
 	GetCreateTime() *timestamppb.Timestamp
 }](p *page, items []T, namesakes []*typev1.Namesake) map[string]string {
 	all := make([]namesake, 0, len(items)+len(namesakes))
-	label := make(map[string]string, len(items))
 	for _, v := range items {
-		label[v.GetId()] = v.GetGivenName() + " " + v.GetFamilyName() + ", " + v.GetMunicipalityCode()
-		all = append(all, namesake{ID: v.GetId(), Label: label[v.GetId()], Registered: v.GetCreateTime()})
+		all = append(all, namesake{ID: v.GetId(), Label: v.GetGivenName() + " " + v.GetFamilyName() + ", " + v.GetMunicipalityCode(), Registered: v.GetCreateTime()})
+	}
+	return apartWords(p, besides(all, namesakes))
+}
+
+// besides is all, the people a page names, with their namesakes the page
+// does not show, each labelled as the person of the page whose namesake
+// it is (of_id): the group is then the whole one, on every page and in no
+// list, so the page marks a person whose namesake is elsewhere, at the
+// precision that tells the whole group apart, as mp's whole-list reads
+// do (ADR 0196, 0200).
+func besides(all []namesake, namesakes []*typev1.Namesake) []namesake {
+	label := make(map[string]string, len(all))
+	for _, n := range all {
+		if _, ok := label[n.ID]; !ok {
+			label[n.ID] = n.Label
+		}
 	}
 	for _, n := range namesakes {
 		if _, onPage := label[n.GetId()]; onPage {
 			continue
 		}
-		if l, ok := label[n.GetOfId()]; ok {
+		if l, ok := label[n.GetOfId()]; ok && !strings.HasPrefix(l, ", ") {
+			label[n.GetId()] = l
 			all = append(all, namesake{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
 		}
 	}
-	return apartWords(p, all)
+	return all
+}
+
+// pageNamesakes are the namesakes, over everything the caller may see, of
+// the newcomers and the volunteers a page of ids names (ADR 0200).
+type pageNamesakes struct {
+	participants, volunteers []*typev1.Namesake
+}
+
+// namesakesOf asks the gateway for the namesakes of the newcomers and
+// volunteers a page names by id (core.ListNamesakes), at most
+// people.MaxNamesakeIDs of each a call: a page of proposals and one of
+// pairs name up to 100 of each. A page of people never fails for a
+// namesake it could not ask about silently: the error is the page's.
+func (w *Web) namesakesOf(ctx context.Context, p *page, participants, volunteers []string) (pageNamesakes, error) {
+	var out pageNamesakes
+	participants, volunteers = once(participants), once(volunteers)
+	for len(participants) > 0 || len(volunteers) > 0 {
+		pn, vn := min(len(participants), people.MaxNamesakeIDs), min(len(volunteers), people.MaxNamesakeIDs)
+		res, err := w.g.ListNamesakes(ctx, p.caller, &gatewayv1.ListNamesakesRequest{ParticipantIds: participants[:pn], VolunteerIds: volunteers[:vn]})
+		if err != nil {
+			return pageNamesakes{}, err
+		}
+		out.participants = append(out.participants, res.GetParticipantNamesakes()...)
+		out.volunteers = append(out.volunteers, res.GetVolunteerNamesakes()...)
+		participants, volunteers = participants[pn:], volunteers[vn:]
+	}
+	return out, nil
+}
+
+// once is ids without the empty and the repeated ones, in order.
+func once(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // registeredWords is the person page's "Registrerad 2026-03-14 10:32:05",
@@ -103,26 +159,38 @@ func newVolunteerView(p *page, v *gatewayv1.VolunteerView) volunteerView {
 
 // viewsApart is apartWords for a page's rows of dinners seatings or guides
 // assignments (record picks the record out of its view), whose newcomers
-// are named "Förnamn Efternamn, kommun" as the left-out list names them.
+// are named "Förnamn Efternamn, kommun" as the left-out list names them;
+// namesakes are theirs over the caller's whole scope (besides).
 func viewsApart[V interface {
 	GetParticipantName() string
 	GetParticipantRegistered() *timestamppb.Timestamp
 }, R interface {
 	GetParticipantId() string
 	GetMunicipalityCode() string
-}](p *page, vs []V, record func(V) R) map[string]string {
+}](p *page, vs []V, record func(V) R, namesakes []*typev1.Namesake) map[string]string {
 	all := make([]namesake, len(vs))
 	for i, v := range vs {
 		r := record(v)
 		all[i] = namesake{ID: r.GetParticipantId(), Label: v.GetParticipantName() + ", " + r.GetMunicipalityCode(), Registered: v.GetParticipantRegistered()}
 	}
-	return onceApart(p, all)
+	return onceApart(p, all, namesakes)
+}
+
+// viewsParticipants are the newcomers' ids of a page's rows (record as
+// viewsApart's), to ask their namesakes about.
+func viewsParticipants[V any, R interface{ GetParticipantId() string }](vs []V, record func(V) R) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = record(v).GetParticipantId()
+	}
+	return out
 }
 
 // onceApart is apartWords for rows that may name one person more than
 // once (a guest at two dinners: counted once), or a person whose name
-// could not be read (left out).
-func onceApart(p *page, all []namesake) map[string]string {
+// could not be read (left out), with the page's people's namesakes
+// elsewhere (besides).
+func onceApart(p *page, all []namesake, namesakes []*typev1.Namesake) map[string]string {
 	seen := map[string]bool{}
 	var once []namesake
 	for _, n := range all {
@@ -131,5 +199,42 @@ func onceApart(p *page, all []namesake) map[string]string {
 			once = append(once, n)
 		}
 	}
-	return apartWords(p, once)
+	return apartWords(p, besides(once, namesakes))
+}
+
+// rowsApart is viewsApart for a page of rows read from a service, with
+// the namesakes of the rows' newcomers over the caller's whole scope
+// (namesakesOf): a page of seatings or assignments marked only among its
+// own rows (ADR 0200).
+func rowsApart[V interface {
+	GetParticipantName() string
+	GetParticipantRegistered() *timestamppb.Timestamp
+}, R interface {
+	GetParticipantId() string
+	GetMunicipalityCode() string
+}](ctx context.Context, w *Web, p *page, vs []V, record func(V) R) (map[string]string, error) {
+	ns, err := w.namesakesOf(ctx, p, viewsParticipants(vs, record), nil)
+	if err != nil {
+		return nil, err
+	}
+	return viewsApart(p, vs, record, ns.participants), nil
+}
+
+// groupsApart is apartWords for a page whose rows carry no registration
+// time (the guides' eligibility, the dinners' sign-ups and offers): the
+// namesakes carry each one's, the page's person's too, and label is how
+// the page names each of its people ("Förnamn Efternamn, kommun"), by id.
+// A person with no namesake the caller may see is not marked (ADR 0200).
+func groupsApart(p *page, label map[string]string, namesakes []*typev1.Namesake) map[string]string {
+	var all []namesake
+	seen := map[string]bool{}
+	for _, n := range namesakes {
+		l, ok := label[n.GetOfId()]
+		if !ok || seen[n.GetId()] || strings.HasPrefix(l, ", ") {
+			continue
+		}
+		seen[n.GetId()] = true
+		all = append(all, namesake{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
+	}
+	return apartWords(p, all)
 }

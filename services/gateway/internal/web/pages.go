@@ -82,7 +82,12 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		return nil, err
 	}
 	d.PairPager = newPager(p, r, "pairs_", "#pairs", 50, len(pairs.GetPairs()), pairs.GetTotalSize(), pairs.GetNextPageToken())
-	matchingRows(p, d, jobs, func(j *mentoringv1.Job) string { return w.starters.get(ctx, w.g, j) }, props.GetPairs(), pairs.GetPairs())
+	pids, vids := pairsPeople(props.GetPairs(), pairs.GetPairs())
+	ns, err := w.namesakesOf(ctx, p, pids, vids)
+	if err != nil {
+		return nil, err
+	}
+	matchingRows(p, d, jobs, func(j *mentoringv1.Job) string { return w.starters.get(ctx, w.g, j) }, props.GetPairs(), pairs.GetPairs(), ns)
 	return d, nil
 }
 

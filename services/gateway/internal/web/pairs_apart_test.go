@@ -40,7 +40,7 @@ func TestProposalNamesakesToldApart(t *testing.T) {
 	}
 	p := benchPage()
 	d := &matchingData{Available: true}
-	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props, props)
+	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props, props, pageNamesakes{})
 	type words struct{ newcomer, mentor string }
 	want := map[string]words{
 		"a": {"registrerad 2026-03-14", ""},
@@ -71,7 +71,7 @@ func TestProposalNamesakesToldApart(t *testing.T) {
 	// Without namesakes nothing is added.
 	p = benchPage()
 	d = &matchingData{Available: true}
-	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props[1:3], props[1:3])
+	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props[1:3], props[1:3], pageNamesakes{})
 	p.Data = d
 	if body := renderPage(t, p, "matching"); strings.Contains(body, "registrerad") {
 		t.Errorf("a page without namesakes shows when someone was registered")

@@ -88,7 +88,7 @@ func TestProposalsBestFirst(t *testing.T) {
 	}
 	p := benchPage()
 	d := &matchingData{Available: true}
-	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props, nil)
+	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props, nil, pageNamesakes{})
 	var got []string
 	for _, r := range d.Proposals {
 		got = append(got, r.ID)
@@ -106,7 +106,7 @@ func TestProposalsBestFirst(t *testing.T) {
 	d = &matchingData{Available: true}
 	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, []*gatewayv1.PairView{
 		prop("x", 30, "Örjan Ek", "Karin Ek"), prop("y", 20, "Adam Berg", "Karin Ek"), prop("z", 30, "Adam Berg", "Karin Ek"),
-	}, nil)
+	}, nil, pageNamesakes{})
 	got = got[:0]
 	for _, r := range d.Proposals {
 		got = append(got, r.ID)

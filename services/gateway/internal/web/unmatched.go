@@ -53,6 +53,14 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 	if err != nil {
 		return err
 	}
+	ids := make([]string, 0, len(res.GetUnmatched()))
+	for _, u := range res.GetUnmatched() {
+		ids = append(ids, u.GetParticipantId())
+	}
+	ns, err := w.namesakesOf(ctx, p, ids, nil)
+	if err != nil {
+		return err
+	}
 	var named []namesake
 	for _, u := range res.GetUnmatched() {
 		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u)})
@@ -60,7 +68,7 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 			named = append(named, namesake{ID: u.GetParticipantId(), Label: u.GetParticipantName() + ", " + u.GetMunicipalityCode(), Registered: u.GetParticipantRegistered()})
 		}
 	}
-	apart := apartWords(p, named)
+	apart := apartWords(p, besides(named, ns.participants))
 	for i := range d.Rows {
 		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
@@ -35,12 +36,21 @@ func (w *Web) waiting(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err != nil {
 		return err
 	}
-	p.Data = newWaitingData(p, r, res, time.Now())
+	ids := make([]string, 0, len(res.GetNewcomers()))
+	for _, n := range res.GetNewcomers() {
+		ids = append(ids, n.GetParticipantId())
+	}
+	ns, err := w.namesakesOf(r.Context(), p, ids, nil)
+	if err != nil {
+		return err
+	}
+	p.Data = newWaitingData(p, r, res, ns.participants, time.Now())
 	return w.render(rw, p, http.StatusOK, "waiting")
 }
 
-// newWaitingData words res as of now.
-func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomersResponse, now time.Time) *waitingData {
+// newWaitingData words res as of now; namesakes are its newcomers' over
+// the caller's whole scope (ADR 0200).
+func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomersResponse, namesakes []*typev1.Namesake, now time.Time) *waitingData {
 	d := &waitingData{}
 	named := make([]namesake, 0, len(res.GetNewcomers()))
 	for _, n := range res.GetNewcomers() {
@@ -56,7 +66,7 @@ func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomer
 				Registered: n.GetParticipantRegistered()})
 		}
 	}
-	apart := apartWords(p, named)
+	apart := apartWords(p, besides(named, namesakes))
 	for i := range d.Rows {
 		d.Rows[i].Apart = apart[d.Rows[i].ID]
 	}

@@ -83,6 +83,20 @@ func (s *Server) ListParticipants(ctx context.Context, req *pb.ListParticipantsR
 	return &pb.ListParticipantsResponse{Participants: ps, NextPageToken: next, TotalSize: int32(total), Namesakes: namesakes}, nil
 }
 
+// ListNamesakes returns the namesakes of the newcomers named by id, over
+// the caller's whole scope (ADR 0200).
+func (s *Server) ListNamesakes(ctx context.Context, req *pb.ListNamesakesRequest) (*pb.ListNamesakesResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.svc.NamesakesOf(ctx, who, req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListNamesakesResponse{Namesakes: ns}, nil
+}
+
 // UpdateParticipant changes the fields named in the update mask.
 func (s *Server) UpdateParticipant(ctx context.Context, req *pb.UpdateParticipantRequest) (*pb.UpdateParticipantResponse, error) {
 	who, err := caller(ctx)

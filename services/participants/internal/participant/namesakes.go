@@ -1,6 +1,9 @@
 package participant
 
 import (
+	"context"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -23,4 +26,18 @@ func (s *Service) Namesakes(who auth.Claims, page []*pb.Participant) ([]*typev1.
 	}
 	visible := func(p *pb.Participant) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) }
 	return people.Namesakes(page, s.names.Term, find, visible)
+}
+
+// NamesakesOf is Namesakes for the newcomers named by list (ids a list of
+// pairs, seatings or waiting newcomers holds, ADR 0200): each read as Get
+// reads it for who, so one who may not see a newcomer learns nothing of
+// them, then their namesakes over who's whole scope.
+func (s *Service) NamesakesOf(ctx context.Context, who auth.Claims, list []string) ([]*typev1.Namesake, error) {
+	var v apperr.Validator
+	list = people.NamesakeIDs(&v, "ids", list)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	get := func(id string) (*pb.Participant, error) { return s.Get(ctx, who, id) }
+	return people.NamesakesOf(list, get, func(page []*pb.Participant) ([]*typev1.Namesake, error) { return s.Namesakes(who, page) })
 }

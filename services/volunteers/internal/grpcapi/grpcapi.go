@@ -86,6 +86,20 @@ func (s *Server) ListVolunteers(ctx context.Context, req *pb.ListVolunteersReque
 	return &pb.ListVolunteersResponse{Volunteers: vs, NextPageToken: next, TotalSize: int32(total), Namesakes: namesakes}, nil
 }
 
+// ListNamesakes returns the namesakes of the volunteers named by id, over
+// the caller's whole scope (ADR 0200).
+func (s *Server) ListNamesakes(ctx context.Context, req *pb.ListNamesakesRequest) (*pb.ListNamesakesResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.vols.NamesakesOf(ctx, who, req.GetIds())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ListNamesakesResponse{Namesakes: ns}, nil
+}
+
 // UpdateVolunteer changes the fields named in the update mask.
 func (s *Server) UpdateVolunteer(ctx context.Context, req *pb.UpdateVolunteerRequest) (*pb.UpdateVolunteerResponse, error) {
 	who, err := caller(ctx)

@@ -1,6 +1,9 @@
 package volunteer
 
 import (
+	"context"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -23,4 +26,18 @@ func (s *Service) Namesakes(who auth.Claims, page []*pb.Volunteer) ([]*typev1.Na
 	}
 	visible := func(p *pb.Volunteer) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) }
 	return people.Namesakes(page, s.names.Term, find, visible)
+}
+
+// NamesakesOf is Namesakes for the volunteers named by list (ids a list of
+// pairs or seatings holds, ADR 0200): each read as Get
+// reads it for who, so one who may not see a volunteer learns nothing of
+// them, then their namesakes over who's whole scope.
+func (s *Service) NamesakesOf(ctx context.Context, who auth.Claims, list []string) ([]*typev1.Namesake, error) {
+	var v apperr.Validator
+	list = people.NamesakeIDs(&v, "ids", list)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	get := func(id string) (*pb.Volunteer, error) { return s.Get(ctx, who, id) }
+	return people.NamesakesOf(list, get, func(page []*pb.Volunteer) ([]*typev1.Namesake, error) { return s.Namesakes(who, page) })
 }

@@ -885,6 +885,118 @@ func (x *ListVolunteersResponse) GetNamesakes() []*v12.Namesake {
 	return nil
 }
 
+// ListNamesakesRequest names the people of a list's page.
+type ListNamesakesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newcomers' ids: at most 100, each a valid id.
+	ParticipantIds []string `protobuf:"bytes,1,rep,name=participant_ids,json=participantIds,proto3" json:"participant_ids,omitempty"`
+	// Volunteers' ids: at most 100, each a valid id.
+	VolunteerIds  []string `protobuf:"bytes,2,rep,name=volunteer_ids,json=volunteerIds,proto3" json:"volunteer_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNamesakesRequest) Reset() {
+	*x = ListNamesakesRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNamesakesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNamesakesRequest) ProtoMessage() {}
+
+func (x *ListNamesakesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNamesakesRequest.ProtoReflect.Descriptor instead.
+func (*ListNamesakesRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListNamesakesRequest) GetParticipantIds() []string {
+	if x != nil {
+		return x.ParticipantIds
+	}
+	return nil
+}
+
+func (x *ListNamesakesRequest) GetVolunteerIds() []string {
+	if x != nil {
+		return x.VolunteerIds
+	}
+	return nil
+}
+
+// ListNamesakesResponse is the namesakes of the people asked about, each
+// with when they were registered, so a page tells them apart as a list of
+// all would (ADR 0196, 0200).
+type ListNamesakesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomers' namesakes (of_id: a newcomer asked about).
+	ParticipantNamesakes []*v12.Namesake `protobuf:"bytes,1,rep,name=participant_namesakes,json=participantNamesakes,proto3" json:"participant_namesakes,omitempty"`
+	// The volunteers' namesakes (of_id: a volunteer asked about).
+	VolunteerNamesakes []*v12.Namesake `protobuf:"bytes,2,rep,name=volunteer_namesakes,json=volunteerNamesakes,proto3" json:"volunteer_namesakes,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListNamesakesResponse) Reset() {
+	*x = ListNamesakesResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNamesakesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNamesakesResponse) ProtoMessage() {}
+
+func (x *ListNamesakesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNamesakesResponse.ProtoReflect.Descriptor instead.
+func (*ListNamesakesResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListNamesakesResponse) GetParticipantNamesakes() []*v12.Namesake {
+	if x != nil {
+		return x.ParticipantNamesakes
+	}
+	return nil
+}
+
+func (x *ListNamesakesResponse) GetVolunteerNamesakes() []*v12.Namesake {
+	if x != nil {
+		return x.VolunteerNamesakes
+	}
+	return nil
+}
+
 // CreateVolunteerRequest registers a volunteer.
 type CreateVolunteerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -903,7 +1015,7 @@ type CreateVolunteerRequest struct {
 
 func (x *CreateVolunteerRequest) Reset() {
 	*x = CreateVolunteerRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -915,7 +1027,7 @@ func (x *CreateVolunteerRequest) String() string {
 func (*CreateVolunteerRequest) ProtoMessage() {}
 
 func (x *CreateVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[14]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -928,7 +1040,7 @@ func (x *CreateVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*CreateVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateVolunteerRequest) GetVolunteer() *v11.Volunteer {
@@ -963,7 +1075,7 @@ type CreateVolunteerResponse struct {
 
 func (x *CreateVolunteerResponse) Reset() {
 	*x = CreateVolunteerResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1087,7 @@ func (x *CreateVolunteerResponse) String() string {
 func (*CreateVolunteerResponse) ProtoMessage() {}
 
 func (x *CreateVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[15]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1100,7 @@ func (x *CreateVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*CreateVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateVolunteerResponse) GetVolunteer() *v11.Volunteer {
@@ -1011,7 +1123,7 @@ type UpdateVolunteerRequest struct {
 
 func (x *UpdateVolunteerRequest) Reset() {
 	*x = UpdateVolunteerRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1135,7 @@ func (x *UpdateVolunteerRequest) String() string {
 func (*UpdateVolunteerRequest) ProtoMessage() {}
 
 func (x *UpdateVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[16]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1148,7 @@ func (x *UpdateVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateVolunteerRequest) GetVolunteer() *v11.Volunteer {
@@ -1064,7 +1176,7 @@ type UpdateVolunteerResponse struct {
 
 func (x *UpdateVolunteerResponse) Reset() {
 	*x = UpdateVolunteerResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1076,7 +1188,7 @@ func (x *UpdateVolunteerResponse) String() string {
 func (*UpdateVolunteerResponse) ProtoMessage() {}
 
 func (x *UpdateVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[17]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1089,7 +1201,7 @@ func (x *UpdateVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateVolunteerResponse) GetVolunteer() *v11.Volunteer {
@@ -1112,7 +1224,7 @@ type ListOrganisationsRequest struct {
 
 func (x *ListOrganisationsRequest) Reset() {
 	*x = ListOrganisationsRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1236,7 @@ func (x *ListOrganisationsRequest) String() string {
 func (*ListOrganisationsRequest) ProtoMessage() {}
 
 func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[18]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1249,7 @@ func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListOrganisationsRequest) GetPageSize() int32 {
@@ -1167,7 +1279,7 @@ type ListOrganisationsResponse struct {
 
 func (x *ListOrganisationsResponse) Reset() {
 	*x = ListOrganisationsResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1179,7 +1291,7 @@ func (x *ListOrganisationsResponse) String() string {
 func (*ListOrganisationsResponse) ProtoMessage() {}
 
 func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[19]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1192,7 +1304,7 @@ func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListOrganisationsResponse) GetOrganisations() []*v11.Organisation {
@@ -1220,7 +1332,7 @@ type DeleteParticipantRequest struct {
 
 func (x *DeleteParticipantRequest) Reset() {
 	*x = DeleteParticipantRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +1344,7 @@ func (x *DeleteParticipantRequest) String() string {
 func (*DeleteParticipantRequest) ProtoMessage() {}
 
 func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[20]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +1357,7 @@ func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteParticipantRequest) GetId() string {
@@ -1264,7 +1376,7 @@ type DeleteParticipantResponse struct {
 
 func (x *DeleteParticipantResponse) Reset() {
 	*x = DeleteParticipantResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1276,7 +1388,7 @@ func (x *DeleteParticipantResponse) String() string {
 func (*DeleteParticipantResponse) ProtoMessage() {}
 
 func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[21]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1289,7 +1401,7 @@ func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{23}
 }
 
 // EraseParticipantRequest names a newcomer to erase.
@@ -1303,7 +1415,7 @@ type EraseParticipantRequest struct {
 
 func (x *EraseParticipantRequest) Reset() {
 	*x = EraseParticipantRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1427,7 @@ func (x *EraseParticipantRequest) String() string {
 func (*EraseParticipantRequest) ProtoMessage() {}
 
 func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1328,7 +1440,7 @@ func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantRequest.ProtoReflect.Descriptor instead.
 func (*EraseParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *EraseParticipantRequest) GetId() string {
@@ -1347,7 +1459,7 @@ type EraseParticipantResponse struct {
 
 func (x *EraseParticipantResponse) Reset() {
 	*x = EraseParticipantResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1471,7 @@ func (x *EraseParticipantResponse) String() string {
 func (*EraseParticipantResponse) ProtoMessage() {}
 
 func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1484,7 @@ func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantResponse.ProtoReflect.Descriptor instead.
 func (*EraseParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{25}
 }
 
 // RecordConsentRequest records a consent.
@@ -1389,7 +1501,7 @@ type RecordConsentRequest struct {
 
 func (x *RecordConsentRequest) Reset() {
 	*x = RecordConsentRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1513,7 @@ func (x *RecordConsentRequest) String() string {
 func (*RecordConsentRequest) ProtoMessage() {}
 
 func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1526,7 @@ func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentRequest.ProtoReflect.Descriptor instead.
 func (*RecordConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RecordConsentRequest) GetId() string {
@@ -1442,7 +1554,7 @@ type RecordConsentResponse struct {
 
 func (x *RecordConsentResponse) Reset() {
 	*x = RecordConsentResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1454,7 +1566,7 @@ func (x *RecordConsentResponse) String() string {
 func (*RecordConsentResponse) ProtoMessage() {}
 
 func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1467,7 +1579,7 @@ func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentResponse.ProtoReflect.Descriptor instead.
 func (*RecordConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *RecordConsentResponse) GetParticipant() *v1.Participant {
@@ -1490,7 +1602,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1614,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1627,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WithdrawConsentRequest) GetId() string {
@@ -1543,7 +1655,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1555,7 +1667,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1568,7 +1680,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WithdrawConsentResponse) GetParticipant() *v1.Participant {
@@ -1589,7 +1701,7 @@ type DeleteVolunteerRequest struct {
 
 func (x *DeleteVolunteerRequest) Reset() {
 	*x = DeleteVolunteerRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1601,7 +1713,7 @@ func (x *DeleteVolunteerRequest) String() string {
 func (*DeleteVolunteerRequest) ProtoMessage() {}
 
 func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1614,7 +1726,7 @@ func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *DeleteVolunteerRequest) GetId() string {
@@ -1633,7 +1745,7 @@ type DeleteVolunteerResponse struct {
 
 func (x *DeleteVolunteerResponse) Reset() {
 	*x = DeleteVolunteerResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1757,7 @@ func (x *DeleteVolunteerResponse) String() string {
 func (*DeleteVolunteerResponse) ProtoMessage() {}
 
 func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1770,7 @@ func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{31}
 }
 
 // EraseVolunteerRequest names a volunteer to erase.
@@ -1672,7 +1784,7 @@ type EraseVolunteerRequest struct {
 
 func (x *EraseVolunteerRequest) Reset() {
 	*x = EraseVolunteerRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1684,7 +1796,7 @@ func (x *EraseVolunteerRequest) String() string {
 func (*EraseVolunteerRequest) ProtoMessage() {}
 
 func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1697,7 +1809,7 @@ func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *EraseVolunteerRequest) GetId() string {
@@ -1716,7 +1828,7 @@ type EraseVolunteerResponse struct {
 
 func (x *EraseVolunteerResponse) Reset() {
 	*x = EraseVolunteerResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1728,7 +1840,7 @@ func (x *EraseVolunteerResponse) String() string {
 func (*EraseVolunteerResponse) ProtoMessage() {}
 
 func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1741,7 +1853,7 @@ func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{33}
 }
 
 var File_motesplats_gateway_v1_registry_proto protoreflect.FileDescriptor
@@ -1806,7 +1918,13 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
-	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\x9f\x01\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"d\n" +
+	"\x14ListNamesakesRequest\x12'\n" +
+	"\x0fparticipant_ids\x18\x01 \x03(\tR\x0eparticipantIds\x12#\n" +
+	"\rvolunteer_ids\x18\x02 \x03(\tR\fvolunteerIds\"\xb9\x01\n" +
+	"\x15ListNamesakesResponse\x12Q\n" +
+	"\x15participant_namesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\x14participantNamesakes\x12M\n" +
+	"\x13volunteer_namesakes\x18\x02 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\x12volunteerNamesakes\"\x9f\x01\n" +
 	"\x16CreateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12\x1d\n" +
 	"\n" +
@@ -1848,14 +1966,15 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x17DeleteVolunteerResponse\"'\n" +
 	"\x15EraseVolunteerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x18\n" +
-	"\x16EraseVolunteerResponse2\xde\r\n" +
+	"\x16EraseVolunteerResponse2\xcf\x0e\n" +
 	"\x0fRegistryService\x12r\n" +
 	"\x0eGetParticipant\x12,.motesplats.gateway.v1.GetParticipantRequest\x1a-.motesplats.gateway.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x10ListParticipants\x12..motesplats.gateway.v1.ListParticipantsRequest\x1a/.motesplats.gateway.v1.ListParticipantsResponse\"\x03\x90\x02\x01\x12v\n" +
 	"\x11CreateParticipant\x12/.motesplats.gateway.v1.CreateParticipantRequest\x1a0.motesplats.gateway.v1.CreateParticipantResponse\x12v\n" +
 	"\x11UpdateParticipant\x12/.motesplats.gateway.v1.UpdateParticipantRequest\x1a0.motesplats.gateway.v1.UpdateParticipantResponse\x12l\n" +
 	"\fGetVolunteer\x12*.motesplats.gateway.v1.GetVolunteerRequest\x1a+.motesplats.gateway.v1.GetVolunteerResponse\"\x03\x90\x02\x01\x12r\n" +
-	"\x0eListVolunteers\x12,.motesplats.gateway.v1.ListVolunteersRequest\x1a-.motesplats.gateway.v1.ListVolunteersResponse\"\x03\x90\x02\x01\x12p\n" +
+	"\x0eListVolunteers\x12,.motesplats.gateway.v1.ListVolunteersRequest\x1a-.motesplats.gateway.v1.ListVolunteersResponse\"\x03\x90\x02\x01\x12o\n" +
+	"\rListNamesakes\x12+.motesplats.gateway.v1.ListNamesakesRequest\x1a,.motesplats.gateway.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12p\n" +
 	"\x0fCreateVolunteer\x12-.motesplats.gateway.v1.CreateVolunteerRequest\x1a..motesplats.gateway.v1.CreateVolunteerResponse\x12p\n" +
 	"\x0fUpdateVolunteer\x12-.motesplats.gateway.v1.UpdateVolunteerRequest\x1a..motesplats.gateway.v1.UpdateVolunteerResponse\x12v\n" +
 	"\x11DeleteParticipant\x12/.motesplats.gateway.v1.DeleteParticipantRequest\x1a0.motesplats.gateway.v1.DeleteParticipantResponse\x12s\n" +
@@ -1879,7 +1998,7 @@ func file_motesplats_gateway_v1_registry_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_registry_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_motesplats_gateway_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_motesplats_gateway_v1_registry_proto_goTypes = []any{
 	(*ParticipantView)(nil),           // 0: motesplats.gateway.v1.ParticipantView
 	(*VolunteerView)(nil),             // 1: motesplats.gateway.v1.VolunteerView
@@ -1895,93 +2014,99 @@ var file_motesplats_gateway_v1_registry_proto_goTypes = []any{
 	(*GetVolunteerResponse)(nil),      // 11: motesplats.gateway.v1.GetVolunteerResponse
 	(*ListVolunteersRequest)(nil),     // 12: motesplats.gateway.v1.ListVolunteersRequest
 	(*ListVolunteersResponse)(nil),    // 13: motesplats.gateway.v1.ListVolunteersResponse
-	(*CreateVolunteerRequest)(nil),    // 14: motesplats.gateway.v1.CreateVolunteerRequest
-	(*CreateVolunteerResponse)(nil),   // 15: motesplats.gateway.v1.CreateVolunteerResponse
-	(*UpdateVolunteerRequest)(nil),    // 16: motesplats.gateway.v1.UpdateVolunteerRequest
-	(*UpdateVolunteerResponse)(nil),   // 17: motesplats.gateway.v1.UpdateVolunteerResponse
-	(*ListOrganisationsRequest)(nil),  // 18: motesplats.gateway.v1.ListOrganisationsRequest
-	(*ListOrganisationsResponse)(nil), // 19: motesplats.gateway.v1.ListOrganisationsResponse
-	(*DeleteParticipantRequest)(nil),  // 20: motesplats.gateway.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil), // 21: motesplats.gateway.v1.DeleteParticipantResponse
-	(*EraseParticipantRequest)(nil),   // 22: motesplats.gateway.v1.EraseParticipantRequest
-	(*EraseParticipantResponse)(nil),  // 23: motesplats.gateway.v1.EraseParticipantResponse
-	(*RecordConsentRequest)(nil),      // 24: motesplats.gateway.v1.RecordConsentRequest
-	(*RecordConsentResponse)(nil),     // 25: motesplats.gateway.v1.RecordConsentResponse
-	(*WithdrawConsentRequest)(nil),    // 26: motesplats.gateway.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),   // 27: motesplats.gateway.v1.WithdrawConsentResponse
-	(*DeleteVolunteerRequest)(nil),    // 28: motesplats.gateway.v1.DeleteVolunteerRequest
-	(*DeleteVolunteerResponse)(nil),   // 29: motesplats.gateway.v1.DeleteVolunteerResponse
-	(*EraseVolunteerRequest)(nil),     // 30: motesplats.gateway.v1.EraseVolunteerRequest
-	(*EraseVolunteerResponse)(nil),    // 31: motesplats.gateway.v1.EraseVolunteerResponse
-	(*v1.Participant)(nil),            // 32: motesplats.participants.v1.Participant
-	(*v11.Volunteer)(nil),             // 33: motesplats.volunteers.v1.Volunteer
-	(v12.SwedishLevel)(0),             // 34: motesplats.type.v1.SwedishLevel
-	(*v12.Namesake)(nil),              // 35: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),     // 36: google.protobuf.FieldMask
-	(*v11.Organisation)(nil),          // 37: motesplats.volunteers.v1.Organisation
-	(*v1.Consent)(nil),                // 38: motesplats.participants.v1.Consent
-	(v13.ConsentPurpose)(0),           // 39: motesplats.events.v1.ConsentPurpose
+	(*ListNamesakesRequest)(nil),      // 14: motesplats.gateway.v1.ListNamesakesRequest
+	(*ListNamesakesResponse)(nil),     // 15: motesplats.gateway.v1.ListNamesakesResponse
+	(*CreateVolunteerRequest)(nil),    // 16: motesplats.gateway.v1.CreateVolunteerRequest
+	(*CreateVolunteerResponse)(nil),   // 17: motesplats.gateway.v1.CreateVolunteerResponse
+	(*UpdateVolunteerRequest)(nil),    // 18: motesplats.gateway.v1.UpdateVolunteerRequest
+	(*UpdateVolunteerResponse)(nil),   // 19: motesplats.gateway.v1.UpdateVolunteerResponse
+	(*ListOrganisationsRequest)(nil),  // 20: motesplats.gateway.v1.ListOrganisationsRequest
+	(*ListOrganisationsResponse)(nil), // 21: motesplats.gateway.v1.ListOrganisationsResponse
+	(*DeleteParticipantRequest)(nil),  // 22: motesplats.gateway.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil), // 23: motesplats.gateway.v1.DeleteParticipantResponse
+	(*EraseParticipantRequest)(nil),   // 24: motesplats.gateway.v1.EraseParticipantRequest
+	(*EraseParticipantResponse)(nil),  // 25: motesplats.gateway.v1.EraseParticipantResponse
+	(*RecordConsentRequest)(nil),      // 26: motesplats.gateway.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),     // 27: motesplats.gateway.v1.RecordConsentResponse
+	(*WithdrawConsentRequest)(nil),    // 28: motesplats.gateway.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),   // 29: motesplats.gateway.v1.WithdrawConsentResponse
+	(*DeleteVolunteerRequest)(nil),    // 30: motesplats.gateway.v1.DeleteVolunteerRequest
+	(*DeleteVolunteerResponse)(nil),   // 31: motesplats.gateway.v1.DeleteVolunteerResponse
+	(*EraseVolunteerRequest)(nil),     // 32: motesplats.gateway.v1.EraseVolunteerRequest
+	(*EraseVolunteerResponse)(nil),    // 33: motesplats.gateway.v1.EraseVolunteerResponse
+	(*v1.Participant)(nil),            // 34: motesplats.participants.v1.Participant
+	(*v11.Volunteer)(nil),             // 35: motesplats.volunteers.v1.Volunteer
+	(v12.SwedishLevel)(0),             // 36: motesplats.type.v1.SwedishLevel
+	(*v12.Namesake)(nil),              // 37: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),     // 38: google.protobuf.FieldMask
+	(*v11.Organisation)(nil),          // 39: motesplats.volunteers.v1.Organisation
+	(*v1.Consent)(nil),                // 40: motesplats.participants.v1.Consent
+	(v13.ConsentPurpose)(0),           // 41: motesplats.events.v1.ConsentPurpose
 }
 var file_motesplats_gateway_v1_registry_proto_depIdxs = []int32{
-	32, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
-	33, // 1: motesplats.gateway.v1.VolunteerView.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	34, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
+	35, // 1: motesplats.gateway.v1.VolunteerView.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	0,  // 2: motesplats.gateway.v1.GetParticipantResponse.participant:type_name -> motesplats.gateway.v1.ParticipantView
-	34, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	32, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	35, // 5: motesplats.gateway.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	32, // 6: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	32, // 7: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	32, // 8: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	36, // 9: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 10: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	36, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	34, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
+	37, // 5: motesplats.gateway.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	34, // 6: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	34, // 7: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	34, // 8: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	38, // 9: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 10: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	1,  // 11: motesplats.gateway.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.gateway.v1.VolunteerView
-	33, // 12: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	35, // 13: motesplats.gateway.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	33, // 14: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	33, // 15: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	33, // 16: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	36, // 17: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	33, // 18: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	37, // 19: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	38, // 20: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	32, // 21: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	39, // 22: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	32, // 23: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 24: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
-	4,  // 25: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
-	6,  // 26: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
-	8,  // 27: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
-	10, // 28: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
-	12, // 29: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
-	14, // 30: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
-	16, // 31: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
-	20, // 32: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
-	22, // 33: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
-	24, // 34: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
-	26, // 35: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
-	28, // 36: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
-	30, // 37: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
-	18, // 38: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
-	3,  // 39: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
-	5,  // 40: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
-	7,  // 41: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
-	9,  // 42: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
-	11, // 43: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
-	13, // 44: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
-	15, // 45: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
-	17, // 46: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
-	21, // 47: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
-	23, // 48: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
-	25, // 49: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
-	27, // 50: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
-	29, // 51: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
-	31, // 52: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
-	19, // 53: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
-	39, // [39:54] is the sub-list for method output_type
-	24, // [24:39] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	35, // 12: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
+	37, // 13: motesplats.gateway.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	37, // 14: motesplats.gateway.v1.ListNamesakesResponse.participant_namesakes:type_name -> motesplats.type.v1.Namesake
+	37, // 15: motesplats.gateway.v1.ListNamesakesResponse.volunteer_namesakes:type_name -> motesplats.type.v1.Namesake
+	35, // 16: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	35, // 17: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	35, // 18: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	38, // 19: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	35, // 20: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	39, // 21: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	40, // 22: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	34, // 23: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	41, // 24: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	34, // 25: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 26: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
+	4,  // 27: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
+	6,  // 28: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
+	8,  // 29: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
+	10, // 30: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
+	12, // 31: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
+	14, // 32: motesplats.gateway.v1.RegistryService.ListNamesakes:input_type -> motesplats.gateway.v1.ListNamesakesRequest
+	16, // 33: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
+	18, // 34: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
+	22, // 35: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
+	24, // 36: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
+	26, // 37: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
+	28, // 38: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
+	30, // 39: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
+	32, // 40: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
+	20, // 41: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
+	3,  // 42: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
+	5,  // 43: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
+	7,  // 44: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
+	9,  // 45: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
+	11, // 46: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
+	13, // 47: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
+	15, // 48: motesplats.gateway.v1.RegistryService.ListNamesakes:output_type -> motesplats.gateway.v1.ListNamesakesResponse
+	17, // 49: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
+	19, // 50: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
+	23, // 51: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
+	25, // 52: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
+	27, // 53: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
+	29, // 54: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
+	31, // 55: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
+	33, // 56: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
+	21, // 57: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
+	42, // [42:58] is the sub-list for method output_type
+	26, // [26:42] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_registry_proto_init() }
@@ -1995,7 +2120,7 @@ func file_motesplats_gateway_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_registry_proto_rawDesc), len(file_motesplats_gateway_v1_registry_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	RegistryService_UpdateParticipant_FullMethodName = "/motesplats.gateway.v1.RegistryService/UpdateParticipant"
 	RegistryService_GetVolunteer_FullMethodName      = "/motesplats.gateway.v1.RegistryService/GetVolunteer"
 	RegistryService_ListVolunteers_FullMethodName    = "/motesplats.gateway.v1.RegistryService/ListVolunteers"
+	RegistryService_ListNamesakes_FullMethodName     = "/motesplats.gateway.v1.RegistryService/ListNamesakes"
 	RegistryService_CreateVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/CreateVolunteer"
 	RegistryService_UpdateVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/UpdateVolunteer"
 	RegistryService_DeleteParticipant_FullMethodName = "/motesplats.gateway.v1.RegistryService/DeleteParticipant"
@@ -60,6 +61,12 @@ type RegistryServiceClient interface {
 	GetVolunteer(ctx context.Context, in *GetVolunteerRequest, opts ...grpc.CallOption) (*GetVolunteerResponse, error)
 	// ListVolunteers pages through volunteers in the caller's scope.
 	ListVolunteers(ctx context.Context, in *ListVolunteersRequest, opts ...grpc.CallOption) (*ListVolunteersResponse, error)
+	// ListNamesakes returns the namesakes of the newcomers and volunteers
+	// named by id, over everyone the caller may see: a page of proposals,
+	// seatings, assignments, left-out or waiting newcomers names people by
+	// id, and its namesakes may be on another page or in no list at all
+	// (ADR 0200). An id the caller may not see has none.
+	ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error)
 	// CreateVolunteer registers a volunteer.
 	CreateVolunteer(ctx context.Context, in *CreateVolunteerRequest, opts ...grpc.CallOption) (*CreateVolunteerResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
@@ -147,6 +154,16 @@ func (c *registryServiceClient) ListVolunteers(ctx context.Context, in *ListVolu
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListVolunteersResponse)
 	err := c.cc.Invoke(ctx, RegistryService_ListVolunteers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNamesakesResponse)
+	err := c.cc.Invoke(ctx, RegistryService_ListNamesakes_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +284,12 @@ type RegistryServiceServer interface {
 	GetVolunteer(context.Context, *GetVolunteerRequest) (*GetVolunteerResponse, error)
 	// ListVolunteers pages through volunteers in the caller's scope.
 	ListVolunteers(context.Context, *ListVolunteersRequest) (*ListVolunteersResponse, error)
+	// ListNamesakes returns the namesakes of the newcomers and volunteers
+	// named by id, over everyone the caller may see: a page of proposals,
+	// seatings, assignments, left-out or waiting newcomers names people by
+	// id, and its namesakes may be on another page or in no list at all
+	// (ADR 0200). An id the caller may not see has none.
+	ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error)
 	// CreateVolunteer registers a volunteer.
 	CreateVolunteer(context.Context, *CreateVolunteerRequest) (*CreateVolunteerResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
@@ -317,6 +340,9 @@ func (UnimplementedRegistryServiceServer) GetVolunteer(context.Context, *GetVolu
 }
 func (UnimplementedRegistryServiceServer) ListVolunteers(context.Context, *ListVolunteersRequest) (*ListVolunteersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListVolunteers not implemented")
+}
+func (UnimplementedRegistryServiceServer) ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNamesakes not implemented")
 }
 func (UnimplementedRegistryServiceServer) CreateVolunteer(context.Context, *CreateVolunteerRequest) (*CreateVolunteerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateVolunteer not implemented")
@@ -470,6 +496,24 @@ func _RegistryService_ListVolunteers_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(RegistryServiceServer).ListVolunteers(ctx, req.(*ListVolunteersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_ListNamesakes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNamesakesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).ListNamesakes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_ListNamesakes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).ListNamesakes(ctx, req.(*ListNamesakesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -666,6 +710,10 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListVolunteers",
 			Handler:    _RegistryService_ListVolunteers_Handler,
+		},
+		{
+			MethodName: "ListNamesakes",
+			Handler:    _RegistryService_ListNamesakes_Handler,
 		},
 		{
 			MethodName: "CreateVolunteer",

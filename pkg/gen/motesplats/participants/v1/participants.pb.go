@@ -821,6 +821,102 @@ func (x *ListParticipantsResponse) GetNamesakes() []*v1.Namesake {
 	return nil
 }
 
+// ListNamesakesRequest names the people of a list's page.
+type ListNamesakesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The people's ids: at most 100 (a page of 50 pairs names 100), each a
+	// valid id; a repeated id counts once, and none asks about no one.
+	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNamesakesRequest) Reset() {
+	*x = ListNamesakesRequest{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNamesakesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNamesakesRequest) ProtoMessage() {}
+
+func (x *ListNamesakesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNamesakesRequest.ProtoReflect.Descriptor instead.
+func (*ListNamesakesRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListNamesakesRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+// ListNamesakesResponse is the namesakes of the people asked about.
+type ListNamesakesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// For each person asked about (of_id) the caller may see who shares
+	// given and family name and municipality with anyone else the caller
+	// may see, the whole group once, with when each was registered (as
+	// the list's with_namesakes, ADR 0196).
+	Namesakes     []*v1.Namesake `protobuf:"bytes,1,rep,name=namesakes,proto3" json:"namesakes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNamesakesResponse) Reset() {
+	*x = ListNamesakesResponse{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNamesakesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNamesakesResponse) ProtoMessage() {}
+
+func (x *ListNamesakesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNamesakesResponse.ProtoReflect.Descriptor instead.
+func (*ListNamesakesResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListNamesakesResponse) GetNamesakes() []*v1.Namesake {
+	if x != nil {
+		return x.Namesakes
+	}
+	return nil
+}
+
 // UpdateParticipantRequest changes some fields.
 type UpdateParticipantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -841,7 +937,7 @@ type UpdateParticipantRequest struct {
 
 func (x *UpdateParticipantRequest) Reset() {
 	*x = UpdateParticipantRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[9]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -853,7 +949,7 @@ func (x *UpdateParticipantRequest) String() string {
 func (*UpdateParticipantRequest) ProtoMessage() {}
 
 func (x *UpdateParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[9]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -866,7 +962,7 @@ func (x *UpdateParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateParticipantRequest.ProtoReflect.Descriptor instead.
 func (*UpdateParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{9}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateParticipantRequest) GetParticipant() *Participant {
@@ -901,7 +997,7 @@ type UpdateParticipantResponse struct {
 
 func (x *UpdateParticipantResponse) Reset() {
 	*x = UpdateParticipantResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[10]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +1009,7 @@ func (x *UpdateParticipantResponse) String() string {
 func (*UpdateParticipantResponse) ProtoMessage() {}
 
 func (x *UpdateParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[10]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -926,7 +1022,7 @@ func (x *UpdateParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateParticipantResponse.ProtoReflect.Descriptor instead.
 func (*UpdateParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{10}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateParticipantResponse) GetParticipant() *Participant {
@@ -947,7 +1043,7 @@ type DeleteParticipantRequest struct {
 
 func (x *DeleteParticipantRequest) Reset() {
 	*x = DeleteParticipantRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1055,7 @@ func (x *DeleteParticipantRequest) String() string {
 func (*DeleteParticipantRequest) ProtoMessage() {}
 
 func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1068,7 @@ func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteParticipantRequest) GetId() string {
@@ -991,7 +1087,7 @@ type DeleteParticipantResponse struct {
 
 func (x *DeleteParticipantResponse) Reset() {
 	*x = DeleteParticipantResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1003,7 +1099,7 @@ func (x *DeleteParticipantResponse) String() string {
 func (*DeleteParticipantResponse) ProtoMessage() {}
 
 func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1016,7 +1112,7 @@ func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{14}
 }
 
 // EraseParticipantRequest names a participant.
@@ -1030,7 +1126,7 @@ type EraseParticipantRequest struct {
 
 func (x *EraseParticipantRequest) Reset() {
 	*x = EraseParticipantRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1138,7 @@ func (x *EraseParticipantRequest) String() string {
 func (*EraseParticipantRequest) ProtoMessage() {}
 
 func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1151,7 @@ func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantRequest.ProtoReflect.Descriptor instead.
 func (*EraseParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *EraseParticipantRequest) GetId() string {
@@ -1074,7 +1170,7 @@ type EraseParticipantResponse struct {
 
 func (x *EraseParticipantResponse) Reset() {
 	*x = EraseParticipantResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1182,7 @@ func (x *EraseParticipantResponse) String() string {
 func (*EraseParticipantResponse) ProtoMessage() {}
 
 func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1195,7 @@ func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantResponse.ProtoReflect.Descriptor instead.
 func (*EraseParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{16}
 }
 
 // RecordConsentRequest records consent.
@@ -1119,7 +1215,7 @@ type RecordConsentRequest struct {
 
 func (x *RecordConsentRequest) Reset() {
 	*x = RecordConsentRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1131,7 +1227,7 @@ func (x *RecordConsentRequest) String() string {
 func (*RecordConsentRequest) ProtoMessage() {}
 
 func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1144,7 +1240,7 @@ func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentRequest.ProtoReflect.Descriptor instead.
 func (*RecordConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RecordConsentRequest) GetParticipantId() string {
@@ -1179,7 +1275,7 @@ type RecordConsentResponse struct {
 
 func (x *RecordConsentResponse) Reset() {
 	*x = RecordConsentResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1287,7 @@ func (x *RecordConsentResponse) String() string {
 func (*RecordConsentResponse) ProtoMessage() {}
 
 func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1300,7 @@ func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentResponse.ProtoReflect.Descriptor instead.
 func (*RecordConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RecordConsentResponse) GetParticipant() *Participant {
@@ -1227,7 +1323,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1239,7 +1335,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1252,7 +1348,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *WithdrawConsentRequest) GetParticipantId() string {
@@ -1280,7 +1376,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1388,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1401,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WithdrawConsentResponse) GetParticipant() *Participant {
@@ -1388,7 +1484,11 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
-	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xc7\x01\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"(\n" +
+	"\x14ListNamesakesRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\"S\n" +
+	"\x15ListNamesakesResponse\x12:\n" +
+	"\tnamesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xc7\x01\n" +
 	"\x18UpdateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1412,11 +1512,12 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12>\n" +
 	"\apurpose\x18\x02 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\apurpose\"d\n" +
 	"\x17WithdrawConsentResponse\x12I\n" +
-	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant2\x91\b\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant2\x8c\t\n" +
 	"\x12ParticipantService\x12\x80\x01\n" +
 	"\x11CreateParticipant\x124.motesplats.participants.v1.CreateParticipantRequest\x1a5.motesplats.participants.v1.CreateParticipantResponse\x12|\n" +
 	"\x0eGetParticipant\x121.motesplats.participants.v1.GetParticipantRequest\x1a2.motesplats.participants.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12\x82\x01\n" +
-	"\x10ListParticipants\x123.motesplats.participants.v1.ListParticipantsRequest\x1a4.motesplats.participants.v1.ListParticipantsResponse\"\x03\x90\x02\x01\x12\x80\x01\n" +
+	"\x10ListParticipants\x123.motesplats.participants.v1.ListParticipantsRequest\x1a4.motesplats.participants.v1.ListParticipantsResponse\"\x03\x90\x02\x01\x12y\n" +
+	"\rListNamesakes\x120.motesplats.participants.v1.ListNamesakesRequest\x1a1.motesplats.participants.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12\x80\x01\n" +
 	"\x11UpdateParticipant\x124.motesplats.participants.v1.UpdateParticipantRequest\x1a5.motesplats.participants.v1.UpdateParticipantResponse\x12\x80\x01\n" +
 	"\x11DeleteParticipant\x124.motesplats.participants.v1.DeleteParticipantRequest\x1a5.motesplats.participants.v1.DeleteParticipantResponse\x12}\n" +
 	"\x10EraseParticipant\x123.motesplats.participants.v1.EraseParticipantRequest\x1a4.motesplats.participants.v1.EraseParticipantResponse\x12t\n" +
@@ -1436,7 +1537,7 @@ func file_motesplats_participants_v1_participants_proto_rawDescGZIP() []byte {
 	return file_motesplats_participants_v1_participants_proto_rawDescData
 }
 
-var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*Participant)(nil),                // 0: motesplats.participants.v1.Participant
 	(*Household)(nil),                  // 1: motesplats.participants.v1.Household
@@ -1447,82 +1548,87 @@ var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*GetParticipantResponse)(nil),     // 6: motesplats.participants.v1.GetParticipantResponse
 	(*ListParticipantsRequest)(nil),    // 7: motesplats.participants.v1.ListParticipantsRequest
 	(*ListParticipantsResponse)(nil),   // 8: motesplats.participants.v1.ListParticipantsResponse
-	(*UpdateParticipantRequest)(nil),   // 9: motesplats.participants.v1.UpdateParticipantRequest
-	(*UpdateParticipantResponse)(nil),  // 10: motesplats.participants.v1.UpdateParticipantResponse
-	(*DeleteParticipantRequest)(nil),   // 11: motesplats.participants.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil),  // 12: motesplats.participants.v1.DeleteParticipantResponse
-	(*EraseParticipantRequest)(nil),    // 13: motesplats.participants.v1.EraseParticipantRequest
-	(*EraseParticipantResponse)(nil),   // 14: motesplats.participants.v1.EraseParticipantResponse
-	(*RecordConsentRequest)(nil),       // 15: motesplats.participants.v1.RecordConsentRequest
-	(*RecordConsentResponse)(nil),      // 16: motesplats.participants.v1.RecordConsentResponse
-	(*WithdrawConsentRequest)(nil),     // 17: motesplats.participants.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),    // 18: motesplats.participants.v1.WithdrawConsentResponse
-	(*v1.Contact)(nil),                 // 19: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),           // 20: motesplats.type.v1.LanguageSkill
-	(v1.SwedishLevel)(0),               // 21: motesplats.type.v1.SwedishLevel
-	(v1.Diet)(0),                       // 22: motesplats.type.v1.Diet
-	(v1.Gender)(0),                     // 23: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),            // 24: motesplats.type.v1.Availability
-	(v11.EstablishmentStatus)(0),       // 25: motesplats.events.v1.EstablishmentStatus
-	(v11.ParentalLeave)(0),             // 26: motesplats.events.v1.ParentalLeave
-	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
-	(*v1.NotificationPreferences)(nil), // 28: motesplats.type.v1.NotificationPreferences
-	(v11.ConsentPurpose)(0),            // 29: motesplats.events.v1.ConsentPurpose
-	(*v1.Namesake)(nil),                // 30: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
+	(*ListNamesakesRequest)(nil),       // 9: motesplats.participants.v1.ListNamesakesRequest
+	(*ListNamesakesResponse)(nil),      // 10: motesplats.participants.v1.ListNamesakesResponse
+	(*UpdateParticipantRequest)(nil),   // 11: motesplats.participants.v1.UpdateParticipantRequest
+	(*UpdateParticipantResponse)(nil),  // 12: motesplats.participants.v1.UpdateParticipantResponse
+	(*DeleteParticipantRequest)(nil),   // 13: motesplats.participants.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),  // 14: motesplats.participants.v1.DeleteParticipantResponse
+	(*EraseParticipantRequest)(nil),    // 15: motesplats.participants.v1.EraseParticipantRequest
+	(*EraseParticipantResponse)(nil),   // 16: motesplats.participants.v1.EraseParticipantResponse
+	(*RecordConsentRequest)(nil),       // 17: motesplats.participants.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),      // 18: motesplats.participants.v1.RecordConsentResponse
+	(*WithdrawConsentRequest)(nil),     // 19: motesplats.participants.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),    // 20: motesplats.participants.v1.WithdrawConsentResponse
+	(*v1.Contact)(nil),                 // 21: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),           // 22: motesplats.type.v1.LanguageSkill
+	(v1.SwedishLevel)(0),               // 23: motesplats.type.v1.SwedishLevel
+	(v1.Diet)(0),                       // 24: motesplats.type.v1.Diet
+	(v1.Gender)(0),                     // 25: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),            // 26: motesplats.type.v1.Availability
+	(v11.EstablishmentStatus)(0),       // 27: motesplats.events.v1.EstablishmentStatus
+	(v11.ParentalLeave)(0),             // 28: motesplats.events.v1.ParentalLeave
+	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil), // 30: motesplats.type.v1.NotificationPreferences
+	(v11.ConsentPurpose)(0),            // 31: motesplats.events.v1.ConsentPurpose
+	(*v1.Namesake)(nil),                // 32: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 33: google.protobuf.FieldMask
 }
 var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
-	19, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
-	20, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
-	21, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	21, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
+	22, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
+	23, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,  // 3: motesplats.participants.v1.Participant.household:type_name -> motesplats.participants.v1.Household
-	22, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
-	23, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
-	24, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
-	25, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
-	26, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
+	24, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
+	25, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
+	26, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
+	27, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
+	28, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
 	2,  // 9: motesplats.participants.v1.Participant.consents:type_name -> motesplats.participants.v1.Consent
-	27, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	27, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
-	28, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
-	29, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	27, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	27, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
+	29, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	29, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
+	30, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	31, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	29, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	29, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: motesplats.participants.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 17: motesplats.participants.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 18: motesplats.participants.v1.GetParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	21, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	29, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	23, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	31, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 21: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	30, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	0,  // 23: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	31, // 24: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 25: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 26: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	0,  // 27: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	29, // 28: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	0,  // 29: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	3,  // 30: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 31: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 32: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 33: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	11, // 34: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	13, // 35: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	15, // 36: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	17, // 37: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 38: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 39: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 40: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 41: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	12, // 42: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	14, // 43: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	16, // 44: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	18, // 45: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	38, // [38:46] is the sub-list for method output_type
-	30, // [30:38] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	32, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	32, // 23: motesplats.participants.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	0,  // 24: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	33, // 25: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 26: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 27: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	0,  // 28: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	31, // 29: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	0,  // 30: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	3,  // 31: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 32: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 33: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 34: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
+	11, // 35: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	13, // 36: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	15, // 37: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	17, // 38: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	19, // 39: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 40: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 41: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 42: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 43: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
+	12, // 44: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	14, // 45: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	16, // 46: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	18, // 47: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	20, // 48: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	40, // [40:49] is the sub-list for method output_type
+	31, // [31:40] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }
@@ -1536,7 +1642,7 @@ func file_motesplats_participants_v1_participants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_participants_v1_participants_proto_rawDesc), len(file_motesplats_participants_v1_participants_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	ParticipantService_CreateParticipant_FullMethodName = "/motesplats.participants.v1.ParticipantService/CreateParticipant"
 	ParticipantService_GetParticipant_FullMethodName    = "/motesplats.participants.v1.ParticipantService/GetParticipant"
 	ParticipantService_ListParticipants_FullMethodName  = "/motesplats.participants.v1.ParticipantService/ListParticipants"
+	ParticipantService_ListNamesakes_FullMethodName     = "/motesplats.participants.v1.ParticipantService/ListNamesakes"
 	ParticipantService_UpdateParticipant_FullMethodName = "/motesplats.participants.v1.ParticipantService/UpdateParticipant"
 	ParticipantService_DeleteParticipant_FullMethodName = "/motesplats.participants.v1.ParticipantService/DeleteParticipant"
 	ParticipantService_EraseParticipant_FullMethodName  = "/motesplats.participants.v1.ParticipantService/EraseParticipant"
@@ -54,6 +55,12 @@ type ParticipantServiceClient interface {
 	// ListParticipants pages through participants, ordered by id (oldest
 	// registration first).
 	ListParticipants(ctx context.Context, in *ListParticipantsRequest, opts ...grpc.CallOption) (*ListParticipantsResponse, error)
+	// ListNamesakes returns the namesakes of the newcomers named by id, over
+	// everyone the caller may see: the lists of pairs, seatings, assignments
+	// and waiting newcomers name people by id and page them, so a page
+	// marked only within itself showed two people of one name as one
+	// (ADR 0200). An id the caller may not see, or of no one, has none.
+	ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error)
 	// UpdateParticipant changes the fields named in update_mask.
 	UpdateParticipant(ctx context.Context, in *UpdateParticipantRequest, opts ...grpc.CallOption) (*UpdateParticipantResponse, error)
 	// DeleteParticipant removes a participant who leaves the programmes.
@@ -99,6 +106,16 @@ func (c *participantServiceClient) ListParticipants(ctx context.Context, in *Lis
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListParticipantsResponse)
 	err := c.cc.Invoke(ctx, ParticipantService_ListParticipants_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *participantServiceClient) ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNamesakesResponse)
+	err := c.cc.Invoke(ctx, ParticipantService_ListNamesakes_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +194,12 @@ type ParticipantServiceServer interface {
 	// ListParticipants pages through participants, ordered by id (oldest
 	// registration first).
 	ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error)
+	// ListNamesakes returns the namesakes of the newcomers named by id, over
+	// everyone the caller may see: the lists of pairs, seatings, assignments
+	// and waiting newcomers name people by id and page them, so a page
+	// marked only within itself showed two people of one name as one
+	// (ADR 0200). An id the caller may not see, or of no one, has none.
+	ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error)
 	// UpdateParticipant changes the fields named in update_mask.
 	UpdateParticipant(context.Context, *UpdateParticipantRequest) (*UpdateParticipantResponse, error)
 	// DeleteParticipant removes a participant who leaves the programmes.
@@ -206,6 +229,9 @@ func (UnimplementedParticipantServiceServer) GetParticipant(context.Context, *Ge
 }
 func (UnimplementedParticipantServiceServer) ListParticipants(context.Context, *ListParticipantsRequest) (*ListParticipantsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListParticipants not implemented")
+}
+func (UnimplementedParticipantServiceServer) ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNamesakes not implemented")
 }
 func (UnimplementedParticipantServiceServer) UpdateParticipant(context.Context, *UpdateParticipantRequest) (*UpdateParticipantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateParticipant not implemented")
@@ -293,6 +319,24 @@ func _ParticipantService_ListParticipants_Handler(srv interface{}, ctx context.C
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ParticipantServiceServer).ListParticipants(ctx, req.(*ListParticipantsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ParticipantService_ListNamesakes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNamesakesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ParticipantServiceServer).ListNamesakes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ParticipantService_ListNamesakes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ParticipantServiceServer).ListNamesakes(ctx, req.(*ListNamesakesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -405,6 +449,10 @@ var ParticipantService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListParticipants",
 			Handler:    _ParticipantService_ListParticipants_Handler,
+		},
+		{
+			MethodName: "ListNamesakes",
+			Handler:    _ParticipantService_ListNamesakes_Handler,
 		},
 		{
 			MethodName: "UpdateParticipant",

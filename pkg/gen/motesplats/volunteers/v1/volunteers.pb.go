@@ -896,6 +896,102 @@ func (x *ListVolunteersResponse) GetNamesakes() []*v1.Namesake {
 	return nil
 }
 
+// ListNamesakesRequest names the people of a list's page.
+type ListNamesakesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The people's ids: at most 100 (a page of 50 pairs names 100), each a
+	// valid id; a repeated id counts once, and none asks about no one.
+	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNamesakesRequest) Reset() {
+	*x = ListNamesakesRequest{}
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNamesakesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNamesakesRequest) ProtoMessage() {}
+
+func (x *ListNamesakesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNamesakesRequest.ProtoReflect.Descriptor instead.
+func (*ListNamesakesRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListNamesakesRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+// ListNamesakesResponse is the namesakes of the people asked about.
+type ListNamesakesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// For each person asked about (of_id) the caller may see who shares
+	// given and family name and municipality with anyone else the caller
+	// may see, the whole group once, with when each was registered (as
+	// the list's with_namesakes, ADR 0196).
+	Namesakes     []*v1.Namesake `protobuf:"bytes,1,rep,name=namesakes,proto3" json:"namesakes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNamesakesResponse) Reset() {
+	*x = ListNamesakesResponse{}
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNamesakesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNamesakesResponse) ProtoMessage() {}
+
+func (x *ListNamesakesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNamesakesResponse.ProtoReflect.Descriptor instead.
+func (*ListNamesakesResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListNamesakesResponse) GetNamesakes() []*v1.Namesake {
+	if x != nil {
+		return x.Namesakes
+	}
+	return nil
+}
+
 // UpdateVolunteerRequest changes some fields.
 type UpdateVolunteerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -916,7 +1012,7 @@ type UpdateVolunteerRequest struct {
 
 func (x *UpdateVolunteerRequest) Reset() {
 	*x = UpdateVolunteerRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[9]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +1024,7 @@ func (x *UpdateVolunteerRequest) String() string {
 func (*UpdateVolunteerRequest) ProtoMessage() {}
 
 func (x *UpdateVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[9]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +1037,7 @@ func (x *UpdateVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{9}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateVolunteerRequest) GetVolunteer() *Volunteer {
@@ -976,7 +1072,7 @@ type UpdateVolunteerResponse struct {
 
 func (x *UpdateVolunteerResponse) Reset() {
 	*x = UpdateVolunteerResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[10]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1084,7 @@ func (x *UpdateVolunteerResponse) String() string {
 func (*UpdateVolunteerResponse) ProtoMessage() {}
 
 func (x *UpdateVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[10]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1097,7 @@ func (x *UpdateVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{10}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateVolunteerResponse) GetVolunteer() *Volunteer {
@@ -1022,7 +1118,7 @@ type DeleteVolunteerRequest struct {
 
 func (x *DeleteVolunteerRequest) Reset() {
 	*x = DeleteVolunteerRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1034,7 +1130,7 @@ func (x *DeleteVolunteerRequest) String() string {
 func (*DeleteVolunteerRequest) ProtoMessage() {}
 
 func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1047,7 +1143,7 @@ func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteVolunteerRequest) GetId() string {
@@ -1066,7 +1162,7 @@ type DeleteVolunteerResponse struct {
 
 func (x *DeleteVolunteerResponse) Reset() {
 	*x = DeleteVolunteerResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1174,7 @@ func (x *DeleteVolunteerResponse) String() string {
 func (*DeleteVolunteerResponse) ProtoMessage() {}
 
 func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1187,7 @@ func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{14}
 }
 
 // EraseVolunteerRequest names a volunteer.
@@ -1105,7 +1201,7 @@ type EraseVolunteerRequest struct {
 
 func (x *EraseVolunteerRequest) Reset() {
 	*x = EraseVolunteerRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1213,7 @@ func (x *EraseVolunteerRequest) String() string {
 func (*EraseVolunteerRequest) ProtoMessage() {}
 
 func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1226,7 @@ func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *EraseVolunteerRequest) GetId() string {
@@ -1149,7 +1245,7 @@ type EraseVolunteerResponse struct {
 
 func (x *EraseVolunteerResponse) Reset() {
 	*x = EraseVolunteerResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1257,7 @@ func (x *EraseVolunteerResponse) String() string {
 func (*EraseVolunteerResponse) ProtoMessage() {}
 
 func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1270,7 @@ func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{16}
 }
 
 // CreateOrganisationRequest creates an organisation.
@@ -1190,7 +1286,7 @@ type CreateOrganisationRequest struct {
 
 func (x *CreateOrganisationRequest) Reset() {
 	*x = CreateOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +1298,7 @@ func (x *CreateOrganisationRequest) String() string {
 func (*CreateOrganisationRequest) ProtoMessage() {}
 
 func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +1311,7 @@ func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateOrganisationRequest) GetOrganisation() *Organisation {
@@ -1243,7 +1339,7 @@ type CreateOrganisationResponse struct {
 
 func (x *CreateOrganisationResponse) Reset() {
 	*x = CreateOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1351,7 @@ func (x *CreateOrganisationResponse) String() string {
 func (*CreateOrganisationResponse) ProtoMessage() {}
 
 func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1364,7 @@ func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateOrganisationResponse) GetOrganisation() *Organisation {
@@ -1289,7 +1385,7 @@ type GetOrganisationRequest struct {
 
 func (x *GetOrganisationRequest) Reset() {
 	*x = GetOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1301,7 +1397,7 @@ func (x *GetOrganisationRequest) String() string {
 func (*GetOrganisationRequest) ProtoMessage() {}
 
 func (x *GetOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1314,7 +1410,7 @@ func (x *GetOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetOrganisationRequest) GetId() string {
@@ -1335,7 +1431,7 @@ type GetOrganisationResponse struct {
 
 func (x *GetOrganisationResponse) Reset() {
 	*x = GetOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1443,7 @@ func (x *GetOrganisationResponse) String() string {
 func (*GetOrganisationResponse) ProtoMessage() {}
 
 func (x *GetOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1456,7 @@ func (x *GetOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*GetOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetOrganisationResponse) GetOrganisation() *Organisation {
@@ -1385,7 +1481,7 @@ type ListOrganisationsRequest struct {
 
 func (x *ListOrganisationsRequest) Reset() {
 	*x = ListOrganisationsRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1493,7 @@ func (x *ListOrganisationsRequest) String() string {
 func (*ListOrganisationsRequest) ProtoMessage() {}
 
 func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1506,7 @@ func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListOrganisationsRequest) GetPageSize() int32 {
@@ -1449,7 +1545,7 @@ type ListOrganisationsResponse struct {
 
 func (x *ListOrganisationsResponse) Reset() {
 	*x = ListOrganisationsResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1461,7 +1557,7 @@ func (x *ListOrganisationsResponse) String() string {
 func (*ListOrganisationsResponse) ProtoMessage() {}
 
 func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1474,7 +1570,7 @@ func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListOrganisationsResponse) GetOrganisations() []*Organisation {
@@ -1511,7 +1607,7 @@ type UpdateOrganisationRequest struct {
 
 func (x *UpdateOrganisationRequest) Reset() {
 	*x = UpdateOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1523,7 +1619,7 @@ func (x *UpdateOrganisationRequest) String() string {
 func (*UpdateOrganisationRequest) ProtoMessage() {}
 
 func (x *UpdateOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1536,7 +1632,7 @@ func (x *UpdateOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateOrganisationRequest) GetOrganisation() *Organisation {
@@ -1564,7 +1660,7 @@ type UpdateOrganisationResponse struct {
 
 func (x *UpdateOrganisationResponse) Reset() {
 	*x = UpdateOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1672,7 @@ func (x *UpdateOrganisationResponse) String() string {
 func (*UpdateOrganisationResponse) ProtoMessage() {}
 
 func (x *UpdateOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1589,7 +1685,7 @@ func (x *UpdateOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdateOrganisationResponse) GetOrganisation() *Organisation {
@@ -1610,7 +1706,7 @@ type DeleteOrganisationRequest struct {
 
 func (x *DeleteOrganisationRequest) Reset() {
 	*x = DeleteOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1622,7 +1718,7 @@ func (x *DeleteOrganisationRequest) String() string {
 func (*DeleteOrganisationRequest) ProtoMessage() {}
 
 func (x *DeleteOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1635,7 +1731,7 @@ func (x *DeleteOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DeleteOrganisationRequest) GetId() string {
@@ -1654,7 +1750,7 @@ type DeleteOrganisationResponse struct {
 
 func (x *DeleteOrganisationResponse) Reset() {
 	*x = DeleteOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1666,7 +1762,7 @@ func (x *DeleteOrganisationResponse) String() string {
 func (*DeleteOrganisationResponse) ProtoMessage() {}
 
 func (x *DeleteOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +1775,7 @@ func (x *DeleteOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{26}
 }
 
 var File_motesplats_volunteers_v1_volunteers_proto protoreflect.FileDescriptor
@@ -1759,7 +1855,11 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12:\n" +
-	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xbd\x01\n" +
+	"\tnamesakes\x18\x04 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"(\n" +
+	"\x14ListNamesakesRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\"S\n" +
+	"\x15ListNamesakesResponse\x12:\n" +
+	"\tnamesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xbd\x01\n" +
 	"\x16UpdateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1809,12 +1909,12 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"#ORGANISATION_TYPE_STUDY_ASSOCIATION\x10\x03\x12\"\n" +
 	"\x1eORGANISATION_TYPE_MUNICIPALITY\x10\x04\x12\x1d\n" +
 	"\x19ORGANISATION_TYPE_COMPANY\x10\x05\x12 \n" +
-	"\x1cORGANISATION_TYPE_TRADE_BODY\x10\x062\xe1\n" +
-	"\n" +
+	"\x1cORGANISATION_TYPE_TRADE_BODY\x10\x062\xd8\v\n" +
 	"\x10VolunteerService\x12v\n" +
 	"\x0fCreateVolunteer\x120.motesplats.volunteers.v1.CreateVolunteerRequest\x1a1.motesplats.volunteers.v1.CreateVolunteerResponse\x12r\n" +
 	"\fGetVolunteer\x12-.motesplats.volunteers.v1.GetVolunteerRequest\x1a..motesplats.volunteers.v1.GetVolunteerResponse\"\x03\x90\x02\x01\x12x\n" +
-	"\x0eListVolunteers\x12/.motesplats.volunteers.v1.ListVolunteersRequest\x1a0.motesplats.volunteers.v1.ListVolunteersResponse\"\x03\x90\x02\x01\x12v\n" +
+	"\x0eListVolunteers\x12/.motesplats.volunteers.v1.ListVolunteersRequest\x1a0.motesplats.volunteers.v1.ListVolunteersResponse\"\x03\x90\x02\x01\x12u\n" +
+	"\rListNamesakes\x12..motesplats.volunteers.v1.ListNamesakesRequest\x1a/.motesplats.volunteers.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12v\n" +
 	"\x0fUpdateVolunteer\x120.motesplats.volunteers.v1.UpdateVolunteerRequest\x1a1.motesplats.volunteers.v1.UpdateVolunteerResponse\x12v\n" +
 	"\x0fDeleteVolunteer\x120.motesplats.volunteers.v1.DeleteVolunteerRequest\x1a1.motesplats.volunteers.v1.DeleteVolunteerResponse\x12s\n" +
 	"\x0eEraseVolunteer\x12/.motesplats.volunteers.v1.EraseVolunteerRequest\x1a0.motesplats.volunteers.v1.EraseVolunteerResponse\x12\x7f\n" +
@@ -1838,7 +1938,7 @@ func file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_volunteers_v1_volunteers_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_motesplats_volunteers_v1_volunteers_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_motesplats_volunteers_v1_volunteers_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_motesplats_volunteers_v1_volunteers_proto_goTypes = []any{
 	(OrganisationType)(0),              // 0: motesplats.volunteers.v1.OrganisationType
 	(*Volunteer)(nil),                  // 1: motesplats.volunteers.v1.Volunteer
@@ -1850,93 +1950,98 @@ var file_motesplats_volunteers_v1_volunteers_proto_goTypes = []any{
 	(*GetVolunteerResponse)(nil),       // 7: motesplats.volunteers.v1.GetVolunteerResponse
 	(*ListVolunteersRequest)(nil),      // 8: motesplats.volunteers.v1.ListVolunteersRequest
 	(*ListVolunteersResponse)(nil),     // 9: motesplats.volunteers.v1.ListVolunteersResponse
-	(*UpdateVolunteerRequest)(nil),     // 10: motesplats.volunteers.v1.UpdateVolunteerRequest
-	(*UpdateVolunteerResponse)(nil),    // 11: motesplats.volunteers.v1.UpdateVolunteerResponse
-	(*DeleteVolunteerRequest)(nil),     // 12: motesplats.volunteers.v1.DeleteVolunteerRequest
-	(*DeleteVolunteerResponse)(nil),    // 13: motesplats.volunteers.v1.DeleteVolunteerResponse
-	(*EraseVolunteerRequest)(nil),      // 14: motesplats.volunteers.v1.EraseVolunteerRequest
-	(*EraseVolunteerResponse)(nil),     // 15: motesplats.volunteers.v1.EraseVolunteerResponse
-	(*CreateOrganisationRequest)(nil),  // 16: motesplats.volunteers.v1.CreateOrganisationRequest
-	(*CreateOrganisationResponse)(nil), // 17: motesplats.volunteers.v1.CreateOrganisationResponse
-	(*GetOrganisationRequest)(nil),     // 18: motesplats.volunteers.v1.GetOrganisationRequest
-	(*GetOrganisationResponse)(nil),    // 19: motesplats.volunteers.v1.GetOrganisationResponse
-	(*ListOrganisationsRequest)(nil),   // 20: motesplats.volunteers.v1.ListOrganisationsRequest
-	(*ListOrganisationsResponse)(nil),  // 21: motesplats.volunteers.v1.ListOrganisationsResponse
-	(*UpdateOrganisationRequest)(nil),  // 22: motesplats.volunteers.v1.UpdateOrganisationRequest
-	(*UpdateOrganisationResponse)(nil), // 23: motesplats.volunteers.v1.UpdateOrganisationResponse
-	(*DeleteOrganisationRequest)(nil),  // 24: motesplats.volunteers.v1.DeleteOrganisationRequest
-	(*DeleteOrganisationResponse)(nil), // 25: motesplats.volunteers.v1.DeleteOrganisationResponse
-	(*v1.Contact)(nil),                 // 26: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),           // 27: motesplats.type.v1.LanguageSkill
-	(*v11.RoleCapacity)(nil),           // 28: motesplats.events.v1.RoleCapacity
-	(v1.Gender)(0),                     // 29: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),            // 30: motesplats.type.v1.Availability
-	(v1.Diet)(0),                       // 31: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),      // 32: google.protobuf.Timestamp
-	(*v1.NotificationPreferences)(nil), // 33: motesplats.type.v1.NotificationPreferences
-	(*v11.GuideCapacity)(nil),          // 34: motesplats.events.v1.GuideCapacity
-	(v11.VolunteerRole)(0),             // 35: motesplats.events.v1.VolunteerRole
-	(*v1.Namesake)(nil),                // 36: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),      // 37: google.protobuf.FieldMask
+	(*ListNamesakesRequest)(nil),       // 10: motesplats.volunteers.v1.ListNamesakesRequest
+	(*ListNamesakesResponse)(nil),      // 11: motesplats.volunteers.v1.ListNamesakesResponse
+	(*UpdateVolunteerRequest)(nil),     // 12: motesplats.volunteers.v1.UpdateVolunteerRequest
+	(*UpdateVolunteerResponse)(nil),    // 13: motesplats.volunteers.v1.UpdateVolunteerResponse
+	(*DeleteVolunteerRequest)(nil),     // 14: motesplats.volunteers.v1.DeleteVolunteerRequest
+	(*DeleteVolunteerResponse)(nil),    // 15: motesplats.volunteers.v1.DeleteVolunteerResponse
+	(*EraseVolunteerRequest)(nil),      // 16: motesplats.volunteers.v1.EraseVolunteerRequest
+	(*EraseVolunteerResponse)(nil),     // 17: motesplats.volunteers.v1.EraseVolunteerResponse
+	(*CreateOrganisationRequest)(nil),  // 18: motesplats.volunteers.v1.CreateOrganisationRequest
+	(*CreateOrganisationResponse)(nil), // 19: motesplats.volunteers.v1.CreateOrganisationResponse
+	(*GetOrganisationRequest)(nil),     // 20: motesplats.volunteers.v1.GetOrganisationRequest
+	(*GetOrganisationResponse)(nil),    // 21: motesplats.volunteers.v1.GetOrganisationResponse
+	(*ListOrganisationsRequest)(nil),   // 22: motesplats.volunteers.v1.ListOrganisationsRequest
+	(*ListOrganisationsResponse)(nil),  // 23: motesplats.volunteers.v1.ListOrganisationsResponse
+	(*UpdateOrganisationRequest)(nil),  // 24: motesplats.volunteers.v1.UpdateOrganisationRequest
+	(*UpdateOrganisationResponse)(nil), // 25: motesplats.volunteers.v1.UpdateOrganisationResponse
+	(*DeleteOrganisationRequest)(nil),  // 26: motesplats.volunteers.v1.DeleteOrganisationRequest
+	(*DeleteOrganisationResponse)(nil), // 27: motesplats.volunteers.v1.DeleteOrganisationResponse
+	(*v1.Contact)(nil),                 // 28: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),           // 29: motesplats.type.v1.LanguageSkill
+	(*v11.RoleCapacity)(nil),           // 30: motesplats.events.v1.RoleCapacity
+	(v1.Gender)(0),                     // 31: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),            // 32: motesplats.type.v1.Availability
+	(v1.Diet)(0),                       // 33: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil), // 35: motesplats.type.v1.NotificationPreferences
+	(*v11.GuideCapacity)(nil),          // 36: motesplats.events.v1.GuideCapacity
+	(v11.VolunteerRole)(0),             // 37: motesplats.events.v1.VolunteerRole
+	(*v1.Namesake)(nil),                // 38: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 39: google.protobuf.FieldMask
 }
 var file_motesplats_volunteers_v1_volunteers_proto_depIdxs = []int32{
-	26, // 0: motesplats.volunteers.v1.Volunteer.contact:type_name -> motesplats.type.v1.Contact
-	27, // 1: motesplats.volunteers.v1.Volunteer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	28, // 2: motesplats.volunteers.v1.Volunteer.roles:type_name -> motesplats.events.v1.RoleCapacity
-	29, // 3: motesplats.volunteers.v1.Volunteer.gender:type_name -> motesplats.type.v1.Gender
-	30, // 4: motesplats.volunteers.v1.Volunteer.availability:type_name -> motesplats.type.v1.Availability
-	31, // 5: motesplats.volunteers.v1.Volunteer.diets_served:type_name -> motesplats.type.v1.Diet
+	28, // 0: motesplats.volunteers.v1.Volunteer.contact:type_name -> motesplats.type.v1.Contact
+	29, // 1: motesplats.volunteers.v1.Volunteer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	30, // 2: motesplats.volunteers.v1.Volunteer.roles:type_name -> motesplats.events.v1.RoleCapacity
+	31, // 3: motesplats.volunteers.v1.Volunteer.gender:type_name -> motesplats.type.v1.Gender
+	32, // 4: motesplats.volunteers.v1.Volunteer.availability:type_name -> motesplats.type.v1.Availability
+	33, // 5: motesplats.volunteers.v1.Volunteer.diets_served:type_name -> motesplats.type.v1.Diet
 	2,  // 6: motesplats.volunteers.v1.Volunteer.background_check:type_name -> motesplats.volunteers.v1.BackgroundCheck
-	32, // 7: motesplats.volunteers.v1.Volunteer.create_time:type_name -> google.protobuf.Timestamp
-	32, // 8: motesplats.volunteers.v1.Volunteer.update_time:type_name -> google.protobuf.Timestamp
-	33, // 9: motesplats.volunteers.v1.Volunteer.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	34, // 7: motesplats.volunteers.v1.Volunteer.create_time:type_name -> google.protobuf.Timestamp
+	34, // 8: motesplats.volunteers.v1.Volunteer.update_time:type_name -> google.protobuf.Timestamp
+	35, // 9: motesplats.volunteers.v1.Volunteer.notifications:type_name -> motesplats.type.v1.NotificationPreferences
 	0,  // 10: motesplats.volunteers.v1.Organisation.type:type_name -> motesplats.volunteers.v1.OrganisationType
-	34, // 11: motesplats.volunteers.v1.Organisation.guide_capacities:type_name -> motesplats.events.v1.GuideCapacity
-	32, // 12: motesplats.volunteers.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
-	32, // 13: motesplats.volunteers.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
+	36, // 11: motesplats.volunteers.v1.Organisation.guide_capacities:type_name -> motesplats.events.v1.GuideCapacity
+	34, // 12: motesplats.volunteers.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
+	34, // 13: motesplats.volunteers.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 14: motesplats.volunteers.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	1,  // 15: motesplats.volunteers.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	1,  // 16: motesplats.volunteers.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	35, // 17: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
+	37, // 17: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
 	1,  // 18: motesplats.volunteers.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	36, // 19: motesplats.volunteers.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	1,  // 20: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	37, // 21: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 22: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	3,  // 23: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 24: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 25: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 26: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 27: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	37, // 28: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 29: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	4,  // 30: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
-	6,  // 31: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
-	8,  // 32: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
-	10, // 33: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
-	12, // 34: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
-	14, // 35: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
-	16, // 36: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
-	18, // 37: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
-	20, // 38: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
-	22, // 39: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
-	24, // 40: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
-	5,  // 41: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
-	7,  // 42: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
-	9,  // 43: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
-	11, // 44: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
-	13, // 45: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
-	15, // 46: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
-	17, // 47: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
-	19, // 48: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
-	21, // 49: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
-	23, // 50: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
-	25, // 51: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	38, // 19: motesplats.volunteers.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	38, // 20: motesplats.volunteers.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	1,  // 21: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	39, // 22: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 23: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	3,  // 24: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 25: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 26: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 27: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 28: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	39, // 29: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 30: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	4,  // 31: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
+	6,  // 32: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
+	8,  // 33: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
+	10, // 34: motesplats.volunteers.v1.VolunteerService.ListNamesakes:input_type -> motesplats.volunteers.v1.ListNamesakesRequest
+	12, // 35: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
+	14, // 36: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
+	16, // 37: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
+	18, // 38: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
+	20, // 39: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
+	22, // 40: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
+	24, // 41: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
+	26, // 42: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
+	5,  // 43: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
+	7,  // 44: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
+	9,  // 45: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
+	11, // 46: motesplats.volunteers.v1.VolunteerService.ListNamesakes:output_type -> motesplats.volunteers.v1.ListNamesakesResponse
+	13, // 47: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
+	15, // 48: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
+	17, // 49: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
+	19, // 50: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
+	21, // 51: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
+	23, // 52: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
+	25, // 53: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
+	27, // 54: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
+	43, // [43:55] is the sub-list for method output_type
+	31, // [31:43] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_volunteers_v1_volunteers_proto_init() }
@@ -1950,7 +2055,7 @@ func file_motesplats_volunteers_v1_volunteers_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_volunteers_v1_volunteers_proto_rawDesc), len(file_motesplats_volunteers_v1_volunteers_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

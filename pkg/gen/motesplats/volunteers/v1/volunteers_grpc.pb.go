@@ -25,6 +25,7 @@ const (
 	VolunteerService_CreateVolunteer_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/CreateVolunteer"
 	VolunteerService_GetVolunteer_FullMethodName       = "/motesplats.volunteers.v1.VolunteerService/GetVolunteer"
 	VolunteerService_ListVolunteers_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/ListVolunteers"
+	VolunteerService_ListNamesakes_FullMethodName      = "/motesplats.volunteers.v1.VolunteerService/ListNamesakes"
 	VolunteerService_UpdateVolunteer_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/UpdateVolunteer"
 	VolunteerService_DeleteVolunteer_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/DeleteVolunteer"
 	VolunteerService_EraseVolunteer_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/EraseVolunteer"
@@ -58,6 +59,12 @@ type VolunteerServiceClient interface {
 	GetVolunteer(ctx context.Context, in *GetVolunteerRequest, opts ...grpc.CallOption) (*GetVolunteerResponse, error)
 	// ListVolunteers pages through volunteers ordered by id.
 	ListVolunteers(ctx context.Context, in *ListVolunteersRequest, opts ...grpc.CallOption) (*ListVolunteersResponse, error)
+	// ListNamesakes returns the namesakes of the volunteers named by id, over
+	// everyone the caller may see: the lists of pairs, seatings, assignments
+	// and waiting newcomers name people by id and page them, so a page
+	// marked only within itself showed two people of one name as one
+	// (ADR 0200). An id the caller may not see, or of no one, has none.
+	ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(ctx context.Context, in *UpdateVolunteerRequest, opts ...grpc.CallOption) (*UpdateVolunteerResponse, error)
 	// DeleteVolunteer removes a volunteer.
@@ -108,6 +115,16 @@ func (c *volunteerServiceClient) ListVolunteers(ctx context.Context, in *ListVol
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListVolunteersResponse)
 	err := c.cc.Invoke(ctx, VolunteerService_ListVolunteers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *volunteerServiceClient) ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNamesakesResponse)
+	err := c.cc.Invoke(ctx, VolunteerService_ListNamesakes_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +234,12 @@ type VolunteerServiceServer interface {
 	GetVolunteer(context.Context, *GetVolunteerRequest) (*GetVolunteerResponse, error)
 	// ListVolunteers pages through volunteers ordered by id.
 	ListVolunteers(context.Context, *ListVolunteersRequest) (*ListVolunteersResponse, error)
+	// ListNamesakes returns the namesakes of the volunteers named by id, over
+	// everyone the caller may see: the lists of pairs, seatings, assignments
+	// and waiting newcomers name people by id and page them, so a page
+	// marked only within itself showed two people of one name as one
+	// (ADR 0200). An id the caller may not see, or of no one, has none.
+	ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(context.Context, *UpdateVolunteerRequest) (*UpdateVolunteerResponse, error)
 	// DeleteVolunteer removes a volunteer.
@@ -251,6 +274,9 @@ func (UnimplementedVolunteerServiceServer) GetVolunteer(context.Context, *GetVol
 }
 func (UnimplementedVolunteerServiceServer) ListVolunteers(context.Context, *ListVolunteersRequest) (*ListVolunteersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListVolunteers not implemented")
+}
+func (UnimplementedVolunteerServiceServer) ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNamesakes not implemented")
 }
 func (UnimplementedVolunteerServiceServer) UpdateVolunteer(context.Context, *UpdateVolunteerRequest) (*UpdateVolunteerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateVolunteer not implemented")
@@ -347,6 +373,24 @@ func _VolunteerService_ListVolunteers_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(VolunteerServiceServer).ListVolunteers(ctx, req.(*ListVolunteersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _VolunteerService_ListNamesakes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNamesakesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VolunteerServiceServer).ListNamesakes(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VolunteerService_ListNamesakes_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VolunteerServiceServer).ListNamesakes(ctx, req.(*ListNamesakesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -513,6 +557,10 @@ var VolunteerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListVolunteers",
 			Handler:    _VolunteerService_ListVolunteers_Handler,
+		},
+		{
+			MethodName: "ListNamesakes",
+			Handler:    _VolunteerService_ListNamesakes_Handler,
 		},
 		{
 			MethodName: "UpdateVolunteer",

@@ -51,6 +51,9 @@ const (
 	// RegistryServiceListVolunteersProcedure is the fully-qualified name of the RegistryService's
 	// ListVolunteers RPC.
 	RegistryServiceListVolunteersProcedure = "/motesplats.gateway.v1.RegistryService/ListVolunteers"
+	// RegistryServiceListNamesakesProcedure is the fully-qualified name of the RegistryService's
+	// ListNamesakes RPC.
+	RegistryServiceListNamesakesProcedure = "/motesplats.gateway.v1.RegistryService/ListNamesakes"
 	// RegistryServiceCreateVolunteerProcedure is the fully-qualified name of the RegistryService's
 	// CreateVolunteer RPC.
 	RegistryServiceCreateVolunteerProcedure = "/motesplats.gateway.v1.RegistryService/CreateVolunteer"
@@ -95,6 +98,12 @@ type RegistryServiceClient interface {
 	GetVolunteer(context.Context, *connect.Request[v1.GetVolunteerRequest]) (*connect.Response[v1.GetVolunteerResponse], error)
 	// ListVolunteers pages through volunteers in the caller's scope.
 	ListVolunteers(context.Context, *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error)
+	// ListNamesakes returns the namesakes of the newcomers and volunteers
+	// named by id, over everyone the caller may see: a page of proposals,
+	// seatings, assignments, left-out or waiting newcomers names people by
+	// id, and its namesakes may be on another page or in no list at all
+	// (ADR 0200). An id the caller may not see has none.
+	ListNamesakes(context.Context, *connect.Request[v1.ListNamesakesRequest]) (*connect.Response[v1.ListNamesakesResponse], error)
 	// CreateVolunteer registers a volunteer.
 	CreateVolunteer(context.Context, *connect.Request[v1.CreateVolunteerRequest]) (*connect.Response[v1.CreateVolunteerResponse], error)
 	// UpdateVolunteer changes the fields named in update_mask.
@@ -171,6 +180,13 @@ func NewRegistryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listNamesakes: connect.NewClient[v1.ListNamesakesRequest, v1.ListNamesakesResponse](
+			httpClient,
+			baseURL+RegistryServiceListNamesakesProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("ListNamesakes")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		createVolunteer: connect.NewClient[v1.CreateVolunteerRequest, v1.CreateVolunteerResponse](
 			httpClient,
 			baseURL+RegistryServiceCreateVolunteerProcedure,
@@ -237,6 +253,7 @@ type registryServiceClient struct {
 	updateParticipant *connect.Client[v1.UpdateParticipantRequest, v1.UpdateParticipantResponse]
 	getVolunteer      *connect.Client[v1.GetVolunteerRequest, v1.GetVolunteerResponse]
 	listVolunteers    *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
+	listNamesakes     *connect.Client[v1.ListNamesakesRequest, v1.ListNamesakesResponse]
 	createVolunteer   *connect.Client[v1.CreateVolunteerRequest, v1.CreateVolunteerResponse]
 	updateVolunteer   *connect.Client[v1.UpdateVolunteerRequest, v1.UpdateVolunteerResponse]
 	deleteParticipant *connect.Client[v1.DeleteParticipantRequest, v1.DeleteParticipantResponse]
@@ -276,6 +293,11 @@ func (c *registryServiceClient) GetVolunteer(ctx context.Context, req *connect.R
 // ListVolunteers calls motesplats.gateway.v1.RegistryService.ListVolunteers.
 func (c *registryServiceClient) ListVolunteers(ctx context.Context, req *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error) {
 	return c.listVolunteers.CallUnary(ctx, req)
+}
+
+// ListNamesakes calls motesplats.gateway.v1.RegistryService.ListNamesakes.
+func (c *registryServiceClient) ListNamesakes(ctx context.Context, req *connect.Request[v1.ListNamesakesRequest]) (*connect.Response[v1.ListNamesakesResponse], error) {
+	return c.listNamesakes.CallUnary(ctx, req)
 }
 
 // CreateVolunteer calls motesplats.gateway.v1.RegistryService.CreateVolunteer.
@@ -338,6 +360,12 @@ type RegistryServiceHandler interface {
 	GetVolunteer(context.Context, *connect.Request[v1.GetVolunteerRequest]) (*connect.Response[v1.GetVolunteerResponse], error)
 	// ListVolunteers pages through volunteers in the caller's scope.
 	ListVolunteers(context.Context, *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error)
+	// ListNamesakes returns the namesakes of the newcomers and volunteers
+	// named by id, over everyone the caller may see: a page of proposals,
+	// seatings, assignments, left-out or waiting newcomers names people by
+	// id, and its namesakes may be on another page or in no list at all
+	// (ADR 0200). An id the caller may not see has none.
+	ListNamesakes(context.Context, *connect.Request[v1.ListNamesakesRequest]) (*connect.Response[v1.ListNamesakesResponse], error)
 	// CreateVolunteer registers a volunteer.
 	CreateVolunteer(context.Context, *connect.Request[v1.CreateVolunteerRequest]) (*connect.Response[v1.CreateVolunteerResponse], error)
 	// UpdateVolunteer changes the fields named in update_mask.
@@ -410,6 +438,13 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	registryServiceListNamesakesHandler := connect.NewUnaryHandler(
+		RegistryServiceListNamesakesProcedure,
+		svc.ListNamesakes,
+		connect.WithSchema(registryServiceMethods.ByName("ListNamesakes")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	registryServiceCreateVolunteerHandler := connect.NewUnaryHandler(
 		RegistryServiceCreateVolunteerProcedure,
 		svc.CreateVolunteer,
@@ -479,6 +514,8 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 			registryServiceGetVolunteerHandler.ServeHTTP(w, r)
 		case RegistryServiceListVolunteersProcedure:
 			registryServiceListVolunteersHandler.ServeHTTP(w, r)
+		case RegistryServiceListNamesakesProcedure:
+			registryServiceListNamesakesHandler.ServeHTTP(w, r)
 		case RegistryServiceCreateVolunteerProcedure:
 			registryServiceCreateVolunteerHandler.ServeHTTP(w, r)
 		case RegistryServiceUpdateVolunteerProcedure:
@@ -528,6 +565,10 @@ func (UnimplementedRegistryServiceHandler) GetVolunteer(context.Context, *connec
 
 func (UnimplementedRegistryServiceHandler) ListVolunteers(context.Context, *connect.Request[v1.ListVolunteersRequest]) (*connect.Response[v1.ListVolunteersResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.ListVolunteers is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) ListNamesakes(context.Context, *connect.Request[v1.ListNamesakesRequest]) (*connect.Response[v1.ListNamesakesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.ListNamesakes is not implemented"))
 }
 
 func (UnimplementedRegistryServiceHandler) CreateVolunteer(context.Context, *connect.Request[v1.CreateVolunteerRequest]) (*connect.Response[v1.CreateVolunteerResponse], error) {
