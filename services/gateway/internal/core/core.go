@@ -342,23 +342,6 @@ func (g *Gateway) UpdateUser(ctx context.Context, c Caller, u *gatewayv1.User, p
 	return out, nil
 }
 
-// DeleteUser erases a user (account.Service.DeleteUser): admins only, and
-// never the caller themselves ("me" or their own id), so an admin cannot
-// lock themselves out by a slip. The audit entry keeps the user's id.
-// Returns PermissionDenied, Invalid, NotFound, FailedPrecondition.
-func (g *Gateway) DeleteUser(ctx context.Context, c Caller, id string) error {
-	if err := adminOnly(c); err != nil {
-		return err
-	}
-	var err error
-	if id == "me" || id == c.User.GetId() {
-		err = apperr.Errorf(apperr.FailedPrecondition, "you cannot delete yourself: another admin can")
-	} else {
-		err = g.Accounts.DeleteUser(ctx, id)
-	}
-	return g.record(ctx, c, "delete", "user", id, err)
-}
-
 // checkOrganisation checks that a coordinator's organisation exists and
 // works in each of the coordinator's municipalities, asking the volunteers
 // service that keeps organisations. Returns Invalid naming the field.
