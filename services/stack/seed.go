@@ -29,6 +29,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 )
@@ -193,7 +194,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "  users          none (-nats is empty)")
 		return nil
 	}
-	return seedUsers(ctx, *natsURL, key, orgs, gatewayurl.For(cfg.Gateway.Addr, cfg.Gateway.PublicURL), out)
+	return seedUsers(ctx, cfg, *natsURL, key, orgs, gatewayurl.For(cfg.Gateway.Addr, cfg.Gateway.PublicURL), out)
 }
 
 // removedSince reports whether err refuses a create because the record the
@@ -230,7 +231,7 @@ func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
 // coordinator for two of the organisations. Their passwords derive from
 // the stack's signing key, so they are stable across seeds of one data
 // directory and unknown to anyone without the key.
-func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
+func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
 	nc, err := nats.Connect(natsURL, nats.Name("seed"))
 	if err != nil {
 		return fmt.Errorf("seed users: %w", err)
@@ -264,7 +265,20 @@ func seedUsers(ctx context.Context, natsURL string, key ed25519.PrivateKey, orgs
 		}
 		users = append(users, gateway.NewUser{User: u, Password: password(d.email)})
 	}
-	n, err := gateway.EnsureUsers(ctx, js, users)
+	// The accounts are sealed with the stack's data key, as the gateway
+	// seals them (ADR 0201): the seed needs the key the stack runs with.
+	var keyring *seal.Keyring
+	if !cfg.unsealed {
+		keks, err := seedKEKs(cfg)
+		if err != nil {
+			return err
+		}
+		if keyring, err = seal.Open(ctx, js, seal.Config{KEKs: keks}); err != nil {
+			return fmt.Errorf("seed users: %w", err)
+		}
+		defer keyring.Close()
+	}
+	n, err := gateway.EnsureUsers(ctx, js, keyring, users)
 	if err != nil {
 		return err
 	}
@@ -410,4 +424,26 @@ func lower(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// seedKEKs returns the data keys of the running stack: MP_DATA_KEY, or the
+// embedded stack's key file. Unlike the stack's own start it never makes a
+// key: one made here would not open the stack's data.
+func seedKEKs(cfg Config) ([]seal.KEK, error) {
+	text := cfg.DataKey
+	if text == "" {
+		var err error
+		if text, err = seal.ReadKeyFile(cfg.DataKeyPath()); err != nil {
+			return nil, fmt.Errorf("seed users: no data key at %s: start the stack once with `make run`, or set MP_DATA_KEY: %w", cfg.DataKeyPath(), err)
+		}
+	}
+	cur, err := seal.ParseKEK(text)
+	if err != nil {
+		return nil, fmt.Errorf("seed users: data key: %w", err)
+	}
+	old, err := seal.OldKEKs(cfg.DataKeyOld)
+	if err != nil {
+		return nil, err
+	}
+	return append([]seal.KEK{cur}, old...), nil
 }

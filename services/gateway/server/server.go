@@ -220,7 +220,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		cfg.Out = io.Discard
 	}
 	accounts, err := account.Open(ctx, d.JS, account.Config{SessionTTL: cfg.SessionTTL, Replicas: d.Replicas, Logger: log, Now: d.Now, IDs: d.IDs,
-		HashCost: cfg.PasswordHashCost})
+		HashCost: cfg.PasswordHashCost, Keyring: d.Keyring})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}

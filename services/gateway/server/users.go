@@ -8,6 +8,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 )
 
@@ -21,9 +22,11 @@ type NewUser struct {
 // the gateway's account buckets on js directly; a running gateway sees
 // them at once through its watch. It never changes an existing user. The
 // local demo seed (`make seed`) uses it; real deployments create users on
-// the Users screen. It returns how many it created.
-func EnsureUsers(ctx context.Context, js jetstream.JetStream, users []NewUser) (int, error) {
-	accounts, err := account.Open(ctx, js, account.Config{})
+// the Users screen. keyring is the system's (pkg/seal): accounts are
+// sealed with it, as the gateway seals them (ADR 0201). It returns how
+// many it created.
+func EnsureUsers(ctx context.Context, js jetstream.JetStream, keyring *seal.Keyring, users []NewUser) (int, error) {
+	accounts, err := account.Open(ctx, js, account.Config{Keyring: keyring})
 	if err != nil {
 		return 0, err
 	}

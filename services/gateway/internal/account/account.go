@@ -27,6 +27,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -61,6 +62,10 @@ type Config struct {
 	// HashCost is the cost of new password hashes (zero: the
 	// deployment's; only tests set it).
 	HashCost HashCost
+	// Keyring seals each account with a data key of its own, which
+	// DeleteUser shreds, and keys the e-mail index (ADR 0201). Nil (some
+	// tests) keeps accounts in clear, as before.
+	Keyring *seal.Keyring
 }
 
 // Service manages accounts, sessions and tokens. It is safe for concurrent
@@ -74,6 +79,12 @@ type Service struct {
 	// dummyHash is checked against when an e-mail is unknown, so a failed
 	// sign-in takes as long whether or not the account exists.
 	dummyHash string
+	// emailKey keys the e-mail index and the create's reservation
+	// (emailTerm); nil without a keyring.
+	emailKey []byte
+	// checked, when set (tests), hears each password check, and whether
+	// it was against the dummy hash.
+	checked func(dummy bool)
 }
 
 // Principal is an authenticated caller.
@@ -129,11 +140,21 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 	cfg.HashCost = cfg.HashCost.orDefault()
 	s := &Service{cfg: cfg, slots: make(chan struct{}, hashSlots)}
 	var err error
+	if cfg.Keyring != nil {
+		if s.emailKey, err = cfg.Keyring.IndexKey(ctx, AccountsBucket); err != nil {
+			return nil, fmt.Errorf("accounts: e-mail index key: %w", err)
+		}
+	}
+	// Each account is sealed with its own data key (the default subject:
+	// the record's key, the user's id); an API token with its user's, as
+	// its name is free text the user typed. Sessions hold ids and hashes
+	// only and stay in clear.
 	s.accounts, err = store.Open(ctx, js, store.Config[*storev1.Account]{
 		Bucket: AccountsBucket, New: func() *storev1.Account { return &storev1.Account{} }, Replicas: cfg.Replicas, Logger: cfg.Logger,
 		Indexes: map[string]func(*storev1.Account) []string{
-			"email": func(a *storev1.Account) []string { return []string{normEmail(a.GetUser().GetEmail())} },
+			"email": func(a *storev1.Account) []string { return []string{s.emailTerm(a.GetUser().GetEmail())} },
 		},
+		Keyring: cfg.Keyring,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
@@ -147,6 +168,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 	}
 	s.tokens, err = store.Open(ctx, js, store.Config[*storev1.ApiToken]{
 		Bucket: TokensBucket, New: func() *storev1.ApiToken { return &storev1.ApiToken{} }, Replicas: cfg.Replicas, Logger: cfg.Logger,
+		Keyring: cfg.Keyring, Subject: func(_ string, t *storev1.ApiToken) string { return t.GetUserId() },
 	})
 	if err != nil {
 		s.accounts.Close()
@@ -154,6 +176,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 		return nil, fmt.Errorf("tokens: %w", err)
 	}
 	if s.dummyHash, err = s.hashPassword("not a password of anyone"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.sealClear(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -238,7 +264,7 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{u.GetEmail()}, Limit: 1}); len(page.Items) > 0 {
+	if page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{s.emailTerm(u.GetEmail())}, Limit: 1}); len(page.Items) > 0 {
 		return nil, apperr.Errorf(apperr.AlreadyExists, "a user with that e-mail exists")
 	}
 	hash, err := s.hashPassword(password)
@@ -249,21 +275,38 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 	u.CreateTime, u.UpdateTime = now, now
 	// The index check above is not enough for creates at the same time
 	// (a form sent twice, the demo seed beside the web app): both passed
-	// it and two accounts shared the address. The e-mail is the create's
-	// request key, reserved by compare-and-set, so one account is made and
-	// the others get it back, which they answer AlreadyExists. An e-mail
-	// never changes and accounts are never deleted, so the reservation
-	// (kept a day, by then long in the index) never blocks a new account.
+	// it and two accounts shared the address. The e-mail's keyed term is
+	// the create's request key, reserved by compare-and-set, so one
+	// account is made and the others get it back, which they answer
+	// AlreadyExists. An e-mail never changes; an account deleted keeps
+	// its reservation a day (the store's rule: a removed record is never
+	// created again by its request), so a new account for the same e-mail
+	// within that day takes the next round's key ("…/2"), which creates
+	// at the same time still share.
 	mine := ""
-	out, _, err := s.accounts.CreateOnce(ctx, "email/"+u.GetEmail(), s.cfg.IDs.New,
-		func(id string) (*storev1.Account, []*eventsv1.Envelope, error) {
-			mine = id
-			v := proto.Clone(u).(*gatewayv1.User)
-			v.Id = id
-			return &storev1.Account{User: v, PasswordHash: hash, Generation: 1}, nil, nil
-		})
-	if err != nil {
-		return nil, fmt.Errorf("create user: %w", err)
+	var out *storev1.Account
+	for round := 1; ; round++ {
+		if round > maxEmailRounds {
+			return nil, apperr.Errorf(apperr.FailedPrecondition, "accounts with this e-mail were deleted too often today: try again tomorrow")
+		}
+		rk := "email/" + s.emailTerm(u.GetEmail())
+		if round > 1 {
+			rk += fmt.Sprintf("/%d", round)
+		}
+		out, _, err = s.accounts.CreateOnce(ctx, rk, s.cfg.IDs.New,
+			func(id string) (*storev1.Account, []*eventsv1.Envelope, error) {
+				mine = id
+				v := proto.Clone(u).(*gatewayv1.User)
+				v.Id = id
+				return &storev1.Account{User: v, PasswordHash: hash, Generation: 1}, nil, nil
+			})
+		if apperr.ErrorCode(err) == apperr.FailedPrecondition && apperr.ErrorMessage(err) == store.CreatedRecordRemoved {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create user: %w", err)
+		}
+		break
 	}
 	if out.GetUser().GetId() != mine {
 		return nil, apperr.Errorf(apperr.AlreadyExists, "a user with that e-mail exists")
@@ -404,12 +447,18 @@ func passwordLen(p string) int { return utf8.RuneCountInString(p) }
 // Authenticate checks an e-mail and password. Returns ErrBadCredentials
 // for an unknown e-mail, a wrong password or a disabled user alike.
 func (s *Service) Authenticate(email, password string) (*storev1.Account, error) {
-	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{normEmail(email)}, Limit: 1})
+	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{s.emailTerm(email)}, Limit: 1})
 	if len(page.Items) == 0 || passwordLen(password) > MaxPasswordLen {
+		if s.checked != nil {
+			s.checked(true)
+		}
 		s.checkPassword(s.dummyHash, password)
 		return nil, ErrBadCredentials
 	}
 	a := page.Items[0]
+	if s.checked != nil {
+		s.checked(false)
+	}
 	if !s.checkPassword(a.GetPasswordHash(), password) || a.GetUser().GetDisabled() {
 		return nil, ErrBadCredentials
 	}
@@ -422,7 +471,7 @@ func (s *Service) Authenticate(email, password string) (*storev1.Account, error)
 // returned too, with ok false, so the caller can name it in the audit
 // log.
 func (s *Service) ByEmail(email string) (a *storev1.Account, ok bool) {
-	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{normEmail(email)}, Limit: 1})
+	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{s.emailTerm(email)}, Limit: 1})
 	if len(page.Items) == 0 {
 		return nil, false
 	}

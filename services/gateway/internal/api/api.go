@@ -207,6 +207,12 @@ func (s *Server) CreateUser(ctx context.Context, req *connect.Request[gatewayv1.
 	return reply(s, ctx, &gatewayv1.CreateUserResponse{User: u}, err)
 }
 
+// DeleteUser implements UserService.
+func (s *Server) DeleteUser(ctx context.Context, req *connect.Request[gatewayv1.DeleteUserRequest]) (*connect.Response[gatewayv1.DeleteUserResponse], error) {
+	err := s.g.DeleteUser(ctx, caller(ctx), req.Msg.GetId())
+	return reply(s, ctx, &gatewayv1.DeleteUserResponse{}, err)
+}
+
 // UpdateUser implements UserService.
 func (s *Server) UpdateUser(ctx context.Context, req *connect.Request[gatewayv1.UpdateUserRequest]) (*connect.Response[gatewayv1.UpdateUserResponse], error) {
 	u, err := s.g.UpdateUser(ctx, caller(ctx), req.Msg.GetUser(), req.Msg.GetUpdateMask().GetPaths(), req.Msg.GetPassword())

@@ -204,6 +204,11 @@ var violationText = map[string]map[string]string{
 		"must not be before 1900-01-01": "får inte ligga före 1900-01-01",
 		// An audit window's time past Timestamp's range (ADR 0195).
 		"must be a time from year 1 to 9999": "måste vara en tidpunkt från år 1 till 9999",
+		// Erasing a user (ADR 0201).
+		"user not found":   "användaren finns inte",
+		"is not a user id": "är inget användar-id",
+		"you cannot delete yourself: another admin can":                              "du kan inte radera dig själv: en annan administratör kan göra det",
+		"accounts with this e-mail were deleted too often today: try again tomorrow": "konton med den här e-postadressen har raderats för många gånger i dag: försök igen i morgon",
 	},
 }
 

@@ -235,6 +235,10 @@ func Run(ctx context.Context, args []string, e Env) error {
 				fmt.Fprintln(e.Out, line)
 			}
 		}
+	case "users list":
+		err = listUsers(ctx, c, args, e)
+	case "users delete":
+		err = deleteUser(ctx, c, args, e)
 	case "participants list":
 		err = listParticipants(ctx, c, args, e)
 	case "participants add":

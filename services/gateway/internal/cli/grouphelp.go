@@ -8,7 +8,7 @@ import (
 // helpText is what mp help prints after its first line: every command
 // with its flags, in the run's language.
 func helpText(e env) string {
-	return e.t("help.main") + e.t("help.volunteers") + e.t("help.dinners") + e.t("help.guides") + e.t("help.messages") +
+	return e.t("help.main") + e.t("help.users") + e.t("help.volunteers") + e.t("help.dinners") + e.t("help.guides") + e.t("help.messages") +
 		e.t("help.consent") + e.t("help.deadletters")
 }
 

@@ -3,10 +3,12 @@ package core
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -29,6 +31,10 @@ type PairStep struct {
 	// UserName is who took the step, empty when the system did or the log
 	// has no entry for it.
 	UserName string
+	// UserErased is set when the user who took the step has been erased
+	// since (ADR 0201): the page says "raderad användare" where the name
+	// was.
+	UserErased bool
 	// ByLink is the party ("newcomer", "mentor") who answered through
 	// the answer link in their message, for an accept or decline step
 	// that took no user of the gateway: such an answer has no user to
@@ -66,12 +72,14 @@ func (g *Gateway) PairHistory(ctx context.Context, c Caller, id string) (*gatewa
 			// The pair says who recorded the answer (docs/adr/0094).
 			s.ByLink = party
 		case by != "":
-			s.UserName = g.UserName(ctx, by)
+			s.UserName, s.UserErased = g.userOrErased(ctx, by)
 		default:
 			// Recorded before the pair kept it: inferred (docs/adr/0097).
 			var searched bool
-			s.UserName, searched = g.whoDid(ctx, id, action, s.Time)
-			if party != "" && s.UserName == "" && answeredByLink(p.GetUpdatedBy(), s.Time.Equal(last), searched) {
+			var who string
+			who, searched = g.whoDid(ctx, id, action, s.Time)
+			s.UserName, s.UserErased = g.userOrErased(ctx, who)
+			if party != "" && s.UserName == "" && !s.UserErased && answeredByLink(p.GetUpdatedBy(), s.Time.Equal(last), searched) {
 				s.ByLink = party
 			}
 		}
@@ -87,7 +95,9 @@ func (g *Gateway) PairHistory(ctx context.Context, c Caller, id string) (*gatewa
 		cis = cis[len(cis)-maxHistoryCheckIns:]
 	}
 	for _, ci := range cis {
-		steps = append(steps, PairStep{Step: "check_in", Time: ci.GetRecordTime().AsTime(), ByUser: true, UserName: g.UserName(ctx, ci.GetRecordedBy()), CheckIn: ci})
+		st := PairStep{Step: "check_in", Time: ci.GetRecordTime().AsTime(), ByUser: true, CheckIn: ci}
+		st.UserName, st.UserErased = g.userOrErased(ctx, ci.GetRecordedBy())
+		steps = append(steps, st)
 	}
 	switch p.GetStatus() {
 	case eventsv1.PairStatus_PAIR_STATUS_REJECTED:
@@ -129,13 +139,49 @@ func (g *Gateway) UserName(ctx context.Context, id string) string {
 // a pair page costs the same however busy the gateway has been. Errors of
 // the log leave the name out: a page shows the step without it.
 func (g *Gateway) WhoDid(ctx context.Context, id, action string, t time.Time) string {
-	name, _ := g.whoDid(ctx, id, action, t)
-	return name
+	who, _ := g.whoDid(ctx, id, action, t)
+	return g.UserName(ctx, who)
 }
 
-// whoDid is WhoDid that also reports whether the log answered: a name
-// left out because the search failed says nothing about who acted.
-func (g *Gateway) whoDid(ctx context.Context, id, action string, t time.Time) (name string, searched bool) {
+// userOrErased is the name of user id, or "" and true when id names a
+// user who has been erased (an id in a user's form that no account holds
+// any more: the gateway writes only its users' ids where a user acted).
+func (g *Gateway) userOrErased(ctx context.Context, id string) (string, bool) {
+	if id == "" {
+		return "", false
+	}
+	u, err := g.Accounts.GetUser(ctx, id)
+	if err == nil {
+		return u.GetDisplayName(), false
+	}
+	return "", apperr.ErrorCode(err) == apperr.NotFound && userIDForm(id)
+}
+
+// userIDForm reports whether id has the form of a gateway user's id (a
+// UUID), unlike the services' own subjects ("seed", the answer link's).
+func userIDForm(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i, r := range id {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdef", r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// whoDid returns the user id of whoever the log says took the step (see
+// WhoDid), and whether the log answered: a name left out because the
+// search failed says nothing about who acted.
+func (g *Gateway) whoDid(ctx context.Context, id, action string, t time.Time) (who string, searched bool) {
 	if t.IsZero() {
 		return "", false
 	}
@@ -156,5 +202,5 @@ func (g *Gateway) whoDid(ctx context.Context, id, action string, t time.Time) (n
 	if best == nil {
 		return "", true
 	}
-	return g.UserName(ctx, best.GetUserId()), true
+	return best.GetUserId(), true
 }

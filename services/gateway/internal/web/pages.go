@@ -260,6 +260,9 @@ func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err := w.loadUsers(r, p); err != nil {
 		return err
 	}
+	if r.URL.Query().Get("done") == "erased" {
+		p.Flash = p.t("u.erase.done")
+	}
 	return w.render(rw, p, http.StatusOK, "users")
 }
 
@@ -296,6 +299,8 @@ func (w *Web) userAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	case "disable":
 		disabled = true
 	case "enable":
+	case "erase":
+		return w.eraseUser(rw, r, p)
 	default:
 		return apperr.Errorf(apperr.NotFound, "not found")
 	}
@@ -346,10 +351,22 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	}
 	// The names are a help, not the record: a caller who may search the
 	// log but not list the users (an operator) sees the ids alone.
+	// An id no account holds any more is an erased user's: the entry
+	// keeps the id and says so where the name was (ADR 0201).
 	names := map[string]string{}
-	if us, _, err := w.g.ListUsers(r.Context(), p.caller, 500, ""); err == nil {
-		for _, u := range us {
-			names[u.GetId()] = u.GetDisplayName()
+	if p.Admin {
+		for _, e := range es {
+			id := e.GetUserId()
+			if _, seen := names[id]; seen || id == "" {
+				continue
+			}
+			u, err := w.g.GetUser(r.Context(), p.caller, id)
+			switch {
+			case err == nil:
+				names[id] = u.GetDisplayName()
+			case apperr.ErrorCode(err) == apperr.NotFound:
+				names[id] = p.t("u.erased")
+			}
 		}
 	}
 	p.Data = auditData{Entries: es, Next: next, Names: names}

@@ -28,6 +28,9 @@ func TestStepByAnswerLink(t *testing.T) {
 		{"en", core.PairStep{Step: "accepted_mentor", ByUser: true, ByLink: "mentor"}, "the mentor via the answer link"},
 		{"sv", core.PairStep{Step: "offered", ByUser: true, UserName: "Sara Lind"}, "Sara Lind"},
 		{"sv", core.PairStep{Step: "offered", ByUser: true}, "okänd användare"},
+		// A user erased since the step (ADR 0201).
+		{"sv", core.PairStep{Step: "offered", ByUser: true, UserErased: true}, "raderad användare"},
+		{"en", core.PairStep{Step: "offered", ByUser: true, UserErased: true}, "erased user"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder

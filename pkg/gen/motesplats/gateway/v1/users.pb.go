@@ -632,6 +632,89 @@ func (x *UpdateUserResponse) GetUser() *User {
 	return nil
 }
 
+// DeleteUserRequest names the user to erase.
+type DeleteUserRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// User id (not "me": nobody deletes themselves).
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserRequest) Reset() {
+	*x = DeleteUserRequest{}
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserRequest) ProtoMessage() {}
+
+func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
+func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeleteUserRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteUserResponse is empty: nothing of the user is left to return.
+type DeleteUserResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteUserResponse) Reset() {
+	*x = DeleteUserResponse{}
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteUserResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteUserResponse) ProtoMessage() {}
+
+func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
+func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{10}
+}
+
 // CreateApiTokenRequest carries the credentials to sign in with.
 type CreateApiTokenRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -648,7 +731,7 @@ type CreateApiTokenRequest struct {
 
 func (x *CreateApiTokenRequest) Reset() {
 	*x = CreateApiTokenRequest{}
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +743,7 @@ func (x *CreateApiTokenRequest) String() string {
 func (*CreateApiTokenRequest) ProtoMessage() {}
 
 func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[9]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +756,7 @@ func (x *CreateApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{9}
+	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateApiTokenRequest) GetEmail() string {
@@ -715,7 +798,7 @@ type CreateApiTokenResponse struct {
 
 func (x *CreateApiTokenResponse) Reset() {
 	*x = CreateApiTokenResponse{}
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +810,7 @@ func (x *CreateApiTokenResponse) String() string {
 func (*CreateApiTokenResponse) ProtoMessage() {}
 
 func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[10]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +823,7 @@ func (x *CreateApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{10}
+	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateApiTokenResponse) GetId() string {
@@ -782,7 +865,7 @@ type DeleteApiTokenRequest struct {
 
 func (x *DeleteApiTokenRequest) Reset() {
 	*x = DeleteApiTokenRequest{}
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +877,7 @@ func (x *DeleteApiTokenRequest) String() string {
 func (*DeleteApiTokenRequest) ProtoMessage() {}
 
 func (x *DeleteApiTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[11]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +890,7 @@ func (x *DeleteApiTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteApiTokenRequest.ProtoReflect.Descriptor instead.
 func (*DeleteApiTokenRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteApiTokenRequest) GetId() string {
@@ -826,7 +909,7 @@ type DeleteApiTokenResponse struct {
 
 func (x *DeleteApiTokenResponse) Reset() {
 	*x = DeleteApiTokenResponse{}
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -838,7 +921,7 @@ func (x *DeleteApiTokenResponse) String() string {
 func (*DeleteApiTokenResponse) ProtoMessage() {}
 
 func (x *DeleteApiTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[12]
+	mi := &file_motesplats_gateway_v1_users_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -851,7 +934,7 @@ func (x *DeleteApiTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteApiTokenResponse.ProtoReflect.Descriptor instead.
 func (*DeleteApiTokenResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_gateway_v1_users_proto_rawDescGZIP(), []int{14}
 }
 
 var File_motesplats_gateway_v1_users_proto protoreflect.FileDescriptor
@@ -895,7 +978,10 @@ const file_motesplats_gateway_v1_users_proto_rawDesc = "" +
 	"updateMask\x12\x1a\n" +
 	"\bpassword\x18\x03 \x01(\tR\bpassword\"E\n" +
 	"\x12UpdateUserResponse\x12/\n" +
-	"\x04user\x18\x01 \x01(\v2\x1b.motesplats.gateway.v1.UserR\x04user\"]\n" +
+	"\x04user\x18\x01 \x01(\v2\x1b.motesplats.gateway.v1.UserR\x04user\"#\n" +
+	"\x11DeleteUserRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x14\n" +
+	"\x12DeleteUserResponse\"]\n" +
 	"\x15CreateApiTokenRequest\x12\x14\n" +
 	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\tR\bpassword\x12\x12\n" +
@@ -914,14 +1000,16 @@ const file_motesplats_gateway_v1_users_proto_rawDesc = "" +
 	"\n" +
 	"ROLE_ADMIN\x10\x01\x12\x14\n" +
 	"\x10ROLE_COORDINATOR\x10\x02\x12\x11\n" +
-	"\rROLE_OPERATOR\x10\x032\x97\x03\n" +
+	"\rROLE_OPERATOR\x10\x032\xfa\x03\n" +
 	"\vUserService\x12]\n" +
 	"\aGetUser\x12%.motesplats.gateway.v1.GetUserRequest\x1a&.motesplats.gateway.v1.GetUserResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\tListUsers\x12'.motesplats.gateway.v1.ListUsersRequest\x1a(.motesplats.gateway.v1.ListUsersResponse\"\x03\x90\x02\x01\x12a\n" +
 	"\n" +
 	"CreateUser\x12(.motesplats.gateway.v1.CreateUserRequest\x1a).motesplats.gateway.v1.CreateUserResponse\x12a\n" +
 	"\n" +
-	"UpdateUser\x12(.motesplats.gateway.v1.UpdateUserRequest\x1a).motesplats.gateway.v1.UpdateUserResponse2\xef\x01\n" +
+	"UpdateUser\x12(.motesplats.gateway.v1.UpdateUserRequest\x1a).motesplats.gateway.v1.UpdateUserResponse\x12a\n" +
+	"\n" +
+	"DeleteUser\x12(.motesplats.gateway.v1.DeleteUserRequest\x1a).motesplats.gateway.v1.DeleteUserResponse2\xef\x01\n" +
 	"\x0fApiTokenService\x12m\n" +
 	"\x0eCreateApiToken\x12,.motesplats.gateway.v1.CreateApiTokenRequest\x1a-.motesplats.gateway.v1.CreateApiTokenResponse\x12m\n" +
 	"\x0eDeleteApiToken\x12,.motesplats.gateway.v1.DeleteApiTokenRequest\x1a-.motesplats.gateway.v1.DeleteApiTokenResponseB\xe7\x01\n" +
@@ -941,7 +1029,7 @@ func file_motesplats_gateway_v1_users_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_gateway_v1_users_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_motesplats_gateway_v1_users_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_motesplats_gateway_v1_users_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_motesplats_gateway_v1_users_proto_goTypes = []any{
 	(Role)(0),                      // 0: motesplats.gateway.v1.Role
 	(*User)(nil),                   // 1: motesplats.gateway.v1.User
@@ -953,40 +1041,44 @@ var file_motesplats_gateway_v1_users_proto_goTypes = []any{
 	(*CreateUserResponse)(nil),     // 7: motesplats.gateway.v1.CreateUserResponse
 	(*UpdateUserRequest)(nil),      // 8: motesplats.gateway.v1.UpdateUserRequest
 	(*UpdateUserResponse)(nil),     // 9: motesplats.gateway.v1.UpdateUserResponse
-	(*CreateApiTokenRequest)(nil),  // 10: motesplats.gateway.v1.CreateApiTokenRequest
-	(*CreateApiTokenResponse)(nil), // 11: motesplats.gateway.v1.CreateApiTokenResponse
-	(*DeleteApiTokenRequest)(nil),  // 12: motesplats.gateway.v1.DeleteApiTokenRequest
-	(*DeleteApiTokenResponse)(nil), // 13: motesplats.gateway.v1.DeleteApiTokenResponse
-	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),  // 15: google.protobuf.FieldMask
+	(*DeleteUserRequest)(nil),      // 10: motesplats.gateway.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),     // 11: motesplats.gateway.v1.DeleteUserResponse
+	(*CreateApiTokenRequest)(nil),  // 12: motesplats.gateway.v1.CreateApiTokenRequest
+	(*CreateApiTokenResponse)(nil), // 13: motesplats.gateway.v1.CreateApiTokenResponse
+	(*DeleteApiTokenRequest)(nil),  // 14: motesplats.gateway.v1.DeleteApiTokenRequest
+	(*DeleteApiTokenResponse)(nil), // 15: motesplats.gateway.v1.DeleteApiTokenResponse
+	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),  // 17: google.protobuf.FieldMask
 }
 var file_motesplats_gateway_v1_users_proto_depIdxs = []int32{
 	0,  // 0: motesplats.gateway.v1.User.role:type_name -> motesplats.gateway.v1.Role
-	14, // 1: motesplats.gateway.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	14, // 2: motesplats.gateway.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	16, // 1: motesplats.gateway.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	16, // 2: motesplats.gateway.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: motesplats.gateway.v1.GetUserResponse.user:type_name -> motesplats.gateway.v1.User
 	1,  // 4: motesplats.gateway.v1.ListUsersResponse.users:type_name -> motesplats.gateway.v1.User
 	1,  // 5: motesplats.gateway.v1.CreateUserRequest.user:type_name -> motesplats.gateway.v1.User
 	1,  // 6: motesplats.gateway.v1.CreateUserResponse.user:type_name -> motesplats.gateway.v1.User
 	1,  // 7: motesplats.gateway.v1.UpdateUserRequest.user:type_name -> motesplats.gateway.v1.User
-	15, // 8: motesplats.gateway.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	17, // 8: motesplats.gateway.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 9: motesplats.gateway.v1.UpdateUserResponse.user:type_name -> motesplats.gateway.v1.User
-	14, // 10: motesplats.gateway.v1.CreateApiTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
+	16, // 10: motesplats.gateway.v1.CreateApiTokenResponse.expire_time:type_name -> google.protobuf.Timestamp
 	1,  // 11: motesplats.gateway.v1.CreateApiTokenResponse.user:type_name -> motesplats.gateway.v1.User
 	2,  // 12: motesplats.gateway.v1.UserService.GetUser:input_type -> motesplats.gateway.v1.GetUserRequest
 	4,  // 13: motesplats.gateway.v1.UserService.ListUsers:input_type -> motesplats.gateway.v1.ListUsersRequest
 	6,  // 14: motesplats.gateway.v1.UserService.CreateUser:input_type -> motesplats.gateway.v1.CreateUserRequest
 	8,  // 15: motesplats.gateway.v1.UserService.UpdateUser:input_type -> motesplats.gateway.v1.UpdateUserRequest
-	10, // 16: motesplats.gateway.v1.ApiTokenService.CreateApiToken:input_type -> motesplats.gateway.v1.CreateApiTokenRequest
-	12, // 17: motesplats.gateway.v1.ApiTokenService.DeleteApiToken:input_type -> motesplats.gateway.v1.DeleteApiTokenRequest
-	3,  // 18: motesplats.gateway.v1.UserService.GetUser:output_type -> motesplats.gateway.v1.GetUserResponse
-	5,  // 19: motesplats.gateway.v1.UserService.ListUsers:output_type -> motesplats.gateway.v1.ListUsersResponse
-	7,  // 20: motesplats.gateway.v1.UserService.CreateUser:output_type -> motesplats.gateway.v1.CreateUserResponse
-	9,  // 21: motesplats.gateway.v1.UserService.UpdateUser:output_type -> motesplats.gateway.v1.UpdateUserResponse
-	11, // 22: motesplats.gateway.v1.ApiTokenService.CreateApiToken:output_type -> motesplats.gateway.v1.CreateApiTokenResponse
-	13, // 23: motesplats.gateway.v1.ApiTokenService.DeleteApiToken:output_type -> motesplats.gateway.v1.DeleteApiTokenResponse
-	18, // [18:24] is the sub-list for method output_type
-	12, // [12:18] is the sub-list for method input_type
+	10, // 16: motesplats.gateway.v1.UserService.DeleteUser:input_type -> motesplats.gateway.v1.DeleteUserRequest
+	12, // 17: motesplats.gateway.v1.ApiTokenService.CreateApiToken:input_type -> motesplats.gateway.v1.CreateApiTokenRequest
+	14, // 18: motesplats.gateway.v1.ApiTokenService.DeleteApiToken:input_type -> motesplats.gateway.v1.DeleteApiTokenRequest
+	3,  // 19: motesplats.gateway.v1.UserService.GetUser:output_type -> motesplats.gateway.v1.GetUserResponse
+	5,  // 20: motesplats.gateway.v1.UserService.ListUsers:output_type -> motesplats.gateway.v1.ListUsersResponse
+	7,  // 21: motesplats.gateway.v1.UserService.CreateUser:output_type -> motesplats.gateway.v1.CreateUserResponse
+	9,  // 22: motesplats.gateway.v1.UserService.UpdateUser:output_type -> motesplats.gateway.v1.UpdateUserResponse
+	11, // 23: motesplats.gateway.v1.UserService.DeleteUser:output_type -> motesplats.gateway.v1.DeleteUserResponse
+	13, // 24: motesplats.gateway.v1.ApiTokenService.CreateApiToken:output_type -> motesplats.gateway.v1.CreateApiTokenResponse
+	15, // 25: motesplats.gateway.v1.ApiTokenService.DeleteApiToken:output_type -> motesplats.gateway.v1.DeleteApiTokenResponse
+	19, // [19:26] is the sub-list for method output_type
+	12, // [12:19] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -1003,7 +1095,7 @@ func file_motesplats_gateway_v1_users_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_users_proto_rawDesc), len(file_motesplats_gateway_v1_users_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -52,6 +52,8 @@ const (
 	UserServiceCreateUserProcedure = "/motesplats.gateway.v1.UserService/CreateUser"
 	// UserServiceUpdateUserProcedure is the fully-qualified name of the UserService's UpdateUser RPC.
 	UserServiceUpdateUserProcedure = "/motesplats.gateway.v1.UserService/UpdateUser"
+	// UserServiceDeleteUserProcedure is the fully-qualified name of the UserService's DeleteUser RPC.
+	UserServiceDeleteUserProcedure = "/motesplats.gateway.v1.UserService/DeleteUser"
 	// ApiTokenServiceCreateApiTokenProcedure is the fully-qualified name of the ApiTokenService's
 	// CreateApiToken RPC.
 	ApiTokenServiceCreateApiTokenProcedure = "/motesplats.gateway.v1.ApiTokenService/CreateApiToken"
@@ -73,6 +75,13 @@ type UserServiceClient interface {
 	// the next request. Admins only, except that users may change their own
 	// locale.
 	UpdateUser(context.Context, *connect.Request[v1.UpdateUserRequest]) (*connect.Response[v1.UpdateUserResponse], error)
+	// DeleteUser erases a user: the account, its personal data (sealed with
+	// the user's own key, which is destroyed, so no stored copy can be read
+	// again), its sessions and its API tokens, which stop working at once.
+	// Audit entries keep the user's id. Admins only; an admin cannot delete
+	// themselves, nor the last enabled admin (FailedPrecondition). NotFound
+	// for an id that names no user.
+	DeleteUser(context.Context, *connect.Request[v1.DeleteUserRequest]) (*connect.Response[v1.DeleteUserResponse], error)
 }
 
 // NewUserServiceClient constructs a client for the motesplats.gateway.v1.UserService service. By
@@ -112,6 +121,12 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(userServiceMethods.ByName("UpdateUser")),
 			connect.WithClientOptions(opts...),
 		),
+		deleteUser: connect.NewClient[v1.DeleteUserRequest, v1.DeleteUserResponse](
+			httpClient,
+			baseURL+UserServiceDeleteUserProcedure,
+			connect.WithSchema(userServiceMethods.ByName("DeleteUser")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -121,6 +136,7 @@ type userServiceClient struct {
 	listUsers  *connect.Client[v1.ListUsersRequest, v1.ListUsersResponse]
 	createUser *connect.Client[v1.CreateUserRequest, v1.CreateUserResponse]
 	updateUser *connect.Client[v1.UpdateUserRequest, v1.UpdateUserResponse]
+	deleteUser *connect.Client[v1.DeleteUserRequest, v1.DeleteUserResponse]
 }
 
 // GetUser calls motesplats.gateway.v1.UserService.GetUser.
@@ -143,6 +159,11 @@ func (c *userServiceClient) UpdateUser(ctx context.Context, req *connect.Request
 	return c.updateUser.CallUnary(ctx, req)
 }
 
+// DeleteUser calls motesplats.gateway.v1.UserService.DeleteUser.
+func (c *userServiceClient) DeleteUser(ctx context.Context, req *connect.Request[v1.DeleteUserRequest]) (*connect.Response[v1.DeleteUserResponse], error) {
+	return c.deleteUser.CallUnary(ctx, req)
+}
+
 // UserServiceHandler is an implementation of the motesplats.gateway.v1.UserService service.
 type UserServiceHandler interface {
 	// GetUser returns one user; the id "me" names the caller.
@@ -156,6 +177,13 @@ type UserServiceHandler interface {
 	// the next request. Admins only, except that users may change their own
 	// locale.
 	UpdateUser(context.Context, *connect.Request[v1.UpdateUserRequest]) (*connect.Response[v1.UpdateUserResponse], error)
+	// DeleteUser erases a user: the account, its personal data (sealed with
+	// the user's own key, which is destroyed, so no stored copy can be read
+	// again), its sessions and its API tokens, which stop working at once.
+	// Audit entries keep the user's id. Admins only; an admin cannot delete
+	// themselves, nor the last enabled admin (FailedPrecondition). NotFound
+	// for an id that names no user.
+	DeleteUser(context.Context, *connect.Request[v1.DeleteUserRequest]) (*connect.Response[v1.DeleteUserResponse], error)
 }
 
 // NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -191,6 +219,12 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(userServiceMethods.ByName("UpdateUser")),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceDeleteUserHandler := connect.NewUnaryHandler(
+		UserServiceDeleteUserProcedure,
+		svc.DeleteUser,
+		connect.WithSchema(userServiceMethods.ByName("DeleteUser")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/motesplats.gateway.v1.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserServiceGetUserProcedure:
@@ -201,6 +235,8 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceCreateUserHandler.ServeHTTP(w, r)
 		case UserServiceUpdateUserProcedure:
 			userServiceUpdateUserHandler.ServeHTTP(w, r)
+		case UserServiceDeleteUserProcedure:
+			userServiceDeleteUserHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -224,6 +260,10 @@ func (UnimplementedUserServiceHandler) CreateUser(context.Context, *connect.Requ
 
 func (UnimplementedUserServiceHandler) UpdateUser(context.Context, *connect.Request[v1.UpdateUserRequest]) (*connect.Response[v1.UpdateUserResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.UserService.UpdateUser is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) DeleteUser(context.Context, *connect.Request[v1.DeleteUserRequest]) (*connect.Response[v1.DeleteUserResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.UserService.DeleteUser is not implemented"))
 }
 
 // ApiTokenServiceClient is a client for the motesplats.gateway.v1.ApiTokenService service.

@@ -1,0 +1,127 @@
+package account
+
+// Erasing a user (ADR 0201). Coordinators are people too: their e-mail and
+// name are sealed with a data key of their own (Config.Keyring), and
+// DeleteUser shreds it, so every revision of the account, in the bucket's
+// blocks and in backups, is noise from then on.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store"
+)
+
+// errNoUser is the one answer for an id that names no user, whatever the
+// reason.
+var errNoUser = apperr.Errorf(apperr.NotFound, "user not found")
+
+// DeleteUser erases the user id: their sessions and API tokens go, then
+// the account, whose data key is shredded, so the e-mail, name and every
+// older revision of them are unreadable wherever they are stored. The
+// user's sessions and tokens stop working on this replica before it
+// returns, and on others as their watch applies the removal. Returns
+// Invalid for an empty or malformed id, NotFound for an id that names no
+// user, FailedPrecondition for the last enabled admin.
+func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	var v apperr.Validator
+	switch {
+	case id == "":
+		v.Add("id", "is required")
+	case !ids.Valid(id):
+		v.Add("id", "is not a user id")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	a, _, err := s.accounts.Get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return errNoUser
+	}
+	if err != nil {
+		return err
+	}
+	if isActiveAdmin(a.GetUser()) && !s.otherActiveAdmin(id) {
+		return apperr.Errorf(apperr.FailedPrecondition, "this is the last admin: make another user admin first")
+	}
+	// Sessions and tokens first: while the account is still readable its
+	// tokens are in the index. What is made meanwhile is found after the
+	// shred (unreadable tokens; sessions by their user id).
+	if err := s.endSessions(ctx, id); err != nil {
+		return err
+	}
+	err = s.accounts.Remove(ctx, id, true)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return errNoUser
+	}
+	if err != nil {
+		return fmt.Errorf("delete user: %w", err)
+	}
+	s.awaitGone(ctx, id)
+	return s.endSessions(ctx, id)
+}
+
+// endSessions removes every session and API token of user id, including
+// tokens no longer readable because the user's key is shredded.
+func (s *Service) endSessions(ctx context.Context, id string) error {
+	var errs []error
+	sp, _ := s.sessions.Find(store.Query[*storev1.Session]{Filter: func(x *storev1.Session) bool { return x.GetUserId() == id }})
+	for _, x := range sp.Items {
+		errs = append(errs, ignoreNotFound(s.sessions.Remove(ctx, x.GetId(), true)))
+	}
+	tp, _ := s.tokens.Find(store.Query[*storev1.ApiToken]{Filter: func(x *storev1.ApiToken) bool { return x.GetUserId() == id }})
+	for _, x := range tp.Items {
+		errs = append(errs, ignoreNotFound(s.tokens.Remove(ctx, x.GetId(), true)))
+	}
+	for _, u := range s.tokens.Unreadable(id) {
+		errs = append(errs, ignoreNotFound(s.tokens.Remove(ctx, u.Key, true)))
+	}
+	return errors.Join(errs...)
+}
+
+func ignoreNotFound(err error) error {
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return nil
+	}
+	return err
+}
+
+// awaitGone waits briefly until this replica's index no longer holds
+// account id, so its sessions are refused here before the caller hears
+// the user is deleted.
+func (s *Service) awaitGone(ctx context.Context, id string) {
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if _, ok := s.accounts.Lookup(id); !ok {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// sealClear seals every account an older version stored in clear, at
+// start: an update that changes nothing still writes a record that is not
+// sealed as the repository wants it. Accounts already sealed cost a read.
+// The clear revisions it replaces are deleted from the stream but their
+// bytes may stay in its blocks until NATS compacts them (ADR 0201).
+func (s *Service) sealClear(ctx context.Context) error {
+	if s.cfg.Keyring == nil {
+		return nil
+	}
+	page, err := s.accounts.Find(store.Query[*storev1.Account]{})
+	if err != nil {
+		return err
+	}
+	for _, a := range page.Items {
+		_, _, err := s.accounts.Update(ctx, a.GetUser().GetId(), func(*storev1.Account, uint64) (store.Change, error) { return nil, nil })
+		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
+			return fmt.Errorf("accounts: seal an account stored in clear: %w", err)
+		}
+	}
+	return nil
+}
