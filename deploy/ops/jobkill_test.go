@@ -348,27 +348,12 @@ func (s *system) guideOffersThroughKills(t *testing.T, sink *sink, gc guidesv1.G
 	if err := s.Kill("guides-1"); err != nil {
 		t.Fatal(err)
 	}
-	// Known left (session 35's closing note): once in CI the first answer
-	// right after these kills said 404 (guides-2, restarted during the
-	// job kills, and NATS restarted after the approvals). The person is
-	// answered in the end: the link is opened again, as a person would,
-	// for up to 20 s, and what came before the 200 is logged; a 409 after
-	// a 404 (the first answer taken but refused) still fails.
-	var codes []int
-	testutil.CheckFor(t, 20*time.Second, 500*time.Millisecond, func() error {
-		code := answerLink(t, link)
-		codes = append(codes, code)
-		switch code {
-		case http.StatusOK:
-			return nil
-		case http.StatusNotFound:
-			return fmt.Errorf("guide offer answered with guides-1 dead: HTTP %v, want 200", codes)
-		}
-		t.Fatalf("guide offer answered with guides-1 dead: HTTP %v, want 200", codes)
-		return nil
-	})
-	if len(codes) > 1 {
-		t.Logf("the answer link said %v before it was taken (a window after the kills: known left)", codes)
+	// The first answer is taken (ADR 0198): once in CI it said 404 here,
+	// from the notify replica whose index had not seen the link (its
+	// watch not yet made again after nats-1's restart); the link is now
+	// read from the bucket.
+	if code := answerLink(t, link); code != http.StatusOK {
+		t.Fatalf("guide offer answered with guides-1 dead: HTTP %d, want 200", code)
 	}
 	if err := s.Restart(ctx, "guides-1"); err != nil {
 		t.Fatal(err)
