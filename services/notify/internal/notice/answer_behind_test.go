@@ -1,6 +1,7 @@
 package notice_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/store"
@@ -101,6 +103,36 @@ func TestAnswerRightAfterNATSRestarts(t *testing.T) {
 	if err != nil || out.Outcome != pb.AnswerOutcome_ANSWER_OUTCOME_ACCEPTED {
 		t.Fatalf("the offer answered on the other replica right after NATS restarted: %v (state %v), %v; want accepted",
 			out.Outcome, out.State, err)
+	}
+}
+
+// TestAnswerLinkUnreadableSaysTryAgain: while the links' bucket cannot be
+// read (NATS down), a link is neither shown from what the index held nor
+// called unknown: both calls say "try again" (Unavailable), which the
+// gateway's page words as "nothing has changed; try again in a while".
+func TestAnswerLinkUnreadableSaysTryAgain(t *testing.T) {
+	t.Parallel()
+	e := start(t, notice.Channels{})
+	e.offerPair("ev-offer")
+	e.sendUntil(func() error {
+		if m := to(e.mailbox(), amina); m == nil || m.GetAnswerUrl() == "" {
+			return errors.New("the offer to Amina is not sent yet")
+		}
+		return nil
+	})
+	tok := tokenOf(t, to(e.mailbox(), amina).GetAnswerUrl())
+	e.nats.Server.Shutdown()
+	e.nats.Server.WaitForShutdown()
+	ctx, cancel := context.WithTimeout(testutil.Context(t), 3*time.Second)
+	defer cancel()
+	if r, err := e.svc.ResolveLink(ctx, tok); apperr.ErrorCode(err) != apperr.Unavailable {
+		t.Errorf("the offer read with NATS down: state %v, %v; want unavailable", r.State, err)
+	}
+	if out, err := e.svc.Answer(ctx, tok, pb.AnswerAction_ANSWER_ACTION_ACCEPT, 0); apperr.ErrorCode(err) != apperr.Unavailable {
+		t.Errorf("the offer answered with NATS down: state %v, %v; want unavailable", out.State, err)
+	}
+	if n := len(e.prog.calls()); n != 0 {
+		t.Errorf("%d answers applied with NATS down, want 0", n)
 	}
 }
 
