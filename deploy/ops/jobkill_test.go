@@ -351,10 +351,9 @@ func (s *system) guideOffersThroughKills(t *testing.T, sink *sink, gc guidesv1.G
 	}
 	// The first answer is taken (ADR 0198): once in CI it said 404 here,
 	// from the notify replica whose index had not seen the link (its
-	// watch not yet made again after nats-1's restart); the link is now
-	// read from the bucket.
-	// A replica's watches come back 10-20 s after NATS does: an answer
-	// sooner than that is inside the window.
+	// watch is made again only 10-20 s after nats-1 is back); notify now
+	// reads the link from the bucket. How soon after NATS the answer
+	// comes is logged: sooner than that is inside the window.
 	t.Logf("guides: the link answered %v after NATS was back", time.Since(natsBack).Round(100*time.Millisecond))
 	if code := answerLink(t, link); code != http.StatusOK {
 		t.Fatalf("guide offer answered with guides-1 dead: HTTP %d, want 200", code)
