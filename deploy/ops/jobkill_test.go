@@ -324,6 +324,7 @@ func (s *system) guideOffersThroughKills(t *testing.T, sink *sink, gc guidesv1.G
 			t.Fatal(err)
 		}
 	}
+	natsBack := time.Now()
 	testutil.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
 		if n := len(sink.distinct()) - before; n < offers {
 			return fmt.Errorf("%d of %d guide offers mailed", n, offers)
@@ -348,27 +349,14 @@ func (s *system) guideOffersThroughKills(t *testing.T, sink *sink, gc guidesv1.G
 	if err := s.Kill("guides-1"); err != nil {
 		t.Fatal(err)
 	}
-	// Known left (session 35's closing note): once in CI the first answer
-	// right after these kills said 404 (guides-2, restarted during the
-	// job kills, and NATS restarted after the approvals). The person is
-	// answered in the end: the link is opened again, as a person would,
-	// for up to 20 s, and what came before the 200 is logged; a 409 after
-	// a 404 (the first answer taken but refused) still fails.
-	var codes []int
-	testutil.CheckFor(t, 20*time.Second, 500*time.Millisecond, func() error {
-		code := answerLink(t, link)
-		codes = append(codes, code)
-		switch code {
-		case http.StatusOK:
-			return nil
-		case http.StatusNotFound:
-			return fmt.Errorf("guide offer answered with guides-1 dead: HTTP %v, want 200", codes)
-		}
-		t.Fatalf("guide offer answered with guides-1 dead: HTTP %v, want 200", codes)
-		return nil
-	})
-	if len(codes) > 1 {
-		t.Logf("the answer link said %v before it was taken (a window after the kills: known left)", codes)
+	// The first answer is taken (ADR 0198): once in CI it said 404 here,
+	// from the notify replica whose index had not seen the link (its
+	// watch is made again only 10-20 s after nats-1 is back); notify now
+	// reads the link from the bucket. How soon after NATS the answer
+	// comes is logged: sooner than that is inside the window.
+	t.Logf("guides: the link answered %v after NATS was back", time.Since(natsBack).Round(100*time.Millisecond))
+	if code := answerLink(t, link); code != http.StatusOK {
+		t.Fatalf("guide offer answered with guides-1 dead: HTTP %d, want 200", code)
 	}
 	if err := s.Restart(ctx, "guides-1"); err != nil {
 		t.Fatal(err)

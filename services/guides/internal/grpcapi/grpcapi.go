@@ -306,7 +306,7 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	as, next, total, err := s.svc.ListAssignments(who, req.GetJobId(), req.GetMunicipalityCode(), req.GetStatuses(), size, after)
+	as, next, total, err := s.svc.ListAssignments(ctx, who, req.GetJobId(), req.GetMunicipalityCode(), req.GetStatuses(), size, after)
 	if err != nil {
 		return nil, err
 	}

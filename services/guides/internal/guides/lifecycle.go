@@ -89,10 +89,25 @@ func (s *Service) GetAssignment(ctx context.Context, who auth.Claims, id string)
 }
 
 // ListAssignments pages through the assignments who may see, in id order,
-// with the number matching in all pages. Returns PermissionDenied.
-func (s *Service) ListAssignments(who auth.Claims, job, muni string, statuses []eventsv1.AssignmentStatus, size int, after string) ([]*guidesv1.Assignment, string, int, error) {
+// with the number matching in all pages. Returns PermissionDenied, or
+// Unavailable when a service's list cannot wait for the index.
+func (s *Service) ListAssignments(ctx context.Context, who auth.Claims, job, muni string, statuses []eventsv1.AssignmentStatus, size int, after string) ([]*guidesv1.Assignment, string, int, error) {
 	if who.Role == auth.RoleOperator || who.Role == "" {
 		return nil, "", 0, apperr.Errorf(apperr.PermissionDenied, "your role may not see assignments")
+	}
+	if who.Role == auth.RoleService {
+		// A service decides from what it lists: notify, whether a guide
+		// offer still stands before it shows the newcomer's answer page.
+		// This replica's index may be behind the bucket (an approval made
+		// on another replica a moment ago; 10-20 s after NATS restarts,
+		// until its watch is made again), and "approved" read as
+		// "proposed" said "withdrawn" (ADR 0198). So a service's list
+		// waits for the index to hold every write made before it
+		// (Unavailable, "try again", after 10 s); a coordinator's page
+		// reads the index as it is.
+		if err := s.Assignments.Sync(ctx); err != nil {
+			return nil, "", 0, apperr.Errorf(apperr.Unavailable, "the assignments cannot be read right now; try again")
+		}
 	}
 	q := store.Query[*guidesv1.Assignment]{After: after, Limit: size, Filter: func(a *guidesv1.Assignment) bool {
 		if !visible(who, a.GetMunicipalityCode()) || (muni != "" && a.GetMunicipalityCode() != muni) {

@@ -103,8 +103,14 @@ func fromStatus(err error) error {
 	switch status.Code(err) {
 	case codes.NotFound:
 		return apperr.Errorf(apperr.NotFound, "not found")
-	case codes.FailedPrecondition, codes.Aborted:
+	case codes.FailedPrecondition:
 		return apperr.Errorf(apperr.FailedPrecondition, "the proposal does not take this answer now")
+	case codes.Aborted:
+		// "Changed at the same time; answer again" (the programmes'
+		// Conflict; guides' word for its store not answering): the offer
+		// is still open. Read as "moved on" it settled the link as used
+		// and showed a person with an open offer "withdrawn" (ADR 0198).
+		return apperr.Errorf(apperr.Unavailable, "the proposal changed at the same time; try again")
 	case codes.InvalidArgument:
 		return apperr.Errorf(apperr.Invalid, "refused")
 	}

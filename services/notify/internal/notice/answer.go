@@ -104,6 +104,9 @@ func actions(l *pb.StoredLink) ([]pb.AnswerAction, []pb.DeclineReason) {
 // returned, so nothing of it (its language) reaches the page and it reads
 // as a token never issued (ADR 0187). me is the person, or nil when the
 // register could not be read (the link's state then stands as stored).
+// The link is read from the bucket, never decided from this replica's
+// index. Returns ErrRateLimited, or Unavailable when the bucket cannot be
+// read.
 func (s *Service) lookup(ctx context.Context, token string) (*pb.StoredLink, *Person, pb.LinkState, error) {
 	id, ok := s.d.Keys.Check(token)
 	if !ok {
@@ -115,9 +118,22 @@ func (s *Service) lookup(ctx context.Context, token string) (*pb.StoredLink, *Pe
 	if !s.allowLink(ctx, id) {
 		return nil, nil, 0, ErrRateLimited
 	}
-	l, ok := s.d.Links.Lookup(id)
-	if !ok {
+	// The bucket, not this replica's index: the index learns of a link
+	// another replica made, or of a claim it released, only when its watch
+	// brings it, and after NATS restarts that watch is made again only
+	// after two missed heartbeats (10-20 s). A link read from the index
+	// alone then said INVALID, a 404 "this link does not work" to a person
+	// holding a real offer (ADR 0198). Get asks the stream's leader when a
+	// replica of the bucket has nothing; when the bucket cannot be read the
+	// answer is "try again" (Unavailable), never "no such link".
+	l, _, err := s.d.Links.Get(ctx, id)
+	switch code := apperr.ErrorCode(err); {
+	case code == apperr.NotFound:
+		// Erased, or never stored: the bucket's leader agrees.
 		return nil, nil, pb.LinkState_LINK_STATE_INVALID, nil
+	case err != nil:
+		s.d.Logger.Warn("notify: answer link unreadable; the person is asked to try again", "code", string(code))
+		return nil, nil, 0, apperr.Errorf(apperr.Unavailable, "the link cannot be read right now; try again in a moment")
 	}
 	var me *Person
 	switch p, err := s.d.Directory.Person(ctx, l.GetPersonId(), l.GetVolunteer()); {
