@@ -18,6 +18,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/kvwatch"
 )
 
 // State is where a job is.
@@ -313,7 +314,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	// The watch lives until Close: NATS unsubscribes a watcher whose
 	// context ends.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w, err := kv.WatchAll(runCtx)
+	w, err := kvwatch.WatchAll(runCtx, kv, js.Conn())
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("jobs: watch: %w", err)

@@ -34,6 +34,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/kvwatch"
 	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
@@ -203,7 +204,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	// The watch starts with every stored key: they are unwrapped into the
 	// cache in one pass (up to CacheSize), so a service loading its
 	// records at start does not read the bucket once per person.
-	w, err := kv.WatchAll(runCtx)
+	w, err := kvwatch.WatchAll(runCtx, kv, js.Conn())
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("seal: watch %s: %w", cfg.Bucket, err)

@@ -29,6 +29,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ensure"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	"github.com/motesplats/motesplats/pkg/kvwatch"
 	"github.com/motesplats/motesplats/pkg/seal"
 )
 
@@ -395,12 +396,12 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	// The watch lives until Close, not until Open's context ends: NATS
 	// unsubscribes a watcher whose context is done.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w, err := kv.WatchAll(runCtx)
+	w, err := kvwatch.WatchAll(runCtx, kv, js.Conn())
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
 	}
-	rw, err := requests.WatchAll(runCtx)
+	rw, err := kvwatch.WatchAll(runCtx, requests, js.Conn())
 	if err != nil {
 		_ = w.Stop()
 		cancel()
