@@ -79,23 +79,10 @@ func listDeadLetters(ctx context.Context, c *clients, args []string, e env) erro
 }
 
 func discardDeadLetter(ctx context.Context, c *clients, args []string, e env) error {
-	fs := flag.NewFlagSet("deadletters discard", flag.ContinueOnError)
-	yes := fs.Bool("yes", false, e.t("flag.discardDeadLetter.yes"))
-	if err := e.parse(fs, args); err != nil {
+	id, err := e.confirmedArg("deadletters discard [-yes]", args, confirmation{
+		yesFlag: "flag.discardDeadLetter.yes", question: "dl.confirm", notDone: "dl.not_discarded", ask: true})
+	if err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New(e.f("usage.one_id", "deadletters discard [-yes]"))
-	}
-	id := fs.Arg(0)
-	if !*yes {
-		line, err := e.ask(e.f("dl.confirm", id))
-		if err != nil {
-			return err
-		}
-		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {
-			return errors.New(e.t("dl.not_discarded"))
-		}
 	}
 	if _, err := c.ops.DiscardDeadLetter(ctx, connect.NewRequest(&gatewayv1.DiscardDeadLetterRequest{Id: id})); err != nil {
 		return err

@@ -96,6 +96,41 @@ func (e Env) oneArg(cmd string, args []string) (string, error) {
 	return fs.Arg(0), nil
 }
 
+// confirmation is how a step that cannot be undone is asked for: the
+// help of its -yes flag, the question (given the id) and the refusal when
+// the answer is not yes, by catalog key. ask false: nothing is asked.
+type confirmation struct {
+	yesFlag, question, notDone string
+	ask                        bool
+}
+
+// confirmedArg reads the single id of "mp cmd [-yes] ID" for a step that
+// cannot be undone: unless -yes is given it asks c's question and goes on
+// only on "yes" or the language's word for it; any other answer is c's
+// refusal and nothing is sent. One reading for erasing a person or a user
+// and discarding a dead letter, so each asks the same way.
+func (e Env) confirmedArg(cmd string, args []string, c confirmation) (string, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	yes := fs.Bool("yes", false, e.t(c.yesFlag))
+	if err := e.parse(fs, args); err != nil {
+		return "", err
+	}
+	if fs.NArg() != 1 {
+		return "", errors.New(e.f("usage.one_id", cmd))
+	}
+	id := fs.Arg(0)
+	if c.ask && !*yes {
+		line, err := e.ask(e.f(c.question, id))
+		if err != nil {
+			return "", err
+		}
+		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {
+			return "", errors.New(e.t(c.notDone))
+		}
+	}
+	return id, nil
+}
+
 // flagSet reports whether the command line gave the flag name.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false

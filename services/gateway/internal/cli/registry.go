@@ -151,25 +151,11 @@ func listVolunteers(ctx context.Context, c *clients, args []string, e env) error
 // remove deletes or erases a newcomer or volunteer. Erasing cannot be
 // undone, so it asks for "yes" on the input unless -yes is given.
 func remove(ctx context.Context, c *clients, kind, what string, args []string, e env) error {
-	fs := flag.NewFlagSet(kind+" "+what, flag.ContinueOnError)
-	yes := fs.Bool("yes", false, e.t("flag.erase_yes"))
-	if err := e.parse(fs, args); err != nil {
+	id, err := e.confirmedArg(kind+" "+what, args, confirmation{
+		yesFlag: "flag.erase_yes", question: "erase.confirm", notDone: "erase.not_erased", ask: what == "erase"})
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New(e.f("usage.one_id", kind+" "+what))
-	}
-	id := fs.Arg(0)
-	if what == "erase" && !*yes {
-		line, err := e.ask(e.f("erase.confirm", id))
-		if err != nil {
-			return err
-		}
-		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {
-			return errors.New(e.t("erase.not_erased"))
-		}
-	}
-	var err error
 	switch kind + " " + what {
 	case "participants delete":
 		_, err = c.registry.DeleteParticipant(ctx, connect.NewRequest(&gatewayv1.DeleteParticipantRequest{Id: id}))

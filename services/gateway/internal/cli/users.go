@@ -43,23 +43,10 @@ func listUsers(ctx context.Context, c *clients, args []string, e env) error {
 // deleteUser erases a user. It cannot be undone, so it asks for "ja"
 // (or "yes") on the input unless -yes is given.
 func deleteUser(ctx context.Context, c *clients, args []string, e env) error {
-	fs := flag.NewFlagSet("users delete", flag.ContinueOnError)
-	yes := fs.Bool("yes", false, e.t("flag.erase_yes"))
-	if err := e.parse(fs, args); err != nil {
+	id, err := e.confirmedArg("users delete", args, confirmation{
+		yesFlag: "flag.erase_yes", question: "users.delete.confirm", notDone: "users.not_deleted", ask: true})
+	if err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New(e.f("usage.one_id", "users delete"))
-	}
-	id := fs.Arg(0)
-	if !*yes {
-		line, err := e.ask(e.f("users.delete.confirm", id))
-		if err != nil {
-			return err
-		}
-		if a := strings.TrimSpace(line); a != "yes" && a != e.t("confirm.yes") {
-			return errors.New(e.t("users.not_deleted"))
-		}
 	}
 	if _, err := c.users.DeleteUser(ctx, connect.NewRequest(&gatewayv1.DeleteUserRequest{Id: id})); err != nil {
 		return err
