@@ -1315,6 +1315,82 @@ func (x *WithdrawConsentResponse) GetParticipant() *Participant {
 	return nil
 }
 
+// KnownOrganisation is what the participants service keeps of an
+// organisation the volunteers service owns: that it exists, fed from the
+// VOLUNTEERS stream's organisation events and held in memory only, so a
+// newcomer is never registered in, or moved to, an organisation that does
+// not exist or has closed (docs/adr/0202).
+type KnownOrganisation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organisation id (the volunteers service's).
+	OrganisationId string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// Stored only: the organisation was removed (closed), and the newest
+	// volunteers event applied.
+	Gone          bool                   `protobuf:"varint,2,opt,name=gone,proto3" json:"gone,omitempty"`
+	EventTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	EventId       string                 `protobuf:"bytes,4,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KnownOrganisation) Reset() {
+	*x = KnownOrganisation{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KnownOrganisation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KnownOrganisation) ProtoMessage() {}
+
+func (x *KnownOrganisation) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KnownOrganisation.ProtoReflect.Descriptor instead.
+func (*KnownOrganisation) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *KnownOrganisation) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *KnownOrganisation) GetGone() bool {
+	if x != nil {
+		return x.Gone
+	}
+	return false
+}
+
+func (x *KnownOrganisation) GetEventTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EventTime
+	}
+	return nil
+}
+
+func (x *KnownOrganisation) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
 var File_motesplats_participants_v1_participants_proto protoreflect.FileDescriptor
 
 const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
@@ -1412,7 +1488,13 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12>\n" +
 	"\apurpose\x18\x02 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\apurpose\"d\n" +
 	"\x17WithdrawConsentResponse\x12I\n" +
-	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant2\x91\b\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\xa6\x01\n" +
+	"\x11KnownOrganisation\x12'\n" +
+	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12\x12\n" +
+	"\x04gone\x18\x02 \x01(\bR\x04gone\x129\n" +
+	"\n" +
+	"event_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
+	"\bevent_id\x18\x04 \x01(\tR\aeventId2\x91\b\n" +
 	"\x12ParticipantService\x12\x80\x01\n" +
 	"\x11CreateParticipant\x124.motesplats.participants.v1.CreateParticipantRequest\x1a5.motesplats.participants.v1.CreateParticipantResponse\x12|\n" +
 	"\x0eGetParticipant\x121.motesplats.participants.v1.GetParticipantRequest\x1a2.motesplats.participants.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12\x82\x01\n" +
@@ -1436,7 +1518,7 @@ func file_motesplats_participants_v1_participants_proto_rawDescGZIP() []byte {
 	return file_motesplats_participants_v1_participants_proto_rawDescData
 }
 
-var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*Participant)(nil),                // 0: motesplats.participants.v1.Participant
 	(*Household)(nil),                  // 1: motesplats.participants.v1.Household
@@ -1457,72 +1539,74 @@ var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*RecordConsentResponse)(nil),      // 16: motesplats.participants.v1.RecordConsentResponse
 	(*WithdrawConsentRequest)(nil),     // 17: motesplats.participants.v1.WithdrawConsentRequest
 	(*WithdrawConsentResponse)(nil),    // 18: motesplats.participants.v1.WithdrawConsentResponse
-	(*v1.Contact)(nil),                 // 19: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),           // 20: motesplats.type.v1.LanguageSkill
-	(v1.SwedishLevel)(0),               // 21: motesplats.type.v1.SwedishLevel
-	(v1.Diet)(0),                       // 22: motesplats.type.v1.Diet
-	(v1.Gender)(0),                     // 23: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),            // 24: motesplats.type.v1.Availability
-	(v11.EstablishmentStatus)(0),       // 25: motesplats.events.v1.EstablishmentStatus
-	(v11.ParentalLeave)(0),             // 26: motesplats.events.v1.ParentalLeave
-	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
-	(*v1.NotificationPreferences)(nil), // 28: motesplats.type.v1.NotificationPreferences
-	(v11.ConsentPurpose)(0),            // 29: motesplats.events.v1.ConsentPurpose
-	(*v1.Namesake)(nil),                // 30: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
+	(*KnownOrganisation)(nil),          // 19: motesplats.participants.v1.KnownOrganisation
+	(*v1.Contact)(nil),                 // 20: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),           // 21: motesplats.type.v1.LanguageSkill
+	(v1.SwedishLevel)(0),               // 22: motesplats.type.v1.SwedishLevel
+	(v1.Diet)(0),                       // 23: motesplats.type.v1.Diet
+	(v1.Gender)(0),                     // 24: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),            // 25: motesplats.type.v1.Availability
+	(v11.EstablishmentStatus)(0),       // 26: motesplats.events.v1.EstablishmentStatus
+	(v11.ParentalLeave)(0),             // 27: motesplats.events.v1.ParentalLeave
+	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil), // 29: motesplats.type.v1.NotificationPreferences
+	(v11.ConsentPurpose)(0),            // 30: motesplats.events.v1.ConsentPurpose
+	(*v1.Namesake)(nil),                // 31: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 32: google.protobuf.FieldMask
 }
 var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
-	19, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
-	20, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
-	21, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	20, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
+	21, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
+	22, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,  // 3: motesplats.participants.v1.Participant.household:type_name -> motesplats.participants.v1.Household
-	22, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
-	23, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
-	24, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
-	25, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
-	26, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
+	23, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
+	24, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
+	25, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
+	26, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
+	27, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
 	2,  // 9: motesplats.participants.v1.Participant.consents:type_name -> motesplats.participants.v1.Consent
-	27, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	27, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
-	28, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
-	29, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	27, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	27, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
+	28, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	28, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
+	29, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	30, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	28, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	28, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: motesplats.participants.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 17: motesplats.participants.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 18: motesplats.participants.v1.GetParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	21, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	29, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	22, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	30, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 21: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	30, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	31, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
 	0,  // 23: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	31, // 24: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 24: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 25: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	2,  // 26: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
 	0,  // 27: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	29, // 28: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	30, // 28: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 29: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	3,  // 30: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 31: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 32: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 33: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	11, // 34: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	13, // 35: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	15, // 36: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	17, // 37: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 38: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 39: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 40: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 41: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	12, // 42: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	14, // 43: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	16, // 44: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	18, // 45: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	38, // [38:46] is the sub-list for method output_type
-	30, // [30:38] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	28, // 30: motesplats.participants.v1.KnownOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	3,  // 31: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 32: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 33: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 34: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	11, // 35: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	13, // 36: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	15, // 37: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	17, // 38: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 39: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 40: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 41: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 42: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	12, // 43: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	14, // 44: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	16, // 45: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	18, // 46: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	39, // [39:47] is the sub-list for method output_type
+	31, // [31:39] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }
@@ -1536,7 +1620,7 @@ func file_motesplats_participants_v1_participants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_participants_v1_participants_proto_rawDesc), len(file_motesplats_participants_v1_participants_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
