@@ -204,6 +204,8 @@ var violationText = map[string]map[string]string{
 		"must not be before 1900-01-01": "får inte ligga före 1900-01-01",
 		// An audit window's time past Timestamp's range (ADR 0195).
 		"must be a time from year 1 to 9999": "måste vara en tidpunkt från år 1 till 9999",
+		// A newcomer registered in or moved to an organisation that was removed (ADR 0202).
+		"names an organisation that was removed; choose another": "är en organisation som har tagits bort; välj en annan",
 	},
 }
 
