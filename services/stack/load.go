@@ -67,6 +67,10 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 	}
 	defer conn.Close()
 	pc := participantsv1.NewParticipantServiceClient(conn)
+	org, err := probeOrganisation(ctx, cfg.VolunteersAddr, creds)
+	if err != nil {
+		return err
+	}
 	nc, err := nats.Connect(*natsURL, nats.Name("latency-probe"))
 	if err != nil {
 		return err
@@ -123,7 +127,7 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 			defer wg.Done()
 			start := time.Now()
 			res, err := pc.CreateParticipant(ctx, &participantsv1.CreateParticipantRequest{Participant: &participantsv1.Participant{
-				OrganisationId: "latency-probe", MunicipalityCode: "0180", GivenName: "Probe",
+				OrganisationId: org, MunicipalityCode: "0180", GivenName: "Probe",
 				SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_A,
 			}})
 			now := time.Now()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 )
 
 // dialDriver dials the participants service the way a load tool does: bare
@@ -89,4 +92,25 @@ func (s *senders) wait() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// probeOrganisation creates the organisation the load tools register
+// their newcomers in, through the volunteers service at addr: the
+// participants service takes a newcomer only in an organisation that
+// stands (docs/adr/0202). Its request id makes a second run against the
+// same stack find the one the first made.
+func probeOrganisation(ctx context.Context, addr string, creds credentials.PerRPCCredentials) (string, error) {
+	conn, err := dialDriver(addr, creds)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	res, err := volunteersv1.NewVolunteerServiceClient(conn).CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{
+		RequestId: "load-probe-organisation",
+		Organisation: &volunteersv1.Organisation{Name: "Lastprov", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION,
+			MunicipalityCodes: []string{"0180"}}})
+	if err != nil {
+		return "", fmt.Errorf("load: the probe's organisation: %w", err)
+	}
+	return res.GetOrganisation().GetId(), nil
 }

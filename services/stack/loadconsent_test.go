@@ -64,13 +64,13 @@ func TestLoadConsentsAreCurrent(t *testing.T) {
 			t.Errorf("the load driver consents to %s %s; the current text is %s", purpose, got, want)
 		}
 	}
-	for _, c := range loadParticipant().GetConsents() {
+	for _, c := range loadParticipant("").GetConsents() {
 		if langs := published[consentSlug(c.GetPurpose())][c.GetTextVersion()]; !slices.Contains(langs, c.GetLanguage()) {
 			t.Errorf("the load driver consents to %s %s in %q; that text is written in %v",
 				consentSlug(c.GetPurpose()), c.GetTextVersion(), c.GetLanguage(), langs)
 		}
 	}
-	if n := len(loadParticipant().GetConsents()); n != len(currentConsentVersions) {
+	if n := len(loadParticipant("").GetConsents()); n != len(currentConsentVersions) {
 		t.Errorf("a load registration consents to %d programmes, want %d", n, len(currentConsentVersions))
 	}
 }

@@ -76,10 +76,12 @@ type probe struct {
 	done    chan struct{}
 	js      jetstream.JetStream
 	durable string
+	// org is the organisation the creates register their newcomers in.
+	org string
 }
 
-func newProbe(ctx context.Context, js jetstream.JetStream) (*probe, error) {
-	p := &probe{handled: map[string]time.Time{}, done: make(chan struct{}), js: js,
+func newProbe(ctx context.Context, js jetstream.JetStream, org string) (*probe, error) {
+	p := &probe{handled: map[string]time.Time{}, done: make(chan struct{}), js: js, org: org,
 		durable: fmt.Sprintf("load-probe-%d", time.Now().UnixNano())}
 	c, err := events.NewConsumer(ctx, js, events.ConsumerConfig{
 		Stream: events.StreamParticipants, Durable: p.durable, FilterSubjects: []string{events.ParticipantRegistered},
@@ -118,15 +120,17 @@ func (p *probe) close() {
 }
 
 // createRequest is one create as the web app and the CLI send it: with a
-// request id of its own, so the service makes it idempotent.
-func createRequest() *participantsv1.CreateParticipantRequest {
-	return &participantsv1.CreateParticipantRequest{RequestId: ids.UUIDv7{}.New(), Participant: loadParticipant()}
+// request id of its own, so the service makes it idempotent, in
+// organisation org.
+func createRequest(org string) *participantsv1.CreateParticipantRequest {
+	return &participantsv1.CreateParticipantRequest{RequestId: ids.UUIDv7{}.New(), Participant: loadParticipant(org)}
 }
 
-// loadParticipant is what every create sends: a realistic small record.
-func loadParticipant() *participantsv1.Participant {
+// loadParticipant is what every create sends: a realistic small record,
+// in organisation org (one that stands: probeOrganisation).
+func loadParticipant(org string) *participantsv1.Participant {
 	return &participantsv1.Participant{
-		OrganisationId: "load-probe", MunicipalityCode: "0180", GivenName: "Probe",
+		OrganisationId: org, MunicipalityCode: "0180", GivenName: "Probe",
 		SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_A,
 		Languages:    []*typev1.LanguageSkill{{Code: "ar", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
 		// Consents to every programme, so each service's pool takes the
@@ -214,7 +218,7 @@ func writesPerCreate(ctx context.Context, js jetstream.JetStream, pc participant
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if _, err := pc.CreateParticipant(ctx, createRequest()); err != nil {
+			if _, err := pc.CreateParticipant(ctx, createRequest(p.org)); err != nil {
 				failed.Add(1)
 			}
 		})
@@ -304,7 +308,7 @@ func driveCreates(ctx context.Context, js jetstream.JetStream, pc participantsv1
 	// grows its stack again for every call, CPU the driver would add to
 	// the stack's per-create figure (loadclient.go).
 	snd := newSenders(maxInFlight, func(t0 time.Time) {
-		r, err := pc.CreateParticipant(ctx, createRequest())
+		r, err := pc.CreateParticipant(ctx, createRequest(p.org))
 		now := time.Now()
 		mu.Lock()
 		defer mu.Unlock()
@@ -372,7 +376,7 @@ type getEcho struct {
 // bare echo, alternating, and returns the median rate of each.
 func getVsEcho(ctx context.Context, pc participantsv1.ParticipantServiceClient, participantsAddr, echoAddr string,
 	creds credentials.PerRPCCredentials, o loadOptions, out io.Writer) (getEcho, error) {
-	r, err := pc.CreateParticipant(ctx, createRequest())
+	r, err := pc.CreateParticipant(ctx, createRequest(o.org))
 	if err != nil {
 		return getEcho{}, err
 	}

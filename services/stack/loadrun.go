@@ -29,6 +29,9 @@ import (
 
 // loadOptions are the load run's flags (make load).
 type loadOptions struct {
+	// org is the organisation the creates register their newcomers in
+	// (probeOrganisation), not a flag.
+	org        string
 	natsCLI    string
 	benchMsgs  int
 	step       time.Duration
@@ -177,7 +180,12 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	_ = js.DeleteStream(ctx, benchStream)
 
 	fmt.Fprintf(out, "\n== 2. durable writes per create (stored messages per stream, 100 creates, after every consumer drained) ==\n")
-	p, err := newProbe(ctx, js)
+	// The participants service registers newcomers only in an
+	// organisation that stands (ADR 0202).
+	if o.org, err = probeOrganisation(ctx, l.Addr("volunteers"), creds); err != nil {
+		return err
+	}
+	p, err := newProbe(ctx, js, o.org)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,11 @@ func crashHelper(dir, mode string) error {
 	if err != nil {
 		return err
 	}
+	for _, org := range []string{orgA, orgB} {
+		if err := orgEvent(js, events.OrganisationCreated, org); err != nil {
+			return err
+		}
+	}
 	var hooks *store.Hooks
 	switch mode {
 	case "after-write":

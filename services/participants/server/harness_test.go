@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
@@ -19,6 +20,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -63,9 +65,18 @@ func startOn(t testing.TB, n *testutil.NATS, hooks *store.Hooks) *env {
 // startWith starts the service with a given cache backend (nil: in-process).
 func startWith(t testing.TB, n *testutil.NATS, hooks *store.Hooks, backend cache.Backend) *env {
 	t.Helper()
+	return startJS(t, n, n.JS, hooks, backend)
+}
+
+// startJS starts the service on js, a connection to n (through a proxy,
+// say), after the volunteers service's events that create orgA and orgB.
+func startJS(t testing.TB, n *testutil.NATS, js jetstream.JetStream, hooks *store.Hooks, backend cache.Backend) *env {
+	t.Helper()
+	publishOrg(t, n.JS, events.OrganisationCreated, orgA)
+	publishOrg(t, n.JS, events.OrganisationCreated, orgB)
 	key, otherKey := newKey(t), newKey(t)
 	d := service.Deps{
-		JS:       n.JS,
+		JS:       js,
 		Cache:    backend,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
 	}.WithDefaults()
@@ -167,6 +178,38 @@ func newcomer(muni string) *pb.Participant {
 		ParentalLeave:       eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE,
 		Consents:            []*pb.Consent{{Purpose: eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING, TextVersion: "2026-01", Language: "ar"}},
 	}
+}
+
+// publishOrg publishes a volunteers event about organisation id, as the
+// volunteers service does: created (or updated) with its facts, or
+// deleted with its id.
+func publishOrg(t testing.TB, js jetstream.JetStream, typ, id string) {
+	t.Helper()
+	if err := orgEvent(js, typ, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// orgEvent is publishOrg for the crash helper, which has no testing.TB.
+func orgEvent(js jetstream.JetStream, typ, id string) error {
+	ctx := context.Background()
+	if err := events.EnsureStream(ctx, js, events.StreamConfig{
+		Name: events.StreamVolunteers, Subjects: []string{events.VolunteersSubjects}}); err != nil {
+		return err
+	}
+	facts := &eventsv1.OrganisationFacts{OrganisationId: id, Type: "ORGANISATION_TYPE_ASSOCIATION", MunicipalityCodes: []string{"0180"}}
+	var payload proto.Message = &eventsv1.OrganisationCreated{Facts: facts}
+	switch typ {
+	case events.OrganisationUpdated:
+		payload = &eventsv1.OrganisationUpdated{Facts: facts}
+	case events.OrganisationDeleted:
+		payload = &eventsv1.OrganisationDeleted{OrganisationId: id}
+	}
+	env, err := events.NewEnvelope(ids.UUIDv7{}.New(), typ, id, time.Now(), payload)
+	if err != nil {
+		return err
+	}
+	return events.NewPublisher(js).Publish(ctx, env)
 }
 
 func code(err error) codes.Code { return status.Code(err) }

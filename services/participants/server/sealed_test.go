@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -21,6 +22,8 @@ func startSealed(t testing.TB) *env {
 	t.Helper()
 	n := testutil.MustNATS(t)
 	kr := sealtest.Keyring(t, n.JS)
+	publishOrg(t, n.JS, events.OrganisationCreated, orgA)
+	publishOrg(t, n.JS, events.OrganisationCreated, orgB)
 	key, otherKey := newKey(t), newKey(t)
 	d := service.Deps{JS: n.JS, Keyring: kr,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),

@@ -75,6 +75,14 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		svc.RecordIDs(pool)
 	}
 	svc.SearchNames(names)
+	// Which organisations stand, from the volunteers' events: a newcomer
+	// is registered in or moved to no other (docs/adr/0202).
+	orgs, err := participant.OpenOrganisations(ctx, d.JS, d.Keyring, d.Logger)
+	if err != nil {
+		return fmt.Errorf("participants: organisations: %w", err)
+	}
+	defer orgs.Close()
+	svc.CheckOrganisations(orgs)
 
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,

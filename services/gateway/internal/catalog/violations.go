@@ -209,6 +209,8 @@ var violationText = map[string]map[string]string{
 		"is not a user id": "är inget användar-id",
 		"you cannot delete yourself: another admin can":                              "du kan inte radera dig själv: en annan administratör kan göra det",
 		"accounts with this e-mail were deleted too often today: try again tomorrow": "konton med den här e-postadressen har raderats för många gånger i dag: försök igen i morgon",
+		// A newcomer registered in or moved to an organisation that was removed (ADR 0202).
+		"names an organisation that was removed; choose another": "är en organisation som har tagits bort; välj en annan",
 	},
 }
 

@@ -33,7 +33,7 @@ func (s *Server) CreateParticipant(ctx context.Context, req *pb.CreateParticipan
 		return nil, err
 	}
 	if req.GetValidateOnly() {
-		return &pb.CreateParticipantResponse{}, s.svc.ValidateCreate(who, req.GetParticipant(), req.GetRequestId())
+		return &pb.CreateParticipantResponse{}, s.svc.ValidateCreate(ctx, who, req.GetParticipant(), req.GetRequestId())
 	}
 	p, err := s.svc.Create(ctx, who, req.GetParticipant(), req.GetRequestId())
 	if err != nil {

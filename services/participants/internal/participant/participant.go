@@ -55,6 +55,8 @@ type Service struct {
 	recordIDs ids.Source
 	// names computes the blind index terms of a name search (IndexNames).
 	names *blind.Index
+	// orgs refuses organisations that do not stand (CheckOrganisations).
+	orgs *Organisations
 }
 
 // New returns a Service over repo. Cached copies of a participant are
@@ -113,7 +115,7 @@ func cacheKey(id string) string { return "participant/" + id }
 // gRPC layer passes the request it decoded for this call. Returns
 // Invalid, PermissionDenied.
 func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, error) {
-	p, now, err := s.checkCreate(who, p, requestID)
+	p, now, err := s.checkCreate(ctx, who, p, requestID)
 	if err != nil {
 		return nil, err
 	}
@@ -161,15 +163,15 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 // nothing: the gateway asks it when it refuses a consent itself, so one
 // answer lists every problem (ADR 0132). p is normalised in place, as in
 // Create. Returns Invalid, PermissionDenied.
-func (s *Service) ValidateCreate(who auth.Claims, p *pb.Participant, requestID string) error {
-	_, _, err := s.checkCreate(who, p, requestID)
+func (s *Service) ValidateCreate(ctx context.Context, who auth.Claims, p *pb.Participant, requestID string) error {
+	_, _, err := s.checkCreate(ctx, who, p, requestID)
 	return err
 }
 
 // checkCreate returns p normalised (in place: no copy of the whole
 // record per create, see Create) and checked for Create, and the time it
 // was checked at.
-func (s *Service) checkCreate(who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, time.Time, error) {
+func (s *Service) checkCreate(ctx context.Context, who auth.Claims, p *pb.Participant, requestID string) (*pb.Participant, time.Time, error) {
 	if !people.CanWrite(who) {
 		return nil, time.Time{}, apperr.Errorf(apperr.PermissionDenied, "your role may not register participants")
 	}
@@ -207,6 +209,14 @@ func (s *Service) checkCreate(who auth.Claims, p *pb.Participant, requestID stri
 	}
 	if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
 		return nil, now, apperr.Errorf(apperr.PermissionDenied, "you may only register participants in your organisation and municipalities")
+	}
+	// Scope before existence: a coordinator naming another organisation
+	// gets the same answer whether it exists or not.
+	if err := s.checkOrganisation(ctx, &v, "participant.organisation_id", p.GetOrganisationId()); err != nil {
+		return nil, now, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, now, err
 	}
 	return p, now, nil
 }
@@ -359,6 +369,14 @@ func (s *Service) edit() people.Edit[*pb.Participant] {
 			cur.Interests = people.NormInterests(cur.GetInterests())
 			people.NormContact(cur.GetContact())
 			validate(v, "participant", cur, now)
+		},
+		// A move is checked; a newcomer who stays in an organisation
+		// that has since closed is not touched (docs/adr/0202).
+		Moved: func(ctx context.Context, cur, before *pb.Participant, v *apperr.Validator) error {
+			if cur.GetOrganisationId() == before.GetOrganisationId() {
+				return nil
+			}
+			return s.checkOrganisation(ctx, v, "participant.organisation_id", cur.GetOrganisationId())
 		},
 		Stamp: func(cur *pb.Participant) {
 			cur.UpdateTime = timestamppb.New(now)

@@ -1411,6 +1411,82 @@ func (x *WithdrawConsentResponse) GetParticipant() *Participant {
 	return nil
 }
 
+// KnownOrganisation is what the participants service keeps of an
+// organisation the volunteers service owns: that it exists, fed from the
+// VOLUNTEERS stream's organisation events and held in memory only, so a
+// newcomer is never registered in, or moved to, an organisation that does
+// not exist or has closed (docs/adr/0202).
+type KnownOrganisation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Organisation id (the volunteers service's).
+	OrganisationId string `protobuf:"bytes,1,opt,name=organisation_id,json=organisationId,proto3" json:"organisation_id,omitempty"`
+	// Stored only: the organisation was removed (closed), and the newest
+	// volunteers event applied.
+	Gone          bool                   `protobuf:"varint,2,opt,name=gone,proto3" json:"gone,omitempty"`
+	EventTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
+	EventId       string                 `protobuf:"bytes,4,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KnownOrganisation) Reset() {
+	*x = KnownOrganisation{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KnownOrganisation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KnownOrganisation) ProtoMessage() {}
+
+func (x *KnownOrganisation) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KnownOrganisation.ProtoReflect.Descriptor instead.
+func (*KnownOrganisation) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *KnownOrganisation) GetOrganisationId() string {
+	if x != nil {
+		return x.OrganisationId
+	}
+	return ""
+}
+
+func (x *KnownOrganisation) GetGone() bool {
+	if x != nil {
+		return x.Gone
+	}
+	return false
+}
+
+func (x *KnownOrganisation) GetEventTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EventTime
+	}
+	return nil
+}
+
+func (x *KnownOrganisation) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
 var File_motesplats_participants_v1_participants_proto protoreflect.FileDescriptor
 
 const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
@@ -1512,7 +1588,13 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x0eparticipant_id\x18\x01 \x01(\tR\rparticipantId\x12>\n" +
 	"\apurpose\x18\x02 \x01(\x0e2$.motesplats.events.v1.ConsentPurposeR\apurpose\"d\n" +
 	"\x17WithdrawConsentResponse\x12I\n" +
-	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant2\x8c\t\n" +
+	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\"\xa6\x01\n" +
+	"\x11KnownOrganisation\x12'\n" +
+	"\x0forganisation_id\x18\x01 \x01(\tR\x0eorganisationId\x12\x12\n" +
+	"\x04gone\x18\x02 \x01(\bR\x04gone\x129\n" +
+	"\n" +
+	"event_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
+	"\bevent_id\x18\x04 \x01(\tR\aeventId2\x8c\t\n" +
 	"\x12ParticipantService\x12\x80\x01\n" +
 	"\x11CreateParticipant\x124.motesplats.participants.v1.CreateParticipantRequest\x1a5.motesplats.participants.v1.CreateParticipantResponse\x12|\n" +
 	"\x0eGetParticipant\x121.motesplats.participants.v1.GetParticipantRequest\x1a2.motesplats.participants.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12\x82\x01\n" +
@@ -1537,7 +1619,7 @@ func file_motesplats_participants_v1_participants_proto_rawDescGZIP() []byte {
 	return file_motesplats_participants_v1_participants_proto_rawDescData
 }
 
-var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*Participant)(nil),                // 0: motesplats.participants.v1.Participant
 	(*Household)(nil),                  // 1: motesplats.participants.v1.Household
@@ -1560,75 +1642,77 @@ var file_motesplats_participants_v1_participants_proto_goTypes = []any{
 	(*RecordConsentResponse)(nil),      // 18: motesplats.participants.v1.RecordConsentResponse
 	(*WithdrawConsentRequest)(nil),     // 19: motesplats.participants.v1.WithdrawConsentRequest
 	(*WithdrawConsentResponse)(nil),    // 20: motesplats.participants.v1.WithdrawConsentResponse
-	(*v1.Contact)(nil),                 // 21: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),           // 22: motesplats.type.v1.LanguageSkill
-	(v1.SwedishLevel)(0),               // 23: motesplats.type.v1.SwedishLevel
-	(v1.Diet)(0),                       // 24: motesplats.type.v1.Diet
-	(v1.Gender)(0),                     // 25: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),            // 26: motesplats.type.v1.Availability
-	(v11.EstablishmentStatus)(0),       // 27: motesplats.events.v1.EstablishmentStatus
-	(v11.ParentalLeave)(0),             // 28: motesplats.events.v1.ParentalLeave
-	(*timestamppb.Timestamp)(nil),      // 29: google.protobuf.Timestamp
-	(*v1.NotificationPreferences)(nil), // 30: motesplats.type.v1.NotificationPreferences
-	(v11.ConsentPurpose)(0),            // 31: motesplats.events.v1.ConsentPurpose
-	(*v1.Namesake)(nil),                // 32: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),      // 33: google.protobuf.FieldMask
+	(*KnownOrganisation)(nil),          // 21: motesplats.participants.v1.KnownOrganisation
+	(*v1.Contact)(nil),                 // 22: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),           // 23: motesplats.type.v1.LanguageSkill
+	(v1.SwedishLevel)(0),               // 24: motesplats.type.v1.SwedishLevel
+	(v1.Diet)(0),                       // 25: motesplats.type.v1.Diet
+	(v1.Gender)(0),                     // 26: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),            // 27: motesplats.type.v1.Availability
+	(v11.EstablishmentStatus)(0),       // 28: motesplats.events.v1.EstablishmentStatus
+	(v11.ParentalLeave)(0),             // 29: motesplats.events.v1.ParentalLeave
+	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil), // 31: motesplats.type.v1.NotificationPreferences
+	(v11.ConsentPurpose)(0),            // 32: motesplats.events.v1.ConsentPurpose
+	(*v1.Namesake)(nil),                // 33: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 34: google.protobuf.FieldMask
 }
 var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
-	21, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
-	22, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
-	23, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	22, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
+	23, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
+	24, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,  // 3: motesplats.participants.v1.Participant.household:type_name -> motesplats.participants.v1.Household
-	24, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
-	25, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
-	26, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
-	27, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
-	28, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
+	25, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
+	26, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
+	27, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
+	28, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
+	29, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
 	2,  // 9: motesplats.participants.v1.Participant.consents:type_name -> motesplats.participants.v1.Consent
-	29, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	29, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
-	30, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
-	31, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	29, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	29, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
+	30, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	30, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
+	31, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	32, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	30, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	30, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: motesplats.participants.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 17: motesplats.participants.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 18: motesplats.participants.v1.GetParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	23, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	31, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	24, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	32, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 21: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	32, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	32, // 23: motesplats.participants.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	33, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	33, // 23: motesplats.participants.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
 	0,  // 24: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	33, // 25: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 25: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 26: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	2,  // 27: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
 	0,  // 28: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	31, // 29: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	32, // 29: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 30: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	3,  // 31: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 32: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 33: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 34: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
-	11, // 35: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	13, // 36: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	15, // 37: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	17, // 38: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	19, // 39: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 40: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 41: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 42: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 43: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
-	12, // 44: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	14, // 45: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	16, // 46: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	18, // 47: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	20, // 48: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	40, // [40:49] is the sub-list for method output_type
-	31, // [31:40] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	30, // 31: motesplats.participants.v1.KnownOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	3,  // 32: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 33: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 34: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 35: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
+	11, // 36: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	13, // 37: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	15, // 38: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	17, // 39: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	19, // 40: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 41: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 42: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 43: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 44: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
+	12, // 45: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	14, // 46: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	16, // 47: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	18, // 48: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	20, // 49: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	41, // [41:50] is the sub-list for method output_type
+	32, // [32:41] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }
@@ -1642,7 +1726,7 @@ func file_motesplats_participants_v1_participants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_participants_v1_participants_proto_rawDesc), len(file_motesplats_participants_v1_participants_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
