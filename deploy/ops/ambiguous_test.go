@@ -10,7 +10,7 @@ import (
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -58,7 +58,9 @@ func TestCluster_AmbiguousWriteKeepsItsEvent(t *testing.T) {
 	proxy := mustAckProxy(t, "127.0.0.1:"+strconv.Itoa(natsPort))
 	s := mustUpWith(t, layout.Options{
 		NATSNodes: 3,
-		Services:  []string{"participants"},
+		// volunteers only for the organisation the creates name: a
+		// newcomer is registered only in one that stands (ADR 0202).
+		Services: []string{"participants", "volunteers"},
 		Ports: func(name string) int {
 			if name == "nats-1" {
 				return natsPort
@@ -70,7 +72,13 @@ func TestCluster_AmbiguousWriteKeepsItsEvent(t *testing.T) {
 	ctx := testutil.Context(t)
 	// Short attempts, four writers: the ambiguous creates pile up in
 	// seconds rather than one per 5 s.
-	w := &writer{pc: participantsv1.NewParticipantServiceClient(s.dial(t, "participants")), org: ids.UUIDv7{}.New(),
+	org, err := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers")).CreateOrganisation(ctx,
+		&volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{Name: "Tvetydig förening",
+			Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0180"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &writer{pc: participantsv1.NewParticipantServiceClient(s.dial(t, "participants")), org: org.GetOrganisation().GetId(),
 		acked: map[string]string{}, timeout: 2 * time.Second}
 	wctx, stopWriter := context.WithCancel(ctx)
 	var wg sync.WaitGroup
