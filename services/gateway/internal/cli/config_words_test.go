@@ -61,7 +61,9 @@ func TestLoginServerWords(t *testing.T) {
 	}
 	err := login(notGateway.URL)
 	want := "login: det som svarar på " + notGateway.URL + " är inte Mötesplats gateway."
-	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "404") {
+	// The status is looked for outside the address: a free port such as
+	// 40473 holds "404" too.
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(strings.ReplaceAll(err.Error(), notGateway.URL, ""), "404") {
 		t.Errorf("login at a server that is not the gateway: %v, want %q... without the HTTP status", err, want)
 	}
 }
