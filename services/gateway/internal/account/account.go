@@ -75,7 +75,10 @@ type Service struct {
 	accounts *store.Repo[*storev1.Account]
 	sessions *store.Repo[*storev1.Session]
 	tokens   *store.Repo[*storev1.ApiToken]
-	slots    chan struct{}
+	// js and admins hold the admins leaving (lastadmin.go).
+	js     jetstream.JetStream
+	admins jetstream.KeyValue
+	slots  chan struct{}
 	// dummyHash is checked against when an e-mail is unknown, so a failed
 	// sign-in takes as long whether or not the account exists.
 	dummyHash string
@@ -88,6 +91,10 @@ type Service struct {
 	// removed, when set (tests), runs in DeleteUser right after the
 	// account is removed: what another replica does meanwhile.
 	removed func()
+	// adminChecked, when set (tests), runs once a change that ends an
+	// admin has found another admin who stays, before it writes: what a
+	// second admin does meanwhile.
+	adminChecked func()
 }
 
 // Principal is an authenticated caller.
@@ -141,8 +148,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 		cfg.Logger = slog.Default()
 	}
 	cfg.HashCost = cfg.HashCost.orDefault()
-	s := &Service{cfg: cfg, slots: make(chan struct{}, hashSlots)}
+	s := &Service{cfg: cfg, js: js, slots: make(chan struct{}, hashSlots)}
 	var err error
+	if s.admins, err = openAdmins(ctx, js, cfg.Replicas); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
 	if cfg.Keyring != nil {
 		if s.emailKey, err = cfg.Keyring.IndexKey(ctx, AccountsBucket); err != nil {
 			return nil, fmt.Errorf("accounts: e-mail index key: %w", err)
@@ -380,6 +390,26 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 			return nil, err
 		}
 	}
+	var a *storev1.Account
+	update := func() (err error) {
+		a, err = s.update(ctx, u, paths, hash)
+		return err
+	}
+	var err error
+	if cur, _, gerr := s.accounts.Get(ctx, u.GetId()); gerr == nil && isActiveAdmin(cur.GetUser()) && endsAdmin(u, paths) {
+		err = s.endAdmin(ctx, u.GetId(), update)
+	} else {
+		err = update()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.awaitIndex(ctx, a.GetUser().GetId(), a.GetGeneration())
+	return a.GetUser(), nil
+}
+
+// update writes UpdateUser's change of paths to u's account.
+func (s *Service) update(ctx context.Context, u *gatewayv1.User, paths []string, hash string) (*storev1.Account, error) {
 	a, _, err := s.accounts.Update(ctx, u.GetId(), func(a *storev1.Account, _ uint64) (store.Change, error) {
 		cur := a.GetUser()
 		wasAdmin := isActiveAdmin(cur)
@@ -410,7 +440,7 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 			return nil, err
 		}
 		if wasAdmin && !isActiveAdmin(cur) && !s.otherActiveAdmin(cur.GetId()) {
-			return nil, apperr.Errorf(apperr.FailedPrecondition, "this is the last admin: make another user admin first")
+			return nil, errLastAdmin
 		}
 		if hash != "" {
 			a.PasswordHash = hash
@@ -421,26 +451,7 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 		cur.UpdateTime = timestamppb.New(s.cfg.Now())
 		return nil, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.awaitIndex(ctx, a.GetUser().GetId(), a.GetGeneration())
-	return a.GetUser(), nil
-}
-
-func isActiveAdmin(u *gatewayv1.User) bool {
-	return u.GetRole() == gatewayv1.Role_ROLE_ADMIN && !u.GetDisabled()
-}
-
-// otherActiveAdmin reports whether an enabled admin other than id exists,
-// so no change leaves the gateway without one. Two admins demoting each
-// other at the same instant could both pass; that needs two admins acting
-// against each other, and the first-run admin variables recover it.
-func (s *Service) otherActiveAdmin(id string) bool {
-	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Limit: 1, Filter: func(a *storev1.Account) bool {
-		return a.GetUser().GetId() != id && isActiveAdmin(a.GetUser())
-	}})
-	return len(page.Items) > 0
+	return a, err
 }
 
 // passwordLen is the length the password limits count, in characters

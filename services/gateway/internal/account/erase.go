@@ -46,16 +46,21 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if isActiveAdmin(a.GetUser()) && !s.otherActiveAdmin(id) {
-		return apperr.Errorf(apperr.FailedPrecondition, "this is the last admin: make another user admin first")
+	if isActiveAdmin(a.GetUser()) {
+		return s.endAdmin(ctx, id, func() error { return s.erase(ctx, id) })
 	}
+	return s.erase(ctx, id)
+}
+
+// erase is DeleteUser's work once the user may go.
+func (s *Service) erase(ctx context.Context, id string) error {
 	// Sessions and tokens first: while the account is still readable its
 	// tokens are in the index. What is made meanwhile is found after the
 	// shred (unreadable tokens; sessions by their user id).
 	if err := s.endSessions(ctx, id); err != nil {
 		return err
 	}
-	err = s.accounts.Remove(ctx, id, true)
+	err := s.accounts.Remove(ctx, id, true)
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return errNoUser
 	}
