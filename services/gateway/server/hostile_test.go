@@ -33,6 +33,9 @@ var hostileServices = map[string]bool{
 	// Matching and the registry gained the waiting list, the left-out
 	// lists and creates without a request id after issue 9 (ADR 0179).
 	"motesplats.gateway.v1.MatchingService": true, "motesplats.gateway.v1.RegistryService": true,
+	// DeleteUser, ListUsers and the audit's new filters came after both
+	// (ADR 0201, 0208).
+	"motesplats.gateway.v1.UserService": true, "motesplats.gateway.v1.AuditService": true,
 }
 
 // scopeFirst are the methods that look their record up before they check

@@ -222,13 +222,13 @@ func sweepOracle(t *testing.T, e *env, token string, ids, names []string) map[st
 // a method that is neither reached through an id field nor listed here,
 // so a new RPC is classified (and swept) before it ships.
 var unswept = map[string]bool{
-	"ListAuditEntries": true, "CreateDinnerOffer": true, "ListDinnerOffers": true, "CreateDinnerSignUp": true,
+	"CreateDinnerOffer": true, "ListDinnerOffers": true, "CreateDinnerSignUp": true,
 	"ListDinnerSignUps": true, "StartDinnerJob": true, "ListDinnerJobs": true, "GetDinnerWaitlist": true, "GetDinnerReport": true,
 	"ListGuideEligibility": true, "GetGuideEligibilityRules": true, "UpdateGuideEligibilityRules": true, "ListGuideOrganisations": true,
 	"StartGuideJob": true, "ListGuideJobs": true, "GetGuideEquity": true, "StartMatchingJob": true, "ListMatchingJobs": true,
 	"GetMentoringReport": true, "ListMailbox": true, "ListDeadLetters": true, "ListParticipants": true, "CreateParticipant": true,
 	"ListVolunteers": true, "CreateVolunteer": true, "ListOrganisations": true, "ListUsers": true, "CreateUser": true,
-	"CreateApiToken": true, "ListWaitingNewcomers": true, "ListNamesakes": true,
+	"CreateApiToken": true, "ListWaitingNewcomers": true,
 }
 
 // TestAccessSweepProgrammes sweeps every gateway method and every web
@@ -265,6 +265,9 @@ func TestAccessSweepProgrammes(t *testing.T) {
 				n++
 				if !reached[string(md.Name())] && !unswept[string(md.Name())] {
 					t.Errorf("%s/%s is not reached through an id field nor classified in unswept: sweep it", sd.Name(), md.Name())
+				}
+				if reached[string(md.Name())] && unswept[string(md.Name())] {
+					t.Errorf("%s/%s is reached through an id field but classified in unswept: take it out", sd.Name(), md.Name())
 				}
 				if !reached[string(md.Name())] {
 					sweepList(t, e, tok, name == "operator", sd, md, orgB, r)

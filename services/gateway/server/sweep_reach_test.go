@@ -15,10 +15,16 @@ import (
 
 // isRef is a string field that names a record by id: id or *_id, except
 // the caller's own organisation (swept by the lists) and the idempotency
-// key.
+// key; or a list of ids, *_ids (ListNamesakes' participant_ids: a foreign
+// id in it must be left out exactly as an unknown one, ADR 0200, 0208).
 func isRef(f protoreflect.FieldDescriptor) bool {
-	return !f.IsList() && !f.IsMap() && f.Kind() == protoreflect.StringKind &&
-		(f.Name() == "id" || strings.HasSuffix(string(f.Name()), "_id")) && f.Name() != "organisation_id" && f.Name() != "request_id"
+	if f.IsMap() || f.Kind() != protoreflect.StringKind {
+		return false
+	}
+	if f.IsList() {
+		return strings.HasSuffix(string(f.Name()), "_ids")
+	}
+	return (f.Name() == "id" || strings.HasSuffix(string(f.Name()), "_id")) && f.Name() != "organisation_id" && f.Name() != "request_id"
 }
 
 // idFields are the request fields through which method md is pointed at
@@ -60,6 +66,9 @@ func pointAt(req map[string]any, in protoreflect.MessageDescriptor, field, id st
 	name, sub, nested := strings.Cut(field, ".")
 	if !nested {
 		req[field] = id
+		if f := in.Fields().ByJSONName(field); f != nil && f.IsList() {
+			req[field] = []string{id}
+		}
 		return
 	}
 	md := in.Fields().ByJSONName(name).Message()

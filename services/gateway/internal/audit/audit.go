@@ -139,6 +139,16 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 			v.Add(f.field, "must be a time from year 1 to 9999")
 		}
 	}
+	// The user id becomes part of the consumer's subject filter: one of
+	// a million bytes made NATS close the gateway's connection (maximum
+	// control line), taking every watch with it (ADR 0208). Ids are
+	// ids.Valid; anything else names no entry.
+	if q.UserID != "" && !ids.Valid(q.UserID) {
+		v.Add("user_id", "is not a user id")
+	}
+	if q.ResourceID != "" && !ids.Valid(q.ResourceID) {
+		v.Add("resource_id", "is not an id")
+	}
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
