@@ -265,6 +265,9 @@ func validatePassword(v *apperr.Validator, field, p string) {
 // CreateUser stores a new user with password. Returns Invalid or
 // AlreadyExists (the e-mail is taken).
 func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password string) (*gatewayv1.User, error) {
+	if u == nil {
+		u = &gatewayv1.User{} // Connect's JSON "{}": named by the validation below
+	}
 	u = proto.Clone(u).(*gatewayv1.User)
 	u.Email = normEmail(u.GetEmail())
 	u.DisplayName = strings.TrimSpace(u.GetDisplayName())
@@ -341,37 +344,13 @@ func (s *Service) awaitIndex(ctx context.Context, id string, gen int64) {
 	}
 }
 
-// GetUser returns the user with id. Returns NotFound.
-func (s *Service) GetUser(ctx context.Context, id string) (*gatewayv1.User, error) {
-	a, _, err := s.accounts.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return a.GetUser(), nil
-}
-
-// ListUsers returns users ordered by id, a page at a time.
-func (s *Service) ListUsers(pageSize int, after string) ([]*gatewayv1.User, string, error) {
-	if pageSize <= 0 || pageSize > 500 {
-		pageSize = 50
-	}
-	page, err := s.accounts.Find(store.Query[*storev1.Account]{After: after, Limit: pageSize})
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*gatewayv1.User, len(page.Items))
-	for i, a := range page.Items {
-		out[i] = proto.Clone(a.GetUser()).(*gatewayv1.User)
-	}
-	return out, page.Next, nil
-}
-
 // UpdateUser changes the named fields of the user u.Id and, when password
 // is not empty, the password. Disabling, a role or scope change and a new
 // password bump the account's generation, which ends the user's sessions and
 // tokens. Returns Invalid, NotFound.
 func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []string, password string) (*gatewayv1.User, error) {
 	var v apperr.Validator
+	checkUpdateBounds(&v, u)
 	if password != "" {
 		validatePassword(&v, "password", password)
 	}
@@ -390,26 +369,11 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 			return nil, err
 		}
 	}
-	var a *storev1.Account
-	update := func() (err error) {
-		a, err = s.update(ctx, u, paths, hash)
-		return err
-	}
-	var err error
-	if cur, _, gerr := s.accounts.Get(ctx, u.GetId()); gerr == nil && isActiveAdmin(cur.GetUser()) && endsAdmin(u, paths) {
-		err = s.endAdmin(ctx, u.GetId(), update)
-	} else {
-		err = update()
-	}
-	if err != nil {
+	if done, err := s.beginEndAdmin(ctx, u, paths); err != nil {
 		return nil, err
+	} else if done != nil {
+		defer done()
 	}
-	s.awaitIndex(ctx, a.GetUser().GetId(), a.GetGeneration())
-	return a.GetUser(), nil
-}
-
-// update writes UpdateUser's change of paths to u's account.
-func (s *Service) update(ctx context.Context, u *gatewayv1.User, paths []string, hash string) (*storev1.Account, error) {
 	a, _, err := s.accounts.Update(ctx, u.GetId(), func(a *storev1.Account, _ uint64) (store.Change, error) {
 		cur := a.GetUser()
 		wasAdmin := isActiveAdmin(cur)
@@ -451,7 +415,11 @@ func (s *Service) update(ctx context.Context, u *gatewayv1.User, paths []string,
 		cur.UpdateTime = timestamppb.New(s.cfg.Now())
 		return nil, nil
 	})
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	s.awaitIndex(ctx, a.GetUser().GetId(), a.GetGeneration())
+	return a.GetUser(), nil
 }
 
 // passwordLen is the length the password limits count, in characters

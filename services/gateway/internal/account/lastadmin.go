@@ -111,6 +111,35 @@ func (s *Service) writeLeaving(ctx context.Context, set map[string]int64, rev ui
 // Returns FailedPrecondition for the last admin, Unavailable when the
 // admins cannot be counted, or change's error.
 func (s *Service) endAdmin(ctx context.Context, id string, change func() error) error {
+	if err := s.enterLeaving(ctx, id); err != nil {
+		return err
+	}
+	defer s.leave(context.WithoutCancel(ctx), id)
+	return change()
+}
+
+// beginEndAdmin is endAdmin for UpdateUser: when the update of paths to u
+// could end an enabled admin, it enters them as leaving and returns the
+// function that takes them out once the update is written; nil when the
+// update ends no admin.
+func (s *Service) beginEndAdmin(ctx context.Context, u *gatewayv1.User, paths []string) (func(), error) {
+	if !endsAdmin(u, paths) {
+		return nil, nil
+	}
+	cur, _, err := s.accounts.Get(ctx, u.GetId())
+	if err != nil || !isActiveAdmin(cur.GetUser()) {
+		return nil, nil // the update's own read answers NotFound
+	}
+	if err := s.enterLeaving(ctx, u.GetId()); err != nil {
+		return nil, err
+	}
+	return func() { s.leave(context.WithoutCancel(ctx), u.GetId()) }, nil
+}
+
+// enterLeaving writes id into leavingKey if another enabled admin who is
+// not leaving stays; FailedPrecondition if none, Unavailable when the
+// admins cannot be counted.
+func (s *Service) enterLeaving(ctx context.Context, id string) error {
 	for try := 0; ; try++ {
 		if try == leavingTries {
 			return errAdminsUnchecked
@@ -135,12 +164,9 @@ func (s *Service) endAdmin(ctx context.Context, id string, change func() error) 
 			return errAdminsUnchecked
 		}
 		if ok {
-			break
+			return nil
 		}
 	}
-	err := change()
-	s.leave(context.WithoutCancel(ctx), id)
-	return err
 }
 
 // leave takes id out of leavingKey once its change is written (or
