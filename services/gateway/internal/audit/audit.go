@@ -124,7 +124,7 @@ type Query struct {
 // token of the next page. Returns Invalid for a bad page token, or a
 // start or end time outside years 1 to 9999.
 func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, string, error) {
-	if q.PageSize <= 0 || q.PageSize > 1000 {
+	if q.PageSize == 0 {
 		q.PageSize = 100
 	}
 	// The binary protocol carries times past Timestamp's range (JSON
@@ -143,6 +143,9 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 	// a million bytes made NATS close the gateway's connection (maximum
 	// control line), taking every watch with it (ADR 0208). Ids are
 	// ids.Valid; anything else names no entry.
+	if q.PageSize < 0 || q.PageSize > 1000 {
+		v.Add("page_size", "must be between 0 and 1000 (0 means 100)")
+	}
 	if q.UserID != "" && !ids.Valid(q.UserID) {
 		v.Add("user_id", "is not a user id")
 	}

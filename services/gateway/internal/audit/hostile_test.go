@@ -33,10 +33,15 @@ func TestSearchRefusesAUserIDNoUserHas(t *testing.T) {
 		"user_id of 65 characters":        {UserID: strings.Repeat("a", 65)},
 		"user_id with a subject wildcard": {UserID: "u1.>"},
 		"resource_id of a million bytes":  {ResourceID: strings.Repeat("a", 1_000_000)},
+		"page size -1":                    {PageSize: -1},
+		"page size 1001":                  {PageSize: 1001},
 	} {
 		_, _, err := l.Search(ctx, q)
 		field := "user_id"
-		if q.UserID == "" {
+		switch {
+		case q.PageSize != 0:
+			field = "page_size"
+		case q.UserID == "":
 			field = "resource_id"
 		}
 		if apperr.ErrorCode(err) != apperr.Invalid || !strings.Contains(err.Error(), field) {
