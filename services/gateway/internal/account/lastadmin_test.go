@@ -1,7 +1,9 @@
 package account
 
 import (
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -92,5 +94,48 @@ func TestTwoAdminsDemoteEachOther(t *testing.T) {
 				t.Errorf("no enabled admin left")
 			}
 		})
+	}
+}
+
+// TestAdminLeftLeavingByACrash: a gateway that dies between entering an
+// admin as leaving and its change (kill -9, as far as the key can tell:
+// enterLeaving without its change or leave) leaves the id behind. A
+// gateway started on the same NATS does not count that admin as one who
+// stays for leavingStale, so it refuses to end the other (a refusal too
+// many, never an admin too few), and counts them again after it.
+func TestAdminLeftLeavingByACrash(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	k := sealtest.Keyring(t, n.JS)
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	open := func() *Service {
+		s, err := Open(testutil.Context(t), n.JS, Config{Keyring: k, HashCost: cheap, Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	}
+	ctx := testutil.Context(t)
+	dead := open()
+	a := mustCreate(t, dead, "anna@example.org", "Anna", gatewayv1.Role_ROLE_ADMIN)
+	b := mustCreate(t, dead, "bo@example.org", "Bo", gatewayv1.Role_ROLE_ADMIN)
+	if err := dead.enterLeaving(ctx, b.GetId()); err != nil { // then killed
+		t.Fatal(err)
+	}
+	s := open()
+	if err := s.DeleteUser(ctx, a.GetId()); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Errorf("deleting Anna while Bo's erasure hangs: %v, want FailedPrecondition", err)
+	}
+	mu.Lock()
+	now = now.Add(leavingStale + time.Second)
+	mu.Unlock()
+	if err := s.DeleteUser(ctx, a.GetId()); err != nil {
+		t.Errorf("deleting Anna once the dead gateway's entry is stale: %v", err)
+	}
+	if err := s.DeleteUser(ctx, b.GetId()); apperr.ErrorCode(err) != apperr.FailedPrecondition {
+		t.Errorf("deleting Bo, the last admin: %v, want FailedPrecondition", err)
 	}
 }
