@@ -177,6 +177,7 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/admin/mailbox/{id}", h: w.mailboxMessage},
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "GET", Pattern: "/admin/users/{id}/erase", h: w.userErasePage},
+		{Method: "GET", Pattern: "/admin/users/{id}/email", h: w.userEmailPage},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
 	}...), append(w.guideRoutes(), w.opsRoutes()...)...)
