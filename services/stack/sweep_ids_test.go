@@ -65,6 +65,7 @@ var idPaths = map[string]string{
 	"dinners.RecordFeedbackRequest.id":         "seating",
 	"guides.GetJobRequest.id":                  "guides job",
 	"guides.WatchJobRequest.id":                "guides job",
+	"guides.GetAssignmentRequest.id":           "assignment",
 	"guides.RejectAssignmentRequest.id":        "assignment",
 	"guides.ApproveAssignmentRequest.id":       "assignment",
 	"guides.AcceptAssignmentRequest.id":        "assignment",

@@ -336,6 +336,7 @@ var witnesses = []struct {
 	{"dinners job", "/motesplats.dinners.v1.DinnerService/WatchJob", "dinners job", false},
 	{"guides job", "/motesplats.guides.v1.GuideService/WatchJob", "guides job", false},
 	{"assignment", "/motesplats.guides.v1.GuideService/ListAssignments", "guides job", false},
+	{"assignment", "/motesplats.guides.v1.GuideService/GetAssignment", "assignment", false},
 	{"message", "/motesplats.notify.v1.NotificationService/GetMailboxMessage", "message", true},
 	{"seating", "/motesplats.notify.v1.NotificationService/ListDeliveries", "seating", false},
 }

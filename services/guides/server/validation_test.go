@@ -82,6 +82,8 @@ func TestFieldViolations(t *testing.T) {
 				Statuses: []eventsv1.AssignmentStatus{0, 99}})
 			return err
 		}, []string{"job_id", "municipality_code", "statuses[0]", "statuses[1]"}},
+		{"GetAssignment", func() error { _, err := c.GetAssignment(ctx, &pb.GetAssignmentRequest{Id: "x y"}); return err }, []string{"id"}},
+		{"GetAssignment no id", func() error { _, err := c.GetAssignment(ctx, &pb.GetAssignmentRequest{}); return err }, []string{"id"}},
 		{"ListUnassigned", func() error {
 			_, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: "no good", PageSize: 501, PageToken: "%%"})
 			return err
@@ -160,6 +162,10 @@ func TestScope(t *testing.T) {
 		},
 		"ListUnassigned": func(c pb.GuideServiceClient) error {
 			_, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: job.GetId()})
+			return err
+		},
+		"GetAssignment": func(c pb.GuideServiceClient) error {
+			_, err := c.GetAssignment(ctx, &pb.GetAssignmentRequest{Id: id})
 			return err
 		},
 		"ApproveAssignment": func(c pb.GuideServiceClient) error {

@@ -85,6 +85,9 @@ type Service struct {
 	// checked, when set (tests), hears each password check, and whether
 	// it was against the dummy hash.
 	checked func(dummy bool)
+	// removed, when set (tests), runs in DeleteUser right after the
+	// account is removed: what another replica does meanwhile.
+	removed func()
 }
 
 // Principal is an authenticated caller.

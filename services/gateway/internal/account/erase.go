@@ -62,7 +62,10 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete user: %w", err)
 	}
-	s.awaitGone(ctx, id)
+	if s.removed != nil {
+		s.removed()
+	}
+	s.awaitGone(ctx)
 	return s.endSessions(ctx, id)
 }
 
@@ -91,16 +94,27 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// awaitGone waits briefly until this replica's index no longer holds
-// account id, so its sessions are refused here before the caller hears
-// the user is deleted.
-func (s *Service) awaitGone(ctx context.Context, id string) {
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if _, ok := s.accounts.Lookup(id); !ok {
+// awaitGoneWait bounds awaitGone: the erasure stands without it.
+const awaitGoneWait = 2 * time.Second
+
+// awaitGone waits, at most awaitGoneWait, until this replica's indexes of
+// accounts, sessions and tokens hold every write made before it on any
+// replica (store.Repo.Sync: the buckets' last sequences from their
+// leaders, then the watches up to them, woken by the watch rather than
+// polled). So the account's removal is applied here, and its sessions are
+// refused here before the caller hears the user is deleted; and a session
+// or token another replica made for the user while the account was being
+// removed (a sign-in a moment before) is in the indexes the last
+// endSessions searches (ADR 0206). A wait that runs out (a watch behind
+// while NATS restarts) is no error, as the poll it replaced: the account
+// is gone from the bucket, and endSessions ends what the indexes hold.
+func (s *Service) awaitGone(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, awaitGoneWait)
+	defer cancel()
+	for _, sync := range []func(context.Context) error{s.accounts.Sync, s.sessions.Sync, s.tokens.Sync} {
+		if sync(ctx) != nil {
 			return
 		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 

@@ -393,6 +393,9 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 				if cur, gerr := w.g.GetSeating(r.Context(), p.caller, r.PathValue("id")); gerr == nil {
 					row := p.dinnerSeatingRow(cur, "/dinners#proposals")
 					row.Message, row.Job = p.dinnerMsg(pe.Message), rowJob(r)
+					if err := w.markSeating(r.Context(), p, cur, &row); err != nil {
+						return err
+					}
 					return w.fragment(rw, p, "dinners", "dinnerproposal", row)
 				}
 			}
@@ -404,6 +407,9 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 		row.Message, row.Job = p.t("dinners.approved"), rowJob(r)
 		if a.Action == "reject" {
 			row.Message = p.t("dinners.rejected")
+		}
+		if err := w.markSeating(r.Context(), p, sv, &row); err != nil {
+			return err
 		}
 		return w.fragment(rw, p, "dinners", "dinnerproposal", row)
 	}

@@ -238,3 +238,32 @@ func groupsApart(p *page, label map[string]string, namesakes []*typev1.Namesake)
 	}
 	return apartWords(p, all)
 }
+
+// markProposal gives a mentoring proposal's row, built alone for an htmx
+// swap after an approve or a reject, the marks the whole list gives it:
+// its newcomer's and mentor's namesakes over the caller's whole scope
+// are the group the list marks them in (besides), so the mark and its
+// precision are the list's. The swapped row lost them until the page was
+// reloaded (ADR 0170, 0200, 0206). It fails as the list does when the
+// namesakes cannot be read.
+func (w *Web) markProposal(ctx context.Context, p *page, v *gatewayv1.PairView, row *proposalRow) error {
+	pr := v.GetPair()
+	ns, err := w.namesakesOf(ctx, p, []string{pr.GetParticipantId()}, []string{pr.GetVolunteerId()})
+	if err != nil {
+		return err
+	}
+	newcomers, mentors := pairsApart(p, []*gatewayv1.PairView{v}, ns)
+	row.ParticipantApart, row.VolunteerApart = newcomers[pr.GetParticipantId()], mentors[pr.GetVolunteerId()]
+	return nil
+}
+
+// markSeating is markProposal for a dinners proposal's row: its guest's
+// mark, as the list gives it (rowsApart over the one row).
+func (w *Web) markSeating(ctx context.Context, p *page, v *gatewayv1.SeatingView, row *dinnerSeatingRow) error {
+	apart, err := rowsApart(ctx, w, p, []*gatewayv1.SeatingView{v}, (*gatewayv1.SeatingView).GetSeating)
+	if err != nil {
+		return err
+	}
+	row.Apart = apart[v.GetSeating().GetParticipantId()]
+	return nil
+}

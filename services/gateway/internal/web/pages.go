@@ -151,6 +151,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 			}
 			row := newProposalRow(p, pv, "", rejectReasons(p))
 			row.Message, row.Job = p.t("m.reason_needed"), rowJob(r)
+			if err := w.markProposal(r.Context(), p, pv, &row); err != nil {
+				return err
+			}
 			return w.fragment(rw, p, "matching", "proposal", row)
 		}
 		a.RejectReason = eventsv1.RejectReason(v)
@@ -174,6 +177,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	}
 	row := newProposalRow(p, v, msg, rejectReasons(p))
 	row.Job = rowJob(r)
+	if err := w.markProposal(r.Context(), p, v, &row); err != nil {
+		return err
+	}
 	return w.fragment(rw, p, "matching", "proposal", row)
 }
 
@@ -195,6 +201,9 @@ func (w *Web) pairActionRefused(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	row := newProposalRow(p, pv, translateMessage(p.Lang, pe.Message), rejectReasons(p))
 	row.Job = rowJob(r)
+	if err := w.markProposal(r.Context(), p, pv, &row); err != nil {
+		return err
+	}
 	return w.fragment(rw, p, "matching", "proposal", row)
 }
 

@@ -317,6 +317,24 @@ func (s *Server) ListAssignments(ctx context.Context, req *pb.ListAssignmentsReq
 	return out, nil
 }
 
+// GetAssignment returns one assignment the caller may see.
+func (s *Server) GetAssignment(ctx context.Context, req *pb.GetAssignmentRequest) (*pb.GetAssignmentResponse, error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Validator
+	checkID(&v, "id", req.GetId())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	a, err := s.svc.ReadAssignment(ctx, who, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetAssignmentResponse{Assignment: a}, nil
+}
+
 var dimensions = map[string]pb.EquityDimension{
 	guides.DimGender: pb.EquityDimension_EQUITY_DIMENSION_GENDER, guides.DimLanguage: pb.EquityDimension_EQUITY_DIMENSION_LANGUAGE,
 	guides.DimMunicipality: pb.EquityDimension_EQUITY_DIMENSION_MUNICIPALITY, guides.DimAgeBand: pb.EquityDimension_EQUITY_DIMENSION_AGE_BAND,

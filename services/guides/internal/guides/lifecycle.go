@@ -95,19 +95,8 @@ func (s *Service) ListAssignments(ctx context.Context, who auth.Claims, job, mun
 	if who.Role == auth.RoleOperator || who.Role == "" {
 		return nil, "", 0, apperr.Errorf(apperr.PermissionDenied, "your role may not see assignments")
 	}
-	if who.Role == auth.RoleService {
-		// A service decides from what it lists: notify, whether a guide
-		// offer still stands before it shows the newcomer's answer page.
-		// This replica's index may be behind the bucket (an approval made
-		// on another replica a moment ago; 10-20 s after NATS restarts,
-		// until its watch is made again), and "approved" read as
-		// "proposed" said "withdrawn" (ADR 0198). So a service's list
-		// waits for the index to hold every write made before it
-		// (Unavailable, "try again", after 10 s); a coordinator's page
-		// reads the index as it is.
-		if err := s.Assignments.Sync(ctx); err != nil {
-			return nil, "", 0, apperr.Errorf(apperr.Unavailable, "the assignments cannot be read right now; try again")
-		}
+	if err := s.syncFor(ctx, who); err != nil {
+		return nil, "", 0, err
 	}
 	q := store.Query[*guidesv1.Assignment]{After: after, Limit: size, Filter: func(a *guidesv1.Assignment) bool {
 		if !visible(who, a.GetMunicipalityCode()) || (muni != "" && a.GetMunicipalityCode() != muni) {
@@ -131,6 +120,47 @@ func (s *Service) ListAssignments(ctx context.Context, who auth.Claims, job, mun
 		return nil, "", 0, err
 	}
 	return s.withPeriodEnds(pg.Items), pg.Next, pg.Total, nil
+}
+
+// syncFor waits, for a service caller, until this replica's index holds
+// every assignment write made before the call on any replica. A service
+// decides from what it reads: notify, whether a guide offer still stands
+// before it shows the newcomer's answer page. This replica's index may be
+// behind the bucket (an approval made on another replica a moment ago;
+// 10-20 s after NATS restarts, until its watch is made again), and
+// "approved" read as "proposed" said "withdrawn" (ADR 0198). A
+// coordinator's page reads the index as it is and costs nothing more.
+// Returns Unavailable ("try again") when the index cannot catch up in
+// 10 s.
+func (s *Service) syncFor(ctx context.Context, who auth.Claims) error {
+	if who.Role != auth.RoleService {
+		return nil
+	}
+	if err := s.Assignments.Sync(ctx); err != nil {
+		return apperr.Errorf(apperr.Unavailable, "the assignments cannot be read right now; try again")
+	}
+	return nil
+}
+
+// ReadAssignment is the GetAssignment RPC: assignment id from the index,
+// scoped as ListAssignments is, with its newcomer's period end, after the
+// same wait for a service caller (syncFor), so notify finds an assignment
+// another replica made or approved a moment ago without paging through
+// every assignment (ADR 0206). Returns PermissionDenied for a role that
+// sees no assignments, NotFound for an id out of the caller's scope
+// exactly as for one that does not exist, Unavailable.
+func (s *Service) ReadAssignment(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
+	if who.Role == auth.RoleOperator || who.Role == "" {
+		return nil, apperr.Errorf(apperr.PermissionDenied, "your role may not see assignments")
+	}
+	if err := s.syncFor(ctx, who); err != nil {
+		return nil, err
+	}
+	a, ok := s.Assignments.Lookup(id)
+	if !ok || !visible(who, a.GetMunicipalityCode()) {
+		return nil, errNotVisible
+	}
+	return s.withPeriodEnds([]*guidesv1.Assignment{a})[0], nil
 }
 
 // withPeriodEnds returns copies of as with each newcomer's establishment

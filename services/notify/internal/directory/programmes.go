@@ -71,36 +71,28 @@ func (c *Client) Seating(ctx context.Context, id string) (notice.Seating, error)
 	return out, nil
 }
 
-// Assignment reads a guide assignment (guides lists them; there is no
-// Get) and its organisation's name.
+// Assignment reads a guide assignment and its organisation's name. guides
+// answers a service's GetAssignment only after its index holds every write
+// made before the call on any replica, so an approval made a moment ago on
+// the other replica reads as approved, not as a withdrawn offer (ADR 0198,
+// 0206).
 func (c *Client) Assignment(ctx context.Context, id string) (notice.Assignment, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req := &guidesv1.ListAssignmentsRequest{PageSize: 500}
-	for {
-		res, err := c.guides.ListAssignments(ctx, req)
-		if err != nil {
-			return notice.Assignment{}, fromStatus(err)
-		}
-		for _, a := range res.GetAssignments() {
-			if a.GetId() != id {
-				continue
-			}
-			out := notice.Assignment{ParticipantID: a.GetParticipantId(), OrganisationID: a.GetOrganisationId(),
-				Municipality: a.GetMunicipalityCode(), Approved: a.GetStatus() == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
-				NewcomerAccepted: a.GetNewcomerAccepted()}
-			org, err := c.volunteers.GetOrganisation(ctx, &volunteersv1.GetOrganisationRequest{Id: a.GetOrganisationId()})
-			if err != nil {
-				return notice.Assignment{}, fromStatus(err)
-			}
-			out.OrganisationName = org.GetOrganisation().GetName()
-			return out, nil
-		}
-		if res.GetNextPageToken() == "" {
-			return notice.Assignment{}, apperr.Errorf(apperr.NotFound, "not found")
-		}
-		req.PageToken = res.GetNextPageToken()
+	res, err := c.guides.GetAssignment(ctx, &guidesv1.GetAssignmentRequest{Id: id})
+	if err != nil {
+		return notice.Assignment{}, fromStatus(err)
 	}
+	a := res.GetAssignment()
+	out := notice.Assignment{ParticipantID: a.GetParticipantId(), OrganisationID: a.GetOrganisationId(),
+		Municipality: a.GetMunicipalityCode(), Approved: a.GetStatus() == eventsv1.AssignmentStatus_ASSIGNMENT_STATUS_APPROVED,
+		NewcomerAccepted: a.GetNewcomerAccepted()}
+	org, err := c.volunteers.GetOrganisation(ctx, &volunteersv1.GetOrganisationRequest{Id: a.GetOrganisationId()})
+	if err != nil {
+		return notice.Assignment{}, fromStatus(err)
+	}
+	out.OrganisationName = org.GetOrganisation().GetName()
+	return out, nil
 }
 
 // answerContext carries a short coordinator-role token for one answer,

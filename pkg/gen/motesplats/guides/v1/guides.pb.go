@@ -2400,6 +2400,99 @@ func (x *ListAssignmentsResponse) GetTotalSize() int32 {
 	return 0
 }
 
+// GetAssignmentRequest names an assignment.
+type GetAssignmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment id; required.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssignmentRequest) Reset() {
+	*x = GetAssignmentRequest{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssignmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssignmentRequest) ProtoMessage() {}
+
+func (x *GetAssignmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssignmentRequest.ProtoReflect.Descriptor instead.
+func (*GetAssignmentRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *GetAssignmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetAssignmentResponse carries the assignment.
+type GetAssignmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment, with its newcomer's period end as ListAssignments
+	// gives it.
+	Assignment    *Assignment `protobuf:"bytes,1,opt,name=assignment,proto3" json:"assignment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAssignmentResponse) Reset() {
+	*x = GetAssignmentResponse{}
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAssignmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAssignmentResponse) ProtoMessage() {}
+
+func (x *GetAssignmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAssignmentResponse.ProtoReflect.Descriptor instead.
+func (*GetAssignmentResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetAssignmentResponse) GetAssignment() *Assignment {
+	if x != nil {
+		return x.Assignment
+	}
+	return nil
+}
+
 // ListJobsRequest pages through jobs.
 type ListJobsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2413,7 +2506,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2518,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[27]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2531,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListJobsRequest) GetPageSize() int32 {
@@ -2468,7 +2561,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2480,7 +2573,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[28]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2493,7 +2586,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -2521,7 +2614,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2533,7 +2626,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[29]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2546,7 +2639,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -2567,7 +2660,7 @@ type WatchJobResponse struct {
 
 func (x *WatchJobResponse) Reset() {
 	*x = WatchJobResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2579,7 +2672,7 @@ func (x *WatchJobResponse) String() string {
 func (*WatchJobResponse) ProtoMessage() {}
 
 func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[30]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2592,7 +2685,7 @@ func (x *WatchJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobResponse.ProtoReflect.Descriptor instead.
 func (*WatchJobResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WatchJobResponse) GetJob() *Job {
@@ -2615,7 +2708,7 @@ type RejectAssignmentRequest struct {
 
 func (x *RejectAssignmentRequest) Reset() {
 	*x = RejectAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2627,7 +2720,7 @@ func (x *RejectAssignmentRequest) String() string {
 func (*RejectAssignmentRequest) ProtoMessage() {}
 
 func (x *RejectAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[31]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2640,7 +2733,7 @@ func (x *RejectAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*RejectAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RejectAssignmentRequest) GetId() string {
@@ -2668,7 +2761,7 @@ type RejectAssignmentResponse struct {
 
 func (x *RejectAssignmentResponse) Reset() {
 	*x = RejectAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2680,7 +2773,7 @@ func (x *RejectAssignmentResponse) String() string {
 func (*RejectAssignmentResponse) ProtoMessage() {}
 
 func (x *RejectAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[32]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2693,7 +2786,7 @@ func (x *RejectAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*RejectAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RejectAssignmentResponse) GetAssignment() *Assignment {
@@ -2714,7 +2807,7 @@ type ApproveAssignmentRequest struct {
 
 func (x *ApproveAssignmentRequest) Reset() {
 	*x = ApproveAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2726,7 +2819,7 @@ func (x *ApproveAssignmentRequest) String() string {
 func (*ApproveAssignmentRequest) ProtoMessage() {}
 
 func (x *ApproveAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[33]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2739,7 +2832,7 @@ func (x *ApproveAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ApproveAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ApproveAssignmentRequest) GetId() string {
@@ -2760,7 +2853,7 @@ type ApproveAssignmentResponse struct {
 
 func (x *ApproveAssignmentResponse) Reset() {
 	*x = ApproveAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2772,7 +2865,7 @@ func (x *ApproveAssignmentResponse) String() string {
 func (*ApproveAssignmentResponse) ProtoMessage() {}
 
 func (x *ApproveAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[34]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2785,7 +2878,7 @@ func (x *ApproveAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ApproveAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{34}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ApproveAssignmentResponse) GetAssignment() *Assignment {
@@ -2808,7 +2901,7 @@ type AcceptAssignmentRequest struct {
 
 func (x *AcceptAssignmentRequest) Reset() {
 	*x = AcceptAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2820,7 +2913,7 @@ func (x *AcceptAssignmentRequest) String() string {
 func (*AcceptAssignmentRequest) ProtoMessage() {}
 
 func (x *AcceptAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[35]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2833,7 +2926,7 @@ func (x *AcceptAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*AcceptAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{35}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AcceptAssignmentRequest) GetId() string {
@@ -2861,7 +2954,7 @@ type AcceptAssignmentResponse struct {
 
 func (x *AcceptAssignmentResponse) Reset() {
 	*x = AcceptAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2873,7 +2966,7 @@ func (x *AcceptAssignmentResponse) String() string {
 func (*AcceptAssignmentResponse) ProtoMessage() {}
 
 func (x *AcceptAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[36]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2886,7 +2979,7 @@ func (x *AcceptAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*AcceptAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{36}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AcceptAssignmentResponse) GetAssignment() *Assignment {
@@ -2911,7 +3004,7 @@ type DeclineAssignmentRequest struct {
 
 func (x *DeclineAssignmentRequest) Reset() {
 	*x = DeclineAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2923,7 +3016,7 @@ func (x *DeclineAssignmentRequest) String() string {
 func (*DeclineAssignmentRequest) ProtoMessage() {}
 
 func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[37]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2936,7 +3029,7 @@ func (x *DeclineAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*DeclineAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{37}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *DeclineAssignmentRequest) GetId() string {
@@ -2971,7 +3064,7 @@ type DeclineAssignmentResponse struct {
 
 func (x *DeclineAssignmentResponse) Reset() {
 	*x = DeclineAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3076,7 @@ func (x *DeclineAssignmentResponse) String() string {
 func (*DeclineAssignmentResponse) ProtoMessage() {}
 
 func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[38]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3089,7 @@ func (x *DeclineAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*DeclineAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{38}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *DeclineAssignmentResponse) GetAssignment() *Assignment {
@@ -3017,7 +3110,7 @@ type ActivateAssignmentRequest struct {
 
 func (x *ActivateAssignmentRequest) Reset() {
 	*x = ActivateAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3122,7 @@ func (x *ActivateAssignmentRequest) String() string {
 func (*ActivateAssignmentRequest) ProtoMessage() {}
 
 func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[39]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3135,7 @@ func (x *ActivateAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{39}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ActivateAssignmentRequest) GetId() string {
@@ -3063,7 +3156,7 @@ type ActivateAssignmentResponse struct {
 
 func (x *ActivateAssignmentResponse) Reset() {
 	*x = ActivateAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3075,7 +3168,7 @@ func (x *ActivateAssignmentResponse) String() string {
 func (*ActivateAssignmentResponse) ProtoMessage() {}
 
 func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[40]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3088,7 +3181,7 @@ func (x *ActivateAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*ActivateAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{40}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ActivateAssignmentResponse) GetAssignment() *Assignment {
@@ -3111,7 +3204,7 @@ type EndAssignmentRequest struct {
 
 func (x *EndAssignmentRequest) Reset() {
 	*x = EndAssignmentRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3216,7 @@ func (x *EndAssignmentRequest) String() string {
 func (*EndAssignmentRequest) ProtoMessage() {}
 
 func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[41]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3229,7 @@ func (x *EndAssignmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentRequest.ProtoReflect.Descriptor instead.
 func (*EndAssignmentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{41}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *EndAssignmentRequest) GetId() string {
@@ -3164,7 +3257,7 @@ type EndAssignmentResponse struct {
 
 func (x *EndAssignmentResponse) Reset() {
 	*x = EndAssignmentResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3176,7 +3269,7 @@ func (x *EndAssignmentResponse) String() string {
 func (*EndAssignmentResponse) ProtoMessage() {}
 
 func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[42]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3189,7 +3282,7 @@ func (x *EndAssignmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndAssignmentResponse.ProtoReflect.Descriptor instead.
 func (*EndAssignmentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{42}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *EndAssignmentResponse) GetAssignment() *Assignment {
@@ -3222,7 +3315,7 @@ type EquityRow struct {
 
 func (x *EquityRow) Reset() {
 	*x = EquityRow{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3234,7 +3327,7 @@ func (x *EquityRow) String() string {
 func (*EquityRow) ProtoMessage() {}
 
 func (x *EquityRow) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[43]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3247,7 +3340,7 @@ func (x *EquityRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EquityRow.ProtoReflect.Descriptor instead.
 func (*EquityRow) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{43}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *EquityRow) GetDimension() EquityDimension {
@@ -3312,7 +3405,7 @@ type GetEquityRequest struct {
 
 func (x *GetEquityRequest) Reset() {
 	*x = GetEquityRequest{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[44]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3324,7 +3417,7 @@ func (x *GetEquityRequest) String() string {
 func (*GetEquityRequest) ProtoMessage() {}
 
 func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[44]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3337,7 +3430,7 @@ func (x *GetEquityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityRequest.ProtoReflect.Descriptor instead.
 func (*GetEquityRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{44}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetEquityRequest) GetMunicipalityCodes() []string {
@@ -3371,7 +3464,7 @@ type GetEquityResponse struct {
 
 func (x *GetEquityResponse) Reset() {
 	*x = GetEquityResponse{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[45]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3383,7 +3476,7 @@ func (x *GetEquityResponse) String() string {
 func (*GetEquityResponse) ProtoMessage() {}
 
 func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[45]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3396,7 +3489,7 @@ func (x *GetEquityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEquityResponse.ProtoReflect.Descriptor instead.
 func (*GetEquityResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{45}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetEquityResponse) GetRows() []*EquityRow {
@@ -3442,7 +3535,7 @@ type ReasonCount struct {
 
 func (x *ReasonCount) Reset() {
 	*x = ReasonCount{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[46]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3454,7 +3547,7 @@ func (x *ReasonCount) String() string {
 func (*ReasonCount) ProtoMessage() {}
 
 func (x *ReasonCount) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[46]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3467,7 +3560,7 @@ func (x *ReasonCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReasonCount.ProtoReflect.Descriptor instead.
 func (*ReasonCount) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{46}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ReasonCount) GetStatus() v1.AssignmentStatus {
@@ -3544,7 +3637,7 @@ type PoolNewcomer struct {
 
 func (x *PoolNewcomer) Reset() {
 	*x = PoolNewcomer{}
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[47]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3556,7 +3649,7 @@ func (x *PoolNewcomer) String() string {
 func (*PoolNewcomer) ProtoMessage() {}
 
 func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[47]
+	mi := &file_motesplats_guides_v1_guides_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3569,7 +3662,7 @@ func (x *PoolNewcomer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PoolNewcomer.ProtoReflect.Descriptor instead.
 func (*PoolNewcomer) Descriptor() ([]byte, []int) {
-	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{47}
+	return file_motesplats_guides_v1_guides_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PoolNewcomer) GetParticipantId() string {
@@ -3856,7 +3949,13 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\vassignments\x18\x01 \x03(\v2 .motesplats.guides.v1.AssignmentR\vassignments\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"M\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\"&\n" +
+	"\x14GetAssignmentRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"Y\n" +
+	"\x15GetAssignmentResponse\x12@\n" +
+	"\n" +
+	"assignment\x18\x01 \x01(\v2 .motesplats.guides.v1.AssignmentR\n" +
+	"assignment\"M\n" +
 	"\x0fListJobsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -3983,7 +4082,7 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x1dEQUITY_DIMENSION_MUNICIPALITY\x10\x03\x12\x1d\n" +
 	"\x19EQUITY_DIMENSION_AGE_BAND\x10\x04\x12#\n" +
 	"\x1fEQUITY_DIMENSION_PARENTAL_LEAVE\x10\x05\x12#\n" +
-	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\x9b\x10\n" +
+	"\x1fEQUITY_DIMENSION_HOUSEHOLD_TYPE\x10\x062\x8a\x11\n" +
 	"\fGuideService\x12p\n" +
 	"\x0eGetEligibility\x12+.motesplats.guides.v1.GetEligibilityRequest\x1a,.motesplats.guides.v1.GetEligibilityResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x0fListEligibility\x12,.motesplats.guides.v1.ListEligibilityRequest\x1a-.motesplats.guides.v1.ListEligibilityResponse\"\x03\x90\x02\x01\x12\x7f\n" +
@@ -3995,7 +4094,8 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\bListJobs\x12%.motesplats.guides.v1.ListJobsRequest\x1a&.motesplats.guides.v1.ListJobsResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\bWatchJob\x12%.motesplats.guides.v1.WatchJobRequest\x1a&.motesplats.guides.v1.WatchJobResponse\"\x03\x90\x02\x010\x01\x12p\n" +
 	"\x0eListUnassigned\x12+.motesplats.guides.v1.ListUnassignedRequest\x1a,.motesplats.guides.v1.ListUnassignedResponse\"\x03\x90\x02\x01\x12s\n" +
-	"\x0fListAssignments\x12,.motesplats.guides.v1.ListAssignmentsRequest\x1a-.motesplats.guides.v1.ListAssignmentsResponse\"\x03\x90\x02\x01\x12t\n" +
+	"\x0fListAssignments\x12,.motesplats.guides.v1.ListAssignmentsRequest\x1a-.motesplats.guides.v1.ListAssignmentsResponse\"\x03\x90\x02\x01\x12m\n" +
+	"\rGetAssignment\x12*.motesplats.guides.v1.GetAssignmentRequest\x1a+.motesplats.guides.v1.GetAssignmentResponse\"\x03\x90\x02\x01\x12t\n" +
 	"\x11ApproveAssignment\x12..motesplats.guides.v1.ApproveAssignmentRequest\x1a/.motesplats.guides.v1.ApproveAssignmentResponse\x12q\n" +
 	"\x10RejectAssignment\x12-.motesplats.guides.v1.RejectAssignmentRequest\x1a..motesplats.guides.v1.RejectAssignmentResponse\x12q\n" +
 	"\x10AcceptAssignment\x12-.motesplats.guides.v1.AcceptAssignmentRequest\x1a..motesplats.guides.v1.AcceptAssignmentResponse\x12t\n" +
@@ -4018,7 +4118,7 @@ func file_motesplats_guides_v1_guides_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_guides_v1_guides_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_motesplats_guides_v1_guides_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(Entitlement)(0),                       // 0: motesplats.guides.v1.Entitlement
 	(JobState)(0),                          // 1: motesplats.guides.v1.JobState
@@ -4053,55 +4153,57 @@ var file_motesplats_guides_v1_guides_proto_goTypes = []any{
 	(*ListUnassignedResponse)(nil),         // 30: motesplats.guides.v1.ListUnassignedResponse
 	(*ListAssignmentsRequest)(nil),         // 31: motesplats.guides.v1.ListAssignmentsRequest
 	(*ListAssignmentsResponse)(nil),        // 32: motesplats.guides.v1.ListAssignmentsResponse
-	(*ListJobsRequest)(nil),                // 33: motesplats.guides.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),               // 34: motesplats.guides.v1.ListJobsResponse
-	(*WatchJobRequest)(nil),                // 35: motesplats.guides.v1.WatchJobRequest
-	(*WatchJobResponse)(nil),               // 36: motesplats.guides.v1.WatchJobResponse
-	(*RejectAssignmentRequest)(nil),        // 37: motesplats.guides.v1.RejectAssignmentRequest
-	(*RejectAssignmentResponse)(nil),       // 38: motesplats.guides.v1.RejectAssignmentResponse
-	(*ApproveAssignmentRequest)(nil),       // 39: motesplats.guides.v1.ApproveAssignmentRequest
-	(*ApproveAssignmentResponse)(nil),      // 40: motesplats.guides.v1.ApproveAssignmentResponse
-	(*AcceptAssignmentRequest)(nil),        // 41: motesplats.guides.v1.AcceptAssignmentRequest
-	(*AcceptAssignmentResponse)(nil),       // 42: motesplats.guides.v1.AcceptAssignmentResponse
-	(*DeclineAssignmentRequest)(nil),       // 43: motesplats.guides.v1.DeclineAssignmentRequest
-	(*DeclineAssignmentResponse)(nil),      // 44: motesplats.guides.v1.DeclineAssignmentResponse
-	(*ActivateAssignmentRequest)(nil),      // 45: motesplats.guides.v1.ActivateAssignmentRequest
-	(*ActivateAssignmentResponse)(nil),     // 46: motesplats.guides.v1.ActivateAssignmentResponse
-	(*EndAssignmentRequest)(nil),           // 47: motesplats.guides.v1.EndAssignmentRequest
-	(*EndAssignmentResponse)(nil),          // 48: motesplats.guides.v1.EndAssignmentResponse
-	(*EquityRow)(nil),                      // 49: motesplats.guides.v1.EquityRow
-	(*GetEquityRequest)(nil),               // 50: motesplats.guides.v1.GetEquityRequest
-	(*GetEquityResponse)(nil),              // 51: motesplats.guides.v1.GetEquityResponse
-	(*ReasonCount)(nil),                    // 52: motesplats.guides.v1.ReasonCount
-	(*PoolNewcomer)(nil),                   // 53: motesplats.guides.v1.PoolNewcomer
-	nil,                                    // 54: motesplats.guides.v1.Job.CountsEntry
-	(*timestamppb.Timestamp)(nil),          // 55: google.protobuf.Timestamp
-	(v1.AssignmentStatus)(0),               // 56: motesplats.events.v1.AssignmentStatus
-	(v1.AssignmentEndReason)(0),            // 57: motesplats.events.v1.AssignmentEndReason
-	(v11.RejectReason)(0),                  // 58: motesplats.proposal.v1.RejectReason
-	(v11.DeclineReason)(0),                 // 59: motesplats.proposal.v1.DeclineReason
-	(v1.AssignmentParty)(0),                // 60: motesplats.events.v1.AssignmentParty
-	(v12.Gender)(0),                        // 61: motesplats.type.v1.Gender
+	(*GetAssignmentRequest)(nil),           // 33: motesplats.guides.v1.GetAssignmentRequest
+	(*GetAssignmentResponse)(nil),          // 34: motesplats.guides.v1.GetAssignmentResponse
+	(*ListJobsRequest)(nil),                // 35: motesplats.guides.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),               // 36: motesplats.guides.v1.ListJobsResponse
+	(*WatchJobRequest)(nil),                // 37: motesplats.guides.v1.WatchJobRequest
+	(*WatchJobResponse)(nil),               // 38: motesplats.guides.v1.WatchJobResponse
+	(*RejectAssignmentRequest)(nil),        // 39: motesplats.guides.v1.RejectAssignmentRequest
+	(*RejectAssignmentResponse)(nil),       // 40: motesplats.guides.v1.RejectAssignmentResponse
+	(*ApproveAssignmentRequest)(nil),       // 41: motesplats.guides.v1.ApproveAssignmentRequest
+	(*ApproveAssignmentResponse)(nil),      // 42: motesplats.guides.v1.ApproveAssignmentResponse
+	(*AcceptAssignmentRequest)(nil),        // 43: motesplats.guides.v1.AcceptAssignmentRequest
+	(*AcceptAssignmentResponse)(nil),       // 44: motesplats.guides.v1.AcceptAssignmentResponse
+	(*DeclineAssignmentRequest)(nil),       // 45: motesplats.guides.v1.DeclineAssignmentRequest
+	(*DeclineAssignmentResponse)(nil),      // 46: motesplats.guides.v1.DeclineAssignmentResponse
+	(*ActivateAssignmentRequest)(nil),      // 47: motesplats.guides.v1.ActivateAssignmentRequest
+	(*ActivateAssignmentResponse)(nil),     // 48: motesplats.guides.v1.ActivateAssignmentResponse
+	(*EndAssignmentRequest)(nil),           // 49: motesplats.guides.v1.EndAssignmentRequest
+	(*EndAssignmentResponse)(nil),          // 50: motesplats.guides.v1.EndAssignmentResponse
+	(*EquityRow)(nil),                      // 51: motesplats.guides.v1.EquityRow
+	(*GetEquityRequest)(nil),               // 52: motesplats.guides.v1.GetEquityRequest
+	(*GetEquityResponse)(nil),              // 53: motesplats.guides.v1.GetEquityResponse
+	(*ReasonCount)(nil),                    // 54: motesplats.guides.v1.ReasonCount
+	(*PoolNewcomer)(nil),                   // 55: motesplats.guides.v1.PoolNewcomer
+	nil,                                    // 56: motesplats.guides.v1.Job.CountsEntry
+	(*timestamppb.Timestamp)(nil),          // 57: google.protobuf.Timestamp
+	(v1.AssignmentStatus)(0),               // 58: motesplats.events.v1.AssignmentStatus
+	(v1.AssignmentEndReason)(0),            // 59: motesplats.events.v1.AssignmentEndReason
+	(v11.RejectReason)(0),                  // 60: motesplats.proposal.v1.RejectReason
+	(v11.DeclineReason)(0),                 // 61: motesplats.proposal.v1.DeclineReason
+	(v1.AssignmentParty)(0),                // 62: motesplats.events.v1.AssignmentParty
+	(v12.Gender)(0),                        // 63: motesplats.type.v1.Gender
 }
 var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	0,  // 0: motesplats.guides.v1.Eligibility.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	8,  // 1: motesplats.guides.v1.GuideOrganisation.capacities:type_name -> motesplats.guides.v1.GuideCapacity
-	55, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	57, // 2: motesplats.guides.v1.GuideOrganisation.event_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: motesplats.guides.v1.Job.state:type_name -> motesplats.guides.v1.JobState
-	54, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
-	55, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
-	55, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
-	55, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
-	56, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
+	56, // 4: motesplats.guides.v1.Job.counts:type_name -> motesplats.guides.v1.Job.CountsEntry
+	57, // 5: motesplats.guides.v1.Job.create_time:type_name -> google.protobuf.Timestamp
+	57, // 6: motesplats.guides.v1.Job.finish_time:type_name -> google.protobuf.Timestamp
+	57, // 7: motesplats.guides.v1.Job.start_time:type_name -> google.protobuf.Timestamp
+	58, // 8: motesplats.guides.v1.Assignment.status:type_name -> motesplats.events.v1.AssignmentStatus
 	11, // 9: motesplats.guides.v1.Assignment.score_parts:type_name -> motesplats.guides.v1.ScorePart
-	57, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	55, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
-	55, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
-	55, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
-	58, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
-	59, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
-	60, // 16: motesplats.guides.v1.Assignment.declined_by:type_name -> motesplats.events.v1.AssignmentParty
-	55, // 17: motesplats.guides.v1.Assignment.start_time:type_name -> google.protobuf.Timestamp
+	59, // 10: motesplats.guides.v1.Assignment.end_reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	57, // 11: motesplats.guides.v1.Assignment.propose_time:type_name -> google.protobuf.Timestamp
+	57, // 12: motesplats.guides.v1.Assignment.assign_time:type_name -> google.protobuf.Timestamp
+	57, // 13: motesplats.guides.v1.Assignment.end_time:type_name -> google.protobuf.Timestamp
+	60, // 14: motesplats.guides.v1.Assignment.reject_reason:type_name -> motesplats.proposal.v1.RejectReason
+	61, // 15: motesplats.guides.v1.Assignment.decline_reason:type_name -> motesplats.proposal.v1.DeclineReason
+	62, // 16: motesplats.guides.v1.Assignment.declined_by:type_name -> motesplats.events.v1.AssignmentParty
+	57, // 17: motesplats.guides.v1.Assignment.start_time:type_name -> google.protobuf.Timestamp
 	6,  // 18: motesplats.guides.v1.GetEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
 	0,  // 19: motesplats.guides.v1.ListEligibilityRequest.entitlement:type_name -> motesplats.guides.v1.Entitlement
 	6,  // 20: motesplats.guides.v1.ListEligibilityResponse.eligibility:type_name -> motesplats.guides.v1.Eligibility
@@ -4115,70 +4217,73 @@ var file_motesplats_guides_v1_guides_proto_depIdxs = []int32{
 	3,  // 28: motesplats.guides.v1.UnassignedNewcomer.reason:type_name -> motesplats.guides.v1.UnassignedReason
 	27, // 29: motesplats.guides.v1.UnassignedNewcomer.full_units:type_name -> motesplats.guides.v1.FullUnit
 	28, // 30: motesplats.guides.v1.ListUnassignedResponse.unassigned:type_name -> motesplats.guides.v1.UnassignedNewcomer
-	56, // 31: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
+	58, // 31: motesplats.guides.v1.ListAssignmentsRequest.statuses:type_name -> motesplats.events.v1.AssignmentStatus
 	12, // 32: motesplats.guides.v1.ListAssignmentsResponse.assignments:type_name -> motesplats.guides.v1.Assignment
-	10, // 33: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
-	10, // 34: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
-	58, // 35: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	12, // 36: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	12, // 37: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 38: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	12, // 39: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	4,  // 40: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
-	59, // 41: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
-	12, // 42: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	12, // 43: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	57, // 44: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
-	12, // 45: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
-	5,  // 46: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
-	49, // 47: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
-	52, // 48: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
-	56, // 49: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
-	60, // 50: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
-	61, // 51: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
-	55, // 52: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
-	55, // 53: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
-	13, // 54: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
-	15, // 55: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
-	17, // 56: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
-	19, // 57: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
-	21, // 58: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
-	23, // 59: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
-	25, // 60: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
-	33, // 61: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
-	35, // 62: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
-	29, // 63: motesplats.guides.v1.GuideService.ListUnassigned:input_type -> motesplats.guides.v1.ListUnassignedRequest
-	31, // 64: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
-	39, // 65: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
-	37, // 66: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
-	41, // 67: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
-	43, // 68: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
-	45, // 69: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
-	47, // 70: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
-	50, // 71: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
-	14, // 72: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
-	16, // 73: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
-	18, // 74: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
-	20, // 75: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
-	22, // 76: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
-	24, // 77: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
-	26, // 78: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
-	34, // 79: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
-	36, // 80: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
-	30, // 81: motesplats.guides.v1.GuideService.ListUnassigned:output_type -> motesplats.guides.v1.ListUnassignedResponse
-	32, // 82: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
-	40, // 83: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
-	38, // 84: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
-	42, // 85: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
-	44, // 86: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
-	46, // 87: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
-	48, // 88: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
-	51, // 89: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
-	72, // [72:90] is the sub-list for method output_type
-	54, // [54:72] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	12, // 33: motesplats.guides.v1.GetAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	10, // 34: motesplats.guides.v1.ListJobsResponse.jobs:type_name -> motesplats.guides.v1.Job
+	10, // 35: motesplats.guides.v1.WatchJobResponse.job:type_name -> motesplats.guides.v1.Job
+	60, // 36: motesplats.guides.v1.RejectAssignmentRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	12, // 37: motesplats.guides.v1.RejectAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	12, // 38: motesplats.guides.v1.ApproveAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 39: motesplats.guides.v1.AcceptAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	12, // 40: motesplats.guides.v1.AcceptAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	4,  // 41: motesplats.guides.v1.DeclineAssignmentRequest.party:type_name -> motesplats.guides.v1.AcceptingParty
+	61, // 42: motesplats.guides.v1.DeclineAssignmentRequest.reason:type_name -> motesplats.proposal.v1.DeclineReason
+	12, // 43: motesplats.guides.v1.DeclineAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	12, // 44: motesplats.guides.v1.ActivateAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	59, // 45: motesplats.guides.v1.EndAssignmentRequest.reason:type_name -> motesplats.events.v1.AssignmentEndReason
+	12, // 46: motesplats.guides.v1.EndAssignmentResponse.assignment:type_name -> motesplats.guides.v1.Assignment
+	5,  // 47: motesplats.guides.v1.EquityRow.dimension:type_name -> motesplats.guides.v1.EquityDimension
+	51, // 48: motesplats.guides.v1.GetEquityResponse.rows:type_name -> motesplats.guides.v1.EquityRow
+	54, // 49: motesplats.guides.v1.GetEquityResponse.reasons:type_name -> motesplats.guides.v1.ReasonCount
+	58, // 50: motesplats.guides.v1.ReasonCount.status:type_name -> motesplats.events.v1.AssignmentStatus
+	62, // 51: motesplats.guides.v1.ReasonCount.party:type_name -> motesplats.events.v1.AssignmentParty
+	63, // 52: motesplats.guides.v1.PoolNewcomer.gender:type_name -> motesplats.type.v1.Gender
+	57, // 53: motesplats.guides.v1.PoolNewcomer.register_time:type_name -> google.protobuf.Timestamp
+	57, // 54: motesplats.guides.v1.PoolNewcomer.event_time:type_name -> google.protobuf.Timestamp
+	13, // 55: motesplats.guides.v1.GuideService.GetEligibility:input_type -> motesplats.guides.v1.GetEligibilityRequest
+	15, // 56: motesplats.guides.v1.GuideService.ListEligibility:input_type -> motesplats.guides.v1.ListEligibilityRequest
+	17, // 57: motesplats.guides.v1.GuideService.GetEligibilityRules:input_type -> motesplats.guides.v1.GetEligibilityRulesRequest
+	19, // 58: motesplats.guides.v1.GuideService.UpdateEligibilityRules:input_type -> motesplats.guides.v1.UpdateEligibilityRulesRequest
+	21, // 59: motesplats.guides.v1.GuideService.ListGuideOrganisations:input_type -> motesplats.guides.v1.ListGuideOrganisationsRequest
+	23, // 60: motesplats.guides.v1.GuideService.StartAssignmentJob:input_type -> motesplats.guides.v1.StartAssignmentJobRequest
+	25, // 61: motesplats.guides.v1.GuideService.GetJob:input_type -> motesplats.guides.v1.GetJobRequest
+	35, // 62: motesplats.guides.v1.GuideService.ListJobs:input_type -> motesplats.guides.v1.ListJobsRequest
+	37, // 63: motesplats.guides.v1.GuideService.WatchJob:input_type -> motesplats.guides.v1.WatchJobRequest
+	29, // 64: motesplats.guides.v1.GuideService.ListUnassigned:input_type -> motesplats.guides.v1.ListUnassignedRequest
+	31, // 65: motesplats.guides.v1.GuideService.ListAssignments:input_type -> motesplats.guides.v1.ListAssignmentsRequest
+	33, // 66: motesplats.guides.v1.GuideService.GetAssignment:input_type -> motesplats.guides.v1.GetAssignmentRequest
+	41, // 67: motesplats.guides.v1.GuideService.ApproveAssignment:input_type -> motesplats.guides.v1.ApproveAssignmentRequest
+	39, // 68: motesplats.guides.v1.GuideService.RejectAssignment:input_type -> motesplats.guides.v1.RejectAssignmentRequest
+	43, // 69: motesplats.guides.v1.GuideService.AcceptAssignment:input_type -> motesplats.guides.v1.AcceptAssignmentRequest
+	45, // 70: motesplats.guides.v1.GuideService.DeclineAssignment:input_type -> motesplats.guides.v1.DeclineAssignmentRequest
+	47, // 71: motesplats.guides.v1.GuideService.ActivateAssignment:input_type -> motesplats.guides.v1.ActivateAssignmentRequest
+	49, // 72: motesplats.guides.v1.GuideService.EndAssignment:input_type -> motesplats.guides.v1.EndAssignmentRequest
+	52, // 73: motesplats.guides.v1.GuideService.GetEquity:input_type -> motesplats.guides.v1.GetEquityRequest
+	14, // 74: motesplats.guides.v1.GuideService.GetEligibility:output_type -> motesplats.guides.v1.GetEligibilityResponse
+	16, // 75: motesplats.guides.v1.GuideService.ListEligibility:output_type -> motesplats.guides.v1.ListEligibilityResponse
+	18, // 76: motesplats.guides.v1.GuideService.GetEligibilityRules:output_type -> motesplats.guides.v1.GetEligibilityRulesResponse
+	20, // 77: motesplats.guides.v1.GuideService.UpdateEligibilityRules:output_type -> motesplats.guides.v1.UpdateEligibilityRulesResponse
+	22, // 78: motesplats.guides.v1.GuideService.ListGuideOrganisations:output_type -> motesplats.guides.v1.ListGuideOrganisationsResponse
+	24, // 79: motesplats.guides.v1.GuideService.StartAssignmentJob:output_type -> motesplats.guides.v1.StartAssignmentJobResponse
+	26, // 80: motesplats.guides.v1.GuideService.GetJob:output_type -> motesplats.guides.v1.GetJobResponse
+	36, // 81: motesplats.guides.v1.GuideService.ListJobs:output_type -> motesplats.guides.v1.ListJobsResponse
+	38, // 82: motesplats.guides.v1.GuideService.WatchJob:output_type -> motesplats.guides.v1.WatchJobResponse
+	30, // 83: motesplats.guides.v1.GuideService.ListUnassigned:output_type -> motesplats.guides.v1.ListUnassignedResponse
+	32, // 84: motesplats.guides.v1.GuideService.ListAssignments:output_type -> motesplats.guides.v1.ListAssignmentsResponse
+	34, // 85: motesplats.guides.v1.GuideService.GetAssignment:output_type -> motesplats.guides.v1.GetAssignmentResponse
+	42, // 86: motesplats.guides.v1.GuideService.ApproveAssignment:output_type -> motesplats.guides.v1.ApproveAssignmentResponse
+	40, // 87: motesplats.guides.v1.GuideService.RejectAssignment:output_type -> motesplats.guides.v1.RejectAssignmentResponse
+	44, // 88: motesplats.guides.v1.GuideService.AcceptAssignment:output_type -> motesplats.guides.v1.AcceptAssignmentResponse
+	46, // 89: motesplats.guides.v1.GuideService.DeclineAssignment:output_type -> motesplats.guides.v1.DeclineAssignmentResponse
+	48, // 90: motesplats.guides.v1.GuideService.ActivateAssignment:output_type -> motesplats.guides.v1.ActivateAssignmentResponse
+	50, // 91: motesplats.guides.v1.GuideService.EndAssignment:output_type -> motesplats.guides.v1.EndAssignmentResponse
+	53, // 92: motesplats.guides.v1.GuideService.GetEquity:output_type -> motesplats.guides.v1.GetEquityResponse
+	74, // [74:93] is the sub-list for method output_type
+	55, // [55:74] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_guides_v1_guides_proto_init() }
@@ -4192,7 +4297,7 @@ func file_motesplats_guides_v1_guides_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_guides_v1_guides_proto_rawDesc), len(file_motesplats_guides_v1_guides_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   49,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,7 @@ const (
 	GuideService_WatchJob_FullMethodName               = "/motesplats.guides.v1.GuideService/WatchJob"
 	GuideService_ListUnassigned_FullMethodName         = "/motesplats.guides.v1.GuideService/ListUnassigned"
 	GuideService_ListAssignments_FullMethodName        = "/motesplats.guides.v1.GuideService/ListAssignments"
+	GuideService_GetAssignment_FullMethodName          = "/motesplats.guides.v1.GuideService/GetAssignment"
 	GuideService_ApproveAssignment_FullMethodName      = "/motesplats.guides.v1.GuideService/ApproveAssignment"
 	GuideService_RejectAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/RejectAssignment"
 	GuideService_AcceptAssignment_FullMethodName       = "/motesplats.guides.v1.GuideService/AcceptAssignment"
@@ -88,6 +89,12 @@ type GuideServiceClient interface {
 	ListUnassigned(ctx context.Context, in *ListUnassignedRequest, opts ...grpc.CallOption) (*ListUnassignedResponse, error)
 	// ListAssignments pages through assignments.
 	ListAssignments(ctx context.Context, in *ListAssignmentsRequest, opts ...grpc.CallOption) (*ListAssignmentsResponse, error)
+	// GetAssignment returns one assignment, scoped as ListAssignments is:
+	// NOT_FOUND for an id the caller may not see, exactly as for one that
+	// does not exist. A service caller (notify, deciding whether a guide
+	// offer stands) is answered only after this replica has seen every write
+	// made before the call, on any replica (UNAVAILABLE when it cannot wait).
+	GetAssignment(ctx context.Context, in *GetAssignmentRequest, opts ...grpc.CallOption) (*GetAssignmentResponse, error)
 	// ApproveAssignment approves a proposed assignment.
 	ApproveAssignment(ctx context.Context, in *ApproveAssignmentRequest, opts ...grpc.CallOption) (*ApproveAssignmentResponse, error)
 	// RejectAssignment rejects a proposed assignment with a reason; the
@@ -239,6 +246,16 @@ func (c *guideServiceClient) ListAssignments(ctx context.Context, in *ListAssign
 	return out, nil
 }
 
+func (c *guideServiceClient) GetAssignment(ctx context.Context, in *GetAssignmentRequest, opts ...grpc.CallOption) (*GetAssignmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAssignmentResponse)
+	err := c.cc.Invoke(ctx, GuideService_GetAssignment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guideServiceClient) ApproveAssignment(ctx context.Context, in *ApproveAssignmentRequest, opts ...grpc.CallOption) (*ApproveAssignmentResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ApproveAssignmentResponse)
@@ -352,6 +369,12 @@ type GuideServiceServer interface {
 	ListUnassigned(context.Context, *ListUnassignedRequest) (*ListUnassignedResponse, error)
 	// ListAssignments pages through assignments.
 	ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error)
+	// GetAssignment returns one assignment, scoped as ListAssignments is:
+	// NOT_FOUND for an id the caller may not see, exactly as for one that
+	// does not exist. A service caller (notify, deciding whether a guide
+	// offer stands) is answered only after this replica has seen every write
+	// made before the call, on any replica (UNAVAILABLE when it cannot wait).
+	GetAssignment(context.Context, *GetAssignmentRequest) (*GetAssignmentResponse, error)
 	// ApproveAssignment approves a proposed assignment.
 	ApproveAssignment(context.Context, *ApproveAssignmentRequest) (*ApproveAssignmentResponse, error)
 	// RejectAssignment rejects a proposed assignment with a reason; the
@@ -416,6 +439,9 @@ func (UnimplementedGuideServiceServer) ListUnassigned(context.Context, *ListUnas
 }
 func (UnimplementedGuideServiceServer) ListAssignments(context.Context, *ListAssignmentsRequest) (*ListAssignmentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAssignments not implemented")
+}
+func (UnimplementedGuideServiceServer) GetAssignment(context.Context, *GetAssignmentRequest) (*GetAssignmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAssignment not implemented")
 }
 func (UnimplementedGuideServiceServer) ApproveAssignment(context.Context, *ApproveAssignmentRequest) (*ApproveAssignmentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApproveAssignment not implemented")
@@ -650,6 +676,24 @@ func _GuideService_ListAssignments_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuideService_GetAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAssignmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuideServiceServer).GetAssignment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuideService_GetAssignment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuideServiceServer).GetAssignment(ctx, req.(*GetAssignmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuideService_ApproveAssignment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ApproveAssignmentRequest)
 	if err := dec(in); err != nil {
@@ -822,6 +866,10 @@ var GuideService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAssignments",
 			Handler:    _GuideService_ListAssignments_Handler,
+		},
+		{
+			MethodName: "GetAssignment",
+			Handler:    _GuideService_GetAssignment_Handler,
 		},
 		{
 			MethodName: "ApproveAssignment",
