@@ -19,10 +19,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/lang"
 	"github.com/motesplats/motesplats/pkg/municipality"
-	"github.com/motesplats/motesplats/pkg/report"
 )
 
 // Limits that keep records small and lists readable. Every list in a
@@ -313,7 +313,7 @@ func Date(v *apperr.Validator, field, s string, notAfter time.Time) {
 		v.Add(field, "must not be before 1900-01-01") // EarliestDate, written whole so the catalogue's scan finds it
 		return
 	}
-	if !notAfter.IsZero() && d.After(report.DayOf(notAfter)) {
+	if !notAfter.IsZero() && d.After(calendar.Day(notAfter)) {
 		v.Add(field, "must not be in the future")
 	}
 }
@@ -338,9 +338,10 @@ func Household(v *apperr.Validator, field string, size int32, ages []int32) {
 }
 
 // BirthYear checks an optional birth year: 0, or from 1900 to the year
-// someone minAge years old today was born.
+// someone minAge years old today was born, this year being Sweden's
+// (calendar.Year): at 00:30 on New Year's Day there it is the new year.
 func BirthYear(v *apperr.Validator, field string, year int32, now time.Time, minAge int) {
-	if last := int32(now.Year() - minAge); year != 0 && (year < 1900 || year > last) {
+	if last := int32(calendar.Year(now) - minAge); year != 0 && (year < 1900 || year > last) {
 		v.Add(field, fmt.Sprintf("must be between 1900 and %d, or 0 when not given", last))
 	}
 }
@@ -352,7 +353,7 @@ func AgeBand(birthYear int32, now time.Time) int32 {
 	if birthYear == 0 {
 		return 0
 	}
-	age := int32(now.Year()) - birthYear
+	age := int32(calendar.Year(now)) - birthYear
 	if age < 0 {
 		return 0
 	}

@@ -73,6 +73,18 @@ func TestChecks(t *testing.T) {
 		{"date on the floor", func(v *apperr.Validator) { Date(v, "d", EarliestDate, now) }, nil},
 		{"date before the floor, no upper bound", func(v *apperr.Validator) { Date(v, "d", "0001-01-01", time.Time{}) }, []string{"d"}},
 		{"date malformed", func(v *apperr.Validator) { Date(v, "d", "23/11/2026", now) }, []string{"d"}},
+		// 00:30 on 1 January 2027 in Stockholm is 23:30 on 31 December
+		// 2026 by UTC: this year is 2027, so someone 16 was born in 2011
+		// (ADR 0207); at 22:30 UTC it is still 2026 in Sweden too.
+		{"birth year at New Year in Stockholm", func(v *apperr.Validator) {
+			BirthYear(v, "y", 2011, time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), 16)
+		}, nil},
+		{"birth year a year late at New Year in Stockholm", func(v *apperr.Validator) {
+			BirthYear(v, "y", 2012, time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), 16)
+		}, []string{"y"}},
+		{"birth year before New Year in Stockholm", func(v *apperr.Validator) {
+			BirthYear(v, "y", 2011, time.Date(2026, 12, 31, 22, 30, 0, 0, time.UTC), 16)
+		}, []string{"y"}},
 		{"household ok", func(v *apperr.Validator) { Household(v, "h", 3, []int32{40, 5}) }, nil},
 		{"household zero", func(v *apperr.Validator) { Household(v, "h", 0, nil) }, []string{"h.size"}},
 		{"household ages", func(v *apperr.Validator) { Household(v, "h", 2, []int32{121, 3}) }, []string{"h.member_ages", "h.member_ages[0]"}},

@@ -3,27 +3,17 @@ package report
 import (
 	"fmt"
 	"time"
-	// Embeds the time zone database so Europe/Stockholm loads in a
-	// scratch container that has no /usr/share/zoneinfo.
-	_ "time/tzdata"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 )
 
 // Stockholm is the zone whose calendar months reports count in: a funder's
 // "March" is March in Sweden, so a pair activated at 23:30 UTC on the last
 // day of February belongs to March in winter (CET) and at 22:30 UTC on the
-// last day of March to April in summer (CEST).
-var Stockholm = mustLoad("Europe/Stockholm")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// Unreachable: time/tzdata is embedded above.
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}
+// last day of March to April in summer (CEST). It is calendar.Zone, the
+// one zone every service's "today" is counted in (ADR 0207).
+var Stockholm = calendar.Zone
 
 // Month is a calendar month in Stockholm. The zero Month is not a month;
 // Valid says so.
@@ -43,10 +33,8 @@ func MonthOf(t time.Time) Month {
 // the two compare. The UTC day is the day before for the first hour or
 // two after midnight in Sweden, when a coordinator's "today" is not yet
 // today by UTC (ADR 0143).
-func DayOf(t time.Time) time.Time {
-	y, m, d := t.In(Stockholm).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+// It is calendar.Day, kept for the reports' callers.
+func DayOf(t time.Time) time.Time { return calendar.Day(t) }
 
 // EndOfDayAfter is the last second (23:59:59) of the Stockholm day that
 // falls days after t's: when an answer given "by" a day may come at the

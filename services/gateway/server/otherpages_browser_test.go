@@ -22,7 +22,8 @@ import (
 // page, their messages and removal, the new volunteer form, a job's own
 // line (mentoring, dinners, guides), mentoring's left-out list, a pair's
 // messages, the error pages, the sign-in page or the admin's users and
-// mailbox (outside round s29). Each is opened here in Swedish at 1100 px,
+// mailbox (outside round s29); nor the page that changes a user's e-mail
+// and the audit log's help (ADR 0207). Each is opened here in Swedish at 1100 px,
 // free of every axe-core violation and of English; then at a phone's
 // 390 px in English, fitting the screen without a serious violation. The
 // error page of a list asked for a page its token does not name links to
@@ -100,7 +101,12 @@ func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 		chromedp.Click(`form[action="/signout"] button`, chromedp.ByQuery), chromedp.WaitVisible(`#f-email`),
 		chromedp.SendKeys(`#f-email`, adminEmail), chromedp.SendKeys(`#f-password`, adminPass), chromedp.Click(`button.primary`),
 		chromedp.WaitVisible(`//span[@class="who" and text()="Admin"]`, chromedp.BySearch), inSwedish())
-	for _, path := range []string{"/admin/users", "/admin/mailbox", "/admin/mailbox/" + msg.GetId()} {
+	cme, err := coord.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/admin/users", "/admin/users/" + cme.Msg.GetUser().GetId() + "/email", "/admin/audit",
+		"/admin/mailbox", "/admin/mailbox/" + msg.GetId()} {
 		b.run(path, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`main`, chromedp.ByQuery), b.swedish(path, "minor"))
 	}
 

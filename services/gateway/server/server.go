@@ -274,7 +274,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		base = "http://" + lis.Addr().String()
 	}
 	wopts := web.Options{SecureCookies: cfg.SecureCookies, Guard: guard, RemoteAddr: remoteAddr, Logger: log,
-		PickerSearchAbove: cfg.PickerSearchAbove}
+		PickerSearchAbove: cfg.PickerSearchAbove, Now: d.Now}
 	if o := cfg.OIDC; o.Issuer != "" {
 		if o.RedirectURL == "" {
 			o.RedirectURL = base + "/signin/oidc/callback"

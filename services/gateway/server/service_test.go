@@ -15,7 +15,11 @@ import (
 // the test ends.
 func (e *env) adminConn(addr string) *grpc.ClientConn {
 	e.t.Helper()
-	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(e.key, "local", time.Now),
+	now := time.Now
+	if e.clock != nil {
+		now = e.clock.Now // the services check tokens on the env's clock
+	}
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(e.key, "local", now),
 		auth.Claims{Subject: "test-admin", Role: auth.RoleAdmin}, time.Minute))
 	conn, err := grpcx.Dial(addr, grpc.WithPerRPCCredentials(creds))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -177,16 +178,12 @@ func New(d Deps) *Service {
 // the two are built in turn).
 func (s *Service) SetJobs(m *jobs.Manager) { s.jobs, s.API.Manager = m, m }
 
-// today is the service's day in Stockholm, the programme's calendar.
-func (s *Service) today() string { return s.now().In(stockholm).Format(time.DateOnly) }
+// today is the service's day in Sweden, the programme's calendar, as
+// every service counts it (calendar.Today, ADR 0207).
+func (s *Service) today() string { return calendar.Today(s.now()) }
 
-var stockholm = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+// stockholm is the zone a dinner's date and time are in.
+var stockholm = calendar.Zone
 
 // startOf is when the dinner on date at hh:mm starts, Stockholm time.
 func startOf(date, hhmm string) time.Time {

@@ -280,8 +280,8 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{s.emailTerm(u.GetEmail())}, Limit: 1}); len(page.Items) > 0 {
-		return nil, apperr.Errorf(apperr.AlreadyExists, "a user with that e-mail exists")
+	if err := s.emailFree(u.GetEmail(), ""); err != nil {
+		return nil, err
 	}
 	hash, err := s.hashPassword(password)
 	if err != nil {
@@ -294,7 +294,7 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 	// it and two accounts shared the address. The e-mail's keyed term is
 	// the create's request key, reserved by compare-and-set, so one
 	// account is made and the others get it back, which they answer
-	// AlreadyExists. An e-mail never changes; an account deleted keeps
+	// AlreadyExists. An account deleted keeps
 	// its reservation a day (the store's rule: a removed record is never
 	// created again by its request), so a new account for the same e-mail
 	// within that day takes the next round's key ("…/2"), which creates
@@ -322,12 +322,21 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 		if err != nil {
 			return nil, fmt.Errorf("create user: %w", err)
 		}
+		if out.GetUser().GetId() != mine && s.emailTerm(out.GetUser().GetEmail()) != s.emailTerm(u.GetEmail()) {
+			// This round's key is held by an account whose e-mail was
+			// changed away from this one: the address is free, the key
+			// spent (email_change.go).
+			continue
+		}
 		break
 	}
 	if out.GetUser().GetId() != mine {
-		return nil, apperr.Errorf(apperr.AlreadyExists, "a user with that e-mail exists")
+		return nil, errEmailTaken
 	}
 	s.awaitIndex(ctx, mine, 1)
+	if err := s.keepEmailOnce(ctx, mine, u.GetEmail(), ""); err != nil {
+		return nil, err
+	}
 	return out.GetUser(), nil
 }
 
@@ -347,7 +356,9 @@ func (s *Service) awaitIndex(ctx context.Context, id string, gen int64) {
 // UpdateUser changes the named fields of the user u.Id and, when password
 // is not empty, the password. Disabling, a role or scope change and a new
 // password bump the account's generation, which ends the user's sessions and
-// tokens. Returns Invalid, NotFound.
+// tokens. A new e-mail is the one the user signs in with from then on,
+// the old one no more (email_change.go); the user's sessions go on.
+// Returns Invalid, NotFound, AlreadyExists (the new e-mail is taken).
 func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []string, password string) (*gatewayv1.User, error) {
 	var v apperr.Validator
 	checkUpdateBounds(&v, u)
@@ -355,13 +366,21 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 		validatePassword(&v, "password", password)
 	}
 	for _, p := range paths {
-		if !slices.Contains([]string{"display_name", "role", "organisation_id", "municipality_codes", "locale", "disabled"}, p) {
+		if !slices.Contains([]string{"display_name", "email", "role", "organisation_id", "municipality_codes", "locale", "disabled"}, p) {
 			v.Add("update_mask", fmt.Sprintf("%q cannot be changed", p))
 		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	email := ""
+	if slices.Contains(paths, "email") {
+		email = normEmail(u.GetEmail())
+		if err := s.emailFree(email, u.GetId()); err != nil {
+			return nil, err
+		}
+	}
+	var oldEmail string
 	var hash string
 	if password != "" {
 		var err error
@@ -378,10 +397,13 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 		cur := a.GetUser()
 		wasAdmin := isActiveAdmin(cur)
 		revoke := hash != ""
+		oldEmail = cur.GetEmail()
 		for _, p := range paths {
 			switch p {
 			case "display_name":
 				cur.DisplayName = strings.TrimSpace(u.GetDisplayName())
+			case "email":
+				cur.Email = email
 			case "role":
 				revoke = revoke || cur.GetRole() != u.GetRole()
 				cur.Role = u.GetRole()
@@ -417,6 +439,11 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 	})
 	if err != nil {
 		return nil, err
+	}
+	if email != "" && email != oldEmail {
+		if err := s.keepEmailOnce(ctx, a.GetUser().GetId(), email, oldEmail); err != nil {
+			return nil, err
+		}
 	}
 	s.awaitIndex(ctx, a.GetUser().GetId(), a.GetGeneration())
 	return a.GetUser(), nil

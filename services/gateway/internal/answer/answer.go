@@ -22,13 +22,13 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	_ "time/tzdata" // Europe/Stockholm where the host has no zoneinfo
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
@@ -102,10 +102,7 @@ func New(opts Options) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	zone, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		return nil, err
-	}
+	zone := calendar.Zone // the answer-by day is Sweden's (ADR 0207)
 	return &Page{opts: opts, cat: cat, tpl: tpl, limit: newLimiter(opts.Limits, opts.Now),
 		nonces: nonces{key: opts.Key, now: opts.Now}, zone: zone}, nil
 }

@@ -79,6 +79,9 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 	for i, id := range e.GetResourceIds() {
 		e.ResourceIds[i] = KeptID(id)
 	}
+	// The address as its network only (Network): the stream outlives an
+	// erased user, and the host is personal data.
+	e.RemoteAddr = Network(e.GetRemoteAddr())
 	e.Id = l.ids.New()
 	e.Time = timestamppb.New(l.now())
 	data, err := proto.Marshal(e)

@@ -239,6 +239,8 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = listUsers(ctx, c, args, e)
 	case "users delete":
 		err = deleteUser(ctx, c, args, e)
+	case "users email":
+		err = changeUserEmail(ctx, c, args, e)
 	case "participants list":
 		err = listParticipants(ctx, c, args, e)
 	case "participants add":

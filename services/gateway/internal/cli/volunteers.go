@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -64,9 +65,10 @@ func backgroundCheck(ctx context.Context, c *clients, seen bool) (*volunteersv1.
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	return &volunteersv1.BackgroundCheck{Seen: true, SeenDate: now.Format(time.DateOnly),
-		ValidUntil: now.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: me.Msg.GetUser().GetId()}, nil
+	// Today in Sweden, the day the volunteers service holds a check to.
+	day := calendar.Day(time.Now())
+	return &volunteersv1.BackgroundCheck{Seen: true, SeenDate: day.Format(time.DateOnly),
+		ValidUntil: day.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: me.Msg.GetUser().GetId()}, nil
 }
 
 // hostCapacity is the dinner-host role's capacity: one household hosting

@@ -14,12 +14,12 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/motesplats/motesplats/pkg/report"
+	"github.com/motesplats/motesplats/pkg/calendar"
 )
 
-// Zone is Europe/Stockholm: the zone reports count months in
-// (pkg/report), so a page, a CLI line and a report agree on the day.
-var Zone = report.Stockholm
+// Zone is Europe/Stockholm, the zone every service counts its days in
+// (pkg/calendar), so a page, a CLI line and a report agree on the day.
+var Zone = calendar.Zone
 
 // Format is t in Stockholm's time with the zone's abbreviation,
 // "2026-01-15 14:05:00 CET" in winter and "2026-07-15 14:05:00 CEST" in

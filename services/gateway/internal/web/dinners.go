@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -130,7 +130,7 @@ type dinnerFeedbackSlot struct {
 func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
 	s := v.GetSeating()
 	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.codeWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
-		Upcoming: s.GetDate() > time.Now().In(stockholm).Format(time.DateOnly)}
+		Upcoming: s.GetDate() > calendar.Today(p.clock())}
 	for _, part := range s.GetScoreParts() {
 		row.Why = append(row.Why, p.tf("dinners.why."+part.GetRule(), "Points", part.GetPoints()))
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/people"
 )
 
@@ -50,20 +51,16 @@ type formBounds struct {
 	RoleCapacityMax string
 }
 
-// boundsAt is the forms' bounds at now. The day and year are
-// Stockholm's, where the dinners service counts its days.
+// boundsAt is the forms' bounds at now. The day and year are Sweden's
+// (pkg/calendar), as every service counts them (ADR 0207).
 func boundsAt(now time.Time) formBounds {
-	now = now.In(stockholm)
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	day := calendar.Day(now)
 	return formBounds{
-		Today:     day.Format(time.DateOnly),
-		YearAhead: day.AddDate(1, 0, 0).Format(time.DateOnly),
-		Earliest:  people.EarliestDate,
-		// Volunteers count the year of their own clock; at New Year the
-		// two may differ by a few hours, and the service's refusal
-		// stands.
+		Today:                 day.Format(time.DateOnly),
+		YearAhead:             day.AddDate(1, 0, 0).Format(time.DateOnly),
+		Earliest:              people.EarliestDate,
 		BirthYearMin:          strconv.Itoa(minBirthYear),
-		VolunteerBirthYearMax: strconv.Itoa(now.Year() - volunteerMinAge),
+		VolunteerBirthYearMax: strconv.Itoa(calendar.Year(now) - volunteerMinAge),
 		HouseholdMax:          strconv.Itoa(people.MaxHouseholdSize),
 		AgeMax:                strconv.Itoa(people.MaxAge),
 		RoleCapacityMax:       strconv.Itoa(maxRoleCapacity),

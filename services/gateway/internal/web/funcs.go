@@ -43,9 +43,10 @@ var funcs = template.FuncMap{
 		return fieldData{Name: name, Label: p.t(labelKey), Type: typ, Auto: auto, Value: v, Err: p.Errors[name], p: p}
 	},
 	"hint": func(f fieldData, key string) fieldData { f.Hint = f.p.t(key); return f },
-	// within bounds a field's date or number; bounds are today's (ADR 0199).
+	// within bounds a field's date or number; bounds are the page's day
+	// in Sweden (ADR 0199, 0207).
 	"within": within,
-	"bounds": func() formBounds { return boundsAt(time.Now()) },
+	"bounds": func(p *page) formBounds { return boundsAt(p.clock()) },
 	// invalid ties a control written out by hand (the dinners forms, the
 	// newcomer form's selects) to its field's message, as "field" does:
 	// a screen reader reads the message with the control, and the browser

@@ -310,6 +310,8 @@ func (w *Web) userAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	case "enable":
 	case "erase":
 		return w.eraseUser(rw, r, p)
+	case "email":
+		return w.changeUserEmail(rw, r, p)
 	default:
 		return apperr.Errorf(apperr.NotFound, "not found")
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -61,13 +62,13 @@ func enumOptions(p *page, names map[int32]string, trim, prefix string) []option 
 	return out
 }
 
-// activeDay is the UTC day of a pair's activation, the first day the
-// mentoring service takes a check-in for ("" before it is active).
+// activeDay is the day in Sweden of a pair's activation, the first day
+// the mentoring service takes a check-in for ("" before it is active).
 func activeDay(t *timestamppb.Timestamp) string {
 	if t == nil {
 		return ""
 	}
-	return t.AsTime().UTC().Format(time.DateOnly)
+	return calendar.Today(t.AsTime())
 }
 
 func newPairPage(p *page, v *gatewayv1.PairView, steps []core.PairStep) pairPage {
@@ -77,7 +78,7 @@ func newPairPage(p *page, v *gatewayv1.PairView, steps []core.PairStep) pairPage
 		View: v, Why: explain(p, v), Steps: steps,
 		Proposed: st == eventsv1.PairStatus_PAIR_STATUS_PROPOSED, Offered: st == eventsv1.PairStatus_PAIR_STATUS_OFFERED,
 		Active: st == eventsv1.PairStatus_PAIR_STATUS_ACTIVE, NewcomerPending: pr.GetNewcomerAcceptTime() == nil,
-		MentorPending: pr.GetMentorAcceptTime() == nil, Today: time.Now().UTC().Format(time.DateOnly),
+		MentorPending: pr.GetMentorAcceptTime() == nil, Today: calendar.Today(p.clock()),
 		ActiveDay:      activeDay(pr.GetActiveTime()),
 		RejectReasons:  enumOptions(p, eventsv1.RejectReason_name, "REJECT_REASON_", "reason.reject."),
 		DeclineReasons: enumOptions(p, eventsv1.DeclineReason_name, "DECLINE_REASON_", "reason.decline."),

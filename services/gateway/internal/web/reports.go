@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -216,7 +217,7 @@ func (w *Web) exportCSV(rw http.ResponseWriter, r *http.Request, p *page) error 
 			mr = res
 		}
 	}
-	name := "motesplats-report-" + time.Now().Format("2006-01-02")
+	name := "motesplats-report-" + calendar.Today(p.clock()) // the day in Sweden, as the other exports name it
 	if machine {
 		var buf strings.Builder
 		if err := w.g.ExportReport(r.Context(), p.caller, &buf); err != nil {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -53,7 +54,7 @@ func (w *Web) volunteerNew(rw http.ResponseWriter, r *http.Request, p *page) err
 func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action, p.Form = p.t("v.new"), "volunteers", "/volunteers", r.PostForm
 	v := &volunteersv1.Volunteer{}
-	_, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin, p.User.GetId(), time.Now())
+	_, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, nil), url.Values{}, p.Admin, p.User.GetId(), p.clock())
 	if err == nil {
 		v, err = w.g.CreateVolunteer(r.Context(), p.caller, v, r.PostForm.Get("request_id"))
 	} else {
@@ -113,7 +114,7 @@ func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Voluntee
 	}
 	v := proto.Clone(cur).(*volunteersv1.Volunteer)
 	old := volunteerToForm(cur)
-	paths, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, old), old, p.Admin, p.User.GetId(), time.Now())
+	paths, err := applyVolunteerForm(v, languageCodes(p.Lang, r.PostForm, old), old, p.Admin, p.User.GetId(), p.clock())
 	if len(paths) == 0 {
 		return cur, err
 	}
@@ -174,8 +175,11 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 	if seen, changed := d.ticked("background_check"); changed {
 		v.BackgroundCheck = nil
 		if seen {
-			v.BackgroundCheck = &volunteersv1.BackgroundCheck{Seen: true, SeenDate: now.Format(time.DateOnly),
-				ValidUntil: now.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: verifier}
+			// Seen today in Sweden, the day the volunteers service
+			// holds it to (not after today).
+			day := calendar.Day(now)
+			v.BackgroundCheck = &volunteersv1.BackgroundCheck{Seen: true, SeenDate: day.Format(time.DateOnly),
+				ValidUntil: day.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: verifier}
 		}
 		d.set("background_check")
 	}

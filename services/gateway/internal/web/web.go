@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -58,6 +59,11 @@ type Options struct {
 	// number of people above which a dinners form's person picker is a
 	// name search (tests set a few).
 	PickerSearchAbove int
+	// Now is the clock whose day in Sweden the forms' bounds and a
+	// check-in's "today" are (calendar.Today): the services' clock, so a
+	// test at 00:30 in Stockholm sees the forms offer what the services
+	// accept then. nil is time.Now.
+	Now func() time.Time
 }
 
 // Web is the web app.
@@ -99,6 +105,9 @@ type handler func(w http.ResponseWriter, r *http.Request, p *page) error
 func New(g *core.Gateway, opts Options) (*Web, error) {
 	if err := catalog.Err(); err != nil {
 		return nil, fmt.Errorf("web text catalogue: %w", err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	w := &Web{g: g, opts: opts}
 	if opts.OIDC != nil {
@@ -168,6 +177,7 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/admin/mailbox/{id}", h: w.mailboxMessage},
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
 		{Method: "GET", Pattern: "/admin/users/{id}/erase", h: w.userErasePage},
+		{Method: "GET", Pattern: "/admin/users/{id}/email", h: w.userEmailPage},
 		{Method: "POST", Pattern: "/admin/users/{id}/{action}", h: w.userAction},
 		{Method: "GET", Pattern: "/admin/audit", h: w.audit},
 	}...), append(w.guideRoutes(), w.opsRoutes()...)...)
@@ -325,6 +335,19 @@ type page struct {
 
 	caller core.Caller
 	ctx    context.Context
+	// now is when the request came, by Options.Now: every "today" on
+	// the page is its day in Sweden (zero, in tests that build a page by
+	// hand, is the wall clock).
+	now time.Time
+}
+
+// clock is the page's moment: now, or the wall clock for a page built
+// without a request.
+func (p *page) clock() time.Time {
+	if p.now.IsZero() {
+		return time.Now()
+	}
+	return p.now
 }
 
 type localeOpt struct{ Code, Name string }
@@ -359,6 +382,7 @@ func (w *Web) wrap(rt Route) http.Handler {
 		r.Body = http.MaxBytesReader(rw, r.Body, MaxFormBytes)
 		rw.Header().Set("Cache-Control", "no-store")
 		p := newPage(r)
+		p.now = w.opts.Now()
 		if r.Method == http.MethodPost {
 			if !formType(r.Header.Get("Content-Type")) || bounds.Compressed(r.Header) {
 				// JSON, text or multipart is no form of this app's: read

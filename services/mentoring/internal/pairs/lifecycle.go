@@ -10,6 +10,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -322,8 +323,11 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 		v.Add("check_in", "is required")
 		return nil, v.Err()
 	}
+	// Days are Sweden's (calendar.Day, ADR 0207): a check-in dated today,
+	// recorded at 00:30 in Stockholm while UTC still has yesterday, is
+	// not in the future.
 	day, err := time.Parse(time.DateOnly, c.GetDate())
-	if err != nil || day.After(now) {
+	if err != nil || day.After(calendar.Day(now)) {
 		v.Add("check_in.date", "must be a date (YYYY-MM-DD), not in the future")
 	}
 	if c.GetRequestId() != "" && !ids.Valid(c.GetRequestId()) {
@@ -354,7 +358,7 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 		if p.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_ACTIVE {
 			return nil, apperr.Errorf(apperr.FailedPrecondition, "only an active pair has check-ins; this one is %s", proposal.Status(p.GetStatus()))
 		}
-		if day.Before(p.GetActiveTime().AsTime().Truncate(24 * time.Hour)) {
+		if day.Before(calendar.Day(p.GetActiveTime().AsTime())) {
 			return nil, invalid("check_in.date", "is before the pair became active")
 		}
 		if len(p.GetCheckIns()) >= maxCheckIns {

@@ -7,11 +7,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/proposal"
-	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -92,7 +92,8 @@ func (s *Service) stamp(p *pb.Pair, ch proposal.Change) {
 		answered(p, ch)
 	case proposal.KindActivated:
 		p.ActiveTime = now
-		p.TermEndDate = ch.Now.AddDate(0, s.rules.For(p.GetOrganisationId()).TermMonths, 0).Format(time.DateOnly)
+		// The term runs from the day the pair became active in Sweden.
+		p.TermEndDate = calendar.Day(ch.Now).AddDate(0, s.rules.For(p.GetOrganisationId()).TermMonths, 0).Format(time.DateOnly)
 		answered(p, ch) // the acceptance that completes the pair
 	case proposal.KindDeclined:
 		p.DecideTime, p.DeclineReason, p.DeclinedBy = now, eventsv1.DeclineReason(ch.Reason), partyOf(ch.Party)
@@ -145,7 +146,7 @@ func (s *Service) event(p *pb.Pair, ch proposal.Change) (*eventsv1.Envelope, err
 		msg := &eventsv1.MentoringPairErased{PairId: p.GetId(), ErasedParty: partyOf(ch.Party),
 			Status: eventsv1.PairStatus(ch.Previous)}
 		if at := p.GetActiveTime(); at != nil {
-			msg.ActiveDate = at.AsTime().In(report.Stockholm).Format(time.DateOnly)
+			msg.ActiveDate = calendar.Today(at.AsTime())
 		}
 		return events.NewEnvelope(ch.EventID, events.PairErased, p.GetId(), ch.Now, msg)
 	}

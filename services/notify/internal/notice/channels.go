@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 )
 
@@ -145,13 +146,10 @@ type QuietHours struct {
 	Start, End int // hours, 0-23; Start > End spans midnight
 }
 
-// DefaultQuietHours is 21:00-08:00 Europe/Stockholm.
+// DefaultQuietHours is 21:00-08:00 in Sweden (calendar.Zone, where the
+// people written to live).
 func DefaultQuietHours() QuietHours {
-	loc, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		loc = time.UTC // time/tzdata is embedded by main; this is a fallback
-	}
-	return QuietHours{Location: loc, Start: 21, End: 8}
+	return QuietHours{Location: calendar.Zone, Start: 21, End: 8}
 }
 
 // Until returns when the quiet hours that t falls in end, or the zero time

@@ -3,6 +3,7 @@ package volunteer
 import (
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/people"
@@ -37,13 +38,15 @@ func Facts(v *pb.Volunteer, now time.Time) *eventsv1.VolunteerFacts {
 	}
 }
 
-// CheckValid reports whether a background check is in force on now's date:
-// seen, and now between the day seen and the last valid day, inclusive.
+// CheckValid reports whether a background check is in force on now's date
+// in Sweden (calendar.Today: a check valid until 31 December holds until
+// midnight there, not until 01:00): seen, and that day between the day
+// seen and the last valid day, inclusive.
 func CheckValid(bc *pb.BackgroundCheck, now time.Time) bool {
 	if !bc.GetSeen() || bc.GetSeenDate() == "" || bc.GetValidUntil() == "" {
 		return false
 	}
-	today := now.UTC().Format(time.DateOnly)
+	today := calendar.Today(now)
 	// YYYY-MM-DD strings order as the dates do.
 	return bc.GetSeenDate() <= today && today <= bc.GetValidUntil()
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -26,7 +27,9 @@ func validate(val *apperr.Validator, field string, v *pb.Volunteer, now time.Tim
 	if n := v.GetHouseholdSize(); n < 1 || n > people.MaxHouseholdSize {
 		e.Add("household_size", fmt.Sprintf("must be between 1 and %d", people.MaxHouseholdSize))
 	}
-	if y, last := v.GetBirthYear(), int32(now.Year()-MinAge); y != 0 && (y < MinBirthYear || y > last) {
+	// This year is Sweden's (calendar.Year): at 00:30 on 1 January there
+	// a volunteer born 16 years before is old enough, whatever UTC says.
+	if y, last := v.GetBirthYear(), int32(calendar.Year(now)-MinAge); y != 0 && (y < MinBirthYear || y > last) {
 		e.Add("birth_year", fmt.Sprintf("must be between %d and %d (volunteers are at least %d), or 0 when not given", MinBirthYear, last, MinAge))
 	}
 	val.Under(field, &e)

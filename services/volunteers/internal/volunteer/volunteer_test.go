@@ -21,11 +21,13 @@ func TestCheckValid(t *testing.T) {
 	}{
 		{"none", nil, false},
 		{"not seen", &pb.BackgroundCheck{}, false},
+		// now is 00:30 on 24 November in Sweden, the day that counts
+		// (calendar.Today, ADR 0207), though UTC still has the 23rd.
 		{"in force", seen("2026-01-01", "2027-01-01"), true},
-		{"last valid day", seen("2026-01-01", "2026-11-23"), true},
-		{"first day", seen("2026-11-23", "2027-11-23"), true},
-		{"expired yesterday", seen("2025-11-22", "2026-11-22"), false},
-		{"seen tomorrow", seen("2026-11-24", "2027-11-24"), false},
+		{"last valid day", seen("2026-01-01", "2026-11-24"), true},
+		{"first day", seen("2026-11-24", "2027-11-24"), true},
+		{"expired yesterday in Sweden, today by UTC", seen("2025-11-23", "2026-11-23"), false},
+		{"seen tomorrow", seen("2026-11-25", "2027-11-25"), false},
 		{"no validity", seen("2026-01-01", ""), false},
 	} {
 		if got := volunteer.CheckValid(tc.in, now); got != tc.want {
