@@ -221,7 +221,12 @@ func (s *Service) Empty() bool { return s.accounts.Len() == 0 }
 
 // validateUser checks u; creating says whether email may be set.
 func validateUser(v *apperr.Validator, u *gatewayv1.User) {
-	if a, err := mail.ParseAddress(u.GetEmail()); err != nil || a.Address != u.GetEmail() || len(u.GetEmail()) > 254 {
+	// mail.ParseAddress takes any UTF-8 (RFC 6532) and bytes that are no
+	// UTF-8: a bidi override or a zero-width space made an address that
+	// reads as another user's on the users page and in the audit (ADR
+	// 0208). Printable characters only, no spaces.
+	if a, err := mail.ParseAddress(u.GetEmail()); err != nil || a.Address != u.GetEmail() || len(u.GetEmail()) > 254 ||
+		!utf8.ValidString(u.GetEmail()) || strings.IndexFunc(u.GetEmail(), func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) || r == utf8.RuneError }) >= 0 {
 		v.Add("user.email", "is not an e-mail address")
 	}
 	if n := len([]rune(strings.TrimSpace(u.GetDisplayName()))); n == 0 || n > 100 {
