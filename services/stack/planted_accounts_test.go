@@ -16,8 +16,8 @@ import (
 )
 
 // TestPlanted_ErasedCoordinator plants unique values in a coordinator's
-// e-mail, name (a first name, then a second after an UpdateUser) and API
-// token name, lets the coordinator act (an audit entry), and erases the
+// e-mail (a first address, then a second after an UpdateUser), name (the
+// same) and API token name, lets the coordinator act (an audit entry), and erases the
 // user through the gateway (ADR 0201): their token stops at once, signing
 // in with their e-mail is answered exactly as an e-mail nobody has, and no
 // planted value is on disk, in Redis, the logs or the spans.
@@ -59,9 +59,24 @@ func plantedCoordinator(t *testing.T, unsealed bool) {
 	var updated any
 	post(t, base, gatewayv1connect.UserServiceUpdateUserProcedure, admin, map[string]any{"updateMask": "displayName",
 		"user": map[string]any{"id": id, "displayName": "Åsa " + m.name("newname", 1)}}, &updated)
+	// The address corrected (ADR 0207): from then on the coordinator signs
+	// in with the new one only, and neither may be left anywhere once the
+	// user is erased (ADR 0208).
+	newEmail := m.name("newmail", 3) + "@example.org"
+	post(t, base, gatewayv1connect.UserServiceUpdateUserProcedure, admin, map[string]any{"updateMask": "email",
+		"user": map[string]any{"id": id, "email": newEmail}}, &updated)
 	var coord struct{ Token string }
-	post(t, base, gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure, "", map[string]any{"email": email, "password": pass,
+	post(t, base, gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure, "", map[string]any{"email": newEmail, "password": pass,
 		"name": "mp " + m.name("token", 2)}, &coord)
+	asNobody := func(when, email string) {
+		t.Helper()
+		code, body := call(t, base, gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure, "", map[string]any{"email": email, "password": pass})
+		codeNobody, bodyNobody := call(t, base, gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure, "", map[string]any{"email": "nobody-" + email, "password": pass})
+		if code != codeNobody || body != bodyNobody || code != http.StatusUnauthorized {
+			t.Errorf("%s, sign-in with %s: %d %s; as nobody: %d %s; want the same 401", when, email, code, body, codeNobody, bodyNobody)
+		}
+	}
+	asNobody("after the change", email)
 	var list any
 	post(t, base, gatewayv1connect.RegistryServiceListParticipantsProcedure, coord.Token, map[string]any{}, &list)
 
@@ -81,11 +96,8 @@ func plantedCoordinator(t *testing.T, unsealed bool) {
 	if code, body := call(t, base, gatewayv1connect.RegistryServiceListParticipantsProcedure, coord.Token, map[string]any{}); code != http.StatusUnauthorized {
 		t.Errorf("the erased coordinator's token: %d %s, want 401", code, body)
 	}
-	codeErased, bodyErased := call(t, base, gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure, "", map[string]any{"email": email, "password": pass})
-	codeNobody, bodyNobody := call(t, base, gatewayv1connect.ApiTokenServiceCreateApiTokenProcedure, "", map[string]any{"email": "nobody-" + email, "password": pass})
-	if codeErased != codeNobody || bodyErased != bodyNobody || codeErased != http.StatusUnauthorized {
-		t.Errorf("sign-in as the erased coordinator: %d %s; as nobody: %d %s; want the same 401", codeErased, bodyErased, codeNobody, bodyNobody)
-	}
+	asNobody("erased", email)
+	asNobody("erased", newEmail)
 	if code, _ := call(t, base, gatewayv1connect.UserServiceGetUserProcedure, admin, map[string]any{"id": id}); code != http.StatusNotFound {
 		t.Errorf("get the erased user: %d, want 404", code)
 	}
