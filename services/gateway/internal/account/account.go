@@ -95,6 +95,9 @@ type Service struct {
 	// admin has found another admin who stays, before it writes: what a
 	// second admin does meanwhile.
 	adminChecked func()
+	// emailWritten, when set (tests), runs once an account's new e-mail
+	// is written, before the check that no other account has it.
+	emailWritten func()
 }
 
 // Principal is an authenticated caller.

@@ -64,6 +64,9 @@ func (s *Service) holders(email, self string) []string {
 // gets its old address back (if it still has the new one). Returns
 // errEmailTaken then.
 func (s *Service) keepEmailOnce(ctx context.Context, id, email, old string) error {
+	if s.emailWritten != nil {
+		s.emailWritten()
+	}
 	if err := s.accounts.Sync(ctx); err != nil {
 		return fmt.Errorf("user e-mail: %w", err)
 	}
