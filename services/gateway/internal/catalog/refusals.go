@@ -85,6 +85,9 @@ var refusalText = map[string]map[string]string{
 		// The gateway's list whose names the participants or volunteers
 		// service cannot give now (ADR 0182): not "removed".
 		"names cannot be read right now; try again in a moment": "namnen går inte att läsa just nu; försök igen om en stund",
+		// A user's erasure or demotion when NATS cannot say which admins
+		// stay (ADR 0208).
+		"the admins could not be counted; try again": "det gick inte att räkna administratörerna; försök igen",
 	},
 }
 
