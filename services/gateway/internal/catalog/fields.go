@@ -36,6 +36,8 @@ var fieldLabels = map[string]string{
 	// link's token and an answer's action are "f.confirm", "f.token",
 	// "f.action".)
 	"age_self": "dinners.f.age_self",
+	// The audit log's filters, refused when they are no id (ADR 0208).
+	"user_id": "a.user", "resource_id": "a.record_id",
 }
 
 // FieldLabel is the label of a form field in locale, as the web app's
