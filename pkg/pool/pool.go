@@ -33,7 +33,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-	"unique"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
@@ -320,9 +319,6 @@ func apply[T Record, F comparable](ctx context.Context, s *Side[T], env *eventsv
 		}
 	}
 	m := next.ProtoReflect()
-	if live {
-		internStrings(m, s.idFD)
-	}
 	if at := env.GetOccurredAt(); at != nil {
 		// Copied by hand: Open checked that the field is a Timestamp,
 		// and proto.Clone's reflection cost as much as handing the record
@@ -336,42 +332,4 @@ func apply[T Record, F comparable](ctx context.Context, s *Side[T], env *eventsv
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	return s.ingest.Apply(ctx, env, events.Change[T]{ID: f.id, Next: next, Gone: !live, Erased: f.erased})
-}
-
-// internStrings replaces every string of a pool record, in nested
-// messages and lists too, by its canonical copy (package unique), except
-// the field skip: the person's id, one of its own in every record (as is
-// the event id, stamped after this). A side holds every person of its
-// programme for as long as the process runs, and the collector walks all
-// of them in every cycle (ADR 0204); their other strings are codes most
-// people share (organisation, municipality, languages, interests), so
-// each record would otherwise keep its own copy, decoded from its event,
-// of a handful of values. The facts a record shares lists with are
-// decoded for its event alone (ApplyParticipant), so setting their
-// strings changes nothing anyone else holds.
-func internStrings(m protoreflect.Message, skip protoreflect.FieldDescriptor) {
-	fields := m.Descriptor().Fields()
-	for i := range fields.Len() {
-		fd := fields.Get(i)
-		if fd == skip || fd.IsMap() || fd.Kind() != protoreflect.StringKind && fd.Message() == nil || !m.Has(fd) {
-			continue
-		}
-		v := m.Get(fd)
-		switch {
-		case fd.IsList() && fd.Kind() == protoreflect.StringKind:
-			l := v.List()
-			for i := range l.Len() {
-				l.Set(i, protoreflect.ValueOfString(unique.Make(l.Get(i).String()).Value()))
-			}
-		case fd.IsList():
-			l := v.List()
-			for i := range l.Len() {
-				internStrings(l.Get(i).Message(), nil)
-			}
-		case fd.Kind() == protoreflect.StringKind:
-			m.Set(fd, protoreflect.ValueOfString(unique.Make(v.String()).Value()))
-		default:
-			internStrings(v.Message(), nil)
-		}
-	}
 }
