@@ -2,11 +2,11 @@ package pool
 
 import (
 	"fmt"
-	"unique"
 
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store"
 )
 
 // participantFact decodes a participants event. ok is false for a type
@@ -98,7 +98,7 @@ func organisationFact(env *eventsv1.Envelope) (f fact[*eventsv1.OrganisationFact
 
 // shareParticipantCodes replaces the strings of f that many people share
 // (organisation, municipality, language codes, interests, a date) by
-// their canonical copies (package unique), in place: f is decoded for
+// their canonical copies (store.Canonical), in place: f is decoded for
 // one event alone (ApplyParticipant). A side holds every person of its
 // programme for as long as the process runs and the collector walks them
 // all in every cycle (ADR 0204); without this each record kept its own
@@ -106,37 +106,22 @@ func organisationFact(env *eventsv1.Envelope) (f fact[*eventsv1.OrganisationFact
 // ids are left alone (one each: a canonical copy would only add an
 // entry), and so is registered_at, which records parse, never keep.
 func shareParticipantCodes(f *eventsv1.ParticipantFacts) {
-	f.OrganisationId = share(f.OrganisationId)
-	f.MunicipalityCode = share(f.MunicipalityCode)
-	f.ResidencePermitDate = share(f.ResidencePermitDate)
+	f.OrganisationId = store.Canonical(f.OrganisationId)
+	f.MunicipalityCode = store.Canonical(f.MunicipalityCode)
+	f.ResidencePermitDate = store.Canonical(f.ResidencePermitDate)
 	for _, l := range f.Languages {
-		l.Code = share(l.Code)
+		l.Code = store.Canonical(l.Code)
 	}
-	shareAll(f.Interests)
+	store.CanonicalAll(f.Interests)
 }
 
 // shareVolunteerCodes is shareParticipantCodes for a volunteer's facts.
 func shareVolunteerCodes(f *eventsv1.VolunteerFacts) {
-	f.OrganisationId = share(f.OrganisationId)
-	f.MunicipalityCode = share(f.MunicipalityCode)
-	f.BackgroundCheckValidUntil = share(f.BackgroundCheckValidUntil)
+	f.OrganisationId = store.Canonical(f.OrganisationId)
+	f.MunicipalityCode = store.Canonical(f.MunicipalityCode)
+	f.BackgroundCheckValidUntil = store.Canonical(f.BackgroundCheckValidUntil)
 	for _, l := range f.Languages {
-		l.Code = share(l.Code)
+		l.Code = store.Canonical(l.Code)
 	}
-	shareAll(f.Interests)
-}
-
-// share returns the canonical copy of s; it allocates only for a value
-// no one holds yet, and the copy goes when no record holds it any more.
-func share(s string) string {
-	if s == "" {
-		return s
-	}
-	return unique.Make(s).Value()
-}
-
-func shareAll(ss []string) {
-	for i, s := range ss {
-		ss[i] = share(s)
-	}
+	store.CanonicalAll(f.Interests)
 }

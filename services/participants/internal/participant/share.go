@@ -1,0 +1,28 @@
+package participant
+
+import (
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/store"
+)
+
+// shareCodes gives the index one copy of each code its participants
+// share (store.Config.Share, ADR 0204): organisation, municipality,
+// language codes, interests, consent texts' versions and languages, and
+// the residence permit's date. Names, contact details and ids are each
+// one person's, so they are left as decoded.
+func shareCodes(p *pb.Participant) {
+	p.OrganisationId = store.Canonical(p.OrganisationId)
+	p.MunicipalityCode = store.Canonical(p.MunicipalityCode)
+	p.ResidencePermitDate = store.Canonical(p.ResidencePermitDate)
+	if c := p.Contact; c != nil {
+		c.PreferredLanguage = store.Canonical(c.PreferredLanguage)
+	}
+	for _, l := range p.Languages {
+		l.Code = store.Canonical(l.Code)
+	}
+	store.CanonicalAll(p.Interests)
+	for _, c := range p.Consents {
+		c.TextVersion = store.Canonical(c.TextVersion)
+		c.Language = store.Canonical(c.Language)
+	}
+}
