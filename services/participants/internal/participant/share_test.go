@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -21,7 +22,9 @@ func TestShareCodes(t *testing.T) {
 		Languages:           []*typev1.LanguageSkill{{Code: "ar"}},
 		Interests:           []string{"cooking"},
 		ResidencePermitDate: "2025-03-14",
-		Consents:            []*pb.Consent{{TextVersion: "2026-01", Language: "ar"}}}
+		Consents: []*pb.Consent{{TextVersion: "2026-01", Language: "ar", GivenTime: at(10)},
+			{TextVersion: "2026-01", Language: "ar", GivenTime: at(20)}},
+		CreateTime: at(10), UpdateTime: at(10)}
 	raw, err := proto.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
@@ -56,5 +59,16 @@ func TestShareCodes(t *testing.T) {
 		unsafe.StringData(a.GetContact().GetEmail()) == unsafe.StringData(b.GetContact().GetEmail()) {
 		t.Error("a name or address was made canonical: one person's values only add an entry")
 	}
+	if a.GetUpdateTime() != a.GetCreateTime() || a.GetConsents()[0].GetGivenTime() != a.GetCreateTime() {
+		t.Error("times equal to the creation's are still messages of their own")
+	}
+	if a.GetConsents()[1].GetGivenTime() == a.GetCreateTime() || a.GetConsents()[1].GetGivenTime().GetSeconds() != 20 {
+		t.Error("a later consent's time was replaced")
+	}
+	if a.GetCreateTime() == b.GetCreateTime() {
+		t.Error("two records share a time message: each record's own may differ later")
+	}
 	shareCodes(&pb.Participant{}) // nothing set: nothing to share, no panic
 }
+
+func at(s int64) *timestamppb.Timestamp { return &timestamppb.Timestamp{Seconds: s} }
