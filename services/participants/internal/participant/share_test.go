@@ -72,3 +72,11 @@ func TestShareCodes(t *testing.T) {
 }
 
 func at(s int64) *timestamppb.Timestamp { return &timestamppb.Timestamp{Seconds: s} }
+
+// TestIndexShares: the repository's index is given shareCodes.
+func TestIndexShares(t *testing.T) {
+	t.Parallel()
+	if RepoConfig(nil).Share == nil {
+		t.Error("RepoConfig does not share codes in the index")
+	}
+}
