@@ -6,6 +6,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store"
 )
 
 // participantFact decodes a participants event. ok is false for a type
@@ -32,6 +33,7 @@ func participantFact(env *eventsv1.Envelope) (f fact[*eventsv1.ParticipantFacts]
 	}
 	if f.facts != nil {
 		f.id = f.facts.GetParticipantId()
+		shareParticipantCodes(f.facts)
 	}
 	if !ids.Valid(f.id) {
 		return f, false, events.Permanent(fmt.Errorf("pool: %s without a valid participant id", env.GetType()))
@@ -60,6 +62,7 @@ func volunteerFact(env *eventsv1.Envelope) (f fact[*eventsv1.VolunteerFacts], ok
 	}
 	if f.facts != nil {
 		f.id = f.facts.GetVolunteerId()
+		shareVolunteerCodes(f.facts)
 	}
 	if !ids.Valid(f.id) {
 		return f, false, events.Permanent(fmt.Errorf("pool: %s without a valid volunteer id", env.GetType()))
@@ -91,4 +94,34 @@ func organisationFact(env *eventsv1.Envelope) (f fact[*eventsv1.OrganisationFact
 		return f, false, events.Permanent(fmt.Errorf("pool: %s without a valid organisation id", env.GetType()))
 	}
 	return f, true, nil
+}
+
+// shareParticipantCodes replaces the strings of f that many people share
+// (organisation, municipality, language codes, interests, a date) by
+// their canonical copies (store.Canonical), in place: f is decoded for
+// one event alone (ApplyParticipant). A side holds every person of its
+// programme for as long as the process runs and the collector walks them
+// all in every cycle (ADR 0204); without this each record kept its own
+// copy, decoded from its event, of a handful of values. The person's own
+// ids are left alone (one each: a canonical copy would only add an
+// entry), and so is registered_at, which records parse, never keep.
+func shareParticipantCodes(f *eventsv1.ParticipantFacts) {
+	f.OrganisationId = store.Canonical(f.OrganisationId)
+	f.MunicipalityCode = store.Canonical(f.MunicipalityCode)
+	f.ResidencePermitDate = store.Canonical(f.ResidencePermitDate)
+	for _, l := range f.Languages {
+		l.Code = store.Canonical(l.Code)
+	}
+	store.CanonicalAll(f.Interests)
+}
+
+// shareVolunteerCodes is shareParticipantCodes for a volunteer's facts.
+func shareVolunteerCodes(f *eventsv1.VolunteerFacts) {
+	f.OrganisationId = store.Canonical(f.OrganisationId)
+	f.MunicipalityCode = store.Canonical(f.MunicipalityCode)
+	f.BackgroundCheckValidUntil = store.Canonical(f.BackgroundCheckValidUntil)
+	for _, l := range f.Languages {
+		l.Code = store.Canonical(l.Code)
+	}
+	store.CanonicalAll(f.Interests)
 }

@@ -144,6 +144,9 @@ func (r *Repo[T]) applyRecord(ctx context.Context, key string, rev uint64, op je
 				r.log.Error("store: undecodable record", "key", key, "rev", rev)
 				return
 			}
+			if r.cfg.Share != nil {
+				r.cfg.Share(v)
+			}
 		}
 	}
 	// An erasure's removed entry never purged (a repository without a

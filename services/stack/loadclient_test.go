@@ -53,3 +53,14 @@ func TestSendersReuseTheLastIdle(t *testing.T) {
 	busy.wait()
 	s.wait()
 }
+
+// TestMedianOfNoRounds: `load -get-rounds 0` measures no Get or echo
+// round, and the run must still finish (it panicked on an empty median).
+func TestMedianOfNoRounds(t *testing.T) {
+	if got := median(nil); got != 0 {
+		t.Errorf("median(nil) = %v, want 0", got)
+	}
+	if got, want := median([]float64{3, 1, 2}), 2.0; got != want {
+		t.Errorf("median(3, 1, 2) = %v, want %v", got, want)
+	}
+}

@@ -451,7 +451,12 @@ func closedLoop(ctx context.Context, workers int, dur time.Duration, call func(c
 	return float64(n.Load()) / time.Since(start).Seconds(), nil
 }
 
+// median is the middle of xs; 0 for none (-get-rounds 0 measures no
+// round, so there is nothing to take the middle of).
 func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return s[len(s)/2]

@@ -286,6 +286,10 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "NATS server floor per create: %.2f synced writes x %v per bench write = %v (%.0f%% of the per-create budget above)\n",
 		wc.synced, perWrite.Round(time.Microsecond), floor.Round(10*time.Microsecond),
 		100*floor.Seconds()*max(limit, 1)/float64(runtime.NumCPU()))
+	if o.getRounds == 0 {
+		fmt.Fprintf(out, "cached Get vs echo: not measured (-get-rounds 0)\n")
+		return nil
+	}
 	fmt.Fprintf(out, "one bare gRPC echo call (client and server in this process): %v CPU; a create's call and answer cost at least that\n",
 		gv.echoCPU.Round(time.Microsecond))
 	fmt.Fprintf(out, "cached Get %.0f/s vs echo %.0f/s: %.0f%% (target >= 60%%): %s\n", gv.get, gv.echo, 100*gv.get/gv.echo, verdict(gv.get >= 0.6*gv.echo))

@@ -77,6 +77,7 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Participant] {
 		Indexes: map[string]func(*pb.Participant) []string{
 			"municipality": func(p *pb.Participant) []string { return []string{p.GetMunicipalityCode()} },
 		},
+		Share: shareCodes,
 	}
 }
 

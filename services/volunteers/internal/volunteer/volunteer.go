@@ -98,6 +98,7 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Volunteer] {
 			"municipality": func(v *pb.Volunteer) []string { return []string{v.GetMunicipalityCode()} },
 			"organisation": func(v *pb.Volunteer) []string { return []string{v.GetOrganisationId()} },
 		},
+		Share: shareCodes,
 	}
 }
 
