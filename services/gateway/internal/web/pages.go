@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -151,6 +152,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 			}
 			row := newProposalRow(p, pv, "", rejectReasons(p))
 			row.Message, row.Job = p.t("m.reason_needed"), rowJob(r)
+			if err := w.rowApart(r.Context(), p, &row, pv); err != nil {
+				return err
+			}
 			return w.fragment(rw, p, "matching", "proposal", row)
 		}
 		a.RejectReason = eventsv1.RejectReason(v)
@@ -174,7 +178,25 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	}
 	row := newProposalRow(p, v, msg, rejectReasons(p))
 	row.Job = rowJob(r)
+	// The action is done: a namesake look-up that fails leaves the row's
+	// words unmarked rather than hiding that it was done.
+	_ = w.rowApart(r.Context(), p, &row, v)
 	return w.fragment(rw, p, "matching", "proposal", row)
+}
+
+// rowApart marks the namesakes of a proposal's row answered alone (after
+// its approve or reject, or a refusal), as the page marked them: the row
+// swapped in dropped "(registrerad ...)" from both names, so the row that
+// says "Godkänt" no longer said which of two Ingrid Johansson it was
+// (outside round s37, ADR 0205).
+func (w *Web) rowApart(ctx context.Context, p *page, row *proposalRow, v *gatewayv1.PairView) error {
+	ns, err := w.namesakesOf(ctx, p, []string{v.GetPair().GetParticipantId()}, []string{v.GetPair().GetVolunteerId()})
+	if err != nil {
+		return err
+	}
+	newcomers, mentors := pairsApart(p, []*gatewayv1.PairView{v}, ns)
+	row.ParticipantApart, row.VolunteerApart = newcomers[v.GetPair().GetParticipantId()], mentors[v.GetPair().GetVolunteerId()]
+	return nil
 }
 
 // pairActionRefused answers a proposal's approve or reject, sent from its
@@ -195,6 +217,9 @@ func (w *Web) pairActionRefused(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	row := newProposalRow(p, pv, translateMessage(p.Lang, pe.Message), rejectReasons(p))
 	row.Job = rowJob(r)
+	if err := w.rowApart(r.Context(), p, &row, pv); err != nil {
+		return err
+	}
 	return w.fragment(rw, p, "matching", "proposal", row)
 }
 

@@ -1,0 +1,86 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// hxPost submits form to path as htmx does from a row (HX-Request), with
+// the browser's CSRF token, and returns the fragment's status and body.
+func hxPost(t *testing.T, b *browser, path string, form url.Values) (int, string) {
+	t.Helper()
+	form.Set("csrf", b.csrf)
+	req, err := http.NewRequest(http.MethodPost, b.e.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// proposalRowID is the pair id of the proposal row of body that names
+// newcomer.
+func proposalRowID(body, newcomer string) string {
+	for _, chunk := range strings.Split(body, `<tr id="pair-`)[1:] {
+		id, rest, _ := strings.Cut(chunk, `"`)
+		if row, _, _ := strings.Cut(rest, "</tr>"); strings.Contains(row, newcomer) {
+			return id
+		}
+	}
+	return ""
+}
+
+// TestARowActedOnKeepsItsNamesakeMarks: a proposal's row answered alone
+// after its reject without a reason, or its approve, dropped
+// "(registrerad ...)" from both names (outside round s37, ADR 0205):
+// "Godkänt och erbjudet båda" beside "Amal Hassan + Berit Andersson" no
+// longer said which Amal and which Berit, though the row had said so a
+// click before. The rows keep the page's marks, and a newcomer whose
+// only namesake is another organisation's stays plain.
+func TestARowActedOnKeepsItsNamesakeMarks(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	s := plantNamesakeLists(t, e)
+	br := e.swedishBrowser("namn-a@example.org")
+	code, body := br.get("/matching?job=" + s.mentoring)
+	if code != http.StatusOK {
+		t.Fatalf("/matching: %d", code)
+	}
+	amal, leila := proposalRowID(body, "Amal Hassan"), proposalRowID(body, "Leila Hassan")
+	if amal == "" || leila == "" {
+		t.Fatalf("no proposal rows for Amal (%q) and Leila (%q) Hassan:\n%s", amal, leila, trim(visibleText(body)))
+	}
+	for _, step := range []struct {
+		name, path string
+		form       url.Values
+		says       string
+	}{
+		{"reject without a reason", "/matching/pairs/" + amal + "/reject", url.Values{}, "Välj ett skäl"},
+		{"approve", "/matching/pairs/" + amal + "/approve", url.Values{}, "Godkänt"},
+	} {
+		code, frag := hxPost(t, br, step.path, step.form)
+		text := visibleText(frag)
+		if code != http.StatusOK || !strings.Contains(text, step.says) {
+			t.Fatalf("%s: %d, want 200 saying %q:\n%s", step.name, code, step.says, trim(text))
+		}
+		for _, n := range []string{"Amal Hassan", "Berit Andersson"} {
+			if !markedRe(n).MatchString(text) {
+				t.Errorf("%s: the row names %s without when registered:\n%s", step.name, n, trim(text))
+			}
+		}
+	}
+	code, frag := hxPost(t, br, "/matching/pairs/"+leila+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
+	if text := visibleText(frag); code != http.StatusOK || !strings.Contains(text, "Leila Hassan") || markedRe("Leila Hassan").MatchString(text) {
+		t.Errorf("Leila's rejected row: %d, want her plain (her namesake is another organisation's):\n%s", code, trim(text))
+	}
+}
