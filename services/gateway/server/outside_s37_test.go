@@ -30,8 +30,12 @@ func hxPost(t *testing.T, b *browser, path string, form url.Values) (int, string
 
 // proposalRowID is the pair id of the proposal row of body that names
 // newcomer.
-func proposalRowID(body, newcomer string) string {
-	for _, chunk := range strings.Split(body, `<tr id="pair-`)[1:] {
+func proposalRowID(body, newcomer string) string { return rowID(body, "pair-", newcomer) }
+
+// rowID is the id of the row of body whose id attribute starts with
+// prefix and that names newcomer.
+func rowID(body, prefix, newcomer string) string {
+	for _, chunk := range strings.Split(body, `<tr id="`+prefix)[1:] {
 		id, rest, _ := strings.Cut(chunk, `"`)
 		if row, _, _ := strings.Cut(rest, "</tr>"); strings.Contains(row, newcomer) {
 			return id
@@ -82,5 +86,32 @@ func TestARowActedOnKeepsItsNamesakeMarks(t *testing.T) {
 	code, frag := hxPost(t, br, "/matching/pairs/"+leila+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
 	if text := visibleText(frag); code != http.StatusOK || !strings.Contains(text, "Leila Hassan") || markedRe("Leila Hassan").MatchString(text) {
 		t.Errorf("Leila's rejected row: %d, want her plain (her namesake is another organisation's):\n%s", code, trim(text))
+	}
+}
+
+// TestASeatingRowActedOnKeepsItsNamesakeMark: the dinners proposals' row
+// answered alone after its approve dropped the guest's "(registrerad
+// ...)" as mentoring's did (outside round s37, ADR 0205); Nour, whose
+// namesake is another organisation's, stays plain.
+func TestASeatingRowActedOnKeepsItsNamesakeMark(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	s := plantNamesakeLists(t, e)
+	br := e.swedishBrowser("namn-a@example.org")
+	code, body := br.get("/dinners?job=" + s.dinners)
+	if code != http.StatusOK {
+		t.Fatalf("/dinners: %d", code)
+	}
+	amal, nour := rowID(body, "seating-", "Amal Hassan"), rowID(body, "seating-", "Nour Hassan")
+	if amal == "" || nour == "" {
+		t.Fatalf("no seating rows for Amal (%q) and Nour (%q) Hassan:\n%s", amal, nour, trim(visibleText(body)))
+	}
+	code, frag := hxPost(t, br, "/dinners/seatings/"+amal+"/approve", url.Values{"back": {"/dinners#proposals"}})
+	if text := visibleText(frag); code != http.StatusOK || !strings.Contains(text, "Godkänt") || !markedRe("Amal Hassan").MatchString(text) {
+		t.Errorf("Amal's approved seating row: %d, want it approved and her marked:\n%s", code, trim(text))
+	}
+	code, frag = hxPost(t, br, "/dinners/seatings/"+nour+"/approve", url.Values{"back": {"/dinners#proposals"}})
+	if text := visibleText(frag); code != http.StatusOK || !strings.Contains(text, "Nour Hassan") || markedRe("Nour Hassan").MatchString(text) {
+		t.Errorf("Nour's approved seating row: %d, want her plain:\n%s", code, trim(text))
 	}
 }

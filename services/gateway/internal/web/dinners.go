@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -393,6 +394,9 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 				if cur, gerr := w.g.GetSeating(r.Context(), p.caller, r.PathValue("id")); gerr == nil {
 					row := p.dinnerSeatingRow(cur, "/dinners#proposals")
 					row.Message, row.Job = p.dinnerMsg(pe.Message), rowJob(r)
+					if row.Apart, err = w.seatingApart(r.Context(), p, cur); err != nil {
+						return err
+					}
 					return w.fragment(rw, p, "dinners", "dinnerproposal", row)
 				}
 			}
@@ -405,6 +409,9 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 		if a.Action == "reject" {
 			row.Message = p.t("dinners.rejected")
 		}
+		// Done: a namesake look-up that fails leaves the name unmarked
+		// rather than hiding that it was done (as mentoring's rows).
+		row.Apart, _ = w.seatingApart(r.Context(), p, sv)
 		return w.fragment(rw, p, "dinners", "dinnerproposal", row)
 	}
 	back := f.Get("back")
@@ -413,6 +420,14 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)
 	return nil
+}
+
+// seatingApart is the mark of a seating's guest answered alone, after its
+// row's approve or reject: the row swapped in had dropped
+// "(registrerad ...)" the page showed (outside round s37, ADR 0205).
+func (w *Web) seatingApart(ctx context.Context, p *page, v *gatewayv1.SeatingView) (string, error) {
+	apart, err := rowsApart(ctx, w, p, []*gatewayv1.SeatingView{v}, (*gatewayv1.SeatingView).GetSeating)
+	return apart[v.GetSeating().GetParticipantId()], err
 }
 
 // orgPicker is a picker of every organisation by name, for an
