@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
@@ -230,7 +231,7 @@ var violationPatterns = map[string][]violationPattern{
 		{regexp.MustCompile(`^must be between (\d+) and (\d+), or 0 when not given$`), "måste vara mellan $1 och $2, eller 0 om det inte anges"},
 		{regexp.MustCompile(`^must list at most (\d+) interests$`), "får ange högst $1 intressen"},
 		{regexp.MustCompile(`^must list at most (\d+) languages$`), "får ange högst $1 språk"},
-		{regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
+		{regexp.MustCompile(`^(.+) is not one of the organisation's municipalities \((.*)\)$`), "$1 är inte en av organisationens kommuner ($2)"},
 		{regexp.MustCompile(`^too many sign-in attempts; wait (\S+) and try again$`), "för många inloggningsförsök; vänta $1 och försök igen"},
 		{regexp.MustCompile(`^must list at most (\d+) proposals$`), "får ange högst $1 förslag"},
 		{regexp.MustCompile(`^the offer expired at (.+)$`), "erbjudandet gick ut $1"},
@@ -306,7 +307,7 @@ func FormViolationText(locale, msg string) string {
 // refusal's status ("; this one is SEATING_STATUS_HELD"), which is in
 // words (stateText).
 func ViolationText(locale, msg string) string {
-	msg = localExpiry(msg)
+	msg = orgMunicipalityNames(localExpiry(msg))
 	if s, ok := violationText[locale][msg]; ok {
 		return s
 	}
@@ -330,6 +331,32 @@ func ViolationText(locale, msg string) string {
 // expiredAt is the lifecycle's refusal of a lapsed offer (pkg/proposal),
 // which names the moment in UTC.
 var expiredAt = regexp.MustCompile(`^the offer expired at (\S+)$`)
+
+// notOrgMunicipality is the gateway's refusal of a coordinator's
+// municipality their organisation does not serve (core.checkOrganisation).
+var notOrgMunicipality = regexp.MustCompile(`^(\d{4}) is not one of the organisation's municipalities \(([\d, ]*)\)$`)
+
+// orgMunicipalityNames names the municipalities of notOrgMunicipality's
+// refusal as the users form asks for them, by name: the admin who typed
+// "Göteborg" read "1480 ... (0180, 0380)" (outside round s37, ADR 0205).
+// A code no municipality has stays as it is.
+func orgMunicipalityNames(msg string) string {
+	m := notOrgMunicipality.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	name := func(code string) string {
+		if mu, ok := municipality.Lookup(code); ok {
+			return mu.Name
+		}
+		return code
+	}
+	codes := strings.Split(m[2], ", ")
+	for i, c := range codes {
+		codes[i] = name(c)
+	}
+	return name(m[1]) + " is not one of the organisation's municipalities (" + strings.Join(codes, ", ") + ")"
+}
 
 // localExpiry writes the moment in an expired offer's refusal in
 // Stockholm's time, as every page shows times: a coordinator read

@@ -85,7 +85,7 @@ func TestViolationTextPatterns(t *testing.T) {
 		`"user.email" cannot be changed`: `"user.email" kan inte ändras`,
 		"is not a published version of the mentoring consent text (published: 2026-01, 2026-12)": "är ingen publicerad version av programmets samtyckestext (publicerade: 2026-01, 2026-12)",
 		"must be between 1 and 500 (0 means 50)":                                                 "måste vara mellan 1 och 500 (0 betyder 50)",
-		"1280 is not one of the organisation's municipalities (0180, 0880)":                      "1280 är inte en av organisationens kommuner (0180, 0880)",
+		"1280 is not one of the organisation's municipalities (0180, 0880)":                      "Malmö är inte en av organisationens kommuner (Stockholm, Kalmar)",
 	} {
 		if got := ViolationText("sv", in); got != want {
 			t.Errorf("%q in Swedish: %q, want %q", in, got, want)
@@ -349,6 +349,25 @@ func TestJobIDRefusalInSwedish(t *testing.T) {
 	} {
 		if got := FieldLabel("sv", "job_id") + ": " + ViolationText("sv", c.desc); got != c.want {
 			t.Errorf("%q: got %q, want %q", c.desc, got, c.want)
+		}
+	}
+}
+
+// TestOrganisationMunicipalitiesByName: the users page's refusal of a
+// coordinator's municipality the organisation does not serve named them
+// by code, "1480 är inte en av organisationens kommuner (0180, 0380)",
+// though the admin had typed "Göteborg" into a field that asks for
+// names (outside round s37, ADR 0205). It names them as the field does,
+// in Swedish and in English; a code no municipality has stays a code.
+func TestOrganisationMunicipalitiesByName(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ locale, in, want string }{
+		{"sv", "1480 is not one of the organisation's municipalities (0180, 0380)", "Göteborg är inte en av organisationens kommuner (Stockholm, Uppsala)"},
+		{"en", "1480 is not one of the organisation's municipalities (0180, 0380)", "Göteborg is not one of the organisation's municipalities (Stockholm, Uppsala)"},
+		{"sv", "9999 is not one of the organisation's municipalities (0880)", "9999 är inte en av organisationens kommuner (Kalmar)"},
+	} {
+		if got := ViolationText(c.locale, c.in); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.locale, c.in, got, c.want)
 		}
 	}
 }

@@ -408,9 +408,9 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 		if a.Action == "reject" {
 			row.Message = p.t("dinners.rejected")
 		}
-		if err := w.markSeating(r.Context(), p, sv, &row); err != nil {
-			return err
-		}
+		// Done: a namesake look-up that fails leaves the name unmarked
+		// rather than hiding that it was done (as mentoring's rows).
+		_ = w.markSeating(r.Context(), p, sv, &row)
 		return w.fragment(rw, p, "dinners", "dinnerproposal", row)
 	}
 	back := f.Get("back")

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
@@ -24,6 +26,11 @@ type fieldData struct {
 	// Min and Max, when set, are a date's or a number's bounds: the
 	// service's (formBounds, given with "within").
 	Min, Max string
+	// MinLen and MaxLen, when set, are a new password's length bounds,
+	// the accounts' (account.MinPasswordLen, MaxPasswordLen): the setup
+	// and users forms said nothing of them before the refusal (outside
+	// round s37, ADR 0205).
+	MinLen, MaxLen string
 	// List, when set, are suggestions the browser offers as the user
 	// types (a datalist): names, so nobody has to know a code.
 	List []option
@@ -40,7 +47,12 @@ var funcs = template.FuncMap{
 		if typ == "password" {
 			v = "" // never echo a password back into the page
 		}
-		return fieldData{Name: name, Label: p.t(labelKey), Type: typ, Auto: auto, Value: v, Err: p.Errors[name], p: p}
+		f := fieldData{Name: name, Label: p.t(labelKey), Type: typ, Auto: auto, Value: v, Err: p.Errors[name], p: p}
+		if typ == "password" && auto == "new-password" {
+			f.MinLen, f.MaxLen = strconv.Itoa(account.MinPasswordLen), strconv.Itoa(account.MaxPasswordLen)
+			f.Hint = p.tf("f.password.new_hint", "N", account.MinPasswordLen)
+		}
+		return f
 	},
 	"hint": func(f fieldData, key string) fieldData { f.Hint = f.p.t(key); return f },
 	// within bounds a field's date or number; bounds are the page's day

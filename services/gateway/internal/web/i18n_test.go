@@ -44,7 +44,7 @@ func TestTranslateMessage(t *testing.T) {
 	tests := []struct{ locale, in, want string }{
 		{"sv", "is required", "måste fyllas i"},
 		{"sv", "must be at most 100 characters", "får vara högst 100 tecken"},
-		{"sv", "0180 is not one of the organisation's municipalities (0880)", "0180 är inte en av organisationens kommuner (0880)"},
+		{"sv", "0180 is not one of the organisation's municipalities (0880)", "Stockholm är inte en av organisationens kommuner (Kalmar)"},
 		{"sv", "too many sign-in attempts; wait 20s and try again", "för många inloggningsförsök; vänta 20s och försök igen"},
 		{"sv", "something new", "something new"},
 		{"sv", "only an active pair can end; this one is ended", "bara ett aktivt par kan avslutas (status nu: avslutad)"},

@@ -85,11 +85,28 @@ func besides(all []namesake, namesakes []*typev1.Namesake) []namesake {
 			label[n.ID] = n.Label
 		}
 	}
+	// The service names each group once, by the first of its people the
+	// call asked about (people.Namesakes): a page of two lists asked in
+	// one call (the matching page's proposals and pairs) may show a
+	// group's person only in the list whose people the call did not name
+	// the group by. The group's label is then that of any of its people
+	// these are (outside round s37: a mentor in a pair was not marked
+	// while her namesake stood among the proposals).
+	group := map[string]string{}
+	for _, n := range namesakes {
+		if l, ok := label[n.GetOfId()]; ok {
+			group[n.GetOfId()] = l
+		} else if l, ok := label[n.GetId()]; ok {
+			if _, named := group[n.GetOfId()]; !named {
+				group[n.GetOfId()] = l
+			}
+		}
+	}
 	for _, n := range namesakes {
 		if _, onPage := label[n.GetId()]; onPage {
 			continue
 		}
-		if l, ok := label[n.GetOfId()]; ok && !strings.HasPrefix(l, ", ") {
+		if l, ok := group[n.GetOfId()]; ok && !strings.HasPrefix(l, ", ") {
 			label[n.GetId()] = l
 			all = append(all, namesake{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
 		}

@@ -177,9 +177,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	}
 	row := newProposalRow(p, v, msg, rejectReasons(p))
 	row.Job = rowJob(r)
-	if err := w.markProposal(r.Context(), p, v, &row); err != nil {
-		return err
-	}
+	// The action is done: a namesake look-up that fails leaves the row's
+	// words unmarked rather than hiding that it was done.
+	_ = w.markProposal(r.Context(), p, v, &row)
 	return w.fragment(rw, p, "matching", "proposal", row)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 )
 
 // TestProposalNamesakesToldApart: two newcomers of one name in one
@@ -75,5 +76,46 @@ func TestProposalNamesakesToldApart(t *testing.T) {
 	p.Data = d
 	if body := renderPage(t, p, "matching"); strings.Contains(body, "registrerad") {
 		t.Errorf("a page without namesakes shows when someone was registered")
+	}
+}
+
+// TestPairNamesakeNamedByAProposal: the matching page asks for the
+// namesakes of its proposals and its pairs in one call, and the service
+// names each group once, by the first of its people asked about
+// (people.Namesakes). A mentor in an offered pair whose namesake stands
+// among the proposals was unmarked in the pairs table (outside round
+// s37, "Ingrid Johansson" twice in Stockholm after make seed): the group
+// came back named by the proposal's Ingrid, whom the pairs table does not
+// show. Both tables mark both now.
+func TestPairNamesakeNamedByAProposal(t *testing.T) {
+	t.Parallel()
+	at := func(s string) *timestamppb.Timestamp {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return timestamppb.New(tm)
+	}
+	view := func(id, pid, newcomer, vid string, registered string) *gatewayv1.PairView {
+		return &gatewayv1.PairView{Pair: &mentoringv1.Pair{Id: id, Score: 50, ParticipantId: pid, VolunteerId: vid, MunicipalityCode: "0180"},
+			ParticipantName: newcomer, ParticipantRegistered: at("2026-03-01T09:00:00Z"), VolunteerName: "Ingrid Johansson",
+			VolunteerMunicipalityCode: "0180", VolunteerRegistered: at(registered)}
+	}
+	props := []*gatewayv1.PairView{view("a", "p1", "Hamza Shevchenko", "ed39", "2026-02-10T09:00:00Z")}
+	pairs := []*gatewayv1.PairView{view("b", "p2", "Farid Rahimi", "e668", "2026-02-11T09:00:00Z")}
+	// What ListNamesakes answers for the volunteers [ed39 e668]: the group
+	// once, named by ed39.
+	ns := pageNamesakes{volunteers: []*typev1.Namesake{
+		{OfId: "ed39", Id: "ed39", CreateTime: at("2026-02-10T09:00:00Z")},
+		{OfId: "ed39", Id: "e668", CreateTime: at("2026-02-11T09:00:00Z")},
+	}}
+	p := benchPage()
+	d := &matchingData{Available: true}
+	matchingRows(p, d, nil, func(*mentoringv1.Job) string { return "" }, props, pairs, ns)
+	if got := d.Proposals[0].VolunteerApart; got != "registrerad 2026-02-10" {
+		t.Errorf("the proposal's mentor is told apart by %q, want registrerad 2026-02-10", got)
+	}
+	if got := d.Pairs[0].VolunteerApart; got != "registrerad 2026-02-11" {
+		t.Errorf("the pair's mentor is told apart by %q, want registrerad 2026-02-11: her namesake is among the proposals", got)
 	}
 }
