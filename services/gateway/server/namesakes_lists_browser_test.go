@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -16,7 +17,7 @@ import (
 func testNamesakeListsOnAPhone(t *testing.T) {
 	e := start(t, envOptions{})
 	s := plantNamesakeLists(t, e)
-	b := openTab(t, tabOptions{width: 375, height: 812})
+	b := openTab(t, tabOptions{width: 375, height: 812, timeout: 180 * time.Second})
 	b.run("sign in", signIn(e, "namn-a@example.org", `ul.tiles`), inSwedish())
 	for _, pg := range []struct{ path, marked string }{
 		{"/matching?job=" + s.mentoring, "Amal Hassan"},

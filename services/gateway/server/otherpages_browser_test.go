@@ -81,7 +81,7 @@ func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 		"/dinners/jobs/" + djob, "/guides/jobs/" + gjob, "/nosuchpage", "/participants/01a2437f-ffff-7fff-bfff-ffffffffffff",
 	}
 	left := "/guides/jobs/" + gjob + "/unassigned"
-	b := openTab(t, tabOptions{timeout: 180 * time.Second})
+	b := openTab(t, tabOptions{timeout: 300 * time.Second})
 	b.run("the sign-in page", chromedp.Navigate(e.base+"/signin"), chromedp.WaitVisible(`#f-email`), b.spotless("/signin"))
 	b.run("sign in", signIn(e, "sidor@example.org", `ul.tiles`), inSwedish())
 	for _, path := range pages {
