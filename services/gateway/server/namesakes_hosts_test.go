@@ -87,3 +87,38 @@ func TestHostsAndPairPageNamesakesMarked(t *testing.T) {
 		}
 	}
 }
+
+// TestMailboxRecipientsNamesakesMarked: the admin's mailbox named a
+// message's recipient "Amina Hassan" with no mark while another Amina
+// Hassan stood in the admin's scope (ADR 0205's Left). The recipient is
+// now marked as the lists mark (ADR 0209); the mentor Erik Andersson, who
+// has no namesake, is not.
+func TestMailboxRecipientsNamesakesMarked(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{notify: true})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening Brev", "0880")
+	coord := e.coordinator(admin, "brev@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	reader(t, coord, org, "0880", "Amina", "sv")
+	reader(t, coord, org, "0880", "Amina", "sv")
+	pair := proposal(t, coord)
+	if _, err := coord.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: pair.GetPair().GetId()})); err != nil {
+		t.Fatal(err)
+	}
+	mailedLink(t, admin, pair.GetPair().GetParticipantId())
+	ab := e.browser()
+	ab.signIn(adminEmail, adminPass)
+	code, page := ab.get("/admin/mailbox")
+	text := visibleText(page)
+	if code != http.StatusOK || !strings.Contains(text, "Amina Hassan") {
+		t.Fatalf("/admin/mailbox: %d, want a message to Amina Hassan:\n%s", code, trim(text))
+	}
+	if !markedRe("Amina Hassan").MatchString(text) {
+		t.Errorf("the mailbox names the recipient Amina Hassan without when registered:\n%s", trim(text))
+	}
+	if markedRe("Erik Andersson").MatchString(text) {
+		t.Errorf("the mailbox marks Erik Andersson, who has no namesake:\n%s", trim(text))
+	}
+}
