@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,5 +121,13 @@ func TestMailboxRecipientsNamesakesMarked(t *testing.T) {
 	}
 	if markedRe("Erik Andersson").MatchString(text) {
 		t.Errorf("the mailbox marks Erik Andersson, who has no namesake:\n%s", trim(text))
+	}
+	m := regexp.MustCompile(`href="/admin/mailbox/([^"?]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no message on the mailbox page:\n%s", trim(text))
+	}
+	code, page = ab.get("/admin/mailbox/" + m[1])
+	if text := visibleText(page); code != http.StatusOK || !markedRe("Amina Hassan").MatchString(text) {
+		t.Errorf("the message's page: %d, want its recipient Amina Hassan marked:\n%s", code, trim(text))
 	}
 }

@@ -92,8 +92,9 @@ func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
 // mailboxMessage is one message with its answer link made local.
 type mailboxMessage struct {
 	Msg *notifyv1.MailboxMessage
-	// Name is the recipient's name.
-	Name string
+	// Name is the recipient's name; Apart tells them from a namesake, as
+	// the mailbox's rows do (mailboxApart, ADR 0209).
+	Name, Apart string
 	// AnswerPath is the answer link's path on this gateway, so the demo's
 	// link works whatever address the notify service wrote into it.
 	AnswerPath string
@@ -113,7 +114,11 @@ func (w *Web) mailboxMessage(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	p.Data = mailboxMessage{Msg: m, Name: name, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
+	row := []mailboxRow{{MailboxMessage: m, Name: name}}
+	if err := w.mailboxApart(r, p, row); err != nil {
+		return err
+	}
+	p.Data = mailboxMessage{Msg: m, Name: name, Apart: row[0].Apart, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
 	return w.render(rw, p, http.StatusOK, "mailbox_message")
 }
 
