@@ -120,8 +120,9 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 	return nil
 }
 
-// listSeatings prints the seatings, a guest with a namesake (over the
-// whole scope, page by page) with when they were registered (ADR 0200).
+// listSeatings prints the seatings, a guest or a host with a namesake
+// (over the whole scope, page by page) with when they were registered
+// (ADR 0200, 0209).
 func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args []string, e env, status string) error {
 	fs := flag.NewFlagSet("dinners seatings list", flag.ContinueOnError)
 	job := fs.String("job", "", e.t("flag.job"))
@@ -149,6 +150,18 @@ func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args [
 		if err != nil {
 			return "", err
 		}
+		// The hosts too, from their groups alone, as the offers list marks
+		// them: a seating carries no host's registration time (ADR 0209).
+		hosts := map[string]string{}
+		for _, v := range res.Msg.GetSeatings() {
+			if s := v.GetSeating(); s.GetVolunteerId() != "" && v.GetHostName() != "" {
+				hosts[s.GetVolunteerId()] = v.GetHostName() + ", " + s.GetMunicipalityCode()
+			}
+		}
+		hostTold, err := groupsTold(hosts, true, ask)
+		if err != nil {
+			return "", err
+		}
 		for _, v := range res.Msg.GetSeatings() {
 			s := v.GetSeating()
 			var why []string
@@ -160,7 +173,7 @@ func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args [
 					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
 				}
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", e.apart(v.GetParticipantName(), told[s.GetParticipantId()]), s.GetPartySize(), v.GetHostName()),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", e.apart(v.GetParticipantName(), told[s.GetParticipantId()]), s.GetPartySize(), e.apart(v.GetHostName(), hostTold[s.GetVolunteerId()])),
 				s.GetDate(), s.GetStartTime(), e.seatingStatus(s), e.f("score", s.GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil

@@ -111,6 +111,9 @@ type dinnerSeatingRow struct {
 	// Apart tells the guest from a namesake on the same page: when they
 	// were registered ("registrerad 2026-03-14"; ADR 0132), else empty.
 	Apart string
+	// HostApart is Apart for the host (a volunteer), from the host's
+	// namesakes over the caller's scope (seatingsApart, ADR 0209).
+	HostApart string
 	// Declined says who declined and why ("gästen: för långt bort"),
 	// as the person or the coordinator answered: the status alone said
 	// "tackade nej" and the reason reached only the report's counts.
@@ -239,14 +242,14 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
-	apart, err := rowsApart(ctx, w, p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
+	guests, hosts, err := seatingsApart(ctx, w, p, res.GetSeatings())
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range res.GetSeatings() {
 		row := p.dinnerSeatingRow(v, "/dinners#proposals")
 		row.Job = d.Job
-		row.Apart = apart[v.GetSeating().GetParticipantId()]
+		row.Apart, row.HostApart = guests[v.GetSeating().GetParticipantId()], hosts[v.GetSeating().GetVolunteerId()]
 		d.Proposals = append(d.Proposals, row)
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())

@@ -61,13 +61,13 @@ func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) e
 	}
 	d.Pager = newPager(p, r, "", "", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	d.Back = r.URL.RequestURI()
-	apart, err := rowsApart(r.Context(), w, p, res.GetSeatings(), (*gatewayv1.SeatingView).GetSeating)
+	guests, hosts, err := seatingsApart(r.Context(), w, p, res.GetSeatings())
 	if err != nil {
 		return err
 	}
 	for _, v := range res.GetSeatings() {
 		row := p.dinnerSeatingRow(v, d.Back)
-		row.Apart = apart[v.GetSeating().GetParticipantId()]
+		row.Apart, row.HostApart = guests[v.GetSeating().GetParticipantId()], hosts[v.GetSeating().GetVolunteerId()]
 		d.Rows = append(d.Rows, row)
 	}
 	p.Data = d

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -35,6 +37,9 @@ type mailboxData struct {
 type mailboxRow struct {
 	*notifyv1.MailboxMessage
 	Name string
+	// Apart tells the recipient from a namesake the admin may see
+	// ("registrerad 2026-03-14"), as the lists do (mailboxApart, ADR 0209).
+	Apart string
 }
 
 func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -77,6 +82,9 @@ func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
 		}
 		d.Items = append(d.Items, mailboxRow{MailboxMessage: m, Name: name})
 	}
+	if err := w.mailboxApart(r, p, d.Items); err != nil {
+		return err
+	}
 	p.Data = d
 	return w.render(rw, p, http.StatusOK, "mailbox")
 }
@@ -84,8 +92,9 @@ func (w *Web) mailbox(rw http.ResponseWriter, r *http.Request, p *page) error {
 // mailboxMessage is one message with its answer link made local.
 type mailboxMessage struct {
 	Msg *notifyv1.MailboxMessage
-	// Name is the recipient's name.
-	Name string
+	// Name is the recipient's name; Apart tells them from a namesake, as
+	// the mailbox's rows do (mailboxApart, ADR 0209).
+	Name, Apart string
 	// AnswerPath is the answer link's path on this gateway, so the demo's
 	// link works whatever address the notify service wrote into it.
 	AnswerPath string
@@ -105,7 +114,11 @@ func (w *Web) mailboxMessage(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	p.Data = mailboxMessage{Msg: m, Name: name, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
+	row := []mailboxRow{{MailboxMessage: m, Name: name}}
+	if err := w.mailboxApart(r, p, row); err != nil {
+		return err
+	}
+	p.Data = mailboxMessage{Msg: m, Name: name, Apart: row[0].Apart, AnswerPath: answerPath(m.GetAnswerUrl()), Dir: textDir(m.GetLanguage())}
 	return w.render(rw, p, http.StatusOK, "mailbox_message")
 }
 
@@ -201,4 +214,35 @@ func (w *Web) whose(r *http.Request, p *page, kind, id string) (string, error) {
 		v, err := w.g.GetPair(r.Context(), p.caller, id)
 		return v.GetParticipantName() + " + " + v.GetVolunteerName(), err
 	}
+}
+
+// mailboxApart marks the recipients of a page of the mailbox who have a
+// namesake the admin may see, as the lists mark people (groupsApart, ADR
+// 0200): the page said "Amal Hassan" for two people (ADR 0205's Left). A
+// message names its person by id alone, newcomer or volunteer, so each id
+// is asked as both; the service leaves out the kind it is not (NotFound,
+// as for no one). The label is the name alone (the mailbox reads no
+// municipality): two groups of one name in two municipalities are then
+// told apart together, at a finer precision, never unmarked.
+func (w *Web) mailboxApart(r *http.Request, p *page, rows []mailboxRow) error {
+	label := map[string]string{}
+	for _, row := range rows {
+		if row.Name != "" && row.GetPersonId() != "" {
+			label[row.GetPersonId()] = row.Name
+		}
+	}
+	if len(label) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(label))
+	ns, err := w.namesakesOf(r.Context(), p, ids, ids)
+	if err != nil {
+		return err
+	}
+	apart := groupsApart(p, label, ns.participants)
+	maps.Copy(apart, groupsApart(p, label, ns.volunteers))
+	for i := range rows {
+		rows[i].Apart = apart[rows[i].GetPersonId()]
+	}
+	return nil
 }

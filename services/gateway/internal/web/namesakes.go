@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -275,12 +276,35 @@ func (w *Web) markProposal(ctx context.Context, p *page, v *gatewayv1.PairView, 
 }
 
 // markSeating is markProposal for a dinners proposal's row: its guest's
-// mark, as the list gives it (rowsApart over the one row).
+// and its host's marks, as the list gives them (seatingsApart over the
+// one row).
 func (w *Web) markSeating(ctx context.Context, p *page, v *gatewayv1.SeatingView, row *dinnerSeatingRow) error {
-	apart, err := rowsApart(ctx, w, p, []*gatewayv1.SeatingView{v}, (*gatewayv1.SeatingView).GetSeating)
+	guests, hosts, err := seatingsApart(ctx, w, p, []*gatewayv1.SeatingView{v})
 	if err != nil {
 		return err
 	}
-	row.Apart = apart[v.GetSeating().GetParticipantId()]
+	row.Apart, row.HostApart = guests[v.GetSeating().GetParticipantId()], hosts[v.GetSeating().GetVolunteerId()]
 	return nil
+}
+
+// seatingsApart is rowsApart for a page of dinners seatings, whose hosts
+// are marked too: the guests by id as rowsApart marks them, the hosts
+// (volunteers, by id) from their namesakes' groups alone, as the offers
+// list marks them (groupsApart: a seating carries no host's registration
+// time). Both are asked in one call. A host named beside a marked guest
+// was unmarked while another volunteer of the host's name stood in the
+// caller's scope (ADR 0205's Left, 0209).
+func seatingsApart(ctx context.Context, w *Web, p *page, vs []*gatewayv1.SeatingView) (guests, hosts map[string]string, err error) {
+	label := make(map[string]string, len(vs))
+	for _, v := range vs {
+		s := v.GetSeating()
+		if s.GetVolunteerId() != "" && v.GetHostName() != "" {
+			label[s.GetVolunteerId()] = v.GetHostName() + ", " + s.GetMunicipalityCode()
+		}
+	}
+	ns, err := w.namesakesOf(ctx, p, viewsParticipants(vs, (*gatewayv1.SeatingView).GetSeating), slices.Sorted(maps.Keys(label)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return viewsApart(p, vs, (*gatewayv1.SeatingView).GetSeating, ns.participants), groupsApart(p, label, ns.volunteers), nil
 }

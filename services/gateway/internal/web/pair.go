@@ -42,6 +42,12 @@ type pairPage struct {
 	RejectReasons, DeclineReasons []option
 	EndReasons, Ratings           []option
 	Activities, Parties           []option
+	// ParticipantApart and VolunteerApart tell the newcomer and the
+	// mentor from their namesakes over the caller's scope, as the
+	// matching page's rows do ("registrerad 2026-03-14"; pairsApart, ADR
+	// 0209): the page named them unmarked while the list beside it
+	// said which.
+	ParticipantApart, VolunteerApart string
 }
 
 // enumOptions lists an enum's values after UNSPECIFIED as options
@@ -104,7 +110,15 @@ func (w *Web) showPair(rw http.ResponseWriter, r *http.Request, p *page, status 
 	if err != nil {
 		return err
 	}
-	p.Data = newPairPage(p, v, steps)
+	pr := v.GetPair()
+	ns, err := w.namesakesOf(r.Context(), p, []string{pr.GetParticipantId()}, []string{pr.GetVolunteerId()})
+	if err != nil {
+		return err
+	}
+	d := newPairPage(p, v, steps)
+	newcomers, mentors := pairsApart(p, []*gatewayv1.PairView{v}, ns)
+	d.ParticipantApart, d.VolunteerApart = newcomers[pr.GetParticipantId()], mentors[pr.GetVolunteerId()]
+	p.Data = d
 	return w.render(rw, p, status, "pair")
 }
 
