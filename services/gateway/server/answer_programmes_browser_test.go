@@ -18,6 +18,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/answer"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
@@ -209,7 +210,12 @@ func (b *tab) checkOwnLanguage(name, lang string, sv map[string]bool) {
 // scroll sideways, has no axe-core violation, and shows no Swedish in
 // its own-language part.
 func testProgrammeAnswersEveryLanguageBrowser(t *testing.T) {
-	e := start(t, envOptions{notify: true})
+	// The page's per-address limit (30, then one per 2 s) is the public
+	// page's guard, tested in answer_test.go; this walk makes about a
+	// hundred requests from one address and ran into it in CI on a quiet
+	// machine ("För många försök" on the last guide offers).
+	e := start(t, envOptions{notify: true, answerLimits: answer.Limits{AddrBurst: 1 << 20, AddrEvery: time.Millisecond,
+		TokenBurst: 1 << 20, TokenEvery: time.Millisecond}})
 	titles := answerTitles(t)
 	sv := swedishWords(t)
 	admin := e.login(adminEmail, adminPass)
