@@ -98,6 +98,17 @@ type Service struct {
 	// emailWritten, when set (tests), runs once an account's new e-mail
 	// is written, before the check that no other account has it.
 	emailWritten func()
+	// emailLooked, when set (tests), runs once a create or an e-mail
+	// change found the address free in the index, before it writes:
+	// another writer taking the address meanwhile.
+	emailLooked func()
+	// emailChecked, when set (tests), runs once the check after the
+	// write has decided: met says another account has the address and
+	// this writer steps back next; otherwise it settles its write next.
+	emailChecked func(met bool)
+	// sessionsEnded, when set (tests), runs in DeleteUser once the
+	// user's sessions and tokens are removed, before the account is.
+	sessionsEnded func()
 }
 
 // Principal is an authenticated caller.
@@ -168,7 +179,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 	s.accounts, err = store.Open(ctx, js, store.Config[*storev1.Account]{
 		Bucket: AccountsBucket, New: func() *storev1.Account { return &storev1.Account{} }, Replicas: cfg.Replicas, Logger: cfg.Logger,
 		Indexes: map[string]func(*storev1.Account) []string{
-			"email": func(a *storev1.Account) []string { return []string{s.emailTerm(a.GetUser().GetEmail())} },
+			"email": s.emailTerms,
 		},
 		Keyring: cfg.Keyring,
 	})
@@ -196,6 +207,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 		return nil, err
 	}
 	if err := s.sealClear(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.settlePending(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -291,6 +306,9 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 	if err := s.emailFree(u.GetEmail(), ""); err != nil {
 		return nil, err
 	}
+	if s.emailLooked != nil {
+		s.emailLooked()
+	}
 	hash, err := s.hashPassword(password)
 	if err != nil {
 		return nil, err
@@ -322,7 +340,7 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 				mine = id
 				v := proto.Clone(u).(*gatewayv1.User)
 				v.Id = id
-				return &storev1.Account{User: v, PasswordHash: hash, Generation: 1}, nil, nil
+				return &storev1.Account{User: v, PasswordHash: hash, Generation: 1, EmailPending: true}, nil, nil
 			})
 		if apperr.ErrorCode(err) == apperr.FailedPrecondition && apperr.ErrorMessage(err) == store.CreatedRecordRemoved {
 			continue
@@ -342,7 +360,7 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 		return nil, errEmailTaken
 	}
 	s.awaitIndex(ctx, mine, 1)
-	if err := s.keepEmailOnce(ctx, mine, u.GetEmail(), ""); err != nil {
+	if err := s.keepEmailOnce(ctx, mine, u.GetEmail()); err != nil {
 		return nil, err
 	}
 	return out.GetUser(), nil
@@ -387,6 +405,9 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 		if err := s.emailFree(email, u.GetId()); err != nil {
 			return nil, err
 		}
+		if s.emailLooked != nil {
+			s.emailLooked()
+		}
 	}
 	var oldEmail string
 	var hash string
@@ -411,6 +432,15 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 			case "display_name":
 				cur.DisplayName = strings.TrimSpace(u.GetDisplayName())
 			case "email":
+				if normEmail(cur.GetEmail()) != email {
+					// Pending until keepEmailOnce settles it; a change
+					// made while another is pending keeps the address
+					// the account had before both.
+					if !a.GetEmailPending() {
+						a.PreviousEmail = cur.GetEmail()
+					}
+					a.EmailPending = true
+				}
 				cur.Email = email
 			case "role":
 				revoke = revoke || cur.GetRole() != u.GetRole()
@@ -449,7 +479,7 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 		return nil, err
 	}
 	if email != "" && email != oldEmail {
-		if err := s.keepEmailOnce(ctx, a.GetUser().GetId(), email, oldEmail); err != nil {
+		if err := s.keepEmailOnce(ctx, a.GetUser().GetId(), email); err != nil {
 			return nil, err
 		}
 	}
@@ -460,38 +490,3 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 // passwordLen is the length the password limits count, in characters
 // (runes) everywhere, so a password that may be set may also be used.
 func passwordLen(p string) int { return utf8.RuneCountInString(p) }
-
-// Authenticate checks an e-mail and password. Returns ErrBadCredentials
-// for an unknown e-mail, a wrong password or a disabled user alike.
-func (s *Service) Authenticate(email, password string) (*storev1.Account, error) {
-	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{s.emailTerm(email)}, Limit: 1})
-	if len(page.Items) == 0 || passwordLen(password) > MaxPasswordLen {
-		if s.checked != nil {
-			s.checked(true)
-		}
-		s.checkPassword(s.dummyHash, password)
-		return nil, ErrBadCredentials
-	}
-	a := page.Items[0]
-	if s.checked != nil {
-		s.checked(false)
-	}
-	if !s.checkPassword(a.GetPasswordHash(), password) || a.GetUser().GetDisabled() {
-		return nil, ErrBadCredentials
-	}
-	return a, nil
-}
-
-// ByEmail returns the enabled account whose e-mail is email, for a
-// sign-in someone else vouched for (OIDC): the caller has already proved
-// the e-mail, so there is no password to check. A disabled account is
-// returned too, with ok false, so the caller can name it in the audit
-// log.
-func (s *Service) ByEmail(email string) (a *storev1.Account, ok bool) {
-	page, _ := s.accounts.Find(store.Query[*storev1.Account]{Index: "email", Values: []string{s.emailTerm(email)}, Limit: 1})
-	if len(page.Items) == 0 {
-		return nil, false
-	}
-	a = page.Items[0]
-	return a, !a.GetUser().GetDisabled()
-}

@@ -143,7 +143,7 @@ func crashChild(dir, mode, kekText string) error {
 		}
 		_, err = s.UpdateUser(ctx, &gatewayv1.User{Id: st.Bo, Email: "bo.berg@example.org"}, []string{"email"}, "")
 	default:
-		return fmt.Errorf("no mode %q", mode)
+		err = raceChild(ctx, s, st, mode, die)
 	}
 	return fmt.Errorf("mode %q returned %v without dying", mode, err)
 }

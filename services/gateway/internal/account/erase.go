@@ -60,6 +60,9 @@ func (s *Service) erase(ctx context.Context, id string) error {
 	if err := s.endSessions(ctx, id); err != nil {
 		return err
 	}
+	if s.sessionsEnded != nil {
+		s.sessionsEnded()
+	}
 	err := s.accounts.Remove(ctx, id, true)
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return errNoUser

@@ -36,7 +36,17 @@ type Account struct {
 	PasswordHash string `protobuf:"bytes,2,opt,name=password_hash,json=passwordHash,proto3" json:"password_hash,omitempty"`
 	// Bumped when the password changes or the user is disabled, so older
 	// sessions and tokens stop working.
-	Generation    int64 `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
+	Generation int64 `protobuf:"varint,3,opt,name=generation,proto3" json:"generation,omitempty"`
+	// True while the e-mail in user was written by a create or an e-mail
+	// change whose check against other accounts with the address has not
+	// settled (ADR 0212): the account does not sign in with that address,
+	// and whoever reads it settles it (the check again, then keep or step
+	// back).
+	EmailPending bool `protobuf:"varint,4,opt,name=email_pending,json=emailPending,proto3" json:"email_pending,omitempty"`
+	// The address the account had before a pending change (empty for a
+	// pending create): what stepping back restores. It stays reserved for
+	// the account while the change is pending. Cleared when settled.
+	PreviousEmail string `protobuf:"bytes,5,opt,name=previous_email,json=previousEmail,proto3" json:"previous_email,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -90,6 +100,20 @@ func (x *Account) GetGeneration() int64 {
 		return x.Generation
 	}
 	return 0
+}
+
+func (x *Account) GetEmailPending() bool {
+	if x != nil {
+		return x.EmailPending
+	}
+	return false
+}
+
+func (x *Account) GetPreviousEmail() string {
+	if x != nil {
+		return x.PreviousEmail
+	}
+	return ""
 }
 
 // Session is a signed-in browser. The key is the SHA-256 of the cookie
@@ -289,13 +313,15 @@ var File_motesplats_gateway_storage_v1_records_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_storage_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"+motesplats/gateway/storage/v1/records.proto\x12\x1dmotesplats.gateway.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!motesplats/gateway/v1/users.proto\"\x7f\n" +
+	"+motesplats/gateway/storage/v1/records.proto\x12\x1dmotesplats.gateway.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!motesplats/gateway/v1/users.proto\"\xcb\x01\n" +
 	"\aAccount\x12/\n" +
 	"\x04user\x18\x01 \x01(\v2\x1b.motesplats.gateway.v1.UserR\x04user\x12#\n" +
 	"\rpassword_hash\x18\x02 \x01(\tR\fpasswordHash\x12\x1e\n" +
 	"\n" +
 	"generation\x18\x03 \x01(\x03R\n" +
-	"generation\"\xeb\x01\n" +
+	"generation\x12#\n" +
+	"\remail_pending\x18\x04 \x01(\bR\femailPending\x12%\n" +
+	"\x0eprevious_email\x18\x05 \x01(\tR\rpreviousEmail\"\xeb\x01\n" +
 	"\aSession\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1e\n" +
 	"\n" +
