@@ -66,6 +66,9 @@ type Config struct {
 	// DeleteUser shreds, and keys the e-mail index (ADR 0201). Nil (some
 	// tests) keeps accounts in clear, as before.
 	Keyring *seal.Keyring
+	// accountHooks are the accounts bucket's fault-injection points
+	// (tests: a crash inside a write).
+	accountHooks *store.Hooks
 }
 
 // Service manages accounts, sessions and tokens. It is safe for concurrent
@@ -181,7 +184,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 		Indexes: map[string]func(*storev1.Account) []string{
 			"email": s.emailTerms,
 		},
-		Keyring: cfg.Keyring,
+		Keyring: cfg.Keyring, Hooks: cfg.accountHooks,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
@@ -211,6 +214,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 		return nil, err
 	}
 	if err := s.settlePending(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.finishErasures(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -16,6 +17,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
@@ -49,7 +51,7 @@ const crashPass = "ett långt lösenord"
 
 // openOn opens the accounts on the NATS files in dir with the keyring of
 // kek, as a gateway (re)started on them.
-func openOn(ctx context.Context, dir string, kek seal.KEK) (*Service, func(), error) {
+func openOn(ctx context.Context, dir string, kek seal.KEK, opts ...func(*Config)) (*Service, func(), error) {
 	ns, err := natsembed.Start(natsembed.Options{StoreDir: filepath.Join(dir, "nats"), Port: -1, SyncAlways: true})
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +72,11 @@ func openOn(ctx context.Context, dir string, kek seal.KEK) (*Service, func(), er
 		stop()
 		return nil, nil, err
 	}
-	s, err := Open(ctx, js, Config{Keyring: k, HashCost: cheap})
+	cfg := Config{Keyring: k, HashCost: cheap}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := Open(ctx, js, cfg)
 	if err != nil {
 		k.Close()
 		stop()
@@ -85,7 +91,17 @@ func crashChild(dir, mode, kekText string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := openOn(ctx, dir, kek)
+	// A mode may die inside the accounts bucket's write: after an
+	// entry is stored, before the store's own next step (its purge).
+	var dieInWrite atomic.Bool
+	s, _, err := openOn(ctx, dir, kek, func(c *Config) {
+		c.accountHooks = &store.Hooks{AfterWrite: func(string) error {
+			if dieInWrite.Load() {
+				os.Exit(crashExitCode)
+			}
+			return nil
+		}}
+	})
 	if err != nil {
 		return err
 	}
@@ -142,6 +158,9 @@ func crashChild(dir, mode, kekText string) error {
 			}
 		}
 		_, err = s.UpdateUser(ctx, &gatewayv1.User{Id: st.Bo, Email: "bo.berg@example.org"}, []string{"email"}, "")
+	case "coordinator removed, not purged":
+		dieInWrite.Store(true)
+		err = s.DeleteUser(ctx, st.Asa)
 	default:
 		err = raceChild(ctx, s, st, mode, die)
 	}

@@ -11,8 +11,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
+	recordv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/store"
 )
@@ -143,6 +147,51 @@ func (s *Service) sealClear(ctx context.Context) error {
 		_, _, err := s.accounts.Update(ctx, a.GetUser().GetId(), func(*storev1.Account, uint64) (store.Change, error) { return nil, nil })
 		if err != nil && apperr.ErrorCode(err) != apperr.NotFound {
 			return fmt.Errorf("accounts: seal an account stored in clear: %w", err)
+		}
+	}
+	return nil
+}
+
+// finishErasures finishes, at start, every erasure a gateway died inside:
+// once the account's removal is stored, the store purges its history and
+// shreds the user's data key right after (its flush), and nothing retries
+// that step for the gateway's buckets (the store's relay runs only for a
+// bucket with an event publisher). A removed entry that asks for a purge
+// and is still there is removed again, which purges and shreds, and the
+// user's sessions and tokens are ended (ADR 0212). An account only the
+// index lacks (its key shredded) is no removed entry and is left alone.
+func (s *Service) finishErasures(ctx context.Context) error {
+	kv, err := s.js.KeyValue(ctx, AccountsBucket)
+	if err != nil {
+		return fmt.Errorf("accounts: finish erasures: %w", err)
+	}
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("accounts: finish erasures: %w", err)
+	}
+	var left []string
+	for key := range keys.Keys() {
+		if _, live := s.accounts.Lookup(key); ids.Valid(key) && !live {
+			left = append(left, key)
+		}
+	}
+	for _, id := range left {
+		e, err := kv.Get(ctx, id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("accounts: finish erasures: %w", err)
+		}
+		var rec recordv1.Record
+		if proto.Unmarshal(e.Value(), &rec) != nil || !rec.GetRemoved() || !rec.GetPurge() {
+			continue
+		}
+		if err := ignoreNotFound(s.accounts.Remove(ctx, id, true)); err != nil {
+			return fmt.Errorf("accounts: finish an erasure: %w", err)
+		}
+		if err := s.endSessions(ctx, id); err != nil {
+			return fmt.Errorf("accounts: finish an erasure: %w", err)
 		}
 	}
 	return nil
