@@ -109,6 +109,9 @@ type Service struct {
 	// write has decided: met says another account has the address and
 	// this writer steps back next; otherwise it settles its write next.
 	emailChecked func(met bool)
+	// emailWithdrawn, when set (tests), runs once a create that met
+	// another account is withdrawn, before it is removed.
+	emailWithdrawn func()
 	// sessionsEnded, when set (tests), runs in DeleteUser once the
 	// user's sessions and tokens are removed, before the account is.
 	sessionsEnded func()

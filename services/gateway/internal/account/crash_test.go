@@ -93,10 +93,15 @@ func crashChild(dir, mode, kekText string) error {
 	}
 	// A mode may die inside the accounts bucket's write: after an
 	// entry is stored, before the store's own next step (its purge).
-	var dieInWrite atomic.Bool
+	var dieInWrite, dieInCreate atomic.Bool
 	s, _, err := openOn(ctx, dir, kek, func(c *Config) {
 		c.accountHooks = &store.Hooks{AfterWrite: func(string) error {
 			if dieInWrite.Load() {
+				os.Exit(crashExitCode)
+			}
+			return nil
+		}, AfterRecord: func(string) error {
+			if dieInCreate.Load() {
 				os.Exit(crashExitCode)
 			}
 			return nil
@@ -158,6 +163,9 @@ func crashChild(dir, mode, kekText string) error {
 			}
 		}
 		_, err = s.UpdateUser(ctx, &gatewayv1.User{Id: st.Bo, Email: "bo.berg@example.org"}, []string{"email"}, "")
+	case "a create dies before its reservation is decided":
+		dieInCreate.Store(true)
+		_, err = s.CreateUser(ctx, &gatewayv1.User{Email: "delad@example.org", DisplayName: "Dan", Role: gatewayv1.Role_ROLE_OPERATOR}, crashPass)
 	case "coordinator removed, not purged":
 		dieInWrite.Store(true)
 		err = s.DeleteUser(ctx, st.Asa)

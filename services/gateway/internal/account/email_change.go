@@ -121,6 +121,9 @@ func (s *Service) keepEmailOnce(ctx context.Context, id, email string) error {
 		return fmt.Errorf("user e-mail: settle: %w", err)
 	}
 	if a.GetEmailPending() && a.GetUser().GetEmail() == "" {
+		if s.emailWithdrawn != nil {
+			s.emailWithdrawn()
+		}
 		if err := ignoreNotFound(s.accounts.Remove(ctx, id, true)); err != nil {
 			return fmt.Errorf("user e-mail: take back the create: %w", err)
 		}
