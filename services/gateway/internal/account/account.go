@@ -488,7 +488,10 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 	if err != nil {
 		return nil, err
 	}
-	if email != "" && email != oldEmail {
+	// A change to the address the account already has pending (a retry
+	// after the gateway that wrote it died) settles it too: answered OK,
+	// the address must be the account's, not pending.
+	if email != "" && (email != oldEmail || a.GetEmailPending()) {
 		if err := s.keepEmailOnce(ctx, a.GetUser().GetId(), email); err != nil {
 			return nil, err
 		}
