@@ -376,19 +376,6 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 	return out.GetUser(), nil
 }
 
-// awaitIndex waits briefly until this replica's index shows generation gen
-// of account id, so a change (a revocation above all) is enforced by this
-// replica before the caller hears it is done.
-func (s *Service) awaitIndex(ctx context.Context, id string, gen int64) {
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if a, ok := s.accounts.Lookup(id); ok && a.GetGeneration() >= gen {
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // UpdateUser changes the named fields of the user u.Id and, when password
 // is not empty, the password. Disabling, a role or scope change and a new
 // password bump the account's generation, which ends the user's sessions and

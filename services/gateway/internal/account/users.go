@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -86,5 +87,18 @@ func checkUpdateBounds(v *apperr.Validator, u *gatewayv1.User) {
 	}
 	if len(u.GetLocale()) > 8 {
 		v.Add("user.locale", "must be sv, en or ar")
+	}
+}
+
+// awaitIndex waits briefly until this replica's index shows generation gen
+// of account id, so a change (a revocation above all) is enforced by this
+// replica before the caller hears it is done.
+func (s *Service) awaitIndex(ctx context.Context, id string, gen int64) {
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if a, ok := s.accounts.Lookup(id); ok && a.GetGeneration() >= gen {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
