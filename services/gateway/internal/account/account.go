@@ -224,6 +224,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Service, er
 		s.Close()
 		return nil, err
 	}
+	if err := s.endOrphans(ctx); err != nil {
+		// They are refused already; the next start tries again.
+		cfg.Logger.Warn("accounts: sessions and tokens of erased users left", "err", err)
+	}
 	return s, nil
 }
 

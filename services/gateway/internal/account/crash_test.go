@@ -166,6 +166,24 @@ func crashChild(dir, mode, kekText string) error {
 	case "a create dies before its reservation is decided":
 		dieInCreate.Store(true)
 		_, err = s.CreateUser(ctx, &gatewayv1.User{Email: "delad@example.org", DisplayName: "Dan", Role: gatewayv1.Role_ROLE_OPERATOR}, crashPass)
+	case "coordinator erased, a sign-in meanwhile":
+		// Another replica signs her in while she is being erased: after
+		// the first sweep, before the removal. The eraser dies after it.
+		s.sessionsEnded = func() {
+			a, err := s.Authenticate("asa@example.org", crashPass)
+			if err == nil {
+				_, _, err = s.CreateSession(ctx, a)
+			}
+			if err == nil {
+				_, _, _, err = s.CreateToken(ctx, a, "mp")
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "sign-in meanwhile:", err)
+				os.Exit(1)
+			}
+		}
+		s.removed = die
+		err = s.DeleteUser(ctx, st.Asa)
 	case "coordinator removed, not purged":
 		dieInWrite.Store(true)
 		err = s.DeleteUser(ctx, st.Asa)

@@ -196,3 +196,80 @@ func (s *Service) finishErasures(ctx context.Context) error {
 	}
 	return nil
 }
+
+// endOrphans removes, at start, the sessions and API tokens of users who
+// have no account: made on another replica while the user was being
+// erased (after the eraser's first sweep), by an eraser that died before
+// its second. They are refused already (no account); this takes the
+// erased user's id out of the buckets, where a session stayed until it
+// expired and a token, sealed with the shredded key and so out of the
+// index, for its 90 days (ADR 0212). The accounts' index is synced after
+// the sessions and tokens are read, so it holds every account made before
+// any of them.
+func (s *Service) endOrphans(ctx context.Context) error {
+	sp, err := s.sessions.Find(store.Query[*storev1.Session]{})
+	if err != nil {
+		return err
+	}
+	tp, err := s.tokens.Find(store.Query[*storev1.ApiToken]{})
+	if err != nil {
+		return err
+	}
+	unreadable, err := s.unreadableTokens(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.accounts.Sync(ctx); err != nil {
+		return err
+	}
+	gone := func(user string) bool { _, ok := s.accounts.Lookup(user); return !ok }
+	var errs []error
+	for _, x := range sp.Items {
+		if gone(x.GetUserId()) {
+			errs = append(errs, ignoreNotFound(s.sessions.Remove(ctx, x.GetId(), true)))
+		}
+	}
+	for _, x := range tp.Items {
+		if gone(x.GetUserId()) {
+			errs = append(errs, ignoreNotFound(s.tokens.Remove(ctx, x.GetId(), true)))
+		}
+	}
+	for key, user := range unreadable {
+		if gone(user) {
+			errs = append(errs, ignoreNotFound(s.tokens.Remove(ctx, key, true)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unreadableTokens are the tokens' entries the index does not hold and
+// that are not removed (their user's key is shredded), by key, with the
+// user whose key sealed them (the record's subject, stored in clear).
+func (s *Service) unreadableTokens(ctx context.Context) (map[string]string, error) {
+	kv, err := s.js.KeyValue(ctx, TokensBucket)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for key := range keys.Keys() {
+		if _, ok := s.tokens.Lookup(key); ok || !ids.Valid(key) {
+			continue
+		}
+		e, err := kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var rec recordv1.Record
+		if proto.Unmarshal(e.Value(), &rec) == nil && !rec.GetRemoved() && rec.GetSubject() != "" {
+			out[key] = rec.GetSubject()
+		}
+	}
+	return out, nil
+}
