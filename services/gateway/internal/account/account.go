@@ -397,6 +397,13 @@ func (s *Service) UpdateUser(ctx context.Context, u *gatewayv1.User, paths []str
 			v.Add("update_mask", fmt.Sprintf("%q cannot be changed", p))
 		}
 	}
+	// An e-mail that meets another account's is stepped back alone: with
+	// other fields in the same write, the caller was told the address
+	// was taken while the rest (a new password, disabled, a role) had
+	// changed (ADR 0212). Every caller changes it alone.
+	if slices.Contains(paths, "email") && (len(paths) > 1 || password != "") {
+		v.Add("update_mask", "changes the e-mail alone: send the other fields and the password in another update")
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -88,3 +88,28 @@ func TestRetryOfAPendingChange(t *testing.T) {
 		t.Errorf("after the retry answered OK: %s, pending %v", a.GetUser().GetEmail(), a.GetEmailPending())
 	}
 }
+
+// TestEmailChangedAlone: an update that changes the e-mail with other
+// fields or a password is refused before anything is written. Taken
+// together, an address that met another account's was stepped back and
+// the caller told it was taken, while the new name, the disabling and the
+// new password stood.
+func TestEmailChangedAlone(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	s := openSealed(t, n.JS, sealtest.Keyring(t, n.JS))
+	ctx := testutil.Context(t)
+	asa := mustCreate(t, s, "asa@example.org", "Åsa", gatewayv1.Role_ROLE_OPERATOR)
+	for _, c := range []struct {
+		paths    []string
+		password string
+	}{{[]string{"email", "display_name", "disabled"}, ""}, {[]string{"email"}, "ett nytt långt lösenord"}, {[]string{"disabled", "email"}, ""}} {
+		_, err := s.UpdateUser(ctx, &gatewayv1.User{Id: asa.GetId(), Email: "asa.lind@example.org", DisplayName: "Åsa Lind", Disabled: true}, c.paths, c.password)
+		if !hasViolation(err, "update_mask") {
+			t.Errorf("%v with password %q: %v, want Invalid naming update_mask", c.paths, c.password, err)
+		}
+	}
+	if a, err := s.Authenticate("asa@example.org", "ett långt lösenord"); err != nil || a.GetUser().GetDisplayName() != "Åsa" {
+		t.Errorf("after the refusals: %v, %v", a.GetUser(), err)
+	}
+}

@@ -212,6 +212,8 @@ var violationText = map[string]map[string]string{
 		"accounts with this e-mail were deleted too often today: try again tomorrow": "konton med den här e-postadressen har raderats för många gånger i dag: försök igen i morgon",
 		// A newcomer registered in or moved to an organisation that was removed (ADR 0202).
 		"names an organisation that was removed; choose another": "är en organisation som har tagits bort; välj en annan",
+		// An e-mail change with other fields (ADR 0212).
+		"changes the e-mail alone: send the other fields and the password in another update": "e-postadressen ändras ensam: skicka de andra fälten och lösenordet i en egen ändring",
 	},
 }
 
