@@ -122,8 +122,14 @@ func (c Config) keks() ([]seal.KEK, error) {
 	return append([]seal.KEK{cur}, old...), nil
 }
 
-// SigningKeyPath is where the stack keeps its local token-signing key.
+// SigningKeyPath is where the stack keeps its local token-signing key
+// (the gateway's and the operators': people's roles and the gateway's own
+// service subject).
 func (c Config) SigningKeyPath() string { return filepath.Join(c.DataDir, "signing.key") }
+
+// NotifyKeyPath is where the stack keeps notify's signing key (0600),
+// bound to notify's own service subjects only (ADR 0210).
+func (c Config) NotifyKeyPath() string { return filepath.Join(c.DataDir, "notify.key") }
 
 // configFromEnv reads the stack's configuration. Every bad value is
 // refused, one line each naming its variable (envvar.Error), before
