@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -41,12 +42,14 @@ const (
 )
 
 // stackKeys are the stack's verifier keys, each bound to what its signer
-// may sign (ADR 0210).
-func stackKeys(gateway, notify ed25519.PrivateKey) map[string]auth.BoundKey {
-	return map[string]auth.BoundKey{
+// may sign (ADR 0210), and a test's extra keys.
+func stackKeys(gateway, notify ed25519.PrivateKey, extra map[string]auth.BoundKey) map[string]auth.BoundKey {
+	keys := map[string]auth.BoundKey{
 		localKeyID:  {Key: gateway.Public().(ed25519.PublicKey), Grants: auth.GatewayGrants()},
 		notifyKeyID: {Key: notify.Public().(ed25519.PublicKey), Grants: auth.NotifyGrants()},
 	}
+	maps.Copy(keys, extra)
+	return keys
 }
 
 // Listening reports where each part of a running stack listens; tests use
@@ -149,7 +152,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	d := service.Deps{
 		Keyring:  keyring,
 		JS:       js,
-		Verifier: auth.NewBoundVerifier(stackKeys(key, notifyKey), time.Now, 30*time.Second),
+		Verifier: auth.NewBoundVerifier(stackKeys(key, notifyKey, cfg.extraKeys), time.Now, 30*time.Second),
 		Logger:   log,
 	}
 	if cfg.RedisURL != "" {
