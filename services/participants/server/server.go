@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 
-
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
