@@ -119,6 +119,10 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
+	nk, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dataKey, err := layout.NewDataKey()
 	if err != nil {
 		t.Fatal(err)
@@ -148,8 +152,10 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	for attempt := 1; ; attempt++ {
 		o := opts
 		o.Dir, o.Bin, o.NATSServer, o.Ports = t.TempDir(), bin, natsServer, portFor
-		o.DataKey, o.SigningKey = dataKey, auth.EncodePrivateKey(k)
-		o.PublicKeys = "local=" + auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
+		// Keys as make up makes them: the gateway's and notify's own, each
+		// bound to what it may sign (ADR 0210).
+		o.DataKey, o.SigningKey, o.NotifySigningKey = dataKey, auth.EncodePrivateKey(k), auth.EncodePrivateKey(nk)
+		o.PublicKeys = layout.BindPublicKeys("local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), nk.Public().(ed25519.PublicKey))
 		o.Env = map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"}
 		r, err = layout.Start(testutil.Context(t), o)
 		// A free port can be taken by another test's process between the

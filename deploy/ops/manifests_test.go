@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"net"
 	"os"
@@ -73,13 +74,19 @@ func TestCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notifySigning, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dataKey, err := seal.GenerateKEK()
 	if err != nil {
 		t.Fatal(err)
 	}
+	public := service.BindPublicKeys("local="+auth.EncodePublicKey(signing.Public().(ed25519.PublicKey)),
+		notifySigning.Public().(ed25519.PublicKey))
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
 		cli.WithWorkingDirectory(root), cli.WithName("motesplats"),
-		cli.WithEnv([]string{"MP_PUBLIC_KEYS=local=" + auth.EncodePublicKey(signing.Public().(ed25519.PublicKey)),
+		cli.WithEnv([]string{"MP_PUBLIC_KEYS=" + public, "MP_NOTIFY_SIGNING_KEY=" + auth.EncodePrivateKey(notifySigning),
 			"MP_SIGNING_KEY=" + auth.EncodePrivateKey(signing), "MP_DATA_KEY=" + dataKey}))
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +136,19 @@ func TestCompose(t *testing.T) {
 		}
 		if _, err := seal.KEKsFromEnv(func(k string) string { return env[k] }); err != nil {
 			t.Errorf("compose %s: %v", name, err)
+		}
+		// A signer's key is the one MP_PUBLIC_KEYS names by its key id,
+		// bound to the signer's own grants: notify's signs no person.
+		if env["MP_SIGNING_KEY"] != "" {
+			keys, _ := service.ParsePublicKeys(env["MP_PUBLIC_KEYS"])
+			kid := cmp.Or(env["MP_SIGNING_KEY_ID"], "local")
+			k, err := auth.DecodePrivateKey(env["MP_SIGNING_KEY"])
+			if err != nil || !keys[kid].Key.Equal(k.Public()) {
+				t.Errorf("compose %s: MP_SIGNING_KEY is not the key MP_PUBLIC_KEYS names %s (%v)", name, kid, err)
+			}
+			if want := name == "gateway"; keys[kid].Grants.Users != want {
+				t.Errorf("compose %s: its key %s signs people's roles: %t, want %t", name, kid, keys[kid].Grants.Users, want)
+			}
 		}
 	}
 	for _, s := range deployed(t) {
@@ -299,6 +319,20 @@ func TestKustomize(t *testing.T) {
 	}
 	if !pub {
 		t.Error("gateway: MP_PUBLIC_URL should come from secret motesplats-notify, key MP_PUBLIC_URL (HSTS and the setup link follow it)")
+	}
+	// Notify signs with a key of its own, named notify, from a secret of
+	// its own: with the gateway's it could sign any person (ADR 0210).
+	notifyEnv := map[string]any{}
+	if nd := objs["Deployment/notify"]; nd != nil {
+		for _, e := range get(nd, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["env"].([]any) {
+			e := e.(map[string]any)
+			notifyEnv[e["name"].(string)] = e
+		}
+	}
+	if k := notifyEnv["MP_SIGNING_KEY"]; get(k, "valueFrom", "secretKeyRef", "name") != "motesplats-notify-signing" ||
+		get(notifyEnv["MP_SIGNING_KEY_ID"], "value") != service.NotifyKeyID {
+		t.Errorf("notify: MP_SIGNING_KEY should come from secret motesplats-notify-signing with MP_SIGNING_KEY_ID=%s: %v, %v",
+			service.NotifyKeyID, k, notifyEnv["MP_SIGNING_KEY_ID"])
 	}
 	// Every image is pinned to a tag, so `kubectl apply -k` after a build
 	// runs what was built, not whatever tag the node last pulled.

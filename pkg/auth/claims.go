@@ -13,6 +13,10 @@
 // the bytes "v1.<key id>.<payload>". The key id selects the public key, so
 // keys rotate by adding the new one to every verifier before signers switch.
 // Tokens longer than MaxTokenSize are refused before any parsing.
+//
+// Each signer has its own key, and a verifier binds each key to what it
+// may sign (Grants: people's roles, or named service subjects); Callers
+// says which service subjects each method takes (ADR 0210).
 package auth
 
 import (

@@ -69,6 +69,10 @@ func authenticate(ctx context.Context, v *Verifier) (context.Context, error) {
 		return nil, reject(ctx, "bad signature", msgInvalid)
 	case errors.Is(err, ErrNotYetValid):
 		return nil, reject(ctx, "not yet valid", msgInvalid)
+	case errors.Is(err, ErrNotGranted):
+		// The words of any bad token: a signer learns nothing of which
+		// claims another key may sign.
+		return nil, reject(ctx, "not granted", msgInvalid)
 	case err != nil:
 		return nil, reject(ctx, "malformed", msgInvalid)
 	}

@@ -32,6 +32,10 @@ var (
 	ErrExpired = errors.New("auth: token expired")
 	// ErrNotYetValid: the token was issued in the future (beyond leeway).
 	ErrNotYetValid = errors.New("auth: token not yet valid")
+	// ErrNotGranted: the key that signed the token may not sign its claims
+	// (Grants): a service's key with a user's role, or another service's
+	// subject. Callers get the words of any bad token.
+	ErrNotGranted = errors.New("auth: claims beyond the signing key's grants")
 )
 
 // b64 is unpadded base64url in strict mode, so one signature or payload has
@@ -136,7 +140,7 @@ const verifiedCacheSize = 4096
 // claims of tokens whose signature it has checked, keyed by the exact token
 // string, and checks only their times on later calls.
 type Verifier struct {
-	keys   map[string]ed25519.PublicKey
+	keys   map[string]BoundKey
 	now    func() time.Time
 	leeway time.Duration
 
@@ -145,23 +149,38 @@ type Verifier struct {
 }
 
 // NewVerifier returns a Verifier that accepts tokens signed by any of keys,
-// by key id. Holding the old and the new key during a rotation lets tokens
-// of both verify. leeway absorbs clock skew between services (a few
-// seconds); now nil means time.Now.
+// by key id, whatever their claims (AnyClaims: the form before keys were
+// bound, kept for tests and one release; production verifiers use
+// NewBoundVerifier). Holding the old and the new key during a rotation
+// lets tokens of both verify. leeway absorbs clock skew between services
+// (a few seconds); now nil means time.Now.
 func NewVerifier(keys map[string]ed25519.PublicKey, now func() time.Time, leeway time.Duration) *Verifier {
+	bound := make(map[string]BoundKey, len(keys))
+	for id, k := range keys {
+		bound[id] = BoundKey{Key: k, Grants: AnyClaims}
+	}
+	return NewBoundVerifier(bound, now, leeway)
+}
+
+// NewBoundVerifier is NewVerifier for keys bound to what each may sign:
+// a token whose claims its key's Grants do not allow is refused
+// (ErrNotGranted), so one signer's key cannot speak for another signer
+// or for a person (ADR 0210).
+func NewBoundVerifier(keys map[string]BoundKey, now func() time.Time, leeway time.Duration) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	own := make(map[string]ed25519.PublicKey, len(keys))
+	own := make(map[string]BoundKey, len(keys))
 	for id, k := range keys {
+		k.Grants.Services = slices.Clone(k.Grants.Services)
 		own[id] = k
 	}
 	return &Verifier{keys: own, now: now, leeway: leeway, verified: make(map[string]Claims)}
 }
 
 // Verify checks token and returns its claims. It returns, wrapped,
-// ErrMalformed, ErrUnknownKey, ErrBadSignature, ErrExpired or
-// ErrNotYetValid. The signature is checked before the claims are decoded,
+// ErrMalformed, ErrUnknownKey, ErrBadSignature, ErrNotGranted, ErrExpired
+// or ErrNotYetValid. The signature is checked before the claims are decoded,
 // so unsigned input never reaches the JSON decoder; a token verified before
 // only has its times checked again.
 func (v *Verifier) Verify(token string) (Claims, error) {
@@ -213,7 +232,8 @@ func (v *Verifier) check(token string) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: not a %s token", ErrMalformed, version)
 	}
 	kid, body, sig := parts[1], parts[2], parts[3]
-	key, ok := v.keys[kid]
+	bound, ok := v.keys[kid]
+	key := bound.Key
 	if !ok || len(key) != ed25519.PublicKeySize {
 		return Claims{}, ErrUnknownKey
 	}
@@ -238,6 +258,11 @@ func (v *Verifier) check(token string) (Claims, error) {
 	}
 	if err := c.Validate(); err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	// Checked before the token is remembered: a refused token is checked
+	// again, in full, every time it comes.
+	if !bound.Grants.Allows(c) {
+		return Claims{}, ErrNotGranted
 	}
 	return c, nil
 }

@@ -53,14 +53,15 @@ type Programme struct {
 }
 
 // NewServer returns a gRPC server with the platform's options and the
-// caller checks (auth interceptors over d.Verifier), and its health
-// server.
+// caller checks (auth interceptors over d.Verifier, then the service
+// callers' table, Callers), and its health server.
 func NewServer(d Deps, tp trace.TracerProvider) (*grpc.Server, *health.Server) {
+	unary, stream := auth.ServerInterceptors(d.Verifier, Callers())
 	return grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
 		TracerProvider:     tp,
-		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
-		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+		UnaryInterceptors:  unary,
+		StreamInterceptors: stream,
 	})
 }
 

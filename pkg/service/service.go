@@ -6,7 +6,6 @@ package service
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,7 +96,7 @@ type Config struct {
 	Addr         string // <NAME>_ADDR, for example PARTICIPANTS_ADDR
 	NATSURL      string // NATS_URL
 	RedisURL     string // REDIS_URL; empty uses an in-process cache
-	PublicKeys   string // MP_PUBLIC_KEYS: "keyid=base64,keyid2=base64"
+	PublicKeys   string // MP_PUBLIC_KEYS: "keyid=base64:binding,..." (ParsePublicKeys)
 	OTLPEndpoint string // OTEL_EXPORTER_OTLP_ENDPOINT
 	LogLevel     slog.Level
 	Replicas     int    // MP_REPLICAS
@@ -139,12 +138,15 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		MetricsAddr:  e.Addr(MetricsEnv, DefaultMetricsAddr(name), telemetry.MetricsOff),
 	}
 	if c.PublicKeys == "" {
-		e.RefuseSecret("MP_PUBLIC_KEYS", "required and empty", "keyid=base64[,keyid=base64...]: the public keys that sign callers' tokens")
+		e.RefuseSecret("MP_PUBLIC_KEYS", "required and empty", publicKeysWant+": the public keys that sign callers' tokens")
 	} else if _, err := ParsePublicKeys(c.PublicKeys); err != nil {
-		e.Refuse("MP_PUBLIC_KEYS", c.PublicKeys, err.Error(), "keyid=base64[,keyid=base64...], each key base64 of 32 bytes")
+		e.Refuse("MP_PUBLIC_KEYS", c.PublicKeys, err.Error(), publicKeysWant+", each key base64 of 32 bytes")
 	}
 	return c, e.Err()
 }
+
+// publicKeysWant is MP_PUBLIC_KEYS' form, for refusals.
+const publicKeysWant = "keyid=base64:binding[,keyid=base64:binding...], binding users or service/<name> joined by +"
 
 // natsURL is NATS_URL: one or more nats:// (or tls://, ws://, wss://)
 // URLs separated by commas, or nats.DefaultURL. It may hold a password,
@@ -185,21 +187,63 @@ func OTLPEndpointFrom(e *envvar.Env) string {
 	return e.Addr(name, "", "")
 }
 
-// ParsePublicKeys parses "keyid=base64,keyid2=base64".
-func ParsePublicKeys(s string) (map[string]ed25519.PublicKey, error) {
-	keys := map[string]ed25519.PublicKey{}
-	for _, part := range strings.Split(s, ",") {
-		kid, enc, ok := strings.Cut(strings.TrimSpace(part), "=")
+// ParsePublicKeys parses MP_PUBLIC_KEYS: "keyid=base64:binding,...",
+// where binding is what the key may sign (auth.ParseGrants: "users",
+// "service/<name>", joined by "+"), e.g.
+//
+//	gateway=<b64>:users+service/gateway,notify=<b64>:service/notify+service/notify-link
+//
+// An entry without ":binding" is the form before ADR 0210 and signs
+// anything (auth.AnyClaims); it is kept for one release, and Main logs a
+// warning naming its key id (UnboundKeys).
+func ParsePublicKeys(s string) (map[string]auth.BoundKey, error) {
+	keys := map[string]auth.BoundKey{}
+	for part := range strings.SplitSeq(s, ",") {
+		kid, rest, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok || kid == "" {
-			return nil, errors.New("a part is not keyid=base64")
+			return nil, errors.New("a part is not keyid=base64[:binding]")
 		}
+		enc, binding, bound := strings.Cut(rest, ":")
 		pub, err := auth.DecodePublicKey(enc)
 		if err != nil {
 			return nil, fmt.Errorf("key %s is not base64 of 32 bytes", kid)
 		}
-		keys[kid] = pub
+		g := auth.AnyClaims
+		if bound {
+			if g, err = auth.ParseGrants(binding); err != nil {
+				return nil, fmt.Errorf("key %s: %w", kid, err)
+			}
+		}
+		if _, dup := keys[kid]; dup {
+			return nil, fmt.Errorf("key id %s is given twice", kid)
+		}
+		keys[kid] = auth.BoundKey{Key: pub, Grants: g}
 	}
 	return keys, nil
+}
+
+// UnboundKeys are the ids of keys given without a binding (the old form
+// of MP_PUBLIC_KEYS), sorted, for the start-up warning.
+func UnboundKeys(keys map[string]auth.BoundKey) []string {
+	var out []string
+	for kid, k := range keys {
+		if k.Grants.Unbound {
+			out = append(out, kid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// WarnUnbound logs, once at start, each key that may sign anything
+// because MP_PUBLIC_KEYS gives it no binding: the form before ADR 0210,
+// accepted for one release.
+func WarnUnbound(log *slog.Logger, keys map[string]auth.BoundKey) {
+	for _, kid := range UnboundKeys(keys) {
+		log.Warn("MP_PUBLIC_KEYS: a key without a binding may sign any role and any service; "+
+			"bind it (keyid=base64:users+service/gateway, or :service/<name>) before the next release",
+			"key_id", kid)
+	}
 }
 
 func or(s, def string) string {
@@ -346,7 +390,8 @@ func mainErr(ctx context.Context, cfg Config, run RunFunc) error {
 	}
 	defer keyring.Close()
 	keys, _ := ParsePublicKeys(cfg.PublicKeys) // checked by ConfigFromEnv
-	d := Deps{JS: js, Verifier: auth.NewVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas,
+	WarnUnbound(log, keys)
+	d := Deps{JS: js, Verifier: auth.NewBoundVerifier(keys, time.Now, 30*time.Second), Logger: log, Replicas: cfg.Replicas,
 		Keyring: keyring}
 	if cfg.RedisURL != "" {
 		rc, err := cache.NewRedisClient(cfg.RedisURL)

@@ -40,6 +40,15 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Fatalf("String() shows a password: %s", s)
 			}
 		}},
+		{"bound keys", map[string]string{"MP_PUBLIC_KEYS": "local=" + pub + ":users+service/gateway,notify=" + pub + ":service/notify"}, "", func(t *testing.T, c Config) {
+			keys, err := ParsePublicKeys(c.PublicKeys)
+			if err != nil || !keys["local"].Grants.Users || keys["notify"].Grants.Users || UnboundKeys(keys) != nil {
+				t.Fatalf("bound keys: %v %v", keys, err)
+			}
+		}},
+		{"bad binding", map[string]string{"MP_PUBLIC_KEYS": "local=" + pub + ":admin"}, "MP_PUBLIC_KEYS", nil},
+		{"empty binding", map[string]string{"MP_PUBLIC_KEYS": "local=" + pub + ":"}, "MP_PUBLIC_KEYS", nil},
+		{"key id twice", map[string]string{"MP_PUBLIC_KEYS": "local=" + pub + ":users,local=" + pub + ":service/notify"}, "MP_PUBLIC_KEYS", nil},
 		{"no keys", map[string]string{}, "MP_PUBLIC_KEYS", nil},
 		{"bad key", map[string]string{"MP_PUBLIC_KEYS": "a=notbase64"}, "MP_PUBLIC_KEYS", nil},
 		{"no key id", map[string]string{"MP_PUBLIC_KEYS": pub}, "MP_PUBLIC_KEYS", nil},

@@ -10,6 +10,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/telemetry"
@@ -92,8 +93,12 @@ type Config struct {
 	// sets it, to prove that it can see what sealing hides. logs and spans
 	// capture the stack's logs and spans in tests.
 	unsealed bool
-	logs     io.Writer
-	spans    sdktrace.SpanExporter
+	// extraKeys are verifier keys a test adds beside the stack's own, each
+	// with its binding: a key of a service that signs nothing today
+	// (mentoring's), to show what its tokens may call (ADR 0210).
+	extraKeys map[string]auth.BoundKey
+	logs      io.Writer
+	spans     sdktrace.SpanExporter
 }
 
 // DataKeyPath is where the stack keeps its generated data key (0600).
@@ -122,8 +127,14 @@ func (c Config) keks() ([]seal.KEK, error) {
 	return append([]seal.KEK{cur}, old...), nil
 }
 
-// SigningKeyPath is where the stack keeps its local token-signing key.
+// SigningKeyPath is where the stack keeps its local token-signing key
+// (the gateway's and the operators': people's roles and the gateway's own
+// service subject).
 func (c Config) SigningKeyPath() string { return filepath.Join(c.DataDir, "signing.key") }
+
+// NotifyKeyPath is where the stack keeps notify's signing key (0600),
+// bound to notify's own service subjects only (ADR 0210).
+func (c Config) NotifyKeyPath() string { return filepath.Join(c.DataDir, "notify.key") }
 
 // configFromEnv reads the stack's configuration. Every bad value is
 // refused, one line each naming its variable (envvar.Error), before

@@ -6,7 +6,9 @@
 //	stack          run everything (make run)
 //	stack token    print a signed token for grpcurl (make token)
 //	stack seed     load the demo data set through the public APIs (make seed)
-//	stack keygen   print a new signing key pair and data key as environment settings
+//	stack keygen   print new signing keys (the gateway's, notify's), their bound public
+//	               keys, a data key and a link key as environment settings;
+//	               keygen notify: notify's key alone, binding MP_PUBLIC_KEYS (ADR 0210)
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled on a running stack
@@ -61,7 +63,7 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	case "rewrap":
 		return rewrap(ctx, cfg, args, out)
 	case "keygen":
-		return keygen(out)
+		return keygen(args, os.Getenv("MP_PUBLIC_KEYS"), out)
 	case "echo":
 		return echoServer(ctx, args, out)
 	case "latency":

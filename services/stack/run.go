@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,8 +33,24 @@ import (
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
 
-// localKeyID names the stack's signing key in tokens.
-const localKeyID = "local"
+// localKeyID names the stack's signing key in tokens: the gateway's, which
+// also mints the operators' tokens (token, seed, load). notifyKeyID names
+// notify's.
+const (
+	localKeyID  = "local"
+	notifyKeyID = service.NotifyKeyID
+)
+
+// stackKeys are the stack's verifier keys, each bound to what its signer
+// may sign (ADR 0210), and a test's extra keys.
+func stackKeys(gateway, notify ed25519.PrivateKey, extra map[string]auth.BoundKey) map[string]auth.BoundKey {
+	keys := map[string]auth.BoundKey{
+		localKeyID:  {Key: gateway.Public().(ed25519.PublicKey), Grants: auth.GatewayGrants()},
+		notifyKeyID: {Key: notify.Public().(ed25519.PublicKey), Grants: auth.NotifyGrants()},
+	}
+	maps.Copy(keys, extra)
+	return keys
+}
 
 // Listening reports where each part of a running stack listens; tests use
 // it with :0 addresses.
@@ -92,6 +109,12 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
+	// Notify signs with a key of its own, which may sign only notify's
+	// service subjects (ADR 0210): a fault in notify cannot mint a person.
+	notifyKey, err := auth.LoadOrCreateKeyFile(cfg.NotifyKeyPath())
+	if err != nil {
+		return fmt.Errorf("notify's signing key: %w", err)
+	}
 	ns, err := natsembed.Start(natsembed.Options{
 		StoreDir: filepath.Join(cfg.DataDir, "nats"), Host: cfg.NATSHost, Port: cfg.NATSPort, SyncAlways: true,
 	})
@@ -129,7 +152,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	d := service.Deps{
 		Keyring:  keyring,
 		JS:       js,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{localKeyID: key.Public().(ed25519.PublicKey)}, time.Now, 30*time.Second),
+		Verifier: auth.NewBoundVerifier(stackKeys(key, notifyKey, cfg.extraKeys), time.Now, 30*time.Second),
 		Logger:   log,
 	}
 	if cfg.RedisURL != "" {
@@ -205,7 +228,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		o.Services.Participants, o.Services.Volunteers, o.Services.Mentoring, o.Services.Dinners, o.Services.Guides =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring"),
 			listening.Addr("dinners"), listening.Addr("guides")
-		o.SigningKey, o.KeyID = key, localKeyID
+		o.SigningKey, o.KeyID = notifyKey, notifyKeyID
 		if o.LinkKey == nil && o.LinkKeyFile == "" {
 			o.LinkKeyFile = filepath.Join(cfg.DataDir, "link.key")
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -306,8 +308,32 @@ func refusedTokens(t *testing.T, cfg Config) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]string{"none": "", "garbage": "garbage", "expired": expired, "retired key": retired,
+	refused := map[string]string{"none": "", "garbage": "garbage", "expired": expired, "retired key": retired,
 		"forged": forged, "huge": "v1." + strings.Repeat("a", 64<<10)}
+	// Claims a key may not sign (ADR 0210): notify's key as a person or as
+	// another service, the gateway's key as notify. Each in the words of
+	// any bad token.
+	notify, err := readKey(cfg.NotifyKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		key ed25519.PrivateKey
+		kid string
+		c   auth.Claims
+	}{
+		"notify's key as an admin":              {notify, notifyKeyID, admin},
+		"notify's key as a coordinator":         {notify, notifyKeyID, auth.Claims{Subject: "x", Role: auth.RoleCoordinator, Organisation: "o", Municipalities: []string{"0180"}}},
+		"notify's key as an operator":           {notify, notifyKeyID, auth.Claims{Subject: "x", Role: auth.RoleOperator}},
+		"a service token of the wrong service":  {notify, notifyKeyID, auth.Claims{Subject: "mentoring", Role: auth.RoleService}},
+		"notify's key as the gateway's service": {notify, notifyKeyID, auth.Claims{Subject: auth.GatewaySubject, Role: auth.RoleService}},
+		"the gateway's key as notify's service": {key, localKeyID, auth.Claims{Subject: auth.NotifySubject, Role: auth.RoleService}},
+	} {
+		if refused[name], err = auth.NewSigner(tc.key, tc.kid, time.Now).Sign(tc.c, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return refused
 }
 
 // openToSignedIn are the RPCs that show a record to any signed-in caller
@@ -392,6 +418,7 @@ func TestServiceSweep(t *testing.T) {
 		}
 	}
 	calls["witness: A's own"] = witness(t, ctx, cfg, s, plant, methods)
+	calls["service callers"] = sweepServiceCallers(t, ctx, cfg, s, plant, methods)
 
 	callers := map[string]string{
 		"operator":             mint(t, cfg, "-role", "operator", "-subject", "sweep-operator"),
@@ -483,4 +510,45 @@ func TestServiceSweep(t *testing.T) {
 	}
 	t.Logf("%d calls over %d RPCs, %d planted kinds; per caller: %v", total, len(methods), len(plant.ids), calls)
 	t.Logf("time of a planted id against an id of nothing, slowest ratios of medians: %s", took.worst(5))
+}
+
+// sweepServiceCallers calls every RPC with notify's own service tokens,
+// signed with its own key (ADR 0210): as notify and as notify-link, a
+// service token of another service than the method takes, each RPC the
+// table (service.Callers) does not list for it is PermissionDenied with
+// the one message, before its input or records are looked at; one it
+// lists is neither PermissionDenied nor Unauthenticated. It returns the
+// calls made.
+func sweepServiceCallers(t *testing.T, ctx context.Context, cfg Config, s *sweeper, plant sweepPlant, methods []serviceMethod) int {
+	t.Helper()
+	key, err := readKey(cfg.NotifyKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, n := service.Callers(), 0
+	refused := map[string]int{}
+	for _, sub := range []string{auth.NotifySubject, auth.AnswerLinkSubject} {
+		tok, err := auth.NewSigner(key, notifyKeyID, time.Now).Sign(auth.Claims{Subject: sub, Role: auth.RoleService, Issuer: "notify"}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range methods {
+			n++
+			a := s.call(ctx, m, tok, request(m, plant.ids["participant"], "sweep-callers"))
+			listed := slices.Contains(table[m.path()], sub)
+			switch {
+			case !listed && (a.code != codes.PermissionDenied || a.msg != auth.MsgServiceNotAllowed || len(a.violations) != 0):
+				t.Errorf("%s as %s, which it does not list: %v, want PermissionDenied %q", m.path(), sub, a, auth.MsgServiceNotAllowed)
+			case listed && (a.code == codes.PermissionDenied || a.code == codes.Unauthenticated):
+				t.Errorf("%s as %s, which it lists: %v", m.path(), sub, a)
+			case !listed:
+				refused[sub]++
+			}
+		}
+	}
+	if refused[auth.NotifySubject] < len(methods)/2 || refused[auth.AnswerLinkSubject] < len(methods)/2 {
+		t.Errorf("refused notify %d and notify-link %d of %d RPCs: the table lets them call most", refused[auth.NotifySubject],
+			refused[auth.AnswerLinkSubject], len(methods))
+	}
+	return n
 }

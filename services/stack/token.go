@@ -13,6 +13,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // token prints a token signed with the stack's local key, for grpcurl and
@@ -64,10 +65,36 @@ func signingKey(cfg Config) (ed25519.PrivateKey, error) {
 	return k, nil
 }
 
-// keygen prints a new key pair as environment settings for separate
-// processes: the private key for whoever mints tokens, the public key for
-// every service.
-func keygen(out io.Writer) error {
+// keygen prints a new set of keys as environment settings for separate
+// processes (docker-compose's .env): the gateway's signing key (it also
+// mints the operators' tokens), notify's own (MP_NOTIFY_SIGNING_KEY, given
+// to notify as its MP_SIGNING_KEY with MP_SIGNING_KEY_ID=notify), the
+// public keys every service verifies, each bound to what its signer may
+// sign (ADR 0210), the data key and the answer links' key.
+//
+// "keygen notify" upgrades a set of before ADR 0210 without touching its
+// other keys: it prints notify's new key and public, the MP_PUBLIC_KEYS
+// given (the environment's) bound, with notify's key added.
+func keygen(args []string, public string, out io.Writer) error {
+	if len(args) > 1 || len(args) == 1 && args[0] != "notify" {
+		return fmt.Errorf("keygen: want no argument, or notify")
+	}
+	n, err := auth.GenerateKey()
+	if err != nil {
+		return err
+	}
+	notifyPub := n.Public().(ed25519.PublicKey)
+	if len(args) == 1 {
+		if public == "" {
+			return fmt.Errorf("keygen notify: set MP_PUBLIC_KEYS to the current value (. ./.env) first")
+		}
+		if _, err := service.ParsePublicKeys(public); err != nil {
+			return fmt.Errorf("keygen notify: MP_PUBLIC_KEYS: %w", err)
+		}
+		_, err = fmt.Fprintf(out, "MP_NOTIFY_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\n",
+			auth.EncodePrivateKey(n), service.BindPublicKeys(public, notifyPub))
+		return err
+	}
 	k, err := auth.GenerateKey()
 	if err != nil {
 		return err
@@ -80,10 +107,10 @@ func keygen(out io.Writer) error {
 	if _, err := rand.Read(link); err != nil {
 		return err
 	}
+	public = service.BindPublicKeys(localKeyID+"="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), notifyPub)
 	// MP_LINK_KEY signs notify's answer links (services/notify/README.md).
-	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n",
-		auth.EncodePrivateKey(k), localKeyID, auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), dk,
-		base64.StdEncoding.EncodeToString(link))
+	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_NOTIFY_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n",
+		auth.EncodePrivateKey(k), auth.EncodePrivateKey(n), public, dk, base64.StdEncoding.EncodeToString(link))
 	return err
 }
 

@@ -53,8 +53,13 @@ type Options struct {
 	// LOG_LEVEL, ...); MP_ADMIN_EMAIL and MP_ADMIN_PASSWORD to the gateway's
 	// alone.
 	Env map[string]string
-	// SigningKey and PublicKeys are MP_SIGNING_KEY and MP_PUBLIC_KEYS.
+	// SigningKey and PublicKeys are MP_SIGNING_KEY (the gateway's) and
+	// MP_PUBLIC_KEYS (BindPublicKeys).
 	SigningKey, PublicKeys string
+	// NotifySigningKey is notify's own MP_SIGNING_KEY (key id "notify",
+	// bound to notify's service subjects, ADR 0210); empty gives notify
+	// SigningKey, the shared key of before.
+	NotifySigningKey string
 	// Netns, when set, runs each NATS node in its own network namespace,
 	// joined to the others and to this machine by veth pairs on a bridge
 	// (see netns.go), so a node can be cut off (Partition) instead of
@@ -282,6 +287,9 @@ func Plan(o Options) ([]Proc, error) {
 				// notify signs its own service tokens and answer links;
 				// its replicas share one link key.
 				env["MP_SIGNING_KEY"], env["MP_LINK_KEY_FILE"] = o.SigningKey, filepath.Join(o.Dir, "link.key")
+				if o.NotifySigningKey != "" {
+					env["MP_SIGNING_KEY"], env["MP_SIGNING_KEY_ID"] = o.NotifySigningKey, NotifyKeyID
+				}
 				// Its answer links open this layout's gateway: notify's
 				// own default is 127.0.0.1:8080, so with GATEWAY_ADDR
 				// moved every link in every message opened another stack

@@ -22,6 +22,9 @@ import (
 // moment before; for 10-20 s after NATS restarts) listed it as proposed:
 // the newcomer's page said the offer was withdrawn (ADR 0198). A
 // service's list now waits for the index to catch up with the bucket.
+// (Notify reads by GetAssignment since ADR 0206, and ListAssignments no
+// longer takes notify, ADR 0210: the service caller here is the gateway's,
+// which the same wait serves.)
 func TestServiceListOnAReplicaBehindHasTheApproval(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -41,7 +44,7 @@ func TestServiceListOnAReplicaBehindHasTheApproval(t *testing.T) {
 	if len(as) != 1 {
 		t.Fatalf("job: %d assignments (%s)", len(as), job.GetErrorMessage())
 	}
-	notify := pb.NewGuideServiceClient(servicetest.Dial(t, late, e.signer, auth.Claims{Subject: "notify", Role: auth.RoleService, Issuer: "notify"}))
+	notify := pb.NewGuideServiceClient(servicetest.Dial(t, late, e.signer, auth.Claims{Subject: auth.GatewaySubject, Role: auth.RoleService, Issuer: "gateway"}))
 	testutil.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
 		res, err := notify.ListAssignments(ctx, &pb.ListAssignmentsRequest{PageSize: 500})
 		if err != nil || len(res.GetAssignments()) != 1 {

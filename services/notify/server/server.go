@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/events"
@@ -209,10 +208,11 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		BaseURL: strings.TrimSuffix(o.PublicURL, "/"), Owner: o.Owner, Now: d.Now, Logger: d.Logger, Retry: o.Retry, Quiet: o.Quiet,
 		Retention: o.Retention, Limiter: limits})
 
+	unary, stream := auth.ServerInterceptors(d.Verifier, service.Callers())
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
-		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
-		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+		UnaryInterceptors:  unary,
+		StreamInterceptors: stream,
 	})
 	api := grpcapi.New(svc)
 	pb.RegisterNotificationServiceServer(srv, api)

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net"
 
-	"google.golang.org/grpc"
-
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/blind"
 	"github.com/motesplats/motesplats/pkg/cache"
@@ -84,10 +82,11 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer orgs.Close()
 	svc.CheckOrganisations(orgs)
 
+	unary, stream := auth.ServerInterceptors(d.Verifier, service.Callers())
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
-		UnaryInterceptors:  []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)},
-		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+		UnaryInterceptors:  unary,
+		StreamInterceptors: stream,
 		MaxRecvMsgSize:     MaxRecvMsgSize,
 	})
 	pb.RegisterParticipantServiceServer(srv, grpcapi.New(svc))

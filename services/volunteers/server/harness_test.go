@@ -124,7 +124,7 @@ func bearer(tok string) grpc.CallOption {
 var (
 	admin    = auth.Claims{Subject: "admin-1", Role: auth.RoleAdmin}
 	operator = auth.Claims{Subject: "op-1", Role: auth.RoleOperator}
-	svc      = auth.Claims{Subject: "mentoring", Role: auth.RoleService}
+	svc      = auth.Claims{Subject: auth.GatewaySubject, Role: auth.RoleService} // a service the methods take (pkg/service.Callers)
 )
 
 func coordinator(org string, munis ...string) auth.Claims {

@@ -141,14 +141,14 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		vsvc.RecordIDs(pool)
 	}
 
-	unary := []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(d.Verifier, auth.OpenMethods)}
+	unary, stream := auth.ServerInterceptors(d.Verifier, service.Callers())
 	if o.Hooks != nil && o.Hooks.BeforeUpdateAnswer != nil {
 		unary = append(unary, beforeUpdateAnswer(o.Hooks.BeforeUpdateAnswer))
 	}
 	srv, hs := grpcx.NewServer(grpcx.Options{
 		Logger:             d.Logger,
 		UnaryInterceptors:  unary,
-		StreamInterceptors: []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(d.Verifier, auth.OpenMethods)},
+		StreamInterceptors: stream,
 		MaxRecvMsgSize:     MaxRecvMsgSize,
 	})
 	pb.RegisterVolunteerServiceServer(srv, grpcapi.New(vsvc, osvc))

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // TestKeysCarryARotation: keys.env may hold MP_DATA_KEY_OLD and
@@ -18,15 +23,71 @@ func TestKeysCarryARotation(t *testing.T) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	signing, public, data, rotation, err := keys(path)
+	ks, err := keys(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if signing != "s" || public != "local=a,k2=b" || data != "new" {
-		t.Errorf("keys = %q, %q, %q", signing, public, data)
+	if ks.signing != "s" || !strings.HasPrefix(ks.public, "local=a:users+service/gateway,k2=b:users+service/gateway,notify=") || ks.data != "new" {
+		t.Errorf("keys = %q, %q, %q", ks.signing, ks.public, ks.data)
 	}
-	if len(rotation) != 2 || rotation["MP_DATA_KEY_OLD"] != "old" || rotation["MP_SIGNING_KEY_ID"] != "k2" {
-		t.Errorf("rotation = %v, want MP_DATA_KEY_OLD=old and MP_SIGNING_KEY_ID=k2 only", rotation)
+	if len(ks.rotation) != 2 || ks.rotation["MP_DATA_KEY_OLD"] != "old" || ks.rotation["MP_SIGNING_KEY_ID"] != "k2" {
+		t.Errorf("rotation = %v, want MP_DATA_KEY_OLD=old and MP_SIGNING_KEY_ID=k2 only", ks.rotation)
+	}
+	again, err := keys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.public != ks.public || again.notify != ks.notify || again.rotation["MP_DATA_KEY_OLD"] != "old" {
+		t.Errorf("keys.env read again: %+v, want %+v", again, ks)
+	}
+}
+
+// TestKeysGiveNotifyItsOwnKey: a new keys.env, and one of before ADR 0210
+// (one signing key, its public key unbound), both end with notify's own
+// key and every public key bound, so the services verify the gateway's
+// and notify's tokens against what each may sign; the file stays 0600.
+func TestKeysGiveNotifyItsOwnKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fresh, err := keys(filepath.Join(dir, "new.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldPath := filepath.Join(dir, "old.env")
+	body := "MP_SIGNING_KEY=" + auth.EncodePrivateKey(old) + "\nMP_PUBLIC_KEYS=local=" +
+		auth.EncodePublicKey(old.Public().(ed25519.PublicKey)) + "\nMP_DATA_KEY=d\n"
+	if err := os.WriteFile(oldPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	upgraded, err := keys(oldPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ks := range map[string]keySet{"new": fresh, "upgraded": upgraded} {
+		parsed, err := service.ParsePublicKeys(ks.public)
+		if err != nil {
+			t.Fatalf("%s: MP_PUBLIC_KEYS %q: %v", name, ks.public, err)
+		}
+		if len(parsed) != 2 || service.UnboundKeys(parsed) != nil {
+			t.Errorf("%s: MP_PUBLIC_KEYS %q, want two bound keys", name, ks.public)
+		}
+		if !parsed["local"].Grants.Users || parsed["notify"].Grants.Users || ks.notify == "" || ks.notify == ks.signing {
+			t.Errorf("%s: gateway %v, notify %v: want notify's own key, bound to notify", name, parsed["local"].Grants, parsed["notify"].Grants)
+		}
+		nk, err := auth.DecodePrivateKey(ks.notify)
+		if err != nil || !parsed["notify"].Key.Equal(nk.Public()) {
+			t.Errorf("%s: notify's private key does not match its public key (%v)", name, err)
+		}
+	}
+	if upgraded.signing != auth.EncodePrivateKey(old) || upgraded.data != "d" {
+		t.Errorf("upgrade changed the gateway's or the data key")
+	}
+	if fi, err := os.Stat(oldPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("keys.env mode: %v %v", fi.Mode(), err)
 	}
 }
 

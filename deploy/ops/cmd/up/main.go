@@ -70,11 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
-	signing, public, data, rotation, err := keys(filepath.Join(*dir, "keys.env"))
+	ks, err := keys(filepath.Join(*dir, "keys.env"))
 	if err != nil {
 		return err
 	}
-	env := rotation
+	env := ks.rotation
 	for _, k := range passThrough {
 		if v := getenv(k); v != "" {
 			env[k] = v
@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	o := layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
-		Env: env, SigningKey: signing, PublicKeys: public, DataKey: data, Jaeger: *jaeger,
+		Env: env, SigningKey: ks.signing, NotifySigningKey: ks.notify, PublicKeys: ks.public, DataKey: ks.data, Jaeger: *jaeger,
 	}
 	// Every port moves by a variable (layout.PortVar); a taken one stops
 	// the start before any process runs, naming its variable.
@@ -152,44 +152,72 @@ func movedAddrs(getenv func(string) string) string {
 }
 
 // rotationVars are the variables of a key rotation (docs/runbook.md,
-// "Rotating keys") that keys.env may carry beside the three keys: without
+// "Rotating keys") that keys.env may carry beside the keys: without
 // them a data key rotation under make up left every process unable to
 // unwrap the keys wrapped by the old one, and a new signing key could not
 // get a key id of its own.
 var rotationVars = []string{"MP_DATA_KEY_OLD", "MP_SIGNING_KEY_ID"}
 
+// keySet is what keys.env holds: the gateway's signing key, notify's own
+// (ADR 0210), the public keys each bound to what it may sign, the data
+// key, and the rotation variables.
+type keySet struct {
+	signing, notify, public, data string
+	rotation                      map[string]string
+}
+
 // keys reads the layout's keys, or creates them on the first start so
-// tokens and sealed data stay readable across restarts. rotation holds
-// the rotationVars keys.env sets, for every process's environment.
-func keys(path string) (signing, public, data string, rotation map[string]string, err error) {
-	rotation = map[string]string{}
-	if b, err := os.ReadFile(path); err == nil {
+// tokens and sealed data stay readable across restarts. A keys.env of
+// before ADR 0210 (one signing key, shared by notify, its public key
+// unbound) gains a key of notify's own and the bindings, in place: the
+// other lines are kept.
+func keys(path string) (keySet, error) {
+	ks := keySet{rotation: map[string]string{}}
+	b, err := os.ReadFile(path)
+	var lines []string
+	if err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			k, v, _ := strings.Cut(line, "=")
 			switch k {
 			case "MP_SIGNING_KEY":
-				signing = v
+				ks.signing = v
+			case "MP_NOTIFY_SIGNING_KEY":
+				ks.notify = v
 			case "MP_PUBLIC_KEYS":
-				public = v
+				ks.public = v
 			case "MP_DATA_KEY":
-				data = v
+				ks.data = v
+			default:
+				if line != "" {
+					lines = append(lines, line)
+				}
 			}
 			if slices.Contains(rotationVars, k) && v != "" {
-				rotation[k] = v
+				ks.rotation[k] = v
 			}
 		}
-		if signing != "" && public != "" && data != "" {
-			return signing, public, data, rotation, nil
+		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" {
+			return ks, nil
 		}
 	}
-	k, err := auth.GenerateKey()
+	if ks.signing == "" || ks.public == "" || ks.data == "" {
+		// Nothing usable: a new set.
+		k, err := auth.GenerateKey()
+		if err != nil {
+			return keySet{}, err
+		}
+		if ks.data, err = layout.NewDataKey(); err != nil {
+			return keySet{}, err
+		}
+		ks.signing, ks.public = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
+	}
+	n, err := auth.GenerateKey()
 	if err != nil {
-		return "", "", "", nil, err
+		return keySet{}, err
 	}
-	if data, err = layout.NewDataKey(); err != nil {
-		return "", "", "", nil, err
-	}
-	signing, public = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
-	return signing, public, data, rotation, os.WriteFile(path,
-		[]byte("MP_SIGNING_KEY="+signing+"\nMP_PUBLIC_KEYS="+public+"\nMP_DATA_KEY="+data+"\n"), 0o600)
+	ks.notify = auth.EncodePrivateKey(n)
+	ks.public = layout.BindPublicKeys(ks.public, n.Public().(ed25519.PublicKey))
+	lines = append([]string{"MP_SIGNING_KEY=" + ks.signing, "MP_NOTIFY_SIGNING_KEY=" + ks.notify,
+		"MP_PUBLIC_KEYS=" + ks.public, "MP_DATA_KEY=" + ks.data}, lines...)
+	return ks, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }

@@ -88,6 +88,9 @@ var refusalText = map[string]map[string]string{
 		// A user's erasure or demotion when NATS cannot say which admins
 		// stay (ADR 0208).
 		"the admins could not be counted; try again": "det gick inte att räkna administratörerna; försök igen",
+		// A service token whose service the method does not list
+		// (auth.MsgServiceNotAllowed, ADR 0210).
+		"this service may not call this method": "den här tjänsten får inte anropa den här funktionen",
 	},
 }
 

@@ -95,15 +95,16 @@ func (c *Client) Assignment(ctx context.Context, id string) (notice.Assignment, 
 	return out, nil
 }
 
-// answerContext carries a short coordinator-role token for one answer,
-// scoped to the proposal's organisation and municipality: the programme
-// checks scope, capacity, expiry and writes its own events and audit,
-// exactly as for a coordinator's action, and records notify-link as who
-// acted. It replaces the connection's service token (auth.OutgoingContext
-// takes precedence over it).
-func (c *Client) answerContext(ctx context.Context, a notice.AnswerCall) (context.Context, error) {
-	tok, err := c.signer.Sign(auth.Claims{Subject: AnswerSubject, Role: auth.RoleCoordinator, Organisation: a.OrganisationID,
-		Municipalities: []string{a.Municipality}, Issuer: Subject}, time.Minute)
+// answerContext carries a short service token for one answer, as
+// notify-link (auth.AnswerLinkSubject): the programme checks capacity and
+// expiry and writes its own events and audit as for any answer, and
+// records notify-link as who acted. Notify's key may sign no coordinator
+// (ADR 0210: it could then read every person of any organisation it
+// named), and the programmes let notify-link call only the answers
+// (pkg/service.Callers). It replaces the connection's service token
+// (auth.OutgoingContext takes precedence over it).
+func (c *Client) answerContext(ctx context.Context, _ notice.AnswerCall) (context.Context, error) {
+	tok, err := c.signer.Sign(auth.Claims{Subject: AnswerSubject, Role: auth.RoleService, Issuer: Subject}, time.Minute)
 	if err != nil {
 		return nil, err
 	}
