@@ -279,12 +279,21 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error
 	p.Form = r.PostForm
 	role := gatewayv1.Role(gatewayv1.Role_value["ROLE_"+strings.ToUpper(r.PostForm.Get("role"))])
 	munis, unknown := municipalityCodes(r.PostForm.Get("municipality_codes"))
+	u := &gatewayv1.User{
+		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: role,
+		OrganisationId: strings.TrimSpace(r.PostForm.Get("organisation_id")), MunicipalityCodes: munis,
+	}
+	// A name no municipality has is refused with everything else the
+	// form would be refused for, in one answer (ADR 0211): it stopped the
+	// form before the organisation's and the account's checks, which
+	// then refused in rounds of their own.
 	err := unknownMunicipalities("municipality_codes", unknown)
-	if err == nil {
-		_, err = w.g.CreateUser(r.Context(), p.caller, &gatewayv1.User{
-			Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: role,
-			OrganisationId: strings.TrimSpace(r.PostForm.Get("organisation_id")), MunicipalityCodes: munis,
-		}, r.PostForm.Get("password"))
+	if err != nil {
+		if cerr := w.g.CheckNewUser(r.Context(), p.caller, u, r.PostForm.Get("password"), err); cerr != nil {
+			err = cerr
+		}
+	} else {
+		_, err = w.g.CreateUser(r.Context(), p.caller, u, r.PostForm.Get("password"))
 	}
 	if err != nil {
 		if formErrors(p, err, userField) {
