@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"connectrpc.com/connect"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -56,7 +54,7 @@ func TestUsersFormRefusesEverythingAtOnce(t *testing.T) {
 	_, err := admin.users.CreateUser(ctx, connect.NewRequest(&gatewayv1.CreateUserRequest{Password: "kort", User: &gatewayv1.User{
 		Email: "runa(at)example.org", DisplayName: "Runa", Role: gatewayv1.Role_ROLE_COORDINATOR, OrganisationId: org, MunicipalityCodes: []string{"0380"}}}))
 	fields := map[string]bool{}
-	for _, d := range connectViolations(err) {
+	for _, d := range violations(err) {
 		fields[d] = true
 	}
 	for _, f := range []string{"user.municipality_codes[0]", "user.email", "password"} {
@@ -73,23 +71,4 @@ func TestUsersFormRefusesEverythingAtOnce(t *testing.T) {
 			t.Errorf("a refused user was stored: %v", u)
 		}
 	}
-}
-
-// connectViolations are the fields a Connect error's BadRequest names.
-func connectViolations(err error) []string {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return nil
-	}
-	var out []string
-	for _, d := range ce.Details() {
-		if v, err := d.Value(); err == nil {
-			if br, ok := v.(*errdetails.BadRequest); ok {
-				for _, fv := range br.GetFieldViolations() {
-					out = append(out, fv.GetField())
-				}
-			}
-		}
-	}
-	return out
 }

@@ -1,0 +1,114 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// namesakeHost registers a dinner host (no mentor) of given and family
+// name: a namesake in the coordinator's scope on no mentoring list.
+func namesakeHost(t testing.TB, c *apiClient, org, muni, given, family string) string {
+	t.Helper()
+	now := time.Now()
+	res, err := c.registry.CreateVolunteer(testutil.Context(t), connect.NewRequest(&gatewayv1.CreateVolunteerRequest{Volunteer: &volunteersv1.Volunteer{
+		OrganisationId: org, MunicipalityCode: muni, GivenName: given, FamilyName: family,
+		Languages: []*typev1.LanguageSkill{{Code: "sv", Level: typev1.LanguageLevel_LANGUAGE_LEVEL_NATIVE}},
+		Roles:     []*eventsv1.RoleCapacity{{Role: eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST, Capacity: 1}},
+		BackgroundCheck: &volunteersv1.BackgroundCheck{Seen: true, SeenDate: now.AddDate(0, -1, 0).Format(time.DateOnly),
+			ValidUntil: now.AddDate(1, 0, 0).Format(time.DateOnly), Verifier: "test"},
+		BirthYear: 1970, HouseholdSize: 2,
+	}}))
+	if err != nil {
+		t.Fatalf("create %s %s: %v", given, family, err)
+	}
+	return res.Msg.GetVolunteer().GetId()
+}
+
+// TestFullMentorsMarkedAndAnEmptyDinnersJobSaysWhy: a newcomer left out
+// because the mentor who fits is full named "Berit Andersson (… poäng)"
+// on the left-out page and in mp jobs unmatched, unmarked, while another
+// Berit Andersson (a host) stood in the coordinator's scope (ADR 0205's
+// Left); both now mark her (ADR 0211). A dinners job that proposed
+// nothing printed only its counts in mp; it now says why in the web's
+// words: the parties left without a seat per reason, or that no party
+// waits at all (which the web's job line now says too).
+func TestFullMentorsMarkedAndAnEmptyDinnersJobSaysWhy(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening Fullt", "0880")
+	coord := e.coordinator(admin, "fullt@example.org", org, "0880")
+	const (
+		mentoring = eventsv1.ConsentPurpose_CONSENT_PURPOSE_MENTORING
+		dinners   = eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS
+	)
+	mentor(t, coord, org, "0880", "Berit") // Berit Andersson, two places
+	namesakeHost(t, coord, org, "0880", "Berit", "Andersson")
+	for _, given := range []string{"Amal", "Leila", "Nour"} {
+		namedPerson(t, coord, org, "0880", given, "Hassan", "ar", mentoring)
+	}
+	guest := namedPerson(t, coord, org, "0880", "Selam", "Berhane", "ti", dinners)
+	var job *mentoringv1.Job
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		var err error
+		if job, err = finishedJob(t, coord, "fullt-"); err != nil {
+			return err
+		}
+		if c := job.GetCounts(); c.GetNewcomers() != 3 || c.GetMentors() != 1 || c.GetProposals() != 2 {
+			return fmt.Errorf("job counts %v, want 3 newcomers, 1 mentor, 2 proposals", c)
+		}
+		return nil
+	})
+	br := e.swedishBrowser("fullt@example.org")
+	code, body := br.get("/matching/jobs/" + job.GetId() + "/unmatched")
+	if text := visibleText(body); code != http.StatusOK || !strings.Contains(text, "poäng") || !markedRe("Berit Andersson").MatchString(text) {
+		t.Errorf("left-out page: %d, want the full mentor Berit Andersson named with when registered:\n%s", code, trim(text))
+	}
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "fullt@example.org")
+	if out := mp(t, dir, "jobs", "unmatched", job.GetId()); !strings.Contains(out, "poäng") || !markedRe("Berit Andersson").MatchString(out) {
+		t.Errorf("mp jobs unmatched: want the full mentor Berit Andersson marked:\n%s", out)
+	}
+
+	// No offer on the guest's date: the job proposes nothing, and says
+	// the party got no dinner on any of its dates.
+	dinnerSignUp(t, coord, guest, "0880", time.Now().AddDate(0, 0, 9).Format(time.DateOnly))
+	dj := runDinnerJob(t, coord, "fullt-dinners")
+	if c := dj.GetCounts(); c.GetProposals() != 0 || c.GetUnseated() != 1 {
+		t.Fatalf("dinners job counts %v, want 0 proposals and 1 unseated", c)
+	}
+	out := mp(t, dir, "dinners", "jobs", "watch", dj.GetId())
+	for _, want := range []string{"Sällskap som inte fick plats:", "1 sällskap: ingen middag på någon av deras dagar"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("mp dinners jobs watch of a job without proposals: want %q:\n%s", want, out)
+		}
+	}
+
+	// Another organisation with no sign-up: no party waits.
+	other := e.createOrg("Förening Tomt", "0880")
+	empty := e.coordinator(admin, "tomt@example.org", other, "0880")
+	ej := runDinnerJob(t, empty, "tomt-dinners")
+	const none = "Inga förslag: inget sällskap väntar på en middag i kommunerna"
+	ob := e.swedishBrowser("tomt@example.org")
+	odir := t.TempDir()
+	mp(t, odir, "login", "-server", e.base, "-email", "tomt@example.org")
+	if out := mp(t, odir, "dinners", "jobs", "watch", ej.GetId()); !strings.Contains(out, none) {
+		t.Errorf("mp dinners jobs watch of a job with no party: want %q:\n%s", none, out)
+	}
+	code, body = ob.get("/dinners")
+	if text := visibleText(body); code != http.StatusOK || !strings.Contains(text, none) {
+		t.Errorf("/dinners: %d, want the job line to say %q:\n%s", code, none, trim(text))
+	}
+}
