@@ -112,3 +112,45 @@ func TestFullMentorsMarkedAndAnEmptyDinnersJobSaysWhy(t *testing.T) {
 		t.Errorf("/dinners: %d, want the job line to say %q:\n%s", code, none, trim(text))
 	}
 }
+
+// TestMpMailboxRecipientsMarked: mp mailbox list and show printed a
+// message's address alone, so the admin could not tell which of two
+// Amina Hassan a message went to, where the web's mailbox marks her (ADR
+// 0209's Left). Both now name the recipient with the mark, and not the
+// mentor Erik Andersson, who has no namesake (ADR 0211).
+func TestMpMailboxRecipientsMarked(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{notify: true})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening Brevlåda", "0880")
+	coord := e.coordinator(admin, "brevlada@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	reader(t, coord, org, "0880", "Amina", "sv")
+	reader(t, coord, org, "0880", "Amina", "sv")
+	pair := proposal(t, coord)
+	if _, err := coord.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: pair.GetPair().GetId()})); err != nil {
+		t.Fatal(err)
+	}
+	_, msg := mailedLink(t, admin, pair.GetPair().GetParticipantId())
+	if _, err := admin.users.CreateUser(ctx, connect.NewRequest(&gatewayv1.CreateUserRequest{Password: password, User: &gatewayv1.User{
+		Email: "brevadmin@example.org", DisplayName: "Brevadmin", Role: gatewayv1.Role_ROLE_ADMIN, Locale: "sv"}})); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mp(t, dir, "login", "-server", e.base, "-email", "brevadmin@example.org")
+	list, err := mpLang(t, dir, "sv", "mailbox", "list")
+	if err != nil || !strings.Contains(list, msg.GetId()) {
+		t.Fatalf("mp mailbox list: %v, want the message %s:\n%s", err, msg.GetId(), list)
+	}
+	if !markedRe("Amina Hassan").MatchString(list) {
+		t.Errorf("mp mailbox list names the recipient Amina Hassan without when registered:\n%s", list)
+	}
+	if markedRe("Erik Andersson").MatchString(list) {
+		t.Errorf("mp mailbox list marks Erik Andersson, who has no namesake:\n%s", list)
+	}
+	show, err := mpLang(t, dir, "sv", "mailbox", "show", msg.GetId())
+	if err != nil || !strings.Contains(show, "Mottagare: Amina Hassan") || !markedRe("Amina Hassan").MatchString(show) {
+		t.Errorf("mp mailbox show: %v, want its recipient Amina Hassan marked:\n%s", err, show)
+	}
+}
