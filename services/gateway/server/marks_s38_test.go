@@ -3,6 +3,8 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +154,86 @@ func TestMpMailboxRecipientsMarked(t *testing.T) {
 	show, err := mpLang(t, dir, "sv", "mailbox", "show", msg.GetId())
 	if err != nil || !strings.Contains(show, "Mottagare: Amina Hassan") || !markedRe("Amina Hassan").MatchString(show) {
 		t.Errorf("mp mailbox show: %v, want its recipient Amina Hassan marked:\n%s", err, show)
+	}
+}
+
+// auditRowRe reads a row of the audit page: its record cell.
+var auditRowRe = regexp.MustCompile(`(?s)<tr><td>[^<]*</td><td>.*?</td><td>[^<]*</td><td>(?:<code>([^<]*)</code>)?[^<]*</td>`)
+
+// TestAuditPageNewestFirst: the audit page listed the oldest entries
+// first, so an admin read a first page of old sign-ins before what just
+// happened (ADR 0205's Left). It now lists the newest first by default,
+// and its pages (100 each) walk every entry once: a coordinator's 136
+// entries over two pages are exactly the API's time-ordered list
+// reversed, the entries the admin's own searches add meanwhile never
+// among them; "Äldst först" gives time order (ADR 0211).
+func TestAuditPageNewestFirst(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening Logg", "0880")
+	coord := e.coordinator(admin, "logg@example.org", org, "0880")
+	var people []string
+	for _, given := range []string{"Amal", "Leila", "Nour", "Selam", "Tesfay"} {
+		people = append(people, namedPerson(t, coord, org, "0880", given, "Hassan", "ar"))
+	}
+	for i := range 125 {
+		if _, err := coord.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: people[i%5]})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users, err := admin.users.ListUsers(ctx, connect.NewRequest(&gatewayv1.ListUsersRequest{PageSize: 50}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := ""
+	for _, u := range users.Msg.GetUsers() {
+		if u.GetEmail() == "logg@example.org" {
+			uid = u.GetId()
+		}
+	}
+	res, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{UserId: uid, PageSize: 1000}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, en := range res.Msg.GetEntries() {
+		want = append([]string{en.GetResourceId()}, want...)
+	}
+	if len(want) <= 100 {
+		t.Fatalf("%d entries of the coordinator's, want more than a page", len(want))
+	}
+	walk := func(b *browser, path string) (rows []string, pages int) {
+		t.Helper()
+		for path != "" && pages < 10 {
+			code, body := b.get(path)
+			if code != http.StatusOK {
+				t.Fatalf("%s: %d\n%s", path, code, trim(visibleText(body)))
+			}
+			pages++
+			for _, m := range auditRowRe.FindAllStringSubmatch(body, -1) {
+				rows = append(rows, m[1])
+			}
+			path = ""
+			if m := regexp.MustCompile(`<a href="(/admin/audit\?[^"]+)">Nästa`).FindStringSubmatch(body); m != nil {
+				path = strings.ReplaceAll(m[1], "&amp;", "&")
+			}
+		}
+		return rows, pages
+	}
+	b := e.swedishBrowserAs(adminEmail, adminPass)
+	got, pages := walk(b, "/admin/audit?user_id="+uid)
+	if pages != 2 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("the audit page newest first: %d pages, %d rows\n%q\nwant the %d entries newest first, each once:\n%q", pages, len(got), got, len(want), want)
+	}
+	slices.Reverse(want)
+	got, pages = walk(b, "/admin/audit?order=oldest&user_id="+uid)
+	if pages != 2 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("the audit page oldest first: %d pages, %d rows, want the %d entries in time order", pages, len(got), len(want))
+	}
+	_, body := b.get("/admin/audit")
+	if !strings.Contains(body, `<option value="">Nyast först</option>`) {
+		t.Errorf("the audit form does not say it lists the newest first:\n%s", trim(visibleText(body)))
 	}
 }

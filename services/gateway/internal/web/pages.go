@@ -342,8 +342,11 @@ type auditData struct {
 
 func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("a.title"), "audit", r.URL.Query()
+	// Newest first unless asked otherwise: the admin who has just erased a
+	// user read a first page of the stream's oldest sign-ins (ADR 0205's
+	// Left, 0211).
 	q := audit.Query{UserID: strings.TrimSpace(r.URL.Query().Get("user_id")), ResourceID: strings.TrimSpace(r.URL.Query().Get("resource_id")),
-		PageSize: 100, PageToken: r.URL.Query().Get("page_token")}
+		PageSize: 100, PageToken: r.URL.Query().Get("page_token"), NewestFirst: r.URL.Query().Get("order") != "oldest"}
 	var v apperr.Validator
 	for name, t := range map[string]*time.Time{"from": &q.Start, "to": &q.End} {
 		if s := r.URL.Query().Get(name); s != "" {
