@@ -163,7 +163,7 @@ var auditRowRe = regexp.MustCompile(`(?s)<tr><td>[^<]*</td><td>.*?</td><td>[^<]*
 // TestAuditPageNewestFirst: the audit page listed the oldest entries
 // first, so an admin read a first page of old sign-ins before what just
 // happened (ADR 0205's Left). It now lists the newest first by default,
-// and its pages (100 each) walk every entry once: a coordinator's 136
+// and its pages (100 each) walk every entry once: a coordinator's 130
 // entries over two pages are exactly the API's time-ordered list
 // reversed, the entries the admin's own searches add meanwhile never
 // among them; "Äldst först" gives time order (ADR 0211).
