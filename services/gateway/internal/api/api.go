@@ -344,7 +344,8 @@ func (s *Server) ListOrganisations(ctx context.Context, req *connect.Request[gat
 
 // ListAuditEntries implements AuditService.
 func (s *Server) ListAuditEntries(ctx context.Context, req *connect.Request[gatewayv1.ListAuditEntriesRequest]) (*connect.Response[gatewayv1.ListAuditEntriesResponse], error) {
-	q := audit.Query{UserID: req.Msg.GetUserId(), ResourceID: req.Msg.GetResourceId(), PageSize: int(req.Msg.GetPageSize()), PageToken: req.Msg.GetPageToken()}
+	q := audit.Query{UserID: req.Msg.GetUserId(), ResourceID: req.Msg.GetResourceId(), PageSize: int(req.Msg.GetPageSize()), PageToken: req.Msg.GetPageToken(),
+		NewestFirst: req.Msg.GetNewestFirst()}
 	if t := req.Msg.GetStartTime(); t != nil {
 		q.Start = t.AsTime()
 	}

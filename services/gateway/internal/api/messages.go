@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"maps"
 
 	"connectrpc.com/connect"
 
@@ -26,11 +27,33 @@ func (s *Server) ListMailbox(ctx context.Context, req *connect.Request[gatewayv1
 		return nil, s.toConnect(ctx, err)
 	}
 	total, err := s.g.CountMailbox(ctx, caller(ctx), m.GetPersonId(), mailboxCountCap)
-	return reply(s, ctx, &gatewayv1.ListMailboxResponse{Messages: res.GetMessages(), NextPageToken: res.GetNextPageToken(), TotalSize: total}, err)
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	// The recipients by name, as the web's mailbox names them: mp
+	// printed the address alone and could not mark a namesake (ADR 0211).
+	names := map[string]string{}
+	for _, msg := range res.GetMessages() {
+		id := msg.GetPersonId()
+		if _, done := names[id]; done || id == "" {
+			continue
+		}
+		n, err := s.g.MailboxName(ctx, caller(ctx), id)
+		if err != nil {
+			return nil, s.toConnect(ctx, err)
+		}
+		names[id] = n
+	}
+	maps.DeleteFunc(names, func(_, n string) bool { return n == "" })
+	return reply(s, ctx, &gatewayv1.ListMailboxResponse{Messages: res.GetMessages(), NextPageToken: res.GetNextPageToken(), TotalSize: total, RecipientNames: names}, nil)
 }
 
 // GetMailboxMessage implements MessageService.
 func (s *Server) GetMailboxMessage(ctx context.Context, req *connect.Request[gatewayv1.GetMailboxMessageRequest]) (*connect.Response[gatewayv1.GetMailboxMessageResponse], error) {
 	msg, err := s.g.GetMailboxMessage(ctx, caller(ctx), req.Msg.GetId())
-	return reply(s, ctx, &gatewayv1.GetMailboxMessageResponse{Message: msg}, err)
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
+	}
+	name, err := s.g.MailboxName(ctx, caller(ctx), msg.GetPersonId())
+	return reply(s, ctx, &gatewayv1.GetMailboxMessageResponse{Message: msg, RecipientName: name}, err)
 }

@@ -119,12 +119,17 @@ type Query struct {
 	ResourceID string
 	Start, End time.Time
 	PageSize   int
-	// PageToken is the stream sequence to continue from.
+	// PageToken is the stream sequence to continue from: oldest first,
+	// the first to read; newest first, the one below which to read.
 	PageToken string
+	// NewestFirst pages from the newest entry back: an admin who has just
+	// erased a user reads that first, not a first page of the stream's
+	// oldest sign-ins (ADR 0205's Left, 0211).
+	NewestFirst bool
 }
 
-// Search returns entries matching q in stream order (time order) and the
-// token of the next page. Returns Invalid for a bad page token, or a
+// Search returns entries matching q in stream order (time order), or
+// newest first (q.NewestFirst), and the token of the next page. Returns Invalid for a bad page token, or a
 // start or end time outside years 1 to 9999.
 func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, string, error) {
 	if q.PageSize == 0 {
@@ -161,6 +166,9 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{Subjects}, DeliverPolicy: jetstream.DeliverAllPolicy}
 	if q.UserID != "" {
 		cfg.FilterSubjects = []string{"audit." + token(q.UserID) + ".>"}
+	}
+	if q.NewestFirst {
+		return l.searchBack(ctx, q, cfg.FilterSubjects)
 	}
 	switch {
 	case q.PageToken != "":

@@ -78,3 +78,32 @@ func FullDinners(locale string, dinners, proposals, approved int32) string {
 	}
 	return Data(locale, "dinners.unseated.full_held", map[string]any{"At": Data(locale, "dinners.unseated.at_full", nil, dinners), "Held": held}, nil)
 }
+
+// UnseatedReasons are the dinners' reasons a party got no seat, as the
+// catalogue's key suffixes (dinners.unseated.*), in the order a
+// coordinator reads them: the rules' stages, furthest last (ADR 0165).
+var UnseatedReasons = []string{"no_date", "no_kitchen", "no_host_in_reach", "dinners_full", "seats_taken"}
+
+// UnseatedLines counts a dinners job's parties left without a seat per
+// reason (counts, by UnseatedReasons' suffix), one sentence each ("2
+// sällskap: ..."); the full dinners' line goes on with who holds their
+// seats (the job's full dinners and their seats held, ADR 0171). The web's
+// proposals section and mp say why a job proposed nothing by the same
+// lines (ADR 0211).
+func UnseatedLines(locale string, counts map[string]int, fullDinners, heldByProposals, heldByApproved int32) []string {
+	var out []string
+	for _, r := range UnseatedReasons {
+		n := counts[r]
+		if n == 0 {
+			continue
+		}
+		line := Data(locale, "dinners.unseated."+r, nil, n)
+		if r == "dinners_full" {
+			if held := FullDinners(locale, fullDinners, heldByProposals, heldByApproved); held != "" {
+				line += ". " + held
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}

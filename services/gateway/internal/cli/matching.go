@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,11 +90,23 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 	if err != nil {
 		return err
 	}
-	pn, _, err := c.namesakes(ctx)(participantIDs(rows), nil)
+	// The full mentors the reasons name are marked too, by their name
+	// alone (a mentor row carries no municipality nor registration time),
+	// from their namesakes' groups as the web page marks them (ADR 0211):
+	// "Maria Johansson (96 poäng)" named one of two Maria Johansson.
+	mentorLabel := map[string]string{}
+	for _, u := range rows {
+		for _, m := range u.GetMentors() {
+			if m.GetVolunteerId() != "" && m.GetName() != "" {
+				mentorLabel[m.GetVolunteerId()] = m.GetName()
+			}
+		}
+	}
+	pn, vn, err := c.namesakes(ctx)(participantIDs(rows), slices.Sorted(maps.Keys(mentorLabel)))
 	if err != nil {
 		return err
 	}
-	told := tellLeftOut(rows, pn)
+	told, mentors := tellLeftOut(rows, pn), tellGroups(mentorLabel, vn)
 	byProposals := false
 	for _, u := range rows {
 		why := e.code("m.unmatched.", u.GetReason().String(), "UNMATCHED_REASON_")
@@ -100,7 +114,11 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 			names := make([]string, 0, len(u.GetMentors()))
 			for _, m := range u.GetMentors() {
 				byProposals = byProposals || m.GetHeldByProposals() > 0
-				names = append(names, catalog.Mentor(e.words().lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
+				name := m.GetName()
+				if name != "" {
+					name = e.apart(name, mentors[m.GetVolunteerId()])
+				}
+				names = append(names, catalog.Mentor(e.words().lang, name, m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
 			}
 			why = e.d("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -238,6 +239,13 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 			return err
 		}
 		m := res.Msg.GetMessage()
+		if name := res.Msg.GetRecipientName(); name != "" {
+			told, err := recipientsTold(map[string]string{m.GetPersonId(): name}, c.namesakes(ctx))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Out, "%s: %s\n", e.t("mailbox.recipient"), e.apart(name, told[m.GetPersonId()]))
+		}
 		fmt.Fprintf(e.Out, "%s: %s (%s)\n%s: %s\n%s: %s\n", e.t("mailbox.to"), m.GetTo(), e.label("mailbox.ch.", m.GetIntendedChannel().String()),
 			e.t("mailbox.language"), e.langName(m.GetLanguage()), e.t("mailbox.subject"), m.GetSubject())
 		if u := m.GetAnswerUrl(); u != "" {
@@ -256,12 +264,41 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		if err != nil {
 			return "", err
 		}
+		names := res.Msg.GetRecipientNames()
+		told, err := recipientsTold(names, c.namesakes(ctx))
+		if err != nil {
+			return "", err
+		}
 		for _, m := range res.Msg.GetMessages() {
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), localtime.Stamp(m.GetCreateTime()), m.GetTo(),
+			to := m.GetTo()
+			if name := names[m.GetPersonId()]; name != "" {
+				to = e.apart(name, told[m.GetPersonId()]) + " <" + to + ">"
+			}
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", m.GetId(), localtime.Stamp(m.GetCreateTime()), to,
 				e.langName(m.GetLanguage()), e.label("mailbox.tpl.", m.GetTemplate().String()), m.GetSubject())
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
+}
+
+// recipientsTold marks the mailbox's recipients (names by person id) who
+// have a namesake the admin may see, as the web's mailbox does (ADR
+// 0209): a message names its person by id alone, newcomer or volunteer,
+// so each id is asked as both in one call and the service leaves out the
+// kind it is not; the label is the name alone. mp printed the address
+// alone, unmarked (ADR 0211).
+func recipientsTold(names map[string]string, ask askNamesakes) (map[string]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	ids := slices.Sorted(maps.Keys(names))
+	pn, vn, err := ask(ids, ids)
+	if err != nil {
+		return nil, err
+	}
+	told := tellGroups(names, pn)
+	maps.Copy(told, tellGroups(names, vn))
+	return told, nil
 }
 
 // langName names a message or consent text language in mp's words

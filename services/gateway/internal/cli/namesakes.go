@@ -138,6 +138,14 @@ func groupsTold(label map[string]string, volunteers bool, ask askNamesakes) (map
 	if err != nil {
 		return nil, err
 	}
+	return tellGroups(label, ns), nil
+}
+
+// tellGroups is groupsTold's map from namesakes already asked (ns, of the
+// people label names by id): a list that asks for two kinds of people in
+// one call (mp jobs unmatched: the newcomers and the full mentors its
+// reasons name) tells each kind apart from its own half.
+func tellGroups(label map[string]string, ns []*typev1.Namesake) map[string]string {
 	var all []apart.Person
 	seen := map[string]bool{}
 	for _, n := range ns {
@@ -148,5 +156,5 @@ func groupsTold(label map[string]string, volunteers bool, ask askNamesakes) (map
 		seen[n.GetId()] = true
 		all = append(all, apart.Person{ID: n.GetId(), Label: l, Registered: n.GetCreateTime()})
 	}
-	return apart.Tell(all), nil
+	return apart.Tell(all)
 }

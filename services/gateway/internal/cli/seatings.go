@@ -63,7 +63,7 @@ func watchDinnerJob(ctx context.Context, d dinnersClient, id string, e env) erro
 		switch j.GetState() {
 		case dinnersv1.JobState_JOB_STATE_SUCCEEDED:
 			fmt.Fprintln(e.Out, e.withAttempts(e.dinnerJobResult(j), j.GetAttempts(), true, false))
-			return nil
+			return dinnerJobNone(ctx, d, j, e)
 		case dinnersv1.JobState_JOB_STATE_FAILED:
 			return errors.New(e.withAttempts(e.t("m.failed"), j.GetAttempts(), false, true))
 		}
@@ -340,6 +340,51 @@ func dinnerReport(ctx context.Context, c *clients, args []string, e env) error {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.GetMonth(), r.GetMunicipalityCode(), group, r.GetDinnersOffered(), r.GetDinnersHeld(),
 			r.GetGuestsSeated(), r.GetGuestsAttended(), r.GetFirstTimePerMille(), r.GetNoShowPerMille(), r.GetLateCancelPerMille(), r.GetMedianWaitDays())
+	}
+	return nil
+}
+
+// dinnerJobNone says in words why finished job j proposed nothing, as the
+// web's proposals section of the job does: the parties left without a
+// seat counted per reason (catalog.UnseatedLines), or that no party waits
+// at all. mp printed the counts alone ("föreslagna placeringar: 0, ...;
+// bästa möjliga (0 poäng)"), where a mentoring or guides job says why
+// (ADR 0205's Left, 0211). Nothing for a job that proposed something.
+func dinnerJobNone(ctx context.Context, d dinnersClient, j *dinnersv1.Job, e env) error {
+	k := j.GetCounts()
+	if k.GetProposals() > 0 {
+		return nil
+	}
+	lang := e.words().lang
+	if k.GetParties() == 0 {
+		fmt.Fprintln(e.Out, catalog.Text(lang, "dinners.job.none.no_parties"))
+		return nil
+	}
+	counts := map[string]int{}
+	var full *dinnersv1.FullDinners
+	err := pages(func(token string) (string, error) {
+		res, err := d.ListUnseatedParties(ctx, connect.NewRequest(&gatewayv1.ListUnseatedPartiesRequest{JobId: j.GetId(), PageSize: 500, PageToken: token}))
+		if err != nil {
+			return "", err
+		}
+		for _, u := range res.Msg.GetUnseated() {
+			counts[strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNSEATED_REASON_"))]++
+		}
+		if f := res.Msg.GetFullDinners(); f != nil {
+			full = f
+		}
+		return res.Msg.GetNextPageToken(), nil
+	})
+	if err != nil {
+		return err
+	}
+	lines := catalog.UnseatedLines(lang, counts, full.GetDinners(), full.GetSeatsHeldByProposals(), full.GetSeatsHeldByApproved())
+	if len(lines) == 0 {
+		return nil
+	}
+	fmt.Fprintln(e.Out, catalog.Text(lang, "dinners.unseated.title")+":")
+	for _, l := range lines {
+		fmt.Fprintln(e.Out, "  "+l)
 	}
 	return nil
 }

@@ -291,7 +291,7 @@ func (g *Gateway) CreateUser(ctx context.Context, c Caller, u *gatewayv1.User, p
 	if err := adminOnly(c); err != nil {
 		return nil, err
 	}
-	if err := g.checkOrganisation(ctx, c, u); err != nil {
+	if err := g.CheckNewUser(ctx, c, u, password, nil); err != nil {
 		return nil, err
 	}
 	out, err := g.Accounts.CreateUser(ctx, u, password)

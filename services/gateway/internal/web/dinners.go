@@ -57,6 +57,10 @@ type dinnerJobView struct {
 	// came to the best possible, in the mentoring job's words "Bästa
 	// möjliga" when the engine proved the optimum (gap 0; ADR 0184).
 	Result string
+	// Why says a done job proposed nothing because no party waited in its
+	// municipalities ("" otherwise: the proposals section counts the
+	// parties left without a seat per reason), as mp says (ADR 0211).
+	Why string
 }
 
 func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
@@ -69,6 +73,9 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	v.TakenOver = takenOver(p, j.GetAttempts(), done, failed)
 	if done {
 		v.Result = dinnerJobResult(p, j)
+		if k := j.GetCounts(); k.GetProposals() == 0 && k.GetParties() == 0 {
+			v.Why = p.t("dinners.job.none.no_parties")
+		}
 	}
 	return v
 }
@@ -264,42 +271,17 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	return d, nil
 }
 
-// unseatedOrder is the order a coordinator reads the reasons in: the
-// rules' stages, furthest last, so "the dinners were full" comes before
-// "the seats went to other parties in this job" although its code
-// came later (ADR 0165).
-var unseatedOrder = []dinnersv1.UnseatedReason{
-	dinnersv1.UnseatedReason_UNSEATED_REASON_NO_DATE,
-	dinnersv1.UnseatedReason_UNSEATED_REASON_NO_KITCHEN,
-	dinnersv1.UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH,
-	dinnersv1.UnseatedReason_UNSEATED_REASON_DINNERS_FULL,
-	dinnersv1.UnseatedReason_UNSEATED_REASON_SEATS_TAKEN,
-}
-
 // unseatedLines counts a job's left-out parties per reason, one sentence
 // each in the page's language ("2 sällskap: ..."); the full dinners' line
 // goes on with who holds their seats (full: the job's full dinners, each
-// counted once; ADR 0171).
+// counted once; ADR 0171). The words and their order are
+// catalog.UnseatedLines', which mp says too (ADR 0211).
 func unseatedLines(p *page, us []*dinnersv1.UnseatedParty, full *dinnersv1.FullDinners) []string {
-	counts := map[dinnersv1.UnseatedReason]int{}
+	counts := map[string]int{}
 	for _, u := range us {
-		counts[u.GetReason()]++
+		counts[strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNSEATED_REASON_"))]++
 	}
-	var out []string
-	for _, v := range unseatedOrder {
-		n := counts[v]
-		if n == 0 {
-			continue
-		}
-		line := p.tn("dinners.unseated."+strings.ToLower(strings.TrimPrefix(v.String(), "UNSEATED_REASON_")), n)
-		if v == dinnersv1.UnseatedReason_UNSEATED_REASON_DINNERS_FULL {
-			if held := catalog.FullDinners(p.Lang, full.GetDinners(), full.GetSeatsHeldByProposals(), full.GetSeatsHeldByApproved()); held != "" {
-				line += ". " + held
-			}
-		}
-		out = append(out, line)
-	}
-	return out
+	return catalog.UnseatedLines(p.Lang, counts, full.GetDinners(), full.GetSeatsHeldByProposals(), full.GetSeatsHeldByApproved())
 }
 
 // dinnerMunis are the caller's municipalities with their names, for the

@@ -36,7 +36,7 @@ func TestFreeHintOnLeftOutPages(t *testing.T) {
 			us := []*gatewayv1.UnmatchedNewcomerView{{ParticipantId: "p1", ParticipantName: "Abdi Nur", MunicipalityCode: "0180",
 				Reason:  mentoringv1.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL,
 				Mentors: []*gatewayv1.UnmatchedMentor{{Name: "Karin Andersson", Score: 80, HeldByProposals: n, HeldByPairs: 1}}}}
-			return &unmatchedData{Job: jobRow{jobView: jobView{ID: "j-1"}}, Rows: []unmatchedRow{{ID: "p1", Name: "Abdi Nur", Why: unmatchedWhy(p, us[0])}},
+			return &unmatchedData{Job: jobRow{jobView: jobView{ID: "j-1"}}, Rows: []unmatchedRow{{ID: "p1", Name: "Abdi Nur", Why: unmatchedWhy(p, us[0], nil)}},
 				Free: newFreeHint(p, "mentoring", mentorsHeldByProposals(us))}
 		}, `<a href="/matching#proposals">`,
 			"Platser som hålls av förslag som inte är godkända än frigörs när du avslår förslagen; kör sedan matchningen igen. " +

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
@@ -57,13 +59,15 @@ func (w *Web) unmatched(rw http.ResponseWriter, r *http.Request, p *page) error 
 	for _, u := range res.GetUnmatched() {
 		ids = append(ids, u.GetParticipantId())
 	}
-	ns, err := w.namesakesOf(ctx, p, ids, nil)
+	mentorLabels := fullMentors(res.GetUnmatched())
+	ns, err := w.namesakesOf(ctx, p, ids, slices.Sorted(maps.Keys(mentorLabels)))
 	if err != nil {
 		return err
 	}
+	mentors := groupsApart(p, mentorLabels, ns.volunteers)
 	var named []namesake
 	for _, u := range res.GetUnmatched() {
-		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u)})
+		d.Rows = append(d.Rows, unmatchedRow{ID: u.GetParticipantId(), Name: u.GetParticipantName(), Municipality: muniLabel(u.GetMunicipalityCode()), Why: unmatchedWhy(p, u, mentors)})
 		if u.GetParticipantName() != "" {
 			named = append(named, namesake{ID: u.GetParticipantId(), Label: u.GetParticipantName() + ", " + u.GetMunicipalityCode(), Registered: u.GetParticipantRegistered()})
 		}
@@ -94,15 +98,40 @@ func unmatchedPending(p *page, job jobRow) string {
 
 // unmatchedWhy is why a newcomer got no proposal, in the page's language:
 // no mentor the rules allow, or the mentors who would do are taken (named,
-// best first, with the points the pair would have had).
-func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView) string {
+// best first, with the points the pair would have had). apart marks a
+// mentor with a namesake the caller may see, by volunteer id, as every
+// list marks people (ADR 0200, 0211): "Maria Johansson (96 poäng)" named
+// one of two Maria Johansson.
+func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView, apart map[string]string) string {
 	reason := strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNMATCHED_REASON_"))
 	if len(u.GetMentors()) == 0 {
 		return p.codeWord("m.unmatched.", reason)
 	}
 	names := make([]string, 0, len(u.GetMentors()))
 	for _, m := range u.GetMentors() {
-		names = append(names, catalog.Mentor(p.Lang, m.GetName(), m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
+		name := m.GetName()
+		if when := apart[m.GetVolunteerId()]; when != "" && name != "" {
+			name += " (" + when + ")"
+		}
+		names = append(names, catalog.Mentor(p.Lang, name, m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
 	}
 	return p.tf("m.unmatched.mentors_full_named", "Mentors", strings.Join(names, ", "))
+}
+
+// fullMentors labels the full mentors a page of newcomers left out names,
+// by volunteer id, by their name alone: an UnmatchedMentor carries no
+// municipality nor registration time, so they are marked from their
+// namesakes' groups (groupsApart), as the mailbox's recipients are (ADR
+// 0209). A group of one name in two municipalities is then told apart
+// together, at a finer precision, never left unmarked.
+func fullMentors(us []*gatewayv1.UnmatchedNewcomerView) map[string]string {
+	label := map[string]string{}
+	for _, u := range us {
+		for _, m := range u.GetMentors() {
+			if m.GetVolunteerId() != "" && m.GetName() != "" {
+				label[m.GetVolunteerId()] = m.GetName()
+			}
+		}
+	}
+	return label
 }

@@ -176,7 +176,11 @@ type ListAuditEntriesRequest struct {
 	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only entries about this record: its resource_id, or one of the
 	// resource_ids of a list.
-	ResourceId    string `protobuf:"bytes,6,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	ResourceId string `protobuf:"bytes,6,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	// Newest entries first, as the web app's audit page lists them (ADR
+	// 0211); unset keeps time order. A page token continues the order it
+	// came from.
+	NewestFirst   bool `protobuf:"varint,7,opt,name=newest_first,json=newestFirst,proto3" json:"newest_first,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -253,10 +257,17 @@ func (x *ListAuditEntriesRequest) GetResourceId() string {
 	return ""
 }
 
+func (x *ListAuditEntriesRequest) GetNewestFirst() bool {
+	if x != nil {
+		return x.NewestFirst
+	}
+	return false
+}
+
 // ListAuditEntriesResponse is one page of entries.
 type ListAuditEntriesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The entries on this page, oldest first.
+	// The entries on this page, oldest first (newest first when asked).
 	Entries []*AuditEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -328,7 +339,7 @@ const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"\aoutcome\x18\t \x01(\tR\aoutcome\x12\x18\n" +
 	"\achannel\x18\n" +
 	" \x01(\tR\achannel\x12!\n" +
-	"\fresource_ids\x18\v \x03(\tR\vresourceIds\"\x81\x02\n" +
+	"\fresource_ids\x18\v \x03(\tR\vresourceIds\"\xa4\x02\n" +
 	"\x17ListAuditEntriesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x129\n" +
 	"\n" +
@@ -338,7 +349,8 @@ const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1f\n" +
 	"\vresource_id\x18\x06 \x01(\tR\n" +
-	"resourceId\"\x7f\n" +
+	"resourceId\x12!\n" +
+	"\fnewest_first\x18\a \x01(\bR\vnewestFirst\"\x7f\n" +
 	"\x18ListAuditEntriesResponse\x12;\n" +
 	"\aentries\x18\x01 \x03(\v2!.motesplats.gateway.v1.AuditEntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x88\x01\n" +

@@ -30,8 +30,8 @@ const (
 // data and every export, as recorded by the gateway on the append-only
 // AUDIT stream. Admins only.
 type AuditServiceClient interface {
-	// ListAuditEntries returns entries in time order, optionally for one
-	// user, one record and a time range.
+	// ListAuditEntries returns entries in time order (or newest first),
+	// optionally for one user, one record and a time range.
 	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
 }
 
@@ -61,8 +61,8 @@ func (c *auditServiceClient) ListAuditEntries(ctx context.Context, in *ListAudit
 // data and every export, as recorded by the gateway on the append-only
 // AUDIT stream. Admins only.
 type AuditServiceServer interface {
-	// ListAuditEntries returns entries in time order, optionally for one
-	// user, one record and a time range.
+	// ListAuditEntries returns entries in time order (or newest first),
+	// optionally for one user, one record and a time range.
 	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }

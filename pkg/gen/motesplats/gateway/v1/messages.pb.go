@@ -222,9 +222,14 @@ type ListMailboxResponse struct {
 	// Token for the next page; empty on the last.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// How many messages there are in all (counted up to 5,000).
-	TotalSize     int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// The recipients' names by person id (a newcomer's or a volunteer's),
+	// as the web app's mailbox shows them; a person erased since has none.
+	// mp printed only the address, so two people of one name could not be
+	// told apart (ADR 0211).
+	RecipientNames map[string]string `protobuf:"bytes,4,rep,name=recipient_names,json=recipientNames,proto3" json:"recipient_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListMailboxResponse) Reset() {
@@ -278,6 +283,13 @@ func (x *ListMailboxResponse) GetTotalSize() int32 {
 	return 0
 }
 
+func (x *ListMailboxResponse) GetRecipientNames() map[string]string {
+	if x != nil {
+		return x.RecipientNames
+	}
+	return nil
+}
+
 // GetMailboxMessageRequest names a message.
 type GetMailboxMessageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -328,7 +340,10 @@ func (x *GetMailboxMessageRequest) GetId() string {
 type GetMailboxMessageResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The message.
-	Message       *v1.MailboxMessage `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	Message *v1.MailboxMessage `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	// The recipient's name, as recipient_names in ListMailboxResponse; empty
+	// for a person erased since.
+	RecipientName string `protobuf:"bytes,2,opt,name=recipient_name,json=recipientName,proto3" json:"recipient_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -370,6 +385,13 @@ func (x *GetMailboxMessageResponse) GetMessage() *v1.MailboxMessage {
 	return nil
 }
 
+func (x *GetMailboxMessageResponse) GetRecipientName() string {
+	if x != nil {
+		return x.RecipientName
+	}
+	return ""
+}
+
 var File_motesplats_gateway_v1_messages_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_messages_proto_rawDesc = "" +
@@ -391,16 +413,21 @@ const file_motesplats_gateway_v1_messages_proto_rawDesc = "" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1b\n" +
-	"\tperson_id\x18\x03 \x01(\tR\bpersonId\"\x9e\x01\n" +
+	"\tperson_id\x18\x03 \x01(\tR\bpersonId\"\xca\x02\n" +
 	"\x13ListMailboxResponse\x12@\n" +
 	"\bmessages\x18\x01 \x03(\v2$.motesplats.notify.v1.MailboxMessageR\bmessages\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x05R\ttotalSize\"*\n" +
+	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12g\n" +
+	"\x0frecipient_names\x18\x04 \x03(\v2>.motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntryR\x0erecipientNames\x1aA\n" +
+	"\x13RecipientNamesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"*\n" +
 	"\x18GetMailboxMessageRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"[\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x82\x01\n" +
 	"\x19GetMailboxMessageResponse\x12>\n" +
-	"\amessage\x18\x01 \x01(\v2$.motesplats.notify.v1.MailboxMessageR\amessage2\xec\x02\n" +
+	"\amessage\x18\x01 \x01(\v2$.motesplats.notify.v1.MailboxMessageR\amessage\x12%\n" +
+	"\x0erecipient_name\x18\x02 \x01(\tR\rrecipientName2\xec\x02\n" +
 	"\x0eMessageService\x12r\n" +
 	"\x0eListDeliveries\x12,.motesplats.gateway.v1.ListDeliveriesRequest\x1a-.motesplats.gateway.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12i\n" +
 	"\vListMailbox\x12).motesplats.gateway.v1.ListMailboxRequest\x1a*.motesplats.gateway.v1.ListMailboxResponse\"\x03\x90\x02\x01\x12{\n" +
@@ -419,7 +446,7 @@ func file_motesplats_gateway_v1_messages_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_messages_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_motesplats_gateway_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_motesplats_gateway_v1_messages_proto_goTypes = []any{
 	(*ListDeliveriesRequest)(nil),     // 0: motesplats.gateway.v1.ListDeliveriesRequest
 	(*ListDeliveriesResponse)(nil),    // 1: motesplats.gateway.v1.ListDeliveriesResponse
@@ -427,24 +454,26 @@ var file_motesplats_gateway_v1_messages_proto_goTypes = []any{
 	(*ListMailboxResponse)(nil),       // 3: motesplats.gateway.v1.ListMailboxResponse
 	(*GetMailboxMessageRequest)(nil),  // 4: motesplats.gateway.v1.GetMailboxMessageRequest
 	(*GetMailboxMessageResponse)(nil), // 5: motesplats.gateway.v1.GetMailboxMessageResponse
-	(*v1.Delivery)(nil),               // 6: motesplats.notify.v1.Delivery
-	(*v1.MailboxMessage)(nil),         // 7: motesplats.notify.v1.MailboxMessage
+	nil,                               // 6: motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntry
+	(*v1.Delivery)(nil),               // 7: motesplats.notify.v1.Delivery
+	(*v1.MailboxMessage)(nil),         // 8: motesplats.notify.v1.MailboxMessage
 }
 var file_motesplats_gateway_v1_messages_proto_depIdxs = []int32{
-	6, // 0: motesplats.gateway.v1.ListDeliveriesResponse.deliveries:type_name -> motesplats.notify.v1.Delivery
-	7, // 1: motesplats.gateway.v1.ListMailboxResponse.messages:type_name -> motesplats.notify.v1.MailboxMessage
-	7, // 2: motesplats.gateway.v1.GetMailboxMessageResponse.message:type_name -> motesplats.notify.v1.MailboxMessage
-	0, // 3: motesplats.gateway.v1.MessageService.ListDeliveries:input_type -> motesplats.gateway.v1.ListDeliveriesRequest
-	2, // 4: motesplats.gateway.v1.MessageService.ListMailbox:input_type -> motesplats.gateway.v1.ListMailboxRequest
-	4, // 5: motesplats.gateway.v1.MessageService.GetMailboxMessage:input_type -> motesplats.gateway.v1.GetMailboxMessageRequest
-	1, // 6: motesplats.gateway.v1.MessageService.ListDeliveries:output_type -> motesplats.gateway.v1.ListDeliveriesResponse
-	3, // 7: motesplats.gateway.v1.MessageService.ListMailbox:output_type -> motesplats.gateway.v1.ListMailboxResponse
-	5, // 8: motesplats.gateway.v1.MessageService.GetMailboxMessage:output_type -> motesplats.gateway.v1.GetMailboxMessageResponse
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7, // 0: motesplats.gateway.v1.ListDeliveriesResponse.deliveries:type_name -> motesplats.notify.v1.Delivery
+	8, // 1: motesplats.gateway.v1.ListMailboxResponse.messages:type_name -> motesplats.notify.v1.MailboxMessage
+	6, // 2: motesplats.gateway.v1.ListMailboxResponse.recipient_names:type_name -> motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntry
+	8, // 3: motesplats.gateway.v1.GetMailboxMessageResponse.message:type_name -> motesplats.notify.v1.MailboxMessage
+	0, // 4: motesplats.gateway.v1.MessageService.ListDeliveries:input_type -> motesplats.gateway.v1.ListDeliveriesRequest
+	2, // 5: motesplats.gateway.v1.MessageService.ListMailbox:input_type -> motesplats.gateway.v1.ListMailboxRequest
+	4, // 6: motesplats.gateway.v1.MessageService.GetMailboxMessage:input_type -> motesplats.gateway.v1.GetMailboxMessageRequest
+	1, // 7: motesplats.gateway.v1.MessageService.ListDeliveries:output_type -> motesplats.gateway.v1.ListDeliveriesResponse
+	3, // 8: motesplats.gateway.v1.MessageService.ListMailbox:output_type -> motesplats.gateway.v1.ListMailboxResponse
+	5, // 9: motesplats.gateway.v1.MessageService.GetMailboxMessage:output_type -> motesplats.gateway.v1.GetMailboxMessageResponse
+	7, // [7:10] is the sub-list for method output_type
+	4, // [4:7] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_messages_proto_init() }
@@ -458,7 +487,7 @@ func file_motesplats_gateway_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_messages_proto_rawDesc), len(file_motesplats_gateway_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,8 +40,8 @@ const (
 
 // AuditServiceClient is a client for the motesplats.gateway.v1.AuditService service.
 type AuditServiceClient interface {
-	// ListAuditEntries returns entries in time order, optionally for one
-	// user, one record and a time range.
+	// ListAuditEntries returns entries in time order (or newest first),
+	// optionally for one user, one record and a time range.
 	ListAuditEntries(context.Context, *connect.Request[v1.ListAuditEntriesRequest]) (*connect.Response[v1.ListAuditEntriesResponse], error)
 }
 
@@ -78,8 +78,8 @@ func (c *auditServiceClient) ListAuditEntries(ctx context.Context, req *connect.
 
 // AuditServiceHandler is an implementation of the motesplats.gateway.v1.AuditService service.
 type AuditServiceHandler interface {
-	// ListAuditEntries returns entries in time order, optionally for one
-	// user, one record and a time range.
+	// ListAuditEntries returns entries in time order (or newest first),
+	// optionally for one user, one record and a time range.
 	ListAuditEntries(context.Context, *connect.Request[v1.ListAuditEntriesRequest]) (*connect.Response[v1.ListAuditEntriesResponse], error)
 }
 
