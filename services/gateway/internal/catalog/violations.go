@@ -256,6 +256,8 @@ var violationPatterns = map[string][]violationPattern{
 		// A body that does not decode, named as the whole body (ADR 0154's
 		// addendum): the catalogue's test failed on main without these.
 		{regexp.MustCompile(`^the body is empty; send one JSON object$`), "begärans innehåll är tomt; skicka ett JSON-objekt"},
+		{regexp.MustCompile(`^the body is not this method's request in JSON: it ends before the JSON object does; send one JSON object$`),
+			"begärans innehåll tar slut mitt i JSON-objektet; skicka ett helt JSON-objekt"},
 		{regexp.MustCompile(`^the body is not this method's request in JSON: (.+); send one JSON object$`), "begärans innehåll är inte metodens begäran i JSON ($1); skicka ett JSON-objekt"},
 		{regexp.MustCompile(`^the body is not this method's request in protobuf: (.+)$`), "begärans innehåll är inte metodens begäran i protobuf ($1)"},
 		{regexp.MustCompile(`^the body (.+)$`), "begärans innehåll kan inte läsas: $1"},
