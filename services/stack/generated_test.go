@@ -65,7 +65,7 @@ func TestServiceGenerated(t *testing.T) {
 		"coordinator of B": mint(t, cfg, "-role", "coordinator", "-org", plant.orgB, "-municipalities", "0880", "-subject", "gen-b")}
 	perCaller := map[string]int{"no token": 3, "coordinator of B": 8, "admin": 8}
 	planted := slices.Sorted(maps.Values(plant.ids))
-	g := reqgen.New(generatedSeed, reqgen.Options{Cap: grpcx.MaxRepeated, IDs: func(string) []string { return planted }})
+	g := reqgen.New(reqgen.Seed(generatedSeed), reqgen.Options{Cap: grpcx.MaxRepeated, IDs: func(string) []string { return planted }})
 	methods := serviceMethods(t)
 	slices.SortFunc(methods, func(a, b serviceMethod) int { return strings.Compare(a.path(), b.path()) })
 
@@ -76,7 +76,7 @@ func TestServiceGenerated(t *testing.T) {
 		tok := tokens[who]
 		for _, m := range methods {
 			base := plantedRequest(m, plant, g.UUID(), "gen-"+strings.ReplaceAll(who, " ", "-"))
-			for _, c := range g.Cases(m.md.Input(), base, perCaller[who]) {
+			for _, c := range g.Cases(m.md.Input(), base, reqgen.Scale(perCaller[who])) {
 				calls++
 				a := s.call(ctx, m, tok, &c.Wire)
 				svc := string(m.md.Parent().Name())
@@ -84,7 +84,7 @@ func TestServiceGenerated(t *testing.T) {
 					byService[svc] = map[codes.Code]int{}
 				}
 				byService[svc][a.code]++
-				where := fmt.Sprintf("%s as %s, case %s (seed %d)", m.path(), who, c.Name, generatedSeed)
+				where := fmt.Sprintf("%s as %s, case %s (seed %d)", m.path(), who, c.Name, reqgen.Seed(generatedSeed))
 				checkGenerated(t, where, who, a, plant)
 			}
 		}

@@ -23,7 +23,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -430,3 +432,21 @@ func wrap(good []byte, fds []protoreflect.FieldDescriptor, value []byte) []byte 
 // dynamic messages are otherwise ranged in no set order), so a seed
 // replays its cases byte for byte.
 var det = proto.MarshalOptions{Deterministic: true, AllowPartial: true}
+
+// Seed is def, or MP_FUZZ_SEED when set: a test's cases are fixed by its
+// seed, and a longer hunt under another seed needs no edit.
+func Seed(def uint64) uint64 {
+	if n, err := strconv.ParseUint(os.Getenv("MP_FUZZ_SEED"), 10, 64); err == nil {
+		return n
+	}
+	return def
+}
+
+// Scale is n times MP_FUZZ_SCALE when that is a whole number above 1, else
+// n: the cases per method of a hunt longer than the test's own.
+func Scale(n int) int {
+	if k, err := strconv.Atoi(os.Getenv("MP_FUZZ_SCALE")); err == nil && k > 1 {
+		return n * k
+	}
+	return n
+}

@@ -85,7 +85,7 @@ func TestGatewayGenerated(t *testing.T) {
 	}
 	before := state()
 
-	g := reqgen.New(gwGeneratedSeed, reqgen.Options{Cap: grpcx.MaxRepeated, BigString: 256 << 10,
+	g := reqgen.New(reqgen.Seed(gwGeneratedSeed), reqgen.Options{Cap: grpcx.MaxRepeated, BigString: 256 << 10,
 		IDs: func(string) []string { return planted }})
 	methods := gatewayMethods()
 	slices.SortFunc(methods, func(a, b gatewayMethod) int {
@@ -110,7 +110,7 @@ func TestGatewayGenerated(t *testing.T) {
 			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, base); err != nil {
 				t.Fatalf("%s: base %s: %v", m.md.FullName(), raw, err)
 			}
-			for i, c := range g.Cases(m.md.Input(), base, perCaller[who]) {
+			for i, c := range g.Cases(m.md.Input(), base, reqgen.Scale(perCaller[who])) {
 				bodies := map[string][]byte{"proto": c.Wire}
 				if c.Msg != nil {
 					if j, err := protojson.Marshal(c.Msg); err == nil {
@@ -136,7 +136,7 @@ func TestGatewayGenerated(t *testing.T) {
 						byService[svc] = map[string]int{}
 					}
 					byService[svc][a.code]++
-					where := fmt.Sprintf("%s/%s %s as %s, case %s (seed %d)", m.sd.Name(), m.md.Name(), codec, who, c.Name, gwGeneratedSeed)
+					where := fmt.Sprintf("%s/%s %s as %s, case %s (seed %d)", m.sd.Name(), m.md.Name(), codec, who, c.Name, reqgen.Seed(gwGeneratedSeed))
 					checkGatewayAnswer(t, where, who, a, names, unworded)
 				}
 			}
