@@ -38,7 +38,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Check(%d, %q) = %d, %q", size, tok, n, got)
 		}
 		for _, fv := range apperr.Violations(v.Err()) {
-			if tok != "" && strings.Contains(fv.Description, tok) {
+			if len(tok) >= 4 && strings.Contains(fv.Description, tok) {
 				t.Fatalf("the refusal %q echoes the token", fv.Description)
 			}
 		}

@@ -137,7 +137,7 @@ func TestGatewayGenerated(t *testing.T) {
 					}
 					byService[svc][a.code]++
 					where := fmt.Sprintf("%s/%s %s as %s, case %s (seed %d)", m.sd.Name(), m.md.Name(), codec, who, c.Name, reqgen.Seed(gwGeneratedSeed))
-					checkGatewayAnswer(t, where, who, a, names, unworded)
+					checkGatewayAnswer(t, where, who, bodies[codec], a, names, unworded)
 				}
 			}
 		}
@@ -182,7 +182,7 @@ var wordedCodes = map[string]bool{"failed_precondition": true, "aborted": true, 
 
 // checkGatewayAnswer judges one answer; unworded counts the messages the
 // catalogue has no Swedish for.
-func checkGatewayAnswer(t *testing.T, where, who string, a gwAnswer, names []string, unworded map[string]int) {
+func checkGatewayAnswer(t *testing.T, where, who string, sent []byte, a gwAnswer, names []string, unworded map[string]int) {
 	t.Helper()
 	if a.broken != nil {
 		t.Errorf("%s: no answer: %v", where, a.broken)
@@ -204,11 +204,13 @@ func checkGatewayAnswer(t *testing.T, where, who string, a gwAnswer, names []str
 	}
 	if a.code != "ok" {
 		for i, text := range append([]string{a.msg}, a.descs...) {
-			if w := goText.FindString(text); w != "" {
+			// A refusal may quote what the caller sent (a mask's path, %q):
+			// text the request holds is the caller's, not Go's.
+			if w := goText.FindString(text); w != "" && !bytes.Contains(sent, []byte(w)) {
 				t.Errorf("%s: %q holds %q", where, text, w)
 			}
 			for _, w := range gatewayGoText {
-				if strings.Contains(strings.ToLower(text), w) {
+				if strings.Contains(strings.ToLower(text), w) && !bytes.Contains(bytes.ToLower(sent), []byte(w)) {
 					t.Errorf("%s: %q holds %q", where, text, w)
 				}
 			}
