@@ -23,7 +23,7 @@ const MaxPaths = 32
 // dst when unset in src). Only names in updatable may appear; an empty
 // paths means all of updatable. It returns the paths applied, or an Invalid
 // error naming each path that is unknown or not updatable, or the mask
-// when it has more than MaxPaths paths.
+// when it has more than MaxPaths paths; a refusal leaves dst unchanged.
 func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]string, error) {
 	if len(paths) == 0 {
 		paths = updatable
@@ -35,7 +35,9 @@ func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]s
 	// Working from a clone means dst shares no lists or messages with src.
 	d, s := dst.ProtoReflect(), proto.Clone(src).ProtoReflect()
 	fields := d.Descriptor().Fields()
-	var applied []string
+	// Every path is checked before any is copied: a refused mask leaves
+	// dst as it was, not half updated (ADR 0213).
+	var todo []protoreflect.FieldDescriptor
 	for i, p := range paths {
 		if !slices.Contains(updatable, p) {
 			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q cannot be updated (updatable: %v)", short(p), updatable))
@@ -46,17 +48,21 @@ func Apply(dst, src proto.Message, paths, updatable []string, field string) ([]s
 			v.Add(fmt.Sprintf("%s.paths[%d]", field, i), fmt.Sprintf("%q is not a field", short(p)))
 			continue
 		}
+		todo = append(todo, fd)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var applied []string
+	for _, fd := range todo {
 		if s.Has(fd) {
 			d.Set(fd, s.Get(fd))
 		} else {
 			d.Clear(fd)
 		}
-		if !slices.Contains(applied, p) {
+		if p := string(fd.Name()); !slices.Contains(applied, p) {
 			applied = append(applied, p)
 		}
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
 	}
 	return applied, nil
 }

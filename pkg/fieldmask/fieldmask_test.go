@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -78,5 +79,27 @@ func TestChanged(t *testing.T) {
 	b := &eventsv1.ParticipantFacts{MunicipalityCode: "0180", HouseholdSize: 3, Interests: []string{"x"}}
 	if diff := cmp.Diff([]string{"household_size", "interests"}, Changed(a, b)); diff != "" {
 		t.Fatal(diff)
+	}
+}
+
+// TestApplyRefusedChangesNothing: a mask with a good path beside a bad
+// one (FuzzApply's find: ",household_size") was refused, and the good
+// path was already copied onto the stored record: a caller that kept the
+// record it passed (a cache's copy, a retry's) kept half an update. A
+// refusal now leaves dst as it was (ADR 0213).
+func TestApplyRefusedChangesNothing(t *testing.T) {
+	t.Parallel()
+	updatable := []string{"municipality_code", "languages", "household_size"}
+	for _, paths := range [][]string{{"", "household_size"}, {"household_size", "nope"}, {"languages", "participant_id"}} {
+		stored := &eventsv1.ParticipantFacts{ParticipantId: "p1", MunicipalityCode: "0180", HouseholdSize: 2,
+			Languages: []*typev1.LanguageSkill{{Code: "ar"}}}
+		dst := proto.Clone(stored).(*eventsv1.ParticipantFacts)
+		req := &eventsv1.ParticipantFacts{HouseholdSize: 5, Languages: []*typev1.LanguageSkill{{Code: "ti"}}}
+		if _, err := Apply(dst, req, paths, updatable, "update_mask"); err == nil {
+			t.Fatalf("%q: taken", paths)
+		}
+		if !proto.Equal(dst, stored) {
+			t.Errorf("%q refused, and the record is now %v", paths, dst)
+		}
 	}
 }

@@ -31,3 +31,20 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("violations=%d, want 2", got)
 	}
 }
+
+// TestDecodeOneSpelling: base64 without padding leaves bits of the last
+// character that carry no data, and Go's decoders skip line breaks, so
+// "djE6Z0" and "djE6\nZw" were the page "djE6Zw" names too (FuzzDecode's
+// find). A token is taken only as Encode spells it (ADR 0213), as the
+// answer links' are (ADR 0195).
+func TestDecodeOneSpelling(t *testing.T) {
+	t.Parallel()
+	if after, ok := Decode("djE6Zw"); !ok || after != "g" {
+		t.Fatalf(`Decode("djE6Zw") = %q, %t`, after, ok)
+	}
+	for _, tok := range []string{"djE6Z0", "djE6Zx", "djE6\nZw", "djE6Zw\r\n"} {
+		if after, ok := Decode(tok); ok {
+			t.Errorf("Decode(%q) = %q: a second spelling of the page", tok, after)
+		}
+	}
+}

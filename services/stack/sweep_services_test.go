@@ -82,6 +82,7 @@ type answer struct {
 	code       codes.Code
 	msg        string
 	violations []string
+	descs      []string // the violations' descriptions, as sent
 	details    []string
 	meta       string
 	body       []byte
@@ -207,6 +208,7 @@ func (s *sweeper) call(ctx context.Context, m serviceMethod, tok string, req any
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, v := range br.GetFieldViolations() {
 				a.violations = append(a.violations, v.GetField())
+				a.descs = append(a.descs, v.GetDescription())
 			}
 		}
 		if pm, ok := d.(proto.Message); ok {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -119,6 +120,9 @@ type envOptions struct {
 	answerLimits answer.Limits
 	// pickerSearchAbove is Config.PickerSearchAbove.
 	pickerSearchAbove int
+	// logs, when set, receives every part's structured log (JSON), so a
+	// test can see what the callers cannot: a recovered panic.
+	logs io.Writer
 }
 
 // testHashCost is the password hashes' cost in these tests: Argon2id
@@ -145,7 +149,11 @@ func start(t testing.TB, o envOptions) *env {
 		Cache:    o.cache,
 		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"local": key.Public().(ed25519.PublicKey)}, now, 5*time.Second),
 		Now:      now,
-	}.WithDefaults()
+	}
+	if o.logs != nil {
+		d.Logger = slog.New(slog.NewJSONHandler(o.logs, nil))
+	}
+	d = d.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"io"
 	"regexp"
 	"strings"
 
@@ -99,7 +100,11 @@ func (jsonCodec) Unmarshal(b []byte, m any) error {
 		markRefused(pm, v)
 		return nil
 	}
-	refuseBody(pm, "is not this method's request in JSON: "+withoutValue(reason(err))+"; send one JSON object")
+	why := withoutValue(reason(err))
+	if errors.Is(err, io.ErrUnexpectedEOF) || why == io.ErrUnexpectedEOF.Error() {
+		why = cutJSON
+	}
+	refuseBody(pm, "is not this method's request in JSON: "+why+"; send one JSON object")
 	return nil
 }
 
@@ -111,6 +116,11 @@ var quotedValue = regexp.MustCompile(`(invalid value for \S+ field \S+|invalid \
 // withoutValue is a protojson reason without the value it quotes: a
 // misplaced name or address must not come back in an error (ADR 0118).
 func withoutValue(s string) string { return quotedValue.ReplaceAllString(s, "$1") }
+
+// cutJSON is a JSON body that ends inside its object in the API's words:
+// protojson says "unexpected EOF", io.ErrUnexpectedEOF's text, which is
+// Go's and no answer may hold (ADR 0213).
+const cutJSON = "it ends before the JSON object does"
 
 // reason is a decoding error's own words, without the library's prefix.
 func reason(err error) string {

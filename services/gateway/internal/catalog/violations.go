@@ -214,6 +214,12 @@ var violationText = map[string]map[string]string{
 		"names an organisation that was removed; choose another": "är en organisation som har tagits bort; välj en annan",
 		// An e-mail change with other fields (ADR 0212).
 		"changes the e-mail alone: send the other fields and the password in another update": "e-postadressen ändras ensam: skicka de andra fälten och lösenordet i en egen ändring",
+		// Written through a helper (pairs' invalid, people.Identity), which
+		// the scan did not follow; the generated requests met them (ADR 0213).
+		"is required: a reject reason":                                    "måste anges: ett skäl att avvisa förslaget",
+		"is required: an end reason":                                      "måste anges: ett skäl att avsluta paret",
+		"is not one of the proposal's alternatives":                       "är inte ett av förslagets alternativ",
+		"is required (the id of the organisation the volunteer acts for)": "måste anges (organisationen som volontären är med i)",
 	},
 }
 
@@ -258,6 +264,8 @@ var violationPatterns = map[string][]violationPattern{
 		// A body that does not decode, named as the whole body (ADR 0154's
 		// addendum): the catalogue's test failed on main without these.
 		{regexp.MustCompile(`^the body is empty; send one JSON object$`), "begärans innehåll är tomt; skicka ett JSON-objekt"},
+		{regexp.MustCompile(`^the body is not this method's request in JSON: it ends before the JSON object does; send one JSON object$`),
+			"begärans innehåll tar slut mitt i JSON-objektet; skicka ett helt JSON-objekt"},
 		{regexp.MustCompile(`^the body is not this method's request in JSON: (.+); send one JSON object$`), "begärans innehåll är inte metodens begäran i JSON ($1); skicka ett JSON-objekt"},
 		{regexp.MustCompile(`^the body is not this method's request in protobuf: (.+)$`), "begärans innehåll är inte metodens begäran i protobuf ($1)"},
 		{regexp.MustCompile(`^the body (.+)$`), "begärans innehåll kan inte läsas: $1"},

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -124,8 +125,9 @@ func gatewayViolations(t *testing.T, root string) map[string]string {
 func violationsUnder(t *testing.T, root string) (descs, fields map[string]string) {
 	t.Helper()
 	fset, byDir := parseUnder(t, root)
+	helpers := violationHelpers(t)
 	descs, fields = map[string]string{}, map[string]string{}
-	for _, files := range byDir {
+	for dir, files := range byDir {
 		consts := map[string]string{}
 		for _, f := range files {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -148,6 +150,11 @@ func violationsUnder(t *testing.T, root string) (descs, fields map[string]string
 					descs[s] = fset.Position(call.Pos()).String()
 				}
 			}
+			if k, ok := helpers.arg(call, dir); ok && k < len(call.Args) {
+				if s, ok := stringValue(call.Args[k], consts); ok && s != "" {
+					descs[s] = fset.Position(call.Pos()).String()
+				}
+			}
 			// A part's own Validator names its fields relative to the
 			// part ("seen" under "volunteer.background_check"), so only
 			// the top-level validators' fields are whole names.
@@ -161,6 +168,91 @@ func violationsUnder(t *testing.T, root string) (descs, fields map[string]string
 		})
 	}
 	return descs, fields
+}
+
+// helperFuncs are the functions that hand a parameter of theirs to a
+// field violation as its description, with the parameter's index: their
+// callers' literals are violations too. The scan read only literals at
+// Add and FieldError, and missed mentoring's invalid("reason", "is
+// required: a reject reason") and people.Identity's orgMissing, which
+// reached coordinators in English (TestGatewayGenerated, ADR 0213).
+type helperFuncs struct {
+	local     map[string]map[string]int // dir -> function -> index, for calls in the package
+	qualified map[string]int            // "people.Identity" -> index, for calls from others
+}
+
+// arg is the index of the description among call's arguments when call
+// is to a helper, called from a file in dir.
+func (h helperFuncs) arg(call *ast.CallExpr, dir string) (int, bool) {
+	switch fn := call.Fun.(type) {
+	case *ast.Ident:
+		k, ok := h.local[dir][fn.Name]
+		return k, ok
+	case *ast.SelectorExpr:
+		if x, ok := fn.X.(*ast.Ident); ok {
+			k, ok := h.qualified[x.Name+"."+fn.Sel.Name]
+			return k, ok
+		}
+	}
+	return 0, false
+}
+
+var (
+	helpersOnce sync.Mutex
+	helpersMemo *helperFuncs
+)
+
+// violationHelpers finds the helperFuncs of services and pkg, once.
+func violationHelpers(t *testing.T) helperFuncs {
+	t.Helper()
+	helpersOnce.Lock()
+	defer helpersOnce.Unlock()
+	if helpersMemo != nil {
+		return *helpersMemo
+	}
+	h := helperFuncs{local: map[string]map[string]int{}, qualified: map[string]int{}}
+	for _, root := range []string{"../../../../services", "../../../../pkg"} {
+		_, byDir := parseUnder(t, root)
+		for dir, files := range byDir {
+			named := validatorNames(files)
+			for _, f := range files {
+				for _, decl := range f.Decls {
+					fd, ok := decl.(*ast.FuncDecl)
+					if !ok || fd.Body == nil || fd.Recv != nil {
+						continue
+					}
+					params, i := map[string]int{}, 0
+					for _, fl := range fd.Type.Params.List {
+						for _, n := range fl.Names {
+							params[n.Name] = i
+							i++
+						}
+					}
+					ast.Inspect(fd.Body, func(n ast.Node) bool {
+						call, ok := n.(*ast.CallExpr)
+						if !ok {
+							return true
+						}
+						_, desc := violationArgs(call, named)
+						id, ok := desc.(*ast.Ident)
+						if !ok {
+							return true
+						}
+						if k, isParam := params[id.Name]; isParam {
+							if h.local[dir] == nil {
+								h.local[dir] = map[string]int{}
+							}
+							h.local[dir][fd.Name.Name] = k
+							h.qualified[f.Name.Name+"."+fd.Name.Name] = k
+						}
+						return true
+					})
+				}
+			}
+		}
+	}
+	helpersMemo = &h
+	return h
 }
 
 // eachCall runs f on every call in files.

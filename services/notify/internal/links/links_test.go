@@ -104,3 +104,25 @@ func TestKeyFile(t *testing.T) {
 		t.Error("ParseKey accepted a short key")
 	}
 }
+
+// TestTokenWithALineBreakRefused: Go's base64 decoders skip '\r' and
+// '\n' wherever they stand, so a token with a line break inside was the
+// link too: a second spelling, which ADR 0195 closed for the last
+// character (FuzzCheck's find). Check now takes a token only at the
+// length Keys issues (ADR 0213).
+func TestTokenWithALineBreakRefused(t *testing.T) {
+	t.Parallel()
+	k := keys(t, 1)
+	tok, _, err := k.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, br := range []string{"\r", "\n", "\r\n"} {
+		for _, i := range []int{0, 1, 21, len(tok) - 1, len(tok)} {
+			other := tok[:i] + br + tok[i:]
+			if _, ok := k.Check(other); ok {
+				t.Errorf("%q (a line break at %d): accepted", other, i)
+			}
+		}
+	}
+}
