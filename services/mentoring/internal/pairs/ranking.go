@@ -91,5 +91,11 @@ func decodeScoreToken(tok string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	// One spelling per place, as page.Decode (ADR 0213): base64's unused
+	// last bits and skipped line breaks, and "+5" or "05" for 5, would
+	// otherwise make several tokens of one page.
+	if base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "s1:%d:%s", score, id)) != tok {
+		return "", false
+	}
 	return store.At(keyOfScore(int32(score)), id), true
 }
