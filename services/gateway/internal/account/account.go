@@ -115,6 +115,9 @@ type Service struct {
 	// sessionsEnded, when set (tests), runs in DeleteUser once the
 	// user's sessions and tokens are removed, before the account is.
 	sessionsEnded func()
+	// setupTaken, when set (tests), runs once a setup form took the
+	// link, before its admin is made: a gateway dying there.
+	setupTaken func()
 }
 
 // Principal is an authenticated caller.
