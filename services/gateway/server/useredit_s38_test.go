@@ -33,7 +33,7 @@ func TestUserEditRefusedInOneAnswer(t *testing.T) {
 	}
 	id := list.Msg.GetUsers()[i].GetId()
 	_, err = admin.users.UpdateUser(ctx, connect.NewRequest(&gatewayv1.UpdateUserRequest{
-		User: &gatewayv1.User{Id: id, DisplayName: " ", OrganisationId: "01890000-0000-7000-8000-000000000000", MunicipalityCodes: []string{"08x0"}},
+		User:       &gatewayv1.User{Id: id, DisplayName: " ", OrganisationId: "01890000-0000-7000-8000-000000000000", MunicipalityCodes: []string{"08x0"}},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name", "organisation_id", "municipality_codes"}}, Password: "kort",
 	}))
 	got := map[string]bool{}
