@@ -351,11 +351,19 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		ErrorLog:          nil,
 	}
 	run := Running{Addr: lis.Addr(), Routes: mux.patterns}
-	if tok := wa.SetupToken(); tok != "" {
+	tok, wait, err := wa.SetupToken(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("gateway: setup link: %w", err)
+	case tok != "":
 		run.SetupURL = base + "/setup?token=" + tok
 		if err := announceSetup(cfg, run.SetupURL); err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
+	case wait > 0:
+		// A setup form took the link and makes the first admin on another
+		// gateway, or died doing so (ADR 0214).
+		fmt.Fprintf(cfg.Out, "No users yet. The setup link was just used; if no admin can sign in, restart in %s for a new link.\n", wait.Round(time.Second))
 	}
 
 	bg, stopBG := context.WithCancel(ctx)

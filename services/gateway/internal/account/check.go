@@ -1,6 +1,9 @@
 package account
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -30,5 +33,88 @@ func CheckNew(u *gatewayv1.User, password string) error {
 	var v apperr.Validator
 	validateUser(&v, n)
 	validatePassword(&v, "password", password)
+	return v.Err()
+}
+
+// CheckUpdate returns every field violation UpdateUser refuses the update
+// of paths to u (with password) for, or nil, storing nothing: the
+// update's shape (mask, bounds, password) and the user as the mask would
+// leave them, read from this replica's index. The shape was refused
+// first and the user after, so an admin sent it again for each (ADR
+// 0214); the gateway merges these with its check of the organisation.
+// An unknown user is UpdateUser's NotFound; a taken e-mail its
+// AlreadyExists, as a new e-mail is changed alone.
+func (s *Service) CheckUpdate(ctx context.Context, u *gatewayv1.User, paths []string, password string) error {
+	if u == nil {
+		u = &gatewayv1.User{}
+	}
+	var v apperr.Validator
+	checkUpdateBounds(&v, u)
+	if password != "" {
+		validatePassword(&v, "password", password)
+	}
+	for _, p := range paths {
+		if !slices.Contains(updatable, p) {
+			v.Add("update_mask", fmt.Sprintf("%q cannot be changed", p))
+		}
+	}
+	// An e-mail that meets another account's is stepped back alone: with
+	// other fields in the same write, the caller was told the address
+	// was taken while the rest (a new password, disabled, a role) had
+	// changed (ADR 0212). Every caller changes it alone.
+	if slices.Contains(paths, "email") && (len(paths) > 1 || password != "") {
+		v.Add("update_mask", "changes the e-mail alone: send the other fields and the password in another update")
+	}
+	if bad := v.Err(); bad == nil || !slices.ContainsFunc(apperr.Violations(bad), func(fv apperr.FieldViolation) bool { return fv.Field == "user.id" }) {
+		if a, _, err := s.accounts.Get(ctx, u.GetId()); err == nil {
+			validateUser(&v, applyUpdate(a.GetUser(), u, paths))
+		}
+	}
+	return dedupe(v.Err())
+}
+
+// updatable are the fields an update's mask may name.
+var updatable = []string{"display_name", "email", "role", "organisation_id", "municipality_codes", "locale", "disabled"}
+
+// applyUpdate is cur with the fields paths names taken from u, as
+// UpdateUser's write sets them.
+func applyUpdate(cur, u *gatewayv1.User, paths []string) *gatewayv1.User {
+	n := proto.Clone(cur).(*gatewayv1.User)
+	for _, p := range paths {
+		switch p {
+		case "display_name":
+			n.DisplayName = strings.TrimSpace(u.GetDisplayName())
+		case "email":
+			n.Email = normEmail(u.GetEmail())
+		case "role":
+			n.Role = u.GetRole()
+		case "organisation_id":
+			n.OrganisationId = u.GetOrganisationId()
+		case "municipality_codes":
+			n.MunicipalityCodes = slices.Clone(u.GetMunicipalityCodes())
+		case "locale":
+			n.Locale = u.GetLocale()
+		case "disabled":
+			n.Disabled = u.GetDisabled()
+		}
+	}
+	return n
+}
+
+// dedupe drops a violation said twice of one field (a bound and the
+// merged user's check), keeping err's code when it has none.
+func dedupe(err error) error {
+	fvs := apperr.Violations(err)
+	if len(fvs) == 0 {
+		return err
+	}
+	var v apperr.Validator
+	seen := map[apperr.FieldViolation]bool{}
+	for _, fv := range fvs {
+		if !seen[fv] {
+			seen[fv] = true
+			v.Add(fv.Field, fv.Description)
+		}
+	}
 	return v.Err()
 }

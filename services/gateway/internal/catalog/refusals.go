@@ -91,6 +91,10 @@ var refusalText = map[string]map[string]string{
 		// A service token whose service the method does not list
 		// (auth.MsgServiceNotAllowed, ADR 0210).
 		"this service may not call this method": "den här tjänsten får inte anropa den här funktionen",
+		// The first-run setup link another form took or used, and the
+		// link's key unreadable (ADR 0214).
+		"the setup link was used":                     "länken har redan använts",
+		"the setup link could not be read; try again": "det gick inte att läsa inställningslänken; försök igen",
 	},
 }
 

@@ -331,7 +331,14 @@ func (g *Gateway) UpdateUser(ctx context.Context, c Caller, u *gatewayv1.User, p
 				next.MunicipalityCodes = u.GetMunicipalityCodes()
 			}
 		}
-		if err := g.checkOrganisation(ctx, c, next); err != nil {
+		// The organisation's refusals and the account's in one answer:
+		// the organisation was refused first and the rest after, so an
+		// admin sent the edit again for each (ADR 0214).
+		org := g.checkOrganisation(ctx, c, next)
+		if org != nil && apperr.ErrorCode(org) != apperr.Invalid {
+			return nil, org
+		}
+		if err := mergeViolations(org, g.Accounts.CheckUpdate(ctx, u, paths, password)); err != nil {
 			return nil, err
 		}
 	}

@@ -1,16 +1,17 @@
 package web
 
 import (
-	"crypto/subtle"
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
 )
 
 func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -117,52 +118,44 @@ func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error 
 	return nil
 }
 
-// SetupToken returns the one-time token of the first-run setup link, or
-// "" when an account exists. The token is made on first call.
-func (w *Web) SetupToken() string {
-	if !w.g.Accounts.Empty() {
-		return ""
-	}
-	w.setupMu.Lock()
-	defer w.setupMu.Unlock()
-	if w.setupToken == "" {
-		w.setupToken = randomToken()
-	}
-	return w.setupToken
-}
-
-func (w *Web) setupOK(tok string) bool {
-	want := w.SetupToken()
-	return want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
+// SetupToken returns the one-time token of the first-run setup link, the
+// same on every replica, or "" when an account exists or the link was
+// used; "" with wait > 0 while a form that took the link makes the admin
+// (account.SetupToken).
+func (w *Web) SetupToken(ctx context.Context) (tok string, wait time.Duration, err error) {
+	return w.g.Accounts.SetupToken(ctx)
 }
 
 func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error {
 	tok := r.URL.Query().Get("token")
-	if !w.setupOK(tok) {
-		return w.setupGone(rw, p)
+	if err := w.g.Accounts.CheckSetup(r.Context(), tok); err != nil {
+		return w.setupGone(rw, p, err)
 	}
 	p.Title, p.Data = p.t("setup.title"), tok
 	return w.render(rw, p, http.StatusOK, "setup")
 }
 
+// setup makes the first admin. The link is taken first, by
+// compare-and-set in the store shared by every replica (ADR 0214): of
+// forms sent at once one makes the admin, the others are told the link
+// is used. A refused create gives the link back.
 func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 	tok := r.PostForm.Get("token")
-	if !w.setupOK(tok) {
-		return w.setupGone(rw, p)
+	done, err := w.g.Accounts.TakeSetup(r.Context(), tok)
+	if err != nil {
+		return w.setupGone(rw, p, err)
 	}
 	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
-	_, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
+	_, err = w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
 		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
 	}, r.PostForm.Get("password"))
+	done(err == nil)
 	if err != nil {
 		if formErrors(p, err, userField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "setup")
 		}
 		return err
 	}
-	w.setupMu.Lock()
-	w.setupToken = ""
-	w.setupMu.Unlock()
 	http.Redirect(rw, r, "/signin?done=setup", http.StatusSeeOther)
 	return nil
 }
@@ -172,12 +165,13 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 // used, or make seed made the demo sign-ins) the page says so and leads
 // to the sign-in page: the README's setup link, opened after make seed,
 // said "the page or record was not found" and led to the overview, which
-// asked for a sign-in with no word why (ADR 0192). Before the first
-// account a wrong token still says only "not found": it tells a guesser
-// nothing.
-func (w *Web) setupGone(rw http.ResponseWriter, p *page) error {
-	if w.g.Accounts.Empty() {
-		return apperr.Errorf(apperr.NotFound, "not found")
+// asked for a sign-in with no word why (ADR 0192). A form whose link
+// another form took at the same moment is told so too (ADR 0214). Before
+// the first account a wrong token still says only "not found": it tells
+// a guesser nothing.
+func (w *Web) setupGone(rw http.ResponseWriter, p *page, err error) error {
+	if !errors.Is(err, account.ErrSetupUsed) {
+		return err
 	}
 	p.Title, p.Data, p.SignIn = p.t("setup.used_title"), p.t("setup.used"), true
 	return w.render(rw, p, http.StatusNotFound, "error")

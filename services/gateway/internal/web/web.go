@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
@@ -81,9 +80,6 @@ type Web struct {
 
 	// starters caches who started each matching job (jobs.go).
 	starters starters
-
-	setupMu    sync.Mutex // guards setupToken
-	setupToken string
 }
 
 // Route is one page or action, for the mux and for tests that sweep every
