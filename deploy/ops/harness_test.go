@@ -185,8 +185,10 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	return &system{Running: r, key: k, bin: bin, dataKey: dataKey}
 }
 
-// dial connects to a process's gRPC address as an admin.
-func (s *system) dial(t *testing.T, name string) *grpc.ClientConn {
+// dial connects to a process's gRPC address as an admin; opts are added
+// to the connection's (a test that calls a replica just restarted passes
+// WaitForReady, see jobkill_test.go).
+func (s *system) dial(t *testing.T, name string, opts ...grpc.DialOption) *grpc.ClientConn {
 	t.Helper()
 	p, ok := s.Proc(name)
 	if !ok {
@@ -194,7 +196,7 @@ func (s *system) dial(t *testing.T, name string) *grpc.ClientConn {
 	}
 	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(s.key, "local", time.Now),
 		auth.Claims{Subject: "ops-test", Role: auth.RoleAdmin}, 10*time.Minute))
-	cc, err := grpcx.Dial(p.Addr, grpc.WithPerRPCCredentials(creds))
+	cc, err := grpcx.Dial(p.Addr, append([]grpc.DialOption{grpc.WithPerRPCCredentials(creds)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

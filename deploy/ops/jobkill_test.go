@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc"
 
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -44,8 +45,13 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 	d := map[string]dinnersv1.DinnerServiceClient{}
 	g := map[string]guidesv1.GuideServiceClient{}
 	for _, n := range []string{"1", "2"} {
-		d["dinners-"+n] = dinnersv1.NewDinnerServiceClient(s.dial(t, "dinners-"+n))
-		g["guides-"+n] = guidesv1.NewGuideServiceClient(s.dial(t, "guides-"+n))
+		// Every call here goes to a live replica, but one restarted a
+		// moment ago may still be behind its connection's reconnect
+		// back-off (a call then fails at once with the refusal of the
+		// dial before the restart: CI, 2026-12-06): wait for it.
+		wait := grpc.WithDefaultCallOptions(grpc.WaitForReady(true))
+		d["dinners-"+n] = dinnersv1.NewDinnerServiceClient(s.dial(t, "dinners-"+n, wait))
+		g["guides-"+n] = guidesv1.NewGuideServiceClient(s.dial(t, "guides-"+n, wait))
 	}
 	dinners := programmeJob{name: "dinners", replicas: []string{"dinners-1", "dinners-2"},
 		start: func(ctx context.Context) (string, error) {
