@@ -2,18 +2,13 @@ package account
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // TestCrashInsideAnErasure kills the gateway once DeleteUser's removal of
@@ -40,26 +35,8 @@ func TestCrashInsideAnErasure(t *testing.T) {
 // until the session expired, and in the tokens bucket (as the sealed
 // token's subject) for the token's 90 days.
 func crashInsideAnErasure(t *testing.T, mode string) {
-	dir := t.TempDir()
-	kekText, kek := sealtest.KEKText(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_MODE="+mode, "MP_CRASH_KEK="+kekText)
-	cmd.Stderr = os.Stderr
-	var ee *exec.ExitError
-	if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
-		t.Fatalf("child: %v, want exit %d", err, crashExitCode)
-	}
-	var st crashState
-	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if err != nil || json.Unmarshal(b, &st) != nil {
-		t.Fatalf("state: %v %s", err, b)
-	}
 	ctx := testutil.Context(t)
-	s, stop, err := openOn(ctx, dir, kek)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
+	s, st := crashedChild(t, mode)
 	kv, err := s.js.KeyValue(ctx, AccountsBucket)
 	if err != nil {
 		t.Fatal(err)

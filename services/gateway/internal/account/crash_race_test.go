@@ -6,19 +6,14 @@ package account
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // shared is the address two writers meet on.
@@ -124,33 +119,9 @@ func TestCrashThroughTwoEmailWriters(t *testing.T) {
 	} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			kekText, kek := sealtest.KEKText(t)
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_MODE="+mode, "MP_CRASH_KEK="+kekText)
-			cmd.Stderr = os.Stderr
-			var ee *exec.ExitError
-			if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
-				t.Fatalf("child: %v, want exit %d", err, crashExitCode)
-			}
-			var st crashState
-			b, err := os.ReadFile(filepath.Join(dir, "state.json"))
-			if err != nil || json.Unmarshal(b, &st) != nil {
-				t.Fatalf("state: %v %s", err, b)
-			}
 			ctx := testutil.Context(t)
-			s, stop, err := openOn(ctx, dir, kek)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
-			signsIn := func(email string) string {
-				a, err := s.Authenticate(email, crashPass)
-				if err != nil {
-					return ""
-				}
-				return a.GetUser().GetId()
-			}
+			s, st := crashedChild(t, mode)
+			signsIn := func(email string) string { return signsInAs(s, email) }
 			users, _, err := s.ListUsers(0, "")
 			if err != nil {
 				t.Fatal(err)

@@ -49,6 +49,45 @@ type crashState struct {
 
 const crashPass = "ett långt lösenord"
 
+// crashedChild runs mode in a child process (this test binary, crashChild)
+// that exits with crashExitCode at its crash point, then opens the
+// accounts again on the child's files with the same KEK, as a gateway
+// restarted there: the service (stopped at the test's end) and what the
+// child wrote down before it died.
+func crashedChild(t *testing.T, mode string) (*Service, crashState) {
+	t.Helper()
+	dir := t.TempDir()
+	kekText, kek := sealtest.KEKText(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_MODE="+mode, "MP_CRASH_KEK="+kekText)
+	cmd.Stderr = os.Stderr
+	var ee *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
+		t.Fatalf("child: %v, want exit %d", err, crashExitCode)
+	}
+	var st crashState
+	b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if err != nil || json.Unmarshal(b, &st) != nil {
+		t.Fatalf("state: %v %s", err, b)
+	}
+	s, stop, err := openOn(testutil.Context(t), dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s, st
+}
+
+// signsInAs is the id of the account email signs in as with the crash
+// tests' password, or "" for none.
+func signsInAs(s *Service, email string) string {
+	a, err := s.Authenticate(email, crashPass)
+	if err != nil {
+		return ""
+	}
+	return a.GetUser().GetId()
+}
+
 // openOn opens the accounts on the NATS files in dir with the keyring of
 // kek, as a gateway (re)started on them.
 func openOn(ctx context.Context, dir string, kek seal.KEK, opts ...func(*Config)) (*Service, func(), error) {
@@ -204,33 +243,9 @@ func TestCrashThroughEmailChangeAndDeleteUser(t *testing.T) {
 	for _, mode := range []string{"email written", "coordinator removed", "admin removed", "admin email written"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			kekText, kek := sealtest.KEKText(t)
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_MODE="+mode, "MP_CRASH_KEK="+kekText)
-			cmd.Stderr = os.Stderr
-			var ee *exec.ExitError
-			if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != crashExitCode {
-				t.Fatalf("child: %v, want exit %d", err, crashExitCode)
-			}
-			var st crashState
-			b, err := os.ReadFile(filepath.Join(dir, "state.json"))
-			if err != nil || json.Unmarshal(b, &st) != nil {
-				t.Fatalf("state: %v %s", err, b)
-			}
 			ctx := testutil.Context(t)
-			s, stop, err := openOn(ctx, dir, kek)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
-			signsIn := func(email string) string {
-				a, err := s.Authenticate(email, crashPass)
-				if err != nil {
-					return ""
-				}
-				return a.GetUser().GetId()
-			}
+			s, st := crashedChild(t, mode)
+			signsIn := func(email string) string { return signsInAs(s, email) }
 			users, _, err := s.ListUsers(0, "")
 			if err != nil {
 				t.Fatal(err)
