@@ -124,17 +124,7 @@ func TestMpMailboxRecipientsMarked(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{notify: true})
 	ctx := testutil.Context(t)
-	admin := e.login(adminEmail, adminPass)
-	org := e.createOrg("Förening Brevlåda", "0880")
-	coord := e.coordinator(admin, "brevlada@example.org", org, "0880")
-	mentor(t, coord, org, "0880", "Erik")
-	reader(t, coord, org, "0880", "Amina", "sv")
-	reader(t, coord, org, "0880", "Amina", "sv")
-	pair := proposal(t, coord)
-	if _, err := coord.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: pair.GetPair().GetId()})); err != nil {
-		t.Fatal(err)
-	}
-	_, msg := mailedLink(t, admin, pair.GetPair().GetParticipantId())
+	admin, msg := mailToANamesake(t, e, "Förening Brevlåda", "brevlada@example.org")
 	if _, err := admin.users.CreateUser(ctx, connect.NewRequest(&gatewayv1.CreateUserRequest{Password: password, User: &gatewayv1.User{
 		Email: "brevadmin@example.org", DisplayName: "Brevadmin", Role: gatewayv1.Role_ROLE_ADMIN, Locale: "sv"}})); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -97,18 +98,7 @@ func TestHostsAndPairPageNamesakesMarked(t *testing.T) {
 func TestMailboxRecipientsNamesakesMarked(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{notify: true})
-	ctx := testutil.Context(t)
-	admin := e.login(adminEmail, adminPass)
-	org := e.createOrg("Förening Brev", "0880")
-	coord := e.coordinator(admin, "brev@example.org", org, "0880")
-	mentor(t, coord, org, "0880", "Erik")
-	reader(t, coord, org, "0880", "Amina", "sv")
-	reader(t, coord, org, "0880", "Amina", "sv")
-	pair := proposal(t, coord)
-	if _, err := coord.matching.ApprovePair(ctx, connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: pair.GetPair().GetId()})); err != nil {
-		t.Fatal(err)
-	}
-	mailedLink(t, admin, pair.GetPair().GetParticipantId())
+	mailToANamesake(t, e, "Förening Brev", "brev@example.org")
 	ab := e.browser()
 	ab.signIn(adminEmail, adminPass)
 	code, page := ab.get("/admin/mailbox")
@@ -130,4 +120,25 @@ func TestMailboxRecipientsNamesakesMarked(t *testing.T) {
 	if text := visibleText(page); code != http.StatusOK || !markedRe("Amina Hassan").MatchString(text) {
 		t.Errorf("the message's page: %d, want its recipient Amina Hassan marked:\n%s", code, trim(text))
 	}
+}
+
+// mailToANamesake plants, in a new organisation orgName (Lund, 0880) with
+// its coordinator coordEmail, the mentor Erik Andersson and two newcomers
+// named Amina Hassan, approves the proposal of the first pair and waits
+// for the message it mails to her: what the mailbox namesake tests read
+// (the web page and mp). It returns the admin and that message.
+func mailToANamesake(t *testing.T, e *env, orgName, coordEmail string) (*apiClient, *notifyv1.MailboxMessage) {
+	t.Helper()
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg(orgName, "0880")
+	coord := e.coordinator(admin, coordEmail, org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	reader(t, coord, org, "0880", "Amina", "sv")
+	reader(t, coord, org, "0880", "Amina", "sv")
+	pair := proposal(t, coord)
+	if _, err := coord.matching.ApprovePair(testutil.Context(t), connect.NewRequest(&gatewayv1.ApprovePairRequest{Id: pair.GetPair().GetId()})); err != nil {
+		t.Fatal(err)
+	}
+	_, msg := mailedLink(t, admin, pair.GetPair().GetParticipantId())
+	return admin, msg
 }
