@@ -3,13 +3,11 @@ package auth_test
 import (
 	"crypto/ed25519"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
@@ -101,23 +99,8 @@ func TestBoundVerifier(t *testing.T) {
 // but with no method open, so the health Watch stream carries a token.
 func serveCallers(t *testing.T, v *auth.Verifier, table auth.Callers) *grpc.ClientConn {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	unary, _ := auth.ServerInterceptors(v, table)
-	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(unary...),
-		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, nil), auth.StreamCallersInterceptor(table)))
-	benchv1.RegisterEchoServiceServer(srv, echo{})
-	healthpb.RegisterHealthServer(srv, health{})
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
+	return serveWith(t, unary, []grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, nil), auth.StreamCallersInterceptor(table)})
 }
 
 // TestCallers_OverGRPC: over real gRPC, a method takes the service

@@ -53,14 +53,20 @@ func (health) Watch(_ *healthpb.HealthCheckRequest, ss grpc.ServerStreamingServe
 // and returns a client connection to it.
 func serve(t *testing.T, v *auth.Verifier, skip func(string) bool, opts ...grpc.DialOption) *grpc.ClientConn {
 	t.Helper()
+	return serveWith(t, []grpc.UnaryServerInterceptor{auth.UnaryServerInterceptor(v, skip)},
+		[]grpc.StreamServerInterceptor{auth.StreamServerInterceptor(v, skip)}, opts...)
+}
+
+// serveWith starts a real gRPC server on loopback with the echo and
+// health services behind the given interceptors, and returns a client
+// connection to it (closed, with the server, at the test's end).
+func serveWith(t *testing.T, unary []grpc.UnaryServerInterceptor, stream []grpc.StreamServerInterceptor, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, skip)),
-		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, skip)),
-	)
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...))
 	benchv1.RegisterEchoServiceServer(srv, echo{})
 	healthpb.RegisterHealthServer(srv, health{})
 	go func() { _ = srv.Serve(lis) }()
