@@ -172,11 +172,9 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 	}
 	switch {
 	case q.PageToken != "":
-		seq, err := strconv.ParseUint(q.PageToken, 10, 64)
-		if err != nil || seq == 0 {
-			var v apperr.Validator
-			v.Add("page_token", "is not a token from a previous page")
-			return nil, "", v.Err()
+		seq, err := pageSeq(q.PageToken)
+		if err != nil {
+			return nil, "", err
 		}
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, seq
 	case !q.Start.IsZero():
@@ -221,7 +219,7 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 			if !q.Start.IsZero() && e.GetTime().AsTime().Before(q.Start) {
 				continue
 			}
-			if q.ResourceID != "" && e.GetResourceId() != q.ResourceID && !slices.Contains(e.GetResourceIds(), q.ResourceID) {
+			if !q.names(e) {
 				continue
 			}
 			out = append(out, e)
@@ -237,4 +235,22 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 		}
 	}
 	return out, next, nil
+}
+
+// pageSeq is the stream sequence a page token names (both orders' tokens
+// are one), or the refusal of anything a previous page did not give.
+func pageSeq(tok string) (uint64, error) {
+	seq, err := strconv.ParseUint(tok, 10, 64)
+	if err != nil || seq == 0 {
+		var v apperr.Validator
+		v.Add("page_token", "is not a token from a previous page")
+		return 0, v.Err()
+	}
+	return seq, nil
+}
+
+// names reports whether e is about q's resource (any entry when q names
+// none): its own record or one of the records it lists.
+func (q Query) names(e *gatewayv1.AuditEntry) bool {
+	return q.ResourceID == "" || e.GetResourceId() == q.ResourceID || slices.Contains(e.GetResourceIds(), q.ResourceID)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 )
@@ -53,11 +51,9 @@ func (l *Log) searchBack(ctx context.Context, q Query, filter []string) ([]*gate
 	}
 	first, hi := max(info.State.FirstSeq, 1), info.State.LastSeq+1
 	if q.PageToken != "" {
-		seq, err := strconv.ParseUint(q.PageToken, 10, 64)
-		if err != nil || seq == 0 {
-			var v apperr.Validator
-			v.Add("page_token", "is not a token from a previous page")
-			return nil, "", v.Err()
+		seq, err := pageSeq(q.PageToken)
+		if err != nil {
+			return nil, "", err
 		}
 		hi = min(hi, seq)
 	}
@@ -136,7 +132,7 @@ func (l *Log) readRange(ctx context.Context, q Query, filter []string, lo, hi ui
 			case !q.Start.IsZero() && t.Before(q.Start):
 				before = true
 			case !q.End.IsZero() && !t.Before(q.End):
-			case q.ResourceID != "" && e.GetResourceId() != q.ResourceID && !slices.Contains(e.GetResourceIds(), q.ResourceID):
+			case !q.names(e):
 			default:
 				out = append(out, sequenced{e: e, seq: meta.Sequence.Stream})
 			}
