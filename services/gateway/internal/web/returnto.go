@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -104,6 +105,15 @@ func (w *Web) signinAfter(r *http.Request, rt Route) string {
 	return "/signin?" + q.Encode()
 }
 
+// actionPages names, for a form route whose {action} is one of a few
+// forms with a page of their own, those actions: the user's e-mail change
+// and erasure (ADR 0201, 0207) went back to the users list formPages names,
+// where the admin had to find the user and open the form again (ADR 0219).
+// Their page's address is the form's own (the GET beside the POST).
+var actionPages = map[string][]string{
+	"/admin/users/{id}/{action}": {"email", "erase"},
+}
+
 // rowJobPages names, for the row actions a job's page shows (approve or
 // reject a proposal), the job's page: the row's form carries the job in a
 // hidden field, and a session that ended goes back to that job's
@@ -157,6 +167,9 @@ func (w *Web) placeOf(r *http.Request, rt Route) string {
 		if j := rowJob(r); j != "" {
 			return page + "?job=" + j
 		}
+	}
+	if slices.Contains(actionPages[rt.Pattern], r.PathValue("action")) {
+		return strings.NewReplacer("{id}", r.PathValue("id"), "{action}", r.PathValue("action")).Replace(rt.Pattern)
 	}
 	back, ok := formPages[rt.Pattern]
 	if !ok {
