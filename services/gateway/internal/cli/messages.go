@@ -251,7 +251,14 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		if u := m.GetAnswerUrl(); u != "" {
 			fmt.Fprintf(e.Out, "%s: %s\n", e.t("mailbox.answer_link"), u)
 		}
-		fmt.Fprintf(e.Out, "\n%s\n", m.GetTextBody())
+		body := m.GetTextBody()
+		if body == "" {
+			// notify removed the text with an erased person (ADR 0086):
+			// an empty body said nothing; the web's message page says why
+			// and what is kept (ADR 0219).
+			body = e.t("mailbox.text.erased")
+		}
+		fmt.Fprintf(e.Out, "\n%s\n", body)
 		return nil
 	}
 	fs := flag.NewFlagSet("mailbox list", flag.ContinueOnError)
