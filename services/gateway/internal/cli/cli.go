@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
@@ -67,10 +68,13 @@ func explain(e Env, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
+	if droppedMidCall(err) {
+		return errors.New(e.t("err.dropped"))
+	}
 	var dial *net.OpError
 	switch ce.Code() {
 	case connect.CodeUnavailable:
-		if errors.As(err, &dial) && e.server != "" {
+		if errors.As(err, &dial) && dial.Op == "dial" && e.server != "" {
 			// Nothing answered at the saved address: the stack is down or
 			// moved, which "the gateway or a service behind it" did not
 			// tell apart from a service down behind a running gateway.
@@ -108,6 +112,23 @@ func explain(e Env, err error) error {
 		}
 	}
 	return errors.New(msg)
+}
+
+// droppedMidCall reports whether a call failed because the connection to
+// the gateway broke after it was made: reset, closed before the answer, or
+// a write refused on it (a gateway killed while it carried the call out).
+// connect calls a reset "canceled" (its word for a client that went away)
+// and the rest "unavailable", which mp said as "avbrutet", as if the user
+// had cancelled, or as "try again", while the change may have been made:
+// after a restart the new e-mail address stood (ADR 0219). A dial that
+// found nobody, and the user's own cancel, are not this.
+func droppedMidCall(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var op *net.OpError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		(errors.As(err, &op) && op.Op != "dial")
 }
 
 // textArgs refuses an argument that is not UTF-8 text, naming its flag,
