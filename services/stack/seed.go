@@ -86,11 +86,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	key, err := signingKey(cfg)
+	key, kid, err := operatorKey(cfg)
 	if err != nil {
 		return err
 	}
-	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, kid, time.Now),
 		auth.Claims{Subject: "seed", Role: auth.RoleAdmin}, 10*time.Minute))
 	pconn, err := grpcx.Dial(cfg.ParticipantsAddr, grpc.WithPerRPCCredentials(creds))
 	if err != nil {
