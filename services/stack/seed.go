@@ -229,8 +229,10 @@ func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
 
 // seedUsers creates the demo sign-ins for the web app: an admin and a
 // coordinator for two of the organisations. Their passwords derive from
-// the stack's signing key, so they are stable across seeds of one data
-// directory and unknown to anyone without the key.
+// the operators' key the seed signs with (ADR 0217; before it, the
+// gateway's), so they are stable across seeds of one data directory and
+// unknown to anyone without the key. An account already there keeps the
+// password it was made with.
 func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
 	nc, err := nats.Connect(natsURL, nats.Name("seed"))
 	if err != nil {
