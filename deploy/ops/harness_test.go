@@ -95,9 +95,12 @@ func TestMain(m *testing.M) {
 // system is a layout started for one test on free ports.
 type system struct {
 	*layout.Running
-	key     ed25519.PrivateKey
-	bin     string
-	dataKey string
+	key ed25519.PrivateKey
+	// operator is the operators' key, which bin/stack's tools sign with
+	// (ADR 0217); nil for a layout of before it (its seed warns).
+	operator ed25519.PrivateKey
+	bin      string
+	dataKey  string
 }
 
 // mustUp starts the layout with nodes NATS nodes and stops it at cleanup.
@@ -120,6 +123,10 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 		t.Fatal(err)
 	}
 	nk, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := auth.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,10 +159,12 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	for attempt := 1; ; attempt++ {
 		o := opts
 		o.Dir, o.Bin, o.NATSServer, o.Ports = t.TempDir(), bin, natsServer, portFor
-		// Keys as make up makes them: the gateway's and notify's own, each
-		// bound to what it may sign (ADR 0210).
+		// Keys as make up makes them: the gateway's, notify's own and the
+		// operators' (which no process is given), each bound to what it
+		// may sign (ADR 0210, 0217).
 		o.DataKey, o.SigningKey, o.NotifySigningKey = dataKey, auth.EncodePrivateKey(k), auth.EncodePrivateKey(nk)
-		o.PublicKeys = layout.BindPublicKeys("local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), nk.Public().(ed25519.PublicKey))
+		o.PublicKeys = service.AddOperatorKey(layout.BindPublicKeys("local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)),
+			nk.Public().(ed25519.PublicKey)), ok.Public().(ed25519.PublicKey))
 		o.Env = map[string]string{"MP_ADMIN_EMAIL": "admin@example.org", "MP_ADMIN_PASSWORD": "correct-horse-battery"}
 		r, err = layout.Start(testutil.Context(t), o)
 		// A free port can be taken by another test's process between the
@@ -182,7 +191,7 @@ func mustUpWith(t *testing.T, opts layout.Options) *system {
 	// test's logs are copied out of its temporary directory, which goes.
 	t.Cleanup(func() { keepLogs(t, r.Opts.Dir) })
 	t.Cleanup(r.Stop)
-	return &system{Running: r, key: k, bin: bin, dataKey: dataKey}
+	return &system{Running: r, key: k, operator: ok, bin: bin, dataKey: dataKey}
 }
 
 // dial connects to a process's gRPC address as an admin; opts are added
@@ -214,7 +223,13 @@ func (s *system) seed(t *testing.T, participants, volunteers int) string {
 	np, _ := s.Proc("nats-1")
 	cmd := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "seed",
 		"-participants", strconv.Itoa(participants), "-volunteers", strconv.Itoa(volunteers), "-workers", "8", "-nats", "nats://"+np.Addr)
-	cmd.Env = append(os.Environ(), "MP_SIGNING_KEY="+auth.EncodePrivateKey(s.key), "MP_DATA_KEY="+s.dataKey,
+	// The operators' key, as make up's keys.env gives the tools; a layout
+	// of before ADR 0217 has only the gateway's (the seed warns, and signs).
+	signing := "MP_OPERATOR_SIGNING_KEY=" + auth.EncodePrivateKey(s.operator)
+	if s.operator == nil {
+		signing = "MP_SIGNING_KEY=" + auth.EncodePrivateKey(s.key)
+	}
+	cmd.Env = append(os.Environ(), signing, "MP_DATA_KEY="+s.dataKey,
 		"PARTICIPANTS_ADDR="+pp.Addr, "VOLUNTEERS_ADDR="+vp.Addr)
 	// The seed also fills the programmes (dinners' offers and sign-ups):
 	// point it at the first replica of every service the layout runs.

@@ -78,16 +78,23 @@ func TestCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	operatorSigning, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dataKey, err := seal.GenerateKEK()
 	if err != nil {
 		t.Fatal(err)
 	}
-	public := service.BindPublicKeys("local="+auth.EncodePublicKey(signing.Public().(ed25519.PublicKey)),
-		notifySigning.Public().(ed25519.PublicKey))
+	public := service.AddOperatorKey(service.BindPublicKeys("local="+auth.EncodePublicKey(signing.Public().(ed25519.PublicKey)),
+		notifySigning.Public().(ed25519.PublicKey)), operatorSigning.Public().(ed25519.PublicKey))
+	// The .env keygen writes holds the operators' key too (ADR 0217): it is
+	// there for the tools run beside compose, and no container may get it.
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
 		cli.WithWorkingDirectory(root), cli.WithName("motesplats"),
 		cli.WithEnv([]string{"MP_PUBLIC_KEYS=" + public, "MP_NOTIFY_SIGNING_KEY=" + auth.EncodePrivateKey(notifySigning),
-			"MP_SIGNING_KEY=" + auth.EncodePrivateKey(signing), "MP_DATA_KEY=" + dataKey}))
+			"MP_SIGNING_KEY=" + auth.EncodePrivateKey(signing), "MP_OPERATOR_SIGNING_KEY=" + auth.EncodePrivateKey(operatorSigning),
+			"MP_DATA_KEY=" + dataKey}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +156,18 @@ func TestCompose(t *testing.T) {
 			if want := name == "gateway"; keys[kid].Grants.Users != want {
 				t.Errorf("compose %s: its key %s signs people's roles: %t, want %t", name, kid, keys[kid].Grants.Users, want)
 			}
+		}
+		// The operators' key is the tools', run outside compose: no
+		// container holds it, and every one verifies it bound to people's
+		// roles only (ADR 0217).
+		for k, v := range env {
+			if v == auth.EncodePrivateKey(operatorSigning) {
+				t.Errorf("compose %s: %s is the operators' private key", name, k)
+			}
+		}
+		keys, _ := service.ParsePublicKeys(env["MP_PUBLIC_KEYS"])
+		if op := keys[service.OperatorKeyID]; !op.Key.Equal(operatorSigning.Public()) || op.Grants.String() != service.OperatorBinding {
+			t.Errorf("compose %s: MP_PUBLIC_KEYS has the operators' key as %v, want it bound %s", name, op.Grants, service.OperatorBinding)
 		}
 	}
 	for _, s := range deployed(t) {
@@ -333,6 +352,39 @@ func TestKustomize(t *testing.T) {
 		get(notifyEnv["MP_SIGNING_KEY_ID"], "value") != service.NotifyKeyID {
 		t.Errorf("notify: MP_SIGNING_KEY should come from secret motesplats-notify-signing with MP_SIGNING_KEY_ID=%s: %v, %v",
 			service.NotifyKeyID, k, notifyEnv["MP_SIGNING_KEY_ID"])
+	}
+	// The gateway's key is the gateway's alone, and the operators' is in no
+	// pod: their tools run outside the cluster (ADR 0217). Any container
+	// (and init container) of any workload, by env, envFrom or volume.
+	for key, m := range objs {
+		spec, _ := get(m, "spec", "template", "spec").(map[string]any)
+		if spec == nil {
+			continue
+		}
+		var secrets []string
+		for _, c := range append(asSlice(spec["containers"]), asSlice(spec["initContainers"])...) {
+			for _, e := range asSlice(get(c, "env")) {
+				if n, _ := get(e, "name").(string); n == "MP_OPERATOR_SIGNING_KEY" {
+					t.Errorf("%s: a container is given MP_OPERATOR_SIGNING_KEY", key)
+				}
+				if n, _ := get(e, "valueFrom", "secretKeyRef", "name").(string); n != "" {
+					secrets = append(secrets, n)
+				}
+			}
+			for _, e := range asSlice(get(c, "envFrom")) {
+				if n, _ := get(e, "secretRef", "name").(string); n != "" {
+					secrets = append(secrets, n)
+				}
+			}
+		}
+		for _, v := range asSlice(spec["volumes"]) {
+			if n, _ := get(v, "secret", "secretName").(string); n != "" {
+				secrets = append(secrets, n)
+			}
+		}
+		if slices.Contains(secrets, "motesplats-signing") && key != "Deployment/gateway" {
+			t.Errorf("%s: has the gateway's secret motesplats-signing (its private key)", key)
+		}
 	}
 	// Every image is pinned to a tag, so `kubectl apply -k` after a build
 	// runs what was built, not whatever tag the node last pulled.

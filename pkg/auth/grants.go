@@ -30,7 +30,8 @@ const (
 // at start for each such key).
 type Grants struct {
 	// Users: the roles of people (admin, coordinator, operator), any
-	// subject. Only the gateway's key (and the operators' mint) has it.
+	// subject. Only the gateway's key and the operators' own (their
+	// tools' mint, ADR 0217) have it.
 	Users bool
 	// Services are the subjects this key may sign role service for.
 	Services []string
@@ -111,3 +112,8 @@ func GatewayGrants() Grants { return Grants{Users: true, Services: []string{Gate
 func NotifyGrants() Grants {
 	return Grants{Services: []string{NotifySubject, AnswerLinkSubject}}
 }
+
+// OperatorGrants are what the operators' key signs: people's roles only
+// (the admins and coordinators their tools, token, seed, load and latency,
+// act as), never a service's subject (ADR 0217). Its binding is "users".
+func OperatorGrants() Grants { return Grants{Users: true} }

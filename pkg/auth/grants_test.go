@@ -43,16 +43,18 @@ func TestParseGrants(t *testing.T) {
 
 // TestBoundVerifier: a key signs only what its grants allow. Notify's key
 // cannot sign a person (admin, coordinator, operator) or another service;
-// the gateway's signs every person and its own service subject only; an
+// the gateway's signs every person and its own service subject only; the
+// operators' signs every person and no service at all (ADR 0217); an
 // unbound key (the form before bindings) signs anything.
 func TestBoundVerifier(t *testing.T) {
 	t.Parallel()
-	gw, nk, old := mustKey(t), mustKey(t), mustKey(t)
+	gw, nk, op, old := mustKey(t), mustKey(t), mustKey(t), mustKey(t)
 	pub := func(k ed25519.PrivateKey) ed25519.PublicKey { return k.Public().(ed25519.PublicKey) }
 	v := auth.NewBoundVerifier(map[string]auth.BoundKey{
-		"gateway": {Key: pub(gw), Grants: auth.GatewayGrants()},
-		"notify":  {Key: pub(nk), Grants: auth.NotifyGrants()},
-		"old":     {Key: pub(old), Grants: auth.AnyClaims},
+		"gateway":  {Key: pub(gw), Grants: auth.GatewayGrants()},
+		"notify":   {Key: pub(nk), Grants: auth.NotifyGrants()},
+		"operator": {Key: pub(op), Grants: auth.OperatorGrants()},
+		"old":      {Key: pub(old), Grants: auth.AnyClaims},
 	}, nil, time.Second)
 	admin := auth.Claims{Subject: "u-1", Role: auth.RoleAdmin}
 	operator := auth.Claims{Subject: "u-2", Role: auth.RoleOperator}
@@ -76,6 +78,13 @@ func TestBoundVerifier(t *testing.T) {
 		{"notify", nk, operator, false},
 		{"notify", nk, service("gateway"), false},
 		{"notify", nk, service("mentoring"), false},
+		{"operator", op, admin, true},
+		{"operator", op, coordinator(), true},
+		{"operator", op, operator, true},
+		{"operator", op, service("gateway"), false},
+		{"operator", op, service("notify"), false},
+		{"operator", op, service(auth.AnswerLinkSubject), false},
+		{"operator", op, service("mentoring"), false},
 		{"old", old, admin, true},
 		{"old", old, service("anything"), true},
 	} {

@@ -11,12 +11,17 @@ import (
 // MP_PUBLIC_KEYS (ADR 0210).
 const NotifyKeyID = "notify"
 
+// OperatorKeyID names the operators' key (their tools' MP_OPERATOR_SIGNING_KEY)
+// in tokens and in MP_PUBLIC_KEYS (ADR 0217).
+const OperatorKeyID = "operator"
+
 // The bindings of MP_PUBLIC_KEYS (ParsePublicKeys): what the gateway's
-// key and notify's may sign (auth.GatewayGrants, NotifyGrants;
-// TestBindPublicKeys holds them equal).
+// key, notify's and the operators' may sign (auth.GatewayGrants,
+// NotifyGrants, OperatorGrants; TestBindPublicKeys holds them equal).
 const (
-	GatewayBinding = "users+service/gateway"
-	NotifyBinding  = "service/notify+service/notify-link"
+	GatewayBinding  = "users+service/gateway"
+	NotifyBinding   = "service/notify+service/notify-link"
+	OperatorBinding = "users"
 )
 
 // BindPublicKeys returns public (MP_PUBLIC_KEYS) with every entry that has
@@ -43,4 +48,29 @@ func BindPublicKeys(public string, notify ed25519.PublicKey) string {
 		out = append(out, NotifyKeyID+"="+auth.EncodePublicKey(notify)+":"+NotifyBinding)
 	}
 	return strings.Join(out, ",")
+}
+
+// HasKeyID reports whether public (MP_PUBLIC_KEYS) has an entry named kid.
+func HasKeyID(public, kid string) bool {
+	for part := range strings.SplitSeq(public, ",") {
+		if k, _, _ := strings.Cut(strings.TrimSpace(part), "="); k == kid {
+			return true
+		}
+	}
+	return false
+}
+
+// AddOperatorKey returns public (MP_PUBLIC_KEYS) with the operators' key
+// added under OperatorKeyID, bound to people's roles only (ADR 0217); the
+// other entries are kept as they are. An operator entry already there is
+// kept, and operator ignored: a second key under one id would be refused.
+func AddOperatorKey(public string, operator ed25519.PublicKey) string {
+	if HasKeyID(public, OperatorKeyID) {
+		return public
+	}
+	entry := OperatorKeyID + "=" + auth.EncodePublicKey(operator) + ":" + OperatorBinding
+	if strings.TrimSpace(public) == "" {
+		return entry
+	}
+	return strings.TrimRight(strings.TrimSpace(public), ",") + "," + entry
 }

@@ -16,8 +16,10 @@ import (
 // bound to the gateway's, a bound one and a notify entry are kept.
 func TestBindPublicKeys(t *testing.T) {
 	t.Parallel()
-	if GatewayBinding != auth.GatewayGrants().String() || NotifyBinding != auth.NotifyGrants().String() {
-		t.Fatalf("bindings %q, %q; want %q, %q", GatewayBinding, NotifyBinding, auth.GatewayGrants(), auth.NotifyGrants())
+	if GatewayBinding != auth.GatewayGrants().String() || NotifyBinding != auth.NotifyGrants().String() ||
+		OperatorBinding != auth.OperatorGrants().String() {
+		t.Fatalf("bindings %q, %q, %q; want %q, %q, %q", GatewayBinding, NotifyBinding, OperatorBinding,
+			auth.GatewayGrants(), auth.NotifyGrants(), auth.OperatorGrants())
 	}
 	k, err := auth.GenerateKey()
 	if err != nil {
@@ -31,6 +33,44 @@ func TestBindPublicKeys(t *testing.T) {
 	} {
 		if got := BindPublicKeys(tc.in, k.Public().(ed25519.PublicKey)); got != tc.want {
 			t.Errorf("BindPublicKeys(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestAddOperatorKey: keygen operator and make up add the operators' key
+// bound to people's roles only, keep every other entry as it is (bound or
+// not), and keep an operator entry already there; the result parses, and
+// the operators' key signs no service (ADR 0217).
+func TestAddOperatorKey(t *testing.T) {
+	t.Parallel()
+	k, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
+	other, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := auth.EncodePublicKey(other.Public().(ed25519.PublicKey))
+	for _, tc := range []struct{ in, want string }{
+		{"", "operator=" + o + ":users"},
+		{"local=" + a, "local=" + a + ",operator=" + o + ":users"},
+		{"local=" + a + ":users+service/gateway,notify=" + a + ":service/notify,",
+			"local=" + a + ":users+service/gateway,notify=" + a + ":service/notify,operator=" + o + ":users"},
+		{"local=" + a + ",operator=" + a + ":users", "local=" + a + ",operator=" + a + ":users"},
+	} {
+		got := AddOperatorKey(tc.in, k.Public().(ed25519.PublicKey))
+		if got != tc.want {
+			t.Errorf("AddOperatorKey(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		keys, err := ParsePublicKeys(got)
+		if err != nil {
+			t.Errorf("AddOperatorKey(%q) does not parse: %v", tc.in, err)
+			continue
+		}
+		if g := keys[OperatorKeyID].Grants; !g.Users || len(g.Services) != 0 || g.Unbound {
+			t.Errorf("AddOperatorKey(%q): the operators' key may sign %v, want users only", tc.in, g)
 		}
 	}
 }

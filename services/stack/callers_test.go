@@ -31,7 +31,7 @@ func TestServiceCallers_OneMethodPerService(t *testing.T) {
 		Grants: auth.Grants{Services: []string{"mentoring"}}}}
 	l, _, _ := startStack(t, cfg)
 	ctx := testutil.Context(t)
-	gw, err := signingKey(cfg)
+	gw, err := readKey(cfg.SigningKeyPath())
 	if err != nil {
 		t.Fatal(err)
 	}

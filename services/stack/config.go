@@ -63,9 +63,18 @@ type Config struct {
 	// signing key, data/link.key and the services' bound addresses.
 	NotifyAddr string
 	Notify     notify.Options
-	// SigningKey (MP_SIGNING_KEY) mints tokens for token, seed and latency
-	// against separately run services; the stack itself uses its key file.
-	SigningKey string
+	// OperatorSigningKey (MP_OPERATOR_SIGNING_KEY) is the operators' own
+	// key: token, seed, load and latency sign with it against separately
+	// run services, under OperatorKeyID (MP_OPERATOR_SIGNING_KEY_ID,
+	// default "operator"); the services' MP_PUBLIC_KEYS bind it to
+	// people's roles only (ADR 0217). Unset, the tools read the stack's
+	// OperatorKeyPath.
+	OperatorSigningKey, OperatorKeyID string
+	// SigningKey (MP_SIGNING_KEY, key id SigningKeyID from
+	// MP_SIGNING_KEY_ID, default "local") is the gateway's key. The tools
+	// sign with it only when OperatorSigningKey is not set, with a
+	// warning: the form before ADR 0217, for one release.
+	SigningKey, SigningKeyID string
 	// Gateway is the web app's configuration (GATEWAY_ADDR, MP_ADMIN_EMAIL,
 	// MP_ADMIN_PASSWORD, ...; see services/gateway/README.md). The stack
 	// fills in the service addresses and its signing key.
@@ -127,10 +136,15 @@ func (c Config) keks() ([]seal.KEK, error) {
 	return append([]seal.KEK{cur}, old...), nil
 }
 
-// SigningKeyPath is where the stack keeps its local token-signing key
-// (the gateway's and the operators': people's roles and the gateway's own
-// service subject).
+// SigningKeyPath is where the stack keeps the gateway's token-signing key
+// (people's roles and the gateway's own service subject). No tool reads
+// it: they have OperatorKeyPath (ADR 0217).
 func (c Config) SigningKeyPath() string { return filepath.Join(c.DataDir, "signing.key") }
+
+// OperatorKeyPath is where the stack keeps the operators' key (0600),
+// which token, seed, load and latency sign with, bound to people's roles
+// only (ADR 0217).
+func (c Config) OperatorKeyPath() string { return filepath.Join(c.DataDir, "operator.key") }
 
 // NotifyKeyPath is where the stack keeps notify's signing key (0600),
 // bound to notify's own service subjects only (ADR 0210).
@@ -143,26 +157,29 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	e := envvar.New(getenv)
 	addr := func(i service.Info) string { return e.Addr(i.Env, i.Addr, "") }
 	c := Config{
-		DataDir:           or(e.Getenv("MP_DATA_DIR"), "data"),
-		NATSHost:          "127.0.0.1",
-		NATSPort:          e.Int("MP_NATS_PORT", 4222, -1, 65535),
-		ParticipantsAddr:  addr(service.Participants),
-		VolunteersAddr:    addr(service.Volunteers),
-		MentoringAddr:     addr(service.Mentoring),
-		MentoringRulesDir: e.Getenv("MENTORING_RULES_DIR"),
-		GuidesAddr:        addr(service.Guides),
-		GuidesRulesDir:    e.Getenv("GUIDES_RULES_DIR"),
-		DinnersAddr:       addr(service.Dinners),
-		DinnersRulesDir:   e.Getenv("DINNERS_RULES_DIR"),
-		NotifyAddr:        addr(service.Notify),
-		RedisURL:          e.URL("REDIS_URL", "", true, "redis", "rediss"),
-		SigningKey:        e.Getenv("MP_SIGNING_KEY"),
-		OTLPEndpoint:      service.OTLPEndpointFrom(e),
-		MetricsAddr:       e.Addr(service.MetricsEnv, service.DefaultMetricsAddr("stack"), telemetry.MetricsOff),
-		LogLevel:          service.LogLevelFrom(e),
-		DataKey:           e.Getenv("MP_DATA_KEY"),
-		DataKeyOld:        e.Getenv("MP_DATA_KEY_OLD"),
-		GCPercent:         defaultGCPercent,
+		DataDir:            or(e.Getenv("MP_DATA_DIR"), "data"),
+		NATSHost:           "127.0.0.1",
+		NATSPort:           e.Int("MP_NATS_PORT", 4222, -1, 65535),
+		ParticipantsAddr:   addr(service.Participants),
+		VolunteersAddr:     addr(service.Volunteers),
+		MentoringAddr:      addr(service.Mentoring),
+		MentoringRulesDir:  e.Getenv("MENTORING_RULES_DIR"),
+		GuidesAddr:         addr(service.Guides),
+		GuidesRulesDir:     e.Getenv("GUIDES_RULES_DIR"),
+		DinnersAddr:        addr(service.Dinners),
+		DinnersRulesDir:    e.Getenv("DINNERS_RULES_DIR"),
+		NotifyAddr:         addr(service.Notify),
+		RedisURL:           e.URL("REDIS_URL", "", true, "redis", "rediss"),
+		SigningKey:         e.Getenv("MP_SIGNING_KEY"),
+		SigningKeyID:       or(e.Getenv("MP_SIGNING_KEY_ID"), localKeyID),
+		OperatorSigningKey: e.Getenv("MP_OPERATOR_SIGNING_KEY"),
+		OperatorKeyID:      or(e.Getenv("MP_OPERATOR_SIGNING_KEY_ID"), operatorKeyID),
+		OTLPEndpoint:       service.OTLPEndpointFrom(e),
+		MetricsAddr:        e.Addr(service.MetricsEnv, service.DefaultMetricsAddr("stack"), telemetry.MetricsOff),
+		LogLevel:           service.LogLevelFrom(e),
+		DataKey:            e.Getenv("MP_DATA_KEY"),
+		DataKeyOld:         e.Getenv("MP_DATA_KEY_OLD"),
+		GCPercent:          defaultGCPercent,
 	}
 	if s := strings.TrimSpace(e.Getenv("GOGC")); s == "off" {
 		c.GCPercent = -1

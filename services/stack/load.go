@@ -55,11 +55,11 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 	if *rate < 1 || *rate > 5000 || *dur <= 0 || *dur > 10*time.Minute {
 		return errors.New("latency: rate must be 1..5000 and duration up to 10m")
 	}
-	key, err := signingKey(cfg)
+	key, kid, err := operatorKey(cfg)
 	if err != nil {
 		return err
 	}
-	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, kid, time.Now),
 		auth.Claims{Subject: "latency-probe", Role: auth.RoleAdmin}, 10*time.Minute))
 	conn, err := grpcx.Dial(cfg.ParticipantsAddr, grpc.WithPerRPCCredentials(creds))
 	if err != nil {

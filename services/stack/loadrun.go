@@ -153,11 +153,11 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	key, err := signingKey(cfg)
+	key, kid, err := operatorKey(cfg)
 	if err != nil {
 		return err
 	}
-	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, kid, time.Now),
 		auth.Claims{Subject: "load", Role: auth.RoleAdmin}, time.Hour))
 	conn, err := dialDriver(l.Addr("participants"), creds)
 	if err != nil {

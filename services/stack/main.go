@@ -4,11 +4,12 @@
 // gRPC and real NATS exactly as separate processes would.
 //
 //	stack          run everything (make run)
-//	stack token    print a signed token for grpcurl (make token)
+//	stack token    print a token signed with the operators' key for grpcurl (make token)
 //	stack seed     load the demo data set through the public APIs (make seed)
-//	stack keygen   print new signing keys (the gateway's, notify's), their bound public
-//	               keys, a data key and a link key as environment settings;
-//	               keygen notify: notify's key alone, binding MP_PUBLIC_KEYS (ADR 0210)
+//	stack keygen   print new signing keys (the gateway's, notify's, the operators'), their
+//	               bound public keys, a data key and a link key as environment settings;
+//	               keygen notify: notify's key alone, binding MP_PUBLIC_KEYS (ADR 0210);
+//	               keygen operator: the operators' key alone, added to MP_PUBLIC_KEYS (ADR 0217)
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled on a running stack

@@ -36,9 +36,9 @@ func TestNotify_ApprovalToAnswer(t *testing.T) {
 	orgID, pid, vid := mentoringPeople(t, l, c, "Notify", np, m.volunteer("", 0))
 	mc, pairID := matchAndApprove(t, ctx, cfg, l, orgID, pid, vid)
 
-	dial := func(args ...string) *grpc.ClientConn {
+	dial := func() *grpc.ClientConn {
 		var tok bytes.Buffer
-		if err := token(cfg, args, &tok); err != nil {
+		if err := token(cfg, nil, &tok); err != nil {
 			t.Fatal(err)
 		}
 		conn, err := grpcx.Dial(l.Addr("notify"), grpc.WithPerRPCCredentials(auth.PerRPCCredentials(auth.StaticToken(strings.TrimSpace(tok.String())))))
@@ -49,7 +49,7 @@ func TestNotify_ApprovalToAnswer(t *testing.T) {
 		return conn
 	}
 	admin := notifyv1.NewNotificationServiceClient(dial())
-	gateway := notifyv1.NewAnswerServiceClient(dial("-role", "service", "-subject", "gateway"))
+	gateway := notifyv1.NewAnswerServiceClient(tokenConn(t, l.Addr("notify"), gatewayServiceToken(t, cfg)))
 	var msg *notifyv1.MailboxMessage
 	testutil.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
 		res, err := admin.ListMailbox(ctx, &notifyv1.ListMailboxRequest{PersonId: pid})

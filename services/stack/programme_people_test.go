@@ -87,7 +87,7 @@ func startProgrammePeople(t *testing.T, ctx context.Context, cfg Config, l *List
 	pools.WaitIDs(t, "guides_newcomers", []string{p.newcomer})
 	pools.WaitIDs(t, "guides_organisations", []string{p.org})
 	p.admin = notifyv1.NewNotificationServiceClient(stackConn(t, cfg, l, "notify"))
-	p.gateway = notifyv1.NewAnswerServiceClient(stackConn(t, cfg, l, "notify", "-role", "service", "-subject", "gateway"))
+	p.gateway = notifyv1.NewAnswerServiceClient(tokenConn(t, l.Addr("notify"), gatewayServiceToken(t, cfg)))
 	p.answer = func(tok string, a notifyv1.AnswerAction) {
 		t.Helper()
 		out, err := p.gateway.Answer(ctx, &notifyv1.AnswerRequest{Token: tok, Action: a})

@@ -33,20 +33,49 @@ import (
 	volunteers "github.com/motesplats/motesplats/services/volunteers/server"
 )
 
-// localKeyID names the stack's signing key in tokens: the gateway's, which
-// also mints the operators' tokens (token, seed, load). notifyKeyID names
-// notify's.
+// localKeyID names the gateway's signing key in tokens, notifyKeyID
+// notify's, operatorKeyID the operators' (token, seed, load, latency).
 const (
-	localKeyID  = "local"
-	notifyKeyID = service.NotifyKeyID
+	localKeyID    = "local"
+	notifyKeyID   = service.NotifyKeyID
+	operatorKeyID = service.OperatorKeyID
 )
 
-// stackKeys are the stack's verifier keys, each bound to what its signer
-// may sign (ADR 0210), and a test's extra keys.
-func stackKeys(gateway, notify ed25519.PrivateKey, extra map[string]auth.BoundKey) map[string]auth.BoundKey {
+// signers are the stack's private keys, one per signer (ADR 0210, 0217).
+type signers struct {
+	gateway, notify, operator ed25519.PrivateKey
+}
+
+// loadSigners reads the stack's keys, creating each file (0600) the first
+// time: an older data directory gains notify's and the operators' keys at
+// its next start, keeping the gateway's.
+func loadSigners(cfg Config) (signers, error) {
+	var s signers
+	var err error
+	if s.gateway, err = auth.LoadOrCreateKeyFile(cfg.SigningKeyPath()); err != nil {
+		return s, fmt.Errorf("signing key: %w", err)
+	}
+	// Notify signs with a key of its own, which may sign only notify's
+	// service subjects (ADR 0210): a fault in notify cannot mint a person.
+	if s.notify, err = auth.LoadOrCreateKeyFile(cfg.NotifyKeyPath()); err != nil {
+		return s, fmt.Errorf("notify's signing key: %w", err)
+	}
+	// The operators' tools sign with theirs, which may sign people's
+	// roles only (ADR 0217): whoever runs make token holds no key the
+	// gateway or notify signs with.
+	if s.operator, err = auth.LoadOrCreateKeyFile(cfg.OperatorKeyPath()); err != nil {
+		return s, fmt.Errorf("the operators' signing key: %w", err)
+	}
+	return s, nil
+}
+
+// verifierKeys are the stack's verifier keys, each bound to what its
+// signer may sign (ADR 0210, 0217), and a test's extra keys.
+func (s signers) verifierKeys(extra map[string]auth.BoundKey) map[string]auth.BoundKey {
 	keys := map[string]auth.BoundKey{
-		localKeyID:  {Key: gateway.Public().(ed25519.PublicKey), Grants: auth.GatewayGrants()},
-		notifyKeyID: {Key: notify.Public().(ed25519.PublicKey), Grants: auth.NotifyGrants()},
+		localKeyID:    {Key: s.gateway.Public().(ed25519.PublicKey), Grants: auth.GatewayGrants()},
+		notifyKeyID:   {Key: s.notify.Public().(ed25519.PublicKey), Grants: auth.NotifyGrants()},
+		operatorKeyID: {Key: s.operator.Public().(ed25519.PublicKey), Grants: auth.OperatorGrants()},
 	}
 	maps.Copy(keys, extra)
 	return keys
@@ -105,15 +134,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	key, err := auth.LoadOrCreateKeyFile(cfg.SigningKeyPath())
+	keys, err := loadSigners(cfg)
 	if err != nil {
-		return fmt.Errorf("signing key: %w", err)
-	}
-	// Notify signs with a key of its own, which may sign only notify's
-	// service subjects (ADR 0210): a fault in notify cannot mint a person.
-	notifyKey, err := auth.LoadOrCreateKeyFile(cfg.NotifyKeyPath())
-	if err != nil {
-		return fmt.Errorf("notify's signing key: %w", err)
+		return err
 	}
 	ns, err := natsembed.Start(natsembed.Options{
 		StoreDir: filepath.Join(cfg.DataDir, "nats"), Host: cfg.NATSHost, Port: cfg.NATSPort, SyncAlways: true,
@@ -152,7 +175,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	d := service.Deps{
 		Keyring:  keyring,
 		JS:       js,
-		Verifier: auth.NewBoundVerifier(stackKeys(key, notifyKey, cfg.extraKeys), time.Now, 30*time.Second),
+		Verifier: auth.NewBoundVerifier(keys.verifierKeys(cfg.extraKeys), time.Now, 30*time.Second),
 		Logger:   log,
 	}
 	if cfg.RedisURL != "" {
@@ -228,7 +251,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		o.Services.Participants, o.Services.Volunteers, o.Services.Mentoring, o.Services.Dinners, o.Services.Guides =
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring"),
 			listening.Addr("dinners"), listening.Addr("guides")
-		o.SigningKey, o.KeyID = notifyKey, notifyKeyID
+		o.SigningKey, o.KeyID = keys.notify, notifyKeyID
 		if o.LinkKey == nil && o.LinkKeyFile == "" {
 			o.LinkKeyFile = filepath.Join(cfg.DataDir, "link.key")
 		}
@@ -257,7 +280,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			listening.Addr("participants"), listening.Addr("volunteers"), listening.Addr("mentoring"), listening.Addr("notify")
 		gw.Services.Dinners = listening.Addr("dinners")
 		gw.Services.Guides = listening.Addr("guides")
-		gw.SigningKey, gw.KeyID, gw.Out = key, localKeyID, out
+		gw.SigningKey, gw.KeyID, gw.Out = keys.gateway, localKeyID, out
 		if gw.SetupLinkFile == "" {
 			// The first-run link goes next to the data, readable by the
 			// operator only, not into output that may be kept.

@@ -86,11 +86,11 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	key, err := signingKey(cfg)
+	key, kid, err := operatorKey(cfg)
 	if err != nil {
 		return err
 	}
-	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, localKeyID, time.Now),
+	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, kid, time.Now),
 		auth.Claims{Subject: "seed", Role: auth.RoleAdmin}, 10*time.Minute))
 	pconn, err := grpcx.Dial(cfg.ParticipantsAddr, grpc.WithPerRPCCredentials(creds))
 	if err != nil {
@@ -229,8 +229,10 @@ func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
 
 // seedUsers creates the demo sign-ins for the web app: an admin and a
 // coordinator for two of the organisations. Their passwords derive from
-// the stack's signing key, so they are stable across seeds of one data
-// directory and unknown to anyone without the key.
+// the operators' key the seed signs with (ADR 0217; before it, the
+// gateway's), so they are stable across seeds of one data directory and
+// unknown to anyone without the key. An account already there keeps the
+// password it was made with.
 func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
 	nc, err := nats.Connect(natsURL, nats.Name("seed"))
 	if err != nil {

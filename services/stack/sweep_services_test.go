@@ -288,7 +288,7 @@ func mint(t *testing.T, cfg Config, args ...string) string {
 // the stack's key id over another key's signature (a forgery).
 func refusedTokens(t *testing.T, cfg Config) map[string]string {
 	t.Helper()
-	key, err := signingKey(cfg)
+	key, err := readKey(cfg.SigningKeyPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,9 +313,13 @@ func refusedTokens(t *testing.T, cfg Config) map[string]string {
 	refused := map[string]string{"none": "", "garbage": "garbage", "expired": expired, "retired key": retired,
 		"forged": forged, "huge": "v1." + strings.Repeat("a", 64<<10)}
 	// Claims a key may not sign (ADR 0210): notify's key as a person or as
-	// another service, the gateway's key as notify. Each in the words of
-	// any bad token.
+	// another service, the gateway's key as notify, the operators' key as
+	// any service (ADR 0217). Each in the words of any bad token.
 	notify, err := readKey(cfg.NotifyKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	operator, err := readKey(cfg.OperatorKeyPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,6 +334,11 @@ func refusedTokens(t *testing.T, cfg Config) map[string]string {
 		"a service token of the wrong service":  {notify, notifyKeyID, auth.Claims{Subject: "mentoring", Role: auth.RoleService}},
 		"notify's key as the gateway's service": {notify, notifyKeyID, auth.Claims{Subject: auth.GatewaySubject, Role: auth.RoleService}},
 		"the gateway's key as notify's service": {key, localKeyID, auth.Claims{Subject: auth.NotifySubject, Role: auth.RoleService}},
+		"the operators' key as the gateway's service": {operator, operatorKeyID,
+			auth.Claims{Subject: auth.GatewaySubject, Role: auth.RoleService, Issuer: auth.GatewaySubject}},
+		"the operators' key as notify's service": {operator, operatorKeyID, auth.Claims{Subject: auth.NotifySubject, Role: auth.RoleService}},
+		"the operators' key as notify-link":      {operator, operatorKeyID, auth.Claims{Subject: auth.AnswerLinkSubject, Role: auth.RoleService}},
+		"the operators' key as mentoring":        {operator, operatorKeyID, auth.Claims{Subject: "mentoring", Role: auth.RoleService}},
 	} {
 		if refused[name], err = auth.NewSigner(tc.key, tc.kid, time.Now).Sign(tc.c, time.Hour); err != nil {
 			t.Fatal(err)

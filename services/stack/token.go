@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -16,11 +17,11 @@ import (
 	"github.com/motesplats/motesplats/pkg/service"
 )
 
-// token prints a token signed with the stack's local key, for grpcurl and
+// token prints a token signed with the operators' key, for grpcurl and
 // scripts. It never creates a key: the stack must have run once.
 func token(cfg Config, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	role := fs.String("role", "admin", "admin, coordinator, operator or service")
+	role := fs.String("role", "admin", "admin, coordinator or operator")
 	org := fs.String("org", "", "organisation id (coordinators)")
 	munis := fs.String("municipalities", "", "comma-separated SCB codes (coordinators)")
 	subject := fs.String("subject", "local-admin", "user id the token speaks for")
@@ -32,7 +33,14 @@ func token(cfg Config, args []string, out io.Writer) error {
 		// Tokens are meant to be short-lived: there is no revocation list.
 		return fmt.Errorf("token: -ttl must be between 1s and 24h")
 	}
-	key, err := signingKey(cfg)
+	switch r := auth.Role(*role); r {
+	case auth.RoleAdmin, auth.RoleCoordinator, auth.RoleOperator:
+	default:
+		// The services would refuse it anyway (the key's binding); saying
+		// so here names the reason instead of "missing or invalid token".
+		return fmt.Errorf("token: -role must be admin, coordinator or operator: the operators' key signs people's roles only, and a service signs its own tokens with its own key (ADR 0217)")
+	}
+	key, kid, err := operatorKey(cfg)
 	if err != nil {
 		return err
 	}
@@ -40,7 +48,7 @@ func token(cfg Config, args []string, out io.Writer) error {
 	if *munis != "" {
 		c.Municipalities = strings.Split(*munis, ",")
 	}
-	tok, err := auth.NewSigner(key, localKeyID, time.Now).Sign(c, *ttl)
+	tok, err := auth.NewSigner(key, kid, time.Now).Sign(c, *ttl)
 	if err != nil {
 		return err
 	}
@@ -48,51 +56,76 @@ func token(cfg Config, args []string, out io.Writer) error {
 	return err
 }
 
-// signingKey is MP_SIGNING_KEY when set (separate processes, compose,
-// Kubernetes), otherwise the local stack's key file.
-func signingKey(cfg Config) (ed25519.PrivateKey, error) {
-	if cfg.SigningKey != "" {
+// operatorKey is the key the operators' tools (token, seed, load,
+// latency) sign with, and its key id: MP_OPERATOR_SIGNING_KEY when set
+// (separate processes, compose, Kubernetes), otherwise the local stack's
+// operator.key. The services bind it to people's roles only, so whoever
+// runs a tool cannot sign as the gateway or notify (ADR 0217).
+//
+// The gateway's MP_SIGNING_KEY alone (the form before ADR 0217) still
+// works for one release, with one warning naming the variable to set. No
+// tool reads the gateway's key file.
+func operatorKey(cfg Config) (ed25519.PrivateKey, string, error) {
+	switch {
+	case cfg.OperatorSigningKey != "":
+		k, err := auth.DecodePrivateKey(cfg.OperatorSigningKey)
+		if err != nil {
+			return nil, "", fmt.Errorf("MP_OPERATOR_SIGNING_KEY: %w", err)
+		}
+		return k, cfg.OperatorKeyID, nil
+	case cfg.SigningKey != "":
 		k, err := auth.DecodePrivateKey(cfg.SigningKey)
 		if err != nil {
-			return nil, fmt.Errorf("MP_SIGNING_KEY: %w", err)
+			return nil, "", fmt.Errorf("MP_SIGNING_KEY: %w", err)
 		}
-		return k, nil
+		toolLog(cfg).Warn("MP_SIGNING_KEY is the gateway's key: set MP_OPERATOR_SIGNING_KEY, the operators' own "+
+			"(go run ./services/stack keygen operator adds it to an .env), and unset MP_SIGNING_KEY; "+
+			"the gateway's key will not sign for the tools after this release (ADR 0217)", "key_id", cfg.SigningKeyID)
+		return k, cfg.SigningKeyID, nil
 	}
-	k, err := readKey(cfg.SigningKeyPath())
+	k, err := readKey(cfg.OperatorKeyPath())
 	if err != nil {
-		return nil, fmt.Errorf("no signing key at %s: start the stack once with `make run`, or set MP_SIGNING_KEY: %w", cfg.SigningKeyPath(), err)
+		return nil, "", fmt.Errorf("no operators' key at %s: start the stack once with `make run` (it makes one), or set MP_OPERATOR_SIGNING_KEY: %w", cfg.OperatorKeyPath(), err)
 	}
-	return k, nil
+	return k, operatorKeyID, nil
+}
+
+// toolLog is where a tool's warnings go: one JSON line on stderr, as the
+// stack's other logs (a test's capture when set); never stdout, which
+// carries the token.
+func toolLog(cfg Config) *slog.Logger {
+	w := cfg.logs
+	if w == nil {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewJSONHandler(w, nil)).With("service", "stack")
 }
 
 // keygen prints a new set of keys as environment settings for separate
-// processes (docker-compose's .env): the gateway's signing key (it also
-// mints the operators' tokens), notify's own (MP_NOTIFY_SIGNING_KEY, given
-// to notify as its MP_SIGNING_KEY with MP_SIGNING_KEY_ID=notify), the
-// public keys every service verifies, each bound to what its signer may
-// sign (ADR 0210), the data key and the answer links' key.
+// processes (docker-compose's .env): the gateway's signing key, notify's
+// own (MP_NOTIFY_SIGNING_KEY, given to notify as its MP_SIGNING_KEY with
+// MP_SIGNING_KEY_ID=notify), the operators' own for their tools
+// (MP_OPERATOR_SIGNING_KEY, ADR 0217), the public keys every service
+// verifies, each bound to what its signer may sign (ADR 0210), the data
+// key and the answer links' key.
 //
 // "keygen notify" upgrades a set of before ADR 0210 without touching its
 // other keys: it prints notify's new key and public, the MP_PUBLIC_KEYS
-// given (the environment's) bound, with notify's key added.
+// given (the environment's) bound, with notify's key added. "keygen
+// operator" does the same for the operators' key of ADR 0217.
 func keygen(args []string, public string, out io.Writer) error {
-	if len(args) > 1 || len(args) == 1 && args[0] != "notify" {
-		return fmt.Errorf("keygen: want no argument, or notify")
+	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" {
+		return fmt.Errorf("keygen: want no argument, notify or operator")
 	}
 	n, err := auth.GenerateKey()
 	if err != nil {
 		return err
 	}
-	notifyPub := n.Public().(ed25519.PublicKey)
 	if len(args) == 1 {
-		if public == "" {
-			return fmt.Errorf("keygen notify: set MP_PUBLIC_KEYS to the current value (. ./.env) first")
-		}
-		if _, err := service.ParsePublicKeys(public); err != nil {
-			return fmt.Errorf("keygen notify: MP_PUBLIC_KEYS: %w", err)
-		}
-		_, err = fmt.Fprintf(out, "MP_NOTIFY_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\n",
-			auth.EncodePrivateKey(n), service.BindPublicKeys(public, notifyPub))
+		return keygenOne(args[0], n, public, out)
+	}
+	op, err := auth.GenerateKey()
+	if err != nil {
 		return err
 	}
 	k, err := auth.GenerateKey()
@@ -107,10 +140,36 @@ func keygen(args []string, public string, out io.Writer) error {
 	if _, err := rand.Read(link); err != nil {
 		return err
 	}
-	public = service.BindPublicKeys(localKeyID+"="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), notifyPub)
+	public = service.BindPublicKeys(localKeyID+"="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), n.Public().(ed25519.PublicKey))
+	public = service.AddOperatorKey(public, op.Public().(ed25519.PublicKey))
 	// MP_LINK_KEY signs notify's answer links (services/notify/README.md).
-	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_NOTIFY_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n",
-		auth.EncodePrivateKey(k), auth.EncodePrivateKey(n), public, dk, base64.StdEncoding.EncodeToString(link))
+	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_NOTIFY_SIGNING_KEY=%s\nMP_OPERATOR_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n",
+		auth.EncodePrivateKey(k), auth.EncodePrivateKey(n), auth.EncodePrivateKey(op), public, dk, base64.StdEncoding.EncodeToString(link))
+	return err
+}
+
+// keygenOne prints the new key k of one signer added to an existing set
+// (public, the .env's MP_PUBLIC_KEYS): notify's (its entries bound, ADR
+// 0210) or the operators' (ADR 0217), and the MP_PUBLIC_KEYS to replace
+// the old line with. A set that has the signer's key id already is
+// refused: a second key under one id would refuse every token, and a
+// rotation is the runbook's (a new id beside the old).
+func keygenOne(who string, k ed25519.PrivateKey, public string, out io.Writer) error {
+	if public == "" {
+		return fmt.Errorf("keygen %s: set MP_PUBLIC_KEYS to the current value (set -a; . ./.env) first", who)
+	}
+	if _, err := service.ParsePublicKeys(public); err != nil {
+		return fmt.Errorf("keygen %s: MP_PUBLIC_KEYS: %w", who, err)
+	}
+	pub := k.Public().(ed25519.PublicKey)
+	if who == "notify" {
+		_, err := fmt.Fprintf(out, "MP_NOTIFY_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\n", auth.EncodePrivateKey(k), service.BindPublicKeys(public, pub))
+		return err
+	}
+	if service.HasKeyID(public, service.OperatorKeyID) {
+		return fmt.Errorf("keygen operator: MP_PUBLIC_KEYS has a key %s already (to rotate it, see docs/runbook.md, Rotating keys)", service.OperatorKeyID)
+	}
+	_, err := fmt.Fprintf(out, "MP_OPERATOR_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\n", auth.EncodePrivateKey(k), service.AddOperatorKey(public, pub))
 	return err
 }
 

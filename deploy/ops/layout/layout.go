@@ -54,7 +54,9 @@ type Options struct {
 	// alone.
 	Env map[string]string
 	// SigningKey and PublicKeys are MP_SIGNING_KEY (the gateway's) and
-	// MP_PUBLIC_KEYS (BindPublicKeys).
+	// MP_PUBLIC_KEYS (BindPublicKeys; with the operators' key of
+	// service.AddOperatorKey, which no process of the layout is given:
+	// bin/stack's tools sign with it, ADR 0217).
 	SigningKey, PublicKeys string
 	// NotifySigningKey is notify's own MP_SIGNING_KEY (key id "notify",
 	// bound to notify's service subjects, ADR 0210); empty gives notify

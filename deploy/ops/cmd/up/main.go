@@ -159,18 +159,19 @@ func movedAddrs(getenv func(string) string) string {
 var rotationVars = []string{"MP_DATA_KEY_OLD", "MP_SIGNING_KEY_ID"}
 
 // keySet is what keys.env holds: the gateway's signing key, notify's own
-// (ADR 0210), the public keys each bound to what it may sign, the data
-// key, and the rotation variables.
+// (ADR 0210), the operators' own for bin/stack's tools (ADR 0217; no
+// process of the layout is given it), the public keys each bound to what
+// it may sign, the data key, and the rotation variables.
 type keySet struct {
-	signing, notify, public, data string
-	rotation                      map[string]string
+	signing, notify, operator, public, data string
+	rotation                                map[string]string
 }
 
 // keys reads the layout's keys, or creates them on the first start so
 // tokens and sealed data stay readable across restarts. A keys.env of
 // before ADR 0210 (one signing key, shared by notify, its public key
-// unbound) gains a key of notify's own and the bindings, in place: the
-// other lines are kept.
+// unbound) gains a key of notify's own and the bindings, and one of
+// before ADR 0217 the operators' key, in place: the other lines are kept.
 func keys(path string) (keySet, error) {
 	ks := keySet{rotation: map[string]string{}}
 	b, err := os.ReadFile(path)
@@ -183,6 +184,8 @@ func keys(path string) (keySet, error) {
 				ks.signing = v
 			case "MP_NOTIFY_SIGNING_KEY":
 				ks.notify = v
+			case "MP_OPERATOR_SIGNING_KEY":
+				ks.operator = v
 			case "MP_PUBLIC_KEYS":
 				ks.public = v
 			case "MP_DATA_KEY":
@@ -196,7 +199,7 @@ func keys(path string) (keySet, error) {
 				ks.rotation[k] = v
 			}
 		}
-		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" {
+		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" && ks.operator != "" {
 			return ks, nil
 		}
 	}
@@ -209,15 +212,31 @@ func keys(path string) (keySet, error) {
 		if ks.data, err = layout.NewDataKey(); err != nil {
 			return keySet{}, err
 		}
-		ks.signing, ks.public = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey))
+		ks.signing, ks.public, ks.notify, ks.operator = auth.EncodePrivateKey(k), "local="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), "", ""
 	}
-	n, err := auth.GenerateKey()
-	if err != nil {
-		return keySet{}, err
+	if ks.notify == "" {
+		n, err := auth.GenerateKey()
+		if err != nil {
+			return keySet{}, err
+		}
+		ks.notify = auth.EncodePrivateKey(n)
+		ks.public = layout.BindPublicKeys(ks.public, n.Public().(ed25519.PublicKey))
 	}
-	ks.notify = auth.EncodePrivateKey(n)
-	ks.public = layout.BindPublicKeys(ks.public, n.Public().(ed25519.PublicKey))
-	lines = append([]string{"MP_SIGNING_KEY=" + ks.signing, "MP_NOTIFY_SIGNING_KEY=" + ks.notify,
+	if ks.operator == "" {
+		if service.HasKeyID(ks.public, service.OperatorKeyID) {
+			// Its private half is gone: a new key under the same id would
+			// not verify. The operator edits keys.env (docs/runbook.md).
+			return keySet{}, fmt.Errorf("%s: MP_PUBLIC_KEYS names an operator key but MP_OPERATOR_SIGNING_KEY is missing: "+
+				"put it back, or remove the operator entry to make a new one", path)
+		}
+		o, err := auth.GenerateKey()
+		if err != nil {
+			return keySet{}, err
+		}
+		ks.operator = auth.EncodePrivateKey(o)
+		ks.public = service.AddOperatorKey(ks.public, o.Public().(ed25519.PublicKey))
+	}
+	lines = append([]string{"MP_SIGNING_KEY=" + ks.signing, "MP_NOTIFY_SIGNING_KEY=" + ks.notify, "MP_OPERATOR_SIGNING_KEY=" + ks.operator,
 		"MP_PUBLIC_KEYS=" + ks.public, "MP_DATA_KEY=" + ks.data}, lines...)
 	return ks, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }
