@@ -77,7 +77,8 @@ func spellings(k ed25519.PrivateKey) []string {
 // passwords either way. The gateway's MP_SIGNING_KEY alone still signs,
 // with one warning naming MP_OPERATOR_SIGNING_KEY; beside the operators'
 // key it is not used. token refuses a service's role. No private key
-// shows in the stack's logs, its output or the tools' (ADR 0217).
+// shows in the stack's logs, its output or the tools' (ADR 0217). A seed
+// with another key prints no password for the accounts an earlier one made.
 func TestOperatorKey_TheToolsSignWithTheirOwn(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir)
@@ -181,11 +182,19 @@ func TestOperatorKey_TheToolsSignWithTheirOwn(t *testing.T) {
 		t.Errorf("a refused token printed %q", out.String())
 	}
 
+	// A seed with another key (the gateway's, as before ADR 0217) finds
+	// the demo accounts made with the operators' key: it prints none of
+	// its own passwords for them, which would not sign in.
+	fromOldKey := seedWith(oldForm)
+	if p := passwords(fromOldKey); len(p) != 3 || strings.Count(fromOldKey, "password (unchanged") != 3 {
+		t.Errorf("a seed with another key over existing demo accounts printed %v, want three passwords (unchanged ...):\n%s", p, fromOldKey)
+	}
+
 	// Not one key in any output: the stack's logs and banner, the seeds'.
 	for name, k := range keys {
 		for _, s := range spellings(k) {
 			for where, text := range map[string]string{"logs": logs.String(), "stack output": stdout.String(),
-				"seed output": fromFile + fromVariable} {
+				"seed output": fromFile + fromVariable + fromOldKey} {
 				if strings.Contains(text, s) {
 					t.Errorf("%s's private key (as %q) is in the %s", name, s, where)
 				}

@@ -232,7 +232,8 @@ func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
 // the operators' key the seed signs with (ADR 0217; before it, the
 // gateway's), so they are stable across seeds of one data directory and
 // unknown to anyone without the key. An account already there keeps the
-// password it was made with.
+// password it was made with; when that is not this key's, it is not
+// printed.
 func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
 	nc, err := nats.Connect(natsURL, nats.Name("seed"))
 	if err != nil {
@@ -280,7 +281,7 @@ func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.Priv
 		}
 		defer keyring.Close()
 	}
-	n, err := gateway.EnsureUsers(ctx, js, keyring, users)
+	n, other, err := gateway.EnsureUsers(ctx, js, keyring, users)
 	if err != nil {
 		return err
 	}
@@ -290,7 +291,14 @@ func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.Priv
 		if d.org != nil {
 			scope = fmt.Sprintf("%s, municipalities %v", d.org.GetName(), d.org.GetMunicipalityCodes())
 		}
-		fmt.Fprintf(out, "    %-20s password %s  (%s; %s)\n", d.email, password(d.email), d.role, scope)
+		pw := password(d.email)
+		if other[d.email] {
+			// Made by an earlier seed with another key (before ADR 0217, the
+			// gateway's), changed or disabled since: printing this key's
+			// password would send the reader to a sign-in that fails.
+			pw = "(unchanged: set before this seed, not printed)"
+		}
+		fmt.Fprintf(out, "    %-20s password %s  (%s; %s)\n", d.email, pw, d.role, scope)
 	}
 	return nil
 }

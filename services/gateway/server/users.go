@@ -24,23 +24,31 @@ type NewUser struct {
 // local demo seed (`make seed`) uses it; real deployments create users on
 // the Users screen. keyring is the system's (pkg/seal): accounts are
 // sealed with it, as the gateway seals them (ADR 0201). It returns how
-// many it created.
-func EnsureUsers(ctx context.Context, js jetstream.JetStream, keyring *seal.Keyring, users []NewUser) (int, error) {
+// many it created, and the e-mails of existing users whose password is
+// not the one given (made by an earlier seed with another key, or
+// changed since, or disabled): the seed must not print a password that
+// does not sign in (ADR 0217).
+func EnsureUsers(ctx context.Context, js jetstream.JetStream, keyring *seal.Keyring, users []NewUser) (created int, other map[string]bool, err error) {
 	accounts, err := account.Open(ctx, js, account.Config{Keyring: keyring})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer accounts.Close()
-	created := 0
+	other = make(map[string]bool)
 	for _, u := range users {
 		_, err := accounts.CreateUser(ctx, u.User, u.Password)
 		switch apperr.ErrorCode(err) {
 		case "":
 			created++
 		case apperr.AlreadyExists:
+			// The account package's own check: no sign-in is recorded or
+			// counted against the account's limits.
+			if _, err := accounts.Authenticate(u.User.GetEmail(), u.Password); err != nil {
+				other[u.User.GetEmail()] = true
+			}
 		default:
-			return created, fmt.Errorf("user %s: %w", u.User.GetEmail(), err)
+			return created, other, fmt.Errorf("user %s: %w", u.User.GetEmail(), err)
 		}
 	}
-	return created, nil
+	return created, other, nil
 }
