@@ -119,9 +119,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			nats = append(nats, "nats://"+p.Addr)
 		}
 	}
-	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", filepath.Join(*dir, "keys.env"))
-	fmt.Fprintf(out, "  set -a; . %s; set +a\n", filepath.Join(*dir, "keys.env"))
-	fmt.Fprintf(out, "  %sbin/stack seed -nats %s\n  TOKEN=$(bin/stack token)\n", movedAddrs(getenv), nats[0])
+	// In a subshell each: the file holds every process's key, and a shell
+	// that sourced it would keep the gateway's signing key and the data key
+	// for whatever runs there next (found from outside, ADR 0219).
+	keys := filepath.Join(*dir, "keys.env")
+	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", keys)
+	fmt.Fprintf(out, "  (set -a; . %s; %sbin/stack seed -nats %s)\n", keys, movedAddrs(getenv), nats[0])
+	fmt.Fprintf(out, "  TOKEN=$(set -a; . %s; bin/stack token)\n", keys)
 	if getenv("MP_ADMIN_EMAIL") == "" {
 		fmt.Fprintf(out, "Or, without the demo data, open the one-time link in %s to create the first admin.\n", layout.SetupLinkFile(*dir))
 	}
