@@ -238,10 +238,12 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 }
 
 // pageSeq is the stream sequence a page token names (both orders' tokens
-// are one), or the refusal of anything a previous page did not give.
+// are one), or the refusal of anything a previous page did not give. A
+// token is taken only as FormatUint writes it: ParseUint alone took "05"
+// and "0005" for 5, a second spelling of one page (ADR 0213, 0218).
 func pageSeq(tok string) (uint64, error) {
 	seq, err := strconv.ParseUint(tok, 10, 64)
-	if err != nil || seq == 0 {
+	if err != nil || seq == 0 || strconv.FormatUint(seq, 10) != tok {
 		var v apperr.Validator
 		v.Add("page_token", "is not a token from a previous page")
 		return 0, v.Err()
