@@ -220,7 +220,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		cfg.Out = io.Discard
 	}
 	accounts, err := account.Open(ctx, d.JS, account.Config{SessionTTL: cfg.SessionTTL, Replicas: d.Replicas, Logger: log, Now: d.Now, IDs: d.IDs,
-		HashCost: cfg.PasswordHashCost, Keyring: d.Keyring})
+		HashCost: cfg.PasswordHashCost, Keyring: d.Keyring, SetupDone: func(tok string) { forgetSetupLink(log, cfg.SetupLinkFile, tok) }})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
@@ -360,6 +360,10 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		if err := announceSetup(cfg, run.SetupURL); err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
+	case wait == 0:
+		// No link works (an account exists, or the link was used): one
+		// left in the file by an earlier run is a dead link (ADR 0218).
+		forgetSetupLink(log, cfg.SetupLinkFile, "")
 	case wait > 0:
 		// A setup form took the link and makes the first admin on another
 		// gateway, or died doing so (ADR 0214).
@@ -387,46 +391,6 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		_ = srv.Close()
 	}
 	return nil
-}
-
-// announceSetup hands the one-time setup link to the operator without
-// putting it where logs are kept: into SetupLinkFile (mode 0600), and on
-// Out only if Out is a terminal. Anyone holding the link can make
-// themselves admin until the first admin exists.
-func announceSetup(cfg Config, link string) error {
-	tty := isTerminal(cfg.Out)
-	if cfg.SetupLinkFile != "" {
-		if err := writePrivate(cfg.SetupLinkFile, link+"\n"); err != nil {
-			return fmt.Errorf("MP_SETUP_LINK_FILE: %w", err)
-		}
-		fmt.Fprintf(cfg.Out, "No users yet. The one-time link that creates the first admin is in %s (readable by you only).\n", cfg.SetupLinkFile)
-	}
-	switch {
-	case tty:
-		fmt.Fprintf(cfg.Out, "No users yet. Create the first admin at (one-time link):\n  %s\n", link)
-	case cfg.SetupLinkFile == "":
-		fmt.Fprintln(cfg.Out, "No users yet. The one-time setup link is not printed here, since this output may be kept in logs: "+
-			"set MP_SETUP_LINK_FILE to a file to receive it, or MP_ADMIN_EMAIL and MP_ADMIN_PASSWORD, and restart.")
-	}
-	return nil
-}
-
-// writePrivate replaces path's content with s, readable by its owner
-// only, also when the file existed with a wider mode.
-func writePrivate(path, s string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if _, err := f.WriteString(s); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // isTerminal reports whether w is a terminal (a character device), where

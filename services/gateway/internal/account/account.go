@@ -66,6 +66,11 @@ type Config struct {
 	// DeleteUser shreds, and keys the e-mail index (ADR 0201). Nil (some
 	// tests) keeps accounts in clear, as before.
 	Keyring *seal.Keyring
+	// SetupDone, when set, hears the token of the first-run setup link
+	// once this replica's form made the admin and marked the link used:
+	// the gateway removes the file it announced the link in, which no
+	// longer works (ADR 0218).
+	SetupDone func(token string)
 	// accountHooks are the accounts bucket's fault-injection points
 	// (tests: a crash inside a write).
 	accountHooks *store.Hooks

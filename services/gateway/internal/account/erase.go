@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,6 +34,14 @@ var errNoUser = apperr.Errorf(apperr.NotFound, "user not found")
 // Invalid for an empty or malformed id, NotFound for an id that names no
 // user, FailedPrecondition for the last enabled admin.
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	_, err := s.EraseUser(ctx, id)
+	return err
+}
+
+// EraseUser is DeleteUser that also returns the ids of the sessions and
+// API tokens it ended, for the audit log's entry (ADR 0218); on an error
+// they are what was ended before it. Same errors as DeleteUser.
+func (s *Service) EraseUser(ctx context.Context, id string) (ended []string, err error) {
 	var v apperr.Validator
 	switch {
 	case id == "":
@@ -41,62 +50,82 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 		v.Add("id", "is not a user id")
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	a, _, err := s.accounts.Get(ctx, id)
 	if apperr.ErrorCode(err) == apperr.NotFound {
-		return errNoUser
+		return nil, errNoUser
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if isActiveAdmin(a.GetUser()) {
-		return s.endAdmin(ctx, id, func() error { return s.erase(ctx, id) })
+		err = s.endAdmin(ctx, id, func() error { ended, err = s.erase(ctx, id); return err })
+		return ended, err
 	}
 	return s.erase(ctx, id)
 }
 
-// erase is DeleteUser's work once the user may go.
-func (s *Service) erase(ctx context.Context, id string) error {
+// erase is DeleteUser's work once the user may go; it returns the ids of
+// the sessions and tokens it ended.
+func (s *Service) erase(ctx context.Context, id string) ([]string, error) {
 	// Sessions and tokens first: while the account is still readable its
 	// tokens are in the index. What is made meanwhile is found after the
 	// shred (unreadable tokens; sessions by their user id).
-	if err := s.endSessions(ctx, id); err != nil {
-		return err
+	ended, err := s.endSessions(ctx, id)
+	if err != nil {
+		return ended, err
 	}
 	if s.sessionsEnded != nil {
 		s.sessionsEnded()
 	}
-	err := s.accounts.Remove(ctx, id, true)
+	err = s.accounts.Remove(ctx, id, true)
 	if apperr.ErrorCode(err) == apperr.NotFound {
-		return errNoUser
+		return ended, errNoUser
 	}
 	if err != nil {
-		return fmt.Errorf("delete user: %w", err)
+		return ended, fmt.Errorf("delete user: %w", err)
 	}
 	if s.removed != nil {
 		s.removed()
 	}
 	s.awaitGone(ctx)
-	return s.endSessions(ctx, id)
+	more, err := s.endSessions(ctx, id)
+	for _, k := range more {
+		// A removal the index had not applied yet is found again.
+		if !slices.Contains(ended, k) {
+			ended = append(ended, k)
+		}
+	}
+	return ended, err
 }
 
 // endSessions removes every session and API token of user id, including
-// tokens no longer readable because the user's key is shredded.
-func (s *Service) endSessions(ctx context.Context, id string) error {
+// tokens no longer readable because the user's key is shredded, and
+// returns the ids of those it removed (a token's id, a session's key).
+func (s *Service) endSessions(ctx context.Context, id string) ([]string, error) {
 	var errs []error
+	var ended []string
+	end := func(key string, err error) {
+		err = ignoreNotFound(err)
+		errs = append(errs, err)
+		// A token may be found both readable and not, as the shred lands.
+		if err == nil && !slices.Contains(ended, key) {
+			ended = append(ended, key)
+		}
+	}
 	sp, _ := s.sessions.Find(store.Query[*storev1.Session]{Filter: func(x *storev1.Session) bool { return x.GetUserId() == id }})
 	for _, x := range sp.Items {
-		errs = append(errs, ignoreNotFound(s.sessions.Remove(ctx, x.GetId(), true)))
+		end(x.GetId(), s.sessions.Remove(ctx, x.GetId(), true))
 	}
 	tp, _ := s.tokens.Find(store.Query[*storev1.ApiToken]{Filter: func(x *storev1.ApiToken) bool { return x.GetUserId() == id }})
 	for _, x := range tp.Items {
-		errs = append(errs, ignoreNotFound(s.tokens.Remove(ctx, x.GetId(), true)))
+		end(x.GetId(), s.tokens.Remove(ctx, x.GetId(), true))
 	}
 	for _, u := range s.tokens.Unreadable(id) {
-		errs = append(errs, ignoreNotFound(s.tokens.Remove(ctx, u.Key, true)))
+		end(u.Key, s.tokens.Remove(ctx, u.Key, true))
 	}
-	return errors.Join(errs...)
+	return ended, errors.Join(errs...)
 }
 
 func ignoreNotFound(err error) error {
@@ -190,7 +219,7 @@ func (s *Service) finishErasures(ctx context.Context) error {
 		if err := ignoreNotFound(s.accounts.Remove(ctx, id, true)); err != nil {
 			return fmt.Errorf("accounts: finish an erasure: %w", err)
 		}
-		if err := s.endSessions(ctx, id); err != nil {
+		if _, err := s.endSessions(ctx, id); err != nil {
 			return fmt.Errorf("accounts: finish an erasure: %w", err)
 		}
 	}

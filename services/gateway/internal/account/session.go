@@ -30,6 +30,11 @@ func randomSecret() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// SessionID is the id of the session a cookie opens (the key its record
+// is stored under, a hash of the secret): the audit log names sessions by
+// it, and it signs no one in.
+func SessionID(cookie string) string { return hashSecret(cookie) }
+
 func hashSecret(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])

@@ -208,7 +208,11 @@ func (s *Service) endSetup(ctx context.Context, tok string, made bool) {
 	if !made {
 		next = setupState{state: "open", token: tok}
 	}
-	if _, err := s.writeSetup(ctx, next, rev); err != nil {
+	ok, err := s.writeSetup(ctx, next, rev)
+	if err != nil {
 		s.cfg.Logger.Warn("accounts: the setup link's state not written", "err", err)
+	}
+	if ok && made && s.cfg.SetupDone != nil {
+		s.cfg.SetupDone(tok)
 	}
 }

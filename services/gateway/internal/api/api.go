@@ -225,13 +225,23 @@ func (s *Server) CreateApiToken(ctx context.Context, req *connect.Request[gatewa
 	if err := Limit(s.guard.Allow(addr, email)); err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
-	a, err := s.g.Accounts.Authenticate(email, req.Msg.GetPassword())
+	how := core.SignIn{Action: "signin", Resource: "api_token", Channel: "api", RemoteAddr: addr}
+	a, err := s.g.Authenticate(ctx, email, req.Msg.GetPassword(), how)
 	if err != nil {
 		s.guard.Failed(addr, email)
 		return nil, s.toConnect(ctx, err)
 	}
 	s.guard.Succeeded(addr, email)
 	id, tok, exp, err := s.g.Accounts.CreateToken(ctx, a, req.Msg.GetName())
+	if err == nil {
+		// In the audit log, naming the token, before it is handed out; a
+		// token the log does not hold is ended (ADR 0218).
+		how.ResourceID = id
+		if err = s.g.SignedIn(ctx, a, how); err != nil {
+			_ = s.g.Accounts.DeleteToken(context.WithoutCancel(ctx), id, "")
+			return nil, s.toConnect(ctx, err)
+		}
+	}
 	return reply(s, ctx, &gatewayv1.CreateApiTokenResponse{Id: id, Token: tok, ExpireTime: timestamppb.New(exp), User: a.GetUser()}, err)
 }
 

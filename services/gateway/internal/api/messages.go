@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"maps"
 
 	"connectrpc.com/connect"
 
@@ -31,20 +30,12 @@ func (s *Server) ListMailbox(ctx context.Context, req *connect.Request[gatewayv1
 		return nil, s.toConnect(ctx, err)
 	}
 	// The recipients by name, as the web's mailbox names them: mp
-	// printed the address alone and could not mark a namesake (ADR 0211).
-	names := map[string]string{}
-	for _, msg := range res.GetMessages() {
-		id := msg.GetPersonId()
-		if _, done := names[id]; done || id == "" {
-			continue
-		}
-		n, err := s.g.MailboxName(ctx, caller(ctx), id)
-		if err != nil {
-			return nil, s.toConnect(ctx, err)
-		}
-		names[id] = n
+	// printed the address alone and could not mark a namesake (ADR 0211);
+	// read together, each person once (ADR 0218).
+	names, err := s.g.MailboxNames(ctx, caller(ctx), res.GetMessages())
+	if err != nil {
+		return nil, s.toConnect(ctx, err)
 	}
-	maps.DeleteFunc(names, func(_, n string) bool { return n == "" })
 	return reply(s, ctx, &gatewayv1.ListMailboxResponse{Messages: res.GetMessages(), NextPageToken: res.GetNextPageToken(), TotalSize: total, RecipientNames: names}, nil)
 }
 

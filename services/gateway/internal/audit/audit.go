@@ -41,6 +41,16 @@ type Log struct {
 	js  jetstream.JetStream
 	now func() time.Time
 	ids ids.Source
+	// read, when set (benchmarks), hears each consumer a search makes
+	// (consumers 1) and each message it is delivered (msgs 1).
+	read func(consumers, msgs int)
+}
+
+// counted tells l.read, when set, what a search read.
+func (l *Log) counted(consumers, msgs int) {
+	if l.read != nil {
+		l.read(consumers, msgs)
+	}
 }
 
 // Open makes sure the AUDIT stream exists, append-only, and returns a Log.
@@ -187,6 +197,7 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 	}
 	// Without this every search left a consumer on AUDIT for 5 minutes.
 	defer func() { _ = events.DropOrdered(l.js, Stream, cons) }()
+	l.counted(1, 0)
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("audit search: %w", err)
@@ -202,6 +213,7 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 		got := 0
 		for m := range batch.Messages() {
 			got++
+			l.counted(0, 1)
 			meta, err := m.Metadata()
 			if err != nil {
 				return nil, "", err
@@ -238,10 +250,12 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 }
 
 // pageSeq is the stream sequence a page token names (both orders' tokens
-// are one), or the refusal of anything a previous page did not give.
+// are one), or the refusal of anything a previous page did not give. A
+// token is taken only as FormatUint writes it: ParseUint alone took "05"
+// and "0005" for 5, a second spelling of one page (ADR 0213, 0218).
 func pageSeq(tok string) (uint64, error) {
 	seq, err := strconv.ParseUint(tok, 10, 64)
-	if err != nil || seq == 0 {
+	if err != nil || seq == 0 || strconv.FormatUint(seq, 10) != tok {
 		var v apperr.Validator
 		v.Add("page_token", "is not a token from a previous page")
 		return 0, v.Err()

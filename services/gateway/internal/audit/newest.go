@@ -21,6 +21,11 @@ import (
 // reads of the stream, and none holds more than this many entries.
 const maxWindow = 1 << 14
 
+// endSlack is how many sequences above the first entry at a window's end
+// a newest-first read starts (seqFrom): entries that concurrent requests
+// stamped and appended in a slightly different order are still read.
+const endSlack = 64
+
 // sequenced is an entry with its stream sequence, which the page tokens
 // name.
 type sequenced struct {
@@ -57,6 +62,19 @@ func (l *Log) searchBack(ctx context.Context, q Query, filter []string) ([]*gate
 		}
 		hi = min(hi, seq)
 	}
+	if !q.End.IsZero() && hi > first {
+		// A window that ends in the past: start below its end rather
+		// than read back every newer entry to reach it (10,900 entries,
+		// 235 ms, for a window at the start of 10,000; ADR 0218).
+		from, err := l.seqFrom(ctx, st, first, hi, q.End)
+		if err != nil {
+			return nil, "", err
+		}
+		// Entries recorded at once by several requests may be stored a
+		// little out of their times' order: the read starts endSlack
+		// above, and each entry's own time still decides.
+		hi = min(hi, from+endSlack)
+	}
 	want := q.PageSize + 1
 	var out []sequenced
 	window := uint64(want)
@@ -89,6 +107,34 @@ func (l *Log) searchBack(ctx context.Context, q Query, filter []string) ([]*gate
 	return es, next, nil
 }
 
+// seqFrom is the first stream sequence in lo to hi-1 whose entry is at
+// or after t (hi when none is), found by halving on the entries' own
+// times: Record stamps each as it appends, so they rise with the
+// sequence (as searchBack's stop before q.Start assumes too). One direct
+// read of the stream per step, log2 of the range in all. An entry this
+// version cannot read counts as before t.
+func (l *Log) seqFrom(ctx context.Context, st jetstream.Stream, lo, hi uint64, t time.Time) (uint64, error) {
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		m, err := st.GetMsg(ctx, mid)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			lo = mid + 1 // gone with the stream's retention: older still
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("audit search: %w", err)
+		}
+		l.counted(0, 1)
+		e := &gatewayv1.AuditEntry{}
+		if proto.Unmarshal(m.Data, e) == nil && !e.GetTime().AsTime().Before(t) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo, nil
+}
+
 // readRange returns the entries matching q among stream sequences lo to
 // hi-1 (filter as Search's subject filter), in stream order, and whether
 // it met an entry before q.Start (none older can then match).
@@ -99,6 +145,7 @@ func (l *Log) readRange(ctx context.Context, q Query, filter []string, lo, hi ui
 		return nil, false, fmt.Errorf("audit search: %w", err)
 	}
 	defer func() { _ = events.DropOrdered(l.js, Stream, cons) }()
+	l.counted(1, 0)
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("audit search: %w", err)
@@ -106,19 +153,25 @@ func (l *Log) readRange(ctx context.Context, q Query, filter []string, lo, hi ui
 	var out []sequenced
 	before := false
 	pending := int(info.NumPending)
-	for pending > 0 {
-		batch, err := cons.Fetch(min(pending, int(hi-lo), 256), jetstream.FetchMaxWait(2*time.Second))
+	// next is the lowest sequence not yet delivered: a fetch asks for no
+	// more than the range has left, so a page below a token does not read
+	// as many entries again above it.
+	next := lo
+	for pending > 0 && next < hi {
+		batch, err := cons.Fetch(min(pending, int(hi-next), 256), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			return nil, false, fmt.Errorf("audit search: %w", err)
 		}
 		got, done := 0, false
 		for m := range batch.Messages() {
 			got++
+			l.counted(0, 1)
 			meta, err := m.Metadata()
 			if err != nil {
 				return nil, false, err
 			}
 			pending = int(meta.NumPending)
+			next = meta.Sequence.Stream + 1
 			if meta.Sequence.Stream >= hi {
 				done = true
 				continue

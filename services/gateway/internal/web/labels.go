@@ -56,6 +56,13 @@ func localeFuncs(locale string) template.FuncMap {
 		// auditWhat is an audit entry's action in words ("läste
 		// nyanländ (webb)"); codes the catalogue lacks stay readable.
 		"auditWhat": func(e *gatewayv1.AuditEntry) string {
+			channel := " (" + word("audit.channel.", e.GetChannel()) + ")"
+			// A sign-in is said whole, with how it came ("loggade in med
+			// lösenord"), not as an action on a record (ADR 0218).
+			key := "audit.what." + strings.ToLower(e.GetAction()+"."+e.GetResourceType())
+			if s := translate(locale, key); s != key {
+				return s + channel
+			}
 			action := word("audit.action.", e.GetAction())
 			// notify records each message it sent as notify_<template>:
 			// "skickade förslag på mentor till nyanländ".
@@ -65,7 +72,7 @@ func localeFuncs(locale string) template.FuncMap {
 					action = translateData(locale, "audit.action.notify", map[string]any{"Kind": label}, nil)
 				}
 			}
-			return action + " " + word("audit.resource.", e.GetResourceType()) + " (" + word("audit.channel.", e.GetChannel()) + ")"
+			return action + " " + word("audit.resource.", e.GetResourceType()) + channel
 		},
 		"auditOutcome": func(s string) string { return word("audit.outcome.", s) },
 		// langs lists a person's languages by their CLDR names.

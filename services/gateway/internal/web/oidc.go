@@ -19,7 +19,6 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/api"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -309,12 +308,13 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 	case !enabled:
 		return w.oidcRefuse(rw, r, p, "user_disabled", a)
 	}
-	if err := w.auditSignIn(ctx, a, addr, "ok"); err != nil {
-		w.opts.Logger.ErrorContext(ctx, "audit entry not written", "err", err)
-		return apperr.Errorf(apperr.Unavailable, "the audit log is not available; try again in a moment")
-	}
 	w.opts.Guard.Succeeded(addr, claims.Email)
-	return w.startSession(rw, r, a, st.Return)
+	return w.startSession(rw, r, a, st.Return, oidcSignIn(addr))
+}
+
+// oidcSignIn is how a single sign-on from addr comes, for the audit log.
+func oidcSignIn(addr string) core.SignIn {
+	return core.SignIn{Action: "signin_oidc", Resource: "session", Channel: "web", RemoteAddr: addr}
 }
 
 // oidcRefuse answers a refused single sign-on: one message whatever the
@@ -332,11 +332,7 @@ func (w *Web) oidcRefuse(rw http.ResponseWriter, r *http.Request, p *page, reaso
 }
 
 func (w *Web) auditSignIn(ctx context.Context, a *storev1.Account, addr, outcome string) error {
-	e := &gatewayv1.AuditEntry{Action: "signin_oidc", ResourceType: "session", RemoteAddr: addr, Outcome: outcome, Channel: "web"}
-	if a != nil {
-		e.UserId, e.Role = a.GetUser().GetId(), a.GetUser().GetRole().String()
-	}
-	return w.g.Audit.Record(context.WithoutCancel(ctx), e)
+	return w.g.RecordSignInRefusal(ctx, a, oidcSignIn(addr), outcome)
 }
 
 // signinLimited renders the sign-in page with the rate limit's message,

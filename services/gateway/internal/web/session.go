@@ -12,6 +12,7 @@ import (
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/storage/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
+	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
 func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -51,7 +52,8 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if ok, retry := w.opts.Guard.Allow(addr, email); !ok {
 		return w.signinLimited(rw, p, retry)
 	}
-	a, err := w.g.Accounts.Authenticate(email, r.PostForm.Get("password"))
+	how := core.SignIn{Action: "signin", Resource: "session", Channel: "web", RemoteAddr: addr}
+	a, err := w.g.Authenticate(r.Context(), email, r.PostForm.Get("password"), how)
 	if err != nil {
 		w.opts.Guard.Failed(addr, email)
 		msg := p.t("err.credentials") // the one answer to any failed sign-in
@@ -60,15 +62,22 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
 	}
 	w.opts.Guard.Succeeded(addr, email)
-	return w.startSession(rw, r, a, p.Next)
+	return w.startSession(rw, r, a, p.Next, how)
 }
 
 // startSession signs the account in: one session cookie, the same for every
 // way of signing in, so expiry and revocation work alike. It goes on to
 // next when that is one of the app's pages (returnTo), else the overview.
-func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account, next string) error {
+// The sign-in is in the audit log, naming the session, before the cookie
+// is given; a session the log does not hold is ended (ADR 0218).
+func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.Account, next string, how core.SignIn) error {
 	cookie, exp, err := w.g.Accounts.CreateSession(r.Context(), a)
 	if err != nil {
+		return err
+	}
+	how.ResourceID = account.SessionID(cookie)
+	if err := w.g.SignedIn(r.Context(), a, how); err != nil {
+		_ = w.g.Accounts.DeleteSession(context.WithoutCancel(r.Context()), how.ResourceID)
 		return err
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Expires: exp, MaxAge: int(time.Until(exp).Seconds()),
@@ -146,9 +155,12 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 		return w.setupGone(rw, p, err)
 	}
 	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
-	_, err = w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
+	u, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
 		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
 	}, r.PostForm.Get("password"))
+	if err == nil {
+		w.g.SetupAdminMade(r.Context(), u, w.opts.RemoteAddr(r))
+	}
 	done(err == nil)
 	if err != nil {
 		if formErrors(p, err, userField) {

@@ -1,0 +1,160 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestSignInsInTheAuditLog: the audit log said nothing of who signed in,
+// who failed to, the first admin made through the setup link, nor the
+// sessions an erasure ended (ADR 0218). Through the real gateway: the
+// setup form, API sign-ins (mp login) and browser sign-ins, right and
+// wrong, an address no account has, an erasure; then the entries through
+// the API and the Swedish audit page, filtered by user. Never a password
+// nor an unknown account's address; the addresses as their network; only
+// the attempts the sign-in guard lets through.
+func TestSignInsInTheAuditLog(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{noAdmin: true, out: &strings.Builder{}, setupFile: filepath.Join(t.TempDir(), "setup-link"), burst: 4})
+	ctx := testutil.Context(t)
+	tok := setupToken(t, e.cfg.SetupLinkFile)
+	setup := e.browser()
+	setup.get("/setup?token=" + tok)
+	if code, loc := setup.post("/setup", url.Values{"token": {tok}, "display_name": {"Kim"}, "email": {"kim@example.org"}, "password": {password}}); code != http.StatusSeeOther {
+		t.Fatalf("the setup form: %d %s", code, trim(loc))
+	}
+	admin := e.login("kim@example.org", password)
+	me, err := admin.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kim := me.Msg.GetUser().GetId()
+	org := e.createOrg("Röda korset Kalmar", "0880")
+	e.coordinator(admin, "asa@example.org", org, "0880") // an API sign-in
+
+	const wrong, unknown = "fel-losenord-1234", "nobody@example.org"
+	b := e.browser()
+	b.get("/signin")
+	if code, _ := b.post("/signin", url.Values{"email": {"asa@example.org"}, "password": {wrong}}); code != http.StatusUnauthorized {
+		t.Errorf("a wrong password in the browser: %d", code)
+	}
+	if _, err := e.api("").tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: "asa@example.org", Password: wrong, Name: "mp"})); connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Errorf("a wrong password over the API: %v", err)
+	}
+	b.signIn("asa@example.org", password)
+	// Six tries at an address no account has: the guard lets four (the
+	// burst) reach the check; the limited ones are not checked, nor
+	// recorded.
+	limited := 0
+	for range 6 {
+		_, err := e.api("").tokens.CreateApiToken(ctx, connect.NewRequest(&gatewayv1.CreateApiTokenRequest{Email: unknown, Password: wrong, Name: "mp"}))
+		if connect.CodeOf(err) == connect.CodeResourceExhausted {
+			limited++
+		}
+	}
+	if limited != 2 {
+		t.Errorf("%d of 6 tries at %s limited, want 2", limited, unknown)
+	}
+
+	users, err := admin.users.ListUsers(ctx, connect.NewRequest(&gatewayv1.ListUsersRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asa := ""
+	for _, u := range users.Msg.GetUsers() {
+		if u.GetEmail() == "asa@example.org" {
+			asa = u.GetId()
+		}
+	}
+	if _, err := admin.users.DeleteUser(ctx, connect.NewRequest(&gatewayv1.DeleteUserRequest{Id: asa})); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := admin.audit.ListAuditEntries(ctx, connect.NewRequest(&gatewayv1.ListAuditEntriesRequest{PageSize: 1000}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var asaTokens, asaSessions []string
+	var ended *gatewayv1.AuditEntry
+	raw := ""
+	for _, en := range res.Msg.GetEntries() {
+		j, _ := protojson.Marshal(en)
+		raw += string(j) + "\n"
+		who := map[string]string{kim: "kim", asa: "asa", "": "-"}[en.GetUserId()]
+		if who == "" || en.GetResourceType() == "audit" || en.GetAction() == "read" || en.GetAction() == "list" {
+			continue
+		}
+		switch {
+		case en.GetAction() == "signin" && en.GetOutcome() == "ok" && en.GetUserId() == asa && en.GetResourceType() == "api_token":
+			asaTokens = append(asaTokens, en.GetResourceId())
+		case en.GetAction() == "signin" && en.GetOutcome() == "ok" && en.GetUserId() == asa:
+			asaSessions = append(asaSessions, en.GetResourceId())
+		case en.GetAction() == "end_sessions":
+			ended = en
+		}
+		got = append(got, who+" "+en.GetAction()+" "+en.GetResourceType()+" "+en.GetChannel()+" "+en.GetOutcome()+" "+en.GetRemoteAddr())
+	}
+	want := []string{
+		"kim create user setup ok 127.0.0.0/24",
+		"kim signin api_token api ok 127.0.0.0/24",
+		"kim create user api ok 127.0.0.0/24",
+		"asa signin api_token api ok 127.0.0.0/24",
+		"asa signin session web wrong_password 127.0.0.0/24",
+		"asa signin api_token api wrong_password 127.0.0.0/24",
+		"asa signin session web ok 127.0.0.0/24",
+		"- signin api_token api no_account 127.0.0.0/24",
+		"- signin api_token api no_account 127.0.0.0/24",
+		"- signin api_token api no_account 127.0.0.0/24",
+		"- signin api_token api no_account 127.0.0.0/24",
+		"kim end_sessions user api ok 127.0.0.0/24",
+		"kim delete user api ok 127.0.0.0/24",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(asaTokens) != 1 || len(asaSessions) != 1 || ended == nil || ended.GetResourceId() != asa ||
+		!slices.Contains(ended.GetResourceIds(), asaTokens[0]) || !slices.Contains(ended.GetResourceIds(), asaSessions[0]) {
+		t.Errorf("the erasure's entry %v does not name her token %v and session %v", ended, asaTokens, asaSessions)
+	}
+	for _, s := range []string{unknown, "asa@example.org", "kim@example.org", wrong, password} {
+		if strings.Contains(raw, s) {
+			t.Errorf("an entry holds %q", s)
+		}
+	}
+
+	// The page, in Swedish: each entry in words; her entries, by her id,
+	// say she was erased.
+	page := e.browser()
+	page.signIn("kim@example.org", password)
+	code, body := page.get("/admin/audit")
+	text := visibleText(body)
+	if code != http.StatusOK {
+		t.Fatalf("the audit page: %d", code)
+	}
+	for _, w := range []string{"skapade användare (inställningslänken)", "loggade in med lösenord och fick en API-token (API)",
+		"loggade in med lösenord (webb)", "fel lösenord", "inget konto", "avslutade sessioner och API-token för användare (API)"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the audit page lacks %q", w)
+		}
+	}
+	_, body = page.get("/admin/audit?" + url.Values{"user_id": {asa}}.Encode())
+	text = visibleText(body)
+	if n := strings.Count(text, "raderad användare"); n != 4 {
+		t.Errorf("her entries by her id: %d say raderad användare, want 4 (two sign-ins, two refusals)\n%s", n, trim(text))
+	}
+	if n := len(regexp.MustCompile(`loggade in med lösenord`).FindAllString(text, -1)); n != 4 {
+		t.Errorf("her entries by her id: %d sign-ins, want 4", n)
+	}
+}
