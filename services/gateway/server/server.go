@@ -366,14 +366,18 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		forgetSetupLink(log, cfg.SetupLinkFile, "")
 	case wait > 0:
 		// A setup form took the link and makes the first admin on another
-		// gateway, or died doing so (ADR 0214).
-		fmt.Fprintf(cfg.Out, "No users yet. The setup link was just used; if no admin can sign in, restart in %s for a new link.\n", wait.Round(time.Second))
+		// gateway, or died doing so (ADR 0214): awaitSetup gives a new
+		// link if no admin comes of it (ADR 0219).
+		fmt.Fprintf(cfg.Out, "No users yet. The setup link was just used; if no admin comes of it, a new link follows in %s.\n", wait.Round(time.Second))
 	}
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go invalidate(bg, be, d)
 	go sweep(bg, accounts, d)
+	if tok == "" && wait > 0 {
+		go awaitSetup(bg, cfg, log, wa.SetupToken, base, wait)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()

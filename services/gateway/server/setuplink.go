@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // announceSetup hands the one-time setup link to the operator without
@@ -86,4 +88,52 @@ func linkToken(s string) (string, bool) {
 	}
 	tok := u.Query().Get("token")
 	return tok, tok != ""
+}
+
+// setupRetry is how soon awaitSetup asks again when the link's state
+// could not be read (NATS away for a moment).
+const setupRetry = 10 * time.Second
+
+// awaitSetup gives a new setup link when a form took the link and died
+// before it made the admin: ADR 0214 left that to a start a minute later,
+// so a gateway started in that minute (the one whose form died, restarted
+// at once by make up or Kubernetes) said to restart again and never gave
+// a link while it ran (found from outside, ADR 0219). It asks again when
+// the taken link goes stale and announces the new link as at start
+// (announceSetup: the file, or the terminal). It ends once a link is
+// announced, an account exists or the link was used (then the file's dead
+// link goes, forgetSetupLink), or with ctx.
+func awaitSetup(ctx context.Context, cfg Config, log *slog.Logger, token func(context.Context) (string, time.Duration, error), base string, wait time.Duration) {
+	awaitSetupEvery(ctx, cfg, log, token, base, wait, setupRetry)
+}
+
+// awaitSetupEvery is awaitSetup asking again retry after a failed read.
+func awaitSetupEvery(ctx context.Context, cfg Config, log *slog.Logger, token func(context.Context) (string, time.Duration, error), base string, wait, retry time.Duration) {
+	for wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		tok, next, err := token(ctx)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("the setup link's state not read; asking again", "in", retry, "err", err)
+			next = retry
+		case tok != "":
+			if err := announceSetup(cfg, base+"/setup?token="+tok); err != nil {
+				log.Error("the new setup link not announced", "err", err)
+			}
+			return
+		case next == 0:
+			forgetSetupLink(log, cfg.SetupLinkFile, "")
+			return
+		}
+		wait = next
+	}
 }

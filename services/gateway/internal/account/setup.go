@@ -43,9 +43,17 @@ const SetupStale = time.Minute
 // gateway's write of the key.
 const setupTries = 20
 
-// ErrSetupUsed is the answer to a setup form whose link another form took
-// or used: the page says the link no longer works.
+// ErrSetupUsed is the answer to a setup form whose link was used (an
+// account exists): the page says the link no longer works, and to sign in.
 var ErrSetupUsed = apperr.Errorf(apperr.FailedPrecondition, "the setup link was used")
+
+// ErrSetupBusy is the answer to a setup form whose link another form has
+// taken while no account exists yet: that form is making the admin, or
+// died doing so. "Accounts exist, sign in" was wrong there: after a form
+// killed mid-way there was no account to sign in with (found from
+// outside, ADR 0219); the page says a new link follows if no admin comes
+// of it.
+var ErrSetupBusy = apperr.Errorf(apperr.FailedPrecondition, "the setup link is taken by another form")
 
 // errSetupUnknown answers a token that is not the link's: as any address
 // the app does not know, it tells a guesser nothing.
@@ -144,9 +152,9 @@ func (s *Service) SetupToken(ctx context.Context) (tok string, wait time.Duratio
 	return "", 0, apperr.Errorf(apperr.Unavailable, "the setup link could not be read; try again")
 }
 
-// CheckSetup says whether tok is the open link's: nil, ErrSetupUsed when
-// it was the link but is taken or used (or accounts exist), else
-// NotFound.
+// CheckSetup says whether tok is the open link's: nil; ErrSetupUsed when
+// accounts exist or the link was used; ErrSetupBusy when another form
+// holds it; else NotFound.
 func (s *Service) CheckSetup(ctx context.Context, tok string) error {
 	st, _, err := s.readSetup(ctx)
 	if err != nil {
@@ -159,8 +167,10 @@ func (s *Service) setupAnswer(st setupState, tok string) error {
 	switch {
 	case st.state == "open" && sameToken(tok, st.token) && s.Empty():
 		return nil
-	case !s.Empty() || st.state == "done" || (st.state == "taken" && sameToken(tok, st.token)):
+	case !s.Empty() || st.state == "done":
 		return ErrSetupUsed
+	case st.state == "taken" && sameToken(tok, st.token):
+		return ErrSetupBusy
 	}
 	return errSetupUnknown
 }
@@ -169,7 +179,7 @@ func (s *Service) setupAnswer(st setupState, tok string) error {
 // of forms at the same moment on any replica one goes on. The form then
 // makes the admin and calls the returned function with whether it did:
 // true marks the link used, false gives it back for another try. Returns
-// ErrSetupUsed or NotFound as CheckSetup.
+// ErrSetupUsed, ErrSetupBusy or NotFound as CheckSetup.
 func (s *Service) TakeSetup(ctx context.Context, tok string) (func(made bool), error) {
 	for range setupTries {
 		st, rev, err := s.readSetup(ctx)

@@ -51,8 +51,8 @@ func TestSetupLinkAfterACrash(t *testing.T) {
 	if tok, wait, err := s.SetupToken(ctx); err != nil || tok != "" || wait != SetupStale {
 		t.Errorf("a start right after: %q, wait %v, %v; want no link, wait %v", tok, wait, err, SetupStale)
 	}
-	if err := s.CheckSetup(ctx, old); !errors.Is(err, ErrSetupUsed) {
-		t.Errorf("the taken link: %v, want ErrSetupUsed", err)
+	if err := s.CheckSetup(ctx, old); !errors.Is(err, ErrSetupBusy) {
+		t.Errorf("the taken link: %v, want ErrSetupBusy", err)
 	}
 	mu.Lock()
 	now = now.Add(SetupStale)
@@ -81,7 +81,7 @@ func TestSetupLinkAfterACrash(t *testing.T) {
 
 // TestSetupLinkGivenBack: a form whose create is refused (a short
 // password) gives the link back, so the form can be sent again; while it
-// holds the link another form is told it is used.
+// holds the link another form is told another holds it.
 func TestSetupLinkGivenBack(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
@@ -98,8 +98,8 @@ func TestSetupLinkGivenBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !errors.Is(second, ErrSetupUsed) {
-		t.Errorf("a form while another holds the link: %v, want ErrSetupUsed", second)
+	if !errors.Is(second, ErrSetupBusy) {
+		t.Errorf("a form while another holds the link: %v, want ErrSetupBusy", second)
 	}
 	done(false)
 	if err := s.CheckSetup(ctx, tok); err != nil {

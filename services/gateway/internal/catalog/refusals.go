@@ -94,6 +94,7 @@ var refusalText = map[string]map[string]string{
 		// The first-run setup link another form took or used, and the
 		// link's key unreadable (ADR 0214).
 		"the setup link was used":                     "länken har redan använts",
+		"the setup link is taken by another form":     "ett annat formulär har tagit länken",
 		"the setup link could not be read; try again": "det gick inte att läsa inställningslänken; försök igen",
 	},
 }

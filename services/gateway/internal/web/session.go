@@ -178,14 +178,20 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 // to the sign-in page: the README's setup link, opened after make seed,
 // said "the page or record was not found" and led to the overview, which
 // asked for a sign-in with no word why (ADR 0192). A form whose link
-// another form took at the same moment is told so too (ADR 0214). Before
+// another form holds is told that, and that a new link follows if no
+// admin comes of it (ADR 0214, 0219). Before
 // the first account a wrong token still says only "not found": it tells
 // a guesser nothing.
 func (w *Web) setupGone(rw http.ResponseWriter, p *page, err error) error {
-	if !errors.Is(err, account.ErrSetupUsed) {
+	switch {
+	case errors.Is(err, account.ErrSetupUsed):
+		p.Title, p.Data, p.SignIn = p.t("setup.used_title"), p.t("setup.used"), true
+	case errors.Is(err, account.ErrSetupBusy):
+		// No account yet: a sign-in would fail (ADR 0219).
+		p.Title, p.Data = p.t("setup.used_title"), p.t("setup.busy")
+	default:
 		return err
 	}
-	p.Title, p.Data, p.SignIn = p.t("setup.used_title"), p.t("setup.used"), true
 	return w.render(rw, p, http.StatusNotFound, "error")
 }
 
