@@ -120,6 +120,46 @@ func KeptID(id string) string {
 	return InvalidID
 }
 
+// Issued reports whether id has the shape of an id this system issues: a
+// UUID as the services and the gateway make them (records, users, API
+// tokens, jobs; lower-case, hyphenated), a session's 64 hex digits
+// (account.SessionID) or a message's "m" and 40 hex digits (notify). Text
+// a caller sent in place of an id has other shapes, and a personal
+// identity number such as 19850101-1234 passed KeptID's letters-and-digits
+// check: the gateway keeps only issued shapes of what callers send (ADR
+// 0219), since the log is never purged.
+func Issued(id string) bool {
+	switch {
+	case len(id) == 36:
+		for i := 0; i < len(id); i++ {
+			if i == 8 || i == 13 || i == 18 || i == 23 {
+				if id[i] != '-' {
+					return false
+				}
+			} else if !lowerHex(id[i]) {
+				return false
+			}
+		}
+		return true
+	case len(id) == 64:
+		return allLowerHex(id)
+	case len(id) == 41 && id[0] == 'm':
+		return allLowerHex(id[1:])
+	}
+	return false
+}
+
+func lowerHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
+
+func allLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !lowerHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // Query selects entries.
 type Query struct {
 	UserID string
