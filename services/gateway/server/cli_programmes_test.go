@@ -111,7 +111,7 @@ func TestCLIReachesEveryProgrammeInSwedish(t *testing.T) {
 	mustContain(t, out, "100% klar", "föreslagna placeringar: 1")
 	noCodes(t, "mp dinners jobs start -follow", out)
 	out = mp(t, dir, "dinners", "proposals", "list")
-	mustContain(t, out, "Amina Hassan (2) hos Karin Lindgren", "föreslagen", "p: reglerna tillåter placeringen")
+	mustContain(t, out, "Amina Hassan, Kalmar (2) hos Karin Lindgren, Kalmar", "föreslagen", "p: reglerna tillåter placeringen")
 
 	// One programme's consent withdrawn, the other kept.
 	mustContain(t, mp(t, dir, "participants", "consent", "-programme", "dinners", "-withdraw", id), "samtycke till middagar återkallat")

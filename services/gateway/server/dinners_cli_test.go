@@ -82,7 +82,7 @@ func TestDinnersCLI(t *testing.T) {
 	out := mp(t, dir, "dinners", "jobs", "start", "-follow")
 	mustContain(t, out, "100% finished", "seatings proposed: 1")
 	proposals := mp(t, dir, "dinners", "proposals", "list")
-	mustContain(t, proposals, "Leila Haddad (2) at Karin Lindgren", "proposed", "pts: the rules allow the seating")
+	mustContain(t, proposals, "Leila Haddad, Stockholm (2) at Karin Lindgren, Stockholm", "proposed", "pts: the rules allow the seating")
 	id, _, _ := strings.Cut(strings.TrimSpace(proposals), "\t")
 
 	if _, err := mpErr(t, dir, "dinners", "reject", id); err == nil || !strings.Contains(err.Error(), "poor_fit, conflict_of_interest") {

@@ -180,7 +180,7 @@ func TestDinnersWeb(t *testing.T) {
 		}
 		return nil
 	})
-	mustContain(t, page, "Leila Haddad (2 personer)", "Karin Lindgren", "p: första gången i ett svenskt hem", "p: reglerna tillåter placeringen", "p: gäst och värd bor i samma kommun", "Passar inte ihop")
+	mustContain(t, page, "Leila Haddad, Stockholm (2 personer)", "Karin Lindgren", "p: första gången i ett svenskt hem", "p: reglerna tillåter placeringen", "p: gäst och värd bor i samma kommun", "Passar inte ihop")
 	m = seatingIDRe.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no seating row: %s", trim(page))

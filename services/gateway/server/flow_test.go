@@ -78,7 +78,7 @@ func TestCLIFlow(t *testing.T) {
 			return fmt.Errorf("job did not finish: %s", out)
 		}
 		proposals = mp(t, dir, "proposals", "list")
-		if !strings.Contains(proposals, "Amina Hassan + Erik Andersson") {
+		if !strings.Contains(proposals, "Amina Hassan, Kalmar + Erik Andersson, Kalmar") {
 			return fmt.Errorf("no proposal yet: %q", proposals)
 		}
 		return nil

@@ -157,10 +157,11 @@ func plantNamesakeLists(t *testing.T, e *env) namesakeLists {
 	return s
 }
 
-// markedRe finds a name with its mark, "Amal Hassan (registrerad …)", in
-// a page's or mp's text.
+// markedRe finds a name with its mark, "Amal Hassan, Kalmar (registrerad
+// …)", in a page's or mp's text; the municipality is on every list's name
+// since ADR 0220.
 func markedRe(name string) *regexp.Regexp {
-	return regexp.MustCompile(regexp.QuoteMeta(name) + `\s+\(registrerad [^)]+\)`)
+	return regexp.MustCompile(regexp.QuoteMeta(name) + `(, [^,()\n]+?)?\s+\(registrerad [^)]+\)`)
 }
 
 // TestNamesakesOnEveryListToldApart: the lists a coordinator acts on
@@ -287,7 +288,7 @@ func TestNamesakesOnEveryListToldApartInMp(t *testing.T) {
 	dir := t.TempDir()
 	mp(t, dir, "login", "-server", e.base, "-email", "namn-a@example.org")
 	mark := func(name string) *regexp.Regexp {
-		return regexp.MustCompile(regexp.QuoteMeta(name) + `\s+\((registrerad|registered) [^)]+\)`)
+		return regexp.MustCompile(regexp.QuoteMeta(name) + `(, [^,()\n]+?)?\s+\((registrerad|registered) [^)]+\)`)
 	}
 	for _, c := range []struct {
 		args          []string

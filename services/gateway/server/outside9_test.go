@@ -240,7 +240,7 @@ func guideJobProposals(t *testing.T, b *browser, muni string, want int) (string,
 
 // TestDinnerReasonListsNamed: each reason list on the dinners pages is
 // labelled with what it is for and whose it is ("Skäl att avvisa: Gästa
-// Haddad, Värd Lindgren"); the label was "Välj skäl", the words of the
+// Haddad, Kalmar + Värd Lindgren, Kalmar"); the label was "Välj skäl", the words of the
 // list's first entry, so a screen reader said "Välj skäl, Välj skäl" on
 // every row alike.
 func TestDinnerReasonListsNamed(t *testing.T) {
@@ -256,7 +256,7 @@ func TestDinnerReasonListsNamed(t *testing.T) {
 	b := swedishBrowser(t, e, "skal@example.org")
 	labelRe := regexp.MustCompile(`<label for="(?:reason|dr)-[^"]+" class="sr">([^<]*)</label>`)
 	_, page := b.get("/dinners")
-	if m := labelRe.FindAllStringSubmatch(page, -1); len(m) != 1 || !strings.HasPrefix(m[0][1], "Skäl att avvisa: Gästa Haddad, Värd ") {
+	if m := labelRe.FindAllStringSubmatch(page, -1); len(m) != 1 || !strings.HasPrefix(m[0][1], "Skäl att avvisa: Gästa Haddad, Kalmar + Värd ") {
 		t.Errorf("/dinners: the reject reason list is labelled %q", m)
 	}
 	id := regexp.MustCompile(`action="/dinners/seatings/([^/"]+)/approve"`).FindStringSubmatch(page)
@@ -267,7 +267,7 @@ func TestDinnerReasonListsNamed(t *testing.T) {
 		t.Fatalf("approve: %d %s", code, trim(loc))
 	}
 	_, page = b.get("/dinners/seatings")
-	if m := labelRe.FindAllStringSubmatch(page, -1); len(m) != 1 || !strings.HasPrefix(m[0][1], "Skäl att tacka nej: Gästa Haddad, Värd ") {
+	if m := labelRe.FindAllStringSubmatch(page, -1); len(m) != 1 || !strings.HasPrefix(m[0][1], "Skäl att tacka nej: Gästa Haddad, Kalmar + Värd ") {
 		t.Errorf("/dinners/seatings: the decline reason list is labelled %q", m)
 	}
 }

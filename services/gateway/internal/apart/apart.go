@@ -14,8 +14,28 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
+
+// Named is a person as the registers and the pickers name them,
+// "Förnamn Efternamn, Kommun", by the municipality's name (never its SCB
+// code; a code the table lacks, old data, as it is). Two people of one
+// name in two municipalities read as one on a list that showed the name
+// alone (outside round s39: two "Ayaan Yusuf", in Västerås and in
+// Linköping, on one job's proposals), and the namesake mark is for
+// people of one name in one municipality only (ADR 0196, 0220). Always,
+// not only when the name repeats: that would depend on the page and
+// change as people are added. An erased person's name is "" and stays so.
+func Named(name, municipalityCode string) string {
+	if name == "" || municipalityCode == "" {
+		return name
+	}
+	if m, ok := municipality.Lookup(municipalityCode); ok {
+		return name + ", " + m.Name
+	}
+	return name + ", " + municipalityCode
+}
 
 // Person is one person as a list names them: Label is what two
 // namesakes share ("Förnamn Efternamn, kommun").

@@ -177,7 +177,10 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 		if err != nil {
 			return "", err
 		}
-		// Namesakes over the whole scope, page by page (ADR 0200).
+		// Each person as the registers name them, "Förnamn Efternamn,
+		// Kommun" (ADR 0220): two newcomers of one name in two of the
+		// job's municipalities read as one. Namesakes (one name, one
+		// municipality) over the whole scope, page by page (ADR 0200).
 		pn, vn, err := c.namesakes(ctx)(pairsPeople(res.Msg.GetPairs()))
 		if err != nil {
 			return "", err
@@ -189,8 +192,8 @@ func listProposals(ctx context.Context, c *clients, args []string, e env) error 
 				why = append(why, fmt.Sprintf("%s %+d", e.rule(p.GetRule()), p.GetPoints()))
 			}
 			fmt.Fprintf(e.Out, "%s\t%s + %s\t%s (%s)\n", v.GetPair().GetId(),
-				e.apart(v.GetParticipantName(), newcomers[v.GetPair().GetParticipantId()]),
-				e.apart(v.GetVolunteerName(), mentors[v.GetPair().GetVolunteerId()]),
+				e.apart(apart.Named(v.GetParticipantName(), v.GetPair().GetMunicipalityCode()), newcomers[v.GetPair().GetParticipantId()]),
+				e.apart(apart.Named(v.GetVolunteerName(), v.GetVolunteerMunicipalityCode()), mentors[v.GetPair().GetVolunteerId()]),
 				e.f("score", v.GetPair().GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil

@@ -52,8 +52,8 @@ func TestProposalNamesakesInMp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"pa\tZahra Gebremedhin (registrerad 2026-03-14) + Per Persson\t", "pb\tZahra Gebremedhin (registrerad 2026-04-20) + Erik Berg\t",
-		"pc\tAmal Haddad + Per Persson\t"} {
+	for _, want := range []string{"pa\tZahra Gebremedhin, Uppsala (registrerad 2026-03-14) + Per Persson, Uppsala\t", "pb\tZahra Gebremedhin, Uppsala (registrerad 2026-04-20) + Erik Berg, Uppsala\t",
+		"pc\tAmal Haddad, Uppsala + Per Persson, Uppsala\t"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("mp proposals list lacks %q:\n%s", want, out)
 		}

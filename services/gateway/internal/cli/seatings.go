@@ -16,6 +16,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -120,7 +121,9 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 	return nil
 }
 
-// listSeatings prints the seatings, a guest or a host with a namesake
+// listSeatings prints the seatings, the guest and the host named as the
+// registers name them, "Förnamn Efternamn, Kommun" (the seating's
+// municipality; ADR 0220), a guest or a host with a namesake
 // (over the whole scope, page by page) with when they were registered
 // (ADR 0200, 0209).
 func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args []string, e env, status string) error {
@@ -173,7 +176,8 @@ func listSeatings(ctx context.Context, d dinnersClient, ask askNamesakes, args [
 					why = append(why, fmt.Sprintf("%s %+d", p.GetRule(), p.GetPoints()))
 				}
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", e.apart(v.GetParticipantName(), told[s.GetParticipantId()]), s.GetPartySize(), e.apart(v.GetHostName(), hostTold[s.GetVolunteerId()])),
+			fmt.Fprintf(e.Out, "%s\t%s\t%s %s\t%s\t%s (%s)\n", s.GetId(), e.f("dinners.seating.who", e.apart(apart.Named(v.GetParticipantName(), s.GetMunicipalityCode()), told[s.GetParticipantId()]), s.GetPartySize(),
+				e.apart(apart.Named(v.GetHostName(), s.GetMunicipalityCode()), hostTold[s.GetVolunteerId()])),
 				s.GetDate(), s.GetStartTime(), e.seatingStatus(s), e.f("score", s.GetScore()), strings.Join(why, ", "))
 		}
 		return res.Msg.GetNextPageToken(), nil

@@ -14,6 +14,7 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -104,6 +105,12 @@ type dinnerPick struct{ Value, Label string }
 // of reasons, and the party members for attendance.
 type dinnerSeatingRow struct {
 	*gatewayv1.SeatingView
+	// ParticipantName and HostName are the guest and the host as the
+	// registers name them, "Förnamn Efternamn, Kommun" (the seating's
+	// municipality, where both signed up and offered), over the view's
+	// bare names: a job over three municipalities listed two guests of
+	// one name as one (ADR 0220).
+	ParticipantName, HostName   string
 	CSRF, Message, Status, Back string
 	// Job is as proposalRow's: the job whose page shows the row.
 	Job                     string
@@ -139,7 +146,8 @@ type dinnerFeedbackSlot struct {
 
 func (p *page) dinnerSeatingRow(v *gatewayv1.SeatingView, back string) dinnerSeatingRow {
 	s := v.GetSeating()
-	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF, Back: back, Status: p.codeWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
+	row := dinnerSeatingRow{SeatingView: v, CSRF: p.CSRF,
+		ParticipantName: apart.Named(v.GetParticipantName(), s.GetMunicipalityCode()), HostName: apart.Named(v.GetHostName(), s.GetMunicipalityCode()), Back: back, Status: p.codeWord("dinners.status.", strings.TrimPrefix(s.GetStatus().String(), "SEATING_STATUS_")),
 		Upcoming: s.GetDate() > calendar.Today(p.clock())}
 	for _, part := range s.GetScoreParts() {
 		row.Why = append(row.Why, p.tf("dinners.why."+part.GetRule(), "Points", part.GetPoints()))

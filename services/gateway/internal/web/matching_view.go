@@ -10,6 +10,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
 
@@ -198,8 +199,20 @@ type proposalRow struct {
 // newProposalRow is a proposal's row; a message means an action was
 // taken. reasons is rejectReasons(p), shared by the rows of a page.
 func newProposalRow(p *page, v *gatewayv1.PairView, msg string, reasons []option) proposalRow {
-	return proposalRow{ID: v.GetPair().GetId(), ParticipantName: v.GetParticipantName(), VolunteerName: v.GetVolunteerName(),
+	return proposalRow{ID: v.GetPair().GetId(), ParticipantName: newcomerNamed(v), VolunteerName: mentorNamed(v),
 		Score: v.GetPair().GetScore(), Why: explain(p, v), CSRF: p.CSRF, Message: msg, Done: msg != "", RejectReasons: reasons}
+}
+
+// newcomerNamed and mentorNamed are a pair's newcomer and mentor as the
+// registers name them, "Förnamn Efternamn, Kommun" (ADR 0220): two
+// newcomers of one name in two municipalities of one job read as one.
+// The municipalities are on the PairView already: no read more.
+func newcomerNamed(v *gatewayv1.PairView) string {
+	return apart.Named(v.GetParticipantName(), v.GetPair().GetMunicipalityCode())
+}
+
+func mentorNamed(v *gatewayv1.PairView) string {
+	return apart.Named(v.GetVolunteerName(), v.GetVolunteerMunicipalityCode())
 }
 
 // rejectReasons are the reasons a coordinator may give for rejecting a
@@ -223,7 +236,7 @@ type pairLine struct {
 
 func newPairLine(p *page, v *gatewayv1.PairView) pairLine {
 	pr := v.GetPair()
-	return pairLine{ID: pr.GetId(), ParticipantName: v.GetParticipantName(), VolunteerName: v.GetVolunteerName(),
+	return pairLine{ID: pr.GetId(), ParticipantName: newcomerNamed(v), VolunteerName: mentorNamed(v),
 		Status:   p.codeWord("status.", strings.TrimPrefix(pr.GetStatus().String(), "PAIR_STATUS_")),
 		FollowUp: pr.GetNeedsFollowUp(), LastCheckIn: pr.GetLastCheckInDate()}
 }

@@ -72,10 +72,10 @@ func TestMatchingPageFromViews(t *testing.T) {
 		`<label for="progress-0193a000-0000-7000-8000-000000000000">Förlopp: söker de bästa paren</label>`,
 		"45\u00a0% · pågår",
 		`<tr id="pair-0193b000-0000-7000-8000-000000000049">`,
-		`<td>Amina Hassan 49</td><td>Astrid Lindqvist 49</td><td>251</td>`,
+		`<td>Amina Hassan 49, Stockholm</td><td>Astrid Lindqvist 49, Stockholm</td><td>251</td>`,
 		`Talar båda arabiska och svenska`,
 		`<option value="REJECT_REASON_POOR_FIT">`,
-		`<a href="/pairs/0193b000-0000-7000-8000-000000000149">Amina Hassan 149</a>`,
+		`<a href="/pairs/0193b000-0000-7000-8000-000000000149">Amina Hassan 149, Stockholm</a>`,
 		`<td>aktiv · <a href="/matching/pairs/0193b000-0000-7000-8000-000000000149/messages">`,
 		`⚠ 2026-11-20`,
 	} {

@@ -62,8 +62,8 @@ func TestProposalNamesakesToldApart(t *testing.T) {
 	}
 	p.Data = d
 	body := renderPage(t, p, "matching")
-	for _, s := range []string{"Zahra Gebremedhin</a> <span class=\"muted\">(registrerad 2026-03-14)</span>", "Zahra Gebremedhin <span class=\"muted\">(registrerad 2026-03-14)</span>",
-		"Eva Johansson <span class=\"muted\">(registrerad 2026-02-11)</span>"} {
+	for _, s := range []string{"Zahra Gebremedhin, Uppsala</a> <span class=\"muted\">(registrerad 2026-03-14)</span>", "Zahra Gebremedhin, Uppsala <span class=\"muted\">(registrerad 2026-03-14)</span>",
+		"Eva Johansson, Uppsala <span class=\"muted\">(registrerad 2026-02-11)</span>"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("the page lacks %q", s)
 		}
