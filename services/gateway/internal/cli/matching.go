@@ -27,7 +27,7 @@ import (
 func startJob(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("jobs start", flag.ContinueOnError)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
-	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.municipalities"))
+	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.jobStart.municipalities"))
 	follow := fs.Bool("follow", false, e.t("flag.follow"))
 	if err := e.parse(fs, args); err != nil {
 		return err

@@ -24,7 +24,7 @@ import (
 func startDinnerJob(ctx context.Context, d dinnersClient, args []string, e env) error {
 	fs := flag.NewFlagSet("dinners jobs start", flag.ContinueOnError)
 	org := fs.String("organisation", "", e.t("flag.organisation"))
-	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.municipalities"))
+	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.jobStart.municipalities"))
 	follow := fs.Bool("follow", false, e.t("flag.follow"))
 	if err := e.parse(fs, args); err != nil {
 		return err
