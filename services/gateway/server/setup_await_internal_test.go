@@ -95,7 +95,10 @@ func TestAwaitSetup(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		a := &answers{list: []setupAnswerFor{{wait: time.Hour}}}
 		done := make(chan struct{})
-		go func() { awaitSetupEvery(ctx, Config{Out: io.Discard}, log, a.token, base, time.Hour, time.Hour); close(done) }()
+		go func() {
+			awaitSetupEvery(ctx, Config{Out: io.Discard}, log, a.token, base, time.Hour, time.Hour)
+			close(done)
+		}()
 		cancel()
 		select {
 		case <-done:
