@@ -41,6 +41,33 @@ func (w englishString) findIn(text string) string {
 	return w.re.FindString(text)
 }
 
+// TestEnglishStringsFoundAsBefore: findIn finds each English catalogue
+// string exactly where its pattern alone does: the whole text, between
+// words and a full stop, and not inside a longer word or cut short.
+func TestEnglishStringsFoundAsBefore(t *testing.T) {
+	t.Parallel()
+	sv, en := web.Catalogue("sv"), web.Catalogue("en")
+	found := 0
+	for k, s := range en {
+		if len(s) < 4 || sv[k] == s {
+			continue
+		}
+		w := englishWords(s)
+		for _, text := range []string{s, "Hej " + s + ".", "x" + s + "x", "Hej " + s[:len(s)-1], "Allt på svenska"} {
+			got, want := w.findIn(text), w.re.FindString(text)
+			if got != want {
+				t.Errorf("%q in %q: found %q, the pattern alone %q", s, text, got, want)
+			}
+			if got != "" {
+				found++
+			}
+		}
+	}
+	if found < 200 {
+		t.Errorf("found English strings %d times, want every string at least in itself and between words", found)
+	}
+}
+
 // visibleText is a page's text as a reader sees it, tags removed.
 func visibleText(body string) string {
 	if i := strings.Index(body, "<body"); i >= 0 {
