@@ -31,6 +31,11 @@ JAEGER_VERSION = $(shell sed -n 's|^[[:space:]]*github.com/jaegertracing/jaeger 
 JAEGER_BIN = $(BIN)/jaeger-$(JAEGER_VERSION)
 # `make up JAEGER=1` also runs Jaeger (query API on http://127.0.0.1:16686) and sends every service's spans to it.
 JAEGER ?=
+# The gateway server's browser lane: TestBrowsers runs its Chromium tests one after another (ADR 0163).
+BROWSER_LANE = ^TestBrowsers$$
+# The longest test packages under -race (ADR 0216), named before $(MODULES) so go test starts them
+# first: it starts packages in the order named, and a long package started last finishes last.
+LONG_TESTS = ./services/gateway/server ./deploy/ops ./services/stack
 # Every workspace module: `go test ./...` does not reach them from the root.
 MODULES = $(shell go list -m -f '{{.Dir}}/...')
 GO_FILES = $(shell find pkg services -name '*.go' -not -path '*/gen/*')
@@ -49,10 +54,24 @@ run: ## Run the whole system in one process (embedded NATS, data in ./data)
 
 .PHONY: test
 test: redis chromium axe jaeger fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
-	@# -timeout is per package and is there for hangs: the gateway server's package took
-	@# 11 min under -race on a quiet 2-core machine (session 28), too close to 15; 13 min in
-	@# session 35, and past 20 in session 36 with the machine at load 20 (four builds beside CI).
-	go test -race -count=1 -timeout 30m $(MODULES)
+	@# -timeout is per package and is there for hangs: the gateway server's package took 700-915 s
+	@# under -race on a quiet 2-core machine with its browser lane inside (session 38), and past
+	@# 20 min in session 36 with the machine at load 20 (four builds beside CI). The browser lane
+	@# (TestBrowsers: Chromium, one tab at a time, mostly waiting) runs as a go test of its own
+	@# beside the rest, so the gateway's API tests keep both parallel slots and the lane starts at
+	@# once rather than whenever Go's parallel scheduler reaches it (ADR 0216). The gateway server's
+	@# test binary is built first, so the two go tests do not compile it twice.
+	go test -race -c -o /dev/null ./services/gateway/server/
+	@mkdir -p $(TMP)
+	go test -race -count=1 -timeout 30m -run '$(BROWSER_LANE)' ./services/gateway/server/ >$(TMP)/browser-lane.log 2>&1 & lane=$$!; \
+	  status=0; go test -race -count=1 -timeout 30m -skip '$(BROWSER_LANE)' $(LONG_TESTS) $(MODULES) || status=$$?; \
+	  wait $$lane || status=$$?; \
+	  echo "the browser lane (go test -run '$(BROWSER_LANE)' ./services/gateway/server/):"; cat $(TMP)/browser-lane.log; \
+	  exit $$status
+
+.PHONY: browsers
+browsers: redis chromium axe ## Run the gateway's browser lane alone: every headless Chromium test, one after another (make e2e runs three of them)
+	go test -race -count=1 -timeout 30m -run '$(BROWSER_LANE)' ./services/gateway/server/
 
 .PHONY: test-short
 test-short: ## Run every test once, without the race detector or checks
