@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/services/gateway/internal/cli"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 )
 
@@ -196,19 +194,7 @@ func TestConsentTextPage(t *testing.T) {
 // mpRun is mp with its error, for refusals.
 func mpRun(t testing.TB, dir string, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
-	env := cli.Env{In: strings.NewReader(""), Out: &out, HTTP: &http.Client{Timeout: time.Minute},
-		Getenv: func(k string) string {
-			switch k {
-			case "MP_CONFIG_DIR":
-				return dir
-			case "MP_PASSWORD":
-				return password
-			}
-			return ""
-		}}
-	err := cli.Run(testutil.Context(t), args, env)
-	return out.String(), err
+	return mpAs(t, dir, password, "", args...)
 }
 
 // TestCLIConsentTexts: mp records each programme's current text in the

@@ -13,8 +13,9 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/cli"
 )
 
-// mpAs is mpRun signed in with pass (the administrator's) and MP_LANG
-// lang.
+// mpAs is mp with its error, signed in with pass (MP_PASSWORD) and in
+// MP_LANG lang ("" the default): mpRun and mpLang are it with the harness's
+// password.
 func mpAs(t testing.TB, dir, pass, lang string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer

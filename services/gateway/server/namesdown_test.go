@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/services/gateway/internal/cli"
 	participants "github.com/motesplats/motesplats/services/participants/server"
 )
 
@@ -121,21 +119,7 @@ func readNamedLists(t *testing.T, c *apiClient, b *browser, dir, gjob, mjob stri
 // mpLang is mpRun with MP_LANG set to lang.
 func mpLang(t testing.TB, dir, lang string, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
-	env := cli.Env{In: strings.NewReader(""), Out: &out, HTTP: &http.Client{Timeout: time.Minute},
-		Getenv: func(k string) string {
-			switch k {
-			case "MP_CONFIG_DIR":
-				return dir
-			case "MP_PASSWORD":
-				return password
-			case "MP_LANG":
-				return lang
-			}
-			return ""
-		}}
-	err := cli.Run(testutil.Context(t), args, env)
-	return out.String(), err
+	return mpAs(t, dir, password, lang, args...)
 }
 
 // forgetNames deletes the gateway's cached views of participants from
