@@ -117,6 +117,12 @@ $(JAEGER_BIN):
 axe: $(TMP)/axe/node_modules/axe-core/axe.min.js ## Install axe-core (npm) for the browser test's accessibility check
 
 $(TMP)/axe/node_modules/axe-core/axe.min.js:
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing npm (axe-core comes from the npm registry)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing (axe-core comes from the npm registry): run 'sudo apt-get install -y npm'"; exit 1; fi; \
+	fi
 	@mkdir -p $(TMP)/axe
 	cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/axe axe-core@$(AXE_VERSION) >/dev/null
 
