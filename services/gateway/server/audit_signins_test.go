@@ -143,8 +143,8 @@ func TestSignInsInTheAuditLog(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("the audit page: %d", code)
 	}
-	for _, w := range []string{"skapade användare (inställningslänken)", "loggade in med lösenord och fick en API-token (API)",
-		"loggade in med lösenord (webb)", "fel lösenord", "inget konto", "avslutade sessioner och API-token för användare (API)"} {
+	for _, w := range []string{"skapade användare (inställningslänken)", "inloggning med lösenord för en API-token (API)",
+		"inloggning med lösenord (webb)", "fel lösenord", "inget konto", "avslutade sessioner och API-token för användare (API)"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the audit page lacks %q", w)
 		}
@@ -154,7 +154,7 @@ func TestSignInsInTheAuditLog(t *testing.T) {
 	if n := strings.Count(text, "raderad användare"); n != 4 {
 		t.Errorf("her entries by her id: %d say raderad användare, want 4 (two sign-ins, two refusals)\n%s", n, trim(text))
 	}
-	if n := len(regexp.MustCompile(`loggade in med lösenord`).FindAllString(text, -1)); n != 4 {
+	if n := len(regexp.MustCompile(`inloggning med lösenord`).FindAllString(text, -1)); n != 4 {
 		t.Errorf("her entries by her id: %d sign-ins, want 4", n)
 	}
 }
