@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -81,12 +82,7 @@ func TestSearch(t *testing.T) {
 // (an internal error; ADR 0195).
 func TestSearchTimesOutsideTheCalendar(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	l, err := Open(ctx, n.JS, 1, time.Now, ids.UUIDv7{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, ctx := openLog(t)
 	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p0"}); err != nil {
 		t.Fatal(err)
 	}
@@ -103,4 +99,16 @@ func TestSearchTimesOutsideTheCalendar(t *testing.T) {
 	if err != nil || len(es) != 1 {
 		t.Errorf("years 1 to 9999: %v, %v; want the one entry", es, err)
 	}
+}
+
+// openLog is a Log on a NATS server of its own, for one test.
+func openLog(t *testing.T) (*Log, context.Context) {
+	t.Helper()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	l, err := Open(ctx, n.JS, 1, time.Now, ids.UUIDv7{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, ctx
 }

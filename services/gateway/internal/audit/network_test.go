@@ -4,11 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestNetwork (ADR 0207): an audit entry keeps the network of an address,
@@ -39,12 +36,7 @@ func TestNetwork(t *testing.T) {
 // API) with its network only.
 func TestRecordKeepsTheNetwork(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	l, err := Open(ctx, n.JS, 1, time.Now, ids.UUIDv7{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, ctx := openLog(t)
 	for _, addr := range []string{"203.0.113.57", "2001:db8:1234:5678::9"} {
 		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p1", RemoteAddr: addr}); err != nil {
 			t.Fatal(err)

@@ -4,12 +4,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
-	"github.com/motesplats/motesplats/pkg/ids"
-	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // TestPageTokenOneSpelling: a page token is a stream sequence written as
@@ -19,12 +16,7 @@ import (
 // both orders; the canonical one still pages.
 func TestPageTokenOneSpelling(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	l, err := Open(ctx, n.JS, 1, time.Now, ids.UUIDv7{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, ctx := openLog(t)
 	for range 8 {
 		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p1"}); err != nil {
 			t.Fatal(err)
