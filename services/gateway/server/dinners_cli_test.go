@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,22 +10,13 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/services/gateway/internal/cli"
 )
 
-// mpErr runs an mp command that may fail and returns its output and error.
+// mpErr runs an mp command that may fail and returns its output and error,
+// with no password in the environment.
 func mpErr(t testing.TB, dir string, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
-	env := cli.Env{In: strings.NewReader(""), Out: &out, HTTP: &http.Client{Timeout: time.Minute},
-		Getenv: func(k string) string {
-			if k == "MP_CONFIG_DIR" {
-				return dir
-			}
-			return ""
-		}}
-	err := cli.Run(testutil.Context(t), args, env)
-	return out.String(), err
+	return mpAs(t, dir, "", "", args...)
 }
 
 // TestDinnersCLI seats a party with mp dinners against the real gateway

@@ -376,7 +376,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	go invalidate(bg, be, d)
 	go sweep(bg, accounts, d)
 	if tok == "" && wait > 0 {
-		go awaitSetup(bg, cfg, log, wa.SetupToken, base, wait)
+		go awaitSetup(bg, cfg, log, wa.SetupToken, base, wait, setupRetry)
 	}
 
 	errc := make(chan error, 1)

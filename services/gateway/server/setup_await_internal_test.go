@@ -68,7 +68,7 @@ func TestAwaitSetup(t *testing.T) {
 			a := &answers{list: tt.list}
 			retry := time.Millisecond // the first wait, and the one after a failed read
 			done := make(chan struct{})
-			go func() { awaitSetupEvery(context.Background(), cfg, log, a.token, base, retry, retry); close(done) }()
+			go func() { awaitSetup(context.Background(), cfg, log, a.token, base, retry, retry); close(done) }()
 			select {
 			case <-done:
 			case <-time.After(30 * time.Second):
@@ -96,7 +96,7 @@ func TestAwaitSetup(t *testing.T) {
 		a := &answers{list: []setupAnswerFor{{wait: time.Hour}}}
 		done := make(chan struct{})
 		go func() {
-			awaitSetupEvery(ctx, Config{Out: io.Discard}, log, a.token, base, time.Hour, time.Hour)
+			awaitSetup(ctx, Config{Out: io.Discard}, log, a.token, base, time.Hour, time.Hour)
 			close(done)
 		}()
 		cancel()

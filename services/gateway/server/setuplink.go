@@ -102,13 +102,9 @@ const setupRetry = 10 * time.Second
 // the taken link goes stale and announces the new link as at start
 // (announceSetup: the file, or the terminal). It ends once a link is
 // announced, an account exists or the link was used (then the file's dead
-// link goes, forgetSetupLink), or with ctx.
-func awaitSetup(ctx context.Context, cfg Config, log *slog.Logger, token func(context.Context) (string, time.Duration, error), base string, wait time.Duration) {
-	awaitSetupEvery(ctx, cfg, log, token, base, wait, setupRetry)
-}
-
-// awaitSetupEvery is awaitSetup asking again retry after a failed read.
-func awaitSetupEvery(ctx context.Context, cfg Config, log *slog.Logger, token func(context.Context) (string, time.Duration, error), base string, wait, retry time.Duration) {
+// link goes, forgetSetupLink), or with ctx. A read of the state that
+// fails is asked again after retry.
+func awaitSetup(ctx context.Context, cfg Config, log *slog.Logger, token func(context.Context) (string, time.Duration, error), base string, wait, retry time.Duration) {
 	for wait > 0 {
 		t := time.NewTimer(wait)
 		select {
