@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -45,9 +47,16 @@ type Gateway struct {
 	// DeadLetters reads, replays and discards the consumers' dead letters
 	// on the shared NATS (deadletters.go); nil turns them off.
 	DeadLetters *events.DeadLetters
+	// Now is the clock of the sign-in refusals' minutes (refusals.go);
+	// nil is time.Now.
+	Now func() time.Time
 
 	// figures caches the dashboard's and the reports' counts (figures.go).
 	figures figures
+	// refused writes sign-in refusals, tallied where unbounded
+	// (refusals.go), made at its first use.
+	refusalOnce sync.Once
+	refused     *refusals
 }
 
 // errOperator refuses personal data to operators.
