@@ -86,18 +86,27 @@ func (g *Gateway) refusalLog() *refusals {
 }
 
 // FlushRefusals writes every refusal held (the tallies' counts so far and
-// the queue) and returns once they are in the log or failed (logged).
-// The server calls it as it stops; tests, to read what was counted.
-func (g *Gateway) FlushRefusals() {
+// the queue) and returns once they are in the log or failed (logged), or
+// when ctx ends first (the writer goes on). The server calls it as it
+// stops; tests, to read what was counted.
+func (g *Gateway) FlushRefusals(ctx context.Context) {
 	r := g.refusalLog()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for k, t := range r.tallies {
-		r.countedLocked(k, t)
-	}
-	r.startLocked()
-	for r.writing {
-		r.idle.Wait()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for k, t := range r.tallies {
+			r.countedLocked(k, t)
+		}
+		r.startLocked()
+		for r.writing {
+			r.idle.Wait()
+		}
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }
 

@@ -50,7 +50,7 @@ func BenchmarkRefusal(b *testing.B) {
 				bm.run(i)
 			}
 			b.StopTimer()
-			g.FlushRefusals() // the writer's work, after the timing
+			g.FlushRefusals(ctx) // the writer's work, after the timing
 		})
 	}
 }

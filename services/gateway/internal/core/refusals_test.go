@@ -99,7 +99,7 @@ func TestRefusalsAreBounded(t *testing.T) {
 	clock = clock.Add(time.Minute)
 	mu.Unlock()
 	spray("203.0.113.9", 3) // a new minute: the last one's count, then this one's first
-	g.FlushRefusals()
+	g.FlushRefusals(ctx)
 
 	es := entries()
 	counted := map[string]int{}
@@ -132,5 +132,56 @@ func TestRefusalsAreBounded(t *testing.T) {
 		if strings.Contains(raw, s) {
 			t.Errorf("an entry holds %q", s)
 		}
+	}
+}
+
+// TestRefusalTalliesAreBounded: attempts held back from more networks in
+// one minute than tallies are kept (maxTallies) are still each counted:
+// past the bound they share one tally of no network and no account, so
+// memory stays bounded and the log says how many came.
+func TestRefusalTalliesAreBounded(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	accts, err := account.Open(ctx, n.JS, account.Config{HashCost: account.HashCost{MemoryKiB: 64, Passes: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(accts.Close)
+	log, err := audit.Open(ctx, n.JS, 1, time.Now, ids.UUIDv7{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 12, 6, 18, 0, 5, 0, time.UTC)
+	g := &Gateway{Accounts: accts, Audit: log, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return clock }}
+	const networks = maxTallies + 904
+	for i := range networks {
+		g.HeldBack("nobody@example.org", SignIn{Action: "signin", Resource: "session", Channel: "web", RemoteAddr: fmt.Sprintf("10.%d.%d.1", i/256, i%256)})
+	}
+	if got := len(g.refusalLog().tallies); got > maxTallies+1 {
+		t.Errorf("%d tallies held, want at most %d", got, maxTallies+1)
+	}
+	g.FlushRefusals(ctx)
+	var entries, attempts, shared int
+	q := audit.Query{PageSize: 1000}
+	for {
+		es, next, err := log.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			entries++
+			attempts += max(int(e.GetCount()), 1)
+			if e.GetRemoteAddr() == "" {
+				shared += max(int(e.GetCount()), 1)
+			}
+		}
+		if next == "" {
+			break
+		}
+		q.PageToken = next
+	}
+	if attempts != networks || shared != 904 || entries != maxTallies+2 {
+		t.Errorf("%d entries counting %d attempts, %d of them with no network; want %d, %d, 904", entries, attempts, shared, maxTallies+2, networks)
 	}
 }
