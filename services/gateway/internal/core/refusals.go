@@ -70,6 +70,8 @@ type refusals struct {
 	tallies map[tallyKey]*tally
 	writing bool
 	timer   *time.Timer
+	// expired is the minute up to which a full map was last cleared.
+	expired time.Time
 }
 
 // refusalLog is g's refusal writer, made at its first use.
@@ -124,7 +126,10 @@ func (r *refusals) add(e *gatewayv1.AuditEntry, tallied bool) {
 		channel: e.GetChannel(), outcome: e.GetOutcome(), network: audit.Network(e.GetRemoteAddr())}
 	t := r.tallies[k]
 	if t == nil && len(r.tallies) >= maxTallies {
-		r.expireLocked(win)
+		if win.After(r.expired) { // once a minute: a full map is not walked per attempt
+			r.expireLocked(win)
+			r.expired = win
+		}
 		if len(r.tallies) >= maxTallies {
 			// Full of this minute's networks: the rest share one tally
 			// with no network and no account, still counted.
