@@ -247,7 +247,14 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	} else {
 		log.Warn("dead-letter gauge not registered", "err", err)
 	}
-	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: dls}
+	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: dls, Now: d.Now}
+	// The sign-in refusals' tallies held in memory are written as the
+	// gateway stops (ADR 0221), for a few seconds at most.
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		g.FlushRefusals(fctx)
+	}()
 	burst, every := cfg.SignInBurst, cfg.SignInEvery
 	if burst <= 0 {
 		burst = 10

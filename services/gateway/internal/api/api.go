@@ -222,10 +222,11 @@ func (s *Server) UpdateUser(ctx context.Context, req *connect.Request[gatewayv1.
 // CreateApiToken implements ApiTokenService: sign in, rate limited.
 func (s *Server) CreateApiToken(ctx context.Context, req *connect.Request[gatewayv1.CreateApiTokenRequest]) (*connect.Response[gatewayv1.CreateApiTokenResponse], error) {
 	addr, email := remote(ctx), req.Msg.GetEmail()
+	how := core.SignIn{Action: "signin", Resource: "api_token", Channel: "api", RemoteAddr: addr}
 	if err := Limit(s.guard.Allow(addr, email)); err != nil {
+		s.g.HeldBack(email, how) // in the log, tallied (ADR 0221)
 		return nil, s.toConnect(ctx, err)
 	}
-	how := core.SignIn{Action: "signin", Resource: "api_token", Channel: "api", RemoteAddr: addr}
 	a, err := s.g.Authenticate(ctx, email, req.Msg.GetPassword(), how)
 	if err != nil {
 		s.guard.Failed(addr, email)
@@ -276,15 +277,8 @@ func AddrBucket(addr string) string { return account.AddrBucket(addr) }
 
 // DeleteApiToken implements ApiTokenService.
 func (s *Server) DeleteApiToken(ctx context.Context, req *connect.Request[gatewayv1.DeleteApiTokenRequest]) (*connect.Response[gatewayv1.DeleteApiTokenResponse], error) {
-	c := caller(ctx)
-	id, owner := req.Msg.GetId(), c.User.GetId()
-	if id == "current" {
-		id = c.TokenID
-	}
-	if c.IsAdmin() {
-		owner = ""
-	}
-	err := s.g.Accounts.DeleteToken(ctx, id, owner)
+	// Revoked and in the audit log: mp logout's as a sign-out (ADR 0221).
+	err := s.g.RevokeToken(ctx, caller(ctx), req.Msg.GetId())
 	return reply(s, ctx, &gatewayv1.DeleteApiTokenResponse{}, err)
 }
 

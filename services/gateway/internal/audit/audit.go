@@ -83,11 +83,14 @@ func token(s string) string {
 func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 	e = proto.Clone(e).(*gatewayv1.AuditEntry)
 	// The stream can be neither purged nor deleted from: what a caller
-	// sent where an id belongs is kept only if it is an id, never free
-	// text (a name typed into a URL) nor a megabyte of it.
-	e.ResourceId = KeptID(e.GetResourceId())
+	// sent where an id belongs is kept only in a shape the system issues,
+	// never free text (a name or a personal identity number typed into a
+	// URL) nor a megabyte of it. Every entry passes here, whoever writes
+	// it: one rule, at the one place that has the entry's resource type
+	// and outcome (ADR 0219, 0221).
+	e.ResourceId = KeptID(e.GetResourceType(), e.GetResourceId(), e.GetOutcome())
 	for i, id := range e.GetResourceIds() {
-		e.ResourceIds[i] = KeptID(id)
+		e.ResourceIds[i] = KeptID(e.GetResourceType(), id, e.GetOutcome())
 	}
 	// The address as its network only (Network): the stream outlives an
 	// erased user, and the host is personal data.
@@ -110,11 +113,20 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 // InvalidID stands in an entry for a resource id that was not an id.
 const InvalidID = "(invalid)"
 
-// KeptID is what an entry keeps of a resource id a caller sent: the id
-// when it is one (letters, digits, '-' and '_', at most 64), else
-// InvalidID; empty stays empty.
-func KeptID(id string) string {
-	if id == "" || ids.Valid(id) {
+// KeptID is what an entry about a record of type resource, with outcome,
+// keeps of an id a caller sent: an issued shape (Issued); a dead letter's
+// number of at most 9 digits (a personal identity number has 10 or 12, a
+// phone number 9 or more after its 0, and no dead-letter stream holds a
+// billion messages); the eligibility rules' versions of a change the
+// guides service made (outcome "ok": the etag was the version, the new
+// one its answer); anything else, InvalidID; empty stays empty. Letters
+// and digits alone kept a personal identity number typed where a
+// participant's id goes, or a name sent to GetPair, for good (ADR 0219).
+func KeptID(resource, id, outcome string) string {
+	switch {
+	case id == "" || Issued(id),
+		resource == "dead_letter" && len(id) <= 9 && strings.Trim(id, "0123456789") == "",
+		resource == "guide_eligibility_rules" && outcome == "ok":
 		return id
 	}
 	return InvalidID
@@ -124,10 +136,9 @@ func KeptID(id string) string {
 // UUID as the services and the gateway make them (records, users, API
 // tokens, jobs; lower-case, hyphenated), a session's 64 hex digits
 // (account.SessionID) or a message's "m" and 40 hex digits (notify). Text
-// a caller sent in place of an id has other shapes, and a personal
-// identity number such as 19850101-1234 passed KeptID's letters-and-digits
-// check: the gateway keeps only issued shapes of what callers send (ADR
-// 0219), since the log is never purged.
+// a caller sent in place of an id has other shapes: a personal identity
+// number such as 19850101-1234 is letters and digits, but no issued id
+// (KeptID, ADR 0219).
 func Issued(id string) bool {
 	switch {
 	case len(id) == 36:

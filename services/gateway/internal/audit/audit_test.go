@@ -23,17 +23,17 @@ func TestSearch(t *testing.T) {
 	}
 	// u1 reads p0..p4 one by one; u2 lists p1 and p3.
 	for i := range 5 {
-		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: fmt.Sprintf("p%d", i)}); err != nil {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued(fmt.Sprintf("p%d", i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u2", Action: "list", ResourceType: "participant", ResourceIds: []string{"p1", "p3"}}); err != nil {
+	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u2"), Action: "list", ResourceType: "participant", ResourceIds: []string{issued("p1"), issued("p3")}}); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(es []*gatewayv1.AuditEntry) string {
 		var s string
 		for _, e := range es {
-			s += e.GetUserId() + ":" + e.GetResourceId() + " "
+			s += label(e.GetUserId()) + ":" + label(e.GetResourceId()) + " "
 		}
 		return s
 	}
@@ -43,9 +43,9 @@ func TestSearch(t *testing.T) {
 		pages []string
 	}{
 		{"pages of two", Query{PageSize: 2}, []string{"u1:p0 u1:p1 ", "u1:p2 u1:p3 ", "u1:p4 u2: "}},
-		{"one user", Query{UserID: "u2"}, []string{"u2: "}},
-		{"one record, lists included", Query{ResourceID: "p3"}, []string{"u1:p3 u2: "}},
-		{"one record, paged", Query{ResourceID: "p1", PageSize: 1}, []string{"u1:p1 ", "u2: "}},
+		{"one user", Query{UserID: issued("u2")}, []string{"u2: "}},
+		{"one record, lists included", Query{ResourceID: issued("p3")}, []string{"u1:p3 u2: "}},
+		{"one record, paged", Query{ResourceID: issued("p1"), PageSize: 1}, []string{"u1:p1 ", "u2: "}},
 		{"a time window", Query{Start: time.Date(2026, 3, 1, 12, 2, 0, 0, time.UTC), End: time.Date(2026, 3, 1, 12, 4, 0, 0, time.UTC)}, []string{"u1:p1 u1:p2 "}},
 	}
 	for _, tt := range tests {
@@ -83,7 +83,7 @@ func TestSearch(t *testing.T) {
 func TestSearchTimesOutsideTheCalendar(t *testing.T) {
 	t.Parallel()
 	l, ctx := openLog(t)
-	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p0"}); err != nil {
+	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued("p0")}); err != nil {
 		t.Fatal(err)
 	}
 	far, before := time.Unix(1<<40, 0).UTC(), time.Unix(-1<<40, 0).UTC()

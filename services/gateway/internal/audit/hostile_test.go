@@ -25,13 +25,13 @@ func TestSearchRefusesAUserIDNoUserHas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p0"}); err != nil {
+	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued("p0")}); err != nil {
 		t.Fatal(err)
 	}
 	for name, q := range map[string]Query{
 		"user_id of a million bytes":      {UserID: strings.Repeat("a", 1_000_000)},
 		"user_id of 65 characters":        {UserID: strings.Repeat("a", 65)},
-		"user_id with a subject wildcard": {UserID: "u1.>"},
+		"user_id with a subject wildcard": {UserID: issued("u1") + ".>"},
 		"resource_id of a million bytes":  {ResourceID: strings.Repeat("a", 1_000_000)},
 		"page size -1":                    {PageSize: -1},
 		"page size 1001":                  {PageSize: 1001},
@@ -51,7 +51,7 @@ func TestSearchRefusesAUserIDNoUserHas(t *testing.T) {
 	if !n.Conn.IsConnected() {
 		t.Fatalf("the connection to NATS was closed")
 	}
-	es, _, err := l.Search(ctx, Query{UserID: "u1"})
+	es, _, err := l.Search(ctx, Query{UserID: issued("u1")})
 	if err != nil || len(es) != 1 {
 		t.Errorf("u1's entries after: %v, %v; want the one entry", es, err)
 	}

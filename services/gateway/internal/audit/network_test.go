@@ -38,11 +38,11 @@ func TestRecordKeepsTheNetwork(t *testing.T) {
 	t.Parallel()
 	l, ctx := openLog(t)
 	for _, addr := range []string{"203.0.113.57", "2001:db8:1234:5678::9"} {
-		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p1", RemoteAddr: addr}); err != nil {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued("p1"), RemoteAddr: addr}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	es, _, err := l.Search(ctx, Query{UserID: "u1"})
+	es, _, err := l.Search(ctx, Query{UserID: issued("u1")})
 	if err != nil {
 		t.Fatal(err)
 	}

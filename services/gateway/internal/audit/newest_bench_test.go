@@ -50,7 +50,7 @@ func BenchmarkAuditPage(b *testing.B) {
 				if k <= 3 {
 					user = "rare"
 				}
-				if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: user, Action: "read", ResourceType: "participant", ResourceId: fmt.Sprintf("p%d", k)}); err != nil {
+				if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued(user), Action: "read", ResourceType: "participant", ResourceId: issued(fmt.Sprintf("p%d", k))}); err != nil {
 					b.Error(err)
 					return
 				}
@@ -76,7 +76,7 @@ func BenchmarkAuditPage(b *testing.B) {
 		{"oldest-first", Query{PageSize: 100}, 100},
 		{"newest-first", Query{PageSize: 100, NewestFirst: true}, 100},
 		{"newest-first-page-2", Query{PageSize: 100, NewestFirst: true, PageToken: tok}, 100},
-		{"newest-first-rare-user", Query{PageSize: 100, NewestFirst: true, UserID: "rare"}, 3},
+		{"newest-first-rare-user", Query{PageSize: 100, NewestFirst: true, UserID: issued("rare")}, 3},
 		{"newest-first-old-window", window, 100},
 	} {
 		b.Run(bm.name, func(b *testing.B) {

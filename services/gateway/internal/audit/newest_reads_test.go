@@ -29,7 +29,7 @@ func TestNewestFirstReadsWhatThePageNeeds(t *testing.T) {
 	}
 	const entries = 1000
 	for k := 1; k <= entries; k++ {
-		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: fmt.Sprintf("p%d", k)}); err != nil {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued(fmt.Sprintf("p%d", k))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,7 +48,7 @@ func TestNewestFirstReadsWhatThePageNeeds(t *testing.T) {
 		if len(es) == 0 {
 			return ""
 		}
-		return es[0].GetResourceId() + ".." + es[len(es)-1].GetResourceId()
+		return label(es[0].GetResourceId()) + ".." + label(es[len(es)-1].GetResourceId())
 	}
 	// Entries p11 to p20 (times base+11 s to base+20 s), newest first.
 	window := Query{NewestFirst: true, Start: base.Add(11 * time.Second), End: base.Add(21 * time.Second)}

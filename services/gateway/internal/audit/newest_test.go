@@ -27,11 +27,11 @@ func TestSearchNewestFirst(t *testing.T) {
 		t.Fatalf("an empty log: %v %q %v", es, next, err)
 	}
 	for i := range 5 {
-		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: fmt.Sprintf("p%d", i)}); err != nil {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued(fmt.Sprintf("p%d", i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u2", Action: "list", ResourceType: "participant", ResourceIds: []string{"p1", "p3"}}); err != nil {
+	if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u2"), Action: "list", ResourceType: "participant", ResourceIds: []string{issued("p1"), issued("p3")}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -42,9 +42,9 @@ func TestSearchNewestFirst(t *testing.T) {
 		{"pages of two", Query{PageSize: 2}, []string{"u2: u1:p4 ", "u1:p3 u1:p2 ", "u1:p1 u1:p0 "}},
 		{"pages of four", Query{PageSize: 4}, []string{"u2: u1:p4 u1:p3 u1:p2 ", "u1:p1 u1:p0 "}},
 		{"one page", Query{}, []string{"u2: u1:p4 u1:p3 u1:p2 u1:p1 u1:p0 "}},
-		{"one user, paged", Query{UserID: "u1", PageSize: 2}, []string{"u1:p4 u1:p3 ", "u1:p2 u1:p1 ", "u1:p0 "}},
-		{"another user", Query{UserID: "u2"}, []string{"u2: "}},
-		{"one record, paged", Query{ResourceID: "p1", PageSize: 1}, []string{"u2: ", "u1:p1 "}},
+		{"one user, paged", Query{UserID: issued("u1"), PageSize: 2}, []string{"u1:p4 u1:p3 ", "u1:p2 u1:p1 ", "u1:p0 "}},
+		{"another user", Query{UserID: issued("u2")}, []string{"u2: "}},
+		{"one record, paged", Query{ResourceID: issued("p1"), PageSize: 1}, []string{"u2: ", "u1:p1 "}},
 		{"a time window", Query{Start: time.Date(2026, 3, 1, 12, 2, 0, 0, time.UTC), End: time.Date(2026, 3, 1, 12, 4, 0, 0, time.UTC)}, []string{"u1:p2 u1:p1 "}},
 		{"from a time", Query{Start: time.Date(2026, 3, 1, 12, 5, 0, 0, time.UTC), PageSize: 1}, []string{"u2: ", "u1:p4 "}},
 	} {
@@ -59,7 +59,7 @@ func TestSearchNewestFirst(t *testing.T) {
 				}
 				var s string
 				for _, e := range es {
-					s += e.GetUserId() + ":" + e.GetResourceId() + " "
+					s += label(e.GetUserId()) + ":" + label(e.GetResourceId()) + " "
 				}
 				got = append(got, s)
 				if next == "" {
@@ -89,7 +89,7 @@ func TestSearchNewestFirstWalksEverything(t *testing.T) {
 	}
 	record := func(user, id string) {
 		t.Helper()
-		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: user, Action: "read", ResourceType: "participant", ResourceId: id}); err != nil {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued(user), Action: "read", ResourceType: "participant", ResourceId: issued(id)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,7 +111,7 @@ func TestSearchNewestFirstWalksEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range es {
-			got = append(got, e.GetResourceId())
+			got = append(got, label(e.GetResourceId()))
 		}
 		if next == "" {
 			break
@@ -130,12 +130,12 @@ func TestSearchNewestFirstWalksEverything(t *testing.T) {
 			t.Fatalf("entry %d is %s, want %s (newest first, each once)", i, id, want)
 		}
 	}
-	es, next, err := l.Search(ctx, Query{NewestFirst: true, UserID: "rare", PageSize: 2})
-	if err != nil || next == "" || len(es) != 2 || es[0].GetResourceId() != "r0997" || es[1].GetResourceId() != "r0500" {
+	es, next, err := l.Search(ctx, Query{NewestFirst: true, UserID: issued("rare"), PageSize: 2})
+	if err != nil || next == "" || len(es) != 2 || label(es[0].GetResourceId()) != "r0997" || label(es[1].GetResourceId()) != "r0500" {
 		t.Fatalf("the rare user's first page: %v %q %v", es, next, err)
 	}
-	es, next, err = l.Search(ctx, Query{NewestFirst: true, UserID: "rare", PageSize: 2, PageToken: next})
-	if err != nil || next != "" || len(es) != 1 || es[0].GetResourceId() != "r0003" {
+	es, next, err = l.Search(ctx, Query{NewestFirst: true, UserID: issued("rare"), PageSize: 2, PageToken: next})
+	if err != nil || next != "" || len(es) != 1 || label(es[0].GetResourceId()) != "r0003" {
 		t.Fatalf("the rare user's last page: %v %q %v", es, next, err)
 	}
 	if _, _, err := l.Search(ctx, Query{NewestFirst: true, PageToken: "x"}); err == nil || !strings.Contains(err.Error(), "invalid") {

@@ -18,7 +18,7 @@ func TestPageTokenOneSpelling(t *testing.T) {
 	t.Parallel()
 	l, ctx := openLog(t)
 	for range 8 {
-		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: "u1", Action: "read", ResourceType: "participant", ResourceId: "p1"}); err != nil {
+		if err := l.Record(ctx, &gatewayv1.AuditEntry{UserId: issued("u1"), Action: "read", ResourceType: "participant", ResourceId: issued("p1")}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -45,9 +47,16 @@ type Gateway struct {
 	// DeadLetters reads, replays and discards the consumers' dead letters
 	// on the shared NATS (deadletters.go); nil turns them off.
 	DeadLetters *events.DeadLetters
+	// Now is the clock of the sign-in refusals' minutes (refusals.go);
+	// nil is time.Now.
+	Now func() time.Time
 
 	// figures caches the dashboard's and the reports' counts (figures.go).
 	figures figures
+	// refused writes sign-in refusals, tallied where unbounded
+	// (refusals.go), made at its first use.
+	refusalOnce sync.Once
+	refused     *refusals
 }
 
 // errOperator refuses personal data to operators.
@@ -96,13 +105,11 @@ func (g *Gateway) recordIDs(ctx context.Context, c Caller, action, resource, id 
 	if err != nil {
 		outcome = string(Public(ctx, g.Log, err).Code)
 	}
-	kept := make([]string, len(ids))
-	for i, id := range ids {
-		kept[i] = keptID(resource, id, err)
-	}
+	// What a caller sent where an id goes is kept by the log's own rule
+	// (audit.KeptID, in Log.Record), as for every other entry.
 	aerr := g.Audit.Record(context.WithoutCancel(ctx), &gatewayv1.AuditEntry{
 		UserId: c.User.GetId(), Role: c.User.GetRole().String(), Action: action, ResourceType: resource,
-		ResourceId: keptID(resource, id, err), ResourceIds: kept, RemoteAddr: c.RemoteAddr, Outcome: outcome, Channel: c.Channel,
+		ResourceId: id, ResourceIds: ids, RemoteAddr: c.RemoteAddr, Outcome: outcome, Channel: c.Channel,
 	})
 	if aerr != nil {
 		g.Log.ErrorContext(ctx, "audit entry not written", "err", aerr)
@@ -111,25 +118,6 @@ func (g *Gateway) recordIDs(ctx context.Context, c Caller, action, resource, id 
 		}
 	}
 	return err
-}
-
-// keptID is what the audit log keeps of an id a caller sent: an issued
-// shape (audit.Issued); a dead letter's number of at most 9 digits (a
-// personal identity number has 10 or 12, a phone number 9 or more after
-// its 0, and no dead-letter stream holds a billion messages); the
-// eligibility rules' versions of a change the guides service made (err
-// nil: the etag was the version, the new one its answer); anything else,
-// audit.InvalidID. A personal identity number typed where a participant's
-// id goes, or a name sent to GetPair, stayed in the log for good (found
-// from outside, ADR 0219).
-func keptID(resource, id string, err error) string {
-	switch {
-	case id == "" || audit.Issued(id),
-		resource == "dead_letter" && len(id) <= 9 && strings.Trim(id, "0123456789") == "",
-		resource == "guide_eligibility_rules" && err == nil:
-		return id
-	}
-	return audit.InvalidID
 }
 
 // as returns ctx carrying the caller's service token.

@@ -27,21 +27,34 @@ type SignIn struct {
 
 // Authenticate checks a password sign-in, and records a refusal: under
 // the account's id for an account the e-mail names (a wrong password, a
-// disabled account), under no one for an address no account has. It
-// records every attempt it checks; the sign-in guard decides how many
-// reach it (ADR 0048), so the log grows no faster than the lockout lets
-// guesses through. Both refusals write one entry, so an address with an
-// account and one without cost the same. Returns ErrBadCredentials for
-// every refusal; a refusal whose entry failed is logged.
+// disabled account), one entry each, since the sign-in guard decides how
+// many reach it (ADR 0048); under no one for an address no account has,
+// tallied per minute and network (refusals.go, ADR 0221), since
+// addresses sprayed from many hosts get past the guard. Either is written
+// off the answer's path, so the two answers cost the same. Returns
+// ErrBadCredentials for every refusal.
 func (g *Gateway) Authenticate(ctx context.Context, email, password string, how SignIn) (*storev1.Account, error) {
 	a, why, err := g.Accounts.Check(email, password)
 	if err == nil {
 		return a, nil
 	}
-	if aerr := g.recordSignIn(ctx, why.Account, how, why.Reason); aerr != nil {
-		g.Log.ErrorContext(ctx, "audit entry not written", "err", aerr)
-	}
+	g.refusalLog().add(signInEntry(why.Account, how, why.Reason), why.Account == nil)
 	return nil, err
+}
+
+// HeldBack records a sign-in the sign-in guard refused before any check
+// (too many attempts; ADR 0048): under the account email names, if any,
+// so the user filter finds an attack on it, else under no one; never the
+// address typed. Such refusals come as fast as anyone sends them, so
+// they are tallied per minute and network (refusals.go, ADR 0221). email
+// is "" when the attempt named no account yet (single sign-on's first
+// limit).
+func (g *Gateway) HeldBack(email string, how SignIn) {
+	var a *storev1.Account
+	if email != "" {
+		a, _ = g.Accounts.ByEmail(email)
+	}
+	g.refusalLog().add(signInEntry(a, how, string(TooManyRequests)), true)
 }
 
 // SignedIn records a's sign-in: the caller has made the session or token
@@ -63,12 +76,18 @@ func (g *Gateway) RecordSignInRefusal(ctx context.Context, a *storev1.Account, h
 }
 
 func (g *Gateway) recordSignIn(ctx context.Context, a *storev1.Account, how SignIn, outcome string) error {
+	return g.Audit.Record(context.WithoutCancel(ctx), signInEntry(a, how, outcome))
+}
+
+// signInEntry is the entry of a sign-in as how came, under a's id when an
+// account is known, with its outcome.
+func signInEntry(a *storev1.Account, how SignIn, outcome string) *gatewayv1.AuditEntry {
 	e := &gatewayv1.AuditEntry{Action: how.Action, ResourceType: how.Resource, ResourceId: how.ResourceID, RemoteAddr: how.RemoteAddr,
 		Outcome: outcome, Channel: how.Channel}
 	if a != nil {
 		e.UserId, e.Role = a.GetUser().GetId(), a.GetUser().GetRole().String()
 	}
-	return g.Audit.Record(context.WithoutCancel(ctx), e)
+	return e
 }
 
 // SetupAdminMade records the first admin, made through the setup link:

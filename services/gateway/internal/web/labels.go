@@ -26,6 +26,26 @@ func localeFuncs(locale string) template.FuncMap {
 		}
 		return strings.ReplaceAll(code, "_", " ")
 	}
+	// auditWhat is one entry's action in words, its number aside.
+	auditWhat := func(e *gatewayv1.AuditEntry) string {
+		channel := " (" + word("audit.channel.", e.GetChannel()) + ")"
+		// A sign-in is said whole, with how it came ("loggade in med
+		// lösenord"), not as an action on a record (ADR 0218).
+		key := "audit.what." + strings.ToLower(e.GetAction()+"."+e.GetResourceType())
+		if s := translate(locale, key); s != key {
+			return s + channel
+		}
+		action := word("audit.action.", e.GetAction())
+		// notify records each message it sent as notify_<template>:
+		// "skickade förslag på mentor till nyanländ".
+		if kind, ok := strings.CutPrefix(e.GetAction(), "notify_"); ok {
+			key := "mailbox.tpl.TEMPLATE_" + strings.ToUpper(kind)
+			if label := translate(locale, key); label != key {
+				action = translateData(locale, "audit.action.notify", map[string]any{"Kind": label}, nil)
+			}
+		}
+		return action + " " + word("audit.resource.", e.GetResourceType()) + channel
+	}
 	return template.FuncMap{
 		"t": func(key string) string { return translate(locale, key) },
 		// tn is a message with plural forms: {{tn "m.count" 3}} is
@@ -54,25 +74,19 @@ func localeFuncs(locale string) template.FuncMap {
 		},
 		"phase": func(s string) string { return word("phase.", s) },
 		// auditWhat is an audit entry's action in words ("läste
-		// nyanländ (webb)"); codes the catalogue lacks stay readable.
+		// nyanländ (webb)"); codes the catalogue lacks stay readable. A
+		// tally of refusals (ADR 0221) says its number: the attempts
+		// after the minute's first, which has an entry of its own.
 		"auditWhat": func(e *gatewayv1.AuditEntry) string {
-			channel := " (" + word("audit.channel.", e.GetChannel()) + ")"
-			// A sign-in is said whole, with how it came ("loggade in med
-			// lösenord"), not as an action on a record (ADR 0218).
-			key := "audit.what." + strings.ToLower(e.GetAction()+"."+e.GetResourceType())
-			if s := translate(locale, key); s != key {
-				return s + channel
+			n := int(e.GetCount())
+			if n <= 0 {
+				return auditWhat(e)
 			}
-			action := word("audit.action.", e.GetAction())
-			// notify records each message it sent as notify_<template>:
-			// "skickade förslag på mentor till nyanländ".
-			if kind, ok := strings.CutPrefix(e.GetAction(), "notify_"); ok {
-				key := "mailbox.tpl.TEMPLATE_" + strings.ToUpper(kind)
-				if label := translate(locale, key); label != key {
-					action = translateData(locale, "audit.action.notify", map[string]any{"Kind": label}, nil)
-				}
+			key := "audit.count." + strings.ToLower(e.GetAction()+"."+e.GetResourceType())
+			if s := translateData(locale, key, nil, n); s != key {
+				return s + " (" + word("audit.channel.", e.GetChannel()) + ")"
 			}
-			return action + " " + word("audit.resource.", e.GetResourceType()) + channel
+			return translateData(locale, "audit.count.other", map[string]any{"What": auditWhat(e)}, n)
 		},
 		"auditOutcome": func(s string) string { return word("audit.outcome.", s) },
 		// langs lists a person's languages by their CLDR names.

@@ -264,6 +264,7 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 	}
 	w.setOIDCCookie(rw, "", -1) // one use, whatever happens
 	if ok, retry := w.opts.Guard.AllowAddr(addr); !ok {
+		w.g.HeldBack("", oidcSignIn(addr)) // in the log, tallied (ADR 0221)
 		return w.signinLimited(rw, p, retry)
 	}
 	q := r.URL.Query()
@@ -297,6 +298,7 @@ func (w *Web) oidcCallback(rw http.ResponseWriter, r *http.Request, p *page) err
 		return w.oidcRefuse(rw, r, p, "no_email", nil)
 	}
 	if ok, retry := w.opts.Guard.AllowAccount(addr, claims.Email); !ok {
+		w.g.HeldBack(claims.Email, oidcSignIn(addr))
 		return w.signinLimited(rw, p, retry)
 	}
 	a, enabled := w.g.Accounts.ByEmail(claims.Email)

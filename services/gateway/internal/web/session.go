@@ -49,10 +49,11 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Form.Set("email", email)
 	p.Next = w.returnTo(r.PostForm.Get(returnParam)) // kept for a second try
 	addr := w.opts.RemoteAddr(r)
+	how := core.SignIn{Action: "signin", Resource: "session", Channel: "web", RemoteAddr: addr}
 	if ok, retry := w.opts.Guard.Allow(addr, email); !ok {
+		w.g.HeldBack(email, how) // in the log, tallied (ADR 0221)
 		return w.signinLimited(rw, p, retry)
 	}
-	how := core.SignIn{Action: "signin", Resource: "session", Channel: "web", RemoteAddr: addr}
 	a, err := w.g.Authenticate(r.Context(), email, r.PostForm.Get("password"), how)
 	if err != nil {
 		w.opts.Guard.Failed(addr, email)
@@ -87,7 +88,8 @@ func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, a *storev1.A
 }
 
 func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
-	if err := w.g.Accounts.DeleteSession(r.Context(), p.caller.SessionID); err != nil {
+	// Ended and in the audit log (ADR 0221).
+	if err := w.g.SignOut(r.Context(), p.caller); err != nil {
 		return err
 	}
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})

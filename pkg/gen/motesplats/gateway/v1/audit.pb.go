@@ -49,7 +49,11 @@ type AuditEntry struct {
 	Channel string `protobuf:"bytes,10,opt,name=channel,proto3" json:"channel,omitempty"`
 	// Ids of the records a list or search returned, so "who saw this
 	// person" has an answer for lists too.
-	ResourceIds   []string `protobuf:"bytes,11,rep,name=resource_ids,json=resourceIds,proto3" json:"resource_ids,omitempty"`
+	ResourceIds []string `protobuf:"bytes,11,rep,name=resource_ids,json=resourceIds,proto3" json:"resource_ids,omitempty"`
+	// How many attempts the entry stands for when it counts several: the
+	// sign-in refusals of one minute tallied into one entry (an address no
+	// account has, the sign-in guard holding an attempt back). 0 means one.
+	Count         int32 `protobuf:"varint,12,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -159,6 +163,13 @@ func (x *AuditEntry) GetResourceIds() []string {
 		return x.ResourceIds
 	}
 	return nil
+}
+
+func (x *AuditEntry) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
 }
 
 // ListAuditEntriesRequest filters and pages the audit log.
@@ -323,7 +334,7 @@ var File_motesplats_gateway_v1_audit_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	"!motesplats/gateway/v1/audit.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x02\n" +
+	"!motesplats/gateway/v1/audit.proto\x12\x15motesplats.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe5\x02\n" +
 	"\n" +
 	"AuditEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
@@ -339,7 +350,8 @@ const file_motesplats_gateway_v1_audit_proto_rawDesc = "" +
 	"\aoutcome\x18\t \x01(\tR\aoutcome\x12\x18\n" +
 	"\achannel\x18\n" +
 	" \x01(\tR\achannel\x12!\n" +
-	"\fresource_ids\x18\v \x03(\tR\vresourceIds\"\xa4\x02\n" +
+	"\fresource_ids\x18\v \x03(\tR\vresourceIds\x12\x14\n" +
+	"\x05count\x18\f \x01(\x05R\x05count\"\xa4\x02\n" +
 	"\x17ListAuditEntriesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x129\n" +
 	"\n" +
