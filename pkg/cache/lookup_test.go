@@ -57,3 +57,35 @@ func TestLookupAndMark(t *testing.T) {
 		})
 	}
 }
+
+// TestLookupAndStoreMany: the batch forms in one round trip read what
+// was stored (by either form, and only that), leave out what was not, and
+// store nothing across an Invalidate, against both backends.
+func TestLookupAndStoreMany(t *testing.T) {
+	t.Parallel()
+	newT := func() *benchv1.EchoRequest { return new(benchv1.EchoRequest) }
+	for _, bk := range backends() {
+		t.Run(bk.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := testutil.Context(t)
+			c := cache.New(bk.new(t), cache.Options{Timeout: contractTimeout, Name: "many", Prefix: "many:"})
+			c.Mark().StoreProto(ctx, "a", &benchv1.EchoRequest{Payload: []byte("A")})
+			c.Mark().StoreProtos(ctx, map[string]proto.Message{"b": &benchv1.EchoRequest{Payload: []byte("B")}, "c": &benchv1.EchoRequest{Payload: []byte("C")}})
+			got := cache.LookupProtos(ctx, c, []string{"a", "x", "b", "c"}, newT)
+			if len(got) != 3 || string(got["a"].GetPayload()) != "A" || string(got["b"].GetPayload()) != "B" || string(got["c"].GetPayload()) != "C" {
+				t.Fatalf("LookupProtos = %v, want a, b and c and not x", got)
+			}
+			if v, ok := cache.LookupProto(ctx, c, "c", newT); !ok || string(v.GetPayload()) != "C" {
+				t.Errorf("c stored by StoreProtos, read alone: %v %v", v, ok)
+			}
+			m := c.Mark()
+			if err := c.Invalidate(ctx, "d"); err != nil {
+				t.Fatal(err)
+			}
+			m.StoreProtos(ctx, map[string]proto.Message{"d": &benchv1.EchoRequest{Payload: []byte("stale")}})
+			if got := cache.LookupProtos(ctx, c, []string{"d"}, newT); len(got) != 0 {
+				t.Errorf("d stored across an Invalidate: %v", got)
+			}
+		})
+	}
+}

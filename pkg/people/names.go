@@ -1,9 +1,14 @@
 package people
 
 import (
+	"context"
 	"fmt"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
 
@@ -37,22 +42,96 @@ func NameIDs(v *apperr.Validator, field string, list []string) []string {
 	return out
 }
 
+// nameReaders bounds the people NamesOf reads at once: each read waits on
+// the service's cache and store over the network, and a page of 200 read
+// one after another took longer than 200 separate calls 8 at a time
+// (ADR 0222).
+const nameReaders = 16
+
 // NamesOf reads the people list names, each with get (the service's Get
-// for the caller), and names them with name. A person get answers NotFound
-// for (outside the caller's scope, erased, no one: Get tells them apart
-// for no one) is left out; any other error fails the whole call, since a
-// list silently short of a name reads as that person being gone.
+// for the caller), nameReaders at a time, and names them with name, in
+// list's order. A person get answers NotFound for (outside the caller's
+// scope, erased, no one: Get tells them apart for no one) is left out;
+// any other error fails the whole call, since a list silently short of a
+// name reads as that person being gone.
 func NamesOf[T, N any](list []string, get func(id string) (T, error), name func(T) N) ([]N, error) {
-	out := make([]N, 0, len(list))
-	for _, id := range list {
-		p, err := get(id)
-		if apperr.ErrorCode(err) == apperr.NotFound {
-			continue
-		}
+	got := make([]*N, len(list))
+	errs := make([]error, len(list))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, nameReaders)
+	for i, id := range list {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			p, err := get(id)
+			switch {
+			case apperr.ErrorCode(err) == apperr.NotFound:
+			case err != nil:
+				errs[i] = err
+			default:
+				n := name(p)
+				got[i] = &n
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, err // the first in list's order, as one at a time gave
 		}
-		out = append(out, name(p))
+	}
+	out := make([]N, 0, len(list))
+	for _, n := range got {
+		if n != nil {
+			out = append(out, *n)
+		}
 	}
 	return out, nil
+}
+
+// Stored is how a service's Get reads one record for NamesThrough: the
+// cache it keeps records in, the record's key there, how to load one from
+// the store (apperr NotFound for none), and whether the caller may see it.
+type Stored[T proto.Message] struct {
+	Cache   *cache.Cache
+	Key     func(id string) string
+	New     func() T
+	Load    func(ctx context.Context, id string) (T, error)
+	Visible func(T) bool
+}
+
+// NamesThrough is NamesOf with Get's reads done as a batch: the records
+// r's cache holds are looked up in one round trip, the rest loaded from
+// the store nameReaders at a time and cached in one more, and each is
+// named only if r.Visible, as Get answers NotFound for one the caller may
+// not see. A page read by Get one id at a time was two cache round trips
+// and a store read per id, one after another (ADR 0222).
+func NamesThrough[T proto.Message, N any](ctx context.Context, r Stored[T], list []string, name func(T) N) ([]N, error) {
+	keys := make([]string, len(list))
+	for i, id := range list {
+		keys[i] = r.Key(id)
+	}
+	mark := r.Cache.Mark()
+	cached := cache.LookupProtos(ctx, r.Cache, keys, r.New)
+	var mu sync.Mutex
+	loaded := map[string]proto.Message{}
+	names, err := NamesOf(list, func(id string) (T, error) {
+		v, ok := cached[r.Key(id)]
+		if !ok {
+			var err error
+			if v, err = r.Load(ctx, id); err != nil {
+				return v, err
+			}
+			mu.Lock()
+			loaded[r.Key(id)] = v
+			mu.Unlock()
+		}
+		if !r.Visible(v) {
+			var zero T
+			return zero, apperr.Errorf(apperr.NotFound, "not found")
+		}
+		return v, nil
+	}, name)
+	mark.StoreProtos(ctx, loaded)
+	return names, err
 }

@@ -2,7 +2,11 @@ package backend
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/cache"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -38,7 +42,8 @@ func volunteerNameKey(id string) string   { return "volunteer-name/" + id }
 // the rest (BatchGetParticipantNames, BatchGetVolunteerNames, ADR 0222):
 // the mailbox's page of 200 recipients was 200 to 400 reads, one per
 // person and kind. kinds says which services may hold an id, the likelier
-// first: the cache is looked up in that order, and an id neither cache
+// first: the caches are looked up in that order (one round trip per kind
+// and step, ADR 0222: a GET per key cost more than the batch saved), and an id neither cache
 // holds is asked of each of them, in the one call each service gets (an
 // id is at most one kind). An id no service names (erased, unknown) is
 // not in the map. Any service's error is returned as it came; a partial
@@ -46,21 +51,39 @@ func volunteerNameKey(id string) string   { return "volunteer-name/" + id }
 func (b *Backend) PeopleNames(ctx context.Context, list []string, kinds func(id string) []Kind) (map[string]PersonName, error) {
 	out := make(map[string]PersonName, len(list))
 	mark := b.cache.Mark()
-	var ask [2][]string
-	seen := make(map[string]bool, len(list))
+	// Each id's kinds in order; the cache is asked a kind at a time for
+	// every id still unnamed, in one round trip per kind and step.
+	order := map[string][]Kind{}
+	var left []string
 	for _, id := range list {
 		// An id that is no id names no one (as found sorts a lookup's
 		// InvalidArgument); asked, it would fail the whole batch.
-		if !ids.Valid(id) || seen[id] {
+		if _, seen := order[id]; seen || !ids.Valid(id) {
 			continue
 		}
-		seen[id] = true
-		ks := kinds(id)
-		if n, ok := b.cachedName(ctx, id, ks); ok {
-			out[id] = n
-			continue
+		order[id] = kinds(id)
+		left = append(left, id)
+	}
+	for step := 0; len(left) > 0; step++ {
+		var byKind [2][]string
+		var more bool
+		for _, id := range left {
+			if ks := order[id]; step < len(ks) {
+				byKind[ks[step]] = append(byKind[ks[step]], id)
+				more = true
+			}
 		}
-		for _, k := range ks {
+		if !more {
+			break
+		}
+		for k, in := range byKind {
+			maps.Copy(out, b.cachedNames(ctx, Kind(k), in))
+		}
+		left = slices.DeleteFunc(left, func(id string) bool { _, ok := out[id]; return ok })
+	}
+	var ask [2][]string
+	for _, id := range left {
+		for _, k := range order[id] {
 			ask[k] = append(ask[k], id)
 		}
 	}
@@ -69,12 +92,12 @@ func (b *Backend) PeopleNames(ctx context.Context, list []string, kinds func(id 
 		mu    sync.Mutex
 		first error
 	)
-	for k, list := range ask {
-		if len(list) == 0 {
+	for k, in := range ask {
+		if len(in) == 0 {
 			continue
 		}
 		wg.Go(func() {
-			names, err := b.askNames(ctx, mark, Kind(k), list)
+			names, err := b.askNames(ctx, mark, Kind(k), in)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -83,9 +106,7 @@ func (b *Backend) PeopleNames(ctx context.Context, list []string, kinds func(id 
 				}
 				return
 			}
-			for id, n := range names {
-				out[id] = n
-			}
+			maps.Copy(out, names)
 		})
 	}
 	wg.Wait()
@@ -95,26 +116,42 @@ func (b *Backend) PeopleNames(ctx context.Context, list []string, kinds func(id 
 	return out, nil
 }
 
-// cachedName is id's name from the first of ks whose cache holds it.
-func (b *Backend) cachedName(ctx context.Context, id string, ks []Kind) (PersonName, bool) {
-	for _, k := range ks {
-		switch k {
-		case Newcomer:
-			if n, ok := cache.LookupProto(ctx, b.cache, participantNameKey(id), func() *participantsv1.ParticipantName { return &participantsv1.ParticipantName{} }); ok {
-				return PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}, true
+// cachedNames is the names of in that kind's cache holds, looked up in
+// one round trip.
+func (b *Backend) cachedNames(ctx context.Context, kind Kind, in []string) map[string]PersonName {
+	out := map[string]PersonName{}
+	if len(in) == 0 {
+		return out
+	}
+	keys := make([]string, len(in))
+	switch kind {
+	case Newcomer:
+		for i, id := range in {
+			keys[i] = participantNameKey(id)
+		}
+		found := cache.LookupProtos(ctx, b.cache, keys, func() *participantsv1.ParticipantName { return &participantsv1.ParticipantName{} })
+		for i, id := range in {
+			if n, ok := found[keys[i]]; ok {
+				out[id] = PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
 			}
-		case Volunteer:
-			if n, ok := cache.LookupProto(ctx, b.cache, volunteerNameKey(id), func() *volunteersv1.VolunteerName { return &volunteersv1.VolunteerName{} }); ok {
-				return PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}, true
+		}
+	case Volunteer:
+		for i, id := range in {
+			keys[i] = volunteerNameKey(id)
+		}
+		found := cache.LookupProtos(ctx, b.cache, keys, func() *volunteersv1.VolunteerName { return &volunteersv1.VolunteerName{} })
+		for i, id := range in {
+			if n, ok := found[keys[i]]; ok {
+				out[id] = PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
 			}
 		}
 	}
-	return PersonName{}, false
+	return out
 }
 
 // askNames reads the names of list from kind's service, people.MaxNameIDs
-// a call (one call for any page the gateway shows), and caches each
-// through mark.
+// a call (one call for any page the gateway shows), and caches them
+// through mark, one round trip of the cache a call.
 func (b *Backend) askNames(ctx context.Context, mark cache.Mark, kind Kind, list []string) (map[string]PersonName, error) {
 	out := make(map[string]PersonName, len(list))
 	for len(list) > 0 {
@@ -125,19 +162,23 @@ func (b *Backend) askNames(ctx context.Context, mark cache.Mark, kind Kind, list
 			if err != nil {
 				return nil, err
 			}
+			store := make(map[string]proto.Message, len(res.GetNames()))
 			for _, p := range res.GetNames() {
-				mark.StoreProto(ctx, participantNameKey(p.GetId()), p)
+				store[participantNameKey(p.GetId())] = p
 				out[p.GetId()] = PersonName{Name: join(p.GetGivenName(), p.GetFamilyName()), MunicipalityCode: p.GetMunicipalityCode()}
 			}
+			mark.StoreProtos(ctx, store)
 		case Volunteer:
 			res, err := b.Volunteers.BatchGetVolunteerNames(ctx, &volunteersv1.BatchGetVolunteerNamesRequest{Ids: list[:n]})
 			if err != nil {
 				return nil, err
 			}
+			store := make(map[string]proto.Message, len(res.GetNames()))
 			for _, v := range res.GetNames() {
-				mark.StoreProto(ctx, volunteerNameKey(v.GetId()), v)
+				store[volunteerNameKey(v.GetId())] = v
 				out[v.GetId()] = PersonName{Name: join(v.GetGivenName(), v.GetFamilyName()), MunicipalityCode: v.GetMunicipalityCode()}
 			}
+			mark.StoreProtos(ctx, store)
 		}
 		list = list[n:]
 	}
