@@ -9,6 +9,25 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// The batch side of cache-aside: a caller that loads many keys in one
+// call of its source (a service's batch read) looks them up with
+// LookupProtos, loads the ones it missed together, and stores them through
+// the Mark it took before its look-ups (StoreProtos). Get's singleflight
+// does not apply: a batch is one load already, and concurrent batches of
+// one key only read it twice (ADR 0222).
+
+// Mark is a point in a Cache's invalidations, taken before a batch's
+// look-ups: values loaded after it are stored only while no Invalidate
+// has come since, because a load that overlapped an invalidation may have
+// read what was erased or changed (as Get's own loads).
+type Mark struct {
+	c   *Cache
+	gen uint64
+}
+
+// Mark returns the point from which values loaded now may be stored.
+func (c *Cache) Mark() Mark { return Mark{c: c, gen: c.gen.Load()} }
+
 // batchBackend is implemented by backends that read or write many keys in
 // one round trip (Redis: one pipeline); a batch on any other backend is
 // its keys one at a time. A page of 200 names looked up one GET at a time
@@ -59,8 +78,8 @@ func (r *redisBackend) SetMany(ctx context.Context, keys []string, vals [][]byte
 	return err
 }
 
-// LookupProtos is LookupProto for many keys in one round trip of the
-// backend: the values found, decoded, by key; a key missed, failed or no
+// LookupProtos returns the cached values of keys, without loading them,
+// in one round trip of the backend: the values found, decoded, by key; a key missed, failed or no
 // longer decoding is absent, each counted as Get counts it.
 func LookupProtos[T proto.Message](ctx context.Context, c *Cache, keys []string, newT func() T) map[string]T {
 	out := make(map[string]T, len(keys))
@@ -117,8 +136,10 @@ func (c *Cache) lookupMany(ctx context.Context, keys []string) [][]byte {
 	return vals
 }
 
-// StoreProtos is StoreProto for many values, by key, in one round trip
-// of the backend, unless the cache was invalidated since m was taken.
+// StoreProtos stores vals, by key, for the TTL, in one round trip of the
+// backend, unless the cache was invalidated since m was taken. Backend
+// errors are counted and logged, never returned: the caller has its
+// values either way.
 func (m Mark) StoreProtos(ctx context.Context, vals map[string]proto.Message) {
 	c := m.c
 	if len(vals) == 0 || c.gen.Load() != m.gen {
