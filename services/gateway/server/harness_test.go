@@ -121,8 +121,10 @@ type envOptions struct {
 	// pickerSearchAbove is Config.PickerSearchAbove.
 	pickerSearchAbove int
 	// logs, when set, receives every part's structured log (JSON), so a
-	// test can see what the callers cannot: a recovered panic.
-	logs io.Writer
+	// test can see what the callers cannot: a recovered panic. logLevel
+	// is its least level (slog.LevelDebug: every call a service answers).
+	logs     io.Writer
+	logLevel slog.Level
 }
 
 // testHashCost is the password hashes' cost in these tests: Argon2id
@@ -151,7 +153,7 @@ func start(t testing.TB, o envOptions) *env {
 		Now:      now,
 	}
 	if o.logs != nil {
-		d.Logger = slog.New(slog.NewJSONHandler(o.logs, nil))
+		d.Logger = slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: o.logLevel}))
 	}
 	d = d.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())

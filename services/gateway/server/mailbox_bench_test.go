@@ -3,13 +3,17 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
@@ -20,6 +24,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 )
 
 // mailboxBenchPairs is how many pairs BenchmarkMailboxPage approves: each
@@ -36,7 +41,13 @@ const mailboxBenchPairs = 100
 //     no names: the plain page beside the others;
 //   - api-page-warm: the gateway's page with the names in the cache;
 //   - api-page-cold: the same with the cache emptied before each page
-//     (not timed), as after a restart or the names' expiry.
+//     (not timed), as after a restart or the names' expiry;
+//   - names-per-person-cold and names-batch-cold: the page's 200 names
+//     alone, cold, read as the gateway read them before ADR 0222 (each
+//     person alone, 8 at a time, as a newcomer or volunteer by the
+//     message's template and then as the other) and as it reads them now
+//     (Backend.PeopleNames: one call per service), through a Backend of
+//     its own on the same services and Redis, in the same run.
 //
 // Each reports the cache's look-ups and misses per page (Redis's
 // keyspace_hits and keyspace_misses): a name is looked up as a newcomer,
@@ -63,13 +74,15 @@ func BenchmarkMailboxPage(b *testing.B) {
 	if res := page(); len(res.GetRecipientNames()) != size {
 		b.Fatalf("%d recipients named, want %d", len(res.GetRecipientNames()), size)
 	}
+	names := pageNames(b, e, rc, page().GetMessages())
 	adminClaims := auth.Claims{Subject: "bench", Role: auth.RoleAdmin}
 	nc := notifyv1.NewNotificationServiceClient(e.claimsConn(e.addrs.Notify, adminClaims))
 	for _, bm := range []struct {
 		name  string
 		cold  bool
 		plain bool
-	}{{"notify-page", false, true}, {"api-page-warm", false, false}, {"api-page-cold", true, false}} {
+	}{{"notify-page", false, true}, {"api-page-warm", false, false}, {"api-page-cold", true, false},
+		{"names-per-person-cold", true, false}, {"names-batch-cold", true, false}} {
 		b.Run(bm.name, func(b *testing.B) {
 			var hits, misses int64
 			b.ResetTimer()
@@ -82,7 +95,11 @@ func BenchmarkMailboxPage(b *testing.B) {
 				}
 				h0, m0 := keyspace(b, rc)
 				b.StartTimer()
-				if bm.plain {
+				if read := names[bm.name]; read != nil {
+					if n := read(); n != size {
+						b.Fatalf("%s: %d named, want %d", bm.name, n, size)
+					}
+				} else if bm.plain {
 					res, err := nc.ListMailbox(ctx, &notifyv1.ListMailboxRequest{PageSize: size})
 					if err != nil || len(res.GetMessages()) != size {
 						b.Fatalf("notify's page: %d, %v", len(res.GetMessages()), err)
@@ -190,4 +207,73 @@ func onePlaceMentor(tb testing.TB, c *apiClient, org, muni, given string) string
 		tb.Fatalf("create mentor: %v", err)
 	}
 	return res.Msg.GetVolunteer().GetId()
+}
+
+// pageNames returns BenchmarkMailboxPage's two ways of naming msgs'
+// recipients, each returning how many it named: through a Backend of
+// its own on e's services with its view cache in rc's Redis.
+func pageNames(b *testing.B, e *env, rc *redis.Client, msgs []*notifyv1.MailboxMessage) map[string]func() int {
+	b.Helper()
+	bk, err := backend.New(e.addrs, e.key, "local", time.Now, cache.NewRedis(rc), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(bk.Close)
+	ctx := context.Background()
+	volunteer := map[string]bool{}
+	var ids []string
+	for _, m := range msgs {
+		ids = append(ids, m.GetPersonId())
+		t := m.GetTemplate()
+		volunteer[m.GetPersonId()] = t == notifyv1.Template_TEMPLATE_MENTEE_OFFER || t == notifyv1.Template_TEMPLATE_DINNER_GUEST_PROPOSED
+	}
+	return map[string]func() int{
+		// ADR 0218's core.MailboxNames: each person once, 8 at a time,
+		// a read per kind until one names them.
+		"names-per-person-cold": func() int {
+			var (
+				mu    sync.Mutex
+				wg    sync.WaitGroup
+				named int
+				slots = make(chan struct{}, 8)
+			)
+			for id, v := range volunteer {
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-slots }()
+					reads := []func(context.Context, string) (string, error){bk.ParticipantName, bk.VolunteerName}
+					if v {
+						reads[0], reads[1] = reads[1], reads[0]
+					}
+					for _, read := range reads {
+						n, err := read(ctx, id)
+						if status.Code(err) == codes.NotFound {
+							continue
+						}
+						if err != nil {
+							b.Error(err)
+						}
+						mu.Lock()
+						named += min(len(n), 1)
+						mu.Unlock()
+						return
+					}
+				})
+			}
+			wg.Wait()
+			return named
+		},
+		"names-batch-cold": func() int {
+			got, err := bk.PeopleNames(ctx, ids, func(id string) []backend.Kind {
+				if volunteer[id] {
+					return []backend.Kind{backend.Volunteer, backend.Newcomer}
+				}
+				return []backend.Kind{backend.Newcomer, backend.Volunteer}
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(got)
+		},
+	}
 }

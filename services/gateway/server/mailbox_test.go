@@ -12,6 +12,7 @@ import (
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 )
 
 // TestMailboxAndDeliveries: an admin reads the development mailbox (paged,
@@ -27,6 +28,8 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	view := pairOf(t, coord, pairID)
 	pair := view.GetPair()
 	person, mentorID := pair.GetParticipantId(), pair.GetVolunteerId()
+	// The recipient as the lists name people, with the municipality (ADR 0222).
+	named := apart.Named(view.GetParticipantName(), pair.GetMunicipalityCode())
 
 	// The mentor's offer is tried too: wait for both deliveries.
 	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
@@ -47,7 +50,7 @@ func TestMailboxAndDeliveries(t *testing.T) {
 		t.Fatalf("mailbox: %d\n%s", code, trim(page))
 	}
 	// The recipient by name (ADR 0125), not the Person-id.
-	mustContain(t, page, `href="/admin/mailbox"`, "(العربية)", "1–1", "<td>"+view.GetParticipantName()+"</td>")
+	mustContain(t, page, `href="/admin/mailbox"`, "(العربية)", "1–1", "<td>"+named+"</td>")
 	m := regexp.MustCompile(`href="/admin/mailbox/([^"?]+)"`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no message on the mailbox page:\n%s", trim(page))
@@ -56,7 +59,7 @@ func TestMailboxAndDeliveries(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("message: %d\n%s", code, trim(page))
 	}
-	mustContain(t, page, `href="`+path+`"`, `lang="ar" dir="rtl"`, "Erik", "<dd>"+view.GetParticipantName()+" · ")
+	mustContain(t, page, `href="`+path+`"`, `lang="ar" dir="rtl"`, "Erik", "<dd>"+named+" · ")
 	if strings.Contains(page, "<code>"+person) {
 		t.Errorf("the message shows the Person-id")
 	}

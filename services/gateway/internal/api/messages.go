@@ -31,12 +31,18 @@ func (s *Server) ListMailbox(ctx context.Context, req *connect.Request[gatewayv1
 	}
 	// The recipients by name, as the web's mailbox names them: mp
 	// printed the address alone and could not mark a namesake (ADR 0211);
-	// read together, each person once (ADR 0218).
-	names, err := s.g.MailboxNames(ctx, caller(ctx), res.GetMessages())
+	// read together, each person once (ADR 0218), in one call per service
+	// with their municipalities (ADR 0222).
+	people, err := s.g.MailboxNames(ctx, caller(ctx), res.GetMessages())
 	if err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
-	return reply(s, ctx, &gatewayv1.ListMailboxResponse{Messages: res.GetMessages(), NextPageToken: res.GetNextPageToken(), TotalSize: total, RecipientNames: names}, nil)
+	names, munis := make(map[string]string, len(people)), make(map[string]string, len(people))
+	for id, p := range people {
+		names[id], munis[id] = p.Name, p.MunicipalityCode
+	}
+	return reply(s, ctx, &gatewayv1.ListMailboxResponse{Messages: res.GetMessages(), NextPageToken: res.GetNextPageToken(), TotalSize: total,
+		RecipientNames: names, RecipientMunicipalityCodes: munis}, nil)
 }
 
 // GetMailboxMessage implements MessageService.
@@ -45,6 +51,6 @@ func (s *Server) GetMailboxMessage(ctx context.Context, req *connect.Request[gat
 	if err != nil {
 		return nil, s.toConnect(ctx, err)
 	}
-	name, err := s.g.MailboxName(ctx, caller(ctx), msg.GetPersonId())
-	return reply(s, ctx, &gatewayv1.GetMailboxMessageResponse{Message: msg, RecipientName: name}, err)
+	p, err := s.g.MailboxName(ctx, caller(ctx), msg)
+	return reply(s, ctx, &gatewayv1.GetMailboxMessageResponse{Message: msg, RecipientName: p.Name, RecipientMunicipalityCode: p.MunicipalityCode}, err)
 }

@@ -259,12 +259,12 @@ func (b *Backend) VolunteerView(ctx context.Context, id string) (*volunteersv1.V
 // removal or erasure the caller just made: the event that evicts them
 // everywhere may take a moment, and an erased name must not show meanwhile.
 func (b *Backend) ForgetParticipant(ctx context.Context, id string) {
-	_ = b.cache.Invalidate(context.WithoutCancel(ctx), participantKey(id))
+	_ = b.cache.Invalidate(context.WithoutCancel(ctx), participantKey(id), participantNameKey(id))
 }
 
 // ForgetVolunteer is ForgetParticipant for volunteers.
 func (b *Backend) ForgetVolunteer(ctx context.Context, id string) {
-	_ = b.cache.Invalidate(context.WithoutCancel(ctx), volunteerKey(id))
+	_ = b.cache.Invalidate(context.WithoutCancel(ctx), volunteerKey(id), volunteerNameKey(id))
 }
 
 func join(a, b string) string {
@@ -282,9 +282,9 @@ func invalidation(env *eventsv1.Envelope) []string {
 	}
 	switch t := env.GetType(); {
 	case hasPrefix(t, events.ParticipantPrefix):
-		return []string{participantKey(id)}
+		return []string{participantKey(id), participantNameKey(id)}
 	case hasPrefix(t, events.VolunteerPrefix):
-		return []string{volunteerKey(id)}
+		return []string{volunteerKey(id), volunteerNameKey(id)}
 	case hasPrefix(t, events.OrganisationPrefix):
 		return []string{orgKey(id)}
 	}

@@ -126,9 +126,9 @@ func TestInvalidateSkipsRegistrations(t *testing.T) {
 			changes[s]++
 			switch {
 			case strings.HasPrefix(typ, events.ParticipantPrefix):
-				want = append(want, "gateway:participant/"+id)
+				want = append(want, "gateway:participant/"+id, "gateway:participant-name/"+id)
 			case strings.HasPrefix(typ, events.VolunteerPrefix):
-				want = append(want, "gateway:volunteer/"+id)
+				want = append(want, "gateway:volunteer/"+id, "gateway:volunteer-name/"+id)
 			default:
 				want = append(want, "gateway:organisation/"+id)
 			}

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // MaxEntries caps the repeated fields of requests by field name; every
@@ -35,6 +36,15 @@ var MaxEntries = map[protoreflect.Name]int{
 	"statuses":           16,  // list filters
 	"paths":              32,  // an update mask
 	"municipality_codes": 290, // Sweden has 290 municipalities
+}
+
+// MaxEntriesOf caps the repeated fields of one request by the field's full
+// name, before MaxEntries: a field name shared with other requests ("ids")
+// whose cap differs. The batch name reads take a page of mp's mailbox,
+// 200 people, in one call (ADR 0222), where ListNamesakes' ids stay at 100.
+var MaxEntriesOf = map[protoreflect.FullName]int{
+	"motesplats.participants.v1.BatchGetParticipantNamesRequest.ids": people.MaxNameIDs,
+	"motesplats.volunteers.v1.BatchGetVolunteerNamesRequest.ids":     people.MaxNameIDs,
 }
 
 // DefaultMaxEntries caps a repeated field that MaxEntries does not name.
@@ -60,7 +70,7 @@ func walk(v *apperr.Validator, m protoreflect.Message, prefix string) {
 		switch {
 		case fd.IsList():
 			l := val.List()
-			limit := capOf(fd.Name())
+			limit := capOf(fd)
 			if l.Len() > limit {
 				v.Add(name, fmt.Sprintf("lists %d entries; at most %d are allowed", l.Len(), limit))
 				return true
@@ -77,7 +87,7 @@ func walk(v *apperr.Validator, m protoreflect.Message, prefix string) {
 			}
 		case fd.IsMap():
 			mp := val.Map()
-			if limit := capOf(fd.Name()); mp.Len() > limit {
+			if limit := capOf(fd); mp.Len() > limit {
 				v.Add(name, fmt.Sprintf("lists %d entries; at most %d are allowed", mp.Len(), limit))
 			}
 		case fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
@@ -106,8 +116,11 @@ func text(v *apperr.Validator, field, s string) {
 	}
 }
 
-func capOf(n protoreflect.Name) int {
-	if c, ok := MaxEntries[n]; ok {
+func capOf(fd protoreflect.FieldDescriptor) int {
+	if c, ok := MaxEntriesOf[fd.FullName()]; ok {
+		return c
+	}
+	if c, ok := MaxEntries[fd.Name()]; ok {
 		return c
 	}
 	return DefaultMaxEntries

@@ -90,15 +90,16 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 	if err != nil {
 		return err
 	}
-	// The full mentors the reasons name are marked too, by their name
-	// alone (a mentor row carries no municipality nor registration time),
-	// from their namesakes' groups as the web page marks them (ADR 0211):
-	// "Maria Johansson (96 poäng)" named one of two Maria Johansson.
+	// The full mentors the reasons name are marked too (a mentor row
+	// carries no registration time), from their namesakes' groups as the
+	// web page marks them (ADR 0211): "Maria Johansson (96 poäng)" named
+	// one of two Maria Johansson. Each is named with their municipality,
+	// "Maria Johansson, Kalmar", as the lists name people (ADR 0222).
 	mentorLabel := map[string]string{}
 	for _, u := range rows {
 		for _, m := range u.GetMentors() {
 			if m.GetVolunteerId() != "" && m.GetName() != "" {
-				mentorLabel[m.GetVolunteerId()] = m.GetName()
+				mentorLabel[m.GetVolunteerId()] = apart.Named(m.GetName(), m.GetMunicipalityCode())
 			}
 		}
 	}
@@ -114,7 +115,7 @@ func listUnmatched(ctx context.Context, c *clients, id string, e env) error {
 			names := make([]string, 0, len(u.GetMentors()))
 			for _, m := range u.GetMentors() {
 				byProposals = byProposals || m.GetHeldByProposals() > 0
-				name := m.GetName()
+				name := apart.Named(m.GetName(), m.GetMunicipalityCode())
 				if name != "" {
 					name = e.apart(name, mentors[m.GetVolunteerId()])
 				}

@@ -17,6 +17,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
 
@@ -239,7 +240,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 			return err
 		}
 		m := res.Msg.GetMessage()
-		if name := res.Msg.GetRecipientName(); name != "" {
+		if name := apart.Named(res.Msg.GetRecipientName(), res.Msg.GetRecipientMunicipalityCode()); name != "" {
 			told, err := recipientsTold(map[string]string{m.GetPersonId(): name}, c.namesakes(ctx))
 			if err != nil {
 				return err
@@ -271,7 +272,7 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 		if err != nil {
 			return "", err
 		}
-		names := res.Msg.GetRecipientNames()
+		names := recipientsNamed(res.Msg)
 		told, err := recipientsTold(names, c.namesakes(ctx))
 		if err != nil {
 			return "", err
@@ -288,12 +289,26 @@ func mailbox(ctx context.Context, c *clients, sub string, args []string, e env) 
 	})
 }
 
+// recipientsNamed names a mailbox page's recipients by person id as the
+// registers and lists do, "Förnamn Efternamn, Kommun" (apart.Named): by
+// name alone two people of one name in two municipalities read as one
+// (ADR 0222). A gateway without the municipalities gives the names alone.
+func recipientsNamed(res *gatewayv1.ListMailboxResponse) map[string]string {
+	munis := res.GetRecipientMunicipalityCodes()
+	out := make(map[string]string, len(res.GetRecipientNames()))
+	for id, name := range res.GetRecipientNames() {
+		out[id] = apart.Named(name, munis[id])
+	}
+	return out
+}
+
 // recipientsTold marks the mailbox's recipients (names by person id) who
 // have a namesake the admin may see, as the web's mailbox does (ADR
 // 0209): a message names its person by id alone, newcomer or volunteer,
 // so each id is asked as both in one call and the service leaves out the
-// kind it is not; the label is the name alone. mp printed the address
-// alone, unmarked (ADR 0211).
+// kind it is not; the label is the name with its municipality
+// (recipientsNamed, ADR 0222). mp printed the address alone, unmarked
+// (ADR 0211).
 func recipientsTold(names map[string]string, ask askNamesakes) (map[string]string, error) {
 	if len(names) == 0 {
 		return nil, nil

@@ -40,27 +40,6 @@ func (g *Gateway) ListMailbox(ctx context.Context, c Caller, pageSize int32, pag
 	return res, nil
 }
 
-// MailboxName is the name of the person a development-mailbox message
-// went to (a newcomer's or a volunteer's: the message names only the id),
-// for the admin's mailbox pages, which showed the id (ADR 0125). "" for
-// anyone but an admin, and for a person erased since. A name that cannot
-// be read now is errNoNames, not "" (the page said "okänd (borttagen)"
-// for everyone while the participants service was down, ADR 0182).
-func (g *Gateway) MailboxName(ctx context.Context, c Caller, personID string) (string, error) {
-	if !c.IsAdmin() || personID == "" {
-		return "", nil
-	}
-	n, err := g.Backend.ParticipantName(ctx, personID)
-	if ok, err := g.found(ctx, err); ok || err != nil {
-		return n, err
-	}
-	n, err = g.Backend.VolunteerName(ctx, personID)
-	if ok, err := g.found(ctx, err); ok || err != nil {
-		return n, err
-	}
-	return "", nil
-}
-
 // GetMailboxMessage returns one development-mailbox message with its text
 // and answer link (admins only, audited). To anyone else a message does
 // not exist (NotFound), as any record outside a caller's scope.

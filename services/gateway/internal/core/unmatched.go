@@ -2,10 +2,14 @@ package core
 
 import (
 	"context"
+	"maps"
 	"strings"
+
+	"google.golang.org/grpc/status"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 )
 
 // unmatchedMentorsShown bounds the mentors named per newcomer: the list
@@ -31,6 +35,10 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 	if err := g.recordList(ctx, c, "participant", ids, err); err != nil {
 		return nil, err
 	}
+	mentors, err := g.fullMentors(ctx, res.GetUnmatched())
+	if err != nil {
+		return nil, err
+	}
 	out := &gatewayv1.ListUnmatchedNewcomersResponse{NextPageToken: res.GetNextPageToken(), TotalSize: res.GetTotalSize()}
 	for _, u := range res.GetUnmatched() {
 		v := &gatewayv1.UnmatchedNewcomerView{ParticipantId: u.GetParticipantId(), MunicipalityCode: u.GetMunicipalityCode(), Reason: u.GetReason()}
@@ -49,17 +57,55 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 			if len(v.Mentors) == unmatchedMentorsShown {
 				break
 			}
-			n, err := g.Backend.VolunteerName(ctx, e.GetVolunteerId())
-			ok, err := g.found(ctx, err)
-			if err != nil {
-				return nil, err
-			}
-			if ok { // an erased mentor is not named among the closest
-				v.Mentors = append(v.Mentors, &gatewayv1.UnmatchedMentor{VolunteerId: e.GetVolunteerId(), Name: n, Score: e.GetScore(),
-					HeldByProposals: e.GetHeldByProposals(), HeldByPairs: e.GetHeldByPairs(), HeldByThisJob: e.GetHeldByThisJob()})
+			// An erased mentor is not named among the closest.
+			if n, ok := mentors[e.GetVolunteerId()]; ok {
+				v.Mentors = append(v.Mentors, &gatewayv1.UnmatchedMentor{VolunteerId: e.GetVolunteerId(), Name: n.Name, MunicipalityCode: n.MunicipalityCode,
+					Score: e.GetScore(), HeldByProposals: e.GetHeldByProposals(), HeldByPairs: e.GetHeldByPairs(), HeldByThisJob: e.GetHeldByThisJob()})
 			}
 		}
 		out.Unmatched = append(out.Unmatched, v)
 	}
 	return out, nil
+}
+
+var volunteerOnly = []backend.Kind{backend.Volunteer}
+
+// fullMentors names the mentors the page's reasons name (each newcomer's
+// first unmatchedMentorsShown eligible mentors who are still there), with
+// their municipality, so a reason says "Berit Andersson, Kalmar" as the
+// lists do (ADR 0222): one call to the volunteers service for the page's
+// mentors the cache lacks, where each was a read of its own, and one more
+// only when an erased mentor leaves a newcomer short of names (the next
+// eligible are asked then). Returns errNoNames when names cannot be read.
+func (g *Gateway) fullMentors(ctx context.Context, us []*mentoringv1.UnmatchedNewcomer) (map[string]backend.PersonName, error) {
+	names := map[string]backend.PersonName{}
+	asked := map[string]bool{}
+	for {
+		var round []string
+		for _, u := range us {
+			named := 0
+			for _, e := range u.GetEligible() {
+				if named == unmatchedMentorsShown {
+					break
+				}
+				id := e.GetVolunteerId()
+				if _, ok := names[id]; ok {
+					named++
+				} else if !asked[id] {
+					asked[id] = true
+					round = append(round, id)
+					named++
+				}
+			}
+		}
+		if len(round) == 0 {
+			return names, nil
+		}
+		got, err := g.Backend.PeopleNames(ctx, round, func(string) []backend.Kind { return volunteerOnly })
+		if err != nil {
+			g.Log.WarnContext(ctx, "name lookup failed", "code", status.Code(err).String())
+			return nil, errNoNames
+		}
+		maps.Copy(names, got)
+	}
 }

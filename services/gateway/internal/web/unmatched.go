@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -98,19 +99,20 @@ func unmatchedPending(p *page, job jobRow) string {
 
 // unmatchedWhy is why a newcomer got no proposal, in the page's language:
 // no mentor the rules allow, or the mentors who would do are taken (named,
-// best first, with the points the pair would have had). apart marks a
+// best first, with the points the pair would have had). marks marks a
 // mentor with a namesake the caller may see, by volunteer id, as every
 // list marks people (ADR 0200, 0211): "Maria Johansson (96 poäng)" named
-// one of two Maria Johansson.
-func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView, apart map[string]string) string {
+// one of two Maria Johansson. A mentor is named "Förnamn Efternamn,
+// Kommun", as the lists name people (ADR 0222).
+func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView, marks map[string]string) string {
 	reason := strings.ToLower(strings.TrimPrefix(u.GetReason().String(), "UNMATCHED_REASON_"))
 	if len(u.GetMentors()) == 0 {
 		return p.codeWord("m.unmatched.", reason)
 	}
 	names := make([]string, 0, len(u.GetMentors()))
 	for _, m := range u.GetMentors() {
-		name := m.GetName()
-		if when := apart[m.GetVolunteerId()]; when != "" && name != "" {
+		name := apart.Named(m.GetName(), m.GetMunicipalityCode())
+		if when := marks[m.GetVolunteerId()]; when != "" && name != "" {
 			name += " (" + when + ")"
 		}
 		names = append(names, catalog.Mentor(p.Lang, name, m.GetScore(), m.GetHeldByProposals(), m.GetHeldByPairs(), m.GetHeldByThisJob()))
@@ -119,17 +121,17 @@ func unmatchedWhy(p *page, u *gatewayv1.UnmatchedNewcomerView, apart map[string]
 }
 
 // fullMentors labels the full mentors a page of newcomers left out names,
-// by volunteer id, by their name alone: an UnmatchedMentor carries no
-// municipality nor registration time, so they are marked from their
-// namesakes' groups (groupsApart), as the mailbox's recipients are (ADR
-// 0209). A group of one name in two municipalities is then told apart
-// together, at a finer precision, never left unmarked.
+// by volunteer id, "Förnamn Efternamn, Kommun" as the reason shows them:
+// an UnmatchedMentor carries no registration time, so they are marked
+// from their namesakes' groups (groupsApart), as the mailbox's recipients
+// are (ADR 0209). By name alone (before ADR 0222) a group of one name in
+// two municipalities was told apart together.
 func fullMentors(us []*gatewayv1.UnmatchedNewcomerView) map[string]string {
 	label := map[string]string{}
 	for _, u := range us {
 		for _, m := range u.GetMentors() {
 			if m.GetVolunteerId() != "" && m.GetName() != "" {
-				label[m.GetVolunteerId()] = m.GetName()
+				label[m.GetVolunteerId()] = apart.Named(m.GetName(), m.GetMunicipalityCode())
 			}
 		}
 	}

@@ -783,8 +783,11 @@ type UnmatchedMentor struct {
 	HeldByProposals int32 `protobuf:"varint,4,opt,name=held_by_proposals,json=heldByProposals,proto3" json:"held_by_proposals,omitempty"`
 	HeldByPairs     int32 `protobuf:"varint,5,opt,name=held_by_pairs,json=heldByPairs,proto3" json:"held_by_pairs,omitempty"`
 	HeldByThisJob   int32 `protobuf:"varint,6,opt,name=held_by_this_job,json=heldByThisJob,proto3" json:"held_by_this_job,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The mentor's municipality (SCB code): the reason names the mentor
+	// "Förnamn Efternamn, Kommun", as the lists do (ADR 0222).
+	MunicipalityCode string `protobuf:"bytes,7,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *UnmatchedMentor) Reset() {
@@ -857,6 +860,13 @@ func (x *UnmatchedMentor) GetHeldByThisJob() int32 {
 		return x.HeldByThisJob
 	}
 	return 0
+}
+
+func (x *UnmatchedMentor) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
 }
 
 // ListMatchingJobsRequest pages through jobs.
@@ -2110,14 +2120,15 @@ const file_motesplats_gateway_v1_matching_proto_rawDesc = "" +
 	"\x10participant_name\x18\x02 \x01(\tR\x0fparticipantName\x12+\n" +
 	"\x11municipality_code\x18\x03 \x01(\tR\x10municipalityCode\x12B\n" +
 	"\x0fwait_start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rwaitStartTime\x12Q\n" +
-	"\x16participant_registered\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\xd7\x01\n" +
+	"\x16participant_registered\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x15participantRegistered\"\x84\x02\n" +
 	"\x0fUnmatchedMentor\x12!\n" +
 	"\fvolunteer_id\x18\x01 \x01(\tR\vvolunteerId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
 	"\x05score\x18\x03 \x01(\x05R\x05score\x12*\n" +
 	"\x11held_by_proposals\x18\x04 \x01(\x05R\x0fheldByProposals\x12\"\n" +
 	"\rheld_by_pairs\x18\x05 \x01(\x05R\vheldByPairs\x12'\n" +
-	"\x10held_by_this_job\x18\x06 \x01(\x05R\rheldByThisJob\"U\n" +
+	"\x10held_by_this_job\x18\x06 \x01(\x05R\rheldByThisJob\x12+\n" +
+	"\x11municipality_code\x18\a \x01(\tR\x10municipalityCode\"U\n" +
 	"\x17ListMatchingJobsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

@@ -228,8 +228,14 @@ type ListMailboxResponse struct {
 	// mp printed only the address, so two people of one name could not be
 	// told apart (ADR 0211).
 	RecipientNames map[string]string `protobuf:"bytes,4,rep,name=recipient_names,json=recipientNames,proto3" json:"recipient_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The recipients' municipalities (SCB codes) by person id, for each
+	// named in recipient_names: a list names a person "Förnamn Efternamn,
+	// Kommun", and two people of one name in two municipalities read as one
+	// by name alone (ADR 0222). Read with the names, in one call per service
+	// for the page.
+	RecipientMunicipalityCodes map[string]string `protobuf:"bytes,5,rep,name=recipient_municipality_codes,json=recipientMunicipalityCodes,proto3" json:"recipient_municipality_codes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields              protoimpl.UnknownFields
+	sizeCache                  protoimpl.SizeCache
 }
 
 func (x *ListMailboxResponse) Reset() {
@@ -290,6 +296,13 @@ func (x *ListMailboxResponse) GetRecipientNames() map[string]string {
 	return nil
 }
 
+func (x *ListMailboxResponse) GetRecipientMunicipalityCodes() map[string]string {
+	if x != nil {
+		return x.RecipientMunicipalityCodes
+	}
+	return nil
+}
+
 // GetMailboxMessageRequest names a message.
 type GetMailboxMessageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -344,8 +357,11 @@ type GetMailboxMessageResponse struct {
 	// The recipient's name, as recipient_names in ListMailboxResponse; empty
 	// for a person erased since.
 	RecipientName string `protobuf:"bytes,2,opt,name=recipient_name,json=recipientName,proto3" json:"recipient_name,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The recipient's municipality (SCB code), as
+	// recipient_municipality_codes in ListMailboxResponse.
+	RecipientMunicipalityCode string `protobuf:"bytes,3,opt,name=recipient_municipality_code,json=recipientMunicipalityCode,proto3" json:"recipient_municipality_code,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *GetMailboxMessageResponse) Reset() {
@@ -392,6 +408,13 @@ func (x *GetMailboxMessageResponse) GetRecipientName() string {
 	return ""
 }
 
+func (x *GetMailboxMessageResponse) GetRecipientMunicipalityCode() string {
+	if x != nil {
+		return x.RecipientMunicipalityCode
+	}
+	return ""
+}
+
 var File_motesplats_gateway_v1_messages_proto protoreflect.FileDescriptor
 
 const file_motesplats_gateway_v1_messages_proto_rawDesc = "" +
@@ -413,21 +436,26 @@ const file_motesplats_gateway_v1_messages_proto_rawDesc = "" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1b\n" +
-	"\tperson_id\x18\x03 \x01(\tR\bpersonId\"\xca\x02\n" +
+	"\tperson_id\x18\x03 \x01(\tR\bpersonId\"\xa8\x04\n" +
 	"\x13ListMailboxResponse\x12@\n" +
 	"\bmessages\x18\x01 \x03(\v2$.motesplats.notify.v1.MailboxMessageR\bmessages\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12g\n" +
-	"\x0frecipient_names\x18\x04 \x03(\v2>.motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntryR\x0erecipientNames\x1aA\n" +
+	"\x0frecipient_names\x18\x04 \x03(\v2>.motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntryR\x0erecipientNames\x12\x8c\x01\n" +
+	"\x1crecipient_municipality_codes\x18\x05 \x03(\v2J.motesplats.gateway.v1.ListMailboxResponse.RecipientMunicipalityCodesEntryR\x1arecipientMunicipalityCodes\x1aA\n" +
 	"\x13RecipientNamesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1aM\n" +
+	"\x1fRecipientMunicipalityCodesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"*\n" +
 	"\x18GetMailboxMessageRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x82\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xc2\x01\n" +
 	"\x19GetMailboxMessageResponse\x12>\n" +
 	"\amessage\x18\x01 \x01(\v2$.motesplats.notify.v1.MailboxMessageR\amessage\x12%\n" +
-	"\x0erecipient_name\x18\x02 \x01(\tR\rrecipientName2\xec\x02\n" +
+	"\x0erecipient_name\x18\x02 \x01(\tR\rrecipientName\x12>\n" +
+	"\x1brecipient_municipality_code\x18\x03 \x01(\tR\x19recipientMunicipalityCode2\xec\x02\n" +
 	"\x0eMessageService\x12r\n" +
 	"\x0eListDeliveries\x12,.motesplats.gateway.v1.ListDeliveriesRequest\x1a-.motesplats.gateway.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12i\n" +
 	"\vListMailbox\x12).motesplats.gateway.v1.ListMailboxRequest\x1a*.motesplats.gateway.v1.ListMailboxResponse\"\x03\x90\x02\x01\x12{\n" +
@@ -446,7 +474,7 @@ func file_motesplats_gateway_v1_messages_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_messages_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_motesplats_gateway_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_motesplats_gateway_v1_messages_proto_goTypes = []any{
 	(*ListDeliveriesRequest)(nil),     // 0: motesplats.gateway.v1.ListDeliveriesRequest
 	(*ListDeliveriesResponse)(nil),    // 1: motesplats.gateway.v1.ListDeliveriesResponse
@@ -455,25 +483,27 @@ var file_motesplats_gateway_v1_messages_proto_goTypes = []any{
 	(*GetMailboxMessageRequest)(nil),  // 4: motesplats.gateway.v1.GetMailboxMessageRequest
 	(*GetMailboxMessageResponse)(nil), // 5: motesplats.gateway.v1.GetMailboxMessageResponse
 	nil,                               // 6: motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntry
-	(*v1.Delivery)(nil),               // 7: motesplats.notify.v1.Delivery
-	(*v1.MailboxMessage)(nil),         // 8: motesplats.notify.v1.MailboxMessage
+	nil,                               // 7: motesplats.gateway.v1.ListMailboxResponse.RecipientMunicipalityCodesEntry
+	(*v1.Delivery)(nil),               // 8: motesplats.notify.v1.Delivery
+	(*v1.MailboxMessage)(nil),         // 9: motesplats.notify.v1.MailboxMessage
 }
 var file_motesplats_gateway_v1_messages_proto_depIdxs = []int32{
-	7, // 0: motesplats.gateway.v1.ListDeliveriesResponse.deliveries:type_name -> motesplats.notify.v1.Delivery
-	8, // 1: motesplats.gateway.v1.ListMailboxResponse.messages:type_name -> motesplats.notify.v1.MailboxMessage
+	8, // 0: motesplats.gateway.v1.ListDeliveriesResponse.deliveries:type_name -> motesplats.notify.v1.Delivery
+	9, // 1: motesplats.gateway.v1.ListMailboxResponse.messages:type_name -> motesplats.notify.v1.MailboxMessage
 	6, // 2: motesplats.gateway.v1.ListMailboxResponse.recipient_names:type_name -> motesplats.gateway.v1.ListMailboxResponse.RecipientNamesEntry
-	8, // 3: motesplats.gateway.v1.GetMailboxMessageResponse.message:type_name -> motesplats.notify.v1.MailboxMessage
-	0, // 4: motesplats.gateway.v1.MessageService.ListDeliveries:input_type -> motesplats.gateway.v1.ListDeliveriesRequest
-	2, // 5: motesplats.gateway.v1.MessageService.ListMailbox:input_type -> motesplats.gateway.v1.ListMailboxRequest
-	4, // 6: motesplats.gateway.v1.MessageService.GetMailboxMessage:input_type -> motesplats.gateway.v1.GetMailboxMessageRequest
-	1, // 7: motesplats.gateway.v1.MessageService.ListDeliveries:output_type -> motesplats.gateway.v1.ListDeliveriesResponse
-	3, // 8: motesplats.gateway.v1.MessageService.ListMailbox:output_type -> motesplats.gateway.v1.ListMailboxResponse
-	5, // 9: motesplats.gateway.v1.MessageService.GetMailboxMessage:output_type -> motesplats.gateway.v1.GetMailboxMessageResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	7, // 3: motesplats.gateway.v1.ListMailboxResponse.recipient_municipality_codes:type_name -> motesplats.gateway.v1.ListMailboxResponse.RecipientMunicipalityCodesEntry
+	9, // 4: motesplats.gateway.v1.GetMailboxMessageResponse.message:type_name -> motesplats.notify.v1.MailboxMessage
+	0, // 5: motesplats.gateway.v1.MessageService.ListDeliveries:input_type -> motesplats.gateway.v1.ListDeliveriesRequest
+	2, // 6: motesplats.gateway.v1.MessageService.ListMailbox:input_type -> motesplats.gateway.v1.ListMailboxRequest
+	4, // 7: motesplats.gateway.v1.MessageService.GetMailboxMessage:input_type -> motesplats.gateway.v1.GetMailboxMessageRequest
+	1, // 8: motesplats.gateway.v1.MessageService.ListDeliveries:output_type -> motesplats.gateway.v1.ListDeliveriesResponse
+	3, // 9: motesplats.gateway.v1.MessageService.ListMailbox:output_type -> motesplats.gateway.v1.ListMailboxResponse
+	5, // 10: motesplats.gateway.v1.MessageService.GetMailboxMessage:output_type -> motesplats.gateway.v1.GetMailboxMessageResponse
+	8, // [8:11] is the sub-list for method output_type
+	5, // [5:8] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_messages_proto_init() }
@@ -487,7 +517,7 @@ func file_motesplats_gateway_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_messages_proto_rawDesc), len(file_motesplats_gateway_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -917,6 +917,176 @@ func (x *ListNamesakesResponse) GetNamesakes() []*v1.Namesake {
 	return nil
 }
 
+// BatchGetParticipantNamesRequest names the newcomers of a page by id.
+type BatchGetParticipantNamesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomers' ids: at most 200 (mp's mailbox page names 200 people),
+	// each a valid id; a repeated id counts once, and none asks about no one.
+	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetParticipantNamesRequest) Reset() {
+	*x = BatchGetParticipantNamesRequest{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetParticipantNamesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetParticipantNamesRequest) ProtoMessage() {}
+
+func (x *BatchGetParticipantNamesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetParticipantNamesRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetParticipantNamesRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BatchGetParticipantNamesRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+// BatchGetParticipantNamesResponse names the newcomers asked about whom the
+// caller may see.
+type BatchGetParticipantNamesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per id asked about that the caller may see, in the order asked
+	// (first mention); the others are left out.
+	Names         []*ParticipantName `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetParticipantNamesResponse) Reset() {
+	*x = BatchGetParticipantNamesResponse{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetParticipantNamesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetParticipantNamesResponse) ProtoMessage() {}
+
+func (x *BatchGetParticipantNamesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetParticipantNamesResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetParticipantNamesResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchGetParticipantNamesResponse) GetNames() []*ParticipantName {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+// ParticipantName is what naming a newcomer on a list takes, and no more: a
+// name alone read two people of one name in two municipalities as one
+// (ADR 0220).
+type ParticipantName struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The newcomer's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Given name.
+	GivenName string `protobuf:"bytes,2,opt,name=given_name,json=givenName,proto3" json:"given_name,omitempty"`
+	// Family name.
+	FamilyName string `protobuf:"bytes,3,opt,name=family_name,json=familyName,proto3" json:"family_name,omitempty"`
+	// SCB municipality code (four digits) of the newcomer's municipality.
+	MunicipalityCode string `protobuf:"bytes,4,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ParticipantName) Reset() {
+	*x = ParticipantName{}
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParticipantName) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParticipantName) ProtoMessage() {}
+
+func (x *ParticipantName) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParticipantName.ProtoReflect.Descriptor instead.
+func (*ParticipantName) Descriptor() ([]byte, []int) {
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ParticipantName) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ParticipantName) GetGivenName() string {
+	if x != nil {
+		return x.GivenName
+	}
+	return ""
+}
+
+func (x *ParticipantName) GetFamilyName() string {
+	if x != nil {
+		return x.FamilyName
+	}
+	return ""
+}
+
+func (x *ParticipantName) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
 // UpdateParticipantRequest changes some fields.
 type UpdateParticipantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -937,7 +1107,7 @@ type UpdateParticipantRequest struct {
 
 func (x *UpdateParticipantRequest) Reset() {
 	*x = UpdateParticipantRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -949,7 +1119,7 @@ func (x *UpdateParticipantRequest) String() string {
 func (*UpdateParticipantRequest) ProtoMessage() {}
 
 func (x *UpdateParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[11]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -962,7 +1132,7 @@ func (x *UpdateParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateParticipantRequest.ProtoReflect.Descriptor instead.
 func (*UpdateParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateParticipantRequest) GetParticipant() *Participant {
@@ -997,7 +1167,7 @@ type UpdateParticipantResponse struct {
 
 func (x *UpdateParticipantResponse) Reset() {
 	*x = UpdateParticipantResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1009,7 +1179,7 @@ func (x *UpdateParticipantResponse) String() string {
 func (*UpdateParticipantResponse) ProtoMessage() {}
 
 func (x *UpdateParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[12]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1022,7 +1192,7 @@ func (x *UpdateParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateParticipantResponse.ProtoReflect.Descriptor instead.
 func (*UpdateParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateParticipantResponse) GetParticipant() *Participant {
@@ -1043,7 +1213,7 @@ type DeleteParticipantRequest struct {
 
 func (x *DeleteParticipantRequest) Reset() {
 	*x = DeleteParticipantRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1055,7 +1225,7 @@ func (x *DeleteParticipantRequest) String() string {
 func (*DeleteParticipantRequest) ProtoMessage() {}
 
 func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[13]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1068,7 +1238,7 @@ func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteParticipantRequest) GetId() string {
@@ -1087,7 +1257,7 @@ type DeleteParticipantResponse struct {
 
 func (x *DeleteParticipantResponse) Reset() {
 	*x = DeleteParticipantResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1269,7 @@ func (x *DeleteParticipantResponse) String() string {
 func (*DeleteParticipantResponse) ProtoMessage() {}
 
 func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[14]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1282,7 @@ func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{17}
 }
 
 // EraseParticipantRequest names a participant.
@@ -1126,7 +1296,7 @@ type EraseParticipantRequest struct {
 
 func (x *EraseParticipantRequest) Reset() {
 	*x = EraseParticipantRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1138,7 +1308,7 @@ func (x *EraseParticipantRequest) String() string {
 func (*EraseParticipantRequest) ProtoMessage() {}
 
 func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[15]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1151,7 +1321,7 @@ func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantRequest.ProtoReflect.Descriptor instead.
 func (*EraseParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EraseParticipantRequest) GetId() string {
@@ -1170,7 +1340,7 @@ type EraseParticipantResponse struct {
 
 func (x *EraseParticipantResponse) Reset() {
 	*x = EraseParticipantResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1182,7 +1352,7 @@ func (x *EraseParticipantResponse) String() string {
 func (*EraseParticipantResponse) ProtoMessage() {}
 
 func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[16]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1195,7 +1365,7 @@ func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantResponse.ProtoReflect.Descriptor instead.
 func (*EraseParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{19}
 }
 
 // RecordConsentRequest records consent.
@@ -1215,7 +1385,7 @@ type RecordConsentRequest struct {
 
 func (x *RecordConsentRequest) Reset() {
 	*x = RecordConsentRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1397,7 @@ func (x *RecordConsentRequest) String() string {
 func (*RecordConsentRequest) ProtoMessage() {}
 
 func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[17]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1410,7 @@ func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentRequest.ProtoReflect.Descriptor instead.
 func (*RecordConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RecordConsentRequest) GetParticipantId() string {
@@ -1275,7 +1445,7 @@ type RecordConsentResponse struct {
 
 func (x *RecordConsentResponse) Reset() {
 	*x = RecordConsentResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1287,7 +1457,7 @@ func (x *RecordConsentResponse) String() string {
 func (*RecordConsentResponse) ProtoMessage() {}
 
 func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[18]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1300,7 +1470,7 @@ func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentResponse.ProtoReflect.Descriptor instead.
 func (*RecordConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordConsentResponse) GetParticipant() *Participant {
@@ -1323,7 +1493,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1335,7 +1505,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[19]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1348,7 +1518,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WithdrawConsentRequest) GetParticipantId() string {
@@ -1376,7 +1546,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[20]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1558,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[20]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1571,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WithdrawConsentResponse) GetParticipant() *Participant {
@@ -1431,7 +1601,7 @@ type KnownOrganisation struct {
 
 func (x *KnownOrganisation) Reset() {
 	*x = KnownOrganisation{}
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[21]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1613,7 @@ func (x *KnownOrganisation) String() string {
 func (*KnownOrganisation) ProtoMessage() {}
 
 func (x *KnownOrganisation) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[21]
+	mi := &file_motesplats_participants_v1_participants_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1626,7 @@ func (x *KnownOrganisation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KnownOrganisation.ProtoReflect.Descriptor instead.
 func (*KnownOrganisation) Descriptor() ([]byte, []int) {
-	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_participants_v1_participants_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *KnownOrganisation) GetOrganisationId() string {
@@ -1564,7 +1734,18 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x14ListNamesakesRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\tR\x03ids\"S\n" +
 	"\x15ListNamesakesResponse\x12:\n" +
-	"\tnamesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xc7\x01\n" +
+	"\tnamesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"3\n" +
+	"\x1fBatchGetParticipantNamesRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\"e\n" +
+	" BatchGetParticipantNamesResponse\x12A\n" +
+	"\x05names\x18\x01 \x03(\v2+.motesplats.participants.v1.ParticipantNameR\x05names\"\x8e\x01\n" +
+	"\x0fParticipantName\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"given_name\x18\x02 \x01(\tR\tgivenName\x12\x1f\n" +
+	"\vfamily_name\x18\x03 \x01(\tR\n" +
+	"familyName\x12+\n" +
+	"\x11municipality_code\x18\x04 \x01(\tR\x10municipalityCode\"\xc7\x01\n" +
 	"\x18UpdateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1594,12 +1775,14 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x04gone\x18\x02 \x01(\bR\x04gone\x129\n" +
 	"\n" +
 	"event_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12\x19\n" +
-	"\bevent_id\x18\x04 \x01(\tR\aeventId2\x8c\t\n" +
+	"\bevent_id\x18\x04 \x01(\tR\aeventId2\xa9\n" +
+	"\n" +
 	"\x12ParticipantService\x12\x80\x01\n" +
 	"\x11CreateParticipant\x124.motesplats.participants.v1.CreateParticipantRequest\x1a5.motesplats.participants.v1.CreateParticipantResponse\x12|\n" +
 	"\x0eGetParticipant\x121.motesplats.participants.v1.GetParticipantRequest\x1a2.motesplats.participants.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12\x82\x01\n" +
 	"\x10ListParticipants\x123.motesplats.participants.v1.ListParticipantsRequest\x1a4.motesplats.participants.v1.ListParticipantsResponse\"\x03\x90\x02\x01\x12y\n" +
-	"\rListNamesakes\x120.motesplats.participants.v1.ListNamesakesRequest\x1a1.motesplats.participants.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12\x80\x01\n" +
+	"\rListNamesakes\x120.motesplats.participants.v1.ListNamesakesRequest\x1a1.motesplats.participants.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12\x9a\x01\n" +
+	"\x18BatchGetParticipantNames\x12;.motesplats.participants.v1.BatchGetParticipantNamesRequest\x1a<.motesplats.participants.v1.BatchGetParticipantNamesResponse\"\x03\x90\x02\x01\x12\x80\x01\n" +
 	"\x11UpdateParticipant\x124.motesplats.participants.v1.UpdateParticipantRequest\x1a5.motesplats.participants.v1.UpdateParticipantResponse\x12\x80\x01\n" +
 	"\x11DeleteParticipant\x124.motesplats.participants.v1.DeleteParticipantRequest\x1a5.motesplats.participants.v1.DeleteParticipantResponse\x12}\n" +
 	"\x10EraseParticipant\x123.motesplats.participants.v1.EraseParticipantRequest\x1a4.motesplats.participants.v1.EraseParticipantResponse\x12t\n" +
@@ -1619,100 +1802,106 @@ func file_motesplats_participants_v1_participants_proto_rawDescGZIP() []byte {
 	return file_motesplats_participants_v1_participants_proto_rawDescData
 }
 
-var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_motesplats_participants_v1_participants_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_motesplats_participants_v1_participants_proto_goTypes = []any{
-	(*Participant)(nil),                // 0: motesplats.participants.v1.Participant
-	(*Household)(nil),                  // 1: motesplats.participants.v1.Household
-	(*Consent)(nil),                    // 2: motesplats.participants.v1.Consent
-	(*CreateParticipantRequest)(nil),   // 3: motesplats.participants.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil),  // 4: motesplats.participants.v1.CreateParticipantResponse
-	(*GetParticipantRequest)(nil),      // 5: motesplats.participants.v1.GetParticipantRequest
-	(*GetParticipantResponse)(nil),     // 6: motesplats.participants.v1.GetParticipantResponse
-	(*ListParticipantsRequest)(nil),    // 7: motesplats.participants.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),   // 8: motesplats.participants.v1.ListParticipantsResponse
-	(*ListNamesakesRequest)(nil),       // 9: motesplats.participants.v1.ListNamesakesRequest
-	(*ListNamesakesResponse)(nil),      // 10: motesplats.participants.v1.ListNamesakesResponse
-	(*UpdateParticipantRequest)(nil),   // 11: motesplats.participants.v1.UpdateParticipantRequest
-	(*UpdateParticipantResponse)(nil),  // 12: motesplats.participants.v1.UpdateParticipantResponse
-	(*DeleteParticipantRequest)(nil),   // 13: motesplats.participants.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil),  // 14: motesplats.participants.v1.DeleteParticipantResponse
-	(*EraseParticipantRequest)(nil),    // 15: motesplats.participants.v1.EraseParticipantRequest
-	(*EraseParticipantResponse)(nil),   // 16: motesplats.participants.v1.EraseParticipantResponse
-	(*RecordConsentRequest)(nil),       // 17: motesplats.participants.v1.RecordConsentRequest
-	(*RecordConsentResponse)(nil),      // 18: motesplats.participants.v1.RecordConsentResponse
-	(*WithdrawConsentRequest)(nil),     // 19: motesplats.participants.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),    // 20: motesplats.participants.v1.WithdrawConsentResponse
-	(*KnownOrganisation)(nil),          // 21: motesplats.participants.v1.KnownOrganisation
-	(*v1.Contact)(nil),                 // 22: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),           // 23: motesplats.type.v1.LanguageSkill
-	(v1.SwedishLevel)(0),               // 24: motesplats.type.v1.SwedishLevel
-	(v1.Diet)(0),                       // 25: motesplats.type.v1.Diet
-	(v1.Gender)(0),                     // 26: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),            // 27: motesplats.type.v1.Availability
-	(v11.EstablishmentStatus)(0),       // 28: motesplats.events.v1.EstablishmentStatus
-	(v11.ParentalLeave)(0),             // 29: motesplats.events.v1.ParentalLeave
-	(*timestamppb.Timestamp)(nil),      // 30: google.protobuf.Timestamp
-	(*v1.NotificationPreferences)(nil), // 31: motesplats.type.v1.NotificationPreferences
-	(v11.ConsentPurpose)(0),            // 32: motesplats.events.v1.ConsentPurpose
-	(*v1.Namesake)(nil),                // 33: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),      // 34: google.protobuf.FieldMask
+	(*Participant)(nil),                      // 0: motesplats.participants.v1.Participant
+	(*Household)(nil),                        // 1: motesplats.participants.v1.Household
+	(*Consent)(nil),                          // 2: motesplats.participants.v1.Consent
+	(*CreateParticipantRequest)(nil),         // 3: motesplats.participants.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),        // 4: motesplats.participants.v1.CreateParticipantResponse
+	(*GetParticipantRequest)(nil),            // 5: motesplats.participants.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),           // 6: motesplats.participants.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),          // 7: motesplats.participants.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),         // 8: motesplats.participants.v1.ListParticipantsResponse
+	(*ListNamesakesRequest)(nil),             // 9: motesplats.participants.v1.ListNamesakesRequest
+	(*ListNamesakesResponse)(nil),            // 10: motesplats.participants.v1.ListNamesakesResponse
+	(*BatchGetParticipantNamesRequest)(nil),  // 11: motesplats.participants.v1.BatchGetParticipantNamesRequest
+	(*BatchGetParticipantNamesResponse)(nil), // 12: motesplats.participants.v1.BatchGetParticipantNamesResponse
+	(*ParticipantName)(nil),                  // 13: motesplats.participants.v1.ParticipantName
+	(*UpdateParticipantRequest)(nil),         // 14: motesplats.participants.v1.UpdateParticipantRequest
+	(*UpdateParticipantResponse)(nil),        // 15: motesplats.participants.v1.UpdateParticipantResponse
+	(*DeleteParticipantRequest)(nil),         // 16: motesplats.participants.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),        // 17: motesplats.participants.v1.DeleteParticipantResponse
+	(*EraseParticipantRequest)(nil),          // 18: motesplats.participants.v1.EraseParticipantRequest
+	(*EraseParticipantResponse)(nil),         // 19: motesplats.participants.v1.EraseParticipantResponse
+	(*RecordConsentRequest)(nil),             // 20: motesplats.participants.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),            // 21: motesplats.participants.v1.RecordConsentResponse
+	(*WithdrawConsentRequest)(nil),           // 22: motesplats.participants.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),          // 23: motesplats.participants.v1.WithdrawConsentResponse
+	(*KnownOrganisation)(nil),                // 24: motesplats.participants.v1.KnownOrganisation
+	(*v1.Contact)(nil),                       // 25: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),                 // 26: motesplats.type.v1.LanguageSkill
+	(v1.SwedishLevel)(0),                     // 27: motesplats.type.v1.SwedishLevel
+	(v1.Diet)(0),                             // 28: motesplats.type.v1.Diet
+	(v1.Gender)(0),                           // 29: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),                  // 30: motesplats.type.v1.Availability
+	(v11.EstablishmentStatus)(0),             // 31: motesplats.events.v1.EstablishmentStatus
+	(v11.ParentalLeave)(0),                   // 32: motesplats.events.v1.ParentalLeave
+	(*timestamppb.Timestamp)(nil),            // 33: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil),       // 34: motesplats.type.v1.NotificationPreferences
+	(v11.ConsentPurpose)(0),                  // 35: motesplats.events.v1.ConsentPurpose
+	(*v1.Namesake)(nil),                      // 36: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),            // 37: google.protobuf.FieldMask
 }
 var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
-	22, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
-	23, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
-	24, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	25, // 0: motesplats.participants.v1.Participant.contact:type_name -> motesplats.type.v1.Contact
+	26, // 1: motesplats.participants.v1.Participant.languages:type_name -> motesplats.type.v1.LanguageSkill
+	27, // 2: motesplats.participants.v1.Participant.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
 	1,  // 3: motesplats.participants.v1.Participant.household:type_name -> motesplats.participants.v1.Household
-	25, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
-	26, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
-	27, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
-	28, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
-	29, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
+	28, // 4: motesplats.participants.v1.Participant.diets:type_name -> motesplats.type.v1.Diet
+	29, // 5: motesplats.participants.v1.Participant.gender:type_name -> motesplats.type.v1.Gender
+	30, // 6: motesplats.participants.v1.Participant.availability:type_name -> motesplats.type.v1.Availability
+	31, // 7: motesplats.participants.v1.Participant.establishment_status:type_name -> motesplats.events.v1.EstablishmentStatus
+	32, // 8: motesplats.participants.v1.Participant.parental_leave:type_name -> motesplats.events.v1.ParentalLeave
 	2,  // 9: motesplats.participants.v1.Participant.consents:type_name -> motesplats.participants.v1.Consent
-	30, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
-	30, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
-	31, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
-	32, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	30, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
-	30, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
+	33, // 10: motesplats.participants.v1.Participant.create_time:type_name -> google.protobuf.Timestamp
+	33, // 11: motesplats.participants.v1.Participant.update_time:type_name -> google.protobuf.Timestamp
+	34, // 12: motesplats.participants.v1.Participant.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	35, // 13: motesplats.participants.v1.Consent.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	33, // 14: motesplats.participants.v1.Consent.given_time:type_name -> google.protobuf.Timestamp
+	33, // 15: motesplats.participants.v1.Consent.withdrawn_time:type_name -> google.protobuf.Timestamp
 	0,  // 16: motesplats.participants.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 17: motesplats.participants.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	0,  // 18: motesplats.participants.v1.GetParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	24, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	32, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	27, // 19: motesplats.participants.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	35, // 20: motesplats.participants.v1.ListParticipantsRequest.consent_purpose:type_name -> motesplats.events.v1.ConsentPurpose
 	0,  // 21: motesplats.participants.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	33, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	33, // 23: motesplats.participants.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	0,  // 24: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	34, // 25: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 26: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 27: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	0,  // 28: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	32, // 29: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	0,  // 30: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	30, // 31: motesplats.participants.v1.KnownOrganisation.event_time:type_name -> google.protobuf.Timestamp
-	3,  // 32: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 33: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 34: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 35: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
-	11, // 36: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	13, // 37: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	15, // 38: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	17, // 39: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	19, // 40: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 41: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 42: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 43: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 44: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
-	12, // 45: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	14, // 46: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	16, // 47: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	18, // 48: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	20, // 49: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	41, // [41:50] is the sub-list for method output_type
-	32, // [32:41] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	36, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	36, // 23: motesplats.participants.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	13, // 24: motesplats.participants.v1.BatchGetParticipantNamesResponse.names:type_name -> motesplats.participants.v1.ParticipantName
+	0,  // 25: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	37, // 26: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 27: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 28: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	0,  // 29: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	35, // 30: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	0,  // 31: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	33, // 32: motesplats.participants.v1.KnownOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	3,  // 33: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 34: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 35: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 36: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
+	11, // 37: motesplats.participants.v1.ParticipantService.BatchGetParticipantNames:input_type -> motesplats.participants.v1.BatchGetParticipantNamesRequest
+	14, // 38: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	16, // 39: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	18, // 40: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	20, // 41: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	22, // 42: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 43: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 44: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 45: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 46: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
+	12, // 47: motesplats.participants.v1.ParticipantService.BatchGetParticipantNames:output_type -> motesplats.participants.v1.BatchGetParticipantNamesResponse
+	15, // 48: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	17, // 49: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	19, // 50: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	21, // 51: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	23, // 52: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	43, // [43:53] is the sub-list for method output_type
+	33, // [33:43] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }
@@ -1726,7 +1915,7 @@ func file_motesplats_participants_v1_participants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_participants_v1_participants_proto_rawDesc), len(file_motesplats_participants_v1_participants_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,15 +22,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ParticipantService_CreateParticipant_FullMethodName = "/motesplats.participants.v1.ParticipantService/CreateParticipant"
-	ParticipantService_GetParticipant_FullMethodName    = "/motesplats.participants.v1.ParticipantService/GetParticipant"
-	ParticipantService_ListParticipants_FullMethodName  = "/motesplats.participants.v1.ParticipantService/ListParticipants"
-	ParticipantService_ListNamesakes_FullMethodName     = "/motesplats.participants.v1.ParticipantService/ListNamesakes"
-	ParticipantService_UpdateParticipant_FullMethodName = "/motesplats.participants.v1.ParticipantService/UpdateParticipant"
-	ParticipantService_DeleteParticipant_FullMethodName = "/motesplats.participants.v1.ParticipantService/DeleteParticipant"
-	ParticipantService_EraseParticipant_FullMethodName  = "/motesplats.participants.v1.ParticipantService/EraseParticipant"
-	ParticipantService_RecordConsent_FullMethodName     = "/motesplats.participants.v1.ParticipantService/RecordConsent"
-	ParticipantService_WithdrawConsent_FullMethodName   = "/motesplats.participants.v1.ParticipantService/WithdrawConsent"
+	ParticipantService_CreateParticipant_FullMethodName        = "/motesplats.participants.v1.ParticipantService/CreateParticipant"
+	ParticipantService_GetParticipant_FullMethodName           = "/motesplats.participants.v1.ParticipantService/GetParticipant"
+	ParticipantService_ListParticipants_FullMethodName         = "/motesplats.participants.v1.ParticipantService/ListParticipants"
+	ParticipantService_ListNamesakes_FullMethodName            = "/motesplats.participants.v1.ParticipantService/ListNamesakes"
+	ParticipantService_BatchGetParticipantNames_FullMethodName = "/motesplats.participants.v1.ParticipantService/BatchGetParticipantNames"
+	ParticipantService_UpdateParticipant_FullMethodName        = "/motesplats.participants.v1.ParticipantService/UpdateParticipant"
+	ParticipantService_DeleteParticipant_FullMethodName        = "/motesplats.participants.v1.ParticipantService/DeleteParticipant"
+	ParticipantService_EraseParticipant_FullMethodName         = "/motesplats.participants.v1.ParticipantService/EraseParticipant"
+	ParticipantService_RecordConsent_FullMethodName            = "/motesplats.participants.v1.ParticipantService/RecordConsent"
+	ParticipantService_WithdrawConsent_FullMethodName          = "/motesplats.participants.v1.ParticipantService/WithdrawConsent"
 )
 
 // ParticipantServiceClient is the client API for ParticipantService service.
@@ -61,6 +62,16 @@ type ParticipantServiceClient interface {
 	// marked only within itself showed two people of one name as one
 	// (ADR 0200). An id the caller may not see, or of no one, has none.
 	ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error)
+	// BatchGetParticipantNames names the newcomers asked about by id, as the
+	// gateway names people on a page ("Förnamn Efternamn, Kommun"), in one
+	// call: a mailbox page of 200 messages was 200 reads, one
+	// GetParticipant each (ADR 0222). Each id is read as GetParticipant reads it
+	// for the caller: an id outside the caller's scope, of someone erased or
+	// of no one is left out of the answer, all three alike, so the answer
+	// says nothing more about an id than GetParticipant's NOT_FOUND does. At
+	// most 200 ids a call (INVALID_ARGUMENT with a field violation on ids
+	// beyond it).
+	BatchGetParticipantNames(ctx context.Context, in *BatchGetParticipantNamesRequest, opts ...grpc.CallOption) (*BatchGetParticipantNamesResponse, error)
 	// UpdateParticipant changes the fields named in update_mask.
 	UpdateParticipant(ctx context.Context, in *UpdateParticipantRequest, opts ...grpc.CallOption) (*UpdateParticipantResponse, error)
 	// DeleteParticipant removes a participant who leaves the programmes.
@@ -116,6 +127,16 @@ func (c *participantServiceClient) ListNamesakes(ctx context.Context, in *ListNa
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListNamesakesResponse)
 	err := c.cc.Invoke(ctx, ParticipantService_ListNamesakes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *participantServiceClient) BatchGetParticipantNames(ctx context.Context, in *BatchGetParticipantNamesRequest, opts ...grpc.CallOption) (*BatchGetParticipantNamesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetParticipantNamesResponse)
+	err := c.cc.Invoke(ctx, ParticipantService_BatchGetParticipantNames_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +221,16 @@ type ParticipantServiceServer interface {
 	// marked only within itself showed two people of one name as one
 	// (ADR 0200). An id the caller may not see, or of no one, has none.
 	ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error)
+	// BatchGetParticipantNames names the newcomers asked about by id, as the
+	// gateway names people on a page ("Förnamn Efternamn, Kommun"), in one
+	// call: a mailbox page of 200 messages was 200 reads, one
+	// GetParticipant each (ADR 0222). Each id is read as GetParticipant reads it
+	// for the caller: an id outside the caller's scope, of someone erased or
+	// of no one is left out of the answer, all three alike, so the answer
+	// says nothing more about an id than GetParticipant's NOT_FOUND does. At
+	// most 200 ids a call (INVALID_ARGUMENT with a field violation on ids
+	// beyond it).
+	BatchGetParticipantNames(context.Context, *BatchGetParticipantNamesRequest) (*BatchGetParticipantNamesResponse, error)
 	// UpdateParticipant changes the fields named in update_mask.
 	UpdateParticipant(context.Context, *UpdateParticipantRequest) (*UpdateParticipantResponse, error)
 	// DeleteParticipant removes a participant who leaves the programmes.
@@ -232,6 +263,9 @@ func (UnimplementedParticipantServiceServer) ListParticipants(context.Context, *
 }
 func (UnimplementedParticipantServiceServer) ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListNamesakes not implemented")
+}
+func (UnimplementedParticipantServiceServer) BatchGetParticipantNames(context.Context, *BatchGetParticipantNamesRequest) (*BatchGetParticipantNamesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetParticipantNames not implemented")
 }
 func (UnimplementedParticipantServiceServer) UpdateParticipant(context.Context, *UpdateParticipantRequest) (*UpdateParticipantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateParticipant not implemented")
@@ -337,6 +371,24 @@ func _ParticipantService_ListNamesakes_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ParticipantServiceServer).ListNamesakes(ctx, req.(*ListNamesakesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ParticipantService_BatchGetParticipantNames_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetParticipantNamesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ParticipantServiceServer).BatchGetParticipantNames(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ParticipantService_BatchGetParticipantNames_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ParticipantServiceServer).BatchGetParticipantNames(ctx, req.(*BatchGetParticipantNamesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -453,6 +505,10 @@ var ParticipantService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListNamesakes",
 			Handler:    _ParticipantService_ListNamesakes_Handler,
+		},
+		{
+			MethodName: "BatchGetParticipantNames",
+			Handler:    _ParticipantService_BatchGetParticipantNames_Handler,
 		},
 		{
 			MethodName: "UpdateParticipant",

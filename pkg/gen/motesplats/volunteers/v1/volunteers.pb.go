@@ -992,6 +992,176 @@ func (x *ListNamesakesResponse) GetNamesakes() []*v1.Namesake {
 	return nil
 }
 
+// BatchGetVolunteerNamesRequest names the volunteers of a page by id.
+type BatchGetVolunteerNamesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The volunteers' ids: at most 200 (mp's mailbox page names 200 people),
+	// each a valid id; a repeated id counts once, and none asks about no one.
+	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetVolunteerNamesRequest) Reset() {
+	*x = BatchGetVolunteerNamesRequest{}
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetVolunteerNamesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetVolunteerNamesRequest) ProtoMessage() {}
+
+func (x *BatchGetVolunteerNamesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetVolunteerNamesRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetVolunteerNamesRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *BatchGetVolunteerNamesRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+// BatchGetVolunteerNamesResponse names the volunteers asked about whom the
+// caller may see.
+type BatchGetVolunteerNamesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per id asked about that the caller may see, in the order asked
+	// (first mention); the others are left out.
+	Names         []*VolunteerName `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetVolunteerNamesResponse) Reset() {
+	*x = BatchGetVolunteerNamesResponse{}
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetVolunteerNamesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetVolunteerNamesResponse) ProtoMessage() {}
+
+func (x *BatchGetVolunteerNamesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetVolunteerNamesResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetVolunteerNamesResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *BatchGetVolunteerNamesResponse) GetNames() []*VolunteerName {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+// VolunteerName is what naming a volunteer on a list takes, and no more: a
+// name alone read two people of one name in two municipalities as one
+// (ADR 0220).
+type VolunteerName struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The volunteer's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Given name.
+	GivenName string `protobuf:"bytes,2,opt,name=given_name,json=givenName,proto3" json:"given_name,omitempty"`
+	// Family name.
+	FamilyName string `protobuf:"bytes,3,opt,name=family_name,json=familyName,proto3" json:"family_name,omitempty"`
+	// SCB municipality code (four digits) of the volunteer's municipality.
+	MunicipalityCode string `protobuf:"bytes,4,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *VolunteerName) Reset() {
+	*x = VolunteerName{}
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VolunteerName) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VolunteerName) ProtoMessage() {}
+
+func (x *VolunteerName) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VolunteerName.ProtoReflect.Descriptor instead.
+func (*VolunteerName) Descriptor() ([]byte, []int) {
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *VolunteerName) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *VolunteerName) GetGivenName() string {
+	if x != nil {
+		return x.GivenName
+	}
+	return ""
+}
+
+func (x *VolunteerName) GetFamilyName() string {
+	if x != nil {
+		return x.FamilyName
+	}
+	return ""
+}
+
+func (x *VolunteerName) GetMunicipalityCode() string {
+	if x != nil {
+		return x.MunicipalityCode
+	}
+	return ""
+}
+
 // UpdateVolunteerRequest changes some fields.
 type UpdateVolunteerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1012,7 +1182,7 @@ type UpdateVolunteerRequest struct {
 
 func (x *UpdateVolunteerRequest) Reset() {
 	*x = UpdateVolunteerRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1194,7 @@ func (x *UpdateVolunteerRequest) String() string {
 func (*UpdateVolunteerRequest) ProtoMessage() {}
 
 func (x *UpdateVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[11]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1207,7 @@ func (x *UpdateVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{11}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateVolunteerRequest) GetVolunteer() *Volunteer {
@@ -1072,7 +1242,7 @@ type UpdateVolunteerResponse struct {
 
 func (x *UpdateVolunteerResponse) Reset() {
 	*x = UpdateVolunteerResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1254,7 @@ func (x *UpdateVolunteerResponse) String() string {
 func (*UpdateVolunteerResponse) ProtoMessage() {}
 
 func (x *UpdateVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[12]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1267,7 @@ func (x *UpdateVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{12}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateVolunteerResponse) GetVolunteer() *Volunteer {
@@ -1118,7 +1288,7 @@ type DeleteVolunteerRequest struct {
 
 func (x *DeleteVolunteerRequest) Reset() {
 	*x = DeleteVolunteerRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1300,7 @@ func (x *DeleteVolunteerRequest) String() string {
 func (*DeleteVolunteerRequest) ProtoMessage() {}
 
 func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[13]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1313,7 @@ func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{13}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteVolunteerRequest) GetId() string {
@@ -1162,7 +1332,7 @@ type DeleteVolunteerResponse struct {
 
 func (x *DeleteVolunteerResponse) Reset() {
 	*x = DeleteVolunteerResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1344,7 @@ func (x *DeleteVolunteerResponse) String() string {
 func (*DeleteVolunteerResponse) ProtoMessage() {}
 
 func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[14]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1357,7 @@ func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{14}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{17}
 }
 
 // EraseVolunteerRequest names a volunteer.
@@ -1201,7 +1371,7 @@ type EraseVolunteerRequest struct {
 
 func (x *EraseVolunteerRequest) Reset() {
 	*x = EraseVolunteerRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1383,7 @@ func (x *EraseVolunteerRequest) String() string {
 func (*EraseVolunteerRequest) ProtoMessage() {}
 
 func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[15]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1396,7 @@ func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{15}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EraseVolunteerRequest) GetId() string {
@@ -1245,7 +1415,7 @@ type EraseVolunteerResponse struct {
 
 func (x *EraseVolunteerResponse) Reset() {
 	*x = EraseVolunteerResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1257,7 +1427,7 @@ func (x *EraseVolunteerResponse) String() string {
 func (*EraseVolunteerResponse) ProtoMessage() {}
 
 func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[16]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1270,7 +1440,7 @@ func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{16}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{19}
 }
 
 // CreateOrganisationRequest creates an organisation.
@@ -1286,7 +1456,7 @@ type CreateOrganisationRequest struct {
 
 func (x *CreateOrganisationRequest) Reset() {
 	*x = CreateOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1298,7 +1468,7 @@ func (x *CreateOrganisationRequest) String() string {
 func (*CreateOrganisationRequest) ProtoMessage() {}
 
 func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[17]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1311,7 +1481,7 @@ func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{17}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateOrganisationRequest) GetOrganisation() *Organisation {
@@ -1339,7 +1509,7 @@ type CreateOrganisationResponse struct {
 
 func (x *CreateOrganisationResponse) Reset() {
 	*x = CreateOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1521,7 @@ func (x *CreateOrganisationResponse) String() string {
 func (*CreateOrganisationResponse) ProtoMessage() {}
 
 func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[18]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1534,7 @@ func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{18}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateOrganisationResponse) GetOrganisation() *Organisation {
@@ -1385,7 +1555,7 @@ type GetOrganisationRequest struct {
 
 func (x *GetOrganisationRequest) Reset() {
 	*x = GetOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1567,7 @@ func (x *GetOrganisationRequest) String() string {
 func (*GetOrganisationRequest) ProtoMessage() {}
 
 func (x *GetOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[19]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1580,7 @@ func (x *GetOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{19}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetOrganisationRequest) GetId() string {
@@ -1431,7 +1601,7 @@ type GetOrganisationResponse struct {
 
 func (x *GetOrganisationResponse) Reset() {
 	*x = GetOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1613,7 @@ func (x *GetOrganisationResponse) String() string {
 func (*GetOrganisationResponse) ProtoMessage() {}
 
 func (x *GetOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[20]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1626,7 @@ func (x *GetOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*GetOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{20}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetOrganisationResponse) GetOrganisation() *Organisation {
@@ -1481,7 +1651,7 @@ type ListOrganisationsRequest struct {
 
 func (x *ListOrganisationsRequest) Reset() {
 	*x = ListOrganisationsRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +1663,7 @@ func (x *ListOrganisationsRequest) String() string {
 func (*ListOrganisationsRequest) ProtoMessage() {}
 
 func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[21]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +1676,7 @@ func (x *ListOrganisationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsRequest.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{21}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListOrganisationsRequest) GetPageSize() int32 {
@@ -1545,7 +1715,7 @@ type ListOrganisationsResponse struct {
 
 func (x *ListOrganisationsResponse) Reset() {
 	*x = ListOrganisationsResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1727,7 @@ func (x *ListOrganisationsResponse) String() string {
 func (*ListOrganisationsResponse) ProtoMessage() {}
 
 func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[22]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1740,7 @@ func (x *ListOrganisationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrganisationsResponse.ProtoReflect.Descriptor instead.
 func (*ListOrganisationsResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListOrganisationsResponse) GetOrganisations() []*Organisation {
@@ -1607,7 +1777,7 @@ type UpdateOrganisationRequest struct {
 
 func (x *UpdateOrganisationRequest) Reset() {
 	*x = UpdateOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1619,7 +1789,7 @@ func (x *UpdateOrganisationRequest) String() string {
 func (*UpdateOrganisationRequest) ProtoMessage() {}
 
 func (x *UpdateOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[23]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1632,7 +1802,7 @@ func (x *UpdateOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *UpdateOrganisationRequest) GetOrganisation() *Organisation {
@@ -1660,7 +1830,7 @@ type UpdateOrganisationResponse struct {
 
 func (x *UpdateOrganisationResponse) Reset() {
 	*x = UpdateOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1672,7 +1842,7 @@ func (x *UpdateOrganisationResponse) String() string {
 func (*UpdateOrganisationResponse) ProtoMessage() {}
 
 func (x *UpdateOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[24]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1685,7 +1855,7 @@ func (x *UpdateOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*UpdateOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *UpdateOrganisationResponse) GetOrganisation() *Organisation {
@@ -1706,7 +1876,7 @@ type DeleteOrganisationRequest struct {
 
 func (x *DeleteOrganisationRequest) Reset() {
 	*x = DeleteOrganisationRequest{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[25]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1718,7 +1888,7 @@ func (x *DeleteOrganisationRequest) String() string {
 func (*DeleteOrganisationRequest) ProtoMessage() {}
 
 func (x *DeleteOrganisationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[25]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1731,7 +1901,7 @@ func (x *DeleteOrganisationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganisationRequest.ProtoReflect.Descriptor instead.
 func (*DeleteOrganisationRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *DeleteOrganisationRequest) GetId() string {
@@ -1750,7 +1920,7 @@ type DeleteOrganisationResponse struct {
 
 func (x *DeleteOrganisationResponse) Reset() {
 	*x = DeleteOrganisationResponse{}
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[26]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1762,7 +1932,7 @@ func (x *DeleteOrganisationResponse) String() string {
 func (*DeleteOrganisationResponse) ProtoMessage() {}
 
 func (x *DeleteOrganisationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[26]
+	mi := &file_motesplats_volunteers_v1_volunteers_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1775,7 +1945,7 @@ func (x *DeleteOrganisationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteOrganisationResponse.ProtoReflect.Descriptor instead.
 func (*DeleteOrganisationResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP(), []int{29}
 }
 
 var File_motesplats_volunteers_v1_volunteers_proto protoreflect.FileDescriptor
@@ -1859,7 +2029,18 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"\x14ListNamesakesRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\tR\x03ids\"S\n" +
 	"\x15ListNamesakesResponse\x12:\n" +
-	"\tnamesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"\xbd\x01\n" +
+	"\tnamesakes\x18\x01 \x03(\v2\x1c.motesplats.type.v1.NamesakeR\tnamesakes\"1\n" +
+	"\x1dBatchGetVolunteerNamesRequest\x12\x10\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\"_\n" +
+	"\x1eBatchGetVolunteerNamesResponse\x12=\n" +
+	"\x05names\x18\x01 \x03(\v2'.motesplats.volunteers.v1.VolunteerNameR\x05names\"\x8c\x01\n" +
+	"\rVolunteerName\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"given_name\x18\x02 \x01(\tR\tgivenName\x12\x1f\n" +
+	"\vfamily_name\x18\x03 \x01(\tR\n" +
+	"familyName\x12+\n" +
+	"\x11municipality_code\x18\x04 \x01(\tR\x10municipalityCode\"\xbd\x01\n" +
 	"\x16UpdateVolunteerRequest\x12A\n" +
 	"\tvolunteer\x18\x01 \x01(\v2#.motesplats.volunteers.v1.VolunteerR\tvolunteer\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1909,12 +2090,13 @@ const file_motesplats_volunteers_v1_volunteers_proto_rawDesc = "" +
 	"#ORGANISATION_TYPE_STUDY_ASSOCIATION\x10\x03\x12\"\n" +
 	"\x1eORGANISATION_TYPE_MUNICIPALITY\x10\x04\x12\x1d\n" +
 	"\x19ORGANISATION_TYPE_COMPANY\x10\x05\x12 \n" +
-	"\x1cORGANISATION_TYPE_TRADE_BODY\x10\x062\xd8\v\n" +
+	"\x1cORGANISATION_TYPE_TRADE_BODY\x10\x062\xeb\f\n" +
 	"\x10VolunteerService\x12v\n" +
 	"\x0fCreateVolunteer\x120.motesplats.volunteers.v1.CreateVolunteerRequest\x1a1.motesplats.volunteers.v1.CreateVolunteerResponse\x12r\n" +
 	"\fGetVolunteer\x12-.motesplats.volunteers.v1.GetVolunteerRequest\x1a..motesplats.volunteers.v1.GetVolunteerResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x0eListVolunteers\x12/.motesplats.volunteers.v1.ListVolunteersRequest\x1a0.motesplats.volunteers.v1.ListVolunteersResponse\"\x03\x90\x02\x01\x12u\n" +
-	"\rListNamesakes\x12..motesplats.volunteers.v1.ListNamesakesRequest\x1a/.motesplats.volunteers.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12v\n" +
+	"\rListNamesakes\x12..motesplats.volunteers.v1.ListNamesakesRequest\x1a/.motesplats.volunteers.v1.ListNamesakesResponse\"\x03\x90\x02\x01\x12\x90\x01\n" +
+	"\x16BatchGetVolunteerNames\x127.motesplats.volunteers.v1.BatchGetVolunteerNamesRequest\x1a8.motesplats.volunteers.v1.BatchGetVolunteerNamesResponse\"\x03\x90\x02\x01\x12v\n" +
 	"\x0fUpdateVolunteer\x120.motesplats.volunteers.v1.UpdateVolunteerRequest\x1a1.motesplats.volunteers.v1.UpdateVolunteerResponse\x12v\n" +
 	"\x0fDeleteVolunteer\x120.motesplats.volunteers.v1.DeleteVolunteerRequest\x1a1.motesplats.volunteers.v1.DeleteVolunteerResponse\x12s\n" +
 	"\x0eEraseVolunteer\x12/.motesplats.volunteers.v1.EraseVolunteerRequest\x1a0.motesplats.volunteers.v1.EraseVolunteerResponse\x12\x7f\n" +
@@ -1938,110 +2120,116 @@ func file_motesplats_volunteers_v1_volunteers_proto_rawDescGZIP() []byte {
 }
 
 var file_motesplats_volunteers_v1_volunteers_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_motesplats_volunteers_v1_volunteers_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_motesplats_volunteers_v1_volunteers_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_motesplats_volunteers_v1_volunteers_proto_goTypes = []any{
-	(OrganisationType)(0),              // 0: motesplats.volunteers.v1.OrganisationType
-	(*Volunteer)(nil),                  // 1: motesplats.volunteers.v1.Volunteer
-	(*BackgroundCheck)(nil),            // 2: motesplats.volunteers.v1.BackgroundCheck
-	(*Organisation)(nil),               // 3: motesplats.volunteers.v1.Organisation
-	(*CreateVolunteerRequest)(nil),     // 4: motesplats.volunteers.v1.CreateVolunteerRequest
-	(*CreateVolunteerResponse)(nil),    // 5: motesplats.volunteers.v1.CreateVolunteerResponse
-	(*GetVolunteerRequest)(nil),        // 6: motesplats.volunteers.v1.GetVolunteerRequest
-	(*GetVolunteerResponse)(nil),       // 7: motesplats.volunteers.v1.GetVolunteerResponse
-	(*ListVolunteersRequest)(nil),      // 8: motesplats.volunteers.v1.ListVolunteersRequest
-	(*ListVolunteersResponse)(nil),     // 9: motesplats.volunteers.v1.ListVolunteersResponse
-	(*ListNamesakesRequest)(nil),       // 10: motesplats.volunteers.v1.ListNamesakesRequest
-	(*ListNamesakesResponse)(nil),      // 11: motesplats.volunteers.v1.ListNamesakesResponse
-	(*UpdateVolunteerRequest)(nil),     // 12: motesplats.volunteers.v1.UpdateVolunteerRequest
-	(*UpdateVolunteerResponse)(nil),    // 13: motesplats.volunteers.v1.UpdateVolunteerResponse
-	(*DeleteVolunteerRequest)(nil),     // 14: motesplats.volunteers.v1.DeleteVolunteerRequest
-	(*DeleteVolunteerResponse)(nil),    // 15: motesplats.volunteers.v1.DeleteVolunteerResponse
-	(*EraseVolunteerRequest)(nil),      // 16: motesplats.volunteers.v1.EraseVolunteerRequest
-	(*EraseVolunteerResponse)(nil),     // 17: motesplats.volunteers.v1.EraseVolunteerResponse
-	(*CreateOrganisationRequest)(nil),  // 18: motesplats.volunteers.v1.CreateOrganisationRequest
-	(*CreateOrganisationResponse)(nil), // 19: motesplats.volunteers.v1.CreateOrganisationResponse
-	(*GetOrganisationRequest)(nil),     // 20: motesplats.volunteers.v1.GetOrganisationRequest
-	(*GetOrganisationResponse)(nil),    // 21: motesplats.volunteers.v1.GetOrganisationResponse
-	(*ListOrganisationsRequest)(nil),   // 22: motesplats.volunteers.v1.ListOrganisationsRequest
-	(*ListOrganisationsResponse)(nil),  // 23: motesplats.volunteers.v1.ListOrganisationsResponse
-	(*UpdateOrganisationRequest)(nil),  // 24: motesplats.volunteers.v1.UpdateOrganisationRequest
-	(*UpdateOrganisationResponse)(nil), // 25: motesplats.volunteers.v1.UpdateOrganisationResponse
-	(*DeleteOrganisationRequest)(nil),  // 26: motesplats.volunteers.v1.DeleteOrganisationRequest
-	(*DeleteOrganisationResponse)(nil), // 27: motesplats.volunteers.v1.DeleteOrganisationResponse
-	(*v1.Contact)(nil),                 // 28: motesplats.type.v1.Contact
-	(*v1.LanguageSkill)(nil),           // 29: motesplats.type.v1.LanguageSkill
-	(*v11.RoleCapacity)(nil),           // 30: motesplats.events.v1.RoleCapacity
-	(v1.Gender)(0),                     // 31: motesplats.type.v1.Gender
-	(*v1.Availability)(nil),            // 32: motesplats.type.v1.Availability
-	(v1.Diet)(0),                       // 33: motesplats.type.v1.Diet
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
-	(*v1.NotificationPreferences)(nil), // 35: motesplats.type.v1.NotificationPreferences
-	(*v11.GuideCapacity)(nil),          // 36: motesplats.events.v1.GuideCapacity
-	(v11.VolunteerRole)(0),             // 37: motesplats.events.v1.VolunteerRole
-	(*v1.Namesake)(nil),                // 38: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),      // 39: google.protobuf.FieldMask
+	(OrganisationType)(0),                  // 0: motesplats.volunteers.v1.OrganisationType
+	(*Volunteer)(nil),                      // 1: motesplats.volunteers.v1.Volunteer
+	(*BackgroundCheck)(nil),                // 2: motesplats.volunteers.v1.BackgroundCheck
+	(*Organisation)(nil),                   // 3: motesplats.volunteers.v1.Organisation
+	(*CreateVolunteerRequest)(nil),         // 4: motesplats.volunteers.v1.CreateVolunteerRequest
+	(*CreateVolunteerResponse)(nil),        // 5: motesplats.volunteers.v1.CreateVolunteerResponse
+	(*GetVolunteerRequest)(nil),            // 6: motesplats.volunteers.v1.GetVolunteerRequest
+	(*GetVolunteerResponse)(nil),           // 7: motesplats.volunteers.v1.GetVolunteerResponse
+	(*ListVolunteersRequest)(nil),          // 8: motesplats.volunteers.v1.ListVolunteersRequest
+	(*ListVolunteersResponse)(nil),         // 9: motesplats.volunteers.v1.ListVolunteersResponse
+	(*ListNamesakesRequest)(nil),           // 10: motesplats.volunteers.v1.ListNamesakesRequest
+	(*ListNamesakesResponse)(nil),          // 11: motesplats.volunteers.v1.ListNamesakesResponse
+	(*BatchGetVolunteerNamesRequest)(nil),  // 12: motesplats.volunteers.v1.BatchGetVolunteerNamesRequest
+	(*BatchGetVolunteerNamesResponse)(nil), // 13: motesplats.volunteers.v1.BatchGetVolunteerNamesResponse
+	(*VolunteerName)(nil),                  // 14: motesplats.volunteers.v1.VolunteerName
+	(*UpdateVolunteerRequest)(nil),         // 15: motesplats.volunteers.v1.UpdateVolunteerRequest
+	(*UpdateVolunteerResponse)(nil),        // 16: motesplats.volunteers.v1.UpdateVolunteerResponse
+	(*DeleteVolunteerRequest)(nil),         // 17: motesplats.volunteers.v1.DeleteVolunteerRequest
+	(*DeleteVolunteerResponse)(nil),        // 18: motesplats.volunteers.v1.DeleteVolunteerResponse
+	(*EraseVolunteerRequest)(nil),          // 19: motesplats.volunteers.v1.EraseVolunteerRequest
+	(*EraseVolunteerResponse)(nil),         // 20: motesplats.volunteers.v1.EraseVolunteerResponse
+	(*CreateOrganisationRequest)(nil),      // 21: motesplats.volunteers.v1.CreateOrganisationRequest
+	(*CreateOrganisationResponse)(nil),     // 22: motesplats.volunteers.v1.CreateOrganisationResponse
+	(*GetOrganisationRequest)(nil),         // 23: motesplats.volunteers.v1.GetOrganisationRequest
+	(*GetOrganisationResponse)(nil),        // 24: motesplats.volunteers.v1.GetOrganisationResponse
+	(*ListOrganisationsRequest)(nil),       // 25: motesplats.volunteers.v1.ListOrganisationsRequest
+	(*ListOrganisationsResponse)(nil),      // 26: motesplats.volunteers.v1.ListOrganisationsResponse
+	(*UpdateOrganisationRequest)(nil),      // 27: motesplats.volunteers.v1.UpdateOrganisationRequest
+	(*UpdateOrganisationResponse)(nil),     // 28: motesplats.volunteers.v1.UpdateOrganisationResponse
+	(*DeleteOrganisationRequest)(nil),      // 29: motesplats.volunteers.v1.DeleteOrganisationRequest
+	(*DeleteOrganisationResponse)(nil),     // 30: motesplats.volunteers.v1.DeleteOrganisationResponse
+	(*v1.Contact)(nil),                     // 31: motesplats.type.v1.Contact
+	(*v1.LanguageSkill)(nil),               // 32: motesplats.type.v1.LanguageSkill
+	(*v11.RoleCapacity)(nil),               // 33: motesplats.events.v1.RoleCapacity
+	(v1.Gender)(0),                         // 34: motesplats.type.v1.Gender
+	(*v1.Availability)(nil),                // 35: motesplats.type.v1.Availability
+	(v1.Diet)(0),                           // 36: motesplats.type.v1.Diet
+	(*timestamppb.Timestamp)(nil),          // 37: google.protobuf.Timestamp
+	(*v1.NotificationPreferences)(nil),     // 38: motesplats.type.v1.NotificationPreferences
+	(*v11.GuideCapacity)(nil),              // 39: motesplats.events.v1.GuideCapacity
+	(v11.VolunteerRole)(0),                 // 40: motesplats.events.v1.VolunteerRole
+	(*v1.Namesake)(nil),                    // 41: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),          // 42: google.protobuf.FieldMask
 }
 var file_motesplats_volunteers_v1_volunteers_proto_depIdxs = []int32{
-	28, // 0: motesplats.volunteers.v1.Volunteer.contact:type_name -> motesplats.type.v1.Contact
-	29, // 1: motesplats.volunteers.v1.Volunteer.languages:type_name -> motesplats.type.v1.LanguageSkill
-	30, // 2: motesplats.volunteers.v1.Volunteer.roles:type_name -> motesplats.events.v1.RoleCapacity
-	31, // 3: motesplats.volunteers.v1.Volunteer.gender:type_name -> motesplats.type.v1.Gender
-	32, // 4: motesplats.volunteers.v1.Volunteer.availability:type_name -> motesplats.type.v1.Availability
-	33, // 5: motesplats.volunteers.v1.Volunteer.diets_served:type_name -> motesplats.type.v1.Diet
+	31, // 0: motesplats.volunteers.v1.Volunteer.contact:type_name -> motesplats.type.v1.Contact
+	32, // 1: motesplats.volunteers.v1.Volunteer.languages:type_name -> motesplats.type.v1.LanguageSkill
+	33, // 2: motesplats.volunteers.v1.Volunteer.roles:type_name -> motesplats.events.v1.RoleCapacity
+	34, // 3: motesplats.volunteers.v1.Volunteer.gender:type_name -> motesplats.type.v1.Gender
+	35, // 4: motesplats.volunteers.v1.Volunteer.availability:type_name -> motesplats.type.v1.Availability
+	36, // 5: motesplats.volunteers.v1.Volunteer.diets_served:type_name -> motesplats.type.v1.Diet
 	2,  // 6: motesplats.volunteers.v1.Volunteer.background_check:type_name -> motesplats.volunteers.v1.BackgroundCheck
-	34, // 7: motesplats.volunteers.v1.Volunteer.create_time:type_name -> google.protobuf.Timestamp
-	34, // 8: motesplats.volunteers.v1.Volunteer.update_time:type_name -> google.protobuf.Timestamp
-	35, // 9: motesplats.volunteers.v1.Volunteer.notifications:type_name -> motesplats.type.v1.NotificationPreferences
+	37, // 7: motesplats.volunteers.v1.Volunteer.create_time:type_name -> google.protobuf.Timestamp
+	37, // 8: motesplats.volunteers.v1.Volunteer.update_time:type_name -> google.protobuf.Timestamp
+	38, // 9: motesplats.volunteers.v1.Volunteer.notifications:type_name -> motesplats.type.v1.NotificationPreferences
 	0,  // 10: motesplats.volunteers.v1.Organisation.type:type_name -> motesplats.volunteers.v1.OrganisationType
-	36, // 11: motesplats.volunteers.v1.Organisation.guide_capacities:type_name -> motesplats.events.v1.GuideCapacity
-	34, // 12: motesplats.volunteers.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
-	34, // 13: motesplats.volunteers.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
+	39, // 11: motesplats.volunteers.v1.Organisation.guide_capacities:type_name -> motesplats.events.v1.GuideCapacity
+	37, // 12: motesplats.volunteers.v1.Organisation.create_time:type_name -> google.protobuf.Timestamp
+	37, // 13: motesplats.volunteers.v1.Organisation.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 14: motesplats.volunteers.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	1,  // 15: motesplats.volunteers.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	1,  // 16: motesplats.volunteers.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	37, // 17: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
+	40, // 17: motesplats.volunteers.v1.ListVolunteersRequest.role:type_name -> motesplats.events.v1.VolunteerRole
 	1,  // 18: motesplats.volunteers.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	38, // 19: motesplats.volunteers.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	38, // 20: motesplats.volunteers.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	1,  // 21: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	39, // 22: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 23: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	3,  // 24: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 25: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 26: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 27: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	3,  // 28: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	39, // 29: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 30: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
-	4,  // 31: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
-	6,  // 32: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
-	8,  // 33: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
-	10, // 34: motesplats.volunteers.v1.VolunteerService.ListNamesakes:input_type -> motesplats.volunteers.v1.ListNamesakesRequest
-	12, // 35: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
-	14, // 36: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
-	16, // 37: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
-	18, // 38: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
-	20, // 39: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
-	22, // 40: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
-	24, // 41: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
-	26, // 42: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
-	5,  // 43: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
-	7,  // 44: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
-	9,  // 45: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
-	11, // 46: motesplats.volunteers.v1.VolunteerService.ListNamesakes:output_type -> motesplats.volunteers.v1.ListNamesakesResponse
-	13, // 47: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
-	15, // 48: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
-	17, // 49: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
-	19, // 50: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
-	21, // 51: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
-	23, // 52: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
-	25, // 53: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
-	27, // 54: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
-	43, // [43:55] is the sub-list for method output_type
-	31, // [31:43] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	41, // 19: motesplats.volunteers.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	41, // 20: motesplats.volunteers.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	14, // 21: motesplats.volunteers.v1.BatchGetVolunteerNamesResponse.names:type_name -> motesplats.volunteers.v1.VolunteerName
+	1,  // 22: motesplats.volunteers.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	42, // 23: motesplats.volunteers.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 24: motesplats.volunteers.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	3,  // 25: motesplats.volunteers.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 26: motesplats.volunteers.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 27: motesplats.volunteers.v1.GetOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 28: motesplats.volunteers.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	3,  // 29: motesplats.volunteers.v1.UpdateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	42, // 30: motesplats.volunteers.v1.UpdateOrganisationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	3,  // 31: motesplats.volunteers.v1.UpdateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	4,  // 32: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:input_type -> motesplats.volunteers.v1.CreateVolunteerRequest
+	6,  // 33: motesplats.volunteers.v1.VolunteerService.GetVolunteer:input_type -> motesplats.volunteers.v1.GetVolunteerRequest
+	8,  // 34: motesplats.volunteers.v1.VolunteerService.ListVolunteers:input_type -> motesplats.volunteers.v1.ListVolunteersRequest
+	10, // 35: motesplats.volunteers.v1.VolunteerService.ListNamesakes:input_type -> motesplats.volunteers.v1.ListNamesakesRequest
+	12, // 36: motesplats.volunteers.v1.VolunteerService.BatchGetVolunteerNames:input_type -> motesplats.volunteers.v1.BatchGetVolunteerNamesRequest
+	15, // 37: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:input_type -> motesplats.volunteers.v1.UpdateVolunteerRequest
+	17, // 38: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:input_type -> motesplats.volunteers.v1.DeleteVolunteerRequest
+	19, // 39: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:input_type -> motesplats.volunteers.v1.EraseVolunteerRequest
+	21, // 40: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:input_type -> motesplats.volunteers.v1.CreateOrganisationRequest
+	23, // 41: motesplats.volunteers.v1.VolunteerService.GetOrganisation:input_type -> motesplats.volunteers.v1.GetOrganisationRequest
+	25, // 42: motesplats.volunteers.v1.VolunteerService.ListOrganisations:input_type -> motesplats.volunteers.v1.ListOrganisationsRequest
+	27, // 43: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:input_type -> motesplats.volunteers.v1.UpdateOrganisationRequest
+	29, // 44: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:input_type -> motesplats.volunteers.v1.DeleteOrganisationRequest
+	5,  // 45: motesplats.volunteers.v1.VolunteerService.CreateVolunteer:output_type -> motesplats.volunteers.v1.CreateVolunteerResponse
+	7,  // 46: motesplats.volunteers.v1.VolunteerService.GetVolunteer:output_type -> motesplats.volunteers.v1.GetVolunteerResponse
+	9,  // 47: motesplats.volunteers.v1.VolunteerService.ListVolunteers:output_type -> motesplats.volunteers.v1.ListVolunteersResponse
+	11, // 48: motesplats.volunteers.v1.VolunteerService.ListNamesakes:output_type -> motesplats.volunteers.v1.ListNamesakesResponse
+	13, // 49: motesplats.volunteers.v1.VolunteerService.BatchGetVolunteerNames:output_type -> motesplats.volunteers.v1.BatchGetVolunteerNamesResponse
+	16, // 50: motesplats.volunteers.v1.VolunteerService.UpdateVolunteer:output_type -> motesplats.volunteers.v1.UpdateVolunteerResponse
+	18, // 51: motesplats.volunteers.v1.VolunteerService.DeleteVolunteer:output_type -> motesplats.volunteers.v1.DeleteVolunteerResponse
+	20, // 52: motesplats.volunteers.v1.VolunteerService.EraseVolunteer:output_type -> motesplats.volunteers.v1.EraseVolunteerResponse
+	22, // 53: motesplats.volunteers.v1.VolunteerService.CreateOrganisation:output_type -> motesplats.volunteers.v1.CreateOrganisationResponse
+	24, // 54: motesplats.volunteers.v1.VolunteerService.GetOrganisation:output_type -> motesplats.volunteers.v1.GetOrganisationResponse
+	26, // 55: motesplats.volunteers.v1.VolunteerService.ListOrganisations:output_type -> motesplats.volunteers.v1.ListOrganisationsResponse
+	28, // 56: motesplats.volunteers.v1.VolunteerService.UpdateOrganisation:output_type -> motesplats.volunteers.v1.UpdateOrganisationResponse
+	30, // 57: motesplats.volunteers.v1.VolunteerService.DeleteOrganisation:output_type -> motesplats.volunteers.v1.DeleteOrganisationResponse
+	45, // [45:58] is the sub-list for method output_type
+	32, // [32:45] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_volunteers_v1_volunteers_proto_init() }
@@ -2055,7 +2243,7 @@ func file_motesplats_volunteers_v1_volunteers_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_volunteers_v1_volunteers_proto_rawDesc), len(file_motesplats_volunteers_v1_volunteers_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,18 +22,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	VolunteerService_CreateVolunteer_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/CreateVolunteer"
-	VolunteerService_GetVolunteer_FullMethodName       = "/motesplats.volunteers.v1.VolunteerService/GetVolunteer"
-	VolunteerService_ListVolunteers_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/ListVolunteers"
-	VolunteerService_ListNamesakes_FullMethodName      = "/motesplats.volunteers.v1.VolunteerService/ListNamesakes"
-	VolunteerService_UpdateVolunteer_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/UpdateVolunteer"
-	VolunteerService_DeleteVolunteer_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/DeleteVolunteer"
-	VolunteerService_EraseVolunteer_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/EraseVolunteer"
-	VolunteerService_CreateOrganisation_FullMethodName = "/motesplats.volunteers.v1.VolunteerService/CreateOrganisation"
-	VolunteerService_GetOrganisation_FullMethodName    = "/motesplats.volunteers.v1.VolunteerService/GetOrganisation"
-	VolunteerService_ListOrganisations_FullMethodName  = "/motesplats.volunteers.v1.VolunteerService/ListOrganisations"
-	VolunteerService_UpdateOrganisation_FullMethodName = "/motesplats.volunteers.v1.VolunteerService/UpdateOrganisation"
-	VolunteerService_DeleteOrganisation_FullMethodName = "/motesplats.volunteers.v1.VolunteerService/DeleteOrganisation"
+	VolunteerService_CreateVolunteer_FullMethodName        = "/motesplats.volunteers.v1.VolunteerService/CreateVolunteer"
+	VolunteerService_GetVolunteer_FullMethodName           = "/motesplats.volunteers.v1.VolunteerService/GetVolunteer"
+	VolunteerService_ListVolunteers_FullMethodName         = "/motesplats.volunteers.v1.VolunteerService/ListVolunteers"
+	VolunteerService_ListNamesakes_FullMethodName          = "/motesplats.volunteers.v1.VolunteerService/ListNamesakes"
+	VolunteerService_BatchGetVolunteerNames_FullMethodName = "/motesplats.volunteers.v1.VolunteerService/BatchGetVolunteerNames"
+	VolunteerService_UpdateVolunteer_FullMethodName        = "/motesplats.volunteers.v1.VolunteerService/UpdateVolunteer"
+	VolunteerService_DeleteVolunteer_FullMethodName        = "/motesplats.volunteers.v1.VolunteerService/DeleteVolunteer"
+	VolunteerService_EraseVolunteer_FullMethodName         = "/motesplats.volunteers.v1.VolunteerService/EraseVolunteer"
+	VolunteerService_CreateOrganisation_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/CreateOrganisation"
+	VolunteerService_GetOrganisation_FullMethodName        = "/motesplats.volunteers.v1.VolunteerService/GetOrganisation"
+	VolunteerService_ListOrganisations_FullMethodName      = "/motesplats.volunteers.v1.VolunteerService/ListOrganisations"
+	VolunteerService_UpdateOrganisation_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/UpdateOrganisation"
+	VolunteerService_DeleteOrganisation_FullMethodName     = "/motesplats.volunteers.v1.VolunteerService/DeleteOrganisation"
 )
 
 // VolunteerServiceClient is the client API for VolunteerService service.
@@ -65,6 +66,16 @@ type VolunteerServiceClient interface {
 	// marked only within itself showed two people of one name as one
 	// (ADR 0200). An id the caller may not see, or of no one, has none.
 	ListNamesakes(ctx context.Context, in *ListNamesakesRequest, opts ...grpc.CallOption) (*ListNamesakesResponse, error)
+	// BatchGetVolunteerNames names the volunteers asked about by id, as the
+	// gateway names people on a page ("Förnamn Efternamn, Kommun"), in one
+	// call: a mailbox page of 200 messages was 200 reads, one
+	// GetVolunteer each (ADR 0222). Each id is read as GetVolunteer reads it
+	// for the caller: an id outside the caller's scope, of someone erased or
+	// of no one is left out of the answer, all three alike, so the answer
+	// says nothing more about an id than GetVolunteer's NOT_FOUND does. At
+	// most 200 ids a call (INVALID_ARGUMENT with a field violation on ids
+	// beyond it).
+	BatchGetVolunteerNames(ctx context.Context, in *BatchGetVolunteerNamesRequest, opts ...grpc.CallOption) (*BatchGetVolunteerNamesResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(ctx context.Context, in *UpdateVolunteerRequest, opts ...grpc.CallOption) (*UpdateVolunteerResponse, error)
 	// DeleteVolunteer removes a volunteer.
@@ -125,6 +136,16 @@ func (c *volunteerServiceClient) ListNamesakes(ctx context.Context, in *ListName
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListNamesakesResponse)
 	err := c.cc.Invoke(ctx, VolunteerService_ListNamesakes_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *volunteerServiceClient) BatchGetVolunteerNames(ctx context.Context, in *BatchGetVolunteerNamesRequest, opts ...grpc.CallOption) (*BatchGetVolunteerNamesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetVolunteerNamesResponse)
+	err := c.cc.Invoke(ctx, VolunteerService_BatchGetVolunteerNames_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +261,16 @@ type VolunteerServiceServer interface {
 	// marked only within itself showed two people of one name as one
 	// (ADR 0200). An id the caller may not see, or of no one, has none.
 	ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error)
+	// BatchGetVolunteerNames names the volunteers asked about by id, as the
+	// gateway names people on a page ("Förnamn Efternamn, Kommun"), in one
+	// call: a mailbox page of 200 messages was 200 reads, one
+	// GetVolunteer each (ADR 0222). Each id is read as GetVolunteer reads it
+	// for the caller: an id outside the caller's scope, of someone erased or
+	// of no one is left out of the answer, all three alike, so the answer
+	// says nothing more about an id than GetVolunteer's NOT_FOUND does. At
+	// most 200 ids a call (INVALID_ARGUMENT with a field violation on ids
+	// beyond it).
+	BatchGetVolunteerNames(context.Context, *BatchGetVolunteerNamesRequest) (*BatchGetVolunteerNamesResponse, error)
 	// UpdateVolunteer changes the fields named in update_mask.
 	UpdateVolunteer(context.Context, *UpdateVolunteerRequest) (*UpdateVolunteerResponse, error)
 	// DeleteVolunteer removes a volunteer.
@@ -277,6 +308,9 @@ func (UnimplementedVolunteerServiceServer) ListVolunteers(context.Context, *List
 }
 func (UnimplementedVolunteerServiceServer) ListNamesakes(context.Context, *ListNamesakesRequest) (*ListNamesakesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListNamesakes not implemented")
+}
+func (UnimplementedVolunteerServiceServer) BatchGetVolunteerNames(context.Context, *BatchGetVolunteerNamesRequest) (*BatchGetVolunteerNamesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetVolunteerNames not implemented")
 }
 func (UnimplementedVolunteerServiceServer) UpdateVolunteer(context.Context, *UpdateVolunteerRequest) (*UpdateVolunteerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateVolunteer not implemented")
@@ -391,6 +425,24 @@ func _VolunteerService_ListNamesakes_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(VolunteerServiceServer).ListNamesakes(ctx, req.(*ListNamesakesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _VolunteerService_BatchGetVolunteerNames_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetVolunteerNamesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VolunteerServiceServer).BatchGetVolunteerNames(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VolunteerService_BatchGetVolunteerNames_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VolunteerServiceServer).BatchGetVolunteerNames(ctx, req.(*BatchGetVolunteerNamesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -561,6 +613,10 @@ var VolunteerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListNamesakes",
 			Handler:    _VolunteerService_ListNamesakes_Handler,
+		},
+		{
+			MethodName: "BatchGetVolunteerNames",
+			Handler:    _VolunteerService_BatchGetVolunteerNames_Handler,
 		},
 		{
 			MethodName: "UpdateVolunteer",
