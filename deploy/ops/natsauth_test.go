@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"gopkg.in/yaml.v3"
 
+	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -49,8 +50,13 @@ func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &cm); err != nil || cm.Kind != "ConfigMap" || cm.Data["nats.conf"] == "" {
 		t.Fatalf("deploy/k8s/nats.yaml: the first document is not the ConfigMap with nats.conf (%v)", err)
 	}
+	procs, err := layout.Plan(layout.Options{Dir: t.TempDir(), Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 1,
+		Services: []string{}, NATSPassword: password, NATSSysPassword: sysPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ name, conf string }{
-		{"compose", string(compose)}, {"kubernetes", cm.Data["nats.conf"]},
+		{"compose", string(compose)}, {"kubernetes", cm.Data["nats.conf"]}, {"make up", procs[0].ConfigText},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := t.TempDir()
