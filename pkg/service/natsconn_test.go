@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -48,6 +49,26 @@ func TestConnectNATS_RefusalNamesTheVariables(t *testing.T) {
 		t.Fatalf("the right user: %v", err)
 	}
 	nc.Close()
+}
+
+// A service started against a NATS that requires a user, without one,
+// stops before it runs with the error Main prints: the two variables to
+// set, in words.
+func TestMain_StopsWithoutTheNATSUser(t *testing.T) {
+	t.Parallel()
+	s, err := natsembed.Start(natsembed.Options{StoreDir: t.TempDir(), Port: -1, User: "motesplats", Password: "right"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	cfg := Config{Name: "participants", Addr: "127.0.0.1:0", NATSURL: s.ClientURL(), MetricsAddr: "off"}
+	err = mainErr(context.Background(), cfg, func(context.Context, string, Deps) error {
+		t.Error("the service ran without signing in to NATS")
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "set NATS_USER and NATS_PASSWORD") {
+		t.Errorf("mainErr = %v, want the variables to set", err)
+	}
 }
 
 // NATS_USER without NATS_PASSWORD (or the other way round) is refused at
