@@ -94,7 +94,7 @@ func TestCompose(t *testing.T) {
 		cli.WithWorkingDirectory(root), cli.WithName("motesplats"),
 		cli.WithEnv([]string{"MP_PUBLIC_KEYS=" + public, "MP_NOTIFY_SIGNING_KEY=" + auth.EncodePrivateKey(notifySigning),
 			"MP_SIGNING_KEY=" + auth.EncodePrivateKey(signing), "MP_OPERATOR_SIGNING_KEY=" + auth.EncodePrivateKey(operatorSigning),
-			"MP_DATA_KEY=" + dataKey}))
+			"MP_DATA_KEY=" + dataKey, "NATS_PASSWORD=mpclient", "NATS_SYS_PASSWORD=mpsystem"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +135,12 @@ func TestCompose(t *testing.T) {
 		}
 		if env["NATS_URL"] == "" || env["MP_PUBLIC_KEYS"] == "" {
 			t.Errorf("compose %s: NATS_URL or MP_PUBLIC_KEYS missing", name)
+		}
+		// NATS refuses a client without the user of deploy/nats.conf (ADR
+		// 0225); the operators' system password is the NATS container's alone.
+		if env[service.NATSUserEnv] != service.NATSClientUser || env[service.NATSPasswordEnv] != "mpclient" || env["NATS_SYS_PASSWORD"] != "" {
+			t.Errorf("compose %s: NATS_USER=%q NATS_PASSWORD=%q NATS_SYS_PASSWORD set %t; want %s, .env's NATS_PASSWORD, and no system password",
+				name, env[service.NATSUserEnv], env[service.NATSPasswordEnv], env["NATS_SYS_PASSWORD"] != "", service.NATSClientUser)
 		}
 		// The process would start with this environment: no refusal of
 		// the shared settings, the data key or its listen address (ADR 0186).
@@ -181,6 +187,20 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	check("gateway", "GATEWAY_ADDR", 8080, port(t, service.DefaultMetricsAddr("gateway")))
+	// NATS gets both passwords deploy/nats.conf reads, and is published on
+	// this machine's loopback only.
+	n := p.Services["nats"]
+	if v := n.Environment["NATS_PASSWORD"]; v == nil || *v != "mpclient" {
+		t.Errorf("compose nats: NATS_PASSWORD is not .env's")
+	}
+	if v := n.Environment["NATS_SYS_PASSWORD"]; v == nil || *v != "mpsystem" {
+		t.Errorf("compose nats: NATS_SYS_PASSWORD is not .env's")
+	}
+	for _, pc := range n.Ports {
+		if pc.HostIP != "127.0.0.1" {
+			t.Errorf("compose nats: port %d published on %q, want 127.0.0.1", pc.Target, pc.HostIP)
+		}
+	}
 }
 
 // TestKustomize builds deploy/k8s with kustomize's krusty (what kubectl
@@ -384,6 +404,52 @@ func TestKustomize(t *testing.T) {
 		}
 		if slices.Contains(secrets, "motesplats-signing") && key != "Deployment/gateway" {
 			t.Errorf("%s: has the gateway's secret motesplats-signing (its private key)", key)
+		}
+		// Every service signs in to NATS (ADR 0225); the system user's
+		// password is the NATS pods' alone.
+		if name, ok := strings.CutPrefix(key, "Deployment/"); ok && (name == "gateway" || slices.ContainsFunc(deployed(t), func(s service.Info) bool { return s.Name == name })) &&
+			!slices.Contains(secrets, "motesplats-nats") {
+			t.Errorf("%s: not given the secret motesplats-nats (NATS_PASSWORD)", key)
+		}
+		if slices.Contains(secrets, "motesplats-nats-sys") && key != "StatefulSet/nats" {
+			t.Errorf("%s: has the NATS system user's secret motesplats-nats-sys", key)
+		}
+	}
+	if cfg[service.NATSUserEnv] != service.NATSClientUser {
+		t.Errorf("motesplats-config: NATS_USER=%v, want %s", cfg[service.NATSUserEnv], service.NATSClientUser)
+	}
+	// Only the app's pods reach NATS's client port and Redis.
+	for _, target := range []string{"nats", "redis"} {
+		np := objs["NetworkPolicy/"+target]
+		if np == nil || get(np, "spec", "podSelector", "matchLabels", "app") != target {
+			t.Errorf("no NetworkPolicy selecting app=%s", target)
+			continue
+		}
+		var from []string
+		for _, rule := range asSlice(get(np, "spec", "ingress")) {
+			for _, f := range asSlice(get(rule, "from")) {
+				for _, e := range asSlice(get(f, "podSelector", "matchExpressions")) {
+					for _, v := range asSlice(get(e, "values")) {
+						from = append(from, v.(string))
+					}
+				}
+				if a, _ := get(f, "podSelector", "matchLabels", "app").(string); a != "" {
+					from = append(from, a)
+				}
+				if get(f, "namespaceSelector") != nil || get(f, "ipBlock") != nil {
+					t.Errorf("NetworkPolicy/%s: lets in another namespace or network: %v", target, f)
+				}
+			}
+		}
+		for _, s := range append(deployed(t), service.Info{Name: "gateway"}) {
+			if objs["Deployment/"+s.Name] != nil && !slices.Contains(from, s.Name) {
+				t.Errorf("NetworkPolicy/%s: %s cannot reach it", target, s.Name)
+			}
+		}
+		for _, a := range from {
+			if objs["Deployment/"+a] == nil && a != "nats" {
+				t.Errorf("NetworkPolicy/%s: lets in %s, which is not one of the app's pods", target, a)
+			}
 		}
 	}
 	// Every image is pinned to a tag, so `kubectl apply -k` after a build

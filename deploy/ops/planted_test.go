@@ -16,12 +16,12 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/cache"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -354,7 +354,12 @@ func plantedInRedis(t *testing.T, url string, values []string) []string {
 
 func layoutJetStream(t *testing.T, s *system) jetstream.JetStream {
 	t.Helper()
-	nc, err := nats.Connect("nats://" + mustProc(t, s, "nats-1").Addr)
+	// As the services sign in, when the layout's NATS has users (ADR 0225).
+	var a service.NATSAuth
+	if s.Opts.NATSPassword != "" {
+		a = service.NATSAuth{User: service.NATSClientUser, Password: s.Opts.NATSPassword}
+	}
+	nc, err := service.ConnectNATS("nats://"+mustProc(t, s, "nats-1").Addr, t.Name(), a)
 	if err != nil {
 		t.Fatal(err)
 	}

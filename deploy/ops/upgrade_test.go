@@ -28,6 +28,7 @@ import (
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -267,8 +268,20 @@ func mustUpOn(t *testing.T, dir string) *system {
 		}
 		return ports[name]
 	}
+	// NATS's users are new to a layout of before ADR 0225: make up adds
+	// their passwords to its keys.env, and the store, written without
+	// users, must still serve every service.
+	natsPassword, err := service.NewNATSPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	natsSys, err := service.NewNATSPassword()
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := layout.Start(testutil.Context(t), layout.Options{NATSNodes: 1, Dir: dir, Bin: bin, NATSServer: natsServer,
-		Ports: portFor, DataKey: keys["MP_DATA_KEY"], SigningKey: keys["MP_SIGNING_KEY"], PublicKeys: keys["MP_PUBLIC_KEYS"]})
+		Ports: portFor, DataKey: keys["MP_DATA_KEY"], SigningKey: keys["MP_SIGNING_KEY"], PublicKeys: keys["MP_PUBLIC_KEYS"],
+		NATSPassword: natsPassword, NATSSysPassword: natsSys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	SyncAlways bool
 	// ServerName names the server in logs and cluster views.
 	ServerName string
+	// User and Password, when User is set, are the one user the server
+	// accepts (in the global account, where JetStream data has always
+	// been); empty accepts any local client (ADR 0225).
+	User, Password string
 }
 
 // PortInUseError says the port the server should listen on is taken, by
@@ -78,7 +82,7 @@ func Start(o Options) (*server.Server, error) {
 	if o.ServerName == "" {
 		o.ServerName = "motesplats-embedded"
 	}
-	s, err := server.NewServer(&server.Options{
+	opts := &server.Options{
 		ServerName: o.ServerName,
 		Host:       o.Host,
 		Port:       o.Port,
@@ -90,7 +94,11 @@ func Start(o Options) (*server.Server, error) {
 		// Room for protobuf records and event bursts; the defaults suit
 		// production clusters, not a single laptop process.
 		MaxPayload: 8 << 20,
-	})
+	}
+	if o.User != "" {
+		opts.Username, opts.Password = o.User, o.Password
+	}
+	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: new server: %w", err)
 	}
@@ -106,9 +114,10 @@ func Start(o Options) (*server.Server, error) {
 }
 
 // Connect opens a client connection to s with reconnects that suit a local
-// server (it never goes away while the process lives).
-func Connect(s *server.Server, name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(s.ClientURL(), nats.Name(name), nats.MaxReconnects(-1))
+// server (it never goes away while the process lives). opts add to them:
+// nats.UserInfo for a server started with a User.
+func Connect(s *server.Server, name string, opts ...nats.Option) (*nats.Conn, error) {
+	nc, err := nats.Connect(s.ClientURL(), append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: connect: %w", err)
 	}

@@ -93,11 +93,12 @@ func Serve(ctx context.Context, name, addr string, srv *grpc.Server, hs *health.
 // environment only.
 type Config struct {
 	Name         string
-	Addr         string // <NAME>_ADDR, for example PARTICIPANTS_ADDR
-	NATSURL      string // NATS_URL
-	RedisURL     string // REDIS_URL; empty uses an in-process cache
-	PublicKeys   string // MP_PUBLIC_KEYS: "keyid=base64:binding,..." (ParsePublicKeys)
-	OTLPEndpoint string // OTEL_EXPORTER_OTLP_ENDPOINT
+	Addr         string   // <NAME>_ADDR, for example PARTICIPANTS_ADDR
+	NATSURL      string   // NATS_URL
+	NATS         NATSAuth // NATS_USER, NATS_PASSWORD (NATSAuthFrom)
+	RedisURL     string   // REDIS_URL; empty uses an in-process cache
+	PublicKeys   string   // MP_PUBLIC_KEYS: "keyid=base64:binding,..." (ParsePublicKeys)
+	OTLPEndpoint string   // OTEL_EXPORTER_OTLP_ENDPOINT
 	LogLevel     slog.Level
 	Replicas     int    // MP_REPLICAS
 	MetricsAddr  string // METRICS_ADDR: Prometheus /metrics; "off" serves none
@@ -108,8 +109,8 @@ type Config struct {
 // String prints the configuration for the start-up log; nothing in it is
 // secret (public keys are public), but URLs may carry passwords.
 func (c Config) String() string {
-	return fmt.Sprintf("name=%s addr=%s nats=%s redis=%s otlp=%s replicas=%d metrics=%s",
-		c.Name, c.Addr, maskURL(c.NATSURL), maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
+	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s redis=%s otlp=%s replicas=%d metrics=%s",
+		c.Name, c.Addr, maskURL(c.NATSURL), c.NATS.User, maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
 }
 
 func maskURL(u string) string {
@@ -130,6 +131,7 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		Name:         name,
 		Addr:         e.Addr(strings.ToUpper(name)+"_ADDR", defaultAddr, ""),
 		NATSURL:      natsURL(e),
+		NATS:         NATSAuthFrom(e),
 		RedisURL:     e.URL("REDIS_URL", "", true, "redis", "rediss"),
 		PublicKeys:   e.Getenv("MP_PUBLIC_KEYS"),
 		OTLPEndpoint: OTLPEndpointFrom(e),
@@ -360,10 +362,10 @@ func mainErr(ctx context.Context, cfg Config, run RunFunc) error {
 		return err
 	}
 	closed := make(chan struct{})
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name(name), nats.MaxReconnects(-1),
+	nc, err := ConnectNATS(cfg.NATSURL, name, cfg.NATS, nats.MaxReconnects(-1),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
 	if err != nil {
-		return fmt.Errorf("connect NATS: %w", err)
+		return err
 	}
 	defer func() {
 		// Drain lets in-flight messages finish; wait for it, within reason,

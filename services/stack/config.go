@@ -31,6 +31,10 @@ type Config struct {
 	// join. It has no authentication: it listens on loopback only.
 	NATSHost string
 	NATSPort int
+	// NATS is the user and password the tools (seed, latency, rewrap)
+	// connect with (NATS_USER, NATS_PASSWORD): a deployment's NATS
+	// requires them (ADR 0225); the embedded one does not.
+	NATS service.NATSAuth
 	// Service addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR).
 	ParticipantsAddr string
 	VolunteersAddr   string
@@ -160,6 +164,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:            or(e.Getenv("MP_DATA_DIR"), "data"),
 		NATSHost:           "127.0.0.1",
 		NATSPort:           e.Int("MP_NATS_PORT", 4222, -1, 65535),
+		NATS:               service.NATSAuthFrom(e),
 		ParticipantsAddr:   addr(service.Participants),
 		VolunteersAddr:     addr(service.Volunteers),
 		MentoringAddr:      addr(service.Mentoring),

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 
@@ -22,6 +21,7 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // echoServer serves the bare EchoService, the baseline a load run compares
@@ -71,7 +71,7 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	nc, err := nats.Connect(*natsURL, nats.Name("latency-probe"))
+	nc, err := service.ConnectNATS(*natsURL, "latency-probe", cfg.NATS)
 	if err != nil {
 		return err
 	}

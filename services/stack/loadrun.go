@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -25,6 +24,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // loadOptions are the load run's flags (make load).
@@ -144,7 +144,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	natsURL := "nats://" + l.Addr("nats")
 	fmt.Fprintf(out, "stack up: nats %s, participants %s, echo %s, data in %s (fsync on every write)\n",
 		natsURL, l.Addr("participants"), lis.Addr(), dir)
-	nc, err := nats.Connect(natsURL, nats.Name("load"))
+	nc, err := service.ConnectNATS(natsURL, "load", cfg.NATS)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,8 @@
 //	stack keygen   print new signing keys (the gateway's, notify's, the operators'), their
 //	               bound public keys, a data key and a link key as environment settings;
 //	               keygen notify: notify's key alone, binding MP_PUBLIC_KEYS (ADR 0210);
-//	               keygen operator: the operators' key alone, added to MP_PUBLIC_KEYS (ADR 0217)
+//	               keygen operator: the operators' key alone, added to MP_PUBLIC_KEYS (ADR 0217);
+//	               keygen nats: the NATS users' passwords alone (ADR 0225)
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled on a running stack

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // rewrap moves every person's data key to the current data key
@@ -27,9 +27,9 @@ func rewrap(ctx context.Context, cfg Config, args []string, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	nc, err := nats.Connect(*natsURL, nats.Name("rewrap"))
+	nc, err := service.ConnectNATS(*natsURL, "rewrap", cfg.NATS)
 	if err != nil {
-		return fmt.Errorf("connect NATS: %w", err)
+		return err
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)

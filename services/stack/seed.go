@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -30,6 +29,7 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 )
@@ -235,7 +235,7 @@ func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
 // password it was made with; when that is not this key's, it is not
 // printed.
 func seedUsers(ctx context.Context, cfg Config, natsURL string, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
-	nc, err := nats.Connect(natsURL, nats.Name("seed"))
+	nc, err := service.ConnectNATS(natsURL, "seed", cfg.NATS)
 	if err != nil {
 		return fmt.Errorf("seed users: %w", err)
 	}

@@ -112,10 +112,19 @@ func toolLog(cfg Config) *slog.Logger {
 // "keygen notify" upgrades a set of before ADR 0210 without touching its
 // other keys: it prints notify's new key and public, the MP_PUBLIC_KEYS
 // given (the environment's) bound, with notify's key added. "keygen
-// operator" does the same for the operators' key of ADR 0217.
+// operator" does the same for the operators' key of ADR 0217. The NATS
+// users' passwords (ADR 0225) come last; "keygen nats" prints them alone.
 func keygen(args []string, public string, out io.Writer) error {
-	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" {
-		return fmt.Errorf("keygen: want no argument, notify or operator")
+	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" && args[0] != "nats" {
+		return fmt.Errorf("keygen: want no argument, notify, operator or nats")
+	}
+	nats, err := natsPasswords()
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 && args[0] == "nats" {
+		_, err := io.WriteString(out, nats)
+		return err
 	}
 	n, err := auth.GenerateKey()
 	if err != nil {
@@ -143,9 +152,25 @@ func keygen(args []string, public string, out io.Writer) error {
 	public = service.BindPublicKeys(localKeyID+"="+auth.EncodePublicKey(k.Public().(ed25519.PublicKey)), n.Public().(ed25519.PublicKey))
 	public = service.AddOperatorKey(public, op.Public().(ed25519.PublicKey))
 	// MP_LINK_KEY signs notify's answer links (services/notify/README.md).
-	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_NOTIFY_SIGNING_KEY=%s\nMP_OPERATOR_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n",
-		auth.EncodePrivateKey(k), auth.EncodePrivateKey(n), auth.EncodePrivateKey(op), public, dk, base64.StdEncoding.EncodeToString(link))
+	_, err = fmt.Fprintf(out, "MP_SIGNING_KEY=%s\nMP_NOTIFY_SIGNING_KEY=%s\nMP_OPERATOR_SIGNING_KEY=%s\nMP_PUBLIC_KEYS=%s\nMP_DATA_KEY=%s\nMP_LINK_KEY=%s\n%s",
+		auth.EncodePrivateKey(k), auth.EncodePrivateKey(n), auth.EncodePrivateKey(op), public, dk, base64.StdEncoding.EncodeToString(link), nats)
 	return err
+}
+
+// natsPasswords are the .env lines of the NATS users' passwords
+// (deploy/nats.conf, ADR 0225): the services' NATS_PASSWORD and the
+// operators' NATS_SYS_PASSWORD. "keygen nats" prints them alone, for an
+// .env of before.
+func natsPasswords() (string, error) {
+	p, err := service.NewNATSPassword()
+	if err != nil {
+		return "", err
+	}
+	sys, err := service.NewNATSPassword()
+	if err != nil {
+		return "", err
+	}
+	return "NATS_PASSWORD=" + p + "\nNATS_SYS_PASSWORD=" + sys + "\n", nil
 }
 
 // keygenOne prints the new key k of one signer added to an existing set

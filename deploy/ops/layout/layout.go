@@ -70,6 +70,13 @@ type Options struct {
 	// DataKey is MP_DATA_KEY, the key that wraps every person's data key
 	// (base64 of 32 bytes; see docs/runbook.md).
 	DataKey string
+	// NATSPassword and NATSSysPassword, when NATSPassword is set, make
+	// every NATS node require a user (NATSAuthConfig, ADR 0225): the
+	// services sign in as service.NATSClientUser with NATSPassword (their
+	// NATS_USER and NATS_PASSWORD), the operators as
+	// service.NATSSystemUser with NATSSysPassword. make up keeps both in
+	// keys.env; empty runs NATS without a user, as before.
+	NATSPassword, NATSSysPassword string
 	// Jaeger, when set, is the jaeger binary (Jaeger v2 all-in-one, built
 	// by `make jaeger`): it runs first, and every service exports its
 	// spans to it (OTEL_EXPORTER_OTLP_ENDPOINT) unless Env names another
@@ -183,6 +190,10 @@ func Plan(o Options) ([]Proc, error) {
 	if o.NATSNodes != 1 && o.NATSNodes != 3 {
 		return nil, fmt.Errorf("layout: NATS nodes must be 1 or 3, not %d", o.NATSNodes)
 	}
+	if (o.NATSPassword == "") != (o.NATSSysPassword == "") {
+		// A system user without a password would let anyone in as it.
+		return nil, fmt.Errorf("layout: NATS needs both passwords or neither")
+	}
 	if o.Replicas <= 0 {
 		o.Replicas = 2
 	}
@@ -230,6 +241,9 @@ func Plan(o Options) ([]Proc, error) {
 		"MP_PUBLIC_KEYS": o.PublicKeys,
 		"MP_REPLICAS":    strconv.Itoa(o.NATSNodes),
 		"MP_DATA_KEY":    o.DataKey,
+	}
+	if o.NATSPassword != "" {
+		common[service.NATSUserEnv], common[service.NATSPasswordEnv] = service.NATSClientUser, o.NATSPassword
 	}
 	if o.Jaeger != "" {
 		common["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + loop(o.Ports("jaeger-otlp"))
@@ -358,13 +372,17 @@ func environ(ms ...map[string]string) []string {
 }
 
 // natsConfig is node i's configuration: JetStream with fsync on every
-// write (an acknowledged write survives a kill -9 of every node), and the
-// cluster routes when there are three.
+// write (an acknowledged write survives a kill -9 of every node), the
+// users when there is a password, and the cluster routes when there are
+// three. The file is mode 0600 (Start), as keys.env.
 func natsConfig(o Options, i int, routes []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_name: n%d\nlisten: %s\nhttp: %s\n", i,
 		nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))), nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))))
 	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", filepath.Join(o.Dir, "nats", fmt.Sprintf("n%d", i)))
+	if o.NATSPassword != "" {
+		b.WriteString(NATSAuthConfig(o.NATSPassword, o.NATSSysPassword))
+	}
 	if len(routes) > 1 {
 		fmt.Fprintf(&b, "cluster {\n  name: motesplats\n  listen: %s\n  routes: [\n", strings.TrimPrefix(routes[i-1], "nats://"))
 		for j, r := range routes {
@@ -375,4 +393,18 @@ func natsConfig(o Options, i int, routes []string) string {
 		b.WriteString("  ]\n}\n")
 	}
 	return b.String()
+}
+
+// NATSAuthConfig is the users block of a NATS configuration that
+// requires every client to sign in (ADR 0225), the one deploy/nats.conf
+// and deploy/k8s have with the passwords in the environment. The
+// services' user is in the global account ($G), where every stream and
+// bucket of a server from before was written, so an upgraded store keeps
+// them; the system account, with the operators' user, is the only other
+// one, so $G keeps JetStream (nats-server enables it in $G only while no
+// account but $G and the system account exists).
+func NATSAuthConfig(password, sysPassword string) string {
+	return fmt.Sprintf("authorization {\n  users: [\n    {user: %s, password: %q}\n  ]\n}\n"+
+		"accounts {\n  SYS: {users: [{user: %s, password: %q}]}\n}\nsystem_account: SYS\n",
+		service.NATSClientUser, password, service.NATSSystemUser, sysPassword)
 }

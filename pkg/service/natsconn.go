@@ -1,0 +1,92 @@
+package service
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/motesplats/motesplats/pkg/envvar"
+)
+
+// The variables a NATS client reads its user and password from (ADR
+// 0225). They are apart from NATS_URL because NATS_URL is logged at start
+// and shown by the tools: a password in it would be in every log.
+const (
+	NATSUserEnv     = "NATS_USER"
+	NATSPasswordEnv = "NATS_PASSWORD"
+)
+
+// NATSAuth is the user and password a process connects to NATS with.
+// Empty User connects without credentials: the embedded stack and tests,
+// whose servers listen on loopback only.
+type NATSAuth struct {
+	User, Password string
+}
+
+// NATSAuthFrom reads NATS_USER and NATS_PASSWORD. One without the other
+// is refused at start: a server would refuse it later, with less to go on.
+func NATSAuthFrom(e *envvar.Env) NATSAuth {
+	a := NATSAuth{User: e.Getenv(NATSUserEnv), Password: e.Getenv(NATSPasswordEnv)}
+	switch {
+	case a.User != "" && a.Password == "":
+		e.RefuseSecret(NATSPasswordEnv, "empty while "+NATSUserEnv+" is set",
+			"the password of NATS_USER in the NATS server's configuration (the Secret motesplats-nats, or keys.env of make up)")
+	case a.User == "" && a.Password != "":
+		e.Refuse(NATSUserEnv, "", "empty while "+NATSPasswordEnv+" is set", "the NATS user the password belongs to, such as motesplats")
+	}
+	return a
+}
+
+// ConnectNATS connects to url (NATS_URL) as the client name with a's
+// user and password and opts. Every process of the system connects
+// through it (the services' Main and the stack's tools), so a server that
+// refuses the credentials is answered the same everywhere: in words
+// naming the variables to set, not nats' "authorization violation".
+func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn, error) {
+	all := []nats.Option{nats.Name(name)}
+	if a.User != "" {
+		all = append(all, nats.UserInfo(a.User, a.Password))
+	}
+	nc, err := nats.Connect(url, append(all, opts...)...)
+	if err != nil {
+		return nil, natsConnectError(err, a)
+	}
+	return nc, nil
+}
+
+// natsConnectError says what to do about a refused connection.
+func natsConnectError(err error, a NATSAuth) error {
+	if !errors.Is(err, nats.ErrAuthorization) && !errors.Is(err, nats.ErrAuthExpired) && !errors.Is(err, nats.ErrAuthRevoked) {
+		return fmt.Errorf("connect NATS: %w", err)
+	}
+	if a.User == "" {
+		return fmt.Errorf("connect NATS: the server requires a user and password: set %s and %s "+
+			"(the client user of the server's configuration; ADR 0225): %w", NATSUserEnv, NATSPasswordEnv, err)
+	}
+	return fmt.Errorf("connect NATS: the server refused user %q: set %s to the password the server's configuration "+
+		"gives that user (and %s to a user it knows; ADR 0225): %w", a.User, NATSPasswordEnv, NATSUserEnv, err)
+}
+
+// The users of a deployment's NATS (ADR 0225): NATSClientUser, in the
+// global account where every stream and bucket has always been, is the
+// one every process connects as; NATSSystemUser, in the system account,
+// is the operators' for the server's own reports and raft commands.
+const (
+	NATSClientUser = "motesplats"
+	NATSSystemUser = "sys"
+)
+
+// NewNATSPassword returns a new password for a NATS user: "mp" and 48 hex
+// digits. nats-server reads a $VARIABLE of its configuration as
+// configuration text, so the password has no character that text would
+// take for something else (base64's "+", "/" and "=", a leading digit).
+func NewNATSPassword() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "mp" + hex.EncodeToString(b), nil
+}
