@@ -114,6 +114,10 @@ func toolLog(cfg Config) *slog.Logger {
 // given (the environment's) bound, with notify's key added. "keygen
 // operator" does the same for the operators' key of ADR 0217.
 func keygen(args []string, public string, out io.Writer) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(os.Stderr, keygenUsage)
+		return flag.ErrHelp
+	}
 	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" {
 		return fmt.Errorf("keygen: want no argument, notify or operator")
 	}
@@ -147,6 +151,16 @@ func keygen(args []string, public string, out io.Writer) error {
 		auth.EncodePrivateKey(k), auth.EncodePrivateKey(n), auth.EncodePrivateKey(op), public, dk, base64.StdEncoding.EncodeToString(link))
 	return err
 }
+
+// keygenUsage is what `keygen -h` prints: keygen takes an argument, not
+// flags, so no flag set prints it.
+const keygenUsage = `usage: stack keygen [notify|operator]
+  (none)    new keys for every signer, the bound MP_PUBLIC_KEYS, a data key and a link key, as .env lines
+  notify    notify's own key for an .env of before ADR 0210, and its MP_PUBLIC_KEYS with the key added:
+            (set -a; . ./.env; go run ./services/stack keygen notify)
+  operator  the operators' own key for an .env of before ADR 0217, likewise:
+            (set -a; . ./.env; go run ./services/stack keygen operator)
+`
 
 // keygenOne prints the new key k of one signer added to an existing set
 // (public, the .env's MP_PUBLIC_KEYS): notify's (its entries bound, ADR
