@@ -296,6 +296,11 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error
 		_, err = w.g.CreateUser(r.Context(), p.caller, u, r.PostForm.Get("password"))
 	}
 	if err != nil {
+		if apperr.ErrorCode(err) == apperr.AlreadyExists {
+			// Beside the e-mail field, as the e-mail form has it: the
+			// summary alone named no field (ADR 0223).
+			err = apperr.FieldError("user.email", apperr.ErrorMessage(err))
+		}
 		if formErrors(p, err, userField) {
 			if lerr := w.loadUsers(r, p); lerr != nil {
 				return lerr
