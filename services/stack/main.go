@@ -19,6 +19,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,6 +46,12 @@ func main() {
 	}
 	err = dispatch(ctx, cfg, os.Args[1:], os.Stdout)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		// -h printed what the tool takes: asked for, so no failure and no
+		// ERROR line (`token -h` said "flag: help requested" and exited 1;
+		// found from outside, ADR 0223). Go's own flag handling exits 0 too.
+		return
+	}
 	if err != nil {
 		slog.Error("stack", "err", err)
 		os.Exit(1)

@@ -122,6 +122,16 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		_ = tel.Shutdown(sctx)
 	}()
 	log := tel.Logger
+	// The data directory first: a second stack on it is refused for that,
+	// not told to move a port and then let onto the same files (ADR 0223).
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := portsFree(cfg); err != nil {
 		return err
 	}

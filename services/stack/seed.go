@@ -111,7 +111,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 		org := demoOrganisation(o)
 		res, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: org, RequestId: fmt.Sprintf("seed-org-%02d", i)})
 		if err != nil {
-			return fmt.Errorf("organisation %q: %w", o.name, err)
+			return seedCallFailed(cfg, kid, fmt.Sprintf("organisation %q", o.name), "VOLUNTEERS_ADDR", cfg.VolunteersAddr, err)
 		}
 		orgs[i] = res.GetOrganisation()
 	}
@@ -154,7 +154,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("participant %d: %w", i, err)
+				return seedCallFailed(cfg, kid, fmt.Sprintf("participant %d", i), "PARTICIPANTS_ADDR", cfg.ParticipantsAddr, err)
 			}
 			dinner.guest(i, res.GetParticipant())
 			progress()
@@ -173,7 +173,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("volunteer %d: %w", i, err)
+				return seedCallFailed(cfg, kid, fmt.Sprintf("volunteer %d", i), "VOLUNTEERS_ADDR", cfg.VolunteersAddr, err)
 			}
 			dinner.host(i, res.GetVolunteer())
 			progress()

@@ -115,6 +115,10 @@ func toolLog(cfg Config) *slog.Logger {
 // operator" does the same for the operators' key of ADR 0217. The NATS
 // users' passwords (ADR 0225) come last; "keygen nats" prints them alone.
 func keygen(args []string, public string, out io.Writer) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(os.Stderr, keygenUsage)
+		return flag.ErrHelp
+	}
 	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" && args[0] != "nats" {
 		return fmt.Errorf("keygen: want no argument, notify, operator or nats")
 	}
@@ -172,6 +176,17 @@ func natsPasswords() (string, error) {
 	}
 	return "NATS_PASSWORD=" + p + "\nNATS_SYS_PASSWORD=" + sys + "\n", nil
 }
+
+// keygenUsage is what `keygen -h` prints: keygen takes an argument, not
+// flags, so no flag set prints it.
+const keygenUsage = `usage: stack keygen [notify|operator|nats]
+  (none)    new keys for every signer, the bound MP_PUBLIC_KEYS, a data key and a link key, as .env lines
+  notify    notify's own key for an .env of before ADR 0210, and its MP_PUBLIC_KEYS with the key added:
+            (set -a; . ./.env; go run ./services/stack keygen notify)
+  operator  the operators' own key for an .env of before ADR 0217, likewise:
+            (set -a; . ./.env; go run ./services/stack keygen operator)
+  nats      the NATS users' passwords (NATS_PASSWORD, NATS_SYS_PASSWORD) for an .env of before ADR 0225
+`
 
 // keygenOne prints the new key k of one signer added to an existing set
 // (public, the .env's MP_PUBLIC_KEYS): notify's (its entries bound, ADR

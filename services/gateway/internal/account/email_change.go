@@ -43,7 +43,18 @@ import (
 
 // errEmailTaken is the refusal of an address another account has, in the
 // same words on a create and on a change (the catalogue's Swedish).
-var errEmailTaken = apperr.Errorf(apperr.AlreadyExists, "a user with that e-mail exists")
+var errEmailTaken = apperr.Errorf(apperr.AlreadyExists, EmailTakenText)
+
+// EmailTakenText is the refusal of a taken address, also as a field
+// violation beside a form's other mistakes (core.CheckNewUser).
+const EmailTakenText = "a user with that e-mail exists"
+
+// EmailTaken says whether an account holds email (as a create reads it:
+// trimmed, lower case), so a form refused for other mistakes names it
+// too (ADR 0223). The index is the one CreateUser checks first.
+func (s *Service) EmailTaken(email string) bool {
+	return s.emailFree(normEmail(email), "") != nil
+}
 
 // settleWait bounds the wait and the writes of a sign-in that settles an
 // address left pending: a sign-in has no caller's deadline.

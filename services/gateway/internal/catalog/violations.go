@@ -44,6 +44,7 @@ var violationText = map[string]map[string]string{
 		"is not a known value":                                         "är inget känt värde",
 		"must be a whole number":                                       "måste vara ett heltal",
 		"must be a date and time":                                      "måste vara ett datum och en tid",
+		"must be after the From time":                                  "måste vara efter tiden i Från",
 		"must not be in the future":                                    "får inte ligga i framtiden",
 		"must be valid UTF-8 text":                                     "måste vara giltig text",
 		"no organisation has this id":                                  "ingen organisation har detta id",

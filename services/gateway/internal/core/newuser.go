@@ -41,5 +41,22 @@ func (g *Gateway) CheckNewUser(ctx context.Context, c Caller, u *gatewayv1.User,
 			v.Add(fv.Field, fv.Description)
 		}
 	}
+	// A form refused for other mistakes names a taken address with them:
+	// it came back alone once the rest was right, a round of its own
+	// (found from outside, ADR 0223). Alone it stays the create's
+	// AlreadyExists.
+	if err := v.Err(); err != nil && !namesField(err, "user.email") && g.Accounts.EmailTaken(u.GetEmail()) {
+		v.Add("user.email", account.EmailTakenText)
+	}
 	return v.Err()
+}
+
+// namesField says whether err has a violation of field.
+func namesField(err error, field string) bool {
+	for _, fv := range apperr.Violations(err) {
+		if fv.Field == field {
+			return true
+		}
+	}
+	return false
 }

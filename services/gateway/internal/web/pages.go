@@ -296,6 +296,11 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error
 		_, err = w.g.CreateUser(r.Context(), p.caller, u, r.PostForm.Get("password"))
 	}
 	if err != nil {
+		if apperr.ErrorCode(err) == apperr.AlreadyExists {
+			// Beside the e-mail field, as the e-mail form has it: the
+			// summary alone named no field (ADR 0223).
+			err = apperr.FieldError("user.email", apperr.ErrorMessage(err))
+		}
 		if formErrors(p, err, userField) {
 			if lerr := w.loadUsers(r, p); lerr != nil {
 				return lerr
@@ -358,7 +363,17 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 			*t = parsed
 		}
 	}
-	if err := v.Err(); err != nil {
+	// A window whose end is not after its start holds no entry: the page
+	// showed an empty table, which an admin asking "who read this record"
+	// read as "nobody" (found from outside, ADR 0223).
+	if !q.Start.IsZero() && !q.End.IsZero() && !q.End.After(q.Start) {
+		v.Add("to", "must be after the From time")
+	}
+	// Only an admin is shown the form's mistakes: anyone else goes on to
+	// the search, refused (and recorded) as without them. A coordinator's
+	// mistyped date answered the admin's search form (found from outside,
+	// ADR 0223).
+	if err := v.Err(); err != nil && p.Admin {
 		formErrors(p, err, func(f string) string { return f })
 		return w.render(rw, p, http.StatusUnprocessableEntity, "audit")
 	}
