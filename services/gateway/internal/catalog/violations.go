@@ -206,6 +206,8 @@ var violationText = map[string]map[string]string{
 		"must not be before 1900-01-01": "får inte ligga före 1900-01-01",
 		// An audit window's time past Timestamp's range (ADR 0195).
 		"must be a time from year 1 to 9999": "måste vara en tidpunkt från år 1 till 9999",
+		// An audit window whose end is not after its start (ADR 0223).
+		"must be after start_time": "måste vara efter starttiden",
 		// Erasing a user (ADR 0201).
 		"user not found":   "användaren finns inte",
 		"is not a user id": "är inget användar-id",
