@@ -74,7 +74,7 @@ func readLeftOut(t *testing.T, e *env, c *apiClient, b *browser, dir string, gui
 		t.Fatal(err)
 	}
 	for _, u := range d.Msg.GetUnseated() {
-		fmt.Fprintf(&api, "dinners %v\n", u)
+		fmt.Fprintf(&api, "dinners %v %s\n", u, d.Msg.GetParticipantNames()[u.GetSignUpId()])
 	}
 	l.api, l.totals = api.String(), [3]int32{g.Msg.GetTotalSize(), m.Msg.GetTotalSize(), d.Msg.GetTotalSize()}
 	var web strings.Builder
@@ -90,8 +90,10 @@ func readLeftOut(t *testing.T, e *env, c *apiClient, b *browser, dir string, gui
 	}
 	l.web = web.String()
 	mg, mm := mp(t, dir, "guides", "jobs", "unassigned", guides), mp(t, dir, "jobs", "unmatched", mentoring)
-	l.named["mp guides jobs unassigned"], l.named["mp jobs unmatched"] = mg, mm
-	l.mp = mg + mm + mp(t, dir, "dinners", "unseated", dinners) // sign-up ids, naming none
+	// mp dinners unseated names each party's newcomer too (ADR 0223).
+	md := mp(t, dir, "dinners", "unseated", dinners)
+	l.named["mp guides jobs unassigned"], l.named["mp jobs unmatched"], l.named["mp dinners unseated"] = mg, mm, md
+	l.mp = mg + mm + md
 	return l
 }
 

@@ -45,6 +45,19 @@ var Locales = []string{"sv", "en", "ar"}
 // the e-mail exists.
 var ErrBadCredentials = apperr.Errorf(apperr.Unauthenticated, "wrong e-mail or password")
 
+// DisabledMessage is ErrDisabled's text, which mp and the web app
+// recognise to say it in the user's language.
+const DisabledMessage = "this account is turned off; ask an administrator"
+
+// ErrDisabled answers a sign-in with the right password, and a session
+// or API token still presented, of an account an administrator turned
+// off (ADR 0223). It was told "expired", then "wrong password", and
+// could not know to ask an administrator. Only someone holding the
+// password, or a valid session or token, learns it: a wrong password
+// stays ErrBadCredentials, and the work before the password checks out
+// is the same for every account (ADR 0201, 0218).
+var ErrDisabled = apperr.Errorf(apperr.Unauthenticated, DisabledMessage)
+
 // errNoSession is the answer for a missing, expired or revoked session or
 // token; the caller signs in again.
 var errNoSession = apperr.Errorf(apperr.Unauthenticated, "please sign in")

@@ -13,9 +13,11 @@ import (
 
 // TestCheckSaysWhy: the audit log records why a sign-in was refused and,
 // for an account the address names, which (ADR 0218); the caller hears
-// ErrBadCredentials alike. A disabled account is "disabled" whether the
-// password was right or not, so the log does not tell whether a guess at
-// it was right. An address no account has names no account.
+// ErrBadCredentials alike, but for a disabled account's right password,
+// which hears ErrDisabled (ADR 0223). A disabled account is "disabled"
+// in the log whether the password was right or not, so the log does not
+// tell whether a guess at it was right. An address no account has names
+// no account.
 func TestCheckSaysWhy(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
@@ -30,16 +32,18 @@ func TestCheckSaysWhy(t *testing.T) {
 	const right, wrong = "ett långt lösenord", "fel lösenord 123"
 	for _, tt := range []struct {
 		name, email, password, account, reason string
+		want                                   error
 	}{
-		{"a wrong password", "asa@example.org", wrong, asa.GetId(), RefusedPassword},
-		{"a password too long", "asa@example.org", strings.Repeat("x", MaxPasswordLen+1), asa.GetId(), RefusedPassword},
-		{"disabled, the right password", "bo@example.org", right, bo.GetId(), RefusedDisabled},
-		{"disabled, a wrong password", "bo@example.org", wrong, bo.GetId(), RefusedDisabled},
-		{"no account", "nobody@example.org", right, "", RefusedNoAccount},
+		{"a wrong password", "asa@example.org", wrong, asa.GetId(), RefusedPassword, ErrBadCredentials},
+		{"a password too long", "asa@example.org", strings.Repeat("x", MaxPasswordLen+1), asa.GetId(), RefusedPassword, ErrBadCredentials},
+		{"disabled, the right password", "bo@example.org", right, bo.GetId(), RefusedDisabled, ErrDisabled},
+		{"disabled, a wrong password", "bo@example.org", wrong, bo.GetId(), RefusedDisabled, ErrBadCredentials},
+		{"disabled, a password too long", "bo@example.org", strings.Repeat("x", MaxPasswordLen+1), bo.GetId(), RefusedDisabled, ErrBadCredentials},
+		{"no account", "nobody@example.org", right, "", RefusedNoAccount, ErrBadCredentials},
 	} {
 		a, why, err := s.Check(tt.email, tt.password)
-		if a != nil || !errors.Is(err, ErrBadCredentials) || why.Account.GetUser().GetId() != tt.account || why.Reason != tt.reason {
-			t.Errorf("%s: %v, refused as %q (%q), %v; want %q (%q), ErrBadCredentials", tt.name, a, why.Account.GetUser().GetId(), why.Reason, err, tt.account, tt.reason)
+		if a != nil || !errors.Is(err, tt.want) || why.Account.GetUser().GetId() != tt.account || why.Reason != tt.reason {
+			t.Errorf("%s: %v, refused as %q (%q), %v; want %q (%q), %v", tt.name, a, why.Account.GetUser().GetId(), why.Reason, err, tt.account, tt.reason, tt.want)
 		}
 	}
 	if a, why, err := s.Check("asa@example.org", right); err != nil || a.GetUser().GetId() != asa.GetId() || why != (Refusal{}) {

@@ -58,7 +58,8 @@ func (s *Service) CreateSession(ctx context.Context, a *storev1.Account) (cookie
 }
 
 // Session returns the principal of a session cookie. Returns
-// Unauthenticated when the session is unknown, expired or revoked.
+// Unauthenticated when the session is unknown, expired or revoked, and
+// ErrDisabled when its user is disabled.
 func (s *Service) Session(ctx context.Context, cookie string) (Principal, error) {
 	if cookie == "" || len(cookie) > 100 {
 		return Principal{}, errNoSession
@@ -83,9 +84,14 @@ func (s *Service) Session(ctx context.Context, cookie string) (Principal, error)
 }
 
 // live returns the user if it is enabled and its generation is still gen.
+// A session or token of a disabled user is ErrDisabled, not "expired":
+// whoever holds it signed in as her (ADR 0223).
 func (s *Service) live(id string, gen int64) (*gatewayv1.User, error) {
 	a, ok := s.accounts.Lookup(id)
-	if !ok || a.GetUser().GetDisabled() || a.GetGeneration() != gen {
+	if ok && a.GetUser().GetDisabled() {
+		return nil, ErrDisabled
+	}
+	if !ok || a.GetGeneration() != gen {
 		return nil, errNoSession
 	}
 	return proto.Clone(a.GetUser()).(*gatewayv1.User), nil

@@ -7,7 +7,8 @@ import (
 )
 
 // Why a password sign-in was refused, for the audit log (ADR 0218). The
-// caller is told ErrBadCredentials whatever the reason.
+// caller is told ErrBadCredentials whatever the reason, but a disabled
+// account's owner with the right password (ErrDisabled, ADR 0223).
 const (
 	// RefusedNoAccount: no account has the address. The entry names no
 	// one and keeps no address: the person who typed it is no user.
@@ -28,7 +29,8 @@ type Refusal struct {
 }
 
 // Authenticate checks an e-mail and password. Returns ErrBadCredentials
-// for an unknown e-mail, a wrong password or a disabled user alike. The
+// for an unknown e-mail or a wrong password alike, a disabled user's
+// included, and ErrDisabled for a disabled user's right password. The
 // account is the one whose settled e-mail it is (signsInAs: an address
 // left pending by a gateway that died is settled first, ADR 0212).
 func (s *Service) Authenticate(email, password string) (*storev1.Account, error) {
@@ -38,7 +40,8 @@ func (s *Service) Authenticate(email, password string) (*storev1.Account, error)
 
 // Check is Authenticate that also says, when it refuses, which account
 // the e-mail named and why, for the audit log; the caller's answer is
-// ErrBadCredentials alike. The work is the same either way: an unknown
+// ErrBadCredentials alike, but for ErrDisabled once the password checked
+// out. The work is the same either way: an unknown
 // e-mail checks the dummy hash.
 func (s *Service) Check(email, password string) (*storev1.Account, Refusal, error) {
 	a := s.signsInAs(email)
@@ -55,8 +58,13 @@ func (s *Service) Check(email, password string) (*storev1.Account, Refusal, erro
 	if s.checked != nil {
 		s.checked(false)
 	}
-	if ok := s.checkPassword(a.GetPasswordHash(), password); !ok || a.GetUser().GetDisabled() {
+	if ok := s.checkPassword(a.GetPasswordHash(), password); !ok {
 		return nil, refusal(a), ErrBadCredentials
+	}
+	if a.GetUser().GetDisabled() {
+		// The password is right: she may be told why (ADR 0223); the
+		// audit entry says "user_disabled" as for a wrong one.
+		return nil, refusal(a), ErrDisabled
 	}
 	return a, Refusal{}, nil
 }

@@ -136,6 +136,10 @@ func (s *Server) authenticate(ctx context.Context, spec connect.Spec, _ connect.
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("an API token is required: run mp login"))
 	}
 	p, err := s.g.Accounts.Token(ctx, strings.TrimSpace(tok))
+	if errors.Is(err, account.ErrDisabled) {
+		// Not "run mp login": that is refused too (ADR 0223).
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New(account.DisabledMessage))
+	}
 	if err != nil {
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the API token is not valid: run mp login"))
 	}

@@ -82,6 +82,10 @@ func explain(e Env, err error) error {
 		}
 		return errors.New(e.t("err.unavailable"))
 	case connect.CodeUnauthenticated:
+		if ce.Message() == disabledMessage {
+			// Not "sign in again": that is refused too (ADR 0223).
+			return errors.New(e.t("err.disabled"))
+		}
 		return errors.New(e.t("err.unauthenticated"))
 	case connect.CodeCanceled:
 		return errors.New(e.t("err.canceled"))
@@ -355,7 +359,12 @@ func login(ctx context.Context, args []string, e env) error {
 	}
 	if connect.CodeOf(err) == connect.CodeUnauthenticated {
 		// The web sign-in's words: explain's "gäller inte längre" is
-		// for a saved sign-in that ran out, not a mistyped password.
+		// for a saved sign-in that ran out, not a mistyped password; a
+		// disabled account's right password is told so (ADR 0223).
+		var ce *connect.Error
+		if errors.As(err, &ce) && ce.Message() == disabledMessage {
+			return errors.New(e.t("err.disabled"))
+		}
 		return errors.New(e.t("err.credentials"))
 	}
 	if err != nil {
@@ -450,6 +459,8 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	}
 	defer res.Body.Close()
 	switch {
+	case res.StatusCode == http.StatusUnauthorized && disabledBody(res.Body):
+		return errors.New(e.t("err.disabled"))
 	case res.StatusCode == http.StatusUnauthorized || res.StatusCode/100 == 3:
 		return errors.New(e.t("err.export_token"))
 	case (res.StatusCode == http.StatusBadRequest || res.StatusCode == http.StatusUnprocessableEntity) && ask != nil:
@@ -488,4 +499,16 @@ func downloadCSV(ctx context.Context, c *clients, path, outPath string, e env, a
 	// round s30).
 	fmt.Fprintln(e.Out, e.f("export.saved", count(lines.n, e.t("n.line"), e.t("n.lines")), outPath))
 	return nil
+}
+
+// disabledMessage is the gateway's answer to a disabled account's token
+// or right password (account.DisabledMessage, which mp does not import:
+// the account package is the server's); mp says it in its language.
+const disabledMessage = "this account is turned off; ask an administrator"
+
+// disabledBody reports whether a web answer's body is disabledMessage
+// (the gateway's CSV routes answer a token in plain text).
+func disabledBody(r io.Reader) bool {
+	b, _ := io.ReadAll(io.LimitReader(r, 200))
+	return strings.TrimSpace(string(b)) == disabledMessage
 }

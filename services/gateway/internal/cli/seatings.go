@@ -92,7 +92,8 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 
 // listUnseated prints the parties dinners job left out, each with why
 // and who holds the seats at the full dinners that fit it (ADR 0171),
-// then what frees the seats open proposals hold, when any does.
+// then what frees the seats open proposals hold, when any does; each
+// party by its newcomer, "Förnamn Efternamn, Kommun" (ADR 0220, 0223).
 func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error {
 	byProposals := false
 	err := pages(func(token string) (string, error) {
@@ -110,7 +111,10 @@ func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error
 					why += ". " + held
 				}
 			}
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), muniName(u.GetMunicipalityCode()), count(u.GetPartySize(), e.t("n.person"), e.t("n.people")), why)
+			// Who, as every list names a person (ADR 0220): the sign-up
+			// id alone named no one (ADR 0223).
+			who := apart.Named(e.nameOrGone(res.Msg.GetParticipantNames()[u.GetSignUpId()]), u.GetMunicipalityCode())
+			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), who, count(u.GetPartySize(), e.t("n.person"), e.t("n.people")), why)
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})

@@ -99,14 +99,21 @@ func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv
 		return nil, err
 	}
 	res, err := d.ListUnseated(sctx, forward(&dinnersv1.ListUnseatedRequest{}, r))
-	var ids []string
+	var names map[string]string
+	var ids, named []string
+	if err == nil {
+		names, named, err = g.unseatedNames(ctx, sctx, d, res.GetUnseated())
+	}
 	for _, u := range res.GetUnseated() {
 		ids = append(ids, u.GetSignUpId())
 	}
-	if err := g.recordList(ctx, c, "dinner_sign_up", ids, err); err != nil {
+	// The newcomers whose names the list shows are in its entry too.
+	if err := g.recordList(ctx, c, "dinner_sign_up", append(ids, named...), err); err != nil {
 		return nil, err
 	}
-	return forward(&gatewayv1.ListUnseatedPartiesResponse{}, res), nil
+	out := forward(&gatewayv1.ListUnseatedPartiesResponse{}, res)
+	out.ParticipantNames = names
+	return out, nil
 }
 
 // seatingView joins a seating with the guest's and host's names (see

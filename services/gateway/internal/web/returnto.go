@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/services/gateway/internal/account"
 )
 
 // returnParam names the place to go back to after signing in: a query
@@ -84,11 +86,15 @@ var formPages = map[string]string{
 // knows has expired. A plain sign-in page for both left a coordinator
 // who had typed a whole form wondering where it went (outside round s32,
 // ADR 0178), and signing in again led to the overview, not back (ADR
-// 0185). The query says only which case and the page's address (ids
+// 0185). A disabled user's session is told so and to ask an
+// administrator (ADR 0223). The query says only which case and the page's address (ids
 // only): no address carries what was typed.
-func (w *Web) signinAfter(r *http.Request, rt Route) string {
+func (w *Web) signinAfter(r *http.Request, rt Route, err error) string {
 	q := url.Values{}
 	switch {
+	case errors.Is(err, account.ErrDisabled):
+		// Not "expired": a sign-in would be refused too (ADR 0223).
+		q.Set("expired", "disabled")
 	case r.Method == http.MethodPost:
 		q.Set("expired", "form")
 	default:

@@ -29,7 +29,7 @@ func TestUserFormGoesBackToItsPage(t *testing.T) {
 		var got string
 		m := http.NewServeMux()
 		m.HandleFunc("POST "+pattern, func(_ http.ResponseWriter, r *http.Request) {
-			got = w.signinAfter(r, Route{Method: http.MethodPost, Pattern: pattern})
+			got = w.signinAfter(r, Route{Method: http.MethodPost, Pattern: pattern}, nil)
 		})
 		m.ServeHTTP(httptest.NewRecorder(), r)
 		if want := "/signin?expired=form&next=" + strings.ReplaceAll(tc.want, "/", "%2F"); got != want {

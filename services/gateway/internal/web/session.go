@@ -39,6 +39,8 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		p.Flash = p.t("signin.expired_form")
 	case "1":
 		p.Flash = p.t("signin.expired")
+	case "disabled":
+		p.Flash = p.t("signin.disabled")
 	}
 	return w.render(rw, p, http.StatusOK, "signin")
 }
@@ -58,6 +60,10 @@ func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err != nil {
 		w.opts.Guard.Failed(addr, email)
 		msg := p.t("err.credentials") // the one answer to any failed sign-in
+		if errors.Is(err, account.ErrDisabled) {
+			// Given after the right password only (ADR 0223).
+			msg = p.t("err.disabled")
+		}
 		p.ErrorList = []errItem{{Field: "email", Label: p.t("email"), Message: msg}}
 		p.Errors["email"] = msg
 		return w.render(rw, p, http.StatusUnauthorized, "signin")
@@ -203,11 +209,11 @@ func userField(f string) string {
 	return f
 }
 
-// expiredWhy is v when it is one of the sign-in page's two reasons for
-// an ended session ("1" a page, "form" a form), else "": nothing else a
-// link or a form says is carried on.
+// expiredWhy is v when it is one of the sign-in page's reasons for an
+// ended session ("1" a page, "form" a form, "disabled" the account turned
+// off), else "": nothing else a link or a form says is carried on.
 func expiredWhy(v string) string {
-	if v == "1" || v == "form" {
+	if v == "1" || v == "form" || v == "disabled" {
 		return v
 	}
 	return ""

@@ -426,11 +426,17 @@ func (w *Web) wrap(rt Route) http.Handler {
 		case r.Header.Get("Authorization") != "":
 			// A program (mp, curl) with a bad or revoked token: say so,
 			// rather than redirect it to a sign-in page it would save.
+			// A disabled user's is told so, which mp says in her
+			// language (ADR 0223).
 			rw.Header().Set("WWW-Authenticate", `Bearer realm="motesplats"`)
-			http.Error(rw, "the API token is not valid: run mp login", http.StatusUnauthorized)
+			msg := "the API token is not valid: run mp login"
+			if errors.Is(err, account.ErrDisabled) {
+				msg = account.DisabledMessage
+			}
+			http.Error(rw, msg, http.StatusUnauthorized)
 			return
 		default:
-			to := w.signinAfter(r, rt)
+			to := w.signinAfter(r, rt, err)
 			if r.Header.Get("HX-Request") != "" {
 				rw.Header().Set("HX-Redirect", to)
 				rw.WriteHeader(http.StatusUnauthorized)

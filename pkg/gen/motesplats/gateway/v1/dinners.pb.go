@@ -1858,9 +1858,15 @@ type ListUnseatedPartiesResponse struct {
 	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	// The job's full dinners, each counted once, with who held their seats
 	// (the dinners service's ListUnseatedResponse.full_dinners).
-	FullDinners   *v1.FullDinners `protobuf:"bytes,4,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FullDinners *v1.FullDinners `protobuf:"bytes,4,opt,name=full_dinners,json=fullDinners,proto3" json:"full_dinners,omitempty"`
+	// The newcomer of each party on this page, "Förnamn Efternamn", by
+	// sign-up id; the party's municipality_code follows the name as on
+	// every list (ADR 0220). Read in one call per 200 people (ADR 0222,
+	// 0223). A sign-up removed since the job, or whose newcomer was erased,
+	// has none.
+	ParticipantNames map[string]string `protobuf:"bytes,5,rep,name=participant_names,json=participantNames,proto3" json:"participant_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ListUnseatedPartiesResponse) Reset() {
@@ -1917,6 +1923,13 @@ func (x *ListUnseatedPartiesResponse) GetTotalSize() int32 {
 func (x *ListUnseatedPartiesResponse) GetFullDinners() *v1.FullDinners {
 	if x != nil {
 		return x.FullDinners
+	}
+	return nil
+}
+
+func (x *ListUnseatedPartiesResponse) GetParticipantNames() map[string]string {
+	if x != nil {
+		return x.ParticipantNames
 	}
 	return nil
 }
@@ -3115,13 +3128,17 @@ const file_motesplats_gateway_v1_dinners_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xed\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa9\x03\n" +
 	"\x1bListUnseatedPartiesResponse\x12@\n" +
 	"\bunseated\x18\x01 \x03(\v2$.motesplats.dinners.v1.UnseatedPartyR\bunseated\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
 	"total_size\x18\x03 \x01(\x05R\ttotalSize\x12E\n" +
-	"\ffull_dinners\x18\x04 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\"#\n" +
+	"\ffull_dinners\x18\x04 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\x12u\n" +
+	"\x11participant_names\x18\x05 \x03(\v2H.motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntryR\x10participantNames\x1aC\n" +
+	"\x15ParticipantNamesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"#\n" +
 	"\x11GetSeatingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"R\n" +
 	"\x12GetSeatingResponse\x12<\n" +
@@ -3229,7 +3246,7 @@ func file_motesplats_gateway_v1_dinners_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_dinners_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_motesplats_gateway_v1_dinners_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*DinnerOfferView)(nil),             // 0: motesplats.gateway.v1.DinnerOfferView
 	(*DinnerSignUpView)(nil),            // 1: motesplats.gateway.v1.DinnerSignUpView
@@ -3286,123 +3303,125 @@ var file_motesplats_gateway_v1_dinners_proto_goTypes = []any{
 	(*GetDinnerWaitlistResponse)(nil),   // 52: motesplats.gateway.v1.GetDinnerWaitlistResponse
 	(*GetDinnerReportRequest)(nil),      // 53: motesplats.gateway.v1.GetDinnerReportRequest
 	(*GetDinnerReportResponse)(nil),     // 54: motesplats.gateway.v1.GetDinnerReportResponse
-	(*v1.Offer)(nil),                    // 55: motesplats.dinners.v1.Offer
-	(*v1.SignUp)(nil),                   // 56: motesplats.dinners.v1.SignUp
-	(*v1.Seating)(nil),                  // 57: motesplats.dinners.v1.Seating
-	(*timestamppb.Timestamp)(nil),       // 58: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),       // 59: google.protobuf.FieldMask
-	(*v1.Job)(nil),                      // 60: motesplats.dinners.v1.Job
-	(*v1.UnseatedParty)(nil),            // 61: motesplats.dinners.v1.UnseatedParty
-	(*v1.FullDinners)(nil),              // 62: motesplats.dinners.v1.FullDinners
-	(v11.SeatingStatus)(0),              // 63: motesplats.events.v1.SeatingStatus
-	(v12.RejectReason)(0),               // 64: motesplats.proposal.v1.RejectReason
-	(v11.DinnerParty)(0),                // 65: motesplats.events.v1.DinnerParty
-	(v11.RsvpDeclineReason)(0),          // 66: motesplats.events.v1.RsvpDeclineReason
-	(*v1.GuestAttendance)(nil),          // 67: motesplats.dinners.v1.GuestAttendance
-	(*v1.Feedback)(nil),                 // 68: motesplats.dinners.v1.Feedback
-	(*v1.GetWaitlistResponse)(nil),      // 69: motesplats.dinners.v1.GetWaitlistResponse
-	(*v1.GetReportResponse)(nil),        // 70: motesplats.dinners.v1.GetReportResponse
+	nil,                                 // 55: motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntry
+	(*v1.Offer)(nil),                    // 56: motesplats.dinners.v1.Offer
+	(*v1.SignUp)(nil),                   // 57: motesplats.dinners.v1.SignUp
+	(*v1.Seating)(nil),                  // 58: motesplats.dinners.v1.Seating
+	(*timestamppb.Timestamp)(nil),       // 59: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),       // 60: google.protobuf.FieldMask
+	(*v1.Job)(nil),                      // 61: motesplats.dinners.v1.Job
+	(*v1.UnseatedParty)(nil),            // 62: motesplats.dinners.v1.UnseatedParty
+	(*v1.FullDinners)(nil),              // 63: motesplats.dinners.v1.FullDinners
+	(v11.SeatingStatus)(0),              // 64: motesplats.events.v1.SeatingStatus
+	(v12.RejectReason)(0),               // 65: motesplats.proposal.v1.RejectReason
+	(v11.DinnerParty)(0),                // 66: motesplats.events.v1.DinnerParty
+	(v11.RsvpDeclineReason)(0),          // 67: motesplats.events.v1.RsvpDeclineReason
+	(*v1.GuestAttendance)(nil),          // 68: motesplats.dinners.v1.GuestAttendance
+	(*v1.Feedback)(nil),                 // 69: motesplats.dinners.v1.Feedback
+	(*v1.GetWaitlistResponse)(nil),      // 70: motesplats.dinners.v1.GetWaitlistResponse
+	(*v1.GetReportResponse)(nil),        // 71: motesplats.dinners.v1.GetReportResponse
 }
 var file_motesplats_gateway_v1_dinners_proto_depIdxs = []int32{
-	55, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
-	56, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	57, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
-	58, // 3: motesplats.gateway.v1.SeatingView.participant_registered:type_name -> google.protobuf.Timestamp
-	55, // 4: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	56, // 0: motesplats.gateway.v1.DinnerOfferView.offer:type_name -> motesplats.dinners.v1.Offer
+	57, // 1: motesplats.gateway.v1.DinnerSignUpView.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	58, // 2: motesplats.gateway.v1.SeatingView.seating:type_name -> motesplats.dinners.v1.Seating
+	59, // 3: motesplats.gateway.v1.SeatingView.participant_registered:type_name -> google.protobuf.Timestamp
+	56, // 4: motesplats.gateway.v1.CreateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
 	0,  // 5: motesplats.gateway.v1.CreateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 6: motesplats.gateway.v1.GetDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 7: motesplats.gateway.v1.ListDinnerOffersResponse.offers:type_name -> motesplats.gateway.v1.DinnerOfferView
-	55, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
-	59, // 9: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
+	56, // 8: motesplats.gateway.v1.UpdateDinnerOfferRequest.offer:type_name -> motesplats.dinners.v1.Offer
+	60, // 9: motesplats.gateway.v1.UpdateDinnerOfferRequest.update_mask:type_name -> google.protobuf.FieldMask
 	0,  // 10: motesplats.gateway.v1.UpdateDinnerOfferResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
 	0,  // 11: motesplats.gateway.v1.CancelDinnerResponse.offer:type_name -> motesplats.gateway.v1.DinnerOfferView
-	56, // 12: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	57, // 12: motesplats.gateway.v1.CreateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
 	1,  // 13: motesplats.gateway.v1.CreateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
 	1,  // 14: motesplats.gateway.v1.GetDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
 	1,  // 15: motesplats.gateway.v1.ListDinnerSignUpsResponse.sign_ups:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	56, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
-	59, // 17: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
+	57, // 16: motesplats.gateway.v1.UpdateDinnerSignUpRequest.sign_up:type_name -> motesplats.dinners.v1.SignUp
+	60, // 17: motesplats.gateway.v1.UpdateDinnerSignUpRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 18: motesplats.gateway.v1.UpdateDinnerSignUpResponse.sign_up:type_name -> motesplats.gateway.v1.DinnerSignUpView
-	60, // 19: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	60, // 20: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	60, // 21: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
-	60, // 22: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
-	61, // 23: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
-	62, // 24: motesplats.gateway.v1.ListUnseatedPartiesResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
-	2,  // 25: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	63, // 26: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
-	2,  // 27: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 28: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	64, // 29: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
-	2,  // 30: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	65, // 31: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	66, // 32: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
-	2,  // 33: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	2,  // 34: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	67, // 35: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
-	2,  // 36: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	65, // 37: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
-	68, // 38: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
-	2,  // 39: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
-	69, // 40: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
-	70, // 41: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
-	3,  // 42: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
-	5,  // 43: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
-	7,  // 44: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
-	9,  // 45: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
-	11, // 46: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
-	13, // 47: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
-	15, // 48: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
-	17, // 49: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
-	19, // 50: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
-	21, // 51: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
-	23, // 52: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
-	25, // 53: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
-	27, // 54: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
-	29, // 55: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
-	31, // 56: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
-	33, // 57: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
-	35, // 58: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
-	37, // 59: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
-	39, // 60: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
-	41, // 61: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
-	43, // 62: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
-	45, // 63: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
-	47, // 64: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
-	49, // 65: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
-	51, // 66: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
-	53, // 67: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
-	4,  // 68: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
-	6,  // 69: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
-	8,  // 70: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
-	10, // 71: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
-	12, // 72: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
-	14, // 73: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
-	16, // 74: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
-	18, // 75: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
-	20, // 76: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
-	22, // 77: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
-	24, // 78: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
-	26, // 79: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
-	28, // 80: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
-	30, // 81: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
-	32, // 82: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
-	34, // 83: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
-	36, // 84: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
-	38, // 85: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
-	40, // 86: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
-	42, // 87: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
-	44, // 88: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
-	46, // 89: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
-	48, // 90: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
-	50, // 91: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
-	52, // 92: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
-	54, // 93: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
-	68, // [68:94] is the sub-list for method output_type
-	42, // [42:68] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	61, // 19: motesplats.gateway.v1.StartDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	61, // 20: motesplats.gateway.v1.GetDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	61, // 21: motesplats.gateway.v1.ListDinnerJobsResponse.jobs:type_name -> motesplats.dinners.v1.Job
+	61, // 22: motesplats.gateway.v1.WatchDinnerJobResponse.job:type_name -> motesplats.dinners.v1.Job
+	62, // 23: motesplats.gateway.v1.ListUnseatedPartiesResponse.unseated:type_name -> motesplats.dinners.v1.UnseatedParty
+	63, // 24: motesplats.gateway.v1.ListUnseatedPartiesResponse.full_dinners:type_name -> motesplats.dinners.v1.FullDinners
+	55, // 25: motesplats.gateway.v1.ListUnseatedPartiesResponse.participant_names:type_name -> motesplats.gateway.v1.ListUnseatedPartiesResponse.ParticipantNamesEntry
+	2,  // 26: motesplats.gateway.v1.GetSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	64, // 27: motesplats.gateway.v1.ListSeatingsRequest.statuses:type_name -> motesplats.events.v1.SeatingStatus
+	2,  // 28: motesplats.gateway.v1.ListSeatingsResponse.seatings:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 29: motesplats.gateway.v1.ApproveSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	65, // 30: motesplats.gateway.v1.RejectSeatingRequest.reason:type_name -> motesplats.proposal.v1.RejectReason
+	2,  // 31: motesplats.gateway.v1.RejectSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	66, // 32: motesplats.gateway.v1.RecordRsvpRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	67, // 33: motesplats.gateway.v1.RecordRsvpRequest.decline_reason:type_name -> motesplats.events.v1.RsvpDeclineReason
+	2,  // 34: motesplats.gateway.v1.RecordRsvpResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	2,  // 35: motesplats.gateway.v1.CancelSeatingResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	68, // 36: motesplats.gateway.v1.RecordAttendanceRequest.attendance:type_name -> motesplats.dinners.v1.GuestAttendance
+	2,  // 37: motesplats.gateway.v1.RecordAttendanceResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	66, // 38: motesplats.gateway.v1.RecordFeedbackRequest.party:type_name -> motesplats.events.v1.DinnerParty
+	69, // 39: motesplats.gateway.v1.RecordFeedbackRequest.feedback:type_name -> motesplats.dinners.v1.Feedback
+	2,  // 40: motesplats.gateway.v1.RecordFeedbackResponse.seating:type_name -> motesplats.gateway.v1.SeatingView
+	70, // 41: motesplats.gateway.v1.GetDinnerWaitlistResponse.waitlist:type_name -> motesplats.dinners.v1.GetWaitlistResponse
+	71, // 42: motesplats.gateway.v1.GetDinnerReportResponse.report:type_name -> motesplats.dinners.v1.GetReportResponse
+	3,  // 43: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:input_type -> motesplats.gateway.v1.CreateDinnerOfferRequest
+	5,  // 44: motesplats.gateway.v1.DinnersService.GetDinnerOffer:input_type -> motesplats.gateway.v1.GetDinnerOfferRequest
+	7,  // 45: motesplats.gateway.v1.DinnersService.ListDinnerOffers:input_type -> motesplats.gateway.v1.ListDinnerOffersRequest
+	9,  // 46: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:input_type -> motesplats.gateway.v1.UpdateDinnerOfferRequest
+	11, // 47: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:input_type -> motesplats.gateway.v1.DeleteDinnerOfferRequest
+	13, // 48: motesplats.gateway.v1.DinnersService.CancelDinner:input_type -> motesplats.gateway.v1.CancelDinnerRequest
+	15, // 49: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:input_type -> motesplats.gateway.v1.CreateDinnerSignUpRequest
+	17, // 50: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:input_type -> motesplats.gateway.v1.GetDinnerSignUpRequest
+	19, // 51: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:input_type -> motesplats.gateway.v1.ListDinnerSignUpsRequest
+	21, // 52: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:input_type -> motesplats.gateway.v1.UpdateDinnerSignUpRequest
+	23, // 53: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:input_type -> motesplats.gateway.v1.DeleteDinnerSignUpRequest
+	25, // 54: motesplats.gateway.v1.DinnersService.StartDinnerJob:input_type -> motesplats.gateway.v1.StartDinnerJobRequest
+	27, // 55: motesplats.gateway.v1.DinnersService.GetDinnerJob:input_type -> motesplats.gateway.v1.GetDinnerJobRequest
+	29, // 56: motesplats.gateway.v1.DinnersService.ListDinnerJobs:input_type -> motesplats.gateway.v1.ListDinnerJobsRequest
+	31, // 57: motesplats.gateway.v1.DinnersService.WatchDinnerJob:input_type -> motesplats.gateway.v1.WatchDinnerJobRequest
+	33, // 58: motesplats.gateway.v1.DinnersService.ListUnseatedParties:input_type -> motesplats.gateway.v1.ListUnseatedPartiesRequest
+	35, // 59: motesplats.gateway.v1.DinnersService.GetSeating:input_type -> motesplats.gateway.v1.GetSeatingRequest
+	37, // 60: motesplats.gateway.v1.DinnersService.ListSeatings:input_type -> motesplats.gateway.v1.ListSeatingsRequest
+	39, // 61: motesplats.gateway.v1.DinnersService.ApproveSeating:input_type -> motesplats.gateway.v1.ApproveSeatingRequest
+	41, // 62: motesplats.gateway.v1.DinnersService.RejectSeating:input_type -> motesplats.gateway.v1.RejectSeatingRequest
+	43, // 63: motesplats.gateway.v1.DinnersService.RecordRsvp:input_type -> motesplats.gateway.v1.RecordRsvpRequest
+	45, // 64: motesplats.gateway.v1.DinnersService.CancelSeating:input_type -> motesplats.gateway.v1.CancelSeatingRequest
+	47, // 65: motesplats.gateway.v1.DinnersService.RecordAttendance:input_type -> motesplats.gateway.v1.RecordAttendanceRequest
+	49, // 66: motesplats.gateway.v1.DinnersService.RecordFeedback:input_type -> motesplats.gateway.v1.RecordFeedbackRequest
+	51, // 67: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:input_type -> motesplats.gateway.v1.GetDinnerWaitlistRequest
+	53, // 68: motesplats.gateway.v1.DinnersService.GetDinnerReport:input_type -> motesplats.gateway.v1.GetDinnerReportRequest
+	4,  // 69: motesplats.gateway.v1.DinnersService.CreateDinnerOffer:output_type -> motesplats.gateway.v1.CreateDinnerOfferResponse
+	6,  // 70: motesplats.gateway.v1.DinnersService.GetDinnerOffer:output_type -> motesplats.gateway.v1.GetDinnerOfferResponse
+	8,  // 71: motesplats.gateway.v1.DinnersService.ListDinnerOffers:output_type -> motesplats.gateway.v1.ListDinnerOffersResponse
+	10, // 72: motesplats.gateway.v1.DinnersService.UpdateDinnerOffer:output_type -> motesplats.gateway.v1.UpdateDinnerOfferResponse
+	12, // 73: motesplats.gateway.v1.DinnersService.DeleteDinnerOffer:output_type -> motesplats.gateway.v1.DeleteDinnerOfferResponse
+	14, // 74: motesplats.gateway.v1.DinnersService.CancelDinner:output_type -> motesplats.gateway.v1.CancelDinnerResponse
+	16, // 75: motesplats.gateway.v1.DinnersService.CreateDinnerSignUp:output_type -> motesplats.gateway.v1.CreateDinnerSignUpResponse
+	18, // 76: motesplats.gateway.v1.DinnersService.GetDinnerSignUp:output_type -> motesplats.gateway.v1.GetDinnerSignUpResponse
+	20, // 77: motesplats.gateway.v1.DinnersService.ListDinnerSignUps:output_type -> motesplats.gateway.v1.ListDinnerSignUpsResponse
+	22, // 78: motesplats.gateway.v1.DinnersService.UpdateDinnerSignUp:output_type -> motesplats.gateway.v1.UpdateDinnerSignUpResponse
+	24, // 79: motesplats.gateway.v1.DinnersService.DeleteDinnerSignUp:output_type -> motesplats.gateway.v1.DeleteDinnerSignUpResponse
+	26, // 80: motesplats.gateway.v1.DinnersService.StartDinnerJob:output_type -> motesplats.gateway.v1.StartDinnerJobResponse
+	28, // 81: motesplats.gateway.v1.DinnersService.GetDinnerJob:output_type -> motesplats.gateway.v1.GetDinnerJobResponse
+	30, // 82: motesplats.gateway.v1.DinnersService.ListDinnerJobs:output_type -> motesplats.gateway.v1.ListDinnerJobsResponse
+	32, // 83: motesplats.gateway.v1.DinnersService.WatchDinnerJob:output_type -> motesplats.gateway.v1.WatchDinnerJobResponse
+	34, // 84: motesplats.gateway.v1.DinnersService.ListUnseatedParties:output_type -> motesplats.gateway.v1.ListUnseatedPartiesResponse
+	36, // 85: motesplats.gateway.v1.DinnersService.GetSeating:output_type -> motesplats.gateway.v1.GetSeatingResponse
+	38, // 86: motesplats.gateway.v1.DinnersService.ListSeatings:output_type -> motesplats.gateway.v1.ListSeatingsResponse
+	40, // 87: motesplats.gateway.v1.DinnersService.ApproveSeating:output_type -> motesplats.gateway.v1.ApproveSeatingResponse
+	42, // 88: motesplats.gateway.v1.DinnersService.RejectSeating:output_type -> motesplats.gateway.v1.RejectSeatingResponse
+	44, // 89: motesplats.gateway.v1.DinnersService.RecordRsvp:output_type -> motesplats.gateway.v1.RecordRsvpResponse
+	46, // 90: motesplats.gateway.v1.DinnersService.CancelSeating:output_type -> motesplats.gateway.v1.CancelSeatingResponse
+	48, // 91: motesplats.gateway.v1.DinnersService.RecordAttendance:output_type -> motesplats.gateway.v1.RecordAttendanceResponse
+	50, // 92: motesplats.gateway.v1.DinnersService.RecordFeedback:output_type -> motesplats.gateway.v1.RecordFeedbackResponse
+	52, // 93: motesplats.gateway.v1.DinnersService.GetDinnerWaitlist:output_type -> motesplats.gateway.v1.GetDinnerWaitlistResponse
+	54, // 94: motesplats.gateway.v1.DinnersService.GetDinnerReport:output_type -> motesplats.gateway.v1.GetDinnerReportResponse
+	69, // [69:95] is the sub-list for method output_type
+	43, // [43:69] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_dinners_proto_init() }
@@ -3416,7 +3435,7 @@ func file_motesplats_gateway_v1_dinners_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_dinners_proto_rawDesc), len(file_motesplats_gateway_v1_dinners_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   55,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
