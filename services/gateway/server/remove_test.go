@@ -105,14 +105,21 @@ func TestEraseParticipant(t *testing.T) {
 	if _, err := coord.registry.EraseParticipant(ctx, connect.NewRequest(&gatewayv1.EraseParticipantRequest{Id: id})); err != nil {
 		t.Fatal(err)
 	}
-	// The cached name is gone at once, not when the event arrives, so the
-	// pair view can no longer show it even while the pair remains.
-	if n, err := probe.Exists(ctx, "gateway:participant/"+id).Result(); err != nil || n != 0 {
-		t.Fatalf("the erased newcomer's name is still cached: %d %v", n, err)
-	}
+	// The cached name is dropped at once, not when the event arrives, so
+	// the pair view can no longer show it even while the pair remains.
+	// On a loaded machine the delete itself may miss its 50 ms: the cache
+	// then reads past Redis until it answers and deletes the key then
+	// (pkg/cache's breaker), so what must hold at once is the view, and
+	// the key must be gone soon after (CI once found it a moment later).
 	if v, err := coord.matching.GetPair(ctx, connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetPair().GetId()})); err == nil && v.Msg.GetPair().GetParticipantName() != "" {
 		t.Fatalf("pair view after erasure shows %q", v.Msg.GetPair().GetParticipantName())
 	}
+	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		if n, err := probe.Exists(ctx, "gateway:participant/"+id).Result(); err != nil || n != 0 {
+			return fmt.Errorf("the erased newcomer's name is still cached: %d %v", n, err)
+		}
+		return nil
+	})
 	testutil.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
 		_, err := coord.matching.GetPair(ctx, connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetPair().GetId()}))
 		if connect.CodeOf(err) != connect.CodeNotFound {
