@@ -116,34 +116,44 @@ func (b *Backend) PeopleNames(ctx context.Context, list []string, kinds func(id 
 	return out, nil
 }
 
+// namedPerson is what both services' name answers carry
+// (ParticipantName, VolunteerName).
+type namedPerson interface {
+	proto.Message
+	GetId() string
+	GetGivenName() string
+	GetFamilyName() string
+	GetMunicipalityCode() string
+}
+
+// personName is n as a list names it.
+func personName(n namedPerson) PersonName {
+	return PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
+}
+
 // cachedNames is the names of in that kind's cache holds, looked up in
 // one round trip.
 func (b *Backend) cachedNames(ctx context.Context, kind Kind, in []string) map[string]PersonName {
-	out := map[string]PersonName{}
 	if len(in) == 0 {
-		return out
+		return map[string]PersonName{}
 	}
+	if kind == Volunteer {
+		return cachedNamesOf(ctx, b.cache, volunteerNameKey, func() *volunteersv1.VolunteerName { return &volunteersv1.VolunteerName{} }, in)
+	}
+	return cachedNamesOf(ctx, b.cache, participantNameKey, func() *participantsv1.ParticipantName { return &participantsv1.ParticipantName{} }, in)
+}
+
+// cachedNamesOf is cachedNames for one kind's key and message.
+func cachedNamesOf[T namedPerson](ctx context.Context, c *cache.Cache, key func(string) string, newT func() T, in []string) map[string]PersonName {
 	keys := make([]string, len(in))
-	switch kind {
-	case Newcomer:
-		for i, id := range in {
-			keys[i] = participantNameKey(id)
-		}
-		found := cache.LookupProtos(ctx, b.cache, keys, func() *participantsv1.ParticipantName { return &participantsv1.ParticipantName{} })
-		for i, id := range in {
-			if n, ok := found[keys[i]]; ok {
-				out[id] = PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
-			}
-		}
-	case Volunteer:
-		for i, id := range in {
-			keys[i] = volunteerNameKey(id)
-		}
-		found := cache.LookupProtos(ctx, b.cache, keys, func() *volunteersv1.VolunteerName { return &volunteersv1.VolunteerName{} })
-		for i, id := range in {
-			if n, ok := found[keys[i]]; ok {
-				out[id] = PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
-			}
+	for i, id := range in {
+		keys[i] = key(id)
+	}
+	found := cache.LookupProtos(ctx, c, keys, newT)
+	out := make(map[string]PersonName, len(found))
+	for i, id := range in {
+		if n, ok := found[keys[i]]; ok {
+			out[id] = personName(n)
 		}
 	}
 	return out
@@ -162,25 +172,26 @@ func (b *Backend) askNames(ctx context.Context, mark cache.Mark, kind Kind, list
 			if err != nil {
 				return nil, err
 			}
-			store := make(map[string]proto.Message, len(res.GetNames()))
-			for _, p := range res.GetNames() {
-				store[participantNameKey(p.GetId())] = p
-				out[p.GetId()] = PersonName{Name: join(p.GetGivenName(), p.GetFamilyName()), MunicipalityCode: p.GetMunicipalityCode()}
-			}
-			mark.StoreProtos(ctx, store)
+			keep(ctx, mark, participantNameKey, res.GetNames(), out)
 		case Volunteer:
 			res, err := b.Volunteers.BatchGetVolunteerNames(ctx, &volunteersv1.BatchGetVolunteerNamesRequest{Ids: list[:n]})
 			if err != nil {
 				return nil, err
 			}
-			store := make(map[string]proto.Message, len(res.GetNames()))
-			for _, v := range res.GetNames() {
-				store[volunteerNameKey(v.GetId())] = v
-				out[v.GetId()] = PersonName{Name: join(v.GetGivenName(), v.GetFamilyName()), MunicipalityCode: v.GetMunicipalityCode()}
-			}
-			mark.StoreProtos(ctx, store)
+			keep(ctx, mark, volunteerNameKey, res.GetNames(), out)
 		}
 		list = list[n:]
 	}
 	return out, nil
+}
+
+// keep names what a service answered into out and caches it under key,
+// through mark (dropped if the people changed since the mark).
+func keep[T namedPerson](ctx context.Context, mark cache.Mark, key func(string) string, names []T, out map[string]PersonName) {
+	store := make(map[string]proto.Message, len(names))
+	for _, n := range names {
+		store[key(n.GetId())] = n
+		out[n.GetId()] = personName(n)
+	}
+	mark.StoreProtos(ctx, store)
 }
