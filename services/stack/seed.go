@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -95,7 +94,7 @@ func seed(ctx context.Context, cfg Config, args []string, out io.Writer) error {
 	// outside, ADR 0227).
 	var users *usersStep
 	if *natsURL != "" {
-		if users, err = openUsersStep(cfg, *natsURL); err != nil {
+		if users, err = openUsersStep(ctx, cfg, *natsURL); err != nil {
 			return err
 		}
 		defer users.close()
@@ -245,10 +244,7 @@ func demoOrganisation(o seedOrg) *volunteersv1.Organisation {
 // password it was made with; when that is not this key's, it is not
 // printed.
 func seedUsers(ctx context.Context, step *usersStep, key ed25519.PrivateKey, orgs []*volunteersv1.Organisation, webURL string, out io.Writer) error {
-	js, err := jetstream.New(step.nc)
-	if err != nil {
-		return err
-	}
+	js := step.js
 	password := func(email string) string {
 		m := hmac.New(sha256.New, key.Seed())
 		m.Write([]byte("demo-password:" + email))
@@ -277,6 +273,7 @@ func seedUsers(ctx context.Context, step *usersStep, key ed25519.PrivateKey, org
 	// seals them (ADR 0201): the seed needs the key the stack runs with.
 	var keyring *seal.Keyring
 	if step.keks != nil {
+		var err error
 		if keyring, err = seal.Open(ctx, js, seal.Config{KEKs: step.keks}); err != nil {
 			return fmt.Errorf("seed users: %w", err)
 		}

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/natsembed"
@@ -89,5 +92,46 @@ func TestSeedChecksItsNATSFirst(t *testing.T) {
 	err = seed(ctx, right, []string{"-participants", "1", "-volunteers", "1", "-workers", "1", "-nats", ns.ClientURL()}, &out)
 	if err == nil || !strings.Contains(err.Error(), "VOLUNTEERS_ADDR") {
 		t.Errorf("with NATS's user: %v, want the services' address that answers nothing", err)
+	}
+}
+
+// TestSeedChecksItsNATSHasJetStream: signed in as a user without
+// JetStream (make up's sys, whose password is beside the services' in
+// keys.env), the seed made everyone and then failed "JetStream not
+// enabled for account" at the sign-ins (found from outside, ADR 0227). A
+// server without JetStream stands in for that account here; the seed now
+// stops before its first call and names the services' user.
+func TestSeedChecksItsNATSHasJetStream(t *testing.T) {
+	t.Parallel()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(ns.Shutdown)
+	cfg := testConfig(t, t.TempDir())
+	nobody := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	cfg.ParticipantsAddr, cfg.VolunteersAddr, cfg.DinnersAddr = nobody, nobody, nobody
+	if _, err := auth.LoadOrCreateKeyFile(cfg.OperatorKeyPath()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.LoadOrCreateKeyFile(cfg.DataKeyPath()); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = seed(testutil.Context(t), cfg, []string{"-participants", "1", "-volunteers", "1", "-workers", "1", "-nats", ns.ClientURL()}, &out)
+	if err == nil {
+		t.Fatal("the seed was taken by a NATS without JetStream")
+	}
+	for _, w := range []string{"JetStream", "NATS_USER=motesplats", "before"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%q does not say %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "VOLUNTEERS_ADDR") {
+		t.Errorf("the seed called the services first: %q", err)
 	}
 }
