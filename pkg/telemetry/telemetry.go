@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -94,6 +95,9 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if cfg.ServiceName != "" {
 		logger = logger.With("service", cfg.ServiceName)
 	}
+	// Before the exporters: they read OTEL_EXPORTER_OTLP_ENDPOINT
+	// themselves and say what they make of it through this logger.
+	otel.SetLogger(logr.FromSlogHandler(atMostWarn{logger.Handler()}))
 
 	// Our attributes come last so they win over OTEL_RESOURCE_ATTRIBUTES;
 	// the environment still adds deployment facts such as the pod name.
@@ -174,6 +178,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.once.Do(func() {
 		if slog.Default() == t.Logger {
+			otel.SetLogger(logr.FromSlogHandler(atMostWarn{t.prevLog.Handler()}))
 			slog.SetDefault(t.prevLog)
 			log.SetOutput(t.prevLogOut)
 			log.SetFlags(t.prevLogFlags)

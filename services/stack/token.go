@@ -85,7 +85,10 @@ func operatorKey(cfg Config) (ed25519.PrivateKey, string, error) {
 	}
 	k, err := readKey(cfg.OperatorKeyPath())
 	if err != nil {
-		return nil, "", fmt.Errorf("no operators' key at %s: start the stack once with `make run` (it makes one), or set MP_OPERATOR_SIGNING_KEY: %w", cfg.OperatorKeyPath(), err)
+		// make up keeps its keys in keys.env, not the data directory: a
+		// reader sent to make run there started a second stack (ADR 0227).
+		return nil, "", fmt.Errorf("no operators' key at %s: start the stack once with `make run` (it makes one), or set MP_OPERATOR_SIGNING_KEY; "+
+			"after make up, run the tool with its keys, as make up prints it: (set -a; . .tmp/up/keys.env; bin/stack ...): %w", cfg.OperatorKeyPath(), err)
 	}
 	return k, operatorKeyID, nil
 }

@@ -238,11 +238,7 @@ func Run(ctx context.Context, args []string, e Env) error {
 	}
 	switch cmd + " " + sub {
 	case "logout ":
-		_, err = c.tokens.DeleteApiToken(ctx, connect.NewRequest(&gatewayv1.DeleteApiTokenRequest{Id: "current"}))
-		if err == nil {
-			cfg.Token = ""
-			err = saveConfig(e, cfg)
-		}
+		err = logout(ctx, c, cfg, e)
 	case "whoami ":
 		var res *connect.Response[gatewayv1.GetUserResponse]
 		if res, err = c.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"})); err == nil {

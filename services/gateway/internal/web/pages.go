@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auth"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -390,12 +391,18 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request, p *page) error {
 	// The names are a help, not the record: a caller who may search the
 	// log but not list the users (an operator) sees the ids alone.
 	// An id no account holds any more is an erased user's: the entry
-	// keeps the id and says so where the name was (ADR 0201).
+	// keeps the id and says so where the name was (ADR 0201). A
+	// service's entry (notify's, one per message sent) has no account
+	// to look for: it read "raderad användare notify" (ADR 0227).
 	names := map[string]string{}
 	if p.Admin {
 		for _, e := range es {
 			id := e.GetUserId()
 			if _, seen := names[id]; seen || id == "" {
+				continue
+			}
+			if e.GetRole() == string(auth.RoleService) {
+				names[id] = p.t("a.service")
 				continue
 			}
 			u, err := w.g.GetUser(r.Context(), p.caller, id)

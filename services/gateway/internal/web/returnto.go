@@ -92,6 +92,10 @@ var formPages = map[string]string{
 func (w *Web) signinAfter(r *http.Request, rt Route, err error) string {
 	q := url.Values{}
 	switch {
+	case errors.Is(err, account.ErrDisabled) && r.Method == http.MethodPost:
+		// A form sent as the account was turned off is not saved either,
+		// and says so, as an expired one does (ADR 0227).
+		q.Set("expired", "disabled_form")
 	case errors.Is(err, account.ErrDisabled):
 		// Not "expired": a sign-in would be refused too (ADR 0223).
 		q.Set("expired", "disabled")

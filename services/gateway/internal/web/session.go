@@ -41,6 +41,8 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		p.Flash = p.t("signin.expired")
 	case "disabled":
 		p.Flash = p.t("signin.disabled")
+	case "disabled_form":
+		p.Flash = p.t("signin.disabled_form")
 	}
 	return w.render(rw, p, http.StatusOK, "signin")
 }
@@ -211,9 +213,10 @@ func userField(f string) string {
 
 // expiredWhy is v when it is one of the sign-in page's reasons for an
 // ended session ("1" a page, "form" a form, "disabled" the account turned
-// off), else "": nothing else a link or a form says is carried on.
+// off, "disabled_form" a form sent then), else "": nothing else a link or
+// a form says is carried on.
 func expiredWhy(v string) string {
-	if v == "1" || v == "form" || v == "disabled" {
+	if v == "1" || v == "form" || v == "disabled" || v == "disabled_form" {
 		return v
 	}
 	return ""

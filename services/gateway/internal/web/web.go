@@ -325,7 +325,8 @@ type page struct {
 	// in (ADR 0185); empty for the overview.
 	Next string
 	// Expired is, on the sign-in page, why the user is there again ("1"
-	// a page, "form" a form whose values were not saved): the language
+	// a page, "form" a form whose values were not saved, "disabled" and
+	// "disabled_form" the same for an account turned off): the language
 	// picker carries it, so the notice survives a change of language.
 	Expired string
 
