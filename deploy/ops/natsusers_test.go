@@ -1,6 +1,9 @@
 package ops_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
+	"github.com/motesplats/motesplats/pkg/auth"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -15,9 +19,10 @@ import (
 
 // TestNATSUsers_TheServicesRunAsTheirOwn starts make up's layout (every
 // service, one replica each, one NATS node) with a NATS user per service
-// (ADR 0226): the seed signs in as the tools' user; a guest and a host
-// created through the gateway reach dinners' pool (the offer and the
-// sign-up are accepted only once the pool has them); the guest's erasure
+// (ADR 0226): the seed and the latency probe sign in as the tools' user;
+// a guest and a host created through the gateway reach dinners' pool
+// (the offer and the sign-up are accepted only once the pool has them);
+// the guest's erasure
 // through the gateway is handled by every consumer of it (each durable,
 // read as its own service's user, has nothing pending) and the guest is
 // gone; and nats-server refused nothing: its log has no permissions
@@ -30,6 +35,20 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	}
 	s := mustUpWith(t, layout.Options{NATSNodes: 1, Replicas: 1, NATSPasswords: pw})
 	s.seed(t, 20, 10)
+	// The latency probe: a durable of its own name on the participants'
+	// registrations (and on REPLAY), as the tools' user.
+	probe := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "latency", "-rate", "20", "-duration", "2s",
+		"-nats", "nats://"+mustProc(t, s, "nats-1").Addr)
+	probe.Env = append(os.Environ(), "MP_OPERATOR_SIGNING_KEY="+auth.EncodePrivateKey(s.operator),
+		service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+pw[service.NATSToolsUser])
+	for _, k := range service.Known() {
+		if p, ok := s.Proc(k.Name); ok {
+			probe.Env = append(probe.Env, k.Env+"="+p.Addr)
+		}
+	}
+	if out, err := probe.CombinedOutput(); err != nil {
+		t.Fatalf("stack latency as %s: %v\n%s", service.NATSToolsUser, err, out)
+	}
 	ctx := testutil.Context(t)
 	gp, _ := s.Proc("gateway")
 	api := &gatewayAPI{t: t, base: "http://" + gp.Addr}
