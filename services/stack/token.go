@@ -116,7 +116,8 @@ func toolLog(cfg Config) *slog.Logger {
 // operator" does the same for the operators' key of ADR 0217. The NATS
 // users' passwords (ADR 0225, 0226) come last; "keygen nats" prints them
 // alone, without those its environment has (an .env of before, sourced).
-func keygen(args []string, public string, out io.Writer) error {
+func keygen(args []string, getenv func(string) string, out io.Writer) error {
+	public := getenv("MP_PUBLIC_KEYS")
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(os.Stderr, keygenUsage)
 		return flag.ErrHelp
@@ -124,12 +125,12 @@ func keygen(args []string, public string, out io.Writer) error {
 	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" && args[0] != "nats" {
 		return fmt.Errorf("keygen: want no argument, notify, operator or nats")
 	}
-	none := func(string) string { return "" }
+	have := func(string) string { return "" }
 	if len(args) == 1 && args[0] == "nats" {
 		// An .env of before: only the passwords it lacks, when sourced.
-		none = os.Getenv
+		have = getenv
 	}
-	nats, err := natsPasswords(none)
+	nats, err := natsPasswords(have)
 	if err != nil {
 		return err
 	}
