@@ -196,12 +196,11 @@ func NATSPermissions(user string) string {
 			pub = append(pub, durable(s, d)...)
 		}
 	}
-	if len(durables) > 0 || len(g.Probes) > 0 {
-		// Their dead letters and replays (pkg/events).
-		for _, d := range durables {
-			pub = append(pub, events.DeadLetterPrefix+d)
-			pub = append(pub, durable(events.StreamReplay, d)...)
-		}
+	// Their dead letters and replays (pkg/events), each its own alone: a
+	// dead letter of another's would be replayed to that consumer.
+	for _, d := range durables {
+		pub = append(pub, events.DeadLetterPrefix+d)
+		pub = append(pub, durable(events.StreamReplay, d)...)
 	}
 	var deny []string
 	for _, s := range slices.Concat(g.Reads, g.Probes) {
