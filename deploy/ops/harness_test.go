@@ -231,6 +231,10 @@ func (s *system) seed(t *testing.T, participants, volunteers int) string {
 	}
 	cmd.Env = append(os.Environ(), signing, "MP_DATA_KEY="+s.dataKey,
 		"PARTICIPANTS_ADDR="+pp.Addr, "VOLUNTEERS_ADDR="+vp.Addr)
+	if p := s.Opts.NATSPasswords[service.NATSToolsUser]; p != "" {
+		// As make up's keys.env signs the tools in (ADR 0226).
+		cmd.Env = append(cmd.Env, service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+p)
+	}
 	// The seed also fills the programmes (dinners' offers and sign-ups):
 	// point it at the first replica of every service the layout runs.
 	for _, k := range service.Known() {

@@ -3,6 +3,7 @@ package ops_test
 import (
 	"cmp"
 	"crypto/ed25519"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -92,9 +93,9 @@ func TestCompose(t *testing.T) {
 	// there for the tools run beside compose, and no container may get it.
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
 		cli.WithWorkingDirectory(root), cli.WithName("motesplats"),
-		cli.WithEnv([]string{"MP_PUBLIC_KEYS=" + public, "MP_NOTIFY_SIGNING_KEY=" + auth.EncodePrivateKey(notifySigning),
+		cli.WithEnv(append([]string{"MP_PUBLIC_KEYS=" + public, "MP_NOTIFY_SIGNING_KEY=" + auth.EncodePrivateKey(notifySigning),
 			"MP_SIGNING_KEY=" + auth.EncodePrivateKey(signing), "MP_OPERATOR_SIGNING_KEY=" + auth.EncodePrivateKey(operatorSigning),
-			"MP_DATA_KEY=" + dataKey, "NATS_PASSWORD=mpclient", "NATS_SYS_PASSWORD=mpsystem"}))
+			"MP_DATA_KEY=" + dataKey}, natsEnv()...)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +137,18 @@ func TestCompose(t *testing.T) {
 		if env["NATS_URL"] == "" || env["MP_PUBLIC_KEYS"] == "" {
 			t.Errorf("compose %s: NATS_URL or MP_PUBLIC_KEYS missing", name)
 		}
-		// NATS refuses a client without the user of deploy/nats.conf (ADR
-		// 0225); the operators' system password is the NATS container's alone.
-		if env[service.NATSUserEnv] != service.NATSClientUser || env[service.NATSPasswordEnv] != "mpclient" || env["NATS_SYS_PASSWORD"] != "" {
-			t.Errorf("compose %s: NATS_USER=%q NATS_PASSWORD=%q NATS_SYS_PASSWORD set %t; want %s, .env's NATS_PASSWORD, and no system password",
-				name, env[service.NATSUserEnv], env[service.NATSPasswordEnv], env["NATS_SYS_PASSWORD"] != "", service.NATSClientUser)
+		// Each process signs in as its own NATS user with its own password
+		// (ADR 0226); no other user's password is in its environment.
+		if env[service.NATSUserEnv] != name || env[service.NATSPasswordEnv] != natsTestPassword(name) {
+			t.Errorf("compose %s: NATS_USER=%q NATS_PASSWORD=%q; want its own user and .env's %s",
+				name, env[service.NATSUserEnv], env[service.NATSPasswordEnv], service.NATSPasswordVar(name))
+		}
+		for k, v := range env {
+			for _, other := range natsEnv() {
+				if _, pw, _ := strings.Cut(other, "="); v == pw && pw != natsTestPassword(name) {
+					t.Errorf("compose %s: %s is another NATS user's password (%s)", name, k, other)
+				}
+			}
 		}
 		// The process would start with this environment: no refusal of
 		// the shared settings, the data key or its listen address (ADR 0186).
@@ -187,20 +195,33 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	check("gateway", "GATEWAY_ADDR", 8080, port(t, service.DefaultMetricsAddr("gateway")))
-	// NATS gets both passwords deploy/nats.conf reads, and is published on
-	// this machine's loopback only.
+	// NATS gets every password deploy/nats-users.conf reads, and is
+	// published on this machine's loopback only.
 	n := p.Services["nats"]
-	if v := n.Environment["NATS_PASSWORD"]; v == nil || *v != "mpclient" {
-		t.Errorf("compose nats: NATS_PASSWORD is not .env's")
-	}
-	if v := n.Environment["NATS_SYS_PASSWORD"]; v == nil || *v != "mpsystem" {
-		t.Errorf("compose nats: NATS_SYS_PASSWORD is not .env's")
+	for _, e := range natsEnv() {
+		k, want, _ := strings.Cut(e, "=")
+		if v := n.Environment[k]; v == nil || *v != want {
+			t.Errorf("compose nats: %s is not .env's", k)
+		}
 	}
 	for _, pc := range n.Ports {
 		if pc.HostIP != "127.0.0.1" {
 			t.Errorf("compose nats: port %d published on %q, want 127.0.0.1", pc.Target, pc.HostIP)
 		}
 	}
+}
+
+// natsTestPassword is user's NATS password in the compose test's .env.
+func natsTestPassword(user string) string { return "mp" + user + "password" }
+
+// natsEnv is the NATS users' passwords of an .env (keygen): ADR 0225's
+// NATS_PASSWORD and NATS_SYS_PASSWORD, and each user's of ADR 0226.
+func natsEnv() []string {
+	env := []string{"NATS_PASSWORD=" + natsTestPassword(service.NATSClientUser), "NATS_SYS_PASSWORD=" + natsTestPassword(service.NATSSystemUser)}
+	for _, u := range service.NATSServiceUsers() {
+		env = append(env, service.NATSPasswordVar(u)+"="+natsTestPassword(u))
+	}
+	return env
 }
 
 // TestKustomize builds deploy/k8s with kustomize's krusty (what kubectl
@@ -405,18 +426,44 @@ func TestKustomize(t *testing.T) {
 		if slices.Contains(secrets, "motesplats-signing") && key != "Deployment/gateway" {
 			t.Errorf("%s: has the gateway's secret motesplats-signing (its private key)", key)
 		}
-		// Every service signs in to NATS (ADR 0225); the system user's
-		// password is the NATS pods' alone.
-		if name, ok := strings.CutPrefix(key, "Deployment/"); ok && (name == "gateway" || slices.ContainsFunc(deployed(t), func(s service.Info) bool { return s.Name == name })) &&
-			!slices.Contains(secrets, "motesplats-nats") {
-			t.Errorf("%s: not given the secret motesplats-nats (NATS_PASSWORD)", key)
+		// Every service signs in to NATS as its own user, with the one
+		// key of motesplats-nats-users that is its password (ADR 0226);
+		// the other users' passwords, motesplats' (ADR 0225) and the
+		// system user's are the NATS pods' alone.
+		if name, ok := strings.CutPrefix(key, "Deployment/"); ok && (name == "gateway" || slices.ContainsFunc(deployed(t), func(s service.Info) bool { return s.Name == name })) {
+			env := map[string]any{}
+			for _, e := range asSlice(get(get(m, "spec", "template", "spec", "containers").([]any)[0], "env")) {
+				env[get(e, "name").(string)] = e
+			}
+			if get(env[service.NATSUserEnv], "value") != name ||
+				get(env[service.NATSPasswordEnv], "valueFrom", "secretKeyRef", "name") != "motesplats-nats-users" ||
+				get(env[service.NATSPasswordEnv], "valueFrom", "secretKeyRef", "key") != service.NATSPasswordVar(name) {
+				t.Errorf("%s: does not sign in to NATS as %s with %s of motesplats-nats-users: %v, %v", key, name,
+					service.NATSPasswordVar(name), env[service.NATSUserEnv], env[service.NATSPasswordEnv])
+			}
+			for _, e := range env {
+				if k, _ := get(e, "valueFrom", "secretKeyRef", "key").(string); strings.HasPrefix(k, "NATS_") && k != service.NATSPasswordVar(name) {
+					t.Errorf("%s: has another NATS user's password %s", key, k)
+				}
+			}
 		}
-		if slices.Contains(secrets, "motesplats-nats-sys") && key != "StatefulSet/nats" {
-			t.Errorf("%s: has the NATS system user's secret motesplats-nats-sys", key)
+		for _, nats := range []string{"motesplats-nats", "motesplats-nats-sys"} {
+			if slices.Contains(secrets, nats) && key != "StatefulSet/nats" {
+				t.Errorf("%s: has the NATS pods' secret %s", key, nats)
+			}
 		}
 	}
-	if cfg[service.NATSUserEnv] != service.NATSClientUser {
-		t.Errorf("motesplats-config: NATS_USER=%v, want %s", cfg[service.NATSUserEnv], service.NATSClientUser)
+	if cfg[service.NATSUserEnv] != nil {
+		t.Errorf("motesplats-config: NATS_USER=%v, want none: each service has its own (ADR 0226)", cfg[service.NATSUserEnv])
+	}
+	// The NATS pods' monitoring port is reached by no pod: the kubelet's
+	// probe alone reads it (ADR 0226).
+	for _, rule := range asSlice(get(objs["NetworkPolicy/nats"], "spec", "ingress")) {
+		for _, p := range asSlice(get(rule, "ports")) {
+			if fmt.Sprint(get(p, "port")) == "8222" {
+				t.Errorf("NetworkPolicy/nats lets pods reach the monitoring port: %v", rule)
+			}
+		}
 	}
 	// Only the app's pods reach NATS's client port and Redis.
 	for _, target := range []string{"nats", "redis"} {

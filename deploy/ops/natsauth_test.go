@@ -3,8 +3,10 @@ package ops_test
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,89 +20,210 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestNATSConfig_KeepsTheStreamsOfBefore: each NATS configuration we
-// ship (compose's deploy/nats.conf, the Kubernetes ConfigMap, make up's
-// generated one) started on a JetStream store written by a server without
-// users (every deployment before ADR 0225) serves the old stream's
-// messages and bucket's keys to the services' user, refuses a client
-// without a user, and answers the system user's JetStream report request
-// (what `nats server report jetstream` sends), which the services' user
-// may not send. The configuration is nats-server's own parser's reading
-// of the file; only the listen ports, the store directory and (k8s) the
-// cluster routes are moved for the test.
-func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
-	const password, sysPassword = "mpclientpassword", "mpsystempassword"
-	// compose and the ConfigMap read the passwords from the environment.
-	t.Setenv("NATS_PASSWORD", password)
-	t.Setenv("NATS_SYS_PASSWORD", sysPassword)
-	t.Setenv("POD_NAME", "nats-0")
+// updateUsers writes the users of layout's grants into the shipped
+// configurations (deploy/nats-users.conf, the ConfigMap's users.conf):
+// go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users.
+var updateUsers = flag.Bool("update-nats-users", false, "write layout's NATS users into deploy/nats-users.conf and deploy/k8s/nats.yaml")
 
-	compose, err := os.ReadFile(filepath.Join(root, "deploy", "nats.conf"))
+// testPasswords are the passwords the shipped configurations read from
+// their environment in these tests, one per user.
+func testPasswords(t *testing.T) map[string]string {
+	t.Helper()
+	pw := map[string]string{service.NATSClientUser: "mplegacypassword"}
+	for _, u := range append(service.NATSServiceUsers(), service.NATSSystemUser, service.NATSRouteUser) {
+		pw[u] = "mp" + u + "password"
+	}
+	return pw
+}
+
+// shipped is one NATS configuration we ship, written to a directory as
+// the deployment mounts it.
+type shipped struct {
+	name, path string
+	// legacy: it keeps ADR 0225's single user for this release.
+	legacy bool
+}
+
+// shippedConfigs writes compose's deploy/nats.conf with its
+// nats-users.conf, the Kubernetes ConfigMap's nats.conf with its
+// users.conf, and make up's generated configuration, and sets the
+// environment the first two read their passwords (and Kubernetes its
+// route URLs) from.
+func shippedConfigs(t *testing.T, pw map[string]string) []shipped {
+	t.Helper()
+	t.Setenv(service.NATSPasswordEnv, pw[service.NATSClientUser])
+	for u, p := range pw {
+		if u != service.NATSClientUser {
+			t.Setenv(service.NATSPasswordVar(u), p)
+		}
+	}
+	t.Setenv("POD_NAME", "nats-0")
+	for _, i := range []string{"0", "1", "2"} {
+		t.Setenv("NATS_ROUTE_"+i, "nats://route:"+pw[service.NATSRouteUser]+"@nats-"+i+".nats-cluster:6222")
+	}
+	write := func(dir string, files map[string]string) {
+		for name, text := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var out []shipped
+	compose := t.TempDir()
+	write(compose, map[string]string{"nats.conf": readRoot(t, "deploy", "nats.conf"), "nats-users.conf": readRoot(t, "deploy", "nats-users.conf")})
+	out = append(out, shipped{"compose", filepath.Join(compose, "nats.conf"), true})
+	k8s := t.TempDir()
+	cm := configMap(t)
+	write(k8s, map[string]string{"nats.conf": cm["nats.conf"], "users.conf": cm["users.conf"]})
+	out = append(out, shipped{"kubernetes", filepath.Join(k8s, "nats.conf"), true})
+	procs, err := layout.Plan(layout.Options{Dir: t.TempDir(), Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 1,
+		Services: []string{}, NATSPasswords: pw})
 	if err != nil {
 		t.Fatal(err)
 	}
+	up := t.TempDir()
+	write(up, map[string]string{"nats.conf": procs[0].ConfigText})
+	return append(out, shipped{"make up", filepath.Join(up, "nats.conf"), false})
+}
+
+func readRoot(t *testing.T, path ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{root}, path...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// configMap is the data of deploy/k8s/nats.yaml's ConfigMap.
+func configMap(t *testing.T) map[string]string {
+	t.Helper()
 	var cm struct {
 		Kind string
 		Data map[string]string
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "deploy", "k8s", "nats.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(raw, &cm); err != nil || cm.Kind != "ConfigMap" || cm.Data["nats.conf"] == "" {
+	if err := yaml.Unmarshal([]byte(readRoot(t, "deploy", "k8s", "nats.yaml")), &cm); err != nil || cm.Kind != "ConfigMap" || cm.Data["nats.conf"] == "" {
 		t.Fatalf("deploy/k8s/nats.yaml: the first document is not the ConfigMap with nats.conf (%v)", err)
 	}
-	procs, err := layout.Plan(layout.Options{Dir: t.TempDir(), Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 1,
-		Services: []string{}, NATSPassword: password, NATSSysPassword: sysPassword})
+	return cm.Data
+}
+
+// startShipped parses c with nats-server's own parser and starts it on
+// store; only the listen ports, the store directory and the cluster
+// routes are moved for the test. It returns the parsed options too.
+func startShipped(t *testing.T, c shipped, store string) (string, *server.Options) {
+	t.Helper()
+	opts, err := server.ProcessConfigFile(c.path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("nats-server refuses the configuration: %v", err)
 	}
-	for _, tc := range []struct{ name, conf string }{
-		{"compose", string(compose)}, {"kubernetes", cm.Data["nats.conf"]}, {"make up", procs[0].ConfigText},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	parsed := *opts
+	opts.Host, opts.Port, opts.HTTPPort, opts.StoreDir = "127.0.0.1", -1, 0, store
+	opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
+	opts.NoLog, opts.NoSigs = true, true
+	return startServer(t, opts), &parsed
+}
+
+// TestNATSConfig_UsersAreTheGrants: the users compose and Kubernetes
+// ship are layout's grants as NATSUsersConfig writes them (make up
+// generates its own from the same), with ADR 0225's single user kept.
+func TestNATSConfig_UsersAreTheGrants(t *testing.T) {
+	want := layout.NATSUsersConfig(layout.NATSPasswordRef, true)
+	composePath := filepath.Join(root, "deploy", "nats-users.conf")
+	k8sPath := filepath.Join(root, "deploy", "k8s", "nats.yaml")
+	if *updateUsers {
+		head := "# Generated from deploy/ops/layout's grants (NATSUsersConfig; ADR 0226): do\n" +
+			"# not edit by hand. deploy/ops TestNATSConfig_UsersAreTheGrants fails when it\n# differs from them, and prints what to put here.\n"
+		if err := os.WriteFile(composePath, []byte(head+want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		k8s := readRoot(t, "deploy", "k8s", "nats.yaml")
+		start := strings.Index(k8s, "  users.conf: |\n")
+		end := strings.Index(k8s, "\n---\n")
+		if start < 0 || end < start {
+			t.Fatal("deploy/k8s/nats.yaml: no users.conf before the first ---")
+		}
+		var b strings.Builder
+		for _, l := range strings.Split(strings.TrimSuffix(want, "\n"), "\n") {
+			b.WriteString("    " + l + "\n")
+		}
+		if err := os.WriteFile(k8sPath, []byte(k8s[:start]+"  users.conf: |\n"+strings.TrimSuffix(b.String(), "\n")+k8s[end:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := readRoot(t, "deploy", "nats-users.conf"); !strings.HasSuffix(got, want) {
+		t.Errorf("deploy/nats-users.conf is not layout's grants: run go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users ./deploy/ops")
+	}
+	if got := configMap(t)["users.conf"]; got != want {
+		t.Errorf("deploy/k8s/nats.yaml's users.conf is not layout's grants: run go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users ./deploy/ops")
+	}
+}
+
+// TestNATSConfig_KeepsTheStreamsOfBefore: each NATS configuration we
+// ship, parsed by nats-server and started on a JetStream store written by
+// a server without users (every deployment before ADR 0225), serves the
+// participants' stream and bucket of before to the participants' user
+// and, in compose and Kubernetes, to ADR 0225's single user, whose
+// processes must keep working through the upgrade (ADR 0226; make up
+// starts every process anew and has no such user); refuses a client
+// without a user and one with a wrong password; and answers the system
+// user's JetStream report request (what `nats server report jetstream`
+// sends), which a service's user may not send. The Kubernetes routes sign
+// in as the route user.
+func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
+	pw := testPasswords(t)
+	for _, c := range shippedConfigs(t, pw) {
+		t.Run(c.name, func(t *testing.T) {
 			store := t.TempDir()
 			writeBefore(t, store)
-
-			path := filepath.Join(t.TempDir(), "nats.conf")
-			if err := os.WriteFile(path, []byte(tc.conf), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			opts, err := server.ProcessConfigFile(path)
-			if err != nil {
-				t.Fatalf("nats-server refuses the configuration: %v", err)
-			}
-			opts.Host, opts.Port, opts.HTTPPort, opts.StoreDir = "127.0.0.1", -1, 0, store
-			opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
-			opts.NoLog, opts.NoSigs = true, true
-			url := startServer(t, opts)
-
-			nc, err := service.ConnectNATS(url, "test", service.NATSAuth{User: service.NATSClientUser, Password: password})
-			if err != nil {
-				t.Fatalf("the services' user: %v", err)
-			}
-			defer nc.Close()
-			js, err := jetstream.New(nc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx := testutil.Context(t)
-			s, err := js.Stream(ctx, "BEFORE")
-			if err != nil {
-				t.Fatalf("the stream written without users is gone: %v", err)
-			}
-			for seq := uint64(1); seq <= 3; seq++ {
-				m, err := s.GetMsg(ctx, seq)
-				if err != nil || string(m.Data) != "event "+string(rune('0'+seq)) {
-					t.Errorf("message %d of the stream of before: %v %v", seq, m, err)
+			url, parsed := startShipped(t, c, store)
+			if c.name == "kubernetes" {
+				if parsed.Cluster.Username != service.NATSRouteUser || parsed.Cluster.Password != pw[service.NATSRouteUser] || len(parsed.Routes) != 3 {
+					t.Errorf("the routes accept %q/%q", parsed.Cluster.Username, parsed.Cluster.Password)
+				}
+				for _, r := range parsed.Routes {
+					if p, _ := r.User.Password(); r.User.Username() != service.NATSRouteUser || p != pw[service.NATSRouteUser] {
+						t.Errorf("route %s does not sign in as the route user", r.Host)
+					}
 				}
 			}
-			kv, err := js.KeyValue(ctx, "before")
-			if err != nil {
-				t.Fatalf("the bucket written without users is gone: %v", err)
+			readers := []string{"participants"}
+			if c.legacy {
+				readers = append(readers, service.NATSClientUser)
+			} else if nc, err := nats.Connect(url, nats.UserInfo(service.NATSClientUser, pw[service.NATSClientUser])); !errors.Is(err, nats.ErrAuthorization) {
+				if nc != nil {
+					nc.Close()
+				}
+				t.Errorf("ADR 0225's single user in make up: %v, want an authorization refusal", err)
 			}
-			if e, err := kv.Get(ctx, "key"); err != nil || string(e.Value()) != "value" {
-				t.Errorf("the bucket's key: %v %v", e, err)
+			for _, u := range readers {
+				nc, err := service.ConnectNATS(url, "test", service.NATSAuth{User: u, Password: pw[u]})
+				if err != nil {
+					t.Fatalf("%s: %v", u, err)
+				}
+				defer nc.Close()
+				js, err := jetstream.New(nc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx := testutil.Context(t)
+				s, err := js.Stream(ctx, "PARTICIPANTS")
+				if err != nil {
+					t.Fatalf("%s: the stream written without users is gone: %v", u, err)
+				}
+				for seq := uint64(1); seq <= 3; seq++ {
+					m, err := s.GetMsg(ctx, seq)
+					if err != nil || string(m.Data) != "event "+string(rune('0'+seq)) {
+						t.Errorf("%s: message %d of the stream of before: %v %v", u, seq, m, err)
+					}
+				}
+				kv, err := js.KeyValue(ctx, "participants")
+				if err != nil {
+					t.Fatalf("%s: the bucket written without users is gone: %v", u, err)
+				}
+				if e, err := kv.Get(ctx, "key"); err != nil || string(e.Value()) != "value" {
+					t.Errorf("%s: the bucket's key: %v %v", u, e, err)
+				}
 			}
 
 			if nc, err := nats.Connect(url, nats.Name("no user")); !errors.Is(err, nats.ErrAuthorization) {
@@ -109,19 +232,18 @@ func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 				}
 				t.Errorf("a client without a user: %v, want an authorization refusal", err)
 			}
-			if nc, err := nats.Connect(url, nats.UserInfo(service.NATSClientUser, sysPassword)); !errors.Is(err, nats.ErrAuthorization) {
+			if nc, err := nats.Connect(url, nats.UserInfo("dinners", pw["participants"])); !errors.Is(err, nats.ErrAuthorization) {
 				if nc != nil {
 					nc.Close()
 				}
-				t.Errorf("the services' user with the wrong password: %v, want an authorization refusal", err)
+				t.Errorf("dinners with participants' password: %v, want an authorization refusal", err)
 			}
-
-			// The services' user may not ask the server for its reports:
-			// it is not in the system account, so nothing answers there.
-			if _, err := nc.Request("$SYS.REQ.SERVER.PING.JSZ", nil, 5*time.Second); !errors.Is(err, nats.ErrNoResponders) {
-				t.Errorf("the services' user asked for the JetStream report: %v, want no responders", err)
+			// A service's user may not ask the server for its reports:
+			// it may not publish there (and is not in the system account).
+			if !connectWatched(t, url, "participants", pw["participants"]).refused(t, "$SYS.REQ.SERVER.PING.JSZ", "") {
+				t.Error("a service's user may ask for the JetStream report")
 			}
-			sys, err := service.ConnectNATS(url, "operator", service.NATSAuth{User: service.NATSSystemUser, Password: sysPassword})
+			sys, err := service.ConnectNATS(url, "operator", service.NATSAuth{User: service.NATSSystemUser, Password: pw[service.NATSSystemUser]})
 			if err != nil {
 				t.Fatalf("the system user: %v", err)
 			}
@@ -141,8 +263,8 @@ func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 }
 
 // writeBefore writes, on a server without users as every deployment
-// before ADR 0225 ran, a stream of three messages and a bucket with one
-// key into store, and stops the server.
+// before ADR 0225 ran, the participants' stream with three messages and
+// their bucket with one key into store, and stops the server.
 func writeBefore(t *testing.T, store string) {
 	t.Helper()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: store, NoLog: true, NoSigs: true})
@@ -164,15 +286,15 @@ func writeBefore(t *testing.T, store string) {
 		t.Fatal(err)
 	}
 	ctx := testutil.Context(t)
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BEFORE", Subjects: []string{"before.>"}, Storage: jetstream.FileStorage}); err != nil {
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "PARTICIPANTS", Subjects: []string{"participants.>"}, Storage: jetstream.FileStorage}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 3; i++ {
-		if _, err := js.Publish(ctx, "before.event", []byte("event "+string(rune('0'+i)))); err != nil {
+		if _, err := js.Publish(ctx, "participants.participant.registered.p"+string(rune('0'+i)), []byte("event "+string(rune('0'+i)))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "before", Storage: jetstream.FileStorage})
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "participants", Storage: jetstream.FileStorage})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -354,10 +354,11 @@ func plantedInRedis(t *testing.T, url string, values []string) []string {
 
 func layoutJetStream(t *testing.T, s *system) jetstream.JetStream {
 	t.Helper()
-	// As the services sign in, when the layout's NATS has users (ADR 0225).
+	// As the tools sign in, when the layout's NATS has users (ADR 0225,
+	// 0226): they may read every stream's state.
 	var a service.NATSAuth
-	if s.Opts.NATSPassword != "" {
-		a = service.NATSAuth{User: service.NATSClientUser, Password: s.Opts.NATSPassword}
+	if p := s.Opts.NATSPasswords[service.NATSToolsUser]; p != "" {
+		a = service.NATSAuth{User: service.NATSToolsUser, Password: p}
 	}
 	nc, err := service.ConnectNATS("nats://"+mustProc(t, s, "nats-1").Addr, t.Name(), a)
 	if err != nil {

@@ -28,7 +28,6 @@ import (
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -271,17 +270,13 @@ func mustUpOn(t *testing.T, dir string) *system {
 	// NATS's users are new to a layout of before ADR 0225: make up adds
 	// their passwords to its keys.env, and the store, written without
 	// users, must still serve every service.
-	natsPassword, err := service.NewNATSPassword()
-	if err != nil {
-		t.Fatal(err)
-	}
-	natsSys, err := service.NewNATSPassword()
+	natsPasswords, err := layout.NewNATSPasswords()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err := layout.Start(testutil.Context(t), layout.Options{NATSNodes: 1, Dir: dir, Bin: bin, NATSServer: natsServer,
 		Ports: portFor, DataKey: keys["MP_DATA_KEY"], SigningKey: keys["MP_SIGNING_KEY"], PublicKeys: keys["MP_PUBLIC_KEYS"],
-		NATSPassword: natsPassword, NATSSysPassword: natsSys})
+		NATSPasswords: natsPasswords})
 	if err != nil {
 		t.Fatal(err)
 	}

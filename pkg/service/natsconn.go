@@ -48,7 +48,9 @@ func NATSAuthFrom(e *envvar.Env) NATSAuth {
 func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn, error) {
 	all := []nats.Option{nats.Name(name)}
 	if a.User != "" {
-		all = append(all, nats.UserInfo(a.User, a.Password))
+		// Replies come to the user's own inbox prefix, the only one its
+		// permissions let it subscribe to (ADR 0226).
+		all = append(all, nats.UserInfo(a.User, a.Password), nats.CustomInboxPrefix(NATSInboxPrefix(a.User)))
 	}
 	nc, err := nats.Connect(url, append(all, opts...)...)
 	if err != nil {
@@ -71,9 +73,13 @@ func natsConnectError(err error, a NATSAuth) error {
 }
 
 // The users of a deployment's NATS (ADR 0225): NATSClientUser, in the
-// global account where every stream and bucket has always been, is the
-// one every process connects as; NATSSystemUser, in the system account,
-// is the operators' for the server's own reports and raft commands.
+// global account where every stream and bucket has always been, was the
+// one every process connected as, with every right; since ADR 0226 each
+// signs in as its own (NATSServiceUsers), and compose and Kubernetes keep
+// NATSClientUser for this release only, so a process of before keeps
+// working through a rolling upgrade. NATSSystemUser, in the system
+// account, is the operators' for the server's own reports and raft
+// commands.
 const (
 	NATSClientUser = "motesplats"
 	NATSSystemUser = "sys"

@@ -10,7 +10,7 @@
 //	               bound public keys, a data key and a link key as environment settings;
 //	               keygen notify: notify's key alone, binding MP_PUBLIC_KEYS (ADR 0210);
 //	               keygen operator: the operators' key alone, added to MP_PUBLIC_KEYS (ADR 0217);
-//	               keygen nats: the NATS users' passwords alone (ADR 0225)
+//	               keygen nats: the NATS users' passwords an .env lacks (ADR 0225, 0226)
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled on a running stack
@@ -73,7 +73,7 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	case "rewrap":
 		return rewrap(ctx, cfg, args, out)
 	case "keygen":
-		return keygen(args, os.Getenv("MP_PUBLIC_KEYS"), out)
+		return keygen(args, os.Getenv, out)
 	case "echo":
 		return echoServer(ctx, args, out)
 	case "latency":

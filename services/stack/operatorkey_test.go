@@ -220,7 +220,7 @@ func TestKeygen_TheOperatorsKey(t *testing.T) {
 		return m
 	}
 	var out bytes.Buffer
-	if err := keygen(nil, "", &out); err != nil {
+	if err := keygen(nil, publicEnv(""), &out); err != nil {
 		t.Fatal(err)
 	}
 	full := env(out.String())
@@ -244,7 +244,7 @@ func TestKeygen_TheOperatorsKey(t *testing.T) {
 	// An .env of before ADR 0217: the gateway's and notify's keys.
 	before := strings.Join(strings.Split(full["MP_PUBLIC_KEYS"], ",")[:2], ",")
 	out.Reset()
-	if err := keygen([]string{"operator"}, before, &out); err != nil {
+	if err := keygen([]string{"operator"}, publicEnv(before), &out); err != nil {
 		t.Fatal(err)
 	}
 	added := env(out.String())
@@ -265,7 +265,7 @@ func TestKeygen_TheOperatorsKey(t *testing.T) {
 		{"garbage", "MP_PUBLIC_KEYS"},
 	} {
 		out.Reset()
-		if err := keygen([]string{"operator"}, tc.public, &out); err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() != 0 {
+		if err := keygen([]string{"operator"}, publicEnv(tc.public), &out); err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() != 0 {
 			t.Errorf("keygen operator with MP_PUBLIC_KEYS %q: %v, printed %q; want a refusal naming %q", tc.public, err, out.String(), tc.want)
 		}
 	}

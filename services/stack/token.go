@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,8 +117,10 @@ func toolLog(cfg Config) *slog.Logger {
 // other keys: it prints notify's new key and public, the MP_PUBLIC_KEYS
 // given (the environment's) bound, with notify's key added. "keygen
 // operator" does the same for the operators' key of ADR 0217. The NATS
-// users' passwords (ADR 0225) come last; "keygen nats" prints them alone.
-func keygen(args []string, public string, out io.Writer) error {
+// users' passwords (ADR 0225, 0226) come last; "keygen nats" prints them
+// alone, without those its environment has (an .env of before, sourced).
+func keygen(args []string, getenv func(string) string, out io.Writer) error {
+	public := getenv("MP_PUBLIC_KEYS")
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(os.Stderr, keygenUsage)
 		return flag.ErrHelp
@@ -125,7 +128,12 @@ func keygen(args []string, public string, out io.Writer) error {
 	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" && args[0] != "nats" {
 		return fmt.Errorf("keygen: want no argument, notify, operator or nats")
 	}
-	nats, err := natsPasswords()
+	have := func(string) string { return "" }
+	if len(args) == 1 && args[0] == "nats" {
+		// An .env of before: only the passwords it lacks, when sourced.
+		have = getenv
+	}
+	nats, err := natsPasswords(have)
 	if err != nil {
 		return err
 	}
@@ -165,19 +173,34 @@ func keygen(args []string, public string, out io.Writer) error {
 }
 
 // natsPasswords are the .env lines of the NATS users' passwords
-// (deploy/nats.conf, ADR 0225): the services' NATS_PASSWORD and the
-// operators' NATS_SYS_PASSWORD. "keygen nats" prints them alone, for an
-// .env of before.
-func natsPasswords() (string, error) {
-	p, err := service.NewNATSPassword()
-	if err != nil {
-		return "", err
+// (deploy/nats-users.conf, ADR 0225, 0226): NATS_PASSWORD of ADR 0225's
+// single user (compose keeps it for this release), the operators'
+// NATS_SYS_PASSWORD, and NATS_<USER>_PASSWORD of each service's own user,
+// the tools' and the cluster routes'. A variable have already gives is
+// left out, so "keygen nats" adds to an .env of before only what it
+// lacks; each line of a service's user says which variable that service
+// reads it as.
+func natsPasswords(have func(string) string) (string, error) {
+	var b strings.Builder
+	users := append([]string{service.NATSClientUser, service.NATSSystemUser}, service.NATSServiceUsers()...)
+	for _, u := range append(users, service.NATSRouteUser) {
+		v := service.NATSPasswordVar(u)
+		if u == service.NATSClientUser {
+			v = service.NATSPasswordEnv
+		}
+		if have(v) != "" {
+			continue
+		}
+		p, err := service.NewNATSPassword()
+		if err != nil {
+			return "", err
+		}
+		if slices.Contains(service.NATSServiceUsers(), u) {
+			fmt.Fprintf(&b, "# %s signs in as NATS_USER=%s with this as its NATS_PASSWORD (ADR 0226)\n", u, u)
+		}
+		fmt.Fprintf(&b, "%s=%s\n", v, p)
 	}
-	sys, err := service.NewNATSPassword()
-	if err != nil {
-		return "", err
-	}
-	return "NATS_PASSWORD=" + p + "\nNATS_SYS_PASSWORD=" + sys + "\n", nil
+	return b.String(), nil
 }
 
 // keygenUsage is what `keygen -h` prints: keygen takes an argument, not
@@ -188,7 +211,9 @@ const keygenUsage = `usage: stack keygen [notify|operator|nats]
             (set -a; . ./.env; go run ./services/stack keygen notify)
   operator  the operators' own key for an .env of before ADR 0217, likewise:
             (set -a; . ./.env; go run ./services/stack keygen operator)
-  nats      the NATS users' passwords (NATS_PASSWORD, NATS_SYS_PASSWORD) for an .env of before ADR 0225
+  nats      the NATS users' passwords (NATS_PASSWORD, NATS_SYS_PASSWORD, NATS_<USER>_PASSWORD of each
+            service, the tools and the routes) that an .env of before ADR 0225 or 0226 lacks:
+            (set -a; . ./.env; go run ./services/stack keygen nats) >> .env
 `
 
 // keygenOne prints the new key k of one signer added to an existing set

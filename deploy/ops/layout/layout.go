@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -70,13 +71,15 @@ type Options struct {
 	// DataKey is MP_DATA_KEY, the key that wraps every person's data key
 	// (base64 of 32 bytes; see docs/runbook.md).
 	DataKey string
-	// NATSPassword and NATSSysPassword, when NATSPassword is set, make
-	// every NATS node require a user (NATSAuthConfig, ADR 0225): the
-	// services sign in as service.NATSClientUser with NATSPassword (their
-	// NATS_USER and NATS_PASSWORD), the operators as
-	// service.NATSSystemUser with NATSSysPassword. make up keeps both in
-	// keys.env; empty runs NATS without a user, as before.
-	NATSPassword, NATSSysPassword string
+	// NATSPasswords, when set, make every NATS node require a user
+	// (NATSUsersConfig; ADR 0225, 0226): every process signs in as its
+	// own user (its kind: "dinners", "gateway") with that user's
+	// password, the operators as service.NATSSystemUser, and a cluster's
+	// nodes open their routes as service.NATSRouteUser. It holds a
+	// password for each of service.NATSServiceUsers, the system user and
+	// the route user; make up keeps them in keys.env. Nil runs NATS
+	// without a user, as before.
+	NATSPasswords map[string]string
 	// Jaeger, when set, is the jaeger binary (Jaeger v2 all-in-one, built
 	// by `make jaeger`): it runs first, and every service exports its
 	// spans to it (OTEL_EXPORTER_OTLP_ENDPOINT) unless Env names another
@@ -190,9 +193,13 @@ func Plan(o Options) ([]Proc, error) {
 	if o.NATSNodes != 1 && o.NATSNodes != 3 {
 		return nil, fmt.Errorf("layout: NATS nodes must be 1 or 3, not %d", o.NATSNodes)
 	}
-	if (o.NATSPassword == "") != (o.NATSSysPassword == "") {
-		// A system user without a password would let anyone in as it.
-		return nil, fmt.Errorf("layout: NATS needs both passwords or neither")
+	if o.NATSPasswords != nil {
+		for _, u := range append(service.NATSServiceUsers(), service.NATSSystemUser, service.NATSRouteUser) {
+			if o.NATSPasswords[u] == "" {
+				// A user without a password would let anyone in as it.
+				return nil, fmt.Errorf("layout: NATS has users but no password for %s", u)
+			}
+		}
 	}
 	if o.Replicas <= 0 {
 		o.Replicas = 2
@@ -241,9 +248,6 @@ func Plan(o Options) ([]Proc, error) {
 		"MP_PUBLIC_KEYS": o.PublicKeys,
 		"MP_REPLICAS":    strconv.Itoa(o.NATSNodes),
 		"MP_DATA_KEY":    o.DataKey,
-	}
-	if o.NATSPassword != "" {
-		common[service.NATSUserEnv], common[service.NATSPasswordEnv] = service.NATSClientUser, o.NATSPassword
 	}
 	if o.Jaeger != "" {
 		common["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + loop(o.Ports("jaeger-otlp"))
@@ -315,6 +319,7 @@ func Plan(o Options) ([]Proc, error) {
 					env["MP_PUBLIC_URL"] = "http://" + gwEnv["GATEWAY_ADDR"]
 				}
 			}
+			maps.Copy(env, o.natsUser(s.Name))
 			procs = append(procs, Proc{Name: name, Kind: s.Name, Path: path, Addr: addr, Health: env[service.MetricsEnv],
 				Env: environ(common, targets, env, o.ProcEnv[name])})
 		}
@@ -322,9 +327,18 @@ func Plan(o Options) ([]Proc, error) {
 	gw := filepath.Join(o.Bin, "gateway")
 	if _, err := os.Stat(gw); err == nil && o.runs("gateway") {
 		procs = append(procs, Proc{Name: "gateway", Kind: "gateway", Path: gw, Addr: gwEnv["GATEWAY_ADDR"],
-			Health: gwEnv[service.MetricsEnv], Env: environ(common, gwEnv, o.ProcEnv["gateway"])})
+			Health: gwEnv[service.MetricsEnv], Env: environ(common, gwEnv, o.natsUser("gateway"), o.ProcEnv["gateway"])})
 	}
 	return procs, nil
+}
+
+// natsUser is the NATS_USER and NATS_PASSWORD of a process of kind
+// (ADR 0226): its own user, nothing when NATS has no users.
+func (o Options) natsUser(kind string) map[string]string {
+	if o.NATSPasswords == nil {
+		return nil
+	}
+	return map[string]string{service.NATSUserEnv: kind, service.NATSPasswordEnv: o.NATSPasswords[kind]}
 }
 
 // suffix names replica i of n for Ports: "mentoring-2"; a single copy
@@ -373,38 +387,33 @@ func environ(ms ...map[string]string) []string {
 
 // natsConfig is node i's configuration: JetStream with fsync on every
 // write (an acknowledged write survives a kill -9 of every node), the
-// users when there is a password, and the cluster routes when there are
+// users when there are passwords, and the cluster routes when there are
 // three. The file is mode 0600 (Start), as keys.env.
 func natsConfig(o Options, i int, routes []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_name: n%d\nlisten: %s\nhttp: %s\n", i,
 		nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))), nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))))
 	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", filepath.Join(o.Dir, "nats", fmt.Sprintf("n%d", i)))
-	if o.NATSPassword != "" {
-		b.WriteString(NATSAuthConfig(o.NATSPassword, o.NATSSysPassword))
+	if o.NATSPasswords != nil {
+		b.WriteString(NATSUsersConfig(func(u string) string { return fmt.Sprintf("%q", o.NATSPasswords[u]) }, false))
 	}
 	if len(routes) > 1 {
-		fmt.Fprintf(&b, "cluster {\n  name: motesplats\n  listen: %s\n  routes: [\n", strings.TrimPrefix(routes[i-1], "nats://"))
+		fmt.Fprintf(&b, "cluster {\n  name: motesplats\n  listen: %s\n", strings.TrimPrefix(routes[i-1], "nats://"))
+		// The routes authenticate (ADR 0226): a node accepts a route
+		// only as the route user, and opens its own with that user's
+		// password in the URL, which is how nats-server sends it.
+		cred := ""
+		if p := o.NATSPasswords[service.NATSRouteUser]; p != "" {
+			fmt.Fprintf(&b, "  authorization {user: %s, password: %q}\n", service.NATSRouteUser, p)
+			cred = url.UserPassword(service.NATSRouteUser, p).String() + "@"
+		}
+		b.WriteString("  routes: [\n")
 		for j, r := range routes {
 			if j != i-1 {
-				fmt.Fprintf(&b, "    %s\n", r)
+				fmt.Fprintf(&b, "    %q\n", "nats://"+cred+strings.TrimPrefix(r, "nats://"))
 			}
 		}
 		b.WriteString("  ]\n}\n")
 	}
 	return b.String()
-}
-
-// NATSAuthConfig is the users block of a NATS configuration that
-// requires every client to sign in (ADR 0225), the one deploy/nats.conf
-// and deploy/k8s have with the passwords in the environment. The
-// services' user is in the global account ($G), where every stream and
-// bucket of a server from before was written, so an upgraded store keeps
-// them; the system account, with the operators' user, is the only other
-// one, so $G keeps JetStream (nats-server enables it in $G only while no
-// account but $G and the system account exists).
-func NATSAuthConfig(password, sysPassword string) string {
-	return fmt.Sprintf("authorization {\n  users: [\n    {user: %s, password: %q}\n  ]\n}\n"+
-		"accounts {\n  SYS: {users: [{user: %s, password: %q}]}\n}\nsystem_account: SYS\n",
-		service.NATSClientUser, password, service.NATSSystemUser, sysPassword)
 }

@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // TestPlan_NATSUsers: with the passwords, every NATS node's configuration
-// requires the users of NATSAuthConfig and every service signs in as the
-// services' user; the system user's password is in no process's
-// environment; one password without the other is refused (a system user
-// without a password would let anyone in as it).
+// requires the users of NATSUsersConfig (without ADR 0225's single user:
+// make up starts every process anew) and its routes sign in as the route
+// user; every process signs in as its own user with its own password and
+// has no other user's password; a user without a password is refused.
 func TestPlan_NATSUsers(t *testing.T) {
 	t.Parallel()
 	bin := t.TempDir()
@@ -21,8 +23,11 @@ func TestPlan_NATSUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o := Options{Dir: t.TempDir(), Bin: bin, NATSServer: "nats-server", NATSNodes: 3, PublicKeys: "k", DataKey: "d",
-		NATSPassword: "mpclient", NATSSysPassword: "mpsystem"}
+	pw, err := NewNATSPasswords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Dir: t.TempDir(), Bin: bin, NATSServer: "nats-server", NATSNodes: 3, PublicKeys: "k", DataKey: "d", NATSPasswords: pw}
 	procs, err := Plan(o)
 	if err != nil {
 		t.Fatal(err)
@@ -30,20 +35,29 @@ func TestPlan_NATSUsers(t *testing.T) {
 	for _, p := range procs {
 		switch {
 		case p.Kind == "nats":
-			if !strings.Contains(p.ConfigText, NATSAuthConfig("mpclient", "mpsystem")) {
+			if !strings.Contains(p.ConfigText, NATSUsersConfig(func(u string) string { return `"` + pw[u] + `"` }, false)) {
 				t.Errorf("%s: configuration without the users:\n%s", p.Name, p.ConfigText)
 			}
+			if strings.Contains(p.ConfigText, "user: "+service.NATSClientUser) {
+				t.Errorf("%s: has ADR 0225's single user", p.Name)
+			}
+			if !strings.Contains(p.ConfigText, "authorization {user: route, password: \""+pw[service.NATSRouteUser]+"\"}") ||
+				strings.Count(p.ConfigText, "nats://route:"+pw[service.NATSRouteUser]+"@") != 2 {
+				t.Errorf("%s: routes without the route user:\n%s", p.Name, p.ConfigText)
+			}
 		case p.Kind != "redis":
-			if !slices.Contains(p.Env, "NATS_USER=motesplats") || !slices.Contains(p.Env, "NATS_PASSWORD=mpclient") {
-				t.Errorf("%s: not signed in to NATS: %v", p.Name, p.Env)
+			if !slices.Contains(p.Env, "NATS_USER="+p.Kind) || !slices.Contains(p.Env, "NATS_PASSWORD="+pw[p.Kind]) {
+				t.Errorf("%s: not signed in to NATS as %s: %v", p.Name, p.Kind, p.Env)
 			}
 		}
-		if slices.ContainsFunc(p.Env, func(e string) bool { return strings.Contains(e, "mpsystem") }) {
-			t.Errorf("%s: has the system user's password", p.Name)
+		for u, secret := range pw {
+			if u != p.Kind && slices.ContainsFunc(p.Env, func(e string) bool { return strings.Contains(e, secret) }) {
+				t.Errorf("%s: has %s's password", p.Name, u)
+			}
 		}
 	}
-	o.NATSSysPassword = ""
+	delete(o.NATSPasswords, service.NATSSystemUser)
 	if _, err := Plan(o); err == nil {
-		t.Error("Plan took a client password without a system one")
+		t.Error("Plan took the users without the system user's password")
 	}
 }

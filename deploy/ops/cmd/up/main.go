@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	o := layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
 		Env: env, SigningKey: ks.signing, NotifySigningKey: ks.notify, PublicKeys: ks.public, DataKey: ks.data, Jaeger: *jaeger,
-		NATSPassword: ks.nats, NATSSysPassword: ks.natsSys,
+		NATSPasswords: ks.nats,
 	}
 	// Every port moves by a variable (layout.PortVar); a taken one stops
 	// the start before any process runs, naming its variable.
@@ -127,9 +127,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", keys)
 	fmt.Fprintf(out, "  (set -a; . %s; %sbin/stack seed -nats %s)\n", keys, movedAddrs(getenv), nats[0])
 	fmt.Fprintf(out, "  TOKEN=$(set -a; . %s; bin/stack token)\n", keys)
-	// NATS requires a user (ADR 0225): keys.env has both, so the tools
-	// sourcing it sign in, and the operators' reports need the system user.
-	fmt.Fprintf(out, "NATS requires a user (NATS_USER, NATS_PASSWORD in %s); the server's reports the system user's:\n", keys)
+	// NATS requires a user (ADR 0225, 0226): keys.env has the tools' own,
+	// so the tools sourcing it sign in, and the operators' reports need
+	// the system user.
+	fmt.Fprintf(out, "NATS requires a user (NATS_USER=%s, NATS_PASSWORD in %s, the tools'); the server's reports the system user's:\n",
+		service.NATSToolsUser, keys)
 	fmt.Fprintf(out, "  (set -a; . %s; nats -s %s --user sys --password \"$NATS_SYS_PASSWORD\" server report jetstream)\n", keys, nats[0])
 	if getenv("MP_ADMIN_EMAIL") == "" {
 		fmt.Fprintf(out, "Or, without the demo data, open the one-time link in %s to create the first admin.\n", layout.SetupLinkFile(*dir))
@@ -170,16 +172,22 @@ var rotationVars = []string{"MP_DATA_KEY_OLD", "MP_SIGNING_KEY_ID"}
 // keySet is what keys.env holds: the gateway's signing key, notify's own
 // (ADR 0210), the operators' own for bin/stack's tools (ADR 0217; no
 // process of the layout is given it), the public keys each bound to what
-// it may sign, the data key, the NATS users' passwords (ADR 0225), and the
-// rotation variables.
+// it may sign, the data key, the NATS users' passwords (ADR 0225, 0226),
+// and the rotation variables.
 type keySet struct {
 	signing, notify, operator, public, data string
-	// nats and natsSys are NATS_PASSWORD, the services' and the tools'
-	// (keys.env also says NATS_USER, so a shell that sources it signs
-	// bin/stack's tools in), and NATS_SYS_PASSWORD, the operators' for
-	// the nats CLI's server reports.
-	nats, natsSys string
-	rotation      map[string]string
+	// nats are the NATS users' passwords by user (layout's
+	// NATSPasswords), kept as NATS_<USER>_PASSWORD: each service's, the
+	// tools', the system user's and the routes'. keys.env also says
+	// NATS_USER and NATS_PASSWORD, the tools', so a shell that sources it
+	// signs bin/stack's tools in.
+	nats     map[string]string
+	rotation map[string]string
+}
+
+// natsUsers are the users keys.env keeps a password for.
+func natsUsers() []string {
+	return append(service.NATSServiceUsers(), service.NATSSystemUser, service.NATSRouteUser)
 }
 
 // keys reads the layout's keys, or creates them on the first start so
@@ -188,7 +196,11 @@ type keySet struct {
 // unbound) gains a key of notify's own and the bindings, and one of
 // before ADR 0217 the operators' key, in place: the other lines are kept.
 func keys(path string) (keySet, error) {
-	ks := keySet{rotation: map[string]string{}}
+	ks := keySet{rotation: map[string]string{}, nats: map[string]string{}}
+	byVar := map[string]string{}
+	for _, u := range natsUsers() {
+		byVar[service.NATSPasswordVar(u)] = u
+	}
 	b, err := os.ReadFile(path)
 	var lines []string
 	if err == nil {
@@ -205,13 +217,14 @@ func keys(path string) (keySet, error) {
 				ks.public = v
 			case "MP_DATA_KEY":
 				ks.data = v
-			case service.NATSPasswordEnv:
-				ks.nats = v
-			case "NATS_SYS_PASSWORD":
-				ks.natsSys = v
-			case service.NATSUserEnv:
-				// written again below
+			case service.NATSUserEnv, service.NATSPasswordEnv:
+				// written again below, as the tools' (before ADR 0226
+				// they were the one user's of every process)
 			default:
+				if u, ok := byVar[k]; ok {
+					ks.nats[u] = v
+					continue
+				}
 				if line != "" {
 					lines = append(lines, line)
 				}
@@ -220,7 +233,7 @@ func keys(path string) (keySet, error) {
 				ks.rotation[k] = v
 			}
 		}
-		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" && ks.operator != "" && ks.nats != "" && ks.natsSys != "" {
+		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" && ks.operator != "" && len(ks.nats) == len(natsUsers()) {
 			return ks, nil
 		}
 	}
@@ -257,18 +270,20 @@ func keys(path string) (keySet, error) {
 		ks.operator = auth.EncodePrivateKey(o)
 		ks.public = service.AddOperatorKey(ks.public, o.Public().(ed25519.PublicKey))
 	}
-	// A keys.env of before ADR 0225 gains the NATS passwords: its store,
-	// written without users, is in the global account, which the
-	// services' user signs in to, so nothing in it is lost.
-	for _, p := range []*string{&ks.nats, &ks.natsSys} {
-		if *p == "" {
-			if *p, err = service.NewNATSPassword(); err != nil {
+	// A keys.env of before ADR 0225 or 0226 gains the NATS passwords it
+	// lacks: its store, written with one user or none, is in the global
+	// account, which every user signs in to, so nothing in it is lost.
+	head := []string{"MP_SIGNING_KEY=" + ks.signing, "MP_NOTIFY_SIGNING_KEY=" + ks.notify, "MP_OPERATOR_SIGNING_KEY=" + ks.operator,
+		"MP_PUBLIC_KEYS=" + ks.public, "MP_DATA_KEY=" + ks.data}
+	for _, u := range natsUsers() {
+		if ks.nats[u] == "" {
+			if ks.nats[u], err = service.NewNATSPassword(); err != nil {
 				return keySet{}, err
 			}
 		}
+		head = append(head, service.NATSPasswordVar(u)+"="+ks.nats[u])
 	}
-	lines = append([]string{"MP_SIGNING_KEY=" + ks.signing, "MP_NOTIFY_SIGNING_KEY=" + ks.notify, "MP_OPERATOR_SIGNING_KEY=" + ks.operator,
-		"MP_PUBLIC_KEYS=" + ks.public, "MP_DATA_KEY=" + ks.data, service.NATSUserEnv + "=" + service.NATSClientUser,
-		service.NATSPasswordEnv + "=" + ks.nats, "NATS_SYS_PASSWORD=" + ks.natsSys}, lines...)
+	head = append(head, service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+ks.nats[service.NATSToolsUser])
+	lines = append(head, lines...)
 	return ks, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }

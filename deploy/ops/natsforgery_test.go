@@ -1,0 +1,225 @@
+package ops_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/events"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// watched is a connection whose permission refusals are collected: the
+// server answers a refused publish or subscription with an error naming
+// the subject, and nothing else.
+type watched struct {
+	nc      *nats.Conn
+	refusal chan error
+}
+
+func connectWatched(t *testing.T, url, user, password string) *watched {
+	t.Helper()
+	w := &watched{refusal: make(chan error, 64)}
+	nc, err := service.ConnectNATS(url, "forgery-"+user, service.NATSAuth{User: user, Password: password},
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrPermissionViolation) {
+				w.refusal <- err
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	w.nc = nc
+	return w
+}
+
+// refused sends data to subject with a reply subject and reports whether
+// the server refused it (its permission error for the subject came) or
+// let it through (an answer came: JetStream's, or no responders).
+func (w *watched) refused(t *testing.T, subject, data string) bool {
+	t.Helper()
+	answers := make(chan *nats.Msg, 1)
+	inbox := w.nc.NewInbox()
+	sub, err := w.nc.ChanSubscribe(inbox, answers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	if err := w.nc.PublishMsg(&nats.Msg{Subject: subject, Reply: inbox, Data: []byte(data)}); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.NewTimer(30 * time.Second) // a hang, not a measurement
+	defer guard.Stop()
+	for {
+		select {
+		case <-answers:
+			return false
+		case err := <-w.refusal:
+			if strings.Contains(err.Error(), `"`+subject+`"`) {
+				return true
+			}
+		case <-guard.C:
+			t.Fatalf("%s: neither an answer nor a refusal", subject)
+		}
+	}
+}
+
+// TestNATSUsers_ForgeryRefused: on compose's configuration (the same
+// users as Kubernetes', TestNATSConfig_UsersAreTheGrants), the dinners
+// user cannot publish a participant's registration or a participants'
+// bucket entry, purge or delete the participants' bucket, take over, pull
+// from or delete mentoring's durable on the participants' stream, or
+// forge a dead letter or a replay for mentoring's consumer; it cannot
+// listen to the participants' events or another user's replies; the
+// volunteers user, which consumes nothing of the participants', cannot
+// read their stream or bucket in any way; and none of it changed
+// anything. Dinners still reads the participants' stream through its own
+// durable, which it consumes. ADR 0225's single user, which every process shared, does
+// every one of them: the control that each attempt reaches the server.
+func TestNATSUsers_ForgeryRefused(t *testing.T) {
+	pw := testPasswords(t)
+	compose := shippedConfigs(t, pw)[0]
+	url, _ := startShipped(t, compose, t.TempDir())
+	ctx := testutil.Context(t)
+
+	// The participants' stream with one registration and their bucket
+	// with one key, as the participants' user writes them; mentoring's
+	// durable on the stream, as mentoring's user makes it.
+	pnc, err := service.ConnectNATS(url, "participants", service.NATSAuth{User: "participants", Password: pw["participants"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pnc.Close()
+	pjs, _ := jetstream.New(pnc)
+	if err := events.EnsureStream(ctx, pjs, events.StreamConfig{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := events.EnsureOperatorStreams(ctx, pjs, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pjs.Publish(ctx, events.ParticipantRegistered+".p1", []byte("registered")); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := pjs.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "participants"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "p1", []byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	mnc, err := service.ConnectNATS(url, "mentoring", service.NATSAuth{User: "mentoring", Password: pw["mentoring"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mnc.Close()
+	mjs, _ := jetstream.New(mnc)
+	if _, err := mjs.CreateOrUpdateConsumer(ctx, events.StreamParticipants, jetstream.ConsumerConfig{Durable: "mentoring-participants",
+		FilterSubjects: []string{events.ParticipantEvents}, AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Each attempt is dinners', but the reads are volunteers': dinners
+	// consumes the participants' events, and its pool's feed reads the
+	// newest one directly; volunteers reads nothing of them.
+	attempts := []struct{ what, subject, data string }{
+		{"publish a participant's registration", events.ParticipantRegistered + ".forged", "forged"},
+		{"write a participants' bucket entry", "$KV.participants.p1", "forged"},
+		{"read the participants' stream", "$JS.API.STREAM.MSG.GET.PARTICIPANTS", `{"seq":1}`},
+		{"read the participants' stream directly", "$JS.API.DIRECT.GET.PARTICIPANTS", `{"seq":1}`},
+		{"read the participants' stream through a consumer", "$JS.API.CONSUMER.CREATE.PARTICIPANTS.reader",
+			`{"stream_name":"PARTICIPANTS","config":{"name":"reader","ack_policy":"none","deliver_policy":"all"}}`},
+		{"read the participants' bucket", "$JS.API.DIRECT.GET.KV_participants.$KV.participants.p1", ""},
+		{"take over mentoring's durable", "$JS.API.CONSUMER.CREATE.PARTICIPANTS.mentoring-participants",
+			`{"stream_name":"PARTICIPANTS","config":{"durable_name":"mentoring-participants","ack_policy":"none","deliver_policy":"all"}}`},
+		{"pull from mentoring's durable", "$JS.API.CONSUMER.MSG.NEXT.PARTICIPANTS.mentoring-participants", `{"batch":1,"no_wait":true}`},
+		{"forge a dead letter of mentoring's", events.DeadLetterPrefix + "mentoring-participants", "forged"},
+		{"forge a replay to mentoring", events.ReplayPrefix + "mentoring-participants", "forged"},
+		{"purge the participants' bucket", "$JS.API.STREAM.PURGE.KV_participants", "{}"},
+		{"delete mentoring's durable", "$JS.API.CONSUMER.DELETE.PARTICIPANTS.mentoring-participants", ""},
+		{"delete the participants' bucket", "$JS.API.STREAM.DELETE.KV_participants", ""},
+	}
+	dinners := connectWatched(t, url, "dinners", pw["dinners"])
+	volunteers := connectWatched(t, url, "volunteers", pw["volunteers"])
+	for _, a := range attempts {
+		who, w := "dinners", dinners
+		if strings.HasPrefix(a.what, "read") {
+			who, w = "volunteers", volunteers
+		}
+		if !w.refused(t, a.subject, a.data) {
+			t.Errorf("%s could %s (%s)", who, a.what, a.subject)
+		}
+	}
+	for _, subject := range []string{events.ParticipantsSubjects, "_INBOX.>", service.NATSInboxPrefix("participants") + ".>"} {
+		if _, err := dinners.nc.Subscribe(subject, func(*nats.Msg) {}); err != nil {
+			t.Fatal(err)
+		}
+		testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+			select {
+			case err := <-dinners.refusal:
+				if strings.Contains(err.Error(), `"`+subject+`"`) {
+					return nil
+				}
+			default:
+			}
+			return errors.New("dinners may listen to " + subject)
+		})
+	}
+
+	// Nothing changed, read as participants and mentoring.
+	s, err := pjs.Stream(ctx, events.StreamParticipants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CachedInfo().State.Msgs; n != 1 {
+		t.Errorf("the participants' stream has %d events, want the 1 registered", n)
+	}
+	if e, err := kv.Get(ctx, "p1"); err != nil || string(e.Value()) != "sealed" {
+		t.Errorf("the participants' bucket entry: %v %v", e, err)
+	}
+	c, err := mjs.Consumer(ctx, events.StreamParticipants, "mentoring-participants")
+	if err != nil || c.CachedInfo().NumPending != 1 || c.CachedInfo().Config.AckPolicy != jetstream.AckExplicitPolicy {
+		t.Errorf("mentoring's durable was changed, pulled from or deleted: %v", err)
+	}
+	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay} {
+		if s, err := pjs.Stream(ctx, name); err != nil || s.CachedInfo().State.Msgs != 0 {
+			t.Errorf("%s holds a forged message (%v)", name, err)
+		}
+	}
+
+	// Dinners consumes the participants' events: through its own durable.
+	djs, _ := jetstream.New(dinners.nc)
+	own, err := djs.CreateOrUpdateConsumer(ctx, events.StreamParticipants, jetstream.ConsumerConfig{Durable: "dinners-participants",
+		FilterSubjects: []string{events.ParticipantEvents}, AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatalf("dinners' own durable: %v", err)
+	}
+	msgs, err := own.Fetch(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range msgs.Messages() {
+		if string(m.Data()) != "registered" {
+			t.Errorf("dinners' durable read %q", m.Data())
+		}
+		if err := m.DoubleAck(ctx); err != nil {
+			t.Errorf("dinners' ack: %v", err)
+		}
+	}
+	if msgs.Error() != nil {
+		t.Errorf("dinners' durable: %v", msgs.Error())
+	}
+
+	// ADR 0225's single user could do every one of them.
+	legacy := connectWatched(t, url, service.NATSClientUser, pw[service.NATSClientUser])
+	for _, a := range attempts {
+		if legacy.refused(t, a.subject, a.data) {
+			t.Errorf("ADR 0225's single user was refused to %s: the attempt proves nothing", a.what)
+		}
+	}
+}

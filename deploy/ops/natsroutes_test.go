@@ -1,0 +1,150 @@
+package ops_test
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/motesplats/motesplats/deploy/ops/layout"
+	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/testutil"
+)
+
+// TestNATSRoutes_SignIn: make up's three generated node configurations,
+// parsed by nats-server and started in this process, form the cluster
+// (each node routes to both others) with the routes signing in as the
+// route user (ADR 0226); a fourth server that routes to them without the
+// route user's password, as any process that reaches the route port
+// would, is refused and joins no node; one with the password joins.
+func TestNATSRoutes_SignIn(t *testing.T) {
+	pw, err := layout.NewNATSPasswords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := map[string]int{}
+	dir := t.TempDir()
+	procs, err := layout.Plan(layout.Options{Dir: dir, Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 3,
+		Services: []string{}, NATSPasswords: pw, Ports: func(name string) int {
+			if ports[name] == 0 {
+				ports[name] = testutil.FreePort(t)
+			}
+			return ports[name]
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*server.Server
+	for _, p := range procs {
+		if p.Kind != "nats" {
+			continue
+		}
+		path := filepath.Join(dir, p.Name+".conf")
+		if err := os.WriteFile(path, []byte(p.ConfigText), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := server.ProcessConfigFile(path)
+		if err != nil {
+			t.Fatalf("%s: nats-server refuses the configuration: %v", p.Name, err)
+		}
+		if opts.Cluster.Username != service.NATSRouteUser || opts.Cluster.Password != pw[service.NATSRouteUser] {
+			t.Errorf("%s: the routes accept %q", p.Name, opts.Cluster.Username)
+		}
+		opts.NoLog, opts.NoSigs, opts.HTTPPort = true, true, 0
+		s, err := server.NewServer(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go s.Start()
+		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+		nodes = append(nodes, s)
+	}
+	if len(nodes) != 3 {
+		t.Fatalf("%d NATS nodes planned, want 3", len(nodes))
+	}
+	routedTo := func(s *server.Server) map[string]bool {
+		rz, err := s.Routez(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, r := range rz.Routes {
+			names[r.RemoteName] = true
+		}
+		return names
+	}
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		for _, s := range nodes {
+			if n := len(routedTo(s)); n != 2 {
+				return fmt.Errorf("%s routes to %d nodes, want 2", s.Name(), n)
+			}
+		}
+		return nil
+	})
+
+	// A server routing to node 1 without the password is refused (its
+	// log says so); one with it, the control, joins.
+	peer := func(name string, user *url.Userinfo) (*server.Server, *captured) {
+		seed := &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", ports["nats-cluster-1"]), User: user}
+		s, err := server.NewServer(&server.Options{ServerName: name, Host: "127.0.0.1", Port: -1, NoSigs: true,
+			Cluster: server.ClusterOpts{Name: "motesplats", Host: "127.0.0.1", Port: -1}, Routes: []*url.URL{seed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := &captured{}
+		s.SetLogger(log, false, false)
+		go s.Start()
+		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+		return s, log
+	}
+	_, rogueLog := peer("rogue", nil)
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		if !rogueLog.has("Authorization Violation") {
+			return fmt.Errorf("the route without a password is not refused yet")
+		}
+		return nil
+	})
+	peer("member", url.UserPassword(service.NATSRouteUser, pw[service.NATSRouteUser]))
+	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		if !routedTo(nodes[0])["member"] {
+			return fmt.Errorf("the server with the route user's password has not joined")
+		}
+		return nil
+	})
+	for _, s := range nodes {
+		if routedTo(s)["rogue"] {
+			t.Errorf("%s took a route from a server without the route user's password", s.Name())
+		}
+	}
+}
+
+// captured is a nats-server logger that keeps the errors it is given.
+type captured struct {
+	mu     sync.Mutex
+	errors []string
+}
+
+func (c *captured) Errorf(format string, v ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errors = append(c.errors, fmt.Sprintf(format, v...))
+}
+func (c *captured) Noticef(string, ...any) {}
+func (c *captured) Warnf(string, ...any)   {}
+func (c *captured) Fatalf(string, ...any)  {}
+func (c *captured) Debugf(string, ...any)  {}
+func (c *captured) Tracef(string, ...any)  {}
+
+// has reports whether an error so far contains s.
+func (c *captured) has(s string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.ContainsFunc(c.errors, func(e string) bool { return strings.Contains(e, s) })
+}
