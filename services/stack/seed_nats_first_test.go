@@ -126,7 +126,7 @@ func TestSeedChecksItsNATSHasJetStream(t *testing.T) {
 	if err == nil {
 		t.Fatal("the seed was taken by a NATS without JetStream")
 	}
-	for _, w := range []string{"JetStream", "NATS_USER=motesplats", "before"} {
+	for _, w := range []string{"JetStream", "NATS_USER=stack", "before"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q does not say %q", err, w)
 		}

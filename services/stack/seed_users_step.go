@@ -46,9 +46,9 @@ func openUsersStep(ctx context.Context, cfg Config, url string) (*usersStep, err
 	}
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("seed: the NATS at %s gives user %q no JetStream (%v): the seed signs in as the services do, "+
-			"%s=%s with its %s (ADR 0225); nothing was seeded before this check", url, cfg.NATS.User, err,
-			service.NATSUserEnv, service.NATSClientUser, service.NATSPasswordEnv)
+		return nil, fmt.Errorf("seed: the NATS at %s gives user %q no JetStream (%v): the seed signs in as the operators' tools do, "+
+			"%s=%s with its %s (ADR 0226); nothing was seeded before this check", url, cfg.NATS.User, err,
+			service.NATSUserEnv, service.NATSToolsUser, service.NATSPasswordEnv)
 	}
 	step := &usersStep{nc: nc, js: js}
 	if !cfg.unsealed {
