@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auditid"
 	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -83,15 +84,10 @@ func token(s string) string {
 func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 	e = proto.Clone(e).(*gatewayv1.AuditEntry)
 	// The stream can be neither purged nor deleted from: what a caller
-	// sent where an id belongs is kept only in a shape the system issues,
-	// never free text (a name or a personal identity number typed into a
-	// URL) nor a megabyte of it. Every entry passes here, whoever writes
-	// it: one rule, at the one place that has the entry's resource type
-	// and outcome (ADR 0219, 0221).
-	e.ResourceId = KeptID(e.GetResourceType(), e.GetResourceId(), e.GetOutcome())
-	for i, id := range e.GetResourceIds() {
-		e.ResourceIds[i] = KeptID(e.GetResourceType(), id, e.GetOutcome())
-	}
+	// sent where an id belongs is kept only in a shape the system issues.
+	// Every entry passes here, whoever in the gateway writes it, and
+	// notify's pass the same rule (auditid.Keep; ADR 0219, 0221, 0229).
+	auditid.Keep(e)
 	// The address as its network only (Network): the stream outlives an
 	// erased user, and the host is personal data.
 	e.RemoteAddr = Network(e.GetRemoteAddr())
@@ -111,65 +107,16 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 }
 
 // InvalidID stands in an entry for a resource id that was not an id.
-const InvalidID = "(invalid)"
+const InvalidID = auditid.Invalid
 
 // KeptID is what an entry about a record of type resource, with outcome,
-// keeps of an id a caller sent: an issued shape (Issued); a dead letter's
-// number of at most 9 digits (a personal identity number has 10 or 12, a
-// phone number 9 or more after its 0, and no dead-letter stream holds a
-// billion messages); the eligibility rules' versions of a change the
-// guides service made (outcome "ok": the etag was the version, the new
-// one its answer); anything else, InvalidID; empty stays empty. Letters
-// and digits alone kept a personal identity number typed where a
-// participant's id goes, or a name sent to GetPair, for good (ADR 0219).
-func KeptID(resource, id, outcome string) string {
-	switch {
-	case id == "" || Issued(id),
-		resource == "dead_letter" && len(id) <= 9 && strings.Trim(id, "0123456789") == "",
-		resource == "guide_eligibility_rules" && outcome == "ok":
-		return id
-	}
-	return InvalidID
-}
+// keeps of an id a caller sent: the audit log's one rule, shared with
+// notify (auditid.Kept, ADR 0219, 0221).
+func KeptID(resource, id, outcome string) string { return auditid.Kept(resource, id, outcome) }
 
-// Issued reports whether id has the shape of an id this system issues: a
-// UUID as the services and the gateway make them (records, users, API
-// tokens, jobs; lower-case, hyphenated), a session's 64 hex digits
-// (account.SessionID) or a message's "m" and 40 hex digits (notify). Text
-// a caller sent in place of an id has other shapes: a personal identity
-// number such as 19850101-1234 is letters and digits, but no issued id
-// (KeptID, ADR 0219).
-func Issued(id string) bool {
-	switch {
-	case len(id) == 36:
-		for i := 0; i < len(id); i++ {
-			if i == 8 || i == 13 || i == 18 || i == 23 {
-				if id[i] != '-' {
-					return false
-				}
-			} else if !lowerHex(id[i]) {
-				return false
-			}
-		}
-		return true
-	case len(id) == 64:
-		return allLowerHex(id)
-	case len(id) == 41 && id[0] == 'm':
-		return allLowerHex(id[1:])
-	}
-	return false
-}
-
-func lowerHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
-
-func allLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !lowerHex(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+// Issued reports whether id has the shape of an id this system issues
+// (auditid.Issued).
+func Issued(id string) bool { return auditid.Issued(id) }
 
 // Query selects entries.
 type Query struct {
