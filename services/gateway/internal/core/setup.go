@@ -46,18 +46,18 @@ func (g *Gateway) SetupAdmin(ctx context.Context, tok string, u *gatewayv1.User,
 		if g.setupCreated != nil {
 			g.setupCreated()
 		}
-		g.SetupAdminMade(ctx, made, remoteAddr)
+		g.setupAdminMade(ctx, made, remoteAddr)
 	}
 	done(err == nil)
 	return made, true, err
 }
 
-// SetupAdminMade records the first admin, made through the setup link:
+// setupAdminMade records the first admin, made through the setup link:
 // the admin is both who acted and the record made (no one was signed
 // in), on channel "setup", at the time the account was made. The admin
 // exists whatever this answers; a failed entry is logged, and written by
 // the next gateway to start or the admin's first sign-in (LogSetupAdmin).
-func (g *Gateway) SetupAdminMade(ctx context.Context, u *gatewayv1.User, remoteAddr string) {
+func (g *Gateway) setupAdminMade(ctx context.Context, u *gatewayv1.User, remoteAddr string) {
 	if _, err := g.Audit.RecordOnce(context.WithoutCancel(ctx), setupEntry(u, remoteAddr), sameSetup(u.GetId())); err != nil {
 		g.Log.ErrorContext(ctx, "audit entry not written", "err", err)
 		return
