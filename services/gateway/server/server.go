@@ -248,6 +248,11 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		log.Warn("dead-letter gauge not registered", "err", err)
 	}
 	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: dls, Now: d.Now}
+	// The setup's admin, if a gateway died before its audit entry (ADR
+	// 0229); an admin's sign-in asks again when this cannot.
+	if err := g.LogSetupAdmin(ctx); err != nil {
+		log.Warn("the setup's audit entry not checked", "err", err)
+	}
 	// The sign-in refusals' tallies held in memory are written as the
 	// gateway stops (ADR 0221), for a few seconds at most.
 	defer func() {

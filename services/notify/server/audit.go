@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/auditid"
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -41,7 +42,10 @@ func openAudit(ctx context.Context, d service.Deps) (*auditor, error) {
 
 // Sent records m's send: the person's id, the template's name as the
 // action, the channel, the time. Never the text or the address. The entry
-// id derives from the message, so a retried write is deduplicated.
+// id derives from the message, so a retried write is deduplicated. The
+// ids pass the log's one rule, the gateway's too (auditid.Keep, ADR
+// 0229): the log is never purged, and notify's own rule kept whatever its
+// message held.
 func (a *auditor) Sent(ctx context.Context, m *pb.StoredMessage) error {
 	kind := "participant"
 	if m.GetVolunteer() {
@@ -52,6 +56,7 @@ func (a *auditor) Sent(ctx context.Context, m *pb.StoredMessage) error {
 	e := &gatewayv1.AuditEntry{Id: "audit-" + m.GetId(), Time: timestamppb.New(a.now()), UserId: "notify", Role: string(auth.RoleService),
 		Action: action, ResourceType: kind, ResourceId: m.GetPersonId(), Outcome: "ok", Channel: ch,
 		ResourceIds: []string{m.GetId(), m.GetProposalId()}}
+	auditid.Keep(e)
 	data, err := proto.Marshal(e)
 	if err != nil {
 		return err

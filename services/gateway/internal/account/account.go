@@ -323,6 +323,17 @@ func validatePassword(v *apperr.Validator, field, p string) {
 // CreateUser stores a new user with password. Returns Invalid or
 // AlreadyExists (the e-mail is taken).
 func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password string) (*gatewayv1.User, error) {
+	return s.createUser(ctx, u, password, s.cfg.IDs.New)
+}
+
+// CreateUserWithID is CreateUser for the admin the setup link makes,
+// with the id TakeSetupFor chose and wrote in the link's state before the
+// account existed (ADR 0229). Returns what CreateUser returns.
+func (s *Service) CreateUserWithID(ctx context.Context, id string, u *gatewayv1.User, password string) (*gatewayv1.User, error) {
+	return s.createUser(ctx, u, password, func() string { return id })
+}
+
+func (s *Service) createUser(ctx context.Context, u *gatewayv1.User, password string, newID func() string) (*gatewayv1.User, error) {
 	if u == nil {
 		u = &gatewayv1.User{} // Connect's JSON "{}": named by the validation below
 	}
@@ -370,7 +381,7 @@ func (s *Service) CreateUser(ctx context.Context, u *gatewayv1.User, password st
 		if round > 1 {
 			rk += fmt.Sprintf("/%d", round)
 		}
-		out, _, err = s.accounts.CreateOnce(ctx, rk, s.cfg.IDs.New,
+		out, _, err = s.accounts.CreateOnce(ctx, rk, newID,
 			func(id string) (*storev1.Account, []*eventsv1.Envelope, error) {
 				mine = id
 				v := proto.Clone(u).(*gatewayv1.User)

@@ -6,9 +6,18 @@ package account
 // and each made an admin. The token now lives in one key of the admins
 // bucket, setupKey, shared by every replica, with its state:
 //
-//	open <token>          the link works
-//	taken <token> <unix>  a form took it at <unix> (ns) and makes the admin
-//	done                  the first admin was made by the link
+//	open <token>                        the link works
+//	taken <token> <unix> <admin> <net>  a form took it at <unix> (ns) and
+//	                                    makes the admin <admin>, from <net>
+//	done - 0 <admin> <net>              the link made the first admin
+//
+// The admin's id is chosen as the form takes the link, before the
+// account exists (with the address of the network the form came from,
+// as the audit log keeps it): a gateway killed between the create and
+// its audit entry leaves the admin known, and the next gateway to start,
+// or the admin's first sign-in, writes the entry (SetupAdmin, ADR 0229).
+// Older gateways wrote "taken <token> <unix>" and "done", and read the
+// longer forms as those.
 //
 // A form takes the link by compare-and-set (open -> taken over the
 // revision it read): of forms at the same moment one writes, the others
@@ -62,6 +71,10 @@ var errSetupUnknown = apperr.Errorf(apperr.NotFound, "not found")
 type setupState struct {
 	state, token string
 	at           int64
+	// admin is the id of the admin the link makes or made, and network
+	// the address of the network the form came from (both "" in a state
+	// an older gateway wrote).
+	admin, network string
 }
 
 func (s *Service) readSetup(ctx context.Context) (setupState, uint64, error) {
@@ -85,19 +98,32 @@ func (s *Service) readSetup(ctx context.Context) (setupState, uint64, error) {
 	if len(f) > 2 {
 		st.at, _ = strconv.ParseInt(f[2], 10, 64)
 	}
+	if len(f) > 3 {
+		st.admin = f[3]
+	}
+	if len(f) > 4 {
+		st.network = f[4]
+	}
+	if st.token == "-" {
+		st.token = ""
+	}
+	if st.network == "-" {
+		st.network = ""
+	}
 	return st, rev, nil
 }
 
 // writeSetup writes st over revision rev; false when another gateway
 // wrote first.
 func (s *Service) writeSetup(ctx context.Context, st setupState, rev uint64) (bool, error) {
-	data := st.state
-	if st.token != "" {
-		data += " " + st.token
+	// Positional fields, "-" (or 0) standing for an empty one before a
+	// field that is set; trailing empty ones left out, so the states an
+	// older gateway wrote read the same.
+	f := []string{st.state, or(st.token, "-"), strconv.FormatInt(st.at, 10), or(st.admin, "-"), or(st.network, "-")}
+	for len(f) > 1 && (f[len(f)-1] == "-" || f[len(f)-1] == "0") {
+		f = f[:len(f)-1]
 	}
-	if st.at != 0 {
-		data += " " + strconv.FormatInt(st.at, 10)
-	}
+	data := strings.Join(f, " ")
 	var err error
 	if rev == 0 {
 		_, err = s.admins.Create(ctx, setupKey, []byte(data))
@@ -109,6 +135,14 @@ func (s *Service) writeSetup(ctx context.Context, st setupState, rev uint64) (bo
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func sameToken(a, b string) bool {
@@ -181,18 +215,32 @@ func (s *Service) setupAnswer(st setupState, tok string) error {
 // true marks the link used, false gives it back for another try. Returns
 // ErrSetupUsed, ErrSetupBusy or NotFound as CheckSetup.
 func (s *Service) TakeSetup(ctx context.Context, tok string) (func(made bool), error) {
+	_, done, err := s.TakeSetupFor(ctx, tok, "")
+	return done, err
+}
+
+// TakeSetupFor is TakeSetup that also chooses the admin's id, written in
+// the link's state with network (the address of the network the form
+// came from, "" if unknown) before the admin exists: the form makes the
+// admin with that id (CreateUserWithID), and SetupAdmin finds it there
+// whatever becomes of the form. Returns what TakeSetup returns.
+func (s *Service) TakeSetupFor(ctx context.Context, tok, network string) (adminID string, done func(made bool), err error) {
+	adminID = s.cfg.IDs.New()
+	if strings.ContainsAny(network, " \t\n") {
+		network = ""
+	}
 	for range setupTries {
 		st, rev, err := s.readSetup(ctx)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if err := s.setupAnswer(st, tok); err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		taken := setupState{state: "taken", token: tok, at: s.cfg.Now().UnixNano()}
+		taken := setupState{state: "taken", token: tok, at: s.cfg.Now().UnixNano(), admin: adminID, network: network}
 		ok, err := s.writeSetup(ctx, taken, rev)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if !ok {
 			continue // another form wrote first: read what it wrote
@@ -200,9 +248,24 @@ func (s *Service) TakeSetup(ctx context.Context, tok string) (func(made bool), e
 		if s.setupTaken != nil {
 			s.setupTaken()
 		}
-		return func(made bool) { s.endSetup(context.WithoutCancel(ctx), tok, made) }, nil
+		return adminID, func(made bool) { s.endSetup(context.WithoutCancel(ctx), tok, made) }, nil
 	}
-	return nil, apperr.Errorf(apperr.Unavailable, "the setup link could not be read; try again")
+	return "", nil, apperr.Errorf(apperr.Unavailable, "the setup link could not be read; try again")
+}
+
+// SetupAdmin names the admin the setup link made or is making: its id
+// and the address of the network its form came from, and whether the
+// form is over (the link marked used). "" when no form took the link, or
+// an older gateway's did (it kept no id).
+func (s *Service) SetupAdmin(ctx context.Context) (id, network string, over bool, err error) {
+	st, _, err := s.readSetup(ctx)
+	if err != nil {
+		return "", "", false, err
+	}
+	if st.state != "taken" && st.state != "done" {
+		return "", "", false, nil
+	}
+	return st.admin, st.network, st.state == "done", nil
 }
 
 // endSetup writes done (the admin exists) or open again (the create was
@@ -214,7 +277,7 @@ func (s *Service) endSetup(ctx context.Context, tok string, made bool) {
 	if err != nil || st.state != "taken" || !sameToken(tok, st.token) {
 		return
 	}
-	next := setupState{state: "done"}
+	next := setupState{state: "done", admin: st.admin, network: st.network}
 	if !made {
 		next = setupState{state: "open", token: tok}
 	}

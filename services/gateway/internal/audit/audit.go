@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/auditid"
 	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -82,27 +83,92 @@ func token(s string) string {
 // unrecorded read of personal data is worse than a failed one.
 func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 	e = proto.Clone(e).(*gatewayv1.AuditEntry)
-	// The stream can be neither purged nor deleted from: what a caller
-	// sent where an id belongs is kept only in a shape the system issues,
-	// never free text (a name or a personal identity number typed into a
-	// URL) nor a megabyte of it. Every entry passes here, whoever writes
-	// it: one rule, at the one place that has the entry's resource type
-	// and outcome (ADR 0219, 0221).
-	e.ResourceId = KeptID(e.GetResourceType(), e.GetResourceId(), e.GetOutcome())
-	for i, id := range e.GetResourceIds() {
-		e.ResourceIds[i] = KeptID(e.GetResourceType(), id, e.GetOutcome())
+	e.Id = l.ids.New()
+	e.Time = timestamppb.New(l.now())
+	return l.publish(ctx, e)
+}
+
+// RecordOnce appends e with its own id and time unless an entry on its
+// subject (its user, record type and action) is the same by same, and
+// says whether it wrote. It is for an entry that more than one gateway
+// may write after a crash (the setup's admin, ADR 0229): e's id derives
+// from what it records, so writers at once are deduplicated by the
+// stream (Nats-Msg-Id), and one later finds the first's entry here. A
+// caller must not answer a request whose entry failed, as for Record.
+func (l *Log) RecordOnce(ctx context.Context, e *gatewayv1.AuditEntry, same func(*gatewayv1.AuditEntry) bool) (bool, error) {
+	if e.GetId() == "" || e.GetTime() == nil {
+		return false, errors.New("audit: RecordOnce needs the entry's id and time")
 	}
+	e = proto.Clone(e).(*gatewayv1.AuditEntry)
+	found, err := l.find(ctx, subjectOf(e), same)
+	if err != nil || found {
+		return false, err
+	}
+	return true, l.publish(ctx, e)
+}
+
+// find reports whether an entry on subject is the same by same. The
+// subject holds one user's entries of one kind (their sign-ins, the users
+// they made), so this reads few.
+func (l *Log) find(ctx context.Context, subject string, same func(*gatewayv1.AuditEntry) bool) (bool, error) {
+	cons, err := l.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return false, fmt.Errorf("audit: %w", err)
+	}
+	defer func() { _ = events.DropOrdered(l.js, Stream, cons) }()
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return false, fmt.Errorf("audit: %w", err)
+	}
+	for pending := int(info.NumPending); pending > 0; {
+		batch, err := cons.Fetch(min(pending, 256), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return false, fmt.Errorf("audit: %w", err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			meta, err := m.Metadata()
+			if err != nil {
+				return false, err
+			}
+			pending = int(meta.NumPending)
+			e := &gatewayv1.AuditEntry{}
+			if proto.Unmarshal(m.Data(), e) == nil && same(e) {
+				return true, nil
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return false, fmt.Errorf("audit: %w", err)
+		}
+		if got == 0 {
+			// Announced but not delivered: unknown is not "absent".
+			return false, errors.New("audit: the entries could not be read")
+		}
+	}
+	return false, nil
+}
+
+// subjectOf is e's subject: audit.<user id>.<resource type>.<action>.
+func subjectOf(e *gatewayv1.AuditEntry) string {
+	return fmt.Sprintf("audit.%s.%s.%s", token(e.GetUserId()), token(e.GetResourceType()), token(e.GetAction()))
+}
+
+// publish writes e, its id as the stream's deduplication key, once
+// stored. The stream can be neither purged nor deleted from: what a
+// caller sent where an id belongs is kept only in a shape the system
+// issues. Every entry passes here, whoever in the gateway writes it, and
+// notify's pass the same rule (auditid.Keep; ADR 0219, 0221, 0229).
+func (l *Log) publish(ctx context.Context, e *gatewayv1.AuditEntry) error {
+	auditid.Keep(e)
 	// The address as its network only (Network): the stream outlives an
 	// erased user, and the host is personal data.
 	e.RemoteAddr = Network(e.GetRemoteAddr())
-	e.Id = l.ids.New()
-	e.Time = timestamppb.New(l.now())
 	data, err := proto.Marshal(e)
 	if err != nil {
 		return err
 	}
-	subject := fmt.Sprintf("audit.%s.%s.%s", token(e.GetUserId()), token(e.GetResourceType()), token(e.GetAction()))
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	msg := &nats.Msg{Subject: subjectOf(e), Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, e.GetId())
 	if _, err := l.js.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("audit: %w", err)
@@ -111,65 +177,16 @@ func (l *Log) Record(ctx context.Context, e *gatewayv1.AuditEntry) error {
 }
 
 // InvalidID stands in an entry for a resource id that was not an id.
-const InvalidID = "(invalid)"
+const InvalidID = auditid.Invalid
 
 // KeptID is what an entry about a record of type resource, with outcome,
-// keeps of an id a caller sent: an issued shape (Issued); a dead letter's
-// number of at most 9 digits (a personal identity number has 10 or 12, a
-// phone number 9 or more after its 0, and no dead-letter stream holds a
-// billion messages); the eligibility rules' versions of a change the
-// guides service made (outcome "ok": the etag was the version, the new
-// one its answer); anything else, InvalidID; empty stays empty. Letters
-// and digits alone kept a personal identity number typed where a
-// participant's id goes, or a name sent to GetPair, for good (ADR 0219).
-func KeptID(resource, id, outcome string) string {
-	switch {
-	case id == "" || Issued(id),
-		resource == "dead_letter" && len(id) <= 9 && strings.Trim(id, "0123456789") == "",
-		resource == "guide_eligibility_rules" && outcome == "ok":
-		return id
-	}
-	return InvalidID
-}
+// keeps of an id a caller sent: the audit log's one rule, shared with
+// notify (auditid.Kept, ADR 0219, 0221).
+func KeptID(resource, id, outcome string) string { return auditid.Kept(resource, id, outcome) }
 
-// Issued reports whether id has the shape of an id this system issues: a
-// UUID as the services and the gateway make them (records, users, API
-// tokens, jobs; lower-case, hyphenated), a session's 64 hex digits
-// (account.SessionID) or a message's "m" and 40 hex digits (notify). Text
-// a caller sent in place of an id has other shapes: a personal identity
-// number such as 19850101-1234 is letters and digits, but no issued id
-// (KeptID, ADR 0219).
-func Issued(id string) bool {
-	switch {
-	case len(id) == 36:
-		for i := 0; i < len(id); i++ {
-			if i == 8 || i == 13 || i == 18 || i == 23 {
-				if id[i] != '-' {
-					return false
-				}
-			} else if !lowerHex(id[i]) {
-				return false
-			}
-		}
-		return true
-	case len(id) == 64:
-		return allLowerHex(id)
-	case len(id) == 41 && id[0] == 'm':
-		return allLowerHex(id[1:])
-	}
-	return false
-}
-
-func lowerHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
-
-func allLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !lowerHex(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+// Issued reports whether id has the shape of an id this system issues
+// (auditid.Issued).
+func Issued(id string) bool { return auditid.Issued(id) }
 
 // Query selects entries.
 type Query struct {

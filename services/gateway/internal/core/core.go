@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -57,6 +58,12 @@ type Gateway struct {
 	// (refusals.go), made at its first use.
 	refusalOnce sync.Once
 	refused     *refusals
+	// setupLogged is set once the setup's admin is known to be in the
+	// audit log, or never will be known (setup.go): sign-ins stop asking.
+	setupLogged atomic.Bool
+	// setupCreated, when set (tests), runs once the setup's admin exists,
+	// before its entry: where a kill leaves the admin unrecorded.
+	setupCreated func()
 }
 
 // errOperator refuses personal data to operators.

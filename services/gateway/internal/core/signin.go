@@ -61,6 +61,13 @@ func (g *Gateway) HeldBack(email string, how SignIn) {
 // and must not hand it out when this fails (Unavailable): a sign-in the
 // log does not hold is the misuse it exists to show.
 func (g *Gateway) SignedIn(ctx context.Context, a *storev1.Account, how SignIn) error {
+	if a.GetUser().GetRole() == gatewayv1.Role_ROLE_ADMIN {
+		// The setup's admin before anything it does (setup.go): a kill
+		// may have left its birth out of the log on another gateway.
+		if err := g.LogSetupAdmin(ctx); err != nil {
+			g.Log.ErrorContext(ctx, "the setup's audit entry not checked", "err", err)
+		}
+	}
 	if err := g.recordSignIn(ctx, a, how, "ok"); err != nil {
 		g.Log.ErrorContext(ctx, "audit entry not written", "err", err)
 		return apperr.Errorf(apperr.Unavailable, "the audit log is not available; try again in a moment")
@@ -88,16 +95,4 @@ func signInEntry(a *storev1.Account, how SignIn, outcome string) *gatewayv1.Audi
 		e.UserId, e.Role = a.GetUser().GetId(), a.GetUser().GetRole().String()
 	}
 	return e
-}
-
-// SetupAdminMade records the first admin, made through the setup link:
-// the admin is both who acted and the record made (no one was signed
-// in), on channel "setup". The admin exists whatever this answers; a
-// failed entry is logged.
-func (g *Gateway) SetupAdminMade(ctx context.Context, u *gatewayv1.User, remoteAddr string) {
-	err := g.Audit.Record(context.WithoutCancel(ctx), &gatewayv1.AuditEntry{UserId: u.GetId(), Role: u.GetRole().String(),
-		Action: "create", ResourceType: "user", ResourceId: u.GetId(), RemoteAddr: remoteAddr, Outcome: "ok", Channel: "setup"})
-	if err != nil {
-		g.Log.ErrorContext(ctx, "audit entry not written", "err", err)
-	}
 }

@@ -154,24 +154,19 @@ func (w *Web) setupPage(rw http.ResponseWriter, r *http.Request, p *page) error 
 	return w.render(rw, p, http.StatusOK, "setup")
 }
 
-// setup makes the first admin. The link is taken first, by
-// compare-and-set in the store shared by every replica (ADR 0214): of
-// forms sent at once one makes the admin, the others are told the link
-// is used. A refused create gives the link back.
+// setup makes the first admin (core.SetupAdmin). The link is taken
+// first, by compare-and-set in the store shared by every replica (ADR
+// 0214): of forms sent at once one makes the admin, the others are told
+// the link is used. A refused create gives the link back.
 func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 	tok := r.PostForm.Get("token")
-	done, err := w.g.Accounts.TakeSetup(r.Context(), tok)
-	if err != nil {
+	_, took, err := w.g.SetupAdmin(r.Context(), tok, &gatewayv1.User{
+		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
+	}, r.PostForm.Get("password"), w.opts.RemoteAddr(r))
+	if !took {
 		return w.setupGone(rw, p, err)
 	}
 	p.Title, p.Data, p.Form = p.t("setup.title"), tok, r.PostForm
-	u, err := w.g.Accounts.CreateUser(r.Context(), &gatewayv1.User{
-		Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"), Role: gatewayv1.Role_ROLE_ADMIN, Locale: p.Lang,
-	}, r.PostForm.Get("password"))
-	if err == nil {
-		w.g.SetupAdminMade(r.Context(), u, w.opts.RemoteAddr(r))
-	}
-	done(err == nil)
 	if err != nil {
 		if formErrors(p, err, userField) {
 			return w.render(rw, p, http.StatusUnprocessableEntity, "setup")
