@@ -306,6 +306,9 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		}
 		fmt.Fprintf(out, "Mötesplats is up in %v (data in %s)\n", time.Since(start).Round(time.Millisecond), cfg.DataDir)
 		fmt.Fprintf(out, "  nats          nats://%s\n", listening.Addr("nats"))
+		if line := ignoredNATSUser(cfg.NATS); line != "" {
+			fmt.Fprintln(out, line)
+		}
 		fmt.Fprintf(out, "  participants  %s  (grpc: motesplats.participants.v1.ParticipantService)\n", listening.Addr("participants"))
 		fmt.Fprintf(out, "  volunteers    %s  (grpc: motesplats.volunteers.v1.VolunteerService)\n", listening.Addr("volunteers"))
 		fmt.Fprintf(out, "  mentoring     %s  (grpc: motesplats.mentoring.v1.MentoringService)\n", listening.Addr("mentoring"))
@@ -366,4 +369,17 @@ func portsFree(cfg Config) error {
 		}
 	}
 	return nil
+}
+
+// ignoredNATSUser is the banner's line for NATS_USER or NATS_PASSWORD set
+// for make run, whose embedded NATS takes no user (ADR 0225: loopback
+// only, and the README's nats lines run as written): a reader who set them
+// would otherwise think this NATS requires them (ADR 0227). "" when
+// neither is set.
+func ignoredNATSUser(a service.NATSAuth) string {
+	if a.User == "" && a.Password == "" {
+		return ""
+	}
+	return "                (NATS_USER and NATS_PASSWORD are not used here: this embedded NATS listens on " +
+		"loopback and takes no user; they are for make up, compose and Kubernetes, ADR 0225)"
 }
