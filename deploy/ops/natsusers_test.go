@@ -6,13 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/auth"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -49,39 +47,13 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	if out, err := probe.CombinedOutput(); err != nil {
 		t.Fatalf("stack latency as %s: %v\n%s", service.NATSToolsUser, err, out)
 	}
-	ctx := testutil.Context(t)
 	gp, _ := s.Proc("gateway")
 	api := &gatewayAPI{t: t, base: "http://" + gp.Addr}
 	api.token = api.call("ApiTokenService/CreateApiToken", map[string]any{
 		"email": "admin@example.org", "password": "correct-horse-battery", "name": "natsusers"})["token"].(string)
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	org, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-		Name: "Egna användare", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newPlanted()
-	orgID := org.GetOrganisation().GetId()
-	day := time.Now().AddDate(0, 0, 10).Format(time.DateOnly)
-	guest := api.call("RegistryService/CreateParticipant", map[string]any{"participant": m.person(orgID, "g", 0, map[string]any{
-		"consents": []any{map[string]any{"purpose": "CONSENT_PURPOSE_DINNERS", "textVersion": "2026-01", "language": "sv"}}})})["participant"].(map[string]any)
-	host := api.call("RegistryService/CreateVolunteer", map[string]any{"volunteer": m.person(orgID, "h", 0, map[string]any{
-		"roles":           []any{map[string]any{"role": "VOLUNTEER_ROLE_DINNER_HOST", "capacity": 4}},
-		"backgroundCheck": m.backgroundCheck()})})["volunteer"].(map[string]any)
-	gid, hid := guest["id"].(string), host["id"].(string)
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		_, err := api.try("DinnersService/CreateDinnerOffer", map[string]any{"requestId": m.run + "-offer", "offer": map[string]any{
-			"organisationId": orgID, "municipalityCode": "0880", "volunteerId": hid, "seats": 4, "address": "Storgatan 7, Kalmar",
-			"composition": "COMPOSITION_COUPLE", "languages": []any{"ar", "sv"}, "dinners": []any{map[string]any{"date": day, "startTime": "18:00"}}}})
-		return err
-	})
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		_, err := api.try("DinnersService/CreateDinnerSignUp", map[string]any{"requestId": m.run + "-signup", "signUp": map[string]any{
-			"organisationId": orgID, "municipalityCode": "0880", "participantId": gid, "languages": []any{"ar"}, "dates": []any{day},
-			"party":       []any{map[string]any{"age": 30, "relation": "RELATION_SELF"}},
-			"composition": "COMPOSITION_FAMILY", "swedishLevel": "SWEDISH_LEVEL_SFI_C"}})
-		return err
-	})
+	pair := newGuestAndHost(t, s, api, "Egna användare")
+	gid := pair.gid
+	pair.offerAndSignUp(t, api, "Storgatan 7, Kalmar")
 	api.call("RegistryService/EraseParticipant", map[string]any{"id": gid})
 	// Every consumer of the erasure, read as its own service's user.
 	for user, durables := range map[string][]string{

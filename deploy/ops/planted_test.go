@@ -20,7 +20,6 @@ import (
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/cache"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -41,26 +40,12 @@ import (
 func TestPlanted_SeparateProcesses(t *testing.T) {
 	s := mustUpWith(t, layout.Options{NATSNodes: 1, Jaeger: mustJaeger(t), Replicas: 1,
 		Services: []string{"participants", "volunteers", "dinners", "gateway"}})
-	ctx := testutil.Context(t)
 	gp, _ := s.Proc("gateway")
 	api := &gatewayAPI{t: t, base: "http://" + gp.Addr}
 	api.token = api.call("ApiTokenService/CreateApiToken", map[string]any{
 		"email": "admin@example.org", "password": "correct-horse-battery", "name": "planted"})["token"].(string)
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	org, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{Organisation: &volunteersv1.Organisation{
-		Name: "Planterade", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION, MunicipalityCodes: []string{"0880"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newPlanted()
-	orgID := org.GetOrganisation().GetId()
-	day := time.Now().AddDate(0, 0, 10).Format(time.DateOnly)
-	guest := api.call("RegistryService/CreateParticipant", map[string]any{"participant": m.person(orgID, "g", 0, map[string]any{
-		"consents": []any{map[string]any{"purpose": "CONSENT_PURPOSE_DINNERS", "textVersion": "2026-01", "language": "sv"}}})})["participant"].(map[string]any)
-	host := api.call("RegistryService/CreateVolunteer", map[string]any{"volunteer": m.person(orgID, "h", 0, map[string]any{
-		"roles":           []any{map[string]any{"role": "VOLUNTEER_ROLE_DINNER_HOST", "capacity": 4}},
-		"backgroundCheck": m.backgroundCheck()})})["volunteer"].(map[string]any)
-	gid, hid := guest["id"].(string), host["id"].(string)
+	pair := newGuestAndHost(t, s, api, "Planterade")
+	m, orgID, gid, hid := pair.m, pair.org, pair.gid, pair.hid
 	for n := 1; n <= 2; n++ {
 		g := m.person(orgID, "g", n, nil)
 		g["id"] = gid
@@ -71,26 +56,7 @@ func TestPlanted_SeparateProcesses(t *testing.T) {
 	}
 	// The host's offer (with a planted street address) and the guest's
 	// sign-up, once dinners' pool has them.
-	var offer, signup string
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		out, err := api.try("DinnersService/CreateDinnerOffer", map[string]any{"requestId": m.run + "-offer", "offer": map[string]any{
-			"organisationId": orgID, "municipalityCode": "0880", "volunteerId": hid, "seats": 4, "address": m.value("street", 0) + " 7, Kalmar", "composition": "COMPOSITION_COUPLE",
-			"languages": []any{"ar", "sv"}, "dinners": []any{map[string]any{"date": day, "startTime": "18:00"}}}})
-		if err == nil {
-			offer = out["offer"].(map[string]any)["offer"].(map[string]any)["id"].(string)
-		}
-		return err
-	})
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		out, err := api.try("DinnersService/CreateDinnerSignUp", map[string]any{"requestId": m.run + "-signup", "signUp": map[string]any{
-			"organisationId": orgID, "municipalityCode": "0880", "participantId": gid, "languages": []any{"ar"}, "dates": []any{day},
-			"party":       []any{map[string]any{"age": 30, "relation": "RELATION_SELF"}},
-			"composition": "COMPOSITION_FAMILY", "swedishLevel": "SWEDISH_LEVEL_SFI_C"}})
-		if err == nil {
-			signup = out["signUp"].(map[string]any)["signUp"].(map[string]any)["id"].(string)
-		}
-		return err
-	})
+	offer, signup := pair.offerAndSignUp(t, api, m.value("street", 0)+" 7, Kalmar")
 	api.call("RegistryService/GetParticipant", map[string]any{"id": gid})
 	api.call("RegistryService/GetVolunteer", map[string]any{"id": hid})
 
@@ -125,7 +91,7 @@ func TestPlanted_SeparateProcesses(t *testing.T) {
 		t.Errorf("after the erasure, entries naming the erased people: %v", found)
 	}
 	s.Stop() // the logs and stores as they are left on disk
-	err = filepath.WalkDir(s.Opts.Dir, func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(s.Opts.Dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
