@@ -130,6 +130,9 @@ type envOptions struct {
 	// the dinners service: while it is true, ListUnseated answers as a
 	// service from before ADR 0228 (no party names its newcomer).
 	olderDinners *atomic.Bool
+	// olderParticipants is olderDinners for the participants service:
+	// while true, its batch name read names no registration time.
+	olderParticipants *atomic.Bool
 }
 
 // testHashCost is the password hashes' cost in these tests: Argon2id
@@ -217,6 +220,9 @@ func start(t testing.TB, o envOptions) *env {
 	services := e.addrs
 	if o.olderDinners != nil {
 		services.Dinners = olderDinners(t, e.addrs.Dinners, o.olderDinners)
+	}
+	if o.olderParticipants != nil {
+		services.Participants = olderParticipants(t, e.addrs.Participants, o.olderParticipants)
 	}
 	e.cfg = server.Config{
 		Addr: "127.0.0.1:0", Services: services, SigningKey: key, KeyID: "local",

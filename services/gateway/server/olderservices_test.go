@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 )
 
 // rawCodec passes messages through as their bytes, so the proxy forwards
@@ -27,16 +28,45 @@ func (rawCodec) Unmarshal(data []byte, v any) error {
 }
 func (rawCodec) Name() string { return "proto" }
 
-const listUnseatedMethod = "/motesplats.dinners.v1.DinnerService/ListUnseated"
-
 // olderDinners serves, on a loopback port, the real dinners service at
 // addr as a dinners service from before ADR 0228 answers while older is
-// true: every call passes through as it is (tokens, streams, errors with
-// their details), but ListUnseated's parties name no newcomer
-// (participant_id empty), as a stored result and a service without the
-// field give them. The gateway's fallback is tested against it, and the
-// unseated page timed both ways in one run.
+// true: ListUnseated's parties name no newcomer (participant_id empty),
+// as a service without the field gives them. The gateway's fallback is
+// tested against it, and the unseated page timed both ways in one run.
 func olderDinners(t testing.TB, addr string, older *atomic.Bool) string {
+	return olderService(t, addr, older, "/motesplats.dinners.v1.DinnerService/ListUnseated", func(raw []byte) ([]byte, error) {
+		var res dinnersv1.ListUnseatedResponse
+		if err := proto.Unmarshal(raw, &res); err != nil {
+			return nil, err
+		}
+		for _, u := range res.GetUnseated() {
+			u.ParticipantId = ""
+		}
+		return proto.Marshal(&res)
+	})
+}
+
+// olderParticipants is olderDinners for the participants service:
+// BatchGetParticipantNames names no one's registration (create_time), as
+// before ADR 0228.
+func olderParticipants(t testing.TB, addr string, older *atomic.Bool) string {
+	return olderService(t, addr, older, "/motesplats.participants.v1.ParticipantService/BatchGetParticipantNames", func(raw []byte) ([]byte, error) {
+		var res participantsv1.BatchGetParticipantNamesResponse
+		if err := proto.Unmarshal(raw, &res); err != nil {
+			return nil, err
+		}
+		for _, n := range res.GetNames() {
+			n.CreateTime = nil
+		}
+		return proto.Marshal(&res)
+	})
+}
+
+// olderService serves, on a loopback port, the real service at addr: every
+// call passes through as it is (tokens, streams, errors with their
+// details), but while older is true the answers of method are rewritten
+// by strip, as an older version of the service gives them.
+func olderService(t testing.TB, addr string, older *atomic.Bool, method string, strip func([]byte) ([]byte, error)) string {
 	t.Helper()
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
@@ -44,7 +74,7 @@ func olderDinners(t testing.TB, addr string, older *atomic.Bool) string {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.UnknownServiceHandler(func(_ any, ss grpc.ServerStream) error {
-		method, _ := grpc.MethodFromServerStream(ss)
+		called, _ := grpc.MethodFromServerStream(ss)
 		in, _ := metadata.FromIncomingContext(ss.Context())
 		out := metadata.MD{}
 		for k, v := range in {
@@ -53,7 +83,7 @@ func olderDinners(t testing.TB, addr string, older *atomic.Bool) string {
 				out[k] = v
 			}
 		}
-		cs, err := cc.NewStream(metadata.NewOutgoingContext(ss.Context(), out), &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, method)
+		cs, err := cc.NewStream(metadata.NewOutgoingContext(ss.Context(), out), &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, called)
 		if err != nil {
 			return err
 		}
@@ -78,8 +108,8 @@ func olderDinners(t testing.TB, addr string, older *atomic.Bool) string {
 				}
 				return err
 			}
-			if method == listUnseatedMethod && older.Load() {
-				if m, err = withoutNewcomers(m); err != nil {
+			if called == method && older.Load() {
+				if m, err = strip(m); err != nil {
 					return err
 				}
 			}
@@ -98,17 +128,4 @@ func olderDinners(t testing.TB, addr string, older *atomic.Bool) string {
 		_ = cc.Close()
 	})
 	return lis.Addr().String()
-}
-
-// withoutNewcomers is a ListUnseatedResponse with no party's
-// participant_id.
-func withoutNewcomers(raw []byte) ([]byte, error) {
-	var res dinnersv1.ListUnseatedResponse
-	if err := proto.Unmarshal(raw, &res); err != nil {
-		return nil, err
-	}
-	for _, u := range res.GetUnseated() {
-		u.ParticipantId = ""
-	}
-	return proto.Marshal(&res)
 }
