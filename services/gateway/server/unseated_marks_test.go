@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"fmt"
+	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -107,5 +109,57 @@ func TestUnseatedNamesakesMarked(t *testing.T) {
 	checkAPI("older dinners", 4)   // 4 a page: read one by one
 	if before := mp("older dinners"); before != now {
 		t.Errorf("mp dinners unseated from an older dinners service:\n%s\nwant as from the current one:\n%s", trim(before), trim(now))
+	}
+}
+
+// TestDinnersPageCountsUnseatedWithoutNames: the dinners page counts a
+// job's left-out parties per reason and names none of them, yet it read
+// (and recorded as read) every party's newcomer, as mp's list does (ADR
+// 0223). It now reads no name, sign-up nor sign-up list for the count
+// (ADR 0228); the API's list still names them.
+func TestDinnersPageCountsUnseatedWithoutNames(t *testing.T) {
+	t.Parallel()
+	logs := &testutil.LogBuffer{}
+	e := start(t, envOptions{logs: logs, logLevel: slog.LevelDebug})
+	ctx := testutil.Context(t)
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Middagar räknade", "0180")
+	coord := e.coordinator(admin, "raknade@example.org", org, "0180")
+	dinnerOffer(t, coord, dinnerHost(t, coord, org, "0180", "Karin"), "0180", 4, time.Now().AddDate(0, 0, 5).Format(time.DateOnly))
+	for _, g := range []string{"Leila", "Noor"} {
+		dinnerSignUp(t, coord, dinnerGuest(t, coord, org, "0180", g), "0180", time.Now().AddDate(0, 0, 9).Format(time.DateOnly))
+	}
+	job := runDinnerJob(t, coord, "unseated-counted")
+	br := e.swedishBrowserAs("raknade@example.org", password)
+	reads := []string{"BatchGetParticipantNames", "GetParticipant", "GetSignUp", "ListSignUps"}
+	count := func(f func()) map[string]int {
+		t.Helper()
+		before := serviceCalls(logs)
+		f()
+		after := serviceCalls(logs)
+		got := map[string]int{}
+		for _, m := range reads {
+			if n := after[m] - before[m]; n > 0 {
+				got[m] = n
+			}
+		}
+		return got
+	}
+	if got := count(func() {
+		code, body := br.get("/dinners?job=" + job.GetId())
+		if code != http.StatusOK {
+			t.Fatalf("/dinners?job=: %d", code)
+		}
+		mustContain(t, body, "2 sällskap: ingen middag på någon av deras dagar")
+	}); len(got) != 0 {
+		t.Errorf("the dinners page read %v to count the parties, want nothing", got)
+	}
+	if got := count(func() {
+		un, err := coord.dinners.ListUnseatedParties(ctx, connect.NewRequest(&gatewayv1.ListUnseatedPartiesRequest{JobId: job.GetId()}))
+		if err != nil || len(un.Msg.GetParticipantNames()) != 2 {
+			t.Fatalf("API: %v, %v", un.Msg.GetParticipantNames(), err)
+		}
+	}); got["BatchGetParticipantNames"] > 1 || got["GetSignUp"]+got["ListSignUps"]+got["GetParticipant"] > 0 {
+		t.Errorf("the API's list read %v, want at most one BatchGetParticipantNames", got)
 	}
 }
