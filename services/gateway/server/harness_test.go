@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,6 +126,13 @@ type envOptions struct {
 	// is its least level (slog.LevelDebug: every call a service answers).
 	logs     io.Writer
 	logLevel slog.Level
+	// olderDinners, when set, puts olderDinners between the gateway and
+	// the dinners service: while it is true, ListUnseated answers as a
+	// service from before ADR 0228 (no party names its newcomer).
+	olderDinners *atomic.Bool
+	// olderParticipants is olderDinners for the participants service:
+	// while true, its batch name read names no registration time.
+	olderParticipants *atomic.Bool
 }
 
 // testHashCost is the password hashes' cost in these tests: Argon2id
@@ -209,8 +217,15 @@ func start(t testing.TB, o envOptions) *env {
 		no.Services.Dinners, no.Services.Guides = e.addrs.Dinners, e.addrs.Guides
 		e.addrs.Notify = runPart("notify", func(r func(net.Addr)) error { return notify.Run(ctx, "127.0.0.1:0", d, no, r) })
 	}
+	services := e.addrs
+	if o.olderDinners != nil {
+		services.Dinners = olderDinners(t, e.addrs.Dinners, o.olderDinners)
+	}
+	if o.olderParticipants != nil {
+		services.Participants = olderParticipants(t, e.addrs.Participants, o.olderParticipants)
+	}
 	e.cfg = server.Config{
-		Addr: "127.0.0.1:0", Services: e.addrs, SigningKey: key, KeyID: "local",
+		Addr: "127.0.0.1:0", Services: services, SigningKey: key, KeyID: "local",
 		AdminEmail: adminEmail, AdminPassword: adminPass, SessionTTL: o.sessionTTL, SignInBurst: o.burst,
 		OIDC: o.oidc, PublicURL: o.publicURL, TrustedProxies: o.trustedProxies,
 		Out: o.out, SetupLinkFile: o.setupFile, AnswerLimits: o.answerLimits, PickerSearchAbove: o.pickerSearchAbove,

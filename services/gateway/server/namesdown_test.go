@@ -122,19 +122,22 @@ func mpLang(t testing.TB, dir, lang string, args ...string) (string, error) {
 	return mpAs(t, dir, password, lang, args...)
 }
 
-// forgetNames deletes the gateway's cached views of participants from
-// Redis, so the next read asks the participants service.
+// forgetNames deletes the gateway's cached views and names of
+// participants from Redis, so the next read asks the participants
+// service (the left-out page reads the names, ADR 0228).
 func forgetNames(t *testing.T, rc *redis.Client) {
 	t.Helper()
 	ctx := testutil.Context(t)
-	iter := rc.Scan(ctx, 0, "*participant/*", 100).Iterator()
-	for iter.Next(ctx) {
-		if err := rc.Del(ctx, iter.Val()).Err(); err != nil {
+	for _, pattern := range []string{"*participant/*", "*participant-name/*"} {
+		iter := rc.Scan(ctx, 0, pattern, 100).Iterator()
+		for iter.Next(ctx) {
+			if err := rc.Del(ctx, iter.Val()).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := iter.Err(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -18,7 +18,8 @@ import (
 // (ADR 0222), each as GetParticipant reads them for the caller: another
 // organisation's, another municipality's, an erased one and an id of no
 // one are all left out alike (no error, nothing to tell them apart), a
-// repeated id is named once, and the input is checked as every RPC's.
+// repeated id is named once, each name carries when the newcomer was
+// registered, and the input is checked as every RPC's.
 func TestBatchGetParticipantNames(t *testing.T) {
 	t.Parallel()
 	e := startEnv(t, nil)
@@ -66,6 +67,24 @@ func TestBatchGetParticipantNames(t *testing.T) {
 	} {
 		if got := named(tc.caller); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: names %q, want %q", tc.caller.Subject, got, tc.want)
+		}
+	}
+	// Each name carries when the newcomer was registered, as Get shows it
+	// (ADR 0228: the left-out page tells namesakes apart by it), read
+	// from the store and from the service's cache alike.
+	for round := range 2 {
+		res, err := e.as(coordA).BatchGetParticipantNames(ctx, &pb.BatchGetParticipantNamesRequest{Ids: []string{stockholm, malmo}})
+		if err != nil || len(res.GetNames()) != 2 {
+			t.Fatalf("round %d: %v, %v", round, res.GetNames(), err)
+		}
+		for _, n := range res.GetNames() {
+			got, err := e.as(coordA).GetParticipant(ctx, &pb.GetParticipantRequest{Id: n.GetId()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := got.GetParticipant().GetCreateTime(); want == nil || !n.GetCreateTime().AsTime().Equal(want.AsTime()) {
+				t.Errorf("round %d: %s registered %v, want %v as Get", round, n.GetGivenName(), n.GetCreateTime(), want)
+			}
 		}
 	}
 	// Get's own answer for each left out: NotFound, alike.

@@ -16,11 +16,15 @@ import (
 )
 
 // ListUnseated returns a page of the parties job id left unseated, with
-// reasons; sign-ups removed since are skipped. full is the job's full
-// dinners, counted once over all pages (nil when none), over the parties
-// listed: a dinner only a removed or erased party fitted is not in it
-// (ADR 0180). Returns Invalid, NotFound, FailedPrecondition (job not
-// finished).
+// reasons; sign-ups removed since are skipped. Each party names its
+// sign-up's newcomer (participant_id) from the sign-up held now, for a
+// caller who may see that sign-up as GetSignUp and ListSignUps show it,
+// and for no one else: the gateway read each party's sign-up, or listed
+// its municipality's, to learn who it was (ADR 0228). full is the job's
+// full dinners, counted once over all pages (nil when none), over the
+// parties listed: a dinner only a removed or erased party fitted is not
+// in it (ADR 0180). Returns Invalid, NotFound, FailedPrecondition (job
+// not finished).
 func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, size int32, token string) (_ []*pb.UnseatedParty, next string, total int, full *pb.FullDinners, _ error) {
 	var v apperr.Validator
 	// The job's id is named as the request names it (the kit would call
@@ -40,6 +44,12 @@ func (s *Service) ListUnseated(ctx context.Context, who auth.Claims, id string, 
 	for _, u := range out {
 		// Places in this result's own list, which the API does not send.
 		u.CountedDinners = nil
+		// The newcomer, under GetSignUp's rule: the job's scope is checked
+		// above, but a sign-up is shown by its own organisation and
+		// municipality, so the id says nothing GetSignUp would not.
+		if su, ok := s.signups.Lookup(u.GetSignUpId()); ok && canAct(who) == nil && who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) {
+			u.ParticipantId = su.GetParticipantId()
+		}
 	}
 	return out, next, total, res.GetFullDinners(), nil
 }

@@ -126,7 +126,7 @@ func TestInvalidateSkipsRegistrations(t *testing.T) {
 			changes[s]++
 			switch {
 			case strings.HasPrefix(typ, events.ParticipantPrefix):
-				want = append(want, "gateway:participant/"+id, "gateway:participant-name/"+id)
+				want = append(want, "gateway:participant/"+id, "gateway:participant-name/2/"+id)
 			case strings.HasPrefix(typ, events.VolunteerPrefix):
 				want = append(want, "gateway:volunteer/"+id, "gateway:volunteer-name/"+id)
 			default:

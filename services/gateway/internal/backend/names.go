@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/motesplats/motesplats/pkg/cache"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -16,9 +17,13 @@ import (
 )
 
 // PersonName is a person as a list names them: "Förnamn Efternamn" and
-// the municipality (SCB code) that follows it ("…, Kommun", apart.Named).
+// the municipality (SCB code) that follows it ("…, Kommun", apart.Named),
+// and, for a newcomer, when they were registered, which tells two of one
+// name in one municipality apart (nil for a volunteer, and from a
+// participants service older than ADR 0228).
 type PersonName struct {
 	Name, MunicipalityCode string
+	Registered             *timestamppb.Timestamp
 }
 
 // Kind is the service that holds a person.
@@ -32,8 +37,11 @@ const (
 
 // Cache keys of the people's names (BatchGet…Names), apart from the views
 // (participantKey): a name entry holds no languages nor interests, so the
-// views must not be read from it. Invalidated by the same events.
-func participantNameKey(id string) string { return "participant-name/" + id }
+// views must not be read from it. Invalidated by the same events. A
+// newcomer's key changed when the name began to carry the registration
+// (ADR 0228): an entry cached before, without it, is never read as a
+// newcomer registered at no time; it expires with its TTL.
+func participantNameKey(id string) string { return "participant-name/2/" + id }
 func volunteerNameKey(id string) string   { return "volunteer-name/" + id }
 
 // PeopleNames names the people list holds, with the gateway's own
@@ -126,9 +134,14 @@ type namedPerson interface {
 	GetMunicipalityCode() string
 }
 
-// personName is n as a list names it.
+// personName is n as a list names it, with when a newcomer was
+// registered.
 func personName(n namedPerson) PersonName {
-	return PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
+	out := PersonName{Name: join(n.GetGivenName(), n.GetFamilyName()), MunicipalityCode: n.GetMunicipalityCode()}
+	if r, ok := n.(interface{ GetCreateTime() *timestamppb.Timestamp }); ok {
+		out.Registered = r.GetCreateTime()
+	}
+	return out
 }
 
 // cachedNames is the names of in that kind's cache holds, looked up in

@@ -81,7 +81,7 @@ func dinners(ctx context.Context, c *clients, args []string, e env) error {
 		if err != nil {
 			return err
 		}
-		return listUnseated(ctx, d, id, e)
+		return listUnseated(ctx, d, c.namesakes(ctx), id, e)
 	case "seatings list":
 		return listSeatings(ctx, d, c.namesakes(ctx), args, e, "")
 	case "proposals list":

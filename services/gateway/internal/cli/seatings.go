@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"strings"
 
@@ -93,33 +94,56 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 // listUnseated prints the parties dinners job left out, each with why
 // and who holds the seats at the full dinners that fit it (ADR 0171),
 // then what frees the seats open proposals hold, when any does; each
-// party by its newcomer, "Förnamn Efternamn, Kommun" (ADR 0220, 0223).
-func listUnseated(ctx context.Context, d dinnersClient, job string, e env) error {
-	byProposals := false
+// party by its newcomer, "Förnamn Efternamn, Kommun" (ADR 0220, 0223),
+// a newcomer with a namesake the user may see with when they were
+// registered, over the whole list as the other lists mark (ADR 0200,
+// 0228): two Leila Haddad of one municipality read as one newcomer.
+func listUnseated(ctx context.Context, d dinnersClient, ask askNamesakes, job string, e env) error {
+	var parties []*dinnersv1.UnseatedParty
+	names := map[string]string{}
 	err := pages(func(token string) (string, error) {
 		res, err := d.ListUnseatedParties(ctx, connect.NewRequest(&gatewayv1.ListUnseatedPartiesRequest{JobId: job, PageSize: 500, PageToken: token}))
 		if err != nil {
 			return "", err
 		}
-		for _, u := range res.Msg.GetUnseated() {
-			why := e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_")
-			// Who holds the seats at the full dinners that fit the party
-			// (ADR 0171).
-			if f := u.GetFullDinners(); f != nil {
-				byProposals = byProposals || f.GetDinners() > 0 && f.GetSeatsHeldByProposals() > 0
-				if held := catalog.FullDinners(e.words().lang, f.GetDinners(), f.GetSeatsHeldByProposals(), f.GetSeatsHeldByApproved()); held != "" {
-					why += ". " + held
-				}
-			}
-			// Who, as every list names a person (ADR 0220): the sign-up
-			// id alone named no one (ADR 0223).
-			who := apart.Named(e.nameOrGone(res.Msg.GetParticipantNames()[u.GetSignUpId()]), u.GetMunicipalityCode())
-			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), who, count(u.GetPartySize(), e.t("n.person"), e.t("n.people")), why)
-		}
+		parties = append(parties, res.Msg.GetUnseated()...)
+		maps.Copy(names, res.Msg.GetParticipantNames())
 		return res.Msg.GetNextPageToken(), nil
 	})
 	if err != nil {
 		return err
+	}
+	// A party names no registration time, so its newcomer is marked from
+	// the namesakes' groups, as the sign-ups list marks them (a gateway
+	// from before ADR 0228 names no newcomer id: no mark, as before).
+	label := map[string]string{}
+	for _, u := range parties {
+		if n := names[u.GetSignUpId()]; n != "" && u.GetParticipantId() != "" {
+			label[u.GetParticipantId()] = n + ", " + u.GetMunicipalityCode()
+		}
+	}
+	told, err := groupsTold(label, false, ask)
+	if err != nil {
+		return err
+	}
+	byProposals := false
+	for _, u := range parties {
+		why := e.code("unseated.", u.GetReason().String(), "UNSEATED_REASON_")
+		// Who holds the seats at the full dinners that fit the party
+		// (ADR 0171).
+		if f := u.GetFullDinners(); f != nil {
+			byProposals = byProposals || f.GetDinners() > 0 && f.GetSeatsHeldByProposals() > 0
+			if held := catalog.FullDinners(e.words().lang, f.GetDinners(), f.GetSeatsHeldByProposals(), f.GetSeatsHeldByApproved()); held != "" {
+				why += ". " + held
+			}
+		}
+		// Who, as every list names a person (ADR 0220): the sign-up id
+		// alone named no one (ADR 0223).
+		who := apart.Named(e.nameOrGone(names[u.GetSignUpId()]), u.GetMunicipalityCode())
+		if names[u.GetSignUpId()] != "" {
+			who = e.apart(who, told[u.GetParticipantId()])
+		}
+		fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", u.GetSignUpId(), who, count(u.GetPartySize(), e.t("n.person"), e.t("n.people")), why)
 	}
 	printFreeHint(e.Out, e, "dinners", byProposals)
 	return nil

@@ -90,25 +90,38 @@ func (g *Gateway) WatchDinnerJob(ctx context.Context, c Caller, id string, send 
 	}, func(res *dinnersv1.WatchJobResponse) error { return send(publicDinnerJob(res.GetJob())) })
 }
 
-// ListUnseatedParties pages through the parties a job left unseated. The
-// rows hold ids, codes and sizes only, but they are about people, so the
-// read is audited.
+// ListUnseatedParties pages through the parties a job left unseated,
+// each newcomer named (participant_names). The rows are about people, so
+// the read is audited, the newcomers named in its entry too.
 func (g *Gateway) ListUnseatedParties(ctx context.Context, c Caller, r *gatewayv1.ListUnseatedPartiesRequest) (*gatewayv1.ListUnseatedPartiesResponse, error) {
+	return g.listUnseated(ctx, c, r, true)
+}
+
+// CountUnseatedParties is ListUnseatedParties without the names, for a
+// page that counts the parties per reason and names no one (the web's
+// dinners page): it read, and recorded as read, the names of a page of
+// newcomers it never showed (ADR 0228).
+func (g *Gateway) CountUnseatedParties(ctx context.Context, c Caller, r *gatewayv1.ListUnseatedPartiesRequest) (*gatewayv1.ListUnseatedPartiesResponse, error) {
+	return g.listUnseated(ctx, c, r, false)
+}
+
+// listUnseated is ListUnseatedParties, naming the newcomers when named.
+func (g *Gateway) listUnseated(ctx context.Context, c Caller, r *gatewayv1.ListUnseatedPartiesRequest, named bool) (*gatewayv1.ListUnseatedPartiesResponse, error) {
 	sctx, d, err := g.dinners(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	res, err := d.ListUnseated(sctx, forward(&dinnersv1.ListUnseatedRequest{}, r))
 	var names map[string]string
-	var ids, named []string
-	if err == nil {
-		names, named, err = g.unseatedNames(ctx, sctx, d, res.GetUnseated())
+	var ids, shown []string
+	if err == nil && named {
+		names, shown, err = g.unseatedNames(ctx, sctx, d, res.GetUnseated())
 	}
 	for _, u := range res.GetUnseated() {
 		ids = append(ids, u.GetSignUpId())
 	}
 	// The newcomers whose names the list shows are in its entry too.
-	if err := g.recordList(ctx, c, "dinner_sign_up", append(ids, named...), err); err != nil {
+	if err := g.recordList(ctx, c, "dinner_sign_up", append(ids, shown...), err); err != nil {
 		return nil, err
 	}
 	out := forward(&gatewayv1.ListUnseatedPartiesResponse{}, res)

@@ -2,8 +2,6 @@ package core
 
 import (
 	"context"
-	"maps"
-	"strings"
 
 	"google.golang.org/grpc/status"
 
@@ -21,7 +19,10 @@ const unmatchedMentorsShown = 3
 // follow them up (ADR 0137: the job said "333 utan förslag" and nothing
 // showed who). The mentoring service checks the caller's scope on the job
 // and the request's bounds; the names are read only for the rows it
-// returned. The rows are about people, so the read is audited.
+// returned, the newcomers' with when each was registered, in one call
+// per service with the full mentors the reasons name (ADR 0228: the page
+// read each newcomer alone). The rows are about people, so the read is
+// audited.
 func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatewayv1.ListUnmatchedNewcomersRequest) (*gatewayv1.ListUnmatchedNewcomersResponse, error) {
 	sctx, m, err := g.mentoring(ctx, c)
 	if err != nil {
@@ -35,7 +36,7 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 	if err := g.recordList(ctx, c, "participant", ids, err); err != nil {
 		return nil, err
 	}
-	mentors, err := g.fullMentors(ctx, res.GetUnmatched())
+	newcomers, mentors, err := g.leftOutNames(ctx, res.GetUnmatched())
 	if err != nil {
 		return nil, err
 	}
@@ -43,15 +44,9 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 	for _, u := range res.GetUnmatched() {
 		v := &gatewayv1.UnmatchedNewcomerView{ParticipantId: u.GetParticipantId(), MunicipalityCode: u.GetMunicipalityCode(), Reason: u.GetReason()}
 		// A newcomer erased since leaves the row nameless rather than
-		// failing the list; a name the service cannot give now fails it.
-		pv, err := g.Backend.ParticipantView(ctx, u.GetParticipantId())
-		ok, err := g.found(ctx, err)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			v.ParticipantName = strings.TrimSpace(pv.GetGivenName() + " " + pv.GetFamilyName())
-			v.ParticipantRegistered = pv.GetCreateTime()
+		// failing the list; a name the service cannot give now failed it.
+		if n, ok := newcomers[u.GetParticipantId()]; ok {
+			v.ParticipantName, v.ParticipantRegistered = n.Name, n.Registered
 		}
 		for _, e := range u.GetEligible() {
 			if len(v.Mentors) == unmatchedMentorsShown {
@@ -70,18 +65,37 @@ func (g *Gateway) ListUnmatchedNewcomers(ctx context.Context, c Caller, r *gatew
 
 var volunteerOnly = []backend.Kind{backend.Volunteer}
 
-// fullMentors names the mentors the page's reasons name (each newcomer's
-// first unmatchedMentorsShown eligible mentors who are still there), with
-// their municipality, so a reason says "Berit Andersson, Kalmar" as the
-// lists do (ADR 0222): one call to the volunteers service for the page's
-// mentors the cache lacks, where each was a read of its own, and one more
-// only when an erased mentor leaves a newcomer short of names (the next
-// eligible are asked then). Returns errNoNames when names cannot be read.
-func (g *Gateway) fullMentors(ctx context.Context, us []*mentoringv1.UnmatchedNewcomer) (map[string]backend.PersonName, error) {
-	names := map[string]backend.PersonName{}
+// leftOutNames names a page of left-out newcomers, with when each was
+// registered (which tells namesakes apart on the row), and the mentors
+// their reasons name (each newcomer's first unmatchedMentorsShown
+// eligible mentors who are still there), with their municipality, so a
+// reason says "Berit Andersson, Kalmar" as the lists do (ADR 0222). The
+// newcomers and the mentors the cache lacks are asked in one call to
+// each service at once (Backend.PeopleNames), where each newcomer was a
+// GetParticipant of its own (ADR 0228); one more call only when an
+// erased mentor leaves a newcomer short of names (the next eligible are
+// asked then). A newcomer erased since is in neither map. A participants
+// service older than ADR 0228 names no registration: those newcomers are
+// read whole, one by one, as before. Returns errNoNames when names
+// cannot be read now.
+func (g *Gateway) leftOutNames(ctx context.Context, us []*mentoringv1.UnmatchedNewcomer) (newcomers, mentors map[string]backend.PersonName, err error) {
+	isNewcomer := map[string]bool{}
+	var round []string
+	for _, u := range us {
+		if id := u.GetParticipantId(); !isNewcomer[id] {
+			isNewcomer[id] = true
+			round = append(round, id)
+		}
+	}
+	kinds := func(id string) []backend.Kind {
+		if isNewcomer[id] {
+			return newcomerOnly
+		}
+		return volunteerOnly
+	}
+	newcomers, mentors = map[string]backend.PersonName{}, map[string]backend.PersonName{}
 	asked := map[string]bool{}
 	for {
-		var round []string
 		for _, u := range us {
 			named := 0
 			for _, e := range u.GetEligible() {
@@ -89,7 +103,7 @@ func (g *Gateway) fullMentors(ctx context.Context, us []*mentoringv1.UnmatchedNe
 					break
 				}
 				id := e.GetVolunteerId()
-				if _, ok := names[id]; ok {
+				if _, ok := mentors[id]; ok {
 					named++
 				} else if !asked[id] {
 					asked[id] = true
@@ -99,13 +113,37 @@ func (g *Gateway) fullMentors(ctx context.Context, us []*mentoringv1.UnmatchedNe
 			}
 		}
 		if len(round) == 0 {
-			return names, nil
+			break
 		}
-		got, err := g.Backend.PeopleNames(ctx, round, func(string) []backend.Kind { return volunteerOnly })
+		got, err := g.Backend.PeopleNames(ctx, round, kinds)
 		if err != nil {
 			g.Log.WarnContext(ctx, "name lookup failed", "code", status.Code(err).String())
-			return nil, errNoNames
+			return nil, nil, errNoNames
 		}
-		maps.Copy(names, got)
+		for id, n := range got {
+			if isNewcomer[id] {
+				newcomers[id] = n
+			} else {
+				mentors[id] = n
+			}
+		}
+		round = nil
 	}
+	for id, n := range newcomers {
+		if n.Registered != nil {
+			continue
+		}
+		pv, err := g.Backend.ParticipantView(ctx, id)
+		ok, err := g.found(ctx, err)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			n.Registered = pv.GetCreateTime()
+			newcomers[id] = n
+		} else {
+			delete(newcomers, id)
+		}
+	}
+	return newcomers, mentors, nil
 }

@@ -16,33 +16,48 @@ import (
 var newcomerOnly = []backend.Kind{backend.Newcomer}
 
 // signUpReads is the most sign-ups an unseated page reads one by one
-// (at once); more are found by listing their municipalities' sign-ups,
-// 500 a call: 250 parties read one by one took 32-57 ms, against 3 ms
-// for the list without names (ADR 0223).
+// (at once) when its parties do not name their newcomer (a dinners
+// service older than ADR 0228); more are found by listing their
+// municipalities' sign-ups, 500 a call: 250 parties read one by one took
+// 32-57 ms, against 3 ms for the list without names (ADR 0223).
 const signUpReads = 16
 
 // unseatedNames names the newcomer of each unseated party, by sign-up
 // id, and lists the newcomers named, for the audit entry. `mp dinners
 // unseated` printed sign-up ids alone (ADR 0223): a coordinator could
-// not tell who was left without a seat. A party carries its sign-up's id
-// only, so its sign-up is read under the caller's scope (one removed
-// since the job names no one), and the names in one call per service for
-// every 200 newcomers (Backend.PeopleNames, ADR 0222).
-// Returns errNoNames when a sign-up or a name cannot be read now.
+// not tell who was left without a seat. Each party names its newcomer
+// (participant_id, given only to a caller who may see its sign-up, ADR
+// 0228), so the page is named with one call per service for every 200
+// newcomers (Backend.PeopleNames, ADR 0222). A party without one (from a
+// dinners service older than the field) has its sign-up read under the
+// caller's scope as before (one removed since the job names no one), and
+// its participant_id is filled in from it, so mp can mark namesakes
+// alike. Returns errNoNames when a sign-up or a name cannot be read now.
 func (g *Gateway) unseatedNames(ctx, sctx context.Context, d dinnersv1.DinnerServiceClient, us []*dinnersv1.UnseatedParty) (map[string]string, []string, error) {
-	var person []string
-	var err error
-	if len(us) <= signUpReads {
-		person, err = g.signUpsOneByOne(ctx, sctx, d, us)
-	} else {
-		person, err = signUpsListed(sctx, d, us)
+	var unnamed []*dinnersv1.UnseatedParty
+	for _, u := range us {
+		if u.GetParticipantId() == "" {
+			unnamed = append(unnamed, u)
+		}
 	}
-	if err != nil {
-		return nil, nil, err
+	if len(unnamed) > 0 {
+		var person []string
+		var err error
+		if len(unnamed) <= signUpReads {
+			person, err = g.signUpsOneByOne(ctx, sctx, d, unnamed)
+		} else {
+			person, err = signUpsListed(sctx, d, unnamed)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, u := range unnamed {
+			u.ParticipantId = person[i]
+		}
 	}
 	var asked []string
-	for _, id := range person {
-		if id != "" {
+	for _, u := range us {
+		if id := u.GetParticipantId(); id != "" {
 			asked = append(asked, id)
 		}
 	}
@@ -54,10 +69,10 @@ func (g *Gateway) unseatedNames(ctx, sctx context.Context, d dinnersv1.DinnerSer
 	}
 	out := make(map[string]string, len(us))
 	var shown []string
-	for i, u := range us {
-		if n, ok := names[person[i]]; ok && n.Name != "" {
+	for _, u := range us {
+		if n, ok := names[u.GetParticipantId()]; ok && n.Name != "" {
 			out[u.GetSignUpId()] = n.Name
-			shown = append(shown, person[i])
+			shown = append(shown, u.GetParticipantId())
 		}
 	}
 	return out, shown, nil

@@ -269,7 +269,8 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	}
 	d.Pager = newPager(p, r, "", "#proposals", 50, len(res.GetSeatings()), res.GetTotalSize(), res.GetNextPageToken())
 	if job != "" {
-		un, err := w.g.ListUnseatedParties(ctx, p.caller, &gatewayv1.ListUnseatedPartiesRequest{JobId: job, PageSize: 500})
+		// Counted per reason, named nowhere on the page: no names read.
+		un, err := w.g.CountUnseatedParties(ctx, p.caller, &gatewayv1.ListUnseatedPartiesRequest{JobId: job, PageSize: 500})
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 // Names names the newcomers list asks about (BatchGetParticipantNames,
-// ADR 0222): each read as Get reads it for who, so an id outside who's
+// ADR 0222), with when each was registered (ADR 0228): each read as Get reads it for who, so an id outside who's
 // scope, of someone erased or of no one is left out, all alike, and the
 // answer says no more of an id than Get's NotFound. Returns Invalid for
 // more than people.MaxNameIDs ids or one that is no id.
@@ -32,6 +32,10 @@ func (s *Service) Names(ctx context.Context, who auth.Claims, list []string) ([]
 		},
 		Visible: func(p *pb.Participant) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) }}
 	return people.NamesThrough(ctx, r, list, func(p *pb.Participant) *pb.ParticipantName {
-		return &pb.ParticipantName{Id: p.GetId(), GivenName: p.GetGivenName(), FamilyName: p.GetFamilyName(), MunicipalityCode: p.GetMunicipalityCode()}
+		// When registered too: it tells two of one name in one
+		// municipality apart, and a left-out page read each newcomer
+		// whole for it (ADR 0228).
+		return &pb.ParticipantName{Id: p.GetId(), GivenName: p.GetGivenName(), FamilyName: p.GetFamilyName(), MunicipalityCode: p.GetMunicipalityCode(),
+			CreateTime: p.GetCreateTime()}
 	})
 }

@@ -1622,8 +1622,15 @@ type UnseatedParty struct {
 	// can be counted again over the parties kept when one is erased or
 	// leaves (ADR 0180). The service's API sends it empty.
 	CountedDinners []uint32 `protobuf:"varint,6,rep,packed,name=counted_dinners,json=countedDinners,proto3" json:"counted_dinners,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The sign-up's newcomer, from the sign-up the service holds when the
+	// list is read (so results stored before it was added have it too), and
+	// only for a caller who may see that sign-up (GetSignUp's rule): the
+	// gateway names a page of parties with one BatchGetParticipantNames
+	// call where it read or listed their sign-ups (ADR 0228). Empty in a
+	// stored JobResult, and from a service older than the field.
+	ParticipantId string `protobuf:"bytes,7,opt,name=participant_id,json=participantId,proto3" json:"participant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UnseatedParty) Reset() {
@@ -1696,6 +1703,13 @@ func (x *UnseatedParty) GetCountedDinners() []uint32 {
 		return x.CountedDinners
 	}
 	return nil
+}
+
+func (x *UnseatedParty) GetParticipantId() string {
+	if x != nil {
+		return x.ParticipantId
+	}
+	return ""
 }
 
 // FullDinners says who held the seats of full dinners when a job started:
@@ -5997,7 +6011,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x12pending_party_size\x18! \x01(\x05R\x10pendingPartySize\x12!\n" +
 	"\fseat_holders\x18\" \x03(\tR\vseatHolders\x12%\n" +
 	"\x0epending_holder\x18# \x01(\tR\rpendingHolder\x12I\n" +
-	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xa8\x02\n" +
+	"\rreject_reason\x18$ \x01(\x0e2$.motesplats.proposal.v1.RejectReasonR\frejectReason\"\xcf\x02\n" +
 	"\rUnseatedParty\x12\x1c\n" +
 	"\n" +
 	"sign_up_id\x18\x01 \x01(\tR\bsignUpId\x12+\n" +
@@ -6006,7 +6020,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"party_size\x18\x03 \x01(\x05R\tpartySize\x12=\n" +
 	"\x06reason\x18\x04 \x01(\x0e2%.motesplats.dinners.v1.UnseatedReasonR\x06reason\x12E\n" +
 	"\ffull_dinners\x18\x05 \x01(\v2\".motesplats.dinners.v1.FullDinnersR\vfullDinners\x12'\n" +
-	"\x0fcounted_dinners\x18\x06 \x03(\rR\x0ecountedDinners\"\x93\x01\n" +
+	"\x0fcounted_dinners\x18\x06 \x03(\rR\x0ecountedDinners\x12%\n" +
+	"\x0eparticipant_id\x18\a \x01(\tR\rparticipantId\"\x93\x01\n" +
 	"\vFullDinners\x12\x18\n" +
 	"\adinners\x18\x01 \x01(\x05R\adinners\x125\n" +
 	"\x17seats_held_by_proposals\x18\x02 \x01(\x05R\x14seatsHeldByProposals\x123\n" +

@@ -1862,8 +1862,8 @@ type ListUnseatedPartiesResponse struct {
 	// The newcomer of each party on this page, "Förnamn Efternamn", by
 	// sign-up id; the party's municipality_code follows the name as on
 	// every list (ADR 0220). Read in one call per 200 people (ADR 0222,
-	// 0223). A sign-up removed since the job, or whose newcomer was erased,
-	// has none.
+	// 0223), by each party's participant_id (ADR 0228). A sign-up removed
+	// since the job, or whose newcomer was erased, has none.
 	ParticipantNames map[string]string `protobuf:"bytes,5,rep,name=participant_names,json=participantNames,proto3" json:"participant_names,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache

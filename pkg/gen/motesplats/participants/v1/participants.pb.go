@@ -1014,7 +1014,8 @@ func (x *BatchGetParticipantNamesResponse) GetNames() []*ParticipantName {
 
 // ParticipantName is what naming a newcomer on a list takes, and no more: a
 // name alone read two people of one name in two municipalities as one
-// (ADR 0220).
+// (ADR 0220), and one name in one municipality twice needs when each was
+// registered (ADR 0228).
 type ParticipantName struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The newcomer's id.
@@ -1025,8 +1026,14 @@ type ParticipantName struct {
 	FamilyName string `protobuf:"bytes,3,opt,name=family_name,json=familyName,proto3" json:"family_name,omitempty"`
 	// SCB municipality code (four digits) of the newcomer's municipality.
 	MunicipalityCode string `protobuf:"bytes,4,opt,name=municipality_code,json=municipalityCode,proto3" json:"municipality_code,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When the newcomer was registered (Participant.create_time): it tells
+	// two newcomers of one name in one municipality apart ("registrerad
+	// …", ADR 0196), so a left-out page is named in one call rather than a
+	// GetParticipant per row (ADR 0228). Unset from a service older than
+	// the field.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ParticipantName) Reset() {
@@ -1085,6 +1092,13 @@ func (x *ParticipantName) GetMunicipalityCode() string {
 		return x.MunicipalityCode
 	}
 	return ""
+}
+
+func (x *ParticipantName) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
 }
 
 // UpdateParticipantRequest changes some fields.
@@ -1738,14 +1752,16 @@ const file_motesplats_participants_v1_participants_proto_rawDesc = "" +
 	"\x1fBatchGetParticipantNamesRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\tR\x03ids\"e\n" +
 	" BatchGetParticipantNamesResponse\x12A\n" +
-	"\x05names\x18\x01 \x03(\v2+.motesplats.participants.v1.ParticipantNameR\x05names\"\x8e\x01\n" +
+	"\x05names\x18\x01 \x03(\v2+.motesplats.participants.v1.ParticipantNameR\x05names\"\xcb\x01\n" +
 	"\x0fParticipantName\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
 	"given_name\x18\x02 \x01(\tR\tgivenName\x12\x1f\n" +
 	"\vfamily_name\x18\x03 \x01(\tR\n" +
 	"familyName\x12+\n" +
-	"\x11municipality_code\x18\x04 \x01(\tR\x10municipalityCode\"\xc7\x01\n" +
+	"\x11municipality_code\x18\x04 \x01(\tR\x10municipalityCode\x12;\n" +
+	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\xc7\x01\n" +
 	"\x18UpdateParticipantRequest\x12I\n" +
 	"\vparticipant\x18\x01 \x01(\v2'.motesplats.participants.v1.ParticipantR\vparticipant\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1869,39 +1885,40 @@ var file_motesplats_participants_v1_participants_proto_depIdxs = []int32{
 	36, // 22: motesplats.participants.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
 	36, // 23: motesplats.participants.v1.ListNamesakesResponse.namesakes:type_name -> motesplats.type.v1.Namesake
 	13, // 24: motesplats.participants.v1.BatchGetParticipantNamesResponse.names:type_name -> motesplats.participants.v1.ParticipantName
-	0,  // 25: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	37, // 26: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	0,  // 27: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 28: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	0,  // 29: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	35, // 30: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	0,  // 31: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	33, // 32: motesplats.participants.v1.KnownOrganisation.event_time:type_name -> google.protobuf.Timestamp
-	3,  // 33: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
-	5,  // 34: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
-	7,  // 35: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
-	9,  // 36: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
-	11, // 37: motesplats.participants.v1.ParticipantService.BatchGetParticipantNames:input_type -> motesplats.participants.v1.BatchGetParticipantNamesRequest
-	14, // 38: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
-	16, // 39: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
-	18, // 40: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
-	20, // 41: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
-	22, // 42: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
-	4,  // 43: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
-	6,  // 44: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
-	8,  // 45: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
-	10, // 46: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
-	12, // 47: motesplats.participants.v1.ParticipantService.BatchGetParticipantNames:output_type -> motesplats.participants.v1.BatchGetParticipantNamesResponse
-	15, // 48: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
-	17, // 49: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
-	19, // 50: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
-	21, // 51: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
-	23, // 52: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
-	43, // [43:53] is the sub-list for method output_type
-	33, // [33:43] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	33, // 25: motesplats.participants.v1.ParticipantName.create_time:type_name -> google.protobuf.Timestamp
+	0,  // 26: motesplats.participants.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	37, // 27: motesplats.participants.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	0,  // 28: motesplats.participants.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 29: motesplats.participants.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	0,  // 30: motesplats.participants.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	35, // 31: motesplats.participants.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	0,  // 32: motesplats.participants.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	33, // 33: motesplats.participants.v1.KnownOrganisation.event_time:type_name -> google.protobuf.Timestamp
+	3,  // 34: motesplats.participants.v1.ParticipantService.CreateParticipant:input_type -> motesplats.participants.v1.CreateParticipantRequest
+	5,  // 35: motesplats.participants.v1.ParticipantService.GetParticipant:input_type -> motesplats.participants.v1.GetParticipantRequest
+	7,  // 36: motesplats.participants.v1.ParticipantService.ListParticipants:input_type -> motesplats.participants.v1.ListParticipantsRequest
+	9,  // 37: motesplats.participants.v1.ParticipantService.ListNamesakes:input_type -> motesplats.participants.v1.ListNamesakesRequest
+	11, // 38: motesplats.participants.v1.ParticipantService.BatchGetParticipantNames:input_type -> motesplats.participants.v1.BatchGetParticipantNamesRequest
+	14, // 39: motesplats.participants.v1.ParticipantService.UpdateParticipant:input_type -> motesplats.participants.v1.UpdateParticipantRequest
+	16, // 40: motesplats.participants.v1.ParticipantService.DeleteParticipant:input_type -> motesplats.participants.v1.DeleteParticipantRequest
+	18, // 41: motesplats.participants.v1.ParticipantService.EraseParticipant:input_type -> motesplats.participants.v1.EraseParticipantRequest
+	20, // 42: motesplats.participants.v1.ParticipantService.RecordConsent:input_type -> motesplats.participants.v1.RecordConsentRequest
+	22, // 43: motesplats.participants.v1.ParticipantService.WithdrawConsent:input_type -> motesplats.participants.v1.WithdrawConsentRequest
+	4,  // 44: motesplats.participants.v1.ParticipantService.CreateParticipant:output_type -> motesplats.participants.v1.CreateParticipantResponse
+	6,  // 45: motesplats.participants.v1.ParticipantService.GetParticipant:output_type -> motesplats.participants.v1.GetParticipantResponse
+	8,  // 46: motesplats.participants.v1.ParticipantService.ListParticipants:output_type -> motesplats.participants.v1.ListParticipantsResponse
+	10, // 47: motesplats.participants.v1.ParticipantService.ListNamesakes:output_type -> motesplats.participants.v1.ListNamesakesResponse
+	12, // 48: motesplats.participants.v1.ParticipantService.BatchGetParticipantNames:output_type -> motesplats.participants.v1.BatchGetParticipantNamesResponse
+	15, // 49: motesplats.participants.v1.ParticipantService.UpdateParticipant:output_type -> motesplats.participants.v1.UpdateParticipantResponse
+	17, // 50: motesplats.participants.v1.ParticipantService.DeleteParticipant:output_type -> motesplats.participants.v1.DeleteParticipantResponse
+	19, // 51: motesplats.participants.v1.ParticipantService.EraseParticipant:output_type -> motesplats.participants.v1.EraseParticipantResponse
+	21, // 52: motesplats.participants.v1.ParticipantService.RecordConsent:output_type -> motesplats.participants.v1.RecordConsentResponse
+	23, // 53: motesplats.participants.v1.ParticipantService.WithdrawConsent:output_type -> motesplats.participants.v1.WithdrawConsentResponse
+	44, // [44:54] is the sub-list for method output_type
+	34, // [34:44] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_participants_v1_participants_proto_init() }
