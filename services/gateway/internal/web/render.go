@@ -25,6 +25,15 @@ func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) e
 	if err := t.Execute(&buf, p); err != nil {
 		return err
 	}
+	// A refused form's summary follows the page's order of its fields,
+	// known once the page is rendered: rendered again, only when the order
+	// changed (a refused form, not a list a coordinator reads).
+	if len(p.ErrorList) > 1 && inPageOrder(p, buf.Bytes()) {
+		buf.Reset()
+		if err := t.Execute(&buf, p); err != nil {
+			return err
+		}
+	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
 	_, err = buf.WriteTo(rw)
