@@ -160,7 +160,7 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 	for _, v := range pe.Violations {
 		f := fieldOf(v.Field)
 		// Beside the field: in the words of what its user types.
-		msg := catalog.FormViolationText(p.Lang, v.Description)
+		msg := withEntry(p, v.Field, catalog.FormViolationText(p.Lang, v.Description))
 		if _, dup := p.Errors[f]; !dup {
 			p.Errors[f] = msg
 		}
