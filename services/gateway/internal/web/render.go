@@ -25,6 +25,15 @@ func (w *Web) render(rw http.ResponseWriter, p *page, status int, name string) e
 	if err := t.Execute(&buf, p); err != nil {
 		return err
 	}
+	// A refused form's summary follows the page's order of its fields,
+	// known once the page is rendered: rendered again, only when the order
+	// changed (a refused form, not a list a coordinator reads).
+	if len(p.ErrorList) > 1 && inPageOrder(p, buf.Bytes()) {
+		buf.Reset()
+		if err := t.Execute(&buf, p); err != nil {
+			return err
+		}
+	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
 	_, err = buf.WriteTo(rw)
@@ -151,7 +160,7 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 	for _, v := range pe.Violations {
 		f := fieldOf(v.Field)
 		// Beside the field: in the words of what its user types.
-		msg := catalog.FormViolationText(p.Lang, v.Description)
+		msg := withEntry(p, v.Field, catalog.FormViolationText(p.Lang, v.Description))
 		if _, dup := p.Errors[f]; !dup {
 			p.Errors[f] = msg
 		}
