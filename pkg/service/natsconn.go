@@ -3,8 +3,8 @@ package service
 import (
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
