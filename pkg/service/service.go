@@ -109,8 +109,8 @@ type Config struct {
 // String prints the configuration for the start-up log; nothing in it is
 // secret (public keys are public), but URLs may carry passwords.
 func (c Config) String() string {
-	// nats_ca says whether NATS_CA_FILE was given (ADR 0230), not the file.
-	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s nats_ca=%t redis=%s otlp=%s replicas=%d metrics=%s",
+	// nats_tls says whether TLS files were given (NATS_CA_FILE, ADR 0230), not which.
+	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s nats_tls=%t redis=%s otlp=%s replicas=%d metrics=%s",
 		c.Name, c.Addr, maskURL(c.NATSURL), c.NATS.User, c.NATS.TLS != nil, maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
 }
 
