@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,8 +19,8 @@ import (
 // TestNATSUsers_TheServicesRunAsTheirOwn starts make up's layout (every
 // service, one replica each, one NATS node) with a NATS user per service
 // (ADR 0226) and TLS (ADR 0230; a client without it is not signed in):
-// the seed, the latency probe and rewrap sign in as the tools' user with
-// the CA;
+// the seed, the latency probe, rewrap and a short load run sign in as the
+// tools' user with the CA;
 // a guest and a host created through the gateway reach dinners' pool
 // (the offer and the sign-up are accepted only once the pool has them);
 // the guest's erasure
@@ -61,6 +62,18 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	if out, err := rewrap.CombinedOutput(); err != nil || !strings.Contains(string(out), "rewrapped ") {
 		t.Fatalf("stack rewrap as %s: %v\n%s", service.NATSToolsUser, err, out)
 	}
+	// load, a short run, against the layout as the tools' user (ADR
+	// 0230; ADR 0226 never ran it against users): its bench (natscli,
+	// signing in from the environment), its probe durable and its drain's
+	// reads of every stream's and consumer's state.
+	load := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "load", "-nats", natsURL,
+		"-nats-cli", natsCLI(t), "-rate", "25", "-max-rate", "50", "-step", "1s", "-get-rounds", "0", "-bench-msgs", "100")
+	load.Env = append(append(os.Environ(), "MP_OPERATOR_SIGNING_KEY="+auth.EncodePrivateKey(s.operator),
+		"PARTICIPANTS_ADDR="+mustProc(t, s, "participants").Addr, "VOLUNTEERS_ADDR="+mustProc(t, s, "volunteers").Addr), s.toolsNATS()...)
+	if out, err := load.CombinedOutput(); err != nil || !strings.Contains(string(out), "== summary (one run) ==") ||
+		regexp.MustCompile(`lost [1-9]`).Match(out) || !strings.Contains(string(out), "aggregated stats") {
+		t.Fatalf("stack load as %s: %v\n%s", service.NATSToolsUser, err, out)
+	}
 	gp, _ := s.Proc("gateway")
 	api := &gatewayAPI{t: t, base: "http://" + gp.Addr}
 	api.token = api.call("ApiTokenService/CreateApiToken", map[string]any{
@@ -97,6 +110,25 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	if len(refused) > 0 {
 		t.Errorf("NATS refused what a service does:\n%s", strings.Join(refused, "\n"))
 	}
+}
+
+// natsCLI is natscli for the tools that run it (load's bench): make's
+// .tmp/bin/nats (make load installs it), else one on PATH.
+func natsCLI(t *testing.T) string {
+	t.Helper()
+	if p := filepath.Join(root, ".tmp", "bin", "nats"); fileExists(p) {
+		return p
+	}
+	p, err := exec.LookPath("nats")
+	if err != nil {
+		t.Fatalf("natscli not found in .tmp/bin or on PATH (make .tmp/bin/nats installs it): %v", err)
+	}
+	return p
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // userJetStream is JetStream as user, as that service signs in.
