@@ -244,37 +244,6 @@ func TestCompose(t *testing.T) {
 	}
 }
 
-// mountsSecret reports whether workload's first container mounts, at
-// path, a volume of secret; with items, only those keys of it.
-func mountsSecret(workload map[string]any, path, secret string, items []string) bool {
-	spec := get(workload, "spec", "template", "spec").(map[string]any)
-	c := spec["containers"].([]any)[0].(map[string]any)
-	vol := ""
-	mounts, _ := c["volumeMounts"].([]any)
-	for _, m := range mounts {
-		if m := m.(map[string]any); m["mountPath"] == path {
-			vol, _ = m["name"].(string)
-		}
-	}
-	volumes, _ := spec["volumes"].([]any)
-	for _, v := range volumes {
-		v := v.(map[string]any)
-		if v["name"] != vol || get(v, "secret", "secretName") != secret {
-			continue
-		}
-		if items == nil {
-			return true
-		}
-		var keys []string
-		got, _ := get(v, "secret", "items").([]any)
-		for _, it := range got {
-			keys = append(keys, it.(map[string]any)["key"].(string))
-		}
-		return slices.Equal(keys, items)
-	}
-	return false
-}
-
 // natsTestPassword is user's NATS password in the compose test's .env.
 func natsTestPassword(user string) string { return "mp" + user + "password" }
 

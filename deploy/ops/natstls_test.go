@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,4 +258,35 @@ func memberTLS(t *testing.T, tlsDir string) *tls.Config {
 	pool.AddCert(ca.Cert)
 	return &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool, ClientCAs: pool,
 		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
+}
+
+// mountsSecret reports whether workload's first container mounts, at
+// path, a volume of secret; with items, only those keys of it.
+func mountsSecret(workload map[string]any, path, secret string, items []string) bool {
+	spec := get(workload, "spec", "template", "spec").(map[string]any)
+	c := spec["containers"].([]any)[0].(map[string]any)
+	vol := ""
+	mounts, _ := c["volumeMounts"].([]any)
+	for _, m := range mounts {
+		if m := m.(map[string]any); m["mountPath"] == path {
+			vol, _ = m["name"].(string)
+		}
+	}
+	volumes, _ := spec["volumes"].([]any)
+	for _, v := range volumes {
+		v := v.(map[string]any)
+		if v["name"] != vol || get(v, "secret", "secretName") != secret {
+			continue
+		}
+		if items == nil {
+			return true
+		}
+		var keys []string
+		got, _ := get(v, "secret", "items").([]any)
+		for _, it := range got {
+			keys = append(keys, it.(map[string]any)["key"].(string))
+		}
+		return slices.Equal(keys, items)
+	}
+	return false
 }
