@@ -57,6 +57,10 @@ func computed(t *testing.T, prefixes []string) map[string]func() []string {
 		"deploy/ops/layout/ports.go PortsFromEnv": func() []string {
 			return recorded(func(g func(string) string) { _, _ = layout.PortsFromEnv(g) })
 		},
+		// A TLS file's refusal names the variable of the file that failed.
+		"pkg/service/natstls.go natsTLSFrom": func() []string {
+			return []string{service.NATSCAFileEnv, service.NATSCertFileEnv, service.NATSKeyFileEnv}
+		},
 		// PATH, HOME and TMPDIR for make up's processes (ambient).
 		"deploy/ops/layout/layout.go environ": func() []string { return nil },
 		// The caller's OTEL_EXPORTER_OTLP_ENDPOINT, LOG_LEVEL and first

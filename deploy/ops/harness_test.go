@@ -231,10 +231,7 @@ func (s *system) seed(t *testing.T, participants, volunteers int) string {
 	}
 	cmd.Env = append(os.Environ(), signing, "MP_DATA_KEY="+s.dataKey,
 		"PARTICIPANTS_ADDR="+pp.Addr, "VOLUNTEERS_ADDR="+vp.Addr)
-	if p := s.Opts.NATSPasswords[service.NATSToolsUser]; p != "" {
-		// As make up's keys.env signs the tools in (ADR 0226).
-		cmd.Env = append(cmd.Env, service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+p)
-	}
+	cmd.Env = append(cmd.Env, s.toolsNATS()...)
 	// The seed also fills the programmes (dinners' offers and sign-ups):
 	// point it at the first replica of every service the layout runs.
 	for _, k := range service.Known() {
@@ -249,6 +246,20 @@ func (s *system) seed(t *testing.T, participants, volunteers int) string {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// toolsNATS is the NATS sign-in of bin/stack's tools against the layout,
+// as make up's keys.env gives it: the tools' user and password when NATS
+// has users (ADR 0226), the CA when it has TLS (ADR 0230).
+func (s *system) toolsNATS() []string {
+	var env []string
+	if p := s.Opts.NATSPasswords[service.NATSToolsUser]; p != "" {
+		env = append(env, service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+p)
+	}
+	if s.Opts.NATSTLS != "" {
+		env = append(env, service.NATSCAFileEnv+"="+layout.NATSCAFile(s.Opts.NATSTLS))
+	}
+	return env
 }
 
 // keepLogs copies the processes' logs of a failed test to a directory that

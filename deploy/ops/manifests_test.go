@@ -104,6 +104,14 @@ func TestCompose(t *testing.T) {
 		t.Fatalf("compose-go: %v", err)
 	}
 	known := readByCode(t)
+	ca, err := service.NewNATSCA("compose test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	check := func(name string, listenEnv string, listen, metrics int) {
 		svc, ok := p.Services[name]
 		if !ok {
@@ -149,6 +157,20 @@ func TestCompose(t *testing.T) {
 					t.Errorf("compose %s: %s is another NATS user's password (%s)", name, k, other)
 				}
 			}
+		}
+		// NATS' CA (ADR 0230): a file the container mounts from ./certs,
+		// and no key of ./certs (the server's, the CA's) in the container.
+		mounted := map[string]string{}
+		for _, v := range svc.Volumes {
+			mounted[v.Target] = v.Source
+			if strings.HasSuffix(v.Source, ".key") {
+				t.Errorf("compose %s: mounts the key %s", name, v.Source)
+			}
+		}
+		if ca := env[service.NATSCAFileEnv]; ca == "" || mounted[ca] != filepath.Join(root, "certs", "ca.crt") {
+			t.Errorf("compose %s: NATS_CA_FILE=%q is not ./certs/ca.crt mounted (%v)", name, ca, mounted)
+		} else {
+			env[service.NATSCAFileEnv] = caFile // the mount's contents, here
 		}
 		// The process would start with this environment: no refusal of
 		// the shared settings, the data key or its listen address (ADR 0186).
@@ -202,6 +224,17 @@ func TestCompose(t *testing.T) {
 		k, want, _ := strings.Cut(e, "=")
 		if v := n.Environment[k]; v == nil || *v != want {
 			t.Errorf("compose nats: %s is not .env's", k)
+		}
+	}
+	// Its certificate, key and CA from ./certs, where its configuration
+	// reads them (deploy/nats.conf; ADR 0230).
+	nmounts := map[string]string{}
+	for _, v := range n.Volumes {
+		nmounts[v.Target] = v.Source
+	}
+	for _, f := range []string{"tls.crt", "tls.key", "ca.crt"} {
+		if nmounts["/certs/"+f] != filepath.Join(root, "certs", f) {
+			t.Errorf("compose nats: /certs/%s is not ./certs/%s (%v)", f, f, nmounts)
 		}
 	}
 	for _, pc := range n.Ports {
@@ -271,6 +304,12 @@ func TestKustomize(t *testing.T) {
 	if sts == nil || get(sts, "spec", "replicas") != 3 {
 		t.Errorf("NATS StatefulSet with 3 replicas missing: %v", sts != nil)
 	}
+	if cfg[service.NATSCAFileEnv] != "/etc/nats-tls/ca.crt" {
+		t.Errorf("motesplats-config: NATS_CA_FILE=%v, want /etc/nats-tls/ca.crt", cfg[service.NATSCAFileEnv])
+	}
+	if sts != nil && !mountsSecret(sts, "/etc/nats-tls", "motesplats-nats-tls", nil) {
+		t.Error("NATS StatefulSet: does not mount the Secret motesplats-nats-tls at /etc/nats-tls")
+	}
 	if objs["PodDisruptionBudget/nats"] == nil {
 		t.Error("no PodDisruptionBudget for nats")
 	}
@@ -300,6 +339,11 @@ func TestKustomize(t *testing.T) {
 		}
 		if got, want := env[listenEnv], "0.0.0.0:"+strconv.Itoa(listen); got != want {
 			t.Errorf("%s: %s=%q, want %q", name, listenEnv, got, want)
+		}
+		// NATS' CA (ADR 0230): ca.crt alone of the Secret
+		// motesplats-nats-tls, where NATS_CA_FILE says.
+		if !mountsSecret(d, "/etc/nats-tls", "motesplats-nats-tls", []string{"ca.crt"}) {
+			t.Errorf("%s: does not mount ca.crt alone of motesplats-nats-tls at /etc/nats-tls", name)
 		}
 		if got, want := env[service.MetricsEnv], "0.0.0.0:"+strconv.Itoa(metrics); got != want {
 			t.Errorf("%s: %s=%q, want %q", name, service.MetricsEnv, got, want)

@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -68,22 +69,56 @@ func shippedConfigs(t *testing.T, pw map[string]string) []shipped {
 			}
 		}
 	}
+	// NATS' TLS (ADR 0230): one CA and certificate for the three, as
+	// make up makes them, under compose's and Kubernetes' file names too;
+	// the clients trust the CA through NATS_CA_FILE (shippedTLS).
+	tlsDir := t.TempDir()
+	if err := layout.EnsureNATSCerts(layout.Options{NATSNodes: 1, NATSTLS: tlsDir}); err != nil {
+		t.Fatal(err)
+	}
+	for from, to := range map[string]string{"n1.crt": "tls.crt", "n1.key": "tls.key"} {
+		b, err := os.ReadFile(filepath.Join(tlsDir, from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(tlsDir, map[string]string{to: string(b)})
+	}
+	t.Setenv(service.NATSCAFileEnv, layout.NATSCAFile(tlsDir))
+	// The mounted secrets' directories are the test's.
+	mounted := func(text, mount string) string {
+		if !strings.Contains(text, "cert_file: "+mount+"tls.crt") || !strings.Contains(text, "ca_file: "+mount+"ca.crt") {
+			t.Fatalf("the configuration takes no certificate from %s:\n%s", mount, text)
+		}
+		return strings.ReplaceAll(text, mount, tlsDir+"/")
+	}
 	var out []shipped
 	compose := t.TempDir()
-	write(compose, map[string]string{"nats.conf": readRoot(t, "deploy", "nats.conf"), "nats-users.conf": readRoot(t, "deploy", "nats-users.conf")})
+	write(compose, map[string]string{"nats.conf": mounted(readRoot(t, "deploy", "nats.conf"), "/certs/"),
+		"nats-users.conf": readRoot(t, "deploy", "nats-users.conf")})
 	out = append(out, shipped{"compose", filepath.Join(compose, "nats.conf"), true})
 	k8s := t.TempDir()
 	cm := configMap(t)
-	write(k8s, map[string]string{"nats.conf": cm["nats.conf"], "users.conf": cm["users.conf"]})
+	write(k8s, map[string]string{"nats.conf": mounted(cm["nats.conf"], "/etc/nats-tls/"), "users.conf": cm["users.conf"]})
 	out = append(out, shipped{"kubernetes", filepath.Join(k8s, "nats.conf"), true})
 	procs, err := layout.Plan(layout.Options{Dir: t.TempDir(), Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 1,
-		Services: []string{}, NATSPasswords: pw})
+		Services: []string{}, NATSPasswords: pw, NATSTLS: tlsDir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	up := t.TempDir()
 	write(up, map[string]string{"nats.conf": procs[0].ConfigText})
 	return append(out, shipped{"make up", filepath.Join(up, "nats.conf"), false})
+}
+
+// shippedTLS is a client's TLS for the shipped configurations of
+// shippedConfigs: their CA, from NATS_CA_FILE as every process reads it.
+func shippedTLS(t *testing.T) *tls.Config {
+	t.Helper()
+	c, err := service.NATSTLSConfig(os.Getenv(service.NATSCAFileEnv), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func readRoot(t *testing.T, path ...string) string {
@@ -169,7 +204,10 @@ func TestNATSConfig_UsersAreTheGrants(t *testing.T) {
 // without a user and one with a wrong password; and answers the system
 // user's JetStream report request (what `nats server report jetstream`
 // sends), which a service's user may not send. The Kubernetes routes sign
-// in as the route user.
+// in as the route user. Each requires TLS (ADR 0230): a client without
+// it is never signed in, and every client here trusts the CA. The store
+// of before was written in clear: TLS changes the wire, not the store, so
+// ADR 0230's upgrade is this test's start of the new configuration on it.
 func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 	pw := testPasswords(t)
 	for _, c := range shippedConfigs(t, pw) {
@@ -187,17 +225,28 @@ func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 					}
 				}
 			}
+			// TLS (ADR 0230): a client signing in without it, with the
+			// right password, is never signed in.
+			if req, answer := plainSignIn(t, url, "participants", pw["participants"]); !req || signedInPlain(answer) {
+				t.Errorf("a client without TLS: TLS required %v, answered %q; want required and no welcome", req, answer)
+			}
+			if parsed.TLSConfig == nil || parsed.TLSConfig.RootCAs == nil && parsed.TLSConfig.ClientCAs == nil {
+				t.Error("the clients' TLS has no CA")
+			}
+			if c.name == "kubernetes" && parsed.Cluster.TLSConfig == nil {
+				t.Error("the routes are not in TLS")
+			}
 			readers := []string{"participants"}
 			if c.legacy {
 				readers = append(readers, service.NATSClientUser)
-			} else if nc, err := nats.Connect(url, nats.UserInfo(service.NATSClientUser, pw[service.NATSClientUser])); !errors.Is(err, nats.ErrAuthorization) {
+			} else if nc, err := nats.Connect(url, nats.Secure(shippedTLS(t)), nats.UserInfo(service.NATSClientUser, pw[service.NATSClientUser])); !errors.Is(err, nats.ErrAuthorization) {
 				if nc != nil {
 					nc.Close()
 				}
 				t.Errorf("ADR 0225's single user in make up: %v, want an authorization refusal", err)
 			}
 			for _, u := range readers {
-				nc, err := service.ConnectNATS(url, "test", service.NATSAuth{User: u, Password: pw[u]})
+				nc, err := service.ConnectNATS(url, "test", service.NATSAuth{User: u, Password: pw[u], TLS: shippedTLS(t)})
 				if err != nil {
 					t.Fatalf("%s: %v", u, err)
 				}
@@ -226,13 +275,13 @@ func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 				}
 			}
 
-			if nc, err := nats.Connect(url, nats.Name("no user")); !errors.Is(err, nats.ErrAuthorization) {
+			if nc, err := nats.Connect(url, nats.Secure(shippedTLS(t)), nats.Name("no user")); !errors.Is(err, nats.ErrAuthorization) {
 				if nc != nil {
 					nc.Close()
 				}
 				t.Errorf("a client without a user: %v, want an authorization refusal", err)
 			}
-			if nc, err := nats.Connect(url, nats.UserInfo("dinners", pw["participants"])); !errors.Is(err, nats.ErrAuthorization) {
+			if nc, err := nats.Connect(url, nats.Secure(shippedTLS(t)), nats.UserInfo("dinners", pw["participants"])); !errors.Is(err, nats.ErrAuthorization) {
 				if nc != nil {
 					nc.Close()
 				}
@@ -243,7 +292,7 @@ func TestNATSConfig_KeepsTheStreamsOfBefore(t *testing.T) {
 			if !connectWatched(t, url, "participants", pw["participants"]).refused(t, "$SYS.REQ.SERVER.PING.JSZ", "") {
 				t.Error("a service's user may ask for the JetStream report")
 			}
-			sys, err := service.ConnectNATS(url, "operator", service.NATSAuth{User: service.NATSSystemUser, Password: pw[service.NATSSystemUser]})
+			sys, err := service.ConnectNATS(url, "operator", service.NATSAuth{User: service.NATSSystemUser, Password: pw[service.NATSSystemUser], TLS: shippedTLS(t)})
 			if err != nil {
 				t.Fatalf("the system user: %v", err)
 			}

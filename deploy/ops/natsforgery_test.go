@@ -25,7 +25,7 @@ type watched struct {
 func connectWatched(t *testing.T, url, user, password string) *watched {
 	t.Helper()
 	w := &watched{refusal: make(chan error, 64)}
-	nc, err := service.ConnectNATS(url, "forgery-"+user, service.NATSAuth{User: user, Password: password},
+	nc, err := service.ConnectNATS(url, "forgery-"+user, service.NATSAuth{User: user, Password: password, TLS: shippedTLS(t)},
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrPermissionViolation) {
 				w.refusal <- err
@@ -91,7 +91,7 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	// The participants' stream with one registration and their bucket
 	// with one key, as the participants' user writes them; mentoring's
 	// durable on the stream, as mentoring's user makes it.
-	pnc, err := service.ConnectNATS(url, "participants", service.NATSAuth{User: "participants", Password: pw["participants"]})
+	pnc, err := service.ConnectNATS(url, "participants", service.NATSAuth{User: "participants", Password: pw["participants"], TLS: shippedTLS(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	if _, err := kv.Put(ctx, "p1", []byte("sealed")); err != nil {
 		t.Fatal(err)
 	}
-	mnc, err := service.ConnectNATS(url, "mentoring", service.NATSAuth{User: "mentoring", Password: pw["mentoring"]})
+	mnc, err := service.ConnectNATS(url, "mentoring", service.NATSAuth{User: "mentoring", Password: pw["mentoring"], TLS: shippedTLS(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,7 +18,9 @@ import (
 
 // TestNATSUsers_TheServicesRunAsTheirOwn starts make up's layout (every
 // service, one replica each, one NATS node) with a NATS user per service
-// (ADR 0226): the seed and the latency probe sign in as the tools' user;
+// (ADR 0226) and TLS (ADR 0230; a client without it is not signed in):
+// the seed, the latency probe, rewrap and a short load run sign in as the
+// tools' user with the CA;
 // a guest and a host created through the gateway reach dinners' pool
 // (the offer and the sign-up are accepted only once the pool has them);
 // the guest's erasure
@@ -31,14 +34,19 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := mustUpWith(t, layout.Options{NATSNodes: 1, Replicas: 1, NATSPasswords: pw})
+	// With TLS (ADR 0230), as make up runs it: every process trusts the
+	// layout's CA; a client without TLS is never signed in.
+	s := mustUpWith(t, layout.Options{NATSNodes: 1, Replicas: 1, NATSPasswords: pw, NATSTLS: t.TempDir()})
+	natsURL := "nats://" + mustProc(t, s, "nats-1").Addr
+	if req, answer := plainSignIn(t, natsURL, service.NATSToolsUser, pw[service.NATSToolsUser]); !req || signedInPlain(answer) {
+		t.Errorf("a client without TLS: TLS required %v, answered %q; want required and no welcome", req, answer)
+	}
 	s.seed(t, 20, 10)
 	// The latency probe: a durable of its own name on the participants'
 	// registrations (and on REPLAY), as the tools' user.
 	probe := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "latency", "-rate", "20", "-duration", "2s",
 		"-nats", "nats://"+mustProc(t, s, "nats-1").Addr)
-	probe.Env = append(os.Environ(), "MP_OPERATOR_SIGNING_KEY="+auth.EncodePrivateKey(s.operator),
-		service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+pw[service.NATSToolsUser])
+	probe.Env = append(append(os.Environ(), "MP_OPERATOR_SIGNING_KEY="+auth.EncodePrivateKey(s.operator)), s.toolsNATS()...)
 	for _, k := range service.Known() {
 		if p, ok := s.Proc(k.Name); ok {
 			probe.Env = append(probe.Env, k.Env+"="+p.Addr)
@@ -46,6 +54,25 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	}
 	if out, err := probe.CombinedOutput(); err != nil {
 		t.Fatalf("stack latency as %s: %v\n%s", service.NATSToolsUser, err, out)
+	}
+	// rewrap (a key rotation's last step) as the tools' user: it reads
+	// and rewrites every person's data key in the key ring.
+	rewrap := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "rewrap", "-nats", natsURL)
+	rewrap.Env = append(append(os.Environ(), "MP_DATA_KEY="+s.dataKey), s.toolsNATS()...)
+	if out, err := rewrap.CombinedOutput(); err != nil || !strings.Contains(string(out), "rewrapped ") {
+		t.Fatalf("stack rewrap as %s: %v\n%s", service.NATSToolsUser, err, out)
+	}
+	// load, a short run, against the layout as the tools' user (ADR
+	// 0230; ADR 0226 never ran it against users): its bench (natscli,
+	// signing in from the environment), its probe durable and its drain's
+	// reads of every stream's and consumer's state.
+	load := exec.CommandContext(testutil.Context(t), filepath.Join(s.bin, "stack"), "load", "-nats", natsURL,
+		"-nats-cli", natsCLI(t), "-rate", "25", "-max-rate", "50", "-step", "1s", "-get-rounds", "0", "-bench-msgs", "100")
+	load.Env = append(append(os.Environ(), "MP_OPERATOR_SIGNING_KEY="+auth.EncodePrivateKey(s.operator),
+		"PARTICIPANTS_ADDR="+mustProc(t, s, "participants").Addr, "VOLUNTEERS_ADDR="+mustProc(t, s, "volunteers").Addr), s.toolsNATS()...)
+	if out, err := load.CombinedOutput(); err != nil || !strings.Contains(string(out), "== summary (one run) ==") ||
+		regexp.MustCompile(`lost [1-9]`).Match(out) || !strings.Contains(string(out), "aggregated stats") {
+		t.Fatalf("stack load as %s: %v\n%s", service.NATSToolsUser, err, out)
 	}
 	gp, _ := s.Proc("gateway")
 	api := &gatewayAPI{t: t, base: "http://" + gp.Addr}
@@ -85,10 +112,37 @@ func TestNATSUsers_TheServicesRunAsTheirOwn(t *testing.T) {
 	}
 }
 
+// natsCLI is natscli for the tools that run it (load's bench): make's
+// .tmp/bin/nats (make load installs it), else one on PATH.
+func natsCLI(t *testing.T) string {
+	t.Helper()
+	if p := filepath.Join(root, ".tmp", "bin", "nats"); fileExists(p) {
+		return p
+	}
+	p, err := exec.LookPath("nats")
+	if err != nil {
+		t.Fatalf("natscli not found in .tmp/bin or on PATH (make .tmp/bin/nats installs it): %v", err)
+	}
+	return p
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // userJetStream is JetStream as user, as that service signs in.
 func userJetStream(t *testing.T, s *system, user, password string) jetstream.JetStream {
 	t.Helper()
-	nc, err := service.ConnectNATS("nats://"+mustProc(t, s, "nats-1").Addr, t.Name(), service.NATSAuth{User: user, Password: password})
+	a := service.NATSAuth{User: user, Password: password}
+	if s.Opts.NATSTLS != "" {
+		c, err := service.NATSTLSConfig(layout.NATSCAFile(s.Opts.NATSTLS), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.TLS = c
+	}
+	nc, err := service.ConnectNATS("nats://"+mustProc(t, s, "nats-1").Addr, t.Name(), a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,12 @@ package service
 
 import (
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 
@@ -19,17 +22,21 @@ const (
 	NATSPasswordEnv = "NATS_PASSWORD"
 )
 
-// NATSAuth is the user and password a process connects to NATS with.
-// Empty User connects without credentials: the embedded stack and tests,
-// whose servers listen on loopback only.
+// NATSAuth is the user and password a process connects to NATS with,
+// and the TLS it connects with (ADR 0230). Empty User connects without
+// credentials and nil TLS as NATS_URL's scheme says: the embedded stack
+// and tests, whose servers listen on loopback only.
 type NATSAuth struct {
 	User, Password string
+	TLS            *tls.Config
 }
 
-// NATSAuthFrom reads NATS_USER and NATS_PASSWORD. One without the other
-// is refused at start: a server would refuse it later, with less to go on.
+// NATSAuthFrom reads NATS_USER and NATS_PASSWORD, and NATS_CA_FILE,
+// NATS_CERT_FILE and NATS_KEY_FILE (natsTLSFrom). One of the user and
+// password without the other is refused at start: a server would refuse
+// it later, with less to go on; so is a TLS file that does not read.
 func NATSAuthFrom(e *envvar.Env) NATSAuth {
-	a := NATSAuth{User: e.Getenv(NATSUserEnv), Password: e.Getenv(NATSPasswordEnv)}
+	a := NATSAuth{User: e.Getenv(NATSUserEnv), Password: e.Getenv(NATSPasswordEnv), TLS: natsTLSFrom(e)}
 	switch {
 	case a.User != "" && a.Password == "":
 		e.RefuseSecret(NATSPasswordEnv, "empty while "+NATSUserEnv+" is set",
@@ -44,13 +51,19 @@ func NATSAuthFrom(e *envvar.Env) NATSAuth {
 // user and password and opts. Every process of the system connects
 // through it (the services' Main and the stack's tools), so a server that
 // refuses the credentials is answered the same everywhere: in words
-// naming the variables to set, not nats' "authorization violation".
+// naming the variables to set, not nats' "authorization violation". With
+// a.TLS the connection is TLS whatever NATS_URL's scheme.
 func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn, error) {
 	all := []nats.Option{nats.Name(name)}
 	if a.User != "" {
 		// Replies come to the user's own inbox prefix, the only one its
 		// permissions let it subscribe to (ADR 0226).
 		all = append(all, nats.UserInfo(a.User, a.Password), nats.CustomInboxPrefix(NATSInboxPrefix(a.User)))
+	}
+	if a.TLS != nil {
+		// The passwords and every message cross the network in TLS
+		// (ADR 0230); a server without TLS is refused by the client.
+		all = append(all, nats.Secure(a.TLS.Clone()))
 	}
 	nc, err := nats.Connect(url, append(all, opts...)...)
 	if err != nil {
@@ -61,6 +74,16 @@ func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn,
 
 // natsConnectError says what to do about a refused connection.
 func natsConnectError(err error, a NATSAuth) error {
+	if errors.Is(err, nats.ErrSecureConnRequired) || (a.TLS == nil && strings.Contains(err.Error(), "tls: ")) {
+		return fmt.Errorf("connect NATS: the server requires TLS: set %s to the CA file that signed its certificate "+
+			"(ADR 0230), or use a tls:// NATS_URL for a certificate of a public CA: %w", NATSCAFileEnv, err)
+	}
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	if errors.As(err, &unknown) || errors.As(err, &host) {
+		return fmt.Errorf("connect NATS: the server's certificate does not verify with %s (another CA, or a name of "+
+			"NATS_URL the certificate does not hold; ADR 0230): %w", NATSCAFileEnv, err)
+	}
 	if !errors.Is(err, nats.ErrAuthorization) && !errors.Is(err, nats.ErrAuthExpired) && !errors.Is(err, nats.ErrAuthRevoked) {
 		return fmt.Errorf("connect NATS: %w", err)
 	}

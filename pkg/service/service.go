@@ -109,8 +109,9 @@ type Config struct {
 // String prints the configuration for the start-up log; nothing in it is
 // secret (public keys are public), but URLs may carry passwords.
 func (c Config) String() string {
-	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s redis=%s otlp=%s replicas=%d metrics=%s",
-		c.Name, c.Addr, maskURL(c.NATSURL), c.NATS.User, maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
+	// nats_tls says whether TLS files were given (NATS_CA_FILE, ADR 0230), not which.
+	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s nats_tls=%t redis=%s otlp=%s replicas=%d metrics=%s",
+		c.Name, c.Addr, maskURL(c.NATSURL), c.NATS.User, c.NATS.TLS != nil, maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
 }
 
 func maskURL(u string) string {

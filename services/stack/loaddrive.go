@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -46,10 +47,15 @@ var benchRate = regexp.MustCompile(`aggregated stats: ([0-9,.]+) msgs/sec`)
 
 // natsBench runs natscli's synchronous publish bench with 8 clients on the
 // stack's own server and returns its aggregated rate.
-func natsBench(ctx context.Context, cli, url string, msgs int, out io.Writer) (float64, error) {
+func natsBench(ctx context.Context, cli, url string, msgs int, out io.Writer, env ...string) (float64, error) {
 	cmd := exec.CommandContext(ctx, cli, "--no-context", "-s", url, "bench", "js", "pub", "sync", "loadbench.sync",
 		"--clients", "8", "--msgs", strconv.Itoa(msgs), "--size", "128", "--create", "--storage", "file",
 		"--stream", benchStream, "--no-progress")
+	// Against a running system natscli signs in as the tools do: it reads
+	// NATS_USER and NATS_PASSWORD from the environment itself, and env
+	// gives it the CA as NATS_CA (ADR 0226, 0230); nothing secret goes on
+	// its command line.
+	cmd.Env = append(os.Environ(), env...)
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("load: nats bench: %w\n%s", err, b)

@@ -46,6 +46,9 @@ type loadOptions struct {
 	memProfile string
 	timeline   string
 	keep       bool
+	// natsURL, when set, is a running system's NATS to run against
+	// (loadAgainst) instead of a private stack.
+	natsURL string
 }
 
 // loadRun is `stack load` (make load): it starts a private stack on free
@@ -80,6 +83,9 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile here after the create phase (what the collector scans: go tool pprof -sample_index=inuse_space)")
 	fs.StringVar(&o.timeline, "timeline", "", "write every create's timing here as CSV (rate, sent ms into the step, send->answer ms, send->consumer ms): when the slow ones were sent")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data directory")
+	fs.StringVar(&o.natsURL, "nats", "", "a running system's NATS (make up's): run against it and its services (PARTICIPANTS_ADDR, "+
+		"VOLUNTEERS_ADDR, signing in with NATS_USER, NATS_PASSWORD and NATS_CA_FILE) instead of a private stack; "+
+		"the CPU figures are then this process's alone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +102,9 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if !o.keep {
 		defer os.RemoveAll(dir)
+	}
+	if o.natsURL != "" {
+		return loadAgainst(ctx, o, cli, dir, out)
 	}
 	cfg, err := configFromEnv(func(string) string { return "" })
 	if err != nil {
@@ -144,6 +153,42 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	natsURL := "nats://" + l.Addr("nats")
 	fmt.Fprintf(out, "stack up: nats %s, participants %s, echo %s, data in %s (fsync on every write)\n",
 		natsURL, l.Addr("participants"), lis.Addr(), dir)
+	return loadPhases(ctx, o, cli, cfg, natsURL, l.Addr("participants"), l.Addr("volunteers"), lis.Addr().String(), logs.Name(), out)
+}
+
+// loadAgainst is a load run against a running system (-nats): its NATS
+// as the tools' user (ADR 0226, 0230: NATS_USER, NATS_PASSWORD,
+// NATS_CA_FILE from the environment, as make up's keys.env gives them)
+// and its participants and volunteers at their *_ADDR. Only the echo
+// server is this process's.
+func loadAgainst(ctx context.Context, o loadOptions, cli, dir string, out io.Writer) error {
+	cfg, err := configFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	esrv, ehs := echo.NewServer(grpcx.Options{})
+	go func() { _ = grpcx.Serve(sctx, esrv, ehs, lis, time.Second) }()
+	fmt.Fprintf(out, "against: nats %s, participants %s, echo %s (this process's CPU figures are the driver's alone)\n",
+		o.natsURL, cfg.ParticipantsAddr, lis.Addr())
+	return loadPhases(ctx, o, cli, cfg, o.natsURL, cfg.ParticipantsAddr, cfg.VolunteersAddr, lis.Addr().String(),
+		filepath.Join(dir, "stack.log"), out)
+}
+
+// loadPhases are the load run's measurements against natsURL and the
+// participants and volunteers at their addresses, with the echo server
+// at echoAddr; logName is where the stack's log is, for the dead letters'
+// line.
+func loadPhases(ctx context.Context, o loadOptions, cli string, cfg Config, natsURL, participantsAddr, volunteersAddr, echoAddr, logName string, out io.Writer) error {
+	var benchEnv []string
+	if ca := os.Getenv(service.NATSCAFileEnv); o.natsURL != "" && ca != "" {
+		benchEnv = append(benchEnv, "NATS_CA="+ca)
+	}
 	nc, err := service.ConnectNATS(natsURL, "load", cfg.NATS)
 	if err != nil {
 		return err
@@ -159,7 +204,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	}
 	creds := auth.PerRPCCredentials(auth.SignerSource(auth.NewSigner(key, kid, time.Now),
 		auth.Claims{Subject: "load", Role: auth.RoleAdmin}, time.Hour))
-	conn, err := dialDriver(l.Addr("participants"), creds)
+	conn, err := dialDriver(participantsAddr, creds)
 	if err != nil {
 		return err
 	}
@@ -171,7 +216,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	// is the NATS server's (plus the idle stack's timers): what one
 	// durable write costs the server, the floor under a create's writes.
 	benchCPU0 := processCPU()
-	bench1, err := natsBench(ctx, cli, natsURL, o.benchMsgs, out)
+	bench1, err := natsBench(ctx, cli, natsURL, o.benchMsgs, out, benchEnv...)
 	if err != nil {
 		return err
 	}
@@ -182,7 +227,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "\n== 2. durable writes per create (stored messages per stream, 100 creates, after every consumer drained) ==\n")
 	// The participants service registers newcomers only in an
 	// organisation that stands (ADR 0202).
-	if o.org, err = probeOrganisation(ctx, l.Addr("volunteers"), creds); err != nil {
+	if o.org, err = probeOrganisation(ctx, volunteersAddr, creds); err != nil {
 		return err
 	}
 	p, err := newProbe(ctx, js, o.org)
@@ -248,14 +293,14 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "\n== 1b. JetStream alone again, after the creates ==\n")
-	bench2, err := natsBench(ctx, cli, natsURL, o.benchMsgs, out)
+	bench2, err := natsBench(ctx, cli, natsURL, o.benchMsgs, out, benchEnv...)
 	if err != nil {
 		return err
 	}
 	_ = js.DeleteStream(ctx, benchStream)
 
 	fmt.Fprintf(out, "\n== 4. cached GetParticipant (sealed records) vs bare echo (%d workers, %d rounds of %v each) ==\n", o.workers, o.getRounds, o.getDur)
-	gv, err := getVsEcho(ctx, pc, l.Addr("participants"), lis.Addr().String(), creds, o, out)
+	gv, err := getVsEcho(ctx, pc, participantsAddr, echoAddr, creds, o, out)
 	if err != nil {
 		return err
 	}
@@ -270,7 +315,7 @@ func loadRun(ctx context.Context, args []string, out io.Writer) error {
 		o.p99Limit, fast.rate, fast.p99, verdict(fast.rate >= limit))
 	if st, err := js.Stream(ctx, events.StreamDeadLetter); err == nil {
 		if info, err := st.Info(ctx); err == nil && info.State.Msgs > 0 {
-			fmt.Fprintf(out, "dead letters during the run: %d (see %s)\n", info.State.Msgs, logs.Name())
+			fmt.Fprintf(out, "dead letters during the run: %d (see %s)\n", info.State.Msgs, logName)
 		}
 	}
 	fmt.Fprintf(out, "durable writes per create: %.2f in all, %.2f synced one at a time; at most %.2f on one stream (%s), which syncs one message at a time as the bench's does\n",

@@ -11,6 +11,7 @@
 //	               keygen notify: notify's key alone, binding MP_PUBLIC_KEYS (ADR 0210);
 //	               keygen operator: the operators' key alone, added to MP_PUBLIC_KEYS (ADR 0217);
 //	               keygen nats: the NATS users' passwords an .env lacks (ADR 0225, 0226)
+//	               keygen nats-tls: NATS' CA and server certificate in ./certs (ADR 0230)
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled on a running stack

@@ -125,8 +125,11 @@ func keygen(args []string, getenv func(string) string, out io.Writer) error {
 		fmt.Fprint(os.Stderr, keygenUsage)
 		return flag.ErrHelp
 	}
+	if len(args) >= 1 && args[0] == "nats-tls" {
+		return keygenNATSTLS(args[1:], out)
+	}
 	if len(args) > 1 || len(args) == 1 && args[0] != "notify" && args[0] != "operator" && args[0] != "nats" {
-		return fmt.Errorf("keygen: want no argument, notify, operator or nats")
+		return fmt.Errorf("keygen: want no argument, notify, operator, nats or nats-tls")
 	}
 	have := func(string) string { return "" }
 	if len(args) == 1 && args[0] == "nats" {
@@ -205,7 +208,7 @@ func natsPasswords(have func(string) string) (string, error) {
 
 // keygenUsage is what `keygen -h` prints: keygen takes an argument, not
 // flags, so no flag set prints it.
-const keygenUsage = `usage: stack keygen [notify|operator|nats]
+const keygenUsage = `usage: stack keygen [notify|operator|nats|nats-tls [-dir certs]]
   (none)    new keys for every signer, the bound MP_PUBLIC_KEYS, a data key and a link key, as .env lines
   notify    notify's own key for an .env of before ADR 0210, and its MP_PUBLIC_KEYS with the key added:
             (set -a; . ./.env; go run ./services/stack keygen notify)
@@ -214,6 +217,9 @@ const keygenUsage = `usage: stack keygen [notify|operator|nats]
   nats      the NATS users' passwords (NATS_PASSWORD, NATS_SYS_PASSWORD, NATS_<USER>_PASSWORD of each
             service, the tools and the routes) that an .env of before ADR 0225 or 0226 lacks:
             (set -a; . ./.env; go run ./services/stack keygen nats) >> .env
+  nats-tls  NATS' TLS files (ADR 0230) in -dir (default certs, which compose mounts): a private CA
+            (ca.crt, ca.key; kept when there) and the server's certificate (tls.crt, tls.key), renewed
+            on every run: go run ./services/stack keygen nats-tls
 `
 
 // keygenOne prints the new key k of one signer added to an existing set

@@ -80,6 +80,14 @@ type Options struct {
 	// the route user; make up keeps them in keys.env. Nil runs NATS
 	// without a user, as before.
 	NATSPasswords map[string]string
+	// NATSTLS, when set, is the directory of the NATS nodes' TLS (ADR
+	// 0230): Start makes a private CA and a certificate per node there,
+	// or keeps those already there (EnsureNATSCerts); every node then
+	// requires TLS of its clients and routes, and every process is given
+	// the CA (NATS_CA_FILE). Monitoring stays plain, on loopback. An
+	// absolute path: the processes read the files from their own
+	// directories. Empty runs NATS without TLS, as before.
+	NATSTLS string
 	// Jaeger, when set, is the jaeger binary (Jaeger v2 all-in-one, built
 	// by `make jaeger`): it runs first, and every service exports its
 	// spans to it (OTEL_EXPORTER_OTLP_ENDPOINT) unless Env names another
@@ -201,6 +209,9 @@ func Plan(o Options) ([]Proc, error) {
 			}
 		}
 	}
+	if o.NATSTLS != "" && !filepath.IsAbs(o.NATSTLS) {
+		return nil, fmt.Errorf("layout: the NATS TLS directory %q is not an absolute path", o.NATSTLS)
+	}
 	if o.Replicas <= 0 {
 		o.Replicas = 2
 	}
@@ -248,6 +259,9 @@ func Plan(o Options) ([]Proc, error) {
 		"MP_PUBLIC_KEYS": o.PublicKeys,
 		"MP_REPLICAS":    strconv.Itoa(o.NATSNodes),
 		"MP_DATA_KEY":    o.DataKey,
+	}
+	if o.NATSTLS != "" {
+		common[service.NATSCAFileEnv] = NATSCAFile(o.NATSTLS)
 	}
 	if o.Jaeger != "" {
 		common["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + loop(o.Ports("jaeger-otlp"))
@@ -387,8 +401,8 @@ func environ(ms ...map[string]string) []string {
 
 // natsConfig is node i's configuration: JetStream with fsync on every
 // write (an acknowledged write survives a kill -9 of every node), the
-// users when there are passwords, and the cluster routes when there are
-// three. The file is mode 0600 (Start), as keys.env.
+// users when there are passwords, TLS for clients and routes with
+// Options.NATSTLS, and the cluster routes when there are three. The file is mode 0600 (Start), as keys.env.
 func natsConfig(o Options, i int, routes []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "server_name: n%d\nlisten: %s\nhttp: %s\n", i,
@@ -396,6 +410,11 @@ func natsConfig(o Options, i int, routes []string) string {
 	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", filepath.Join(o.Dir, "nats", fmt.Sprintf("n%d", i)))
 	if o.NATSPasswords != nil {
 		b.WriteString(NATSUsersConfig(func(u string) string { return fmt.Sprintf("%q", o.NATSPasswords[u]) }, false))
+	}
+	if o.NATSTLS != "" {
+		// Clients in TLS only (ADR 0230): the passwords and every
+		// message, sealed or not, are encrypted on the wire.
+		b.WriteString(natsTLSBlock(o, i, ""))
 	}
 	if len(routes) > 1 {
 		fmt.Fprintf(&b, "cluster {\n  name: motesplats\n  listen: %s\n", strings.TrimPrefix(routes[i-1], "nats://"))
@@ -406,6 +425,12 @@ func natsConfig(o Options, i int, routes []string) string {
 		if p := o.NATSPasswords[service.NATSRouteUser]; p != "" {
 			fmt.Fprintf(&b, "  authorization {user: %s, password: %q}\n", service.NATSRouteUser, p)
 			cred = url.UserPassword(service.NATSRouteUser, p).String() + "@"
+		}
+		if o.NATSTLS != "" {
+			// Routes in TLS, each node proving itself with its
+			// certificate of the layout's CA (nats-server verifies both
+			// ends of a route).
+			b.WriteString(natsTLSBlock(o, i, "  "))
 		}
 		b.WriteString("  routes: [\n")
 		for j, r := range routes {

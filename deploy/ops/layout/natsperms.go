@@ -135,7 +135,10 @@ var grants = map[string]grant{
 		// upgrade test read every stream's and consumer's configuration
 		// and state (not a message).
 		Streams: []string{"LOADBENCH"},
-		Publish: []string{"LOADBENCH.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", "$JS.API.STREAM.INFO.*",
+		// load's bench publishes on loadbench.sync (services/stack's
+		// natsBench); ADR 0226 granted only LOADBENCH.>, and load, first
+		// run against users in ADR 0230, was refused.
+		Publish: []string{"LOADBENCH.>", "loadbench.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", "$JS.API.STREAM.INFO.*",
 			"$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*", "$JS.API.CONSUMER.INFO.*.*"},
 		Buckets: gatewayBuckets,
 		Probes:  []string{events.StreamParticipants},

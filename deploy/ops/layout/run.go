@@ -60,6 +60,11 @@ func Start(ctx context.Context, o Options) (*Running, error) {
 			return nil, err
 		}
 	}
+	if o.NATSTLS != "" {
+		if err := EnsureNATSCerts(o); err != nil {
+			return nil, fmt.Errorf("layout: NATS TLS: %w", err)
+		}
+	}
 	r := &Running{Opts: o, Procs: procs, cmds: map[string]*exec.Cmd{}, done: map[string]chan struct{}{}}
 	// Phases start together and are waited for together.
 	phaseOf := func(kind string) int {

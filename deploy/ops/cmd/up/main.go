@@ -70,7 +70,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
-	ks, err := keys(filepath.Join(*dir, "keys.env"))
+	// NATS' TLS (ADR 0230): a private CA and each node's certificate,
+	// beside keys.env and kept with it; every process and the tools
+	// sourcing keys.env trust the CA.
+	tlsDir, err := filepath.Abs(filepath.Join(*dir, "tls"))
+	if err != nil {
+		return err
+	}
+	ks, err := keys(filepath.Join(*dir, "keys.env"), service.NATSCAFileEnv+"="+layout.NATSCAFile(tlsDir))
 	if err != nil {
 		return err
 	}
@@ -83,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	o := layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
 		Env: env, SigningKey: ks.signing, NotifySigningKey: ks.notify, PublicKeys: ks.public, DataKey: ks.data, Jaeger: *jaeger,
-		NATSPasswords: ks.nats,
+		NATSPasswords: ks.nats, NATSTLS: tlsDir,
 	}
 	// Every port moves by a variable (layout.PortVar); a taken one stops
 	// the start before any process runs, naming its variable.
@@ -127,12 +134,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintf(out, "Keys are in %s. Seed demo data and mint a token:\n", keys)
 	fmt.Fprintf(out, "  (set -a; . %s; %sbin/stack seed -nats %s)\n", keys, movedAddrs(getenv), nats[0])
 	fmt.Fprintf(out, "  TOKEN=$(set -a; . %s; bin/stack token)\n", keys)
-	// NATS requires a user (ADR 0225, 0226): keys.env has the tools' own,
-	// so the tools sourcing it sign in, and the operators' reports need
-	// the system user.
-	fmt.Fprintf(out, "NATS requires a user (NATS_USER=%s, NATS_PASSWORD in %s, the tools'); the server's reports the system user's:\n",
+	// NATS requires a user (ADR 0225, 0226) and TLS (ADR 0230): keys.env
+	// has the tools' own user and the CA's file, so the tools sourcing it
+	// sign in, and the operators' reports need the system user.
+	fmt.Fprintf(out, "NATS requires TLS and a user (NATS_USER=%s, NATS_PASSWORD and NATS_CA_FILE in %s, the tools'); the server's reports the system user's:\n",
 		service.NATSToolsUser, keys)
-	fmt.Fprintf(out, "  (set -a; . %s; nats -s %s --user sys --password \"$NATS_SYS_PASSWORD\" server report jetstream)\n", keys, nats[0])
+	fmt.Fprintf(out, "  (set -a; . %s; nats -s %s --tlsca \"$NATS_CA_FILE\" --user sys --password \"$NATS_SYS_PASSWORD\" server report jetstream)\n", keys, nats[0])
 	if getenv("MP_ADMIN_EMAIL") == "" {
 		fmt.Fprintf(out, "Or, without the demo data, open the one-time link in %s to create the first admin.\n", layout.SetupLinkFile(*dir))
 	}
@@ -195,12 +202,22 @@ func natsUsers() []string {
 // before ADR 0210 (one signing key, shared by notify, its public key
 // unbound) gains a key of notify's own and the bindings, and one of
 // before ADR 0217 the operators' key, in place: the other lines are kept.
-func keys(path string) (keySet, error) {
+//
+// extra are "NAME=value" lines keys.env says after NATS_USER and
+// NATS_PASSWORD, rewritten on every start (make up's NATS_CA_FILE, ADR
+// 0230, so the tools sourcing keys.env trust make up's CA).
+func keys(path string, extra ...string) (keySet, error) {
 	ks := keySet{rotation: map[string]string{}, nats: map[string]string{}}
 	byVar := map[string]string{}
 	for _, u := range natsUsers() {
 		byVar[service.NATSPasswordVar(u)] = u
 	}
+	extraVars := map[string]string{}
+	for _, x := range extra {
+		k, v, _ := strings.Cut(x, "=")
+		extraVars[k] = v
+	}
+	complete := true // every extra line is there as it would be written
 	b, err := os.ReadFile(path)
 	var lines []string
 	if err == nil {
@@ -221,6 +238,11 @@ func keys(path string) (keySet, error) {
 				// written again below, as the tools' (before ADR 0226
 				// they were the one user's of every process)
 			default:
+				if want, ok := extraVars[k]; ok {
+					complete = complete && want == v
+					delete(extraVars, k)
+					continue
+				}
 				if u, ok := byVar[k]; ok {
 					ks.nats[u] = v
 					continue
@@ -233,7 +255,8 @@ func keys(path string) (keySet, error) {
 				ks.rotation[k] = v
 			}
 		}
-		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" && ks.operator != "" && len(ks.nats) == len(natsUsers()) {
+		if ks.signing != "" && ks.public != "" && ks.data != "" && ks.notify != "" && ks.operator != "" && len(ks.nats) == len(natsUsers()) &&
+			complete && len(extraVars) == 0 {
 			return ks, nil
 		}
 	}
@@ -284,6 +307,7 @@ func keys(path string) (keySet, error) {
 		head = append(head, service.NATSPasswordVar(u)+"="+ks.nats[u])
 	}
 	head = append(head, service.NATSUserEnv+"="+service.NATSToolsUser, service.NATSPasswordEnv+"="+ks.nats[service.NATSToolsUser])
+	head = append(head, extra...)
 	lines = append(head, lines...)
 	return ks, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }

@@ -1,0 +1,147 @@
+package layout
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/motesplats/motesplats/pkg/service"
+)
+
+// The files of a layout's NATS TLS directory (Options.NATSTLS, ADR
+// 0230): the private CA's certificate, which every process trusts
+// (NATS_CA_FILE), and its key, kept only to issue a node's certificate;
+// each node's certificate and key, n<i>.crt and n<i>.key. Keys are 0600.
+const (
+	natsCAFile    = "ca.crt"
+	natsCAKeyFile = "ca.key"
+)
+
+// NATSCAFile is the CA certificate of the TLS directory dir.
+func NATSCAFile(dir string) string { return filepath.Join(dir, natsCAFile) }
+
+// natsNodeFiles are node i's certificate and key in dir.
+func natsNodeFiles(dir string, i int) (cert, key string) {
+	return filepath.Join(dir, fmt.Sprintf("n%d.crt", i)), filepath.Join(dir, fmt.Sprintf("n%d.key", i))
+}
+
+// natsNodeNames are the names node i's certificate holds: the node's
+// name, localhost and 127.0.0.1 (clients and routes on loopback), and
+// its namespace's address when the nodes run in network namespaces.
+func natsNodeNames(o Options, i int) []string {
+	names := []string{fmt.Sprintf("n%d", i), "localhost", "127.0.0.1"}
+	if o.Netns != nil {
+		names = append(names, o.Netns.NodeIP(i))
+	}
+	return names
+}
+
+// EnsureNATSCerts makes the layout's CA and a certificate for each NATS
+// node in o.NATSTLS, or keeps those already there (make up reuses them,
+// as it does keys.env: the processes of the last start trust the same
+// CA). A node's certificate is made anew when it is missing, does not
+// verify with the CA, or lacks one of the names the node needs now (the
+// nodes moved into namespaces). Deleting the directory rotates all.
+func EnsureNATSCerts(o Options) error {
+	dir := o.NATSTLS
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	ca, err := loadOrMakeCA(dir)
+	if err != nil {
+		return err
+	}
+	for i := 1; i <= o.NATSNodes; i++ {
+		certFile, keyFile := natsNodeFiles(dir, i)
+		names := natsNodeNames(o, i)
+		if nodeCertOK(ca, certFile, keyFile, names) {
+			continue
+		}
+		c, k, err := ca.Issue(names...)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(keyFile, k, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(certFile, c, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadOrMakeCA reads dir's CA, or makes one when there is none. A CA
+// certificate without its key (or the other way round) is an error: a
+// new CA would leave every process of before trusting the old one.
+func loadOrMakeCA(dir string) (service.NATSCA, error) {
+	c, cerr := os.ReadFile(filepath.Join(dir, natsCAFile))
+	k, kerr := os.ReadFile(filepath.Join(dir, natsCAKeyFile))
+	switch {
+	case cerr == nil && kerr == nil:
+		ca, err := service.ParseNATSCA(c, k)
+		if err != nil {
+			return service.NATSCA{}, fmt.Errorf("%s: %w (remove the directory to make a new CA)", dir, err)
+		}
+		return ca, nil
+	case errors.Is(cerr, fs.ErrNotExist) && errors.Is(kerr, fs.ErrNotExist):
+	default:
+		return service.NATSCA{}, fmt.Errorf("%s: the CA's certificate or key is missing or unreadable (%v, %v): "+
+			"put it back, or remove the directory to make a new CA", dir, cerr, kerr)
+	}
+	ca, err := service.NewNATSCA("Mötesplats make up NATS CA")
+	if err != nil {
+		return service.NATSCA{}, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, natsCAKeyFile), ca.KeyPEM, 0o600); err != nil {
+		return service.NATSCA{}, err
+	}
+	return ca, os.WriteFile(filepath.Join(dir, natsCAFile), ca.CertPEM, 0o644)
+}
+
+// nodeCertOK reports whether certFile with keyFile is a certificate of
+// ca holding every one of names.
+func nodeCertOK(ca service.NATSCA, certFile, keyFile string, names []string) bool {
+	if _, err := service.NATSTLSConfig("", certFile, keyFile); err != nil {
+		return false
+	}
+	b, err := os.ReadFile(certFile)
+	if err != nil {
+		return false
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return false
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return false
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		return false
+	}
+	return !slices.ContainsFunc(names, func(n string) bool { return cert.VerifyHostname(n) != nil })
+}
+
+// natsTLSBlock is node i's TLS blocks' body (ADR 0230): its certificate
+// and key and the CA. Clients need not present a certificate (they sign
+// in with their user's password); routes must, of the same CA
+// (nats-server requires and verifies a route's certificate).
+func natsTLSBlock(o Options, i int, indent string) string {
+	cert, key := natsNodeFiles(o.NATSTLS, i)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%stls {\n", indent)
+	fmt.Fprintf(&b, "%s  cert_file: %q\n%s  key_file: %q\n%s  ca_file: %q\n", indent, cert, indent, key, indent, NATSCAFile(o.NATSTLS))
+	// The handshake of a loaded machine (the tests' -race) can outlast
+	// the default half second.
+	fmt.Fprintf(&b, "%s  timeout: 5\n%s}\n", indent, indent)
+	return b.String()
+}

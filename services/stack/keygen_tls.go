@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/motesplats/motesplats/pkg/service"
+)
+
+// natsTLSNames are the names the certificate of `keygen nats-tls` holds
+// (ADR 0230): compose's service name and loopback (its published port),
+// and Kubernetes' client Service (nats, in the namespace motesplats) and
+// each node's route address (nats-<i>.nats-cluster), so one certificate
+// serves every node of either deployment.
+var natsTLSNames = []string{"nats", "localhost", "127.0.0.1",
+	"nats.motesplats", "nats.motesplats.svc", "nats.motesplats.svc.cluster.local",
+	"*.nats-cluster", "*.nats-cluster.motesplats", "*.nats-cluster.motesplats.svc", "*.nats-cluster.motesplats.svc.cluster.local"}
+
+// keygenNATSTLS writes NATS' TLS files into a directory (compose's
+// ./certs; the files of the Secret motesplats-nats-tls): the private
+// CA's certificate ca.crt and key ca.key, and the server's certificate
+// tls.crt and key tls.key. A CA already there is kept and only the
+// server's certificate is made anew: that is a renewal, which every
+// client trusting ca.crt takes without a change. Keys are 0600.
+func keygenNATSTLS(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("keygen nats-tls", flag.ContinueOnError)
+	dir := fs.String("dir", "certs", "where the CA's and the server's files go (compose mounts ./certs)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("keygen nats-tls: unexpected %q (want -dir only)", fs.Arg(0))
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	ca, made, err := natsCA(*dir)
+	if err != nil {
+		return err
+	}
+	c, k, err := ca.Issue(natsTLSNames...)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*dir, "tls.key"), k, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*dir, "tls.crt"), c, 0o644); err != nil {
+		return err
+	}
+	what := "kept the CA of " + filepath.Join(*dir, "ca.crt") + " and renewed"
+	if made {
+		what = "made a new CA (ca.crt, ca.key) and"
+	}
+	_, err = fmt.Fprintf(out, "keygen nats-tls: %s the server's certificate (tls.crt, tls.key) in %s (ADR 0230).\n"+
+		"compose mounts them; for Kubernetes:\n"+
+		"  kubectl -n motesplats create secret generic motesplats-nats-tls --from-file=%s --from-file=%s --from-file=%s\n"+
+		"Keep ca.key off the cluster: it only signs the next renewal.\n",
+		what, *dir, filepath.Join(*dir, "ca.crt"), filepath.Join(*dir, "tls.crt"), filepath.Join(*dir, "tls.key"))
+	return err
+}
+
+// natsCA reads dir's CA, or makes and writes one when there is none.
+func natsCA(dir string) (service.NATSCA, bool, error) {
+	c, cerr := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	k, kerr := os.ReadFile(filepath.Join(dir, "ca.key"))
+	switch {
+	case cerr == nil && kerr == nil:
+		ca, err := service.ParseNATSCA(c, k)
+		if err != nil {
+			return service.NATSCA{}, false, fmt.Errorf("keygen nats-tls: %s: %w", dir, err)
+		}
+		return ca, false, nil
+	case errors.Is(cerr, fs.ErrNotExist) && errors.Is(kerr, fs.ErrNotExist):
+	default:
+		// A new CA would leave every client trusting the old one.
+		return service.NATSCA{}, false, fmt.Errorf("keygen nats-tls: %s has ca.crt or ca.key but not both (%v, %v): "+
+			"put the other back, or remove both to make a new CA", dir, cerr, kerr)
+	}
+	ca, err := service.NewNATSCA("Mötesplats NATS CA")
+	if err != nil {
+		return service.NATSCA{}, false, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ca.key"), ca.KeyPEM, 0o600); err != nil {
+		return service.NATSCA{}, false, err
+	}
+	return ca, true, os.WriteFile(filepath.Join(dir, "ca.crt"), ca.CertPEM, 0o644)
+}
