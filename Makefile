@@ -53,7 +53,7 @@ run: ## Run the whole system in one process (embedded NATS, data in ./data)
 	exec bin/stack
 
 .PHONY: test
-test: redis chromium axe jaeger fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
+test: redis chromium axe jaeger $(BIN)/nats fmt-check vet check-generate ## Install what tests need, check formatting and generated code, run every test with -race
 	@# -timeout is per package and is there for hangs: the gateway server's package took 700-915 s
 	@# under -race on a quiet 2-core machine with its browser lane inside (session 38), and past
 	@# 20 min in session 36 with the machine at load 20 (four builds beside CI). The browser lane
@@ -210,7 +210,8 @@ $(BIN)/buf:
 	  (cd $(TMP) && npm install --silent --no-save --prefix $(TMP)/npm @bufbuild/buf@$(BUF_VERSION) >/dev/null) && ln -sf $(TMP)/npm/node_modules/.bin/buf $(BIN)/buf; \
 	else GOBIN=$(BIN) go install github.com/bufbuild/buf/cmd/buf@v$(BUF_VERSION); fi
 
-# natscli for make load (its bench is the limit the stack is measured against).
+# natscli for make load (its bench is the limit the stack is measured against), and for make test:
+# deploy/ops runs a short load against make up's layout as the tools' NATS user (ADR 0230).
 $(BIN)/nats:
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) go install github.com/nats-io/natscli/nats@v0.5.0
