@@ -56,13 +56,7 @@ func (w *Web) dinnerUnseated(rw http.ResponseWriter, r *http.Request, p *page) e
 		return err
 	}
 	d := &dinnerUnseatedData{Job: newDinnerJobView(p, j), When: strings.TrimPrefix(whenLabel("", j.GetCreateTime(), j.GetMunicipalityCodes()), " · ")}
-	switch {
-	case d.Job.Failed:
-		d.Pending = p.t("dinners.unseated.failed")
-	case d.Job.Running:
-		d.Pending = p.tf("dinners.unseated.running", "State", d.Job.Line)
-	}
-	if d.Pending != "" {
+	if d.Pending = dinnerUnseatedPending(p, d.Job); d.Pending != "" {
 		p.Data = d
 		return w.render(rw, p, http.StatusOK, "dinners_unseated")
 	}
@@ -113,4 +107,17 @@ func unseatedWhy(p *page, u *dinnersv1.UnseatedParty) string {
 		}
 	}
 	return why
+}
+
+// dinnerUnseatedPending is why job has no list of the parties it left out
+// yet, in the page's words, or "" when it finished: a running job's page
+// follows it (the template asks again), as the other left-out pages do.
+func dinnerUnseatedPending(p *page, job dinnerJobView) string {
+	switch {
+	case job.Failed:
+		return p.t("dinners.unseated.failed")
+	case job.Running:
+		return p.tf("dinners.unseated.running", "State", job.Line)
+	}
+	return ""
 }
