@@ -23,7 +23,8 @@ import (
 // line (mentoring, dinners, guides), mentoring's left-out list, a pair's
 // messages, the error pages, the sign-in page or the admin's users and
 // mailbox (outside round s29); nor the page that changes a user's e-mail
-// and the audit log's help (ADR 0207). Each is opened here in Swedish at 1100 px,
+// and the audit log's help (ADR 0207), nor a dinners job's unseated
+// parties (ADR 0232). Each is opened here in Swedish at 1100 px,
 // free of every axe-core violation and of English; then at a phone's
 // 390 px in English, fitting the screen without a serious violation. The
 // error page of a list asked for a page its token does not name links to
@@ -49,7 +50,13 @@ func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 	day := time.Now().AddDate(0, 0, 9).Format(time.DateOnly)
 	dinnerOffer(t, coord, dinnerHost(t, coord, org, "0880", "Karin"), "0880", 4, day)
 	dinnerSignUp(t, coord, dinnerGuest(t, coord, org, "0880", "Leila"), "0880", day)
-	djob := runDinnerJob(t, coord, "sidor-middag").GetId()
+	// A party with no dinner on its date, for the job's unseated page.
+	dinnerSignUp(t, coord, dinnerGuest(t, coord, org, "0880", "Noor"), "0880", time.Now().AddDate(0, 0, 10).Format(time.DateOnly))
+	dj := runDinnerJob(t, coord, "sidor-middag")
+	if n := dj.GetCounts().GetUnseated(); n != 1 {
+		t.Fatalf("dinners job left %d parties without a seat, want Noor's", n)
+	}
+	djob := dj.GetId()
 	guideNewcomer(t, coord, org, "0880", "Omar", "ti", typev1.Gender_GENDER_MAN, eventsv1.ParentalLeave_PARENTAL_LEAVE_NONE)
 	var gjob string
 	testutil.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
@@ -78,7 +85,7 @@ func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 		"/participants/" + person, "/participants/" + person + "/messages", "/participants/" + person + "/remove",
 		"/volunteers/new", "/volunteers/" + vol, "/volunteers/" + vol + "/messages", "/volunteers/" + vol + "/remove",
 		"/matching/jobs/" + mjob, "/matching/jobs/" + mjob + "/unmatched", "/matching/waiting", "/matching/pairs/" + pair.GetPair().GetId() + "/messages",
-		"/dinners/jobs/" + djob, "/guides/jobs/" + gjob, "/nosuchpage", "/participants/01a2437f-ffff-7fff-bfff-ffffffffffff",
+		"/dinners/jobs/" + djob, "/dinners/jobs/" + djob + "/unseated", "/guides/jobs/" + gjob, "/nosuchpage", "/participants/01a2437f-ffff-7fff-bfff-ffffffffffff",
 	}
 	left := "/guides/jobs/" + gjob + "/unassigned"
 	b := openTab(t, tabOptions{timeout: 300 * time.Second})

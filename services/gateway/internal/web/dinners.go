@@ -27,6 +27,7 @@ func (w *Web) dinnerRoutes() []Route {
 		{Method: "GET", Pattern: "/dinners", h: w.dinnersMatching},
 		{Method: "POST", Pattern: "/dinners/jobs", h: w.dinnersStartJob},
 		{Method: "GET", Pattern: "/dinners/jobs/{id}", h: w.dinnersJobProgress},
+		{Method: "GET", Pattern: "/dinners/jobs/{id}/unseated", h: w.dinnerUnseated},
 		{Method: "GET", Pattern: "/dinners/offers", h: w.dinnerOffers},
 		{Method: "GET", Pattern: "/dinners/offers/new", h: w.dinnerOfferNew},
 		{Method: "POST", Pattern: "/dinners/offers", h: w.dinnerOfferCreate},
@@ -62,6 +63,10 @@ type dinnerJobView struct {
 	// municipalities ("" otherwise: the proposals section counts the
 	// parties left without a seat per reason), as mp says (ADR 0211).
 	Why string
+	// Unseated links a done job's line to the parties it left without a
+	// seat, "Visa de 53 sällskap som blev utan plats", as mentoring's line
+	// links those it left out ("" when it left none; ADR 0232).
+	Unseated string
 }
 
 func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
@@ -76,6 +81,9 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 		v.Result = dinnerJobResult(p, j)
 		if k := j.GetCounts(); k.GetProposals() == 0 && k.GetParties() == 0 {
 			v.Why = p.t("dinners.job.none.no_parties")
+		}
+		if n := j.GetCounts().GetUnseated(); n > 0 {
+			v.Unseated = p.tn("dinners.unseated.link", n)
 		}
 	}
 	return v
