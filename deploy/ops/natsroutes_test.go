@@ -69,25 +69,7 @@ func TestNATSRoutes_SignIn(t *testing.T) {
 	if len(nodes) != 3 {
 		t.Fatalf("%d NATS nodes planned, want 3", len(nodes))
 	}
-	routedTo := func(s *server.Server) map[string]bool {
-		rz, err := s.Routez(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := map[string]bool{}
-		for _, r := range rz.Routes {
-			names[r.RemoteName] = true
-		}
-		return names
-	}
-	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-		for _, s := range nodes {
-			if n := len(routedTo(s)); n != 2 {
-				return fmt.Errorf("%s routes to %d nodes, want 2", s.Name(), n)
-			}
-		}
-		return nil
-	})
+	waitMeshed(t, nodes, 30*time.Second)
 
 	// A server routing to node 1 without the password is refused (its
 	// log says so); one with it, the control, joins.
@@ -113,13 +95,13 @@ func TestNATSRoutes_SignIn(t *testing.T) {
 	})
 	peer("member", url.UserPassword(service.NATSRouteUser, pw[service.NATSRouteUser]))
 	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-		if !routedTo(nodes[0])["member"] {
+		if !routedTo(t, nodes[0])["member"] {
 			return fmt.Errorf("the server with the route user's password has not joined")
 		}
 		return nil
 	})
 	for _, s := range nodes {
-		if routedTo(s)["rogue"] {
+		if routedTo(t, s)["rogue"] {
 			t.Errorf("%s took a route from a server without the route user's password", s.Name())
 		}
 	}

@@ -134,25 +134,7 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 	if len(nodes) != 3 {
 		t.Fatalf("%d NATS nodes planned, want 3", len(nodes))
 	}
-	routedTo := func(s *server.Server) map[string]bool {
-		rz, err := s.Routez(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := map[string]bool{}
-		for _, r := range rz.Routes {
-			names[r.RemoteName] = true
-		}
-		return names
-	}
-	testutil.CheckFor(t, 60*time.Second, 20*time.Millisecond, func() error {
-		for _, s := range nodes {
-			if n := len(routedTo(s)); n != 2 {
-				return fmt.Errorf("%s routes to %d nodes, want 2", s.Name(), n)
-			}
-		}
-		return nil
-	})
+	waitMeshed(t, nodes, 60*time.Second)
 	for _, u := range urls {
 		if req, answer := plainSignIn(t, u, service.NATSToolsUser, pw[service.NATSToolsUser]); !req || signedInPlain(answer) {
 			t.Errorf("%s, a client without TLS: TLS required %v, answered %q; want required and no welcome", u, req, answer)
@@ -217,13 +199,13 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 	})
 	peer("member", memberTLS(t, tlsDir))
 	testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-		if !routedTo(nodes[0])["member"] {
+		if !routedTo(t, nodes[0])["member"] {
 			return fmt.Errorf("the server with a certificate of the CA has not joined")
 		}
 		return nil
 	})
 	for _, s := range nodes {
-		if routedTo(s)["plain"] {
+		if routedTo(t, s)["plain"] {
 			t.Errorf("%s took a route without TLS", s.Name())
 		}
 	}
