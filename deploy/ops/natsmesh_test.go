@@ -2,6 +2,8 @@ package ops_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -37,4 +39,20 @@ func waitMeshed(t *testing.T, nodes []*server.Server, within time.Duration) {
 		}
 		return nil
 	})
+}
+
+// nodeOptions is a layout node's configuration text, written to dir as
+// name.conf and read as nats-server reads it: the test fails if the
+// server refuses it.
+func nodeOptions(t *testing.T, dir, name, config string) *server.Options {
+	t.Helper()
+	path := filepath.Join(dir, name+".conf")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatalf("%s: nats-server refuses the configuration: %v", name, err)
+	}
+	return opts
 }

@@ -3,8 +3,6 @@ package ops_test
 import (
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -46,14 +44,7 @@ func TestNATSRoutes_SignIn(t *testing.T) {
 		if p.Kind != "nats" {
 			continue
 		}
-		path := filepath.Join(dir, p.Name+".conf")
-		if err := os.WriteFile(path, []byte(p.ConfigText), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		opts, err := server.ProcessConfigFile(path)
-		if err != nil {
-			t.Fatalf("%s: nats-server refuses the configuration: %v", p.Name, err)
-		}
+		opts := nodeOptions(t, dir, p.Name, p.ConfigText)
 		if opts.Cluster.Username != service.NATSRouteUser || opts.Cluster.Password != pw[service.NATSRouteUser] {
 			t.Errorf("%s: the routes accept %q", p.Name, opts.Cluster.Username)
 		}

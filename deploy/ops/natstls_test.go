@@ -107,14 +107,7 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 		if p.Kind != "nats" {
 			continue
 		}
-		path := filepath.Join(dir, p.Name+".conf")
-		if err := os.WriteFile(path, []byte(p.ConfigText), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		opts, err := server.ProcessConfigFile(path)
-		if err != nil {
-			t.Fatalf("%s: nats-server refuses the configuration: %v", p.Name, err)
-		}
+		opts := nodeOptions(t, dir, p.Name, p.ConfigText)
 		if opts.TLSConfig == nil || opts.Cluster.TLSConfig == nil {
 			t.Fatalf("%s: clients in TLS %v, routes in TLS %v", p.Name, opts.TLSConfig != nil, opts.Cluster.TLSConfig != nil)
 		}
