@@ -19,6 +19,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/cache"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -273,7 +274,7 @@ func matchAndAccept(t *testing.T, ctx context.Context, cfg Config, l *Listening,
 func plantCheckIn(t *testing.T, ctx context.Context, c mentoringv1.MentoringServiceClient, m *markers, id string) {
 	t.Helper()
 	if _, err := c.RecordCheckIn(ctx, &mentoringv1.RecordCheckInRequest{Id: id, CheckIn: &mentoringv1.CheckIn{
-		Date: time.Now().UTC().Format(time.DateOnly), Met: true, Rating: mentoringv1.CheckInRating_CHECK_IN_RATING_GOOD,
+		Date: calendar.Today(time.Now()), Met: true, Rating: mentoringv1.CheckInRating_CHECK_IN_RATING_GOOD,
 		RequestId: m.name("checkin", 0)}}); err != nil {
 		t.Fatalf("check-in: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -65,7 +66,7 @@ func TestJobAndLifecycle(t *testing.T) {
 	if _, err := c.AcceptOffer(ctx, &pb.AcceptOfferRequest{Id: p.GetId(), Party: eventsv1.Party_PARTY_MENTOR}); code(err) != 9 {
 		t.Fatalf("accepting an active pair: %v, want FailedPrecondition", err)
 	}
-	today := e.clock.Now().Format(time.DateOnly)
+	today := calendar.Today(e.clock.Now())
 	// A retried check-in (same request id) is recorded once.
 	for range 2 {
 		res, err := c.RecordCheckIn(ctx, &pb.RecordCheckInRequest{Id: p.GetId(), CheckIn: &pb.CheckIn{Date: today, Met: true, RequestId: "ci-1",

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -186,7 +187,7 @@ func activePairs(ctx context.Context, t *testing.T, e *env) [2]*pb.Pair {
 			mentors[p.GetVolunteerId()] = true
 			activate(ctx, t, c, p.GetId())
 			res, err := c.RecordCheckIn(ctx, &pb.RecordCheckInRequest{Id: p.GetId(), CheckIn: &pb.CheckIn{
-				Date: e.clock.Now().UTC().Format(time.DateOnly), Met: true, Rating: pb.CheckInRating_CHECK_IN_RATING_GOOD,
+				Date: calendar.Today(e.clock.Now()), Met: true, Rating: pb.CheckInRating_CHECK_IN_RATING_GOOD,
 				RequestId: "checkin-" + strings.ReplaceAll(p.GetId(), "-", "")}})
 			if err != nil {
 				t.Fatalf("check-in: %v", err)
@@ -356,7 +357,7 @@ func TestUnsealedPairReadsAndIsSealedOnWrite(t *testing.T) {
 		t.Errorf("ListPairs of the clear pair's newcomer: %v, %v", list.GetPairs(), err)
 	}
 	if _, err := c.RecordCheckIn(ctx, &pb.RecordCheckInRequest{Id: id, CheckIn: &pb.CheckIn{
-		Date: now.UTC().Format(time.DateOnly), Met: true, Rating: pb.CheckInRating_CHECK_IN_RATING_OK}}); err != nil {
+		Date: calendar.Today(now), Met: true, Rating: pb.CheckInRating_CHECK_IN_RATING_OK}}); err != nil {
 		t.Fatalf("check-in on the clear pair: %v", err)
 	}
 	rec := stored()
