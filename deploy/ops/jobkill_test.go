@@ -54,8 +54,8 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 		g["guides-"+n] = guidesv1.NewGuideServiceClient(s.dial(t, "guides-"+n, wait))
 	}
 	dinners := programmeJob{name: "dinners", replicas: []string{"dinners-1", "dinners-2"},
-		start: func(ctx context.Context) (string, error) {
-			res, err := d["dinners-1"].StartMatchingJob(ctx, &dinnersv1.StartMatchingJobRequest{RequestId: "jobkill",
+		start: func(ctx context.Context, request string) (string, error) {
+			res, err := d["dinners-1"].StartMatchingJob(ctx, &dinnersv1.StartMatchingJobRequest{RequestId: request,
 				OrganisationId: org.GetId(), MunicipalityCodes: org.GetMunicipalityCodes()})
 			return res.GetJob().GetId(), err
 		},
@@ -84,9 +84,9 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 		},
 	}
 	guides := programmeJob{name: "guides", replicas: []string{"guides-1", "guides-2"},
-		start: func(ctx context.Context) (string, error) {
+		start: func(ctx context.Context, request string) (string, error) {
 			// An administrator's job naming no municipality: the national one.
-			res, err := g["guides-1"].StartAssignmentJob(ctx, &guidesv1.StartAssignmentJobRequest{RequestId: "jobkill"})
+			res, err := g["guides-1"].StartAssignmentJob(ctx, &guidesv1.StartAssignmentJobRequest{RequestId: request})
 			return res.GetJob().GetId(), err
 		},
 		get: func(ctx context.Context, via, id string) (jobView, error) {
@@ -120,7 +120,22 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 		for _, p := range []programmeJob{dinners, guides} {
 			t.Run(p.name, func(t *testing.T) {
 				t.Parallel()
-				id := s.killInsideJob(t, p)
+				// The kill inside the Forget lock's hold races the
+				// runner: when the test's watch hears of the lock
+				// after the runner has stored the result and freed it
+				// (CI under load, 2026-12-06), that job is checked
+				// all the same and a new job tries the kill again.
+				var id string
+				for attempt := 1; ; attempt++ {
+					var landed bool
+					id, landed = s.killInsideJob(t, p, fmt.Sprintf("jobkill-%d", attempt))
+					if landed {
+						break
+					}
+					if attempt == 3 {
+						t.Fatalf("%s: in %d jobs the result was stored before the kill inside the Forget lock landed", p.name, attempt)
+					}
+				}
 				if p.name == "guides" {
 					guidesJob = id
 				}
@@ -139,7 +154,7 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 type programmeJob struct {
 	name     string
 	replicas []string
-	start    func(ctx context.Context) (string, error)
+	start    func(ctx context.Context, request string) (string, error)
 	get      func(ctx context.Context, via, id string) (jobView, error)
 	held     func(ctx context.Context, via, id string) ([]heldProposal, error)
 }
@@ -166,8 +181,11 @@ type heldProposal struct {
 // in the attempt after, when it has written them and takes the
 // programme's Forget lock to store its result ("result": stopped at
 // once, so the kill lands inside the lock's hold). It checks the job's
-// end (see TestUp_KillNineInsideTheJobs).
-func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
+// end (see TestUp_KillNineInsideTheJobs). request is the start's
+// request id; landed is false when the runner had stored the result
+// and freed the lock before the last kill reached it (the end is
+// checked all the same).
+func (s *system) killInsideJob(t *testing.T, p programmeJob, request string) (id string, landed bool) {
 	t.Helper()
 	ctx := testutil.Context(t)
 	seen := map[string]int{}
@@ -175,7 +193,7 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 		seen[r] = strings.Count(s.logOf(r), `"msg":"jobs: running"`)
 	}
 	began := time.Now()
-	id, err := p.start(ctx)
+	id, err := p.start(ctx, request)
 	if err != nil {
 		t.Fatalf("%s: start the job: %v", p.name, err)
 	}
@@ -217,9 +235,17 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 		if point == "propose" {
 			lock = s.watchForgetLock(t, p.name)
 		}
-		if point != "start" && at.done {
+		if point == "propose" && at.done {
 			t.Fatalf("%s job %s ended before %s could be killed at %q: grow the seed", p.name, id, runner, point)
 		}
+		if point == "result" && at.done {
+			t.Logf("%s job %s: %s had stored the result and freed the Forget lock before its kill landed", p.name, id, runner)
+			if err := s.Restart(ctx, runner); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		landed = point == "result"
 		// With its runner dead the record must say the job is not over.
 		after, err := p.get(ctx, other, id)
 		if err != nil {
@@ -289,7 +315,7 @@ func (s *system) killInsideJob(t *testing.T, p programmeJob) string {
 	if sum != end.objective {
 		t.Errorf("%s job %s: its proposals score %d in all, its objective says %d: one lost or doubled", p.name, id, sum, end.objective)
 	}
-	return id
+	return id, landed
 }
 
 // guideOffersThroughKills is the guides flow after the job: four
