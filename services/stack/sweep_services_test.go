@@ -26,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/calendar"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/service"
@@ -259,7 +260,7 @@ func fill(m protoreflect.Message, id, requestID string, depth int) {
 			// for a missing enum.
 			m.Set(fd, protoreflect.ValueOfEnum(fd.Enum().Values().Get(1).Number()))
 		case fd.Kind() == protoreflect.StringKind && !fd.IsList() && name == "date":
-			m.Set(fd, protoreflect.ValueOfString(time.Now().UTC().Format(time.DateOnly)))
+			m.Set(fd, protoreflect.ValueOfString(calendar.Today(time.Now())))
 		case fd.Kind() == protoreflect.MessageKind && !fd.IsList() && !fd.IsMap() && depth < 2 &&
 			!strings.HasPrefix(string(fd.Message().FullName()), "google."):
 			fill(m.Mutable(fd).Message(), id, requestID, depth+1)

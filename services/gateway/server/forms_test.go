@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -258,7 +259,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 		}
 		bc := get().GetBackgroundCheck()
 		me, _ := coord.users.GetUser(ctx, connect.NewRequest(&gatewayv1.GetUserRequest{Id: "me"}))
-		if !bc.GetSeen() || bc.GetSeenDate() != time.Now().Format(time.DateOnly) || bc.GetVerifier() != me.Msg.GetUser().GetId() {
+		if !bc.GetSeen() || bc.GetSeenDate() != calendar.Today(time.Now()) || bc.GetVerifier() != me.Msg.GetUser().GetId() {
 			t.Fatalf("check after ticking: %v", bc)
 		}
 	})

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/calendar"
 )
 
 // TestPairPage walks a proposal through its whole life on the pair page,
@@ -56,7 +58,7 @@ func TestPairPage(t *testing.T) {
 	step("accept", url.Values{"party": {"PARTY_MENTOR"}})
 	_, body = b.get("/pairs/" + id)
 	mustContain(t, body, "aktiv", "Registrera uppföljning", "Den nyanlända tackade ja", "Mentorn tackade ja")
-	today := time.Now().UTC().Format(time.DateOnly)
+	today := calendar.Today(time.Now())
 	step("check_in", url.Values{"date": {today}, "met": {"1"}, "rating": {"CHECK_IN_RATING_GOOD"},
 		"activities": {"CHECK_IN_ACTIVITY_LANGUAGE", "CHECK_IN_ACTIVITY_LEISURE"}})
 	code, body = b.post("/pairs/"+id+"/end", url.Values{})

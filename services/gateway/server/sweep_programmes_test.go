@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -399,7 +400,7 @@ func sweepWebOracle(t *testing.T, b *browser, r programmeRecords) {
 					if rt.Method == http.MethodGet {
 						code, body = b.get(path)
 					} else {
-						code, body = b.post(path, url.Values{"confirm": {"yes"}, "reason": {"REJECT_REASON_POOR_FIT"}, "date": {time.Now().Format(time.DateOnly)}})
+						code, body = b.post(path, url.Values{"confirm": {"yes"}, "reason": {"REJECT_REASON_POOR_FIT"}, "date": {calendar.Today(time.Now())}})
 					}
 					n++
 					return strconv.Itoa(code) + " " + csrfRe.ReplaceAllString(strings.ReplaceAll(body, id, "<id>"), "")

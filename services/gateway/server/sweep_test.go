@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/motesplats/motesplats/pkg/calendar"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
@@ -239,7 +240,7 @@ func validFill(in protoreflect.FieldDescriptors) map[string]any {
 		case fd.Name() == "attendance" && fd.IsList():
 			req[fd.JSONName()] = []any{map[string]any{"member": 0, "attendance": "ATTENDANCE_CAME"}}
 		case fd.Name() == "check_in":
-			req[fd.JSONName()] = map[string]any{"date": time.Now().Format(time.DateOnly), "met": true, "rating": "CHECK_IN_RATING_GOOD"}
+			req[fd.JSONName()] = map[string]any{"date": calendar.Today(time.Now()), "met": true, "rating": "CHECK_IN_RATING_GOOD"}
 		case fd.Kind() == protoreflect.StringKind && strings.HasSuffix(string(fd.Name()), "_id"):
 			req[fd.JSONName()] = "01a20989-0000-7000-8000-000000000000"
 		}
