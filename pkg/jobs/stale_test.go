@@ -2,7 +2,10 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/store/staletest"
@@ -51,5 +54,54 @@ func TestARunnerReadingAReplicaBehindKeepsItsJob(t *testing.T) {
 	behind.Heal()
 	if got := waitState(t, m, j.ID, jobs.Succeeded); got.Attempts != 1 {
 		t.Errorf("the job took %d attempts, want 1: nothing interrupted it", got.Attempts)
+	}
+}
+
+// TestAJobSubmittedPastAReplicaBehindRuns: the runner reads the job a
+// queue message names by a direct get, which a replica that has not yet
+// seen the submit answers "no such job"; the runner then dropped the
+// message and the job stayed queued until requeue's copy got past the
+// queue's duplicate window, two minutes later (ADR 0233). The stream
+// leader decides before a message is settled.
+func TestAJobSubmittedPastAReplicaBehindRuns(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	m := open(t, n, nil)
+	ctx := testutil.Context(t)
+	// The replica behind has one other entry of the bucket and never the
+	// job: every direct get of the job answers that there is none.
+	kv, err := n.JS.KeyValue(ctx, "test_jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "other", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	behind := staletest.MustReplica(t, n.Conn, n.JS, "test_jobs", "other", true)
+
+	var runs atomic.Int32
+	runIn(t, m, func(context.Context, *jobs.Run) error { runs.Add(1); return nil })
+	j, err := m.Submit(ctx, "req-past-behind", jobs.Job{Organisation: "org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The queue empties whether the job ran or its message was dropped.
+	q, err := n.JS.Stream(ctx, "JOBS_TEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		info, err := q.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != 0 {
+			return fmt.Errorf("%d messages queued", info.State.Msgs)
+		}
+		return nil
+	})
+	behind.Heal()
+	if got, err := m.Get(ctx, j.ID); err != nil || got.State != jobs.Succeeded || runs.Load() != 1 {
+		t.Errorf("job %s after its message was settled: state %q, err %v, ran %d times; want succeeded once", j.ID, got.State, err, runs.Load())
 	}
 }
