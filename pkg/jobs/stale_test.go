@@ -105,3 +105,31 @@ func TestAJobSubmittedPastAReplicaBehindRuns(t *testing.T) {
 		t.Errorf("job %s after its message was settled: state %q, err %v, ran %d times; want succeeded once", j.ID, got.State, err, runs.Load())
 	}
 }
+
+// TestARepeatedSubmitPastAReplicaBehindFindsItsJob: a second start with
+// the same request id (a retry after a timeout) finds the job's record
+// taken, then reads it by a direct get; a replica that had not seen it
+// answered "no such job" and the coordinator's retry was told the job
+// did not exist (ADR 0233). The record's leader answers.
+func TestARepeatedSubmitPastAReplicaBehindFindsItsJob(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	m := open(t, n, nil)
+	ctx := testutil.Context(t)
+	kv, err := n.JS.KeyValue(ctx, "test_jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "other", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	staletest.MustReplica(t, n.Conn, n.JS, "test_jobs", "other", true)
+	first, err := m.Submit(ctx, "req-again", jobs.Job{Organisation: "org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := m.Submit(ctx, "req-again", jobs.Job{Organisation: "org"})
+	if err != nil || again.ID != first.ID {
+		t.Errorf("the same request again = job %q, %v; want job %s", again.ID, err, first.ID)
+	}
+}
