@@ -15,7 +15,28 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/page"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
+
+// read is get, or with fromLeader the same read answered by the bucket's
+// stream leader, never a replica that is behind (pkg/store/leader).
+func (m *Manager) read(ctx context.Context, id string, fromLeader bool) (Job, uint64, error) {
+	if !fromLeader || !ids.Valid(id) {
+		return m.get(ctx, id)
+	}
+	raw, rev, err := leader.Get(ctx, m.js, m.kv.Bucket(), id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return Job{}, 0, apperr.Errorf(apperr.NotFound, "job not found")
+	}
+	if err != nil {
+		return Job{}, 0, fmt.Errorf("jobs: get %s from the stream leader: %w", id, err)
+	}
+	var j Job
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return Job{}, 0, fmt.Errorf("jobs: decode %s: %w", id, err)
+	}
+	return j, rev, nil
+}
 
 // Get returns the job with id from the bucket. Returns NotFound.
 func (m *Manager) Get(ctx context.Context, id string) (Job, error) {
@@ -43,13 +64,32 @@ func (m *Manager) get(ctx context.Context, id string) (Job, uint64, error) {
 
 // update applies fn to the job by compare-and-set, retrying on conflict.
 // fn returning an error aborts without writing.
+//
+// The first read is a direct get, which in a cluster any replica of the
+// bucket may answer, one that is behind too (ADR 0108): a runner that had
+// just claimed the job read it back queued and ownerless, took that for a
+// take-over and gave its attempt up, so every job on make up's three nodes
+// could read "taken over after an interruption" with nothing interrupted,
+// and a replica left behind made every claim a conflict (ADR 0233). So a
+// refusal, a conflict or a failure (NotFound, no replica answering) of a
+// direct read is decided again on the stream leader's record, as pkg/store
+// decides a refused update (ADR 0119).
 func (m *Manager) update(ctx context.Context, id string, fn func(*Job) error) (Job, error) {
+	fromLeader := false
 	for attempt := 0; attempt < 100; attempt++ {
-		j, rev, err := m.get(ctx, id)
+		j, rev, err := m.read(ctx, id, fromLeader)
 		if err != nil {
+			if !fromLeader && ids.Valid(id) {
+				fromLeader = true
+				continue
+			}
 			return Job{}, err
 		}
 		if err := fn(&j); err != nil {
+			if !fromLeader {
+				fromLeader = true
+				continue
+			}
 			return j, err
 		}
 		raw, err := json.Marshal(j)
@@ -58,6 +98,7 @@ func (m *Manager) update(ctx context.Context, id string, fn func(*Job) error) (J
 		}
 		if _, err := m.kv.Update(ctx, id, raw, rev); err != nil {
 			if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				fromLeader = true
 				continue
 			}
 			return Job{}, fmt.Errorf("jobs: update %s: %w", id, err)

@@ -228,6 +228,14 @@ var errFinal = errors.New("job already final")
 func (m *Manager) handle(ctx context.Context, msg jetstream.Msg, fn Func) {
 	id := string(msg.Data())
 	j, _, err := m.get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && j.State.Final()) {
+		// Both settle the message, and a direct get may be a replica
+		// behind (ADR 0108): one that has not seen the submit, or a
+		// resume, dropped a job that waits, which then waited for
+		// requeue's copy to pass the duplicate window (2 min). The
+		// leader decides (ADR 0233).
+		j, _, err = m.read(ctx, id, true)
+	}
 	switch {
 	case apperr.ErrorCode(err) == apperr.NotFound:
 		_ = msg.Term()

@@ -19,6 +19,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/municipality"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // MaxMunicipalities bounds the municipalities one job may cover unless
@@ -144,17 +145,21 @@ func (m *Manager) submit(ctx context.Context, requestKey string, j Job, resume b
 	sum := sha256.Sum256([]byte(requestKey))
 	key := hex.EncodeToString(sum[:16])
 	id := m.cfg.IDs.New()
+	// A repeated request reads what the first one wrote from the stream
+	// leaders: a direct get may be a replica that has not seen it yet,
+	// which told a retried start that its job did not exist (ADR 0233).
+	repeat := false
 	if _, err := m.requests.Create(ctx, key, []byte(id)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			return Job{}, fmt.Errorf("jobs: reserve request: %w", err)
 		}
-		e, err := m.requests.Get(ctx, key)
+		raw, _, err := leader.Get(ctx, m.js, m.requests.Bucket(), key)
 		if err != nil {
 			return Job{}, fmt.Errorf("jobs: read request: %w", err)
 		}
-		id = string(e.Value())
+		id, repeat = string(raw), true
 	}
-	existing, _, err := m.get(ctx, id)
+	existing, _, err := m.read(ctx, id, repeat)
 	switch {
 	case err == nil && existing.State == Failed && resume:
 		return m.Resume(ctx, id)
@@ -172,7 +177,7 @@ func (m *Manager) submit(ctx context.Context, requestKey string, j Job, resume b
 			if !errors.Is(err, jetstream.ErrKeyExists) {
 				return Job{}, fmt.Errorf("jobs: create: %w", err)
 			}
-			if j, _, err = m.get(ctx, id); err != nil {
+			if j, _, err = m.read(ctx, id, true); err != nil {
 				return Job{}, err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/motesplats/motesplats/pkg/service"
 )
@@ -39,6 +40,9 @@ func keygenNATSTLS(args []string, out io.Writer) error {
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return err
 	}
+	if err := composeMadeDirectories(*dir); err != nil {
+		return err
+	}
 	ca, made, err := natsCA(*dir)
 	if err != nil {
 		return err
@@ -63,6 +67,30 @@ func keygenNATSTLS(args []string, out io.Writer) error {
 		"Keep ca.key off the cluster: it only signs the next renewal.\n",
 		what, *dir, filepath.Join(*dir, "ca.crt"), filepath.Join(*dir, "tls.crt"), filepath.Join(*dir, "tls.key"))
 	return err
+}
+
+// composeMadeDirectories refuses, saying why and what to do, when any of
+// the files compose mounts from dir is a directory: docker compose makes a
+// missing bind mount's source as an empty directory, so a compose started
+// before keygen nats-tls leaves three, and the reader got "has ca.crt or
+// ca.key but not both ... put the other back" or Go's "is a directory"
+// (outside round s42, ADR 0233). They are not removed here: Docker made
+// them as root, and a directory that is not empty is not compose's.
+func composeMadeDirectories(dir string) error {
+	var dirs []string
+	for _, f := range []string{"ca.crt", "tls.crt", "tls.key"} {
+		p := filepath.Join(dir, f)
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			dirs = append(dirs, p)
+		}
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("keygen nats-tls: %s should be files and are directories: docker compose makes a directory "+
+		"for each file it mounts and does not find, so it was started before keygen nats-tls. Stop it "+
+		"(docker compose down), remove them (rmdir %s; with sudo, as Docker made them as root) and run "+
+		"keygen nats-tls again", strings.Join(dirs, ", "), strings.Join(dirs, " "))
 }
 
 // natsCA reads dir's CA, or makes and writes one when there is none.
