@@ -44,7 +44,7 @@ type clients struct {
 }
 
 func newClients(e env, c config) *clients {
-	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token))}
+	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token), sameRequest{})}
 	return &clients{
 		users:    gatewayv1connect.NewUserServiceClient(e.HTTP, c.Server, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"connectrpc.com/connect"
+
+	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+)
+
+// flakyRegistry answers its first fails creates with Unavailable (a
+// service behind the gateway failing over) and the rest by the request
+// id: a repeated id gets the first created record, as the services do.
+// It counts every call and keeps the request ids it was sent.
+type flakyRegistry struct {
+	gatewayv1connect.UnimplementedRegistryServiceHandler
+	mu      sync.Mutex
+	fails   int
+	ids     []string
+	created map[string]string // request id -> participant id
+	gets    int
+}
+
+func (f *flakyRegistry) CreateParticipant(_ context.Context, r *connect.Request[gatewayv1.CreateParticipantRequest]) (*connect.Response[gatewayv1.CreateParticipantResponse], error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ids = append(f.ids, r.Msg.GetRequestId())
+	if len(f.ids) <= f.fails {
+		return nil, connect.NewError(connect.CodeUnavailable, nil)
+	}
+	id, ok := f.created[r.Msg.GetRequestId()]
+	if !ok {
+		id = "01a24dd0-0000-7000-8000-00000000000" + string(rune('0'+len(f.created)))
+		f.created[r.Msg.GetRequestId()] = id
+	}
+	return connect.NewResponse(&gatewayv1.CreateParticipantResponse{Participant: &participantsv1.Participant{Id: id}}), nil
+}
+
+func (f *flakyRegistry) ListParticipants(context.Context, *connect.Request[gatewayv1.ListParticipantsRequest]) (*connect.Response[gatewayv1.ListParticipantsResponse], error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gets++
+	return nil, connect.NewError(connect.CodeUnavailable, nil)
+}
+
+// TestCreateSentAgainWithItsRequestID: a create the gateway answered
+// Unavailable (a NATS node failing over under make up) is sent again by
+// mp itself with the same request id, so the newcomer is registered once
+// and the user reads the id, where each run of `mp participants add`
+// used to make a new id and a second run after a refusal could register
+// the newcomer twice (outside round s42). A read is not sent again, and a
+// service that stays down is still said so after the last attempt.
+func TestCreateSentAgainWithItsRequestID(t *testing.T) {
+	t.Parallel()
+	add := []string{"participants", "add", "-given-name", "Amal", "-family-name", "Haddad", "-municipality", "Uppsala", "-consent"}
+	f := &flakyRegistry{fails: 2, created: map[string]string{}}
+	out, err := runServices(t, "", func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewRegistryServiceHandler(f)) }, add...)
+	if err != nil {
+		t.Fatalf("mp participants add after two Unavailable: %v", err)
+	}
+	if !strings.Contains(out, "01a24dd0-0000-7000-8000-000000000000") {
+		t.Errorf("mp participants add printed %q, want the created id", out)
+	}
+	if len(f.ids) != 3 || f.ids[0] == "" || f.ids[1] != f.ids[0] || f.ids[2] != f.ids[0] {
+		t.Errorf("request ids sent: %q, want one id three times", f.ids)
+	}
+	if len(f.created) != 1 {
+		t.Errorf("%d participants created, want 1", len(f.created))
+	}
+
+	// Down through every attempt: the user hears it is unavailable, after
+	// 1 + len(sameRequestWaits) attempts with one id.
+	down := &flakyRegistry{fails: 100, created: map[string]string{}}
+	_, err = runServices(t, "", func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewRegistryServiceHandler(down)) }, add...)
+	if err == nil || !strings.Contains(err.Error(), "svarar inte just nu") {
+		t.Errorf("a service down throughout: %v, want the unavailable words", err)
+	}
+	if want := 1 + len(sameRequestWaits); len(down.ids) != want || down.ids[0] != down.ids[want-1] {
+		t.Errorf("a service down throughout was sent %d calls (%q), want %d with one id", len(down.ids), down.ids, want)
+	}
+
+	// A read carries no request id: one call.
+	get := &flakyRegistry{created: map[string]string{}}
+	if _, err := runServices(t, "", func(mux *http.ServeMux) { mux.Handle(gatewayv1connect.NewRegistryServiceHandler(get)) },
+		"participants", "list"); err == nil {
+		t.Error("mp participants list with the service down: no error")
+	}
+	if get.gets != 1 {
+		t.Errorf("a read was sent %d times, want 1", get.gets)
+	}
+}
