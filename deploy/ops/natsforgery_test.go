@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -75,7 +76,8 @@ func (w *watched) refused(t *testing.T, subject, data string) bool {
 // user cannot publish a participant's registration or a participants'
 // bucket entry, purge or delete the participants' bucket, take over, pull
 // from or delete mentoring's durable on the participants' stream, or
-// forge a dead letter or a replay for mentoring's consumer; it cannot
+// forge a dead letter or a replay for mentoring's consumer, or change the
+// operations streams' configuration (their owner, the gateway, may); it cannot
 // listen to the participants' events or another user's replies; the
 // volunteers user, which consumes nothing of the participants', cannot
 // read their stream or bucket in any way; and none of it changed
@@ -100,7 +102,7 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	if err := events.EnsureStream(ctx, pjs, events.StreamConfig{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := events.EnsureOperatorStreams(ctx, pjs, 1); err != nil {
+	if err := events.CreateOperatorStreams(ctx, pjs, 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pjs.Publish(ctx, events.ParticipantRegistered+".p1", []byte("registered")); err != nil {
@@ -124,6 +126,23 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The operations streams' configuration with a max age of a second:
+	// what a forged update would shorten every dead letter's life to.
+	shortened := map[string]string{}
+	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay} {
+		s, err := pjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.CachedInfo().Config
+		c.MaxAge = time.Second
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shortened[name] = string(b)
+	}
+
 	// Each attempt is dinners', but the reads are volunteers': dinners
 	// consumes the participants' events, and its pool's feed reads the
 	// newest one directly; volunteers reads nothing of them.
@@ -143,6 +162,10 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		{"purge the participants' bucket", "$JS.API.STREAM.PURGE.KV_participants", "{}"},
 		{"delete mentoring's durable", "$JS.API.CONSUMER.DELETE.PARTICIPANTS.mentoring-participants", ""},
 		{"delete the participants' bucket", "$JS.API.STREAM.DELETE.KV_participants", ""},
+		// Only the gateway, their owner, may change the operations
+		// streams (ADR 0234).
+		{"shorten the dead letters' max age", "$JS.API.STREAM.UPDATE." + events.StreamDeadLetter, shortened[events.StreamDeadLetter]},
+		{"shorten the replays' max age", "$JS.API.STREAM.UPDATE." + events.StreamReplay, shortened[events.StreamReplay]},
 	}
 	dinners := connectWatched(t, url, "dinners", pw["dinners"])
 	volunteers := connectWatched(t, url, "volunteers", pw["volunteers"])
@@ -187,8 +210,31 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		t.Errorf("mentoring's durable was changed, pulled from or deleted: %v", err)
 	}
 	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay} {
-		if s, err := pjs.Stream(ctx, name); err != nil || s.CachedInfo().State.Msgs != 0 {
-			t.Errorf("%s holds a forged message (%v)", name, err)
+		s, err := pjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.CachedInfo().State.Msgs != 0 {
+			t.Errorf("%s holds a forged message", name)
+		}
+		if c := s.CachedInfo().Config; c.MaxAge != events.DeadLetterMaxAge {
+			t.Errorf("%s's max age is %v, want %v: its configuration was changed", name, c.MaxAge, events.DeadLetterMaxAge)
+		}
+	}
+	// Their owner still may: the gateway's start raises their replicas.
+	gnc, err := service.ConnectNATS(url, "gateway", service.NATSAuth{User: "gateway", Password: pw["gateway"], TLS: shippedTLS(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gnc.Close()
+	gjs, _ := jetstream.New(gnc)
+	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay} {
+		s, err := gjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gjs.UpdateStream(ctx, s.CachedInfo().Config); err != nil {
+			t.Errorf("the gateway may not update %s, which it owns: %v", name, err)
 		}
 	}
 

@@ -250,13 +250,16 @@ func durable(s, d string) []string {
 }
 
 // opsStreams is what every process does with the operations streams at
-// its start (pkg/events EnsureOperatorStreams) and every consumer before
-// its first dead letter or replay: create them when absent, read their
-// configuration and raise their replicas.
+// its start (pkg/events CreateOperatorStreams) and every consumer before
+// its first dead letter or replay: create them when absent and read their
+// configuration. Only their owner (events.OperatorStreamsOwner, whose
+// grant has them among its Streams) may update them: with the update
+// any user could shorten their max age, change their subjects or make
+// them R1 (ADR 0234).
 func opsStreams() []string {
 	var out []string
 	for _, s := range []string{events.StreamDeadLetter, events.StreamReplay} {
-		out = append(out, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s, "$JS.API.STREAM.UPDATE."+s)
+		out = append(out, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s)
 	}
 	return out
 }
