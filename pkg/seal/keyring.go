@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
@@ -32,7 +31,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/kvwatch"
 	"github.com/motesplats/motesplats/pkg/store/leader"
@@ -80,6 +78,12 @@ type Config struct {
 	CacheSize int
 	// Logger for failures; given ids and counts, never keys or data.
 	Logger *slog.Logger
+	// CreateOnly makes Open create the key bucket's stream and the erasure
+	// log when they are absent and never change them when they exist:
+	// every service but the one that maintains them (service.Main), whose
+	// NATS user may not update them (ADR 0234). An update could drop every
+	// key or every erasure (a maximum age, fewer messages per subject).
+	CreateOnly bool
 }
 
 // Keyring seals and opens data with per-person keys. It is safe for
@@ -135,49 +139,13 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	// The bucket's stream is made here rather than by
-	// CreateOrUpdateKeyValue, which denies message deletes: Shred needs
-	// the stream's secure delete. Otherwise it is what a KV bucket is.
-	stream, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
-		Name:        "KV_" + cfg.Bucket,
-		Description: "wrapped per-person data keys (pkg/seal)",
-		Subjects:    []string{"$KV." + cfg.Bucket + ".>"},
-		// Two revisions, so Rewrap can write the new wrapping and then
-		// securely erase the old one itself: with one, the server would
-		// drop the old revision unerased.
-		MaxMsgsPerSubject: 2,
-		MaxBytes:          -1,
-		MaxMsgSize:        -1,
-		MaxMsgs:           -1,
-		MaxConsumers:      -1,
-		Storage:           jetstream.FileStorage,
-		Replicas:          cfg.Replicas,
-		AllowRollup:       true,
-		DenyDelete:        false,
-		AllowDirect:       true,
-		Duplicates:        2 * time.Minute,
-		Discard:           jetstream.DiscardNew,
-		// The key pool stores its keys in atomic batches (pool.go).
-		AllowAtomicPublish: true,
-	})
+	stream, erasures, err := openStreams(ctx, js, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+		return nil, err
 	}
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
-	}
-	erasures, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
-		Name:              cfg.ErasureStream,
-		Description:       "ids of erased people, re-applied to restored data; never personal data",
-		Subjects:          []string{erasureSubjectPrefix + ">"},
-		Storage:           jetstream.FileStorage,
-		Replicas:          cfg.Replicas,
-		MaxMsgsPerSubject: 1,
-		Duplicates:        2 * time.Minute,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("seal: erasure log: %w", err)
 	}
 	k := &Keyring{
 		cfg: cfg, kv: kv, stream: stream, erasures: erasures, js: js, log: cfg.Logger,

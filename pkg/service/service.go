@@ -393,7 +393,10 @@ func mainErr(ctx context.Context, cfg Config, run RunFunc) error {
 	if err := ensureOps(ctx, js, cfg.Replicas); err != nil {
 		return err
 	}
-	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log})
+	// The same owner maintains the key ring's bucket and erasure log;
+	// the others' users may not change them either (ADR 0234).
+	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log,
+		CreateOnly: name != events.OperatorStreamsOwner})
 	if err != nil {
 		return err
 	}

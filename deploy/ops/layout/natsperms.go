@@ -37,6 +37,10 @@ type grant struct {
 	// run time (the tools' latency and load probes): like Reads, with acks
 	// and dead letters, but never another user's durables.
 	Probes []string
+	// NeverErases is a user that shreds no key of its own (its records are
+	// sealed with other services' people's keys): it may not log an
+	// erasure, which a restored backup would re-apply (ADR 0234).
+	NeverErases bool
 }
 
 // records are a record store's buckets (pkg/store): its records and its
@@ -101,6 +105,9 @@ var grants = map[string]grant{
 	"guides": programme("guides", events.StreamGuides, "guides_slots", "guides_jobdata",
 		[]string{"guides_newcomers", "guides_organisations"}, []string{"guides_assignments", "guides_rules"}),
 	"notify": {
+		// Its messages and links are sealed with their person's key, which
+		// the participants or volunteers shred (pkg/store's shred).
+		NeverErases: true,
 		// Its own audit entries (services/notify/server/audit.go); the
 		// gateway's are "audit.<user>.>", which notify may not write.
 		Publish: []string{"audit.notify.>"},
@@ -150,10 +157,28 @@ var grants = map[string]grant{
 // shreds a key when it erases), and the consumers' operations streams,
 // which the first consumer to start creates (pkg/events). Every user may
 // create them, read their configuration and, for the key ring, read,
-// write and securely delete keys; none may delete or purge them.
-var shared = struct{ Streams, Publish []string }{
-	Streams: []string{"KV_data_keys", "ERASURES"},
-	Publish: []string{"$KV.data_keys.>", "erasure.>"},
+// write and securely delete keys; none may delete or purge them, nor
+// delete a message of the erasure log (a restored backup would bring the
+// erased key back). Only their maintainer (events.OperatorStreamsOwner,
+// whose start brings them to their configuration) and the tools' user
+// (rewrap, seed) may update them: an update could drop every key or every
+// erasure (ADR 0234).
+var shared = struct {
+	Streams, Publish []string
+	// Deletes are the shared streams whose messages may be deleted.
+	Deletes []string
+	// Erasures is the erasure log's subjects.
+	Erasures string
+}{
+	Streams:  []string{"KV_data_keys", "ERASURES"},
+	Publish:  []string{"$KV.data_keys.>"},
+	Deletes:  []string{"KV_data_keys"},
+	Erasures: "erasure.>",
+}
+
+// maintainsShared reports whether user may update the shared streams.
+func maintainsShared(user string) bool {
+	return user == events.OperatorStreamsOwner || user == service.NATSToolsUser
 }
 
 // NATSPermissions is user's permissions block, for a user entry of a
@@ -167,6 +192,9 @@ func NATSPermissions(user string) string {
 	pub := append([]string{"$JS.API.INFO"}, opsStreams()...)
 	pub = append(pub, g.Publish...)
 	pub = append(pub, shared.Publish...)
+	if !g.NeverErases {
+		pub = append(pub, shared.Erasures)
+	}
 	own := slices.Clone(g.Streams)
 	for _, b := range g.Buckets {
 		own = append(own, "KV_"+b)
@@ -183,9 +211,14 @@ func NATSPermissions(user string) string {
 			"$JS.ACK."+s+".>", "$JS.FC."+s+".>")
 	}
 	for _, s := range shared.Streams {
-		pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.UPDATE."+s, "$JS.API.STREAM.INFO."+s,
-			"$JS.API.STREAM.MSG.GET."+s, "$JS.API.STREAM.MSG.DELETE."+s,
-			"$JS.API.DIRECT.GET."+s, "$JS.API.DIRECT.GET."+s+".>",
+		pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s, "$JS.API.STREAM.MSG.GET."+s)
+		if maintainsShared(user) {
+			pub = append(pub, "$JS.API.STREAM.UPDATE."+s)
+		}
+		if slices.Contains(shared.Deletes, s) {
+			pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+s)
+		}
+		pub = append(pub, "$JS.API.DIRECT.GET."+s, "$JS.API.DIRECT.GET."+s+".>",
 			"$JS.API.CONSUMER.*."+s, "$JS.API.CONSUMER.*."+s+".>", "$JS.API.CONSUMER.*.*."+s+".>", "$JS.ACK."+s+".>", "$JS.FC."+s+".>")
 	}
 	for _, s := range g.Creates {
