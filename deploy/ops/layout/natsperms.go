@@ -146,7 +146,14 @@ var grants = map[string]grant{
 		// natsBench); ADR 0226 granted only LOADBENCH.>, and load, first
 		// run against users in ADR 0230, was refused.
 		Publish: []string{"LOADBENCH.>", "loadbench.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", "$JS.API.STREAM.INFO.*",
-			"$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*", "$JS.API.CONSUMER.INFO.*.*"},
+			"$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*", "$JS.API.CONSUMER.INFO.*.*",
+			// The runbook's backup and restore (natscli's stream backup
+			// and restore: a snapshot's request and its chunks' acks, a
+			// restore's request and its chunks) and its drain's leader
+			// step-downs, which ADR 0233 found refused to every user. A
+			// restore makes only a stream that is absent.
+			"$JS.API.STREAM.SNAPSHOT.*", "$JS.SNAPSHOT.ACK.>", "$JS.API.STREAM.RESTORE.*", "$JS.SNAPSHOT.RESTORE.>",
+			"$JS.API.STREAM.LEADER.STEPDOWN.*"},
 		Buckets: gatewayBuckets,
 		Probes:  []string{events.StreamParticipants},
 	},
