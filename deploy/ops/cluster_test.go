@@ -130,17 +130,18 @@ func (w *writer) waitWrites(t *testing.T, n int) {
 // is readable afterwards, each has exactly one registered event (no effect
 // twice), and the job finishes. The longest time without an acknowledged
 // write is logged (the time without service). DEADLETTER and REPLAY are
-// at R3 from the start, raised again by a service's start when lowered,
-// and current on the wiped node after it rejoined.
+// at R3 from the start, raised again by their owner's (the gateway's)
+// start when lowered (ADR 0234: no other service may change them), and
+// current on the wiped node after it rejoined.
 func TestCluster_NodeLoss(t *testing.T) {
 	t.Parallel()
 	mustBinaries(t)
 	s := mustUp(t, 3)
 	ctx := testutil.Context(t)
-	// The streams every consumer shares are at R3 like the rest, and a
-	// service's start raises them when they are not.
+	// The streams every consumer shares are at R3 like the rest, and
+	// their owner's start raises them when they are not.
 	s.checkOperatorStreams(t, "nats-1", 3)
-	s.lowerThenRestart(t, "volunteers")
+	s.lowerThenRestart(t, "gateway")
 	s.checkOperatorStreams(t, "nats-1", 3)
 	s.seed(t, 200, 60)
 	org := s.org(t)

@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -10,9 +11,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/events"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
+
+// keyStream is the key ring's bucket's stream (pkg/seal).
+const keyStream = "KV_" + seal.DefaultBucket
 
 // watched is a connection whose permission refusals are collected: the
 // server answers a refused publish or subscription with an error naming
@@ -75,7 +81,10 @@ func (w *watched) refused(t *testing.T, subject, data string) bool {
 // user cannot publish a participant's registration or a participants'
 // bucket entry, purge or delete the participants' bucket, take over, pull
 // from or delete mentoring's durable on the participants' stream, or
-// forge a dead letter or a replay for mentoring's consumer; it cannot
+// forge a dead letter or a replay for mentoring's consumer, change the
+// operations streams' or the key ring's configuration (their maintainer,
+// the gateway, may) or delete an erasure from the log, and notify, which
+// shreds no key, cannot log an erasure (ADR 0234); it cannot
 // listen to the participants' events or another user's replies; the
 // volunteers user, which consumes nothing of the participants', cannot
 // read their stream or bucket in any way; and none of it changed
@@ -100,7 +109,7 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	if err := events.EnsureStream(ctx, pjs, events.StreamConfig{Name: events.StreamParticipants, Subjects: []string{events.ParticipantsSubjects}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := events.EnsureOperatorStreams(ctx, pjs, 1); err != nil {
+	if err := events.CreateOperatorStreams(ctx, pjs, 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pjs.Publish(ctx, events.ParticipantRegistered+".p1", []byte("registered")); err != nil {
@@ -124,31 +133,79 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The key ring as participants' keyring makes it (it maintains
+	// neither stream), with one erasure in its log: participants may
+	// log its people's erasures and securely delete their keys.
+	keys, err := seal.Open(ctx, pjs, seal.Config{KEKs: []seal.KEK{sealtest.KEK(t)}, CreateOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	if _, err := keys.Seal(ctx, "p0", []byte("sealed"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Shred(ctx, "p0"); err != nil {
+		t.Fatalf("participants shredding its own person's key: %v", err)
+	}
+
+	// The operations streams' and the key ring's configuration with a max
+	// age of a second: what a forged update would shorten every dead
+	// letter's life to, or drop every key and every erasure with.
+	shortened := map[string]string{}
+	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay, keyStream, seal.DefaultErasureStream} {
+		s, err := pjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.CachedInfo().Config
+		c.MaxAge = time.Second
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shortened[name] = string(b)
+	}
+
 	// Each attempt is dinners', but the reads are volunteers': dinners
 	// consumes the participants' events, and its pool's feed reads the
 	// newest one directly; volunteers reads nothing of them.
-	attempts := []struct{ what, subject, data string }{
-		{"publish a participant's registration", events.ParticipantRegistered + ".forged", "forged"},
-		{"write a participants' bucket entry", "$KV.participants.p1", "forged"},
-		{"read the participants' stream", "$JS.API.STREAM.MSG.GET.PARTICIPANTS", `{"seq":1}`},
-		{"read the participants' stream directly", "$JS.API.DIRECT.GET.PARTICIPANTS", `{"seq":1}`},
+	attempts := []struct{ what, subject, data, as string }{
+		{"publish a participant's registration", events.ParticipantRegistered + ".forged", "forged", ""},
+		{"write a participants' bucket entry", "$KV.participants.p1", "forged", ""},
+		{"read the participants' stream", "$JS.API.STREAM.MSG.GET.PARTICIPANTS", `{"seq":1}`, ""},
+		{"read the participants' stream directly", "$JS.API.DIRECT.GET.PARTICIPANTS", `{"seq":1}`, ""},
 		{"read the participants' stream through a consumer", "$JS.API.CONSUMER.CREATE.PARTICIPANTS.reader",
-			`{"stream_name":"PARTICIPANTS","config":{"name":"reader","ack_policy":"none","deliver_policy":"all"}}`},
-		{"read the participants' bucket", "$JS.API.DIRECT.GET.KV_participants.$KV.participants.p1", ""},
+			`{"stream_name":"PARTICIPANTS","config":{"name":"reader","ack_policy":"none","deliver_policy":"all"}}`, ""},
+		{"read the participants' bucket", "$JS.API.DIRECT.GET.KV_participants.$KV.participants.p1", "", ""},
 		{"take over mentoring's durable", "$JS.API.CONSUMER.CREATE.PARTICIPANTS.mentoring-participants",
-			`{"stream_name":"PARTICIPANTS","config":{"durable_name":"mentoring-participants","ack_policy":"none","deliver_policy":"all"}}`},
-		{"pull from mentoring's durable", "$JS.API.CONSUMER.MSG.NEXT.PARTICIPANTS.mentoring-participants", `{"batch":1,"no_wait":true}`},
-		{"forge a dead letter of mentoring's", events.DeadLetterPrefix + "mentoring-participants", "forged"},
-		{"forge a replay to mentoring", events.ReplayPrefix + "mentoring-participants", "forged"},
-		{"purge the participants' bucket", "$JS.API.STREAM.PURGE.KV_participants", "{}"},
-		{"delete mentoring's durable", "$JS.API.CONSUMER.DELETE.PARTICIPANTS.mentoring-participants", ""},
-		{"delete the participants' bucket", "$JS.API.STREAM.DELETE.KV_participants", ""},
+			`{"stream_name":"PARTICIPANTS","config":{"durable_name":"mentoring-participants","ack_policy":"none","deliver_policy":"all"}}`, ""},
+		{"pull from mentoring's durable", "$JS.API.CONSUMER.MSG.NEXT.PARTICIPANTS.mentoring-participants", `{"batch":1,"no_wait":true}`, ""},
+		{"forge a dead letter of mentoring's", events.DeadLetterPrefix + "mentoring-participants", "forged", ""},
+		{"forge a replay to mentoring", events.ReplayPrefix + "mentoring-participants", "forged", ""},
+		{"purge the participants' bucket", "$JS.API.STREAM.PURGE.KV_participants", "{}", ""},
+		{"delete mentoring's durable", "$JS.API.CONSUMER.DELETE.PARTICIPANTS.mentoring-participants", "", ""},
+		{"delete the participants' bucket", "$JS.API.STREAM.DELETE.KV_participants", "", ""},
+		// Only the gateway, their owner, may change the operations
+		// streams (ADR 0234).
+		{"shorten the dead letters' max age", "$JS.API.STREAM.UPDATE." + events.StreamDeadLetter, shortened[events.StreamDeadLetter], ""},
+		{"shorten the replays' max age", "$JS.API.STREAM.UPDATE." + events.StreamReplay, shortened[events.StreamReplay], ""},
+		// Nor the key ring's (ADR 0234): a max age would drop every key,
+		// or every erasure, which a restored backup then brings back.
+		{"drop every data key by a max age", "$JS.API.STREAM.UPDATE." + keyStream, shortened[keyStream], ""},
+		{"drop every erasure by a max age", "$JS.API.STREAM.UPDATE." + seal.DefaultErasureStream, shortened[seal.DefaultErasureStream], ""},
+		{"delete an erasure from the log", "$JS.API.STREAM.MSG.DELETE." + seal.DefaultErasureStream, `{"seq":1}`, ""},
+		// Notify shreds no key of its own: it may log no erasure.
+		{"log an erasure", "erasure.p1", "forged", "notify"},
 	}
 	dinners := connectWatched(t, url, "dinners", pw["dinners"])
 	volunteers := connectWatched(t, url, "volunteers", pw["volunteers"])
+	notify := connectWatched(t, url, "notify", pw["notify"])
 	for _, a := range attempts {
 		who, w := "dinners", dinners
-		if strings.HasPrefix(a.what, "read") {
+		switch {
+		case a.as == "notify":
+			who, w = "notify", notify
+		case strings.HasPrefix(a.what, "read"):
 			who, w = "volunteers", volunteers
 		}
 		if !w.refused(t, a.subject, a.data) {
@@ -187,8 +244,44 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		t.Errorf("mentoring's durable was changed, pulled from or deleted: %v", err)
 	}
 	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay} {
-		if s, err := pjs.Stream(ctx, name); err != nil || s.CachedInfo().State.Msgs != 0 {
-			t.Errorf("%s holds a forged message (%v)", name, err)
+		s, err := pjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.CachedInfo().State.Msgs != 0 {
+			t.Errorf("%s holds a forged message", name)
+		}
+		if c := s.CachedInfo().Config; c.MaxAge != events.DeadLetterMaxAge {
+			t.Errorf("%s's max age is %v, want %v: its configuration was changed", name, c.MaxAge, events.DeadLetterMaxAge)
+		}
+	}
+	for _, name := range []string{keyStream, seal.DefaultErasureStream} {
+		s, err := pjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := s.CachedInfo().Config; c.MaxAge != 0 {
+			t.Errorf("%s's max age is %v: its configuration was changed", name, c.MaxAge)
+		}
+	}
+	if erased, err := pjs.Stream(ctx, seal.DefaultErasureStream); err != nil || erased.CachedInfo().State.Msgs != 1 {
+		t.Errorf("the erasure log lost p0's erasure or holds a forged one (%v)", err)
+	}
+	// Their owner still may: the gateway's start raises their replicas
+	// and brings the key ring to its configuration.
+	gnc, err := service.ConnectNATS(url, "gateway", service.NATSAuth{User: "gateway", Password: pw["gateway"], TLS: shippedTLS(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gnc.Close()
+	gjs, _ := jetstream.New(gnc)
+	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay, keyStream, seal.DefaultErasureStream} {
+		s, err := gjs.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gjs.UpdateStream(ctx, s.CachedInfo().Config); err != nil {
+			t.Errorf("the gateway may not update %s, which it owns: %v", name, err)
 		}
 	}
 

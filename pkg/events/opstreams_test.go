@@ -56,3 +56,43 @@ func TestEnsureOperatorStreams(t *testing.T) {
 		t.Error("R3 on a single server accepted")
 	}
 }
+
+// TestCreateOperatorStreams: a start of a process other than the streams'
+// owner creates DEADLETTER and REPLAY when absent, as the owner's would,
+// and never changes them once they exist: asked for three replicas on one
+// server, where the owner's raise fails, it leaves both as they are, so
+// its NATS user needs no update right (ADR 0234).
+func TestCreateOperatorStreams(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	_, js := n.Connect(t)
+	ctx := testutil.Context(t)
+
+	if err := events.CreateOperatorStreams(ctx, js, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		retention jetstream.RetentionPolicy
+	}{{events.StreamDeadLetter, jetstream.LimitsPolicy}, {events.StreamReplay, jetstream.WorkQueuePolicy}} {
+		s, err := js.Stream(ctx, tt.name)
+		if err != nil {
+			t.Fatalf("%s not created: %v", tt.name, err)
+		}
+		if c := s.CachedInfo().Config; c.Retention != tt.retention || c.MaxAge != events.DeadLetterMaxAge {
+			t.Errorf("%s: retention %v, max age %v; want %v, %v", tt.name, c.Retention, c.MaxAge, tt.retention, events.DeadLetterMaxAge)
+		}
+	}
+	if err := events.CreateOperatorStreams(ctx, js, 3); err != nil {
+		t.Fatalf("existing streams, more replicas asked: %v, want them left alone", err)
+	}
+	for _, name := range []string{events.StreamDeadLetter, events.StreamReplay} {
+		s, err := js.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := s.CachedInfo().Config.Replicas; r != 1 {
+			t.Errorf("%s at R%d, want R1 as it was", name, r)
+		}
+	}
+}

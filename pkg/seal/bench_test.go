@@ -56,6 +56,9 @@ func BenchmarkOpen(b *testing.B) {
 	}
 }
 
+// benchOwners are the key owners of ADR 0234's part 2.
+var benchOwners = []string{"participants", "volunteers", "gateway", "mentoring", "dinners", "guides"}
+
 // BenchmarkKeyStore measures getting a data key: from the cache, from the
 // bucket (a cache of one entry, two people alternating: every get misses
 // and costs a KV read and an unwrap), and creating one (erasure-log
@@ -99,6 +102,38 @@ func BenchmarkKeyStore(b *testing.B) {
 			}
 		}
 	})
+	// An owner's keyring (ADR 0234, part 2): dinners reading a
+	// participant's key from participants' bucket (its own bucket asked
+	// first: two gets a miss), and a key of before from the shared bucket
+	// (asked last: its own, five other owners', then the shared one).
+	for _, tt := range []struct{ name, owner string }{{"get_uncached_owner_other", "participants"}, {"get_uncached_owner_before", ""}} {
+		b.Run(tt.name, func(b *testing.B) {
+			w, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: tt.owner, Others: benchOwners})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			r, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "dinners", Others: benchOwners, CacheSize: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			var sealed [2][]byte
+			for i := range sealed {
+				if sealed[i], err = w.Seal(ctx, fmt.Sprintf("%s-%d", tt.name, i), empty, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i ^= 1
+				if _, err := r.Open(ctx, fmt.Sprintf("%s-%d", tt.name, i), sealed[i], nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("create", func(b *testing.B) {
 		k := sealtest.Keyring(b, n.JS, kek)
 		b.ReportAllocs()
@@ -106,6 +141,23 @@ func BenchmarkKeyStore(b *testing.B) {
 		for b.Loop() {
 			i++
 			if _, err := k.Seal(ctx, fmt.Sprintf("new-%d", i), empty, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// create_owner is "create" by an owner's keyring: its erasure log
+	// space and that of before are both checked, twice.
+	b.Run("create_owner", func(b *testing.B) {
+		k, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "participants", Others: benchOwners})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer k.Close()
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := k.Seal(ctx, fmt.Sprintf("new-owner-%d", i), empty, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -98,3 +98,15 @@ func (k *Keyring) setShredded(subject string) {
 	k.cache[subject] = entry{shredded: true}
 	delete(k.ciphers, subject)
 }
+
+// evict drops subject's cached key and cipher, unless it is known to be
+// shredded, so the next use reads it again (an owner's keyring, ADR 0234).
+func (k *Keyring) evict(subject string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if e, ok := k.cache[subject]; ok && e.shredded {
+		return
+	}
+	delete(k.cache, subject)
+	delete(k.ciphers, subject)
+}

@@ -53,6 +53,13 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 		if !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return nil, fmt.Errorf("seal: get index key: %w", err)
 		}
+		// An owner's index key made before its bucket stays where it was:
+		// a new one would no longer find a name indexed with the old.
+		if legacy, ok := k.legacy(); ok {
+			if e, err := legacy.kv.Get(ctx, subject); err == nil {
+				return k.unwrap(subject, e.Value())
+			}
+		}
 		dek := make([]byte, KeySize)
 		if _, err := rand.Read(dek); err != nil {
 			return nil, fmt.Errorf("seal: generate index key: %w", err)

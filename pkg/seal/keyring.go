@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
@@ -32,7 +31,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/ensure"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/kvwatch"
 	"github.com/motesplats/motesplats/pkg/store/leader"
@@ -80,6 +78,21 @@ type Config struct {
 	CacheSize int
 	// Logger for failures; given ids and counts, never keys or data.
 	Logger *slog.Logger
+	// CreateOnly makes Open create the key bucket's stream and the erasure
+	// log when they are absent and never change them when they exist:
+	// every service but the one that maintains them (service.Main), whose
+	// NATS user may not update them (ADR 0234). An update could drop every
+	// key or every erasure (a maximum age, fewer messages per subject).
+	CreateOnly bool
+	// Owner names the service whose keys this keyring creates, overwrites
+	// and shreds: in a bucket of its own (OwnerBucket), with its erasures
+	// under "erasure.<Owner>." (ADR 0234, part 2). Others are the other
+	// owners, whose buckets it only reads, after its own; the shared
+	// bucket of before (DefaultBucket) is read last when it exists, and
+	// the owner shreds its keys still there. Empty: the one shared bucket
+	// of ADR 0030, which every keyring writes.
+	Owner  string
+	Others []string
 }
 
 // Keyring seals and opens data with per-person keys. It is safe for
@@ -89,6 +102,9 @@ type Keyring struct {
 	cfg    Config
 	kv     jetstream.KeyValue
 	stream jetstream.Stream // the bucket's underlying stream, for secure delete
+	// others are the buckets read after the own one (owners.go): the
+	// other owners' and the shared one of before; none without an Owner.
+	others []source
 	// erasures is the erasure log.
 	erasures jetstream.Stream
 	js       jetstream.JetStream
@@ -105,7 +121,7 @@ type Keyring struct {
 	ciphers map[string]cipher.AEAD
 
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   sync.WaitGroup // the watches
 
 	// loads counts data keys read from the bucket (cache misses), created
 	// new keys, shredded shreds.
@@ -122,6 +138,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	}
 	if cfg.Bucket == "" {
 		cfg.Bucket = DefaultBucket
+		if cfg.Owner != "" {
+			cfg.Bucket = OwnerBucket(cfg.Owner)
+		}
 	}
 	if cfg.ErasureStream == "" {
 		cfg.ErasureStream = DefaultErasureStream
@@ -135,56 +154,23 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	// The bucket's stream is made here rather than by
-	// CreateOrUpdateKeyValue, which denies message deletes: Shred needs
-	// the stream's secure delete. Otherwise it is what a KV bucket is.
-	stream, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
-		Name:        "KV_" + cfg.Bucket,
-		Description: "wrapped per-person data keys (pkg/seal)",
-		Subjects:    []string{"$KV." + cfg.Bucket + ".>"},
-		// Two revisions, so Rewrap can write the new wrapping and then
-		// securely erase the old one itself: with one, the server would
-		// drop the old revision unerased.
-		MaxMsgsPerSubject: 2,
-		MaxBytes:          -1,
-		MaxMsgSize:        -1,
-		MaxMsgs:           -1,
-		MaxConsumers:      -1,
-		Storage:           jetstream.FileStorage,
-		Replicas:          cfg.Replicas,
-		AllowRollup:       true,
-		DenyDelete:        false,
-		AllowDirect:       true,
-		Duplicates:        2 * time.Minute,
-		Discard:           jetstream.DiscardNew,
-		// The key pool stores its keys in atomic batches (pool.go).
-		AllowAtomicPublish: true,
-	})
+	stream, erasures, err := openStreams(ctx, js, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+		return nil, err
 	}
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
 	}
-	erasures, err := ensure.Stream(ctx, js, jetstream.StreamConfig{
-		Name:              cfg.ErasureStream,
-		Description:       "ids of erased people, re-applied to restored data; never personal data",
-		Subjects:          []string{erasureSubjectPrefix + ">"},
-		Storage:           jetstream.FileStorage,
-		Replicas:          cfg.Replicas,
-		MaxMsgsPerSubject: 1,
-		Duplicates:        2 * time.Minute,
-	})
+	others, err := openOthers(ctx, js, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("seal: erasure log: %w", err)
+		return nil, err
 	}
 	k := &Keyring{
-		cfg: cfg, kv: kv, stream: stream, erasures: erasures, js: js, log: cfg.Logger,
+		cfg: cfg, kv: kv, stream: stream, others: others, erasures: erasures, js: js, log: cfg.Logger,
 		kekCiphers: map[[kekIDSize]byte]cipher.AEAD{},
 		cache:      map[string]entry{},
 		ciphers:    map[string]cipher.AEAD{},
-		done:       make(chan struct{}),
 	}
 	for _, kek := range cfg.KEKs {
 		aead, err := newAEAD(kek.key)
@@ -201,31 +187,35 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	k.cancel = cancel
 	// The watch starts with every stored key: they are unwrapped into the
 	// cache in one pass (up to CacheSize), so a service loading its
-	// records at start does not read the bucket once per person.
-	w, err := kvwatch.WatchAll(runCtx, kv, js.Conn())
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("seal: watch %s: %w", cfg.Bucket, err)
-	}
-	k.cancel = cancel
-	loaded := make(chan struct{})
-	go k.watch(runCtx, w, loaded)
-	select {
-	case <-loaded:
-	case <-ctx.Done():
-		k.Close()
-		return nil, ctx.Err()
+	// records at start does not read the bucket once per person. An owner
+	// watches every bucket it reads.
+	for _, src := range append([]source{{bucket: cfg.Bucket, kv: kv}}, others...) {
+		w, err := kvwatch.WatchAll(runCtx, src.kv, js.Conn())
+		if err != nil {
+			k.Close()
+			return nil, fmt.Errorf("seal: watch %s: %w", src.bucket, err)
+		}
+		loaded := make(chan struct{})
+		k.done.Add(1)
+		go k.watch(runCtx, w, loaded)
+		select {
+		case <-loaded:
+		case <-ctx.Done():
+			k.Close()
+			return nil, ctx.Err()
+		}
 	}
 	return k, nil
 }
 
-// Close stops watching the bucket.
+// Close stops watching the buckets.
 func (k *Keyring) Close() {
 	if k.cancel != nil {
 		k.cancel()
-		<-k.done
+		k.done.Wait()
 	}
 }
 
@@ -233,7 +223,7 @@ func (k *Keyring) Close() {
 // in), and evicts keys that any replica shreds: Shred ends with a purge
 // marker, which every watcher sees.
 func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan struct{}) {
-	defer close(k.done)
+	defer k.done.Done()
 	defer func() { _ = w.Stop() }()
 	initial := true
 	for {
@@ -255,6 +245,10 @@ func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan
 				}
 			case e.Operation() == jetstream.KeyValuePut:
 				k.preload(e.Key(), e.Value())
+			case k.cfg.Owner != "":
+				// A marker in one owner's bucket does not say another's
+				// key is gone: the next use looks in every bucket.
+				k.evict(e.Key())
 			default:
 				k.setShredded(e.Key())
 			}
@@ -383,31 +377,52 @@ func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.
 // since Seal may yet create it. The read is a direct get, which a replica
 // that is behind may answer without a key made moments ago elsewhere:
 // with confirm, a miss asks the stream leader before saying "no key"
-// (ADR 0119). A marker is final: a key is never made again after it.
+// (ADR 0119). A marker is final: a key is never made again after it. An
+// owner reads its own bucket, then the others' and the shared one of
+// before (owners.go).
 func (k *Keyring) load(ctx context.Context, subject string, confirm bool) ([]byte, error) {
 	k.loads.Add(ctx, 1)
-	var wrapped []byte
-	e, err := k.kv.Get(ctx, subject)
-	if err == nil {
-		wrapped = e.Value()
-	}
-	if errors.Is(err, jetstream.ErrKeyNotFound) && confirm {
-		wrapped, _, err = leader.Get(ctx, k.js, k.cfg.Bucket, subject)
-		if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
-			return nil, fmt.Errorf("seal: get key from the stream leader: %w", err)
+	sources := k.sources()
+	marked := false
+	for _, src := range sources {
+		e, err := src.kv.Get(ctx, subject)
+		if err == nil {
+			return k.unwrap(subject, e.Value())
+		}
+		if m, err := missing(err); err != nil {
+			return nil, err
+		} else if m {
+			marked = true
 		}
 	}
-	if errors.Is(err, jetstream.ErrKeyDeleted) {
+	for i := 0; confirm && !marked && i < len(sources); i++ {
+		wrapped, _, err := leader.Get(ctx, k.js, sources[i].bucket, subject)
+		if err == nil {
+			return k.unwrap(subject, wrapped)
+		}
+		if marked, err = missing(err); err != nil {
+			return nil, fmt.Errorf("seal: from the stream leader: %w", err)
+		}
+	}
+	if marked {
 		k.setShredded(subject)
-		return nil, ErrShredded
 	}
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, ErrShredded
+	return nil, ErrShredded
+}
+
+// missing says what a bucket's answer err (not nil) about a key means:
+// marked for a purge marker, an error for a failure, neither when the
+// bucket has no key. A marker decides only when no bucket has the key:
+// an owner's marker in its own bucket says nothing of another's key.
+func missing(err error) (marked bool, _ error) {
+	switch {
+	case errors.Is(err, jetstream.ErrKeyDeleted):
+		return true, nil
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("seal: get key: %w", err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("seal: get key: %w", err)
-	}
-	return k.unwrap(subject, wrapped)
 }
 
 // create makes subject's key, unless the erasure log names them. Revision
@@ -451,12 +466,15 @@ func (k *Keyring) create(ctx context.Context, subject string) ([]byte, error) {
 
 // erased reports whether the erasure log holds subject.
 func (k *Keyring) erased(ctx context.Context, subject string) (bool, error) {
-	_, err := k.erasures.GetLastMsgForSubject(ctx, erasureSubjectPrefix+subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false, nil
+	for _, logged := range k.erasureSubjects(subject) {
+		_, err := k.erasures.GetLastMsgForSubject(ctx, logged)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("seal: erasure log: %w", err)
+		}
+		return true, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("seal: erasure log: %w", err)
-	}
-	return true, nil
+	return false, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,22 +24,46 @@ func (k *Keyring) Shred(ctx context.Context, subject string) error {
 	if !ids.Valid(subject) {
 		return apperr.Errorf(apperr.Invalid, "seal: invalid subject")
 	}
-	msg := &nats.Msg{Subject: erasureSubjectPrefix + subject, Data: []byte(time.Now().UTC().Format(time.RFC3339))}
-	if _, err := k.js.PublishMsg(ctx, msg, jetstream.WithMsgID("erasure-"+subject)); err != nil {
+	logged := k.erasureSubjects(subject)[0]
+	msg := &nats.Msg{Subject: logged, Data: []byte(time.Now().UTC().Format(time.RFC3339))}
+	// The id deduplicates a retry; each owner's erasure of one subject is
+	// its own (ADR 0234), so it names the subject in the log.
+	id := "erasure-" + subject
+	if k.cfg.Owner != "" {
+		id = "erasure-" + strings.TrimPrefix(logged, erasureSubjectPrefix)
+	}
+	if _, err := k.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
 		return fmt.Errorf("seal: erasure log: %w", err)
 	}
 	k.setShredded(subject)
 	if err := k.erase(ctx, subject); err != nil {
 		return err
 	}
+	// An owner's key made before its bucket is still in the shared one;
+	// where there is none, no marker is left there.
+	if legacy, ok := k.legacy(); ok {
+		if _, err := legacy.kv.History(ctx, subject); err == nil {
+			if err := k.eraseIn(ctx, legacy, subject); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("seal: key history: %w", err)
+		}
+	}
 	k.shredded.Add(ctx, 1)
 	return nil
 }
 
-// erase securely deletes every revision of subject's key and leaves a
-// purge marker, which replicas watch and which refuses a re-creation.
+// erase securely deletes every revision of subject's key in the own
+// bucket and leaves a purge marker, which replicas watch and which
+// refuses a re-creation.
 func (k *Keyring) erase(ctx context.Context, subject string) error {
-	hist, err := k.kv.History(ctx, subject)
+	return k.eraseIn(ctx, k.own(), subject)
+}
+
+// eraseIn is erase in the bucket src.
+func (k *Keyring) eraseIn(ctx context.Context, src source, subject string) error {
+	hist, err := src.kv.History(ctx, subject)
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("seal: key history: %w", err)
 	}
@@ -49,7 +74,7 @@ func (k *Keyring) erase(ctx context.Context, subject string) error {
 			continue
 		}
 		marked = false
-		if err := k.stream.SecureDeleteMsg(ctx, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		if err := src.stream.SecureDeleteMsg(ctx, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return fmt.Errorf("seal: secure delete: %w", err)
 		}
 	}
@@ -58,7 +83,7 @@ func (k *Keyring) erase(ctx context.Context, subject string) error {
 	}
 	// The purge's rollup removes nothing left to read: every revision
 	// above has been overwritten already.
-	if err := k.kv.Purge(ctx, subject); err != nil {
+	if err := src.kv.Purge(ctx, subject); err != nil {
 		return fmt.Errorf("seal: purge marker: %w", err)
 	}
 	return nil
@@ -66,7 +91,9 @@ func (k *Keyring) erase(ctx context.Context, subject string) error {
 
 // reapply shreds every key still in the bucket whose id is in the erasure
 // log: after a restore of the key bucket from a backup, erasures made
-// since the backup hold again before anything is read.
+// since the backup hold again before anything is read. An owner re-applies
+// only its own erasures (and those of before, ADR 0234), to its own bucket
+// and to the shared one of before.
 func (k *Keyring) reapply(ctx context.Context) error {
 	info, err := k.erasures.Info(ctx, jetstream.WithSubjectFilter(erasureSubjectPrefix+">"))
 	if err != nil {
@@ -75,20 +102,31 @@ func (k *Keyring) reapply(ctx context.Context) error {
 	if len(info.State.Subjects) == 0 {
 		return nil
 	}
-	keys, err := k.kv.ListKeys(ctx)
-	if err != nil {
-		return fmt.Errorf("seal: list keys: %w", err)
+	srcs := []source{k.own()}
+	if legacy, ok := k.legacy(); ok {
+		srcs = append(srcs, legacy)
 	}
 	n := 0
-	for key := range keys.Keys() {
-		if _, ok := info.State.Subjects[erasureSubjectPrefix+key]; !ok {
-			continue
+	for _, src := range srcs {
+		keys, err := src.kv.ListKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("seal: list keys: %w", err)
 		}
-		if err := k.erase(ctx, key); err != nil {
-			_ = keys.Stop()
-			return err
+		var erased []string
+		for key := range keys.Keys() {
+			for _, logged := range k.erasureSubjects(key) {
+				if _, ok := info.State.Subjects[logged]; ok {
+					erased = append(erased, key)
+					break
+				}
+			}
 		}
-		n++
+		for _, key := range erased {
+			if err := k.eraseIn(ctx, src, key); err != nil {
+				return err
+			}
+			n++
+		}
 	}
 	if n > 0 {
 		k.log.Warn("seal: re-applied erasures from the erasure log to restored keys", "count", n)

@@ -383,11 +383,20 @@ func mainErr(ctx context.Context, cfg Config, run RunFunc) error {
 		return err
 	}
 	// The dead-letter and replay streams every consumer shares, at the
-	// replicas of the rest (a consumer alone would make them R1).
-	if err := events.EnsureOperatorStreams(ctx, js, cfg.Replicas); err != nil {
+	// replicas of the rest (a consumer alone would make them R1). Only
+	// their owner raises an existing one's replicas: no other service's
+	// NATS user may change their configuration (ADR 0234).
+	ensureOps := events.CreateOperatorStreams
+	if name == events.OperatorStreamsOwner {
+		ensureOps = events.EnsureOperatorStreams
+	}
+	if err := ensureOps(ctx, js, cfg.Replicas); err != nil {
 		return err
 	}
-	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log})
+	// The same owner maintains the key ring's bucket and erasure log;
+	// the others' users may not change them either (ADR 0234).
+	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log,
+		CreateOnly: name != events.OperatorStreamsOwner})
 	if err != nil {
 		return err
 	}

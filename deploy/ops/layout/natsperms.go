@@ -37,6 +37,10 @@ type grant struct {
 	// run time (the tools' latency and load probes): like Reads, with acks
 	// and dead letters, but never another user's durables.
 	Probes []string
+	// NeverErases is a user that shreds no key of its own (its records are
+	// sealed with other services' people's keys): it may not log an
+	// erasure, which a restored backup would re-apply (ADR 0234).
+	NeverErases bool
 }
 
 // records are a record store's buckets (pkg/store): its records and its
@@ -101,6 +105,9 @@ var grants = map[string]grant{
 	"guides": programme("guides", events.StreamGuides, "guides_slots", "guides_jobdata",
 		[]string{"guides_newcomers", "guides_organisations"}, []string{"guides_assignments", "guides_rules"}),
 	"notify": {
+		// Its messages and links are sealed with their person's key, which
+		// the participants or volunteers shred (pkg/store's shred).
+		NeverErases: true,
 		// Its own audit entries (services/notify/server/audit.go); the
 		// gateway's are "audit.<user>.>", which notify may not write.
 		Publish: []string{"audit.notify.>"},
@@ -139,7 +146,14 @@ var grants = map[string]grant{
 		// natsBench); ADR 0226 granted only LOADBENCH.>, and load, first
 		// run against users in ADR 0230, was refused.
 		Publish: []string{"LOADBENCH.>", "loadbench.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", "$JS.API.STREAM.INFO.*",
-			"$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*", "$JS.API.CONSUMER.INFO.*.*"},
+			"$JS.API.CONSUMER.NAMES.*", "$JS.API.CONSUMER.LIST.*", "$JS.API.CONSUMER.INFO.*.*",
+			// The runbook's backup and restore (natscli's stream backup
+			// and restore: a snapshot's request and its chunks' acks, a
+			// restore's request and its chunks) and its drain's leader
+			// step-downs, which ADR 0233 found refused to every user. A
+			// restore makes only a stream that is absent.
+			"$JS.API.STREAM.SNAPSHOT.*", "$JS.SNAPSHOT.ACK.>", "$JS.API.STREAM.RESTORE.*", "$JS.SNAPSHOT.RESTORE.>",
+			"$JS.API.STREAM.LEADER.STEPDOWN.*"},
 		Buckets: gatewayBuckets,
 		Probes:  []string{events.StreamParticipants},
 	},
@@ -150,10 +164,28 @@ var grants = map[string]grant{
 // shreds a key when it erases), and the consumers' operations streams,
 // which the first consumer to start creates (pkg/events). Every user may
 // create them, read their configuration and, for the key ring, read,
-// write and securely delete keys; none may delete or purge them.
-var shared = struct{ Streams, Publish []string }{
-	Streams: []string{"KV_data_keys", "ERASURES"},
-	Publish: []string{"$KV.data_keys.>", "erasure.>"},
+// write and securely delete keys; none may delete or purge them, nor
+// delete a message of the erasure log (a restored backup would bring the
+// erased key back). Only their maintainer (events.OperatorStreamsOwner,
+// whose start brings them to their configuration) and the tools' user
+// (rewrap, seed) may update them: an update could drop every key or every
+// erasure (ADR 0234).
+var shared = struct {
+	Streams, Publish []string
+	// Deletes are the shared streams whose messages may be deleted.
+	Deletes []string
+	// Erasures is the erasure log's subjects.
+	Erasures string
+}{
+	Streams:  []string{"KV_data_keys", "ERASURES"},
+	Publish:  []string{"$KV.data_keys.>"},
+	Deletes:  []string{"KV_data_keys"},
+	Erasures: "erasure.>",
+}
+
+// maintainsShared reports whether user may update the shared streams.
+func maintainsShared(user string) bool {
+	return user == events.OperatorStreamsOwner || user == service.NATSToolsUser
 }
 
 // NATSPermissions is user's permissions block, for a user entry of a
@@ -167,6 +199,9 @@ func NATSPermissions(user string) string {
 	pub := append([]string{"$JS.API.INFO"}, opsStreams()...)
 	pub = append(pub, g.Publish...)
 	pub = append(pub, shared.Publish...)
+	if !g.NeverErases {
+		pub = append(pub, shared.Erasures)
+	}
 	own := slices.Clone(g.Streams)
 	for _, b := range g.Buckets {
 		own = append(own, "KV_"+b)
@@ -183,9 +218,14 @@ func NATSPermissions(user string) string {
 			"$JS.ACK."+s+".>", "$JS.FC."+s+".>")
 	}
 	for _, s := range shared.Streams {
-		pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.UPDATE."+s, "$JS.API.STREAM.INFO."+s,
-			"$JS.API.STREAM.MSG.GET."+s, "$JS.API.STREAM.MSG.DELETE."+s,
-			"$JS.API.DIRECT.GET."+s, "$JS.API.DIRECT.GET."+s+".>",
+		pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s, "$JS.API.STREAM.MSG.GET."+s)
+		if maintainsShared(user) {
+			pub = append(pub, "$JS.API.STREAM.UPDATE."+s)
+		}
+		if slices.Contains(shared.Deletes, s) {
+			pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+s)
+		}
+		pub = append(pub, "$JS.API.DIRECT.GET."+s, "$JS.API.DIRECT.GET."+s+".>",
 			"$JS.API.CONSUMER.*."+s, "$JS.API.CONSUMER.*."+s+".>", "$JS.API.CONSUMER.*.*."+s+".>", "$JS.ACK."+s+".>", "$JS.FC."+s+".>")
 	}
 	for _, s := range g.Creates {
@@ -250,13 +290,16 @@ func durable(s, d string) []string {
 }
 
 // opsStreams is what every process does with the operations streams at
-// its start (pkg/events EnsureOperatorStreams) and every consumer before
-// its first dead letter or replay: create them when absent, read their
-// configuration and raise their replicas.
+// its start (pkg/events CreateOperatorStreams) and every consumer before
+// its first dead letter or replay: create them when absent and read their
+// configuration. Only their owner (events.OperatorStreamsOwner, whose
+// grant has them among its Streams) may update them: with the update
+// any user could shorten their max age, change their subjects or make
+// them R1 (ADR 0234).
 func opsStreams() []string {
 	var out []string
 	for _, s := range []string{events.StreamDeadLetter, events.StreamReplay} {
-		out = append(out, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s, "$JS.API.STREAM.UPDATE."+s)
+		out = append(out, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s)
 	}
 	return out
 }
