@@ -30,7 +30,8 @@ func (s *Service) Names(ctx context.Context, who auth.Claims, list []string) ([]
 			}
 			return withEtag(p, rev), nil
 		},
-		Visible: func(p *pb.Participant) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) }}
+		Visible: func(p *pb.Participant) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) },
+		Conceal: s.repo.Conceal}
 	return people.NamesThrough(ctx, r, list, func(p *pb.Participant) *pb.ParticipantName {
 		// When registered too: it tells two of one name in one
 		// municipality apart, and a left-out page read each newcomer

@@ -30,7 +30,8 @@ func (s *Service) Names(ctx context.Context, who auth.Claims, list []string) ([]
 			}
 			return withEtag(v), nil
 		},
-		Visible: func(v *pb.Volunteer) bool { return who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) }}
+		Visible: func(v *pb.Volunteer) bool { return who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) },
+		Conceal: s.repo.Conceal}
 	return people.NamesThrough(ctx, r, list, func(v *pb.Volunteer) *pb.VolunteerName {
 		return &pb.VolunteerName{Id: v.GetId(), GivenName: v.GetGivenName(), FamilyName: v.GetFamilyName(), MunicipalityCode: v.GetMunicipalityCode()}
 	})
