@@ -229,8 +229,8 @@ func (s *Service) checkCreate(ctx context.Context, who auth.Claims, p *pb.Partic
 // one is remembered in the cache as a record is (cache.Options.Absent),
 // and a record loaded from the store for a caller who may not see it is
 // answered after the leader read an id of no one costs (ADR 0235). The
-// result may be shared with other
-// callers (the in-process cache keeps it decoded): do not modify it.
+// result may be shared with other callers (the in-process cache keeps it
+// decoded): do not modify it.
 func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Participant, error) {
 	if !ids.Valid(id) {
 		return nil, invalidID("id")
