@@ -239,11 +239,7 @@ func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Part
 	p, err := cache.GetProtoShared(ctx, s.cache, cacheKey(id), func() *pb.Participant { return &pb.Participant{} },
 		func(ctx context.Context) (*pb.Participant, error) {
 			loaded.Store(true)
-			p, rev, err := s.repo.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return withEtag(p, rev), nil
+			return s.load(ctx, id)
 		})
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")

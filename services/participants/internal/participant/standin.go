@@ -1,11 +1,13 @@
 package participant
 
 import (
+	"context"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
@@ -46,4 +48,26 @@ func AbsentLike() []byte {
 		panic(err)
 	}
 	return b
+}
+
+// absentLike is AbsentLike, made once.
+var absentLike = AbsentLike()
+
+// load reads participant id from the store, with its etag, for the cache.
+// For an id of no one it then does to the made-up participant
+// (AbsentLike) what a record's load does beyond the store's reads:
+// decoding, the etag, the encoding the cache stores; so that a cold read
+// of no one's id costs what a cold read of another scope's costs, tens of
+// µs a record that 200 of made 30 ms under load (ADR 0235).
+func (s *Service) load(ctx context.Context, id string) (*pb.Participant, error) {
+	p, rev, err := s.repo.Get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		standIn := &pb.Participant{}
+		_ = proto.Unmarshal(absentLike, standIn)
+		_, _ = proto.Marshal(withEtag(standIn, 0))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return withEtag(p, rev), nil
 }

@@ -1,11 +1,13 @@
 package volunteer
 
 import (
+	"context"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
@@ -42,4 +44,24 @@ func AbsentLike() []byte {
 		panic(err)
 	}
 	return b
+}
+
+// absentLike is AbsentLike, made once.
+var absentLike = AbsentLike()
+
+// load reads volunteer id from the store, with its etag, for the cache.
+// For an id of no one it then does to the made-up volunteer (AbsentLike)
+// what a record's load does beyond the store's reads, as participants'
+// load does (ADR 0235).
+func (s *Service) load(ctx context.Context, id string) (*pb.Volunteer, error) {
+	v, _, err := s.repo.Get(ctx, id)
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		standIn := &pb.Volunteer{}
+		_ = proto.Unmarshal(absentLike, standIn)
+		_, _ = proto.Marshal(withEtag(standIn))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return withEtag(v), nil
 }

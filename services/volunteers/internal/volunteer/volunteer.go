@@ -273,11 +273,7 @@ func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Volu
 	v, err := cache.GetProto(ctx, s.cache, cacheKey(id), func() *pb.Volunteer { return &pb.Volunteer{} },
 		func(ctx context.Context) (*pb.Volunteer, error) {
 			loaded.Store(true)
-			v, _, err := s.repo.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return withEtag(v), nil
+			return s.load(ctx, id)
 		})
 	if err != nil {
 		return nil, notFound(err)
