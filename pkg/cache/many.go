@@ -82,14 +82,30 @@ func (r *redisBackend) SetMany(ctx context.Context, keys []string, vals [][]byte
 // in one round trip of the backend: the values found, decoded, by key; a key missed, failed or no
 // longer decoding is absent, each counted as Get counts it.
 func LookupProtos[T proto.Message](ctx context.Context, c *Cache, keys []string, newT func() T) map[string]T {
+	out, _ := LookupProtosOrAbsent(ctx, c, keys, newT)
+	return out
+}
+
+// LookupProtosOrAbsent is LookupProtos that also says which keys the
+// cache remembers as keys of nothing (Options.Absent): absent holds
+// them, and the caller answers them as its load would have, without
+// loading (ADR 0235). Without Options.Absent it is always empty.
+func LookupProtosOrAbsent[T proto.Message](ctx context.Context, c *Cache, keys []string, newT func() T) (found map[string]T, absent map[string]bool) {
 	out := make(map[string]T, len(keys))
+	absent = map[string]bool{}
 	if len(keys) == 0 {
-		return out
+		return out, absent
 	}
 	raws := c.lookupMany(ctx, keys)
 	for i, k := range keys {
 		if raws[i] == nil {
 			c.misses.Add(ctx, 1, c.attrs)
+			continue
+		}
+		if c.isAbsent(raws[i]) {
+			c.hits.Add(ctx, 1, c.attrs)
+			standIn(raws[i], newT)
+			absent[k] = true
 			continue
 		}
 		v := newT()
@@ -101,7 +117,7 @@ func LookupProtos[T proto.Message](ctx context.Context, c *Cache, keys []string,
 		c.hits.Add(ctx, 1, c.attrs)
 		out[k] = v
 	}
-	return out
+	return out, absent
 }
 
 // lookupMany reads keys (without the prefix) from the backend, nil for
@@ -141,12 +157,22 @@ func (c *Cache) lookupMany(ctx context.Context, keys []string) [][]byte {
 // errors are counted and logged, never returned: the caller has its
 // values either way.
 func (m Mark) StoreProtos(ctx context.Context, vals map[string]proto.Message) {
+	m.Store(ctx, vals, nil)
+}
+
+// Store is StoreProtos that also remembers absent, keys the loads found
+// nothing under (Options.Absent), in the same round trip. Without
+// Options.Absent they are not stored.
+func (m Mark) Store(ctx context.Context, vals map[string]proto.Message, absent []string) {
 	c := m.c
-	if len(vals) == 0 || c.gen.Load() != m.gen {
+	if c.o.Absent == nil {
+		absent = nil
+	}
+	if len(vals)+len(absent) == 0 || c.gen.Load() != m.gen {
 		return
 	}
-	keys := make([]string, 0, len(vals))
-	raws := make([][]byte, 0, len(vals))
+	keys := make([]string, 0, len(vals)+len(absent))
+	raws := make([][]byte, 0, len(vals)+len(absent))
 	for k, v := range vals {
 		b, err := proto.Marshal(v)
 		if err != nil {
@@ -154,6 +180,9 @@ func (m Mark) StoreProtos(ctx context.Context, vals map[string]proto.Message) {
 			continue
 		}
 		keys, raws = append(keys, c.o.Prefix+k), append(raws, b)
+	}
+	for _, k := range absent {
+		keys, raws = append(keys, c.o.Prefix+k), append(raws, c.absent)
 	}
 	bb, ok := c.b.(batchBackend)
 	if !ok {

@@ -92,46 +92,67 @@ func NamesOf[T, N any](list []string, get func(id string) (T, error), name func(
 // Stored is how a service's Get reads one record for NamesThrough: the
 // cache it keeps records in, the record's key there, how to load one from
 // the store (apperr NotFound for none), and whether the caller may see it.
+// Conceal, when set, does what loading an id of no one does beyond what
+// loading a record did and answers as that load would (the store's
+// Repo.Conceal): a record loaded that the caller may not see is answered
+// through it, so that it costs what an id of no one costs (ADR 0235).
 type Stored[T proto.Message] struct {
 	Cache   *cache.Cache
 	Key     func(id string) string
 	New     func() T
 	Load    func(ctx context.Context, id string) (T, error)
 	Visible func(T) bool
+	Conceal func(ctx context.Context) error
 }
 
 // NamesThrough is NamesOf with Get's reads done as a batch: the records
 // r's cache holds are looked up in one round trip, the rest loaded from
 // the store nameReaders at a time and cached in one more, and each is
 // named only if r.Visible, as Get answers NotFound for one the caller may
-// not see. A page read by Get one id at a time was two cache round trips
-// and a store read per id, one after another (ADR 0222).
+// not see (through r.Conceal when it was loaded). Ids the cache remembers
+// as of no one are left out unread, and those loaded as of no one are
+// remembered (cache.Options.Absent). A page read by Get one id at a time
+// was two cache round trips and a store read per id, one after another
+// (ADR 0222).
 func NamesThrough[T proto.Message, N any](ctx context.Context, r Stored[T], list []string, name func(T) N) ([]N, error) {
 	keys := make([]string, len(list))
 	for i, id := range list {
 		keys[i] = r.Key(id)
 	}
 	mark := r.Cache.Mark()
-	cached := cache.LookupProtos(ctx, r.Cache, keys, r.New)
+	cached, none := cache.LookupProtosOrAbsent(ctx, r.Cache, keys, r.New)
 	var mu sync.Mutex
 	loaded := map[string]proto.Message{}
+	var absent []string
 	names, err := NamesOf(list, func(id string) (T, error) {
+		var zero T
+		if none[r.Key(id)] {
+			return zero, apperr.Errorf(apperr.NotFound, "not found")
+		}
 		v, ok := cached[r.Key(id)]
 		if !ok {
 			var err error
-			if v, err = r.Load(ctx, id); err != nil {
+			v, err = r.Load(ctx, id)
+			mu.Lock()
+			switch {
+			case err == nil:
+				loaded[r.Key(id)] = v
+			case apperr.ErrorCode(err) == apperr.NotFound:
+				absent = append(absent, r.Key(id))
+			}
+			mu.Unlock()
+			if err != nil {
 				return v, err
 			}
-			mu.Lock()
-			loaded[r.Key(id)] = v
-			mu.Unlock()
 		}
 		if !r.Visible(v) {
-			var zero T
+			if !ok && r.Conceal != nil {
+				return zero, r.Conceal(ctx)
+			}
 			return zero, apperr.Errorf(apperr.NotFound, "not found")
 		}
 		return v, nil
 	}, name)
-	mark.StoreProtos(ctx, loaded)
+	mark.Store(ctx, loaded, absent)
 	return names, err
 }

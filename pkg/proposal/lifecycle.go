@@ -20,6 +20,9 @@ import (
 type Repo[R proto.Message] interface {
 	// Get reads id from the bucket, never a stale index. Returns NotFound.
 	Get(ctx context.Context, id string) (R, uint64, error)
+	// GetVisible is Get answering NotFound, after the reads an id of no
+	// one costs, for a record visible refuses (ADR 0235).
+	GetVisible(ctx context.Context, id string, visible func(R) bool) (R, uint64, error)
 	// Create stores v under id once. Returns AlreadyExists, also for an
 	// id that was erased.
 	Create(ctx context.Context, id string, v R, events ...*eventsv1.Envelope) (uint64, error)
@@ -328,8 +331,10 @@ func (l *Lifecycle[R]) Get(ctx context.Context, who auth.Claims, id string) (R, 
 	if !ids.Valid(id) {
 		return zero, apperr.FieldError("id", "is not an id")
 	}
-	r, _, err := l.repo.Get(ctx, id)
-	if apperr.ErrorCode(err) == apperr.NotFound || (err == nil && !l.p.Visible(who, r)) {
+	// One the caller may not see costs what an id of no one costs
+	// (ADR 0235).
+	r, _, err := l.repo.GetVisible(ctx, id, func(r R) bool { return l.p.Visible(who, r) })
+	if apperr.ErrorCode(err) == apperr.NotFound {
 		return zero, l.p.NotFound
 	}
 	return r, err

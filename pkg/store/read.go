@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
 )
@@ -22,19 +23,74 @@ import (
 // stream leader (readRecord), so a record written moments ago, here or on
 // another replica, is found even when a replica that is behind answers.
 // Returns NotFound when the leader has none either.
+//
+// A removed or shredded record the direct get found is answered NotFound
+// after a read from the leader (Conceal), as an id of no one is: its
+// quicker answer told that someone had been there (ADR 0235).
 func (r *Repo[T]) Get(ctx context.Context, id string) (T, uint64, error) {
+	v, rev, _, err := r.get(ctx, id)
+	return v, rev, err
+}
+
+// GetVisible is Get for a caller who may see only some records: one
+// visible refuses is answered as an id of no one, NotFound, after the
+// reads such an id costs (Conceal), so the time of the answer does not
+// tell the caller that someone exists under id (ADR 0235). A read the
+// leader already answered (the replica was behind) costs them already.
+func (r *Repo[T]) GetVisible(ctx context.Context, id string, visible func(T) bool) (T, uint64, error) {
 	var zero T
-	if !ids.Valid(id) {
-		return zero, 0, ErrNotFound
-	}
-	if r.fed() {
-		return r.getFed(ctx, id)
-	}
-	rec, rev, err := r.readRecord(ctx, id)
+	v, rev, direct, err := r.get(ctx, id)
 	if err != nil {
 		return zero, 0, err
 	}
-	return r.live(ctx, id, rec, rev)
+	if !visible(v) {
+		if direct {
+			return zero, 0, r.Conceal(ctx)
+		}
+		return zero, 0, ErrNotFound
+	}
+	return v, rev, nil
+}
+
+// get is Get that also says whether the direct get answered, so the read
+// cost less than an id of no one's.
+func (r *Repo[T]) get(ctx context.Context, id string) (v T, rev uint64, direct bool, err error) {
+	var zero T
+	if !ids.Valid(id) {
+		return zero, 0, false, ErrNotFound
+	}
+	if r.fed() {
+		v, rev, err = r.getFed(ctx, id)
+		return v, rev, false, err
+	}
+	rec, rev, fromLeader, err := r.readRecordFrom(ctx, id)
+	if err != nil {
+		return zero, 0, false, err
+	}
+	v, rev, err = r.live(ctx, id, rec, rev)
+	if apperr.ErrorCode(err) == apperr.NotFound && !fromLeader {
+		return zero, 0, false, r.Conceal(ctx)
+	}
+	return v, rev, !fromLeader, err
+}
+
+// noneKey is a key no record has: ids.Valid refuses '='.
+const noneKey = "=none"
+
+// Conceal does what a Get of an id of no one does after its direct get
+// found nothing, read the bucket's stream leader (and find nothing), and
+// answers as that Get does: NotFound, or the error the leader's read
+// failed with. A caller who read a record by the direct get and must
+// answer NotFound (the record is outside the caller's scope) calls it,
+// so that the answer takes the time NotFound takes for an id of no one
+// and existence does not show in it (ADR 0235). A fed repository, whose
+// reads ask no leader, answers NotFound at once.
+func (r *Repo[T]) Conceal(ctx context.Context) error {
+	if r.fed() {
+		return ErrNotFound
+	}
+	_, _, err := r.getRecordLeader(ctx, noneKey)
+	return err
 }
 
 // live is the record rec holds under id at rev, or NotFound when it was
@@ -59,6 +115,9 @@ func (r *Repo[T]) live(ctx context.Context, id string, rec *storev1.Record, rev 
 }
 
 func (r *Repo[T]) getRecord(ctx context.Context, id string) (*storev1.Record, uint64, error) {
+	if h := r.cfg.Hooks; h != nil && h.BeforeGet != nil {
+		h.BeforeGet(r.cfg.Bucket, id)
+	}
 	e, err := r.kv.Get(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 		return nil, 0, ErrNotFound

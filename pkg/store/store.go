@@ -180,6 +180,9 @@ type Hooks struct {
 	// (leader.go). Returning an error fails the read as a stream without
 	// a leader would.
 	BeforeLeaderGet func(bucket, key string) error
+	// BeforeGet runs before a direct get of key from bucket (read.go), so
+	// a test can count the reads an answer cost.
+	BeforeGet func(bucket, key string)
 }
 
 // Change is what an update function returns: the events the change must

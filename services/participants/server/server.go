@@ -63,7 +63,12 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		return fmt.Errorf("participants: %w", err)
 	}
 	defer repo.Close()
-	c := cache.New(d.Cache, cache.Options{Name: "participants", Prefix: "participants:", Logger: d.Logger})
+	// Ids of no one are remembered as records are, so that another
+	// scope's record and no record cost the caller alike: ids are
+	// server-made UUIDv7, unknown to anyone before the record exists
+	// (ADR 0235).
+	c := cache.New(d.Cache, cache.Options{Name: "participants", Prefix: "participants:", Logger: d.Logger,
+		Absent: store.ErrNotFound, AbsentLike: participant.AbsentLike()})
 	svc := participant.New(repo, c, d.Now, d.IDs)
 	if d.Keyring != nil {
 		// New participants' keys are written ahead, in batches, off the

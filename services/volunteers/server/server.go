@@ -130,7 +130,9 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	osvc.MarkClosing(closing)
 	open.Store(osvc)
 	vsvc := volunteer.New(vols,
-		cache.New(d.Cache, cache.Options{Name: "volunteers", Prefix: "volunteers:", Logger: d.Logger}),
+		// Ids of no one remembered as records are (ADR 0235, as participants).
+		cache.New(d.Cache, cache.Options{Name: "volunteers", Prefix: "volunteers:", Logger: d.Logger,
+			Absent: store.ErrNotFound, AbsentLike: volunteer.AbsentLike()}),
 		osvc, d.Now, d.IDs)
 	vsvc.SearchNames(names)
 	if d.Keyring != nil {

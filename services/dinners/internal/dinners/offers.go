@@ -269,12 +269,11 @@ func (s *Service) GetOffer(ctx context.Context, who auth.Claims, id string) (*pb
 	if !ids.Valid(id) {
 		return nil, invalid("id", "is not an id")
 	}
-	o, _, err := s.offers.Get(ctx, id)
+	// One the caller may not see costs what an id of no one costs
+	// (ADR 0235).
+	o, _, err := s.offers.GetVisible(ctx, id, func(o *pb.Offer) bool { return who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) })
 	if err != nil {
 		return nil, notFound(err, "offer")
-	}
-	if !who.CanSee(o.GetOrganisationId(), o.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.NotFound, "offer not found")
 	}
 	s.syncHosts(ctx)
 	return s.offerView(o), nil

@@ -175,12 +175,11 @@ func (s *Service) GetSignUp(ctx context.Context, who auth.Claims, id string) (*p
 	if !ids.Valid(id) {
 		return nil, invalid("id", "is not an id")
 	}
-	su, _, err := s.signups.Get(ctx, id)
+	// One the caller may not see costs what an id of no one costs
+	// (ADR 0235).
+	su, _, err := s.signups.GetVisible(ctx, id, func(su *pb.SignUp) bool { return who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) })
 	if err != nil {
 		return nil, notFound(err, "sign-up")
-	}
-	if !who.CanSee(su.GetOrganisationId(), su.GetMunicipalityCode()) {
-		return nil, apperr.Errorf(apperr.NotFound, "sign-up not found")
 	}
 	return s.signUpView(su), nil
 }

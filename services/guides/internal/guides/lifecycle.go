@@ -77,13 +77,18 @@ func thisOneIs(a *guidesv1.Assignment) string {
 }
 
 // GetAssignment returns assignment id if who may see it. Returns NotFound.
+//
+// One who may not see it is answered as for an id of no one, in words and
+// in time (Repo.GetVisible): the store's "not found" for no one against
+// "no such assignment" for another scope's told the two apart, and so
+// did the leader read only no one's cost (ADR 0235).
 func (s *Service) GetAssignment(ctx context.Context, who auth.Claims, id string) (*guidesv1.Assignment, error) {
-	a, _, err := s.Assignments.Get(ctx, id)
+	a, _, err := s.Assignments.GetVisible(ctx, id, func(a *guidesv1.Assignment) bool { return visible(who, a.GetMunicipalityCode()) })
+	if apperr.ErrorCode(err) == apperr.NotFound {
+		return nil, errNotVisible
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !visible(who, a.GetMunicipalityCode()) {
-		return nil, errNotVisible
 	}
 	return a, nil
 }

@@ -30,12 +30,11 @@ func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Pair
 	if !ids.Valid(id) {
 		return nil, invalid("id", "is not an id")
 	}
-	p, _, err := s.repo.Get(ctx, id)
+	// One the caller may not see costs what an id of no one costs
+	// (ADR 0235).
+	p, _, err := s.repo.GetVisible(ctx, id, func(p *pb.Pair) bool { return canSee(who, p) })
 	if err != nil {
 		return nil, notFound(err)
-	}
-	if !canSee(who, p) {
-		return nil, errPairNotFound
 	}
 	return s.view(p, 0), nil
 }

@@ -23,14 +23,9 @@ func (s *Service) Names(ctx context.Context, who auth.Claims, list []string) ([]
 	// Each read as Get reads it (its cache, its store, its scope rule),
 	// as a batch: the cached in one round trip, the rest 16 at a time.
 	r := people.Stored[*pb.Participant]{Cache: s.cache, Key: cacheKey, New: func() *pb.Participant { return &pb.Participant{} },
-		Load: func(ctx context.Context, id string) (*pb.Participant, error) {
-			p, rev, err := s.repo.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return withEtag(p, rev), nil
-		},
-		Visible: func(p *pb.Participant) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) }}
+		Load:    s.load,
+		Visible: func(p *pb.Participant) bool { return who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) },
+		Conceal: s.repo.Conceal}
 	return people.NamesThrough(ctx, r, list, func(p *pb.Participant) *pb.ParticipantName {
 		// When registered too: it tells two of one name in one
 		// municipality apart, and a left-out page read each newcomer

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -224,19 +225,21 @@ func (s *Service) checkCreate(ctx context.Context, who auth.Claims, p *pb.Partic
 
 // Get returns participant id if the caller may see it. Returns NotFound for
 // a participant outside the caller's organisation or municipalities, so
-// their existence is not revealed. The result may be shared with other
-// callers (the in-process cache keeps it decoded): do not modify it.
+// their existence is not revealed, in its answer or its time: an id of no
+// one is remembered in the cache as a record is (cache.Options.Absent),
+// and a record loaded from the store for a caller who may not see it is
+// answered after the leader read an id of no one costs (ADR 0235). The
+// result may be shared with other callers (the in-process cache keeps it
+// decoded): do not modify it.
 func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Participant, error) {
 	if !ids.Valid(id) {
 		return nil, invalidID("id")
 	}
+	var loaded atomic.Bool
 	p, err := cache.GetProtoShared(ctx, s.cache, cacheKey(id), func() *pb.Participant { return &pb.Participant{} },
 		func(ctx context.Context) (*pb.Participant, error) {
-			p, rev, err := s.repo.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return withEtag(p, rev), nil
+			loaded.Store(true)
+			return s.load(ctx, id)
 		})
 	if apperr.ErrorCode(err) == apperr.NotFound {
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
@@ -245,6 +248,13 @@ func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Part
 		return nil, err
 	}
 	if !who.CanSee(p.GetOrganisationId(), p.GetMunicipalityCode()) {
+		// Loaded for this call: the store read found it, where an id of
+		// no one costs a read of the leader too (ADR 0235).
+		if loaded.Load() {
+			if err := s.repo.Conceal(ctx); apperr.ErrorCode(err) != apperr.NotFound {
+				return nil, err
+			}
+		}
 		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 	}
 	return p, nil

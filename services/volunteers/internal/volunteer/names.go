@@ -23,14 +23,9 @@ func (s *Service) Names(ctx context.Context, who auth.Claims, list []string) ([]
 	// Each read as Get reads it (its cache, its store, its scope rule),
 	// as a batch: the cached in one round trip, the rest 16 at a time.
 	r := people.Stored[*pb.Volunteer]{Cache: s.cache, Key: cacheKey, New: func() *pb.Volunteer { return &pb.Volunteer{} },
-		Load: func(ctx context.Context, id string) (*pb.Volunteer, error) {
-			v, _, err := s.repo.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return withEtag(v), nil
-		},
-		Visible: func(v *pb.Volunteer) bool { return who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) }}
+		Load:    s.load,
+		Visible: func(v *pb.Volunteer) bool { return who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) },
+		Conceal: s.repo.Conceal}
 	return people.NamesThrough(ctx, r, list, func(v *pb.Volunteer) *pb.VolunteerName {
 		return &pb.VolunteerName{Id: v.GetId(), GivenName: v.GetGivenName(), FamilyName: v.GetFamilyName(), MunicipalityCode: v.GetMunicipalityCode()}
 	})

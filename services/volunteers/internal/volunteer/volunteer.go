@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -262,23 +263,29 @@ func (s *Service) checkOrganisation(ctx context.Context, val *apperr.Validator, 
 
 // Get returns volunteer id if the caller may see it. Returns NotFound for a
 // volunteer outside the caller's organisation or municipalities, so their
-// existence is not revealed.
+// existence is not revealed, in its answer or its time (as participants'
+// Get, ADR 0235).
 func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Volunteer, error) {
 	if !ids.Valid(id) {
 		return nil, invalidID("id")
 	}
+	var loaded atomic.Bool
 	v, err := cache.GetProto(ctx, s.cache, cacheKey(id), func() *pb.Volunteer { return &pb.Volunteer{} },
 		func(ctx context.Context) (*pb.Volunteer, error) {
-			v, _, err := s.repo.Get(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return withEtag(v), nil
+			loaded.Store(true)
+			return s.load(ctx, id)
 		})
 	if err != nil {
 		return nil, notFound(err)
 	}
 	if !who.CanSee(v.GetOrganisationId(), v.GetMunicipalityCode()) {
+		// Loaded for this call: the store read found it, where an id of
+		// no one costs a read of the leader too (ADR 0235).
+		if loaded.Load() {
+			if err := s.repo.Conceal(ctx); apperr.ErrorCode(err) != apperr.NotFound {
+				return nil, notFound(err)
+			}
+		}
 		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
 	}
 	return v, nil
