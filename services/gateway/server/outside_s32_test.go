@@ -114,7 +114,7 @@ func TestApproveInTwoTabs(t *testing.T) {
 		t.Errorf("the refused row still offers to approve: %s", trim(body))
 	}
 	code, body = row("reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
-	if code != http.StatusOK || !strings.Contains(body, `<span role="status">`) || strings.Contains(body, "Avslaget.") {
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status">`) || strings.Contains(body, "Avvisat.") {
 		t.Errorf("a reject after the approve: %d %s", code, trim(body))
 	}
 	pv, err := coord.matching.GetPair(testutil.Context(t), connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetId()}))
