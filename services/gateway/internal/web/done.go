@@ -72,3 +72,15 @@ func usersFlash(p *page, r *http.Request) string {
 	}
 	return ""
 }
+
+// savedFlash is a person's form's message when it opens after being
+// created or saved (ADR 0236).
+func savedFlash(p *page, r *http.Request) string {
+	switch q := r.URL.Query(); {
+	case q.Get("created") != "":
+		return p.t("created")
+	case q.Get("saved") != "":
+		return p.t("saved")
+	}
+	return ""
+}
