@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/events"
@@ -235,10 +236,15 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	}
 	defer be.Close()
 	if accounts.Empty() && cfg.AdminEmail != "" {
-		if _, err := accounts.CreateUser(ctx, &gatewayv1.User{Email: cfg.AdminEmail, DisplayName: "Admin", Role: gatewayv1.Role_ROLE_ADMIN}, cfg.AdminPassword); err != nil {
+		_, err := accounts.CreateUser(ctx, &gatewayv1.User{Email: cfg.AdminEmail, DisplayName: "Admin", Role: gatewayv1.Role_ROLE_ADMIN}, cfg.AdminPassword)
+		switch {
+		case apperr.ErrorCode(err) == apperr.AlreadyExists:
+			// Another gateway started at once made it (ADR 0236).
+		case err != nil:
 			return fmt.Errorf("gateway: first admin from MP_ADMIN_EMAIL: %w", err)
+		default:
+			log.Info("created the first admin from MP_ADMIN_EMAIL")
 		}
-		log.Info("created the first admin from MP_ADMIN_EMAIL")
 	}
 
 	dls := events.NewDeadLetters(d.JS)
@@ -252,6 +258,15 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	// 0229); an admin's sign-in asks again when this cannot.
 	if err := g.LogSetupAdmin(ctx); err != nil {
 		log.Warn("the setup's audit entry not checked", "err", err)
+	}
+	// The environment's admin likewise, at every start with
+	// MP_ADMIN_EMAIL, once in the log (ADR 0236).
+	if cfg.AdminEmail != "" {
+		if wrote, err := g.LogEnvAdmin(ctx, cfg.AdminEmail); err != nil {
+			log.Warn("the environment admin's audit entry not checked", "err", err)
+		} else if wrote {
+			log.Info("the environment's admin is in the audit log")
+		}
 	}
 	// The sign-in refusals' tallies held in memory are written as the
 	// gateway stops (ADR 0221), for a few seconds at most.
