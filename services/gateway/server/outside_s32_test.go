@@ -40,7 +40,7 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 		t.Fatalf("the form sent after the session ended: %d %s, want a redirect to /signin?expired=form&next=%%2Fparticipants%%2Fnew", code, trim(loc))
 	}
 	_, body := b.get(loc)
-	mustContain(t, body, `<p class="flash" role="status">Din inloggning hade gått ut, så det du skickade sparades inte.`)
+	mustContain(t, body, `<p class="flash" role="status" id="flash" tabindex="-1" autofocus>Din inloggning hade gått ut, så det du skickade sparades inte.`)
 	if code, loc := b.get("/participants"); code != http.StatusSeeOther {
 		t.Errorf("a page with the expired session: %d %s", code, loc)
 	}

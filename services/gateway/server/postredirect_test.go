@@ -72,13 +72,13 @@ func TestPostRedirectsMentoringProposals(t *testing.T) {
 	b.post("/settings/locale", url.Values{"locale": {"sv"}})
 	b.get("/matching")
 	id := func(i int) string { return pairs[i].GetPair().GetId() }
-	if got := b.redirected("/matching/pairs/"+id(0)+"/approve", url.Values{}, "/matching?done=approve#proposals"); got != "Godkänt och erbjudet båda." {
+	if got := b.redirected("/matching/pairs/"+id(0)+"/approve", url.Values{}, "/matching?done=approve#flash"); got != "Godkänt och erbjudet båda." {
 		t.Errorf("approve's flash %q", got)
 	}
-	if got := b.redirected("/matching/pairs/"+id(1)+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "/matching?done=reject#proposals"); got != "Avvisat." {
+	if got := b.redirected("/matching/pairs/"+id(1)+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "/matching?done=reject#flash"); got != "Avvisat." {
 		t.Errorf("reject's flash %q", got)
 	}
-	if got := b.redirected("/matching/bulk", url.Values{"ids": {id(2), id(0)}}, "/matching?approved=1&done=bulk&failed=1#proposals"); got != "1 förslag godkändes och erbjöds båda. 1 gick inte att godkänna (det kan redan ha behandlats)." {
+	if got := b.redirected("/matching/bulk", url.Values{"ids": {id(2), id(0)}}, "/matching?approved=1&done=bulk&failed=1#flash"); got != "1 förslag godkändes och erbjöds båda. 1 gick inte att godkänna (det kan redan ha behandlats)." {
 		t.Errorf("bulk's flash %q", got)
 	}
 }
@@ -108,11 +108,11 @@ func TestPostRedirectsDinnersForms(t *testing.T) {
 	b.signIn("prd@example.org", password)
 	b.post("/settings/locale", url.Values{"locale": {"sv"}})
 	b.get("/dinners")
-	if got := b.redirected("/dinners/seatings/"+id+"/approve", url.Values{"back": {"/dinners#proposals"}}, "/dinners?done=approve#proposals"); got != "Godkänt: gäst och värd är inbjudna." {
+	if got := b.redirected("/dinners/seatings/"+id+"/approve", url.Values{"back": {"/dinners#proposals"}}, "/dinners?done=approve#flash"); got != "Godkänt: gäst och värd är inbjudna." {
 		t.Errorf("approve's flash %q", got)
 	}
 	if got := b.redirected("/dinners/seatings/"+id+"/rsvp", url.Values{"back": {"/dinners/seatings"}, "party": {"DINNER_PARTY_GUEST"}, "answer": {"yes"}},
-		"/dinners/seatings?done=rsvp"); got != "Sparat." {
+		"/dinners/seatings?done=rsvp#flash"); got != "Sparat." {
 		t.Errorf("RSVP's flash %q", got)
 	}
 	other := dinnerOffer(t, coord, dinnerHost(t, coord, org, "0180", "Nils"), "0180", 2, day)

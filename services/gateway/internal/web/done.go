@@ -7,10 +7,14 @@ import (
 )
 
 // withDone returns back, a page of the app's own, with done set in its
-// query (before its fragment): a form's post answers 303 See Other to
-// the page that shows its outcome, so the browser's back button and a
-// reload never offer to send the form again (ADR 0236). done names the
-// outcome (an action's code), never a person.
+// query and the flash as its fragment: a form's post answers 303 See
+// Other to the page that shows its outcome, so the browser's back button
+// and a reload never offer to send the form again, and the browser puts
+// the focus on the outcome (ADR 0236). A fragment naming a place on the
+// page (#proposals) took the focus from the flash: Chromium clears the
+// focus when the fragment's element takes none, after autofocus and
+// app.js have given it. done names the outcome (an action's code),
+// never a person.
 func withDone(back string, done url.Values) string {
 	u, err := url.Parse(back)
 	if err != nil {
@@ -20,9 +24,13 @@ func withDone(back string, done url.Values) string {
 	for k, vs := range done {
 		q[k] = vs
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery, u.Fragment = q.Encode(), flashID
 	return u.String()
 }
+
+// flashID is the layout's flash's id, the fragment of a redirect that
+// shows one.
+const flashID = "flash"
 
 // matchingFlash is the matching page's message after a proposal's plain
 // form (no htmx) approved or rejected it, or bulk approval approved some:
