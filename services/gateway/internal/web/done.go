@@ -12,9 +12,9 @@ import (
 // and a reload never offer to send the form again, and the browser puts
 // the focus on the outcome (ADR 0236). A fragment naming a place on the
 // page (#proposals) took the focus from the flash: Chromium clears the
-// focus when the fragment's element takes none, after autofocus and
-// app.js have given it. done names the outcome (an action's code),
-// never a person.
+// focus when the fragment's element takes none, after autofocus (or a
+// script) gave it. done names the outcome (an action's code), never a
+// person.
 func withDone(back string, done url.Values) string {
 	u, err := url.Parse(back)
 	if err != nil {

@@ -175,7 +175,7 @@ func (w *Web) bulkApprove(rw http.ResponseWriter, r *http.Request, p *page) erro
 	// a POST's answer, and back or reload offered to approve again (ADR
 	// 0236).
 	done := url.Values{"done": {"bulk"}, "approved": {strconv.Itoa(ok)}, "failed": {strconv.Itoa(failed)}}
-	http.Redirect(rw, r, withDone("/matching#proposals", done), http.StatusSeeOther)
+	http.Redirect(rw, r, withDone("/matching", done), http.StatusSeeOther)
 	return nil
 }
 

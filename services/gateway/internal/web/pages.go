@@ -173,7 +173,7 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 		if j := rowJob(r); j != "" {
 			done.Set("job", j)
 		}
-		http.Redirect(rw, r, withDone("/matching#proposals", done), http.StatusSeeOther)
+		http.Redirect(rw, r, withDone("/matching", done), http.StatusSeeOther)
 		return nil
 	}
 	msg := p.t("m.approved")
