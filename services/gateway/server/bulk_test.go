@@ -61,10 +61,13 @@ func TestBulkApproval(t *testing.T) {
 	} else {
 		mustContain(t, body, "välj minst ett förslag")
 	}
-	code, body := b.post("/matching/bulk", url.Values{"ids": {ids[0][1]}})
-	if code != http.StatusOK {
-		t.Fatalf("approve selected: %d %s", code, trim(body))
+	// The approval answers with the matching page's address, which says
+	// how many (ADR 0236): the page itself was a POST's answer.
+	code, loc := b.post("/matching/bulk", url.Values{"ids": {ids[0][1]}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("approve selected: %d %s", code, trim(loc))
 	}
+	_, body = b.get(loc)
 	mustContain(t, body, "1 förslag godkändes och erbjöds båda.")
 
 	if code, _ := b.get("/matching/bulk?min_score=many"); code != http.StatusUnprocessableEntity {
@@ -76,7 +79,8 @@ func TestBulkApproval(t *testing.T) {
 	if len(left) != 1 || left[0][1] != ids[1][1] {
 		t.Fatalf("confirmation lists %v, want the other proposal %s", left, ids[1][1])
 	}
-	_, body = b.post("/matching/bulk", url.Values{"ids": {left[0][1]}})
+	_, loc = b.post("/matching/bulk", url.Values{"ids": {left[0][1]}})
+	_, body = b.get(loc)
 	mustContain(t, body, "1 förslag godkändes och erbjöds båda.", "Inga förslag väntar.")
 	_, body = b.get("/matching/bulk?min_score=0")
 	mustContain(t, body, "Inget förslag har minst 0 poäng.")

@@ -95,7 +95,7 @@ func TestConsentTextOnTheForm(t *testing.T) {
 	// Ticking dinners on the edit form records dinners' current text.
 	action, form = formOf(t, page)
 	form.Set("consent_dinners", "1")
-	if code, body := b.post(action, form); code != http.StatusOK {
+	if code, body := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", code, trim(body))
 	}
 	got = consentsOf(t, coord, id)

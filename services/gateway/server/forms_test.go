@@ -140,10 +140,11 @@ func TestEditFormRoundTrip(t *testing.T) {
 			t.Fatalf("edit form: %d", code)
 		}
 		action, form := formOf(t, page)
-		code, page = b.post(action, form)
-		if code != http.StatusOK {
-			t.Fatalf("save unchanged: %d %s", code, trim(page))
+		code, loc := b.post(action, form)
+		if code != http.StatusSeeOther || loc != "/participants/"+before.GetId()+"?saved=1" {
+			t.Fatalf("save unchanged: %d %s, want 303 to the form saying it is saved (ADR 0236)", code, trim(loc))
 		}
+		_, page = b.get(loc)
 		mustContain(t, page, "Saved.")
 		if diff := cmp.Diff(before, get(), ignoreVolatile); diff != "" {
 			t.Fatalf("saving the form unchanged changed the newcomer (-before +after):\n%s", diff)
@@ -155,7 +156,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 		action, form = formOf(t, page)
 		form.Set("languages", "ar, en, ti")
 		form.Set("household_size", "4")
-		if code, page := b.post(action, form); code != http.StatusOK {
+		if code, page := b.post(action, form); code != http.StatusSeeOther {
 			t.Fatalf("save: %d %s", code, trim(page))
 		}
 		want := proto.Clone(before).(*participantsv1.Participant)
@@ -169,7 +170,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 		_, page = b.get("/participants/" + before.GetId())
 		action, form = formOf(t, page)
 		form.Del("consent_mentoring")
-		if code, page := b.post(action, form); code != http.StatusOK {
+		if code, page := b.post(action, form); code != http.StatusSeeOther {
 			t.Fatalf("withdraw: %d %s", code, trim(page))
 		}
 		got := get()
@@ -222,8 +223,10 @@ func TestEditFormRoundTrip(t *testing.T) {
 		_, page := b.get("/volunteers/" + before.GetId())
 		mustContain(t, page, past.AddDate(1, 0, 0).Format(time.DateOnly)) // the expired check's date is shown
 		action, form := formOf(t, page)
-		if code, page := b.post(action, form); code != http.StatusOK {
-			t.Fatalf("save unchanged: %d %s", code, trim(page))
+		if code, loc := b.post(action, form); code != http.StatusSeeOther || loc != "/volunteers/"+before.GetId()+"?saved=1" {
+			t.Fatalf("save unchanged: %d %s, want 303 to the form saying it is saved (ADR 0236)", code, trim(loc))
+		} else if _, page := b.get(loc); !strings.Contains(page, "Saved.") {
+			t.Fatalf("the saved form does not say so: %s", trim(page))
 		}
 		if diff := cmp.Diff(before, get(), ignoreVolatile); diff != "" {
 			t.Fatalf("saving the form unchanged changed the volunteer (-before +after):\n%s", diff)
@@ -233,7 +236,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 		_, page = b.get("/volunteers/" + before.GetId())
 		action, form = formOf(t, page)
 		form.Set("mentor_capacity", "1")
-		if code, page := b.post(action, form); code != http.StatusOK {
+		if code, page := b.post(action, form); code != http.StatusSeeOther {
 			t.Fatalf("save: %d %s", code, trim(page))
 		}
 		if got := get().GetRoles(); len(got) != 3 || got[1].GetCapacity() != 1 || got[0].GetRole() != eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST {
@@ -245,7 +248,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 		_, page = b.get("/volunteers/" + before.GetId())
 		action, form = formOf(t, page)
 		form.Del("background_check")
-		if code, page := b.post(action, form); code != http.StatusOK {
+		if code, page := b.post(action, form); code != http.StatusSeeOther {
 			t.Fatalf("untick: %d %s", code, trim(page))
 		}
 		if bc := get().GetBackgroundCheck(); bc.GetSeen() {
@@ -254,7 +257,7 @@ func TestEditFormRoundTrip(t *testing.T) {
 		_, page = b.get("/volunteers/" + before.GetId())
 		action, form = formOf(t, page)
 		form.Set("background_check", "1")
-		if code, page := b.post(action, form); code != http.StatusOK {
+		if code, page := b.post(action, form); code != http.StatusSeeOther {
 			t.Fatalf("tick: %d %s", code, trim(page))
 		}
 		bc := get().GetBackgroundCheck()

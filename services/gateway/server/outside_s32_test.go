@@ -40,7 +40,7 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 		t.Fatalf("the form sent after the session ended: %d %s, want a redirect to /signin?expired=form&next=%%2Fparticipants%%2Fnew", code, trim(loc))
 	}
 	_, body := b.get(loc)
-	mustContain(t, body, `<p class="flash" role="status">Din inloggning hade gått ut, så det du skickade sparades inte.`)
+	mustContain(t, body, `<p class="flash" role="status" id="flash" tabindex="-1" autofocus>Din inloggning hade gått ut, så det du skickade sparades inte.`)
 	if code, loc := b.get("/participants"); code != http.StatusSeeOther {
 		t.Errorf("a page with the expired session: %d %s", code, loc)
 	}
@@ -114,7 +114,7 @@ func TestApproveInTwoTabs(t *testing.T) {
 		t.Errorf("the refused row still offers to approve: %s", trim(body))
 	}
 	code, body = row("reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
-	if code != http.StatusOK || !strings.Contains(body, `<span role="status">`) || strings.Contains(body, "Avslaget.") {
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status">`) || strings.Contains(body, "Avvisat.") {
 		t.Errorf("a reject after the approve: %d %s", code, trim(body))
 	}
 	pv, err := coord.matching.GetPair(testutil.Context(t), connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetId()}))

@@ -149,7 +149,7 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	}
 	form.Del("consent_dinners")
 	form.Set("consent_mentoring", "1")
-	if code, page := b.post(action, form); code != http.StatusOK {
+	if code, page := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("save newcomer: %d %s", code, trim(page))
 	}
 	if got := consents(newcomer()); got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_DINNERS] || !got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES] ||
@@ -163,7 +163,7 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 		t.Fatal("the edit form does not show the dinner-host role")
 	}
 	form.Del("dinner_host")
-	if code, page := b.post(action, form); code != http.StatusOK {
+	if code, page := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("save volunteer: %d %s", code, trim(page))
 	}
 	if got := roles(volunteer()); got[eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST] || !got[eventsv1.VolunteerRole_VOLUNTEER_ROLE_MENTOR] {
@@ -175,7 +175,7 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	_, page = b.get("/volunteers/" + v.GetId())
 	action, form = formOf(t, page)
 	form.Set("dinner_host", "1")
-	if code, page := b.post(action, form); code != http.StatusOK {
+	if code, page := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("tick dinner host again: %d %s", code, trim(page))
 	}
 	_, page = b.get("/volunteers/" + v.GetId())
@@ -183,7 +183,7 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	form.Del("dinner_host_form")
 	form.Del("dinner_host")
 	form.Set("household_size", "3")
-	if code, page := b.post(action, form); code != http.StatusOK {
+	if code, page := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("save an old volunteer form: %d %s", code, trim(page))
 	}
 	if got := roles(volunteer()); !got[eventsv1.VolunteerRole_VOLUNTEER_ROLE_DINNER_HOST] {
@@ -193,7 +193,7 @@ func TestFormsReachEveryProgramme(t *testing.T) {
 	action, form = formOf(t, page)
 	form.Del("consent_form")
 	form.Del("consent_guides")
-	if code, page := b.post(action, form); code != http.StatusOK {
+	if code, page := b.post(action, form); code != http.StatusSeeOther {
 		t.Fatalf("save an old newcomer form: %d %s", code, trim(page))
 	}
 	if got := consents(newcomer()); !got[eventsv1.ConsentPurpose_CONSENT_PURPOSE_GUIDES] {

@@ -250,7 +250,7 @@ func testSignInGoesBackToTheListPageBrowser(t *testing.T) {
 	})
 	b := openTab(t, tabOptions{})
 	var where, rng string
-	b.run("sign in", signIn(e, "sida2@example.org", `main`))
+	b.run("sign in", signIn(e, "sida2@example.org", `form[action="/signout"]`))
 	b.run("page 2 of the waiting list", chromedp.Navigate(e.base+"/matching/waiting"), chromedp.WaitVisible(`a[rel="next"]`, chromedp.ByQuery),
 		chromedp.Click(`a[rel="next"]`, chromedp.ByQuery), chromedp.WaitVisible(`a[rel="prev"]`, chromedp.ByQuery))
 	clk.Advance(9 * time.Hour)

@@ -131,7 +131,7 @@ func testSignInGoesBackBrowser(t *testing.T) {
 	id := newcomer(t, coord, org, "0180", "Amina")
 	b := openTab(t, tabOptions{})
 	var where, given, flash string
-	b.run("sign in", signIn(e, "tillbakaweb@example.org", `main`))
+	b.run("sign in", signIn(e, "tillbakaweb@example.org", `form[action="/signout"]`))
 
 	b.run("a person's page", chromedp.Navigate(e.base+"/participants/"+id), chromedp.WaitVisible(`#f-given_name`))
 	clk.Advance(9 * time.Hour) // past a session's 8 hours

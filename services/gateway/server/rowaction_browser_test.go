@@ -44,7 +44,7 @@ func testExpiredRowActionBrowser(t *testing.T) {
 	})
 	approve := `#pair-` + pair + ` form[action$="/approve"] button`
 	b := openTab(t, tabOptions{})
-	b.run("sign in", signIn(e, "radwebb@example.org", `main`))
+	b.run("sign in", signIn(e, "radwebb@example.org", `form[action="/signout"]`))
 	b.run("the job's proposals", chromedp.Navigate(e.base+"/matching?job="+job), chromedp.WaitVisible(approve, chromedp.ByQuery))
 	clk.Advance(9 * time.Hour)
 	var where, flash string

@@ -24,7 +24,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/events"
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/answer"
@@ -234,11 +233,8 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		return fmt.Errorf("gateway: %w", err)
 	}
 	defer be.Close()
-	if accounts.Empty() && cfg.AdminEmail != "" {
-		if _, err := accounts.CreateUser(ctx, &gatewayv1.User{Email: cfg.AdminEmail, DisplayName: "Admin", Role: gatewayv1.Role_ROLE_ADMIN}, cfg.AdminPassword); err != nil {
-			return fmt.Errorf("gateway: first admin from MP_ADMIN_EMAIL: %w", err)
-		}
-		log.Info("created the first admin from MP_ADMIN_EMAIL")
+	if err := envAdmin(ctx, cfg, accounts, log); err != nil {
+		return err
 	}
 
 	dls := events.NewDeadLetters(d.JS)
@@ -253,6 +249,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if err := g.LogSetupAdmin(ctx); err != nil {
 		log.Warn("the setup's audit entry not checked", "err", err)
 	}
+	logEnvAdmin(ctx, cfg, g, log)
 	// The sign-in refusals' tallies held in memory are written as the
 	// gateway stops (ADR 0221), for a few seconds at most.
 	defer func() {

@@ -36,6 +36,7 @@ var browserTests = []struct {
 	{"TestProgrammeAnswersEveryLanguageBrowser", testProgrammeAnswersEveryLanguageBrowser},
 	{"TestExpiredRowActionBrowser", testExpiredRowActionBrowser},
 	{"TestNamesakeListsOnAPhone", testNamesakeListsOnAPhone},
+	{"TestFocusAfterActionBrowser", testFocusAfterActionBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -78,8 +78,8 @@ func TestFreeHintInMp(t *testing.T) {
 					m.Handle(gatewayv1connect.NewMatchingServiceHandler(&fakeHeldMentors{byProposals: n}))
 				}
 			},
-			"Platser som hålls av förslag som inte är godkända än frigörs när du avslår förslagen; kör sedan matchningen igen. " +
-				"Förslagen listar du med mp proposals list och avslår med mp proposals reject -reason poor_fit ID.",
+			"Platser som hålls av förslag som inte är godkända än frigörs när du avvisar förslagen; kör sedan matchningen igen. " +
+				"Förslagen listar du med mp proposals list och avvisar med mp proposals reject -reason poor_fit ID.",
 			"Places held by proposals not yet approved are freed when you reject those proposals; then run the matching again. " +
 				"List the proposals with mp proposals list and reject one with mp proposals reject -reason poor_fit ID."},
 		{[]string{"dinners", "unseated", job},

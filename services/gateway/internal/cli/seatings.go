@@ -83,9 +83,16 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 			return "", err
 		}
 		for _, j := range res.Msg.GetJobs() {
+			done := j.GetState() == dinnersv1.JobState_JOB_STATE_SUCCEEDED
+			counts := e.f("dinners.job.counts", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated())
+			if done && j.GetCounts().GetUnseated() > 0 {
+				// The page the web links from the job's line (ADR 0232),
+				// so the parties can be opened from here too (ADR 0236).
+				counts = e.f("dinners.job.counts_page", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated(),
+					e.webURL("/dinners/jobs/"+url.PathEscape(j.GetId())+"/unseated"))
+			}
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
-				e.withAttempts(e.dinnerJobLine(j), j.GetAttempts(), j.GetState() == dinnersv1.JobState_JOB_STATE_SUCCEEDED,
-					j.GetState() == dinnersv1.JobState_JOB_STATE_FAILED), e.f("dinners.job.counts", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated()))
+				e.withAttempts(e.dinnerJobLine(j), j.GetAttempts(), done, j.GetState() == dinnersv1.JobState_JOB_STATE_FAILED), counts)
 		}
 		return res.Msg.GetNextPageToken(), nil
 	})
@@ -452,4 +459,21 @@ func seatingErr(err error) error {
 		out.AddDetail(d)
 	}
 	return out
+}
+
+// webURL is path's address in the web app as a browser reaches it: the
+// gateway's public address (MP_PUBLIC_URL, as the answer and setup links
+// are written with it) when set and well formed, else the server mp is
+// signed in to.
+func (e Env) webURL(path string) string {
+	base := e.server
+	if e.Getenv == nil {
+		return strings.TrimRight(base, "/") + path
+	}
+	if pub := e.Getenv("MP_PUBLIC_URL"); pub != "" {
+		if u, err := url.Parse(pub); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			base = pub
+		}
+	}
+	return strings.TrimRight(base, "/") + path
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -220,7 +221,7 @@ type dinnersMatchingData struct {
 }
 
 func (w *Web) dinnersMatching(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav = p.t("dinners.matching.title"), "dinners"
+	p.Title, p.Nav, p.Flash = p.t("dinners.matching.title"), "dinners", seatingFlash(p, r)
 	d, err := w.dinnersMatchingData(r, p)
 	if err != nil {
 		return err
@@ -419,7 +420,7 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	if !strings.HasPrefix(back, "/dinners") || strings.HasPrefix(back, "//") {
 		back = "/dinners/seatings"
 	}
-	http.Redirect(rw, r, back, http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(back, url.Values{"done": {a.Action}}), http.StatusSeeOther)
 	return nil
 }
 

@@ -32,7 +32,7 @@ var followedStatuses = []eventsv1.SeatingStatus{eventsv1.SeatingStatus_SEATING_S
 	eventsv1.SeatingStatus_SEATING_STATUS_EXPIRED}
 
 func (w *Web) dinnerSeatings(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav, p.Form = p.t("dinners.seatings.title"), "dinners", r.URL.Query()
+	p.Title, p.Nav, p.Form, p.Flash = p.t("dinners.seatings.title"), "dinners", r.URL.Query(), seatingFlash(p, r)
 	q := r.URL.Query()
 	var d dinnerSeatingsData
 	names := make([]string, len(followedStatuses))

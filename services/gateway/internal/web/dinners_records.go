@@ -231,6 +231,8 @@ func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) err
 	p.Title, p.Nav, p.Form = p.t("dinners.offers.title"), "dinners", r.URL.Query()
 	if r.URL.Query().Get("created") != "" || r.URL.Query().Get("saved") != "" {
 		p.Flash = p.t("dinners.saved")
+	} else if r.URL.Query().Get("done") == "removed" {
+		p.Flash = p.t("rm.done.removed")
 	}
 	res, err := w.g.ListDinnerOffers(r.Context(), p.caller, &gatewayv1.ListDinnerOffersRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
 		MunicipalityCode: r.URL.Query().Get("municipality_code")})
@@ -323,7 +325,7 @@ func (w *Web) dinnerOfferDelete(rw http.ResponseWriter, r *http.Request, p *page
 	if err := w.g.DeleteDinnerOffer(r.Context(), p.caller, r.PathValue("id")); err != nil {
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/offers", http.StatusSeeOther)
+	http.Redirect(rw, r, "/dinners/offers?done=removed", http.StatusSeeOther)
 	return nil
 }
 
@@ -331,7 +333,7 @@ func (w *Web) dinnerCancelDate(rw http.ResponseWriter, r *http.Request, p *page)
 	if _, err := w.g.CancelDinner(r.Context(), p.caller, r.PathValue("id"), r.PostForm.Get("date")); err != nil {
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/offers", http.StatusSeeOther)
+	http.Redirect(rw, r, "/dinners/offers?saved=1", http.StatusSeeOther)
 	return nil
 }
 
@@ -339,6 +341,8 @@ func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) er
 	p.Title, p.Nav, p.Form = p.t("dinners.signups.title"), "dinners", r.URL.Query()
 	if r.URL.Query().Get("created") != "" || r.URL.Query().Get("saved") != "" {
 		p.Flash = p.t("dinners.saved")
+	} else if r.URL.Query().Get("done") == "removed" {
+		p.Flash = p.t("rm.done.removed")
 	}
 	res, err := w.g.ListDinnerSignUps(r.Context(), p.caller, &gatewayv1.ListDinnerSignUpsRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
 		MunicipalityCode: r.URL.Query().Get("municipality_code")})
@@ -438,7 +442,7 @@ func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *pag
 	if err := w.g.DeleteDinnerSignUp(r.Context(), p.caller, r.PathValue("id")); err != nil {
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/signups", http.StatusSeeOther)
+	http.Redirect(rw, r, "/dinners/signups?done=removed", http.StatusSeeOther)
 	return nil
 }
 

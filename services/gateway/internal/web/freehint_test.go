@@ -39,7 +39,7 @@ func TestFreeHintOnLeftOutPages(t *testing.T) {
 			return &unmatchedData{Job: jobRow{jobView: jobView{ID: "j-1"}}, Rows: []unmatchedRow{{ID: "p1", Name: "Abdi Nur", Why: unmatchedWhy(p, us[0], nil)}},
 				Free: newFreeHint(p, "mentoring", mentorsHeldByProposals(us))}
 		}, `<a href="/matching#proposals">`,
-			"Platser som hålls av förslag som inte är godkända än frigörs när du avslår förslagen; kör sedan matchningen igen. " +
+			"Platser som hålls av förslag som inte är godkända än frigörs när du avvisar förslagen; kör sedan matchningen igen. " +
 				`<a href="/matching#proposals">Förslag att granska</a>`,
 			"Places held by proposals not yet approved are freed when you reject those proposals; then run the matching again. " +
 				`<a href="/matching#proposals">Proposals to review</a>`},

@@ -337,10 +337,10 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 	switch a.Action {
 	case "approve":
 		reviewed.Set("done", "approved")
-		back = "/guides/assign?" + reviewed.Encode() + "#proposals"
+		back = "/guides/assign?" + reviewed.Encode() + "#" + flashID
 	case "reject":
 		reviewed.Set("done", "rejected")
-		back = "/guides/assign?" + reviewed.Encode() + "#proposals"
+		back = "/guides/assign?" + reviewed.Encode() + "#" + flashID
 		// The form's list requires a reason (none is chosen for the
 		// coordinator); a post without one (a script, an old page)
 		// counts as "other", as mentoring's does.

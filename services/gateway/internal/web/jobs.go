@@ -171,16 +171,12 @@ func (w *Web) bulkApprove(rw http.ResponseWriter, r *http.Request, p *page) erro
 		}
 		ok++
 	}
-	p.Flash = p.tn("bulk.done", ok)
-	if failed > 0 {
-		p.Flash += " " + p.tn("bulk.failed", failed)
-	}
-	d, err := w.matchingData(r, p)
-	if err != nil {
-		return err
-	}
-	p.Data = d
-	return w.render(rw, p, http.StatusOK, "matching")
+	// To the matching page, which says how many: a rendered page here was
+	// a POST's answer, and back or reload offered to approve again (ADR
+	// 0236).
+	done := url.Values{"done": {"bulk"}, "approved": {strconv.Itoa(ok)}, "failed": {strconv.Itoa(failed)}}
+	http.Redirect(rw, r, withDone("/matching", done), http.StatusSeeOther)
+	return nil
 }
 
 // jobStart is one programme's "start a matching job" form. Mentoring,

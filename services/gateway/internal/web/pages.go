@@ -34,7 +34,7 @@ type matchingData struct {
 }
 
 func (w *Web) matching(rw http.ResponseWriter, r *http.Request, p *page) error {
-	p.Title, p.Nav = p.t("m.title"), "matching"
+	p.Title, p.Nav, p.Flash = p.t("m.title"), "matching", matchingFlash(p, r)
 	d, err := w.matchingData(r, p)
 	if err != nil {
 		return err
@@ -169,7 +169,11 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 		return err
 	}
 	if r.Header.Get("HX-Request") == "" {
-		http.Redirect(rw, r, "/matching#proposals", http.StatusSeeOther)
+		done := url.Values{"done": {a.Action}}
+		if j := rowJob(r); j != "" {
+			done.Set("job", j)
+		}
+		http.Redirect(rw, r, withDone("/matching", done), http.StatusSeeOther)
 		return nil
 	}
 	msg := p.t("m.approved")
@@ -270,9 +274,7 @@ func (w *Web) users(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err := w.loadUsers(r, p); err != nil {
 		return err
 	}
-	if r.URL.Query().Get("done") == "erased" {
-		p.Flash = p.t("u.erase.done")
-	}
+	p.Flash = usersFlash(p, r)
 	return w.render(rw, p, http.StatusOK, "users")
 }
 
@@ -310,7 +312,7 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
+	http.Redirect(rw, r, "/admin/users?done=created", http.StatusSeeOther)
 	return nil
 }
 
@@ -333,7 +335,7 @@ func (w *Web) userAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: r.PathValue("id"), Disabled: disabled}, []string{"disabled"}, ""); err != nil {
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
+	http.Redirect(rw, r, "/admin/users?done="+map[bool]string{true: "disabled", false: "enabled"}[disabled], http.StatusSeeOther)
 	return nil
 }
 

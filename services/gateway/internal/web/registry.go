@@ -163,9 +163,7 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 	}
 	p.Form = languageNames(p.Lang, participantToForm(v.GetParticipant()))
 	p.Data = newParticipantView(p, v.GetOrganisationName(), v.GetParticipant())
-	if r.URL.Query().Get("created") != "" {
-		p.Flash = p.t("created")
-	}
+	p.Flash = savedFlash(p, r)
 	return w.render(rw, p, http.StatusOK, "participant_form")
 }
 
@@ -193,9 +191,11 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 		}
 		return err
 	}
-	p.Form, p.Flash = languageNames(p.Lang, participantToForm(pt)), p.t("saved")
-	p.Data = newParticipantView(p, cur.GetOrganisationName(), pt)
-	return w.render(rw, p, http.StatusOK, "participant_form")
+	// To the form read afresh, saying it is saved: the form rendered as
+	// the POST's answer made back and reload offer to send it again (ADR
+	// 0236).
+	http.Redirect(rw, r, "/participants/"+url.PathEscape(pt.GetId())+"?saved=1", http.StatusSeeOther)
+	return nil
 }
 
 func (w *Web) saveParticipant(r *http.Request, p *page, cur *participantsv1.Participant) (*participantsv1.Participant, error) {

@@ -50,6 +50,6 @@ func (w *Web) changeUserEmail(rw http.ResponseWriter, r *http.Request, p *page) 
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users", http.StatusSeeOther)
+	http.Redirect(rw, r, "/admin/users?done=email", http.StatusSeeOther)
 	return nil
 }

@@ -80,9 +80,7 @@ func (w *Web) volunteerEdit(rw http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	p.Form, p.Data = languageNames(p.Lang, volunteerToForm(v.GetVolunteer())), newVolunteerView(p, v)
-	if r.URL.Query().Get("created") != "" {
-		p.Flash = p.t("created")
-	}
+	p.Flash = savedFlash(p, r)
 	return w.render(rw, p, http.StatusOK, "volunteer_form")
 }
 
@@ -104,8 +102,9 @@ func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) 
 		}
 		return err
 	}
-	p.Form, p.Flash = languageNames(p.Lang, volunteerToForm(v)), p.t("saved")
-	return w.render(rw, p, http.StatusOK, "volunteer_form")
+	// As participantUpdate: to the form read afresh (ADR 0236).
+	http.Redirect(rw, r, "/volunteers/"+url.PathEscape(v.GetId())+"?saved=1", http.StatusSeeOther)
+	return nil
 }
 
 func (w *Web) saveVolunteer(r *http.Request, p *page, cur *volunteersv1.Volunteer) (*volunteersv1.Volunteer, error) {
