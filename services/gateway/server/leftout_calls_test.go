@@ -93,13 +93,26 @@ func TestLeftOutPageNamesInOneCall(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			before := serviceCalls(logs)
-			named, registered := pg.told()
-			after := serviceCalls(logs)
+			var named, registered int
 			got := map[string]int{}
-			for _, m := range nameReads {
-				if n := after[m] - before[m]; n > 0 {
-					got[m] = n
+			// Warm: the names the cold read cached. A cache write is
+			// dropped when a person's event reaches the gateway between
+			// its read and its write (the cache's mark), and the setup's
+			// events may still be arriving on a loaded machine (CI,
+			// 2026-12-07: one warm read asked again): a few reads, the
+			// last of which must ask no service.
+			for try := 0; try < 5; try++ {
+				before := serviceCalls(logs)
+				named, registered = pg.told()
+				after := serviceCalls(logs)
+				clear(got)
+				for _, m := range nameReads {
+					if n := after[m] - before[m]; n > 0 {
+						got[m] = n
+					}
+				}
+				if mode != "warm" || len(got) == 0 {
+					break
 				}
 			}
 			want := map[string]int{"BatchGetParticipantNames": 1, "BatchGetVolunteerNames": 1}
