@@ -46,7 +46,10 @@ func newPager(p *page, r *http.Request, prefix, frag string, size, shown int, to
 		n[prefix+"back"] = append(append([]string(nil), back...), q.Get(prefix+"page_token"))
 		out.Next = r.URL.Path + "?" + n.Encode() + frag
 	}
-	if len(back) > 0 {
+	// A previous page only beyond the first: the first page has no
+	// token, and a "back" typed into its address (outside round s42)
+	// linked "Föregående sida" to a token no page gave, an error page.
+	if len(back) > 0 && q.Get(prefix+"page_token") != "" {
 		pr := cloneValues(q)
 		pr.Set(prefix+"page_token", back[len(back)-1])
 		pr.Set(prefix+"at", strconv.Itoa(max(0, at-size)))
