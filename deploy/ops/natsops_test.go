@@ -99,7 +99,8 @@ func writeKeysEnv(t *testing.T, s *system) string {
 // a consumer's leader steps down too; the runbook's report lists the
 // streams; and the same user may not remove the erasure log or the
 // audit log. nats-server refused nothing else: its logs name no
-// violation but those two.
+// violation but those two and the control's (an owner's natscli
+// without its reply prefix; the owner's edit with it says none).
 func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	pw, err := layout.NewNATSPasswords()
 	if err != nil {
@@ -210,8 +211,15 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	}
 
 	// A stream's replicas lowered by its owner, as the runbook's upgrade
-	// section says (the tools' user may not edit a stream).
-	out, err, _ = opsShell(t, dir, keys, natsURL, runbookSnippet(t, "stream edit PARTICIPANTS --replicas 1"))
+	// section says (the tools' user may not edit a stream). Without the
+	// owner's reply prefix natscli is refused its replies (the control
+	// that the runbook needs it).
+	edit := runbookSnippet(t, "stream edit PARTICIPANTS --replicas 1")
+	out, err, _ = opsShell(t, dir, keys, natsURL, strings.Replace(edit, " --inbox-prefix _INBOX_participants", "", 1))
+	if err == nil || !strings.Contains(out, "Permissions Violation for Subscription") {
+		t.Errorf("the owner's edit without its reply prefix: %v, want refused\n%s", err, lastLines(out, 5))
+	}
+	out, err, _ = opsShell(t, dir, keys, natsURL, edit)
 	if err != nil || strings.Contains(out, "Violation") {
 		t.Errorf("the runbook's stream edit as the owner: %v\n%s", err, lastLines(out, 10))
 	} else if info, err := js.Stream(ctx, "PARTICIPANTS"); err != nil || info.CachedInfo().Config.Replicas != 1 {
@@ -221,7 +229,8 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	var refused []string
 	for i := 1; i <= 3; i++ {
 		for _, l := range linesWith(mustProc(t, s, fmt.Sprintf("nats-%d", i)).Log(s.Opts.Dir), []string{"Violation"}, 20) {
-			if !strings.Contains(l, "$JS.API.STREAM.DELETE.ERASURES") && !strings.Contains(l, "$JS.API.STREAM.DELETE.AUDIT") {
+			if !strings.Contains(l, "$JS.API.STREAM.DELETE.ERASURES") && !strings.Contains(l, "$JS.API.STREAM.DELETE.AUDIT") &&
+				!strings.Contains(l, `NATS CLI Version v0.5.0" - "$G/user:participants"`) {
 				refused = append(refused, l)
 			}
 		}
