@@ -97,9 +97,9 @@ func writeKeysEnv(t *testing.T, s *system) string {
 // held, and the participants service, started again on it, lists the
 // same people; the drain's step-down moves every stream leader off n2;
 // a consumer's leader steps down too; the runbook's report lists the
-// streams; and the same user may not remove the erasure log or the
-// audit log. nats-server refused nothing else: its logs name no
-// violation but those two and the control's (an owner's natscli
+// streams; and the same user may not remove the erasure log, the key
+// ring or the audit log. nats-server refused nothing else: its logs name no
+// violation but those three and the control's (an owner's natscli
 // without its reply prefix; the owner's edit with it says none).
 func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	pw, err := layout.NewNATSPasswords()
@@ -171,9 +171,9 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 		t.Errorf("the participants after the restore: %d listed, want the %d of before, the same", len(after), len(before))
 	}
 
-	// The erasure log and the audit log are never removed (the runbook:
-	// keep the live ERASURES), and stay.
-	for _, st := range []string{"ERASURES", "AUDIT"} {
+	// The erasure log, the key ring and the audit log are never removed
+	// (the runbook: keep the live ones), and stay.
+	for _, st := range []string{"ERASURES", "KV_data_keys", "AUDIT"} {
 		out, err, took = opsShell(t, dir, keys, natsURL, "nats stream rm -f "+st)
 		t.Logf("nats stream rm -f %s, refused, took %v", st, took.Round(time.Millisecond))
 		if err == nil || !strings.Contains(out, "Permissions Violation") {
@@ -230,6 +230,7 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		for _, l := range linesWith(mustProc(t, s, fmt.Sprintf("nats-%d", i)).Log(s.Opts.Dir), []string{"Violation"}, 20) {
 			if !strings.Contains(l, "$JS.API.STREAM.DELETE.ERASURES") && !strings.Contains(l, "$JS.API.STREAM.DELETE.AUDIT") &&
+				!strings.Contains(l, "$JS.API.STREAM.DELETE.KV_data_keys") &&
 				!strings.Contains(l, `NATS CLI Version v0.5.0" - "$G/user:participants"`) {
 				refused = append(refused, l)
 			}

@@ -161,12 +161,14 @@ var grants = map[string]grant{
 			// restore's request and its chunks) and its drain's leader
 			// step-downs, which ADR 0233 found refused to every user. A
 			// restore makes only a stream that is absent: the removal
-			// before it (ADR 0237), never of ERASURES (the live erasure
-			// log is never rolled back) or AUDIT (append-only): Deny. No
-			// stream update: lowering replicas is the owner's (runbook).
+			// before it (ADR 0237), never of ERASURES or KV_data_keys (a
+			// live key ring and erasure log are never rolled back: an
+			// older copy forgets erasures and newer keys) or AUDIT
+			// (append-only): Deny. No stream update: lowering replicas is
+			// the owner's (runbook).
 			"$JS.API.STREAM.SNAPSHOT.*", "$JS.SNAPSHOT.ACK.>", "$JS.API.STREAM.RESTORE.*", "$JS.SNAPSHOT.RESTORE.>",
 			"$JS.API.STREAM.DELETE.*", "$JS.API.STREAM.LEADER.STEPDOWN.*", "$JS.API.CONSUMER.LEADER.STEPDOWN.*.*"},
-		Deny:     []string{"$JS.API.STREAM.DELETE.ERASURES", "$JS.API.STREAM.DELETE." + events.StreamAudit},
+		Deny:     []string{"$JS.API.STREAM.DELETE.ERASURES", "$JS.API.STREAM.DELETE.KV_data_keys", "$JS.API.STREAM.DELETE." + events.StreamAudit},
 		Operates: true,
 		Buckets:  gatewayBuckets,
 		Probes:   []string{events.StreamParticipants},
