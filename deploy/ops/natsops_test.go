@@ -304,3 +304,23 @@ func lastLines(out string, n int) string {
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog: on compose's
+// configuration the tools' user, which may remove a stream before the
+// runbook's restore (ADR 0237), is refused the removal of the erasure
+// log, the key ring and the audit log, and reaches the server with a
+// removal of another stream (the control that the refusals are the
+// denial's, not the grant's absence).
+func TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog(t *testing.T) {
+	pw := testPasswords(t)
+	url, _ := startShipped(t, shippedConfigs(t, pw)[0], t.TempDir())
+	stack := connectWatched(t, url, service.NATSToolsUser, pw[service.NATSToolsUser])
+	for _, st := range []string{"ERASURES", "KV_data_keys", "AUDIT"} {
+		if !stack.refused(t, "$JS.API.STREAM.DELETE."+st, "") {
+			t.Errorf("the tools' user may remove %s", st)
+		}
+	}
+	if stack.refused(t, "$JS.API.STREAM.DELETE.KV_participants", "") {
+		t.Error("the tools' user may not remove KV_participants before a restore")
+	}
+}
