@@ -41,6 +41,15 @@ type grant struct {
 	// sealed with other services' people's keys): it may not log an
 	// erasure, which a restored backup would re-apply (ADR 0234).
 	NeverErases bool
+	// Deny are subjects refused although Publish allows them (a
+	// wildcard's exceptions).
+	Deny []string
+	// Operates is for the operators' user (ADR 0237): it reads every
+	// consumer's state and moves consumer leaders (the runbook's reports
+	// and drain), so of another user's durable on a stream it reads or
+	// probes only a take-over is refused (seize), not its information or
+	// step-down.
+	Operates bool
 }
 
 // records are a record store's buckets (pkg/store): its records and its
@@ -151,11 +160,18 @@ var grants = map[string]grant{
 			// and restore: a snapshot's request and its chunks' acks, a
 			// restore's request and its chunks) and its drain's leader
 			// step-downs, which ADR 0233 found refused to every user. A
-			// restore makes only a stream that is absent.
+			// restore makes only a stream that is absent: the removal
+			// before it (ADR 0237), never of ERASURES or KV_data_keys (a
+			// live key ring and erasure log are never rolled back: an
+			// older copy forgets erasures and newer keys) or AUDIT
+			// (append-only): Deny. No stream update: lowering replicas is
+			// the owner's (runbook).
 			"$JS.API.STREAM.SNAPSHOT.*", "$JS.SNAPSHOT.ACK.>", "$JS.API.STREAM.RESTORE.*", "$JS.SNAPSHOT.RESTORE.>",
-			"$JS.API.STREAM.LEADER.STEPDOWN.*"},
-		Buckets: gatewayBuckets,
-		Probes:  []string{events.StreamParticipants},
+			"$JS.API.STREAM.DELETE.*", "$JS.API.STREAM.LEADER.STEPDOWN.*", "$JS.API.CONSUMER.LEADER.STEPDOWN.*.*"},
+		Deny:     []string{"$JS.API.STREAM.DELETE.ERASURES", "$JS.API.STREAM.DELETE.KV_data_keys", "$JS.API.STREAM.DELETE." + events.StreamAudit},
+		Operates: true,
+		Buckets:  gatewayBuckets,
+		Probes:   []string{events.StreamParticipants},
 	},
 }
 
@@ -245,7 +261,11 @@ func NATSPermissions(user string) string {
 		pub = append(pub, events.DeadLetterPrefix+d)
 		pub = append(pub, durable(events.StreamReplay, d)...)
 	}
-	var deny []string
+	deny := slices.Clone(g.Deny)
+	others := durable
+	if g.Operates {
+		others = seize
+	}
 	for _, s := range slices.Concat(g.Reads, g.Probes) {
 		// Its pool's feed also asks for the newest message of its filter
 		// (pkg/pool's feed.go), a message it reads in full anyway.
@@ -255,7 +275,7 @@ func NATSPermissions(user string) string {
 		// Another user's durable is never its to change, delete, pull
 		// from or ack.
 		for _, d := range othersDurables(user, s) {
-			deny = append(deny, durable(s, d)...)
+			deny = append(deny, others(s, d)...)
 		}
 	}
 	for _, s := range g.Probes {
@@ -263,7 +283,7 @@ func NATSPermissions(user string) string {
 			"$JS.API.CONSUMER.*."+events.StreamReplay+".*.>", "$JS.API.CONSUMER.MSG.NEXT."+events.StreamReplay+".*")
 		for _, d := range othersDurables(user, s) {
 			deny = append(deny, events.DeadLetterPrefix+d)
-			deny = append(deny, durable(events.StreamReplay, d)...)
+			deny = append(deny, others(events.StreamReplay, d)...)
 		}
 	}
 	var b strings.Builder
@@ -287,6 +307,18 @@ func NATSPermissions(user string) string {
 func durable(s, d string) []string {
 	return []string{"$JS.API.CONSUMER.*." + s + "." + d, "$JS.API.CONSUMER.*." + s + "." + d + ".>",
 		"$JS.API.CONSUMER.*.*." + s + "." + d, "$JS.ACK." + s + "." + d + ".>"}
+}
+
+// seize is what takes a durable consumer d on stream s over, without
+// its information or leader step-down (nats-server's jetstream_api.go):
+// its creation or update, deletion, pause, reset, unpin, peer removal,
+// pulls and its messages' acks.
+func seize(s, d string) []string {
+	var out []string
+	for _, op := range []string{"CREATE", "DURABLE.CREATE", "DELETE", "PAUSE", "RESET", "UNPIN", "PEER.REMOVE", "MSG.NEXT"} {
+		out = append(out, "$JS.API.CONSUMER."+op+"."+s+"."+d)
+	}
+	return append(out, "$JS.API.CONSUMER.CREATE."+s+"."+d+".>", "$JS.ACK."+s+"."+d+".>")
 }
 
 // opsStreams is what every process does with the operations streams at
