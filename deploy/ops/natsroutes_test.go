@@ -111,9 +111,19 @@ func (c *captured) Errorf(format string, v ...any) {
 }
 func (c *captured) Noticef(string, ...any) {}
 func (c *captured) Warnf(string, ...any)   {}
-func (c *captured) Fatalf(string, ...any)  {}
-func (c *captured) Debugf(string, ...any)  {}
-func (c *captured) Tracef(string, ...any)  {}
+
+// Fatalf keeps what would stop a node (a port it cannot listen on) with
+// the errors, for the failure message of a cluster that did not form.
+func (c *captured) Fatalf(format string, v ...any) { c.Errorf("fatal: "+format, v...) }
+func (c *captured) Debugf(string, ...any)          {}
+func (c *captured) Tracef(string, ...any)          {}
+
+// String is the errors so far, one a line, the last 20.
+func (c *captured) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.errors[max(0, len(c.errors)-20):], "\n")
+}
 
 // has reports whether an error so far contains s.
 func (c *captured) has(s string) bool {

@@ -116,9 +116,18 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(nodes) == 0 {
-			s.SetLogger(node1Log, false, false)
+		log := node1Log
+		if len(nodes) > 0 {
+			log = &captured{}
 		}
+		s.SetLogger(log, false, false)
+		// A cluster that did not form says why (CI, 2026-12-07: "n1
+		// routes to 1 nodes" after a minute, with no node's word).
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("%s's errors:\n%s", p.Name, log)
+			}
+		})
 		go s.Start()
 		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
 		nodes = append(nodes, s)
