@@ -81,3 +81,20 @@ func ObjectStore(ctx context.Context, js jetstream.JetStream, cfg jetstream.Obje
 	}
 	return os, err
 }
+
+// StreamIfAbsent returns the stream named in cfg, creating it with cfg
+// when it is absent; an existing one keeps its configuration, whatever it
+// is: the process that maintains it brings it to cfg at its start, and
+// the caller's NATS user may not update it (ADR 0234).
+func StreamIfAbsent(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, cfg.Name)
+	if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return s, err
+	}
+	s, err = js.CreateStream(ctx, cfg)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		// Another process made it meanwhile.
+		return js.Stream(ctx, cfg.Name)
+	}
+	return s, err
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/ensure"
 )
 
 // EnsureOperatorStreams creates DEADLETTER and REPLAY, the two streams all
@@ -46,14 +48,7 @@ const OperatorStreamsOwner = "gateway"
 func CreateOperatorStreams(ctx context.Context, js jetstream.JetStream, replicas int) error {
 	replicas = max(replicas, 1)
 	for _, cfg := range []jetstream.StreamConfig{deadLetterStreamConfig(replicas), replayStreamConfig(replicas)} {
-		_, err := js.Stream(ctx, cfg.Name)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, jetstream.ErrStreamNotFound) {
-			return fmt.Errorf("events: look up stream %s: %w", cfg.Name, err)
-		}
-		if _, err := js.CreateStream(ctx, cfg); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		if _, err := ensure.StreamIfAbsent(ctx, js, cfg); err != nil {
 			return fmt.Errorf("events: create stream %s: %w", cfg.Name, err)
 		}
 	}

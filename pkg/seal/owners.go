@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/ensure"
 )
 
 // A keyring with an Owner (ADR 0234, part 2) keeps the keys it creates in
@@ -47,7 +49,7 @@ func openOthers(ctx context.Context, js jetstream.JetStream, cfg Config) ([]sour
 		}
 		c := cfg
 		c.Bucket = OwnerBucket(o)
-		s, err := createOnly(ctx, js, keyStreamConfig(c))
+		s, err := ensure.StreamIfAbsent(ctx, js, keyStreamConfig(c))
 		if err != nil {
 			return nil, fmt.Errorf("seal: open bucket %s: %w", c.Bucket, err)
 		}

@@ -2,7 +2,6 @@ package seal
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -59,7 +58,7 @@ func erasureStreamConfig(cfg Config) jetstream.StreamConfig {
 func openStreams(ctx context.Context, js jetstream.JetStream, cfg Config) (keys, erasures jetstream.Stream, err error) {
 	open := ensure.Stream
 	if cfg.CreateOnly {
-		open = createOnly
+		open = ensure.StreamIfAbsent
 	}
 	if keys, err = open(ctx, js, keyStreamConfig(cfg)); err != nil {
 		return nil, nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
@@ -68,20 +67,4 @@ func openStreams(ctx context.Context, js jetstream.JetStream, cfg Config) (keys,
 		return nil, nil, fmt.Errorf("seal: erasure log: %w", err)
 	}
 	return keys, erasures, nil
-}
-
-// createOnly returns the stream named in cfg, creating it with cfg when
-// it is absent; an existing one keeps its configuration, whatever it is:
-// the process that maintains it brings it to cfg at its start.
-func createOnly(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
-	s, err := js.Stream(ctx, cfg.Name)
-	if !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return s, err
-	}
-	s, err = js.CreateStream(ctx, cfg)
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		// Another process made it meanwhile.
-		return js.Stream(ctx, cfg.Name)
-	}
-	return s, err
 }
