@@ -71,6 +71,8 @@ var rareMetrics = map[string][2]string{
 	"events_deadletters_waiting": {"pkg/events/deadletters.go", `"events.deadletters.waiting"`},
 	// Notify's sent series appear once it has sent a message.
 	"motesplats_notifications_sent_total": {"services/notify/server/metrics.go", `"motesplats.notifications.sent"`},
+	// Served only by a process connected to NATS in TLS (ADR 0241).
+	"nats_tls_expiry_seconds": {"pkg/service/natsexpiry.go", `"nats.tls.expiry"`},
 }
 
 // requireMetrics scrapes every process of the layout that serves

@@ -7,9 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel"
 
 	"github.com/motesplats/motesplats/pkg/envvar"
 )
@@ -65,9 +68,36 @@ func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn,
 		// (ADR 0230); a server without TLS is refused by the client.
 		all = append(all, nats.Secure(a.TLS.Clone()))
 	}
-	nc, err := nats.Connect(url, append(all, opts...)...)
+	var stopWatch func()
+	var mu sync.Mutex
+	closed := func(o *nats.Options) error {
+		// Stops the expiry watch with the connection, keeping the
+		// caller's ClosedHandler (options apply in order: this is last).
+		prev := o.ClosedCB
+		o.ClosedCB = func(c *nats.Conn) {
+			mu.Lock()
+			if stopWatch != nil {
+				stopWatch()
+			}
+			mu.Unlock()
+			if prev != nil {
+				prev(c)
+			}
+		}
+		return nil
+	}
+	nc, err := nats.Connect(url, append(append(all, opts...), closed)...)
 	if err != nil {
 		return nil, natsConnectError(err, a)
+	}
+	if a.TLS != nil {
+		// Warn and measure before the certificates expire (ADR 0241).
+		mu.Lock()
+		stopWatch = WatchNATSCerts(nc, name, slog.Default(), otel.GetMeterProvider(), natsCertCheckEvery)
+		mu.Unlock()
+		if nc.IsClosed() {
+			stopWatch()
+		}
 	}
 	return nc, nil
 }

@@ -1,0 +1,157 @@
+package service
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// How the NATS certificates' expiry is watched (ADR 0241): a process
+// connected in TLS warns at start and then once a day while the CA that
+// verified the server, or the server's certificate, has fewer than
+// NATSCertWarnBefore left. Two-year server certificates and a ten-year
+// CA would otherwise stop every client on one day with nobody warned.
+const (
+	NATSCertWarnBefore = 30 * 24 * time.Hour
+	natsCertCheckEvery = 24 * time.Hour
+)
+
+// The instrument (Prometheus nats_tls_expiry_seconds) and its label: the
+// seconds until the earliest expiry of the certificates a connection
+// verified, by kind, "ca" (the root of NATS_CA_FILE that verified the
+// server) or "server" (the certificate the server showed in the TLS
+// handshake). Certificates of machines: no personal data.
+const (
+	natsExpiryInstrument = "nats.tls.expiry"
+	natsExpiryKind       = "cert"
+	meterName            = "github.com/motesplats/motesplats/pkg/service"
+)
+
+// NATSCertExpiry is when the certificates of a TLS connection to NATS
+// expire: the earliest NotAfter of the server's certificates (the peer
+// certificates of the handshake) and of the CA that verified them (the
+// root of the verified chain, from NATS_CA_FILE). OK is false when the
+// connection is not in TLS or not verified (a reconnect under way).
+type NATSCertExpiry struct {
+	CA, Server time.Time
+	OK         bool
+}
+
+// natsCertExpiryOf reads a's certificates from a TLS connection's state.
+func natsCertExpiryOf(cs tls.ConnectionState) NATSCertExpiry {
+	if len(cs.PeerCertificates) == 0 || len(cs.VerifiedChains) == 0 {
+		return NATSCertExpiry{}
+	}
+	var e NATSCertExpiry
+	for _, c := range cs.PeerCertificates {
+		if e.Server.IsZero() || c.NotAfter.Before(e.Server) {
+			e.Server = c.NotAfter
+		}
+	}
+	for _, chain := range cs.VerifiedChains {
+		if len(chain) == 0 {
+			continue
+		}
+		// The chain ends at the root the process trusts; a CA file with
+		// two CAs (a CA roll) verifies with the one that signed.
+		if root := chain[len(chain)-1]; e.CA.IsZero() || root.NotAfter.Before(e.CA) {
+			e.CA = root.NotAfter
+		}
+	}
+	e.OK = !e.CA.IsZero()
+	return e
+}
+
+// NATSCertExpiryOf is the expiry of nc's certificates; OK false when nc
+// is not connected in TLS.
+func NATSCertExpiryOf(nc *nats.Conn) NATSCertExpiry {
+	cs, err := nc.TLSConnectionState()
+	if err != nil {
+		return NATSCertExpiry{}
+	}
+	return natsCertExpiryOf(cs)
+}
+
+// warn logs a warning for each certificate expiring within
+// NATSCertWarnBefore of now, saying which and what to do; it reports
+// whether it warned.
+func (e NATSCertExpiry) warn(log *slog.Logger, client string, now time.Time) bool {
+	if !e.OK {
+		return false
+	}
+	warned := false
+	for _, c := range []struct {
+		kind string
+		at   time.Time
+		do   string
+	}{
+		{"ca", e.CA, "make a new CA before then and give every process its ca.crt (a flag day: docs/runbook.md, Renewing NATS' certificates)"},
+		{"server", e.Server, "renew the NATS server certificates with the same CA (docs/runbook.md, Renewing NATS' certificates)"},
+	} {
+		left := c.at.Sub(now)
+		if left >= NATSCertWarnBefore {
+			continue
+		}
+		warned = true
+		log.Warn("NATS TLS certificate expires soon: clients will be refused from then on",
+			"client", client, natsExpiryKind, c.kind, "not_after", c.at.UTC().Format(time.RFC3339),
+			"days_left", math.Floor(left.Hours()/24), "do", c.do)
+	}
+	return warned
+}
+
+// WatchNATSCerts watches the expiry of nc's TLS certificates (ADR 0241):
+// it warns on log at once and every `every` while one has fewer than
+// NATSCertWarnBefore left, and reports nats.tls.expiry to mp, reading
+// the connection's certificates anew each time (a reconnect may meet a
+// renewed server certificate). A connection not in TLS is not watched.
+// Stop ends it; ConnectNATS stops it when the connection closes.
+func WatchNATSCerts(nc *nats.Conn, client string, log *slog.Logger, mp metric.MeterProvider, every time.Duration) (stop func()) {
+	if _, err := nc.TLSConnectionState(); err != nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var once sync.Once
+	stop = func() { once.Do(func() { close(done) }) }
+	m := mp.Meter(meterName)
+	g, err := m.Float64ObservableGauge(natsExpiryInstrument, metric.WithUnit("s"),
+		metric.WithDescription("Seconds until the earliest expiry of the NATS TLS certificates this process verified, "+
+			"by cert: ca (of NATS_CA_FILE) or server (shown by the NATS server)."))
+	var reg metric.Registration
+	if err == nil {
+		client := attribute.String("client", client)
+		ca := metric.WithAttributes(client, attribute.String(natsExpiryKind, "ca"))
+		server := metric.WithAttributes(client, attribute.String(natsExpiryKind, "server"))
+		reg, _ = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+			if e := NATSCertExpiryOf(nc); e.OK {
+				o.ObserveFloat64(g, time.Until(e.CA).Seconds(), ca)
+				o.ObserveFloat64(g, time.Until(e.Server).Seconds(), server)
+			}
+			return nil
+		}, g)
+	}
+	NATSCertExpiryOf(nc).warn(log, client, time.Now())
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				if reg != nil {
+					_ = reg.Unregister()
+				}
+				return
+			case <-t.C:
+				NATSCertExpiryOf(nc).warn(log, client, time.Now())
+			}
+		}
+	}()
+	return stop
+}
