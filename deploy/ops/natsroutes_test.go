@@ -27,38 +27,16 @@ func TestNATSRoutes_SignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ports := map[string]int{}
-	dir := t.TempDir()
-	procs, err := layout.Plan(layout.Options{Dir: dir, Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 3,
-		Services: []string{}, NATSPasswords: pw, Ports: func(name string) int {
-			if ports[name] == 0 {
-				ports[name] = testutil.FreePort(t)
-			}
-			return ports[name]
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nodes []*server.Server
-	for _, p := range procs {
-		if p.Kind != "nats" {
-			continue
-		}
-		opts := nodeOptions(t, dir, p.Name, p.ConfigText)
+	o := layout.Options{Dir: t.TempDir(), Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 3,
+		Services: []string{}, NATSPasswords: pw}
+	mesh, _, ports := startMesh(t, o, func(name string, opts *server.Options) {
 		if opts.Cluster.Username != service.NATSRouteUser || opts.Cluster.Password != pw[service.NATSRouteUser] {
-			t.Errorf("%s: the routes accept %q", p.Name, opts.Cluster.Username)
+			t.Errorf("%s: the routes accept %q", name, opts.Cluster.Username)
 		}
-		opts.NoLog, opts.NoSigs, opts.HTTPPort = true, true, 0
-		s, err := server.NewServer(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go s.Start()
-		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-		nodes = append(nodes, s)
-	}
-	if len(nodes) != 3 {
-		t.Fatalf("%d NATS nodes planned, want 3", len(nodes))
+	})
+	var nodes []*server.Server
+	for _, n := range mesh {
+		nodes = append(nodes, n.Server)
 	}
 	waitMeshed(t, nodes, 30*time.Second)
 

@@ -84,58 +84,28 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ports := map[string]int{}
 	dir, tlsDir := t.TempDir(), t.TempDir()
 	o := layout.Options{Dir: dir, Bin: t.TempDir(), NATSServer: "nats-server", NATSNodes: 3,
-		Services: []string{}, NATSPasswords: pw, NATSTLS: tlsDir, Ports: func(name string) int {
-			if ports[name] == 0 {
-				ports[name] = testutil.FreePort(t)
-			}
-			return ports[name]
-		}}
-	procs, err := layout.Plan(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+		Services: []string{}, NATSPasswords: pw, NATSTLS: tlsDir}
 	if err := layout.EnsureNATSCerts(o); err != nil {
 		t.Fatal(err)
 	}
-	var nodes []*server.Server
-	var urls []string
-	node1Log := &captured{}
-	for _, p := range procs {
-		if p.Kind != "nats" {
-			continue
-		}
-		opts := nodeOptions(t, dir, p.Name, p.ConfigText)
+	mesh, procs, ports := startMesh(t, o, func(name string, opts *server.Options) {
 		if opts.TLSConfig == nil || opts.Cluster.TLSConfig == nil {
-			t.Fatalf("%s: clients in TLS %v, routes in TLS %v", p.Name, opts.TLSConfig != nil, opts.Cluster.TLSConfig != nil)
+			t.Fatalf("%s: clients in TLS %v, routes in TLS %v", name, opts.TLSConfig != nil, opts.Cluster.TLSConfig != nil)
 		}
-		opts.NoSigs, opts.HTTPPort = true, 0
-		s, err := server.NewServer(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		log := node1Log
-		if len(nodes) > 0 {
-			log = &captured{}
-		}
-		s.SetLogger(log, false, false)
-		// A cluster that did not form says why (CI, 2026-12-07: "n1
-		// routes to 1 nodes" after a minute, with no node's word).
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("%s's errors:\n%s", p.Name, log)
-			}
-		})
-		go s.Start()
-		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-		nodes = append(nodes, s)
-		urls = append(urls, "nats://"+p.Addr)
+	})
+	var nodes []*server.Server
+	for _, n := range mesh {
+		nodes = append(nodes, n.Server)
 	}
-	if len(nodes) != 3 {
-		t.Fatalf("%d NATS nodes planned, want 3", len(nodes))
+	var urls []string
+	for _, p := range procs {
+		if p.Kind == "nats" {
+			urls = append(urls, "nats://"+p.Addr)
+		}
 	}
+	node1Log := mesh[0].Log
 	waitMeshed(t, nodes, 60*time.Second)
 	for _, u := range urls {
 		if req, answer := plainSignIn(t, u, service.NATSToolsUser, pw[service.NATSToolsUser]); !req || signedInPlain(answer) {
