@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/service"
 )
@@ -42,12 +43,25 @@ func natsNodeNames(o Options, i int) []string {
 	return names
 }
 
+// How long before their end the certificates are dealt with (ADR 0241):
+// a node's certificate expiring within NATSNodeRenewBefore is issued
+// again by the same CA at the next start; a CA within NATSCAWarnBefore
+// of its end is warned of (NATSCAWarning), never replaced by itself.
+const (
+	NATSNodeRenewBefore = 30 * 24 * time.Hour
+	NATSCAWarnBefore    = 365 * 24 * time.Hour
+)
+
 // EnsureNATSCerts makes the layout's CA and a certificate for each NATS
 // node in o.NATSTLS, or keeps those already there (make up reuses them,
 // as it does keys.env: the processes of the last start trust the same
 // CA). A node's certificate is made anew when it is missing, does not
-// verify with the CA, or lacks one of the names the node needs now (the
-// nodes moved into namespaces). Deleting the directory rotates all.
+// verify with the CA, lacks one of the names the node needs now (the
+// nodes moved into namespaces), or expires within NATSNodeRenewBefore
+// (ADR 0241): make up starts every node anew, so each start renews what
+// is due. A CA that has expired is an error saying how to make a new
+// one: a new CA is never made by itself. Deleting the directory rotates
+// all.
 func EnsureNATSCerts(o Options) error {
 	dir := o.NATSTLS
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -56,6 +70,10 @@ func EnsureNATSCerts(o Options) error {
 	ca, err := loadOrMakeCA(dir)
 	if err != nil {
 		return err
+	}
+	if !time.Now().Before(ca.Cert.NotAfter) {
+		return fmt.Errorf("%s: the NATS CA expired on %s and no process trusts a certificate of it: %s",
+			NATSCAFile(dir), ca.Cert.NotAfter.UTC().Format(time.DateOnly), newCACommand(dir))
 	}
 	for i := 1; i <= o.NATSNodes; i++ {
 		certFile, keyFile := natsNodeFiles(dir, i)
@@ -128,7 +146,40 @@ func nodeCertOK(ca service.NATSCA, certFile, keyFile string, names []string) boo
 	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
 		return false
 	}
+	if time.Until(cert.NotAfter) < NATSNodeRenewBefore {
+		return false
+	}
 	return !slices.ContainsFunc(names, func(n string) bool { return cert.VerifyHostname(n) != nil })
+}
+
+// newCACommand is what makes a layout's new CA: every process of make
+// up starts anew trusting the file of the same path (keys.env's
+// NATS_CA_FILE), so under make up a new CA is one restart.
+func newCACommand(dir string) string {
+	return fmt.Sprintf("make a new one with: make down; rm -r %s; make up (every process starts trusting it; "+
+		"docs/runbook.md, Renewing NATS' certificates)", dir)
+}
+
+// NATSCAWarning is a warning for make up to print when the CA in dir
+// ends within NATSCAWarnBefore (ADR 0241), naming the day and the
+// command that makes a new one; empty when it does not, or there is no
+// CA. The CA is not replaced by itself: a process or tool of before that
+// trusts only the old one would stop connecting with no word.
+func NATSCAWarning(dir string) string {
+	b, err := os.ReadFile(NATSCAFile(dir))
+	if err != nil {
+		return ""
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return ""
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil || time.Until(c.NotAfter) >= NATSCAWarnBefore {
+		return ""
+	}
+	return fmt.Sprintf("warning: the NATS CA %s expires on %s, in %d days; then no process can connect: %s",
+		NATSCAFile(dir), c.NotAfter.UTC().Format(time.DateOnly), int(time.Until(c.NotAfter).Hours()/24), newCACommand(dir))
 }
 
 // natsTLSBlock is node i's TLS blocks' body (ADR 0230): its certificate

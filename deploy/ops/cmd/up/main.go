@@ -105,6 +105,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	fmt.Fprintf(out, "Mötesplats is up as %d processes (data and logs in %s):\n", len(r.Procs), *dir)
+	if w := layout.NATSCAWarning(tlsDir); w != "" {
+		// A CA near its end is said at every start, never replaced by
+		// itself (ADR 0241).
+		fmt.Fprintln(out, w)
+	}
 	var nats []string
 	for _, p := range r.Procs {
 		extra := ""

@@ -1,0 +1,171 @@
+package layout
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/service"
+)
+
+const day = 24 * time.Hour
+
+// signShort writes into dir a certificate of ca for node i's names that
+// ends in life, as a node certificate of make up issued two years ago
+// would be now.
+func signShort(t *testing.T, ca service.NATSCA, dir string, i int, names []string, life time.Duration) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(100 + i)), Subject: pkix.Name{CommonName: names[0]},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(life), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+	for _, n := range names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, k := natsNodeFiles(dir, i)
+	if err := os.WriteFile(k, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shortCA writes into dir a CA that ends in life (and began long ago).
+func shortCA(t *testing.T, dir string, life time.Duration) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "old CA"},
+		NotBefore: time.Now().Add(-9 * 365 * day), NotAfter: time.Now().Add(life), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, natsCAKeyFile), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(NATSCAFile(dir), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// notAfter is when the certificate file ends.
+func notAfter(t *testing.T, file string) time.Time {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.NotAfter
+}
+
+// TestEnsureNATSCerts_RenewsBeforeExpiry (ADR 0241): make up's next start
+// issues again, by the same CA, a node's certificate that ends in 10
+// days, and keeps one that ends in 40 and the CA; a CA ending in 200 days
+// is kept too, with a warning naming the day and the command that makes
+// a new one, and a fresh CA gets none; an expired CA is an error saying
+// that command, not a new CA.
+func TestEnsureNATSCerts_RenewsBeforeExpiry(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o := Options{NATSNodes: 3, NATSTLS: dir}
+	if err := EnsureNATSCerts(o); err != nil {
+		t.Fatal(err)
+	}
+	if w := NATSCAWarning(dir); w != "" {
+		t.Errorf("a fresh CA is warned of: %s", w)
+	}
+	caBefore, err := os.ReadFile(NATSCAFile(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(dir, natsCAKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := service.ParseNATSCA(caBefore, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signShort(t, ca, dir, 1, natsNodeNames(o, 1), 10*day)
+	signShort(t, ca, dir, 2, natsNodeNames(o, 2), 40*day)
+	n2, _ := os.ReadFile(filepath.Join(dir, "n2.crt"))
+	if err := EnsureNATSCerts(o); err != nil {
+		t.Fatal(err)
+	}
+	c1, k1 := natsNodeFiles(dir, 1)
+	if left := time.Until(notAfter(t, c1)); left < 700*day || !nodeCertOK(ca, c1, k1, natsNodeNames(o, 1)) {
+		t.Errorf("node 1's certificate ending in 10 days: %v left after the start, want two years by the same CA", left.Round(day))
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "n2.crt")); !bytes.Equal(b, n2) {
+		t.Error("node 2's certificate, 40 days left, was issued again")
+	}
+	if b, _ := os.ReadFile(NATSCAFile(dir)); !bytes.Equal(b, caBefore) {
+		t.Error("the CA changed")
+	}
+
+	old := t.TempDir()
+	shortCA(t, old, 200*day)
+	caOld, _ := os.ReadFile(NATSCAFile(old))
+	if err := EnsureNATSCerts(Options{NATSNodes: 1, NATSTLS: old}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(NATSCAFile(old)); !bytes.Equal(b, caOld) {
+		t.Error("a CA with 200 days left was replaced")
+	}
+	w := NATSCAWarning(old)
+	for _, want := range []string{"expires on " + time.Now().Add(200*day).UTC().Format(time.DateOnly), "in 199 days", "rm -r " + old, "make up", "runbook"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("the warning of a CA with 200 days left has no %q: %q", want, w)
+		}
+	}
+
+	expired := t.TempDir()
+	shortCA(t, expired, -day)
+	err = EnsureNATSCerts(Options{NATSNodes: 1, NATSTLS: expired})
+	if err == nil || !strings.Contains(err.Error(), "expired") || !strings.Contains(err.Error(), "rm -r "+expired) {
+		t.Errorf("an expired CA: %v, want an error with the command making a new one", err)
+	}
+	if _, err := os.Stat(filepath.Join(expired, "n1.crt")); err == nil {
+		t.Error("a node certificate was issued by an expired CA")
+	}
+}
