@@ -63,10 +63,12 @@ func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn,
 		// permissions let it subscribe to (ADR 0226).
 		all = append(all, nats.UserInfo(a.User, a.Password), nats.CustomInboxPrefix(NATSInboxPrefix(a.User)))
 	}
+	seen := &natsCertSeen{}
 	if a.TLS != nil {
 		// The passwords and every message cross the network in TLS
 		// (ADR 0230); a server without TLS is refused by the client.
-		all = append(all, nats.Secure(a.TLS.Clone()))
+		// Each handshake's certificates are kept for the expiry watch.
+		all = append(all, nats.Secure(recordHandshakes(a.TLS, seen)))
 	}
 	var stopWatch func()
 	var mu sync.Mutex
@@ -80,6 +82,7 @@ func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn,
 				stopWatch()
 			}
 			mu.Unlock()
+			natsCertsSeen.Delete(c)
 			if prev != nil {
 				prev(c)
 			}
@@ -92,11 +95,14 @@ func ConnectNATS(url, name string, a NATSAuth, opts ...nats.Option) (*nats.Conn,
 	}
 	if a.TLS != nil {
 		// Warn and measure before the certificates expire (ADR 0241).
+		natsCertsSeen.Store(nc, seen)
 		mu.Lock()
 		stopWatch = WatchNATSCerts(nc, name, slog.Default(), otel.GetMeterProvider(), natsCertCheckEvery)
 		mu.Unlock()
 		if nc.IsClosed() {
+			// Closed before the watch began: the handler found none.
 			stopWatch()
+			natsCertsSeen.Delete(nc)
 		}
 	}
 	return nc, nil

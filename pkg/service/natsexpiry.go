@@ -69,14 +69,57 @@ func natsCertExpiryOf(cs tls.ConnectionState) NATSCertExpiry {
 	return e
 }
 
-// NATSCertExpiryOf is the expiry of nc's certificates; OK false when nc
-// is not connected in TLS.
-func NATSCertExpiryOf(nc *nats.Conn) NATSCertExpiry {
-	cs, err := nc.TLSConnectionState()
-	if err != nil {
-		return NATSCertExpiry{}
+// natsCertsSeen is the expiry of the certificates each connection of
+// ConnectNATS in TLS was last shown, by connection: its tls.Config's
+// VerifyConnection records every handshake (the first and each
+// reconnect's). nats.Conn.TLSConnectionState is not used: it reads the
+// connection's status without its lock, a data race with a reconnect.
+var natsCertsSeen sync.Map // *nats.Conn -> *natsCertSeen
+
+// natsCertSeen is one connection's last handshake's expiry.
+type natsCertSeen struct {
+	mu sync.Mutex
+	e  NATSCertExpiry
+}
+
+func (s *natsCertSeen) set(cs tls.ConnectionState) {
+	e := natsCertExpiryOf(cs)
+	s.mu.Lock()
+	s.e = e
+	s.mu.Unlock()
+}
+
+func (s *natsCertSeen) get() NATSCertExpiry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.e
+}
+
+// recordHandshakes returns c's clone that records each handshake's
+// certificates in seen, after c's own checks.
+func recordHandshakes(c *tls.Config, seen *natsCertSeen) *tls.Config {
+	c = c.Clone()
+	own := c.VerifyConnection
+	c.VerifyConnection = func(cs tls.ConnectionState) error {
+		if own != nil {
+			if err := own(cs); err != nil {
+				return err
+			}
+		}
+		seen.set(cs)
+		return nil
 	}
-	return natsCertExpiryOf(cs)
+	return c
+}
+
+// NATSCertExpiryOf is the expiry of the certificates nc (a connection of
+// ConnectNATS) was shown in its last TLS handshake; OK false when nc is
+// not in TLS or not ConnectNATS's.
+func NATSCertExpiryOf(nc *nats.Conn) NATSCertExpiry {
+	if s, ok := natsCertsSeen.Load(nc); ok {
+		return s.(*natsCertSeen).get()
+	}
+	return NATSCertExpiry{}
 }
 
 // warn logs a warning for each certificate expiring within
@@ -114,7 +157,7 @@ func (e NATSCertExpiry) warn(log *slog.Logger, client string, now time.Time) boo
 // renewed server certificate). A connection not in TLS is not watched.
 // Stop ends it; ConnectNATS stops it when the connection closes.
 func WatchNATSCerts(nc *nats.Conn, client string, log *slog.Logger, mp metric.MeterProvider, every time.Duration) (stop func()) {
-	if _, err := nc.TLSConnectionState(); err != nil {
+	if !NATSCertExpiryOf(nc).OK {
 		return func() {}
 	}
 	done := make(chan struct{})
