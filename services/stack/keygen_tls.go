@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/motesplats/motesplats/pkg/service"
 )
@@ -47,6 +50,11 @@ func keygenNATSTLS(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !time.Now().Before(ca.Cert.NotAfter) {
+		return fmt.Errorf("keygen nats-tls: the CA of %s expired on %s: a certificate of it verifies nowhere. "+
+			"Move ca.crt and ca.key away and run keygen nats-tls again for a new CA (a flag day: docs/runbook.md)",
+			*dir, ca.Cert.NotAfter.UTC().Format(time.DateOnly))
+	}
 	c, k, err := ca.Issue(natsTLSNames...)
 	if err != nil {
 		return err
@@ -57,16 +65,42 @@ func keygenNATSTLS(args []string, out io.Writer) error {
 	if err := os.WriteFile(filepath.Join(*dir, "tls.crt"), c, 0o644); err != nil {
 		return err
 	}
-	what := "kept the CA of " + filepath.Join(*dir, "ca.crt") + " and renewed"
+	files := fmt.Sprintf("--from-file=%s --from-file=%s --from-file=%s",
+		filepath.Join(*dir, "ca.crt"), filepath.Join(*dir, "tls.crt"), filepath.Join(*dir, "tls.key"))
 	if made {
-		what = "made a new CA (ca.crt, ca.key) and"
+		_, err = fmt.Fprintf(out, "keygen nats-tls: made a new CA (ca.crt, ca.key) and the server's certificate (tls.crt, tls.key) in %s (ADR 0230).\n"+
+			"compose mounts them; for Kubernetes:\n"+
+			"  kubectl -n motesplats create secret generic motesplats-nats-tls %s\n"+
+			"Keep ca.key off the cluster: it only signs the next renewal.\n", *dir, files)
+		return err
 	}
-	_, err = fmt.Fprintf(out, "keygen nats-tls: %s the server's certificate (tls.crt, tls.key) in %s (ADR 0230).\n"+
-		"compose mounts them; for Kubernetes:\n"+
-		"  kubectl -n motesplats create secret generic motesplats-nats-tls --from-file=%s --from-file=%s --from-file=%s\n"+
-		"Keep ca.key off the cluster: it only signs the next renewal.\n",
-		what, *dir, filepath.Join(*dir, "ca.crt"), filepath.Join(*dir, "tls.crt"), filepath.Join(*dir, "tls.key"))
+	// A renewal: what makes NATS serve it, as docs/runbook.md has it
+	// (ADR 0241), and the CA's own end when it is near.
+	_, err = fmt.Fprintf(out, "keygen nats-tls: kept the CA of %s and renewed the server's certificate (tls.crt, tls.key), valid until %s (ADR 0241).\n"+
+		"compose: docker compose restart nats\n"+
+		"Kubernetes:\n"+
+		"  kubectl -n motesplats create secret generic motesplats-nats-tls %s --dry-run=client -o yaml | kubectl apply -f -\n"+
+		"  kubectl -n motesplats rollout restart statefulset/nats\n",
+		filepath.Join(*dir, "ca.crt"), notAfter(c).UTC().Format(time.DateOnly), files)
+	if err == nil && time.Until(ca.Cert.NotAfter) < natsCAWarnBefore {
+		_, err = fmt.Fprintf(out, "warning: the CA itself expires on %s; a new CA is a flag day (docs/runbook.md, Renewing NATS' certificates).\n",
+			ca.Cert.NotAfter.UTC().Format(time.DateOnly))
+	}
 	return err
+}
+
+// natsCAWarnBefore is when a kept CA's end is said (ADR 0241).
+const natsCAWarnBefore = 365 * 24 * time.Hour
+
+// notAfter is when the PEM certificate certPEM ends (zero if it does
+// not parse, which Issue's never fails to).
+func notAfter(certPEM []byte) time.Time {
+	if b, _ := pem.Decode(certPEM); b != nil {
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+			return c.NotAfter
+		}
+	}
+	return time.Time{}
 }
 
 // composeMadeDirectories refuses, saying why and what to do, when any of
