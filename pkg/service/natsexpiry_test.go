@@ -174,8 +174,7 @@ func TestConnectNATS_WarnsOfExpiringCertificates(t *testing.T) {
 }
 
 // TestWatchNATSCerts_WarnsAgain: the watch warns again each period (a
-// day in a process; 10 ms here) while the certificate is near its end,
-// and stops with the connection.
+// day in a process; 10 ms here) while the certificate is near its end.
 func TestWatchNATSCerts_WarnsAgain(t *testing.T) {
 	t.Parallel()
 	url, caFile := shortTLSNATS(t, 10*day, 10*day)
