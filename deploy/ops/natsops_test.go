@@ -15,6 +15,7 @@ import (
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -308,14 +309,19 @@ func lastLines(out string, n int) string {
 // TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog: on compose's
 // configuration the tools' user, which may remove a stream before the
 // runbook's restore (ADR 0237), is refused the removal of the erasure
-// log, the key ring and the audit log, and reaches the server with a
-// removal of another stream (the control that the refusals are the
-// denial's, not the grant's absence).
+// log, the key ring (the shared bucket of before and every owner's, ADR
+// 0239) and the audit log, and reaches the server with a removal of
+// another stream (the control that the refusals are the denial's, not
+// the grant's absence).
 func TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog(t *testing.T) {
 	pw := testPasswords(t)
 	url, _ := startShipped(t, shippedConfigs(t, pw)[0], t.TempDir())
 	stack := connectWatched(t, url, service.NATSToolsUser, pw[service.NATSToolsUser])
-	for _, st := range []string{"ERASURES", "KV_data_keys", "AUDIT"} {
+	kept := []string{"ERASURES", "KV_data_keys", "AUDIT"}
+	for _, o := range keyOwners {
+		kept = append(kept, "KV_"+seal.OwnerBucket(o))
+	}
+	for _, st := range kept {
 		if !stack.refused(t, "$JS.API.STREAM.DELETE."+st, "") {
 			t.Errorf("the tools' user may remove %s", st)
 		}
