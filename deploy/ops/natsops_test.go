@@ -99,7 +99,9 @@ func writeKeysEnv(t *testing.T, s *system) string {
 // same people; the drain's step-down moves every stream leader off n2;
 // a consumer's leader steps down too; the runbook's report lists the
 // streams; and the same user may not remove the erasure log, the key
-// ring or the audit log. nats-server refused nothing else: its logs name no
+// ring (the shared key bucket and an owner's, ADR 0239) or the audit
+// log; the runbook's set 2, every key bucket and the erasure log, is
+// moved apart from set 1. nats-server refused nothing else: its logs name no
 // violation but those three and the control's (an owner's natscli
 // without its reply prefix; the owner's edit with it says none).
 func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
@@ -114,6 +116,7 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	dir := t.TempDir()
 	js := userJetStream(t, s, service.NATSToolsUser, pw[service.NATSToolsUser])
 	ctx := testutil.Context(t)
+	ownerKeys := ownersKeyBucket(t, s, pw)
 	var streams []string
 	for n := range js.StreamNames(ctx).Name() {
 		streams = append(streams, n)
@@ -140,6 +143,17 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("no backup of %d of %d streams: %v", len(missing), len(streams), missing)
+	}
+	// Set 2, the key buckets and the erasure log, moved apart as the
+	// runbook says: an owner's key bucket among them (ADR 0239).
+	out, err, _ = opsShell(t, dir, keys, natsURL, runbookSnippet(t, `-keys" && mv`))
+	if err != nil {
+		t.Errorf("the runbook's move of set 2: %v\n%s", err, lastLines(out, 5))
+	}
+	for _, st := range []string{ownerKeys, "KV_data_keys", "ERASURES"} {
+		if !fileExists(filepath.Join(dir, "backup", day+"-keys", st, "backup.json")) || fileExists(filepath.Join(dir, "backup", day, st)) {
+			t.Errorf("set 2's backup of %s is not apart from set 1", st)
+		}
 	}
 
 	// One stream removed and restored from the backup, its service
@@ -174,7 +188,7 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 
 	// The erasure log, the key ring and the audit log are never removed
 	// (the runbook: keep the live ones), and stay.
-	for _, st := range []string{"ERASURES", "KV_data_keys", "AUDIT"} {
+	for _, st := range []string{"ERASURES", "KV_data_keys", ownerKeys, "AUDIT"} {
 		out, err, took = opsShell(t, dir, keys, natsURL, "nats stream rm -f "+st)
 		t.Logf("nats stream rm -f %s, refused, took %v", st, took.Round(time.Millisecond))
 		if err == nil || !strings.Contains(out, "Permissions Violation") {
@@ -329,4 +343,25 @@ func TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog(t *testing.T) {
 	if stack.refused(t, "$JS.API.STREAM.DELETE.KV_participants", "") {
 		t.Error("the tools' user may not remove KV_participants before a restore")
 	}
+}
+
+// ownersKeyBucket makes the participants' key bucket with a key in it, as
+// the participants' keyring does as an owner (ADR 0234 part 2, 0239), as
+// their user and with the layout's data key, and returns its stream.
+func ownersKeyBucket(t *testing.T, s *system, pw map[string]string) string {
+	t.Helper()
+	kek, err := seal.ParseKEK(s.dataKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := seal.Open(testutil.Context(t), userJetStream(t, s, "participants", pw["participants"]),
+		seal.Config{KEKs: []seal.KEK{kek}, CreateOnly: true, Owner: "participants", Others: keyOwners})
+	if err != nil {
+		t.Fatalf("participants' keyring as an owner: %v", err)
+	}
+	defer k.Close()
+	if err := k.Prepare(testutil.Context(t), "p-runbook"); err != nil {
+		t.Fatal(err)
+	}
+	return participantsKeys
 }
