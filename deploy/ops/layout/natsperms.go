@@ -178,7 +178,7 @@ var grants = map[string]grant{
 	},
 }
 
-// The key ring's bucket and erasure log (pkg/seal), which every user
+// The key ring's buckets and erasure log (pkg/seal), which every user
 // opens, are keyRingPermissions' (natskeys.go); the consumers' operations
 // streams, which the first consumer to start creates (pkg/events),
 // opsStreams'.
