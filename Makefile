@@ -179,8 +179,8 @@ build: match1 mp ## Build every binary into bin/
 	go build -o bin/gateway ./services/gateway/cmd/gateway
 
 .PHONY: up
-up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster, REPLICAS=3 for three of each matching service, JAEGER=1 for traces in Jaeger; MP_NATS_PORT, GATEWAY_ADDR, ... move its ports (README, Configuration)
-	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) -replicas $(REPLICAS) $(if $(JAEGER),-jaeger $(JAEGER_BIN)) start
+up: build redis $(BIN)/nats-server $(if $(JAEGER),$(JAEGER_BIN)) ## Run every service as its own process (two replicas of each matching service) against nats-server and redis-server; NATS_NODES=3 for a cluster, REPLICAS=3 for three of each matching service, JAEGER=1 for traces in Jaeger, LEGACY_KEYS=read-only for ADR 0234's phase 3 (runbook); MP_NATS_PORT, GATEWAY_ADDR, ... move its ports (README, Configuration)
+	cd deploy/ops && go run ./cmd/up -dir $(UP_DIR) -bin $(CURDIR)/bin -nats-server $(BIN)/nats-server -nats-nodes $(NATS_NODES) -replicas $(REPLICAS) $(if $(JAEGER),-jaeger $(JAEGER_BIN)) $(if $(LEGACY_KEYS),-legacy-keys $(LEGACY_KEYS)) start
 
 .PHONY: down
 down: ## Stop what make up started

@@ -24,7 +24,13 @@ import (
 // updateUsers writes the users of layout's grants into the shipped
 // configurations (deploy/nats-users.conf, the ConfigMap's users.conf):
 // go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users.
-var updateUsers = flag.Bool("update-nats-users", false, "write layout's NATS users into deploy/nats-users.conf and deploy/k8s/nats.yaml")
+var updateUsers = flag.Bool("update-nats-users", false, "write layout's NATS users into deploy/nats-users.conf, "+
+	readOnlyUsersFile+" and deploy/k8s/nats.yaml")
+
+// readOnlyUsersFile is deploy/nats-users.conf for ADR 0234's phase 3
+// (layout.LegacyKeysReadOnly): what an operator mounts instead once
+// `stack rewrap` reports no key of before left (docs/runbook.md).
+const readOnlyUsersFile = "deploy/nats-users-legacy-keys-read-only.conf"
 
 // testPasswords are the passwords the shipped configurations read from
 // their environment in these tests, one per user.
@@ -163,13 +169,21 @@ func startShipped(t *testing.T, c shipped, store string) (string, *server.Option
 // ship are layout's grants as NATSUsersConfig writes them (make up
 // generates its own from the same), with ADR 0225's single user kept.
 func TestNATSConfig_UsersAreTheGrants(t *testing.T) {
-	want := layout.NATSUsersConfig(layout.NATSPasswordRef, true)
+	want := layout.NATSUsersConfig(layout.NATSPasswordRef, true, layout.LegacyKeysWritable)
+	readOnly := layout.NATSUsersConfig(layout.NATSPasswordRef, true, layout.LegacyKeysReadOnly)
 	composePath := filepath.Join(root, "deploy", "nats-users.conf")
+	readOnlyPath := filepath.Join(root, filepath.FromSlash(readOnlyUsersFile))
 	k8sPath := filepath.Join(root, "deploy", "k8s", "nats.yaml")
 	if *updateUsers {
 		head := "# Generated from deploy/ops/layout's grants (NATSUsersConfig; ADR 0226): do\n" +
 			"# not edit by hand. deploy/ops TestNATSConfig_UsersAreTheGrants fails when it\n# differs from them, and prints what to put here.\n"
 		if err := os.WriteFile(composePath, []byte(head+want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		phase3 := head + "# ADR 0234's phase 3 (ADR 0239): no service writes or deletes in the shared key\n" +
+			"# bucket of before, KV_data_keys. Mounted instead of nats-users.conf once\n" +
+			"# `stack rewrap` reports no key of before left (docs/runbook.md).\n"
+		if err := os.WriteFile(readOnlyPath, []byte(phase3+readOnly), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		k8s := readRoot(t, "deploy", "k8s", "nats.yaml")
@@ -188,6 +202,9 @@ func TestNATSConfig_UsersAreTheGrants(t *testing.T) {
 	}
 	if got := readRoot(t, "deploy", "nats-users.conf"); !strings.HasSuffix(got, want) {
 		t.Errorf("deploy/nats-users.conf is not layout's grants: run go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users ./deploy/ops")
+	}
+	if got := readRoot(t, strings.Split(readOnlyUsersFile, "/")...); !strings.HasSuffix(got, readOnly) {
+		t.Errorf("%s is not layout's grants with layout.LegacyKeysReadOnly: run go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users ./deploy/ops", readOnlyUsersFile)
 	}
 	if got := configMap(t)["users.conf"]; got != want {
 		t.Errorf("deploy/k8s/nats.yaml's users.conf is not layout's grants: run go test -run TestNATSConfig_UsersAreTheGrants -update-nats-users ./deploy/ops")

@@ -16,8 +16,8 @@ import (
 )
 
 // TestNATSUsers_ToolsBackUpAndRestore: on compose's configuration, the
-// tools' user backs up the key ring's two streams with natscli as the
-// runbook says (ADR 0233 found every user refused: no grant named a
+// tools' user backs up the key ring's streams (the erasure log and an
+// owner's key bucket, ADR 0239) with natscli as the runbook says (ADR 0233 found every user refused: no grant named a
 // snapshot), and restores them into an empty server as the same user,
 // with the erasure logged before the backup; dinners may not take the
 // backup; the tools' user may step a stream's leader down, the runbook's
@@ -35,14 +35,15 @@ func TestNATSUsers_ToolsBackUpAndRestore(t *testing.T) {
 		return string(out), err
 	}
 
-	// The key ring with one erasure, as participants writes it.
+	// The key ring with one erasure, as participants writes it: in its
+	// own key bucket and erasure space (ADR 0234 part 2).
 	pnc, err := service.ConnectNATS(url, "participants", service.NATSAuth{User: "participants", Password: pw["participants"], TLS: shippedTLS(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pnc.Close()
 	pjs, _ := jetstream.New(pnc)
-	keys, err := seal.Open(ctx, pjs, seal.Config{KEKs: []seal.KEK{sealtest.KEK(t)}, CreateOnly: true})
+	keys, err := seal.Open(ctx, pjs, seal.Config{KEKs: []seal.KEK{sealtest.KEK(t)}, CreateOnly: true, Owner: "participants", Others: keyOwners})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,12 +51,15 @@ func TestNATSUsers_ToolsBackUpAndRestore(t *testing.T) {
 	if _, err := keys.Seal(ctx, "p0", []byte("sealed"), nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := keys.Seal(ctx, "p1", []byte("sealed"), nil); err != nil {
+		t.Fatal(err)
+	}
 	if err := keys.Shred(ctx, "p0"); err != nil {
 		t.Fatal(err)
 	}
 
 	dir := t.TempDir()
-	streams := []string{"KV_" + seal.DefaultBucket, seal.DefaultErasureStream}
+	streams := []string{participantsKeys, seal.DefaultErasureStream}
 	for _, s := range streams {
 		if out, err := nats(url, "dinners", "stream", "backup", s, filepath.Join(t.TempDir(), s)); err == nil {
 			t.Errorf("dinners backed up %s:\n%s", s, out)
@@ -79,5 +83,10 @@ func TestNATSUsers_ToolsBackUpAndRestore(t *testing.T) {
 	out, err := nats(empty, service.NATSToolsUser, "stream", "info", seal.DefaultErasureStream, "-j")
 	if err != nil || !strings.Contains(out, `"messages": 1,`) {
 		t.Errorf("the restored erasure log: %v\n%s", err, out)
+	}
+	// p1's key and p0's purge marker (p0's revision securely deleted).
+	out, err = nats(empty, service.NATSToolsUser, "stream", "info", participantsKeys, "-j")
+	if err != nil || !strings.Contains(out, `"messages": 2,`) {
+		t.Errorf("the restored %s: %v\n%s", participantsKeys, err, out)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
-	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
 // keyStream is the key ring's bucket's stream (pkg/seal).
@@ -89,8 +88,16 @@ func (w *watched) refused(t *testing.T, subject, data string) bool {
 // volunteers user, which consumes nothing of the participants', cannot
 // read their stream or bucket in any way; and none of it changed
 // anything. Dinners still reads the participants' stream through its own
-// durable, which it consumes. ADR 0225's single user, which every process shared, does
-// every one of them: the control that each attempt reaches the server.
+// durable, which it consumes. The key ring per owner (ADR 0234 part 2,
+// 0239; natsforgery_keys_test.go): dinners cannot write, securely delete,
+// purge or update the participants' key bucket, nor log a participant's
+// erasure or one of the bare form of before, and notify writes no key
+// bucket; participants creates and shreds its own people's keys in its
+// own, dinners makes it when it starts first and opens a participant's
+// record with the key there; and with phase 3's users no service writes
+// or deletes in the shared bucket of before. ADR 0225's single user,
+// which every process shared, does every one of them: the control that
+// each attempt reaches the server.
 func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	pw := testPasswords(t)
 	compose := shippedConfigs(t, pw)[0]
@@ -133,20 +140,17 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The key ring as participants' keyring makes it (it maintains
-	// neither stream), with one erasure in its log: participants may
-	// log its people's erasures and securely delete their keys.
-	keys, err := seal.Open(ctx, pjs, seal.Config{KEKs: []seal.KEK{sealtest.KEK(t)}, CreateOnly: true})
+	// The key ring as the services make it, each as its own user, with a
+	// key of before in the shared bucket, the participants' p1 in their
+	// own, and p0 erased by them (natsforgery_keys_test.go).
+	dnc, err := service.ConnectNATS(url, "dinners", service.NATSAuth{User: "dinners", Password: pw["dinners"], TLS: shippedTLS(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer keys.Close()
-	if _, err := keys.Seal(ctx, "p0", []byte("sealed"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := keys.Shred(ctx, "p0"); err != nil {
-		t.Fatalf("participants shredding its own person's key: %v", err)
-	}
+	defer dnc.Close()
+	djs0, _ := jetstream.New(dnc)
+	ring := openOwnerKeyRing(t, pjs, djs0)
+	defer ring.close()
 
 	// The operations streams' and the key ring's configuration with a max
 	// age of a second: what a forged update would shorten every dead
@@ -197,6 +201,8 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 		// Notify shreds no key of its own: it may log no erasure.
 		{"log an erasure", "erasure.p1", "forged", "notify"},
 	}
+	// A key bucket and an erasure space per owner (ADR 0234 part 2, 0239).
+	attempts = append(attempts, ownerForgeries(shortenedKeys(t, pjs))...)
 	dinners := connectWatched(t, url, "dinners", pw["dinners"])
 	volunteers := connectWatched(t, url, "volunteers", pw["volunteers"])
 	notify := connectWatched(t, url, "notify", pw["notify"])
@@ -267,6 +273,7 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	if erased, err := pjs.Stream(ctx, seal.DefaultErasureStream); err != nil || erased.CachedInfo().State.Msgs != 1 {
 		t.Errorf("the erasure log lost p0's erasure or holds a forged one (%v)", err)
 	}
+	checkOwnerKeyRing(t, ring, pjs)
 	// Their owner still may: the gateway's start raises their replicas
 	// and brings the key ring to its configuration.
 	gnc, err := service.ConnectNATS(url, "gateway", service.NATSAuth{User: "gateway", Password: pw["gateway"], TLS: shippedTLS(t)})
@@ -315,4 +322,8 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 			t.Errorf("ADR 0225's single user was refused to %s: the attempt proves nothing", a.what)
 		}
 	}
+
+	// ADR 0234's phase 3: the shared bucket of before read-only, on a
+	// server of its own (with a CA of its own: last).
+	phase3Forgeries(t, pw)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -98,7 +99,9 @@ func writeKeysEnv(t *testing.T, s *system) string {
 // same people; the drain's step-down moves every stream leader off n2;
 // a consumer's leader steps down too; the runbook's report lists the
 // streams; and the same user may not remove the erasure log, the key
-// ring or the audit log. nats-server refused nothing else: its logs name no
+// ring (the shared key bucket and an owner's, ADR 0239) or the audit
+// log; the runbook's set 2, every key bucket and the erasure log, is
+// moved apart from set 1. nats-server refused nothing else: its logs name no
 // violation but those three and the control's (an owner's natscli
 // without its reply prefix; the owner's edit with it says none).
 func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
@@ -113,6 +116,7 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	dir := t.TempDir()
 	js := userJetStream(t, s, service.NATSToolsUser, pw[service.NATSToolsUser])
 	ctx := testutil.Context(t)
+	ownerKeys := ownersKeyBucket(t, s, pw)
 	var streams []string
 	for n := range js.StreamNames(ctx).Name() {
 		streams = append(streams, n)
@@ -140,6 +144,26 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("no backup of %d of %d streams: %v", len(missing), len(streams), missing)
 	}
+	// Set 2, the key buckets and the erasure log, moved apart as the
+	// runbook says: an owner's key bucket among them (ADR 0239), and the
+	// shared one of before where the services made it (a service that
+	// owns its keys makes none).
+	out, err, _ = opsShell(t, dir, keys, natsURL, runbookSnippet(t, `-keys" && mv`))
+	if err != nil {
+		t.Errorf("the runbook's move of set 2: %v\n%s", err, lastLines(out, 5))
+	}
+	set2 := []string{ownerKeys, "ERASURES"}
+	for _, st := range streams {
+		if strings.HasPrefix(st, "KV_data_keys") && st != ownerKeys {
+			set2 = append(set2, st)
+		}
+	}
+	for _, st := range set2 {
+		if !fileExists(filepath.Join(dir, "backup", day+"-keys", st, "backup.json")) || fileExists(filepath.Join(dir, "backup", day, st)) {
+			t.Errorf("set 2's backup of %s is not apart from set 1", st)
+		}
+	}
+	t.Logf("set 2: %v", set2)
 
 	// One stream removed and restored from the backup, its service
 	// stopped, as the runbook says: the participants' records.
@@ -173,13 +197,13 @@ func TestNATSOps_RunbookAsTheToolsUser(t *testing.T) {
 
 	// The erasure log, the key ring and the audit log are never removed
 	// (the runbook: keep the live ones), and stay.
-	for _, st := range []string{"ERASURES", "KV_data_keys", "AUDIT"} {
+	for _, st := range []string{"ERASURES", "KV_data_keys", ownerKeys, "AUDIT"} {
 		out, err, took = opsShell(t, dir, keys, natsURL, "nats stream rm -f "+st)
 		t.Logf("nats stream rm -f %s, refused, took %v", st, took.Round(time.Millisecond))
 		if err == nil || !strings.Contains(out, "Permissions Violation") {
 			t.Errorf("nats stream rm -f %s as %s: %v, want refused\n%s", st, service.NATSToolsUser, err, lastLines(out, 5))
 		}
-		if _, err := js.Stream(ctx, st); err != nil {
+		if _, err := js.Stream(ctx, st); err != nil && slices.Contains(streams, st) {
 			t.Errorf("%s after a refused removal: %v", st, err)
 		}
 	}
@@ -308,14 +332,19 @@ func lastLines(out string, n int) string {
 // TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog: on compose's
 // configuration the tools' user, which may remove a stream before the
 // runbook's restore (ADR 0237), is refused the removal of the erasure
-// log, the key ring and the audit log, and reaches the server with a
-// removal of another stream (the control that the refusals are the
-// denial's, not the grant's absence).
+// log, the key ring (the shared bucket of before and every owner's, ADR
+// 0239) and the audit log, and reaches the server with a removal of
+// another stream (the control that the refusals are the denial's, not
+// the grant's absence).
 func TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog(t *testing.T) {
 	pw := testPasswords(t)
 	url, _ := startShipped(t, shippedConfigs(t, pw)[0], t.TempDir())
 	stack := connectWatched(t, url, service.NATSToolsUser, pw[service.NATSToolsUser])
-	for _, st := range []string{"ERASURES", "KV_data_keys", "AUDIT"} {
+	kept := []string{"ERASURES", "KV_data_keys", "AUDIT"}
+	for _, o := range keyOwners {
+		kept = append(kept, "KV_"+seal.OwnerBucket(o))
+	}
+	for _, st := range kept {
 		if !stack.refused(t, "$JS.API.STREAM.DELETE."+st, "") {
 			t.Errorf("the tools' user may remove %s", st)
 		}
@@ -323,4 +352,25 @@ func TestNATSUsers_ToolsRemoveNoKeyRingErasureOrAuditLog(t *testing.T) {
 	if stack.refused(t, "$JS.API.STREAM.DELETE.KV_participants", "") {
 		t.Error("the tools' user may not remove KV_participants before a restore")
 	}
+}
+
+// ownersKeyBucket makes the participants' key bucket with a key in it, as
+// the participants' keyring does as an owner (ADR 0234 part 2, 0239), as
+// their user and with the layout's data key, and returns its stream.
+func ownersKeyBucket(t *testing.T, s *system, pw map[string]string) string {
+	t.Helper()
+	kek, err := seal.ParseKEK(s.dataKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := seal.Open(testutil.Context(t), userJetStream(t, s, "participants", pw["participants"]),
+		seal.Config{KEKs: []seal.KEK{kek}, CreateOnly: true, Owner: "participants", Others: keyOwners})
+	if err != nil {
+		t.Fatalf("participants' keyring as an owner: %v", err)
+	}
+	defer k.Close()
+	if err := k.Prepare(testutil.Context(t), "p-runbook"); err != nil {
+		t.Fatal(err)
+	}
+	return participantsKeys
 }

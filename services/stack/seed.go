@@ -270,11 +270,12 @@ func seedUsers(ctx context.Context, step *usersStep, key ed25519.PrivateKey, org
 		users = append(users, gateway.NewUser{User: u, Password: password(d.email)})
 	}
 	// The accounts are sealed with the stack's data key, as the gateway
-	// seals them (ADR 0201): the seed needs the key the stack runs with.
+	// seals them (ADR 0201): the seed needs the key the stack runs with,
+	// and opens its keyring as the gateway does (seedKeyring).
 	var keyring *seal.Keyring
 	if step.keks != nil {
 		var err error
-		if keyring, err = seal.Open(ctx, js, seal.Config{KEKs: step.keks}); err != nil {
+		if keyring, err = seedKeyring(ctx, js, step.keks); err != nil {
 			return fmt.Errorf("seed users: %w", err)
 		}
 		defer keyring.Close()

@@ -62,3 +62,25 @@ func openUsersStep(ctx context.Context, cfg Config, url string) (*usersStep, err
 
 // close lets the connection go.
 func (u *usersStep) close() { u.nc.Close() }
+
+// gatewayKeys is the gateway's key bucket's stream (ADR 0234 part 2).
+var gatewayKeys = "KV_" + seal.OwnerBucket("gateway")
+
+// seedKeyring opens the keyring the demo accounts are sealed with as the
+// running gateway opens its own, so that it finds their keys and alone
+// may shred them: a gateway that owns a key bucket (ADR 0234 part 2,
+// 0239) made it at its start, and the accounts' keys and index key go
+// there; a gateway of before has none and reads only the shared bucket,
+// where they go then. The seed runs on a stack that is up, so the bucket
+// is there when its gateway has one; the seed never makes it.
+func seedKeyring(ctx context.Context, js jetstream.JetStream, keks []seal.KEK) (*seal.Keyring, error) {
+	c := seal.Config{KEKs: keks}
+	_, err := js.Stream(ctx, gatewayKeys)
+	switch {
+	case err == nil:
+		c.Owner, c.Others = "gateway", keyOwners
+	case !errors.Is(err, jetstream.ErrStreamNotFound):
+		return nil, fmt.Errorf("seed users: %w", err)
+	}
+	return seal.Open(ctx, js, c)
+}

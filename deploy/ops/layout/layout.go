@@ -80,6 +80,11 @@ type Options struct {
 	// the route user; make up keeps them in keys.env. Nil runs NATS
 	// without a user, as before.
 	NATSPasswords map[string]string
+	// LegacyKeys is what the services' users may do in the shared key
+	// bucket of before the owners' buckets (ADR 0234's phases, 0239):
+	// write and securely delete (the zero value, phases 1 and 2) or only
+	// read (phase 3, once `stack rewrap` reports no key of before left).
+	LegacyKeys LegacyKeys
 	// NATSTLS, when set, is the directory of the NATS nodes' TLS (ADR
 	// 0230): Start makes a private CA and a certificate per node there,
 	// or keeps those already there (EnsureNATSCerts); every node then
@@ -409,7 +414,7 @@ func natsConfig(o Options, i int, routes []string) string {
 		nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-%d", i))), nodeAddr(o, i, o.Ports(fmt.Sprintf("nats-monitor-%d", i))))
 	fmt.Fprintf(&b, "jetstream {\n  store_dir: %q\n  sync_interval: always\n}\n", filepath.Join(o.Dir, "nats", fmt.Sprintf("n%d", i)))
 	if o.NATSPasswords != nil {
-		b.WriteString(NATSUsersConfig(func(u string) string { return fmt.Sprintf("%q", o.NATSPasswords[u]) }, false))
+		b.WriteString(NATSUsersConfig(func(u string) string { return fmt.Sprintf("%q", o.NATSPasswords[u]) }, false, o.LegacyKeys))
 	}
 	if o.NATSTLS != "" {
 		// Clients in TLS only (ADR 0230): the passwords and every

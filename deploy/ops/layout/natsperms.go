@@ -38,8 +38,9 @@ type grant struct {
 	// and dead letters, but never another user's durables.
 	Probes []string
 	// NeverErases is a user that shreds no key of its own (its records are
-	// sealed with other services' people's keys): it may not log an
-	// erasure, which a restored backup would re-apply (ADR 0234).
+	// sealed with other services' people's keys): it owns no key bucket,
+	// writes in none and may not log an erasure, which a restored backup
+	// would re-apply (ADR 0234, 0239).
 	NeverErases bool
 	// Deny are subjects refused although Publish allows them (a
 	// wildcard's exceptions).
@@ -161,63 +162,48 @@ var grants = map[string]grant{
 			// restore's request and its chunks) and its drain's leader
 			// step-downs, which ADR 0233 found refused to every user. A
 			// restore makes only a stream that is absent: the removal
-			// before it (ADR 0237), never of ERASURES or KV_data_keys (a
-			// live key ring and erasure log are never rolled back: an
-			// older copy forgets erasures and newer keys) or AUDIT
-			// (append-only): Deny. No stream update: lowering replicas is
+			// before it (ADR 0237), never of ERASURES or a key bucket
+			// (KV_data_keys, KV_data_keys_<owner>: a live key ring and
+			// erasure log are never rolled back: an older copy forgets
+			// erasures and newer keys) or AUDIT (append-only): Deny. No stream update: lowering replicas is
 			// the owner's (runbook).
 			"$JS.API.STREAM.SNAPSHOT.*", "$JS.SNAPSHOT.ACK.>", "$JS.API.STREAM.RESTORE.*", "$JS.SNAPSHOT.RESTORE.>",
 			"$JS.API.STREAM.DELETE.*", "$JS.API.STREAM.LEADER.STEPDOWN.*", "$JS.API.CONSUMER.LEADER.STEPDOWN.*.*"},
-		Deny:     []string{"$JS.API.STREAM.DELETE.ERASURES", "$JS.API.STREAM.DELETE.KV_data_keys", "$JS.API.STREAM.DELETE." + events.StreamAudit},
+		// The key ring's streams (keyRingDeny: each owner's bucket too)
+		// are added by NATSPermissions.
+		Deny:     []string{"$JS.API.STREAM.DELETE." + events.StreamAudit},
 		Operates: true,
 		Buckets:  gatewayBuckets,
 		Probes:   []string{events.StreamParticipants},
 	},
 }
 
-// shared are the streams every user opens: the key ring's bucket and its
-// erasure log (pkg/seal; every process seals and opens personal data and
-// shreds a key when it erases), and the consumers' operations streams,
-// which the first consumer to start creates (pkg/events). Every user may
-// create them, read their configuration and, for the key ring, read,
-// write and securely delete keys; none may delete or purge them, nor
-// delete a message of the erasure log (a restored backup would bring the
-// erased key back). Only their maintainer (events.OperatorStreamsOwner,
-// whose start brings them to their configuration) and the tools' user
-// (rewrap, seed) may update them: an update could drop every key or every
-// erasure (ADR 0234).
-var shared = struct {
-	Streams, Publish []string
-	// Deletes are the shared streams whose messages may be deleted.
-	Deletes []string
-	// Erasures is the erasure log's subjects.
-	Erasures string
-}{
-	Streams:  []string{"KV_data_keys", "ERASURES"},
-	Publish:  []string{"$KV.data_keys.>"},
-	Deletes:  []string{"KV_data_keys"},
-	Erasures: "erasure.>",
-}
+// The key ring's buckets and erasure log (pkg/seal), which every user
+// opens, are keyRingPermissions' (natskeys.go); the consumers' operations
+// streams, which the first consumer to start creates (pkg/events),
+// opsStreams'.
 
-// maintainsShared reports whether user may update the shared streams.
+// maintainsShared reports whether user may update the erasure log (and,
+// with ADR 0234's phase 2, the shared key bucket of before): their
+// maintainer (events.OperatorStreamsOwner, whose start brings them to
+// their configuration) and the tools' user (rewrap, seed). An update
+// could drop every key or every erasure (ADR 0234).
 func maintainsShared(user string) bool {
 	return user == events.OperatorStreamsOwner || user == service.NATSToolsUser
 }
 
 // NATSPermissions is user's permissions block, for a user entry of a
-// NATS configuration's authorization users (ADR 0226); "" for a user
-// without a grant.
-func NATSPermissions(user string) string {
+// NATS configuration's authorization users (ADR 0226), with legacy the
+// phase of the shared key bucket of before (ADR 0234, 0239); "" for a
+// user without a grant.
+func NATSPermissions(user string, legacy LegacyKeys) string {
 	g, ok := grants[user]
 	if !ok {
 		return ""
 	}
 	pub := append([]string{"$JS.API.INFO"}, opsStreams()...)
 	pub = append(pub, g.Publish...)
-	pub = append(pub, shared.Publish...)
-	if !g.NeverErases {
-		pub = append(pub, shared.Erasures)
-	}
+	pub = append(pub, keyRingPermissions(user, g, legacy)...)
 	own := slices.Clone(g.Streams)
 	for _, b := range g.Buckets {
 		own = append(own, "KV_"+b)
@@ -232,17 +218,6 @@ func NATSPermissions(user string) string {
 			"$JS.API.DIRECT.GET."+s, "$JS.API.DIRECT.GET."+s+".>",
 			"$JS.API.CONSUMER.*."+s, "$JS.API.CONSUMER.*."+s+".>", "$JS.API.CONSUMER.*.*."+s+".>",
 			"$JS.ACK."+s+".>", "$JS.FC."+s+".>")
-	}
-	for _, s := range shared.Streams {
-		pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s, "$JS.API.STREAM.MSG.GET."+s)
-		if maintainsShared(user) {
-			pub = append(pub, "$JS.API.STREAM.UPDATE."+s)
-		}
-		if slices.Contains(shared.Deletes, s) {
-			pub = append(pub, "$JS.API.STREAM.MSG.DELETE."+s)
-		}
-		pub = append(pub, "$JS.API.DIRECT.GET."+s, "$JS.API.DIRECT.GET."+s+".>",
-			"$JS.API.CONSUMER.*."+s, "$JS.API.CONSUMER.*."+s+".>", "$JS.API.CONSUMER.*.*."+s+".>", "$JS.ACK."+s+".>", "$JS.FC."+s+".>")
 	}
 	for _, s := range g.Creates {
 		pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.INFO."+s)
@@ -262,6 +237,9 @@ func NATSPermissions(user string) string {
 		pub = append(pub, durable(events.StreamReplay, d)...)
 	}
 	deny := slices.Clone(g.Deny)
+	if user == service.NATSToolsUser {
+		deny = append(keyRingDeny(), deny...)
+	}
 	others := durable
 	if g.Operates {
 		others = seize
@@ -400,15 +378,16 @@ func sortedKeys[V any](m map[string]V) []string {
 // the processes of before keep working while they are replaced. password
 // gives each user's password as configuration text: a quoted literal
 // (make up) or a $VARIABLE of the server's environment (compose,
-// Kubernetes).
-func NATSUsersConfig(password func(user string) string, legacy bool) string {
+// Kubernetes). keys is the phase of the shared key bucket of before
+// (ADR 0234, 0239).
+func NATSUsersConfig(password func(user string) string, legacy bool, keys LegacyKeys) string {
 	var b strings.Builder
 	b.WriteString("authorization {\n  users: [\n")
 	if legacy {
 		fmt.Fprintf(&b, "    {user: %s, password: %s}\n", service.NATSClientUser, password(service.NATSClientUser))
 	}
 	for _, u := range service.NATSServiceUsers() {
-		perms := strings.ReplaceAll(NATSPermissions(u), "\n", "\n      ")
+		perms := strings.ReplaceAll(NATSPermissions(u, keys), "\n", "\n      ")
 		fmt.Fprintf(&b, "    {user: %s, password: %s,\n      %s}\n", u, password(u), perms)
 	}
 	fmt.Fprintf(&b, "  ]\n}\naccounts {\n  SYS: {users: [{user: %s, password: %s}]}\n}\nsystem_account: SYS\n",

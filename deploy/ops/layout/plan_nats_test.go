@@ -35,7 +35,7 @@ func TestPlan_NATSUsers(t *testing.T) {
 	for _, p := range procs {
 		switch {
 		case p.Kind == "nats":
-			if !strings.Contains(p.ConfigText, NATSUsersConfig(func(u string) string { return `"` + pw[u] + `"` }, false)) {
+			if !strings.Contains(p.ConfigText, NATSUsersConfig(func(u string) string { return `"` + pw[u] + `"` }, false, LegacyKeysWritable)) {
 				t.Errorf("%s: configuration without the users:\n%s", p.Name, p.ConfigText)
 			}
 			if strings.Contains(p.ConfigText, "user: "+service.NATSClientUser) {

@@ -48,8 +48,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	nodes := fs.Int("nats-nodes", 1, "NATS nodes: 1, or 3 for a cluster with R3 streams and buckets")
 	replicas := fs.Int("replicas", 2, "processes per matching service")
 	jaeger := fs.String("jaeger", "", "the jaeger binary: run Jaeger all-in-one first and send every service's spans to it")
+	legacyKeys := fs.String("legacy-keys", "writable", "the shared key bucket of before, KV_data_keys, for the services' NATS users: "+
+		"writable, or read-only once stack rewrap reports no key of before left (ADR 0234's phase 3, docs/runbook.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var legacy layout.LegacyKeys
+	switch *legacyKeys {
+	case "writable":
+	case "read-only":
+		legacy = layout.LegacyKeysReadOnly
+	default:
+		return fmt.Errorf("-legacy-keys is writable or read-only, not %q", *legacyKeys)
 	}
 	switch fs.Arg(0) {
 	case "stop":
@@ -90,7 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	o := layout.Options{
 		Dir: *dir, Bin: *bin, NATSServer: *natsServer, NATSNodes: *nodes, Replicas: *replicas,
 		Env: env, SigningKey: ks.signing, NotifySigningKey: ks.notify, PublicKeys: ks.public, DataKey: ks.data, Jaeger: *jaeger,
-		NATSPasswords: ks.nats, NATSTLS: tlsDir,
+		NATSPasswords: ks.nats, NATSTLS: tlsDir, LegacyKeys: legacy,
 	}
 	// Every port moves by a variable (layout.PortVar); a taken one stops
 	// the start before any process runs, naming its variable.
