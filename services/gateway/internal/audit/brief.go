@@ -12,17 +12,19 @@ import (
 )
 
 // briefWaits are the pauses before each new attempt of a search that
-// JetStream answered as a cluster electing its leaders does: 3 s in all,
-// enough for a stream's election after a node starts, short enough that
-// the audit page's reader still gets "try again" while it waits.
+// JetStream answered with no responders or its 503: 3 s in all, enough
+// for a stream's election after a node starts, short enough that the
+// audit page's reader still gets "try again" while it waits.
 var briefWaits = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
 	800 * time.Millisecond, 1500 * time.Millisecond}
 
 // untilAnswered runs a search, and again while JetStream answers it with
 // no responders or its 503 (natserr.Briefly, but for a timeout, which a
-// search already waited out): right after `make up NATS_NODES=3` and
-// `make seed` the audit page answered 503 once, three searches failing
-// with "nats: no responders" while the nodes elected their leaders (ADR
+// search already waited out). On a three-node cluster 2% of searches
+// failed so at their first fetch: the ordered consumer is made on the
+// stream's leader, and the pull can reach the client's node before the
+// consumer's interest has; while leaders are elected (right after `make
+// up NATS_NODES=3`) every call may. The audit page answered 503 (ADR
 // 0233, 0240). A search only reads, so running it again is safe; each
 // attempt makes its own consumer. After the last, or when the request
 // ends, the error is the caller's ("en tjänst svarar inte; försök igen").

@@ -12,11 +12,11 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// TestSearchWaitsOutAnElection: right after `make up NATS_NODES=3` and
-// `make seed` the audit page answered 503 ("en tjänst svarar inte"), its
-// searches failing with "nats: no responders" while the nodes elected
-// their leaders, and the next load worked (ADR 0233). A search now runs
-// again while JetStream answers so, for up to 3 s. The outage here is a
+// TestSearchWaitsOutAnElection: on `make up NATS_NODES=3` the audit page
+// answered 503 ("en tjänst svarar inte"), its search failing with "nats:
+// no responders", and the next load worked (ADR 0233): 2% of searches on
+// a three-node cluster, more while leaders are elected (ADR 0240). A
+// search now runs again while JetStream answers so, for up to 3 s. The outage here is a
 // real server's: JetStream turned off for the account (every API call a
 // 503) and on again, the stream recovered from its store, once the
 // search has been refused; both orders find the entry.
