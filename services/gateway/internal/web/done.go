@@ -38,6 +38,8 @@ const flashID = "flash"
 func matchingFlash(p *page, r *http.Request) string {
 	q := r.URL.Query()
 	switch q.Get("done") {
+	case "started":
+		return p.t("job.done.started")
 	case "approve":
 		return p.t("m.approved")
 	case "reject":
@@ -67,6 +69,8 @@ func matchingFlash(p *page, r *http.Request) string {
 // it there (ADR 0236): approved, rejected, or the step saved.
 func seatingFlash(p *page, r *http.Request) string {
 	switch r.URL.Query().Get("done") {
+	case "started":
+		return p.t("job.done.started")
 	case "approve":
 		return p.t("dinners.approved")
 	case "reject":
