@@ -24,7 +24,7 @@ func TestBulkFlashOnlyForCountsAnApprovalHas(t *testing.T) {
 		"done=bulk&approved=-3&failed=1":                   "",
 		"done=bulk&approved=x&failed=1":                    "",
 		"done=bulk&approved=%E2%80%AE12&failed=x":          "",
-		"done=bulk":                                        "",
+		"done=bulk": "",
 	} {
 		if got := matchingFlash(p, httptest.NewRequest("GET", "/matching?"+q, nil)); got != want {
 			t.Errorf("%s: %q, want %q", q, got, want)
