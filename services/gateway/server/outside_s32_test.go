@@ -109,12 +109,12 @@ func TestApproveInTwoTabs(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("the second tab's approve: %d %s, want the row (200)", code, trim(body))
 	}
-	mustContain(t, body, `<tr id="pair-`+pair.GetId()+`"`, `<span role="status">bara ett föreslaget par kan godkännas (status nu: erbjuden)</span>`)
+	mustContain(t, body, `<tr id="pair-`+pair.GetId()+`"`, `<span role="status" class="row-done" tabindex="-1" autofocus>bara ett föreslaget par kan godkännas (status nu: erbjuden)</span>`)
 	if strings.Contains(body, "/approve") {
 		t.Errorf("the refused row still offers to approve: %s", trim(body))
 	}
 	code, body = row("reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}})
-	if code != http.StatusOK || !strings.Contains(body, `<span role="status">`) || strings.Contains(body, "Avvisat.") {
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status" class="row-done" tabindex="-1" autofocus>`) || strings.Contains(body, "Avvisat.") {
 		t.Errorf("a reject after the approve: %d %s", code, trim(body))
 	}
 	pv, err := coord.matching.GetPair(testutil.Context(t), connect.NewRequest(&gatewayv1.GetPairRequest{Id: pair.GetId()}))
@@ -165,10 +165,10 @@ func TestApproveSeatingInTwoTabs(t *testing.T) {
 		t.Fatalf("the first tab's approve: %d %s", code, trim(body))
 	}
 	code, body := approve()
-	if code != http.StatusOK || !strings.Contains(body, `<span role="status">bara en föreslagen placering kan godkännas (status nu: inbjuden)</span>`) || strings.Contains(body, "/approve") {
+	if code != http.StatusOK || !strings.Contains(body, `<span role="status" class="row-done" tabindex="-1" autofocus>bara en föreslagen placering kan godkännas (status nu: inbjuden)</span>`) || strings.Contains(body, "/approve") {
 		t.Errorf("the second tab's approve: %d %s, want the row with the reason", code, trim(body))
 	}
-	if m := regexp.MustCompile(`<span role="status">([^<]*)</span>`).FindStringSubmatch(body); m == nil || m[1] == "" || strings.Contains(m[1], "_") {
+	if m := regexp.MustCompile(`<span role="status" class="row-done" tabindex="-1" autofocus>([^<]*)</span>`).FindStringSubmatch(body); m == nil || m[1] == "" || strings.Contains(m[1], "_") {
 		t.Errorf("the second approve's reason: %v, want words", m)
 	} else {
 		t.Logf("the second approve says: %s", m[1])

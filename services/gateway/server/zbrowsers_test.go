@@ -37,6 +37,7 @@ var browserTests = []struct {
 	{"TestExpiredRowActionBrowser", testExpiredRowActionBrowser},
 	{"TestNamesakeListsOnAPhone", testNamesakeListsOnAPhone},
 	{"TestFocusAfterActionBrowser", testFocusAfterActionBrowser},
+	{"TestFocusAfterRowActionBrowser", testFocusAfterRowActionBrowser},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,6 +46,9 @@ type Log struct {
 	// read, when set (benchmarks), hears each consumer a search makes
 	// (consumers 1) and each message it is delivered (msgs 1).
 	read func(consumers, msgs int)
+	// retried counts the searches run again while JetStream was electing
+	// (untilAnswered), for the test that makes it so.
+	retried atomic.Int64
 }
 
 // counted tells l.read, when set, what a search read.
@@ -247,13 +251,22 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*gatewayv1.AuditEntry, str
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{Subjects}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	filter := []string{Subjects}
 	if q.UserID != "" {
-		cfg.FilterSubjects = []string{"audit." + token(q.UserID) + ".>"}
+		filter = []string{"audit." + token(q.UserID) + ".>"}
 	}
-	if q.NewestFirst {
-		return l.searchBack(ctx, q, cfg.FilterSubjects)
-	}
+	return l.untilAnswered(ctx, func() ([]*gatewayv1.AuditEntry, string, error) {
+		if q.NewestFirst {
+			return l.searchBack(ctx, q, filter)
+		}
+		return l.searchForward(ctx, q, filter)
+	})
+}
+
+// searchForward is Search oldest first: one ordered consumer from the
+// page token's sequence, or q.Start, reading until a page is full.
+func (l *Log) searchForward(ctx context.Context, q Query, filter []string) ([]*gatewayv1.AuditEntry, string, error) {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: filter, DeliverPolicy: jetstream.DeliverAllPolicy}
 	switch {
 	case q.PageToken != "":
 		seq, err := pageSeq(q.PageToken)

@@ -38,14 +38,25 @@ const flashID = "flash"
 func matchingFlash(p *page, r *http.Request) string {
 	q := r.URL.Query()
 	switch q.Get("done") {
+	case "started":
+		return p.t("job.done.started")
 	case "approve":
 		return p.t("m.approved")
 	case "reject":
 		return p.t("m.rejected")
 	case "bulk":
-		ok, _ := strconv.Atoi(q.Get("approved"))
-		failed, _ := strconv.Atoi(q.Get("failed"))
-		msg := p.tn("bulk.done", max(ok, 0))
+		// Counts one bulk approval can have: a link with others
+		// ("9223372036854775807 förslag godkändes", outside round s43)
+		// says nothing rather than what no approval did.
+		ok, okErr := strconv.Atoi(q.Get("approved"))
+		failed, failedErr := strconv.Atoi(q.Get("failed"))
+		if q.Get("failed") == "" {
+			failed, failedErr = 0, nil
+		}
+		if okErr != nil || failedErr != nil || ok < 0 || failed < 0 || ok+failed > maxBulk {
+			return ""
+		}
+		msg := p.tn("bulk.done", ok)
 		if failed > 0 {
 			msg += " " + p.tn("bulk.failed", failed)
 		}
@@ -58,6 +69,8 @@ func matchingFlash(p *page, r *http.Request) string {
 // it there (ADR 0236): approved, rejected, or the step saved.
 func seatingFlash(p *page, r *http.Request) string {
 	switch r.URL.Query().Get("done") {
+	case "started":
+		return p.t("job.done.started")
 	case "approve":
 		return p.t("dinners.approved")
 	case "reject":

@@ -152,6 +152,8 @@ func (w *Web) guideAssign(rw http.ResponseWriter, r *http.Request, p *page) erro
 	switch done := r.URL.Query().Get("done"); done {
 	case "approved", "rejected":
 		p.Flash = p.t("guides.done." + done)
+	case "started":
+		p.Flash = p.t("job.done.started")
 	}
 	d, err := w.guideAssignData(r, p)
 	if err != nil {

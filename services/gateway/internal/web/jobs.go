@@ -228,7 +228,11 @@ func (w *Web) startJobForm(rw http.ResponseWriter, r *http.Request, p *page, js 
 		err = js.start()
 	}
 	if err == nil {
-		http.Redirect(rw, r, js.done, http.StatusSeeOther)
+		// Said, and focused, as every form's outcome (ADR 0236): after a
+		// start by keyboard the focus was on the page's body, at its top,
+		// with nothing said but the progress bar's line (outside round
+		// s43).
+		http.Redirect(rw, r, withDone(js.done, url.Values{"done": {"started"}}), http.StatusSeeOther)
 		return nil
 	}
 	errs := js.errs

@@ -407,9 +407,16 @@ func (w *Web) wrap(rt Route) http.Handler {
 		}
 		if !validText(r.URL.Query()) || !validText(r.PostForm) {
 			// Protobuf carries UTF-8 only; say so, rather than fail
-			// later where the record is encoded.
+			// later where the record is encoded. An address's bytes are
+			// no form the reader typed (a list's page token, a link
+			// pasted broken): "the form held" sent them to retype a
+			// form they never sent (outside round s43).
 			p.Dir = dir(p.Lang)
-			w.fail(rw, p, http.StatusBadRequest, p.t("err.encoding"))
+			key := "err.encoding"
+			if validText(r.PostForm) {
+				key = "err.encoding_address"
+			}
+			w.fail(rw, p, http.StatusBadRequest, p.t(key))
 			return
 		}
 		princ, err := w.principal(r)
