@@ -45,6 +45,9 @@ func (k *Keyring) IndexKey(ctx context.Context, name string) ([]byte, error) {
 // indexDEK reads subject's stored key, or creates it; a concurrent create
 // on another replica wins and is read back.
 func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) {
+	if k.cfg.ReadOnly {
+		return nil, ErrNoOwnKeys
+	}
 	for range 3 {
 		e, err := k.kv.Get(ctx, subject)
 		if err == nil {
@@ -68,14 +71,15 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := k.kv.Create(ctx, subject, wrapped); err == nil {
+		// Created where new keys go: with SharedCreates the shared bucket.
+		if _, err := k.home.kv.Create(ctx, subject, wrapped); err == nil {
 			return dek, nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
 			return nil, fmt.Errorf("seal: create index key: %w", err)
 		}
 		// The leader refused the create: it has the key, even when the
 		// replica answering direct gets does not yet (ADR 0119).
-		stored, _, err := leader.Get(ctx, k.js, k.cfg.Bucket, subject)
+		stored, _, err := leader.Get(ctx, k.js, k.home.bucket, subject)
 		if err == nil {
 			return k.unwrap(subject, stored)
 		}
