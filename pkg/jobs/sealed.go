@@ -137,3 +137,28 @@ func OpenData(ctx context.Context, js jetstream.JetStream, bucket string, replic
 	}
 	return NewSealedData(objects, kr), nil
 }
+
+// ClaimKeys moves the keys of the stored objects that are still in the
+// shared key bucket of before into the programme's own bucket (ADR 0238,
+// seal.Keyring.Claim), and returns how many it moved: the keyring's owner
+// made them. Nothing to do (no object read) unless the keyring claims.
+func (s *SealedData) ClaimKeys(ctx context.Context) (int, error) {
+	if claiming, err := s.keys.Claiming(ctx); err != nil || !claiming {
+		return 0, err
+	}
+	objs, err := s.inner.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var subjects []string
+	for _, o := range objs {
+		subject, err := s.current(ctx, o.ID, o.Kind)
+		if err != nil {
+			return 0, err
+		}
+		if subject != "" {
+			subjects = append(subjects, subject)
+		}
+	}
+	return s.keys.Claim(ctx, subjects)
+}

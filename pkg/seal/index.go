@@ -58,9 +58,21 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 		}
 		// An owner's index key made before its bucket stays where it was:
 		// a new one would no longer find a name indexed with the old.
+		// An owner creating in its own bucket moves it there (claim.go);
+		// a failure leaves it where it is, read there, and is tried again
+		// at the next start.
 		if legacy, ok := k.legacy(); ok {
 			if e, err := legacy.kv.Get(ctx, subject); err == nil {
-				return k.unwrap(subject, e.Value())
+				dek, err := k.unwrap(subject, e.Value())
+				if err != nil {
+					return nil, err
+				}
+				if claiming, err := k.Claiming(ctx); err == nil && claiming {
+					if _, err := k.claim(ctx, legacy, subject); err != nil {
+						k.log.Warn("seal: an index key of before is not moved yet", "err", err)
+					}
+				}
+				return dek, nil
 			}
 		}
 		dek := make([]byte, KeySize)
