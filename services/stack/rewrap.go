@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -36,14 +37,23 @@ func rewrap(ctx context.Context, cfg Config, args []string, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	k, err := seal.Open(ctx, js, seal.Config{KEKs: keks})
-	if err != nil {
-		return err
-	}
-	defer k.Close()
-	n, err := k.Rewrap(ctx)
-	if err != nil {
-		return fmt.Errorf("rewrap (after %d keys; safe to run again): %w", n, err)
+	// Every key bucket: each owner's (ADR 0238), then the shared one.
+	n := 0
+	for _, owner := range append(slices.Clone(seal.KeyOwners), "") {
+		kc := seal.Config{KEKs: keks}
+		if owner != "" {
+			kc.Owner, kc.Others = owner, seal.KeyOwners
+		}
+		k, err := seal.Open(ctx, js, kc)
+		if err != nil {
+			return err
+		}
+		done, err := k.Rewrap(ctx)
+		k.Close()
+		n += done
+		if err != nil {
+			return fmt.Errorf("rewrap (after %d keys; safe to run again): %w", n, err)
+		}
 	}
 	_, err = fmt.Fprintf(out, "rewrapped %d data keys with %s; old data keys may now be removed\n", n, keks[0])
 	return err
