@@ -42,23 +42,13 @@ func (k *Keyring) Claiming(ctx context.Context) (bool, error) {
 // erased one's marker stays. It does nothing unless Claiming. Safe to run
 // on every replica at once, and again after a crash.
 func (k *Keyring) Claim(ctx context.Context, subjects []string) (moved int, err error) {
-	if ok, err := k.Claiming(ctx); err != nil || !ok {
+	// One listing of the shared bucket instead of a history per subject:
+	// after the first claim most subjects have no key there.
+	there, err := k.Unclaimed(ctx)
+	if err != nil || len(there) == 0 {
 		return 0, err
 	}
 	legacy, _ := k.legacy()
-	// One listing of the shared bucket instead of a history per subject:
-	// after the first claim most subjects have no key there.
-	lister, err := legacy.kv.ListKeys(ctx)
-	if errors.Is(err, jetstream.ErrNoKeysFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("seal: list keys: %w", err)
-	}
-	there := map[string]bool{}
-	for key := range lister.Keys() {
-		there[key] = true
-	}
 	for _, s := range subjects {
 		if !there[s] {
 			continue
@@ -72,6 +62,28 @@ func (k *Keyring) Claim(ctx context.Context, subjects []string) (moved int, err 
 		}
 	}
 	return moved, nil
+}
+
+// Unclaimed returns the keys (not markers) still in the shared bucket
+// when Claiming, none otherwise: a caller whose subjects are costly to
+// find (job data) looks here first.
+func (k *Keyring) Unclaimed(ctx context.Context) (map[string]bool, error) {
+	if ok, err := k.Claiming(ctx); err != nil || !ok {
+		return nil, err
+	}
+	legacy, _ := k.legacy()
+	lister, err := legacy.kv.ListKeys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seal: list keys: %w", err)
+	}
+	there := map[string]bool{}
+	for key := range lister.Keys() {
+		there[key] = true
+	}
+	return there, nil
 }
 
 // claimHook, when set (tests), runs after the copy and before the delete:
