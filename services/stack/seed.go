@@ -28,6 +28,7 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	gateway "github.com/motesplats/motesplats/services/gateway/server"
 )
@@ -274,7 +275,12 @@ func seedUsers(ctx context.Context, step *usersStep, key ed25519.PrivateKey, org
 	var keyring *seal.Keyring
 	if step.keks != nil {
 		var err error
-		if keyring, err = seal.Open(ctx, js, seal.Config{KEKs: step.keks}); err != nil {
+		// As the gateway's own keyring (ADR 0238): its accounts' keys and
+		// e-mail index key are in its bucket; the running gateway keeps
+		// the streams' configuration.
+		kc := service.KeyringConfig("gateway", step.keks, 1, false, nil)
+		kc.CreateOnly = true
+		if keyring, err = seal.Open(ctx, js, kc); err != nil {
 			return fmt.Errorf("seed users: %w", err)
 		}
 		defer keyring.Close()
