@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -31,6 +32,9 @@ var _ Data = (*SealedData)(nil)
 func NewSealedData(inner Data, keys *seal.Keyring) *SealedData {
 	return &SealedData{inner: inner, keys: keys, ids: ids.UUIDv7{}}
 }
+
+// jobDataPrefix leads the subject of every job object's key.
+const jobDataPrefix = "jobdata-"
 
 // A sealed object is: the length of its key's subject (1 byte), the
 // subject, then the sealed bytes.
@@ -66,7 +70,7 @@ func (s *SealedData) Put(ctx context.Context, id string, kind Kind, raw []byte) 
 	if err != nil {
 		return "", err
 	}
-	subject := "jobdata-" + s.ids.New()
+	subject := jobDataPrefix + s.ids.New()
 	sealed, err := s.keys.Seal(ctx, subject, raw, dataAAD(id, kind))
 	if err != nil {
 		return "", fmt.Errorf("jobs: seal %s of %s: %w", kind, id, err)
@@ -136,4 +140,41 @@ func OpenData(ctx context.Context, js jetstream.JetStream, bucket string, replic
 		return objects, nil
 	}
 	return NewSealedData(objects, kr), nil
+}
+
+// ClaimKeys moves the keys of the stored objects that are still in the
+// shared key bucket of before into the programme's own bucket (ADR 0238,
+// seal.Keyring.Claim), and returns how many it moved: the keyring's owner
+// made them. No object is read unless the shared bucket holds a job
+// data key.
+func (s *SealedData) ClaimKeys(ctx context.Context) (int, error) {
+	left, err := s.keys.Unclaimed(ctx)
+	if err != nil {
+		return 0, err
+	}
+	found := false
+	for k := range left {
+		if strings.HasPrefix(k, jobDataPrefix) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return 0, nil
+	}
+	objs, err := s.inner.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var subjects []string
+	for _, o := range objs {
+		subject, err := s.current(ctx, o.ID, o.Kind)
+		if err != nil {
+			return 0, err
+		}
+		if subject != "" {
+			subjects = append(subjects, subject)
+		}
+	}
+	return s.keys.Claim(ctx, subjects)
 }

@@ -22,6 +22,16 @@ func envelopeAAD(env *eventsv1.Envelope) []byte {
 // envelope already sealed is left as it is. Returns ErrShredded for an
 // erased person.
 func SealEnvelope(ctx context.Context, k *Keyring, env *eventsv1.Envelope) error {
+	return sealEnvelope(ctx, k, env, k.Seal)
+}
+
+// SealEnvelopeExisting is SealEnvelope for an event about another
+// service's person: sealed only with a key that exists (SealExisting).
+func SealEnvelopeExisting(ctx context.Context, k *Keyring, env *eventsv1.Envelope) error {
+	return sealEnvelope(ctx, k, env, k.SealExisting)
+}
+
+func sealEnvelope(ctx context.Context, k *Keyring, env *eventsv1.Envelope, sealFn func(context.Context, string, []byte, []byte) ([]byte, error)) error {
 	if len(env.GetSealedPayload()) > 0 || env.GetPayload() == nil {
 		return nil
 	}
@@ -29,7 +39,7 @@ func SealEnvelope(ctx context.Context, k *Keyring, env *eventsv1.Envelope) error
 	if err != nil {
 		return fmt.Errorf("seal: encode payload: %w", err)
 	}
-	sealed, err := k.Seal(ctx, env.GetSubjectId(), plain, envelopeAAD(env))
+	sealed, err := sealFn(ctx, env.GetSubjectId(), plain, envelopeAAD(env))
 	if err != nil {
 		return err
 	}

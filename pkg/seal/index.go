@@ -45,6 +45,9 @@ func (k *Keyring) IndexKey(ctx context.Context, name string) ([]byte, error) {
 // indexDEK reads subject's stored key, or creates it; a concurrent create
 // on another replica wins and is read back.
 func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) {
+	if k.cfg.ReadOnly {
+		return nil, ErrNoOwnKeys
+	}
 	for range 3 {
 		e, err := k.kv.Get(ctx, subject)
 		if err == nil {
@@ -55,9 +58,21 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 		}
 		// An owner's index key made before its bucket stays where it was:
 		// a new one would no longer find a name indexed with the old.
+		// An owner creating in its own bucket moves it there (claim.go);
+		// a failure leaves it where it is, read there, and is tried again
+		// at the next start.
 		if legacy, ok := k.legacy(); ok {
 			if e, err := legacy.kv.Get(ctx, subject); err == nil {
-				return k.unwrap(subject, e.Value())
+				dek, err := k.unwrap(subject, e.Value())
+				if err != nil {
+					return nil, err
+				}
+				if claiming, err := k.Claiming(ctx); err == nil && claiming {
+					if _, err := k.claim(ctx, legacy, subject); err != nil {
+						k.log.Warn("seal: an index key of before is not moved yet", "err", err)
+					}
+				}
+				return dek, nil
 			}
 		}
 		dek := make([]byte, KeySize)
@@ -68,14 +83,15 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := k.kv.Create(ctx, subject, wrapped); err == nil {
+		// Created where new keys go: with SharedCreates the shared bucket.
+		if _, err := k.home.kv.Create(ctx, subject, wrapped); err == nil {
 			return dek, nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
 			return nil, fmt.Errorf("seal: create index key: %w", err)
 		}
 		// The leader refused the create: it has the key, even when the
 		// replica answering direct gets does not yet (ADR 0119).
-		stored, _, err := leader.Get(ctx, k.js, k.cfg.Bucket, subject)
+		stored, _, err := leader.Get(ctx, k.js, k.home.bucket, subject)
 		if err == nil {
 			return k.unwrap(subject, stored)
 		}

@@ -31,9 +31,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/kvwatch"
-	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // Defaults for Config.
@@ -93,6 +91,19 @@ type Config struct {
 	// of ADR 0030, which every keyring writes.
 	Owner  string
 	Others []string
+	// SharedCreates (MP_KEY_BUCKETS=shared, with an Owner) creates new
+	// keys in the shared bucket of before, as a keyring without an Owner
+	// does, while it reads and shreds as an owner: for the time of a
+	// rolling upgrade, when older replicas that read only the shared
+	// bucket still run and would take a key in an owner's bucket for an
+	// erased person's (ADR 0238). The shared bucket is made when absent.
+	SharedCreates bool
+	// ReadOnly (with an Owner: notify) is a keyring that owns no bucket:
+	// it reads every owner's and the shared one, and creates, overwrites
+	// and shreds nothing; its Seal, Prepare, IndexKey, NewPool's fill,
+	// Rewrap and Shred refuse (ErrNoOwnKeys). It seals only with
+	// SealExisting.
+	ReadOnly bool
 }
 
 // Keyring seals and opens data with per-person keys. It is safe for
@@ -102,6 +113,9 @@ type Keyring struct {
 	cfg    Config
 	kv     jetstream.KeyValue
 	stream jetstream.Stream // the bucket's underlying stream, for secure delete
+	// home is the bucket new keys are created in: the own one, or with
+	// SharedCreates the shared one of before (owners.go).
+	home source
 	// others are the buckets read after the own one (owners.go): the
 	// other owners' and the shared one of before; none without an Owner.
 	others []source
@@ -154,13 +168,18 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if (cfg.ReadOnly || cfg.SharedCreates) && cfg.Owner == "" {
+		return nil, errors.New("seal: ReadOnly and SharedCreates need an Owner")
+	}
 	stream, erasures, err := openStreams(ctx, js, cfg)
 	if err != nil {
 		return nil, err
 	}
-	kv, err := js.KeyValue(ctx, cfg.Bucket)
-	if err != nil {
-		return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+	var kv jetstream.KeyValue
+	if !cfg.ReadOnly {
+		if kv, err = js.KeyValue(ctx, cfg.Bucket); err != nil {
+			return nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+		}
 	}
 	others, err := openOthers(ctx, js, cfg)
 	if err != nil {
@@ -183,6 +202,10 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	k.loads, _ = meter.Int64Counter("seal.keys.loaded", metric.WithDescription("data keys read from the key store on a cache miss"))
 	k.created, _ = meter.Int64Counter("seal.keys.created", metric.WithDescription("data keys created for new people"))
 	k.shredded, _ = meter.Int64Counter("seal.keys.shredded", metric.WithDescription("data keys shredded by erasure"))
+	k.home = k.own()
+	if legacy, ok := k.legacy(); ok && cfg.SharedCreates {
+		k.home = legacy
+	}
 	if err := k.reapply(ctx); err != nil {
 		return nil, err
 	}
@@ -192,7 +215,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	// cache in one pass (up to CacheSize), so a service loading its
 	// records at start does not read the bucket once per person. An owner
 	// watches every bucket it reads.
-	for _, src := range append([]source{{bucket: cfg.Bucket, kv: kv}}, others...) {
+	for _, src := range k.sources() {
 		w, err := kvwatch.WatchAll(runCtx, src.kv, js.Conn())
 		if err != nil {
 			k.Close()
@@ -261,7 +284,7 @@ func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan
 // Open with any other aad fails. Returns ErrShredded for an erased person:
 // a key is never created again for them.
 func (k *Keyring) Seal(ctx context.Context, subject string, plaintext, aad []byte) ([]byte, error) {
-	aead, err := k.key(ctx, subject, true)
+	aead, err := k.key(ctx, subject, useCreate)
 	if err != nil {
 		return nil, err
 	}
@@ -275,15 +298,32 @@ func (k *Keyring) Seal(ctx context.Context, subject string, plaintext, aad []byt
 // key cached, or joins the creation still under way. Returns ErrShredded
 // for an erased person.
 func (k *Keyring) Prepare(ctx context.Context, subject string) error {
-	_, err := k.key(ctx, subject, true)
+	_, err := k.key(ctx, subject, useCreate)
 	return err
+}
+
+// SealExisting is Seal for another service's person (a seating with its
+// guest's key, a message with its recipient's): only their owner creates
+// their key (ADR 0234), so a key that no bucket holds is an unknown or an
+// erased person, ErrShredded, and nothing is created anywhere. Without an
+// Owner (the one shared bucket of ADR 0030: tools and tests) it is Seal.
+func (k *Keyring) SealExisting(ctx context.Context, subject string, plaintext, aad []byte) ([]byte, error) {
+	u := useExisting
+	if k.cfg.Owner == "" {
+		u = useCreate
+	}
+	aead, err := k.key(ctx, subject, u)
+	if err != nil {
+		return nil, err
+	}
+	return sealWith(aead, plaintext, aad)
 }
 
 // Open decrypts what Seal made for subject with the same aad. Returns
 // ErrShredded when the key is gone, and Invalid when the data was changed
 // or belongs elsewhere.
 func (k *Keyring) Open(ctx context.Context, subject string, sealed, aad []byte) ([]byte, error) {
-	aead, err := k.key(ctx, subject, false)
+	aead, err := k.key(ctx, subject, useOpen)
 	if err != nil {
 		return nil, err
 	}
@@ -325,156 +365,4 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("seal: cipher: %w", err)
 	}
 	return cipher.NewGCM(block)
-}
-
-// key returns subject's data key from the cache, or from the bucket
-// (create: making it if there is none and the person was never erased).
-// Concurrent misses for one subject share one lookup.
-func (k *Keyring) key(ctx context.Context, subject string, create bool) (cipher.AEAD, error) {
-	if !ids.Valid(subject) {
-		return nil, apperr.Errorf(apperr.Invalid, "seal: invalid subject")
-	}
-	k.mu.RLock()
-	e, ok := k.cache[subject]
-	aead := k.ciphers[subject]
-	k.mu.RUnlock()
-	if ok {
-		if e.shredded {
-			return nil, ErrShredded
-		}
-		if aead != nil {
-			return aead, nil
-		}
-		return k.cipherFor(subject, e)
-	}
-	flight := "o/" + subject
-	if create {
-		flight = "c/" + subject
-	}
-	v, err, _ := k.flight.Do(flight, func() (any, error) {
-		// A key to open data with must exist: a miss is asked again of
-		// the leader. A key to seal with is created on a miss, and the
-		// create (decided by the leader) reads it back if it exists.
-		dek, err := k.load(ctx, subject, !create)
-		if IsShredded(err) && create {
-			dek, err = k.create(ctx, subject)
-		}
-		if err != nil {
-			return nil, err
-		}
-		e := entryOf(dek)
-		k.put(subject, e)
-		return k.cipherFor(subject, e)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(cipher.AEAD), nil
-}
-
-// load reads and unwraps subject's key. A purge marker (shredded) is
-// cached as such; a key that never existed is ErrShredded but not cached,
-// since Seal may yet create it. The read is a direct get, which a replica
-// that is behind may answer without a key made moments ago elsewhere:
-// with confirm, a miss asks the stream leader before saying "no key"
-// (ADR 0119). A marker is final: a key is never made again after it. An
-// owner reads its own bucket, then the others' and the shared one of
-// before (owners.go).
-func (k *Keyring) load(ctx context.Context, subject string, confirm bool) ([]byte, error) {
-	k.loads.Add(ctx, 1)
-	sources := k.sources()
-	marked := false
-	for _, src := range sources {
-		e, err := src.kv.Get(ctx, subject)
-		if err == nil {
-			return k.unwrap(subject, e.Value())
-		}
-		if m, err := missing(err); err != nil {
-			return nil, err
-		} else if m {
-			marked = true
-		}
-	}
-	for i := 0; confirm && !marked && i < len(sources); i++ {
-		wrapped, _, err := leader.Get(ctx, k.js, sources[i].bucket, subject)
-		if err == nil {
-			return k.unwrap(subject, wrapped)
-		}
-		if marked, err = missing(err); err != nil {
-			return nil, fmt.Errorf("seal: from the stream leader: %w", err)
-		}
-	}
-	if marked {
-		k.setShredded(subject)
-	}
-	return nil, ErrShredded
-}
-
-// missing says what a bucket's answer err (not nil) about a key means:
-// marked for a purge marker, an error for a failure, neither when the
-// bucket has no key. A marker decides only when no bucket has the key:
-// an owner's marker in its own bucket says nothing of another's key.
-func missing(err error) (marked bool, _ error) {
-	switch {
-	case errors.Is(err, jetstream.ErrKeyDeleted):
-		return true, nil
-	case errors.Is(err, jetstream.ErrKeyNotFound):
-		return false, nil
-	default:
-		return false, fmt.Errorf("seal: get key: %w", err)
-	}
-}
-
-// create makes subject's key, unless the erasure log names them. Revision
-// 0 refuses a key holding a purge marker too.
-func (k *Keyring) create(ctx context.Context, subject string) ([]byte, error) {
-	if erased, err := k.erased(ctx, subject); err != nil {
-		return nil, err
-	} else if erased {
-		k.setShredded(subject)
-		return nil, ErrShredded
-	}
-	dek := make([]byte, KeySize)
-	if _, err := rand.Read(dek); err != nil {
-		return nil, fmt.Errorf("seal: generate key: %w", err)
-	}
-	wrapped, err := k.wrap(subject, dek)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := k.kv.Update(ctx, subject, wrapped, 0); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			// Another replica created it first, or a marker sits there:
-			// the leader refused, so it has what a replica may lack.
-			return k.load(ctx, subject, true)
-		}
-		return nil, fmt.Errorf("seal: create key: %w", err)
-	}
-	// A Shred racing this create may have logged the id after the check
-	// above and found no key to erase: look again, and erase our own.
-	if erased, err := k.erased(ctx, subject); err != nil {
-		return nil, err
-	} else if erased {
-		if err := k.erase(ctx, subject); err != nil {
-			return nil, err
-		}
-		return nil, ErrShredded
-	}
-	k.created.Add(ctx, 1)
-	return dek, nil
-}
-
-// erased reports whether the erasure log holds subject.
-func (k *Keyring) erased(ctx context.Context, subject string) (bool, error) {
-	for _, logged := range k.erasureSubjects(subject) {
-		_, err := k.erasures.GetLastMsgForSubject(ctx, logged)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue
-		}
-		if err != nil {
-			return false, fmt.Errorf("seal: erasure log: %w", err)
-		}
-		return true, nil
-	}
-	return false, nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ensure"
 )
 
@@ -59,7 +61,17 @@ func openOthers(ctx context.Context, js jetstream.JetStream, cfg Config) ([]sour
 		}
 		out = append(out, source{bucket: c.Bucket, kv: kv, stream: s})
 	}
-	s, err := js.Stream(ctx, "KV_"+DefaultBucket)
+	// Shared creates need the shared bucket: made when absent (a fresh
+	// system started in that mode), never changed.
+	var s jetstream.Stream
+	var err error
+	if cfg.SharedCreates {
+		c := cfg
+		c.Bucket = DefaultBucket
+		s, err = ensure.StreamIfAbsent(ctx, js, keyStreamConfig(c))
+	} else {
+		s, err = js.Stream(ctx, "KV_"+DefaultBucket)
+	}
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return out, nil
 	}
@@ -80,13 +92,40 @@ func (k *Keyring) own() source {
 
 // sources are the buckets a key is looked for in, in order: the own one
 // first (most keys an owner uses are its own), the shared one of before
-// last.
+// last. A keyring that owns no bucket reads the others alone.
 func (k *Keyring) sources() []source {
+	if k.cfg.ReadOnly {
+		return k.others
+	}
 	if len(k.others) == 0 {
 		return []source{k.own()}
 	}
 	return append([]source{k.own()}, k.others...)
 }
+
+// createSources are the buckets looked in before a key is created: an
+// owner creates only its own subjects' keys (SealExisting seals for the
+// others'), so only its own bucket and the shared one of before can hold
+// one (ADR 0238: 2 reads instead of 7).
+func (k *Keyring) createSources() []source {
+	if legacy, ok := k.legacy(); ok {
+		return []source{k.own(), legacy}
+	}
+	return []source{k.own()}
+}
+
+// ErrNoOwnKeys is what a keyring that owns no bucket (Config.ReadOnly)
+// answers when asked to create or shred a key: a programming error,
+// never a person's state.
+var ErrNoOwnKeys = apperr.Errorf(apperr.Internal, "seal: this keyring owns no keys")
+
+// KeyOwners are the services that own a key bucket (ADR 0234), the
+// people's owners first: the order a keyring reads the others' buckets
+// in. Notify owns none.
+var KeyOwners = []string{"participants", "volunteers", "gateway", "mentoring", "dinners", "guides"}
+
+// OwnsKeys reports whether service owns a key bucket.
+func OwnsKeys(service string) bool { return slices.Contains(KeyOwners, service) }
 
 // legacy is the shared bucket of before, for an owner that reads one.
 func (k *Keyring) legacy() (source, bool) {

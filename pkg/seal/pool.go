@@ -169,6 +169,9 @@ type newKey struct {
 // fill creates n new ids' keys and returns those stored. Keys whose write
 // failed are left out (an id nobody has, with or without a key).
 func (p *Pool) fill(ctx context.Context, n int) []pooled {
+	if p.k.cfg.ReadOnly {
+		return nil // no bucket to keep keys in: New hands out fresh ids
+	}
 	var keys []newKey
 	for range n {
 		id := p.newID()
@@ -181,7 +184,7 @@ func (p *Pool) fill(ctx context.Context, n int) []pooled {
 			p.k.log.Warn("seal: pool could not wrap a key", "err", err)
 			break
 		}
-		m := &nats.Msg{Subject: "$KV." + p.k.cfg.Bucket + "." + id, Data: wrapped, Header: nats.Header{}}
+		m := &nats.Msg{Subject: "$KV." + p.k.home.bucket + "." + id, Data: wrapped, Header: nats.Header{}}
 		// Revision 0, as a KV create: never over an existing key or marker.
 		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.Itoa(0))
 		keys = append(keys, newKey{id: id, dek: dek, msg: m})
@@ -260,7 +263,7 @@ func (p *Pool) drop(ctx context.Context, stale []string) {
 			chunk := stale[start:min(len(stale), start+jsbatch.Max)]
 			msgs := make([]*nats.Msg, len(chunk))
 			for i, id := range chunk {
-				msgs[i] = &nats.Msg{Subject: "$KV." + p.k.cfg.Bucket + "." + id, Header: nats.Header{kvOperation: []string{"DEL"}}}
+				msgs[i] = &nats.Msg{Subject: "$KV." + p.k.home.bucket + "." + id, Header: nats.Header{kvOperation: []string{"DEL"}}}
 			}
 			if _, err := jsbatch.Publish(ctx, p.k.js, msgs); err != nil {
 				p.dropEach(ctx, chunk)
@@ -278,7 +281,7 @@ const kvOperation = "KV-Operation"
 // dropEach deletes the keys of stale one at a time.
 func (p *Pool) dropEach(ctx context.Context, stale []string) {
 	for _, id := range stale {
-		if err := p.k.kv.Delete(ctx, id); err != nil {
+		if err := p.k.home.kv.Delete(ctx, id); err != nil {
 			p.k.log.Debug("seal: stale pool key not deleted", "err", err)
 		}
 	}

@@ -24,6 +24,9 @@ func (k *Keyring) Shred(ctx context.Context, subject string) error {
 	if !ids.Valid(subject) {
 		return apperr.Errorf(apperr.Invalid, "seal: invalid subject")
 	}
+	if k.cfg.ReadOnly {
+		return ErrNoOwnKeys
+	}
 	logged := k.erasureSubjects(subject)[0]
 	msg := &nats.Msg{Subject: logged, Data: []byte(time.Now().UTC().Format(time.RFC3339))}
 	// The id deduplicates a retry; each owner's erasure of one subject is
@@ -95,6 +98,9 @@ func (k *Keyring) eraseIn(ctx context.Context, src source, subject string) error
 // only its own erasures (and those of before, ADR 0234), to its own bucket
 // and to the shared one of before.
 func (k *Keyring) reapply(ctx context.Context) error {
+	if k.cfg.ReadOnly {
+		return nil // it erases nothing, and logs nothing to re-apply
+	}
 	info, err := k.erasures.Info(ctx, jetstream.WithSubjectFilter(erasureSubjectPrefix+">"))
 	if err != nil {
 		return fmt.Errorf("seal: erasure log: %w", err)

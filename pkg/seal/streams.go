@@ -60,8 +60,11 @@ func openStreams(ctx context.Context, js jetstream.JetStream, cfg Config) (keys,
 	if cfg.CreateOnly {
 		open = ensure.StreamIfAbsent
 	}
-	if keys, err = open(ctx, js, keyStreamConfig(cfg)); err != nil {
-		return nil, nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+	// A keyring that owns no bucket has none to make.
+	if !cfg.ReadOnly {
+		if keys, err = open(ctx, js, keyStreamConfig(cfg)); err != nil {
+			return nil, nil, fmt.Errorf("seal: open bucket %s: %w", cfg.Bucket, err)
+		}
 	}
 	if erasures, err = open(ctx, js, erasureStreamConfig(cfg)); err != nil {
 		return nil, nil, fmt.Errorf("seal: erasure log: %w", err)

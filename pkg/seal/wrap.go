@@ -73,6 +73,9 @@ func wrappedBy(wrapped []byte) ([kekIDSize]byte, bool) {
 // so every sealed record and event, stay as they are. Returns how many
 // keys it rewrapped.
 func (k *Keyring) Rewrap(ctx context.Context) (int, error) {
+	if k.cfg.ReadOnly {
+		return 0, ErrNoOwnKeys
+	}
 	keys, err := k.kv.ListKeys(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("seal: list keys: %w", err)

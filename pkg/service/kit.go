@@ -155,6 +155,16 @@ func OpenKit(ctx context.Context, d Deps, o ProgrammeOptions, c KitConfig) (*Kit
 	if k.Data, err = jobs.OpenData(ctx, d.JS, c.DataStore, d.Replicas, k.Options.ResultTTL, d.Keyring); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
+	// The job data's keys of before move into the programme's own bucket
+	// (ADR 0238); they are read where they are until then, so a failure
+	// only waits for the next start.
+	if sd, ok := k.Data.(*jobs.SealedData); ok {
+		if moved, err := sd.ClaimKeys(ctx); err != nil {
+			d.Logger.Warn("the job data's keys of before are not all moved; the next start goes on", "service", c.Name, "moved", moved, "err", err)
+		} else if moved > 0 {
+			d.Logger.Info("moved the job data's keys of before into the owner's bucket", "service", c.Name, "moved", moved)
+		}
+	}
 	return k, nil
 }
 

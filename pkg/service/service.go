@@ -102,6 +102,7 @@ type Config struct {
 	LogLevel     slog.Level
 	Replicas     int    // MP_REPLICAS
 	MetricsAddr  string // METRICS_ADDR: Prometheus /metrics; "off" serves none
+	KeyBuckets   string // MP_KEY_BUCKETS: KeyBucketsOwn or KeyBucketsShared (ADR 0238)
 	// keks are the data keys Configure read (seal.KEKsFromEnv).
 	keks []seal.KEK
 }
@@ -110,8 +111,8 @@ type Config struct {
 // secret (public keys are public), but URLs may carry passwords.
 func (c Config) String() string {
 	// nats_tls says whether TLS files were given (NATS_CA_FILE, ADR 0230), not which.
-	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s nats_tls=%t redis=%s otlp=%s replicas=%d metrics=%s",
-		c.Name, c.Addr, maskURL(c.NATSURL), c.NATS.User, c.NATS.TLS != nil, maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr)
+	return fmt.Sprintf("name=%s addr=%s nats=%s nats_user=%s nats_tls=%t redis=%s otlp=%s replicas=%d metrics=%s key_buckets=%s",
+		c.Name, c.Addr, maskURL(c.NATSURL), c.NATS.User, c.NATS.TLS != nil, maskURL(c.RedisURL), c.OTLPEndpoint, c.Replicas, c.MetricsAddr, c.KeyBuckets)
 }
 
 func maskURL(u string) string {
@@ -139,6 +140,7 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		LogLevel:     LogLevelFrom(e),
 		Replicas:     e.Int("MP_REPLICAS", 1, 1, 5),
 		MetricsAddr:  e.Addr(MetricsEnv, DefaultMetricsAddr(name), telemetry.MetricsOff),
+		KeyBuckets:   keyBucketsFrom(e),
 	}
 	if c.PublicKeys == "" {
 		e.RefuseSecret("MP_PUBLIC_KEYS", "required and empty", publicKeysWant+": the public keys that sign callers' tokens")
@@ -393,10 +395,10 @@ func mainErr(ctx context.Context, cfg Config, run RunFunc) error {
 	if err := ensureOps(ctx, js, cfg.Replicas); err != nil {
 		return err
 	}
-	// The same owner maintains the key ring's bucket and erasure log;
-	// the others' users may not change them either (ADR 0234).
-	keyring, err := seal.Open(ctx, js, seal.Config{KEKs: keks, Replicas: cfg.Replicas, Logger: log,
-		CreateOnly: name != events.OperatorStreamsOwner})
+	// The same owner maintains the key ring's erasure log; the others'
+	// users may not change it (ADR 0234). Each service writes its own key
+	// bucket, notify none (ADR 0238).
+	keyring, err := seal.Open(ctx, js, KeyringConfig(name, keks, cfg.Replicas, cfg.KeyBuckets == KeyBucketsShared, log))
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,17 @@ func TestConfigFromEnv(t *testing.T) {
 		{"no keys", map[string]string{}, "MP_PUBLIC_KEYS", nil},
 		{"bad key", map[string]string{"MP_PUBLIC_KEYS": "a=notbase64"}, "MP_PUBLIC_KEYS", nil},
 		{"no key id", map[string]string{"MP_PUBLIC_KEYS": pub}, "MP_PUBLIC_KEYS", nil},
+		{"key buckets default", map[string]string{"MP_PUBLIC_KEYS": "a=" + pub}, "", func(t *testing.T, c Config) {
+			if c.KeyBuckets != KeyBucketsOwn {
+				t.Fatalf("MP_KEY_BUCKETS default: %q", c.KeyBuckets)
+			}
+		}},
+		{"key buckets shared", map[string]string{"MP_PUBLIC_KEYS": "a=" + pub, "MP_KEY_BUCKETS": "Shared"}, "", func(t *testing.T, c Config) {
+			if c.KeyBuckets != KeyBucketsShared {
+				t.Fatalf("MP_KEY_BUCKETS=Shared: %q", c.KeyBuckets)
+			}
+		}},
+		{"bad key buckets", map[string]string{"MP_PUBLIC_KEYS": "a=" + pub, "MP_KEY_BUCKETS": "mine"}, "MP_KEY_BUCKETS", nil},
 		{"bad replicas", map[string]string{"MP_PUBLIC_KEYS": "a=" + pub, "MP_REPLICAS": "9"}, "MP_REPLICAS", nil},
 		{"bad log level", map[string]string{"MP_PUBLIC_KEYS": "a=" + pub, "LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"replicas abc", map[string]string{"MP_PUBLIC_KEYS": "a=" + pub, "MP_REPLICAS": "abc"}, "MP_REPLICAS", nil},

@@ -109,7 +109,9 @@ func (r *Repo[T]) sealNamed(ctx context.Context, key string, v T, subject, other
 	}
 	rec = &storev1.Record{Subject: subject}
 	aad := r.namedAAD(key, other)
-	inner, err := r.cfg.Keyring.Seal(ctx, other, named, aad)
+	// The named person is always another's (a seating's host): their key
+	// must exist, a missing one is an unknown or erased person.
+	inner, err := r.cfg.Keyring.SealExisting(ctx, other, named, aad)
 	switch {
 	case seal.IsShredded(err):
 		// The named person is erased: nothing of theirs may be written.
@@ -117,7 +119,7 @@ func (r *Repo[T]) sealNamed(ctx context.Context, key string, v T, subject, other
 	case err != nil:
 		return nil, nil, err
 	default:
-		if rec.SealedNamed, err = r.cfg.Keyring.Seal(ctx, subject, inner, aad); err != nil {
+		if rec.SealedNamed, err = r.sealWith(ctx, subject, inner, aad); err != nil {
 			return nil, nil, err
 		}
 		rec.NamedSubject = other
@@ -125,7 +127,7 @@ func (r *Repo[T]) sealNamed(ctx context.Context, key string, v T, subject, other
 			return nil, nil, fmt.Errorf("store: encode: %w", err)
 		}
 	}
-	if rec.SealedData, err = r.cfg.Keyring.Seal(ctx, subject, rest, r.aad(key)); err != nil {
+	if rec.SealedData, err = r.sealWith(ctx, subject, rest, r.aad(key)); err != nil {
 		return nil, nil, err
 	}
 	if rec.Outbox, err = r.sealEvents(ctx, subject, outbox); err != nil {

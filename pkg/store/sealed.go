@@ -51,7 +51,7 @@ func (r *Repo[T]) sealRecord(ctx context.Context, key string, v T, plain []byte,
 	if other := r.namedSubject(key, v, subject); other != "" {
 		return r.sealNamed(ctx, key, v, subject, other, outbox)
 	}
-	sealed, err := r.cfg.Keyring.Seal(ctx, subject, plain, r.aad(key))
+	sealed, err := r.sealWith(ctx, subject, plain, r.aad(key))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -59,6 +59,20 @@ func (r *Repo[T]) sealRecord(ctx context.Context, key string, v T, plain []byte,
 		return nil, nil, err
 	}
 	return &storev1.Record{SealedData: sealed, Subject: subject, Outbox: outbox}, plain, nil
+}
+
+// sealWith seals plain with subject's key. Only the person's owner
+// creates their key (ADR 0234): a bucket keyed by its person's id (no
+// Config.Subject) is its owner's, and creates the key of a new person; a
+// record about a person kept under another key (a seating, a sign-up, a
+// message) seals only with a key that exists, so a person nobody created,
+// or one erased, is seal.ErrShredded as an erased one was, and no stray
+// key is made in the wrong owner's bucket, which nobody would shred.
+func (r *Repo[T]) sealWith(ctx context.Context, subject string, plain, aad []byte) ([]byte, error) {
+	if r.cfg.Subject == nil {
+		return r.cfg.Keyring.Seal(ctx, subject, plain, aad)
+	}
+	return r.cfg.Keyring.SealExisting(ctx, subject, plain, aad)
 }
 
 // sealEvents seals the payloads of the events about subject. Events about
@@ -71,7 +85,11 @@ func (r *Repo[T]) sealEvents(ctx context.Context, subject string, evs []*eventsv
 			continue
 		}
 		c := proto.Clone(ev).(*eventsv1.Envelope)
-		if err := seal.SealEnvelope(ctx, r.cfg.Keyring, c); err != nil {
+		sealEnv := seal.SealEnvelope
+		if r.cfg.Subject != nil {
+			sealEnv = seal.SealEnvelopeExisting // about another's person, as sealWith
+		}
+		if err := sealEnv(ctx, r.cfg.Keyring, c); err != nil {
 			return nil, err
 		}
 		out[i] = c

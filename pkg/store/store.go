@@ -280,6 +280,7 @@ type Repo[T proto.Message] struct {
 	done                        chan struct{}
 	relayDone                   chan struct{}
 	markDone                    chan struct{}
+	claimDone                   chan struct{} // claimKeys ended (claim.go)
 }
 
 type indexed[T proto.Message] struct {
@@ -426,14 +427,17 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	go r.relayLoop(runCtx)
 	go r.markLoop(runCtx)
 	r.observeBacklog(meter)
+	r.claimDone = make(chan struct{})
 	for _, ready := range []chan struct{}{r.ready, r.requestsReady} {
 		select {
 		case <-ready:
 		case <-ctx.Done():
+			close(r.claimDone)
 			r.Close()
 			return nil, ctx.Err()
 		}
 	}
+	go r.claimKeys(runCtx)
 	return r, nil
 }
 
@@ -460,6 +464,7 @@ func (r *Repo[T]) Close() {
 		<-r.requestsDone
 		<-r.relayDone
 		<-r.markDone
+		<-r.claimDone
 	})
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -27,9 +28,33 @@ func TestEraseHostKeepsGuest(t *testing.T) {
 	c := dialClients(t, cfg, l)
 	m := newMarkers(t)
 	pp := startProgrammePeople(t, ctx, cfg, l, c, "Erase host", m, m, m)
-	dc := dinnersv1.NewDinnerServiceClient(stackConn(t, cfg, l, "dinners"))
+	dc, signUp, seating := seatGuest(t, ctx, cfg, l, pp, "eh")
+	if _, err := c.v.EraseVolunteer(ctx, &volunteersv1.EraseVolunteerRequest{Id: pp.host}); err != nil {
+		t.Fatalf("erase host: %v", err)
+	}
+	settleProgrammes(t, ctx, l)
+	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if _, err := dc.GetSeating(ctx, &dinnersv1.GetSeatingRequest{Id: seating}); err == nil {
+			return fmt.Errorf("the erased host's seating is still there")
+		}
+		return nil
+	})
+	if _, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pp.guest}); err != nil {
+		t.Errorf("the guest after the host's erasure: %v", err)
+	}
+	if _, err := dc.GetSignUp(ctx, &dinnersv1.GetSignUpRequest{Id: signUp}); err != nil {
+		t.Errorf("the guest's sign-up after the host's erasure: %v", err)
+	}
+}
+
+// seatGuest offers pp's host a dinner and signs pp's guest up for it
+// (request ids starting with prefix), runs the dinners' matching and
+// returns the seating it made, with the sign-up's id.
+func seatGuest(t *testing.T, ctx context.Context, cfg Config, l *Listening, pp programmePeople, prefix string) (dc dinnersv1.DinnerServiceClient, signUp, seating string) {
+	t.Helper()
+	dc = dinnersv1.NewDinnerServiceClient(stackConn(t, cfg, l, "dinners"))
 	if err := retry(ctx, func() error {
-		_, err := dc.CreateOffer(ctx, &dinnersv1.CreateOfferRequest{RequestId: "eh-offer", Offer: &dinnersv1.Offer{
+		_, err := dc.CreateOffer(ctx, &dinnersv1.CreateOfferRequest{RequestId: prefix + "-offer", Offer: &dinnersv1.Offer{
 			OrganisationId: pp.org, MunicipalityCode: "0880", VolunteerId: pp.host, Seats: 4, Address: "Storgatan 1, Kalmar",
 			Kitchen:     &dinnersv1.Kitchen{Diets: []typev1.Diet{typev1.Diet_DIET_HALAL}},
 			Composition: dinnersv1.Composition_COMPOSITION_COUPLE, Languages: []string{"ar", "sv"},
@@ -38,9 +63,8 @@ func TestEraseHostKeepsGuest(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("create offer: %v", err)
 	}
-	var signUp string
 	if err := retry(ctx, func() error {
-		res, err := dc.CreateSignUp(ctx, &dinnersv1.CreateSignUpRequest{RequestId: "eh-signup", SignUp: &dinnersv1.SignUp{
+		res, err := dc.CreateSignUp(ctx, &dinnersv1.CreateSignUpRequest{RequestId: prefix + "-signup", SignUp: &dinnersv1.SignUp{
 			OrganisationId: pp.org, MunicipalityCode: "0880", ParticipantId: pp.guest, Languages: []string{"ar"}, Dates: []string{pp.day},
 			Party:        []*dinnersv1.PartyMember{{Age: 30, Relation: dinnersv1.Relation_RELATION_SELF}},
 			SwedishLevel: typev1.SwedishLevel_SWEDISH_LEVEL_SFI_C, Composition: dinnersv1.Composition_COMPOSITION_COUPLE,
@@ -50,7 +74,7 @@ func TestEraseHostKeepsGuest(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("create sign-up: %v", err)
 	}
-	job, err := dc.StartMatchingJob(ctx, &dinnersv1.StartMatchingJobRequest{RequestId: "eh-dinners", OrganisationId: pp.org, MunicipalityCodes: []string{"0880"}})
+	job, err := dc.StartMatchingJob(ctx, &dinnersv1.StartMatchingJobRequest{RequestId: prefix + "-dinners", OrganisationId: pp.org, MunicipalityCodes: []string{"0880"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,20 +92,5 @@ func TestEraseHostKeepsGuest(t *testing.T) {
 	if err != nil || len(ss.GetSeatings()) != 1 {
 		t.Fatalf("seatings: %v, %v", ss, err)
 	}
-	if _, err := c.v.EraseVolunteer(ctx, &volunteersv1.EraseVolunteerRequest{Id: pp.host}); err != nil {
-		t.Fatalf("erase host: %v", err)
-	}
-	settleProgrammes(t, ctx, l)
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		if _, err := dc.GetSeating(ctx, &dinnersv1.GetSeatingRequest{Id: ss.GetSeatings()[0].GetId()}); err == nil {
-			return fmt.Errorf("the erased host's seating is still there")
-		}
-		return nil
-	})
-	if _, err := c.p.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: pp.guest}); err != nil {
-		t.Errorf("the guest after the host's erasure: %v", err)
-	}
-	if _, err := dc.GetSignUp(ctx, &dinnersv1.GetSignUpRequest{Id: signUp}); err != nil {
-		t.Errorf("the guest's sign-up after the host's erasure: %v", err)
-	}
+	return dc, signUp, ss.GetSeatings()[0].GetId()
 }

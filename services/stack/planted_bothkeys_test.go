@@ -15,6 +15,7 @@ import (
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
+	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -33,7 +34,8 @@ func openedMessages(t *testing.T, ctx context.Context, cfg Config, l *Listening,
 	if err != nil {
 		t.Fatal(err)
 	}
-	kr, err := seal.Open(ctx, natsClient(t, l), seal.Config{KEKs: keks})
+	// Notify's keyring: it reads every owner's key bucket (ADR 0238).
+	kr, err := seal.Open(ctx, natsClient(t, l), service.KeyringConfig("notify", keks, 1, false, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,6 +81,10 @@ func (s signers) verifierKeys(extra map[string]auth.BoundKey) map[string]auth.Bo
 	return keys
 }
 
+// keyringOwners are the services make run opens a keyring for, the
+// gateway first: it maintains the erasure log the others take as it is.
+var keyringOwners = []string{"gateway", "participants", "volunteers", "mentoring", "dinners", "guides", "notify"}
+
 // Listening reports where each part of a running stack listens; tests use
 // it with :0 addresses.
 type Listening struct {
@@ -170,20 +174,25 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	if err != nil {
 		return err
 	}
-	var keyring *seal.Keyring
+	// Each service has a keyring of its own over the one server, the
+	// owner of its own key bucket (notify of none), as under make up
+	// (ADR 0238); the gateway's first, which maintains the erasure log.
+	keyrings := map[string]*seal.Keyring{}
 	if !cfg.unsealed {
 		keks, err := cfg.keks()
 		if err != nil {
 			return err
 		}
-		keyring, err = seal.Open(ctx, js, seal.Config{KEKs: keks, Logger: log})
-		if err != nil {
-			return err
+		for _, name := range keyringOwners {
+			k, err := seal.Open(ctx, js, service.KeyringConfig(name, keks, 1, false, log))
+			if err != nil {
+				return err
+			}
+			defer k.Close()
+			keyrings[name] = k
 		}
-		defer keyring.Close()
 	}
 	d := service.Deps{
-		Keyring:  keyring,
 		JS:       js,
 		Verifier: auth.NewBoundVerifier(keys.verifierKeys(cfg.extraKeys), time.Now, 30*time.Second),
 		Logger:   log,
@@ -197,6 +206,12 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		d.Cache = cache.NewRedis(rc)
 	}
 	d = d.WithDefaults()
+	// as is d with the keyring of the service name (nil when unsealed).
+	as := func(name string) service.Deps {
+		own := d
+		own.Keyring = keyrings[name]
+		return own
+	}
 
 	if listening == nil {
 		listening = &Listening{}
@@ -223,25 +238,25 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 	gatewayAddr := gatewayLis.Addr().String()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return participants.Run(gctx, cfg.ParticipantsAddr, d, participants.Options{}, func(a net.Addr) { listening.set("participants", a, parts) })
+		return participants.Run(gctx, cfg.ParticipantsAddr, as("participants"), participants.Options{}, func(a net.Addr) { listening.set("participants", a, parts) })
 	})
 	g.Go(func() error {
-		return volunteers.Run(gctx, cfg.VolunteersAddr, d, volunteers.Options{}, func(a net.Addr) { listening.set("volunteers", a, parts) })
+		return volunteers.Run(gctx, cfg.VolunteersAddr, as("volunteers"), volunteers.Options{}, func(a net.Addr) { listening.set("volunteers", a, parts) })
 	})
 	g.Go(func() error {
-		return mentoring.Run(gctx, cfg.MentoringAddr, d, cfg.Mentoring,
+		return mentoring.Run(gctx, cfg.MentoringAddr, as("mentoring"), cfg.Mentoring,
 			func(a net.Addr) { listening.set("mentoring", a, parts) })
 	})
 	g.Go(func() error {
 		o := cfg.Guides
 		o.RulesDir = cfg.GuidesRulesDir
-		return guides.Run(gctx, cfg.GuidesAddr, d, o,
+		return guides.Run(gctx, cfg.GuidesAddr, as("guides"), o,
 			func(a net.Addr) { listening.set("guides", a, parts) })
 	})
 	g.Go(func() error {
 		o := cfg.Dinners
 		o.RulesDir = cfg.DinnersRulesDir
-		return dinners.Run(gctx, cfg.DinnersAddr, d, o,
+		return dinners.Run(gctx, cfg.DinnersAddr, as("dinners"), o,
 			func(a net.Addr) { listening.set("dinners", a, parts) })
 	})
 	g.Go(func() error {
@@ -270,7 +285,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		} else {
 			o.PublicURL = "http://" + gatewayAddr
 		}
-		return notify.Run(gctx, cfg.NotifyAddr, d, o, func(a net.Addr) { listening.set("notify", a, parts) })
+		return notify.Run(gctx, cfg.NotifyAddr, as("notify"), o, func(a net.Addr) { listening.set("notify", a, parts) })
 	})
 	g.Go(func() error {
 		// The gateway needs the services' bound addresses (":0" in tests),
@@ -296,7 +311,7 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 			// operator only, not into output that may be kept.
 			gw.SetupLinkFile = filepath.Join(cfg.DataDir, "setup-link")
 		}
-		return gateway.Run(gctx, gw, d, func(r gateway.Running) { listening.set("gateway", r.Addr, parts) })
+		return gateway.Run(gctx, gw, as("gateway"), func(r gateway.Running) { listening.set("gateway", r.Addr, parts) })
 	})
 	g.Go(func() error {
 		select {
