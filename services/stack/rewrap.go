@@ -136,11 +136,6 @@ func keysOfBefore(ctx context.Context, js jetstream.JetStream, buckets []string)
 	return people, index, nil
 }
 
-// keyOwners are the services that own a key bucket and an erasure space
-// (ADR 0234 part 2), people's owners first, as their keyrings' Others
-// list them; notify owns none.
-var keyOwners = []string{"participants", "volunteers", "gateway", "mentoring", "dinners", "guides"}
-
 // indexKeyPrefix names a blind index's key in a key bucket (pkg/seal's
 // IndexKey), which no person's id starts with.
 const indexKeyPrefix = "index-key-"

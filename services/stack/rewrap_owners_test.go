@@ -30,7 +30,7 @@ func TestRewrapEveryKeyBucket(t *testing.T) {
 	open := func(owner string, kek seal.KEK) *seal.Keyring {
 		c := seal.Config{KEKs: []seal.KEK{kek}}
 		if owner != "" {
-			c.Owner, c.Others = owner, keyOwners
+			c.Owner, c.Others = owner, seal.KeyOwners
 		}
 		k, err := seal.Open(ctx, n.JS, c)
 		if err != nil {

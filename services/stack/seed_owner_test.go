@@ -32,7 +32,7 @@ func TestSeedUsersKeysWhereTheGatewayReads(t *testing.T) {
 		ctx := testutil.Context(t)
 		if owner {
 			// The gateway's start, as an owner.
-			g, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{k}, Owner: "gateway", Others: keyOwners})
+			g, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{k}, Owner: "gateway", Others: seal.KeyOwners})
 			if err != nil {
 				t.Fatal(err)
 			}

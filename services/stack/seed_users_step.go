@@ -78,7 +78,7 @@ func seedKeyring(ctx context.Context, js jetstream.JetStream, keks []seal.KEK) (
 	_, err := js.Stream(ctx, gatewayKeys)
 	switch {
 	case err == nil:
-		c.Owner, c.Others = "gateway", keyOwners
+		c.Owner, c.Others = "gateway", seal.KeyOwners
 	case !errors.Is(err, jetstream.ErrStreamNotFound):
 		return nil, fmt.Errorf("seed users: %w", err)
 	}
