@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -72,18 +73,7 @@ func (k *Keyring) Unclaimed(ctx context.Context) (map[string]bool, error) {
 		return nil, err
 	}
 	legacy, _ := k.legacy()
-	lister, err := legacy.kv.ListKeys(ctx)
-	if errors.Is(err, jetstream.ErrNoKeysFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("seal: list keys: %w", err)
-	}
-	there := map[string]bool{}
-	for key := range lister.Keys() {
-		there[key] = true
-	}
-	return there, nil
+	return keysIn(ctx, legacy)
 }
 
 // claimHook, when set (tests), runs after the copy and before the delete:
@@ -93,18 +83,18 @@ var claimHook atomic.Pointer[func(subject string) error]
 // claim moves subject's key from legacy into the own bucket, and reports
 // whether it did.
 func (k *Keyring) claim(ctx context.Context, legacy source, subject string) (bool, error) {
-	hist, err := legacy.kv.History(ctx, subject)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, nil
-	}
+	hist, err := leader.Revisions(ctx, k.js, legacy.bucket, subject)
 	if err != nil {
 		return false, fmt.Errorf("seal: key history: %w", err)
 	}
+	if len(hist) == 0 {
+		return false, nil
+	}
 	last := hist[len(hist)-1]
-	if last.Operation() != jetstream.KeyValuePut {
+	if !last.Put {
 		return false, nil // erased there: the marker stays
 	}
-	wrapped := last.Value()
+	wrapped := last.Value
 	dek, err := k.unwrap(subject, wrapped)
 	if err != nil {
 		return false, err
@@ -150,12 +140,31 @@ func (k *Keyring) claim(ctx context.Context, legacy source, subject string) (boo
 		}
 	}
 	for _, h := range hist {
-		if h.Operation() != jetstream.KeyValuePut {
+		if !h.Put {
 			continue
 		}
-		if err := legacy.stream.SecureDeleteMsg(ctx, h.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		if err := legacy.stream.SecureDeleteMsg(ctx, h.Seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return false, fmt.Errorf("seal: secure delete: %w", err)
 		}
 	}
 	return true, nil
+}
+
+// keysIn returns the keys src's stream holds a message of (a value or a
+// marker), from the stream's subject counts: one request, no watcher. A
+// watcher (kv.ListKeys) waits for the messages pending when it started,
+// and another process's secure delete meanwhile (a claim, ADR 0238) could
+// leave it waiting for ever: every service lists the shared bucket at its
+// start while the owners move their keys out of it.
+func keysIn(ctx context.Context, src source) (map[string]bool, error) {
+	prefix := "$KV." + src.bucket + "."
+	info, err := src.stream.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	if err != nil {
+		return nil, fmt.Errorf("seal: list keys of %s: %w", src.bucket, err)
+	}
+	out := make(map[string]bool, len(info.State.Subjects))
+	for s := range info.State.Subjects {
+		out[strings.TrimPrefix(s, prefix)] = true
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // Shred erases subject's data key for good: the id goes into the erasure
@@ -45,12 +46,14 @@ func (k *Keyring) Shred(ctx context.Context, subject string) error {
 	// An owner's key made before its bucket is still in the shared one;
 	// where there is none, no marker is left there.
 	if legacy, ok := k.legacy(); ok {
-		if _, err := legacy.kv.History(ctx, subject); err == nil {
+		hist, err := leader.Revisions(ctx, k.js, legacy.bucket, subject)
+		if err != nil {
+			return fmt.Errorf("seal: key history: %w", err)
+		}
+		if len(hist) > 0 {
 			if err := k.eraseIn(ctx, legacy, subject); err != nil {
 				return err
 			}
-		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return fmt.Errorf("seal: key history: %w", err)
 		}
 	}
 	k.shredded.Add(ctx, 1)
@@ -66,18 +69,18 @@ func (k *Keyring) erase(ctx context.Context, subject string) error {
 
 // eraseIn is erase in the bucket src.
 func (k *Keyring) eraseIn(ctx context.Context, src source, subject string) error {
-	hist, err := src.kv.History(ctx, subject)
-	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	hist, err := leader.Revisions(ctx, k.js, src.bucket, subject)
+	if err != nil {
 		return fmt.Errorf("seal: key history: %w", err)
 	}
 	marked := false
 	for _, e := range hist {
-		if e.Operation() != jetstream.KeyValuePut {
+		if !e.Put {
 			marked = true
 			continue
 		}
 		marked = false
-		if err := src.stream.SecureDeleteMsg(ctx, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		if err := src.stream.SecureDeleteMsg(ctx, e.Seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return fmt.Errorf("seal: secure delete: %w", err)
 		}
 	}
@@ -114,12 +117,12 @@ func (k *Keyring) reapply(ctx context.Context) error {
 	}
 	n := 0
 	for _, src := range srcs {
-		keys, err := src.kv.ListKeys(ctx)
+		keys, err := keysIn(ctx, src)
 		if err != nil {
-			return fmt.Errorf("seal: list keys: %w", err)
+			return err
 		}
 		var erased []string
-		for key := range keys.Keys() {
+		for key := range keys {
 			for _, logged := range k.erasureSubjects(key) {
 				if _, ok := info.State.Subjects[logged]; ok {
 					erased = append(erased, key)
