@@ -1,6 +1,7 @@
 package natserr_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -25,6 +26,24 @@ func TestBriefly(t *testing.T) {
 	} {
 		if got := natserr.Briefly(err); got != want {
 			t.Errorf("Briefly(%v) = %v, want %v", err, got, want)
+		}
+	}
+}
+
+// TestElecting: a read runs again for no responders and JetStream's 503,
+// not for a timeout or an ended request (waited out already), nor for a
+// missing stream.
+func TestElecting(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[error]bool{
+		fmt.Errorf("list: %w", nats.ErrNoResponders):                                                         true,
+		fmt.Errorf("list: %w", &jetstream.APIError{Code: 503, ErrorCode: 10039, Description: "not enabled"}): true,
+		fmt.Errorf("list: %w", nats.ErrTimeout):                                                              false,
+		fmt.Errorf("list: %w: %w", nats.ErrNoResponders, context.Canceled):                                   false,
+		fmt.Errorf("list: %w", jetstream.ErrStreamNotFound):                                                  false,
+	} {
+		if got := natserr.Electing(err); got != want {
+			t.Errorf("Electing(%v) = %v, want %v", err, got, want)
 		}
 	}
 }

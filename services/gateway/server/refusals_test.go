@@ -17,14 +17,14 @@ import (
 // refusedInSwedish posts form to path, expects the services' refusal as
 // a page (not a redirect), and that page to say want in Swedish, with the
 // status in words and no English of the service's sentence.
-func refusedInSwedish(t *testing.T, b *browser, path, want string) {
+func refusedInSwedish(t *testing.T, b *browser, path string, form url.Values, want string) {
 	t.Helper()
-	code, body := b.post(path, nil)
+	code, body := b.post(path, form)
 	if code == http.StatusSeeOther || code < 400 {
 		t.Fatalf("%s again: %d, want a refusal", path, code)
 	}
 	mustContain(t, body, `<html lang="sv"`, want)
-	for _, english := range []string{"this one is", "only a", "can be approved"} {
+	for _, english := range []string{"this one is", "only a", "can be approved", "can be rejected"} {
 		if strings.Contains(body, english) {
 			t.Errorf("%s: the refusal shows %q in English:\n%s", path, english, trim(visibleText(body)))
 		}
@@ -34,12 +34,14 @@ func refusedInSwedish(t *testing.T, b *browser, path, want string) {
 // TestRefusalsInSwedish: a mentoring and a guides refusal, written in
 // English by their services, reach a Swedish coordinator's page in
 // Swedish with the record's status in words (ADR 0136: "only a proposed
-// pair can be approved; this one is offered" was shown as it was).
+// pair can be approved; this one is offered" was shown as it was). The
+// refusal is a reject after an approve: the same approve sent again is
+// answered as the first (ADR 0242, TestFormSentTwiceAnswersAsOnce).
 func TestRefusalsInSwedish(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
 
-	// Mentoring: approving a pair that is already offered.
+	// Mentoring: rejecting a pair that is already offered.
 	admin := e.login(adminEmail, adminPass)
 	org := e.createOrg("Förening", "0880")
 	coord := e.coordinator(admin, "nej@example.org", org, "0880")
@@ -56,9 +58,9 @@ func TestRefusalsInSwedish(t *testing.T) {
 		t.Fatalf("approve: %d %s", code, trim(loc))
 	}
 	b.get("/pairs/" + pair)
-	refusedInSwedish(t, b, "/pairs/"+pair+"/approve", "bara ett föreslaget par kan godkännas (status nu: erbjuden)")
+	refusedInSwedish(t, b, "/pairs/"+pair+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "bara ett föreslaget par kan avvisas (status nu: erbjuden)")
 
-	// Guides: approving an assignment that is already approved.
+	// Guides: rejecting an assignment that is already approved.
 	s := setupGuides(t, e)
 	ctx := testutil.Context(t)
 	job, err := s.coord.guides.StartGuideJob(ctx, connect.NewRequest(&gatewayv1.StartGuideJobRequest{RequestId: "refusals"}))
@@ -93,5 +95,5 @@ func TestRefusalsInSwedish(t *testing.T) {
 	if code, loc := g.post("/guides/assignments/"+id+"/approve", nil); code != http.StatusSeeOther {
 		t.Fatalf("approve the assignment: %d %s", code, trim(loc))
 	}
-	refusedInSwedish(t, g, "/guides/assignments/"+id+"/approve", "bara en föreslagen lotsning kan godkännas (status nu: godkänd, väntar på svar)")
+	refusedInSwedish(t, g, "/guides/assignments/"+id+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "bara en föreslagen lotsning kan avvisas (status nu: godkänd, väntar på svar)")
 }

@@ -402,3 +402,17 @@ func assignmentIDs(as ...*guidesv1.Assignment) []string {
 	}
 	return out
 }
+
+// GetGuideAssignment returns an assignment with the newcomer's and the
+// organisation's names, its read audited as the lists' are.
+func (g *Gateway) GetGuideAssignment(ctx context.Context, c Caller, id string) (*gatewayv1.GuideAssignmentView, error) {
+	sctx, gc, err := g.guides(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := gc.GetAssignment(sctx, &guidesv1.GetAssignmentRequest{Id: id})
+	if err := g.recordIDs(ctx, c, "read", "guide_assignment", id, assignmentIDs(res.GetAssignment()), err); err != nil {
+		return nil, err
+	}
+	return written(g.assignmentView(ctx, c, res.GetAssignment()))
+}

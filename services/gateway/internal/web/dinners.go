@@ -382,6 +382,9 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 		return err
 	}
 	sv, err := w.g.ChangeSeating(r.Context(), p.caller, r.PathValue("id"), a)
+	if w.seatingResent(r, p, a.Action, err) {
+		err = nil // sent twice: the first did it (resent.go)
+	}
 	if err != nil {
 		// The one violation the gateway itself adds, in the page's
 		// language (the services' own are translated by translateMessage).

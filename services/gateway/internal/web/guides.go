@@ -362,7 +362,7 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if _, err := w.g.ChangeGuideAssignment(r.Context(), p.caller, r.PathValue("id"), a); err != nil {
+	if _, err := w.g.ChangeGuideAssignment(r.Context(), p.caller, r.PathValue("id"), a); err != nil && !w.assignmentResent(r, p, a.Action, err) {
 		return err
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)

@@ -162,6 +162,9 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 		return apperr.Errorf(apperr.NotFound, "not found")
 	}
 	v, err := w.g.ChangePair(r.Context(), p.caller, r.PathValue("id"), a)
+	if w.pairResent(r, p, a.Action, err) {
+		err = nil // sent twice: the first did it (resent.go)
+	}
 	if err != nil && r.Header.Get("HX-Request") != "" {
 		return w.pairActionRefused(rw, r, p, err)
 	}

@@ -129,6 +129,9 @@ func (w *Web) pairStep(rw http.ResponseWriter, r *http.Request, p *page) error {
 	a, err := pairActionOf(r.PathValue("action"), r.PostForm)
 	if err == nil {
 		_, err = w.g.ChangePair(r.Context(), p.caller, r.PathValue("id"), a)
+		if w.pairResent(r, p, a.Action, err) {
+			err = nil // sent twice: the first did it (resent.go)
+		}
 	}
 	if err != nil {
 		if formErrors(p, err, pairField) {

@@ -460,7 +460,11 @@ func (w *Web) wrap(rt Route) http.Handler {
 			w.fail(rw, p, http.StatusForbidden, p.t("err.csrf"))
 			return
 		}
-		if err := rt.h(rw, r, p); err != nil {
+		err = pathID(r) // an id that names nothing: 404, whatever its form
+		if err == nil {
+			err = rt.h(rw, r, p)
+		}
+		if err != nil {
 			w.renderError(rw, r, p, err)
 		}
 	})
