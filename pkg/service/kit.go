@@ -158,8 +158,14 @@ func OpenKit(ctx context.Context, d Deps, o ProgrammeOptions, c KitConfig) (*Kit
 	// The job data's keys of before move into the programme's own bucket
 	// (ADR 0238); they are read where they are until then, so a failure
 	// only waits for the next start.
+	// Bounded: the job objects' listing is a watcher, which another
+	// replica's deletes meanwhile could leave waiting for ever (ADR
+	// 0238's addendum); a start must not.
 	if sd, ok := k.Data.(*jobs.SealedData); ok {
-		if moved, err := sd.ClaimKeys(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(ctx, claimJobKeysTimeout)
+		moved, err := sd.ClaimKeys(cctx)
+		cancel()
+		if err != nil {
 			d.Logger.Warn("the job data's keys of before are not all moved; the next start goes on", "service", c.Name, "moved", moved, "err", err)
 		} else if moved > 0 {
 			d.Logger.Info("moved the job data's keys of before into the owner's bucket", "service", c.Name, "moved", moved)
@@ -167,6 +173,10 @@ func OpenKit(ctx context.Context, d Deps, o ProgrammeOptions, c KitConfig) (*Kit
 	}
 	return k, nil
 }
+
+// claimJobKeysTimeout bounds the claim of the job data's keys at a
+// kit's start; what it leaves, the next start moves.
+const claimJobKeysTimeout = 20 * time.Second
 
 // RunKit is a programme's whole Run: it opens the kit (OpenKit), has
 // build make the programme's service on it, serves what build returns
