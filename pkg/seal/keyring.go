@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
@@ -224,8 +225,18 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 		loaded := make(chan struct{})
 		k.done.Add(1)
 		go k.watch(runCtx, w, loaded)
+		// Bounded: nats.go's watch ends its first pass when it has
+		// received as many messages as were pending when it began, or one
+		// with none after it; a key securely deleted meanwhile (another
+		// owner claiming its keys out of the shared bucket, ADR 0238) is
+		// never delivered, and a bucket nobody writes any more then never
+		// ends it. The watch goes on; a key not yet in the cache is read
+		// from its bucket, as after any miss.
 		select {
 		case <-loaded:
+		case <-time.After(firstPassWait):
+			k.log.Warn("seal: the key watch's first pass did not end in time; keys are read from the bucket meanwhile",
+				"bucket", src.bucket, "waited", firstPassWait.String())
 		case <-ctx.Done():
 			k.Close()
 			return nil, ctx.Err()
@@ -233,6 +244,9 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	}
 	return k, nil
 }
+
+// firstPassWait bounds how long Open waits for a key watch's first pass.
+var firstPassWait = 15 * time.Second
 
 // Close stops watching the buckets.
 func (k *Keyring) Close() {
