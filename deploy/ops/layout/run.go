@@ -310,8 +310,7 @@ func (r *Running) WaitReady(ctx context.Context, name string, timeout time.Durat
 		}
 		select {
 		case <-ctx.Done():
-			stacks := r.quit(name, p.Log(r.Opts.Dir))
-			return fmt.Errorf("layout: %s not ready in %v: %v\n%s%s", name, timeout, last, Tail(p.Log(r.Opts.Dir), 20), stacks)
+			return fmt.Errorf("layout: %s not ready in %v: %v\n%s", name, timeout, last, Tail(p.Log(r.Opts.Dir), 20))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
