@@ -69,9 +69,16 @@ func (k *Keyring) erase(ctx context.Context, subject string) error {
 
 // eraseIn is erase in the bucket src.
 func (k *Keyring) eraseIn(ctx context.Context, src source, subject string) error {
+	_, err := k.eraseFound(ctx, src, subject)
+	return err
+}
+
+// eraseFound is eraseIn, and reports whether there was a key to erase
+// (not only a marker): the re-apply counts only those.
+func (k *Keyring) eraseFound(ctx context.Context, src source, subject string) (bool, error) {
 	hist, err := leader.Revisions(ctx, k.js, src.bucket, subject)
 	if err != nil {
-		return fmt.Errorf("seal: key history: %w", err)
+		return false, fmt.Errorf("seal: key history: %w", err)
 	}
 	marked := false
 	for _, e := range hist {
@@ -81,18 +88,18 @@ func (k *Keyring) eraseIn(ctx context.Context, src source, subject string) error
 		}
 		marked = false
 		if err := src.stream.SecureDeleteMsg(ctx, e.Seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return fmt.Errorf("seal: secure delete: %w", err)
+			return false, fmt.Errorf("seal: secure delete: %w", err)
 		}
 	}
 	if marked {
-		return nil // the last entry is already the marker
+		return false, nil // the last entry is already the marker
 	}
 	// The purge's rollup removes nothing left to read: every revision
 	// above has been overwritten already.
 	if err := src.kv.Purge(ctx, subject); err != nil {
-		return fmt.Errorf("seal: purge marker: %w", err)
+		return false, fmt.Errorf("seal: purge marker: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // reapply shreds every key still in the bucket whose id is in the erasure
@@ -131,10 +138,13 @@ func (k *Keyring) reapply(ctx context.Context) error {
 			}
 		}
 		for _, key := range erased {
-			if err := k.eraseIn(ctx, src, key); err != nil {
+			found, err := k.eraseFound(ctx, src, key)
+			if err != nil {
 				return err
 			}
-			n++
+			if found {
+				n++
+			}
 		}
 	}
 	if n > 0 {
