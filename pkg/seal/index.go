@@ -3,7 +3,6 @@ package seal
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -75,11 +74,7 @@ func (k *Keyring) indexDEK(ctx context.Context, subject string) ([]byte, error) 
 				return dek, nil
 			}
 		}
-		dek := make([]byte, KeySize)
-		if _, err := rand.Read(dek); err != nil {
-			return nil, fmt.Errorf("seal: generate index key: %w", err)
-		}
-		wrapped, err := k.wrap(subject, dek)
+		dek, wrapped, err := k.newKey(subject)
 		if err != nil {
 			return nil, err
 		}

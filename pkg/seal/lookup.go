@@ -142,11 +142,7 @@ func (k *Keyring) create(ctx context.Context, subject string) ([]byte, error) {
 		k.setShredded(subject)
 		return nil, ErrShredded
 	}
-	dek := make([]byte, KeySize)
-	if _, err := rand.Read(dek); err != nil {
-		return nil, fmt.Errorf("seal: generate key: %w", err)
-	}
-	wrapped, err := k.wrap(subject, dek)
+	dek, wrapped, err := k.newKey(subject)
 	if err != nil {
 		return nil, err
 	}
@@ -185,4 +181,17 @@ func (k *Keyring) erased(ctx context.Context, subject string) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// newKey makes a data key for subject and wraps it, for a person's key
+// and an index key alike.
+func (k *Keyring) newKey(subject string) (dek, wrapped []byte, err error) {
+	dek = make([]byte, KeySize)
+	if _, err := rand.Read(dek); err != nil {
+		return nil, nil, fmt.Errorf("seal: generate key: %w", err)
+	}
+	if wrapped, err = k.wrap(subject, dek); err != nil {
+		return nil, nil, err
+	}
+	return dek, wrapped, nil
 }
