@@ -64,3 +64,21 @@ func TestMedianOfNoRounds(t *testing.T) {
 		t.Errorf("median(3, 1, 2) = %v, want %v", got, want)
 	}
 }
+
+// TestKeyBucketsCountAsBatched: every key bucket the key pool fills (the
+// shared one of before and each owner's, ADR 0238) is written in atomic
+// batches, so `make load` must not count it among the writes synced one at
+// a time, nor name it the stream that bounds the create rate (it did, for
+// KV_data_keys_participants, after the buckets were split).
+func TestKeyBucketsCountAsBatched(t *testing.T) {
+	for _, s := range []string{"KV_data_keys", "KV_data_keys_participants", "KV_data_keys_volunteers"} {
+		if !batched(s) {
+			t.Errorf("%s is not counted as written in atomic batches", s)
+		}
+	}
+	for _, s := range []string{"KV_participants", "PARTICIPANTS", "KV_data", "KV_participants_requests"} {
+		if batched(s) {
+			t.Errorf("%s is counted as written in atomic batches", s)
+		}
+	}
+}

@@ -205,9 +205,13 @@ type writeCount struct {
 	synced      float64 // the writes synced one at a time: total less the key pool's batches
 }
 
-// batchedStreams are written ahead in atomic batches, one sync for a whole
-// fill, rather than one sync per create (pkg/seal/pool.go, docs/adr/0140).
-var batchedStreams = map[string]bool{"KV_" + seal.DefaultBucket: true}
+// batched says whether a stream is written ahead in atomic batches, one
+// sync for a whole fill, rather than one sync per create: the key pool's
+// buckets, the shared one of before and each owner's (pkg/seal/pool.go,
+// docs/adr/0140 and 0238).
+func batched(stream string) bool {
+	return stream == "KV_"+seal.DefaultBucket || strings.HasPrefix(stream, "KV_"+seal.OwnerBucket(""))
+}
 
 // writesPerCreate makes n creates (8 at a time), waits for every consumer
 // to finish with them, and prints the messages each stream stored per create.
@@ -248,7 +252,7 @@ func writesPerCreate(ctx context.Context, js jetstream.JetStream, pc participant
 	for _, name := range names {
 		per := float64(after[name]-before[name]) / float64(n)
 		total += per
-		if batchedStreams[name] {
+		if batched(name) {
 			fmt.Fprintf(out, "  %-32s %5.2f (written ahead in atomic batches: one sync per fill, not per key)\n", name, per)
 			continue
 		}
