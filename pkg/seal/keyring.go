@@ -217,7 +217,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	// records at start does not read the bucket once per person. An owner
 	// watches every bucket it reads.
 	for _, src := range k.sources() {
-		w, err := kvwatch.WatchAll(runCtx, src.kv, js.Conn())
+		w, err := kvwatch.WatchAll(runCtx, src.kv, js)
 		if err != nil {
 			k.Close()
 			return nil, fmt.Errorf("seal: watch %s: %w", src.bucket, err)
