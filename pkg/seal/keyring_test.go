@@ -118,15 +118,7 @@ func TestShredErasesDisk(t *testing.T) {
 	if _, err := k.Seal(ctx, "p-disk", []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := kv.Get(ctx, "p-disk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrapped := e.Value()
+	wrapped := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-disk")
 	k.Close()
 	n.Stop()
 	if len(testutil.FilesContaining(t, dir, wrapped)) == 0 {
@@ -154,21 +146,15 @@ func TestRestoreReappliesErasures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backup, err := kv.Get(ctx, "p-restored")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
+	backup := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-restored")
 	if err := k.Shred(ctx, "p-restored"); err != nil {
 		t.Fatal(err)
 	}
 	k.Close()
 	// The key bucket comes back from a backup taken before the erasure;
 	// the erasure log does not.
-	if _, err := kv.Put(ctx, "p-restored", backup.Value()); err != nil {
+	if _, err := kv.Put(ctx, "p-restored", backup); err != nil {
 		t.Fatal(err)
 	}
 	k2 := sealtest.Keyring(t, n.JS, kek)
@@ -206,15 +192,7 @@ func TestRotateKEK(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.Close()
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := kv.Get(ctx, "p-0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldWrapped := e.Value()
+	oldWrapped := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-0")
 
 	// Rotation: the new key first, the old one still accepted.
 	k = sealtest.Keyring(t, n.JS, cur, old)

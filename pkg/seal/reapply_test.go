@@ -33,14 +33,8 @@ func TestReapplyAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backup, err := kv.Get(ctx, "p-restored")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
+	backup := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-restored")
 	if err := k.Shred(ctx, "p-restored"); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +59,7 @@ func TestReapplyAtStart(t *testing.T) {
 		t.Fatal(ctx.Err())
 	}
 	// The key bucket comes back from a backup taken before the erasure.
-	if _, err := kv.Put(ctx, "p-restored", backup.Value()); err != nil {
+	if _, err := kv.Put(ctx, "p-restored", backup); err != nil {
 		t.Fatal(err)
 	}
 

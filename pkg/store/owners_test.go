@@ -51,10 +51,9 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 	n := testutil.MustNATS(t)
 	ctx := testutil.Context(t)
 	kek := sealtest.KEK(t)
-	ownerKeyring := func(name string) *seal.Keyring {
-		return sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: name, Others: seal.KeyOwners})
-	}
-	kp, kv, kd := ownerKeyring("participants"), ownerKeyring("volunteers"), ownerKeyring("dinners")
+	kp := sealtest.Owner(t, n.JS, kek, "participants")
+	kv := sealtest.Owner(t, n.JS, kek, "volunteers")
+	kd := sealtest.Owner(t, n.JS, kek, "dinners")
 	mustStream(t, n.JS)
 	people := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
 		c.Keyring, c.Publisher = kp, &jsPublisher{js: n.JS}
@@ -78,7 +77,7 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]string{guest: seal.OwnerBucket("participants"), host: seal.OwnerBucket("volunteers")} {
-		if got := keyHolders(t, n.JS, id); len(got) != 1 || got[0] != want {
+		if got := sealtest.KeyHolders(t, n.JS, id); len(got) != 1 || got[0] != want {
 			t.Errorf("%s's key is in %v, want %s alone", id, got, want)
 		}
 	}
@@ -88,7 +87,7 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 		t.Errorf("a seating for an unknown person: %v, want AlreadyExists as for an erased one", err)
 	}
 	for _, id := range []string{"p-unknown", "v-unknown"} {
-		if got := keyHolders(t, n.JS, id); len(got) != 0 {
+		if got := sealtest.KeyHolders(t, n.JS, id); len(got) != 0 {
 			t.Errorf("a seating for an unknown person stored %s's key in %v", id, got)
 		}
 	}
@@ -99,14 +98,14 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 	if got, _, err := people.Get(ctx, guest); err != nil || got.GetMunicipalityCode() != "0180" {
 		t.Errorf("the guest after dinners' shred: %v %v", got, err)
 	}
-	if got, _, err := seatings(ownerKeyring("dinners")).Get(ctx, "seat-1"); err != nil || len(got.GetInterests()) != 1 {
+	if got, _, err := seatings(sealtest.Owner(t, n.JS, kek, "dinners")).Get(ctx, "seat-1"); err != nil || len(got.GetInterests()) != 1 {
 		t.Errorf("the seating after dinners' shred, on a new dinners replica: %v %v", got, err)
 	}
 
 	if err := people.Remove(ctx, guest, true, event(t, "test.person.erased", guest)); err != nil {
 		t.Fatal(err)
 	}
-	later := seatings(ownerKeyring("dinners"))
+	later := seatings(sealtest.Owner(t, n.JS, kek, "dinners"))
 	if _, _, err := later.Get(ctx, "seat-1"); apperr.ErrorCode(err) != apperr.NotFound {
 		t.Errorf("the erased guest's seating: %v, want NotFound", err)
 	}
