@@ -20,9 +20,7 @@ import (
 // marker an older replica sees.
 func TestSharedCreates(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	own := sealtest.Owner(t, n.JS, kek, "participants")
 	ownSealed, err := own.Seal(ctx, "p-own", []byte("Amina"), nil)
 	if err != nil {
@@ -76,9 +74,7 @@ func TestSharedCreates(t *testing.T) {
 // the owner's erasure makes the next such seal ErrShredded.
 func TestSealExisting(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	p := sealtest.Owner(t, n.JS, kek, "participants")
 	d := sealtest.Owner(t, n.JS, kek, "dinners")
 	if _, err := d.SealExisting(ctx, "p-unknown", []byte("seating"), nil); !seal.IsShredded(err) {
@@ -116,9 +112,7 @@ func TestSealExisting(t *testing.T) {
 // no bucket of its own is made.
 func TestReadOnlyKeyring(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	p := sealtest.Owner(t, n.JS, kek, "participants")
 	if err := p.Prepare(ctx, "p-6"); err != nil {
 		t.Fatal(err)

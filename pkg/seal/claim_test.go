@@ -37,9 +37,7 @@ func legacyState(t *testing.T, js jetstream.JetStream, subject string) string {
 // again moves nothing; the owner's shred afterwards leaves no marker in
 // the shared bucket; a shared-mode keyring does not claim.
 func TestClaim(t *testing.T) {
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	before := sealtest.Keyring(t, n.JS, kek)
 	sealed := map[string][]byte{}
 	for _, id := range []string{"p-a", "p-b", "p-erased"} {

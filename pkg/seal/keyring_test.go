@@ -19,9 +19,7 @@ import (
 
 func TestSealOpen(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	k := sealtest.Keyring(t, n.JS, kek)
 	plain := []byte("Amina Hassan, +46 70 123 45 67")
 	sealed, err := k.Seal(ctx, "p-1", plain, []byte("participants/p-1"))
@@ -66,9 +64,7 @@ func TestSealOpen(t *testing.T) {
 
 func TestShred(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	a := sealtest.Keyring(t, n.JS, kek)
 	_, js2 := n.Connect(t)
 	b := sealtest.Keyring(t, js2, kek)
@@ -138,9 +134,7 @@ func TestShredErasesDisk(t *testing.T) {
 
 func TestRestoreReappliesErasures(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	k := sealtest.Keyring(t, n.JS, kek)
 	sealed, err := k.Seal(ctx, "p-restored", []byte("secret"), nil)
 	if err != nil {

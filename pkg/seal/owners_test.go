@@ -28,9 +28,7 @@ func has(t *testing.T, js jetstream.JetStream, bucket, subject string) bool {
 // shared bucket. Its index key of before is kept.
 func TestOwners(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 
 	// Before the owners' buckets: a key and an index key in the shared one.
 	before := sealtest.Keyring(t, n.JS, kek)
@@ -122,9 +120,7 @@ func TestOwners(t *testing.T) {
 // not have written for it).
 func TestOwnersReapplyTheirOwnErasures(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	p := sealtest.Owner(t, n.JS, kek, "participants")
 	var sealed [2][]byte
 	for i, id := range []string{"p-3", "p-4"} {

@@ -22,9 +22,7 @@ import (
 // a second keyring (another process) opens what the first sealed with it.
 func TestPoolKeysStoredBeforeUse(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	k := sealtest.Keyring(t, n.JS, kek)
 	p := k.NewPool(ids.UUIDv7{}.New, seal.PoolOptions{MinRate: 1, MaxAge: time.Hour})
 	t.Cleanup(p.Close)
@@ -102,9 +100,7 @@ func TestPoolFillsInAtomicBatches(t *testing.T) {
 	for _, atomic := range []bool{true, false} {
 		t.Run(fmt.Sprintf("atomic=%v", atomic), func(t *testing.T) {
 			t.Parallel()
-			n := testutil.MustNATS(t)
-			ctx := testutil.Context(t)
-			kek := sealtest.KEK(t)
+			n, ctx, kek := sealtest.Start(t)
 			k := sealtest.Keyring(t, n.JS, kek)
 			if !atomic {
 				st, err := n.JS.Stream(ctx, "KV_"+seal.DefaultBucket)

@@ -24,9 +24,7 @@ const longLog = 1000
 // more per erasure (ADR 0243); a key restored from a backup among them is
 // still erased again before Open returns, and counted alone.
 func TestReapplyAtStart(t *testing.T) {
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	var logs testutil.LogBuffer
 	k := sealtest.Keyring(t, n.JS, kek)
 	sealed, err := k.Seal(ctx, "p-restored", []byte("secret"), nil)

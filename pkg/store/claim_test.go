@@ -19,9 +19,7 @@ import (
 // none.
 func TestRepo_ClaimsItsPeoplesKeys(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	before := sealtest.Keyring(t, n.JS, kek)
 	old := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = before })
 	for _, id := range []string{"p-1", "p-2", "p-3"} {

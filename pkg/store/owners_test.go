@@ -1,42 +1,13 @@
 package store_test
 
 import (
-	"errors"
-	"slices"
 	"testing"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
-
-// keyHolders lists the key buckets holding a key for subject.
-func keyHolders(t *testing.T, js jetstream.JetStream, subject string) []string {
-	t.Helper()
-	ctx := testutil.Context(t)
-	var in []string
-	for _, o := range append(slices.Clone(seal.KeyOwners), "notify", "") {
-		b := seal.DefaultBucket
-		if o != "" {
-			b = seal.OwnerBucket(o)
-		}
-		kv, err := js.KeyValue(ctx, b)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := kv.Get(ctx, subject); err == nil {
-			in = append(in, b)
-		}
-	}
-	return in
-}
 
 // TestRepo_OwnersSealTheirOwn (ADR 0234, 0238): participants' store keyed
 // by its person creates the key in participants' bucket; dinners' seating
@@ -48,9 +19,7 @@ func keyHolders(t *testing.T, js jetstream.JetStream, subject string) []string {
 // unreadable to a dinners replica that starts afterwards.
 func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	kp := sealtest.Owner(t, n.JS, kek, "participants")
 	kv := sealtest.Owner(t, n.JS, kek, "volunteers")
 	kd := sealtest.Owner(t, n.JS, kek, "dinners")
