@@ -28,12 +28,7 @@ import (
 // their values (the host's stay: the host is not erased yet); then erases
 // the host and searches for everything.
 func TestPlanted_ProgrammesErasure(t *testing.T) {
-	dir := t.TempDir()
-	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &testutil.LogBuffer{}
-	spans := tracetest.NewInMemoryExporter()
-	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, false)
 	l, _, stop := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
