@@ -2,13 +2,7 @@ package ops_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net"
@@ -27,6 +21,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/certtest"
 )
 
 const day = 24 * time.Hour
@@ -69,40 +64,10 @@ func stackAndNATS(t *testing.T) (stack, natsServer string) {
 // made two years ago.
 func shortServerCert(t *testing.T, dir string, life time.Duration) {
 	t.Helper()
-	c, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := os.ReadFile(filepath.Join(dir, "ca.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := service.ParseNATSCA(c, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "nats"},
-		NotBefore: time.Now().Add(-700 * day), NotAfter: time.Now().Add(life), DNSNames: []string{"nats", "localhost"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ca := certtest.Load(t, filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"))
+	tmpl := certtest.LeafTemplate(life, "nats", "localhost", "127.0.0.1")
+	tmpl.NotBefore = time.Now().Add(-700 * day)
+	certtest.Sign(t, tmpl, &ca).Write(t, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
 }
 
 // composeNATS runs nats-server on compose's deploy/nats.conf (its users'

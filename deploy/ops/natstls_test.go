@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/certtest"
 )
 
 // plainSignIn signs in to the NATS at natsURL as a client without TLS
@@ -188,18 +188,8 @@ func TestNATSTLS_MakeUpCluster(t *testing.T) {
 // it also verifies the others with.
 func memberTLS(t *testing.T, tlsDir string) *tls.Config {
 	t.Helper()
-	c, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := os.ReadFile(filepath.Join(tlsDir, "ca.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := service.ParseNATSCA(c, k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	loaded := certtest.Load(t, filepath.Join(tlsDir, "ca.crt"), filepath.Join(tlsDir, "ca.key"))
+	ca := service.NATSCA{Cert: loaded.Cert, Key: loaded.Key}
 	certPEM, keyPEM, err := ca.Issue("n4", "localhost", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)

@@ -13,35 +13,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
-// stored reports whether any key bucket (every owner's and the shared
-// one, those that exist) holds a key for subject.
-func stored(t *testing.T, js jetstream.JetStream, subject string) []string {
-	t.Helper()
-	ctx := testutil.Context(t)
-	var in []string
-	for _, b := range append([]string{seal.DefaultBucket, seal.OwnerBucket("notify")}, ownerBuckets()...) {
-		kv, err := js.KeyValue(ctx, b)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := kv.Get(ctx, subject); err == nil {
-			in = append(in, b)
-		}
-	}
-	return in
-}
-
-func ownerBuckets() []string {
-	var out []string
-	for _, o := range seal.KeyOwners {
-		out = append(out, seal.OwnerBucket(o))
-	}
-	return out
-}
-
 // TestSharedCreates (MP_KEY_BUCKETS=shared, ADR 0238): an owner's keyring
 // creates new keys (a person's, an index key, a pooled one) in the shared
 // bucket of before, where an older replica without an owner reads them,
@@ -49,27 +20,27 @@ func ownerBuckets() []string {
 // marker an older replica sees.
 func TestSharedCreates(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
-	own := owner(t, n.JS, kek, "participants", 0)
+	n, ctx, kek := sealtest.Start(t)
+	own := sealtest.Owner(t, n.JS, kek, "participants")
 	ownSealed, err := own.Seal(ctx, "p-own", []byte("Amina"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	shared := sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "participants", Others: seal.KeyOwners, SharedCreates: true, CacheSize: 1})
+	cfg := sealtest.OwnerConfig(kek, "participants")
+	cfg.SharedCreates, cfg.CacheSize = true, 1
+	shared := sealtest.Open(t, n.JS, cfg)
 	older := sealtest.Keyring(t, n.JS, kek) // a replica of a release before owners
 	sealed, err := shared.Seal(ctx, "p-new", []byte("Bashir"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := stored(t, n.JS, "p-new"); len(got) != 1 || got[0] != seal.DefaultBucket {
+	if got := sealtest.KeyHolders(t, n.JS, "p-new"); len(got) != 1 || got[0] != seal.DefaultBucket {
 		t.Errorf("a shared-mode create is stored in %v, want only %s", got, seal.DefaultBucket)
 	}
 	if _, err := shared.IndexKey(ctx, "participants"); err != nil {
 		t.Fatal(err)
 	}
-	if got := stored(t, n.JS, "index-key-participants"); len(got) != 1 || got[0] != seal.DefaultBucket {
+	if got := sealtest.KeyHolders(t, n.JS, "index-key-participants"); len(got) != 1 || got[0] != seal.DefaultBucket {
 		t.Errorf("a shared-mode index key is stored in %v, want only %s", got, seal.DefaultBucket)
 	}
 	if got, err := older.Open(ctx, "p-new", sealed, nil); err != nil || string(got) != "Bashir" {
@@ -86,7 +57,7 @@ func TestSharedCreates(t *testing.T) {
 	if err := shared.Shred(ctx, "p-new"); err != nil {
 		t.Fatal(err)
 	}
-	if len(stored(t, n.JS, "p-new")) != 0 {
+	if len(sealtest.KeyHolders(t, n.JS, "p-new")) != 0 {
 		t.Error("a shredded shared-mode key is still stored")
 	}
 	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
@@ -103,15 +74,13 @@ func TestSharedCreates(t *testing.T) {
 // the owner's erasure makes the next such seal ErrShredded.
 func TestSealExisting(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
-	p := owner(t, n.JS, kek, "participants", 0)
-	d := owner(t, n.JS, kek, "dinners", 0)
+	n, ctx, kek := sealtest.Start(t)
+	p := sealtest.Owner(t, n.JS, kek, "participants")
+	d := sealtest.Owner(t, n.JS, kek, "dinners")
 	if _, err := d.SealExisting(ctx, "p-unknown", []byte("seating"), nil); !seal.IsShredded(err) {
 		t.Errorf("seal for an unknown person: %v, want shredded", err)
 	}
-	if got := stored(t, n.JS, "p-unknown"); len(got) != 0 {
+	if got := sealtest.KeyHolders(t, n.JS, "p-unknown"); len(got) != 0 {
 		t.Errorf("seal for an unknown person stored a key in %v", got)
 	}
 	if err := p.Prepare(ctx, "p-5"); err != nil {
@@ -124,7 +93,7 @@ func TestSealExisting(t *testing.T) {
 	if got, err := p.Open(ctx, "p-5", sealed, nil); err != nil || string(got) != "seating" {
 		t.Errorf("participants opening dinners' seal: %q %v", got, err)
 	}
-	if got := stored(t, n.JS, "p-5"); len(got) != 1 || got[0] != seal.OwnerBucket("participants") {
+	if got := sealtest.KeyHolders(t, n.JS, "p-5"); len(got) != 1 || got[0] != seal.OwnerBucket("participants") {
 		t.Errorf("p-5's key is in %v, want participants' bucket alone", got)
 	}
 	if err := p.Shred(ctx, "p-5"); err != nil {
@@ -143,14 +112,14 @@ func TestSealExisting(t *testing.T) {
 // no bucket of its own is made.
 func TestReadOnlyKeyring(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
-	p := owner(t, n.JS, kek, "participants", 0)
+	n, ctx, kek := sealtest.Start(t)
+	p := sealtest.Owner(t, n.JS, kek, "participants")
 	if err := p.Prepare(ctx, "p-6"); err != nil {
 		t.Fatal(err)
 	}
-	notify := sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "notify", Others: seal.KeyOwners, ReadOnly: true})
+	cfg := sealtest.OwnerConfig(kek, "notify")
+	cfg.ReadOnly = true
+	notify := sealtest.Open(t, n.JS, cfg)
 	sealed, err := notify.SealExisting(ctx, "p-6", []byte("message"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -181,19 +150,14 @@ func TestSharedCreatesPool(t *testing.T) {
 	t.Parallel()
 	n := testutil.MustNATS(t)
 	kek := sealtest.KEK(t)
-	shared := sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "volunteers", Others: seal.KeyOwners, SharedCreates: true})
+	cfg := sealtest.OwnerConfig(kek, "volunteers")
+	cfg.SharedCreates = true
+	shared := sealtest.Open(t, n.JS, cfg)
 	pool := shared.NewPool(ids.UUIDv7{}.New, seal.PoolOptions{MinRate: 1, MaxAge: time.Minute})
 	t.Cleanup(pool.Close)
-	pool.New()
-	pool.New()
-	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if pool.Ready() == 0 {
-			return errors.New("no pooled key yet")
-		}
-		return nil
-	})
+	sealtest.Filled(t, pool)
 	id := pool.New()
-	if got := stored(t, n.JS, id); len(got) != 1 || got[0] != seal.DefaultBucket {
+	if got := sealtest.KeyHolders(t, n.JS, id); len(got) != 1 || got[0] != seal.DefaultBucket {
 		t.Errorf("a shared-mode pooled key is stored in %v, want only %s", got, seal.DefaultBucket)
 	}
 }

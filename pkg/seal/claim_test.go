@@ -17,11 +17,7 @@ import (
 func legacyState(t *testing.T, js jetstream.JetStream, subject string) string {
 	t.Helper()
 	ctx := testutil.Context(t)
-	kv, err := js.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hist, err := kv.History(ctx, subject)
+	hist, err := sealtest.Bucket(t, js, seal.DefaultBucket).History(ctx, subject)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return "none"
@@ -41,9 +37,7 @@ func legacyState(t *testing.T, js jetstream.JetStream, subject string) string {
 // again moves nothing; the owner's shred afterwards leaves no marker in
 // the shared bucket; a shared-mode keyring does not claim.
 func TestClaim(t *testing.T) {
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	before := sealtest.Keyring(t, n.JS, kek)
 	sealed := map[string][]byte{}
 	for _, id := range []string{"p-a", "p-b", "p-erased"} {
@@ -60,9 +54,11 @@ func TestClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := owner(t, n.JS, kek, "dinners", 0) // opened before the claim: every key cached
+	d := sealtest.Owner(t, n.JS, kek, "dinners") // opened before the claim: every key cached
 
-	shared := sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "participants", Others: seal.KeyOwners, SharedCreates: true})
+	cfg := sealtest.OwnerConfig(kek, "participants")
+	cfg.SharedCreates = true
+	shared := sealtest.Open(t, n.JS, cfg)
 	if moved, err := shared.Claim(ctx, []string{"p-a"}); err != nil || moved != 0 || legacyState(t, n.JS, "p-a") != "key" {
 		t.Errorf("a shared-mode claim: %d moved, %v", moved, err)
 	}
@@ -74,27 +70,24 @@ func TestClaim(t *testing.T) {
 		}
 		return nil
 	})
-	p := owner(t, n.JS, kek, "participants", 0)
+	p := sealtest.Owner(t, n.JS, kek, "participants")
 	_, err = p.Claim(ctx, []string{"p-b"})
 	restore()
 	if err == nil {
 		t.Fatal("the hook's crash did not stop the claim")
 	}
-	ownKV, err := n.JS.KeyValue(ctx, seal.OwnerBucket("participants"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	legacyKV, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ownCopy, err1 := ownKV.Get(ctx, "p-b")
-	legacyCopy, err2 := legacyKV.Get(ctx, "p-b")
+	ownCopy, err1 := sealtest.Bucket(t, n.JS, seal.OwnerBucket("participants")).Get(ctx, "p-b")
+	legacyCopy, err2 := sealtest.Bucket(t, n.JS, seal.DefaultBucket).Get(ctx, "p-b")
 	if err1 != nil || err2 != nil || !bytes.Equal(ownCopy.Value(), legacyCopy.Value()) {
 		t.Errorf("after a crash between copy and delete: own %v, shared %v, equal copies wanted", err1, err2)
 	}
+	cold := func(name string) *seal.Keyring { // every other key a miss
+		c := sealtest.OwnerConfig(kek, name)
+		c.CacheSize = 1
+		return sealtest.Open(t, n.JS, c)
+	}
 	readers := func() []*seal.Keyring {
-		return []*seal.Keyring{p, d, owner(t, n.JS, kek, "participants", 1), owner(t, n.JS, kek, "dinners", 1)}
+		return []*seal.Keyring{p, d, cold("participants"), cold("dinners")}
 	}
 	for i, k := range append(readers(), before) {
 		if got, err := k.Open(ctx, "p-b", sealed["p-b"], nil); err != nil || string(got) != "Dana p-b" {
@@ -103,7 +96,7 @@ func TestClaim(t *testing.T) {
 	}
 
 	// The next start finishes it, and moves the rest.
-	next := owner(t, n.JS, kek, "participants", 0)
+	next := sealtest.Owner(t, n.JS, kek, "participants")
 	moved, err := next.Claim(ctx, []string{"p-a", "p-b", "p-erased", "p-none"})
 	if err != nil || moved != 2 {
 		t.Errorf("the next claim: %d moved, %v; want 2", moved, err)
@@ -114,7 +107,7 @@ func TestClaim(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"p-a", "p-b"} {
-		if got := stored(t, n.JS, id); len(got) != 1 || got[0] != seal.OwnerBucket("participants") {
+		if got := sealtest.KeyHolders(t, n.JS, id); len(got) != 1 || got[0] != seal.OwnerBucket("participants") {
 			t.Errorf("%s's key is in %v after the claim, want participants' bucket alone", id, got)
 		}
 		for i, k := range readers() {
@@ -137,7 +130,7 @@ func TestClaim(t *testing.T) {
 	if got := legacyState(t, n.JS, "index-key-participants"); got != "none" {
 		t.Errorf("the index key of before in the shared bucket: %s", got)
 	}
-	if got, err := owner(t, n.JS, kek, "participants", 0).IndexKey(ctx, "participants"); err != nil || !bytes.Equal(got, oldIndex) {
+	if got, err := sealtest.Owner(t, n.JS, kek, "participants").IndexKey(ctx, "participants"); err != nil || !bytes.Equal(got, oldIndex) {
 		t.Errorf("the index key on a new replica after its claim: %v", err)
 	}
 
@@ -149,7 +142,7 @@ func TestClaim(t *testing.T) {
 	if got := legacyState(t, n.JS, "p-a"); got != "none" {
 		t.Errorf("p-a in the shared bucket after its owner's shred: %s", got)
 	}
-	if _, err := owner(t, n.JS, kek, "dinners", 0).Open(ctx, "p-a", sealed["p-a"], nil); !seal.IsShredded(err) {
+	if _, err := sealtest.Owner(t, n.JS, kek, "dinners").Open(ctx, "p-a", sealed["p-a"], nil); !seal.IsShredded(err) {
 		t.Errorf("p-a after its owner's shred: %v", err)
 	}
 }

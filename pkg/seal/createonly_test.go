@@ -17,9 +17,7 @@ import (
 // them); the maintainer's keyring brings them to the configuration.
 func TestOpenCreateOnly(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 
 	// Absent: made, and a key sealed, opened and shredded through them.
 	fresh := sealtest.Open(t, testutil.MustNATS(t).JS, seal.Config{KEKs: []seal.KEK{kek}, CreateOnly: true})

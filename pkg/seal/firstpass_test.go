@@ -25,9 +25,7 @@ import (
 // delivery is held on its way.
 func TestOpenWhileKeysAreDeleted(t *testing.T) {
 	const keys, size = 60, 64 << 10 // 3.8 MB, twice the flow control's window
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	sealtest.Keyring(t, n.JS, kek).Close() // makes the bucket
 	value := []byte(strings.Repeat("k", size))
 	for i := range keys {

@@ -19,9 +19,7 @@ import (
 
 func TestSealOpen(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	k := sealtest.Keyring(t, n.JS, kek)
 	plain := []byte("Amina Hassan, +46 70 123 45 67")
 	sealed, err := k.Seal(ctx, "p-1", plain, []byte("participants/p-1"))
@@ -66,9 +64,7 @@ func TestSealOpen(t *testing.T) {
 
 func TestShred(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	a := sealtest.Keyring(t, n.JS, kek)
 	_, js2 := n.Connect(t)
 	b := sealtest.Keyring(t, js2, kek)
@@ -118,15 +114,7 @@ func TestShredErasesDisk(t *testing.T) {
 	if _, err := k.Seal(ctx, "p-disk", []byte("x"), nil); err != nil {
 		t.Fatal(err)
 	}
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := kv.Get(ctx, "p-disk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrapped := e.Value()
+	wrapped := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-disk")
 	k.Close()
 	n.Stop()
 	if len(testutil.FilesContaining(t, dir, wrapped)) == 0 {
@@ -146,29 +134,21 @@ func TestShredErasesDisk(t *testing.T) {
 
 func TestRestoreReappliesErasures(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	k := sealtest.Keyring(t, n.JS, kek)
 	sealed, err := k.Seal(ctx, "p-restored", []byte("secret"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backup, err := kv.Get(ctx, "p-restored")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
+	backup := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-restored")
 	if err := k.Shred(ctx, "p-restored"); err != nil {
 		t.Fatal(err)
 	}
 	k.Close()
 	// The key bucket comes back from a backup taken before the erasure;
 	// the erasure log does not.
-	if _, err := kv.Put(ctx, "p-restored", backup.Value()); err != nil {
+	if _, err := kv.Put(ctx, "p-restored", backup); err != nil {
 		t.Fatal(err)
 	}
 	k2 := sealtest.Keyring(t, n.JS, kek)
@@ -206,15 +186,7 @@ func TestRotateKEK(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.Close()
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := kv.Get(ctx, "p-0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	oldWrapped := e.Value()
+	oldWrapped := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-0")
 
 	// Rotation: the new key first, the old one still accepted.
 	k = sealtest.Keyring(t, n.JS, cur, old)

@@ -2,6 +2,7 @@ package seal_test
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
@@ -12,25 +13,10 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
 
-// keyOwners are the services that own keys (ADR 0234, part 2).
-var keyOwners = []string{"participants", "volunteers", "gateway", "mentoring", "dinners", "guides"}
-
-// owner opens owner's keyring over every owner's bucket.
-func owner(t *testing.T, js jetstream.JetStream, kek seal.KEK, name string, cacheSize int) *seal.Keyring {
-	t.Helper()
-	return sealtest.Open(t, js, seal.Config{KEKs: []seal.KEK{kek}, Owner: name, Others: keyOwners, CacheSize: cacheSize})
-}
-
 // has reports whether bucket holds a key (not a marker) for subject.
 func has(t *testing.T, js jetstream.JetStream, bucket, subject string) bool {
 	t.Helper()
-	ctx := testutil.Context(t)
-	kv, err := js.KeyValue(ctx, bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = kv.Get(ctx, subject)
-	return err == nil
+	return slices.Contains(sealtest.KeyHolders(t, js, subject), bucket)
 }
 
 // TestOwners: an owner's keyring creates keys in its own bucket, reads
@@ -42,9 +28,7 @@ func has(t *testing.T, js jetstream.JetStream, bucket, subject string) bool {
 // shared bucket. Its index key of before is kept.
 func TestOwners(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 
 	// Before the owners' buckets: a key and an index key in the shared one.
 	before := sealtest.Keyring(t, n.JS, kek)
@@ -57,9 +41,11 @@ func TestOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := owner(t, n.JS, kek, "participants", 0)
-	d := owner(t, n.JS, kek, "dinners", 0)
-	cold := owner(t, n.JS, kek, "dinners", 1) // every other key a miss
+	p := sealtest.Owner(t, n.JS, kek, "participants")
+	d := sealtest.Owner(t, n.JS, kek, "dinners")
+	coldCfg := sealtest.OwnerConfig(kek, "dinners")
+	coldCfg.CacheSize = 1 // every other key a miss
+	cold := sealtest.Open(t, n.JS, coldCfg)
 	sealed, err := p.Seal(ctx, "p-1", []byte("Bashir"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +75,7 @@ func TestOwners(t *testing.T) {
 	if err := d.Shred(ctx, "p-1"); err != nil {
 		t.Fatal(err)
 	}
-	again := owner(t, n.JS, kek, "participants", 0) // a restart re-applies its own erasures only
+	again := sealtest.Owner(t, n.JS, kek, "participants") // a restart re-applies its own erasures only
 	for _, k := range []*seal.Keyring{p, again} {
 		if got, err := k.Open(ctx, "p-1", sealed, nil); err != nil || string(got) != "Bashir" {
 			t.Errorf("participants' key after dinners' shred: %q %v", got, err)
@@ -134,10 +120,8 @@ func TestOwners(t *testing.T) {
 // not have written for it).
 func TestOwnersReapplyTheirOwnErasures(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
-	p := owner(t, n.JS, kek, "participants", 0)
+	n, ctx, kek := sealtest.Start(t)
+	p := sealtest.Owner(t, n.JS, kek, "participants")
 	var sealed [2][]byte
 	for i, id := range []string{"p-3", "p-4"} {
 		var err error
@@ -152,7 +136,7 @@ func TestOwnersReapplyTheirOwnErasures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	restarted := owner(t, n.JS, kek, "participants", 0)
+	restarted := sealtest.Owner(t, n.JS, kek, "participants")
 	if _, err := restarted.Open(ctx, "p-3", sealed[0], nil); !seal.IsShredded(err) {
 		t.Errorf("p-3, erased by participants: %v, want shredded", err)
 	}

@@ -22,24 +22,13 @@ import (
 // a second keyring (another process) opens what the first sealed with it.
 func TestPoolKeysStoredBeforeUse(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	k := sealtest.Keyring(t, n.JS, kek)
 	p := k.NewPool(ids.UUIDv7{}.New, seal.PoolOptions{MinRate: 1, MaxAge: time.Hour})
 	t.Cleanup(p.Close)
-	p.New() // starts the first fill
-	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if p.Ready() == 0 {
-			return errors.New("nothing ready yet")
-		}
-		return nil
-	})
+	sealtest.Filled(t, p)
 	id := p.New()
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
 	if _, err := kv.Get(ctx, id); err != nil {
 		t.Fatalf("key of a pooled id before any Seal: %v", err)
 	}
@@ -71,17 +60,8 @@ func TestPoolDropsStaleIDs(t *testing.T) {
 	}
 	p := k.NewPool(src, seal.PoolOptions{MinRate: 1, MaxAge: time.Millisecond})
 	t.Cleanup(p.Close)
-	p.New()
-	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if p.Ready() == 0 {
-			return errors.New("nothing ready yet")
-		}
-		return nil
-	})
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealtest.Filled(t, p)
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
 	// The ids the pool holds: the ones with a stored key.
 	mu.Lock()
 	all := slices.Clone(made)
@@ -120,9 +100,7 @@ func TestPoolFillsInAtomicBatches(t *testing.T) {
 	for _, atomic := range []bool{true, false} {
 		t.Run(fmt.Sprintf("atomic=%v", atomic), func(t *testing.T) {
 			t.Parallel()
-			n := testutil.MustNATS(t)
-			ctx := testutil.Context(t)
-			kek := sealtest.KEK(t)
+			n, ctx, kek := sealtest.Start(t)
 			k := sealtest.Keyring(t, n.JS, kek)
 			if !atomic {
 				st, err := n.JS.Stream(ctx, "KV_"+seal.DefaultBucket)
@@ -239,10 +217,7 @@ func TestPoolDropsManyStaleKeysInOneBatch(t *testing.T) {
 		}
 		return fmt.Errorf("no batch of 64 or more deletions yet: %v", deleted)
 	})
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
 	for _, id := range batch {
 		mu.Lock()
 		ok := stored[id]

@@ -24,23 +24,15 @@ const longLog = 1000
 // more per erasure (ADR 0243); a key restored from a backup among them is
 // still erased again before Open returns, and counted alone.
 func TestReapplyAtStart(t *testing.T) {
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	var logs testutil.LogBuffer
 	k := sealtest.Keyring(t, n.JS, kek)
 	sealed, err := k.Seal(ctx, "p-restored", []byte("secret"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := n.JS.KeyValue(ctx, seal.DefaultBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backup, err := kv.Get(ctx, "p-restored")
-	if err != nil {
-		t.Fatal(err)
-	}
+	kv := sealtest.Bucket(t, n.JS, seal.DefaultBucket)
+	backup := sealtest.StoredKey(t, n.JS, seal.DefaultBucket, "p-restored")
 	if err := k.Shred(ctx, "p-restored"); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +57,7 @@ func TestReapplyAtStart(t *testing.T) {
 		t.Fatal(ctx.Err())
 	}
 	// The key bucket comes back from a backup taken before the erasure.
-	if _, err := kv.Put(ctx, "p-restored", backup.Value()); err != nil {
+	if _, err := kv.Put(ctx, "p-restored", backup); err != nil {
 		t.Fatal(err)
 	}
 

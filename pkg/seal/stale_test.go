@@ -21,9 +21,7 @@ import (
 // without asking), cost no leader read.
 func TestKeyringAsksTheLeaderBeforeNoKey(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	a := sealtest.Keyring(t, n.JS, kek)
 	// The replica has this key only; b's one cache slot holds it.
 	if _, err := a.Seal(ctx, "p-other", []byte("x"), nil); err != nil {

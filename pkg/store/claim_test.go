@@ -19,9 +19,7 @@ import (
 // none.
 func TestRepo_ClaimsItsPeoplesKeys(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
+	n, ctx, kek := sealtest.Start(t)
 	before := sealtest.Keyring(t, n.JS, kek)
 	old := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = before })
 	for _, id := range []string{"p-1", "p-2", "p-3"} {
@@ -29,27 +27,24 @@ func TestRepo_ClaimsItsPeoplesKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ownerKeyring := func(name string) *seal.Keyring {
-		return sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: name, Others: seal.KeyOwners})
-	}
 	// Dinners' sign-ups name p-3: dinners does not own p-3's key.
 	mustOpen(t, n.JS, func(c *store.Config[*facts]) {
-		c.Bucket, c.Keyring = "signups", ownerKeyring("dinners")
+		c.Bucket, c.Keyring = "signups", sealtest.Owner(t, n.JS, kek, "dinners")
 		c.Subject = func(_ string, f *facts) string { return f.GetParticipantId() }
 	})
-	if got := keyHolders(t, n.JS, "p-3"); !slices.Equal(got, []string{seal.DefaultBucket}) {
+	if got := sealtest.KeyHolders(t, n.JS, "p-3"); !slices.Equal(got, []string{seal.DefaultBucket}) {
 		t.Errorf("p-3's key after dinners' store opened: %v, want the shared bucket alone", got)
 	}
-	mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = ownerKeyring("participants") })
+	mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = sealtest.Owner(t, n.JS, kek, "participants") })
 	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 		for _, id := range []string{"p-1", "p-2", "p-3"} {
-			if got := keyHolders(t, n.JS, id); !slices.Equal(got, []string{seal.OwnerBucket("participants")}) {
+			if got := sealtest.KeyHolders(t, n.JS, id); !slices.Equal(got, []string{seal.OwnerBucket("participants")}) {
 				return fmt.Errorf("%s's key is in %v", id, got)
 			}
 		}
 		return nil
 	})
-	fresh := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = ownerKeyring("participants") })
+	fresh := mustOpen(t, n.JS, func(c *store.Config[*facts]) { c.Keyring = sealtest.Owner(t, n.JS, kek, "participants") })
 	for _, id := range []string{"p-1", "p-2", "p-3"} {
 		if got, _, err := fresh.Get(ctx, id); err != nil || got.GetParticipantId() != id {
 			t.Errorf("%s after the claim: %v %v", id, got, err)

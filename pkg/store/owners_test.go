@@ -1,42 +1,13 @@
 package store_test
 
 import (
-	"errors"
-	"slices"
 	"testing"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/store"
-	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
 )
-
-// keyHolders lists the key buckets holding a key for subject.
-func keyHolders(t *testing.T, js jetstream.JetStream, subject string) []string {
-	t.Helper()
-	ctx := testutil.Context(t)
-	var in []string
-	for _, o := range append(slices.Clone(seal.KeyOwners), "notify", "") {
-		b := seal.DefaultBucket
-		if o != "" {
-			b = seal.OwnerBucket(o)
-		}
-		kv, err := js.KeyValue(ctx, b)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := kv.Get(ctx, subject); err == nil {
-			in = append(in, b)
-		}
-	}
-	return in
-}
 
 // TestRepo_OwnersSealTheirOwn (ADR 0234, 0238): participants' store keyed
 // by its person creates the key in participants' bucket; dinners' seating
@@ -48,13 +19,10 @@ func keyHolders(t *testing.T, js jetstream.JetStream, subject string) []string {
 // unreadable to a dinners replica that starts afterwards.
 func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 	t.Parallel()
-	n := testutil.MustNATS(t)
-	ctx := testutil.Context(t)
-	kek := sealtest.KEK(t)
-	ownerKeyring := func(name string) *seal.Keyring {
-		return sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: name, Others: seal.KeyOwners})
-	}
-	kp, kv, kd := ownerKeyring("participants"), ownerKeyring("volunteers"), ownerKeyring("dinners")
+	n, ctx, kek := sealtest.Start(t)
+	kp := sealtest.Owner(t, n.JS, kek, "participants")
+	kv := sealtest.Owner(t, n.JS, kek, "volunteers")
+	kd := sealtest.Owner(t, n.JS, kek, "dinners")
 	mustStream(t, n.JS)
 	people := mustOpen(t, n.JS, func(c *store.Config[*facts]) {
 		c.Keyring, c.Publisher = kp, &jsPublisher{js: n.JS}
@@ -78,7 +46,7 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]string{guest: seal.OwnerBucket("participants"), host: seal.OwnerBucket("volunteers")} {
-		if got := keyHolders(t, n.JS, id); len(got) != 1 || got[0] != want {
+		if got := sealtest.KeyHolders(t, n.JS, id); len(got) != 1 || got[0] != want {
 			t.Errorf("%s's key is in %v, want %s alone", id, got, want)
 		}
 	}
@@ -88,7 +56,7 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 		t.Errorf("a seating for an unknown person: %v, want AlreadyExists as for an erased one", err)
 	}
 	for _, id := range []string{"p-unknown", "v-unknown"} {
-		if got := keyHolders(t, n.JS, id); len(got) != 0 {
+		if got := sealtest.KeyHolders(t, n.JS, id); len(got) != 0 {
 			t.Errorf("a seating for an unknown person stored %s's key in %v", id, got)
 		}
 	}
@@ -99,14 +67,14 @@ func TestRepo_OwnersSealTheirOwn(t *testing.T) {
 	if got, _, err := people.Get(ctx, guest); err != nil || got.GetMunicipalityCode() != "0180" {
 		t.Errorf("the guest after dinners' shred: %v %v", got, err)
 	}
-	if got, _, err := seatings(ownerKeyring("dinners")).Get(ctx, "seat-1"); err != nil || len(got.GetInterests()) != 1 {
+	if got, _, err := seatings(sealtest.Owner(t, n.JS, kek, "dinners")).Get(ctx, "seat-1"); err != nil || len(got.GetInterests()) != 1 {
 		t.Errorf("the seating after dinners' shred, on a new dinners replica: %v %v", got, err)
 	}
 
 	if err := people.Remove(ctx, guest, true, event(t, "test.person.erased", guest)); err != nil {
 		t.Fatal(err)
 	}
-	later := seatings(ownerKeyring("dinners"))
+	later := seatings(sealtest.Owner(t, n.JS, kek, "dinners"))
 	if _, _, err := later.Get(ctx, "seat-1"); apperr.ErrorCode(err) != apperr.NotFound {
 		t.Errorf("the erased guest's seating: %v, want NotFound", err)
 	}

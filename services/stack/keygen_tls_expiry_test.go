@@ -2,47 +2,21 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/motesplats/motesplats/pkg/testutil/certtest"
 )
 
 // writeCA writes into dir a CA (ca.crt, ca.key) that ends in life.
 func writeCA(t *testing.T, dir string, life time.Duration) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "old CA"},
-		NotBefore: time.Now().Add(-9 * 365 * 24 * time.Hour), NotAfter: time.Now().Add(life), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ca.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	tmpl := certtest.CATemplate("old CA", life)
+	tmpl.NotBefore = time.Now().Add(-9 * 365 * 24 * time.Hour)
+	certtest.Sign(t, tmpl, nil).Write(t, filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"))
 }
 
 // TestKeygenNATSTLS_NearAndPastTheCAsEnd (ADR 0241): a renewal under a CA

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -206,47 +205,16 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 	// Guides: the assignment job gives the newcomer the one place; an
 	// approval reaches them in Arabic; accepting by link moves it.
 	gc := guidesv1.NewGuideServiceClient(stackConn(t, cfg, l, "guides"))
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		e, err := gc.GetEligibility(ctx, &guidesv1.GetEligibilityRequest{ParticipantId: nid})
-		if err != nil {
-			return err
-		}
-		if e.GetEligibility().GetEntitlement() != guidesv1.Entitlement_ENTITLEMENT_ENTITLED {
-			return fmt.Errorf("not entitled yet: %v", e.GetEligibility().GetReasons())
-		}
-		orgs, err := gc.ListGuideOrganisations(ctx, &guidesv1.ListGuideOrganisationsRequest{PageSize: 500})
-		if err != nil {
-			return err
-		}
-		for _, o := range orgs.GetOrganisations() {
-			if o.GetOrganisationId() == orgID {
-				return nil
-			}
-		}
-		return errors.New("guides has not seen the guide organisation yet")
-	})
+	guidesEntitled(t, ctx, gc, nid, orgID)
 	gj, err := gc.StartAssignmentJob(ctx, &guidesv1.StartAssignmentJobRequest{RequestId: "notify-guides", MunicipalityCodes: []string{"0880"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
-		j, err := gc.GetJob(ctx, &guidesv1.GetJobRequest{Id: gj.GetJob().GetId()})
-		if err != nil {
-			return err
-		}
-		if s := j.GetJob().GetState(); s != guidesv1.JobState_JOB_STATE_SUCCEEDED {
-			if s == guidesv1.JobState_JOB_STATE_FAILED {
-				t.Fatalf("guides job failed: %s", j.GetJob().GetErrorMessage())
-			}
-			return fmt.Errorf("guides job %v", s)
-		}
-		return nil
-	})
-	as, err := gc.ListAssignments(ctx, &guidesv1.ListAssignmentsRequest{JobId: gj.GetJob().GetId()})
-	if err != nil || len(as.GetAssignments()) != 1 || as.GetAssignments()[0].GetParticipantId() != nid {
-		t.Fatalf("assignments: %v, %v; want the newcomer's", as, err)
+	a := guidesOneAssignment(t, ctx, gc, gj.GetJob().GetId())
+	if a.GetParticipantId() != nid {
+		t.Fatalf("assignment: %v; want the newcomer's", a)
 	}
-	aid := as.GetAssignments()[0].GetId()
+	aid := a.GetId()
 	if _, err := gc.ApproveAssignment(ctx, &guidesv1.ApproveAssignmentRequest{Id: aid}); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +223,7 @@ func TestNotify_DinnersAndGuidesThroughRealServices(t *testing.T) {
 		t.Errorf("guide message (%s):\n%s", ga.GetLanguage(), ga.GetTextBody())
 	}
 	answer(linkToken(t, ga), notifyv1.AnswerAction_ANSWER_ACTION_ACCEPT)
-	as, err = gc.ListAssignments(ctx, &guidesv1.ListAssignmentsRequest{JobId: gj.GetJob().GetId()})
+	as, err := gc.ListAssignments(ctx, &guidesv1.ListAssignmentsRequest{JobId: gj.GetJob().GetId()})
 	if err != nil || len(as.GetAssignments()) != 1 || !as.GetAssignments()[0].GetNewcomerAccepted() {
 		t.Fatalf("assignment after the newcomer accepted by link: %v, %v", as, err)
 	}

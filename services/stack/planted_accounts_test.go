@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -28,12 +26,7 @@ func TestPlanted_ErasedCoordinator(t *testing.T) { plantedCoordinator(t, false) 
 func TestPlanted_CoordinatorUnsealedIsVisible(t *testing.T) { plantedCoordinator(t, true) }
 
 func plantedCoordinator(t *testing.T, unsealed bool) {
-	dir := t.TempDir()
-	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &testutil.LogBuffer{}
-	spans := tracetest.NewInMemoryExporter()
-	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans, cfg.unsealed = redisURL, logs, keptSpans{spans}, unsealed
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, unsealed)
 	const adminEmail, adminPassword, pass = "admin@example.org", "a long enough password", "ett långt lösenord"
 	cfg.Gateway.AdminEmail, cfg.Gateway.AdminPassword = adminEmail, adminPassword
 	l, _, stop := startStack(t, cfg)

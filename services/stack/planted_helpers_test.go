@@ -339,3 +339,17 @@ func inSpans(spans *tracetest.InMemoryExporter, m []string) []string {
 	}
 	return found
 }
+
+// plantedConfig is the stack configuration a planted-data test starts
+// from: its own folder and Redis, its logs and spans kept, all of which
+// the test searches for the planted values after the erasure; unsealed
+// switches sealing off for the tests' controls.
+func plantedConfig(t *testing.T, unsealed bool) (cfg Config, dir, redisURL string, logs *testutil.LogBuffer, spans *tracetest.InMemoryExporter) {
+	t.Helper()
+	dir = t.TempDir()
+	redisURL = "redis://" + testutil.MustRedis(t) + "/0"
+	logs, spans = &testutil.LogBuffer{}, tracetest.NewInMemoryExporter()
+	cfg = testConfig(t, dir)
+	cfg.RedisURL, cfg.logs, cfg.spans, cfg.unsealed = redisURL, logs, keptSpans{spans}, unsealed
+	return cfg, dir, redisURL, logs, spans
+}

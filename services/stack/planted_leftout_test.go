@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
@@ -89,12 +87,7 @@ func TestPlanted_LeftOutNewcomerErased(t *testing.T) { plantedLeftOut(t, false) 
 func TestPlanted_LeftOutUnsealedIsVisible(t *testing.T) { plantedLeftOut(t, true) }
 
 func plantedLeftOut(t *testing.T, unsealed bool) {
-	dir := t.TempDir()
-	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &testutil.LogBuffer{}
-	spans := tracetest.NewInMemoryExporter()
-	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans, cfg.unsealed = redisURL, logs, keptSpans{spans}, unsealed
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, unsealed)
 	const adminEmail, adminPassword = "admin@example.org", "a long enough password"
 	cfg.Gateway.AdminEmail, cfg.Gateway.AdminPassword = adminEmail, adminPassword
 	l, _, stop := startStack(t, cfg)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -146,12 +145,7 @@ func TestPlanted_MovesUnsealedAreVisible(t *testing.T) {
 // logs or the spans, nor in the mentor's message. Then the mentor is
 // erased, and nothing of any of their rounds is left either.
 func TestPlanted_MovedMentorAndErasedPair(t *testing.T) {
-	dir := t.TempDir()
-	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &testutil.LogBuffer{}
-	spans := tracetest.NewInMemoryExporter()
-	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, false)
 	l, _, stop := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,12 +28,7 @@ import (
 // their values (the host's stay: the host is not erased yet); then erases
 // the host and searches for everything.
 func TestPlanted_ProgrammesErasure(t *testing.T) {
-	dir := t.TempDir()
-	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &testutil.LogBuffer{}
-	spans := tracetest.NewInMemoryExporter()
-	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, false)
 	l, _, stop := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)
@@ -98,44 +92,13 @@ func TestPlanted_ProgrammesErasure(t *testing.T) {
 
 	// Guides: the newcomer gets the one place and accepts by link.
 	gc := guidesv1.NewGuideServiceClient(stackConn(t, cfg, l, "guides"))
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		e, err := gc.GetEligibility(ctx, &guidesv1.GetEligibilityRequest{ParticipantId: nid})
-		if err != nil {
-			return err
-		}
-		if e.GetEligibility().GetEntitlement() != guidesv1.Entitlement_ENTITLEMENT_ENTITLED {
-			return fmt.Errorf("not entitled yet: %v", e.GetEligibility().GetReasons())
-		}
-		orgs, err := gc.ListGuideOrganisations(ctx, &guidesv1.ListGuideOrganisationsRequest{PageSize: 500})
-		if err != nil {
-			return err
-		}
-		for _, o := range orgs.GetOrganisations() {
-			if o.GetOrganisationId() == orgID {
-				return nil
-			}
-		}
-		return errors.New("guides has not seen the guide organisation yet")
-	})
+	guidesEntitled(t, ctx, gc, nid, orgID)
 	gj, err := gc.StartAssignmentJob(ctx, &guidesv1.StartAssignmentJobRequest{RequestId: "planted-guides", MunicipalityCodes: []string{"0880"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
-		j, err := gc.GetJob(ctx, &guidesv1.GetJobRequest{Id: gj.GetJob().GetId()})
-		if err != nil {
-			return err
-		}
-		if s := j.GetJob().GetState(); s != guidesv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("guides job %v %s", s, j.GetJob().GetErrorMessage())
-		}
-		return nil
-	})
-	as, err := gc.ListAssignments(ctx, &guidesv1.ListAssignmentsRequest{JobId: gj.GetJob().GetId()})
-	if err != nil || len(as.GetAssignments()) != 1 {
-		t.Fatalf("assignments: %v, %v", as, err)
-	}
-	if _, err := gc.ApproveAssignment(ctx, &guidesv1.ApproveAssignmentRequest{Id: as.GetAssignments()[0].GetId()}); err != nil {
+	a := guidesOneAssignment(t, ctx, gc, gj.GetJob().GetId())
+	if _, err := gc.ApproveAssignment(ctx, &guidesv1.ApproveAssignmentRequest{Id: a.GetId()}); err != nil {
 		t.Fatal(err)
 	}
 	answer(linkToken(t, mailboxOf(t, ctx, admin, nid, notifyv1.Template_TEMPLATE_GUIDE_ASSIGNED)), notifyv1.AnswerAction_ANSWER_ACTION_ACCEPT)

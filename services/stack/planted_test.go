@@ -63,12 +63,7 @@ func TestPlanted_UnsealedIsVisible(t *testing.T) {
 // erases both, restores the backup, and then searches every file, Redis,
 // the logs and the spans for every value ever planted.
 func TestPlanted_ErasureHoldsOnDisk(t *testing.T) {
-	dir := t.TempDir()
-	redisURL := "redis://" + testutil.MustRedis(t) + "/0"
-	logs := &testutil.LogBuffer{}
-	spans := tracetest.NewInMemoryExporter()
-	cfg := testConfig(t, dir)
-	cfg.RedisURL, cfg.logs, cfg.spans = redisURL, logs, keptSpans{spans}
+	cfg, dir, redisURL, logs, spans := plantedConfig(t, false)
 	l, _, stop := startStack(t, cfg)
 	ctx := testutil.Context(t)
 	c := dialClients(t, cfg, l)

@@ -180,35 +180,12 @@ func plantProgrammesForSweep(t *testing.T, ctx context.Context, cfg Config, l *L
 	gc := guidesv1.NewGuideServiceClient(stackConn(t, cfg, l, "guides"))
 	own := guidesv1.NewGuideServiceClient(stackConn(t, cfg, l, "guides", "-role", "coordinator", "-org", p.orgA,
 		"-municipalities", "0880", "-subject", "sweep-a"))
-	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
-		e, err := gc.GetEligibility(ctx, &guidesv1.GetEligibilityRequest{ParticipantId: nid})
-		if err != nil {
-			return err
-		}
-		if e.GetEligibility().GetEntitlement() != guidesv1.Entitlement_ENTITLEMENT_ENTITLED {
-			return fmt.Errorf("not entitled yet: %v", e.GetEligibility().GetReasons())
-		}
-		return nil
-	})
+	guidesEntitled(t, ctx, gc, nid, "")
 	gj, err := own.StartAssignmentJob(ctx, &guidesv1.StartAssignmentJobRequest{RequestId: "sweep-guides", MunicipalityCodes: []string{"0880"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
-		j, err := gc.GetJob(ctx, &guidesv1.GetJobRequest{Id: gj.GetJob().GetId()})
-		if err != nil {
-			return err
-		}
-		if s := j.GetJob().GetState(); s != guidesv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("guides job %v %s", s, j.GetJob().GetErrorMessage())
-		}
-		return nil
-	})
-	as, err := gc.ListAssignments(ctx, &guidesv1.ListAssignmentsRequest{JobId: gj.GetJob().GetId()})
-	if err != nil || len(as.GetAssignments()) != 1 {
-		t.Fatalf("assignments: %v, %v", as, err)
-	}
-	assignment := as.GetAssignments()[0].GetId()
+	assignment := guidesOneAssignment(t, ctx, gc, gj.GetJob().GetId()).GetId()
 	if _, err := gc.ApproveAssignment(ctx, &guidesv1.ApproveAssignmentRequest{Id: assignment}); err != nil {
 		t.Fatal(err)
 	}

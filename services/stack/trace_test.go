@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -162,31 +161,15 @@ func TestTrace_HTTPJobIsOneTrace(t *testing.T) {
 	}
 }
 
-// post calls a gateway procedure with a JSON body and decodes the answer.
+// post calls a gateway procedure with a JSON body (call) and decodes the
+// answer, which must be OK.
 func post(t *testing.T, base, procedure, token string, body, into any) {
 	t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
+	status, got := call(t, base, procedure, token, body)
+	if status != http.StatusOK {
+		t.Fatalf("%s: %d %s", procedure, status, got)
 	}
-	req, err := http.NewRequest(http.MethodPost, base+procedure, bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	got, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("%s: %d %s", procedure, res.StatusCode, got)
-	}
-	if err := json.Unmarshal(got, into); err != nil {
+	if err := json.Unmarshal([]byte(got), into); err != nil {
 		t.Fatalf("%s: %v", procedure, err)
 	}
 }

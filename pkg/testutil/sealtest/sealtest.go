@@ -6,6 +6,7 @@
 package sealtest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -58,4 +59,12 @@ func Open(t testing.TB, js jetstream.JetStream, cfg seal.Config) *seal.Keyring {
 	}
 	t.Cleanup(k.Close)
 	return k
+}
+
+// Start is what nearly every keyring test begins with: its own embedded
+// JetStream (stopped when the test ends), the test's context and a new
+// random key-encryption key, for the keyrings the test opens over them.
+func Start(t testing.TB) (*testutil.NATS, context.Context, seal.KEK) {
+	t.Helper()
+	return testutil.MustNATS(t), testutil.Context(t), KEK(t)
 }

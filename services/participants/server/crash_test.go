@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -109,27 +108,7 @@ func TestCrashAroundCreate(t *testing.T) {
 	for _, mode := range []string{"after-write", "after-return", "record-before-decision"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			key := newKey(t)
-			if err := os.WriteFile(filepath.Join(dir, "key"), []byte(auth.EncodePrivateKey(key)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "MP_CRASH_DIR="+dir, "MP_CRASH_MODE="+mode)
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() { _ = cmd.Process.Kill() })
-			var addr string
-			testutil.CheckFor(t, 30*time.Second, 20*time.Millisecond, func() error {
-				b, err := os.ReadFile(filepath.Join(dir, "addr"))
-				addr = string(b)
-				return err
-			})
-			e := &env{t: t, addr: addr, signer: auth.NewSigner(key, "k1", time.Now)}
+			e, dir, exited, cmd := crashChild(t, mode)
 			ctx := testutil.Context(t)
 			req := &pb.CreateParticipantRequest{Participant: newcomer("0180"), RequestId: "crash-1"}
 			_, err := e.as(admin).CreateParticipant(ctx, req)
@@ -138,14 +117,7 @@ func TestCrashAroundCreate(t *testing.T) {
 				if err == nil {
 					t.Fatal("create succeeded although the process died before answering")
 				}
-				select {
-				case werr := <-exited:
-					if ee, ok := werr.(*exec.ExitError); !ok || ee.ExitCode() != crashExitCode {
-						t.Fatalf("helper exit: %v, want code %d", werr, crashExitCode)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("helper did not die")
-				}
+				died(t, exited)
 			case "after-return":
 				if err != nil {
 					t.Fatalf("create: %v", err)

@@ -19,8 +19,9 @@ import (
 )
 
 // crashChild starts the test binary as a participants process in mode and
-// returns a client of it and a channel that gets its exit.
-func crashChild(t *testing.T, mode string) (*env, string, chan error) {
+// returns a client of it, its directory, a channel that gets its exit and
+// the process (killed when the test ends, or by the test before).
+func crashChild(t *testing.T, mode string) (*env, string, chan error, *exec.Cmd) {
 	t.Helper()
 	dir := t.TempDir()
 	key := newKey(t)
@@ -42,7 +43,7 @@ func crashChild(t *testing.T, mode string) (*env, string, chan error) {
 		addr = string(b)
 		return err
 	})
-	return &env{t: t, addr: addr, signer: auth.NewSigner(key, "k1", time.Now)}, dir, exited
+	return &env{t: t, addr: addr, signer: auth.NewSigner(key, "k1", time.Now)}, dir, exited, cmd
 }
 
 // died waits for the child to have died at its hook.
@@ -76,7 +77,7 @@ func TestCrashAroundCreateNewUpdateErase(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e, dir, exited := crashChild(t, tc.mode)
+			e, dir, exited, _ := crashChild(t, tc.mode)
 			ctx := testutil.Context(t)
 			c := e.as(admin)
 			res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: newcomer("0180")})

@@ -89,23 +89,4 @@ func TestSealedRecordsAndEvents(t *testing.T) {
 
 // BenchmarkGetCacheHitParallelSealed is BenchmarkGetCacheHitParallel with
 // sealing: a cache hit never opens anything, so the two should match.
-func BenchmarkGetCacheHitParallelSealed(b *testing.B) {
-	e := startSealed(b)
-	ctx := context.Background()
-	c := e.as(admin)
-	res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: newcomer("0180")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	id := res.GetParticipant().GetId()
-	b.SetParallelism(16)
-	b.ResetTimer()
-	b.RunParallel(func(pb_ *testing.PB) {
-		for pb_.Next() {
-			if _, err := c.GetParticipant(ctx, &pb.GetParticipantRequest{Id: id}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
+func BenchmarkGetCacheHitParallelSealed(b *testing.B) { benchGetCacheHitParallel(b, startSealed(b)) }

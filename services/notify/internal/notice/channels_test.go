@@ -1,15 +1,11 @@
 package notice_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"net"
 	"net/http"
@@ -26,6 +22,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/certtest"
 	"github.com/motesplats/motesplats/services/notify/internal/channel"
 	"github.com/motesplats/motesplats/services/notify/internal/notice"
 )
@@ -128,24 +125,10 @@ func (in *inbox) serve(t *testing.T, lis net.Listener, tlsCfg *tls.Config) *smtp
 // config that trusts it.
 func selfSigned(t *testing.T) (*tls.Config, *tls.Config) {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := certtest.Sign(t, certtest.LeafTemplate(time.Hour, "127.0.0.1"), nil)
 	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
+	pool.AddCert(p.Cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{p.Cert.Raw}, PrivateKey: p.Key}}},
 		&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
 }
 

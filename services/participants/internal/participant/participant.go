@@ -137,20 +137,9 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, p *pb.Participant
 		}
 		return p, []*eventsv1.Envelope{ev}, nil
 	}
-	var out *pb.Participant
-	if requestID == "" {
-		// Without a request id the call cannot be repeated, so there is
-		// nothing to remember: one durable write less (docs/adr/0032).
-		out, _, err = s.repo.CreateNew(ctx, s.recordIDs.New, build)
-	} else {
-		out, _, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
-	}
+	out, err := people.Create(ctx, s.repo, who, "participant", requestID, s.recordIDs.New, build)
 	if err != nil {
 		return nil, err
-	}
-	if !who.CanSee(out.GetOrganisationId(), out.GetMunicipalityCode()) {
-		// A repeated request id from another scope must not reveal a record.
-		return nil, apperr.Errorf(apperr.NotFound, "participant not found")
 	}
 	// out is this call's own (what build made, or a record decoded for
 	// it: CreateNew and CreateOnce keep no reference to it), so the etag goes

@@ -168,23 +168,11 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, v *pb.Volunteer, 
 		}
 		return v, []*eventsv1.Envelope{ev}, nil
 	}
-	var out *pb.Volunteer
-	if requestID == "" {
-		// Without a request id the call cannot be repeated, so nothing of
-		// it is remembered: no request key in the record or the index,
-		// and no wait for the watch. The organisation is still checked
-		// once the record is stored (Config.Confirm), as in CreateOnce
-		// (docs/adr/0177).
-		out, _, err = s.repo.CreateNew(ctx, s.recordIDs.New, build)
-	} else {
-		out, _, err = s.repo.CreateOnce(ctx, who.Organisation+"/"+who.Subject+"/"+requestID, s.recordIDs.New, build)
-	}
+	// Without a request id the organisation is still checked once the
+	// record is stored (Config.Confirm), as in CreateOnce (docs/adr/0177).
+	out, err := people.Create(ctx, s.repo, who, "volunteer", requestID, s.recordIDs.New, build)
 	if err != nil {
 		return nil, err
-	}
-	if !who.CanSee(out.GetOrganisationId(), out.GetMunicipalityCode()) {
-		// A repeated request id from another scope must not reveal a record.
-		return nil, apperr.Errorf(apperr.NotFound, "volunteer not found")
 	}
 	// out is this call's own (what build made, or a record decoded for
 	// it: CreateOnce keeps no reference to it), so the etag goes on it
