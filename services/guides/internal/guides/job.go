@@ -1,11 +1,13 @@
 package guides
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -102,6 +104,11 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	proposed := map[string]int{} // of held, the open proposals
 	busy := map[string]bool{}
 	reproposed := map[string]bool{}
+	// Every assignment that is over (declined, rejected, ended,
+	// withdrawn) excludes its newcomer and unit from the instance: they
+	// are never proposed again (ADR 0076), and an engine that chose them
+	// anyway left their places empty, their ids refused (ADR 0248).
+	before := map[assign.Pair]bool{}
 	all, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "municipality", Values: j.Municipalities})
 	if err != nil {
 		return jobs.Snapshot{}, err
@@ -116,6 +123,9 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			busy[a.GetParticipantId()] = true
 		case a.GetEndReason() == eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_ORGANISATION_LEFT:
 			reproposed[a.GetParticipantId()] = true
+		}
+		if !live(a.GetStatus()) {
+			before[assign.Pair{Newcomer: a.GetParticipantId(), Unit: unitOf(a).ID()}] = true
 		}
 	}
 	ns, err := s.Pool.InMunicipalities(j.Municipalities)
@@ -154,6 +164,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			in.Units = append(in.Units, u)
 		}
 	}
+	in.Excluded = excludedPairs(in, before)
 	raw, err := json.Marshal(in)
 	if err != nil {
 		return jobs.Snapshot{}, fmt.Errorf("encode snapshot: %w", err)
@@ -164,7 +175,31 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	}
 	return jobs.Snapshot{Raw: raw, Version: r.Digest(), Counts: map[string]int64{
 		"newcomers": int64(len(in.Newcomers)), "units": int64(len(in.Units)), "free_capacity": int64(free),
-		"busy_newcomers": int64(busyN), "not_entitled": int64(notEntitled)}}, nil
+		"busy_newcomers": int64(busyN), "not_entitled": int64(notEntitled), "excluded_pairs": int64(len(in.Excluded))}}, nil
+}
+
+// excludedPairs is the pairs of before between a newcomer and a unit of
+// in, in order: the others cannot be chosen anyway, and the snapshot
+// keeps no more of who was proposed to whom than the job needs.
+func excludedPairs(in assign.Input, before map[assign.Pair]bool) []assign.Pair {
+	ns := make(map[string]bool, len(in.Newcomers))
+	for _, n := range in.Newcomers {
+		ns[n.ID] = true
+	}
+	us := make(map[string]bool, len(in.Units))
+	for _, u := range in.Units {
+		us[u.ID()] = true
+	}
+	var out []assign.Pair
+	for p := range before {
+		if ns[p.Newcomer] && us[p.Unit] {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b assign.Pair) int {
+		return cmp.Or(strings.Compare(a.Newcomer, b.Newcomer), strings.Compare(a.Unit, b.Unit))
+	})
+	return out
 }
 
 // waitMonths is how long n has waited for a guide: from registration, or
@@ -426,9 +461,15 @@ func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
 		if err := json.Unmarshal(raw, &in); err != nil {
 			return nil, false, err
 		}
-		n := len(in.Newcomers)
+		n, x := len(in.Newcomers), len(in.Excluded)
 		in.Newcomers = slices.DeleteFunc(in.Newcomers, func(x assign.Newcomer) bool { return x.ID == id })
-		if len(in.Newcomers) == n {
+		// A pair names its newcomer and, in its unit, its organisation:
+		// either one's erasure takes it out.
+		in.Excluded = slices.DeleteFunc(in.Excluded, func(p assign.Pair) bool {
+			org, _, _, _ := assign.ParseUnitID(p.Unit)
+			return p.Newcomer == id || org == id
+		})
+		if len(in.Newcomers) == n && len(in.Excluded) == x {
 			return raw, false, nil
 		}
 		out, err := json.Marshal(in)
