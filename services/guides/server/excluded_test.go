@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -27,7 +28,8 @@ func waited(id, permit string) *eventsv1.ParticipantFacts {
 // engine chose 2 assignments, but they were proposed before"): the engine
 // chose the same two and their ids were refused. Now the pairs are left
 // out of its instance: the third newcomer takes a freed place and the
-// job counts the 2 pairs excluded. When another organisation opens a
+// job counts the 2 pairs excluded, and says of the two that their only
+// unit was proposed to them before. When another organisation opens a
 // place, the next job gives it to a rejected newcomer; no rejected pair
 // is ever proposed again.
 func TestRejectedPairsLeftOutSoOthersArePlaced(t *testing.T) {
@@ -77,6 +79,21 @@ func TestRejectedPairsLeftOutSoOthersArePlaced(t *testing.T) {
 	// before" (emptyjob.ProposedBefore).
 	if n["proposals"] != 1 || got["p-0004"] != guideOrg || n["excluded_pairs"] != 2 || n["unassigned"] != 2 {
 		t.Errorf("second job: proposed %v, counts %v; want p-0004 in the freed place, 1 proposal, 2 excluded_pairs, 2 unassigned", got, n)
+	}
+
+	// The two it left out are told apart from those no unit speaks to:
+	// their only unit was proposed before.
+	un, err := c.ListUnassigned(ctx, &pb.ListUnassignedRequest{JobId: second.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := map[string]pb.UnassignedReason{}
+	for _, u := range un.GetUnassigned() {
+		why[u.GetParticipantId()] = u.GetReason()
+	}
+	if want := (map[string]pb.UnassignedReason{"p-0001": pb.UnassignedReason_UNASSIGNED_REASON_PROPOSED_BEFORE,
+		"p-0002": pb.UnassignedReason_UNASSIGNED_REASON_PROPOSED_BEFORE}); !maps.Equal(why, want) {
+		t.Errorf("second job left out %v, want %v", why, want)
 	}
 
 	const other = "org-guide-b"

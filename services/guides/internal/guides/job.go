@@ -1,13 +1,11 @@
 package guides
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -178,30 +176,6 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		"busy_newcomers": int64(busyN), "not_entitled": int64(notEntitled), "excluded_pairs": int64(len(in.Excluded))}}, nil
 }
 
-// excludedPairs is the pairs of before between a newcomer and a unit of
-// in, in order: the others cannot be chosen anyway, and the snapshot
-// keeps no more of who was proposed to whom than the job needs.
-func excludedPairs(in assign.Input, before map[assign.Pair]bool) []assign.Pair {
-	ns := make(map[string]bool, len(in.Newcomers))
-	for _, n := range in.Newcomers {
-		ns[n.ID] = true
-	}
-	us := make(map[string]bool, len(in.Units))
-	for _, u := range in.Units {
-		us[u.ID()] = true
-	}
-	var out []assign.Pair
-	for p := range before {
-		if ns[p.Newcomer] && us[p.Unit] {
-			out = append(out, p)
-		}
-	}
-	slices.SortFunc(out, func(a, b assign.Pair) int {
-		return cmp.Or(strings.Compare(a.Newcomer, b.Newcomer), strings.Compare(a.Unit, b.Unit))
-	})
-	return out
-}
-
 // waitMonths is how long n has waited for a guide: from registration, or
 // from the permit when that is later.
 func waitMonths(n *guidesv1.PoolNewcomer, now time.Time) int {
@@ -275,6 +249,10 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		units[u.ID()] = u
 	}
 	there := unitMunicipalities(in)
+	before := make(map[string]bool, len(in.Excluded))
+	for _, p := range in.Excluded {
+		before[p.Newcomer] = true
+	}
 	var res result
 	return jobs.Plan{
 		Built: b,
@@ -292,7 +270,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		BatchesInFlight: batchesInFlight,
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
-			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: unassignedReason(x.Reason, there, muni[id]),
+			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: unassignedReason(x.Reason, there, muni[id], before[id]),
 				Units: fullUnits(b, x, units)})
 		},
 		Result: func() ([]byte, map[string]int64, error) {
@@ -325,10 +303,15 @@ func unitMunicipalities(in assign.Input) map[string]bool {
 // unassignedReason is the first rule that failed for a newcomer of
 // municipality muni, in order (ADR 0184): no unit where they live, then
 // units there but none in Swedish or their languages (the engine's "no
-// eligible host"), then full units or a quota, which the engine tells.
-func unassignedReason(r match.Reason, there map[string]bool, muni string) string {
-	if r == match.NoEligibleHost && !there[muni] && !there[""] {
+// eligible host"), or none but those proposed for them before (excluded,
+// when they have pairs left out), then full units or a quota, which the
+// engine tells.
+func unassignedReason(r match.Reason, there map[string]bool, muni string, excluded bool) string {
+	switch {
+	case r == match.NoEligibleHost && !there[muni] && !there[""]:
 		return reasonNoUnitHere
+	case r == match.NoEligibleHost && excluded:
+		return reasonProposedBefore
 	}
 	return r.String()
 }
