@@ -14,6 +14,7 @@ var unassignedWords = map[guidesv1.UnassignedReason]string{
 	guidesv1.UnassignedReason_UNASSIGNED_REASON_UNITS_FULL:              "the guide organisations that fit have no free place: they went to newcomers who waited longer or scored more",
 	guidesv1.UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED:           "the newcomer's group reached its quota",
 	guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY: "no guide organisation guides in the newcomer's municipality",
+	guidesv1.UnassignedReason_UNASSIGNED_REASON_PROPOSED_BEFORE:         "every guide organisation that fits was proposed for the newcomer before (declined, rejected or ended), and the same newcomer and organisation are never proposed again",
 }
 
 // ListGuideUnassigned pages through the entitled newcomers a guides job

@@ -73,7 +73,8 @@ type Counts struct {
 	// Slots is the free capacity in scope (mentor slots, guide places).
 	Slots int64
 	// Eligible is the number of pairs the rules allow; Excluded the
-	// pairs left out because they were proposed before (mentoring).
+	// pairs left out because they were proposed before (mentoring, and
+	// guides since ADR 0248).
 	Eligible, Excluded int64
 	// Unmatched newcomers stayed without a proposal in the engine's
 	// result; Newcomers-Unmatched is how many it chose a pair for.
@@ -96,7 +97,7 @@ func FromMentoring(c *mentoringv1.JobCounts) Counts {
 // FromGuides is a guide job's named counts (guides.v1.Job.counts).
 func FromGuides(c map[string]int64) Counts {
 	return Counts{Programme: Guides, Newcomers: c["newcomers"], Busy: c["busy_newcomers"], NotEntitled: c["not_entitled"],
-		Slots: c["free_capacity"], Eligible: c["eligible_pairs"], Unmatched: c["unassigned"], Proposals: c["proposals"], Partial: !hasKey(c, "busy_newcomers")}
+		Slots: c["free_capacity"], Eligible: c["eligible_pairs"], Excluded: c["excluded_pairs"], Unmatched: c["unassigned"], Proposals: c["proposals"], Partial: !hasKey(c, "busy_newcomers")}
 }
 
 func hasKey(m map[string]int64, k string) bool {

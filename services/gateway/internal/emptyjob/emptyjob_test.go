@@ -38,6 +38,11 @@ func TestWhy(t *testing.T) {
 		{"guides: chosen but proposed before", FromGuides(map[string]int64{"newcomers": 6, "busy_newcomers": 3, "free_capacity": 1,
 			"eligible_pairs": 1, "unassigned": 5}), ProposedBefore,
 			[]string{"the engine chose 1 pair, but it was proposed before", "5 newcomers stayed without one"}},
+		// ADR 0248: a guides job leaves out the pairs proposed before;
+		// when they were all the rules allowed, it says so.
+		{"guides: every allowed pair proposed before", FromGuides(map[string]int64{"newcomers": 2, "busy_newcomers": 0, "free_capacity": 2,
+			"eligible_pairs": 0, "excluded_pairs": 2, "unassigned": 2}), NoEligible,
+			[]string{"allow no pair between the 2 newcomers and the 2 free places", "2 pairs proposed before are not"}},
 		{"mentoring: chosen but proposed before", FromMentoring(&mentoringv1.JobCounts{Newcomers: 2, FreeSlots: 2, EligiblePairs: 2}),
 			ProposedBefore, []string{"chose 2 pairs, but each was proposed before"}},
 		// Outside round s31: Erik's second guides job in Kalmar, after the

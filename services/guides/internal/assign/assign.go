@@ -94,6 +94,18 @@ type Input struct {
 	Units     []Unit              `json:"units"`
 	Weights   eligibility.Weights `json:"weights"`
 	Families  []Family            `json:"families,omitempty"`
+	// Excluded are the assignments proposed before (declined, rejected,
+	// ended or withdrawn): the same newcomer and unit are never proposed
+	// again (ADR 0076), so they are no arc of the instance and the optimum
+	// is over the others (ADR 0248). Without this the engine chose them,
+	// their create-once ids were refused, and their places stayed empty.
+	Excluded []Pair `json:"excluded,omitempty"`
+}
+
+// Pair is one newcomer and one unit (Unit.ID) proposed to each other.
+type Pair struct {
+	Newcomer string `json:"n"`
+	Unit     string `json:"u"`
 }
 
 // CheckFamilies refuses combinations the engine cannot solve exactly. One
@@ -131,7 +143,8 @@ func CheckFamilies(fs []Family) error {
 // Swedish or in a language they speak. The score is base, plus language
 // points for their own language (full for the first, half for another),
 // plus municipality points, plus waiting points per month up to the cap,
-// so the longest-waiting are preferred when capacity is short.
+// so the longest-waiting are preferred when capacity is short. A pair in
+// Excluded is no edge.
 func Build(in Input) (*match.Built, error) {
 	if err := CheckFamilies(in.Families); err != nil {
 		return nil, err
@@ -160,6 +173,12 @@ func Build(in Input) (*match.Built, error) {
 	}
 	hosts := us
 	w := in.Weights
+	// Looked up only when there is something to leave out: a national
+	// instance has hundreds of thousands of edges.
+	excluded := make(map[Pair]bool, len(in.Excluded))
+	for _, p := range in.Excluded {
+		excluded[p] = true
+	}
 	// One backing array for every edge's parts: a national instance has
 	// hundreds of thousands of edges, and a slice each dominated Build.
 	backing := make([]match.Part, 0, 5*len(ns))
@@ -182,6 +201,9 @@ func Build(in Input) (*match.Built, error) {
 		}
 		for _, j := range cands {
 			u := hosts[j]
+			if len(excluded) > 0 && excluded[Pair{Newcomer: n.ID, Unit: b.HostIDs[j]}] {
+				continue
+			}
 			if cap(backing)-len(backing) < 5 {
 				backing = make([]match.Part, 0, 5*1024)
 			}

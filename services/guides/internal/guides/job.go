@@ -102,6 +102,11 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	proposed := map[string]int{} // of held, the open proposals
 	busy := map[string]bool{}
 	reproposed := map[string]bool{}
+	// Every assignment that is over (declined, rejected, ended,
+	// withdrawn) excludes its newcomer and unit from the instance: they
+	// are never proposed again (ADR 0076), and an engine that chose them
+	// anyway left their places empty, their ids refused (ADR 0248).
+	before := map[assign.Pair]bool{}
 	all, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "municipality", Values: j.Municipalities})
 	if err != nil {
 		return jobs.Snapshot{}, err
@@ -116,6 +121,9 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			busy[a.GetParticipantId()] = true
 		case a.GetEndReason() == eventsv1.AssignmentEndReason_ASSIGNMENT_END_REASON_ORGANISATION_LEFT:
 			reproposed[a.GetParticipantId()] = true
+		}
+		if !live(a.GetStatus()) {
+			before[assign.Pair{Newcomer: a.GetParticipantId(), Unit: unitOf(a).ID()}] = true
 		}
 	}
 	ns, err := s.Pool.InMunicipalities(j.Municipalities)
@@ -154,6 +162,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			in.Units = append(in.Units, u)
 		}
 	}
+	in.Excluded = excludedPairs(in, before)
 	raw, err := json.Marshal(in)
 	if err != nil {
 		return jobs.Snapshot{}, fmt.Errorf("encode snapshot: %w", err)
@@ -164,7 +173,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	}
 	return jobs.Snapshot{Raw: raw, Version: r.Digest(), Counts: map[string]int64{
 		"newcomers": int64(len(in.Newcomers)), "units": int64(len(in.Units)), "free_capacity": int64(free),
-		"busy_newcomers": int64(busyN), "not_entitled": int64(notEntitled)}}, nil
+		"busy_newcomers": int64(busyN), "not_entitled": int64(notEntitled), "excluded_pairs": int64(len(in.Excluded))}}, nil
 }
 
 // waitMonths is how long n has waited for a guide: from registration, or
@@ -240,6 +249,10 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		units[u.ID()] = u
 	}
 	there := unitMunicipalities(in)
+	before := make(map[string]bool, len(in.Excluded))
+	for _, p := range in.Excluded {
+		before[p.Newcomer] = true
+	}
 	var res result
 	return jobs.Plan{
 		Built: b,
@@ -257,7 +270,7 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 		BatchesInFlight: batchesInFlight,
 		Unmatched: func(x match.Explanation) {
 			id := b.NewcomerIDs[x.Newcomer]
-			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: unassignedReason(x.Reason, there, muni[id]),
+			res.Unassigned = append(res.Unassigned, Unassigned{ParticipantID: id, Municipality: muni[id], Reason: unassignedReason(x.Reason, there, muni[id], before[id]),
 				Units: fullUnits(b, x, units)})
 		},
 		Result: func() ([]byte, map[string]int64, error) {
@@ -290,10 +303,15 @@ func unitMunicipalities(in assign.Input) map[string]bool {
 // unassignedReason is the first rule that failed for a newcomer of
 // municipality muni, in order (ADR 0184): no unit where they live, then
 // units there but none in Swedish or their languages (the engine's "no
-// eligible host"), then full units or a quota, which the engine tells.
-func unassignedReason(r match.Reason, there map[string]bool, muni string) string {
-	if r == match.NoEligibleHost && !there[muni] && !there[""] {
+// eligible host"), or none but those proposed for them before (excluded,
+// when they have pairs left out), then full units or a quota, which the
+// engine tells.
+func unassignedReason(r match.Reason, there map[string]bool, muni string, excluded bool) string {
+	switch {
+	case r == match.NoEligibleHost && !there[muni] && !there[""]:
 		return reasonNoUnitHere
+	case r == match.NoEligibleHost && excluded:
+		return reasonProposedBefore
 	}
 	return r.String()
 }
@@ -426,9 +444,15 @@ func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
 		if err := json.Unmarshal(raw, &in); err != nil {
 			return nil, false, err
 		}
-		n := len(in.Newcomers)
+		n, x := len(in.Newcomers), len(in.Excluded)
 		in.Newcomers = slices.DeleteFunc(in.Newcomers, func(x assign.Newcomer) bool { return x.ID == id })
-		if len(in.Newcomers) == n {
+		// A pair names its newcomer and, in its unit, its organisation:
+		// either one's erasure takes it out.
+		in.Excluded = slices.DeleteFunc(in.Excluded, func(p assign.Pair) bool {
+			org, _, _, _ := assign.ParseUnitID(p.Unit)
+			return p.Newcomer == id || org == id
+		})
+		if len(in.Newcomers) == n && len(in.Excluded) == x {
 			return raw, false, nil
 		}
 		out, err := json.Marshal(in)

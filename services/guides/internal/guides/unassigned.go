@@ -42,6 +42,7 @@ var unassignedReasons = map[string]guidesv1.UnassignedReason{
 	match.HostsFull.String():      guidesv1.UnassignedReason_UNASSIGNED_REASON_UNITS_FULL,
 	match.QuotaReached.String():   guidesv1.UnassignedReason_UNASSIGNED_REASON_QUOTA_REACHED,
 	reasonNoUnitHere:              guidesv1.UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY,
+	reasonProposedBefore:          guidesv1.UnassignedReason_UNASSIGNED_REASON_PROPOSED_BEFORE,
 }
 
 // ListUnassigned returns a page of the entitled newcomers job id left

@@ -221,6 +221,10 @@ const (
 	// the rules allow another, anywhere): the first rule that fails is
 	// where, not the language (ADR 0184).
 	UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY UnassignedReason = 4
+	// Every unit that fits was proposed for the newcomer before (declined,
+	// rejected or ended), and the same newcomer and unit are never proposed
+	// again: the job left those pairs out (ADR 0248).
+	UnassignedReason_UNASSIGNED_REASON_PROPOSED_BEFORE UnassignedReason = 5
 )
 
 // Enum value maps for UnassignedReason.
@@ -231,6 +235,7 @@ var (
 		2: "UNASSIGNED_REASON_UNITS_FULL",
 		3: "UNASSIGNED_REASON_QUOTA_REACHED",
 		4: "UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY",
+		5: "UNASSIGNED_REASON_PROPOSED_BEFORE",
 	}
 	UnassignedReason_value = map[string]int32{
 		"UNASSIGNED_REASON_UNSPECIFIED":             0,
@@ -238,6 +243,7 @@ var (
 		"UNASSIGNED_REASON_UNITS_FULL":              2,
 		"UNASSIGNED_REASON_QUOTA_REACHED":           3,
 		"UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY": 4,
+		"UNASSIGNED_REASON_PROPOSED_BEFORE":         5,
 	}
 )
 
@@ -4064,13 +4070,14 @@ const file_motesplats_guides_v1_guides_proto_rawDesc = "" +
 	"\x16QUOTA_KIND_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"QUOTA_KIND_GENDER_PER_MUNICIPALITY\x10\x01\x12!\n" +
 	"\x1dQUOTA_KIND_MUNICIPALITY_TOTAL\x10\x02\x12\x17\n" +
-	"\x13QUOTA_KIND_LANGUAGE\x10\x03*\xd3\x01\n" +
+	"\x13QUOTA_KIND_LANGUAGE\x10\x03*\xfa\x01\n" +
 	"\x10UnassignedReason\x12!\n" +
 	"\x1dUNASSIGNED_REASON_UNSPECIFIED\x10\x00\x12&\n" +
 	"\"UNASSIGNED_REASON_NO_ELIGIBLE_UNIT\x10\x01\x12 \n" +
 	"\x1cUNASSIGNED_REASON_UNITS_FULL\x10\x02\x12#\n" +
 	"\x1fUNASSIGNED_REASON_QUOTA_REACHED\x10\x03\x12-\n" +
-	")UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY\x10\x04*q\n" +
+	")UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY\x10\x04\x12%\n" +
+	"!UNASSIGNED_REASON_PROPOSED_BEFORE\x10\x05*q\n" +
 	"\x0eAcceptingParty\x12\x1f\n" +
 	"\x1bACCEPTING_PARTY_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18ACCEPTING_PARTY_NEWCOMER\x10\x01\x12 \n" +
