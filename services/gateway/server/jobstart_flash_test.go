@@ -35,7 +35,7 @@ func TestJobStartSaysSo(t *testing.T) {
 			t.Fatalf("%s has no start form:\n%s", tc.page, trim(body))
 		}
 		code, loc := b.post(tc.start, url.Values{"request_id": {m[1]}, "municipality_codes": {"0180"}})
-		if want := tc.page + "?done=started#flash"; code != http.StatusSeeOther || loc != want {
+		if want := tc.page + "?done=started#flash"; code != http.StatusSeeOther || unsealed(loc) != want {
 			t.Errorf("start from %s: %d to %q, want 303 to %s", tc.page, code, loc, want)
 			continue
 		}

@@ -199,17 +199,18 @@ func TestRemoveAndConsent(t *testing.T) {
 		if _, err := coord.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: id})); err != nil {
 			t.Fatalf("erased without confirmation: %v", err)
 		}
-		if code, loc := b.post("/participants/"+id+"/erase", url.Values{"confirm": {"yes"}}); code != http.StatusSeeOther || loc != "/participants?done=erased" {
+		if code, loc := b.post("/participants/"+id+"/erase", url.Values{"confirm": {"yes"}}); code != http.StatusSeeOther || unsealed(loc) != "/participants?done=erased#flash" {
 			t.Fatalf("erase: %d %s", code, loc)
 		}
 		if _, err := coord.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: id})); connect.CodeOf(err) != connect.CodeNotFound {
 			t.Fatalf("after erase: %v", err)
 		}
 		vid := mentor(t, coord, org, "0880", "Webvol")
-		if code, loc := b.post("/volunteers/"+vid+"/delete", url.Values{}); code != http.StatusSeeOther || loc != "/volunteers?done=removed" {
+		code, loc := b.post("/volunteers/"+vid+"/delete", url.Values{})
+		if code != http.StatusSeeOther || unsealed(loc) != "/volunteers?done=removed#flash" {
 			t.Fatalf("delete volunteer: %d %s", code, loc)
 		}
-		_, page = b.get("/volunteers?done=removed")
+		_, page = b.get(loc)
 		mustContain(t, page, "Removed.")
 	})
 

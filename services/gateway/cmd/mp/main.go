@@ -18,7 +18,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := cli.Run(ctx, os.Args[1:], cli.Env{In: os.Stdin, Out: os.Stdout, Getenv: os.Getenv, HTTP: &http.Client{Timeout: time.Minute}})
+	err := cli.Run(ctx, os.Args[1:], cli.Env{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, HTTP: &http.Client{Timeout: time.Minute}})
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mp:", err)

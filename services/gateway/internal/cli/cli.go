@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
@@ -41,10 +42,13 @@ type clients struct {
 	ops      gatewayv1connect.OpsServiceClient
 	cfg      config
 	http     *http.Client
+	// retry is the interceptor every client sends through (retry.go).
+	retry sameRequest
 }
 
 func newClients(e env, c config) *clients {
-	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token), sameRequest{})}
+	retry := sameRequest{e: e, server: c.Server}
+	opts := []connect.ClientOption{connect.WithProtoJSON(), connect.WithInterceptors(bearer(c.Token), retry)}
 	return &clients{
 		users:    gatewayv1connect.NewUserServiceClient(e.HTTP, c.Server, opts...),
 		tokens:   gatewayv1connect.NewApiTokenServiceClient(e.HTTP, c.Server, opts...),
@@ -53,7 +57,7 @@ func newClients(e env, c config) *clients {
 		messages: gatewayv1connect.NewMessageServiceClient(e.HTTP, c.Server, opts...),
 		dinners:  gatewayv1connect.NewDinnersServiceClient(e.HTTP, c.Server, opts...),
 		ops:      gatewayv1connect.NewOpsServiceClient(e.HTTP, c.Server, opts...),
-		cfg:      c, http: e.HTTP,
+		cfg:      c, http: e.HTTP, retry: retry,
 	}
 }
 
@@ -165,6 +169,12 @@ type Env struct {
 	Out    io.Writer
 	Getenv func(string) string
 	HTTP   *http.Client
+	// Err receives what mp says while it works (that it waits for a
+	// gateway that is gone), apart from the output; nil says nothing.
+	Err io.Writer
+	// RestartWait, when positive, replaces restartWait: how long a read
+	// or a repeatable write waits for a gateway that is gone (tests).
+	RestartWait time.Duration
 	// lang is the language of this run, "sv" or "en"; Run sets it.
 	lang string
 	// server is the gateway's address from the saved sign-in, for the

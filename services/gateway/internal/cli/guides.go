@@ -30,7 +30,7 @@ func (c *clients) guidesClient() gatewayv1connect.GuidesServiceClient {
 				req.Header().Set("Authorization", "Bearer "+c.cfg.Token)
 				return next(ctx, req)
 			}
-		}), sameRequest{}))
+		}), c.retry))
 }
 
 // guides runs one mp guides command.

@@ -1,17 +1,22 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // flakyRegistry answers its first fails creates with Unavailable (a
@@ -94,4 +99,85 @@ func TestCreateSentAgainWithItsRequestID(t *testing.T) {
 	if get.gets != 1 {
 		t.Errorf("a read was sent %d times, want 1", get.gets)
 	}
+}
+
+// TestCreateWaitsForAGatewayStartingAgain: a create whose dial nothing
+// answered (the gateway restarting) failed at once, "ingen gateway svarar
+// på ...", though the gateway was back seconds later (ADR 0240's
+// finding). mp now waits, says so on stderr in its language, and sends
+// the create when something listens at the address again: once, with
+// its request id. The real gateway killed and started again is
+// server.TestMpWaitsOutAGatewayRestart.
+func TestCreateWaitsForAGatewayStartingAgain(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: the gateway is down
+	dir := t.TempDir()
+	var out bytes.Buffer
+	stderr := &syncBuffer{}
+	e := Env{Out: &out, Err: stderr, RestartWait: time.Minute, HTTP: &http.Client{Timeout: time.Minute}, Getenv: func(k string) string {
+		return map[string]string{"MP_CONFIG_DIR": dir, "MP_LANG": "sv"}[k]
+	}}
+	if err := saveConfig(e, config{Server: "http://" + addr, Token: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), []string{"participants", "add", "-given-name", "Amal", "-family-name", "Haddad", "-municipality", "Uppsala", "-consent"}, e)
+	}()
+	const waits = "mp: ingen gateway svarar på http://" // the line's start
+	testutil.CheckFor(t, 30*time.Second, 10*time.Millisecond, func() error {
+		if !strings.Contains(stderr.String(), waits) {
+			return fmt.Errorf("stderr %q", stderr.String())
+		}
+		return nil
+	})
+	f := &flakyRegistry{created: map[string]string{}}
+	mux := http.NewServeMux()
+	mux.Handle(gatewayv1connect.NewRegistryServiceHandler(f))
+	var back net.Listener
+	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() (err error) {
+		back, err = net.Listen("tcp", addr) // the gateway started again, on its address
+		return err
+	})
+	srv := &http.Server{Handler: mux}
+	go func() { _ = srv.Serve(back) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	if err := <-done; err != nil {
+		t.Fatalf("mp participants add across the restart: %v", err)
+	}
+	if !strings.Contains(out.String(), "01a24dd0-0000-7000-8000-000000000000") {
+		t.Errorf("printed %q, want the created id", out.String())
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.ids) != 1 || f.ids[0] == "" || len(f.created) != 1 {
+		t.Errorf("request ids that reached the gateway: %q, want one", f.ids)
+	}
+	if got := stderr.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "mp väntar upp till 60 s på att den startar igen") {
+		t.Errorf("stderr %q, want one line saying mp waits", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer written by mp's goroutine and read by the
+// test's.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

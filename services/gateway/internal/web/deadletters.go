@@ -45,9 +45,9 @@ func (w *Web) deadLetters(rw http.ResponseWriter, r *http.Request, p *page) erro
 	p.Title, p.Nav, p.Form = p.t("ops.dl.title"), "deadletters", r.URL.Query()
 	q := r.URL.Query()
 	consumer, stream := strings.TrimSpace(q.Get("consumer")), strings.TrimSpace(q.Get("stream"))
-	switch d := q.Get("done"); d {
+	switch fq := flashQuery(p, r); fq.Get("done") {
 	case "replayed", "discarded":
-		p.Flash = p.tf("ops.dl.done."+d, "ID", q.Get("id"))
+		p.Flash = p.tf("ops.dl.done."+fq.Get("done"), "ID", fq.Get("id"))
 	}
 	res, err := w.g.ListDeadLetters(r.Context(), p.caller, &gatewayv1.ListDeadLettersRequest{
 		Consumer: consumer, Stream: stream, PageSize: deadLettersPageSize, PageToken: q.Get("page_token")})
@@ -101,7 +101,7 @@ func (w *Web) deadLetterAction(rw http.ResponseWriter, r *http.Request, p *page)
 	if err != nil {
 		return w.opsError(rw, p, err)
 	}
-	http.Redirect(rw, r, "/admin/deadletters?"+url.Values{"done": {done}, "id": {id}}.Encode(), http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/admin/deadletters", url.Values{"done": {done}, "id": {id}}), http.StatusSeeOther)
 	return nil
 }
 

@@ -426,7 +426,7 @@ func (w *Web) dinnerSeatingAction(rw http.ResponseWriter, r *http.Request, p *pa
 	if !strings.HasPrefix(back, "/dinners") || strings.HasPrefix(back, "//") {
 		back = "/dinners/seatings"
 	}
-	http.Redirect(rw, r, withDone(back, url.Values{"done": {a.Action}}), http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, back, url.Values{"done": {a.Action}}), http.StatusSeeOther)
 	return nil
 }
 

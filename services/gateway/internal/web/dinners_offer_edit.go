@@ -107,6 +107,6 @@ func (w *Web) dinnerOfferUpdate(rw http.ResponseWriter, r *http.Request, p *page
 		}
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/offers?saved=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/offers", url.Values{"saved": {"1"}}), http.StatusSeeOther)
 	return nil
 }

@@ -229,9 +229,9 @@ type dinnerList struct {
 
 func (w *Web) dinnerOffers(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.offers.title"), "dinners", r.URL.Query()
-	if r.URL.Query().Get("created") != "" || r.URL.Query().Get("saved") != "" {
+	if fq := flashQuery(p, r); fq.Get("created") != "" || fq.Get("saved") != "" {
 		p.Flash = p.t("dinners.saved")
-	} else if r.URL.Query().Get("done") == "removed" {
+	} else if fq.Get("done") == "removed" {
 		p.Flash = p.t("rm.done.removed")
 	}
 	res, err := w.g.ListDinnerOffers(r.Context(), p.caller, &gatewayv1.ListDinnerOffersRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
@@ -309,7 +309,7 @@ func (w *Web) dinnerOfferCreate(rw http.ResponseWriter, r *http.Request, p *page
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/dinners/offers?created=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/offers", url.Values{"created": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -325,7 +325,7 @@ func (w *Web) dinnerOfferDelete(rw http.ResponseWriter, r *http.Request, p *page
 	if err := w.g.DeleteDinnerOffer(r.Context(), p.caller, r.PathValue("id")); err != nil {
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/offers?done=removed", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/offers", url.Values{"done": {"removed"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -333,15 +333,15 @@ func (w *Web) dinnerCancelDate(rw http.ResponseWriter, r *http.Request, p *page)
 	if _, err := w.g.CancelDinner(r.Context(), p.caller, r.PathValue("id"), r.PostForm.Get("date")); err != nil {
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/offers?saved=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/offers", url.Values{"saved": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
 func (w *Web) dinnerSignUps(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Form = p.t("dinners.signups.title"), "dinners", r.URL.Query()
-	if r.URL.Query().Get("created") != "" || r.URL.Query().Get("saved") != "" {
+	if fq := flashQuery(p, r); fq.Get("created") != "" || fq.Get("saved") != "" {
 		p.Flash = p.t("dinners.saved")
-	} else if r.URL.Query().Get("done") == "removed" {
+	} else if fq.Get("done") == "removed" {
 		p.Flash = p.t("rm.done.removed")
 	}
 	res, err := w.g.ListDinnerSignUps(r.Context(), p.caller, &gatewayv1.ListDinnerSignUpsRequest{PageSize: 50, PageToken: r.URL.Query().Get("page_token"),
@@ -401,7 +401,7 @@ func (w *Web) dinnerSignUpCreate(rw http.ResponseWriter, r *http.Request, p *pag
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/dinners/signups?created=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/signups", url.Values{"created": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -442,7 +442,7 @@ func (w *Web) dinnerSignUpDelete(rw http.ResponseWriter, r *http.Request, p *pag
 	if err := w.g.DeleteDinnerSignUp(r.Context(), p.caller, r.PathValue("id")); err != nil {
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/signups?done=removed", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/signups", url.Values{"done": {"removed"}}), http.StatusSeeOther)
 	return nil
 }
 

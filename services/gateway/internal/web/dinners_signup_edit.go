@@ -102,6 +102,6 @@ func (w *Web) dinnerSignUpUpdate(rw http.ResponseWriter, r *http.Request, p *pag
 		}
 		return p.dinnerErr(err)
 	}
-	http.Redirect(rw, r, "/dinners/signups?saved=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/dinners/signups", url.Values{"saved": {"1"}}), http.StatusSeeOther)
 	return nil
 }

@@ -1,21 +1,33 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // withDone returns back, a page of the app's own, with done set in its
-// query and the flash as its fragment: a form's post answers 303 See
-// Other to the page that shows its outcome, so the browser's back button
-// and a reload never offer to send the form again, and the browser puts
-// the focus on the outcome (ADR 0236). A fragment naming a place on the
-// page (#proposals) took the focus from the flash: Chromium clears the
-// focus when the fragment's element takes none, after autofocus (or a
-// script) gave it. done names the outcome (an action's code), never a
-// person.
-func withDone(back string, done url.Values) string {
+// query, sealed for this session, and the flash as its fragment: a
+// form's post answers 303 See Other to the page that shows its outcome,
+// so the browser's back button and a reload never offer to send the
+// form again, and the browser puts the focus on the outcome (ADR 0236).
+// A fragment naming a place on the page (#proposals) took the focus from
+// the flash: Chromium clears the focus when the fragment's element takes
+// none, after autofocus (or a script) gave it. done names the outcome
+// (an action's code), never a person.
+//
+// The seal (ADR 0246) is what makes the flash this user's own: a link
+// with done=approve, made by anyone, said "Godkänt." though nothing was
+// approved. It is a MAC, keyed by the page's CSRF token (the session's,
+// or the pre-session cookie's for a page reached signed out), over the
+// page's path, its whole query and an expiry flashFor ahead; flashQuery
+// checks it. Every redirect that carries a flash comes here.
+func withDone(p *page, back string, done url.Values) string {
 	u, err := url.Parse(back)
 	if err != nil {
 		return back
@@ -24,9 +36,55 @@ func withDone(back string, done url.Values) string {
 	for k, vs := range done {
 		q[k] = vs
 	}
+	q.Del(sealParam)
+	if p.CSRF != "" {
+		exp := p.clock().Add(flashFor).Unix()
+		q.Set(sealParam, strconv.FormatInt(exp, 10)+"."+flashMAC(p.CSRF, u.Path, q, exp))
+	}
 	u.RawQuery, u.Fragment = q.Encode(), flashID
 	return u.String()
 }
+
+// flashQuery is the query a page's flash is read from: the request's,
+// when withDone sealed it for this session and this page within
+// flashFor, else nothing, so a link someone else made (or edited, or
+// kept too long) shows no flash, and no error either: the page is the
+// same page without the message.
+func flashQuery(p *page, r *http.Request) url.Values {
+	q := r.URL.Query()
+	exp, mac, ok := strings.Cut(q.Get(sealParam), ".")
+	if !ok || p.CSRF == "" {
+		return url.Values{}
+	}
+	at, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || p.clock().Unix() > at {
+		return url.Values{}
+	}
+	q.Del(sealParam)
+	if !hmac.Equal([]byte(mac), []byte(flashMAC(p.CSRF, r.URL.Path, q, at))) {
+		return url.Values{}
+	}
+	return q
+}
+
+// flashMAC is the seal's MAC of path and q (without the seal) until exp,
+// keyed by key: HMAC-SHA256, its first 16 bytes, base64url. q's Encode
+// sorts its keys, so the redirect's query and the one the browser sends
+// back give the same text however they are ordered or escaped.
+func flashMAC(key, path string, q url.Values, exp int64) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte("motesplats flash\n" + path + "\n" + q.Encode() + "\n" + strconv.FormatInt(exp, 10)))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// sealParam is the query's parameter that carries a flash's seal:
+// "<expiry, unix seconds>.<MAC>".
+const sealParam = "seal"
+
+// flashFor is how long a flash's address shows it: a reload soon after
+// the post says what was done again; a link kept in the history or sent
+// on later says nothing.
+const flashFor = 10 * time.Minute
 
 // flashID is the layout's flash's id, the fragment of a redirect that
 // shows one.
@@ -36,7 +94,7 @@ const flashID = "flash"
 // form (no htmx) approved or rejected it, or bulk approval approved some:
 // the post redirected here rather than render the page (ADR 0236).
 func matchingFlash(p *page, r *http.Request) string {
-	q := r.URL.Query()
+	q := flashQuery(p, r)
 	switch q.Get("done") {
 	case "started":
 		return p.t("job.done.started")
@@ -68,7 +126,7 @@ func matchingFlash(p *page, r *http.Request) string {
 // seatingFlash is a dinners page's message after a seating's form sent
 // it there (ADR 0236): approved, rejected, or the step saved.
 func seatingFlash(p *page, r *http.Request) string {
-	switch r.URL.Query().Get("done") {
+	switch flashQuery(p, r).Get("done") {
 	case "started":
 		return p.t("job.done.started")
 	case "approve":
@@ -85,7 +143,7 @@ func seatingFlash(p *page, r *http.Request) string {
 // 0236): a user created, disabled, enabled, their e-mail changed or
 // erased.
 func usersFlash(p *page, r *http.Request) string {
-	switch d := r.URL.Query().Get("done"); d {
+	switch d := flashQuery(p, r).Get("done"); d {
 	case "erased":
 		return p.t("u.erase.done")
 	case "created", "disabled", "enabled", "email":
@@ -97,7 +155,7 @@ func usersFlash(p *page, r *http.Request) string {
 // savedFlash is a person's form's message when it opens after being
 // created or saved (ADR 0236).
 func savedFlash(p *page, r *http.Request) string {
-	switch q := r.URL.Query(); {
+	switch q := flashQuery(p, r); {
 	case q.Get("created") != "":
 		return p.t("created")
 	case q.Get("saved") != "":

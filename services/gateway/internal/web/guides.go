@@ -149,7 +149,7 @@ type guideAssignData struct {
 
 func (w *Web) guideAssign(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action = p.t("guides.assign.title"), "guides", "/guides/assign"
-	switch done := r.URL.Query().Get("done"); done {
+	switch done := flashQuery(p, r).Get("done"); done {
 	case "approved", "rejected":
 		p.Flash = p.t("guides.done." + done)
 	case "started":
@@ -342,10 +342,10 @@ func (w *Web) guideAction(rw http.ResponseWriter, r *http.Request, p *page) erro
 	switch a.Action {
 	case "approve":
 		reviewed.Set("done", "approved")
-		back = "/guides/assign?" + reviewed.Encode() + "#" + flashID
+		back = withDone(p, "/guides/assign", reviewed)
 	case "reject":
 		reviewed.Set("done", "rejected")
-		back = "/guides/assign?" + reviewed.Encode() + "#" + flashID
+		back = withDone(p, "/guides/assign", reviewed)
 		// The form's list requires a reason (none is chosen for the
 		// coordinator); a post without one (a script, an old page)
 		// counts as "other", as mentoring's does.

@@ -7,6 +7,7 @@ package web
 import (
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -42,6 +43,11 @@ type guideEligibilityData struct {
 
 func (w *Web) guideEligibility(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav, p.Action = p.t("guides.title"), "guides", "/guides"
+	if flashQuery(p, r).Get("done") == "rules" {
+		// The rules form's outcome: the page went back to the rules
+		// with no word that they were saved (ADR 0246).
+		p.Flash = p.t("guides.done.rules")
+	}
 	d, err := w.guideEligibilityData(r, p)
 	if err != nil {
 		return err
@@ -140,7 +146,7 @@ func (w *Web) guideRules(rw http.ResponseWriter, r *http.Request, p *page) error
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/guides?done=rules#rules", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/guides", url.Values{"done": {"rules"}}), http.StatusSeeOther)
 	return nil
 }
 

@@ -182,7 +182,7 @@ func (w *Web) bulkApprove(rw http.ResponseWriter, r *http.Request, p *page) erro
 	// a POST's answer, and back or reload offered to approve again (ADR
 	// 0236).
 	done := url.Values{"done": {"bulk"}, "approved": {strconv.Itoa(ok)}, "failed": {strconv.Itoa(failed)}}
-	http.Redirect(rw, r, withDone("/matching", done), http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/matching", done), http.StatusSeeOther)
 	return nil
 }
 
@@ -239,7 +239,7 @@ func (w *Web) startJobForm(rw http.ResponseWriter, r *http.Request, p *page, js 
 		// start by keyboard the focus was on the page's body, at its top,
 		// with nothing said but the progress bar's line (outside round
 		// s43).
-		http.Redirect(rw, r, withDone(js.done, url.Values{"done": {"started"}}), http.StatusSeeOther)
+		http.Redirect(rw, r, withDone(p, js.done, url.Values{"done": {"started"}}), http.StatusSeeOther)
 		return nil
 	}
 	errs := js.errs

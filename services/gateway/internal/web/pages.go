@@ -178,7 +178,7 @@ func (w *Web) pairAction(rw http.ResponseWriter, r *http.Request, p *page) error
 		if j := rowJob(r); j != "" {
 			done.Set("job", j)
 		}
-		http.Redirect(rw, r, withDone("/matching", done), http.StatusSeeOther)
+		http.Redirect(rw, r, withDone(p, "/matching", done), http.StatusSeeOther)
 		return nil
 	}
 	msg := p.t("m.approved")
@@ -317,7 +317,7 @@ func (w *Web) createUser(rw http.ResponseWriter, r *http.Request, p *page) error
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users?done=created", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/admin/users", url.Values{"done": {"created"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -340,7 +340,7 @@ func (w *Web) userAction(rw http.ResponseWriter, r *http.Request, p *page) error
 	if _, err := w.g.UpdateUser(r.Context(), p.caller, &gatewayv1.User{Id: r.PathValue("id"), Disabled: disabled}, []string{"disabled"}, ""); err != nil {
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users?done="+map[bool]string{true: "disabled", false: "enabled"}[disabled], http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/admin/users", url.Values{"done": {map[bool]string{true: "disabled", false: "enabled"}[disabled]}}), http.StatusSeeOther)
 	return nil
 }
 

@@ -97,7 +97,7 @@ func newPairPage(p *page, v *gatewayv1.PairView, steps []core.PairStep) pairPage
 
 func (w *Web) pairPage(rw http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("pair.title"), "matching"
-	if d := r.URL.Query().Get("done"); d != "" {
+	if d := flashQuery(p, r).Get("done"); d != "" {
 		if s := p.t("pair.done." + d); s != "pair.done."+d {
 			p.Flash = s
 		}
@@ -139,7 +139,7 @@ func (w *Web) pairStep(rw http.ResponseWriter, r *http.Request, p *page) error {
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/pairs/"+url.PathEscape(r.PathValue("id"))+"?done="+url.QueryEscape(a.Action), http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/pairs/"+url.PathEscape(r.PathValue("id")), url.Values{"done": {a.Action}}), http.StatusSeeOther)
 	return nil
 }
 

@@ -130,7 +130,7 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/participants/"+pt.GetId()+"?created=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/participants/"+url.PathEscape(pt.GetId()), url.Values{"created": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -194,7 +194,7 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	// To the form read afresh, saying it is saved: the form rendered as
 	// the POST's answer made back and reload offer to send it again (ADR
 	// 0236).
-	http.Redirect(rw, r, "/participants/"+url.PathEscape(pt.GetId())+"?saved=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/participants/"+url.PathEscape(pt.GetId()), url.Values{"saved": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -335,7 +335,7 @@ func participantField(f string) string { return catalog.RecordField(f) }
 
 // doneFlash is the message after a removal redirected to a list.
 func doneFlash(p *page, r *http.Request) string {
-	switch d := r.URL.Query().Get("done"); d {
+	switch d := flashQuery(p, r).Get("done"); d {
 	case "removed", "erased":
 		return p.t("rm.done." + d)
 	}

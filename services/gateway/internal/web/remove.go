@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 )
@@ -104,7 +105,7 @@ func (w *Web) remove(kind string, erase bool) handler {
 		if erase {
 			done = "erased"
 		}
-		http.Redirect(rw, r, k.base+"?done="+done, http.StatusSeeOther)
+		http.Redirect(rw, r, withDone(p, k.base, url.Values{"done": {done}}), http.StatusSeeOther)
 		return nil
 	}
 }

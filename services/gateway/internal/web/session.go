@@ -25,13 +25,13 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		return nil
 	}
 	p.Title = p.t("signin")
-	if r.URL.Query().Get("done") == "setup" {
+	switch flashQuery(p, r).Get("done") {
+	case "setup":
 		// The setup form's answer: without it the first admin landed on
 		// an empty sign-in form with no word that the account was made
 		// (outside round s30).
 		p.Flash = p.t("setup.done")
-	}
-	if r.URL.Query().Get("done") == "signout" {
+	case "signout":
 		p.Flash = p.t("signout.done")
 	}
 	switch p.Expired = expiredWhy(r.URL.Query().Get("expired")); p.Expired {
@@ -103,7 +103,11 @@ func (w *Web) signout(rw http.ResponseWriter, r *http.Request, p *page) error {
 	http.SetCookie(rw, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
 	// The sign-in page says the sign-out happened: it looked like any
 	// first visit, with no word that the session was over (ADR 0192).
-	http.Redirect(rw, r, "/signin?done=signout", http.StatusSeeOther)
+	// Sealed with the pre-session token (set now when the browser has
+	// none): the session's ends here, and the sign-in page is read
+	// signed out.
+	p.CSRF = w.preCSRF(rw, r)
+	http.Redirect(rw, r, withDone(p, "/signin", url.Values{"done": {"signout"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -173,7 +177,7 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request, p *page) error {
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/signin?done=setup", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/signin", url.Values{"done": {"setup"}}), http.StatusSeeOther)
 	return nil
 }
 

@@ -6,6 +6,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -50,6 +51,6 @@ func (w *Web) changeUserEmail(rw http.ResponseWriter, r *http.Request, p *page) 
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users?done=email", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/admin/users", url.Values{"done": {"email"}}), http.StatusSeeOther)
 	return nil
 }

@@ -5,6 +5,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
@@ -65,6 +66,6 @@ func (w *Web) eraseUser(rw http.ResponseWriter, r *http.Request, p *page) error 
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/admin/users?done=erased", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/admin/users", url.Values{"done": {"erased"}}), http.StatusSeeOther)
 	return nil
 }

@@ -68,7 +68,7 @@ func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) 
 		}
 		return err
 	}
-	http.Redirect(rw, r, "/volunteers/"+v.GetId()+"?created=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/volunteers/"+url.PathEscape(v.GetId()), url.Values{"created": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
@@ -103,7 +103,7 @@ func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) 
 		return err
 	}
 	// As participantUpdate: to the form read afresh (ADR 0236).
-	http.Redirect(rw, r, "/volunteers/"+url.PathEscape(v.GetId())+"?saved=1", http.StatusSeeOther)
+	http.Redirect(rw, r, withDone(p, "/volunteers/"+url.PathEscape(v.GetId()), url.Values{"saved": {"1"}}), http.StatusSeeOther)
 	return nil
 }
 
