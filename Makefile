@@ -31,6 +31,7 @@ JAEGER_VERSION = $(shell sed -n 's|^[[:space:]]*github.com/jaegertracing/jaeger 
 JAEGER_BIN = $(BIN)/jaeger-$(JAEGER_VERSION)
 # `make up JAEGER=1` also runs Jaeger (query API on http://127.0.0.1:16686) and sends every service's spans to it.
 JAEGER ?=
+LEGACY_KEYS ?=
 # The gateway server's browser lane: TestBrowsers runs its Chromium tests one after another (ADR 0163).
 BROWSER_LANE = ^TestBrowsers$$
 # The longest test packages under -race (ADR 0216), named before $(MODULES) so go test starts them

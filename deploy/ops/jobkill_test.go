@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -116,6 +117,20 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 	// The two programmes' jobs at once: their managers are separate, and
 	// the take-overs' waits overlap.
 	var guidesJob string
+	// People a retried job can place: the proposals of a job that ran
+	// before still hold every newcomer (and guide) it placed, so a new job
+	// over the same people placed no one and objective 0 (CI, 2026-12-07).
+	// Each retry seeds more first (the seed's ids follow from the counts,
+	// so the people seeded before are answered as already there).
+	var seedMu sync.Mutex
+	seeded := [2]int{2000, 600}
+	seedMore := func(t *testing.T, procs ...string) {
+		seedMu.Lock()
+		seeded[0], seeded[1] = seeded[0]+600, seeded[1]+200
+		s.seed(t, seeded[0], seeded[1])
+		seedMu.Unlock()
+		s.waitNoLag(t, procs...)
+	}
 	t.Run("jobs", func(t *testing.T) {
 		for _, p := range []programmeJob{dinners, guides} {
 			t.Run(p.name, func(t *testing.T) {
@@ -135,6 +150,7 @@ func TestUp_KillNineInsideTheJobs(t *testing.T) {
 					if attempt == 3 {
 						t.Fatalf("%s: in %d jobs the result was stored before the kill inside the Forget lock landed", p.name, attempt)
 					}
+					seedMore(t, p.replicas...)
 				}
 				if p.name == "guides" {
 					guidesJob = id

@@ -314,7 +314,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Manager, er
 	// The watch lives until Close: NATS unsubscribes a watcher whose
 	// context ends.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w, err := kvwatch.WatchAll(runCtx, kv, js.Conn())
+	w, err := kvwatch.WatchAll(runCtx, kv, js)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("jobs: watch: %w", err)

@@ -11,10 +11,18 @@
 // key in its cache (ADR 0198, 0203). This watcher listens for the
 // connection's reconnects and resumes from the revision after the last one
 // it handed on, so nothing is skipped and nothing before it is repeated.
+//
+// It also decides itself when the initial values are done (the nil
+// entry), from the bucket's stream (firstpass.go): nats.go's watcher
+// waits for as many messages as were pending when it began, or one with
+// nothing after it, and a message deleted or purged before it was
+// delivered is never delivered, so in a bucket nobody writes any more its
+// first pass never ended (ADR 0238's addendum, ADR 0243).
 package kvwatch
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +46,9 @@ const (
 // initial values; unlike it, never again when the watch is made again.
 type Watcher struct {
 	kv      jetstream.KeyValue
+	js      jetstream.JetStream
 	nc      *nats.Conn
+	log     *slog.Logger
 	updates chan jetstream.KeyValueEntry
 	stop    chan struct{}
 	once    sync.Once
@@ -48,10 +58,12 @@ type Watcher struct {
 
 var _ jetstream.KeyWatcher = (*Watcher)(nil)
 
-// WatchAll watches every key of kv, whose connection is nc, from the
-// start. It fails as kv.WatchAll does; the watch lives until ctx ends or
-// Stop is called.
-func WatchAll(ctx context.Context, kv jetstream.KeyValue, nc *nats.Conn) (*Watcher, error) {
+// WatchAll watches every key of kv, opened with js, from the start. It
+// fails as kv.WatchAll does; the watch lives until ctx ends or Stop is
+// called. The initial values end with nil once every message the bucket
+// still holds from before has been handed on (firstpass.go).
+func WatchAll(ctx context.Context, kv jetstream.KeyValue, js jetstream.JetStream) (*Watcher, error) {
+	nc := js.Conn()
 	// Listen before the first watch is made, so a reconnect between the
 	// two is not missed.
 	status := nc.StatusChanged(nats.CONNECTED)
@@ -61,7 +73,7 @@ func WatchAll(ctx context.Context, kv jetstream.KeyValue, nc *nats.Conn) (*Watch
 		return nil, err
 	}
 	w := &Watcher{
-		kv: kv, nc: nc,
+		kv: kv, js: js, nc: nc, log: slog.Default().With("bucket", kv.Bucket()),
 		updates: make(chan jetstream.KeyValueEntry, 256),
 		stop:    make(chan struct{}), done: make(chan struct{}),
 	}
@@ -90,7 +102,25 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 	defer func() { retire(inner) }()
 	var last uint64
 	marked := false
+	// While the initial values are not done, the stream is asked whether
+	// anything is left for the watch whenever it has been quiet a while.
+	pass := firstPass{w: w}
+	quiet := time.NewTimer(firstQuiet)
+	defer quiet.Stop()
+	send := func(e jetstream.KeyValueEntry) bool {
+		select {
+		case w.updates <- e:
+			return true
+		case <-ctx.Done():
+		case <-w.stop:
+		}
+		return false
+	}
 	for {
+		var tick <-chan time.Time
+		if !marked {
+			tick = quiet.C
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -104,6 +134,15 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 			retire(inner)
 			inner = next
 			w.remade.Add(1)
+		case <-tick:
+			if pass.ended(ctx, last, len(inner.Updates())) {
+				marked = true
+				if !send(nil) {
+					return
+				}
+				continue
+			}
+			quiet.Reset(pass.pause())
 		case e, ok := <-inner.Updates():
 			if !ok {
 				return
@@ -113,15 +152,25 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 					continue
 				}
 				marked = true
-			} else {
-				last = e.Revision()
+				if !send(nil) {
+					return
+				}
+				continue
 			}
-			select {
-			case w.updates <- e:
-			case <-ctx.Done():
+			last = e.Revision()
+			if !send(e) {
 				return
-			case <-w.stop:
-				return
+			}
+			if !marked {
+				if pass.reached(last) {
+					marked = true
+					if !send(nil) {
+						return
+					}
+					continue
+				}
+				pass.moved()
+				quiet.Reset(firstQuiet)
 			}
 		}
 	}

@@ -31,7 +31,7 @@ func TestWatchMadeAgainWhenNATSComesBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w, err := kvwatch.WatchAll(ctx, kv, n.Conn)
+	w, err := kvwatch.WatchAll(ctx, kv, n.JS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestStopEndsUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := kvwatch.WatchAll(ctx, kv, n.Conn)
+	w, err := kvwatch.WatchAll(ctx, kv, n.JS)
 	if err != nil {
 		t.Fatal(err)
 	}

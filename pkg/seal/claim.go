@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -151,20 +150,15 @@ func (k *Keyring) claim(ctx context.Context, legacy source, subject string) (boo
 }
 
 // keysIn returns the keys src's stream holds a message of (a value or a
-// marker), from the stream's subject counts: one request, no watcher. A
-// watcher (kv.ListKeys) waits for the messages pending when it started,
-// and another process's secure delete meanwhile (a claim, ADR 0238) could
-// leave it waiting for ever: every service lists the shared bucket at its
-// start while the owners move their keys out of it.
+// marker), from the stream's subject counts (reapply.go).
 func keysIn(ctx context.Context, src source) (map[string]bool, error) {
-	prefix := "$KV." + src.bucket + "."
-	info, err := src.stream.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	counts, err := subjectCounts(ctx, src)
 	if err != nil {
-		return nil, fmt.Errorf("seal: list keys of %s: %w", src.bucket, err)
+		return nil, err
 	}
-	out := make(map[string]bool, len(info.State.Subjects))
-	for s := range info.State.Subjects {
-		out[strings.TrimPrefix(s, prefix)] = true
+	out := make(map[string]bool, len(counts))
+	for key := range counts {
+		out[key] = true
 	}
 	return out, nil
 }

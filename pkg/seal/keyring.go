@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
@@ -207,7 +206,8 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	if legacy, ok := k.legacy(); ok && cfg.SharedCreates {
 		k.home = legacy
 	}
-	if err := k.reapply(ctx); err != nil {
+	plans, err := k.planReapply(ctx)
+	if err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -217,36 +217,34 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Keyring, er
 	// records at start does not read the bucket once per person. An owner
 	// watches every bucket it reads.
 	for _, src := range k.sources() {
-		w, err := kvwatch.WatchAll(runCtx, src.kv, js.Conn())
+		w, err := kvwatch.WatchAll(runCtx, src.kv, js)
 		if err != nil {
 			k.Close()
 			return nil, fmt.Errorf("seal: watch %s: %w", src.bucket, err)
 		}
 		loaded := make(chan struct{})
 		k.done.Add(1)
-		go k.watch(runCtx, w, loaded)
-		// Bounded: nats.go's watch ends its first pass when it has
-		// received as many messages as were pending when it began, or one
-		// with none after it; a key securely deleted meanwhile (another
-		// owner claiming its keys out of the shared bucket, ADR 0238) is
-		// never delivered, and a bucket nobody writes any more then never
-		// ends it. The watch goes on; a key not yet in the cache is read
+		go k.watch(runCtx, w, loaded, plans[src.bucket])
+		// kvwatch ends the first pass once the stream holds nothing more
+		// from its start, also when keys are securely deleted meanwhile
+		// (another owner claiming its keys out of the shared bucket, ADR
+		// 0238, 0243), so this wait ends. A key not yet cached is read
 		// from its bucket, as after any miss.
 		select {
 		case <-loaded:
-		case <-time.After(firstPassWait):
-			k.log.Warn("seal: the key watch's first pass did not end in time; keys are read from the bucket meanwhile",
-				"bucket", src.bucket, "waited", firstPassWait.String())
 		case <-ctx.Done():
 			k.Close()
 			return nil, ctx.Err()
 		}
 	}
+	// Every key is read: the erasures are re-applied before Open returns,
+	// so nothing erased is read after a restore (reapply.go).
+	if err := k.reapply(ctx, plans); err != nil {
+		k.Close()
+		return nil, err
+	}
 	return k, nil
 }
-
-// firstPassWait bounds how long Open waits for a key watch's first pass.
-var firstPassWait = 15 * time.Second
 
 // Close stops watching the buckets.
 func (k *Keyring) Close() {
@@ -258,8 +256,9 @@ func (k *Keyring) Close() {
 
 // watch caches the stored keys (closing loaded once the initial ones are
 // in), and evicts keys that any replica shreds: Shred ends with a purge
-// marker, which every watcher sees.
-func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan struct{}) {
+// marker, which every watcher sees. In the first pass it notes in plan
+// (nil: none) the keys the erasure log names, and caches none of them.
+func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan struct{}, plan *reapplyPlan) {
 	defer k.done.Done()
 	defer func() { _ = w.Stop() }()
 	initial := true
@@ -273,6 +272,10 @@ func (k *Keyring) watch(ctx context.Context, w jetstream.KeyWatcher, loaded chan
 					k.log.Error("seal: watch ended; shreds on other replicas no longer evict this cache")
 				}
 				return
+			}
+			if initial && e != nil && plan != nil && plan.seen(e.Key(), e.Operation() == jetstream.KeyValuePut) &&
+				e.Operation() == jetstream.KeyValuePut {
+				continue // to be erased again, not cached
 			}
 			switch {
 			case e == nil:

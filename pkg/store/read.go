@@ -15,6 +15,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/apperr"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/store/leader"
 )
 
 // Get reads the record with id from the bucket (not the index, so it is
@@ -260,24 +261,23 @@ func (r *Repo[T]) Sync(ctx context.Context) error {
 	if r.fed() {
 		return r.fedSync(ctx)
 	}
-	state, err := bucketState(ctx, r.kv)
+	last, err := r.lastStored(ctx, r.cfg.Bucket)
 	if err != nil {
 		return err
 	}
-	return r.waitWatched(ctx, state.LastSeq)
+	return r.waitWatched(ctx, last)
 }
 
-// bucketState is the state of kv's stream, from its leader.
-func bucketState(ctx context.Context, kv jetstream.KeyValue) (jetstream.StreamState, error) {
-	st, err := kv.Status(ctx)
+// lastStored is the revision of the last message bucket's stream holds,
+// from its leader: 0 when none. Not the stream's LastSeq, which stays on a
+// message securely deleted or purged since: the watch never delivers that
+// one, and a wait for it ended only at its bound (ADR 0243).
+func (r *Repo[T]) lastStored(ctx context.Context, bucket string) (uint64, error) {
+	seq, _, err := leader.Last(ctx, r.js, bucket)
 	if err != nil {
-		return jetstream.StreamState{}, fmt.Errorf("store: status %s: %w", kv.Bucket(), err)
+		return 0, fmt.Errorf("store: last message of %s: %w", bucket, err)
 	}
-	bs, ok := st.(*jetstream.KeyValueBucketStatus)
-	if !ok {
-		return jetstream.StreamState{}, fmt.Errorf("store: status %s: unexpected type %T", kv.Bucket(), st)
-	}
-	return bs.StreamInfo().State, nil
+	return seq, nil
 }
 
 // Len returns how many live records the index holds.

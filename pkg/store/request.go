@@ -318,19 +318,16 @@ func (r *Repo[T]) syncRounds() {
 }
 
 // syncRequestsWatch waits until the requests bucket's watch has applied
-// every entry the bucket held. Its entries only expire oldest first (the
-// TTL), so a bucket with messages still has its last one.
+// every entry the bucket holds (its last stored one: entries that expired
+// or were removed are never delivered).
 func (r *Repo[T]) syncRequestsWatch(ctx context.Context) error {
-	state, err := bucketState(ctx, r.requests)
+	last, err := r.lastStored(ctx, r.cfg.Bucket+"_requests")
 	if err != nil {
 		return err
 	}
-	if state.Msgs == 0 {
-		return nil
-	}
 	for {
 		r.mu.RLock()
-		done := r.requestsWatched >= state.LastSeq
+		done := r.requestsWatched >= last
 		r.mu.RUnlock()
 		if done {
 			return nil

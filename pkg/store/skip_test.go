@@ -39,8 +39,10 @@ func TestSkippedEntrySyncsBeforeDeciding(t *testing.T) {
 			return nil
 		}}
 	})
-	status := staletest.RequestsTo(t, n.Conn, "$JS.API.STREAM.INFO.KV_people")
-	requestsStatus := staletest.RequestsTo(t, n.Conn, "$JS.API.STREAM.INFO.KV_people_requests")
+	// A sync round asks each bucket's leader for its last message (ADR
+	// 0243).
+	status := staletest.LeaderGets(t, n.Conn, "people")
+	requestsStatus := staletest.LeaderGets(t, n.Conn, "people_requests")
 	build := func(id string) (*facts, []*eventsv1.Envelope, error) { return &facts{ParticipantId: id}, nil, nil }
 	if _, _, err := r.CreateOnce(ctx, "org/req-0", ids.UUIDv7{}.New, build); err != nil {
 		t.Fatal(err)

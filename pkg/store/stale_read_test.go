@@ -262,6 +262,7 @@ func TestRepo_NoLeaderReadsWithoutLag(t *testing.T) {
 	e := mustStaleEnv(t, nil)
 	other := mustOpen(t, e.n.JS, nil)
 	leaderReads, reservationReads := e.leaderGets(t, "people"), e.leaderGets(t, "people_requests")
+	syncReads := 0
 	if _, err := e.r.Create(e.ctx, "p1", &facts{MunicipalityCode: "0180"}, event(t, "test.created", "p1")); err != nil {
 		t.Fatal(err)
 	}
@@ -278,10 +279,14 @@ func TestRepo_NoLeaderReadsWithoutLag(t *testing.T) {
 		if err := setMunicipality(e.ctx, e.r, id, "1480"); err != nil {
 			t.Fatal(err)
 		}
-		// Another replica, once its index has the write, too.
+		// Another replica, once its index has the write, too. Sync
+		// itself asks the leader for the bucket's last message (ADR
+		// 0243): not counted.
+		before := leaderReads()
 		if err := other.Sync(e.ctx); err != nil {
 			t.Fatal(err)
 		}
+		syncReads += leaderReads() - before
 		if err := setMunicipality(e.ctx, other, id, "0380"); err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +294,7 @@ func TestRepo_NoLeaderReadsWithoutLag(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, m := leaderReads(), reservationReads(); n+m != 0 {
+	if n, m := leaderReads()-syncReads, reservationReads(); n+m != 0 {
 		t.Fatalf("%d record and %d reservation reads from the leader without lag, want 0", n, m)
 	}
 }

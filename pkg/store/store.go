@@ -408,12 +408,12 @@ func Open[T proto.Message](ctx context.Context, js jetstream.JetStream, cfg Conf
 	// The watch lives until Close, not until Open's context ends: NATS
 	// unsubscribes a watcher whose context is done.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w, err := kvwatch.WatchAll(runCtx, kv, js.Conn())
+	w, err := kvwatch.WatchAll(runCtx, kv, js)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("store: watch %s: %w", cfg.Bucket, err)
 	}
-	rw, err := kvwatch.WatchAll(runCtx, requests, js.Conn())
+	rw, err := kvwatch.WatchAll(runCtx, requests, js)
 	if err != nil {
 		_ = w.Stop()
 		cancel()

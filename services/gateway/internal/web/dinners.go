@@ -247,7 +247,10 @@ func (w *Web) dinnersMatchingData(r *http.Request, p *page) (*dinnersMatchingDat
 	if err != nil {
 		return nil, err
 	}
-	job := r.URL.Query().Get("job")
+	job, err := queryJob(r)
+	if err != nil {
+		return nil, err
+	}
 	d.Job = job
 	// A job older than the last three still shows when the address names
 	// it (a bookmark of its progress lands here, ADR 0135).

@@ -164,8 +164,11 @@ func (w *Web) guideAssign(rw http.ResponseWriter, r *http.Request, p *page) erro
 }
 
 func (w *Web) guideAssignData(r *http.Request, p *page) (*guideAssignData, error) {
-	d := &guideAssignData{Available: w.g.GuidesAvailable(), RequestID: ids.UUIDv7{}.New(), Munis: p.User.GetMunicipalityCodes(),
-		JobID: r.URL.Query().Get("job")}
+	d := &guideAssignData{Available: w.g.GuidesAvailable(), RequestID: ids.UUIDv7{}.New(), Munis: p.User.GetMunicipalityCodes()}
+	var err error
+	if d.JobID, err = queryJob(r); err != nil {
+		return nil, err
+	}
 	for _, q := range []guidesv1.QuotaKind{guidesv1.QuotaKind_QUOTA_KIND_GENDER_PER_MUNICIPALITY, guidesv1.QuotaKind_QUOTA_KIND_MUNICIPALITY_TOTAL,
 		guidesv1.QuotaKind_QUOTA_KIND_LANGUAGE} {
 		d.Quotas = append(d.Quotas, option{q.String(), p.t("guides.quota." + strings.ToLower(strings.TrimPrefix(q.String(), "QUOTA_KIND_")))})

@@ -15,6 +15,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
 
@@ -132,11 +133,17 @@ func (w *Web) bulkConfirm(rw http.ResponseWriter, r *http.Request, p *page) erro
 		p.Data = d
 		return w.render(rw, p, http.StatusUnprocessableEntity, "matching")
 	}
-	ids, more, err := w.proposalsFrom(r, p, r.URL.Query().Get("job"), n)
-	if err != nil {
-		return err
+	// A job's id this system could not have made names no job's
+	// proposals, as an unknown one does: "no proposal has at least n
+	// points", not the service's 422 on a field the page has not (ADR 0245).
+	var found []string
+	more := 0
+	if job := r.URL.Query().Get("job"); job == "" || ids.Valid(job) {
+		if found, more, err = w.proposalsFrom(r, p, job, n); err != nil {
+			return err
+		}
 	}
-	p.Data = bulkData{MinScore: n, IDs: ids, More: more}
+	p.Data = bulkData{MinScore: n, IDs: found, More: more}
 	return w.render(rw, p, http.StatusOK, "bulk")
 }
 

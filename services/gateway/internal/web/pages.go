@@ -60,7 +60,9 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Job = r.URL.Query().Get("job")
+	if d.Job, err = queryJob(r); err != nil {
+		return nil, err
+	}
 	older, err := olderJob(d.Job, jobs, (*mentoringv1.Job).GetId, func() (*mentoringv1.Job, error) { return w.g.GetJob(ctx, p.caller, d.Job) })
 	if err != nil {
 		return nil, err
@@ -69,7 +71,7 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		jobs = append(jobs, older)
 	}
 	// Best first across pages: the service ranks by points (ADR 0128).
-	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: r.URL.Query().Get("job"),
+	q := &gatewayv1.ListPairsRequest{Statuses: []eventsv1.PairStatus{eventsv1.PairStatus_PAIR_STATUS_PROPOSED}, PageSize: 50, JobId: d.Job,
 		PageToken: r.URL.Query().Get("page_token"), Order: mentoringv1.PairOrder_PAIR_ORDER_SCORE_DESC}
 	props, err := w.g.ListPairs(ctx, p.caller, q)
 	if err != nil {

@@ -22,3 +22,18 @@ func pathID(r *http.Request) error {
 	}
 	return nil
 }
+
+// queryJob is the job the address names in its query ("?job="), as the
+// programmes' job pages read it. An id this system could not have made
+// answers NotFound there, as an unknown job's does (the services'
+// look-up), rather than their 422 "Postens id: är inget giltigt id." on
+// a page with no such field: ADR 0242 checked the path's ids only, and
+// /matching?job=a.b still answered in a field's words (outside round
+// s44, ADR 0245).
+func queryJob(r *http.Request) (string, error) {
+	j := r.URL.Query().Get("job")
+	if j != "" && !ids.Valid(j) {
+		return "", apperr.Errorf(apperr.NotFound, "not found")
+	}
+	return j, nil
+}

@@ -82,7 +82,17 @@ func (w *Web) remove(kind string, erase bool) handler {
 			p.ErrorList = []errItem{{Field: "confirm", Label: p.t("rm.erase.confirm"), Message: msg}}
 			return w.showRemove(rw, r, p, k, kind, http.StatusUnprocessableEntity)
 		}
-		if err := k.remove(w, r, p, r.PathValue("id"), erase); err != nil {
+		id, action := r.PathValue("id"), kind+"/delete"
+		if erase {
+			action = kind + "/erase"
+		}
+		err := k.remove(w, r, p, id, erase)
+		switch {
+		case err == nil:
+			w.removed.note(p, action, id, w.opts.Now())
+		case w.removed.again(r, p, action, id, err, w.opts.Now()):
+			// The same form sent twice: answered as the first (removed.go).
+		default:
 			if apperr.ErrorCode(err) == apperr.FailedPrecondition {
 				p.ErrorList = []errItem{{Message: err.Error()}}
 				p.Errors["_"] = err.Error()

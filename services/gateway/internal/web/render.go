@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
 )
@@ -144,6 +145,14 @@ func withChecked(p *page, formErr, checked error, fieldOf func(string) string) e
 	return v.Err()
 }
 
+// hiddenFields are the fields a form carries hidden, which its user can
+// neither see nor correct, with what a refusal of one says instead: a
+// job's start with its request id cut off said "Rätta följande: Begärans
+// id: måste anges ..." with a link to a field the page has not (outside
+// round s44, ADR 0245). The page comes back with a new id, so sending
+// the form again is all there is to do.
+var hiddenFields = map[string]string{"request_id": "err.form_request_id"}
+
 // formErrors puts an error's field violations on the page, keyed by form
 // field, and reports whether err was a validation error.
 func formErrors(p *page, err error, fieldOf func(string) string) bool {
@@ -159,6 +168,20 @@ func formErrors(p *page, err error, fieldOf func(string) string) bool {
 	}
 	for _, v := range pe.Violations {
 		f := fieldOf(v.Field)
+		if key, hidden := hiddenFields[f]; hidden {
+			if p.Form != nil {
+				// A form shown again keeps what was sent (a registration's
+				// request id too, so a resend is carried out once): not an
+				// id the services refuse, or every resend is refused too.
+				p.Form.Set(f, ids.UUIDv7{}.New())
+			}
+			msg := p.t(key)
+			if _, dup := p.Errors["_"]; !dup {
+				p.Errors["_"] = msg
+			}
+			p.ErrorList = append(p.ErrorList, errItem{Message: msg})
+			continue
+		}
 		// Beside the field: in the words of what its user types.
 		msg := withEntry(p, v.Field, catalog.FormViolationText(p.Lang, v.Description))
 		if _, dup := p.Errors[f]; !dup {

@@ -49,7 +49,14 @@ func (w *Web) eraseUser(rw http.ResponseWriter, r *http.Request, p *page) error 
 		p.ErrorList = []errItem{{Field: "confirm", Label: p.t("rm.erase.confirm"), Message: msg}}
 		return w.showUserErase(rw, r, p, http.StatusUnprocessableEntity)
 	}
-	if err := w.g.DeleteUser(r.Context(), p.caller, r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	err := w.g.DeleteUser(r.Context(), p.caller, id)
+	switch {
+	case err == nil:
+		w.removed.note(p, "users/erase", id, w.opts.Now())
+	case w.removed.again(r, p, "users/erase", id, err, w.opts.Now()):
+		// The same form sent twice: answered as the first (removed.go).
+	default:
 		if apperr.ErrorCode(err) == apperr.FailedPrecondition {
 			msg := translateMessage(p.Lang, apperr.ErrorMessage(err))
 			p.ErrorList = []errItem{{Message: msg}}

@@ -80,6 +80,9 @@ type Web struct {
 
 	// starters caches who started each matching job (jobs.go).
 	starters starters
+	// removed remembers what each user removed or erased, so a form sent
+	// twice is answered as the first (removed.go).
+	removed removals
 }
 
 // Route is one page or action, for the mux and for tests that sweep every
