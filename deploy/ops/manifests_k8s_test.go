@@ -295,7 +295,10 @@ func TestKustomize(t *testing.T) {
 			}
 		}
 		for _, a := range from {
-			if objs["Deployment/"+a] == nil && a != "nats" {
+			// The tools' Job that makes the key buckets reaches NATS
+			// (ADR 0244; manifests_ensure_test.go).
+			tools := a == "stack" && target == "nats" && objs["Job/motesplats-ensure"] != nil
+			if objs["Deployment/"+a] == nil && a != "nats" && !tools {
 				t.Errorf("NetworkPolicy/%s: lets in %s, which is not one of the app's pods", target, a)
 			}
 		}

@@ -43,6 +43,17 @@ func TestNATSUsers_ToolsBackUpAndRestore(t *testing.T) {
 	}
 	defer pnc.Close()
 	pjs, _ := jetstream.New(pnc)
+	// Every owner's key bucket first, as `stack ensure` makes them as the
+	// tools' user: the participants' keyring waits for the others' (ADR 0244).
+	snc, err := service.ConnectNATS(url, "stack", service.NATSAuth{User: service.NATSToolsUser, Password: pw[service.NATSToolsUser], TLS: shippedTLS(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snc.Close()
+	sjs, _ := jetstream.New(snc)
+	if _, err := seal.EnsureKeyBuckets(ctx, sjs, 1); err != nil {
+		t.Fatal(err)
+	}
 	keys, err := seal.Open(ctx, pjs, seal.Config{KEKs: []seal.KEK{sealtest.KEK(t)}, CreateOnly: true, Owner: "participants", Others: keyOwners})
 	if err != nil {
 		t.Fatal(err)

@@ -32,15 +32,15 @@ type ownerKeyRing struct {
 	sealed, aad []byte
 }
 
-// openOwnerKeyRing makes the key ring as the services do, each as its own
+// openOwnerKeyRing makes the key ring as the system does, each as its own
 // user: participants' keyring of before (no owner) makes the shared
-// bucket with a key of before; dinners' keyring starts first and makes
-// every owner's bucket, the participants' among them, which it may do
-// when they are absent; participants' keyring seals p1's record and
-// shreds p0 in its own bucket and space. What the users refuse is an
-// error, not a stop: with the users of before (the control) the rest of
-// the test still sends every attempt.
-func openOwnerKeyRing(t *testing.T, pjs, djs jetstream.JetStream) *ownerKeyRing {
+// bucket with a key of before; the tools' user (sjs) makes every owner's
+// bucket, as `stack ensure` before the services (ADR 0244); dinners'
+// keyring starts first and binds them; participants' keyring seals p1's
+// record and shreds p0 in its own bucket and space. What the users
+// refuse is an error, not a stop: with the users of before (the control)
+// the rest of the test still sends every attempt.
+func openOwnerKeyRing(t *testing.T, sjs, pjs, djs jetstream.JetStream) *ownerKeyRing {
 	t.Helper()
 	ctx := testutil.Context(t)
 	kek := sealtest.KEK(t)
@@ -52,20 +52,19 @@ func openOwnerKeyRing(t *testing.T, pjs, djs jetstream.JetStream) *ownerKeyRing 
 		t.Errorf("participants writing a key of before: %v", err)
 	}
 	before.Close()
+	if _, err := seal.EnsureKeyBuckets(ctx, sjs, 1); err != nil {
+		t.Errorf("the tools' user making every owner's key bucket (stack ensure): %v", err)
+	}
 	r := &ownerKeyRing{aad: []byte("participants/p1")}
 	open := func(owner string, js jetstream.JetStream) *seal.Keyring {
 		k, err := seal.Open(ctx, js, seal.Config{KEKs: []seal.KEK{kek}, CreateOnly: true, Owner: owner, Others: keyOwners})
 		if err != nil {
-			t.Errorf("%s opening its keyring (its own bucket, the others' made when absent): %v", owner, err)
+			t.Errorf("%s opening its keyring (its own bucket, the others' made by the tools): %v", owner, err)
 			return nil
 		}
 		return k
 	}
-	if r.dinners = open("dinners", djs); r.dinners != nil {
-		if _, err := pjs.Stream(ctx, participantsKeys); err != nil {
-			t.Errorf("dinners did not make %s, absent when it started: %v", participantsKeys, err)
-		}
-	}
+	r.dinners = open("dinners", djs)
 	if r.participants = open("participants", pjs); r.participants == nil {
 		return r
 	}
@@ -140,10 +139,19 @@ func shortenedKeys(t *testing.T, js jetstream.JetStream) string {
 	return string(b)
 }
 
+// absentKeysCreate is a stream create of the participants' key bucket
+// with a maximum age of a second: what a reader could make of the bucket
+// while absent, had it the right (ADR 0244).
+var absentKeysCreate = `{"name":"` + participantsKeys + `","subjects":["$KV.` + seal.OwnerBucket("participants") +
+	`.>"],"max_age":1000000000,"storage":"file","num_replicas":1}`
+
 // ownerForgeries are the key ring's attempts of ADR 0234 part 2, each
 // dinners' but those as notify.
 func ownerForgeries(shortened string) []struct{ what, subject, data, as string } {
 	return []struct{ what, subject, data, as string }{
+		// A reader binds the other owners' buckets, never makes one (ADR
+		// 0244): the subject is refused whether the bucket is there or not.
+		{"create the participants' key bucket", "$JS.API.STREAM.CREATE." + participantsKeys, shortened, ""},
 		{"write a key into the participants' key bucket", "$KV." + seal.OwnerBucket("participants") + ".p1", "forged", ""},
 		{"securely delete a participant's key", "$JS.API.STREAM.MSG.DELETE." + participantsKeys, `{"seq":1}`, ""},
 		{"drop every participant's key by a max age", "$JS.API.STREAM.UPDATE." + participantsKeys, shortened, ""},

@@ -92,9 +92,10 @@ func (w *watched) refused(t *testing.T, subject, data string) bool {
 // 0239; natsforgery_keys_test.go): dinners cannot write, securely delete,
 // purge or update the participants' key bucket, nor log a participant's
 // erasure or one of the bare form of before, and notify writes no key
-// bucket; participants creates and shreds its own people's keys in its
-// own, dinners makes it when it starts first and opens a participant's
-// record with the key there; and with phase 3's users no service writes
+// bucket; dinners may not create the participants' key bucket, absent
+// (before `stack ensure`) or there (ADR 0244); participants creates and
+// shreds its own people's keys in its own, dinners binds it (made by the
+// tools' user) and opens a participant's record with the key there; and with phase 3's users no service writes
 // or deletes in the shared bucket of before. ADR 0225's single user,
 // which every process shared, does every one of them: the control that
 // each attempt reaches the server.
@@ -149,7 +150,20 @@ func TestNATSUsers_ForgeryRefused(t *testing.T) {
 	}
 	defer dnc.Close()
 	djs0, _ := jetstream.New(dnc)
-	ring := openOwnerKeyRing(t, pjs, djs0)
+	// Before any key bucket exists, dinners may not make the
+	// participants' with a configuration of its choosing (ADR 0244): the
+	// tools' `stack ensure` makes every owner's, and a reader waits.
+	early := connectWatched(t, url, "dinners", pw["dinners"])
+	if !early.refused(t, "$JS.API.STREAM.CREATE."+participantsKeys, absentKeysCreate) {
+		t.Errorf("dinners could create the participants' key bucket while absent (%s)", participantsKeys)
+	}
+	snc, err := service.ConnectNATS(url, "stack", service.NATSAuth{User: service.NATSToolsUser, Password: pw[service.NATSToolsUser], TLS: shippedTLS(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snc.Close()
+	sjs, _ := jetstream.New(snc)
+	ring := openOwnerKeyRing(t, sjs, pjs, djs0)
 	defer ring.close()
 
 	// The operations streams' and the key ring's configuration with a max

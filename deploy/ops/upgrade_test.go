@@ -241,7 +241,11 @@ func jobOrg(t *testing.T, mc mentoringv1.MentoringServiceClient, job string) *vo
 // mustUpOn starts make up's layout, every process of the current code, on
 // a directory that holds an earlier layout's data and keys (keys.env,
 // link.key), on free ports; it stops at cleanup.
-func mustUpOn(t *testing.T, dir string) *system {
+func mustUpOn(t *testing.T, dir string) *system { return mustUpOnWith(t, dir, nil) }
+
+// mustUpOnWith is mustUpOn with the layout's options changed by with
+// (LegacyKeys for phase 3, ADR 0244) before the start.
+func mustUpOnWith(t *testing.T, dir string, with func(*layout.Options)) *system {
 	t.Helper()
 	bin, natsServer := mustBinaries(t)
 	keys := map[string]string{}
@@ -274,9 +278,13 @@ func mustUpOn(t *testing.T, dir string) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := layout.Start(testutil.Context(t), layout.Options{NATSNodes: 1, Dir: dir, Bin: bin, NATSServer: natsServer,
+	o := layout.Options{NATSNodes: 1, Dir: dir, Bin: bin, NATSServer: natsServer,
 		Ports: portFor, DataKey: keys["MP_DATA_KEY"], SigningKey: keys["MP_SIGNING_KEY"], PublicKeys: keys["MP_PUBLIC_KEYS"],
-		NATSPasswords: natsPasswords})
+		NATSPasswords: natsPasswords}
+	if with != nil {
+		with(&o)
+	}
+	r, err := layout.Start(testutil.Context(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,9 +37,10 @@ type source struct {
 }
 
 // openOthers opens the buckets an owner reads after its own: the other
-// owners', made (empty) when absent, since a reader may start before
-// their owner, but never changed; and the shared one of before when it
-// exists. None without cfg.Owner.
+// owners', waited for while absent (a reader may start before their
+// owner; EnsureKeyBuckets or the owner makes them, never a reader: ADR
+// 0244) and never changed; and the shared one of before when it exists.
+// None without cfg.Owner.
 func openOthers(ctx context.Context, js jetstream.JetStream, cfg Config) ([]source, error) {
 	if cfg.Owner == "" {
 		return nil, nil
@@ -49,17 +50,12 @@ func openOthers(ctx context.Context, js jetstream.JetStream, cfg Config) ([]sour
 		if o == cfg.Owner {
 			continue
 		}
-		c := cfg
-		c.Bucket = OwnerBucket(o)
-		s, err := ensure.StreamIfAbsent(ctx, js, keyStreamConfig(c))
+		b := OwnerBucket(o)
+		s, kv, err := bindOther(ctx, js, b, cfg.Logger)
 		if err != nil {
-			return nil, fmt.Errorf("seal: open bucket %s: %w", c.Bucket, err)
+			return nil, err
 		}
-		kv, err := js.KeyValue(ctx, c.Bucket)
-		if err != nil {
-			return nil, fmt.Errorf("seal: open bucket %s: %w", c.Bucket, err)
-		}
-		out = append(out, source{bucket: c.Bucket, kv: kv, stream: s})
+		out = append(out, source{bucket: b, kv: kv, stream: s})
 	}
 	// Shared creates need the shared bucket: made when absent (a fresh
 	// system started in that mode), never changed.

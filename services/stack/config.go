@@ -35,6 +35,9 @@ type Config struct {
 	// connect with (NATS_USER, NATS_PASSWORD): a deployment's NATS
 	// requires them (ADR 0225); the embedded one does not.
 	NATS service.NATSAuth
+	// Replicas is MP_REPLICAS, read by `stack ensure` alone: the replicas
+	// of the key buckets it makes, the services' own (ADR 0244).
+	Replicas int
 	// Service addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR).
 	ParticipantsAddr string
 	VolunteersAddr   string
@@ -165,6 +168,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		NATSHost:           "127.0.0.1",
 		NATSPort:           e.Int("MP_NATS_PORT", 4222, -1, 65535),
 		NATS:               service.NATSAuthFrom(e),
+		Replicas:           e.Int("MP_REPLICAS", 1, 1, 5),
 		ParticipantsAddr:   addr(service.Participants),
 		VolunteersAddr:     addr(service.Volunteers),
 		MentoringAddr:      addr(service.Mentoring),

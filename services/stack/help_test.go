@@ -60,7 +60,7 @@ func runMain(t *testing.T, dir string, args ...string) (stdout, stderr string, c
 // does; a real mistake still fails.
 func TestHelpIsNotAnError(t *testing.T) {
 	dir := t.TempDir()
-	for _, tool := range []string{"token", "seed", "rewrap", "latency", "load", "echo", "keygen"} {
+	for _, tool := range []string{"token", "seed", "rewrap", "ensure", "latency", "load", "echo", "keygen"} {
 		for _, h := range []string{"-h", "-help", "--help"} {
 			out, errOut, code := runMain(t, dir, tool, h)
 			if code != 0 {

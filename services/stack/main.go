@@ -13,6 +13,8 @@
 //	               keygen nats: the NATS users' passwords an .env lacks (ADR 0225, 0226)
 //	               keygen nats-tls: NATS' CA and server certificate in ./certs (ADR 0230)
 //	stack rewrap   rewrap every person's data key with MP_DATA_KEY (key rotation)
+//	stack ensure   make every owner's key bucket with its owner's configuration, before
+//	               the services start (make up, Kubernetes' Job; ADR 0244)
 //	stack echo     serve a bare gRPC echo service, the baseline for load runs
 //	stack latency  measure acknowledged create -> event handled on a running stack
 //	stack load     start a private stack and measure it beside nats bench (make load)
@@ -73,6 +75,8 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 		return seed(ctx, cfg, args, out)
 	case "rewrap":
 		return rewrap(ctx, cfg, args, out)
+	case "ensure":
+		return ensureKeys(ctx, cfg, args, out)
 	case "keygen":
 		return keygen(args, os.Getenv, out)
 	case "echo":
@@ -82,6 +86,6 @@ func dispatch(ctx context.Context, cfg Config, args []string, out io.Writer) err
 	case "load":
 		return loadRun(ctx, args, out)
 	default:
-		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, rewrap, echo, latency or load)", cmd)
+		return fmt.Errorf("unknown command %q (want run, token, keygen, seed, rewrap, ensure, echo, latency or load)", cmd)
 	}
 }

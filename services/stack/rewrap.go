@@ -61,7 +61,7 @@ func rewrap(ctx context.Context, cfg Config, args []string, out io.Writer) error
 		return err
 	}
 	_, err = fmt.Fprintf(out, "rewrapped %d data keys with %s; old data keys may now be removed\n%s"+
-		"keys of before left in KV_%s: %d people's and job data's, %d index keys (phase 3 when the first is 0: docs/runbook.md)\n",
+		"keys of before left in KV_%s: %d people's and job data's, %d index keys (phase 3 when the first is 0 or stops falling: docs/runbook.md)\n",
 		total, keks[0], lines.String(), seal.DefaultBucket, people, index)
 	return err
 }

@@ -27,6 +27,11 @@ func TestRewrapEveryKeyBucket(t *testing.T) {
 	}
 	old, _ := seal.ParseKEK(oldText)
 	cur, _ := seal.ParseKEK(newText)
+	// Every owner's bucket, as `stack ensure` makes them before the
+	// services: an owner's keyring waits for the others' (ADR 0244).
+	if _, err := seal.EnsureKeyBuckets(ctx, n.JS, 1); err != nil {
+		t.Fatal(err)
+	}
 	open := func(owner string, kek seal.KEK) *seal.Keyring {
 		c := seal.Config{KEKs: []seal.KEK{kek}}
 		if owner != "" {

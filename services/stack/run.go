@@ -183,6 +183,11 @@ func run(ctx context.Context, cfg Config, out io.Writer, listening *Listening) e
 		if err != nil {
 			return err
 		}
+		// Every owner's bucket first, as `stack ensure` makes them before
+		// make up's services: a keyring waits for the others' (ADR 0244).
+		if _, err := seal.EnsureKeyBuckets(ctx, js, 1); err != nil {
+			return err
+		}
 		for _, name := range keyringOwners {
 			k, err := seal.Open(ctx, js, service.KeyringConfig(name, keks, 1, false, log))
 			if err != nil {

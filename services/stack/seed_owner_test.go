@@ -31,7 +31,10 @@ func TestSeedUsersKeysWhereTheGatewayReads(t *testing.T) {
 		n := testutil.MustNATS(t)
 		ctx := testutil.Context(t)
 		if owner {
-			// The gateway's start, as an owner.
+			// `stack ensure`, then the gateway's start, as an owner.
+			if _, err := seal.EnsureKeyBuckets(ctx, n.JS, 1); err != nil {
+				t.Fatal(err)
+			}
 			g, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{k}, Owner: "gateway", Others: seal.KeyOwners})
 			if err != nil {
 				t.Fatal(err)

@@ -15,10 +15,13 @@ import (
 //   - Open: the own bucket and the erasure log made when absent
 //     (ensure.StreamIfAbsent: STREAM.INFO, STREAM.CREATE) or brought to
 //     their configuration by their maintainer (ensure.Stream:
-//     STREAM.UPDATE); every other owner's bucket made when absent, never
-//     changed (openOthers); the shared bucket of before only looked at
-//     (js.Stream: STREAM.INFO); a watch of every bucket (kvwatch: an
-//     ordered consumer, CONSUMER.CREATE, its flow control $JS.FC);
+//     STREAM.UPDATE); every other owner's bucket only bound, waited for
+//     while absent (openOthers: STREAM.INFO; `stack ensure`, as the
+//     tools' user, makes them before the services start, ADR 0244); the
+//     shared bucket of before looked at (js.Stream: STREAM.INFO), made
+//     when absent only with MP_KEY_BUCKETS=shared; a watch of every
+//     bucket (kvwatch: an ordered consumer, CONSUMER.CREATE, its flow
+//     control $JS.FC);
 //   - a key's read: a direct get in each bucket (DIRECT.GET), a miss
 //     asked of the stream leader (leader.Get: STREAM.MSG.GET), the
 //     erasure log's newest entry of a subject (STREAM.MSG.GET.ERASURES);
@@ -75,13 +78,13 @@ func keyBuckets() []string {
 	return append(out, legacyKeys)
 }
 
-// keyRead is how a keyring reads a key bucket's stream s, which it may
-// find absent and create (a reader may start before the owner): its
+// keyRead is how a keyring reads a key bucket's stream s: its
 // information, the direct and the leader's gets, and the ordered
 // consumers of the watch and a key's history (whose names the client
-// makes up).
+// makes up). Not its creation: a reader waits for the owner's bucket,
+// which a bucket it made could not be (ADR 0244).
 func keyRead(s string) []string {
-	return []string{"$JS.API.STREAM.CREATE." + s, "$JS.API.STREAM.INFO." + s, "$JS.API.STREAM.MSG.GET." + s,
+	return []string{"$JS.API.STREAM.INFO." + s, "$JS.API.STREAM.MSG.GET." + s,
 		"$JS.API.DIRECT.GET." + s, "$JS.API.DIRECT.GET." + s + ".>",
 		"$JS.API.CONSUMER.*." + s, "$JS.API.CONSUMER.*." + s + ".>", "$JS.API.CONSUMER.*.*." + s + ".>",
 		"$JS.ACK." + s + ".>", "$JS.FC." + s + ".>"}
@@ -106,14 +109,17 @@ func keyRingPermissions(user string, g grant, legacy LegacyKeys) []string {
 		switch {
 		case tools, owner:
 			pub = append(pub, keyWrite(s)...)
-			// The owner brings its own bucket to its configuration;
-			// `stack` (rewrap, seed) every one.
-			pub = append(pub, "$JS.API.STREAM.UPDATE."+s)
+			// The owner makes and brings its own bucket to its
+			// configuration; `stack` (ensure, rewrap, seed) every one.
+			pub = append(pub, "$JS.API.STREAM.CREATE."+s, "$JS.API.STREAM.UPDATE."+s)
 		case s == legacyKeys && legacy == LegacyKeysWritable && !g.NeverErases:
 			// Phase 2: an owner claims and shreds its keys of before
-			// there; the gateway, which maintained it, may still
-			// update it (ADR 0234 part 1).
+			// there, and with MP_KEY_BUCKETS=shared (an upgrade's
+			// roll) creates keys there, making the bucket when absent
+			// as a service of before did; the gateway, which
+			// maintained it, may still update it (ADR 0234 part 1).
 			pub = append(pub, keyWrite(s)...)
+			pub = append(pub, "$JS.API.STREAM.CREATE."+s)
 			if user == events.OperatorStreamsOwner {
 				pub = append(pub, "$JS.API.STREAM.UPDATE."+s)
 			}

@@ -48,7 +48,8 @@ func (r *Running) Proc(name string) (Proc, bool) {
 
 // Start starts every process of the layout and waits until each answers
 // its health check: NATS first (the services connect once at start),
-// then Redis, the services, and the gateway. On failure it stops what it
+// then Redis, `stack ensure` (every owner's key bucket, ADR 0244), the
+// services, and the gateway. On failure it stops what it
 // started and returns the error with the end of the failing log.
 func Start(ctx context.Context, o Options) (*Running, error) {
 	procs, err := Plan(o)
@@ -83,6 +84,14 @@ func Start(ctx context.Context, o Options) (*Running, error) {
 		phases[phaseOf(p.Kind)] = append(phases[phaseOf(p.Kind)], p)
 	}
 	for i, phase := range phases {
+		// Before any service: every owner's key bucket, made by the
+		// tools (ADR 0244).
+		if i == 2 && len(phases[2])+len(phases[3]) > 0 {
+			if err := r.ensureKeys(ctx, natsURLs(procs)); err != nil {
+				r.Stop()
+				return nil, err
+			}
+		}
 		// With a cluster, the services start one by one: each creates its
 		// R3 streams and buckets, and a burst of those meta operations
 		// from every service at once can outlast a service's start-up

@@ -46,12 +46,20 @@ func Keyring(t testing.TB, js jetstream.JetStream, keks ...seal.KEK) *seal.Keyri
 }
 
 // Open is Keyring with the rest of the configuration too (a small cache,
-// to see a miss): a new random KEK when cfg has none. The keyring is
-// closed when the test ends.
+// to see a miss): a new random KEK when cfg has none. With an Owner, the
+// other owners' key buckets are made first. The keyring is closed when
+// the test ends.
 func Open(t testing.TB, js jetstream.JetStream, cfg seal.Config) *seal.Keyring {
 	t.Helper()
 	if len(cfg.KEKs) == 0 {
 		cfg.KEKs = []seal.KEK{KEK(t)}
+	}
+	// An owner's keyring reads the other owners' buckets, which it waits
+	// for while absent (ADR 0244): made first, as `stack ensure` does.
+	if cfg.Owner != "" {
+		if _, err := seal.EnsureKeyBuckets(testutil.Context(t), js, cfg.Replicas, cfg.Others...); err != nil {
+			t.Fatalf("ensure key buckets: %v", err)
+		}
 	}
 	k, err := seal.Open(testutil.Context(t), js, cfg)
 	if err != nil {

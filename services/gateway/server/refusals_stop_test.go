@@ -21,6 +21,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
@@ -56,6 +57,11 @@ func gatewayProcess(t *testing.T, n *testutil.NATS) (*exec.Cmd, <-chan error, st
 		t.Fatal(err)
 	}
 	kek, _ := sealtest.KEKText(t)
+	// The other owners' key buckets, which `stack ensure` makes before the
+	// services: the gateway's keyring waits for them (ADR 0244).
+	if _, err := seal.EnsureKeyBuckets(testutil.Context(t), n.JS, 1); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "MP_GATEWAY_CHILD_DIR="+dir, "NATS_URL="+n.Server.ClientURL(), "GATEWAY_ADDR=127.0.0.1:0",
 		service.MetricsEnv+"=off", "MP_SIGNING_KEY="+auth.EncodePrivateKey(key),
