@@ -31,7 +31,7 @@ func TestReaderWaitsForTheOwnersBucket(t *testing.T) {
 	}
 	done := make(chan opened, 1)
 	go func() {
-		k, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "dinners", Others: keyOwners,
+		k, err := seal.Open(ctx, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "dinners", Others: seal.KeyOwners,
 			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		done <- opened{k, err}
 	}()
@@ -47,7 +47,7 @@ func TestReaderWaitsForTheOwnersBucket(t *testing.T) {
 		}
 		return nil
 	})
-	for _, o := range keyOwners {
+	for _, o := range seal.KeyOwners {
 		_, err := n.JS.Stream(ctx, "KV_"+seal.OwnerBucket(o))
 		switch {
 		case o == "dinners" && err != nil:
@@ -61,7 +61,7 @@ func TestReaderWaitsForTheOwnersBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(made) != len(keyOwners)-1 {
+	if len(made) != len(seal.KeyOwners)-1 {
 		t.Errorf("EnsureKeyBuckets made %v, want every owner's but dinners' (there)", made)
 	}
 	var d *seal.Keyring
@@ -81,7 +81,7 @@ func TestReaderWaitsForTheOwnersBucket(t *testing.T) {
 	if !containsAll(logs.String(), "is there; reading it", "bucket="+seal.OwnerBucket("participants")) {
 		t.Errorf("the end of the wait is not logged:\n%s", logs.String())
 	}
-	for _, o := range keyOwners {
+	for _, o := range seal.KeyOwners {
 		s, err := n.JS.Stream(ctx, "KV_"+seal.OwnerBucket(o))
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func TestReaderWaitsForTheOwnersBucket(t *testing.T) {
 			t.Errorf("%s's bucket is not made with its owner's configuration: %+v", o, c)
 		}
 	}
-	p := sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "participants", Others: keyOwners})
+	p := sealtest.Open(t, n.JS, seal.Config{KEKs: []seal.KEK{kek}, Owner: "participants", Others: seal.KeyOwners})
 	sealed, err := p.Seal(ctx, "p1", []byte("sealed"), nil)
 	if err != nil {
 		t.Fatal(err)
