@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/municipality"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -58,7 +59,8 @@ func (g *Gateway) guidesIn(ctx context.Context, c Caller, codes []string) (conte
 // guideMunis fills in the municipalities of a request that names none: a
 // coordinator's own, and for an administrator those where some guide
 // organisation has capacity (the guides service asks an administrator to
-// name them, and those are where the programme runs).
+// name them, and those are where the programme runs; the nation while
+// no organisation has a place anywhere).
 func (g *Gateway) guideMunis(sctx context.Context, gc guidesv1.GuideServiceClient, c Caller, munis []string) ([]string, error) {
 	if len(munis) > 0 {
 		return munis, nil
@@ -84,6 +86,15 @@ func (g *Gateway) guideMunis(sctx context.Context, gc guidesv1.GuideServiceClien
 		}
 		if tok = res.GetNextPageToken(); tok == "" {
 			break
+		}
+	}
+	if len(out) == 0 {
+		// No guide organisation has a place anywhere yet (a new system):
+		// the nation, so the page shows who is entitled and waits, and
+		// its rules form stays in reach, rather than the service's
+		// refusal of an empty scope ("ange minst en kommun").
+		for _, m := range municipality.All() {
+			out = append(out, m.Code)
 		}
 	}
 	slices.Sort(out)
