@@ -40,6 +40,26 @@ func addPrefFlags(fs *flag.FlagSet, e env) prefFlags {
 	}
 }
 
+// contactFlags are an add command's -email and -phone: without either,
+// every message to the person fails as having no address (outside round
+// s44: `mp participants add` took none, the web form does).
+type contactFlags struct{ email, phone *string }
+
+// addContactFlags defines -email and -phone on fs.
+func addContactFlags(fs *flag.FlagSet, e env) contactFlags {
+	return contactFlags{email: fs.String("email", "", e.t("flag.email")), phone: fs.String("phone", "", e.t("flag.phone"))}
+}
+
+// contact is the person's contact details from the flags, nil when
+// neither was given; the service validates both.
+func (f contactFlags) contact() *typev1.Contact {
+	email, phone := strings.TrimSpace(*f.email), strings.TrimSpace(*f.phone)
+	if email == "" && phone == "" {
+		return nil
+	}
+	return &typev1.Contact{Email: email, Phone: phone}
+}
+
 // set reports whether any preference flag was given.
 func (f prefFlags) set(fs *flag.FlagSet) bool {
 	given := false

@@ -67,6 +67,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	establishment := fs.String("establishment", "", e.usage("flag.establishment", establishmentChoice))
 	leave := fs.String("parental-leave", "", e.usage("flag.parental_leave", leaveChoice))
 	prefs := addPrefFlags(fs, e)
+	contact := addContactFlags(fs, e)
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +80,8 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	}
 	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
 		SwedishLevel: typev1.SwedishLevel(sl), ResidencePermitDate: *permit,
-		Household: &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests)}
+		Household: &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests),
+		Contact: contact.contact()}
 	if *establishment != "" {
 		v, err := e.enumFlag("establishment", *establishment, establishmentChoice)
 		if err != nil {

@@ -93,6 +93,7 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	household := fs.Int("household", 1, e.t("flag.household"))
 	vf := addVolunteerFlags(fs, e)
 	prefs := addPrefFlags(fs, e)
+	contact := addContactFlags(fs, e)
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -100,7 +101,8 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	v := &volunteersv1.Volunteer{OrganisationId: *org, MunicipalityCode: *muni, GivenName: *given, FamilyName: *family,
-		Interests: splitCSV(*interests), BirthYear: int32(*birth), HouseholdSize: int32(*household)}
+		Interests: splitCSV(*interests), BirthYear: int32(*birth), HouseholdSize: int32(*household),
+		Contact: contact.contact()}
 	codes, err := e.languageCodes(*langs)
 	if err != nil {
 		return err
