@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/auth"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
@@ -37,6 +38,11 @@ func newChildGateway(t *testing.T, n *testutil.NATS, env ...string) *childGatewa
 		t.Fatal(err)
 	}
 	kek, _ := sealtest.KEKText(t)
+	// The other owners' key buckets, which `stack ensure` makes before the
+	// services: the gateway's keyring waits for them (ADR 0244).
+	if _, err := seal.EnsureKeyBuckets(testutil.Context(t), n.JS, 1); err != nil {
+		t.Fatal(err)
+	}
 	return &childGateway{t: t, env: append([]string{"NATS_URL=" + n.Server.ClientURL(), service.MetricsEnv + "=off",
 		"MP_SIGNING_KEY=" + auth.EncodePrivateKey(key), "MP_PUBLIC_KEYS=local=" + auth.EncodePublicKey(key.Public().(ed25519.PublicKey)),
 		"MP_DATA_KEY=" + kek, "LOG_LEVEL=error"}, env...)}
