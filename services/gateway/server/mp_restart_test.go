@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,28 +86,9 @@ func (g *childGateway) kill() {
 	<-g.exited
 }
 
-// lockedBuffer is a bytes.Buffer mp writes to in one goroutine while the
-// test reads it in another.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // mpWaiting runs mp in Swedish with stderr to errw and wait as its
 // RestartWait.
-func mpWaiting(t *testing.T, dir string, errw *lockedBuffer, wait time.Duration, args ...string) (string, error) {
+func mpWaiting(t *testing.T, dir string, errw *testutil.LogBuffer, wait time.Duration, args ...string) (string, error) {
 	var out bytes.Buffer
 	env := cli.Env{In: strings.NewReader(""), Out: &out, Err: errw, RestartWait: wait, HTTP: &http.Client{Timeout: time.Minute},
 		Getenv: func(k string) string {
@@ -131,12 +111,12 @@ func TestMpWaitsOutAGatewayRestart(t *testing.T) {
 	g := newChildGateway(t, n, "MP_ADMIN_EMAIL="+adminEmail, "MP_ADMIN_PASSWORD="+adminPass)
 	base := g.start("127.0.0.1:0")
 	dir := t.TempDir()
-	if out, err := mpWaiting(t, dir, &lockedBuffer{}, 0, "login", "-server", base, "-email", adminEmail); err != nil {
+	if out, err := mpWaiting(t, dir, &testutil.LogBuffer{}, 0, "login", "-server", base, "-email", adminEmail); err != nil {
 		t.Fatalf("mp login: %v\n%s", err, out)
 	}
 
 	g.kill()
-	stderr := &lockedBuffer{}
+	stderr := &testutil.LogBuffer{}
 	type result struct {
 		out string
 		err error
@@ -166,7 +146,7 @@ func TestMpWaitsOutAGatewayRestart(t *testing.T) {
 
 	// Gone for good: the wait ends, and mp says so in words.
 	g.kill()
-	stderr = &lockedBuffer{}
+	stderr = &testutil.LogBuffer{}
 	_, err := mpWaiting(t, dir, stderr, time.Second, "whoami")
 	if err == nil || err.Error() != "ingen gateway svarar på "+base+". Är systemet igång (make run)? mp använder adressen från mp login; logga in med -server URL om gatewayn finns på en annan." {
 		t.Errorf("mp whoami with no gateway: %v, want the words that none answers", err)
