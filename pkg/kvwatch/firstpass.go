@@ -33,8 +33,9 @@ const (
 // there from the start has been delivered, and the deleted ones never
 // will be. A deleted message lowers the stream's message count but not its
 // last sequence, and a purge moves its first sequence, so neither the
-// stream's state counts nor nats.go's pending count say this. Whatever
-// nats.go signals first still counts (Watcher.run).
+// stream's state counts nor nats.go's pending count say this. nats.go's
+// own nil ends the pass when the leader confirms it (confirms): it counts
+// only what the consumer's replica held, which may be behind (ADR 0250).
 type firstPass struct {
 	w     *Watcher
 	upTo  uint64
@@ -55,6 +56,51 @@ type firstPass struct {
 	// connection, so they are in the client, and reach the watch long
 	// before the second check.
 	seen uint64
+	// behind is set when nats.go ended its first pass before the leader's
+	// last message (confirms): its consumer is on a replica behind. The
+	// next check that finds nothing delivered since makes the watch again
+	// from after the last revision handed on, on a replica chosen anew
+	// and counted then, rather than wait for the old one's heartbeat.
+	behind bool
+}
+
+// confirms reports whether nats.go's own nil, which came with last the
+// last revision handed on, ends the pass: whether the stream's leader
+// holds nothing from the start after last. nats.go counts what the
+// consumer had pending when it was made, and the consumer is made on any
+// replica of the stream, one behind among them: a stream just restored
+// whose other replicas were still catching up gave 0 pending, so the
+// nil came at once and an index opened empty (ADR 0250). A replica's
+// catch-up does not wake the consumers on it either: they deliver what
+// came at their next idle heartbeat, 5 s later. One leader read (two when
+// last is behind the leader's last: a deleted message is not waited for,
+// as in ended); no second check, since nothing nats.go delivered before
+// its nil is still on its way. An error (no leader) is "not yet".
+func (p *firstPass) confirms(ctx context.Context, last uint64) bool {
+	bucket := p.w.kv.Bucket()
+	if !p.known {
+		upTo, _, err := leader.Last(ctx, p.w.js, bucket)
+		if err != nil {
+			p.w.log.Debug("kvwatch: the bucket's last message could not be read", "error", err)
+			return false
+		}
+		p.upTo, p.known = upTo, true
+	}
+	if last >= p.upTo {
+		return true
+	}
+	next, found, err := leader.Next(ctx, p.w.js, bucket, last+1)
+	if err != nil {
+		p.w.log.Debug("kvwatch: the bucket's next message could not be read", "error", err)
+		return false
+	}
+	if !found || next > p.upTo {
+		return true
+	}
+	p.w.log.Info("kvwatch: the watch's replica is behind the stream's leader; its first pass goes on",
+		"last", last, "upTo", p.upTo)
+	p.behind = true
+	return false
 }
 
 // reached reports whether last, just handed on, is at or after upTo: the
@@ -64,7 +110,7 @@ type firstPass struct {
 func (p *firstPass) reached(last uint64) bool { return p.known && p.upTo > 0 && last >= p.upTo }
 
 // moved notes that the watch handed something on: the checks start over.
-func (p *firstPass) moved() { p.delay, p.stuck, p.seen = 0, 0, 0 }
+func (p *firstPass) moved() { p.delay, p.stuck, p.seen, p.behind = 0, 0, 0, false }
 
 // nothingLeft is true on the second check in a row that found nothing
 // left after last (see seen).

@@ -17,7 +17,9 @@
 // waits for as many messages as were pending when it began, or one with
 // nothing after it, and a message deleted or purged before it was
 // delivered is never delivered, so in a bucket nobody writes any more its
-// first pass never ended (ADR 0238's addendum, ADR 0243).
+// first pass never ended (ADR 0238's addendum, ADR 0243); and its nil
+// counts only what its consumer's replica held, which on a stream just
+// restored may be nothing yet (ADR 0250).
 package kvwatch
 
 import (
@@ -142,6 +144,17 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 				}
 				continue
 			}
+			if pass.behind {
+				// Nothing came since nats.go's early nil: a consumer
+				// made again, counted on a replica chosen again.
+				pass.behind = false
+				next := w.remake(ctx, last)
+				if next == nil {
+					return
+				}
+				retire(inner)
+				inner = next
+			}
 			quiet.Reset(pass.pause())
 		case e, ok := <-inner.Updates():
 			if !ok {
@@ -149,6 +162,10 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 			}
 			if e == nil {
 				if marked {
+					continue
+				}
+				if !pass.confirms(ctx, last) {
+					quiet.Reset(firstQuiet)
 					continue
 				}
 				marked = true
