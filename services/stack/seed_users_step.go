@@ -71,15 +71,14 @@ func openUsersStep(ctx context.Context, cfg Config, url string) (*usersStep, err
 // keyBucketsMade refuses a stack whose owners' key buckets are not all
 // there: the seed's keyring, an owner's, would wait for them without end
 // (ADR 0244). `stack ensure` makes them before any service starts
-// (make up, make run, Kubernetes' Job); compose's services each make
-// their own.
+// (make up, make run, compose's ensure service, Kubernetes' Job).
 func keyBucketsMade(ctx context.Context, js jetstream.JetStream) error {
 	for _, owner := range seal.KeyOwners {
 		name := "KV_" + seal.OwnerBucket(owner)
 		_, err := js.Stream(ctx, name)
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			return fmt.Errorf("seed: the key bucket %s is not there: run `stack ensure` as the tools' user first "+
-				"(make up, make run and Kubernetes' Job motesplats-ensure do), or start the stack", name)
+				"(make up, make run, compose's ensure and Kubernetes' Job motesplats-ensure do), or start the stack", name)
 		}
 		if err != nil {
 			return fmt.Errorf("seed: key bucket %s: %w", name, err)
