@@ -19,8 +19,11 @@ const (
 	KeyBucketsShared = "shared"
 )
 
-// keyBucketsFrom is MP_KEY_BUCKETS: own or shared.
-func keyBucketsFrom(e *envvar.Env) string {
+// KeyBucketsFrom is MP_KEY_BUCKETS: own or shared. Every service reads
+// it here, and so does `stack seed`, which seals the demo accounts as
+// the gateway beside it does: one reading, so the two cannot disagree
+// about where new keys go (ADR 0252).
+func KeyBucketsFrom(e *envvar.Env) string {
 	return e.OneOf(KeyBucketsEnv, KeyBucketsOwn, KeyBucketsOwn, KeyBucketsShared)
 }
 

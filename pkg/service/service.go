@@ -140,7 +140,7 @@ func ConfigFromEnv(name, defaultAddr string, getenv func(string) string) (Config
 		LogLevel:     LogLevelFrom(e),
 		Replicas:     e.Int("MP_REPLICAS", 1, 1, 5),
 		MetricsAddr:  e.Addr(MetricsEnv, DefaultMetricsAddr(name), telemetry.MetricsOff),
-		KeyBuckets:   keyBucketsFrom(e),
+		KeyBuckets:   KeyBucketsFrom(e),
 	}
 	if c.PublicKeys == "" {
 		e.RefuseSecret("MP_PUBLIC_KEYS", "required and empty", publicKeysWant+": the public keys that sign callers' tokens")

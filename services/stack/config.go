@@ -38,6 +38,13 @@ type Config struct {
 	// Replicas is MP_REPLICAS, read by `stack ensure` alone: the replicas
 	// of the key buckets it makes, the services' own (ADR 0244).
 	Replicas int
+	// KeyBuckets is MP_KEY_BUCKETS, read by `stack seed` alone and as a
+	// service reads it (service.KeyBucketsFrom): give the seed the
+	// gateway's setting, so that the demo accounts' keys go where that
+	// gateway creates and reads its own (ADR 0238, 0252). make run's
+	// services always use their own buckets: nothing older runs beside
+	// them.
+	KeyBuckets string
 	// Service addresses (PARTICIPANTS_ADDR, VOLUNTEERS_ADDR).
 	ParticipantsAddr string
 	VolunteersAddr   string
@@ -169,6 +176,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		NATSPort:           e.Int("MP_NATS_PORT", 4222, -1, 65535),
 		NATS:               service.NATSAuthFrom(e),
 		Replicas:           e.Int("MP_REPLICAS", 1, 1, 5),
+		KeyBuckets:         service.KeyBucketsFrom(e),
 		ParticipantsAddr:   addr(service.Participants),
 		VolunteersAddr:     addr(service.Volunteers),
 		MentoringAddr:      addr(service.Mentoring),

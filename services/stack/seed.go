@@ -275,7 +275,7 @@ func seedUsers(ctx context.Context, step *usersStep, key ed25519.PrivateKey, org
 	var keyring *seal.Keyring
 	if step.keks != nil {
 		var err error
-		if keyring, err = seedKeyring(ctx, js, step.keks); err != nil {
+		if keyring, err = seedKeyring(ctx, step); err != nil {
 			return fmt.Errorf("seed users: %w", err)
 		}
 		defer keyring.Close()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/natsembed"
@@ -69,6 +70,9 @@ func TestSeedChecksItsNATSFirst(t *testing.T) {
 		{"a wrong NATS_PASSWORD", wrong, ns.ClientURL(), []string{"NATS_PASSWORD", `"motesplats"`, "before"}},
 		{"no NATS at -nats", right, noNATS, []string{noNATS, "MP_NATS_PORT", "-nats", "make run", "before"}},
 		{"no data key", noDataKey, ns.ClientURL(), []string{"no data key", "MP_DATA_KEY", "before"}},
+		// The owners' key buckets, which `stack ensure` makes before the
+		// services: without them the seed's keyring would wait (ADR 0252).
+		{"no key buckets", right, ns.ClientURL(), []string{"KV_data_keys_", "stack ensure", "before"}},
 	} {
 		var out bytes.Buffer
 		err := seed(ctx, c.cfg, []string{"-participants", "1", "-volunteers", "1", "-workers", "1", "-nats", c.url}, &out)
@@ -85,9 +89,21 @@ func TestSeedChecksItsNATSFirst(t *testing.T) {
 			t.Errorf("%s: the seed called the services first: %q, printed %q", c.name, err, out.String())
 		}
 	}
-	// The control: with the user's password and the data key the seed gets
-	// past NATS to the services, and fails on the address that answers
-	// nothing, as before.
+	// The control: with the user's password, the data key and the key
+	// buckets `stack ensure` makes, the seed gets past NATS to the
+	// services, and fails on the address that answers nothing, as before.
+	nc, err := service.ConnectNATS(ns.ClientURL(), "ensure", right.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seal.EnsureKeyBuckets(ctx, js, 1); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	err = seed(ctx, right, []string{"-participants", "1", "-volunteers", "1", "-workers", "1", "-nats", ns.ClientURL()}, &out)
 	if err == nil || !strings.Contains(err.Error(), "VOLUNTEERS_ADDR") {

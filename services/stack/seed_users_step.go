@@ -22,6 +22,11 @@ type usersStep struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	keks []seal.KEK
+	// shared and replicas are the gateway's MP_KEY_BUCKETS and
+	// MP_REPLICAS as the seed was given them: its keyring is the
+	// gateway's (seedKeyring).
+	shared   bool
+	replicas int
 }
 
 // openUsersStep connects to url and reads the data keys. Its errors say
@@ -50,9 +55,12 @@ func openUsersStep(ctx context.Context, cfg Config, url string) (*usersStep, err
 			"%s=%s with its %s (ADR 0226); nothing was seeded before this check", url, cfg.NATS.User, err,
 			service.NATSUserEnv, service.NATSToolsUser, service.NATSPasswordEnv)
 	}
-	step := &usersStep{nc: nc, js: js}
+	step := &usersStep{nc: nc, js: js, shared: cfg.KeyBuckets == service.KeyBucketsShared, replicas: cfg.Replicas}
 	if !cfg.unsealed {
-		if step.keks, err = seedKEKs(cfg); err != nil {
+		if step.keks, err = seedKEKs(cfg); err == nil {
+			err = keyBucketsMade(ctx, js)
+		}
+		if err != nil {
 			nc.Close()
 			return nil, fmt.Errorf("%w (nothing was seeded before this check)", err)
 		}
@@ -60,27 +68,37 @@ func openUsersStep(ctx context.Context, cfg Config, url string) (*usersStep, err
 	return step, nil
 }
 
+// keyBucketsMade refuses a stack whose owners' key buckets are not all
+// there: the seed's keyring, an owner's, would wait for them without end
+// (ADR 0244). `stack ensure` makes them before any service starts
+// (make up, make run, compose's ensure service, Kubernetes' Job).
+func keyBucketsMade(ctx context.Context, js jetstream.JetStream) error {
+	for _, owner := range seal.KeyOwners {
+		name := "KV_" + seal.OwnerBucket(owner)
+		_, err := js.Stream(ctx, name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return fmt.Errorf("seed: the key bucket %s is not there: run `stack ensure` as the tools' user first "+
+				"(make up, make run, compose's ensure and Kubernetes' Job motesplats-ensure do), or start the stack", name)
+		}
+		if err != nil {
+			return fmt.Errorf("seed: key bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // close lets the connection go.
 func (u *usersStep) close() { u.nc.Close() }
 
-// gatewayKeys is the gateway's key bucket's stream (ADR 0234 part 2).
-var gatewayKeys = "KV_" + seal.OwnerBucket("gateway")
-
 // seedKeyring opens the keyring the demo accounts are sealed with as the
-// running gateway opens its own, so that it finds their keys and alone
-// may shred them: a gateway that owns a key bucket (ADR 0234 part 2,
-// 0239) made it at its start, and the accounts' keys and index key go
-// there; a gateway of before has none and reads only the shared bucket,
-// where they go then. The seed runs on a stack that is up, so the bucket
-// is there when its gateway has one; the seed never makes it.
-func seedKeyring(ctx context.Context, js jetstream.JetStream, keks []seal.KEK) (*seal.Keyring, error) {
-	c := seal.Config{KEKs: keks}
-	_, err := js.Stream(ctx, gatewayKeys)
-	switch {
-	case err == nil:
-		c.Owner, c.Others = "gateway", seal.KeyOwners
-	case !errors.Is(err, jetstream.ErrStreamNotFound):
-		return nil, fmt.Errorf("seed users: %w", err)
-	}
-	return seal.Open(ctx, js, c)
+// running gateway opens its own (service.KeyringConfig), so that it finds
+// their keys and alone may shred them: with MP_KEY_BUCKETS as the
+// gateway's (ADR 0238), new keys go to the gateway's own bucket, or with
+// `shared` to the shared bucket of before, where an older gateway beside
+// it in a rolling upgrade reads. Until session 45 the seed chose by
+// whether the gateway's bucket existed, but `stack ensure` makes it
+// before any service (ADR 0244), so mid-roll the accounts went where an
+// older gateway does not look and their sign-ins failed (ADR 0252).
+func seedKeyring(ctx context.Context, step *usersStep) (*seal.Keyring, error) {
+	return seal.Open(ctx, step.js, service.KeyringConfig("gateway", step.keks, step.replicas, step.shared, nil))
 }

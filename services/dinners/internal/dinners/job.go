@@ -231,6 +231,9 @@ func (s *Service) build(_ context.Context, j jobs.Job, raw []byte) (jobs.Plan, e
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_KITCHEN
 			case rules.NoReach:
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH
+			case rules.ProposedBefore:
+				// Every dinner in reach proposed it before (ADR 0252).
+				u.Reason = pb.UnseatedReason_UNSEATED_REASON_PROPOSED_BEFORE
 			case rules.NoSeats:
 				// No dinner it fits had room for it at the snapshot.
 				u.Reason = pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL

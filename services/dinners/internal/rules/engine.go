@@ -36,8 +36,15 @@ const (
 	// (pets included) the host cannot keep away.
 	NoKitchen
 	// NoReach: too far, no shared language, the household rule, a family
-	// rule, the SFI class rule, or the pair was turned down before.
+	// rule or the SFI class rule.
 	NoReach
+	// ProposedBefore: everything but the seats fits, but the party was
+	// proposed at this dinner before (Input.Excluded: rejected, declined
+	// or ended), and is never proposed there again. Further than NoReach,
+	// so a party whose every dinner in reach turned it down is told so,
+	// not sent looking for hosts that are there (ADR 0252); short of
+	// NoSeats, so a party another dinner is full for hears that.
+	ProposedBefore
 	// NoSeats: everything fits but the party is larger than the free seats
 	// (a full dinner has none).
 	NoSeats
@@ -85,9 +92,12 @@ func (r *Rules) Check(in *Input, s *dinnersv1.SignUp, o *dinnersv1.Offer, t *din
 	if !kitchenOK(s, o) {
 		return NoKitchen
 	}
-	if !r.reachOK(s, o) || in.Excluded[SeatingKey(s.GetId(), o.GetId(), t.GetDate())] ||
+	if !r.reachOK(s, o) ||
 		(r.SFIClassApart && s.GetSfiClass() != "" && in.SeatedClasses[ClassKey(o.GetId(), t.GetDate(), s.GetSfiClass())]) {
 		return NoReach
+	}
+	if in.Excluded[SeatingKey(s.GetId(), o.GetId(), t.GetDate())] {
+		return ProposedBefore
 	}
 	if PartySize(s) > int(t.GetFreeSeats()) {
 		return NoSeats

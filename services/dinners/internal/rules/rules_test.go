@@ -126,7 +126,13 @@ func TestCheck(t *testing.T) {
 			host(func(o *dinnersv1.Offer) { o.Composition = dinnersv1.Composition_COMPOSITION_ALL_MALE }), Input{}, table, NoReach},
 		{"all-male party, all-female host", guest(func(s *dinnersv1.SignUp) { s.Composition = dinnersv1.Composition_COMPOSITION_ALL_MALE }),
 			host(func(o *dinnersv1.Offer) { o.Composition = dinnersv1.Composition_COMPOSITION_ALL_FEMALE }), Input{}, table, Fits},
-		{"turned down before", guest(nil), host(nil), Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-10"): true}}, table, NoReach},
+		{"turned down before", guest(nil), host(nil), Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-10"): true}}, table, ProposedBefore},
+		// Out of reach anyway: the party would not fit it either way.
+		{"turned down before, other county", guest(nil), host(func(o *dinnersv1.Offer) { o.MunicipalityCode = "0880" }),
+			Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-10"): true}}, table, NoReach},
+		// Never again there, whatever its seats (ADR 0252).
+		{"turned down before, too few seats", guest(func(s *dinnersv1.SignUp) { s.Party = party(5) }), host(nil),
+			Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-10"): true}}, table, ProposedBefore},
 		{"same sfi class at table", guest(func(s *dinnersv1.SignUp) { s.SfiClass = "sfi-7b" }), host(nil),
 			Input{SeatedClasses: map[string]bool{ClassKey("o1", "2026-05-10", "sfi-7b"): true}}, table, NoReach},
 		{"party larger than free seats", guest(func(s *dinnersv1.SignUp) { s.Party = party(5) }), host(nil), Input{}, table, NoSeats},

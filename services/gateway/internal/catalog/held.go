@@ -82,7 +82,7 @@ func FullDinners(locale string, dinners, proposals, approved int32) string {
 // UnseatedReasons are the dinners' reasons a party got no seat, as the
 // catalogue's key suffixes (dinners.unseated.*), in the order a
 // coordinator reads them: the rules' stages, furthest last (ADR 0165).
-var UnseatedReasons = []string{"no_date", "no_kitchen", "no_host_in_reach", "dinners_full", "seats_taken"}
+var UnseatedReasons = []string{"no_date", "no_kitchen", "no_host_in_reach", "proposed_before", "dinners_full", "seats_taken"}
 
 // UnseatedLines counts a dinners job's parties left without a seat per
 // reason (counts, by UnseatedReasons' suffix), one sentence each ("2

@@ -319,7 +319,9 @@ const (
 	// allergen clash.
 	UnseatedReason_UNSEATED_REASON_NO_KITCHEN UnseatedReason = 2
 	// Dinners with a fitting kitchen, but none within reach (area, language,
-	// household rule).
+	// household rule). Results of jobs before ADR 0252 said this too for a
+	// party whose dinners in reach had all been proposed before
+	// (PROPOSED_BEFORE).
 	UnseatedReason_UNSEATED_REASON_NO_HOST_IN_REACH UnseatedReason = 3
 	// A dinner that fits had room for the whole party when the job started,
 	// but the job gave its seats to other parties (or to a party of the same
@@ -330,6 +332,13 @@ const (
 	// earlier seatings and open proposals, or the dinner is smaller than the
 	// party. Results of jobs before ADR 0165 said SEATS_TAKEN for this too.
 	UnseatedReason_UNSEATED_REASON_DINNERS_FULL UnseatedReason = 5
+	// Dinners in reach (date, kitchen, reach), but the party was proposed at
+	// every one of them before, and that seating was rejected, declined or
+	// ended: a party is never proposed at the same dinner again (ADR 0252).
+	// Told apart from NO_HOST_IN_REACH, which sent a coordinator looking for
+	// hosts that are there: what helps is another dinner, or another date.
+	// A party some other dinner is full for is DINNERS_FULL.
+	UnseatedReason_UNSEATED_REASON_PROPOSED_BEFORE UnseatedReason = 6
 )
 
 // Enum value maps for UnseatedReason.
@@ -341,6 +350,7 @@ var (
 		3: "UNSEATED_REASON_NO_HOST_IN_REACH",
 		4: "UNSEATED_REASON_SEATS_TAKEN",
 		5: "UNSEATED_REASON_DINNERS_FULL",
+		6: "UNSEATED_REASON_PROPOSED_BEFORE",
 	}
 	UnseatedReason_value = map[string]int32{
 		"UNSEATED_REASON_UNSPECIFIED":      0,
@@ -349,6 +359,7 @@ var (
 		"UNSEATED_REASON_NO_HOST_IN_REACH": 3,
 		"UNSEATED_REASON_SEATS_TAKEN":      4,
 		"UNSEATED_REASON_DINNERS_FULL":     5,
+		"UNSEATED_REASON_PROPOSED_BEFORE":  6,
 	}
 )
 
@@ -6340,14 +6351,15 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\x17HOST_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15HOST_STATUS_AVAILABLE\x10\x01\x12\x1f\n" +
 	"\x1bHOST_STATUS_NOT_DINNER_HOST\x10\x02\x12(\n" +
-	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xd7\x01\n" +
+	"$HOST_STATUS_BACKGROUND_CHECK_INVALID\x10\x03*\xfc\x01\n" +
 	"\x0eUnseatedReason\x12\x1f\n" +
 	"\x1bUNSEATED_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17UNSEATED_REASON_NO_DATE\x10\x01\x12\x1e\n" +
 	"\x1aUNSEATED_REASON_NO_KITCHEN\x10\x02\x12$\n" +
 	" UNSEATED_REASON_NO_HOST_IN_REACH\x10\x03\x12\x1f\n" +
 	"\x1bUNSEATED_REASON_SEATS_TAKEN\x10\x04\x12 \n" +
-	"\x1cUNSEATED_REASON_DINNERS_FULL\x10\x05*\x81\x01\n" +
+	"\x1cUNSEATED_REASON_DINNERS_FULL\x10\x05\x12#\n" +
+	"\x1fUNSEATED_REASON_PROPOSED_BEFORE\x10\x06*\x81\x01\n" +
 	"\bJobState\x12\x19\n" +
 	"\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n" +
