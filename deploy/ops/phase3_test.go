@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,16 +35,7 @@ import (
 // erased, a participant of before is erased (their key, claimed,
 // shredded in the participants' bucket) and nats-server refused nothing.
 func TestUpgrade_Phase3(t *testing.T) {
-	dir := t.TempDir()
-	untar(t, upgradeFixture(), dir)
-	var m upgradeManifest
-	b, err := os.ReadFile(filepath.Join(dir, "upgrade.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	dir, m := openUpgradeFixture(t)
 	// Phase 2 twice (each service started once, then once more, in the
 	// owners' mode): the keys of before left after the second are the
 	// same as after the first, and none of them is a person's.
@@ -97,14 +86,7 @@ func TestUpgrade_Phase3(t *testing.T) {
 	if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: m.Erased}); status.Code(err) != codes.NotFound {
 		t.Errorf("phase 3: the person erased under %s: %v, want NotFound", m.Commit, err)
 	}
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range m.People {
-			if !yield(id) {
-				return
-			}
-		}
-	})
-	erase := ids[0]
+	erase := m.peopleIDs()[0]
 	if _, err := pc.EraseParticipant(ctx, &participantsv1.EraseParticipantRequest{Id: erase}); err != nil {
 		t.Fatalf("phase 3: erasing participant %s of before: %v", erase, err)
 	}

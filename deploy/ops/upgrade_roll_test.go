@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -62,25 +61,10 @@ func TestUpgrade_RollingSharedKeyBuckets(t *testing.T) {
 	}
 	// This release's tools beside them: stack ensure runs before the services.
 	link(t, filepath.Join(bin, "stack"), filepath.Join(mixed, "stack"))
-	dir := t.TempDir()
-	untar(t, upgradeFixture(), dir)
-	var m upgradeManifest
-	b, err := os.ReadFile(filepath.Join(dir, "upgrade.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	dir, m := openUpgradeFixture(t)
 	s := mustUpOnWith(t, dir, func(o *layout.Options) { o.Bin = mixed })
 	ctx := testutil.Context(t)
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range m.People {
-			if !yield(id) {
-				return
-			}
-		}
-	})
+	ids := m.peopleIDs()
 	people := map[string]string{}
 	for id, name := range m.People {
 		people[id] = name

@@ -1,12 +1,7 @@
 package ops_test
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -31,35 +26,6 @@ import (
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// upgradeFixture is the data an older main wrote under make up, reduced to
-// its NATS store and keys; testdata/upgrade/regenerate.sh makes it again
-// from a given commit (ADR 0197). MP_UPGRADE_FIXTURE names another such
-// archive (one regenerate.sh made from another commit).
-func upgradeFixture() string {
-	if f := os.Getenv("MP_UPGRADE_FIXTURE"); f != "" {
-		return f
-	}
-	return "testdata/upgrade/upgrade-c00f62b.tar.gz"
-}
-
-// upgradeManifest is what deploy/ops/cmd/upgradefixture made the older
-// version hold (upgrade.json in the fixture).
-type upgradeManifest struct {
-	Commit                       string
-	People                       map[string]string
-	Volunteers                   map[string]string
-	Erased                       string
-	MentoringJob                 string `json:"mentoring_job"`
-	DinnersJob                   string `json:"dinners_job"`
-	GuidesJob                    string `json:"guides_job"`
-	Pairs, Seatings, Assignments int
-	AnsweredPair                 string `json:"answered_pair"`
-	UnansweredPath               string `json:"unanswered_path"`
-	UnansweredSeating            string `json:"unanswered_seating"`
-	OfferedAssignment            string `json:"offered_assignment"`
-	Mailbox                      []string
-}
-
 // TestUpgrade_FromOlderData starts the current code, in make up's layout,
 // on the data an older main wrote (people created and updated, a mentoring
 // pair approved and answered, dinner seatings offered and one answered, a
@@ -71,16 +37,7 @@ type upgradeManifest struct {
 // no process logs an error (ADR 0197).
 func TestUpgrade_FromOlderData(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	untar(t, upgradeFixture(), dir)
-	var m upgradeManifest
-	b, err := os.ReadFile(filepath.Join(dir, "upgrade.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	dir, m := openUpgradeFixture(t)
 	// The streams and buckets as the older version left them, read by a
 	// NATS of our own before anything of the current code starts.
 	n := testutil.MustNATSDir(t, filepath.Join(dir, "nats", "n1"))
@@ -291,42 +248,4 @@ func mustUpOnWith(t *testing.T, dir string, with func(*layout.Options)) *system 
 	t.Cleanup(func() { keepLogs(t, r.Opts.Dir) })
 	t.Cleanup(r.Stop)
 	return &system{Running: r, key: k, bin: bin, dataKey: keys["MP_DATA_KEY"]}
-}
-
-// untar unpacks a .tar.gz of plain files and directories into dir.
-func untar(t *testing.T, archive, dir string) {
-	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(z)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, filepath.Clean("/"+h.Name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(path, 0o700)
-		case tar.TypeReg:
-			var out *os.File
-			if out, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
-				_, err = io.Copy(out, tr)
-				err = errors.Join(err, out.Close())
-			}
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 }
