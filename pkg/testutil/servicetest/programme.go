@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -42,6 +43,40 @@ func StartProgramme(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKe
 	return Start(tb, js, key, now, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
 		return run(ctx, addr, d, o, ready)
 	})
+}
+
+// Replica is what a programme's test harness starts each replica with
+// (its env.start): the three programmes' harnesses started them with the
+// same lines (ADR 0253).
+type Replica struct {
+	// NATS is the test's server; each replica gets a connection of its own.
+	NATS *testutil.NATS
+	// Key signs the test's tokens; the replica's verifier trusts it.
+	Key ed25519.PrivateKey
+	// Now is the replica's service clock.
+	Now func() time.Time
+	// Pools is the env's pools, where the replica's pool sides are added;
+	// *Pools is made on the first start, as an env a crash test builds
+	// for its restart has none.
+	Pools **Pools
+	// Keyring seals the replica's records; nil keeps them in clear.
+	Keyring *seal.Keyring
+}
+
+// Start runs one replica of the programme run (its server.Run) with o
+// made Fast, stopped at the end of the test, and returns its address
+// once it serves.
+func (r Replica) Start(tb testing.TB, run ProgrammeRun, o service.ProgrammeOptions) string {
+	tb.Helper()
+	_, js := r.NATS.Connect(tb)
+	if *r.Pools == nil {
+		*r.Pools = &Pools{}
+	}
+	o.Pools = (*r.Pools).Add
+	return StartProgramme(tb, js, r.Key, r.Now, func(ctx context.Context, addr string, d service.Deps, o service.ProgrammeOptions, ready func(net.Addr)) error {
+		d.Keyring = r.Keyring
+		return run(ctx, addr, d, o, ready)
+	}, o)
 }
 
 // CrashMain is a crash test's TestMain: with CrashDirEnv set the test
