@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -9,11 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -21,7 +17,6 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -47,23 +42,7 @@ func TestUpgrade_FromOlderData(t *testing.T) {
 	ctx := testutil.Context(t)
 	s.waitNoLag(t, "mentoring-1", "mentoring-2", "dinners-1", "dinners-2", "guides-1", "guides-2", "notify-1", "notify-2")
 
-	pc := participantsv1.NewParticipantServiceClient(s.dial(t, "participants"))
-	for id, name := range m.People {
-		p, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
-		if err != nil || p.GetParticipant().GetGivenName() != name {
-			t.Errorf("participant %s written by %s: %q, %v; want %q", id, m.Commit, p.GetParticipant().GetGivenName(), err, name)
-		}
-	}
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	for id, name := range m.Volunteers {
-		v, err := vc.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: id})
-		if err != nil || v.GetVolunteer().GetGivenName() != name {
-			t.Errorf("volunteer %s written by %s: %q, %v; want %q", id, m.Commit, v.GetVolunteer().GetGivenName(), err, name)
-		}
-	}
-	if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: m.Erased}); status.Code(err) != codes.NotFound {
-		t.Errorf("the person erased under %s: %v, want NotFound", m.Commit, err)
-	}
+	checkPeopleRead(t, s, "written by "+m.Commit, m.People, m.Volunteers, m.Erased)
 
 	mc := mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-1"))
 	if got := s.pairsOf(t, mc, m.MentoringJob); len(got) != m.Pairs {
@@ -92,14 +71,7 @@ func TestUpgrade_FromOlderData(t *testing.T) {
 	}
 
 	// A new job runs beside the old ones.
-	org := jobOrg(t, mc, m.MentoringJob)
-	id := s.runJob(t, mc, org, "after-upgrade")
-	testutil.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
-		if j := s.getJob(t, mc, id); j.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("job %s %s at %s", id, j.GetState(), j.GetPhase())
-		}
-		return nil
-	})
+	runNewJob(t, s, mc, m, "after-upgrade")
 
 	// The link e-mailed under the older version and not answered: once.
 	gw := mustProc(t, s, "gateway")
