@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -77,6 +78,23 @@ func (r Replica) Start(tb testing.TB, run ProgrammeRun, o service.ProgrammeOptio
 		d.Keyring = r.Keyring
 		return run(ctx, addr, d, o, ready)
 	}, o)
+}
+
+// SlotHolders lists who holds resource's places in the proposal kit's
+// slot bucket (pkg/proposal: a dinner's seats, a mentor's slots, a guide
+// unit's places): what the programmes' tests read to see a hold taken, or
+// released once its person is erased.
+func SlotHolders(ctx context.Context, tb testing.TB, js jetstream.JetStream, bucket, resource string) []string {
+	tb.Helper()
+	s, err := proposal.OpenSlots(ctx, js, bucket, 1, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := s.Holders(ctx, resource)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
 }
 
 // CrashMain is a crash test's TestMain: with CrashDirEnv set the test
