@@ -155,21 +155,10 @@ type Job[S State] interface {
 // Every programme's tests wait for their jobs this way.
 func WaitJob[S State, J Job[S]](tb testing.TB, timeout time.Duration, get func() (J, error), done, failed S) J {
 	tb.Helper()
-	var job J
-	testutil.CheckFor(tb, timeout, 50*time.Millisecond, func() error {
-		j, err := get()
-		if err != nil {
-			return err
-		}
-		job = j
-		switch job.GetState() {
-		case done:
-			return nil
-		case failed:
-			tb.Fatalf("job failed: %s", job.GetErrorMessage())
-		}
-		return fmt.Errorf("job %s at %d%%", job.GetState(), job.GetProgressPercent())
-	})
+	job := WaitJobEnd(tb, timeout, get, done, failed)
+	if job.GetState() != done {
+		tb.Fatalf("job failed: %s", job.GetErrorMessage())
+	}
 	return job
 }
 
