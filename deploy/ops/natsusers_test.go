@@ -131,7 +131,8 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// userJetStream is JetStream as user, as that service signs in.
+// userJetStream is JetStream on nats-1 as user (none when empty), as that
+// service signs in: over TLS where the layout's NATS has it.
 func userJetStream(t *testing.T, s *system, user, password string) jetstream.JetStream {
 	t.Helper()
 	a := service.NATSAuth{User: user, Password: password}

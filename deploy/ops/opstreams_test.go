@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/events"
@@ -19,16 +18,7 @@ func (s *system) jetStream(t *testing.T, node string) jetstream.JetStream {
 	if !ok {
 		t.Fatalf("no process %s", node)
 	}
-	nc, err := nats.Connect("nats://" + np.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return testutil.MustJetStream(t, "nats://"+np.Addr)
 }
 
 // checkOperatorStreams waits until DEADLETTER and REPLAY, asked through

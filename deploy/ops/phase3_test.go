@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +18,6 @@ import (
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -37,16 +34,7 @@ import (
 // erased, a participant of before is erased (their key, claimed,
 // shredded in the participants' bucket) and nats-server refused nothing.
 func TestUpgrade_Phase3(t *testing.T) {
-	dir := t.TempDir()
-	untar(t, upgradeFixture(), dir)
-	var m upgradeManifest
-	b, err := os.ReadFile(filepath.Join(dir, "upgrade.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	dir, m := openUpgradeFixture(t)
 	// Phase 2 twice (each service started once, then once more, in the
 	// owners' mode): the keys of before left after the second are the
 	// same as after the first, and none of them is a person's.
@@ -80,31 +68,9 @@ func TestUpgrade_Phase3(t *testing.T) {
 
 	s := mustUpOnWith(t, dir, func(o *layout.Options) { o.LegacyKeys = layout.LegacyKeysReadOnly })
 	ctx := testutil.Context(t)
+	checkPeopleRead(t, s, "phase 3, written by "+m.Commit, m.People, m.Volunteers, m.Erased)
 	pc := participantsv1.NewParticipantServiceClient(s.dial(t, "participants"))
-	for id, name := range m.People {
-		p, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
-		if err != nil || p.GetParticipant().GetGivenName() != name {
-			t.Errorf("phase 3: participant %s written by %s: %q, %v; want %q", id, m.Commit, p.GetParticipant().GetGivenName(), err, name)
-		}
-	}
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	for id, name := range m.Volunteers {
-		v, err := vc.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: id})
-		if err != nil || v.GetVolunteer().GetGivenName() != name {
-			t.Errorf("phase 3: volunteer %s written by %s: %q, %v; want %q", id, m.Commit, v.GetVolunteer().GetGivenName(), err, name)
-		}
-	}
-	if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: m.Erased}); status.Code(err) != codes.NotFound {
-		t.Errorf("phase 3: the person erased under %s: %v, want NotFound", m.Commit, err)
-	}
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range m.People {
-			if !yield(id) {
-				return
-			}
-		}
-	})
-	erase := ids[0]
+	erase := m.PeopleIDs()[0]
 	if _, err := pc.EraseParticipant(ctx, &participantsv1.EraseParticipantRequest{Id: erase}); err != nil {
 		t.Fatalf("phase 3: erasing participant %s of before: %v", erase, err)
 	}

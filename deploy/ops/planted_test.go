@@ -318,24 +318,16 @@ func plantedInRedis(t *testing.T, url string, values []string) []string {
 	return found
 }
 
+// layoutJetStream is JetStream on the layout's NATS as the tools sign in,
+// when it has users (ADR 0225, 0226): they may read every stream's state;
+// without users, as anyone.
 func layoutJetStream(t *testing.T, s *system) jetstream.JetStream {
 	t.Helper()
-	// As the tools sign in, when the layout's NATS has users (ADR 0225,
-	// 0226): they may read every stream's state.
-	var a service.NATSAuth
-	if p := s.Opts.NATSPasswords[service.NATSToolsUser]; p != "" {
-		a = service.NATSAuth{User: service.NATSToolsUser, Password: p}
+	user, password := "", s.Opts.NATSPasswords[service.NATSToolsUser]
+	if password != "" {
+		user = service.NATSToolsUser
 	}
-	nc, err := service.ConnectNATS("nats://"+mustProc(t, s, "nats-1").Addr, t.Name(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return userJetStream(t, s, user, password)
 }
 
 // consumerDone waits until durable has handled everything in stream.

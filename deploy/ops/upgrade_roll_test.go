@@ -1,9 +1,9 @@
 package ops_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
@@ -62,44 +60,15 @@ func TestUpgrade_RollingSharedKeyBuckets(t *testing.T) {
 	}
 	// This release's tools beside them: stack ensure runs before the services.
 	link(t, filepath.Join(bin, "stack"), filepath.Join(mixed, "stack"))
-	dir := t.TempDir()
-	untar(t, upgradeFixture(), dir)
-	var m upgradeManifest
-	b, err := os.ReadFile(filepath.Join(dir, "upgrade.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	dir, m := openUpgradeFixture(t)
 	s := mustUpOnWith(t, dir, func(o *layout.Options) { o.Bin = mixed })
 	ctx := testutil.Context(t)
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range m.People {
-			if !yield(id) {
-				return
-			}
-		}
-	})
-	people := map[string]string{}
-	for id, name := range m.People {
-		people[id] = name
-	}
-	var erased []string
+	ids := m.PeopleIDs()
+	people := maps.Clone(m.People)
+	var erased []string // mid-roll
 	check := func(stage string) {
 		t.Helper()
-		pc := participantsv1.NewParticipantServiceClient(s.dial(t, "participants"))
-		for id, name := range people {
-			p, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
-			if err != nil || p.GetParticipant().GetGivenName() != name {
-				t.Errorf("%s: participant %s: %q, %v; want %q", stage, id, p.GetParticipant().GetGivenName(), err, name)
-			}
-		}
-		for _, id := range append([]string{m.Erased}, erased...) {
-			if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id}); status.Code(err) != codes.NotFound {
-				t.Errorf("%s: erased participant %s: %v, want NotFound", stage, id, err)
-			}
-		}
+		checkPeopleRead(t, s, stage, people, nil, append([]string{m.Erased}, erased...)...)
 	}
 	check("older release")
 	running := func(stage string) {
@@ -200,15 +169,7 @@ func TestUpgrade_RollingSharedKeyBuckets(t *testing.T) {
 			}
 		}
 	}
-	mc := mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-1"))
-	org := jobOrg(t, mc, m.MentoringJob)
-	id := s.runJob(t, mc, org, "after-roll")
-	testutil.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
-		if j := s.getJob(t, mc, id); j.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("job %s %s at %s", id, j.GetState(), j.GetPhase())
-		}
-		return nil
-	})
+	runNewJob(t, s, mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-1")), m, "after-roll")
 	for _, p := range s.Procs {
 		for _, l := range strings.Split(s.logOf(p.Name), "\n") {
 			// A free port another program took before the process

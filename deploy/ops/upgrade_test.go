@@ -1,12 +1,6 @@
 package ops_test
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -14,11 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/deploy/ops/layout"
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -26,39 +17,9 @@ import (
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	notifyv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/notify/v1"
-	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
-
-// upgradeFixture is the data an older main wrote under make up, reduced to
-// its NATS store and keys; testdata/upgrade/regenerate.sh makes it again
-// from a given commit (ADR 0197). MP_UPGRADE_FIXTURE names another such
-// archive (one regenerate.sh made from another commit).
-func upgradeFixture() string {
-	if f := os.Getenv("MP_UPGRADE_FIXTURE"); f != "" {
-		return f
-	}
-	return "testdata/upgrade/upgrade-c00f62b.tar.gz"
-}
-
-// upgradeManifest is what deploy/ops/cmd/upgradefixture made the older
-// version hold (upgrade.json in the fixture).
-type upgradeManifest struct {
-	Commit                       string
-	People                       map[string]string
-	Volunteers                   map[string]string
-	Erased                       string
-	MentoringJob                 string `json:"mentoring_job"`
-	DinnersJob                   string `json:"dinners_job"`
-	GuidesJob                    string `json:"guides_job"`
-	Pairs, Seatings, Assignments int
-	AnsweredPair                 string `json:"answered_pair"`
-	UnansweredPath               string `json:"unanswered_path"`
-	UnansweredSeating            string `json:"unanswered_seating"`
-	OfferedAssignment            string `json:"offered_assignment"`
-	Mailbox                      []string
-}
 
 // TestUpgrade_FromOlderData starts the current code, in make up's layout,
 // on the data an older main wrote (people created and updated, a mentoring
@@ -71,16 +32,7 @@ type upgradeManifest struct {
 // no process logs an error (ADR 0197).
 func TestUpgrade_FromOlderData(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	untar(t, upgradeFixture(), dir)
-	var m upgradeManifest
-	b, err := os.ReadFile(filepath.Join(dir, "upgrade.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	dir, m := openUpgradeFixture(t)
 	// The streams and buckets as the older version left them, read by a
 	// NATS of our own before anything of the current code starts.
 	n := testutil.MustNATSDir(t, filepath.Join(dir, "nats", "n1"))
@@ -90,23 +42,7 @@ func TestUpgrade_FromOlderData(t *testing.T) {
 	ctx := testutil.Context(t)
 	s.waitNoLag(t, "mentoring-1", "mentoring-2", "dinners-1", "dinners-2", "guides-1", "guides-2", "notify-1", "notify-2")
 
-	pc := participantsv1.NewParticipantServiceClient(s.dial(t, "participants"))
-	for id, name := range m.People {
-		p, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: id})
-		if err != nil || p.GetParticipant().GetGivenName() != name {
-			t.Errorf("participant %s written by %s: %q, %v; want %q", id, m.Commit, p.GetParticipant().GetGivenName(), err, name)
-		}
-	}
-	vc := volunteersv1.NewVolunteerServiceClient(s.dial(t, "volunteers"))
-	for id, name := range m.Volunteers {
-		v, err := vc.GetVolunteer(ctx, &volunteersv1.GetVolunteerRequest{Id: id})
-		if err != nil || v.GetVolunteer().GetGivenName() != name {
-			t.Errorf("volunteer %s written by %s: %q, %v; want %q", id, m.Commit, v.GetVolunteer().GetGivenName(), err, name)
-		}
-	}
-	if _, err := pc.GetParticipant(ctx, &participantsv1.GetParticipantRequest{Id: m.Erased}); status.Code(err) != codes.NotFound {
-		t.Errorf("the person erased under %s: %v, want NotFound", m.Commit, err)
-	}
+	checkPeopleRead(t, s, "written by "+m.Commit, m.People, m.Volunteers, m.Erased)
 
 	mc := mentoringv1.NewMentoringServiceClient(s.dial(t, "mentoring-1"))
 	if got := s.pairsOf(t, mc, m.MentoringJob); len(got) != m.Pairs {
@@ -135,14 +71,7 @@ func TestUpgrade_FromOlderData(t *testing.T) {
 	}
 
 	// A new job runs beside the old ones.
-	org := jobOrg(t, mc, m.MentoringJob)
-	id := s.runJob(t, mc, org, "after-upgrade")
-	testutil.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
-		if j := s.getJob(t, mc, id); j.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
-			return fmt.Errorf("job %s %s at %s", id, j.GetState(), j.GetPhase())
-		}
-		return nil
-	})
+	runNewJob(t, s, mc, m, "after-upgrade")
 
 	// The link e-mailed under the older version and not answered: once.
 	gw := mustProc(t, s, "gateway")
@@ -291,42 +220,4 @@ func mustUpOnWith(t *testing.T, dir string, with func(*layout.Options)) *system 
 	t.Cleanup(func() { keepLogs(t, r.Opts.Dir) })
 	t.Cleanup(r.Stop)
 	return &system{Running: r, key: k, bin: bin, dataKey: keys["MP_DATA_KEY"]}
-}
-
-// untar unpacks a .tar.gz of plain files and directories into dir.
-func untar(t *testing.T, archive, dir string) {
-	t.Helper()
-	f, err := os.Open(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(z)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, filepath.Clean("/"+h.Name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(path, 0o700)
-		case tar.TypeReg:
-			var out *os.File
-			if out, err = os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600); err == nil {
-				_, err = io.Copy(out, tr)
-				err = errors.Join(err, out.Close())
-			}
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 }

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -21,22 +19,8 @@ import (
 // gauge returns the value of gauge name for cache=cacheName, -1 if unseen.
 func (m *metrics) gauge(tb testing.TB, name, cacheName string) int64 {
 	tb.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := m.reader.Collect(context.Background(), &rm); err != nil {
-		tb.Fatalf("collect: %v", err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		for _, md := range sm.Metrics {
-			g, ok := md.Data.(metricdata.Gauge[int64])
-			if md.Name != name || !ok {
-				continue
-			}
-			for _, dp := range g.DataPoints {
-				if v, ok := dp.Attributes.Value(attribute.Key("cache")); ok && v.AsString() == cacheName {
-					return dp.Value
-				}
-			}
-		}
+	if v, ok := valueFor(m.points(tb, name), cacheName); ok {
+		return v
 	}
 	return -1
 }

@@ -63,6 +63,14 @@ func newMetrics(tb testing.TB) *metrics {
 // count returns the value of counter name for cache=cacheName, 0 if unseen.
 func (m *metrics) count(tb testing.TB, name, cacheName string) int64 {
 	tb.Helper()
+	v, _ := valueFor(m.points(tb, name), cacheName)
+	return v
+}
+
+// points collects the data points of instrument name, an int64 counter
+// or gauge (nil if unseen): what count and gauge read.
+func (m *metrics) points(tb testing.TB, name string) []metricdata.DataPoint[int64] {
+	tb.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := m.reader.Collect(context.Background(), &rm); err != nil {
 		tb.Fatalf("collect: %v", err)
@@ -72,18 +80,28 @@ func (m *metrics) count(tb testing.TB, name, cacheName string) int64 {
 			if md.Name != name {
 				continue
 			}
-			sum, ok := md.Data.(metricdata.Sum[int64])
-			if !ok {
-				tb.Fatalf("%s is %T, want Sum[int64]", name, md.Data)
-			}
-			for _, dp := range sum.DataPoints {
-				if v, ok := dp.Attributes.Value(attribute.Key("cache")); ok && v.AsString() == cacheName {
-					return dp.Value
-				}
+			switch d := md.Data.(type) {
+			case metricdata.Sum[int64]:
+				return d.DataPoints
+			case metricdata.Gauge[int64]:
+				return d.DataPoints
+			default:
+				tb.Fatalf("%s is %T, want an int64 Sum or Gauge", name, md.Data)
 			}
 		}
 	}
-	return 0
+	return nil
+}
+
+// valueFor is the value of the point for cache=cacheName, and whether
+// there is one.
+func valueFor(points []metricdata.DataPoint[int64], cacheName string) (int64, bool) {
+	for _, dp := range points {
+		if v, ok := dp.Attributes.Value(attribute.Key("cache")); ok && v.AsString() == cacheName {
+			return dp.Value, true
+		}
+	}
+	return 0, false
 }
 
 func TestBackend_Contract(t *testing.T) {

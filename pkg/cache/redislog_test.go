@@ -1,41 +1,21 @@
 package cache_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/motesplats/motesplats/pkg/cache"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the client's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestRedisClientLogsThroughSlog: with Redis down, the client's own
 // "failed to dial" lines arrive as the process's JSON lines at WARN, not
 // as plain text on stderr. Not parallel: it swaps slog's default.
 func TestRedisClientLogsThroughSlog(t *testing.T) {
-	var out lockedBuffer
+	var out testutil.LogBuffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&out, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })

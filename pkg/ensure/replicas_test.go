@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/ensure"
@@ -42,15 +41,7 @@ func cluster(t *testing.T) jetstream.JetStream {
 			first = s
 		}
 	}
-	nc, err := nats.Connect(first.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testutil.MustJetStream(t, first.ClientURL())
 	ctx := testutil.Context(t)
 	testutil.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
 		_, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "probe", Replicas: 3})

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/kvwatch/kvwatchtest"
@@ -46,15 +45,7 @@ func TestOpenWhileKeysAreDeleted(t *testing.T) {
 
 	hold := kvwatchtest.NewHold(seal.DefaultBucket)
 	p := testutil.MustProxy(t, n.Server.Addr().String(), hold.Down)
-	nc, err := nats.Connect("nats://" + p.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := p.ConnectNATS(t)
 	opened := make(chan error, 1)
 	var k *seal.Keyring
 	go func() {

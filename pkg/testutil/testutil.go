@@ -82,6 +82,17 @@ func (n *NATS) Connect(tb testing.TB) (*nats.Conn, jetstream.JetStream) {
 	return owned(tb, nc, err)
 }
 
+// MustJetStream connects to the NATS at url (opts: a name, credentials)
+// for the rest of the test and returns JetStream on that connection: a
+// test's client of a server it did not start in process (a layout's node,
+// a cluster's, a stack's).
+func MustJetStream(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream {
+	tb.Helper()
+	nc, err := nats.Connect(url, opts...)
+	_, js := owned(tb, nc, err)
+	return js
+}
+
 // owned closes nc when the test ends and returns it with its JetStream,
 // failing the test when the connection (err) or JetStream failed.
 func owned(tb testing.TB, nc *nats.Conn, err error) (*nats.Conn, jetstream.JetStream) {

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/motesplats/motesplats/pkg/seal"
-	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // ensureKeys is `stack ensure` (ADR 0244): every owner's key bucket made
@@ -23,21 +19,15 @@ import (
 // motesplats-ensure; make run does the same in its process. Safe to run
 // again: it makes what is absent and changes only what differs.
 func ensureKeys(ctx context.Context, cfg Config, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("ensure", flag.ContinueOnError)
-	fs.SetOutput(out)
-	natsURL := fs.String("nats", fmt.Sprintf("nats://%s:%d", cfg.NATSHost, cfg.NATSPort), "NATS of the system")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	nc, err := service.ConnectNATS(*natsURL, "ensure", cfg.NATS)
+	natsURL, err := toolsFlags("ensure", cfg, args, out)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := connectTools(natsURL, "ensure", cfg)
 	if err != nil {
 		return err
 	}
+	defer js.Conn().Close()
 	made, err := seal.EnsureKeyBuckets(ctx, js, cfg.Replicas)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 
 	"github.com/motesplats/motesplats/pkg/auth"
@@ -21,7 +20,6 @@ import (
 	participantsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
-	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // echoServer serves the bare EchoService, the baseline a load run compares
@@ -48,7 +46,7 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 	fs := flag.NewFlagSet("latency", flag.ContinueOnError)
 	rate := fs.Int("rate", 200, "creates per second")
 	dur := fs.Duration("duration", 10*time.Second, "how long to write")
-	natsURL := fs.String("nats", fmt.Sprintf("nats://%s:%d", cfg.NATSHost, cfg.NATSPort), "NATS of the running stack")
+	natsURL := fs.String("nats", cfg.natsURL(), "NATS of the running stack")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,15 +69,11 @@ func latency(ctx context.Context, cfg Config, args []string, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	nc, err := service.ConnectNATS(*natsURL, "latency-probe", cfg.NATS)
+	js, err := connectTools(*natsURL, "latency-probe", cfg)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
+	defer js.Conn().Close()
 
 	var mu sync.Mutex
 	acked := map[string]time.Time{}

@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/motesplats/motesplats/pkg/auth"
 	"github.com/motesplats/motesplats/pkg/echo"
 	"github.com/motesplats/motesplats/pkg/events"
@@ -189,15 +187,11 @@ func loadPhases(ctx context.Context, o loadOptions, cli string, cfg Config, nats
 	if ca := os.Getenv(service.NATSCAFileEnv); o.natsURL != "" && ca != "" {
 		benchEnv = append(benchEnv, "NATS_CA="+ca)
 	}
-	nc, err := service.ConnectNATS(natsURL, "load", cfg.NATS)
+	js, err := connectTools(natsURL, "load", cfg)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
+	defer js.Conn().Close()
 	key, kid, err := operatorKey(cfg)
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"google.golang.org/grpc"
@@ -220,16 +219,7 @@ func consumerSettled(t *testing.T, ctx context.Context, js jetstream.JetStream, 
 
 func natsClient(t *testing.T, l *Listening) jetstream.JetStream {
 	t.Helper()
-	nc, err := nats.Connect("nats://" + l.Addr("nats"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return testutil.MustJetStream(t, "nats://"+l.Addr("nats"))
 }
 
 // copyDir copies a directory tree (a JetStream store, stopped).

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/seal"
-	"github.com/motesplats/motesplats/pkg/service"
 )
 
 // rewrap moves every person's data key to the current data key
@@ -23,25 +21,19 @@ import (
 // shared one of before, and it says how many keys of before are left
 // there: the operator's signal for ADR 0234's phase 3 (docs/runbook.md).
 func rewrap(ctx context.Context, cfg Config, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("rewrap", flag.ContinueOnError)
-	fs.SetOutput(out)
-	natsURL := fs.String("nats", fmt.Sprintf("nats://%s:%d", cfg.NATSHost, cfg.NATSPort), "NATS of the system")
-	if err := fs.Parse(args); err != nil {
+	natsURL, err := toolsFlags("rewrap", cfg, args, out)
+	if err != nil {
 		return err
 	}
 	keks, err := cfg.keks()
 	if err != nil {
 		return err
 	}
-	nc, err := service.ConnectNATS(*natsURL, "rewrap", cfg.NATS)
+	js, err := connectTools(natsURL, "rewrap", cfg)
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
+	defer js.Conn().Close()
 	buckets, err := keyBuckets(ctx, js)
 	if err != nil {
 		return err

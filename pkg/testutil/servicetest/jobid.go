@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/motesplats/motesplats/pkg/grpcx"
 )
 
 // JobIDCall is one of a programme's job RPCs called with a job id in
@@ -47,15 +48,22 @@ func jobIDViolation(err error) string {
 		return fmt.Sprintf("%v (%v)", st.Code(), err)
 	}
 	var out []string
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField()+": "+v.GetDescription())
-			}
-		}
+	for _, v := range grpcx.FieldViolations(err) {
+		out = append(out, v.Field+": "+v.Description)
 	}
 	if len(out) != 1 {
 		return fmt.Sprintf("violations %q", out)
 	}
 	return out[0]
+}
+
+// ViolatedFields are the fields of err's field violations, in order
+// (grpcx.FieldViolations): what a test compares with the fields it sent
+// wrong. nil for an error without any.
+func ViolatedFields(err error) []string {
+	var out []string
+	for _, v := range grpcx.FieldViolations(err) {
+		out = append(out, v.Field)
+	}
+	return out
 }

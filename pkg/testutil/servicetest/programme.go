@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/motesplats/motesplats/pkg/jobs"
+	"github.com/motesplats/motesplats/pkg/proposal"
+	"github.com/motesplats/motesplats/pkg/seal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
@@ -42,6 +44,57 @@ func StartProgramme(tb testing.TB, js jetstream.JetStream, key ed25519.PrivateKe
 	return Start(tb, js, key, now, func(ctx context.Context, addr string, d service.Deps, ready func(net.Addr)) error {
 		return run(ctx, addr, d, o, ready)
 	})
+}
+
+// Replica is what a programme's test harness starts each replica with
+// (its env.start): the three programmes' harnesses started them with the
+// same lines (ADR 0253).
+type Replica struct {
+	// NATS is the test's server; each replica gets a connection of its own.
+	NATS *testutil.NATS
+	// Key signs the test's tokens; the replica's verifier trusts it.
+	Key ed25519.PrivateKey
+	// Now is the replica's service clock.
+	Now func() time.Time
+	// Pools is the env's pools, where the replica's pool sides are added;
+	// *Pools is made on the first start, as an env a crash test builds
+	// for its restart has none.
+	Pools **Pools
+	// Keyring seals the replica's records; nil keeps them in clear.
+	Keyring *seal.Keyring
+}
+
+// Start runs one replica of the programme run (its server.Run) with o
+// made Fast, stopped at the end of the test, and returns its address
+// once it serves.
+func (r Replica) Start(tb testing.TB, run ProgrammeRun, o service.ProgrammeOptions) string {
+	tb.Helper()
+	_, js := r.NATS.Connect(tb)
+	if *r.Pools == nil {
+		*r.Pools = &Pools{}
+	}
+	o.Pools = (*r.Pools).Add
+	return StartProgramme(tb, js, r.Key, r.Now, func(ctx context.Context, addr string, d service.Deps, o service.ProgrammeOptions, ready func(net.Addr)) error {
+		d.Keyring = r.Keyring
+		return run(ctx, addr, d, o, ready)
+	}, o)
+}
+
+// SlotHolders lists who holds resource's places in the proposal kit's
+// slot bucket (pkg/proposal: a dinner's seats, a mentor's slots, a guide
+// unit's places): what the programmes' tests read to see a hold taken, or
+// released once its person is erased.
+func SlotHolders(ctx context.Context, tb testing.TB, js jetstream.JetStream, bucket, resource string) []string {
+	tb.Helper()
+	s, err := proposal.OpenSlots(ctx, js, bucket, 1, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := s.Holders(ctx, resource)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
 }
 
 // CrashMain is a crash test's TestMain: with CrashDirEnv set the test
@@ -102,21 +155,10 @@ type Job[S State] interface {
 // Every programme's tests wait for their jobs this way.
 func WaitJob[S State, J Job[S]](tb testing.TB, timeout time.Duration, get func() (J, error), done, failed S) J {
 	tb.Helper()
-	var job J
-	testutil.CheckFor(tb, timeout, 50*time.Millisecond, func() error {
-		j, err := get()
-		if err != nil {
-			return err
-		}
-		job = j
-		switch job.GetState() {
-		case done:
-			return nil
-		case failed:
-			tb.Fatalf("job failed: %s", job.GetErrorMessage())
-		}
-		return fmt.Errorf("job %s at %d%%", job.GetState(), job.GetProgressPercent())
-	})
+	job := WaitJobEnd(tb, timeout, get, done, failed)
+	if job.GetState() != done {
+		tb.Fatalf("job failed: %s", job.GetErrorMessage())
+	}
 	return job
 }
 

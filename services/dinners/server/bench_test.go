@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,7 +48,7 @@ func benchCity(b *testing.B, again bool) {
 	var gap int64
 	var resultBytes, countedBytes int
 	ph := &phases{}
-	size := &snapshotSize{}
+	size := &servicetest.SnapshotSize{}
 	o := serverOptions()
 	o.JobHooks = &jobs.Hooks{OnReport: func(_ jobs.Job, phase string, _ int) { ph.mark(phase) }}
 	o.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSampler(size), sdktrace.WithSpanProcessor(size))
@@ -90,7 +88,7 @@ func benchCity(b *testing.B, again bool) {
 	}
 	b.ReportMetric(float64(dinners), "free_dinners/job")
 	b.ReportMetric(float64(gap), "gap_ppm")
-	b.ReportMetric(float64(size.bytes.Load()), "snapshot_bytes")
+	b.ReportMetric(float64(size.Bytes()), "snapshot_bytes")
 	b.ReportMetric(float64(resultBytes), "result_bytes")
 	b.ReportMetric(float64(countedBytes), "result_counted_bytes")
 	ph.report(b)
@@ -132,33 +130,6 @@ func unseatedReasons(ctx context.Context, b *testing.B, c pb.DinnerServiceClient
 	return out
 }
 
-// snapshotSize keeps the jobs.snapshot span's jobs.snapshot.bytes. As the
-// benchmark's sampler it records that span alone, so tracing costs the
-// job nothing else; as its span processor it reads the figure.
-type snapshotSize struct{ bytes atomic.Int64 }
-
-func (s *snapshotSize) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
-	if p.Name == "jobs.snapshot" {
-		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
-	}
-	return sdktrace.SamplingResult{Decision: sdktrace.Drop}
-}
-
-func (s *snapshotSize) Description() string { return "jobs.snapshot only" }
-
-func (s *snapshotSize) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-
-func (s *snapshotSize) OnEnd(sp sdktrace.ReadOnlySpan) {
-	for _, a := range sp.Attributes() {
-		if a.Key == "jobs.snapshot.bytes" {
-			s.bytes.Store(a.Value.AsInt64())
-		}
-	}
-}
-
-func (s *snapshotSize) Shutdown(context.Context) error   { return nil }
-func (s *snapshotSize) ForceFlush(context.Context) error { return nil }
-
 // phases records wall and process CPU time at each phase change of a job.
 type phases struct {
 	mu    sync.Mutex
@@ -172,7 +143,7 @@ type phases struct {
 func (p *phases) reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.names, p.wall, p.cpu = []string{"queue"}, []time.Time{time.Now()}, []time.Duration{cpuTime()}
+	p.names, p.wall, p.cpu = []string{"queue"}, []time.Time{time.Now()}, []time.Duration{servicetest.ProcessCPU()}
 }
 
 // mark starts phase (the hook runs at every report; only a change counts).
@@ -186,7 +157,7 @@ func (p *phases) mark(phase string) {
 	if phase == "result" {
 		phase = "done" // the result's encoding, storing and the job's commit
 	}
-	p.names, p.wall, p.cpu = append(p.names, phase), append(p.wall, time.Now()), append(p.cpu, cpuTime())
+	p.names, p.wall, p.cpu = append(p.names, phase), append(p.wall, time.Now()), append(p.cpu, servicetest.ProcessCPU())
 	if phase != "end" {
 		return
 	}
@@ -220,15 +191,6 @@ func (p *phases) report(b *testing.B) {
 		b.ReportMetric(ms(s[0]), name+"_wall_ms")
 		b.ReportMetric(ms(s[1]), name+"_cpu_ms")
 	}
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // loadAvg is the one-minute load average (0 where /proc is missing).

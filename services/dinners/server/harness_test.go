@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +20,6 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/seal"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/dinners/server"
@@ -72,17 +70,7 @@ func startEnv(t testing.TB, replicas int, o server.Options) *env {
 
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
-	_, js := e.nats.Connect(e.t)
-	if e.pools == nil {
-		e.pools = &servicetest.Pools{}
-	}
-	o.Pools = e.pools.Add
-	kr := e.kr
-	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now,
-		func(ctx context.Context, addr string, d service.Deps, o server.Options, ready func(net.Addr)) error {
-			d.Keyring = kr
-			return server.Run(ctx, addr, d, o, ready)
-		}, o)
+	return servicetest.Replica{NATS: e.nats, Key: e.key, Now: e.clock.Now, Pools: &e.pools, Keyring: e.kr}.Start(e.t, server.Run, o)
 }
 
 func (e *env) as(c auth.Claims) pb.DinnerServiceClient { return e.replica(0, c) }

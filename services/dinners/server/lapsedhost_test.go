@@ -12,6 +12,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestLapsedCheckWithTheOtherRefusals (ADR 0148): a host whose background
@@ -46,7 +47,7 @@ func TestLapsedCheckWithTheOtherRefusals(t *testing.T) {
 		for _, validate := range []bool{true, false} {
 			_, err := c.CreateOffer(ctx, &pb.CreateOfferRequest{RequestId: "lapsed", Offer: offer("h-lapsed", orgA, "0180", tt.seats, date(5)),
 				ValidateOnly: validate})
-			got := fields(err)
+			got := servicetest.ViolatedFields(err)
 			slices.Sort(got)
 			if status.Code(err) != tt.code || !slices.Equal(got, tt.fields) {
 				t.Errorf("%s (validate only %v): %v %v, want %v %v", tt.name, validate, status.Code(err), got, tt.code, tt.fields)

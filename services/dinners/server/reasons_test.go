@@ -16,6 +16,7 @@ import (
 	proposalv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/proposal/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestReasonsInEventAndReport: a coordinator's reject reason is in the
@@ -121,7 +122,7 @@ func TestUpdateSignUpEveryPicker(t *testing.T) {
 		t.Fatalf("bad values: got %v, want InvalidArgument", err)
 	}
 	for _, f := range []string{"sign_up.composition", "sign_up.postcode", "sign_up.swedish_level", "sign_up.sfi_class"} {
-		if !slices.Contains(fields(err), f) {
+		if !slices.Contains(servicetest.ViolatedFields(err), f) {
 			t.Errorf("no violation of %s in %v", f, err)
 		}
 	}
@@ -159,13 +160,13 @@ func TestUpdateOffer(t *testing.T) {
 	}
 	bad := &pb.Offer{Id: o.GetId(), Seats: 40, Kitchen: &pb.Kitchen{Diets: []typev1.Diet{99}}, Postcode: "1", Composition: 99}
 	_, err = c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: bad, UpdateMask: mask("seats", "kitchen", "postcode", "composition", "dinners")})
-	if code(err) != codes.InvalidArgument || !slices.Contains(fields(err), "update_mask.paths[4]") {
-		t.Fatalf("a path not to change: got %v %v", err, fields(err))
+	if code(err) != codes.InvalidArgument || !slices.Contains(servicetest.ViolatedFields(err), "update_mask.paths[4]") {
+		t.Fatalf("a path not to change: got %v %v", err, servicetest.ViolatedFields(err))
 	}
 	_, err = c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: bad, UpdateMask: mask("seats", "kitchen", "postcode", "composition")})
 	for _, f := range []string{"offer.seats", "offer.kitchen.diets[0]", "offer.postcode", "offer.composition"} {
-		if !slices.Contains(fields(err), f) {
-			t.Errorf("no violation of %s in %v", f, fields(err))
+		if !slices.Contains(servicetest.ViolatedFields(err), f) {
+			t.Errorf("no violation of %s in %v", f, servicetest.ViolatedFields(err))
 		}
 	}
 	if _, err := e.as(coordB).UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: &pb.Offer{Id: o.GetId(), Seats: 8}, UpdateMask: mask("seats")}); code(err) != codes.NotFound {

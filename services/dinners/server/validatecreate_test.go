@@ -10,6 +10,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // createRequests are the offers and sign-ups the validate_only create
@@ -126,7 +127,7 @@ func TestCreateNamesRequestIDWithTheRest(t *testing.T) {
 	for _, validate := range []bool{true, false} {
 		bad.ValidateOnly = validate
 		_, err := c.CreateSignUp(ctx, bad)
-		got := fields(err)
+		got := servicetest.ViolatedFields(err)
 		for _, want := range []string{"request_id", "sign_up.postcode", "sign_up.party", "sign_up.sfi_class"} {
 			if !slices.Contains(got, want) {
 				t.Errorf("validate_only %v: violations %v, want %s among them", validate, got, want)

@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestValidateOnlyUpdate: an offer or sign-up update with validate_only
@@ -28,8 +29,8 @@ func TestValidateOnlyUpdate(t *testing.T) {
 	}
 	bad := &pb.Offer{Id: o.GetId(), Seats: 40, Kitchen: &pb.Kitchen{Diets: []typev1.Diet{99}}, Postcode: "1", Composition: 99}
 	_, err = c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: bad, UpdateMask: mask("seats", "kitchen", "postcode", "composition"), ValidateOnly: true})
-	if want := []string{"offer.seats", "offer.kitchen.diets[0]", "offer.postcode", "offer.composition"}; !slices.Equal(fields(err), want) {
-		t.Errorf("four bad offer fields, validate only: %v; want %v", fields(err), want)
+	if want := []string{"offer.seats", "offer.kitchen.diets[0]", "offer.postcode", "offer.composition"}; !slices.Equal(servicetest.ViolatedFields(err), want) {
+		t.Errorf("four bad offer fields, validate only: %v; want %v", servicetest.ViolatedFields(err), want)
 	}
 	if _, err := c.UpdateOffer(ctx, &pb.UpdateOfferRequest{Offer: &pb.Offer{Id: o.GetId(), Seats: 3}, UpdateMask: mask("seats"), ValidateOnly: true}); code(err) != codes.FailedPrecondition {
 		t.Errorf("fewer seats, validate only: %v, want FailedPrecondition", err)
@@ -46,8 +47,8 @@ func TestValidateOnlyUpdate(t *testing.T) {
 	badSignUp := &pb.SignUp{Id: s.GetId(), Composition: pb.Composition(99), Postcode: "1", SfiClass: "no spaces"}
 	_, err = c.UpdateSignUp(ctx, &pb.UpdateSignUpRequest{SignUp: badSignUp, UpdateMask: mask("composition", "postcode", "sfi_class"), ValidateOnly: true})
 	for _, f := range []string{"sign_up.composition", "sign_up.postcode", "sign_up.sfi_class"} {
-		if !slices.Contains(fields(err), f) {
-			t.Errorf("three bad sign-up fields, validate only: %v; want a violation of %s", fields(err), f)
+		if !slices.Contains(servicetest.ViolatedFields(err), f) {
+			t.Errorf("three bad sign-up fields, validate only: %v; want a violation of %s", servicetest.ViolatedFields(err), f)
 		}
 	}
 	if _, err := c.UpdateSignUp(ctx, &pb.UpdateSignUpRequest{SignUp: &pb.SignUp{Id: s.GetId(), Postcode: "11122"}, UpdateMask: mask("postcode"),

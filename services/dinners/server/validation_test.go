@@ -5,27 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
-
-// fields returns the field violations of an InvalidArgument error.
-func fields(err error) []string {
-	var out []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	return out
-}
 
 // TestFieldViolations: every RPC answers bad input with InvalidArgument
 // naming the field, and stores nothing.
@@ -181,7 +168,7 @@ func TestFieldViolations(t *testing.T) {
 			if code(err) != codes.InvalidArgument {
 				t.Fatalf("got %v, want InvalidArgument", err)
 			}
-			got := fields(err)
+			got := servicetest.ViolatedFields(err)
 			found := false
 			for _, f := range got {
 				found = found || f == tt.field

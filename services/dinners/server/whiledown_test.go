@@ -16,7 +16,6 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
-	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
@@ -142,15 +141,7 @@ func purged(ctx context.Context, e *env, bucket, key string) error {
 // seatHolders lists the holders of a dinner's seat counter.
 func seatHolders(ctx context.Context, t *testing.T, e *env, resource string) []string {
 	t.Helper()
-	s, err := proposal.OpenSlots(ctx, e.nats.JS, dinners.SeatBucket, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Holders(ctx, resource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return servicetest.SlotHolders(ctx, t, e.nats.JS, dinners.SeatBucket, resource)
 }
 
 // startStoppable starts one sealed dinners replica that the test can stop

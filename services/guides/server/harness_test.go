@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	kitpool "github.com/motesplats/motesplats/pkg/pool"
 	"github.com/motesplats/motesplats/pkg/seal"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/server"
@@ -73,14 +71,7 @@ func (e *env) start(o server.Options) string {
 // end of the test.
 func (e *env) startClock(o server.Options, now func() time.Time) string {
 	e.t.Helper()
-	_, js := e.nats.Connect(e.t)
-	o.Pools = e.poolHook()
-	kr := e.kr
-	return servicetest.StartProgramme(e.t, js, e.key, now,
-		func(ctx context.Context, addr string, d service.Deps, o server.Options, ready func(net.Addr)) error {
-			d.Keyring = kr
-			return server.Run(ctx, addr, d, o, ready)
-		}, o)
+	return servicetest.Replica{NATS: e.nats, Key: e.key, Now: now, Pools: &e.pools, Keyring: e.kr}.Start(e.t, server.Run, o)
 }
 
 func (e *env) as(c auth.Claims) pb.GuideServiceClient { return e.replica(0, c) }

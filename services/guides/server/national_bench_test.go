@@ -24,6 +24,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/pkg/natsembed"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/internal/pool"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
@@ -196,7 +197,7 @@ func BenchmarkNationalJob(b *testing.B) {
 	var jobCPU time.Duration
 	var load string
 	for b.Loop() {
-		start, cpu0 := time.Now(), processCPU()
+		start, cpu0 := time.Now(), servicetest.ProcessCPU()
 		res, err := c.StartAssignmentJob(ctx, &pb.StartAssignmentJobRequest{RequestId: fmt.Sprintf("national-%d", start.UnixNano()),
 			Quotas: []pb.QuotaKind{pb.QuotaKind_QUOTA_KIND_GENDER_PER_MUNICIPALITY}})
 		if err != nil {
@@ -221,7 +222,7 @@ func BenchmarkNationalJob(b *testing.B) {
 			return fmt.Errorf("job %s: %s", id, r.GetJob().GetPhase())
 		})
 		b.ReportMetric(time.Since(start).Seconds(), "s/national-job")
-		jobCPU += processCPU() - cpu0
+		jobCPU += servicetest.ProcessCPU() - cpu0
 		if raw, err := os.ReadFile("/proc/loadavg"); err == nil {
 			load = strings.Join(strings.Fields(string(raw))[:3], " ")
 		}

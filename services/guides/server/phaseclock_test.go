@@ -7,11 +7,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // phaseClock is a span processor that times the job kit's phase spans
@@ -47,20 +48,11 @@ func timed(name string) bool {
 	return strings.HasPrefix(name, "jobs.") && !strings.HasPrefix(name, "jobs.run") || strings.HasPrefix(name, "store.create_batch")
 }
 
-// processCPU is the user plus system CPU the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func (p *phaseClock) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 	if !timed(s.Name()) {
 		return
 	}
-	cpu := processCPU()
+	cpu := servicetest.ProcessCPU()
 	p.mu.Lock()
 	p.starts[s.SpanContext().SpanID()] = cpu
 	p.mu.Unlock()
@@ -70,7 +62,7 @@ func (p *phaseClock) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !timed(s.Name()) {
 		return
 	}
-	cpu := processCPU()
+	cpu := servicetest.ProcessCPU()
 	for _, a := range s.Attributes() {
 		if a.Key == "jobs.snapshot.bytes" {
 			p.snapshotBytes.Store(a.Value.AsInt64())

@@ -5,27 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/guides/server"
 )
-
-// fields returns the field names of err's BadRequest violations.
-func fields(err error) []string {
-	var out []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	return out
-}
 
 func TestFieldViolations(t *testing.T) {
 	t.Parallel()
@@ -115,7 +102,7 @@ func TestFieldViolations(t *testing.T) {
 			t.Errorf("%s: %v, want InvalidArgument", tt.name, err)
 			continue
 		}
-		got := fields(err)
+		got := servicetest.ViolatedFields(err)
 		for _, f := range tt.want {
 			found := false
 			for _, g := range got {

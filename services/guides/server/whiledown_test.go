@@ -16,7 +16,6 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
 	storev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/store/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
-	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
@@ -119,13 +118,5 @@ func TestErasureWhileDownStillErasesTheAssignment(t *testing.T) {
 // unitHolders lists the holders of a guide unit's places.
 func unitHolders(ctx context.Context, t *testing.T, e *env, resource string) []string {
 	t.Helper()
-	s, err := proposal.OpenSlots(ctx, e.nats.JS, guides.SlotBucket, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Holders(ctx, resource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return servicetest.SlotHolders(ctx, t, e.nats.JS, guides.SlotBucket, resource)
 }

@@ -3,8 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
 
@@ -52,7 +51,7 @@ func benchJobDemo(b *testing.B, sealed, again bool) {
 	var proposals, unmatched int32
 	var reasons map[pb.UnmatchedReason]int
 	var cpu, seed, seedCPUs time.Duration
-	size := &snapshotSize{}
+	size := &servicetest.SnapshotSize{}
 	o := server.Options{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(size), sdktrace.WithSpanProcessor(size))}
 	for b.Loop() {
 		b.StopTimer()
@@ -69,7 +68,7 @@ func benchJobDemo(b *testing.B, sealed, again bool) {
 				}
 			}
 		}
-		seedStart, seedCPU := time.Now(), cpuTime(b)
+		seedStart, seedCPU := time.Now(), servicetest.ProcessCPU()
 		// Seeded as e.seed does, with room for a loaded machine.
 		e.publishAll(ctx, registrations(b, p))
 		testutil.CheckFor(b, 2*time.Minute, 100*time.Millisecond, func() error {
@@ -80,16 +79,16 @@ func benchJobDemo(b *testing.B, sealed, again bool) {
 		})
 		settled(ctx, b, e)
 		seed += time.Since(seedStart)
-		seedCPUs += cpuTime(b) - seedCPU
+		seedCPUs += servicetest.ProcessCPU() - seedCPU
 		c := e.as(admin)
 		if again {
 			e.runJob(ctx, c, "bench-first")
 		}
-		before := cpuTime(b)
+		before := servicetest.ProcessCPU()
 		b.StartTimer()
 		job := e.runJob(ctx, c, "bench")
 		b.StopTimer()
-		cpu += cpuTime(b) - before
+		cpu += servicetest.ProcessCPU() - before
 		proposals, unmatched = job.GetCounts().GetProposals(), job.GetCounts().GetUnmatched()
 		reasons = reasonCounts(ctx, b, c, job.GetId())
 		b.StartTimer()
@@ -106,7 +105,7 @@ func benchJobDemo(b *testing.B, sealed, again bool) {
 	b.ReportMetric(float64(unmatched), "unmatched/job")
 	b.ReportMetric(float64(reasons[pb.UnmatchedReason_UNMATCHED_REASON_MENTORS_FULL]), "full/job")
 	b.ReportMetric(float64(reasons[pb.UnmatchedReason_UNMATCHED_REASON_NO_ELIGIBLE_MENTOR]), "none/job")
-	b.ReportMetric(float64(size.bytes.Load()), "snapshot_bytes")
+	b.ReportMetric(float64(size.Bytes()), "snapshot_bytes")
 }
 
 // reasonCounts counts the newcomers job id left out, by reason.
@@ -124,40 +123,4 @@ func reasonCounts(ctx context.Context, b *testing.B, c pb.MentoringServiceClient
 			return out
 		}
 	}
-}
-
-// snapshotSize keeps the jobs.snapshot span's jobs.snapshot.bytes. As the
-// benchmark's sampler it records that span alone, so tracing costs the
-// job nothing else; as its span processor it reads the figure.
-type snapshotSize struct{ bytes atomic.Int64 }
-
-func (s *snapshotSize) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
-	if p.Name == "jobs.snapshot" {
-		return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
-	}
-	return sdktrace.SamplingResult{Decision: sdktrace.Drop}
-}
-
-func (s *snapshotSize) Description() string { return "jobs.snapshot only" }
-
-func (s *snapshotSize) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-
-func (s *snapshotSize) OnEnd(sp sdktrace.ReadOnlySpan) {
-	for _, a := range sp.Attributes() {
-		if a.Key == "jobs.snapshot.bytes" {
-			s.bytes.Store(a.Value.AsInt64())
-		}
-	}
-}
-
-func (s *snapshotSize) Shutdown(context.Context) error   { return nil }
-func (s *snapshotSize) ForceFlush(context.Context) error { return nil }
-
-// cpuTime is the process's CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

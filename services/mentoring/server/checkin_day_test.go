@@ -1,16 +1,18 @@
 package server_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
@@ -53,16 +55,9 @@ func TestCheckInDayIsSwedens(t *testing.T) {
 		if status.Code(err) != codes.InvalidArgument || !hasField(err, "check_in.date") {
 			return false
 		}
-		for _, d := range status.Convert(err).Details() {
-			if br, ok := d.(*errdetails.BadRequest); ok {
-				for _, v := range br.GetFieldViolations() {
-					if strings.Contains(v.GetDescription(), words) {
-						return true
-					}
-				}
-			}
-		}
-		return false
+		return slices.ContainsFunc(grpcx.FieldViolations(err), func(v apperr.FieldViolation) bool {
+			return strings.Contains(v.Description, words)
+		})
 	}
 	// One job before either edge; two of its proposals, each with a
 	// mentor and a newcomer of its own, are activated at each edge.

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +20,6 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/jobs"
 	"github.com/motesplats/motesplats/pkg/seal"
-	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/pkg/testutil"
 	"github.com/motesplats/motesplats/pkg/testutil/sealtest"
@@ -87,17 +85,7 @@ func startEnvSealed(t testing.TB, replicas int, o server.Options, sealed bool) *
 
 func (e *env) start(o server.Options) string {
 	e.t.Helper()
-	_, js := e.nats.Connect(e.t)
-	if e.pools == nil {
-		e.pools = &servicetest.Pools{}
-	}
-	o.Pools = e.pools.Add
-	kr := e.kr
-	return servicetest.StartProgramme(e.t, js, e.key, e.clock.Now,
-		func(ctx context.Context, addr string, d service.Deps, o server.Options, ready func(net.Addr)) error {
-			d.Keyring = kr
-			return server.Run(ctx, addr, d, o, ready)
-		}, o)
+	return servicetest.Replica{NATS: e.nats, Key: e.key, Now: e.clock.Now, Pools: &e.pools, Keyring: e.kr}.Start(e.t, server.Run, o)
 }
 
 // pairRepo opens the pairs bucket beside the replicas, as another replica

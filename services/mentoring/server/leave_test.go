@@ -14,9 +14,9 @@ import (
 	"github.com/motesplats/motesplats/pkg/events"
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
-	"github.com/motesplats/motesplats/pkg/proposal"
 	"github.com/motesplats/motesplats/pkg/report"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 	"github.com/motesplats/motesplats/services/mentoring/internal/pairs"
 	"github.com/motesplats/motesplats/services/mentoring/server"
 )
@@ -62,15 +62,7 @@ func waitStatus(ctx context.Context, t *testing.T, c pb.MentoringServiceClient, 
 // holders reads who holds resource's slots.
 func holders(ctx context.Context, t *testing.T, e *env, resource string) []string {
 	t.Helper()
-	s, err := proposal.OpenSlots(ctx, e.nats.JS, pairs.SlotBucket, 1, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := s.Holders(ctx, resource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return servicetest.SlotHolders(ctx, t, e.nats.JS, pairs.SlotBucket, resource)
 }
 
 // pairSubjects lists the MENTORING stream's subjects that name pair id.

@@ -12,6 +12,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestBatchGetParticipantNames: a page's newcomers named in one call
@@ -117,7 +118,7 @@ func TestBatchGetParticipantNames(t *testing.T) {
 			t.Errorf("%s: %v, want InvalidArgument", tc.name, err)
 			continue
 		}
-		if f := violationFields(err); !slices.Equal(f, tc.fields) {
+		if f := servicetest.ViolatedFields(err); !slices.Equal(f, tc.fields) {
 			t.Errorf("%s: violations on %v, want %v", tc.name, f, tc.fields)
 		}
 	}

@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestSearchByName: names are sealed, so a search goes through the blind
@@ -113,21 +112,8 @@ func TestSearchByNameBadInput(t *testing.T) {
 			t.Errorf("search %q: %v, want InvalidArgument", q, err)
 			continue
 		}
-		if f := violationFields(err); !slices.Equal(f, []string{"name"}) {
+		if f := servicetest.ViolatedFields(err); !slices.Equal(f, []string{"name"}) {
 			t.Errorf("search %q: violations on %v, want name", q, f)
 		}
 	}
-}
-
-func violationFields(err error) []string {
-	var out []string
-	st, _ := status.FromError(err)
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	return out
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -26,13 +26,8 @@ const (
 // violations returns the field violations of err as field: description.
 func violations(err error) []string {
 	var out []string
-	st, _ := status.FromError(err)
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField()+": "+v.GetDescription())
-			}
-		}
+	for _, v := range grpcx.FieldViolations(err) {
+		out = append(out, v.Field+": "+v.Description)
 	}
 	return out
 }

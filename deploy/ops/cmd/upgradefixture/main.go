@@ -29,6 +29,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"github.com/motesplats/motesplats/deploy/ops/upgrade"
 	"github.com/motesplats/motesplats/pkg/auth"
 	dinnersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/dinners/v1"
 	guidesv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/guides/v1"
@@ -38,36 +39,6 @@ import (
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 )
-
-// Manifest is what the older version was made to hold; the upgrade test
-// reads it from the fixture.
-type Manifest struct {
-	Commit string `json:"commit"`
-	// People are updated people and the given name their last update set.
-	People map[string]string `json:"people"`
-	// Volunteers are updated volunteers and their last given name.
-	Volunteers map[string]string `json:"volunteers"`
-	Erased     string            `json:"erased"`
-	// MentoringJob, DinnersJob and GuidesJob are jobs that succeeded.
-	MentoringJob string `json:"mentoring_job"`
-	DinnersJob   string `json:"dinners_job"`
-	GuidesJob    string `json:"guides_job"`
-	// Pairs is how many pairs the mentoring job proposed; Seatings the
-	// dinners job; Assignments the guides job.
-	Pairs, Seatings, Assignments int
-	// Answered is a pair whose newcomer accepted by link; Unanswered is a
-	// link of an approved seating no one answered.
-	AnsweredPair    string `json:"answered_pair"`
-	AnsweredSeating string `json:"answered_seating"`
-	UnansweredLink  string `json:"unanswered_link"`
-	// UnansweredPath is the link's path (/a/...): the test opens it on the
-	// gateway's new address.
-	UnansweredPath    string `json:"unanswered_path"`
-	UnansweredSeating string `json:"unanswered_seating"`
-	OfferedAssignment string `json:"offered_assignment"`
-	// Mailbox are the development mailbox's message ids when it stopped.
-	Mailbox []string `json:"mailbox"`
-}
 
 func main() {
 	dir := flag.String("dir", "", "the make up directory (keys.env, state.json); upgrade.json goes there")
@@ -143,7 +114,7 @@ func run(ctx context.Context, dir, commit string) error {
 	nc := notifyv1.NewNotificationServiceClient(conns["notify-1"])
 	// Request ids of this run: a second run starts jobs of its own.
 	run := "upgrade-" + strconv.FormatInt(time.Now().Unix(), 36)
-	m := Manifest{Commit: commit, People: map[string]string{}, Volunteers: map[string]string{}}
+	m := upgrade.Manifest{Commit: commit, People: map[string]string{}, Volunteers: map[string]string{}}
 
 	orgs, err := vc.ListOrganisations(ctx, &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 50})
 	if err != nil {
