@@ -77,30 +77,46 @@ type firstPass struct {
 // as in ended); no second check, since nothing nats.go delivered before
 // its nil is still on its way. An error (no leader) is "not yet".
 func (p *firstPass) confirms(ctx context.Context, last uint64) bool {
-	bucket := p.w.kv.Bucket()
-	if !p.known {
-		upTo, _, err := leader.Last(ctx, p.w.js, bucket)
-		if err != nil {
-			p.w.log.Debug("kvwatch: the bucket's last message could not be read", "error", err)
-			return false
-		}
-		p.upTo, p.known = upTo, true
-	}
-	if last >= p.upTo {
-		return true
-	}
-	next, found, err := leader.Next(ctx, p.w.js, bucket, last+1)
-	if err != nil {
-		p.w.log.Debug("kvwatch: the bucket's next message could not be read", "error", err)
+	next, ok := p.leftAfter(ctx, last)
+	if !ok {
 		return false
 	}
-	if !found || next > p.upTo {
+	if next == 0 {
 		return true
 	}
 	p.w.log.Info("kvwatch: the watch's replica is behind the stream's leader; its first pass goes on",
 		"last", last, "upTo", p.upTo)
 	p.behind = true
 	return false
+}
+
+// leftAfter asks the stream's leader for the first message from the start
+// stored after last, the revision last handed on: next is its sequence, 0
+// when there is none (a message deleted or purged since is not waited
+// for). ok is false when the leader could not be asked (no leader, NATS
+// away): "not yet", the next check asks again.
+func (p *firstPass) leftAfter(ctx context.Context, last uint64) (next uint64, ok bool) {
+	bucket := p.w.kv.Bucket()
+	if !p.known {
+		upTo, _, err := leader.Last(ctx, p.w.js, bucket) // 0 when none
+		if err != nil {
+			p.w.log.Debug("kvwatch: the bucket's last message could not be read", "error", err)
+			return 0, false
+		}
+		p.upTo, p.known = upTo, true
+	}
+	if last >= p.upTo {
+		return 0, true
+	}
+	next, found, err := leader.Next(ctx, p.w.js, bucket, last+1)
+	if err != nil {
+		p.w.log.Debug("kvwatch: the bucket's next message could not be read", "error", err)
+		return 0, false
+	}
+	if !found || next > p.upTo {
+		return 0, true
+	}
+	return next, true
 }
 
 // reached reports whether last, just handed on, is at or after upTo: the
@@ -136,33 +152,17 @@ func (p *firstPass) ended(ctx context.Context, last uint64, buffered int) bool {
 	if buffered > 0 {
 		return false // delivered already, not yet handed on
 	}
-	bucket := p.w.kv.Bucket()
-	if !p.known {
-		upTo, _, err := leader.Last(ctx, p.w.js, bucket) // 0 when none
-		if err != nil {
-			p.w.log.Debug("kvwatch: the bucket's last message could not be read", "error", err)
-			return false
-		}
-		p.upTo, p.known = upTo, true
-	}
-	if last >= p.upTo {
-		if !p.nothingLeft(last) {
-			return false
-		}
-		p.w.log.Info("kvwatch: initial values done by the stream's state", "last", last, "upTo", p.upTo)
-		return true
-	}
-	next, found, err := leader.Next(ctx, p.w.js, bucket, last+1)
-	if err != nil {
-		p.w.log.Debug("kvwatch: the bucket's next message could not be read", "error", err)
+	next, ok := p.leftAfter(ctx, last)
+	if !ok {
 		return false
 	}
-	if !found || next > p.upTo {
+	if next == 0 {
 		if !p.nothingLeft(last) {
 			return false
 		}
-		// Logged: it means messages were removed while the watch began,
-		// which nats.go's watcher would have waited for for ever.
+		// Logged: when last is short of the leader's last message, it
+		// means messages were removed while the watch began, which
+		// nats.go's watcher would have waited for for ever.
 		p.w.log.Info("kvwatch: initial values done by the stream's state", "last", last, "upTo", p.upTo)
 		return true
 	}

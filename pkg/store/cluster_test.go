@@ -99,16 +99,7 @@ func cluster3(t *testing.T, log *serverLog) []*server.Server {
 // connectTo is a JetStream of a new client of s, closed when the test ends.
 func connectTo(t *testing.T, s *server.Server) jetstream.JetStream {
 	t.Helper()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return testutil.MustJetStream(t, s.ClientURL())
 }
 
 // backup is a stream's snapshot as natscli's nats stream backup keeps it:

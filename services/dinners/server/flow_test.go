@@ -36,14 +36,7 @@ func TestFlow(t *testing.T) {
 	if job.GetBound() < job.GetObjective() || job.GetObjective() <= 0 {
 		t.Errorf("objective %d, bound %d", job.GetObjective(), job.GetBound())
 	}
-	un, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: job.GetId()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reasons := map[string]pb.UnseatedReason{}
-	for _, u := range un.GetUnseated() {
-		reasons[u.GetSignUpId()] = u.GetReason()
-	}
+	reasons := unseatedOf(ctx, t, c, job.GetId())
 	if got := reasons[s3.GetId()]; got != pb.UnseatedReason_UNSEATED_REASON_NO_KITCHEN {
 		t.Errorf("kosher party: got %v, want NO_KITCHEN", got)
 	}

@@ -195,6 +195,34 @@ func seatingsOf(ctx context.Context, t testing.TB, c pb.DinnerServiceClient, job
 	})
 }
 
+// unseatedOf is the job's unseated parties' reasons by sign-up id.
+func unseatedOf(ctx context.Context, t testing.TB, c pb.DinnerServiceClient, jobID string) map[string]pb.UnseatedReason {
+	t.Helper()
+	got := map[string]pb.UnseatedReason{}
+	for _, u := range servicetest.All(t, func(tok string) ([]*pb.UnseatedParty, string, error) {
+		res, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: jobID, PageSize: 500, PageToken: tok})
+		return res.GetUnseated(), res.GetNextPageToken(), err
+	}) {
+		got[u.GetSignUpId()] = u.GetReason()
+	}
+	return got
+}
+
+// wantUnseated fails the test unless the job left exactly want's parties
+// unseated, each for its reason.
+func wantUnseated(ctx context.Context, t testing.TB, c pb.DinnerServiceClient, jobID string, want map[string]pb.UnseatedReason) {
+	t.Helper()
+	got := unseatedOf(ctx, t, c, jobID)
+	if len(got) != len(want) {
+		t.Errorf("unseated: got %v, want %v", got, want)
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("sign-up %s: got %v, want %v", id, got[id], w)
+		}
+	}
+}
+
 func code(err error) codes.Code { return status.Code(err) }
 
 // city is a deterministic population for larger jobs: guests g-NNNN with

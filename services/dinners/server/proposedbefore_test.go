@@ -64,24 +64,8 @@ func TestProposedBeforeExplained(t *testing.T) {
 	if len(ss) != 1 || ss[0].GetSignUpId() != other.GetId() || ss[0].GetDate() != date(12) {
 		t.Errorf("third job: got %v, want g-2 at h-4's dinner on %s", ss, date(12))
 	}
-	un, err := c.ListUnseated(ctx, &pb.ListUnseatedRequest{JobId: job.GetId()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]pb.UnseatedReason{}
-	for _, u := range un.GetUnseated() {
-		got[u.GetSignUpId()] = u.GetReason()
-	}
-	want := map[string]pb.UnseatedReason{
+	wantUnseated(ctx, t, c, job.GetId(), map[string]pb.UnseatedReason{
 		only.GetId(): pb.UnseatedReason_UNSEATED_REASON_PROPOSED_BEFORE,
 		full.GetId(): pb.UnseatedReason_UNSEATED_REASON_DINNERS_FULL,
-	}
-	if len(got) != len(want) {
-		t.Errorf("unseated: got %v, want %v", got, want)
-	}
-	for id, w := range want {
-		if got[id] != w {
-			t.Errorf("sign-up %s: got %v, want %v", id, got[id], w)
-		}
-	}
+	})
 }
