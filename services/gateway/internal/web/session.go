@@ -222,10 +222,6 @@ func userField(f string) string {
 	return f
 }
 
-// expiredWhy is v when it is one of the sign-in page's reasons for an
-// ended session ("1" a page, "form" a form, "disabled" the account turned
-// off, "disabled_form" a form sent then), else "": nothing else a link or
-// a form says is carried on.
 // sealNotice seals to, a sign-in page's address, when it says why the
 // user is there (expired=): the page shows that notice only to the
 // browser the address was made for, within flashFor, as a form's outcome
@@ -241,6 +237,10 @@ func sealNotice(p *page, to string) string {
 	return withDone(p, to, nil)
 }
 
+// expiredWhy is v when it is one of the sign-in page's reasons for an
+// ended session ("1" a page, "form" a form, "disabled" the account turned
+// off, "disabled_form" a form sent then), else "": nothing else a link or
+// a form says is carried on.
 func expiredWhy(v string) string {
 	if v == "1" || v == "form" || v == "disabled" || v == "disabled_form" {
 		return v
