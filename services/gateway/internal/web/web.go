@@ -172,6 +172,8 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/reports", h: w.reports},
 		{Method: "GET", Pattern: "/reports/export.csv", Token: true, h: w.exportCSV},
 		{Method: "GET", Pattern: "/admin/users", h: w.users},
+		{Method: "GET", Pattern: "/admin/organisations", h: w.organisations},
+		{Method: "POST", Pattern: "/admin/organisations", h: w.createOrganisation},
 		{Method: "GET", Pattern: "/admin/mailbox", h: w.mailbox},
 		{Method: "GET", Pattern: "/admin/mailbox/{id}", h: w.mailboxMessage},
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
