@@ -28,6 +28,16 @@ func TestAdminRegistersTheFirstOrganisation(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(page, "Inga organisationer ännu.") || !strings.Contains(page, `href="/admin/organisations" aria-current="page"`) {
 		t.Fatalf("the page before any organisation: %d\n%s", code, trim(visibleText(page)))
 	}
+	// The forms that ask an administrator for an organisation say where
+	// to register one; they refused "Organisation: måste fyllas i" over
+	// an empty list.
+	const noneYet = "Ingen organisation finns ännu: registrera den första under Organisationer i menyn."
+	pickers := []string{"/matching", "/dinners", "/admin/users"}
+	for _, path := range pickers {
+		if _, page := b.get(path); !strings.Contains(page, noneYet) {
+			t.Errorf("%s before any organisation does not say where to register one:\n%s", path, trim(visibleText(page)))
+		}
+	}
 	rid := regexp.MustCompile(`name="request_id" value="([^"]+)"`).FindStringSubmatch(page)
 	if rid == nil {
 		t.Fatal("the form has no request id")
@@ -64,9 +74,14 @@ func TestAdminRegistersTheFirstOrganisation(t *testing.T) {
 	if n := strings.Count(page, "<td>Föreningen Exempel"); n != 1 {
 		t.Errorf("the organisation is listed %d times after the form sent twice, want once", n)
 	}
-	// A coordinator can now be given it.
+	// A coordinator can now be given it, and the forms offer it.
 	if _, users := b.get("/admin/users"); !strings.Contains(users, ">Föreningen Exempel</option>") {
 		t.Errorf("the users form does not offer the new organisation")
+	}
+	for _, path := range pickers {
+		if _, page := b.get(path); strings.Contains(page, noneYet) {
+			t.Errorf("%s still says there is no organisation", path)
+		}
 	}
 
 	// A coordinator may neither see the page nor send its form.

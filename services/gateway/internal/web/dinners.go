@@ -449,5 +449,5 @@ func (w *Web) orgPicker(r *http.Request, p *page, anyKey string) (pickerField, e
 		}
 	}
 	sortOptions(p.Lang, orgs)
-	return newPicker(p, "organisation_id", "f.organisation", anyKey, orgs), nil
+	return noOrgHint(p, newPicker(p, "organisation_id", "f.organisation", anyKey, orgs)), nil
 }

@@ -111,3 +111,14 @@ func orgField(f string) string {
 	f, _, _ = strings.Cut(f, "[")
 	return f
 }
+
+// noOrgHint gives f, an administrator's organisation picker, the words
+// of where to register one when there is none: the job and user forms
+// refused "Organisation: måste fyllas i" over a list with nothing to
+// choose (outside round s45, ADR 0251).
+func noOrgHint(p *page, f pickerField) pickerField {
+	if p.Admin && len(f.Options) == 0 {
+		f.Hint = p.t("org.none.hint")
+	}
+	return f
+}
