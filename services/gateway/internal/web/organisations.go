@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
-	"github.com/motesplats/motesplats/pkg/ids"
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/ids"
 )
 
 // The administrators' organisations page: every organisation by name,
