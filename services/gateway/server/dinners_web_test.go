@@ -198,7 +198,7 @@ func TestDinnersWeb(t *testing.T) {
 	// A service message with a value in it (the seating's status) is a
 	// Swedish sentence.
 	code, body = b.post("/dinners/seatings/"+id+"/cancel", url.Values{"back": {"/dinners/seatings"}})
-	if code < 400 || !strings.Contains(visibleText(body), "bara en bekräftad placering kan avbokas; den här är inbjuden") {
+	if code < 400 || !strings.Contains(visibleText(body), "Bara en bekräftad placering kan avbokas; den här är inbjuden.") {
 		t.Fatalf("cancel an invited seating: %d %s", code, trim(visibleText(body)))
 	}
 	for _, party := range []string{"DINNER_PARTY_GUEST", "DINNER_PARTY_HOST"} {

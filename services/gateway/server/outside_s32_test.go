@@ -36,8 +36,11 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 	}
 	clk.Advance(9 * time.Hour) // past a session's 8 hours
 	code, loc := b.post("/participants", url.Values{"given_name": {"Utgången"}, "family_name": {"Formsson"}, "municipality_code": {"0180"}})
-	if code != http.StatusSeeOther || loc != "/signin?expired=form&next=%2Fparticipants%2Fnew" {
-		t.Fatalf("the form sent after the session ended: %d %s, want a redirect to /signin?expired=form&next=%%2Fparticipants%%2Fnew", code, trim(loc))
+	// The notice is sealed for this browser (ADR 0251): the address
+	// carries the seal and the flash's fragment after what it says.
+	const formTo = "/signin?expired=form&next=%2Fparticipants%2Fnew&seal="
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, formTo) || !strings.HasSuffix(loc, "#flash") {
+		t.Fatalf("the form sent after the session ended: %d %s, want a redirect to %s...#flash", code, trim(loc), formTo)
 	}
 	_, body := b.get(loc)
 	mustContain(t, body, `<p class="flash" role="status" id="flash" tabindex="-1" autofocus>Din inloggning hade gått ut, så det du skickade sparades inte.`)
@@ -49,11 +52,24 @@ func TestExpiredSessionSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if got := res.Header.Get("Location"); got != "/signin?expired=1&next=%2Fparticipants" {
-		t.Errorf("a page with the expired session goes to %q, want /signin?expired=1&next=%%2Fparticipants", got)
+	got := res.Header.Get("Location")
+	if !strings.HasPrefix(got, "/signin?expired=1&next=%2Fparticipants&seal=") {
+		t.Errorf("a page with the expired session goes to %q, want /signin?expired=1&next=%%2Fparticipants&seal=...", got)
 	}
-	_, body = b.get("/signin?expired=1")
+	_, body = b.get(got)
 	mustContain(t, body, "Din inloggning har gått ut. Logga in igen.")
+	// The same address opened in another browser, or typed without its
+	// seal, says nothing: a link anyone made said the session had ended
+	// (ADR 0251).
+	for _, who := range []struct {
+		name string
+		b    *browser
+		addr string
+	}{{"another browser", e.browser(), got}, {"typed", b, "/signin?expired=1"}, {"typed, disabled", b, "/signin?expired=disabled"}} {
+		if _, body := who.b.get(who.addr); strings.Contains(body, `id="flash"`) {
+			t.Errorf("%s: %s shows a notice", who.name, who.addr)
+		}
+	}
 	anon := e.browser()
 	res, err = anon.c.Get(e.base + "/participants")
 	if err != nil {

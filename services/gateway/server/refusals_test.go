@@ -58,7 +58,7 @@ func TestRefusalsInSwedish(t *testing.T) {
 		t.Fatalf("approve: %d %s", code, trim(loc))
 	}
 	b.get("/pairs/" + pair)
-	refusedInSwedish(t, b, "/pairs/"+pair+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "bara ett föreslaget par kan avvisas (status nu: erbjuden)")
+	refusedInSwedish(t, b, "/pairs/"+pair+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "Bara ett föreslaget par kan avvisas (status nu: erbjuden).")
 
 	// Guides: rejecting an assignment that is already approved.
 	s := setupGuides(t, e)
@@ -95,5 +95,5 @@ func TestRefusalsInSwedish(t *testing.T) {
 	if code, loc := g.post("/guides/assignments/"+id+"/approve", nil); code != http.StatusSeeOther {
 		t.Fatalf("approve the assignment: %d %s", code, trim(loc))
 	}
-	refusedInSwedish(t, g, "/guides/assignments/"+id+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "bara en föreslagen lotsning kan avvisas (status nu: godkänd, väntar på svar)")
+	refusedInSwedish(t, g, "/guides/assignments/"+id+"/reject", url.Values{"reason": {"REJECT_REASON_POOR_FIT"}}, "Bara en föreslagen lotsning kan avvisas (status nu: godkänd, väntar på svar).")
 }

@@ -95,13 +95,19 @@ func TestSignInGoesBackOnlyToOwnPages(t *testing.T) {
 		}
 	}
 	// The notice of an ended session survives the change of language,
-	// and only the sign-in page's two reasons travel.
-	for why, want := range map[string]string{"form": "/signin?expired=form&next=%2Fparticipants%2F" + id, "<b>": "/signin?next=%2Fparticipants%2F" + id} {
-		if code, loc := lb.post("/settings/locale", url.Values{"locale": {"en"}, "next": {"/participants/" + id}, "expired": {why}}); code != http.StatusSeeOther || loc != want {
+	// sealed again for this browser (ADR 0251), and only the sign-in
+	// page's reasons travel.
+	var sealed string
+	for why, want := range map[string]string{"form": "/signin?expired=form&next=%2Fparticipants%2F" + id + "&seal=", "<b>": "/signin?next=%2Fparticipants%2F" + id} {
+		code, loc := lb.post("/settings/locale", url.Values{"locale": {"en"}, "next": {"/participants/" + id}, "expired": {why}})
+		if why == "form" && strings.HasPrefix(loc, want) && strings.HasSuffix(loc, "#flash") {
+			sealed, want = loc, loc
+		}
+		if code != http.StatusSeeOther || loc != want {
 			t.Errorf("the language picker with expired %q: %d %s, want %s", why, code, trim(loc), want)
 		}
 	}
-	if _, page := lb.get("/signin?expired=form&next=%2Fparticipants%2F" + id); !strings.Contains(page, "what you sent was not saved") ||
+	if _, page := lb.get(sealed); !strings.Contains(page, "what you sent was not saved") ||
 		!strings.Contains(page, `name="expired" value="form"`) {
 		t.Errorf("the sign-in page after a change of language lacks the English notice or does not carry it on:\n%s", trim(page))
 	}

@@ -76,7 +76,7 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 	v := dinnerJobView{Job: j, Running: !done && !failed, Done: done, Failed: failed,
 		progress: newProgress(p, "dinners.progress", j.GetProgressPercent(), p.codeWord("dinners.phase.", j.GetPhase()),
 			p.codeWord("dinners.state.", strings.TrimPrefix(s.String(), "JOB_STATE_")), done)}
-	v.Label = whenLabel(v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
+	v.Label = whenLabel(p, v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
 	v.TakenOver = takenOver(p, j.GetAttempts(), done, failed)
 	if done {
 		v.Result = dinnerJobResult(p, j)
@@ -449,5 +449,5 @@ func (w *Web) orgPicker(r *http.Request, p *page, anyKey string) (pickerField, e
 		}
 	}
 	sortOptions(p.Lang, orgs)
-	return newPicker(p, "organisation_id", "f.organisation", anyKey, orgs), nil
+	return noOrgHint(p, newPicker(p, "organisation_id", "f.organisation", anyKey, orgs)), nil
 }

@@ -55,7 +55,7 @@ func (w *Web) dinnerUnseated(rw http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	d := &dinnerUnseatedData{Job: newDinnerJobView(p, j), When: strings.TrimPrefix(whenLabel("", j.GetCreateTime(), j.GetMunicipalityCodes()), " · ")}
+	d := &dinnerUnseatedData{Job: newDinnerJobView(p, j), When: strings.TrimPrefix(whenLabel(p, "", j.GetCreateTime(), j.GetMunicipalityCodes()), " · ")}
 	if d.Pending = dinnerUnseatedPending(p, d.Job); d.Pending != "" {
 		p.Data = d
 		return w.render(rw, p, http.StatusOK, "dinners_unseated")

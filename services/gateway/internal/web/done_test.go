@@ -83,6 +83,14 @@ func TestFlashOnlyForItsOwnPost(t *testing.T) {
 		{"participant saved", "/participants/p1", url.Values{"saved": {"1"}}, url.Values{"created": {"1"}}, savedFlash, "Sparat."},
 		{"volunteer created", "/volunteers/v1", url.Values{"created": {"1"}}, url.Values{"saved": {"1"}}, savedFlash, "Registrerad."},
 		{"participants removed", "/participants", url.Values{"done": {"removed"}}, url.Values{"done": {"erased"}}, doneFlash, "Borttagen."},
+		// The sign-in page's notices of why the user is there again
+		// (ADR 0251): read from the address as it came, any link said
+		// the account was disabled, or that a form was lost.
+		{"signin disabled", "/signin", url.Values{"expired": {"disabled"}, "next": {"/participants"}}, url.Values{"expired": {"1"}, "next": {"/participants"}}, signinFlash, "Du loggades ut eftersom ditt konto är spärrat. Be en administratör att häva spärren."},
+		{"signin disabled form", "/signin", url.Values{"expired": {"disabled_form"}}, url.Values{"expired": {"form"}}, signinFlash, ""},
+		{"signin form", "/signin", url.Values{"expired": {"form"}, "next": {"/participants/new"}}, url.Values{"expired": {"disabled"}, "next": {"/participants/new"}}, signinFlash, ""},
+		{"signin expired", "/signin", url.Values{"expired": {"1"}}, url.Values{"expired": {"disabled"}}, signinFlash, "Din inloggning har gått ut. Logga in igen."},
+		{"signin signout", "/signin", url.Values{"done": {"signout"}}, url.Values{"done": {"setup"}}, signinFlash, ""},
 	}
 	for _, c := range readers {
 		t.Run(c.name, func(t *testing.T) {

@@ -76,3 +76,34 @@ func TestErrorPageOfABadPageToken(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorPageSaysASentence: a service's refusal is a clause, lowercase
+// and without a stop, written to follow a field's label or "mp: "; the
+// error page showed it so on its own, "en tjänst svarar inte; försök
+// igen om en stund" (outside round s45). The page says it as a sentence
+// (ADR 0251); a form's summary keeps its heading.
+func TestErrorPageSaysASentence(t *testing.T) {
+	t.Parallel()
+	w, err := New(nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		lang string
+		err  error
+		want string
+	}{
+		{"sv", apperr.Errorf(apperr.Unavailable, "a service is not answering; try again in a moment"), "<p>En tjänst svarar inte; försök igen om en stund.</p>"},
+		{"en", apperr.Errorf(apperr.Unavailable, "a service is not answering; try again in a moment"), "<p>A service is not answering; try again in a moment.</p>"},
+		{"sv", apperr.Errorf(apperr.FailedPrecondition, "the mentor has no free slot"), "<p>Mentorn har ingen ledig plats för fler par.</p>"},
+		{"sv", apperr.Errorf(apperr.Unavailable, "the request took too long; try again"), "<p>Det tog för lång tid; försök igen.</p>"},
+	} {
+		p := benchPage()
+		p.Lang, p.ctx = c.lang, context.Background()
+		rec := httptest.NewRecorder()
+		w.renderError(rec, httptest.NewRequest("POST", "/guides/jobs", nil), p, c.err)
+		if body := rec.Body.String(); !strings.Contains(body, c.want) {
+			t.Errorf("%s %v: the page lacks %s:\n%s", c.lang, c.err, c.want, body[strings.Index(body, "<main"):])
+		}
+	}
+}

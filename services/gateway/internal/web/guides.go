@@ -63,7 +63,7 @@ func newGuideJobView(p *page, j *guidesv1.Job) guideJobView {
 	v.progress = newProgress(p, "m.progress", j.GetProgressPercent(),
 		p.word("guides.phase."+j.GetPhase(), p.word("phase."+j.GetPhase(), j.GetPhase())),
 		p.word("guides.state."+strings.ToLower(strings.TrimPrefix(st.String(), "JOB_STATE_")), st.String()), v.Done)
-	v.Label = whenLabel(v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
+	v.Label = whenLabel(p, v.Label, j.GetCreateTime(), j.GetMunicipalityCodes())
 	v.TakenOver = takenOver(p, j.GetAttempts(), v.Done, v.Failed)
 	if v.Done {
 		v.Counts = p.tf("guides.job.counts", "Proposals", j.GetCounts()["proposals"], "Unassigned", j.GetCounts()["unassigned"])

@@ -43,7 +43,7 @@ func (w *Web) guideUnassigned(rw http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
-	d := &guideUnassignedData{Job: newGuideJobView(p, j), When: strings.TrimPrefix(whenLabel("", j.GetCreateTime(), j.GetMunicipalityCodes()), " · ")}
+	d := &guideUnassignedData{Job: newGuideJobView(p, j), When: strings.TrimPrefix(whenLabel(p, "", j.GetCreateTime(), j.GetMunicipalityCodes()), " · ")}
 	switch {
 	case d.Job.Failed:
 		d.Pending = p.t("guides.unassigned.failed")

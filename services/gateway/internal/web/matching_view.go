@@ -10,6 +10,7 @@ import (
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
+	"github.com/motesplats/motesplats/pkg/municipality"
 	"github.com/motesplats/motesplats/services/gateway/internal/apart"
 	"github.com/motesplats/motesplats/services/gateway/internal/emptyjob"
 )
@@ -133,22 +134,55 @@ type jobRow struct {
 
 // jobStarted is a job's start in Stockholm time and its municipalities by
 // name, the words that tell one job of a programme from another.
-func jobStarted(created *timestamppb.Timestamp, codes []string) (started, scope string) {
-	names := make([]string, 0, len(codes))
-	for _, c := range codes {
-		names = append(names, muniLabel(c))
-	}
+func jobStarted(p *page, created *timestamppb.Timestamp, codes []string) (started, scope string) {
 	if created != nil {
 		started = created.AsTime().In(stockholm).Format("2006-01-02 15:04")
 	}
-	return started, strings.Join(names, ", ")
+	return started, jobScope(p, codes)
+}
+
+// maxScopeNames is how many municipalities a job's line names before it
+// counts the rest.
+const maxScopeNames = 10
+
+// jobScope is a job's municipalities as its line and the history show
+// them: by name, the first maxScopeNames and how many more, or "hela
+// landet (290 kommuner)" when they are every one. An administrator's
+// guides job before any guide place has the nation as its scope (ADR
+// 0249), and its progress line and history row named all 290, a screen
+// of names before its result (outside round s45, ADR 0251).
+func jobScope(p *page, codes []string) string {
+	if len(codes) == 0 {
+		return ""
+	}
+	seen := make(map[string]bool, len(codes))
+	for _, c := range codes {
+		if municipality.Valid(c) {
+			seen[c] = true
+		}
+	}
+	if n := len(municipality.All()); len(seen) == n {
+		return p.tn("job.scope.nation", n, "N", grouped(p, int64(n)))
+	}
+	shown := codes
+	if len(codes) > maxScopeNames {
+		shown = codes[:maxScopeNames]
+	}
+	names := make([]string, 0, len(shown)+1)
+	for _, c := range shown {
+		names = append(names, muniLabel(c))
+	}
+	if rest := len(codes) - len(shown); rest > 0 {
+		return strings.Join(names, ", ") + " " + p.tn("job.scope.more", rest, "N", grouped(p, int64(rest)))
+	}
+	return strings.Join(names, ", ")
 }
 
 // whenLabel is a programme job's progress label with its start and
 // municipalities: the dinners and guides pages list the last jobs one
 // under another, each "Förlopp 100 % klar" and alike otherwise.
-func whenLabel(label string, created *timestamppb.Timestamp, codes []string) string {
-	started, scope := jobStarted(created, codes)
+func whenLabel(p *page, label string, created *timestamppb.Timestamp, codes []string) string {
+	started, scope := jobStarted(p, created, codes)
 	for _, s := range []string{started, scope} {
 		if s != "" {
 			label += " · " + s
@@ -159,7 +193,7 @@ func whenLabel(label string, created *timestamppb.Timestamp, codes []string) str
 
 func newJobRow(p *page, j *mentoringv1.Job, startedBy string) jobRow {
 	r := jobRow{jobView: newJobView(p, j), StartedBy: startedBy}
-	r.Started, r.Scope = jobStarted(j.GetCreateTime(), j.GetMunicipalityCodes())
+	r.Started, r.Scope = jobStarted(p, j.GetCreateTime(), j.GetMunicipalityCodes())
 	if c := j.GetCounts(); c != nil {
 		// Each count in its own number ("1 mentor", not "1 mentorer") and
 		// grouped as every other count of the app ("1 388 nyanlända").

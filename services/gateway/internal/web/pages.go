@@ -54,7 +54,7 @@ func (w *Web) matchingData(r *http.Request, p *page) (*matchingData, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Org = newPicker(p, "organisation_id", "f.organisation", "", orgs)
+		d.Org = noOrgHint(p, newPicker(p, "organisation_id", "f.organisation", "", orgs))
 	}
 	jobs, _, err := w.g.ListJobs(ctx, p.caller, jobHistorySize, "")
 	if err != nil {
@@ -242,7 +242,7 @@ func (w *Web) loadUsers(r *http.Request, p *page) error {
 	for _, o := range orgs {
 		d.OrgNames[o.Value] = o.Label
 	}
-	d.Org = newPicker(p, "organisation_id", "f.organisation", "u.org.none", orgs)
+	d.Org = noOrgHint(p, newPicker(p, "organisation_id", "f.organisation", "u.org.none", orgs))
 	var roles []option
 	for _, r := range []string{"coordinator", "admin", "operator"} {
 		roles = append(roles, option{Value: r, Label: p.t("role." + r)})

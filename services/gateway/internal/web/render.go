@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ids"
@@ -84,7 +86,11 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, p *page, err 
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	msg := translateMessage(p.Lang, pe.Message)
+	// A refusal's words are a clause, lowercase and without a stop, as
+	// they follow a field's label in a form's summary and "mp: " in a
+	// terminal; alone on the error page they read "en tjänst svarar inte;
+	// försök igen om en stund" (ADR 0251): a sentence there.
+	msg := sentence(translateMessage(p.Lang, pe.Message))
 	if pe.Message == "invalid request" {
 		// The services' word for "the fields below are wrong"; English
 		// pages showed it as it came ("invalid request The page: ..."),
@@ -237,4 +243,20 @@ func without(u *url.URL, keys ...string) string {
 	}
 	rest := url.URL{Path: u.Path, RawQuery: q.Encode()}
 	return rest.String()
+}
+
+// sentence is s as a sentence of its own: its first letter a capital and
+// a full stop at its end, unless it ends in one already (or in "?", "!"
+// or the ":" of a heading). Empty stays empty.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	s = string(unicode.ToUpper(r)) + s[size:]
+	if !strings.ContainsAny(s[len(s)-1:], ".?!:") {
+		s += "."
+	}
+	return s
 }

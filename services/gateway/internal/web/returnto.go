@@ -62,6 +62,7 @@ var formPages = map[string]string{
 	"/matching/pairs/{id}/{action}":     "/matching",
 	"/pairs/{id}/{action}":              "/pairs/{id}",
 	"/admin/users":                      "/admin/users",
+	"/admin/organisations":              "/admin/organisations",
 	"/admin/users/{id}/{action}":        "/admin/users",
 	"/admin/deadletters/{id}/{action}":  "/admin/deadletters/{id}",
 	"/dinners/jobs":                     "/dinners",

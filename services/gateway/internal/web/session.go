@@ -25,26 +25,38 @@ func (w *Web) signinPage(rw http.ResponseWriter, r *http.Request, p *page) error
 		return nil
 	}
 	p.Title = p.t("signin")
-	switch flashQuery(p, r).Get("done") {
+	p.Flash = signinFlash(p, r)
+	return w.render(rw, p, http.StatusOK, "signin")
+}
+
+// signinFlash is the sign-in page's message, read from its address only
+// when sealed for this browser (flashQuery): the first admin made, a
+// sign-out, or why the user is here again (expired=, which it keeps in
+// p.Expired for the language form). A notice read from the address as it
+// came showed on any link (ADR 0251).
+func signinFlash(p *page, r *http.Request) string {
+	var flash string
+	q := flashQuery(p, r)
+	switch q.Get("done") {
 	case "setup":
 		// The setup form's answer: without it the first admin landed on
 		// an empty sign-in form with no word that the account was made
 		// (outside round s30).
-		p.Flash = p.t("setup.done")
+		flash = p.t("setup.done")
 	case "signout":
-		p.Flash = p.t("signout.done")
+		flash = p.t("signout.done")
 	}
-	switch p.Expired = expiredWhy(r.URL.Query().Get("expired")); p.Expired {
+	switch p.Expired = expiredWhy(q.Get("expired")); p.Expired {
 	case "form":
-		p.Flash = p.t("signin.expired_form")
+		flash = p.t("signin.expired_form")
 	case "1":
-		p.Flash = p.t("signin.expired")
+		flash = p.t("signin.expired")
 	case "disabled":
-		p.Flash = p.t("signin.disabled")
+		flash = p.t("signin.disabled")
 	case "disabled_form":
-		p.Flash = p.t("signin.disabled_form")
+		flash = p.t("signin.disabled_form")
 	}
-	return w.render(rw, p, http.StatusOK, "signin")
+	return flash
 }
 
 func (w *Web) signin(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -134,7 +146,7 @@ func (w *Web) setLocale(rw http.ResponseWriter, r *http.Request, p *page) error 
 			q.Set("expired", why) // the notice, in the language now chosen
 		}
 		if len(q) > 0 {
-			back += "?" + q.Encode()
+			back = sealNotice(p, back+"?"+q.Encode())
 		}
 	}
 	http.Redirect(rw, r, back, http.StatusSeeOther)
@@ -208,6 +220,21 @@ func userField(f string) string {
 	f = strings.TrimPrefix(f, "user.")
 	f, _, _ = strings.Cut(f, "[")
 	return f
+}
+
+// sealNotice seals to, a sign-in page's address, when it says why the
+// user is there (expired=): the page shows that notice only to the
+// browser the address was made for, within flashFor, as a form's outcome
+// (withDone, ADR 0246). Read from the address as it came, a link anyone
+// made told a coordinator her account was disabled and to ask an
+// administrator, or that a form she never sent was lost (ADR 0251). An
+// address without a notice (a first visit's next=) needs no seal.
+func sealNotice(p *page, to string) string {
+	u, err := url.Parse(to)
+	if err != nil || u.Query().Get("expired") == "" {
+		return to
+	}
+	return withDone(p, to, nil)
 }
 
 // expiredWhy is v when it is one of the sign-in page's reasons for an

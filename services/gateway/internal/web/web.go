@@ -172,6 +172,8 @@ func (w *Web) Routes() []Route {
 		{Method: "GET", Pattern: "/reports", h: w.reports},
 		{Method: "GET", Pattern: "/reports/export.csv", Token: true, h: w.exportCSV},
 		{Method: "GET", Pattern: "/admin/users", h: w.users},
+		{Method: "GET", Pattern: "/admin/organisations", h: w.organisations},
+		{Method: "POST", Pattern: "/admin/organisations", h: w.createOrganisation},
 		{Method: "GET", Pattern: "/admin/mailbox", h: w.mailbox},
 		{Method: "GET", Pattern: "/admin/mailbox/{id}", h: w.mailboxMessage},
 		{Method: "POST", Pattern: "/admin/users", h: w.createUser},
@@ -447,7 +449,13 @@ func (w *Web) wrap(rt Route) http.Handler {
 			http.Error(rw, msg, http.StatusUnauthorized)
 			return
 		default:
-			to := w.signinAfter(r, rt, err)
+			// Why the user is sent to sign in (expired=) is sealed as a
+			// form's outcome is, with the pre-session token set here when
+			// the browser has none: a link made by anyone said "Du loggades
+			// ut eftersom ditt konto är spärrat" on the app's own page
+			// (ADR 0251).
+			p.CSRF = w.preCSRF(rw, r)
+			to := sealNotice(p, w.signinAfter(r, rt, err))
 			if r.Header.Get("HX-Request") != "" {
 				rw.Header().Set("HX-Redirect", to)
 				rw.WriteHeader(http.StatusUnauthorized)
