@@ -129,8 +129,9 @@ func TestSIGTERMWritesTheCountedRefusals(t *testing.T) {
 		}
 		return out
 	}
-	// The minute's first is in the log at once.
-	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	// The minute's first is in the log at once; the bound is only for a
+	// machine under load (10 s ran out once beside four other test runs).
+	testutil.CheckFor(t, 60*time.Second, 10*time.Millisecond, func() error {
 		if es := entries(); len(es) != 1 {
 			return fmt.Errorf("%d entries, want the first refusal's", len(es))
 		}
