@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -21,9 +20,7 @@ func TestAdminPagesForbidCoordinators(t *testing.T) {
 	e.coordinator(admin, "notadmin@example.org", org, "0880")
 	b := e.browser()
 	b.signIn("notadmin@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("set locale: %d", code)
-	}
+	b.swedish()
 	for _, path := range []string{"/admin/users", "/admin/audit", "/admin/audit?user_id=x&from=2026-01-01T00:00"} {
 		code, page := b.get(path)
 		if code != http.StatusForbidden {

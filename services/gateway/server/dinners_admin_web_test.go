@@ -3,7 +3,6 @@ package server_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ func TestDinnersAdminPicksOrganisation(t *testing.T) {
 
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	_, page := b.get("/dinners")
 	mustContain(t, page, `<select id="f-organisation_id" name="organisation_id"`, `<option value="">Välj organisation</option>`,
 		`<option value="`+org+`">Invitationsdepartementet</option>`)

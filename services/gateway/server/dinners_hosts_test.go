@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +35,7 @@ func TestOfferWithoutHostSaysSo(t *testing.T) {
 	b := e.browser()
 	b.signIn("hosts@example.org", password)
 	b.get("/")
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	mark := func(o *gatewayv1.DinnerOfferView) string { return `id="nohost-` + o.GetOffer().GetId() + `"` }
 	if page := mustGet(b, "/dinners/offers"); strings.Contains(page, mark(lostOffer)) || strings.Contains(page, mark(keptOffer)) {
 		t.Fatalf("an offer of a host with the role is marked:\n%s", trim(page))

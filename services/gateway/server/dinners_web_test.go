@@ -39,9 +39,7 @@ func TestDinnersWeb(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("middag@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	_, home := b.get("/")
 	mustContain(t, home, `href="/dinners"`, "Middagar")
 

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"net/http"
-	"net/url"
 	"testing"
 )
 
@@ -19,9 +18,7 @@ func TestReportPagesSayHowOld(t *testing.T) {
 	b := e.browser()
 	b.signIn("alder@example.org", password)
 	b.get("/")
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	for _, path := range []string{"/reports", "/dinners/report", "/dinners/waitlist", "/guides/equity"} {
 		code, page := b.get(path)
 		if code != http.StatusOK {

@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -65,9 +63,7 @@ func TestFullDinnerHeldInWords(t *testing.T) {
 	const held = "Platser som hålls vid middagen som passar: 2 av förslag som inte är godkända än och 2 av inbjudna eller bekräftade gäster"
 	b := e.browser()
 	b.signIn("fullheld@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	page := mustGet(b, "/dinners?job="+second.GetId())
 	mustContain(t, page, "1 sällskap: middagarna som passar var redan fulla (för få lediga platser för hela sällskapet). "+held)
 	// 2 seats held by an open proposal: what frees them, and where (ADR

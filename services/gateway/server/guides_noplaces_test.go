@@ -23,9 +23,7 @@ func TestAdminGuidesPageBeforeAnyGuidePlace(t *testing.T) {
 	e := start(t, envOptions{})
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	for _, path := range []string{"/guides", "/guides/equity"} {
 		code, page := b.get(path)
 		text := strings.Join(strings.Fields(visibleText(page)), " ")
@@ -50,9 +48,7 @@ func TestAdminNationalGuidesJobSaysTheNation(t *testing.T) {
 	e := start(t, envOptions{})
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	_, form := b.get("/guides/assign")
 	m := regexp.MustCompile(`name="request_id" value="([^"]+)"`).FindStringSubmatch(form)
 	if m == nil {

@@ -3,7 +3,6 @@ package server_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -91,9 +90,7 @@ func TestWhoIsLeftWithoutAGuide(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("lots@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	link := "/guides/jobs/" + job.GetId() + "/unassigned"
 	_, page := b.get("/guides/assign?job=" + job.GetId())
 	mustContain(t, page, `<a href="`+link+`">Visa de 7 som blev utan plats</a>`)

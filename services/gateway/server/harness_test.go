@@ -381,6 +381,15 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 }
 
 // signIn signs the browser in and fails the test if it cannot.
+// swedish chooses Swedish for the session, as a user does in the
+// settings, so the test reads the pages' Swedish words.
+func (b *browser) swedish() {
+	b.t.Helper()
+	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
+		b.t.Fatalf("choose Swedish: %d", code)
+	}
+}
+
 func (b *browser) signIn(email, pass string) {
 	b.t.Helper()
 	b.get("/signin")

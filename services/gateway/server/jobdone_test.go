@@ -3,7 +3,6 @@ package server_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
@@ -28,9 +27,7 @@ func TestJobLineSaysWhenItsJobEnded(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("jobdone@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	m := startJobOnPage(t, b, "/matching", "/matching/jobs", `id="job-([^"]+)"`)
 	g := startJobOnPage(t, b, "/guides/assign", "/guides/jobs", `id="gjob-([^"]+)"`)
 	for _, path := range []string{"/dinners/jobs/" + dinnerJob, "/guides/jobs/" + g, "/matching/jobs/" + m} {

@@ -21,9 +21,7 @@ func TestJobFormsNameTheirMunicipalitiesAlike(t *testing.T) {
 	e.coordinator(admin, "legend@example.org", org, "0180", "0380")
 	b := e.browser()
 	b.signIn("legend@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	legendRe := regexp.MustCompile(`<fieldset id="f-municipality_codes"[^>]*><legend>([^<]+)</legend>`)
 	summaryRe := regexp.MustCompile(`<a href="#f-municipality_codes">([^<]+)</a>`)
 	ridRe := regexp.MustCompile(`name="request_id" value="([^"]+)"`)

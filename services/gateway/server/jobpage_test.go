@@ -32,9 +32,7 @@ func TestJobAddressOpenedDirectly(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("jobs@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	m := startJobOnPage(t, b, "/matching", "/matching/jobs", `id="job-([^"]+)"`)
 	g := startJobOnPage(t, b, "/guides/assign", "/guides/jobs", `id="gjob-([^"]+)"`)
 

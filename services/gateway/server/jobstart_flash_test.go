@@ -21,9 +21,7 @@ func TestJobStartSaysSo(t *testing.T) {
 	e.coordinator(admin, "startord@example.org", org, "0180")
 	b := e.browser()
 	b.signIn("startord@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	for _, tc := range []struct{ page, start, bar string }{
 		{"/matching", "/matching/jobs", `id="job-`},
 		{"/dinners", "/dinners/jobs", `id="djob-`},

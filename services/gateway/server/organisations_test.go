@@ -21,9 +21,7 @@ func TestAdminRegistersTheFirstOrganisation(t *testing.T) {
 	e := start(t, envOptions{})
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	code, page := b.get("/admin/organisations")
 	if code != http.StatusOK || !strings.Contains(page, "Inga organisationer ännu.") || !strings.Contains(page, `href="/admin/organisations" aria-current="page"`) {
 		t.Fatalf("the page before any organisation: %d\n%s", code, trim(visibleText(page)))

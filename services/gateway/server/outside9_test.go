@@ -205,9 +205,7 @@ func swedishBrowser(t *testing.T, e *env, email string) *browser {
 	b := e.browser()
 	b.signIn(email, password)
 	b.get("/")
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	return b
 }
 

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -24,9 +23,7 @@ func TestDinnerPickersNarrowByMunicipality(t *testing.T) {
 	dinnerGuest(t, coord, org, "0380", "Amal")
 	b := e.browser()
 	b.signIn("tva@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	for _, tt := range []struct{ path, here, there string }{
 		{"/dinners/offers/new", "Erik Lindgren, Uppsala", "Karin Lindgren"},
 		{"/dinners/signups/new", "Amal Haddad, Uppsala", "Leila Haddad"},

@@ -50,9 +50,7 @@ func TestRefusalsInSwedish(t *testing.T) {
 	pair := proposal(t, coord).GetPair().GetId()
 	b := e.browser()
 	b.signIn("nej@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	b.get("/pairs/" + pair)
 	if code, loc := b.post("/pairs/"+pair+"/approve", nil); code != http.StatusSeeOther {
 		t.Fatalf("approve: %d %s", code, trim(loc))
@@ -88,9 +86,7 @@ func TestRefusalsInSwedish(t *testing.T) {
 	id := props.Msg.GetAssignments()[0].GetAssignment().GetId()
 	g := e.browser()
 	g.signIn("lots@example.org", password)
-	if code, _ := g.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	g.swedish()
 	g.get("/guides/assignments")
 	if code, loc := g.post("/guides/assignments/"+id+"/approve", nil); code != http.StatusSeeOther {
 		t.Fatalf("approve the assignment: %d %s", code, trim(loc))

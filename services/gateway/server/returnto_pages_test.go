@@ -57,9 +57,7 @@ func TestSignInGoesBackToTheListPage(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("sida4@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	place := "/matching/waiting"
 	for range 3 {
 		_, page := b.get(place)

@@ -3,7 +3,6 @@ package server_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +74,7 @@ func TestWhoIsLeftOut(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("left@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	link := "/matching/jobs/" + job.GetId() + "/unmatched"
 	_, page := b.get("/matching?job=" + job.GetId())
 	mustContain(t, page, `<a href="`+link+`">Visa de 3 som blev utan förslag</a>`)

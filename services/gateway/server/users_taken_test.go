@@ -27,9 +27,7 @@ func TestUsersFormNamesATakenAddressBesideItsField(t *testing.T) {
 	admin := e.login(adminEmail, adminPass)
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("set locale: %d", code)
-	}
+	b.swedish()
 	const taken = "det finns redan en användare med den e-postadressen"
 	beside := regexp.MustCompile(`id="e-email">` + taken)
 	inSummary := regexp.MustCompile(`<a href="#f-email">[^<]*</a>: ` + taken)

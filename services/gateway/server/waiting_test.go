@@ -3,7 +3,6 @@ package server_test
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,9 +83,7 @@ func TestWhoWaitsForAMentor(t *testing.T) {
 
 	b := e.browser()
 	b.signIn("wait@example.org", password)
-	if code, _ := b.post("/settings/locale", url.Values{"locale": {"sv"}}); code != http.StatusSeeOther {
-		t.Fatalf("choose Swedish: %d", code)
-	}
+	b.swedish()
 	_, overview := b.get("/")
 	mustContain(t, overview, `<a href="/matching/waiting"><span class="num">3</span> Nyanlända som väntar på mentor</a>`)
 	code, page := b.get("/matching/waiting")
