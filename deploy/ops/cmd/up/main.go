@@ -155,14 +155,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	fmt.Fprintf(out, "NATS requires TLS and a user (NATS_USER=%s, NATS_PASSWORD and NATS_CA_FILE in %s, the tools'); the server's reports the system user's:\n",
 		service.NATSToolsUser, keys)
 	fmt.Fprintf(out, "  (set -a; . %s; nats -s %s --tlsca \"$NATS_CA_FILE\" --user sys --password \"$NATS_SYS_PASSWORD\" server report jetstream)\n", keys, nats[0])
-	if getenv("MP_ADMIN_EMAIL") == "" {
-		fmt.Fprintf(out, "Or, without the demo data, open the one-time link in %s to create the first admin.\n", layout.SetupLinkFile(*dir))
-	}
+	fmt.Fprint(out, setupLinkHint(*dir, getenv))
 	if p, ok := r.Proc("jaeger"); ok {
 		fmt.Fprintf(out, "Traces: http://%s/api/traces?service=gateway (Jaeger's query API; /api/traces/<trace_id> from a log line)\n", p.Health)
 	}
 	fmt.Fprintln(out, "make down stops it.")
 	return nil
+}
+
+// setupLinkHint is make up's line pointing to the one-time setup link,
+// "" when there is none to open: MP_ADMIN_EMAIL makes the first admin, and
+// a gateway that finds an account (a seeded or used stack started again)
+// removes the file before it serves (ADR 0218), so a line naming it sent
+// the operator to a file that was gone (outside round s45).
+func setupLinkHint(dir string, getenv func(string) string) string {
+	file := layout.SetupLinkFile(dir)
+	if getenv("MP_ADMIN_EMAIL") != "" {
+		return ""
+	}
+	if _, err := os.Stat(file); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("Or, without the demo data, open the one-time link in %s to create the first admin.\n", file)
 }
 
 // movedAddrs is the services' and the gateway's *_ADDR variables the
