@@ -7,6 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
@@ -14,7 +15,8 @@ import (
 // add` record -email and -phone (outside round s44: neither command took
 // them, so every message to a person added by mp failed as having no
 // address), and a malformed address is refused in words with nothing
-// stored.
+// stored. participants add also takes -gender and -same-gender-mentor,
+// as the web form does (outside round s45).
 func TestMpAddTakesContactDetails(t *testing.T) {
 	t.Parallel()
 	e := start(t, envOptions{})
@@ -26,13 +28,18 @@ func TestMpAddTakesContactDetails(t *testing.T) {
 	ctx := testutil.Context(t)
 
 	p := strings.TrimSpace(mp(t, dir, "participants", "add", "-given-name", "Olena", "-municipality", "0880",
-		"-email", "olena@example.org", "-phone", "+46701234567"))
+		"-email", "olena@example.org", "-phone", "+46701234567", "-gender", "woman", "-same-gender-mentor"))
 	got, err := coord.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: p}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c := got.Msg.GetParticipant().GetParticipant().GetContact(); c.GetEmail() != "olena@example.org" || c.GetPhone() != "+46701234567" {
 		t.Errorf("participant added by mp has contact %v, want the e-mail and phone given", c)
+	}
+	// The same-gender wish needs the gender; mp gave neither (outside
+	// round s45).
+	if pp := got.Msg.GetParticipant().GetParticipant(); pp.GetGender() != typev1.Gender_GENDER_WOMAN || !pp.GetWantsSameGenderMentor() {
+		t.Errorf("participant added by mp with -gender woman -same-gender-mentor: gender %v, same-gender wish %v", pp.GetGender(), pp.GetWantsSameGenderMentor())
 	}
 
 	v := strings.TrimSpace(mp(t, dir, "volunteers", "add", "-given-name", "Karin", "-municipality", "0880",

@@ -56,6 +56,10 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	langs := fs.String("languages", "", e.t("flag.languages"))
 	interests := fs.String("interests", "", e.t("flag.interests"))
 	household := fs.Int("household", 1, e.t("flag.household"))
+	// As on the web form: a wish for a mentor of the same gender needs
+	// the newcomer's gender (outside round s45: mp could give neither).
+	gender := fs.String("gender", "", e.usage("flag.gender", genderChoice))
+	sameGender := fs.Bool("same-gender-mentor", false, e.t("flag.same_gender_mentor"))
 	// One box per programme, as on the web form (ADR 0099): each pool
 	// takes only those who consented to its purpose.
 	consents := map[eventsv1.ConsentPurpose]*bool{
@@ -81,7 +85,14 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
 		SwedishLevel: typev1.SwedishLevel(sl), ResidencePermitDate: *permit,
 		Household: &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests),
-		Contact: contact.contact()}
+		Contact: contact.contact(), WantsSameGenderMentor: *sameGender}
+	if *gender != "" {
+		g, err := e.enumFlag("gender", *gender, genderChoice)
+		if err != nil {
+			return err
+		}
+		p.Gender = typev1.Gender(g)
+	}
 	if *establishment != "" {
 		v, err := e.enumFlag("establishment", *establishment, establishmentChoice)
 		if err != nil {
