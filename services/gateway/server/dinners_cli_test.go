@@ -38,7 +38,7 @@ func TestDinnersCLI(t *testing.T) {
 	// The dinners service learns of the host and the newcomer from events.
 	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
 		_, err := mpErr(t, dir, "dinners", "offers", "add", "-host", host, "-municipality", "0180", "-seats", "3", "-dates", day,
-			"-diets", "halal", "-languages", "ar", "-composition", "COUPLE")
+			"-diets", "halal", "-languages", "ar", "-composition", "COUPLE", "-postcode", "111 22", "-address", "Storgatan 1")
 		return err
 	})
 	testutil.CheckFor(t, 20*time.Second, 200*time.Millisecond, func() error {
@@ -51,6 +51,12 @@ func TestDinnersCLI(t *testing.T) {
 	offerID, _, _ := strings.Cut(strings.TrimSpace(offers), "\t")
 	if _, err := mpErr(t, dir, "dinners", "offers", "update", "-seats", "2", offerID); err == nil || !strings.Contains(err.Error(), "seats can only grow") {
 		t.Fatalf("fewer seats: %v", err)
+	}
+	// The address its confirmed guests get, given at once (outside round
+	// s45: only update took it).
+	if res, err := coord.dinners.GetDinnerOffer(testutil.Context(t), connect.NewRequest(&gatewayv1.GetDinnerOfferRequest{Id: offerID})); err != nil ||
+		res.Msg.GetOffer().GetOffer().GetPostcode() != "11122" || res.Msg.GetOffer().GetOffer().GetAddress() != "Storgatan 1" {
+		t.Fatalf("an offer added by mp with -postcode and -address: %v %v", res, err)
 	}
 	mustContain(t, mp(t, dir, "dinners", "offers", "update", "-seats", "3", "-pets=false", "-postcode", "11122", offerID), offerID+" updated")
 	signups := mp(t, dir, "dinners", "signups", "list")

@@ -15,6 +15,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1/gatewayv1connect"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/ids"
+	"github.com/motesplats/motesplats/pkg/people"
 )
 
 // dinnersClient is the gateway's dinners API.
@@ -222,6 +223,11 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 	langs := fs.String("languages", "", e.t("flag.addOffer.languages"))
 	comp := fs.String("composition", "mixed", e.usage("flag.addOffer.composition", compositionChoice))
 	pets := fs.Bool("pets", false, e.t("flag.addOffer.pets"))
+	// As the web form takes them: without them an offer added by mp had
+	// no address for its confirmed guests until an update (outside round
+	// s45).
+	postcode := fs.String("postcode", "", e.t("flag.addOffer.postcode"))
+	address := fs.String("address", "", e.t("flag.addOffer.address"))
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -242,7 +248,8 @@ func addOffer(ctx context.Context, d dinnersClient, args []string, e env) error 
 		return err
 	}
 	o := &dinnersv1.Offer{VolunteerId: *host, MunicipalityCode: *muni, Seats: int32(*seats), Languages: ls,
-		Kitchen: &dinnersv1.Kitchen{Diets: ds, AllergensHandled: as}, Composition: dinnersv1.Composition(c), Pets: *pets}
+		Kitchen: &dinnersv1.Kitchen{Diets: ds, AllergensHandled: as}, Composition: dinnersv1.Composition(c), Pets: *pets,
+		Postcode: people.NormPostcode(*postcode), Address: people.NormLine(*address)}
 	for _, day := range splitCSV(*dates) {
 		o.Dinners = append(o.Dinners, &dinnersv1.Dinner{Date: day, StartTime: *start})
 	}
