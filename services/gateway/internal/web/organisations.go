@@ -51,23 +51,17 @@ func (w *Web) organisations(rw http.ResponseWriter, r *http.Request, p *page) er
 func (w *Web) loadOrganisations(r *http.Request, p *page) error {
 	p.Title, p.Nav = p.t("org.title"), "organisations"
 	var d orgsData
-	token := ""
-	for range 10 { // as orgPicker: organisations are few
-		batch, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
-		if err != nil {
-			return err
+	all, err := w.allOrganisations(r, p)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		names := make([]string, 0, len(o.GetMunicipalityCodes()))
+		for _, c := range o.GetMunicipalityCodes() {
+			names = append(names, muniLabel(c))
 		}
-		for _, o := range batch {
-			names := make([]string, 0, len(o.GetMunicipalityCodes()))
-			for _, c := range o.GetMunicipalityCodes() {
-				names = append(names, muniLabel(c))
-			}
-			d.Rows = append(d.Rows, orgRow{Name: o.GetName(), Municipalities: strings.Join(names, ", "), Guide: o.GetIsGuideOrganisation(),
-				Type: p.word("guides.orgtype."+strings.ToLower(strings.TrimPrefix(o.GetType().String(), "ORGANISATION_TYPE_")), p.t("guides.unknown"))})
-		}
-		if token = next; token == "" {
-			break
-		}
+		d.Rows = append(d.Rows, orgRow{Name: o.GetName(), Municipalities: strings.Join(names, ", "), Guide: o.GetIsGuideOrganisation(),
+			Type: p.word("guides.orgtype."+strings.ToLower(strings.TrimPrefix(o.GetType().String(), "ORGANISATION_TYPE_")), p.t("guides.unknown"))})
 	}
 	var types []option
 	for _, t := range orgTypes {
@@ -76,6 +70,25 @@ func (w *Web) loadOrganisations(r *http.Request, p *page) error {
 	d.Type = newPicker(p, "type", "org.type", "org.type.none", types)
 	p.Data = d
 	return nil
+}
+
+// allOrganisations are the organisations p's user sees, page by page.
+// Organisations are few (one per association); 10 pages of 500 bound the
+// reads whatever the register holds.
+func (w *Web) allOrganisations(r *http.Request, p *page) ([]*volunteersv1.Organisation, error) {
+	var out []*volunteersv1.Organisation
+	token := ""
+	for range 10 {
+		batch, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, batch...)
+		if token = next; token == "" {
+			break
+		}
+	}
+	return out, nil
 }
 
 func (w *Web) createOrganisation(rw http.ResponseWriter, r *http.Request, p *page) error {

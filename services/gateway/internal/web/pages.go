@@ -255,21 +255,13 @@ func (w *Web) loadUsers(r *http.Request, p *page) error {
 // orgOptions lists the organisations p's user sees, by name, for a
 // picker: an admin chooses one by its name, never types its id.
 func (w *Web) orgOptions(r *http.Request, p *page) ([]option, error) {
-	var orgs []option
-	token := ""
-	// Organisations are few (one per association); 10 pages of 500 bound
-	// the reads whatever the register holds.
-	for range 10 {
-		page, next, err := w.g.ListOrganisations(r.Context(), p.caller, 500, token)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page {
-			orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
-		}
-		if token = next; token == "" {
-			break
-		}
+	all, err := w.allOrganisations(r, p)
+	if err != nil {
+		return nil, err
+	}
+	orgs := make([]option, 0, len(all))
+	for _, o := range all {
+		orgs = append(orgs, option{Value: o.GetId(), Label: o.GetName()})
 	}
 	sortOptions(p.Lang, orgs)
 	return orgs, nil
