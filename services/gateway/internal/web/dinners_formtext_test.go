@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
+	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
+	"github.com/motesplats/motesplats/services/gateway/internal/catalog"
 )
 
 // TestDinnerDateLabelsCountFromOne: the date fields of the offer and
@@ -105,5 +107,36 @@ func TestDinnerPartyRefusalsAtTheirFields(t *testing.T) {
 	}
 	if p.Errors["party"] != "" {
 		t.Errorf("shown at the fieldset too: %q", p.Errors["party"])
+	}
+}
+
+// TestSignUpFormLevelsInTheNewcomerFormsWords: the sign-up form's Swedish
+// levels read as the newcomer form's ("SFI B", "inga", "flytande"), in
+// both languages; they read "sfi b" and "sas" (outside round s46, ADR 0256).
+func TestSignUpFormLevelsInTheNewcomerFormsWords(t *testing.T) {
+	t.Parallel()
+	w, err := New(nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"sv", "en"} {
+		p := benchPage()
+		p.ctx, p.Lang = context.Background(), lang
+		p.Form = url.Values{}
+		p.Data = newDinnerForm(p, nil, signUpDates)
+		rec := httptest.NewRecorder()
+		if err := w.render(rec, p, 200, "dinners_signup_form"); err != nil {
+			t.Fatal(err)
+		}
+		body := rec.Body.String()
+		for l := typev1.SwedishLevel_SWEDISH_LEVEL_NONE; l <= typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT; l++ {
+			want := fmt.Sprintf(`<option value="%s" >%s</option>`, l, catalog.Level(lang, l))
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %s", lang, want)
+			}
+		}
+		if strings.Contains(body, ">sfi ") || strings.Contains(body, ">sas<") {
+			t.Errorf("%s: a level in lower case", lang)
+		}
 	}
 }

@@ -96,7 +96,9 @@ func newDinnerFormSized(p *page, people []dinnerChoice, dates, members int) dinn
 	d.Levels = dinnerChoices(p, "SWEDISH_LEVEL_", "label.", typev1.SwedishLevel_SWEDISH_LEVEL_NONE, typev1.SwedishLevel_SWEDISH_LEVEL_FLUENT,
 		func(l typev1.SwedishLevel) string { return l.String() }, f["swedish_level"])
 	for k := range d.Levels {
-		d.Levels[k].Label = p.codeWord("label.", catalog.LevelLabel(typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value])))
+		// In the newcomer form's words ("SFI B", "inga"): codeWord lower-cased
+		// the short names it found no word for, so the guest's form said "sfi b".
+		d.Levels[k].Label = levelLabel(p.Lang, typev1.SwedishLevel(typev1.SwedishLevel_value[d.Levels[k].Value]))
 	}
 	for _, l := range dinnerLanguages {
 		d.Languages = append(d.Languages, dinnerChoice{l, p.codeWord("dinners.lang.", l), slices.Contains(f["languages"], l)})
