@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -137,6 +138,61 @@ func TestSignUpFormLevelsInTheNewcomerFormsWords(t *testing.T) {
 		}
 		if strings.Contains(body, ">sfi ") || strings.Contains(body, ">sas<") {
 			t.Errorf("%s: a level in lower case", lang)
+		}
+	}
+}
+
+// TestDinnerFormsKeepNoPersonInTheBrowser: every field of the offer and
+// sign-up forms a person's facts are typed into (the host's street address
+// and postcode, the guest's SFI class and postcode, the name search) tells
+// the browser not to keep what was typed, as the newcomer and volunteer
+// forms do. The coordinator's browser kept "Qvmarkgatan 46" in its autofill
+// store after the host was erased, and offered it in every address field
+// (outside round s46, ADR 0256).
+func TestDinnerFormsKeepNoPersonInTheBrowser(t *testing.T) {
+	t.Parallel()
+	w, err := New(nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := regexp.MustCompile(`<input[^>]*>`)
+	notTyped := regexp.MustCompile(`type="(hidden|checkbox|radio|date|time|number|submit)"`)
+	for _, tt := range []struct {
+		tmpl  string
+		dates int
+		want  []string
+	}{
+		{"dinners_offer_form", offerDates, []string{"postcode", "address", "picker_name"}},
+		{"dinners_signup_form", signUpDates, []string{"postcode", "sfi_class", "picker_name"}},
+	} {
+		p := benchPage()
+		p.ctx = context.Background()
+		p.Form = url.Values{}
+		d := newDinnerForm(p, nil, tt.dates)
+		d.Search = true
+		p.Data = d
+		rec := httptest.NewRecorder()
+		if err := w.render(rec, p, 200, tt.tmpl); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, in := range input.FindAllString(rec.Body.String(), -1) {
+			if notTyped.MatchString(in) {
+				continue
+			}
+			name := regexp.MustCompile(`name="([^"]*)"`).FindStringSubmatch(in)
+			if name == nil {
+				continue
+			}
+			seen[name[1]] = true
+			if !strings.Contains(in, `autocomplete="off"`) {
+				t.Errorf("%s: %s lets the browser keep what is typed", tt.tmpl, in)
+			}
+		}
+		for _, n := range tt.want {
+			if !seen[n] {
+				t.Errorf("%s: no field %s", tt.tmpl, n)
+			}
 		}
 	}
 }
