@@ -22,7 +22,7 @@ func TestRedactTakesOutExcludedPairs(t *testing.T) {
 	in := assign.Input{
 		Newcomers: []assign.Newcomer{{ID: "p-1", Municipality: "0180"}, {ID: "p-2", Municipality: "0180"}},
 		Units:     []assign.Unit{{Organisation: "org-a", Municipality: "0180", Language: "ar", Free: 1}},
-		Excluded: []assign.Pair{{Newcomer: "p-1", Unit: "org-a.0180.ar"}, {Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"},
+		Excluded: []assign.Pair{{Newcomer: "p-1", Unit: "org-c.1480.ar"}, {Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"},
 			{Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}},
 	}
 	raw, err := json.Marshal(in)
@@ -33,9 +33,9 @@ func TestRedactTakesOutExcludedPairs(t *testing.T) {
 		id   string
 		want []assign.Pair
 	}{
-		{"p-2", []assign.Pair{{Newcomer: "p-1", Unit: "org-a.0180.ar"}, {Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"}}},
-		{"org-b", []assign.Pair{{Newcomer: "p-1", Unit: "org-a.0180.ar"}}},
-		{"org-a", []assign.Pair{{Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"}, {Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}}},
+		{"p-2", []assign.Pair{{Newcomer: "p-1", Unit: "org-c.1480.ar"}, {Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"}}},
+		{"org-b", []assign.Pair{{Newcomer: "p-1", Unit: "org-c.1480.ar"}}},
+		{"org-c", []assign.Pair{{Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"}, {Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}}},
 		{"p-1", []assign.Pair{{Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}}},
 	} {
 		out, changed, err := Redact(jobs.SnapshotKind, raw, tc.id)
