@@ -15,7 +15,7 @@ import (
 // there (ADR 0252); a party turned down at the same dinner that has
 // another dinner in reach is seated there; one whose other dinner is full
 // is left out because the dinners are full, which a coordinator can act
-// on.
+// on. Each job counts the pairs it left out, for its sentence (ADR 0257).
 func TestProposedBeforeExplained(t *testing.T) {
 	ctx := context.Background()
 	e := startEnv(t, 1, serverOptions())
@@ -41,7 +41,13 @@ func TestProposedBeforeExplained(t *testing.T) {
 	e.mustOffer(ctx, c, offer("h-2", orgA, "0180", 4, date(12)))
 	e.mustOffer(ctx, c, offer("h-3", orgA, "0180", 2, date(14)))
 	e.mustSignUp(ctx, c, signUp("g-4", orgA, "0180", 2, date(14)))
-	held := seatingsOf(ctx, t, c, e.runJob(ctx, c, "held", "0180").GetId())
+	second := e.runJob(ctx, c, "held", "0180")
+	// The three pairs rejected at h-1's dinner, which is in this job's
+	// snapshot, are counted as left out (ADR 0257).
+	if n := second.GetCounts().GetExcludedPairs(); n != 3 {
+		t.Errorf("second job: %d pairs counted as proposed before, want 3 (g-1, g-2 and g-3 at h-1's dinner)", n)
+	}
+	held := seatingsOf(ctx, t, c, second.GetId())
 	if len(held) != 2 {
 		t.Fatalf("second job: got %v, want g-2 at h-2's dinner and g-4 at h-3's", held)
 	}
@@ -63,6 +69,11 @@ func TestProposedBeforeExplained(t *testing.T) {
 	ss := seatingsOf(ctx, t, c, job.GetId())
 	if len(ss) != 1 || ss[0].GetSignUpId() != other.GetId() || ss[0].GetDate() != date(12) {
 		t.Errorf("third job: got %v, want g-2 at h-4's dinner on %s", ss, date(12))
+	}
+	// g-2's two rejections and g-1's and g-3's; g-4 is seated and waits
+	// for nothing, so its pair is not counted.
+	if n := job.GetCounts().GetExcludedPairs(); n != 4 {
+		t.Errorf("third job: %d pairs counted as proposed before, want 4", n)
 	}
 	wantUnseated(ctx, t, c, job.GetId(), map[string]pb.UnseatedReason{
 		only.GetId(): pb.UnseatedReason_UNSEATED_REASON_PROPOSED_BEFORE,

@@ -84,12 +84,16 @@ func listDinnerJobs(ctx context.Context, d dinnersClient, e env) error {
 		}
 		for _, j := range res.Msg.GetJobs() {
 			done := j.GetState() == dinnersv1.JobState_JOB_STATE_SUCCEEDED
-			counts := e.f("dinners.job.counts", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated())
-			if done && j.GetCounts().GetUnseated() > 0 {
+			k := j.GetCounts()
+			counts := e.f("dinners.job.counts", k.GetProposals(), k.GetUnseated())
+			if k.GetExcludedPairs() > 0 {
+				// The pairs proposed before, as the web's line (ADR 0257).
+				counts += e.f("dinners.job.counts_excluded", k.GetExcludedPairs())
+			}
+			if done && k.GetUnseated() > 0 {
 				// The page the web links from the job's line (ADR 0232),
 				// so the parties can be opened from here too (ADR 0236).
-				counts = e.f("dinners.job.counts_page", j.GetCounts().GetProposals(), j.GetCounts().GetUnseated(),
-					e.webURL("/dinners/jobs/"+url.PathEscape(j.GetId())+"/unseated"))
+				counts += e.f("dinners.job.counts_link", e.webURL("/dinners/jobs/"+url.PathEscape(j.GetId())+"/unseated"))
 			}
 			fmt.Fprintf(e.Out, "%s\t%s\t%s\t%s\n", j.GetId(), localtime.Stamp(j.GetCreateTime()),
 				e.withAttempts(e.dinnerJobLine(j), j.GetAttempts(), done, j.GetState() == dinnersv1.JobState_JOB_STATE_FAILED), counts)
@@ -431,12 +435,18 @@ func dinnerJobNone(ctx context.Context, d dinnersClient, j *dinnersv1.Job, e env
 // dinnerJobResult is a done job's counts and quality. A proven optimum
 // (gap 0) says "bästa möjliga", as the web app and a mentoring job do,
 // not "högst 0,00 % under", which read as a shortfall (ADR 0184).
+// The pairs left out as proposed before follow, as the web's line says
+// them (ADR 0257).
 func (e Env) dinnerJobResult(j *dinnersv1.Job) string {
 	k := j.GetCounts()
+	s := e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2))
 	if j.GetGapPpm() == 0 {
-		return e.f("dinners.job.result_optimal", k.GetProposals(), k.GetUnseated(), j.GetObjective())
+		s = e.f("dinners.job.result_optimal", k.GetProposals(), k.GetUnseated(), j.GetObjective())
 	}
-	return e.f("dinners.job.result", k.GetProposals(), k.GetUnseated(), e.decimal(float64(j.GetGapPpm())/1e4, 2))
+	if n := k.GetExcludedPairs(); n > 0 {
+		s += e.f("dinners.job.result_excluded", n)
+	}
+	return s
 }
 
 // seatingErr is a refusal of a seating change in a seating's words: the

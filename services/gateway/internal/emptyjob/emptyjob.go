@@ -74,7 +74,8 @@ type Counts struct {
 	Slots int64
 	// Eligible is the number of pairs the rules allow; Excluded the
 	// pairs left out because they were proposed before (mentoring, and
-	// guides since ADR 0248).
+	// guides since ADR 0248: a newcomer and an organisation in a
+	// municipality, whatever the language, since ADR 0257).
 	Eligible, Excluded int64
 	// Unmatched newcomers stayed without a proposal in the engine's
 	// result; Newcomers-Unmatched is how many it chose a pair for.

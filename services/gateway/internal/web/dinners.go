@@ -92,14 +92,22 @@ func newDinnerJobView(p *page, j *dinnersv1.Job) dinnerJobView {
 
 // dinnerJobResult is a done job's counts and quality: "högst 0,00 %
 // under" read as a shortfall where there is none (outside round s32), so
-// a proven optimum says what a mentoring job says of one.
+// a proven optimum says what a mentoring job says of one. The pairs it
+// left out as proposed before are counted after, as a mentoring or
+// guides job's sentence counts them (ADR 0257): the parties among the
+// unseated whose only dinners were those are otherwise a number without
+// its cause.
 func dinnerJobResult(p *page, j *dinnersv1.Job) string {
 	k := j.GetCounts()
+	s := p.tf("dinners.job.done", "Proposals", k.GetProposals(), "Unseated", k.GetUnseated(), "Gap", gapPercent(p, j.GetGapPpm()))
 	if j.GetGapPpm() == 0 {
-		return p.tf("dinners.job.done_optimal", "Proposals", k.GetProposals(), "Unseated", k.GetUnseated(),
+		s = p.tf("dinners.job.done_optimal", "Proposals", k.GetProposals(), "Unseated", k.GetUnseated(),
 			"Optimal", p.tf("job.optimal", "Objective", grouped(p, j.GetObjective())))
 	}
-	return p.tf("dinners.job.done", "Proposals", k.GetProposals(), "Unseated", k.GetUnseated(), "Gap", gapPercent(p, j.GetGapPpm()))
+	if n := k.GetExcludedPairs(); n > 0 {
+		s += " · " + p.tn("dinners.job.excluded", n)
+	}
+	return s
 }
 
 // gapPercent is a gap in parts per million as a percentage with two

@@ -94,19 +94,47 @@ type Input struct {
 	Units     []Unit              `json:"units"`
 	Weights   eligibility.Weights `json:"weights"`
 	Families  []Family            `json:"families,omitempty"`
-	// Excluded are the assignments proposed before (declined, rejected,
-	// ended or withdrawn): the same newcomer and unit are never proposed
-	// again (ADR 0076), so they are no arc of the instance and the optimum
-	// is over the others (ADR 0248). Without this the engine chose them,
-	// their create-once ids were refused, and their places stayed empty.
+	// Excluded are the newcomers and organisations' offices (an
+	// organisation in a municipality) with an assignment proposed before
+	// (declined, rejected, ended or withdrawn). They are never proposed to
+	// each other again (ADR 0076), in any of the office's languages (ADR
+	// 0257), so they are no arc of the instance and the optimum is over the
+	// others (ADR 0248). Without this the engine chose them, their
+	// create-once ids were refused, and their places stayed empty.
 	Excluded []Pair `json:"excluded,omitempty"`
 }
 
-// Pair is one newcomer and one unit (Unit.ID) proposed to each other.
+// Pair is a newcomer and an organisation's office in a municipality that
+// were proposed to each other. A rejection is of the organisation (its
+// coordinator turned the newcomer down, or the newcomer it), not of one
+// of its languages, so the office's every unit is left out; another
+// municipality's office is another situation (the newcomer moved, or the
+// rules allow another municipality) and stays allowed (ADR 0257).
 type Pair struct {
-	Newcomer string `json:"n"`
-	Unit     string `json:"u"`
+	Newcomer     string `json:"n"`
+	Organisation string `json:"o,omitempty"`
+	Municipality string `json:"m,omitempty"`
+	// Unit is how a snapshot stored before ADR 0257 named the pair's
+	// unit (Unit.ID); Office reads its organisation and municipality,
+	// so a job snapshotted before an upgrade and built after leaves out
+	// the same office. New snapshots leave it empty.
+	Unit string `json:"u,omitempty"`
 }
+
+// Office is the pair's organisation and municipality, from Unit for a
+// pair stored before ADR 0257.
+func (p Pair) Office() (org, muni string) {
+	if p.Unit != "" {
+		if o, m, _, ok := ParseUnitID(p.Unit); ok {
+			return o, m
+		}
+	}
+	return p.Organisation, p.Municipality
+}
+
+// office is a newcomer and an organisation's office, the key of an
+// exclusion.
+type office struct{ newcomer, org, muni string }
 
 // CheckFamilies refuses combinations the engine cannot solve exactly. One
 // family is a set of disjoint groups, exact. Gender per municipality with
@@ -143,8 +171,8 @@ func CheckFamilies(fs []Family) error {
 // Swedish or in a language they speak. The score is base, plus language
 // points for their own language (full for the first, half for another),
 // plus municipality points, plus waiting points per month up to the cap,
-// so the longest-waiting are preferred when capacity is short. A pair in
-// Excluded is no edge.
+// so the longest-waiting are preferred when capacity is short. No unit of
+// an office paired with the newcomer in Excluded is an edge.
 func Build(in Input) (*match.Built, error) {
 	if err := CheckFamilies(in.Families); err != nil {
 		return nil, err
@@ -175,9 +203,10 @@ func Build(in Input) (*match.Built, error) {
 	w := in.Weights
 	// Looked up only when there is something to leave out: a national
 	// instance has hundreds of thousands of edges.
-	excluded := make(map[Pair]bool, len(in.Excluded))
+	excluded := make(map[office]bool, len(in.Excluded))
 	for _, p := range in.Excluded {
-		excluded[p] = true
+		org, muni := p.Office()
+		excluded[office{p.Newcomer, org, muni}] = true
 	}
 	// One backing array for every edge's parts: a national instance has
 	// hundreds of thousands of edges, and a slice each dominated Build.
@@ -201,7 +230,7 @@ func Build(in Input) (*match.Built, error) {
 		}
 		for _, j := range cands {
 			u := hosts[j]
-			if len(excluded) > 0 && excluded[Pair{Newcomer: n.ID, Unit: b.HostIDs[j]}] {
+			if len(excluded) > 0 && excluded[office{n.ID, u.Organisation, u.Municipality}] {
 				continue
 			}
 			if cap(backing)-len(backing) < 5 {

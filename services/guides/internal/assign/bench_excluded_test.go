@@ -15,7 +15,8 @@ func BenchmarkNationalBuildExcluded(b *testing.B) {
 	for _, e := range full.Instance.Edges {
 		if e.Newcomer%10 == 0 && !seen[e.Newcomer] {
 			seen[e.Newcomer] = true
-			in.Excluded = append(in.Excluded, Pair{Newcomer: full.NewcomerIDs[e.Newcomer], Unit: full.HostIDs[e.Host]})
+			o, m, _, _ := ParseUnitID(full.HostIDs[e.Host])
+			in.Excluded = append(in.Excluded, Pair{Newcomer: full.NewcomerIDs[e.Newcomer], Organisation: o, Municipality: m})
 		}
 	}
 	b.ReportMetric(float64(len(in.Excluded)), "excluded")

@@ -103,9 +103,11 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	busy := map[string]bool{}
 	reproposed := map[string]bool{}
 	// Every assignment that is over (declined, rejected, ended,
-	// withdrawn) excludes its newcomer and unit from the instance: they
-	// are never proposed again (ADR 0076), and an engine that chose them
-	// anyway left their places empty, their ids refused (ADR 0248).
+	// withdrawn) excludes its newcomer and organisation's office (the
+	// organisation in the municipality, in any language: ADR 0257) from
+	// the instance: they are never proposed again (ADR 0076), and an
+	// engine that chose them anyway left their places empty, their ids
+	// refused (ADR 0248).
 	before := map[assign.Pair]bool{}
 	all, err := s.Assignments.Find(store.Query[*guidesv1.Assignment]{Index: "municipality", Values: j.Municipalities})
 	if err != nil {
@@ -123,7 +125,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 			reproposed[a.GetParticipantId()] = true
 		}
 		if !live(a.GetStatus()) {
-			before[assign.Pair{Newcomer: a.GetParticipantId(), Unit: unitOf(a).ID()}] = true
+			before[assign.Pair{Newcomer: a.GetParticipantId(), Organisation: a.GetOrganisationId(), Municipality: a.GetMunicipalityCode()}] = true
 		}
 	}
 	ns, err := s.Pool.InMunicipalities(j.Municipalities)
@@ -446,10 +448,11 @@ func Redact(kind jobs.Kind, raw []byte, id string) ([]byte, bool, error) {
 		}
 		n, x := len(in.Newcomers), len(in.Excluded)
 		in.Newcomers = slices.DeleteFunc(in.Newcomers, func(x assign.Newcomer) bool { return x.ID == id })
-		// A pair names its newcomer and, in its unit, its organisation:
-		// either one's erasure takes it out.
+		// A pair names its newcomer and its organisation (in its unit, in
+		// a snapshot stored before ADR 0257): either one's erasure takes
+		// it out.
 		in.Excluded = slices.DeleteFunc(in.Excluded, func(p assign.Pair) bool {
-			org, _, _, _ := assign.ParseUnitID(p.Unit)
+			org, _ := p.Office()
 			return p.Newcomer == id || org == id
 		})
 		if len(in.Newcomers) == n && len(in.Excluded) == x {

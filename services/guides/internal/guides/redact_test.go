@@ -12,7 +12,8 @@ import (
 )
 
 // TestRedactTakesOutExcludedPairs: a snapshot's pairs proposed before
-// name a newcomer and, in the unit, an organisation; erasing either takes
+// name a newcomer and an organisation (in the unit's id in a snapshot
+// stored before ADR 0257, as p-1's first pair here); erasing either takes
 // out their pairs and leaves the others (ADR 0248), and an id in none
 // leaves the snapshot as it was. Before, an erased newcomer's rejected
 // pairs stayed in a running or failed job's snapshot.
@@ -21,8 +22,8 @@ func TestRedactTakesOutExcludedPairs(t *testing.T) {
 	in := assign.Input{
 		Newcomers: []assign.Newcomer{{ID: "p-1", Municipality: "0180"}, {ID: "p-2", Municipality: "0180"}},
 		Units:     []assign.Unit{{Organisation: "org-a", Municipality: "0180", Language: "ar", Free: 1}},
-		Excluded: []assign.Pair{{Newcomer: "p-1", Unit: "org-a.0180.ar"}, {Newcomer: "p-1", Unit: "org-b.0180.sv"},
-			{Newcomer: "p-2", Unit: "org-b.0180.sv"}},
+		Excluded: []assign.Pair{{Newcomer: "p-1", Unit: "org-c.1480.ar"}, {Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"},
+			{Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}},
 	}
 	raw, err := json.Marshal(in)
 	if err != nil {
@@ -32,9 +33,10 @@ func TestRedactTakesOutExcludedPairs(t *testing.T) {
 		id   string
 		want []assign.Pair
 	}{
-		{"p-2", []assign.Pair{{Newcomer: "p-1", Unit: "org-a.0180.ar"}, {Newcomer: "p-1", Unit: "org-b.0180.sv"}}},
-		{"org-b", []assign.Pair{{Newcomer: "p-1", Unit: "org-a.0180.ar"}}},
-		{"p-1", []assign.Pair{{Newcomer: "p-2", Unit: "org-b.0180.sv"}}},
+		{"p-2", []assign.Pair{{Newcomer: "p-1", Unit: "org-c.1480.ar"}, {Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"}}},
+		{"org-b", []assign.Pair{{Newcomer: "p-1", Unit: "org-c.1480.ar"}}},
+		{"org-c", []assign.Pair{{Newcomer: "p-1", Organisation: "org-b", Municipality: "0180"}, {Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}}},
+		{"p-1", []assign.Pair{{Newcomer: "p-2", Organisation: "org-b", Municipality: "0180"}}},
 	} {
 		out, changed, err := Redact(jobs.SnapshotKind, raw, tc.id)
 		if err != nil || !changed {

@@ -1809,7 +1809,12 @@ type JobCounts struct {
 	// Seatings proposed.
 	Proposals int32 `protobuf:"varint,6,opt,name=proposals,proto3" json:"proposals,omitempty"`
 	// Parties left unseated.
-	Unseated      int32 `protobuf:"varint,7,opt,name=unseated,proto3" json:"unseated,omitempty"`
+	Unseated int32 `protobuf:"varint,7,opt,name=unseated,proto3" json:"unseated,omitempty"`
+	// (party, dinner) pairs left out because they were proposed before
+	// (rejected, declined or ended: the same party and dinner are never
+	// proposed again), between a party waiting in scope and a dinner in
+	// the job's snapshot (ADR 0257). 0 in jobs recorded before.
+	ExcludedPairs int32 `protobuf:"varint,8,opt,name=excluded_pairs,json=excludedPairs,proto3" json:"excluded_pairs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1889,6 +1894,13 @@ func (x *JobCounts) GetProposals() int32 {
 func (x *JobCounts) GetUnseated() int32 {
 	if x != nil {
 		return x.Unseated
+	}
+	return 0
+}
+
+func (x *JobCounts) GetExcludedPairs() int32 {
+	if x != nil {
+		return x.ExcludedPairs
 	}
 	return 0
 }
@@ -6036,7 +6048,7 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"\vFullDinners\x12\x18\n" +
 	"\adinners\x18\x01 \x01(\x05R\adinners\x125\n" +
 	"\x17seats_held_by_proposals\x18\x02 \x01(\x05R\x14seatsHeldByProposals\x123\n" +
-	"\x16seats_held_by_approved\x18\x03 \x01(\x05R\x13seatsHeldByApproved\"\xd7\x01\n" +
+	"\x16seats_held_by_approved\x18\x03 \x01(\x05R\x13seatsHeldByApproved\"\xfe\x01\n" +
 	"\tJobCounts\x12\x18\n" +
 	"\aparties\x18\x01 \x01(\x05R\aparties\x12\x16\n" +
 	"\x06guests\x18\x02 \x01(\x05R\x06guests\x12\x18\n" +
@@ -6045,7 +6057,8 @@ const file_motesplats_dinners_v1_dinners_proto_rawDesc = "" +
 	"free_seats\x18\x04 \x01(\x05R\tfreeSeats\x12%\n" +
 	"\x0eeligible_pairs\x18\x05 \x01(\x05R\religiblePairs\x12\x1c\n" +
 	"\tproposals\x18\x06 \x01(\x05R\tproposals\x12\x1a\n" +
-	"\bunseated\x18\a \x01(\x05R\bunseated\"\x87\x05\n" +
+	"\bunseated\x18\a \x01(\x05R\bunseated\x12%\n" +
+	"\x0eexcluded_pairs\x18\b \x01(\x05R\rexcludedPairs\"\x87\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganisation_id\x18\x02 \x01(\tR\x0eorganisationId\x12-\n" +

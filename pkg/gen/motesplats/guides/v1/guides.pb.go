@@ -222,8 +222,9 @@ const (
 	// where, not the language (ADR 0184).
 	UnassignedReason_UNASSIGNED_REASON_NO_UNIT_IN_MUNICIPALITY UnassignedReason = 4
 	// Every unit that fits was proposed for the newcomer before (declined,
-	// rejected or ended), and the same newcomer and unit are never proposed
-	// again: the job left those pairs out (ADR 0248).
+	// rejected or ended), and the same newcomer and organisation are never
+	// proposed again in that municipality, in any language: the job left
+	// those pairs out (ADR 0248, 0257).
 	UnassignedReason_UNASSIGNED_REASON_PROPOSED_BEFORE UnassignedReason = 5
 )
 
