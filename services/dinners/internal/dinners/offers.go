@@ -391,7 +391,13 @@ func validAddress(v *apperr.Validator, field, s string) {
 	case s == "":
 	case !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxAddressRunes:
 		v.Add(field, fmt.Sprintf("must be at most %d characters of text", MaxAddressRunes))
-	case strings.TrimSpace(s) != s || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+	case strings.TrimSpace(s) != s || strings.ContainsAny(s, "\r\n\u2028\u2029"):
 		v.Add(field, "must be one line of text without leading or trailing spaces")
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+		// A bidi override (U+202E) or another invisible control would
+		// print the address reordered in the guest's message; it was
+		// refused before as "one line of text", which its sender could
+		// not make sense of (outside round s46, ADR 0256).
+		v.Add(field, "must not contain control characters")
 	}
 }
