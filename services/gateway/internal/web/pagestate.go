@@ -49,6 +49,10 @@ type page struct {
 	// "disabled_form" the same for an account turned off): the language
 	// picker carries it, so the notice survives a change of language.
 	Expired string
+	// OrgPicker is, on an administrator's newcomer and volunteer forms,
+	// the organisation by name (recordOrgPicker); nil on a coordinator's,
+	// whose records are their own organisation's (ADR 0254).
+	OrgPicker *pickerField
 
 	caller core.Caller
 	ctx    context.Context
