@@ -30,7 +30,7 @@ func TestAdminRegistersTheFirstOrganisation(t *testing.T) {
 	// to register one; they refused "Organisation: måste fyllas i" over
 	// an empty list.
 	const noneYet = "Ingen organisation finns ännu: registrera den första under Organisationer i menyn."
-	pickers := []string{"/matching", "/dinners", "/admin/users"}
+	pickers := []string{"/matching", "/dinners", "/admin/users", "/participants/new", "/volunteers/new"}
 	for _, path := range pickers {
 		if _, page := b.get(path); !strings.Contains(page, noneYet) {
 			t.Errorf("%s before any organisation does not say where to register one:\n%s", path, trim(visibleText(page)))

@@ -113,8 +113,21 @@ func testPagesNoOtherBrowserTestOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/admin/users", "/admin/users/" + cme.Msg.GetUser().GetId() + "/email", "/admin/audit",
-		"/admin/mailbox", "/admin/mailbox/" + msg.GetId()} {
+		"/admin/mailbox", "/admin/mailbox/" + msg.GetId(), "/participants/new", "/volunteers/new"} {
 		b.run(path, chromedp.Navigate(e.base+path), chromedp.WaitVisible(`main`, chromedp.ByQuery), b.swedish(path, "minor"))
+	}
+	// The admin's volunteer form picks the organisation by its name, typed
+	// into the picker as a keyboard user does (ADR 0254: it was an id
+	// typed into a text field).
+	var orgName string
+	b.run("an admin registers a volunteer, the organisation chosen by name", chromedp.Navigate(e.base+"/volunteers/new"),
+		chromedp.WaitVisible(`#f-organisation_id`), chromedp.SendKeys(`#f-given_name`, "Sara"),
+		chromedp.Focus(`#f-organisation_id`), chromedp.KeyEvent("Förening"),
+		chromedp.Evaluate(`document.querySelector("#f-organisation_id").selectedOptions[0].textContent`, &orgName),
+		chromedp.Focus(`#f-municipality_code`), chromedp.KeyEvent("Kalmar"),
+		chromedp.Click(`form.form button.primary`), chromedp.WaitVisible(`p.flash`))
+	if orgName != "Förening" {
+		t.Errorf("the picker chose %q after typing the organisation's name", orgName)
 	}
 
 	// The coordinator's pages on a phone, in English.

@@ -228,7 +228,7 @@ var unswept = map[string]bool{
 	"ListGuideOrganisations": true, "StartGuideJob": true, "ListGuideJobs": true, "GetGuideEquity": true, "StartMatchingJob": true,
 	"ListMatchingJobs": true, "GetMentoringReport": true, "ListDeadLetters": true, "ListParticipants": true, "CreateParticipant": true,
 	"ListVolunteers": true, "CreateVolunteer": true, "ListOrganisations": true, "ListUsers": true, "CreateUser": true,
-	"CreateApiToken": true, "ListWaitingNewcomers": true,
+	"CreateApiToken": true, "ListWaitingNewcomers": true, "CreateOrganisation": true,
 }
 
 // TestAccessSweepProgrammes sweeps every gateway method and every web

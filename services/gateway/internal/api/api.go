@@ -350,6 +350,12 @@ func (s *Server) ListOrganisations(ctx context.Context, req *connect.Request[gat
 	return reply(s, ctx, &gatewayv1.ListOrganisationsResponse{Organisations: orgs, NextPageToken: next}, err)
 }
 
+// CreateOrganisation implements RegistryService.
+func (s *Server) CreateOrganisation(ctx context.Context, req *connect.Request[gatewayv1.CreateOrganisationRequest]) (*connect.Response[gatewayv1.CreateOrganisationResponse], error) {
+	o, err := s.g.CreateOrganisation(ctx, caller(ctx), req.Msg.GetOrganisation(), req.Msg.GetRequestId())
+	return reply(s, ctx, &gatewayv1.CreateOrganisationResponse{Organisation: o}, err)
+}
+
 // ListAuditEntries implements AuditService.
 func (s *Server) ListAuditEntries(ctx context.Context, req *connect.Request[gatewayv1.ListAuditEntriesRequest]) (*connect.Response[gatewayv1.ListAuditEntriesResponse], error) {
 	q := audit.Query{UserID: req.Msg.GetUserId(), ResourceID: req.Msg.GetResourceId(), PageSize: int(req.Msg.GetPageSize()), PageToken: req.Msg.GetPageToken(),

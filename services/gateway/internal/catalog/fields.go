@@ -115,7 +115,7 @@ func PathLabel(locale, path string) string {
 			return Text(locale, key)
 		}
 		path = rest
-	case "check_in", "rules", "user":
+	case "check_in", "rules", "user", "organisation":
 		path = rest
 	}
 	f := RecordField(path)

@@ -61,10 +61,49 @@ var languageNames = sync.OnceValue(func() map[string]string {
 	return out
 })
 
+// otherLanguageNames maps the lower-case Swedish and English names of
+// every other language with a two-letter ISO 639-1 code that CLDR names
+// to its code: `mp -languages isländska` was unknown while `is` was taken
+// (ADR 0251, 0254). Only the two-letter codes: CLDR also names hundreds
+// of three-letter ones (klingonska is tlh), which nobody registering a
+// newcomer means. Left out are a name two codes share (neither is
+// guessed) and a name of a code's shape ("ewe", "ido"), which stays a
+// code as mp has always read it.
+var otherLanguageNames = sync.OnceValue(func() map[string]string {
+	out, shared := map[string]string{}, map[string]bool{}
+	for a := 'a'; a <= 'z'; a++ {
+		for b := 'a'; b <= 'z'; b++ {
+			code := string([]rune{a, b})
+			if base, err := language.ParseBase(code); err != nil || base.String() != code || slices.Contains(PickerLanguages, code) {
+				continue
+			}
+			for _, l := range nameLocales {
+				name := strings.ToLower(LanguageName(l, code))
+				if name == code || len([]rune(name)) <= 3 {
+					continue
+				}
+				if c, ok := out[name]; ok && c != code {
+					shared[name] = true
+				}
+				out[name] = code
+			}
+		}
+	}
+	for name := range shared {
+		delete(out, name)
+	}
+	return out
+})
+
 // LanguageByName is the code of the language named name in Swedish or
-// English (case and surrounding space ignored), among PickerLanguages.
+// English (case and surrounding space ignored): one of PickerLanguages,
+// else any other language with a two-letter code (otherLanguageNames).
 func LanguageByName(name string) (string, bool) {
-	c, ok := languageNames()[strings.ToLower(strings.TrimSpace(name))]
+	name = strings.ToLower(strings.TrimSpace(name))
+	if c, ok := languageNames()[name]; ok {
+		return c, true
+	}
+	c, ok := otherLanguageNames()[name]
 	return c, ok
 }
 

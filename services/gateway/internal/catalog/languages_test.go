@@ -16,6 +16,11 @@ func TestLanguageByName(t *testing.T) {
 		{"dari", "prs"}, {"Dari", "prs"}, {"somaliska", "so"}, {"Ukrainian", "uk"}, {"persiska", "fa"},
 		{"kurmanji", "kmr"}, {"nordkurdiska", "kmr"}, {"Northern Kurdish", "kmr"}, {"engelska", "en"}, {"svenska", "sv"},
 		{"atlantiska", ""}, {"ar", ""}, {"", ""},
+		// Beyond the picker's: any language with a two-letter code, by its
+		// Swedish or English name (ADR 0254); not a three-letter one, nor a
+		// name of a code's shape, which stays a code.
+		{"isländska", "is"}, {"Icelandic", "is"}, {" ISLÄNDSKA ", "is"}, {"swahili", "sw"}, {"nederländska", "nl"},
+		{"klingonska", ""}, {"ewe", ""},
 	} {
 		got, ok := LanguageByName(tt.in)
 		if got != tt.want || ok != (tt.want != "") {

@@ -49,6 +49,7 @@ var violationText = map[string]map[string]string{
 		"must be valid UTF-8 text":                                     "måste vara giltig text",
 		"no organisation has this id":                                  "ingen organisation har detta id",
 		"choose at least one municipality":                             "välj minst en kommun",
+		"choose an organisation":                                       "välj en organisation",
 		"name at least one municipality":                               "ange minst en kommun",
 		"is not an SCB municipality code":                              "är ingen kommunkod från SCB",
 		"is not a known quota kind":                                    "är ingen känd kvot",

@@ -272,6 +272,10 @@ func Run(ctx context.Context, args []string, e Env) error {
 		err = deleteUser(ctx, c, args, e)
 	case "users email":
 		err = changeUserEmail(ctx, c, args, e)
+	case "organisations list":
+		err = listOrganisations(ctx, c, args, e)
+	case "organisations add":
+		err = addOrganisation(ctx, c, args, e)
 	case "participants list":
 		err = listParticipants(ctx, c, args, e)
 	case "participants add":

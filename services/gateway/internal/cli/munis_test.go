@@ -73,6 +73,14 @@ func TestLanguageCodes(t *testing.T) {
 	if got, err := e.languageCodes(""); err != nil || len(got) != 0 {
 		t.Errorf("no languages: %q %v", got, err)
 	}
+	// Beyond the picker's 30 (ADR 0254): isländska was unknown while is
+	// was taken; a name of no language is still refused, naming it.
+	if got, err := e.languageCodes("isländska, Swahili, ar"); err != nil || !slices.Equal(got, []string{"is", "sw", "ar"}) {
+		t.Errorf("names beyond the picker's: %q %v, want is, sw, ar", got, err)
+	}
+	if _, err := e.languageCodes("isländska, påhittska"); err == nil || !strings.Contains(err.Error(), `"påhittska"`) {
+		t.Errorf("an unknown name after a known one: %v, want a refusal naming påhittska", err)
+	}
 	for lang, want := range map[string]string{
 		"sv": `-languages: inget språk heter "tigrinjan". Skriv språkets namn på svenska eller engelska (arabiska, Arabic) eller dess ISO 639-kod (ar). Närmast: tigrinja (ti).`,
 		"en": `-languages: no language is called "tigrinjan". Write the language's name in English or Swedish (Arabic, arabiska) or its ISO 639 code (ar). Closest: Tigrinya (ti).`,

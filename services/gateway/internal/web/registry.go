@@ -104,7 +104,7 @@ func (w *Web) participantNew(rw http.ResponseWriter, r *http.Request, p *page) e
 	p.Form.Set("household_size", "1")
 	// Consent box unticked: consent is the person's affirmative act, never
 	// a default (issue 12, GDPR art. 4(11), recital 32).
-	return w.render(rw, p, http.StatusOK, "participant_form")
+	return w.renderRecordForm(rw, r, p, http.StatusOK, "participant_form")
 }
 
 func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -126,7 +126,7 @@ func (w *Web) participantCreate(rw http.ResponseWriter, r *http.Request, p *page
 	}
 	if err != nil {
 		if formErrors(p, err, participantField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "participant_form")
+			return w.renderRecordForm(rw, r, p, http.StatusUnprocessableEntity, "participant_form")
 		}
 		return err
 	}
@@ -164,7 +164,7 @@ func (w *Web) participantEdit(rw http.ResponseWriter, r *http.Request, p *page) 
 	p.Form = languageNames(p.Lang, participantToForm(v.GetParticipant()))
 	p.Data = newParticipantView(p, v.GetOrganisationName(), v.GetParticipant())
 	p.Flash = savedFlash(p, r)
-	return w.render(rw, p, http.StatusOK, "participant_form")
+	return w.renderRecordForm(rw, r, p, http.StatusOK, "participant_form")
 }
 
 // errStale answers a form posted over a record someone changed since the
@@ -187,7 +187,7 @@ func (w *Web) participantUpdate(rw http.ResponseWriter, r *http.Request, p *page
 	pt, err := w.saveParticipant(r, p, cur.GetParticipant())
 	if err != nil {
 		if formErrors(p, err, participantField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "participant_form")
+			return w.renderRecordForm(rw, r, p, http.StatusUnprocessableEntity, "participant_form")
 		}
 		return err
 	}
@@ -247,7 +247,7 @@ func applyParticipantForm(p *participantsv1.Participant, f, old url.Values, admi
 	d.text("family_name", "family_name", &p.FamilyName, false)
 	d.text("municipality_code", "municipality_code", &p.MunicipalityCode, true)
 	if admin {
-		d.text("organisation_id", "organisation_id", &p.OrganisationId, true)
+		d.organisation(&v, &p.OrganisationId)
 	}
 	d.contact(&p.Contact)
 	d.prefs(&v, &p.Notifications)

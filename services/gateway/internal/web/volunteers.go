@@ -48,7 +48,7 @@ func (w *Web) volunteerNew(rw http.ResponseWriter, r *http.Request, p *page) err
 	p.Form.Set("mentor", "1")
 	p.Form.Set("mentor_capacity", "1")
 	p.Form.Set("household_size", "1")
-	return w.render(rw, p, http.StatusOK, "volunteer_form")
+	return w.renderRecordForm(rw, r, p, http.StatusOK, "volunteer_form")
 }
 
 func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) error {
@@ -64,7 +64,7 @@ func (w *Web) volunteerCreate(rw http.ResponseWriter, r *http.Request, p *page) 
 	}
 	if err != nil {
 		if formErrors(p, err, participantField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteer_form")
+			return w.renderRecordForm(rw, r, p, http.StatusUnprocessableEntity, "volunteer_form")
 		}
 		return err
 	}
@@ -81,7 +81,7 @@ func (w *Web) volunteerEdit(rw http.ResponseWriter, r *http.Request, p *page) er
 	}
 	p.Form, p.Data = languageNames(p.Lang, volunteerToForm(v.GetVolunteer())), newVolunteerView(p, v)
 	p.Flash = savedFlash(p, r)
-	return w.render(rw, p, http.StatusOK, "volunteer_form")
+	return w.renderRecordForm(rw, r, p, http.StatusOK, "volunteer_form")
 }
 
 // volunteerUpdate saves an edit form, sending only what changed (see
@@ -98,7 +98,7 @@ func (w *Web) volunteerUpdate(rw http.ResponseWriter, r *http.Request, p *page) 
 	v, err := w.saveVolunteer(r, p, cur.GetVolunteer())
 	if err != nil {
 		if formErrors(p, err, participantField) {
-			return w.render(rw, p, http.StatusUnprocessableEntity, "volunteer_form")
+			return w.renderRecordForm(rw, r, p, http.StatusUnprocessableEntity, "volunteer_form")
 		}
 		return err
 	}
@@ -138,7 +138,7 @@ func applyVolunteerForm(v *volunteersv1.Volunteer, f, old url.Values, admin bool
 	d.text("family_name", "family_name", &v.FamilyName, false)
 	d.text("municipality_code", "municipality_code", &v.MunicipalityCode, true)
 	if admin {
-		d.text("organisation_id", "organisation_id", &v.OrganisationId, true)
+		d.organisation(&val, &v.OrganisationId)
 	}
 	d.contact(&v.Contact)
 	d.prefs(&val, &v.Notifications)

@@ -7,22 +7,15 @@
 package web
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/motesplats/motesplats/pkg/apperr"
-	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/assets"
 	"github.com/motesplats/motesplats/services/gateway/internal/bounds"
@@ -210,173 +203,6 @@ func (w *Web) Register(mux Mux) {
 	}
 }
 
-// NotFound is the app's own not-found page (status 404), in the user's
-// language with the app's layout, for a GET of a path no route serves: a
-// signed-in user who mistypes an address stays in the app rather than
-// meeting Go's bare English "404 page not found". It needs no session, so
-// a visitor signed out sees it too, in the browser's language.
-//
-// Any other method (POST, PUT, DELETE ... of a path no route serves under
-// any method) gets the same page, where it got net/http's plain English
-// 404 without the security headers' no-store (ADR 0180). Like
-// MethodNotAllowed it reads nothing past the request's head: no body, no
-// form, no CSRF check, so a post of a stale or forged form to a wrong
-// address learns only that the address is not one.
-func (w *Web) NotFound() http.Handler {
-	get := w.wrap(Route{Method: http.MethodGet, Public: true, h: func(http.ResponseWriter, *http.Request, *page) error {
-		return apperr.Errorf(apperr.NotFound, "page not found")
-	}})
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			get.ServeHTTP(rw, r)
-			return
-		}
-		p := w.headOnlyPage(rw, r)
-		w.fail(rw, p, http.StatusNotFound, p.t("err.notfound"))
-	})
-}
-
-// HeaderTooLarge is the app's page for a request whose address or
-// cookies are longer than the gateway serves (status 431, ADR 0132):
-// net/http's own answer is a line of English. The language comes from
-// the browser's headers alone: the session in an over-long head is not
-// looked up.
-func (w *Web) HeaderTooLarge() http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Cache-Control", "no-store")
-		p := newPage(r)
-		p.CSRF, p.Dir = w.preCSRF(rw, r), dir(p.Lang)
-		w.fail(rw, p, http.StatusRequestHeaderFieldsTooLarge, p.t("err.headtoolarge"))
-	})
-}
-
-// headOnlyPage is the page of an answer made from the request's head
-// alone (the app's 404 and 405 for any method): not kept by caches, in
-// the session's language when there is one, and nothing of the body read
-// (no form, no CSRF check), so such an answer comes before any of those
-// refusals (ADR 0173, 0180).
-func (w *Web) headOnlyPage(rw http.ResponseWriter, r *http.Request) *page {
-	rw.Header().Set("Cache-Control", "no-store")
-	p := newPage(r)
-	if princ, err := w.principal(r); err == nil {
-		p.signedIn(princ)
-	} else {
-		p.CSRF = w.preCSRF(rw, r)
-	}
-	p.Dir = dir(p.Lang)
-	return p
-}
-
-// newPage is a page in the language r's browser asks for, before a
-// session is read.
-func newPage(r *http.Request) *page {
-	p := &page{Lang: guessLocale(r), Form: url.Values{}, Errors: map[string]string{}, ctx: r.Context()}
-	for _, l := range offered {
-		p.Locales = append(p.Locales, localeOpt{l, localeNames[l]})
-	}
-	return p
-}
-
-// MethodNotAllowed is the app's own page for a request whose method the
-// address does not take (status 405; the caller sets the Allow header):
-// the layout, the user's language and a link back, as NotFound gives a
-// mistyped address, rather than Go's bare English "Method Not Allowed".
-// A GET (a form's action followed as a link, or typed) is told to use the
-// page's button; any other method (PUT, DELETE, TRACE ... from a script)
-// that the address is opened with a link. The language is negotiated as
-// for every page (the session's choice, else the mp_lang cookie, else the
-// browser's), but nothing of the request is read past its head: no body,
-// no form, no CSRF check, so the 405 comes before any of those refusals
-// and a TRACE echoes nothing (ADR 0173).
-func (w *Web) MethodNotAllowed() http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		p := w.headOnlyPage(rw, r)
-		key := "err.method"
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			key = "err.method_other"
-		}
-		w.fail(rw, p, http.StatusMethodNotAllowed, p.t(key))
-	})
-}
-
-// page is what every template gets, and the per-request state handlers
-// build up.
-type page struct {
-	Lang, Dir, Title, Nav, Flash, Action, CSRF string
-	User                                       *gatewayv1.User
-	Admin, Operator                            bool
-	Locales                                    []localeOpt
-	Form                                       url.Values
-	Errors                                     map[string]string
-	ErrorList                                  []errItem
-	Data                                       any
-	// SSO names the single sign-on provider on the sign-in page; empty
-	// hides the button.
-	SSO string
-	// Updated says how old a report page's figures are ("Uppdaterad för
-	// 8 s sedan"): they are kept and refreshed in the background (ADR
-	// 0067). Empty on other pages.
-	Updated string
-	// FirstPage is, on the error page of a list asked for a page its
-	// token does not name (an edited, cut or old link), the same list's
-	// first page: the page says "start again from the first page" and
-	// offered only the overview (outside round s29).
-	FirstPage string
-	// SignIn is, on the error page of a setup link opened once an
-	// account exists, true: the page leads to the sign-in page rather
-	// than the overview (setupGone).
-	SignIn bool
-	// Next is, on the sign-in page, the page to go back to after signing
-	// in (ADR 0185); empty for the overview.
-	Next string
-	// Expired is, on the sign-in page, why the user is there again ("1"
-	// a page, "form" a form whose values were not saved, "disabled" and
-	// "disabled_form" the same for an account turned off): the language
-	// picker carries it, so the notice survives a change of language.
-	Expired string
-
-	caller core.Caller
-	ctx    context.Context
-	// now is when the request came, by Options.Now: every "today" on
-	// the page is its day in Sweden (zero, in tests that build a page by
-	// hand, is the wall clock).
-	now time.Time
-}
-
-// clock is the page's moment: now, or the wall clock for a page built
-// without a request.
-func (p *page) clock() time.Time {
-	if p.now.IsZero() {
-		return time.Now()
-	}
-	return p.now
-}
-
-type localeOpt struct{ Code, Name string }
-
-type errItem struct{ Field, Label, Message string }
-
-// signedIn fills p from the session's principal: the user, the session's
-// CSRF token, the user's language and role.
-func (p *page) signedIn(princ account.Principal) {
-	p.User, p.CSRF = princ.User, princ.CSRFToken
-	p.Lang = shown(princ.User.GetLocale())
-	p.Admin = princ.User.GetRole() == gatewayv1.Role_ROLE_ADMIN
-	p.Operator = princ.User.GetRole() == gatewayv1.Role_ROLE_OPERATOR
-}
-
-func (p *page) t(key string) string { return translate(p.Lang, key) }
-
-// tf is key's text with its placeholders filled: p.tf("page.range",
-// "From", 1, "To", 50, "Total", 266).
-func (p *page) tf(key string, kv ...any) string { return translateData(p.Lang, key, pairs(kv), nil) }
-
-// tn is key's text in the plural form n takes in the page's language, with
-// {{.Count}} set to n: p.tn("m.count", 3) is "3 förslag".
-func (p *page) tn(key string, n any, kv ...any) string {
-	return translateData(p.Lang, key, pairs(kv), n)
-}
-
 // wrap turns a route into an http.Handler: body limit, session, CSRF,
 // locale, error page.
 func (w *Web) wrap(rt Route) http.Handler {
@@ -490,46 +316,4 @@ func formType(ct string) bool {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/x-www-form-urlencoded"
-}
-
-func (w *Web) principal(r *http.Request) (account.Principal, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return account.Principal{}, err
-	}
-	return w.g.Accounts.Session(r.Context(), c.Value)
-}
-
-// preCSRF returns the double-submit token of a visitor without a session
-// (sign-in, setup), setting its cookie when missing.
-func (w *Web) preCSRF(rw http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(preCSRFCookie); err == nil && len(c.Value) == 43 {
-		return c.Value
-	}
-	tok := randomToken()
-	http.SetCookie(rw, &http.Cookie{Name: preCSRFCookie, Value: tok, Path: "/", HttpOnly: true, Secure: w.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
-	return tok
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func (w *Web) csrfOK(r *http.Request, p *page) bool {
-	got := r.Header.Get("X-CSRF-Token")
-	if got == "" {
-		got = r.PostForm.Get("csrf")
-	}
-	want := p.CSRF
-	if p.User == nil {
-		// Double submit: the form must echo the cookie already sent.
-		c, err := r.Cookie(preCSRFCookie)
-		if err != nil {
-			return false
-		}
-		want = c.Value
-	}
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

@@ -1321,6 +1321,109 @@ func (x *ListOrganisationsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// CreateOrganisationRequest registers an organisation.
+type CreateOrganisationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organisation: name, type, municipalities. A guide organisation's
+	// places are set through the volunteers service (services/guides).
+	Organisation *v11.Organisation `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	// Idempotency key: the same key sent again answers the first
+	// registration and makes no second organisation.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOrganisationRequest) Reset() {
+	*x = CreateOrganisationRequest{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrganisationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrganisationRequest) ProtoMessage() {}
+
+func (x *CreateOrganisationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrganisationRequest.ProtoReflect.Descriptor instead.
+func (*CreateOrganisationRequest) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CreateOrganisationRequest) GetOrganisation() *v11.Organisation {
+	if x != nil {
+		return x.Organisation
+	}
+	return nil
+}
+
+func (x *CreateOrganisationRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateOrganisationResponse returns the stored organisation.
+type CreateOrganisationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organisation, with its id.
+	Organisation  *v11.Organisation `protobuf:"bytes,1,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOrganisationResponse) Reset() {
+	*x = CreateOrganisationResponse{}
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrganisationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrganisationResponse) ProtoMessage() {}
+
+func (x *CreateOrganisationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrganisationResponse.ProtoReflect.Descriptor instead.
+func (*CreateOrganisationResponse) Descriptor() ([]byte, []int) {
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateOrganisationResponse) GetOrganisation() *v11.Organisation {
+	if x != nil {
+		return x.Organisation
+	}
+	return nil
+}
+
 // DeleteParticipantRequest names a newcomer to remove.
 type DeleteParticipantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1332,7 +1435,7 @@ type DeleteParticipantRequest struct {
 
 func (x *DeleteParticipantRequest) Reset() {
 	*x = DeleteParticipantRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1447,7 @@ func (x *DeleteParticipantRequest) String() string {
 func (*DeleteParticipantRequest) ProtoMessage() {}
 
 func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[22]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,7 +1460,7 @@ func (x *DeleteParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantRequest.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{22}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeleteParticipantRequest) GetId() string {
@@ -1376,7 +1479,7 @@ type DeleteParticipantResponse struct {
 
 func (x *DeleteParticipantResponse) Reset() {
 	*x = DeleteParticipantResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1388,7 +1491,7 @@ func (x *DeleteParticipantResponse) String() string {
 func (*DeleteParticipantResponse) ProtoMessage() {}
 
 func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[23]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1401,7 +1504,7 @@ func (x *DeleteParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteParticipantResponse.ProtoReflect.Descriptor instead.
 func (*DeleteParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{23}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{25}
 }
 
 // EraseParticipantRequest names a newcomer to erase.
@@ -1415,7 +1518,7 @@ type EraseParticipantRequest struct {
 
 func (x *EraseParticipantRequest) Reset() {
 	*x = EraseParticipantRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1530,7 @@ func (x *EraseParticipantRequest) String() string {
 func (*EraseParticipantRequest) ProtoMessage() {}
 
 func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[24]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1543,7 @@ func (x *EraseParticipantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantRequest.ProtoReflect.Descriptor instead.
 func (*EraseParticipantRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{24}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EraseParticipantRequest) GetId() string {
@@ -1459,7 +1562,7 @@ type EraseParticipantResponse struct {
 
 func (x *EraseParticipantResponse) Reset() {
 	*x = EraseParticipantResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1471,7 +1574,7 @@ func (x *EraseParticipantResponse) String() string {
 func (*EraseParticipantResponse) ProtoMessage() {}
 
 func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[25]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1484,7 +1587,7 @@ func (x *EraseParticipantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseParticipantResponse.ProtoReflect.Descriptor instead.
 func (*EraseParticipantResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{25}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{27}
 }
 
 // RecordConsentRequest records a consent.
@@ -1501,7 +1604,7 @@ type RecordConsentRequest struct {
 
 func (x *RecordConsentRequest) Reset() {
 	*x = RecordConsentRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1616,7 @@ func (x *RecordConsentRequest) String() string {
 func (*RecordConsentRequest) ProtoMessage() {}
 
 func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[26]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1629,7 @@ func (x *RecordConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentRequest.ProtoReflect.Descriptor instead.
 func (*RecordConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{26}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RecordConsentRequest) GetId() string {
@@ -1554,7 +1657,7 @@ type RecordConsentResponse struct {
 
 func (x *RecordConsentResponse) Reset() {
 	*x = RecordConsentResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1566,7 +1669,7 @@ func (x *RecordConsentResponse) String() string {
 func (*RecordConsentResponse) ProtoMessage() {}
 
 func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[27]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1579,7 +1682,7 @@ func (x *RecordConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordConsentResponse.ProtoReflect.Descriptor instead.
 func (*RecordConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{27}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RecordConsentResponse) GetParticipant() *v1.Participant {
@@ -1602,7 +1705,7 @@ type WithdrawConsentRequest struct {
 
 func (x *WithdrawConsentRequest) Reset() {
 	*x = WithdrawConsentRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1614,7 +1717,7 @@ func (x *WithdrawConsentRequest) String() string {
 func (*WithdrawConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[28]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1627,7 +1730,7 @@ func (x *WithdrawConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{28}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WithdrawConsentRequest) GetId() string {
@@ -1655,7 +1758,7 @@ type WithdrawConsentResponse struct {
 
 func (x *WithdrawConsentResponse) Reset() {
 	*x = WithdrawConsentResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1667,7 +1770,7 @@ func (x *WithdrawConsentResponse) String() string {
 func (*WithdrawConsentResponse) ProtoMessage() {}
 
 func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[29]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1680,7 +1783,7 @@ func (x *WithdrawConsentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawConsentResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawConsentResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{29}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WithdrawConsentResponse) GetParticipant() *v1.Participant {
@@ -1701,7 +1804,7 @@ type DeleteVolunteerRequest struct {
 
 func (x *DeleteVolunteerRequest) Reset() {
 	*x = DeleteVolunteerRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1713,7 +1816,7 @@ func (x *DeleteVolunteerRequest) String() string {
 func (*DeleteVolunteerRequest) ProtoMessage() {}
 
 func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[30]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1726,7 +1829,7 @@ func (x *DeleteVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{30}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteVolunteerRequest) GetId() string {
@@ -1745,7 +1848,7 @@ type DeleteVolunteerResponse struct {
 
 func (x *DeleteVolunteerResponse) Reset() {
 	*x = DeleteVolunteerResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1860,7 @@ func (x *DeleteVolunteerResponse) String() string {
 func (*DeleteVolunteerResponse) ProtoMessage() {}
 
 func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[31]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1873,7 @@ func (x *DeleteVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{31}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{33}
 }
 
 // EraseVolunteerRequest names a volunteer to erase.
@@ -1784,7 +1887,7 @@ type EraseVolunteerRequest struct {
 
 func (x *EraseVolunteerRequest) Reset() {
 	*x = EraseVolunteerRequest{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[32]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +1899,7 @@ func (x *EraseVolunteerRequest) String() string {
 func (*EraseVolunteerRequest) ProtoMessage() {}
 
 func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[32]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +1912,7 @@ func (x *EraseVolunteerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerRequest.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerRequest) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{32}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *EraseVolunteerRequest) GetId() string {
@@ -1828,7 +1931,7 @@ type EraseVolunteerResponse struct {
 
 func (x *EraseVolunteerResponse) Reset() {
 	*x = EraseVolunteerResponse{}
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[33]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +1943,7 @@ func (x *EraseVolunteerResponse) String() string {
 func (*EraseVolunteerResponse) ProtoMessage() {}
 
 func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[33]
+	mi := &file_motesplats_gateway_v1_registry_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +1956,7 @@ func (x *EraseVolunteerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EraseVolunteerResponse.ProtoReflect.Descriptor instead.
 func (*EraseVolunteerResponse) Descriptor() ([]byte, []int) {
-	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{33}
+	return file_motesplats_gateway_v1_registry_proto_rawDescGZIP(), []int{35}
 }
 
 var File_motesplats_gateway_v1_registry_proto protoreflect.FileDescriptor
@@ -1944,7 +2047,13 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x91\x01\n" +
 	"\x19ListOrganisationsResponse\x12L\n" +
 	"\rorganisations\x18\x01 \x03(\v2&.motesplats.volunteers.v1.OrganisationR\rorganisations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x86\x01\n" +
+	"\x19CreateOrganisationRequest\x12J\n" +
+	"\forganisation\x18\x01 \x01(\v2&.motesplats.volunteers.v1.OrganisationR\forganisation\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"h\n" +
+	"\x1aCreateOrganisationResponse\x12J\n" +
+	"\forganisation\x18\x01 \x01(\v2&.motesplats.volunteers.v1.OrganisationR\forganisation\"*\n" +
 	"\x18DeleteParticipantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x1b\n" +
 	"\x19DeleteParticipantResponse\")\n" +
@@ -1966,7 +2075,7 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x17DeleteVolunteerResponse\"'\n" +
 	"\x15EraseVolunteerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x18\n" +
-	"\x16EraseVolunteerResponse2\xcf\x0e\n" +
+	"\x16EraseVolunteerResponse2\xca\x0f\n" +
 	"\x0fRegistryService\x12r\n" +
 	"\x0eGetParticipant\x12,.motesplats.gateway.v1.GetParticipantRequest\x1a-.motesplats.gateway.v1.GetParticipantResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x10ListParticipants\x12..motesplats.gateway.v1.ListParticipantsRequest\x1a/.motesplats.gateway.v1.ListParticipantsResponse\"\x03\x90\x02\x01\x12v\n" +
@@ -1983,7 +2092,8 @@ const file_motesplats_gateway_v1_registry_proto_rawDesc = "" +
 	"\x0fWithdrawConsent\x12-.motesplats.gateway.v1.WithdrawConsentRequest\x1a..motesplats.gateway.v1.WithdrawConsentResponse\x12p\n" +
 	"\x0fDeleteVolunteer\x12-.motesplats.gateway.v1.DeleteVolunteerRequest\x1a..motesplats.gateway.v1.DeleteVolunteerResponse\x12m\n" +
 	"\x0eEraseVolunteer\x12,.motesplats.gateway.v1.EraseVolunteerRequest\x1a-.motesplats.gateway.v1.EraseVolunteerResponse\x12{\n" +
-	"\x11ListOrganisations\x12/.motesplats.gateway.v1.ListOrganisationsRequest\x1a0.motesplats.gateway.v1.ListOrganisationsResponse\"\x03\x90\x02\x01B\xea\x01\n" +
+	"\x11ListOrganisations\x12/.motesplats.gateway.v1.ListOrganisationsRequest\x1a0.motesplats.gateway.v1.ListOrganisationsResponse\"\x03\x90\x02\x01\x12y\n" +
+	"\x12CreateOrganisation\x120.motesplats.gateway.v1.CreateOrganisationRequest\x1a1.motesplats.gateway.v1.CreateOrganisationResponseB\xea\x01\n" +
 	"\x19com.motesplats.gateway.v1B\rRegistryProtoP\x01ZHgithub.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1;gatewayv1\xa2\x02\x03MGX\xaa\x02\x15Motesplats.Gateway.V1\xca\x02\x15Motesplats\\Gateway\\V1\xe2\x02!Motesplats\\Gateway\\V1\\GPBMetadata\xea\x02\x17Motesplats::Gateway::V1b\x06proto3"
 
 var (
@@ -1998,115 +2108,121 @@ func file_motesplats_gateway_v1_registry_proto_rawDescGZIP() []byte {
 	return file_motesplats_gateway_v1_registry_proto_rawDescData
 }
 
-var file_motesplats_gateway_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_motesplats_gateway_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_motesplats_gateway_v1_registry_proto_goTypes = []any{
-	(*ParticipantView)(nil),           // 0: motesplats.gateway.v1.ParticipantView
-	(*VolunteerView)(nil),             // 1: motesplats.gateway.v1.VolunteerView
-	(*GetParticipantRequest)(nil),     // 2: motesplats.gateway.v1.GetParticipantRequest
-	(*GetParticipantResponse)(nil),    // 3: motesplats.gateway.v1.GetParticipantResponse
-	(*ListParticipantsRequest)(nil),   // 4: motesplats.gateway.v1.ListParticipantsRequest
-	(*ListParticipantsResponse)(nil),  // 5: motesplats.gateway.v1.ListParticipantsResponse
-	(*CreateParticipantRequest)(nil),  // 6: motesplats.gateway.v1.CreateParticipantRequest
-	(*CreateParticipantResponse)(nil), // 7: motesplats.gateway.v1.CreateParticipantResponse
-	(*UpdateParticipantRequest)(nil),  // 8: motesplats.gateway.v1.UpdateParticipantRequest
-	(*UpdateParticipantResponse)(nil), // 9: motesplats.gateway.v1.UpdateParticipantResponse
-	(*GetVolunteerRequest)(nil),       // 10: motesplats.gateway.v1.GetVolunteerRequest
-	(*GetVolunteerResponse)(nil),      // 11: motesplats.gateway.v1.GetVolunteerResponse
-	(*ListVolunteersRequest)(nil),     // 12: motesplats.gateway.v1.ListVolunteersRequest
-	(*ListVolunteersResponse)(nil),    // 13: motesplats.gateway.v1.ListVolunteersResponse
-	(*ListNamesakesRequest)(nil),      // 14: motesplats.gateway.v1.ListNamesakesRequest
-	(*ListNamesakesResponse)(nil),     // 15: motesplats.gateway.v1.ListNamesakesResponse
-	(*CreateVolunteerRequest)(nil),    // 16: motesplats.gateway.v1.CreateVolunteerRequest
-	(*CreateVolunteerResponse)(nil),   // 17: motesplats.gateway.v1.CreateVolunteerResponse
-	(*UpdateVolunteerRequest)(nil),    // 18: motesplats.gateway.v1.UpdateVolunteerRequest
-	(*UpdateVolunteerResponse)(nil),   // 19: motesplats.gateway.v1.UpdateVolunteerResponse
-	(*ListOrganisationsRequest)(nil),  // 20: motesplats.gateway.v1.ListOrganisationsRequest
-	(*ListOrganisationsResponse)(nil), // 21: motesplats.gateway.v1.ListOrganisationsResponse
-	(*DeleteParticipantRequest)(nil),  // 22: motesplats.gateway.v1.DeleteParticipantRequest
-	(*DeleteParticipantResponse)(nil), // 23: motesplats.gateway.v1.DeleteParticipantResponse
-	(*EraseParticipantRequest)(nil),   // 24: motesplats.gateway.v1.EraseParticipantRequest
-	(*EraseParticipantResponse)(nil),  // 25: motesplats.gateway.v1.EraseParticipantResponse
-	(*RecordConsentRequest)(nil),      // 26: motesplats.gateway.v1.RecordConsentRequest
-	(*RecordConsentResponse)(nil),     // 27: motesplats.gateway.v1.RecordConsentResponse
-	(*WithdrawConsentRequest)(nil),    // 28: motesplats.gateway.v1.WithdrawConsentRequest
-	(*WithdrawConsentResponse)(nil),   // 29: motesplats.gateway.v1.WithdrawConsentResponse
-	(*DeleteVolunteerRequest)(nil),    // 30: motesplats.gateway.v1.DeleteVolunteerRequest
-	(*DeleteVolunteerResponse)(nil),   // 31: motesplats.gateway.v1.DeleteVolunteerResponse
-	(*EraseVolunteerRequest)(nil),     // 32: motesplats.gateway.v1.EraseVolunteerRequest
-	(*EraseVolunteerResponse)(nil),    // 33: motesplats.gateway.v1.EraseVolunteerResponse
-	(*v1.Participant)(nil),            // 34: motesplats.participants.v1.Participant
-	(*v11.Volunteer)(nil),             // 35: motesplats.volunteers.v1.Volunteer
-	(v12.SwedishLevel)(0),             // 36: motesplats.type.v1.SwedishLevel
-	(*v12.Namesake)(nil),              // 37: motesplats.type.v1.Namesake
-	(*fieldmaskpb.FieldMask)(nil),     // 38: google.protobuf.FieldMask
-	(*v11.Organisation)(nil),          // 39: motesplats.volunteers.v1.Organisation
-	(*v1.Consent)(nil),                // 40: motesplats.participants.v1.Consent
-	(v13.ConsentPurpose)(0),           // 41: motesplats.events.v1.ConsentPurpose
+	(*ParticipantView)(nil),            // 0: motesplats.gateway.v1.ParticipantView
+	(*VolunteerView)(nil),              // 1: motesplats.gateway.v1.VolunteerView
+	(*GetParticipantRequest)(nil),      // 2: motesplats.gateway.v1.GetParticipantRequest
+	(*GetParticipantResponse)(nil),     // 3: motesplats.gateway.v1.GetParticipantResponse
+	(*ListParticipantsRequest)(nil),    // 4: motesplats.gateway.v1.ListParticipantsRequest
+	(*ListParticipantsResponse)(nil),   // 5: motesplats.gateway.v1.ListParticipantsResponse
+	(*CreateParticipantRequest)(nil),   // 6: motesplats.gateway.v1.CreateParticipantRequest
+	(*CreateParticipantResponse)(nil),  // 7: motesplats.gateway.v1.CreateParticipantResponse
+	(*UpdateParticipantRequest)(nil),   // 8: motesplats.gateway.v1.UpdateParticipantRequest
+	(*UpdateParticipantResponse)(nil),  // 9: motesplats.gateway.v1.UpdateParticipantResponse
+	(*GetVolunteerRequest)(nil),        // 10: motesplats.gateway.v1.GetVolunteerRequest
+	(*GetVolunteerResponse)(nil),       // 11: motesplats.gateway.v1.GetVolunteerResponse
+	(*ListVolunteersRequest)(nil),      // 12: motesplats.gateway.v1.ListVolunteersRequest
+	(*ListVolunteersResponse)(nil),     // 13: motesplats.gateway.v1.ListVolunteersResponse
+	(*ListNamesakesRequest)(nil),       // 14: motesplats.gateway.v1.ListNamesakesRequest
+	(*ListNamesakesResponse)(nil),      // 15: motesplats.gateway.v1.ListNamesakesResponse
+	(*CreateVolunteerRequest)(nil),     // 16: motesplats.gateway.v1.CreateVolunteerRequest
+	(*CreateVolunteerResponse)(nil),    // 17: motesplats.gateway.v1.CreateVolunteerResponse
+	(*UpdateVolunteerRequest)(nil),     // 18: motesplats.gateway.v1.UpdateVolunteerRequest
+	(*UpdateVolunteerResponse)(nil),    // 19: motesplats.gateway.v1.UpdateVolunteerResponse
+	(*ListOrganisationsRequest)(nil),   // 20: motesplats.gateway.v1.ListOrganisationsRequest
+	(*ListOrganisationsResponse)(nil),  // 21: motesplats.gateway.v1.ListOrganisationsResponse
+	(*CreateOrganisationRequest)(nil),  // 22: motesplats.gateway.v1.CreateOrganisationRequest
+	(*CreateOrganisationResponse)(nil), // 23: motesplats.gateway.v1.CreateOrganisationResponse
+	(*DeleteParticipantRequest)(nil),   // 24: motesplats.gateway.v1.DeleteParticipantRequest
+	(*DeleteParticipantResponse)(nil),  // 25: motesplats.gateway.v1.DeleteParticipantResponse
+	(*EraseParticipantRequest)(nil),    // 26: motesplats.gateway.v1.EraseParticipantRequest
+	(*EraseParticipantResponse)(nil),   // 27: motesplats.gateway.v1.EraseParticipantResponse
+	(*RecordConsentRequest)(nil),       // 28: motesplats.gateway.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),      // 29: motesplats.gateway.v1.RecordConsentResponse
+	(*WithdrawConsentRequest)(nil),     // 30: motesplats.gateway.v1.WithdrawConsentRequest
+	(*WithdrawConsentResponse)(nil),    // 31: motesplats.gateway.v1.WithdrawConsentResponse
+	(*DeleteVolunteerRequest)(nil),     // 32: motesplats.gateway.v1.DeleteVolunteerRequest
+	(*DeleteVolunteerResponse)(nil),    // 33: motesplats.gateway.v1.DeleteVolunteerResponse
+	(*EraseVolunteerRequest)(nil),      // 34: motesplats.gateway.v1.EraseVolunteerRequest
+	(*EraseVolunteerResponse)(nil),     // 35: motesplats.gateway.v1.EraseVolunteerResponse
+	(*v1.Participant)(nil),             // 36: motesplats.participants.v1.Participant
+	(*v11.Volunteer)(nil),              // 37: motesplats.volunteers.v1.Volunteer
+	(v12.SwedishLevel)(0),              // 38: motesplats.type.v1.SwedishLevel
+	(*v12.Namesake)(nil),               // 39: motesplats.type.v1.Namesake
+	(*fieldmaskpb.FieldMask)(nil),      // 40: google.protobuf.FieldMask
+	(*v11.Organisation)(nil),           // 41: motesplats.volunteers.v1.Organisation
+	(*v1.Consent)(nil),                 // 42: motesplats.participants.v1.Consent
+	(v13.ConsentPurpose)(0),            // 43: motesplats.events.v1.ConsentPurpose
 }
 var file_motesplats_gateway_v1_registry_proto_depIdxs = []int32{
-	34, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
-	35, // 1: motesplats.gateway.v1.VolunteerView.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	36, // 0: motesplats.gateway.v1.ParticipantView.participant:type_name -> motesplats.participants.v1.Participant
+	37, // 1: motesplats.gateway.v1.VolunteerView.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
 	0,  // 2: motesplats.gateway.v1.GetParticipantResponse.participant:type_name -> motesplats.gateway.v1.ParticipantView
-	36, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
-	34, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
-	37, // 5: motesplats.gateway.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	34, // 6: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	34, // 7: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
-	34, // 8: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
-	38, // 9: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	34, // 10: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	38, // 3: motesplats.gateway.v1.ListParticipantsRequest.swedish_level:type_name -> motesplats.type.v1.SwedishLevel
+	36, // 4: motesplats.gateway.v1.ListParticipantsResponse.participants:type_name -> motesplats.participants.v1.Participant
+	39, // 5: motesplats.gateway.v1.ListParticipantsResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	36, // 6: motesplats.gateway.v1.CreateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	36, // 7: motesplats.gateway.v1.CreateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
+	36, // 8: motesplats.gateway.v1.UpdateParticipantRequest.participant:type_name -> motesplats.participants.v1.Participant
+	40, // 9: motesplats.gateway.v1.UpdateParticipantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 10: motesplats.gateway.v1.UpdateParticipantResponse.participant:type_name -> motesplats.participants.v1.Participant
 	1,  // 11: motesplats.gateway.v1.GetVolunteerResponse.volunteer:type_name -> motesplats.gateway.v1.VolunteerView
-	35, // 12: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
-	37, // 13: motesplats.gateway.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
-	37, // 14: motesplats.gateway.v1.ListNamesakesResponse.participant_namesakes:type_name -> motesplats.type.v1.Namesake
-	37, // 15: motesplats.gateway.v1.ListNamesakesResponse.volunteer_namesakes:type_name -> motesplats.type.v1.Namesake
-	35, // 16: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	35, // 17: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	35, // 18: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	38, // 19: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	35, // 20: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
-	39, // 21: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
-	40, // 22: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
-	34, // 23: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	41, // 24: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
-	34, // 25: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
-	2,  // 26: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
-	4,  // 27: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
-	6,  // 28: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
-	8,  // 29: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
-	10, // 30: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
-	12, // 31: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
-	14, // 32: motesplats.gateway.v1.RegistryService.ListNamesakes:input_type -> motesplats.gateway.v1.ListNamesakesRequest
-	16, // 33: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
-	18, // 34: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
-	22, // 35: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
-	24, // 36: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
-	26, // 37: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
-	28, // 38: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
-	30, // 39: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
-	32, // 40: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
-	20, // 41: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
-	3,  // 42: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
-	5,  // 43: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
-	7,  // 44: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
-	9,  // 45: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
-	11, // 46: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
-	13, // 47: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
-	15, // 48: motesplats.gateway.v1.RegistryService.ListNamesakes:output_type -> motesplats.gateway.v1.ListNamesakesResponse
-	17, // 49: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
-	19, // 50: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
-	23, // 51: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
-	25, // 52: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
-	27, // 53: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
-	29, // 54: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
-	31, // 55: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
-	33, // 56: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
-	21, // 57: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
-	42, // [42:58] is the sub-list for method output_type
-	26, // [26:42] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	37, // 12: motesplats.gateway.v1.ListVolunteersResponse.volunteers:type_name -> motesplats.volunteers.v1.Volunteer
+	39, // 13: motesplats.gateway.v1.ListVolunteersResponse.namesakes:type_name -> motesplats.type.v1.Namesake
+	39, // 14: motesplats.gateway.v1.ListNamesakesResponse.participant_namesakes:type_name -> motesplats.type.v1.Namesake
+	39, // 15: motesplats.gateway.v1.ListNamesakesResponse.volunteer_namesakes:type_name -> motesplats.type.v1.Namesake
+	37, // 16: motesplats.gateway.v1.CreateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	37, // 17: motesplats.gateway.v1.CreateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	37, // 18: motesplats.gateway.v1.UpdateVolunteerRequest.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	40, // 19: motesplats.gateway.v1.UpdateVolunteerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	37, // 20: motesplats.gateway.v1.UpdateVolunteerResponse.volunteer:type_name -> motesplats.volunteers.v1.Volunteer
+	41, // 21: motesplats.gateway.v1.ListOrganisationsResponse.organisations:type_name -> motesplats.volunteers.v1.Organisation
+	41, // 22: motesplats.gateway.v1.CreateOrganisationRequest.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	41, // 23: motesplats.gateway.v1.CreateOrganisationResponse.organisation:type_name -> motesplats.volunteers.v1.Organisation
+	42, // 24: motesplats.gateway.v1.RecordConsentRequest.consent:type_name -> motesplats.participants.v1.Consent
+	36, // 25: motesplats.gateway.v1.RecordConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	43, // 26: motesplats.gateway.v1.WithdrawConsentRequest.purpose:type_name -> motesplats.events.v1.ConsentPurpose
+	36, // 27: motesplats.gateway.v1.WithdrawConsentResponse.participant:type_name -> motesplats.participants.v1.Participant
+	2,  // 28: motesplats.gateway.v1.RegistryService.GetParticipant:input_type -> motesplats.gateway.v1.GetParticipantRequest
+	4,  // 29: motesplats.gateway.v1.RegistryService.ListParticipants:input_type -> motesplats.gateway.v1.ListParticipantsRequest
+	6,  // 30: motesplats.gateway.v1.RegistryService.CreateParticipant:input_type -> motesplats.gateway.v1.CreateParticipantRequest
+	8,  // 31: motesplats.gateway.v1.RegistryService.UpdateParticipant:input_type -> motesplats.gateway.v1.UpdateParticipantRequest
+	10, // 32: motesplats.gateway.v1.RegistryService.GetVolunteer:input_type -> motesplats.gateway.v1.GetVolunteerRequest
+	12, // 33: motesplats.gateway.v1.RegistryService.ListVolunteers:input_type -> motesplats.gateway.v1.ListVolunteersRequest
+	14, // 34: motesplats.gateway.v1.RegistryService.ListNamesakes:input_type -> motesplats.gateway.v1.ListNamesakesRequest
+	16, // 35: motesplats.gateway.v1.RegistryService.CreateVolunteer:input_type -> motesplats.gateway.v1.CreateVolunteerRequest
+	18, // 36: motesplats.gateway.v1.RegistryService.UpdateVolunteer:input_type -> motesplats.gateway.v1.UpdateVolunteerRequest
+	24, // 37: motesplats.gateway.v1.RegistryService.DeleteParticipant:input_type -> motesplats.gateway.v1.DeleteParticipantRequest
+	26, // 38: motesplats.gateway.v1.RegistryService.EraseParticipant:input_type -> motesplats.gateway.v1.EraseParticipantRequest
+	28, // 39: motesplats.gateway.v1.RegistryService.RecordConsent:input_type -> motesplats.gateway.v1.RecordConsentRequest
+	30, // 40: motesplats.gateway.v1.RegistryService.WithdrawConsent:input_type -> motesplats.gateway.v1.WithdrawConsentRequest
+	32, // 41: motesplats.gateway.v1.RegistryService.DeleteVolunteer:input_type -> motesplats.gateway.v1.DeleteVolunteerRequest
+	34, // 42: motesplats.gateway.v1.RegistryService.EraseVolunteer:input_type -> motesplats.gateway.v1.EraseVolunteerRequest
+	20, // 43: motesplats.gateway.v1.RegistryService.ListOrganisations:input_type -> motesplats.gateway.v1.ListOrganisationsRequest
+	22, // 44: motesplats.gateway.v1.RegistryService.CreateOrganisation:input_type -> motesplats.gateway.v1.CreateOrganisationRequest
+	3,  // 45: motesplats.gateway.v1.RegistryService.GetParticipant:output_type -> motesplats.gateway.v1.GetParticipantResponse
+	5,  // 46: motesplats.gateway.v1.RegistryService.ListParticipants:output_type -> motesplats.gateway.v1.ListParticipantsResponse
+	7,  // 47: motesplats.gateway.v1.RegistryService.CreateParticipant:output_type -> motesplats.gateway.v1.CreateParticipantResponse
+	9,  // 48: motesplats.gateway.v1.RegistryService.UpdateParticipant:output_type -> motesplats.gateway.v1.UpdateParticipantResponse
+	11, // 49: motesplats.gateway.v1.RegistryService.GetVolunteer:output_type -> motesplats.gateway.v1.GetVolunteerResponse
+	13, // 50: motesplats.gateway.v1.RegistryService.ListVolunteers:output_type -> motesplats.gateway.v1.ListVolunteersResponse
+	15, // 51: motesplats.gateway.v1.RegistryService.ListNamesakes:output_type -> motesplats.gateway.v1.ListNamesakesResponse
+	17, // 52: motesplats.gateway.v1.RegistryService.CreateVolunteer:output_type -> motesplats.gateway.v1.CreateVolunteerResponse
+	19, // 53: motesplats.gateway.v1.RegistryService.UpdateVolunteer:output_type -> motesplats.gateway.v1.UpdateVolunteerResponse
+	25, // 54: motesplats.gateway.v1.RegistryService.DeleteParticipant:output_type -> motesplats.gateway.v1.DeleteParticipantResponse
+	27, // 55: motesplats.gateway.v1.RegistryService.EraseParticipant:output_type -> motesplats.gateway.v1.EraseParticipantResponse
+	29, // 56: motesplats.gateway.v1.RegistryService.RecordConsent:output_type -> motesplats.gateway.v1.RecordConsentResponse
+	31, // 57: motesplats.gateway.v1.RegistryService.WithdrawConsent:output_type -> motesplats.gateway.v1.WithdrawConsentResponse
+	33, // 58: motesplats.gateway.v1.RegistryService.DeleteVolunteer:output_type -> motesplats.gateway.v1.DeleteVolunteerResponse
+	35, // 59: motesplats.gateway.v1.RegistryService.EraseVolunteer:output_type -> motesplats.gateway.v1.EraseVolunteerResponse
+	21, // 60: motesplats.gateway.v1.RegistryService.ListOrganisations:output_type -> motesplats.gateway.v1.ListOrganisationsResponse
+	23, // 61: motesplats.gateway.v1.RegistryService.CreateOrganisation:output_type -> motesplats.gateway.v1.CreateOrganisationResponse
+	45, // [45:62] is the sub-list for method output_type
+	28, // [28:45] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_motesplats_gateway_v1_registry_proto_init() }
@@ -2120,7 +2236,7 @@ func file_motesplats_gateway_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_motesplats_gateway_v1_registry_proto_rawDesc), len(file_motesplats_gateway_v1_registry_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

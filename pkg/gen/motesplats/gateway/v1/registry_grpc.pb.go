@@ -19,22 +19,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RegistryService_GetParticipant_FullMethodName    = "/motesplats.gateway.v1.RegistryService/GetParticipant"
-	RegistryService_ListParticipants_FullMethodName  = "/motesplats.gateway.v1.RegistryService/ListParticipants"
-	RegistryService_CreateParticipant_FullMethodName = "/motesplats.gateway.v1.RegistryService/CreateParticipant"
-	RegistryService_UpdateParticipant_FullMethodName = "/motesplats.gateway.v1.RegistryService/UpdateParticipant"
-	RegistryService_GetVolunteer_FullMethodName      = "/motesplats.gateway.v1.RegistryService/GetVolunteer"
-	RegistryService_ListVolunteers_FullMethodName    = "/motesplats.gateway.v1.RegistryService/ListVolunteers"
-	RegistryService_ListNamesakes_FullMethodName     = "/motesplats.gateway.v1.RegistryService/ListNamesakes"
-	RegistryService_CreateVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/CreateVolunteer"
-	RegistryService_UpdateVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/UpdateVolunteer"
-	RegistryService_DeleteParticipant_FullMethodName = "/motesplats.gateway.v1.RegistryService/DeleteParticipant"
-	RegistryService_EraseParticipant_FullMethodName  = "/motesplats.gateway.v1.RegistryService/EraseParticipant"
-	RegistryService_RecordConsent_FullMethodName     = "/motesplats.gateway.v1.RegistryService/RecordConsent"
-	RegistryService_WithdrawConsent_FullMethodName   = "/motesplats.gateway.v1.RegistryService/WithdrawConsent"
-	RegistryService_DeleteVolunteer_FullMethodName   = "/motesplats.gateway.v1.RegistryService/DeleteVolunteer"
-	RegistryService_EraseVolunteer_FullMethodName    = "/motesplats.gateway.v1.RegistryService/EraseVolunteer"
-	RegistryService_ListOrganisations_FullMethodName = "/motesplats.gateway.v1.RegistryService/ListOrganisations"
+	RegistryService_GetParticipant_FullMethodName     = "/motesplats.gateway.v1.RegistryService/GetParticipant"
+	RegistryService_ListParticipants_FullMethodName   = "/motesplats.gateway.v1.RegistryService/ListParticipants"
+	RegistryService_CreateParticipant_FullMethodName  = "/motesplats.gateway.v1.RegistryService/CreateParticipant"
+	RegistryService_UpdateParticipant_FullMethodName  = "/motesplats.gateway.v1.RegistryService/UpdateParticipant"
+	RegistryService_GetVolunteer_FullMethodName       = "/motesplats.gateway.v1.RegistryService/GetVolunteer"
+	RegistryService_ListVolunteers_FullMethodName     = "/motesplats.gateway.v1.RegistryService/ListVolunteers"
+	RegistryService_ListNamesakes_FullMethodName      = "/motesplats.gateway.v1.RegistryService/ListNamesakes"
+	RegistryService_CreateVolunteer_FullMethodName    = "/motesplats.gateway.v1.RegistryService/CreateVolunteer"
+	RegistryService_UpdateVolunteer_FullMethodName    = "/motesplats.gateway.v1.RegistryService/UpdateVolunteer"
+	RegistryService_DeleteParticipant_FullMethodName  = "/motesplats.gateway.v1.RegistryService/DeleteParticipant"
+	RegistryService_EraseParticipant_FullMethodName   = "/motesplats.gateway.v1.RegistryService/EraseParticipant"
+	RegistryService_RecordConsent_FullMethodName      = "/motesplats.gateway.v1.RegistryService/RecordConsent"
+	RegistryService_WithdrawConsent_FullMethodName    = "/motesplats.gateway.v1.RegistryService/WithdrawConsent"
+	RegistryService_DeleteVolunteer_FullMethodName    = "/motesplats.gateway.v1.RegistryService/DeleteVolunteer"
+	RegistryService_EraseVolunteer_FullMethodName     = "/motesplats.gateway.v1.RegistryService/EraseVolunteer"
+	RegistryService_ListOrganisations_FullMethodName  = "/motesplats.gateway.v1.RegistryService/ListOrganisations"
+	RegistryService_CreateOrganisation_FullMethodName = "/motesplats.gateway.v1.RegistryService/CreateOrganisation"
 )
 
 // RegistryServiceClient is the client API for RegistryService service.
@@ -90,6 +91,12 @@ type RegistryServiceClient interface {
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(ctx context.Context, in *ListOrganisationsRequest, opts ...grpc.CallOption) (*ListOrganisationsResponse, error)
+	// CreateOrganisation registers an organisation: name, type and
+	// municipalities (administrators only; others get PermissionDenied).
+	// The web app's Organisationer page and mp organisations add call it
+	// (ADR 0251, 0254). Bad fields come back as InvalidArgument with a
+	// BadRequest detail; a request_id sent again registers it once.
+	CreateOrganisation(ctx context.Context, in *CreateOrganisationRequest, opts ...grpc.CallOption) (*CreateOrganisationResponse, error)
 }
 
 type registryServiceClient struct {
@@ -260,6 +267,16 @@ func (c *registryServiceClient) ListOrganisations(ctx context.Context, in *ListO
 	return out, nil
 }
 
+func (c *registryServiceClient) CreateOrganisation(ctx context.Context, in *CreateOrganisationRequest, opts ...grpc.CallOption) (*CreateOrganisationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateOrganisationResponse)
+	err := c.cc.Invoke(ctx, RegistryService_CreateOrganisation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegistryServiceServer is the server API for RegistryService service.
 // All implementations must embed UnimplementedRegistryServiceServer
 // for forward compatibility.
@@ -313,6 +330,12 @@ type RegistryServiceServer interface {
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error)
+	// CreateOrganisation registers an organisation: name, type and
+	// municipalities (administrators only; others get PermissionDenied).
+	// The web app's Organisationer page and mp organisations add call it
+	// (ADR 0251, 0254). Bad fields come back as InvalidArgument with a
+	// BadRequest detail; a request_id sent again registers it once.
+	CreateOrganisation(context.Context, *CreateOrganisationRequest) (*CreateOrganisationResponse, error)
 	mustEmbedUnimplementedRegistryServiceServer()
 }
 
@@ -370,6 +393,9 @@ func (UnimplementedRegistryServiceServer) EraseVolunteer(context.Context, *Erase
 }
 func (UnimplementedRegistryServiceServer) ListOrganisations(context.Context, *ListOrganisationsRequest) (*ListOrganisationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOrganisations not implemented")
+}
+func (UnimplementedRegistryServiceServer) CreateOrganisation(context.Context, *CreateOrganisationRequest) (*CreateOrganisationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateOrganisation not implemented")
 }
 func (UnimplementedRegistryServiceServer) mustEmbedUnimplementedRegistryServiceServer() {}
 func (UnimplementedRegistryServiceServer) testEmbeddedByValue()                         {}
@@ -680,6 +706,24 @@ func _RegistryService_ListOrganisations_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_CreateOrganisation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateOrganisationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).CreateOrganisation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_CreateOrganisation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).CreateOrganisation(ctx, req.(*CreateOrganisationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RegistryService_ServiceDesc is the grpc.ServiceDesc for RegistryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -750,6 +794,10 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOrganisations",
 			Handler:    _RegistryService_ListOrganisations_Handler,
+		},
+		{
+			MethodName: "CreateOrganisation",
+			Handler:    _RegistryService_CreateOrganisation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

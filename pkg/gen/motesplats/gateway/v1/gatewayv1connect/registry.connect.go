@@ -81,6 +81,9 @@ const (
 	// RegistryServiceListOrganisationsProcedure is the fully-qualified name of the RegistryService's
 	// ListOrganisations RPC.
 	RegistryServiceListOrganisationsProcedure = "/motesplats.gateway.v1.RegistryService/ListOrganisations"
+	// RegistryServiceCreateOrganisationProcedure is the fully-qualified name of the RegistryService's
+	// CreateOrganisation RPC.
+	RegistryServiceCreateOrganisationProcedure = "/motesplats.gateway.v1.RegistryService/CreateOrganisation"
 )
 
 // RegistryServiceClient is a client for the motesplats.gateway.v1.RegistryService service.
@@ -127,6 +130,12 @@ type RegistryServiceClient interface {
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(context.Context, *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error)
+	// CreateOrganisation registers an organisation: name, type and
+	// municipalities (administrators only; others get PermissionDenied).
+	// The web app's Organisationer page and mp organisations add call it
+	// (ADR 0251, 0254). Bad fields come back as InvalidArgument with a
+	// BadRequest detail; a request_id sent again registers it once.
+	CreateOrganisation(context.Context, *connect.Request[v1.CreateOrganisationRequest]) (*connect.Response[v1.CreateOrganisationResponse], error)
 }
 
 // NewRegistryServiceClient constructs a client for the motesplats.gateway.v1.RegistryService
@@ -242,27 +251,34 @@ func NewRegistryServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		createOrganisation: connect.NewClient[v1.CreateOrganisationRequest, v1.CreateOrganisationResponse](
+			httpClient,
+			baseURL+RegistryServiceCreateOrganisationProcedure,
+			connect.WithSchema(registryServiceMethods.ByName("CreateOrganisation")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // registryServiceClient implements RegistryServiceClient.
 type registryServiceClient struct {
-	getParticipant    *connect.Client[v1.GetParticipantRequest, v1.GetParticipantResponse]
-	listParticipants  *connect.Client[v1.ListParticipantsRequest, v1.ListParticipantsResponse]
-	createParticipant *connect.Client[v1.CreateParticipantRequest, v1.CreateParticipantResponse]
-	updateParticipant *connect.Client[v1.UpdateParticipantRequest, v1.UpdateParticipantResponse]
-	getVolunteer      *connect.Client[v1.GetVolunteerRequest, v1.GetVolunteerResponse]
-	listVolunteers    *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
-	listNamesakes     *connect.Client[v1.ListNamesakesRequest, v1.ListNamesakesResponse]
-	createVolunteer   *connect.Client[v1.CreateVolunteerRequest, v1.CreateVolunteerResponse]
-	updateVolunteer   *connect.Client[v1.UpdateVolunteerRequest, v1.UpdateVolunteerResponse]
-	deleteParticipant *connect.Client[v1.DeleteParticipantRequest, v1.DeleteParticipantResponse]
-	eraseParticipant  *connect.Client[v1.EraseParticipantRequest, v1.EraseParticipantResponse]
-	recordConsent     *connect.Client[v1.RecordConsentRequest, v1.RecordConsentResponse]
-	withdrawConsent   *connect.Client[v1.WithdrawConsentRequest, v1.WithdrawConsentResponse]
-	deleteVolunteer   *connect.Client[v1.DeleteVolunteerRequest, v1.DeleteVolunteerResponse]
-	eraseVolunteer    *connect.Client[v1.EraseVolunteerRequest, v1.EraseVolunteerResponse]
-	listOrganisations *connect.Client[v1.ListOrganisationsRequest, v1.ListOrganisationsResponse]
+	getParticipant     *connect.Client[v1.GetParticipantRequest, v1.GetParticipantResponse]
+	listParticipants   *connect.Client[v1.ListParticipantsRequest, v1.ListParticipantsResponse]
+	createParticipant  *connect.Client[v1.CreateParticipantRequest, v1.CreateParticipantResponse]
+	updateParticipant  *connect.Client[v1.UpdateParticipantRequest, v1.UpdateParticipantResponse]
+	getVolunteer       *connect.Client[v1.GetVolunteerRequest, v1.GetVolunteerResponse]
+	listVolunteers     *connect.Client[v1.ListVolunteersRequest, v1.ListVolunteersResponse]
+	listNamesakes      *connect.Client[v1.ListNamesakesRequest, v1.ListNamesakesResponse]
+	createVolunteer    *connect.Client[v1.CreateVolunteerRequest, v1.CreateVolunteerResponse]
+	updateVolunteer    *connect.Client[v1.UpdateVolunteerRequest, v1.UpdateVolunteerResponse]
+	deleteParticipant  *connect.Client[v1.DeleteParticipantRequest, v1.DeleteParticipantResponse]
+	eraseParticipant   *connect.Client[v1.EraseParticipantRequest, v1.EraseParticipantResponse]
+	recordConsent      *connect.Client[v1.RecordConsentRequest, v1.RecordConsentResponse]
+	withdrawConsent    *connect.Client[v1.WithdrawConsentRequest, v1.WithdrawConsentResponse]
+	deleteVolunteer    *connect.Client[v1.DeleteVolunteerRequest, v1.DeleteVolunteerResponse]
+	eraseVolunteer     *connect.Client[v1.EraseVolunteerRequest, v1.EraseVolunteerResponse]
+	listOrganisations  *connect.Client[v1.ListOrganisationsRequest, v1.ListOrganisationsResponse]
+	createOrganisation *connect.Client[v1.CreateOrganisationRequest, v1.CreateOrganisationResponse]
 }
 
 // GetParticipant calls motesplats.gateway.v1.RegistryService.GetParticipant.
@@ -345,6 +361,11 @@ func (c *registryServiceClient) ListOrganisations(ctx context.Context, req *conn
 	return c.listOrganisations.CallUnary(ctx, req)
 }
 
+// CreateOrganisation calls motesplats.gateway.v1.RegistryService.CreateOrganisation.
+func (c *registryServiceClient) CreateOrganisation(ctx context.Context, req *connect.Request[v1.CreateOrganisationRequest]) (*connect.Response[v1.CreateOrganisationResponse], error) {
+	return c.createOrganisation.CallUnary(ctx, req)
+}
+
 // RegistryServiceHandler is an implementation of the motesplats.gateway.v1.RegistryService service.
 type RegistryServiceHandler interface {
 	// GetParticipant returns a newcomer with the names the view joins.
@@ -389,6 +410,12 @@ type RegistryServiceHandler interface {
 	// ListOrganisations lists organisations (no personal data), for forms
 	// and filters.
 	ListOrganisations(context.Context, *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error)
+	// CreateOrganisation registers an organisation: name, type and
+	// municipalities (administrators only; others get PermissionDenied).
+	// The web app's Organisationer page and mp organisations add call it
+	// (ADR 0251, 0254). Bad fields come back as InvalidArgument with a
+	// BadRequest detail; a request_id sent again registers it once.
+	CreateOrganisation(context.Context, *connect.Request[v1.CreateOrganisationRequest]) (*connect.Response[v1.CreateOrganisationResponse], error)
 }
 
 // NewRegistryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -500,6 +527,12 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	registryServiceCreateOrganisationHandler := connect.NewUnaryHandler(
+		RegistryServiceCreateOrganisationProcedure,
+		svc.CreateOrganisation,
+		connect.WithSchema(registryServiceMethods.ByName("CreateOrganisation")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/motesplats.gateway.v1.RegistryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case RegistryServiceGetParticipantProcedure:
@@ -534,6 +567,8 @@ func NewRegistryServiceHandler(svc RegistryServiceHandler, opts ...connect.Handl
 			registryServiceEraseVolunteerHandler.ServeHTTP(w, r)
 		case RegistryServiceListOrganisationsProcedure:
 			registryServiceListOrganisationsHandler.ServeHTTP(w, r)
+		case RegistryServiceCreateOrganisationProcedure:
+			registryServiceCreateOrganisationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -605,4 +640,8 @@ func (UnimplementedRegistryServiceHandler) EraseVolunteer(context.Context, *conn
 
 func (UnimplementedRegistryServiceHandler) ListOrganisations(context.Context, *connect.Request[v1.ListOrganisationsRequest]) (*connect.Response[v1.ListOrganisationsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.ListOrganisations is not implemented"))
+}
+
+func (UnimplementedRegistryServiceHandler) CreateOrganisation(context.Context, *connect.Request[v1.CreateOrganisationRequest]) (*connect.Response[v1.CreateOrganisationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("motesplats.gateway.v1.RegistryService.CreateOrganisation is not implemented"))
 }
