@@ -62,6 +62,9 @@ type firstPass struct {
 	// from after the last revision handed on, on a replica chosen anew
 	// and counted then, rather than wait for the old one's heartbeat.
 	behind bool
+	// fellBack is set when the pass ended by the stuck bound, short of
+	// upTo (Watcher.Short).
+	fellBack bool
 }
 
 // confirms reports whether nats.go's own nil, which came with last the
@@ -171,10 +174,15 @@ func (p *firstPass) ended(ctx context.Context, last uint64, buffered int) bool {
 		p.stuck, p.stuckSince = next, now
 		return false
 	}
-	if now.Sub(p.stuckSince) < stuckWait {
+	wait := stuckWait
+	if h := p.w.hooks; h != nil && h.StuckWait > 0 {
+		wait = h.StuckWait
+	}
+	if now.Sub(p.stuckSince) < wait {
 		return false
 	}
 	p.w.log.Warn("kvwatch: initial values ended without a message the watch was not delivered",
-		"last", last, "next", next, "waited", stuckWait.String())
+		"last", last, "next", next, "upTo", p.upTo, "waited", wait.String())
+	p.fellBack = true
 	return true
 }

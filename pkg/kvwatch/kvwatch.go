@@ -56,6 +56,12 @@ type Watcher struct {
 	once    sync.Once
 	done    chan struct{}
 	remade  atomic.Int64
+	// short is the stream leader's last message when the first pass
+	// ended by ADR 0243's fallback before the watch handed it on; 0 when
+	// the pass ended with everything (Short).
+	short atomic.Uint64
+	// hooks are a test's (SetTestHooks), read once at the start.
+	hooks *TestHooks
 }
 
 var _ jetstream.KeyWatcher = (*Watcher)(nil)
@@ -78,6 +84,7 @@ func WatchAll(ctx context.Context, kv jetstream.KeyValue, js jetstream.JetStream
 		kv: kv, js: js, nc: nc, log: slog.Default().With("bucket", kv.Bucket()),
 		updates: make(chan jetstream.KeyValueEntry, 256),
 		stop:    make(chan struct{}), done: make(chan struct{}),
+		hooks: testHooksFor(kv.Bucket()),
 	}
 	go w.run(ctx, inner, status)
 	return w, nil
@@ -96,6 +103,16 @@ func (w *Watcher) Stop() error {
 
 // Remade is how many times the watch was made again after a reconnect.
 func (w *Watcher) Remade() int64 { return w.remade.Load() }
+
+// Short is, once the first pass's nil has been handed on, the revision
+// the pass did not reach: the bucket's last message at the stream's
+// leader when the pass ended by ADR 0243's fallback (15 s with a message
+// left and nothing delivered), which a watch on a replica whose catch-up
+// stalls meets too. 0 when the pass ended with everything the bucket
+// held. What follows the nil still comes in order: a reader that must
+// not answer from a partial copy waits for a revision at or after Short
+// (pkg/store, ADR 0255).
+func (w *Watcher) Short() uint64 { return w.short.Load() }
 
 func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status chan nats.Status) {
 	defer close(w.done)
@@ -138,6 +155,9 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 			w.remade.Add(1)
 		case <-tick:
 			if pass.ended(ctx, last, len(inner.Updates())) {
+				if pass.fellBack {
+					w.short.Store(pass.upTo)
+				}
 				marked = true
 				if !send(nil) {
 					return
@@ -173,6 +193,9 @@ func (w *Watcher) run(ctx context.Context, inner jetstream.KeyWatcher, status ch
 					return
 				}
 				continue
+			}
+			if h := w.hooks; h != nil && h.Drop != nil && h.Drop(e.Revision()) {
+				continue // a test's delivery that never came
 			}
 			last = e.Revision()
 			if !send(e) {

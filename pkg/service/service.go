@@ -86,6 +86,9 @@ func Serve(ctx context.Context, name, addr string, srv *grpc.Server, hs *health.
 	if ready != nil {
 		ready(lis.Addr())
 	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go followReadiness(rctx, hs)
 	return grpcx.Serve(ctx, srv, hs, lis, d.ShutdownTimeout)
 }
 

@@ -18,6 +18,9 @@ func (r *Repo[T]) watch(ctx context.Context, w jetstream.KeyWatcher) {
 		r.mu.Lock()
 		first := !r.loaded
 		r.loaded = true
+		if first {
+			r.noteShortLocked(w)
+		}
 		r.mu.Unlock()
 		if first {
 			close(r.ready)

@@ -166,8 +166,13 @@ type Page[T proto.Message] struct {
 }
 
 // Find runs q against the index, ordered by id or by q.Order. Results are shared with the
-// index: callers must not modify them (proto.Clone first).
+// index: callers must not modify them (proto.Clone first). Unavailable while
+// the index is behind its bucket after Open (behind.go, ADR 0255).
 func (r *Repo[T]) Find(q Query[T]) (Page[T], error) {
+	if r.behindUntil.Load() != 0 {
+		// Part of the bucket is not in the index yet (behind.go).
+		return Page[T]{}, errBehind
+	}
 	r.mu.Lock()
 	if r.dirty {
 		r.sorted = r.sorted[:0]

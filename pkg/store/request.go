@@ -212,6 +212,7 @@ func (r *Repo[T]) noteWatchedLocked(rev uint64) {
 		r.holes++
 	}
 	r.watched = max(r.watched, rev)
+	r.caughtUpLocked()
 	if len(r.waiters) == 0 {
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -271,6 +272,10 @@ type Repo[T proto.Message] struct {
 
 	ready  chan struct{}
 	loaded bool // the initial values are in; guarded by mu
+	// behindUntil is the revision the index must apply before Find
+	// answers, when the first pass ended short of it; 0 once it has
+	// (behind.go). Written under mu, read without it.
+	behindUntil atomic.Uint64
 	// requestsReady closes once the requests bucket's watch has its
 	// initial values; requestsDone when it ends.
 	requestsReady, requestsDone chan struct{}
@@ -465,6 +470,7 @@ func (r *Repo[T]) Close() {
 		<-r.relayDone
 		<-r.markDone
 		<-r.claimDone
+		r.closeBehind()
 	})
 }
 

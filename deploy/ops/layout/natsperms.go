@@ -85,8 +85,9 @@ func programme(name, stream string, slots, data string, pool, stores []string) g
 }
 
 // gatewayBuckets are the gateway's accounts, sessions, API tokens and the
-// last-admin guard (services/gateway/internal/account).
-var gatewayBuckets = append(records("gateway-accounts", "gateway-sessions", "gateway-tokens"), "gateway-admins")
+// last-admin guard (services/gateway/internal/account), and what its users
+// removed in the last ten minutes (internal/removedkv, ADR 0255).
+var gatewayBuckets = append(records("gateway-accounts", "gateway-sessions", "gateway-tokens"), "gateway-admins", "gateway-removals")
 
 // grants is every user's grant. The names are the code's: a bucket or a
 // durable renamed there must be renamed here, or the service is refused

@@ -25,6 +25,7 @@ import (
 	"github.com/motesplats/motesplats/pkg/envvar"
 	"github.com/motesplats/motesplats/pkg/events"
 	"github.com/motesplats/motesplats/pkg/service"
+	"github.com/motesplats/motesplats/pkg/store"
 	"github.com/motesplats/motesplats/services/gateway/internal/account"
 	"github.com/motesplats/motesplats/services/gateway/internal/answer"
 	"github.com/motesplats/motesplats/services/gateway/internal/api"
@@ -34,6 +35,7 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
 	"github.com/motesplats/motesplats/services/gateway/internal/consentpage"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/removedkv"
 	"github.com/motesplats/motesplats/services/gateway/internal/web"
 )
 
@@ -244,6 +246,12 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 		log.Warn("dead-letter gauge not registered", "err", err)
 	}
 	g := &core.Gateway{Accounts: accounts, Backend: be, Audit: auditLog, Log: log, DeadLetters: dls, Now: d.Now}
+	// What each user removed, for every replica (ADR 0255); without the
+	// bucket each replica remembers its own, as before ADR 0255, rather
+	// than the gateway not starting.
+	if g.Removals, err = removedkv.Open(ctx, d.JS, d.Replicas, cfg.SigningKey.Seed(), log); err != nil {
+		log.Warn("a removal sent twice is remembered by its replica only", "err", err)
+	}
 	// The setup's admin, if a gateway died before its audit entry (ADR
 	// 0229); an admin's sign-in asks again when this cannot.
 	if err := g.LogSetupAdmin(ctx); err != nil {
@@ -314,6 +322,12 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := d.JS.AccountInfo(r.Context()); err != nil {
 			http.Error(w, "nats not ready", http.StatusServiceUnavailable)
+			return
+		}
+		// An account store whose index opened short of its bucket
+		// (ADR 0255): a field read.
+		if store.Behind() > 0 {
+			http.Error(w, "an index is behind its bucket", http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = io.WriteString(w, "ok\n")

@@ -28,6 +28,7 @@ import (
 	"github.com/motesplats/motesplats/services/gateway/internal/audit"
 	"github.com/motesplats/motesplats/services/gateway/internal/backend"
 	"github.com/motesplats/motesplats/services/gateway/internal/consent"
+	"github.com/motesplats/motesplats/services/gateway/internal/removedkv"
 )
 
 // Caller is who makes a request and from where.
@@ -51,6 +52,9 @@ type Gateway struct {
 	// Now is the clock of the sign-in refusals' minutes (refusals.go);
 	// nil is time.Now.
 	Now func() time.Time
+	// Removals remembers for every replica what each user removed or
+	// erased (ADR 0255); nil leaves only each process's own memory.
+	Removals *removedkv.Shared
 
 	// figures caches the dashboard's and the reports' counts (figures.go).
 	figures figures

@@ -90,8 +90,8 @@ func (w *Web) remove(kind string, erase bool) handler {
 		err := k.remove(w, r, p, id, erase)
 		switch {
 		case err == nil:
-			w.removed.note(p, action, id, w.opts.Now())
-		case w.removed.again(r, p, action, id, err, w.opts.Now()):
+			w.noteRemoved(r, p, action, id)
+		case w.removedAgain(r, p, action, id, err):
 			// The same form sent twice: answered as the first (removed.go).
 		default:
 			if apperr.ErrorCode(err) == apperr.FailedPrecondition {

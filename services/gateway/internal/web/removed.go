@@ -8,6 +8,7 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/services/gateway/internal/core"
+	"github.com/motesplats/motesplats/services/gateway/internal/removedkv"
 )
 
 // A removal or erasure sent twice from a plain form (a double click, a
@@ -19,22 +20,25 @@ import (
 // erased person reads as one who never existed, to everyone (ADR 0187),
 // so the services cannot tell the second post from an erasure of a
 // stranger's id. The gateway remembers, for a few minutes, what each
-// user removed through it; a second post of the same action on the same
+// user removed through it (every replica, ADR 0255); a second post of the same action on the same
 // id by the same user, answered NotFound, answers as the first did. It
 // tells nobody anything they did not do themselves.
 
 // removedFor is how long a removal is remembered: far longer than a
 // double click or a resend after a slow answer, short enough that the
-// memory stays small.
-const removedFor = 10 * time.Minute
+// memory stays small. The shared bucket's TTL is the same.
+const removedFor = removedkv.For
 
 // maxRemoved bounds the memory; past it a removal is not remembered and
 // its second post answers the 404 page as before.
 const maxRemoved = 10_000
 
-// removals is what each user removed, and when. The zero value is ready.
-// It is this process's: a second post that reaches another gateway
-// replica answers the 404 page as before.
+// removals is what each user removed through this process, and when. The
+// zero value is ready. Every replica's removals are in the gateway's
+// bucket too (core.Gateway.Removals, ADR 0255), which answers a second
+// post that a load balancer sent to another replica; this memory answers
+// the common case (a double click's posts share a connection) without a
+// request, and every case while NATS does not answer, as before.
 type removals struct {
 	mu   sync.Mutex
 	seen map[string]time.Time
@@ -63,15 +67,37 @@ func (m *removals) note(p *page, action, id string, now time.Time) {
 	}
 }
 
-// again says whether err, a removal's answer, is the NotFound of a record
-// p's user removed by the same action within removedFor: a form sent
-// twice, to be answered as the first was.
-func (m *removals) again(r *http.Request, p *page, action, id string, err error, now time.Time) bool {
-	if err == nil || r.Header.Get("HX-Request") != "" || core.Public(p.ctx, slog.Default(), err).Code != apperr.NotFound {
-		return false
-	}
+// saw says whether p's user did action on id through this process within
+// removedFor before now.
+func (m *removals) saw(p *page, action, id string, now time.Time) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	at, ok := m.seen[removedKey(p, action, id)]
 	return ok && now.Sub(at) <= removedFor
+}
+
+// noteRemoved remembers that p's user did action on id, in this process
+// and for every replica.
+func (w *Web) noteRemoved(r *http.Request, p *page, action, id string) {
+	now := w.opts.Now()
+	w.removed.note(p, action, id, now)
+	if s := w.g.Removals; s != nil {
+		s.Note(r.Context(), p.caller.User.GetId(), action, id, now)
+	}
+}
+
+// removedAgain says whether err, a removal's answer, is the NotFound of a
+// record p's user removed by the same action within removedFor, through
+// this replica or another: a form sent twice, to be answered as the
+// first was.
+func (w *Web) removedAgain(r *http.Request, p *page, action, id string, err error) bool {
+	if err == nil || r.Header.Get("HX-Request") != "" || core.Public(p.ctx, slog.Default(), err).Code != apperr.NotFound {
+		return false
+	}
+	now := w.opts.Now()
+	if w.removed.saw(p, action, id, now) {
+		return true
+	}
+	s := w.g.Removals
+	return s != nil && s.Seen(r.Context(), p.caller.User.GetId(), action, id, now)
 }

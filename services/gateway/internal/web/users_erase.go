@@ -54,8 +54,8 @@ func (w *Web) eraseUser(rw http.ResponseWriter, r *http.Request, p *page) error 
 	err := w.g.DeleteUser(r.Context(), p.caller, id)
 	switch {
 	case err == nil:
-		w.removed.note(p, "users/erase", id, w.opts.Now())
-	case w.removed.again(r, p, "users/erase", id, err, w.opts.Now()):
+		w.noteRemoved(r, p, "users/erase", id)
+	case w.removedAgain(r, p, "users/erase", id, err):
 		// The same form sent twice: answered as the first (removed.go).
 	default:
 		if apperr.ErrorCode(err) == apperr.FailedPrecondition {
