@@ -37,6 +37,16 @@ func TestMpRegistersAnOrganisation(t *testing.T) {
 	if out, err := run("volunteers", "add", "-given-name", "Karin", "-municipality", "Uppsala", "-organisation", id); err != nil {
 		t.Fatalf("a volunteer of the new organisation: %v %s", err, out)
 	}
+	// And a newcomer: participants add had no -organisation, so an
+	// administrator could register no newcomer from mp (ADR 0254).
+	p, err := run("participants", "add", "-given-name", "Selam", "-municipality", "Uppsala", "-organisation", id)
+	if err != nil {
+		t.Fatalf("a newcomer of the new organisation: %v %s", err, p)
+	}
+	gp, err := admin.registry.GetParticipant(ctx, connect.NewRequest(&gatewayv1.GetParticipantRequest{Id: strings.TrimSpace(p)}))
+	if err != nil || gp.Msg.GetParticipant().GetParticipant().GetOrganisationId() != id {
+		t.Errorf("newcomer added by mp -organisation %s: %v %v", id, gp, err)
+	}
 	list, err := run("organisations", "list")
 	if err != nil || !strings.Contains(list, id+"\tFöreningen Exempel\tstudieförbund\tStockholm, Uppsala\n") {
 		t.Fatalf("organisations list: %v\n%s", err, list)

@@ -52,6 +52,10 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	given := fs.String("given-name", "", e.t("flag.given_name"))
 	family := fs.String("family-name", "", e.t("flag.family_name"))
 	muni := municipalityFlag(fs, "municipality", e.t("flag.municipality"))
+	// An administrator belongs to no organisation and names the one the
+	// newcomer is registered with, as volunteers add always let them; a
+	// coordinator's is their own (ADR 0254).
+	org := fs.String("organisation", "", e.t("flag.organisation"))
 	level := fs.String("swedish-level", "sfi_a", e.usage("flag.swedish_level", levelChoice))
 	langs := fs.String("languages", "", e.t("flag.languages"))
 	interests := fs.String("interests", "", e.t("flag.interests"))
@@ -82,7 +86,7 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	if err != nil {
 		return err
 	}
-	p := &participantsv1.Participant{GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
+	p := &participantsv1.Participant{OrganisationId: *org, GivenName: *given, FamilyName: *family, MunicipalityCode: *muni,
 		SwedishLevel: typev1.SwedishLevel(sl), ResidencePermitDate: *permit,
 		Household: &participantsv1.Household{Size: int32(*household)}, Interests: splitCSV(*interests),
 		Contact: contact.contact(), WantsSameGenderMentor: *sameGender}
