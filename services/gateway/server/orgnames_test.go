@@ -44,3 +44,22 @@ func TestOrganisationNameTakenInSwedish(t *testing.T) {
 		}
 	}
 }
+
+// TestMpOrganisationNameTaken: mp organisations add of a name a live
+// organisation has, in another case, is refused in Swedish (ADR 0258).
+func TestMpOrganisationNameTaken(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	e.createOrg("Röda Korset Kalmar", "0880")
+	dir := t.TempDir()
+	if out, err := mpAs(t, dir, adminPass, "", "login", "-server", e.base, "-email", adminEmail); err != nil {
+		t.Fatalf("mp login: %v %s", err, out)
+	}
+	out, err := mpAs(t, dir, adminPass, "", "organisations", "add", "-name", "röda  korset kalmar", "-type", "association", "-municipalities", "Kalmar")
+	if err == nil || !strings.Contains(err.Error(), "det finns redan en organisation med det namnet") {
+		t.Errorf("mp organisations add of a taken name: %v %s", err, out)
+	}
+	if out, err := mpAs(t, dir, adminPass, "", "organisations", "add", "-name", "Röda Korset Malmo", "-type", "association", "-municipalities", "Malmö"); err != nil {
+		t.Errorf("mp organisations add of another name: %v %s", err, out)
+	}
+}
