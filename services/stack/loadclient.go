@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	volunteersv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
 )
@@ -98,19 +100,35 @@ func (s *senders) wait() {
 // their newcomers in, through the volunteers service at addr: the
 // participants service takes a newcomer only in an organisation that
 // stands (docs/adr/0202). Its request id makes a second run against the
-// same stack find the one the first made.
+// same stack find the one the first made; the other load tool (another
+// caller, so another request) finds it by its name, which one
+// organisation holds (docs/adr/0258).
 func probeOrganisation(ctx context.Context, addr string, creds credentials.PerRPCCredentials) (string, error) {
 	conn, err := dialDriver(addr, creds)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close()
-	res, err := volunteersv1.NewVolunteerServiceClient(conn).CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{
+	vc := volunteersv1.NewVolunteerServiceClient(conn)
+	res, err := vc.CreateOrganisation(ctx, &volunteersv1.CreateOrganisationRequest{
 		RequestId: "load-probe-organisation",
-		Organisation: &volunteersv1.Organisation{Name: "Lastprov", Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION,
+		Organisation: &volunteersv1.Organisation{Name: probeOrganisationName, Type: volunteersv1.OrganisationType_ORGANISATION_TYPE_ASSOCIATION,
 			MunicipalityCodes: []string{"0180"}}})
+	if status.Code(err) == codes.AlreadyExists {
+		list, lerr := vc.ListOrganisations(ctx, &volunteersv1.ListOrganisationsRequest{MunicipalityCode: "0180", PageSize: 500})
+		if lerr == nil {
+			for _, o := range list.GetOrganisations() {
+				if o.GetName() == probeOrganisationName {
+					return o.GetId(), nil
+				}
+			}
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("load: the probe's organisation: %w", err)
 	}
 	return res.GetOrganisation().GetId(), nil
 }
+
+// probeOrganisationName is the name of the load tools' organisation.
+const probeOrganisationName = "Lastprov"

@@ -107,7 +107,7 @@ var grants = map[string]grant{
 	"volunteers": {
 		Publish: []string{events.VolunteersSubjects},
 		Streams: []string{events.StreamVolunteers},
-		Buckets: append(records("volunteers", "organisations"), "organisations_closing"),
+		Buckets: append(records("volunteers", "organisations"), "organisations_closing", "organisation_names"),
 	},
 	"mentoring": programme("mentoring", events.StreamMentoring, "mentoring_slots", "mentoring_job_data",
 		[]string{"mentoring_newcomers", "mentoring_mentors"}, []string{"mentoring_pairs"}),

@@ -43,7 +43,7 @@ func TestRefusalsInSwedish(t *testing.T) {
 
 	// Mentoring: rejecting a pair that is already offered.
 	admin := e.login(adminEmail, adminPass)
-	org := e.createOrg("Förening", "0880")
+	org := e.createOrg("Förening Nej", "0880") // setupGuides registers "Förening" below (ADR 0258)
 	coord := e.coordinator(admin, "nej@example.org", org, "0880")
 	mentor(t, coord, org, "0880", "Erik")
 	newcomer(t, coord, org, "0880", "Amina")

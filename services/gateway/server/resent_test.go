@@ -50,7 +50,7 @@ func TestFormSentTwiceAnswersAsOnce(t *testing.T) {
 	ctx := testutil.Context(t)
 
 	// Mentoring.
-	org := e.createOrg("Förening", "0880")
+	org := e.createOrg("Förening Två gånger", "0880") // setupGuides registers "Förening" below (ADR 0258)
 	coord := e.coordinator(admin, "tva@example.org", org, "0880")
 	mentor(t, coord, org, "0880", "Erik")
 	newcomer(t, coord, org, "0880", "Amina")

@@ -114,11 +114,19 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 	defer vols.Close()
 	ocfg := organisation.RepoConfig(pub)
 	ocfg.Replicas, ocfg.Logger = d.Replicas, d.Logger
+	// One organisation per name (ADR 0258): a stored create or rename is
+	// checked against the name claims before it is published.
+	orgNames, err := organisation.OpenNames(ctx, d.JS, d.Replicas)
+	if err != nil {
+		return fmt.Errorf("volunteers: %w", err)
+	}
+	orgNames.Check(&ocfg)
 	orgs, err := store.Open(ctx, d.JS, ocfg)
 	if err != nil {
 		return fmt.Errorf("volunteers: %w", err)
 	}
 	defer orgs.Close()
+	orgNames.Bind(orgs)
 
 	closing, err := organisation.OpenClosing(ctx, d.JS, d.Replicas, d.Now)
 	if err != nil {
@@ -128,6 +136,7 @@ func Run(ctx context.Context, addr string, d service.Deps, o Options, ready func
 		cache.New(d.Cache, cache.Options{Name: "organisations", Prefix: "organisations:", Logger: d.Logger}),
 		d.Now, d.IDs, volunteer.HasVolunteers(vols))
 	osvc.MarkClosing(closing)
+	osvc.CheckNames(orgNames)
 	open.Store(osvc)
 	vsvc := volunteer.New(vols,
 		// Ids of no one remembered as records are (ADR 0235, as participants).

@@ -46,7 +46,10 @@ var refusalText = map[string]map[string]string{
 		"the organisation is being removed":                                     "organisationen håller på att tas bort",
 		"the organisation could not be checked; try again":                      "det gick inte att kontrollera organisationen; försök igen",
 		"the organisation could not be removed in time; try again":              "organisationen hann inte tas bort; försök igen",
-		"no consent for that purpose is in force":                               "det finns inget gällande samtycke för det ändamålet",
+		// One organisation per name (ADR 0258).
+		"an organisation with that name exists":                   "det finns redan en organisation med det namnet",
+		"the organisation's name could not be checked; try again": "det gick inte att kontrollera organisationens namn; försök igen",
+		"no consent for that purpose is in force":                 "det finns inget gällande samtycke för det ändamålet",
 		"already exists":                                   "finns redan",
 		"the record is not removed":                        "uppgifterna är inte borttagna",
 		"the record this request created has been removed": "det som begäran skapade har tagits bort",

@@ -58,6 +58,9 @@ type Service struct {
 	// closing holds the marks a delete puts before it asks inUse
 	// (closing.go); nil in tests that start no volunteers.
 	closing *Closing
+	// names holds the name claims (names.go); nil in tests that start no
+	// service.
+	names *Names
 }
 
 // New returns a Service over repo. inUse may be nil when nothing refers to
@@ -77,6 +80,7 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Organisation] {
 		Publisher: pub,
 		Indexes: map[string]func(*pb.Organisation) []string{
 			"municipality": func(o *pb.Organisation) []string { return o.GetMunicipalityCodes() },
+			nameIndex:      func(o *pb.Organisation) []string { return []string{NameKey(o.GetName())} },
 		},
 	}
 }
@@ -87,10 +91,16 @@ func RepoConfig(pub store.Publisher) store.Config[*pb.Organisation] {
 // the organisation is gone (StillOpen). Call it before serving.
 func (s *Service) MarkClosing(c *Closing) { s.closing = c }
 
+// CheckNames makes Create and Update hold one organisation per name by
+// n's claims (names.go). Call it before serving, with n bound to the
+// repository's Config (Names.Check).
+func (s *Service) CheckNames(n *Names) { s.names = n }
+
 func cacheKey(id string) string { return "organisation/" + id }
 
 // Create registers o. requestID makes it idempotent per caller. Returns
-// Invalid, PermissionDenied.
+// Invalid, PermissionDenied, AlreadyExists (a live organisation has the
+// name, compared as NormaliseName does).
 func (s *Service) Create(ctx context.Context, who auth.Claims, o *pb.Organisation, requestID string) (*pb.Organisation, error) {
 	if who.Role != auth.RoleAdmin {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "only admins may register organisations")
@@ -108,7 +118,18 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, o *pb.Organisatio
 		return nil, err
 	}
 	now := s.now().UTC()
+	key := NameKey(o.GetName())
+	claimed := ""
 	build := func(id string) (*pb.Organisation, []*eventsv1.Envelope, error) {
+		if s.names != nil {
+			if sameName(s.repo, key, "") {
+				return nil, nil, errNameTaken
+			}
+			if err := s.names.claim(ctx, key, id); err != nil {
+				return nil, nil, err
+			}
+			claimed = id
+		}
 		o.Id = id
 		o.CreateTime = timestamppb.New(now)
 		o.UpdateTime = o.CreateTime
@@ -127,8 +148,18 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, o *pb.Organisatio
 		out, _, err = s.repo.CreateNew(ctx, s.ids.New, build)
 	} else {
 		out, _, err = s.repo.CreateOnce(ctx, who.Subject+"/"+requestID, s.ids.New, build)
+		if s.names != nil && nameTaken(err) == errNameTaken && s.repo.Sync(ctx) == nil {
+			// Perhaps the name is this request's own, stored by its
+			// first attempt on another replica: with the index synced,
+			// a repeat is answered from it, with no build.
+			claimed = ""
+			out, _, err = s.repo.CreateOnce(ctx, who.Subject+"/"+requestID, s.ids.New, build)
+		}
 	}
 	if err != nil {
+		if err = nameTaken(err); err == errNameTaken && claimed != "" {
+			s.names.release(ctx, key, claimed)
+		}
 		return nil, err
 	}
 	return withEtag(out), nil
@@ -200,7 +231,8 @@ func (s *Service) List(_ context.Context, _ auth.Claims, municipalityCode string
 
 // Update applies the fields of o named by mask. A non-empty o.etag must
 // match the stored version. Returns Invalid, NotFound, Conflict,
-// PermissionDenied.
+// PermissionDenied, AlreadyExists (another live organisation has the new
+// name).
 func (s *Service) Update(ctx context.Context, who auth.Claims, o *pb.Organisation, mask []string) (*pb.Organisation, error) {
 	if who.Role != auth.RoleAdmin {
 		return nil, apperr.Errorf(apperr.PermissionDenied, "only admins may change organisations")
@@ -209,6 +241,10 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, o *pb.Organisatio
 		return nil, invalidID("organisation.id")
 	}
 	now := s.now().UTC()
+	oldKey, newKey, err := s.claimRename(ctx, o, mask)
+	if err != nil {
+		return nil, err
+	}
 	out, _, err := s.repo.Update(ctx, o.GetId(), func(cur *pb.Organisation, _ uint64) (store.Change, error) {
 		if o.GetEtag() != "" && o.GetEtag() != store.Etag(cur) {
 			return nil, apperr.Errorf(apperr.Conflict, "the organisation was changed by someone else; reload and try again")
@@ -234,7 +270,13 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, o *pb.Organisatio
 		return store.Change{ev}, nil
 	})
 	if err != nil {
+		if err = nameTaken(err); newKey != "" && apperr.ErrorCode(err) != apperr.Unavailable {
+			s.names.release(ctx, newKey, o.GetId())
+		}
 		return nil, notFound(err)
+	}
+	if newKey != "" && NameKey(out.GetName()) == newKey {
+		s.names.release(ctx, oldKey, o.GetId())
 	}
 	_ = s.cache.Invalidate(ctx, cacheKey(out.GetId()))
 	return withEtag(out), nil
@@ -250,7 +292,8 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string) error 
 	if !ids.Valid(id) {
 		return invalidID("id")
 	}
-	if _, _, err := s.repo.Get(ctx, id); err != nil {
+	cur, _, err := s.repo.Get(ctx, id)
+	if err != nil {
 		return notFound(err)
 	}
 	var marked time.Time
@@ -297,8 +340,42 @@ func (s *Service) Delete(ctx context.Context, who auth.Claims, id string) error 
 		}
 		return notFound(err)
 	}
+	if s.names != nil {
+		// Removed: its name is free again. A crash before this leaves
+		// a claim the next create of the name takes over (names.go).
+		s.names.release(ctx, NameKey(cur.GetName()), id)
+	}
 	_ = s.cache.Invalidate(ctx, cacheKey(id))
 	return nil
+}
+
+// claimRename claims the new name of an update of o that renames it,
+// before the update is written; it returns the old and new keys, both
+// empty when no claim was made.
+func (s *Service) claimRename(ctx context.Context, o *pb.Organisation, mask []string) (string, string, error) {
+	if s.names == nil || !slices.Contains(mask, "name") {
+		return "", "", nil
+	}
+	var v apperr.Validator
+	validateName(&v, "organisation.name", o.GetName())
+	if v.Err() != nil {
+		return "", "", nil // the update reports it
+	}
+	cur, ok := s.repo.Lookup(o.GetId())
+	if !ok {
+		return "", "", nil // the update reports it
+	}
+	oldKey, newKey := NameKey(cur.GetName()), NameKey(o.GetName())
+	if oldKey == newKey {
+		return "", "", nil
+	}
+	if sameName(s.repo, newKey, o.GetId()) {
+		return "", "", errNameTaken
+	}
+	if err := s.names.claim(ctx, newKey, o.GetId()); err != nil {
+		return "", "", err
+	}
+	return oldKey, newKey, nil
 }
 
 // checkUnused refuses a delete of id while anything refers to it.

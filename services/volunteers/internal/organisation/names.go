@@ -1,0 +1,217 @@
+package organisation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"unicode"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/motesplats/motesplats/pkg/apperr"
+	"github.com/motesplats/motesplats/pkg/ensure"
+	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/store"
+	"github.com/motesplats/motesplats/pkg/store/leader"
+)
+
+// One organisation per name (docs/adr/0258): two live organisations
+// never share a name once trimmed, inner spaces collapsed and case
+// folded, or the administrators' pickers show two alike. A create (or a
+// rename) first claims the name's key in NamesBucket (create-only, so of
+// two at once on two replicas one gets it), then writes its record; once
+// stored, Confirm checks the claim is still its own and that the index,
+// synced with the bucket, holds no other live organisation of the name
+// (which also catches organisations stored before there were claims). A
+// claim whose holder is gone or renamed (a crash between a removal and
+// its release, a create that died before its record) is taken over by
+// the next create of the name, so nothing stays stuck.
+
+// NamesBucket is the KV bucket of name claims: key a hash of the
+// normalised name, value the id of the organisation holding it.
+const NamesBucket = "organisation_names"
+
+// NameTakenText is the refusal of a name a live organisation has, in the
+// service's English; the gateway shows it in the user's language.
+const NameTakenText = "an organisation with that name exists"
+
+// errNameTaken is the caller's answer when the name is taken: as the
+// gateway refuses a taken e-mail (AlreadyExists).
+var errNameTaken = apperr.Errorf(apperr.AlreadyExists, NameTakenText)
+
+// errNameLost is Confirm's refusal (FailedPrecondition, which the store
+// takes as a refusal and undoes the write); Create and Update answer
+// errNameTaken for it.
+var errNameLost = apperr.Errorf(apperr.FailedPrecondition, NameTakenText)
+
+// nameIndex is the repository index of organisations by NameKey.
+const nameIndex = "name"
+
+// NormaliseName is name as compared for uniqueness: trimmed, runs of
+// spaces made one, each letter case folded as unicode.SimpleFold orbits
+// go (so "Ö" and "ö" are one, "ö" and "o" two: Malmö is not Malmo).
+func NormaliseName(name string) string {
+	fields := strings.FieldsFunc(name, unicode.IsSpace)
+	return strings.Map(foldRune, strings.Join(fields, " "))
+}
+
+// foldRune is the smallest rune of r's case-folding orbit, the same for
+// every rune strings.EqualFold takes as equal to r.
+func foldRune(r rune) rune {
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	return min
+}
+
+// NameKey is the claim key of name: a hash, short and a valid KV key
+// whatever letters the name has.
+func NameKey(name string) string {
+	sum := sha256.Sum256([]byte(NormaliseName(name)))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Names holds the name claims of organisations.
+type Names struct {
+	js   jetstream.JetStream
+	kv   jetstream.KeyValue
+	repo atomic.Pointer[store.Repo[*pb.Organisation]]
+}
+
+// OpenNames opens (or creates) the name claims' bucket with replicas
+// copies, as the organisations' own bucket.
+func OpenNames(ctx context.Context, js jetstream.JetStream, replicas int) (*Names, error) {
+	kv, err := ensure.KeyValue(ctx, js, jetstream.KeyValueConfig{
+		Bucket:   NamesBucket,
+		History:  1,
+		Storage:  jetstream.FileStorage,
+		Replicas: replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", NamesBucket, err)
+	}
+	return &Names{js: js, kv: kv}, nil
+}
+
+// Bind gives n the organisations' repository, once open; Confirm answers
+// Unavailable (the relay asks again) until then.
+func (n *Names) Bind(repo *store.Repo[*pb.Organisation]) { n.repo.Store(repo) }
+
+// Check makes cfg ask n about every stored create and every rename.
+func (n *Names) Check(cfg *store.Config[*pb.Organisation]) {
+	cfg.Confirm = n.Confirm
+	cfg.ConfirmUpdate = func(ctx context.Context, _, after *pb.Organisation) error { return n.Confirm(ctx, after) }
+	cfg.CheckUpdate = func(before, after *pb.Organisation) bool {
+		return NameKey(before.GetName()) != NameKey(after.GetName())
+	}
+}
+
+var errUncheckedName = apperr.Errorf(apperr.Unavailable, "the organisation's name could not be checked; try again")
+
+// claim makes key id's: a new claim, id's own, or one taken over from
+// a holder that is gone or has another name now. errNameTaken when a
+// live organisation of the name holds it.
+func (n *Names) claim(ctx context.Context, key, id string) error {
+	repo := n.repo.Load()
+	if repo == nil {
+		return errUncheckedName
+	}
+	for range 5 {
+		if _, err := n.kv.Create(ctx, key, []byte(id)); err == nil {
+			return nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) {
+			return errUncheckedName
+		}
+		data, rev, err := leader.Get(ctx, n.js, NamesBucket, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			continue // released meanwhile
+		}
+		if err != nil {
+			return errUncheckedName
+		}
+		holder := string(data)
+		if holder == id {
+			return nil
+		}
+		if err := repo.Sync(ctx); err != nil {
+			return errUncheckedName
+		}
+		if o, ok := repo.Lookup(holder); ok && NameKey(o.GetName()) == key {
+			return errNameTaken
+		}
+		if _, err := n.kv.Update(ctx, key, []byte(id), rev); err == nil {
+			return nil
+		}
+		// Changed since read: read again.
+	}
+	return errUncheckedName
+}
+
+// Confirm is the store's last check of a stored create or rename of o:
+// the claim of o's name is o's and no other live organisation has the
+// name. errNameLost otherwise, which undoes the write.
+func (n *Names) Confirm(ctx context.Context, o *pb.Organisation) error {
+	repo := n.repo.Load()
+	if repo == nil {
+		return errUncheckedName
+	}
+	key := NameKey(o.GetName())
+	data, _, err := leader.Get(ctx, n.js, NamesBucket, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		return errNameLost
+	case err != nil:
+		return errUncheckedName
+	case string(data) != o.GetId():
+		return errNameLost
+	}
+	if err := repo.Sync(ctx); err != nil {
+		return errUncheckedName
+	}
+	if other := sameName(repo, key, o.GetId()); other {
+		return errNameLost
+	}
+	return nil
+}
+
+// sameName reports whether repo's index holds an organisation other
+// than id whose name has key.
+func sameName(repo *store.Repo[*pb.Organisation], key, id string) bool {
+	p, err := repo.Find(store.Query[*pb.Organisation]{Index: nameIndex, Values: []string{key}, Limit: 2})
+	if err != nil {
+		return false
+	}
+	for _, o := range p.Items {
+		if o.GetId() != id {
+			return true
+		}
+	}
+	return false
+}
+
+// release lets key go when id holds it (a removal, a rename, a refused
+// create); a claim another took over stays theirs. A release that fails
+// leaves a claim the next create of the name takes over.
+func (n *Names) release(ctx context.Context, key, id string) {
+	ctx = context.WithoutCancel(ctx)
+	data, rev, err := leader.Get(ctx, n.js, NamesBucket, key)
+	if err != nil || string(data) != id {
+		return
+	}
+	_ = n.kv.Delete(ctx, key, jetstream.LastRevision(rev))
+}
+
+// nameTaken turns Confirm's refusal into the caller's answer.
+func nameTaken(err error) error {
+	if err == errNameLost || (apperr.ErrorCode(err) == apperr.FailedPrecondition && strings.Contains(err.Error(), NameTakenText)) {
+		return errNameTaken
+	}
+	return err
+}
