@@ -43,11 +43,8 @@ func showConsent(args []string, e env) error {
 	programme := fs.String("programme", "mentoring", e.usage("flag.consent_programme", programmeChoice))
 	lang := fs.String("language", consent.Fallback, e.t("flag.consent_show_language"))
 	version := fs.String("version", "", e.t("flag.consent_version"))
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	pv, err := e.enumFlag("programme", *programme, programmeChoice)
 	if err != nil {

@@ -27,6 +27,20 @@ func (e Env) parse(fs *flag.FlagSet, args []string) error {
 	return errors.New(e.flagError(err.Error()))
 }
 
+// parseFlagsOnly parses a command that takes flags and no arguments, and
+// refuses any word left after them in mp's words: a value given without
+// its flag ("mp users list Anna") would otherwise be ignored without a
+// word.
+func (e Env) parseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
+	}
+	return nil
+}
+
 // printFlags lists fs's flags, each with its help and its default.
 func (e Env) printFlags(fs *flag.FlagSet) {
 	fmt.Fprintln(e.Out, e.f("usage.flags", fs.Name()))

@@ -8,7 +8,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -29,11 +28,8 @@ var orgTypeChoice = choice{prefix: "ORGANISATION_TYPE_", values: volunteersv1.Or
 // the web page lists them, tab-separated.
 func listOrganisations(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("organisations list", flag.ContinueOnError)
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	return pages(func(token string) (string, error) {
 		res, err := c.registry.ListOrganisations(ctx, connect.NewRequest(&gatewayv1.ListOrganisationsRequest{PageSize: 500, PageToken: token}))
@@ -58,11 +54,8 @@ func addOrganisation(ctx context.Context, c *clients, args []string, e env) erro
 	name := fs.String("name", "", e.t("flag.org_name"))
 	typ := fs.String("type", "", e.usage("flag.org_type", orgTypeChoice))
 	munis := municipalitiesFlag(fs, "municipalities", e.t("flag.org_municipalities"))
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	t, err := e.enumFlag("type", *typ, orgTypeChoice)
 	if err != nil {

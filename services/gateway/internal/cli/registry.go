@@ -76,11 +76,8 @@ func addParticipant(ctx context.Context, c *clients, args []string, e env) error
 	leave := fs.String("parental-leave", "", e.usage("flag.parental_leave", leaveChoice))
 	prefs := addPrefFlags(fs, e)
 	contact := addContactFlags(fs, e)
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	sl, err := e.enumFlag("swedish-level", *level, levelChoice)
 	if err != nil {

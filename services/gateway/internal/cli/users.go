@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -19,11 +18,8 @@ import (
 // user is disabled. Admins only (the gateway refuses others).
 func listUsers(ctx context.Context, c *clients, args []string, e env) error {
 	fs := flag.NewFlagSet("users list", flag.ContinueOnError)
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	return pages(func(token string) (string, error) {
 		res, err := c.users.ListUsers(ctx, connect.NewRequest(&gatewayv1.ListUsersRequest{PageSize: 500, PageToken: token}))

@@ -94,11 +94,8 @@ func addVolunteer(ctx context.Context, c *clients, args []string, e env) error {
 	vf := addVolunteerFlags(fs, e)
 	prefs := addPrefFlags(fs, e)
 	contact := addContactFlags(fs, e)
-	if err := e.parse(fs, args); err != nil {
+	if err := e.parseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New(e.f("err.extra_args", strings.Join(fs.Args(), " ")))
 	}
 	v := &volunteersv1.Volunteer{OrganisationId: *org, MunicipalityCode: *muni, GivenName: *given, FamilyName: *family,
 		Interests: splitCSV(*interests), BirthYear: int32(*birth), HouseholdSize: int32(*household),
