@@ -86,8 +86,9 @@ func programme(name, stream string, slots, data string, pool, stores []string) g
 
 // gatewayBuckets are the gateway's accounts, sessions, API tokens and the
 // last-admin guard (services/gateway/internal/account), and what its users
-// removed in the last ten minutes (internal/removedkv, ADR 0255).
-var gatewayBuckets = append(records("gateway-accounts", "gateway-sessions", "gateway-tokens"), "gateway-admins", "gateway-removals")
+// removed in the last ten minutes (internal/removedkv, ADR 0255), and the
+// sign-in refusals' counts not yet in the audit log (core, ADR 0263).
+var gatewayBuckets = append(records("gateway-accounts", "gateway-sessions", "gateway-tokens"), "gateway-admins", "gateway-removals", "gateway-refusals")
 
 // grants is every user's grant. The names are the code's: a bucket or a
 // durable renamed there must be renamed here, or the service is refused

@@ -252,6 +252,12 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 	if g.Removals, err = removedkv.Open(ctx, d.JS, d.Replicas, cfg.SigningKey.Seed(), log); err != nil {
 		log.Warn("a removal sent twice is remembered by its replica only", "err", err)
 	}
+	// The sign-in refusals' counts kept in a bucket, so a kill loses at
+	// most a second of them, and those of gateways that died written
+	// (ADR 0263); without it they are kept in memory alone, as before.
+	if err := g.CheckpointRefusals(ctx, d.JS, d.Replicas); err != nil {
+		log.Warn("sign-in refusals' counts kept in memory only", "err", err)
+	}
 	// The setup's admin, if a gateway died before its audit entry (ADR
 	// 0229); an admin's sign-in asks again when this cannot.
 	if err := g.LogSetupAdmin(ctx); err != nil {

@@ -55,6 +55,19 @@ type tally struct {
 	window time.Time
 	n      int32
 	addr   string
+	// seq names this count's checkpoint in the bucket (refusals_kv.go),
+	// a new one each time the count is handed to the writer; saved is
+	// the part of n the bucket holds.
+	seq   uint64
+	saved int32
+}
+
+// queued is an entry waiting for the writer; seq, when not 0, is the
+// checkpoint of its count, which the writer takes out of the bucket
+// before the entry is written (refusals_kv.go).
+type queued struct {
+	e   *gatewayv1.AuditEntry
+	seq uint64
 }
 
 // refusals writes refusal entries in the background, one writer at a
@@ -66,12 +79,15 @@ type refusals struct {
 
 	mu      sync.Mutex
 	idle    sync.Cond // broadcast when the writer stops
-	queue   []*gatewayv1.AuditEntry
+	queue   []queued
 	tallies map[tallyKey]*tally
 	writing bool
 	timer   *time.Timer
 	// expired is the minute up to which a full map was last cleared.
 	expired time.Time
+
+	// The counts' checkpoints, when the bucket is open (refusals_kv.go).
+	ck checkpoints
 }
 
 // refusalLog is g's refusal writer, made at its first use.
@@ -81,7 +97,8 @@ func (g *Gateway) refusalLog() *refusals {
 		if now == nil {
 			now = time.Now
 		}
-		g.refused = &refusals{log: g.Audit, logger: g.Log, now: now, tallies: map[tallyKey]*tally{}}
+		g.refused = &refusals{log: g.Audit, logger: g.Log, now: now, tallies: map[tallyKey]*tally{},
+			ck: checkpoints{revs: map[uint64]uint64{}}}
 		g.refused.idle.L = &g.refused.mu
 	})
 	return g.refused
@@ -118,7 +135,7 @@ func (r *refusals) add(e *gatewayv1.AuditEntry, tallied bool) {
 	defer r.mu.Unlock()
 	defer r.startLocked()
 	if !tallied && len(r.queue) < maxQueued {
-		r.queue = append(r.queue, e)
+		r.queue = append(r.queue, queued{e: e})
 		return
 	}
 	win := r.now().Truncate(refusalWindow)
@@ -142,12 +159,14 @@ func (r *refusals) add(e *gatewayv1.AuditEntry, tallied bool) {
 	switch {
 	case t != nil && t.window.Equal(win):
 		t.n++
+		r.checkpointSoonLocked()
 		return
 	case t != nil:
 		r.countedLocked(k, t)
 	}
-	r.tallies[k] = &tally{window: win, addr: e.GetRemoteAddr()}
-	r.queue = append(r.queue, e) // the first of its minute, at once
+	r.ck.seq++
+	r.tallies[k] = &tally{window: win, addr: e.GetRemoteAddr(), seq: r.ck.seq}
+	r.queue = append(r.queue, queued{e: e}) // the first of its minute, at once
 	r.armLocked()
 }
 
@@ -156,9 +175,11 @@ func (r *refusals) countedLocked(k tallyKey, t *tally) {
 	if t.n == 0 {
 		return
 	}
-	r.queue = append(r.queue, &gatewayv1.AuditEntry{UserId: k.user, Role: k.role, Action: k.action, ResourceType: k.resource,
-		Channel: k.channel, Outcome: k.outcome, RemoteAddr: t.addr, Count: t.n})
-	t.n = 0
+	r.queue = append(r.queue, queued{seq: t.seq, e: &gatewayv1.AuditEntry{UserId: k.user, Role: k.role, Action: k.action,
+		ResourceType: k.resource, Channel: k.channel, Outcome: k.outcome, RemoteAddr: t.addr, Count: t.n}})
+	t.n, t.saved = 0, 0
+	r.ck.seq++
+	t.seq = r.ck.seq // counted again, the count is a new checkpoint
 }
 
 // expireLocked queues the counts of the tallies whose minute is over
@@ -195,25 +216,33 @@ func (r *refusals) tick() {
 // startLocked starts the writer if there is something to write and no
 // writer runs.
 func (r *refusals) startLocked() {
-	if r.writing || len(r.queue) == 0 {
+	if r.writing || (len(r.queue) == 0 && !r.ck.due) {
 		return
 	}
 	r.writing = true
 	go r.write()
 }
 
-// write writes the queue in order until it is empty. A refusal whose
-// entry failed is logged (its answer is given already).
+// write writes the queue in order until it is empty, and the tallies'
+// checkpoints when they are due (refusals_kv.go): one goroutine does
+// every write, so a checkpoint and its removal never cross. A refusal
+// whose entry failed is logged (its answer is given already).
 func (r *refusals) write() {
 	r.mu.Lock()
-	for len(r.queue) > 0 {
-		e := r.queue[0]
-		r.queue[0] = nil
+	for len(r.queue) > 0 || r.ck.due {
+		if r.ck.due {
+			r.checkpointLocked()
+			continue
+		}
+		q := r.queue[0]
+		r.queue[0] = queued{}
 		r.queue = r.queue[1:]
 		r.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), refusalWriteTimeout)
-		if err := r.log.Record(ctx, e); err != nil {
-			r.logger.ErrorContext(ctx, "audit entry not written", "err", err)
+		if r.release(ctx, q.seq) {
+			if err := r.log.Record(ctx, q.e); err != nil {
+				r.logger.ErrorContext(ctx, "audit entry not written", "err", err)
+			}
 		}
 		cancel()
 		r.mu.Lock()
