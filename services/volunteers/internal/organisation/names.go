@@ -23,13 +23,15 @@ import (
 // never share a name once trimmed, inner spaces collapsed and case
 // folded, or the administrators' pickers show two alike. A create (or a
 // rename) first claims the name's key in NamesBucket (create-only, so of
-// two at once on two replicas one gets it), then writes its record; once
-// stored, Confirm checks the claim is still its own and that the index,
-// synced with the bucket, holds no other live organisation of the name
-// (which also catches organisations stored before there were claims). A
-// claim whose holder is gone or renamed (a crash between a removal and
-// its release, a create that died before its record) is taken over by
-// the next create of the name, so nothing stays stuck.
+// two at once on two replicas one gets it), after a look in the index,
+// synced with the bucket, for a live organisation of the name (which
+// also catches organisations stored before there were claims); then it
+// writes its record; once stored, Confirm checks the claim is still its
+// own and writes it again at its revision, so a takeover read before
+// fails (ADR 0263). A claim whose holder is gone or renamed (a crash
+// between a removal and its release, a create that died before its
+// record) is taken over by the next create of the name, so nothing stays
+// stuck; the create it was taken from, if still in flight, is refused.
 
 // NamesBucket is the KV bucket of name claims: key a hash of the
 // normalised name, value the id of the organisation holding it.
@@ -83,6 +85,9 @@ type Names struct {
 	js   jetstream.JetStream
 	kv   jetstream.KeyValue
 	repo atomic.Pointer[store.Repo[*pb.Organisation]]
+	// afterClaim, in tests, runs once a create's or rename's claim is
+	// made, before its record is written.
+	afterClaim func()
 }
 
 // OpenNames opens (or creates) the name claims' bucket with replicas
@@ -123,8 +128,19 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 	if repo == nil {
 		return errUncheckedName
 	}
+	// A live organisation of the name, with the index as new as the
+	// bucket: one whose claim is held (then the holder is seen below)
+	// or one stored before there were claims, which holds none.
+	// Confirm no longer looks (ADR 0263), so this is the check.
+	if err := repo.Sync(ctx); err != nil {
+		return errUncheckedName
+	}
+	if sameName(repo, key, id) {
+		return errNameTaken
+	}
 	for range 5 {
 		if _, err := n.kv.Create(ctx, key, []byte(id)); err == nil {
+			n.claimed()
 			return nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
 			return errUncheckedName
@@ -147,6 +163,7 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 			return errNameTaken
 		}
 		if _, err := n.kv.Update(ctx, key, []byte(id), rev); err == nil {
+			n.claimed()
 			return nil
 		}
 		// Changed since read: read again.
@@ -154,31 +171,57 @@ func (n *Names) claim(ctx context.Context, key, id string) error {
 	return errUncheckedName
 }
 
+// claimed runs the test hook afterClaim, if any.
+func (n *Names) claimed() {
+	if n.afterClaim != nil {
+		n.afterClaim()
+	}
+}
+
 // Confirm is the store's last check of a stored create or rename of o:
-// the claim of o's name is o's and no other live organisation has the
-// name. errNameLost otherwise, which undoes the write.
+// the claim of o's name is o's. It writes the claim again at the
+// revision it read (a fence): a takeover that read the claim before
+// (claim, when it found no record of the holder) then fails and reads
+// again, and now finds o's record, stored before this check. Of two
+// creates of a name, the one that holds the claim at its check stands
+// and any other is refused: never two, and, unlike ADR 0258's check of
+// the index here, never none when a claim was taken over from a create
+// in flight (its record, stored but refused, is not counted against
+// the one that took it; ADR 0263). errNameLost otherwise, which undoes
+// the write.
 func (n *Names) Confirm(ctx context.Context, o *pb.Organisation) error {
-	repo := n.repo.Load()
-	if repo == nil {
+	if n.repo.Load() == nil {
 		return errUncheckedName
 	}
 	key := NameKey(o.GetName())
-	data, _, err := leader.Get(ctx, n.js, NamesBucket, key)
-	switch {
-	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
-		return errNameLost
-	case err != nil:
-		return errUncheckedName
-	case string(data) != o.GetId():
-		return errNameLost
+	for range 5 {
+		data, rev, err := leader.Get(ctx, n.js, NamesBucket, key)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+			return errNameLost
+		case err != nil:
+			return errUncheckedName
+		case string(data) != o.GetId():
+			return errNameLost
+		}
+		if _, err := n.kv.Update(ctx, key, data, rev); err == nil {
+			return nil
+		} else if !wrongRevision(err) {
+			return errUncheckedName
+		}
+		// Written since read (a takeover, or this check asked twice at
+		// once): read again.
 	}
-	if err := repo.Sync(ctx); err != nil {
-		return errUncheckedName
-	}
-	if other := sameName(repo, key, o.GetId()); other {
-		return errNameLost
-	}
-	return nil
+	return errUncheckedName
+}
+
+// wrongRevision reports whether err is a write refused because the key
+// is not at the revision given.
+func wrongRevision(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, jetstream.ErrKeyExists) || (errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant))
 }
 
 // sameName reports whether repo's index holds an organisation other
