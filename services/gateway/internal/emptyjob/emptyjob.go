@@ -147,7 +147,9 @@ func Text(c Counts, tf func(key string, data map[string]any) string) string {
 	s := tf(prefix+string(why), map[string]any{"Busy": c.Busy, "Newcomers": c.Newcomers, "Slots": c.Slots,
 		"Eligible": c.Eligible, "NotEntitled": c.NotEntitled, "Chosen": c.Newcomers - c.Unmatched, "Unmatched": c.Unmatched})
 	switch {
-	case why == NoEligible && c.Excluded > 0:
+	case (why == NoEligible || why == HeldFit) && c.Excluded > 0:
+		// A guides job whose fitting places are held left these out
+		// too: mentoring's and dinners' words count them (ADR 0263).
 		s += " " + tf("job.none.excluded", map[string]any{"Excluded": c.Excluded})
 	case why == NoNewcomers && c.NotEntitled > 0:
 		s += " " + tf("guides.job.none.not_entitled", map[string]any{"NotEntitled": c.NotEntitled})
@@ -208,10 +210,7 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 			"(a place held by a proposal or a pair that is not over is taken)", n(c.Newcomers, "newcomer"), slot)
 	case NoEligible:
 		s := fmt.Sprintf("no proposals: the rules allow no pair between %s and %s (nobody eligible)", the(c.Newcomers, "newcomer"), the(c.Slots, "free place"))
-		if c.Excluded > 0 {
-			s += fmt.Sprintf("; %s proposed before %s not proposed again", n(c.Excluded, "pair"), plural(c.Excluded, "is", "are"))
-		}
-		return s
+		return s + excluded(c)
 	case ProposedBefore:
 		return fmt.Sprintf("no proposals: the engine chose %s, but %s proposed before (declined, rejected or ended) "+
 			"and the same two are never proposed again; %s stayed without one", n(c.Newcomers-c.Unmatched, "pair"),
@@ -219,7 +218,7 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 	case HeldFit:
 		return fmt.Sprintf("no proposals: the rules allow %s of %s, but none to %s: the places that fit them are held "+
 			"by proposals or assignments that are not over, or a quota is reached (the list of those without a place says which, for each)",
-			n(c.Eligible, "assignment"), the(c.Newcomers, "newcomer"), the(c.Slots, "free place"))
+			n(c.Eligible, "assignment"), the(c.Newcomers, "newcomer"), the(c.Slots, "free place")) + excluded(c)
 	case Unexplained:
 		s := fmt.Sprintf("no proposals: %s to match, %s, %s the rules allow", n(c.Newcomers, "newcomer"), n(c.Slots, "free place"), n(c.Eligible, "pair"))
 		if c.Partial {
@@ -229,6 +228,15 @@ func sentence(c Counts, why Reason, slot, pool string) string {
 		return s
 	}
 	return ""
+}
+
+// excluded is "; 3 pairs proposed before are not proposed again" when
+// the job left pairs out as proposed before, "" otherwise.
+func excluded(c Counts) string {
+	if c.Excluded <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s proposed before %s not proposed again", n(c.Excluded, "pair"), plural(c.Excluded, "is", "are"))
 }
 
 // n is a count with its noun, "1 newcomer", "12 newcomers".

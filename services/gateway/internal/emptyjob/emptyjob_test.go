@@ -52,6 +52,12 @@ func TestWhy(t *testing.T) {
 			"eligible_pairs": 21, "unassigned": 21}), HeldFit,
 			[]string{"allow 21 assignments of the 21 newcomers, but none to the 24 free places", "held by proposals or assignments",
 				"; 9 more newcomers already have a guide or a proposal that is not over"}},
+		// ADR 0263: the held places' sentence counts the pairs left out
+		// as proposed before, as mentoring's and dinners' do.
+		{"guides: the places that fit are held, some pairs proposed before", FromGuides(map[string]int64{"newcomers": 2,
+			"busy_newcomers": 0, "free_capacity": 3, "eligible_pairs": 2, "excluded_pairs": 1, "unassigned": 2}), HeldFit,
+			[]string{"allow 2 assignments of the 2 newcomers, but none to the 3 free places",
+				"(the list of those without a place says which, for each); 1 pair proposed before is not proposed again"}},
 		{"counts show no cause", Counts{Newcomers: 2, Slots: 2, Eligible: 3, Unmatched: 2}, Unexplained,
 			[]string{"2 newcomers to match, 2 free places, 3 pairs the rules allow"}},
 	}
@@ -82,5 +88,23 @@ func TestTextOfAGuidesJobAfterAnother(t *testing.T) {
 		func(key string, _ map[string]any) string { keys = append(keys, key); return key })
 	if want := "guides.job.none.held_fit guides.job.none.busy_too"; got != want {
 		t.Errorf("Text = %q (keys %v), want %q", got, keys, want)
+	}
+}
+
+// TestTextOfHeldPlacesCountsThePairsProposedBefore: the catalogue's
+// sentence of a guides job whose fitting places are held adds the
+// pairs it left out as proposed before (job.none.excluded, the words
+// mentoring's uses), before those busy (ADR 0263).
+func TestTextOfHeldPlacesCountsThePairsProposedBefore(t *testing.T) {
+	t.Parallel()
+	var data []map[string]any
+	got := Text(FromGuides(map[string]int64{"newcomers": 2, "busy_newcomers": 4, "free_capacity": 3, "eligible_pairs": 2,
+		"excluded_pairs": 3, "unassigned": 2}),
+		func(key string, d map[string]any) string { data = append(data, d); return key })
+	if want := "guides.job.none.held_fit job.none.excluded guides.job.none.busy_too"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
+	}
+	if len(data) != 3 || data[1]["Excluded"] != int64(3) {
+		t.Errorf("the excluded sentence's data = %v, want Excluded 3", data)
 	}
 }
