@@ -65,11 +65,12 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	}
 	snap := &pb.JobSnapshot{RulesJson: rs.JSON(), RulesVersion: rs.Version, Today: today}
 	excluded := map[string]bool{}
-	// The dinners of the waiting parties' seatings proposed before, one
-	// per (party, dinner): those among the snapshot's dinners are the
-	// pairs this job leaves out, counted for the job's sentence as
-	// mentoring and guides count theirs (ADR 0257).
-	var before []string
+	// The waiting parties' seatings proposed before: those whose dinner
+	// is among the snapshot's, and for a party turned down (turnedDown)
+	// every dinner of that host's offer on one of its dates, are the
+	// (party, dinner) pairs this job leaves out, counted for the job's
+	// sentence as mentoring and guides count theirs (ADR 0257, 0263).
+	var before []priorSeating
 	sus, err := s.signups.Find(store.Query[*pb.SignUp]{Index: "scope", Values: keys})
 	if err != nil {
 		return jobs.Snapshot{}, err
@@ -82,7 +83,11 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		prior, _ := s.seatings.Find(store.Query[*pb.Seating]{Index: "signup", Values: []string{su.GetId()}})
 		waiting := true
 		for _, p := range prior.Items {
-			excluded[rules.SeatingKey(su.GetId(), p.GetOfferId(), p.GetDate())] = true
+			if turnedDown(p) {
+				excluded[rules.OfferKey(su.GetId(), p.GetOfferId())] = true
+			} else {
+				excluded[rules.SeatingKey(su.GetId(), p.GetOfferId(), p.GetDate())] = true
+			}
 			waiting = waiting && !live(p) && p.GetStatus() != held
 		}
 		c := clone(su)
@@ -93,7 +98,8 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 		snap.SignUps = append(snap.SignUps, c)
 		guests += rules.PartySize(c)
 		for _, p := range prior.Items {
-			before = append(before, tableKey(p.GetOfferId(), p.GetDate()))
+			before = append(before, priorSeating{party: su.GetId(), offer: p.GetOfferId(), date: p.GetDate(),
+				dates: c.GetDates(), offerWide: turnedDown(p)})
 		}
 	}
 	offers, err := s.offers.Find(store.Query[*pb.Offer]{Index: "scope", Values: keys})
@@ -146,16 +152,7 @@ func (s *Service) snapshot(ctx context.Context, j jobs.Job) (jobs.Snapshot, erro
 	for k := range excluded {
 		snap.Excluded = append(snap.Excluded, k)
 	}
-	tables := make(map[string]bool, len(snap.Tables))
-	for _, t := range snap.Tables {
-		tables[tableKey(t.GetOfferId(), t.GetDate())] = true
-	}
-	pairs := 0
-	for _, k := range before {
-		if tables[k] {
-			pairs++
-		}
-	}
+	pairs := excludedPairs(before, snap.GetTables())
 	slices.Sort(snap.Excluded)
 	slices.Sort(snap.SeatedClasses)
 	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(snap)

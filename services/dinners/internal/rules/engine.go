@@ -39,8 +39,9 @@ const (
 	// rule or the SFI class rule.
 	NoReach
 	// ProposedBefore: everything but the seats fits, but the party was
-	// proposed at this dinner before (Input.Excluded: rejected, declined
-	// or ended), and is never proposed there again. Further than NoReach,
+	// proposed at this dinner before (Input.Excluded), or turned down
+	// (rejected or declined) at any dinner of this host's offer (ADR
+	// 0263), and is never proposed there again. Further than NoReach,
 	// so a party whose every dinner in reach turned it down is told so,
 	// not sent looking for hosts that are there (ADR 0252); short of
 	// NoSeats, so a party another dinner is full for hears that.
@@ -61,7 +62,8 @@ type Input struct {
 	SignUps []*dinnersv1.SignUp
 	Offers  map[string]*dinnersv1.Offer
 	Tables  []*dinnersv1.JobTable
-	// Excluded holds SeatingKey values.
+	// Excluded holds SeatingKey values (a party at one dinner) and
+	// OfferKey values (a party at every dinner of an offer).
 	Excluded map[string]bool
 	// SeatedClasses holds ClassKey values.
 	SeatedClasses map[string]bool
@@ -76,6 +78,14 @@ func TableKey(offerID, date string) string { return offerID + "/" + date }
 func SeatingKey(signUpID, offerID, date string) string {
 	return signUpID + "/" + TableKey(offerID, date)
 }
+
+// OfferKey names a party at every dinner of a host's offer, for
+// Input.Excluded: a party the host or a coordinator turned down (a
+// rejection, a decline) is not proposed to that host on another date
+// either. The point of a dinner is meeting new people, and a rejection
+// is of the pairing, not of the date (ADR 0263). Snapshots written
+// before hold SeatingKey values only, which still exclude their dinner.
+func OfferKey(signUpID, offerID string) string { return signUpID + "/" + offerID }
 
 // ClassKey names an SFI class at a dinner, for Input.SeatedClasses.
 func ClassKey(offerID, date, class string) string { return TableKey(offerID, date) + "/" + class }
@@ -96,7 +106,7 @@ func (r *Rules) Check(in *Input, s *dinnersv1.SignUp, o *dinnersv1.Offer, t *din
 		(r.SFIClassApart && s.GetSfiClass() != "" && in.SeatedClasses[ClassKey(o.GetId(), t.GetDate(), s.GetSfiClass())]) {
 		return NoReach
 	}
-	if in.Excluded[SeatingKey(s.GetId(), o.GetId(), t.GetDate())] {
+	if len(in.Excluded) > 0 && (in.Excluded[OfferKey(s.GetId(), o.GetId())] || in.Excluded[SeatingKey(s.GetId(), o.GetId(), t.GetDate())]) {
 		return ProposedBefore
 	}
 	if PartySize(s) > int(t.GetFreeSeats()) {

@@ -127,6 +127,15 @@ func TestCheck(t *testing.T) {
 		{"all-male party, all-female host", guest(func(s *dinnersv1.SignUp) { s.Composition = dinnersv1.Composition_COMPOSITION_ALL_MALE }),
 			host(func(o *dinnersv1.Offer) { o.Composition = dinnersv1.Composition_COMPOSITION_ALL_FEMALE }), Input{}, table, Fits},
 		{"turned down before", guest(nil), host(nil), Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-10"): true}}, table, ProposedBefore},
+		// ADR 0263: a party turned down at one of the host's dinners is
+		// not proposed to the host's other dates; another host's offer
+		// and another party are not excluded.
+		{"turned down by the host on another date", guest(nil), host(nil),
+			Input{Excluded: map[string]bool{OfferKey("s1", "o1"): true}}, table, ProposedBefore},
+		{"turned down by another host", guest(nil), host(nil),
+			Input{Excluded: map[string]bool{OfferKey("s1", "o2"): true, OfferKey("s2", "o1"): true}}, table, Fits},
+		{"proposed before at another date of the offer (a snapshot of before)", guest(nil), host(nil),
+			Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-17"): true}}, table, Fits},
 		// Out of reach anyway: the party would not fit it either way.
 		{"turned down before, other county", guest(nil), host(func(o *dinnersv1.Offer) { o.MunicipalityCode = "0880" }),
 			Input{Excluded: map[string]bool{SeatingKey("s1", "o1", "2026-05-10"): true}}, table, NoReach},
