@@ -168,3 +168,52 @@ func refusalsKillChild(t *testing.T, url string) {
 	fmt.Println("SENT")
 	select {}
 }
+
+// TestRefusalCheckpointWrittenOnce: a gateway that writes its count
+// itself (here at its stop) takes the checkpoint out first, so another
+// gateway's sweep after the minute writes nothing more: the count is in
+// the log once (ADR 0263).
+func TestRefusalCheckpointWrittenOnce(t *testing.T) {
+	t.Parallel()
+	n := testutil.MustNATS(t)
+	ctx := testutil.Context(t)
+	a := restarted(t, n.JS)
+	a.Now = func() time.Time { return killMinute }
+	if err := a.CheckpointRefusals(ctx, n.JS, 1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		how := SignIn{Action: "signin", Resource: "api_token", Channel: "api", RemoteAddr: "198.51.100.7"}
+		if _, err := a.Authenticate(ctx, fmt.Sprintf("ingen%d@example.org", i), "gissning-1234", how); err == nil {
+			t.Fatal("an unknown address signed in")
+		}
+	}
+	r := a.refusalLog()
+	testutil.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if len(r.ck.revs) != 1 {
+			return fmt.Errorf("%d checkpoints put", len(r.ck.revs))
+		}
+		return nil
+	})
+	a.FlushRefusals(ctx)
+	b := restarted(t, n.JS)
+	b.Now = func() time.Time { return killMinute.Add(2 * time.Minute) }
+	if err := b.CheckpointRefusals(ctx, n.JS, 1); err != nil {
+		t.Fatal(err)
+	}
+	b.refusalLog().sweep(ctx)
+	b.FlushRefusals(ctx)
+	es, _, err := a.Audit.Search(ctx, audit.Query{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, e := range es {
+		sum += max(int(e.GetCount()), 1)
+	}
+	if len(es) != 2 || sum != 20 {
+		t.Errorf("%d entries accounting for %d refusals; want 2 accounting for 20", len(es), sum)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -68,7 +69,11 @@ type checkpoints struct {
 	instance string // this process's key prefix, random at its start
 	seq      uint64 // the last tally's checkpoint number given
 	// revs are the checkpoints this process put: number to revision.
-	revs  map[uint64]uint64
+	revs map[uint64]uint64
+	// stale are checkpoints whose count was written but whose delete
+	// failed (NATS away): key to revision, deleted again by the next
+	// sweep, before another gateway's would write them a second time.
+	stale map[string]uint64
 	due   bool        // the writer is to put the grown counts
 	timer *time.Timer // makes due checkpointEvery after a count grew
 }
@@ -203,8 +208,30 @@ func (r *refusals) release(ctx context.Context, seq uint64) bool {
 	}
 	if err != nil {
 		r.logger.WarnContext(ctx, "a sign-in refusals' count not taken out of the bucket", "bucket", RefusalBucket, "err", err)
+		r.mu.Lock()
+		if r.ck.stale == nil {
+			r.ck.stale = map[string]uint64{}
+		}
+		r.ck.stale[r.ck.key(seq)] = rev
+		r.mu.Unlock()
 	}
 	return true
+}
+
+// dropStale deletes again the checkpoints whose delete failed; one taken
+// meanwhile (another gateway wrote it too) cannot be helped.
+func (r *refusals) dropStale(ctx context.Context, kv jetstream.KeyValue) {
+	r.mu.Lock()
+	stale := maps.Clone(r.ck.stale)
+	r.mu.Unlock()
+	for k, rev := range stale {
+		err := kv.Delete(ctx, k, jetstream.LastRevision(rev))
+		if err == nil || wrongRevision(err) {
+			r.mu.Lock()
+			delete(r.ck.stale, k)
+			r.mu.Unlock()
+		}
+	}
 }
 
 // wrongRevision reports whether err is a write refused because the key
@@ -228,6 +255,7 @@ func (r *refusals) sweep(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, refusalWriteTimeout)
 	defer cancel()
+	r.dropStale(ctx, kv)
 	keys, err := kv.ListKeys(ctx)
 	if err != nil {
 		r.logger.WarnContext(ctx, "sign-in refusals' counts left by other gateways not read", "bucket", RefusalBucket, "err", err)
