@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -221,3 +222,17 @@ func orgEvent(js jetstream.JetStream, typ, id string) error {
 func code(err error) codes.Code { return status.Code(err) }
 
 func startBench(b *testing.B) *env { return startEnv(b, nil) }
+
+// mustRedisClient starts a redis-server for tb and returns its address
+// and a client of it for the service's cache (cache.NewRedis), closed
+// when tb ends.
+func mustRedisClient(tb testing.TB) (string, *redis.Client) {
+	tb.Helper()
+	addr := testutil.MustRedis(tb)
+	rc, err := cache.NewRedisClient("redis://" + addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = rc.Close() })
+	return addr, rc
+}
