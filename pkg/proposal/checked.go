@@ -27,6 +27,45 @@ type Pool[R any, K comparable] struct {
 	GoneOf func(context.Context, []R) (map[Person[K]]Left, error)
 	// Leave takes a person who left out of the programme; it is idempotent.
 	Leave func(ctx context.Context, kind K, id string, erased bool) error
+	// Gone says of one person whether they left, and whether by erasure,
+	// read from the pool's bucket once the side holds every event published
+	// before the call. Only AnyGone and LeaveGone use it: a proposal made
+	// one at a time (a job's propose, a coordinator's re-proposal) reads
+	// its two people there instead of syncing whole indexes (GoneOf).
+	Gone func(ctx context.Context, kind K, id string) (gone, erased bool, err error)
+}
+
+// AnyGone reports whether any person of r has left the pool (Gone), as a
+// proposal is checked before it is written: someone who left since the
+// job's snapshot, or since the coordinator's page, is not proposed.
+func (pool Pool[R, K]) AnyGone(ctx context.Context, r R) (bool, error) {
+	for _, who := range pool.People(r) {
+		gone, _, err := pool.Gone(ctx, who.Kind, who.ID)
+		if err != nil || gone {
+			return gone, err
+		}
+	}
+	return false, nil
+}
+
+// LeaveGone runs Leave for each person of r who has left the pool (Gone),
+// as a proposal is cleaned up after it is written: a person may have left
+// between AnyGone and the write, and their leaving, reading its own
+// replica's index, may have missed the new proposal. Leave is idempotent,
+// so a person whose leaving did see it costs one more search.
+func (pool Pool[R, K]) LeaveGone(ctx context.Context, r R) error {
+	for _, who := range pool.People(r) {
+		gone, erased, err := pool.Gone(ctx, who.Kind, who.ID)
+		if err != nil {
+			return err
+		}
+		if gone {
+			if err := pool.Leave(ctx, who.Kind, who.ID, erased); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ProposeChecked is ProposeBatch with the pool around it, as a job proposes

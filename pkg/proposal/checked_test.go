@@ -2,6 +2,8 @@ package proposal_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -67,5 +69,54 @@ func TestProposeChecked(t *testing.T) {
 	}
 	if _, _, err := rg.repo.Get(ctx, str(ps[0], "id")); err == nil {
 		t.Fatal("the seating of a guest who had left was written")
+	}
+}
+
+// TestPoolGone: AnyGone says whether either person of a proposal left,
+// and LeaveGone takes out each who did (with how they left), neither of
+// the two who stayed; a failed read is the caller's error.
+func TestPoolGone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	left := map[string]proposal.Left{"h-gone": {Gone: true}, "g-erased": {Gone: true, Erased: true}}
+	var took []string
+	pool := proposal.Pool[[2]string, string]{
+		People: func(r [2]string) []proposal.Person[string] {
+			return []proposal.Person[string]{{Kind: guest, ID: r[0]}, {Kind: host, ID: r[1]}}
+		},
+		Gone: func(_ context.Context, _ string, id string) (bool, bool, error) {
+			if id == "broken" {
+				return false, false, errors.New("read failed")
+			}
+			return left[id].Gone, left[id].Erased, nil
+		},
+		Leave: func(_ context.Context, kind, id string, erased bool) error {
+			took = append(took, fmt.Sprint(kind, " ", id, " ", erased))
+			return nil
+		},
+	}
+	for _, c := range []struct {
+		r    [2]string
+		gone bool
+		took []string
+	}{
+		{[2]string{"g1", "h1"}, false, nil},
+		{[2]string{"g1", "h-gone"}, true, []string{host + " h-gone false"}},
+		{[2]string{"g-erased", "h-gone"}, true, []string{guest + " g-erased true", host + " h-gone false"}},
+	} {
+		took = nil
+		gone, err := pool.AnyGone(ctx, c.r)
+		if err != nil || gone != c.gone {
+			t.Errorf("AnyGone(%v) = %v, %v; want %v", c.r, gone, err, c.gone)
+		}
+		if err := pool.LeaveGone(ctx, c.r); err != nil || !slices.Equal(took, c.took) {
+			t.Errorf("LeaveGone(%v) took %q (%v); want %q", c.r, took, err, c.took)
+		}
+	}
+	if _, err := pool.AnyGone(ctx, [2]string{"broken", "h1"}); err == nil {
+		t.Error("AnyGone: a failed read is no error")
+	}
+	if err := pool.LeaveGone(ctx, [2]string{"g1", "broken"}); err == nil {
+		t.Error("LeaveGone: a failed read is no error")
 	}
 }

@@ -19,12 +19,7 @@ import (
 // a single request.
 func TestRedisCache(t *testing.T) {
 	t.Parallel()
-	addr := testutil.MustRedis(t)
-	rc, err := cache.NewRedisClient("redis://" + addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rc.Close() })
+	addr, rc := mustRedisClient(t)
 	e := startWith(t, testutil.MustNATS(t), nil, cache.NewRedis(rc))
 	ctx := testutil.Context(t)
 	c := e.as(admin)

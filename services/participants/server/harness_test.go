@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -72,19 +73,25 @@ func startWith(t testing.TB, n *testutil.NATS, hooks *store.Hooks, backend cache
 // say), after the volunteers service's events that create orgA and orgB.
 func startJS(t testing.TB, n *testutil.NATS, js jetstream.JetStream, hooks *store.Hooks, backend cache.Backend) *env {
 	t.Helper()
+	return run(t, n, service.Deps{JS: js, Cache: backend}, server.Options{StoreHooks: hooks})
+}
+
+// run starts the service with d and o after the volunteers service's
+// events that create orgA and orgB, trusting a new key of its own (d's
+// Verifier is set here), and stops it when the test ends. Every start of
+// the harness (startJS, startSealed) goes through it.
+func run(t testing.TB, n *testutil.NATS, d service.Deps, o server.Options) *env {
+	t.Helper()
 	publishOrg(t, n.JS, events.OrganisationCreated, orgA)
 	publishOrg(t, n.JS, events.OrganisationCreated, orgB)
 	key, otherKey := newKey(t), newKey(t)
-	d := service.Deps{
-		JS:       js,
-		Cache:    backend,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-	}.WithDefaults()
+	d.Verifier = auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second)
+	d = d.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{StoreHooks: hooks}, func(a net.Addr) { ready <- a })
+		done <- server.Run(ctx, "127.0.0.1:0", d, o, func(a net.Addr) { ready <- a })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -215,3 +222,17 @@ func orgEvent(js jetstream.JetStream, typ, id string) error {
 func code(err error) codes.Code { return status.Code(err) }
 
 func startBench(b *testing.B) *env { return startEnv(b, nil) }
+
+// mustRedisClient starts a redis-server for tb and returns its address
+// and a client of it for the service's cache (cache.NewRedis), closed
+// when tb ends.
+func mustRedisClient(tb testing.TB) (string, *redis.Client) {
+	tb.Helper()
+	addr := testutil.MustRedis(tb)
+	rc, err := cache.NewRedisClient("redis://" + addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = rc.Close() })
+	return addr, rc
+}

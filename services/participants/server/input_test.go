@@ -11,6 +11,7 @@ import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestBadInput sends invalid participants: each is refused with
@@ -51,10 +52,7 @@ func TestBadInput(t *testing.T) {
 			if code(err) != codes.InvalidArgument {
 				t.Fatalf("err=%v, want InvalidArgument", err)
 			}
-			fields := []string{}
-			for _, v := range grpcx.FieldViolations(err) {
-				fields = append(fields, v.Field)
-			}
+			fields := servicetest.ViolatedFields(err)
 			if !slices.Contains(fields, tt.field) {
 				t.Fatalf("violations %v lack %s", fields, tt.field)
 			}

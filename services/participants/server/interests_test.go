@@ -12,6 +12,7 @@ import (
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestSwedishInterests: a newcomer's interests may be Swedish words with
@@ -50,11 +51,7 @@ func TestSwedishInterests(t *testing.T) {
 		if code(err) != codes.InvalidArgument {
 			t.Fatalf("create with %q: %v, want InvalidArgument", tag, err)
 		}
-		var fields []string
-		for _, v := range grpcx.FieldViolations(err) {
-			fields = append(fields, v.Field)
-		}
-		if !slices.Contains(fields, "participant.interests[1]") {
+		if fields := servicetest.ViolatedFields(err); !slices.Contains(fields, "participant.interests[1]") {
 			t.Errorf("create with %q: violations %v lack participant.interests[1]", tag, fields)
 		}
 	}

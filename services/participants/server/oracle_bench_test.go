@@ -29,12 +29,7 @@ const oracleIDs = 200
 // erased-µs): the answers are the same, and so must the times be (ADR
 // 0235; ADR 0227 found 2.0 ms against 21.2 ms for 200).
 func BenchmarkReadByIDOracle(b *testing.B) {
-	addr := testutil.MustRedis(b)
-	rc, err := cache.NewRedisClient("redis://" + addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = rc.Close() })
+	addr, rc := mustRedisClient(b)
 	probe := redis.NewClient(&redis.Options{Addr: addr})
 	b.Cleanup(func() { _ = probe.Close() })
 	e := startWith(b, testutil.MustNATS(b), nil, cache.NewRedis(rc))

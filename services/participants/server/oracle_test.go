@@ -32,12 +32,7 @@ import (
 // direct get and a leader read (warm).
 func TestReadByIDCostsAlike(t *testing.T) {
 	t.Parallel()
-	addr := testutil.MustRedis(t)
-	rc, err := cache.NewRedisClient("redis://" + addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rc.Close() })
+	addr, rc := mustRedisClient(t)
 	probe := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = probe.Close() })
 	w := &work{counts: map[string]int{}}

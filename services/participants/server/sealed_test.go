@@ -2,14 +2,8 @@ package server_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/ed25519"
-	"net"
 	"testing"
-	"time"
 
-	"github.com/motesplats/motesplats/pkg/auth"
-	"github.com/motesplats/motesplats/pkg/events"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
 	"github.com/motesplats/motesplats/pkg/service"
 	"github.com/motesplats/motesplats/pkg/testutil"
@@ -21,31 +15,7 @@ import (
 func startSealed(t testing.TB) *env {
 	t.Helper()
 	n := testutil.MustNATS(t)
-	kr := sealtest.Keyring(t, n.JS)
-	publishOrg(t, n.JS, events.OrganisationCreated, orgA)
-	publishOrg(t, n.JS, events.OrganisationCreated, orgB)
-	key, otherKey := newKey(t), newKey(t)
-	d := service.Deps{JS: n.JS, Keyring: kr,
-		Verifier: auth.NewVerifier(map[string]ed25519.PublicKey{"k1": key.Public().(ed25519.PublicKey)}, time.Now, time.Second),
-	}.WithDefaults()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, "127.0.0.1:0", d, server.Options{}, func(a net.Addr) { ready <- a }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server.Run: %v", err)
-		}
-	})
-	var addr net.Addr
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("server.Run: %v", err)
-	}
-	return &env{t: t, nats: n, addr: addr.String(), key: key,
-		signer: auth.NewSigner(key, "k1", time.Now), other: auth.NewSigner(otherKey, "k1", time.Now)}
+	return run(t, n, service.Deps{JS: n.JS, Keyring: sealtest.Keyring(t, n.JS)}, server.Options{})
 }
 
 // TestSealedRecordsAndEvents: with a keyring, the bucket and the stream

@@ -8,8 +8,8 @@ import (
 
 	eventsv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/events/v1"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestValidateOnly: a create or a consent with validate_only is checked
@@ -22,13 +22,7 @@ func TestValidateOnly(t *testing.T) {
 	ctx := testutil.Context(t)
 	c := e.as(coordA)
 
-	fields := func(err error) []string {
-		var out []string
-		for _, v := range grpcx.FieldViolations(err) {
-			out = append(out, v.Field)
-		}
-		return out
-	}
+	fields := servicetest.ViolatedFields
 	res, err := c.CreateParticipant(ctx, &pb.CreateParticipantRequest{Participant: newcomer("0880"), RequestId: "req-1", ValidateOnly: true})
 	if err != nil || res.GetParticipant() != nil {
 		t.Fatalf("a valid create, validate only: %v, %v; want no error and no participant", res, err)

@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestValidateOnlyUpdate: an update with validate_only is checked as the
@@ -41,10 +41,7 @@ func TestValidateOnlyUpdate(t *testing.T) {
 		t.Fatalf("a valid change, validate only: %v, %v; want no error and no participant", res, err)
 	}
 	_, err = update(func(p *pb.Participant) { p.GivenName, p.Household.Size = "", -1 }, "given_name", "household")
-	var fields []string
-	for _, v := range grpcx.FieldViolations(err) {
-		fields = append(fields, v.Field)
-	}
+	fields := servicetest.ViolatedFields(err)
 	if want := []string{"participant.given_name", "participant.household.size"}; code(err) != codes.InvalidArgument || !slices.Equal(fields, want) {
 		t.Errorf("two bad fields, validate only: %v (%v); want violations on %v", fields, err, want)
 	}

@@ -10,10 +10,10 @@ import (
 
 	"github.com/motesplats/motesplats/pkg/auth"
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/ids"
 	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestBatchGetVolunteerNames: a page's volunteers named in one call (ADR
@@ -92,12 +92,8 @@ func TestBatchGetVolunteerNames(t *testing.T) {
 			t.Errorf("%s: %v, want InvalidArgument", tc.name, err)
 			continue
 		}
-		var fields []string
-		for _, v := range grpcx.FieldViolations(err) {
-			fields = append(fields, v.Field)
-		}
-		if !slices.Equal(fields, tc.fields) {
-			t.Errorf("%s: violations on %v, want %v", tc.name, fields, tc.fields)
+		if f := servicetest.ViolatedFields(err); !slices.Equal(f, tc.fields) {
+			t.Errorf("%s: violations on %v, want %v", tc.name, f, tc.fields)
 		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"google.golang.org/grpc/codes"
 
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
-	"github.com/motesplats/motesplats/pkg/grpcx"
 	"github.com/motesplats/motesplats/pkg/testutil"
+	"github.com/motesplats/motesplats/pkg/testutil/servicetest"
 )
 
 // TestValidateOnly: a create with validate_only is checked exactly as the
@@ -31,10 +31,7 @@ func TestValidateOnly(t *testing.T) {
 	bad := volunteerIn(org.GetId(), "1280")
 	bad.GivenName, bad.HouseholdSize, bad.Contact.Email = "", -1, "not-an-address"
 	_, err = h.client.CreateVolunteer(ctx, &pb.CreateVolunteerRequest{Volunteer: bad, ValidateOnly: true}, h.as(t, coord))
-	var got []string
-	for _, v := range grpcx.FieldViolations(err) {
-		got = append(got, v.Field)
-	}
+	got := servicetest.ViolatedFields(err)
 	for _, f := range []string{"volunteer.given_name", "volunteer.household_size", "volunteer.contact.email"} {
 		if !slices.Contains(got, f) {
 			t.Errorf("a bad create, validate only: violations %v (%v); want one on %s", got, err, f)

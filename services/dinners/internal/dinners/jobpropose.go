@@ -22,7 +22,7 @@ import (
 func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 	// The snapshot may be older than the pool: someone who left (or was
 	// erased) since is not proposed.
-	if gone, err := s.anyGone(ctx, p); err != nil || gone {
+	if gone, err := s.checked().AnyGone(ctx, p); err != nil || gone {
 		return false, err
 	}
 	cur, created, err := s.life.Propose(ctx, p.GetId(), p, "")
@@ -36,7 +36,7 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 	}
 	// They may have left between the check and the create: check again
 	// and clean up after them (Leave is idempotent).
-	if err := s.leaveIfGone(ctx, p); err != nil {
+	if err := s.checked().LeaveGone(ctx, p); err != nil {
 		return true, err
 	}
 	held := []bool{true}
@@ -53,10 +53,9 @@ func (s *Service) propose(ctx context.Context, p *pb.Seating) (bool, error) {
 // written, one proposed before by another job is not held, and people who
 // left while the batch was written are cleaned up after. ADR 0063.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Seating) ([]bool, error) {
-	held, err := proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
-		ps, (*pb.Seating).GetId, func(o proposal.Outcome[*pb.Seating]) bool {
-			return o.Created || o.R.GetJobId() == j.ID // another job's: not ours
-		})
+	held, err := proposal.ProposeChecked(ctx, s.life, s.checked(), ps, (*pb.Seating).GetId, func(o proposal.Outcome[*pb.Seating]) bool {
+		return o.Created || o.R.GetJobId() == j.ID // another job's: not ours
+	})
 	if err != nil {
 		return held, err
 	}
@@ -160,34 +159,15 @@ func (s *Service) goneOf(ctx context.Context, ps []*pb.Seating) (map[person]prop
 	return out, nil
 }
 
+// checked is the pool as the proposal kit checks a seating's people
+// against it: per seating (Gone, propose) or per batch (GoneOf).
+func (s *Service) checked() proposal.Pool[*pb.Seating, pool.Kind] {
+	return proposal.Pool[*pb.Seating, pool.Kind]{People: people, GoneOf: s.goneOf, Gone: s.pool.Gone, Leave: s.Leave}
+}
+
 // person is one side of a seating in the pool.
 type person = proposal.Person[pool.Kind]
 
 func people(p *pb.Seating) []person {
 	return []person{{Kind: pool.Guest, ID: p.GetParticipantId()}, {Kind: pool.Host, ID: p.GetVolunteerId()}}
-}
-
-func (s *Service) anyGone(ctx context.Context, p *pb.Seating) (bool, error) {
-	for _, who := range people(p) {
-		gone, _, err := s.pool.Gone(ctx, who.Kind, who.ID)
-		if err != nil || gone {
-			return gone, err
-		}
-	}
-	return false, nil
-}
-
-func (s *Service) leaveIfGone(ctx context.Context, p *pb.Seating) error {
-	for _, who := range people(p) {
-		gone, erased, err := s.pool.Gone(ctx, who.Kind, who.ID)
-		if err != nil {
-			return err
-		}
-		if gone {
-			if err := s.Leave(ctx, who.Kind, who.ID, erased); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

@@ -100,7 +100,7 @@ func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason
 		return nil, err
 	}
 	if _, ok := proposalv1.RejectReason_name[int32(reason)]; !ok {
-		return nil, invalid("reason", "is not a reject reason")
+		return nil, apperr.FieldError("reason", "is not a reject reason")
 	}
 	return s.life.Reject(ctx, who, id, int32(reason))
 }

@@ -267,7 +267,7 @@ func (s *Service) GetOffer(ctx context.Context, who auth.Claims, id string) (*pb
 		return nil, err
 	}
 	if !ids.Valid(id) {
-		return nil, invalid("id", "is not an id")
+		return nil, apperr.FieldError("id", "is not an id")
 	}
 	// One the caller may not see costs what an id of no one costs
 	// (ADR 0235).
@@ -343,7 +343,7 @@ func (s *Service) cancelTables(ctx context.Context, by string, o *pb.Offer) erro
 // Invalid, NotFound, PermissionDenied, FailedPrecondition (already held).
 func (s *Service) CancelDinner(ctx context.Context, who auth.Claims, offerID, date string) (*pb.Offer, []string, error) {
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
-		return nil, nil, invalid("date", "must be a date YYYY-MM-DD")
+		return nil, nil, apperr.FieldError("date", "must be a date YYYY-MM-DD")
 	}
 	o, err := s.GetOffer(ctx, who, offerID)
 	if err != nil {

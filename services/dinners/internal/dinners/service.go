@@ -248,12 +248,6 @@ func canAct(who auth.Claims) error {
 	return apperr.Errorf(apperr.PermissionDenied, "your role may not see or change dinners")
 }
 
-func invalid(field, msg string) error {
-	var v apperr.Validator
-	v.Add(field, msg)
-	return v.Err()
-}
-
 // notFound turns a store error into the API's NotFound, keeping others.
 func notFound(err error, what string) error {
 	if apperr.ErrorCode(err) == apperr.NotFound {

@@ -173,7 +173,7 @@ func (s *Service) GetSignUp(ctx context.Context, who auth.Claims, id string) (*p
 		return nil, err
 	}
 	if !ids.Valid(id) {
-		return nil, invalid("id", "is not an id")
+		return nil, apperr.FieldError("id", "is not an id")
 	}
 	// One the caller may not see costs what an id of no one costs
 	// (ADR 0235).

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/motesplats/motesplats/pkg/apperr"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -86,3 +88,13 @@ func (s *Service) checkPassword(phc, password string) bool {
 	<-s.slots
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+func validatePassword(v *apperr.Validator, field, p string) {
+	if n := passwordLen(p); n < MinPasswordLen || n > MaxPasswordLen {
+		v.Add(field, fmt.Sprintf("must be %d to %d characters", MinPasswordLen, MaxPasswordLen))
+	}
+}
+
+// passwordLen is the length the password limits count, in characters
+// (runes) everywhere, so a password that may be set may also be used.
+func passwordLen(p string) int { return utf8.RuneCountInString(p) }

@@ -316,7 +316,7 @@ func (s *Service) newPair(j jobs.Job, version string, n *pb.PoolNewcomer, mentor
 func (s *Service) propose(ctx context.Context, j jobs.Job, p *pb.Pair) (bool, error) {
 	// The snapshot may be older than the pool: someone who left (or was
 	// erased) since must not be proposed.
-	if gone, err := s.anyGone(ctx, p); err != nil || gone {
+	if gone, err := s.checked().AnyGone(ctx, p); err != nil || gone {
 		return false, err
 	}
 	// The proposal kit creates it once, with its event.
@@ -332,34 +332,7 @@ func (s *Service) propose(ctx context.Context, j jobs.Job, p *pb.Pair) (bool, er
 	// They may have left between the check and the create, and the
 	// leaver, reading its own replica's index, may have missed this pair:
 	// check again and clean up after them. Leave is idempotent.
-	return true, s.leaveIfGone(ctx, p)
-}
-
-// anyGone reports whether either person of p has left the pool.
-func (s *Service) anyGone(ctx context.Context, p *pb.Pair) (bool, error) {
-	for _, who := range people(p) {
-		gone, _, err := s.pool.Gone(ctx, who.Kind, who.ID)
-		if err != nil || gone {
-			return gone, err
-		}
-	}
-	return false, nil
-}
-
-// leaveIfGone runs Leave for each person of p who has left the pool.
-func (s *Service) leaveIfGone(ctx context.Context, p *pb.Pair) error {
-	for _, who := range people(p) {
-		gone, erased, err := s.pool.Gone(ctx, who.Kind, who.ID)
-		if err != nil {
-			return err
-		}
-		if gone {
-			if err := s.Leave(ctx, who.Kind, who.ID, erased); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return true, s.checked().LeaveGone(ctx, p)
 }
 
 func fillReportFacts(p *pb.Pair, n *pb.PoolNewcomer) {

@@ -28,7 +28,7 @@ const maxCheckIns = 500
 // Get returns pair id if the caller may see it. Returns Invalid, NotFound.
 func (s *Service) Get(ctx context.Context, who auth.Claims, id string) (*pb.Pair, error) {
 	if !ids.Valid(id) {
-		return nil, invalid("id", "is not an id")
+		return nil, apperr.FieldError("id", "is not an id")
 	}
 	// One the caller may not see costs what an id of no one costs
 	// (ADR 0235).
@@ -154,7 +154,7 @@ func (s *Service) viewed(p *pb.Pair, err error) (*pb.Pair, error) {
 // FailedPrecondition.
 func (s *Service) Reject(ctx context.Context, who auth.Claims, id string, reason eventsv1.RejectReason) (*pb.Pair, error) {
 	if _, ok := eventsv1.RejectReason_name[int32(reason)]; !ok || reason == 0 {
-		return nil, invalid("reason", "is required: a reject reason")
+		return nil, apperr.FieldError("reason", "is required: a reject reason")
 	}
 	return s.viewed(s.life.Reject(ctx, who, id, int32(reason)))
 }
@@ -194,7 +194,7 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 		case cur.GetStatus() != eventsv1.PairStatus_PAIR_STATUS_PROPOSED:
 			return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "only a proposed pair can have its candidate replaced; this one is %s", proposal.Status(cur.GetStatus()))
 		case alt == nil:
-			return nil, nil, invalid("volunteer_id", "is not one of the proposal's alternatives")
+			return nil, nil, apperr.FieldError("volunteer_id", "is not one of the proposal's alternatives")
 		}
 		capacity, ok := s.mentorCapacity(mentor, cur.GetOrganisationId())
 		if !ok {
@@ -256,11 +256,11 @@ func (s *Service) Replace(ctx context.Context, who auth.Claims, id, mentor strin
 	// above, and their leaver, searching before this pair was there,
 	// missed it: check again and clean up after them, as a job's
 	// proposal does.
-	switch gone, err := s.anyGone(ctx, got); {
+	switch gone, err := s.checked().AnyGone(ctx, got); {
 	case err != nil:
 		return nil, nil, err
 	case gone:
-		if err := s.leaveIfGone(ctx, got); err != nil {
+		if err := s.checked().LeaveGone(ctx, got); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, apperr.Errorf(apperr.FailedPrecondition, "the mentor or the newcomer left the mentoring pool meanwhile")
@@ -358,7 +358,7 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 			return nil, apperr.Errorf(apperr.FailedPrecondition, "only an active pair has check-ins; this one is %s", proposal.Status(p.GetStatus()))
 		}
 		if day.Before(calendar.Day(p.GetActiveTime().AsTime())) {
-			return nil, invalid("check_in.date", "is before the pair became active")
+			return nil, apperr.FieldError("check_in.date", "is before the pair became active")
 		}
 		if len(p.GetCheckIns()) >= maxCheckIns {
 			return nil, apperr.Errorf(apperr.FailedPrecondition, "the pair has %d check-ins, the most kept", maxCheckIns)
@@ -399,7 +399,7 @@ func (s *Service) CheckIn(ctx context.Context, who auth.Claims, id string, c *pb
 // NotFound, FailedPrecondition.
 func (s *Service) End(ctx context.Context, who auth.Claims, id string, reason eventsv1.EndReason) (*pb.Pair, error) {
 	if _, ok := eventsv1.EndReason_name[int32(reason)]; !ok || reason == 0 {
-		return nil, invalid("reason", "is required: an end reason")
+		return nil, apperr.FieldError("reason", "is required: an end reason")
 	}
 	return s.viewed(s.life.End(ctx, who, id, int32(reason)))
 }

@@ -19,6 +19,13 @@ import (
 // (every 25 proposals: the crash and resume tests stop a job there).
 const proposeBatchSize = 25
 
+// checked is the pool as the proposal kit checks a pair's people against
+// it: per pair (Gone, propose and a coordinator's re-proposal) or per
+// batch (GoneOf).
+func (s *Service) checked() proposal.Pool[*pb.Pair, pool.Kind] {
+	return proposal.Pool[*pb.Pair, pool.Kind]{People: people, GoneOf: s.goneOf, Gone: s.pool.Gone, Leave: s.Leave}
+}
+
 // person is one side of a pair in the pool.
 type person = proposal.Person[pool.Kind]
 
@@ -33,11 +40,10 @@ func people(p *pb.Pair) []person {
 // people who left while the batch was written are cleaned up after.
 func (s *Service) proposeBatch(ctx context.Context, j jobs.Job, ps []*pb.Pair) ([]bool, error) {
 	return s.withoutErasedAlternatives(ctx, ps, func() ([]bool, error) {
-		return proposal.ProposeChecked(ctx, s.life, proposal.Pool[*pb.Pair, pool.Kind]{People: people, GoneOf: s.goneOf, Leave: s.Leave},
-			ps, (*pb.Pair).GetId, func(o proposal.Outcome[*pb.Pair]) bool {
-				// Held only when it is this job's own proposal, as propose decides.
-				return o.Created || (o.R.GetJobId() == j.ID && o.R.GetReplaces() == "")
-			})
+		return proposal.ProposeChecked(ctx, s.life, s.checked(), ps, (*pb.Pair).GetId, func(o proposal.Outcome[*pb.Pair]) bool {
+			// Held only when it is this job's own proposal, as propose decides.
+			return o.Created || (o.R.GetJobId() == j.ID && o.R.GetReplaces() == "")
+		})
 	})
 }
 

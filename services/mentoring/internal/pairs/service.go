@@ -217,12 +217,6 @@ func canAct(who auth.Claims) error {
 	return apperr.Errorf(apperr.PermissionDenied, "your role may not change mentoring pairs")
 }
 
-func invalid(field, msg string) error {
-	var v apperr.Validator
-	v.Add(field, msg)
-	return v.Err()
-}
-
 var errPairNotFound = apperr.Errorf(apperr.NotFound, "pair not found")
 
 func notFound(err error) error {

@@ -1,9 +1,8 @@
 package participant
 
 import (
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/participants/v1"
+	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -13,9 +12,9 @@ import (
 // the residence permit's date. Names, contact details and ids are each
 // one person's, so they are left as decoded. Within a record, an update
 // time and consents' given times equal to the creation time point at the
-// creation time's message, as Create builds them: index records are
-// never changed in place (Update decodes its own copy, Get and List
-// clone), so one message serves them all.
+// creation time's message (people.ShareTime), as Create builds them:
+// index records are never changed in place (Update decodes its own copy,
+// Get and List clone), so one message serves them all.
 func shareCodes(p *pb.Participant) {
 	p.OrganisationId = store.Canonical(p.OrganisationId)
 	p.MunicipalityCode = store.Canonical(p.MunicipalityCode)
@@ -30,19 +29,7 @@ func shareCodes(p *pb.Participant) {
 	for _, c := range p.Consents {
 		c.TextVersion = store.Canonical(c.TextVersion)
 		c.Language = store.Canonical(c.Language)
-		if sameTime(c.GivenTime, p.CreateTime) {
-			c.GivenTime = p.CreateTime
-		}
+		c.GivenTime = people.ShareTime(c.GivenTime, p.CreateTime)
 	}
-	if sameTime(p.UpdateTime, p.CreateTime) {
-		p.UpdateTime = p.CreateTime
-	}
-}
-
-// sameTime reports whether a and b are both set and hold the same
-// instant and nothing else (no unknown fields), so one can stand for the
-// other.
-func sameTime(a, b *timestamppb.Timestamp) bool {
-	return a != nil && b != nil && a.GetSeconds() == b.GetSeconds() && a.GetNanos() == b.GetNanos() &&
-		len(a.ProtoReflect().GetUnknown()) == 0 && len(b.ProtoReflect().GetUnknown()) == 0
+	p.UpdateTime = people.ShareTime(p.UpdateTime, p.CreateTime)
 }

@@ -2,6 +2,7 @@ package volunteer
 
 import (
 	pb "github.com/motesplats/motesplats/pkg/gen/motesplats/volunteers/v1"
+	"github.com/motesplats/motesplats/pkg/people"
 	"github.com/motesplats/motesplats/pkg/store"
 )
 
@@ -9,8 +10,9 @@ import (
 // (store.Config.Share, ADR 0204): organisation, municipality, preferred
 // and skill language codes, interests. Names, contact details and ids
 // are each one person's, so they are left as decoded; an update time
-// equal to the creation time points at the creation time's message, as
-// participants' do (index records are never changed in place).
+// equal to the creation time points at the creation time's message
+// (people.ShareTime), as participants' do (index records are never
+// changed in place).
 func shareCodes(v *pb.Volunteer) {
 	v.OrganisationId = store.Canonical(v.OrganisationId)
 	v.MunicipalityCode = store.Canonical(v.MunicipalityCode)
@@ -21,8 +23,5 @@ func shareCodes(v *pb.Volunteer) {
 		l.Code = store.Canonical(l.Code)
 	}
 	store.CanonicalAll(v.Interests)
-	if a, b := v.UpdateTime, v.CreateTime; a != nil && b != nil && a.GetSeconds() == b.GetSeconds() && a.GetNanos() == b.GetNanos() &&
-		len(a.ProtoReflect().GetUnknown()) == 0 && len(b.ProtoReflect().GetUnknown()) == 0 {
-		v.UpdateTime = v.CreateTime
-	}
+	v.UpdateTime = people.ShareTime(v.UpdateTime, v.CreateTime)
 }
