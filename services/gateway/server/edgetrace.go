@@ -3,10 +3,33 @@ package server
 import (
 	"context"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 )
+
+// edgeTracing is how the gateway's HTTP handler traces requests from
+// outside: spans named by route (spanName), none of the client's own
+// attributes on them (clientBlind), and no trace context taken from the
+// request. The gateway is the public edge: a traceparent, tracestate or
+// baggage header is whatever its sender typed, and the global propagator
+// would carry it into every service's calls, into each record's kept
+// outbox trace and into every event's headers, kept in the streams for
+// good and sealed with no person's key, so an erasure could not reach it
+// (outside round s47, ADR 0260, found a baggage "email=..." in
+// KV_participants and PARTICIPANTS). Every request starts a trace of its
+// own; the calls behind it still join that trace (the services' clients
+// inject with the global propagator).
+func edgeTracing() []otelhttp.Option {
+	return []otelhttp.Option{
+		otelhttp.WithSpanNameFormatter(spanName),
+		otelhttp.WithTracerProvider(clientBlind{tp: otel.GetTracerProvider()}),
+		otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
+	}
+}
 
 // clientAttrs are the attributes otelhttp gives every request span that
 // name the person behind the request rather than the request: the client's
