@@ -369,7 +369,7 @@ func Run(ctx context.Context, cfg Config, d service.Deps, ready func(Running)) e
 
 	https := strings.HasPrefix(strings.ToLower(base), "https://")
 	app := otelhttp.NewHandler(secure(withErrorPages(mux.ServeMux, errorPages{notFound: wa.NotFound(), notAllowed: wa.MethodNotAllowed(),
-		linkNotAllowed: answerNotAllowed, consentNotAllowed: consentNotAllowed, api: apiPatterns(apiHandlers)}), https), "gateway", otelhttp.WithSpanNameFormatter(spanName))
+		linkNotAllowed: answerNotAllowed, consentNotAllowed: consentNotAllowed, api: apiPatterns(apiHandlers)}), https), "gateway", edgeTracing()...)
 	srv := &http.Server{
 		Handler:           headLimit(app, secure(tooLargeFor(wa.HeaderTooLarge(), answerTooLarge), https)),
 		ReadHeaderTimeout: 10 * time.Second,
