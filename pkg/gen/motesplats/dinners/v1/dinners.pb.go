@@ -334,7 +334,9 @@ const (
 	UnseatedReason_UNSEATED_REASON_DINNERS_FULL UnseatedReason = 5
 	// Dinners in reach (date, kitchen, reach), but the party was proposed at
 	// every one of them before, and that seating was rejected, declined or
-	// ended: a party is never proposed at the same dinner again (ADR 0252).
+	// ended: a party is never proposed at the same dinner again (ADR 0252),
+	// nor at any date of a host's offer where a seating was turned down for
+	// a reason that is not about the moment (ADR 0263).
 	// Told apart from NO_HOST_IN_REACH, which sent a coordinator looking for
 	// hosts that are there: what helps is another dinner, or another date.
 	// A party some other dinner is full for is DINNERS_FULL.
