@@ -1,0 +1,86 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/motesplats/motesplats/pkg/calendar"
+)
+
+// activatePair approves the proposal id on its pair page and takes both
+// acceptances, as the coordinator does from the phone calls.
+func activatePair(t *testing.T, b *browser, id string) {
+	t.Helper()
+	for _, s := range []struct {
+		action string
+		form   url.Values
+	}{{"approve", nil}, {"accept", url.Values{"party": {"PARTY_NEWCOMER"}}}, {"accept", url.Values{"party": {"PARTY_MENTOR"}}}} {
+		if code, loc := b.post("/pairs/"+id+"/"+s.action, s.form); code != http.StatusSeeOther {
+			t.Fatalf("%s %s: %d %s", s.action, id, code, trim(loc))
+		}
+	}
+}
+
+// TestPairsToFollowUpThisWeek: the overview's "Par utan uppföljning på
+// länge" tile led to every pair, 50 a page, the ones to follow up marked
+// ⚠ in a column among them (coordinator's week, session 47, ADR 0261).
+// The tile now opens the matching page's pairs filtered to those, the
+// filter says so and links back to all pairs, and paging keeps it.
+func TestPairsToFollowUpThisWeek(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{clock: &clock{}})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "uppfolj@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	newcomer(t, coord, org, "0880", "Amina")
+	old := proposal(t, coord).GetPair().GetId()
+	b := e.browser()
+	b.signIn("uppfolj@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	activatePair(t, b, old)
+
+	// Five weeks on, a second pair starts: the first has had no check-in
+	// since it began, the second has just begun.
+	e.clock.Advance(5 * 7 * 24 * time.Hour)
+	coord = e.login("uppfolj@example.org", password)
+	newcomer(t, coord, org, "0880", "Yonas")
+	var fresh string
+	for fresh == "" || fresh == old {
+		fresh = proposal(t, coord).GetPair().GetId()
+		if fresh == old {
+			t.Fatal("the job proposed the active pair again")
+		}
+	}
+	b = e.browser()
+	b.signIn("uppfolj@example.org", password)
+	activatePair(t, b, fresh)
+
+	_, dash := b.get("/")
+	mustContain(t, dash, `href="/matching?follow_up=1#pairs"`)
+	code, all := b.get("/matching")
+	if code != http.StatusOK {
+		t.Fatalf("matching: %d", code)
+	}
+	mustContain(t, all, "Amina Hassan", "Yonas Hassan", `href="/matching?follow_up=1#pairs"`, "Visa bara par utan uppföljning på länge")
+	code, body := b.get("/matching?follow_up=1")
+	if code != http.StatusOK {
+		t.Fatalf("matching, follow-ups: %d", code)
+	}
+	pairs := body[strings.Index(body, `id="pairs"`):]
+	mustContain(t, pairs, "Amina Hassan", "Visar bara aktiva par utan uppföljning på länge.", `href="/matching#pairs"`, "Visa alla par")
+	if strings.Contains(pairs, "Yonas Hassan") {
+		t.Errorf("the pair begun today is listed among those to follow up:\n%s", trim(visibleText(pairs)))
+	}
+
+	// Once the old pair has its check-in, none is left, and the page says so.
+	if code, loc := b.post("/pairs/"+old+"/check_in", url.Values{"date": {calendar.Today(e.clock.Now())}, "met": {"1"},
+		"rating": {"CHECK_IN_RATING_GOOD"}, "activities": {"CHECK_IN_ACTIVITY_LANGUAGE"}}); code != http.StatusSeeOther {
+		t.Fatalf("check-in: %d %s", code, trim(loc))
+	}
+	_, body = b.get("/matching?follow_up=1")
+	mustContain(t, body[strings.Index(body, `id="pairs"`):], "Inget aktivt par väntar på uppföljning.")
+}
