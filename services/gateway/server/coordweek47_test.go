@@ -84,3 +84,51 @@ func TestPairsToFollowUpThisWeek(t *testing.T) {
 	_, body = b.get("/matching?follow_up=1")
 	mustContain(t, body[strings.Index(body, `id="pairs"`):], "Inget aktivt par väntar på uppföljning.")
 }
+
+// TestReportsForAPeriod: a funder's report is for a period, and the
+// reports page counted the mentoring pairs over the last twelve months
+// only, its CSV too (coordinator's week, session 47, ADR 0261). The page
+// now takes a first and last month, its downloads carry them, and a month
+// the service refuses is said beside its field in Swedish, with no
+// download offered.
+func TestReportsForAPeriod(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "rapport@example.org", org, "0880")
+	mentor(t, coord, org, "0880", "Erik")
+	newcomer(t, coord, org, "0880", "Amina")
+	proposal(t, coord)
+	b := e.browser()
+	b.signIn("rapport@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	month := calendar.Today(time.Now())[:7]
+	row := `<th scope="row">` + month + `</th>`
+
+	_, body := b.get("/reports")
+	mustContain(t, body, row, `id="f-from_month"`, `href="/reports/export.csv"`)
+	code, body := b.get("/reports?from_month=2024-01&to_month=2024-06")
+	if code != http.StatusOK {
+		t.Fatalf("reports for 2024-01..06: %d", code)
+	}
+	mustContain(t, body, "Inga mentorspar under perioden.", `value="2024-01"`, `value="2024-06"`,
+		`href="/reports/export.csv?from_month=2024-01&amp;to_month=2024-06"`, `href="/reports/export.csv?format=machine&amp;from_month=2024-01&amp;to_month=2024-06"`)
+	if strings.Contains(body, row) {
+		t.Errorf("the first half of 2024 shows this month's pairs (%s)", month)
+	}
+	_, csvAll := b.get("/reports/export.csv?format=machine")
+	_, csvPeriod := b.get("/reports/export.csv?format=machine&from_month=2024-01&to_month=2024-06")
+	if !strings.Contains(csvAll, "pairs_proposed,"+month+"/0880,1") || strings.Contains(csvPeriod, month+"/0880") {
+		t.Errorf("the CSV ignores the period:\nwhole: %s\nperiod: %s", trim(csvAll), trim(csvPeriod))
+	}
+
+	code, body = b.get("/reports?from_month=2024-13")
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("a month 13: %d, want 422", code)
+	}
+	mustContain(t, body, `id="error-summary"`, `<a href="#f-from_month">Från månad</a>`, `value="2024-13"`)
+	if strings.Contains(body, "/reports/export.csv") || strings.Contains(body, "must be") {
+		t.Errorf("a refused period offers a download or speaks English:\n%s", trim(visibleText(body)))
+	}
+}
