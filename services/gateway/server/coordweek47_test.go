@@ -1,13 +1,17 @@
 package server_test
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/motesplats/motesplats/pkg/calendar"
+	"github.com/motesplats/motesplats/pkg/testutil"
 )
 
 // activatePair approves the proposal id on its pair page and takes both
@@ -130,5 +134,55 @@ func TestReportsForAPeriod(t *testing.T) {
 	mustContain(t, body, `id="error-summary"`, `<a href="#f-from_month">Från månad</a>`, `value="2024-13"`)
 	if strings.Contains(body, "/reports/export.csv") || strings.Contains(body, "must be") {
 		t.Errorf("a refused period offers a download or speaks English:\n%s", trim(visibleText(body)))
+	}
+}
+
+// auditLinkRe finds a link to the audit page's search in a page.
+var auditLinkRe = regexp.MustCompile(`href="(/admin/audit\?(?:user_id|resource_id)=[^"]+)"`)
+
+// TestAuditRowsLinkToTheirSearch: to see what one user did, or who
+// touched one record, an administrator copied an id from a row of the
+// audit page, or from the users page, into the search field above
+// (coordinator's week, session 47, ADR 0261). Each row's user and record
+// ids are now links to that search, and each user on the users page links
+// to their events.
+func TestAuditRowsLinkToTheirSearch(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "logg47@example.org", org, "0880")
+	nid := newcomer(t, coord, org, "0880", "Amina")
+	b := e.browser()
+	b.signIn(adminEmail, adminPass)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+
+	_, users := b.get("/admin/users")
+	var mine string
+	for _, row := range strings.Split(users, "<tr>") {
+		if strings.Contains(row, "logg47@example.org") {
+			if m := auditLinkRe.FindStringSubmatch(row); m != nil {
+				mine = html.UnescapeString(m[1])
+			}
+		}
+	}
+	if mine == "" {
+		t.Fatalf("the users page has no link to the coordinator's events:\n%s", trim(visibleText(users)))
+	}
+	mustContain(t, users, "Händelser i granskningsloggen")
+	record := "/admin/audit?resource_id=" + nid
+	testutil.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		code, page := b.get(mine)
+		if code != http.StatusOK || !strings.Contains(page, `href="`+record+`"`) {
+			return fmt.Errorf("the coordinator's events: %d, no link to the newcomer's record's events:\n%s", code, trim(visibleText(page)))
+		}
+		if !strings.Contains(page, `href="`+html.EscapeString(mine)+`"`) {
+			return fmt.Errorf("the coordinator's rows do not link to their search")
+		}
+		return nil
+	})
+	code, page := b.get(record)
+	if code != http.StatusOK || !strings.Contains(page, "Coordinator logg47@example.org") || !strings.Contains(page, `value="`+nid+`"`) {
+		t.Errorf("the record's events: %d\n%s", code, trim(visibleText(page)))
 	}
 }
