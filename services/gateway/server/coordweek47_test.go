@@ -132,6 +132,11 @@ func TestReportsForAPeriod(t *testing.T) {
 		t.Fatalf("a month 13: %d, want 422", code)
 	}
 	mustContain(t, body, `id="error-summary"`, `<a href="#f-from_month">Från månad</a>`, `value="2024-13"`)
+	// The rest of the page as without the period: the municipality by its
+	// name, not its code (the first cut of this page showed 0880).
+	if v := visibleText(body); !strings.Contains(v, "Kalmar") || strings.Contains(v, "0880") {
+		t.Errorf("the refused period's page names the municipality by its code:\n%s", trim(v))
+	}
 	if strings.Contains(body, "/reports/export.csv") || strings.Contains(body, "must be") {
 		t.Errorf("a refused period offers a download or speaks English:\n%s", trim(visibleText(body)))
 	}

@@ -93,6 +93,7 @@ func (w *Web) reports(rw http.ResponseWriter, r *http.Request, p *page) error {
 	}
 	d := reportData{Report: rep, CSV: csvLink(from, to, ""), MachineCSV: csvLink(from, to, "machine")}
 	var mentoringAt time.Time
+	status := http.StatusOK
 	if w.g.MentoringAvailable() {
 		mr, at, err := w.g.MentoringReportAt(r.Context(), p.caller, &gatewayv1.GetMentoringReportRequest{FromMonth: from, ToMonth: to})
 		switch {
@@ -108,16 +109,14 @@ func (w *Web) reports(rw http.ResponseWriter, r *http.Request, p *page) error {
 					p.ErrorList[k].Label = p.t("r." + e.Field)
 				}
 			}
-			d.CSV, d.MachineCSV = "", ""
-			p.Data = d
-			return w.render(rw, p, http.StatusUnprocessableEntity, "reports")
+			d.CSV, d.MachineCSV, status = "", "", http.StatusUnprocessableEntity
 		}
 	}
 	p.figuresAge(rep.At, mentoringAt)
 	d.PeopleScale = scaleOf(rep.ByMunicipality, rep.BySwedishLevel, rep.ByGender)
 	rep.ByMunicipality = namedMunicipalities(rep.ByMunicipality)
 	p.Data = d
-	return w.render(rw, p, http.StatusOK, "reports")
+	return w.render(rw, p, status, "reports")
 }
 
 // fillMentoring turns the mentoring service's report into the page's
