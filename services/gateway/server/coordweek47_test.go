@@ -191,3 +191,37 @@ func TestAuditRowsLinkToTheirSearch(t *testing.T) {
 		t.Errorf("the record's events: %d\n%s", code, trim(visibleText(page)))
 	}
 }
+
+// TestWaitingListLinksToWhy: the waiting list said who waited longest,
+// and why each was left without a proposal was on the latest run's
+// left-out list, reached back through the matching page (coordinator's
+// week, session 47, ADR 0261). The waiting list now links to that list;
+// before any run it says nothing of it.
+func TestWaitingListLinksToWhy(t *testing.T) {
+	t.Parallel()
+	e := start(t, envOptions{})
+	admin := e.login(adminEmail, adminPass)
+	org := e.createOrg("Förening", "0880")
+	coord := e.coordinator(admin, "vantar@example.org", org, "0880")
+	newcomer(t, coord, org, "0880", "Amina")
+	b := e.browser()
+	b.signIn("vantar@example.org", password)
+	b.post("/settings/locale", url.Values{"locale": {"sv"}})
+	_, body := b.get("/matching/waiting")
+	mustContain(t, body, "Amina Hassan")
+	if strings.Contains(body, "Varför de väntar") {
+		t.Errorf("before any run the waiting list points to one:\n%s", trim(visibleText(body)))
+	}
+	job, err := finishedJob(t, coord, "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "/matching/jobs/" + job.GetId() + "/unmatched"
+	_, body = b.get("/matching/waiting")
+	mustContain(t, body, "Varför de väntar står", `href="`+link+`"`, "Visa den som blev utan förslag")
+	code, left := b.get(link)
+	if code != http.StatusOK {
+		t.Fatalf("the left-out list: %d", code)
+	}
+	mustContain(t, left, "Amina Hassan")
+}
