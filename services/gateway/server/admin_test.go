@@ -134,8 +134,9 @@ func TestAdminPagesInWords(t *testing.T) {
 	}
 	mustContain(t, page, "administratör", "listade nyanländ (webb)", "startade matchning (webb)")
 	// Each row says who by name, the id the search takes beside it (the
-	// s23 outside round read rows of ids alone: ADR 0122).
-	mustContain(t, page, "<td>Admin <code>")
+	// s23 outside round read rows of ids alone: ADR 0122), the id a link
+	// to that search (ADR 0261).
+	mustContain(t, page, `<td>Admin <a href="/admin/audit?user_id=`)
 	if strings.Contains(visibleText(page), "list participant") {
 		t.Errorf("the Swedish audit log shows action codes:\n%s", trim(visibleText(page)))
 	}

@@ -46,8 +46,8 @@ func TestAuditNamesAServiceAsAService(t *testing.T) {
 	b := e.browser()
 	b.signIn(adminEmail, adminPass)
 	for _, lang := range []struct{ locale, service, erased string }{
-		{"sv", "tjänst <code>notify</code>", "raderad användare <code>notify</code>"},
-		{"en", "service <code>notify</code>", "erased user <code>notify</code>"},
+		{"sv", `tjänst <a href="/admin/audit?user_id=notify">`, `raderad användare <a href="/admin/audit?user_id=notify">`},
+		{"en", `service <a href="/admin/audit?user_id=notify">`, `erased user <a href="/admin/audit?user_id=notify">`},
 	} {
 		if code, _ := b.post("/settings/locale", url.Values{"locale": {lang.locale}}); code != http.StatusSeeOther {
 			t.Fatalf("set locale %s: %d", lang.locale, code)

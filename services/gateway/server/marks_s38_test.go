@@ -148,7 +148,7 @@ func TestMpMailboxRecipientsMarked(t *testing.T) {
 }
 
 // auditRowRe reads a row of the audit page: its record cell.
-var auditRowRe = regexp.MustCompile(`(?s)<tr><td>[^<]*</td><td>.*?</td><td>[^<]*</td><td>(?:<code>([^<]*)</code>)?[^<]*</td>`)
+var auditRowRe = regexp.MustCompile(`(?s)<tr><td>[^<]*</td><td>.*?</td><td>[^<]*</td><td>(?:<a href="[^"]*">(?:<span class="sr">[^<]*</span>)?<code>([^<]*)</code></a>)?[^<]*</td>`)
 
 // TestAuditPageNewestFirst: the audit page listed the oldest entries
 // first, so an admin read a first page of old sign-ins before what just

@@ -117,7 +117,7 @@ func TestEraseUser(t *testing.T) {
 		t.Error("the erased user's browser session still shows a page")
 	}
 	_, page = b.get("/admin/audit?user_id=" + karinID)
-	mustContain(t, page, "raderad användare <code>"+karinID+"</code>")
+	mustContain(t, page, `raderad användare <a href="/admin/audit?user_id=`+karinID+`">`, "<code>"+karinID+"</code>")
 
 	// mp: an admin signed in with mp erases a user, asked first.
 	if _, err := admin.users.CreateUser(ctx, connect.NewRequest(&gatewayv1.CreateUserRequest{User: &gatewayv1.User{

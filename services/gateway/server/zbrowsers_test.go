@@ -38,6 +38,7 @@ var browserTests = []struct {
 	{"TestNamesakeListsOnAPhone", testNamesakeListsOnAPhone},
 	{"TestFocusAfterActionBrowser", testFocusAfterActionBrowser},
 	{"TestFocusAfterRowActionBrowser", testFocusAfterRowActionBrowser},
+	{"TestCoordinatorWeekOnAPhone", testCoordinatorWeekOnAPhone},
 }
 
 // TestBrowserTestsInTheLane fails for a top-level test of this package

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	gatewayv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/gateway/v1"
+	mentoringv1 "github.com/motesplats/motesplats/pkg/gen/motesplats/mentoring/v1"
 	typev1 "github.com/motesplats/motesplats/pkg/gen/motesplats/type/v1"
 	"github.com/motesplats/motesplats/services/gateway/internal/localtime"
 )
@@ -19,6 +20,17 @@ const waitingPageSize = 50
 type waitingData struct {
 	Rows  []waitingRow
 	Pager pager
+	// LastJob is the newest finished matching run that left newcomers
+	// without a proposal, whose list says why for each (nil when none):
+	// the page said who waited, and why took a detour back to the
+	// matching page (coordinator's week, session 47, ADR 0261).
+	LastJob *leftOutLink
+}
+
+// leftOutLink is a finished run's left-out list: its job, the link's
+// words, and when the run started.
+type leftOutLink struct {
+	ID, Unmatched, Started string
 }
 
 // waitingRow is one waiting newcomer in words. Apart is as
@@ -44,7 +56,13 @@ func (w *Web) waiting(rw http.ResponseWriter, r *http.Request, p *page) error {
 	if err != nil {
 		return err
 	}
-	p.Data = newWaitingData(p, r, res, ns.participants, time.Now())
+	d := newWaitingData(p, r, res, ns.participants, time.Now())
+	jobs, _, err := w.g.ListJobs(r.Context(), p.caller, jobHistorySize, "")
+	if err != nil {
+		return err
+	}
+	d.LastJob = lastLeftOut(p, jobs)
+	p.Data = d
 	return w.render(rw, p, http.StatusOK, "waiting")
 }
 
@@ -72,4 +90,20 @@ func newWaitingData(p *page, r *http.Request, res *gatewayv1.ListWaitingNewcomer
 	}
 	d.Pager = newPager(p, r, "", "", waitingPageSize, len(res.GetNewcomers()), res.GetTotalSize(), res.GetNextPageToken())
 	return d
+}
+
+// lastLeftOut is the newest finished run of jobs (newest first) with
+// newcomers left without a proposal, in words; nil when there is none.
+func lastLeftOut(p *page, jobs []*mentoringv1.Job) *leftOutLink {
+	for _, j := range jobs {
+		if j.GetState() != mentoringv1.JobState_JOB_STATE_SUCCEEDED {
+			continue
+		}
+		if v := newJobView(p, j); v.Unmatched != "" {
+			started, _ := jobStarted(p, j.GetCreateTime(), nil)
+			return &leftOutLink{ID: v.ID, Unmatched: v.Unmatched, Started: started}
+		}
+		return nil // the newest finished run left no one out
+	}
+	return nil
 }
