@@ -20,7 +20,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -160,9 +159,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	// lines, without the service (the s24 outside round, ADR 0126).
 	t.prevLog, t.prevLogOut, t.prevLogFlags = slog.Default(), log.Writer(), log.Flags()
 	slog.SetDefault(logger)
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
-		propagation.TraceContext{}, propagation.Baggage{},
-	))
+	otel.SetTextMapPropagator(Propagator())
 	// Export failures are reported through otel's handler; route them to our
 	// log rather than the stdlib default logger, at warning level because a
 	// lost span is not a failed request.
