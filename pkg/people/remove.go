@@ -46,7 +46,7 @@ func Remove[T Scoped](ctx context.Context, repo *store.Repo[T], c *cache.Cache, 
 	if !ids.Valid(id) {
 		return apperr.FieldError("id", "is not an id")
 	}
-	err := repo.RemoveScoped(ctx, id, erase,
+	err := repo.RemoveScoped(ctx, id, erase, who.Subject,
 		func(cur T) bool { return who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) },
 		who.Role == auth.RoleAdmin, event)
 	if err != nil {
