@@ -400,9 +400,10 @@ func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, actor
 	if err != nil {
 		return err
 	}
-	if erase && actor != "" {
+	if erase && actor != "" && !mayEraseRemoved {
 		// Durable before the removal is written: a retry after a crash
-		// past the write finds it.
+		// past the write finds it. An admin's retry needs none: it
+		// erases what is gone through EraseRemoved.
 		if err := r.noteErasure(ctx, actor, id); err != nil {
 			return err
 		}
