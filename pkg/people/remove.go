@@ -35,7 +35,9 @@ func CanWrite(who auth.Claims) bool {
 // for the case, and evicts the cached copy under cacheKey. A record
 // outside who's organisation and municipalities is NotFound, like an
 // unknown id, so its existence is not revealed; a record removed earlier
-// is erased only by an administrator (store.Repo.RemoveScoped). noun names
+// is erased only by an administrator (store.Repo.RemoveScoped), and an
+// erasure sent again by who after the record is gone answers as the first
+// (ADR 0264). noun names
 // the record in messages ("participant"). Returns Invalid,
 // PermissionDenied, NotFound.
 func Remove[T Scoped](ctx context.Context, repo *store.Repo[T], c *cache.Cache, who auth.Claims, noun, id, cacheKey string,
@@ -46,7 +48,7 @@ func Remove[T Scoped](ctx context.Context, repo *store.Repo[T], c *cache.Cache, 
 	if !ids.Valid(id) {
 		return apperr.FieldError("id", "is not an id")
 	}
-	err := repo.RemoveScoped(ctx, id, erase,
+	err := repo.RemoveScoped(ctx, id, erase, who.Subject,
 		func(cur T) bool { return who.CanSee(cur.GetOrganisationId(), cur.GetMunicipalityCode()) },
 		who.Role == auth.RoleAdmin, event)
 	if err != nil {

@@ -71,6 +71,7 @@ func validPhone(p string) bool {
 }
 
 // Name checks a personal name: printable, trimmed, at most MaxNameRunes.
+// Callers pass it through NormName first, so a no-break space is a space.
 func Name(v *apperr.Validator, field, s string, required bool) {
 	switch {
 	case s == "" && required:
@@ -81,15 +82,11 @@ func Name(v *apperr.Validator, field, s string, required bool) {
 		v.Add(field, "must be valid UTF-8 text")
 	case strings.TrimSpace(s) != s:
 		v.Add(field, "must not start or end with spaces")
-	case strings.IndexFunc(s, notNameRune) >= 0:
-		v.Add(field, "must not contain control characters")
+	case NameRuneProblem(s) == InvisibleProblem:
+		v.Add(field, InvisibleProblem)
+	case NameRuneProblem(s) != "":
+		v.Add(field, ControlProblem)
 	}
-}
-
-// notNameRune rejects control and other invisible characters, except the
-// zero-width (non-)joiners that Persian, Dari and Indic names need.
-func notNameRune(r rune) bool {
-	return !unicode.IsPrint(r) && r != '\u200c' && r != '\u200d'
 }
 
 // Municipality checks an SCB municipality code.

@@ -196,7 +196,7 @@ func (r *Repo[T]) watchRequests(ctx context.Context, w jetstream.KeyWatcher) {
 		func(e jetstream.KeyValueEntry) {
 			r.mu.Lock()
 			r.requestsWatched = max(r.requestsWatched, e.Revision())
-			if e.Operation() == jetstream.KeyValuePut && time.Since(e.Created()) < requestKeep {
+			if e.Operation() == jetstream.KeyValuePut && time.Since(e.Created()) < requestKeep && !isErasureNote(e.Key()) {
 				r.reserveLocked(e.Key(), reservation{id: string(e.Value()), at: e.Created()})
 			}
 			r.mu.Unlock()

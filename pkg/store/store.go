@@ -197,6 +197,8 @@ type Repo[T proto.Message] struct {
 	kv       jetstream.KeyValue
 	requests jetstream.KeyValue
 	log      *slog.Logger
+	// notes keys the erasure notes in requests (erasenote.go).
+	notes erasureNotes
 
 	mu      sync.RWMutex
 	watched uint64 // highest revision the watch has delivered and applied

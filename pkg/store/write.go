@@ -362,8 +362,14 @@ func backoff(ctx context.Context, attempt int) error {
 // visible tells whether the caller may see the record; one they may not
 // see is NotFound, so its existence is not revealed. A record deleted
 // earlier has no data left to check visibility against: it is erased only
-// when mayEraseRemoved (an admin), through EraseRemoved. Returns NotFound.
-func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, visible func(T) bool,
+// when mayEraseRemoved (an admin), through EraseRemoved. actor names the
+// caller (their user id; "" for none): an erasure is noted under their
+// name before it is written, and their retry of it after the record is
+// gone (the first told "unavailable" when the service stopped after
+// writing it) answers as the first, not NotFound; anyone else's is
+// NotFound, as for an id that never was (erasenote.go, ADR 0264).
+// Returns NotFound.
+func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, actor string, visible func(T) bool,
 	mayEraseRemoved bool, event func(erase bool) (*eventsv1.Envelope, error)) error {
 	// Reading before removing races with a concurrent move out of scope;
 	// that is harmless, since removal only takes data away.
@@ -375,6 +381,15 @@ func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, visib
 		}
 		return r.EraseRemoved(ctx, id, ev)
 	}
+	if erase && actor != "" && apperr.ErrorCode(err) == apperr.NotFound {
+		noted, nerr := r.erasedBy(ctx, actor, id)
+		if nerr != nil {
+			return nerr
+		}
+		if noted {
+			return r.finishErasure(ctx, id, event)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -384,6 +399,14 @@ func (r *Repo[T]) RemoveScoped(ctx context.Context, id string, erase bool, visib
 	ev, err := event(erase)
 	if err != nil {
 		return err
+	}
+	if erase && actor != "" && !mayEraseRemoved {
+		// Durable before the removal is written: a retry after a crash
+		// past the write finds it. An admin's retry needs none: it
+		// erases what is gone through EraseRemoved.
+		if err := r.noteErasure(ctx, actor, id); err != nil {
+			return err
+		}
 	}
 	return r.Remove(ctx, id, erase, ev)
 }

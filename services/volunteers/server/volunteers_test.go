@@ -178,7 +178,15 @@ func TestVolunteer_CRUDAndErase(t *testing.T) {
 	if err := lastOp(ctx, h, other.GetId(), jetstream.KeyValueDelete); err != nil {
 		t.Errorf("deleted volunteer: %v", err)
 	}
-	_, err = h.client.EraseVolunteer(ctx, &pb.EraseVolunteerRequest{Id: v.GetId()}, me)
+	// Sent again by the coordinator who erased it (after "unavailable",
+	// a double click), the erasure answers as the first (ADR 0264);
+	// another coordinator of the organisation is told NotFound, as for an
+	// id that never was.
+	if _, err = h.client.EraseVolunteer(ctx, &pb.EraseVolunteerRequest{Id: v.GetId()}, me); err != nil {
+		t.Errorf("the erasure sent again by its coordinator: %v, want success", err)
+	}
+	colleague := auth.Claims{Subject: "coord-2", Role: auth.RoleCoordinator, Organisation: org.GetId(), Municipalities: []string{"0880"}}
+	_, err = h.client.EraseVolunteer(ctx, &pb.EraseVolunteerRequest{Id: v.GetId()}, h.as(t, colleague))
 	wantCode(t, err, codes.NotFound)
 }
 

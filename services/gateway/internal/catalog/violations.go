@@ -20,6 +20,9 @@ var violationText = map[string]map[string]string{
 		// A refused phone number gives the form the field's hint shows (ADR 0137).
 		"is not a phone number: for example 070-123 45 67, or with the country code +44 20 7946 0958": "är inget telefonnummer: till exempel 070-123 45 67, eller med landsnummer +44 20 7946 0958",
 
+		// A soft hyphen in a name is no control character (ADR 0264).
+		"must not contain invisible characters (soft hyphens, zero-width spaces, direction marks)": "får inte innehålla osynliga tecken (mjuka bindestreck, nollbreddsmellanslag, riktningsmarkeringar)",
+
 		"is required":                                    "måste fyllas i",
 		"is before the pair became active":               "ligger före dagen då paret blev aktivt",
 		"must be a date (YYYY-MM-DD), not in the future": "måste vara ett datum (ÅÅÅÅ-MM-DD), inte i framtiden",

@@ -175,8 +175,9 @@ func (s *Service) checkCreate(ctx context.Context, who auth.Claims, p *pb.Partic
 	if p.GetHousehold() == nil {
 		p.Household = &pb.Household{Size: 1}
 	}
-	p.Interests = people.NormInterests(p.GetInterests()) // "Trädgård" is "trädgård"
-	people.NormContact(p.GetContact())                   // "070-123 45 67" is +46701234567
+	p.Interests = people.NormInterests(p.GetInterests())                                              // "Trädgård" is "trädgård"
+	p.GivenName, p.FamilyName = people.NormName(p.GetGivenName()), people.NormName(p.GetFamilyName()) // NFC, plain spaces (ADR 0264)
+	people.NormContact(p.GetContact())                                                                // "070-123 45 67" is +46701234567
 	now := s.now().UTC()
 	var v apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
@@ -367,6 +368,7 @@ func (s *Service) edit() people.Edit[*pb.Participant] {
 				cur.Household = &pb.Household{Size: 1}
 			}
 			cur.Interests = people.NormInterests(cur.GetInterests())
+			cur.GivenName, cur.FamilyName = people.NormName(cur.GetGivenName()), people.NormName(cur.GetFamilyName())
 			people.NormContact(cur.GetContact())
 			validate(v, "participant", cur, now)
 		},

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/motesplats/motesplats/pkg/apperr"
 	"github.com/motesplats/motesplats/pkg/ensure"
@@ -53,10 +54,24 @@ var errNameLost = apperr.Errorf(apperr.FailedPrecondition, NameTakenText)
 // nameIndex is the repository index of organisations by NameKey.
 const nameIndex = "name"
 
-// NormaliseName is name as compared for uniqueness: trimmed, runs of
-// spaces made one, each letter case folded as unicode.SimpleFold orbits
-// go (so "Ö" and "ö" are one, "ö" and "o" two: Malmö is not Malmo).
+// NormaliseName is name as compared for uniqueness: invisible format
+// characters (Unicode's Cf) dropped, NFKC (so "o" with a combining
+// diaeresis is "ö", full-width "４７" is "47", a no-break space a
+// space), trimmed, runs of spaces made one, each letter case folded as
+// unicode.SimpleFold orbits go (so "Ö" and "ö" are one, "ö" and "o" two:
+// Malmö is not Malmo). Two names that look alike compare as one (ADR
+// 0264). A name in NFC with no compatibility characters (every ordinary
+// Swedish name) has the same key as before NFKC, so claims written
+// before stand; names typed decomposed or with full-width or other
+// compatibility forms get a new key, and the index, built from the
+// records at start, finds them under it.
 func NormaliseName(name string) string {
+	name = norm.NFKC.String(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, name))
 	fields := strings.FieldsFunc(name, unicode.IsSpace)
 	return strings.Map(foldRune, strings.Join(fields, " "))
 }

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
+
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -109,6 +109,7 @@ func (s *Service) Create(ctx context.Context, who auth.Claims, o *pb.Organisatio
 		o = &pb.Organisation{}
 	}
 	o = proto.Clone(o).(*pb.Organisation)
+	o.Name = people.NormName(o.GetName()) // stored in NFC, spaces plain (ADR 0264)
 	var v apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
 		v.Add("request_id", "must be 1 to 64 letters, digits, '-' or '_'")
@@ -240,6 +241,8 @@ func (s *Service) Update(ctx context.Context, who auth.Claims, o *pb.Organisatio
 	if o == nil || !ids.Valid(o.GetId()) {
 		return nil, invalidID("organisation.id")
 	}
+	o = proto.Clone(o).(*pb.Organisation)
+	o.Name = people.NormName(o.GetName()) // stored in NFC, spaces plain (ADR 0264)
 	now := s.now().UTC()
 	oldKey, newKey, err := s.claimRename(ctx, o, mask)
 	if err != nil {
@@ -459,7 +462,8 @@ func validate(v *apperr.Validator, field string, o *pb.Organisation) {
 }
 
 // validateName holds organisation names to the rules of personal names
-// (pkg/people) with a longer limit: associations have long names.
+// (pkg/people) with a longer limit: associations have long names. The
+// name is passed through people.NormName first (ADR 0264).
 func validateName(v *apperr.Validator, field, s string) {
 	switch {
 	case s == "":
@@ -470,8 +474,8 @@ func validateName(v *apperr.Validator, field, s string) {
 		v.Add(field, "must be valid UTF-8 text")
 	case strings.TrimSpace(s) != s:
 		v.Add(field, "must not start or end with spaces")
-	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
-		v.Add(field, "must not contain control characters")
+	case people.NameRuneProblem(s) != "":
+		v.Add(field, people.NameRuneProblem(s))
 	}
 }
 

@@ -208,8 +208,9 @@ func (s *Service) checkCreate(ctx context.Context, who auth.Claims, v *pb.Volunt
 	if v.GetHouseholdSize() == 0 {
 		v.HouseholdSize = 1
 	}
-	v.Interests = people.NormInterests(v.GetInterests()) // "Trädgård" is "trädgård"
-	people.NormContact(v.GetContact())                   // "070-123 45 67" is +46701234567
+	v.Interests = people.NormInterests(v.GetInterests())                                              // "Trädgård" is "trädgård"
+	v.GivenName, v.FamilyName = people.NormName(v.GetGivenName()), people.NormName(v.GetFamilyName()) // NFC, plain spaces (ADR 0264)
+	people.NormContact(v.GetContact())                                                                // "070-123 45 67" is +46701234567
 	now := s.now().UTC()
 	var val apperr.Validator
 	if requestID != "" && !ids.Valid(requestID) {
@@ -395,6 +396,7 @@ func (s *Service) edit() people.Edit[*pb.Volunteer] {
 				cur.HouseholdSize = 1
 			}
 			cur.Interests = people.NormInterests(cur.GetInterests())
+			cur.GivenName, cur.FamilyName = people.NormName(cur.GetGivenName()), people.NormName(cur.GetFamilyName())
 			people.NormContact(cur.GetContact())
 			validate(val, "volunteer", cur, now)
 		},

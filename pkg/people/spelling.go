@@ -1,0 +1,63 @@
+package people
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// InvisibleProblem is the refusal of a name holding an invisible format
+// character (Unicode's Cf): a soft hyphen or zero-width space pasted
+// from a web page or a word processor, a direction mark. They are not
+// control characters, which the refusal said before (ADR 0264), and the
+// one who typed the name cannot see them, so the words say what they are.
+const InvisibleProblem = "must not contain invisible characters (soft hyphens, zero-width spaces, direction marks)"
+
+// ControlProblem is the refusal of a name holding a control character
+// (a line break, a tab, a NUL).
+const ControlProblem = "must not contain control characters"
+
+// NormName is a name as stored: NFC (a letter typed with a combining
+// mark is the one letter), and every Unicode space (a no-break space
+// from a word processor, an ideographic space) an ordinary space, which
+// the name rules then hold it to. Nothing else changes: what is invalid
+// stays invalid, so the caller is told rather than having the name
+// silently rewritten.
+func NormName(s string) string {
+	if !utf8.ValidString(s) {
+		return s
+	}
+	s = strings.Map(func(r rune) rune {
+		if r != ' ' && unicode.Is(unicode.Zs, r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return norm.NFC.String(s)
+}
+
+// NameRuneProblem is the refusal of the first character in s that a
+// name may not hold, or "" when there is none. The zero-width
+// (non-)joiners that Persian, Dari and Indic names need are let in;
+// ordinary spaces are letters' company; every other invisible format
+// character is InvisibleProblem, anything else not printable
+// ControlProblem.
+func NameRuneProblem(s string) string {
+	i := strings.IndexFunc(s, notNameRune)
+	if i < 0 {
+		return ""
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	if unicode.Is(unicode.Cf, r) {
+		return InvisibleProblem
+	}
+	return ControlProblem
+}
+
+// notNameRune rejects control and other invisible characters, except the
+// zero-width (non-)joiners that Persian, Dari and Indic names need.
+func notNameRune(r rune) bool {
+	return !unicode.IsPrint(r) && r != '\u200c' && r != '\u200d'
+}
