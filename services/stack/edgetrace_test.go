@@ -159,7 +159,25 @@ func TestEdge_TakesNoTraceContextFromOutside(t *testing.T) {
 
 	// The create's write is durable when it answers (the store syncs
 	// every write); its event's publish may follow: look for a while.
-	markers := []string{state, baggage, bagEmail}
+	found := markersOnDisk(t, dir, state, baggage, bagEmail)
+	for _, f := range found {
+		t.Errorf("the outside's trace context is kept on disk: %s", f)
+	}
+	for _, s := range spans.GetSpans() {
+		if s.SpanContext.TraceID().String() == traceID {
+			t.Errorf("span %q joined the trace id the request's sender chose", s.Name)
+		}
+		if ts := s.SpanContext.TraceState().String(); strings.Contains(ts, state) {
+			t.Errorf("span %q carries the sender's tracestate %q", s.Name, ts)
+		}
+	}
+}
+
+// markersOnDisk returns where under dir any marker lies in a file's raw
+// bytes, looking again for up to 3 s while none is found (an event's
+// publish may follow its write's answer).
+func markersOnDisk(t *testing.T, dir string, markers ...string) []string {
+	t.Helper()
 	var found []string
 	for deadline := time.Now().Add(3 * time.Second); len(found) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -181,15 +199,5 @@ func TestEdge_TakesNoTraceContextFromOutside(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range found {
-		t.Errorf("the outside's trace context is kept on disk: %s", f)
-	}
-	for _, s := range spans.GetSpans() {
-		if s.SpanContext.TraceID().String() == traceID {
-			t.Errorf("span %q joined the trace id the request's sender chose", s.Name)
-		}
-		if ts := s.SpanContext.TraceState().String(); strings.Contains(ts, state) {
-			t.Errorf("span %q carries the sender's tracestate %q", s.Name, ts)
-		}
-	}
+	return found
 }

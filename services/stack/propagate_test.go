@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,28 +63,7 @@ func TestServicePort_KeepsNoBaggageOrTracestate(t *testing.T) {
 	}
 
 	// The write is durable when it answers; the event's publish may follow.
-	markers := []string{state, bagged, bagEmail}
-	var found []string
-	for deadline := time.Now().Add(3 * time.Second); len(found) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			for _, m := range markers {
-				if bytes.Contains(raw, []byte(m)) {
-					found = append(found, m+" in "+strings.TrimPrefix(path, dir))
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	found := markersOnDisk(t, dir, state, bagged, bagEmail)
 	for _, f := range found {
 		t.Errorf("a caller's tracestate or baggage is kept on disk: %s", f)
 	}
