@@ -97,15 +97,15 @@ func (s *Service) List(_ context.Context, who auth.Claims, f ListFilter, size in
 	if f.FlagAfterWeeks < 0 || f.FlagAfterWeeks > 52 {
 		v.Add("flag_after_weeks", "must be from 0 to 52")
 	}
+	// endedKey names the bound in the count's key: a list of the pairs
+	// ended since a fixed moment changes only with the index.
 	var endedAfter time.Time
 	endedKey := ""
 	if f.EndedAfter != nil {
-		endedKey = f.EndedAfter.AsTime().Format(time.RFC3339Nano)
-		switch endedAfter = f.EndedAfter.AsTime(); {
-		case f.EndedAfter.CheckValid() != nil:
-			v.Add("ended_after", "is not a valid time")
-		case endedAfter.After(s.now()):
-			v.Add("ended_after", "must not be in the future")
+		endedAfter = f.EndedAfter.AsTime()
+		endedKey = endedAfter.Format(time.RFC3339Nano)
+		if f.EndedAfter.CheckValid() != nil || endedAfter.After(s.now()) {
+			v.Add("ended_after", "must be a valid time, not in the future")
 		}
 	}
 	limit, after, order := checkOrder(&v, f.Order, size, token)
